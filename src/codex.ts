@@ -1,0 +1,343 @@
+import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
+import type {
+  ClientRequestMap,
+  ClientRequestMethod,
+  InitializeResponse,
+  ModelListResponse,
+  ServerNotificationMap,
+  ServerNotificationMethod,
+  ThreadArchiveResponse,
+  ThreadForkParams,
+  ThreadListParams,
+  ThreadListResponse,
+  ThreadResumeParams,
+  ThreadStartParams,
+} from "./generated/index.js";
+import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
+import { EventLog, Router } from "./rpc/router.js";
+import { Thread, dropUndefined } from "./thread.js";
+import type { CodexNotification } from "./turn.js";
+import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
+import { StdioTransport } from "./transport/stdio.js";
+import { SDK_VERSION } from "./version.js";
+
+/** `initialize.clientInfo`: how this client names itself to the server. */
+export interface ClientInfoOptions {
+  readonly name?: string;
+  readonly title?: string;
+  readonly version?: string;
+}
+
+/** Options of `Codex.start`. */
+export interface CodexOptions {
+  /** Path of a `codex` executable to run instead of the pinned runtime. */
+  readonly codexBin?: string;
+  /**
+   * Config values passed as `--config key=value` before `app-server`. An array takes ready
+   * `key=value` strings; an object's values are written as TOML (strings quoted).
+   */
+  readonly configOverrides?: readonly string[] | Readonly<Record<string, ConfigValue>>;
+  /** Working directory of the app-server process. */
+  readonly cwd?: string;
+  /** Environment variables merged over `process.env` for the child. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `initialize.clientInfo`; defaults name this SDK. */
+  readonly clientInfo?: ClientInfoOptions;
+  /** `initialize.capabilities.experimentalApi`; default `true`. */
+  readonly experimentalApi?: boolean;
+  /** Notification methods the server should not send on this connection. */
+  readonly optOutNotificationMethods?: readonly string[];
+  /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */
+  readonly launchArgs?: readonly string[];
+  /** How long start-up (spawn to `initialize` answered) may take; default 60 000 ms. */
+  readonly startTimeout?: number;
+  /** How long `close()` waits after SIGTERM before SIGKILL; default 2000 ms. */
+  readonly killGraceMs?: number;
+}
+
+/** A value of `configOverrides` given as an object. */
+export type ConfigValue = string | number | boolean | readonly ConfigValue[];
+
+/** The server's `initialize` answer, with `serverInfo` normalised (see `Codex.metadata`). */
+export type CodexMetadata = InitializeResponse & {
+  readonly serverInfo: { readonly name: string; readonly version: string };
+};
+
+/** Replaces the wire approval and sandbox fields with the SDK's presets. */
+type WithPresets<P> = Omit<
+  Partial<P>,
+  "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
+> & {
+  /** Approval preset; see {@link ApprovalMode}. */
+  readonly approvalMode?: ApprovalMode;
+  /** Sandbox preset, sent as the thread's sandbox mode; see {@link Sandbox}. */
+  readonly sandbox?: Sandbox;
+};
+
+/** Options of `Codex.threadStart`; `approvalMode` defaults to `ApprovalMode.autoReview`. */
+export type ThreadStartOptions = WithPresets<ThreadStartParams>;
+/** Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy. */
+export type ThreadResumeOptions = WithPresets<ThreadResumeParams>;
+/** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
+export type ThreadForkOptions = WithPresets<ThreadForkParams>;
+/** Options of `Codex.threadList`. */
+export type ThreadListOptions = Partial<ThreadListParams>;
+
+const DEFAULT_CLIENT = {
+  name: "codex_app_server_sdk_ts",
+  title: "Codex App Server SDK (TypeScript)",
+};
+
+/** A running `codex app-server` and the client connected to it. */
+export class Codex implements AsyncDisposable {
+  private closing: Promise<void> | undefined;
+  /** @internal */
+  readonly router: Router;
+
+  private constructor(
+    /** @internal The JSON-RPC connection; prefer the typed methods and `request`. */
+    readonly connection: Connection,
+    private readonly transport: StdioTransport,
+    /** The server's `initialize` answer, normalised. */
+    readonly metadata: CodexMetadata,
+  ) {
+    this.router = new Router(connection);
+  }
+
+  /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
+  static async start(options: CodexOptions = {}): Promise<Codex> {
+    const transport = new StdioTransport(launchFor(options));
+    const connection = new Connection(transport);
+    try {
+      const clientInfo = {
+        name: options.clientInfo?.name ?? DEFAULT_CLIENT.name,
+        title: options.clientInfo?.title ?? DEFAULT_CLIENT.title,
+        version: options.clientInfo?.version ?? SDK_VERSION,
+      };
+      const response = await connection.request(
+        "initialize",
+        {
+          clientInfo,
+          capabilities: {
+            experimentalApi: options.experimentalApi ?? true,
+            requestAttestation: false,
+            ...(options.optOutNotificationMethods
+              ? { optOutNotificationMethods: [...options.optOutNotificationMethods] }
+              : {}),
+          },
+        },
+        { timeout: options.startTimeout ?? 60_000 },
+      );
+      const metadata = normalizeMetadata(response);
+      await connection.notify("initialized");
+      return new Codex(connection, transport, metadata);
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+  }
+
+  /** Process id of the app-server child. */
+  get pid(): number | undefined {
+    return this.transport.pid;
+  }
+
+  /**
+   * Sends any client request of the protocol, typed by method. The escape hatch for methods the
+   * high-level API does not wrap.
+   */
+  request<M extends ClientRequestMethod>(
+    method: M,
+    params: ClientRequestMap[M]["params"],
+    options?: RequestOptions,
+  ): Promise<ClientRequestMap[M]["result"]> {
+    return this.connection.request(method, params, options);
+  }
+
+  /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */
+  async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
+    const params = threadParams<ThreadStartParams>(options, true);
+    const response = await this.connection.request("thread/start", params);
+    return this.thread(response.thread.id);
+  }
+
+  /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
+  async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
+    const params = {
+      ...threadParams<ThreadResumeParams>(options, false),
+      threadId: checkId(threadId),
+    };
+    const response = await this.connection.request("thread/resume", params);
+    return this.thread(response.thread.id);
+  }
+
+  /** Forks a thread into a new one; without `approvalMode` the fork keeps the source's policy. */
+  async threadFork(threadId: string, options: ThreadForkOptions = {}): Promise<Thread> {
+    const params = {
+      ...threadParams<ThreadForkParams>(options, false),
+      threadId: checkId(threadId),
+    };
+    const response = await this.connection.request("thread/fork", params);
+    return this.thread(response.thread.id);
+  }
+
+  /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
+  threadList(options: ThreadListOptions = {}): Promise<ThreadListResponse> {
+    return this.connection.request("thread/list", dropUndefined(options));
+  }
+
+  /** Archives a thread. */
+  threadArchive(threadId: string): Promise<ThreadArchiveResponse> {
+    return this.connection.request("thread/archive", { threadId: checkId(threadId) });
+  }
+
+  /** Restores an archived thread. */
+  async threadUnarchive(threadId: string): Promise<Thread> {
+    const response = await this.connection.request("thread/unarchive", {
+      threadId: checkId(threadId),
+    });
+    return this.thread(response.thread.id);
+  }
+
+  /** Wraps an existing thread id without any I/O. */
+  thread(threadId: string): Thread {
+    return new Thread({ connection: this.connection, router: this.router }, checkId(threadId));
+  }
+
+  /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
+  models(options: { includeHidden?: boolean } = {}): Promise<ModelListResponse> {
+    return this.connection.request("model/list", { includeHidden: options.includeHidden ?? false });
+  }
+
+  /**
+   * Calls `listener` for every notification of `method` (turn events included); returns the
+   * unsubscribe function. Methods this SDK does not know still arrive, untyped.
+   */
+  on<M extends ServerNotificationMethod>(
+    method: M,
+    listener: (params: ServerNotificationMap[M], method: M) => void,
+  ): () => void;
+  on(method: string, listener: (params: unknown, method: string) => void): () => void;
+  on(method: string, listener: (params: unknown, method: string) => void): () => void {
+    return this.router.on(method, (n) => listener(n.params, n.method));
+  }
+
+  /**
+   * Every notification from now on, in order, as an async iterable; it ends with an error when
+   * the connection closes. Leave the loop to unsubscribe.
+   */
+  notifications(): AsyncIterableIterator<CodexNotification> {
+    const log = new EventLog<RawNotification>();
+    const off = this.router.onAny((n) => log.push(n));
+    const offClose = this.connection.onClose((error) => log.fail(error));
+    const reader = log.reader();
+    return {
+      next: () => reader.next() as Promise<IteratorResult<CodexNotification>>,
+      return: () => {
+        off();
+        offClose();
+        return reader.return!() as Promise<IteratorResult<CodexNotification>>;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Stops the app-server (SIGTERM, then SIGKILL after a grace period); idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.connection.close();
+    return this.closing;
+  }
+
+  /** `await using codex = await Codex.start()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== "string" || id === "")
+    throw new TypeError("threadId must be a non-empty string");
+  return id;
+}
+
+// Builds thread start/resume/fork params from options; validates presets before any I/O.
+function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
+  const { approvalMode, sandbox, ...rest } = options;
+  const params: Record<string, unknown> = dropUndefined(rest);
+  const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
+  if (mode !== undefined) Object.assign(params, approvalFields(mode));
+  if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
+  return params as P;
+}
+
+function launchFor(options: CodexOptions) {
+  const env = { ...process.env, ...options.env };
+  const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
+  if (options.launchArgs !== undefined) {
+    const [command, ...args] = options.launchArgs;
+    if (command === undefined || command === "") {
+      throw new TypeError("launchArgs must start with the command to run");
+    }
+    return { ...base, command, args, env };
+  }
+  const config = configArgs(options.configOverrides);
+  const args = [...config, "app-server", "--listen", "stdio://"];
+  if (options.codexBin !== undefined) {
+    return { ...base, command: checkCodexBin(options.codexBin), args, env };
+  }
+  const runtime = locateRuntime();
+  return {
+    ...base,
+    command: runtime.binary,
+    args,
+    env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
+  };
+}
+
+function configArgs(overrides: CodexOptions["configOverrides"]): string[] {
+  if (overrides === undefined) return [];
+  const pairs = Array.isArray(overrides)
+    ? (overrides as readonly string[])
+    : Object.entries(overrides as Record<string, ConfigValue>).map(
+        ([key, value]) => `${key}=${toToml(value)}`,
+      );
+  return pairs.flatMap((pair) => {
+    if (typeof pair !== "string" || !pair.includes("=")) {
+      throw new TypeError(`configOverrides entries must look like key=value, got ${String(pair)}`);
+    }
+    return ["--config", pair];
+  });
+}
+
+// JSON strings, numbers, booleans and arrays of them are also valid TOML.
+function toToml(value: ConfigValue): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * Fills `serverInfo` from the user agent (`name/version ...`), as the server of 0.169.0 sends
+ * only `userAgent`, and fails when name or version cannot be found.
+ */
+export function normalizeMetadata(response: InitializeResponse): CodexMetadata {
+  const given = (response as { serverInfo?: { name?: unknown; version?: unknown } }).serverInfo;
+  const userAgent = typeof response.userAgent === "string" ? response.userAgent.trim() : "";
+  let name = typeof given?.name === "string" ? given.name.trim() : "";
+  let version = typeof given?.version === "string" ? given.version.trim() : "";
+  if ((name === "" || version === "") && userAgent !== "") {
+    const first = userAgent.split(/\s+/, 1)[0]!;
+    const slash = first.indexOf("/");
+    const [uaName, uaVersion] =
+      slash === -1 ? [first, ""] : [first.slice(0, slash), first.slice(slash + 1)];
+    name ||= uaName;
+    version ||= uaVersion;
+  }
+  if (userAgent === "" || name === "" || version === "") {
+    throw new Error(
+      `initialize response missing required metadata (userAgent=${JSON.stringify(userAgent)}, ` +
+        `serverName=${JSON.stringify(name)}, serverVersion=${JSON.stringify(version)})`,
+    );
+  }
+  return { ...response, userAgent, serverInfo: { name, version } };
+}

@@ -1,0 +1,278 @@
+/** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
+export class CodexError extends Error {
+  override name = "CodexError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** Options for {@link TransportClosedError}. */
+export interface TransportClosedErrorOptions {
+  /** Exit code of the app-server process, or null when it has not exited or was killed by a signal. */
+  exitCode?: number | null;
+  /** Signal that ended the app-server process, or null. */
+  signal?: string | null;
+  /** The last lines the app-server wrote to stderr; "" when there were none. */
+  stderrTail?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/** The app-server went away (exited, was killed, or its pipes closed) while the SDK still needed it. */
+export class TransportClosedError extends CodexError {
+  override name = "TransportClosedError";
+  /** Exit code of the app-server process, or null. */
+  readonly exitCode: number | null;
+  /** Signal that ended the app-server process, or null. */
+  readonly signal: string | null;
+  /** The last lines of the app-server's stderr; "" when there were none. */
+  readonly stderrTail: string;
+
+  constructor(message: string, options: TransportClosedErrorOptions = {}) {
+    const stderrTail = options.stderrTail ?? "";
+    // The tail is usually the only clue to why the process died, so keep it in the message that
+    // ends up in logs and stack traces rather than only in a field few people inspect.
+    const fullMessage = stderrTail.length > 0 ? `${message}\nstderr tail:\n${stderrTail}` : message;
+    super(fullMessage, "cause" in options ? { cause: options.cause } : undefined);
+    this.exitCode = options.exitCode ?? null;
+    this.signal = options.signal ?? null;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** An error response from the app-server, carrying the JSON-RPC `code`, `message` and `data`. */
+export class JsonRpcError extends CodexError {
+  override name = "JsonRpcError";
+  /** The JSON-RPC error code. */
+  readonly code: number;
+  /** The server's own error message (the `message` member of the wire error). */
+  readonly rpcMessage: string;
+  /** The `data` member of the wire error, if any. */
+  readonly data: unknown;
+
+  constructor(code: number, rpcMessage: string, data?: unknown, options?: ErrorOptions) {
+    super(`JSON-RPC error ${code}: ${rpcMessage}`, options);
+    this.code = code;
+    this.rpcMessage = rpcMessage;
+    this.data = data;
+  }
+}
+
+/** A JSON-RPC error the Codex server defined (codes -32099..-32000, plus the standard codes). */
+export class CodexRpcError extends JsonRpcError {
+  override name = "CodexRpcError";
+}
+
+/** The server could not parse the JSON it received (-32700). */
+export class ParseError extends CodexRpcError {
+  override name = "ParseError";
+}
+
+/** The request was not a valid JSON-RPC request (-32600). */
+export class InvalidRequestError extends CodexRpcError {
+  override name = "InvalidRequestError";
+}
+
+/** The server does not know the requested method (-32601). */
+export class MethodNotFoundError extends CodexRpcError {
+  override name = "MethodNotFoundError";
+}
+
+/** The method's parameters were rejected (-32602). */
+export class InvalidParamsError extends CodexRpcError {
+  override name = "InvalidParamsError";
+}
+
+/** The server failed internally while handling the request (-32603). */
+export class InternalRpcError extends CodexRpcError {
+  override name = "InternalRpcError";
+}
+
+/** The server is overloaded; the request may succeed if retried later. */
+export class ServerBusyError extends CodexRpcError {
+  override name = "ServerBusyError";
+}
+
+/** The server gave up after exhausting its own retries. */
+export class RetryLimitExceededError extends ServerBusyError {
+  override name = "RetryLimitExceededError";
+}
+
+/** A request did not get a response within its `timeout` option. */
+export class RequestTimeoutError extends CodexError {
+  override name = "RequestTimeoutError";
+  /** The JSON-RPC method of the request that timed out. */
+  readonly method: string;
+  /** The timeout that elapsed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(method: string, timeoutMs: number, options?: ErrorOptions) {
+    super(`Request ${method} timed out after ${timeoutMs} ms`, options);
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The error to reject with when `signal` aborts an operation, matching Node's own APIs. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException("The operation was aborted", "AbortError");
+}
+
+// The v1 wire spelling and the v2 `CodexErrorInfo` spelling of the same condition.
+const OVERLOADED = new Set(["server_overloaded", "serveroverloaded"]);
+const ERROR_INFO_KEYS = ["codex_error_info", "codexErrorInfo", "errorInfo"] as const;
+// Error data comes from the peer; bound the walk so hostile or accidental nesting cannot blow the stack.
+const MAX_DATA_DEPTH = 32;
+
+function isOverloadedString(value: unknown): boolean {
+  return typeof value === "string" && OVERLOADED.has(value.toLowerCase());
+}
+
+function isOverloadedInfo(info: unknown): boolean {
+  if (isOverloadedString(info)) return true;
+  if (typeof info !== "object" || info === null) return false;
+  return Object.values(info).some(isOverloadedString);
+}
+
+function containsOverload(value: unknown, depth: number, seen: WeakSet<object>): boolean {
+  if (isOverloadedString(value)) return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (depth >= MAX_DATA_DEPTH || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    return value.some((item) => containsOverload(item, depth + 1, seen));
+  }
+  const record = value as Record<string, unknown>;
+  if (ERROR_INFO_KEYS.some((key) => isOverloadedInfo(record[key]))) return true;
+  return Object.values(record).some((item) => containsOverload(item, depth + 1, seen));
+}
+
+/** Whether JSON-RPC error `data` says the server is overloaded (`server_overloaded` or `serverOverloaded` anywhere in it). */
+export function isOverloadData(data: unknown): boolean {
+  return containsOverload(data, 0, new WeakSet());
+}
+
+function mentionsRetryExhaustion(message: string): boolean {
+  const lower = message.toLowerCase();
+  return lower.includes("retry limit") || lower.includes("too many failed attempts");
+}
+
+/** Builds the most specific {@link JsonRpcError} subclass for a wire error's code, message and data. */
+export function mapJsonRpcError(code: number, message: string, data?: unknown): JsonRpcError {
+  switch (code) {
+    case -32700:
+      return new ParseError(code, message, data);
+    case -32600:
+      return new InvalidRequestError(code, message, data);
+    case -32601:
+      return new MethodNotFoundError(code, message, data);
+    case -32602:
+      return new InvalidParamsError(code, message, data);
+    case -32603:
+      return new InternalRpcError(code, message, data);
+  }
+  if (code >= -32099 && code <= -32000) {
+    if (mentionsRetryExhaustion(message)) return new RetryLimitExceededError(code, message, data);
+    if (isOverloadData(data)) return new ServerBusyError(code, message, data);
+    return new CodexRpcError(code, message, data);
+  }
+  return new JsonRpcError(code, message, data);
+}
+
+/** Converts a JSON-RPC response's `error` member into an error (a plain CodexError if malformed). */
+export function fromWireError(error: unknown): CodexError {
+  if (typeof error !== "object" || error === null || Array.isArray(error)) {
+    return new CodexError("Malformed JSON-RPC error response");
+  }
+  const wire = error as { code?: unknown; message?: unknown; data?: unknown };
+  const code = typeof wire.code === "number" && Number.isFinite(wire.code) ? wire.code : -32000;
+  const message = typeof wire.message === "string" ? wire.message : "unknown";
+  return mapJsonRpcError(code, message, wire.data);
+}
+
+/** Whether retrying the failed operation later might succeed because the server was overloaded. */
+export function isRetryableError(err: unknown): boolean {
+  if (err instanceof ServerBusyError) return true;
+  return err instanceof JsonRpcError && isOverloadData(err.data);
+}
+
+/** Options for {@link retryOnOverload}. */
+export interface RetryOnOverloadOptions {
+  /** Total number of calls, including the first; an integer >= 1. Default 3. */
+  maxAttempts?: number;
+  /** Wait before the second attempt, in milliseconds; doubles after each wait. Default 250. */
+  initialDelayMs?: number;
+  /** Upper bound for the doubling delay, in milliseconds. Default 2000. */
+  maxDelayMs?: number;
+  /** Each wait is randomised by up to this fraction of the delay, in [0, 1]. Default 0.2. */
+  jitterRatio?: number;
+  /** Aborts the retry loop: rejects with the abort reason before the first call or during a wait. */
+  signal?: AbortSignal;
+}
+
+function validateRetryOptions(
+  options: RetryOnOverloadOptions,
+): Required<Omit<RetryOnOverloadOptions, "signal">> {
+  const { maxAttempts = 3, initialDelayMs = 250, maxDelayMs = 2000, jitterRatio = 0.2 } = options;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`maxAttempts must be an integer >= 1, got ${maxAttempts}`);
+  }
+  if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
+    throw new RangeError(`initialDelayMs must be a finite number >= 0, got ${initialDelayMs}`);
+  }
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) {
+    throw new RangeError(`maxDelayMs must be a finite number >= 0, got ${maxDelayMs}`);
+  }
+  if (!Number.isFinite(jitterRatio) || jitterRatio < 0 || jitterRatio > 1) {
+    throw new RangeError(`jitterRatio must be between 0 and 1, got ${jitterRatio}`);
+  }
+  return { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal === undefined) {
+      setTimeout(resolve, ms);
+      return;
+    }
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Calls `fn`, retrying with exponential backoff and jitter while it fails with a retryable error. */
+export async function retryOnOverload<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOnOverloadOptions = {},
+): Promise<T> {
+  const { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio } = validateRetryOptions(options);
+  const { signal } = options;
+  let delay = initialDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    // Also covers the case where a wait was skipped, so an abort is never silently ignored.
+    if (signal?.aborted) throw abortError(signal);
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= maxAttempts || !isRetryableError(err)) throw err;
+      const jitter = delay * jitterRatio;
+      const wait = Math.min(maxDelayMs, delay) + (Math.random() * 2 - 1) * jitter;
+      if (wait > 0) await sleep(wait, signal);
+      delay = Math.min(maxDelayMs, delay * 2);
+    }
+  }
+}

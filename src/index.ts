@@ -1,0 +1,47 @@
+export { Codex, normalizeMetadata } from "./codex.js";
+export type {
+  ClientInfoOptions,
+  CodexMetadata,
+  CodexOptions,
+  ConfigValue,
+  ThreadForkOptions,
+  ThreadListOptions,
+  ThreadResumeOptions,
+  ThreadStartOptions,
+} from "./codex.js";
+export { Thread } from "./thread.js";
+export type { TurnOptions } from "./thread.js";
+export { TurnAbortedError, TurnFailedError, TurnHandle } from "./turn.js";
+export type { CodexNotification, TurnEvent, TurnResult } from "./turn.js";
+export { ApprovalMode, Sandbox } from "./options.js";
+export { image, localImage, mention, skill, text } from "./inputs.js";
+export type {
+  ImageInput,
+  InputItem,
+  LocalImageInput,
+  MentionInput,
+  RunInput,
+  SkillInput,
+  TextInput,
+} from "./inputs.js";
+export {
+  CodexError,
+  CodexRpcError,
+  InternalRpcError,
+  InvalidParamsError,
+  InvalidRequestError,
+  JsonRpcError,
+  MethodNotFoundError,
+  ParseError,
+  RequestTimeoutError,
+  RetryLimitExceededError,
+  ServerBusyError,
+  TransportClosedError,
+  isRetryableError,
+  mapJsonRpcError,
+  retryOnOverload,
+} from "./errors.js";
+export type { RetryOnOverloadOptions } from "./errors.js";
+export { ProtocolError } from "./rpc/connection.js";
+export type { RequestOptions } from "./rpc/connection.js";
+export { SDK_VERSION } from "./version.js";

@@ -1,0 +1,136 @@
+import { abortError } from "./errors.js";
+import type {
+  ThreadCompactStartResponse,
+  ThreadReadResponse,
+  ThreadSetNameResponse,
+  TurnStartParams,
+} from "./generated/index.js";
+import { toUserInputs, type RunInput } from "./inputs.js";
+import { approvalFields, sandboxPolicy, type ApprovalMode, type Sandbox } from "./options.js";
+import type { Connection } from "./rpc/connection.js";
+import type { Router } from "./rpc/router.js";
+import { TurnHandle, type TurnResult } from "./turn.js";
+
+/**
+ * Options of `Thread.turn` and `Thread.run`. Each applies to this turn and the ones after it,
+ * except `outputSchema`, which applies to this turn only.
+ */
+export type TurnOptions = Omit<
+  Partial<TurnStartParams>,
+  "threadId" | "input" | "approvalPolicy" | "approvalsReviewer" | "sandboxPolicy"
+> & {
+  /** Approval preset for this and later turns; omitted keeps the thread's policy. */
+  readonly approvalMode?: ApprovalMode;
+  /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
+  readonly sandbox?: Sandbox;
+  /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
+  readonly signal?: AbortSignal;
+};
+
+/** What a thread needs from its client. */
+export interface ThreadContext {
+  readonly connection: Connection;
+  readonly router: Router;
+}
+
+/** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
+export class Thread {
+  /** @internal Created by `Codex`. */
+  constructor(
+    private readonly context: ThreadContext,
+    /** The thread id. */
+    readonly id: string,
+  ) {}
+
+  /**
+   * Runs one turn to completion and returns its result. A failed turn rejects with
+   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`.
+   */
+  async run(input: RunInput, options: TurnOptions = {}): Promise<TurnResult> {
+    const handle = await this.startTurn(input, options, false);
+    return handle.run(options.signal ? { signal: options.signal } : {});
+  }
+
+  /**
+   * Starts a turn and returns its handle at once, to stream, steer or interrupt it. A second
+   * turn on the same thread waits until this client's previous turn there has completed.
+   */
+  turn(input: RunInput, options: TurnOptions = {}): Promise<TurnHandle> {
+    return this.startTurn(input, options, true);
+  }
+
+  /** Reads the thread, with its turns when `includeTurns` is set. */
+  read(options: { includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
+    return this.context.connection.request("thread/read", {
+      threadId: this.id,
+      includeTurns: options.includeTurns ?? false,
+    });
+  }
+
+  /** Renames the thread. */
+  setName(name: string): Promise<ThreadSetNameResponse> {
+    if (typeof name !== "string") throw new TypeError("name must be a string");
+    return this.context.connection.request("thread/name/set", { threadId: this.id, name });
+  }
+
+  /** Asks the server to compact the thread's context; resolves once accepted, not when done. */
+  compact(): Promise<ThreadCompactStartResponse> {
+    return this.context.connection.request("thread/compact/start", { threadId: this.id });
+  }
+
+  private async startTurn(
+    input: RunInput,
+    options: TurnOptions,
+    retain: boolean,
+  ): Promise<TurnHandle> {
+    const params = turnParams(this.id, input, options);
+    const { signal } = options;
+    if (signal?.aborted) throw abortError(signal);
+    const { connection, router } = this.context;
+    return router.serialize(this.id, async () => {
+      if (signal?.aborted) throw abortError(signal);
+      const collector = TurnHandle.collector(retain);
+      const pending = router.beginTurn(this.id);
+      let turnId: string;
+      try {
+        turnId = (await connection.request("turn/start", params)).turn.id;
+      } catch (err) {
+        pending.cancel();
+        throw err;
+      }
+      pending.bind(turnId, collector);
+      const handle = new TurnHandle({ connection }, this.id, turnId, collector);
+      if (signal !== undefined) interruptOnAbort(handle, signal);
+      return { value: handle, done: collector.completion };
+    });
+  }
+}
+
+function interruptOnAbort(handle: TurnHandle, signal: AbortSignal): void {
+  const onAbort = () => void handle.interrupt().catch(() => {});
+  if (signal.aborted) return onAbort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const off = () => signal.removeEventListener("abort", onAbort);
+  handle.collector.completion.then(off, off);
+}
+
+/** Builds `turn/start` params; validates everything before any I/O. */
+export function turnParams(
+  threadId: string,
+  input: RunInput,
+  options: TurnOptions,
+): TurnStartParams {
+  const wireInput = toUserInputs(input);
+  const { approvalMode, sandbox, signal: _signal, ...rest } = options;
+  const params: TurnStartParams = { ...dropUndefined(rest), threadId, input: wireInput };
+  if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
+  if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
+  return params;
+}
+
+/** A copy without `undefined` values, so the wire carries only what was given. */
+export function dropUndefined<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out as T;
+}

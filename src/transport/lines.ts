@@ -1,0 +1,69 @@
+const NEWLINE = 0x0a;
+
+/**
+ * Splits a byte stream into lines. It cuts on the newline byte before decoding, so a multi-byte
+ * character split across chunks is never mangled, and a long line costs one copy, not one per
+ * chunk.
+ */
+export class LineDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly emit: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    let nl = chunk.indexOf(NEWLINE, start);
+    while (nl !== -1) {
+      let line: string;
+      if (this.pendingBytes === 0) {
+        line = chunk.toString("utf8", start, nl);
+      } else {
+        this.pending.push(chunk.subarray(start, nl));
+        line = Buffer.concat(this.pending, this.pendingBytes + nl - start).toString("utf8");
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
+      if (line.length > 0 && line !== "\r") this.emit(line);
+      start = nl + 1;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingBytes += chunk.length - start;
+    }
+  }
+
+  /** Emits a last unterminated line, if any. */
+  end(): void {
+    if (this.pendingBytes > 0) {
+      const line = Buffer.concat(this.pending, this.pendingBytes).toString("utf8");
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.emit(line);
+    }
+  }
+}
+
+/** Keeps the last part of a text stream (stderr) within fixed bounds. */
+export class TextTail {
+  private chunks: string[] = [];
+  private size = 0;
+
+  constructor(private readonly maxChars = 64 * 1024) {}
+
+  push(text: string): void {
+    this.chunks.push(text);
+    this.size += text.length;
+    while (this.size > this.maxChars && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+
+  /** The last `lines` lines, at most `maxChars` characters. */
+  tail(lines = 40, maxChars = 4000): string {
+    // Only computed when an error is built, so clarity beats speed here.
+    const out = this.chunks.join("").trimEnd().split("\n").slice(-lines).join("\n");
+    return out.length > maxChars ? out.slice(out.length - maxChars) : out;
+  }
+}

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+import { LineDecoder, TextTail } from "./lines.js";
+import type { Transport, TransportCloseInfo, TransportSink } from "./transport.js";
+
+/** How to launch the app-server process. */
+export interface StdioLaunch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  /** How long `close()` waits after SIGTERM before SIGKILL. */
+  readonly killGraceMs?: number | undefined;
+}
+
+// Children still running when the host process exits are killed, so none outlives its parent.
+const liveChildren = new Set<ChildProcessWithoutNullStreams>();
+let exitHookInstalled = false;
+function track(child: ChildProcessWithoutNullStreams): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const c of liveChildren) c.kill("SIGKILL");
+    });
+  }
+  liveChildren.add(child);
+}
+
+// After the process exits (or stdout ends) the other half normally follows at once; this bounds
+// the wait when a grandchild still holds a pipe open.
+const SETTLE_MS = 250;
+
+/** Spawns the app-server binary directly (no shell) and talks newline-delimited JSON on stdio. */
+export class StdioTransport implements Transport {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private sink: TransportSink | undefined;
+  private readonly stderr = new TextTail();
+  private exit: { code: number | null; signal: string | null } | undefined;
+  private stdoutEnded = false;
+  private finished = false;
+  private spawnError: Error | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly exited: Promise<void>;
+  private resolveExited!: () => void;
+
+  constructor(private readonly launch: StdioLaunch) {
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  /** Process id of the child, once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(sink: TransportSink): void {
+    this.sink = sink;
+    const { command, args, cwd, env } = this.launch;
+    const child = spawn(command, args, {
+      cwd,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    this.child = child;
+    track(child);
+
+    const lines = new LineDecoder((line) => this.sink?.line(line));
+    child.stdout.on("data", (chunk: Buffer) => lines.push(chunk));
+    child.stdout.on("end", () => {
+      lines.end();
+      this.stdoutEnded = true;
+      this.settle();
+    });
+    const text = new StringDecoder("utf8");
+    child.stderr.on("data", (chunk: Buffer) => this.stderr.push(text.write(chunk)));
+    // A write to a dead child fails with EPIPE; the exit path reports it, so only swallow here.
+    child.stdin.on("error", () => {});
+    child.on("error", (err) => {
+      this.spawnError = err;
+      liveChildren.delete(child);
+      this.resolveExited();
+      this.finish();
+    });
+    child.on("exit", (code, signal) => {
+      this.exit = { code, signal };
+      liveChildren.delete(child);
+      this.resolveExited();
+      this.settle();
+    });
+    child.on("close", () => this.finish());
+  }
+
+  send(line: string): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (stdin === undefined || this.finished || this.closing !== undefined || !stdin.writable) {
+      return Promise.reject(new Error("codex app-server is not running"));
+    }
+    return new Promise((resolve, reject) => {
+      // The callback fires once the data is flushed, so awaiting callers respect backpressure.
+      stdin.write(line + "\n", (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  stderrTail(): string {
+    return this.stderr.tail();
+  }
+
+  close(graceMs = this.launch.killGraceMs ?? 2000): Promise<void> {
+    this.closing ??= this.terminate(graceMs);
+    return this.closing;
+  }
+
+  private async terminate(graceMs: number): Promise<void> {
+    const child = this.child;
+    if (child === undefined) return;
+    child.stdin.end();
+    if (this.exit === undefined) child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (this.exit === undefined) child.kill("SIGKILL");
+    }, graceMs);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private settle(): void {
+    if (this.exit !== undefined && this.stdoutEnded) return this.finish();
+    this.settleTimer ??= setTimeout(() => this.finish(), SETTLE_MS);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.settleTimer);
+    const child = this.child;
+    if (child !== undefined) {
+      child.stdout.removeAllListeners("data");
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.stdin.destroy();
+      if (this.exit === undefined && this.spawnError === undefined) child.kill("SIGKILL");
+    }
+    const info: TransportCloseInfo = {
+      exitCode: this.exit?.code ?? null,
+      signal: this.exit?.signal ?? null,
+      stderrTail: this.stderr.tail(),
+      ...(this.spawnError ? { error: this.spawnError } : {}),
+    };
+    this.sink?.closed(info);
+  }
+}

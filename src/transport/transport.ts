@@ -1,0 +1,31 @@
+/** Why a transport stopped: how the process ended, what it last said on stderr, and any local error. */
+export interface TransportCloseInfo {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string;
+  /** A local failure that ended the transport (spawn error, write error), if any. */
+  readonly error?: Error;
+}
+
+/** What a transport reports to the connection above it. */
+export interface TransportSink {
+  /** One complete line (without its newline), in arrival order. */
+  line(text: string): void;
+  /** Called once, after the last line. */
+  closed(info: TransportCloseInfo): void;
+}
+
+/**
+ * A bidirectional line channel to an app-server. It knows nothing of JSON-RPC: it frames lines,
+ * keeps write order and reports its end once.
+ */
+export interface Transport {
+  /** Starts delivering lines to `sink`; called once. */
+  start(sink: TransportSink): void;
+  /** Writes one line (a newline is appended); resolves once the line is handed to the OS. */
+  send(line: string): Promise<void>;
+  /** Ends the channel (and the process behind it); idempotent. */
+  close(): Promise<void>;
+  /** The last lines the server wrote on stderr, when the transport can see them. */
+  stderrTail(): string;
+}

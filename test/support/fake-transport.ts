@@ -1,0 +1,52 @@
+import type {
+  Transport,
+  TransportCloseInfo,
+  TransportSink,
+} from "../../src/transport/transport.js";
+
+/** A scripted transport: the test plays the server, reading what the client sent. */
+export class FakeTransport implements Transport {
+  readonly sent: Record<string, unknown>[] = [];
+  private sink: TransportSink | undefined;
+  private waiters: Array<() => void> = [];
+  closedCalls = 0;
+
+  start(sink: TransportSink): void {
+    this.sink = sink;
+  }
+
+  send(line: string): Promise<void> {
+    this.sent.push(JSON.parse(line) as Record<string, unknown>);
+    for (const w of this.waiters.splice(0)) w();
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.closedCalls++;
+  }
+
+  stderrTail(): string {
+    return "fake stderr line";
+  }
+
+  /** Delivers one raw line from the "server". */
+  line(text: string): void {
+    this.sink!.line(text);
+  }
+
+  /** Delivers one message from the "server". */
+  deliver(message: object): void {
+    this.line(JSON.stringify(message));
+  }
+
+  /** Ends the transport as a dying process would. */
+  end(info: Partial<TransportCloseInfo> = {}): void {
+    this.sink!.closed({ exitCode: 1, signal: null, stderrTail: "boom", ...info });
+  }
+
+  /** Resolves once the client has sent `count` messages in all. */
+  async waitForSent(count: number): Promise<Record<string, unknown>> {
+    while (this.sent.length < count) await new Promise<void>((r) => this.waiters.push(r));
+    return this.sent[count - 1]!;
+  }
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { InvalidParamsError, RequestTimeoutError, TransportClosedError } from "../../src/errors.js";
+import { Connection, ProtocolError } from "../../src/rpc/connection.js";
+import { LineDecoder, TextTail } from "../../src/transport/lines.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+function setup() {
+  const transport = new FakeTransport();
+  const connection = new Connection(transport);
+  return { transport, connection };
+}
+
+describe("Connection", () => {
+  it("sends requests without a jsonrpc field and resolves with the matching result", async () => {
+    const { transport, connection } = setup();
+    const a = connection.request("model/list", { includeHidden: false });
+    const b = connection.request("thread/read", { threadId: "t", includeTurns: false });
+    await transport.waitForSent(2);
+    const [first, second] = transport.sent;
+    expect(first).toEqual({
+      id: first!.id,
+      method: "model/list",
+      params: { includeHidden: false },
+    });
+    expect(first).not.toHaveProperty("jsonrpc");
+    transport.deliver({ id: second!.id, result: { thread: { id: "t" } } });
+    transport.deliver({ id: first!.id, result: { data: [] } });
+    await expect(a).resolves.toEqual({ data: [] });
+    await expect(b).resolves.toEqual({ thread: { id: "t" } });
+  });
+
+  it("maps error responses through the JSON-RPC error table", async () => {
+    const { transport, connection } = setup();
+    const call = connection.request("thread/start", {});
+    const sent = await transport.waitForSent(1);
+    transport.deliver({ id: sent.id, error: { code: -32602, message: "bad cwd" } });
+    const err = await call.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidParamsError);
+    expect((err as InvalidParamsError).rpcMessage).toBe("bad cwd");
+  });
+
+  it("delivers notifications to every subscriber until it unsubscribes", async () => {
+    const { transport, connection } = setup();
+    const seen: string[] = [];
+    const off = connection.onNotification((n) => seen.push(`a:${n.method}`));
+    connection.onNotification((n) => seen.push(`b:${n.method}`));
+    transport.deliver({ method: "thread/started", params: {} });
+    off();
+    transport.deliver({ method: "turn/started", params: {} });
+    expect(seen).toEqual(["a:thread/started", "b:thread/started", "b:turn/started"]);
+  });
+
+  it("answers server requests with -32601 until a handler is installed, keeping the id as sent", async () => {
+    const { transport, connection } = setup();
+    transport.deliver({ id: 0, method: "item/tool/call", params: {} });
+    const reply = await transport.waitForSent(1);
+    expect(reply).toMatchObject({ id: 0, error: { code: -32601 } });
+
+    connection.setServerRequestHandler(async (req) => ({ echoed: req.method }));
+    transport.deliver({ id: "abc", method: "x/y", params: {} });
+    expect(await transport.waitForSent(2)).toEqual({ id: "abc", result: { echoed: "x/y" } });
+  });
+
+  it("rejects a request after its timeout and clears it", async () => {
+    const { connection } = setup();
+    const err = await connection
+      .request("model/list", { includeHidden: false }, { timeout: 5 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+  });
+
+  it("rejects at once with the abort reason, and sends nothing for an aborted signal", async () => {
+    const { transport, connection } = setup();
+    const aborted = AbortSignal.abort(new Error("stop"));
+    await expect(connection.request("model/list", {}, { signal: aborted })).rejects.toThrow("stop");
+    expect(transport.sent).toHaveLength(0);
+
+    const controller = new AbortController();
+    const call = connection.request("model/list", {}, { signal: controller.signal });
+    await transport.waitForSent(1);
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("rejects every pending request with TransportClosedError when the transport ends", async () => {
+    const { transport, connection } = setup();
+    const calls = [connection.request("model/list", {}), connection.request("thread/list", {})];
+    await transport.waitForSent(2);
+    transport.end({ exitCode: 3, stderrTail: "panic: oh no" });
+    for (const call of calls) {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as TransportClosedError).exitCode).toBe(3);
+      expect((err as Error).message).toContain("panic: oh no");
+    }
+    await expect(connection.request("model/list", {})).rejects.toBeInstanceOf(TransportClosedError);
+  });
+
+  it("ends the connection on a line that is not JSON, naming the line", async () => {
+    const { transport, connection } = setup();
+    const call = connection.request("model/list", {});
+    await transport.waitForSent(1);
+    transport.line("this is not json");
+    const err = (await call.catch((e: unknown) => e)) as TransportClosedError;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.cause).toBeInstanceOf(ProtocolError);
+    expect(err.message).toContain("this is not json");
+    expect(transport.closedCalls).toBe(1);
+  });
+
+  it("ignores responses to unknown ids", async () => {
+    const { transport, connection } = setup();
+    transport.deliver({ id: 999, result: {} });
+    const call = connection.request("model/list", {});
+    const sent = await transport.waitForSent(1);
+    transport.deliver({ id: sent.id, result: { data: [1] } });
+    await expect(call).resolves.toEqual({ data: [1] });
+  });
+});
+
+describe("LineDecoder", () => {
+  it("joins lines split across chunks, including a multi-byte character cut in two", () => {
+    const lines: string[] = [];
+    const decoder = new LineDecoder((l) => lines.push(l));
+    const bytes = Buffer.from('{"t":"héllo ✓"}\n{"n":2}\n', "utf8");
+    for (let i = 0; i < bytes.length; i += 3) decoder.push(bytes.subarray(i, i + 3));
+    expect(lines).toEqual(['{"t":"héllo ✓"}', '{"n":2}']);
+  });
+
+  it("handles a line over 1 MiB arriving in many chunks", () => {
+    const lines: string[] = [];
+    const decoder = new LineDecoder((l) => lines.push(l));
+    const big = JSON.stringify({ text: "x".repeat(3 * 1024 * 1024) });
+    const bytes = Buffer.from(big + "\n");
+    for (let i = 0; i < bytes.length; i += 65536) decoder.push(bytes.subarray(i, i + 65536));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe(big);
+  });
+
+  it("emits an unterminated last line at the end", () => {
+    const lines: string[] = [];
+    const decoder = new LineDecoder((l) => lines.push(l));
+    decoder.push(Buffer.from("a\nb"));
+    decoder.end();
+    expect(lines).toEqual(["a", "b"]);
+  });
+});
+
+describe("TextTail", () => {
+  it("keeps only the last lines within its bounds", () => {
+    const tail = new TextTail(100);
+    for (let i = 0; i < 50; i++) tail.push(`line ${i}\n`);
+    expect(tail.tail(3)).toBe("line 47\nline 48\nline 49");
+    expect(tail.tail(1000).length).toBeLessThanOrEqual(110);
+  });
+});
