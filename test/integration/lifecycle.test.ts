@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  Codex,
+  CodexError,
+  InvalidParamsError,
+  InvalidRequestError,
+  TransportClosedError,
+} from "../../src/index.js";
+
+let home: string;
+const env = () => ({
+  CODEX_HOME: home,
+  CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1",
+  RUST_LOG: "warn",
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(path.join(tmpdir(), "codex-sdk-lifecycle-"));
+});
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("Codex.start", () => {
+  it("initializes against the real runtime and exposes normalised metadata", async () => {
+    await using codex = await Codex.start({ env: env(), clientInfo: { name: "lifecycle_test" } });
+    expect(codex.metadata.userAgent).toMatch(/^lifecycle_test\/0\.169\.0/);
+    expect(codex.metadata.serverInfo.name).toBe("lifecycle_test");
+    expect(codex.metadata.serverInfo.version).toBe("0.169.0");
+    expect(codex.metadata.platformFamily).toBeTruthy();
+
+    const models = await codex.request("model/list", { includeHidden: false });
+    expect(Array.isArray(models.data)).toBe(true);
+    expect(models.data.length).toBeGreaterThan(0);
+  });
+
+  it("maps a wrong-typed param to the error class of the server's code, with its message", async () => {
+    await using codex = await Codex.start({ env: env() });
+    const err = await codex
+      .request("thread/start", { cwd: 42 as unknown as string })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    // The server answers invalid params with -32600 ("Invalid request") in 0.169.0.
+    expect(err instanceof InvalidParamsError || err instanceof InvalidRequestError).toBe(true);
+    expect((err as InvalidRequestError).rpcMessage).toMatch(/cwd|invalid/i);
+  });
+
+  it("passes configOverrides as --config before app-server", async () => {
+    await using codex = await Codex.start({
+      env: env(),
+      configOverrides: { model: "override-model" },
+    });
+    const started = await codex.request("thread/start", {});
+    expect(started.model).toBe("override-model");
+  });
+
+  it("fails fast naming a codexBin that does not exist", async () => {
+    await expect(Codex.start({ codexBin: "/nope/codex" })).rejects.toThrow(
+      /Codex binary not found at \/nope\/codex/,
+    );
+  });
+
+  it("throws and leaves no process when the child dies during start-up", async () => {
+    const err = await Codex.start({
+      launchArgs: [process.execPath, "-e", "console.error('bad start'); process.exit(7)"],
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as TransportClosedError).exitCode).toBe(7);
+    expect((err as Error).message).toContain("bad start");
+  });
+});
+
+describe("process death and close", () => {
+  it("rejects an in-flight request with TransportClosedError carrying the stderr tail", async () => {
+    // info logging makes the server write to stderr during start-up, so there is a tail to show.
+    const codex = await Codex.start({ env: { ...env(), RUST_LOG: "info" } });
+    const pid = codex.pid!;
+    const inflight = codex.request("model/list", { includeHidden: true });
+    process.kill(pid, "SIGKILL");
+    const err = (await inflight.catch((e: unknown) => e)) as TransportClosedError;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.signal).toBe("SIGKILL");
+    expect(err.stderrTail.length).toBeGreaterThan(0);
+    expect(err.message).toContain(err.stderrTail);
+    await codex.close();
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it("close() is idempotent and leaves no child process", async () => {
+    const codex = await Codex.start({ env: env() });
+    const pid = codex.pid!;
+    expect(isAlive(pid)).toBe(true);
+    await Promise.all([codex.close(), codex.close()]);
+    await codex.close();
+    expect(isAlive(pid)).toBe(false);
+    await expect(codex.models()).rejects.toBeInstanceOf(TransportClosedError);
+  });
+});
