@@ -13,6 +13,14 @@ import type {
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
+import {
+  ServerRequestDispatcher,
+  pickHandlers,
+  toolSpec,
+  type DispatcherOptions,
+  type DynamicTool,
+  type ServerRequestHandlers,
+} from "./approvals.js";
 import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
 import { Thread, dropUndefined } from "./thread.js";
@@ -29,7 +37,7 @@ export interface ClientInfoOptions {
 }
 
 /** Options of `Codex.start`. */
-export interface CodexOptions {
+export interface CodexOptions extends DispatcherOptions {
   /** Path of a `codex` executable to run instead of the pinned runtime. */
   readonly codexBin?: string;
   /**
@@ -63,19 +71,26 @@ export type CodexMetadata = InitializeResponse & {
   readonly serverInfo: { readonly name: string; readonly version: string };
 };
 
-/** Replaces the wire approval and sandbox fields with the SDK's presets. */
+/** Replaces the wire approval and sandbox fields with the SDK's presets, and adds handlers. */
 type WithPresets<P> = Omit<
   Partial<P>,
   "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
-> & {
-  /** Approval preset; see {@link ApprovalMode}. */
-  readonly approvalMode?: ApprovalMode;
-  /** Sandbox preset, sent as the thread's sandbox mode; see {@link Sandbox}. */
-  readonly sandbox?: Sandbox;
-};
+> &
+  ServerRequestHandlers & {
+    /** Approval preset; see {@link ApprovalMode}. */
+    readonly approvalMode?: ApprovalMode;
+    /** Sandbox preset, sent as the thread's sandbox mode; see {@link Sandbox}. */
+    readonly sandbox?: Sandbox;
+  };
 
-/** Options of `Codex.threadStart`; `approvalMode` defaults to `ApprovalMode.autoReview`. */
-export type ThreadStartOptions = WithPresets<ThreadStartParams>;
+/**
+ * Options of `Codex.threadStart`; `approvalMode` defaults to `ApprovalMode.autoReview`.
+ * `approvals`, `onUserInput` and `onElicitation` answer this thread's server requests, and
+ * `tools` offers JavaScript functions to the model.
+ */
+export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
+  readonly tools?: readonly DynamicTool[];
+};
 /** Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy. */
 export type ThreadResumeOptions = WithPresets<ThreadResumeParams>;
 /** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
@@ -93,6 +108,8 @@ export class Codex implements AsyncDisposable {
   private closing: Promise<void> | undefined;
   /** @internal */
   readonly router: Router;
+  /** @internal */
+  readonly dispatcher: ServerRequestDispatcher;
 
   private constructor(
     /** @internal The JSON-RPC connection; prefer the typed methods and `request`. */
@@ -100,8 +117,11 @@ export class Codex implements AsyncDisposable {
     private readonly transport: StdioTransport,
     /** The server's `initialize` answer, normalised. */
     readonly metadata: CodexMetadata,
+    options: CodexOptions,
   ) {
     this.router = new Router(connection);
+    this.dispatcher = new ServerRequestDispatcher(this.router, options);
+    connection.setServerRequestHandler(this.dispatcher.handle);
   }
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
@@ -130,7 +150,7 @@ export class Codex implements AsyncDisposable {
       );
       const metadata = normalizeMetadata(response);
       await connection.notify("initialized");
-      return new Codex(connection, transport, metadata);
+      return new Codex(connection, transport, metadata, options);
     } catch (err) {
       await connection.close();
       throw err;
@@ -156,9 +176,12 @@ export class Codex implements AsyncDisposable {
 
   /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */
   async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
-    const params = threadParams<ThreadStartParams>(options, true);
+    const { tools, ...rest } = options;
+    const params = threadParams<ThreadStartParams>(rest, true);
+    if (tools !== undefined) params.dynamicTools = tools.map(toolSpec);
     const response = await this.connection.request("thread/start", params);
-    return this.thread(response.thread.id);
+    if (tools !== undefined) this.dispatcher.setThreadTools(response.thread.id, tools);
+    return this.thread(response.thread.id, options);
   }
 
   /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
@@ -168,7 +191,7 @@ export class Codex implements AsyncDisposable {
       threadId: checkId(threadId),
     };
     const response = await this.connection.request("thread/resume", params);
-    return this.thread(response.thread.id);
+    return this.thread(response.thread.id, options);
   }
 
   /** Forks a thread into a new one; without `approvalMode` the fork keeps the source's policy. */
@@ -178,7 +201,7 @@ export class Codex implements AsyncDisposable {
       threadId: checkId(threadId),
     };
     const response = await this.connection.request("thread/fork", params);
-    return this.thread(response.thread.id);
+    return this.thread(response.thread.id, options);
   }
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
@@ -199,9 +222,16 @@ export class Codex implements AsyncDisposable {
     return this.thread(response.thread.id);
   }
 
-  /** Wraps an existing thread id without any I/O. */
-  thread(threadId: string): Thread {
-    return new Thread({ connection: this.connection, router: this.router }, checkId(threadId));
+  /**
+   * Wraps an existing thread id without any I/O. Handlers given here answer that thread's
+   * server requests from now on.
+   */
+  thread(threadId: string, handlers?: ServerRequestHandlers): Thread {
+    checkId(threadId);
+    const own = pickHandlers(handlers);
+    if (own !== undefined) this.dispatcher.setThreadHandlers(threadId, own);
+    const { connection, router, dispatcher } = this;
+    return new Thread({ connection, router, dispatcher }, threadId);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
@@ -264,7 +294,14 @@ function checkId(id: unknown): string {
 
 // Builds thread start/resume/fork params from options; validates presets before any I/O.
 function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
-  const { approvalMode, sandbox, ...rest } = options;
+  const {
+    approvalMode,
+    sandbox,
+    approvals: _a,
+    onUserInput: _u,
+    onElicitation: _e,
+    ...rest
+  } = options;
   const params: Record<string, unknown> = dropUndefined(rest);
   const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
   if (mode !== undefined) Object.assign(params, approvalFields(mode));

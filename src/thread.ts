@@ -6,6 +6,11 @@ import type {
   TurnStartParams,
 } from "./generated/index.js";
 import { toUserInputs, type RunInput } from "./inputs.js";
+import {
+  pickHandlers,
+  type ServerRequestDispatcher,
+  type ServerRequestHandlers,
+} from "./approvals.js";
 import { approvalFields, sandboxPolicy, type ApprovalMode, type Sandbox } from "./options.js";
 import type { Connection } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
@@ -18,19 +23,21 @@ import { TurnHandle, type TurnResult } from "./turn.js";
 export type TurnOptions = Omit<
   Partial<TurnStartParams>,
   "threadId" | "input" | "approvalPolicy" | "approvalsReviewer" | "sandboxPolicy"
-> & {
-  /** Approval preset for this and later turns; omitted keeps the thread's policy. */
-  readonly approvalMode?: ApprovalMode;
-  /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
-  readonly sandbox?: Sandbox;
-  /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
-  readonly signal?: AbortSignal;
-};
+> &
+  ServerRequestHandlers & {
+    /** Approval preset for this and later turns; omitted keeps the thread's policy. */
+    readonly approvalMode?: ApprovalMode;
+    /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
+    readonly sandbox?: Sandbox;
+    /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
+    readonly signal?: AbortSignal;
+  };
 
 /** What a thread needs from its client. */
 export interface ThreadContext {
   readonly connection: Connection;
   readonly router: Router;
+  readonly dispatcher: ServerRequestDispatcher;
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
@@ -98,6 +105,8 @@ export class Thread {
         pending.cancel();
         throw err;
       }
+      const handlers = pickHandlers(options);
+      if (handlers !== undefined) this.context.dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
       const handle = new TurnHandle({ connection }, this.id, turnId, collector);
       if (signal !== undefined) interruptOnAbort(handle, signal);
@@ -121,7 +130,15 @@ export function turnParams(
   options: TurnOptions,
 ): TurnStartParams {
   const wireInput = toUserInputs(input);
-  const { approvalMode, sandbox, signal: _signal, ...rest } = options;
+  const {
+    approvalMode,
+    sandbox,
+    signal: _signal,
+    approvals: _a,
+    onUserInput: _u,
+    onElicitation: _e,
+    ...rest
+  } = options;
   const params: TurnStartParams = { ...dropUndefined(rest), threadId, input: wireInput };
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);

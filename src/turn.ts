@@ -1,5 +1,9 @@
 import { CodexError, abortError } from "./errors.js";
+import type { HandlerErrorEvent } from "./approvals.js";
 import type {
+  RequestId,
+  ServerRequestMap,
+  ServerRequestMethod,
   ServerNotificationMap,
   ServerNotificationMethod,
   ThreadItem,
@@ -22,8 +26,20 @@ export type CodexNotification = {
   };
 }[ServerNotificationMethod];
 
-/** A notification of one turn, as `TurnHandle.stream()` yields it. */
-export type TurnEvent = CodexNotification;
+/** A request the server sent the client during a turn, shown in the turn's stream. */
+export type ServerRequestEvent = {
+  [M in ServerRequestMethod]: {
+    readonly method: M;
+    readonly params: ServerRequestMap[M]["params"];
+    readonly requestId: RequestId;
+  };
+}[ServerRequestMethod];
+
+/**
+ * What `TurnHandle.stream()` yields: the turn's notifications, the server requests it caused
+ * (their `serverRequest/resolved` follows), and `client/handlerError` when a handler failed.
+ */
+export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEvent;
 
 /** What a finished turn produced. */
 export interface TurnResult {

@@ -1,5 +1,6 @@
 import type { TransportClosedError } from "../errors.js";
 import { NOTIFICATION_ROUTES, type NotificationRoute } from "../generated/index.js";
+import type { RequestId } from "../generated/index.js";
 import type { Connection, RawNotification } from "./connection.js";
 
 // Logs drop what every reader has passed in batches, so a long turn costs O(1) per event.
@@ -169,6 +170,8 @@ export class Router {
   private readonly turns = new Map<string, TurnSink>();
   private readonly pendingByThread = new Map<string, RawNotification[]>();
   private readonly idleWaiters = new Map<string, Promise<void>>();
+  // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
+  private readonly requestTurns = new Map<RequestId, string>();
   private readonly byMethod = new Map<string, Set<Listener>>();
   private readonly anyListeners = new Set<Listener>();
   private closedError: TransportClosedError | undefined;
@@ -264,8 +267,28 @@ export class Router {
     }
   }
 
+  /**
+   * Shows a server request in its turn's stream, and routes the `serverRequest/resolved` that
+   * will name it to the same turn.
+   */
+  trackServerRequest(requestId: RequestId, turnId: string, event: RawNotification): void {
+    this.requestTurns.set(requestId, turnId);
+    this.injectTurnEvent(turnId, event);
+  }
+
+  /** Adds an event of the SDK's own to a turn's stream, if the turn is routed. */
+  injectTurnEvent(turnId: string | undefined, event: RawNotification): void {
+    const sink = turnId === undefined ? undefined : this.turns.get(turnId);
+    sink?.push(event);
+  }
+
   private dispatch(n: RawNotification): void {
-    const { turnId, threadId } = routeOf(n);
+    let { turnId, threadId } = routeOf(n);
+    if (n.method === "serverRequest/resolved") {
+      const requestId = (n.params as { requestId: RequestId }).requestId;
+      turnId = this.requestTurns.get(requestId);
+      this.requestTurns.delete(requestId);
+    }
     if (turnId !== undefined) {
       const sink = this.turns.get(turnId);
       if (sink !== undefined) this.deliverToTurn(turnId, sink, n);
@@ -278,7 +301,12 @@ export class Router {
 
   private deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
     sink.push(n);
-    if (n.method === "turn/completed") this.detachTurn(turnId, sink);
+    if (n.method === "turn/completed") {
+      this.detachTurn(turnId, sink);
+      for (const [requestId, owner] of this.requestTurns) {
+        if (owner === turnId) this.requestTurns.delete(requestId);
+      }
+    }
   }
 
   private close(error: TransportClosedError): void {
@@ -286,6 +314,7 @@ export class Router {
     for (const sink of this.turns.values()) sink.fail(error);
     this.turns.clear();
     this.pendingByThread.clear();
+    this.requestTurns.clear();
     for (const set of this.byMethod.values()) set.clear();
     this.byMethod.clear();
     this.anyListeners.clear();
