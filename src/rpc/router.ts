@@ -69,9 +69,10 @@ export class EventLog<T> {
         if (!this.cursors.has(cursor)) return { value: undefined, done: true };
         const index = cursor.pos - this.head;
         if (index < this.events.length) {
+          const value = this.events[index]!;
           cursor.pos++;
           if (cursor.pos - this.head >= PRUNE_BATCH) this.prune(false);
-          return { value: this.events[index]!, done: false };
+          return { value, done: false };
         }
         if (this.finished) {
           close();

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { image, localImage, mention, skill, text } from "../../src/inputs.js";
+import { toUserInputs } from "../../src/inputs.js";
+import {
+  ApprovalMode,
+  Sandbox,
+  approvalFields,
+  sandboxMode,
+  sandboxPolicy,
+} from "../../src/options.js";
+import { turnParams } from "../../src/thread.js";
+import { SDK_VERSION } from "../../src/version.js";
+import pkg from "../../package.json" with { type: "json" };
+
+describe("ApprovalMode", () => {
+  it("maps each preset to its wire fields", () => {
+    expect(approvalFields(ApprovalMode.denyAll)).toEqual({ approvalPolicy: "never" });
+    expect(approvalFields(ApprovalMode.autoReview)).toEqual({
+      approvalPolicy: "on-request",
+      approvalsReviewer: "auto_review",
+    });
+    expect(approvalFields(ApprovalMode.askUser)).toEqual({
+      approvalPolicy: "on-request",
+      approvalsReviewer: "user",
+    });
+  });
+
+  it("rejects an unknown value, naming the valid ones", () => {
+    expect(() => approvalFields("allow_all")).toThrow(
+      /approvalMode must be one of ApprovalMode.denyAll, ApprovalMode.autoReview, ApprovalMode.askUser; got "allow_all"/,
+    );
+  });
+});
+
+describe("Sandbox", () => {
+  it("is a mode string on threads and a full policy object on turns", () => {
+    expect(sandboxMode(Sandbox.readOnly)).toBe("read-only");
+    expect(sandboxMode(Sandbox.workspaceWrite)).toBe("workspace-write");
+    expect(sandboxMode(Sandbox.fullAccess)).toBe("danger-full-access");
+    expect(sandboxPolicy(Sandbox.readOnly)).toEqual({ type: "readOnly", networkAccess: false });
+    expect(sandboxPolicy(Sandbox.workspaceWrite)).toEqual({
+      type: "workspaceWrite",
+      writableRoots: [],
+      networkAccess: false,
+      excludeTmpdirEnvVar: false,
+      excludeSlashTmp: false,
+    });
+    expect(sandboxPolicy(Sandbox.fullAccess)).toEqual({ type: "dangerFullAccess" });
+  });
+
+  it("rejects the raw wire string, naming the presets", () => {
+    expect(() => sandboxMode("workspace")).toThrow(/Sandbox.readOnly, Sandbox.workspaceWrite/);
+  });
+});
+
+describe("toUserInputs", () => {
+  it("sends a plain string as exactly one {type, text} item", () => {
+    expect(toUserInputs("hi")).toEqual([{ type: "text", text: "hi" }]);
+    expect(Object.keys(toUserInputs("hi")[0]!)).toEqual(["type", "text"]);
+  });
+
+  it("maps every item kind and lists", () => {
+    expect(
+      toUserInputs([
+        text("a"),
+        image("data:image/png;base64,AA=="),
+        localImage("/tmp/x.png"),
+        skill("s", "/p"),
+        mention("m", "/q"),
+      ]),
+    ).toEqual([
+      { type: "text", text: "a" },
+      { type: "image", url: "data:image/png;base64,AA==" },
+      { type: "localImage", path: "/tmp/x.png" },
+      { type: "skill", name: "s", path: "/p" },
+      { type: "mention", name: "m", path: "/q" },
+    ]);
+  });
+
+  it("throws a TypeError for anything else", () => {
+    expect(() => toUserInputs(42 as never)).toThrow(TypeError);
+    expect(() => toUserInputs({ type: "video" } as never)).toThrow(/unsupported input item/);
+    expect(() => toUserInputs({ type: "text" } as never)).toThrow(/needs a string text/);
+    expect(() => toUserInputs([])).toThrow(/empty/);
+  });
+});
+
+describe("turnParams", () => {
+  it("validates everything before any I/O and sends only what was given", () => {
+    expect(turnParams("th", "go", {})).toEqual({
+      threadId: "th",
+      input: [{ type: "text", text: "go" }],
+    });
+    expect(
+      turnParams("th", "go", {
+        approvalMode: ApprovalMode.denyAll,
+        sandbox: Sandbox.readOnly,
+        effort: "low",
+        model: undefined,
+      }),
+    ).toEqual({
+      threadId: "th",
+      input: [{ type: "text", text: "go" }],
+      approvalPolicy: "never",
+      sandboxPolicy: { type: "readOnly", networkAccess: false },
+      effort: "low",
+    });
+    expect(() => turnParams("th", "go", { sandbox: "nope" as never })).toThrow(TypeError);
+  });
+});
+
+describe("SDK_VERSION", () => {
+  it("equals the package version and the pinned runtime", () => {
+    expect(SDK_VERSION).toBe(pkg.version);
+    expect(pkg.dependencies["@openai/codex"]).toBe(pkg.version);
+  });
+});

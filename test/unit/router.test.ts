@@ -1,0 +1,201 @@
+import { describe, expect, it } from "vitest";
+import { TransportClosedError } from "../../src/errors.js";
+import type { RawNotification } from "../../src/rpc/connection.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { EventLog, Router, routeOf } from "../../src/rpc/router.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}
+
+describe("EventLog", () => {
+  it("gives every reader opened before reading starts every event", async () => {
+    const log = new EventLog<number>();
+    const a = log.reader();
+    const b = log.reader();
+    for (let i = 0; i < 5; i++) log.push(i);
+    log.end();
+    expect(await collect(a)).toEqual([0, 1, 2, 3, 4]);
+    expect(await collect(b)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("replays events pushed before the first reader", async () => {
+    const log = new EventLog<string>();
+    log.push("early");
+    const reader = log.reader();
+    log.push("late");
+    log.end();
+    expect(await collect(reader)).toEqual(["early", "late"]);
+  });
+
+  it("drops what every reader has read, so a long stream stays small", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    for (let i = 0; i < 5000; i++) log.push(i);
+    let seen = 0;
+    for (let i = 0; i < 5000; i++) {
+      const { value } = await reader.next();
+      expect(value).toBe(i);
+      seen++;
+    }
+    expect(seen).toBe(5000);
+    const held = (log as unknown as { events: number[] }).events.length;
+    expect(held).toBeLessThan(1100);
+  });
+
+  it("throws the failure after the events already pushed", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    log.push(1);
+    log.fail(new Error("gone"));
+    expect(await reader.next()).toEqual({ value: 1, done: false });
+    await expect(reader.next()).rejects.toThrow("gone");
+  });
+
+  it("ends a reader whose loop was left early", async () => {
+    const log = new EventLog<number>();
+    log.push(1);
+    log.push(2);
+    for await (const value of log.reader()) {
+      expect(value).toBe(1);
+      break;
+    }
+    expect((log as unknown as { cursors: Set<unknown> }).cursors.size).toBe(0);
+  });
+
+  it("with retain off, only the observer sees events", async () => {
+    const seen: number[] = [];
+    const log = new EventLog<number>((n) => seen.push(n), false);
+    log.push(1);
+    log.end();
+    expect(seen).toEqual([1]);
+    expect(await collect(log.reader())).toEqual([]);
+  });
+});
+
+describe("routeOf", () => {
+  it("reads the turn id where the route table says, and falls back for unknown methods", () => {
+    expect(
+      routeOf({ method: "turn/completed", params: { threadId: "th", turn: { id: "t" } } }),
+    ).toMatchObject({ turnId: "t", threadId: "th" });
+    expect(
+      routeOf({ method: "item/agentMessage/delta", params: { turnId: "t2", threadId: "x" } }),
+    ).toMatchObject({ turnId: "t2" });
+    expect(routeOf({ method: "future/thing", params: { turn: { id: "t3" } } }).turnId).toBe("t3");
+    expect(routeOf({ method: "thread/started", params: { thread: { id: "th" } } })).toMatchObject({
+      turnId: undefined,
+      threadId: "th",
+    });
+  });
+});
+
+describe("Router", () => {
+  function setup() {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const router = new Router(connection);
+    return { transport, router };
+  }
+  const sinkOf = (events: RawNotification[], errors: Error[] = []) => ({
+    push: (n: RawNotification) => events.push(n),
+    fail: (e: Error) => errors.push(e),
+  });
+
+  it("holds a thread's turn events that arrive before the turn/start response", () => {
+    const { transport, router } = setup();
+    const pending = router.beginTurn("th");
+    transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t1" } } });
+    transport.deliver({ method: "item/started", params: { threadId: "th", turnId: "t1" } });
+    const events: RawNotification[] = [];
+    pending.bind("t1", sinkOf(events));
+    transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: { id: "t1" } } });
+    transport.deliver({ method: "item/started", params: { threadId: "th", turnId: "t1" } });
+    expect(events.map((e) => e.method)).toEqual(["turn/started", "item/started", "turn/completed"]);
+  });
+
+  it("keeps interleaved turns apart, each in order", () => {
+    const { transport, router } = setup();
+    const a: RawNotification[] = [];
+    const b: RawNotification[] = [];
+    router.attachTurn("A", sinkOf(a));
+    router.attachTurn("B", sinkOf(b));
+    for (let i = 0; i < 3; i++) {
+      transport.deliver({
+        method: "item/agentMessage/delta",
+        params: { turnId: "A", delta: `a${i}` },
+      });
+      transport.deliver({
+        method: "item/agentMessage/delta",
+        params: { turnId: "B", delta: `b${i}` },
+      });
+    }
+    const deltas = (list: RawNotification[]) =>
+      list.map((n) => (n.params as { delta: string }).delta);
+    expect(deltas(a)).toEqual(["a0", "a1", "a2"]);
+    expect(deltas(b)).toEqual(["b0", "b1", "b2"]);
+  });
+
+  it("sends serverRequest/resolved to the turn of the request it names", () => {
+    const { transport, router } = setup();
+    const events: RawNotification[] = [];
+    router.attachTurn("T", sinkOf(events));
+    router.trackServerRequest(0, "T", { method: "item/tool/call", params: {} });
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th", requestId: 0 },
+    });
+    expect(events.map((e) => e.method)).toEqual(["item/tool/call", "serverRequest/resolved"]);
+  });
+
+  it("keeps delivering to other listeners when one throws", async () => {
+    const { transport, router } = setup();
+    const seen: string[] = [];
+    const warnings: unknown[] = [];
+    const onWarning = (w: unknown) => warnings.push(w);
+    const listeners = process.listeners("warning");
+    process.removeAllListeners("warning");
+    process.on("warning", onWarning);
+    router.on("account/updated", () => {
+      throw new Error("listener bug");
+    });
+    router.on("account/updated", (n) => seen.push(n.method));
+    transport.deliver({ method: "account/updated", params: {} });
+    expect(seen).toEqual(["account/updated"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("warning", onWarning);
+    for (const l of listeners) process.on("warning", l);
+    expect(String(warnings[0])).toContain("listener bug");
+  });
+
+  it("fails every routed turn when the connection closes", () => {
+    const { transport, router } = setup();
+    const errors: Error[] = [];
+    router.attachTurn("T", sinkOf([], errors));
+    transport.end();
+    expect(errors[0]).toBeInstanceOf(TransportClosedError);
+  });
+
+  it("runs turns of one thread one after another", async () => {
+    const { router } = setup();
+    const order: string[] = [];
+    let finishFirst!: () => void;
+    const firstDone = new Promise<void>((r) => (finishFirst = r));
+    const first = router.serialize("th", async () => {
+      order.push("start 1");
+      return { value: 1, done: firstDone };
+    });
+    const second = router.serialize("th", async () => {
+      order.push("start 2");
+      return { value: 2, done: Promise.resolve() };
+    });
+    expect(await first).toBe(1);
+    await Promise.resolve();
+    expect(order).toEqual(["start 1"]);
+    finishFirst();
+    expect(await second).toBe(2);
+    expect(order).toEqual(["start 1", "start 2"]);
+  });
+});
