@@ -284,7 +284,9 @@ export class Router {
   }
 
   private dispatch(n: RawNotification): void {
-    let { turnId, threadId } = routeOf(n);
+    const route = routeOf(n);
+    const threadId = route.threadId;
+    let turnId = route.turnId;
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId: RequestId }).requestId;
       turnId = this.requestTurns.get(requestId);
