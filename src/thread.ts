@@ -49,6 +49,11 @@ export class Thread {
     readonly id: string,
   ) {}
 
+  /** Serializes as `{ id }`, keeping the client out of logs. */
+  toJSON(): { id: string } {
+    return { id: this.id };
+  }
+
   /**
    * Runs one turn to completion and returns its result. A failed turn rejects with
    * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`.

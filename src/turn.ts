@@ -219,6 +219,11 @@ export class TurnHandle {
     return new TurnCollector(retain);
   }
 
+  /** Serializes as `{ id, threadId }`, keeping the client out of logs. */
+  toJSON(): { id: string; threadId: string } {
+    return { id: this.id, threadId: this.threadId };
+  }
+
   /** Whether `turn/completed` has arrived. */
   get completed(): boolean {
     return this.collector.result !== undefined;

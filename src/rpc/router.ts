@@ -62,6 +62,9 @@ export class EventLog<T> {
     this.cursors.add(cursor);
     const close = (): IteratorResult<T> => {
       if (this.cursors.delete(cursor)) this.prune(true);
+      // A next() still waiting (return() called from elsewhere) ends too.
+      cursor.wake?.();
+      cursor.wake = undefined;
       return { value: undefined, done: true };
     };
     const next = async (): Promise<IteratorResult<T>> => {

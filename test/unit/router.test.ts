@@ -66,6 +66,14 @@ describe("EventLog", () => {
     expect((log as unknown as { cursors: Set<unknown> }).cursors.size).toBe(0);
   });
 
+  it("ends a pending next() when the reader is returned from elsewhere", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    const waiting = reader.next();
+    await reader.return!();
+    await expect(waiting).resolves.toEqual({ value: undefined, done: true });
+  });
+
   it("with retain off, only the observer sees events", async () => {
     const seen: number[] = [];
     const log = new EventLog<number>((n) => seen.push(n), false);

@@ -1,0 +1,51 @@
+/**
+ * Offline testing helpers for code that drives `codex app-server`: a mock Responses API
+ * ({@link startMockResponsesServer}) and a throwaway `CODEX_HOME` pointing at it
+ * ({@link createCodexHome}).
+ */
+export {
+  createGate,
+  customToolCallOutputs,
+  formatSseEvent,
+  functionCallOutputs,
+  inputImages,
+  inputItems,
+  inputTexts,
+  mockModelInfo,
+  mockResponse,
+  NO_RESPONSE_QUEUED,
+  sse,
+  startMockResponsesServer,
+} from "./mock-responses.js";
+export type {
+  AssistantMessageOptions,
+  EnqueueOptions,
+  ExecCommandOptions,
+  Gate,
+  InputImagePart,
+  MessagePhase,
+  MockModelInfo,
+  MockResponse,
+  MockResponseInput,
+  MockResponseOptions,
+  MockResponsesServer,
+  MockResponsesServerOptions,
+  MockUsage,
+  ReasoningOptions,
+  RecordedRequest,
+  ResponseOptions,
+  ResponsePart,
+  SseEvent,
+  ToolCallOptions,
+  ToolCallOutput,
+} from "./mock-responses.js";
+export {
+  createCodexHome,
+  MOCK_PROVIDER_ID,
+  mockConfigToml,
+  OFFLINE_FEATURES,
+  tomlString,
+} from "./harness.js";
+export type { CodexHome, CodexHomeOptions } from "./harness.js";
+export { createTestCodex } from "./test-codex.js";
+export type { TestCodex, TestCodexOptions } from "./test-codex.js";

@@ -1,0 +1,953 @@
+/**
+ * An offline stand-in for the OpenAI Responses API, for testing code that drives `codex app-server`.
+ *
+ * The app-server's custom model provider posts every model turn to `POST {base_url}/responses` with
+ * `stream: true` and reads the answer as server-sent events. This server answers each such request
+ * with the next scripted response from a queue, records every request it receives, and serves the
+ * provider's `GET {base_url}/models` catalogue.
+ *
+ * @module
+ */
+
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import zlib from "node:zlib";
+
+// ---------------------------------------------------------------------------------------------
+// Wire types
+// ---------------------------------------------------------------------------------------------
+
+/** One server-sent event of a Responses stream; `type` doubles as the SSE `event:` name. */
+export interface SseEvent {
+  /** The Responses event type, e.g. `response.output_item.done`. */
+  readonly type: string;
+  /** The rest of the event's JSON payload. */
+  readonly [field: string]: unknown;
+}
+
+/** A single event or a (nested) list of events, as the `sse.*` builders return them. */
+export type ResponsePart = SseEvent | readonly ResponsePart[];
+
+/** How an assistant message is labelled: interim commentary or the turn's final answer. */
+export type MessagePhase = "commentary" | "final_answer";
+
+/** Token counts reported in `response.completed`; omitted counts are 0, the total is derived. */
+export interface MockUsage {
+  /** Prompt tokens. */
+  inputTokens?: number;
+  /** Prompt tokens served from cache (part of `inputTokens`). */
+  cachedInputTokens?: number;
+  /** Generated tokens. */
+  outputTokens?: number;
+  /** Generated reasoning tokens (part of `outputTokens`). */
+  reasoningOutputTokens?: number;
+  /** Overrides `inputTokens + outputTokens`. */
+  totalTokens?: number;
+}
+
+/** Holds a scripted response after its first event until released, so tests can act mid-turn. */
+export interface Gate {
+  /** Resolves once a response using this gate has written its first event and is being held. */
+  readonly reached: Promise<void>;
+  /** Whether {@link Gate.release} has been called. */
+  readonly released: boolean;
+  /** Lets the held response (or the next one to reach the gate) continue; idempotent. */
+  release(): void;
+}
+
+/** Pacing and synchronisation options for one scripted response. */
+export interface ResponseOptions {
+  /** Milliseconds to wait between consecutive events (default 0). */
+  delayMs?: number;
+  /** Holds the response after its first event until `gate.release()`. */
+  gate?: Gate;
+}
+
+/** Options for {@link mockResponse}: pacing plus what to put in the events it adds. */
+export interface MockResponseOptions extends ResponseOptions {
+  /** Response id used for the added `response.created`/`response.completed` events. */
+  id?: string;
+  /** Usage for the `response.completed` event added when the parts do not end the response. */
+  usage?: MockUsage;
+}
+
+/** A fully scripted response: the exact events to stream, plus pacing options. */
+export interface MockResponse extends ResponseOptions {
+  /** Events in stream order; normally `response.created` first and a terminal event last. */
+  readonly events: readonly SseEvent[];
+}
+
+/** Anything {@link MockResponsesServer.enqueue} accepts: a built response or a list of parts. */
+export type MockResponseInput = MockResponse | readonly ResponsePart[];
+
+/**
+ * A model catalogue entry in the snake_case shape the runtime reads from `GET /models` and from a
+ * `model_catalog_json` file. Only the fields the pinned runtime requires are typed; add any other.
+ */
+export interface MockModelInfo {
+  /** Model id, as used in `model = "..."` and in the request body's `model`. */
+  slug: string;
+  /** Name shown in model pickers. */
+  display_name: string;
+  /** One-line description. */
+  description?: string | null;
+  /** Reasoning efforts offered, e.g. `[{ effort: "low", description: "..." }]`. */
+  supported_reasoning_levels: readonly { effort: string; description: string }[];
+  /** Which shell tool the model gets (`"shell_command"`, `"unified_exec"`, ...). */
+  shell_type: string;
+  /** `"list"` to show in pickers, `"hide"` otherwise. */
+  visibility: string;
+  /** Whether the model is usable with API-key auth. */
+  supported_in_api: boolean;
+  /** Sort key; lower sorts first. */
+  priority: number;
+  /** Whether the `verbosity` request field is supported. */
+  support_verbosity: boolean;
+  /** How tool output is truncated, e.g. `{ mode: "bytes", limit: 10000 }`. */
+  truncation_policy: { mode: string; limit: number };
+  /** Extra experimental tools to expose. */
+  experimental_supported_tools: readonly string[];
+  /** System instructions sent as the first developer message. */
+  base_instructions?: string;
+  /** `"freeform"` exposes `apply_patch` as a custom (freeform) tool; absent means no such tool. */
+  apply_patch_tool_type?: string | null;
+  /** Input kinds, e.g. `["text", "image"]`. */
+  input_modalities?: readonly string[];
+  /** Context window in tokens, reported in `thread/tokenUsage/updated`. */
+  context_window?: number | null;
+  /** Any further catalogue field the runtime understands. */
+  [field: string]: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+// ---------------------------------------------------------------------------------------------
+
+let idCounter = 0;
+function nextId(prefix: string): string {
+  idCounter += 1;
+  return `${prefix}_mock_${idCounter}`;
+}
+
+const TERMINAL_TYPES = new Set(["response.completed", "response.failed", "response.incomplete"]);
+const RESPONSE_TYPES = new Set(["response.created", ...TERMINAL_TYPES]);
+
+function usageJson(usage: MockUsage = {}): Record<string, unknown> {
+  const input = usage.inputTokens ?? 0;
+  const output = usage.outputTokens ?? 0;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: usage.reasoningOutputTokens ?? 0 },
+    total_tokens: usage.totalTokens ?? input + output,
+  };
+}
+
+function responseObject(id: string | undefined, fields: Record<string, unknown> = {}): object {
+  return id === undefined ? { ...fields } : { id, ...fields };
+}
+
+function outputText(text: string): object {
+  return { type: "output_text", text, annotations: [] };
+}
+
+function assistantItem(
+  id: string,
+  content: readonly object[],
+  phase: MessagePhase | undefined,
+  status: string,
+): object {
+  return {
+    type: "message",
+    role: "assistant",
+    id,
+    status,
+    content,
+    ...(phase === undefined ? {} : { phase }),
+  };
+}
+
+/** Options for assistant-message builders. */
+export interface AssistantMessageOptions {
+  /** `"commentary"` or `"final_answer"`; omitted means the item carries no phase (`phase: null`). */
+  phase?: MessagePhase;
+  /** Item id; becomes the app-server's `agentMessage` item id. Generated when omitted. */
+  id?: string;
+}
+
+/** Options for tool-call builders. */
+export interface ToolCallOptions {
+  /** The call id; becomes the app-server item id and the `call_id` of the tool output. */
+  callId?: string;
+  /** The output item's own id. Generated when omitted. */
+  id?: string;
+}
+
+/** Options for {@link sse.execCommand}. */
+export interface ExecCommandOptions extends ToolCallOptions {
+  /** Working directory for the command. */
+  workdir?: string;
+  /** How long the tool waits for output before returning, in milliseconds. */
+  yieldTimeMs?: number;
+}
+
+/** Options for {@link sse.reasoning}. */
+export interface ReasoningOptions {
+  /** Item id. Generated when omitted. */
+  id?: string;
+  /** Also stream each summary part as `response.reasoning_summary_text.delta` (default true). */
+  stream?: boolean;
+}
+
+/** Builders for Responses stream events; list-returning ones give every event one item needs. */
+export const sse = {
+  /** Any event: `sse.event("response.output_text.delta", { delta: "x" })`. */
+  event(type: string, fields: Record<string, unknown> = {}): SseEvent {
+    return { ...fields, type };
+  },
+
+  /** `response.created`; the id is filled in by {@link mockResponse} when omitted. */
+  created(id?: string): SseEvent {
+    return { type: "response.created", response: responseObject(id) };
+  },
+
+  /** `response.completed` with usage (zeros by default); the id is filled in when omitted. */
+  completed(options: { id?: string; usage?: MockUsage } = {}): SseEvent {
+    return {
+      type: "response.completed",
+      response: responseObject(options.id, { usage: usageJson(options.usage) }),
+    };
+  },
+
+  /** `response.failed`; the app-server fails the turn with this message (code `server_error` by default). */
+  failed(message: string, code = "server_error", options: { id?: string } = {}): SseEvent {
+    return {
+      type: "response.failed",
+      response: responseObject(options.id, { error: { code, message } }),
+    };
+  },
+
+  /** `response.incomplete`; the app-server fails the turn naming the reason. */
+  incomplete(reason = "max_output_tokens", options: { id?: string } = {}): SseEvent {
+    return {
+      type: "response.incomplete",
+      response: responseObject(options.id, { incomplete_details: { reason } }),
+    };
+  },
+
+  /** A complete assistant message (`output_item.added` then `output_item.done`). */
+  assistantMessage(text: string, options: AssistantMessageOptions = {}): SseEvent[] {
+    const id = options.id ?? nextId("msg");
+    return [
+      {
+        type: "response.output_item.added",
+        item: assistantItem(id, [], options.phase, "in_progress"),
+      },
+      {
+        type: "response.output_item.done",
+        item: assistantItem(id, [outputText(text)], options.phase, "completed"),
+      },
+    ];
+  },
+
+  /** An assistant message streamed as `response.output_text.delta` events, then completed. */
+  textDeltas(deltas: readonly string[], options: AssistantMessageOptions = {}): SseEvent[] {
+    const id = options.id ?? nextId("msg");
+    return [
+      {
+        type: "response.output_item.added",
+        item: assistantItem(id, [], options.phase, "in_progress"),
+      },
+      ...deltas.map((delta): SseEvent => ({
+        type: "response.output_text.delta",
+        item_id: id,
+        output_index: 0,
+        content_index: 0,
+        delta,
+      })),
+      {
+        type: "response.output_item.done",
+        item: assistantItem(id, [outputText(deltas.join(""))], options.phase, "completed"),
+      },
+    ];
+  },
+
+  /** A reasoning item whose summary parts are streamed (unless `stream: false`) and completed. */
+  reasoning(summary: string | readonly string[], options: ReasoningOptions = {}): SseEvent[] {
+    const id = options.id ?? nextId("rs");
+    const parts = typeof summary === "string" ? [summary] : summary;
+    const events: SseEvent[] = [
+      { type: "response.output_item.added", item: { type: "reasoning", id, summary: [] } },
+    ];
+    if (options.stream ?? true) {
+      parts.forEach((text, index) => {
+        events.push(
+          {
+            type: "response.reasoning_summary_part.added",
+            item_id: id,
+            output_index: 0,
+            summary_index: index,
+            part: { type: "summary_text", text: "" },
+          },
+          {
+            type: "response.reasoning_summary_text.delta",
+            item_id: id,
+            output_index: 0,
+            summary_index: index,
+            delta: text,
+          },
+        );
+      });
+    }
+    events.push({
+      type: "response.output_item.done",
+      item: {
+        type: "reasoning",
+        id,
+        summary: parts.map((text) => ({ type: "summary_text", text })),
+      },
+    });
+    return events;
+  },
+
+  /** A function tool call; `args` objects are JSON-encoded as the API does. */
+  functionCall(
+    name: string,
+    args: string | Record<string, unknown>,
+    options: ToolCallOptions = {},
+  ): SseEvent[] {
+    return [
+      {
+        type: "response.output_item.done",
+        item: {
+          type: "function_call",
+          id: options.id ?? nextId("fc"),
+          call_id: options.callId ?? nextId("call"),
+          name,
+          arguments: typeof args === "string" ? args : JSON.stringify(args),
+          status: "completed",
+        },
+      },
+    ];
+  },
+
+  /** A call of the runtime's `exec_command` tool (runs `cmd` in a shell). */
+  execCommand(cmd: string, options: ExecCommandOptions = {}): SseEvent[] {
+    const args: Record<string, unknown> = { cmd };
+    if (options.workdir !== undefined) args.workdir = options.workdir;
+    if (options.yieldTimeMs !== undefined) args.yield_time_ms = options.yieldTimeMs;
+    return sse.functionCall("exec_command", args, options);
+  },
+
+  /** A freeform (custom) tool call, whose input is raw text rather than JSON. */
+  customToolCall(name: string, input: string, options: ToolCallOptions = {}): SseEvent[] {
+    return [
+      {
+        type: "response.output_item.done",
+        item: {
+          type: "custom_tool_call",
+          id: options.id ?? nextId("ctc"),
+          call_id: options.callId ?? nextId("call"),
+          name,
+          input,
+          status: "completed",
+        },
+      },
+    ];
+  },
+
+  /**
+   * A call of the freeform `apply_patch` tool (`*** Begin Patch` ... `*** End Patch`). The runtime
+   * offers this tool only for models whose catalogue entry has `apply_patch_tool_type: "freeform"`,
+   * as {@link mockModelInfo} does.
+   */
+  applyPatch(patch: string, options: ToolCallOptions = {}): SseEvent[] {
+    return sse.customToolCall("apply_patch", patch, options);
+  },
+};
+
+function flatten(parts: readonly ResponsePart[], out: SseEvent[] = []): SseEvent[] {
+  for (const part of parts) {
+    if (isEventList(part)) flatten(part, out);
+    else out.push(part);
+  }
+  return out;
+}
+
+function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
+  return Array.isArray(part);
+}
+
+function withResponseId(event: SseEvent, id: string): SseEvent {
+  if (!RESPONSE_TYPES.has(event.type)) return event;
+  const response = event.response;
+  if (typeof response === "object" && response !== null && !("id" in response)) {
+    return { ...event, response: { id, ...response } };
+  }
+  return event;
+}
+
+/**
+ * Turns builder output into a complete response: prepends `response.created` and appends
+ * `response.completed` (with `options.usage`) when missing, and fills in missing response ids.
+ */
+export function mockResponse(
+  parts: readonly ResponsePart[],
+  options: MockResponseOptions = {},
+): MockResponse {
+  let events = flatten(parts);
+  const first = events[0];
+  const createdResponse = first?.type === "response.created" ? first.response : undefined;
+  const createdId =
+    typeof createdResponse === "object" && createdResponse !== null && "id" in createdResponse
+      ? String(createdResponse.id)
+      : undefined;
+  const id = options.id ?? createdId ?? nextId("resp");
+  if (first?.type !== "response.created") events = [sse.created(id), ...events];
+  if (!events.some((event) => TERMINAL_TYPES.has(event.type))) {
+    events.push(sse.completed({ usage: options.usage }));
+  }
+  return {
+    events: events.map((event) => withResponseId(event, id)),
+    ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }),
+    ...(options.gate === undefined ? {} : { gate: options.gate }),
+  };
+}
+
+/** Formats one event as an SSE frame (`event:` and `data:` lines, blank-line terminated). */
+export function formatSseEvent(event: SseEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** A catalogue entry for `slug` that the pinned runtime accepts, with freeform `apply_patch`. */
+export function mockModelInfo(
+  slug = "mock-model",
+  overrides: Partial<MockModelInfo> = {},
+): MockModelInfo {
+  return {
+    slug,
+    display_name: slug,
+    description: `Offline mock model ${slug}`,
+    supported_reasoning_levels: [],
+    shell_type: "shell_command",
+    visibility: "list",
+    supported_in_api: true,
+    priority: 0,
+    support_verbosity: false,
+    truncation_policy: { mode: "bytes", limit: 10_000 },
+    experimental_supported_tools: [],
+    base_instructions: "You are a mock model used in offline tests.",
+    apply_patch_tool_type: "freeform",
+    input_modalities: ["text", "image"],
+    context_window: 200_000,
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gates
+// ---------------------------------------------------------------------------------------------
+
+interface GateControl {
+  markReached(): void;
+  waitForRelease(signal: AbortSignal): Promise<void>;
+}
+
+const gateControls = new WeakMap<Gate, GateControl>();
+
+/** Creates a {@link Gate}; pass it in a response's options, await `reached`, then `release()`. */
+export function createGate(): Gate {
+  let markReached!: () => void;
+  const reached = new Promise<void>((resolve) => {
+    markReached = resolve;
+  });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let isReleased = false;
+  const gate: Gate = {
+    reached,
+    get released() {
+      return isReleased;
+    },
+    release() {
+      isReleased = true;
+      release();
+    },
+  };
+  gateControls.set(gate, {
+    markReached,
+    waitForRelease: (signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const onAbort = (): void => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        void released.then(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        });
+      }),
+  });
+  return gate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recorded requests and helpers
+// ---------------------------------------------------------------------------------------------
+
+/** One HTTP request the mock received. */
+export interface RecordedRequest {
+  /** 0-based position among all requests the server received. */
+  readonly index: number;
+  /** HTTP method, e.g. `POST`. */
+  readonly method: string;
+  /** URL path without the query, e.g. `/v1/responses`. */
+  readonly path: string;
+  /** Query parameters, e.g. `{ client_version: "0.169.0" }` for `/models`. */
+  readonly query: Readonly<Record<string, string>>;
+  /** Request headers, lower-cased; repeated headers are joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body parsed as JSON, or the raw text when it is not JSON, or undefined when empty. */
+  readonly body: unknown;
+  /** The body as text (after undoing any `content-encoding`). */
+  readonly rawBody: string;
+}
+
+/** An `input_image` content part of a request's input. */
+export interface InputImagePart {
+  /** Always `input_image`. */
+  readonly type: "input_image";
+  /** A `data:` URL or an `http(s)` URL. */
+  readonly image_url: string;
+  /** Requested detail level, when given. */
+  readonly detail?: string;
+}
+
+/** A tool result that the runtime sent back to the model. */
+export interface ToolCallOutput {
+  /** `function_call_output` or `custom_tool_call_output`. */
+  readonly type: string;
+  /** The call id this output answers. */
+  readonly call_id: string;
+  /** The tool output: usually text, sometimes a list of content parts. */
+  readonly output: unknown;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function bodyOf(request: RecordedRequest | unknown): unknown {
+  return isRecord(request) && "rawBody" in request && "method" in request ? request.body : request;
+}
+
+/** The `input` items of a Responses request (or of its parsed body); [] when there are none. */
+export function inputItems(request: RecordedRequest | unknown): Record<string, unknown>[] {
+  const body = bodyOf(request);
+  if (!isRecord(body) || !Array.isArray(body.input)) return [];
+  return body.input.filter(isRecord);
+}
+
+function messageParts(
+  request: RecordedRequest | unknown,
+  role: string | undefined,
+): Record<string, unknown>[] {
+  return inputItems(request)
+    .filter((item) => item.type === "message" && (role === undefined || item.role === role))
+    .flatMap((item) => (Array.isArray(item.content) ? item.content.filter(isRecord) : []));
+}
+
+/**
+ * Every `input_text` of the request's messages from `role` (default `user`), in order. The runtime
+ * adds context messages of its own (e.g. `<environment_context>`), so expect more than you typed.
+ */
+export function inputTexts(request: RecordedRequest | unknown, role = "user"): string[] {
+  return messageParts(request, role)
+    .filter((part) => part.type === "input_text" && typeof part.text === "string")
+    .map((part) => part.text as string);
+}
+
+/** Every `input_image` part of the request's messages, in order. */
+export function inputImages(request: RecordedRequest | unknown): InputImagePart[] {
+  return messageParts(request, undefined)
+    .filter((part) => part.type === "input_image" && typeof part.image_url === "string")
+    .map((part) => ({
+      type: "input_image",
+      image_url: part.image_url as string,
+      ...(typeof part.detail === "string" ? { detail: part.detail } : {}),
+    }));
+}
+
+function callOutputs(request: RecordedRequest | unknown, type: string): ToolCallOutput[] {
+  return inputItems(request)
+    .filter((item) => item.type === type && typeof item.call_id === "string")
+    .map((item) => ({ type, call_id: item.call_id as string, output: item.output }));
+}
+
+/** The `function_call_output` items (results of function tools such as `exec_command`). */
+export function functionCallOutputs(request: RecordedRequest | unknown): ToolCallOutput[] {
+  return callOutputs(request, "function_call_output");
+}
+
+/** The `custom_tool_call_output` items (results of freeform tools such as `apply_patch`). */
+export function customToolCallOutputs(request: RecordedRequest | unknown): ToolCallOutput[] {
+  return callOutputs(request, "custom_tool_call_output");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------------------------
+
+/** The message a request gets when nothing is queued for it. */
+export const NO_RESPONSE_QUEUED = "mock Responses server: no response queued";
+
+/** Options for {@link startMockResponsesServer}. */
+export interface MockResponsesServerOptions {
+  /** Catalogue served by `GET /models` (default: `[mockModelInfo("mock-model")]`). */
+  models?: readonly MockModelInfo[];
+  /** Default for {@link MockResponsesServer.waitForRequests}'s timeout, in ms (default 10000). */
+  waitTimeoutMs?: number;
+}
+
+/** Options for the `enqueue*` conveniences. */
+export interface EnqueueOptions extends ResponseOptions {
+  /** Response id (`response.created`/`response.completed`). Generated when omitted. */
+  responseId?: string;
+  /** Usage reported by the closing `response.completed`. */
+  usage?: MockUsage;
+}
+
+/** A running mock Responses API; see {@link startMockResponsesServer}. */
+export interface MockResponsesServer extends AsyncDisposable {
+  /** Base URL for a provider's `base_url`, e.g. `http://127.0.0.1:41234/v1`. */
+  readonly url: string;
+  /** The TCP port the server listens on. */
+  readonly port: number;
+  /** Every request received, in order (model turns, `/models`, unknown routes). */
+  readonly requests: readonly RecordedRequest[];
+  /** Only the `POST /responses` requests, in order. */
+  readonly responsesRequests: readonly RecordedRequest[];
+  /** How many queued responses have not been served yet. */
+  readonly pending: number;
+  /** The catalogue served by `GET /models`. */
+  models: MockModelInfo[];
+  /** Queues one response; each `POST /responses` consumes the oldest. */
+  enqueue(response: MockResponseInput, options?: MockResponseOptions): void;
+  /** Queues a response holding one assistant message. */
+  enqueueAssistantMessage(text: string, options?: AssistantMessageOptions & EnqueueOptions): void;
+  /** Queues a response streaming an assistant message in the given deltas. */
+  enqueueTextDeltas(
+    deltas: readonly string[],
+    options?: AssistantMessageOptions & EnqueueOptions,
+  ): void;
+  /** Queues a response whose only output is a function tool call. */
+  enqueueFunctionCall(
+    name: string,
+    args: string | Record<string, unknown>,
+    options?: ToolCallOptions & EnqueueOptions,
+  ): void;
+  /** Queues a `response.failed` response. */
+  enqueueFailure(message: string, code?: string, options?: EnqueueOptions): void;
+  /** Creates a {@link Gate} (same as {@link createGate}). */
+  gate(): Gate;
+  /** Resolves once at least `count` `POST /responses` requests arrived; rejects on timeout or close. */
+  waitForRequests(count: number, options?: { timeoutMs?: number }): Promise<void>;
+  /** Stops the server, ends held or paced responses and destroys open sockets; idempotent. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  count: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function decodeBody(buffer: Buffer, encoding: string | undefined): string {
+  try {
+    switch (encoding?.trim().toLowerCase()) {
+      case "gzip":
+      case "x-gzip":
+        return zlib.gunzipSync(buffer).toString("utf8");
+      case "deflate":
+        return zlib.inflateSync(buffer).toString("utf8");
+      case "br":
+        return zlib.brotliDecompressSync(buffer).toString("utf8");
+      case "zstd": {
+        const zstd = (zlib as { zstdDecompressSync?: (input: Buffer) => Buffer })
+          .zstdDecompressSync;
+        if (zstd !== undefined) return zstd(buffer).toString("utf8");
+        return buffer.toString("latin1");
+      }
+      default:
+        return buffer.toString("utf8");
+    }
+  } catch {
+    return buffer.toString("latin1");
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function writeChunk(res: http.ServerResponse, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/**
+ * Starts a mock Responses API on `127.0.0.1` (random port). Queue responses with `enqueue*`, point
+ * a provider's `base_url` at {@link MockResponsesServer.url}, and `close()` (or `await using`) it.
+ *
+ * A `POST /responses` with nothing queued gets a `response.failed` saying {@link NO_RESPONSE_QUEUED}
+ * so the turn fails promptly; `GET /models` returns `{ models }`; other routes get a JSON 404.
+ */
+export async function startMockResponsesServer(
+  options: MockResponsesServerOptions = {},
+): Promise<MockResponsesServer> {
+  const queue: MockResponse[] = [];
+  const requests: RecordedRequest[] = [];
+  const responsesRequests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const waiters = new Set<Waiter>();
+  const shutdown = new AbortController();
+  const waitTimeoutMs = options.waitTimeoutMs ?? 10_000;
+  let models: MockModelInfo[] = [...(options.models ?? [mockModelInfo()])];
+  let closing: Promise<void> | undefined;
+
+  const notifyWaiters = (): void => {
+    for (const waiter of waiters) {
+      if (responsesRequests.length >= waiter.count) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const stream = async (res: http.ServerResponse, response: MockResponse): Promise<void> => {
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort(new Error("client went away"));
+    const onShutdown = (): void => abort.abort(new Error("mock server closed"));
+    res.once("close", onClose);
+    shutdown.signal.addEventListener("abort", onShutdown, { once: true });
+    try {
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
+      const control = response.gate === undefined ? undefined : gateControls.get(response.gate);
+      const delayMs = response.delayMs ?? 0;
+      for (const [index, event] of response.events.entries()) {
+        if (index > 0 && delayMs > 0) {
+          await delay(delayMs, undefined, { signal: abort.signal });
+        }
+        await writeChunk(res, formatSseEvent(event));
+        if (index === 0 && control !== undefined) {
+          control.markReached();
+          await control.waitForRelease(abort.signal);
+        }
+      }
+      res.end();
+    } catch {
+      // The client disconnected or the server is closing: drop the stream.
+      if (!res.destroyed) res.destroy();
+    } finally {
+      res.off("close", onClose);
+      shutdown.signal.removeEventListener("abort", onShutdown);
+    }
+  };
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      const text = firstHeader(value);
+      if (text !== undefined) headers[name] = text;
+    }
+    const rawBody = decodeBody(raw, headers["content-encoding"]);
+    const record: RecordedRequest = {
+      index: requests.length,
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body: parseBody(rawBody),
+      rawBody,
+    };
+    requests.push(record);
+
+    const path = url.pathname.replace(/\/+$/, "");
+    if (record.method === "POST" && path.endsWith("/responses")) {
+      responsesRequests.push(record);
+      notifyWaiters();
+      const next = queue.shift();
+      const response =
+        next ??
+        mockResponse([
+          sse.failed(
+            `${NO_RESPONSE_QUEUED} (request #${responsesRequests.length} to ${url.pathname})`,
+          ),
+        ]);
+      void stream(res, response);
+      return;
+    }
+    if (record.method === "GET" && path.endsWith("/models")) {
+      sendJson(res, 200, { models });
+      return;
+    }
+    sendJson(res, 404, {
+      error: {
+        type: "invalid_request_error",
+        message: `mock Responses server: no route for ${record.method} ${url.pathname}`,
+      },
+    });
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => handle(req, res, Buffer.concat(chunks)));
+    req.on("error", () => res.destroy());
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shutdown.abort(new Error("mock server closed"));
+      for (const waiter of waiters) {
+        waiter.reject(new Error("mock Responses server closed while waiting for requests"));
+      }
+      waiters.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+      await closed;
+    })();
+    return closing;
+  };
+
+  const enqueueParts = (parts: readonly ResponsePart[], opts: EnqueueOptions): void => {
+    if (closing !== undefined) throw new Error("mock Responses server is closed");
+    queue.push(
+      mockResponse(parts, {
+        id: opts.responseId,
+        usage: opts.usage,
+        delayMs: opts.delayMs,
+        gate: opts.gate,
+      }),
+    );
+  };
+
+  const mock: MockResponsesServer = {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    responsesRequests,
+    get pending() {
+      return queue.length;
+    },
+    get models() {
+      return models;
+    },
+    set models(value: MockModelInfo[]) {
+      models = [...value];
+    },
+    enqueue(response, opts = {}) {
+      if (closing !== undefined) throw new Error("mock Responses server is closed");
+      if (Array.isArray(response)) {
+        queue.push(mockResponse(response as readonly ResponsePart[], opts));
+      } else {
+        const built = response as MockResponse;
+        queue.push({
+          ...built,
+          ...(opts.delayMs === undefined ? {} : { delayMs: opts.delayMs }),
+          ...(opts.gate === undefined ? {} : { gate: opts.gate }),
+        });
+      }
+    },
+    enqueueAssistantMessage(text, opts = {}) {
+      enqueueParts([sse.assistantMessage(text, { phase: opts.phase, id: opts.id })], opts);
+    },
+    enqueueTextDeltas(deltas, opts = {}) {
+      enqueueParts([sse.textDeltas(deltas, { phase: opts.phase, id: opts.id })], opts);
+    },
+    enqueueFunctionCall(name, args, opts = {}) {
+      enqueueParts([sse.functionCall(name, args, { callId: opts.callId, id: opts.id })], opts);
+    },
+    enqueueFailure(message, code, opts = {}) {
+      enqueueParts([sse.failed(message, code)], opts);
+    },
+    gate: createGate,
+    waitForRequests(count, opts = {}) {
+      if (responsesRequests.length >= count) return Promise.resolve();
+      if (closing !== undefined) {
+        return Promise.reject(new Error("mock Responses server is closed"));
+      }
+      const timeoutMs = opts.timeoutMs ?? waitTimeoutMs;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(
+            new Error(
+              `mock Responses server: waited ${timeoutMs} ms for ${count} POST /responses ` +
+                `request(s), received ${responsesRequests.length}`,
+            ),
+          );
+        }, timeoutMs);
+        const waiter: Waiter = {
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        waiters.add(waiter);
+      });
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+  return mock;
+}

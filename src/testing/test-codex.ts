@@ -1,0 +1,69 @@
+import { Codex, type CodexOptions } from "../codex.js";
+import { createCodexHome, type CodexHome, type CodexHomeOptions } from "./harness.js";
+import {
+  startMockResponsesServer,
+  type MockResponsesServer,
+  type MockResponsesServerOptions,
+} from "./mock-responses.js";
+
+/** Options of {@link createTestCodex}. */
+export interface TestCodexOptions extends Omit<CodexOptions, "env"> {
+  /** Extra environment for the app-server, merged over the harness's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Options of the temporary `CODEX_HOME` (model, extra TOML, features, catalogue). */
+  readonly home?: Omit<CodexHomeOptions, "mockUrl">;
+  /** Options of the mock Responses API. */
+  readonly mock?: MockResponsesServerOptions;
+}
+
+/** A real app-server wired to an offline mock model; see {@link createTestCodex}. */
+export interface TestCodex extends AsyncDisposable {
+  /** The client, connected to a real `codex app-server`. */
+  readonly codex: Codex;
+  /** The mock Responses API the app-server's model requests reach. */
+  readonly mock: MockResponsesServer;
+  /** The temporary `CODEX_HOME`. */
+  readonly home: CodexHome;
+  /** An empty temporary directory, handy as a thread's `cwd`. */
+  readonly workDir: string;
+  /** Closes the client, the mock and removes the temporary directories; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a mock Responses API, a temporary `CODEX_HOME` pointing at it, and a real app-server
+ * using both: deterministic tests of Codex-driven code with no network and no account.
+ */
+export async function createTestCodex(options: TestCodexOptions = {}): Promise<TestCodex> {
+  const { home: homeOptions, mock: mockOptions, env, ...codexOptions } = options;
+  const mock = await startMockResponsesServer(mockOptions);
+  let home: CodexHome | undefined;
+  try {
+    home = await createCodexHome({ ...homeOptions, mockUrl: mock.url });
+    const codex = await Codex.start({
+      cwd: home.workDir,
+      ...codexOptions,
+      env: { ...home.env, ...env },
+    });
+    const ownHome = home;
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await codex.close();
+        await mock.close();
+        await ownHome.cleanup();
+      })());
+    return {
+      codex,
+      mock,
+      home: ownHome,
+      workDir: ownHome.workDir,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (err) {
+    await mock.close();
+    await home?.cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,464 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import readline from "node:readline";
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import { locateRuntime } from "../../src/runtime.js";
+import {
+  createCodexHome,
+  customToolCallOutputs,
+  functionCallOutputs,
+  inputImages,
+  inputTexts,
+  mockModelInfo,
+  NO_RESPONSE_QUEUED,
+  sse,
+  startMockResponsesServer,
+  tomlString,
+  type CodexHome,
+  type MockResponsesServer,
+  type SseEvent,
+} from "../../src/testing/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// A deliberately tiny JSON-RPC client, independent of the SDK's transport, so these tests check
+// the mock and the harness against the real runtime and nothing else.
+// ---------------------------------------------------------------------------------------------
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- raw protocol messages are untyped here */
+interface RpcMessage {
+  id?: number | string;
+  method?: string;
+  params?: any;
+  result?: any;
+  error?: { code: number; message: string };
+}
+
+interface Waiter {
+  predicate: (message: RpcMessage) => boolean;
+  resolve: (message: RpcMessage) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const WAIT_MS = 10_000;
+
+class RawAppServer {
+  readonly messages: RpcMessage[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private stderr = "";
+  private nextId = 1;
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4000);
+    });
+    readline.createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    void this.exited.then(() => this.failWaiters("app-server exited"));
+  }
+
+  static spawn(env: Record<string, string>): RawAppServer {
+    const { binary, pathDir } = locateRuntime();
+    const pathValue = [pathDir, process.env.PATH].filter(Boolean).join(path.delimiter);
+    const child = spawn(binary, ["app-server", "--listen", "stdio://"], {
+      env: { ...process.env, ...env, PATH: pathValue },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    return new RawAppServer(child);
+  }
+
+  private onLine(line: string): void {
+    if (line.trim() === "") return;
+    const message = JSON.parse(line) as RpcMessage;
+    this.messages.push(message);
+    if (message.method !== undefined && message.id !== undefined) {
+      // A server-to-client request (e.g. an approval): these tests expect none, so refuse it.
+      this.write({ id: message.id, error: { code: -32601, message: "not handled in test" } });
+    }
+    for (const waiter of this.waiters) {
+      if (waiter.predicate(message)) {
+        this.waiters.delete(waiter);
+        clearTimeout(waiter.timer);
+        waiter.resolve(message);
+      }
+    }
+  }
+
+  private failWaiters(reason: string): void {
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error(`${reason}; stderr tail:\n${this.stderr}`));
+    }
+    this.waiters.clear();
+  }
+
+  private write(message: RpcMessage): void {
+    this.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Resolves with the first message (already seen or future) that matches. */
+  waitFor(predicate: (message: RpcMessage) => boolean, what: string): Promise<RpcMessage> {
+    const seen = this.messages.find(predicate);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        predicate,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new Error(`timed out waiting for ${what}; stderr tail:\n${this.stderr}`));
+        }, WAIT_MS),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  async request(method: string, params: unknown): Promise<any> {
+    const id = this.nextId++;
+    const reply = this.waitFor(
+      (message) => message.id === id && message.method === undefined,
+      `reply to ${method}`,
+    );
+    this.write({ id, method, params });
+    const message = await reply;
+    if (message.error !== undefined) {
+      throw new Error(`${method} failed: ${message.error.message}`);
+    }
+    return message.result;
+  }
+
+  async initialize(): Promise<void> {
+    await this.request("initialize", {
+      clientInfo: { name: "t", title: "t", version: "0" },
+      capabilities: { experimentalApi: true },
+    });
+    this.write({ method: "initialized" });
+  }
+
+  async startThread(cwd: string): Promise<string> {
+    const result = await this.request("thread/start", {
+      cwd,
+      approvalPolicy: "never",
+      sandbox: "danger-full-access",
+    });
+    return result.thread.id as string;
+  }
+
+  async startTurn(threadId: string, input: unknown[]): Promise<string> {
+    const result = await this.request("turn/start", { threadId, input });
+    return result.turn.id as string;
+  }
+
+  async completedTurn(turnId: string): Promise<any> {
+    const message = await this.waitFor(
+      (m) => m.method === "turn/completed" && m.params.turn.id === turnId,
+      `turn/completed for ${turnId}`,
+    );
+    return message.params.turn;
+  }
+
+  /** Starts a turn with one text input and resolves with the completed turn. */
+  async runTurn(threadId: string, text: string): Promise<{ turnId: string; turn: any }> {
+    const turnId = await this.startTurn(threadId, [{ type: "text", text }]);
+    return { turnId, turn: await this.completedTurn(turnId) };
+  }
+
+  /** Notifications of `method` that belong to `turnId`. */
+  notifications(method: string, turnId: string): any[] {
+    return this.messages
+      .filter((m) => m.method === method && m.params?.turnId === turnId)
+      .map((m) => m.params);
+  }
+
+  /** Items of `type` completed during `turnId`. */
+  completedItems(turnId: string, type: string): any[] {
+    return this.notifications("item/completed", turnId)
+      .map((params) => params.item)
+      .filter((item) => item.type === type);
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.stdin.end();
+      this.child.kill("SIGKILL");
+    }
+    await this.exited;
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+function eventsOf(sseText: string): SseEvent[] {
+  return sseText
+    .split("\n\n")
+    .filter((frame) => frame.trim() !== "")
+    .map((frame) => {
+      const data = frame.split("\n").find((line) => line.startsWith("data: "));
+      return JSON.parse(data?.slice("data: ".length) ?? "null") as SseEvent;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mock on its own
+// ---------------------------------------------------------------------------------------------
+
+describe("mock Responses server (HTTP level)", () => {
+  let mock: MockResponsesServer;
+
+  beforeEach(async () => {
+    mock = await startMockResponsesServer();
+  });
+
+  afterEach(async () => {
+    await mock.close();
+  });
+
+  const post = (body: unknown): Promise<Response> =>
+    fetch(`${mock.url}/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("streams a queued response as SSE, framed and completed with one response id", async () => {
+    mock.enqueueAssistantMessage("hello", { phase: "final_answer", usage: { inputTokens: 7 } });
+    const res = await post({ model: "mock-model", stream: true, input: [] });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    expect(text.startsWith("event: response.created\ndata: {")).toBe(true);
+    const events = eventsOf(text);
+    expect(events.map((e) => e.type)).toEqual([
+      "response.created",
+      "response.output_item.added",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    const created = events[0]?.response as { id: string };
+    const completed = events[3]?.response as { id: string; usage: Record<string, unknown> };
+    expect(completed.id).toBe(created.id);
+    expect(completed.usage).toMatchObject({ input_tokens: 7, output_tokens: 0, total_tokens: 7 });
+    expect(events[2]?.item).toMatchObject({
+      type: "message",
+      role: "assistant",
+      phase: "final_answer",
+      content: [{ type: "output_text", text: "hello" }],
+    });
+    expect(mock.responsesRequests[0]?.body).toMatchObject({ model: "mock-model", stream: true });
+    expect(mock.pending).toBe(0);
+  });
+
+  it("fails requests nobody queued a response for, serves /models and 404s the rest", async () => {
+    const failed = eventsOf(await (await post({ input: [] })).text());
+    expect(failed.map((e) => e.type)).toEqual(["response.created", "response.failed"]);
+    expect(JSON.stringify(failed[1])).toContain(NO_RESPONSE_QUEUED);
+
+    const models = await fetch(`${mock.url}/models?client_version=1.2.3`);
+    expect(await models.json()).toEqual({ models: [mockModelInfo("mock-model")] });
+    const missing = await fetch(`${mock.url}/nope`);
+    expect(missing.status).toBe(404);
+    await missing.text();
+
+    expect(mock.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v1/responses",
+      "GET /v1/models",
+      "GET /v1/nope",
+    ]);
+    expect(mock.requests[1]?.query).toEqual({ client_version: "1.2.3" });
+  });
+
+  it("waits for requests by event, times out clearly, and closes while a response is held", async () => {
+    await expect(mock.waitForRequests(1, { timeoutMs: 20 })).rejects.toThrow(/received 0/);
+    const gate = mock.gate();
+    mock.enqueue([sse.assistantMessage("never sent")], { gate });
+    const arrived = mock.waitForRequests(1);
+    const res = await post({ input: [] });
+    await arrived;
+    await gate.reached;
+    const body = res.text().catch((error: unknown) => error);
+    const pending = mock.waitForRequests(2);
+    await Promise.all([mock.close(), mock.close()]);
+    await expect(pending).rejects.toThrow(/closed/);
+    expect(await body).toBeInstanceOf(Error);
+    expect(() => mock.enqueueAssistantMessage("late")).toThrow(/closed/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The mock and the harness against the real app-server
+// ---------------------------------------------------------------------------------------------
+
+describe("mock Responses server with the real app-server", () => {
+  let mock: MockResponsesServer;
+  let home: CodexHome;
+  let app: RawAppServer | undefined;
+
+  const launch = async (extra: Parameters<typeof createCodexHome>[0] | undefined = undefined) => {
+    home = await createCodexHome(extra ?? { mockUrl: mock.url });
+    app = RawAppServer.spawn(home.env);
+    await app.initialize();
+    return app;
+  };
+
+  beforeEach(async () => {
+    mock = await startMockResponsesServer();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await mock.close();
+    await home?.cleanup();
+  });
+
+  it("streams deltas, reports usage and records the request", async () => {
+    const server = await launch();
+    mock.enqueueTextDeltas(["Hel", "lo"], {
+      delayMs: 5,
+      usage: { inputTokens: 12, cachedInputTokens: 2, outputTokens: 3 },
+    });
+    const threadId = await server.startThread(home.workDir);
+    // A valid 1x1 PNG: the runtime decodes images and replaces undecodable ones with a text note.
+    const image =
+      "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    const turnId = await server.startTurn(threadId, [
+      { type: "text", text: "hi" },
+      { type: "image", url: image },
+    ]);
+    const turn = await server.completedTurn(turnId);
+
+    expect(turn.status).toBe("completed");
+    expect(server.notifications("item/agentMessage/delta", turnId).map((p) => p.delta)).toEqual([
+      "Hel",
+      "lo",
+    ]);
+    const [message] = server.completedItems(turnId, "agentMessage");
+    expect(message).toMatchObject({ text: "Hello", phase: null });
+
+    const usage = server.notifications("thread/tokenUsage/updated", turnId).at(-1)?.tokenUsage;
+    expect(usage.last).toMatchObject({
+      inputTokens: 12,
+      cachedInputTokens: 2,
+      outputTokens: 3,
+      totalTokens: 15,
+    });
+    // The runtime reports 95% (effective_context_window_percent) of the catalogue's window.
+    expect(usage.modelContextWindow).toBe(190_000);
+
+    expect(mock.responsesRequests).toHaveLength(1);
+    const request = mock.responsesRequests[0];
+    expect(request?.body).toMatchObject({ model: "mock-model", stream: true });
+    expect(request?.headers.accept).toBe("text/event-stream");
+    expect(inputTexts(request)).toContain("hi");
+    expect(inputImages(request).map((part) => part.image_url)).toEqual([image]);
+    // Only the model turn itself: no title generation, /models or other traffic.
+    expect(mock.requests).toHaveLength(1);
+  });
+
+  it("carries phase, reasoning, exec_command and apply_patch through a multi-request turn", async () => {
+    const server = await launch();
+    mock.enqueue([
+      sse.reasoning("Checking the folder"),
+      sse.assistantMessage("Running a command", { phase: "commentary" }),
+      sse.execCommand("echo mock-exec-output", { callId: "call-exec" }),
+    ]);
+    const patch = "*** Begin Patch\n*** Add File: note.txt\n+written by mock\n*** End Patch\n";
+    mock.enqueue([sse.applyPatch(patch, { callId: "call-patch" })]);
+    mock.enqueueAssistantMessage("All done", { phase: "final_answer" });
+
+    const threadId = await server.startThread(home.workDir);
+    const { turnId, turn } = await server.runTurn(threadId, "do it");
+
+    expect(turn.status).toBe("completed");
+    expect(server.completedItems(turnId, "reasoning")[0]?.summary).toEqual(["Checking the folder"]);
+    expect(
+      server.completedItems(turnId, "agentMessage").map((item) => [item.text, item.phase]),
+    ).toEqual([
+      ["Running a command", "commentary"],
+      ["All done", "final_answer"],
+    ]);
+    const [command] = server.completedItems(turnId, "commandExecution");
+    expect(command).toMatchObject({ id: "call-exec", status: "completed", exitCode: 0 });
+    expect(command.aggregatedOutput).toContain("mock-exec-output");
+    const [change] = server.completedItems(turnId, "fileChange");
+    expect(change).toMatchObject({ id: "call-patch", status: "completed" });
+    expect(await readFile(path.join(home.workDir, "note.txt"), "utf8")).toBe("written by mock\n");
+
+    expect(mock.responsesRequests).toHaveLength(3);
+    const [execOutput] = functionCallOutputs(mock.responsesRequests[1]);
+    expect(execOutput?.call_id).toBe("call-exec");
+    expect(String(execOutput?.output)).toContain("mock-exec-output");
+    const [patchOutput] = customToolCallOutputs(mock.responsesRequests[2]);
+    expect(patchOutput?.call_id).toBe("call-patch");
+    expect(String(patchOutput?.output)).toContain("note.txt");
+  });
+
+  it("holds a gated response until released", async () => {
+    const server = await launch();
+    const gate = mock.gate();
+    mock.enqueueAssistantMessage("released", { gate });
+    const threadId = await server.startThread(home.workDir);
+    const turnId = await server.startTurn(threadId, [{ type: "text", text: "wait" }]);
+
+    await gate.reached;
+    expect(server.completedItems(turnId, "agentMessage")).toEqual([]);
+    expect(server.messages.some((m) => m.method === "turn/completed")).toBe(false);
+
+    gate.release();
+    const turn = await server.completedTurn(turnId);
+    expect(turn.status).toBe("completed");
+    expect(server.completedItems(turnId, "agentMessage")[0]?.text).toBe("released");
+  });
+
+  it("turns response.failed and an empty queue into failed turns with the message", async () => {
+    const server = await launch();
+    mock.enqueueFailure("boom from mock");
+    mock.enqueueFailure("too long", "context_length_exceeded");
+    const threadId = await server.startThread(home.workDir);
+
+    const failed = await server.runTurn(threadId, "one");
+    expect(failed.turn.status).toBe("failed");
+    expect(failed.turn.error.message).toContain("boom from mock");
+    expect(server.notifications("error", failed.turnId)[0]).toMatchObject({ willRetry: false });
+
+    const overflow = await server.runTurn(threadId, "two");
+    expect(overflow.turn.error.codexErrorInfo).toBe("contextWindowExceeded");
+
+    const empty = await server.runTurn(threadId, "three");
+    expect(empty.turn.status).toBe("failed");
+    expect(empty.turn.error.message).toContain(NO_RESPONSE_QUEUED);
+    expect(mock.responsesRequests).toHaveLength(3);
+  });
+
+  it("lists exactly the catalogue the harness wrote", async () => {
+    const server = await launch();
+    const result = await server.request("model/list", {});
+    expect(result.data.map((model: { id: string }) => model.id)).toEqual(["mock-model"]);
+    expect(result.data[0]).toMatchObject({ isDefault: true, hidden: false });
+    expect(mock.requests).toEqual([]);
+  });
+
+  it("serves /models when the provider fetches its own catalogue", async () => {
+    // A command-auth provider makes the runtime fetch GET /models; without a catalogue file the
+    // fetched models are merged into the runtime's bundled ones.
+    const tokenCommand = [
+      "[model_providers.mock.auth]",
+      `command = ${tomlString(process.execPath)}`,
+      `args = ["-e", "process.stdout.write('mock-token')"]`,
+    ].join("\n");
+    const server = await launch({ mockUrl: mock.url, models: false, extraConfig: tokenCommand });
+    const result = await server.request("model/list", {});
+    expect(result.data.map((model: { id: string }) => model.id)).toContain("mock-model");
+    const fetches = mock.requests.filter((r) => r.method === "GET");
+    expect(fetches.length).toBeGreaterThan(0);
+    expect(fetches[0]).toMatchObject({
+      path: "/v1/models",
+      headers: { authorization: "Bearer mock-token" },
+    });
+    expect(fetches[0]?.query.client_version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

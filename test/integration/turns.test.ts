@@ -1,0 +1,295 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  ApprovalMode,
+  Sandbox,
+  TurnAbortedError,
+  TurnFailedError,
+  image,
+  localImage,
+  text,
+  type TurnEvent,
+} from "../../src/index.js";
+import { inputImages, inputTexts, sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+// A 1x1 transparent PNG.
+const PNG_BASE64 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const events: TurnEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+describe("Thread.run", () => {
+  it("returns the model's text, the completed items and the usage", async () => {
+    t.mock.enqueueAssistantMessage("Hello from the mock.", {
+      usage: { inputTokens: 11, outputTokens: 7 },
+    });
+    const thread = await t.codex.threadStart();
+    const result = await thread.run("Say hello.");
+    expect(result.finalResponse).toBe("Hello from the mock.");
+    expect(result.status).toBe("completed");
+    expect(result.items.some((item) => item.type === "agentMessage")).toBe(true);
+    expect(result.usage?.total.inputTokens).toBe(11);
+    expect(result.usage?.total.outputTokens).toBe(7);
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+
+    const request = t.mock.responsesRequests[0]!;
+    expect(inputTexts(request)).toContain("Say hello.");
+    expect((request.body as { model: string }).model).toBe("mock-model");
+  });
+
+  it("chooses finalResponse as the latest final_answer, else the latest phase-less message", async () => {
+    const thread = await t.codex.threadStart();
+    const cases: Array<[Parameters<typeof sse.assistantMessage>[], string | null]> = [
+      [
+        [
+          ["draft", {}],
+          ["the answer", { phase: "final_answer" }],
+          ["afterthought", {}],
+        ],
+        "the answer",
+      ],
+      [
+        [
+          ["one", {}],
+          ["two", {}],
+        ],
+        "two",
+      ],
+      [[["", {}]], ""],
+      [[["thinking aloud", { phase: "commentary" }]], null],
+    ];
+    for (const [messages, expected] of cases) {
+      t.mock.enqueue(messages.flatMap(([body, options]) => sse.assistantMessage(body, options)));
+      const result = await thread.run("go");
+      expect(result.finalResponse).toBe(expected);
+    }
+  });
+
+  it("rejects with TurnFailedError carrying the model's message when the response fails", async () => {
+    t.mock.enqueueFailure("the mock model broke");
+    const thread = await t.codex.threadStart();
+    const err = await thread.run("go").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnFailedError);
+    const failed = err as TurnFailedError;
+    expect(failed.message).toContain("the mock model broke");
+    expect(failed.result.status).toBe("failed");
+    expect(failed.turnError?.message).toContain("the mock model broke");
+  });
+
+  it("sends an image data URL and a local image to the model as input_image", async () => {
+    const file = path.join(t.workDir, "pixel.png");
+    await writeFile(file, Buffer.from(PNG_BASE64, "base64"));
+    t.mock.enqueueAssistantMessage("seen");
+    const thread = await t.codex.threadStart();
+    await thread.run([
+      text("Describe these."),
+      image(`data:image/png;base64,${PNG_BASE64}`),
+      localImage(file),
+    ]);
+    const images = inputImages(t.mock.responsesRequests[0]!);
+    expect(images).toHaveLength(2);
+    for (const part of images) expect(part.image_url).toMatch(/^data:image\/png;base64,/);
+  });
+
+  it("rejects an unknown sandbox before any request reaches the model", async () => {
+    const thread = await t.codex.threadStart();
+    await expect(thread.run("go", { sandbox: "workspace" as never })).rejects.toThrow(TypeError);
+    expect(t.mock.responsesRequests).toHaveLength(0);
+  });
+});
+
+describe("TurnHandle.stream", () => {
+  it("keeps two threads' interleaved deltas apart, in order, while other calls still answer", async () => {
+    const gateA = t.mock.gate();
+    const gateB = t.mock.gate();
+    const deltasA = ["a1", "a2", "a3", "a4"];
+    const deltasB = ["b1", "b2", "b3", "b4"];
+    t.mock.enqueue(sse.textDeltas(deltasA), { gate: gateA });
+    const threadA = await t.codex.threadStart();
+    const turnA = await threadA.turn("first");
+    await gateA.reached;
+    t.mock.enqueue(sse.textDeltas(deltasB), { gate: gateB });
+    const threadB = await t.codex.threadStart();
+    const turnB = await threadB.turn("second");
+    await gateB.reached;
+
+    const streamA = collect(turnA.stream());
+    const streamB = collect(turnB.stream());
+    const models = await t.codex.models();
+    expect(models.data.length).toBeGreaterThan(0);
+    gateB.release();
+    gateA.release();
+
+    const deltas = (events: TurnEvent[]) =>
+      events.flatMap((e) => (e.method === "item/agentMessage/delta" ? [e.params.delta] : []));
+    const [eventsA, eventsB] = await Promise.all([streamA, streamB]);
+    expect(deltas(eventsA)).toEqual(deltasA);
+    expect(deltas(eventsB)).toEqual(deltasB);
+    expect(eventsA.at(-1)?.method).toBe("turn/completed");
+    for (const e of eventsA) {
+      if ("turnId" in e.params) expect(e.params.turnId).toBe(turnA.id);
+    }
+  });
+
+  it("gives two consumers of one turn every event each", async () => {
+    t.mock.enqueue(sse.textDeltas(["x", "y"]));
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("go");
+    const [one, two] = await Promise.all([collect(turn.stream()), collect(turn.stream())]);
+    expect(one.map((e) => e.method)).toEqual(two.map((e) => e.method));
+    expect(one[0]?.method).toBe("turn/started");
+    const result = await turn.run();
+    expect(result.finalResponse).toBe("xy");
+  });
+});
+
+describe("TurnHandle controls", () => {
+  it("steer returns the same turn id and reaches the model as a second request", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("done after steer");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("start something");
+    await gate.reached;
+    const steered = await turn.steer("also do this");
+    expect(steered.turnId).toBe(turn.id);
+    gate.release();
+    const result = await turn.run();
+    expect(result.status).toBe("completed");
+    await t.mock.waitForRequests(2);
+    expect(inputTexts(t.mock.responsesRequests[1]!)).toContain("also do this");
+  });
+
+  it("interrupt ends the turn interrupted, and the thread runs again afterwards", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial"]), { gate });
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("long task");
+    await gate.reached;
+    await turn.interrupt();
+    const result = await turn.run();
+    expect(result.status).toBe("interrupted");
+    gate.release();
+
+    t.mock.enqueueAssistantMessage("fresh");
+    expect((await thread.run("again")).finalResponse).toBe("fresh");
+  });
+
+  it("an aborted signal interrupts through run and rejects with the partial result", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial"]), { gate });
+    const thread = await t.codex.threadStart();
+    const controller = new AbortController();
+    const running = thread.run("long task", { signal: controller.signal });
+    await gate.reached;
+    controller.abort();
+    const err = await running.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).name).toBe("AbortError");
+    expect((err as TurnAbortedError).result?.status).toBe("interrupted");
+    gate.release();
+
+    t.mock.enqueueAssistantMessage("fresh");
+    expect((await thread.run("again")).finalResponse).toBe("fresh");
+  });
+
+  it("an already-aborted signal sends nothing", async () => {
+    const thread = await t.codex.threadStart();
+    await expect(thread.run("go", { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect(t.mock.responsesRequests).toHaveLength(0);
+  });
+
+  it("serializes two turns on one thread instead of folding them into one", async () => {
+    t.mock.enqueueAssistantMessage("first");
+    t.mock.enqueueAssistantMessage("second");
+    const thread = await t.codex.threadStart();
+    const [a, b] = await Promise.all([thread.run("one"), thread.run("two")]);
+    expect(a.id).not.toBe(b.id);
+    expect([a.finalResponse, b.finalResponse]).toEqual(["first", "second"]);
+    expect(t.mock.responsesRequests).toHaveLength(2);
+  });
+});
+
+describe("thread lifecycle", () => {
+  it("resume and fork keep the thread's approval policy unless asked", async () => {
+    const thread = await t.codex.threadStart({ approvalMode: ApprovalMode.denyAll });
+    t.mock.enqueueAssistantMessage("stored");
+    await thread.run("persist me");
+    const resumed = await t.codex.request("thread/resume", { threadId: thread.id });
+    expect(resumed.approvalPolicy).toBe("never");
+    const viaSdk = await t.codex.threadResume(thread.id);
+    expect(viaSdk.id).toBe(thread.id);
+    const fork = await t.codex.threadFork(thread.id);
+    expect(fork.id).not.toBe(thread.id);
+    const forkState = await t.codex.request("thread/resume", { threadId: fork.id });
+    expect(forkState.approvalPolicy).toBe("never");
+  });
+
+  it("reads with turns, renames, compacts, lists and archives", async () => {
+    const thread = await t.codex.threadStart({ sandbox: Sandbox.readOnly });
+    t.mock.enqueueAssistantMessage("kept");
+    await thread.run("remember this");
+
+    const read = await thread.read({ includeTurns: true });
+    expect(read.thread.turns.length).toBe(1);
+
+    await thread.setName("Renamed thread");
+    expect((await thread.read()).thread.name).toBe("Renamed thread");
+
+    t.mock.enqueueAssistantMessage("summary of the conversation");
+    const compacted = new Promise<void>((resolve) => {
+      const off = t.codex.on("item/completed", ({ item }) => {
+        if (item.type !== "contextCompaction") return;
+        off();
+        resolve();
+      });
+    });
+    await thread.compact();
+    await t.mock.waitForRequests(2);
+    await compacted;
+
+    const listed = await t.codex.threadList({ archived: false });
+    expect(listed.data.map((th) => th.id)).toContain(thread.id);
+    await t.codex.threadArchive(thread.id);
+    const archived = await t.codex.threadList({ archived: true });
+    expect(archived.data.map((th) => th.id)).toContain(thread.id);
+    const restored = await t.codex.threadUnarchive(thread.id);
+    expect(restored.id).toBe(thread.id);
+  });
+});
+
+describe("Codex.on and notifications()", () => {
+  it("delivers thread notifications with no turn, typed by method", async () => {
+    const names: string[] = [];
+    const off = t.codex.on("thread/name/updated", (params) => {
+      names.push(params.threadName ?? "");
+    });
+    const all = t.codex.notifications();
+    const thread = await t.codex.threadStart();
+    await thread.setName("Hello");
+    let sawStarted = false;
+    for await (const n of all) {
+      if (n.method === "thread/started") sawStarted = true;
+      if (n.method === "thread/name/updated") break;
+    }
+    off();
+    expect(sawStarted).toBe(true);
+    expect(names).toEqual(["Hello"]);
+  });
+});
