@@ -12,8 +12,17 @@ export type {
 export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
 export { TurnAbortedError, TurnFailedError, TurnHandle } from "./turn.js";
-export type { CodexNotification, TurnEvent, TurnResult } from "./turn.js";
+export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
 export { ApprovalMode, Sandbox } from "./options.js";
+export { approvalPolicies, commandLine } from "./approvals.js";
+export type {
+  ApprovalHandlers,
+  DynamicTool,
+  HandlerErrorEvent,
+  ServerRequestContext,
+  ServerRequestHandler,
+  ServerRequestHandlers,
+} from "./approvals.js";
 export { image, localImage, mention, skill, text } from "./inputs.js";
 export type {
   ImageInput,
