@@ -88,8 +88,10 @@ export const approvalPolicies = {
     };
   },
   /**
-   * Accepts a command when `allow` matches it (a string is a prefix of the command line, a
-   * RegExp is tested on it, a function decides), declines the rest; file changes are declined.
+   * Accepts a command when every command in it matches `allow`, and declines the rest (file
+   * changes and permission requests are declined too). A string rule matches that program with
+   * any arguments (`"git status"` matches `git status -s`) but never a command holding shell
+   * operators such as `;`, `&&`, `|`, `>` or `$(`; a RegExp or function sees the raw command.
    */
   allowCommands(
     allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>,
@@ -97,23 +99,31 @@ export const approvalPolicies = {
     const allowed = (command: string) =>
       allow.some((rule) =>
         typeof rule === "string"
-          ? command === rule || command.startsWith(`${rule} `)
+          ? !SHELL_OPERATORS.test(command) && (command === rule || command.startsWith(`${rule} `))
           : rule instanceof RegExp
             ? rule.test(command)
             : rule(command),
       );
     return {
-      commandExecution: (params) => ({
-        decision: allowed(commandLine(params)) ? "accept" : "decline",
-      }),
+      commandExecution: (params) => {
+        const commands = commandsOf(params);
+        const ok = commands.length > 0 && commands.every(allowed);
+        return { decision: ok ? "accept" : "decline" };
+      },
     };
   },
 } as const;
 
-/** The command line of an approval request, as one string. */
-export function commandLine(params: CommandExecutionRequestApprovalParams): string {
-  const command = (params as { command?: unknown }).command;
-  return Array.isArray(command) ? command.join(" ") : typeof command === "string" ? command : "";
+const SHELL_OPERATORS = /[;&|<>`\n]|\$\(/;
+
+/**
+ * The commands an approval request would run: the server's parsed `commandActions` (the inner
+ * commands, without the `bash -lc` wrapper), else the raw `command`.
+ */
+export function commandsOf(params: CommandExecutionRequestApprovalParams): string[] {
+  const actions = params.commandActions ?? [];
+  if (actions.length > 0) return actions.map((action) => action.command);
+  return typeof params.command === "string" && params.command !== "" ? [params.command] : [];
 }
 
 /** The answers given when there is no handler, or the handler failed: nothing is allowed. */
@@ -196,6 +206,8 @@ export interface DispatcherOptions extends ServerRequestHandlers {
 interface Inflight {
   readonly controller: AbortController;
   readonly turnId: string | undefined;
+  /** The server no longer wants an answer (it resolved the request, or the turn ended). */
+  withdrawn: boolean;
 }
 
 /**
@@ -214,13 +226,18 @@ export class ServerRequestDispatcher {
   ) {
     router.on("serverRequest/resolved", (n) => {
       const { requestId } = n.params as { requestId: RequestId };
-      this.inflight.get(requestId)?.controller.abort(new Error("the server withdrew the request"));
+      const entry = this.inflight.get(requestId);
+      if (entry === undefined) return;
+      entry.withdrawn = true;
+      entry.controller.abort(new Error("the server withdrew the request"));
     });
     router.on("turn/completed", (n) => {
       const turnId = (n.params as { turn: { id: string } }).turn.id;
       this.turnHandlers.delete(turnId);
       for (const entry of this.inflight.values()) {
-        if (entry.turnId === turnId) entry.controller.abort(new Error("the turn ended"));
+        if (entry.turnId !== turnId) continue;
+        entry.withdrawn = true;
+        entry.controller.abort(new Error("the turn ended"));
       }
     });
   }
@@ -268,7 +285,8 @@ export class ServerRequestDispatcher {
       return fallback(undefined);
     }
 
-    this.inflight.set(request.id, { controller, turnId });
+    const entry: Inflight = { controller, turnId, withdrawn: false };
+    this.inflight.set(request.id, entry);
     const timeoutMs = this.options.serverRequestTimeout ?? 300_000;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -290,6 +308,8 @@ export class ServerRequestDispatcher {
       if (fallback === undefined) throw err;
       const message = err instanceof Error ? err.message : String(err);
       const answer = fallback(message);
+      // A withdrawn request still gets an answer, but it is not the handler's failure.
+      if (entry.withdrawn) return answer;
       this.router.injectTurnEvent(turnId, {
         method: "client/handlerError",
         params: {

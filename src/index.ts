@@ -14,7 +14,7 @@ export type { TurnOptions } from "./thread.js";
 export { TurnAbortedError, TurnFailedError, TurnHandle } from "./turn.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
 export { ApprovalMode, Sandbox } from "./options.js";
-export { approvalPolicies, commandLine } from "./approvals.js";
+export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,
   DynamicTool,

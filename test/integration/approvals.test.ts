@@ -1,0 +1,177 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  ApprovalMode,
+  Sandbox,
+  approvalPolicies,
+  type ApprovalHandlers,
+  type TurnEvent,
+} from "../../src/index.js";
+import { customToolCallOutputs, functionCallOutputs, sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const MADE = "made_by_codex.txt";
+
+/** Queues a model turn that asks to run an escalated command, then a closing message. */
+function queueEscalatedCommand(mock: TestCodex["mock"]) {
+  mock.enqueue(
+    sse.functionCall(
+      "exec_command",
+      {
+        cmd: `touch ${MADE}`,
+        sandbox_permissions: "require_escalated",
+        justification: "need to write",
+      },
+      { callId: "call_cmd" },
+    ),
+  );
+  mock.enqueueAssistantMessage("finished");
+}
+
+async function runCommandTurn(approvals?: ApprovalHandlers, clientApprovals?: ApprovalHandlers) {
+  t = await createTestCodex(clientApprovals ? { approvals: clientApprovals } : {});
+  queueEscalatedCommand(t.mock);
+  const thread = await t.codex.threadStart({
+    approvalMode: ApprovalMode.askUser,
+    sandbox: Sandbox.readOnly,
+  });
+  const turn = await thread.turn("make a file", approvals ? { approvals } : {});
+  const events: TurnEvent[] = [];
+  for await (const event of turn.stream()) events.push(event);
+  const result = await turn.run();
+  await t.mock.waitForRequests(2);
+  const output = functionCallOutputs(t.mock.responsesRequests[1]!)[0];
+  return { result, events, output: JSON.stringify(output?.output ?? ""), t };
+}
+
+describe("command execution approvals", () => {
+  it("accepted: the command runs and its output reaches the model's next request", async () => {
+    const seen: string[] = [];
+    const { result, events, output } = await runCommandTurn({
+      commandExecution: (params, context) => {
+        seen.push(`${params.reason}|${context.turnId !== undefined}`);
+        return { decision: "accept" };
+      },
+    });
+    expect(result.status).toBe("completed");
+    expect(seen).toEqual(["need to write|true"]);
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(true);
+    expect(output).toMatch(/exit code 0|Process exited with code 0/i);
+    // The request and its resolution are visible in the turn's stream.
+    const methods = events.map((e) => e.method);
+    const asked = methods.indexOf("item/commandExecution/requestApproval");
+    expect(asked).toBeGreaterThan(-1);
+    expect(methods.indexOf("serverRequest/resolved")).toBeGreaterThan(asked);
+  });
+
+  it("declined: nothing runs and the model is told", async () => {
+    const { output } = await runCommandTurn(approvalPolicies.declineAll());
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
+  });
+
+  it("with no handler the request is declined", async () => {
+    const { result, output } = await runCommandTurn();
+    expect(result.status).toBe("completed");
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
+  });
+
+  it("a throwing handler declines, the error shows on the stream, and the turn completes", async () => {
+    const { result, events, output } = await runCommandTurn({
+      commandExecution: () => {
+        throw new Error("handler exploded");
+      },
+    });
+    expect(result.status).toBe("completed");
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
+    const failure = events.find((e) => e.method === "client/handlerError");
+    expect(failure?.params).toMatchObject({
+      requestMethod: "item/commandExecution/requestApproval",
+      message: "handler exploded",
+      answer: { decision: "decline" },
+    });
+  });
+
+  it("turn handlers override the client's, and allowCommands accepts what matches", async () => {
+    const { output } = await runCommandTurn(
+      approvalPolicies.allowCommands(["touch"]),
+      approvalPolicies.declineAll(),
+    );
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(true);
+    expect(output).not.toMatch(/rejected/i);
+  });
+});
+
+describe("file change approvals", () => {
+  const patch = (name: string) =>
+    `*** Begin Patch\n*** Add File: ${name}\n+hello from the patch\n*** End Patch\n`;
+
+  async function runPatchTurn(decision: "accept" | "decline") {
+    t = await createTestCodex();
+    t.mock.enqueue(sse.applyPatch(patch("patched.txt"), { callId: "call_patch" }));
+    t.mock.enqueueAssistantMessage("patched");
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      approvals: { fileChange: () => ({ decision }) },
+    });
+    const result = await thread.run("add a file");
+    await t.mock.waitForRequests(2);
+    const output = JSON.stringify(customToolCallOutputs(t.mock.responsesRequests[1]!));
+    return { result, output, file: path.join(t.workDir, "patched.txt") };
+  }
+
+  it("accepted: the patch is applied", async () => {
+    const { result, file } = await runPatchTurn("accept");
+    expect(result.status).toBe("completed");
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it("declined: the file is not written and the model is told", async () => {
+    const { file, output } = await runPatchTurn("decline");
+    expect(existsSync(file)).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
+  });
+});
+
+describe("dynamic tools", () => {
+  it("runs the JavaScript function and sends its result to the model", async () => {
+    t = await createTestCodex();
+    t.mock.enqueue(sse.functionCall("lookup_weather", { city: "Paris" }, { callId: "call_w" }));
+    t.mock.enqueueAssistantMessage("It is sunny in Paris.");
+    const calls: unknown[] = [];
+    const thread = await t.codex.threadStart({
+      tools: [
+        {
+          name: "lookup_weather",
+          description: "Current weather for a city",
+          inputSchema: {
+            type: "object",
+            properties: { city: { type: "string" } },
+            required: ["city"],
+          },
+          handler: (args) => {
+            calls.push(args);
+            return { city: "Paris", sky: "sunny", celsius: 21 };
+          },
+        },
+      ],
+    });
+    const result = await thread.run("What's the weather in Paris?");
+    expect(result.finalResponse).toBe("It is sunny in Paris.");
+    expect(calls).toEqual([{ city: "Paris" }]);
+    const tools = (t.mock.responsesRequests[0]!.body as { tools: Array<{ name?: string }> }).tools;
+    expect(tools.some((tool) => tool.name === "lookup_weather")).toBe(true);
+    const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
+    expect(output).toContain("sunny");
+  });
+});

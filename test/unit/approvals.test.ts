@@ -1,0 +1,179 @@
+import { describe, expect, it, vi } from "vitest";
+import {
+  ServerRequestDispatcher,
+  approvalPolicies,
+  commandsOf,
+  type DispatcherOptions,
+} from "../../src/approvals.js";
+import type { CommandExecutionRequestApprovalParams } from "../../src/generated/index.js";
+import { Connection, type RawNotification } from "../../src/rpc/connection.js";
+import { Router } from "../../src/rpc/router.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+function setup(options: DispatcherOptions = {}) {
+  const transport = new FakeTransport();
+  const connection = new Connection(transport);
+  const router = new Router(connection);
+  const dispatcher = new ServerRequestDispatcher(router, options);
+  connection.setServerRequestHandler(dispatcher.handle);
+  const turnEvents: RawNotification[] = [];
+  router.attachTurn("turn-1", { push: (n) => turnEvents.push(n), fail: () => {} });
+  return { transport, dispatcher, turnEvents };
+}
+
+const approval = (id: number | string, command = "ls") => ({
+  id,
+  method: "item/commandExecution/requestApproval",
+  params: {
+    threadId: "th",
+    turnId: "turn-1",
+    itemId: "i",
+    command,
+    commandActions: [{ type: "unknown", command }],
+  },
+});
+
+describe("ServerRequestDispatcher", () => {
+  it("answers an unknown server request method with -32601", async () => {
+    const { transport } = setup();
+    transport.deliver({ id: 7, method: "future/request", params: {} });
+    expect(await transport.waitForSent(1)).toMatchObject({ id: 7, error: { code: -32601 } });
+  });
+
+  it("declines approvals, cancels user input and elicitation, grants no permissions by default", async () => {
+    const { transport } = setup();
+    transport.deliver(approval(0));
+    transport.deliver({ id: 1, method: "item/fileChange/requestApproval", params: {} });
+    transport.deliver({ id: 2, method: "item/tool/requestUserInput", params: {} });
+    transport.deliver({ id: 3, method: "mcpServer/elicitation/request", params: {} });
+    transport.deliver({ id: 4, method: "item/permissions/requestApproval", params: {} });
+    await transport.waitForSent(5);
+    const byId = new Map(transport.sent.map((m) => [m.id, m]));
+    expect(byId.get(0)).toEqual({ id: 0, result: { decision: "decline" } });
+    expect(byId.get(1)).toEqual({ id: 1, result: { decision: "decline" } });
+    expect(byId.get(2)).toEqual({ id: 2, result: { answers: {} } });
+    expect(byId.get(3)).toEqual({
+      id: 3,
+      result: { action: "cancel", content: null, _meta: null },
+    });
+    expect(byId.get(4)).toEqual({ id: 4, result: { permissions: {}, scope: "turn" } });
+  });
+
+  it("aborts the handler's signal when the server withdraws the request", async () => {
+    let signal: AbortSignal | undefined;
+    const { transport, turnEvents } = setup({
+      approvals: {
+        commandExecution: (_params, context) => {
+          signal = context.signal;
+          return new Promise(() => {});
+        },
+      },
+    });
+    transport.deliver(approval("req-1"));
+    await vi.waitFor(() => expect(signal).toBeDefined());
+    expect(signal!.aborted).toBe(false);
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th", requestId: "req-1" },
+    });
+    expect(signal!.aborted).toBe(true);
+    // The withdrawn request is still answered (with the default), so nothing waits.
+    expect(await transport.waitForSent(1)).toEqual({
+      id: "req-1",
+      result: { decision: "decline" },
+    });
+    expect(turnEvents.map((e) => e.method)).toEqual([
+      "item/commandExecution/requestApproval",
+      "serverRequest/resolved",
+    ]);
+  });
+
+  it("answers with the default when a handler exceeds the timeout", async () => {
+    const { transport, turnEvents } = setup({
+      serverRequestTimeout: 10,
+      approvals: { commandExecution: () => new Promise(() => {}) },
+    });
+    transport.deliver(approval(5));
+    expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "decline" } });
+    const failure = turnEvents.find((e) => e.method === "client/handlerError");
+    expect((failure?.params as { message: string }).message).toMatch(/timed out after 10 ms/);
+  });
+
+  it("prefers turn handlers over thread handlers over the client's", async () => {
+    const { transport, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
+    dispatcher.setThreadHandlers("th", { approvals: approvalPolicies.acceptAll() });
+    transport.deliver(approval(1));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
+    dispatcher.setTurnHandlers("turn-1", { approvals: approvalPolicies.declineAll() });
+    transport.deliver(approval(2));
+    expect(await transport.waitForSent(2)).toEqual({ id: 2, result: { decision: "decline" } });
+  });
+
+  it("reports a missing dynamic tool to the model as a failed call", async () => {
+    const { transport } = setup();
+    transport.deliver({
+      id: 9,
+      method: "item/tool/call",
+      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "nope", arguments: {} },
+    });
+    expect(await transport.waitForSent(1)).toMatchObject({
+      id: 9,
+      result: { success: false, contentItems: [{ type: "inputText" }] },
+    });
+  });
+
+  it("reports a throwing dynamic tool as a failed call with its message", async () => {
+    const { transport, dispatcher } = setup();
+    dispatcher.setThreadTools("th", [
+      {
+        name: "boom",
+        description: "fails",
+        inputSchema: { type: "object" },
+        handler: () => {
+          throw new Error("tool broke");
+        },
+      },
+    ]);
+    transport.deliver({
+      id: 10,
+      method: "item/tool/call",
+      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "boom", arguments: {} },
+    });
+    const reply = (await transport.waitForSent(1)) as { result: { success: boolean } };
+    expect(reply.result.success).toBe(false);
+    expect(JSON.stringify(reply)).toContain("tool broke");
+  });
+});
+
+describe("approvalPolicies.allowCommands", () => {
+  const params = (...commands: string[]) =>
+    ({
+      command: `/bin/bash -lc '${commands.join(" && ")}'`,
+      commandActions: commands.map((command) => ({ type: "unknown", command })),
+    }) as unknown as CommandExecutionRequestApprovalParams;
+  const decide = (
+    rules: Parameters<typeof approvalPolicies.allowCommands>[0],
+    p: CommandExecutionRequestApprovalParams,
+  ) =>
+    (
+      approvalPolicies.allowCommands(rules).commandExecution!(p, {} as never) as {
+        decision: string;
+      }
+    ).decision;
+
+  it("accepts commands whose every part matches, and declines the rest", () => {
+    expect(decide(["git status"], params("git status -s"))).toBe("accept");
+    expect(decide(["git status"], params("git status", "rm -rf /"))).toBe("decline");
+    expect(decide(["git"], params("gitx"))).toBe("decline");
+    expect(decide([/^npm (test|run lint)$/], params("npm test"))).toBe("accept");
+  });
+
+  it("never lets a string rule match a command with shell operators", () => {
+    expect(decide(["echo"], params("echo hi; rm -rf /"))).toBe("decline");
+    expect(decide(["echo"], params("echo $(whoami)"))).toBe("decline");
+  });
+
+  it("reads the parsed commands, not the shell wrapper", () => {
+    expect(commandsOf(params("ls -la"))).toEqual(["ls -la"]);
+  });
+});
