@@ -2,6 +2,7 @@ import { Connection, type RawNotification, type RequestOptions } from "./rpc/con
 import type {
   ClientRequestMap,
   ClientRequestMethod,
+  GetAccountResponse,
   InitializeResponse,
   ModelListResponse,
   ServerNotificationMap,
@@ -21,6 +22,14 @@ import {
   type DynamicTool,
   type ServerRequestHandlers,
 } from "./approvals.js";
+import * as login from "./login.js";
+import type {
+  AccountReadOptions,
+  ChatgptAuthTokens,
+  ChatgptLoginHandle,
+  DeviceCodeLoginHandle,
+  LoginChatgptOptions,
+} from "./login.js";
 import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
 import { Thread, dropUndefined } from "./thread.js";
@@ -110,6 +119,10 @@ export class Codex implements AsyncDisposable {
   readonly router: Router;
   /** @internal */
   readonly dispatcher: ServerRequestDispatcher;
+  /** @internal Routes `account/login/completed` to the login handles. */
+  readonly logins: login.LoginTracker;
+  // Keys and tokens this client handed the server, redacted from turn failures.
+  private readonly secrets = new Set<string>();
 
   private constructor(
     /** @internal The JSON-RPC connection; prefer the typed methods and `request`. */
@@ -120,6 +133,7 @@ export class Codex implements AsyncDisposable {
     options: CodexOptions,
   ) {
     this.router = new Router(connection);
+    this.logins = new login.LoginTracker(this.router, connection);
     this.dispatcher = new ServerRequestDispatcher(this.router, options);
     connection.setServerRequestHandler(this.dispatcher.handle);
   }
@@ -172,6 +186,38 @@ export class Codex implements AsyncDisposable {
     options?: RequestOptions,
   ): Promise<ClientRequestMap[M]["result"]> {
     return this.connection.request(method, params, options);
+  }
+
+  /** Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never appears in errors. */
+  async loginApiKey(apiKey: string, options?: RequestOptions): Promise<void> {
+    await login.loginApiKey(this.connection, apiKey, options);
+    this.secrets.add(apiKey);
+  }
+
+  /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
+  loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {
+    return login.loginChatgpt(this.connection, this.logins, options);
+  }
+
+  /** Starts a device-code ChatGPT login: show `verificationUrl` and `userCode`, then `wait()`. */
+  loginChatgptDeviceCode(options?: RequestOptions): Promise<DeviceCodeLoginHandle> {
+    return login.loginChatgptDeviceCode(this.connection, this.logins, options);
+  }
+
+  /** Hands the server ChatGPT tokens this client manages (external auth); the token never appears in errors. */
+  async loginChatgptAuthTokens(tokens: ChatgptAuthTokens, options?: RequestOptions): Promise<void> {
+    await login.loginChatgptAuthTokens(this.connection, tokens, options);
+    this.secrets.add(tokens.accessToken);
+  }
+
+  /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
+  account(options?: AccountReadOptions): Promise<GetAccountResponse> {
+    return login.readAccount(this.connection, options);
+  }
+
+  /** `account/logout`: forgets the stored credentials and cancels any login in progress. */
+  logout(options?: RequestOptions): Promise<void> {
+    return login.logout(this.connection, options);
   }
 
   /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */
@@ -230,8 +276,8 @@ export class Codex implements AsyncDisposable {
     checkId(threadId);
     const own = pickHandlers(handlers);
     if (own !== undefined) this.dispatcher.setThreadHandlers(threadId, own);
-    const { connection, router, dispatcher } = this;
-    return new Thread({ connection, router, dispatcher }, threadId);
+    const { connection, router, dispatcher, secrets } = this;
+    return new Thread({ connection, router, dispatcher, secrets }, threadId);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */

@@ -13,6 +13,14 @@ export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
 export { TurnAbortedError, TurnFailedError, TurnHandle } from "./turn.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
+export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
+export type {
+  AccountReadOptions,
+  ChatgptAuthTokens,
+  LoginChatgptOptions,
+  LoginCompletion,
+  LoginWaitOptions,
+} from "./login.js";
 export { ApprovalMode, Sandbox } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {

@@ -38,6 +38,8 @@ export interface ThreadContext {
   readonly connection: Connection;
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
+  /** Secrets to keep out of turn failures. */
+  readonly secrets: ReadonlySet<string>;
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
@@ -113,7 +115,12 @@ export class Thread {
       const handlers = pickHandlers(options);
       if (handlers !== undefined) this.context.dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const handle = new TurnHandle({ connection }, this.id, turnId, collector);
+      const handle = new TurnHandle(
+        { connection, secrets: this.context.secrets },
+        this.id,
+        turnId,
+        collector,
+      );
       if (signal !== undefined) interruptOnAbort(handle, signal);
       return { value: handle, done: collector.completion };
     });

@@ -15,6 +15,7 @@ import type {
   TurnSteerResponse,
 } from "./generated/index.js";
 import { toUserInputs, type RunInput } from "./inputs.js";
+import { redactText } from "./login.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
 
@@ -192,9 +193,27 @@ class TurnCollector implements TurnSink {
   }
 }
 
+// A provider's 401 may quote the key it was given; keep it out of what run() throws.
+function redactResult(result: TurnResult, secrets: ReadonlySet<string>): TurnResult {
+  const error = result.error;
+  if (error === null || secrets.size === 0) return result;
+  const list = [...secrets];
+  const clean = <T>(text: T): T => (typeof text === "string" ? redactText(text, list) : text) as T;
+  return {
+    ...result,
+    error: {
+      ...error,
+      message: clean(error.message)!,
+      additionalDetails: clean(error.additionalDetails),
+    },
+  };
+}
+
 /** What a handle needs from its thread: the connection and how turns are routed. */
 export interface TurnContext {
   readonly connection: Connection;
+  /** Keys and tokens given to the server, kept out of `TurnFailedError`. */
+  readonly secrets: ReadonlySet<string>;
 }
 
 /** A turn in flight (or done): stream its events, steer it, interrupt it, or wait for its result. */
@@ -245,7 +264,8 @@ export class TurnHandle {
    */
   async run(options: { signal?: AbortSignal } = {}): Promise<TurnResult> {
     const result = await this.waitForCompletion(options.signal);
-    if (result.status === "failed") throw new TurnFailedError(result);
+    if (result.status === "failed")
+      throw new TurnFailedError(redactResult(result, this.context.secrets));
     return result;
   }
 

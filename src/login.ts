@@ -1,0 +1,579 @@
+import {
+  CodexError,
+  JsonRpcError,
+  RequestTimeoutError,
+  TransportClosedError,
+  abortError,
+  mapJsonRpcError,
+} from "./errors.js";
+import type {
+  AccountLoginCompletedNotification,
+  CancelLoginAccountResponse,
+  GetAccountResponse,
+  LoginAccountParams,
+  LoginAppBrand,
+} from "./generated/index.js";
+import type { Connection, RequestOptions } from "./rpc/connection.js";
+import type { Router } from "./rpc/router.js";
+
+/** What `wait()` of a login resolves with: the server's `account/login/completed` params. */
+export type LoginCompletion = AccountLoginCompletedNotification;
+
+/** Options of a login `wait()`. */
+export interface LoginWaitOptions {
+  /** Rejects the wait with the signal's reason when aborted; the login itself goes on. */
+  readonly signal?: AbortSignal | undefined;
+  /** Rejects the wait with `LoginTimeoutError` after this many milliseconds; the login goes on. */
+  readonly timeout?: number | undefined;
+}
+
+/** A login `wait()` outlived its `timeout`; the login itself may still complete later. */
+export class LoginTimeoutError extends RequestTimeoutError {
+  override name = "LoginTimeoutError";
+  /** The login that did not complete in time. */
+  readonly loginId: string;
+
+  constructor(loginId: string, timeoutMs: number) {
+    super("account/login/completed", timeoutMs);
+    this.message = `login ${loginId} did not complete within ${timeoutMs} ms`;
+    this.loginId = loginId;
+  }
+}
+
+// A completion can be read before the `account/login/start` response that names its id is
+// handled, so completions for ids not known yet are kept, but only a few: ids this client never
+// learns (another client's logins on a shared server) must not pile up.
+const EARLY_COMPLETIONS = 32;
+// setTimeout treats longer delays as 1 ms.
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+interface Waiter {
+  resolve(completion: LoginCompletion): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Routes `account/login/completed` to the waits of the logins this client started. One per
+ * client, created before the first login so no completion is missed. A completion that arrives
+ * before `wait()` (or even before the start response was handled) is kept until it is waited
+ * for, then dropped.
+ */
+export class LoginTracker {
+  readonly #connection: Connection;
+  // Logins this client started whose completion has not arrived.
+  readonly #started = new Set<string>();
+  // Completions of this client's logins that no wait() has taken yet.
+  readonly #kept = new Map<string, LoginCompletion>();
+  // Completions for ids not registered (yet), oldest first; bounded by EARLY_COMPLETIONS.
+  readonly #early = new Map<string, LoginCompletion>();
+  readonly #waiters = new Map<string, Set<Waiter>>();
+
+  constructor(router: Router, connection: Connection) {
+    this.#connection = connection;
+    router.on("account/login/completed", (n) => this.#complete(n.params));
+    connection.onClose((error) => this.#fail(error));
+  }
+
+  /** Marks `loginId` as started by this client: its completion is kept until waited for. */
+  register(loginId: string): void {
+    const early = this.#early.get(loginId);
+    if (early !== undefined) {
+      this.#early.delete(loginId);
+      this.#kept.set(loginId, early);
+    } else {
+      this.#started.add(loginId);
+    }
+  }
+
+  /**
+   * Resolves with the completion of `loginId` (also one that arrived earlier). Rejects with
+   * `TransportClosedError` when the app-server goes away, the abort reason, or `LoginTimeoutError`.
+   */
+  wait(loginId: string, options: LoginWaitOptions = {}): Promise<LoginCompletion> {
+    try {
+      checkNonEmpty(loginId, "loginId");
+      checkTimeout(options.timeout);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const done = this.#take(loginId);
+    if (done !== undefined) return Promise.resolve(done);
+    const { signal, timeout } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    const closed = this.#connection.closed;
+    if (closed !== undefined) return Promise.reject(closed);
+
+    return new Promise<LoginCompletion>((resolve, reject) => {
+      let waiters = this.#waiters.get(loginId);
+      if (waiters === undefined) this.#waiters.set(loginId, (waiters = new Set()));
+      const set = waiters;
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        set.delete(waiter);
+        if (set.size === 0 && this.#waiters.get(loginId) === set) this.#waiters.delete(loginId);
+      };
+      const waiter: Waiter = {
+        resolve: (completion) => {
+          cleanup();
+          resolve(completion);
+        },
+        reject: (error) => {
+          cleanup();
+          reject(error);
+        },
+      };
+      const onAbort = () => waiter.reject(abortError(signal!));
+      const timer =
+        timeout === undefined
+          ? undefined
+          : setTimeout(() => waiter.reject(new LoginTimeoutError(loginId, timeout)), timeout);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      set.add(waiter);
+    });
+  }
+
+  #take(loginId: string): LoginCompletion | undefined {
+    const completion = this.#kept.get(loginId) ?? this.#early.get(loginId);
+    if (completion !== undefined) {
+      this.#kept.delete(loginId);
+      this.#early.delete(loginId);
+      this.#started.delete(loginId);
+    }
+    return completion;
+  }
+
+  #complete(params: unknown): void {
+    const loginId = (params as { loginId?: unknown } | null | undefined)?.loginId;
+    // API-key and token logins complete with `loginId: null`; nobody waits for those.
+    if (typeof loginId !== "string" || loginId === "") return;
+    const completion = params as LoginCompletion;
+    const waiters = this.#waiters.get(loginId);
+    if (waiters !== undefined) {
+      this.#started.delete(loginId);
+      for (const waiter of [...waiters]) waiter.resolve(completion);
+      return;
+    }
+    if (this.#started.delete(loginId)) {
+      this.#kept.set(loginId, completion);
+      return;
+    }
+    this.#early.delete(loginId);
+    this.#early.set(loginId, completion);
+    if (this.#early.size > EARLY_COMPLETIONS) {
+      const oldest = this.#early.keys().next().value;
+      if (oldest !== undefined) this.#early.delete(oldest);
+    }
+  }
+
+  #fail(error: TransportClosedError): void {
+    // Completions already kept stay: they happened, and a later wait() still gets them.
+    const all = [...this.#waiters.values()].flatMap((set) => [...set]);
+    this.#waiters.clear();
+    for (const waiter of all) waiter.reject(error);
+  }
+}
+
+/** Shared by the two ChatGPT login handles: wait for the completion, or cancel. */
+abstract class LoginHandle {
+  // Private fields stay out of `JSON.stringify` and `util.inspect`.
+  readonly #connection: Connection;
+  readonly #tracker: LoginTracker;
+  #result: LoginCompletion | undefined;
+
+  protected constructor(
+    connection: Connection,
+    tracker: LoginTracker,
+    /** The server's id of this login attempt. */
+    readonly loginId: string,
+  ) {
+    this.#connection = connection;
+    this.#tracker = tracker;
+  }
+
+  /**
+   * Resolves with the login's `account/login/completed` params (`success: false` when it failed or
+   * was cancelled; that is not an error). Later calls resolve with the same result.
+   */
+  async wait(options: LoginWaitOptions = {}): Promise<LoginCompletion> {
+    if (this.#result !== undefined) return this.#result;
+    const completion = await this.#tracker.wait(this.loginId, options);
+    this.#result = completion;
+    return completion;
+  }
+
+  /** `account/login/cancel`: `canceled`, or `notFound` when the login already ended. */
+  cancel(options?: RequestOptions): Promise<CancelLoginAccountResponse> {
+    return this.#connection.request("account/login/cancel", { loginId: this.loginId }, options);
+  }
+}
+
+/** A browser ChatGPT login in progress: open `authUrl`, then `wait()`. */
+export class ChatgptLoginHandle extends LoginHandle {
+  /** Always `"chatgpt"`. */
+  readonly type = "chatgpt" as const;
+
+  /** @internal Made by `loginChatgpt`. */
+  constructor(
+    connection: Connection,
+    tracker: LoginTracker,
+    loginId: string,
+    /** The URL to open in a browser; it redirects to a callback server on this machine. */
+    readonly authUrl: string,
+  ) {
+    super(connection, tracker, loginId);
+  }
+}
+
+/** A device-code ChatGPT login in progress: show `verificationUrl` and `userCode`, then `wait()`. */
+export class DeviceCodeLoginHandle extends LoginHandle {
+  /** Always `"chatgptDeviceCode"`. */
+  readonly type = "chatgptDeviceCode" as const;
+
+  /** @internal Made by `loginChatgptDeviceCode`. */
+  constructor(
+    connection: Connection,
+    tracker: LoginTracker,
+    loginId: string,
+    /** The page where the user enters `userCode`. */
+    readonly verificationUrl: string,
+    /** The one-time code the user enters at `verificationUrl`. */
+    readonly userCode: string,
+  ) {
+    super(connection, tracker, loginId);
+  }
+}
+
+/** Options of `loginChatgpt`: the wire's optional fields, and the start request's own options. */
+export interface LoginChatgptOptions extends RequestOptions {
+  /** Wire `codexStreamlinedLogin`: the shorter sign-in flow. */
+  readonly codexStreamlinedLogin?: boolean | undefined;
+  /** Wire `useHostedLoginSuccessPage`: end on the hosted success page instead of the local one. */
+  readonly useHostedLoginSuccessPage?: boolean | undefined;
+  /** Wire `appBrand`: which app the hosted success page names. */
+  readonly appBrand?: LoginAppBrand | null | undefined;
+}
+
+/** Tokens for `loginChatgptAuthTokens` (external auth: the client owns and refreshes them). */
+export interface ChatgptAuthTokens {
+  /** The ChatGPT access token (a JWT). Never shown in errors. */
+  readonly accessToken: string;
+  /** The ChatGPT workspace/account id. */
+  readonly chatgptAccountId: string;
+  /** The plan type; when omitted or null the server derives it from the token. */
+  readonly chatgptPlanType?: string | null | undefined;
+}
+
+/** Options of `account`. */
+export interface AccountReadOptions extends RequestOptions {
+  /** Ask the server to refresh managed ChatGPT tokens before answering; default false. */
+  readonly refreshToken?: boolean | undefined;
+}
+
+/** `account/login/start {type: "apiKey"}`: stores an OpenAI API key; the key never appears in errors. */
+export async function loginApiKey(
+  connection: Connection,
+  apiKey: string,
+  options?: RequestOptions,
+): Promise<void> {
+  checkSecret(apiKey, "apiKey");
+  const params: LoginAccountParams = { type: "apiKey", apiKey };
+  await withSecretsRedacted([apiKey], () =>
+    connection.request("account/login/start", params, requestOptions(options)),
+  );
+}
+
+/** `account/login/start {type: "chatgpt"}`: starts a browser login and returns its handle. */
+export async function loginChatgpt(
+  connection: Connection,
+  tracker: LoginTracker,
+  options: LoginChatgptOptions = {},
+): Promise<ChatgptLoginHandle> {
+  const params: LoginAccountParams = { type: "chatgpt" };
+  const { codexStreamlinedLogin, useHostedLoginSuccessPage, appBrand } = options;
+  if (codexStreamlinedLogin !== undefined) {
+    params.codexStreamlinedLogin = checkBoolean(codexStreamlinedLogin, "codexStreamlinedLogin");
+  }
+  if (useHostedLoginSuccessPage !== undefined) {
+    params.useHostedLoginSuccessPage = checkBoolean(
+      useHostedLoginSuccessPage,
+      "useHostedLoginSuccessPage",
+    );
+  }
+  if (appBrand !== undefined) {
+    if (appBrand !== null && appBrand !== "codex" && appBrand !== "chatgpt") {
+      throw new TypeError(`appBrand must be "codex", "chatgpt" or null, got ${describe(appBrand)}`);
+    }
+    params.appBrand = appBrand;
+  }
+  const response = await connection.request("account/login/start", params, requestOptions(options));
+  const { loginId, authUrl } = expectVariant(
+    response,
+    "chatgpt",
+    ["loginId", "authUrl"],
+    "ChatGPT",
+  );
+  tracker.register(loginId);
+  return new ChatgptLoginHandle(connection, tracker, loginId, authUrl);
+}
+
+/** `account/login/start {type: "chatgptDeviceCode"}`: starts a device-code login and returns its handle. */
+export async function loginChatgptDeviceCode(
+  connection: Connection,
+  tracker: LoginTracker,
+  options?: RequestOptions,
+): Promise<DeviceCodeLoginHandle> {
+  const response = await connection.request(
+    "account/login/start",
+    { type: "chatgptDeviceCode" },
+    requestOptions(options),
+  );
+  const { loginId, verificationUrl, userCode } = expectVariant(
+    response,
+    "chatgptDeviceCode",
+    ["loginId", "verificationUrl", "userCode"],
+    "device-code",
+  );
+  tracker.register(loginId);
+  return new DeviceCodeLoginHandle(connection, tracker, loginId, verificationUrl, userCode);
+}
+
+/** `account/login/start {type: "chatgptAuthTokens"}`: hands the server ChatGPT tokens the client manages. */
+export async function loginChatgptAuthTokens(
+  connection: Connection,
+  tokens: ChatgptAuthTokens,
+  options?: RequestOptions,
+): Promise<void> {
+  if (typeof tokens !== "object" || tokens === null) {
+    throw new TypeError(`tokens must be an object, got ${describe(tokens)}`);
+  }
+  const { accessToken, chatgptAccountId, chatgptPlanType } = tokens;
+  checkSecret(accessToken, "accessToken");
+  checkNonEmpty(chatgptAccountId, "chatgptAccountId");
+  if (chatgptPlanType !== undefined && chatgptPlanType !== null) {
+    checkNonEmpty(chatgptPlanType, "chatgptPlanType");
+  }
+  const params: LoginAccountParams = {
+    type: "chatgptAuthTokens",
+    accessToken,
+    chatgptAccountId,
+    ...(chatgptPlanType !== undefined ? { chatgptPlanType } : {}),
+  };
+  await withSecretsRedacted([accessToken], () =>
+    connection.request("account/login/start", params, requestOptions(options)),
+  );
+}
+
+/** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */
+export async function readAccount(
+  connection: Connection,
+  options: AccountReadOptions = {},
+): Promise<GetAccountResponse> {
+  const refreshToken = checkBoolean(options.refreshToken ?? false, "refreshToken");
+  return connection.request("account/read", { refreshToken }, requestOptions(options));
+}
+
+/** `account/logout`: forgets the stored credentials and cancels any login in progress. */
+export async function logout(connection: Connection, options?: RequestOptions): Promise<void> {
+  await connection.request("account/logout", undefined, requestOptions(options));
+}
+
+// Only the per-call options reach the connection, never wire fields or secrets.
+function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
+  if (options === undefined) return undefined;
+  checkTimeout(options.timeout);
+  return { signal: options.signal, timeout: options.timeout };
+}
+
+function expectVariant<K extends string>(
+  response: unknown,
+  type: string,
+  fields: readonly K[],
+  what: string,
+): Record<K, string> {
+  const record = response as Record<string, unknown> | null | undefined;
+  const ok =
+    typeof record === "object" &&
+    record !== null &&
+    record.type === type &&
+    fields.every((field) => typeof record[field] === "string" && record[field] !== "");
+  if (!ok) {
+    // Names the shape only: values of an unexpected answer are not ours to print.
+    throw new CodexError(
+      `unexpected ${what} login response: expected type "${type}" with ${fields.join(", ")}, ` +
+        `got ${shapeOf(response)}`,
+    );
+  }
+  return record as Record<K, string>;
+}
+
+function shapeOf(value: unknown): string {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return describe(value);
+  const record = value as Record<string, unknown>;
+  const type = typeof record.type === "string" ? `type ${JSON.stringify(record.type)}` : "no type";
+  const keys = Object.keys(record).filter((key) => key !== "type");
+  return `${type} and fields [${keys.join(", ")}]`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean")
+    throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function checkNonEmpty(value: unknown, name: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new TypeError(`${name} must be a non-empty string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+// The messages name the problem, never the value: it is a secret.
+function checkSecret(value: unknown, name: string): string {
+  if (typeof value !== "string")
+    throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  if (value.trim() === "") throw new TypeError(`${name} must not be empty`);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    // It will travel in an HTTP header, where control characters cannot go.
+    if (code < 0x20 || code === 0x7f) {
+      throw new TypeError(`${name} must not contain control characters such as newlines`);
+    }
+  }
+  return value;
+}
+
+function checkTimeout(timeout: unknown): void {
+  if (timeout === undefined) return;
+  if (typeof timeout !== "number" || !(timeout >= 0) || timeout > MAX_TIMEOUT) {
+    throw new RangeError(`timeout must be a number of milliseconds from 0 to ${MAX_TIMEOUT}`);
+  }
+}
+
+/** What replaces a secret in error messages and data. */
+export const REDACTED = "[redacted]";
+
+// Error data comes from the peer; bound the walk.
+const MAX_DEPTH = 32;
+
+/** Runs `call`; if it fails, rethrows the error with every occurrence of `secrets` redacted. */
+export async function withSecretsRedacted<T>(
+  secrets: readonly string[],
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw redactError(err, secrets);
+  }
+}
+
+/**
+ * Returns `error` itself when no secret occurs in it (message, stack, enumerable properties,
+ * `cause` chain), else a new error of the same kind with each occurrence replaced by
+ * `[redacted]` and no link to the original.
+ */
+export function redactError(error: unknown, secrets: readonly string[]): unknown {
+  const forms = secretForms(secrets);
+  if (forms.length === 0 || !mentions(error, forms, 0, new WeakSet())) return error;
+  return rebuild(error, forms, 0);
+}
+
+/** `text` with every occurrence of each secret replaced by `[redacted]`. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  return redactString(text, secretForms(secrets));
+}
+
+// A server may quote a secret as it would a JSON string (escaped quotes, backslashes, newlines).
+function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (typeof secret !== "string" || secret === "") continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  // Longest first, so a form containing another is replaced whole.
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+function redactString(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const form of forms) out = out.split(form).join(REDACTED);
+  return out;
+}
+
+function mentions(
+  value: unknown,
+  forms: readonly string[],
+  depth: number,
+  seen: WeakSet<object>,
+): boolean {
+  if (typeof value === "string") return forms.some((form) => value.includes(form));
+  if (typeof value !== "object" || value === null) return false;
+  // Too deep to check means too deep to trust.
+  if (depth >= MAX_DEPTH) return true;
+  if (seen.has(value)) return false;
+  seen.add(value);
+  if (value instanceof Error) {
+    if (mentions(value.message, forms, depth, seen)) return true;
+    if (mentions(value.stack, forms, depth, seen)) return true;
+    if (mentions(value.cause, forms, depth + 1, seen)) return true;
+  }
+  return Object.entries(value).some(
+    ([key, item]) => mentions(key, forms, depth, seen) || mentions(item, forms, depth + 1, seen),
+  );
+}
+
+function rebuild(error: unknown, forms: readonly string[], depth: number): unknown {
+  if (!(error instanceof Error)) return redactValue(error, forms, depth);
+  const cause =
+    error.cause !== undefined && depth < MAX_DEPTH
+      ? { cause: rebuild(error.cause, forms, depth + 1) }
+      : undefined;
+  if (error instanceof JsonRpcError) {
+    // Same class as the original, chosen again from the code and the redacted text.
+    return mapJsonRpcError(
+      error.code,
+      redactString(error.rpcMessage, forms),
+      redactValue(error.data, forms, depth + 1),
+    );
+  }
+  if (error instanceof TransportClosedError) {
+    const tail = error.stderrTail;
+    const suffix = tail.length > 0 ? `\nstderr tail:\n${tail}` : "";
+    const base =
+      suffix && error.message.endsWith(suffix)
+        ? error.message.slice(0, -suffix.length)
+        : error.message;
+    return new TransportClosedError(redactString(base, forms), {
+      exitCode: error.exitCode,
+      signal: error.signal,
+      stderrTail: redactString(tail, forms),
+      ...cause,
+    });
+  }
+  if (error instanceof RequestTimeoutError) {
+    return new RequestTimeoutError(redactString(error.method, forms), error.timeoutMs, cause);
+  }
+  const copy = new CodexError(redactString(error.message, forms), cause);
+  copy.name = redactString(error.name, forms);
+  return copy;
+}
+
+function redactValue(value: unknown, forms: readonly string[], depth: number): unknown {
+  if (typeof value === "string") return redactString(value, forms);
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= MAX_DEPTH) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, forms, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[redactString(key, forms)] = redactValue(item, forms, depth + 1);
+  }
+  return out;
+}

@@ -1,0 +1,512 @@
+import { getEventListeners } from "node:events";
+import { inspect } from "node:util";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  CodexError,
+  InternalRpcError,
+  InvalidRequestError,
+  RequestTimeoutError,
+  TransportClosedError,
+} from "../../src/errors.js";
+import {
+  ChatgptLoginHandle,
+  DeviceCodeLoginHandle,
+  LoginTimeoutError,
+  LoginTracker,
+  loginApiKey,
+  loginChatgpt,
+  loginChatgptAuthTokens,
+  loginChatgptDeviceCode,
+  logout,
+  readAccount,
+  redactError,
+} from "../../src/login.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { Router } from "../../src/rpc/router.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+const KEY = "sk-test-0123456789abcdef";
+
+function setup() {
+  const transport = new FakeTransport();
+  const connection = new Connection(transport);
+  const router = new Router(connection);
+  const tracker = new LoginTracker(router, connection);
+  return { transport, connection, router, tracker };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+function completed(loginId: string | null, success: boolean, error: string | null = null) {
+  return {
+    method: "account/login/completed",
+    params: { loginId, success, error, onboardingEntrypoint: null },
+  };
+}
+
+/** Starts a browser login and answers it as the server would, with `loginId`. */
+async function startChatgpt({ transport, connection, tracker }: Setup, loginId: string) {
+  const count = transport.sent.length + 1;
+  const pending = loginChatgpt(connection, tracker);
+  const sent = await transport.waitForSent(count);
+  transport.deliver({
+    id: sent.id,
+    result: { type: "chatgpt", loginId, authUrl: `http://localhost:1455/auth?login=${loginId}` },
+  });
+  return pending;
+}
+
+/** Everything an error exposes: message, stack, enumerable properties and the cause chain. */
+function everything(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let i = 0; i < 10 && current !== undefined; i++) {
+    if (current instanceof Error) {
+      parts.push(current.message, current.stack ?? "", current.name);
+      parts.push(JSON.stringify({ ...current }));
+      current = current.cause;
+    } else {
+      parts.push(JSON.stringify(current));
+      current = undefined;
+    }
+  }
+  parts.push(inspect(err, { depth: 10, showHidden: true }));
+  return parts.join("\n");
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("LoginTracker and login handles", () => {
+  it("keeps a completion that arrives before wait()", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    expect(handle).toBeInstanceOf(ChatgptLoginHandle);
+    expect(handle.loginId).toBe("login-a");
+    expect(handle.authUrl).toBe("http://localhost:1455/auth?login=login-a");
+    expect(s.transport.sent[0]).toMatchObject({
+      method: "account/login/start",
+      params: { type: "chatgpt" },
+    });
+
+    s.transport.deliver(completed("login-a", true));
+    await expect(handle.wait()).resolves.toEqual({
+      loginId: "login-a",
+      success: true,
+      error: null,
+      onboardingEntrypoint: null,
+    });
+    // Consumed once, but the handle remembers its result.
+    await expect(handle.wait()).resolves.toMatchObject({ success: true });
+  });
+
+  it("keeps a completion read before the start response was handled", async () => {
+    const { transport, connection, tracker } = setup();
+    const pending = loginChatgpt(connection, tracker);
+    const sent = await transport.waitForSent(1);
+    // Both lines are handled synchronously; the await after the response runs later.
+    transport.deliver({
+      id: sent.id,
+      result: { type: "chatgpt", loginId: "early", authUrl: "http://localhost:1455/x" },
+    });
+    transport.deliver(completed("early", false, "Login cancelled"));
+    const handle = await pending;
+    // A lost completion would show as a timeout rather than a hang.
+    await expect(handle.wait({ timeout: 1000 })).resolves.toMatchObject({
+      loginId: "early",
+      success: false,
+    });
+  });
+
+  it("gives two overlapping logins each their own completion", async () => {
+    const s = setup();
+    const a = await startChatgpt(s, "login-a");
+    const b = await startChatgpt(s, "login-b");
+    const waitA = a.wait();
+    const waitB = b.wait();
+    s.transport.deliver(completed("login-b", true));
+    s.transport.deliver(completed("login-a", false, "Login cancelled"));
+    await expect(waitA).resolves.toMatchObject({ loginId: "login-a", success: false });
+    await expect(waitB).resolves.toMatchObject({ loginId: "login-b", success: true });
+  });
+
+  it("ignores completions without a login id (API-key logins)", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const wait = handle.wait();
+    s.transport.deliver(completed(null, true));
+    s.transport.deliver(completed("login-a", true));
+    await expect(wait).resolves.toMatchObject({ loginId: "login-a" });
+  });
+
+  it("resolves every concurrent wait of one login", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const first = handle.wait();
+    const second = handle.wait();
+    s.transport.deliver(completed("login-a", true));
+    await expect(first).resolves.toMatchObject({ success: true });
+    await expect(second).resolves.toMatchObject({ success: true });
+  });
+
+  it("rejects a pending wait with the connection's TransportClosedError", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const wait = handle.wait();
+    s.transport.end({ exitCode: 3, stderrTail: "bye" });
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err).toBe(s.connection.closed);
+    expect((err as TransportClosedError).exitCode).toBe(3);
+    // A wait after the close rejects at once rather than hanging.
+    await expect(handle.wait()).rejects.toBe(s.connection.closed);
+  });
+
+  it("still resolves with a completion that arrived before the close", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    s.transport.deliver(completed("login-a", true));
+    s.transport.end();
+    await expect(handle.wait()).resolves.toMatchObject({ success: true });
+  });
+
+  it("times out with LoginTimeoutError, clears its timer, and a later wait still works", async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const wait = handle.wait({ timeout: 1000 });
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1000);
+    const err = await wait.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoginTimeoutError);
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as LoginTimeoutError).loginId).toBe("login-a");
+    expect((err as Error).message).toBe("login login-a did not complete within 1000 ms");
+    expect(vi.getTimerCount()).toBe(0);
+
+    const again = handle.wait({ timeout: 1000 });
+    s.transport.deliver(completed("login-a", true));
+    await expect(again).resolves.toMatchObject({ success: true });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("rejects with the abort reason and removes its listener and timer", async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const controller = new AbortController();
+    const wait = handle.wait({ signal: controller.signal, timeout: 60_000 });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(1);
+    const reason = new Error("user gave up");
+    controller.abort(reason);
+    await expect(wait).rejects.toBe(reason);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+
+    await expect(handle.wait({ signal: controller.signal })).rejects.toBe(reason);
+  });
+
+  it("removes its listener and timer when the completion arrives, and on close", async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const a = await startChatgpt(s, "login-a");
+    const b = await startChatgpt(s, "login-b");
+    const controller = new AbortController();
+    const waitA = a.wait({ signal: controller.signal, timeout: 60_000 });
+    const waitB = b.wait({ signal: controller.signal, timeout: 60_000 });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(2);
+    s.transport.deliver(completed("login-a", true));
+    await expect(waitA).resolves.toMatchObject({ success: true });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(1);
+    s.transport.end();
+    await expect(waitB).rejects.toBeInstanceOf(TransportClosedError);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("validates wait options before waiting", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    await expect(handle.wait({ timeout: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(handle.wait({ timeout: Number.NaN })).rejects.toBeInstanceOf(RangeError);
+    await expect(s.tracker.wait("")).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it("keeps only a bounded number of completions for ids it does not know", async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    for (let i = 0; i < 40; i++) s.transport.deliver(completed(`stranger-${i}`, false));
+    // The oldest were dropped, the newest are still there for a late registration.
+    s.tracker.register("stranger-0");
+    s.tracker.register("stranger-39");
+    await expect(s.tracker.wait("stranger-39")).resolves.toMatchObject({ success: false });
+    const old = s.tracker.wait("stranger-0", { timeout: 10 });
+    vi.advanceTimersByTime(10);
+    await expect(old).rejects.toBeInstanceOf(LoginTimeoutError);
+  });
+
+  it("cancel() sends account/login/cancel and the later completion resolves wait()", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const cancel = handle.cancel();
+    const sent = await s.transport.waitForSent(2);
+    expect(sent).toMatchObject({
+      method: "account/login/cancel",
+      params: { loginId: "login-a" },
+    });
+    s.transport.deliver({ id: sent.id, result: { status: "canceled" } });
+    s.transport.deliver(completed("login-a", false, "Login was not completed"));
+    await expect(cancel).resolves.toEqual({ status: "canceled" });
+    await expect(handle.wait()).resolves.toMatchObject({ success: false });
+  });
+
+  it("rejects an unexpected ChatGPT login response without printing its values", async () => {
+    const { transport, connection, tracker } = setup();
+    const pending = loginChatgpt(connection, tracker);
+    const sent = await transport.waitForSent(1);
+    transport.deliver({ id: sent.id, result: { type: "apiKey", secretish: "do-not-print" } });
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toMatch(/^unexpected ChatGPT login response/);
+    expect((err as Error).message).toContain('"apiKey"');
+    expect(everything(err)).not.toContain("do-not-print");
+  });
+
+  it("returns a device-code handle, and rejects a malformed one", async () => {
+    const { transport, connection, tracker } = setup();
+    const pending = loginChatgptDeviceCode(connection, tracker);
+    const sent = await transport.waitForSent(1);
+    expect(sent).toMatchObject({ params: { type: "chatgptDeviceCode" } });
+    transport.deliver({
+      id: sent.id,
+      result: {
+        type: "chatgptDeviceCode",
+        loginId: "dev-1",
+        verificationUrl: "https://example.test/device",
+        userCode: "ABCD-EFGH",
+      },
+    });
+    const handle = await pending;
+    expect(handle).toBeInstanceOf(DeviceCodeLoginHandle);
+    expect(handle).toMatchObject({
+      type: "chatgptDeviceCode",
+      loginId: "dev-1",
+      verificationUrl: "https://example.test/device",
+      userCode: "ABCD-EFGH",
+    });
+    // Only the public fields show; the connection and tracker stay private.
+    expect(JSON.parse(JSON.stringify(handle))).toEqual({
+      type: "chatgptDeviceCode",
+      loginId: "dev-1",
+      verificationUrl: "https://example.test/device",
+      userCode: "ABCD-EFGH",
+    });
+    transport.deliver(completed("dev-1", true));
+    await expect(handle.wait()).resolves.toMatchObject({ success: true });
+
+    const bad = loginChatgptDeviceCode(connection, tracker);
+    const sent2 = await transport.waitForSent(2);
+    transport.deliver({ id: sent2.id, result: { type: "chatgptDeviceCode", loginId: "x" } });
+    await expect(bad).rejects.toThrow(/^unexpected device-code login response/);
+  });
+
+  it("passes the optional ChatGPT login fields and validates them first", async () => {
+    const { transport, connection, tracker } = setup();
+    const pending = loginChatgpt(connection, tracker, {
+      codexStreamlinedLogin: true,
+      appBrand: "codex",
+    });
+    const sent = await transport.waitForSent(1);
+    expect(sent.params).toEqual({
+      type: "chatgpt",
+      codexStreamlinedLogin: true,
+      appBrand: "codex",
+    });
+    transport.deliver({
+      id: sent.id,
+      result: { type: "chatgpt", loginId: "l", authUrl: "http://localhost/x" },
+    });
+    await pending;
+    await expect(
+      loginChatgpt(connection, tracker, { appBrand: "other" as never }),
+    ).rejects.toBeInstanceOf(TypeError);
+    expect(transport.sent).toHaveLength(1);
+  });
+});
+
+describe("API key and token logins", () => {
+  it("sends the key and resolves with nothing", async () => {
+    const { transport, connection } = setup();
+    const pending = loginApiKey(connection, KEY);
+    const sent = await transport.waitForSent(1);
+    expect(sent).toMatchObject({
+      method: "account/login/start",
+      params: { type: "apiKey", apiKey: KEY },
+    });
+    transport.deliver({ id: sent.id, result: { type: "apiKey" } });
+    await expect(pending).resolves.toBeUndefined();
+  });
+
+  it("rejects a bad key before any I/O, without showing it", async () => {
+    const { transport, connection } = setup();
+    for (const bad of ["", "   ", `${KEY}\n`, `a\u0000b`]) {
+      const err = await loginApiKey(connection, bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      if (bad.trim() !== "") expect(everything(err)).not.toContain(bad.trim());
+    }
+    await expect(loginApiKey(connection, 42 as never)).rejects.toThrow(/apiKey must be a string/);
+    expect(transport.sent).toHaveLength(0);
+  });
+
+  it("redacts a key the server echoes in its error message and data", async () => {
+    const { transport, connection } = setup();
+    const pending = loginApiKey(connection, KEY);
+    const sent = await transport.waitForSent(1);
+    transport.deliver({
+      id: sent.id,
+      error: {
+        code: -32603,
+        message: `failed to save api key ${KEY}: disk full`,
+        data: { key: KEY, nested: [`"${KEY}"`], [KEY]: 1 },
+      },
+    });
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InternalRpcError);
+    const rpc = err as InternalRpcError;
+    expect(rpc.code).toBe(-32603);
+    expect(rpc.rpcMessage).toBe("failed to save api key [redacted]: disk full");
+    expect(rpc.message).toBe("JSON-RPC error -32603: failed to save api key [redacted]: disk full");
+    expect(rpc.data).toEqual({ key: "[redacted]", nested: ['"[redacted]"'], "[redacted]": 1 });
+    expect(rpc.cause).toBeUndefined();
+    expect(everything(err)).not.toContain(KEY);
+  });
+
+  it("redacts a key the server quotes with escapes", async () => {
+    const { transport, connection } = setup();
+    const key = 'sk-with"quote\\and-backslash';
+    const pending = loginApiKey(connection, key);
+    const sent = await transport.waitForSent(1);
+    const quoted = JSON.stringify(key).slice(1, -1);
+    transport.deliver({
+      id: sent.id,
+      error: { code: -32600, message: `bad key "${quoted}"` },
+    });
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).rpcMessage).toBe('bad key "[redacted]"');
+  });
+
+  it("leaves an error that does not mention the key untouched", async () => {
+    const { transport, connection } = setup();
+    const pending = loginApiKey(connection, KEY);
+    const sent = await transport.waitForSent(1);
+    transport.deliver({
+      id: sent.id,
+      error: { code: -32600, message: "API key login is disabled. Use ChatGPT login instead." },
+    });
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as Error).message).toContain("API key login is disabled");
+  });
+
+  it("redacts the key from a TransportClosedError's stderr tail and cause", () => {
+    const cause = new Error(`spawn failed for ${KEY}`);
+    const original = new TransportClosedError(`gone ${KEY}`, {
+      exitCode: 1,
+      signal: null,
+      stderrTail: `log line with ${KEY}`,
+      cause,
+    });
+    const err = redactError(original, [KEY]) as TransportClosedError;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.exitCode).toBe(1);
+    expect(err.stderrTail).toBe("log line with [redacted]");
+    expect(err.message).toBe("gone [redacted]\nstderr tail:\nlog line with [redacted]");
+    expect((err.cause as Error).message).toBe("spawn failed for [redacted]");
+    expect(everything(err)).not.toContain(KEY);
+    // Without the secret in it, the very same object comes back.
+    const clean = new TransportClosedError("gone");
+    expect(redactError(clean, [KEY])).toBe(clean);
+  });
+
+  it("sends chatgptAuthTokens and redacts the access token from errors", async () => {
+    const { transport, connection } = setup();
+    const token = "eyJhbGciOi.secret-payload.sig";
+    const ok = loginChatgptAuthTokens(connection, {
+      accessToken: token,
+      chatgptAccountId: "acct-1",
+      chatgptPlanType: "pro",
+    });
+    const sent = await transport.waitForSent(1);
+    expect(sent.params).toEqual({
+      type: "chatgptAuthTokens",
+      accessToken: token,
+      chatgptAccountId: "acct-1",
+      chatgptPlanType: "pro",
+    });
+    transport.deliver({ id: sent.id, result: { type: "chatgptAuthTokens" } });
+    await expect(ok).resolves.toBeUndefined();
+
+    const failing = loginChatgptAuthTokens(connection, {
+      accessToken: token,
+      chatgptAccountId: "acct-1",
+    });
+    const sent2 = await transport.waitForSent(2);
+    expect(sent2.params).not.toHaveProperty("chatgptPlanType");
+    transport.deliver({
+      id: sent2.id,
+      error: { code: -32603, message: `failed to set external auth: bad token ${token}` },
+    });
+    const err = await failing.catch((e: unknown) => e);
+    expect(everything(err)).not.toContain(token);
+    expect((err as Error).message).toContain("[redacted]");
+
+    await expect(
+      loginChatgptAuthTokens(connection, { accessToken: "", chatgptAccountId: "a" }),
+    ).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      loginChatgptAuthTokens(connection, { accessToken: token, chatgptAccountId: "" }),
+    ).rejects.toBeInstanceOf(TypeError);
+    expect(transport.sent).toHaveLength(2);
+  });
+});
+
+describe("account and logout", () => {
+  it("reads the account with refreshToken false by default", async () => {
+    const { transport, connection } = setup();
+    const pending = readAccount(connection);
+    const sent = await transport.waitForSent(1);
+    expect(sent).toMatchObject({ method: "account/read", params: { refreshToken: false } });
+    const response = {
+      account: { type: "apiKey" },
+      userId: null,
+      requiresOpenaiAuth: true,
+      workspaceRouting: null,
+    };
+    transport.deliver({ id: sent.id, result: response });
+    await expect(pending).resolves.toEqual(response);
+
+    const refreshed = readAccount(connection, { refreshToken: true });
+    const sent2 = await transport.waitForSent(2);
+    expect(sent2.params).toEqual({ refreshToken: true });
+    transport.deliver({ id: sent2.id, result: response });
+    await refreshed;
+    await expect(readAccount(connection, { refreshToken: "yes" as never })).rejects.toThrow(
+      TypeError,
+    );
+    expect(transport.sent).toHaveLength(2);
+  });
+
+  it("logs out with no params", async () => {
+    const { transport, connection } = setup();
+    const pending = logout(connection);
+    const sent = await transport.waitForSent(1);
+    expect(sent).toEqual({ id: sent.id, method: "account/logout" });
+    transport.deliver({ id: sent.id, result: {} });
+    await expect(pending).resolves.toBeUndefined();
+  });
+});
