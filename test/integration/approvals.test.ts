@@ -175,3 +175,52 @@ describe("dynamic tools", () => {
     expect(output).toContain("sunny");
   });
 });
+
+describe("user input requests", () => {
+  const PLAN = {
+    mode: "plan" as const,
+    settings: { model: "mock-model", reasoning_effort: null, developer_instructions: null },
+  };
+  const askColour = () =>
+    sse.functionCall("request_user_input", {
+      questions: [
+        {
+          id: "colour",
+          header: "Colour",
+          question: "Favourite colour?",
+          options: [
+            { label: "blue", description: "calm" },
+            { label: "red", description: "bold" },
+          ],
+        },
+      ],
+    });
+
+  it("sends the onUserInput handler's answers to the model", async () => {
+    const asked: string[] = [];
+    t = await createTestCodex({
+      onUserInput: (params) => {
+        asked.push(...params.questions.map((q) => q.question));
+        return { answers: { colour: { answers: ["blue"] } } };
+      },
+    });
+    t.mock.enqueue(askColour());
+    t.mock.enqueueAssistantMessage("blue it is");
+    const thread = await t.codex.threadStart();
+    await thread.run("pick a colour", { collaborationMode: PLAN });
+    expect(asked).toEqual(["Favourite colour?"]);
+    const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
+    expect(output).toContain("blue");
+  });
+
+  it("without a handler the request is cancelled with no answers", async () => {
+    t = await createTestCodex();
+    t.mock.enqueue(askColour());
+    t.mock.enqueueAssistantMessage("no answer then");
+    const thread = await t.codex.threadStart();
+    const result = await thread.run("pick a colour", { collaborationMode: PLAN });
+    expect(result.status).toBe("completed");
+    const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
+    expect(output).toContain('\\"answers\\":{}');
+  });
+});

@@ -109,6 +109,17 @@ describe("ServerRequestDispatcher", () => {
     expect(await transport.waitForSent(2)).toEqual({ id: 2, result: { decision: "decline" } });
   });
 
+  it("answers a ChatGPT token refresh from onChatgptTokenRefresh, and -32601 without it", async () => {
+    const tokens = { accessToken: "new-token", chatgptAccountId: "acct", chatgptPlanType: null };
+    const { transport } = setup({ onChatgptTokenRefresh: () => tokens });
+    transport.deliver({ id: 3, method: "account/chatgptAuthTokens/refresh", params: {} });
+    expect(await transport.waitForSent(1)).toEqual({ id: 3, result: tokens });
+
+    const bare = setup();
+    bare.transport.deliver({ id: 4, method: "account/chatgptAuthTokens/refresh", params: {} });
+    expect(await bare.transport.waitForSent(1)).toMatchObject({ id: 4, error: { code: -32601 } });
+  });
+
   it("reports a missing dynamic tool to the model as a failed call", async () => {
     const { transport } = setup();
     transport.deliver({
