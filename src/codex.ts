@@ -32,7 +32,7 @@ import type {
 } from "./login.js";
 import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
-import { Thread, dropUndefined } from "./thread.js";
+import { Thread, dropUndefined, requestOptions } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
 import { StdioTransport } from "./transport/stdio.js";
@@ -85,7 +85,8 @@ type WithPresets<P> = Omit<
   Partial<P>,
   "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
 > &
-  ServerRequestHandlers & {
+  ServerRequestHandlers &
+  RequestOptions & {
     /** Approval preset; see {@link ApprovalMode}. */
     readonly approvalMode?: ApprovalMode;
     /** Sandbox preset, sent as the thread's sandbox mode; see {@link Sandbox}. */
@@ -105,7 +106,7 @@ export type ThreadResumeOptions = WithPresets<ThreadResumeParams>;
 /** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
 export type ThreadForkOptions = WithPresets<ThreadForkParams>;
 /** Options of `Codex.threadList`. */
-export type ThreadListOptions = Partial<ThreadListParams>;
+export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
 const DEFAULT_CLIENT = {
   name: "codex_app_server_sdk_ts",
@@ -225,7 +226,7 @@ export class Codex implements AsyncDisposable {
     const { tools, ...rest } = options;
     const params = threadParams<ThreadStartParams>(rest, true);
     if (tools !== undefined) params.dynamicTools = tools.map(toolSpec);
-    const response = await this.connection.request("thread/start", params);
+    const response = await this.connection.request("thread/start", params, requestOptions(options));
     if (tools !== undefined) this.dispatcher.setThreadTools(response.thread.id, tools);
     return this.thread(response.thread.id, options);
   }
@@ -236,7 +237,11 @@ export class Codex implements AsyncDisposable {
       ...threadParams<ThreadResumeParams>(options, false),
       threadId: checkId(threadId),
     };
-    const response = await this.connection.request("thread/resume", params);
+    const response = await this.connection.request(
+      "thread/resume",
+      params,
+      requestOptions(options),
+    );
     return this.thread(response.thread.id, options);
   }
 
@@ -246,25 +251,28 @@ export class Codex implements AsyncDisposable {
       ...threadParams<ThreadForkParams>(options, false),
       threadId: checkId(threadId),
     };
-    const response = await this.connection.request("thread/fork", params);
+    const response = await this.connection.request("thread/fork", params, requestOptions(options));
     return this.thread(response.thread.id, options);
   }
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
   threadList(options: ThreadListOptions = {}): Promise<ThreadListResponse> {
-    return this.connection.request("thread/list", dropUndefined(options));
+    const { signal: _s, timeout: _t, ...params } = options;
+    return this.connection.request("thread/list", dropUndefined(params), requestOptions(options));
   }
 
   /** Archives a thread. */
-  threadArchive(threadId: string): Promise<ThreadArchiveResponse> {
-    return this.connection.request("thread/archive", { threadId: checkId(threadId) });
+  threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
+    return this.connection.request("thread/archive", { threadId: checkId(threadId) }, options);
   }
 
   /** Restores an archived thread. */
-  async threadUnarchive(threadId: string): Promise<Thread> {
-    const response = await this.connection.request("thread/unarchive", {
-      threadId: checkId(threadId),
-    });
+  async threadUnarchive(threadId: string, options?: RequestOptions): Promise<Thread> {
+    const response = await this.connection.request(
+      "thread/unarchive",
+      { threadId: checkId(threadId) },
+      options,
+    );
     return this.thread(response.thread.id);
   }
 
@@ -281,8 +289,12 @@ export class Codex implements AsyncDisposable {
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
-  models(options: { includeHidden?: boolean } = {}): Promise<ModelListResponse> {
-    return this.connection.request("model/list", { includeHidden: options.includeHidden ?? false });
+  models(options: { includeHidden?: boolean } & RequestOptions = {}): Promise<ModelListResponse> {
+    return this.connection.request(
+      "model/list",
+      { includeHidden: options.includeHidden ?? false },
+      requestOptions(options),
+    );
   }
 
   /**
@@ -346,6 +358,8 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     approvals: _a,
     onUserInput: _u,
     onElicitation: _e,
+    signal: _s,
+    timeout: _t,
     ...rest
   } = options;
   const params: Record<string, unknown> = dropUndefined(rest);

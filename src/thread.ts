@@ -12,7 +12,7 @@ import {
   type ServerRequestHandlers,
 } from "./approvals.js";
 import { approvalFields, sandboxPolicy, type ApprovalMode, type Sandbox } from "./options.js";
-import type { Connection } from "./rpc/connection.js";
+import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import { TurnHandle, type TurnResult } from "./turn.js";
 
@@ -74,22 +74,23 @@ export class Thread {
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */
-  read(options: { includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
-    return this.context.connection.request("thread/read", {
-      threadId: this.id,
-      includeTurns: options.includeTurns ?? false,
-    });
+  read(options: { includeTurns?: boolean } & RequestOptions = {}): Promise<ThreadReadResponse> {
+    return this.context.connection.request(
+      "thread/read",
+      { threadId: this.id, includeTurns: options.includeTurns ?? false },
+      requestOptions(options),
+    );
   }
 
   /** Renames the thread. */
-  setName(name: string): Promise<ThreadSetNameResponse> {
+  async setName(name: string, options?: RequestOptions): Promise<ThreadSetNameResponse> {
     if (typeof name !== "string") throw new TypeError("name must be a string");
-    return this.context.connection.request("thread/name/set", { threadId: this.id, name });
+    return this.context.connection.request("thread/name/set", { threadId: this.id, name }, options);
   }
 
   /** Asks the server to compact the thread's context; resolves once accepted, not when done. */
-  compact(): Promise<ThreadCompactStartResponse> {
-    return this.context.connection.request("thread/compact/start", { threadId: this.id });
+  compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
+    return this.context.connection.request("thread/compact/start", { threadId: this.id }, options);
   }
 
   private async startTurn(
@@ -155,6 +156,12 @@ export function turnParams(
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;
+}
+
+/** The `signal` and `timeout` of some options, for the request they cause. */
+export function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
+  if (options?.signal === undefined && options?.timeout === undefined) return undefined;
+  return { signal: options.signal, timeout: options.timeout };
 }
 
 /** A copy without `undefined` values, so the wire carries only what was given. */

@@ -16,7 +16,7 @@ import type {
 } from "./generated/index.js";
 import { toUserInputs, type RunInput } from "./inputs.js";
 import { redactText } from "./login.js";
-import type { Connection, RawNotification } from "./rpc/connection.js";
+import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
 
 /** A server notification, typed by its method. */
@@ -270,21 +270,22 @@ export class TurnHandle {
   }
 
   /** Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). */
-  steer(input: RunInput): Promise<TurnSteerResponse> {
+  async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
     const wire = toUserInputs(input);
-    return this.context.connection.request("turn/steer", {
-      threadId: this.threadId,
-      expectedTurnId: this.id,
-      input: wire,
-    });
+    return this.context.connection.request(
+      "turn/steer",
+      { threadId: this.threadId, expectedTurnId: this.id, input: wire },
+      options,
+    );
   }
 
   /** Asks the server to stop this turn; it then completes with status `interrupted`. */
-  interrupt(): Promise<TurnInterruptResponse> {
-    return this.context.connection.request("turn/interrupt", {
-      threadId: this.threadId,
-      turnId: this.id,
-    });
+  interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
+    return this.context.connection.request(
+      "turn/interrupt",
+      { threadId: this.threadId, turnId: this.id },
+      options,
+    );
   }
 
   private async waitForCompletion(signal: AbortSignal | undefined): Promise<TurnResult> {

@@ -274,6 +274,19 @@ describe("thread lifecycle", () => {
   });
 });
 
+describe("request options", () => {
+  it("every high-level call takes a signal and a timeout", async () => {
+    const thread = await t.codex.threadStart({ timeout: 10_000 });
+    const aborted = AbortSignal.abort();
+    await expect(thread.read({ signal: aborted })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(t.codex.models({ signal: aborted })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(t.codex.threadList({ signal: aborted, limit: 1 })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect((await thread.read({ timeout: 10_000 })).thread.id).toBe(thread.id);
+  });
+});
+
 describe("Codex.on and notifications()", () => {
   it("delivers thread notifications with no turn, typed by method", async () => {
     const names: string[] = [];
