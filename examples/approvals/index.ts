@@ -1,0 +1,88 @@
+/**
+ * Approvals and tools. With `ApprovalMode.askUser` the server asks this program before the agent
+ * does anything beyond its sandbox; the `approvals` handlers answer. Here a ready-made policy
+ * (`approvalPolicies.allowCommands`) decides and a wrapper logs each request. A dynamic tool
+ * (`tools`) offers the model a JavaScript function to call.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+import {
+  ApprovalMode,
+  Sandbox,
+  approvalPolicies,
+  commandsOf,
+  type ApprovalHandlers,
+  type DynamicTool,
+} from "../../src/index.js";
+import { startCodex } from "../_shared/start.js";
+
+await using session = await startCodex();
+const { codex, script } = session;
+
+// Accept `touch` and `ls`: a string rule matches that program with any arguments (but no shell
+// operators such as `>` or `&&`); a RegExp sees the whole command.
+const policy = approvalPolicies.allowCommands(["touch", /^ls( |$)/]);
+const approvals: ApprovalHandlers = {
+  async commandExecution(params, context) {
+    const answer = await policy.commandExecution!(params, context);
+    console.log(`  approval: ${commandsOf(params).join(" ; ")}`);
+    console.log(`    reason: ${params.reason ?? "none"} -> ${answer.decision}`);
+    return answer;
+  },
+};
+
+const lookupTicket: DynamicTool = {
+  name: "lookup_ticket",
+  description: "Looks up a ticket of the issue tracker by id; returns its title and status.",
+  inputSchema: {
+    type: "object",
+    properties: { id: { type: "string", description: "Ticket id, like SDK-7" } },
+    required: ["id"],
+    additionalProperties: false,
+  },
+  handler(args) {
+    const { id } = args as { id: string };
+    console.log(`  tool call: lookup_ticket(${JSON.stringify(id)})`);
+    return { id, title: "Write runnable examples", status: "in review" };
+  },
+};
+
+const thread = await codex.threadStart({
+  approvalMode: ApprovalMode.askUser,
+  sandbox: Sandbox.readOnly,
+  approvals,
+  tools: [lookupTicket],
+});
+
+// Writing a file needs more than the read-only sandbox, so each command asks first.
+console.log("1. commands that need approval");
+const escalate = { sandbox_permissions: "require_escalated" };
+script.callTool("exec_command", {
+  cmd: "touch notes.txt",
+  ...escalate,
+  justification: "create the notes file",
+});
+script.callTool("exec_command", {
+  cmd: "rm -rf build",
+  ...escalate,
+  justification: "clean the build directory",
+});
+script.reply("I created notes.txt; removing build/ was declined, so I left it.");
+const first = await thread.run(
+  "Create an empty notes.txt with touch, then delete the build directory.",
+);
+for (const item of first.items) {
+  if (item.type === "commandExecution") {
+    const command = item.commandActions[0]?.command ?? item.command;
+    console.log(`  command ${command}: ${item.status}, exit code ${item.exitCode ?? "-"}`);
+  }
+}
+console.log(`  notes.txt exists: ${existsSync(path.join(session.workDir, "notes.txt"))}`);
+console.log(`  answer: ${first.finalResponse}\n`);
+
+console.log("2. a dynamic tool");
+script.callTool("lookup_ticket", { id: "SDK-7" });
+script.reply("SDK-7, 'Write runnable examples', is in review.");
+const second = await thread.run("What is the status of ticket SDK-7? Use the lookup_ticket tool.");
+console.log(`  answer: ${second.finalResponse}`);
