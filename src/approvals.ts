@@ -9,6 +9,7 @@ import type {
   ServerRequestMap,
   ServerRequestMethod,
 } from "./generated/index.js";
+import type { JsonInput } from "./options.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
@@ -57,7 +58,7 @@ export interface DynamicTool {
   readonly name: string;
   readonly description: string;
   /** JSON Schema of the arguments object. */
-  readonly inputSchema: JsonValue;
+  readonly inputSchema: JsonInput;
   /**
    * Runs the tool. A string becomes one text item; an array is sent as content items; any
    * other value is sent as its JSON text. A throw is reported to the model as a failed call.
@@ -95,7 +96,7 @@ export const approvalPolicies = {
    */
   allowCommands(
     allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>,
-  ): ApprovalHandlers {
+  ): Required<Pick<ApprovalHandlers, "commandExecution">> {
     const allowed = (command: string) =>
       allow.some((rule) =>
         typeof rule === "string"
@@ -171,7 +172,7 @@ export function toolSpec(tool: DynamicTool): DynamicToolSpec {
     type: "function",
     name: tool.name,
     description: tool.description ?? "",
-    inputSchema: tool.inputSchema ?? { type: "object", properties: {} },
+    inputSchema: (tool.inputSchema ?? { type: "object", properties: {} }) as JsonValue,
   };
 }
 

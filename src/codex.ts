@@ -75,7 +75,11 @@ export interface CodexOptions extends DispatcherOptions {
 /** A value of `configOverrides` given as an object. */
 export type ConfigValue = string | number | boolean | readonly ConfigValue[];
 
-/** The server's `initialize` answer, with `serverInfo` normalised (see `Codex.metadata`). */
+/**
+ * The server's `initialize` answer, with `serverInfo` filled in. The 0.169.0 server sends only a
+ * user agent, whose first word names the client that connected (`clientInfo.name`) and the
+ * runtime version, so `serverInfo.name` is that name and `serverInfo.version` the runtime's.
+ */
 export type CodexMetadata = InitializeResponse & {
   readonly serverInfo: { readonly name: string; readonly version: string };
 };

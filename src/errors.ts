@@ -1,3 +1,6 @@
+import type { TurnError } from "./generated/index.js";
+import type { TurnResult } from "./turn.js";
+
 /** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
 export class CodexError extends Error {
   override name = "CodexError";
@@ -193,9 +196,37 @@ export function fromWireError(error: unknown): CodexError {
   return mapJsonRpcError(code, message, wire.data);
 }
 
-/** Whether retrying the failed operation later might succeed because the server was overloaded. */
+/** `run()` of a turn that ended `failed`: carries the result and the server's error. */
+export class TurnFailedError extends CodexError {
+  override readonly name = "TurnFailedError";
+  /** The server's error (`message`, `codexErrorInfo`, ...), if it sent one. */
+  readonly turnError: TurnError | null;
+  constructor(readonly result: TurnResult) {
+    super(result.error?.message || `turn ${result.id} failed with status ${result.status}`);
+    this.turnError = result.error;
+  }
+}
+
+/** A turn stopped through its `signal`: the turn was interrupted, `result` holds what it made. */
+export class TurnAbortedError extends CodexError {
+  override readonly name = "AbortError";
+  constructor(
+    /** The partial result: the items completed before the interrupt. */
+    readonly result: TurnResult | null,
+    cause: unknown,
+  ) {
+    super("The turn was aborted", { cause });
+  }
+}
+
+/**
+ * Whether retrying the failed operation later might succeed because the server or the model was
+ * overloaded: a `ServerBusyError`, a JSON-RPC error with overload data, or a turn that failed
+ * with `codexErrorInfo: "serverOverloaded"` (the model was at capacity).
+ */
 export function isRetryableError(err: unknown): boolean {
   if (err instanceof ServerBusyError) return true;
+  if (err instanceof TurnFailedError) return isOverloadData(err.turnError?.codexErrorInfo);
   return err instanceof JsonRpcError && isOverloadData(err.data);
 }
 

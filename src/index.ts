@@ -11,7 +11,7 @@ export type {
 } from "./codex.js";
 export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
-export { TurnAbortedError, TurnFailedError, TurnHandle } from "./turn.js";
+export { TurnHandle } from "./turn.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
 export type {
@@ -22,6 +22,7 @@ export type {
   LoginWaitOptions,
 } from "./login.js";
 export { ApprovalMode, Sandbox } from "./options.js";
+export type { JsonInput } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,
@@ -54,6 +55,8 @@ export {
   RetryLimitExceededError,
   ServerBusyError,
   TransportClosedError,
+  TurnAbortedError,
+  TurnFailedError,
   isRetryableError,
   mapJsonRpcError,
   retryOnOverload,

@@ -89,3 +89,15 @@ export function sandboxPolicy(sandbox: unknown): SandboxPolicy {
       return { type: "dangerFullAccess" };
   }
 }
+
+/**
+ * A JSON value as callers write it: read-only arrays and objects are fine, so a schema declared
+ * `as const` can be passed as it is.
+ */
+export type JsonInput =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonInput[]
+  | { readonly [key: string]: JsonInput | undefined };

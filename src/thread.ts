@@ -11,7 +11,13 @@ import {
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
 } from "./approvals.js";
-import { approvalFields, sandboxPolicy, type ApprovalMode, type Sandbox } from "./options.js";
+import {
+  approvalFields,
+  sandboxPolicy,
+  type ApprovalMode,
+  type JsonInput,
+  type Sandbox,
+} from "./options.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import { TurnHandle, type TurnResult } from "./turn.js";
@@ -22,13 +28,15 @@ import { TurnHandle, type TurnResult } from "./turn.js";
  */
 export type TurnOptions = Omit<
   Partial<TurnStartParams>,
-  "threadId" | "input" | "approvalPolicy" | "approvalsReviewer" | "sandboxPolicy"
+  "threadId" | "input" | "approvalPolicy" | "approvalsReviewer" | "sandboxPolicy" | "outputSchema"
 > &
   ServerRequestHandlers & {
     /** Approval preset for this and later turns; omitted keeps the thread's policy. */
     readonly approvalMode?: ApprovalMode;
     /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
     readonly sandbox?: Sandbox;
+    /** JSON Schema the final answer must follow; this turn only. */
+    readonly outputSchema?: JsonInput | null;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal;
   };
@@ -152,7 +160,7 @@ export function turnParams(
     onElicitation: _e,
     ...rest
   } = options;
-  const params: TurnStartParams = { ...dropUndefined(rest), threadId, input: wireInput };
+  const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;

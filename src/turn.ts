@@ -1,4 +1,4 @@
-import { CodexError, abortError } from "./errors.js";
+import { TurnAbortedError, TurnFailedError, abortError } from "./errors.js";
 import type { HandlerErrorEvent } from "./approvals.js";
 import type {
   RequestId,
@@ -58,29 +58,6 @@ export interface TurnResult {
   readonly items: ThreadItem[];
   /** The last token usage reported for the turn. */
   readonly usage: ThreadTokenUsage | null;
-}
-
-/** `run()` of a turn that ended `failed`: carries the result and the server's error. */
-export class TurnFailedError extends CodexError {
-  override readonly name = "TurnFailedError";
-  /** The server's error (`message`, `codexErrorInfo`, ...), if it sent one. */
-  readonly turnError: TurnError | null;
-  constructor(readonly result: TurnResult) {
-    super(result.error?.message || `turn ${result.id} failed with status ${result.status}`);
-    this.turnError = result.error;
-  }
-}
-
-/** A turn stopped through its `signal`: the turn was interrupted, `result` holds what it made. */
-export class TurnAbortedError extends CodexError {
-  override readonly name = "AbortError";
-  constructor(
-    /** The partial result: the items completed before the interrupt. */
-    readonly result: TurnResult | null,
-    cause: unknown,
-  ) {
-    super("The turn was aborted", { cause });
-  }
 }
 
 type AgentMessage = Extract<ThreadItem, { type: "agentMessage" }>;

@@ -19,7 +19,9 @@ import {
   isRetryableError,
   mapJsonRpcError,
   retryOnOverload,
+  TurnFailedError,
 } from "../../src/errors.js";
+import type { TurnResult } from "../../src/turn.js";
 
 const overloaded = { codex_error_info: "server_overloaded" };
 
@@ -296,6 +298,18 @@ describe("fromWireError", () => {
 });
 
 describe("isRetryableError", () => {
+  it("is true for a turn that failed because the model was at capacity, and only then", () => {
+    const failed = (codexErrorInfo: unknown) =>
+      new TurnFailedError({
+        id: "t",
+        status: "failed",
+        error: { message: "busy", codexErrorInfo, additionalDetails: null },
+      } as unknown as TurnResult);
+    expect(isRetryableError(failed("serverOverloaded"))).toBe(true);
+    expect(isRetryableError(failed("contextWindowExceeded"))).toBe(false);
+    expect(isRetryableError(failed(null))).toBe(false);
+  });
+
   it("is true for ServerBusyError and RetryLimitExceededError", () => {
     expect(isRetryableError(new ServerBusyError(-32001, "busy"))).toBe(true);
     expect(isRetryableError(new RetryLimitExceededError(-32001, "retry limit"))).toBe(true);

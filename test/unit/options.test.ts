@@ -86,6 +86,15 @@ describe("toUserInputs", () => {
 });
 
 describe("turnParams", () => {
+  it("accepts an output schema declared as const", () => {
+    const schema = {
+      type: "object",
+      properties: { answer: { type: "string" } },
+      required: ["answer"],
+    } as const;
+    expect(turnParams("th", "go", { outputSchema: schema }).outputSchema).toEqual(schema);
+  });
+
   it("validates everything before any I/O and sends only what was given", () => {
     expect(turnParams("th", "go", {})).toEqual({
       threadId: "th",
