@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { Codex, type CodexOptions } from "../../src/index.js";
+import { Codex, type CodexOptions } from "codex-app-server-sdk";
 import {
   createCodexHome,
   mockModelInfo,
@@ -25,7 +25,7 @@ import {
   type MockResponsesServer,
   type MockUsage,
   type ResponsePart,
-} from "../../src/testing/index.js";
+} from "codex-app-server-sdk/testing";
 
 /** Which backend the examples will use, and why. */
 export interface Mode {

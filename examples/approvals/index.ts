@@ -14,7 +14,7 @@ import {
   commandsOf,
   type ApprovalHandlers,
   type DynamicTool,
-} from "../../src/index.js";
+} from "codex-app-server-sdk";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex();

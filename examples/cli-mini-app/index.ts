@@ -6,7 +6,7 @@
  */
 import readline from "node:readline";
 
-import type { ThreadTokenUsage } from "../../src/types.js";
+import type { ThreadTokenUsage } from "codex-app-server-sdk/types";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex();

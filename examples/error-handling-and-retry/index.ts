@@ -1,53 +1,39 @@
 /**
  * The errors a Codex program meets, and what to do with each:
  *
- * - `retryOnOverload` retries a call the app-server refused as overloaded (`ServerBusyError`).
- * - A turn the model could not finish rejects `run()` with `TurnFailedError`; when the model was
- *   at capacity (`codexErrorInfo: "serverOverloaded"`) retrying later can help, but a retry sends
- *   the prompt again, so it is an explicit choice (the loop below), not automatic.
+ * - `retryOnOverload` retries, with backoff and jitter, a call the app-server refused as
+ *   overloaded (`ServerBusyError`) and a turn that failed because the model was at capacity
+ *   (`TurnFailedError` with `codexErrorInfo: "serverOverloaded"`). A retried turn sends the
+ *   prompt again, which is why retrying is something you ask for, not automatic.
+ * - Any other failed turn rejects `run()` with `TurnFailedError` carrying the result.
  * - A request the server rejects throws a `JsonRpcError` subclass chosen by the error code.
  * - When the app-server goes away, every pending and later call rejects with
  *   `TransportClosedError`, carrying the exit code or signal and the end of its stderr.
  */
-import { setTimeout as sleep } from "node:timers/promises";
-
 import {
   JsonRpcError,
   ServerBusyError,
   TransportClosedError,
   TurnFailedError,
   retryOnOverload,
-  type RunInput,
-  type Thread,
-  type TurnResult,
-} from "../../src/index.js";
+} from "codex-app-server-sdk";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex();
 const { codex, script, offline } = session;
-
-/** Runs a turn, retrying app-server overload and, up to `attempts` times, model capacity. */
-async function runWithRetry(thread: Thread, input: RunInput, attempts = 3): Promise<TurnResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await retryOnOverload(() => thread.run(input), { maxAttempts: 3 });
-    } catch (err) {
-      const atCapacity =
-        err instanceof TurnFailedError && err.turnError?.codexErrorInfo === "serverOverloaded";
-      if (!atCapacity || attempt >= attempts) throw err;
-      const wait = 250 * 2 ** (attempt - 1);
-      console.log(`  attempt ${attempt}: ${err.message} Retrying in ${wait} ms.`);
-      await sleep(wait);
-    }
-  }
-}
 
 // 1. A retried turn: offline, the model is at capacity once, then answers.
 console.log("1. retrying a turn");
 const thread = await codex.threadStart();
 script.fail("Selected model is at capacity.", "server_is_overloaded");
 script.reply("Retries with backoff turn a passing overload into a short delay.");
-const result = await runWithRetry(thread, "Why retry on overload? One sentence.");
+const result = await retryOnOverload(
+  (attempt) => {
+    if (attempt > 1) console.log(`  attempt ${attempt} after the model was at capacity`);
+    return thread.run("Why retry on overload? One sentence.");
+  },
+  { maxAttempts: 3 },
+);
 console.log(`  answer: ${result.finalResponse}\n`);
 
 // 2. A failed turn: offline the mock fails it; on the real service, an unknown model does.

@@ -2,7 +2,7 @@
  * Text and an image in one turn: the image goes as a `data:` URL, here a PNG made on the spot
  * (a red square on white).
  */
-import { image, text } from "../../src/index.js";
+import { image, text } from "codex-app-server-sdk";
 import { pngDataUrl, squarePng } from "../_shared/png.js";
 import { startCodex } from "../_shared/start.js";
 

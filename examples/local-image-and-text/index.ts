@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { localImage, text } from "../../src/index.js";
+import { localImage, text } from "codex-app-server-sdk";
 import { squarePng } from "../_shared/png.js";
 import { startCodex } from "../_shared/start.js";
 

@@ -6,7 +6,7 @@
  * starts logins that it cancels. The API-key login and the logout run offline, where the
  * account lives in a throwaway CODEX_HOME.
  */
-import type { GetAccountResponse } from "../../src/types.js";
+import type { GetAccountResponse } from "codex-app-server-sdk/types";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex({ offlineRequiresLogin: true });

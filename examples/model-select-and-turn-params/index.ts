@@ -2,8 +2,8 @@
  * Pick a model from `codex.models()` and its strongest reasoning effort, then run turns with
  * explicit per-turn settings: model, effort, cwd, sandbox, summary, personality, outputSchema.
  */
-import { Sandbox } from "../../src/index.js";
-import type { ReasoningEffort } from "../../src/types.js";
+import { Sandbox } from "codex-app-server-sdk";
+import type { ReasoningEffort } from "codex-app-server-sdk/types";
 import { startCodex } from "../_shared/start.js";
 
 const STRONGEST_FIRST: readonly ReasoningEffort[] = ["xhigh", "high", "medium", "low", "minimal"];

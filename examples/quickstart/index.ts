@@ -1,8 +1,8 @@
 /**
  * Quickstart: start the app-server, open a thread, stream one answer, print the result.
  *
- * In your own project, import from "codex-app-server-sdk" and write `Codex.start()` where this
- * uses `startCodex()` (which adds the offline mock when no account is configured).
+ * In your own project, write `Codex.start()` where this uses `startCodex()` (which adds the
+ * offline mock when no account is configured).
  */
 import { startCodex } from "../_shared/start.js";
 

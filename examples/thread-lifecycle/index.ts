@@ -4,7 +4,7 @@
  */
 import { setTimeout } from "node:timers/promises";
 
-import { ApprovalMode, Sandbox } from "../../src/index.js";
+import { ApprovalMode, Sandbox } from "codex-app-server-sdk";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex();

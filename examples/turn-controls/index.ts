@@ -2,7 +2,7 @@
  * Controlling a running turn: `steer()` adds input while the agent works (the turn goes on with
  * it), `interrupt()` stops the turn, which then completes with status "interrupted".
  */
-import { JsonRpcError, type TurnHandle } from "../../src/index.js";
+import { JsonRpcError, type TurnHandle } from "codex-app-server-sdk";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex();

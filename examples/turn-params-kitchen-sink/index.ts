@@ -3,7 +3,7 @@
  * only), `summary` asks for a reasoning summary, `personality` picks a style; the answer is then
  * parsed and checked.
  */
-import type { JsonValue } from "../../src/types.js";
+import type { JsonValue } from "codex-app-server-sdk/types";
 import { startCodex } from "../_shared/start.js";
 
 interface Checklist {
