@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { describe, expect, it } from "vitest";
+
+import { checkDocs, extractBlocks, formatProblems } from "../../scripts/check-docs.js";
+import * as sdk from "../../src/index.js";
+import * as testing from "../../src/testing/index.js";
+import * as wireTypes from "../../src/types.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
+
+/**
+ * The names a module exports only as types, read from its `export type { ... }` lists and the
+ * `type`-marked entries of its `export { ... }` lists. Types have no runtime value to import.
+ */
+function typeExports(file: string): Set<string> {
+  const source = read(file);
+  const names = new Set<string>();
+  for (const match of source.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
+    const allTypes = match[1] !== undefined;
+    for (const raw of match[2]!.split(",")) {
+      const entry = raw.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, "").trim();
+      if (entry === "") continue;
+      const isType = allTypes || entry.startsWith("type ");
+      const name = entry
+        .replace(/^type\s+/, "")
+        .split(/\s+as\s+/)
+        .at(-1)!
+        .trim();
+      if (isType) names.add(name);
+    }
+  }
+  for (const match of source.matchAll(
+    /export\s+(?:declare\s+)?(?:interface|type)\s+([A-Za-z_$][\w$]*)/g,
+  )) {
+    names.add(match[1]!);
+  }
+  return names;
+}
+
+/** Everything an entry point exports: its runtime values plus its type-only names. */
+function exportsOf(module: object, file: string): Set<string> {
+  const source = read(file);
+  // A star re-export hides names from the parser; list them so the reference can follow.
+  expect(source, `${file} must list its type exports by name`).not.toMatch(/export\s+type\s+\*/);
+  return new Set([...Object.keys(module), ...typeExports(file)]);
+}
+
+const ENTRIES = [
+  "codex-app-server-sdk",
+  "codex-app-server-sdk/types",
+  "codex-app-server-sdk/testing",
+] as const;
+type Entry = (typeof ENTRIES)[number];
+
+/**
+ * The `###` headings of the API reference, by entry point. Each `## ` section names its entry
+ * point in backticks (`## Threads (\`codex-app-server-sdk\`)`); every `###` below it is one
+ * exported name, optionally in backticks.
+ */
+function referenceHeadings(): Map<Entry, string[]> {
+  const byEntry = new Map<Entry, string[]>(ENTRIES.map((entry) => [entry, []]));
+  let current: string[] | undefined;
+  let inFence = false;
+  const orphans: string[] = [];
+  for (const line of read("docs/api-reference.md").split("\n")) {
+    if (/^ {0,3}(`{3,}|~{3,})/.test(line)) inFence = !inFence;
+    if (inFence) continue;
+    const section = /^## (.*)$/.exec(line);
+    if (section !== null) {
+      const named = [...section[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const entry = ENTRIES.find((e) => named.includes(e));
+      current = entry === undefined ? undefined : byEntry.get(entry);
+      continue;
+    }
+    const heading = /^### (.*)$/.exec(line);
+    if (heading === null) continue;
+    const name = heading[1]!.replace(/`/g, "").trim();
+    if (current === undefined) orphans.push(name);
+    else current.push(name);
+  }
+  expect(orphans, "### headings outside a section that names its entry point").toEqual([]);
+  return byEntry;
+}
+
+function documentedIn(entry: Entry): string[] {
+  return referenceHeadings().get(entry)!;
+}
+
+function duplicates(names: readonly string[]): string[] {
+  return names.filter((name, i) => names.indexOf(name) !== i);
+}
+
+describe("docs/api-reference.md", () => {
+  it("documents every export of codex-app-server-sdk, and nothing that is gone", () => {
+    const exported = exportsOf(sdk, "src/index.ts");
+    const documented = documentedIn("codex-app-server-sdk");
+    expect(duplicates(documented), "documented twice").toEqual([]);
+    const missing = [...exported].filter((name) => !documented.includes(name)).sort();
+    const stale = documented.filter((name) => !exported.has(name)).sort();
+    // missing: exported from src/index.ts without a ### heading; stale: documented, not exported.
+    expect({ missing, stale }).toEqual({ missing: [], stale: [] });
+  });
+
+  it("documents every export of codex-app-server-sdk/testing, and nothing that is gone", () => {
+    const exported = exportsOf(testing, "src/testing/index.ts");
+    const documented = documentedIn("codex-app-server-sdk/testing");
+    expect(duplicates(documented), "documented twice").toEqual([]);
+    const missing = [...exported].filter((name) => !documented.includes(name)).sort();
+    const stale = documented.filter((name) => !exported.has(name)).sort();
+    // missing: exported from src/testing/index.ts without a ### heading; stale: not exported.
+    expect({ missing, stale }).toEqual({ missing: [], stale: [] });
+  });
+
+  it("summarises codex-app-server-sdk/types with headings that name real exports", () => {
+    // The generated wire types are too many to list one by one; the headings must still exist.
+    const exported = new Set([
+      ...Object.keys(wireTypes),
+      ...typeExports("src/generated/index.ts"),
+      ...typeExports("src/generated/maps.ts"),
+      ...[...read("src/generated/maps.ts").matchAll(/^export const (\w+)/gm)].map((m) => m[1]!),
+    ]);
+    const documented = documentedIn("codex-app-server-sdk/types");
+    expect(duplicates(documented), "documented twice").toEqual([]);
+    const stale = documented.filter((name) => !exported.has(name)).sort();
+    expect(stale, "documented for codex-app-server-sdk/types but not exported").toEqual([]);
+    const values = Object.keys(wireTypes).filter((name) => !documented.includes(name));
+    expect(values, "runtime values of ./types without a ### heading").toEqual([]);
+  });
+});
+
+describe("scripts/check-docs", () => {
+  it("finds ts and typescript blocks, their lines, and skip-check", () => {
+    const markdown = [
+      "# Title",
+      "```ts",
+      "const a = 1;",
+      "```",
+      "```sh",
+      "npm test",
+      "```",
+      "````typescript skip-check",
+      "partial(",
+      "````",
+      "~~~ts",
+      "const b = 2;",
+      "~~~",
+    ].join("\n");
+    const blocks = extractBlocks(markdown, "x.md");
+    expect(
+      blocks.map(({ index, fenceLine, code, skip }) => ({ index, fenceLine, code, skip })),
+    ).toEqual([
+      { index: 1, fenceLine: 2, code: "const a = 1;", skip: false },
+      { index: 2, fenceLine: 8, code: "partial(", skip: true },
+      { index: 3, fenceLine: 11, code: "const b = 2;", skip: false },
+    ]);
+    expect(() => extractBlocks("```ts\nopen", "y.md")).toThrow(
+      /y\.md:1: code fence is never closed/,
+    );
+  });
+
+  it("type-checks every TypeScript block of the README and docs", () => {
+    // Its own directory, so a concurrent `npm run docs:check` cannot pull files from under it.
+    const result = checkDocs(ROOT, path.join(ROOT, ".tmp", "doc-snippets-vitest"));
+    expect(result.blocks.length).toBeGreaterThan(0);
+    expect(formatProblems(result)).toBe("");
+  });
+});
