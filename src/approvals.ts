@@ -89,8 +89,9 @@ export const approvalPolicies = {
     };
   },
   /**
-   * Accepts a command when every command in it matches `allow`, and declines the rest (file
-   * changes and permission requests are declined too). A string rule matches that program with
+   * Accepts a command when every command in it matches `allow`, and declines the rest. It only
+   * answers command approvals: other kinds go to their own handlers or their defaults (declined).
+   * A string rule matches that program with
    * any arguments (`"git status"` matches `git status -s`) but never a command holding shell
    * operators such as `;`, `&&`, `|`, `>` or `$(`; a RegExp or function sees the raw command.
    */

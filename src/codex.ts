@@ -105,10 +105,19 @@ type WithPresets<P> = Omit<
 export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
   readonly tools?: readonly DynamicTool[];
 };
-/** Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy. */
-export type ThreadResumeOptions = WithPresets<ThreadResumeParams>;
+/**
+ * Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy.
+ * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
+ */
+export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
+  readonly tools?: readonly DynamicTool[];
+};
 /** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
-export type ThreadForkOptions = WithPresets<ThreadForkParams>;
+export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
+  readonly tools?: readonly DynamicTool[];
+};
+/** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
+export type ThreadHandlers = ServerRequestHandlers & { readonly tools?: readonly DynamicTool[] };
 /** Options of `Codex.threadList`. */
 export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
@@ -187,10 +196,14 @@ export class Codex implements AsyncDisposable {
    */
   request<M extends ClientRequestMethod>(
     method: M,
-    params: ClientRequestMap[M]["params"],
-    options?: RequestOptions,
+    ...args: undefined extends ClientRequestMap[M]["params"]
+      ? [params?: ClientRequestMap[M]["params"], options?: RequestOptions]
+      : [params: ClientRequestMap[M]["params"], options?: RequestOptions]
   ): Promise<ClientRequestMap[M]["result"]> {
-    return this.connection.request(method, params, options);
+    const [params, options] = args;
+    return this.connection.request(method, params, options) as Promise<
+      ClientRequestMap[M]["result"]
+    >;
   }
 
   /** Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never appears in errors. */
@@ -231,7 +244,6 @@ export class Codex implements AsyncDisposable {
     const params = threadParams<ThreadStartParams>(rest, true);
     if (tools !== undefined) params.dynamicTools = tools.map(toolSpec);
     const response = await this.connection.request("thread/start", params, requestOptions(options));
-    if (tools !== undefined) this.dispatcher.setThreadTools(response.thread.id, tools);
     return this.thread(response.thread.id, options);
   }
 
@@ -281,13 +293,17 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * Wraps an existing thread id without any I/O. Handlers given here answer that thread's
-   * server requests from now on.
+   * Wraps an existing thread id without any I/O. Handlers and tools given here answer that
+   * thread's server requests from now on.
    */
-  thread(threadId: string, handlers?: ServerRequestHandlers): Thread {
+  thread(threadId: string, handlers?: ThreadHandlers): Thread {
     checkId(threadId);
     const own = pickHandlers(handlers);
     if (own !== undefined) this.dispatcher.setThreadHandlers(threadId, own);
+    if (handlers?.tools !== undefined) {
+      handlers.tools.forEach(toolSpec);
+      this.dispatcher.setThreadTools(threadId, handlers.tools);
+    }
     const { connection, router, dispatcher, secrets } = this;
     return new Thread({ connection, router, dispatcher, secrets }, threadId);
   }
@@ -321,7 +337,10 @@ export class Codex implements AsyncDisposable {
   notifications(): AsyncIterableIterator<CodexNotification> {
     const log = new EventLog<RawNotification>();
     const off = this.router.onAny((n) => log.push(n));
-    const offClose = this.connection.onClose((error) => log.fail(error));
+    // Our own close() ends the loop quietly; an unexpected exit throws.
+    const offClose = this.connection.onClose((error) =>
+      this.closing === undefined ? log.fail(error) : log.end(),
+    );
     const reader = log.reader();
     return {
       next: () => reader.next() as Promise<IteratorResult<CodexNotification>>,
@@ -338,7 +357,11 @@ export class Codex implements AsyncDisposable {
 
   /** Stops the app-server (SIGTERM, then SIGKILL after a grace period); idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.connection.close();
+    if (this.closing === undefined) {
+      let closed!: () => void;
+      this.closing = new Promise<void>((resolve) => (closed = resolve));
+      void this.connection.close().then(closed, closed);
+    }
     return this.closing;
   }
 

@@ -7,6 +7,7 @@ export type {
   ThreadForkOptions,
   ThreadListOptions,
   ThreadResumeOptions,
+  ThreadHandlers,
   ThreadStartOptions,
 } from "./codex.js";
 export { Thread } from "./thread.js";
@@ -61,7 +62,7 @@ export {
   mapJsonRpcError,
   retryOnOverload,
 } from "./errors.js";
-export type { RetryOnOverloadOptions } from "./errors.js";
+export type { RetryOnOverloadOptions, TransportClosedErrorOptions } from "./errors.js";
 export { ProtocolError } from "./rpc/connection.js";
 export type { RequestOptions } from "./rpc/connection.js";
 export { SDK_VERSION } from "./version.js";

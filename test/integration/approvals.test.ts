@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ApprovalMode,
+  Codex,
   Sandbox,
   approvalPolicies,
   type ApprovalHandlers,
@@ -173,6 +174,30 @@ describe("dynamic tools", () => {
     expect(tools.some((tool) => tool.name === "lookup_weather")).toBe(true);
     const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
     expect(output).toContain("sunny");
+  });
+});
+
+describe("dynamic tools after a restart", () => {
+  it("threadResume({ tools }) gives the functions back to a thread started by another client", async () => {
+    t = await createTestCodex();
+    const tool = (answer: string) => ({
+      name: "lookup_weather",
+      description: "Current weather for a city",
+      inputSchema: { type: "object", properties: { city: { type: "string" } } } as const,
+      handler: () => answer,
+    });
+    t.mock.enqueueAssistantMessage("ready");
+    const first = await t.codex.threadStart({ tools: [tool("from the first client")] });
+    await first.run("hello");
+    await t.codex.close();
+
+    await using codex = await Codex.start({ cwd: t.workDir, env: t.home.env });
+    t.mock.enqueue(sse.functionCall("lookup_weather", { city: "Oslo" }));
+    t.mock.enqueueAssistantMessage("snowing");
+    const resumed = await codex.threadResume(first.id, { tools: [tool("from the second client")] });
+    await resumed.run("weather?");
+    const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests.at(-1)!));
+    expect(output).toContain("from the second client");
   });
 });
 

@@ -306,3 +306,22 @@ describe("Codex.on and notifications()", () => {
     expect(names).toEqual(["Hello"]);
   });
 });
+
+describe("Codex.close and notifications()", () => {
+  it("ends a notifications() loop quietly when the client is closed on purpose", async () => {
+    const all = t.codex.notifications();
+    const loop = (async () => {
+      let count = 0;
+      for await (const _ of all) count++;
+      return count;
+    })();
+    await t.codex.threadStart();
+    await t.codex.close();
+    await expect(loop).resolves.toBeGreaterThan(0);
+  });
+
+  it("sends requests without params when the method takes none", async () => {
+    const requirements = await t.codex.request("configRequirements/read");
+    expect(requirements).toBeTypeOf("object");
+  });
+});
