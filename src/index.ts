@@ -12,6 +12,7 @@ export type {
 } from "./codex.js";
 export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
+export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";

@@ -1,5 +1,15 @@
 import { abortError } from "./errors.js";
+import {
+  GoalRun,
+  abortGoal,
+  checkObjective,
+  type GoalResult,
+  type RunGoalOptions,
+} from "./goal.js";
 import type {
+  ThreadGoal,
+  ThreadGoalSetParams,
+  ThreadGoalStatus,
   ThreadCompactStartResponse,
   ThreadReadResponse,
   ThreadSetNameResponse,
@@ -94,6 +104,83 @@ export class Thread {
   async setName(name: string, options?: RequestOptions): Promise<ThreadSetNameResponse> {
     if (typeof name !== "string") throw new TypeError("name must be a string");
     return this.context.connection.request("thread/name/set", { threadId: this.id, name }, options);
+  }
+
+  /**
+   * Gives the thread a goal and waits until it is reached: the server runs turns on its own,
+   * one after another, until the model marks the goal complete (or it is paused, blocked or out
+   * of budget). Resolves with every turn's result; a last turn that failed rejects with
+   * `TurnFailedError`. Aborting `signal` pauses the goal and interrupts its turn.
+   */
+  async runGoal(objective: string, options: RunGoalOptions = {}): Promise<GoalResult> {
+    const trimmed = checkObjective(objective);
+    const { signal, tokenBudget } = options;
+    if (signal?.aborted) throw abortError(signal);
+    const { connection, router } = this.context;
+    const run = await router.serialize(this.id, async () => {
+      const goalRun = new GoalRun(connection, router, this.id);
+      try {
+        await goalRun.start(trimmed, tokenBudget);
+      } catch (err) {
+        goalRun.finish(err as Error);
+        throw err;
+      }
+      return { value: goalRun, done: goalRun.done };
+    });
+    if (signal === undefined) return run.done;
+    let onAbort!: () => void;
+    const aborted = new Promise<"aborted">((resolve) => {
+      onAbort = () => resolve("aborted");
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const first = await Promise.race([run.done, aborted]);
+      return first === "aborted" ? await abortGoal(run, signal) : first;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The thread's goal, or `null` when it has none. */
+  async goal(options?: RequestOptions): Promise<ThreadGoal | null> {
+    return (
+      await this.context.connection.request("thread/goal/get", { threadId: this.id }, options)
+    ).goal;
+  }
+
+  /**
+   * Sets the thread's goal without waiting for it (`status` defaults to `"active"`, which makes
+   * the server start working on it); follow it with `codex.on` or use `runGoal`.
+   */
+  async setGoal(
+    objective: string,
+    options: { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions = {},
+  ): Promise<ThreadGoal> {
+    const trimmed = checkObjective(objective);
+    const { status = "active", tokenBudget } = options;
+    const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
+    if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;
+    return (
+      await this.context.connection.request("thread/goal/set", params, requestOptions(options))
+    ).goal;
+  }
+
+  /** Changes the goal's status (for example `"paused"` to stop, `"active"` to go on). */
+  async setGoalStatus(status: ThreadGoalStatus, options?: RequestOptions): Promise<ThreadGoal> {
+    return (
+      await this.context.connection.request(
+        "thread/goal/set",
+        { threadId: this.id, status },
+        options,
+      )
+    ).goal;
+  }
+
+  /** Removes the thread's goal; resolves with whether there was one. */
+  async clearGoal(options?: RequestOptions): Promise<boolean> {
+    return (
+      await this.context.connection.request("thread/goal/clear", { threadId: this.id }, options)
+    ).cleared;
   }
 
   /** Asks the server to compact the thread's context; resolves once accepted, not when done. */

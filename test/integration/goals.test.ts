@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TurnAbortedError } from "../../src/index.js";
+import { sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+describe("Thread.runGoal", () => {
+  it("follows the server's turns until the model marks the goal complete", async () => {
+    t.mock.enqueueAssistantMessage("first draft");
+    t.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+    t.mock.enqueueAssistantMessage("the haiku is done");
+    const thread = await t.codex.threadStart();
+    const result = await thread.runGoal("  write a haiku  ");
+    expect(result.goal?.status).toBe("complete");
+    expect(result.goal?.objective).toBe("write a haiku");
+    expect(result.turns.length).toBe(2);
+    expect(result.turns.every((turn) => turn.status === "completed")).toBe(true);
+    expect(result.finalResponse).toBe("the haiku is done");
+    expect((await thread.goal())?.status).toBe("complete");
+
+    // The thread takes ordinary turns again afterwards.
+    t.mock.enqueueAssistantMessage("plain turn");
+    expect((await thread.run("hello")).finalResponse).toBe("plain turn");
+  });
+
+  it("rejects an empty or oversized objective before any I/O", async () => {
+    const thread = await t.codex.threadStart();
+    await expect(thread.runGoal("   ")).rejects.toThrow("goal objective must not be empty");
+    await expect(thread.setGoal("x".repeat(4001))).rejects.toThrow(/at most 4000/);
+    await expect(thread.runGoal(42 as never)).rejects.toThrow(TypeError);
+    expect(await thread.goal()).toBeNull();
+    expect(t.mock.responsesRequests).toHaveLength(0);
+  });
+
+  it("aborting pauses the goal and interrupts its turn", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    const thread = await t.codex.threadStart();
+    const controller = new AbortController();
+    const running = thread.runGoal("never finishes", { signal: controller.signal });
+    await gate.reached;
+    controller.abort();
+    const err = await running.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((await thread.goal())?.status).toBe("paused");
+    gate.release();
+  });
+});
+
+describe("goal controls", () => {
+  it("sets, pauses and clears a goal", async () => {
+    const thread = await t.codex.threadStart();
+    const goal = await thread.setGoal("tidy the docs", { status: "paused", tokenBudget: 5000 });
+    expect(goal).toMatchObject({ objective: "tidy the docs", status: "paused", tokenBudget: 5000 });
+    expect((await thread.setGoalStatus("blocked")).status).toBe("blocked");
+    expect(await thread.clearGoal()).toBe(true);
+    expect(await thread.goal()).toBeNull();
+  });
+});
