@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Codex,
@@ -10,6 +13,7 @@ import {
   TransportClosedError,
 } from "../../src/index.js";
 
+const run = promisify(execFile);
 let home: string;
 const env = () => ({
   CODEX_HOME: home,
@@ -20,9 +24,15 @@ const env = () => ({
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A killed child whose parent is gone stays a zombie until init reaps it; in a container init
+  // may never do so. A zombie runs nothing.
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] !== "Z";
+  } catch {
+    return true;
   }
 }
 
@@ -82,7 +92,48 @@ describe("Codex.start", () => {
   });
 });
 
+describe("start-up options", () => {
+  it("passes optOutNotificationMethods to the server, which then stays quiet about them", async () => {
+    await using codex = await Codex.start({
+      env: env(),
+      optOutNotificationMethods: ["thread/started"],
+    });
+    const seen: string[] = [];
+    const off = codex.on("thread/started", () => seen.push("thread/started"));
+    const statusChanged = new Promise<void>((resolve) => {
+      const stop = codex.on("thread/status/changed", () => {
+        stop();
+        resolve();
+      });
+    });
+    await codex.request("thread/start", {});
+    // The thread/started notification would have come before this later one.
+    await Promise.race([statusChanged, codex.models()]);
+    off();
+    expect(seen).toEqual([]);
+  });
+});
+
 describe("process death and close", () => {
+  it("does not let the child outlive a parent that exits without closing", async () => {
+    const script = [
+      `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+      `const codex = await Codex.start({ env: ${JSON.stringify(env())} });`,
+      "console.log(codex.pid);",
+      "process.exit(0);",
+    ].join("\n");
+    const { stdout } = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+    ]);
+    const pid = Number(stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    expect(isAlive(pid)).toBe(false);
+  });
+
   it("rejects an in-flight request with TransportClosedError carrying the stderr tail", async () => {
     // info logging makes the server write to stderr during start-up, so there is a tail to show.
     const codex = await Codex.start({ env: { ...env(), RUST_LOG: "info" } });
