@@ -1,0 +1,56 @@
+/** Runs one job in a fresh measuring process (`child.ts`) and reads back its measurement. */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { RESULT_PREFIX, type Job, type Measurement } from "./job.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CHILD = path.join(ROOT, "bench", "child.ts");
+/** A run taking longer than this is stuck: its process is killed and the run fails. */
+const CHILD_TIMEOUT_MS = 180_000;
+/** After printing its result a child must exit by itself within this (else a handle leaked). */
+const EXIT_GRACE_MS = 5_000;
+
+export interface ChildResult {
+  readonly measurement: Measurement;
+  /** The child printed its result but did not exit by itself: something kept it alive. */
+  readonly lingered: boolean;
+}
+
+export function runChild(job: Job): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", CHILD, JSON.stringify(job)],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    let lingered = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const timeout = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (graceTimer === undefined && stdout.includes(RESULT_PREFIX)) {
+        graceTimer = setTimeout(() => {
+          lingered = true;
+          child.kill("SIGKILL");
+        }, EXIT_GRACE_MS);
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timeout);
+      clearTimeout(graceTimer);
+      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+      if (line === undefined || (code !== 0 && !lingered)) {
+        const tail = stderr.trim().split("\n").slice(-8).join("\n");
+        reject(new Error(`exited with ${signal ?? code}${tail ? `:\n${tail}` : ""}`));
+        return;
+      }
+      const measurement = JSON.parse(line.slice(RESULT_PREFIX.length)) as Measurement;
+      resolve({ measurement, lingered });
+    });
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * The three clients behind one small interface, so every workload runs the same code for each.
+ * Loading (imports) is separate from starting, so module loading never counts in a timing.
+ */
+import type { Codex as SdkCodex, Thread as SdkThread } from "../src/index.js";
+import { prependPath } from "../src/runtime.js";
+import { FloorClient } from "./floor-client.js";
+import { emitterListeners, sdkInternals } from "./internals.js";
+import type { Job, VariantId } from "./job.js";
+
+/** A started client: for the SDK and the floor, a spawned and initialized app-server. */
+export interface BenchClient {
+  startThread(): Promise<BenchThread>;
+  /** Sizes of the client's internal tables and listener sets (leak check). */
+  internals(): Record<string, number>;
+  /** Ends the client and waits for its process to exit. */
+  close(): Promise<void>;
+}
+
+export interface BenchThread {
+  /** Runs a turn to completion; resolves with the final agent message. */
+  run(prompt: string): Promise<string | null>;
+  /** Runs a turn, calling `onDelta` for each agent-message delta, in order. */
+  stream(prompt: string, onDelta: (delta: string) => void): Promise<void>;
+}
+
+/** A client whose modules are imported, ready to be started (and timed). */
+export interface LoadedClient {
+  start(): Promise<BenchClient>;
+  /** Whether agent-message deltas can be observed. */
+  readonly streams: boolean;
+  /** Whether `start()` starts a server that serves every turn (else a process per turn). */
+  readonly persistent: boolean;
+}
+
+/** How the floor and the SDK name themselves in `initialize`, so both send the same messages. */
+const CLIENT_INFO = { name: "codex_sdk_bench", title: "codex-app-server-sdk bench", version: "0" };
+
+/** What every thread is started with: no approvals, read-only, in the empty work directory. */
+const APPROVAL_POLICY = "never";
+const SANDBOX = "read-only";
+
+/** Imports what the variant needs and returns its (timed) starter. */
+export async function loadClient(job: Job): Promise<LoadedClient> {
+  switch (job.variant satisfies VariantId) {
+    case "floor":
+      return { start: () => startFloor(job), streams: true, persistent: true };
+    case "sdk": {
+      const sdk = (await import(job.sdkEntry)) as typeof import("../src/index.js");
+      return {
+        start: async () =>
+          sdkClient(
+            await sdk.Codex.start({ cwd: job.workDir, env: job.env, clientInfo: CLIENT_INFO }),
+            job,
+          ),
+        streams: true,
+        persistent: true,
+      };
+    }
+    case "codex-sdk": {
+      const { Codex } = await import("@openai/codex-sdk");
+      return {
+        start: async () => {
+          // A path override, so it runs the same pinned binary; CODEX_HOME selects the mock.
+          const codex = new Codex({ codexPathOverride: job.binary, env: execEnv(job) });
+          return codexSdkClient(codex, job);
+        },
+        // `codex exec --experimental-json` reports an agent message only once it is complete.
+        streams: false,
+        persistent: false,
+      };
+    }
+  }
+}
+
+/** The environment `@openai/codex-sdk` gives `codex exec`: it does not inherit `process.env`. */
+function execEnv(job: Job): Record<string, string> {
+  const merged = { ...process.env, ...job.env };
+  const env = job.pathDir === undefined ? merged : prependPath(merged, job.pathDir);
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+async function startFloor(job: Job): Promise<BenchClient> {
+  const floor = await FloorClient.start({
+    env: job.env,
+    cwd: job.workDir,
+    clientInfo: CLIENT_INFO,
+  });
+  return {
+    async startThread() {
+      const threadId = await floor.startThread({
+        cwd: job.workDir,
+        approvalPolicy: APPROVAL_POLICY,
+        sandbox: SANDBOX,
+      });
+      return {
+        run: (prompt) => floor.runTurn(threadId, prompt),
+        stream: async (prompt, onDelta) => {
+          await floor.runTurn(threadId, prompt, (method, params) => {
+            if (method === "item/agentMessage/delta") onDelta((params as { delta: string }).delta);
+          });
+        },
+      };
+    },
+    internals: () => ({ ...floor.internals(), ...processInternals() }),
+    close: () => floor.close(),
+  };
+}
+
+function sdkClient(codex: SdkCodex, job: Job): BenchClient {
+  return {
+    async startThread() {
+      const thread: SdkThread = await codex.threadStart({
+        cwd: job.workDir,
+        approvalMode: "denyAll",
+        sandbox: "readOnly",
+      });
+      return {
+        run: async (prompt) => (await thread.run(prompt)).finalResponse,
+        stream: async (prompt, onDelta) => {
+          const turn = await thread.turn(prompt);
+          for await (const event of turn.stream()) {
+            if (event.method === "item/agentMessage/delta") onDelta(event.params.delta);
+          }
+        },
+      };
+    },
+    internals: () => ({ ...sdkInternals(codex), ...processInternals() }),
+    close: () => codex.close(),
+  };
+}
+
+type CodexSdk = InstanceType<(typeof import("@openai/codex-sdk"))["Codex"]>;
+
+function codexSdkClient(codex: CodexSdk, job: Job): BenchClient {
+  return {
+    async startThread() {
+      const thread = codex.startThread({
+        workingDirectory: job.workDir,
+        skipGitRepoCheck: true,
+        approvalPolicy: APPROVAL_POLICY,
+        sandboxMode: SANDBOX,
+      });
+      return {
+        run: async (prompt) => (await thread.run(prompt)).finalResponse,
+        stream: async (prompt) => {
+          const { events } = await thread.runStreamed(prompt);
+          for await (const event of events) {
+            if (event.type === "turn.failed") throw new Error(event.error.message);
+          }
+        },
+      };
+    },
+    internals: processInternals,
+    // Each turn's `codex exec` has exited by the time its run resolves.
+    close: async () => {},
+  };
+}
+
+/** Listeners on `process` and the handles keeping the event loop alive. */
+function processInternals(): Record<string, number> {
+  return {
+    "process listeners": emitterListeners(process),
+    "active resources": process.getActiveResourcesInfo().length,
+  };
+}

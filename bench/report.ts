@@ -1,0 +1,350 @@
+/** Tables, target verdicts and `bench/RESULTS.md`. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as prettier from "prettier";
+import { VARIANT_LABELS, WORKLOAD_IDS, type Measurement, type VariantId } from "./job.js";
+import { machineLine, type Machine } from "./machine.js";
+import { formatNumber, formatRatio } from "./stats.js";
+import type { MetricSpec, Workload } from "./workloads.js";
+
+export interface VariantResult {
+  readonly runs: readonly Measurement[];
+  /** Median of each metric over the runs. */
+  readonly medians: Readonly<Record<string, number | null>>;
+  /** Set when a run failed: the variant has no figures. */
+  readonly error?: string;
+}
+
+export interface WorkloadResult {
+  readonly workload: Workload;
+  readonly variants: Partial<Record<VariantId, VariantResult>>;
+  /** Import cost per client (start-up only). */
+  readonly imports?: Readonly<Record<VariantId, number | null>>;
+  /** Lines that explain the figures. */
+  readonly notes: readonly string[];
+}
+
+export interface Target {
+  readonly text: string;
+  /** undefined: could not be judged (a figure is missing), or `info` (not a target). */
+  readonly met: boolean | undefined;
+  readonly info?: boolean;
+}
+
+/** Within this many ms of the floor counts as "no start-up overhead". */
+const STARTUP_BUDGET_MS = 10;
+/** Within this ratio of the floor counts as "no overhead" on the throughput workloads. */
+const THROUGHPUT_BUDGET = 1.05;
+/**
+ * Data objects growing by less than this per turn count as flat: one leaked object per turn (a
+ * closure, a map entry, a promise) is above it. V8's compiled code is not counted (see heap.ts).
+ */
+const FLAT_BYTES_PER_TURN = 32;
+
+function figure(result: WorkloadResult, variant: VariantId, key: string): number | null {
+  return result.variants[variant]?.medians[key] ?? null;
+}
+
+function ms(value: number): string {
+  return `${formatNumber(value)} ms`;
+}
+
+function signedMs(value: number): string {
+  return `${value < 0 ? "-" : "+"}${ms(Math.abs(value))}`;
+}
+
+/** Judges the targets of the issue against the medians. */
+export function judge(result: WorkloadResult): Target[] {
+  const { workload } = result;
+  const key = workload.headline;
+  const floor = figure(result, "floor", key);
+  const sdk = figure(result, "sdk", key);
+  const targets: Target[] = [];
+  const missing = (text: string): Target => ({ text: `${text}: no figure`, met: undefined });
+
+  if (workload.id === "startup") {
+    const text = `SDK spawn -> ready within ${STARTUP_BUDGET_MS} ms of the floor`;
+    targets.push(
+      floor === null || sdk === null
+        ? missing(text)
+        : { text: `${text}: ${signedMs(sdk - floor)}`, met: sdk - floor <= STARTUP_BUDGET_MS },
+    );
+    const imported = result.imports?.sdk;
+    const floorImported = result.imports?.floor;
+    if (floor !== null && sdk !== null && imported != null && floorImported != null) {
+      // Both pay Node's ESM loader start; what the SDK adds is its import over the floor's.
+      const extra = sdk - floor + (imported - floorImported);
+      targets.push({
+        text: `the same with the SDK's import (over the floor's) counted: ${signedMs(extra)}`,
+        met: extra <= STARTUP_BUDGET_MS,
+      });
+    }
+  } else if (workload.id === "soak") {
+    const perTurn = figure(result, "sdk", "dataPerTurn");
+    const text = `SDK memory flat (data objects grow under ${FLAT_BYTES_PER_TURN} B/turn)`;
+    const largest = leakCheck(result, "sdk")?.largestDataGrowth ?? [];
+    const what = largest.length === 0 ? "" : `; largest: ${largest.slice(0, 3).join(", ")}`;
+    targets.push(
+      perTurn === null
+        ? missing(text)
+        : {
+            text: `${text}: ${formatNumber(perTurn)} B/turn${what}`,
+            met: perTurn < FLAT_BYTES_PER_TURN,
+          },
+    );
+    if (floor !== null && sdk !== null) {
+      targets.push({
+        text: `time, one run each (no target): ${formatRatio(sdk, floor)}${extraCpu(result)}`,
+        met: undefined,
+        info: true,
+      });
+    }
+    const grown = grownTables(result, "sdk");
+    if (grown !== undefined) {
+      targets.push({
+        text: `SDK tables and listeners do not grow: ${grown.length === 0 ? "none grew" : grown.join(", ")}`,
+        met: grown.length === 0,
+      });
+    }
+  } else {
+    const text = `SDK within ${Math.round((THROUGHPUT_BUDGET - 1) * 100)}% of the floor`;
+    targets.push(
+      floor === null || sdk === null
+        ? missing(text)
+        : {
+            text: `${text}: ${formatRatio(sdk, floor)}${extraCpu(result)}`,
+            met: sdk <= floor * THROUGHPUT_BUDGET,
+          },
+    );
+  }
+
+  if (workload.variants.includes("codex-sdk")) {
+    // Start-up compares time to the first answer: @openai/codex-sdk spawns nothing before it.
+    const compared = workload.id === "startup" ? "firstTurnMs" : key;
+    const ours = figure(result, "sdk", compared);
+    const theirs = figure(result, "codex-sdk", compared);
+    const text = `SDK faster than @openai/codex-sdk`;
+    if (workload.id === "stream") {
+      targets.push({ text: `${text}: not comparable (it cannot observe deltas)`, met: undefined });
+    } else if (ours === null || theirs === null) {
+      targets.push(missing(text));
+    } else {
+      const floorToo = figure(result, "floor", compared);
+      const context = floorToo === null ? "" : ` (the floor: ${ms(floorToo)})`;
+      targets.push({
+        text: `${text}: ${ms(ours)} vs ${ms(theirs)}${context}`,
+        met: ours < theirs,
+      });
+    }
+  }
+  return targets;
+}
+
+/**
+ * What the SDK's own work costs next to the wall time: its extra client CPU as a share of the
+ * floor's wall time. Wall times carry the server's noise; this does not.
+ */
+function extraCpu(result: WorkloadResult): string {
+  const floorCpu = figure(result, "floor", "cpuMs");
+  const sdkCpu = figure(result, "sdk", "cpuMs");
+  const floorWall = figure(result, "floor", result.workload.headline);
+  if (floorCpu === null || sdkCpu === null || floorWall === null) return "";
+  const extra = sdkCpu - floorCpu;
+  return (
+    ` (the SDK's extra client CPU: ${signedMs(extra)}, ` +
+    `${((extra / floorWall) * 100).toFixed(1)}% of the floor's wall time)`
+  );
+}
+
+interface LeakCheck {
+  readonly internalsStart: Readonly<Record<string, number>>;
+  readonly internalsEnd: Readonly<Record<string, number>>;
+  readonly largestDataGrowth?: readonly string[];
+}
+
+/** The soak's table sizes at its start and end, for one client. */
+function leakCheck(result: WorkloadResult, variant: VariantId): LeakCheck | undefined {
+  return result.variants[variant]?.runs[0]?.details as LeakCheck | undefined;
+}
+
+/** Tables of the soak's leak check that are larger at the end than at the start. */
+function grownTables(result: WorkloadResult, variant: VariantId): string[] | undefined {
+  const check = leakCheck(result, variant);
+  if (check === undefined) return undefined;
+  return Object.entries(check.internalsEnd)
+    .filter(([name, end]) => end > (check.internalsStart[name] ?? 0))
+    .map(([name, end]) => `${name} ${check.internalsStart[name]} -> ${end}`);
+}
+
+/** A client that ran the streaming turn without seeing its deltas: its figures are not comparable. */
+function unchecked(result: WorkloadResult, variant: VariantId): boolean {
+  const checks = result.workload.metrics.some((m) => m.key === "deltas");
+  return (
+    checks &&
+    result.variants[variant]?.error === undefined &&
+    figure(result, variant, "deltas") === null
+  );
+}
+
+function cell(result: WorkloadResult, variant: VariantId, metric: MetricSpec): string {
+  const value = figure(result, variant, metric.key);
+  if (value === null) return result.variants[variant]?.error !== undefined ? "failed" : "n/a";
+  // Unitless figures are counts.
+  const text =
+    metric.unit === ""
+      ? Math.round(value).toLocaleString("en-US")
+      : `${formatNumber(value)} ${metric.unit}`;
+  if (unchecked(result, variant)) return `${text} *`;
+  const floor = figure(result, "floor", metric.key);
+  const showRatio = variant !== "floor" && metric.ratio !== false && floor !== null && floor > 0;
+  return showRatio ? `${text} (${formatRatio(value, floor)})` : text;
+}
+
+function rows(result: WorkloadResult): string[][] {
+  const { workload } = result;
+  const header = ["", ...workload.variants.map((v) => VARIANT_LABELS[v])];
+  const body = workload.metrics.map((metric) => [
+    metric.label,
+    ...workload.variants.map((v) => cell(result, v, metric)),
+  ]);
+  if (result.imports !== undefined) {
+    const imports = result.imports;
+    body.push([
+      "import (fresh node)",
+      ...workload.variants.map((v) => {
+        const value = imports[v];
+        return value === null ? "n/a" : ms(value);
+      }),
+    ]);
+  }
+  return [header, ...body];
+}
+
+function runsLine(result: WorkloadResult): string {
+  const { workload } = result;
+  const counts = workload.variants.map((v) => result.variants[v]?.runs.length ?? 0);
+  const same = counts.every((n) => n === counts[0]);
+  const what = same
+    ? counts[0] === 1
+      ? "one run"
+      : `median of ${counts[0]} runs`
+    : `median of ${workload.variants.map((v, i) => `${counts[i]} (${VARIANT_LABELS[v]})`).join(", ")} runs`;
+  const warm = workload.warmups > 0 ? `, after ${workload.warmups} discarded warm-up run` : "";
+  return `${what}${warm}, each in a fresh process`;
+}
+
+function verdict(target: Target): string {
+  if (target.info === true) return "info";
+  return target.met === undefined ? "n/a" : target.met ? "met" : "MISSED";
+}
+
+function padTable(table: string[][]): string {
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]?.length ?? 0)));
+  return table
+    .map((row) =>
+      row
+        .map((text, c) => text.padEnd(widths[c]!))
+        .join("   ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function markdownTable(table: string[][]): string {
+  const [header, ...body] = table;
+  const line = (row: string[]) => `| ${row.map((t) => t.replaceAll("|", "\\|")).join(" | ")} |`;
+  return [line(header!), line(header!.map(() => "---")), ...body.map(line)].join("\n");
+}
+
+/** Rows of the soak's table sizes, "start -> end" per client. */
+function leakTable(result: WorkloadResult): string[][] | undefined {
+  if (result.workload.id !== "soak") return undefined;
+  const { variants } = result.workload;
+  const checks = variants.map((v) => leakCheck(result, v));
+  const names = [...new Set(checks.flatMap((c) => Object.keys(c?.internalsEnd ?? {})))];
+  if (names.length === 0) return undefined;
+  return [
+    ["table / listeners (start -> end)", ...variants.map((v) => VARIANT_LABELS[v])],
+    ...names.map((name) => [
+      name,
+      ...checks.map((c) =>
+        c?.internalsEnd[name] === undefined
+          ? ""
+          : `${c.internalsStart[name]} -> ${c.internalsEnd[name]}`,
+      ),
+    ]),
+  ];
+}
+
+function errorLines(result: WorkloadResult): string[] {
+  return Object.entries(result.variants)
+    .filter(([, r]) => r.error !== undefined)
+    .map(([v, r]) => `${VARIANT_LABELS[v as VariantId]} failed: ${r.error}`);
+}
+
+/** The workload's figures as plain text for the terminal (its title is printed before the runs). */
+export function consoleReport(result: WorkloadResult): string {
+  const out = [`   ${runsLine(result)}`, ""];
+  out.push(padTable(rows(result)));
+  const leaks = leakTable(result);
+  if (leaks !== undefined) out.push("", padTable(leaks));
+  out.push("");
+  for (const target of judge(result)) out.push(`  [${verdict(target)}] ${target.text}`);
+  for (const line of [...result.notes, ...errorLines(result)]) out.push(`  note: ${line}`);
+  return out.join("\n");
+}
+
+/** The workload's section of RESULTS.md, between markers so one workload can be refreshed alone. */
+export function markdownSection(result: WorkloadResult, machine: Machine): string {
+  const { workload } = result;
+  const out = [
+    `<!-- workload:${workload.id} -->`,
+    `## ${workload.number}. ${workload.title}`,
+    "",
+    `${runsLine(result)}. Measured on ${machineLine(machine)}.`,
+    "",
+    markdownTable(rows(result)),
+    "",
+  ];
+  const leaks = leakTable(result);
+  if (leaks !== undefined) out.push(markdownTable(leaks), "");
+  out.push("Targets:", "");
+  for (const target of judge(result)) out.push(`- **${verdict(target)}**: ${target.text}`);
+  const notes = [...result.notes, ...errorLines(result)];
+  if (notes.length > 0) out.push("", ...notes.map((line) => `- ${line}`));
+  out.push(`<!-- /workload:${workload.id} -->`);
+  return out.join("\n");
+}
+
+const HEADER = `# Benchmarks
+
+Written by \`npm run bench\`; \`npm run bench -- <workload>\` refreshes one section (${WORKLOAD_IDS.join(", ")}
+or 1-5), and \`npm run bench -- --profile <workload>\` prints where the client's CPU goes.
+
+Every run starts the real pinned \`codex app-server\` against the offline mock Responses API of
+\`src/testing\` (CODEX_HOME on tmpfs when there is one), from a fresh measuring process. Ratios are to
+the floor, a minimal hand-written JSON-RPC client (\`bench/floor-client.ts\`). \`@openai/codex-sdk\`
+runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory are the client
+process's own: the app-server, the mock and \`codex exec\` are not counted. The wall times are
+mostly the app-server's, which varies by several percent from run to run; the client CPU figures
+show what the SDK itself adds. Figures are reported, never asserted.
+`;
+
+/**
+ * Writes RESULTS.md: the machine, then every section, replacing those measured now and keeping
+ * the others. It is formatted with the repository's Prettier settings, as `npm run lint` checks.
+ */
+export async function writeResults(
+  file: string,
+  machine: Machine,
+  sections: Map<string, string>,
+): Promise<void> {
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const kept = (id: string): string | undefined =>
+    new RegExp(`<!-- workload:${id} -->[\\s\\S]*?<!-- /workload:${id} -->`).exec(previous)?.[0];
+  const body = WORKLOAD_IDS.map((id) => sections.get(id) ?? kept(id)).filter(
+    (s): s is string => s !== undefined,
+  );
+  const text = `${HEADER}\nMachine of the latest run: ${machineLine(machine)}.\n\n${body.join("\n\n")}\n`;
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
+}

@@ -1,0 +1,345 @@
+/**
+ * The five workloads: what the mock must serve for one run, which figures each reports, and how
+ * a measuring child process takes them. Every client runs the same code through `BenchClient`.
+ */
+import v8 from "node:v8";
+import type { BenchClient, BenchThread, LoadedClient } from "./clients.js";
+import type { Measurement, VariantId, WorkloadId } from "./job.js";
+import { Snapshots, censusGrowth, dataCensus } from "./heap.js";
+import { slope } from "./stats.js";
+
+/** What the mock serves for one run: short replies, or one reply streamed in small deltas. */
+export type MockPlan =
+  | { readonly kind: "replies"; readonly count: number }
+  | { readonly kind: "deltas"; readonly count: number };
+
+export interface MetricSpec {
+  readonly key: string;
+  readonly label: string;
+  readonly unit: "ms" | "MB" | "B/turn" | "";
+  /** Print the ratio to the floor (default true). */
+  readonly ratio?: boolean;
+}
+
+export interface Workload {
+  readonly id: WorkloadId;
+  readonly number: number;
+  readonly title: string;
+  /** Clients that run it, in column order. */
+  readonly variants: readonly VariantId[];
+  /** Measured runs per client (median reported), after `warmups` discarded ones. */
+  readonly runs: number;
+  /** Fewer runs for `@openai/codex-sdk`, whose turns each start a process. */
+  readonly codexSdkRuns?: number;
+  readonly warmups: number;
+  readonly mock: MockPlan;
+  readonly metrics: readonly MetricSpec[];
+  /** The metric the targets are judged on. */
+  readonly headline: string;
+  measure(client: LoadedClient): Promise<Measurement>;
+}
+
+export const REPLY = "ok";
+export const SEQUENTIAL_TURNS = 30;
+export const STREAM_DELTAS = 20_000;
+export const CONCURRENT_THREADS = 8;
+export const TURNS_PER_CONCURRENT_THREAD = 3;
+export const SOAK_TURNS = 1_000;
+/** The soak moves to a new thread every this many turns, so per-thread state is checked too. */
+export const SOAK_TURNS_PER_THREAD = 100;
+
+/** The text of the i-th streamed delta. */
+export function deltaText(i: number): string {
+  return `w${i} `;
+}
+
+const ALL: readonly VariantId[] = ["floor", "sdk", "codex-sdk"];
+const MB = 1024 * 1024;
+
+async function expectReply(reply: Promise<string | null>): Promise<void> {
+  const text = await reply;
+  if (text !== REPLY) throw new Error(`expected the reply ${JSON.stringify(REPLY)}, got ${text}`);
+}
+
+async function withClient<T>(
+  client: LoadedClient,
+  body: (started: BenchClient) => Promise<T>,
+): Promise<T> {
+  const started = await client.start();
+  try {
+    return await body(started);
+  } finally {
+    await started.close();
+  }
+}
+
+function cpuMs(since: NodeJS.CpuUsage): { cpuMs: number; cpuUserMs: number } {
+  const { user, system } = process.cpuUsage(since);
+  return { cpuMs: (user + system) / 1000, cpuUserMs: user / 1000 };
+}
+
+const startup: Workload = {
+  id: "startup",
+  number: 1,
+  title: "Start-up: spawn to thread ready (initialize + initialized + thread/start)",
+  variants: ALL,
+  runs: 9,
+  codexSdkRuns: 5,
+  warmups: 1,
+  mock: { kind: "replies", count: 1 },
+  metrics: [
+    { key: "readyMs", label: "spawn -> thread ready", unit: "ms" },
+    { key: "firstTurnMs", label: "spawn -> first turn done", unit: "ms" },
+    { key: "cpuMs", label: "client CPU, spawn -> first turn done", unit: "ms" },
+  ],
+  headline: "readyMs",
+  async measure(client) {
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    // Not `withClient`: the clock must stop before the client is closed.
+    const started = await client.start();
+    try {
+      const thread = await started.startThread();
+      const readyMs = performance.now() - t0;
+      await expectReply(thread.run("hello"));
+      const firstTurnMs = performance.now() - t0;
+      const metrics = { firstTurnMs, cpuMs: cpuMs(cpu).cpuMs };
+      // @openai/codex-sdk starts nothing before the first turn: it has no "ready".
+      return { metrics: { readyMs: client.persistent ? readyMs : null, ...metrics } };
+    } finally {
+      await started.close();
+    }
+  },
+};
+
+const turns: Workload = {
+  id: "turns",
+  number: 2,
+  title: `${SEQUENTIAL_TURNS} sequential short turns on one thread (thread.run)`,
+  variants: ALL,
+  runs: 9,
+  codexSdkRuns: 3,
+  warmups: 1,
+  mock: { kind: "replies", count: SEQUENTIAL_TURNS },
+  metrics: [
+    { key: "totalMs", label: "total", unit: "ms" },
+    { key: "perTurnMs", label: "per turn", unit: "ms" },
+    { key: "cpuMs", label: "client CPU", unit: "ms" },
+  ],
+  headline: "totalMs",
+  measure: (client) =>
+    withClient(client, async (started) => {
+      const thread = await started.startThread();
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < SEQUENTIAL_TURNS; i++) await expectReply(thread.run(`turn ${i}`));
+      const totalMs = performance.now() - t0;
+      return {
+        metrics: { totalMs, perTurnMs: totalMs / SEQUENTIAL_TURNS, cpuMs: cpuMs(cpu).cpuMs },
+      };
+    }),
+};
+
+/** Tracks the peak heap while a turn streams (the RSS peak comes from `resourceUsage`). */
+function sampleHeap(): { stop(): number } {
+  const used = () => v8.getHeapStatistics().used_heap_size;
+  let peak = used();
+  const timer = setInterval(() => (peak = Math.max(peak, used())), 10);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, used());
+    },
+  };
+}
+
+const stream: Workload = {
+  id: "stream",
+  number: 3,
+  title: `One turn streaming ${STREAM_DELTAS.toLocaleString("en-US")} small text deltas (turn.stream())`,
+  variants: ALL,
+  runs: 7,
+  codexSdkRuns: 3,
+  warmups: 1,
+  mock: { kind: "deltas", count: STREAM_DELTAS },
+  metrics: [
+    { key: "totalMs", label: "turn/start -> completed", unit: "ms" },
+    { key: "cpuMs", label: "client CPU (user+sys)", unit: "ms" },
+    { key: "cpuUserMs", label: "client CPU (user)", unit: "ms" },
+    { key: "peakRssMb", label: "peak RSS", unit: "MB" },
+    { key: "peakHeapMb", label: "peak heap used", unit: "MB" },
+    { key: "deltas", label: "deltas checked", unit: "", ratio: false },
+  ],
+  headline: "totalMs",
+  measure: (client) =>
+    withClient(client, async (started) => {
+      const expected = Array.from({ length: STREAM_DELTAS }, (_, i) => deltaText(i));
+      const thread = await started.startThread();
+      let count = 0;
+      let wrong = 0;
+      const heap = sampleHeap();
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      await thread.stream("stream", (delta) => {
+        if (delta !== expected[count]) wrong++;
+        count++;
+      });
+      const totalMs = performance.now() - t0;
+      const { cpuMs: total, cpuUserMs } = cpuMs(cpu);
+      const peakHeap = heap.stop();
+      if (client.streams && (count !== STREAM_DELTAS || wrong > 0)) {
+        throw new Error(`expected ${STREAM_DELTAS} deltas in order, got ${count} (${wrong} wrong)`);
+      }
+      return {
+        metrics: {
+          totalMs,
+          cpuMs: total,
+          cpuUserMs,
+          peakRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
+          peakHeapMb: peakHeap / MB,
+          // @openai/codex-sdk cannot show deltas: its figures time the turn only.
+          deltas: client.streams ? count : null,
+        },
+      };
+    }),
+};
+
+async function runThread(thread: BenchThread, name: string, turnCount: number): Promise<void> {
+  for (let i = 0; i < turnCount; i++) await expectReply(thread.run(`${name} turn ${i}`));
+}
+
+const concurrent: Workload = {
+  id: "concurrent",
+  number: 4,
+  title: `${CONCURRENT_THREADS} threads x ${TURNS_PER_CONCURRENT_THREAD} turns, concurrently on one client`,
+  variants: ALL,
+  runs: 9,
+  codexSdkRuns: 3,
+  warmups: 1,
+  mock: { kind: "replies", count: CONCURRENT_THREADS * TURNS_PER_CONCURRENT_THREAD },
+  metrics: [
+    { key: "totalMs", label: "total (thread starts included)", unit: "ms" },
+    { key: "cpuMs", label: "client CPU", unit: "ms" },
+  ],
+  headline: "totalMs",
+  measure: (client) =>
+    withClient(client, async (started) => {
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENT_THREADS }, async (_, t) => {
+          const thread = await started.startThread();
+          await runThread(thread, `thread ${t}`, TURNS_PER_CONCURRENT_THREAD);
+        }),
+      );
+      return { metrics: { totalMs: performance.now() - t0, cpuMs: cpuMs(cpu).cpuMs } };
+    }),
+};
+
+/** Heap used after a full collection (needs `--expose-gc`). */
+function settledHeap(): number {
+  if (globalThis.gc === undefined) throw new Error("run the child with --expose-gc");
+  globalThis.gc();
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Runs `body` and reports the wall and CPU time it took, to take them out of a figure. */
+function timed(body: () => void): { ms: number; cpuMs: number } {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  body();
+  return { ms: performance.now() - t0, cpuMs: cpuMs(cpu).cpuMs };
+}
+
+const SOAK_THREADS = SOAK_TURNS / SOAK_TURNS_PER_THREAD;
+/** Turns between the first and the last measurement. */
+const SOAK_MEASURED_TURNS = SOAK_TURNS - SOAK_TURNS_PER_THREAD;
+
+const soak: Workload = {
+  id: "soak",
+  number: 5,
+  title: `${SOAK_TURNS.toLocaleString("en-US")} turns in a loop on one client (a new thread every ${SOAK_TURNS_PER_THREAD})`,
+  variants: ["floor", "sdk"],
+  runs: 1,
+  warmups: 0,
+  mock: { kind: "replies", count: SOAK_TURNS },
+  metrics: [
+    { key: "totalMs", label: "total", unit: "ms" },
+    { key: "perTurnMs", label: "per turn", unit: "ms" },
+    { key: "cpuMs", label: "client CPU", unit: "ms" },
+    { key: "heapStartMb", label: `heap after GC, turn ${SOAK_TURNS_PER_THREAD}`, unit: "MB" },
+    { key: "heapEndMb", label: `heap after GC, turn ${SOAK_TURNS}`, unit: "MB" },
+    {
+      key: "heapSlope",
+      label: `heap trend, turns ${SOAK_TURNS_PER_THREAD}-${SOAK_TURNS}`,
+      unit: "B/turn",
+      ratio: false,
+    },
+    {
+      key: "dataPerTurn",
+      label: `data objects growth, turns ${SOAK_TURNS_PER_THREAD}-${SOAK_TURNS}`,
+      unit: "B/turn",
+      ratio: false,
+    },
+    { key: "dataObjects", label: "data objects added", unit: "", ratio: false },
+  ],
+  headline: "totalMs",
+  measure: (client) =>
+    withClient(client, async (started) => {
+      const samples: { turn: number; heap: number }[] = [];
+      const snapshots = new Snapshots();
+      const snapshotFiles: string[] = [];
+      let internalsStart: Record<string, number> = {};
+      // The wall and CPU time of measuring (GCs, heap snapshots) are taken out of the figures.
+      const excluded = { ms: 0, cpuMs: 0 };
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      for (let t = 1; t <= SOAK_THREADS; t++) {
+        const thread = await started.startThread();
+        for (let i = 0; i < SOAK_TURNS_PER_THREAD; i++) {
+          await expectReply(thread.run(`soak thread ${t} turn ${i}`));
+        }
+        // Between threads, where nothing is in flight.
+        const spent = timed(() => {
+          samples.push({ turn: t * SOAK_TURNS_PER_THREAD, heap: settledHeap() });
+          if (t === 1) internalsStart = started.internals();
+          if (t === 1 || t === SOAK_THREADS) snapshotFiles.push(snapshots.take());
+        });
+        excluded.ms += spent.ms;
+        excluded.cpuMs += spent.cpuMs;
+      }
+      const totalMs = performance.now() - t0 - excluded.ms;
+      const first = samples[0]!.heap;
+      const last = samples.at(-1)!.heap;
+      const internalsEnd = started.internals();
+      const data = censusGrowth(dataCensus(snapshotFiles[0]!), dataCensus(snapshotFiles[1]!));
+      snapshots.dispose();
+      return {
+        metrics: {
+          totalMs,
+          perTurnMs: totalMs / SOAK_TURNS,
+          cpuMs: cpuMs(cpu).cpuMs - excluded.cpuMs,
+          heapStartMb: first / MB,
+          heapEndMb: last / MB,
+          heapSlope: slope(samples.map((s) => [s.turn, s.heap])),
+          dataPerTurn: data.bytes / SOAK_MEASURED_TURNS,
+          dataObjects: data.count,
+        },
+        details: {
+          internalsStart,
+          internalsEnd,
+          samples,
+          largestDataGrowth: data.largest,
+        },
+      };
+    }),
+};
+
+export const WORKLOADS: readonly Workload[] = [startup, turns, stream, concurrent, soak];
+
+export function workloadById(id: WorkloadId): Workload {
+  const workload = WORKLOADS.find((w) => w.id === id);
+  if (workload === undefined) throw new Error(`unknown workload ${id}`);
+  return workload;
+}
