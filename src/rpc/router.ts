@@ -67,16 +67,23 @@ export class EventLog<T> {
       cursor.wake = undefined;
       return { value: undefined, done: true };
     };
-    const next = async (): Promise<IteratorResult<T>> => {
-      for (;;) {
-        if (!this.cursors.has(cursor)) return { value: undefined, done: true };
+    // The common case, an event already waiting, answers without an async function's overhead.
+    const next = (): Promise<IteratorResult<T>> => {
+      if (this.cursors.has(cursor)) {
         const index = cursor.pos - this.head;
         if (index < this.events.length) {
           const value = this.events[index]!;
           cursor.pos++;
           if (cursor.pos - this.head >= PRUNE_BATCH) this.prune(false);
-          return { value, done: false };
+          return Promise.resolve({ value, done: false });
         }
+      }
+      return wait();
+    };
+    const wait = async (): Promise<IteratorResult<T>> => {
+      for (;;) {
+        if (!this.cursors.has(cursor)) return { value: undefined, done: true };
+        if (cursor.pos - this.head < this.events.length) return next();
         if (this.finished) {
           close();
           if (this.failure !== undefined) throw this.failure;
@@ -117,37 +124,35 @@ export class EventLog<T> {
   }
 }
 
-/** Where a notification belongs: the ids it carries, read through the generated route table. */
-export function routeOf(notification: RawNotification): {
-  turnId: string | undefined;
-  threadId: string | undefined;
-  loginId: string | undefined;
-} {
-  const params = notification.params as Record<string, unknown> | undefined;
-  if (typeof params !== "object" || params === null) {
-    return { turnId: undefined, threadId: undefined, loginId: undefined };
-  }
-  const route: NotificationRoute | undefined = (
-    NOTIFICATION_ROUTES as Record<string, NotificationRoute>
-  )[notification.method];
-  const turn = params.turn as { id?: unknown } | undefined;
-  const thread = params.thread as { id?: unknown } | undefined;
-  const turnId =
-    route?.turnId === "turn.id"
-      ? turn?.id
-      : route?.turnId === "turnId"
-        ? params.turnId
-        : // Unknown methods are still routed by the usual field names.
-          route === undefined
-          ? (params.turnId ?? turn?.id)
+type Params = Record<string, unknown>;
+
+function routeFor(method: string): NotificationRoute | undefined {
+  return (NOTIFICATION_ROUTES as Record<string, NotificationRoute>)[method];
+}
+
+/** The turn a notification belongs to, read where the generated route table says. */
+export function turnIdOf(notification: RawNotification): string | undefined {
+  const params = notification.params as Params | undefined;
+  if (typeof params !== "object" || params === null) return undefined;
+  const route = routeFor(notification.method);
+  const id =
+    route === undefined
+      ? // Unknown methods are still routed by the usual field names.
+        (params.turnId ?? (params.turn as Params | undefined)?.id)
+      : route.turnId === "turn.id"
+        ? (params.turn as Params | undefined)?.id
+        : route.turnId === "turnId"
+          ? params.turnId
           : undefined;
-  const threadId = route?.threadId === "thread.id" ? thread?.id : (params.threadId ?? thread?.id);
-  const loginId = params.loginId;
-  return {
-    turnId: typeof turnId === "string" ? turnId : undefined,
-    threadId: typeof threadId === "string" ? threadId : undefined,
-    loginId: typeof loginId === "string" ? loginId : undefined,
-  };
+  return typeof id === "string" ? id : undefined;
+}
+
+/** The thread a notification belongs to (`threadId`, or `thread.id`). */
+export function threadIdOf(notification: RawNotification): string | undefined {
+  const params = notification.params as Params | undefined;
+  if (typeof params !== "object" || params === null) return undefined;
+  const id = params.threadId ?? (params.thread as Params | undefined)?.id;
+  return typeof id === "string" ? id : undefined;
 }
 
 /** Receives the notifications of one turn. */
@@ -223,7 +228,7 @@ export class Router {
         if (this.closedError !== undefined) return sink.fail(this.closedError);
         this.turns.set(turnId, sink);
         for (const n of held) {
-          if (routeOf(n).turnId === turnId) this.deliverToTurn(turnId, sink, n);
+          if (turnIdOf(n) === turnId) this.deliverToTurn(turnId, sink, n);
         }
       },
       cancel: release,
@@ -287,9 +292,7 @@ export class Router {
   }
 
   private dispatch(n: RawNotification): void {
-    const route = routeOf(n);
-    const threadId = route.threadId;
-    let turnId = route.turnId;
+    let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId: RequestId }).requestId;
       turnId = this.requestTurns.get(requestId);
@@ -298,7 +301,10 @@ export class Router {
     if (turnId !== undefined) {
       const sink = this.turns.get(turnId);
       if (sink !== undefined) this.deliverToTurn(turnId, sink, n);
-      else if (threadId !== undefined) this.pendingByThread.get(threadId)?.push(n);
+      else if (this.pendingByThread.size > 0) {
+        const threadId = threadIdOf(n);
+        if (threadId !== undefined) this.pendingByThread.get(threadId)?.push(n);
+      }
     }
     const listeners = this.byMethod.get(n.method);
     if (listeners !== undefined) for (const l of listeners) safely(l, n);

@@ -13,25 +13,32 @@ export class LineDecoder {
 
   push(chunk: Buffer): void {
     let start = 0;
-    let nl = chunk.indexOf(NEWLINE, start);
-    while (nl !== -1) {
-      let line: string;
-      if (this.pendingBytes === 0) {
-        line = chunk.toString("utf8", start, nl);
-      } else {
-        this.pending.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.pending, this.pendingBytes + nl - start).toString("utf8");
-        this.pending = [];
-        this.pendingBytes = 0;
-      }
-      if (line.length > 0 && line !== "\r") this.emit(line);
-      start = nl + 1;
-      nl = chunk.indexOf(NEWLINE, start);
+    const first = chunk.indexOf(NEWLINE);
+    if (first === -1) return this.keep(chunk, 0);
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk.subarray(0, first));
+      this.emitLine(Buffer.concat(this.pending, this.pendingBytes + first).toString("utf8"));
+      this.pending = [];
+      this.pendingBytes = 0;
+      start = first + 1;
     }
-    if (start < chunk.length) {
-      this.pending.push(chunk.subarray(start));
-      this.pendingBytes += chunk.length - start;
+    // Every complete line left in the chunk is decoded in one go, then split.
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last > start) {
+      for (const line of chunk.toString("utf8", start, last).split("\n")) this.emitLine(line);
     }
+    this.keep(chunk, last + 1);
+  }
+
+  private keep(chunk: Buffer, from: number): void {
+    if (from < chunk.length) {
+      this.pending.push(chunk.subarray(from));
+      this.pendingBytes += chunk.length - from;
+    }
+  }
+
+  private emitLine(line: string): void {
+    if (line.length > 0 && line !== "\r") this.emit(line);
   }
 
   /** Emits a last unterminated line, if any. */
@@ -40,7 +47,7 @@ export class LineDecoder {
       const line = Buffer.concat(this.pending, this.pendingBytes).toString("utf8");
       this.pending = [];
       this.pendingBytes = 0;
-      this.emit(line);
+      this.emitLine(line);
     }
   }
 }

@@ -154,3 +154,28 @@ describe("TextTail", () => {
     expect(tail.tail(1000).length).toBeLessThanOrEqual(110);
   });
 });
+
+describe("LineDecoder edge cases", () => {
+  it("handles empty lines, CRLF endings, and chunks that are only newlines", () => {
+    const lines: string[] = [];
+    const decoder = new LineDecoder((l) => lines.push(l));
+    for (const part of ["\n", '{"a":1}\r\n\n{"b"', ":2}", "\n", "\n", '{"c":3}\n{"d":4}\n']) {
+      decoder.push(Buffer.from(part));
+    }
+    decoder.end();
+    expect(lines).toEqual(['{"a":1}\r', '{"b":2}', '{"c":3}', '{"d":4}']);
+  });
+
+  it("splits every byte boundary of a mixed stream the same way", () => {
+    const text = '{"x":"é"}\n\n{"y":"✓✓"}\n{"z":1}';
+    const bytes = Buffer.from(text);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const lines: string[] = [];
+      const decoder = new LineDecoder((l) => lines.push(l));
+      decoder.push(bytes.subarray(0, cut));
+      decoder.push(bytes.subarray(cut));
+      decoder.end();
+      expect(lines).toEqual(['{"x":"é"}', '{"y":"✓✓"}', '{"z":1}']);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TransportClosedError } from "../../src/errors.js";
 import type { RawNotification } from "../../src/rpc/connection.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { EventLog, Router, routeOf } from "../../src/rpc/router.js";
+import { EventLog, Router, threadIdOf, turnIdOf } from "../../src/rpc/router.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -84,19 +84,17 @@ describe("EventLog", () => {
   });
 });
 
-describe("routeOf", () => {
-  it("reads the turn id where the route table says, and falls back for unknown methods", () => {
-    expect(
-      routeOf({ method: "turn/completed", params: { threadId: "th", turn: { id: "t" } } }),
-    ).toMatchObject({ turnId: "t", threadId: "th" });
-    expect(
-      routeOf({ method: "item/agentMessage/delta", params: { turnId: "t2", threadId: "x" } }),
-    ).toMatchObject({ turnId: "t2" });
-    expect(routeOf({ method: "future/thing", params: { turn: { id: "t3" } } }).turnId).toBe("t3");
-    expect(routeOf({ method: "thread/started", params: { thread: { id: "th" } } })).toMatchObject({
-      turnId: undefined,
-      threadId: "th",
-    });
+describe("turnIdOf and threadIdOf", () => {
+  it("read the ids where the route table says, and fall back for unknown methods", () => {
+    const completed = { method: "turn/completed", params: { threadId: "th", turn: { id: "t" } } };
+    expect(turnIdOf(completed)).toBe("t");
+    expect(threadIdOf(completed)).toBe("th");
+    expect(turnIdOf({ method: "item/agentMessage/delta", params: { turnId: "t2" } })).toBe("t2");
+    expect(turnIdOf({ method: "future/thing", params: { turn: { id: "t3" } } })).toBe("t3");
+    const started = { method: "thread/started", params: { thread: { id: "th" } } };
+    expect(turnIdOf(started)).toBeUndefined();
+    expect(threadIdOf(started)).toBe("th");
+    expect(turnIdOf({ method: "turn/started", params: null })).toBeUndefined();
   });
 });
 
