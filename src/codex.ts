@@ -36,6 +36,8 @@ import { Thread, dropUndefined, requestOptions } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
 import { StdioTransport } from "./transport/stdio.js";
+import type { Transport } from "./transport/transport.js";
+import { WebSocketTransport, checkWebSocketUrl } from "./transport/websocket.js";
 import { SDK_VERSION } from "./version.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
@@ -45,8 +47,20 @@ export interface ClientInfoOptions {
   readonly version?: string;
 }
 
+/** What every connection negotiates in `initialize`, and the handlers of server requests. */
+export interface ConnectionOptions extends DispatcherOptions {
+  /** `initialize.clientInfo`; defaults name this SDK. */
+  readonly clientInfo?: ClientInfoOptions;
+  /** `initialize.capabilities.experimentalApi`; default `true`. */
+  readonly experimentalApi?: boolean;
+  /** Notification methods the server should not send on this connection. */
+  readonly optOutNotificationMethods?: readonly string[];
+  /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
+  readonly startTimeout?: number;
+}
+
 /** Options of `Codex.start`. */
-export interface CodexOptions extends DispatcherOptions {
+export interface CodexOptions extends ConnectionOptions {
   /** Path of a `codex` executable to run instead of the pinned runtime. */
   readonly codexBin?: string;
   /**
@@ -58,18 +72,18 @@ export interface CodexOptions extends DispatcherOptions {
   readonly cwd?: string;
   /** Environment variables merged over `process.env` for the child. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** `initialize.clientInfo`; defaults name this SDK. */
-  readonly clientInfo?: ClientInfoOptions;
-  /** `initialize.capabilities.experimentalApi`; default `true`. */
-  readonly experimentalApi?: boolean;
-  /** Notification methods the server should not send on this connection. */
-  readonly optOutNotificationMethods?: readonly string[];
   /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */
   readonly launchArgs?: readonly string[];
-  /** How long start-up (spawn to `initialize` answered) may take; default 60 000 ms. */
-  readonly startTimeout?: number;
   /** How long `close()` waits after SIGTERM before SIGKILL; default 2000 ms. */
   readonly killGraceMs?: number;
+}
+
+/** Options of `Codex.connect`. */
+export interface ConnectOptions extends ConnectionOptions {
+  /** Capability token of a server started with `--ws-auth capability-token`. */
+  readonly token?: string;
+  /** Extra headers for the WebSocket upgrade request. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A value of `configOverrides` given as an object. */
@@ -141,10 +155,10 @@ export class Codex implements AsyncDisposable {
   private constructor(
     /** @internal The JSON-RPC connection; prefer the typed methods and `request`. */
     readonly connection: Connection,
-    private readonly transport: StdioTransport,
+    private readonly transport: Transport,
     /** The server's `initialize` answer, normalised. */
     readonly metadata: CodexMetadata,
-    options: CodexOptions,
+    options: ConnectionOptions,
   ) {
     this.router = new Router(connection);
     this.logins = new login.LoginTracker(this.router, connection);
@@ -154,7 +168,25 @@ export class Codex implements AsyncDisposable {
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options: CodexOptions = {}): Promise<Codex> {
-    const transport = new StdioTransport(launchFor(options));
+    return Codex.open(new StdioTransport(launchFor(options)), options);
+  }
+
+  /**
+   * Connects to an app-server that is already running with `--listen ws://HOST:PORT` (needs the
+   * `ws` package). `close()` then closes the connection, not the server.
+   */
+  static async connect(url: string, options: ConnectOptions = {}): Promise<Codex> {
+    const { href } = checkWebSocketUrl(url);
+    const transport = new WebSocketTransport({
+      url: href,
+      token: options.token,
+      headers: options.headers,
+    });
+    return Codex.open(transport, options);
+  }
+
+  // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
+  private static async open(transport: Transport, options: ConnectionOptions): Promise<Codex> {
     const connection = new Connection(transport);
     try {
       const clientInfo = {
@@ -185,9 +217,9 @@ export class Codex implements AsyncDisposable {
     }
   }
 
-  /** Process id of the app-server child. */
+  /** Process id of the app-server child (`undefined` when connected over WebSocket). */
   get pid(): number | undefined {
-    return this.transport.pid;
+    return this.transport instanceof StdioTransport ? this.transport.pid : undefined;
   }
 
   /**

@@ -4,6 +4,8 @@ export type {
   CodexMetadata,
   CodexOptions,
   ConfigValue,
+  ConnectOptions,
+  ConnectionOptions,
   ThreadForkOptions,
   ThreadListOptions,
   ThreadResumeOptions,

@@ -254,13 +254,15 @@ export class Connection {
 
 function closedErrorFrom(info: TransportCloseInfo): TransportClosedError {
   const how =
-    info.error !== undefined
-      ? `could not run codex app-server: ${info.error.message}`
-      : info.signal !== null
-        ? `codex app-server was killed by ${info.signal}`
-        : info.exitCode !== null
-          ? `codex app-server exited with code ${info.exitCode}`
-          : "codex app-server closed its output";
+    info.reason !== undefined
+      ? info.reason
+      : info.error !== undefined
+        ? `could not run codex app-server: ${info.error.message}`
+        : info.signal !== null
+          ? `codex app-server was killed by ${info.signal}`
+          : info.exitCode !== null
+            ? `codex app-server exited with code ${info.exitCode}`
+            : "codex app-server closed its output";
   return new TransportClosedError(how, {
     exitCode: info.exitCode,
     signal: info.signal,

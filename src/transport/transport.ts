@@ -5,6 +5,8 @@ export interface TransportCloseInfo {
   readonly stderrTail: string;
   /** A local failure that ended the transport (spawn error, write error), if any. */
   readonly error?: Error;
+  /** How the transport ended, in words, when exit code and signal do not say it. */
+  readonly reason?: string;
 }
 
 /** What a transport reports to the connection above it. */

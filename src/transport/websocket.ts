@@ -1,0 +1,129 @@
+import type WebSocket from "ws";
+import type { Transport, TransportSink } from "./transport.js";
+
+/** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT`. */
+export interface WebSocketLaunch {
+  readonly url: string;
+  /** Capability token, sent as `Authorization: Bearer <token>` (`--ws-auth capability-token`). */
+  readonly token?: string | undefined;
+  /** Extra headers for the upgrade request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Checks a `ws://` or `wss://` URL before any I/O. */
+export function checkWebSocketUrl(url: unknown): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw new TypeError(`not a valid URL: ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
+    throw new TypeError(`the app-server URL must start with ws:// or wss://, got ${parsed.href}`);
+  }
+  return parsed;
+}
+
+async function loadWebSocket(): Promise<typeof WebSocket> {
+  try {
+    return (await import("ws")).default;
+  } catch {
+    throw new Error("Codex.connect needs the 'ws' package: npm install ws");
+  }
+}
+
+/**
+ * One JSON-RPC message per WebSocket text frame, to an app-server that is already running. The
+ * server is not ours to stop: `close()` only closes the socket.
+ */
+export class WebSocketTransport implements Transport {
+  private socket: WebSocket | undefined;
+  private readonly opened: Promise<WebSocket>;
+  private resolveOpened!: (socket: WebSocket) => void;
+  private rejectOpened!: (error: Error) => void;
+  private finished = false;
+  private sink: TransportSink | undefined;
+
+  constructor(private readonly launch: WebSocketLaunch) {
+    this.opened = new Promise((resolve, reject) => {
+      this.resolveOpened = resolve;
+      this.rejectOpened = reject;
+    });
+    // Sends wait for the socket; a failed open is reported through `closed`.
+    this.opened.catch(() => {});
+  }
+
+  start(sink: TransportSink): void {
+    this.sink = sink;
+    void this.open();
+  }
+
+  private async open(): Promise<void> {
+    let Socket: typeof WebSocket;
+    try {
+      Socket = await loadWebSocket();
+    } catch (err) {
+      return this.finish(err as Error, null);
+    }
+    const { url, token, headers } = this.launch;
+    const socket = new Socket(url, {
+      headers: { ...headers, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    });
+    this.socket = socket;
+    socket.on("open", () => this.resolveOpened(socket));
+    socket.on("message", (data, isBinary) => {
+      if (!isBinary) this.sink?.line(data.toString());
+    });
+    socket.on("unexpected-response", (_request, response) => {
+      response.resume();
+      this.finish(
+        new Error(`the app-server refused the connection: HTTP ${response.statusCode}`),
+        null,
+      );
+    });
+    socket.on("error", (err) => this.finish(err, null));
+    socket.on("close", (code) => this.finish(undefined, code));
+  }
+
+  async send(line: string): Promise<void> {
+    const socket = await this.opened;
+    if (this.finished) throw new Error("the app-server connection is closed");
+    await new Promise<void>((resolve, reject) =>
+      socket.send(line, (err) => (err ? reject(err) : resolve())),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.finished) return;
+    const socket = this.socket;
+    if (socket === undefined) return this.finish(undefined, null);
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.close();
+    await closed;
+  }
+
+  stderrTail(): string {
+    return "";
+  }
+
+  private finish(error: Error | undefined, code: number | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.rejectOpened(error ?? new Error("the app-server connection closed"));
+    if (this.socket !== undefined && this.socket.readyState !== this.socket.CLOSED) {
+      this.socket.terminate();
+    }
+    const url = this.launch.url;
+    const reason =
+      error !== undefined
+        ? `connection to codex app-server at ${url} failed: ${error.message}`
+        : `connection to codex app-server at ${url} closed${code === null ? "" : ` (code ${code})`}`;
+    this.sink?.closed({
+      exitCode: null,
+      signal: null,
+      stderrTail: "",
+      reason,
+      ...(error ? { error } : {}),
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Codex, TransportClosedError } from "../../src/index.js";
+import { locateRuntime } from "../../src/runtime.js";
+import {
+  createCodexHome,
+  startMockResponsesServer,
+  type CodexHome,
+  type MockResponsesServer,
+} from "../../src/testing/index.js";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `codex app-server --listen ws://...` and resolves once it says it is listening. */
+async function startWebSocketServer(extraArgs: string[] = []) {
+  const mock: MockResponsesServer = await startMockResponsesServer();
+  cleanups.push(() => mock.close());
+  const home: CodexHome = await createCodexHome({ mockUrl: mock.url });
+  cleanups.push(() => home.cleanup());
+  const port = await freePort();
+  const url = `ws://127.0.0.1:${port}`;
+  const { binary } = locateRuntime();
+  const child: ChildProcess = spawn(binary, ["app-server", "--listen", url, ...extraArgs], {
+    cwd: home.workDir,
+    env: { ...process.env, ...home.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    let seen = "";
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes("listening on")) {
+        child.stdout!.off("data", onData);
+        child.stderr!.off("data", onData);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`app-server exited (${code}): ${seen}`)));
+  });
+  return { url, mock, home, child };
+}
+
+describe("Codex.connect", () => {
+  it("runs a turn over WebSocket against a server it did not start, and leaves it running", async () => {
+    const { url, mock, child } = await startWebSocketServer();
+    mock.enqueueAssistantMessage("hello over websocket");
+    const codex = await Codex.connect(url);
+    expect(codex.pid).toBeUndefined();
+    expect(codex.metadata.serverInfo.version).toBe("0.169.0");
+    const thread = await codex.threadStart();
+    const turn = await thread.turn("hi");
+    const deltas: string[] = [];
+    for await (const event of turn.stream()) {
+      if (event.method === "item/completed" && event.params.item.type === "agentMessage") {
+        deltas.push(event.params.item.text);
+      }
+    }
+    expect(deltas).toEqual(["hello over websocket"]);
+    expect((await turn.run()).finalResponse).toBe("hello over websocket");
+    await codex.close();
+    await expect(codex.models()).rejects.toBeInstanceOf(TransportClosedError);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it("sends the capability token, and a wrong one is refused with a clear error", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "codex-sdk-ws-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const tokenFile = path.join(dir, "token");
+    await writeFile(tokenFile, "s3cret-capability\n", { mode: 0o600 });
+    const { url } = await startWebSocketServer([
+      "--ws-auth",
+      "capability-token",
+      "--ws-token-file",
+      tokenFile,
+    ]);
+    const codex = await Codex.connect(url, { token: "s3cret-capability" });
+    expect((await codex.models()).data.length).toBeGreaterThan(0);
+    await codex.close();
+
+    const err = await Codex.connect(url, { token: "wrong" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as Error).message).toMatch(/refused|401|failed/);
+  });
+
+  it("rejects a URL that is not ws:// before any I/O", async () => {
+    await expect(Codex.connect("http://127.0.0.1:1")).rejects.toThrow(/ws:\/\/ or wss:\/\//);
+    await expect(Codex.connect("not a url")).rejects.toThrow(TypeError);
+  });
+
+  it("fails with TransportClosedError when nothing listens there", async () => {
+    const port = await freePort();
+    const err = await Codex.connect(`ws://127.0.0.1:${port}`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+  });
+});
