@@ -117,6 +117,31 @@ export class RequestTimeoutError extends CodexError {
   }
 }
 
+/**
+ * Waits for `work`; if `signal` aborts first, resolves with what `onAbort` does instead. The
+ * abort listener is removed either way.
+ */
+export async function unlessAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => Promise<T>,
+): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return onAbort();
+  let stop!: () => void;
+  const aborted = new Promise<typeof ABORTED>((resolve) => {
+    stop = () => resolve(ABORTED);
+    signal.addEventListener("abort", stop, { once: true });
+  });
+  try {
+    const first = await Promise.race([work, aborted]);
+    return first === ABORTED ? await onAbort() : first;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
+const ABORTED: unique symbol = Symbol("aborted");
+
 /** The error to reject with when `signal` aborts an operation, matching Node's own APIs. */
 export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;

@@ -1,4 +1,4 @@
-import { abortError } from "./errors.js";
+import { abortError, unlessAborted } from "./errors.js";
 import {
   GoalRun,
   abortGoal,
@@ -127,18 +127,7 @@ export class Thread {
       }
       return { value: goalRun, done: goalRun.done };
     });
-    if (signal === undefined) return run.done;
-    let onAbort!: () => void;
-    const aborted = new Promise<"aborted">((resolve) => {
-      onAbort = () => resolve("aborted");
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      const first = await Promise.race([run.done, aborted]);
-      return first === "aborted" ? await abortGoal(run, signal) : first;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+    return unlessAborted(run.done, signal, () => abortGoal(run, signal!));
   }
 
   /** The thread's goal, or `null` when it has none. */

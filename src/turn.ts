@@ -1,4 +1,4 @@
-import { TurnAbortedError, TurnFailedError, abortError } from "./errors.js";
+import { TurnAbortedError, TurnFailedError, abortError, unlessAborted } from "./errors.js";
 import type { HandlerErrorEvent } from "./approvals.js";
 import type {
   RequestId,
@@ -265,21 +265,8 @@ export class TurnHandle {
     );
   }
 
-  private async waitForCompletion(signal: AbortSignal | undefined): Promise<TurnResult> {
-    if (signal === undefined) return this.collector.completion;
-    if (signal.aborted) return this.abort(signal);
-    let onAbort!: () => void;
-    const aborted = new Promise<"aborted">((resolve) => {
-      onAbort = () => resolve("aborted");
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      const first = await Promise.race([this.collector.completion, aborted]);
-      if (first === "aborted") return this.abort(signal);
-      return first;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+  private waitForCompletion(signal: AbortSignal | undefined): Promise<TurnResult> {
+    return unlessAborted(this.collector.completion, signal, () => this.abort(signal!));
   }
 
   // Interrupts on the server, waits (bounded) for the interrupted completion, then rejects.
