@@ -37,7 +37,7 @@ import type { CodexNotification } from "./turn.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
-import { WebSocketTransport, checkWebSocketUrl } from "./transport/websocket.js";
+import { WebSocketTransport, webSocketAddress } from "./transport/websocket.js";
 import { SDK_VERSION } from "./version.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
@@ -172,13 +172,13 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * Connects to an app-server that is already running with `--listen ws://HOST:PORT` (needs the
-   * `ws` package). `close()` then closes the connection, not the server.
+   * Connects to an app-server that is already running with `--listen ws://HOST:PORT` or
+   * `--listen unix://PATH` (needs the `ws` package). `close()` then closes the connection, not
+   * the server.
    */
   static async connect(url: string, options: ConnectOptions = {}): Promise<Codex> {
-    const { href } = checkWebSocketUrl(url);
     const transport = new WebSocketTransport({
-      url: href,
+      url: webSocketAddress(url),
       token: options.token,
       headers: options.headers,
     });

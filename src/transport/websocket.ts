@@ -1,8 +1,9 @@
 import type WebSocket from "ws";
 import type { Transport, TransportSink } from "./transport.js";
 
-/** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT`. */
+/** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
+  /** What the WebSocket client dials (see {@link webSocketAddress}). */
   readonly url: string;
   /** Capability token, sent as `Authorization: Bearer <token>` (`--ws-auth capability-token`). */
   readonly token?: string | undefined;
@@ -10,18 +11,31 @@ export interface WebSocketLaunch {
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Checks a `ws://` or `wss://` URL before any I/O. */
-export function checkWebSocketUrl(url: unknown): URL {
+/**
+ * Checks an app-server URL before any I/O and returns what the WebSocket client dials:
+ * `ws://` and `wss://` as given, and `unix:///path` (the control socket of
+ * `--listen unix://PATH`, which speaks WebSocket over the socket) as `ws+unix:///path:/`.
+ */
+export function webSocketAddress(url: unknown): string {
   let parsed: URL;
   try {
     parsed = new URL(String(url));
   } catch {
     throw new TypeError(`not a valid URL: ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
-    throw new TypeError(`the app-server URL must start with ws:// or wss://, got ${parsed.href}`);
+  if (parsed.protocol === "unix:") {
+    const socketPath = decodeURIComponent(parsed.pathname);
+    if (socketPath === "" || socketPath === "/") {
+      throw new TypeError(`a unix:// URL needs the socket's path, got ${parsed.href}`);
+    }
+    return `ws+unix://${socketPath}:/`;
   }
-  return parsed;
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
+    throw new TypeError(
+      `the app-server URL must start with ws://, wss:// or unix://, got ${parsed.href}`,
+    );
+  }
+  return parsed.href;
 }
 
 async function loadWebSocket(): Promise<typeof WebSocket> {

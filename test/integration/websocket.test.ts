@@ -26,6 +26,33 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** Resolves once the child writes `text` on stdout or stderr; rejects if it exits first. */
+function waitForOutput(child: ChildProcess, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = "";
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (!seen.includes(text)) return;
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+      resolve();
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`app-server exited (${code}): ${seen}`));
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
 /** Starts `codex app-server --listen ws://...` and resolves once it says it is listening. */
 async function startWebSocketServer(extraArgs: string[] = []) {
   const mock: MockResponsesServer = await startMockResponsesServer();
@@ -40,27 +67,8 @@ async function startWebSocketServer(extraArgs: string[] = []) {
     env: { ...process.env, ...home.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
-      await exited;
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    let seen = "";
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes("listening on")) {
-        child.stdout!.off("data", onData);
-        child.stderr!.off("data", onData);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`app-server exited (${code}): ${seen}`)));
-  });
+  cleanups.push(() => stop(child));
+  await waitForOutput(child, "listening on");
   return { url, mock, home, child };
 }
 
@@ -106,9 +114,33 @@ describe("Codex.connect", () => {
     expect((err as Error).message).toMatch(/refused|401|failed/);
   });
 
-  it("rejects a URL that is not ws:// before any I/O", async () => {
-    await expect(Codex.connect("http://127.0.0.1:1")).rejects.toThrow(/ws:\/\/ or wss:\/\//);
+  it("reaches the unix:// control socket, which speaks WebSocket", async () => {
+    const mock = await startMockResponsesServer();
+    cleanups.push(() => mock.close());
+    const home = await createCodexHome({ mockUrl: mock.url });
+    cleanups.push(() => home.cleanup());
+    const socket = path.join(home.codexHome, "control.sock");
+    const child = spawn(locateRuntime().binary, ["app-server", "--listen", `unix://${socket}`], {
+      cwd: home.workDir,
+      env: { ...process.env, ...home.env, RUST_LOG: "info" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    cleanups.push(() => stop(child));
+    await waitForOutput(child, "control socket listening");
+
+    mock.enqueueAssistantMessage("hello over the control socket");
+    const codex = await Codex.connect(`unix://${socket}`);
+    const thread = await codex.threadStart();
+    expect((await thread.run("hi")).finalResponse).toBe("hello over the control socket");
+    await codex.close();
+  });
+
+  it("rejects a URL it cannot dial before any I/O", async () => {
+    await expect(Codex.connect("http://127.0.0.1:1")).rejects.toThrow(
+      /ws:\/\/, wss:\/\/ or unix:\/\//,
+    );
     await expect(Codex.connect("not a url")).rejects.toThrow(TypeError);
+    await expect(Codex.connect("unix://")).rejects.toThrow(/socket's path/);
   });
 
   it("fails with TransportClosedError when nothing listens there", async () => {
