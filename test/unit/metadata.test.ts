@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { normalizeMetadata } from "../../src/codex.js";
+import type { InitializeResponse } from "../../src/generated/index.js";
+
+const response = (fields: Record<string, unknown>) =>
+  ({
+    codexHome: "/h",
+    platformFamily: "unix",
+    platformOs: "linux",
+    ...fields,
+  }) as InitializeResponse;
+
+describe("normalizeMetadata", () => {
+  it("derives the server name and version from the user agent", () => {
+    const metadata = normalizeMetadata(response({ userAgent: " my_app/0.169.0 (Linux) xterm " }));
+    expect(metadata.serverInfo).toEqual({ name: "my_app", version: "0.169.0" });
+    expect(metadata.userAgent).toBe("my_app/0.169.0 (Linux) xterm");
+  });
+
+  it("prefers a serverInfo the server sent, trimmed", () => {
+    const metadata = normalizeMetadata(
+      response({ userAgent: "x/1", serverInfo: { name: " codex ", version: " 2.0 " } }),
+    );
+    expect(metadata.serverInfo).toEqual({ name: "codex", version: "2.0" });
+  });
+
+  it("fails naming what is missing", () => {
+    expect(() => normalizeMetadata(response({ userAgent: "" }))).toThrow(
+      /initialize response missing required metadata/,
+    );
+    expect(() => normalizeMetadata(response({ userAgent: "no-version-here" }))).toThrow(
+      /serverVersion=""/,
+    );
+  });
+});
