@@ -310,12 +310,18 @@ describe("Codex.on and notifications()", () => {
 describe("Codex.close and notifications()", () => {
   it("ends a notifications() loop quietly when the client is closed on purpose", async () => {
     const all = t.codex.notifications();
+    let first!: () => void;
+    const received = new Promise<void>((resolve) => (first = resolve));
     const loop = (async () => {
       let count = 0;
-      for await (const _ of all) count++;
+      for await (const _ of all) {
+        count++;
+        first();
+      }
       return count;
     })();
     await t.codex.threadStart();
+    await received;
     await t.codex.close();
     await expect(loop).resolves.toBeGreaterThan(0);
   });
