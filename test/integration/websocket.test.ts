@@ -29,8 +29,11 @@ async function freePort(): Promise<number> {
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
+  // SIGTERM lets the server remove its control socket; SIGKILL if it lingers.
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
   await exited;
+  clearTimeout(timer);
 }
 
 /** Resolves once the child writes `text` on stdout or stderr; rejects if it exits first. */
