@@ -88,6 +88,26 @@ describe("ServerRequestDispatcher", () => {
     ]);
   });
 
+  it("aborts the handler's signal when the request's turn ends", async () => {
+    let signal: AbortSignal | undefined;
+    const { transport } = setup({
+      approvals: {
+        commandExecution: (_params, context) => {
+          signal = context.signal;
+          return new Promise(() => {});
+        },
+      },
+    });
+    transport.deliver(approval(11));
+    await vi.waitFor(() => expect(signal).toBeDefined());
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "th", turn: { id: "turn-1", status: "interrupted", items: [] } },
+    });
+    expect(signal!.aborted).toBe(true);
+    expect(await transport.waitForSent(1)).toEqual({ id: 11, result: { decision: "decline" } });
+  });
+
   it("answers with the default when a handler exceeds the timeout", async () => {
     const { transport, turnEvents } = setup({
       serverRequestTimeout: 10,
