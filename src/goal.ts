@@ -96,21 +96,17 @@ export class GoalRun {
     );
   }
 
-  /** What the goal has produced so far. */
-  partial(): GoalResult {
-    return this.result();
-  }
-
   /** Stops following the thread and rejects with `error`, or resolves when none. */
   finish(error?: Error): void {
     for (const off of this.off.splice(0)) off();
     const last = this.turns.at(-1);
     if (error !== undefined) this.settle.reject(error);
     else if (last?.status === "failed") this.settle.reject(new TurnFailedError(last));
-    else this.settle.resolve(this.result());
+    else this.settle.resolve(this.partial());
   }
 
-  private result(): GoalResult {
+  /** What the goal has produced so far. */
+  partial(): GoalResult {
     const last = this.turns.at(-1);
     return {
       goal: this.goal ?? null,

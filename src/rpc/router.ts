@@ -30,10 +30,6 @@ export class EventLog<T> {
     private readonly retain = true,
   ) {}
 
-  get ended(): boolean {
-    return this.finished;
-  }
-
   push(event: T): void {
     if (this.finished) return;
     this.observe?.(event);
@@ -235,14 +231,8 @@ export class Router {
     };
   }
 
-  /** Routes a turn this client did not start (for example one resumed by id). */
-  attachTurn(turnId: string, sink: TurnSink): void {
-    if (this.closedError !== undefined) return sink.fail(this.closedError);
-    this.turns.set(turnId, sink);
-  }
-
   /** Stops routing a turn's events. */
-  detachTurn(turnId: string, sink: TurnSink): void {
+  private detachTurn(turnId: string, sink: TurnSink): void {
     if (this.turns.get(turnId) === sink) this.turns.delete(turnId);
   }
 

@@ -17,7 +17,9 @@ function setup(options: DispatcherOptions = {}) {
   const dispatcher = new ServerRequestDispatcher(router, options);
   connection.setServerRequestHandler(dispatcher.handle);
   const turnEvents: RawNotification[] = [];
-  router.attachTurn("turn-1", { push: (n) => turnEvents.push(n), fail: () => {} });
+  router
+    .beginTurn("thread-turn-1")
+    .bind("turn-1", { push: (n) => turnEvents.push(n), fail: () => {} });
   return { transport, dispatcher, turnEvents };
 }
 

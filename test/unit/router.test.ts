@@ -126,8 +126,8 @@ describe("Router", () => {
     const { transport, router } = setup();
     const a: RawNotification[] = [];
     const b: RawNotification[] = [];
-    router.attachTurn("A", sinkOf(a));
-    router.attachTurn("B", sinkOf(b));
+    router.beginTurn("thread-A").bind("A", sinkOf(a));
+    router.beginTurn("thread-B").bind("B", sinkOf(b));
     for (let i = 0; i < 3; i++) {
       transport.deliver({
         method: "item/agentMessage/delta",
@@ -147,7 +147,7 @@ describe("Router", () => {
   it("sends serverRequest/resolved to the turn of the request it names", () => {
     const { transport, router } = setup();
     const events: RawNotification[] = [];
-    router.attachTurn("T", sinkOf(events));
+    router.beginTurn("thread-T").bind("T", sinkOf(events));
     router.trackServerRequest(0, "T", { method: "item/tool/call", params: {} });
     transport.deliver({
       method: "serverRequest/resolved",
@@ -179,7 +179,7 @@ describe("Router", () => {
   it("fails every routed turn when the connection closes", () => {
     const { transport, router } = setup();
     const errors: Error[] = [];
-    router.attachTurn("T", sinkOf([], errors));
+    router.beginTurn("thread-T").bind("T", sinkOf([], errors));
     transport.end();
     expect(errors[0]).toBeInstanceOf(TransportClosedError);
   });
