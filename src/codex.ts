@@ -14,14 +14,19 @@ import type {
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
+import { Log, checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
+import { Secrets } from "./internal/redact.js";
 import {
-  ServerRequestDispatcher,
-  pickHandlers,
-  toolSpec,
-  type DispatcherOptions,
-  type DynamicTool,
-  type ServerRequestHandlers,
-} from "./approvals.js";
+  checkBoolean,
+  checkNonEmpty,
+  dropUndefined,
+  checkOptionalDelay,
+  checkOptions,
+  checkTimeout,
+  describe,
+  splitRequestOptions,
+  requestOptions,
+} from "./internal/validate.js";
 import * as login from "./login.js";
 import type {
   AccountReadOptions,
@@ -32,7 +37,16 @@ import type {
 } from "./login.js";
 import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
-import { Thread, dropUndefined, requestOptions } from "./thread.js";
+import {
+  ServerRequestDispatcher,
+  checkHandlers,
+  pickHandlers,
+  toolSpec,
+  type DispatcherOptions,
+  type DynamicTool,
+  type ServerRequestHandlers,
+} from "./server-requests.js";
+import { Thread } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
 import { StdioTransport } from "./transport/stdio.js";
@@ -57,6 +71,14 @@ export interface ConnectionOptions extends DispatcherOptions {
   readonly optOutNotificationMethods?: readonly string[];
   /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
   readonly startTimeout?: number;
+  /**
+   * Receives what the SDK does not throw: dropped or malformed server messages, failed
+   * interrupts, handler errors, unanswered or unknown server requests. Default: none (silent).
+   * Messages never carry a key or token this client handed the server.
+   */
+  readonly logger?: Logger;
+  /** The least severe level passed to `logger`; default `"warn"`. */
+  readonly logLevel?: LogLevel;
 }
 
 /** Options of `Codex.start`. */
@@ -140,35 +162,60 @@ const DEFAULT_CLIENT = {
   title: "Codex App Server SDK (TypeScript)",
 };
 
+/** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
+interface Internals {
+  readonly connection: Connection;
+  readonly transport: Transport;
+  readonly router: Router;
+  readonly dispatcher: ServerRequestDispatcher;
+  readonly logins: login.LoginTracker;
+  readonly secrets: Secrets;
+  readonly log: Log;
+}
+
+let internalsOf: (codex: Codex) => Internals;
+
+/**
+ * Sizes of a client's tables (pending calls, routed turns, per-thread handlers, listeners), for
+ * leak checks in benchmarks and tests. Not part of the public API.
+ */
+export function clientStats(codex: Codex): Record<string, number> {
+  const { connection, router, dispatcher } = internalsOf(codex);
+  const out: Record<string, number> = {};
+  for (const [name, stats] of Object.entries({ connection, router, dispatcher })) {
+    for (const [key, value] of Object.entries(stats.stats)) out[`${name}.${key}`] = value;
+  }
+  return out;
+}
+
 /** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
-  private closing: Promise<void> | undefined;
-  /** @internal */
-  readonly router: Router;
-  /** @internal */
-  readonly dispatcher: ServerRequestDispatcher;
-  /** @internal Routes `account/login/completed` to the login handles. */
-  readonly logins: login.LoginTracker;
-  // Keys and tokens this client handed the server, redacted from turn failures.
-  private readonly secrets = new Set<string>();
+  readonly #internals: Internals;
+  #closing: Promise<void> | undefined;
+
+  static {
+    internalsOf = (codex) => codex.#internals;
+  }
 
   private constructor(
-    /** @internal The JSON-RPC connection; prefer the typed methods and `request`. */
-    readonly connection: Connection,
-    private readonly transport: Transport,
+    internals: Internals,
     /** The server's `initialize` answer, normalised. */
     readonly metadata: CodexMetadata,
     options: ConnectionOptions,
   ) {
-    this.router = new Router(connection);
-    this.logins = new login.LoginTracker(this.router, connection);
-    this.dispatcher = new ServerRequestDispatcher(this.router, options);
-    connection.setServerRequestHandler(this.dispatcher.handle);
+    const { connection, log, secrets } = internals;
+    const router = new Router(connection, log);
+    const logins = new login.LoginTracker(router, connection);
+    const dispatcher = new ServerRequestDispatcher(router, options, { log, secrets });
+    connection.setServerRequestHandler(dispatcher.handle);
+    connection.onClose(() => dispatcher.clear());
+    this.#internals = { ...internals, router, dispatcher, logins };
   }
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
-  static async start(options: CodexOptions = {}): Promise<Codex> {
-    return Codex.open(new StdioTransport(launchFor(options)), options);
+  static async start(options?: CodexOptions): Promise<Codex> {
+    const checked = checkConnectionOptions(options);
+    return Codex.#open(new StdioTransport(launchFor(checked)), checked);
   }
 
   /**
@@ -176,18 +223,21 @@ export class Codex implements AsyncDisposable {
    * `--listen unix://PATH` (needs the `ws` package). `close()` then closes the connection, not
    * the server.
    */
-  static async connect(url: string, options: ConnectOptions = {}): Promise<Codex> {
+  static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
+    const checked = checkConnectionOptions(options);
     const transport = new WebSocketTransport({
       url: webSocketAddress(url),
-      token: options.token,
-      headers: options.headers,
+      token: checked.token,
+      headers: checked.headers,
     });
-    return Codex.open(transport, options);
+    return Codex.#open(transport, checked);
   }
 
   // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
-  private static async open(transport: Transport, options: ConnectionOptions): Promise<Codex> {
-    const connection = new Connection(transport);
+  static async #open(transport: Transport, options: ConnectionOptions): Promise<Codex> {
+    const secrets = new Secrets();
+    const log = new Log(options.logger, options.logLevel, secrets);
+    const connection = new Connection(transport, { log, secrets });
     try {
       const clientInfo = {
         name: options.clientInfo?.name ?? DEFAULT_CLIENT.name,
@@ -210,7 +260,7 @@ export class Codex implements AsyncDisposable {
       );
       const metadata = normalizeMetadata(response);
       await connection.notify("initialized");
-      return new Codex(connection, transport, metadata, options);
+      return new Codex({ connection, transport, secrets, log } as Internals, metadata, options);
     } catch (err) {
       await connection.close();
       throw err;
@@ -219,139 +269,149 @@ export class Codex implements AsyncDisposable {
 
   /** Process id of the app-server child (`undefined` when connected over WebSocket). */
   get pid(): number | undefined {
-    return this.transport instanceof StdioTransport ? this.transport.pid : undefined;
+    const { transport } = this.#internals;
+    return transport instanceof StdioTransport ? transport.pid : undefined;
   }
 
   /**
    * Sends any client request of the protocol, typed by method. The escape hatch for methods the
    * high-level API does not wrap.
    */
-  request<M extends ClientRequestMethod>(
+  async request<M extends ClientRequestMethod>(
     method: M,
     ...args: undefined extends ClientRequestMap[M]["params"]
       ? [params?: ClientRequestMap[M]["params"], options?: RequestOptions]
       : [params: ClientRequestMap[M]["params"], options?: RequestOptions]
   ): Promise<ClientRequestMap[M]["result"]> {
+    checkNonEmpty(method, "method");
     const [params, options] = args;
-    return this.connection.request(method, params, options) as Promise<
+    if (params !== undefined && (typeof params !== "object" || params === null)) {
+      throw new TypeError(`params of ${method} must be an object, got ${describe(params)}`);
+    }
+    const call = requestOptions(options);
+    return this.#internals.connection.request(method, params, call) as Promise<
       ClientRequestMap[M]["result"]
     >;
   }
 
   /** Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never appears in errors. */
   async loginApiKey(apiKey: string, options?: RequestOptions): Promise<void> {
-    await login.loginApiKey(this.connection, apiKey, options);
-    this.secrets.add(apiKey);
+    const { connection, secrets } = this.#internals;
+    await login.loginApiKey(connection, secrets, apiKey, options);
   }
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
-  loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {
-    return login.loginChatgpt(this.connection, this.logins, options);
+  async loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {
+    return login.loginChatgpt(this.#internals.connection, this.#internals.logins, options);
   }
 
   /** Starts a device-code ChatGPT login: show `verificationUrl` and `userCode`, then `wait()`. */
-  loginChatgptDeviceCode(options?: RequestOptions): Promise<DeviceCodeLoginHandle> {
-    return login.loginChatgptDeviceCode(this.connection, this.logins, options);
+  async loginChatgptDeviceCode(options?: RequestOptions): Promise<DeviceCodeLoginHandle> {
+    return login.loginChatgptDeviceCode(
+      this.#internals.connection,
+      this.#internals.logins,
+      options,
+    );
   }
 
   /** Hands the server ChatGPT tokens this client manages (external auth); the token never appears in errors. */
   async loginChatgptAuthTokens(tokens: ChatgptAuthTokens, options?: RequestOptions): Promise<void> {
-    await login.loginChatgptAuthTokens(this.connection, tokens, options);
-    this.secrets.add(tokens.accessToken);
+    const { connection, secrets } = this.#internals;
+    await login.loginChatgptAuthTokens(connection, secrets, tokens, options);
   }
 
   /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
-  account(options?: AccountReadOptions): Promise<GetAccountResponse> {
-    return login.readAccount(this.connection, options);
+  async account(options?: AccountReadOptions): Promise<GetAccountResponse> {
+    return login.readAccount(this.#internals.connection, options);
   }
 
   /** `account/logout`: forgets the stored credentials and cancels any login in progress. */
-  logout(options?: RequestOptions): Promise<void> {
-    return login.logout(this.connection, options);
+  async logout(options?: RequestOptions): Promise<void> {
+    return login.logout(this.#internals.connection, options);
   }
 
   /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */
-  async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
-    const { tools, ...rest } = options;
-    const params = threadParams<ThreadStartParams>(rest, true);
-    if (tools !== undefined) params.dynamicTools = tools.map(toolSpec);
-    const response = await this.connection.request("thread/start", params, requestOptions(options));
-    return this.thread(response.thread.id, options);
+  async threadStart(options?: ThreadStartOptions): Promise<Thread> {
+    const { call, params, handlers } = threadRequest<ThreadStartParams>(options, true);
+    const response = await this.#internals.connection.request("thread/start", params, call);
+    return this.#attach(response.thread.id, handlers);
   }
 
   /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
-  async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
-    const params = {
-      ...threadParams<ThreadResumeParams>(options, false),
-      threadId: checkId(threadId),
-    };
-    const response = await this.connection.request(
-      "thread/resume",
-      params,
-      requestOptions(options),
-    );
-    return this.thread(response.thread.id, options);
+  async threadResume(threadId: string, options?: ThreadResumeOptions): Promise<Thread> {
+    checkId(threadId);
+    const { call, params, handlers } = threadRequest<ThreadResumeParams>(options, false);
+    params.threadId = threadId;
+    const response = await this.#internals.connection.request("thread/resume", params, call);
+    return this.#attach(response.thread.id, handlers);
   }
 
   /** Forks a thread into a new one; without `approvalMode` the fork keeps the source's policy. */
-  async threadFork(threadId: string, options: ThreadForkOptions = {}): Promise<Thread> {
-    const params = {
-      ...threadParams<ThreadForkParams>(options, false),
-      threadId: checkId(threadId),
-    };
-    const response = await this.connection.request("thread/fork", params, requestOptions(options));
-    return this.thread(response.thread.id, options);
+  async threadFork(threadId: string, options?: ThreadForkOptions): Promise<Thread> {
+    checkId(threadId);
+    const { call, params, handlers } = threadRequest<ThreadForkParams>(options, false);
+    params.threadId = threadId;
+    const response = await this.#internals.connection.request("thread/fork", params, call);
+    return this.#attach(response.thread.id, handlers);
   }
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
-  threadList(options: ThreadListOptions = {}): Promise<ThreadListResponse> {
-    const { signal: _s, timeout: _t, ...params } = options;
-    return this.connection.request("thread/list", dropUndefined(params), requestOptions(options));
+  async threadList(options?: ThreadListOptions): Promise<ThreadListResponse> {
+    const { call, rest } = splitRequestOptions(options);
+    return this.#internals.connection.request("thread/list", rest, call);
   }
 
-  /** Archives a thread. */
-  threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
-    return this.connection.request("thread/archive", { threadId: checkId(threadId) }, options);
+  /**
+   * Archives a thread. What this client kept for it (handlers, tools) is released when the
+   * server confirms.
+   */
+  async threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
+    checkId(threadId);
+    const call = requestOptions(options);
+    return this.#internals.connection.request("thread/archive", { threadId }, call);
   }
 
-  /** Restores an archived thread. */
+  /** Restores an archived thread; give its handlers and tools again with `codex.thread`. */
   async threadUnarchive(threadId: string, options?: RequestOptions): Promise<Thread> {
-    const response = await this.connection.request(
+    checkId(threadId);
+    const call = requestOptions(options);
+    const response = await this.#internals.connection.request(
       "thread/unarchive",
-      { threadId: checkId(threadId) },
-      options,
+      { threadId },
+      call,
     );
-    return this.thread(response.thread.id);
+    return this.#attach(response.thread.id, undefined);
   }
 
   /**
    * Wraps an existing thread id without any I/O. Handlers and tools given here answer that
-   * thread's server requests from now on.
+   * thread's server requests from now on, until the thread is archived, deleted, closed or
+   * released.
    */
   thread(threadId: string, handlers?: ThreadHandlers): Thread {
     checkId(threadId);
-    const own = pickHandlers(handlers);
-    if (own !== undefined) this.dispatcher.setThreadHandlers(threadId, own);
-    if (handlers?.tools !== undefined) {
-      handlers.tools.forEach(toolSpec);
-      this.dispatcher.setThreadTools(threadId, handlers.tools);
-    }
-    const { connection, router, dispatcher, secrets } = this;
-    return new Thread({ connection, router, dispatcher, secrets }, threadId);
+    return this.#attach(threadId, checkThreadHandlers(handlers));
+  }
+
+  #attach(threadId: string, handlers: CheckedHandlers | undefined): Thread {
+    const { connection, router, dispatcher, log } = this.#internals;
+    if (handlers !== undefined) dispatcher.setThread(threadId, handlers.handlers, handlers.tools);
+    return new Thread({ connection, router, dispatcher, log }, threadId);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
-  models(options: { includeHidden?: boolean } & RequestOptions = {}): Promise<ModelListResponse> {
-    return this.connection.request(
-      "model/list",
-      { includeHidden: options.includeHidden ?? false },
-      requestOptions(options),
-    );
+  async models(
+    options?: { readonly includeHidden?: boolean } & RequestOptions,
+  ): Promise<ModelListResponse> {
+    const { call, rest } = splitRequestOptions(options);
+    const includeHidden = checkBoolean(rest.includeHidden ?? false, "includeHidden");
+    return this.#internals.connection.request("model/list", { includeHidden }, call);
   }
 
   /**
    * Calls `listener` for every notification of `method` (turn events included); returns the
-   * unsubscribe function. Methods this SDK does not know still arrive, untyped.
+   * unsubscribe function. Methods this SDK does not know still arrive, untyped. A listener that
+   * throws is reported to the logger; the others still run.
    */
   on<M extends ServerNotificationMethod>(
     method: M,
@@ -359,26 +419,33 @@ export class Codex implements AsyncDisposable {
   ): () => void;
   on(method: string, listener: (params: unknown, method: string) => void): () => void;
   on(method: string, listener: (params: unknown, method: string) => void): () => void {
-    return this.router.on(method, (n) => listener(n.params, n.method));
+    checkNonEmpty(method, "method");
+    if (typeof listener !== "function") {
+      throw new TypeError(`listener must be a function, got ${describe(listener)}`);
+    }
+    return this.#internals.router.on(method, (n) => listener(n.params, n.method));
   }
 
   /**
    * Every notification from now on, in order, as an async iterable; it ends with an error when
-   * the connection closes. Leave the loop to unsubscribe.
+   * the connection closes unexpectedly, and quietly after `close()` (also when opened after it).
+   * Leave the loop to unsubscribe.
    */
   notifications(): AsyncIterableIterator<CodexNotification> {
+    const { router, connection } = this.#internals;
     const log = new EventLog<RawNotification>();
-    const off = this.router.onAny((n) => log.push(n));
     // Our own close() ends the loop quietly; an unexpected exit throws.
-    const offClose = this.connection.onClose((error) =>
-      this.closing === undefined ? log.fail(error) : log.end(),
-    );
+    const end = (error: Error) => (this.#closing === undefined ? log.fail(error) : log.end());
+    const closed = connection.closeError;
+    const off = closed === undefined ? router.onAny((n) => log.push(n)) : undefined;
+    const offClose = closed === undefined ? connection.onClose(end) : undefined;
+    if (closed !== undefined) end(closed);
     const reader = log.reader();
     return {
       next: () => reader.next() as Promise<IteratorResult<CodexNotification>>,
       return: () => {
-        off();
-        offClose();
+        off?.();
+        offClose?.();
         return reader.return!() as Promise<IteratorResult<CodexNotification>>;
       },
       [Symbol.asyncIterator]() {
@@ -389,12 +456,17 @@ export class Codex implements AsyncDisposable {
 
   /** Stops the app-server (SIGTERM, then SIGKILL after a grace period); idempotent. */
   close(): Promise<void> {
-    if (this.closing === undefined) {
+    if (this.#closing === undefined) {
+      const { connection, log } = this.#internals;
+      // Set before the connection ends, so close listeners see a close on purpose.
       let closed!: () => void;
-      this.closing = new Promise<void>((resolve) => (closed = resolve));
-      void this.connection.close().then(closed, closed);
+      this.#closing = new Promise<void>((resolve) => (closed = resolve));
+      connection
+        .close()
+        .catch((err: unknown) => log.warn("closing the app-server failed", err))
+        .then(closed);
     }
-    return this.closing;
+    return this.#closing;
   }
 
   /** `await using codex = await Codex.start()` closes it at the end of the scope. */
@@ -404,9 +476,62 @@ export class Codex implements AsyncDisposable {
 }
 
 function checkId(id: unknown): string {
-  if (typeof id !== "string" || id === "")
-    throw new TypeError("threadId must be a non-empty string");
-  return id;
+  return checkNonEmpty(id, "threadId");
+}
+
+interface CheckedHandlers {
+  readonly handlers: ServerRequestHandlers | undefined;
+  readonly tools: readonly DynamicTool[] | undefined;
+}
+
+// The handlers and tools among thread options, checked; `undefined` when there are none.
+function checkThreadHandlers(options: ThreadHandlers | undefined): CheckedHandlers | undefined {
+  const handlers = pickHandlers(checkOptions(options));
+  const tools = options?.tools;
+  if (tools !== undefined) {
+    if (!Array.isArray(tools))
+      throw new TypeError(`tools must be an array, got ${describe(tools)}`);
+    tools.forEach(toolSpec);
+  }
+  return handlers === undefined && tools === undefined ? undefined : { handlers, tools };
+}
+
+// Checks thread start/resume/fork options and splits them into the call's options, the wire
+// params (presets resolved) and the handlers to keep; all before any I/O.
+function threadRequest<P>(
+  options: (WithPresets<P> & { readonly tools?: readonly DynamicTool[] }) | undefined,
+  isStart: boolean,
+): {
+  call: RequestOptions | undefined;
+  params: P & { threadId?: string };
+  handlers: CheckedHandlers | undefined;
+} {
+  const checked = checkOptions(options);
+  const handlers = checkThreadHandlers(checked);
+  const { call } = splitRequestOptions(checked);
+  const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
+  if (handlers?.tools !== undefined) {
+    (params as { dynamicTools?: unknown }).dynamicTools = handlers.tools.map(toolSpec);
+  }
+  return { call, params, handlers };
+}
+
+// Checks the options every connection shares, before anything is spawned or dialled.
+function checkConnectionOptions<O extends ConnectionOptions>(options: O | undefined): O {
+  const checked = checkOptions(options);
+  checkTimeout(checked.startTimeout, "startTimeout");
+  checkLogger(checked.logger, checked.logLevel);
+  checkHandlers(checked);
+  if (checked.experimentalApi !== undefined)
+    checkBoolean(checked.experimentalApi, "experimentalApi");
+  const optOut = checked.optOutNotificationMethods;
+  if (
+    optOut !== undefined &&
+    (!Array.isArray(optOut) || !optOut.every((m) => typeof m === "string" && m !== ""))
+  ) {
+    throw new TypeError("optOutNotificationMethods must be an array of method names");
+  }
+  return checked;
 }
 
 // Builds thread start/resume/fork params from options; validates presets before any I/O.
@@ -419,8 +544,9 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     onElicitation: _e,
     signal: _s,
     timeout: _t,
+    tools: _tools,
     ...rest
-  } = options;
+  } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
   const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
@@ -429,6 +555,13 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
 }
 
 function launchFor(options: CodexOptions) {
+  checkOptionalDelay(options.killGraceMs, "killGraceMs");
+  if (options.cwd !== undefined) checkNonEmpty(options.cwd, "cwd");
+  for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
+    if (value !== undefined && typeof value !== "string") {
+      throw new TypeError(`env.${key} must be a string, got ${describe(value)}`);
+    }
+  }
   const env = { ...process.env, ...options.env };
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.launchArgs !== undefined) {

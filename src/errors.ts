@@ -1,5 +1,7 @@
 import type { TurnError } from "./generated/index.js";
-import type { TurnResult } from "./turn.js";
+import { abortError, sleep } from "./internal/deadline.js";
+import { checkRetryOptions } from "./internal/validate.js";
+import type { TurnResult } from "./result.js";
 
 /** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
 export class CodexError extends Error {
@@ -115,38 +117,6 @@ export class RequestTimeoutError extends CodexError {
     this.method = method;
     this.timeoutMs = timeoutMs;
   }
-}
-
-/**
- * Waits for `work`; if `signal` aborts first, resolves with what `onAbort` does instead. The
- * abort listener is removed either way.
- */
-export async function unlessAborted<T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-  onAbort: () => Promise<T>,
-): Promise<T> {
-  if (signal === undefined) return work;
-  if (signal.aborted) return onAbort();
-  let stop!: () => void;
-  const aborted = new Promise<typeof ABORTED>((resolve) => {
-    stop = () => resolve(ABORTED);
-    signal.addEventListener("abort", stop, { once: true });
-  });
-  try {
-    const first = await Promise.race([work, aborted]);
-    return first === ABORTED ? await onAbort() : first;
-  } finally {
-    signal.removeEventListener("abort", stop);
-  }
-}
-const ABORTED: unique symbol = Symbol("aborted");
-
-/** The error to reject with when `signal` aborts an operation, matching Node's own APIs. */
-export function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new DOMException("The operation was aborted", "AbortError");
 }
 
 // The v1 wire spelling and the v2 `CodexErrorInfo` spelling of the same condition.
@@ -269,54 +239,13 @@ export interface RetryOnOverloadOptions {
   signal?: AbortSignal;
 }
 
-function validateRetryOptions(
-  options: RetryOnOverloadOptions,
-): Required<Omit<RetryOnOverloadOptions, "signal">> {
-  const { maxAttempts = 3, initialDelayMs = 250, maxDelayMs = 2000, jitterRatio = 0.2 } = options;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`maxAttempts must be an integer >= 1, got ${maxAttempts}`);
-  }
-  if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
-    throw new RangeError(`initialDelayMs must be a finite number >= 0, got ${initialDelayMs}`);
-  }
-  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0) {
-    throw new RangeError(`maxDelayMs must be a finite number >= 0, got ${maxDelayMs}`);
-  }
-  if (!Number.isFinite(jitterRatio) || jitterRatio < 0 || jitterRatio > 1) {
-    throw new RangeError(`jitterRatio must be between 0 and 1, got ${jitterRatio}`);
-  }
-  return { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio };
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal === undefined) {
-      setTimeout(resolve, ms);
-      return;
-    }
-    if (signal.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** Calls `fn`, retrying with exponential backoff and jitter while it fails with a retryable error. */
 export async function retryOnOverload<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOnOverloadOptions = {},
 ): Promise<T> {
-  const { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio } = validateRetryOptions(options);
-  const { signal } = options;
+  const { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio, signal } =
+    checkRetryOptions(options);
   let delay = initialDelayMs;
   for (let attempt = 1; ; attempt++) {
     // Also covers the case where a wait was skipped, so an abort is never silently ignored.

@@ -1,15 +1,10 @@
-import { CodexError, TurnAbortedError, TurnFailedError, abortError } from "./errors.js";
-import type {
-  ServerNotificationMap,
-  ThreadGoal,
-  ThreadGoalStatus,
-  ThreadItem,
-  ThreadTokenUsage,
-  Turn,
-} from "./generated/index.js";
+import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
+import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
+import { abortError } from "./internal/deadline.js";
+import type { Log } from "./internal/logger.js";
+import { TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
-import { assembleResult, type TurnResult } from "./turn.js";
 
 /** The longest objective the server accepts. */
 export const MAX_GOAL_OBJECTIVE = 4000;
@@ -43,119 +38,106 @@ export interface RunGoalOptions {
   readonly signal?: AbortSignal;
 }
 
-interface TurnState {
-  readonly items: ThreadItem[];
-  usage: ThreadTokenUsage | null;
-}
-
 /**
  * Follows one goal on one thread: the server starts a turn for it and keeps starting more until
  * the goal leaves `active`. Resolves once the goal has ended and no turn of it is running.
  */
 export class GoalRun {
   readonly done: Promise<GoalResult>;
-  private readonly turns: TurnResult[] = [];
-  private readonly running = new Map<string, TurnState>();
-  private goal: ThreadGoal | null | undefined;
-  private settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
-  private readonly off: Array<() => void> = [];
+  readonly #connection: Connection;
+  readonly #threadId: string;
+  readonly #log: Log;
+  readonly #turns: TurnResult[] = [];
+  readonly #running = new Map<string, TurnAccumulator>();
+  #goal: ThreadGoal | null | undefined;
+  #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
+  readonly #off: Array<() => void> = [];
 
-  constructor(
-    private readonly connection: Connection,
-    router: Router,
-    private readonly threadId: string,
-  ) {
-    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    this.done.catch(() => {});
-    this.off.push(router.onAny((n) => this.observe(n)));
-    this.off.push(connection.onClose((error) => this.finish(error)));
+  constructor(connection: Connection, router: Router, threadId: string, log: Log) {
+    this.#connection = connection;
+    this.#threadId = threadId;
+    this.#log = log;
+    this.done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+    // runGoal awaits it; a goal whose start failed is rejected through that call instead.
+    this.done.catch((err: unknown) => log.debug(`goal on ${threadId} ended`, err));
+    this.#off.push(router.onAny((n) => this.#observe(n)));
+    this.#off.push(connection.onClose((error) => this.finish(error)));
   }
 
   /** Activates the goal; events are already being followed. */
   async start(objective: string, tokenBudget: number | undefined): Promise<void> {
-    const { goal } = await this.connection.request("thread/goal/set", {
-      threadId: this.threadId,
+    const { goal } = await this.#connection.request("thread/goal/set", {
+      threadId: this.#threadId,
       objective,
       status: "active",
       ...(tokenBudget === undefined ? {} : { tokenBudget }),
     });
-    this.goal ??= goal;
+    this.#goal ??= goal;
   }
 
-  /** Pauses the goal and interrupts its running turns, best effort. */
+  /** Pauses the goal and interrupts its running turns, best effort (failures are logged). */
   async stop(): Promise<void> {
-    await this.connection
-      .request("thread/goal/set", { threadId: this.threadId, status: "paused" })
-      .catch(() => {});
+    const threadId = this.#threadId;
+    await this.#connection
+      .request("thread/goal/set", { threadId, status: "paused" })
+      .catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err));
     await Promise.all(
-      [...this.running.keys()].map((turnId) =>
-        this.connection
-          .request("turn/interrupt", { threadId: this.threadId, turnId })
-          .catch(() => {}),
+      [...this.#running.keys()].map((turnId) =>
+        this.#connection
+          .request("turn/interrupt", { threadId, turnId })
+          .catch((err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err)),
       ),
     );
   }
 
   /** Stops following the thread and rejects with `error`, or resolves when none. */
   finish(error?: Error): void {
-    for (const off of this.off.splice(0)) off();
-    const last = this.turns.at(-1);
-    if (error !== undefined) this.settle.reject(error);
-    else if (last?.status === "failed") this.settle.reject(new TurnFailedError(last));
-    else this.settle.resolve(this.partial());
+    for (const off of this.#off.splice(0)) off();
+    const last = this.#turns.at(-1);
+    if (error !== undefined) this.#settle.reject(error);
+    else if (last?.status === "failed") this.#settle.reject(new TurnFailedError(last));
+    else this.#settle.resolve(this.partial());
   }
 
   /** What the goal has produced so far. */
   partial(): GoalResult {
-    const last = this.turns.at(-1);
+    const last = this.#turns.at(-1);
     return {
-      goal: this.goal ?? null,
-      turns: [...this.turns],
+      goal: this.#goal ?? null,
+      turns: [...this.#turns],
       finalResponse: last?.finalResponse ?? null,
     };
   }
 
-  private observe(n: RawNotification): void {
-    const params = n.params as { threadId?: string; turnId?: string } | undefined;
-    if (params?.threadId !== this.threadId) return;
+  #observe(n: RawNotification): void {
+    const params = n.params as { threadId?: unknown; turnId?: unknown; turn?: { id?: unknown } };
+    if (params?.threadId !== this.#threadId) return;
     switch (n.method) {
       case "thread/goal/updated":
-        this.goal = (n.params as ServerNotificationMap["thread/goal/updated"]).goal;
+        this.#goal = (n.params as ServerNotificationMap["thread/goal/updated"]).goal;
         break;
       case "thread/goal/cleared":
-        this.goal = null;
+        this.#goal = null;
         break;
       case "turn/started": {
-        const { turn } = n.params as ServerNotificationMap["turn/started"];
-        this.running.set(turn.id, { items: [], usage: null });
+        const turnId = params.turn?.id;
+        if (typeof turnId === "string") this.#running.set(turnId, new TurnAccumulator());
         break;
       }
-      case "item/completed": {
-        const state = this.running.get(params.turnId ?? "");
-        state?.items.push((n.params as ServerNotificationMap["item/completed"]).item);
-        break;
+      default: {
+        const turnId = n.method === "turn/completed" ? params.turn?.id : params.turnId;
+        const turn = typeof turnId === "string" ? this.#running.get(turnId) : undefined;
+        if (turn === undefined) return;
+        const outcome = turn.observe(n);
+        if (outcome === false) this.#log.warn(`ignored a malformed ${n.method} event`, n.params);
+        if (!outcome) return;
+        this.#running.delete(outcome.id);
+        this.#turns.push(outcome);
       }
-      case "thread/tokenUsage/updated": {
-        const state = this.running.get(params.turnId ?? "");
-        if (state !== undefined) {
-          state.usage = (n.params as ServerNotificationMap["thread/tokenUsage/updated"]).tokenUsage;
-        }
-        break;
-      }
-      case "turn/completed": {
-        const { turn } = n.params as { turn: Turn };
-        const state = this.running.get(turn.id);
-        if (state === undefined) break;
-        this.running.delete(turn.id);
-        this.turns.push(assembleResult(turn, state.items, state.usage));
-        break;
-      }
-      default:
-        return;
     }
     // Ended: the goal left `active` (or was cleared) and none of its turns is still running.
-    const ended = this.goal === null || (this.goal !== undefined && !isActive(this.goal.status));
-    if (ended && this.running.size === 0) this.finish();
+    const ended = this.#goal === null || (this.#goal !== undefined && !isActive(this.#goal.status));
+    if (ended && this.#running.size === 0) this.finish();
   }
 }
 

@@ -16,7 +16,8 @@ export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
-export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
+export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnRunOptions } from "./turn.js";
+export type { TurnResult } from "./result.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
 export type {
   AccountReadOptions,
@@ -35,7 +36,8 @@ export type {
   ServerRequestContext,
   ServerRequestHandler,
   ServerRequestHandlers,
-} from "./approvals.js";
+} from "./server-requests.js";
+export type { LogLevel, Logger } from "./internal/logger.js";
 export { image, localImage, mention, skill, text } from "./inputs.js";
 export type {
   ImageInput,

@@ -1,11 +1,4 @@
-import {
-  CodexError,
-  JsonRpcError,
-  RequestTimeoutError,
-  TransportClosedError,
-  abortError,
-  mapJsonRpcError,
-} from "./errors.js";
+import { CodexError, RequestTimeoutError, type TransportClosedError } from "./errors.js";
 import type {
   AccountLoginCompletedNotification,
   CancelLoginAccountResponse,
@@ -13,6 +6,17 @@ import type {
   LoginAccountParams,
   LoginAppBrand,
 } from "./generated/index.js";
+import { deadline } from "./internal/deadline.js";
+import type { Secrets } from "./internal/redact.js";
+import {
+  checkBoolean,
+  checkNonEmpty,
+  checkSecret,
+  checkOptions,
+  describe,
+  requestOptions,
+  splitRequestOptions,
+} from "./internal/validate.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
@@ -44,8 +48,6 @@ export class LoginTimeoutError extends RequestTimeoutError {
 // handled, so completions for ids not known yet are kept, but only a few: ids this client never
 // learns (another client's logins on a shared server) must not pile up.
 const EARLY_COMPLETIONS = 32;
-// setTimeout treats longer delays as 1 ms.
-const MAX_TIMEOUT = 2 ** 31 - 1;
 
 interface Waiter {
   resolve(completion: LoginCompletion): void;
@@ -89,48 +91,36 @@ export class LoginTracker {
    * Resolves with the completion of `loginId` (also one that arrived earlier). Rejects with
    * `TransportClosedError` when the app-server goes away, the abort reason, or `LoginTimeoutError`.
    */
-  wait(loginId: string, options: LoginWaitOptions = {}): Promise<LoginCompletion> {
-    try {
-      checkNonEmpty(loginId, "loginId");
-      checkTimeout(options.timeout);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+  async wait(loginId: string, options?: LoginWaitOptions): Promise<LoginCompletion> {
+    checkNonEmpty(loginId, "loginId");
+    const call = requestOptions(checkOptions(options));
     const done = this.#take(loginId);
-    if (done !== undefined) return Promise.resolve(done);
-    const { signal, timeout } = options;
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    const closed = this.#connection.closed;
-    if (closed !== undefined) return Promise.reject(closed);
-
-    return new Promise<LoginCompletion>((resolve, reject) => {
-      let waiters = this.#waiters.get(loginId);
-      if (waiters === undefined) this.#waiters.set(loginId, (waiters = new Set()));
-      const set = waiters;
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        set.delete(waiter);
-        if (set.size === 0 && this.#waiters.get(loginId) === set) this.#waiters.delete(loginId);
-      };
-      const waiter: Waiter = {
-        resolve: (completion) => {
-          cleanup();
-          resolve(completion);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const onAbort = () => waiter.reject(abortError(signal!));
-      const timer =
-        timeout === undefined
-          ? undefined
-          : setTimeout(() => waiter.reject(new LoginTimeoutError(loginId, timeout)), timeout);
-      signal?.addEventListener("abort", onAbort, { once: true });
+    if (done !== undefined) return done;
+    const closed = this.#connection.closeError;
+    if (closed !== undefined) throw closed;
+    let waiters = this.#waiters.get(loginId);
+    if (waiters === undefined) this.#waiters.set(loginId, (waiters = new Set()));
+    const set = waiters;
+    let waiter!: Waiter;
+    const completed = new Promise<LoginCompletion>((resolve, reject) => {
+      waiter = { resolve, reject };
       set.add(waiter);
     });
+    const forget = () => {
+      set.delete(waiter);
+      if (set.size === 0 && this.#waiters.get(loginId) === set) this.#waiters.delete(loginId);
+    };
+    try {
+      return await deadline(completed, {
+        signal: call?.signal,
+        timeout: call?.timeout,
+        onTimeout: () => {
+          throw new LoginTimeoutError(loginId, call!.timeout!);
+        },
+      });
+    } finally {
+      forget();
+    }
   }
 
   #take(loginId: string): LoginCompletion | undefined {
@@ -203,8 +193,9 @@ abstract class LoginHandle {
   }
 
   /** `account/login/cancel`: `canceled`, or `notFound` when the login already ended. */
-  cancel(options?: RequestOptions): Promise<CancelLoginAccountResponse> {
-    return this.#connection.request("account/login/cancel", { loginId: this.loginId }, options);
+  async cancel(options?: RequestOptions): Promise<CancelLoginAccountResponse> {
+    const call = requestOptions(options);
+    return this.#connection.request("account/login/cancel", { loginId: this.loginId }, call);
   }
 }
 
@@ -273,24 +264,27 @@ export interface AccountReadOptions extends RequestOptions {
 /** `account/login/start {type: "apiKey"}`: stores an OpenAI API key; the key never appears in errors. */
 export async function loginApiKey(
   connection: Connection,
+  secrets: Secrets,
   apiKey: string,
   options?: RequestOptions,
 ): Promise<void> {
   checkSecret(apiKey, "apiKey");
+  const call = requestOptions(options);
   const params: LoginAccountParams = { type: "apiKey", apiKey };
-  await withSecretsRedacted([apiKey], () =>
-    connection.request("account/login/start", params, requestOptions(options)),
-  );
+  // Redacted from everything the server says from now on, the answer to this request included.
+  secrets.add(apiKey);
+  await connection.request("account/login/start", params, call);
 }
 
 /** `account/login/start {type: "chatgpt"}`: starts a browser login and returns its handle. */
 export async function loginChatgpt(
   connection: Connection,
   tracker: LoginTracker,
-  options: LoginChatgptOptions = {},
+  options?: LoginChatgptOptions,
 ): Promise<ChatgptLoginHandle> {
   const params: LoginAccountParams = { type: "chatgpt" };
-  const { codexStreamlinedLogin, useHostedLoginSuccessPage, appBrand } = options;
+  const { call, rest } = splitRequestOptions(options);
+  const { codexStreamlinedLogin, useHostedLoginSuccessPage, appBrand } = rest;
   if (codexStreamlinedLogin !== undefined) {
     params.codexStreamlinedLogin = checkBoolean(codexStreamlinedLogin, "codexStreamlinedLogin");
   }
@@ -306,7 +300,7 @@ export async function loginChatgpt(
     }
     params.appBrand = appBrand;
   }
-  const response = await connection.request("account/login/start", params, requestOptions(options));
+  const response = await connection.request("account/login/start", params, call);
   const { loginId, authUrl } = expectVariant(
     response,
     "chatgpt",
@@ -341,6 +335,7 @@ export async function loginChatgptDeviceCode(
 /** `account/login/start {type: "chatgptAuthTokens"}`: hands the server ChatGPT tokens the client manages. */
 export async function loginChatgptAuthTokens(
   connection: Connection,
+  secrets: Secrets,
   tokens: ChatgptAuthTokens,
   options?: RequestOptions,
 ): Promise<void> {
@@ -359,30 +354,24 @@ export async function loginChatgptAuthTokens(
     chatgptAccountId,
     ...(chatgptPlanType !== undefined ? { chatgptPlanType } : {}),
   };
-  await withSecretsRedacted([accessToken], () =>
-    connection.request("account/login/start", params, requestOptions(options)),
-  );
+  const call = requestOptions(options);
+  secrets.add(accessToken);
+  await connection.request("account/login/start", params, call);
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */
 export async function readAccount(
   connection: Connection,
-  options: AccountReadOptions = {},
+  options?: AccountReadOptions,
 ): Promise<GetAccountResponse> {
-  const refreshToken = checkBoolean(options.refreshToken ?? false, "refreshToken");
-  return connection.request("account/read", { refreshToken }, requestOptions(options));
+  const { call, rest } = splitRequestOptions(options);
+  const refreshToken = checkBoolean(rest.refreshToken ?? false, "refreshToken");
+  return connection.request("account/read", { refreshToken }, call);
 }
 
 /** `account/logout`: forgets the stored credentials and cancels any login in progress. */
 export async function logout(connection: Connection, options?: RequestOptions): Promise<void> {
   await connection.request("account/logout", undefined, requestOptions(options));
-}
-
-// Only the per-call options reach the connection, never wire fields or secrets.
-function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
-  if (options === undefined) return undefined;
-  checkTimeout(options.timeout);
-  return { signal: options.signal, timeout: options.timeout };
 }
 
 function expectVariant<K extends string>(
@@ -413,167 +402,4 @@ function shapeOf(value: unknown): string {
   const type = typeof record.type === "string" ? `type ${JSON.stringify(record.type)}` : "no type";
   const keys = Object.keys(record).filter((key) => key !== "type");
   return `${type} and fields [${keys.join(", ")}]`;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value;
-}
-
-function checkBoolean(value: unknown, name: string): boolean {
-  if (typeof value !== "boolean")
-    throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
-  return value;
-}
-
-function checkNonEmpty(value: unknown, name: string): string {
-  if (typeof value !== "string" || value === "") {
-    throw new TypeError(`${name} must be a non-empty string, got ${describe(value)}`);
-  }
-  return value;
-}
-
-// The messages name the problem, never the value: it is a secret.
-function checkSecret(value: unknown, name: string): string {
-  if (typeof value !== "string")
-    throw new TypeError(`${name} must be a string, got ${describe(value)}`);
-  if (value.trim() === "") throw new TypeError(`${name} must not be empty`);
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    // It will travel in an HTTP header, where control characters cannot go.
-    if (code < 0x20 || code === 0x7f) {
-      throw new TypeError(`${name} must not contain control characters such as newlines`);
-    }
-  }
-  return value;
-}
-
-function checkTimeout(timeout: unknown): void {
-  if (timeout === undefined) return;
-  if (typeof timeout !== "number" || !(timeout >= 0) || timeout > MAX_TIMEOUT) {
-    throw new RangeError(`timeout must be a number of milliseconds from 0 to ${MAX_TIMEOUT}`);
-  }
-}
-
-/** What replaces a secret in error messages and data. */
-export const REDACTED = "[redacted]";
-
-// Error data comes from the peer; bound the walk.
-const MAX_DEPTH = 32;
-
-/** Runs `call`; if it fails, rethrows the error with every occurrence of `secrets` redacted. */
-export async function withSecretsRedacted<T>(
-  secrets: readonly string[],
-  call: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw redactError(err, secrets);
-  }
-}
-
-/**
- * Returns `error` itself when no secret occurs in it (message, stack, enumerable properties,
- * `cause` chain), else a new error of the same kind with each occurrence replaced by
- * `[redacted]` and no link to the original.
- */
-export function redactError(error: unknown, secrets: readonly string[]): unknown {
-  const forms = secretForms(secrets);
-  if (forms.length === 0 || !mentions(error, forms, 0, new WeakSet())) return error;
-  return rebuild(error, forms, 0);
-}
-
-/** `text` with every occurrence of each secret replaced by `[redacted]`. */
-export function redactText(text: string, secrets: readonly string[]): string {
-  return redactString(text, secretForms(secrets));
-}
-
-// A server may quote a secret as it would a JSON string (escaped quotes, backslashes, newlines).
-function secretForms(secrets: readonly string[]): string[] {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (typeof secret !== "string" || secret === "") continue;
-    forms.add(secret);
-    forms.add(JSON.stringify(secret).slice(1, -1));
-  }
-  // Longest first, so a form containing another is replaced whole.
-  return [...forms].sort((a, b) => b.length - a.length);
-}
-
-function redactString(text: string, forms: readonly string[]): string {
-  let out = text;
-  for (const form of forms) out = out.split(form).join(REDACTED);
-  return out;
-}
-
-function mentions(
-  value: unknown,
-  forms: readonly string[],
-  depth: number,
-  seen: WeakSet<object>,
-): boolean {
-  if (typeof value === "string") return forms.some((form) => value.includes(form));
-  if (typeof value !== "object" || value === null) return false;
-  // Too deep to check means too deep to trust.
-  if (depth >= MAX_DEPTH) return true;
-  if (seen.has(value)) return false;
-  seen.add(value);
-  if (value instanceof Error) {
-    if (mentions(value.message, forms, depth, seen)) return true;
-    if (mentions(value.stack, forms, depth, seen)) return true;
-    if (mentions(value.cause, forms, depth + 1, seen)) return true;
-  }
-  return Object.entries(value).some(
-    ([key, item]) => mentions(key, forms, depth, seen) || mentions(item, forms, depth + 1, seen),
-  );
-}
-
-function rebuild(error: unknown, forms: readonly string[], depth: number): unknown {
-  if (!(error instanceof Error)) return redactValue(error, forms, depth);
-  const cause =
-    error.cause !== undefined && depth < MAX_DEPTH
-      ? { cause: rebuild(error.cause, forms, depth + 1) }
-      : undefined;
-  if (error instanceof JsonRpcError) {
-    // Same class as the original, chosen again from the code and the redacted text.
-    return mapJsonRpcError(
-      error.code,
-      redactString(error.rpcMessage, forms),
-      redactValue(error.data, forms, depth + 1),
-    );
-  }
-  if (error instanceof TransportClosedError) {
-    const tail = error.stderrTail;
-    const suffix = tail.length > 0 ? `\nstderr tail:\n${tail}` : "";
-    const base =
-      suffix && error.message.endsWith(suffix)
-        ? error.message.slice(0, -suffix.length)
-        : error.message;
-    return new TransportClosedError(redactString(base, forms), {
-      exitCode: error.exitCode,
-      signal: error.signal,
-      stderrTail: redactString(tail, forms),
-      ...cause,
-    });
-  }
-  if (error instanceof RequestTimeoutError) {
-    return new RequestTimeoutError(redactString(error.method, forms), error.timeoutMs, cause);
-  }
-  const copy = new CodexError(redactString(error.message, forms), cause);
-  copy.name = redactString(error.name, forms);
-  return copy;
-}
-
-function redactValue(value: unknown, forms: readonly string[], depth: number): unknown {
-  if (typeof value === "string") return redactString(value, forms);
-  if (typeof value !== "object" || value === null) return value;
-  if (depth >= MAX_DEPTH) return REDACTED;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, forms, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[redactString(key, forms)] = redactValue(item, forms, depth + 1);
-  }
-  return out;
 }

@@ -1,4 +1,3 @@
-import { abortError, unlessAborted } from "./errors.js";
 import {
   GoalRun,
   abortGoal,
@@ -16,11 +15,17 @@ import type {
   TurnStartParams,
 } from "./generated/index.js";
 import { toUserInputs, type RunInput } from "./inputs.js";
+import { abortError, deadline } from "./internal/deadline.js";
+import type { Log } from "./internal/logger.js";
 import {
-  pickHandlers,
-  type ServerRequestDispatcher,
-  type ServerRequestHandlers,
-} from "./approvals.js";
+  checkBoolean,
+  checkOptions,
+  checkSignal,
+  checkTimeout,
+  dropUndefined,
+  requestOptions,
+  splitRequestOptions,
+} from "./internal/validate.js";
 import {
   approvalFields,
   sandboxPolicy,
@@ -28,13 +33,19 @@ import {
   type JsonInput,
   type Sandbox,
 } from "./options.js";
+import type { TurnResult } from "./result.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
-import { TurnHandle, type TurnResult } from "./turn.js";
+import {
+  pickHandlers,
+  type ServerRequestDispatcher,
+  type ServerRequestHandlers,
+} from "./server-requests.js";
+import { TurnCollector, TurnHandle } from "./turn.js";
 
 /**
- * Options of `Thread.turn` and `Thread.run`. Each applies to this turn and the ones after it,
- * except `outputSchema`, which applies to this turn only.
+ * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
+ * after it, except `outputSchema`, which applies to this turn only.
  */
 export type TurnOptions = Omit<
   Partial<TurnStartParams>,
@@ -49,6 +60,11 @@ export type TurnOptions = Omit<
     readonly outputSchema?: JsonInput | null;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal;
+    /**
+     * Milliseconds: for `run`, how long the whole turn may take (then it is interrupted as by
+     * an abort); for `turn`, how long starting it may take.
+     */
+    readonly timeout?: number;
   };
 
 /** What a thread needs from its client. */
@@ -56,18 +72,21 @@ export interface ThreadContext {
   readonly connection: Connection;
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
-  /** Secrets to keep out of turn failures. */
-  readonly secrets: ReadonlySet<string>;
+  readonly log: Log;
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
 export class Thread {
+  readonly #context: ThreadContext;
+
   /** @internal Created by `Codex`. */
   constructor(
-    private readonly context: ThreadContext,
+    context: ThreadContext,
     /** The thread id. */
     readonly id: string,
-  ) {}
+  ) {
+    this.#context = context;
+  }
 
   /** Serializes as `{ id }`, keeping the client out of logs. */
   toJSON(): { id: string } {
@@ -78,32 +97,38 @@ export class Thread {
    * Runs one turn to completion and returns its result. A failed turn rejects with
    * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`.
    */
-  async run(input: RunInput, options: TurnOptions = {}): Promise<TurnResult> {
-    const handle = await this.startTurn(input, options, false);
-    return handle.run(options.signal ? { signal: options.signal } : {});
+  async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
+    const { signal, timeout } = checkOptions(options);
+    const handle = await this.#startTurn(input, options, false, undefined);
+    return handle.run({ signal, timeout });
   }
 
   /**
    * Starts a turn and returns its handle at once, to stream, steer or interrupt it. A second
    * turn on the same thread waits until this client's previous turn there has completed.
    */
-  turn(input: RunInput, options: TurnOptions = {}): Promise<TurnHandle> {
-    return this.startTurn(input, options, true);
+  async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
+    return this.#startTurn(input, options, true, checkTimeout(options?.timeout));
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */
-  read(options: { includeTurns?: boolean } & RequestOptions = {}): Promise<ThreadReadResponse> {
-    return this.context.connection.request(
+  async read(
+    options?: { readonly includeTurns?: boolean } & RequestOptions,
+  ): Promise<ThreadReadResponse> {
+    const { call, rest } = splitRequestOptions(options);
+    const includeTurns = checkBoolean(rest.includeTurns ?? false, "includeTurns");
+    return this.#context.connection.request(
       "thread/read",
-      { threadId: this.id, includeTurns: options.includeTurns ?? false },
-      requestOptions(options),
+      { threadId: this.id, includeTurns },
+      call,
     );
   }
 
   /** Renames the thread. */
   async setName(name: string, options?: RequestOptions): Promise<ThreadSetNameResponse> {
     if (typeof name !== "string") throw new TypeError("name must be a string");
-    return this.context.connection.request("thread/name/set", { threadId: this.id, name }, options);
+    const call = requestOptions(options);
+    return this.#context.connection.request("thread/name/set", { threadId: this.id, name }, call);
   }
 
   /**
@@ -112,13 +137,14 @@ export class Thread {
    * of budget). Resolves with every turn's result; a last turn that failed rejects with
    * `TurnFailedError`. Aborting `signal` pauses the goal and interrupts its turn.
    */
-  async runGoal(objective: string, options: RunGoalOptions = {}): Promise<GoalResult> {
+  async runGoal(objective: string, options?: RunGoalOptions): Promise<GoalResult> {
     const trimmed = checkObjective(objective);
-    const { signal, tokenBudget } = options;
+    const { tokenBudget } = checkOptions(options);
+    const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw abortError(signal);
-    const { connection, router } = this.context;
-    const run = await router.serialize(this.id, async () => {
-      const goalRun = new GoalRun(connection, router, this.id);
+    const { connection, router, log } = this.#context;
+    const run = await router.queueTurn(this.id, async () => {
+      const goalRun = new GoalRun(connection, router, this.id, log);
       try {
         await goalRun.start(trimmed, tokenBudget);
       } catch (err) {
@@ -127,14 +153,14 @@ export class Thread {
       }
       return { value: goalRun, done: goalRun.done };
     });
-    return unlessAborted(run.done, signal, () => abortGoal(run, signal!));
+    return deadline(run.done, { signal, onAbort: () => abortGoal(run, signal!) });
   }
 
   /** The thread's goal, or `null` when it has none. */
   async goal(options?: RequestOptions): Promise<ThreadGoal | null> {
-    return (
-      await this.context.connection.request("thread/goal/get", { threadId: this.id }, options)
-    ).goal;
+    const call = requestOptions(options);
+    return (await this.#context.connection.request("thread/goal/get", { threadId: this.id }, call))
+      .goal;
   }
 
   /**
@@ -143,81 +169,79 @@ export class Thread {
    */
   async setGoal(
     objective: string,
-    options: { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions = {},
+    options?: { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions,
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
-    const { status = "active", tokenBudget } = options;
+    const { call, rest } = splitRequestOptions(options);
+    const { status = "active", tokenBudget } = rest;
     const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
     if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;
-    return (
-      await this.context.connection.request("thread/goal/set", params, requestOptions(options))
-    ).goal;
+    return (await this.#context.connection.request("thread/goal/set", params, call)).goal;
   }
 
   /** Changes the goal's status (for example `"paused"` to stop, `"active"` to go on). */
   async setGoalStatus(status: ThreadGoalStatus, options?: RequestOptions): Promise<ThreadGoal> {
+    const call = requestOptions(options);
     return (
-      await this.context.connection.request(
-        "thread/goal/set",
-        { threadId: this.id, status },
-        options,
-      )
+      await this.#context.connection.request("thread/goal/set", { threadId: this.id, status }, call)
     ).goal;
   }
 
   /** Removes the thread's goal; resolves with whether there was one. */
   async clearGoal(options?: RequestOptions): Promise<boolean> {
+    const call = requestOptions(options);
     return (
-      await this.context.connection.request("thread/goal/clear", { threadId: this.id }, options)
+      await this.#context.connection.request("thread/goal/clear", { threadId: this.id }, call)
     ).cleared;
   }
 
   /** Asks the server to compact the thread's context; resolves once accepted, not when done. */
-  compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
-    return this.context.connection.request("thread/compact/start", { threadId: this.id }, options);
+  async compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
+    const call = requestOptions(options);
+    return this.#context.connection.request("thread/compact/start", { threadId: this.id }, call);
   }
 
-  private async startTurn(
+  /**
+   * Forgets the handlers and tools this client keeps for the thread, without telling the
+   * server. It happens by itself when the server reports the thread closed, archived or deleted;
+   * call it when you are done with a thread that stays open, so a long-lived client's memory
+   * stays flat. The server may still call a tool of the thread: the model is then told no such
+   * tool is registered.
+   */
+  release(): void {
+    this.#context.dispatcher.release(this.id);
+  }
+
+  async #startTurn(
     input: RunInput,
-    options: TurnOptions,
+    options: TurnOptions | undefined,
     retain: boolean,
+    startTimeout: number | undefined,
   ): Promise<TurnHandle> {
-    const params = turnParams(this.id, input, options);
-    const { signal } = options;
+    const params = turnParams(this.id, input, checkOptions(options));
+    const handlers = pickHandlers(options);
+    const signal = checkSignal(options?.signal);
+    checkTimeout(options?.timeout);
     if (signal?.aborted) throw abortError(signal);
-    const { connection, router } = this.context;
-    return router.serialize(this.id, async () => {
+    const { connection, router, dispatcher, log } = this.#context;
+    return router.queueTurn(this.id, async () => {
       if (signal?.aborted) throw abortError(signal);
-      const collector = TurnHandle.collector(retain);
+      const collector = new TurnCollector(retain, log);
       const pending = router.beginTurn(this.id);
       let turnId: string;
       try {
-        turnId = (await connection.request("turn/start", params)).turn.id;
+        const call = startTimeout === undefined ? undefined : { timeout: startTimeout };
+        turnId = (await connection.request("turn/start", params, call)).turn.id;
       } catch (err) {
         pending.cancel();
         throw err;
       }
-      const handlers = pickHandlers(options);
-      if (handlers !== undefined) this.context.dispatcher.setTurnHandlers(turnId, handlers);
+      if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const handle = new TurnHandle(
-        { connection, secrets: this.context.secrets },
-        this.id,
-        turnId,
-        collector,
-      );
-      if (signal !== undefined) interruptOnAbort(handle, signal);
-      return { value: handle, done: collector.completion };
+      const handle = new TurnHandle({ connection, log }, this.id, turnId, collector, signal);
+      return { value: handle, done: collector.released };
     });
   }
-}
-
-function interruptOnAbort(handle: TurnHandle, signal: AbortSignal): void {
-  const onAbort = () => void handle.interrupt().catch(() => {});
-  if (signal.aborted) return onAbort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  const off = () => signal.removeEventListener("abort", onAbort);
-  handle.collector.completion.then(off, off);
 }
 
 /** Builds `turn/start` params; validates everything before any I/O. */
@@ -231,6 +255,7 @@ export function turnParams(
     approvalMode,
     sandbox,
     signal: _signal,
+    timeout: _timeout,
     approvals: _a,
     onUserInput: _u,
     onElicitation: _e,
@@ -240,17 +265,4 @@ export function turnParams(
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;
-}
-
-/** The `signal` and `timeout` of some options, for the request they cause. */
-export function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
-  if (options?.signal === undefined && options?.timeout === undefined) return undefined;
-  return { signal: options.signal, timeout: options.timeout };
-}
-
-/** A copy without `undefined` values, so the wire carries only what was given. */
-export function dropUndefined<T extends object>(value: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
-  return out as T;
 }

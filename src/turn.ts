@@ -1,23 +1,21 @@
-import { TurnAbortedError, TurnFailedError, abortError, unlessAborted } from "./errors.js";
-import type { HandlerErrorEvent } from "./approvals.js";
+import { TurnAbortedError, TurnFailedError } from "./errors.js";
 import type {
   RequestId,
   ServerRequestMap,
   ServerRequestMethod,
   ServerNotificationMap,
   ServerNotificationMethod,
-  ThreadItem,
-  ThreadTokenUsage,
-  Turn,
-  TurnError,
   TurnInterruptResponse,
-  TurnStatus,
   TurnSteerResponse,
 } from "./generated/index.js";
 import { toUserInputs, type RunInput } from "./inputs.js";
-import { redactText } from "./login.js";
+import { abortError, deadline } from "./internal/deadline.js";
+import { SILENT, type Log } from "./internal/logger.js";
+import { checkOptions, requestOptions } from "./internal/validate.js";
+import { TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
+import type { HandlerErrorEvent } from "./server-requests.js";
 
 /** A server notification, typed by its method. */
 export type CodexNotification = {
@@ -42,104 +40,47 @@ export type ServerRequestEvent = {
  */
 export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEvent;
 
-/** What a finished turn produced. */
-export interface TurnResult {
-  readonly id: string;
-  readonly status: TurnStatus;
-  readonly error: TurnError | null;
-  /** Unix seconds. */
-  readonly startedAt: number | null;
-  /** Unix seconds. */
-  readonly completedAt: number | null;
-  readonly durationMs: number | null;
-  /** The answer: the latest `final_answer` message, else the latest message without a phase. */
-  readonly finalResponse: string | null;
-  /** Completed items, in the order they completed. */
-  readonly items: ThreadItem[];
-  /** The last token usage reported for the turn. */
-  readonly usage: ThreadTokenUsage | null;
-}
-
-type AgentMessage = Extract<ThreadItem, { type: "agentMessage" }>;
-
-/** The answer of a turn: the latest `final_answer`, else the latest phase-less message. */
-export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
-  let phaseless: string | null = null;
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    if (item.type !== "agentMessage") continue;
-    const message = item as AgentMessage;
-    if (message.phase === "final_answer") return message.text;
-    if (phaseless === null && (message.phase === null || message.phase === undefined)) {
-      phaseless = message.text;
-    }
-  }
-  return phaseless;
-}
-
-/** Builds a result from the collected items and usage and the completed `Turn`. */
-export function assembleResult(
-  turn: Turn,
-  items: ThreadItem[],
-  usage: ThreadTokenUsage | null,
-): TurnResult {
-  // When item events were lost but the completion carries the agent's messages, use those.
-  const hasMessage = items.some((item) => item.type === "agentMessage");
-  const completionItems = Array.isArray(turn.items) ? turn.items : [];
-  const source =
-    !hasMessage && completionItems.some((item) => item.type === "agentMessage")
-      ? completionItems
-      : items;
-  return {
-    id: turn.id,
-    status: turn.status,
-    error: turn.error ?? null,
-    startedAt: turn.startedAt ?? null,
-    completedAt: turn.completedAt ?? null,
-    durationMs: turn.durationMs ?? null,
-    finalResponse: pickFinalResponse(source),
-    items: source,
-    usage,
-  };
-}
+// How long an abort waits for the interrupted turn's completion before giving up on it.
+const ABORT_WAIT_MS = 10_000;
 
 /**
  * Collects a turn's result as its events arrive, so `run()` needs no reader and nothing of the
- * turn is held once it is done.
+ * turn is held once it is done. Also knows when the turn is active on the server (its
+ * `turn/started`), which `turn/interrupt` and `turn/steer` need.
  */
-class TurnCollector implements TurnSink {
+export class TurnCollector implements TurnSink {
   readonly log: EventLog<RawNotification>;
+  /** Resolves with the result at `turn/completed`; rejects when the connection ends first. */
   readonly completion: Promise<TurnResult>;
-  private readonly items: ThreadItem[] = [];
-  private usage: ThreadTokenUsage | null = null;
-  private settle!: { resolve(result: TurnResult): void; reject(error: Error): void };
-  private resultValue: TurnResult | undefined;
+  /** Resolves once the turn is active (started), done, or the connection ended. */
+  readonly active: Promise<void>;
+  /** Resolves when the turn no longer occupies its thread. */
+  readonly released: Promise<void>;
+  readonly #accumulator = new TurnAccumulator();
+  readonly #log: Log;
+  #settle!: { resolve(result: TurnResult): void; reject(error: Error): void };
+  #markActive!: () => void;
+  #release!: () => void;
+  #result: TurnResult | undefined;
 
-  constructor(retain: boolean) {
-    this.log = new EventLog<RawNotification>((n) => this.observe(n), retain);
-    this.completion = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+  constructor(retain: boolean, log: Log = SILENT) {
+    this.#log = log;
+    this.log = new EventLog<RawNotification>((n) => this.#observe(n), retain);
+    this.completion = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+    this.active = new Promise((resolve) => (this.#markActive = resolve));
+    this.released = new Promise((resolve) => (this.#release = resolve));
     // Nobody may ever call run(); a failure then must not surface as an unhandled rejection.
-    this.completion.catch(() => {});
+    this.completion.then(this.#release, this.#release);
   }
 
   /** The result once the turn completed. */
   get result(): TurnResult | undefined {
-    return this.resultValue;
+    return this.#result;
   }
 
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
-    return {
-      id,
-      status: "inProgress",
-      error: null,
-      startedAt: null,
-      completedAt: null,
-      durationMs: null,
-      finalResponse: pickFinalResponse(this.items),
-      items: [...this.items],
-      usage: this.usage,
-    };
+    return this.#accumulator.partial(id);
   }
 
   push(n: RawNotification): void {
@@ -149,70 +90,65 @@ class TurnCollector implements TurnSink {
 
   fail(error: Error): void {
     this.log.fail(error);
-    this.settle.reject(error);
+    this.#markActive();
+    this.#settle.reject(error);
   }
 
-  private observe(n: RawNotification): void {
-    switch (n.method) {
-      case "item/completed":
-        this.items.push((n.params as ServerNotificationMap["item/completed"]).item);
-        break;
-      case "thread/tokenUsage/updated":
-        this.usage = (n.params as ServerNotificationMap["thread/tokenUsage/updated"]).tokenUsage;
-        break;
-      case "turn/completed": {
-        const { turn } = n.params as ServerNotificationMap["turn/completed"];
-        this.resultValue = assembleResult(turn, this.items, this.usage);
-        this.settle.resolve(this.resultValue);
-        break;
-      }
+  /** Frees the thread without a completion (an abort gave up waiting for one). */
+  abandon(): void {
+    this.#markActive();
+    this.#release();
+  }
+
+  #observe(n: RawNotification): void {
+    if (n.method === "turn/started") return this.#markActive();
+    const outcome = this.#accumulator.observe(n);
+    if (outcome === false) {
+      this.#log.warn(`ignored a malformed ${n.method} event`, n.params);
+    } else if (outcome !== undefined) {
+      this.#result = outcome;
+      this.#markActive();
+      this.#settle.resolve(outcome);
     }
   }
 }
 
-// A provider's 401 may quote the key it was given; keep it out of what run() throws.
-function redactResult(result: TurnResult, secrets: ReadonlySet<string>): TurnResult {
-  const error = result.error;
-  if (error === null || secrets.size === 0) return result;
-  const list = [...secrets];
-  const clean = <T>(text: T): T => (typeof text === "string" ? redactText(text, list) : text) as T;
-  return {
-    ...result,
-    error: {
-      ...error,
-      message: clean(error.message)!,
-      additionalDetails: clean(error.additionalDetails),
-    },
-  };
-}
-
-/** What a handle needs from its thread: the connection and how turns are routed. */
+/** What a handle needs from its thread. */
 export interface TurnContext {
   readonly connection: Connection;
-  /** Keys and tokens given to the server, kept out of `TurnFailedError`. */
-  readonly secrets: ReadonlySet<string>;
+  readonly log: Log;
+}
+
+/** Options of `TurnHandle.run`. */
+export interface TurnRunOptions {
+  /** Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Milliseconds the turn may take; then it is interrupted like an abort, and the
+   * `TurnAbortedError`'s cause is a `TimeoutError`.
+   */
+  readonly timeout?: number | undefined;
 }
 
 /** A turn in flight (or done): stream its events, steer it, interrupt it, or wait for its result. */
 export class TurnHandle {
-  /** @internal */
-  readonly collector: TurnCollector;
+  readonly #context: TurnContext;
+  readonly #collector: TurnCollector;
+  #aborting: Promise<void> | undefined;
 
   /** @internal Created by `Thread.turn`. */
   constructor(
-    private readonly context: TurnContext,
+    context: TurnContext,
     /** The thread the turn belongs to. */
     readonly threadId: string,
     /** The turn id. */
     readonly id: string,
     collector: TurnCollector,
+    signal?: AbortSignal,
   ) {
-    this.collector = collector;
-  }
-
-  /** @internal A collector to register before `turn/start` is sent. */
-  static collector(retain: boolean): TurnCollector {
-    return new TurnCollector(retain);
+    this.#context = context;
+    this.#collector = collector;
+    if (signal !== undefined) this.#interruptOnAbort(signal);
   }
 
   /** Serializes as `{ id, threadId }`, keeping the client out of logs. */
@@ -222,7 +158,7 @@ export class TurnHandle {
 
   /** Whether `turn/completed` has arrived. */
   get completed(): boolean {
-    return this.collector.result !== undefined;
+    return this.#collector.result !== undefined;
   }
 
   /**
@@ -231,7 +167,7 @@ export class TurnHandle {
    * opened before reading starts each see every event. Leaving the loop early closes the stream.
    */
   stream(): AsyncIterableIterator<TurnEvent> {
-    return this.collector.log.reader() as AsyncIterableIterator<TurnEvent>;
+    return this.#collector.log.reader() as AsyncIterableIterator<TurnEvent>;
   }
 
   /**
@@ -239,50 +175,88 @@ export class TurnHandle {
    * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. Aborting
    * `signal` interrupts the turn and rejects with `TurnAbortedError` carrying the partial result.
    */
-  async run(options: { signal?: AbortSignal } = {}): Promise<TurnResult> {
-    const result = await this.waitForCompletion(options.signal);
-    if (result.status === "failed")
-      throw new TurnFailedError(redactResult(result, this.context.secrets));
+  async run(options?: TurnRunOptions): Promise<TurnResult> {
+    const { signal, timeout } = requestOptions(checkOptions(options)) ?? {};
+    const result = await deadline(this.#collector.completion, {
+      signal,
+      timeout,
+      onAbort: () => this.#abort(abortError(signal!)),
+      onTimeout: () =>
+        this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
+    });
+    if (result.status === "failed") throw new TurnFailedError(result);
     return result;
   }
 
-  /** Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). */
+  /**
+   * Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). Sent once the
+   * turn is active on the server, so it works from the moment the handle exists.
+   */
   async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
     const wire = toUserInputs(input);
-    return this.context.connection.request(
+    const call = requestOptions(options);
+    await this.#whenActive(call?.signal);
+    return this.#context.connection.request(
       "turn/steer",
       { threadId: this.threadId, expectedTurnId: this.id, input: wire },
-      options,
+      call,
     );
   }
 
-  /** Asks the server to stop this turn; it then completes with status `interrupted`. */
-  interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
-    return this.context.connection.request(
+  /**
+   * Asks the server to stop this turn; it then completes with status `interrupted`. Sent once
+   * the turn is active on the server, so it works from the moment the handle exists.
+   */
+  async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
+    const call = requestOptions(options);
+    await this.#whenActive(call?.signal);
+    return this.#context.connection.request(
       "turn/interrupt",
       { threadId: this.threadId, turnId: this.id },
-      options,
+      call,
     );
   }
 
-  private waitForCompletion(signal: AbortSignal | undefined): Promise<TurnResult> {
-    return unlessAborted(this.collector.completion, signal, () => this.abort(signal!));
+  #whenActive(signal: AbortSignal | undefined): Promise<void> {
+    return deadline(this.#collector.active, { signal });
   }
 
-  // Interrupts on the server, waits (bounded) for the interrupted completion, then rejects.
-  private async abort(signal: AbortSignal): Promise<never> {
-    if (!this.completed) {
-      await this.interrupt().catch(() => {});
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.collector.completion.catch(() => {}),
-        new Promise((resolve) => (timer = setTimeout(resolve, 10_000))),
-      ]);
-      clearTimeout(timer);
-    }
-    throw new TurnAbortedError(
-      this.collector.result ?? this.collector.partial(this.id),
-      abortError(signal),
-    );
+  // An aborted signal of `thread.turn(...)`/`run(...)`: stop the turn on the server.
+  #interruptOnAbort(signal: AbortSignal): void {
+    const onAbort = () => void this.#stop();
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const off = () => signal.removeEventListener("abort", onAbort);
+    this.#collector.released.then(off, off);
+  }
+
+  // Interrupts on the server (once), then waits, bounded, for the interrupted completion. If
+  // none comes, the thread is freed anyway so the next turn does not queue behind this one.
+  #stop(): Promise<void> {
+    this.#aborting ??= (async () => {
+      if (this.completed) return;
+      try {
+        await this.interrupt();
+      } catch (err) {
+        this.#context.log.warn(`could not interrupt turn ${this.id}`, err);
+      }
+      const settled = this.#collector.completion.then(
+        () => true,
+        () => true,
+      );
+      const done = await deadline(settled, { timeout: ABORT_WAIT_MS, onTimeout: () => false });
+      if (!done) {
+        this.#context.log.warn(
+          `turn ${this.id} did not complete within ${ABORT_WAIT_MS} ms of its interrupt`,
+        );
+        this.#collector.abandon();
+      }
+    })();
+    return this.#aborting;
+  }
+
+  async #abort(cause: Error): Promise<never> {
+    await this.#stop();
+    throw new TurnAbortedError(this.#collector.result ?? this.#collector.partial(this.id), cause);
   }
 }

@@ -1,20 +1,17 @@
+import { CodexError, RequestTimeoutError, TransportClosedError, fromWireError } from "../errors.js";
 import {
-  CodexError,
-  RequestTimeoutError,
-  TransportClosedError,
-  abortError,
-  fromWireError,
-} from "../errors.js";
-import type { ClientRequestMap, ClientRequestMethod, RequestId } from "../generated/index.js";
+  SERVER_NOTIFICATION_METHODS,
+  type ClientRequestMap,
+  type ClientRequestMethod,
+  type RequestId,
+} from "../generated/index.js";
+import { abortError, deadline } from "../internal/deadline.js";
+import { SILENT, type Log } from "../internal/logger.js";
+import type { Secrets } from "../internal/redact.js";
+import type { RequestOptions } from "../internal/validate.js";
 import type { Transport, TransportCloseInfo } from "../transport/transport.js";
 
-/** Per-call options accepted by every request. */
-export interface RequestOptions {
-  /** Rejects the call with the signal's reason when aborted. The server is not told. */
-  readonly signal?: AbortSignal | undefined;
-  /** Rejects the call with `RequestTimeoutError` after this many milliseconds. */
-  readonly timeout?: number | undefined;
-}
+export type { RequestOptions } from "../internal/validate.js";
 
 /** A notification as it came off the wire: parsed once and handed on untouched. */
 export interface RawNotification {
@@ -32,7 +29,7 @@ export interface RawServerRequest {
 /** Answers a server request: resolve with the result, or throw a `JsonRpcError` to answer with it. */
 export type ServerRequestHandler = (request: RawServerRequest) => Promise<unknown>;
 
-/** A line that is not a JSON-RPC message. It ends the connection (see `Connection`). */
+/** A line from the server that is not a well-formed JSON-RPC message; it is logged and dropped. */
 export class ProtocolError extends CodexError {
   override readonly name = "ProtocolError";
   constructor(
@@ -44,15 +41,22 @@ export class ProtocolError extends CodexError {
   }
 }
 
+/** What a connection reports to, and what it keeps out of everything it hands on. */
+export interface ConnectionServices {
+  readonly log?: Log;
+  readonly secrets?: Secrets;
+}
+
 interface Pending {
-  readonly method: string;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  cleanup: (() => void) | undefined;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
 }
 
 const METHOD_NOT_FOUND = -32601;
 const INTERNAL_ERROR = -32603;
+// How long a failed write waits for the transport to say how it ended before saying it itself.
+const CLOSE_REPORT_MS = 1000;
+const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 
 /** The default for server requests until someone installs a handler: a clear JSON-RPC error. */
 const rejectAll: ServerRequestHandler = (request) =>
@@ -66,31 +70,52 @@ const rejectAll: ServerRequestHandler = (request) =>
  * JSON-RPC over a line transport: correlates requests with responses, hands notifications to
  * subscribers and server requests to one handler. It knows nothing of threads or turns.
  *
- * A line that is not a JSON object ends the connection, like a closed pipe: a response may have
- * been lost in it, and going on could leave a call waiting forever. Every pending call then
- * rejects with `TransportClosedError` whose `cause` is a `ProtocolError` naming the line.
+ * Nothing the server sends can throw out of here: a line that is not a well-formed message is
+ * logged and dropped, a listener that throws is logged, and the lines after it still flow. Every
+ * line is redacted of the client's secrets before it is parsed, so no event or error carries them.
  */
 export class Connection {
-  private nextId = 1;
-  private readonly pending = new Map<RequestId, Pending>();
-  private readonly notificationListeners = new Set<(n: RawNotification) => void>();
-  private readonly closeListeners = new Set<(error: TransportClosedError) => void>();
-  private serverRequestHandler: ServerRequestHandler = rejectAll;
-  private closedError: TransportClosedError | undefined;
+  readonly #transport: Transport;
+  readonly #log: Log;
+  readonly #secrets: Secrets | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<RequestId, Pending>();
+  readonly #notificationListeners = new Set<(n: RawNotification) => void>();
+  readonly #closeListeners = new Set<(error: TransportClosedError) => void>();
+  #serverRequestHandler: ServerRequestHandler = rejectAll;
+  #closeError: TransportClosedError | undefined;
+  #closed: Promise<void>;
+  #markClosed!: () => void;
 
-  constructor(private readonly transport: Transport) {
+  constructor(transport: Transport, services: ConnectionServices = {}) {
+    this.#transport = transport;
+    this.#log = services.log ?? SILENT;
+    this.#secrets = services.secrets;
+    this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     transport.start({
-      line: (text) => this.receive(text),
-      closed: (info) => this.fail(closedErrorFrom(info)),
+      line: (text) => this.#receive(text),
+      closed: (info) => this.#fail(closedErrorFrom(info)),
     });
   }
 
   /** The error every call fails with once the connection is gone, or `undefined` while open. */
-  get closed(): TransportClosedError | undefined {
-    return this.closedError;
+  get closeError(): TransportClosedError | undefined {
+    return this.#closeError;
   }
 
-  /** Sends a typed request and resolves with its result. */
+  /** Sizes of the tables this connection keeps, for leak checks. */
+  get stats(): Record<string, number> {
+    return {
+      pending: this.#pending.size,
+      notificationListeners: this.#notificationListeners.size,
+      closeListeners: this.#closeListeners.size,
+    };
+  }
+
+  /**
+   * Sends a typed request and resolves with its result. `options` must already be checked
+   * (`requestOptions`); they never reach the wire.
+   */
   request<M extends ClientRequestMethod>(
     method: M,
     params: ClientRequestMap[M]["params"],
@@ -98,158 +123,230 @@ export class Connection {
   ): Promise<ClientRequestMap[M]["result"]>;
   request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown>;
   request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
-    if (this.closedError !== undefined) return Promise.reject(this.closedError);
+    if (this.#closeError !== undefined) return Promise.reject(this.#closeError);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const id = this.nextId++;
+    const id = this.#nextId++;
     const message = params === undefined ? { id, method } : { id, method, params };
-    return new Promise((resolve, reject) => {
-      const entry: Pending = { method, resolve, reject, cleanup: undefined };
-      const timeout = options?.timeout;
-      if (signal !== undefined || timeout !== undefined) {
-        const onAbort = () => this.settle(id)?.reject(abortError(signal!));
-        const timer =
-          timeout === undefined
-            ? undefined
-            : setTimeout(
-                () => this.settle(id)?.reject(new RequestTimeoutError(method, timeout)),
-                timeout,
-              );
-        signal?.addEventListener("abort", onAbort, { once: true });
-        entry.cleanup = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-        };
-      }
-      this.pending.set(id, entry);
-      this.transport.send(JSON.stringify(message)).catch((err: Error) => {
-        this.settle(id)?.reject(
-          this.closedError ?? new TransportClosedError(err.message, { cause: err }),
-        );
-      });
+    const answered = new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    });
+    this.#write(message).catch((error: Error) => this.#settle(id)?.reject(error));
+    const timeout = options?.timeout;
+    return deadline(answered, {
+      signal,
+      timeout,
+      onAbort: () => {
+        this.#pending.delete(id);
+        throw abortError(signal!);
+      },
+      onTimeout: () => {
+        this.#pending.delete(id);
+        throw new RequestTimeoutError(method, timeout!);
+      },
     });
   }
 
   /** Sends a notification (no answer expected). */
   async notify(method: string, params?: unknown): Promise<void> {
-    if (this.closedError !== undefined) throw this.closedError;
-    await this.transport.send(
-      JSON.stringify(params === undefined ? { method } : { method, params }),
-    );
+    if (this.#closeError !== undefined) throw this.#closeError;
+    await this.#write(params === undefined ? { method } : { method, params });
   }
 
   /** Subscribes to every notification; returns the unsubscribe function. */
   onNotification(listener: (notification: RawNotification) => void): () => void {
-    this.notificationListeners.add(listener);
-    return () => this.notificationListeners.delete(listener);
+    this.#notificationListeners.add(listener);
+    return () => this.#notificationListeners.delete(listener);
   }
 
   /** Subscribes to the end of the connection; called once, with the error calls now fail with. */
   onClose(listener: (error: TransportClosedError) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
   }
 
   /** Installs the one handler that answers server requests. */
   setServerRequestHandler(handler: ServerRequestHandler): void {
-    this.serverRequestHandler = handler;
+    this.#serverRequestHandler = handler;
   }
 
   /** Closes the transport and rejects everything still pending. Idempotent. */
   async close(): Promise<void> {
-    this.fail(new TransportClosedError("the Codex client was closed"));
-    await this.transport.close();
+    this.#fail(new TransportClosedError("the Codex client was closed"));
+    await this.#transport.close();
   }
 
-  private receive(line: string): void {
+  // Serializes and sends one message. A failed write means the transport is going away: the
+  // caller's promise then rejects with the close error (exit code, stderr tail), never with a
+  // bare EPIPE.
+  async #write(message: object): Promise<void> {
+    const line = JSON.stringify(message);
+    try {
+      await this.#transport.send(line);
+    } catch (err) {
+      if (this.#closeError === undefined) {
+        this.#log.debug("a write to app-server failed; closing the transport", err);
+        await this.#transport.close().catch((closeErr: unknown) => {
+          this.#log.debug("closing the transport after a failed write failed too", closeErr);
+        });
+        // The transport's own report (exit code, signal) usually follows the exit at once.
+        await deadline(this.#closed, { timeout: CLOSE_REPORT_MS, onTimeout: () => undefined });
+        this.#fail(
+          new TransportClosedError(`could not write to codex app-server: ${errorText(err)}`, {
+            cause: err,
+            stderrTail: this.#transport.stderrTail(),
+          }),
+        );
+      }
+      throw this.#closeError!;
+    }
+  }
+
+  #receive(raw: string): void {
+    try {
+      const line =
+        this.#secrets === undefined || this.#secrets.empty ? raw : this.#secrets.text(raw);
+      this.#dispatch(line);
+    } catch (err) {
+      // Only a bug of ours gets here; the line is lost, the next one is not.
+      this.#log.error("failed to handle a line from app-server", err);
+    }
+  }
+
+  #dispatch(line: string): void {
     let message: unknown;
     try {
       message = JSON.parse(line);
     } catch {
-      return this.protocolError("app-server wrote a line that is not JSON", line);
+      return this.#drop("a line that is not JSON", line);
     }
     if (typeof message !== "object" || message === null || Array.isArray(message)) {
-      return this.protocolError("app-server wrote JSON that is not an object", line);
+      return this.#drop("JSON that is not an object", line);
     }
     const msg = message as {
-      id?: RequestId;
+      id?: unknown;
       method?: unknown;
       params?: unknown;
       result?: unknown;
       error?: unknown;
     };
+    const hasId = typeof msg.id === "string" || typeof msg.id === "number";
     if (typeof msg.method === "string") {
-      if (msg.id === undefined || msg.id === null) {
-        for (const listener of this.notificationListeners) listener(msg as RawNotification);
-      } else {
-        this.answer(msg as RawServerRequest);
+      const { params } = msg;
+      if (params !== undefined && (typeof params !== "object" || params === null)) {
+        return this.#drop(`${msg.method} with params that are not an object`, line);
       }
-      return;
+      if (hasId) return this.#answer(msg as RawServerRequest);
+      if (msg.id !== undefined && msg.id !== null) {
+        return this.#drop(`${msg.method} with an id that is neither string nor number`, line);
+      }
+      if (params === undefined && KNOWN_NOTIFICATIONS.has(msg.method)) {
+        return this.#drop(`${msg.method} without params`, line);
+      }
+      return this.#notifyListeners(msg as RawNotification);
     }
-    if (msg.id === undefined || msg.id === null) {
-      return this.protocolError("app-server wrote a message with neither method nor id", line);
-    }
+    if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
     // Ids are echoed as sent; a peer that stringifies them is tolerated.
-    const entry = this.settle(msg.id) ?? this.settle(Number(msg.id));
-    if (entry === undefined) return;
+    const entry = this.#settle(msg.id as RequestId) ?? this.#settle(Number(msg.id));
+    if (entry === undefined) {
+      return this.#log.debug(`dropped a response to no pending request (id ${String(msg.id)})`);
+    }
     if (msg.error !== undefined) entry.reject(fromWireError(msg.error));
     else entry.resolve(msg.result);
   }
 
-  private answer(request: RawServerRequest): void {
+  #notifyListeners(notification: RawNotification): void {
+    for (const listener of this.#notificationListeners) {
+      try {
+        listener(notification);
+      } catch (err) {
+        this.#log.error(`a listener of ${notification.method} threw`, err);
+      }
+    }
+  }
+
+  #answer(request: RawServerRequest): void {
     let result: Promise<unknown>;
     try {
-      result = this.serverRequestHandler(request);
+      result = this.#serverRequestHandler(request);
     } catch (err) {
       result = Promise.reject(err);
     }
-    result.then(
-      (value) => this.reply({ id: request.id, result: value ?? {} }),
-      (err: unknown) => {
-        const e = err as { code?: unknown; message?: unknown; data?: unknown };
-        const code = typeof e?.code === "number" ? e.code : INTERNAL_ERROR;
-        const message = typeof e?.message === "string" ? e.message : String(err);
-        const error = e?.data === undefined ? { code, message } : { code, message, data: e.data };
-        this.reply({ id: request.id, error });
-      },
+    result
+      .then(
+        (value) => ({ id: request.id, result: value ?? {} }),
+        (err: unknown) => ({ id: request.id, error: wireError(err) }),
+      )
+      .then((reply) => this.#reply(request, reply));
+  }
+
+  // Every server request gets an answer: one that cannot be serialized becomes an internal error.
+  #reply(request: RawServerRequest, reply: object): void {
+    if (this.#closeError !== undefined) {
+      return this.#log.debug(`not answering ${request.method}: the connection is closed`);
+    }
+    let message = reply;
+    try {
+      JSON.stringify(reply);
+    } catch (err) {
+      this.#log.error(`the answer to ${request.method} cannot be sent as JSON`, err);
+      message = {
+        id: request.id,
+        error: { code: INTERNAL_ERROR, message: "the client's answer could not be encoded" },
+      };
+    }
+    this.#write(message).catch((err: unknown) =>
+      this.#log.debug(`could not answer ${request.method}`, err),
     );
   }
 
-  private reply(message: object): void {
-    if (this.closedError !== undefined) return;
-    // A failed write means the transport is going away; its close reports that.
-    this.transport.send(JSON.stringify(message)).catch(() => {});
-  }
-
-  private settle(id: RequestId): Pending | undefined {
-    const entry = this.pending.get(id);
-    if (entry === undefined) return undefined;
-    this.pending.delete(id);
-    entry.cleanup?.();
+  #settle(id: RequestId): Pending | undefined {
+    const entry = this.#pending.get(id);
+    if (entry !== undefined) this.#pending.delete(id);
     return entry;
   }
 
-  private protocolError(what: string, line: string): void {
+  #drop(what: string, line: string): void {
+    if (!this.#log.enabled("warn")) return;
     const shown = line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
-    const cause = new ProtocolError(`${what}: ${shown}`, shown);
-    this.fail(
-      new TransportClosedError(`connection to codex app-server ended: ${cause.message}`, {
-        cause,
-        stderrTail: this.transport.stderrTail(),
-      }),
-    );
-    void this.transport.close();
+    this.#log.warn(`dropped ${what} from app-server`, new ProtocolError(what, shown));
   }
 
-  private fail(error: TransportClosedError): void {
-    if (this.closedError !== undefined) return;
-    this.closedError = error;
-    const entries = [...this.pending.keys()];
-    for (const id of entries) this.settle(id)?.reject(error);
-    for (const listener of this.closeListeners) listener(error);
-    this.closeListeners.clear();
-    this.notificationListeners.clear();
+  #fail(error: TransportClosedError): void {
+    if (this.#closeError !== undefined) return;
+    const clean = this.#secrets === undefined ? error : this.#secrets.error(error);
+    this.#closeError = clean;
+    const entries = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const entry of entries) entry.reject(clean);
+    for (const listener of this.#closeListeners) {
+      try {
+        listener(clean);
+      } catch (err) {
+        this.#log.error("a close listener threw", err);
+      }
+    }
+    this.#closeListeners.clear();
+    this.#notificationListeners.clear();
+    this.#markClosed();
   }
+
+  /** Resolves once the connection has ended, for whatever reason. */
+  get ended(): Promise<void> {
+    return this.#closed;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// A handler's failure as a JSON-RPC error object; anything that is not a number code is -32603.
+function wireError(err: unknown): { code: number; message: string; data?: unknown } {
+  const e = err as { code?: unknown; message?: unknown; data?: unknown } | null | undefined;
+  const code = typeof e?.code === "number" && Number.isInteger(e.code) ? e.code : INTERNAL_ERROR;
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  return e?.data === undefined ? { code, message } : { code, message, data: e.data };
 }
 
 function closedErrorFrom(info: TransportCloseInfo): TransportClosedError {

@@ -1,4 +1,5 @@
 import type { TransportClosedError } from "../errors.js";
+import { SILENT, type Log } from "../internal/logger.js";
 import { NOTIFICATION_ROUTES, type NotificationRoute } from "../generated/index.js";
 import type { RequestId } from "../generated/index.js";
 import type { Connection, RawNotification } from "./connection.js";
@@ -17,47 +18,56 @@ interface Cursor {
  * open, nothing is dropped, so the first reader sees everything.
  */
 export class EventLog<T> {
-  private events: T[] = [];
-  private head = 0;
-  private readonly cursors = new Set<Cursor>();
-  private finished = false;
-  private failure: Error | undefined;
+  #events: T[] = [];
+  #head = 0;
+  readonly #cursors = new Set<Cursor>();
+  #finished = false;
+  #failure: Error | undefined;
+  readonly #observe: ((event: T) => void) | undefined;
+  readonly #retain: boolean;
 
-  constructor(
-    /** Sees every event as it is pushed, before any reader. */
-    private readonly observe?: (event: T) => void,
-    /** When false, events only reach the observer and readers see nothing but the end. */
-    private readonly retain = true,
-  ) {}
+  /**
+   * `observe` sees every event as it is pushed, before any reader. With `retain` false, events
+   * only reach the observer and readers see nothing but the end.
+   */
+  constructor(observe?: (event: T) => void, retain = true) {
+    this.#observe = observe;
+    this.#retain = retain;
+  }
+
+  /** How many events are kept and how many readers are open, for leak checks. */
+  get stats(): { kept: number; readers: number } {
+    return { kept: this.#events.length, readers: this.#cursors.size };
+  }
 
   push(event: T): void {
-    if (this.finished) return;
-    this.observe?.(event);
-    if (!this.retain) return;
-    this.events.push(event);
-    this.wakeAll();
+    if (this.#finished) return;
+    this.#observe?.(event);
+    if (!this.#retain) return;
+    this.#events.push(event);
+    this.#wakeAll();
   }
 
   /** No more events: readers end after the last one. */
   end(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.wakeAll();
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#wakeAll();
   }
 
   /** Readers throw `error` after the events already pushed. */
   fail(error: Error): void {
-    if (this.finished) return;
-    this.failure = error;
+    if (this.#finished) return;
+    this.#failure = error;
     this.end();
   }
 
   /** Opens a reader; leaving a `for await` early closes it. */
   reader(): AsyncIterableIterator<T> {
-    const cursor: Cursor = { pos: this.head, wake: undefined };
-    this.cursors.add(cursor);
+    const cursor: Cursor = { pos: this.#head, wake: undefined };
+    this.#cursors.add(cursor);
     const close = (): IteratorResult<T> => {
-      if (this.cursors.delete(cursor)) this.prune(true);
+      if (this.#cursors.delete(cursor)) this.#prune(true);
       // A next() still waiting (return() called from elsewhere) ends too.
       cursor.wake?.();
       cursor.wake = undefined;
@@ -65,12 +75,12 @@ export class EventLog<T> {
     };
     // The common case, an event already waiting, answers without an async function's overhead.
     const next = (): Promise<IteratorResult<T>> => {
-      if (this.cursors.has(cursor)) {
-        const index = cursor.pos - this.head;
-        if (index < this.events.length) {
-          const value = this.events[index]!;
+      if (this.#cursors.has(cursor)) {
+        const index = cursor.pos - this.#head;
+        if (index < this.#events.length) {
+          const value = this.#events[index]!;
           cursor.pos++;
-          if (cursor.pos - this.head >= PRUNE_BATCH) this.prune(false);
+          if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
           return Promise.resolve({ value, done: false });
         }
       }
@@ -78,11 +88,11 @@ export class EventLog<T> {
     };
     const wait = async (): Promise<IteratorResult<T>> => {
       for (;;) {
-        if (!this.cursors.has(cursor)) return { value: undefined, done: true };
-        if (cursor.pos - this.head < this.events.length) return next();
-        if (this.finished) {
+        if (!this.#cursors.has(cursor)) return { value: undefined, done: true };
+        if (cursor.pos - this.#head < this.#events.length) return next();
+        if (this.#finished) {
           close();
-          if (this.failure !== undefined) throw this.failure;
+          if (this.#failure !== undefined) throw this.#failure;
           return { value: undefined, done: true };
         }
         await new Promise<void>((resolve) => (cursor.wake = resolve));
@@ -97,8 +107,8 @@ export class EventLog<T> {
     };
   }
 
-  private wakeAll(): void {
-    for (const cursor of this.cursors) {
+  #wakeAll(): void {
+    for (const cursor of this.#cursors) {
       const wake = cursor.wake;
       if (wake !== undefined) {
         cursor.wake = undefined;
@@ -107,15 +117,15 @@ export class EventLog<T> {
     }
   }
 
-  private prune(force: boolean): void {
+  #prune(force: boolean): void {
     let min = Infinity;
-    for (const cursor of this.cursors) min = Math.min(min, cursor.pos);
+    for (const cursor of this.#cursors) min = Math.min(min, cursor.pos);
     // The last reader leaving takes what it read with it.
-    if (min === Infinity) min = force ? this.head + this.events.length : this.head;
-    const drop = min - this.head;
+    if (min === Infinity) min = force ? this.#head + this.#events.length : this.#head;
+    const drop = min - this.#head;
     if (drop > 0 && (force || drop >= PRUNE_BATCH)) {
-      this.events.splice(0, drop);
-      this.head = min;
+      this.#events.splice(0, drop);
+      this.#head = min;
     }
   }
 }
@@ -169,43 +179,60 @@ type Listener = (notification: RawNotification) => void;
 
 /**
  * Sends each notification where it belongs: to its turn's sink, to login waiters, and to every
- * client-wide listener. Only the router knows turn ids.
+ * client-wide listener. Only the router knows turn ids. Params come from the peer: routing reads
+ * them defensively, and a sink or listener that throws is logged, not propagated.
  */
 export class Router {
-  private readonly turns = new Map<string, TurnSink>();
-  private readonly pendingByThread = new Map<string, RawNotification[]>();
-  private readonly idleWaiters = new Map<string, Promise<void>>();
+  readonly #log: Log;
+  readonly #turns = new Map<string, TurnSink>();
+  readonly #pendingByThread = new Map<string, RawNotification[]>();
+  readonly #queues = new Map<string, Promise<void>>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
-  private readonly requestTurns = new Map<RequestId, string>();
-  private readonly byMethod = new Map<string, Set<Listener>>();
-  private readonly anyListeners = new Set<Listener>();
-  private closedError: TransportClosedError | undefined;
+  readonly #requestTurns = new Map<RequestId, string>();
+  readonly #byMethod = new Map<string, Set<Listener>>();
+  readonly #anyListeners = new Set<Listener>();
+  #closeError: TransportClosedError | undefined;
 
-  constructor(connection: Connection) {
-    connection.onNotification((n) => this.dispatch(n));
-    connection.onClose((error) => this.close(error));
+  constructor(connection: Connection, log: Log = SILENT) {
+    this.#log = log;
+    connection.onNotification((n) => this.#dispatch(n));
+    connection.onClose((error) => this.#close(error));
   }
 
   /** The error the connection ended with, if it has. */
-  get closed(): TransportClosedError | undefined {
-    return this.closedError;
+  get closeError(): TransportClosedError | undefined {
+    return this.#closeError;
+  }
+
+  /** Sizes of the tables the router keeps, for leak checks. */
+  get stats(): Record<string, number> {
+    let byMethod = 0;
+    for (const set of this.#byMethod.values()) byMethod += set.size;
+    return {
+      turns: this.#turns.size,
+      pendingByThread: this.#pendingByThread.size,
+      queues: this.#queues.size,
+      requestTurns: this.#requestTurns.size,
+      methodListeners: byMethod,
+      anyListeners: this.#anyListeners.size,
+    };
   }
 
   /** Subscribes to one method; returns the unsubscribe function. */
   on(method: string, listener: Listener): () => void {
-    let set = this.byMethod.get(method);
-    if (set === undefined) this.byMethod.set(method, (set = new Set()));
+    let set = this.#byMethod.get(method);
+    if (set === undefined) this.#byMethod.set(method, (set = new Set()));
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0 && this.byMethod.get(method) === set) this.byMethod.delete(method);
+      if (set.size === 0 && this.#byMethod.get(method) === set) this.#byMethod.delete(method);
     };
   }
 
   /** Subscribes to every notification; returns the unsubscribe function. */
   onAny(listener: Listener): () => void {
-    this.anyListeners.add(listener);
-    return () => this.anyListeners.delete(listener);
+    this.#anyListeners.add(listener);
+    return () => this.#anyListeners.delete(listener);
   }
 
   /**
@@ -214,46 +241,51 @@ export class Router {
    */
   beginTurn(threadId: string): PendingTurn {
     const held: RawNotification[] = [];
-    this.pendingByThread.set(threadId, held);
+    this.#pendingByThread.set(threadId, held);
     const release = () => {
-      if (this.pendingByThread.get(threadId) === held) this.pendingByThread.delete(threadId);
+      if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
     };
     return {
       bind: (turnId, sink) => {
         release();
-        if (this.closedError !== undefined) return sink.fail(this.closedError);
-        this.turns.set(turnId, sink);
+        if (this.#closeError !== undefined) return sink.fail(this.#closeError);
+        this.#turns.set(turnId, sink);
         for (const n of held) {
-          if (turnIdOf(n) === turnId) this.deliverToTurn(turnId, sink, n);
+          if (turnIdOf(n) === turnId) this.#deliverToTurn(turnId, sink, n);
         }
       },
       cancel: release,
     };
   }
 
-  /** Stops routing a turn's events. */
-  private detachTurn(turnId: string, sink: TurnSink): void {
-    if (this.turns.get(turnId) === sink) this.turns.delete(turnId);
+  /** Stops routing a turn's events (its handle is done with them). */
+  endTurn(turnId: string, sink: TurnSink): void {
+    if (this.#turns.get(turnId) !== sink) return;
+    this.#turns.delete(turnId);
+    for (const [requestId, owner] of this.#requestTurns) {
+      if (owner === turnId) this.#requestTurns.delete(requestId);
+    }
   }
 
   /**
-   * Runs `start` once the thread has no turn of this client in flight, so two turns on one
-   * thread never fold into one. `start` resolves with the turn's completion promise.
+   * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
+   * so two turns on one thread never fold into one. `start` resolves with the value and a promise
+   * that settles when its turn no longer occupies the thread.
    */
-  async serialize<T>(
+  async queueTurn<T>(
     threadId: string,
     start: () => Promise<{ value: T; done: Promise<unknown> }>,
   ): Promise<T> {
     for (;;) {
-      const busy = this.idleWaiters.get(threadId);
+      const busy = this.#queues.get(threadId);
       if (busy === undefined) break;
       await busy;
     }
     let markIdle!: () => void;
     const idle = new Promise<void>((resolve) => (markIdle = resolve));
-    this.idleWaiters.set(threadId, idle);
+    this.#queues.set(threadId, idle);
     const finish = () => {
-      if (this.idleWaiters.get(threadId) === idle) this.idleWaiters.delete(threadId);
+      if (this.#queues.get(threadId) === idle) this.#queues.delete(threadId);
       markIdle();
     };
     try {
@@ -271,65 +303,67 @@ export class Router {
    * will name it to the same turn.
    */
   trackServerRequest(requestId: RequestId, turnId: string, event: RawNotification): void {
-    this.requestTurns.set(requestId, turnId);
+    if (!this.#turns.has(turnId)) return;
+    this.#requestTurns.set(requestId, turnId);
     this.injectTurnEvent(turnId, event);
   }
 
   /** Adds an event of the SDK's own to a turn's stream, if the turn is routed. */
   injectTurnEvent(turnId: string | undefined, event: RawNotification): void {
-    const sink = turnId === undefined ? undefined : this.turns.get(turnId);
-    sink?.push(event);
+    const sink = turnId === undefined ? undefined : this.#turns.get(turnId);
+    if (sink !== undefined) this.#push(sink, event);
   }
 
-  private dispatch(n: RawNotification): void {
+  #dispatch(n: RawNotification): void {
     let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
-      const requestId = (n.params as { requestId: RequestId }).requestId;
-      turnId = this.requestTurns.get(requestId);
-      this.requestTurns.delete(requestId);
+      const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
+      turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
+      if (turnId !== undefined) this.#requestTurns.delete(requestId!);
     }
     if (turnId !== undefined) {
-      const sink = this.turns.get(turnId);
-      if (sink !== undefined) this.deliverToTurn(turnId, sink, n);
-      else if (this.pendingByThread.size > 0) {
+      const sink = this.#turns.get(turnId);
+      if (sink !== undefined) this.#deliverToTurn(turnId, sink, n);
+      else if (this.#pendingByThread.size > 0) {
         const threadId = threadIdOf(n);
-        if (threadId !== undefined) this.pendingByThread.get(threadId)?.push(n);
+        if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
       }
     }
-    const listeners = this.byMethod.get(n.method);
-    if (listeners !== undefined) for (const l of listeners) safely(l, n);
-    for (const l of this.anyListeners) safely(l, n);
+    const listeners = this.#byMethod.get(n.method);
+    if (listeners !== undefined) for (const l of listeners) this.#call(l, n);
+    for (const l of this.#anyListeners) this.#call(l, n);
   }
 
-  private deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
-    sink.push(n);
-    if (n.method === "turn/completed") {
-      this.detachTurn(turnId, sink);
-      for (const [requestId, owner] of this.requestTurns) {
-        if (owner === turnId) this.requestTurns.delete(requestId);
-      }
+  #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
+    this.#push(sink, n);
+    if (n.method === "turn/completed") this.endTurn(turnId, sink);
+  }
+
+  #push(sink: TurnSink, n: RawNotification): void {
+    try {
+      sink.push(n);
+    } catch (err) {
+      this.#log.error(`a turn failed to take ${n.method}`, err);
     }
   }
 
-  private close(error: TransportClosedError): void {
-    this.closedError = error;
-    for (const sink of this.turns.values()) sink.fail(error);
-    this.turns.clear();
-    this.pendingByThread.clear();
-    this.requestTurns.clear();
-    for (const set of this.byMethod.values()) set.clear();
-    this.byMethod.clear();
-    this.anyListeners.clear();
+  // A user's listener that throws must not stop delivery to the SDK's own consumers.
+  #call(listener: Listener, n: RawNotification): void {
+    try {
+      listener(n);
+    } catch (err) {
+      this.#log.error(`a listener of ${n.method} threw`, err);
+    }
   }
-}
 
-// A user's listener that throws must not stop delivery to the SDK's own consumers.
-function safely(listener: Listener, n: RawNotification): void {
-  try {
-    listener(n);
-  } catch (err) {
-    process.emitWarning(err instanceof Error ? err : new Error(String(err)), {
-      code: "CODEX_LISTENER_ERROR",
-    });
+  #close(error: TransportClosedError): void {
+    this.#closeError = error;
+    const sinks = [...this.#turns.values()];
+    this.#turns.clear();
+    for (const sink of sinks) sink.fail(error);
+    this.#pendingByThread.clear();
+    this.#requestTurns.clear();
+    this.#byMethod.clear();
+    this.#anyListeners.clear();
   }
 }

@@ -1,10 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import {
-  ServerRequestDispatcher,
-  approvalPolicies,
-  commandsOf,
-  type DispatcherOptions,
-} from "../../src/approvals.js";
+import { approvalPolicies, commandsOf } from "../../src/approvals.js";
+import { ServerRequestDispatcher, type DispatcherOptions } from "../../src/server-requests.js";
 import type { CommandExecutionRequestApprovalParams } from "../../src/generated/index.js";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
@@ -123,7 +119,7 @@ describe("ServerRequestDispatcher", () => {
 
   it("prefers turn handlers over thread handlers over the client's", async () => {
     const { transport, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
-    dispatcher.setThreadHandlers("th", { approvals: approvalPolicies.acceptAll() });
+    dispatcher.setThread("th", { approvals: approvalPolicies.acceptAll() }, undefined);
     transport.deliver(approval(1));
     expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
     dispatcher.setTurnHandlers("turn-1", { approvals: approvalPolicies.declineAll() });
@@ -157,7 +153,7 @@ describe("ServerRequestDispatcher", () => {
 
   it("reports a throwing dynamic tool as a failed call with its message", async () => {
     const { transport, dispatcher } = setup();
-    dispatcher.setThreadTools("th", [
+    dispatcher.setThread("th", undefined, [
       {
         name: "boom",
         description: "fails",

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidParamsError, RequestTimeoutError, TransportClosedError } from "../../src/errors.js";
 import { Connection, ProtocolError } from "../../src/rpc/connection.js";
 import { LineDecoder, TextTail } from "../../src/transport/lines.js";
+import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 function setup() {
@@ -96,16 +97,33 @@ describe("Connection", () => {
     await expect(connection.request("model/list", {})).rejects.toBeInstanceOf(TransportClosedError);
   });
 
-  it("ends the connection on a line that is not JSON, naming the line", async () => {
-    const { transport, connection } = setup();
+  it("logs and drops a line that is not a JSON-RPC message; the lines after it still flow", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const seen: string[] = [];
+    connection.onNotification((n) => seen.push(n.method));
     const call = connection.request("model/list", {});
-    await transport.waitForSent(1);
-    transport.line("this is not json");
-    const err = (await call.catch((e: unknown) => e)) as TransportClosedError;
-    expect(err).toBeInstanceOf(TransportClosedError);
-    expect(err.cause).toBeInstanceOf(ProtocolError);
-    expect(err.message).toContain("this is not json");
-    expect(transport.closedCalls).toBe(1);
+    const sent = await transport.waitForSent(1);
+    const bad = [
+      "this is not json",
+      "[1,2]",
+      "42",
+      '{"jsonrpc":"2.0"}',
+      '{"method":"turn/started","params":7}',
+      '{"method":"turn/started"}',
+      '{"method":"x","id":{"a":1}}',
+    ];
+    for (const line of bad) transport.line(line);
+    transport.deliver({ method: "account/updated", params: {} });
+    transport.deliver({ id: sent.id, result: { data: [] } });
+    await expect(call).resolves.toEqual({ data: [] });
+    expect(seen).toEqual(["account/updated"]);
+    expect(entries.filter((e) => e.level === "warn")).toHaveLength(bad.length);
+    expect(entries[0]!.detail).toBeInstanceOf(ProtocolError);
+    expect((entries[0]!.detail as ProtocolError).line).toBe("this is not json");
+    expect(connection.closeError).toBeUndefined();
+    expect(transport.closedCalls).toBe(0);
   });
 
   it("ignores responses to unknown ids", async () => {

@@ -13,7 +13,6 @@ import {
   RetryLimitExceededError,
   ServerBusyError,
   TransportClosedError,
-  abortError,
   fromWireError,
   isOverloadData,
   isRetryableError,
@@ -21,7 +20,8 @@ import {
   retryOnOverload,
   TurnFailedError,
 } from "../../src/errors.js";
-import type { TurnResult } from "../../src/turn.js";
+import type { TurnResult } from "../../src/result.js";
+import { abortError } from "../../src/internal/deadline.js";
 
 const overloaded = { codex_error_info: "server_overloaded" };
 

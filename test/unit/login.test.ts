@@ -19,8 +19,8 @@ import {
   loginChatgptDeviceCode,
   logout,
   readAccount,
-  redactError,
 } from "../../src/login.js";
+import { Secrets } from "../../src/internal/redact.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -29,10 +29,11 @@ const KEY = "sk-test-0123456789abcdef";
 
 function setup() {
   const transport = new FakeTransport();
-  const connection = new Connection(transport);
+  const secrets = new Secrets();
+  const connection = new Connection(transport, { secrets });
   const router = new Router(connection);
   const tracker = new LoginTracker(router, connection);
-  return { transport, connection, router, tracker };
+  return { transport, connection, router, tracker, secrets };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -157,10 +158,10 @@ describe("LoginTracker and login handles", () => {
     s.transport.end({ exitCode: 3, stderrTail: "bye" });
     const err = await wait.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportClosedError);
-    expect(err).toBe(s.connection.closed);
+    expect(err).toBe(s.connection.closeError);
     expect((err as TransportClosedError).exitCode).toBe(3);
     // A wait after the close rejects at once rather than hanging.
-    await expect(handle.wait()).rejects.toBe(s.connection.closed);
+    await expect(handle.wait()).rejects.toBe(s.connection.closeError);
   });
 
   it("still resolves with a completion that arrived before the close", async () => {
@@ -340,8 +341,8 @@ describe("LoginTracker and login handles", () => {
 
 describe("API key and token logins", () => {
   it("sends the key and resolves with nothing", async () => {
-    const { transport, connection } = setup();
-    const pending = loginApiKey(connection, KEY);
+    const { transport, connection, secrets } = setup();
+    const pending = loginApiKey(connection, secrets, KEY);
     const sent = await transport.waitForSent(1);
     expect(sent).toMatchObject({
       method: "account/login/start",
@@ -352,19 +353,21 @@ describe("API key and token logins", () => {
   });
 
   it("rejects a bad key before any I/O, without showing it", async () => {
-    const { transport, connection } = setup();
+    const { transport, connection, secrets } = setup();
     for (const bad of ["", "   ", `${KEY}\n`, `a\u0000b`]) {
-      const err = await loginApiKey(connection, bad).catch((e: unknown) => e);
+      const err = await loginApiKey(connection, secrets, bad).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TypeError);
       if (bad.trim() !== "") expect(everything(err)).not.toContain(bad.trim());
     }
-    await expect(loginApiKey(connection, 42 as never)).rejects.toThrow(/apiKey must be a string/);
+    await expect(loginApiKey(connection, secrets, 42 as never)).rejects.toThrow(
+      /apiKey must be a string/,
+    );
     expect(transport.sent).toHaveLength(0);
   });
 
   it("redacts a key the server echoes in its error message and data", async () => {
-    const { transport, connection } = setup();
-    const pending = loginApiKey(connection, KEY);
+    const { transport, connection, secrets } = setup();
+    const pending = loginApiKey(connection, secrets, KEY);
     const sent = await transport.waitForSent(1);
     transport.deliver({
       id: sent.id,
@@ -386,9 +389,9 @@ describe("API key and token logins", () => {
   });
 
   it("redacts a key the server quotes with escapes", async () => {
-    const { transport, connection } = setup();
+    const { transport, connection, secrets } = setup();
     const key = 'sk-with"quote\\and-backslash';
-    const pending = loginApiKey(connection, key);
+    const pending = loginApiKey(connection, secrets, key);
     const sent = await transport.waitForSent(1);
     const quoted = JSON.stringify(key).slice(1, -1);
     transport.deliver({
@@ -401,8 +404,8 @@ describe("API key and token logins", () => {
   });
 
   it("leaves an error that does not mention the key untouched", async () => {
-    const { transport, connection } = setup();
-    const pending = loginApiKey(connection, KEY);
+    const { transport, connection, secrets } = setup();
+    const pending = loginApiKey(connection, secrets, KEY);
     const sent = await transport.waitForSent(1);
     transport.deliver({
       id: sent.id,
@@ -421,7 +424,9 @@ describe("API key and token logins", () => {
       stderrTail: `log line with ${KEY}`,
       cause,
     });
-    const err = redactError(original, [KEY]) as TransportClosedError;
+    const secrets = new Secrets();
+    secrets.add(KEY);
+    const err = secrets.error(original);
     expect(err).toBeInstanceOf(TransportClosedError);
     expect(err.exitCode).toBe(1);
     expect(err.stderrTail).toBe("log line with [redacted]");
@@ -430,13 +435,13 @@ describe("API key and token logins", () => {
     expect(everything(err)).not.toContain(KEY);
     // Without the secret in it, the very same object comes back.
     const clean = new TransportClosedError("gone");
-    expect(redactError(clean, [KEY])).toBe(clean);
+    expect(secrets.error(clean)).toBe(clean);
   });
 
   it("sends chatgptAuthTokens and redacts the access token from errors", async () => {
-    const { transport, connection } = setup();
+    const { transport, connection, secrets } = setup();
     const token = "eyJhbGciOi.secret-payload.sig";
-    const ok = loginChatgptAuthTokens(connection, {
+    const ok = loginChatgptAuthTokens(connection, secrets, {
       accessToken: token,
       chatgptAccountId: "acct-1",
       chatgptPlanType: "pro",
@@ -451,7 +456,7 @@ describe("API key and token logins", () => {
     transport.deliver({ id: sent.id, result: { type: "chatgptAuthTokens" } });
     await expect(ok).resolves.toBeUndefined();
 
-    const failing = loginChatgptAuthTokens(connection, {
+    const failing = loginChatgptAuthTokens(connection, secrets, {
       accessToken: token,
       chatgptAccountId: "acct-1",
     });
@@ -466,10 +471,10 @@ describe("API key and token logins", () => {
     expect((err as Error).message).toContain("[redacted]");
 
     await expect(
-      loginChatgptAuthTokens(connection, { accessToken: "", chatgptAccountId: "a" }),
+      loginChatgptAuthTokens(connection, secrets, { accessToken: "", chatgptAccountId: "a" }),
     ).rejects.toBeInstanceOf(TypeError);
     await expect(
-      loginChatgptAuthTokens(connection, { accessToken: token, chatgptAccountId: "" }),
+      loginChatgptAuthTokens(connection, secrets, { accessToken: token, chatgptAccountId: "" }),
     ).rejects.toBeInstanceOf(TypeError);
     expect(transport.sent).toHaveLength(2);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ThreadItem, Turn } from "../../src/generated/index.js";
-import { assembleResult, pickFinalResponse } from "../../src/turn.js";
+import { assembleResult, pickFinalResponse } from "../../src/result.js";
 
 const message = (text: string, phase: "commentary" | "final_answer" | null = null) =>
   ({ type: "agentMessage", id: `m-${text}`, text, phase }) as unknown as ThreadItem;

@@ -1,0 +1,70 @@
+/** Options of {@link deadline}. */
+export interface DeadlineOptions<T> {
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds; already checked by the caller (see `checkTimeout`). */
+  readonly timeout?: number | undefined;
+  /** What the wait becomes when the timeout fires first; default: rejects with a `TimeoutError`. */
+  readonly onTimeout?: () => T | Promise<T>;
+  /** What the wait becomes when the signal aborts first; default: rejects with its reason. */
+  readonly onAbort?: () => T | Promise<T>;
+}
+
+/**
+ * Waits for `work`, or the timeout, or the signal, whichever comes first, and always removes its
+ * timer and abort listener. The one place that races a wait against time and cancellation: every
+ * call that waits goes through it.
+ */
+export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Promise<T> {
+  const { signal, timeout } = options;
+  if (signal === undefined && timeout === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      return true;
+    };
+    const divert = (then: (() => T | Promise<T>) | undefined, otherwise: () => Error) => {
+      if (!finish()) return;
+      if (then === undefined) return reject(otherwise());
+      try {
+        Promise.resolve(then()).then(resolve, reject);
+      } catch (err) {
+        reject(err);
+      }
+    };
+    const onAbort = () => divert(options.onAbort, () => abortError(signal!));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (timeout !== undefined) {
+      timer = setTimeout(
+        () =>
+          divert(options.onTimeout, () => new DOMException("The wait timed out", "TimeoutError")),
+        timeout,
+      );
+    }
+    work.then(
+      (value) => finish() && resolve(value),
+      (error: unknown) => finish() && reject(error),
+    );
+  });
+}
+
+/** Resolves after `ms`, or rejects with the abort reason when `signal` aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return deadline(new Promise<void>(() => {}), {
+    signal,
+    timeout: ms,
+    onTimeout: () => undefined,
+  });
+}
+
+/** The error to reject with when `signal` aborts an operation, matching Node's own APIs. */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException("The operation was aborted", "AbortError");
+}

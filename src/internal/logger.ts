@@ -1,0 +1,88 @@
+import type { Secrets } from "./redact.js";
+
+/** How much the SDK reports: each level includes the ones after it. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
+
+/**
+ * Where the SDK reports what it does not throw: dropped or malformed server messages, failed
+ * interrupts, handler errors, unanswered or unknown server requests. `console` fits.
+ */
+export interface Logger {
+  debug(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3, off: 4 };
+
+/** The SDK's side of a `Logger`: filtered by level, redacted, and never throwing. */
+export class Log {
+  readonly #logger: Logger | undefined;
+  readonly #rank: number;
+  readonly #secrets: Secrets | undefined;
+
+  constructor(logger?: Logger, level: LogLevel = "warn", secrets?: Secrets) {
+    this.#logger = logger;
+    this.#rank = logger === undefined ? RANK.off : RANK[level];
+    this.#secrets = secrets;
+  }
+
+  /** Whether `level` reaches the logger: callers skip building costly details otherwise. */
+  enabled(level: Exclude<LogLevel, "off">): boolean {
+    return RANK[level] >= this.#rank;
+  }
+
+  debug(message: string, detail?: unknown): void {
+    this.#write("debug", message, detail);
+  }
+
+  info(message: string, detail?: unknown): void {
+    this.#write("info", message, detail);
+  }
+
+  warn(message: string, detail?: unknown): void {
+    this.#write("warn", message, detail);
+  }
+
+  error(message: string, detail?: unknown): void {
+    this.#write("error", message, detail);
+  }
+
+  #write(level: Exclude<LogLevel, "off">, message: string, detail: unknown): void {
+    if (!this.enabled(level)) return;
+    const secrets = this.#secrets;
+    const text = `codex-app-server-sdk: ${secrets ? secrets.text(message) : message}`;
+    const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
+    try {
+      this.#logger![level](text, ...rest);
+    } catch {
+      // A logger that throws must not turn a report into a crash; there is nowhere left to say it.
+    }
+  }
+}
+
+function redactDetail(secrets: Secrets, detail: unknown): unknown {
+  return detail instanceof Error ? secrets.error(detail) : secrets.value(detail);
+}
+
+/** A log that reports nothing. */
+export const SILENT = new Log();
+
+/** Checks the `logger` and `logLevel` options before anything starts. */
+export function checkLogger(logger: unknown, level: unknown): void {
+  if (logger !== undefined) {
+    const ok =
+      typeof logger === "object" &&
+      logger !== null &&
+      ["debug", "info", "warn", "error"].every(
+        (name) => typeof (logger as Record<string, unknown>)[name] === "function",
+      );
+    if (!ok) throw new TypeError("logger must have debug, info, warn and error methods");
+  }
+  if (level !== undefined && (typeof level !== "string" || !Object.hasOwn(RANK, level))) {
+    throw new TypeError(
+      `logLevel must be one of ${Object.keys(RANK).join(", ")}; got ${JSON.stringify(level)}`,
+    );
+  }
+}

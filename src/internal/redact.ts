@@ -1,0 +1,124 @@
+import {
+  CodexError,
+  JsonRpcError,
+  RequestTimeoutError,
+  TransportClosedError,
+  mapJsonRpcError,
+} from "../errors.js";
+
+/** What replaces a secret in errors, events and log messages. */
+export const REDACTED = "[redacted]";
+
+// Data comes from the peer; bound every walk.
+const MAX_DEPTH = 32;
+
+/**
+ * The keys and tokens one client handed its server, and the redaction of them from anything that
+ * leaves the SDK: server lines (hence every event and error), errors made locally, log messages.
+ * Kept in a private field, so no inspect or serialization of an owner shows them.
+ */
+export class Secrets {
+  // Each secret as written and as quoted in a JSON string, longest first.
+  #forms: string[] = [];
+
+  /** Starts redacting `secret` (an empty or repeated one is ignored). */
+  add(secret: string): void {
+    if (typeof secret !== "string" || secret === "") return;
+    const forms = new Set(this.#forms);
+    // As written, and as quoted once and twice (a message quoting it, sent in a JSON line).
+    let form = secret;
+    for (let level = 0; level < 3; level++, form = JSON.stringify(form).slice(1, -1)) {
+      forms.add(form);
+    }
+    // Longest first, so a form containing another is replaced whole.
+    this.#forms = [...forms].sort((a, b) => b.length - a.length);
+  }
+
+  /** Whether there is anything to redact. */
+  get empty(): boolean {
+    return this.#forms.length === 0;
+  }
+
+  /** `text` with every occurrence of a secret replaced by `[redacted]`. */
+  text(text: string): string {
+    let out = text;
+    for (const form of this.#forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    return out;
+  }
+
+  /** A JSON value with every secret in its strings (and keys) replaced. */
+  value(value: unknown, depth = 0): unknown {
+    if (typeof value === "string") return this.text(value);
+    if (typeof value !== "object" || value === null || this.empty) return value;
+    if (depth >= MAX_DEPTH) return REDACTED;
+    if (Array.isArray(value)) return value.map((item) => this.value(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[this.text(key)] = this.value(item, depth + 1);
+    }
+    return out;
+  }
+
+  /**
+   * `error` itself when no secret occurs in it (message, stack, enumerable properties, `cause`
+   * chain), else a new error of the same kind with each occurrence replaced and no link to the
+   * original.
+   */
+  error<E>(error: E): E {
+    if (this.empty || !this.#mentions(error, 0, new WeakSet())) return error;
+    return this.#rebuild(error, 0) as E;
+  }
+
+  #mentions(value: unknown, depth: number, seen: WeakSet<object>): boolean {
+    if (typeof value === "string") return this.#forms.some((form) => value.includes(form));
+    if (typeof value !== "object" || value === null) return false;
+    // Too deep to check means too deep to trust.
+    if (depth >= MAX_DEPTH) return true;
+    if (seen.has(value)) return false;
+    seen.add(value);
+    if (value instanceof Error) {
+      if (this.#mentions(value.message, depth, seen)) return true;
+      if (this.#mentions(value.stack, depth, seen)) return true;
+      if (this.#mentions(value.cause, depth + 1, seen)) return true;
+    }
+    return Object.entries(value).some(
+      ([key, item]) => this.#mentions(key, depth, seen) || this.#mentions(item, depth + 1, seen),
+    );
+  }
+
+  #rebuild(error: unknown, depth: number): unknown {
+    if (!(error instanceof Error)) return this.value(error, depth);
+    const cause =
+      error.cause !== undefined && depth < MAX_DEPTH
+        ? { cause: this.#rebuild(error.cause, depth + 1) }
+        : undefined;
+    if (error instanceof JsonRpcError) {
+      // Same class as the original, chosen again from the code and the redacted text.
+      return mapJsonRpcError(
+        error.code,
+        this.text(error.rpcMessage),
+        this.value(error.data, depth + 1),
+      );
+    }
+    if (error instanceof TransportClosedError) {
+      const tail = error.stderrTail;
+      const suffix = tail.length > 0 ? `\nstderr tail:\n${tail}` : "";
+      const base =
+        suffix && error.message.endsWith(suffix)
+          ? error.message.slice(0, -suffix.length)
+          : error.message;
+      return new TransportClosedError(this.text(base), {
+        exitCode: error.exitCode,
+        signal: error.signal,
+        stderrTail: this.text(tail),
+        ...cause,
+      });
+    }
+    if (error instanceof RequestTimeoutError) {
+      return new RequestTimeoutError(this.text(error.method), error.timeoutMs, cause);
+    }
+    const copy = new CodexError(this.text(error.message), cause);
+    copy.name = this.text(error.name);
+    return copy;
+  }
+}

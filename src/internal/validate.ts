@@ -1,0 +1,152 @@
+/**
+ * Checks of everything a caller passes, in one place. Each check throws a `TypeError` or
+ * `RangeError` naming the option and what was wrong, never the value of a secret. Public methods
+ * run them before any I/O, inside an async body, so a bad argument becomes a rejection.
+ */
+
+/** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
+export const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/** A short description of a value's kind, for error messages that must not echo the value. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return typeof value;
+}
+
+/** A non-empty string. */
+export function checkNonEmpty(value: unknown, name: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new TypeError(`${name} must be a non-empty string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A boolean. */
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A string that may travel in an HTTP header; the message names the problem, never the value. */
+export function checkSecret(value: unknown, name: string): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  }
+  if (value.trim() === "") throw new TypeError(`${name} must not be empty`);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      throw new TypeError(`${name} must not contain control characters such as newlines`);
+    }
+  }
+  return value;
+}
+
+/** A delay in milliseconds: finite, above 0 and at most 2^31-1, or undefined. */
+export function checkTimeout(value: unknown, name = "timeout"): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT) {
+    throw new RangeError(
+      `${name} must be a number of milliseconds above 0 and at most ${MAX_TIMEOUT}, got ` +
+        (typeof value === "number" ? String(value) : describe(value)),
+    );
+  }
+  return value;
+}
+
+/** A delay that may also be 0, meaning "none". */
+export function checkOptionalDelay(value: unknown, name: string): number | undefined {
+  return value === 0 ? 0 : checkTimeout(value, name);
+}
+
+/** An `AbortSignal`, or undefined. */
+export function checkSignal(value: unknown, name = "signal"): AbortSignal | undefined {
+  if (value === undefined || value instanceof AbortSignal) return value;
+  throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
+}
+
+/** An options object (or undefined, read as empty). */
+export function checkOptions<T extends object>(value: T | undefined, name = "options"): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** The per-call options of every request: the SDK's own, never sent to the server. */
+export interface RequestOptions {
+  /** Rejects the call with the signal's reason when aborted. The server is not told. */
+  readonly signal?: AbortSignal | undefined;
+  /** Rejects the call with `RequestTimeoutError` after this many milliseconds. */
+  readonly timeout?: number | undefined;
+}
+
+/**
+ * Splits an options object into the checked `signal`/`timeout` and the rest, which (minus
+ * `undefined` values) is what may reach the wire.
+ */
+export function splitRequestOptions<T extends RequestOptions>(
+  options: T | undefined,
+): { call: RequestOptions | undefined; rest: Omit<T, "signal" | "timeout"> } {
+  const { signal, timeout, ...rest } = checkOptions(options);
+  return { call: requestOptions({ signal, timeout }), rest: dropUndefined(rest) };
+}
+
+/** The checked `signal` and `timeout` of some options, or undefined when neither is set. */
+export function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
+  if (options === undefined) return undefined;
+  const signal = checkSignal(options.signal);
+  const timeout = checkTimeout(options.timeout);
+  if (signal === undefined && timeout === undefined) return undefined;
+  return { signal, timeout };
+}
+
+/** A copy without `undefined` values, so the wire carries only what was given. */
+export function dropUndefined<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+/** The checked options of `retryOnOverload`, defaults filled in. */
+export function checkRetryOptions(options: {
+  readonly maxAttempts?: number;
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly jitterRatio?: number;
+  readonly signal?: AbortSignal;
+}): {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  jitterRatio: number;
+  signal: AbortSignal | undefined;
+} {
+  const {
+    maxAttempts = 3,
+    initialDelayMs = 250,
+    maxDelayMs = 2000,
+    jitterRatio = 0.2,
+  } = checkOptions(options);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`maxAttempts must be an integer >= 1, got ${maxAttempts}`);
+  }
+  if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
+    throw new RangeError(`initialDelayMs must be a finite number >= 0, got ${initialDelayMs}`);
+  }
+  if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0 || maxDelayMs > MAX_TIMEOUT) {
+    throw new RangeError(
+      `maxDelayMs must be a finite number from 0 to ${MAX_TIMEOUT}, got ${maxDelayMs}`,
+    );
+  }
+  if (!Number.isFinite(jitterRatio) || jitterRatio < 0 || jitterRatio > 1) {
+    throw new RangeError(`jitterRatio must be between 0 and 1, got ${jitterRatio}`);
+  }
+  const signal = checkSignal(options.signal);
+  return { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio, signal };
+}

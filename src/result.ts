@@ -1,0 +1,136 @@
+import type {
+  ThreadItem,
+  ThreadTokenUsage,
+  Turn,
+  TurnError,
+  TurnStatus,
+} from "./generated/index.js";
+import type { RawNotification } from "./rpc/connection.js";
+
+/** What a finished turn produced. */
+export interface TurnResult {
+  readonly id: string;
+  readonly status: TurnStatus;
+  readonly error: TurnError | null;
+  /** Unix seconds. */
+  readonly startedAt: number | null;
+  /** Unix seconds. */
+  readonly completedAt: number | null;
+  readonly durationMs: number | null;
+  /** The answer: the latest `final_answer` message, else the latest message without a phase. */
+  readonly finalResponse: string | null;
+  /** Completed items, in the order they completed. */
+  readonly items: ThreadItem[];
+  /** The last token usage reported for the turn. */
+  readonly usage: ThreadTokenUsage | null;
+}
+
+type AgentMessage = Extract<ThreadItem, { type: "agentMessage" }>;
+
+/** The answer of a turn: the latest `final_answer`, else the latest phase-less message. */
+export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
+  let phaseless: string | null = null;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.type !== "agentMessage") continue;
+    const message = item as AgentMessage;
+    if (typeof message.text !== "string") continue;
+    if (message.phase === "final_answer") return message.text;
+    if (phaseless === null && (message.phase === null || message.phase === undefined)) {
+      phaseless = message.text;
+    }
+  }
+  return phaseless;
+}
+
+/** Builds a result from the collected items and usage and the completed `Turn`. */
+export function assembleResult(
+  turn: Turn,
+  items: ThreadItem[],
+  usage: ThreadTokenUsage | null,
+): TurnResult {
+  // When item events were lost but the completion carries the agent's messages, use those.
+  const hasMessage = items.some((item) => item.type === "agentMessage");
+  const completionItems = Array.isArray(turn.items) ? turn.items.filter(isItem) : [];
+  const source =
+    !hasMessage && completionItems.some((item) => item.type === "agentMessage")
+      ? completionItems
+      : items;
+  return {
+    id: turn.id,
+    status: turn.status,
+    error: turn.error ?? null,
+    startedAt: turn.startedAt ?? null,
+    completedAt: turn.completedAt ?? null,
+    durationMs: turn.durationMs ?? null,
+    finalResponse: pickFinalResponse(source),
+    items: source,
+    usage,
+  };
+}
+
+/** A result of what has been collected so far, with status `inProgress`. */
+export function partialResult(
+  id: string,
+  items: readonly ThreadItem[],
+  usage: ThreadTokenUsage | null,
+): TurnResult {
+  return {
+    id,
+    status: "inProgress",
+    error: null,
+    startedAt: null,
+    completedAt: null,
+    durationMs: null,
+    finalResponse: pickFinalResponse(items),
+    items: [...items],
+    usage,
+  };
+}
+
+/**
+ * Collects one turn's items and usage from its notifications and builds its result at
+ * `turn/completed`. Shared by turn handles and goal runs. Params come from the peer: a malformed
+ * event is skipped (and reported as `false`), never thrown on.
+ */
+export class TurnAccumulator {
+  readonly #items: ThreadItem[] = [];
+  #usage: ThreadTokenUsage | null = null;
+
+  /** Takes one event; returns the result at a well-formed `turn/completed`, `false` for a malformed event. */
+  observe(n: RawNotification): TurnResult | undefined | false {
+    const params = n.params as Record<string, unknown> | undefined;
+    switch (n.method) {
+      case "item/completed":
+        if (!isItem(params?.item)) return false;
+        this.#items.push(params.item);
+        return undefined;
+      case "thread/tokenUsage/updated":
+        if (!isObject(params?.tokenUsage)) return false;
+        this.#usage = params.tokenUsage as ThreadTokenUsage;
+        return undefined;
+      case "turn/completed": {
+        const turn = params?.turn as Turn | undefined;
+        if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
+          return false;
+        }
+        return assembleResult(turn, this.#items, this.#usage);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** What has been collected so far. */
+  partial(id: string): TurnResult {
+    return partialResult(id, this.#items, this.#usage);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isItem(value: unknown): value is ThreadItem {
+  return isObject(value) && typeof value.type === "string";
+}

@@ -1,0 +1,423 @@
+import {
+  CHECK_ANSWER,
+  DEFAULT_ANSWERS,
+  checkEncodable,
+  checkTokenRefresh,
+  toolContent,
+  type DefaultedMethod,
+} from "./answers.js";
+import { MethodNotFoundError } from "./errors.js";
+import type {
+  DynamicToolCallResponse,
+  DynamicToolSpec,
+  JsonValue,
+  RequestId,
+  ServerRequestMap,
+  ServerRequestMethod,
+} from "./generated/index.js";
+import { deadline } from "./internal/deadline.js";
+import { SILENT, type Log } from "./internal/logger.js";
+import type { Secrets } from "./internal/redact.js";
+import { checkOptionalDelay, describe } from "./internal/validate.js";
+import type { JsonInput } from "./options.js";
+import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
+import type { Router } from "./rpc/router.js";
+
+/** What a server-request handler learns besides the request's params. */
+export interface ServerRequestContext {
+  /** The JSON-RPC id of the request (opaque; may be `0`). */
+  readonly requestId: RequestId;
+  readonly method: ServerRequestMethod;
+  readonly threadId: string | undefined;
+  readonly turnId: string | undefined;
+  /** Aborts when the server withdraws the request (`serverRequest/resolved`), the turn ends, or the handler times out. */
+  readonly signal: AbortSignal;
+}
+
+/** Answers one kind of server request. */
+export type ServerRequestHandler<M extends ServerRequestMethod> = (
+  params: ServerRequestMap[M]["params"],
+  context: ServerRequestContext,
+) => ServerRequestMap[M]["result"] | Promise<ServerRequestMap[M]["result"]>;
+
+/** Handlers for the approval requests; a missing one declines. */
+export interface ApprovalHandlers {
+  /** `item/commandExecution/requestApproval`: run this command? */
+  readonly commandExecution?: ServerRequestHandler<"item/commandExecution/requestApproval">;
+  /** `item/fileChange/requestApproval`: apply this patch? */
+  readonly fileChange?: ServerRequestHandler<"item/fileChange/requestApproval">;
+  /** `item/permissions/requestApproval`: grant extra permissions? */
+  readonly permissions?: ServerRequestHandler<"item/permissions/requestApproval">;
+  /** Legacy `execCommandApproval`. */
+  readonly execCommand?: ServerRequestHandler<"execCommandApproval">;
+  /** Legacy `applyPatchApproval`. */
+  readonly applyPatch?: ServerRequestHandler<"applyPatchApproval">;
+}
+
+/** Every handler for requests the server sends to the client. */
+export interface ServerRequestHandlers {
+  readonly approvals?: ApprovalHandlers;
+  /** `item/tool/requestUserInput`: the agent asks the user questions. Default: cancelled (no answers). */
+  readonly onUserInput?: ServerRequestHandler<"item/tool/requestUserInput">;
+  /** `mcpServer/elicitation/request`: an MCP server asks for input. Default: cancelled. */
+  readonly onElicitation?: ServerRequestHandler<"mcpServer/elicitation/request">;
+}
+
+/** A JavaScript function offered to the model as a tool (`dynamicTools` on thread start). */
+export interface DynamicTool {
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments object. */
+  readonly inputSchema: JsonInput;
+  /**
+   * Runs the tool. A string becomes one text item; an array is sent as content items
+   * (`inputText`, `inputImage`, `inputAudio`); any other value is sent as its JSON text. A throw,
+   * or an output that cannot be sent, is reported to the model as a failed call.
+   */
+  readonly handler: (args: JsonValue, context: ServerRequestContext) => unknown | Promise<unknown>;
+}
+
+/** A failed request answered by its default, as reported on the turn's stream. */
+export interface HandlerErrorEvent {
+  readonly method: "client/handlerError";
+  readonly params: {
+    readonly requestId: RequestId;
+    readonly requestMethod: string;
+    readonly threadId: string | undefined;
+    readonly turnId: string | undefined;
+    readonly message: string;
+    /** What was sent instead (the default answer). */
+    readonly answer: unknown;
+  };
+}
+
+/** Options of the dispatcher that answers server requests. */
+export interface DispatcherOptions extends ServerRequestHandlers {
+  /** How long a handler may take before its request is answered with the default; default 300 000 ms, 0 for none. */
+  readonly serverRequestTimeout?: number;
+  /** Answers `account/chatgptAuthTokens/refresh`. */
+  readonly onChatgptTokenRefresh?: ServerRequestHandler<"account/chatgptAuthTokens/refresh">;
+}
+
+/** The wire spec of a dynamic tool; throws a `TypeError` before any I/O when it is not usable. */
+export function toolSpec(tool: DynamicTool): DynamicToolSpec {
+  if (typeof tool?.name !== "string" || tool.name === "" || typeof tool.handler !== "function") {
+    throw new TypeError("each tool needs a non-empty name and a handler function");
+  }
+  return {
+    type: "function",
+    name: tool.name,
+    description: tool.description ?? "",
+    inputSchema: (tool.inputSchema ?? { type: "object", properties: {} }) as JsonValue,
+  };
+}
+
+/** Checks handler options before any I/O: each one given must be a function. */
+export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions): void {
+  const check = (value: unknown, name: string) => {
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(`${name} must be a function, got ${describe(value)}`);
+    }
+  };
+  const { approvals } = options;
+  if (approvals !== undefined) {
+    if (typeof approvals !== "object" || approvals === null) {
+      throw new TypeError(`approvals must be an object of handlers, got ${describe(approvals)}`);
+    }
+    for (const [key, value] of Object.entries(approvals)) check(value, `approvals.${key}`);
+  }
+  check(options.onUserInput, "onUserInput");
+  check(options.onElicitation, "onElicitation");
+  check(options.onChatgptTokenRefresh, "onChatgptTokenRefresh");
+  checkOptionalDelay(options.serverRequestTimeout, "serverRequestTimeout");
+}
+
+/** The server-request handlers among some options, or `undefined` when there are none. */
+export function pickHandlers(
+  options: ServerRequestHandlers | undefined,
+): ServerRequestHandlers | undefined {
+  if (options === undefined) return undefined;
+  checkHandlers(options);
+  const { approvals, onUserInput, onElicitation } = options;
+  if (approvals === undefined && onUserInput === undefined && onElicitation === undefined) {
+    return undefined;
+  }
+  return { approvals, onUserInput, onElicitation };
+}
+
+function handlerFor(
+  handlers: ServerRequestHandlers | undefined,
+  method: DefaultedMethod,
+): ServerRequestHandler<never> | undefined {
+  if (handlers === undefined) return undefined;
+  const approvals = handlers.approvals;
+  const found =
+    method === "item/commandExecution/requestApproval"
+      ? approvals?.commandExecution
+      : method === "item/fileChange/requestApproval"
+        ? approvals?.fileChange
+        : method === "item/permissions/requestApproval"
+          ? approvals?.permissions
+          : method === "execCommandApproval"
+            ? approvals?.execCommand
+            : method === "applyPatchApproval"
+              ? approvals?.applyPatch
+              : method === "item/tool/requestUserInput"
+                ? handlers.onUserInput
+                : handlers.onElicitation;
+  return found as ServerRequestHandler<never> | undefined;
+}
+
+/** How one request is answered: the handler to run and check, and the default when it fails. */
+interface Plan {
+  readonly run: (() => unknown) | undefined;
+  /** Turns the handler's value into the wire answer; throws when it is not valid. */
+  readonly check: (value: unknown) => unknown;
+  readonly fallback: ((error?: string) => unknown) | undefined;
+}
+
+interface Inflight {
+  readonly controller: AbortController;
+  readonly turnId: string | undefined;
+  /** The server no longer wants an answer (it resolved the request, or the turn ended). */
+  withdrawn: boolean;
+}
+
+/** What the dispatcher reports to, and keeps secret. */
+export interface DispatcherServices {
+  readonly log?: Log;
+  readonly secrets?: Secrets;
+}
+
+/**
+ * Answers every server request: from the turn's handlers, else the thread's, else the client's,
+ * else the safe default. Never leaves one unanswered, and never sends a handler's answer that is
+ * not valid for its request: that becomes the default, reported as `client/handlerError`.
+ * What it keeps for a thread is released when the server closes, archives or deletes the thread,
+ * or on `release`.
+ */
+export class ServerRequestDispatcher {
+  readonly #router: Router;
+  readonly #options: DispatcherOptions;
+  readonly #log: Log;
+  readonly #secrets: Secrets | undefined;
+  readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
+  readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
+  readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
+  readonly #inflight = new Map<RequestId, Inflight>();
+
+  constructor(router: Router, options: DispatcherOptions = {}, services: DispatcherServices = {}) {
+    this.#router = router;
+    this.#options = options;
+    this.#log = services.log ?? SILENT;
+    this.#secrets = services.secrets;
+    router.on("serverRequest/resolved", (n) => {
+      const requestId = (n.params as { requestId?: RequestId }).requestId;
+      const entry = requestId === undefined ? undefined : this.#inflight.get(requestId);
+      if (entry === undefined) return;
+      entry.withdrawn = true;
+      entry.controller.abort(new Error("the server withdrew the request"));
+    });
+    router.on("turn/completed", (n) => {
+      const turnId = (n.params as { turn?: { id?: unknown } }).turn?.id;
+      if (typeof turnId === "string") this.endTurn(turnId);
+    });
+    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+      router.on(method, (n) => {
+        const threadId = (n.params as { threadId?: unknown }).threadId;
+        if (typeof threadId === "string") this.release(threadId);
+      });
+    }
+  }
+
+  /** Sizes of the tables the dispatcher keeps, for leak checks. */
+  get stats(): Record<string, number> {
+    return {
+      threadHandlers: this.#threadHandlers.size,
+      turnHandlers: this.#turnHandlers.size,
+      threadTools: this.#threadTools.size,
+      inflight: this.#inflight.size,
+    };
+  }
+
+  /** Handlers and tools for one thread, overriding the client's; `undefined` leaves one as it is. */
+  setThread(
+    threadId: string,
+    handlers: ServerRequestHandlers | undefined,
+    tools: readonly DynamicTool[] | undefined,
+  ): void {
+    if (handlers !== undefined) this.#threadHandlers.set(threadId, handlers);
+    if (tools !== undefined) {
+      this.#threadTools.set(threadId, new Map(tools.map((tool) => [tool.name, tool])));
+    }
+  }
+
+  /** Forgets what was kept for a thread: its handlers and tools. */
+  release(threadId: string): void {
+    this.#threadHandlers.delete(threadId);
+    this.#threadTools.delete(threadId);
+  }
+
+  /** Handlers for one turn, overriding the thread's; dropped when the turn ends. */
+  setTurnHandlers(turnId: string, handlers: ServerRequestHandlers): void {
+    this.#turnHandlers.set(turnId, handlers);
+  }
+
+  /** The turn is over: drop its handlers and withdraw its requests still being handled. */
+  endTurn(turnId: string): void {
+    this.#turnHandlers.delete(turnId);
+    for (const entry of this.#inflight.values()) {
+      if (entry.turnId !== turnId) continue;
+      entry.withdrawn = true;
+      entry.controller.abort(new Error("the turn ended"));
+    }
+  }
+
+  /** Answers one request; the connection writes what this resolves with or throws. */
+  handle = async (request: RawServerRequest): Promise<unknown> => {
+    const method = request.method as ServerRequestMethod;
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const threadId = typeof params.threadId === "string" ? params.threadId : undefined;
+    const turnId = typeof params.turnId === "string" ? params.turnId : undefined;
+    const controller = new AbortController();
+    const context: ServerRequestContext = {
+      requestId: request.id,
+      method,
+      threadId,
+      turnId,
+      signal: controller.signal,
+    };
+    if (turnId !== undefined) {
+      const event = { method, params: request.params, requestId: request.id };
+      this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
+    }
+
+    const { run, check, fallback } = this.#plan(method, params, context);
+    if (run === undefined) {
+      if (fallback === undefined) {
+        this.#log.warn(`answered ${request.method} with -32601: the client does not handle it`);
+        throw new MethodNotFoundError(-32601, `the client does not handle ${request.method}`);
+      }
+      this.#log.debug(`answered ${request.method} with its default: no handler`);
+      return fallback();
+    }
+
+    const entry: Inflight = { controller, turnId, withdrawn: false };
+    this.#inflight.set(request.id, entry);
+    const timeoutMs = this.#options.serverRequestTimeout ?? 300_000;
+    try {
+      const value = await deadline(Promise.resolve().then(run), {
+        signal: controller.signal,
+        timeout: timeoutMs > 0 ? timeoutMs : undefined,
+        onTimeout: () => {
+          controller.abort(new Error(`handler timed out after ${timeoutMs} ms`));
+          throw controller.signal.reason;
+        },
+      });
+      const answer = check(value);
+      checkEncodable(answer);
+      return answer;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (fallback === undefined) {
+        this.#log.warn(`the handler of ${request.method} failed; answered with an error`, err);
+        throw err;
+      }
+      const answer = fallback(message);
+      // A withdrawn request still gets an answer, but it is not the handler's failure.
+      if (entry.withdrawn) return answer;
+      this.#log.warn(`the handler of ${request.method} failed; sent the default answer`, err);
+      this.#router.injectTurnEvent(turnId, {
+        method: "client/handlerError",
+        params: {
+          requestId: request.id,
+          requestMethod: request.method,
+          threadId,
+          turnId,
+          message,
+          answer,
+        },
+      } satisfies HandlerErrorEvent);
+      return answer;
+    } finally {
+      this.#inflight.delete(request.id);
+      if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
+    }
+  };
+
+  /** Drops everything (the connection is gone). */
+  clear(): void {
+    this.#threadHandlers.clear();
+    this.#turnHandlers.clear();
+    this.#threadTools.clear();
+    for (const entry of this.#inflight.values()) {
+      entry.withdrawn = true;
+      entry.controller.abort(new Error("the connection closed"));
+    }
+  }
+
+  // Picks the handler (turn, then thread, then client), its answer check and its default.
+  #plan(
+    method: ServerRequestMethod,
+    params: Record<string, unknown>,
+    context: ServerRequestContext,
+  ): Plan {
+    if (method === "item/tool/call") return this.#toolPlan(params, context);
+    if (method === "account/chatgptAuthTokens/refresh") {
+      const handler = this.#options.onChatgptTokenRefresh;
+      return {
+        run: handler && (() => handler(params as never, context)),
+        check: (value) => {
+          const answer = checkTokenRefresh(value);
+          this.#secrets?.add(answer.accessToken);
+          return answer;
+        },
+        fallback: undefined,
+      };
+    }
+    if (!Object.hasOwn(DEFAULT_ANSWERS, method)) {
+      return { run: undefined, check: (value) => value, fallback: undefined };
+    }
+    const defaulted = method as DefaultedMethod;
+    const handler =
+      handlerFor(context.turnId ? this.#turnHandlers.get(context.turnId) : undefined, defaulted) ??
+      handlerFor(
+        context.threadId ? this.#threadHandlers.get(context.threadId) : undefined,
+        defaulted,
+      ) ??
+      handlerFor(this.#options, defaulted);
+    return {
+      run: handler && (() => handler(params as never, context)),
+      check: CHECK_ANSWER[defaulted],
+      fallback: () => DEFAULT_ANSWERS[defaulted],
+    };
+  }
+
+  #toolPlan(params: Record<string, unknown>, context: ServerRequestContext): Plan {
+    const call = params as unknown as ServerRequestMap["item/tool/call"]["params"];
+    const name = typeof call.tool === "string" ? call.tool : String(call.tool);
+    const tool =
+      context.threadId === undefined
+        ? undefined
+        : this.#threadTools.get(context.threadId)?.get(name);
+    const failed = (message: string): DynamicToolCallResponse => ({
+      contentItems: [{ type: "inputText", text: message }],
+      success: false,
+    });
+    if (tool === undefined) {
+      return {
+        run: undefined,
+        check: (value) => value,
+        fallback: () => failed(`no tool named ${name} is registered`),
+      };
+    }
+    return {
+      run: () => tool.handler(call.arguments, context),
+      check: (value): DynamicToolCallResponse => ({
+        contentItems: toolContent(value),
+        success: true,
+      }),
+      fallback: (error) => failed(`tool ${name} failed: ${error}`),
+    };
+  }
+}
