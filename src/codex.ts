@@ -176,14 +176,21 @@ interface Internals {
 let internalsOf: (codex: Codex) => Internals;
 
 /**
+ * @internal
  * Sizes of a client's tables (pending calls, routed turns, per-thread handlers, listeners), for
  * leak checks in benchmarks and tests. Not part of the public API.
  */
 export function clientStats(codex: Codex): Record<string, number> {
-  const { connection, router, dispatcher } = internalsOf(codex);
+  const { connection, router, dispatcher, transport } = internalsOf(codex);
+  const parts = {
+    connection,
+    router,
+    dispatcher,
+    ...(transport instanceof StdioTransport ? { transport } : {}),
+  };
   const out: Record<string, number> = {};
-  for (const [name, stats] of Object.entries({ connection, router, dispatcher })) {
-    for (const [key, value] of Object.entries(stats.stats)) out[`${name}.${key}`] = value;
+  for (const [name, part] of Object.entries(parts)) {
+    for (const [key, value] of Object.entries(part.stats)) out[`${name}.${key}`] = value;
   }
   return out;
 }

@@ -67,7 +67,7 @@ export type TurnOptions = Omit<
     readonly timeout?: number;
   };
 
-/** What a thread needs from its client. */
+/** @internal What a thread needs from its client. */
 export interface ThreadContext {
   readonly connection: Connection;
   readonly router: Router;
@@ -244,7 +244,7 @@ export class Thread {
   }
 }
 
-/** Builds `turn/start` params; validates everything before any I/O. */
+/** @internal Builds `turn/start` params; validates everything before any I/O. */
 export function turnParams(
   threadId: string,
   input: RunInput,

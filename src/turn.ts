@@ -44,6 +44,7 @@ export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEve
 const ABORT_WAIT_MS = 10_000;
 
 /**
+ * @internal
  * Collects a turn's result as its events arrive, so `run()` needs no reader and nothing of the
  * turn is held once it is done. Also knows when the turn is active on the server (its
  * `turn/started`), which `turn/interrupt` and `turn/steer` need.
@@ -113,7 +114,7 @@ export class TurnCollector implements TurnSink {
   }
 }
 
-/** What a handle needs from its thread. */
+/** @internal What a handle needs from its thread. */
 export interface TurnContext {
   readonly connection: Connection;
   readonly log: Log;

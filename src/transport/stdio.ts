@@ -32,68 +32,83 @@ const SETTLE_MS = 250;
 
 /** Spawns the app-server binary directly (no shell) and talks newline-delimited JSON on stdio. */
 export class StdioTransport implements Transport {
-  private child: ChildProcessWithoutNullStreams | undefined;
-  private sink: TransportSink | undefined;
-  private readonly stderr = new TextTail();
-  private exit: { code: number | null; signal: string | null } | undefined;
-  private stdoutEnded = false;
-  private finished = false;
-  private spawnError: Error | undefined;
-  private settleTimer: NodeJS.Timeout | undefined;
-  private closing: Promise<void> | undefined;
-  private readonly exited: Promise<void>;
-  private resolveExited!: () => void;
+  // Private fields: the launch holds the child's whole environment, keys included.
+  readonly #launch: StdioLaunch;
+  #child: ChildProcessWithoutNullStreams | undefined;
+  #sink: TransportSink | undefined;
+  readonly #stderr = new TextTail();
+  #exit: { code: number | null; signal: string | null } | undefined;
+  #stdoutEnded = false;
+  #finished = false;
+  #spawnError: Error | undefined;
+  #settleTimer: NodeJS.Timeout | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #exited: Promise<void>;
+  #resolveExited!: () => void;
 
-  constructor(private readonly launch: StdioLaunch) {
-    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  constructor(launch: StdioLaunch) {
+    this.#launch = launch;
+    this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
+  }
+
+  /** Listeners on the child and its pipes, for leak checks. */
+  get stats(): Record<string, number> {
+    const child = this.#child;
+    if (child === undefined) return { childListeners: 0 };
+    const emitters = [child, child.stdin, child.stdout, child.stderr];
+    let count = 0;
+    for (const emitter of emitters) {
+      for (const name of emitter.eventNames()) count += emitter.listenerCount(name);
+    }
+    return { childListeners: count };
   }
 
   /** Process id of the child, once started. */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.#child?.pid;
   }
 
   start(sink: TransportSink): void {
-    this.sink = sink;
-    const { command, args, cwd, env } = this.launch;
+    this.#sink = sink;
+    const { command, args, cwd, env } = this.#launch;
     const child = spawn(command, args, {
       cwd,
       env,
       stdio: ["pipe", "pipe", "pipe"],
       windowsHide: true,
     });
-    this.child = child;
+    this.#child = child;
     track(child);
 
-    const lines = new LineDecoder((line) => this.sink?.line(line));
+    const lines = new LineDecoder((line) => this.#sink?.line(line));
     child.stdout.on("data", (chunk: Buffer) => lines.push(chunk));
     child.stdout.on("end", () => {
       lines.end();
-      this.stdoutEnded = true;
-      this.settle();
+      this.#stdoutEnded = true;
+      this.#settle();
     });
     const text = new StringDecoder("utf8");
-    child.stderr.on("data", (chunk: Buffer) => this.stderr.push(text.write(chunk)));
-    // A write to a dead child fails with EPIPE; the exit path reports it, so only swallow here.
-    child.stdin.on("error", () => {});
+    child.stderr.on("data", (chunk: Buffer) => this.#stderr.push(text.write(chunk)));
+    // A write to a dead child fails with EPIPE; the failed send() and the exit report it.
+    child.stdin.on("error", () => undefined);
     child.on("error", (err) => {
-      this.spawnError = err;
+      this.#spawnError = err;
       liveChildren.delete(child);
-      this.resolveExited();
-      this.finish();
+      this.#resolveExited();
+      this.#finish();
     });
     child.on("exit", (code, signal) => {
-      this.exit = { code, signal };
+      this.#exit = { code, signal };
       liveChildren.delete(child);
-      this.resolveExited();
-      this.settle();
+      this.#resolveExited();
+      this.#settle();
     });
-    child.on("close", () => this.finish());
+    child.on("close", () => this.#finish());
   }
 
   send(line: string): Promise<void> {
-    const stdin = this.child?.stdin;
-    if (stdin === undefined || this.finished || this.closing !== undefined || !stdin.writable) {
+    const stdin = this.#child?.stdin;
+    if (stdin === undefined || this.#finished || this.#closing !== undefined || !stdin.writable) {
       return Promise.reject(new Error("codex app-server is not running"));
     }
     return new Promise((resolve, reject) => {
@@ -103,52 +118,52 @@ export class StdioTransport implements Transport {
   }
 
   stderrTail(): string {
-    return this.stderr.tail();
+    return this.#stderr.tail();
   }
 
-  close(graceMs = this.launch.killGraceMs ?? 2000): Promise<void> {
-    this.closing ??= this.terminate(graceMs);
-    return this.closing;
+  close(graceMs = this.#launch.killGraceMs ?? 2000): Promise<void> {
+    this.#closing ??= this.#terminate(graceMs);
+    return this.#closing;
   }
 
-  private async terminate(graceMs: number): Promise<void> {
-    const child = this.child;
+  async #terminate(graceMs: number): Promise<void> {
+    const child = this.#child;
     if (child === undefined) return;
     child.stdin.end();
-    if (this.exit === undefined) child.kill("SIGTERM");
+    if (this.#exit === undefined) child.kill("SIGTERM");
     const timer = setTimeout(() => {
-      if (this.exit === undefined) child.kill("SIGKILL");
+      if (this.#exit === undefined) child.kill("SIGKILL");
     }, graceMs);
     try {
-      await this.exited;
+      await this.#exited;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private settle(): void {
-    if (this.exit !== undefined && this.stdoutEnded) return this.finish();
-    this.settleTimer ??= setTimeout(() => this.finish(), SETTLE_MS);
+  #settle(): void {
+    if (this.#exit !== undefined && this.#stdoutEnded) return this.#finish();
+    this.#settleTimer ??= setTimeout(() => this.#finish(), SETTLE_MS);
   }
 
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearTimeout(this.settleTimer);
-    const child = this.child;
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#settleTimer);
+    const child = this.#child;
     if (child !== undefined) {
       child.stdout.removeAllListeners("data");
       child.stdout.destroy();
       child.stderr.destroy();
       child.stdin.destroy();
-      if (this.exit === undefined && this.spawnError === undefined) child.kill("SIGKILL");
+      if (this.#exit === undefined && this.#spawnError === undefined) child.kill("SIGKILL");
     }
     const info: TransportCloseInfo = {
-      exitCode: this.exit?.code ?? null,
-      signal: this.exit?.signal ?? null,
-      stderrTail: this.stderr.tail(),
-      ...(this.spawnError ? { error: this.spawnError } : {}),
+      exitCode: this.#exit?.code ?? null,
+      signal: this.#exit?.signal ?? null,
+      stderrTail: this.#stderr.tail(),
+      ...(this.#spawnError ? { error: this.#spawnError } : {}),
     };
-    this.sink?.closed(info);
+    this.#sink?.closed(info);
   }
 }
