@@ -572,6 +572,11 @@ function launchFor(options: CodexOptions) {
   const env = { ...process.env, ...options.env };
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.launchArgs !== undefined) {
+    if (options.codexBin !== undefined || options.configOverrides !== undefined) {
+      throw new TypeError(
+        "launchArgs replaces the whole command line: give codexBin and configOverrides in it instead",
+      );
+    }
     const [command, ...args] = options.launchArgs;
     if (command === undefined || command === "") {
       throw new TypeError("launchArgs must start with the command to run");

@@ -67,7 +67,7 @@ export class EventLog<T> {
     const cursor: Cursor = { pos: this.#head, wake: undefined };
     this.#cursors.add(cursor);
     const close = (): IteratorResult<T> => {
-      if (this.#cursors.delete(cursor)) this.#prune(true);
+      if (this.#cursors.delete(cursor)) this.#prune(true, cursor.pos);
       // A next() still waiting (return() called from elsewhere) ends too.
       cursor.wake?.();
       cursor.wake = undefined;
@@ -117,11 +117,11 @@ export class EventLog<T> {
     }
   }
 
-  #prune(force: boolean): void {
+  #prune(force: boolean, leaving?: number): void {
     let min = Infinity;
     for (const cursor of this.#cursors) min = Math.min(min, cursor.pos);
-    // The last reader leaving takes what it read with it.
-    if (min === Infinity) min = force ? this.#head + this.#events.length : this.#head;
+    // The last reader leaving takes what it read with it; what it did not read stays for the next.
+    if (min === Infinity) min = leaving ?? this.#head;
     const drop = min - this.#head;
     if (drop > 0 && (force || drop >= PRUNE_BATCH)) {
       this.#events.splice(0, drop);

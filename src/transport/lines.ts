@@ -1,4 +1,5 @@
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /**
  * Splits a byte stream into lines. It cuts on the newline byte before decoding, so a multi-byte
@@ -38,7 +39,10 @@ export class LineDecoder {
   }
 
   private emitLine(line: string): void {
-    if (line.length > 0 && line !== "\r") this.emit(line);
+    // A CRLF ending loses its CR too; an empty line is no message.
+    const end =
+      line.length > 0 && line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length;
+    if (end > 0) this.emit(end === line.length ? line : line.slice(0, end));
   }
 
   /** Emits a last unterminated line, if any. */

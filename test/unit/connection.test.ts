@@ -181,7 +181,7 @@ describe("LineDecoder edge cases", () => {
       decoder.push(Buffer.from(part));
     }
     decoder.end();
-    expect(lines).toEqual(['{"a":1}\r', '{"b":2}', '{"c":3}', '{"d":4}']);
+    expect(lines).toEqual(['{"a":1}', '{"b":2}', '{"c":3}', '{"d":4}']);
   });
 
   it("splits every byte boundary of a mixed stream the same way", () => {

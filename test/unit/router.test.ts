@@ -201,3 +201,18 @@ describe("Router", () => {
     expect(order).toEqual(["start 1", "start 2"]);
   });
 });
+
+describe("EventLog readers leaving", () => {
+  it("keeps what the last reader did not read for the next reader", async () => {
+    const log = new EventLog<number>();
+    for (const n of [1, 2, 3]) log.push(n);
+    for await (const value of log.reader()) {
+      expect(value).toBe(1);
+      break;
+    }
+    log.end();
+    const rest: number[] = [];
+    for await (const value of log.reader()) rest.push(value);
+    expect(rest).toEqual([2, 3]);
+  });
+});

@@ -1,0 +1,138 @@
+// The relay of the fault-injection kit (test/support/fault/proxy) in front of the real app-server:
+// it relays a real turn, drops, rewrites and injects lines, exits at a chosen moment, and never
+// leaves the real server behind.
+import { afterEach, describe, expect, it } from "vitest";
+import { Codex, TransportClosedError, type TurnEvent } from "../../src/index.js";
+import { sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { expectNoChild, isAlive, settlesWithin } from "../support/fault/guards.js";
+import { startProxy, type Proxy, type ProxyOptions } from "../support/fault/proxy.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(options: ProxyOptions = {}): Promise<{ p: Proxy; t: TestCodex }> {
+  const p = await startProxy(options);
+  cleanups.push(() => p.close());
+  const t = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
+  cleanups.push(() => t.close());
+  return { p, t };
+}
+
+describe("proxy in front of the real app-server", () => {
+  it("relays a real turn, drops a method, rewrites and injects lines", async () => {
+    const { p, t } = await setup({
+      rules: [
+        {
+          match: { direction: "toClient", method: "item/agentMessage/delta" },
+          action: { drop: true },
+        },
+      ],
+    });
+    expect(p.pid).toBe(t.codex.pid);
+    expect(p.realPid).toBeDefined();
+    expect(isAlive(p.realPid!)).toBe(true);
+
+    const deltas: string[] = [];
+    t.codex.on("item/agentMessage/delta", (params) => deltas.push(params.delta));
+    const injected: unknown[] = [];
+    t.codex.on("kit/injected", (params) => injected.push(params));
+
+    t.mock.enqueue(sse.textDeltas(["Hel", "lo"]));
+    const thread = await t.codex.threadStart();
+    const first = await thread.run("hi");
+    expect(first.finalResponse).toBe("Hello");
+    expect(deltas).toEqual([]);
+    const dropped = p.log.filter((l) => l.fate === "dropped");
+    expect(dropped.map((l) => [l.direction, l.method])).toEqual([
+      ["toClient", "item/agentMessage/delta"],
+      ["toClient", "item/agentMessage/delta"],
+    ]);
+    const startLine = await p.next({ direction: "toServer", method: "turn/start" });
+    expect(startLine.fate).toBe("forwarded");
+    expect(startLine.kind).toBe("request");
+    const startAnswer = await p.next({ direction: "toClient", kind: "response", id: startLine.id });
+    expect(startAnswer.method).toBe("turn/start");
+    await p.next({ direction: "toClient", method: "turn/completed" });
+
+    // Deltas now reach the client, upper-cased on the way.
+    await p.clearRules();
+    await p.rule({
+      match: { direction: "toClient", method: "item/agentMessage/delta" },
+      action: {
+        rewrite: (message) => {
+          const m = message as { params: { delta: string } };
+          return { ...m, params: { ...m.params, delta: m.params.delta.toUpperCase() } };
+        },
+      },
+    });
+    t.mock.enqueue(sse.textDeltas(["ab", "cd"]));
+    const turn = await thread.turn("again");
+    const events: TurnEvent[] = [];
+    for await (const event of turn.stream()) events.push(event);
+    expect(deltas).toEqual(["AB", "CD"]);
+    expect(events.at(-1)?.method).toBe("turn/completed");
+    expect(p.log.filter((l) => l.fate === "rewritten")).toHaveLength(2);
+
+    await p.inject({ message: { method: "kit/injected", params: { n: 1 } } });
+    const injectedLine = await p.next((l) => l.fate === "injected");
+    expect(injectedLine.direction).toBe("toClient");
+    // The client saw it: a round trip through the real server orders it after the injection.
+    await t.codex.models();
+    expect(injected).toEqual([{ n: 1 }]);
+    expect(p.errors).toEqual([]);
+  });
+
+  it("exits with the chosen code when the client sends turn/start, taking the server down", async () => {
+    const { p, t } = await setup({
+      rules: [{ match: { direction: "toServer", method: "turn/start" }, action: { exit: 7 } }],
+    });
+    const realPid = await p.realStarted;
+    const thread = await t.codex.threadStart();
+    const settled = await settlesWithin(thread.run("hi"), 5000, "run()");
+    expect(settled.status).toBe("rejected");
+    const error = (settled as { reason: unknown }).reason;
+    expect(error).toBeInstanceOf(TransportClosedError);
+    expect((error as TransportClosedError).exitCode).toBe(7);
+    expect(await p.gone).toEqual({ code: 7 });
+    const turnStart = p.log.find((l) => l.method === "turn/start")!;
+    expect(turnStart.fate).toBe("exit");
+    expect(t.mock.responsesRequests).toHaveLength(0);
+    await expectNoChild(realPid);
+  });
+
+  it("the real server dies with the proxy, even when the proxy is SIGKILLed mid-turn", async () => {
+    const { p, t } = await setup({ ignoreSigterm: true });
+    const realPid = await p.realStarted;
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["never", "finished"]), { gate });
+    const thread = await t.codex.threadStart();
+    const run = thread.run("hold on");
+    await gate.reached;
+
+    process.kill(p.pid!, "SIGTERM");
+    // SIGTERM is ignored as asked: the relay and the turn go on.
+    expect(await p.nextSignal()).toBe("SIGTERM");
+    expect(isAlive(p.pid!)).toBe(true);
+
+    process.kill(p.pid!, "SIGKILL");
+    const settled = await settlesWithin(run, 5000, "run()");
+    expect((settled as { reason: unknown }).reason).toBeInstanceOf(TransportClosedError);
+    expect(await p.gone).toEqual({ code: null });
+    await expectNoChild(realPid);
+    gate.release();
+  });
+
+  it("passes on the real server's stderr and exit code", async () => {
+    const p = await startProxy({ args: ["app-server", "--no-such-flag"] });
+    cleanups.push(() => p.close());
+    const error = await Codex.start({ launchArgs: p.launchArgs }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportClosedError);
+    expect((error as TransportClosedError).exitCode).toBe(2);
+    expect((error as TransportClosedError).stderrTail).toContain("--no-such-flag");
+    expect(await p.gone).toEqual({ code: 2 });
+    expect(await p.realExited).toEqual({ code: 2, signal: null });
+  });
+});

@@ -1,0 +1,244 @@
+import { inspect } from "node:util";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  Codex,
+  TransportClosedError,
+  TurnAbortedError,
+  TurnFailedError,
+  type TurnEvent,
+} from "../../src/index.js";
+import { clientStats } from "../../src/codex.js";
+import { sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+const KEY = "sk-hardening-0123456789abcdefXYZ";
+const ENV_SECRET = "env-secret-value-42";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex({ env: { HARDENING_SECRET: ENV_SECRET } });
+});
+afterEach(async () => {
+  await t.close();
+});
+
+/** Every way a user could print or serialize an object. */
+function everything(value: unknown): string {
+  return [
+    inspect(value, { depth: Infinity, showHidden: true, getters: true }),
+    JSON.stringify(value) ?? "",
+  ].join("\n");
+}
+
+async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const events: TurnEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+describe("bad input", () => {
+  it("rejects, never throws, and sends nothing, for every bad timeout, signal and id", async () => {
+    const { codex } = t;
+    const thread = await codex.threadStart();
+    const before = t.mock.requests.length;
+    const calls: Array<() => Promise<unknown>> = [];
+    for (const timeout of [-1, 0, Number.NaN, Infinity, 2 ** 31, "5" as never]) {
+      calls.push(
+        () => codex.models({ timeout }),
+        () => codex.threadList({ timeout }),
+        () => codex.account({ timeout }),
+        () => thread.read({ timeout }),
+        () => thread.run("x", { timeout }),
+        () => thread.turn("x", { timeout }),
+        () => codex.request("model/list", {}, { timeout }),
+      );
+    }
+    for (const id of ["", 42 as never, null as never]) {
+      calls.push(
+        () => codex.threadArchive(id),
+        () => codex.threadResume(id),
+        () => codex.threadFork(id),
+        () => codex.threadUnarchive(id),
+      );
+    }
+    calls.push(
+      () => thread.run("x", { signal: "nope" as never }),
+      () => thread.run("x", { sandbox: "everything" as never }),
+      () => codex.threadStart({ approvalMode: "maybe" as never }),
+      () => codex.threadStart({ tools: [{ name: "" } as never] }),
+      () => codex.threadStart({ approvals: { commandExecution: "yes" as never } }),
+      () => thread.run([]),
+    );
+    for (const call of calls) {
+      let result: Promise<unknown>;
+      expect(() => (result = call())).not.toThrow();
+      const err = await result!.then(
+        () => new Error("resolved"),
+        (e: unknown) => e,
+      );
+      expect(err, String(call)).toBeInstanceOf(Error);
+      expect(err, String(call)).toSatisfy((e) => e instanceof TypeError || e instanceof RangeError);
+    }
+    expect(t.mock.requests.length).toBe(before);
+    // The client still works after all of that.
+    t.mock.enqueueAssistantMessage("still fine");
+    expect((await thread.run("hello")).finalResponse).toBe("still fine");
+  });
+
+  it("checks start options before spawning anything", async () => {
+    const missing = "/nonexistent/codex-binary";
+    for (const options of [
+      { startTimeout: -1 },
+      { startTimeout: Number.NaN },
+      { killGraceMs: -5 },
+      { logger: {} as never },
+      { logLevel: "loud" as never },
+      { serverRequestTimeout: Infinity },
+      { optOutNotificationMethods: [42] as never },
+    ]) {
+      const err = await Codex.start({ codexBin: missing, ...options }).catch((e: unknown) => e);
+      expect(err).toSatisfy((e) => e instanceof TypeError || e instanceof RangeError);
+    }
+  });
+});
+
+describe("secrets", () => {
+  it("never shows the API key or the child's environment in inspect, JSON or errors", async () => {
+    const { codex } = t;
+    await codex.loginApiKey(KEY);
+    const thread = await codex.threadStart();
+    t.mock.enqueue(sse.textDeltas(["a"]));
+    const turn = await thread.turn("hi");
+    await turn.run();
+    for (const value of [codex, thread, turn]) {
+      const text = everything(value);
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(ENV_SECRET);
+    }
+    const closed = await t.codex.close().then(() => thread.read().catch((e: unknown) => e));
+    expect(closed).toBeInstanceOf(TransportClosedError);
+    expect(everything(closed)).not.toContain(KEY);
+  });
+
+  it("redacts the key from the stream events and the error of a turn whose provider quoted it", async () => {
+    const { codex } = t;
+    await codex.loginApiKey(KEY);
+    const thread = await codex.threadStart();
+    t.mock.enqueueFailure(`Incorrect API key provided: ${KEY}. You can find your key at ...`);
+    const turn = await thread.turn("hi");
+    const events = await collect(turn.stream());
+    const err = await turn.run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnFailedError);
+    expect((err as TurnFailedError).message).toContain("[redacted]");
+    const all = JSON.stringify(events) + everything(err);
+    expect(all).toContain("[redacted]");
+    expect(all).not.toContain(KEY);
+  });
+});
+
+describe("a handle you can act on at once", () => {
+  it("interrupts a turn right after thread.turn() resolves", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial"]), { gate });
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("long task");
+    await expect(turn.interrupt()).resolves.toBeDefined();
+    const result = await turn.run();
+    expect(result.status).toBe("interrupted");
+    gate.release();
+  });
+
+  it("steers a turn right after thread.turn() resolves", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("done");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("start");
+    const steered = turn.steer("and this");
+    gate.release();
+    expect((await steered).turnId).toBe(turn.id);
+    expect((await turn.run()).status).toBe("completed");
+  });
+
+  it("an abort at once stops the turn on the server promptly and leaves the thread free", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial"]), { gate });
+    const thread = await t.codex.threadStart();
+    const controller = new AbortController();
+    const turn = await thread.turn("long task", { signal: controller.signal });
+    controller.abort();
+    const started = Date.now();
+    const err = await turn.run({ signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(turn.completed).toBe(true);
+    // The interrupt may land before the model was even called; either way the thread is free
+    // for the next turn, which gets whatever the mock serves next.
+    gate.release();
+    t.mock.enqueueAssistantMessage("next");
+    expect((await thread.run("again")).status).toBe("completed");
+  });
+
+  it("a run timeout interrupts the turn and rejects with a TimeoutError cause", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial"]), { gate });
+    const thread = await t.codex.threadStart();
+    const err = await thread.run("long task", { timeout: 200 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).cause).toMatchObject({ name: "TimeoutError" });
+    expect((err as TurnAbortedError).result?.status).toBe("interrupted");
+    gate.release();
+  });
+});
+
+describe("lifecycles", () => {
+  it("notifications() opened after close() ends at once", async () => {
+    await t.codex.close();
+    const stream = t.codex.notifications();
+    await expect(stream.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  it("notifications() opened after the server died fails at once with TransportClosedError", async () => {
+    process.kill(t.codex.pid!, "SIGKILL");
+    await expect(t.codex.threadStart()).rejects.toBeInstanceOf(TransportClosedError);
+    await expect(t.codex.notifications().next()).rejects.toBeInstanceOf(TransportClosedError);
+  });
+
+  it("releases a thread's handlers and tools when it is archived, and on release()", async () => {
+    const { codex } = t;
+    const base = clientStats(codex);
+    const archived = new Promise<void>((resolve) => {
+      const off = codex.on("thread/archived", () => {
+        off();
+        resolve();
+      });
+    });
+    const handlers = {
+      approvals: { commandExecution: () => ({ decision: "decline" as const }) },
+      tools: [
+        { name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "ok" },
+      ],
+    };
+    const a = await codex.threadStart(handlers);
+    const b = await codex.threadStart(handlers);
+    expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(2);
+    expect(clientStats(codex)["dispatcher.threadTools"]).toBe(2);
+    await codex.threadArchive(a.id);
+    await archived;
+    b.release();
+    expect(clientStats(codex)).toEqual(base);
+  });
+});
+
+describe("start-up failures", () => {
+  it("a binary that exits at once rejects with its exit code and stderr, never a bare EPIPE", async () => {
+    for (let i = 0; i < 10; i++) {
+      const err = await Codex.start({
+        launchArgs: [process.execPath, "-e", "console.error('no such flag'); process.exit(3)"],
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as TransportClosedError).exitCode).toBe(3);
+      expect((err as TransportClosedError).stderrTail).toContain("no such flag");
+    }
+  });
+});
