@@ -66,7 +66,7 @@ export class TurnCollector implements TurnSink {
 
   constructor(retain: boolean, log: Log = SILENT) {
     this.#log = log;
-    this.log = new EventLog<RawNotification>((n) => this.#observe(n), retain);
+    this.log = new EventLog<RawNotification>(undefined, retain);
     this.completion = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.active = new Promise((resolve) => (this.#markActive = resolve));
     this.released = new Promise((resolve) => (this.#release = resolve));
@@ -84,9 +84,22 @@ export class TurnCollector implements TurnSink {
     return this.#accumulator.partial(id);
   }
 
-  push(n: RawNotification): void {
+  /** Takes one event of the turn; returns true once the turn is done (routing can stop). */
+  push(n: RawNotification): boolean {
+    if (n.method === "turn/started") this.#markActive();
+    const outcome = this.#accumulator.observe(n);
+    if (outcome === false) {
+      // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
+      this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
+      return false;
+    }
     this.log.push(n);
-    if (n.method === "turn/completed") this.log.end();
+    if (outcome === undefined) return false;
+    this.#result = outcome;
+    this.#markActive();
+    this.#settle.resolve(outcome);
+    this.log.end();
+    return true;
   }
 
   fail(error: Error): void {
@@ -99,18 +112,6 @@ export class TurnCollector implements TurnSink {
   abandon(): void {
     this.#markActive();
     this.#release();
-  }
-
-  #observe(n: RawNotification): void {
-    if (n.method === "turn/started") return this.#markActive();
-    const outcome = this.#accumulator.observe(n);
-    if (outcome === false) {
-      this.#log.warn(`ignored a malformed ${n.method} event`, n.params);
-    } else if (outcome !== undefined) {
-      this.#result = outcome;
-      this.#markActive();
-      this.#settle.resolve(outcome);
-    }
   }
 }
 

@@ -163,7 +163,8 @@ export function threadIdOf(notification: RawNotification): string | undefined {
 
 /** Receives the notifications of one turn. */
 export interface TurnSink {
-  push(notification: RawNotification): void;
+  /** Takes one event; returns true when the turn is done and needs no more. */
+  push(notification: RawNotification): boolean;
   fail(error: Error): void;
 }
 
@@ -335,15 +336,15 @@ export class Router {
   }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
-    this.#push(sink, n);
-    if (n.method === "turn/completed") this.endTurn(turnId, sink);
+    if (this.#push(sink, n)) this.endTurn(turnId, sink);
   }
 
-  #push(sink: TurnSink, n: RawNotification): void {
+  #push(sink: TurnSink, n: RawNotification): boolean {
     try {
-      sink.push(n);
+      return sink.push(n);
     } catch (err) {
       this.#log.error(`a turn failed to take ${n.method}`, err);
+      return false;
     }
   }
 

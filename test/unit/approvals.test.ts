@@ -13,9 +13,13 @@ function setup(options: DispatcherOptions = {}) {
   const dispatcher = new ServerRequestDispatcher(router, options);
   connection.setServerRequestHandler(dispatcher.handle);
   const turnEvents: RawNotification[] = [];
-  router
-    .beginTurn("thread-turn-1")
-    .bind("turn-1", { push: (n) => turnEvents.push(n), fail: () => {} });
+  router.beginTurn("thread-turn-1").bind("turn-1", {
+    push: (n) => {
+      turnEvents.push(n);
+      return n.method === "turn/completed";
+    },
+    fail: () => {},
+  });
   return { transport, dispatcher, turnEvents };
 }
 

@@ -157,7 +157,9 @@ function turnSink(): { sink: TurnSink; log: EventLog<RawNotification> } {
     sink: {
       push(n) {
         log.push(n);
-        if (n.method === "turn/completed") log.end();
+        if (n.method !== "turn/completed") return false;
+        log.end();
+        return true;
       },
       fail: (error) => log.fail(error),
     },

@@ -106,7 +106,10 @@ describe("Router", () => {
     return { transport, router };
   }
   const sinkOf = (events: RawNotification[], errors: Error[] = []) => ({
-    push: (n: RawNotification) => events.push(n),
+    push: (n: RawNotification) => {
+      events.push(n);
+      return n.method === "turn/completed";
+    },
     fail: (e: Error) => errors.push(e),
   });
 

@@ -1,0 +1,355 @@
+// What the SDK promises under faults the real server will not produce on demand: malformed lines
+// and params, handlers that return nonsense, a server that dies or ignores SIGTERM. The server is
+// the scripted stand-in (or the proxy in front of the real binary); every test asserts that no
+// uncaught exception or unhandled rejection fired, that every promise settled within a bound,
+// and that no child process is left.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Codex, TransportClosedError, type CodexOptions, type TurnEvent } from "../../src/index.js";
+import { sse } from "../../src/testing/index.js";
+import { createTestCodex } from "../../src/testing/test-codex.js";
+import { captureLog } from "../support/capture-log.js";
+import {
+  expectNoChild,
+  settlesWithin,
+  trapProcessFaults,
+  type FaultTrap,
+} from "../support/fault/guards.js";
+import { startProxy } from "../support/fault/proxy.js";
+import { startStandin, type StandinOptions } from "../support/fault/standin.js";
+
+const THREAD = "thr_f";
+const TURN = "turn_f";
+const BOUND = 5_000;
+
+const turn = (status = "inProgress") => ({
+  id: TURN,
+  items: [],
+  status,
+  error: null,
+  startedAt: null,
+  completedAt: null,
+  durationMs: null,
+});
+const REPLIES = {
+  "model/list": { drop: true },
+  "thread/start": { result: { thread: { id: THREAD } } },
+  "turn/start": { result: { turn: turn() } },
+} as const;
+const started = { method: "turn/started", params: { threadId: THREAD, turn: turn() } };
+const completed = {
+  method: "turn/completed",
+  params: { threadId: THREAD, turn: turn("completed") },
+};
+const message = (text: string) => ({
+  method: "item/completed",
+  params: {
+    threadId: THREAD,
+    turnId: TURN,
+    item: { type: "agentMessage", id: `m-${text}`, text, phase: null },
+  },
+});
+
+let trap: FaultTrap;
+const cleanups: Array<() => Promise<void>> = [];
+beforeEach(() => {
+  trap = trapProcessFaults();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  trap.dispose();
+});
+
+async function setup(options: StandinOptions = {}, codexOptions: CodexOptions = {}) {
+  const s = await startStandin({ ...options, replies: { ...REPLIES, ...options.replies } });
+  cleanups.push(() => s.close());
+  const log = captureLog();
+  const codex = await Codex.start({
+    launchArgs: s.launchArgs,
+    logger: log.logger,
+    logLevel: "debug",
+    ...codexOptions,
+  });
+  cleanups.push(async () => {
+    await codex.close();
+    await expectNoChild(s.pid);
+  });
+  return { s, codex, entries: log.entries };
+}
+
+async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const events: TurnEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+/** Settles within the bound, or fails the test. */
+async function settled<T>(promise: Promise<T>) {
+  return settlesWithin(promise, BOUND);
+}
+
+describe("malformed server messages", () => {
+  it("drops each malformed line or params, and the rest of the same chunk still flows", async () => {
+    const { s, codex, entries } = await setup();
+    const seen: string[] = [];
+    codex.on("account/updated", () => seen.push("account/updated"));
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    const junk = [
+      "not json at all",
+      "[1,2,3]",
+      JSON.stringify({ method: "serverRequest/resolved" }),
+      JSON.stringify({ method: "serverRequest/resolved", params: {} }),
+      JSON.stringify({ method: "turn/started", params: null }),
+      JSON.stringify({ method: "item/completed", params: { threadId: THREAD, turnId: TURN } }),
+      JSON.stringify({
+        method: "item/completed",
+        params: { threadId: THREAD, turnId: TURN, item: 5 },
+      }),
+      JSON.stringify({ method: "thread/tokenUsage/updated", params: { turnId: TURN } }),
+      JSON.stringify({
+        method: "turn/completed",
+        params: { threadId: THREAD, turn: { id: TURN } },
+      }),
+      JSON.stringify({ method: "thread/archived", params: { threadId: 7 } }),
+      JSON.stringify({ id: { nested: true }, result: {} }),
+      JSON.stringify({ id: 99_999, result: {} }),
+    ];
+    const good = [started, message("kept"), { method: "account/updated", params: {} }, completed];
+    const chunk = [
+      JSON.stringify(good[0]),
+      ...junk,
+      ...good.slice(1).map((m) => JSON.stringify(m)),
+    ];
+    // One write: the whole chunk reaches the client at once.
+    await s.writeBytes(
+      Buffer.concat([
+        Buffer.from(chunk.join("\n") + "\n"),
+        Buffer.from([0xff, 0xfe, 0x0a]), // invalid UTF-8, its own line
+      ]),
+    );
+    const result = await settled(handle.run());
+    expect(result.status).toBe("fulfilled");
+    expect(result.status === "fulfilled" && result.value.finalResponse).toBe("kept");
+    expect(seen).toEqual(["account/updated"]);
+    expect(entries.some((e) => e.level === "warn" && e.message.includes("dropped"))).toBe(true);
+    expect(entries.some((e) => e.message.includes("malformed item/completed"))).toBe(true);
+    // The connection is still good.
+    await expect(settled(codex.threadStart())).resolves.toMatchObject({ status: "fulfilled" });
+    await trap.expectNone();
+  });
+
+  it("takes a huge line and keeps going", async () => {
+    const { s, codex } = await setup();
+    const events: unknown[] = [];
+    codex.on("account/updated", (params) => events.push(params));
+    await s.write(
+      {
+        bigLine: {
+          size: 4 * 1024 * 1024,
+          prefix: '{"method":"x/huge","params":{"p":"',
+          suffix: '"}}',
+        },
+      },
+      { message: { method: "account/updated", params: { n: 1 } } },
+    );
+    await expect(settled(codex.threadStart())).resolves.toMatchObject({ status: "fulfilled" });
+    expect(events).toEqual([{ n: 1 }]);
+    await trap.expectNone();
+  });
+});
+
+describe("handler answers", () => {
+  const circular: Record<string, unknown> = { decision: "accept" };
+  circular.self = circular;
+  const cases: Array<[string, () => unknown]> = [
+    ["a circular amendment", () => ({ decision: { acceptWithExecpolicyAmendment: circular } })],
+    [
+      "a BigInt amendment",
+      () => ({ decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: [1n] } } }),
+    ],
+    ["undefined", () => undefined],
+    ["a number", () => 42],
+    ["an unknown decision", () => ({ decision: "bogus" })],
+    [
+      "a throw",
+      () => {
+        throw new Error("handler bug");
+      },
+    ],
+    ["a rejection", () => Promise.reject(new Error("async handler bug"))],
+  ];
+
+  it.each(cases)("answers the safe default when a handler returns %s", async (_, bad) => {
+    const { s, codex, entries } = await setup(
+      {},
+      { approvals: { commandExecution: bad as never } },
+    );
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    await s.send(started);
+    const answer = await s.request("item/commandExecution/requestApproval", {
+      threadId: THREAD,
+      turnId: TURN,
+      itemId: "i1",
+      command: "rm -rf /",
+    });
+    expect(answer.message).toEqual({ id: answer.id, result: { decision: "decline" } });
+    await s.send(completed);
+    const events = await collect(handle.stream());
+    const failure = events.find((e) => e.method === "client/handlerError");
+    expect(failure?.params).toMatchObject({
+      requestMethod: "item/commandExecution/requestApproval",
+      answer: { decision: "decline" },
+    });
+    expect(entries.some((e) => e.level === "warn" && e.message.includes("handler"))).toBe(true);
+    await trap.expectNone();
+  });
+
+  it("passes a valid answer through, and checks every kind of request", async () => {
+    const { s } = await setup(
+      {},
+      {
+        approvals: {
+          commandExecution: () => ({ decision: "acceptForSession" }),
+          fileChange: () => ({ decision: "nope" }) as never,
+          permissions: () => ({ permissions: {}, scope: "forever" }) as never,
+        },
+        onUserInput: () => ({ answers: { q: { answers: [1] } } }) as never,
+        onElicitation: () => ({ action: "accept" }) as never,
+        onChatgptTokenRefresh: () => ({ accessToken: "", chatgptAccountId: "a" }) as never,
+      },
+    );
+    const params = { threadId: THREAD, turnId: TURN, itemId: "i" };
+    const ask = async (method: string, extra: object = {}) =>
+      (await s.request(method, { ...params, ...extra })).message;
+    expect(await ask("item/commandExecution/requestApproval", { command: "ls" })).toMatchObject({
+      result: { decision: "acceptForSession" },
+    });
+    expect(await ask("item/fileChange/requestApproval")).toMatchObject({
+      result: { decision: "decline" },
+    });
+    expect(await ask("item/permissions/requestApproval", { permissions: {} })).toMatchObject({
+      result: { permissions: {}, scope: "turn" },
+    });
+    expect(await ask("item/tool/requestUserInput", { questions: [] })).toMatchObject({
+      result: { answers: {} },
+    });
+    expect(await ask("mcpServer/elicitation/request")).toMatchObject({
+      result: { action: "accept", content: null, _meta: null },
+    });
+    const refresh = await ask("account/chatgptAuthTokens/refresh", { reason: "unauthorized" });
+    expect(refresh).toHaveProperty("error.code", -32603);
+    const unknown = await ask("something/new");
+    expect(unknown).toHaveProperty("error.code", -32601);
+    await trap.expectNone();
+  });
+
+  it("reports a tool whose output cannot be sent as a failed call", async () => {
+    const { s, codex } = await setup();
+    codex.thread(THREAD, {
+      tools: [
+        { name: "big", description: "", inputSchema: {}, handler: () => ({ n: 1n }) },
+        { name: "odd", description: "", inputSchema: {}, handler: () => [{ type: "video" }] },
+        {
+          name: "fine",
+          description: "",
+          inputSchema: {},
+          handler: () => [{ type: "inputText", text: "ok" }],
+        },
+      ],
+    });
+    const call = async (tool: string) =>
+      (
+        await s.request("item/tool/call", {
+          threadId: THREAD,
+          turnId: TURN,
+          callId: "c",
+          tool,
+          arguments: {},
+        })
+      ).message as { result: { success: boolean; contentItems: { text: string }[] } };
+    expect((await call("big")).result.success).toBe(false);
+    expect((await call("odd")).result).toMatchObject({ success: false });
+    expect((await call("odd")).result.contentItems[0]!.text).toContain("type");
+    expect((await call("fine")).result).toEqual({
+      success: true,
+      contentItems: [{ type: "inputText", text: "ok" }],
+    });
+    await trap.expectNone();
+  });
+});
+
+describe("what the client sends", () => {
+  it("keeps signal and timeout out of turn/start, and sends nothing for bad options", async () => {
+    const { s, codex } = await setup();
+    const thread = await codex.threadStart();
+    await expect(thread.turn("x", { timeout: -5 })).rejects.toBeInstanceOf(RangeError);
+    expect(s.received.some((line) => line.method === "turn/start")).toBe(false);
+    const handle = await thread.turn("x", { timeout: 5_000, signal: new AbortController().signal });
+    const sent = await s.nextFromClient("turn/start");
+    expect(Object.keys(sent.message!.params as object).sort()).toEqual(["input", "threadId"]);
+    await s.send(completed);
+    await settled(handle.run());
+    await trap.expectNone();
+  });
+});
+
+describe("a server that dies or will not die", () => {
+  it("rejects every pending call, stream and wait when the server exits mid-turn", async () => {
+    const { s, codex } = await setup();
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    // Each is watched from the start, so a rejection is never unhandled meanwhile.
+    const outcomes = [
+      settled(handle.run()),
+      settled(collect(handle.stream())),
+      settled(codex.models()),
+      settled(codex.notifications().next()),
+    ];
+    await s.exit(9);
+    for (const pending of outcomes) {
+      const outcome = await pending;
+      expect(outcome.status).toBe("rejected");
+      expect(outcome.status === "rejected" && outcome.reason).toBeInstanceOf(TransportClosedError);
+      expect((outcome as { reason: TransportClosedError }).reason.exitCode).toBe(9);
+    }
+    await expectNoChild(s.pid);
+    await trap.expectNone();
+  });
+
+  it("kills a server that ignores SIGTERM after the grace period", async () => {
+    const { s, codex } = await setup(
+      { ignoreSigterm: true, stayAfterStdinEnd: true },
+      { killGraceMs: 200 },
+    );
+    const closing = settled(codex.close());
+    expect(await s.nextSignal()).toBe("SIGTERM");
+    expect((await closing).status).toBe("fulfilled");
+    await expectNoChild(s.pid);
+    await trap.expectNone();
+  });
+});
+
+describe("faults in front of the real app-server", () => {
+  it("a real turn survives junk injected into its stream", async () => {
+    const proxy = await startProxy();
+    cleanups.push(() => proxy.close());
+    const t = await createTestCodex({ launchArgs: proxy.launchArgs });
+    cleanups.push(() => t.close());
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["he", "llo"]), { gate });
+    const thread = await t.codex.threadStart();
+    const handle = await thread.turn("hi");
+    await gate.reached;
+    await proxy.inject(
+      { line: "garbage" },
+      { message: { method: "serverRequest/resolved" } },
+      { message: { method: "item/completed", params: { threadId: thread.id, turnId: handle.id } } },
+    );
+    gate.release();
+    const outcome = await settled(handle.run());
+    expect(outcome.status).toBe("fulfilled");
+    expect(outcome.status === "fulfilled" && outcome.value.finalResponse).toBe("hello");
+    await trap.expectNone();
+  });
+});
