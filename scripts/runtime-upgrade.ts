@@ -142,7 +142,8 @@ export async function upgradeRuntime(version: string): Promise<void> {
   if (newVersionSource !== versionSource) writeFileSync(VERSION_FILE, newVersionSource);
 
   const doc = existsSync(CHANGES_FILE) ? readFileSync(CHANGES_FILE, "utf8") : undefined;
-  if (before !== undefined && !hasEntryFor(doc ?? "", version)) {
+  const writeEntry = before !== undefined && !hasEntryFor(doc ?? "", version);
+  if (before !== undefined && writeEntry) {
     console.log(`Reading the protocol of the new runtime ${version}...`);
     const entry = renderEntry(diffSurfaces(before, readSurface(binary, version)));
     writeFileSync(CHANGES_FILE, await formatMarkdown(CHANGES_FILE, withEntry(doc, entry)));
@@ -157,7 +158,11 @@ export async function upgradeRuntime(version: string): Promise<void> {
   const files = generateProtocol(DEFAULT_OUT_DIR, { binary, version });
   console.log(`Regenerated ${files.size} files in src/generated.`);
 
-  const stale = before === undefined ? [] : mentionsOf(from);
+  if (!writeEntry) {
+    console.log(`The runtime is ${version}; every step was already done.`);
+    return;
+  }
+  const stale = mentionsOf(from);
   console.log(
     [
       "",
