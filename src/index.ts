@@ -36,8 +36,9 @@ export type {
   ServerRequestHandler,
   ServerRequestHandlers,
 } from "./approvals.js";
-export { image, localImage, mention, skill, text } from "./inputs.js";
+export { externalMessage, image, localImage, mention, skill, text } from "./inputs.js";
 export type {
+  ExternalMessageInput,
   ImageInput,
   InputItem,
   LocalImageInput,

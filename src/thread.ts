@@ -15,7 +15,7 @@ import type {
   ThreadSetNameResponse,
   TurnStartParams,
 } from "./generated/index.js";
-import { toUserInputs, type RunInput } from "./inputs.js";
+import { toTurnInput, type RunInput } from "./inputs.js";
 import {
   pickHandlers,
   type ServerRequestDispatcher,
@@ -226,7 +226,10 @@ export function turnParams(
   input: RunInput,
   options: TurnOptions,
 ): TurnStartParams {
-  const wireInput = toUserInputs(input);
+  const { input: wireInput, toolOutput } = toTurnInput(input);
+  if (toolOutput !== undefined && options.toolOutput != null) {
+    throw new TypeError("give an external message as the input or toolOutput, not both");
+  }
   const {
     approvalMode,
     sandbox,
@@ -237,6 +240,7 @@ export function turnParams(
     ...rest
   } = options;
   const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;
+  if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;

@@ -14,7 +14,8 @@ import type {
   TurnStatus,
   TurnSteerResponse,
 } from "./generated/index.js";
-import { toUserInputs, type RunInput } from "./inputs.js";
+import { steerExternalMessage } from "./external-message.js";
+import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
 import { redactText } from "./login.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
@@ -246,8 +247,14 @@ export class TurnHandle {
     return result;
   }
 
-  /** Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). */
+  /**
+   * Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`); an external
+   * message joins it through `turn/start` instead.
+   */
   async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
+    if (isExternalMessage(input)) {
+      return steerExternalMessage(this.context.connection, this, input, options);
+    }
     const wire = toUserInputs(input);
     return this.context.connection.request(
       "turn/steer",
