@@ -16,8 +16,8 @@ export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
-export { answerDisplay, isShown, messageDisplay } from "./answer.js";
-export type { AgentMessageItem } from "./answer.js";
+export { answerDisplay, isShown, messageDisplay } from "./message-display.js";
+export type { AgentMessageItem } from "./message-display.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnResult } from "./turn.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
 export type {

@@ -1,4 +1,4 @@
-import { pickFinalMessage } from "./answer.js";
+import { pickFinalMessage } from "./message-display.js";
 import { TurnAbortedError, TurnFailedError, abortError, unlessAborted } from "./errors.js";
 import type { HandlerErrorEvent } from "./approvals.js";
 import type {
