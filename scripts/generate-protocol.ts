@@ -58,6 +58,8 @@ const CLIENT_RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {
   "config/mcpServer/reload": "McpServerRefreshResponse",
   "config/value/write": "ConfigWriteResponse",
   "externalAgentConfig/import/readHistories": "ExternalAgentConfigImportHistoriesReadResponse",
+  // 0.171.0 prints no response type for it; the server answers with a config write result.
+  "modelProvider/default/set": "ConfigWriteResponse",
 };
 
 const SERVER_RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {};

@@ -18,6 +18,8 @@ export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnRunOptions } from "./turn.js";
 export type { TurnResult } from "./result.js";
+export { answerDisplay, isShown, messageDisplay } from "./message-display.js";
+export type { AgentMessageItem } from "./message-display.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
 export type {
   AccountReadOptions,
@@ -38,8 +40,9 @@ export type {
   ServerRequestHandlers,
 } from "./server-requests.js";
 export type { LogLevel, Logger } from "./internal/logger.js";
-export { image, localImage, mention, skill, text } from "./inputs.js";
+export { externalMessage, image, localImage, mention, skill, text } from "./inputs.js";
 export type {
+  ExternalMessageInput,
   ImageInput,
   InputItem,
   LocalImageInput,

@@ -1,4 +1,8 @@
-import type { UserInput } from "./generated/index.js";
+import type {
+  FunctionCallOutputContentItem,
+  TurnToolOutput,
+  UserInput,
+} from "./generated/index.js";
 
 /** Plain text. */
 export interface TextInput {
@@ -28,10 +32,25 @@ export interface MentionInput {
   readonly path: string;
 }
 
+/**
+ * Untrusted content from another agent, tool or application, delivered to the model as the output
+ * of the named tool: it has a tool's authority, below the user's and the developer's, and grants
+ * no approval. It is a whole input on its own, never part of a list.
+ */
+export interface ExternalMessageInput {
+  readonly type: "externalMessage";
+  /** The tool or application delivering the message; not empty. */
+  readonly toolName: string;
+  /** Text, or Responses function-output content items (`input_text`, `input_image`, ...). */
+  readonly content: string | readonly FunctionCallOutputContentItem[];
+  /** The tool's namespace, or `null`. */
+  readonly namespace: string | null;
+}
+
 /** One item of turn input. */
 export type InputItem = TextInput | ImageInput | LocalImageInput | SkillInput | MentionInput;
-/** What `run`, `turn` and `steer` accept: a string, one item, or a list of items. */
-export type RunInput = string | InputItem | readonly InputItem[];
+/** What `run`, `turn` and `steer` accept: a string, one item, a list of items, or an external message. */
+export type RunInput = string | InputItem | readonly InputItem[] | ExternalMessageInput;
 
 /** A text item. */
 export const text = (text: string): TextInput => ({ type: "text", text });
@@ -46,6 +65,18 @@ export const mention = (name: string, path: string): MentionInput => ({
   type: "mention",
   name,
   path,
+});
+
+/** An external message: `content` from the tool `toolName` (in `namespace`, if given). */
+export const externalMessage = (
+  toolName: string,
+  content: string | readonly FunctionCallOutputContentItem[],
+  options: { readonly namespace?: string | null } = {},
+): ExternalMessageInput => ({
+  type: "externalMessage",
+  toolName,
+  content,
+  namespace: options.namespace ?? null,
 });
 
 const FIELDS: Record<InputItem["type"], readonly string[]> = {
@@ -68,6 +99,9 @@ function describe(value: unknown): string {
 
 function toWire(item: unknown): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
+  if (type === "externalMessage") {
+    throw new TypeError("an external message must be the whole input, not an item of a list");
+  }
   const fields =
     typeof item === "object" && item !== null && !Array.isArray(item) && typeof type === "string"
       ? FIELDS[type as InputItem["type"]]
@@ -83,6 +117,53 @@ function toWire(item: unknown): UserInput {
   }
   // Built field by field so the wire carries exactly these keys (a text item is {type, text}).
   return out as unknown as UserInput;
+}
+
+/** Whether an input is an external message (which travels as `toolOutput`, not as input items). */
+export function isExternalMessage(input: RunInput): input is ExternalMessageInput {
+  return (input as { type?: unknown } | null)?.type === "externalMessage" && !Array.isArray(input);
+}
+
+/** The wire `toolOutput` of an external message, throwing a `TypeError` before any I/O. */
+export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
+  const { toolName, content, namespace } = message;
+  if (typeof toolName !== "string" || toolName.trim() === "") {
+    throw new TypeError("an external message needs a non-empty toolName");
+  }
+  if (namespace !== null && namespace !== undefined && typeof namespace !== "string") {
+    throw new TypeError("an external message's namespace must be a string or null");
+  }
+  if (typeof content !== "string") {
+    const items: unknown = content;
+    if (!Array.isArray(items)) {
+      throw new TypeError(
+        "an external message's content must be a string or a list of content items",
+      );
+    }
+    items.forEach((item: unknown, i) => {
+      const itemType = (item as { type?: unknown } | null)?.type;
+      if (typeof item !== "object" || item === null || typeof itemType !== "string") {
+        throw new TypeError(`external message content item ${i} needs a string type`);
+      }
+      if (itemType === "input_text" && typeof (item as { text?: unknown }).text !== "string") {
+        throw new TypeError(`external message content item ${i} (input_text) needs a string text`);
+      }
+    });
+  }
+  return {
+    name: toolName,
+    namespace: namespace ?? null,
+    output: (typeof content === "string" ? content : [...content]) as TurnToolOutput["output"],
+  };
+}
+
+/**
+ * Converts `RunInput` to what `turn/start` carries: input items, or for an external message no
+ * items and a `toolOutput`. Throws a `TypeError` before any I/O.
+ */
+export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?: TurnToolOutput } {
+  if (isExternalMessage(input)) return { input: [], toolOutput: toToolOutput(input) };
+  return { input: toUserInputs(input) };
 }
 
 /** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */

@@ -5,6 +5,7 @@ import type {
   TurnError,
   TurnStatus,
 } from "./generated/index.js";
+import { pickFinalMessage } from "./message-display.js";
 import type { RawNotification } from "./rpc/connection.js";
 
 /** What a finished turn produced. */
@@ -25,22 +26,9 @@ export interface TurnResult {
   readonly usage: ThreadTokenUsage | null;
 }
 
-type AgentMessage = Extract<ThreadItem, { type: "agentMessage" }>;
-
 /** The answer of a turn: the latest `final_answer`, else the latest phase-less message. */
 export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
-  let phaseless: string | null = null;
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    if (item.type !== "agentMessage") continue;
-    const message = item as AgentMessage;
-    if (typeof message.text !== "string") continue;
-    if (message.phase === "final_answer") return message.text;
-    if (phaseless === null && (message.phase === null || message.phase === undefined)) {
-      phaseless = message.text;
-    }
-  }
-  return phaseless;
+  return pickFinalMessage(items)?.text ?? null;
 }
 
 /** Builds a result from the collected items and usage and the completed `Turn`. */

@@ -14,7 +14,7 @@ import type {
   ThreadSetNameResponse,
   TurnStartParams,
 } from "./generated/index.js";
-import { toUserInputs, type RunInput } from "./inputs.js";
+import { toTurnInput, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
@@ -250,7 +250,10 @@ export function turnParams(
   input: RunInput,
   options: TurnOptions,
 ): TurnStartParams {
-  const wireInput = toUserInputs(input);
+  const { input: wireInput, toolOutput } = toTurnInput(input);
+  if (toolOutput !== undefined && options.toolOutput != null) {
+    throw new TypeError("give an external message as the input or toolOutput, not both");
+  }
   const {
     approvalMode,
     sandbox,
@@ -262,6 +265,7 @@ export function turnParams(
     ...rest
   } = options;
   const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;
+  if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;

@@ -1,4 +1,5 @@
 import { TurnAbortedError, TurnFailedError } from "./errors.js";
+import { steerExternalMessage } from "./external-message.js";
 import type {
   RequestId,
   ServerRequestMap,
@@ -8,7 +9,7 @@ import type {
   TurnInterruptResponse,
   TurnSteerResponse,
 } from "./generated/index.js";
-import { toUserInputs, type RunInput } from "./inputs.js";
+import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, requestOptions } from "./internal/validate.js";
@@ -191,12 +192,17 @@ export class TurnHandle {
   }
 
   /**
-   * Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). Sent once the
-   * turn is active on the server, so it works from the moment the handle exists.
+   * Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`); an external
+   * message joins it through `turn/start` instead. Sent once the turn is active on the server,
+   * so it works from the moment the handle exists.
    */
   async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
-    const wire = toUserInputs(input);
     const call = requestOptions(options);
+    if (isExternalMessage(input)) {
+      await this.#whenActive(call?.signal);
+      return steerExternalMessage(this.#context.connection, this, input, call);
+    }
+    const wire = toUserInputs(input);
     await this.#whenActive(call?.signal);
     return this.#context.connection.request(
       "turn/steer",

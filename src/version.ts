@@ -1,2 +1,2 @@
 /** This SDK's version, which is also the version of the Codex runtime it pins. */
-export const SDK_VERSION = "0.169.0";
+export const SDK_VERSION = "0.171.0";

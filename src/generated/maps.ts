@@ -1,5 +1,5 @@
 // GENERATED CODE! DO NOT MODIFY BY HAND!
-// Produced by scripts/generate-protocol.ts from @openai/codex 0.169.0.
+// Produced by scripts/generate-protocol.ts from @openai/codex 0.171.0.
 // Derived from the ClientRequest, ServerRequest and ServerNotification unions.
 
 import type {
@@ -79,8 +79,6 @@ import type {
   ConsumeAccountRateLimitResetCreditParams,
   ConsumeAccountRateLimitResetCreditResponse,
   ContextCompactedNotification,
-  CurrentTimeReadParams,
-  CurrentTimeReadResponse,
   DeprecationNoticeNotification,
   DynamicToolCallParams,
   DynamicToolCallResponse,
@@ -196,6 +194,7 @@ import type {
   ModelProviderCapabilitiesReadResponse,
   ModelProviderConfigWriteParams,
   ModelProviderConfigWriteResponse,
+  ModelProviderDefaultSetParams,
   ModelProviderListParams,
   ModelProviderListResponse,
   ModelReroutedNotification,
@@ -388,6 +387,8 @@ import type {
   ThreadRealtimeItemCompletedNotification,
   ThreadRealtimeItemStartedNotification,
   ThreadRealtimeItemTranscriptDeltaNotification,
+  ThreadRealtimeListParams,
+  ThreadRealtimeListResponse,
   ThreadRealtimeListVoicesParams,
   ThreadRealtimeListVoicesResponse,
   ThreadRealtimeOutputAudioDeltaNotification,
@@ -408,9 +409,12 @@ import type {
   ThreadSampleCancelResponse,
   ThreadSampleParams,
   ThreadSampleResponse,
+  ThreadSearchCancelParams,
+  ThreadSearchCancelResponse,
   ThreadSearchOccurrencesParams,
   ThreadSearchOccurrencesResponse,
   ThreadSearchParams,
+  ThreadSearchPartialNotification,
   ThreadSearchResponse,
   ThreadSectionChangedNotification,
   ThreadSectionCreateParams,
@@ -555,6 +559,7 @@ export interface ClientRequestMap {
   "model/list": { params: ModelListParams; result: ModelListResponse };
   "modelProvider/capabilities/read": { params: ModelProviderCapabilitiesReadParams; result: ModelProviderCapabilitiesReadResponse };
   "modelProvider/config/write": { params: ModelProviderConfigWriteParams; result: ModelProviderConfigWriteResponse };
+  "modelProvider/default/set": { params: ModelProviderDefaultSetParams; result: ConfigWriteResponse };
   "modelProvider/list": { params: ModelProviderListParams; result: ModelProviderListResponse };
   "permissionProfile/list": { params: PermissionProfileListParams; result: PermissionProfileListResponse };
   "plugin/install": { params: PluginInstallParams; result: PluginInstallResponse };
@@ -634,6 +639,7 @@ export interface ClientRequestMap {
   "thread/realtime/appendAudio": { params: ThreadRealtimeAppendAudioParams; result: ThreadRealtimeAppendAudioResponse };
   "thread/realtime/appendSpeech": { params: ThreadRealtimeAppendSpeechParams; result: ThreadRealtimeAppendSpeechResponse };
   "thread/realtime/appendText": { params: ThreadRealtimeAppendTextParams; result: ThreadRealtimeAppendTextResponse };
+  "thread/realtime/list": { params: ThreadRealtimeListParams; result: ThreadRealtimeListResponse };
   "thread/realtime/listVoices": { params: ThreadRealtimeListVoicesParams; result: ThreadRealtimeListVoicesResponse };
   "thread/realtime/start": { params: ThreadRealtimeStartParams; result: ThreadRealtimeStartResponse };
   "thread/realtime/stop": { params: ThreadRealtimeStopParams; result: ThreadRealtimeStopResponse };
@@ -642,6 +648,9 @@ export interface ClientRequestMap {
   "thread/sample": { params: ThreadSampleParams; result: ThreadSampleResponse };
   "thread/sample/cancel": { params: ThreadSampleCancelParams; result: ThreadSampleCancelResponse };
   "thread/search": { params: ThreadSearchParams; result: ThreadSearchResponse };
+  "thread/search/cancel": { params: ThreadSearchCancelParams; result: ThreadSearchCancelResponse };
+  "thread/search/stream": { params: ThreadSearchParams; result: ThreadSearchResponse };
+  "thread/search/stream/cancel": { params: ThreadSearchCancelParams; result: ThreadSearchCancelResponse };
   "thread/searchOccurrences": { params: ThreadSearchOccurrencesParams; result: ThreadSearchOccurrencesResponse };
   "thread/section/move": { params: ThreadSectionMoveParams; result: ThreadSectionMoveResponse };
   "thread/settings/update": { params: ThreadSettingsUpdateParams; result: ThreadSettingsUpdateResponse };
@@ -744,6 +753,7 @@ export interface ServerNotificationMap {
   "thread/realtime/transcript/delta": ThreadRealtimeTranscriptDeltaNotification;
   "thread/realtime/transcript/done": ThreadRealtimeTranscriptDoneNotification;
   "thread/reverted": ThreadRevertedNotification;
+  "thread/search/partial": ThreadSearchPartialNotification;
   "thread/section/changed": ThreadSectionChangedNotification;
   "thread/settings/updated": ThreadSettingsUpdatedNotification;
   "thread/started": ThreadStartedNotification;
@@ -765,7 +775,6 @@ export interface ServerRequestMap {
   "account/chatgptAuthTokens/refresh": { params: ChatgptAuthTokensRefreshParams; result: ChatgptAuthTokensRefreshResponse };
   "applyPatchApproval": { params: ApplyPatchApprovalParams; result: ApplyPatchApprovalResponse };
   "attestation/generate": { params: AttestationGenerateParams; result: AttestationGenerateResponse };
-  "currentTime/read": { params: CurrentTimeReadParams; result: CurrentTimeReadResponse };
   "execCommandApproval": { params: ExecCommandApprovalParams; result: ExecCommandApprovalResponse };
   "item/commandExecution/requestApproval": { params: CommandExecutionRequestApprovalParams; result: CommandExecutionRequestApprovalResponse };
   "item/fileChange/requestApproval": { params: FileChangeRequestApprovalParams; result: FileChangeRequestApprovalResponse };
@@ -866,6 +875,7 @@ export const NOTIFICATION_ROUTES: {
   "thread/realtime/transcript/delta": { threadId: "threadId" },
   "thread/realtime/transcript/done": { threadId: "threadId" },
   "thread/reverted": { threadId: "threadId" },
+  "thread/search/partial": {},
   "thread/section/changed": { threadId: "threadId" },
   "thread/settings/updated": { threadId: "threadId" },
   "thread/started": { threadId: "thread.id" },
@@ -959,6 +969,7 @@ export const CLIENT_REQUEST_METHODS = [
   "model/list",
   "modelProvider/capabilities/read",
   "modelProvider/config/write",
+  "modelProvider/default/set",
   "modelProvider/list",
   "permissionProfile/list",
   "plugin/install",
@@ -1038,6 +1049,7 @@ export const CLIENT_REQUEST_METHODS = [
   "thread/realtime/appendAudio",
   "thread/realtime/appendSpeech",
   "thread/realtime/appendText",
+  "thread/realtime/list",
   "thread/realtime/listVoices",
   "thread/realtime/start",
   "thread/realtime/stop",
@@ -1046,6 +1058,9 @@ export const CLIENT_REQUEST_METHODS = [
   "thread/sample",
   "thread/sample/cancel",
   "thread/search",
+  "thread/search/cancel",
+  "thread/search/stream",
+  "thread/search/stream/cancel",
   "thread/searchOccurrences",
   "thread/section/move",
   "thread/settings/update",
@@ -1147,6 +1162,7 @@ export const SERVER_NOTIFICATION_METHODS = [
   "thread/realtime/transcript/delta",
   "thread/realtime/transcript/done",
   "thread/reverted",
+  "thread/search/partial",
   "thread/section/changed",
   "thread/settings/updated",
   "thread/started",
@@ -1167,7 +1183,6 @@ export const SERVER_REQUEST_METHODS = [
   "account/chatgptAuthTokens/refresh",
   "applyPatchApproval",
   "attestation/generate",
-  "currentTime/read",
   "execCommandApproval",
   "item/commandExecution/requestApproval",
   "item/fileChange/requestApproval",

@@ -509,7 +509,7 @@ export interface RecordedRequest {
   readonly method: string;
   /** URL path without the query, e.g. `/v1/responses`. */
   readonly path: string;
-  /** Query parameters, e.g. `{ client_version: "0.169.0" }` for `/models`. */
+  /** Query parameters, e.g. `{ client_version: "0.171.0" }` for `/models`. */
   readonly query: Readonly<Record<string, string>>;
   /** Request headers, lower-cased; repeated headers are joined with `, `. */
   readonly headers: Readonly<Record<string, string>>;

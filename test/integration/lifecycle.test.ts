@@ -10,6 +10,7 @@ import {
   CodexError,
   InvalidParamsError,
   InvalidRequestError,
+  SDK_VERSION,
   TransportClosedError,
 } from "../../src/index.js";
 
@@ -46,9 +47,9 @@ afterAll(async () => {
 describe("Codex.start", () => {
   it("initializes against the real runtime and exposes normalised metadata", async () => {
     await using codex = await Codex.start({ env: env(), clientInfo: { name: "lifecycle_test" } });
-    expect(codex.metadata.userAgent).toMatch(/^lifecycle_test\/0\.169\.0/);
+    expect(codex.metadata.userAgent.split(" ")[0]).toBe(`lifecycle_test/${SDK_VERSION}`);
     expect(codex.metadata.serverInfo.name).toBe("lifecycle_test");
-    expect(codex.metadata.serverInfo.version).toBe("0.169.0");
+    expect(codex.metadata.serverInfo.version).toBe(SDK_VERSION);
     expect(codex.metadata.platformFamily).toBeTruthy();
 
     const models = await codex.request("model/list", { includeHidden: false });
@@ -62,7 +63,7 @@ describe("Codex.start", () => {
       .request("thread/start", { cwd: 42 as unknown as string })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodexError);
-    // The server answers invalid params with -32600 ("Invalid request") in 0.169.0.
+    // The server answers invalid params with -32600 ("Invalid request") in the pinned runtime.
     expect(err instanceof InvalidParamsError || err instanceof InvalidRequestError).toBe(true);
     expect((err as InvalidRequestError).rpcMessage).toMatch(/cwd|invalid/i);
   });

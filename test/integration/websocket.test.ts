@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Codex, TransportClosedError } from "../../src/index.js";
+import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { locateRuntime } from "../../src/runtime.js";
 import {
   createCodexHome,
@@ -81,7 +81,7 @@ describe("Codex.connect", () => {
     mock.enqueueAssistantMessage("hello over websocket");
     const codex = await Codex.connect(url);
     expect(codex.pid).toBeUndefined();
-    expect(codex.metadata.serverInfo.version).toBe("0.169.0");
+    expect(codex.metadata.serverInfo.version).toBe(SDK_VERSION);
     const thread = await codex.threadStart();
     const turn = await thread.turn("hi");
     const deltas: string[] = [];

@@ -3,7 +3,7 @@
 // kit sends, records and how it exits.
 import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { Codex, TransportClosedError } from "../../src/index.js";
+import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import {
   expectNoChild,
   isAlive,
@@ -64,9 +64,11 @@ describe("stand-in app-server", () => {
     const codex = await start(s);
     expect(codex.metadata.serverInfo).toEqual({
       name: "codex_app_server_sdk_ts",
-      version: "0.169.0",
+      version: SDK_VERSION,
     });
-    expect(codex.metadata.userAgent).toMatch(/^codex_app_server_sdk_ts\/0\.169\.0 \(/);
+    expect(codex.metadata.userAgent.startsWith(`codex_app_server_sdk_ts/${SDK_VERSION} (`)).toBe(
+      true,
+    );
     expect(codex.pid).toBe(s.pid);
 
     const thread = await codex.threadStart({ cwd: "/nowhere" });
@@ -171,7 +173,9 @@ describe("stand-in app-server", () => {
       result: object;
     };
     expect(answer.id).toBe(0);
-    expect(answer.result).toMatchObject({ userAgent: expect.stringMatching(/^n\/0\.169\.0 /) });
+    expect(answer.result).toMatchObject({
+      userAgent: expect.stringMatching(new RegExp(`^n/${SDK_VERSION.replaceAll(".", "\\.")} `)),
+    });
     expect(answer.result).toHaveProperty("codexHome");
     const after = "not json at all\n[1,2,3]\n";
 

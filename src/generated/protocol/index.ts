@@ -1,5 +1,5 @@
 // GENERATED CODE! DO NOT MODIFY BY HAND!
-// Produced by scripts/generate-protocol.ts from @openai/codex 0.169.0 (app-server generate-ts --experimental).
+// Produced by scripts/generate-protocol.ts from @openai/codex 0.171.0 (app-server generate-ts --experimental).
 
 export type { AbsolutePathBuf } from "./AbsolutePathBuf.js";
 export type { AgentMessageInputContent } from "./AgentMessageInputContent.js";

@@ -1,5 +1,5 @@
 // GENERATED CODE! DO NOT MODIFY BY HAND!
-// Produced by scripts/generate-protocol.ts from @openai/codex 0.169.0 (app-server generate-ts --experimental).
+// Produced by scripts/generate-protocol.ts from @openai/codex 0.171.0 (app-server generate-ts --experimental).
 
 export type { Account } from "./Account.js";
 export type { AccountLoginCompletedNotification } from "./AccountLoginCompletedNotification.js";
@@ -16,6 +16,7 @@ export type { AccountSessionsSwitchParams } from "./AccountSessionsSwitchParams.
 export type { AccountSessionsSwitchResponse } from "./AccountSessionsSwitchResponse.js";
 export type { AccountTokenUsageDailyBucket } from "./AccountTokenUsageDailyBucket.js";
 export type { AccountTokenUsageSummary } from "./AccountTokenUsageSummary.js";
+export type { AccountUpdateReason } from "./AccountUpdateReason.js";
 export type { AccountUpdatedNotification } from "./AccountUpdatedNotification.js";
 export type { ActivePermissionProfile } from "./ActivePermissionProfile.js";
 export type { AddCreditsNudgeCreditType } from "./AddCreditsNudgeCreditType.js";
@@ -31,6 +32,8 @@ export type { AgentMessageDisplay } from "./AgentMessageDisplay.js";
 export type { AgentMessageModeration } from "./AgentMessageModeration.js";
 export type { AllowDenyRequirement } from "./AllowDenyRequirement.js";
 export type { AnalyticsConfig } from "./AnalyticsConfig.js";
+export type { AnswerAnnotation } from "./AnswerAnnotation.js";
+export type { AnswerReplacement } from "./AnswerReplacement.js";
 export type { AppBranding } from "./AppBranding.js";
 export type { AppInfo } from "./AppInfo.js";
 export type { AppLinksConfig } from "./AppLinksConfig.js";
@@ -74,6 +77,7 @@ export type { BedrockProviderId } from "./BedrockProviderId.js";
 export type { BedrockSettingsParams } from "./BedrockSettingsParams.js";
 export type { BedrockSetupParams } from "./BedrockSetupParams.js";
 export type { BedrockSetupResponse } from "./BedrockSetupResponse.js";
+export type { BlockReason } from "./BlockReason.js";
 export type { BrowserUseAccessApprovalLifetime } from "./BrowserUseAccessApprovalLifetime.js";
 export type { BrowserUseConfig } from "./BrowserUseConfig.js";
 export type { BrowserUseExtensionRequirements } from "./BrowserUseExtensionRequirements.js";
@@ -146,8 +150,6 @@ export type { ConsumeAccountRateLimitResetCreditParams } from "./ConsumeAccountR
 export type { ConsumeAccountRateLimitResetCreditResponse } from "./ConsumeAccountRateLimitResetCreditResponse.js";
 export type { ContextCompactedNotification } from "./ContextCompactedNotification.js";
 export type { CreditsSnapshot } from "./CreditsSnapshot.js";
-export type { CurrentTimeReadParams } from "./CurrentTimeReadParams.js";
-export type { CurrentTimeReadResponse } from "./CurrentTimeReadResponse.js";
 export type { CustomGatewaySettingsParams } from "./CustomGatewaySettingsParams.js";
 export type { CyberAccessProgram } from "./CyberAccessProgram.js";
 export type { DeprecationNoticeNotification } from "./DeprecationNoticeNotification.js";
@@ -265,6 +267,7 @@ export type { GuardianCommandSource } from "./GuardianCommandSource.js";
 export type { GuardianRiskLevel } from "./GuardianRiskLevel.js";
 export type { GuardianUserAuthorization } from "./GuardianUserAuthorization.js";
 export type { GuardianWarningNotification } from "./GuardianWarningNotification.js";
+export type { HelplineSubject } from "./HelplineSubject.js";
 export type { HookCompletedNotification } from "./HookCompletedNotification.js";
 export type { HookErrorInfo } from "./HookErrorInfo.js";
 export type { HookEventName } from "./HookEventName.js";
@@ -382,6 +385,7 @@ export type { ModelProviderCapabilitiesReadParams } from "./ModelProviderCapabil
 export type { ModelProviderCapabilitiesReadResponse } from "./ModelProviderCapabilitiesReadResponse.js";
 export type { ModelProviderConfigWriteParams } from "./ModelProviderConfigWriteParams.js";
 export type { ModelProviderConfigWriteResponse } from "./ModelProviderConfigWriteResponse.js";
+export type { ModelProviderDefaultSetParams } from "./ModelProviderDefaultSetParams.js";
 export type { ModelProviderError } from "./ModelProviderError.js";
 export type { ModelProviderListParams } from "./ModelProviderListParams.js";
 export type { ModelProviderListResponse } from "./ModelProviderListResponse.js";
@@ -700,15 +704,22 @@ export type { ThreadRealtimeAppendTextResponse } from "./ThreadRealtimeAppendTex
 export type { ThreadRealtimeAudioChunk } from "./ThreadRealtimeAudioChunk.js";
 export type { ThreadRealtimeBemItemPresentation } from "./ThreadRealtimeBemItemPresentation.js";
 export type { ThreadRealtimeClosedNotification } from "./ThreadRealtimeClosedNotification.js";
+export type { ThreadRealtimeCoverage } from "./ThreadRealtimeCoverage.js";
+export type { ThreadRealtimeEntry } from "./ThreadRealtimeEntry.js";
 export type { ThreadRealtimeErrorNotification } from "./ThreadRealtimeErrorNotification.js";
+export type { ThreadRealtimeFrameChannels } from "./ThreadRealtimeFrameChannels.js";
+export type { ThreadRealtimeHandoffMode } from "./ThreadRealtimeHandoffMode.js";
 export type { ThreadRealtimeInitialItem } from "./ThreadRealtimeInitialItem.js";
 export type { ThreadRealtimeItem } from "./ThreadRealtimeItem.js";
 export type { ThreadRealtimeItemAddedNotification } from "./ThreadRealtimeItemAddedNotification.js";
 export type { ThreadRealtimeItemCompletedNotification } from "./ThreadRealtimeItemCompletedNotification.js";
 export type { ThreadRealtimeItemStartedNotification } from "./ThreadRealtimeItemStartedNotification.js";
 export type { ThreadRealtimeItemTranscriptDeltaNotification } from "./ThreadRealtimeItemTranscriptDeltaNotification.js";
+export type { ThreadRealtimeListParams } from "./ThreadRealtimeListParams.js";
+export type { ThreadRealtimeListResponse } from "./ThreadRealtimeListResponse.js";
 export type { ThreadRealtimeListVoicesParams } from "./ThreadRealtimeListVoicesParams.js";
 export type { ThreadRealtimeListVoicesResponse } from "./ThreadRealtimeListVoicesResponse.js";
+export type { ThreadRealtimeOrder } from "./ThreadRealtimeOrder.js";
 export type { ThreadRealtimeOutputAudioDeltaNotification } from "./ThreadRealtimeOutputAudioDeltaNotification.js";
 export type { ThreadRealtimeSdpNotification } from "./ThreadRealtimeSdpNotification.js";
 export type { ThreadRealtimeSessionOutcome } from "./ThreadRealtimeSessionOutcome.js";
@@ -721,6 +732,7 @@ export type { ThreadRealtimeStopResponse } from "./ThreadRealtimeStopResponse.js
 export type { ThreadRealtimeTranscriptDeltaNotification } from "./ThreadRealtimeTranscriptDeltaNotification.js";
 export type { ThreadRealtimeTranscriptDoneNotification } from "./ThreadRealtimeTranscriptDoneNotification.js";
 export type { ThreadRealtimeTranscriptRole } from "./ThreadRealtimeTranscriptRole.js";
+export type { ThreadRealtimeVoiceTranscript } from "./ThreadRealtimeVoiceTranscript.js";
 export type { ThreadResumeInitialTurnsPageParams } from "./ThreadResumeInitialTurnsPageParams.js";
 export type { ThreadResumeParams } from "./ThreadResumeParams.js";
 export type { ThreadResumeResponse } from "./ThreadResumeResponse.js";
@@ -731,10 +743,13 @@ export type { ThreadSampleCancelParams } from "./ThreadSampleCancelParams.js";
 export type { ThreadSampleCancelResponse } from "./ThreadSampleCancelResponse.js";
 export type { ThreadSampleParams } from "./ThreadSampleParams.js";
 export type { ThreadSampleResponse } from "./ThreadSampleResponse.js";
+export type { ThreadSearchCancelParams } from "./ThreadSearchCancelParams.js";
+export type { ThreadSearchCancelResponse } from "./ThreadSearchCancelResponse.js";
 export type { ThreadSearchOccurrence } from "./ThreadSearchOccurrence.js";
 export type { ThreadSearchOccurrencesParams } from "./ThreadSearchOccurrencesParams.js";
 export type { ThreadSearchOccurrencesResponse } from "./ThreadSearchOccurrencesResponse.js";
 export type { ThreadSearchParams } from "./ThreadSearchParams.js";
+export type { ThreadSearchPartialNotification } from "./ThreadSearchPartialNotification.js";
 export type { ThreadSearchResponse } from "./ThreadSearchResponse.js";
 export type { ThreadSearchResult } from "./ThreadSearchResult.js";
 export type { ThreadSearchSortKey } from "./ThreadSearchSortKey.js";
@@ -792,6 +807,7 @@ export type { ToolRequestUserInputParams } from "./ToolRequestUserInputParams.js
 export type { ToolRequestUserInputQuestion } from "./ToolRequestUserInputQuestion.js";
 export type { ToolRequestUserInputResponse } from "./ToolRequestUserInputResponse.js";
 export type { ToolsV2 } from "./ToolsV2.js";
+export type { TrustedContacts } from "./TrustedContacts.js";
 export type { Turn } from "./Turn.js";
 export type { TurnCompletedNotification } from "./TurnCompletedNotification.js";
 export type { TurnDiffUpdatedNotification } from "./TurnDiffUpdatedNotification.js";
@@ -816,6 +832,7 @@ export type { TurnSteerResponse } from "./TurnSteerResponse.js";
 export type { TurnToolOutput } from "./TurnToolOutput.js";
 export type { TurnsPage } from "./TurnsPage.js";
 export type { UserInput } from "./UserInput.js";
+export type { UserVerificationBiometricType } from "./UserVerificationBiometricType.js";
 export type { UserVerificationCancelParams } from "./UserVerificationCancelParams.js";
 export type { UserVerificationCancelResponse } from "./UserVerificationCancelResponse.js";
 export type { UserVerificationCancellationReason } from "./UserVerificationCancellationReason.js";

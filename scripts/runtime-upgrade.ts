@@ -1,0 +1,200 @@
+/**
+ * Moves the SDK to another Codex runtime in one command:
+ *
+ *   npm run runtime:upgrade -- <version>
+ *
+ * 1. Reads the protocol of the runtime installed now (`generate-json-schema`, stable and
+ *    experimental).
+ * 2. Installs `@openai/codex@<version>` as an exact dependency (`npm install --save-exact`, which
+ *    also updates the lockfile) and sets the package version and `SDK_VERSION` to the same.
+ * 3. Reads the new runtime's protocol and writes an entry at the top of `docs/runtime-changes.md`:
+ *    methods added and removed (stable and experimental apart) and wire types whose fields
+ *    changed. Its last section, what the SDK itself had to change, is left for a human.
+ * 4. Regenerates `src/generated/` (scripts/generate-protocol.ts).
+ *
+ * Every step is idempotent: run again with the same version, it changes nothing. An entry is
+ * written only when the installed runtime was another version, so there is never a second one.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+import * as prettier from "prettier";
+import ts from "typescript";
+
+import { locateRuntime } from "../src/runtime.js";
+import { DEFAULT_OUT_DIR, generateProtocol } from "./generate-protocol.js";
+import {
+  diffSurfaces,
+  hasEntryFor,
+  readSurface,
+  renderEntry,
+  type ProtocolSurface,
+} from "./runtime-changes.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CHANGES_FILE = path.join(ROOT, "docs", "runtime-changes.md");
+const VERSION_FILE = path.join(ROOT, "src", "version.ts");
+const PACKAGE = "@openai/codex";
+
+const CHANGES_INTRO = `# Runtime changes
+
+What changed in the app-server protocol at each upgrade of the pinned Codex runtime, newest
+first. \`npm run runtime:upgrade -- <version>\` writes each entry from the JSON Schema of the old
+and the new binary; the last section of an entry, what the SDK itself had to change, is written
+by hand.
+`;
+
+/** The installed runtime's version, read from disk (not `require`, whose cache would be stale). */
+function installedVersion(): string {
+  const require = createRequire(import.meta.url);
+  const file = require.resolve(`${PACKAGE}/package.json`);
+  const { version } = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown };
+  if (typeof version !== "string") throw new Error(`${file} has no version`);
+  return version;
+}
+
+function npm(args: string[]): void {
+  console.log(`$ npm ${args.join(" ")}`);
+  const result = spawnSync("npm", args, { cwd: ROOT, stdio: "inherit", shell: false });
+  if (result.error !== undefined) throw new Error(`Failed to run npm: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`npm ${args[0]} exited with ${result.status}`);
+}
+
+/** Rewrites the `SDK_VERSION` literal of src/version.ts, found with the TypeScript parser. */
+export function withSdkVersion(source: string, version: string): string {
+  const file = ts.createSourceFile(VERSION_FILE, source, ts.ScriptTarget.Latest, true);
+  let literal: ts.StringLiteral | undefined;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === "SDK_VERSION" &&
+      node.initializer !== undefined &&
+      ts.isStringLiteral(node.initializer)
+    ) {
+      literal = node.initializer;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  if (literal === undefined) throw new Error(`${VERSION_FILE} has no SDK_VERSION string literal`);
+  return (
+    source.slice(0, literal.getStart(file)) + JSON.stringify(version) + source.slice(literal.end)
+  );
+}
+
+/** The changes document with `entry` placed first, before every older entry. */
+export function withEntry(doc: string | undefined, entry: string): string {
+  const base = doc ?? CHANGES_INTRO;
+  const first = /^## /m.exec(base);
+  if (first === null) return `${base.trimEnd()}\n\n${entry}`;
+  return `${base.slice(0, first.index)}${entry.trimEnd()}\n\n${base.slice(first.index)}`;
+}
+
+async function formatMarkdown(file: string, text: string): Promise<string> {
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(text, { ...config, filepath: file });
+}
+
+/** Files outside the changes log that still name `version`, to be reworded by hand. */
+function mentionsOf(version: string): string[] {
+  const files = [
+    "README.md",
+    ...["api-reference.md", "faq.md", "getting-started.md", "testing.md"].map((f) => `docs/${f}`),
+  ];
+  const found: string[] = [];
+  for (const file of files) {
+    const full = path.join(ROOT, file);
+    if (!existsSync(full)) continue;
+    readFileSync(full, "utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        if (line.includes(version)) found.push(`${file}:${i + 1}`);
+      });
+  }
+  return found;
+}
+
+export async function upgradeRuntime(version: string): Promise<void> {
+  if (!/^\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(version)) {
+    throw new Error(`Expected an exact version such as 0.171.0, got ${JSON.stringify(version)}`);
+  }
+  const from = installedVersion();
+  let before: ProtocolSurface | undefined;
+  if (from !== version) {
+    console.log(`Reading the protocol of the installed runtime ${from}...`);
+    before = readSurface(locateRuntime().binary, from);
+  }
+
+  npm(["install", "--save-exact", "--no-audit", "--no-fund", `${PACKAGE}@${version}`]);
+  npm(["version", version, "--no-git-tag-version", "--allow-same-version"]);
+  const installed = installedVersion();
+  if (installed !== version) {
+    throw new Error(`npm installed ${PACKAGE} ${installed}, not ${version}`);
+  }
+  const binary = locateRuntime().binary;
+
+  const versionSource = readFileSync(VERSION_FILE, "utf8");
+  const newVersionSource = withSdkVersion(versionSource, version);
+  if (newVersionSource !== versionSource) writeFileSync(VERSION_FILE, newVersionSource);
+
+  const doc = existsSync(CHANGES_FILE) ? readFileSync(CHANGES_FILE, "utf8") : undefined;
+  const writeEntry = before !== undefined && !hasEntryFor(doc ?? "", version);
+  if (before !== undefined && writeEntry) {
+    console.log(`Reading the protocol of the new runtime ${version}...`);
+    const entry = renderEntry(diffSurfaces(before, readSurface(binary, version)));
+    writeFileSync(CHANGES_FILE, await formatMarkdown(CHANGES_FILE, withEntry(doc, entry)));
+    console.log(`Wrote the ${from} -> ${version} entry at the top of docs/runtime-changes.md.`);
+  } else if (!hasEntryFor(doc ?? "", version)) {
+    console.warn(
+      `The runtime was already ${version} and docs/runtime-changes.md has no entry for it; ` +
+        `the previous runtime is gone, so none is written.`,
+    );
+  }
+
+  const files = generateProtocol(DEFAULT_OUT_DIR, { binary, version });
+  console.log(`Regenerated ${files.size} files in src/generated.`);
+
+  if (!writeEntry) {
+    console.log(`The runtime is ${version}; every step was already done.`);
+    return;
+  }
+  const stale = mentionsOf(from);
+  console.log(
+    [
+      "",
+      "Next:",
+      "- fill in 'What the SDK changed' in docs/runtime-changes.md;",
+      "- follow the changes through the SDK (server-request defaults, routing, readers of changed",
+      "  types); test/unit/drift.test.ts names what is not covered;",
+      ...(stale.length > 0 ? [`- reword what still names ${from}: ${stale.join(", ")};`] : []),
+      "- npm run typecheck && npm test.",
+    ].join("\n"),
+  );
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const [version, ...rest] = process.argv.slice(2);
+  if (version === undefined || rest.length > 0) {
+    console.error("usage: npm run runtime:upgrade -- <version>");
+    process.exitCode = 2;
+  } else {
+    upgradeRuntime(version).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { CodexError, InvalidRequestError } from "./errors.js";
+import type { TurnSteerResponse } from "./generated/index.js";
+import { toToolOutput, type ExternalMessageInput } from "./inputs.js";
+import type { Connection, RequestOptions } from "./rpc/connection.js";
+
+/** The turn an external message is steered into: a `TurnHandle`. */
+export interface SteerTarget {
+  readonly threadId: string;
+  /** The turn id. */
+  readonly id: string;
+  /** Whether the turn's `turn/completed` has arrived. */
+  readonly completed: boolean;
+}
+
+/**
+ * Delivers an external message into a running turn. `turn/steer` carries no tool output, so the
+ * message goes out as `turn/start` with empty input, which the server folds into the thread's
+ * active turn and answers with that turn. A finished turn is refused before any I/O, as the server
+ * refuses a text steer; should the turn end while the request travels, the server starts a new
+ * turn with the message instead, and the error says which.
+ */
+export async function steerExternalMessage(
+  connection: Connection,
+  target: SteerTarget,
+  message: ExternalMessageInput,
+  options?: RequestOptions,
+): Promise<TurnSteerResponse> {
+  const toolOutput = toToolOutput(message);
+  if (target.completed) throw new InvalidRequestError(-32600, "no active turn to steer");
+  const { turn } = await connection.request(
+    "turn/start",
+    { threadId: target.threadId, input: [], toolOutput },
+    options,
+  );
+  if (turn.id !== target.id) {
+    throw new CodexError(
+      `turn ${target.id} ended before the external message reached it; ` +
+        `the message started turn ${turn.id} instead`,
+    );
+  }
+  return { turnId: turn.id };
+}

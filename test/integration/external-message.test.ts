@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import { InvalidRequestError, externalMessage, type TurnEvent } from "../../src/index.js";
+import { inputItems, inputTexts, sse, type RecordedRequest } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+/** The tool outputs without a call id: what external messages become in the model's input. */
+function externalOutputs(request: RecordedRequest): Record<string, unknown>[] {
+  return inputItems(request).filter(
+    (item) => item.type === "function_call_output" && item.call_id === undefined,
+  );
+}
+
+describe("externalMessage as turn input", () => {
+  it("reaches the model as a tool output of the named tool, with no user message", async () => {
+    t.mock.enqueueAssistantMessage("The staging checks failed; I will look.");
+    const thread = await t.codex.threadStart();
+    const result = await thread.run(
+      externalMessage("notifications", "Deployment notification: the staging checks failed.", {
+        namespace: "slack",
+      }),
+    );
+
+    expect(result.finalResponse).toBe("The staging checks failed; I will look.");
+    const delivered = result.items.filter((item) => item.type === "functionCallOutput");
+    expect(delivered).toMatchObject([
+      {
+        name: "notifications",
+        namespace: "slack",
+        output: "Deployment notification: the staging checks failed.",
+      },
+    ]);
+    expect(result.items.some((item) => item.type === "userMessage")).toBe(false);
+
+    const request = t.mock.responsesRequests[0]!;
+    expect(externalOutputs(request)).toMatchObject([
+      {
+        name: "notifications",
+        namespace: "slack",
+        output: "Deployment notification: the staging checks failed.",
+      },
+    ]);
+    expect(inputTexts(request)).not.toContain(
+      "Deployment notification: the staging checks failed.",
+    );
+  });
+
+  it("passes structured content items through as the tool's output", async () => {
+    t.mock.enqueueAssistantMessage("noted");
+    const thread = await t.codex.threadStart();
+    await thread.run(externalMessage("scanner", [{ type: "input_text", text: "3 findings" }]));
+    expect(externalOutputs(t.mock.responsesRequests[0]!)).toMatchObject([
+      { name: "scanner", output: [{ type: "input_text", text: "3 findings" }] },
+    ]);
+  });
+});
+
+describe("TurnHandle.steer with an external message", () => {
+  it("joins the running turn, whose next model request carries the message", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue([sse.assistantMessage("working on it", { phase: "commentary" })], { gate });
+    t.mock.enqueueAssistantMessage("Done, and I saw the alert.");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("Do the work.");
+    await gate.reached;
+
+    const steered = await turn.steer(externalMessage("alerts", "CPU is at 95%."));
+    expect(steered.turnId).toBe(turn.id);
+    gate.release();
+
+    const events: TurnEvent[] = [];
+    for await (const event of turn.stream()) events.push(event);
+    const completed = events.filter((e) => e.method === "item/completed");
+    expect(completed.map((e) => e.params.item.type)).toEqual([
+      "userMessage",
+      "agentMessage",
+      "functionCallOutput",
+      "agentMessage",
+    ]);
+    expect(t.mock.responsesRequests).toHaveLength(2);
+    expect(externalOutputs(t.mock.responsesRequests[1]!)).toMatchObject([
+      { name: "alerts", output: "CPU is at 95%." },
+    ]);
+    expect((await turn.run()).finalResponse).toBe("Done, and I saw the alert.");
+  });
+
+  it("refuses a finished turn without starting another", async () => {
+    t.mock.enqueueAssistantMessage("done");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("go");
+    await turn.run();
+    await expect(turn.steer(externalMessage("alerts", "late"))).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+    expect(t.mock.responsesRequests).toHaveLength(1);
+  });
+});

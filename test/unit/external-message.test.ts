@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+
+import { CodexError, InvalidRequestError, externalMessage, text } from "../../src/index.js";
+import { steerExternalMessage } from "../../src/external-message.js";
+import { toTurnInput, toUserInputs } from "../../src/inputs.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { turnParams } from "../../src/thread.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+describe("externalMessage", () => {
+  it("travels as toolOutput with no input items", () => {
+    expect(
+      toTurnInput(externalMessage("notifications", "CI failed", { namespace: "slack" })),
+    ).toEqual({
+      input: [],
+      toolOutput: { name: "notifications", namespace: "slack", output: "CI failed" },
+    });
+    const parts = [
+      { type: "input_text", text: "see this" },
+      { type: "input_image", image_url: "data:image/png;base64,AA==" },
+    ] as const;
+    expect(toTurnInput(externalMessage("scanner", parts))).toEqual({
+      input: [],
+      toolOutput: { name: "scanner", namespace: null, output: parts },
+    });
+  });
+
+  it("rejects what the server could not take, before any I/O", () => {
+    expect(() => toTurnInput(externalMessage("  ", "x"))).toThrow(/non-empty toolName/);
+    expect(() => toTurnInput(externalMessage(42 as never, "x"))).toThrow(TypeError);
+    expect(() => toTurnInput(externalMessage("t", 7 as never))).toThrow(/string or a list/);
+    expect(() => toTurnInput(externalMessage("t", [{ text: "no type" }] as never))).toThrow(
+      /item 0 needs a string type/,
+    );
+    expect(() => toTurnInput(externalMessage("t", [{ type: "input_text" }] as never))).toThrow(
+      /needs a string text/,
+    );
+    expect(() => toTurnInput(externalMessage("t", "x", { namespace: 1 as never }))).toThrow(
+      /namespace/,
+    );
+  });
+
+  it("is a whole input, never an item of a list", () => {
+    const message = externalMessage("t", "x");
+    expect(() => toUserInputs([text("hi"), message] as never)).toThrow(/whole input/);
+    expect(() => turnParams("th", [message] as never, {})).toThrow(/whole input/);
+  });
+
+  it("goes into turn/start params, and not together with a raw toolOutput", () => {
+    expect(turnParams("th", externalMessage("t", "x"), { effort: "low" })).toEqual({
+      threadId: "th",
+      input: [],
+      toolOutput: { name: "t", namespace: null, output: "x" },
+      effort: "low",
+    });
+    const raw = { name: "u", namespace: null, output: "y" };
+    expect(() => turnParams("th", externalMessage("t", "x"), { toolOutput: raw })).toThrow(
+      /not both/,
+    );
+  });
+});
+
+describe("steerExternalMessage", () => {
+  const message = externalMessage("alerts", "disk full");
+
+  it("refuses a turn that has completed, sending nothing", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const target = { threadId: "th", id: "t1", completed: true };
+    const err = await steerExternalMessage(connection, target, message).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).rpcMessage).toBe("no active turn to steer");
+    expect(transport.sent).toEqual([]);
+  });
+
+  it("joins the active turn through turn/start and answers with its id", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const steered = steerExternalMessage(
+      connection,
+      { threadId: "th", id: "t1", completed: false },
+      message,
+    );
+    const sent = await transport.waitForSent(1);
+    expect(sent).toMatchObject({
+      method: "turn/start",
+      params: {
+        threadId: "th",
+        input: [],
+        toolOutput: { name: "alerts", namespace: null, output: "disk full" },
+      },
+    });
+    transport.deliver({ id: sent.id, result: { turn: { id: "t1" } } });
+    await expect(steered).resolves.toEqual({ turnId: "t1" });
+  });
+
+  it("says which turn the message started when its turn ended on the way", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const steered = steerExternalMessage(
+      connection,
+      { threadId: "th", id: "t1", completed: false },
+      message,
+    );
+    const sent = await transport.waitForSent(1);
+    transport.deliver({ id: sent.id, result: { turn: { id: "t2" } } });
+    const err = await steered.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2/);
+  });
+});
