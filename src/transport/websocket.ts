@@ -51,66 +51,66 @@ async function loadWebSocket(): Promise<typeof WebSocket> {
  * server is not ours to stop: `close()` only closes the socket.
  */
 export class WebSocketTransport implements Transport {
-  private socket: WebSocket | undefined;
-  private readonly opened: Promise<WebSocket>;
-  private resolveOpened!: (socket: WebSocket) => void;
-  private rejectOpened!: (error: Error) => void;
-  private finished = false;
-  private sink: TransportSink | undefined;
+  // Private fields: the launch holds the capability token.
+  readonly #launch: WebSocketLaunch;
+  #socket: WebSocket | undefined;
+  // Sends wait for the socket; it is undefined when the open failed (reported through `closed`).
+  readonly #opened: Promise<WebSocket | undefined>;
+  #resolveOpened!: (socket: WebSocket | undefined) => void;
+  #finished = false;
+  #sink: TransportSink | undefined;
 
-  constructor(private readonly launch: WebSocketLaunch) {
-    this.opened = new Promise((resolve, reject) => {
-      this.resolveOpened = resolve;
-      this.rejectOpened = reject;
-    });
-    // Sends wait for the socket; a failed open is reported through `closed`.
-    this.opened.catch(() => {});
+  constructor(launch: WebSocketLaunch) {
+    this.#launch = launch;
+    this.#opened = new Promise((resolve) => (this.#resolveOpened = resolve));
   }
 
   start(sink: TransportSink): void {
-    this.sink = sink;
-    void this.open();
+    this.#sink = sink;
+    void this.#open();
   }
 
-  private async open(): Promise<void> {
+  async #open(): Promise<void> {
     let Socket: typeof WebSocket;
     try {
       Socket = await loadWebSocket();
     } catch (err) {
-      return this.finish(err as Error, null);
+      return this.#finish(err as Error, null);
     }
-    const { url, token, headers } = this.launch;
+    const { url, token, headers } = this.#launch;
     const socket = new Socket(url, {
       headers: { ...headers, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     });
-    this.socket = socket;
-    socket.on("open", () => this.resolveOpened(socket));
+    this.#socket = socket;
+    socket.on("open", () => this.#resolveOpened(socket));
     socket.on("message", (data, isBinary) => {
-      if (!isBinary) this.sink?.line(data.toString());
+      if (!isBinary) this.#sink?.line(data.toString());
     });
     socket.on("unexpected-response", (_request, response) => {
       response.resume();
-      this.finish(
+      this.#finish(
         new Error(`the app-server refused the connection: HTTP ${response.statusCode}`),
         null,
       );
     });
-    socket.on("error", (err) => this.finish(err, null));
-    socket.on("close", (code) => this.finish(undefined, code));
+    socket.on("error", (err) => this.#finish(err, null));
+    socket.on("close", (code) => this.#finish(undefined, code));
   }
 
   async send(line: string): Promise<void> {
-    const socket = await this.opened;
-    if (this.finished) throw new Error("the app-server connection is closed");
+    const socket = await this.#opened;
+    if (socket === undefined || this.#finished) {
+      throw new Error("the app-server connection is closed");
+    }
     await new Promise<void>((resolve, reject) =>
       socket.send(line, (err) => (err ? reject(err) : resolve())),
     );
   }
 
   async close(): Promise<void> {
-    if (this.finished) return;
-    const socket = this.socket;
-    if (socket === undefined) return this.finish(undefined, null);
+    if (this.#finished) return;
+    const socket = this.#socket;
+    if (socket === undefined) return this.#finish(undefined, null);
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.close();
     await closed;
@@ -120,19 +120,19 @@ export class WebSocketTransport implements Transport {
     return "";
   }
 
-  private finish(error: Error | undefined, code: number | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.rejectOpened(error ?? new Error("the app-server connection closed"));
-    if (this.socket !== undefined && this.socket.readyState !== this.socket.CLOSED) {
-      this.socket.terminate();
+  #finish(error: Error | undefined, code: number | null): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#resolveOpened(undefined);
+    if (this.#socket !== undefined && this.#socket.readyState !== this.#socket.CLOSED) {
+      this.#socket.terminate();
     }
-    const url = this.launch.url;
+    const url = this.#launch.url;
     const reason =
       error !== undefined
         ? `connection to codex app-server at ${url} failed: ${error.message}`
         : `connection to codex app-server at ${url} closed${code === null ? "" : ` (code ${code})`}`;
-    this.sink?.closed({
+    this.#sink?.closed({
       exitCode: null,
       signal: null,
       stderrTail: "",
