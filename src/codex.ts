@@ -4,6 +4,7 @@ import type {
   ClientRequestMethod,
   GetAccountResponse,
   InitializeResponse,
+  LoginAccountResponse,
   ModelListResponse,
   ServerNotificationMap,
   ServerNotificationMethod,
@@ -16,12 +17,15 @@ import type {
 } from "./generated/index.js";
 import { Log, checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
 import { Secrets } from "./internal/redact.js";
+import { configArgs, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
   checkNonEmpty,
   dropUndefined,
   checkOptionalDelay,
   checkOptions,
+  checkHttpUrl,
+  checkSecret,
   checkTimeout,
   describe,
   splitRequestOptions,
@@ -35,7 +39,14 @@ import type {
   DeviceCodeLoginHandle,
   LoginChatgptOptions,
 } from "./login.js";
-import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
+import {
+  approvalFields,
+  sandboxMode,
+  settingsConfig,
+  type ApprovalMode,
+  type Sandbox,
+  type ThreadSettings,
+} from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
 import {
   ServerRequestDispatcher,
@@ -49,7 +60,7 @@ import {
 import { Thread } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
-import { StdioTransport } from "./transport/stdio.js";
+import { StdioTransport, type StdioLaunch } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
 import { WebSocketTransport, webSocketAddress } from "./transport/websocket.js";
 import { SDK_VERSION } from "./version.js";
@@ -90,14 +101,37 @@ export interface CodexOptions extends ConnectionOptions {
    * `key=value` strings; an object's values are written as TOML (strings quoted).
    */
   readonly configOverrides?: readonly string[] | Readonly<Record<string, ConfigValue>>;
+  /**
+   * An OpenAI API key for this app-server alone. It is kept in the runtime's in-memory credential
+   * store (`cli_auth_credentials_store = "ephemeral"`) and never written to the Codex home; the
+   * client logs in with it right after `initialize`.
+   */
+  readonly apiKey?: string;
+  /** The OpenAI API base URL (`openai_base_url`), e.g. a proxy or a compatible service. */
+  readonly baseUrl?: string;
   /** Working directory of the app-server process. */
   readonly cwd?: string;
-  /** Environment variables merged over `process.env` for the child. */
+  /** Environment variables for the child: merged over `process.env`, or alone with `inheritEnv: false`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether the child inherits `process.env` (default `true`). With `false` it gets only `env`,
+   * plus the runtime's helper folder on `PATH`; give it `CODEX_HOME` (or `HOME`) so the runtime
+   * finds its home.
+   */
+  readonly inheritEnv?: boolean;
   /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */
   readonly launchArgs?: readonly string[];
   /** How long `close()` waits after SIGTERM before SIGKILL; default 2000 ms. */
   readonly killGraceMs?: number;
+}
+
+/** Options of `Codex.loginApiKey`. */
+export interface LoginApiKeyOptions extends RequestOptions {
+  /**
+   * Where you expect the key to be kept: `true` in the Codex home, `false` in memory (a client
+   * started with `apiKey`). Omitted: wherever this server keeps credentials.
+   */
+  readonly persist?: boolean | undefined;
 }
 
 /** Options of `Codex.connect`. */
@@ -107,9 +141,6 @@ export interface ConnectOptions extends ConnectionOptions {
   /** Extra headers for the WebSocket upgrade request. */
   readonly headers?: Readonly<Record<string, string>>;
 }
-
-/** A value of `configOverrides` given as an object. */
-export type ConfigValue = string | number | boolean | readonly ConfigValue[];
 
 /**
  * The server's `initialize` answer, with `serverInfo` filled in. The 0.169.0 server sends only a
@@ -126,6 +157,7 @@ type WithPresets<P> = Omit<
   "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
 > &
   ServerRequestHandlers &
+  ThreadSettings &
   RequestOptions & {
     /** Approval preset; see {@link ApprovalMode}. */
     readonly approvalMode?: ApprovalMode;
@@ -164,6 +196,8 @@ const DEFAULT_CLIENT = {
 
 /** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
 interface Internals {
+  /** Where the server keeps credentials: fixed at start-up, unknown for a server we did not start. */
+  readonly credentialStore: "memory" | "persistent" | "unknown";
   readonly connection: Connection;
   readonly transport: Transport;
   readonly router: Router;
@@ -222,7 +256,17 @@ export class Codex implements AsyncDisposable {
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options?: CodexOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options);
-    return Codex.#open(new StdioTransport(launchFor(checked)), checked);
+    const { launch, credentialStore } = launchFor(checked);
+    const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore);
+    if (checked.apiKey !== undefined) {
+      try {
+        await codex.loginApiKey(checked.apiKey, { timeout: checked.startTimeout ?? 60_000 });
+      } catch (err) {
+        await codex.close();
+        throw err;
+      }
+    }
+    return codex;
   }
 
   /**
@@ -237,11 +281,15 @@ export class Codex implements AsyncDisposable {
       token: checked.token,
       headers: checked.headers,
     });
-    return Codex.#open(transport, checked);
+    return Codex.#open(transport, checked, "unknown");
   }
 
   // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
-  static async #open(transport: Transport, options: ConnectionOptions): Promise<Codex> {
+  static async #open(
+    transport: Transport,
+    options: ConnectionOptions,
+    credentialStore: Internals["credentialStore"],
+  ): Promise<Codex> {
     const secrets = new Secrets();
     const log = new Log(options.logger, options.logLevel, secrets);
     const connection = new Connection(transport, { log, secrets });
@@ -267,7 +315,8 @@ export class Codex implements AsyncDisposable {
       );
       const metadata = normalizeMetadata(response);
       await connection.notify("initialized");
-      return new Codex({ connection, transport, secrets, log } as Internals, metadata, options);
+      const internals = { connection, transport, secrets, log, credentialStore };
+      return new Codex(internals as Internals, metadata, options);
     } catch (err) {
       await connection.close();
       throw err;
@@ -301,10 +350,31 @@ export class Codex implements AsyncDisposable {
     >;
   }
 
-  /** Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never appears in errors. */
-  async loginApiKey(apiKey: string, options?: RequestOptions): Promise<void> {
-    const { connection, secrets } = this.#internals;
-    await login.loginApiKey(connection, secrets, apiKey, options);
+  /**
+   * Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never
+   * appears in errors. Where the key is kept is fixed when the server starts: in the Codex home
+   * (the default, so later runs are logged in too), or in memory for a client started with
+   * `apiKey`. `persist` states which you expect, and a mismatch rejects before anything is sent.
+   */
+  async loginApiKey(apiKey: string, options?: LoginApiKeyOptions): Promise<void> {
+    const { connection, secrets, credentialStore } = this.#internals;
+    const { call, rest } = splitRequestOptions(options);
+    if (rest.persist !== undefined) {
+      const persist = checkBoolean(rest.persist, "persist");
+      if (!persist && credentialStore !== "memory") {
+        throw new TypeError(
+          "persist: false needs a client that keeps credentials in memory: start it with " +
+            "Codex.start({ apiKey }) (the runtime fixes its credential store at start-up)",
+        );
+      }
+      if (persist && credentialStore === "memory") {
+        throw new TypeError(
+          "this client keeps credentials in memory (it was started with apiKey); the key " +
+            "cannot be persisted",
+        );
+      }
+    }
+    await login.loginApiKey(connection, secrets, apiKey, call);
   }
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
@@ -322,9 +392,12 @@ export class Codex implements AsyncDisposable {
   }
 
   /** Hands the server ChatGPT tokens this client manages (external auth); the token never appears in errors. */
-  async loginChatgptAuthTokens(tokens: ChatgptAuthTokens, options?: RequestOptions): Promise<void> {
+  async loginChatgptAuthTokens(
+    tokens: ChatgptAuthTokens,
+    options?: RequestOptions,
+  ): Promise<Extract<LoginAccountResponse, { type: "chatgptAuthTokens" }>> {
     const { connection, secrets } = this.#internals;
-    await login.loginChatgptAuthTokens(connection, secrets, tokens, options);
+    return login.loginChatgptAuthTokens(connection, secrets, tokens, options);
   }
 
   /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
@@ -552,16 +625,42 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     signal: _s,
     timeout: _t,
     tools: _tools,
+    networkAccess,
+    webSearch,
+    additionalDirectories,
+    reasoningEffort,
     ...rest
   } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
+  const settings = settingsConfig({
+    networkAccess,
+    webSearch,
+    additionalDirectories,
+    reasoningEffort,
+  });
+  if (Object.keys(settings).length > 0) {
+    const given = params.config;
+    if (
+      given !== undefined &&
+      given !== null &&
+      (typeof given !== "object" || Array.isArray(given))
+    ) {
+      throw new TypeError(`config must be an object, got ${describe(given)}`);
+    }
+    params.config = { ...(given as object | null | undefined), ...settings };
+  }
   const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
   if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
   return params as P;
 }
 
-function launchFor(options: CodexOptions) {
+// The command line and environment of the child, checked before anything is spawned, and where
+// the server will keep credentials.
+function launchFor(options: CodexOptions): {
+  launch: StdioLaunch;
+  credentialStore: Internals["credentialStore"];
+} {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
   if (options.cwd !== undefined) checkNonEmpty(options.cwd, "cwd");
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
@@ -569,52 +668,67 @@ function launchFor(options: CodexOptions) {
       throw new TypeError(`env.${key} must be a string, got ${describe(value)}`);
     }
   }
-  const env = { ...process.env, ...options.env };
+  const inherit = checkBoolean(options.inheritEnv ?? true, "inheritEnv");
+  const env = inherit ? { ...process.env, ...options.env } : { ...options.env };
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
+  if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
+  if (options.baseUrl !== undefined) checkHttpUrl(options.baseUrl, "baseUrl");
   if (options.launchArgs !== undefined) {
-    if (options.codexBin !== undefined || options.configOverrides !== undefined) {
+    const own = ["codexBin", "configOverrides", "apiKey", "baseUrl"] as const;
+    const given = own.filter((name) => options[name] !== undefined);
+    if (given.length > 0) {
       throw new TypeError(
-        "launchArgs replaces the whole command line: give codexBin and configOverrides in it instead",
+        `launchArgs replaces the whole command line, so ${given.join(" and ")} cannot apply: ` +
+          "put the matching --config values in launchArgs",
       );
     }
     const [command, ...args] = options.launchArgs;
     if (command === undefined || command === "") {
       throw new TypeError("launchArgs must start with the command to run");
     }
-    return { ...base, command, args, env };
+    return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
   }
-  const config = configArgs(options.configOverrides);
+  const given = configArgs(options.configOverrides);
+  const store = credentialStoreOf(given);
+  if (options.apiKey !== undefined && store !== undefined && store !== "ephemeral") {
+    throw new TypeError(
+      `apiKey keeps the key in memory, but configOverrides sets cli_auth_credentials_store to ${store}`,
+    );
+  }
+  const config = [
+    ...given,
+    ...(options.apiKey === undefined ? [] : ["--config", 'cli_auth_credentials_store="ephemeral"']),
+    ...(options.baseUrl === undefined
+      ? []
+      : ["--config", `openai_base_url=${tomlString(options.baseUrl)}`]),
+  ];
+  const memory = options.apiKey !== undefined || store === "ephemeral";
+  const credentialStore = memory ? "memory" : "persistent";
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
-    return { ...base, command: checkCodexBin(options.codexBin), args, env };
+    return {
+      launch: { ...base, command: checkCodexBin(options.codexBin), args, env },
+      credentialStore,
+    };
   }
   const runtime = locateRuntime();
-  return {
+  const launch = {
     ...base,
     command: runtime.binary,
     args,
     env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
   };
+  return { launch, credentialStore };
 }
 
-function configArgs(overrides: CodexOptions["configOverrides"]): string[] {
-  if (overrides === undefined) return [];
-  const pairs = Array.isArray(overrides)
-    ? (overrides as readonly string[])
-    : Object.entries(overrides as Record<string, ConfigValue>).map(
-        ([key, value]) => `${key}=${toToml(value)}`,
-      );
-  return pairs.flatMap((pair) => {
-    if (typeof pair !== "string" || !pair.includes("=")) {
-      throw new TypeError(`configOverrides entries must look like key=value, got ${String(pair)}`);
-    }
-    return ["--config", pair];
-  });
-}
-
-// JSON strings, numbers, booleans and arrays of them are also valid TOML.
-function toToml(value: ConfigValue): string {
-  return JSON.stringify(value);
+// The credential store a list of --config arguments selects, if any (the last one wins).
+function credentialStoreOf(args: readonly string[]): string | undefined {
+  let store: string | undefined;
+  for (const arg of args) {
+    const match = /^cli_auth_credentials_store\s*=\s*"?([A-Za-z_-]+)"?\s*$/.exec(arg);
+    if (match !== null) store = match[1];
+  }
+  return store;
 }
 
 /**

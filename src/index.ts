@@ -3,20 +3,27 @@ export type {
   ClientInfoOptions,
   CodexMetadata,
   CodexOptions,
-  ConfigValue,
   ConnectOptions,
   ConnectionOptions,
+  LoginApiKeyOptions,
   ThreadForkOptions,
   ThreadListOptions,
   ThreadResumeOptions,
   ThreadHandlers,
   ThreadStartOptions,
 } from "./codex.js";
+export type { ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
 export type { TurnOptions } from "./thread.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
-export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnRunOptions } from "./turn.js";
+export type {
+  CodexNotification,
+  ServerRequestEvent,
+  TurnEvent,
+  TurnRunOptions,
+  TurnStreamOptions,
+} from "./turn.js";
 export type { TurnResult } from "./result.js";
 export { answerDisplay, isShown, messageDisplay } from "./message-display.js";
 export type { AgentMessageItem } from "./message-display.js";
@@ -29,7 +36,7 @@ export type {
   LoginWaitOptions,
 } from "./login.js";
 export { ApprovalMode, Sandbox } from "./options.js";
-export type { JsonInput } from "./options.js";
+export type { JsonInput, ThreadSettings } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,

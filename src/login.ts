@@ -4,6 +4,7 @@ import type {
   CancelLoginAccountResponse,
   GetAccountResponse,
   LoginAccountParams,
+  LoginAccountResponse,
   LoginAppBrand,
 } from "./generated/index.js";
 import { deadline } from "./internal/deadline.js";
@@ -338,7 +339,7 @@ export async function loginChatgptAuthTokens(
   secrets: Secrets,
   tokens: ChatgptAuthTokens,
   options?: RequestOptions,
-): Promise<void> {
+): Promise<Extract<LoginAccountResponse, { type: "chatgptAuthTokens" }>> {
   if (typeof tokens !== "object" || tokens === null) {
     throw new TypeError(`tokens must be an object, got ${describe(tokens)}`);
   }
@@ -356,7 +357,10 @@ export async function loginChatgptAuthTokens(
   };
   const call = requestOptions(options);
   secrets.add(accessToken);
-  await connection.request("account/login/start", params, call);
+  return (await connection.request("account/login/start", params, call)) as Extract<
+    LoginAccountResponse,
+    { type: "chatgptAuthTokens" }
+  >;
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */

@@ -12,7 +12,7 @@ import type {
 import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import { checkOptions, requestOptions } from "./internal/validate.js";
+import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
 import { TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
@@ -122,6 +122,12 @@ export interface TurnContext {
   readonly log: Log;
 }
 
+/** Options of `TurnHandle.stream` and `TurnHandle.textStream`. */
+export interface TurnStreamOptions {
+  /** Aborting interrupts the turn (as `run({ signal })` does) and makes the loop throw `TurnAbortedError`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /** Options of `TurnHandle.run`. */
 export interface TurnRunOptions {
   /** Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result. */
@@ -169,8 +175,55 @@ export class TurnHandle {
    * from the moment `turn/start` was sent until every open stream has read them, so streams
    * opened before reading starts each see every event. Leaving the loop early closes the stream.
    */
-  stream(): AsyncIterableIterator<TurnEvent> {
-    return this.#collector.log.reader() as AsyncIterableIterator<TurnEvent>;
+  stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
+    const signal = checkSignal(checkOptions(options).signal);
+    const reader = this.#collector.log.reader() as AsyncIterableIterator<TurnEvent>;
+    return signal === undefined ? reader : this.#abortable(reader, signal);
+  }
+
+  /**
+   * Only the text the agent writes, as it streams (`item/agentMessage/delta`), ending when the
+   * turn ends; throws `TurnFailedError` after the text of a turn that failed. `signal` works as
+   * in `stream()`.
+   */
+  async *textStream(options?: TurnStreamOptions): AsyncGenerator<string, void, undefined> {
+    for await (const event of this.stream(options)) {
+      if (event.method === "item/agentMessage/delta") yield event.params.delta;
+    }
+    const result = this.#collector.result;
+    if (result?.status === "failed") throw new TurnFailedError(result);
+  }
+
+  // A reader whose signal interrupts the turn (also between reads) and makes the loop throw
+  // `TurnAbortedError`, as `run({ signal })` rejects.
+  #abortable(
+    reader: AsyncIterableIterator<TurnEvent>,
+    signal: AbortSignal,
+  ): AsyncIterableIterator<TurnEvent> {
+    const onAbort = () => void this.#stop();
+    const off = () => signal.removeEventListener("abort", onAbort);
+    if (!signal.aborted) signal.addEventListener("abort", onAbort, { once: true });
+    this.#collector.released.then(off, off);
+    const abort = async (): Promise<never> => {
+      off();
+      await reader.return!();
+      await this.#stop();
+      const partial = this.#collector.result ?? this.#collector.partial(this.id);
+      throw new TurnAbortedError(partial, abortError(signal));
+    };
+    return {
+      next: async () => {
+        if (signal.aborted) return abort();
+        return deadline(reader.next(), { signal, onAbort: abort });
+      },
+      return: async () => {
+        off();
+        return reader.return!();
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /**

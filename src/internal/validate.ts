@@ -46,6 +46,18 @@ export function checkSecret(value: unknown, name: string): string {
   return value;
 }
 
+/** An absolute `http://` or `https://` URL. */
+export function checkHttpUrl(value: unknown, name: string): string {
+  const text = checkNonEmpty(value, name);
+  if (!URL.canParse(text))
+    throw new TypeError(`${name} must be a valid URL, got ${JSON.stringify(text)}`);
+  const { protocol } = new URL(text);
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new TypeError(`${name} must be an http:// or https:// URL, got ${protocol}`);
+  }
+  return text;
+}
+
 /** A delay in milliseconds: finite, above 0 and at most 2^31-1, or undefined. */
 export function checkTimeout(value: unknown, name = "timeout"): number | undefined {
   if (value === undefined) return undefined;
