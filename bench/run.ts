@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { build as esbuild } from "esbuild";
 import { locateRuntime, type RuntimeLocation } from "../src/runtime.js";
 import { ROOT, runChild } from "./child-process.js";
 import { measureImports } from "./import-cost.js";
@@ -32,6 +33,8 @@ import { formatNumber, median } from "./stats.js";
 import { STREAM_DELTAS, WORKLOADS, type Workload } from "./workloads.js";
 
 const RESULTS = path.join(ROOT, "bench", "RESULTS.md");
+/** The SDK's TypeScript source, run through tsx when a build fails. */
+const SOURCE_ENTRY = pathToFileURL(path.join(ROOT, "src", "index.ts")).href;
 
 interface Options {
   readonly workloads: readonly Workload[];
@@ -74,45 +77,102 @@ function options(argv: string[]): Options {
   };
 }
 
+/** An SDK entry to import, and the module exporting `clientStats` for it (see internals.ts). */
+interface StatsEntry {
+  readonly url: string;
+  readonly statsUrl: string;
+}
+
 interface SdkEntry {
   readonly url: string;
   readonly fromSource: boolean;
-  /** Set when the build failed. */
+  /** The SDK for the workloads that read its table sizes (`Workload.readsInternals`). */
+  readonly withStats: StatsEntry;
+  /** Set when a build failed. */
   readonly warning?: string;
 }
 
+const SOURCE: StatsEntry = {
+  url: SOURCE_ENTRY,
+  statsUrl: pathToFileURL(path.join(ROOT, "src", "codex.ts")).href,
+};
+
+const SNAPSHOT_ROOT = path.join(ROOT, "node_modules", ".cache", "codex-app-server-sdk-bench");
 /**
  * The SDK the bench measures: a copy of dist/ taken right after `npm run build`, so that a build
  * run meanwhile by someone else (which empties dist/) cannot pull the SDK from under a
  * measurement. Under node_modules, its dependencies resolve as they do from dist/.
  */
-const SNAPSHOT_DIR = path.join(
-  ROOT,
-  "node_modules",
-  ".cache",
-  "codex-app-server-sdk-bench",
-  "dist",
-);
+const SNAPSHOT_DIR = path.join(SNAPSHOT_ROOT, "dist");
+/** The SDK with `clientStats` exported, for the workloads that read its tables. */
+const STATS_DIR = path.join(SNAPSHOT_ROOT, "with-stats");
 
-/** Builds and snapshots dist/; falls back to the TypeScript source (via tsx) if the build fails. */
-function sdkEntry(build: boolean): SdkEntry {
+/**
+ * Bundles src/ as scripts/build.ts does (esbuild, its options), with src/codex.ts as a second
+ * entry point: it exports the internal `clientStats` that dist/ leaves out, beside the very `Codex`
+ * class the client is made from (both entries share the chunk holding it). Built once, like the
+ * dist/ copy, so that src/ being edited during a run cannot break or change a measurement.
+ */
+async function buildWithStats(): Promise<void> {
+  rmSync(STATS_DIR, { recursive: true, force: true });
+  await esbuild({
+    absWorkingDir: ROOT,
+    entryPoints: { index: "src/index.ts", codex: "src/codex.ts" },
+    outdir: STATS_DIR,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    sourcemap: true,
+    chunkNames: "chunks/[name]-[hash]",
+    logLevel: "silent",
+  });
+}
+
+/**
+ * Builds and snapshots dist/ and the SDK with `clientStats`; falls back to the TypeScript source
+ * (via tsx) if a build fails.
+ */
+async function sdkEntry(build: boolean): Promise<SdkEntry> {
   const dist = path.join(ROOT, "dist");
   const entry = path.join(SNAPSHOT_DIR, "index.js");
+  const withStats: StatsEntry = {
+    url: pathToFileURL(path.join(STATS_DIR, "index.js")).href,
+    statsUrl: pathToFileURL(path.join(STATS_DIR, "codex.js")).href,
+  };
   if (build) {
     const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
     if (result.status !== 0 || !existsSync(path.join(dist, "index.js"))) {
       const why = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-5).join(" / ");
       return {
-        url: pathToFileURL(path.join(ROOT, "src", "index.ts")).href,
+        url: SOURCE_ENTRY,
         fromSource: true,
+        withStats: SOURCE,
         warning: `npm run build failed (${why}): the SDK ran from its TypeScript source via tsx`,
       };
     }
     rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
     cpSync(dist, SNAPSHOT_DIR, { recursive: true });
+    try {
+      await buildWithStats();
+    } catch (error) {
+      const why = (error as Error).message.split("\n").slice(0, 3).join(" / ");
+      return {
+        url: pathToFileURL(entry).href,
+        fromSource: false,
+        withStats: SOURCE,
+        warning:
+          `bundling the SDK with clientStats failed (${why}): the workloads reading its tables ` +
+          "ran it from its TypeScript source via tsx",
+      };
+    }
   }
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run without --no-build`);
-  return { url: pathToFileURL(entry).href, fromSource: false };
+  for (const file of [entry, path.join(STATS_DIR, "codex.js")]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run without --no-build`);
+  }
+  return { url: pathToFileURL(entry).href, fromSource: false, withStats };
 }
 
 /**
@@ -138,6 +198,8 @@ function jobFor(
   server: BenchServer,
   context: Context,
 ): Job {
+  // `clientStats` must come from the module graph the client is made from.
+  const stats = workload.readsInternals === true ? context.sdk.withStats : undefined;
   return {
     workload: workload.id,
     variant,
@@ -145,7 +207,8 @@ function jobFor(
     pathDir: context.runtime.pathDir,
     env: server.home.env,
     workDir: server.home.workDir,
-    sdkEntry: context.sdk.url,
+    sdkEntry: stats?.url ?? context.sdk.url,
+    ...(stats === undefined ? {} : { sdkStatsEntry: stats.statsUrl }),
   };
 }
 
@@ -171,7 +234,8 @@ async function measureWorkload(workload: Workload, context: Context): Promise<Wo
         if (round >= workload.warmups + measured(variant) || errors.has(variant)) continue;
         try {
           server.prepare(workload.mock);
-          const child = await runChild(jobFor(workload, variant, server, context));
+          const job = jobFor(workload, variant, server, context);
+          const child = await runChild(job, workload.timeoutMs);
           server.checkServed();
           if (child.lingered) {
             notes.push(
@@ -240,11 +304,22 @@ async function extras(
     );
     return { notes };
   }
-  if (workload.id === "soak") {
+  if (workload.readsInternals === true) {
     notes.push(
       "the heap trend includes V8's compiled code, which keeps growing as functions called once " +
         "per thread get optimized late; memory is judged on the data objects (heap snapshots at " +
         "the first and last measurement, code and V8 internals left out) and the table sizes.",
+      "the SDK ran from a bundle of src/ made as dist/ is (esbuild, the options of " +
+        "scripts/build.ts) with src/codex.ts as a second entry, which exports the internal " +
+        "`clientStats` that dist/ leaves out: the table sizes are read with it.",
+    );
+  }
+  if (workload.id === "threads") {
+    notes.push(
+      "each thread: `thread/start` with its own approval handler and one dynamic tool (the floor " +
+        "sends the same tool spec), then `thread/archive`, then a wait for the client to have " +
+        "handled `thread/archived`; no turns. Table sizes are read before the first thread and " +
+        "after the last, with nothing in flight: they must be equal.",
     );
   }
   return { notes };
@@ -271,12 +346,11 @@ async function profileWorkloads(context: Context): Promise<void> {
       for (const variant of ["floor", "sdk"] as const) {
         const profilePath = path.join(dir, `${workload.id}-${variant}.cpuprofile`);
         server.prepare(workload.mock);
-        await runChild({ ...jobFor(workload, variant, server, context), profilePath });
+        const job = { ...jobFor(workload, variant, server, context), profilePath };
+        await runChild(job, workload.timeoutMs);
         server.checkServed();
         console.log(`\n   ${VARIANT_LABELS[variant]}: ${profilePath}`);
-        console.log(
-          summarizeProfile(profilePath, ROOT, path.dirname(fileURLToPath(context.sdk.url))),
-        );
+        console.log(summarizeProfile(profilePath, ROOT, path.dirname(fileURLToPath(job.sdkEntry))));
       }
     } finally {
       await server.close();
@@ -290,7 +364,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine(ROOT);
   console.log(`codex-app-server-sdk bench: ${machineLine(machine)}; CODEX_HOME under ${tmp}`);
-  const sdk = sdkEntry(chosen.build);
+  const sdk = await sdkEntry(chosen.build);
   if (sdk.warning !== undefined) console.log(`warning: ${sdk.warning}`);
   const context: Context = { runtime: locateRuntime(), sdk, options: chosen };
   if (chosen.profile) return profileWorkloads(context);
