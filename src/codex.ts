@@ -40,10 +40,13 @@ import type {
   LoginChatgptOptions,
 } from "./login.js";
 import {
+  DELTA_METHODS,
   approvalFields,
+  checkEventMode,
   sandboxMode,
   settingsConfig,
   type ApprovalMode,
+  type EventMode,
   type Sandbox,
   type ThreadSettings,
 } from "./options.js";
@@ -80,6 +83,12 @@ export interface ConnectionOptions extends DispatcherOptions {
   readonly experimentalApi?: boolean;
   /** Notification methods the server should not send on this connection. */
   readonly optOutNotificationMethods?: readonly string[];
+  /**
+   * `"results"` asks the server not to send per-token deltas (agent text, reasoning, command
+   * output, ...): `run()` results and every item-level event stay the same, the client does far
+   * less work, but `textStream()` and live text are not available. Default `"all"`.
+   */
+  readonly events?: EventMode;
   /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
   readonly startTimeout?: number;
   /**
@@ -198,6 +207,7 @@ const DEFAULT_CLIENT = {
 interface Internals {
   /** Where the server keeps credentials: fixed at start-up, unknown for a server we did not start. */
   readonly credentialStore: "memory" | "persistent" | "unknown";
+  readonly events: EventMode;
   readonly connection: Connection;
   readonly transport: Transport;
   readonly router: Router;
@@ -306,16 +316,15 @@ export class Codex implements AsyncDisposable {
           capabilities: {
             experimentalApi: options.experimentalApi ?? true,
             requestAttestation: false,
-            ...(options.optOutNotificationMethods
-              ? { optOutNotificationMethods: [...options.optOutNotificationMethods] }
-              : {}),
+            ...optOutOf(options),
           },
         },
         { timeout: options.startTimeout ?? 60_000 },
       );
       const metadata = normalizeMetadata(response);
       await connection.notify("initialized");
-      const internals = { connection, transport, secrets, log, credentialStore };
+      const events = options.events ?? "all";
+      const internals = { connection, transport, secrets, log, credentialStore, events };
       return new Codex(internals as Internals, metadata, options);
     } catch (err) {
       await connection.close();
@@ -474,9 +483,9 @@ export class Codex implements AsyncDisposable {
   }
 
   #attach(threadId: string, handlers: CheckedHandlers | undefined): Thread {
-    const { connection, router, dispatcher, log } = this.#internals;
+    const { connection, router, dispatcher, log, events } = this.#internals;
     if (handlers !== undefined) dispatcher.setThread(threadId, handlers.handlers, handlers.tools);
-    return new Thread({ connection, router, dispatcher, log }, threadId);
+    return new Thread({ connection, router, dispatcher, log, events }, threadId);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
@@ -596,12 +605,20 @@ function threadRequest<P>(
   return { call, params, handlers };
 }
 
+// The methods the server should leave out: the user's, and the deltas in results-only mode.
+function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
+  const methods = new Set(options.optOutNotificationMethods);
+  if (options.events === "results") for (const method of DELTA_METHODS) methods.add(method);
+  return methods.size === 0 ? {} : { optOutNotificationMethods: [...methods] };
+}
+
 // Checks the options every connection shares, before anything is spawned or dialled.
 function checkConnectionOptions<O extends ConnectionOptions>(options: O | undefined): O {
   const checked = checkOptions(options);
   checkTimeout(checked.startTimeout, "startTimeout");
   checkLogger(checked.logger, checked.logLevel);
   checkHandlers(checked);
+  checkEventMode(checked.events);
   if (checked.experimentalApi !== undefined)
     checkBoolean(checked.experimentalApi, "experimentalApi");
   const optOut = checked.optOutNotificationMethods;

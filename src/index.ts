@@ -36,7 +36,7 @@ export type {
   LoginWaitOptions,
 } from "./login.js";
 export { ApprovalMode, Sandbox } from "./options.js";
-export type { JsonInput, ThreadSettings } from "./options.js";
+export type { EventMode, JsonInput, ThreadSettings } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,

@@ -7,6 +7,7 @@ import type {
   SandboxPolicy,
   WebSearchMode,
 } from "./generated/index.js";
+import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import { checkBoolean, checkNonEmpty, describe } from "./internal/validate.js";
 
 /** How approvals are handled for a thread or turn. */
@@ -168,4 +169,22 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
     config.model_reasoning_effort = checkNonEmpty(reasoningEffort, "reasoningEffort");
   }
   return config;
+}
+
+/**
+ * Which events the server sends: `"all"` (the default), or `"results"`, which leaves out the
+ * per-token deltas of turn items (agent text, reasoning, command and patch output, plans) and of
+ * realtime sessions. Results, items and every item-level event are the same in both.
+ */
+export type EventMode = "all" | "results";
+
+/** The notifications `events: "results"` opts out of: every item and realtime delta of the pinned runtime. */
+export const DELTA_METHODS: readonly string[] = SERVER_NOTIFICATION_METHODS.filter(
+  (method) => /delta$/i.test(method) && /^(item|thread\/realtime)\//.test(method),
+);
+
+/** Checks an `events` option. */
+export function checkEventMode(mode: unknown): EventMode {
+  if (mode === undefined || mode === "all" || mode === "results") return mode ?? "all";
+  throw new TypeError(`events must be "all" or "results"; got ${JSON.stringify(mode)}`);
 }

@@ -30,6 +30,7 @@ import {
   approvalFields,
   sandboxPolicy,
   type ApprovalMode,
+  type EventMode,
   type JsonInput,
   type Sandbox,
 } from "./options.js";
@@ -73,6 +74,8 @@ export interface ThreadContext {
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
   readonly log: Log;
+  /** Whether the server sends per-token deltas on this connection. */
+  readonly events: EventMode;
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
@@ -223,7 +226,7 @@ export class Thread {
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
     if (signal?.aborted) throw abortError(signal);
-    const { connection, router, dispatcher, log } = this.#context;
+    const { connection, router, dispatcher, log, events } = this.#context;
     return router.queueTurn(this.id, async () => {
       if (signal?.aborted) throw abortError(signal);
       const collector = new TurnCollector(retain, log);
@@ -238,7 +241,8 @@ export class Thread {
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const handle = new TurnHandle({ connection, log }, this.id, turnId, collector, signal);
+      const context = { connection, log, events };
+      const handle = new TurnHandle(context, this.id, turnId, collector, signal);
       return { value: handle, done: collector.released };
     });
   }

@@ -13,6 +13,7 @@ import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
+import type { EventMode } from "./options.js";
 import { TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
@@ -120,6 +121,7 @@ export class TurnCollector implements TurnSink {
 export interface TurnContext {
   readonly connection: Connection;
   readonly log: Log;
+  readonly events: EventMode;
 }
 
 /** Options of `TurnHandle.stream` and `TurnHandle.textStream`. */
@@ -187,6 +189,12 @@ export class TurnHandle {
    * in `stream()`.
    */
   async *textStream(options?: TurnStreamOptions): AsyncGenerator<string, void, undefined> {
+    if (this.#context.events === "results") {
+      throw new TypeError(
+        'textStream() needs the text deltas, which a client started with events: "results" ' +
+          'does not receive: start it with events: "all", or use run() for the text',
+      );
+    }
     for await (const event of this.stream(options)) {
       if (event.method === "item/agentMessage/delta") yield event.params.delta;
     }

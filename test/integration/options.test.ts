@@ -247,3 +247,31 @@ describe("streams", () => {
     gate.release();
   });
 });
+
+describe('events: "results"', () => {
+  it("leaves out every delta, keeps results and item events whole, and says textStream needs them", async () => {
+    const t = await testCodex({ events: "results" });
+    t.mock.enqueue(sse.textDeltas(["Hel", "lo"]));
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    const methods: string[] = [];
+    for await (const event of turn.stream()) methods.push(event.method);
+    expect(methods).toContain("item/completed");
+    expect(methods.filter((method) => /delta$/i.test(method))).toEqual([]);
+    expect((await turn.run()).finalResponse).toBe("Hello");
+    await expect(turn.textStream().next()).rejects.toThrow(/events: "all"/);
+
+    const full = await testCodex();
+    full.mock.enqueue(sse.textDeltas(["Hel", "lo"]));
+    const fullTurn = await (await full.codex.threadStart()).turn("hi");
+    const fullMethods: string[] = [];
+    for await (const event of fullTurn.stream()) fullMethods.push(event.method);
+    expect(fullMethods).toContain("item/agentMessage/delta");
+  });
+
+  it("rejects an unknown events mode before spawning anything", async () => {
+    await expect(Codex.start({ codexBin: MISSING_BIN, events: "some" as never })).rejects.toThrow(
+      /events must be/,
+    );
+  });
+});
