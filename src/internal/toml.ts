@@ -1,6 +1,6 @@
 /**
  * TOML as `codex --config key=value` reads it: the value is parsed as a TOML value, and the key
- * is a dotted path split on `.` (no quoting), so segments can hold no dot.
+ * is a dotted path split on `.` (no quoting).
  */
 
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */
@@ -64,14 +64,17 @@ function tomlValue(value: unknown, path: string, seen: Set<object>): string {
   );
 }
 
+// A key may itself be a dotted path (`"sandbox_workspace_write.network_access"`), but each of
+// its segments must be non-empty, and none may hold `=` or a space.
 function checkSegment(key: string, parent: string): string {
-  if (key === "" || /[.=\s]/.test(key)) {
+  const path = parent === "" ? key : `${parent}.${key}`;
+  if (key.split(".").some((segment) => segment === "") || /[=\s]/.test(key)) {
     throw new TypeError(
-      `configOverrides key ${JSON.stringify(parent === "" ? key : `${parent}.${key}`)} ` +
-        "must be non-empty without dots, = or spaces (nest objects for dotted keys)",
+      `configOverrides key ${JSON.stringify(path)} must be dot-separated non-empty names ` +
+        "without = or spaces",
     );
   }
-  return parent === "" ? key : `${parent}.${key}`;
+  return path;
 }
 
 // Walks nested objects down to their leaves, each a `path=value` pair.

@@ -36,6 +36,7 @@ describe("configOverrides", () => {
       configOverrides: {
         sandbox_workspace_write: { network_access: true, writable_roots: ["/tmp/a b", "/tmp/c"] },
         developer_instructions: instructions,
+        "model_providers.mock.stream_idle_timeout_ms": 300_000,
         model_reasoning_effort: "high",
       },
     });
@@ -45,6 +46,7 @@ describe("configOverrides", () => {
       writable_roots: ["/tmp/a b", "/tmp/c"],
     });
     expect(config.developer_instructions).toBe(instructions);
+    expect(config.model_providers).toMatchObject({ mock: { stream_idle_timeout_ms: 300_000 } });
     t.mock.enqueueAssistantMessage("ok");
     const thread = await t.codex.threadStart({ sandbox: "workspaceWrite" });
     await thread.run("hi");
@@ -64,7 +66,8 @@ describe("configOverrides", () => {
       [{ a: { f: () => 1 } }, /a\.f/],
       [{ a: Symbol("s") }, /configOverrides\.a /],
       [{ a: 10n }, /configOverrides\.a /],
-      [{ a: { "x.y": 1 } }, /a\.x\.y/],
+      [{ a: { "x..y": 1 } }, /a\.x\.\.y/],
+      [{ "a b": 1 }, /a b/],
       [{ a: [{ b: 1 }] }, /a\[0\]/],
       [cyclic, /self/],
       [["no-equals-sign"], /key=value/],
