@@ -50,6 +50,7 @@ export interface MentionInput {
  * no approval. It is a whole input on its own, never part of a list.
  */
 export interface ExternalMessageInput {
+  /** Discriminant of the item kind. */
   readonly type: "externalMessage";
   /** The tool or application delivering the message; not empty. */
   readonly toolName: string;
