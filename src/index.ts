@@ -1,3 +1,9 @@
+/**
+ * The client: {@link Codex}, {@link Thread}, {@link TurnHandle} and {@link TurnResult}, turn
+ * inputs, approval handlers, login, the error classes and retry.
+ *
+ * @module codex-app-server-sdk
+ */
 export { Codex, normalizeMetadata } from "./codex.js";
 export type {
   ClientInfoOptions,

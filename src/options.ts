@@ -24,8 +24,11 @@ export type ApprovalMode = (typeof ApprovalMode)[keyof typeof ApprovalMode];
 
 /** Sandbox presets for what commands the agent runs may touch. */
 export const Sandbox = {
+  /** Read files anywhere, write nowhere, no network: `sandbox: "read-only"`. */
   readOnly: "readOnly",
+  /** Write inside the workspace (and temp folders), no network: `"workspace-write"`. */
   workspaceWrite: "workspaceWrite",
+  /** No sandbox at all: `"danger-full-access"`. Only for machines you can afford to lose. */
   fullAccess: "fullAccess",
 } as const;
 /** One of the {@link Sandbox} presets. */

@@ -1,7 +1,9 @@
 /**
  * Offline testing helpers for code that drives `codex app-server`: a mock Responses API
  * ({@link startMockResponsesServer}) and a throwaway `CODEX_HOME` pointing at it
- * ({@link createCodexHome}).
+ * ({@link createCodexHome}), and {@link createTestCodex}, which starts a client on both.
+ *
+ * @module codex-app-server-sdk/testing
  */
 export {
   createGate,
