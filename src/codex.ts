@@ -404,7 +404,7 @@ export class Codex implements AsyncDisposable {
   async loginChatgptAuthTokens(
     tokens: ChatgptAuthTokens,
     options?: RequestOptions,
-  ): Promise<Extract<LoginAccountResponse, { type: "chatgptAuthTokens" }>> {
+  ): Promise<LoginAccountResponse> {
     const { connection, secrets } = this.#internals;
     return login.loginChatgptAuthTokens(connection, secrets, tokens, options);
   }

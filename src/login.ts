@@ -339,7 +339,7 @@ export async function loginChatgptAuthTokens(
   secrets: Secrets,
   tokens: ChatgptAuthTokens,
   options?: RequestOptions,
-): Promise<Extract<LoginAccountResponse, { type: "chatgptAuthTokens" }>> {
+): Promise<LoginAccountResponse> {
   if (typeof tokens !== "object" || tokens === null) {
     throw new TypeError(`tokens must be an object, got ${describe(tokens)}`);
   }
@@ -357,10 +357,7 @@ export async function loginChatgptAuthTokens(
   };
   const call = requestOptions(options);
   secrets.add(accessToken);
-  return (await connection.request("account/login/start", params, call)) as Extract<
-    LoginAccountResponse,
-    { type: "chatgptAuthTokens" }
-  >;
+  return connection.request("account/login/start", params, call);
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */
