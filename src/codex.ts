@@ -220,9 +220,10 @@ interface Internals {
 let internalsOf: (codex: Codex) => Internals;
 
 /**
- * @internal
- * Sizes of a client's tables (pending calls, routed turns, per-thread handlers, listeners), for
- * leak checks in benchmarks and tests. Not part of the public API.
+ * Sizes of what a client keeps (pending calls, routed turns, per-thread handlers and tools,
+ * listeners), keyed like `"dispatcher.threadHandlers"`, for leak checks in tests: taken before
+ * and after some work, they should be equal. Exported by `codex-app-server-sdk/testing`; the keys
+ * may change between versions.
  */
 export function clientStats(codex: Codex): Record<string, number> {
   const { connection, router, dispatcher, transport } = internalsOf(codex);

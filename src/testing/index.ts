@@ -49,5 +49,6 @@ export {
   tomlString,
 } from "./harness.js";
 export type { CodexHome, CodexHomeOptions } from "./harness.js";
+export { clientStats } from "../codex.js";
 export { createTestCodex } from "./test-codex.js";
 export type { TestCodex, TestCodexOptions } from "./test-codex.js";
