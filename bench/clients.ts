@@ -58,7 +58,7 @@ export async function loadClient(job: Job): Promise<LoadedClient> {
     case "sdk": {
       const sdk = (await import(job.sdkEntry)) as typeof import("../src/index.js");
       const stats =
-        job.sdkStatsEntry === undefined ? undefined : await loadClientStats(job.sdkStatsEntry);
+        job.sdkTestingEntry === undefined ? undefined : await loadClientStats(job.sdkTestingEntry);
       return {
         start: async () =>
           sdkClient(

@@ -1,21 +1,22 @@
 /**
  * What the leak checks (soak, threads) read: the sizes of the SDK client's tables and listener
- * sets, as its internal `clientStats(codex)` reports them, and the process's own listeners.
+ * sets, as `clientStats(codex)` reports them, and the process's own listeners.
  *
- * `clientStats` is exported by src/codex.ts only (no package entry point has it, so dist/ leaves
- * it out), and it reads the `#private` state of the `Codex` class of its own module: it must come
- * from the same module graph as the client it is given. So a job that reads the tables imports the
- * SDK from a bundle that run.ts makes like dist/, with src/codex.ts as a second entry point
- * (`Job.sdkEntry` and `Job.sdkStatsEntry`).
+ * `clientStats` is exported by the package's `./testing` entry. It reads the `#private` state of
+ * the `Codex` class of its own module graph, so it must come from the same build as the client it
+ * is given: a job that reads the tables imports it from the testing entry beside the SDK entry
+ * (`Job.sdkTestingEntry` beside `Job.sdkEntry`), that is dist/testing/index.js of the bench's
+ * snapshot of dist/, which shares its chunks (and so the `Codex` class) with dist/index.js, or
+ * src/testing/index.ts when the SDK runs from its TypeScript source.
  */
 import type { EventEmitter } from "node:events";
 import type { Codex } from "../src/index.js";
 
 export type ClientStats = (codex: Codex) => Record<string, number>;
 
-/** Imports `clientStats` from `url` (the module beside the SDK entry the job imported). */
+/** Imports `clientStats` from `url`, the `./testing` entry beside the SDK entry the job imported. */
 export async function loadClientStats(url: string): Promise<ClientStats> {
-  const module = (await import(url)) as Partial<typeof import("../src/codex.js")>;
+  const module = (await import(url)) as Partial<typeof import("../src/testing/index.js")>;
   if (typeof module.clientStats !== "function") {
     throw new Error(`${url} does not export clientStats`);
   }

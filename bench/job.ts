@@ -35,10 +35,10 @@ export interface Job {
   /** URL of the SDK entry to import (`dist/index.js`, or the TS source when not built). */
   readonly sdkEntry: string;
   /**
-   * URL of the module exporting `clientStats` for the SDK at `sdkEntry`, when the job reads the
-   * client's table sizes (no package entry point exports it: see internals.ts).
+   * URL of the `./testing` entry beside `sdkEntry`, which exports `clientStats`, when the job
+   * reads the client's table sizes (see internals.ts).
    */
-  readonly sdkStatsEntry?: string;
+  readonly sdkTestingEntry?: string;
   /** When set, the child writes a CPU profile of the workload (not of its start-up) here. */
   readonly profilePath?: string;
 }

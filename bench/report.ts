@@ -368,11 +368,12 @@ process's own: the app-server, the mock and \`codex exec\` are not counted. The 
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
 show what the SDK itself adds. Figures are reported, never asserted.
 
-The leak checks (soak, threads) read the SDK client's table sizes with its internal
-\`clientStats\` (src/codex.ts), which no package entry point exports: for them the bench bundles
-src/ as dist/ is built, with src/codex.ts as a second entry point (\`bench/run.ts\`), and reads the
-tables at the start and the end with nothing in flight. Their memory is judged on the data objects
-of two heap snapshots, since the heap trend also counts V8's compiled code.
+The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
+package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
+snapshot as the SDK (\`dist/testing/index.js\` shares its chunks, so the \`Codex\` class, with
+\`dist/index.js\`), and reads the tables at the start and the end with nothing in flight. Their memory
+is judged on the data objects of two heap snapshots, since the heap trend also counts V8's compiled
+code.
 `;
 
 /**

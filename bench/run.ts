@@ -14,7 +14,6 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { build as esbuild } from "esbuild";
 import { locateRuntime, type RuntimeLocation } from "../src/runtime.js";
 import { ROOT, runChild } from "./child-process.js";
 import { measureImports } from "./import-cost.js";
@@ -35,6 +34,8 @@ import { STREAM_DELTAS, WORKLOADS, type Workload } from "./workloads.js";
 const RESULTS = path.join(ROOT, "bench", "RESULTS.md");
 /** The SDK's TypeScript source, run through tsx when a build fails. */
 const SOURCE_ENTRY = pathToFileURL(path.join(ROOT, "src", "index.ts")).href;
+/** Its `./testing` entry, which exports `clientStats`. */
+const SOURCE_TESTING_ENTRY = pathToFileURL(path.join(ROOT, "src", "testing", "index.ts")).href;
 
 interface Options {
   readonly workloads: readonly Workload[];
@@ -77,25 +78,15 @@ function options(argv: string[]): Options {
   };
 }
 
-/** An SDK entry to import, and the module exporting `clientStats` for it (see internals.ts). */
-interface StatsEntry {
-  readonly url: string;
-  readonly statsUrl: string;
-}
-
 interface SdkEntry {
+  /** URL of the SDK entry the clients are made from. */
   readonly url: string;
+  /** URL of the `./testing` entry beside it, which exports `clientStats` (see internals.ts). */
+  readonly testingUrl: string;
   readonly fromSource: boolean;
-  /** The SDK for the workloads that read its table sizes (`Workload.readsInternals`). */
-  readonly withStats: StatsEntry;
-  /** Set when a build failed. */
+  /** Set when the build failed. */
   readonly warning?: string;
 }
-
-const SOURCE: StatsEntry = {
-  url: SOURCE_ENTRY,
-  statsUrl: pathToFileURL(path.join(ROOT, "src", "codex.ts")).href,
-};
 
 const SNAPSHOT_ROOT = path.join(ROOT, "node_modules", ".cache", "codex-app-server-sdk-bench");
 /**
@@ -104,75 +95,34 @@ const SNAPSHOT_ROOT = path.join(ROOT, "node_modules", ".cache", "codex-app-serve
  * measurement. Under node_modules, its dependencies resolve as they do from dist/.
  */
 const SNAPSHOT_DIR = path.join(SNAPSHOT_ROOT, "dist");
-/** The SDK with `clientStats` exported, for the workloads that read its tables. */
-const STATS_DIR = path.join(SNAPSHOT_ROOT, "with-stats");
 
-/**
- * Bundles src/ as scripts/build.ts does (esbuild, its options), with src/codex.ts as a second
- * entry point: it exports the internal `clientStats` that dist/ leaves out, beside the very `Codex`
- * class the client is made from (both entries share the chunk holding it). Built once, like the
- * dist/ copy, so that src/ being edited during a run cannot break or change a measurement.
- */
-async function buildWithStats(): Promise<void> {
-  rmSync(STATS_DIR, { recursive: true, force: true });
-  await esbuild({
-    absWorkingDir: ROOT,
-    entryPoints: { index: "src/index.ts", codex: "src/codex.ts" },
-    outdir: STATS_DIR,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    sourcemap: true,
-    chunkNames: "chunks/[name]-[hash]",
-    logLevel: "silent",
-  });
-}
-
-/**
- * Builds and snapshots dist/ and the SDK with `clientStats`; falls back to the TypeScript source
- * (via tsx) if a build fails.
- */
-async function sdkEntry(build: boolean): Promise<SdkEntry> {
+/** Builds and snapshots dist/; falls back to the TypeScript source (via tsx) if the build fails. */
+function sdkEntry(build: boolean): SdkEntry {
   const dist = path.join(ROOT, "dist");
   const entry = path.join(SNAPSHOT_DIR, "index.js");
-  const withStats: StatsEntry = {
-    url: pathToFileURL(path.join(STATS_DIR, "index.js")).href,
-    statsUrl: pathToFileURL(path.join(STATS_DIR, "codex.js")).href,
-  };
+  const testing = path.join(SNAPSHOT_DIR, "testing", "index.js");
   if (build) {
     const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
     if (result.status !== 0 || !existsSync(path.join(dist, "index.js"))) {
       const why = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-5).join(" / ");
       return {
         url: SOURCE_ENTRY,
+        testingUrl: SOURCE_TESTING_ENTRY,
         fromSource: true,
-        withStats: SOURCE,
         warning: `npm run build failed (${why}): the SDK ran from its TypeScript source via tsx`,
       };
     }
     rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
     cpSync(dist, SNAPSHOT_DIR, { recursive: true });
-    try {
-      await buildWithStats();
-    } catch (error) {
-      const why = (error as Error).message.split("\n").slice(0, 3).join(" / ");
-      return {
-        url: pathToFileURL(entry).href,
-        fromSource: false,
-        withStats: SOURCE,
-        warning:
-          `bundling the SDK with clientStats failed (${why}): the workloads reading its tables ` +
-          "ran it from its TypeScript source via tsx",
-      };
-    }
   }
-  for (const file of [entry, path.join(STATS_DIR, "codex.js")]) {
+  for (const file of [entry, testing]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run without --no-build`);
   }
-  return { url: pathToFileURL(entry).href, fromSource: false, withStats };
+  return {
+    url: pathToFileURL(entry).href,
+    testingUrl: pathToFileURL(testing).href,
+    fromSource: false,
+  };
 }
 
 /**
@@ -198,8 +148,6 @@ function jobFor(
   server: BenchServer,
   context: Context,
 ): Job {
-  // `clientStats` must come from the module graph the client is made from.
-  const stats = workload.readsInternals === true ? context.sdk.withStats : undefined;
   return {
     workload: workload.id,
     variant,
@@ -207,8 +155,8 @@ function jobFor(
     pathDir: context.runtime.pathDir,
     env: server.home.env,
     workDir: server.home.workDir,
-    sdkEntry: stats?.url ?? context.sdk.url,
-    ...(stats === undefined ? {} : { sdkStatsEntry: stats.statsUrl }),
+    sdkEntry: context.sdk.url,
+    ...(workload.readsInternals === true ? { sdkTestingEntry: context.sdk.testingUrl } : {}),
   };
 }
 
@@ -309,9 +257,6 @@ async function extras(
       "the heap trend includes V8's compiled code, which keeps growing as functions called once " +
         "per thread get optimized late; memory is judged on the data objects (heap snapshots at " +
         "the first and last measurement, code and V8 internals left out) and the table sizes.",
-      "the SDK ran from a bundle of src/ made as dist/ is (esbuild, the options of " +
-        "scripts/build.ts) with src/codex.ts as a second entry, which exports the internal " +
-        "`clientStats` that dist/ leaves out: the table sizes are read with it.",
     );
   }
   if (workload.id === "threads") {
@@ -364,7 +309,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine(ROOT);
   console.log(`codex-app-server-sdk bench: ${machineLine(machine)}; CODEX_HOME under ${tmp}`);
-  const sdk = await sdkEntry(chosen.build);
+  const sdk = sdkEntry(chosen.build);
   if (sdk.warning !== undefined) console.log(`warning: ${sdk.warning}`);
   const context: Context = { runtime: locateRuntime(), sdk, options: chosen };
   if (chosen.profile) return profileWorkloads(context);
