@@ -70,8 +70,11 @@ import { SDK_VERSION } from "./version.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
 export interface ClientInfoOptions {
+  /** The client's identifier; default `"codex_app_server_sdk_ts"`. */
   readonly name?: string;
+  /** The client's display name; default `"Codex App Server SDK (TypeScript)"`. */
   readonly title?: string;
+  /** The client's version; default this SDK's version. */
   readonly version?: string;
 }
 
@@ -157,6 +160,11 @@ export interface ConnectOptions extends ConnectionOptions {
  * runtime version, so `serverInfo.name` is that name and `serverInfo.version` the runtime's.
  */
 export type CodexMetadata = InitializeResponse & {
+  /**
+   * The server's name and version: its own `serverInfo`, else read from `userAgent`.
+   * @property __type.name The server's name; from a 0.169.0 server, the client's `clientInfo.name`.
+   * @property __type.version The server's version: the runtime's.
+   */
   readonly serverInfo: { readonly name: string; readonly version: string };
 };
 
@@ -180,6 +188,7 @@ type WithPresets<P> = Omit<
  * `tools` offers JavaScript functions to the model.
  */
 export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
+  /** JavaScript functions offered to the model as tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[];
 };
 /**
@@ -187,14 +196,19 @@ export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTo
  * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
  */
 export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
+  /** The functions behind the thread's dynamic tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[];
 };
 /** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
+  /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[];
 };
 /** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
-export type ThreadHandlers = ServerRequestHandlers & { readonly tools?: readonly DynamicTool[] };
+export type ThreadHandlers = ServerRequestHandlers & {
+  /** JavaScript functions behind the thread's dynamic tools. */
+  readonly tools?: readonly DynamicTool[];
+};
 /** Options of `Codex.threadList`. */
 export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
@@ -502,6 +516,7 @@ export class Codex implements AsyncDisposable {
    * Calls `listener` for every notification of `method` (turn events included); returns the
    * unsubscribe function. Methods this SDK does not know still arrive, untyped. A listener that
    * throws is reported to the logger; the others still run.
+   * @property __type Unsubscribes the listener; calling it again does nothing.
    */
   on<M extends ServerNotificationMethod>(
     method: M,

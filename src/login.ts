@@ -34,6 +34,7 @@ export interface LoginWaitOptions {
 
 /** A login `wait()` outlived its `timeout`; the login itself may still complete later. */
 export class LoginTimeoutError extends RequestTimeoutError {
+  /** Always "LoginTimeoutError". */
   override name = "LoginTimeoutError";
   /** The login that did not complete in time. */
   readonly loginId: string;

@@ -91,7 +91,10 @@ export class Thread {
     this.#context = context;
   }
 
-  /** Serializes as `{ id }`, keeping the client out of logs. */
+  /**
+   * Serializes as `{ id }`, keeping the client out of logs.
+   * @property __type.id The thread id.
+   */
   toJSON(): { id: string } {
     return { id: this.id };
   }

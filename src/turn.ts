@@ -22,7 +22,9 @@ import type { HandlerErrorEvent } from "./server-requests.js";
 /** A server notification, typed by its method. */
 export type CodexNotification = {
   [M in ServerNotificationMethod]: {
+    /** The notification's method. */
     readonly method: M;
+    /** The notification's params, typed by `method`. */
     readonly params: ServerNotificationMap[M];
   };
 }[ServerNotificationMethod];
@@ -30,8 +32,11 @@ export type CodexNotification = {
 /** A request the server sent the client during a turn, shown in the turn's stream. */
 export type ServerRequestEvent = {
   [M in ServerRequestMethod]: {
+    /** The request's method. */
     readonly method: M;
+    /** The request's params, typed by `method`. */
     readonly params: ServerRequestMap[M]["params"];
+    /** The JSON-RPC id of the request, as its `serverRequest/resolved` names it. */
     readonly requestId: RequestId;
   };
 }[ServerRequestMethod];
@@ -162,7 +167,11 @@ export class TurnHandle {
     if (signal !== undefined) this.#interruptOnAbort(signal);
   }
 
-  /** Serializes as `{ id, threadId }`, keeping the client out of logs. */
+  /**
+   * Serializes as `{ id, threadId }`, keeping the client out of logs.
+   * @property __type.id The turn id.
+   * @property __type.threadId The id of the turn's thread.
+   */
   toJSON(): { id: string; threadId: string } {
     return { id: this.id, threadId: this.threadId };
   }
