@@ -13,7 +13,13 @@ export type {
   ThreadStartOptions,
 } from "./codex.js";
 export { Thread } from "./thread.js";
-export type { TurnOptions } from "./thread.js";
+export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
+export type {
+  OutputOf,
+  OutputSchema,
+  OutputValidation,
+  StructuredTurnResult,
+} from "./structured-output.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnRunOptions } from "./turn.js";
@@ -63,6 +69,7 @@ export {
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  StructuredOutputError,
   TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
@@ -70,7 +77,11 @@ export {
   mapJsonRpcError,
   retryOnOverload,
 } from "./errors.js";
-export type { RetryOnOverloadOptions, TransportClosedErrorOptions } from "./errors.js";
+export type {
+  RetryOnOverloadOptions,
+  StructuredOutputIssue,
+  TransportClosedErrorOptions,
+} from "./errors.js";
 export { ProtocolError } from "./rpc/connection.js";
 export type { RequestOptions } from "./rpc/connection.js";
 export { SDK_VERSION } from "./version.js";

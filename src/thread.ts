@@ -34,6 +34,12 @@ import {
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
+import type {
+  OutputOf,
+  OutputSchema,
+  PreparedOutput,
+  StructuredTurnResult,
+} from "./structured-output.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import {
@@ -58,6 +64,11 @@ export type TurnOptions = Omit<
     readonly sandbox?: Sandbox;
     /** JSON Schema the final answer must follow; this turn only. */
     readonly outputSchema?: JsonInput | null;
+    /**
+     * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow; this
+     * turn only. Sent in strict form; the result's `parsed` is the answer it validated.
+     */
+    readonly output?: OutputSchema | undefined;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal;
     /**
@@ -66,6 +77,9 @@ export type TurnOptions = Omit<
      */
     readonly timeout?: number;
   };
+
+/** Options of a turn with a schema object as `output`: its result carries `parsed`. */
+export type StructuredTurnOptions<S extends OutputSchema> = TurnOptions & { readonly output: S };
 
 /** @internal What a thread needs from its client. */
 export interface ThreadContext {
@@ -95,8 +109,14 @@ export class Thread {
 
   /**
    * Runs one turn to completion and returns its result. A failed turn rejects with
-   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`.
+   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. With `output`,
+   * the result's `parsed` is the validated answer, else it rejects with `StructuredOutputError`.
    */
+  run<S extends OutputSchema>(
+    input: RunInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<StructuredTurnResult<OutputOf<S>>>;
+  run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
     const { signal, timeout } = checkOptions(options);
     const handle = await this.#startTurn(input, options, false, undefined);
@@ -107,6 +127,11 @@ export class Thread {
    * Starts a turn and returns its handle at once, to stream, steer or interrupt it. A second
    * turn on the same thread waits until this client's previous turn there has completed.
    */
+  turn<S extends OutputSchema>(
+    input: RunInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
+  turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
     return this.#startTurn(input, options, true, checkTimeout(options?.timeout));
   }
@@ -222,6 +247,9 @@ export class Thread {
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
+    const output = await prepareTurnOutput(options);
+    if (output !== undefined)
+      params.outputSchema = output.schema as TurnStartParams["outputSchema"];
     if (signal?.aborted) throw abortError(signal);
     const { connection, router, dispatcher, log } = this.#context;
     return router.queueTurn(this.id, async () => {
@@ -238,7 +266,14 @@ export class Thread {
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const handle = new TurnHandle({ connection, log }, this.id, turnId, collector, signal);
+      const handle = new TurnHandle(
+        { connection, log },
+        this.id,
+        turnId,
+        collector,
+        signal,
+        output?.parse,
+      );
       return { value: handle, done: collector.released };
     });
   }
@@ -262,6 +297,7 @@ export function turnParams(
     approvals: _a,
     onUserInput: _u,
     onElicitation: _e,
+    output: _output,
     ...rest
   } = options;
   const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;
@@ -269,4 +305,13 @@ export function turnParams(
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;
+}
+
+/** Loads the structured-output module for a turn with `output` only, keeping the SDK's import small. */
+async function prepareTurnOutput(
+  options: TurnOptions | undefined,
+): Promise<PreparedOutput | undefined> {
+  if (options?.output === undefined) return undefined;
+  const { prepareOutput } = await import("./structured-output.js");
+  return prepareOutput(options.output, options.outputSchema);
 }
