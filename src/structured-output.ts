@@ -5,7 +5,8 @@
  * The schema object is a Standard Schema v1 (it validates) that can also give its JSON Schema:
  * through Standard JSON Schema v1 (`~standard.jsonSchema`, as zod 4.2+, ArkType 2.1.28+ and
  * Valibot's `toStandardJsonSchema()` give it), or, for zod 4 schemas without it (zod/mini, zod
- * before 4.2), through zod's own converter, imported only then. The SDK itself never imports zod.
+ * 4.0 and 4.1, `zod/v4` of zod 3.25), through zod's own converter, imported only then. The SDK
+ * never imports zod otherwise, and loads this module only for a turn with `output`.
  *
  * Strict mode needs every object closed (`additionalProperties: false`) and every property
  * listed in `required`. An optional property is therefore sent as required and nullable; a `null`
@@ -85,8 +86,8 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
   if (typeof converter !== "function" && !isZod) {
     throw new TypeError(
       `output: this "${props.vendor}" schema cannot give its JSON Schema (no ` +
-        "~standard.jsonSchema); use zod 4, ArkType 2.1.28+, Valibot through " +
-        "toStandardJsonSchema(), or pass raw JSON Schema as outputSchema",
+        '~standard.jsonSchema); use zod 4 (or "zod/v4" of zod 3.25), ArkType 2.1.28+, Valibot ' +
+        "through toStandardJsonSchema(), or pass raw JSON Schema as outputSchema",
     );
   }
   let produced: unknown;
@@ -111,8 +112,8 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
   return produced;
 }
 
-// zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1) convert through zod's
-// own core, loaded here and only here, so users who never pass a schema never load zod.
+// zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
+// convert through zod's own core, loaded here and only here: the user's zod, as a peer.
 async function zodJsonSchema(schema: object): Promise<unknown> {
   const core = await import("zod/v4/core");
   return core.toJSONSchema(schema as Parameters<typeof core.toJSONSchema>[0], {

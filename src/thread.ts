@@ -79,7 +79,9 @@ export type TurnOptions = Omit<
   };
 
 /** Options of a turn with a schema object as `output`: its result carries `parsed`. */
-export type StructuredTurnOptions<S extends OutputSchema> = TurnOptions & { readonly output: S };
+export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "output"> & {
+  readonly output: S;
+};
 
 /** @internal What a thread needs from its client. */
 export interface ThreadContext {
