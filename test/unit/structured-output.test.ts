@@ -13,6 +13,7 @@ import {
   type TurnResult,
 } from "../../src/index.js";
 import { prepareOutput } from "../../src/structured-output.js";
+import { turnParams } from "../../src/thread.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -224,6 +225,17 @@ describe("prepareOutput: the strict schema", () => {
       properties: {},
       required: [],
       additionalProperties: false,
+    });
+  });
+});
+
+describe("turnParams", () => {
+  it("keeps output, the SDK's own option, off the wire", () => {
+    const params = turnParams("th", "go", { output: z.object({ a: z.string() }), effort: "low" });
+    expect(params).toEqual({
+      threadId: "th",
+      input: [{ type: "text", text: "go" }],
+      effort: "low",
     });
   });
 });
