@@ -34,11 +34,11 @@ import {
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
-import type {
-  OutputOf,
-  OutputSchema,
-  PreparedOutput,
-  StructuredTurnResult,
+import {
+  prepareOutput,
+  type OutputOf,
+  type OutputSchema,
+  type StructuredTurnResult,
 } from "./structured-output.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
@@ -249,7 +249,10 @@ export class Thread {
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
-    const output = await prepareTurnOutput(options);
+    const output =
+      options?.output === undefined
+        ? undefined
+        : await prepareOutput(options.output, options.outputSchema);
     if (output !== undefined)
       params.outputSchema = output.schema as TurnStartParams["outputSchema"];
     if (signal?.aborted) throw abortError(signal);
@@ -307,13 +310,4 @@ export function turnParams(
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
   return params;
-}
-
-/** Loads the structured-output module for a turn with `output` only, keeping the SDK's import small. */
-async function prepareTurnOutput(
-  options: TurnOptions | undefined,
-): Promise<PreparedOutput | undefined> {
-  if (options?.output === undefined) return undefined;
-  const { prepareOutput } = await import("./structured-output.js");
-  return prepareOutput(options.output, options.outputSchema);
 }

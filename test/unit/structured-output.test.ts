@@ -357,12 +357,19 @@ describe("the SDK's import", () => {
     return seen;
   }
 
-  it("loads neither zod nor the structured-output module until a turn has output", () => {
+  it("loads neither zod nor the strict-schema converter until a turn has output", () => {
     const graph = [...staticGraph()];
-    expect(graph).toContain(path.join(ROOT, "src/thread.ts"));
-    expect(graph.filter((entry) => /zod|structured-output/.test(entry))).toEqual([]);
-    expect(readFileSync(path.join(ROOT, "src/thread.ts"), "utf8")).toContain(
-      'await import("./structured-output.js")',
+    expect(graph).toContain(path.join(ROOT, "src/structured-output.ts"));
+    expect(graph.filter((entry) => /zod|strict-schema/.test(entry))).toEqual([]);
+    expect(readFileSync(path.join(ROOT, "src/structured-output.ts"), "utf8")).toContain(
+      'await import("./strict-schema.js")',
     );
+  });
+
+  it("keeps the converter free of run-time imports, so it stays one lazily loaded file", () => {
+    const source = readFileSync(path.join(ROOT, "src/strict-schema.ts"), "utf8");
+    const imports = [...source.matchAll(/^import\s+(type\s+)?[^;]*;/gm)];
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((match) => match[1] === undefined).map((match) => match[0])).toEqual([]);
   });
 });
