@@ -1,10 +1,10 @@
 /**
  * Typed structured output: `output` takes a schema object; the answer comes back validated by it.
  *
- * This module is what the SDK loads up front: the types, the argument checks and the error. The
- * conversion to a strict JSON Schema and the reading of the answer live in `strict-schema.ts`,
- * imported only for a turn with `output`, so the SDK's import cost does not grow; that module
- * imports nothing at run time, so it stays one lazily loaded file.
+ * This module is what the SDK loads up front: the types, the argument checks, and the raising of
+ * `StructuredOutputError`. The conversion to a strict JSON Schema and the reading of the answer
+ * live in `strict-schema.ts`, imported only for a turn with `output`, so the SDK's import cost
+ * does not grow; that module imports nothing at run time, so it stays one lazily loaded file.
  */
 import { StructuredOutputError } from "./errors.js";
 import { checkStandardSchema } from "./internal/validate.js";
