@@ -276,3 +276,43 @@ export async function retryOnOverload<T>(
     }
   }
 }
+
+/** One problem a schema found in a structured answer (the Standard Schema issue shape). */
+export interface StructuredOutputIssue {
+  /** What is wrong. */
+  readonly message: string;
+  /** Where in the answer, as keys (or `{ key }` segments); absent for the whole answer. */
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/**
+ * A turn run with `output` answered with something its schema rejects: not JSON, no answer at
+ * all, or JSON the schema does not validate. Carries the raw text, the issues and the result.
+ */
+export class StructuredOutputError extends CodexError {
+  override readonly name = "StructuredOutputError";
+
+  constructor(
+    /** The answer as the model gave it (`result.finalResponse`); `null` when there was none. */
+    readonly text: string | null,
+    /** What the schema (or the JSON parser) reported. */
+    readonly issues: readonly StructuredOutputIssue[],
+    /** The turn's result, as `run()` would have returned it without `output`. */
+    readonly result: TurnResult,
+    options?: ErrorOptions,
+  ) {
+    super(`The answer does not match the output schema: ${summarizeIssues(issues)}`, options);
+  }
+}
+
+// The first few issues, each with its path, so a log line says what went wrong.
+function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => {
+    const keys = (issue.path ?? []).map((segment) =>
+      typeof segment === "object" ? segment.key : segment,
+    );
+    return keys.length === 0 ? issue.message : `${keys.map(String).join(".")}: ${issue.message}`;
+  });
+  if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
+  return shown.join("; ");
+}

@@ -20,7 +20,13 @@ export type {
 } from "./codex.js";
 export type { ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
-export type { TurnOptions } from "./thread.js";
+export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
+export type {
+  OutputOf,
+  OutputSchema,
+  OutputValidation,
+  StructuredTurnResult,
+} from "./structured-output.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
 export type {
@@ -76,6 +82,7 @@ export {
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  StructuredOutputError,
   TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
@@ -83,7 +90,11 @@ export {
   mapJsonRpcError,
   retryOnOverload,
 } from "./errors.js";
-export type { RetryOnOverloadOptions, TransportClosedErrorOptions } from "./errors.js";
+export type {
+  RetryOnOverloadOptions,
+  StructuredOutputIssue,
+  TransportClosedErrorOptions,
+} from "./errors.js";
 export { ProtocolError } from "./rpc/connection.js";
 export type { RequestOptions } from "./rpc/connection.js";
 export { SDK_VERSION } from "./version.js";

@@ -35,6 +35,12 @@ import {
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
+import {
+  prepareOutput,
+  type OutputOf,
+  type OutputSchema,
+  type StructuredTurnResult,
+} from "./structured-output.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import {
@@ -59,6 +65,11 @@ export type TurnOptions = Omit<
     readonly sandbox?: Sandbox;
     /** JSON Schema the final answer must follow; this turn only. */
     readonly outputSchema?: JsonInput | null;
+    /**
+     * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow; this
+     * turn only. Sent in strict form; the result's `parsed` is the answer it validated.
+     */
+    readonly output?: OutputSchema | undefined;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal;
     /**
@@ -67,6 +78,11 @@ export type TurnOptions = Omit<
      */
     readonly timeout?: number;
   };
+
+/** Options of a turn with a schema object as `output`: its result carries `parsed`. */
+export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "output"> & {
+  readonly output: S;
+};
 
 /** @internal What a thread needs from its client. */
 export interface ThreadContext {
@@ -101,8 +117,14 @@ export class Thread {
 
   /**
    * Runs one turn to completion and returns its result. A failed turn rejects with
-   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`.
+   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. With `output`,
+   * the result's `parsed` is the validated answer, else it rejects with `StructuredOutputError`.
    */
+  run<S extends OutputSchema>(
+    input: RunInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<StructuredTurnResult<OutputOf<S>>>;
+  run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
     const { signal, timeout } = checkOptions(options);
     const handle = await this.#startTurn(input, options, false, undefined);
@@ -113,6 +135,11 @@ export class Thread {
    * Starts a turn and returns its handle at once, to stream, steer or interrupt it. A second
    * turn on the same thread waits until this client's previous turn there has completed.
    */
+  turn<S extends OutputSchema>(
+    input: RunInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
+  turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
     return this.#startTurn(input, options, true, checkTimeout(options?.timeout));
   }
@@ -228,6 +255,12 @@ export class Thread {
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
+    const output =
+      options?.output === undefined
+        ? undefined
+        : await prepareOutput(options.output, options.outputSchema);
+    if (output !== undefined)
+      params.outputSchema = output.schema as TurnStartParams["outputSchema"];
     if (signal?.aborted) throw abortError(signal);
     const { connection, router, dispatcher, log, events } = this.#context;
     return router.queueTurn(this.id, async () => {
@@ -245,7 +278,7 @@ export class Thread {
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
       const context = { connection, log, events };
-      const handle = new TurnHandle(context, this.id, turnId, collector, signal);
+      const handle = new TurnHandle(context, this.id, turnId, collector, signal, output?.parse);
       return { value: handle, done: collector.released };
     });
   }
@@ -269,6 +302,7 @@ export function turnParams(
     approvals: _a,
     onUserInput: _u,
     onElicitation: _e,
+    output: _output,
     ...rest
   } = options;
   const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;

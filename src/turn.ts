@@ -146,10 +146,14 @@ export interface TurnRunOptions {
   readonly timeout?: number | undefined;
 }
 
-/** A turn in flight (or done): stream its events, steer it, interrupt it, or wait for its result. */
-export class TurnHandle {
+/**
+ * A turn in flight (or done): stream its events, steer it, interrupt it, or wait for its result.
+ * `R` is what `run()` resolves with: `StructuredTurnResult<T>` for a turn started with `output`.
+ */
+export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #context: TurnContext;
   readonly #collector: TurnCollector;
+  readonly #finish: ((result: TurnResult) => Promise<R>) | undefined;
   #aborting: Promise<void> | undefined;
 
   /** @internal Created by `Thread.turn`. */
@@ -161,9 +165,12 @@ export class TurnHandle {
     readonly id: string,
     collector: TurnCollector,
     signal?: AbortSignal,
+    /** Reads a completed turn's answer (the `output` schema's parse). */
+    finish?: (result: TurnResult) => Promise<R>,
   ) {
     this.#context = context;
     this.#collector = collector;
+    this.#finish = finish;
     if (signal !== undefined) this.#interruptOnAbort(signal);
   }
 
@@ -247,8 +254,10 @@ export class TurnHandle {
    * Waits for the turn to complete and returns its result. A `failed` turn rejects with
    * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. Aborting
    * `signal` interrupts the turn and rejects with `TurnAbortedError` carrying the partial result.
+   * A turn started with `output` resolves with `parsed` too, or rejects with
+   * `StructuredOutputError` when the answer does not validate.
    */
-  async run(options?: TurnRunOptions): Promise<TurnResult> {
+  async run(options?: TurnRunOptions): Promise<R> {
     const { signal, timeout } = requestOptions(checkOptions(options)) ?? {};
     const result = await deadline(this.#collector.completion, {
       signal,
@@ -258,7 +267,7 @@ export class TurnHandle {
         this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
     });
     if (result.status === "failed") throw new TurnFailedError(result);
-    return result;
+    return this.#finish === undefined ? (result as R) : this.#finish(result);
   }
 
   /**
