@@ -42,12 +42,11 @@ export function assembleResult(
   usage: ThreadTokenUsage | null,
 ): TurnResult {
   // When item events were lost but the completion carries the agent's messages, use those.
-  const hasMessage = items.some((item) => item.type === "agentMessage");
-  const completionItems = Array.isArray(turn.items) ? turn.items.filter(isItem) : [];
-  const source =
-    !hasMessage && completionItems.some((item) => item.type === "agentMessage")
-      ? completionItems
-      : items;
+  let source = items;
+  if (!items.some(isAgentMessage) && Array.isArray(turn.items)) {
+    const completionItems = turn.items.filter(isItem);
+    if (completionItems.some(isAgentMessage)) source = completionItems;
+  }
   return {
     id: turn.id,
     status: turn.status,
@@ -121,6 +120,10 @@ export class TurnAccumulator {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isAgentMessage(item: ThreadItem): boolean {
+  return item.type === "agentMessage";
 }
 
 function isItem(value: unknown): value is ThreadItem {

@@ -229,7 +229,8 @@ export class Router {
   readonly #log: Log;
   readonly #turns = new Map<string, TurnSink>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
-  readonly #queues = new Map<string, Promise<void>>();
+  // Threads with a turn of this client in flight, each with the turns waiting for it.
+  readonly #queues = new Map<string, (() => void)[]>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
@@ -240,7 +241,7 @@ export class Router {
 
   constructor(connection: Connection, log: Log = SILENT) {
     this.#log = log;
-    connection.onNotification((n) => this.#dispatch(n));
+    connection.onNotification(this.#dispatch.bind(this));
     connection.onClose((error) => this.#close(error));
   }
 
@@ -319,32 +320,43 @@ export class Router {
   /**
    * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
    * so two turns on one thread never fold into one. `start` resolves with the value and a promise
-   * that settles when its turn no longer occupies the thread.
+   * that settles when its turn no longer occupies the thread. A thread with no turn in flight
+   * starts at once, with no promise of the queue's own.
    */
-  async queueTurn<T>(
+  queueTurn<T>(
     threadId: string,
     start: () => Promise<{ value: T; done: Promise<unknown> }>,
   ): Promise<T> {
-    for (;;) {
-      const busy = this.#queues.get(threadId);
-      if (busy === undefined) break;
-      await busy;
+    const waiting = this.#queues.get(threadId);
+    if (waiting !== undefined) {
+      // Woken when the turn in flight is done, it tries again behind the turns woken before it.
+      return new Promise<void>((resolve) => waiting.push(resolve)).then(() =>
+        this.queueTurn(threadId, start),
+      );
     }
-    let markIdle!: () => void;
-    const idle = new Promise<void>((resolve) => (markIdle = resolve));
-    this.#queues.set(threadId, idle);
+    const waiters: (() => void)[] = [];
+    this.#queues.set(threadId, waiters);
     const finish = () => {
-      if (this.#queues.get(threadId) === idle) this.#queues.delete(threadId);
-      markIdle();
+      if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
+      for (const wake of waiters) wake();
     };
+    let started: Promise<{ value: T; done: Promise<unknown> }>;
     try {
-      const { value, done } = await start();
-      done.then(finish, finish);
-      return value;
+      started = start();
     } catch (err) {
       finish();
-      throw err;
+      return Promise.reject(err);
     }
+    return started.then(
+      ({ value, done }) => {
+        done.then(finish, finish);
+        return value;
+      },
+      (err: unknown) => {
+        finish();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -372,8 +384,16 @@ export class Router {
     }
     if (turnId !== undefined) {
       const sink = this.#turns.get(turnId);
-      if (sink !== undefined) this.#deliverToTurn(turnId, sink, n);
-      else if (this.#pendingByThread.size > 0) {
+      if (sink !== undefined) {
+        // #deliverToTurn, written out: this runs for every event of every turn.
+        let done = false;
+        try {
+          done = sink.push(n);
+        } catch (err) {
+          this.#log.error(`a turn failed to take ${n.method}`, err);
+        }
+        if (done) this.endTurn(turnId, sink);
+      } else if (this.#pendingByThread.size > 0) {
         const threadId = threadIdOf(n);
         if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
       }
