@@ -76,7 +76,15 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
 // zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
 // convert through zod's own core, loaded here and only here: the user's zod, as a peer.
 async function zodJsonSchema(schema: object): Promise<unknown> {
-  const core = await import("zod/v4/core");
+  let core: typeof import("zod/v4/core");
+  // In a try block, so a bundler leaves the import for run time when zod is not installed.
+  try {
+    core = await import("zod/v4/core");
+  } catch (err) {
+    throw new Error("a zod schema without ~standard.jsonSchema needs zod 4 installed", {
+      cause: err,
+    });
+  }
   return core.toJSONSchema(schema as Parameters<typeof core.toJSONSchema>[0], {
     target: TARGET,
     io: "input",
