@@ -419,7 +419,7 @@ show what the SDK itself adds. Figures are reported, never asserted.
 
 The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
 package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
-snapshot as the SDK (\`dist/testing/index.js\` shares its chunks, so the \`Codex\` class, with
+snapshot as the SDK (\`dist/testing/index.js\` takes the \`Codex\` class, and \`clientStats\`, from
 \`dist/index.js\`), and reads the tables at the start and the end with nothing in flight. Their memory
 is judged on the data objects of two heap snapshots, since the heap trend also counts V8's compiled
 code.

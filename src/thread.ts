@@ -1,10 +1,4 @@
-import {
-  GoalRun,
-  abortGoal,
-  checkObjective,
-  type GoalResult,
-  type RunGoalOptions,
-} from "./goal.js";
+import type { GoalResult, RunGoalOptions } from "./goal.js";
 import type {
   ThreadGoal,
   ThreadGoalSetParams,
@@ -19,6 +13,7 @@ import { abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
+  checkObjective,
   checkOptions,
   checkSignal,
   checkTimeout,
@@ -179,6 +174,8 @@ export class Thread {
     const { tokenBudget } = checkOptions(options);
     const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw abortError(signal);
+    // Loaded here: most clients never run a goal.
+    const { GoalRun, abortGoal } = await import("./goal.js");
     const { connection, router, log } = this.#context;
     const run = await router.queueTurn(this.id, async () => {
       const goalRun = new GoalRun(connection, router, this.id, log);
