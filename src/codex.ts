@@ -678,12 +678,14 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     ...rest
   } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
-  const settings = settingsConfig({
-    networkAccess,
-    webSearch,
-    additionalDirectories,
-    reasoningEffort,
-  });
+  const anySetting =
+    networkAccess !== undefined ||
+    webSearch !== undefined ||
+    additionalDirectories !== undefined ||
+    reasoningEffort !== undefined;
+  const settings = anySetting
+    ? settingsConfig({ networkAccess, webSearch, additionalDirectories, reasoningEffort })
+    : {};
   if (Object.keys(settings).length > 0) {
     const given = params.config;
     if (
@@ -734,7 +736,7 @@ function launchFor(options: CodexOptions): {
     }
     return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
   }
-  const given = configArgs(options.configOverrides);
+  const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
   const store = credentialStoreOf(given);
   if (options.apiKey !== undefined && store !== undefined && store !== "ephemeral") {
     throw new TypeError(
