@@ -177,15 +177,16 @@ export class Thread {
     // Loaded here: most clients never run a goal.
     const { GoalRun, abortGoal } = await import("./goal.js");
     const { connection, router, log } = this.#context;
-    const run = await router.queueTurn(this.id, async () => {
+    const run = await router.queueTurn(this.id, async (release) => {
       const goalRun = new GoalRun(connection, router, this.id, log);
+      goalRun.done.then(release, release);
       try {
         await goalRun.start(trimmed, tokenBudget);
       } catch (err) {
         goalRun.finish(err as Error);
         throw err;
       }
-      return { value: goalRun, done: goalRun.done };
+      return goalRun;
     });
     return deadline(run.done, { signal, onAbort: () => abortGoal(run, signal!) });
   }
@@ -278,9 +279,13 @@ export class Thread {
     if (signal?.aborted) throw abortError(signal);
     const context = this.#context;
     const { connection, router, dispatcher, log } = context;
-    return router.queueTurn(this.id, async () => {
-      if (signal?.aborted) throw abortError(signal);
-      const collector = new TurnCollector(retain, log);
+    return router.queueTurn(this.id, async (release) => {
+      if (signal?.aborted) {
+        release();
+        throw abortError(signal);
+      }
+      // It frees the thread when the turn ends (or is abandoned).
+      const collector = new TurnCollector(retain, log, release);
       const pending = router.beginTurn(this.id);
       let turnId: string;
       try {
@@ -288,12 +293,12 @@ export class Thread {
         turnId = (await connection.request("turn/start", params, call)).turn.id;
       } catch (err) {
         pending.cancel();
+        release();
         throw err;
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const handle = new TurnHandle(context, this.id, turnId, collector, signal, output?.parse);
-      return { value: handle, done: collector.released };
+      return new TurnHandle(context, this.id, turnId, collector, signal, output?.parse);
     });
   }
 }

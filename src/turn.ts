@@ -11,6 +11,7 @@ import type {
 } from "./generated/index.js";
 import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
+import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
@@ -58,40 +59,56 @@ const ABORT_WAIT_MS = 10_000;
  */
 export class TurnCollector implements TurnSink {
   readonly log: EventLog<RawNotification>;
-  /** Resolves with the result at `turn/completed`; rejects when the connection ends first. */
-  readonly completion: Promise<TurnResult>;
-  /** Resolves when the turn no longer occupies its thread. */
-  readonly released: Promise<void>;
   readonly #accumulator = new TurnAccumulator();
   readonly #log: Log;
-  #resolve!: (result: TurnResult) => void;
-  #reject!: (error: Error) => void;
-  #release!: () => void;
+  readonly #onRelease: () => void;
   #result: TurnResult | undefined;
+  #error: Error | undefined;
+  // The promises below are made when first asked for: a turn that nobody waits on in that way
+  // (most turns, for `released` and `active`) costs none of them.
+  #completion: Deferred<TurnResult> | undefined;
+  #released: Deferred<void> | undefined;
+  #isReleased = false;
   #isActive = false;
-  // Made only when steer() or interrupt() waits for it: most turns never need it.
-  #active: { promise: Promise<void>; resolve: () => void } | undefined;
+  #active: Deferred<void> | undefined;
 
-  constructor(retain: boolean, log: Log = SILENT) {
+  /** `onRelease` is called once the turn no longer occupies its thread. */
+  constructor(retain: boolean, log: Log = SILENT, onRelease: () => void = () => undefined) {
     this.#log = log;
+    this.#onRelease = onRelease;
     this.log = new EventLog<RawNotification>(undefined, retain);
-    this.completion = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    this.released = new Promise((resolve) => (this.#release = resolve));
-    // Nobody may ever call run(); a failure then must not surface as an unhandled rejection.
-    this.completion.then(this.#release, this.#release);
+  }
+
+  /** Resolves with the result at `turn/completed`; rejects when the connection ends first. */
+  get completion(): Promise<TurnResult> {
+    if (this.#completion === undefined) {
+      this.#completion = deferred();
+      if (this.#result !== undefined) this.#completion.resolve(this.#result);
+      else if (this.#error !== undefined) this.#completion.reject(this.#error);
+    }
+    return this.#completion.promise;
+  }
+
+  /** Resolves when the turn no longer occupies its thread. */
+  get released(): Promise<void> {
+    if (this.#released === undefined) {
+      this.#released = deferred();
+      if (this.#isReleased) this.#released.resolve();
+    }
+    return this.#released.promise;
+  }
+
+  #release(): void {
+    if (this.#isReleased) return;
+    this.#isReleased = true;
+    this.#released?.resolve();
+    this.#onRelease();
   }
 
   /** Resolves once the turn is active (started), done, or the connection ended. */
   get active(): Promise<void> {
     if (this.#isActive) return Promise.resolve();
-    if (this.#active === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.#active = { promise, resolve };
-    }
+    this.#active ??= deferred();
     return this.#active.promise;
   }
 
@@ -124,15 +141,19 @@ export class TurnCollector implements TurnSink {
     if (outcome === undefined) return false;
     this.#result = outcome;
     this.#markActive();
-    this.#resolve(outcome);
+    this.#completion?.resolve(outcome);
     this.log.end();
+    this.#release();
     return true;
   }
 
   fail(error: Error): void {
+    if (this.#result !== undefined || this.#error !== undefined) return;
+    this.#error = error;
     this.log.fail(error);
     this.#markActive();
-    this.#reject(error);
+    this.#completion?.reject(error);
+    this.#release();
   }
 
   /** Frees the thread without a completion (an abort gave up waiting for one). */

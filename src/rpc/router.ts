@@ -311,14 +311,11 @@ export class Router {
 
   /**
    * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
-   * so two turns on one thread never fold into one. `start` resolves with the value and a promise
-   * that settles when its turn no longer occupies the thread. A thread with no turn in flight
-   * starts at once, with no promise of the queue's own.
+   * so two turns on one thread never fold into one. `start` must call `release` once its turn no
+   * longer occupies the thread, and also when it fails to start one. A thread with no turn in
+   * flight starts at once, with no promise of the queue's own.
    */
-  queueTurn<T>(
-    threadId: string,
-    start: () => Promise<{ value: T; done: Promise<unknown> }>,
-  ): Promise<T> {
+  queueTurn<T>(threadId: string, start: (release: () => void) => Promise<T>): Promise<T> {
     const waiting = this.#queues.get(threadId);
     if (waiting !== undefined) {
       // Woken when the turn in flight is done, it tries again behind the turns woken before it.
@@ -328,27 +325,19 @@ export class Router {
     }
     const waiters: (() => void)[] = [];
     this.#queues.set(threadId, waiters);
-    const finish = () => {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
       for (const wake of waiters) wake();
     };
-    let started: Promise<{ value: T; done: Promise<unknown> }>;
     try {
-      started = start();
+      return start(release);
     } catch (err) {
-      finish();
-      return Promise.reject(err);
+      release();
+      return Promise.reject(err as Error);
     }
-    return started.then(
-      ({ value, done }) => {
-        done.then(finish, finish);
-        return value;
-      },
-      (err: unknown) => {
-        finish();
-        throw err;
-      },
-    );
   }
 
   /**

@@ -212,13 +212,15 @@ describe("Router", () => {
     const order: string[] = [];
     let finishFirst!: () => void;
     const firstDone = new Promise<void>((r) => (finishFirst = r));
-    const first = router.queueTurn("th", async () => {
+    const first = router.queueTurn("th", async (release) => {
       order.push("start 1");
-      return { value: 1, done: firstDone };
+      void firstDone.then(release);
+      return 1;
     });
-    const second = router.queueTurn("th", async () => {
+    const second = router.queueTurn("th", async (release) => {
       order.push("start 2");
-      return { value: 2, done: Promise.resolve() };
+      release();
+      return 2;
     });
     expect(await first).toBe(1);
     await Promise.resolve();
