@@ -44,7 +44,7 @@ import {
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
 } from "./server-requests.js";
-import { TurnCollector, TurnHandle } from "./turn.js";
+import { TurnCollector, TurnHandle, runResult } from "./turn.js";
 
 /**
  * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
@@ -124,10 +124,14 @@ export class Thread {
   run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
     // #startTurn checks the options, before any I/O.
-    const handle = await this.#startTurn(input, options, false, undefined);
-    return await (options === undefined
-      ? handle.run()
-      : handle.run({ signal: options.signal, timeout: options.timeout }));
+    const started = await this.#startTurn(input, options, false, undefined);
+    const signal = options?.signal;
+    const timeout = options?.timeout;
+    // Nothing to abort or time out: the turn's result is all there is to wait for.
+    if (signal === undefined && timeout === undefined) {
+      return runResult(await started.collector.completion, started.parse);
+    }
+    return this.#handle(started).run({ signal, timeout });
   }
 
   /**
@@ -140,7 +144,9 @@ export class Thread {
   ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
   turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
-    return this.#startTurn(input, options, true, checkTimeout(options?.timeout));
+    return this.#handle(
+      await this.#startTurn(input, options, true, checkTimeout(options?.timeout)),
+    );
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */
@@ -249,12 +255,17 @@ export class Thread {
 
   // Not async: its callers are, so what it throws is their rejection; a turn without `output`
   // then costs no promise of its own before the queue's.
+  #handle(started: StartedTurn): TurnHandle {
+    const { turnId, collector, signal, parse } = started;
+    return new TurnHandle(this.#context, this.id, turnId, collector, signal, parse);
+  }
+
   #startTurn(
     input: RunInput,
     options: TurnOptions | undefined,
     retain: boolean,
     startTimeout: number | undefined,
-  ): Promise<TurnHandle> {
+  ): Promise<StartedTurn> {
     const params = turnParams(this.id, input, checkOptions(options));
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
@@ -275,10 +286,9 @@ export class Thread {
     retain: boolean,
     startTimeout: number | undefined,
     output: PreparedOutput | undefined,
-  ): Promise<TurnHandle> {
+  ): Promise<StartedTurn> {
     if (signal?.aborted) throw abortError(signal);
-    const context = this.#context;
-    const { connection, router, dispatcher, log } = context;
+    const { connection, router, dispatcher, log } = this.#context;
     return router.queueTurn(this.id, async (release) => {
       if (signal?.aborted) {
         release();
@@ -298,9 +308,18 @@ export class Thread {
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      return new TurnHandle(context, this.id, turnId, collector, signal, output?.parse);
+      return { turnId, collector, signal, parse: output?.parse };
     });
   }
+}
+
+/** A turn the server accepted: what its handle, or run() alone, is made of. */
+interface StartedTurn {
+  readonly turnId: string;
+  readonly collector: TurnCollector;
+  readonly signal: AbortSignal | undefined;
+  /** Reads the answer of a turn started with `output`. */
+  readonly parse: ((result: TurnResult) => Promise<TurnResult>) | undefined;
 }
 
 /** @internal Builds `turn/start` params; validates everything before any I/O. */

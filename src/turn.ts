@@ -58,7 +58,8 @@ const ABORT_WAIT_MS = 10_000;
  * `turn/started`), which `turn/interrupt` and `turn/steer` need.
  */
 export class TurnCollector implements TurnSink {
-  readonly log: EventLog<RawNotification>;
+  // The events kept for stream() readers; none for a turn of run(), which has no reader.
+  readonly #events: EventLog<RawNotification> | undefined;
   readonly #accumulator = new TurnAccumulator();
   readonly #log: Log;
   readonly #onRelease: () => void;
@@ -76,7 +77,7 @@ export class TurnCollector implements TurnSink {
   constructor(retain: boolean, log: Log = SILENT, onRelease: () => void = () => undefined) {
     this.#log = log;
     this.#onRelease = onRelease;
-    this.log = new EventLog<RawNotification>(undefined, retain);
+    this.#events = retain ? new EventLog<RawNotification>() : undefined;
   }
 
   /** Resolves with the result at `turn/completed`; rejects when the connection ends first. */
@@ -103,6 +104,14 @@ export class TurnCollector implements TurnSink {
     this.#isReleased = true;
     this.#released?.resolve();
     this.#onRelease();
+  }
+
+  /** A reader of the turn's events (see `TurnHandle.stream`); it ends at once when none are kept. */
+  reader(): AsyncIterableIterator<RawNotification> {
+    if (this.#events !== undefined) return this.#events.reader();
+    const ended = new EventLog<RawNotification>();
+    ended.end();
+    return ended.reader();
   }
 
   /** Resolves once the turn is active (started), done, or the connection ended. */
@@ -137,12 +146,12 @@ export class TurnCollector implements TurnSink {
       this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
       return false;
     }
-    this.log.push(n);
+    this.#events?.push(n);
     if (outcome === undefined) return false;
     this.#result = outcome;
     this.#markActive();
     this.#completion?.resolve(outcome);
-    this.log.end();
+    this.#events?.end();
     this.#release();
     return true;
   }
@@ -150,7 +159,7 @@ export class TurnCollector implements TurnSink {
   fail(error: Error): void {
     if (this.#result !== undefined || this.#error !== undefined) return;
     this.#error = error;
-    this.log.fail(error);
+    this.#events?.fail(error);
     this.#markActive();
     this.#completion?.reject(error);
     this.#release();
@@ -161,6 +170,19 @@ export class TurnCollector implements TurnSink {
     this.#markActive();
     this.#release();
   }
+}
+
+/**
+ * @internal
+ * How `run()` ends for a completed turn: a failed one rejects with `TurnFailedError`, and
+ * `finish` reads the answer of a turn started with `output`.
+ */
+export function runResult<R extends TurnResult>(
+  result: TurnResult,
+  finish: ((result: TurnResult) => Promise<R>) | undefined,
+): R | Promise<R> {
+  if (result.status === "failed") throw new TurnFailedError(result);
+  return finish === undefined ? (result as R) : finish(result);
 }
 
 /** @internal What a handle needs from its thread. */
@@ -236,7 +258,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
     const signal = checkSignal(checkOptions(options).signal);
-    const reader = this.#collector.log.reader() as AsyncIterableIterator<TurnEvent>;
+    const reader = this.#collector.reader() as AsyncIterableIterator<TurnEvent>;
     return signal === undefined ? reader : this.#abortable(reader, signal);
   }
 
@@ -312,8 +334,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
                 new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError"),
               ),
           });
-    if (result.status === "failed") throw new TurnFailedError(result);
-    return this.#finish === undefined ? (result as R) : this.#finish(result);
+    return runResult(result, this.#finish);
   }
 
   /**

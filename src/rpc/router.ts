@@ -33,17 +33,6 @@ export class EventLog<T> {
   #cursors: readonly Cursor<T>[] = [];
   #finished = false;
   #failure: Error | undefined;
-  readonly #observe: ((event: T) => void) | undefined;
-  readonly #retain: boolean;
-
-  /**
-   * `observe` sees every event as it is pushed, before any reader. With `retain` false, events
-   * only reach the observer and readers see nothing but the end.
-   */
-  constructor(observe?: (event: T) => void, retain = true) {
-    this.#observe = observe;
-    this.#retain = retain;
-  }
 
   /** How many events are kept and how many readers are open, for leak checks. */
   get stats(): { kept: number; readers: number } {
@@ -52,8 +41,6 @@ export class EventLog<T> {
 
   push(event: T): void {
     if (this.#finished) return;
-    this.#observe?.(event);
-    if (!this.#retain) return;
     this.#events.push(event);
     const cursors = this.#cursors;
     for (let i = 0; i < cursors.length; i++) {

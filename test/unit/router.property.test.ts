@@ -343,8 +343,7 @@ describe("EventLog properties", () => {
   it("every reader sees one unbroken run to the end; a late reader starts no later than what is kept", async () => {
     await fc.assert(
       fc.asyncProperty(logOps, fc.boolean(), async (ops, failAtEnd) => {
-        const observed: number[] = [];
-        const log = new EventLog<number>((n) => observed.push(n));
+        const log = new EventLog<number>();
         const readers: ReaderState[] = [];
         let pushed = 0;
         // Events pushed since the last time no reader was open are all kept.
@@ -382,7 +381,6 @@ describe("EventLog properties", () => {
         if (failAtEnd) log.fail(failure);
         else log.end();
 
-        expect(observed).toEqual(Array.from({ length: pushed }, (_, i) => i));
         for (const r of readers) {
           if (r.open) {
             let thrown: unknown;

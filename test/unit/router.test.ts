@@ -97,15 +97,6 @@ describe("EventLog", () => {
     await reader.return!();
     await expect(waiting).resolves.toEqual({ value: undefined, done: true });
   });
-
-  it("with retain off, only the observer sees events", async () => {
-    const seen: number[] = [];
-    const log = new EventLog<number>((n) => seen.push(n), false);
-    log.push(1);
-    log.end();
-    expect(seen).toEqual([1]);
-    expect(await collect(log.reader())).toEqual([]);
-  });
 });
 
 describe("turnIdOf and threadIdOf", () => {
