@@ -9,6 +9,9 @@ const execFileAsync = promisify(execFile);
 /** The clients whose import is timed (`events: "results"` imports what the SDK does). */
 type Imported = Exclude<VariantId, "sdk-results">;
 
+/** Fresh processes per client: an import takes a few milliseconds, so more runs cost little. */
+export const IMPORT_RUNS = 15;
+
 /** What each client's code imports: the floor needs only Node built-ins. */
 function specifiers(sdkEntry: string): Record<Imported, readonly string[]> {
   return {
@@ -44,7 +47,7 @@ export async function measureImports(options: {
 }): Promise<Record<Imported, number | null>> {
   const modules = specifiers(options.sdkEntry);
   const times: Record<Imported, number[]> = { floor: [], sdk: [], "codex-sdk": [] };
-  for (let i = 0; i < (options.runs ?? 7); i++) {
+  for (let i = 0; i < (options.runs ?? IMPORT_RUNS); i++) {
     for (const variant of Object.keys(times) as Imported[]) {
       const tsx = variant === "sdk" && options.sdkFromSource;
       times[variant].push(await importMs(modules[variant], options.cwd, tsx));

@@ -49,9 +49,19 @@ export function describeMachine(cwd: string): Machine {
   };
 }
 
-export function machineLine(m: Machine): string {
+/** The 1-minute load average now. */
+export function loadNow(): number {
+  return os.loadavg()[0] ?? 0;
+}
+
+/** The machine in one line; `load` (start and end of one workload) replaces the bench's start. */
+export function machineLine(m: Machine, load?: { start: number; end: number }): string {
+  const loads =
+    load === undefined
+      ? `load ${m.loadAverage.toFixed(2)} at start`
+      : `load ${load.start.toFixed(2)} at start, ${load.end.toFixed(2)} at the end`;
   return (
     `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; ${m.os}; ` +
-    `load ${m.loadAverage.toFixed(2)} at start; commit ${m.commit}; ${m.date}`
+    `${loads}; commit ${m.commit}; ${m.date}`
   );
 }

@@ -21,6 +21,8 @@ export interface WorkloadResult {
   readonly imports?: Readonly<Partial<Record<VariantId, number | null>>>;
   /** Lines that explain the figures. */
   readonly notes: readonly string[];
+  /** The 1-minute load average when the workload started and ended. */
+  readonly load?: { readonly start: number; readonly end: number };
 }
 
 export interface Target {
@@ -389,7 +391,7 @@ export function markdownSection(result: WorkloadResult, machine: Machine): strin
     `<!-- workload:${workload.id} -->`,
     `## ${workload.number}. ${workload.title}`,
     "",
-    `${runsLine(result)}. Measured on ${machineLine(machine)}.`,
+    `${runsLine(result)}. Measured on ${machineLine(machine, result.load)}.`,
     "",
     markdownTable(rows(result)),
     "",
@@ -415,7 +417,9 @@ the floor, a minimal hand-written JSON-RPC client (\`bench/floor-client.ts\`). \
 runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory are the client
 process's own: the app-server, the mock and \`codex exec\` are not counted. The wall times are
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
-show what the SDK itself adds. Figures are reported, never asserted.
+show what the SDK itself adds. Figures are reported, never asserted. The Python SDK of
+\`openai/codex\` (\`sdk/python\`) has no column: it needs Python 3.12+ and pydantic 2, and this
+machine has Debian 12's Python 3.11 and pydantic 1.10 with no other package index to install from.
 
 The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
 package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/

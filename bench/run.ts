@@ -16,9 +16,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { locateRuntime, type RuntimeLocation } from "../src/runtime.js";
 import { ROOT, runChild } from "./child-process.js";
-import { measureImports } from "./import-cost.js";
+import { IMPORT_RUNS, measureImports } from "./import-cost.js";
 import { VARIANT_LABELS, type Job, type Measurement, type VariantId } from "./job.js";
-import { describeMachine, machineLine } from "./machine.js";
+import { describeMachine, loadNow, machineLine } from "./machine.js";
 import { BenchServer, mockStreamMs } from "./mock.js";
 import { summarizeProfiles } from "./profile.js";
 import type { ThreadCpu } from "./threads.js";
@@ -235,7 +235,8 @@ async function extras(
     notes.push(
       "@openai/codex-sdk starts nothing until a turn runs (`codex exec` per turn), so it has no " +
         "ready time; it is compared on spawn -> first turn done.",
-      "import: median of `await import(...)` timed in 7 fresh `node` processes; about 4 ms of it " +
+      `import: median of \`await import(...)\` timed in ${IMPORT_RUNS} fresh \`node\` processes, ` +
+        "interleaved; about 4 ms of it " +
         "is Node's ESM loader starting, as the floor's row (Node built-ins only) shows.",
     );
     return { imports, notes };
@@ -364,12 +365,14 @@ async function main(): Promise<void> {
   const sections = new Map<string, string>();
   for (const workload of chosen.workloads) {
     console.log(`\n${workload.number}. ${workload.title}`);
+    const loadStart = loadNow();
     const measured = await measureWorkload(workload, context);
     const extra = await extras(workload, measured, context);
     const result: WorkloadResult = {
       ...measured,
       ...extra,
       notes: [...measured.notes, ...extra.notes],
+      load: { start: loadStart, end: loadNow() },
     };
     if (chosen.verbose) printRuns(result);
     console.log(`\n${consoleReport(result)}`);
