@@ -5,13 +5,26 @@ import {
   type GoalResult,
   type RunGoalOptions,
 } from "./goal.js";
+import {
+  itemPage,
+  itemPages,
+  turnPage,
+  turnPages,
+  type ItemListOptions,
+  type Paginated,
+  type TurnListOptions,
+} from "./history.js";
 import type {
   ThreadGoal,
   ThreadGoalSetParams,
   ThreadGoalStatus,
   ThreadCompactStartResponse,
+  ThreadItemEntry,
+  ThreadItemsListResponse,
   ThreadReadResponse,
   ThreadSetNameResponse,
+  ThreadTurnsListResponse,
+  Turn,
   TurnStartParams,
 } from "./generated/index.js";
 import { toTurnInput, type RunInput } from "./inputs.js";
@@ -34,6 +47,7 @@ import {
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
+import { startReview, type ReviewOptions, type ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import {
@@ -109,6 +123,34 @@ export class Thread {
    */
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
     return this.#startTurn(input, options, true, checkTimeout(options?.timeout));
+  }
+
+  /**
+   * Starts a code review of `target` and returns its handle: stream it, interrupt it, or `run()`
+   * it for a result whose `review` holds the findings. The runtime refuses to steer a review.
+   */
+  async review(target: ReviewTarget, options?: ReviewOptions): Promise<TurnHandle> {
+    return startReview(this.#context, this.id, target, options);
+  }
+
+  /** The thread's turns, newest first unless `sortDirection: "asc"`, fetched page by page. */
+  turns(options?: TurnListOptions): Paginated<Turn, ThreadTurnsListResponse> {
+    return turnPages(this.#context.connection, this.id, options);
+  }
+
+  /** One page of the thread's turns (`thread/turns/list`); empty for a thread without a turn. */
+  async turnList(options?: TurnListOptions): Promise<ThreadTurnsListResponse> {
+    return turnPage(this.#context.connection, this.id, options);
+  }
+
+  /** The thread's items with their turn ids, oldest first, fetched page by page. */
+  items(options?: ItemListOptions): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
+    return itemPages(this.#context.connection, this.id, options);
+  }
+
+  /** One page of the thread's items (`thread/items/list`); empty for a thread without a turn. */
+  async itemList(options?: ItemListOptions): Promise<ThreadItemsListResponse> {
+    return itemPage(this.#context.connection, this.id, options);
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */

@@ -168,10 +168,20 @@ export interface TurnSink {
   fail(error: Error): void;
 }
 
+/** Options of {@link PendingTurn.bind}. */
+export interface BindOptions {
+  /**
+   * Also route to this turn the `turn/started` of a turn that names it as `rootTurnId`. A review
+   * is answered with one turn id, but its `turn/started` names another (the turn the server runs
+   * on the review's behalf); its items and `turn/completed` carry the first.
+   */
+  readonly childStart?: boolean;
+}
+
 /** A `turn/start` in flight: events of the thread's new turn are held until its id is known. */
 export interface PendingTurn {
   /** The response named the turn: replay what was held for it, then route live. */
-  bind(turnId: string, sink: TurnSink): void;
+  bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
   /** The start failed: drop what was held. */
   cancel(): void;
 }
@@ -186,6 +196,8 @@ type Listener = (notification: RawNotification) => void;
 export class Router {
   readonly #log: Log;
   readonly #turns = new Map<string, TurnSink>();
+  // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
+  readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
   readonly #queues = new Map<string, Promise<void>>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
@@ -211,6 +223,7 @@ export class Router {
     for (const set of this.#byMethod.values()) byMethod += set.size;
     return {
       turns: this.#turns.size,
+      childStarts: this.#childStarts.size,
       pendingByThread: this.#pendingByThread.size,
       queues: this.#queues.size,
       requestTurns: this.#requestTurns.size,
@@ -247,12 +260,15 @@ export class Router {
       if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
     };
     return {
-      bind: (turnId, sink) => {
+      bind: (turnId, sink, options) => {
         release();
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
+        if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
         for (const n of held) {
-          if (turnIdOf(n) === turnId) this.#deliverToTurn(turnId, sink, n);
+          if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
+            this.#deliverToTurn(turnId, sink, n);
+          }
         }
       },
       cancel: release,
@@ -263,6 +279,7 @@ export class Router {
   endTurn(turnId: string, sink: TurnSink): void {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
+    this.#childStarts.delete(turnId);
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
     }
@@ -322,6 +339,10 @@ export class Router {
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
     }
+    if (turnId !== undefined && !this.#turns.has(turnId) && this.#childStarts.size > 0) {
+      const root = this.#childStartOf(n);
+      if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) turnId = root;
+    }
     if (turnId !== undefined) {
       const sink = this.#turns.get(turnId);
       if (sink !== undefined) this.#deliverToTurn(turnId, sink, n);
@@ -333,6 +354,14 @@ export class Router {
     const listeners = this.#byMethod.get(n.method);
     if (listeners !== undefined) for (const l of listeners) this.#call(l, n);
     for (const l of this.#anyListeners) this.#call(l, n);
+  }
+
+  // The root turn a `turn/started` names, when it is not the started turn itself.
+  #childStartOf(n: RawNotification): string | undefined {
+    if (n.method !== "turn/started") return undefined;
+    const turn = (n.params as Params | undefined)?.turn as Params | undefined;
+    const root = turn?.rootTurnId;
+    return typeof root === "string" && root !== turn?.id ? root : undefined;
   }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
@@ -361,6 +390,7 @@ export class Router {
     this.#closeError = error;
     const sinks = [...this.#turns.values()];
     this.#turns.clear();
+    this.#childStarts.clear();
     for (const sink of sinks) sink.fail(error);
     this.#pendingByThread.clear();
     this.#requestTurns.clear();
