@@ -1,3 +1,4 @@
+import { startCommand, type CommandHandle, type ExecOptions } from "./command.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -404,6 +405,16 @@ export class Codex implements AsyncDisposable {
     const { connection, router, dispatcher, log } = this.#internals;
     if (handlers !== undefined) dispatcher.setThread(threadId, handlers.handlers, handlers.tools);
     return new Thread({ connection, router, dispatcher, log }, threadId);
+  }
+
+  /**
+   * Runs a command in the app-server's sandbox, outside any thread (`command/exec`), and returns
+   * its handle at once: read `stdout` and `stderr` as they come, `write()` to it, or `wait()` for
+   * its exit. Output is never capped; the command runs until it exits, unless `timeout`.
+   */
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<CommandHandle> {
+    const { connection, router, log } = this.#internals;
+    return startCommand({ connection, router, log }, argv, options);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */

@@ -203,6 +203,8 @@ export class Router {
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   readonly #byMethod = new Map<string, Set<Listener>>();
+  // Subscriptions to the notifications of one method that name one key (a process id, say).
+  readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
   readonly #anyListeners = new Set<Listener>();
   #closeError: TransportClosedError | undefined;
 
@@ -221,6 +223,8 @@ export class Router {
   get stats(): Record<string, number> {
     let byMethod = 0;
     for (const set of this.#byMethod.values()) byMethod += set.size;
+    let byKey = 0;
+    for (const { listeners } of this.#byKey.values()) byKey += listeners.size;
     return {
       turns: this.#turns.size,
       childStarts: this.#childStarts.size,
@@ -228,6 +232,7 @@ export class Router {
       queues: this.#queues.size,
       requestTurns: this.#requestTurns.size,
       methodListeners: byMethod,
+      keyListeners: byKey,
       anyListeners: this.#anyListeners.size,
     };
   }
@@ -240,6 +245,28 @@ export class Router {
     return () => {
       set.delete(listener);
       if (set.size === 0 && this.#byMethod.get(method) === set) this.#byMethod.delete(method);
+    };
+  }
+
+  /**
+   * Subscribes to the notifications of `method` whose `params[field]` is `key`, at the cost of one
+   * lookup per notification however many keys are subscribed; returns the unsubscribe function.
+   * Every subscription to one method must name the same field.
+   */
+  onKey(method: string, field: string, key: string, listener: Listener): () => void {
+    let table = this.#byKey.get(method);
+    if (table === undefined) this.#byKey.set(method, (table = { field, listeners: new Map() }));
+    if (table.field !== field) {
+      throw new Error(`${method} is already routed by ${table.field}, not ${field}`);
+    }
+    const { listeners } = table;
+    let set = listeners.get(key);
+    if (set === undefined) listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
+      if (listeners.size === 0 && this.#byKey.get(method) === table) this.#byKey.delete(method);
     };
   }
 
@@ -353,6 +380,12 @@ export class Router {
     }
     const listeners = this.#byMethod.get(n.method);
     if (listeners !== undefined) for (const l of listeners) this.#call(l, n);
+    const keyed = this.#byKey.get(n.method);
+    if (keyed !== undefined) {
+      const key = (n.params as Params | undefined)?.[keyed.field];
+      const set = typeof key === "string" ? keyed.listeners.get(key) : undefined;
+      if (set !== undefined) for (const l of set) this.#call(l, n);
+    }
     for (const l of this.#anyListeners) this.#call(l, n);
   }
 
@@ -395,6 +428,7 @@ export class Router {
     this.#pendingByThread.clear();
     this.#requestTurns.clear();
     this.#byMethod.clear();
+    this.#byKey.clear();
     this.#anyListeners.clear();
   }
 }
