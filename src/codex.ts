@@ -1,4 +1,5 @@
 import { startCommand, type CommandHandle, type ExecOptions } from "./command.js";
+import { threadPages, type Paginated } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -9,9 +10,12 @@ import type {
   ServerNotificationMap,
   ServerNotificationMethod,
   ThreadArchiveResponse,
+  ThreadDeleteResponse,
+  Thread as ThreadRecord,
   ThreadForkParams,
   ThreadListParams,
   ThreadListResponse,
+  ThreadLoadedListResponse,
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
@@ -351,6 +355,7 @@ export class Codex implements AsyncDisposable {
     const { call, params, handlers } = threadRequest<ThreadResumeParams>(options, false);
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/resume", params, call);
+    this.#internals.router.setSubscribed(response.thread.id, true);
     return this.#attach(response.thread.id, handlers);
   }
 
@@ -370,6 +375,14 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
+   * Every stored thread matching `options` (newest first by default), fetched page by page as
+   * the loop reads: `for await (const stored of codex.threads())`. `limit` is the page size.
+   */
+  threads(options?: ThreadListOptions): Paginated<ThreadRecord, ThreadListResponse> {
+    return threadPages(this.#internals.connection, options);
+  }
+
+  /**
    * Archives a thread. What this client kept for it (handlers, tools) is released when the
    * server confirms.
    */
@@ -377,6 +390,38 @@ export class Codex implements AsyncDisposable {
     checkId(threadId);
     const call = requestOptions(options);
     return this.#internals.connection.request("thread/archive", { threadId }, call);
+  }
+
+  /**
+   * Deletes a thread for good (`thread/delete`), and releases what this client kept for it
+   * (handlers, tools), whether or not the server reports the deletion.
+   */
+  async threadDelete(threadId: string, options?: RequestOptions): Promise<ThreadDeleteResponse> {
+    checkId(threadId);
+    const call = requestOptions(options);
+    const { connection, dispatcher, router } = this.#internals;
+    const response = await connection.request("thread/delete", { threadId }, call);
+    dispatcher.release(threadId);
+    router.setSubscribed(threadId, true);
+    return response;
+  }
+
+  /** The ids of the threads loaded in the app-server's memory (`thread/loaded/list`, every page). */
+  async loadedThreads(options?: RequestOptions): Promise<string[]> {
+    const call = requestOptions(options);
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ThreadLoadedListResponse = await this.#internals.connection.request(
+        "thread/loaded/list",
+        cursor === null ? {} : { cursor },
+        call,
+      );
+      ids.push(...page.data);
+      if (page.nextCursor === cursor) break;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return ids;
   }
 
   /** Restores an archived thread; give its handlers and tools again with `codex.thread`. */

@@ -5,6 +5,9 @@ import type {
   ThreadItemsListCursor,
   ThreadItemsListParams,
   ThreadItemsListResponse,
+  ThreadListParams,
+  ThreadListResponse,
+  Thread as ThreadRecord,
   ThreadTurnsListParams,
   ThreadTurnsListResponse,
   Turn,
@@ -193,4 +196,17 @@ export function itemPages(
   return new Paginated((cursor) =>
     itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
   );
+}
+
+/** Stored threads (`thread/list`), page after page. */
+export function threadPages(
+  connection: Connection,
+  options: (Partial<ThreadListParams> & RequestOptions) | undefined,
+): Paginated<ThreadRecord, ThreadListResponse> {
+  const checked = dropUndefined(checkOptions(options));
+  listRequest(checked);
+  return new Paginated((cursor) => {
+    const { call, rest } = listRequest(cursor === undefined ? checked : { ...checked, cursor });
+    return connection.request("thread/list", rest, call);
+  });
 }

@@ -17,6 +17,8 @@ export type { TurnOptions } from "./thread.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
 export type { ReviewOptions, ReviewTarget } from "./review.js";
+export { Paginated } from "./history.js";
+export type { ItemListOptions, TurnListOptions } from "./history.js";
 export { CommandAbortedError, CommandHandle } from "./command.js";
 export type { CommandResult, ExecOptions } from "./command.js";
 export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnRunOptions } from "./turn.js";

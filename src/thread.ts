@@ -22,8 +22,10 @@ import type {
   ThreadItemEntry,
   ThreadItemsListResponse,
   ThreadReadResponse,
+  ThreadRevertResponse,
   ThreadSetNameResponse,
   ThreadTurnsListResponse,
+  ThreadUnsubscribeResponse,
   Turn,
   TurnStartParams,
 } from "./generated/index.js";
@@ -32,6 +34,7 @@ import { abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
+  checkNonEmpty,
   checkOptions,
   checkSignal,
   checkTimeout,
@@ -151,6 +154,37 @@ export class Thread {
   /** One page of the thread's items (`thread/items/list`); empty for a thread without a turn. */
   async itemList(options?: ItemListOptions): Promise<ThreadItemsListResponse> {
     return itemPage(this.#context.connection, this.id, options);
+  }
+
+  /**
+   * Rolls the stored history back to before `beforeTurnId`: that turn and every later one leave
+   * the history the model sees from now on. Files the turns changed stay as they are.
+   */
+  async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
+    checkNonEmpty(beforeTurnId, "beforeTurnId");
+    const call = requestOptions(options);
+    return this.#context.connection.request(
+      "thread/revert",
+      { threadId: this.id, beforeTurnId },
+      call,
+    );
+  }
+
+  /**
+   * Stops this client receiving the thread's events (`thread/unsubscribe`) and releases what it
+   * keeps for the thread (see `release`). A turn, review or goal on the thread then rejects at
+   * once, as its events would never arrive, until `codex.threadResume(id)` subscribes again.
+   */
+  async unsubscribe(options?: RequestOptions): Promise<ThreadUnsubscribeResponse> {
+    const call = requestOptions(options);
+    const response = await this.#context.connection.request(
+      "thread/unsubscribe",
+      { threadId: this.id },
+      call,
+    );
+    if (response.status !== "notLoaded") this.#context.router.setSubscribed(this.id, false);
+    this.#context.dispatcher.release(this.id);
+    return response;
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */

@@ -1,4 +1,4 @@
-import type { TransportClosedError } from "../errors.js";
+import { CodexError, type TransportClosedError } from "../errors.js";
 import { SILENT, type Log } from "../internal/logger.js";
 import { NOTIFICATION_ROUTES, type NotificationRoute } from "../generated/index.js";
 import type { RequestId } from "../generated/index.js";
@@ -200,6 +200,8 @@ export class Router {
   readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
   readonly #queues = new Map<string, Promise<void>>();
+  // Threads this client unsubscribed from: the server sends their events to nobody here.
+  readonly #unsubscribed = new Set<string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   readonly #byMethod = new Map<string, Set<Listener>>();
@@ -230,6 +232,7 @@ export class Router {
       childStarts: this.#childStarts.size,
       pendingByThread: this.#pendingByThread.size,
       queues: this.#queues.size,
+      unsubscribed: this.#unsubscribed.size,
       requestTurns: this.#requestTurns.size,
       methodListeners: byMethod,
       keyListeners: byKey,
@@ -313,6 +316,15 @@ export class Router {
   }
 
   /**
+   * Records whether this client receives a thread's events. A turn on a thread it unsubscribed
+   * from would never see them, so `queueTurn` refuses it until the thread is subscribed again.
+   */
+  setSubscribed(threadId: string, subscribed: boolean): void {
+    if (subscribed) this.#unsubscribed.delete(threadId);
+    else this.#unsubscribed.add(threadId);
+  }
+
+  /**
    * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
    * so two turns on one thread never fold into one. `start` resolves with the value and a promise
    * that settles when its turn no longer occupies the thread.
@@ -321,6 +333,7 @@ export class Router {
     threadId: string,
     start: () => Promise<{ value: T; done: Promise<unknown> }>,
   ): Promise<T> {
+    this.#checkSubscribed(threadId);
     for (;;) {
       const busy = this.#queues.get(threadId);
       if (busy === undefined) break;
@@ -328,6 +341,7 @@ export class Router {
     }
     let markIdle!: () => void;
     const idle = new Promise<void>((resolve) => (markIdle = resolve));
+    this.#checkSubscribed(threadId);
     this.#queues.set(threadId, idle);
     const finish = () => {
       if (this.#queues.get(threadId) === idle) this.#queues.delete(threadId);
@@ -340,6 +354,15 @@ export class Router {
     } catch (err) {
       finish();
       throw err;
+    }
+  }
+
+  #checkSubscribed(threadId: string): void {
+    if (this.#unsubscribed.has(threadId)) {
+      throw new CodexError(
+        `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
+          `events there: subscribe again with codex.threadResume("${threadId}")`,
+      );
     }
   }
 
