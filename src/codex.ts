@@ -1,10 +1,14 @@
+import { readRateLimits, readUsage, type RateLimitsOptions, type UsageOptions } from "./account.js";
 import { startCommand, type CommandHandle, type ExecOptions } from "./command.js";
+import { CodexConfig } from "./config.js";
 import { threadPages, type Paginated } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
   ClientRequestMethod,
+  GetAccountRateLimitsResponse,
   GetAccountResponse,
+  GetAccountTokenUsageResponse,
   InitializeResponse,
   ModelListResponse,
   ServerNotificationMap,
@@ -335,6 +339,28 @@ export class Codex implements AsyncDisposable {
   /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
   async account(options?: AccountReadOptions): Promise<GetAccountResponse> {
     return login.readAccount(this.#internals.connection, options);
+  }
+
+  /**
+   * The ChatGPT account's rate limits (`account/rateLimits/read`). Without ChatGPT
+   * authentication it rejects with `ChatgptAuthRequiredError`. Updates arrive as
+   * `account/rateLimits/updated` (see `on`).
+   */
+  async rateLimits(options?: RateLimitsOptions): Promise<GetAccountRateLimitsResponse> {
+    return readRateLimits(this.#internals.connection, options);
+  }
+
+  /**
+   * The ChatGPT account's token usage, or one thread's with `threadId` (`account/usage/read`).
+   * Without ChatGPT authentication it rejects with `ChatgptAuthRequiredError`.
+   */
+  async usage(options?: UsageOptions): Promise<GetAccountTokenUsageResponse> {
+    return readUsage(this.#internals.connection, options);
+  }
+
+  /** Reads and writes the runtime's configuration (`config/read`, `config/value/write`, `config/batchWrite`). */
+  get config(): CodexConfig {
+    return new CodexConfig(this.#internals.connection);
   }
 
   /** `account/logout`: forgets the stored credentials and cancels any login in progress. */

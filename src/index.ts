@@ -26,6 +26,10 @@ export type { TurnResult } from "./result.js";
 export { answerDisplay, isShown, messageDisplay } from "./message-display.js";
 export type { AgentMessageItem } from "./message-display.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
+export { ChatgptAuthRequiredError } from "./account.js";
+export type { RateLimitsOptions, UsageOptions } from "./account.js";
+export { CodexConfig } from "./config.js";
+export type { ConfigEditInput, ConfigReadOptions, ConfigWriteOptions } from "./config.js";
 export type {
   AccountReadOptions,
   ChatgptAuthTokens,
