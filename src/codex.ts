@@ -1,6 +1,14 @@
 import { readRateLimits, readUsage, type RateLimitsOptions, type UsageOptions } from "./account.js";
 import { startCommand, type CommandHandle, type ExecOptions } from "./command.js";
 import { CodexConfig } from "./config.js";
+import {
+  listMcpServers,
+  startMcpLogin,
+  type McpLoginHandle,
+  type McpLoginOptions,
+  type McpServersOptions,
+} from "./mcp.js";
+import { listSkills, type SkillsOptions } from "./skills.js";
 import { threadPages, type Paginated } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
@@ -10,6 +18,8 @@ import type {
   GetAccountResponse,
   GetAccountTokenUsageResponse,
   InitializeResponse,
+  McpServerStatus,
+  SkillsListResponse,
   ModelListResponse,
   ServerNotificationMap,
   ServerNotificationMethod,
@@ -361,6 +371,25 @@ export class Codex implements AsyncDisposable {
   /** Reads and writes the runtime's configuration (`config/read`, `config/value/write`, `config/batchWrite`). */
   get config(): CodexConfig {
     return new CodexConfig(this.#internals.connection);
+  }
+
+  /** The skills available in each working directory (`skills/list`), with the errors loading them. */
+  async skills(options?: SkillsOptions): Promise<SkillsListResponse> {
+    return listSkills(this.#internals.connection, options);
+  }
+
+  /** Every configured MCP server with its status, tools and auth status (`mcpServerStatus/list`, every page). */
+  async mcpServers(options?: McpServersOptions): Promise<McpServerStatus[]> {
+    return listMcpServers(this.#internals.connection, options);
+  }
+
+  /**
+   * Starts the OAuth login of the configured MCP server `serverName` (`mcpServer/oauth/login`):
+   * send the user to the handle's `authorizationUrl`, then `wait()` for the completion.
+   */
+  async mcpLogin(serverName: string, options?: McpLoginOptions): Promise<McpLoginHandle> {
+    const { connection, router, log } = this.#internals;
+    return startMcpLogin({ connection, router, log }, serverName, options);
   }
 
   /** `account/logout`: forgets the stored credentials and cancels any login in progress. */

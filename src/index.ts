@@ -29,6 +29,9 @@ export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./
 export { ChatgptAuthRequiredError } from "./account.js";
 export type { RateLimitsOptions, UsageOptions } from "./account.js";
 export { CodexConfig } from "./config.js";
+export { McpLoginHandle } from "./mcp.js";
+export type { McpLoginCompletion, McpLoginOptions, McpServersOptions } from "./mcp.js";
+export type { SkillsOptions } from "./skills.js";
 export type { ConfigEditInput, ConfigReadOptions, ConfigWriteOptions } from "./config.js";
 export type {
   AccountReadOptions,
