@@ -15,7 +15,7 @@ const layers = [
 ];
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "src/generated/", ".tmp/"] },
+  { ignores: ["dist/", "node_modules/", "src/generated/", ".tmp/", "api-docs/"] },
   js.configs.recommended,
   {
     // Plain JavaScript files run on Node directly.

@@ -6,7 +6,7 @@ import { RESULT_PREFIX, type Job, type Measurement } from "./job.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CHILD = path.join(ROOT, "bench", "child.ts");
-/** A run taking longer than this is stuck: its process is killed and the run fails. */
+/** A run taking longer than this (unless its workload says) is stuck: it is killed and fails. */
 const CHILD_TIMEOUT_MS = 180_000;
 /** After printing its result a child must exit by itself within this (else a handle leaked). */
 const EXIT_GRACE_MS = 5_000;
@@ -17,7 +17,7 @@ export interface ChildResult {
   readonly lingered: boolean;
 }
 
-export function runChild(job: Job): Promise<ChildResult> {
+export function runChild(job: Job, timeoutMs = CHILD_TIMEOUT_MS): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -28,7 +28,7 @@ export function runChild(job: Job): Promise<ChildResult> {
     let stderr = "";
     let lingered = false;
     let graceTimer: NodeJS.Timeout | undefined;
-    const timeout = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+    const timeout = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
       if (graceTimer === undefined && stdout.includes(RESULT_PREFIX)) {

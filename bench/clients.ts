@@ -5,12 +5,19 @@
 import type { Codex as SdkCodex, Thread as SdkThread } from "../src/index.js";
 import { prependPath } from "../src/runtime.js";
 import { FloorClient } from "./floor-client.js";
-import { emitterListeners, sdkInternals } from "./internals.js";
+import { loadClientStats, processInternals, type ClientStats } from "./internals.js";
 import type { Job, VariantId } from "./job.js";
 
 /** A started client: for the SDK and the floor, a spawned and initialized app-server. */
 export interface BenchClient {
   startThread(): Promise<BenchThread>;
+  /**
+   * Starts a thread with its own handlers and one dynamic tool (the floor sends the same tool
+   * spec, and keeps nothing for it), archives it, and resolves once the client has processed the
+   * `thread/archived` notification, which may come before or after the archive's response.
+   * Only the floor and the SDK have it.
+   */
+  startAndArchiveThread?(): Promise<void>;
   /** Sizes of the client's internal tables and listener sets (leak check). */
   internals(): Record<string, number>;
   /** Ends the client and waits for its process to exit. */
@@ -40,6 +47,9 @@ const CLIENT_INFO = { name: "codex_sdk_bench", title: "codex-app-server-sdk benc
 const APPROVAL_POLICY = "never";
 const SANDBOX = "read-only";
 
+/** The one dynamic tool of the threads workload, as the SDK takes it (minus the handler). */
+const TOOL = { name: "t", description: "d", inputSchema: { type: "object", properties: {} } };
+
 /** Imports what the variant needs and returns its (timed) starter. */
 export async function loadClient(job: Job): Promise<LoadedClient> {
   switch (job.variant satisfies VariantId) {
@@ -47,11 +57,14 @@ export async function loadClient(job: Job): Promise<LoadedClient> {
       return { start: () => startFloor(job), streams: true, persistent: true };
     case "sdk": {
       const sdk = (await import(job.sdkEntry)) as typeof import("../src/index.js");
+      const stats =
+        job.sdkTestingEntry === undefined ? undefined : await loadClientStats(job.sdkTestingEntry);
       return {
         start: async () =>
           sdkClient(
             await sdk.Codex.start({ cwd: job.workDir, env: job.env, clientInfo: CLIENT_INFO }),
             job,
+            stats,
           ),
         streams: true,
         persistent: true,
@@ -104,12 +117,28 @@ async function startFloor(job: Job): Promise<BenchClient> {
         },
       };
     },
+    async startAndArchiveThread() {
+      const threadId = await floor.startThread({
+        cwd: job.workDir,
+        approvalPolicy: APPROVAL_POLICY,
+        sandbox: SANDBOX,
+        dynamicTools: [{ type: "function", ...TOOL }],
+      });
+      await floor.archiveThread(threadId);
+    },
     internals: () => ({ ...floor.internals(), ...processInternals() }),
     close: () => floor.close(),
   };
 }
 
-function sdkClient(codex: SdkCodex, job: Job): BenchClient {
+function sdkClient(codex: SdkCodex, job: Job, stats: ClientStats | undefined): BenchClient {
+  // Who waits for which thread's `thread/archived`; the SDK's own listener, which releases the
+  // thread's handlers and tools, was subscribed first (in `Codex.start`), so it has run by then.
+  const archived = new Map<string, () => void>();
+  codex.on("thread/archived", ({ threadId }) => {
+    archived.get(threadId)?.();
+    archived.delete(threadId);
+  });
   return {
     async startThread() {
       const thread: SdkThread = await codex.threadStart({
@@ -127,7 +156,20 @@ function sdkClient(codex: SdkCodex, job: Job): BenchClient {
         },
       };
     },
-    internals: () => ({ ...sdkInternals(codex), ...processInternals() }),
+    async startAndArchiveThread() {
+      const thread = await codex.threadStart({
+        cwd: job.workDir,
+        approvalMode: "denyAll",
+        sandbox: "readOnly",
+        approvals: { commandExecution: () => ({ decision: "decline" }) },
+        tools: [{ ...TOOL, handler: () => "ok" }],
+      });
+      // Waited for from before the request, as the notification may precede the response.
+      const seen = new Promise<void>((resolve) => archived.set(thread.id, resolve));
+      await codex.threadArchive(thread.id);
+      await seen;
+    },
+    internals: () => ({ ...stats?.(codex), ...processInternals() }),
     close: () => codex.close(),
   };
 }
@@ -156,13 +198,5 @@ function codexSdkClient(codex: CodexSdk, job: Job): BenchClient {
     internals: processInternals,
     // Each turn's `codex exec` has exited by the time its run resolves.
     close: async () => {},
-  };
-}
-
-/** Listeners on `process` and the handles keeping the event loop alive. */
-function processInternals(): Record<string, number> {
-  return {
-    "process listeners": emitterListeners(process),
-    "active resources": process.getActiveResourcesInfo().length,
   };
 }

@@ -94,6 +94,27 @@ export class FloorClient {
   }
 
   /**
+   * Archives a thread; resolves once both the response and the `thread/archived` notification
+   * (which may come first) have arrived.
+   */
+  async archiveThread(threadId: string): Promise<void> {
+    const archived = new Promise<void>((resolve) => {
+      this.threads.set(threadId, (method) => {
+        if (method !== "thread/archived") return;
+        this.threads.delete(threadId);
+        resolve();
+      });
+    });
+    try {
+      await this.request("thread/archive", { threadId });
+    } catch (error) {
+      this.threads.delete(threadId);
+      throw error;
+    }
+    await archived;
+  }
+
+  /**
    * Runs one turn; `onEvent` sees each of its notifications. Resolves with the final agent
    * message once `turn/completed` arrives. One turn per thread at a time, as the server wants.
    */

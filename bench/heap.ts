@@ -55,6 +55,14 @@ export class Snapshots {
   }
 }
 
+/** A string's text fit for one line of a report: no terminal colour codes, no line breaks. */
+function printable(text: string): string {
+  return text
+    .slice(0, 200)
+    .replace(/\p{Cc}\[[0-9;]*m/gu, "")
+    .replace(/[\s\p{Cc}]+/gu, " ");
+}
+
 /** Counts the data objects of a snapshot file. */
 export function dataCensus(file: string): Census {
   const snapshot = JSON.parse(readFileSync(file, "utf8")) as Snapshot;
@@ -72,7 +80,7 @@ export function dataCensus(file: string): Census {
     const type = types[nodes[i + typeAt]!]!;
     if (!DATA_TYPES.has(type)) continue;
     const size = nodes[i + sizeAt]!;
-    const name = `${type}:${(strings[nodes[i + nameAt]!] ?? "").slice(0, 40).replace(/\s+/g, " ")}`;
+    const name = `${type}:${printable(strings[nodes[i + nameAt]!] ?? "").slice(0, 40)}`;
     const entry = byName.get(name) ?? { count: 0, bytes: 0 };
     entry.count++;
     entry.bytes += size;

@@ -1,49 +1,26 @@
 /**
- * Reads the sizes of the SDK's private tables and listener sets, for the leak check of the soak
- * workload. These are internals, read through casts: a table that was renamed shows as -1 rather
- * than breaking the bench.
+ * What the leak checks (soak, threads) read: the sizes of the SDK client's tables and listener
+ * sets, as `clientStats(codex)` reports them, and the process's own listeners.
+ *
+ * `clientStats` is exported by the package's `./testing` entry. It reads the `#private` state of
+ * the `Codex` class of its own module graph, so it must come from the same build as the client it
+ * is given: a job that reads the tables imports it from the testing entry beside the SDK entry
+ * (`Job.sdkTestingEntry` beside `Job.sdkEntry`), that is dist/testing/index.js of the bench's
+ * snapshot of dist/, which shares its chunks (and so the `Codex` class) with dist/index.js, or
+ * src/testing/index.ts when the SDK runs from its TypeScript source.
  */
 import type { EventEmitter } from "node:events";
 import type { Codex } from "../src/index.js";
 
-/** Where each table lives, as a property path from the `Codex` object. */
-const SDK_TABLES: Readonly<Record<string, readonly string[]>> = {
-  "connection.pending": ["connection", "pending"],
-  "connection.notificationListeners": ["connection", "notificationListeners"],
-  "connection.closeListeners": ["connection", "closeListeners"],
-  "router.turns": ["router", "turns"],
-  "router.pendingByThread": ["router", "pendingByThread"],
-  "router.idleWaiters": ["router", "idleWaiters"],
-  "router.requestTurns": ["router", "requestTurns"],
-  "router.byMethod": ["router", "byMethod"],
-  "router.anyListeners": ["router", "anyListeners"],
-  "dispatcher.threadHandlers": ["dispatcher", "threadHandlers"],
-  "dispatcher.turnHandlers": ["dispatcher", "turnHandlers"],
-  "dispatcher.threadTools": ["dispatcher", "threadTools"],
-  "dispatcher.inflight": ["dispatcher", "inflight"],
-};
+export type ClientStats = (codex: Codex) => Record<string, number>;
 
-/** The child process and its pipes, whose listeners are counted together. */
-const CHILD_EMITTERS: readonly (readonly string[])[] = [
-  ["transport", "child"],
-  ["transport", "child", "stdin"],
-  ["transport", "child", "stdout"],
-  ["transport", "child", "stderr"],
-];
-
-function at(root: unknown, path: readonly string[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== "object" || value === null) return undefined;
-    value = (value as Record<string, unknown>)[key];
+/** Imports `clientStats` from `url`, the `./testing` entry beside the SDK entry the job imported. */
+export async function loadClientStats(url: string): Promise<ClientStats> {
+  const module = (await import(url)) as Partial<typeof import("../src/testing/index.js")>;
+  if (typeof module.clientStats !== "function") {
+    throw new Error(`${url} does not export clientStats`);
   }
-  return value;
-}
-
-function sizeOf(value: unknown): number {
-  if (value instanceof Map || value instanceof Set) return value.size;
-  if (Array.isArray(value)) return value.length;
-  return -1;
+  return module.clientStats;
 }
 
 /** Every listener of every event of an emitter. */
@@ -51,16 +28,10 @@ export function emitterListeners(emitter: EventEmitter): number {
   return emitter.eventNames().reduce((sum, name) => sum + emitter.listenerCount(name), 0);
 }
 
-/** Sizes of the SDK client's tables, its per-method listeners, and its child's listeners. */
-export function sdkInternals(codex: Codex): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, path] of Object.entries(SDK_TABLES)) out[name] = sizeOf(at(codex, path));
-  const byMethod = at(codex, SDK_TABLES["router.byMethod"]!);
-  out["router.byMethod listeners"] =
-    byMethod instanceof Map ? [...byMethod.values()].reduce((n, set) => n + sizeOf(set), 0) : -1;
-  out["child + pipes listeners"] = CHILD_EMITTERS.reduce((sum, path) => {
-    const emitter = at(codex, path) as EventEmitter | undefined;
-    return sum + (typeof emitter?.eventNames === "function" ? emitterListeners(emitter) : 0);
-  }, 0);
-  return out;
+/** Listeners on `process` and the handles keeping the event loop alive. */
+export function processInternals(): Record<string, number> {
+  return {
+    "process listeners": emitterListeners(process),
+    "active resources": process.getActiveResourcesInfo().length,
+  };
 }

@@ -10,7 +10,14 @@ export const VARIANT_LABELS: Readonly<Record<VariantId, string>> = {
   "codex-sdk": "@openai/codex-sdk",
 };
 
-export const WORKLOAD_IDS = ["startup", "turns", "stream", "concurrent", "soak"] as const;
+export const WORKLOAD_IDS = [
+  "startup",
+  "turns",
+  "stream",
+  "concurrent",
+  "soak",
+  "threads",
+] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 /** One measured run of one workload by one client, in a fresh process. */
@@ -27,6 +34,11 @@ export interface Job {
   readonly workDir: string;
   /** URL of the SDK entry to import (`dist/index.js`, or the TS source when not built). */
   readonly sdkEntry: string;
+  /**
+   * URL of the `./testing` entry beside `sdkEntry`, which exports `clientStats`, when the job
+   * reads the client's table sizes (see internals.ts).
+   */
+  readonly sdkTestingEntry?: string;
   /** When set, the child writes a CPU profile of the workload (not of its start-up) here. */
   readonly profilePath?: string;
 }

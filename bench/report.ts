@@ -35,10 +35,11 @@ const STARTUP_BUDGET_MS = 10;
 /** Within this ratio of the floor counts as "no overhead" on the throughput workloads. */
 const THROUGHPUT_BUDGET = 1.05;
 /**
- * Data objects growing by less than this per turn count as flat: one leaked object per turn (a
- * closure, a map entry, a promise) is above it. V8's compiled code is not counted (see heap.ts).
+ * Data objects growing by less than this per turn (or per thread) count as flat: one leaked object
+ * per turn (a closure, a map entry, a promise) is above it. V8's compiled code is not counted (see
+ * heap.ts).
  */
-const FLAT_BYTES_PER_TURN = 32;
+const FLAT_BYTES = 32;
 
 function figure(result: WorkloadResult, variant: VariantId, key: string): number | null {
   return result.variants[variant]?.medians[key] ?? null;
@@ -79,32 +80,9 @@ export function judge(result: WorkloadResult): Target[] {
       });
     }
   } else if (workload.id === "soak") {
-    const perTurn = figure(result, "sdk", "dataPerTurn");
-    const text = `SDK memory flat (data objects grow under ${FLAT_BYTES_PER_TURN} B/turn)`;
-    const largest = leakCheck(result, "sdk")?.largestDataGrowth ?? [];
-    const what = largest.length === 0 ? "" : `; largest: ${largest.slice(0, 3).join(", ")}`;
-    targets.push(
-      perTurn === null
-        ? missing(text)
-        : {
-            text: `${text}: ${formatNumber(perTurn)} B/turn${what}`,
-            met: perTurn < FLAT_BYTES_PER_TURN,
-          },
-    );
-    if (floor !== null && sdk !== null) {
-      targets.push({
-        text: `time, one run each (no target): ${formatRatio(sdk, floor)}${extraCpu(result)}`,
-        met: undefined,
-        info: true,
-      });
-    }
-    const grown = grownTables(result, "sdk");
-    if (grown !== undefined) {
-      targets.push({
-        text: `SDK tables and listeners do not grow: ${grown.length === 0 ? "none grew" : grown.join(", ")}`,
-        met: grown.length === 0,
-      });
-    }
+    targets.push(...leakTargets(result, "dataPerTurn", "turn", "grew"));
+  } else if (workload.id === "threads") {
+    targets.push(...leakTargets(result, "dataPerThread", "thread", "changed"));
   } else {
     const text = `SDK within ${Math.round((THROUGHPUT_BUDGET - 1) * 100)}% of the floor`;
     targets.push(
@@ -140,6 +118,58 @@ export function judge(result: WorkloadResult): Target[] {
 }
 
 /**
+ * The leak workloads' targets: data objects flat, tables that did not grow (`grew`) or are the
+ * same at the end as at the start (`changed`), and the time as information.
+ */
+function leakTargets(
+  result: WorkloadResult,
+  dataKey: string,
+  per: "turn" | "thread",
+  tables: "grew" | "changed",
+): Target[] {
+  const targets: Target[] = [];
+  const growth = figure(result, "sdk", dataKey);
+  const text = `SDK memory flat (data objects grow under ${FLAT_BYTES} B/${per})`;
+  const largest = leakCheck(result, "sdk")?.largestDataGrowth ?? [];
+  const what = largest.length === 0 ? "" : `; largest: ${largest.slice(0, 3).join(", ")}`;
+  targets.push(
+    growth === null
+      ? { text: `${text}: no figure`, met: undefined }
+      : {
+          text: `${text}: ${formatNumber(growth)} B/${per}${what}`,
+          met: growth < FLAT_BYTES,
+        },
+  );
+  const floor = figure(result, "floor", result.workload.headline);
+  const sdk = figure(result, "sdk", result.workload.headline);
+  if (floor !== null && sdk !== null) {
+    targets.push({
+      text: `time, one run each (no target): ${formatRatio(sdk, floor)}${extraCpu(result)}`,
+      met: undefined,
+      info: true,
+    });
+  }
+  const moved = movedTables(result, "sdk", tables);
+  if (moved !== undefined) {
+    const none = moved.length === 0;
+    targets.push(
+      tables === "grew"
+        ? {
+            text: `SDK tables and listeners do not grow: ${none ? "none grew" : moved.join(", ")}`,
+            met: none,
+          }
+        : {
+            text: none
+              ? "SDK tables and listeners at the end equal those at the start: all equal"
+              : `SDK tables and listeners at the end DIFFER from the start: ${moved.join(", ")}`,
+            met: none,
+          },
+    );
+  }
+  return targets;
+}
+
+/**
  * What the SDK's own work costs next to the wall time: its extra client CPU as a share of the
  * floor's wall time. Wall times carry the server's noise; this does not.
  */
@@ -161,18 +191,29 @@ interface LeakCheck {
   readonly largestDataGrowth?: readonly string[];
 }
 
-/** The soak's table sizes at its start and end, for one client. */
+/** A leak workload's table sizes at its start and end, for one client. */
 function leakCheck(result: WorkloadResult, variant: VariantId): LeakCheck | undefined {
   return result.variants[variant]?.runs[0]?.details as LeakCheck | undefined;
 }
 
-/** Tables of the soak's leak check that are larger at the end than at the start. */
-function grownTables(result: WorkloadResult, variant: VariantId): string[] | undefined {
+/**
+ * Tables of a leak check that are larger at the end than at the start (`grew`), or not the same
+ * (`changed`, which also catches a table present at only one end).
+ */
+function movedTables(
+  result: WorkloadResult,
+  variant: VariantId,
+  how: "grew" | "changed",
+): string[] | undefined {
   const check = leakCheck(result, variant);
   if (check === undefined) return undefined;
-  return Object.entries(check.internalsEnd)
-    .filter(([name, end]) => end > (check.internalsStart[name] ?? 0))
-    .map(([name, end]) => `${name} ${check.internalsStart[name]} -> ${end}`);
+  const { internalsStart: start, internalsEnd: end } = check;
+  const names = [...new Set([...Object.keys(start), ...Object.keys(end)])];
+  return names
+    .filter((name) =>
+      how === "grew" ? (end[name] ?? 0) > (start[name] ?? 0) : end[name] !== start[name],
+    )
+    .map((name) => `${name} ${start[name] ?? "none"} -> ${end[name] ?? "none"}`);
 }
 
 /** A client that ran the streaming turn without seeing its deltas: its figures are not comparable. */
@@ -255,9 +296,8 @@ function markdownTable(table: string[][]): string {
   return [line(header!), line(header!.map(() => "---")), ...body.map(line)].join("\n");
 }
 
-/** Rows of the soak's table sizes, "start -> end" per client. */
+/** Rows of a leak workload's table sizes, "start -> end" per client. */
 function leakTable(result: WorkloadResult): string[][] | undefined {
-  if (result.workload.id !== "soak") return undefined;
   const { variants } = result.workload;
   const checks = variants.map((v) => leakCheck(result, v));
   const names = [...new Set(checks.flatMap((c) => Object.keys(c?.internalsEnd ?? {})))];
@@ -318,7 +358,7 @@ export function markdownSection(result: WorkloadResult, machine: Machine): strin
 const HEADER = `# Benchmarks
 
 Written by \`npm run bench\`; \`npm run bench -- <workload>\` refreshes one section (${WORKLOAD_IDS.join(", ")}
-or 1-5), and \`npm run bench -- --profile <workload>\` prints where the client's CPU goes.
+or 1-${WORKLOAD_IDS.length}), and \`npm run bench -- --profile <workload>\` prints where the client's CPU goes.
 
 Every run starts the real pinned \`codex app-server\` against the offline mock Responses API of
 \`src/testing\` (CODEX_HOME on tmpfs when there is one), from a fresh measuring process. Ratios are to
@@ -327,6 +367,13 @@ runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory
 process's own: the app-server, the mock and \`codex exec\` are not counted. The wall times are
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
 show what the SDK itself adds. Figures are reported, never asserted.
+
+The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
+package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
+snapshot as the SDK (\`dist/testing/index.js\` shares its chunks, so the \`Codex\` class, with
+\`dist/index.js\`), and reads the tables at the start and the end with nothing in flight. Their memory
+is judged on the data objects of two heap snapshots, since the heap trend also counts V8's compiled
+code.
 `;
 
 /**

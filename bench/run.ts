@@ -32,6 +32,10 @@ import { formatNumber, median } from "./stats.js";
 import { STREAM_DELTAS, WORKLOADS, type Workload } from "./workloads.js";
 
 const RESULTS = path.join(ROOT, "bench", "RESULTS.md");
+/** The SDK's TypeScript source, run through tsx when a build fails. */
+const SOURCE_ENTRY = pathToFileURL(path.join(ROOT, "src", "index.ts")).href;
+/** Its `./testing` entry, which exports `clientStats`. */
+const SOURCE_TESTING_ENTRY = pathToFileURL(path.join(ROOT, "src", "testing", "index.ts")).href;
 
 interface Options {
   readonly workloads: readonly Workload[];
@@ -75,35 +79,35 @@ function options(argv: string[]): Options {
 }
 
 interface SdkEntry {
+  /** URL of the SDK entry the clients are made from. */
   readonly url: string;
+  /** URL of the `./testing` entry beside it, which exports `clientStats` (see internals.ts). */
+  readonly testingUrl: string;
   readonly fromSource: boolean;
   /** Set when the build failed. */
   readonly warning?: string;
 }
 
+const SNAPSHOT_ROOT = path.join(ROOT, "node_modules", ".cache", "codex-app-server-sdk-bench");
 /**
  * The SDK the bench measures: a copy of dist/ taken right after `npm run build`, so that a build
  * run meanwhile by someone else (which empties dist/) cannot pull the SDK from under a
  * measurement. Under node_modules, its dependencies resolve as they do from dist/.
  */
-const SNAPSHOT_DIR = path.join(
-  ROOT,
-  "node_modules",
-  ".cache",
-  "codex-app-server-sdk-bench",
-  "dist",
-);
+const SNAPSHOT_DIR = path.join(SNAPSHOT_ROOT, "dist");
 
 /** Builds and snapshots dist/; falls back to the TypeScript source (via tsx) if the build fails. */
 function sdkEntry(build: boolean): SdkEntry {
   const dist = path.join(ROOT, "dist");
   const entry = path.join(SNAPSHOT_DIR, "index.js");
+  const testing = path.join(SNAPSHOT_DIR, "testing", "index.js");
   if (build) {
     const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
     if (result.status !== 0 || !existsSync(path.join(dist, "index.js"))) {
       const why = `${result.stdout}${result.stderr}`.trim().split("\n").slice(-5).join(" / ");
       return {
-        url: pathToFileURL(path.join(ROOT, "src", "index.ts")).href,
+        url: SOURCE_ENTRY,
+        testingUrl: SOURCE_TESTING_ENTRY,
         fromSource: true,
         warning: `npm run build failed (${why}): the SDK ran from its TypeScript source via tsx`,
       };
@@ -111,8 +115,14 @@ function sdkEntry(build: boolean): SdkEntry {
     rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
     cpSync(dist, SNAPSHOT_DIR, { recursive: true });
   }
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run without --no-build`);
-  return { url: pathToFileURL(entry).href, fromSource: false };
+  for (const file of [entry, testing]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run without --no-build`);
+  }
+  return {
+    url: pathToFileURL(entry).href,
+    testingUrl: pathToFileURL(testing).href,
+    fromSource: false,
+  };
 }
 
 /**
@@ -146,6 +156,7 @@ function jobFor(
     env: server.home.env,
     workDir: server.home.workDir,
     sdkEntry: context.sdk.url,
+    ...(workload.readsInternals === true ? { sdkTestingEntry: context.sdk.testingUrl } : {}),
   };
 }
 
@@ -171,7 +182,8 @@ async function measureWorkload(workload: Workload, context: Context): Promise<Wo
         if (round >= workload.warmups + measured(variant) || errors.has(variant)) continue;
         try {
           server.prepare(workload.mock);
-          const child = await runChild(jobFor(workload, variant, server, context));
+          const job = jobFor(workload, variant, server, context);
+          const child = await runChild(job, workload.timeoutMs);
           server.checkServed();
           if (child.lingered) {
             notes.push(
@@ -240,11 +252,19 @@ async function extras(
     );
     return { notes };
   }
-  if (workload.id === "soak") {
+  if (workload.readsInternals === true) {
     notes.push(
       "the heap trend includes V8's compiled code, which keeps growing as functions called once " +
         "per thread get optimized late; memory is judged on the data objects (heap snapshots at " +
         "the first and last measurement, code and V8 internals left out) and the table sizes.",
+    );
+  }
+  if (workload.id === "threads") {
+    notes.push(
+      "each thread: `thread/start` with its own approval handler and one dynamic tool (the floor " +
+        "sends the same tool spec), then `thread/archive`, then a wait for the client to have " +
+        "handled `thread/archived`; no turns. Table sizes are read before the first thread and " +
+        "after the last, with nothing in flight: they must be equal.",
     );
   }
   return { notes };
@@ -271,12 +291,11 @@ async function profileWorkloads(context: Context): Promise<void> {
       for (const variant of ["floor", "sdk"] as const) {
         const profilePath = path.join(dir, `${workload.id}-${variant}.cpuprofile`);
         server.prepare(workload.mock);
-        await runChild({ ...jobFor(workload, variant, server, context), profilePath });
+        const job = { ...jobFor(workload, variant, server, context), profilePath };
+        await runChild(job, workload.timeoutMs);
         server.checkServed();
         console.log(`\n   ${VARIANT_LABELS[variant]}: ${profilePath}`);
-        console.log(
-          summarizeProfile(profilePath, ROOT, path.dirname(fileURLToPath(context.sdk.url))),
-        );
+        console.log(summarizeProfile(profilePath, ROOT, path.dirname(fileURLToPath(job.sdkEntry))));
       }
     } finally {
       await server.close();

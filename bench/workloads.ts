@@ -1,5 +1,5 @@
 /**
- * The five workloads: what the mock must serve for one run, which figures each reports, and how
+ * The six workloads: what the mock must serve for one run, which figures each reports, and how
  * a measuring child process takes them. Every client runs the same code through `BenchClient`.
  */
 import v8 from "node:v8";
@@ -16,7 +16,7 @@ export type MockPlan =
 export interface MetricSpec {
   readonly key: string;
   readonly label: string;
-  readonly unit: "ms" | "MB" | "B/turn" | "";
+  readonly unit: "ms" | "MB" | "B/turn" | "B/thread" | "";
   /** Print the ratio to the floor (default true). */
   readonly ratio?: boolean;
 }
@@ -32,6 +32,10 @@ export interface Workload {
   /** Fewer runs for `@openai/codex-sdk`, whose turns each start a process. */
   readonly codexSdkRuns?: number;
   readonly warmups: number;
+  /** How long one run may take before its process is killed (default: child-process.ts). */
+  readonly timeoutMs?: number;
+  /** Reads the SDK client's table sizes, which needs the SDK from source (see internals.ts). */
+  readonly readsInternals?: boolean;
   readonly mock: MockPlan;
   readonly metrics: readonly MetricSpec[];
   /** The metric the targets are judged on. */
@@ -47,6 +51,9 @@ export const TURNS_PER_CONCURRENT_THREAD = 3;
 export const SOAK_TURNS = 1_000;
 /** The soak moves to a new thread every this many turns, so per-thread state is checked too. */
 export const SOAK_TURNS_PER_THREAD = 100;
+export const CHURNED_THREADS = 10_000;
+/** The threads workload takes the heap (after GC) every this many threads. */
+export const THREADS_PER_SAMPLE = 1_000;
 
 /** The text of the i-th streamed delta. */
 export function deltaText(i: number): string {
@@ -263,6 +270,7 @@ const soak: Workload = {
   variants: ["floor", "sdk"],
   runs: 1,
   warmups: 0,
+  readsInternals: true,
   mock: { kind: "replies", count: SOAK_TURNS },
   metrics: [
     { key: "totalMs", label: "total", unit: "ms" },
@@ -336,7 +344,95 @@ const soak: Workload = {
     }),
 };
 
-export const WORKLOADS: readonly Workload[] = [startup, turns, stream, concurrent, soak];
+/** Threads between the first and the last heap snapshot. */
+const CHURN_MEASURED_THREADS = CHURNED_THREADS - THREADS_PER_SAMPLE;
+const grouped = (n: number) => n.toLocaleString("en-US");
+
+const threads: Workload = {
+  id: "threads",
+  number: 6,
+  title: `${grouped(CHURNED_THREADS)} threads on one client, each started with its own handlers and a tool, then archived`,
+  variants: ["floor", "sdk"],
+  runs: 1,
+  warmups: 0,
+  // About 15 ms a thread, nearly all of it the app-server's, on a busy 2-core machine.
+  timeoutMs: 900_000,
+  readsInternals: true,
+  mock: { kind: "replies", count: 0 },
+  metrics: [
+    { key: "totalMs", label: "total (start + archive + notification)", unit: "ms" },
+    { key: "perThreadMs", label: "per thread", unit: "ms" },
+    { key: "cpuMs", label: "client CPU", unit: "ms" },
+    { key: "heapZeroMb", label: "heap after GC, before the first thread", unit: "MB" },
+    {
+      key: "heapStartMb",
+      label: `heap after GC, thread ${grouped(THREADS_PER_SAMPLE)}`,
+      unit: "MB",
+    },
+    { key: "heapEndMb", label: `heap after GC, thread ${grouped(CHURNED_THREADS)}`, unit: "MB" },
+    {
+      key: "heapSlope",
+      label: `heap trend, threads ${grouped(THREADS_PER_SAMPLE)}-${grouped(CHURNED_THREADS)}`,
+      unit: "B/thread",
+      ratio: false,
+    },
+    {
+      key: "dataPerThread",
+      label: `data objects growth, threads ${grouped(THREADS_PER_SAMPLE)}-${grouped(CHURNED_THREADS)}`,
+      unit: "B/thread",
+      ratio: false,
+    },
+    { key: "dataObjects", label: "data objects added", unit: "", ratio: false },
+  ],
+  headline: "totalMs",
+  measure: (client) =>
+    withClient(client, async (started) => {
+      if (started.startAndArchiveThread === undefined) {
+        throw new Error("this client cannot start and archive threads");
+      }
+      const samples: { thread: number; heap: number }[] = [{ thread: 0, heap: settledHeap() }];
+      // Taken with nothing in flight, like the end's: the two must be equal.
+      const internalsStart = started.internals();
+      const snapshots = new Snapshots();
+      const snapshotFiles: string[] = [];
+      const excluded = { ms: 0, cpuMs: 0 };
+      const cpu = process.cpuUsage();
+      const t0 = performance.now();
+      for (let t = 1; t <= CHURNED_THREADS; t++) {
+        await started.startAndArchiveThread();
+        if (t % THREADS_PER_SAMPLE !== 0) continue;
+        const spent = timed(() => {
+          samples.push({ thread: t, heap: settledHeap() });
+          if (t === THREADS_PER_SAMPLE || t === CHURNED_THREADS) {
+            snapshotFiles.push(snapshots.take());
+          }
+        });
+        excluded.ms += spent.ms;
+        excluded.cpuMs += spent.cpuMs;
+      }
+      const totalMs = performance.now() - t0 - excluded.ms;
+      const internalsEnd = started.internals();
+      const measured = samples.filter((s) => s.thread >= THREADS_PER_SAMPLE);
+      const data = censusGrowth(dataCensus(snapshotFiles[0]!), dataCensus(snapshotFiles[1]!));
+      snapshots.dispose();
+      return {
+        metrics: {
+          totalMs,
+          perThreadMs: totalMs / CHURNED_THREADS,
+          cpuMs: cpuMs(cpu).cpuMs - excluded.cpuMs,
+          heapZeroMb: samples[0]!.heap / MB,
+          heapStartMb: measured[0]!.heap / MB,
+          heapEndMb: measured.at(-1)!.heap / MB,
+          heapSlope: slope(measured.map((s) => [s.thread, s.heap])),
+          dataPerThread: data.bytes / CHURN_MEASURED_THREADS,
+          dataObjects: data.count,
+        },
+        details: { internalsStart, internalsEnd, samples, largestDataGrowth: data.largest },
+      };
+    }),
+};
+
+export const WORKLOADS: readonly Workload[] = [startup, turns, stream, concurrent, soak, threads];
 
 export function workloadById(id: WorkloadId): Workload {
   const workload = WORKLOADS.find((w) => w.id === id);

@@ -1,13 +1,41 @@
 /**
- * Builds dist/: declarations from tsc, and JavaScript bundled by esbuild into one file per entry
- * point plus shared chunks, because Node's ESM loader pays per file and an import of twenty small
- * modules costs several times what one file does. Chunks keep one copy of each class across the
- * `.`, `./types` and `./testing` entries, so `instanceof` works between them.
+ * Builds dist/ for every kind of consumer:
+ *
+ * - `dist/*.js` and `dist/chunks/`: the ES build, bundled by esbuild into one file per entry point
+ *   plus shared chunks, because Node's ESM loader pays per file and an import of twenty small
+ *   modules costs several times what one file does. Chunks keep one copy of each class across the
+ *   `.`, `./types` and `./testing` entries, so `instanceof` works between them. It has no
+ *   top-level await, so Node 20.19+ loads it for `require()` too (the `module-sync` condition),
+ *   and one process never holds two copies of the SDK.
+ * - `dist/*.cjs` and `dist/cjs/`: the CommonJS build, for `require()` where ES modules cannot be
+ *   required: Jest's default mode, older Node, bundlers asked for CommonJS.
+ * - `dist/dts/`: the declarations from tsc, in CommonJS format (a package.json there says so), so
+ *   that both builds can use them on every TypeScript from 5.2 on: an ES module may re-export
+ *   CommonJS declarations, not the other way round. `dist/*.d.ts` re-export them for the ES build.
  */
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { build } from "esbuild";
+import path from "node:path";
+import { build, type BuildOptions } from "esbuild";
+
+/** The package's entry points: export subpath name, source, and output path without extension. */
+const ENTRIES = [
+  { name: "index", source: "src/index.ts", out: "dist/index" },
+  { name: "types", source: "src/types.ts", out: "dist/types" },
+  { name: "testing", source: "src/testing/index.ts", out: "dist/testing/index" },
+] as const;
+
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  // The maps carry the sources' text, so stack traces map back without shipping src/.
+  sourcemap: true,
+  sourcesContent: true,
+  logLevel: "warning",
+};
 
 const require = createRequire(import.meta.url);
 rmSync("dist", { recursive: true, force: true });
@@ -18,17 +46,73 @@ execFileSync(
     stdio: "inherit",
   },
 );
+writeFileSync("dist/dts/package.json", `${JSON.stringify({ type: "commonjs" })}\n`);
+referenceDisposableLib("dist/dts");
 await build({
-  entryPoints: ["src/index.ts", "src/types.ts", "src/testing/index.ts"],
+  ...COMMON,
+  entryPoints: ENTRIES.map((e) => e.source),
   outdir: "dist",
   outbase: "src",
-  bundle: true,
   splitting: true,
   format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  sourcemap: true,
   chunkNames: "chunks/[name]-[hash]",
-  logLevel: "warning",
 });
+await buildCommonJs();
+for (const e of ENTRIES) {
+  const dts = relative(e.out, `dist/dts/${e.source.slice("src/".length).replace(/\.ts$/, ".js")}`);
+  writeFileSync(`${e.out}.d.ts`, `export * from ${JSON.stringify(dts)};\n`);
+}
+
+/**
+ * esbuild cannot split CommonJS into chunks, so the entry points are one file, each exposed as a
+ * namespace of it by a small wrapper file; that keeps one copy of each class between them, as the
+ * ES build's chunks do.
+ */
+async function buildCommonJs(): Promise<void> {
+  const sdk = "dist/cjs/sdk.cjs";
+  await build({
+    ...COMMON,
+    stdin: {
+      contents: ENTRIES.map((e) => `export * as ${e.name} from "./${e.source}";`).join("\n"),
+      resolveDir: process.cwd(),
+      sourcefile: "commonjs-entries.ts",
+      loader: "ts",
+    },
+    outfile: sdk,
+    format: "cjs",
+    // runtime.ts resolves the platform package from its own file.
+    define: { "import.meta.url": "__filename" },
+    // Unminified and readable as it is; a map would double the package for little gain.
+    sourcemap: false,
+  });
+  for (const e of ENTRIES) {
+    mkdirSync(path.dirname(e.out), { recursive: true });
+    writeFileSync(
+      `${e.out}.cjs`,
+      `"use strict";\nmodule.exports = require(${JSON.stringify(relative(e.out, sdk))}).${e.name};\n`,
+    );
+  }
+}
+
+/** The specifier that reaches `target` from the module at `from` (both relative to the root). */
+function relative(from: string, target: string): string {
+  const rel = path.posix.relative(path.posix.dirname(from), target);
+  return rel.startsWith(".") ? rel : `./${rel}`;
+}
+
+/**
+ * `AsyncDisposable` and `Symbol.asyncDispose` come from TypeScript's `esnext.disposable` lib
+ * (5.2+), which a consumer's default lib does not include; without @types/node, which declares
+ * them too, `skipLibCheck: false` would fail. So each declaration file that uses them asks for
+ * that lib itself. tsc drops such directives from its output, hence this step.
+ */
+function referenceDisposableLib(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = readFileSync(file, "utf8");
+    if (/\bAsyncDisposable\b|\bSymbol\.asyncDispose\b/.test(text)) {
+      writeFileSync(file, `/// <reference lib="esnext.disposable" />\n${text}`);
+    }
+  }
+}

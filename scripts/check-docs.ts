@@ -1,5 +1,6 @@
 /**
- * Type-checks every TypeScript block of the README and the docs, so no example can rot.
+ * Type-checks every TypeScript and JavaScript block of the README and the docs, so no example can
+ * rot.
  *
  *   npm run docs:check
  *
@@ -9,6 +10,10 @@
  * published name: a generated `paths` entry maps `codex-app-server-sdk`, `/types` and `/testing`
  * to the sources. A block that is deliberately partial can opt out with ```ts skip-check.
  *
+ * A ```js (or javascript, mjs, cjs) block is checked the same way (`checkJs`) as an ES module, or
+ * as CommonJS when it calls `require(`, and Node parses it too (`node --check`), so a syntax the
+ * running Node lacks (`await using` on Node 20) fails here.
+ *
  * Exits non-zero naming the Markdown file, line and block of every error.
  */
 import { spawnSync } from "node:child_process";
@@ -17,11 +22,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** One fenced TypeScript block of a Markdown file. */
+/** One fenced TypeScript or JavaScript block of a Markdown file. */
 export interface DocBlock {
   /** Markdown file, relative to the repository root (POSIX separators). */
   readonly file: string;
-  /** 1-based position of the block among the file's TypeScript blocks. */
+  readonly language: "TypeScript" | "JavaScript";
+  /** 1-based position of the block among the file's blocks of its language. */
   readonly index: number;
   /** 1-based line of the opening fence. */
   readonly fenceLine: number;
@@ -42,25 +48,32 @@ export interface DocProblem {
 
 /** What a check found. */
 export interface CheckResult {
-  /** Every TypeScript block found, checked or skipped. */
+  /** Every TypeScript and JavaScript block found, checked or skipped. */
   readonly blocks: readonly DocBlock[];
   readonly problems: readonly DocProblem[];
   /** tsc output that could not be placed in a block (configuration errors and the like). */
   readonly otherErrors: readonly string[];
 }
 
-const TS_LANGS = new Set(["ts", "typescript"]);
+const LANGUAGES: Readonly<Record<string, DocBlock["language"]>> = {
+  ts: "TypeScript",
+  typescript: "TypeScript",
+  js: "JavaScript",
+  javascript: "JavaScript",
+  mjs: "JavaScript",
+  cjs: "JavaScript",
+};
 const PACKAGE = "codex-app-server-sdk";
 // What each snippet module starts with; its length maps tsc's lines back to the Markdown.
 const HEADER_LINES = 1;
 
-/** The TypeScript blocks of one Markdown text. Fences may use backticks or tildes, 3 or more. */
+/** The TypeScript and JavaScript blocks of one Markdown text. Fences may use backticks or tildes, 3 or more. */
 export function extractBlocks(markdown: string, file: string): DocBlock[] {
   const lines = markdown.split(/\r?\n/);
   const blocks: DocBlock[] = [];
   let open: { marker: string; lang: string; skip: boolean; line: number; body: string[] } | null =
     null;
-  let index = 0;
+  const counts = { TypeScript: 0, JavaScript: 0 };
   lines.forEach((line, i) => {
     if (open === null) {
       const fence = /^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/.exec(line);
@@ -81,11 +94,13 @@ export function extractBlocks(markdown: string, file: string): DocBlock[] {
       close[1]![0] === open.marker[0] &&
       close[1]!.length >= open.marker.length
     ) {
-      if (TS_LANGS.has(open.lang)) {
-        index += 1;
+      const language = Object.hasOwn(LANGUAGES, open.lang) ? LANGUAGES[open.lang] : undefined;
+      if (language !== undefined) {
+        counts[language] += 1;
         blocks.push({
           file,
-          index,
+          language,
+          index: counts[language],
           fenceLine: open.line,
           code: open.body.join("\n"),
           skip: open.skip,
@@ -121,12 +136,19 @@ export function docFiles(root: string): string[] {
 
 function moduleName(block: DocBlock): string {
   const stem = block.file.replace(/\.md$/, "").replace(/[^A-Za-z0-9]+/g, "-");
-  return `${stem}-${String(block.index).padStart(2, "0")}.ts`;
+  const ext = block.language === "TypeScript" ? "ts" : isCommonJs(block) ? "cjs" : "mjs";
+  const kind = block.language === "TypeScript" ? "" : "js-";
+  return `${stem}-${kind}${String(block.index).padStart(2, "0")}.${ext}`;
+}
+
+function isCommonJs(block: DocBlock): boolean {
+  return block.language === "JavaScript" && /\brequire\(/.test(block.code);
 }
 
 function moduleText(block: DocBlock): string {
+  const header = `// ${block.file}:${block.fenceLine} (${block.language} block ${block.index})`;
   // `export {}` makes every block a module, so top-level await is allowed even without imports.
-  return `// ${block.file}:${block.fenceLine} (TypeScript block ${block.index})\n${block.code}\nexport {};\n`;
+  return `${header}\n${block.code}\n${isCommonJs(block) ? "" : "export {};\n"}`;
 }
 
 /** Writes the snippet modules and their tsconfig into `outDir`; returns module name -> block. */
@@ -155,13 +177,15 @@ export function writeSnippets(
     extends: `${toRoot}/tsconfig.json`,
     compilerOptions: {
       noEmit: true,
+      allowJs: true,
+      checkJs: true,
       paths: {
         [PACKAGE]: [`${toRoot}/src/index.ts`],
         [`${PACKAGE}/types`]: [`${toRoot}/src/types.ts`],
         [`${PACKAGE}/testing`]: [`${toRoot}/src/testing/index.ts`],
       },
     },
-    include: ["*.ts"],
+    include: ["*.ts", "*.mjs", "*.cjs"],
   };
   writeFileSync(path.join(outDir, "tsconfig.json"), `${JSON.stringify(tsconfig, null, 2)}\n`);
   return modules;
@@ -211,7 +235,33 @@ export function typeCheck(
   return { problems, otherErrors };
 }
 
-/** Extracts, writes and type-checks every TypeScript block under `root`. */
+/**
+ * Has Node parse each JavaScript module in `outDir`: type-checking alone accepts syntax that the
+ * running Node does not have yet.
+ */
+export function syntaxCheck(outDir: string, modules: ReadonlyMap<string, DocBlock>): DocProblem[] {
+  const problems: DocProblem[] = [];
+  for (const [name, block] of modules) {
+    if (block.language !== "JavaScript") continue;
+    const run = spawnSync(process.execPath, ["--check", path.join(outDir, name)], {
+      encoding: "utf8",
+    });
+    if (run.error) throw run.error;
+    if (run.status === 0) continue;
+    // Node prints `file:line`, the source line, a caret line, then `SyntaxError: message`.
+    const lineNo = /:(\d+)\s*$/m.exec(run.stderr)?.[1];
+    const message = /^\w*Error: .*$/m.exec(run.stderr)?.[0] ?? run.stderr.trim();
+    problems.push({
+      block,
+      line: block.fenceLine + Number(lineNo ?? HEADER_LINES + 1) - HEADER_LINES,
+      column: 1,
+      message: `node ${process.version} --check: ${message}`,
+    });
+  }
+  return problems;
+}
+
+/** Extracts, writes and checks every TypeScript and JavaScript block under `root`. */
 export function checkDocs(
   root: string,
   outDir = path.join(root, ".tmp", "doc-snippets"),
@@ -221,14 +271,15 @@ export function checkDocs(
   );
   const modules = writeSnippets(root, outDir, blocks);
   if (modules.size === 0) return { blocks, problems: [], otherErrors: [] };
-  return { blocks, ...typeCheck(outDir, modules) };
+  const { problems, otherErrors } = typeCheck(outDir, modules);
+  return { blocks, problems: [...problems, ...syntaxCheck(outDir, modules)], otherErrors };
 }
 
 /** The report printed for a failed check. */
 export function formatProblems(result: CheckResult): string {
   const lines = result.problems.map(
     ({ block, line, column, message }) =>
-      `${block.file}:${line}:${column} (TypeScript block ${block.index}, fence at line ${block.fenceLine}): ${message}`,
+      `${block.file}:${line}:${column} (${block.language} block ${block.index}, fence at line ${block.fenceLine}): ${message}`,
   );
   return [...lines, ...result.otherErrors].join("\n");
 }
@@ -240,14 +291,12 @@ function main(): void {
   const skipped = result.blocks.length - checked;
   if (result.problems.length > 0 || result.otherErrors.length > 0) {
     console.error(formatProblems(result));
-    console.error(
-      `\ndocs:check failed: ${result.problems.length} error(s) in ${checked} TypeScript block(s)`,
-    );
+    console.error(`\ndocs:check failed: ${result.problems.length} error(s) in ${checked} block(s)`);
     process.exitCode = 1;
     return;
   }
   console.log(
-    `docs:check: ${checked} TypeScript block(s) type-check` +
+    `docs:check: ${checked} TypeScript and JavaScript block(s) check` +
       (skipped > 0 ? ` (${skipped} marked skip-check)` : ""),
   );
 }

@@ -775,17 +775,18 @@ export function generateProtocol(outDir: string, options: GenerateOptions = {}):
   return files;
 }
 
-function isMain(): boolean {
+/** Whether the module at `moduleUrl` is the script Node was started with. */
+export function isMain(moduleUrl: string): boolean {
   const entry = process.argv[1];
   if (entry === undefined) return false;
   try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+    return moduleUrl === pathToFileURL(realpathSync(entry)).href;
   } catch {
     return false;
   }
 }
 
-if (isMain()) {
+if (isMain(import.meta.url)) {
   try {
     const { values } = parseArgs({ options: { out: { type: "string" } } });
     const outDir = path.resolve(values.out ?? DEFAULT_OUT_DIR);

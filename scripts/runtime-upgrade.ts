@@ -16,16 +16,16 @@
  * written only when the installed runtime was another version, so there is never a second one.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 import * as prettier from "prettier";
 import ts from "typescript";
 
 import { locateRuntime } from "../src/runtime.js";
-import { DEFAULT_OUT_DIR, generateProtocol } from "./generate-protocol.js";
+import { DEFAULT_OUT_DIR, generateProtocol, isMain } from "./generate-protocol.js";
 import {
   diffSurfaces,
   hasEntryFor,
@@ -177,17 +177,7 @@ export async function upgradeRuntime(version: string): Promise<void> {
   );
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const [version, ...rest] = process.argv.slice(2);
   if (version === undefined || rest.length > 0) {
     console.error("usage: npm run runtime:upgrade -- <version>");

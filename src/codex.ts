@@ -18,6 +18,7 @@ import type {
   GetAccountResponse,
   GetAccountTokenUsageResponse,
   InitializeResponse,
+  LoginAccountResponse,
   McpServerStatus,
   SkillsListResponse,
   ModelListResponse,
@@ -35,12 +36,15 @@ import type {
 } from "./generated/index.js";
 import { Log, checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
 import { Secrets } from "./internal/redact.js";
+import { configArgs, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
   checkNonEmpty,
   dropUndefined,
   checkOptionalDelay,
   checkOptions,
+  checkHttpUrl,
+  checkSecret,
   checkTimeout,
   describe,
   splitRequestOptions,
@@ -54,7 +58,17 @@ import type {
   DeviceCodeLoginHandle,
   LoginChatgptOptions,
 } from "./login.js";
-import { approvalFields, sandboxMode, type ApprovalMode, type Sandbox } from "./options.js";
+import {
+  DELTA_METHODS,
+  approvalFields,
+  checkEventMode,
+  sandboxMode,
+  settingsConfig,
+  type ApprovalMode,
+  type EventMode,
+  type Sandbox,
+  type ThreadSettings,
+} from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
 import {
   ServerRequestDispatcher,
@@ -68,15 +82,18 @@ import {
 import { Thread } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
-import { StdioTransport } from "./transport/stdio.js";
+import { StdioTransport, type StdioLaunch } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
 import { WebSocketTransport, webSocketAddress } from "./transport/websocket.js";
 import { SDK_VERSION } from "./version.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
 export interface ClientInfoOptions {
+  /** The client's identifier; default `"codex_app_server_sdk_ts"`. */
   readonly name?: string;
+  /** The client's display name; default `"Codex App Server SDK (TypeScript)"`. */
   readonly title?: string;
+  /** The client's version; default this SDK's version. */
   readonly version?: string;
 }
 
@@ -88,6 +105,12 @@ export interface ConnectionOptions extends DispatcherOptions {
   readonly experimentalApi?: boolean;
   /** Notification methods the server should not send on this connection. */
   readonly optOutNotificationMethods?: readonly string[];
+  /**
+   * `"results"` asks the server not to send per-token deltas (agent text, reasoning, command
+   * output, ...): `run()` results and every item-level event stay the same, the client does far
+   * less work, but `textStream()` and live text are not available. Default `"all"`.
+   */
+  readonly events?: EventMode;
   /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
   readonly startTimeout?: number;
   /**
@@ -109,14 +132,37 @@ export interface CodexOptions extends ConnectionOptions {
    * `key=value` strings; an object's values are written as TOML (strings quoted).
    */
   readonly configOverrides?: readonly string[] | Readonly<Record<string, ConfigValue>>;
+  /**
+   * An OpenAI API key for this app-server alone. It is kept in the runtime's in-memory credential
+   * store (`cli_auth_credentials_store = "ephemeral"`) and never written to the Codex home; the
+   * client logs in with it right after `initialize`.
+   */
+  readonly apiKey?: string;
+  /** The OpenAI API base URL (`openai_base_url`), e.g. a proxy or a compatible service. */
+  readonly baseUrl?: string;
   /** Working directory of the app-server process. */
   readonly cwd?: string;
-  /** Environment variables merged over `process.env` for the child. */
+  /** Environment variables for the child: merged over `process.env`, or alone with `inheritEnv: false`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether the child inherits `process.env` (default `true`). With `false` it gets only `env`,
+   * plus the runtime's helper folder on `PATH`; give it `CODEX_HOME` (or `HOME`) so the runtime
+   * finds its home.
+   */
+  readonly inheritEnv?: boolean;
   /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */
   readonly launchArgs?: readonly string[];
   /** How long `close()` waits after SIGTERM before SIGKILL; default 2000 ms. */
   readonly killGraceMs?: number;
+}
+
+/** Options of `Codex.loginApiKey`. */
+export interface LoginApiKeyOptions extends RequestOptions {
+  /**
+   * Where you expect the key to be kept: `true` in the Codex home, `false` in memory (a client
+   * started with `apiKey`). Omitted: wherever this server keeps credentials.
+   */
+  readonly persist?: boolean | undefined;
 }
 
 /** Options of `Codex.connect`. */
@@ -127,15 +173,17 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A value of `configOverrides` given as an object. */
-export type ConfigValue = string | number | boolean | readonly ConfigValue[];
-
 /**
  * The server's `initialize` answer, with `serverInfo` filled in. The 0.169.0 server sends only a
  * user agent, whose first word names the client that connected (`clientInfo.name`) and the
  * runtime version, so `serverInfo.name` is that name and `serverInfo.version` the runtime's.
  */
 export type CodexMetadata = InitializeResponse & {
+  /**
+   * The server's name and version: its own `serverInfo`, else read from `userAgent`.
+   * @property __type.name The server's name; from a 0.169.0 server, the client's `clientInfo.name`.
+   * @property __type.version The server's version: the runtime's.
+   */
   readonly serverInfo: { readonly name: string; readonly version: string };
 };
 
@@ -145,6 +193,7 @@ type WithPresets<P> = Omit<
   "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
 > &
   ServerRequestHandlers &
+  ThreadSettings &
   RequestOptions & {
     /** Approval preset; see {@link ApprovalMode}. */
     readonly approvalMode?: ApprovalMode;
@@ -158,6 +207,7 @@ type WithPresets<P> = Omit<
  * `tools` offers JavaScript functions to the model.
  */
 export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
+  /** JavaScript functions offered to the model as tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[];
 };
 /**
@@ -165,14 +215,19 @@ export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTo
  * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
  */
 export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
+  /** The functions behind the thread's dynamic tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[];
 };
 /** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
+  /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[];
 };
 /** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
-export type ThreadHandlers = ServerRequestHandlers & { readonly tools?: readonly DynamicTool[] };
+export type ThreadHandlers = ServerRequestHandlers & {
+  /** JavaScript functions behind the thread's dynamic tools. */
+  readonly tools?: readonly DynamicTool[];
+};
 /** Options of `Codex.threadList`. */
 export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
@@ -183,6 +238,9 @@ const DEFAULT_CLIENT = {
 
 /** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
 interface Internals {
+  /** Where the server keeps credentials: fixed at start-up, unknown for a server we did not start. */
+  readonly credentialStore: "memory" | "persistent" | "unknown";
+  readonly events: EventMode;
   readonly connection: Connection;
   readonly transport: Transport;
   readonly router: Router;
@@ -195,9 +253,10 @@ interface Internals {
 let internalsOf: (codex: Codex) => Internals;
 
 /**
- * @internal
- * Sizes of a client's tables (pending calls, routed turns, per-thread handlers, listeners), for
- * leak checks in benchmarks and tests. Not part of the public API.
+ * Sizes of what a client keeps (pending calls, routed turns, per-thread handlers and tools,
+ * listeners), keyed like `"dispatcher.threadHandlers"`, for leak checks in tests: taken before
+ * and after some work, they should be equal. Exported by `codex-app-server-sdk/testing`; the keys
+ * may change between versions.
  */
 export function clientStats(codex: Codex): Record<string, number> {
   const { connection, router, dispatcher, transport } = internalsOf(codex);
@@ -241,7 +300,17 @@ export class Codex implements AsyncDisposable {
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options?: CodexOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options);
-    return Codex.#open(new StdioTransport(launchFor(checked)), checked);
+    const { launch, credentialStore } = launchFor(checked);
+    const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore);
+    if (checked.apiKey !== undefined) {
+      try {
+        await codex.loginApiKey(checked.apiKey, { timeout: checked.startTimeout ?? 60_000 });
+      } catch (err) {
+        await codex.close();
+        throw err;
+      }
+    }
+    return codex;
   }
 
   /**
@@ -256,11 +325,15 @@ export class Codex implements AsyncDisposable {
       token: checked.token,
       headers: checked.headers,
     });
-    return Codex.#open(transport, checked);
+    return Codex.#open(transport, checked, "unknown");
   }
 
   // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
-  static async #open(transport: Transport, options: ConnectionOptions): Promise<Codex> {
+  static async #open(
+    transport: Transport,
+    options: ConnectionOptions,
+    credentialStore: Internals["credentialStore"],
+  ): Promise<Codex> {
     const secrets = new Secrets();
     const log = new Log(options.logger, options.logLevel, secrets);
     const connection = new Connection(transport, { log, secrets });
@@ -277,16 +350,16 @@ export class Codex implements AsyncDisposable {
           capabilities: {
             experimentalApi: options.experimentalApi ?? true,
             requestAttestation: false,
-            ...(options.optOutNotificationMethods
-              ? { optOutNotificationMethods: [...options.optOutNotificationMethods] }
-              : {}),
+            ...optOutOf(options),
           },
         },
         { timeout: options.startTimeout ?? 60_000 },
       );
       const metadata = normalizeMetadata(response);
       await connection.notify("initialized");
-      return new Codex({ connection, transport, secrets, log } as Internals, metadata, options);
+      const events = options.events ?? "all";
+      const internals = { connection, transport, secrets, log, credentialStore, events };
+      return new Codex(internals as Internals, metadata, options);
     } catch (err) {
       await connection.close();
       throw err;
@@ -320,10 +393,31 @@ export class Codex implements AsyncDisposable {
     >;
   }
 
-  /** Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never appears in errors. */
-  async loginApiKey(apiKey: string, options?: RequestOptions): Promise<void> {
-    const { connection, secrets } = this.#internals;
-    await login.loginApiKey(connection, secrets, apiKey, options);
+  /**
+   * Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never
+   * appears in errors. Where the key is kept is fixed when the server starts: in the Codex home
+   * (the default, so later runs are logged in too), or in memory for a client started with
+   * `apiKey`. `persist` states which you expect, and a mismatch rejects before anything is sent.
+   */
+  async loginApiKey(apiKey: string, options?: LoginApiKeyOptions): Promise<void> {
+    const { connection, secrets, credentialStore } = this.#internals;
+    const { call, rest } = splitRequestOptions(options);
+    if (rest.persist !== undefined) {
+      const persist = checkBoolean(rest.persist, "persist");
+      if (!persist && credentialStore !== "memory") {
+        throw new TypeError(
+          "persist: false needs a client that keeps credentials in memory: start it with " +
+            "Codex.start({ apiKey }) (the runtime fixes its credential store at start-up)",
+        );
+      }
+      if (persist && credentialStore === "memory") {
+        throw new TypeError(
+          "this client keeps credentials in memory (it was started with apiKey); the key " +
+            "cannot be persisted",
+        );
+      }
+    }
+    await login.loginApiKey(connection, secrets, apiKey, call);
   }
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
@@ -341,9 +435,12 @@ export class Codex implements AsyncDisposable {
   }
 
   /** Hands the server ChatGPT tokens this client manages (external auth); the token never appears in errors. */
-  async loginChatgptAuthTokens(tokens: ChatgptAuthTokens, options?: RequestOptions): Promise<void> {
+  async loginChatgptAuthTokens(
+    tokens: ChatgptAuthTokens,
+    options?: RequestOptions,
+  ): Promise<LoginAccountResponse> {
     const { connection, secrets } = this.#internals;
-    await login.loginChatgptAuthTokens(connection, secrets, tokens, options);
+    return login.loginChatgptAuthTokens(connection, secrets, tokens, options);
   }
 
   /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
@@ -502,9 +599,9 @@ export class Codex implements AsyncDisposable {
   }
 
   #attach(threadId: string, handlers: CheckedHandlers | undefined): Thread {
-    const { connection, router, dispatcher, log } = this.#internals;
+    const { connection, router, dispatcher, log, events } = this.#internals;
     if (handlers !== undefined) dispatcher.setThread(threadId, handlers.handlers, handlers.tools);
-    return new Thread({ connection, router, dispatcher, log }, threadId);
+    return new Thread({ connection, router, dispatcher, log, events }, threadId);
   }
 
   /**
@@ -530,6 +627,7 @@ export class Codex implements AsyncDisposable {
    * Calls `listener` for every notification of `method` (turn events included); returns the
    * unsubscribe function. Methods this SDK does not know still arrive, untyped. A listener that
    * throws is reported to the logger; the others still run.
+   * @property __type Unsubscribes the listener; calling it again does nothing.
    */
   on<M extends ServerNotificationMethod>(
     method: M,
@@ -634,12 +732,20 @@ function threadRequest<P>(
   return { call, params, handlers };
 }
 
+// The methods the server should leave out: the user's, and the deltas in results-only mode.
+function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
+  const methods = new Set(options.optOutNotificationMethods);
+  if (options.events === "results") for (const method of DELTA_METHODS) methods.add(method);
+  return methods.size === 0 ? {} : { optOutNotificationMethods: [...methods] };
+}
+
 // Checks the options every connection shares, before anything is spawned or dialled.
 function checkConnectionOptions<O extends ConnectionOptions>(options: O | undefined): O {
   const checked = checkOptions(options);
   checkTimeout(checked.startTimeout, "startTimeout");
   checkLogger(checked.logger, checked.logLevel);
   checkHandlers(checked);
+  checkEventMode(checked.events);
   if (checked.experimentalApi !== undefined)
     checkBoolean(checked.experimentalApi, "experimentalApi");
   const optOut = checked.optOutNotificationMethods;
@@ -663,16 +769,42 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     signal: _s,
     timeout: _t,
     tools: _tools,
+    networkAccess,
+    webSearch,
+    additionalDirectories,
+    reasoningEffort,
     ...rest
   } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
+  const settings = settingsConfig({
+    networkAccess,
+    webSearch,
+    additionalDirectories,
+    reasoningEffort,
+  });
+  if (Object.keys(settings).length > 0) {
+    const given = params.config;
+    if (
+      given !== undefined &&
+      given !== null &&
+      (typeof given !== "object" || Array.isArray(given))
+    ) {
+      throw new TypeError(`config must be an object, got ${describe(given)}`);
+    }
+    params.config = { ...(given as object | null | undefined), ...settings };
+  }
   const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
   if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
   return params as P;
 }
 
-function launchFor(options: CodexOptions) {
+// The command line and environment of the child, checked before anything is spawned, and where
+// the server will keep credentials.
+function launchFor(options: CodexOptions): {
+  launch: StdioLaunch;
+  credentialStore: Internals["credentialStore"];
+} {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
   if (options.cwd !== undefined) checkNonEmpty(options.cwd, "cwd");
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
@@ -680,52 +812,67 @@ function launchFor(options: CodexOptions) {
       throw new TypeError(`env.${key} must be a string, got ${describe(value)}`);
     }
   }
-  const env = { ...process.env, ...options.env };
+  const inherit = checkBoolean(options.inheritEnv ?? true, "inheritEnv");
+  const env = inherit ? { ...process.env, ...options.env } : { ...options.env };
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
+  if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
+  if (options.baseUrl !== undefined) checkHttpUrl(options.baseUrl, "baseUrl");
   if (options.launchArgs !== undefined) {
-    if (options.codexBin !== undefined || options.configOverrides !== undefined) {
+    const own = ["codexBin", "configOverrides", "apiKey", "baseUrl"] as const;
+    const given = own.filter((name) => options[name] !== undefined);
+    if (given.length > 0) {
       throw new TypeError(
-        "launchArgs replaces the whole command line: give codexBin and configOverrides in it instead",
+        `launchArgs replaces the whole command line, so ${given.join(" and ")} cannot apply: ` +
+          "put the matching --config values in launchArgs",
       );
     }
     const [command, ...args] = options.launchArgs;
     if (command === undefined || command === "") {
       throw new TypeError("launchArgs must start with the command to run");
     }
-    return { ...base, command, args, env };
+    return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
   }
-  const config = configArgs(options.configOverrides);
+  const given = configArgs(options.configOverrides);
+  const store = credentialStoreOf(given);
+  if (options.apiKey !== undefined && store !== undefined && store !== "ephemeral") {
+    throw new TypeError(
+      `apiKey keeps the key in memory, but configOverrides sets cli_auth_credentials_store to ${store}`,
+    );
+  }
+  const config = [
+    ...given,
+    ...(options.apiKey === undefined ? [] : ["--config", 'cli_auth_credentials_store="ephemeral"']),
+    ...(options.baseUrl === undefined
+      ? []
+      : ["--config", `openai_base_url=${tomlString(options.baseUrl)}`]),
+  ];
+  const memory = options.apiKey !== undefined || store === "ephemeral";
+  const credentialStore = memory ? "memory" : "persistent";
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
-    return { ...base, command: checkCodexBin(options.codexBin), args, env };
+    return {
+      launch: { ...base, command: checkCodexBin(options.codexBin), args, env },
+      credentialStore,
+    };
   }
   const runtime = locateRuntime();
-  return {
+  const launch = {
     ...base,
     command: runtime.binary,
     args,
     env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
   };
+  return { launch, credentialStore };
 }
 
-function configArgs(overrides: CodexOptions["configOverrides"]): string[] {
-  if (overrides === undefined) return [];
-  const pairs = Array.isArray(overrides)
-    ? (overrides as readonly string[])
-    : Object.entries(overrides as Record<string, ConfigValue>).map(
-        ([key, value]) => `${key}=${toToml(value)}`,
-      );
-  return pairs.flatMap((pair) => {
-    if (typeof pair !== "string" || !pair.includes("=")) {
-      throw new TypeError(`configOverrides entries must look like key=value, got ${String(pair)}`);
-    }
-    return ["--config", pair];
-  });
-}
-
-// JSON strings, numbers, booleans and arrays of them are also valid TOML.
-function toToml(value: ConfigValue): string {
-  return JSON.stringify(value);
+// The credential store a list of --config arguments selects, if any (the last one wins).
+function credentialStoreOf(args: readonly string[]): string | undefined {
+  let store: string | undefined;
+  for (const arg of args) {
+    const match = /^cli_auth_credentials_store\s*=\s*"?([A-Za-z_-]+)"?\s*$/.exec(arg);
+    if (match !== null) store = match[1];
+  }
+  return store;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { TurnResult } from "./result.js";
 
 /** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
 export class CodexError extends Error {
+  /** "CodexError", or the subclass's name. */
   override name = "CodexError";
 
   constructor(message: string, options?: ErrorOptions) {
@@ -26,6 +27,7 @@ export interface TransportClosedErrorOptions {
 
 /** The app-server went away (exited, was killed, or its pipes closed) while the SDK still needed it. */
 export class TransportClosedError extends CodexError {
+  /** Always "TransportClosedError". */
   override name = "TransportClosedError";
   /** Exit code of the app-server process, or null. */
   readonly exitCode: number | null;
@@ -48,6 +50,7 @@ export class TransportClosedError extends CodexError {
 
 /** An error response from the app-server, carrying the JSON-RPC `code`, `message` and `data`. */
 export class JsonRpcError extends CodexError {
+  /** "JsonRpcError", or the subclass's name. */
   override name = "JsonRpcError";
   /** The JSON-RPC error code. */
   readonly code: number;
@@ -66,46 +69,55 @@ export class JsonRpcError extends CodexError {
 
 /** A JSON-RPC error the Codex server defined (codes -32099..-32000, plus the standard codes). */
 export class CodexRpcError extends JsonRpcError {
+  /** "CodexRpcError", or the subclass's name. */
   override name = "CodexRpcError";
 }
 
 /** The server could not parse the JSON it received (-32700). */
 export class ParseError extends CodexRpcError {
+  /** Always "ParseError". */
   override name = "ParseError";
 }
 
 /** The request was not a valid JSON-RPC request (-32600). */
 export class InvalidRequestError extends CodexRpcError {
+  /** Always "InvalidRequestError". */
   override name = "InvalidRequestError";
 }
 
 /** The server does not know the requested method (-32601). */
 export class MethodNotFoundError extends CodexRpcError {
+  /** Always "MethodNotFoundError". */
   override name = "MethodNotFoundError";
 }
 
 /** The method's parameters were rejected (-32602). */
 export class InvalidParamsError extends CodexRpcError {
+  /** Always "InvalidParamsError". */
   override name = "InvalidParamsError";
 }
 
 /** The server failed internally while handling the request (-32603). */
 export class InternalRpcError extends CodexRpcError {
+  /** Always "InternalRpcError". */
   override name = "InternalRpcError";
 }
 
 /** The server is overloaded; the request may succeed if retried later. */
 export class ServerBusyError extends CodexRpcError {
+  /** "ServerBusyError", or the subclass's name. */
   override name = "ServerBusyError";
 }
 
 /** The server gave up after exhausting its own retries. */
 export class RetryLimitExceededError extends ServerBusyError {
+  /** Always "RetryLimitExceededError". */
   override name = "RetryLimitExceededError";
 }
 
 /** A request did not get a response within its `timeout` option. */
 export class RequestTimeoutError extends CodexError {
+  /** "RequestTimeoutError", or the subclass's name. */
   override name = "RequestTimeoutError";
   /** The JSON-RPC method of the request that timed out. */
   readonly method: string;
@@ -193,9 +205,11 @@ export function fromWireError(error: unknown): CodexError {
 
 /** `run()` of a turn that ended `failed`: carries the result and the server's error. */
 export class TurnFailedError extends CodexError {
+  /** Always "TurnFailedError". */
   override readonly name = "TurnFailedError";
   /** The server's error (`message`, `codexErrorInfo`, ...), if it sent one. */
   readonly turnError: TurnError | null;
+  /** @param result What the turn produced; its `status` is `failed`. */
   constructor(readonly result: TurnResult) {
     super(result.error?.message || `turn ${result.id} failed with status ${result.status}`);
     this.turnError = result.error;
@@ -204,6 +218,7 @@ export class TurnFailedError extends CodexError {
 
 /** A turn stopped through its `signal`: the turn was interrupted, `result` holds what it made. */
 export class TurnAbortedError extends CodexError {
+  /** Always "AbortError", like the `DOMException` of other aborted operations. */
   override readonly name = "AbortError";
   constructor(
     /** The partial result: the items completed before the interrupt. */
@@ -260,4 +275,44 @@ export async function retryOnOverload<T>(
       delay = Math.min(maxDelayMs, delay * 2);
     }
   }
+}
+
+/** One problem a schema found in a structured answer (the Standard Schema issue shape). */
+export interface StructuredOutputIssue {
+  /** What is wrong. */
+  readonly message: string;
+  /** Where in the answer, as keys (or `{ key }` segments); absent for the whole answer. */
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/**
+ * A turn run with `output` answered with something its schema rejects: not JSON, no answer at
+ * all, or JSON the schema does not validate. Carries the raw text, the issues and the result.
+ */
+export class StructuredOutputError extends CodexError {
+  override readonly name = "StructuredOutputError";
+
+  constructor(
+    /** The answer as the model gave it (`result.finalResponse`); `null` when there was none. */
+    readonly text: string | null,
+    /** What the schema (or the JSON parser) reported. */
+    readonly issues: readonly StructuredOutputIssue[],
+    /** The turn's result, as `run()` would have returned it without `output`. */
+    readonly result: TurnResult,
+    options?: ErrorOptions,
+  ) {
+    super(`The answer does not match the output schema: ${summarizeIssues(issues)}`, options);
+  }
+}
+
+// The first few issues, each with its path, so a log line says what went wrong.
+function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => {
+    const keys = (issue.path ?? []).map((segment) =>
+      typeof segment === "object" ? segment.key : segment,
+    );
+    return keys.length === 0 ? issue.message : `${keys.map(String).join(".")}: ${issue.message}`;
+  });
+  if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
+  return shown.join("; ");
 }

@@ -1,27 +1,46 @@
+/**
+ * The client: {@link Codex}, {@link Thread}, {@link TurnHandle} and {@link TurnResult}, turn
+ * inputs, approval handlers, login, the error classes and retry.
+ *
+ * @module codex-app-server-sdk
+ */
 export { Codex, normalizeMetadata } from "./codex.js";
 export type {
   ClientInfoOptions,
   CodexMetadata,
   CodexOptions,
-  ConfigValue,
   ConnectOptions,
   ConnectionOptions,
+  LoginApiKeyOptions,
   ThreadForkOptions,
   ThreadListOptions,
   ThreadResumeOptions,
   ThreadHandlers,
   ThreadStartOptions,
 } from "./codex.js";
+export type { ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
-export type { TurnOptions } from "./thread.js";
+export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
+export type {
+  OutputOf,
+  OutputSchema,
+  OutputValidation,
+  StructuredTurnResult,
+} from "./structured-output.js";
 export type { GoalResult, RunGoalOptions } from "./goal.js";
 export { TurnHandle } from "./turn.js";
+export type {
+  CodexNotification,
+  ServerRequestEvent,
+  TurnEvent,
+  TurnRunOptions,
+  TurnStreamOptions,
+} from "./turn.js";
 export type { ReviewOptions, ReviewTarget } from "./review.js";
 export { Paginated } from "./history.js";
 export type { ItemListOptions, TurnListOptions } from "./history.js";
 export { CommandAbortedError, CommandHandle } from "./command.js";
 export type { CommandResult, ExecOptions } from "./command.js";
-export type { CodexNotification, ServerRequestEvent, TurnEvent, TurnRunOptions } from "./turn.js";
 export type { TurnResult } from "./result.js";
 export { answerDisplay, isShown, messageDisplay } from "./message-display.js";
 export type { AgentMessageItem } from "./message-display.js";
@@ -41,7 +60,7 @@ export type {
   LoginWaitOptions,
 } from "./login.js";
 export { ApprovalMode, Sandbox } from "./options.js";
-export type { JsonInput } from "./options.js";
+export type { EventMode, JsonInput, ThreadSettings } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,
@@ -75,6 +94,7 @@ export {
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  StructuredOutputError,
   TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
@@ -82,7 +102,11 @@ export {
   mapJsonRpcError,
   retryOnOverload,
 } from "./errors.js";
-export type { RetryOnOverloadOptions, TransportClosedErrorOptions } from "./errors.js";
+export type {
+  RetryOnOverloadOptions,
+  StructuredOutputIssue,
+  TransportClosedErrorOptions,
+} from "./errors.js";
 export { ProtocolError } from "./rpc/connection.js";
 export type { RequestOptions } from "./rpc/connection.js";
 export { SDK_VERSION } from "./version.js";

@@ -6,29 +6,41 @@ import type {
 
 /** Plain text. */
 export interface TextInput {
+  /** Discriminant of the item kind. */
   readonly type: "text";
+  /** The text, as the user would type it. */
   readonly text: string;
 }
 /** An image given as a `data:image/...;base64,` URL. */
 export interface ImageInput {
+  /** Discriminant of the item kind. */
   readonly type: "image";
+  /** The image as a `data:` URL (or a URL the model can fetch). */
   readonly url: string;
 }
 /** An image file on the app-server's machine. */
 export interface LocalImageInput {
+  /** Discriminant of the item kind. */
   readonly type: "localImage";
+  /** Path of the image file, read by the app-server. */
   readonly path: string;
 }
 /** A skill, by name and path. */
 export interface SkillInput {
+  /** Discriminant of the item kind. */
   readonly type: "skill";
+  /** The skill's name. */
   readonly name: string;
+  /** Path of the skill's definition. */
   readonly path: string;
 }
 /** A mention of a file or resource, by name and path. */
 export interface MentionInput {
+  /** Discriminant of the item kind. */
   readonly type: "mention";
+  /** The name shown for the mention. */
   readonly name: string;
+  /** Path (or resource URI) of what is mentioned. */
   readonly path: string;
 }
 
@@ -38,6 +50,7 @@ export interface MentionInput {
  * no approval. It is a whole input on its own, never part of a list.
  */
 export interface ExternalMessageInput {
+  /** Discriminant of the item kind. */
   readonly type: "externalMessage";
   /** The tool or application delivering the message; not empty. */
   readonly toolName: string;

@@ -4,6 +4,7 @@ import type {
   CancelLoginAccountResponse,
   GetAccountResponse,
   LoginAccountParams,
+  LoginAccountResponse,
   LoginAppBrand,
 } from "./generated/index.js";
 import { deadline } from "./internal/deadline.js";
@@ -33,6 +34,7 @@ export interface LoginWaitOptions {
 
 /** A login `wait()` outlived its `timeout`; the login itself may still complete later. */
 export class LoginTimeoutError extends RequestTimeoutError {
+  /** Always "LoginTimeoutError". */
   override name = "LoginTimeoutError";
   /** The login that did not complete in time. */
   readonly loginId: string;
@@ -338,7 +340,7 @@ export async function loginChatgptAuthTokens(
   secrets: Secrets,
   tokens: ChatgptAuthTokens,
   options?: RequestOptions,
-): Promise<void> {
+): Promise<LoginAccountResponse> {
   if (typeof tokens !== "object" || tokens === null) {
     throw new TypeError(`tokens must be an object, got ${describe(tokens)}`);
   }
@@ -356,7 +358,7 @@ export async function loginChatgptAuthTokens(
   };
   const call = requestOptions(options);
   secrets.add(accessToken);
-  await connection.request("account/login/start", params, call);
+  return connection.request("account/login/start", params, call);
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */

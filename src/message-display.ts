@@ -1,7 +1,13 @@
 import type { AgentMessageDisplay, ThreadItem } from "./generated/index.js";
 
 /** An `agentMessage` item: what the model said. */
-export type AgentMessageItem = Extract<ThreadItem, { type: "agentMessage" }>;
+export type AgentMessageItem = Extract<
+  ThreadItem,
+  {
+    /** Always `"agentMessage"`. */
+    type: "agentMessage";
+  }
+>;
 
 /** The message that answers a turn: the latest `final_answer`, else the latest phase-less one. */
 export function pickFinalMessage(items: readonly ThreadItem[]): AgentMessageItem | null {

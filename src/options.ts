@@ -1,9 +1,14 @@
+import path from "node:path";
 import type {
   ApprovalsReviewer,
   AskForApproval,
+  JsonValue,
   SandboxMode,
   SandboxPolicy,
+  WebSearchMode,
 } from "./generated/index.js";
+import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
+import { checkBoolean, checkNonEmpty, describe } from "./internal/validate.js";
 
 /** How approvals are handled for a thread or turn. */
 export const ApprovalMode = {
@@ -19,8 +24,11 @@ export type ApprovalMode = (typeof ApprovalMode)[keyof typeof ApprovalMode];
 
 /** Sandbox presets for what commands the agent runs may touch. */
 export const Sandbox = {
+  /** Read files anywhere, write nowhere, no network: `sandbox: "read-only"`. */
   readOnly: "readOnly",
+  /** Write inside the workspace (and temp folders), no network: `"workspace-write"`. */
   workspaceWrite: "workspaceWrite",
+  /** No sandbox at all: `"danger-full-access"`. Only for machines you can afford to lose. */
   fullAccess: "fullAccess",
 } as const;
 /** One of the {@link Sandbox} presets. */
@@ -101,3 +109,85 @@ export type JsonInput =
   | null
   | readonly JsonInput[]
   | { readonly [key: string]: JsonInput | undefined };
+
+/** The runtime's web search modes. */
+export const WEB_SEARCH_MODES = [
+  "disabled",
+  "cached",
+  "indexed",
+  "live",
+] as const satisfies readonly WebSearchMode[];
+const _allModes: [Exclude<WebSearchMode, (typeof WEB_SEARCH_MODES)[number]>] extends [never]
+  ? true
+  : false = true;
+
+/** Thread settings with their own typed options, each mapped to the runtime's config key. */
+export interface ThreadSettings {
+  /** Network access for commands in the workspace-write sandbox (`sandbox_workspace_write.network_access`). */
+  readonly networkAccess?: boolean;
+  /**
+   * The model's web search tool (`web_search`): `"disabled"` (no tool), `"cached"` (cached
+   * results only), `"indexed"` or `"live"` (live access).
+   */
+  readonly webSearch?: WebSearchMode;
+  /** More directories the workspace-write sandbox may write to, as absolute paths (`sandbox_workspace_write.writable_roots`). */
+  readonly additionalDirectories?: readonly string[];
+  /**
+   * Reasoning effort (`model_reasoning_effort`), one of those `codex.models()` lists for the
+   * model under `supportedReasoningEfforts` (`"low"`, `"medium"`, `"high"`, ...).
+   */
+  readonly reasoningEffort?: string;
+}
+
+/** The config entries of typed thread settings, checked before any I/O. */
+export function settingsConfig(settings: ThreadSettings): Record<string, JsonValue> {
+  const config: Record<string, JsonValue> = {};
+  const { networkAccess, webSearch, additionalDirectories, reasoningEffort } = settings;
+  if (networkAccess !== undefined) {
+    config["sandbox_workspace_write.network_access"] = checkBoolean(networkAccess, "networkAccess");
+  }
+  if (webSearch !== undefined) {
+    if (!(WEB_SEARCH_MODES as readonly unknown[]).includes(webSearch)) {
+      throw new TypeError(
+        `webSearch must be one of ${WEB_SEARCH_MODES.join(", ")}; got ${JSON.stringify(webSearch)}`,
+      );
+    }
+    config.web_search = webSearch;
+  }
+  if (additionalDirectories !== undefined) {
+    if (!Array.isArray(additionalDirectories)) {
+      throw new TypeError(
+        `additionalDirectories must be an array of absolute paths, got ${describe(additionalDirectories)}`,
+      );
+    }
+    config["sandbox_workspace_write.writable_roots"] = additionalDirectories.map((dir, i) => {
+      const name = `additionalDirectories[${i}]`;
+      if (!path.isAbsolute(checkNonEmpty(dir, name))) {
+        throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(dir)}`);
+      }
+      return dir;
+    });
+  }
+  if (reasoningEffort !== undefined) {
+    config.model_reasoning_effort = checkNonEmpty(reasoningEffort, "reasoningEffort");
+  }
+  return config;
+}
+
+/**
+ * Which events the server sends: `"all"` (the default), or `"results"`, which leaves out the
+ * per-token deltas of turn items (agent text, reasoning, command and patch output, plans) and of
+ * realtime sessions. Results, items and every item-level event are the same in both.
+ */
+export type EventMode = "all" | "results";
+
+/** The notifications `events: "results"` opts out of: every item and realtime delta of the pinned runtime. */
+export const DELTA_METHODS: readonly string[] = SERVER_NOTIFICATION_METHODS.filter(
+  (method) => /delta$/i.test(method) && /^(item|thread\/realtime)\//.test(method),
+);
+
+/** Checks an `events` option. */
+export function checkEventMode(mode: unknown): EventMode {
+  if (mode === undefined || mode === "all" || mode === "results") return mode ?? "all";
+  throw new TypeError(`events must be "all" or "results"; got ${JSON.stringify(mode)}`);
+}

@@ -10,13 +10,17 @@ import type { RawNotification } from "./rpc/connection.js";
 
 /** What a finished turn produced. */
 export interface TurnResult {
+  /** The turn id. */
   readonly id: string;
+  /** How the turn ended: `completed`, `interrupted` or `failed` (`inProgress` if partial). */
   readonly status: TurnStatus;
+  /** The server's error when the turn failed, else `null`. */
   readonly error: TurnError | null;
   /** Unix seconds. */
   readonly startedAt: number | null;
   /** Unix seconds. */
   readonly completedAt: number | null;
+  /** How long the turn took, in milliseconds, as the server reports it. */
   readonly durationMs: number | null;
   /** The answer: the latest `final_answer` message, else the latest message without a phase. */
   readonly finalResponse: string | null;

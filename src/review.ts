@@ -3,6 +3,7 @@ import { turnPage } from "./history.js";
 import type { ReviewStartParams, ReviewTarget as WireReviewTarget } from "./generated/index.js";
 import { abortError } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
+import type { EventMode } from "./options.js";
 import {
   checkNonEmpty,
   checkOptions,
@@ -52,6 +53,7 @@ interface ReviewContext {
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
   readonly log: Log;
+  readonly events: EventMode;
 }
 
 const TARGET_FORMS = '"uncommittedChanges", { baseBranch }, { commit, title? } or { instructions }';
@@ -114,7 +116,7 @@ export async function startReview(
   const signal = checkSignal(checked.signal);
   const timeout = checkTimeout(checked.timeout);
   if (signal?.aborted) throw abortError(signal);
-  const { connection, router, dispatcher, log } = context;
+  const { connection, router, dispatcher, log, events } = context;
   const call = timeout === undefined ? undefined : { timeout };
   const reviewThreadId =
     delivery === "inline" ? threadId : await forkForReview(connection, threadId, call);
@@ -132,7 +134,13 @@ export async function startReview(
     }
     if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
     pending.bind(turnId, collector, { childStart: true });
-    const handle = new TurnHandle({ connection, log }, reviewThreadId, turnId, collector, signal);
+    const handle = new TurnHandle(
+      { connection, log, events },
+      reviewThreadId,
+      turnId,
+      collector,
+      signal,
+    );
     return { value: handle, done: collector.released };
   });
 }

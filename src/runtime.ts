@@ -1,6 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { SDK_VERSION } from "./version.js";
 
 /** Where the pinned runtime's native binary lives, and the folder of helper tools it wants on PATH. */
 export interface RuntimeLocation {
@@ -19,8 +20,6 @@ const TARGETS: Readonly<Record<string, { pkg: string; triple: string }>> = {
   "win32-arm64": { pkg: "@openai/codex-win32-arm64", triple: "aarch64-pc-windows-msvc" },
 };
 
-const require = createRequire(import.meta.url);
-
 /**
  * Finds the native `codex` binary that the pinned `@openai/codex` dependency installed for this
  * platform. Throws an error that says what to install or set when it is missing.
@@ -36,16 +35,13 @@ export function locateRuntime(
         `Pass codexBin with the path of a codex executable built for this machine.`,
     );
   }
-  let pkgRoot: string;
-  try {
-    // The platform packages are optional dependencies of @openai/codex, so resolve from there.
-    const codexPkg = require.resolve("@openai/codex/package.json");
-    const fromCodex = createRequire(codexPkg);
-    pkgRoot = path.dirname(fromCodex.resolve(`${target.pkg}/package.json`));
-  } catch {
+  const install = `npm install ${installSpec(target.pkg, platform, arch)}`;
+  const pkgRoot = findPlatformPackage(target.pkg);
+  if (pkgRoot === undefined) {
     throw new Error(
-      `Unable to locate the pinned Codex runtime package ${target.pkg}. ` +
-        `Reinstall dependencies (npm ci) so that @openai/codex installs its platform binary, ` +
+      `The Codex runtime for ${platform}-${arch} is not installed: ${target.pkg}, an optional ` +
+        `dependency of @openai/codex, is missing (as after npm install --omit=optional, or with ` +
+        `a lockfile made on another operating system). Install it with \`${install}\`, ` +
         `or pass codexBin with the path of a codex executable.`,
     );
   }
@@ -54,11 +50,76 @@ export function locateRuntime(
   if (!existsSync(binary)) {
     throw new Error(
       `The Codex runtime package ${target.pkg} is installed but has no binary at ${binary}. ` +
-        `Reinstall dependencies (npm ci) or pass codexBin.`,
+        `Reinstall it with \`${install}\`, or pass codexBin.`,
     );
   }
   const pathDir = path.join(vendor, "codex-path");
   return { binary, pathDir: existsSync(pathDir) ? pathDir : undefined };
+}
+
+/**
+ * The platform package's folder. It is an optional dependency of @openai/codex, so it is looked
+ * up from there first, then from this module, which also finds one a user installed by hand in
+ * layouts that do not hoist (pnpm).
+ */
+function findPlatformPackage(pkg: string): string | undefined {
+  const own = moduleRequire();
+  const codexManifest = resolveFrom(own, "@openai/codex/package.json");
+  const from = codexManifest === undefined ? [own] : [createRequire(codexManifest), own];
+  for (const req of from) {
+    const found = resolveFrom(req, `${pkg}/package.json`);
+    if (found !== undefined) return path.dirname(found);
+  }
+  return undefined;
+}
+
+/**
+ * What `npm install` takes to add the platform package under the name @openai/codex looks for:
+ * @openai/codex's own alias for it when its manifest is readable, else the alias its releases use.
+ */
+function installSpec(pkg: string, platform: string, arch: string): string {
+  const codexManifest = resolveFrom(moduleRequire(), "@openai/codex/package.json");
+  if (codexManifest !== undefined) {
+    try {
+      const manifest = JSON.parse(readFileSync(codexManifest, "utf8")) as {
+        optionalDependencies?: Record<string, unknown>;
+      };
+      const spec = manifest.optionalDependencies?.[pkg];
+      if (typeof spec === "string") return `${pkg}@${spec}`;
+    } catch {
+      // An unreadable manifest only costs the exact alias; the fallback is the usual one.
+    }
+  }
+  return `${pkg}@npm:@openai/codex@${SDK_VERSION}-${platform}-${arch}`;
+}
+
+function resolveFrom(req: NodeJS.Require, id: string): string | undefined {
+  try {
+    return req.resolve(id);
+  } catch {
+    return undefined;
+  }
+}
+
+let cachedRequire: NodeJS.Require | undefined;
+
+/**
+ * A `require` rooted at this module, made on first use rather than at load: when a bundler turns
+ * this module into CommonJS (esbuild --format=cjs), `import.meta.url` is undefined there, and the
+ * bundle's own file is the place to resolve from.
+ */
+function moduleRequire(): NodeJS.Require {
+  if (cachedRequire === undefined) {
+    const url: unknown = (import.meta as { url?: unknown }).url;
+    const from =
+      typeof url === "string"
+        ? url
+        : typeof __filename === "string"
+          ? __filename
+          : path.join(process.cwd(), "index.js");
+    cachedRequire = createRequire(from);
+  }
+  return cachedRequire;
 }
 
 /** Checks an explicit `codexBin` path, naming it and the fix when it does not exist. */

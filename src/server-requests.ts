@@ -27,14 +27,22 @@ import type { Router } from "./rpc/router.js";
 export interface ServerRequestContext {
   /** The JSON-RPC id of the request (opaque; may be `0`). */
   readonly requestId: RequestId;
+  /** The request's method. */
   readonly method: ServerRequestMethod;
+  /** The request's `threadId` param, if it has one. */
   readonly threadId: string | undefined;
+  /** The request's `turnId` param, if it has one. */
   readonly turnId: string | undefined;
   /** Aborts when the server withdraws the request (`serverRequest/resolved`), the turn ends, or the handler times out. */
   readonly signal: AbortSignal;
 }
 
-/** Answers one kind of server request. */
+/**
+ * Answers one kind of server request.
+ * @param params The request's params.
+ * @param context The request's ids, and a signal for when it is withdrawn.
+ * @returns The result to answer with, or a promise of it.
+ */
 export type ServerRequestHandler<M extends ServerRequestMethod> = (
   params: ServerRequestMap[M]["params"],
   context: ServerRequestContext,
@@ -56,6 +64,7 @@ export interface ApprovalHandlers {
 
 /** Every handler for requests the server sends to the client. */
 export interface ServerRequestHandlers {
+  /** Handlers for approval requests (commands, patches, permissions); a missing one declines. */
   readonly approvals?: ApprovalHandlers;
   /** `item/tool/requestUserInput`: the agent asks the user questions. Default: cancelled (no answers). */
   readonly onUserInput?: ServerRequestHandler<"item/tool/requestUserInput">;
@@ -65,7 +74,9 @@ export interface ServerRequestHandlers {
 
 /** A JavaScript function offered to the model as a tool (`dynamicTools` on thread start). */
 export interface DynamicTool {
+  /** The name the model calls the tool by. */
   readonly name: string;
+  /** What the tool does, as told to the model. */
   readonly description: string;
   /** JSON Schema of the arguments object. */
   readonly inputSchema: JsonInput;
@@ -73,18 +84,26 @@ export interface DynamicTool {
    * Runs the tool. A string becomes one text item; an array is sent as content items
    * (`inputText`, `inputImage`, `inputAudio`); any other value is sent as its JSON text. A throw,
    * or an output that cannot be sent, is reported to the model as a failed call.
+   * @returns The tool's output, or a promise of it.
    */
   readonly handler: (args: JsonValue, context: ServerRequestContext) => unknown | Promise<unknown>;
 }
 
 /** A failed request answered by its default, as reported on the turn's stream. */
 export interface HandlerErrorEvent {
+  /** Always `"client/handlerError"`: an event of the SDK's, not a server method. */
   readonly method: "client/handlerError";
+  /** Which request failed, why, and what was answered. */
   readonly params: {
+    /** The JSON-RPC id of the failed request. */
     readonly requestId: RequestId;
+    /** The method of the failed request. */
     readonly requestMethod: string;
+    /** The request's `threadId` param, if it has one. */
     readonly threadId: string | undefined;
+    /** The request's `turnId` param, if it has one. */
     readonly turnId: string | undefined;
+    /** The message of the handler's error. */
     readonly message: string;
     /** What was sent instead (the default answer). */
     readonly answer: unknown;

@@ -46,10 +46,17 @@ import {
   approvalFields,
   sandboxPolicy,
   type ApprovalMode,
+  type EventMode,
   type JsonInput,
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
+import {
+  prepareOutput,
+  type OutputOf,
+  type OutputSchema,
+  type StructuredTurnResult,
+} from "./structured-output.js";
 import { startReview, type ReviewOptions, type ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
@@ -75,6 +82,11 @@ export type TurnOptions = Omit<
     readonly sandbox?: Sandbox;
     /** JSON Schema the final answer must follow; this turn only. */
     readonly outputSchema?: JsonInput | null;
+    /**
+     * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow; this
+     * turn only. Sent in strict form; the result's `parsed` is the answer it validated.
+     */
+    readonly output?: OutputSchema | undefined;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal;
     /**
@@ -84,12 +96,19 @@ export type TurnOptions = Omit<
     readonly timeout?: number;
   };
 
+/** Options of a turn with a schema object as `output`: its result carries `parsed`. */
+export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "output"> & {
+  readonly output: S;
+};
+
 /** @internal What a thread needs from its client. */
 export interface ThreadContext {
   readonly connection: Connection;
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
   readonly log: Log;
+  /** Whether the server sends per-token deltas on this connection. */
+  readonly events: EventMode;
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
@@ -105,15 +124,24 @@ export class Thread {
     this.#context = context;
   }
 
-  /** Serializes as `{ id }`, keeping the client out of logs. */
+  /**
+   * Serializes as `{ id }`, keeping the client out of logs.
+   * @property __type.id The thread id.
+   */
   toJSON(): { id: string } {
     return { id: this.id };
   }
 
   /**
    * Runs one turn to completion and returns its result. A failed turn rejects with
-   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`.
+   * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. With `output`,
+   * the result's `parsed` is the validated answer, else it rejects with `StructuredOutputError`.
    */
+  run<S extends OutputSchema>(
+    input: RunInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<StructuredTurnResult<OutputOf<S>>>;
+  run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
     const { signal, timeout } = checkOptions(options);
     const handle = await this.#startTurn(input, options, false, undefined);
@@ -124,6 +152,11 @@ export class Thread {
    * Starts a turn and returns its handle at once, to stream, steer or interrupt it. A second
    * turn on the same thread waits until this client's previous turn there has completed.
    */
+  turn<S extends OutputSchema>(
+    input: RunInput,
+    options: StructuredTurnOptions<S>,
+  ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
+  turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
     return this.#startTurn(input, options, true, checkTimeout(options?.timeout));
   }
@@ -298,8 +331,14 @@ export class Thread {
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
+    const output =
+      options?.output === undefined
+        ? undefined
+        : await prepareOutput(options.output, options.outputSchema);
+    if (output !== undefined)
+      params.outputSchema = output.schema as TurnStartParams["outputSchema"];
     if (signal?.aborted) throw abortError(signal);
-    const { connection, router, dispatcher, log } = this.#context;
+    const { connection, router, dispatcher, log, events } = this.#context;
     return router.queueTurn(this.id, async () => {
       if (signal?.aborted) throw abortError(signal);
       const collector = new TurnCollector(retain, log);
@@ -314,7 +353,8 @@ export class Thread {
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const handle = new TurnHandle({ connection, log }, this.id, turnId, collector, signal);
+      const context = { connection, log, events };
+      const handle = new TurnHandle(context, this.id, turnId, collector, signal, output?.parse);
       return { value: handle, done: collector.released };
     });
   }
@@ -338,6 +378,7 @@ export function turnParams(
     approvals: _a,
     onUserInput: _u,
     onElicitation: _e,
+    output: _output,
     ...rest
   } = options;
   const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;

@@ -12,7 +12,8 @@ import type {
 import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import { checkOptions, requestOptions } from "./internal/validate.js";
+import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
+import type { EventMode } from "./options.js";
 import { TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
@@ -21,7 +22,9 @@ import type { HandlerErrorEvent } from "./server-requests.js";
 /** A server notification, typed by its method. */
 export type CodexNotification = {
   [M in ServerNotificationMethod]: {
+    /** The notification's method. */
     readonly method: M;
+    /** The notification's params, typed by `method`. */
     readonly params: ServerNotificationMap[M];
   };
 }[ServerNotificationMethod];
@@ -29,8 +32,11 @@ export type CodexNotification = {
 /** A request the server sent the client during a turn, shown in the turn's stream. */
 export type ServerRequestEvent = {
   [M in ServerRequestMethod]: {
+    /** The request's method. */
     readonly method: M;
+    /** The request's params, typed by `method`. */
     readonly params: ServerRequestMap[M]["params"];
+    /** The JSON-RPC id of the request, as its `serverRequest/resolved` names it. */
     readonly requestId: RequestId;
   };
 }[ServerRequestMethod];
@@ -136,6 +142,13 @@ export class TurnCollector implements TurnSink {
 export interface TurnContext {
   readonly connection: Connection;
   readonly log: Log;
+  readonly events: EventMode;
+}
+
+/** Options of `TurnHandle.stream` and `TurnHandle.textStream`. */
+export interface TurnStreamOptions {
+  /** Aborting interrupts the turn (as `run({ signal })` does) and makes the loop throw `TurnAbortedError`. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Options of `TurnHandle.run`. */
@@ -149,10 +162,14 @@ export interface TurnRunOptions {
   readonly timeout?: number | undefined;
 }
 
-/** A turn in flight (or done): stream its events, steer it, interrupt it, or wait for its result. */
-export class TurnHandle {
+/**
+ * A turn in flight (or done): stream its events, steer it, interrupt it, or wait for its result.
+ * `R` is what `run()` resolves with: `StructuredTurnResult<T>` for a turn started with `output`.
+ */
+export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #context: TurnContext;
   readonly #collector: TurnCollector;
+  readonly #finish: ((result: TurnResult) => Promise<R>) | undefined;
   #aborting: Promise<void> | undefined;
 
   /** @internal Created by `Thread.turn`. */
@@ -164,13 +181,20 @@ export class TurnHandle {
     readonly id: string,
     collector: TurnCollector,
     signal?: AbortSignal,
+    /** Reads a completed turn's answer (the `output` schema's parse). */
+    finish?: (result: TurnResult) => Promise<R>,
   ) {
     this.#context = context;
     this.#collector = collector;
+    this.#finish = finish;
     if (signal !== undefined) this.#interruptOnAbort(signal);
   }
 
-  /** Serializes as `{ id, threadId }`, keeping the client out of logs. */
+  /**
+   * Serializes as `{ id, threadId }`, keeping the client out of logs.
+   * @property __type.id The turn id.
+   * @property __type.threadId The id of the turn's thread.
+   */
   toJSON(): { id: string; threadId: string } {
     return { id: this.id, threadId: this.threadId };
   }
@@ -185,16 +209,71 @@ export class TurnHandle {
    * from the moment `turn/start` was sent until every open stream has read them, so streams
    * opened before reading starts each see every event. Leaving the loop early closes the stream.
    */
-  stream(): AsyncIterableIterator<TurnEvent> {
-    return this.#collector.log.reader() as AsyncIterableIterator<TurnEvent>;
+  stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
+    const signal = checkSignal(checkOptions(options).signal);
+    const reader = this.#collector.log.reader() as AsyncIterableIterator<TurnEvent>;
+    return signal === undefined ? reader : this.#abortable(reader, signal);
+  }
+
+  /**
+   * Only the text the agent writes, as it streams (`item/agentMessage/delta`), ending when the
+   * turn ends; throws `TurnFailedError` after the text of a turn that failed. `signal` works as
+   * in `stream()`.
+   */
+  async *textStream(options?: TurnStreamOptions): AsyncGenerator<string, void, undefined> {
+    if (this.#context.events === "results") {
+      throw new TypeError(
+        'textStream() needs the text deltas, which a client started with events: "results" ' +
+          'does not receive: start it with events: "all", or use run() for the text',
+      );
+    }
+    for await (const event of this.stream(options)) {
+      if (event.method === "item/agentMessage/delta") yield event.params.delta;
+    }
+    const result = this.#collector.result;
+    if (result?.status === "failed") throw new TurnFailedError(result);
+  }
+
+  // A reader whose signal interrupts the turn (also between reads) and makes the loop throw
+  // `TurnAbortedError`, as `run({ signal })` rejects.
+  #abortable(
+    reader: AsyncIterableIterator<TurnEvent>,
+    signal: AbortSignal,
+  ): AsyncIterableIterator<TurnEvent> {
+    const onAbort = () => void this.#stop();
+    const off = () => signal.removeEventListener("abort", onAbort);
+    if (!signal.aborted) signal.addEventListener("abort", onAbort, { once: true });
+    this.#collector.released.then(off, off);
+    const abort = async (): Promise<never> => {
+      off();
+      await reader.return!();
+      await this.#stop();
+      const partial = this.#collector.result ?? this.#collector.partial(this.id);
+      throw new TurnAbortedError(partial, abortError(signal));
+    };
+    return {
+      next: async () => {
+        if (signal.aborted) return abort();
+        return deadline(reader.next(), { signal, onAbort: abort });
+      },
+      return: async () => {
+        off();
+        return reader.return!();
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /**
    * Waits for the turn to complete and returns its result. A `failed` turn rejects with
    * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. Aborting
    * `signal` interrupts the turn and rejects with `TurnAbortedError` carrying the partial result.
+   * A turn started with `output` resolves with `parsed` too, or rejects with
+   * `StructuredOutputError` when the answer does not validate.
    */
-  async run(options?: TurnRunOptions): Promise<TurnResult> {
+  async run(options?: TurnRunOptions): Promise<R> {
     const { signal, timeout } = requestOptions(checkOptions(options)) ?? {};
     const result = await deadline(this.#collector.completion, {
       signal,
@@ -204,7 +283,7 @@ export class TurnHandle {
         this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
     });
     if (result.status === "failed") throw new TurnFailedError(result);
-    return result;
+    return this.#finish === undefined ? (result as R) : this.#finish(result);
   }
 
   /**

@@ -1,4 +1,9 @@
-/** Every wire type of the pinned runtime's protocol, and the method maps, for annotations. */
+/**
+ * Every wire type of the pinned runtime's protocol, and the method maps, for annotations.
+ * Generated from the runtime's own schema; their documentation is what that schema carries.
+ *
+ * @module codex-app-server-sdk/types
+ */
 export type * from "./generated/index.js";
 export {
   CLIENT_REQUEST_METHODS,

@@ -8,9 +8,13 @@ export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
  * interrupts, handler errors, unanswered or unknown server requests. `console` fits.
  */
 export interface Logger {
+  /** Receives `debug` messages: expected events, such as a request answered by its default. */
   debug(message: string, ...rest: unknown[]): void;
+  /** Receives `info` messages. */
   info(message: string, ...rest: unknown[]): void;
+  /** Receives `warn` messages: dropped server messages, failed interrupts and handlers. */
   warn(message: string, ...rest: unknown[]): void;
+  /** Receives `error` messages: a listener that threw, an answer that could not be sent. */
   error(message: string, ...rest: unknown[]): void;
 }
 

@@ -46,6 +46,18 @@ export function checkSecret(value: unknown, name: string): string {
   return value;
 }
 
+/** An absolute `http://` or `https://` URL. */
+export function checkHttpUrl(value: unknown, name: string): string {
+  const text = checkNonEmpty(value, name);
+  if (!URL.canParse(text))
+    throw new TypeError(`${name} must be a valid URL, got ${JSON.stringify(text)}`);
+  const { protocol } = new URL(text);
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new TypeError(`${name} must be an http:// or https:// URL, got ${protocol}`);
+  }
+  return text;
+}
+
 /** A delay in milliseconds: finite, above 0 and at most 2^31-1, or undefined. */
 export function checkTimeout(value: unknown, name = "timeout"): number | undefined {
   if (value === undefined) return undefined;
@@ -76,6 +88,34 @@ export function checkOptions<T extends object>(value: T | undefined, name = "opt
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
   return value;
+}
+
+/** The `~standard` properties of a Standard Schema v1 object, as far as the SDK reads them. */
+export interface StandardProps {
+  readonly vendor: string;
+  readonly validate: (value: unknown) => unknown;
+  readonly jsonSchema?: { readonly input?: unknown } | undefined;
+}
+
+/**
+ * A Standard Schema v1: an object (or a function, as ArkType's types are) whose `~standard` has
+ * `version: 1` and a `validate` function. Returns its `~standard` properties.
+ */
+export function checkStandardSchema(value: unknown, name: string): StandardProps {
+  const props =
+    (typeof value === "object" && value !== null) || typeof value === "function"
+      ? (value as { "~standard"?: unknown })["~standard"]
+      : undefined;
+  const { version, validate } = (props ?? {}) as { version?: unknown; validate?: unknown };
+  if (typeof props !== "object" || props === null || version !== 1) {
+    throw new TypeError(
+      `${name} must be a Standard Schema v1 (a zod 4 schema, for example), got ${describe(value)}`,
+    );
+  }
+  if (typeof validate !== "function") {
+    throw new TypeError(`${name}["~standard"].validate must be a function`);
+  }
+  return props as StandardProps;
 }
 
 /** The per-call options of every request: the SDK's own, never sent to the server. */

@@ -31,6 +31,7 @@ export type ServerRequestHandler = (request: RawServerRequest) => Promise<unknow
 
 /** A line from the server that is not a well-formed JSON-RPC message; it is logged and dropped. */
 export class ProtocolError extends CodexError {
+  /** Always "ProtocolError". */
   override readonly name = "ProtocolError";
   constructor(
     message: string,

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
+import { tomlKey, tomlString } from "../internal/toml.js";
 import { mockModelInfo, type MockModelInfo } from "./mock-responses.js";
 
 /** Name of the model provider the generated config defines and selects. */
@@ -55,22 +56,7 @@ export interface CodexHome extends AsyncDisposable {
   cleanup(): Promise<void>;
 }
 
-/** Escapes a string as a TOML basic string (quotes included). */
-export function tomlString(value: string): string {
-  let out = '"';
-  for (const char of value) {
-    const code = char.codePointAt(0) ?? 0;
-    if (char === '"') out += '\\"';
-    else if (char === "\\") out += "\\\\";
-    else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, "0")}`;
-    else out += char;
-  }
-  return `${out}"`;
-}
-
-function tomlKey(key: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(key) ? key : tomlString(key);
-}
+export { tomlString };
 
 /** Renders the `config.toml` that {@link createCodexHome} writes. */
 export function mockConfigToml(options: {

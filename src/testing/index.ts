@@ -1,7 +1,9 @@
 /**
  * Offline testing helpers for code that drives `codex app-server`: a mock Responses API
  * ({@link startMockResponsesServer}) and a throwaway `CODEX_HOME` pointing at it
- * ({@link createCodexHome}).
+ * ({@link createCodexHome}), and {@link createTestCodex}, which starts a client on both.
+ *
+ * @module codex-app-server-sdk/testing
  */
 export {
   createGate,
@@ -47,5 +49,6 @@ export {
   tomlString,
 } from "./harness.js";
 export type { CodexHome, CodexHomeOptions } from "./harness.js";
+export { clientStats } from "../codex.js";
 export { createTestCodex } from "./test-codex.js";
 export type { TestCodex, TestCodexOptions } from "./test-codex.js";

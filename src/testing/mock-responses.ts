@@ -99,7 +99,12 @@ export interface MockModelInfo {
   /** One-line description. */
   description?: string | null;
   /** Reasoning efforts offered, e.g. `[{ effort: "low", description: "..." }]`. */
-  supported_reasoning_levels: readonly { effort: string; description: string }[];
+  supported_reasoning_levels: readonly {
+    /** A reasoning effort (`"low"`, `"medium"`, `"high"`, ...). */
+    effort: string;
+    /** What the effort is good for, as pickers show it. */
+    description: string;
+  }[];
   /** Which shell tool the model gets (`"shell_command"`, `"unified_exec"`, ...). */
   shell_type: string;
   /** `"list"` to show in pickers, `"hide"` otherwise. */
@@ -111,7 +116,12 @@ export interface MockModelInfo {
   /** Whether the `verbosity` request field is supported. */
   support_verbosity: boolean;
   /** How tool output is truncated, e.g. `{ mode: "bytes", limit: 10000 }`. */
-  truncation_policy: { mode: string; limit: number };
+  truncation_policy: {
+    /** What `limit` counts: `"bytes"` or `"tokens"`. */
+    mode: string;
+    /** How much of a tool's output the model sees. */
+    limit: number;
+  };
   /** Extra experimental tools to expose. */
   experimental_supported_tools: readonly string[];
   /** System instructions sent as the first developer message. */

@@ -7,7 +7,7 @@ import {
   TurnFailedError,
   type TurnEvent,
 } from "../../src/index.js";
-import { clientStats } from "../../src/codex.js";
+import { clientStats } from "../../src/testing/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 

@@ -162,6 +162,16 @@ describe("scripts/check-docs", () => {
     );
   });
 
+  it("finds js, javascript, mjs and cjs blocks as JavaScript, numbered apart from TypeScript", () => {
+    const markdown = ["```js", "a();", "```", "```ts", "b();", "```", "```cjs", "c();", "```"];
+    const blocks = extractBlocks(markdown.join("\n"), "x.md");
+    expect(blocks.map(({ language, index, code }) => ({ language, index, code }))).toEqual([
+      { language: "JavaScript", index: 1, code: "a();" },
+      { language: "TypeScript", index: 1, code: "b();" },
+      { language: "JavaScript", index: 2, code: "c();" },
+    ]);
+  });
+
   it("type-checks every TypeScript block of the README and docs", () => {
     // Its own directory, so a concurrent `npm run docs:check` cannot pull files from under it.
     const result = checkDocs(ROOT, path.join(ROOT, ".tmp", "doc-snippets-vitest"));

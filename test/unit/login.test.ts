@@ -454,7 +454,7 @@ describe("API key and token logins", () => {
       chatgptPlanType: "pro",
     });
     transport.deliver({ id: sent.id, result: { type: "chatgptAuthTokens" } });
-    await expect(ok).resolves.toBeUndefined();
+    await expect(ok).resolves.toEqual({ type: "chatgptAuthTokens" });
 
     const failing = loginChatgptAuthTokens(connection, secrets, {
       accessToken: token,

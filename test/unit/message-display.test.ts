@@ -88,7 +88,7 @@ describe("answerDisplay", () => {
     const connection = new Connection(transport);
     const router = new Router(connection);
     const dispatcher = new ServerRequestDispatcher(router);
-    const thread = new Thread({ connection, router, dispatcher, log: SILENT }, "th");
+    const thread = new Thread({ connection, router, dispatcher, log: SILENT, events: "all" }, "th");
 
     const running = thread.run("go");
     const start = await transport.waitForSent(1);

@@ -153,3 +153,24 @@ export async function exitAfterFlush(control, code, beforeExit) {
   await control.flush();
   process.exit(code);
 }
+
+/**
+ * Handles one message from the test (after the config): an `answer` settles the pending ask it
+ * names in `asks` (ask number -> resolve), with the answer it carries; a `cmd` is carried out by
+ * `command` and acknowledged with its `seq`, plus the error message when it failed. Other messages
+ * are ignored.
+ */
+export async function handleControl(message, { asks, command, control }) {
+  if (message.t === "answer") {
+    asks.get(message.ask)?.(message.answer);
+    asks.delete(message.ask);
+    return;
+  }
+  if (message.t !== "cmd") return;
+  try {
+    await command(message.cmd);
+    control.send({ t: "ack", seq: message.seq });
+  } catch (err) {
+    control.send({ t: "ack", seq: message.seq, error: String(err?.message ?? err) });
+  }
+}

@@ -1,8 +1,31 @@
 import net from "node:net";
 import { fileURLToPath } from "node:url";
+import type { JsonRpcFields, StandinWrite } from "./standin.js";
 
 /** A message on the control channel (newline-delimited JSON). */
 export type ControlMessage = { readonly t: string } & Record<string, unknown>;
+
+/** A plain JSON object as sent to a script (a command, a rule, a reply, a write). */
+export type Wire = Record<string, unknown>;
+
+/** A write as the scripts take it: raw bytes travel as base64. */
+export function writeToWire(write: StandinWrite): Wire {
+  if ("bytes" in write) return { bytes64: Buffer.from(write.bytes).toString("base64") };
+  return write as Wire;
+}
+
+/** Parses a line as a JSON object, or returns undefined (no line, not JSON, not an object). */
+export function parseObject(text: string | undefined): JsonRpcFields | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as JsonRpcFields)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** How the script a test launched is doing, as its control channel tells. */
 export interface ChildLink {

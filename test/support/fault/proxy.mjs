@@ -14,6 +14,7 @@ import path from "node:path";
 import {
   connectControl,
   exitAfterFlush,
+  handleControl,
   lineSplitter,
   parseArgv,
   parseJson,
@@ -189,19 +190,8 @@ function enqueue(direction, job) {
   return done;
 }
 
-async function onCommand(message) {
-  if (message.t === "answer") {
-    asks.get(message.ask)?.(message.answer);
-    asks.delete(message.ask);
-    return;
-  }
-  if (message.t !== "cmd") return;
-  try {
-    await command(message.cmd);
-    control.send({ t: "ack", seq: message.seq });
-  } catch (err) {
-    control.send({ t: "ack", seq: message.seq, error: String(err?.message ?? err) });
-  }
+function onCommand(message) {
+  return handleControl(message, { asks, command, control });
 }
 
 async function command(cmd) {

@@ -14,7 +14,15 @@
  * `CODEX_HOME` applies), and its stderr is the relay's stderr.
  */
 import { locateRuntime } from "../../../src/runtime.js";
-import { ControlServer, Inbox, scriptPath, type ControlMessage } from "./control.js";
+import {
+  ControlServer,
+  Inbox,
+  parseObject,
+  scriptPath,
+  writeToWire,
+  type ControlMessage,
+  type Wire,
+} from "./control.js";
 import type { JsonRpcFields, JsonRpcId, StandinWrite } from "./standin.js";
 
 /** Which way a line travels. */
@@ -148,25 +156,6 @@ export interface Proxy extends AsyncDisposable {
   exit(code: number): Promise<{ code: number | null }>;
   /** Kills the relay and the real server if still running, and closes the channel; idempotent. */
   close(): Promise<void>;
-}
-
-type Wire = Record<string, unknown>;
-
-function writeToWire(write: StandinWrite): Wire {
-  if ("bytes" in write) return { bytes64: Buffer.from(write.bytes).toString("base64") };
-  return write as Wire;
-}
-
-function parseObject(text: string | undefined): JsonRpcFields | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as JsonRpcFields)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function killQuietly(pid: number | undefined): void {

@@ -7,6 +7,7 @@ import os from "node:os";
 import {
   connectControl,
   exitAfterFlush,
+  handleControl,
   lineSplitter,
   parseArgv,
   parseJson,
@@ -128,19 +129,8 @@ function onClientLine(bytes) {
   });
 }
 
-async function onCommand(message) {
-  if (message.t === "answer") {
-    asks.get(message.ask)?.(message.reply);
-    asks.delete(message.ask);
-    return;
-  }
-  if (message.t !== "cmd") return;
-  try {
-    await command(message.cmd);
-    control.send({ t: "ack", seq: message.seq });
-  } catch (err) {
-    control.send({ t: "ack", seq: message.seq, error: String(err?.message ?? err) });
-  }
+function onCommand(message) {
+  return handleControl(message, { asks, command, control });
 }
 
 async function command(cmd) {

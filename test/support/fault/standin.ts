@@ -11,7 +11,15 @@
  * ```
  */
 import { SDK_VERSION } from "../../../src/version.js";
-import { ControlServer, Inbox, scriptPath, type ControlMessage } from "./control.js";
+import {
+  ControlServer,
+  Inbox,
+  parseObject,
+  scriptPath,
+  writeToWire,
+  type ControlMessage,
+  type Wire,
+} from "./control.js";
 
 /** A JSON-RPC id as it appears on the wire. */
 export type JsonRpcId = string | number;
@@ -169,27 +177,9 @@ export interface Standin extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-type Wire = Record<string, unknown>;
-
-function writeToWire(write: StandinWrite): Wire {
-  if ("bytes" in write) return { bytes64: Buffer.from(write.bytes).toString("base64") };
-  return write as Wire;
-}
-
 function replyToWire(reply: StandinReply): Wire {
   const { then, ...rest } = reply;
   return then === undefined ? rest : { ...rest, then: then.map(writeToWire) };
-}
-
-function asObject(text: string): JsonRpcFields | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as JsonRpcFields)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function describeMatch(match: string | ((line: ClientLine) => boolean) | undefined): string {
@@ -232,14 +222,14 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     } catch (err) {
       reply = { error: { code: -32603, message: `stand-in handler threw: ${String(err)}` } };
     }
-    control.post({ t: "answer", ask, reply: replyToWire(reply) });
+    control.post({ t: "answer", ask, answer: replyToWire(reply) });
   };
 
   const onEvent = (message: ControlMessage): void => {
     switch (message.t) {
       case "client": {
         const line = message.line as string;
-        const parsed = asObject(line);
+        const parsed = parseObject(line);
         const id = parsed?.id;
         inbox.push({
           index: inbox.all.length,

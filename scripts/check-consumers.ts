@@ -1,0 +1,302 @@
+/**
+ * Installs the packed package the way users do and uses it from each kind of project they have.
+ *
+ *   npm run package:consumers
+ *
+ * Packs the tarball (the `prepack` script builds it), checks what it holds, lints it with
+ * publint and Are the Types Wrong, then installs it once into a temporary folder whose
+ * subfolders are the consumer projects. Each one runs one offline turn with `createTestCodex`:
+ *
+ * - `esm-nodenext`: TypeScript, `module: nodenext`, compiled by tsc and run by Node;
+ * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
+ *   build) and without it (the CommonJS build, as Jest and older Node load it);
+ * - `bundler`: TypeScript with `moduleResolution: bundler`, bundled by esbuild as ESM;
+ * - `esbuild-cjs`: TypeScript bundled by esbuild with `--format=cjs`, as VS Code extensions,
+ *   Electron and Lambda do;
+ * - `node10` and `cjs-node16`: type-checked only, on TypeScript 5.2 (the oldest we support), with
+ *   `moduleResolution: "node"`, and from a CommonJS module under `node16`.
+ *
+ * Every type check runs with `skipLibCheck: false` and without @types/node. Dependencies come
+ * from this repository's node_modules, or from npm's cache (`--prefer-offline`).
+ * KEEP_CONSUMERS=1 keeps the temporary folder for a look.
+ */
+import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
+const TSC = require.resolve("typescript/bin/tsc");
+/** The oldest TypeScript whose users the declarations serve (`esnext.disposable` came in 5.2). */
+const OLDEST_TYPESCRIPT = "5.2.2";
+const STEP_TIMEOUT = 180_000;
+
+/** One offline turn through all three entry points; plain ES syntax, valid as TS and JS. */
+const TURN = `
+  const t = await createTestCodex();
+  try {
+    if (!(t.codex instanceof Codex)) throw new Error("/testing and the main entry differ in Codex");
+    if (NOTIFICATION_ROUTES["turn/completed"].turnId !== "turn.id") throw new Error("bad /types");
+    t.mock.enqueueAssistantMessage("hello from the consumer");
+    const thread = await t.codex.threadStart();
+    const result = await thread.run("hello");
+    if (result.finalResponse !== "hello from the consumer") throw new Error("unexpected answer");
+    t.mock.enqueueFailure("expected failure");
+    const failed = await thread.run("fail").then(() => undefined, (err) => err);
+    if (!(failed instanceof TurnFailedError)) throw new Error("errors lost their class");
+  } finally {
+    await t.close();
+  }
+`;
+
+const TS_MAIN = `import { Codex, TurnFailedError, type TurnResult } from "codex-app-server-sdk";
+import { createTestCodex, type TestCodex } from "codex-app-server-sdk/testing";
+import { NOTIFICATION_ROUTES, type ThreadItem } from "codex-app-server-sdk/types";
+
+export type Used = [TurnResult, TestCodex, ThreadItem];
+
+async function main(): Promise<void> {${TURN}}
+
+main().then(() => console.log("ok"));
+`;
+
+const CJS_MAIN = `"use strict";
+const { Codex, TurnFailedError } = require("codex-app-server-sdk");
+const { createTestCodex } = require("codex-app-server-sdk/testing");
+const { NOTIFICATION_ROUTES } = require("codex-app-server-sdk/types");
+
+async function main() {${TURN}}
+
+main().then(() => console.log("ok " + require.resolve("codex-app-server-sdk")));
+`;
+
+const TYPES_ONLY = `import { Codex, retryOnOverload } from "codex-app-server-sdk";
+import { createTestCodex } from "codex-app-server-sdk/testing";
+import type { ThreadStartParams } from "codex-app-server-sdk/types";
+
+export async function start(params: ThreadStartParams): Promise<string> {
+  const t = await createTestCodex();
+  const codex: Codex = t.codex;
+  const thread = await codex.threadStart({ model: params.model ?? undefined });
+  const result = await retryOnOverload(() => thread.run("hello"));
+  await t.close();
+  return result.finalResponse ?? "";
+}
+`;
+
+const STRICT = { strict: true, skipLibCheck: false, types: [], target: "ES2022" };
+
+interface Consumer {
+  readonly name: string;
+  readonly files: Readonly<Record<string, string>>;
+  readonly run: (dir: string) => Promise<void>;
+}
+
+const CONSUMERS: readonly Consumer[] = [
+  {
+    name: "esm-nodenext",
+    files: {
+      "package.json": json({ private: true, type: "module" }),
+      "tsconfig.json": json({
+        compilerOptions: { ...STRICT, module: "nodenext", outDir: "out" },
+        include: ["main.ts"],
+      }),
+      "main.ts": TS_MAIN,
+    },
+    run: async (dir) => {
+      node(dir, [TSC, "-p", "."]);
+      expectOk(node(dir, ["out/main.js"]));
+    },
+  },
+  {
+    name: "cjs-require",
+    files: {
+      "package.json": json({ private: true, type: "commonjs" }),
+      "main.js": CJS_MAIN,
+    },
+    run: async (dir) => {
+      expectOk(node(dir, ["main.js"]), "dist/index.js");
+      expectOk(node(dir, ["--no-experimental-require-module", "main.js"]), "dist/index.cjs");
+    },
+  },
+  {
+    name: "bundler",
+    files: {
+      "package.json": json({ private: true, type: "module" }),
+      "tsconfig.json": json({
+        compilerOptions: { ...STRICT, module: "esnext", moduleResolution: "bundler", noEmit: true },
+        include: ["main.ts"],
+      }),
+      "main.ts": TS_MAIN,
+    },
+    run: async (dir) => {
+      node(dir, [TSC, "-p", "."]);
+      await bundle(dir, "esm", "out/main.mjs");
+      expectOk(node(dir, ["out/main.mjs"]));
+    },
+  },
+  {
+    name: "esbuild-cjs",
+    files: {
+      "package.json": json({ private: true }),
+      "main.ts": TS_MAIN,
+    },
+    run: async (dir) => {
+      await bundle(dir, "cjs", "out/main.cjs");
+      expectOk(node(dir, ["out/main.cjs"]));
+    },
+  },
+  {
+    name: "node10",
+    files: {
+      "package.json": json({ private: true }),
+      "tsconfig.json": json({
+        compilerOptions: { ...STRICT, module: "commonjs", moduleResolution: "node", noEmit: true },
+        include: ["main.ts"],
+      }),
+      "main.ts": TYPES_ONLY,
+    },
+    run: async (dir) => {
+      node(dir, [oldestTsc(dir), "-p", "."]);
+    },
+  },
+  {
+    name: "cjs-node16",
+    files: {
+      "package.json": json({ private: true, type: "commonjs" }),
+      "tsconfig.json": json({
+        compilerOptions: { ...STRICT, module: "node16", moduleResolution: "node16", noEmit: true },
+        include: ["main.cts"],
+      }),
+      "main.cts": TYPES_ONLY,
+    },
+    run: async (dir) => {
+      node(dir, [oldestTsc(dir), "-p", "."]);
+    },
+  },
+];
+
+const work = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-consumers-"));
+try {
+  const tarball = pack(work);
+  node(ROOT, [bin("publint"), "run", "--strict", tarball], true);
+  // attw's own TypeScript checks node10, node16 (from CJS and ESM) and bundler resolution.
+  node(ROOT, [bin("attw"), tarball], true);
+
+  writeFileSync(path.join(work, "package.json"), json({ private: true }));
+  execFileSync(
+    npm(),
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--save-exact",
+      tarball,
+      `typescript@${OLDEST_TYPESCRIPT}`,
+    ],
+    { cwd: work, stdio: "inherit", timeout: STEP_TIMEOUT },
+  );
+  for (const consumer of CONSUMERS) {
+    const dir = path.join(work, consumer.name);
+    mkdirSync(dir);
+    for (const [file, text] of Object.entries(consumer.files)) {
+      writeFileSync(path.join(dir, file), text);
+    }
+    await consumer.run(dir);
+    console.log(`consumer ${consumer.name}: ok`);
+  }
+  console.log(`consumers: all ${CONSUMERS.length} work from the packed tarball`);
+} finally {
+  if (process.env.KEEP_CONSUMERS === "1") console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+/** Packs the repository into `dir` and checks the tarball's file list. */
+function pack(dir: string): string {
+  const out = execFileSync(npm(), ["pack", "--json", "--pack-destination", dir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: STEP_TIMEOUT,
+  });
+  const [info] = JSON.parse(out.slice(out.indexOf("["))) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  if (info === undefined) throw new Error("npm pack printed no package");
+  const files = new Set(info.files.map((f) => f.path));
+  for (const required of [
+    "LICENSE",
+    "CHANGELOG.md",
+    "README.md",
+    "dist/index.js",
+    "dist/index.cjs",
+    "dist/index.d.ts",
+    "dist/dts/index.d.ts",
+    "dist/testing/index.cjs",
+    "dist/types.cjs",
+  ]) {
+    if (!files.has(required)) throw new Error(`the tarball lacks ${required}`);
+  }
+  const maps = [...files].filter((f) => f.endsWith(".d.ts.map"));
+  if (maps.length > 0) throw new Error(`the tarball ships declaration maps: ${maps[0]} ...`);
+  const stray = [...files].filter(
+    (f) => !/^(dist\/|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f),
+  );
+  if (stray.length > 0) throw new Error(`the tarball ships unexpected files: ${stray.join(", ")}`);
+  console.log(`packed ${info.filename}: ${files.size} files`);
+  return path.join(dir, info.filename);
+}
+
+/** Runs Node with `args` in `cwd`, failing loudly; returns its standard output. */
+function node(cwd: string, args: string[], inherit = false): string {
+  const options: ExecFileSyncOptions = {
+    cwd,
+    encoding: "utf8",
+    stdio: inherit ? "inherit" : ["ignore", "pipe", "inherit"],
+    timeout: STEP_TIMEOUT,
+  };
+  return (execFileSync(process.execPath, args, options) ?? "").toString();
+}
+
+function expectOk(stdout: string, loaded?: string): void {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  if (!line.startsWith("ok")) throw new Error(`the consumer did not finish: ${stdout}`);
+  if (loaded !== undefined && !line.endsWith(loaded)) {
+    throw new Error(`expected ${loaded} to be loaded, got: ${line}`);
+  }
+}
+
+async function bundle(dir: string, format: "esm" | "cjs", outfile: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(dir, "main.ts")],
+    outfile: path.join(dir, outfile),
+    bundle: true,
+    platform: "node",
+    format,
+    target: "node20",
+    logLevel: "warning",
+  });
+}
+
+/** A command-line tool of this repository's dev dependencies (the link npm made to its script). */
+function bin(name: string): string {
+  return path.join(ROOT, "node_modules", ".bin", name);
+}
+
+function oldestTsc(dir: string): string {
+  return createRequire(path.join(dir, "package.json")).resolve("typescript/bin/tsc");
+}
+
+function npm(): string {
+  return process.platform === "win32" ? "npm.cmd" : "npm";
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

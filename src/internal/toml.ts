@@ -1,0 +1,124 @@
+/**
+ * TOML as `codex --config key=value` reads it: the value is parsed as a TOML value, and the key
+ * is a dotted path split on `.` (no quoting).
+ */
+
+/** A value of `configOverrides` given as an object: nested objects become dotted keys. */
+export type ConfigValue =
+  string | number | boolean | readonly ConfigValue[] | { readonly [key: string]: ConfigValue };
+
+/** Escapes a string as a TOML basic string (quotes included). */
+export function tomlString(value: string): string {
+  let out = '"';
+  for (const char of value) {
+    const code = char.codePointAt(0) ?? 0;
+    if (char === '"') out += '\\"';
+    else if (char === "\\") out += "\\\\";
+    else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, "0")}`;
+    else out += char;
+  }
+  return `${out}"`;
+}
+
+/** A key as TOML writes it: bare when it can be, quoted otherwise. */
+export function tomlKey(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : tomlString(key);
+}
+
+function kind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number") return String(value);
+  return typeof value;
+}
+
+// A scalar or an array of them, as a TOML value; anything else is a TypeError naming `path`.
+function tomlValue(value: unknown, path: string, seen: Set<object>): string {
+  switch (typeof value) {
+    case "string":
+      return tomlString(value);
+    case "boolean":
+      return String(value);
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`configOverrides.${path} must be a finite number, got ${value}`);
+      }
+      return String(value);
+  }
+  if (Array.isArray(value)) {
+    if (seen.has(value)) throw new TypeError(`configOverrides.${path} contains itself`);
+    seen.add(value);
+    const items = value.map((item, i) => {
+      if (typeof item === "object" && item !== null && !Array.isArray(item)) {
+        throw new TypeError(
+          `configOverrides.${path}[${i}] must be a string, number, boolean or array`,
+        );
+      }
+      return tomlValue(item, `${path}[${i}]`, seen);
+    });
+    seen.delete(value);
+    return `[${items.join(", ")}]`;
+  }
+  throw new TypeError(
+    `configOverrides.${path} must be a string, number, boolean, array or object, got ${kind(value)}`,
+  );
+}
+
+// A key may itself be a dotted path (`"sandbox_workspace_write.network_access"`), but each of
+// its segments must be non-empty, and none may hold `=` or a space.
+function checkSegment(key: string, parent: string): string {
+  const path = parent === "" ? key : `${parent}.${key}`;
+  if (key.split(".").some((segment) => segment === "") || /[=\s]/.test(key)) {
+    throw new TypeError(
+      `configOverrides key ${JSON.stringify(path)} must be dot-separated non-empty names ` +
+        "without = or spaces",
+    );
+  }
+  return path;
+}
+
+// Walks nested objects down to their leaves, each a `path=value` pair.
+function flatten(
+  value: Readonly<Record<string, unknown>>,
+  parent: string,
+  seen: Set<object>,
+  out: string[],
+): void {
+  if (seen.has(value)) throw new TypeError(`configOverrides.${parent} contains itself`);
+  seen.add(value);
+  const entries = Object.entries(value);
+  if (entries.length === 0 && parent !== "") out.push(`${parent}={}`);
+  for (const [key, item] of entries) {
+    const path = checkSegment(key, parent);
+    if (typeof item === "object" && item !== null && !Array.isArray(item)) {
+      flatten(item as Record<string, unknown>, path, seen, out);
+    } else {
+      out.push(`${path}=${tomlValue(item, path, seen)}`);
+    }
+  }
+  seen.delete(value);
+}
+
+/**
+ * The `--config` arguments of `configOverrides`: ready `key=value` strings as given, or an
+ * object flattened to dotted keys with TOML values. Throws a `TypeError` naming the key path of
+ * anything TOML cannot carry.
+ */
+export function configArgs(overrides: unknown): string[] {
+  if (overrides === undefined) return [];
+  let pairs: string[];
+  if (Array.isArray(overrides)) {
+    pairs = overrides.map((pair: unknown) => {
+      if (typeof pair !== "string" || !/^[^=]+=/.test(pair)) {
+        throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
+      }
+      return pair;
+    });
+  } else if (typeof overrides === "object" && overrides !== null) {
+    pairs = [];
+    flatten(overrides as Record<string, unknown>, "", new Set(), pairs);
+  } else {
+    throw new TypeError(`configOverrides must be an array or an object, got ${kind(overrides)}`);
+  }
+  return pairs.flatMap((pair) => ["--config", pair]);
+}

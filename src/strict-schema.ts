@@ -1,0 +1,476 @@
+/**
+ * The strict JSON Schema of an `output` schema, and the reading of the answer against it. Loaded
+ * by `structured-output.ts` only for a turn with `output`. It imports nothing at run time, so it
+ * stays one lazily loaded file and adds nothing to the SDK's import.
+ *
+ * The schema object is a Standard Schema v1 (it validates) that can also give its JSON Schema:
+ * through Standard JSON Schema v1 (`~standard.jsonSchema`, as zod 4.2+, ArkType 2.1.28+ and
+ * Valibot's `toStandardJsonSchema()` give it), or, for zod 4 schemas without it (zod/mini, zod
+ * 4.0 and 4.1, `zod/v4` of zod 3.25), through zod's own converter, imported only then.
+ *
+ * Strict mode needs every object closed (`additionalProperties: false`) and every property
+ * listed in `required`. An optional property is therefore sent as required and nullable; a `null`
+ * the model gives for it is removed before validation, so the schema sees the property missing,
+ * as it expects. A property the schema itself allows to be `null` keeps its `null`.
+ */
+import type { StructuredOutputIssue } from "./errors.js";
+import type { StandardProps } from "./internal/validate.js";
+
+type JsonObject = { [key: string]: unknown };
+
+/** What reading an answer gives: the schema's value, or what is wrong with the answer. */
+export type AnswerReading =
+  | { readonly value: unknown }
+  | { readonly issues: readonly StructuredOutputIssue[]; readonly cause?: unknown };
+
+/** A converted schema: what to send, and how to read the answer. */
+export interface ConvertedOutput {
+  readonly schema: JsonObject;
+  readonly read: (text: string | null) => Promise<AnswerReading>;
+}
+
+/** The JSON Schema dialect asked of the schema library. */
+const TARGET = "draft-2020-12";
+
+/** Converts a checked schema; a `TypeError` naming the path when it cannot be made strict. */
+export async function convertOutput(
+  schema: object,
+  props: StandardProps,
+): Promise<ConvertedOutput> {
+  const strict = new StrictSchema(await jsonSchemaOf(schema, props));
+  return { schema: strict.root, read: (text) => readAnswer(text, strict, props) };
+}
+
+async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonObject> {
+  const converter = props.jsonSchema?.input;
+  const isZod = props.vendor === "zod" && "_zod" in schema;
+  if (typeof converter !== "function" && !isZod) {
+    throw new TypeError(
+      `output: this "${props.vendor}" schema cannot give its JSON Schema (no ` +
+        '~standard.jsonSchema); use zod 4 (or "zod/v4" of zod 3.25), ArkType 2.1.28+, Valibot ' +
+        "through toStandardJsonSchema(), or pass raw JSON Schema as outputSchema",
+    );
+  }
+  let produced: unknown;
+  try {
+    produced =
+      typeof converter === "function"
+        ? (converter as (options: object) => unknown).call(props.jsonSchema, {
+            target: TARGET,
+            // zod then turns what has no JSON Schema into `{}`, whose path the walk names.
+            libraryOptions: isZod ? { unrepresentable: "any" } : undefined,
+          })
+        : await zodJsonSchema(schema);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new TypeError(`output: the schema cannot give its JSON Schema: ${reason}`, {
+      cause: err,
+    });
+  }
+  if (!isObject(produced)) {
+    throw new TypeError(`output: the schema's JSON Schema is ${kindOf(produced)}, not an object`);
+  }
+  return produced;
+}
+
+// zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
+// convert through zod's own core, loaded here and only here: the user's zod, as a peer.
+async function zodJsonSchema(schema: object): Promise<unknown> {
+  const core = await import("zod/v4/core");
+  return core.toJSONSchema(schema as Parameters<typeof core.toJSONSchema>[0], {
+    target: TARGET,
+    io: "input",
+    unrepresentable: "any",
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The strict schema
+// ---------------------------------------------------------------------------------------------
+
+type Segment = string | { readonly items: true } | { readonly anyOf: number };
+
+function render(path: readonly Segment[]): string {
+  let out = "output";
+  for (const segment of path) {
+    if (typeof segment === "object") {
+      out += "items" in segment ? "[]" : `.anyOf[${segment.anyOf}]`;
+    } else {
+      out += /^[A-Za-z_$][\w$]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
+    }
+  }
+  return out;
+}
+
+function cannot(path: readonly Segment[], why: string): TypeError {
+  return new TypeError(`output schema at ${render(path)} cannot be made strict: ${why}`);
+}
+
+/**
+ * Keywords strict mode enforces, kept as they are. Any other keyword (`minLength`, `not`,
+ * `uniqueItems`, `default`, ...) is left out of the sent schema: the schema still checks it when
+ * the answer arrives, and without it the rest still describes the answer, only more loosely.
+ */
+const KEPT = [
+  "title",
+  "description",
+  "pattern",
+  "format",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minItems",
+  "maxItems",
+] as const;
+
+/** The string formats strict mode knows; another format is left out (the schema still checks it). */
+const FORMATS = new Set([
+  "date-time",
+  "time",
+  "date",
+  "duration",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "uuid",
+]);
+
+const DEFS_KEYS = ["$defs", "definitions"] as const;
+
+/**
+ * The strict form of a JSON Schema, and for each object in it the properties that were optional
+ * (not nullable) in the source, whose `null` the answer loses before validation.
+ */
+class StrictSchema {
+  readonly root: JsonObject;
+  /** Converted nodes by `$ref` ("#", "#/$defs/Name"). */
+  readonly #refs = new Map<string, JsonObject>();
+  readonly #sourceRefs = new Map<string, unknown>();
+  readonly #optional = new WeakMap<object, ReadonlySet<string>>();
+
+  constructor(source: JsonObject) {
+    const body: JsonObject = { ...source };
+    const defsOut: Partial<Record<(typeof DEFS_KEYS)[number], JsonObject>> = {};
+    for (const key of DEFS_KEYS) {
+      const defs = body[key];
+      delete body[key];
+      if (defs === undefined) continue;
+      if (!isObject(defs)) throw cannot([key], `${key} is ${kindOf(defs)}, not an object`);
+      for (const [name, def] of Object.entries(defs)) {
+        this.#sourceRefs.set(`#/${key}/${pointerEscape(name)}`, def);
+      }
+      defsOut[key] = {};
+    }
+    this.#sourceRefs.set("#", body);
+    for (const key of DEFS_KEYS) {
+      const out = defsOut[key];
+      if (out === undefined) continue;
+      for (const [name, def] of Object.entries(source[key] as JsonObject)) {
+        const converted = this.#convert(def, [key, name]);
+        out[name] = converted;
+        this.#refs.set(`#/${key}/${pointerEscape(name)}`, converted);
+      }
+    }
+    const root = this.#convert(body, []);
+    if (root.type !== "object") {
+      throw cannot([], "the answer must be a JSON object (strict mode needs an object root)");
+    }
+    // Mutated, not copied: the optional properties are known by the node's identity.
+    this.root = Object.assign(root, defsOut);
+    this.#refs.set("#", this.root);
+  }
+
+  #convert(node: unknown, path: readonly Segment[]): JsonObject {
+    if (node === true || (isObject(node) && Object.keys(node).length === 0)) {
+      throw cannot(path, "it accepts any value (unknown, any, custom, a date or a transform)");
+    }
+    if (node === false) throw cannot(path, "it accepts no value");
+    if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
+    if (Array.isArray(node.allOf)) return this.#convert(mergeAllOf(node, path), path);
+    if (typeof node.$ref === "string") return this.#ref(node, path);
+    const options = node.anyOf ?? node.oneOf;
+    if (node.anyOf !== undefined && node.oneOf !== undefined) {
+      throw cannot(path, "both anyOf and oneOf");
+    }
+    if (options !== undefined) {
+      if (!Array.isArray(options) || options.length === 0) {
+        throw cannot(path, "anyOf/oneOf must be a non-empty list");
+      }
+      return {
+        ...annotations(node),
+        anyOf: options.map((option, i) => this.#convert(option, [...path, { anyOf: i }])),
+      };
+    }
+    const out: JsonObject = {};
+    if (node.type !== undefined) out.type = node.type;
+    const types = typeof node.type === "string" ? [node.type] : node.type;
+    if (types !== undefined && !isStringArray(types)) {
+      throw cannot(path, "type must be a string or a list of strings");
+    }
+    if (node.enum !== undefined) {
+      if (!Array.isArray(node.enum)) throw cannot(path, "enum must be a list");
+      out.enum = node.enum;
+    }
+    if ("const" in node) out.const = node.const;
+    for (const key of KEPT) {
+      if (node[key] === undefined) continue;
+      if (key === "format" && !FORMATS.has(node.format as string)) continue;
+      out[key] = node[key];
+    }
+    const isObjectType = types?.includes("object") ?? node.properties !== undefined;
+    const isArrayType = types?.includes("array") ?? node.items !== undefined;
+    if (isObjectType) this.#object(node, out, path);
+    if (isArrayType) {
+      if (node.prefixItems !== undefined) {
+        throw cannot(path, "tuples (prefixItems) are not supported by strict mode; use an object");
+      }
+      out.items = this.#convert(node.items ?? {}, [...path, { items: true }]);
+    }
+    if (out.type === undefined && out.enum === undefined && !("const" in out)) {
+      throw cannot(path, "it accepts any value (unknown, any, custom, a date or a transform)");
+    }
+    return out;
+  }
+
+  #object(node: JsonObject, out: JsonObject, path: readonly Segment[]): void {
+    const givenProperties = node.properties ?? {};
+    const givenRequired = node.required ?? [];
+    if (!isObject(givenProperties)) throw cannot(path, "properties must be an object");
+    if (!isStringArray(givenRequired)) throw cannot(path, "required must be a list of names");
+    let properties: JsonObject = givenProperties;
+    let required: string[] = givenRequired;
+    const keys = recordKeys(node);
+    if (keys !== undefined && Object.keys(properties).length === 0) {
+      // A record over a fixed set of keys (an enum) is an object with those properties.
+      properties = Object.fromEntries(keys.map((key) => [key, node.additionalProperties]));
+      required = required.filter((key) => keys.includes(key));
+    } else if (node.propertyNames !== undefined || node.patternProperties !== undefined) {
+      throw cannot(path, "its keys are free (a record); list them as properties");
+    } else {
+      const extra = node.additionalProperties;
+      if (extra !== undefined && typeof extra !== "boolean" && !isEmptyObject(extra)) {
+        throw cannot(
+          path,
+          "it takes extra keys of a given type (a catchall); list them as properties",
+        );
+      }
+    }
+    const converted: JsonObject = {};
+    const optional = new Set<string>();
+    for (const [key, value] of Object.entries(properties)) {
+      let child = this.#convert(value, [...path, key]);
+      if (!required.includes(key) && !this.#acceptsNull(child, new Set())) {
+        const inner = child;
+        child = nullable(inner);
+        const innerOptional = this.#optional.get(inner);
+        if (innerOptional !== undefined) this.#optional.set(child, innerOptional);
+        optional.add(key);
+      }
+      converted[key] = child;
+    }
+    out.type = "object";
+    out.properties = converted;
+    out.required = Object.keys(converted);
+    out.additionalProperties = false;
+    if (optional.size > 0) this.#optional.set(out, optional);
+  }
+
+  #ref(node: JsonObject, path: readonly Segment[]): JsonObject {
+    const ref = node.$ref as string;
+    if (!this.#sourceRefs.has(ref)) {
+      throw cannot(path, `$ref ${JSON.stringify(ref)} does not point into this schema's $defs`);
+    }
+    return { ...annotations(node), $ref: ref };
+  }
+
+  #acceptsNull(node: unknown, seen: Set<string>): boolean {
+    if (!isObject(node)) return false;
+    if (typeof node.$ref === "string") {
+      if (seen.has(node.$ref)) return false;
+      seen.add(node.$ref);
+      const target = this.#refs.get(node.$ref) ?? this.#sourceRefs.get(node.$ref);
+      return this.#acceptsNull(target, seen);
+    }
+    if (Array.isArray(node.anyOf ?? node.oneOf)) {
+      return ((node.anyOf ?? node.oneOf) as unknown[]).some((o) => this.#acceptsNull(o, seen));
+    }
+    if ("const" in node) return node.const === null;
+    if (Array.isArray(node.enum)) return node.enum.includes(null);
+    const type: unknown = node.type;
+    return type === "null" || (Array.isArray(type) && type.includes("null"));
+  }
+
+  /** Removes the `null` of each property that was optional, not nullable, in the source. */
+  dropOptionalNulls(value: unknown, node: JsonObject, depth = 0): void {
+    if (depth > 256) return;
+    const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
+    if (target === undefined) return;
+    if (Array.isArray(target.anyOf)) {
+      const option = (target.anyOf as JsonObject[]).find((o) => this.#fits(value, o));
+      if (option !== undefined) this.dropOptionalNulls(value, option, depth + 1);
+      return;
+    }
+    if (Array.isArray(value) && isObject(target.items)) {
+      for (const item of value) this.dropOptionalNulls(item, target.items, depth + 1);
+      return;
+    }
+    if (!isObject(value) || !isObject(target.properties)) return;
+    const optional = this.#optional.get(target);
+    for (const [key, child] of Object.entries(value)) {
+      if (child === null && optional?.has(key)) delete value[key];
+      else if (isObject(target.properties[key])) {
+        this.dropOptionalNulls(child, target.properties[key], depth + 1);
+      }
+    }
+  }
+
+  // Whether a union option describes the value, shallowly: the JSON kind, and for objects the
+  // exact key set (strict objects require every key) and any constant (discriminator) values.
+  #fits(value: unknown, node: JsonObject, depth = 0): boolean {
+    const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
+    if (target === undefined || depth > 64) return false;
+    if (Array.isArray(target.anyOf)) {
+      return (target.anyOf as JsonObject[]).some((o) => this.#fits(value, o, depth + 1));
+    }
+    if ("const" in target) return target.const === value;
+    if (Array.isArray(target.enum)) return target.enum.includes(value);
+    const types: unknown[] = Array.isArray(target.type) ? target.type : [target.type];
+    const kind = jsonKind(value);
+    if (!types.includes(kind) && !(kind === "integer" && types.includes("number"))) return false;
+    if (kind !== "object" || !isObject(target.properties)) return true;
+    const properties = target.properties;
+    const keys = Object.keys(value as JsonObject);
+    return (
+      keys.length === Object.keys(properties).length &&
+      keys.every((key) => {
+        const property = properties[key];
+        if (!isObject(property)) return false;
+        return !("const" in property) || property.const === (value as JsonObject)[key];
+      })
+    );
+  }
+}
+
+/** An `allOf` of object schemas, merged into one object; anything else cannot be made strict. */
+function mergeAllOf(node: JsonObject, path: readonly Segment[]): JsonObject {
+  const { allOf, ...rest } = node;
+  const parts = allOf as unknown[];
+  if (parts.length === 1 && isObject(parts[0])) return { ...parts[0], ...rest };
+  const properties: JsonObject = {};
+  const required: string[] = [];
+  for (const part of parts) {
+    if (!isObject(part) || (part.type !== "object" && part.properties === undefined)) {
+      throw cannot(path, "allOf (an intersection) merges only object schemas");
+    }
+    for (const [key, value] of Object.entries((part.properties ?? {}) as JsonObject)) {
+      if (key in properties) throw cannot(path, `allOf declares property "${key}" twice`);
+      properties[key] = value;
+    }
+    if (isStringArray(part.required)) required.push(...part.required);
+  }
+  return { ...rest, type: "object", properties, required };
+}
+
+/** The same schema, also accepting `null`. */
+function nullable(node: JsonObject): JsonObject {
+  if (typeof node.type === "string" && !("const" in node) && node.$ref === undefined) {
+    const out: JsonObject = { ...node, type: [node.type, "null"] };
+    if (Array.isArray(node.enum)) out.enum = [...node.enum, null];
+    return out;
+  }
+  if (Array.isArray(node.type) && !("const" in node)) {
+    const out: JsonObject = { ...node, type: [...node.type, "null"] };
+    if (Array.isArray(node.enum)) out.enum = [...node.enum, null];
+    return out;
+  }
+  if (Array.isArray(node.anyOf)) return { ...node, anyOf: [...node.anyOf, { type: "null" }] };
+  return { anyOf: [node, { type: "null" }] };
+}
+
+/** The keys of a record over a fixed set of keys (`propertyNames` an enum or a constant). */
+function recordKeys(node: JsonObject): string[] | undefined {
+  const names = node.propertyNames;
+  if (!isObject(names) || !isObject(node.additionalProperties)) return undefined;
+  const keys = "const" in names ? [names.const] : names.enum;
+  return isStringArray(keys) && keys.length > 0 ? keys : undefined;
+}
+
+function annotations(node: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  if (typeof node.title === "string") out.title = node.title;
+  if (typeof node.description === "string") out.description = node.description;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answer
+// ---------------------------------------------------------------------------------------------
+
+async function readAnswer(
+  text: string | null,
+  strict: StrictSchema,
+  props: StandardProps,
+): Promise<AnswerReading> {
+  if (text === null) return { issues: [{ message: "the turn gave no answer" }] };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const message = `the answer is not JSON (${(err as Error).message})`;
+    return { issues: [{ message }], cause: err };
+  }
+  strict.dropOptionalNulls(value, strict.root);
+  let outcome: unknown;
+  try {
+    outcome = await props.validate(value);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { issues: [{ message: `the schema's validate threw: ${reason}` }], cause: err };
+  }
+  const issues = isObject(outcome) ? outcome.issues : undefined;
+  if (issues !== undefined && issues !== null) {
+    const list = Array.isArray(issues) ? (issues as StructuredOutputIssue[]) : [];
+    return { issues: list.length > 0 ? list : [{ message: "the schema rejected the answer" }] };
+  }
+  if (!isObject(outcome) || !("value" in outcome)) {
+    return { issues: [{ message: "the schema's validate returned no value" }] };
+  }
+  return { value: outcome.value };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return isObject(value) && Object.keys(value).length === 0;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+function pointerEscape(name: string): string {
+  return name.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/** A value's JSON kind, for messages that must not echo the value. */
+function kindOf(value: unknown): string {
+  const kind = jsonKind(value);
+  if (kind === "integer") return "a number";
+  return kind === "object" || kind === "array" ? `an ${kind}` : kind;
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
+}

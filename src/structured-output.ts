@@ -1,0 +1,78 @@
+/**
+ * Typed structured output: `output` takes a schema object; the answer comes back validated by it.
+ *
+ * This module is what the SDK loads up front: the types, the argument checks, and the raising of
+ * `StructuredOutputError`. The conversion to a strict JSON Schema and the reading of the answer
+ * live in `strict-schema.ts`, imported only for a turn with `output`, so the SDK's import cost
+ * does not grow; that module imports nothing at run time, so it stays one lazily loaded file.
+ */
+import { StructuredOutputError } from "./errors.js";
+import { checkStandardSchema } from "./internal/validate.js";
+import type { StructuredOutputIssue } from "./errors.js";
+import type { TurnResult } from "./result.js";
+
+/**
+ * What `output` accepts: a Standard Schema v1 whose answer type is `Output`, and which can give
+ * its JSON Schema (a zod 4 schema, or any Standard JSON Schema v1 implementation).
+ */
+export interface OutputSchema<Output = unknown> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) => OutputValidation<Output> | Promise<OutputValidation<Output>>;
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+/** What a schema's `validate` returns: the typed value, or the issues. */
+export type OutputValidation<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: readonly StructuredOutputIssue[] };
+
+/** The type a schema validates to: `z.output<typeof schema>` for zod. */
+export type OutputOf<S extends OutputSchema> = NonNullable<S["~standard"]["types"]>["output"];
+
+/** A turn's result with its answer parsed and validated by the `output` schema. */
+export type StructuredTurnResult<T> = TurnResult & {
+  /** The answer, validated by the schema: the schema's output type. */
+  readonly parsed: T;
+};
+
+/** @internal A schema made ready for one turn: what to send, and how to read the answer. */
+export interface PreparedOutput {
+  /** The strict JSON Schema, sent as the turn's `outputSchema`. */
+  readonly schema: { [key: string]: unknown };
+  /** Parses and validates the answer; rejects with `StructuredOutputError`. */
+  readonly parse: (result: TurnResult) => Promise<StructuredTurnResult<unknown>>;
+}
+
+/**
+ * @internal
+ * Checks a schema and converts it, before any I/O: a `TypeError` when it is no schema, when
+ * `outputSchema` is given too, or (naming the path) when it cannot be made strict.
+ */
+export async function prepareOutput(
+  output: unknown,
+  outputSchema: unknown,
+): Promise<PreparedOutput> {
+  if (outputSchema !== undefined && outputSchema !== null) {
+    throw new TypeError("give output (a schema object) or outputSchema (JSON Schema), not both");
+  }
+  const props = checkStandardSchema(output, "output");
+  const { convertOutput } = await import("./strict-schema.js");
+  const { schema, read } = await convertOutput(output as object, props);
+  return {
+    schema,
+    async parse(result) {
+      const text = result.finalResponse;
+      const answer = await read(text);
+      if ("issues" in answer) {
+        const cause = answer.cause === undefined ? undefined : { cause: answer.cause };
+        throw new StructuredOutputError(text, answer.issues, result, cause);
+      }
+      return { ...result, parsed: answer.value };
+    },
+  };
+}

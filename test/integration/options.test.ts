@@ -1,0 +1,280 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Codex, TurnAbortedError, TurnFailedError } from "../../src/index.js";
+import { sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+const KEY = "sk-in-memory-0123456789abcdef";
+const MISSING_BIN = "/nonexistent/codex";
+
+const opened: TestCodex[] = [];
+afterEach(async () => {
+  for (const t of opened.splice(0)) await t.close();
+});
+async function testCodex(options: Parameters<typeof createTestCodex>[0] = {}) {
+  const t = await createTestCodex(options);
+  opened.push(t);
+  return t;
+}
+
+function lastBody(t: TestCodex): string {
+  return JSON.stringify(t.mock.responsesRequests.at(-1)!.body);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    return statSync(file).isDirectory() ? filesUnder(file) : [file];
+  });
+}
+
+describe("configOverrides", () => {
+  it("flattens nested objects to dotted keys and writes valid TOML the runtime applies", async () => {
+    const instructions = 'Say "hi" \\ then\nstop.';
+    const t = await testCodex({
+      configOverrides: {
+        sandbox_workspace_write: { network_access: true, writable_roots: ["/tmp/a b", "/tmp/c"] },
+        developer_instructions: instructions,
+        "model_providers.mock.stream_idle_timeout_ms": 300_000,
+        model_reasoning_effort: "high",
+      },
+    });
+    const { config } = await t.codex.request("config/read", { includeLayers: false });
+    expect(config.sandbox_workspace_write).toMatchObject({
+      network_access: true,
+      writable_roots: ["/tmp/a b", "/tmp/c"],
+    });
+    expect(config.developer_instructions).toBe(instructions);
+    expect(config.model_providers).toMatchObject({ mock: { stream_idle_timeout_ms: 300_000 } });
+    t.mock.enqueueAssistantMessage("ok");
+    const thread = await t.codex.threadStart({ sandbox: "workspaceWrite" });
+    await thread.run("hi");
+    expect(lastBody(t)).toContain("Network access is enabled.");
+    expect(
+      (t.mock.responsesRequests.at(-1)!.body as { reasoning: { effort: string } }).reasoning.effort,
+    ).toBe("high");
+  });
+
+  it("rejects what TOML cannot carry, naming the key path, before spawning anything", async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const cases: Array<[unknown, RegExp]> = [
+      [{ a: { b: Number.NaN } }, /a\.b/],
+      [{ a: Infinity }, /configOverrides\.a /],
+      [{ a: [1, undefined] }, /a\[1\]/],
+      [{ a: { f: () => 1 } }, /a\.f/],
+      [{ a: Symbol("s") }, /configOverrides\.a /],
+      [{ a: 10n }, /configOverrides\.a /],
+      [{ a: { "x..y": 1 } }, /a\.x\.\.y/],
+      [{ "a b": 1 }, /a b/],
+      [{ a: [{ b: 1 }] }, /a\[0\]/],
+      [cyclic, /self/],
+      [["no-equals-sign"], /key=value/],
+    ];
+    for (const [configOverrides, named] of cases) {
+      const err = await Codex.start({
+        codexBin: MISSING_BIN,
+        configOverrides: configOverrides as never,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toMatch(named);
+    }
+  });
+});
+
+describe("apiKey and baseUrl", () => {
+  it("authenticates with a key kept in memory: sent as Bearer, never written to the Codex home", async () => {
+    const t = await testCodex({
+      apiKey: KEY,
+      baseUrl: "https://proxy.example.test/v1",
+      configOverrides: { model_providers: { mock: { requires_openai_auth: true } } },
+    });
+    t.mock.enqueueAssistantMessage("ok");
+    const thread = await t.codex.threadStart();
+    await thread.run("hi");
+    expect(t.mock.responsesRequests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect((await t.codex.account()).account).toEqual({ type: "apiKey" });
+    const { config } = await t.codex.request("config/read", { includeLayers: false });
+    expect(config).toMatchObject({ openai_base_url: "https://proxy.example.test/v1" });
+    for (const file of filesUnder(t.home.codexHome)) {
+      expect(readFileSync(file, "latin1").includes(KEY), file).toBe(false);
+    }
+    expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(false);
+    // Switching keys stays in memory; asking to persist is refused before anything is sent.
+    await t.codex.loginApiKey(`${KEY}-2`, { persist: false });
+    await expect(t.codex.loginApiKey(KEY, { persist: true })).rejects.toThrow(/in memory/);
+  });
+
+  it("refuses persist: false on a client that stores credentials in its home", async () => {
+    const t = await testCodex();
+    await expect(t.codex.loginApiKey(KEY, { persist: false })).rejects.toThrow(
+      /Codex\.start\(\{ apiKey \}\)/,
+    );
+    expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(false);
+  });
+
+  it("checks apiKey and baseUrl before spawning anything", async () => {
+    for (const options of [
+      { apiKey: "" },
+      { apiKey: "a\nb" },
+      { baseUrl: "ftp://x" },
+      { baseUrl: "not a url" },
+    ]) {
+      await expect(Codex.start({ codexBin: MISSING_BIN, ...options })).rejects.toBeInstanceOf(
+        TypeError,
+      );
+    }
+    await expect(
+      Codex.start({
+        codexBin: MISSING_BIN,
+        apiKey: KEY,
+        configOverrides: { cli_auth_credentials_store: "file" },
+      }),
+    ).rejects.toThrow(/cli_auth_credentials_store/);
+  });
+});
+
+describe("inheritEnv", () => {
+  it("gives the child only env when false, and everything merged by default", async () => {
+    process.env.SDK_PARENT_MARKER = "from-the-parent";
+    try {
+      const isolated = await testCodex({ inheritEnv: false, env: { SDK_CHILD_MARKER: "given" } });
+      const own = readFileSync(`/proc/${isolated.codex.pid}/environ`, "utf8").split("\0");
+      expect(own).toContain("SDK_CHILD_MARKER=given");
+      expect(own.some((entry) => entry.startsWith("SDK_PARENT_MARKER="))).toBe(false);
+      isolated.mock.enqueueAssistantMessage("isolated but working");
+      expect((await (await isolated.codex.threadStart()).run("hi")).finalResponse).toBe(
+        "isolated but working",
+      );
+
+      const merged = await testCodex({ env: { SDK_CHILD_MARKER: "given" } });
+      const all = readFileSync(`/proc/${merged.codex.pid}/environ`, "utf8").split("\0");
+      expect(all).toContain("SDK_PARENT_MARKER=from-the-parent");
+      expect(all).toContain("SDK_CHILD_MARKER=given");
+    } finally {
+      delete process.env.SDK_PARENT_MARKER;
+    }
+  });
+});
+
+describe("typed thread options", () => {
+  it("map networkAccess, additionalDirectories, reasoningEffort and webSearch to the runtime", async () => {
+    const t = await testCodex();
+    const thread = await t.codex.threadStart({
+      sandbox: "workspaceWrite",
+      networkAccess: true,
+      additionalDirectories: ["/tmp/sdk-extra-dir"],
+      reasoningEffort: "high",
+      webSearch: "disabled",
+    });
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi");
+    const body = t.mock.responsesRequests.at(-1)!.body as {
+      reasoning: { effort: string };
+      tools: { type: string; external_web_access?: boolean }[];
+    };
+    expect(lastBody(t)).toContain("Network access is enabled.");
+    expect(lastBody(t)).toContain("/tmp/sdk-extra-dir");
+    expect(body.reasoning.effort).toBe("high");
+    expect(body.tools.some((tool) => tool.type === "web_search")).toBe(false);
+
+    const live = await t.codex.threadStart({ webSearch: "live", reasoningEffort: "low" });
+    t.mock.enqueueAssistantMessage("ok");
+    await live.run("hi");
+    const liveBody = t.mock.responsesRequests.at(-1)!.body as typeof body;
+    expect(liveBody.tools.find((tool) => tool.type === "web_search")).toMatchObject({
+      external_web_access: true,
+    });
+    expect(liveBody.reasoning.effort).toBe("low");
+    expect(lastBody(t)).not.toContain("Network access is enabled.");
+  });
+
+  it("rejects bad values before any I/O", async () => {
+    const t = await testCodex();
+    const before = t.mock.requests.length;
+    for (const options of [
+      { networkAccess: "yes" },
+      { webSearch: "sometimes" },
+      { additionalDirectories: ["relative/dir"] },
+      { additionalDirectories: "/tmp" },
+      { reasoningEffort: "" },
+      { reasoningEffort: 3 },
+    ]) {
+      await expect(t.codex.threadStart(options as never)).rejects.toBeInstanceOf(TypeError);
+    }
+    expect(t.mock.requests.length).toBe(before);
+  });
+});
+
+describe("streams", () => {
+  it("textStream yields only the agent's text deltas and ends with the turn", async () => {
+    const t = await testCodex();
+    t.mock.enqueue(sse.textDeltas(["Hel", "lo", "!"]));
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    const chunks: string[] = [];
+    for await (const chunk of turn.textStream()) chunks.push(chunk);
+    expect(chunks).toEqual(["Hel", "lo", "!"]);
+  });
+
+  it("textStream throws TurnFailedError after the text of a failed turn", async () => {
+    const t = await testCodex();
+    t.mock.enqueueFailure("the model broke");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    const chunks: string[] = [];
+    const err = await (async () => {
+      for await (const chunk of turn.textStream()) chunks.push(chunk);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnFailedError);
+  });
+
+  it("stream({ signal }) interrupts the turn on abort and the loop throws TurnAbortedError", async () => {
+    const t = await testCodex();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial", "never"]), { gate });
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("long");
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const event of turn.stream({ signal: controller.signal })) {
+        seen.push(event.method);
+        if (event.method === "turn/started") controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect(seen).toContain("turn/started");
+    expect((await turn.run()).status).toBe("interrupted");
+    gate.release();
+  });
+});
+
+describe('events: "results"', () => {
+  it("leaves out every delta, keeps results and item events whole, and says textStream needs them", async () => {
+    const t = await testCodex({ events: "results" });
+    t.mock.enqueue(sse.textDeltas(["Hel", "lo"]));
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    const methods: string[] = [];
+    for await (const event of turn.stream()) methods.push(event.method);
+    expect(methods).toContain("item/completed");
+    expect(methods.filter((method) => /delta$/i.test(method))).toEqual([]);
+    expect((await turn.run()).finalResponse).toBe("Hello");
+    await expect(turn.textStream().next()).rejects.toThrow(/events: "all"/);
+
+    const full = await testCodex();
+    full.mock.enqueue(sse.textDeltas(["Hel", "lo"]));
+    const fullTurn = await (await full.codex.threadStart()).turn("hi");
+    const fullMethods: string[] = [];
+    for await (const event of fullTurn.stream()) fullMethods.push(event.method);
+    expect(fullMethods).toContain("item/agentMessage/delta");
+  });
+
+  it("rejects an unknown events mode before spawning anything", async () => {
+    await expect(Codex.start({ codexBin: MISSING_BIN, events: "some" as never })).rejects.toThrow(
+      /events must be/,
+    );
+  });
+});

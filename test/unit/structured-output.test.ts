@@ -1,0 +1,376 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import {
+  StructuredOutputError,
+  type OutputOf,
+  type OutputSchema,
+  type StructuredTurnResult,
+  type Thread,
+  type TurnHandle,
+  type TurnResult,
+} from "../../src/index.js";
+import { prepareOutput } from "../../src/structured-output.js";
+import { turnParams } from "../../src/thread.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function resultWith(finalResponse: string | null): TurnResult {
+  return {
+    id: "turn-1",
+    status: "completed",
+    error: null,
+    startedAt: null,
+    completedAt: null,
+    durationMs: null,
+    finalResponse,
+    items: [],
+    usage: null,
+    review: null,
+  };
+}
+
+/** A Standard Schema v1 + Standard JSON Schema v1 object over a fixed JSON Schema. */
+function standard<T>(
+  jsonSchema: Record<string, unknown>,
+  validate: (value: unknown) => unknown = (value) => ({ value }),
+): OutputSchema<T> {
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: validate as OutputSchema<T>["~standard"]["validate"],
+      jsonSchema: { input: () => jsonSchema, output: () => jsonSchema },
+    },
+  } as OutputSchema<T>;
+}
+
+async function strictOf(schema: unknown): Promise<unknown> {
+  return (await prepareOutput(schema, undefined)).schema;
+}
+
+async function failure(schema: unknown): Promise<Error> {
+  return prepareOutput(schema, undefined).then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (err: Error) => err,
+  );
+}
+
+describe("prepareOutput: the strict schema", () => {
+  it("keeps recursive schemas as $defs and $ref, each definition made strict", async () => {
+    type Node = { name: string; children?: Node[] };
+    const Node: z.ZodType<Node> = z.object({
+      name: z.string(),
+      get children() {
+        return z.array(Node).optional();
+      },
+    });
+    const prepared = await prepareOutput(z.object({ root: Node, other: Node }), undefined);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const schema = prepared.schema as Record<string, any>;
+    const [defName] = Object.keys(schema.$defs);
+    const ref = `#/$defs/${defName}`;
+    expect(schema.properties).toEqual({ root: { $ref: ref }, other: { $ref: ref } });
+    expect(schema.$defs[defName!]).toEqual({
+      type: "object",
+      properties: {
+        name: { type: "string" },
+        children: { type: ["array", "null"], items: { $ref: ref } },
+      },
+      required: ["name", "children"],
+      additionalProperties: false,
+    });
+
+    // The nulls of optional properties go at every depth of the recursion.
+    const answer = {
+      root: { name: "a", children: [{ name: "b", children: null }] },
+      other: { name: "c", children: null },
+    };
+    const { parsed } = await prepared.parse(resultWith(JSON.stringify(answer)));
+    expect(parsed).toEqual({
+      root: { name: "a", children: [{ name: "b" }] },
+      other: { name: "c" },
+    });
+  });
+
+  it("merges allOf of objects, turns oneOf into anyOf, and drops keywords strict mode lacks", async () => {
+    const schema = standard({
+      $schema: "https://json-schema.org/draft/2020-12/schema",
+      allOf: [
+        {
+          type: "object",
+          properties: { url: { type: "string", format: "uri", minLength: 1 } },
+          required: ["url"],
+        },
+        {
+          type: "object",
+          properties: {
+            code: { type: "string", pattern: "^[A-Z]{3}$", format: "uuid" },
+            kind: { oneOf: [{ const: "a" }, { const: "b" }], default: "a" },
+            tags: { type: "array", items: { type: "string" }, uniqueItems: true, maxItems: 3 },
+          },
+          required: ["code"],
+        },
+      ],
+    });
+    expect(await strictOf(schema)).toEqual({
+      type: "object",
+      properties: {
+        url: { type: "string" },
+        code: { type: "string", pattern: "^[A-Z]{3}$", format: "uuid" },
+        kind: { anyOf: [{ const: "a" }, { const: "b" }, { type: "null" }] },
+        tags: { type: ["array", "null"], items: { type: "string" }, maxItems: 3 },
+      },
+      required: ["url", "code", "kind", "tags"],
+      additionalProperties: false,
+    });
+  });
+
+  it("closes objects that merely allow extra keys", async () => {
+    expect(await strictOf(z.object({ a: z.looseObject({ b: z.string() }) }))).toEqual({
+      type: "object",
+      properties: {
+        a: {
+          type: "object",
+          properties: { b: { type: "string" } },
+          required: ["b"],
+          additionalProperties: false,
+        },
+      },
+      required: ["a"],
+      additionalProperties: false,
+    });
+  });
+
+  it("refuses, naming the path, what cannot be made strict", async () => {
+    const cases: Array<[unknown, string]> = [
+      [
+        z.object({ a: z.object({ b: z.string() }).catchall(z.number()) }),
+        "output schema at output.a cannot be made strict: it takes extra keys of a given type",
+      ],
+      [
+        z.object({ pair: z.tuple([z.string(), z.number()]) }),
+        "output schema at output.pair cannot be made strict: tuples",
+      ],
+      [
+        z.object({ list: z.array(z.object({ x: z.union([z.string(), z.unknown()]) })) }),
+        "output schema at output.list[].x",
+      ],
+      [
+        z.object({ "odd key": z.any() }),
+        'output schema at output["odd key"] cannot be made strict: it accepts any value',
+      ],
+      [
+        standard({ type: "object", properties: { a: { $ref: "other.json#/x" } } }),
+        "output schema at output.a cannot be made strict: $ref",
+      ],
+      [
+        standard({ type: "object", allOf: [{ type: "string" }, { type: "number" }] }),
+        "output schema at output cannot be made strict: allOf (an intersection) merges only object",
+      ],
+      [
+        standard({ type: "object", patternProperties: { "^x": { type: "string" } } }),
+        "output schema at output cannot be made strict: its keys are free",
+      ],
+      [
+        standard({ anyOf: [{ type: "object" }, { type: "string" }] }),
+        "output schema at output cannot be made strict: the answer must be a JSON object",
+      ],
+    ];
+    for (const [schema, start] of cases) {
+      const err = await failure(schema);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message.startsWith(start), `${err.message} starts with ${start}`).toBe(true);
+    }
+  });
+
+  it("refuses what is not a schema that can give its JSON Schema", async () => {
+    for (const value of [undefined, null, "z.string()", {}, { "~standard": { version: 2 } }]) {
+      const err = await failure(value);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(/^output must be a Standard Schema v1/);
+    }
+    const validatesOnly = { "~standard": { version: 1, vendor: "valibot", validate: () => ({}) } };
+    expect((await failure(validatesOnly)).message).toMatch(
+      /^output: this "valibot" schema cannot give its JSON Schema/,
+    );
+    const throwing = {
+      "~standard": {
+        version: 1,
+        vendor: "x",
+        validate: () => ({}),
+        jsonSchema: {
+          input: () => {
+            throw new Error("target not supported");
+          },
+        },
+      },
+    };
+    const err = await failure(throwing);
+    expect(err.message).toBe(
+      "output: the schema cannot give its JSON Schema: target not supported",
+    );
+    expect((err.cause as Error).message).toBe("target not supported");
+  });
+
+  it("takes a schema that is a function, as ArkType's types are", async () => {
+    const fn = Object.assign(() => undefined, {
+      "~standard": (standard({ type: "object", properties: {} }) as OutputSchema)["~standard"],
+    });
+    expect(await strictOf(fn)).toEqual({
+      type: "object",
+      properties: {},
+      required: [],
+      additionalProperties: false,
+    });
+  });
+});
+
+describe("turnParams", () => {
+  it("keeps output, the SDK's own option, off the wire", () => {
+    const params = turnParams("th", "go", { output: z.object({ a: z.string() }), effort: "low" });
+    expect(params).toEqual({
+      threadId: "th",
+      input: [{ type: "text", text: "go" }],
+      effort: "low",
+    });
+  });
+});
+
+describe("prepareOutput: the answer", () => {
+  it("validates with the schema's own validate, awaited when it is async", async () => {
+    const seen: unknown[] = [];
+    const schema = standard<{ n: number }>(
+      { type: "object", properties: { n: { type: "number" } }, required: ["n"] },
+      async (value) => {
+        seen.push(value);
+        return { value: { n: (value as { n: number }).n * 2 } };
+      },
+    );
+    const { parsed } = await (await prepareOutput(schema, undefined)).parse(resultWith('{"n":2}'));
+    expect(parsed).toEqual({ n: 4 });
+    expect(seen).toEqual([{ n: 2 }]);
+  });
+
+  it("rejects with StructuredOutputError when there is no answer or the schema throws", async () => {
+    const throwing = standard({ type: "object", properties: {} }, () => {
+      throw new RangeError("boom");
+    });
+    const prepared = await prepareOutput(throwing, undefined);
+
+    const none = await prepared.parse(resultWith(null)).catch((e: unknown) => e);
+    expect(none).toBeInstanceOf(StructuredOutputError);
+    expect((none as StructuredOutputError).text).toBeNull();
+    expect((none as StructuredOutputError).issues).toEqual([
+      { message: "the turn gave no answer" },
+    ]);
+
+    const thrown = await prepared.parse(resultWith("{}")).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(StructuredOutputError);
+    expect((thrown as StructuredOutputError).cause).toBeInstanceOf(RangeError);
+    expect((thrown as StructuredOutputError).message).toBe(
+      "The answer does not match the output schema: the schema's validate threw: boom",
+    );
+  });
+
+  it("names at most three issues in the message, with their paths", async () => {
+    const schema = z.object({ a: z.string(), b: z.string(), c: z.string(), d: z.string() });
+    const prepared = await prepareOutput(schema, undefined);
+    const err = (await prepared
+      .parse(resultWith('{"a":1,"b":2,"c":3,"d":4}'))
+      .catch((e: unknown) => e)) as StructuredOutputError;
+    expect(err.issues).toHaveLength(4);
+    expect(err.message).toMatch(/: a: .+; b: .+; c: .+; and 1 more$/);
+  });
+
+  it("drops the null only in the union option the answer took", async () => {
+    const schema = z.object({
+      shape: z.union([
+        z.object({ kind: z.literal("circle"), r: z.number(), label: z.string().optional() }),
+        z.object({ kind: z.literal("box"), w: z.number(), label: z.string().nullable() }),
+      ]),
+    });
+    const prepared = await prepareOutput(schema, undefined);
+    const circle = await prepared.parse(
+      resultWith('{"shape":{"kind":"circle","r":1,"label":null}}'),
+    );
+    expect(circle.parsed).toEqual({ shape: { kind: "circle", r: 1 } });
+    const box = await prepared.parse(resultWith('{"shape":{"kind":"box","w":1,"label":null}}'));
+    expect(box.parsed).toEqual({ shape: { kind: "box", w: 1, label: null } });
+  });
+});
+
+// Only their types are read: the calls are never made.
+const Schema = z.object({
+  n: z.string().transform((s) => s.length),
+  tag: z.enum(["a", "b"]).optional(),
+});
+const runWith = (thread: Thread) => thread.run("x", { output: Schema });
+const turnWith = (thread: Thread) => thread.turn("x", { output: Schema, effort: "low" });
+const plainRun = (thread: Thread) => thread.run("x", { effort: "low" });
+const plainTurn = (thread: Thread) => thread.turn("x");
+
+describe("structured output types", () => {
+  it("types parsed as the schema's output, for run() and turn().run()", () => {
+    type Out = { n: number; tag?: "a" | "b" | undefined };
+    expectTypeOf<OutputOf<typeof Schema>>().toEqualTypeOf<Out>();
+
+    expectTypeOf(runWith).returns.resolves.toEqualTypeOf<StructuredTurnResult<Out>>();
+    expectTypeOf(runWith).returns.resolves.toHaveProperty("parsed").toEqualTypeOf<Out>();
+
+    expectTypeOf(turnWith).returns.resolves.toEqualTypeOf<TurnHandle<StructuredTurnResult<Out>>>();
+    type Handle = Awaited<ReturnType<typeof turnWith>>;
+    expectTypeOf<Awaited<ReturnType<Handle["run"]>>["parsed"]>().toEqualTypeOf<Out>();
+
+    // Without output nothing changes: a plain TurnResult, and no parsed to reach for.
+    expectTypeOf(plainRun).returns.resolves.toEqualTypeOf<TurnResult>();
+    expectTypeOf(plainTurn).returns.resolves.toEqualTypeOf<TurnHandle>();
+    expectTypeOf<Awaited<ReturnType<TurnHandle["run"]>>>().toEqualTypeOf<TurnResult>();
+    // @ts-expect-error: a result without output has no parsed
+    type _NoParsed = TurnResult["parsed"];
+  });
+});
+
+describe("the SDK's import", () => {
+  // What `import "codex-app-server-sdk"` loads: the static (non-type) imports from src/index.ts.
+  function staticGraph(): Set<string> {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, "utf8");
+      const imports = /^(?:import|export)\s+(type\s+)?(?:[^;]*?\sfrom\s+)?"([^"]+)"/gm;
+      for (const match of source.matchAll(imports)) {
+        if (match[1] !== undefined) continue;
+        const specifier = match[2]!;
+        if (!specifier.startsWith(".")) {
+          seen.add(specifier);
+          continue;
+        }
+        visit(path.resolve(path.dirname(file), specifier.replace(/\.js$/, ".ts")));
+      }
+    };
+    visit(path.join(ROOT, "src/index.ts"));
+    return seen;
+  }
+
+  it("loads neither zod nor the strict-schema converter until a turn has output", () => {
+    const graph = [...staticGraph()];
+    expect(graph).toContain(path.join(ROOT, "src/structured-output.ts"));
+    expect(graph.filter((entry) => /zod|strict-schema/.test(entry))).toEqual([]);
+    expect(readFileSync(path.join(ROOT, "src/structured-output.ts"), "utf8")).toContain(
+      'await import("./strict-schema.js")',
+    );
+  });
+
+  it("keeps the converter free of run-time imports, so it stays one lazily loaded file", () => {
+    const source = readFileSync(path.join(ROOT, "src/strict-schema.ts"), "utf8");
+    const imports = [...source.matchAll(/^import\s+(type\s+)?[^;]*;/gm)];
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((match) => match[1] === undefined).map((match) => match[0])).toEqual([]);
+  });
+});
