@@ -202,7 +202,11 @@ export class CommandHandle {
     this.#outcome.catch((err: unknown) => log.debug(`command ${processId} ended`, err));
   }
 
-  /** Serializes as `{ processId }`. */
+  /**
+   * Serializes as `{ processId }`, keeping the client out of logs.
+   *
+   * @property __type.processId The command's process id.
+   */
   toJSON(): { processId: string } {
     return { processId: this.processId };
   }

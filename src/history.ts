@@ -46,9 +46,11 @@ export interface ItemListOptions extends RequestOptions {
   readonly sortDirection?: SortDirection | null | undefined;
 }
 
-/** A page of any list call: what it holds, and where the next one starts. */
-interface Page<T> {
+/** What every page of a list call has: its elements, and where the next page starts. */
+export interface ListPage<T> {
+  /** The elements of this page. */
   readonly data: readonly T[];
+  /** The cursor of the next page; `null` on the last one. */
   readonly nextCursor: string | null;
 }
 
@@ -58,7 +60,7 @@ interface Page<T> {
  * first element is asked for, and leaving the loop fetches no further page. Each loop starts
  * again from the first page. `signal` and `timeout` of the options apply to each page request.
  */
-export class Paginated<T, P extends Page<T> = Page<T>> implements AsyncIterable<T> {
+export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncIterable<T> {
   readonly #fetch: (cursor: string | undefined) => Promise<P>;
 
   /** @internal Made by the list methods. */
@@ -82,6 +84,7 @@ export class Paginated<T, P extends Page<T> = Page<T>> implements AsyncIterable<
     }
   }
 
+  /** Every element of every page, in order, each page fetched when the loop reaches it. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for await (const page of this.pages()) yield* page.data;
   }

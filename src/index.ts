@@ -38,7 +38,7 @@ export type {
 } from "./turn.js";
 export type { ReviewOptions, ReviewTarget } from "./review.js";
 export { Paginated } from "./history.js";
-export type { ItemListOptions, TurnListOptions } from "./history.js";
+export type { ItemListOptions, ListPage, TurnListOptions } from "./history.js";
 export { CommandAbortedError, CommandHandle } from "./command.js";
 export type { CommandResult, ExecOptions } from "./command.js";
 export type { TurnResult } from "./result.js";

@@ -26,9 +26,20 @@ import { TurnCollector, TurnHandle } from "./turn.js";
  */
 export type ReviewTarget =
   | "uncommittedChanges"
-  | { readonly baseBranch: string }
-  | { readonly commit: string; readonly title?: string | undefined }
-  | { readonly instructions: string };
+  | {
+      /** The branch to compare the current branch with. */
+      readonly baseBranch: string;
+    }
+  | {
+      /** The commit to review (a sha, or anything `git` resolves to one). */
+      readonly commit: string;
+      /** A label for the commit in the review, such as its subject. */
+      readonly title?: string | undefined;
+    }
+  | {
+      /** What to review, in free form. */
+      readonly instructions: string;
+    };
 
 /**
  * Options of `Thread.review`. `approvals`, `onUserInput` and `onElicitation` answer the review's
