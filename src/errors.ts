@@ -282,7 +282,15 @@ export interface StructuredOutputIssue {
   /** What is wrong. */
   readonly message: string;
   /** Where in the answer, as keys (or `{ key }` segments); absent for the whole answer. */
-  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+  readonly path?:
+    | ReadonlyArray<
+        | PropertyKey
+        | {
+            /** The key of this segment. */
+            readonly key: PropertyKey;
+          }
+      >
+    | undefined;
 }
 
 /**

@@ -16,20 +16,41 @@ import type { TurnResult } from "./result.js";
  * its JSON Schema (a zod 4 schema, or any Standard JSON Schema v1 implementation).
  */
 export interface OutputSchema<Output = unknown> {
+  /** The Standard Schema v1 interface the schema library implements. */
   readonly "~standard": {
+    /** The Standard Schema version: 1. */
     readonly version: 1;
+    /** The library that made the schema (`"zod"`, `"arktype"`, ...). */
     readonly vendor: string;
-    readonly validate: (
-      value: unknown,
-    ) => OutputValidation<Output> | Promise<OutputValidation<Output>>;
-    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+    /**
+     * Validates a value: the typed value, or the issues.
+     * @param value - the parsed answer.
+     */
+    validate(value: unknown): OutputValidation<Output> | Promise<OutputValidation<Output>>;
+    /** The schema's input and output types, for type inference only. */
+    readonly types?:
+      | {
+          /** The type the schema accepts. */
+          readonly input: unknown;
+          /** The type the schema validates to. */
+          readonly output: Output;
+        }
+      | undefined;
   };
 }
 
 /** What a schema's `validate` returns: the typed value, or the issues. */
 export type OutputValidation<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: readonly StructuredOutputIssue[] };
+  | {
+      /** The validated value. */
+      readonly value: Output;
+      /** Absent when the value is valid. */
+      readonly issues?: undefined;
+    }
+  | {
+      /** What is wrong with the value. */
+      readonly issues: readonly StructuredOutputIssue[];
+    };
 
 /** The type a schema validates to: `z.output<typeof schema>` for zod. */
 export type OutputOf<S extends OutputSchema> = NonNullable<S["~standard"]["types"]>["output"];

@@ -98,6 +98,7 @@ export type TurnOptions = Omit<
 
 /** Options of a turn with a schema object as `output`: its result carries `parsed`. */
 export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "output"> & {
+  /** The schema the answer must follow; the result's `parsed` has its output type. */
   readonly output: S;
 };
 
