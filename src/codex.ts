@@ -1,17 +1,36 @@
+import { readRateLimits, readUsage, type RateLimitsOptions, type UsageOptions } from "./account.js";
+import { startCommand, type CommandHandle, type ExecOptions } from "./command.js";
+import { CodexConfig } from "./config.js";
+import {
+  listMcpServers,
+  startMcpLogin,
+  type McpLoginHandle,
+  type McpLoginOptions,
+  type McpServersOptions,
+} from "./mcp.js";
+import { listSkills, type SkillsOptions } from "./skills.js";
+import { threadPages, type Paginated } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
   ClientRequestMethod,
+  GetAccountRateLimitsResponse,
   GetAccountResponse,
+  GetAccountTokenUsageResponse,
   InitializeResponse,
   LoginAccountResponse,
+  McpServerStatus,
+  SkillsListResponse,
   ModelListResponse,
   ServerNotificationMap,
   ServerNotificationMethod,
   ThreadArchiveResponse,
+  ThreadDeleteResponse,
+  Thread as ThreadRecord,
   ThreadForkParams,
   ThreadListParams,
   ThreadListResponse,
+  ThreadLoadedListResponse,
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
@@ -429,6 +448,47 @@ export class Codex implements AsyncDisposable {
     return login.readAccount(this.#internals.connection, options);
   }
 
+  /**
+   * The ChatGPT account's rate limits (`account/rateLimits/read`). Without ChatGPT
+   * authentication it rejects with `ChatgptAuthRequiredError`. Updates arrive as
+   * `account/rateLimits/updated` (see `on`).
+   */
+  async rateLimits(options?: RateLimitsOptions): Promise<GetAccountRateLimitsResponse> {
+    return readRateLimits(this.#internals.connection, options);
+  }
+
+  /**
+   * The ChatGPT account's token usage, or one thread's with `threadId` (`account/usage/read`).
+   * Without ChatGPT authentication it rejects with `ChatgptAuthRequiredError`.
+   */
+  async usage(options?: UsageOptions): Promise<GetAccountTokenUsageResponse> {
+    return readUsage(this.#internals.connection, options);
+  }
+
+  /** Reads and writes the runtime's configuration (`config/read`, `config/value/write`, `config/batchWrite`). */
+  get config(): CodexConfig {
+    return new CodexConfig(this.#internals.connection);
+  }
+
+  /** The skills available in each working directory (`skills/list`), with the errors loading them. */
+  async skills(options?: SkillsOptions): Promise<SkillsListResponse> {
+    return listSkills(this.#internals.connection, options);
+  }
+
+  /** Every configured MCP server with its status, tools and auth status (`mcpServerStatus/list`, every page). */
+  async mcpServers(options?: McpServersOptions): Promise<McpServerStatus[]> {
+    return listMcpServers(this.#internals.connection, options);
+  }
+
+  /**
+   * Starts the OAuth login of the configured MCP server `serverName` (`mcpServer/oauth/login`):
+   * send the user to the handle's `authorizationUrl`, then `wait()` for the completion.
+   */
+  async mcpLogin(serverName: string, options?: McpLoginOptions): Promise<McpLoginHandle> {
+    const { connection, router, log } = this.#internals;
+    return startMcpLogin({ connection, router, log }, serverName, options);
+  }
+
   /** `account/logout`: forgets the stored credentials and cancels any login in progress. */
   async logout(options?: RequestOptions): Promise<void> {
     return login.logout(this.#internals.connection, options);
@@ -447,6 +507,7 @@ export class Codex implements AsyncDisposable {
     const { call, params, handlers } = threadRequest<ThreadResumeParams>(options, false);
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/resume", params, call);
+    this.#internals.router.setSubscribed(response.thread.id, true);
     return this.#attach(response.thread.id, handlers);
   }
 
@@ -466,6 +527,14 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
+   * Every stored thread matching `options` (newest first by default), fetched page by page as
+   * the loop reads: `for await (const stored of codex.threads())`. `limit` is the page size.
+   */
+  threads(options?: ThreadListOptions): Paginated<ThreadRecord, ThreadListResponse> {
+    return threadPages(this.#internals.connection, options);
+  }
+
+  /**
    * Archives a thread. What this client kept for it (handlers, tools) is released when the
    * server confirms.
    */
@@ -473,6 +542,38 @@ export class Codex implements AsyncDisposable {
     checkId(threadId);
     const call = requestOptions(options);
     return this.#internals.connection.request("thread/archive", { threadId }, call);
+  }
+
+  /**
+   * Deletes a thread for good (`thread/delete`), and releases what this client kept for it
+   * (handlers, tools), whether or not the server reports the deletion.
+   */
+  async threadDelete(threadId: string, options?: RequestOptions): Promise<ThreadDeleteResponse> {
+    checkId(threadId);
+    const call = requestOptions(options);
+    const { connection, dispatcher, router } = this.#internals;
+    const response = await connection.request("thread/delete", { threadId }, call);
+    dispatcher.release(threadId);
+    router.setSubscribed(threadId, true);
+    return response;
+  }
+
+  /** The ids of the threads loaded in the app-server's memory (`thread/loaded/list`, every page). */
+  async loadedThreads(options?: RequestOptions): Promise<string[]> {
+    const call = requestOptions(options);
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ThreadLoadedListResponse = await this.#internals.connection.request(
+        "thread/loaded/list",
+        cursor === null ? {} : { cursor },
+        call,
+      );
+      ids.push(...page.data);
+      if (page.nextCursor === cursor) break;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return ids;
   }
 
   /** Restores an archived thread; give its handlers and tools again with `codex.thread`. */
@@ -501,6 +602,16 @@ export class Codex implements AsyncDisposable {
     const { connection, router, dispatcher, log, events } = this.#internals;
     if (handlers !== undefined) dispatcher.setThread(threadId, handlers.handlers, handlers.tools);
     return new Thread({ connection, router, dispatcher, log, events }, threadId);
+  }
+
+  /**
+   * Runs a command in the app-server's sandbox, outside any thread (`command/exec`), and returns
+   * its handle at once: read `stdout` and `stderr` as they come, `write()` to it, or `wait()` for
+   * its exit. Output is never capped; the command runs until it exits, unless `timeout`.
+   */
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<CommandHandle> {
+    const { connection, router, log } = this.#internals;
+    return startCommand({ connection, router, log }, argv, options);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */

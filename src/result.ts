@@ -28,11 +28,25 @@ export interface TurnResult {
   readonly items: ThreadItem[];
   /** The last token usage reported for the turn. */
   readonly usage: ThreadTokenUsage | null;
+  /**
+   * A code review's output (see `Thread.review`): the text of its `exitedReviewMode` item, in
+   * which the runtime renders the reviewer's findings. `null` for any other turn.
+   */
+  readonly review: string | null;
 }
 
 /** The answer of a turn: the latest `final_answer`, else the latest phase-less message. */
 export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
   return pickFinalMessage(items)?.text ?? null;
+}
+
+/** A review's output: the text of the latest `exitedReviewMode` item, or `null`. */
+export function pickReview(items: readonly ThreadItem[]): string | null {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.type === "exitedReviewMode" && typeof item.review === "string") return item.review;
+  }
+  return null;
 }
 
 /** Builds a result from the collected items and usage and the completed `Turn`. */
@@ -58,6 +72,7 @@ export function assembleResult(
     finalResponse: pickFinalResponse(source),
     items: source,
     usage,
+    review: pickReview(items) ?? pickReview(completionItems),
   };
 }
 
@@ -77,6 +92,7 @@ export function partialResult(
     finalResponse: pickFinalResponse(items),
     items: [...items],
     usage,
+    review: pickReview(items),
   };
 }
 

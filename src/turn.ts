@@ -1,4 +1,4 @@
-import { TurnAbortedError, TurnFailedError } from "./errors.js";
+import { InvalidRequestError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import { steerExternalMessage } from "./external-message.js";
 import type {
   RequestId,
@@ -64,15 +64,19 @@ export class TurnCollector implements TurnSink {
   readonly active: Promise<void>;
   /** Resolves when the turn no longer occupies its thread. */
   readonly released: Promise<void>;
+  /** Whether the turn is a code review (`review/start`), which the server does not let steer. */
+  readonly review: boolean;
   readonly #accumulator = new TurnAccumulator();
   readonly #log: Log;
+  #startedId: string | undefined;
   #settle!: { resolve(result: TurnResult): void; reject(error: Error): void };
   #markActive!: () => void;
   #release!: () => void;
   #result: TurnResult | undefined;
 
-  constructor(retain: boolean, log: Log = SILENT) {
+  constructor(retain: boolean, log: Log = SILENT, options: { readonly review?: boolean } = {}) {
     this.#log = log;
+    this.review = options.review ?? false;
     this.log = new EventLog<RawNotification>(undefined, retain);
     this.completion = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.active = new Promise((resolve) => (this.#markActive = resolve));
@@ -86,6 +90,14 @@ export class TurnCollector implements TurnSink {
     return this.#result;
   }
 
+  /**
+   * The id `turn/started` named: the one `turn/interrupt` accepts. It is the turn id, except for
+   * a review, whose `turn/started` names the turn the server runs on its behalf.
+   */
+  get startedId(): string | undefined {
+    return this.#startedId;
+  }
+
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
     return this.#accumulator.partial(id);
@@ -93,7 +105,11 @@ export class TurnCollector implements TurnSink {
 
   /** Takes one event of the turn; returns true once the turn is done (routing can stop). */
   push(n: RawNotification): boolean {
-    if (n.method === "turn/started") this.#markActive();
+    if (n.method === "turn/started") {
+      const id = (n.params as { turn?: { id?: unknown } } | undefined)?.turn?.id;
+      if (typeof id === "string") this.#startedId ??= id;
+      this.#markActive();
+    }
     const outcome = this.#accumulator.observe(n);
     if (outcome === false) {
       // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
@@ -277,6 +293,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
     const call = requestOptions(options);
+    if (this.#collector.review) {
+      // The server refuses it too, but only once the review is active; say so before any I/O.
+      throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
+    }
     if (isExternalMessage(input)) {
       await this.#whenActive(call?.signal);
       return steerExternalMessage(this.#context.connection, this, input, call);
@@ -297,9 +317,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
     await this.#whenActive(call?.signal);
+    // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
+    const turnId = this.#collector.startedId ?? this.id;
     return this.#context.connection.request(
       "turn/interrupt",
-      { threadId: this.threadId, turnId: this.id },
+      { threadId: this.threadId, turnId },
       call,
     );
   }

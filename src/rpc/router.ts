@@ -1,4 +1,4 @@
-import type { TransportClosedError } from "../errors.js";
+import { CodexError, type TransportClosedError } from "../errors.js";
 import { SILENT, type Log } from "../internal/logger.js";
 import { NOTIFICATION_ROUTES, type NotificationRoute } from "../generated/index.js";
 import type { RequestId } from "../generated/index.js";
@@ -168,10 +168,20 @@ export interface TurnSink {
   fail(error: Error): void;
 }
 
+/** Options of {@link PendingTurn.bind}. */
+export interface BindOptions {
+  /**
+   * Also route to this turn the `turn/started` of a turn that names it as `rootTurnId`. A review
+   * is answered with one turn id, but its `turn/started` names another (the turn the server runs
+   * on the review's behalf); its items and `turn/completed` carry the first.
+   */
+  readonly childStart?: boolean;
+}
+
 /** A `turn/start` in flight: events of the thread's new turn are held until its id is known. */
 export interface PendingTurn {
   /** The response named the turn: replay what was held for it, then route live. */
-  bind(turnId: string, sink: TurnSink): void;
+  bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
   /** The start failed: drop what was held. */
   cancel(): void;
 }
@@ -186,11 +196,17 @@ type Listener = (notification: RawNotification) => void;
 export class Router {
   readonly #log: Log;
   readonly #turns = new Map<string, TurnSink>();
+  // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
+  readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
   readonly #queues = new Map<string, Promise<void>>();
+  // Threads this client unsubscribed from: the server sends their events to nobody here.
+  readonly #unsubscribed = new Set<string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   readonly #byMethod = new Map<string, Set<Listener>>();
+  // Subscriptions to the notifications of one method that name one key (a process id, say).
+  readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
   readonly #anyListeners = new Set<Listener>();
   #closeError: TransportClosedError | undefined;
 
@@ -209,12 +225,17 @@ export class Router {
   get stats(): Record<string, number> {
     let byMethod = 0;
     for (const set of this.#byMethod.values()) byMethod += set.size;
+    let byKey = 0;
+    for (const { listeners } of this.#byKey.values()) byKey += listeners.size;
     return {
       turns: this.#turns.size,
+      childStarts: this.#childStarts.size,
       pendingByThread: this.#pendingByThread.size,
       queues: this.#queues.size,
+      unsubscribed: this.#unsubscribed.size,
       requestTurns: this.#requestTurns.size,
       methodListeners: byMethod,
+      keyListeners: byKey,
       anyListeners: this.#anyListeners.size,
     };
   }
@@ -227,6 +248,28 @@ export class Router {
     return () => {
       set.delete(listener);
       if (set.size === 0 && this.#byMethod.get(method) === set) this.#byMethod.delete(method);
+    };
+  }
+
+  /**
+   * Subscribes to the notifications of `method` whose `params[field]` is `key`, at the cost of one
+   * lookup per notification however many keys are subscribed; returns the unsubscribe function.
+   * Every subscription to one method must name the same field.
+   */
+  onKey(method: string, field: string, key: string, listener: Listener): () => void {
+    let table = this.#byKey.get(method);
+    if (table === undefined) this.#byKey.set(method, (table = { field, listeners: new Map() }));
+    if (table.field !== field) {
+      throw new Error(`${method} is already routed by ${table.field}, not ${field}`);
+    }
+    const { listeners } = table;
+    let set = listeners.get(key);
+    if (set === undefined) listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
+      if (listeners.size === 0 && this.#byKey.get(method) === table) this.#byKey.delete(method);
     };
   }
 
@@ -247,12 +290,15 @@ export class Router {
       if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
     };
     return {
-      bind: (turnId, sink) => {
+      bind: (turnId, sink, options) => {
         release();
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
+        if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
         for (const n of held) {
-          if (turnIdOf(n) === turnId) this.#deliverToTurn(turnId, sink, n);
+          if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
+            this.#deliverToTurn(turnId, sink, n);
+          }
         }
       },
       cancel: release,
@@ -263,9 +309,19 @@ export class Router {
   endTurn(turnId: string, sink: TurnSink): void {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
+    this.#childStarts.delete(turnId);
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
     }
+  }
+
+  /**
+   * Records whether this client receives a thread's events. A turn on a thread it unsubscribed
+   * from would never see them, so `queueTurn` refuses it until the thread is subscribed again.
+   */
+  setSubscribed(threadId: string, subscribed: boolean): void {
+    if (subscribed) this.#unsubscribed.delete(threadId);
+    else this.#unsubscribed.add(threadId);
   }
 
   /**
@@ -277,6 +333,7 @@ export class Router {
     threadId: string,
     start: () => Promise<{ value: T; done: Promise<unknown> }>,
   ): Promise<T> {
+    this.#checkSubscribed(threadId);
     for (;;) {
       const busy = this.#queues.get(threadId);
       if (busy === undefined) break;
@@ -284,6 +341,7 @@ export class Router {
     }
     let markIdle!: () => void;
     const idle = new Promise<void>((resolve) => (markIdle = resolve));
+    this.#checkSubscribed(threadId);
     this.#queues.set(threadId, idle);
     const finish = () => {
       if (this.#queues.get(threadId) === idle) this.#queues.delete(threadId);
@@ -296,6 +354,15 @@ export class Router {
     } catch (err) {
       finish();
       throw err;
+    }
+  }
+
+  #checkSubscribed(threadId: string): void {
+    if (this.#unsubscribed.has(threadId)) {
+      throw new CodexError(
+        `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
+          `events there: subscribe again with codex.threadResume("${threadId}")`,
+      );
     }
   }
 
@@ -322,6 +389,10 @@ export class Router {
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
     }
+    if (turnId !== undefined && !this.#turns.has(turnId) && this.#childStarts.size > 0) {
+      const root = this.#childStartOf(n);
+      if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) turnId = root;
+    }
     if (turnId !== undefined) {
       const sink = this.#turns.get(turnId);
       if (sink !== undefined) this.#deliverToTurn(turnId, sink, n);
@@ -332,7 +403,21 @@ export class Router {
     }
     const listeners = this.#byMethod.get(n.method);
     if (listeners !== undefined) for (const l of listeners) this.#call(l, n);
+    const keyed = this.#byKey.get(n.method);
+    if (keyed !== undefined) {
+      const key = (n.params as Params | undefined)?.[keyed.field];
+      const set = typeof key === "string" ? keyed.listeners.get(key) : undefined;
+      if (set !== undefined) for (const l of set) this.#call(l, n);
+    }
     for (const l of this.#anyListeners) this.#call(l, n);
+  }
+
+  // The root turn a `turn/started` names, when it is not the started turn itself.
+  #childStartOf(n: RawNotification): string | undefined {
+    if (n.method !== "turn/started") return undefined;
+    const turn = (n.params as Params | undefined)?.turn as Params | undefined;
+    const root = turn?.rootTurnId;
+    return typeof root === "string" && root !== turn?.id ? root : undefined;
   }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
@@ -361,10 +446,12 @@ export class Router {
     this.#closeError = error;
     const sinks = [...this.#turns.values()];
     this.#turns.clear();
+    this.#childStarts.clear();
     for (const sink of sinks) sink.fail(error);
     this.#pendingByThread.clear();
     this.#requestTurns.clear();
     this.#byMethod.clear();
+    this.#byKey.clear();
     this.#anyListeners.clear();
   }
 }
