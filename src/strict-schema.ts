@@ -73,10 +73,14 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
   return produced;
 }
 
+const ZOD_CORE = "zod/v4/core";
+
 // zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
 // convert through zod's own core, loaded here and only here: the user's zod, as a peer.
 async function zodJsonSchema(schema: object): Promise<unknown> {
-  const core = await import("zod/v4/core");
+  // The specifier is a variable so that bundlers of apps without zod leave it alone rather than
+  // failing to resolve it; at run time it resolves from the app, like any peer.
+  const core = (await import(ZOD_CORE)) as typeof import("zod/v4/core");
   return core.toJSONSchema(schema as Parameters<typeof core.toJSONSchema>[0], {
     target: TARGET,
     io: "input",
