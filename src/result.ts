@@ -6,7 +6,6 @@ import type {
   TurnStatus,
 } from "./generated/index.js";
 import { pickFinalMessage } from "./message-display.js";
-import type { RawNotification } from "./rpc/connection.js";
 
 /** What a finished turn produced. */
 export interface TurnResult {
@@ -105,10 +104,13 @@ export class TurnAccumulator {
   readonly #items: ThreadItem[] = [];
   #usage: ThreadTokenUsage | null = null;
 
-  /** Takes one event; returns the result at a well-formed `turn/completed`, `false` for a malformed event. */
-  observe(n: RawNotification): TurnResult | undefined | false {
-    const params = n.params as Record<string, unknown> | undefined;
-    switch (n.method) {
+  /**
+   * Takes one event, by its method and params; returns the result at a well-formed
+   * `turn/completed`, `false` for a malformed event.
+   */
+  observe(method: string, rawParams: unknown): TurnResult | undefined | false {
+    const params = rawParams as Record<string, unknown> | undefined;
+    switch (method) {
       case "item/completed":
         if (!isItem(params?.item)) return false;
         this.#items.push(params.item);

@@ -110,7 +110,7 @@ export class TurnCollector implements TurnSink {
       if (typeof id === "string") this.#startedId ??= id;
       this.#markActive();
     }
-    const outcome = this.#accumulator.observe(n);
+    const outcome = this.#accumulator.observe(n.method, n.params);
     if (outcome === false) {
       // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
       this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
