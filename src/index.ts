@@ -4,20 +4,22 @@
  *
  * @module codex-app-server-sdk
  */
-export { Codex, normalizeMetadata } from "./codex.js";
+export { Codex } from "./codex.js";
+export { normalizeMetadata } from "./launch.js";
 export type {
   ClientInfoOptions,
   CodexMetadata,
   CodexOptions,
   ConnectOptions,
   ConnectionOptions,
-  LoginApiKeyOptions,
+} from "./launch.js";
+export type {
   ThreadForkOptions,
   ThreadListOptions,
   ThreadResumeOptions,
   ThreadHandlers,
   ThreadStartOptions,
-} from "./codex.js";
+} from "./thread-options.js";
 export type { ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
 export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
@@ -55,6 +57,7 @@ export type { ConfigEditInput, ConfigReadOptions, ConfigWriteOptions } from "./c
 export type {
   AccountReadOptions,
   ChatgptAuthTokens,
+  LoginApiKeyOptions,
   LoginChatgptOptions,
   LoginCompletion,
   LoginWaitOptions,
