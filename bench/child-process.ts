@@ -1,11 +1,37 @@
-/** Runs one job in a fresh measuring process (`child.ts`) and reads back its measurement. */
+/**
+ * Runs one job in a fresh measuring process (`child.ts`) and reads back its measurement. The
+ * child runs as plain JavaScript, bundled once per bench run: under tsx, its loader thread (which
+ * also reads the SDK's source maps) would still be at work, and counted, while the child measures.
+ */
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { RESULT_PREFIX, type Job, type Measurement } from "./job.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CHILD = path.join(ROOT, "bench", "child.ts");
+const CHILD_SOURCE = path.join(ROOT, "bench", "child.ts");
+/** Under node_modules, so its imports of packages resolve as from the repository. */
+const CHILD = path.join(ROOT, "node_modules", ".cache", "codex-app-server-sdk-bench", "child.mjs");
+
+let bundled: Promise<void> | undefined;
+
+/** Bundles `child.ts` and what it imports (packages stay imports) into one ES module. */
+function bundleChild(): Promise<void> {
+  bundled ??= build({
+    entryPoints: [CHILD_SOURCE],
+    outfile: CHILD,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    // For the profiles (profile.ts), which show frames where the TypeScript has them.
+    sourcemap: true,
+    logLevel: "warning",
+  }).then(() => undefined);
+  return bundled;
+}
 /** A run taking longer than this (unless its workload says) is stuck: it is killed and fails. */
 const CHILD_TIMEOUT_MS = 180_000;
 /** After printing its result a child must exit by itself within this (else a handle leaked). */
@@ -17,13 +43,15 @@ export interface ChildResult {
   readonly lingered: boolean;
 }
 
-export function runChild(job: Job, timeoutMs = CHILD_TIMEOUT_MS): Promise<ChildResult> {
+export async function runChild(job: Job, timeoutMs = CHILD_TIMEOUT_MS): Promise<ChildResult> {
+  await bundleChild();
+  // Only an SDK run from its TypeScript source (the build failed) needs tsx.
+  const tsx = job.sdkEntry.endsWith(".ts") ? ["--import", "tsx"] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--expose-gc", "--import", "tsx", CHILD, JSON.stringify(job)],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, ["--expose-gc", ...tsx, CHILD, JSON.stringify(job)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let lingered = false;

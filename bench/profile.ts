@@ -3,9 +3,11 @@
  * as `node --cpu-prof` uses it, but started around the workload only, so module loading does not
  * drown the client's own work. The `.cpuprofile` files open in Chrome DevTools.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { SourceMap, type SourceMapPayload } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Sampling interval in microseconds (the default, 1000, is too coarse for a 1 s turn). */
 const INTERVAL_US = 100;
@@ -30,6 +32,7 @@ interface CallFrame {
   readonly functionName: string;
   readonly url: string;
   readonly lineNumber: number;
+  readonly columnNumber: number;
 }
 
 interface CpuProfile {
@@ -42,13 +45,52 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
+/** Where a frame's code was written: its file and line, through the bundle's source map. */
+interface Origin {
+  /** Absolute path, or the URL for code that is not in a file. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+}
+
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+// The SDK's dist/ and the bench's child bundle come with source maps: frames are shown in the
+// TypeScript they were built from.
+function sourceMapOf(file: string): SourceMap | undefined {
+  if (!sourceMaps.has(file)) {
+    const mapFile = `${file}.map`;
+    sourceMaps.set(
+      file,
+      existsSync(mapFile)
+        ? new SourceMap(JSON.parse(readFileSync(mapFile, "utf8")) as SourceMapPayload)
+        : undefined,
+    );
+  }
+  return sourceMaps.get(file);
+}
+
+function originOf(frame: CallFrame): Origin {
+  if (!frame.url.startsWith("file:")) return { file: frame.url, line: frame.lineNumber + 1 };
+  const file = fileURLToPath(frame.url);
+  const entry = sourceMapOf(file)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (entry === undefined || !("originalSource" in entry)) {
+    return { file, line: frame.lineNumber + 1 };
+  }
+  const source = entry.originalSource;
+  const original = source.startsWith("file:")
+    ? fileURLToPath(source)
+    : path.resolve(path.dirname(file), source);
+  return { file: original, line: entry.originalLine + 1 };
+}
+
 /** Which part of the process a frame belongs to; `sdkDir` holds the SDK's JavaScript. */
-function area(frame: CallFrame, root: string, sdkDir: string): string {
+function area(frame: CallFrame, origin: Origin, root: string, sdkDir: string): string {
   const { url, functionName } = frame;
   if (url === "") return functionName.startsWith("(") ? functionName : "native";
   if (url.startsWith("node:")) return "Node internals";
   if (!url.startsWith("file:")) return "other";
-  const file = new URL(url).pathname;
+  const { file } = origin;
   if (file.startsWith(sdkDir + path.sep) || file.startsWith(path.join(root, "src") + path.sep)) {
     return "SDK";
   }
@@ -59,51 +101,63 @@ function area(frame: CallFrame, root: string, sdkDir: string): string {
   return "other";
 }
 
-function where(frame: CallFrame, root: string, sdkDir: string): string {
-  let file = frame.url;
-  if (file.startsWith("file:")) {
-    const full = new URL(file).pathname;
-    file = full.startsWith(sdkDir + path.sep)
-      ? `dist/${path.relative(sdkDir, full)}`
-      : path.relative(root, full);
-  }
-  return `${frame.functionName || "(anonymous)"} ${file}:${frame.lineNumber + 1}`;
+function where(frame: CallFrame, origin: Origin, root: string): string {
+  const file = path.isAbsolute(origin.file) ? path.relative(root, origin.file) : origin.file;
+  return `${frame.functionName || "(anonymous)"} ${file}:${origin.line}`;
 }
 
 function msText(us: number, total: number): string {
   return `${(us / 1000).toFixed(1).padStart(7)} ms ${((us / total) * 100).toFixed(1).padStart(5)}%`;
 }
 
-/** Self time by area and the `top` hottest functions, as text. */
-export function summarizeProfile(file: string, root: string, sdkDir: string, top = 15): string {
-  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const parents = new Map<number, number>();
-  for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
-  // Samples inside the profiler's own start and stop calls are not the workload's.
-  const profilerOwn = (id: number | undefined): boolean =>
-    id !== undefined && (frames.get(id)!.url === "node:inspector" || profilerOwn(parents.get(id)));
-  const selfByNode = new Map<number, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    if (profilerOwn(id)) return;
-    const dt = profile.timeDeltas[i] ?? 0;
-    selfByNode.set(id, (selfByNode.get(id) ?? 0) + dt);
-    total += dt;
-  });
+/**
+ * Self time by area and the `top` hottest functions, as text: the mean per profile of `files`
+ * (several runs of one client, so one run's noise does not pick the hot spots). `cpuMs` is the
+ * client's CPU time as the workload measured it (all threads), to set beside the main thread's
+ * busy time the profiles sampled.
+ */
+export function summarizeProfiles(
+  files: readonly string[],
+  root: string,
+  sdkDir: string,
+  cpuMs?: number | null,
+  top = 15,
+): string {
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const add = (map: Map<string, number>, key: string, us: number) =>
-    map.set(key, (map.get(key) ?? 0) + us);
-  for (const [id, us] of selfByNode) {
-    const frame = frames.get(id)!;
-    const part = area(frame, root, sdkDir);
-    add(byArea, part, us);
-    // "(idle)", "(program)" and "(garbage collector)" are areas, not functions.
-    if (!part.startsWith("(")) add(byFunction, where(frame, root, sdkDir), us);
+    map.set(key, (map.get(key) ?? 0) + us / files.length);
+  let total = 0;
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+    const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+    const parents = new Map<number, number>();
+    for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
+    // Samples inside the profiler's own start and stop calls are not the workload's.
+    const profilerOwn = (id: number | undefined): boolean =>
+      id !== undefined &&
+      (frames.get(id)!.url === "node:inspector" || profilerOwn(parents.get(id)));
+    profile.samples.forEach((id, i) => {
+      if (profilerOwn(id)) return;
+      const us = profile.timeDeltas[i] ?? 0;
+      const frame = frames.get(id)!;
+      const origin = originOf(frame);
+      const part = area(frame, origin, root, sdkDir);
+      add(byArea, part, us);
+      total += us / files.length;
+      // "(idle)", "(program)" and "(garbage collector)" are areas, not functions.
+      if (!part.startsWith("(")) add(byFunction, where(frame, origin, root), us);
+    });
   }
+  const busy = total - (byArea.get("(idle)") ?? 0);
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
-  const lines = [`   self time by area (of ${(total / 1000).toFixed(0)} ms sampled):`];
+  const runs = files.length === 1 ? "one run" : `mean of ${files.length} runs`;
+  const cpu =
+    cpuMs == null ? "" : `; client CPU (all threads, profiler included) ${cpuMs.toFixed(0)} ms`;
+  const lines = [
+    `   ${runs}: ${(total / 1000).toFixed(0)} ms sampled, main thread busy ${(busy / 1000).toFixed(0)} ms${cpu}`,
+    `   self time by area:`,
+  ];
   for (const [name, us] of sorted(byArea)) lines.push(`   ${msText(us, total)}  ${name}`);
   lines.push(`   hottest functions (self time):`);
   for (const [name, us] of sorted(byFunction).slice(0, top)) {

@@ -5,8 +5,8 @@
  *
  * Workloads are named by number or id: `npm run bench -- 3` or `npm run bench -- stream soak`.
  * Options: `--no-build` (reuse the bench's last build), `--runs N` (measured runs per client),
- * `--verbose` (every run's figure), `--profile` (one CPU-profiled run of the floor and the SDK per
- * workload, summarized; RESULTS.md is left alone).
+ * `--verbose` (every run's figure), `--profile` (CPU-profiled runs of the floor and the SDK per
+ * workload, 3 each unless `--runs` says, summarized; RESULTS.md is left alone).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -20,7 +20,8 @@ import { measureImports } from "./import-cost.js";
 import { VARIANT_LABELS, type Job, type Measurement, type VariantId } from "./job.js";
 import { describeMachine, machineLine } from "./machine.js";
 import { BenchServer, mockStreamMs } from "./mock.js";
-import { summarizeProfile } from "./profile.js";
+import { summarizeProfiles } from "./profile.js";
+import type { ThreadCpu } from "./threads.js";
 import {
   consoleReport,
   markdownSection,
@@ -278,27 +279,69 @@ function printRuns(result: WorkloadResult): void {
       return value == null ? "n/a" : formatNumber(value);
     });
     console.log(`   ${VARIANT_LABELS[variant as VariantId]} ${key}: ${figures.join(", ")}`);
+    const threads = own.runs
+      .map((run) => run.details?.threadsMs as ThreadCpu | undefined)
+      .filter((t) => t !== undefined);
+    if (threads.length > 0) {
+      const main = formatNumber(median(threads.map((t) => t.main))!);
+      const others = formatNumber(median(threads.map((t) => t.others))!);
+      console.log(`     CPU by thread (whole run, median): main ${main} ms, others ${others} ms`);
+    }
   }
 }
 
-/** One CPU-profiled run of the floor and of the SDK per workload, summarized. */
+/** Profiled runs per client when `--runs` does not say. */
+const PROFILE_RUNS = 3;
+
+/**
+ * CPU-profiled runs of the floor and of the SDK per workload, interleaved, summarized as the mean
+ * per run.
+ */
 async function profileWorkloads(context: Context): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-bench-profiles-"));
+  const runs = context.options.runs ?? PROFILE_RUNS;
+  const variants = ["floor", "sdk"] as const;
   for (const workload of context.options.workloads) {
     console.log(`\n${workload.number}. ${workload.title}`);
+    const files = new Map<VariantId, string[]>(variants.map((v) => [v, []]));
+    const cpu = new Map<VariantId, number[]>(variants.map((v) => [v, []]));
+    const threads = new Map<VariantId, ThreadCpu[]>(variants.map((v) => [v, []]));
     const server = await BenchServer.start();
     try {
-      for (const variant of ["floor", "sdk"] as const) {
-        const profilePath = path.join(dir, `${workload.id}-${variant}.cpuprofile`);
-        server.prepare(workload.mock);
-        const job = { ...jobFor(workload, variant, server, context), profilePath };
-        await runChild(job, workload.timeoutMs);
-        server.checkServed();
-        console.log(`\n   ${VARIANT_LABELS[variant]}: ${profilePath}`);
-        console.log(summarizeProfile(profilePath, ROOT, path.dirname(fileURLToPath(job.sdkEntry))));
+      for (let run = 0; run < runs; run++) {
+        for (const variant of variants) {
+          const profilePath = path.join(dir, `${workload.id}-${variant}-${run}.cpuprofile`);
+          server.prepare(workload.mock);
+          const job = { ...jobFor(workload, variant, server, context), profilePath };
+          const { measurement } = await runChild(job, workload.timeoutMs);
+          server.checkServed();
+          files.get(variant)!.push(profilePath);
+          const cpuMs = measurement.metrics.cpuMs;
+          if (cpuMs != null) cpu.get(variant)!.push(cpuMs);
+          const threadsMs = measurement.details?.threadsMs as ThreadCpu | undefined;
+          if (threadsMs !== undefined) threads.get(variant)!.push(threadsMs);
+        }
       }
     } finally {
       await server.close();
+    }
+    const sdkDir = path.dirname(fileURLToPath(context.sdk.url));
+    for (const variant of variants) {
+      const own = files.get(variant)!;
+      console.log(
+        `\n   ${VARIANT_LABELS[variant]}: ${path.join(dir, `${workload.id}-${variant}-*`)}`,
+      );
+      const cpuMs = median(cpu.get(variant)!);
+      console.log(summarizeProfiles(own, ROOT, sdkDir, cpuMs));
+      const byThread = threads.get(variant)!;
+      if (byThread.length > 0) {
+        const main = median(byThread.map((t) => t.main))!;
+        const others = median(byThread.map((t) => t.others))!;
+        console.log(
+          `   CPU by thread over the whole run (client start included, profiler too): main ` +
+            `${formatNumber(main)} ms, others (V8 compiler and GC helpers, libuv) ${formatNumber(others)} ms`,
+        );
+      }
     }
   }
 }

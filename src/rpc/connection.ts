@@ -81,7 +81,8 @@ export class Connection {
   readonly #secrets: Secrets | undefined;
   #nextId = 1;
   readonly #pending = new Map<RequestId, Pending>();
-  readonly #notificationListeners = new Set<(n: RawNotification) => void>();
+  // Replaced, never changed in place, on (un)subscribe: delivery walks it without a copy.
+  #notificationListeners: readonly ((n: RawNotification) => void)[] = [];
   readonly #closeListeners = new Set<(error: TransportClosedError) => void>();
   #serverRequestHandler: ServerRequestHandler = rejectAll;
   #closeError: TransportClosedError | undefined;
@@ -108,7 +109,7 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
-      notificationListeners: this.#notificationListeners.size,
+      notificationListeners: this.#notificationListeners.length,
       closeListeners: this.#closeListeners.size,
     };
   }
@@ -134,6 +135,7 @@ export class Connection {
     });
     this.#write(message).catch((error: Error) => this.#settle(id)?.reject(error));
     const timeout = options?.timeout;
+    if (signal === undefined && timeout === undefined) return answered;
     return deadline(answered, {
       signal,
       timeout,
@@ -156,8 +158,12 @@ export class Connection {
 
   /** Subscribes to every notification; returns the unsubscribe function. */
   onNotification(listener: (notification: RawNotification) => void): () => void {
-    this.#notificationListeners.add(listener);
-    return () => this.#notificationListeners.delete(listener);
+    if (!this.#notificationListeners.includes(listener)) {
+      this.#notificationListeners = [...this.#notificationListeners, listener];
+    }
+    return () => {
+      this.#notificationListeners = this.#notificationListeners.filter((l) => l !== listener);
+    };
   }
 
   /** Subscribes to the end of the connection; called once, with the error calls now fail with. */
@@ -214,6 +220,7 @@ export class Connection {
     }
   }
 
+  // Parses the line once and hands the parsed object on as it is; only its envelope is checked.
   #dispatch(line: string): void {
     let message: unknown;
     try {
@@ -231,39 +238,38 @@ export class Connection {
       result?: unknown;
       error?: unknown;
     };
-    const hasId = typeof msg.id === "string" || typeof msg.id === "number";
-    if (typeof msg.method === "string") {
+    const { id, method } = msg;
+    const hasId = typeof id === "string" || typeof id === "number";
+    if (typeof method === "string") {
       const { params } = msg;
       if (params !== undefined && (typeof params !== "object" || params === null)) {
-        return this.#drop(`${msg.method} with params that are not an object`, line);
+        return this.#drop(`${method} with params that are not an object`, line);
       }
       if (hasId) return this.#answer(msg as RawServerRequest);
-      if (msg.id !== undefined && msg.id !== null) {
-        return this.#drop(`${msg.method} with an id that is neither string nor number`, line);
+      if (id !== undefined && id !== null) {
+        return this.#drop(`${method} with an id that is neither string nor number`, line);
       }
-      if (params === undefined && KNOWN_NOTIFICATIONS.has(msg.method)) {
-        return this.#drop(`${msg.method} without params`, line);
+      if (params === undefined && KNOWN_NOTIFICATIONS.has(method)) {
+        return this.#drop(`${method} without params`, line);
       }
-      return this.#notifyListeners(msg as RawNotification);
+      const listeners = this.#notificationListeners;
+      for (let i = 0; i < listeners.length; i++) {
+        try {
+          listeners[i]!(msg as RawNotification);
+        } catch (err) {
+          this.#log.error(`a listener of ${method} threw`, err);
+        }
+      }
+      return;
     }
     if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
     // Ids are echoed as sent; a peer that stringifies them is tolerated.
-    const entry = this.#settle(msg.id as RequestId) ?? this.#settle(Number(msg.id));
+    const entry = this.#settle(id) ?? this.#settle(Number(id));
     if (entry === undefined) {
-      return this.#log.debug(`dropped a response to no pending request (id ${String(msg.id)})`);
+      return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
     }
     if (msg.error !== undefined) entry.reject(fromWireError(msg.error));
     else entry.resolve(msg.result);
-  }
-
-  #notifyListeners(notification: RawNotification): void {
-    for (const listener of this.#notificationListeners) {
-      try {
-        listener(notification);
-      } catch (err) {
-        this.#log.error(`a listener of ${notification.method} threw`, err);
-      }
-    }
   }
 
   #answer(request: RawServerRequest): void {
@@ -328,7 +334,7 @@ export class Connection {
       }
     }
     this.#closeListeners.clear();
-    this.#notificationListeners.clear();
+    this.#notificationListeners = [];
     this.#markClosed();
   }
 

@@ -7,20 +7,38 @@ import type { Connection, RawNotification } from "./connection.js";
 // Logs drop what every reader has passed in batches, so a long turn costs O(1) per event.
 const PRUNE_BATCH = 1024;
 
-interface Cursor {
+interface Cursor<T> {
   pos: number;
-  wake: (() => void) | undefined;
+  open: boolean;
+  /** Set while a `next()` waits: the next event pushed settles it directly. */
+  waiting: Promise<IteratorResult<T>> | undefined;
+  resolve: ((result: IteratorResult<T>) => void) | undefined;
+  reject: ((error: unknown) => void) | undefined;
+}
+
+// A read that has to wait allocates its promise and nothing else: one executor serves them all.
+let capturedResolve: ((result: never) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+function capture(resolve: (result: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+function done<T>(): IteratorResult<T> {
+  return { value: undefined, done: true };
 }
 
 /**
  * An ordered log of events with any number of readers. Events are kept until every open reader
  * has passed them; a reader opened later starts at the oldest event still kept. With no reader
- * open, nothing is dropped, so the first reader sees everything.
+ * open, nothing is dropped, so the first reader sees everything. A reader that waits is handed
+ * the next event as it is pushed.
  */
 export class EventLog<T> {
   #events: T[] = [];
   #head = 0;
-  readonly #cursors = new Set<Cursor>();
+  // Replaced, never changed in place, when a reader opens or closes.
+  #cursors: readonly Cursor<T>[] = [];
   #finished = false;
   #failure: Error | undefined;
   readonly #observe: ((event: T) => void) | undefined;
@@ -37,7 +55,7 @@ export class EventLog<T> {
 
   /** How many events are kept and how many readers are open, for leak checks. */
   get stats(): { kept: number; readers: number } {
-    return { kept: this.#events.length, readers: this.#cursors.size };
+    return { kept: this.#events.length, readers: this.#cursors.length };
   }
 
   push(event: T): void {
@@ -45,14 +63,31 @@ export class EventLog<T> {
     this.#observe?.(event);
     if (!this.#retain) return;
     this.#events.push(event);
-    this.#wakeAll();
+    const cursors = this.#cursors;
+    for (let i = 0; i < cursors.length; i++) {
+      const cursor = cursors[i]!;
+      const resolve = cursor.resolve;
+      // A reader that waits has read everything before this event.
+      if (resolve === undefined) continue;
+      cursor.waiting = cursor.resolve = cursor.reject = undefined;
+      cursor.pos++;
+      if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
+      resolve({ value: event, done: false });
+    }
   }
 
   /** No more events: readers end after the last one. */
   end(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#wakeAll();
+    for (const cursor of this.#cursors) {
+      const { resolve, reject } = cursor;
+      if (resolve === undefined) continue;
+      cursor.waiting = cursor.resolve = cursor.reject = undefined;
+      this.#close(cursor);
+      if (this.#failure === undefined) resolve(done());
+      else reject!(this.#failure);
+    }
   }
 
   /** Readers throw `error` after the events already pushed. */
@@ -64,57 +99,57 @@ export class EventLog<T> {
 
   /** Opens a reader; leaving a `for await` early closes it. */
   reader(): AsyncIterableIterator<T> {
-    const cursor: Cursor = { pos: this.#head, wake: undefined };
-    this.#cursors.add(cursor);
-    const close = (): IteratorResult<T> => {
-      if (this.#cursors.delete(cursor)) this.#prune(true, cursor.pos);
-      // A next() still waiting (return() called from elsewhere) ends too.
-      cursor.wake?.();
-      cursor.wake = undefined;
-      return { value: undefined, done: true };
+    const cursor: Cursor<T> = {
+      pos: this.#head,
+      open: true,
+      waiting: undefined,
+      resolve: undefined,
+      reject: undefined,
     };
-    // The common case, an event already waiting, answers without an async function's overhead.
-    const next = (): Promise<IteratorResult<T>> => {
-      if (this.#cursors.has(cursor)) {
-        const index = cursor.pos - this.#head;
-        if (index < this.#events.length) {
-          const value = this.#events[index]!;
-          cursor.pos++;
-          if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
-          return Promise.resolve({ value, done: false });
-        }
-      }
-      return wait();
-    };
-    const wait = async (): Promise<IteratorResult<T>> => {
-      for (;;) {
-        if (!this.#cursors.has(cursor)) return { value: undefined, done: true };
-        if (cursor.pos - this.#head < this.#events.length) return next();
-        if (this.#finished) {
-          close();
-          if (this.#failure !== undefined) throw this.#failure;
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((resolve) => (cursor.wake = resolve));
-      }
-    };
+    this.#cursors = [...this.#cursors, cursor];
     return {
-      next,
-      return: async () => close(),
+      next: () => this.#next(cursor),
+      return: () => Promise.resolve(this.#close(cursor)),
       [Symbol.asyncIterator]() {
         return this;
       },
     };
   }
 
-  #wakeAll(): void {
-    for (const cursor of this.#cursors) {
-      const wake = cursor.wake;
-      if (wake !== undefined) {
-        cursor.wake = undefined;
-        wake();
-      }
+  #next(cursor: Cursor<T>): Promise<IteratorResult<T>> {
+    if (!cursor.open) return Promise.resolve(done());
+    // Reads are answered in order: one asked while another waits comes after it.
+    if (cursor.waiting !== undefined) return cursor.waiting.then(() => this.#next(cursor));
+    const index = cursor.pos - this.#head;
+    if (index < this.#events.length) {
+      const value = this.#events[index]!;
+      cursor.pos++;
+      if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
+      return Promise.resolve({ value, done: false });
     }
+    if (this.#finished) {
+      this.#close(cursor);
+      return this.#failure === undefined ? Promise.resolve(done()) : Promise.reject(this.#failure);
+    }
+    const waiting = new Promise<IteratorResult<T>>(capture);
+    cursor.waiting = waiting;
+    cursor.resolve = capturedResolve as Cursor<T>["resolve"];
+    cursor.reject = capturedReject;
+    capturedResolve = capturedReject = undefined;
+    return waiting;
+  }
+
+  // Closes a reader; a `next()` still waiting (return() called from elsewhere) ends too.
+  #close(cursor: Cursor<T>): IteratorResult<T> {
+    if (cursor.open) {
+      cursor.open = false;
+      this.#cursors = this.#cursors.filter((c) => c !== cursor);
+      this.#prune(true, cursor.pos);
+    }
+    const resolve = cursor.resolve;
+    cursor.waiting = cursor.resolve = cursor.reject = undefined;
+    resolve?.(done());
+    return done();
   }
 
   #prune(force: boolean, leaving?: number): void {
@@ -132,23 +167,30 @@ export class EventLog<T> {
 
 type Params = Record<string, unknown>;
 
-function routeFor(method: string): NotificationRoute | undefined {
-  return (NOTIFICATION_ROUTES as Record<string, NotificationRoute>)[method];
-}
+/**
+ * Where each method of the protocol carries its turn id (`null`: it names no turn). A `Map`, as
+ * method names come off the wire as fresh strings, which a `Map` looks up by hash while an object
+ * property lookup would first have to intern them.
+ */
+const TURN_ID_FIELDS: ReadonlyMap<string, "turnId" | "turn.id" | null> = new Map(
+  Object.entries(NOTIFICATION_ROUTES as Record<string, NotificationRoute>).map(
+    ([method, route]) => [method, route.turnId ?? null],
+  ),
+);
 
 /** The turn a notification belongs to, read where the generated route table says. */
 export function turnIdOf(notification: RawNotification): string | undefined {
   const params = notification.params as Params | undefined;
   if (typeof params !== "object" || params === null) return undefined;
-  const route = routeFor(notification.method);
+  const field = TURN_ID_FIELDS.get(notification.method);
   const id =
-    route === undefined
-      ? // Unknown methods are still routed by the usual field names.
-        (params.turnId ?? (params.turn as Params | undefined)?.id)
-      : route.turnId === "turn.id"
+    field === "turnId"
+      ? params.turnId
+      : field === "turn.id"
         ? (params.turn as Params | undefined)?.id
-        : route.turnId === "turnId"
-          ? params.turnId
+        : field === undefined
+          ? // Unknown methods are still routed by the usual field names.
+            (params.turnId ?? (params.turn as Params | undefined)?.id)
           : undefined;
   return typeof id === "string" ? id : undefined;
 }
@@ -204,10 +246,12 @@ export class Router {
   readonly #unsubscribed = new Set<string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
-  readonly #byMethod = new Map<string, Set<Listener>>();
+  // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
+  // without a copy.
+  readonly #byMethod = new Map<string, readonly Listener[]>();
+  #anyListeners: readonly Listener[] = [];
   // Subscriptions to the notifications of one method that name one key (a process id, say).
   readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
-  readonly #anyListeners = new Set<Listener>();
   #closeError: TransportClosedError | undefined;
 
   constructor(connection: Connection, log: Log = SILENT) {
@@ -224,7 +268,7 @@ export class Router {
   /** Sizes of the tables the router keeps, for leak checks. */
   get stats(): Record<string, number> {
     let byMethod = 0;
-    for (const set of this.#byMethod.values()) byMethod += set.size;
+    for (const list of this.#byMethod.values()) byMethod += list.length;
     let byKey = 0;
     for (const { listeners } of this.#byKey.values()) byKey += listeners.size;
     return {
@@ -236,18 +280,18 @@ export class Router {
       requestTurns: this.#requestTurns.size,
       methodListeners: byMethod,
       keyListeners: byKey,
-      anyListeners: this.#anyListeners.size,
+      anyListeners: this.#anyListeners.length,
     };
   }
 
   /** Subscribes to one method; returns the unsubscribe function. */
   on(method: string, listener: Listener): () => void {
-    let set = this.#byMethod.get(method);
-    if (set === undefined) this.#byMethod.set(method, (set = new Set()));
-    set.add(listener);
+    const list = this.#byMethod.get(method) ?? [];
+    if (!list.includes(listener)) this.#byMethod.set(method, [...list, listener]);
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#byMethod.get(method) === set) this.#byMethod.delete(method);
+      const rest = (this.#byMethod.get(method) ?? []).filter((l) => l !== listener);
+      if (rest.length > 0) this.#byMethod.set(method, rest);
+      else this.#byMethod.delete(method);
     };
   }
 
@@ -275,8 +319,12 @@ export class Router {
 
   /** Subscribes to every notification; returns the unsubscribe function. */
   onAny(listener: Listener): () => void {
-    this.#anyListeners.add(listener);
-    return () => this.#anyListeners.delete(listener);
+    if (!this.#anyListeners.includes(listener)) {
+      this.#anyListeners = [...this.#anyListeners, listener];
+    }
+    return () => {
+      this.#anyListeners = this.#anyListeners.filter((l) => l !== listener);
+    };
   }
 
   /**
@@ -402,14 +450,18 @@ export class Router {
       }
     }
     const listeners = this.#byMethod.get(n.method);
-    if (listeners !== undefined) for (const l of listeners) this.#call(l, n);
-    const keyed = this.#byKey.get(n.method);
-    if (keyed !== undefined) {
-      const key = (n.params as Params | undefined)?.[keyed.field];
-      const set = typeof key === "string" ? keyed.listeners.get(key) : undefined;
-      if (set !== undefined) for (const l of set) this.#call(l, n);
+    if (listeners !== undefined)
+      for (let i = 0; i < listeners.length; i++) this.#call(listeners[i]!, n);
+    if (this.#byKey.size > 0) {
+      const keyed = this.#byKey.get(n.method);
+      if (keyed !== undefined) {
+        const key = (n.params as Params | undefined)?.[keyed.field];
+        const set = typeof key === "string" ? keyed.listeners.get(key) : undefined;
+        if (set !== undefined) for (const l of set) this.#call(l, n);
+      }
     }
-    for (const l of this.#anyListeners) this.#call(l, n);
+    const any = this.#anyListeners;
+    for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
   }
 
   // The root turn a `turn/started` names, when it is not the started turn itself.
@@ -452,6 +504,6 @@ export class Router {
     this.#requestTurns.clear();
     this.#byMethod.clear();
     this.#byKey.clear();
-    this.#anyListeners.clear();
+    this.#anyListeners = [];
   }
 }

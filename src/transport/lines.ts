@@ -1,58 +1,56 @@
-const NEWLINE = 0x0a;
+import { StringDecoder } from "node:string_decoder";
+
 const CR = 0x0d;
 
 /**
- * Splits a byte stream into lines. It cuts on the newline byte before decoding, so a multi-byte
- * character split across chunks is never mangled, and a long line costs one copy, not one per
- * chunk.
+ * Splits a byte stream into lines. A `StringDecoder` keeps a multi-byte character cut across
+ * chunks whole, and since UTF-8 never uses the newline byte inside a character, cutting the text
+ * on "\n" cuts the bytes on the newline byte. A chunk is decoded in one native call and its lines
+ * are handed on as slices of that text; the start of a line that spans chunks is kept as a rope,
+ * so a long line is copied once, when it is parsed, not once per chunk.
  */
 export class LineDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  readonly #decoder = new StringDecoder("utf8");
+  #rest = "";
+  readonly #emit: (line: string) => void;
 
-  constructor(private readonly emit: (line: string) => void) {}
+  constructor(emit: (line: string) => void) {
+    this.#emit = emit;
+  }
 
   push(chunk: Buffer): void {
-    let start = 0;
-    const first = chunk.indexOf(NEWLINE);
-    if (first === -1) return this.keep(chunk, 0);
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk.subarray(0, first));
-      this.emitLine(Buffer.concat(this.pending, this.pendingBytes + first).toString("utf8"));
-      this.pending = [];
-      this.pendingBytes = 0;
-      start = first + 1;
+    const text = this.#decoder.write(chunk);
+    let nl = text.indexOf("\n");
+    if (nl === -1) {
+      this.#rest += text;
+      return;
     }
-    // Every complete line left in the chunk is decoded in one go, then split.
-    const last = chunk.lastIndexOf(NEWLINE);
-    if (last > start) {
-      for (const line of chunk.toString("utf8", start, last).split("\n")) this.emitLine(line);
+    let from = 0;
+    if (this.#rest !== "") {
+      const line = this.#rest + text.slice(0, nl);
+      this.#rest = "";
+      this.#emitLine(line, 0, line.length);
+      from = nl + 1;
+      nl = text.indexOf("\n", from);
     }
-    this.keep(chunk, last + 1);
+    for (; nl !== -1; nl = text.indexOf("\n", from)) {
+      this.#emitLine(text, from, nl);
+      from = nl + 1;
+    }
+    if (from < text.length) this.#rest = text.slice(from);
   }
 
-  private keep(chunk: Buffer, from: number): void {
-    if (from < chunk.length) {
-      this.pending.push(chunk.subarray(from));
-      this.pendingBytes += chunk.length - from;
-    }
-  }
-
-  private emitLine(line: string): void {
-    // A CRLF ending loses its CR too; an empty line is no message.
-    const end =
-      line.length > 0 && line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length;
-    if (end > 0) this.emit(end === line.length ? line : line.slice(0, end));
+  // The line is text[from, to). A CRLF ending loses its CR too; an empty line is no message.
+  #emitLine(text: string, from: number, to: number): void {
+    if (to > from && text.charCodeAt(to - 1) === CR) to--;
+    if (to > from) this.#emit(from === 0 && to === text.length ? text : text.slice(from, to));
   }
 
   /** Emits a last unterminated line, if any. */
   end(): void {
-    if (this.pendingBytes > 0) {
-      const line = Buffer.concat(this.pending, this.pendingBytes).toString("utf8");
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.emitLine(line);
-    }
+    const line = this.#rest + this.#decoder.end();
+    this.#rest = "";
+    this.#emitLine(line, 0, line.length);
   }
 }
 

@@ -55,6 +55,30 @@ describe("EventLog", () => {
     await expect(reader.next()).rejects.toThrow("gone");
   });
 
+  it("hands a waiting reader the next event, and answers reads asked at once in order", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    const first = reader.next();
+    const second = reader.next();
+    log.push(1);
+    log.push(2);
+    expect(await first).toEqual({ value: 1, done: false });
+    expect(await second).toEqual({ value: 2, done: false });
+    expect(log.stats.readers).toBe(1);
+  });
+
+  it("rejects a waiting reader when the log fails, and ends one when it ends", async () => {
+    const failing = new EventLog<number>();
+    const waiting = failing.reader().next();
+    failing.fail(new Error("gone"));
+    await expect(waiting).rejects.toThrow("gone");
+    expect(failing.stats.readers).toBe(0);
+    const ending = new EventLog<number>();
+    const pending = ending.reader().next();
+    ending.end();
+    await expect(pending).resolves.toEqual({ value: undefined, done: true });
+  });
+
   it("ends a reader whose loop was left early", async () => {
     const log = new EventLog<number>();
     log.push(1);
