@@ -111,17 +111,17 @@ export type CodexMetadata = InitializeResponse & {
   readonly serverInfo: { readonly name: string; readonly version: string };
 };
 
-/** Where a server keeps credentials: fixed at start-up, unknown for a server we did not start. */
+/** @internal Where a server keeps credentials: fixed at start-up, unknown for a server we did not start. */
 export type CredentialStore = "memory" | "persistent" | "unknown";
 
-// The methods the server should leave out: the user's, and the deltas in results-only mode.
+/** @internal The methods the server should leave out: the user's, and the deltas in results-only mode. */
 export function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
   const methods = new Set(options.optOutNotificationMethods);
   if (options.events === "results") for (const method of DELTA_METHODS) methods.add(method);
   return methods.size === 0 ? {} : { optOutNotificationMethods: [...methods] };
 }
 
-// Checks the options every connection shares, before anything is spawned or dialled.
+/** @internal Checks the options every connection shares, before anything is spawned or dialled. */
 export function checkConnectionOptions<O extends ConnectionOptions>(options: O | undefined): O {
   const checked = checkOptions(options);
   checkTimeout(checked.startTimeout, "startTimeout");
@@ -140,8 +140,10 @@ export function checkConnectionOptions<O extends ConnectionOptions>(options: O |
   return checked;
 }
 
-// The command line and environment of the child, checked before anything is spawned, and where
-// the server will keep credentials.
+/**
+ * @internal The command line and environment of the child, checked before anything is spawned,
+ * and where the server will keep credentials.
+ */
 export function launchFor(options: CodexOptions): {
   launch: StdioLaunch;
   credentialStore: CredentialStore;

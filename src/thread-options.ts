@@ -75,16 +75,18 @@ export type ThreadHandlers = ServerRequestHandlers & {
 /** Options of `Codex.threadList`. */
 export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
+/** @internal A thread id: a non-empty string. */
 export function checkId(id: unknown): string {
   return checkNonEmpty(id, "threadId");
 }
 
+/** @internal */
 export interface CheckedHandlers {
   readonly handlers: ServerRequestHandlers | undefined;
   readonly tools: readonly DynamicTool[] | undefined;
 }
 
-// The handlers and tools among thread options, checked; `undefined` when there are none.
+/** @internal The handlers and tools among thread options, checked; `undefined` when there are none. */
 export function checkThreadHandlers(
   options: ThreadHandlers | undefined,
 ): CheckedHandlers | undefined {
@@ -98,8 +100,10 @@ export function checkThreadHandlers(
   return handlers === undefined && tools === undefined ? undefined : { handlers, tools };
 }
 
-// Checks thread start/resume/fork options and splits them into the call's options, the wire
-// params (presets resolved) and the handlers to keep; all before any I/O.
+/**
+ * @internal Checks thread start/resume/fork options and splits them into the call's options, the
+ * wire params (presets resolved) and the handlers to keep; all before any I/O.
+ */
 export function threadRequest<P>(
   options: (WithPresets<P> & { readonly tools?: readonly DynamicTool[] }) | undefined,
   isStart: boolean,
