@@ -27,8 +27,11 @@ export interface BenchClient {
 export interface BenchThread {
   /** Runs a turn to completion; resolves with the final agent message. */
   run(prompt: string): Promise<string | null>;
-  /** Runs a turn, calling `onDelta` for each agent-message delta, in order. */
-  stream(prompt: string, onDelta: (delta: string) => void): Promise<void>;
+  /**
+   * Runs a turn, calling `onDelta` for each agent-message delta, in order (a client that does
+   * not receive deltas calls it never); resolves with the final agent message.
+   */
+  stream(prompt: string, onDelta: (delta: string) => void): Promise<string | null>;
 }
 
 /** A client whose modules are imported, ready to be started (and timed). */
@@ -55,18 +58,27 @@ export async function loadClient(job: Job): Promise<LoadedClient> {
   switch (job.variant satisfies VariantId) {
     case "floor":
       return { start: () => startFloor(job), streams: true, persistent: true };
-    case "sdk": {
+    case "sdk":
+    case "sdk-results": {
       const sdk = (await import(job.sdkEntry)) as typeof import("../src/index.js");
       const stats =
         job.sdkTestingEntry === undefined ? undefined : await loadClientStats(job.sdkTestingEntry);
+      const events = job.variant === "sdk" ? "all" : "results";
       return {
         start: async () =>
           sdkClient(
-            await sdk.Codex.start({ cwd: job.workDir, env: job.env, clientInfo: CLIENT_INFO }),
+            await sdk.Codex.start({
+              cwd: job.workDir,
+              env: job.env,
+              clientInfo: CLIENT_INFO,
+              events,
+            }),
             job,
             stats,
           ),
-        streams: true,
+        // With events: "results" the server sends no deltas; the stream workload checks the
+        // answer instead.
+        streams: events === "all",
         persistent: true,
       };
     }
@@ -110,11 +122,10 @@ async function startFloor(job: Job): Promise<BenchClient> {
       });
       return {
         run: (prompt) => floor.runTurn(threadId, prompt),
-        stream: async (prompt, onDelta) => {
-          await floor.runTurn(threadId, prompt, (method, params) => {
+        stream: (prompt, onDelta) =>
+          floor.runTurn(threadId, prompt, (method, params) => {
             if (method === "item/agentMessage/delta") onDelta((params as { delta: string }).delta);
-          });
-        },
+          }),
       };
     },
     async startAndArchiveThread() {
@@ -153,6 +164,7 @@ function sdkClient(codex: SdkCodex, job: Job, stats: ClientStats | undefined): B
           for await (const event of turn.stream()) {
             if (event.method === "item/agentMessage/delta") onDelta(event.params.delta);
           }
+          return (await turn.run()).finalResponse;
         },
       };
     },
@@ -189,9 +201,14 @@ function codexSdkClient(codex: CodexSdk, job: Job): BenchClient {
         run: async (prompt) => (await thread.run(prompt)).finalResponse,
         stream: async (prompt) => {
           const { events } = await thread.runStreamed(prompt);
+          let answer: string | null = null;
           for await (const event of events) {
             if (event.type === "turn.failed") throw new Error(event.error.message);
+            if (event.type === "item.completed" && event.item.type === "agent_message") {
+              answer = event.item.text;
+            }
           }
+          return answer;
         },
       };
     },

@@ -6,8 +6,11 @@ import { median } from "./stats.js";
 
 const execFileAsync = promisify(execFile);
 
+/** The clients whose import is timed (`events: "results"` imports what the SDK does). */
+type Imported = Exclude<VariantId, "sdk-results">;
+
 /** What each client's code imports: the floor needs only Node built-ins. */
-function specifiers(sdkEntry: string): Record<VariantId, readonly string[]> {
+function specifiers(sdkEntry: string): Record<Imported, readonly string[]> {
   return {
     floor: ["node:child_process", "node:fs", "node:module", "node:path"],
     sdk: [sdkEntry],
@@ -38,11 +41,11 @@ export async function measureImports(options: {
   sdkFromSource: boolean;
   cwd: string;
   runs?: number;
-}): Promise<Record<VariantId, number | null>> {
+}): Promise<Record<Imported, number | null>> {
   const modules = specifiers(options.sdkEntry);
-  const times: Record<VariantId, number[]> = { floor: [], sdk: [], "codex-sdk": [] };
+  const times: Record<Imported, number[]> = { floor: [], sdk: [], "codex-sdk": [] };
   for (let i = 0; i < (options.runs ?? 7); i++) {
-    for (const variant of Object.keys(times) as VariantId[]) {
+    for (const variant of Object.keys(times) as Imported[]) {
       const tsx = variant === "sdk" && options.sdkFromSource;
       times[variant].push(await importMs(modules[variant], options.cwd, tsx));
     }

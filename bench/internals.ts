@@ -6,7 +6,7 @@
  * the `Codex` class of its own module graph, so it must come from the same build as the client it
  * is given: a job that reads the tables imports it from the testing entry beside the SDK entry
  * (`Job.sdkTestingEntry` beside `Job.sdkEntry`), that is dist/testing/index.js of the bench's
- * snapshot of dist/, which shares its chunks (and so the `Codex` class) with dist/index.js, or
+ * snapshot of dist/, which takes the `Codex` class (and `clientStats`) from dist/index.js, or
  * src/testing/index.ts when the SDK runs from its TypeScript source.
  */
 import type { EventEmitter } from "node:events";

@@ -1,12 +1,16 @@
 /** What the orchestrator (`run.ts`) and a measuring child process (`child.ts`) exchange. */
 
-/** The three clients compared. */
-export const VARIANTS = ["floor", "sdk", "codex-sdk"] as const;
+/**
+ * The clients compared: the floor, this SDK, this SDK started with `events: "results"` (the
+ * server sends no per-token deltas), and `@openai/codex-sdk`.
+ */
+export const VARIANTS = ["floor", "sdk", "sdk-results", "codex-sdk"] as const;
 export type VariantId = (typeof VARIANTS)[number];
 
 export const VARIANT_LABELS: Readonly<Record<VariantId, string>> = {
   floor: "floor",
   sdk: "this SDK",
+  "sdk-results": 'this SDK, events: "results"',
   "codex-sdk": "@openai/codex-sdk",
 };
 

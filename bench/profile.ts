@@ -70,7 +70,9 @@ function sourceMapOf(file: string): SourceMap | undefined {
   return sourceMaps.get(file);
 }
 
-function originOf(frame: CallFrame): Origin {
+// `sdkDir` is a copy of dist/ (see run.ts): its maps name the sources beside that copy, which are
+// the repository's src/.
+function originOf(frame: CallFrame, root: string, sdkDir: string): Origin {
   if (!frame.url.startsWith("file:")) return { file: frame.url, line: frame.lineNumber + 1 };
   const file = fileURLToPath(frame.url);
   const entry = sourceMapOf(file)?.findEntry(frame.lineNumber, frame.columnNumber);
@@ -81,7 +83,9 @@ function originOf(frame: CallFrame): Origin {
   const original = source.startsWith("file:")
     ? fileURLToPath(source)
     : path.resolve(path.dirname(file), source);
-  return { file: original, line: entry.originalLine + 1 };
+  const fromCopy = path.relative(path.dirname(sdkDir), original);
+  const inRepository = fromCopy.startsWith("src" + path.sep) ? path.join(root, fromCopy) : original;
+  return { file: inRepository, line: entry.originalLine + 1 };
 }
 
 /** Which part of the process a frame belongs to; `sdkDir` holds the SDK's JavaScript. */
@@ -141,7 +145,7 @@ export function summarizeProfiles(
       if (profilerOwn(id)) return;
       const us = profile.timeDeltas[i] ?? 0;
       const frame = frames.get(id)!;
-      const origin = originOf(frame);
+      const origin = originOf(frame, root, sdkDir);
       const part = area(frame, origin, root, sdkDir);
       add(byArea, part, us);
       total += us / files.length;

@@ -18,7 +18,7 @@ export interface WorkloadResult {
   readonly workload: Workload;
   readonly variants: Partial<Record<VariantId, VariantResult>>;
   /** Import cost per client (start-up only). */
-  readonly imports?: Readonly<Record<VariantId, number | null>>;
+  readonly imports?: Readonly<Partial<Record<VariantId, number | null>>>;
   /** Lines that explain the figures. */
   readonly notes: readonly string[];
 }
@@ -34,6 +34,10 @@ export interface Target {
 const STARTUP_BUDGET_MS = 10;
 /** Within this ratio of the floor counts as "no overhead" on the throughput workloads. */
 const THROUGHPUT_BUDGET = 1.05;
+/** The SDK's client CPU within this ratio of the floor's, on every workload that times turns. */
+const CPU_BUDGET = 1.1;
+/** `events: "results"` must use at most this share of the floor's client CPU on the stream. */
+const RESULTS_CPU_SHARE = 0.1;
 /**
  * Data objects growing by less than this per turn (or per thread) count as flat: one leaked object
  * per turn (a closure, a map entry, a promise) is above it. V8's compiled code is not counted (see
@@ -95,6 +99,22 @@ export function judge(result: WorkloadResult): Target[] {
     );
   }
 
+  const floorCpu = figure(result, "floor", "cpuMs");
+  const sdkCpu = figure(result, "sdk", "cpuMs");
+  if (workload.id !== "threads" && (floorCpu !== null || sdkCpu !== null)) {
+    const text = `SDK client CPU within ${CPU_BUDGET.toFixed(2)}x of the floor`;
+    targets.push(
+      floorCpu === null || sdkCpu === null
+        ? missing(text)
+        : {
+            text: `${text}: ${formatRatio(sdkCpu, floorCpu)} (${ms(sdkCpu)} vs ${ms(floorCpu)})`,
+            met: sdkCpu <= floorCpu * CPU_BUDGET,
+          },
+    );
+  }
+
+  if (workload.variants.includes("sdk-results")) targets.push(...resultsTargets(result));
+
   if (workload.variants.includes("codex-sdk")) {
     // Start-up compares time to the first answer: @openai/codex-sdk spawns nothing before it.
     const compared = workload.id === "startup" ? "firstTurnMs" : key;
@@ -115,6 +135,31 @@ export function judge(result: WorkloadResult): Target[] {
     }
   }
   return targets;
+}
+
+/**
+ * The targets of `events: "results"`: the turn done sooner than by the floor, which reads every
+ * delta, on a tenth of its client CPU or less.
+ */
+function resultsTargets(result: WorkloadResult): Target[] {
+  const key = result.workload.headline;
+  const floor = figure(result, "floor", key);
+  const results = figure(result, "sdk-results", key);
+  const floorCpu = figure(result, "floor", "cpuMs");
+  const resultsCpu = figure(result, "sdk-results", "cpuMs");
+  const faster = 'SDK with events: "results" finishes the turn sooner than the floor';
+  const lighter = `the same on at most ${RESULTS_CPU_SHARE * 100}% of the floor's client CPU`;
+  return [
+    floor === null || results === null
+      ? { text: `${faster}: no figure`, met: undefined }
+      : { text: `${faster}: ${ms(results)} vs ${ms(floor)}`, met: results < floor },
+    floorCpu === null || resultsCpu === null
+      ? { text: `${lighter}: no figure`, met: undefined }
+      : {
+          text: `${lighter}: ${ms(resultsCpu)} vs ${ms(floorCpu)}, ${formatNumber(floorCpu / resultsCpu)}x less`,
+          met: resultsCpu <= floorCpu * RESULTS_CPU_SHARE,
+        },
+  ];
 }
 
 /**
@@ -144,7 +189,7 @@ function leakTargets(
   const sdk = figure(result, "sdk", result.workload.headline);
   if (floor !== null && sdk !== null) {
     targets.push({
-      text: `time, one run each (no target): ${formatRatio(sdk, floor)}${extraCpu(result)}`,
+      text: `time (no target): ${formatRatio(sdk, floor)}${extraCpu(result)}`,
       met: undefined,
       info: true,
     });
@@ -216,11 +261,15 @@ function movedTables(
     .map((name) => `${name} ${start[name] ?? "none"} -> ${end[name] ?? "none"}`);
 }
 
-/** A client that ran the streaming turn without seeing its deltas: its figures are not comparable. */
+/**
+ * `@openai/codex-sdk` on the streaming turn: it runs `codex exec`, which writes the answer once
+ * instead of the deltas, so its figures are not comparable.
+ */
 function unchecked(result: WorkloadResult, variant: VariantId): boolean {
   const checks = result.workload.metrics.some((m) => m.key === "deltas");
   return (
     checks &&
+    variant === "codex-sdk" &&
     result.variants[variant]?.error === undefined &&
     figure(result, variant, "deltas") === null
   );
@@ -253,7 +302,7 @@ function rows(result: WorkloadResult): string[][] {
       "import (fresh node)",
       ...workload.variants.map((v) => {
         const value = imports[v];
-        return value === null ? "n/a" : ms(value);
+        return value == null ? "n/a" : ms(value);
       }),
     ]);
   }
@@ -370,7 +419,7 @@ show what the SDK itself adds. Figures are reported, never asserted.
 
 The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
 package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
-snapshot as the SDK (\`dist/testing/index.js\` shares its chunks, so the \`Codex\` class, with
+snapshot as the SDK (\`dist/testing/index.js\` takes the \`Codex\` class, and \`clientStats\`, from
 \`dist/index.js\`), and reads the tables at the start and the end with nothing in flight. Their memory
 is judged on the data objects of two heap snapshots, since the heap trend also counts V8's compiled
 code.

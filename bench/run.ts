@@ -247,6 +247,10 @@ async function extras(
     notes.push(
       `the mock alone serves the ${mock.events} SSE events (one write each) in ` +
         `${formatNumber(mock.ms)} ms to a reader in its own process${share}.`,
+      'this SDK, events: "results": started with `Codex.start({ events: "results" })`, which ' +
+        "asks the server (initialize's `optOutNotificationMethods`) not to send the per-token " +
+        "delta notifications; it reads the same turn with `turn.stream()` (item events only) and " +
+        "checks the answer of `turn.run()`, while the floor reads every delta.",
       "* @openai/codex-sdk cannot observe deltas: `codex exec --experimental-json` writes the " +
         "agent message once, complete, instead of 20,000 deltas, so its column times a turn with " +
         "far less output and is not comparable.",

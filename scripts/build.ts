@@ -1,10 +1,13 @@
 /**
  * Builds dist/ for every kind of consumer:
  *
- * - `dist/*.js` and `dist/chunks/`: the ES build, bundled by esbuild into one file per entry point
- *   plus shared chunks, because Node's ESM loader pays per file and an import of twenty small
- *   modules costs several times what one file does. Chunks keep one copy of each class across the
- *   `.`, `./types` and `./testing` entries, so `instanceof` works between them. It has no
+ * - `dist/*.js`: the ES build, bundled by esbuild, because Node's ESM loader pays per file and an
+ *   import of twenty small modules costs several times what one file does. `dist/index.js` holds
+ *   the whole client in one file; what only some clients need (goal runs, logins, the WebSocket
+ *   transport, structured output's schema conversion: the `LAZY` list) is a file of its own,
+ *   loaded by `import()` on first use. Those files and `./testing` take the client's classes
+ *   from `dist/index.js` (the `SHARED` list), so there is one copy of each class and `instanceof`
+ *   works between the entries; `./types` holds plain data and is a file of its own. It has no
  *   top-level await, so Node 20.19+ loads it for `require()` too (the `module-sync` condition),
  *   and one process never holds two copies of the SDK.
  * - `dist/*.cjs` and `dist/cjs/`: the CommonJS build, for `require()` where ES modules cannot be
@@ -17,7 +20,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { build, type BuildOptions } from "esbuild";
+import { pathToFileURL } from "node:url";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 
 /** The package's entry points: export subpath name, source, and output path without extension. */
 const ENTRIES = [
@@ -25,6 +29,27 @@ const ENTRIES = [
   { name: "types", source: "src/types.ts", out: "dist/types" },
   { name: "testing", source: "src/testing/index.ts", out: "dist/testing/index" },
 ] as const;
+
+/**
+ * Modules loaded on first use: their importers load them with `await import(...)`, and the ES
+ * build keeps each in a file of its own, at its place under dist/ (the CommonJS build inlines
+ * them).
+ */
+const LAZY = [
+  "src/goal.ts",
+  "src/login-flows.ts",
+  "src/strict-schema.ts",
+  "src/transport/websocket.ts",
+];
+
+/**
+ * Modules whose values the other files of the ES build import from `dist/index.js` instead of
+ * bundling a copy: the client, the error classes and the login handles, which must each be one
+ * class everywhere.
+ * `dist/index.js` exports what these files take from them (`clientStats` too, for ./testing,
+ * though the declarations leave it out); a missing name fails the check at the end.
+ */
+const SHARED = ["src/codex.ts", "src/errors.ts", "src/login.ts"];
 
 const COMMON: BuildOptions = {
   bundle: true,
@@ -48,19 +73,60 @@ execFileSync(
 );
 writeFileSync("dist/dts/package.json", `${JSON.stringify({ type: "commonjs" })}\n`);
 referenceDisposableLib("dist/dts");
-await build({
-  ...COMMON,
-  entryPoints: ENTRIES.map((e) => e.source),
-  outdir: "dist",
-  outbase: "src",
-  splitting: true,
-  format: "esm",
-  chunkNames: "chunks/[name]-[hash]",
-});
+await buildEs();
 await buildCommonJs();
 for (const e of ENTRIES) {
   const dts = relative(e.out, `dist/dts/${e.source.slice("src/".length).replace(/\.ts$/, ".js")}`);
   writeFileSync(`${e.out}.d.ts`, `export * from ${JSON.stringify(dts)};\n`);
+}
+
+/** The ES build: see the top of this file. */
+async function buildEs(): Promise<void> {
+  const lazy = new Set(LAZY.map((source) => path.resolve(source)));
+  const shared = new Set(SHARED.map((source) => path.resolve(source)));
+  const outOf = (source: string) => `dist/${path.relative("src", source).replace(/\.ts$/, ".js")}`;
+  // Leaves the lazy and shared modules out of the bundle written to `outfile`, as imports of
+  // their files in dist/.
+  const linkFrom = (outfile: string, linkShared: boolean): Plugin => ({
+    name: "link-dist-files",
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const resolved = path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
+        if (lazy.has(resolved) && args.kind === "dynamic-import") {
+          return { path: relative(outfile, outOf(path.relative(".", resolved))), external: true };
+        }
+        if (linkShared && shared.has(resolved) && args.kind === "import-statement") {
+          return { path: relative(outfile, "dist/index.js"), external: true };
+        }
+        return undefined;
+      });
+    },
+  });
+  const es = { ...COMMON, format: "esm" } as const;
+  await build({
+    ...es,
+    stdin: {
+      contents: 'export * from "./src/index.ts";\nexport { clientStats } from "./src/codex.ts";\n',
+      resolveDir: process.cwd(),
+      sourcefile: "index-entry.ts",
+      loader: "ts",
+    },
+    outfile: "dist/index.js",
+    plugins: [linkFrom("dist/index.js", false)],
+  });
+  const linked = [...LAZY, "src/testing/index.ts"];
+  for (const source of linked) {
+    const outfile = outOf(source);
+    await build({ ...es, entryPoints: [source], outfile, plugins: [linkFrom(outfile, true)] });
+  }
+  await build({ ...es, entryPoints: ["src/types.ts"], outfile: "dist/types.js" });
+  // Each file that imports from dist/index.js must find there all it imports: load them.
+  const urls = linked.map((source) => pathToFileURL(path.resolve(outOf(source))).href);
+  execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", `for (const u of ${JSON.stringify(urls)}) await import(u);`],
+    { stdio: "inherit" },
+  );
 }
 
 /**

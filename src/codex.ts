@@ -41,7 +41,7 @@ import {
   splitRequestOptions,
   requestOptions,
 } from "./internal/validate.js";
-import * as login from "./login.js";
+import type { LoginTracker } from "./login-flows.js";
 import type {
   AccountReadOptions,
   ChatgptAuthTokens,
@@ -57,7 +57,6 @@ import { Thread } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
-import { WebSocketTransport, webSocketAddress } from "./transport/websocket.js";
 import { SDK_VERSION } from "./version.js";
 import {
   checkConnectionOptions,
@@ -95,7 +94,6 @@ interface Internals {
   readonly transport: Transport;
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
-  readonly logins: login.LoginTracker;
   readonly secrets: Secrets;
   readonly log: Log;
 }
@@ -140,11 +138,22 @@ export class Codex implements AsyncDisposable {
   ) {
     const { connection, log, secrets } = internals;
     const router = new Router(connection, log);
-    const logins = new login.LoginTracker(router, connection);
     const dispatcher = new ServerRequestDispatcher(router, options, { log, secrets });
     connection.setServerRequestHandler(dispatcher.handle);
     connection.onClose(() => dispatcher.clear());
-    this.#internals = { ...internals, router, dispatcher, logins };
+    this.#internals = { ...internals, router, dispatcher };
+  }
+
+  // The login flows, loaded on the first login (most clients never log in through the SDK), and
+  // the client's one login tracker, created then: before any login request is sent.
+  #logins: Promise<{ flows: typeof import("./login-flows.js"); tracker: LoginTracker }> | undefined;
+
+  #loginFlows(): Promise<{ flows: typeof import("./login-flows.js"); tracker: LoginTracker }> {
+    this.#logins ??= import("./login-flows.js").then((flows) => {
+      const { router, connection } = this.#internals;
+      return { flows, tracker: new flows.LoginTracker(router, connection) };
+    });
+    return this.#logins;
   }
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
@@ -170,6 +179,8 @@ export class Codex implements AsyncDisposable {
    */
   static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options);
+    // Loaded here: most clients spawn their server and never need it.
+    const { WebSocketTransport, webSocketAddress } = await import("./transport/websocket.js");
     const transport = new WebSocketTransport({
       url: webSocketAddress(url),
       token: checked.token,
@@ -267,21 +278,20 @@ export class Codex implements AsyncDisposable {
         );
       }
     }
-    await login.loginApiKey(connection, secrets, apiKey, call);
+    const { flows } = await this.#loginFlows();
+    await flows.loginApiKey(connection, secrets, apiKey, call);
   }
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
   async loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {
-    return login.loginChatgpt(this.#internals.connection, this.#internals.logins, options);
+    const { flows, tracker } = await this.#loginFlows();
+    return flows.loginChatgpt(this.#internals.connection, tracker, options);
   }
 
   /** Starts a device-code ChatGPT login: show `verificationUrl` and `userCode`, then `wait()`. */
   async loginChatgptDeviceCode(options?: RequestOptions): Promise<DeviceCodeLoginHandle> {
-    return login.loginChatgptDeviceCode(
-      this.#internals.connection,
-      this.#internals.logins,
-      options,
-    );
+    const { flows, tracker } = await this.#loginFlows();
+    return flows.loginChatgptDeviceCode(this.#internals.connection, tracker, options);
   }
 
   /** Hands the server ChatGPT tokens this client manages (external auth); the token never appears in errors. */
@@ -290,12 +300,14 @@ export class Codex implements AsyncDisposable {
     options?: RequestOptions,
   ): Promise<LoginAccountResponse> {
     const { connection, secrets } = this.#internals;
-    return login.loginChatgptAuthTokens(connection, secrets, tokens, options);
+    const { flows } = await this.#loginFlows();
+    return flows.loginChatgptAuthTokens(connection, secrets, tokens, options);
   }
 
   /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
   async account(options?: AccountReadOptions): Promise<GetAccountResponse> {
-    return login.readAccount(this.#internals.connection, options);
+    const { flows } = await this.#loginFlows();
+    return flows.readAccount(this.#internals.connection, options);
   }
 
   /**
@@ -341,7 +353,8 @@ export class Codex implements AsyncDisposable {
 
   /** `account/logout`: forgets the stored credentials and cancels any login in progress. */
   async logout(options?: RequestOptions): Promise<void> {
-    return login.logout(this.#internals.connection, options);
+    const { flows } = await this.#loginFlows();
+    return flows.logout(this.#internals.connection, options);
   }
 
   /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */

@@ -6,20 +6,6 @@ import { TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
-/** The longest objective the server accepts. */
-export const MAX_GOAL_OBJECTIVE = 4000;
-
-/** Checks a goal objective before any I/O and returns it trimmed. */
-export function checkObjective(objective: unknown): string {
-  if (typeof objective !== "string") throw new TypeError("goal objective must be a string");
-  const trimmed = objective.trim();
-  if (trimmed === "") throw new TypeError("goal objective must not be empty");
-  if (trimmed.length > MAX_GOAL_OBJECTIVE) {
-    throw new RangeError(`goal objective must be at most ${MAX_GOAL_OBJECTIVE} characters`);
-  }
-  return trimmed;
-}
-
 /** What `Thread.runGoal` resolves with. */
 export interface GoalResult {
   /** The goal as it ended (`complete`, `paused`, `blocked`, ...), or `null` once cleared. */

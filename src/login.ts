@@ -1,25 +1,15 @@
-import { CodexError, RequestTimeoutError, type TransportClosedError } from "./errors.js";
+/**
+ * The login handles and the options of the logins. The flows that start logins, and the tracker
+ * that routes their completions, are in login-flows.ts, loaded on the first login.
+ */
+import { RequestTimeoutError } from "./errors.js";
 import type {
   AccountLoginCompletedNotification,
   CancelLoginAccountResponse,
-  GetAccountResponse,
-  LoginAccountParams,
-  LoginAccountResponse,
   LoginAppBrand,
 } from "./generated/index.js";
-import { deadline } from "./internal/deadline.js";
-import type { Secrets } from "./internal/redact.js";
-import {
-  checkBoolean,
-  checkNonEmpty,
-  checkSecret,
-  checkOptions,
-  describe,
-  requestOptions,
-  splitRequestOptions,
-} from "./internal/validate.js";
+import { requestOptions } from "./internal/validate.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
-import type { Router } from "./rpc/router.js";
 
 /** What `wait()` of a login resolves with: the server's `account/login/completed` params. */
 export type LoginCompletion = AccountLoginCompletedNotification;
@@ -46,136 +36,21 @@ export class LoginTimeoutError extends RequestTimeoutError {
   }
 }
 
-// A completion can be read before the `account/login/start` response that names its id is
-// handled, so completions for ids not known yet are kept, but only a few: ids this client never
-// learns (another client's logins on a shared server) must not pile up.
-const EARLY_COMPLETIONS = 32;
-
-interface Waiter {
-  resolve(completion: LoginCompletion): void;
-  reject(error: Error): void;
-}
-
-/**
- * Routes `account/login/completed` to the waits of the logins this client started. One per
- * client, created before the first login so no completion is missed. A completion that arrives
- * before `wait()` (or even before the start response was handled) is kept until it is waited
- * for, then dropped.
- */
-export class LoginTracker {
-  readonly #connection: Connection;
-  // Logins this client started whose completion has not arrived.
-  readonly #started = new Set<string>();
-  // Completions of this client's logins that no wait() has taken yet.
-  readonly #kept = new Map<string, LoginCompletion>();
-  // Completions for ids not registered (yet), oldest first; bounded by EARLY_COMPLETIONS.
-  readonly #early = new Map<string, LoginCompletion>();
-  readonly #waiters = new Map<string, Set<Waiter>>();
-
-  constructor(router: Router, connection: Connection) {
-    this.#connection = connection;
-    router.on("account/login/completed", (n) => this.#complete(n.params));
-    connection.onClose((error) => this.#fail(error));
-  }
-
-  /** Marks `loginId` as started by this client: its completion is kept until waited for. */
-  register(loginId: string): void {
-    const early = this.#early.get(loginId);
-    if (early !== undefined) {
-      this.#early.delete(loginId);
-      this.#kept.set(loginId, early);
-    } else {
-      this.#started.add(loginId);
-    }
-  }
-
-  /**
-   * Resolves with the completion of `loginId` (also one that arrived earlier). Rejects with
-   * `TransportClosedError` when the app-server goes away, the abort reason, or `LoginTimeoutError`.
-   */
-  async wait(loginId: string, options?: LoginWaitOptions): Promise<LoginCompletion> {
-    checkNonEmpty(loginId, "loginId");
-    const call = requestOptions(checkOptions(options));
-    const done = this.#take(loginId);
-    if (done !== undefined) return done;
-    const closed = this.#connection.closeError;
-    if (closed !== undefined) throw closed;
-    let waiters = this.#waiters.get(loginId);
-    if (waiters === undefined) this.#waiters.set(loginId, (waiters = new Set()));
-    const set = waiters;
-    let waiter!: Waiter;
-    const completed = new Promise<LoginCompletion>((resolve, reject) => {
-      waiter = { resolve, reject };
-      set.add(waiter);
-    });
-    const forget = () => {
-      set.delete(waiter);
-      if (set.size === 0 && this.#waiters.get(loginId) === set) this.#waiters.delete(loginId);
-    };
-    try {
-      return await deadline(completed, {
-        signal: call?.signal,
-        timeout: call?.timeout,
-        onTimeout: () => {
-          throw new LoginTimeoutError(loginId, call!.timeout!);
-        },
-      });
-    } finally {
-      forget();
-    }
-  }
-
-  #take(loginId: string): LoginCompletion | undefined {
-    const completion = this.#kept.get(loginId) ?? this.#early.get(loginId);
-    if (completion !== undefined) {
-      this.#kept.delete(loginId);
-      this.#early.delete(loginId);
-      this.#started.delete(loginId);
-    }
-    return completion;
-  }
-
-  #complete(params: unknown): void {
-    const loginId = (params as { loginId?: unknown } | null | undefined)?.loginId;
-    // API-key and token logins complete with `loginId: null`; nobody waits for those.
-    if (typeof loginId !== "string" || loginId === "") return;
-    const completion = params as LoginCompletion;
-    const waiters = this.#waiters.get(loginId);
-    if (waiters !== undefined) {
-      this.#started.delete(loginId);
-      for (const waiter of [...waiters]) waiter.resolve(completion);
-      return;
-    }
-    if (this.#started.delete(loginId)) {
-      this.#kept.set(loginId, completion);
-      return;
-    }
-    this.#early.delete(loginId);
-    this.#early.set(loginId, completion);
-    if (this.#early.size > EARLY_COMPLETIONS) {
-      const oldest = this.#early.keys().next().value;
-      if (oldest !== undefined) this.#early.delete(oldest);
-    }
-  }
-
-  #fail(error: TransportClosedError): void {
-    // Completions already kept stay: they happened, and a later wait() still gets them.
-    const all = [...this.#waiters.values()].flatMap((set) => [...set]);
-    this.#waiters.clear();
-    for (const waiter of all) waiter.reject(error);
-  }
+/** What a login handle waits through: the client's login tracker (in login-flows.ts). */
+export interface LoginWaits {
+  wait(loginId: string, options?: LoginWaitOptions): Promise<LoginCompletion>;
 }
 
 /** Shared by the two ChatGPT login handles: wait for the completion, or cancel. */
 abstract class LoginHandle {
   // Private fields stay out of `JSON.stringify` and `util.inspect`.
   readonly #connection: Connection;
-  readonly #tracker: LoginTracker;
+  readonly #tracker: LoginWaits;
   #result: LoginCompletion | undefined;
 
   protected constructor(
     connection: Connection,
-    tracker: LoginTracker,
+    tracker: LoginWaits,
     /** The server's id of this login attempt. */
     readonly loginId: string,
   ) {
@@ -209,7 +84,7 @@ export class ChatgptLoginHandle extends LoginHandle {
   /** @internal Made by `loginChatgpt`. */
   constructor(
     connection: Connection,
-    tracker: LoginTracker,
+    tracker: LoginWaits,
     loginId: string,
     /** The URL to open in a browser; it redirects to a callback server on this machine. */
     readonly authUrl: string,
@@ -226,7 +101,7 @@ export class DeviceCodeLoginHandle extends LoginHandle {
   /** @internal Made by `loginChatgptDeviceCode`. */
   constructor(
     connection: Connection,
-    tracker: LoginTracker,
+    tracker: LoginWaits,
     loginId: string,
     /** The page where the user enters `userCode`. */
     readonly verificationUrl: string,
@@ -270,147 +145,4 @@ export interface ChatgptAuthTokens {
 export interface AccountReadOptions extends RequestOptions {
   /** Ask the server to refresh managed ChatGPT tokens before answering; default false. */
   readonly refreshToken?: boolean | undefined;
-}
-
-/** `account/login/start {type: "apiKey"}`: stores an OpenAI API key; the key never appears in errors. */
-export async function loginApiKey(
-  connection: Connection,
-  secrets: Secrets,
-  apiKey: string,
-  options?: RequestOptions,
-): Promise<void> {
-  checkSecret(apiKey, "apiKey");
-  const call = requestOptions(options);
-  const params: LoginAccountParams = { type: "apiKey", apiKey };
-  // Redacted from everything the server says from now on, the answer to this request included.
-  secrets.add(apiKey);
-  await connection.request("account/login/start", params, call);
-}
-
-/** `account/login/start {type: "chatgpt"}`: starts a browser login and returns its handle. */
-export async function loginChatgpt(
-  connection: Connection,
-  tracker: LoginTracker,
-  options?: LoginChatgptOptions,
-): Promise<ChatgptLoginHandle> {
-  const params: LoginAccountParams = { type: "chatgpt" };
-  const { call, rest } = splitRequestOptions(options);
-  const { codexStreamlinedLogin, useHostedLoginSuccessPage, appBrand } = rest;
-  if (codexStreamlinedLogin !== undefined) {
-    params.codexStreamlinedLogin = checkBoolean(codexStreamlinedLogin, "codexStreamlinedLogin");
-  }
-  if (useHostedLoginSuccessPage !== undefined) {
-    params.useHostedLoginSuccessPage = checkBoolean(
-      useHostedLoginSuccessPage,
-      "useHostedLoginSuccessPage",
-    );
-  }
-  if (appBrand !== undefined) {
-    if (appBrand !== null && appBrand !== "codex" && appBrand !== "chatgpt") {
-      throw new TypeError(`appBrand must be "codex", "chatgpt" or null, got ${describe(appBrand)}`);
-    }
-    params.appBrand = appBrand;
-  }
-  const response = await connection.request("account/login/start", params, call);
-  const { loginId, authUrl } = expectVariant(
-    response,
-    "chatgpt",
-    ["loginId", "authUrl"],
-    "ChatGPT",
-  );
-  tracker.register(loginId);
-  return new ChatgptLoginHandle(connection, tracker, loginId, authUrl);
-}
-
-/** `account/login/start {type: "chatgptDeviceCode"}`: starts a device-code login and returns its handle. */
-export async function loginChatgptDeviceCode(
-  connection: Connection,
-  tracker: LoginTracker,
-  options?: RequestOptions,
-): Promise<DeviceCodeLoginHandle> {
-  const response = await connection.request(
-    "account/login/start",
-    { type: "chatgptDeviceCode" },
-    requestOptions(options),
-  );
-  const { loginId, verificationUrl, userCode } = expectVariant(
-    response,
-    "chatgptDeviceCode",
-    ["loginId", "verificationUrl", "userCode"],
-    "device-code",
-  );
-  tracker.register(loginId);
-  return new DeviceCodeLoginHandle(connection, tracker, loginId, verificationUrl, userCode);
-}
-
-/** `account/login/start {type: "chatgptAuthTokens"}`: hands the server ChatGPT tokens the client manages. */
-export async function loginChatgptAuthTokens(
-  connection: Connection,
-  secrets: Secrets,
-  tokens: ChatgptAuthTokens,
-  options?: RequestOptions,
-): Promise<LoginAccountResponse> {
-  if (typeof tokens !== "object" || tokens === null) {
-    throw new TypeError(`tokens must be an object, got ${describe(tokens)}`);
-  }
-  const { accessToken, chatgptAccountId, chatgptPlanType } = tokens;
-  checkSecret(accessToken, "accessToken");
-  checkNonEmpty(chatgptAccountId, "chatgptAccountId");
-  if (chatgptPlanType !== undefined && chatgptPlanType !== null) {
-    checkNonEmpty(chatgptPlanType, "chatgptPlanType");
-  }
-  const params: LoginAccountParams = {
-    type: "chatgptAuthTokens",
-    accessToken,
-    chatgptAccountId,
-    ...(chatgptPlanType !== undefined ? { chatgptPlanType } : {}),
-  };
-  const call = requestOptions(options);
-  secrets.add(accessToken);
-  return connection.request("account/login/start", params, call);
-}
-
-/** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */
-export async function readAccount(
-  connection: Connection,
-  options?: AccountReadOptions,
-): Promise<GetAccountResponse> {
-  const { call, rest } = splitRequestOptions(options);
-  const refreshToken = checkBoolean(rest.refreshToken ?? false, "refreshToken");
-  return connection.request("account/read", { refreshToken }, call);
-}
-
-/** `account/logout`: forgets the stored credentials and cancels any login in progress. */
-export async function logout(connection: Connection, options?: RequestOptions): Promise<void> {
-  await connection.request("account/logout", undefined, requestOptions(options));
-}
-
-function expectVariant<K extends string>(
-  response: unknown,
-  type: string,
-  fields: readonly K[],
-  what: string,
-): Record<K, string> {
-  const record = response as Record<string, unknown> | null | undefined;
-  const ok =
-    typeof record === "object" &&
-    record !== null &&
-    record.type === type &&
-    fields.every((field) => typeof record[field] === "string" && record[field] !== "");
-  if (!ok) {
-    // Names the shape only: values of an unexpected answer are not ours to print.
-    throw new CodexError(
-      `unexpected ${what} login response: expected type "${type}" with ${fields.join(", ")}, ` +
-        `got ${shapeOf(response)}`,
-    );
-  }
-  return record as Record<K, string>;
-}
-
-function shapeOf(value: unknown): string {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return describe(value);
-  const record = value as Record<string, unknown>;
-  const type = typeof record.type === "string" ? `type ${JSON.stringify(record.type)}` : "no type";
-  const keys = Object.keys(record).filter((key) => key !== "type");
-  return `${type} and fields [${keys.join(", ")}]`;
 }

@@ -55,12 +55,12 @@ export function assembleResult(
   usage: ThreadTokenUsage | null,
 ): TurnResult {
   // When item events were lost but the completion carries the agent's messages, use those.
-  const hasMessage = items.some((item) => item.type === "agentMessage");
-  const completionItems = Array.isArray(turn.items) ? turn.items.filter(isItem) : [];
-  const source =
-    !hasMessage && completionItems.some((item) => item.type === "agentMessage")
-      ? completionItems
-      : items;
+  let source = items;
+  const completionItems = Array.isArray(turn.items) ? turn.items : undefined;
+  if (completionItems !== undefined && !items.some(isAgentMessage)) {
+    const wellFormed = completionItems.filter(isItem);
+    if (wellFormed.some(isAgentMessage)) source = wellFormed;
+  }
   return {
     id: turn.id,
     status: turn.status,
@@ -71,7 +71,7 @@ export function assembleResult(
     finalResponse: pickFinalResponse(source),
     items: source,
     usage,
-    review: pickReview(items) ?? pickReview(completionItems),
+    review: pickReview(items) ?? pickReview(completionItems?.filter(isItem) ?? []),
   };
 }
 
@@ -139,6 +139,10 @@ export class TurnAccumulator {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isAgentMessage(item: ThreadItem): boolean {
+  return item.type === "agentMessage";
 }
 
 function isItem(value: unknown): value is ThreadItem {

@@ -78,9 +78,16 @@ const ZOD_CORE = "zod/v4/core";
 // zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
 // convert through zod's own core, loaded here and only here: the user's zod, as a peer.
 async function zodJsonSchema(schema: object): Promise<unknown> {
-  // The specifier is a variable so that bundlers of apps without zod leave it alone rather than
-  // failing to resolve it; at run time it resolves from the app, like any peer.
-  const core = (await import(ZOD_CORE)) as typeof import("zod/v4/core");
+  let core: typeof import("zod/v4/core");
+  // The specifier is a variable and the import sits in a try block, so bundlers of apps without
+  // zod leave it for run time rather than failing to resolve it; it resolves from the app.
+  try {
+    core = (await import(ZOD_CORE)) as typeof import("zod/v4/core");
+  } catch (err) {
+    throw new Error("a zod schema without ~standard.jsonSchema needs zod 4 installed", {
+      cause: err,
+    });
+  }
   return core.toJSONSchema(schema as Parameters<typeof core.toJSONSchema>[0], {
     target: TARGET,
     io: "input",

@@ -1,10 +1,4 @@
-import {
-  GoalRun,
-  abortGoal,
-  checkObjective,
-  type GoalResult,
-  type RunGoalOptions,
-} from "./goal.js";
+import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
   itemPage,
   itemPages,
@@ -35,6 +29,7 @@ import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
   checkNonEmpty,
+  checkObjective,
   checkOptions,
   checkSignal,
   checkTimeout,
@@ -54,6 +49,7 @@ import type { TurnResult } from "./result.js";
 import {
   prepareOutput,
   type OutputOf,
+  type PreparedOutput,
   type OutputSchema,
   type StructuredTurnResult,
 } from "./structured-output.js";
@@ -144,9 +140,11 @@ export class Thread {
   ): Promise<StructuredTurnResult<OutputOf<S>>>;
   run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
-    const { signal, timeout } = checkOptions(options);
+    // #startTurn checks the options, before any I/O.
     const handle = await this.#startTurn(input, options, false, undefined);
-    return handle.run({ signal, timeout });
+    return await (options === undefined
+      ? handle.run()
+      : handle.run({ signal: options.signal, timeout: options.timeout }));
   }
 
   /**
@@ -252,6 +250,8 @@ export class Thread {
     const { tokenBudget } = checkOptions(options);
     const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw abortError(signal);
+    // Loaded here: most clients never run a goal.
+    const { GoalRun, abortGoal } = await import("./goal.js");
     const { connection, router, log } = this.#context;
     const run = await router.queueTurn(this.id, async () => {
       const goalRun = new GoalRun(connection, router, this.id, log);
@@ -322,7 +322,9 @@ export class Thread {
     this.#context.dispatcher.release(this.id);
   }
 
-  async #startTurn(
+  // Not async: its callers are, so what it throws is their rejection; a turn without `output`
+  // then costs no promise of its own before the queue's.
+  #startTurn(
     input: RunInput,
     options: TurnOptions | undefined,
     retain: boolean,
@@ -332,14 +334,26 @@ export class Thread {
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
-    const output =
-      options?.output === undefined
-        ? undefined
-        : await prepareOutput(options.output, options.outputSchema);
-    if (output !== undefined)
+    if (options?.output === undefined) {
+      return this.#queueTurn(params, handlers, signal, retain, startTimeout, undefined);
+    }
+    return prepareOutput(options.output, options.outputSchema).then((output) => {
       params.outputSchema = output.schema as TurnStartParams["outputSchema"];
+      return this.#queueTurn(params, handlers, signal, retain, startTimeout, output);
+    });
+  }
+
+  #queueTurn(
+    params: TurnStartParams,
+    handlers: ServerRequestHandlers | undefined,
+    signal: AbortSignal | undefined,
+    retain: boolean,
+    startTimeout: number | undefined,
+    output: PreparedOutput | undefined,
+  ): Promise<TurnHandle> {
     if (signal?.aborted) throw abortError(signal);
-    const { connection, router, dispatcher, log, events } = this.#context;
+    const context = this.#context;
+    const { connection, router, dispatcher, log } = context;
     return router.queueTurn(this.id, async () => {
       if (signal?.aborted) throw abortError(signal);
       const collector = new TurnCollector(retain, log);
@@ -354,7 +368,6 @@ export class Thread {
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       pending.bind(turnId, collector);
-      const context = { connection, log, events };
       const handle = new TurnHandle(context, this.id, turnId, collector, signal, output?.parse);
       return { value: handle, done: collector.released };
     });

@@ -60,8 +60,6 @@ export class TurnCollector implements TurnSink {
   readonly log: EventLog<RawNotification>;
   /** Resolves with the result at `turn/completed`; rejects when the connection ends first. */
   readonly completion: Promise<TurnResult>;
-  /** Resolves once the turn is active (started), done, or the connection ended. */
-  readonly active: Promise<void>;
   /** Resolves when the turn no longer occupies its thread. */
   readonly released: Promise<void>;
   /** Whether the turn is a code review (`review/start`), which the server does not let steer. */
@@ -69,20 +67,42 @@ export class TurnCollector implements TurnSink {
   readonly #accumulator = new TurnAccumulator();
   readonly #log: Log;
   #startedId: string | undefined;
-  #settle!: { resolve(result: TurnResult): void; reject(error: Error): void };
-  #markActive!: () => void;
+  #resolve!: (result: TurnResult) => void;
+  #reject!: (error: Error) => void;
   #release!: () => void;
   #result: TurnResult | undefined;
+  #isActive = false;
+  // Made only when steer() or interrupt() waits for it: most turns never need it.
+  #active: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(retain: boolean, log: Log = SILENT, options: { readonly review?: boolean } = {}) {
     this.#log = log;
     this.review = options.review ?? false;
     this.log = new EventLog<RawNotification>(undefined, retain);
-    this.completion = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
-    this.active = new Promise((resolve) => (this.#markActive = resolve));
+    this.completion = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
     this.released = new Promise((resolve) => (this.#release = resolve));
     // Nobody may ever call run(); a failure then must not surface as an unhandled rejection.
     this.completion.then(this.#release, this.#release);
+  }
+
+  /** Resolves once the turn is active (started), done, or the connection ended. */
+  get active(): Promise<void> {
+    if (this.#isActive) return Promise.resolve();
+    if (this.#active === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#active = { promise, resolve };
+    }
+    return this.#active.promise;
+  }
+
+  #markActive(): void {
+    if (this.#isActive) return;
+    this.#isActive = true;
+    this.#active?.resolve();
   }
 
   /** The result once the turn completed. */
@@ -120,7 +140,7 @@ export class TurnCollector implements TurnSink {
     if (outcome === undefined) return false;
     this.#result = outcome;
     this.#markActive();
-    this.#settle.resolve(outcome);
+    this.#resolve(outcome);
     this.log.end();
     return true;
   }
@@ -128,7 +148,7 @@ export class TurnCollector implements TurnSink {
   fail(error: Error): void {
     this.log.fail(error);
     this.#markActive();
-    this.#settle.reject(error);
+    this.#reject(error);
   }
 
   /** Frees the thread without a completion (an abort gave up waiting for one). */
@@ -275,13 +295,18 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async run(options?: TurnRunOptions): Promise<R> {
     const { signal, timeout } = requestOptions(checkOptions(options)) ?? {};
-    const result = await deadline(this.#collector.completion, {
-      signal,
-      timeout,
-      onAbort: () => this.#abort(abortError(signal!)),
-      onTimeout: () =>
-        this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
-    });
+    const result =
+      signal === undefined && timeout === undefined
+        ? await this.#collector.completion
+        : await deadline(this.#collector.completion, {
+            signal,
+            timeout,
+            onAbort: () => this.#abort(abortError(signal!)),
+            onTimeout: () =>
+              this.#abort(
+                new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError"),
+              ),
+          });
     if (result.status === "failed") throw new TurnFailedError(result);
     return this.#finish === undefined ? (result as R) : this.#finish(result);
   }

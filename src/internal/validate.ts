@@ -75,6 +75,20 @@ export function checkOptionalDelay(value: unknown, name: string): number | undef
   return value === 0 ? 0 : checkTimeout(value, name);
 }
 
+/** The longest objective the server accepts. */
+export const MAX_GOAL_OBJECTIVE = 4000;
+
+/** A goal objective, checked before any I/O and returned trimmed. */
+export function checkObjective(objective: unknown): string {
+  if (typeof objective !== "string") throw new TypeError("goal objective must be a string");
+  const trimmed = objective.trim();
+  if (trimmed === "") throw new TypeError("goal objective must not be empty");
+  if (trimmed.length > MAX_GOAL_OBJECTIVE) {
+    throw new RangeError(`goal objective must be at most ${MAX_GOAL_OBJECTIVE} characters`);
+  }
+  return trimmed;
+}
+
 /** An `AbortSignal`, or undefined. */
 export function checkSignal(value: unknown, name = "signal"): AbortSignal | undefined {
   if (value === undefined || value instanceof AbortSignal) return value;

@@ -185,91 +185,92 @@ export class Connection {
 
   // Serializes and sends one message. A failed write means the transport is going away: the
   // caller's promise then rejects with the close error (exit code, stderr tail), never with a
-  // bare EPIPE.
-  async #write(message: object): Promise<void> {
-    const line = JSON.stringify(message);
+  // bare EPIPE. Not async: a write that works costs the transport's promise alone.
+  #write(message: object): Promise<void> {
+    let line: string;
     try {
-      await this.#transport.send(line);
+      line = JSON.stringify(message);
     } catch (err) {
-      if (this.#closeError === undefined) {
-        this.#log.debug("a write to app-server failed; closing the transport", err);
-        await this.#transport.close().catch((closeErr: unknown) => {
-          this.#log.debug("closing the transport after a failed write failed too", closeErr);
-        });
-        // The transport's own report (exit code, signal) usually follows the exit at once.
-        await deadline(this.#closed, { timeout: CLOSE_REPORT_MS, onTimeout: () => undefined });
-        this.#fail(
-          new TransportClosedError(`could not write to codex app-server: ${errorText(err)}`, {
-            cause: err,
-            stderrTail: this.#transport.stderrTail(),
-          }),
-        );
-      }
-      throw this.#closeError!;
+      return Promise.reject(err as Error);
     }
+    return this.#transport.send(line).catch((err: unknown) => this.#writeFailed(err));
   }
 
+  async #writeFailed(err: unknown): Promise<never> {
+    if (this.#closeError === undefined) {
+      this.#log.debug("a write to app-server failed; closing the transport", err);
+      await this.#transport.close().catch((closeErr: unknown) => {
+        this.#log.debug("closing the transport after a failed write failed too", closeErr);
+      });
+      // The transport's own report (exit code, signal) usually follows the exit at once.
+      await deadline(this.#closed, { timeout: CLOSE_REPORT_MS, onTimeout: () => undefined });
+      this.#fail(
+        new TransportClosedError(`could not write to codex app-server: ${errorText(err)}`, {
+          cause: err,
+          stderrTail: this.#transport.stderrTail(),
+        }),
+      );
+    }
+    throw this.#closeError!;
+  }
+
+  // Parses each line once and hands the parsed object on as it is; only its envelope is checked.
   #receive(raw: string): void {
     try {
       const line =
         this.#secrets === undefined || this.#secrets.empty ? raw : this.#secrets.text(raw);
-      this.#dispatch(line);
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        return this.#drop("a line that is not JSON", line);
+      }
+      if (typeof message !== "object" || message === null || Array.isArray(message)) {
+        return this.#drop("JSON that is not an object", line);
+      }
+      const msg = message as {
+        id?: unknown;
+        method?: unknown;
+        params?: unknown;
+        result?: unknown;
+        error?: unknown;
+      };
+      const { id, method } = msg;
+      const hasId = typeof id === "string" || typeof id === "number";
+      if (typeof method === "string") {
+        const { params } = msg;
+        if (params !== undefined && (typeof params !== "object" || params === null)) {
+          return this.#drop(`${method} with params that are not an object`, line);
+        }
+        if (hasId) return this.#answer(msg as RawServerRequest);
+        if (id !== undefined && id !== null) {
+          return this.#drop(`${method} with an id that is neither string nor number`, line);
+        }
+        if (params === undefined && KNOWN_NOTIFICATIONS.has(method)) {
+          return this.#drop(`${method} without params`, line);
+        }
+        const listeners = this.#notificationListeners;
+        for (let i = 0; i < listeners.length; i++) {
+          try {
+            listeners[i]!(msg as RawNotification);
+          } catch (err) {
+            this.#log.error(`a listener of ${method} threw`, err);
+          }
+        }
+        return;
+      }
+      if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
+      // Ids are echoed as sent; a peer that stringifies them is tolerated.
+      const entry = this.#settle(id) ?? this.#settle(Number(id));
+      if (entry === undefined) {
+        return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
+      }
+      if (msg.error !== undefined) entry.reject(fromWireError(msg.error));
+      else entry.resolve(msg.result);
     } catch (err) {
       // Only a bug of ours gets here; the line is lost, the next one is not.
       this.#log.error("failed to handle a line from app-server", err);
     }
-  }
-
-  // Parses the line once and hands the parsed object on as it is; only its envelope is checked.
-  #dispatch(line: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      return this.#drop("a line that is not JSON", line);
-    }
-    if (typeof message !== "object" || message === null || Array.isArray(message)) {
-      return this.#drop("JSON that is not an object", line);
-    }
-    const msg = message as {
-      id?: unknown;
-      method?: unknown;
-      params?: unknown;
-      result?: unknown;
-      error?: unknown;
-    };
-    const { id, method } = msg;
-    const hasId = typeof id === "string" || typeof id === "number";
-    if (typeof method === "string") {
-      const { params } = msg;
-      if (params !== undefined && (typeof params !== "object" || params === null)) {
-        return this.#drop(`${method} with params that are not an object`, line);
-      }
-      if (hasId) return this.#answer(msg as RawServerRequest);
-      if (id !== undefined && id !== null) {
-        return this.#drop(`${method} with an id that is neither string nor number`, line);
-      }
-      if (params === undefined && KNOWN_NOTIFICATIONS.has(method)) {
-        return this.#drop(`${method} without params`, line);
-      }
-      const listeners = this.#notificationListeners;
-      for (let i = 0; i < listeners.length; i++) {
-        try {
-          listeners[i]!(msg as RawNotification);
-        } catch (err) {
-          this.#log.error(`a listener of ${method} threw`, err);
-        }
-      }
-      return;
-    }
-    if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
-    // Ids are echoed as sent; a peer that stringifies them is tolerated.
-    const entry = this.#settle(id) ?? this.#settle(Number(id));
-    if (entry === undefined) {
-      return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
-    }
-    if (msg.error !== undefined) entry.reject(fromWireError(msg.error));
-    else entry.resolve(msg.result);
   }
 
   #answer(request: RawServerRequest): void {

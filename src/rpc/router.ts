@@ -241,7 +241,8 @@ export class Router {
   // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
   readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
-  readonly #queues = new Map<string, Promise<void>>();
+  // Threads with a turn of this client in flight, each with the turns waiting for it.
+  readonly #queues = new Map<string, (() => void)[]>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
@@ -256,7 +257,7 @@ export class Router {
 
   constructor(connection: Connection, log: Log = SILENT) {
     this.#log = log;
-    connection.onNotification((n) => this.#dispatch(n));
+    connection.onNotification(this.#dispatch.bind(this));
     connection.onClose((error) => this.#close(error));
   }
 
@@ -375,43 +376,44 @@ export class Router {
   /**
    * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
    * so two turns on one thread never fold into one. `start` resolves with the value and a promise
-   * that settles when its turn no longer occupies the thread.
+   * that settles when its turn no longer occupies the thread. A thread with no turn in flight
+   * starts at once, with no promise of the queue's own.
    */
-  async queueTurn<T>(
+  queueTurn<T>(
     threadId: string,
     start: () => Promise<{ value: T; done: Promise<unknown> }>,
   ): Promise<T> {
-    this.#checkSubscribed(threadId);
-    for (;;) {
-      const busy = this.#queues.get(threadId);
-      if (busy === undefined) break;
-      await busy;
-    }
-    let markIdle!: () => void;
-    const idle = new Promise<void>((resolve) => (markIdle = resolve));
-    this.#checkSubscribed(threadId);
-    this.#queues.set(threadId, idle);
-    const finish = () => {
-      if (this.#queues.get(threadId) === idle) this.#queues.delete(threadId);
-      markIdle();
-    };
-    try {
-      const { value, done } = await start();
-      done.then(finish, finish);
-      return value;
-    } catch (err) {
-      finish();
-      throw err;
-    }
-  }
-
-  #checkSubscribed(threadId: string): void {
-    if (this.#unsubscribed.has(threadId)) {
-      throw new CodexError(
-        `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
-          `events there: subscribe again with codex.threadResume("${threadId}")`,
+    if (this.#unsubscribed.has(threadId)) return Promise.reject(unsubscribedError(threadId));
+    const waiting = this.#queues.get(threadId);
+    if (waiting !== undefined) {
+      // Woken when the turn in flight is done, it tries again behind the turns woken before it.
+      return new Promise<void>((resolve) => waiting.push(resolve)).then(() =>
+        this.queueTurn(threadId, start),
       );
     }
+    const waiters: (() => void)[] = [];
+    this.#queues.set(threadId, waiters);
+    const finish = () => {
+      if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
+      for (const wake of waiters) wake();
+    };
+    let started: Promise<{ value: T; done: Promise<unknown> }>;
+    try {
+      started = start();
+    } catch (err) {
+      finish();
+      return Promise.reject(err);
+    }
+    return started.then(
+      ({ value, done }) => {
+        done.then(finish, finish);
+        return value;
+      },
+      (err: unknown) => {
+        finish();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -443,8 +445,16 @@ export class Router {
     }
     if (turnId !== undefined) {
       const sink = this.#turns.get(turnId);
-      if (sink !== undefined) this.#deliverToTurn(turnId, sink, n);
-      else if (this.#pendingByThread.size > 0) {
+      if (sink !== undefined) {
+        // #deliverToTurn, written out: this runs for every event of every turn.
+        let done = false;
+        try {
+          done = sink.push(n);
+        } catch (err) {
+          this.#log.error(`a turn failed to take ${n.method}`, err);
+        }
+        if (done) this.endTurn(turnId, sink);
+      } else if (this.#pendingByThread.size > 0) {
         const threadId = threadIdOf(n);
         if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
       }
@@ -506,4 +516,12 @@ export class Router {
     this.#byKey.clear();
     this.#anyListeners = [];
   }
+}
+
+// A turn on a thread this client unsubscribed from would never see its events.
+function unsubscribedError(threadId: string): CodexError {
+  return new CodexError(
+    `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
+      `events there: subscribe again with codex.threadResume("${threadId}")`,
+  );
 }

@@ -7,7 +7,7 @@ const CR = 0x0d;
  * chunks whole, and since UTF-8 never uses the newline byte inside a character, cutting the text
  * on "\n" cuts the bytes on the newline byte. A chunk is decoded in one native call and its lines
  * are handed on as slices of that text; the start of a line that spans chunks is kept as a rope,
- * so a long line is copied once, when it is parsed, not once per chunk.
+ * so a long line is copied once, when it is complete, not once per chunk.
  */
 export class LineDecoder {
   readonly #decoder = new StringDecoder("utf8");
@@ -19,38 +19,34 @@ export class LineDecoder {
   }
 
   push(chunk: Buffer): void {
-    const text = this.#decoder.write(chunk);
+    let text = this.#decoder.write(chunk);
     let nl = text.indexOf("\n");
     if (nl === -1) {
       this.#rest += text;
       return;
     }
-    let from = 0;
     if (this.#rest !== "") {
-      const line = this.#rest + text.slice(0, nl);
-      this.#rest = "";
-      this.#emitLine(line, 0, line.length);
+      nl += this.#rest.length;
+      text = this.#rest + text;
+    }
+    let from = 0;
+    do {
+      // A CRLF ending loses its CR too; an empty line is no message.
+      const end = nl > from && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      if (end > from) this.#emit(text.slice(from, end));
       from = nl + 1;
       nl = text.indexOf("\n", from);
-    }
-    for (; nl !== -1; nl = text.indexOf("\n", from)) {
-      this.#emitLine(text, from, nl);
-      from = nl + 1;
-    }
-    if (from < text.length) this.#rest = text.slice(from);
-  }
-
-  // The line is text[from, to). A CRLF ending loses its CR too; an empty line is no message.
-  #emitLine(text: string, from: number, to: number): void {
-    if (to > from && text.charCodeAt(to - 1) === CR) to--;
-    if (to > from) this.#emit(from === 0 && to === text.length ? text : text.slice(from, to));
+    } while (nl !== -1);
+    this.#rest = from < text.length ? text.slice(from) : "";
   }
 
   /** Emits a last unterminated line, if any. */
   end(): void {
-    const line = this.#rest + this.#decoder.end();
+    const text = this.#rest + this.#decoder.end();
     this.#rest = "";
-    this.#emitLine(line, 0, line.length);
+    const end =
+      text.length > 0 && text.charCodeAt(text.length - 1) === CR ? text.length - 1 : text.length;
+    if (end > 0) this.#emit(text.slice(0, end));
   }
 }
 

@@ -80,7 +80,7 @@ export class StdioTransport implements Transport {
     this.#child = child;
     track(child);
 
-    const lines = new LineDecoder((line) => sink.line(line));
+    const lines = new LineDecoder(sink.line.bind(sink));
     child.stdout.on("data", (chunk: Buffer) => lines.push(chunk));
     child.stdout.on("end", () => {
       lines.end();

@@ -8,10 +8,8 @@ import {
   RequestTimeoutError,
   TransportClosedError,
 } from "../../src/errors.js";
+import { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "../../src/login.js";
 import {
-  ChatgptLoginHandle,
-  DeviceCodeLoginHandle,
-  LoginTimeoutError,
   LoginTracker,
   loginApiKey,
   loginChatgpt,
@@ -19,7 +17,7 @@ import {
   loginChatgptDeviceCode,
   logout,
   readAccount,
-} from "../../src/login.js";
+} from "../../src/login-flows.js";
 import { Secrets } from "../../src/internal/redact.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
