@@ -175,7 +175,7 @@ export function launchFor(options: CodexOptions): {
     }
     return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
   }
-  const given = configArgs(options.configOverrides);
+  const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
   const store = credentialStoreOf(given);
   if (options.apiKey !== undefined && store !== undefined && store !== "ephemeral") {
     throw new TypeError(

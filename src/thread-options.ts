@@ -140,12 +140,15 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     ...rest
   } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
-  const settings = settingsConfig({
-    networkAccess,
-    webSearch,
-    additionalDirectories,
-    reasoningEffort,
-  });
+  // Checked only when given: most threads have no setting, and start-up pays per function run.
+  const anySetting =
+    networkAccess !== undefined ||
+    webSearch !== undefined ||
+    additionalDirectories !== undefined ||
+    reasoningEffort !== undefined;
+  const settings = anySetting
+    ? settingsConfig({ networkAccess, webSearch, additionalDirectories, reasoningEffort })
+    : {};
   if (Object.keys(settings).length > 0) {
     const given = params.config;
     if (

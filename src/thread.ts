@@ -381,6 +381,10 @@ export function turnParams(
   options: TurnOptions,
 ): TurnStartParams {
   const { input: wireInput, toolOutput } = toTurnInput(input);
+  // The common turn, a plain input and no options, needs none of the checks below.
+  if (toolOutput === undefined && Object.keys(options).length === 0) {
+    return { threadId, input: wireInput } as TurnStartParams;
+  }
   if (toolOutput !== undefined && options.toolOutput != null) {
     throw new TypeError("give an external message as the input or toolOutput, not both");
   }

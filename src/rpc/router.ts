@@ -16,14 +16,6 @@ interface Cursor<T> {
   reject: ((error: unknown) => void) | undefined;
 }
 
-// A read that has to wait allocates its promise and nothing else: one executor serves them all.
-let capturedResolve: ((result: never) => void) | undefined;
-let capturedReject: ((error: unknown) => void) | undefined;
-function capture(resolve: (result: never) => void, reject: (error: unknown) => void): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
-
 function done<T>(): IteratorResult<T> {
   return { value: undefined, done: true };
 }
@@ -131,11 +123,11 @@ export class EventLog<T> {
       this.#close(cursor);
       return this.#failure === undefined ? Promise.resolve(done()) : Promise.reject(this.#failure);
     }
-    const waiting = new Promise<IteratorResult<T>>(capture);
+    const waiting = new Promise<IteratorResult<T>>((resolve, reject) => {
+      cursor.resolve = resolve;
+      cursor.reject = reject;
+    });
     cursor.waiting = waiting;
-    cursor.resolve = capturedResolve as Cursor<T>["resolve"];
-    cursor.reject = capturedReject;
-    capturedResolve = capturedReject = undefined;
     return waiting;
   }
 
