@@ -171,6 +171,7 @@ export async function upgradeRuntime(version: string): Promise<void> {
       "- follow the changes through the SDK (server-request defaults, routing, readers of changed",
       "  types); test/unit/drift.test.ts names what is not covered;",
       ...(stale.length > 0 ? [`- reword what still names ${from}: ${stale.join(", ")};`] : []),
+      "- npm run protocol:coverage, to list the new methods in docs/protocol-coverage.md;",
       "- npm run typecheck && npm test.",
     ].join("\n"),
   );

@@ -52,7 +52,8 @@ export const approvalPolicies = {
   },
 } as const;
 
-const SHELL_OPERATORS = /[;&|<>`\n]|\$\(/;
+// \x60 is the backtick of command substitution.
+const SHELL_OPERATORS = /[;&|<>\x60\n]|\$\(/;
 
 /**
  * The commands an approval request would run: the server's parsed `commandActions` (the inner

@@ -114,7 +114,7 @@ export class GoalRun {
         const turnId = n.method === "turn/completed" ? params.turn?.id : params.turnId;
         const turn = typeof turnId === "string" ? this.#running.get(turnId) : undefined;
         if (turn === undefined) return;
-        const outcome = turn.observe(n);
+        const outcome = turn.observe(n.method, n.params);
         if (outcome === false) this.#log.warn(`ignored a malformed ${n.method} event`, n.params);
         if (!outcome) return;
         this.#running.delete(outcome.id);

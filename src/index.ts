@@ -4,20 +4,22 @@
  *
  * @module codex-app-server-sdk
  */
-export { Codex, normalizeMetadata } from "./codex.js";
+export { Codex } from "./codex.js";
+export { normalizeMetadata } from "./launch.js";
 export type {
   ClientInfoOptions,
   CodexMetadata,
   CodexOptions,
   ConnectOptions,
   ConnectionOptions,
-  LoginApiKeyOptions,
+} from "./launch.js";
+export type {
   ThreadForkOptions,
   ThreadListOptions,
   ThreadResumeOptions,
   ThreadHandlers,
   ThreadStartOptions,
-} from "./codex.js";
+} from "./thread-options.js";
 export type { ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
 export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
@@ -36,13 +38,26 @@ export type {
   TurnRunOptions,
   TurnStreamOptions,
 } from "./turn.js";
+export type { ReviewOptions, ReviewTarget } from "./review.js";
+export { Paginated } from "./history.js";
+export type { ItemListOptions, ListPage, TurnListOptions } from "./history.js";
+export { CommandAbortedError, CommandHandle } from "./command.js";
+export type { CommandResult, ExecOptions } from "./command.js";
 export type { TurnResult } from "./result.js";
 export { answerDisplay, isShown, messageDisplay } from "./message-display.js";
 export type { AgentMessageItem } from "./message-display.js";
 export { ChatgptLoginHandle, DeviceCodeLoginHandle, LoginTimeoutError } from "./login.js";
+export { ChatgptAuthRequiredError } from "./account.js";
+export type { RateLimitsOptions, UsageOptions } from "./account.js";
+export { CodexConfig } from "./config.js";
+export { McpLoginHandle } from "./mcp.js";
+export type { McpLoginCompletion, McpLoginOptions, McpServersOptions } from "./mcp.js";
+export type { SkillsOptions } from "./skills.js";
+export type { ConfigEditInput, ConfigReadOptions, ConfigWriteOptions } from "./config.js";
 export type {
   AccountReadOptions,
   ChatgptAuthTokens,
+  LoginApiKeyOptions,
   LoginChatgptOptions,
   LoginCompletion,
   LoginWaitOptions,

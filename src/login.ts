@@ -112,6 +112,15 @@ export class DeviceCodeLoginHandle extends LoginHandle {
   }
 }
 
+/** Options of `Codex.loginApiKey`. */
+export interface LoginApiKeyOptions extends RequestOptions {
+  /**
+   * Where you expect the key to be kept: `true` in the Codex home, `false` in memory (a client
+   * started with `apiKey`). Omitted: wherever this server keeps credentials.
+   */
+  readonly persist?: boolean | undefined;
+}
+
 /** Options of `loginChatgpt`: the wire's optional fields, and the start request's own options. */
 export interface LoginChatgptOptions extends RequestOptions {
   /** Wire `codexStreamlinedLogin`: the shorter sign-in flow. */

@@ -6,7 +6,6 @@ import type {
   TurnStatus,
 } from "./generated/index.js";
 import { pickFinalMessage } from "./message-display.js";
-import type { RawNotification } from "./rpc/connection.js";
 
 /** What a finished turn produced. */
 export interface TurnResult {
@@ -28,11 +27,25 @@ export interface TurnResult {
   readonly items: ThreadItem[];
   /** The last token usage reported for the turn. */
   readonly usage: ThreadTokenUsage | null;
+  /**
+   * A code review's output (see `Thread.review`): the text of its `exitedReviewMode` item, in
+   * which the runtime renders the reviewer's findings. `null` for any other turn.
+   */
+  readonly review: string | null;
 }
 
 /** The answer of a turn: the latest `final_answer`, else the latest phase-less message. */
 export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
   return pickFinalMessage(items)?.text ?? null;
+}
+
+/** A review's output: the text of the latest `exitedReviewMode` item, or `null`. */
+export function pickReview(items: readonly ThreadItem[]): string | null {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    if (item.type === "exitedReviewMode" && typeof item.review === "string") return item.review;
+  }
+  return null;
 }
 
 /** Builds a result from the collected items and usage and the completed `Turn`. */
@@ -43,9 +56,10 @@ export function assembleResult(
 ): TurnResult {
   // When item events were lost but the completion carries the agent's messages, use those.
   let source = items;
-  if (!items.some(isAgentMessage) && Array.isArray(turn.items)) {
-    const completionItems = turn.items.filter(isItem);
-    if (completionItems.some(isAgentMessage)) source = completionItems;
+  const completionItems = Array.isArray(turn.items) ? turn.items : undefined;
+  if (completionItems !== undefined && !items.some(isAgentMessage)) {
+    const wellFormed = completionItems.filter(isItem);
+    if (wellFormed.some(isAgentMessage)) source = wellFormed;
   }
   return {
     id: turn.id,
@@ -57,6 +71,7 @@ export function assembleResult(
     finalResponse: pickFinalResponse(source),
     items: source,
     usage,
+    review: pickReview(items) ?? pickReview(completionItems?.filter(isItem) ?? []),
   };
 }
 
@@ -76,6 +91,7 @@ export function partialResult(
     finalResponse: pickFinalResponse(items),
     items: [...items],
     usage,
+    review: pickReview(items),
   };
 }
 
@@ -88,10 +104,13 @@ export class TurnAccumulator {
   readonly #items: ThreadItem[] = [];
   #usage: ThreadTokenUsage | null = null;
 
-  /** Takes one event; returns the result at a well-formed `turn/completed`, `false` for a malformed event. */
-  observe(n: RawNotification): TurnResult | undefined | false {
-    const params = n.params as Record<string, unknown> | undefined;
-    switch (n.method) {
+  /**
+   * Takes one event, by its method and params; returns the result at a well-formed
+   * `turn/completed`, `false` for a malformed event.
+   */
+  observe(method: string, rawParams: unknown): TurnResult | undefined | false {
+    const params = rawParams as Record<string, unknown> | undefined;
+    switch (method) {
       case "item/completed":
         if (!isItem(params?.item)) return false;
         this.#items.push(params.item);

@@ -73,13 +73,16 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
   return produced;
 }
 
+const ZOD_CORE = "zod/v4/core";
+
 // zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
 // convert through zod's own core, loaded here and only here: the user's zod, as a peer.
 async function zodJsonSchema(schema: object): Promise<unknown> {
   let core: typeof import("zod/v4/core");
-  // In a try block, so a bundler leaves the import for run time when zod is not installed.
+  // The specifier is a variable and the import sits in a try block, so bundlers of apps without
+  // zod leave it for run time rather than failing to resolve it; it resolves from the app.
   try {
-    core = await import("zod/v4/core");
+    core = (await import(ZOD_CORE)) as typeof import("zod/v4/core");
   } catch (err) {
     throw new Error("a zod schema without ~standard.jsonSchema needs zod 4 installed", {
       cause: err,

@@ -1,11 +1,26 @@
 import type { GoalResult, RunGoalOptions } from "./goal.js";
+import {
+  itemPage,
+  itemPages,
+  turnPage,
+  turnPages,
+  type ItemListOptions,
+  type Paginated,
+  type TurnListOptions,
+} from "./history.js";
 import type {
   ThreadGoal,
   ThreadGoalSetParams,
   ThreadGoalStatus,
   ThreadCompactStartResponse,
+  ThreadItemEntry,
+  ThreadItemsListResponse,
   ThreadReadResponse,
+  ThreadRevertResponse,
   ThreadSetNameResponse,
+  ThreadTurnsListResponse,
+  ThreadUnsubscribeResponse,
+  Turn,
   TurnStartParams,
 } from "./generated/index.js";
 import { toTurnInput, type RunInput } from "./inputs.js";
@@ -13,6 +28,7 @@ import { abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
+  checkNonEmpty,
   checkObjective,
   checkOptions,
   checkSignal,
@@ -37,6 +53,7 @@ import {
   type OutputSchema,
   type StructuredTurnResult,
 } from "./structured-output.js";
+import { startReview, type ReviewOptions, type ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import {
@@ -147,6 +164,65 @@ export class Thread {
     return this.#handle(
       await this.#startTurn(input, options, true, checkTimeout(options?.timeout)),
     );
+  }
+
+  /**
+   * Starts a code review of `target` and returns its handle: stream it, interrupt it, or `run()`
+   * it for a result whose `review` holds the findings. The runtime refuses to steer a review.
+   */
+  async review(target: ReviewTarget, options?: ReviewOptions): Promise<TurnHandle> {
+    return startReview(this.#context, this.id, target, options);
+  }
+
+  /** The thread's turns, newest first unless `sortDirection: "asc"`, fetched page by page. */
+  turns(options?: TurnListOptions): Paginated<Turn, ThreadTurnsListResponse> {
+    return turnPages(this.#context.connection, this.id, options);
+  }
+
+  /** One page of the thread's turns (`thread/turns/list`); empty for a thread without a turn. */
+  async turnList(options?: TurnListOptions): Promise<ThreadTurnsListResponse> {
+    return turnPage(this.#context.connection, this.id, options);
+  }
+
+  /** The thread's items with their turn ids, oldest first, fetched page by page. */
+  items(options?: ItemListOptions): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
+    return itemPages(this.#context.connection, this.id, options);
+  }
+
+  /** One page of the thread's items (`thread/items/list`); empty for a thread without a turn. */
+  async itemList(options?: ItemListOptions): Promise<ThreadItemsListResponse> {
+    return itemPage(this.#context.connection, this.id, options);
+  }
+
+  /**
+   * Rolls the stored history back to before `beforeTurnId`: that turn and every later one leave
+   * the history the model sees from now on. Files the turns changed stay as they are.
+   */
+  async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
+    checkNonEmpty(beforeTurnId, "beforeTurnId");
+    const call = requestOptions(options);
+    return this.#context.connection.request(
+      "thread/revert",
+      { threadId: this.id, beforeTurnId },
+      call,
+    );
+  }
+
+  /**
+   * Stops this client receiving the thread's events (`thread/unsubscribe`) and releases what it
+   * keeps for the thread (see `release`). A turn, review or goal on the thread then rejects at
+   * once, as its events would never arrive, until `codex.threadResume(id)` subscribes again.
+   */
+  async unsubscribe(options?: RequestOptions): Promise<ThreadUnsubscribeResponse> {
+    const call = requestOptions(options);
+    const response = await this.#context.connection.request(
+      "thread/unsubscribe",
+      { threadId: this.id },
+      call,
+    );
+    if (response.status !== "notLoaded") this.#context.router.setSubscribed(this.id, false);
+    this.#context.dispatcher.release(this.id);
+    return response;
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */
@@ -295,7 +371,7 @@ export class Thread {
         throw abortError(signal);
       }
       // It frees the thread when the turn ends (or is abandoned).
-      const collector = new TurnCollector(retain, log, release);
+      const collector = new TurnCollector(retain, log, { onRelease: release });
       const pending = router.beginTurn(this.id);
       let turnId: string;
       try {

@@ -1,4 +1,4 @@
-import { TurnAbortedError, TurnFailedError } from "./errors.js";
+import { InvalidRequestError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import { steerExternalMessage } from "./external-message.js";
 import type {
   RequestId,
@@ -58,11 +58,14 @@ const ABORT_WAIT_MS = 10_000;
  * `turn/started`), which `turn/interrupt` and `turn/steer` need.
  */
 export class TurnCollector implements TurnSink {
+  /** Whether the turn is a code review (`review/start`), which the server does not let steer. */
+  readonly review: boolean;
   // The events kept for stream() readers; none for a turn of run(), which has no reader.
   readonly #events: EventLog<RawNotification> | undefined;
   readonly #accumulator = new TurnAccumulator();
   readonly #log: Log;
   readonly #onRelease: () => void;
+  #startedId: string | undefined;
   #result: TurnResult | undefined;
   #error: Error | undefined;
   // The promises below are made when first asked for: a turn that nobody waits on in that way
@@ -74,9 +77,14 @@ export class TurnCollector implements TurnSink {
   #active: Deferred<void> | undefined;
 
   /** `onRelease` is called once the turn no longer occupies its thread. */
-  constructor(retain: boolean, log: Log = SILENT, onRelease: () => void = () => undefined) {
+  constructor(
+    retain: boolean,
+    log: Log = SILENT,
+    options: { readonly review?: boolean; readonly onRelease?: () => void } = {},
+  ) {
     this.#log = log;
-    this.#onRelease = onRelease;
+    this.review = options.review ?? false;
+    this.#onRelease = options.onRelease ?? (() => undefined);
     this.#events = retain ? new EventLog<RawNotification>() : undefined;
   }
 
@@ -132,6 +140,14 @@ export class TurnCollector implements TurnSink {
     return this.#result;
   }
 
+  /**
+   * The id `turn/started` named: the one `turn/interrupt` accepts. It is the turn id, except for
+   * a review, whose `turn/started` names the turn the server runs on its behalf.
+   */
+  get startedId(): string | undefined {
+    return this.#startedId;
+  }
+
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
     return this.#accumulator.partial(id);
@@ -139,8 +155,12 @@ export class TurnCollector implements TurnSink {
 
   /** Takes one event of the turn; returns true once the turn is done (routing can stop). */
   push(n: RawNotification): boolean {
-    if (n.method === "turn/started") this.#markActive();
-    const outcome = this.#accumulator.observe(n);
+    if (n.method === "turn/started") {
+      const id = (n.params as { turn?: { id?: unknown } } | undefined)?.turn?.id;
+      if (typeof id === "string") this.#startedId ??= id;
+      this.#markActive();
+    }
+    const outcome = this.#accumulator.observe(n.method, n.params);
     if (outcome === false) {
       // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
       this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
@@ -344,6 +364,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
     const call = requestOptions(options);
+    if (this.#collector.review) {
+      // The server refuses it too, but only once the review is active; say so before any I/O.
+      throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
+    }
     if (isExternalMessage(input)) {
       await this.#whenActive(call?.signal);
       return steerExternalMessage(this.#context.connection, this, input, call);
@@ -364,9 +388,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
     await this.#whenActive(call?.signal);
+    // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
+    const turnId = this.#collector.startedId ?? this.id;
     return this.#context.connection.request(
       "turn/interrupt",
-      { threadId: this.threadId, turnId: this.id },
+      { threadId: this.threadId, turnId },
       call,
     );
   }

@@ -1,4 +1,4 @@
-import type { TransportClosedError } from "../errors.js";
+import { CodexError, type TransportClosedError } from "../errors.js";
 import { SILENT, type Log } from "../internal/logger.js";
 import { NOTIFICATION_ROUTES, type NotificationRoute } from "../generated/index.js";
 import type { RequestId } from "../generated/index.js";
@@ -189,10 +189,20 @@ export interface TurnSink {
   fail(error: Error): void;
 }
 
+/** Options of {@link PendingTurn.bind}. */
+export interface BindOptions {
+  /**
+   * Also route to this turn the `turn/started` of a turn that names it as `rootTurnId`. A review
+   * is answered with one turn id, but its `turn/started` names another (the turn the server runs
+   * on the review's behalf); its items and `turn/completed` carry the first.
+   */
+  readonly childStart?: boolean;
+}
+
 /** A `turn/start` in flight: events of the thread's new turn are held until its id is known. */
 export interface PendingTurn {
   /** The response named the turn: replay what was held for it, then route live. */
-  bind(turnId: string, sink: TurnSink): void;
+  bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
   /** The start failed: drop what was held. */
   cancel(): void;
 }
@@ -207,15 +217,21 @@ type Listener = (notification: RawNotification) => void;
 export class Router {
   readonly #log: Log;
   readonly #turns = new Map<string, TurnSink>();
+  // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
+  readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
   // Threads with a turn of this client in flight, each with the turns waiting for it.
   readonly #queues = new Map<string, (() => void)[]>();
+  // Threads this client unsubscribed from: the server sends their events to nobody here.
+  readonly #unsubscribed = new Set<string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
   // without a copy.
   readonly #byMethod = new Map<string, readonly Listener[]>();
   #anyListeners: readonly Listener[] = [];
+  // Subscriptions to the notifications of one method that name one key (a process id, say).
+  readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
   #closeError: TransportClosedError | undefined;
 
   constructor(connection: Connection, log: Log = SILENT) {
@@ -233,12 +249,17 @@ export class Router {
   get stats(): Record<string, number> {
     let byMethod = 0;
     for (const list of this.#byMethod.values()) byMethod += list.length;
+    let byKey = 0;
+    for (const { listeners } of this.#byKey.values()) byKey += listeners.size;
     return {
       turns: this.#turns.size,
+      childStarts: this.#childStarts.size,
       pendingByThread: this.#pendingByThread.size,
       queues: this.#queues.size,
+      unsubscribed: this.#unsubscribed.size,
       requestTurns: this.#requestTurns.size,
       methodListeners: byMethod,
+      keyListeners: byKey,
       anyListeners: this.#anyListeners.length,
     };
   }
@@ -251,6 +272,28 @@ export class Router {
       const rest = (this.#byMethod.get(method) ?? []).filter((l) => l !== listener);
       if (rest.length > 0) this.#byMethod.set(method, rest);
       else this.#byMethod.delete(method);
+    };
+  }
+
+  /**
+   * Subscribes to the notifications of `method` whose `params[field]` is `key`, at the cost of one
+   * lookup per notification however many keys are subscribed; returns the unsubscribe function.
+   * Every subscription to one method must name the same field.
+   */
+  onKey(method: string, field: string, key: string, listener: Listener): () => void {
+    let table = this.#byKey.get(method);
+    if (table === undefined) this.#byKey.set(method, (table = { field, listeners: new Map() }));
+    if (table.field !== field) {
+      throw new Error(`${method} is already routed by ${table.field}, not ${field}`);
+    }
+    const { listeners } = table;
+    let set = listeners.get(key);
+    if (set === undefined) listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && listeners.get(key) === set) listeners.delete(key);
+      if (listeners.size === 0 && this.#byKey.get(method) === table) this.#byKey.delete(method);
     };
   }
 
@@ -275,12 +318,15 @@ export class Router {
       if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
     };
     return {
-      bind: (turnId, sink) => {
+      bind: (turnId, sink, options) => {
         release();
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
+        if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
         for (const n of held) {
-          if (turnIdOf(n) === turnId) this.#deliverToTurn(turnId, sink, n);
+          if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
+            this.#deliverToTurn(turnId, sink, n);
+          }
         }
       },
       cancel: release,
@@ -291,9 +337,19 @@ export class Router {
   endTurn(turnId: string, sink: TurnSink): void {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
+    this.#childStarts.delete(turnId);
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
     }
+  }
+
+  /**
+   * Records whether this client receives a thread's events. A turn on a thread it unsubscribed
+   * from would never see them, so `queueTurn` refuses it until the thread is subscribed again.
+   */
+  setSubscribed(threadId: string, subscribed: boolean): void {
+    if (subscribed) this.#unsubscribed.delete(threadId);
+    else this.#unsubscribed.add(threadId);
   }
 
   /**
@@ -303,6 +359,7 @@ export class Router {
    * flight starts at once, with no promise of the queue's own.
    */
   queueTurn<T>(threadId: string, start: (release: () => void) => Promise<T>): Promise<T> {
+    if (this.#unsubscribed.has(threadId)) return Promise.reject(unsubscribedError(threadId));
     const waiting = this.#queues.get(threadId);
     if (waiting !== undefined) {
       // Woken when the turn in flight is done, it tries again behind the turns woken before it.
@@ -350,6 +407,10 @@ export class Router {
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
     }
+    if (turnId !== undefined && !this.#turns.has(turnId) && this.#childStarts.size > 0) {
+      const root = this.#childStartOf(n);
+      if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) turnId = root;
+    }
     if (turnId !== undefined) {
       const sink = this.#turns.get(turnId);
       if (sink !== undefined) {
@@ -369,8 +430,24 @@ export class Router {
     const listeners = this.#byMethod.get(n.method);
     if (listeners !== undefined)
       for (let i = 0; i < listeners.length; i++) this.#call(listeners[i]!, n);
+    if (this.#byKey.size > 0) {
+      const keyed = this.#byKey.get(n.method);
+      if (keyed !== undefined) {
+        const key = (n.params as Params | undefined)?.[keyed.field];
+        const set = typeof key === "string" ? keyed.listeners.get(key) : undefined;
+        if (set !== undefined) for (const l of set) this.#call(l, n);
+      }
+    }
     const any = this.#anyListeners;
     for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
+  }
+
+  // The root turn a `turn/started` names, when it is not the started turn itself.
+  #childStartOf(n: RawNotification): string | undefined {
+    if (n.method !== "turn/started") return undefined;
+    const turn = (n.params as Params | undefined)?.turn as Params | undefined;
+    const root = turn?.rootTurnId;
+    return typeof root === "string" && root !== turn?.id ? root : undefined;
   }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
@@ -399,10 +476,20 @@ export class Router {
     this.#closeError = error;
     const sinks = [...this.#turns.values()];
     this.#turns.clear();
+    this.#childStarts.clear();
     for (const sink of sinks) sink.fail(error);
     this.#pendingByThread.clear();
     this.#requestTurns.clear();
     this.#byMethod.clear();
+    this.#byKey.clear();
     this.#anyListeners = [];
   }
+}
+
+// A turn on a thread this client unsubscribed from would never see its events.
+function unsubscribedError(threadId: string): CodexError {
+  return new CodexError(
+    `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
+      `events there: subscribe again with codex.threadResume("${threadId}")`,
+  );
 }

@@ -62,6 +62,12 @@ export interface ResponseOptions {
   delayMs?: number;
   /** Holds the response after its first event until `gate.release()`. */
   gate?: Gate;
+  /**
+   * Extra HTTP headers of the response, such as the rate-limit headers the real service sends
+   * (`x-codex-primary-used-percent`, ...), which the runtime reports as
+   * `account/rateLimits/updated`.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Options for {@link mockResponse}: pacing plus what to put in the events it adds. */
@@ -423,6 +429,7 @@ export function mockResponse(
     events: events.map((event) => withResponseId(event, id)),
     ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }),
     ...(options.gate === undefined ? {} : { gate: options.gate }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
   };
 }
 
@@ -770,6 +777,7 @@ export async function startMockResponsesServer(
         "content-type": "text/event-stream",
         "cache-control": "no-cache",
         connection: "keep-alive",
+        ...response.headers,
       });
       const control = response.gate === undefined ? undefined : gateControls.get(response.gate);
       const delayMs = response.delayMs ?? 0;
@@ -882,6 +890,7 @@ export async function startMockResponsesServer(
         usage: opts.usage,
         delayMs: opts.delayMs,
         gate: opts.gate,
+        headers: opts.headers,
       }),
     );
   };
@@ -910,6 +919,7 @@ export async function startMockResponsesServer(
           ...built,
           ...(opts.delayMs === undefined ? {} : { delayMs: opts.delayMs }),
           ...(opts.gate === undefined ? {} : { gate: opts.gate }),
+          ...(opts.headers === undefined ? {} : { headers: opts.headers }),
         });
       }
     },

@@ -1,4 +1,5 @@
-import { Codex, type CodexOptions } from "../codex.js";
+import { Codex } from "../codex.js";
+import type { CodexOptions } from "../launch.js";
 import { createCodexHome, type CodexHome, type CodexHomeOptions } from "./harness.js";
 import {
   startMockResponsesServer,

@@ -7,19 +7,31 @@ import {
   TurnFailedError,
   type TurnEvent,
 } from "../../src/index.js";
-import { clientStats } from "../../src/testing/index.js";
-import { sse } from "../../src/testing/index.js";
+import { clientStats, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { expectNoChild, trapProcessFaults, type FaultTrap } from "../support/fault/guards.js";
 
 const KEY = "sk-hardening-0123456789abcdefXYZ";
 const ENV_SECRET = "env-secret-value-42";
 
+// Every test also holds the general promises: no uncaught exception or unhandled rejection, and
+// no child process left once the client is closed. Each test bounds its own waits (vitest's
+// timeout is the outer bound).
 let t: TestCodex;
+let trap: FaultTrap;
 beforeEach(async () => {
+  trap = trapProcessFaults();
   t = await createTestCodex({ env: { HARDENING_SECRET: ENV_SECRET } });
 });
 afterEach(async () => {
+  const pid = t.codex.pid;
   await t.close();
+  await expectNoChild(pid);
+  try {
+    await trap.expectNone();
+  } finally {
+    trap.dispose();
+  }
 });
 
 /** Every way a user could print or serialize an object. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeMetadata } from "../../src/codex.js";
+import { normalizeMetadata } from "../../src/launch.js";
 import type { InitializeResponse } from "../../src/generated/index.js";
 
 const response = (fields: Record<string, unknown>) =>

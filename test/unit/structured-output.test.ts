@@ -28,6 +28,7 @@ function resultWith(finalResponse: string | null): TurnResult {
     finalResponse,
     items: [],
     usage: null,
+    review: null,
   };
 }
 

@@ -1,0 +1,398 @@
+import { randomUUID } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
+
+import { CodexError } from "./errors.js";
+import type {
+  CommandExecOutputDeltaNotification,
+  CommandExecParams,
+  CommandExecResponse,
+  CommandExecTerminalSize,
+} from "./generated/index.js";
+import { abortError, deadline } from "./internal/deadline.js";
+import type { Log } from "./internal/logger.js";
+import {
+  checkBoolean,
+  checkNonEmpty,
+  checkOptions,
+  checkSignal,
+  checkTimeout,
+  describe,
+  requestOptions,
+  type RequestOptions,
+} from "./internal/validate.js";
+import { sandboxPolicy, type Sandbox } from "./options.js";
+import type { Connection } from "./rpc/connection.js";
+import { EventLog, type Router } from "./rpc/router.js";
+
+/** Options of `Codex.exec`. */
+export interface ExecOptions {
+  /** Working directory; default the app-server's. */
+  readonly cwd?: string | undefined;
+  /** Variables merged over the environment the server computes; `null` unsets one. */
+  readonly env?: Readonly<Record<string, string | null | undefined>> | undefined;
+  /** Run in a pseudo-terminal (stdout and stderr then arrive together as `stdout`); implies `stdin`. */
+  readonly tty?: boolean | undefined;
+  /** The terminal's initial size; with `tty` only. */
+  readonly size?: CommandExecTerminalSize | undefined;
+  /**
+   * Keep standard input open for `write()` and `closeStdin()`; default `false`, so a command that
+   * reads its input sees it end at once instead of waiting forever.
+   */
+  readonly stdin?: boolean | undefined;
+  /** Sandbox preset; default the user's configured sandbox policy. */
+  readonly sandbox?: Sandbox | undefined;
+  /**
+   * `false` keeps no output for `wait()` (it then resolves with empty `stdout` and `stderr`), and
+   * drops each chunk once the open loops have read it: for commands with endless output. Default
+   * `true`.
+   */
+  readonly collectOutput?: boolean | undefined;
+  /**
+   * Milliseconds the command may run; then it is terminated and `wait()` rejects with
+   * `CommandAbortedError` whose `cause` is a `TimeoutError`. Default: no limit (the runtime's own
+   * 10 s limit is switched off).
+   */
+  readonly timeout?: number | undefined;
+  /** Aborting terminates the command, and `wait()` rejects with `CommandAbortedError`. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What `CommandHandle.wait()` resolves with. */
+export interface CommandResult {
+  /** The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`). */
+  readonly exitCode: number;
+  /** Everything the command wrote to standard output (to the terminal, with `tty`), decoded as UTF-8. */
+  readonly stdout: string;
+  /** Everything it wrote to standard error, decoded as UTF-8. */
+  readonly stderr: string;
+}
+
+/** A command ended by its `signal` or `timeout`: it was terminated, `result` holds what it wrote. */
+export class CommandAbortedError extends CodexError {
+  override readonly name = "AbortError";
+  constructor(
+    /** The exit code and the output up to the end, or `null` when it never ended. */
+    readonly result: CommandResult | null,
+    cause: unknown,
+  ) {
+    super("The command was aborted", { cause });
+  }
+}
+
+/** What a command needs from its client. */
+export interface CommandContext {
+  readonly connection: Connection;
+  readonly router: Router;
+  readonly log: Log;
+}
+
+// How long an abort waits for the terminated command's exit before giving up on it.
+const ABORT_WAIT_MS = 10_000;
+
+/** One output stream: its chunks as they come, decoded, and (unless told not to) all of them. */
+class OutputStream implements AsyncIterable<string> {
+  readonly #decoder = new StringDecoder("utf8");
+  readonly #log = new EventLog<string>();
+  // Both hold the same strings: keeping the text for wait() costs no second copy.
+  readonly #chunks: string[] | undefined;
+  #ended = false;
+
+  constructor(collect: boolean) {
+    this.#chunks = collect ? [] : undefined;
+  }
+
+  push(bytes: Buffer): void {
+    this.#add(this.#decoder.write(bytes));
+  }
+
+  end(error?: Error): void {
+    this.#add(this.#decoder.end());
+    this.#ended = true;
+    if (error === undefined) this.#log.end();
+    else this.#log.fail(error);
+  }
+
+  #add(text: string): void {
+    if (text === "" || this.#ended) return;
+    this.#chunks?.push(text);
+    this.#log.push(text);
+  }
+
+  text(): string {
+    return this.#chunks?.join("") ?? "";
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<string> {
+    return this.#log.reader();
+  }
+}
+
+/**
+ * A command running in the app-server's sandbox (`command/exec`), started by `Codex.exec`: read
+ * its output as it comes, write to its input, resize its terminal, end it, or wait for its exit.
+ */
+export class CommandHandle {
+  /** Standard output (the terminal's output, with `tty`) as decoded chunks; each loop reads from the start of what is kept. */
+  readonly stdout: AsyncIterable<string>;
+  /** Standard error as decoded chunks (nothing with `tty`). */
+  readonly stderr: AsyncIterable<string>;
+  readonly #connection: Connection;
+  readonly #log: Log;
+  readonly #tty: boolean;
+  readonly #stdin: boolean;
+  readonly #outcome: Promise<CommandResult>;
+  #exited: CommandResult | undefined;
+  #stopping: Promise<void> | undefined;
+
+  /** @internal Made by `Codex.exec`. */
+  constructor(
+    context: CommandContext,
+    /** The connection-scoped process id the SDK gave the command. */
+    readonly processId: string,
+    params: CommandExecParams,
+    options: { collect: boolean; signal?: AbortSignal; timeout?: number },
+  ) {
+    const { connection, router, log } = context;
+    this.#connection = connection;
+    this.#log = log;
+    this.#tty = params.tty === true;
+    this.#stdin = params.streamStdin === true || this.#tty;
+    const stdout = new OutputStream(options.collect);
+    const stderr = new OutputStream(options.collect);
+    this.stdout = stdout;
+    this.stderr = stderr;
+    const off = router.onKey("command/exec/outputDelta", "processId", processId, (n) => {
+      const delta = n.params as CommandExecOutputDeltaNotification;
+      if (typeof delta.deltaBase64 !== "string") {
+        return log.warn("dropped a command/exec/outputDelta without deltaBase64", delta);
+      }
+      const bytes = Buffer.from(delta.deltaBase64, "base64");
+      (delta.stream === "stderr" ? stderr : stdout).push(bytes);
+    });
+    // The response comes after the last output delta of the command, and only once it exited.
+    const exited = connection.request("command/exec", params).then(
+      (response: CommandExecResponse): CommandResult => {
+        off();
+        stdout.end();
+        stderr.end();
+        // Streamed output is not repeated in the response; anything it holds comes first.
+        const result = {
+          exitCode: response.exitCode,
+          stdout: (response.stdout ?? "") + stdout.text(),
+          stderr: (response.stderr ?? "") + stderr.text(),
+        };
+        this.#exited = result;
+        return result;
+      },
+      (error: Error) => {
+        off();
+        stdout.end(error);
+        stderr.end(error);
+        throw error;
+      },
+    );
+    const { signal, timeout } = options;
+    this.#outcome = deadline(exited, {
+      signal,
+      timeout,
+      onAbort: () => this.#abort(exited, abortError(signal!)),
+      onTimeout: () =>
+        this.#abort(
+          exited,
+          new DOMException(`The command took longer than ${timeout} ms`, "TimeoutError"),
+        ),
+    });
+    // Nobody may ever call wait(); its failure is reported there, not as an unhandled rejection.
+    this.#outcome.catch((err: unknown) => log.debug(`command ${processId} ended`, err));
+  }
+
+  /**
+   * Serializes as `{ processId }`, keeping the client out of logs.
+   *
+   * @property __type.processId The command's process id.
+   */
+  toJSON(): { processId: string } {
+    return { processId: this.processId };
+  }
+
+  /** Whether the command has exited. */
+  get exited(): boolean {
+    return this.#exited !== undefined;
+  }
+
+  /**
+   * Resolves with the exit code and the whole output once the command has exited (a non-zero
+   * exit is not an error). Rejects with `CommandAbortedError` after its `signal` or `timeout`,
+   * and with `TransportClosedError` when the app-server goes away.
+   */
+  wait(): Promise<CommandResult> {
+    return this.#outcome;
+  }
+
+  /** Writes to the command's standard input (a string is sent as UTF-8); needs `stdin` or `tty`. */
+  async write(data: string | Uint8Array, options?: RequestOptions): Promise<void> {
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new TypeError(`data must be a string or a Uint8Array, got ${describe(data)}`);
+    }
+    const call = requestOptions(options);
+    this.#checkStdin("write");
+    const deltaBase64 = Buffer.from(data).toString("base64");
+    await this.#connection.request(
+      "command/exec/write",
+      { processId: this.processId, deltaBase64 },
+      call,
+    );
+  }
+
+  /** Closes the command's standard input, so a command reading it sees its end. */
+  async closeStdin(options?: RequestOptions): Promise<void> {
+    const call = requestOptions(options);
+    this.#checkStdin("closeStdin");
+    await this.#connection.request(
+      "command/exec/write",
+      { processId: this.processId, closeStdin: true },
+      call,
+    );
+  }
+
+  /** Resizes the command's terminal; needs `tty`. */
+  async resize(size: CommandExecTerminalSize, options?: RequestOptions): Promise<void> {
+    const checked = checkSize(size);
+    const call = requestOptions(options);
+    if (!this.#tty) throw new TypeError("resize needs a command started with tty: true");
+    await this.#connection.request(
+      "command/exec/resize",
+      { processId: this.processId, size: checked },
+      call,
+    );
+  }
+
+  /**
+   * Ends the command (the server kills it); `wait()` then resolves with its exit code (137).
+   * Resolves at once when the command has already exited.
+   */
+  async terminate(options?: RequestOptions): Promise<void> {
+    const call = requestOptions(options);
+    if (this.exited) return;
+    try {
+      await this.#connection.request("command/exec/terminate", { processId: this.processId }, call);
+    } catch (err) {
+      // It exited while the request travelled: what the caller wanted has happened.
+      if (this.exited) return this.#log.debug(`command ${this.processId} had exited`, err);
+      throw err;
+    }
+  }
+
+  #checkStdin(method: string): void {
+    if (!this.#stdin) {
+      throw new TypeError(`${method} needs a command started with stdin: true (or tty: true)`);
+    }
+  }
+
+  // Terminates (once), waits bounded for the exit, and rejects with what the command wrote.
+  async #abort(exited: Promise<CommandResult>, cause: Error): Promise<never> {
+    this.#stopping ??= (async () => {
+      try {
+        await this.terminate();
+      } catch (err) {
+        this.#log.warn(`could not terminate command ${this.processId}`, err);
+      }
+      const settled = exited.then(
+        () => true,
+        () => true,
+      );
+      const done = await deadline(settled, { timeout: ABORT_WAIT_MS, onTimeout: () => false });
+      if (!done) {
+        this.#log.warn(
+          `command ${this.processId} did not exit within ${ABORT_WAIT_MS} ms of its termination`,
+        );
+      }
+    })();
+    await this.#stopping;
+    throw new CommandAbortedError(this.#exited ?? null, cause);
+  }
+}
+
+function checkSize(size: unknown): CommandExecTerminalSize {
+  const record = size as Record<string, unknown> | null;
+  const ok = (value: unknown) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 0xffff;
+  if (typeof size !== "object" || record === null || !ok(record.rows) || !ok(record.cols)) {
+    throw new TypeError("size must be { rows, cols }, two integers from 1 to 65535");
+  }
+  return { rows: record.rows as number, cols: record.cols as number };
+}
+
+function checkArgv(argv: unknown): string[] {
+  if (!Array.isArray(argv) || argv.length === 0) {
+    throw new TypeError(`argv must be a non-empty array of strings, got ${describe(argv)}`);
+  }
+  argv.forEach((arg, i) => {
+    if (typeof arg !== "string") {
+      throw new TypeError(`argv[${i}] must be a string, got ${describe(arg)}`);
+    }
+  });
+  checkNonEmpty(argv[0], "argv[0]");
+  return [...(argv as string[])];
+}
+
+function checkEnv(env: unknown): Record<string, string | null> | undefined {
+  if (env === undefined) return undefined;
+  const out: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(checkOptions(env as object, "env"))) {
+    if (value === undefined) continue;
+    if (value !== null && typeof value !== "string") {
+      throw new TypeError(`env.${key} must be a string or null, got ${describe(value)}`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Starts `argv` in the app-server's sandbox and returns its handle once the request is sent.
+ * Output is always streamed, never capped, and the runtime's own time limit is off: `timeout` is
+ * the caller's. Process ids are random UUIDs, so they never collide on a connection.
+ */
+export async function startCommand(
+  context: CommandContext,
+  argv: readonly string[],
+  options: ExecOptions | undefined,
+): Promise<CommandHandle> {
+  const command = checkArgv(argv);
+  const checked = checkOptions(options);
+  const signal = checkSignal(checked.signal);
+  const timeout = checkTimeout(checked.timeout);
+  const tty = checked.tty === undefined ? false : checkBoolean(checked.tty, "tty");
+  const stdin = checked.stdin === undefined ? false : checkBoolean(checked.stdin, "stdin");
+  const collect =
+    checked.collectOutput === undefined
+      ? true
+      : checkBoolean(checked.collectOutput, "collectOutput");
+  const processId = `codex-sdk-exec-${randomUUID()}`;
+  const params: CommandExecParams = {
+    command,
+    processId,
+    streamStdoutStderr: true,
+    disableOutputCap: true,
+    disableTimeout: true,
+  };
+  if (tty) params.tty = true;
+  if (stdin || tty) params.streamStdin = true;
+  if (checked.size !== undefined) {
+    if (!tty) throw new TypeError("size needs tty: true");
+    params.size = checkSize(checked.size);
+  }
+  if (checked.cwd !== undefined) params.cwd = checkNonEmpty(checked.cwd, "cwd");
+  const env = checkEnv(checked.env);
+  if (env !== undefined) params.env = env;
+  if (checked.sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(checked.sandbox);
+  if (signal?.aborted) throw abortError(signal);
+  const closed = context.connection.closeError;
+  if (closed !== undefined) throw closed;
+  return new CommandHandle(context, processId, params, {
+    collect,
+    ...(signal === undefined ? {} : { signal }),
+    ...(timeout === undefined ? {} : { timeout }),
+  });
+}

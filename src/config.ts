@@ -1,0 +1,132 @@
+import type {
+  ConfigBatchWriteParams,
+  ConfigEdit,
+  ConfigReadResponse,
+  ConfigWriteResponse,
+  JsonValue,
+  MergeStrategy,
+} from "./generated/index.js";
+import {
+  checkBoolean,
+  checkNonEmpty,
+  checkOptions,
+  describe,
+  dropUndefined,
+  splitRequestOptions,
+  type RequestOptions,
+} from "./internal/validate.js";
+import type { JsonInput } from "./options.js";
+import type { Connection } from "./rpc/connection.js";
+
+/** Options of `codex.config.read`. */
+export interface ConfigReadOptions extends RequestOptions {
+  /** Also return each config layer (user, project, managed, ...) and where each value comes from. */
+  readonly includeLayers?: boolean | undefined;
+  /** Resolve the project layers seen from this directory. */
+  readonly cwd?: string | null | undefined;
+}
+
+/** Options of `codex.config.write` and `codex.config.batchWrite`. */
+export interface ConfigWriteOptions extends RequestOptions {
+  /** The file to write; default the user's `config.toml` in `CODEX_HOME`. */
+  readonly filePath?: string | null | undefined;
+  /** Write only if the file is still at this `version` (from an earlier read or write). */
+  readonly expectedVersion?: string | null | undefined;
+}
+
+/** One edit of `codex.config.batchWrite`. */
+export interface ConfigEditInput {
+  /** Dotted key, such as `"model"` or `"features.web_search"`. */
+  readonly keyPath: string;
+  /** The new value (any JSON); `null` removes the key. */
+  readonly value: JsonInput;
+  /** `"replace"` (default) sets the value; `"upsert"` merges a table into the existing one. */
+  readonly mergeStrategy?: MergeStrategy | undefined;
+}
+
+function checkMergeStrategy(strategy: unknown): MergeStrategy {
+  if (strategy === undefined || strategy === "replace") return "replace";
+  if (strategy === "upsert") return "upsert";
+  throw new TypeError(`mergeStrategy must be "replace" or "upsert", got ${describe(strategy)}`);
+}
+
+function checkEdit(edit: ConfigEditInput, name: string): ConfigEdit {
+  if (typeof edit !== "object" || edit === null) {
+    throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
+  }
+  const keyPath = checkNonEmpty(edit.keyPath, `${name}.keyPath`);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(edit.value);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) {
+    throw new TypeError(`${name}.value must be a JSON value, got ${describe(edit.value)}`);
+  }
+  return {
+    keyPath,
+    value: edit.value as JsonValue,
+    mergeStrategy: checkMergeStrategy(edit.mergeStrategy),
+  };
+}
+
+function checkWriteOptions<O extends ConfigWriteOptions>(options: O | undefined) {
+  const { call, rest } = splitRequestOptions(options);
+  if (rest.filePath !== undefined && rest.filePath !== null)
+    checkNonEmpty(rest.filePath, "filePath");
+  if (rest.expectedVersion !== undefined && rest.expectedVersion !== null) {
+    checkNonEmpty(rest.expectedVersion, "expectedVersion");
+  }
+  return { call, rest };
+}
+
+/**
+ * The runtime's configuration, as `codex.config`: read the effective config, and write keys of
+ * the user's `config.toml` (the file the app-server reads at start-up and for new threads).
+ */
+export class CodexConfig {
+  readonly #connection: Connection;
+
+  /** @internal Made by `Codex`. */
+  constructor(connection: Connection) {
+    this.#connection = connection;
+  }
+
+  /** The effective configuration (`config/read`), with its layers and origins on request. */
+  async read(options?: ConfigReadOptions): Promise<ConfigReadResponse> {
+    const { call, rest } = splitRequestOptions(options);
+    if (rest.includeLayers !== undefined) checkBoolean(rest.includeLayers, "includeLayers");
+    if (rest.cwd !== undefined && rest.cwd !== null) checkNonEmpty(rest.cwd, "cwd");
+    return this.#connection.request("config/read", rest, call);
+  }
+
+  /** Sets one key (`config/value/write`); `mergeStrategy` defaults to `"replace"`. */
+  async write(
+    keyPath: string,
+    value: JsonInput,
+    options?: ConfigWriteOptions & { readonly mergeStrategy?: MergeStrategy | undefined },
+  ): Promise<ConfigWriteResponse> {
+    const checked = checkOptions(options);
+    const edit = checkEdit({ keyPath, value, mergeStrategy: checked.mergeStrategy }, "edit");
+    const { mergeStrategy: _m, ...writeOptions } = checked;
+    const { call, rest } = checkWriteOptions(writeOptions);
+    return this.#connection.request("config/value/write", { ...edit, ...rest }, call);
+  }
+
+  /** Applies several edits in one write (`config/batchWrite`): all of them, or none. */
+  async batchWrite(
+    edits: readonly ConfigEditInput[],
+    options?: ConfigWriteOptions & { readonly reloadUserConfig?: boolean | undefined },
+  ): Promise<ConfigWriteResponse> {
+    if (!Array.isArray(edits) || edits.length === 0) {
+      throw new TypeError(`edits must be a non-empty array, got ${describe(edits)}`);
+    }
+    const checkedEdits = edits.map((edit, i) => checkEdit(edit, `edits[${i}]`));
+    const { call, rest } = checkWriteOptions(options);
+    if (rest.reloadUserConfig !== undefined)
+      checkBoolean(rest.reloadUserConfig, "reloadUserConfig");
+    const params: ConfigBatchWriteParams = { ...dropUndefined(rest), edits: checkedEdits };
+    return this.#connection.request("config/batchWrite", params, call);
+  }
+}

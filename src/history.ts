@@ -1,0 +1,215 @@
+import { CodexError, InvalidRequestError, MethodNotFoundError } from "./errors.js";
+import type {
+  SortDirection,
+  ThreadItemEntry,
+  ThreadItemsListCursor,
+  ThreadItemsListParams,
+  ThreadItemsListResponse,
+  ThreadListParams,
+  ThreadListResponse,
+  Thread as ThreadRecord,
+  ThreadTurnsListParams,
+  ThreadTurnsListResponse,
+  Turn,
+  TurnItemsView,
+} from "./generated/index.js";
+import {
+  checkOptions,
+  describe,
+  dropUndefined,
+  splitRequestOptions,
+  type RequestOptions,
+} from "./internal/validate.js";
+import type { Connection } from "./rpc/connection.js";
+
+/** Options of `Thread.turns` and `Thread.turnList`. */
+export interface TurnListOptions extends RequestOptions {
+  /** Where to start: a `nextCursor` (or `backwardsCursor`) of an earlier page. */
+  readonly cursor?: string | null | undefined;
+  /** Turns per page (an integer of at least 1); default the server's. */
+  readonly limit?: number | null | undefined;
+  /** `"desc"` (default, newest first) or `"asc"`. */
+  readonly sortDirection?: SortDirection | null | undefined;
+  /** How much of each turn's items to include: `"summary"` (default), `"full"` or `"notLoaded"`. */
+  readonly itemsView?: TurnItemsView | null | undefined;
+}
+
+/** Options of `Thread.items` and `Thread.itemList`. */
+export interface ItemListOptions extends RequestOptions {
+  /** Only the items of this turn; default the whole thread. */
+  readonly turnId?: string | null | undefined;
+  /** Where to start: a `nextCursor` of an earlier page, or an item anchor within `turnId`. */
+  readonly cursor?: ThreadItemsListCursor | null | undefined;
+  /** Items per page (an integer of at least 1); default the server's. */
+  readonly limit?: number | null | undefined;
+  /** `"asc"` (default, oldest first) or `"desc"`. */
+  readonly sortDirection?: SortDirection | null | undefined;
+}
+
+/** What every page of a list call has: its elements, and where the next page starts. */
+export interface ListPage<T> {
+  /** The elements of this page. */
+  readonly data: readonly T[];
+  /** The cursor of the next page; `null` on the last one. */
+  readonly nextCursor: string | null;
+}
+
+/**
+ * Everything a list call can return, fetched page after page as it is read: `for await` yields
+ * the elements, `pages()` the whole pages (with their cursors). Nothing is fetched before the
+ * first element is asked for, and leaving the loop fetches no further page. Each loop starts
+ * again from the first page. `signal` and `timeout` of the options apply to each page request.
+ */
+export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncIterable<T> {
+  readonly #fetch: (cursor: string | undefined) => Promise<P>;
+
+  /** @internal Made by the list methods. */
+  constructor(fetch: (cursor: string | undefined) => Promise<P>) {
+    this.#fetch = fetch;
+  }
+
+  /** The pages, in order, each fetched when the previous one has been taken. */
+  async *pages(): AsyncGenerator<P, void, undefined> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.#fetch(cursor);
+      yield page;
+      const next = page.nextCursor;
+      if (next === null || next === undefined) return;
+      // A server that hands back the cursor it was given would loop forever.
+      if (next === cursor) {
+        throw new CodexError(`the server returned the same page cursor twice (${next})`);
+      }
+      cursor = next;
+    }
+  }
+
+  /** Every element of every page, in order, each page fetched when the loop reaches it. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.pages()) yield* page.data;
+  }
+}
+
+/** Checks a page size: an integer of at least 1, or absent. */
+export function checkLimit(limit: unknown): void {
+  if (limit === undefined || limit === null) return;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(
+      `limit must be an integer of at least 1, got ${typeof limit === "number" ? limit : describe(limit)}`,
+    );
+  }
+}
+
+function checkSortDirection(direction: unknown): void {
+  if (
+    direction === undefined ||
+    direction === null ||
+    direction === "asc" ||
+    direction === "desc"
+  ) {
+    return;
+  }
+  throw new TypeError(`sortDirection must be "asc" or "desc", got ${describe(direction)}`);
+}
+
+function checkCursor(cursor: unknown, anchors: boolean): void {
+  if (cursor === undefined || cursor === null || typeof cursor === "string") return;
+  if (anchors && typeof cursor === "object" && !Array.isArray(cursor)) return;
+  throw new TypeError(
+    `cursor must be a string${anchors ? " or an item anchor" : ""}, got ${describe(cursor)}`,
+  );
+}
+
+/** Checks list options and splits them into the call's options and the wire params. */
+export function listRequest<O extends RequestOptions & { cursor?: unknown; limit?: unknown }>(
+  options: O | undefined,
+  anchors = false,
+): ReturnType<typeof splitRequestOptions<O>> {
+  const checked = checkOptions(options);
+  checkLimit(checked.limit);
+  checkCursor(checked.cursor, anchors);
+  checkSortDirection((checked as { sortDirection?: unknown }).sortDirection);
+  return splitRequestOptions(checked);
+}
+
+/** Whether an error says the thread has no turn yet, as `thread/turns/list` reports it. */
+export function isNotMaterialized(err: unknown): boolean {
+  return err instanceof InvalidRequestError && /not materialized/i.test(err.rpcMessage);
+}
+
+/** One page of a thread's turns; a thread without a turn yet has one empty page. */
+export async function turnPage(
+  connection: Connection,
+  threadId: string,
+  options: TurnListOptions | undefined,
+): Promise<ThreadTurnsListResponse> {
+  const { call, rest } = listRequest(options);
+  const params: ThreadTurnsListParams = { ...rest, threadId };
+  try {
+    return await connection.request("thread/turns/list", params, call);
+  } catch (err) {
+    if (isNotMaterialized(err)) return { data: [], nextCursor: null, backwardsCursor: null };
+    throw err;
+  }
+}
+
+/**
+ * One page of a thread's items; a thread without a turn yet has one empty page. The runtime
+ * answers `thread/items/list` on such a thread with -32601, which it also uses for history it
+ * cannot list: the turns list tells the two apart.
+ */
+export async function itemPage(
+  connection: Connection,
+  threadId: string,
+  options: ItemListOptions | undefined,
+): Promise<ThreadItemsListResponse> {
+  const { call, rest } = listRequest(options, true);
+  const params: ThreadItemsListParams = { ...rest, threadId };
+  try {
+    return await connection.request("thread/items/list", params, call);
+  } catch (err) {
+    if (!(err instanceof MethodNotFoundError)) throw err;
+    const turns = await turnPage(connection, threadId, { ...call, limit: 1 });
+    if (turns.data.length === 0) return { data: [], nextCursor: null, backwardsCursor: null };
+    throw err;
+  }
+}
+
+/** A thread's turns, page after page. */
+export function turnPages(
+  connection: Connection,
+  threadId: string,
+  options: TurnListOptions | undefined,
+): Paginated<Turn, ThreadTurnsListResponse> {
+  const checked = dropUndefined(checkOptions(options));
+  listRequest(checked);
+  return new Paginated((cursor) =>
+    turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+  );
+}
+
+/** A thread's items, page after page. */
+export function itemPages(
+  connection: Connection,
+  threadId: string,
+  options: ItemListOptions | undefined,
+): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
+  const checked = dropUndefined(checkOptions(options));
+  listRequest(checked, true);
+  return new Paginated((cursor) =>
+    itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+  );
+}
+
+/** Stored threads (`thread/list`), page after page. */
+export function threadPages(
+  connection: Connection,
+  options: (Partial<ThreadListParams> & RequestOptions) | undefined,
+): Paginated<ThreadRecord, ThreadListResponse> {
+  const checked = dropUndefined(checkOptions(options));
+  listRequest(checked);
+  return new Paginated((cursor) => {
+    const { call, rest } = listRequest(cursor === undefined ? checked : { ...checked, cursor });
+    return connection.request("thread/list", rest, call);
+  });
+}

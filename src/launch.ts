@@ -1,0 +1,245 @@
+/**
+ * How a client starts: the options of `Codex.start` and `Codex.connect`, checked before anything
+ * is spawned or dialled, and the command line, environment and `initialize` answer they lead to.
+ */
+import type { InitializeResponse } from "./generated/index.js";
+import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
+import { configArgs, tomlString, type ConfigValue } from "./internal/toml.js";
+import {
+  checkBoolean,
+  checkHttpUrl,
+  checkNonEmpty,
+  checkOptionalDelay,
+  checkOptions,
+  checkSecret,
+  checkTimeout,
+  describe,
+} from "./internal/validate.js";
+import { DELTA_METHODS, checkEventMode, type EventMode } from "./options.js";
+import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
+import { checkHandlers, type DispatcherOptions } from "./server-requests.js";
+import type { StdioLaunch } from "./transport/stdio.js";
+
+/** `initialize.clientInfo`: how this client names itself to the server. */
+export interface ClientInfoOptions {
+  /** The client's identifier; default `"codex_app_server_sdk_ts"`. */
+  readonly name?: string;
+  /** The client's display name; default `"Codex App Server SDK (TypeScript)"`. */
+  readonly title?: string;
+  /** The client's version; default this SDK's version. */
+  readonly version?: string;
+}
+
+/** What every connection negotiates in `initialize`, and the handlers of server requests. */
+export interface ConnectionOptions extends DispatcherOptions {
+  /** `initialize.clientInfo`; defaults name this SDK. */
+  readonly clientInfo?: ClientInfoOptions;
+  /** `initialize.capabilities.experimentalApi`; default `true`. */
+  readonly experimentalApi?: boolean;
+  /** Notification methods the server should not send on this connection. */
+  readonly optOutNotificationMethods?: readonly string[];
+  /**
+   * `"results"` asks the server not to send per-token deltas (agent text, reasoning, command
+   * output, ...): `run()` results and every item-level event stay the same, the client does far
+   * less work, but `textStream()` and live text are not available. Default `"all"`.
+   */
+  readonly events?: EventMode;
+  /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
+  readonly startTimeout?: number;
+  /**
+   * Receives what the SDK does not throw: dropped or malformed server messages, failed
+   * interrupts, handler errors, unanswered or unknown server requests. Default: none (silent).
+   * Messages never carry a key or token this client handed the server.
+   */
+  readonly logger?: Logger;
+  /** The least severe level passed to `logger`; default `"warn"`. */
+  readonly logLevel?: LogLevel;
+}
+
+/** Options of `Codex.start`. */
+export interface CodexOptions extends ConnectionOptions {
+  /** Path of a `codex` executable to run instead of the pinned runtime. */
+  readonly codexBin?: string;
+  /**
+   * Config values passed as `--config key=value` before `app-server`. An array takes ready
+   * `key=value` strings; an object's values are written as TOML (strings quoted).
+   */
+  readonly configOverrides?: readonly string[] | Readonly<Record<string, ConfigValue>>;
+  /**
+   * An OpenAI API key for this app-server alone. It is kept in the runtime's in-memory credential
+   * store (`cli_auth_credentials_store = "ephemeral"`) and never written to the Codex home; the
+   * client logs in with it right after `initialize`.
+   */
+  readonly apiKey?: string;
+  /** The OpenAI API base URL (`openai_base_url`), e.g. a proxy or a compatible service. */
+  readonly baseUrl?: string;
+  /** Working directory of the app-server process. */
+  readonly cwd?: string;
+  /** Environment variables for the child: merged over `process.env`, or alone with `inheritEnv: false`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether the child inherits `process.env` (default `true`). With `false` it gets only `env`,
+   * plus the runtime's helper folder on `PATH`; give it `CODEX_HOME` (or `HOME`) so the runtime
+   * finds its home.
+   */
+  readonly inheritEnv?: boolean;
+  /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */
+  readonly launchArgs?: readonly string[];
+  /** How long `close()` waits after SIGTERM before SIGKILL; default 2000 ms. */
+  readonly killGraceMs?: number;
+}
+
+/** Options of `Codex.connect`. */
+export interface ConnectOptions extends ConnectionOptions {
+  /** Capability token of a server started with `--ws-auth capability-token`. */
+  readonly token?: string;
+  /** Extra headers for the WebSocket upgrade request. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The server's `initialize` answer, with `serverInfo` filled in. The 0.169.0 server sends only a
+ * user agent, whose first word names the client that connected (`clientInfo.name`) and the
+ * runtime version, so `serverInfo.name` is that name and `serverInfo.version` the runtime's.
+ */
+export type CodexMetadata = InitializeResponse & {
+  /**
+   * The server's name and version: its own `serverInfo`, else read from `userAgent`.
+   * @property __type.name The server's name; from a 0.169.0 server, the client's `clientInfo.name`.
+   * @property __type.version The server's version: the runtime's.
+   */
+  readonly serverInfo: { readonly name: string; readonly version: string };
+};
+
+/** @internal Where a server keeps credentials: fixed at start-up, unknown for a server we did not start. */
+export type CredentialStore = "memory" | "persistent" | "unknown";
+
+/** @internal The methods the server should leave out: the user's, and the deltas in results-only mode. */
+export function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
+  const methods = new Set(options.optOutNotificationMethods);
+  if (options.events === "results") for (const method of DELTA_METHODS) methods.add(method);
+  return methods.size === 0 ? {} : { optOutNotificationMethods: [...methods] };
+}
+
+/** @internal Checks the options every connection shares, before anything is spawned or dialled. */
+export function checkConnectionOptions<O extends ConnectionOptions>(options: O | undefined): O {
+  const checked = checkOptions(options);
+  checkTimeout(checked.startTimeout, "startTimeout");
+  checkLogger(checked.logger, checked.logLevel);
+  checkHandlers(checked);
+  checkEventMode(checked.events);
+  if (checked.experimentalApi !== undefined)
+    checkBoolean(checked.experimentalApi, "experimentalApi");
+  const optOut = checked.optOutNotificationMethods;
+  if (
+    optOut !== undefined &&
+    (!Array.isArray(optOut) || !optOut.every((m) => typeof m === "string" && m !== ""))
+  ) {
+    throw new TypeError("optOutNotificationMethods must be an array of method names");
+  }
+  return checked;
+}
+
+/**
+ * @internal The command line and environment of the child, checked before anything is spawned,
+ * and where the server will keep credentials.
+ */
+export function launchFor(options: CodexOptions): {
+  launch: StdioLaunch;
+  credentialStore: CredentialStore;
+} {
+  checkOptionalDelay(options.killGraceMs, "killGraceMs");
+  if (options.cwd !== undefined) checkNonEmpty(options.cwd, "cwd");
+  for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
+    if (value !== undefined && typeof value !== "string") {
+      throw new TypeError(`env.${key} must be a string, got ${describe(value)}`);
+    }
+  }
+  const inherit = checkBoolean(options.inheritEnv ?? true, "inheritEnv");
+  const env = inherit ? { ...process.env, ...options.env } : { ...options.env };
+  const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
+  if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
+  if (options.baseUrl !== undefined) checkHttpUrl(options.baseUrl, "baseUrl");
+  if (options.launchArgs !== undefined) {
+    const own = ["codexBin", "configOverrides", "apiKey", "baseUrl"] as const;
+    const given = own.filter((name) => options[name] !== undefined);
+    if (given.length > 0) {
+      throw new TypeError(
+        `launchArgs replaces the whole command line, so ${given.join(" and ")} cannot apply: ` +
+          "put the matching --config values in launchArgs",
+      );
+    }
+    const [command, ...args] = options.launchArgs;
+    if (command === undefined || command === "") {
+      throw new TypeError("launchArgs must start with the command to run");
+    }
+    return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
+  }
+  const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
+  const store = credentialStoreOf(given);
+  if (options.apiKey !== undefined && store !== undefined && store !== "ephemeral") {
+    throw new TypeError(
+      `apiKey keeps the key in memory, but configOverrides sets cli_auth_credentials_store to ${store}`,
+    );
+  }
+  const config = [
+    ...given,
+    ...(options.apiKey === undefined ? [] : ["--config", 'cli_auth_credentials_store="ephemeral"']),
+    ...(options.baseUrl === undefined
+      ? []
+      : ["--config", `openai_base_url=${tomlString(options.baseUrl)}`]),
+  ];
+  const memory = options.apiKey !== undefined || store === "ephemeral";
+  const credentialStore = memory ? "memory" : "persistent";
+  const args = [...config, "app-server", "--listen", "stdio://"];
+  if (options.codexBin !== undefined) {
+    return {
+      launch: { ...base, command: checkCodexBin(options.codexBin), args, env },
+      credentialStore,
+    };
+  }
+  const runtime = locateRuntime();
+  const launch = {
+    ...base,
+    command: runtime.binary,
+    args,
+    env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
+  };
+  return { launch, credentialStore };
+}
+
+// The credential store a list of --config arguments selects, if any (the last one wins).
+function credentialStoreOf(args: readonly string[]): string | undefined {
+  let store: string | undefined;
+  for (const arg of args) {
+    const match = /^cli_auth_credentials_store\s*=\s*"?([A-Za-z_-]+)"?\s*$/.exec(arg);
+    if (match !== null) store = match[1];
+  }
+  return store;
+}
+
+/**
+ * Fills `serverInfo` from the user agent (`name/version ...`), as the server of 0.169.0 sends
+ * only `userAgent`, and fails when name or version cannot be found.
+ */
+export function normalizeMetadata(response: InitializeResponse): CodexMetadata {
+  const given = (response as { serverInfo?: { name?: unknown; version?: unknown } }).serverInfo;
+  const userAgent = typeof response.userAgent === "string" ? response.userAgent.trim() : "";
+  let name = typeof given?.name === "string" ? given.name.trim() : "";
+  let version = typeof given?.version === "string" ? given.version.trim() : "";
+  if ((name === "" || version === "") && userAgent !== "") {
+    const first = userAgent.split(/\s+/, 1)[0]!;
+    const slash = first.indexOf("/");
+    const [uaName, uaVersion] =
+      slash === -1 ? [first, ""] : [first.slice(0, slash), first.slice(slash + 1)];
+    name ||= uaName;
+    version ||= uaVersion;
+  }
+  if (userAgent === "" || name === "" || version === "") {
+    throw new Error(
+      `initialize response missing required metadata (userAgent=${JSON.stringify(userAgent)}, ` +
+        `serverName=${JSON.stringify(name)}, serverVersion=${JSON.stringify(version)})`,
+    );
+  }
+  return { ...response, userAgent, serverInfo: { name, version } };
+}

@@ -1,0 +1,201 @@
+import type {
+  ListMcpServerStatusParams,
+  ListMcpServerStatusResponse,
+  McpServerOauthLoginCompletedNotification,
+  McpServerOauthLoginParams,
+  McpServerStatus,
+} from "./generated/index.js";
+import { deadline } from "./internal/deadline.js";
+import type { Log } from "./internal/logger.js";
+import {
+  checkNonEmpty,
+  checkOptions,
+  describe,
+  requestOptions,
+  splitRequestOptions,
+  type RequestOptions,
+} from "./internal/validate.js";
+import { LoginTimeoutError, type LoginWaitOptions } from "./login.js";
+import type { Connection } from "./rpc/connection.js";
+import type { Router } from "./rpc/router.js";
+
+/** Options of `Codex.mcpServers`: which servers, and how much of each. */
+export type McpServersOptions = Omit<Partial<ListMcpServerStatusParams>, "cursor" | "limit"> &
+  RequestOptions;
+
+/** Options of `Codex.mcpLogin`: the wire's optional fields, and the start request's own options. */
+export type McpLoginOptions = Omit<Partial<McpServerOauthLoginParams>, "name"> & RequestOptions;
+
+/** What `McpLoginHandle.wait()` resolves with: the server's `mcpServer/oauthLogin/completed` params. */
+export type McpLoginCompletion = McpServerOauthLoginCompletedNotification;
+
+/** What an MCP login needs from its client. */
+export interface McpContext {
+  readonly connection: Connection;
+  readonly router: Router;
+  readonly log: Log;
+}
+
+/** `mcpServerStatus/list`, every page: each configured MCP server, its tools, resources and auth status. */
+export async function listMcpServers(
+  connection: Connection,
+  options: McpServersOptions | undefined,
+): Promise<McpServerStatus[]> {
+  const { call, rest } = splitRequestOptions(options);
+  for (const key of ["threadId", "serverName", "environmentId"] as const) {
+    const value = rest[key];
+    if (value !== undefined && value !== null) checkNonEmpty(value, key);
+  }
+  const detail = rest.detail;
+  if (
+    detail !== undefined &&
+    detail !== null &&
+    detail !== "full" &&
+    detail !== "toolsAndAuthOnly"
+  ) {
+    throw new TypeError(`detail must be "full" or "toolsAndAuthOnly", got ${describe(detail)}`);
+  }
+  const servers: McpServerStatus[] = [];
+  let cursor: string | null = null;
+  do {
+    const params: ListMcpServerStatusParams = cursor === null ? { ...rest } : { ...rest, cursor };
+    const page: ListMcpServerStatusResponse = await connection.request(
+      "mcpServerStatus/list",
+      params,
+      call,
+    );
+    servers.push(...page.data);
+    if (page.nextCursor === cursor) break;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return servers;
+}
+
+/**
+ * An MCP server's OAuth login in progress: send the user to `authorizationUrl`, then `wait()`.
+ * The server listens for the browser's redirect on this machine and stores the tokens itself.
+ */
+export class McpLoginHandle {
+  readonly #completion: Promise<McpLoginCompletion>;
+
+  /** @internal Made by `Codex.mcpLogin`. */
+  constructor(
+    completion: Promise<McpLoginCompletion>,
+    /** The MCP server's name, as configured. */
+    readonly serverName: string,
+    /** The URL to open in a browser. */
+    readonly authorizationUrl: string,
+    /** The server's id of this login attempt (older servers send none). */
+    readonly loginId: string | undefined,
+  ) {
+    this.#completion = completion;
+  }
+
+  /**
+   * Resolves with the login's completion (`success: false` when it failed or timed out on the
+   * server; that is not an error). Rejects with `TransportClosedError` when the app-server goes
+   * away; a `signal` or `timeout` ends the wait, not the login.
+   */
+  async wait(options?: LoginWaitOptions): Promise<McpLoginCompletion> {
+    const call = requestOptions(checkOptions(options));
+    return deadline(this.#completion, {
+      signal: call?.signal,
+      timeout: call?.timeout,
+      onTimeout: () => {
+        throw new LoginTimeoutError(this.loginId ?? this.serverName, call!.timeout!);
+      },
+    });
+  }
+}
+
+function checkLoginOptions(rest: Omit<McpLoginOptions, "signal" | "timeout">): void {
+  const { scopes, timeoutSecs, clientRegistration } = rest;
+  if (scopes !== undefined && scopes !== null) {
+    if (!Array.isArray(scopes))
+      throw new TypeError(`scopes must be an array, got ${describe(scopes)}`);
+    scopes.forEach((scope, i) => checkNonEmpty(scope, `scopes[${i}]`));
+  }
+  if (
+    timeoutSecs !== undefined &&
+    timeoutSecs !== null &&
+    (typeof timeoutSecs !== "number" || !Number.isInteger(timeoutSecs) || timeoutSecs < 1)
+  ) {
+    throw new RangeError(
+      `timeoutSecs must be an integer of at least 1, got ${describe(timeoutSecs)}`,
+    );
+  }
+  if (
+    clientRegistration !== undefined &&
+    clientRegistration !== null &&
+    !["auto", "cimd", "dcr"].includes(clientRegistration)
+  ) {
+    throw new TypeError(
+      `clientRegistration must be "auto", "cimd" or "dcr", got ${describe(clientRegistration)}`,
+    );
+  }
+}
+
+/**
+ * `mcpServer/oauth/login`: starts the OAuth login of a configured MCP server and returns its
+ * handle. The completion is followed from before the request is sent, so none is missed; the
+ * subscription ends with the completion or the connection.
+ */
+export async function startMcpLogin(
+  context: McpContext,
+  serverName: string,
+  options: McpLoginOptions | undefined,
+): Promise<McpLoginHandle> {
+  checkNonEmpty(serverName, "serverName");
+  const { call, rest } = splitRequestOptions(options);
+  checkLoginOptions(rest);
+  const { connection, router, log } = context;
+  // Completions that arrive before the response names the login are kept until it does.
+  const seen: McpLoginCompletion[] = [];
+  const state: { loginId: string | undefined; started: boolean } = {
+    loginId: undefined,
+    started: false,
+  };
+  let settle!: { resolve(c: McpLoginCompletion): void; reject(e: Error): void };
+  const completion = new Promise<McpLoginCompletion>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Nobody may ever wait; a close then must not surface as an unhandled rejection.
+  completion.catch((err: unknown) => log.debug(`MCP login of ${serverName} ended`, err));
+  const ours = (c: McpLoginCompletion) =>
+    c.name === serverName &&
+    (state.loginId === undefined || c.loginId == null || c.loginId === state.loginId);
+  const finish = () => {
+    offCompleted();
+    offClose();
+  };
+  const offCompleted = router.on("mcpServer/oauthLogin/completed", (n) => {
+    const params = n.params as McpLoginCompletion;
+    if (!state.started) return void seen.push(params);
+    if (!ours(params)) return;
+    finish();
+    settle.resolve(params);
+  });
+  const offClose = connection.onClose((error) => {
+    finish();
+    settle.reject(error);
+  });
+  let response;
+  try {
+    response = await connection.request(
+      "mcpServer/oauth/login",
+      { ...rest, name: serverName },
+      call,
+    );
+  } catch (err) {
+    finish();
+    throw err;
+  }
+  state.loginId = typeof response.loginId === "string" ? response.loginId : undefined;
+  state.started = true;
+  const early = seen.find(ours);
+  if (early !== undefined) {
+    finish();
+    settle.resolve(early);
+  }
+  return new McpLoginHandle(completion, serverName, response.authorizationUrl, state.loginId);
+}

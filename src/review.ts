@@ -1,0 +1,181 @@
+import { InvalidRequestError } from "./errors.js";
+import { turnPage } from "./history.js";
+import type { ReviewStartParams, ReviewTarget as WireReviewTarget } from "./generated/index.js";
+import { abortError } from "./internal/deadline.js";
+import type { Log } from "./internal/logger.js";
+import type { EventMode } from "./options.js";
+import {
+  checkNonEmpty,
+  checkOptions,
+  checkSignal,
+  checkTimeout,
+  describe,
+} from "./internal/validate.js";
+import type { Connection } from "./rpc/connection.js";
+import type { Router } from "./rpc/router.js";
+import {
+  pickHandlers,
+  type ServerRequestDispatcher,
+  type ServerRequestHandlers,
+} from "./server-requests.js";
+import { TurnCollector, TurnHandle } from "./turn.js";
+
+/**
+ * What `Thread.review` reviews: the working tree's uncommitted changes, the changes against a
+ * base branch, one commit, or whatever free-form instructions describe.
+ */
+export type ReviewTarget =
+  | "uncommittedChanges"
+  | {
+      /** The branch to compare the current branch with. */
+      readonly baseBranch: string;
+    }
+  | {
+      /** The commit to review (a sha, or anything `git` resolves to one). */
+      readonly commit: string;
+      /** A label for the commit in the review, such as its subject. */
+      readonly title?: string | undefined;
+    }
+  | {
+      /** What to review, in free form. */
+      readonly instructions: string;
+    };
+
+/**
+ * Options of `Thread.review`. `approvals`, `onUserInput` and `onElicitation` answer the review's
+ * server requests, as they do for a turn.
+ */
+export type ReviewOptions = ServerRequestHandlers & {
+  /**
+   * `"inline"` (default) runs the review as a turn of this thread. `"detached"` runs it on a fork
+   * of the thread (same settings, same history; the handle's `threadId` names the fork), leaving
+   * this thread untouched.
+   */
+  readonly delivery?: "inline" | "detached" | undefined;
+  /** Aborting interrupts the review; an already-aborted signal sends nothing. */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds starting the review may take (the fork included); bound the review with `run({ timeout })`. */
+  readonly timeout?: number | undefined;
+};
+
+/** What a review needs from its thread's client. */
+interface ReviewContext {
+  readonly connection: Connection;
+  readonly router: Router;
+  readonly dispatcher: ServerRequestDispatcher;
+  readonly log: Log;
+  readonly events: EventMode;
+}
+
+const TARGET_FORMS = '"uncommittedChanges", { baseBranch }, { commit, title? } or { instructions }';
+
+/** The wire target of a review; throws a `TypeError` naming the accepted forms otherwise. */
+export function reviewTarget(target: unknown): WireReviewTarget {
+  if (target === "uncommittedChanges") return { type: "uncommittedChanges" };
+  if (typeof target !== "object" || target === null || Array.isArray(target)) {
+    throw new TypeError(`review target must be ${TARGET_FORMS}, got ${describeTarget(target)}`);
+  }
+  const record = target as Record<string, unknown>;
+  const keys = Object.keys(record).filter((key) => record[key] !== undefined);
+  const only = (...allowed: string[]) => keys.every((key) => allowed.includes(key));
+  if ("baseBranch" in record && only("baseBranch")) {
+    return { type: "baseBranch", branch: checkNonEmpty(record.baseBranch, "baseBranch") };
+  }
+  if ("commit" in record && only("commit", "title")) {
+    const sha = checkNonEmpty(record.commit, "commit");
+    const title = record.title;
+    if (title !== undefined && typeof title !== "string") {
+      throw new TypeError(`title must be a string, got ${describe(title)}`);
+    }
+    return { type: "commit", sha, title: title ?? null };
+  }
+  if ("instructions" in record && only("instructions")) {
+    return { type: "custom", instructions: checkNonEmpty(record.instructions, "instructions") };
+  }
+  throw new TypeError(
+    `review target must be ${TARGET_FORMS}, got an object with [${keys.join(", ")}]`,
+  );
+}
+
+function describeTarget(target: unknown): string {
+  return typeof target === "string" ? JSON.stringify(target) : describe(target);
+}
+
+function checkDelivery(delivery: unknown): "inline" | "detached" {
+  if (delivery === undefined || delivery === "inline") return "inline";
+  if (delivery === "detached") return "detached";
+  throw new TypeError(`delivery must be "inline" or "detached", got ${describeTarget(delivery)}`);
+}
+
+/**
+ * Starts a code review on `threadId` (or on a fork of it) and returns its handle. The runtime
+ * names a review turn in two ways: `review/start` answers with the turn its items and
+ * `turn/completed` carry, while `turn/started` names the turn it runs on the review's behalf, the
+ * only one `turn/interrupt` accepts. The router routes both to one handle, which interrupts the
+ * second.
+ */
+export async function startReview(
+  context: ReviewContext,
+  threadId: string,
+  target: ReviewTarget,
+  options: ReviewOptions | undefined,
+): Promise<TurnHandle> {
+  const wireTarget = reviewTarget(target);
+  const checked = checkOptions(options);
+  const delivery = checkDelivery(checked.delivery);
+  const handlers = pickHandlers(checked);
+  const signal = checkSignal(checked.signal);
+  const timeout = checkTimeout(checked.timeout);
+  if (signal?.aborted) throw abortError(signal);
+  const { connection, router, dispatcher, log, events } = context;
+  const call = timeout === undefined ? undefined : { timeout };
+  const reviewThreadId =
+    delivery === "inline" ? threadId : await forkForReview(connection, threadId, call);
+  return router.queueTurn(reviewThreadId, async (release) => {
+    if (signal?.aborted) {
+      release();
+      throw abortError(signal);
+    }
+    // It frees the thread when the review ends (or is abandoned).
+    const collector = new TurnCollector(true, log, { review: true, onRelease: release });
+    const pending = router.beginTurn(reviewThreadId);
+    let turnId: string;
+    try {
+      const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
+      turnId = (await connection.request("review/start", params, call)).turn.id;
+    } catch (err) {
+      pending.cancel();
+      release();
+      throw err;
+    }
+    if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
+    pending.bind(turnId, collector, { childStart: true });
+    return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
+  });
+}
+
+// The pinned runtime accepts only inline delivery, so a detached review runs on a fork: a new
+// thread with the source's settings. The runtime cannot fork a thread without a turn yet.
+async function forkForReview(
+  connection: Connection,
+  threadId: string,
+  call: { timeout: number } | undefined,
+): Promise<string> {
+  try {
+    return (await connection.request("thread/fork", { threadId }, call)).thread.id;
+  } catch (err) {
+    if (
+      err instanceof InvalidRequestError &&
+      (await turnPage(connection, threadId, { ...call, limit: 1 })).data.length === 0
+    ) {
+      throw new InvalidRequestError(
+        err.code,
+        `a detached review needs a thread the runtime can fork, one with at least one turn; ` +
+          `${threadId} has none: review it inline, or start a thread for the review`,
+        err.data,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,35 @@
+import type { SkillsListParams, SkillsListResponse } from "./generated/index.js";
+import {
+  checkBoolean,
+  checkNonEmpty,
+  describe,
+  splitRequestOptions,
+  type RequestOptions,
+} from "./internal/validate.js";
+import type { Connection } from "./rpc/connection.js";
+
+/** Options of `Codex.skills`. */
+export interface SkillsOptions extends RequestOptions {
+  /** The working directories whose skills to list; default the app-server's. */
+  readonly cwds?: readonly string[] | undefined;
+  /** Scan the skill folders again instead of answering from the cache. */
+  readonly forceReload?: boolean | undefined;
+}
+
+/** `skills/list`: the skills available in each working directory, with the errors found loading them. */
+export async function listSkills(
+  connection: Connection,
+  options: SkillsOptions | undefined,
+): Promise<SkillsListResponse> {
+  const { call, rest } = splitRequestOptions(options);
+  const { cwds, forceReload } = rest;
+  if (cwds !== undefined) {
+    if (!Array.isArray(cwds)) throw new TypeError(`cwds must be an array, got ${describe(cwds)}`);
+    cwds.forEach((cwd, i) => checkNonEmpty(cwd, `cwds[${i}]`));
+  }
+  if (forceReload !== undefined) checkBoolean(forceReload, "forceReload");
+  const params: SkillsListParams = {};
+  if (cwds !== undefined) params.cwds = [...cwds];
+  if (forceReload !== undefined) params.forceReload = forceReload;
+  return connection.request("skills/list", params, call);
+}

@@ -1,0 +1,167 @@
+/**
+ * The options of `threadStart`, `threadResume` and `threadFork`: the wire params with the SDK's
+ * presets, typed settings, handlers and tools, checked and split before any I/O.
+ */
+import type {
+  ThreadForkParams,
+  ThreadListParams,
+  ThreadResumeParams,
+  ThreadStartParams,
+} from "./generated/index.js";
+import {
+  checkNonEmpty,
+  checkOptions,
+  describe,
+  dropUndefined,
+  splitRequestOptions,
+  type RequestOptions,
+} from "./internal/validate.js";
+import {
+  approvalFields,
+  sandboxMode,
+  settingsConfig,
+  type ApprovalMode,
+  type Sandbox,
+  type ThreadSettings,
+} from "./options.js";
+import {
+  pickHandlers,
+  toolSpec,
+  type DynamicTool,
+  type ServerRequestHandlers,
+} from "./server-requests.js";
+
+/** Replaces the wire approval and sandbox fields with the SDK's presets, and adds handlers. */
+type WithPresets<P> = Omit<
+  Partial<P>,
+  "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
+> &
+  ServerRequestHandlers &
+  ThreadSettings &
+  RequestOptions & {
+    /** Approval preset; see {@link ApprovalMode}. */
+    readonly approvalMode?: ApprovalMode;
+    /** Sandbox preset, sent as the thread's sandbox mode; see {@link Sandbox}. */
+    readonly sandbox?: Sandbox;
+  };
+
+/**
+ * Options of `Codex.threadStart`; `approvalMode` defaults to `ApprovalMode.autoReview`.
+ * `approvals`, `onUserInput` and `onElicitation` answer this thread's server requests, and
+ * `tools` offers JavaScript functions to the model.
+ */
+export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
+  /** JavaScript functions offered to the model as tools, sent as `dynamicTools`. */
+  readonly tools?: readonly DynamicTool[];
+};
+/**
+ * Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy.
+ * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
+ */
+export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
+  /** The functions behind the thread's dynamic tools, sent as `dynamicTools`. */
+  readonly tools?: readonly DynamicTool[];
+};
+/** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
+export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
+  /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */
+  readonly tools?: readonly DynamicTool[];
+};
+/** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
+export type ThreadHandlers = ServerRequestHandlers & {
+  /** JavaScript functions behind the thread's dynamic tools. */
+  readonly tools?: readonly DynamicTool[];
+};
+/** Options of `Codex.threadList`. */
+export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
+
+/** @internal A thread id: a non-empty string. */
+export function checkId(id: unknown): string {
+  return checkNonEmpty(id, "threadId");
+}
+
+/** @internal */
+export interface CheckedHandlers {
+  readonly handlers: ServerRequestHandlers | undefined;
+  readonly tools: readonly DynamicTool[] | undefined;
+}
+
+/** @internal The handlers and tools among thread options, checked; `undefined` when there are none. */
+export function checkThreadHandlers(
+  options: ThreadHandlers | undefined,
+): CheckedHandlers | undefined {
+  const handlers = pickHandlers(checkOptions(options));
+  const tools = options?.tools;
+  if (tools !== undefined) {
+    if (!Array.isArray(tools))
+      throw new TypeError(`tools must be an array, got ${describe(tools)}`);
+    tools.forEach(toolSpec);
+  }
+  return handlers === undefined && tools === undefined ? undefined : { handlers, tools };
+}
+
+/**
+ * @internal Checks thread start/resume/fork options and splits them into the call's options, the
+ * wire params (presets resolved) and the handlers to keep; all before any I/O.
+ */
+export function threadRequest<P>(
+  options: (WithPresets<P> & { readonly tools?: readonly DynamicTool[] }) | undefined,
+  isStart: boolean,
+): {
+  call: RequestOptions | undefined;
+  params: P & { threadId?: string };
+  handlers: CheckedHandlers | undefined;
+} {
+  const checked = checkOptions(options);
+  const handlers = checkThreadHandlers(checked);
+  const { call } = splitRequestOptions(checked);
+  const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
+  if (handlers?.tools !== undefined) {
+    (params as { dynamicTools?: unknown }).dynamicTools = handlers.tools.map(toolSpec);
+  }
+  return { call, params, handlers };
+}
+
+// Builds thread start/resume/fork params from options; validates presets before any I/O.
+function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
+  const {
+    approvalMode,
+    sandbox,
+    approvals: _a,
+    onUserInput: _u,
+    onElicitation: _e,
+    signal: _s,
+    timeout: _t,
+    tools: _tools,
+    networkAccess,
+    webSearch,
+    additionalDirectories,
+    reasoningEffort,
+    ...rest
+  } = options as WithPresets<P> & { tools?: unknown };
+  const params: Record<string, unknown> = dropUndefined(rest);
+  // Checked only when given: most threads have no setting, and start-up pays per function run.
+  const anySetting =
+    networkAccess !== undefined ||
+    webSearch !== undefined ||
+    additionalDirectories !== undefined ||
+    reasoningEffort !== undefined;
+  const settings = anySetting
+    ? settingsConfig({ networkAccess, webSearch, additionalDirectories, reasoningEffort })
+    : {};
+  if (Object.keys(settings).length > 0) {
+    const given = params.config;
+    if (
+      given !== undefined &&
+      given !== null &&
+      (typeof given !== "object" || Array.isArray(given))
+    ) {
+      throw new TypeError(`config must be an object, got ${describe(given)}`);
+    }
+    params.config = { ...(given as object | null | undefined), ...settings };
+  }
+  const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
+  if (mode !== undefined) Object.assign(params, approvalFields(mode));
+  if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
+  return params as P;
+}

@@ -1,0 +1,130 @@
+import { readFile } from "node:fs/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clientStats } from "../../src/codex.js";
+import { ChatgptAuthRequiredError, InvalidRequestError } from "../../src/index.js";
+import type { AccountRateLimitsUpdatedNotification } from "../../src/types.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+describe("Codex.rateLimits and Codex.usage", () => {
+  it("reject with ChatgptAuthRequiredError when logged out, and with an API key", async () => {
+    for (const read of [() => t.codex.rateLimits(), () => t.codex.usage()]) {
+      const err = await read().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChatgptAuthRequiredError);
+      expect(err).toBeInstanceOf(InvalidRequestError);
+      expect((err as Error).message).toMatch(/authentication required/);
+    }
+    await t.codex.loginApiKey("sk-test-not-chatgpt");
+    await expect(t.codex.rateLimits()).rejects.toBeInstanceOf(ChatgptAuthRequiredError);
+    await expect(t.codex.usage({ threadId: null })).rejects.toBeInstanceOf(
+      ChatgptAuthRequiredError,
+    );
+  });
+
+  it("reject bad options before any I/O", async () => {
+    await expect(t.codex.rateLimits({ supportsLunaReserve: "yes" as never })).rejects.toThrow(
+      TypeError,
+    );
+    await expect(t.codex.usage({ threadId: "" })).rejects.toThrow(TypeError);
+    await expect(t.codex.usage({ timeout: -5 })).rejects.toThrow(RangeError);
+    expect(clientStats(t.codex)["connection.pending"]).toBe(0);
+  });
+
+  it("account/rateLimits/updated reaches codex.on when the model's response carries limits", async () => {
+    const updates: AccountRateLimitsUpdatedNotification[] = [];
+    const off = t.codex.on("account/rateLimits/updated", (params) => updates.push(params));
+    t.mock.enqueueAssistantMessage("hi", {
+      headers: {
+        "x-codex-primary-used-percent": "42",
+        "x-codex-primary-window-minutes": "300",
+      },
+    });
+    const thread = await t.codex.threadStart();
+    await thread.run("hello");
+    off();
+    expect(updates.at(-1)?.rateLimits.primary).toMatchObject({
+      usedPercent: 42,
+      windowDurationMins: 300,
+    });
+  });
+});
+
+describe("Codex.config", () => {
+  it("reads the effective config, with layers on request", async () => {
+    const { config } = await t.codex.config.read();
+    expect(config.model).toBe("mock-model");
+    const layered = await t.codex.config.read({ includeLayers: true, cwd: t.workDir });
+    expect(Array.isArray(layered.layers)).toBe(true);
+  });
+
+  it("writes one key, then several, to the user's config.toml", async () => {
+    const written = await t.codex.config.write("model_reasoning_effort", "high");
+    expect(written.status).toBe("ok");
+    expect((await t.codex.config.read()).config.model_reasoning_effort).toBe("high");
+
+    const batch = await t.codex.config.batchWrite(
+      [
+        { keyPath: "model_reasoning_effort", value: "low" },
+        { keyPath: "model_verbosity", value: "medium" },
+      ],
+      { expectedVersion: written.version },
+    );
+    expect(batch.version).not.toBe(written.version);
+    const { config } = await t.codex.config.read();
+    expect(config.model_reasoning_effort).toBe("low");
+    expect(config.model_verbosity).toBe("medium");
+    const toml = await readFile(t.home.configPath, "utf8");
+    expect(toml).toMatch(/model_verbosity = "medium"/);
+  });
+
+  it("merges a table with upsert, and removes a key written as null", async () => {
+    await t.codex.config.write("tui", { theme: "dark" });
+    await t.codex.config.write("tui", { alternate_screen: "never" }, { mergeStrategy: "upsert" });
+    const toml = await readFile(t.home.configPath, "utf8");
+    expect(toml).toMatch(/theme = "dark"/);
+    expect(toml).toMatch(/alternate_screen = "never"/);
+    await t.codex.config.write("tui", null);
+    expect(await readFile(t.home.configPath, "utf8")).not.toMatch(/\[tui\]/);
+  });
+
+  it("refuses a write whose expectedVersion is stale", async () => {
+    const first = await t.codex.config.write("model_verbosity", "low");
+    await t.codex.config.write("model_verbosity", "high");
+    await expect(
+      t.codex.config.write("model_verbosity", "medium", { expectedVersion: first.version }),
+    ).rejects.toBeInstanceOf(InvalidRequestError);
+    expect((await t.codex.config.read()).config.model_verbosity).toBe("high");
+  });
+
+  it("rejects bad key paths, values and options before any I/O", async () => {
+    const { config } = t.codex;
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const calls = [
+      () => config.write("", "x"),
+      () => config.write("model", undefined as never),
+      () => config.write("model", cycle as never),
+      () => config.write("model", "x", { mergeStrategy: "merge" as never }),
+      () => config.write("model", "x", { expectedVersion: "" }),
+      () => config.batchWrite([]),
+      () => config.batchWrite([{ keyPath: 3 as never, value: 1 }]),
+      () => config.batchWrite([{ keyPath: "a", value: 1 }], { reloadUserConfig: "y" as never }),
+      () => config.read({ includeLayers: 1 as never }),
+      () => config.read({ timeout: Infinity }),
+    ];
+    for (const call of calls) {
+      let result!: Promise<unknown>;
+      expect(() => (result = call())).not.toThrow();
+      const err = await result.catch((e: unknown) => e);
+      expect(err, String(call)).toSatisfy((e) => e instanceof TypeError || e instanceof RangeError);
+    }
+    expect(clientStats(t.codex)["connection.pending"]).toBe(0);
+  });
+});

@@ -1,0 +1,213 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clientStats } from "../../src/codex.js";
+import { CommandAbortedError, Sandbox, type CommandHandle } from "../../src/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function read(stream: AsyncIterable<string>): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += chunk;
+  return text;
+}
+
+/** Reads `stream` until its text so far contains `wanted`. */
+async function until(stream: AsyncIterable<string>, wanted: string): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) {
+    text += chunk;
+    if (text.includes(wanted)) return text;
+  }
+  throw new Error(
+    `the stream ended without ${JSON.stringify(wanted)}; got ${JSON.stringify(text)}`,
+  );
+}
+
+describe("Codex.exec", () => {
+  it("streams output in order and complete, past the runtime's 1 MiB cap", async () => {
+    const lines = 250_000; // about 1.6 MB
+    const handle = await t.codex.exec(["sh", "-c", `seq 1 ${lines}; echo done >&2`]);
+    const [streamed, errors, result] = await Promise.all([
+      read(handle.stdout),
+      read(handle.stderr),
+      handle.wait(),
+    ]);
+    let expected = "";
+    for (let i = 1; i <= lines; i++) expected += `${i}\n`;
+    expect(expected.length).toBeGreaterThan(1024 * 1024);
+    expect(streamed).toBe(expected);
+    expect(result).toEqual({ exitCode: 0, stdout: expected, stderr: "done\n" });
+    expect(errors).toBe("done\n");
+    expect(handle.exited).toBe(true);
+    expect(clientStats(t.codex)["router.keyListeners"]).toBe(0);
+  });
+
+  it("gives each of many concurrent commands its own output", async () => {
+    const handles = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => t.codex.exec(["sh", "-c", `echo command-${i}`])),
+    );
+    expect(new Set(handles.map((h) => h.processId)).size).toBe(12);
+    const results = await Promise.all(handles.map((h) => h.wait()));
+    results.forEach((result, i) => expect(result.stdout).toBe(`command-${i}\n`));
+  });
+
+  it("round-trips standard input, multi-byte characters split across writes included", async () => {
+    const handle = await t.codex.exec(["cat"], { stdin: true });
+    await handle.write("ping\n");
+    expect(await until(handle.stdout, "ping\n")).toBe("ping\n");
+    const euro = Buffer.from("€\n");
+    await handle.write(euro.subarray(0, 1));
+    await handle.write(euro.subarray(1));
+    await handle.closeStdin();
+    const result = await handle.wait();
+    expect(result).toEqual({ exitCode: 0, stdout: "ping\n€\n", stderr: "" });
+  });
+
+  it("closes standard input by default, so a command reading it ends", async () => {
+    const handle = await t.codex.exec(["cat"]);
+    expect(await handle.wait()).toEqual({ exitCode: 0, stdout: "", stderr: "" });
+    await expect(handle.write("late")).rejects.toThrow(/stdin: true/);
+  });
+
+  it("terminate() ends a long command within seconds", async () => {
+    const handle = await t.codex.exec(["sleep", "60"]);
+    const started = Date.now();
+    await handle.terminate();
+    const result = await handle.wait();
+    expect(result.exitCode).toBe(137);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await handle.terminate(); // already exited: nothing to do
+  });
+
+  it("an abort terminates the command and rejects with what it wrote", async () => {
+    const controller = new AbortController();
+    const handle = await t.codex.exec(["sh", "-c", "echo started; exec sleep 60"], {
+      signal: controller.signal,
+    });
+    await until(handle.stdout, "started\n");
+    const started = Date.now();
+    controller.abort();
+    const err = await handle.wait().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandAbortedError);
+    const aborted = err as CommandAbortedError;
+    expect(aborted.name).toBe("AbortError");
+    expect(aborted.result).toMatchObject({ exitCode: 137, stdout: "started\n" });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("a timeout terminates the command, and the rejection's cause says so", async () => {
+    const handle = await t.codex.exec(["sleep", "60"], { timeout: 300 });
+    const err = await handle.wait().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandAbortedError);
+    expect((err as CommandAbortedError).cause).toMatchObject({ name: "TimeoutError" });
+    expect((err as CommandAbortedError).result?.exitCode).toBe(137);
+  });
+
+  it("runs a command longer than the runtime's 10 s default when no timeout is given", async () => {
+    // The runtime's own limit would end `sleep 11` with code 124 at 10 s.
+    const handle = await t.codex.exec(["sh", "-c", "sleep 11; echo slept"]);
+    expect(await handle.wait()).toMatchObject({ exitCode: 0, stdout: "slept\n" });
+  }, 20_000);
+
+  it("under Sandbox.readOnly refuses a write outside the workspace; fullAccess allows it", async () => {
+    const outside = path.join(t.home.codexHome, "written-by-command.txt");
+    const write = ["sh", "-c", 'echo x > "$TARGET"'];
+    const env = { TARGET: outside };
+    const refused = await (
+      await t.codex.exec(write, { sandbox: Sandbox.readOnly, cwd: t.workDir, env })
+    ).wait();
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toMatch(/read-only file system/i);
+    expect(existsSync(outside)).toBe(false);
+
+    const allowed = await (
+      await t.codex.exec(write, { sandbox: Sandbox.fullAccess, cwd: t.workDir, env })
+    ).wait();
+    expect(allowed.exitCode).toBe(0);
+    expect(await readFile(outside, "utf8")).toBe("x\n");
+  });
+
+  it("passes cwd and env, and null unsets a variable", async () => {
+    const handle = await t.codex.exec(
+      ["sh", "-c", 'pwd; echo "$GREETING"; echo "${HOME:-unset}"'],
+      {
+        cwd: t.workDir,
+        env: { GREETING: "hello", HOME: null },
+      },
+    );
+    const { stdout } = await handle.wait();
+    const [cwd, greeting, home] = stdout.trim().split("\n");
+    expect(path.resolve(cwd!)).toBe(path.resolve(t.workDir));
+    expect(greeting).toBe("hello");
+    expect(home).toBe("unset");
+  });
+
+  it("runs in a terminal of the given size, and resizes it", async () => {
+    const handle = await t.codex.exec(["sh", "-c", "stty size; read line; stty size"], {
+      tty: true,
+      size: { rows: 24, cols: 80 },
+    });
+    await until(handle.stdout, "24 80");
+    await handle.resize({ rows: 50, cols: 132 });
+    await handle.write("go\n");
+    const result = await handle.wait();
+    expect(result.stdout).toContain("50 132");
+    expect(result.stderr).toBe("");
+  });
+
+  it("with collectOutput: false streams the output but keeps none for wait()", async () => {
+    const handle = await t.codex.exec(["sh", "-c", "echo one; echo two >&2"], {
+      collectOutput: false,
+    });
+    const [out, result] = await Promise.all([read(handle.stdout), handle.wait()]);
+    expect(out).toBe("one\n");
+    expect(result).toEqual({ exitCode: 0, stdout: "", stderr: "" });
+  });
+
+  it("rejects, never throws, and runs nothing for bad argv and options", async () => {
+    const { codex } = t;
+    const calls: Array<() => Promise<CommandHandle>> = [
+      () => codex.exec([]),
+      () => codex.exec("ls" as never),
+      () => codex.exec(["ls", 3 as never]),
+      () => codex.exec([""]),
+      () => codex.exec(["ls"], { timeout: 0 }),
+      () => codex.exec(["ls"], { signal: "stop" as never }),
+      () => codex.exec(["ls"], { sandbox: "open" as never }),
+      () => codex.exec(["ls"], { tty: "yes" as never }),
+      () => codex.exec(["ls"], { size: { rows: 10, cols: 10 } }),
+      () => codex.exec(["ls"], { tty: true, size: { rows: 0, cols: 10 } }),
+      () => codex.exec(["ls"], { env: { A: 1 as never } }),
+      () => codex.exec(["ls"], { cwd: "" }),
+    ];
+    for (const call of calls) {
+      let result!: Promise<unknown>;
+      expect(() => (result = call())).not.toThrow();
+      const err = await result.catch((e: unknown) => e);
+      expect(err, String(call)).toSatisfy((e) => e instanceof TypeError || e instanceof RangeError);
+    }
+    await expect(codex.exec(["ls"], { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect(clientStats(codex)["connection.pending"]).toBe(0);
+    expect(clientStats(codex)["router.keyListeners"]).toBe(0);
+  });
+
+  it("fails the output loops and wait() when the app-server goes away", async () => {
+    const handle = await t.codex.exec(["sh", "-c", "echo up; exec sleep 60"]);
+    await until(handle.stdout, "up\n");
+    const loop = read(handle.stdout).catch((e: unknown) => e);
+    await t.codex.close();
+    await expect(handle.wait()).rejects.toMatchObject({ name: "TransportClosedError" });
+    expect(await loop).toMatchObject({ name: "TransportClosedError" });
+  });
+});

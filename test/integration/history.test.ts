@@ -1,0 +1,186 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clientStats } from "../../src/codex.js";
+import { CodexError, type Thread } from "../../src/index.js";
+import { inputTexts } from "../../src/testing/index.js";
+import type { ThreadItem } from "../../src/types.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function all<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}
+
+/** A thread with one turn per prompt, each answered `answer <prompt>`. */
+async function threadWith(...prompts: string[]): Promise<Thread> {
+  const thread = await t.codex.threadStart();
+  for (const prompt of prompts) {
+    t.mock.enqueueAssistantMessage(`answer ${prompt}`);
+    await thread.run(prompt);
+  }
+  return thread;
+}
+
+const textOf = (item: ThreadItem) =>
+  item.type === "userMessage"
+    ? (item.content[0] as { text?: string } | undefined)?.text
+    : item.type === "agentMessage"
+      ? item.text
+      : undefined;
+
+describe("Thread.turns and Thread.items", () => {
+  it("yields every turn page by page, newest first or oldest first", async () => {
+    const thread = await threadWith("one", "two", "three");
+    const newest = await all(thread.turns({ limit: 1 }));
+    expect(newest.map((turn) => textOf(turn.items[0]!))).toEqual(["three", "two", "one"]);
+    const oldest = await all(thread.turns({ limit: 2, sortDirection: "asc" }));
+    expect(oldest.map((turn) => turn.id)).toEqual(newest.map((turn) => turn.id).reverse());
+
+    const pages = await all(thread.turns({ limit: 2 }).pages());
+    expect(pages.map((page) => page.data.length)).toEqual([2, 1]);
+    expect(pages.at(-1)?.nextCursor).toBeNull();
+
+    const first = await thread.turnList({ limit: 1, sortDirection: "asc" });
+    expect(first.data[0]?.id).toBe(oldest[0]!.id);
+    const second = await thread.turnList({
+      limit: 1,
+      sortDirection: "asc",
+      cursor: first.nextCursor,
+    });
+    expect(second.data[0]?.id).toBe(oldest[1]!.id);
+  });
+
+  it("yields every item with its turn id, oldest first", async () => {
+    const thread = await threadWith("one", "two");
+    const entries = await all(thread.items({ limit: 1 }));
+    expect(entries.map((entry) => textOf(entry.item))).toEqual([
+      "one",
+      "answer one",
+      "two",
+      "answer two",
+    ]);
+    const turns = await all(thread.turns({ sortDirection: "asc" }));
+    expect(entries.map((entry) => entry.turnId)).toEqual([
+      turns[0]!.id,
+      turns[0]!.id,
+      turns[1]!.id,
+      turns[1]!.id,
+    ]);
+    const ofSecond = await all(thread.items({ turnId: turns[1]!.id }));
+    expect(ofSecond.map((entry) => textOf(entry.item))).toEqual(["two", "answer two"]);
+  });
+
+  it("yields nothing, and lists empty pages, for a thread without a turn", async () => {
+    const thread = await t.codex.threadStart();
+    expect(await all(thread.turns())).toEqual([]);
+    expect(await all(thread.items())).toEqual([]);
+    expect((await thread.turnList()).data).toEqual([]);
+    expect((await thread.itemList()).data).toEqual([]);
+  });
+
+  it("still fails for a thread the server does not know", async () => {
+    const unknown = t.codex.thread("00000000-0000-7000-8000-000000000000");
+    await expect(all(unknown.turns())).rejects.toMatchObject({ name: "InvalidRequestError" });
+    await expect(all(unknown.items())).rejects.toMatchObject({ name: "InvalidRequestError" });
+  });
+
+  it("throws on bad options before any I/O", async () => {
+    const thread = await t.codex.threadStart();
+    expect(() => thread.turns({ limit: -1 })).toThrow(RangeError);
+    expect(() => thread.items({ sortDirection: "sideways" as never })).toThrow(TypeError);
+    expect(() => t.codex.threads({ timeout: 0 })).toThrow(RangeError);
+    await expect(thread.turnList({ limit: 0 })).rejects.toThrow(RangeError);
+    await expect(thread.itemList({ cursor: 5 as never })).rejects.toThrow(TypeError);
+    expect(clientStats(t.codex)["connection.pending"]).toBe(0);
+  });
+});
+
+describe("Codex.threads", () => {
+  it("yields every stored thread, page by page", async () => {
+    const made = [await threadWith("a"), await threadWith("b"), await threadWith("c")];
+    const listed = await all(t.codex.threads({ limit: 1 }));
+    expect(listed.map((stored) => stored.id).sort()).toEqual(made.map((th) => th.id).sort());
+    for await (const stored of t.codex.threads({ limit: 1 })) {
+      expect(made.map((th) => th.id)).toContain(stored.id);
+      break;
+    }
+  });
+});
+
+describe("Thread.revert", () => {
+  it("drops a turn and the later ones from the history the model sees", async () => {
+    const thread = await threadWith("one", "two", "three");
+    const [, second] = await all(thread.turns({ sortDirection: "asc" }));
+    const reverted = await thread.revert(second!.id);
+    expect(reverted.thread.id).toBe(thread.id);
+    expect((await all(thread.turns())).map((turn) => textOf(turn.items[0]!))).toEqual(["one"]);
+
+    t.mock.enqueueAssistantMessage("answer four");
+    await thread.run("four");
+    const texts = inputTexts(t.mock.responsesRequests.at(-1)!);
+    expect(texts).toContain("one");
+    expect(texts).toContain("four");
+    expect(texts).not.toContain("two");
+    expect(texts).not.toContain("three");
+  });
+
+  it("rejects an empty turn id before any I/O", async () => {
+    const thread = await t.codex.threadStart();
+    await expect(thread.revert("")).rejects.toThrow(TypeError);
+    await expect(thread.revert(7 as never)).rejects.toThrow(TypeError);
+  });
+});
+
+describe("Codex.threadDelete and loadedThreads", () => {
+  it("deletes the thread, unloads it, and releases its handlers", async () => {
+    const thread = await threadWith("one");
+    const other = await t.codex.threadStart({
+      approvals: { commandExecution: () => ({ decision: "accept" }) },
+    });
+    expect(await t.codex.loadedThreads()).toEqual(expect.arrayContaining([thread.id, other.id]));
+    expect(clientStats(t.codex)["dispatcher.threadHandlers"]).toBe(1);
+
+    await t.codex.threadDelete(other.id);
+    expect(clientStats(t.codex)["dispatcher.threadHandlers"]).toBe(0);
+    await t.codex.threadDelete(thread.id);
+    const loaded = await t.codex.loadedThreads();
+    expect(loaded).not.toContain(thread.id);
+    await expect(thread.read()).rejects.toMatchObject({ name: "InvalidRequestError" });
+    await expect(t.codex.threadDelete("")).rejects.toThrow(TypeError);
+  });
+});
+
+describe("Thread.unsubscribe", () => {
+  it("refuses a turn on the thread afterwards, until threadResume subscribes again", async () => {
+    const thread = await threadWith("one");
+    const withHandlers = t.codex.thread(thread.id, { onUserInput: () => ({ answers: {} }) });
+    expect(clientStats(t.codex)["dispatcher.threadHandlers"]).toBe(1);
+    expect((await thread.unsubscribe()).status).toBe("unsubscribed");
+    expect(clientStats(t.codex)["dispatcher.threadHandlers"]).toBe(0);
+
+    for (const start of [
+      () => thread.run("two"),
+      () => withHandlers.turn("two"),
+      () => thread.review({ instructions: "review" }),
+      () => thread.runGoal("a goal"),
+    ]) {
+      const err = await start().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toMatch(/unsubscribed.*threadResume/);
+    }
+    expect(t.mock.responsesRequests).toHaveLength(1);
+
+    const resumed = await t.codex.threadResume(thread.id);
+    t.mock.enqueueAssistantMessage("answer two");
+    expect((await resumed.run("two")).finalResponse).toBe("answer two");
+    expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
+  });
+});

@@ -1,0 +1,214 @@
+import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  InvalidRequestError,
+  TurnAbortedError,
+  type Thread,
+  type TurnEvent,
+} from "../../src/index.js";
+import { inputTexts, sse } from "../../src/testing/index.js";
+import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+
+let t: TestCodex;
+beforeEach(async () => {
+  t = await createTestCodex();
+  await gitWorkspace(t.workDir);
+});
+afterEach(async () => {
+  await t.close();
+});
+
+/** A repository with one commit, on branch `main`, and an uncommitted change to `app.js`. */
+async function gitWorkspace(dir: string): Promise<void> {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
+  git("init", "-q", "-b", "main");
+  git("config", "user.email", "sdk@example.com");
+  git("config", "user.name", "SDK test");
+  await writeFile(path.join(dir, "app.js"), "export const add = (a, b) => a + b;\n");
+  git("add", ".");
+  git("commit", "-qm", "add an adder");
+  await writeFile(path.join(dir, "app.js"), "export const add = (a, b) => a - b;\n");
+}
+
+/** What a reviewer model answers: the JSON the runtime renders into the review's text. */
+function reviewerAnswer(dir: string, title = "add subtracts"): string {
+  return JSON.stringify({
+    findings: [
+      {
+        title,
+        body: "The adder now returns a - b.",
+        confidence_score: 0.9,
+        priority: 1,
+        code_location: {
+          absolute_file_path: path.join(dir, "app.js"),
+          line_range: { start: 1, end: 1 },
+        },
+      },
+    ],
+    overall_correctness: "patch is incorrect",
+    overall_explanation: "The change breaks addition.",
+    overall_confidence_score: 0.8,
+  });
+}
+
+async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
+  const events: TurnEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+async function turnCount(thread: Thread): Promise<number> {
+  let count = 0;
+  for await (const _ of thread.turns()) count++;
+  return count;
+}
+
+describe("Thread.review", () => {
+  it("reviews uncommitted changes: the findings in result.review, the text as finalResponse", async () => {
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const review = await thread.review("uncommittedChanges");
+    expect(review.threadId).toBe(thread.id);
+    const [events, result] = await Promise.all([collect(review.stream()), review.run()]);
+
+    expect(result.status).toBe("completed");
+    expect(result.id).toBe(review.id);
+    expect(result.review).toContain("The change breaks addition.");
+    expect(result.review).toContain("add subtracts");
+    expect(result.finalResponse).toBe(result.review);
+    const types = result.items.map((item) => item.type);
+    expect(types).toContain("enteredReviewMode");
+    expect(types).toContain("exitedReviewMode");
+
+    // The review's turn/started names another turn, whose root is the review's.
+    const started = events.find((e) => e.method === "turn/started");
+    expect(started?.method === "turn/started" && started.params.turn.rootTurnId).toBe(review.id);
+    expect(events.at(-1)?.method).toBe("turn/completed");
+
+    const prompt = inputTexts(t.mock.responsesRequests[0]!).join("\n");
+    expect(prompt).toMatch(/uncommitted|current code changes/i);
+  });
+
+  it("sends each kind of target to the model", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: t.workDir, encoding: "utf8" });
+    const targets = [
+      { target: { baseBranch: "main" }, expected: "main" },
+      { target: { commit: sha.trim(), title: "add an adder" }, expected: "add an adder" },
+      { target: { instructions: "Check app.js for arithmetic bugs." }, expected: "arithmetic" },
+    ] as const;
+    for (const [i, { target, expected }] of targets.entries()) {
+      t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir, `finding ${i}`));
+      const result = await (await thread.review(target)).run();
+      expect(result.review).toContain(`finding ${i}`);
+      expect(inputTexts(t.mock.responsesRequests[i]!).join("\n")).toContain(expected);
+    }
+  });
+
+  it("interrupts through the turn the runtime started, from the moment the handle exists", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const review = await thread.review("uncommittedChanges");
+    await review.interrupt();
+    const result = await review.run();
+    expect(result.status).toBe("interrupted");
+    gate.release();
+  });
+
+  it("an abort interrupts the review, and frees the thread", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const controller = new AbortController();
+    const review = await thread.review("uncommittedChanges", { signal: controller.signal });
+    await gate.reached;
+    controller.abort();
+    expect((await review.run()).status).toBe("interrupted");
+    gate.release();
+
+    t.mock.enqueueAssistantMessage("fresh");
+    expect((await thread.run("again")).finalResponse).toBe("fresh");
+  });
+
+  it("run's signal interrupts the review and rejects with the partial result", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const review = await thread.review({ instructions: "Review app.js." });
+    await gate.reached;
+    const err = await review.run({ timeout: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).result?.status).toBe("interrupted");
+    expect((err as TurnAbortedError).cause).toMatchObject({ name: "TimeoutError" });
+    gate.release();
+  });
+
+  it("refuses steer before any I/O, as the runtime would", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.assistantMessage(reviewerAnswer(t.workDir)), { gate });
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const review = await thread.review("uncommittedChanges");
+    const err = await review.steer("look harder").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).message).toMatch(/cannot steer a review/);
+    gate.release();
+    expect((await review.run()).status).toBe("completed");
+    expect(t.mock.responsesRequests).toHaveLength(1);
+  });
+
+  it("runs a detached review on a fork and leaves the thread as it was", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    t.mock.enqueueAssistantMessage("noted");
+    await thread.run("I changed app.js.");
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const review = await thread.review("uncommittedChanges", { delivery: "detached" });
+    expect(review.threadId).not.toBe(thread.id);
+    const result = await review.run();
+    expect(result.review).toContain("add subtracts");
+    expect(await turnCount(thread)).toBe(1);
+    const fork = await t.codex.threadResume(review.threadId);
+    const forkTurns = await fork.turnList({ sortDirection: "asc", itemsView: "full" });
+    const forkItems = forkTurns.data.flatMap((turn) => turn.items.map((item) => item.type));
+    expect(forkItems).toContain("exitedReviewMode");
+  });
+
+  it("says why a thread without a turn cannot have a detached review", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const err = await thread
+      .review("uncommittedChanges", { delivery: "detached" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as Error).message).toMatch(/at least one turn/);
+    expect(t.mock.responsesRequests).toHaveLength(0);
+  });
+
+  it("rejects bad targets and options before any I/O", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const bad: Array<[unknown, unknown]> = [
+      ["everything", undefined],
+      [{}, undefined],
+      [{ baseBranch: "" }, undefined],
+      [{ commit: "abc", instructions: "both" }, undefined],
+      [{ commit: "abc", title: 3 }, undefined],
+      [null, undefined],
+      ["uncommittedChanges", { delivery: "later" }],
+      ["uncommittedChanges", { timeout: -1 }],
+      ["uncommittedChanges", { signal: "stop" }],
+    ];
+    for (const [target, options] of bad) {
+      let result!: Promise<unknown>;
+      expect(() => (result = thread.review(target as never, options as never))).not.toThrow();
+      const err = await result.catch((e: unknown) => e);
+      expect(err, JSON.stringify(target)).toSatisfy(
+        (e) => e instanceof TypeError || e instanceof RangeError,
+      );
+    }
+    await expect(
+      thread.review("uncommittedChanges", { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ name: "AbortError" });
+    expect(t.mock.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { Connection } from "../../src/rpc/connection.js";
+import { itemPages, threadPages, turnPages } from "../../src/history.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+/** A fake server answering each list request with the page its cursor names. */
+function pagedServer(pages: Record<string, { data: unknown[]; nextCursor: string | null }>) {
+  const transport = new FakeTransport();
+  const connection = new Connection(transport);
+  let answered = 0;
+  const serve = async () => {
+    for (;;) {
+      const request = await transport.waitForSent(answered + 1);
+      answered++;
+      const cursor = (request.params as { cursor?: string }).cursor ?? "";
+      const page = pages[cursor];
+      transport.deliver(
+        page === undefined
+          ? { id: request.id, error: { code: -32600, message: `no page ${cursor}` } }
+          : { id: request.id, result: { ...page, backwardsCursor: null } },
+      );
+    }
+  };
+  void serve();
+  return { transport, connection };
+}
+
+const PAGES = {
+  "": { data: ["a", "b"], nextCursor: "c1" },
+  c1: { data: ["c"], nextCursor: "c2" },
+  c2: { data: ["d"], nextCursor: null },
+};
+
+describe("Paginated", () => {
+  it("fetches nothing until read, then page after page", async () => {
+    const { transport, connection } = pagedServer(PAGES);
+    const turns = turnPages(connection, "th", { limit: 2 });
+    expect(transport.sent).toHaveLength(0);
+    const seen: unknown[] = [];
+    for await (const turn of turns) seen.push(turn);
+    expect(seen).toEqual(["a", "b", "c", "d"]);
+    expect(transport.sent.map((m) => m.params)).toEqual([
+      { threadId: "th", limit: 2 },
+      { threadId: "th", limit: 2, cursor: "c1" },
+      { threadId: "th", limit: 2, cursor: "c2" },
+    ]);
+  });
+
+  it("fetches no further page after a break on the first element", async () => {
+    const { transport, connection } = pagedServer(PAGES);
+    for await (const item of itemPages(connection, "th", undefined)) {
+      expect(item).toBe("a");
+      break;
+    }
+    // Give a stray fetch the chance to show up.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(transport.sent).toHaveLength(1);
+    expect(transport.sent[0]!.method).toBe("thread/items/list");
+  });
+
+  it("yields whole pages from pages(), and starts over on each loop", async () => {
+    const { transport, connection } = pagedServer(PAGES);
+    const threads = threadPages(connection, { limit: 2, timeout: 5_000 });
+    const cursors: Array<string | null> = [];
+    for await (const page of threads.pages()) cursors.push(page.nextCursor);
+    expect(cursors).toEqual(["c1", "c2", null]);
+    const again: unknown[] = [];
+    for await (const thread of threads) again.push(thread);
+    expect(again).toEqual(["a", "b", "c", "d"]);
+    expect(transport.sent).toHaveLength(6);
+    // signal and timeout stay off the wire.
+    expect(transport.sent[0]!.params).toEqual({ limit: 2 });
+  });
+
+  it("stops with an error when the server hands back the cursor it was given", async () => {
+    const { connection } = pagedServer({
+      "": { data: ["a"], nextCursor: "loop" },
+      loop: { data: [], nextCursor: "loop" },
+    });
+    const seen: unknown[] = [];
+    const err = await (async () => {
+      for await (const turn of turnPages(connection, "th", undefined)) seen.push(turn);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(["a"]);
+    expect(err).toMatchObject({ message: expect.stringMatching(/same page cursor/) });
+  });
+
+  it("checks options when the iterable is made, before any I/O", () => {
+    const { transport, connection } = pagedServer(PAGES);
+    expect(() => turnPages(connection, "th", { limit: 0 })).toThrow(RangeError);
+    expect(() => turnPages(connection, "th", { limit: 1.5 })).toThrow(RangeError);
+    expect(() => turnPages(connection, "th", { cursor: 3 as never })).toThrow(TypeError);
+    expect(() => turnPages(connection, "th", { sortDirection: "up" as never })).toThrow(TypeError);
+    expect(() => itemPages(connection, "th", { timeout: -1 })).toThrow(RangeError);
+    expect(() => threadPages(connection, { signal: {} as never })).toThrow(TypeError);
+    expect(transport.sent).toHaveLength(0);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import type { RawNotification } from "../../src/rpc/connection.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { Router, type TurnSink } from "../../src/rpc/router.js";
+import { pickReview } from "../../src/result.js";
+import { reviewTarget } from "../../src/review.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+function sink(): TurnSink & { events: RawNotification[] } {
+  const events: RawNotification[] = [];
+  return {
+    events,
+    push: (n) => {
+      events.push(n);
+      return n.method === "turn/completed";
+    },
+    fail: () => {},
+  };
+}
+
+const started = (threadId: string, id: string, rootTurnId: string | null) => ({
+  method: "turn/started",
+  params: { threadId, turn: { id, rootTurnId, items: [], status: "inProgress" } },
+});
+const item = (threadId: string, turnId: string) => ({
+  method: "item/completed",
+  params: { threadId, turnId, item: { type: "agentMessage", id: "m", text: "x" } },
+});
+const completed = (threadId: string, id: string) => ({
+  method: "turn/completed",
+  params: { threadId, turn: { id, status: "completed", items: [] } },
+});
+
+describe("Router with childStart", () => {
+  function setup() {
+    const transport = new FakeTransport();
+    const router = new Router(new Connection(transport));
+    return { transport, router };
+  }
+
+  it("routes a child turn's turn/started to the review, held before bind and live after", () => {
+    const { transport, router } = setup();
+    const held = router.beginTurn("th");
+    transport.deliver(started("th", "child", "review"));
+    transport.deliver(item("th", "review"));
+    const s = sink();
+    held.bind("review", s, { childStart: true });
+    expect(s.events.map((n) => n.method)).toEqual(["turn/started", "item/completed"]);
+
+    const live = router.beginTurn("th2");
+    const s2 = sink();
+    live.bind("review2", s2, { childStart: true });
+    transport.deliver(started("th2", "child2", "review2"));
+    transport.deliver(completed("th2", "review2"));
+    expect(s2.events.map((n) => n.method)).toEqual(["turn/started", "turn/completed"]);
+    expect(router.stats.childStarts).toBe(1);
+  });
+
+  it("routes nothing of another thread, nor a child start without the option", () => {
+    const { transport, router } = setup();
+    const s = sink();
+    router.beginTurn("th").bind("review", s, { childStart: true });
+    transport.deliver(started("other", "child", "review"));
+    const plain = sink();
+    router.beginTurn("th3").bind("turn", plain);
+    transport.deliver(started("th3", "child", "turn"));
+    expect(s.events).toEqual([]);
+    expect(plain.events).toEqual([]);
+  });
+
+  it("forgets the review once it completed", () => {
+    const { transport, router } = setup();
+    const s = sink();
+    router.beginTurn("th").bind("review", s, { childStart: true });
+    transport.deliver(completed("th", "review"));
+    expect(router.stats.childStarts).toBe(0);
+    expect(router.stats.turns).toBe(0);
+  });
+});
+
+describe("reviewTarget", () => {
+  it("maps each form to the wire", () => {
+    expect(reviewTarget("uncommittedChanges")).toEqual({ type: "uncommittedChanges" });
+    expect(reviewTarget({ baseBranch: "main" })).toEqual({ type: "baseBranch", branch: "main" });
+    expect(reviewTarget({ commit: "abc" })).toEqual({ type: "commit", sha: "abc", title: null });
+    expect(reviewTarget({ commit: "abc", title: "t" })).toEqual({
+      type: "commit",
+      sha: "abc",
+      title: "t",
+    });
+    expect(reviewTarget({ instructions: "look" })).toEqual({
+      type: "custom",
+      instructions: "look",
+    });
+  });
+
+  it("names the accepted forms for anything else", () => {
+    for (const bad of ["all", 1, [], {}, { baseBranch: "main", commit: "abc" }, { sha: "abc" }]) {
+      expect(() => reviewTarget(bad)).toThrow(/review target must be "uncommittedChanges"/);
+    }
+    expect(() => reviewTarget({ instructions: "" })).toThrow(/instructions must be a non-empty/);
+  });
+});
+
+describe("pickReview", () => {
+  it("takes the latest exitedReviewMode item's text", () => {
+    expect(
+      pickReview([
+        { type: "enteredReviewMode", id: "a", review: "current changes" },
+        { type: "exitedReviewMode", id: "b", review: "first" },
+        { type: "exitedReviewMode", id: "c", review: "findings" },
+      ]),
+    ).toBe("findings");
+    expect(pickReview([{ type: "enteredReviewMode", id: "a", review: "x" }])).toBeNull();
+  });
+});
