@@ -38,18 +38,20 @@ const ENTRIES = [
 const LAZY = [
   "src/goal.ts",
   "src/login-flows.ts",
+  "src/review.ts",
+  "src/skills.ts",
   "src/strict-schema.ts",
   "src/transport/websocket.ts",
 ];
 
 /**
  * Modules whose values the other files of the ES build import from `dist/index.js` instead of
- * bundling a copy: the client, the error classes and the login handles, which must each be one
- * class everywhere.
- * `dist/index.js` exports what these files take from them (`clientStats` too, for ./testing,
- * though the declarations leave it out); a missing name fails the check at the end.
+ * bundling a copy: the client, the error classes, the login handles and the turn handle with its
+ * collector, which must each be one class everywhere. `dist/index.js` exports what these files
+ * take from them (also `clientStats`, for ./testing, and `TurnCollector`, for reviews, which the
+ * declarations leave out); a missing name fails the check at the end.
  */
-const SHARED = ["src/codex.ts", "src/errors.ts", "src/login.ts"];
+const SHARED = ["src/codex.ts", "src/errors.ts", "src/login.ts", "src/turn.ts"];
 
 const COMMON: BuildOptions = {
   bundle: true,
@@ -106,7 +108,9 @@ async function buildEs(): Promise<void> {
   await build({
     ...es,
     stdin: {
-      contents: 'export * from "./src/index.ts";\nexport { clientStats } from "./src/codex.ts";\n',
+      contents:
+        'export * from "./src/index.ts";\nexport { clientStats } from "./src/codex.ts";\n' +
+        'export { TurnCollector } from "./src/turn.ts";\n',
       resolveDir: process.cwd(),
       sourcefile: "index-entry.ts",
       loader: "ts",

@@ -8,7 +8,7 @@ import {
   type McpLoginOptions,
   type McpServersOptions,
 } from "./mcp.js";
-import { listSkills, type SkillsOptions } from "./skills.js";
+import type { SkillsOptions } from "./skills.js";
 import { threadPages, type Paginated } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
@@ -334,6 +334,7 @@ export class Codex implements AsyncDisposable {
 
   /** The skills available in each working directory (`skills/list`), with the errors loading them. */
   async skills(options?: SkillsOptions): Promise<SkillsListResponse> {
+    const { listSkills } = await import("./skills.js");
     return listSkills(this.#internals.connection, options);
   }
 

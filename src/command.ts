@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 
 import { CodexError } from "./errors.js";
@@ -369,7 +368,9 @@ export async function startCommand(
     checked.collectOutput === undefined
       ? true
       : checkBoolean(checked.collectOutput, "collectOutput");
-  const processId = `codex-sdk-exec-${randomUUID()}`;
+  // The global Web Crypto, not node:crypto: importing that module costs every client about a
+  // millisecond at load, for the few that run commands.
+  const processId = `codex-sdk-exec-${globalThis.crypto.randomUUID()}`;
   const params: CommandExecParams = {
     command,
     processId,

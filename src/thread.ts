@@ -53,7 +53,7 @@ import {
   type OutputSchema,
   type StructuredTurnResult,
 } from "./structured-output.js";
-import { startReview, type ReviewOptions, type ReviewTarget } from "./review.js";
+import type { ReviewOptions, ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import {
@@ -171,6 +171,8 @@ export class Thread {
    * it for a result whose `review` holds the findings. The runtime refuses to steer a review.
    */
   async review(target: ReviewTarget, options?: ReviewOptions): Promise<TurnHandle> {
+    // Loaded here: most clients never ask for a review.
+    const { startReview } = await import("./review.js");
     return startReview(this.#context, this.id, target, options);
   }
 
