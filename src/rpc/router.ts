@@ -407,7 +407,7 @@ export class Router {
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
     }
-    if (turnId !== undefined && !this.#turns.has(turnId) && this.#childStarts.size > 0) {
+    if (this.#childStarts.size > 0 && turnId !== undefined && !this.#turns.has(turnId)) {
       const root = this.#childStartOf(n);
       if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) turnId = root;
     }
