@@ -95,7 +95,7 @@ export class Connection {
     this.#secrets = services.secrets;
     this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     transport.start({
-      line: (text) => this.#receive(text),
+      line: this.#receive,
       closed: (info) => this.#fail(closedErrorFrom(info)),
     });
   }
@@ -229,7 +229,8 @@ export class Connection {
   }
 
   // Parses each line once and hands the parsed object on as it is; only its envelope is checked.
-  #receive(raw: string): void {
+  // A field, not a method: the transport calls it as it is, with no binding layer per line.
+  readonly #receive = (raw: string): void => {
     try {
       const line =
         this.#secrets === undefined || this.#secrets.empty ? raw : this.#secrets.text(raw);
@@ -285,7 +286,7 @@ export class Connection {
       // Only a bug of ours gets here; the line is lost, the next one is not.
       this.#log.error("failed to handle a line from app-server", err);
     }
-  }
+  };
 
   #answer(request: RawServerRequest): void {
     let result: Promise<unknown>;

@@ -236,7 +236,7 @@ export class Router {
 
   constructor(connection: Connection, log: Log = SILENT) {
     this.#log = log;
-    connection.onNotification(this.#dispatch.bind(this));
+    connection.onNotification(this.#dispatch);
     connection.onClose((error) => this.#close(error));
   }
 
@@ -400,7 +400,8 @@ export class Router {
     if (sink !== undefined) this.#push(sink, event);
   }
 
-  #dispatch(n: RawNotification): void {
+  // A field, not a method: the connection calls it as it is, with no binding layer per event.
+  readonly #dispatch = (n: RawNotification): void => {
     let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
@@ -440,7 +441,7 @@ export class Router {
     }
     const any = this.#anyListeners;
     for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
-  }
+  };
 
   // The root turn a `turn/started` names, when it is not the started turn itself.
   #childStartOf(n: RawNotification): string | undefined {

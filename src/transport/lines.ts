@@ -18,7 +18,7 @@ export class LineDecoder {
     this.#emit = emit;
   }
 
-  push(chunk: Buffer): void {
+  readonly push = (chunk: Buffer): void => {
     let text = this.#decoder.write(chunk);
     let nl = text.indexOf("\n");
     if (nl === -1) {
@@ -38,7 +38,7 @@ export class LineDecoder {
       nl = text.indexOf("\n", from);
     } while (nl !== -1);
     this.#rest = from < text.length ? text.slice(from) : "";
-  }
+  };
 
   /** Emits a last unterminated line, if any. */
   end(): void {

@@ -80,8 +80,9 @@ export class StdioTransport implements Transport {
     this.#child = child;
     track(child);
 
-    const lines = new LineDecoder(sink.line.bind(sink));
-    child.stdout.on("data", (chunk: Buffer) => lines.push(chunk));
+    // The sink's line and the decoder's push are fields taken as they are: no layer per chunk.
+    const lines = new LineDecoder(sink.line);
+    child.stdout.on("data", lines.push);
     child.stdout.on("end", () => {
       lines.end();
       this.#stdoutEnded = true;

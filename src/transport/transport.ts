@@ -11,8 +11,8 @@ export interface TransportCloseInfo {
 
 /** What a transport reports to the connection above it. */
 export interface TransportSink {
-  /** One complete line (without its newline), in arrival order. */
-  line(text: string): void;
+  /** One complete line (without its newline), in arrival order; called without `this`. */
+  readonly line: (text: string) => void;
   /** Called once, after the last line. */
   closed(info: TransportCloseInfo): void;
 }
