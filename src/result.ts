@@ -95,6 +95,13 @@ export function partialResult(
   };
 }
 
+/** The methods {@link TurnAccumulator.observe} reads; it ignores every other. */
+export const ACCUMULATED_METHODS: readonly string[] = [
+  "item/completed",
+  "thread/tokenUsage/updated",
+  "turn/completed",
+];
+
 /**
  * Collects one turn's items and usage from its notifications and builds its result at
  * `turn/completed`. Shared by turn handles and goal runs. Params come from the peer: a malformed

@@ -15,7 +15,7 @@ import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
-import { TurnAccumulator, type TurnResult } from "./result.js";
+import { ACCUMULATED_METHODS, TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type TurnSink } from "./rpc/router.js";
 import type { HandlerErrorEvent } from "./server-requests.js";
@@ -57,9 +57,14 @@ const ABORT_WAIT_MS = 10_000;
  * turn is held once it is done. Also knows when the turn is active on the server (its
  * `turn/started`), which `turn/interrupt` and `turn/steer` need.
  */
+/** What a collector that keeps no events reads: the turn's start, and what its result needs. */
+const RESULT_READS: ReadonlySet<string> = new Set(["turn/started", ...ACCUMULATED_METHODS]);
+
 export class TurnCollector implements TurnSink {
   /** Whether the turn is a code review (`review/start`), which the server does not let steer. */
   readonly review: boolean;
+  /** What it reads: every event when it keeps them for readers, else what the result needs. */
+  readonly reads: ReadonlySet<string> | undefined;
   // The events kept for stream() readers; none for a turn of run(), which has no reader.
   readonly #events: EventLog<RawNotification> | undefined;
   readonly #accumulator = new TurnAccumulator();
@@ -86,6 +91,7 @@ export class TurnCollector implements TurnSink {
     this.review = options.review ?? false;
     this.#onRelease = options.onRelease ?? (() => undefined);
     this.#events = retain ? new EventLog<RawNotification>() : undefined;
+    this.reads = retain ? undefined : RESULT_READS;
   }
 
   /** Resolves with the result at `turn/completed`; rejects when the connection ends first. */

@@ -59,6 +59,27 @@ const INTERNAL_ERROR = -32603;
 const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 
+const NOTIFICATION_HEAD = '{"method":"';
+const PARAMS_HEAD = ',"params":{';
+// What may follow the params of a notification: numeric fields (`"emittedAtMs":...`), none an id.
+const NUMERIC_TAIL = /^(?:,"(?!id")\w+":-?\d+)*$/;
+
+/**
+ * Whether a line is a notification nobody reads, judged on its text alone: it must open with a
+ * method of the protocol's notifications (never a request's, and written without escapes),
+ * followed by object params, after which only numeric fields other than `id` may come. A request
+ * carries an `id`, so no request is ever dropped this way; any other shape is parsed as usual.
+ */
+function unwanted(raw: string, wants: (method: string) => boolean): boolean {
+  if (!raw.startsWith(NOTIFICATION_HEAD)) return false;
+  const end = raw.indexOf('"', NOTIFICATION_HEAD.length);
+  if (end === -1 || !raw.startsWith(PARAMS_HEAD, end + 1) || !raw.endsWith("}")) return false;
+  const method = raw.slice(NOTIFICATION_HEAD.length, end);
+  if (!KNOWN_NOTIFICATIONS.has(method) || wants(method)) return false;
+  const paramsEnd = raw.lastIndexOf("}", raw.length - 2);
+  return paramsEnd > end && NUMERIC_TAIL.test(raw.slice(paramsEnd + 1, raw.length - 1));
+}
+
 /** The default for server requests until someone installs a handler: a clear JSON-RPC error. */
 const rejectAll: ServerRequestHandler = (request) =>
   Promise.reject(
@@ -85,6 +106,7 @@ export class Connection {
   #notificationListeners: readonly ((n: RawNotification) => void)[] = [];
   readonly #closeListeners = new Set<(error: TransportClosedError) => void>();
   #serverRequestHandler: ServerRequestHandler = rejectAll;
+  #wants: ((method: string) => boolean) | undefined;
   #closeError: TransportClosedError | undefined;
   #closed: Promise<void>;
   #markClosed!: () => void;
@@ -172,6 +194,15 @@ export class Connection {
     return () => this.#closeListeners.delete(listener);
   }
 
+  /**
+   * Installs the one judge of which notifications are read. A line that is plainly a notification
+   * of a method of the protocol (`{"method":"...","params":{...}}`) that it declines is dropped
+   * before it is parsed: nobody would read it. Anything else is parsed as always.
+   */
+  setInterest(wants: (method: string) => boolean): void {
+    this.#wants = wants;
+  }
+
   /** Installs the one handler that answers server requests. */
   setServerRequestHandler(handler: ServerRequestHandler): void {
     this.#serverRequestHandler = handler;
@@ -231,6 +262,7 @@ export class Connection {
   // Parses each line once and hands the parsed object on as it is; only its envelope is checked.
   // A field, not a method: the transport calls it as it is, with no binding layer per line.
   readonly #receive = (raw: string): void => {
+    if (this.#wants !== undefined && unwanted(raw, this.#wants)) return;
     try {
       const line =
         this.#secrets === undefined || this.#secrets.empty ? raw : this.#secrets.text(raw);

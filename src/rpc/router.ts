@@ -184,6 +184,12 @@ export function threadIdOf(notification: RawNotification): string | undefined {
 
 /** Receives the notifications of one turn. */
 export interface TurnSink {
+  /**
+   * The methods it reads, when it reads only some (a turn of `run()`, whose result needs a few);
+   * `undefined` when it keeps every event (for `stream()` readers). The others may go unparsed
+   * when nothing else listens to them.
+   */
+  readonly reads?: ReadonlySet<string> | undefined;
   /** Takes one event; returns true when the turn is done and needs no more. */
   push(notification: RawNotification): boolean;
   fail(error: Error): void;
@@ -232,12 +238,40 @@ export class Router {
   #anyListeners: readonly Listener[] = [];
   // Subscriptions to the notifications of one method that name one key (a process id, say).
   readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
+  // What the routed turns read: how many keep every event, and how many read each method.
+  #turnsReadingAll = 0;
+  readonly #turnReads = new Map<string, number>();
   #closeError: TransportClosedError | undefined;
 
   constructor(connection: Connection, log: Log = SILENT) {
     this.#log = log;
     connection.onNotification(this.#dispatch);
+    connection.setInterest(this.#wants);
     connection.onClose((error) => this.#close(error));
+  }
+
+  // Whether anyone here reads a notification of `method`: a listener, or a turn in flight that
+  // reads it. A turn/start awaiting its answer may read anything (its sink is not known yet).
+  readonly #wants = (method: string): boolean =>
+    this.#turnsReadingAll > 0 ||
+    this.#pendingByThread.size > 0 ||
+    this.#turnReads.has(method) ||
+    this.#byMethod.has(method) ||
+    this.#anyListeners.length > 0 ||
+    this.#byKey.has(method) ||
+    (method === "serverRequest/resolved" && this.#requestTurns.size > 0);
+
+  #addReader(sink: TurnSink, step: 1 | -1): void {
+    const reads = sink.reads;
+    if (reads === undefined) {
+      this.#turnsReadingAll += step;
+      return;
+    }
+    for (const method of reads) {
+      const count = (this.#turnReads.get(method) ?? 0) + step;
+      if (count > 0) this.#turnReads.set(method, count);
+      else this.#turnReads.delete(method);
+    }
   }
 
   /** The error the connection ended with, if it has. */
@@ -258,6 +292,7 @@ export class Router {
       queues: this.#queues.size,
       unsubscribed: this.#unsubscribed.size,
       requestTurns: this.#requestTurns.size,
+      turnReads: this.#turnsReadingAll + this.#turnReads.size,
       methodListeners: byMethod,
       keyListeners: byKey,
       anyListeners: this.#anyListeners.length,
@@ -322,6 +357,7 @@ export class Router {
         release();
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
+        this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
         for (const n of held) {
           if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
@@ -337,6 +373,7 @@ export class Router {
   endTurn(turnId: string, sink: TurnSink): void {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
+    this.#addReader(sink, -1);
     this.#childStarts.delete(turnId);
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
@@ -477,6 +514,8 @@ export class Router {
     this.#closeError = error;
     const sinks = [...this.#turns.values()];
     this.#turns.clear();
+    this.#turnsReadingAll = 0;
+    this.#turnReads.clear();
     this.#childStarts.clear();
     for (const sink of sinks) sink.fail(error);
     this.#pendingByThread.clear();

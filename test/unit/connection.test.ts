@@ -126,6 +126,32 @@ describe("Connection", () => {
     expect(transport.closedCalls).toBe(0);
   });
 
+  it("drops a notification nobody reads before parsing it, and parses every other shape", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    connection.setInterest((method) => method !== "item/started");
+    const seen: string[] = [];
+    connection.onNotification((n) => seen.push(n.method));
+    const lines = [
+      // Declined, so never parsed: broken params go unnoticed, nothing is delivered.
+      '{"method":"item/started","params":{broken},"emittedAtMs":1796049880390}',
+      '{"method":"item/started","params":{"threadId":"th"}}',
+      // Read: a method the judge wants, one the protocol does not know, an escaped method.
+      '{"method":"item/completed","params":{"threadId":"th"},"emittedAtMs":1}',
+      '{"method":"not/known","params":{}}',
+      '{"method":"item\\/started","params":{}}',
+      // Not plainly a notification: an id (a request), a field that is not numeric.
+      '{"method":"item/started","params":{},"id":7}',
+      '{"method":"item/started","params":{},"note":"x"}',
+    ];
+    for (const line of lines) transport.line(line);
+    await transport.waitForSent(1);
+    expect(seen).toEqual(["item/completed", "not/known", "item/started", "item/started"]);
+    expect(transport.sent[0]).toMatchObject({ id: 7, error: { code: -32601 } });
+    expect(entries.filter((e) => e.level === "warn")).toHaveLength(0);
+  });
+
   it("ignores responses to unknown ids", async () => {
     const { transport, connection } = setup();
     transport.deliver({ id: 999, result: {} });

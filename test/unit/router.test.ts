@@ -190,6 +190,49 @@ describe("Router", () => {
     expect(String(entries[0]!.detail)).toContain("listener bug");
   });
 
+  it("leaves unparsed only the notifications no listener and no turn in flight reads", () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const router = new Router(new Connection(transport, { log }), log);
+    // A line with broken params is logged when it is parsed, so the log tells what was read.
+    const parsed = (method: string): boolean => {
+      const before = entries.length;
+      transport.line(`{"method":"${method}","params":{broken},"emittedAtMs":1}`);
+      return entries.length > before;
+    };
+    expect(parsed("item/started")).toBe(false);
+    const off = router.on("item/started", () => undefined);
+    expect(parsed("item/started")).toBe(true);
+    off();
+    expect(parsed("item/started")).toBe(false);
+
+    // A turn/start awaiting its answer may need anything; a bound turn of run() reads its few.
+    const pending = router.beginTurn("th");
+    expect(parsed("item/started")).toBe(true);
+    const reads = new Set(["turn/started", "turn/completed"]);
+    pending.bind("t1", { ...sinkOf([]), reads });
+    expect(parsed("item/started")).toBe(false);
+    expect(parsed("turn/started")).toBe(true);
+    expect(router.stats.turnReads).toBe(2);
+
+    // A turn whose events are kept for readers reads every method.
+    router.beginTurn("th2").bind("t2", sinkOf([]));
+    expect(parsed("item/started")).toBe(true);
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "th2", turn: { id: "t2" } },
+    });
+    expect(parsed("item/started")).toBe(false);
+    transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: { id: "t1" } } });
+    expect(parsed("turn/started")).toBe(false);
+    expect(router.stats.turnReads).toBe(0);
+
+    const offAny = router.onAny(() => undefined);
+    expect(parsed("thread/status/changed")).toBe(true);
+    offAny();
+    expect(parsed("thread/status/changed")).toBe(false);
+  });
+
   it("fails every routed turn when the connection closes", () => {
     const { transport, router } = setup();
     const errors: Error[] = [];
