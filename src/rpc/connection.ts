@@ -61,8 +61,6 @@ const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_MET
 
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
-// What may follow the params of a notification: numeric fields (`"emittedAtMs":...`), none an id.
-const NUMERIC_TAIL = /^(?:,"(?!id")\w+":-?\d+)*$/;
 
 /**
  * Whether a line is a notification nobody reads, judged on its text alone: it must open with a
@@ -77,7 +75,37 @@ function unwanted(raw: string, wants: (method: string) => boolean): boolean {
   const method = raw.slice(NOTIFICATION_HEAD.length, end);
   if (!KNOWN_NOTIFICATIONS.has(method) || wants(method)) return false;
   const paramsEnd = raw.lastIndexOf("}", raw.length - 2);
-  return paramsEnd > end && NUMERIC_TAIL.test(raw.slice(paramsEnd + 1, raw.length - 1));
+  return paramsEnd > end && numericFields(raw, paramsEnd + 1, raw.length - 1);
+}
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+
+/**
+ * Whether `raw[from, to)` is a run of `,"name":digits` fields (what follows a notification's
+ * params, such as `"emittedAtMs"`), none named `id` and none with an escape in its name. Read by hand: no regular expression to
+ * compile or run per line.
+ */
+function numericFields(raw: string, from: number, to: number): boolean {
+  let i = from;
+  while (i < to) {
+    if (raw.charCodeAt(i) !== COMMA || raw.charCodeAt(i + 1) !== QUOTE) return false;
+    const close = raw.indexOf('"', i + 2);
+    if (close === -1 || close >= to || raw.charCodeAt(close + 1) !== COLON) return false;
+    // A name with an escape could spell `id`: only plain names pass.
+    const escape = raw.indexOf("\\", i + 2);
+    if ((escape !== -1 && escape < close) || (close - i === 4 && raw.startsWith("id", i + 2))) {
+      return false;
+    }
+    i = close + 2;
+    if (raw.charCodeAt(i) === MINUS) i++;
+    const digits = i;
+    while (i < to && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) i++;
+    if (i === digits) return false;
+  }
+  return true;
 }
 
 /** The default for server requests until someone installs a handler: a clear JSON-RPC error. */

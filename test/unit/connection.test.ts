@@ -137,18 +137,31 @@ describe("Connection", () => {
       // Declined, so never parsed: broken params go unnoticed, nothing is delivered.
       '{"method":"item/started","params":{broken},"emittedAtMs":1796049880390}',
       '{"method":"item/started","params":{"threadId":"th"}}',
+      '{"method":"item/started","params":{},"a":-1,"emittedAtMs":2}',
       // Read: a method the judge wants, one the protocol does not know, an escaped method.
       '{"method":"item/completed","params":{"threadId":"th"},"emittedAtMs":1}',
       '{"method":"not/known","params":{}}',
       '{"method":"item\\/started","params":{}}',
-      // Not plainly a notification: an id (a request), a field that is not numeric.
+      // Not plainly a notification: an id (a request), even spelled with an escape, or a field
+      // that is not an integer.
       '{"method":"item/started","params":{},"id":7}',
+      '{"method":"item/started","params":{},"emittedAtMs":1,"\\u0069d":8}',
       '{"method":"item/started","params":{},"note":"x"}',
+      '{"method":"item/started","params":{},"emittedAtMs":1.5}',
     ];
     for (const line of lines) transport.line(line);
-    await transport.waitForSent(1);
-    expect(seen).toEqual(["item/completed", "not/known", "item/started", "item/started"]);
-    expect(transport.sent[0]).toMatchObject({ id: 7, error: { code: -32601 } });
+    await transport.waitForSent(2);
+    expect(seen).toEqual([
+      "item/completed",
+      "not/known",
+      "item/started",
+      "item/started",
+      "item/started",
+    ]);
+    expect(transport.sent).toEqual([
+      expect.objectContaining({ id: 7, error: expect.objectContaining({ code: -32601 }) }),
+      expect.objectContaining({ id: 8, error: expect.objectContaining({ code: -32601 }) }),
+    ]);
     expect(entries.filter((e) => e.level === "warn")).toHaveLength(0);
   });
 
