@@ -71,9 +71,11 @@ const PARAMS_HEAD = ',"params":{';
 function unwanted(raw: string, wants: (method: string) => boolean): boolean {
   if (!raw.startsWith(NOTIFICATION_HEAD)) return false;
   const end = raw.indexOf('"', NOTIFICATION_HEAD.length);
-  if (end === -1 || !raw.startsWith(PARAMS_HEAD, end + 1) || !raw.endsWith("}")) return false;
+  if (end === -1) return false;
   const method = raw.slice(NOTIFICATION_HEAD.length, end);
-  if (!KNOWN_NOTIFICATIONS.has(method) || wants(method)) return false;
+  // The judge first: while a turn keeps every event, it says yes before anything else is read.
+  if (wants(method) || !raw.startsWith(PARAMS_HEAD, end + 1) || !raw.endsWith("}")) return false;
+  if (!KNOWN_NOTIFICATIONS.has(method)) return false;
   const paramsEnd = raw.lastIndexOf("}", raw.length - 2);
   return paramsEnd > end && numericFields(raw, paramsEnd + 1, raw.length - 1);
 }
