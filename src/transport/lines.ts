@@ -50,25 +50,39 @@ export class LineDecoder {
   }
 }
 
-/** Keeps the last part of a text stream (stderr) within fixed bounds. */
+/**
+ * Keeps the last `maxChars` characters of a text stream (stderr). A push appends; only when twice
+ * the bound has built up is the text joined and cut back to the bound, so a chatty server costs a
+ * copy per `maxChars` characters, never a walk of the kept chunks per push.
+ */
 export class TextTail {
-  private chunks: string[] = [];
-  private size = 0;
+  #chunks: string[] = [];
+  #size = 0;
+  readonly #maxChars: number;
 
-  constructor(private readonly maxChars = 64 * 1024) {}
+  constructor(maxChars = 64 * 1024) {
+    this.#maxChars = maxChars;
+  }
 
   push(text: string): void {
-    this.chunks.push(text);
-    this.size += text.length;
-    while (this.size > this.maxChars && this.chunks.length > 1) {
-      this.size -= this.chunks.shift()!.length;
+    this.#chunks.push(text);
+    this.#size += text.length;
+    if (this.#size > 2 * this.#maxChars) {
+      const kept = this.#text();
+      this.#chunks = [kept];
+      this.#size = kept.length;
     }
+  }
+
+  #text(): string {
+    const all = this.#chunks.join("");
+    return all.length > this.#maxChars ? all.slice(all.length - this.#maxChars) : all;
   }
 
   /** The last `lines` lines, at most `maxChars` characters. */
   tail(lines = 40, maxChars = 4000): string {
     // Only computed when an error is built, so clarity beats speed here.
-    const out = this.chunks.join("").trimEnd().split("\n").slice(-lines).join("\n");
+    const out = this.#text().trimEnd().split("\n").slice(-lines).join("\n");
     return out.length > maxChars ? out.slice(out.length - maxChars) : out;
   }
 }

@@ -204,11 +204,23 @@ describe("LineDecoder", () => {
 });
 
 describe("TextTail", () => {
+  it("keeps the last characters of a long stream of small pushes, cut only at its bound", () => {
+    const tail = new TextTail(1000);
+    let all = "";
+    for (let i = 0; i < 20_000; i++) {
+      const text = i % 7 === 0 ? `line ${i}\n` : `${i} `;
+      tail.push(text);
+      all += text;
+    }
+    expect(tail.tail(1e9, 1e9)).toBe(all.slice(-1000).trimEnd());
+    expect(tail.tail(2)).toBe(all.trimEnd().split("\n").slice(-2).join("\n"));
+  });
+
   it("keeps only the last lines within its bounds", () => {
     const tail = new TextTail(100);
     for (let i = 0; i < 50; i++) tail.push(`line ${i}\n`);
     expect(tail.tail(3)).toBe("line 47\nline 48\nline 49");
-    expect(tail.tail(1000).length).toBeLessThanOrEqual(110);
+    expect(tail.tail(1000).length).toBeLessThanOrEqual(100);
   });
 });
 
