@@ -51,15 +51,15 @@ export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEve
 // How long an abort waits for the interrupted turn's completion before giving up on it.
 const ABORT_WAIT_MS = 10_000;
 
+/** What a collector that keeps no events reads: the turn's start, and what its result needs. */
+const RESULT_READS: ReadonlySet<string> = new Set(["turn/started", ...ACCUMULATED_METHODS]);
+
 /**
  * @internal
  * Collects a turn's result as its events arrive, so `run()` needs no reader and nothing of the
  * turn is held once it is done. Also knows when the turn is active on the server (its
  * `turn/started`), which `turn/interrupt` and `turn/steer` need.
  */
-/** What a collector that keeps no events reads: the turn's start, and what its result needs. */
-const RESULT_READS: ReadonlySet<string> = new Set(["turn/started", ...ACCUMULATED_METHODS]);
-
 export class TurnCollector implements TurnSink {
   /** Whether the turn is a code review (`review/start`), which the server does not let steer. */
   readonly review: boolean;
