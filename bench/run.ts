@@ -235,9 +235,12 @@ async function extras(
     notes.push(
       "@openai/codex-sdk starts nothing until a turn runs (`codex exec` per turn), so it has no " +
         "ready time; it is compared on spawn -> first turn done.",
-      `import: median of \`await import(...)\` timed in ${IMPORT_RUNS} fresh \`node\` processes, ` +
-        "interleaved; about 4 ms of it " +
-        "is Node's ESM loader starting, as the floor's row (Node built-ins only) shows.",
+      `import: median of \`await import(...)\` timed in ${IMPORT_RUNS} fresh \`node\` processes per ` +
+        "row, interleaved. As the first module, it includes Node's ES module loader starting (the " +
+        "floor's row, Node built-ins only, shows part of it) and, for a file, its file loader " +
+        "starting (about 2 ms here), which a program whose own entry is a file has paid before it " +
+        "imports a client; after the program's module (an empty file imported first) it is the " +
+        "client's cost alone, which the import target is judged on.",
     );
     return { imports, notes };
   }
