@@ -49,6 +49,12 @@ export const STREAM_DELTAS = 20_000;
 export const CONCURRENT_THREADS = 8;
 export const TURNS_PER_CONCURRENT_THREAD = 3;
 export const SOAK_TURNS = 1_000;
+/**
+ * Runs per client of the workloads that take seconds a run (start-up, turns, stream, concurrent):
+ * their CPU figures swing by several percent from run to run on a shared 2-core machine, and 15
+ * runs narrow the median for little time. The soak, at about 40 s a run, keeps 9.
+ */
+export const SHORT_RUNS = 15;
 /** The soak moves to a new thread every this many turns, so per-thread state is checked too. */
 export const SOAK_TURNS_PER_THREAD = 100;
 export const CHURNED_THREADS = 10_000;
@@ -92,7 +98,7 @@ const startup: Workload = {
   number: 1,
   title: "Start-up: spawn to thread ready (initialize + initialized + thread/start)",
   variants: ALL,
-  runs: 9,
+  runs: SHORT_RUNS,
   codexSdkRuns: 5,
   warmups: 1,
   mock: { kind: "replies", count: 1 },
@@ -126,7 +132,7 @@ const turns: Workload = {
   number: 2,
   title: `${SEQUENTIAL_TURNS} sequential short turns on one thread (thread.run)`,
   variants: ALL,
-  runs: 9,
+  runs: SHORT_RUNS,
   codexSdkRuns: 3,
   warmups: 1,
   mock: { kind: "replies", count: SEQUENTIAL_TURNS },
@@ -167,7 +173,7 @@ const stream: Workload = {
   number: 3,
   title: `One turn streaming ${STREAM_DELTAS.toLocaleString("en-US")} small text deltas (turn.stream())`,
   variants: ["floor", "sdk", "sdk-results", "codex-sdk"],
-  runs: 9,
+  runs: SHORT_RUNS,
   codexSdkRuns: 3,
   warmups: 1,
   mock: { kind: "deltas", count: STREAM_DELTAS },
@@ -228,7 +234,7 @@ const concurrent: Workload = {
   number: 4,
   title: `${CONCURRENT_THREADS} threads x ${TURNS_PER_CONCURRENT_THREAD} turns, concurrently on one client`,
   variants: ALL,
-  runs: 9,
+  runs: SHORT_RUNS,
   codexSdkRuns: 3,
   warmups: 1,
   mock: { kind: "replies", count: CONCURRENT_THREADS * TURNS_PER_CONCURRENT_THREAD },
