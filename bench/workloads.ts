@@ -282,7 +282,7 @@ const soak: Workload = {
   number: 5,
   title: `${SOAK_TURNS.toLocaleString("en-US")} turns in a loop on one client (a new thread every ${SOAK_TURNS_PER_THREAD})`,
   variants: ["floor", "sdk"],
-  // Nine, like the other CPU figures; the leak check reads the first run's tables.
+  // Nine, not SHORT_RUNS: a run takes about 40 s. The leak check reads the first run's tables.
   runs: 9,
   warmups: 0,
   readsInternals: true,
