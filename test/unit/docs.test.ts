@@ -5,49 +5,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 import { checkDocs, extractBlocks, formatProblems } from "../../scripts/check-docs.js";
-import * as sdk from "../../src/index.js";
-import * as testing from "../../src/testing/index.js";
 import * as wireTypes from "../../src/types.js";
+import { exportedNames } from "../support/declarations.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
-
-/**
- * The names a module exports only as types, read from its `export type { ... }` lists and the
- * `type`-marked entries of its `export { ... }` lists. Types have no runtime value to import.
- */
-function typeExports(file: string): Set<string> {
-  const source = read(file);
-  const names = new Set<string>();
-  for (const match of source.matchAll(/export\s+(type\s+)?\{([^}]*)\}/g)) {
-    const allTypes = match[1] !== undefined;
-    for (const raw of match[2]!.split(",")) {
-      const entry = raw.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, "").trim();
-      if (entry === "") continue;
-      const isType = allTypes || entry.startsWith("type ");
-      const name = entry
-        .replace(/^type\s+/, "")
-        .split(/\s+as\s+/)
-        .at(-1)!
-        .trim();
-      if (isType) names.add(name);
-    }
-  }
-  for (const match of source.matchAll(
-    /export\s+(?:declare\s+)?(?:interface|type)\s+([A-Za-z_$][\w$]*)/g,
-  )) {
-    names.add(match[1]!);
-  }
-  return names;
-}
-
-/** Everything an entry point exports: its runtime values plus its type-only names. */
-function exportsOf(module: object, file: string): Set<string> {
-  const source = read(file);
-  // A star re-export hides names from the parser; list them so the reference can follow.
-  expect(source, `${file} must list its type exports by name`).not.toMatch(/export\s+type\s+\*/);
-  return new Set([...Object.keys(module), ...typeExports(file)]);
-}
 
 const ENTRIES = [
   "codex-app-server-sdk",
@@ -96,7 +58,7 @@ function duplicates(names: readonly string[]): string[] {
 
 describe("docs/api-reference.md", () => {
   it("documents every export of codex-app-server-sdk, and nothing that is gone", () => {
-    const exported = exportsOf(sdk, "src/index.ts");
+    const exported = exportedNames("src/index.ts");
     const documented = documentedIn("codex-app-server-sdk");
     expect(duplicates(documented), "documented twice").toEqual([]);
     const missing = [...exported].filter((name) => !documented.includes(name)).sort();
@@ -106,7 +68,7 @@ describe("docs/api-reference.md", () => {
   });
 
   it("documents every export of codex-app-server-sdk/testing, and nothing that is gone", () => {
-    const exported = exportsOf(testing, "src/testing/index.ts");
+    const exported = exportedNames("src/testing/index.ts");
     const documented = documentedIn("codex-app-server-sdk/testing");
     expect(duplicates(documented), "documented twice").toEqual([]);
     const missing = [...exported].filter((name) => !documented.includes(name)).sort();
@@ -117,12 +79,7 @@ describe("docs/api-reference.md", () => {
 
   it("summarises codex-app-server-sdk/types with headings that name real exports", () => {
     // The generated wire types are too many to list one by one; the headings must still exist.
-    const exported = new Set([
-      ...Object.keys(wireTypes),
-      ...typeExports("src/generated/index.ts"),
-      ...typeExports("src/generated/maps.ts"),
-      ...[...read("src/generated/maps.ts").matchAll(/^export const (\w+)/gm)].map((m) => m[1]!),
-    ]);
+    const exported = exportedNames("src/types.ts");
     const documented = documentedIn("codex-app-server-sdk/types");
     expect(duplicates(documented), "documented twice").toEqual([]);
     const stale = documented.filter((name) => !exported.has(name)).sort();
