@@ -87,8 +87,8 @@ const MINUS = 0x2d;
 
 /**
  * Whether `raw[from, to)` is a run of `,"name":digits` fields (what follows a notification's
- * params, such as `"emittedAtMs"`), none named `id` and none with an escape in its name. Read by hand: no regular expression to
- * compile or run per line.
+ * params, such as `"emittedAtMs"`), none named `id` and none with an escape in its name. Read by
+ * hand: no regular expression to compile or run per line.
  */
 function numericFields(raw: string, from: number, to: number): boolean {
   let i = from;
