@@ -35,13 +35,14 @@ export function locateRuntime(
         `Pass codexBin with the path of a codex executable built for this machine.`,
     );
   }
-  const install = `npm install ${installSpec(target.pkg, platform, arch)}`;
+  // Only an error needs it: reading @openai/codex's manifest is not paid on the way to a binary.
+  const install = () => `npm install ${installSpec(target.pkg, platform, arch)}`;
   const pkgRoot = findPlatformPackage(target.pkg);
   if (pkgRoot === undefined) {
     throw new Error(
       `The Codex runtime for ${platform}-${arch} is not installed: ${target.pkg}, an optional ` +
         `dependency of @openai/codex, is missing (as after npm install --omit=optional, or with ` +
-        `a lockfile made on another operating system). Install it with \`${install}\`, ` +
+        `a lockfile made on another operating system). Install it with \`${install()}\`, ` +
         `or pass codexBin with the path of a codex executable.`,
     );
   }
@@ -50,7 +51,7 @@ export function locateRuntime(
   if (!existsSync(binary)) {
     throw new Error(
       `The Codex runtime package ${target.pkg} is installed but has no binary at ${binary}. ` +
-        `Reinstall it with \`${install}\`, or pass codexBin.`,
+        `Reinstall it with \`${install()}\`, or pass codexBin.`,
     );
   }
   const pathDir = path.join(vendor, "codex-path");
