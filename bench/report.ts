@@ -450,10 +450,17 @@ code.
 
 Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`): it is spread over
 the functions a turn and each line pass through (the line decoder, the connection, the router, the
-turn's collector, the result), none of them more than a few percent of the client's time. Over 30
-turns V8 optimizes none of them, so they run as bytecode or baseline code, each time after the
-client slept while the app-server kept both cores busy; their first calls (compilation) weigh most
-on start-up. Over the 1,000-turn soak the gap is small. On the stream workload most of it is the
+turn's collector, the result), none of them more than a few percent of the client's time. The SDK
+makes the same system calls as the floor (as many reads and event-loop waits per turn) and about
+as many garbage collections; the difference is its JavaScript. On start-up it first calls about
+125 of its functions between spawn and the first answer, where the floor calls about 25. V8
+compiles each on its first call, about half of the extra 3 ms (with everything compiled in advance,
+\`node --no-lazy\`, the gap is 1.5 ms), and runs it cold.
+Over the next turns those functions run as bytecode or baseline code after the client slept while
+the app-server kept both cores busy; at 200 turns on one thread the extra is 0.15 to 0.3 ms a turn
+over the floor's 1.1 ms, about half of it V8 optimizing code that does not repay it within the run
+(\`node --no-opt\` halves the gap) and part the caches (with the client pinned to a core of its own,
+away from the app-server, the gap falls from 25% to 14%). On the stream workload most of it is the
 \`for await\` over 20,000 events (a promise and a result object per event), which the floor's
 callback does not pay; a program that does not need the deltas should use \`events: "results"\`.
 `;
