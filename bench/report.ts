@@ -438,8 +438,9 @@ runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory
 process's own: the app-server, the mock and \`codex exec\` are not counted. The wall times are
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
 show what the SDK itself adds. Figures are reported, never asserted. The Python SDK of
-\`openai/codex\` (\`sdk/python\`) has no column: it needs Python 3.12+ and pydantic 2, and this
-machine has Debian 12's Python 3.11 and pydantic 1.10 with no other package index to install from.
+\`openai/codex\` (\`sdk/python\`) has no column: it needs Python 3.12+ and pydantic 2. This machine has
+Python 3.12 and 3.13 (pyenv) without pydantic, Debian 12 packages only pydantic 1.10 (for its
+Python 3.11), and PyPI is not reachable from here to install pydantic 2 or build its Rust core.
 
 The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
 package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
