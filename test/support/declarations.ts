@@ -35,7 +35,7 @@ function sourceFile(file: string): ts.SourceFile {
   return found;
 }
 
-// The symbols a module exports, star re-exports followed, each resolved to its declaration.
+// The symbols a module exports, star re-exports followed; a re-exported name stays an alias.
 function exportedSymbols(file: EntryFile): ts.Symbol[] {
   const checker = load().getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(sourceFile(file));
