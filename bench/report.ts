@@ -457,11 +457,13 @@ as many garbage collections; the difference is its JavaScript. On start-up it fi
 125 of its functions between spawn and the first answer, where the floor calls about 25. V8
 compiles each on its first call, about half of the extra 3 ms (with everything compiled in advance,
 \`node --no-lazy\`, the gap is 1.5 ms), and runs it cold.
-Over the next turns those functions run as bytecode or baseline code after the client slept while
-the app-server kept both cores busy; at 200 turns on one thread the extra is 0.15 to 0.3 ms a turn
-over the floor's 1.1 ms, about half of it V8 optimizing code that does not repay it within the run
-(\`node --no-opt\` halves the gap) and part the caches (with the client pinned to a core of its own,
-away from the app-server, the gap falls from 25% to 14%). On the stream workload most of it is the
+Over the next turns those functions run as bytecode or baseline code: over turns 10 to 30 of a
+run the SDK spends about 0.2 ms a turn more than the floor's 1.0 ms, also with the client and the
+app-server pinned to cores of their own. The floor runs at about 0.9 ms of user CPU for 0.87 M
+instructions a turn (callgrind), which suggests that most of a turn's CPU is waiting on memory
+after the client slept, and the SDK touches more code and objects per turn. After the first 30
+turns V8's optimizing compiler comes in: with it off (\`node --no-opt\`) the gap at 200 turns halves, though both clients
+spend about the same time in it (27 ms). On the stream workload most of it is the
 \`for await\` over 20,000 events (a promise and a result object per event), which the floor's
 callback does not pay; a program that does not need the deltas should use \`events: "results"\`.
 `;
