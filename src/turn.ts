@@ -17,7 +17,7 @@ import { checkOptions, checkSignal, requestOptions } from "./internal/validate.j
 import type { EventMode } from "./options.js";
 import { ACCUMULATED_METHODS, TurnAccumulator, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
-import { EventLog, type TurnSink } from "./rpc/router.js";
+import { EventLog, type EventReader, type TurnSink } from "./rpc/router.js";
 import type { HandlerErrorEvent } from "./server-requests.js";
 
 /** A server notification, typed by its method. */
@@ -121,7 +121,7 @@ export class TurnCollector implements TurnSink {
   }
 
   /** A reader of the turn's events (see `TurnHandle.stream`); it ends at once when none are kept. */
-  reader(): AsyncIterableIterator<RawNotification> {
+  reader(): EventReader<RawNotification> {
     if (this.#events !== undefined) return this.#events.reader();
     const ended = new EventLog<RawNotification>();
     ended.end();
@@ -284,7 +284,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
     const signal = checkSignal(checkOptions(options).signal);
-    const reader = this.#collector.reader() as AsyncIterableIterator<TurnEvent>;
+    const reader = this.#collector.reader() as EventReader<TurnEvent>;
     return signal === undefined ? reader : this.#abortable(reader, signal);
   }
 
@@ -308,9 +308,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   // A reader whose signal interrupts the turn (also between reads) and makes the loop throw
-  // `TurnAbortedError`, as `run({ signal })` rejects.
+  // `TurnAbortedError`, as `run({ signal })` rejects. Only a read that has to wait races the
+  // signal: one that finds its event kept takes it at once, with no listener to add and remove.
   #abortable(
-    reader: AsyncIterableIterator<TurnEvent>,
+    reader: EventReader<TurnEvent>,
     signal: AbortSignal,
   ): AsyncIterableIterator<TurnEvent> {
     const onAbort = () => void this.#stop();
@@ -325,8 +326,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       throw new TurnAbortedError(partial, abortError(signal));
     };
     return {
-      next: async () => {
+      next: () => {
         if (signal.aborted) return abort();
+        const kept = reader.poll();
+        if (kept !== undefined) return Promise.resolve(kept);
         return deadline(reader.next(), { signal, onAbort: abort });
       },
       return: async () => {

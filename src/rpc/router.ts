@@ -16,6 +16,14 @@ interface Cursor<T> {
   reject: ((error: unknown) => void) | undefined;
 }
 
+/**
+ * A reader of an `EventLog`. `poll()` takes the next event when it is already kept and no read
+ * waits before it, without a promise; else it returns undefined and `next()` is the way to wait.
+ */
+export interface EventReader<T> extends AsyncIterableIterator<T> {
+  poll(): IteratorResult<T> | undefined;
+}
+
 function done<T>(): IteratorResult<T> {
   return { value: undefined, done: true };
 }
@@ -77,7 +85,7 @@ export class EventLog<T> {
   }
 
   /** Opens a reader; leaving a `for await` early closes it. */
-  reader(): AsyncIterableIterator<T> {
+  reader(): EventReader<T> {
     const cursor: Cursor<T> = {
       pos: this.#head,
       open: true,
@@ -88,6 +96,7 @@ export class EventLog<T> {
     this.#cursors = [...this.#cursors, cursor];
     return {
       next: () => this.#next(cursor),
+      poll: () => this.#take(cursor),
       return: () => Promise.resolve(this.#close(cursor)),
       [Symbol.asyncIterator]() {
         return this;
@@ -99,13 +108,8 @@ export class EventLog<T> {
     if (!cursor.open) return Promise.resolve(done());
     // Reads are answered in order: one asked while another waits comes after it.
     if (cursor.waiting !== undefined) return cursor.waiting.then(() => this.#next(cursor));
-    const index = cursor.pos - this.#head;
-    if (index < this.#events.length) {
-      const value = this.#events[index]!;
-      cursor.pos++;
-      if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
-      return Promise.resolve({ value, done: false });
-    }
+    const kept = this.#take(cursor);
+    if (kept !== undefined) return Promise.resolve(kept);
     if (this.#finished) {
       this.#close(cursor);
       return this.#failure === undefined ? Promise.resolve(done()) : Promise.reject(this.#failure);
@@ -116,6 +120,17 @@ export class EventLog<T> {
     });
     cursor.waiting = waiting;
     return waiting;
+  }
+
+  // The reader's next kept event, if there is one and no read of this reader waits before it.
+  #take(cursor: Cursor<T>): IteratorResult<T> | undefined {
+    if (!cursor.open || cursor.waiting !== undefined) return undefined;
+    const index = cursor.pos - this.#head;
+    if (index >= this.#events.length) return undefined;
+    const value = this.#events[index]!;
+    cursor.pos++;
+    if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
+    return { value, done: false };
   }
 
   // Closes a reader; a `next()` still waiting (return() called from elsewhere) ends too.

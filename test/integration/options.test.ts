@@ -251,6 +251,34 @@ describe("streams", () => {
   });
 });
 
+describe("stream({ signal }) on kept events", () => {
+  it("adds no abort listener per event it finds already kept", async () => {
+    const t = await testCodex();
+    const deltas = Array.from({ length: 50 }, (_, i) => `d${i} `);
+    t.mock.enqueue(sse.textDeltas(deltas));
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    // Every event is kept by the time the loop starts: no read has to wait for the server.
+    await turn.run();
+    const controller = new AbortController();
+    let added = 0;
+    const { signal } = controller;
+    const add = signal.addEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => {
+      added++;
+      add(...args);
+    };
+    let read = 0;
+    for await (const event of turn.stream({ signal })) {
+      if (event.method === "item/agentMessage/delta") read++;
+    }
+    expect(read).toBe(deltas.length);
+    // The stream's own listener (it interrupts the turn on abort), and at most the last read,
+    // which finds the end, not one per event.
+    expect(added).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('events: "results"', () => {
   it("leaves out every delta, keeps results and item events whole, and says textStream needs them", async () => {
     const t = await testCodex({ events: "results" });

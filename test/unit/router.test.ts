@@ -79,6 +79,27 @@ describe("EventLog", () => {
     await expect(pending).resolves.toEqual({ value: undefined, done: true });
   });
 
+  it("polls kept events without a promise, and never ahead of a read that waits", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    expect(reader.poll()).toBeUndefined();
+    log.push(1);
+    log.push(2);
+    expect(reader.poll()).toEqual({ value: 1, done: false });
+    expect(await reader.next()).toEqual({ value: 2, done: false });
+    const waiting = reader.next();
+    // The waiting read is owed the next event: a poll must not take it.
+    expect(reader.poll()).toBeUndefined();
+    log.push(3);
+    expect(await waiting).toEqual({ value: 3, done: false });
+    log.push(4);
+    log.end();
+    expect(reader.poll()).toEqual({ value: 4, done: false });
+    // The end is answered by next(), which closes the reader.
+    expect(reader.poll()).toBeUndefined();
+    expect(await reader.next()).toEqual({ value: undefined, done: true });
+  });
+
   it("ends a reader whose loop was left early", async () => {
     const log = new EventLog<number>();
     log.push(1);
