@@ -308,13 +308,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   // A reader whose signal interrupts the turn (also between reads) and makes the loop throw
-  // `TurnAbortedError`, as `run({ signal })` rejects. Only a read that has to wait races the
-  // signal: one that finds its event kept takes it at once, with no listener to add and remove.
+  // `TurnAbortedError`, as `run({ signal })` rejects. One listener serves the whole stream: it
+  // closes the reader, which ends a read waiting for the server, and that read then throws too.
+  // A read adds no listener of its own, and one that finds its event kept takes it at once.
   #abortable(
     reader: EventReader<TurnEvent>,
     signal: AbortSignal,
   ): AsyncIterableIterator<TurnEvent> {
-    const onAbort = () => void this.#stop();
+    const onAbort = () => {
+      void reader.return!();
+      void this.#stop();
+    };
     const off = () => signal.removeEventListener("abort", onAbort);
     if (!signal.aborted) signal.addEventListener("abort", onAbort, { once: true });
     this.#collector.released.then(off, off);
@@ -330,7 +334,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         if (signal.aborted) return abort();
         const kept = reader.poll();
         if (kept !== undefined) return Promise.resolve(kept);
-        return deadline(reader.next(), { signal, onAbort: abort });
+        return reader.next().then((result) => (signal.aborted ? abort() : result));
       },
       return: async () => {
         off();

@@ -251,7 +251,20 @@ describe("streams", () => {
   });
 });
 
-describe("stream({ signal }) on kept events", () => {
+describe("stream({ signal }) listeners", () => {
+  /** A signal that counts the listeners added to it. */
+  function countingSignal(): { controller: AbortController; added: () => number } {
+    const controller = new AbortController();
+    const { signal } = controller;
+    let added = 0;
+    const add = signal.addEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => {
+      added++;
+      add(...args);
+    };
+    return { controller, added: () => added };
+  }
+
   it("adds no abort listener per event it finds already kept", async () => {
     const t = await testCodex();
     const deltas = Array.from({ length: 50 }, (_, i) => `d${i} `);
@@ -260,22 +273,34 @@ describe("stream({ signal }) on kept events", () => {
     const turn = await thread.turn("hi");
     // Every event is kept by the time the loop starts: no read has to wait for the server.
     await turn.run();
-    const controller = new AbortController();
-    let added = 0;
-    const { signal } = controller;
-    const add = signal.addEventListener.bind(signal);
-    signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => {
-      added++;
-      add(...args);
-    };
+    const { controller, added } = countingSignal();
     let read = 0;
-    for await (const event of turn.stream({ signal })) {
+    for await (const event of turn.stream({ signal: controller.signal })) {
       if (event.method === "item/agentMessage/delta") read++;
     }
     expect(read).toBe(deltas.length);
-    // The stream's own listener (it interrupts the turn on abort), and at most the last read,
-    // which finds the end, not one per event.
-    expect(added).toBeLessThanOrEqual(2);
+    // The stream's own listener (it interrupts the turn on abort), not one per event.
+    expect(added()).toBe(1);
+  });
+
+  it("ends a read waiting for the server with TurnAbortedError through the stream's one listener", async () => {
+    const t = await testCodex();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["held"]), { gate });
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("long");
+    await gate.reached;
+    const { controller, added } = countingSignal();
+    // No delta arrives while the gate holds the model's answer, so the text stream ends up
+    // waiting for the server; one turn of the event loop lets it read what is kept first.
+    const read = turn.textStream({ signal: controller.signal }).next();
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(read).rejects.toBeInstanceOf(TurnAbortedError);
+    expect(added()).toBe(1);
+    expect(gate.released).toBe(false);
+    expect((await turn.run()).status).toBe("interrupted");
+    gate.release();
   });
 });
 
