@@ -316,7 +316,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     signal: AbortSignal,
   ): AsyncIterableIterator<TurnEvent> {
     const onAbort = () => {
-      void reader.return!();
+      void reader.return();
       void this.#stop();
     };
     const off = () => signal.removeEventListener("abort", onAbort);
@@ -324,7 +324,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     this.#collector.released.then(off, off);
     const abort = async (): Promise<never> => {
       off();
-      await reader.return!();
+      await reader.return();
       await this.#stop();
       const partial = this.#collector.result ?? this.#collector.partial(this.id);
       throw new TurnAbortedError(partial, abortError(signal));
@@ -338,7 +338,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       },
       return: async () => {
         off();
-        return reader.return!();
+        return reader.return();
       },
       [Symbol.asyncIterator]() {
         return this;

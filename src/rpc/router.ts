@@ -22,6 +22,8 @@ interface Cursor<T> {
  */
 export interface EventReader<T> extends AsyncIterableIterator<T> {
   poll(): IteratorResult<T> | undefined;
+  /** Closes the reader; a read still waiting ends. */
+  return(): Promise<IteratorResult<T>>;
 }
 
 function done<T>(): IteratorResult<T> {
