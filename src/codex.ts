@@ -526,7 +526,7 @@ export class Codex implements AsyncDisposable {
       return: () => {
         off?.();
         offClose?.();
-        return reader.return!() as Promise<IteratorResult<CodexNotification>>;
+        return reader.return() as Promise<IteratorResult<CodexNotification>>;
       },
       [Symbol.asyncIterator]() {
         return this;
