@@ -40,10 +40,11 @@ export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
 }
 
 /** A review's output: the text of the latest `exitedReviewMode` item, or `null`. */
-export function pickReview(items: readonly ThreadItem[]): string | null {
+export function pickReview(items: readonly unknown[]): string | null {
   for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    if (item.type === "exitedReviewMode" && typeof item.review === "string") return item.review;
+    // Items may come from a completion whose items were not checked: read them defensively.
+    const item = items[i] as { type?: unknown; review?: unknown } | null;
+    if (item?.type === "exitedReviewMode" && typeof item.review === "string") return item.review;
   }
   return null;
 }
@@ -71,7 +72,8 @@ export function assembleResult(
     finalResponse: pickFinalResponse(source),
     items: source,
     usage,
-    review: pickReview(items) ?? pickReview(completionItems?.filter(isItem) ?? []),
+    review:
+      pickReview(items) ?? (completionItems === undefined ? null : pickReview(completionItems)),
   };
 }
 

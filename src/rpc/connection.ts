@@ -59,6 +59,11 @@ const INTERNAL_ERROR = -32603;
 const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 
+/**
+ * The shortest line worth judging unparsed. Judging costs about half of what parsing a line of a
+ * few hundred characters does, so for shorter lines it would cost more than the parses it saves.
+ */
+const JUDGED_MIN_CHARS = 1024;
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
 
@@ -182,10 +187,16 @@ export class Connection {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.#nextId++;
     const message = params === undefined ? { id, method } : { id, method, params };
+    let line: string;
+    try {
+      line = JSON.stringify(message);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const answered = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
-    this.#send(message, (error) => this.#settle(id)?.reject(error));
+    this.#transport.send(line, this.#afterSend);
     const timeout = options?.timeout;
     if (signal === undefined && timeout === undefined) return answered;
     return deadline(answered, {
@@ -225,9 +236,9 @@ export class Connection {
   }
 
   /**
-   * Installs the one judge of which notifications are read. A line that is plainly a notification
-   * of a method of the protocol (`{"method":"...","params":{...}}`) that it declines is dropped
-   * before it is parsed: nobody would read it. Anything else is parsed as always.
+   * Installs the one judge of which notifications are read. A long line that is plainly a
+   * notification of a method of the protocol (`{"method":"...","params":{...}}`) that it declines
+   * is dropped before it is parsed: nobody would read it. Anything else is parsed as always.
    */
   setInterest(wants: (method: string) => boolean): void {
     this.#wants = wants;
@@ -244,34 +255,26 @@ export class Connection {
     await this.#transport.close();
   }
 
-  // Serializes and sends one message. A failed write means the transport is going away: the
-  // caller's promise then rejects with the close error (exit code, stderr tail), never with a
-  // bare EPIPE. Not async: a write that works costs the transport's promise alone.
+  // Serializes and sends one message, resolving once it is written. A failed write means the
+  // transport is going away: the promise then rejects with the close error (exit code, stderr
+  // tail), never with a bare EPIPE.
   #write(message: object): Promise<void> {
-    let line: string;
-    try {
-      line = JSON.stringify(message);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    return this.#transport.send(line).catch((err: unknown) => this.#writeFailed(err));
-  }
-
-  // #write for a request, whose caller waits on its answer, not on the write: a failure goes
-  // to `onError`, and a write that works costs one reaction less.
-  #send(message: object, onError: (error: Error) => void): void {
-    let line: string;
-    try {
-      line = JSON.stringify(message);
-    } catch (err) {
-      return onError(err as Error);
-    }
-    this.#transport.send(line).then(undefined, (err: unknown) => {
-      this.#writeFailed(err).catch(onError);
+    return new Promise((resolve, reject) => {
+      this.#transport.send(JSON.stringify(message), (err) =>
+        err ? void this.#writeFailed(err).then(reject, reject) : resolve(),
+      );
     });
   }
 
-  async #writeFailed(err: unknown): Promise<never> {
+  // A request's write: its caller waits on the answer, not on the write. A failed write closes
+  // the connection, which fails every pending request with the close error; one callback serves
+  // every request, so a write that works costs no promise and no closure.
+  readonly #afterSend = (err?: Error | null): void => {
+    if (err) void this.#writeFailed(err);
+  };
+
+  // Closes the transport after a failed write, and resolves with the error calls now fail with.
+  async #writeFailed(err: unknown): Promise<TransportClosedError> {
     if (this.#closeError === undefined) {
       this.#log.debug("a write to app-server failed; closing the transport", err);
       await this.#transport.close().catch((closeErr: unknown) => {
@@ -286,13 +289,15 @@ export class Connection {
         }),
       );
     }
-    throw this.#closeError!;
+    return this.#closeError!;
   }
 
   // Parses each line once and hands the parsed object on as it is; only its envelope is checked.
   // A field, not a method: the transport calls it as it is, with no binding layer per line.
   readonly #receive = (raw: string): void => {
-    if (this.#wants !== undefined && unwanted(raw, this.#wants)) return;
+    if (raw.length >= JUDGED_MIN_CHARS && this.#wants !== undefined && unwanted(raw, this.#wants)) {
+      return;
+    }
     try {
       const line =
         this.#secrets === undefined || this.#secrets.empty ? raw : this.#secrets.text(raw);

@@ -255,9 +255,10 @@ export class Router {
   #anyListeners: readonly Listener[] = [];
   // Subscriptions to the notifications of one method that name one key (a process id, say).
   readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
-  // What the routed turns read: how many keep every event, and how many read each method.
+  // What the routed turns read: how many keep every event, and how many read each set of methods
+  // (turns of `run()` share one set, so this holds one entry however many run).
   #turnsReadingAll = 0;
-  readonly #turnReads = new Map<string, number>();
+  readonly #turnReads = new Map<ReadonlySet<string>, number>();
   #closeError: TransportClosedError | undefined;
 
   constructor(connection: Connection, log: Log = SILENT) {
@@ -272,7 +273,7 @@ export class Router {
   readonly #wants = (method: string): boolean =>
     this.#turnsReadingAll > 0 ||
     this.#pendingByThread.size > 0 ||
-    this.#turnReads.has(method) ||
+    this.#turnsRead(method) ||
     this.#byMethod.has(method) ||
     this.#anyListeners.length > 0 ||
     this.#byKey.has(method) ||
@@ -284,11 +285,14 @@ export class Router {
       this.#turnsReadingAll += step;
       return;
     }
-    for (const method of reads) {
-      const count = (this.#turnReads.get(method) ?? 0) + step;
-      if (count > 0) this.#turnReads.set(method, count);
-      else this.#turnReads.delete(method);
-    }
+    const count = (this.#turnReads.get(reads) ?? 0) + step;
+    if (count > 0) this.#turnReads.set(reads, count);
+    else this.#turnReads.delete(reads);
+  }
+
+  #turnsRead(method: string): boolean {
+    for (const reads of this.#turnReads.keys()) if (reads.has(method)) return true;
+    return false;
   }
 
   /** The error the connection ended with, if it has. */
@@ -391,7 +395,8 @@ export class Router {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
     this.#addReader(sink, -1);
-    this.#childStarts.delete(turnId);
+    if (this.#childStarts.size > 0) this.#childStarts.delete(turnId);
+    if (this.#requestTurns.size === 0) return;
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
     }

@@ -107,15 +107,13 @@ export class StdioTransport implements Transport {
     child.on("close", () => this.#finish());
   }
 
-  send(line: string): Promise<void> {
+  send(line: string, done: (error?: Error | null) => void): void {
     const stdin = this.#child?.stdin;
     if (stdin === undefined || this.#finished || this.#closing !== undefined || !stdin.writable) {
-      return Promise.reject(new Error("codex app-server is not running"));
+      return done(new Error("codex app-server is not running"));
     }
-    return new Promise((resolve, reject) => {
-      // The callback fires once the data is flushed, so awaiting callers respect backpressure.
-      stdin.write(line + "\n", (err) => (err ? reject(err) : resolve()));
-    });
+    // The callback fires once the data is flushed, so a caller that waits respects backpressure.
+    stdin.write(line + "\n", done);
   }
 
   stderrTail(): string {

@@ -24,8 +24,11 @@ export interface TransportSink {
 export interface Transport {
   /** Starts delivering lines to `sink`; called once. */
   start(sink: TransportSink): void;
-  /** Writes one line (a newline is appended); resolves once the line is handed to the OS. */
-  send(line: string): Promise<void>;
+  /**
+   * Writes one line (a newline is appended) and calls `done` once it is handed to the OS, with
+   * the error if it could not be. A callback, not a promise: a request's write costs no promise.
+   */
+  send(line: string, done: (error?: Error | null) => void): void;
   /** Ends the channel (and the process behind it); idempotent. */
   close(): Promise<void>;
   /** The last lines the server wrote on stderr, when the transport can see them. */

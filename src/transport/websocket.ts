@@ -97,14 +97,17 @@ export class WebSocketTransport implements Transport {
     socket.on("close", (code) => this.#finish(undefined, code));
   }
 
-  async send(line: string): Promise<void> {
-    const socket = await this.#opened;
-    if (socket === undefined || this.#finished) {
-      throw new Error("the app-server connection is closed");
-    }
-    await new Promise<void>((resolve, reject) =>
-      socket.send(line, (err) => (err ? reject(err) : resolve())),
-    );
+  send(line: string, done: (error?: Error | null) => void): void {
+    this.#opened.then((socket) => {
+      if (socket === undefined || this.#finished) {
+        return done(new Error("the app-server connection is closed"));
+      }
+      try {
+        socket.send(line, done);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
   }
 
   async close(): Promise<void> {

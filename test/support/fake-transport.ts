@@ -15,10 +15,10 @@ export class FakeTransport implements Transport {
     this.sink = sink;
   }
 
-  send(line: string): Promise<void> {
+  send(line: string, done: (error?: Error | null) => void): void {
     this.sent.push(JSON.parse(line) as Record<string, unknown>);
     for (const w of this.waiters.splice(0)) w();
-    return Promise.resolve();
+    queueMicrotask(done);
   }
 
   async close(): Promise<void> {

@@ -126,13 +126,19 @@ describe("Connection", () => {
     expect(transport.closedCalls).toBe(0);
   });
 
-  it("drops a notification nobody reads before parsing it, and parses every other shape", async () => {
+  it("drops a long notification nobody reads before parsing it, and parses every other shape", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
     const connection = new Connection(transport, { log });
     connection.setInterest((method) => method !== "item/started");
     const seen: string[] = [];
     connection.onNotification((n) => seen.push(n.method));
+    // Only a line long enough that parsing it costs more than judging it is judged: spaces in
+    // the params make each line long without changing what it says.
+    const long = (line: string) => line.replace('"params":{', `"params":{${" ".repeat(1024)}`);
+    // A short line is parsed whatever the judge says: its broken params are logged.
+    transport.line('{"method":"item/started","params":{broken}}');
+    expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
     const lines = [
       // Declined, so never parsed: broken params go unnoticed, nothing is delivered.
       '{"method":"item/started","params":{broken},"emittedAtMs":1796049880390}',
@@ -149,7 +155,7 @@ describe("Connection", () => {
       '{"method":"item/started","params":{},"note":"x"}',
       '{"method":"item/started","params":{},"emittedAtMs":1.5}',
     ];
-    for (const line of lines) transport.line(line);
+    for (const line of lines) transport.line(long(line));
     await transport.waitForSent(2);
     expect(seen).toEqual([
       "item/completed",
@@ -162,7 +168,7 @@ describe("Connection", () => {
       expect.objectContaining({ id: 7, error: expect.objectContaining({ code: -32601 }) }),
       expect.objectContaining({ id: 8, error: expect.objectContaining({ code: -32601 }) }),
     ]);
-    expect(entries.filter((e) => e.level === "warn")).toHaveLength(0);
+    expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
   });
 
   it("ignores responses to unknown ids", async () => {

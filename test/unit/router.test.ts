@@ -215,10 +215,11 @@ describe("Router", () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
     const router = new Router(new Connection(transport, { log }), log);
-    // A line with broken params is logged when it is parsed, so the log tells what was read.
+    // A line with broken params is logged when it is parsed, so the log tells what was read. Only
+    // long lines are judged unparsed: spaces make this one long.
     const parsed = (method: string): boolean => {
       const before = entries.length;
-      transport.line(`{"method":"${method}","params":{broken},"emittedAtMs":1}`);
+      transport.line(`{"method":"${method}","params":{${" ".repeat(1024)}broken},"emittedAtMs":1}`);
       return entries.length > before;
     };
     expect(parsed("item/started")).toBe(false);
@@ -234,7 +235,9 @@ describe("Router", () => {
     pending.bind("t1", { ...sinkOf([]), reads });
     expect(parsed("item/started")).toBe(false);
     expect(parsed("turn/started")).toBe(true);
-    expect(router.stats.turnReads).toBe(2);
+    // Turns reading the same methods share one entry, and it lasts as long as the last of them.
+    router.beginTurn("th3").bind("t3", { ...sinkOf([]), reads });
+    expect(router.stats.turnReads).toBe(1);
 
     // A turn whose events are kept for readers reads every method.
     router.beginTurn("th2").bind("t2", sinkOf([]));
@@ -245,6 +248,12 @@ describe("Router", () => {
     });
     expect(parsed("item/started")).toBe(false);
     transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: { id: "t1" } } });
+    expect(parsed("turn/started")).toBe(true);
+    expect(parsed("item/started")).toBe(false);
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "th3", turn: { id: "t3" } },
+    });
     expect(parsed("turn/started")).toBe(false);
     expect(router.stats.turnReads).toBe(0);
 
