@@ -57,7 +57,9 @@ export function assembleResult(
 ): TurnResult {
   // When item events were lost but the completion carries the agent's messages, use those.
   let source = items;
-  const completionItems = Array.isArray(turn.items) ? turn.items : undefined;
+  // Most completions carry no items: then there is nothing to fall back on or search.
+  const completionItems =
+    Array.isArray(turn.items) && turn.items.length > 0 ? turn.items : undefined;
   if (completionItems !== undefined && !items.some(isAgentMessage)) {
     const wellFormed = completionItems.filter(isItem);
     if (wellFormed.some(isAgentMessage)) source = wellFormed;

@@ -380,6 +380,8 @@ export class Router {
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
+        // Usually empty: the answer to turn/start tends to come before the turn's first event.
+        if (held.length === 0) return;
         for (const n of held) {
           if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
             this.#deliverToTurn(turnId, sink, n);
