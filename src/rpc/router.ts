@@ -1,6 +1,5 @@
 import { CodexError, type TransportClosedError } from "../errors.js";
 import { SILENT, type Log } from "../internal/logger.js";
-import { NOTIFICATION_ROUTES, type NotificationRoute } from "../generated/index.js";
 import type { RequestId } from "../generated/index.js";
 import type { Connection, RawNotification } from "./connection.js";
 
@@ -164,30 +163,15 @@ export class EventLog<T> {
 type Params = Record<string, unknown>;
 
 /**
- * Where each method of the protocol carries its turn id (`null`: it names no turn). A `Map`, as
- * method names come off the wire as fresh strings, which a `Map` looks up by hash while an object
- * property lookup would first have to intern them.
+ * The turn a notification belongs to: its `turnId`, else the id of its `turn`. The generated route
+ * table (`NOTIFICATION_ROUTES`) names exactly these fields for every method that carries a turn,
+ * so they are read directly, with no table lookup per event; a method of a newer runtime is routed
+ * the same way.
  */
-const TURN_ID_FIELDS: ReadonlyMap<string, "turnId" | "turn.id" | null> = new Map(
-  Object.entries(NOTIFICATION_ROUTES as Record<string, NotificationRoute>).map(
-    ([method, route]) => [method, route.turnId ?? null],
-  ),
-);
-
-/** The turn a notification belongs to, read where the generated route table says. */
 export function turnIdOf(notification: RawNotification): string | undefined {
   const params = notification.params as Params | undefined;
   if (typeof params !== "object" || params === null) return undefined;
-  const field = TURN_ID_FIELDS.get(notification.method);
-  const id =
-    field === "turnId"
-      ? params.turnId
-      : field === "turn.id"
-        ? (params.turn as Params | undefined)?.id
-        : field === undefined
-          ? // Unknown methods are still routed by the usual field names.
-            (params.turnId ?? (params.turn as Params | undefined)?.id)
-          : undefined;
+  const id = params.turnId ?? (params.turn as Params | null | undefined)?.id;
   return typeof id === "string" ? id : undefined;
 }
 
@@ -469,12 +453,15 @@ export class Router {
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
     }
-    if (this.#childStarts.size > 0 && turnId !== undefined && !this.#turns.has(turnId)) {
-      const root = this.#childStartOf(n);
-      if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) turnId = root;
-    }
     if (turnId !== undefined) {
-      const sink = this.#turns.get(turnId);
+      let sink = this.#turns.get(turnId);
+      if (sink === undefined && this.#childStarts.size > 0) {
+        const root = this.#childStartOf(n);
+        if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) {
+          turnId = root;
+          sink = this.#turns.get(root);
+        }
+      }
       if (sink !== undefined) {
         // #deliverToTurn, written out: this runs for every event of every turn.
         let done = false;

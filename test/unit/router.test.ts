@@ -121,7 +121,7 @@ describe("EventLog", () => {
 });
 
 describe("turnIdOf and threadIdOf", () => {
-  it("read the ids where the route table says, and fall back for unknown methods", () => {
+  it("read the turn id from turnId, else turn.id, and the thread id from threadId, else thread.id", () => {
     const completed = { method: "turn/completed", params: { threadId: "th", turn: { id: "t" } } };
     expect(turnIdOf(completed)).toBe("t");
     expect(threadIdOf(completed)).toBe("th");
