@@ -32,12 +32,14 @@ export class Secrets {
     }
     // Longest first, so a form containing another is replaced whole.
     this.#forms = [...forms].sort((a, b) => b.length - a.length);
+    this.empty = false;
   }
 
-  /** Whether there is anything to redact. */
-  get empty(): boolean {
-    return this.#forms.length === 0;
-  }
+  /**
+   * Whether there is nothing to redact. A field, not a getter: it is read for every line from the
+   * server, and a field costs no call. Only `add` changes it.
+   */
+  empty = true;
 
   /** `text` with every occurrence of a secret replaced by `[redacted]`. */
   text(text: string): string {
