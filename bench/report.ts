@@ -453,19 +453,21 @@ Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`
 the functions a turn and each line pass through (the line decoder, the connection, the router, the
 turn's collector, the result), none of them more than a few percent of the client's time. The SDK
 makes the same system calls as the floor (as many reads and event-loop waits per turn) and about
-as many garbage collections; the difference is its JavaScript. On start-up it first calls about
-125 of its functions between spawn and the first answer, where the floor calls about 25. V8
-compiles each on its first call, about half of the extra 3 ms (with everything compiled in advance,
-\`node --no-lazy\`, the gap is 1.5 ms), and runs it cold.
-Over the next turns those functions run as bytecode or baseline code: over turns 10 to 30 of a
-run the SDK spends about 0.2 ms a turn more than the floor's 1.0 ms, also with the client and the
-app-server pinned to cores of their own. The floor runs at about 0.9 ms of user CPU for 0.87 M
-instructions a turn (callgrind), which suggests that most of a turn's CPU is waiting on memory
-after the client slept, and the SDK touches more code and objects per turn. After the first 30
-turns V8's optimizing compiler comes in: with it off (\`node --no-opt\`) the gap at 200 turns halves, though both clients
-spend about the same time in it (27 ms). On the stream workload most of it is the
-\`for await\` over 20,000 events (a promise and a result object per event), which the floor's
-callback does not pay; a program that does not need the deltas should use \`events: "results"\`.
+as many garbage collections; the difference is its JavaScript, which runs cold. On start-up it
+first calls well over 100 of its functions between spawn and the first answer, where the floor
+calls about 25, and V8 compiles each on its first call: with everything compiled in advance
+(\`node --no-lazy\`) the SDK's start-up CPU is about 1.1x the floor's instead of 1.3x. The first
+turn of the turns and concurrent workloads pays the same for the turn's functions. Over the next
+turns those functions run as bytecode or baseline code: over turns 10 to 30 of a run the SDK
+spends about 0.1 to 0.15 ms a turn more than the floor's 1.0 ms. The floor runs at about 0.9 ms of
+user CPU for 0.87 M instructions a turn (callgrind), so most of a turn's CPU is waiting on memory
+after the client slept between lines, and the SDK touches more code and objects per line. After
+the first 30 turns V8's optimizing compiler comes in, and over the soak's 1,000 turns the gap goes.
+On the stream workload the SDK used to judge every line before parsing it (is it a notification
+nobody reads?); judging costs about half of what parsing a short line does, so only lines of 1,024
+characters or more are judged now. What remains there is mostly the \`for await\` over 20,000
+events (a promise and a result object per event), which the floor's callback does not pay; a
+program that does not need the deltas should use \`events: "results"\`.
 `;
 
 /**
