@@ -97,6 +97,45 @@ describe("Connection", () => {
     await expect(connection.request("model/list", {})).rejects.toBeInstanceOf(TransportClosedError);
   });
 
+  it("fails every pending call with the close error when a write fails, never with the bare write error", async () => {
+    // A pipe that breaks once the first request is out: the next write fails, and closing the
+    // transport reports the exit as a dying process would.
+    class BreakingTransport extends FakeTransport {
+      override send(line: string, done: (error?: Error | null) => void): void {
+        if (this.sent.length === 0) return super.send(line, done);
+        queueMicrotask(() => done(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })));
+      }
+      override async close(): Promise<void> {
+        await super.close();
+        this.end({ exitCode: 9, stderrTail: "killed by the test" });
+      }
+    }
+    const transport = new BreakingTransport();
+    const connection = new Connection(transport);
+    const first = connection.request("model/list", {});
+    await transport.waitForSent(1);
+    const second = connection.request("thread/list", {});
+    const notified = connection.notify("initialized");
+    for (const call of [first, second, notified]) {
+      const err = await call.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as TransportClosedError).exitCode).toBe(9);
+      expect((err as Error).message).not.toContain("EPIPE");
+    }
+    // Each failed write closes the transport (closing is idempotent).
+    expect(transport.closedCalls).toBeGreaterThanOrEqual(1);
+    expect(connection.stats.pending).toBe(0);
+  });
+
+  it("rejects a request whose params cannot be written as JSON before sending anything", async () => {
+    const { transport, connection } = setup();
+    await expect(connection.request("thread/list", { limit: 1n } as never)).rejects.toThrow(
+      /BigInt/,
+    );
+    expect(transport.sent).toEqual([]);
+    expect(connection.stats.pending).toBe(0);
+  });
+
   it("logs and drops a line that is not a JSON-RPC message; the lines after it still flow", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
