@@ -23,7 +23,7 @@ import type {
   Turn,
   TurnStartParams,
 } from "./generated/index.js";
-import { toTurnInput, toUserInputs, type RunInput } from "./inputs.js";
+import { toTurnInput, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
@@ -344,11 +344,6 @@ export class Thread {
     retain: boolean,
     startTimeout: number | undefined,
   ): Promise<StartedTurn> {
-    // The common turn, a text and no options, needs none of the checks below.
-    if (options === undefined && typeof input === "string") {
-      const params = { threadId: this.id, input: toUserInputs(input) } as TurnStartParams;
-      return this.#queueTurn(params, undefined, undefined, retain, startTimeout, undefined);
-    }
     const params = turnParams(this.id, input, checkOptions(options));
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);

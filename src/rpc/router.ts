@@ -364,8 +364,6 @@ export class Router {
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
-        // Usually empty: the answer to turn/start tends to come before the turn's first event.
-        if (held.length === 0) return;
         for (const n of held) {
           if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
             this.#deliverToTurn(turnId, sink, n);
@@ -381,8 +379,7 @@ export class Router {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
     this.#addReader(sink, -1);
-    if (this.#childStarts.size > 0) this.#childStarts.delete(turnId);
-    if (this.#requestTurns.size === 0) return;
+    this.#childStarts.delete(turnId);
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
     }
