@@ -4,7 +4,7 @@ import * as prettier from "prettier";
 import type { ImportTiming } from "./import-cost.js";
 import { VARIANT_LABELS, WORKLOAD_IDS, type Measurement, type VariantId } from "./job.js";
 import { machineLine, type Machine } from "./machine.js";
-import { formatNumber, formatRatio } from "./stats.js";
+import { formatNumber, formatRatio, pairedRatio } from "./stats.js";
 import type { MetricSpec, Workload } from "./workloads.js";
 
 export interface VariantResult {
@@ -123,7 +123,7 @@ export function judge(result: WorkloadResult): Target[] {
       floorCpu === null || sdkCpu === null
         ? missing(text)
         : {
-            text: `${text}: ${formatRatio(sdkCpu, floorCpu)} (${ms(sdkCpu)} vs ${ms(floorCpu)})`,
+            text: `${text}: ${formatRatio(sdkCpu, floorCpu)} (${ms(sdkCpu)} vs ${ms(floorCpu)})${pairedCpu(result)}`,
             met: sdkCpu <= floorCpu * CPU_BUDGET,
           },
     );
@@ -228,6 +228,22 @@ function leakTargets(
     );
   }
   return targets;
+}
+
+/**
+ * The SDK's client CPU over the floor's, round by round (`pairedRatio`): how far the ratio of the
+ * medians, on which the target is judged, can be trusted on this host.
+ */
+function pairedCpu(result: WorkloadResult): string {
+  const cpu = (variant: VariantId) =>
+    result.variants[variant]?.runs.map((run) => run.metrics.cpuMs) ?? [];
+  const estimate = pairedRatio(cpu("sdk"), cpu("floor"));
+  if (estimate === null) return "";
+  const { median, low, high, pairs } = estimate;
+  return (
+    `; round by round ${median.toFixed(2)}x, ` +
+    `95% interval ${low.toFixed(2)}x-${high.toFixed(2)}x over ${pairs} rounds`
+  );
 }
 
 /**

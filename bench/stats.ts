@@ -8,6 +8,66 @@ export function median(values: readonly (number | null | undefined)[]): number |
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** A median with the bounds of its 95% bootstrap interval. */
+export interface Estimate {
+  readonly median: number;
+  readonly low: number;
+  readonly high: number;
+  /** How many pairs it was taken over. */
+  readonly pairs: number;
+}
+
+const RESAMPLES = 2000;
+
+/**
+ * The ratio of `values` to `floors` taken pair by pair (the runs of one round, which run back to
+ * back), as the median over the pairs with a 95% percentile-bootstrap interval. Pairing takes out
+ * the host's drift between rounds, which a ratio of two medians keeps. The resampling is seeded,
+ * so the same runs always give the same interval. Null with fewer than three usable pairs.
+ */
+export function pairedRatio(
+  values: readonly (number | null | undefined)[],
+  floors: readonly (number | null | undefined)[],
+): Estimate | null {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(values.length, floors.length); i++) {
+    const value = values[i];
+    const floor = floors[i];
+    if (typeof value === "number" && typeof floor === "number" && floor > 0) {
+      ratios.push(value / floor);
+    }
+  }
+  if (ratios.length < 3) return null;
+  const random = seeded(ratios.length);
+  const medians: number[] = [];
+  const sample: number[] = new Array<number>(ratios.length);
+  for (let r = 0; r < RESAMPLES; r++) {
+    for (let i = 0; i < ratios.length; i++) {
+      sample[i] = ratios[Math.floor(random() * ratios.length)]!;
+    }
+    medians.push(median(sample)!);
+  }
+  medians.sort((a, b) => a - b);
+  return {
+    median: median(ratios)!,
+    low: medians[Math.floor(RESAMPLES * 0.025)]!,
+    high: medians[Math.ceil(RESAMPLES * 0.975) - 1]!,
+    pairs: ratios.length,
+  };
+}
+
+// A small seeded generator (mulberry32): the interval must not change from one report to the next.
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** The least-squares slope of y over x (0 for fewer than two points). */
 export function slope(points: readonly (readonly [number, number])[]): number {
   const n = points.length;
