@@ -46,6 +46,33 @@ describe("EventLog", () => {
     expect(log.stats.kept).toBeLessThan(1100);
   });
 
+  it("keeps nothing its one reader has read once that reader keeps up", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    const first = reader.next();
+    // The reader waits, so the event goes straight to it.
+    log.push(1);
+    expect(log.stats.kept).toBe(0);
+    await expect(first).resolves.toEqual({ value: 1, done: false });
+    log.push(2);
+    log.push(3);
+    expect(log.stats.kept).toBe(2);
+    await expect(reader.next()).resolves.toEqual({ value: 2, done: false });
+    await expect(reader.next()).resolves.toEqual({ value: 3, done: false });
+    // Caught up: asking again drops what it read before it waits.
+    const fourth = reader.next();
+    expect(log.stats.kept).toBe(0);
+    log.push(4);
+    // A reader opened now starts after what the first one has read.
+    const late = log.reader();
+    log.push(5);
+    log.end();
+    await expect(fourth).resolves.toEqual({ value: 4, done: false });
+    const lateSeen: number[] = [];
+    for await (const value of late) lateSeen.push(value);
+    expect(lateSeen).toEqual([5]);
+  });
+
   it("throws the failure after the events already pushed", async () => {
     const log = new EventLog<number>();
     const reader = log.reader();
