@@ -179,9 +179,14 @@ export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?:
   return { input: toUserInputs(input) };
 }
 
+/** A plain text input as the wire carries it. */
+export function textInput(text: string): UserInput[] {
+  return [{ type: "text", text } as unknown as UserInput];
+}
+
 /** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */
 export function toUserInputs(input: RunInput): UserInput[] {
-  if (typeof input === "string") return [{ type: "text", text: input } as unknown as UserInput];
+  if (typeof input === "string") return textInput(input);
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
     return input.map(toWire);

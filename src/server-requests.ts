@@ -285,6 +285,7 @@ export class ServerRequestDispatcher {
   /** The turn is over: drop its handlers and withdraw its requests still being handled. */
   endTurn(turnId: string): void {
     this.#turnHandlers.delete(turnId);
+    if (this.#inflight.size === 0) return;
     for (const entry of this.#inflight.values()) {
       if (entry.turnId !== turnId) continue;
       entry.withdrawn = true;

@@ -23,7 +23,7 @@ import type {
   Turn,
   TurnStartParams,
 } from "./generated/index.js";
-import { toTurnInput, type RunInput } from "./inputs.js";
+import { textInput, toTurnInput, type RunInput } from "./inputs.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
@@ -344,6 +344,12 @@ export class Thread {
     retain: boolean,
     startTimeout: number | undefined,
   ): Promise<StartedTurn> {
+    // The common turn, plain text with no options, has nothing to check and skips the checks:
+    // each function a turn runs costs time, the client waking cold for each line.
+    if (options === undefined && typeof input === "string") {
+      const plain = { threadId: this.id, input: textInput(input) } as TurnStartParams;
+      return this.#queueTurn(plain, undefined, undefined, retain, startTimeout, undefined);
+    }
     const params = turnParams(this.id, input, checkOptions(options));
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);

@@ -143,6 +143,7 @@ export class Connection {
   #serverRequestHandler: ServerRequestHandler = rejectAll;
   #wants: ((method: string) => boolean) | undefined;
   #closeError: TransportClosedError | undefined;
+  #writeFailure: Promise<TransportClosedError> | undefined;
   #closed: Promise<void>;
   #markClosed!: () => void;
 
@@ -153,6 +154,8 @@ export class Connection {
     this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     transport.start({
       line: this.#receive,
+      // A failed write closes the connection, which fails every pending call with the close error.
+      writeFailed: (err) => void this.#writeFailed(err),
       closed: (info) => this.#fail(closedErrorFrom(info)),
     });
   }
@@ -196,7 +199,8 @@ export class Connection {
     const answered = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
-    this.#transport.send(line, this.#afterSend);
+    // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`.
+    this.#transport.send(line);
     const timeout = options?.timeout;
     if (signal === undefined && timeout === undefined) return answered;
     return deadline(answered, {
@@ -266,15 +270,14 @@ export class Connection {
     });
   }
 
-  // A request's write: its caller waits on the answer, not on the write. A failed write closes
-  // the connection, which fails every pending request with the close error; one callback serves
-  // every request, so a write that works costs no promise and no closure.
-  readonly #afterSend = (err?: Error | null): void => {
-    if (err) void this.#writeFailed(err);
-  };
-
   // Closes the transport after a failed write, and resolves with the error calls now fail with.
-  async #writeFailed(err: unknown): Promise<TransportClosedError> {
+  // Once: a write can fail to its own callback and to the transport's sink both.
+  #writeFailed(err: unknown): Promise<TransportClosedError> {
+    this.#writeFailure ??= this.#closeAfterWriteFailed(err);
+    return this.#writeFailure;
+  }
+
+  async #closeAfterWriteFailed(err: unknown): Promise<TransportClosedError> {
     if (this.#closeError === undefined) {
       this.#log.debug("a write to app-server failed; closing the transport", err);
       await this.#transport.close().catch((closeErr: unknown) => {

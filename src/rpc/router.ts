@@ -406,6 +406,7 @@ export class Router {
     this.#turns.delete(turnId);
     this.#addReader(sink, -1);
     this.#childStarts.delete(turnId);
+    if (this.#requestTurns.size === 0) return;
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
     }

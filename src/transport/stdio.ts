@@ -90,8 +90,8 @@ export class StdioTransport implements Transport {
     });
     const text = new StringDecoder("utf8");
     child.stderr.on("data", (chunk: Buffer) => this.#stderr.push(text.write(chunk)));
-    // A write to a dead child fails with EPIPE; the failed send() and the exit report it.
-    child.stdin.on("error", () => undefined);
+    // A write to a dead child fails with EPIPE; the connection closes on it, and the exit says why.
+    child.stdin.on("error", (err) => this.#sink?.writeFailed(err));
     child.on("error", (err) => {
       this.#spawnError = err;
       liveChildren.delete(child);
@@ -107,13 +107,16 @@ export class StdioTransport implements Transport {
     child.on("close", () => this.#finish());
   }
 
-  send(line: string, done: (error?: Error | null) => void): void {
+  send(line: string, done?: (error?: Error | null) => void): void {
     const stdin = this.#child?.stdin;
     if (stdin === undefined || this.#finished || this.#closing !== undefined || !stdin.writable) {
-      return done(new Error("codex app-server is not running"));
+      const error = new Error("codex app-server is not running");
+      return done === undefined ? this.#sink?.writeFailed(error) : done(error);
     }
-    // The callback fires once the data is flushed, so a caller that waits respects backpressure.
-    stdin.write(line + "\n", done);
+    // A callback fires once the data is flushed, so a caller that waits respects backpressure.
+    // Without one, Node's stream schedules nothing after a write that went through at once.
+    if (done === undefined) stdin.write(line + "\n");
+    else stdin.write(line + "\n", done);
   }
 
   stderrTail(): string {

@@ -13,6 +13,11 @@ export interface TransportCloseInfo {
 export interface TransportSink {
   /** One complete line (without its newline), in arrival order; called without `this`. */
   readonly line: (text: string) => void;
+  /**
+   * A write failed: the channel is going away. Every failed write is reported here, also one
+   * whose `send` had a `done` of its own.
+   */
+  writeFailed(error: Error): void;
   /** Called once, after the last line. */
   closed(info: TransportCloseInfo): void;
 }
@@ -25,10 +30,12 @@ export interface Transport {
   /** Starts delivering lines to `sink`; called once. */
   start(sink: TransportSink): void;
   /**
-   * Writes one line (a newline is appended) and calls `done` once it is handed to the OS, with
-   * the error if it could not be. A callback, not a promise: a request's write costs no promise.
+   * Writes one line (a newline is appended). `done`, when given, is called once the line is
+   * handed to the OS, with the error if it could not be. A request passes none: it waits on its
+   * answer, and a failed write reaches the sink's `writeFailed` anyway, so its write costs no
+   * callback, no promise and no tick of its own.
    */
-  send(line: string, done: (error?: Error | null) => void): void;
+  send(line: string, done?: (error?: Error | null) => void): void;
   /** Ends the channel (and the process behind it); idempotent. */
   close(): Promise<void>;
   /** The last lines the server wrote on stderr, when the transport can see them. */

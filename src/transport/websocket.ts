@@ -97,7 +97,7 @@ export class WebSocketTransport implements Transport {
     socket.on("close", (code) => this.#finish(undefined, code));
   }
 
-  send(line: string, done: (error?: Error | null) => void): void {
+  send(line: string, done: (error?: Error | null) => void = this.#reportFailure): void {
     this.#opened.then((socket) => {
       if (socket === undefined || this.#finished) {
         return done(new Error("the app-server connection is closed"));
@@ -109,6 +109,11 @@ export class WebSocketTransport implements Transport {
       }
     });
   }
+
+  // What a write with no callback of its own reports to.
+  readonly #reportFailure = (error?: Error | null): void => {
+    if (error) this.#sink?.writeFailed(error);
+  };
 
   async close(): Promise<void> {
     if (this.#finished) return;

@@ -253,4 +253,26 @@ describe("start-up failures", () => {
       expect((err as TransportClosedError).stderrTail).toContain("no such flag");
     }
   });
+
+  it("a request written to a server that closed its input fails with the close error, at once", async () => {
+    // A stand-in that answers initialize, reads `initialized`, closes its stdin, says so with a
+    // notification, and then stays alive: the next request's write meets a broken pipe.
+    const server = [
+      "read -r line",
+      `id=$(printf '%s' "$line" | sed -E 's/.*"id":([0-9]+).*/\\1/')`,
+      `printf '{"id":%s,"result":{"userAgent":"stand_in/1.0"}}\\n' "$id"`,
+      "read -r line",
+      "exec 0<&-",
+      `printf '{"method":"account/updated","params":{}}\\n'`,
+      "exec sleep 60",
+    ].join("\n");
+    await using codex = await Codex.start({ launchArgs: ["bash", "-c", server] });
+    await new Promise<void>((resolve) => codex.on("account/updated", () => resolve()));
+    const started = performance.now();
+    const err = await codex.threadStart().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as Error).message).not.toContain("EPIPE");
+    // Not the 60 s the stand-in would stay alive: the failed write itself ended the call.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
 });

@@ -15,10 +15,18 @@ export class FakeTransport implements Transport {
     this.sink = sink;
   }
 
-  send(line: string, done: (error?: Error | null) => void): void {
+  send(line: string, done?: (error?: Error | null) => void): void {
     this.sent.push(JSON.parse(line) as Record<string, unknown>);
     for (const w of this.waiters.splice(0)) w();
-    queueMicrotask(done);
+    if (done !== undefined) queueMicrotask(done);
+  }
+
+  /** Fails a write as a broken pipe would: to its callback, if any, and to the sink. */
+  failWrite(error: Error, done?: (error?: Error | null) => void): void {
+    queueMicrotask(() => {
+      done?.(error);
+      this.sink!.writeFailed(error);
+    });
   }
 
   async close(): Promise<void> {

@@ -101,9 +101,9 @@ describe("Connection", () => {
     // A pipe that breaks once the first request is out: the next write fails, and closing the
     // transport reports the exit as a dying process would.
     class BreakingTransport extends FakeTransport {
-      override send(line: string, done: (error?: Error | null) => void): void {
+      override send(line: string, done?: (error?: Error | null) => void): void {
         if (this.sent.length === 0) return super.send(line, done);
-        queueMicrotask(() => done(Object.assign(new Error("write EPIPE"), { code: "EPIPE" })));
+        this.failWrite(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }), done);
       }
       override async close(): Promise<void> {
         await super.close();
