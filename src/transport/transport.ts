@@ -14,8 +14,8 @@ export interface TransportSink {
   /** One complete line (without its newline), in arrival order; called without `this`. */
   readonly line: (text: string) => void;
   /**
-   * A write failed: the channel is going away. Every failed write is reported here, also one
-   * whose `send` had a `done` of its own.
+   * A write sent without a `done` failed: the channel is going away. A transport may report a
+   * failed write that had a `done` here too; the connection closes once either way.
    */
   writeFailed(error: Error): void;
   /** Called once, after the last line. */
