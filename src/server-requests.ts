@@ -224,6 +224,9 @@ export class ServerRequestDispatcher {
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
   readonly #inflight = new Map<RequestId, Inflight>();
+  // Subscribed to turn/completed only while some turn has handlers or a request in flight: the
+  // end of any other turn needs nothing from here.
+  #offTurnEnds: (() => void) | undefined;
 
   constructor(router: Router, options: DispatcherOptions = {}, services: DispatcherServices = {}) {
     this.#router = router;
@@ -236,10 +239,6 @@ export class ServerRequestDispatcher {
       if (entry === undefined) return;
       entry.withdrawn = true;
       entry.controller.abort(new Error("the server withdrew the request"));
-    });
-    router.on("turn/completed", (n) => {
-      const turnId = (n.params as { turn?: { id?: unknown } }).turn?.id;
-      if (typeof turnId === "string") this.endTurn(turnId);
     });
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
       router.on(method, (n) => {
@@ -280,17 +279,33 @@ export class ServerRequestDispatcher {
   /** Handlers for one turn, overriding the thread's; dropped when the turn ends. */
   setTurnHandlers(turnId: string, handlers: ServerRequestHandlers): void {
     this.#turnHandlers.set(turnId, handlers);
+    this.#watchTurnEnds();
   }
 
   /** The turn is over: drop its handlers and withdraw its requests still being handled. */
   endTurn(turnId: string): void {
     this.#turnHandlers.delete(turnId);
-    if (this.#inflight.size === 0) return;
     for (const entry of this.#inflight.values()) {
       if (entry.turnId !== turnId) continue;
       entry.withdrawn = true;
       entry.controller.abort(new Error("the turn ended"));
     }
+    this.#unwatchTurnEnds();
+  }
+
+  readonly #onTurnCompleted = (n: RawNotification): void => {
+    const turnId = (n.params as { turn?: { id?: unknown } }).turn?.id;
+    if (typeof turnId === "string") this.endTurn(turnId);
+  };
+
+  #watchTurnEnds(): void {
+    this.#offTurnEnds ??= this.#router.on("turn/completed", this.#onTurnCompleted);
+  }
+
+  #unwatchTurnEnds(): void {
+    if (this.#turnHandlers.size > 0 || this.#inflight.size > 0) return;
+    this.#offTurnEnds?.();
+    this.#offTurnEnds = undefined;
   }
 
   /** Answers one request; the connection writes what this resolves with or throws. */
@@ -324,6 +339,7 @@ export class ServerRequestDispatcher {
 
     const entry: Inflight = { controller, turnId, withdrawn: false };
     this.#inflight.set(request.id, entry);
+    this.#watchTurnEnds();
     const timeoutMs = this.#options.serverRequestTimeout ?? 300_000;
     try {
       const value = await deadline(Promise.resolve().then(run), {
@@ -361,6 +377,7 @@ export class ServerRequestDispatcher {
       return answer;
     } finally {
       this.#inflight.delete(request.id);
+      this.#unwatchTurnEnds();
       if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
     }
   };

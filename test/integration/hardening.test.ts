@@ -240,6 +240,23 @@ describe("lifecycles", () => {
     b.release();
     expect(clientStats(codex)).toEqual(base);
   });
+
+  it("drops a turn's handlers when it completes, and listens for turn ends only while some turn has them", async () => {
+    const { codex } = t;
+    const thread = await codex.threadStart();
+    const base = clientStats(codex);
+    t.mock.enqueueAssistantMessage("plain");
+    await thread.run("no handlers");
+    expect(clientStats(codex)).toEqual(base);
+    t.mock.enqueueAssistantMessage("handled");
+    const turn = await thread.turn("with handlers", {
+      approvals: { commandExecution: () => ({ decision: "decline" as const }) },
+    });
+    expect(clientStats(codex)["dispatcher.turnHandlers"]).toBe(1);
+    expect(clientStats(codex)["router.methodListeners"]).toBe(base["router.methodListeners"]! + 1);
+    expect((await turn.run()).finalResponse).toBe("handled");
+    expect(clientStats(codex)).toEqual(base);
+  });
 });
 
 describe("start-up failures", () => {
