@@ -471,13 +471,7 @@ export class Router {
 
   // A field, not a method: the connection calls it as it is, with no binding layer per event.
   readonly #dispatch = (n: RawNotification): void => {
-    // turnIdOf, written out: a function of its own is one more for V8 to optimize per stream.
-    const params = n.params as Params | undefined;
-    const id =
-      typeof params === "object" && params !== null
-        ? (params.turnId ?? (params.turn as Params | null | undefined)?.id)
-        : undefined;
-    let turnId = typeof id === "string" ? id : undefined;
+    let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
