@@ -108,19 +108,14 @@ export class EventLog<T> {
       reject: undefined,
     };
     this.#cursors = [...this.#cursors, cursor];
-    // One function reads, start to end: it runs for every event a stream reads, and each
+    // A read is this one function (and #take): it runs for every event a stream reads, and each
     // function a hot path goes through is one more for V8 to optimize.
     const next = (): Promise<IteratorResult<T>> => {
       if (!cursor.open) return Promise.resolve(done());
       // Reads are answered in order: one asked while another waits comes after it.
       if (cursor.waiting !== undefined) return cursor.waiting.then(next);
-      const index = cursor.pos - this.#head;
-      if (index < this.#events.length) {
-        const value = this.#events[index]!;
-        cursor.pos++;
-        if (cursor.pos - this.#head >= PRUNE_BATCH) this.#prune(false);
-        return Promise.resolve({ value, done: false });
-      }
+      const kept = this.#take(cursor);
+      if (kept !== undefined) return Promise.resolve(kept);
       if (this.#finished) {
         this.#close(cursor);
         return this.#failure === undefined
