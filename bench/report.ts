@@ -491,8 +491,9 @@ turn); the difference is its JavaScript.
   floor, with the router's turn routing about 1.07x to 1.09x, and the turn's collector, result
   and thread API bring the rest. Each function taken off a turn's path shows: running about ten
   fewer a turn cut the SDK's CPU by about 4%, measured over 41 interleaved rounds. In the
-  concurrent workload the thread starts cost the SDK about 0.6 ms more and its first turn about
-  1.2 ms more (the turn's path is compiled then); the other 23 turns about 1.13x the floor's.
+  concurrent workload the eight thread starts cost the SDK about what they cost the floor, its
+  first turn about 1.3 ms more (the turn's path is compiled then), the other 23 turns 1.13x to
+  1.18x the floor's.
 - Stream: most of the difference is V8's optimizing compiler, on background threads that
   \`process.cpuUsage()\` counts. Each function an event goes through is optimized on its own
   once it is hot: on 20,000 deltas the SDK's path (the line decoder, the connection, the router,
