@@ -60,18 +60,23 @@ const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 
 /**
- * The shortest line worth judging unparsed. Judging costs about half of what parsing a line of a
- * few hundred characters does, so for shorter lines it would cost more than the parses it saves.
+ * The shortest line worth judging unparsed. Judging reads the params' structure and skips their
+ * strings whole: warm, it costs about half of a parse for a line of many small fields and a tenth
+ * for one carried by a long string (command output, a diff), but its first run in a process costs
+ * about as much as fifty parses of a 1 KiB line. Lines this long are mostly of the latter kind,
+ * where the parses it saves pay for it.
  */
-const JUDGED_MIN_CHARS = 1024;
+const JUDGED_MIN_CHARS = 4096;
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
 
 /**
  * Whether a line is a notification nobody reads, judged on its text alone: it must open with a
  * method of the protocol's notifications (never a request's, and written without escapes),
- * followed by object params, after which only numeric fields other than `id` may come. A request
- * carries an `id`, so no request is ever dropped this way; any other shape is parsed as usual.
+ * followed by object params, after which only numeric fields other than `id` may come. The end of
+ * the params is found by counting braces outside strings, never by looking back from the end of
+ * the line, where a brace of a later field could pass for it. A request carries an `id`, so no
+ * request is ever dropped this way; any other shape is parsed as usual.
  */
 function unwanted(raw: string, wants: (method: string) => boolean): boolean {
   if (!raw.startsWith(NOTIFICATION_HEAD)) return false;
@@ -81,19 +86,55 @@ function unwanted(raw: string, wants: (method: string) => boolean): boolean {
   // The judge first: while a turn keeps every event, it says yes before anything else is read.
   if (wants(method) || !raw.startsWith(PARAMS_HEAD, end + 1) || !raw.endsWith("}")) return false;
   if (!KNOWN_NOTIFICATIONS.has(method)) return false;
-  const paramsEnd = raw.lastIndexOf("}", raw.length - 2);
-  return paramsEnd > end && numericFields(raw, paramsEnd + 1, raw.length - 1);
+  const paramsEnd = objectEnd(raw, end + PARAMS_HEAD.length);
+  return paramsEnd !== -1 && numericFields(raw, paramsEnd + 1, raw.length - 1);
 }
 
-const COMMA = 0x2c;
 const QUOTE = 0x22;
-const COLON = 0x3a;
+const COMMA = 0x2c;
 const MINUS = 0x2d;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Where the object opening at `open` closes: the index of its `}`, or -1. Strings are skipped
+ * whole (one search for their closing quote), so a brace inside one is text; on valid JSON the
+ * answer is exact, and a line that is not valid JSON would be dropped by the parser all the same.
+ */
+function objectEnd(raw: string, open: number): number {
+  let depth = 0;
+  for (let at = open; at < raw.length; at++) {
+    const c = raw.charCodeAt(at);
+    if (c === QUOTE) {
+      at = stringEnd(raw, at);
+      if (at === -1) return -1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+    } else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) {
+      return c === CLOSE_BRACE ? at : -1;
+    }
+  }
+  return -1;
+}
+
+/** The index of the quote that ends the string opening at `open`, or -1. */
+function stringEnd(raw: string, open: number): number {
+  for (let close = raw.indexOf('"', open + 1); close !== -1; close = raw.indexOf('"', close + 1)) {
+    // A quote after an odd run of backslashes is escaped.
+    let backslashes = 0;
+    while (raw.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return close;
+  }
+  return -1;
+}
 
 /**
  * Whether `raw[from, to)` is a run of `,"name":digits` fields (what follows a notification's
- * params, such as `"emittedAtMs"`), none named `id` and none with an escape in its name. Read by
- * hand: no regular expression to compile or run per line.
+ * params, such as `"emittedAtMs"`), none named `id` and none with an escape in its name.
  */
 function numericFields(raw: string, from: number, to: number): boolean {
   let i = from;

@@ -174,7 +174,7 @@ describe("Connection", () => {
     connection.onNotification((n) => seen.push(n.method));
     // Only a line long enough that parsing it costs more than judging it is judged: spaces in
     // the params make each line long without changing what it says.
-    const long = (line: string) => line.replace('"params":{', `"params":{${" ".repeat(1024)}`);
+    const long = (line: string) => line.replace('"params":{', `"params":{${" ".repeat(4096)}`);
     // A short line is parsed whatever the judge says: its broken params are logged.
     transport.line('{"method":"item/started","params":{broken}}');
     expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
@@ -191,11 +191,13 @@ describe("Connection", () => {
       // that is not an integer.
       '{"method":"item/started","params":{},"id":7}',
       '{"method":"item/started","params":{},"emittedAtMs":1,"\\u0069d":8}',
+      // An id before a later field whose value closes with a brace: that brace is not the params'.
+      '{"method":"item/started","params":{},"id":9,"x":{}}',
       '{"method":"item/started","params":{},"note":"x"}',
       '{"method":"item/started","params":{},"emittedAtMs":1.5}',
     ];
     for (const line of lines) transport.line(long(line));
-    await transport.waitForSent(2);
+    await transport.waitForSent(3);
     expect(seen).toEqual([
       "item/completed",
       "not/known",
@@ -206,6 +208,7 @@ describe("Connection", () => {
     expect(transport.sent).toEqual([
       expect.objectContaining({ id: 7, error: expect.objectContaining({ code: -32601 }) }),
       expect.objectContaining({ id: 8, error: expect.objectContaining({ code: -32601 }) }),
+      expect.objectContaining({ id: 9, error: expect.objectContaining({ code: -32601 }) }),
     ]);
     expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
   });

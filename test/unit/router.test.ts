@@ -246,7 +246,7 @@ describe("Router", () => {
     // long lines are judged unparsed: spaces make this one long.
     const parsed = (method: string): boolean => {
       const before = entries.length;
-      transport.line(`{"method":"${method}","params":{${" ".repeat(1024)}broken},"emittedAtMs":1}`);
+      transport.line(`{"method":"${method}","params":{${" ".repeat(4096)}broken},"emittedAtMs":1}`);
       return entries.length > before;
     };
     expect(parsed("item/started")).toBe(false);
