@@ -61,10 +61,10 @@ const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_MET
 
 /**
  * The shortest line worth judging unparsed. Judging reads the params' structure and skips their
- * strings whole: warm, it costs about half of a parse for a line of many small fields and a tenth
- * for one carried by a long string (command output, a diff), but its first run in a process costs
- * about as much as fifty parses of a 1 KiB line. Lines this long are mostly of the latter kind,
- * where the parses it saves pay for it.
+ * strings whole: warm, it costs about half of a parse for a line of many small fields and an
+ * eighth for one carried by a long string (command output, a diff), but its first run in a
+ * process costs about as much as fifty parses of a 1 KiB line. Lines this long are mostly of the
+ * latter kind, where the parses it saves pay for it.
  */
 const JUDGED_MIN_CHARS = 4096;
 const NOTIFICATION_HEAD = '{"method":"';
