@@ -501,9 +501,9 @@ turn); the difference is its JavaScript.
   callback about 2 ms. The \`for await\` itself adds a promise and a result object per event. A
   program that does not need the deltas should use \`events: "results"\`.
 - Soak: the same costs per turn, with the optimizing compiler taking over the turn's functions in
-  the first few hundred turns; over its 1,000 turns the SDK has used 1.05x to 1.15x the floor's
-  CPU from one run of the bench to the next. Stream and soak sit at the 1.10x line: met in one
-  run, missed by a point in the next, as the host's noise moves them.
+  the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.15x the floor's
+  CPU from one run of the bench to the next. Stream and soak sit near the 1.10x line, and the
+  host's noise moves them across it: the stream has measured 1.09x to 1.13x over the last runs.
 `;
 
 /**
