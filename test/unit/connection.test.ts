@@ -172,8 +172,8 @@ describe("Connection", () => {
     connection.setInterest((method) => method !== "item/started");
     const seen: string[] = [];
     connection.onNotification((n) => seen.push(n.method));
-    // Only a line long enough that parsing it costs more than judging it is judged: spaces in
-    // the params make each line long without changing what it says.
+    // Only a line long enough to be worth judging (JUDGED_MIN_CHARS) is judged: spaces in the
+    // params make each line long without changing what it says.
     const long = (line: string) => line.replace('"params":{', `"params":{${" ".repeat(4096)}`);
     // A short line is parsed whatever the judge says: its broken params are logged.
     transport.line('{"method":"item/started","params":{broken}}');
