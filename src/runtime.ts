@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { SDK_VERSION } from "./version.js";
 
 /** Where the pinned runtime's native binary lives, and the folder of helper tools it wants on PATH. */
@@ -60,10 +61,38 @@ export function locateRuntime(
 
 /**
  * The platform package's folder. It is an optional dependency of @openai/codex, so it is looked
- * up from there first, then from this module, which also finds one a user installed by hand in
- * layouts that do not hoist (pnpm).
+ * up from there first, then from `from` (this module), which also finds one a user installed by
+ * hand in layouts that do not hoist (pnpm). The `node_modules` folders are walked as `require`
+ * walks them: in a fresh process that costs about a third of `require.resolve`'s first use (0.4
+ * against 1.1 ms of CPU). `require.resolve` answers only when the walk finds nothing (Node's
+ * global folders, Yarn Plug'n'Play).
  */
-function findPlatformPackage(pkg: string): string | undefined {
+export function findPlatformPackage(pkg: string, from = moduleDir()): string | undefined {
+  const codex = nearestPackage(from, "@openai/codex");
+  return (
+    (codex === undefined ? undefined : nearestPackage(codex, pkg)) ??
+    nearestPackage(from, pkg) ??
+    resolvePlatformPackage(pkg)
+  );
+}
+
+/**
+ * The real path of package `name` in the nearest `node_modules` folder at or above `start`,
+ * skipping folders that are themselves named `node_modules`, as `require` does.
+ */
+function nearestPackage(start: string, name: string): string | undefined {
+  for (let dir = start; ;) {
+    if (path.basename(dir) !== "node_modules") {
+      const candidate = path.join(dir, "node_modules", name);
+      if (existsSync(path.join(candidate, "package.json"))) return realpathSync.native(candidate);
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function resolvePlatformPackage(pkg: string): string | undefined {
   const own = moduleRequire();
   const codexManifest = resolveFrom(own, "@openai/codex/package.json");
   const from = codexManifest === undefined ? [own] : [createRequire(codexManifest), own];
@@ -104,23 +133,24 @@ function resolveFrom(req: NodeJS.Require, id: string): string | undefined {
 
 let cachedRequire: NodeJS.Require | undefined;
 
-/**
- * A `require` rooted at this module, made on first use rather than at load: when a bundler turns
- * this module into CommonJS (esbuild --format=cjs), `import.meta.url` is undefined there, and the
- * bundle's own file is the place to resolve from.
- */
 function moduleRequire(): NodeJS.Require {
-  if (cachedRequire === undefined) {
-    const url: unknown = (import.meta as { url?: unknown }).url;
-    const from =
-      typeof url === "string"
-        ? url
-        : typeof __filename === "string"
-          ? __filename
-          : path.join(process.cwd(), "index.js");
-    cachedRequire = createRequire(from);
-  }
+  cachedRequire ??= createRequire(moduleFile());
   return cachedRequire;
+}
+
+function moduleDir(): string {
+  return path.dirname(moduleFile());
+}
+
+/**
+ * This module's file, found on use rather than at load: when a bundler turns this module into
+ * CommonJS (esbuild --format=cjs), `import.meta.url` is undefined there, and the bundle's own file
+ * is the place to look from.
+ */
+function moduleFile(): string {
+  const url: unknown = (import.meta as { url?: unknown }).url;
+  if (typeof url === "string") return fileURLToPath(url);
+  return typeof __filename === "string" ? __filename : path.join(process.cwd(), "index.js");
 }
 
 /** Checks an explicit `codexBin` path, naming it and the fix when it does not exist. */
