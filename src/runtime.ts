@@ -145,11 +145,11 @@ function moduleDir(): string {
 /**
  * This module's file, found on use rather than at load: when a bundler turns this module into
  * CommonJS (esbuild --format=cjs), `import.meta.url` is undefined there, and the bundle's own file
- * is the place to look from.
+ * is the place to look from. The package's own CommonJS build defines it as `__filename`, a path.
  */
 function moduleFile(): string {
   const url: unknown = (import.meta as { url?: unknown }).url;
-  if (typeof url === "string") return fileURLToPath(url);
+  if (typeof url === "string") return url.startsWith("file:") ? fileURLToPath(url) : url;
   return typeof __filename === "string" ? __filename : path.join(process.cwd(), "index.js");
 }
 
