@@ -92,6 +92,7 @@ function nearestPackage(start: string, name: string): string | undefined {
   }
 }
 
+// What `require.resolve` finds from this module, for the layouts the walk does not know.
 function resolvePlatformPackage(pkg: string): string | undefined {
   const own = moduleRequire();
   const codexManifest = resolveFrom(own, "@openai/codex/package.json");
