@@ -2,9 +2,10 @@ import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
 import { abortError } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
-import { TurnAccumulator, type TurnResult } from "./result.js";
+import type { TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
+import { TurnCollector } from "./turn.js";
 
 /** What `Thread.runGoal` resolves with. */
 export interface GoalResult {
@@ -34,7 +35,8 @@ export class GoalRun {
   readonly #threadId: string;
   readonly #log: Log;
   readonly #turns: TurnResult[] = [];
-  readonly #running = new Map<string, TurnAccumulator>();
+  // The goal's turns still running, each collecting its result (events only, nothing kept).
+  readonly #running = new Map<string, TurnCollector>();
   #goal: ThreadGoal | null | undefined;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
@@ -107,18 +109,19 @@ export class GoalRun {
         break;
       case "turn/started": {
         const turnId = params.turn?.id;
-        if (typeof turnId === "string") this.#running.set(turnId, new TurnAccumulator());
+        if (typeof turnId === "string") {
+          this.#running.set(turnId, new TurnCollector(false, this.#log));
+        }
         break;
       }
       default: {
         const turnId = n.method === "turn/completed" ? params.turn?.id : params.turnId;
         const turn = typeof turnId === "string" ? this.#running.get(turnId) : undefined;
         if (turn === undefined) return;
-        const outcome = turn.observe(n.method, n.params);
-        if (outcome === false) this.#log.warn(`ignored a malformed ${n.method} event`, n.params);
-        if (!outcome) return;
-        this.#running.delete(outcome.id);
-        this.#turns.push(outcome);
+        // It logs and drops a malformed event itself.
+        if (!turn.push(n)) return;
+        this.#running.delete(turnId as string);
+        this.#turns.push(turn.result!);
       }
     }
     // Ended: the goal left `active` (or was cleared) and none of its turns is still running.

@@ -49,20 +49,27 @@ export function pickReview(items: readonly unknown[]): string | null {
   return null;
 }
 
-/** Builds a result from the collected items and usage and the completed `Turn`. */
+/**
+ * Builds a result from the collected items and usage and the completed `Turn`. Params come from
+ * the peer: the caller has checked the completion's `id` and `status`.
+ */
 export function assembleResult(
   turn: Turn,
   items: ThreadItem[],
   usage: ThreadTokenUsage | null,
 ): TurnResult {
-  // When item events were lost but the completion carries the agent's messages, use those.
   let source = items;
-  // Most completions carry no items: then there is nothing to fall back on or search.
+  let answer = pickFinalMessage(items);
+  // Most completions carry the turn's items again, as a summary. When the item events were lost
+  // but the completion carries the agent's messages, use those.
   const completionItems =
     Array.isArray(turn.items) && turn.items.length > 0 ? turn.items : undefined;
-  if (completionItems !== undefined && !items.some(isAgentMessage)) {
+  if (answer === null && completionItems !== undefined && !items.some(isAgentMessage)) {
     const wellFormed = completionItems.filter(isItem);
-    if (wellFormed.some(isAgentMessage)) source = wellFormed;
+    if (wellFormed.some(isAgentMessage)) {
+      source = wellFormed;
+      answer = pickFinalMessage(wellFormed);
+    }
   }
   return {
     id: turn.id,
@@ -71,7 +78,7 @@ export function assembleResult(
     startedAt: turn.startedAt ?? null,
     completedAt: turn.completedAt ?? null,
     durationMs: turn.durationMs ?? null,
-    finalResponse: pickFinalResponse(source),
+    finalResponse: answer?.text ?? null,
     items: source,
     usage,
     review:
@@ -99,55 +106,7 @@ export function partialResult(
   };
 }
 
-/** The methods {@link TurnAccumulator.observe} reads; it ignores every other. */
-export const ACCUMULATED_METHODS: readonly string[] = [
-  "item/completed",
-  "thread/tokenUsage/updated",
-  "turn/completed",
-];
-
-/**
- * Collects one turn's items and usage from its notifications and builds its result at
- * `turn/completed`. Shared by turn handles and goal runs. Params come from the peer: a malformed
- * event is skipped (and reported as `false`), never thrown on.
- */
-export class TurnAccumulator {
-  readonly #items: ThreadItem[] = [];
-  #usage: ThreadTokenUsage | null = null;
-
-  /**
-   * Takes one event, by its method and params; returns the result at a well-formed
-   * `turn/completed`, `false` for a malformed event.
-   */
-  observe(method: string, rawParams: unknown): TurnResult | undefined | false {
-    const params = rawParams as Record<string, unknown> | undefined;
-    switch (method) {
-      case "item/completed":
-        if (!isItem(params?.item)) return false;
-        this.#items.push(params.item);
-        return undefined;
-      case "thread/tokenUsage/updated":
-        if (!isObject(params?.tokenUsage)) return false;
-        this.#usage = params.tokenUsage as ThreadTokenUsage;
-        return undefined;
-      case "turn/completed": {
-        const turn = params?.turn as Turn | undefined;
-        if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
-          return false;
-        }
-        return assembleResult(turn, this.#items, this.#usage);
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  /** What has been collected so far. */
-  partial(id: string): TurnResult {
-    return partialResult(id, this.#items, this.#usage);
-  }
-}
-
+/** Whether a value from the peer is a JSON object (not null, not an array). */
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -156,6 +115,7 @@ function isAgentMessage(item: ThreadItem): boolean {
   return item.type === "agentMessage";
 }
 
+/** Whether a value from the peer is an item: an object with a string `type`. */
 function isItem(value: unknown): value is ThreadItem {
   return isObject(value) && typeof value.type === "string";
 }

@@ -2,6 +2,9 @@ import { InvalidRequestError, TurnAbortedError, TurnFailedError } from "./errors
 import { steerExternalMessage } from "./external-message.js";
 import type {
   RequestId,
+  ThreadItem,
+  ThreadTokenUsage,
+  Turn,
   ServerRequestMap,
   ServerRequestMethod,
   ServerNotificationMap,
@@ -15,7 +18,7 @@ import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
-import { ACCUMULATED_METHODS, TurnAccumulator, type TurnResult } from "./result.js";
+import { assembleResult, partialResult, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type EventReader, type TurnSink } from "./rpc/router.js";
 import type { HandlerErrorEvent } from "./server-requests.js";
@@ -52,13 +55,22 @@ export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEve
 const ABORT_WAIT_MS = 10_000;
 
 /** What a collector that keeps no events reads: the turn's start, and what its result needs. */
-const RESULT_READS: ReadonlySet<string> = new Set(["turn/started", ...ACCUMULATED_METHODS]);
+const RESULT_READS: ReadonlySet<string> = new Set([
+  "turn/started",
+  "item/completed",
+  "thread/tokenUsage/updated",
+  "turn/completed",
+]);
 
 /**
  * @internal
  * Collects a turn's result as its events arrive, so `run()` needs no reader and nothing of the
  * turn is held once it is done. Also knows when the turn is active on the server (its
- * `turn/started`), which `turn/interrupt` and `turn/steer` need.
+ * `turn/started`), which `turn/interrupt` and `turn/steer` need. Params come from the peer: a
+ * malformed event is logged and dropped, never thrown on.
+ *
+ * It runs for every event of every turn, so its work is written out in few functions: each one a
+ * turn goes through costs time, the client waking cold for each line.
  */
 export class TurnCollector implements TurnSink {
   /** Whether the turn is a code review (`review/start`), which the server does not let steer. */
@@ -67,7 +79,9 @@ export class TurnCollector implements TurnSink {
   readonly reads: ReadonlySet<string> | undefined;
   // The events kept for stream() readers; none for a turn of run(), which has no reader.
   readonly #events: EventLog<RawNotification> | undefined;
-  readonly #accumulator = new TurnAccumulator();
+  // What the result is built from: the completed items, in order, and the last token usage.
+  readonly #items: ThreadItem[] = [];
+  #usage: ThreadTokenUsage | null = null;
   readonly #log: Log;
   readonly #onRelease: () => void;
   #startedId: string | undefined;
@@ -103,7 +117,6 @@ export class TurnCollector implements TurnSink {
     }
     return this.#completion.promise;
   }
-
   /** Resolves when the turn no longer occupies its thread. */
   get released(): Promise<void> {
     if (this.#released === undefined) {
@@ -111,13 +124,6 @@ export class TurnCollector implements TurnSink {
       if (this.#isReleased) this.#released.resolve();
     }
     return this.#released.promise;
-  }
-
-  #release(): void {
-    if (this.#isReleased) return;
-    this.#isReleased = true;
-    this.#released?.resolve();
-    this.#onRelease();
   }
 
   /** A reader of the turn's events (see `TurnHandle.stream`); it ends at once when none are kept. */
@@ -135,12 +141,6 @@ export class TurnCollector implements TurnSink {
     return this.#active.promise;
   }
 
-  #markActive(): void {
-    if (this.#isActive) return;
-    this.#isActive = true;
-    this.#active?.resolve();
-  }
-
   /** The result once the turn completed. */
   get result(): TurnResult | undefined {
     return this.#result;
@@ -156,27 +156,51 @@ export class TurnCollector implements TurnSink {
 
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
-    return this.#accumulator.partial(id);
+    return partialResult(id, this.#items, this.#usage);
   }
 
   /** Takes one event of the turn; returns true once the turn is done (routing can stop). */
   push(n: RawNotification): boolean {
-    if (n.method === "turn/started") {
-      const id = (n.params as { turn?: { id?: unknown } } | undefined)?.turn?.id;
-      if (typeof id === "string") this.#startedId ??= id;
-      this.#markActive();
-    }
-    const outcome = this.#accumulator.observe(n.method, n.params);
-    if (outcome === false) {
-      // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
-      this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
-      return false;
+    const params = n.params as Record<string, unknown> | undefined;
+    let result: TurnResult | undefined;
+    // A malformed event is dropped whole: a broken `turn/completed` must not end the turn. Each
+    // value checked below is JSON, where only an object can have a string `type` or `id`.
+    switch (n.method) {
+      case "turn/started": {
+        const id = (params?.turn as { id?: unknown } | undefined)?.id;
+        if (typeof id === "string") this.#startedId ??= id;
+        this.#isActive = true;
+        this.#active?.resolve();
+        break;
+      }
+      case "item/completed": {
+        const item = params?.item as ThreadItem | undefined;
+        if (typeof item?.type !== "string") return this.#malformed(n);
+        this.#items.push(item);
+        break;
+      }
+      case "thread/tokenUsage/updated": {
+        const usage = params?.tokenUsage;
+        if (typeof usage !== "object" || usage === null || Array.isArray(usage)) {
+          return this.#malformed(n);
+        }
+        this.#usage = usage as ThreadTokenUsage;
+        break;
+      }
+      case "turn/completed": {
+        const turn = params?.turn as Turn | undefined;
+        if (typeof turn?.id !== "string" || typeof turn.status !== "string") {
+          return this.#malformed(n);
+        }
+        result = assembleResult(turn, this.#items, this.#usage);
+      }
     }
     this.#events?.push(n);
-    if (outcome === undefined) return false;
-    this.#result = outcome;
-    this.#markActive();
-    this.#completion?.resolve(outcome);
+    if (result === undefined) return false;
+    this.#result = result;
+    // Active since its turn/started, unless that was lost.
+    if (!this.#isActive) this.#markActive();
+    this.#completion?.resolve(result);
     this.#events?.end();
     this.#release();
     return true;
@@ -195,6 +219,24 @@ export class TurnCollector implements TurnSink {
   abandon(): void {
     this.#markActive();
     this.#release();
+  }
+
+  #malformed(n: RawNotification): false {
+    this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
+    return false;
+  }
+
+  // The turn is over (or was given up on): whoever waits for it to be active waits no more.
+  #markActive(): void {
+    this.#isActive = true;
+    this.#active?.resolve();
+  }
+
+  #release(): void {
+    if (this.#isReleased) return;
+    this.#isReleased = true;
+    this.#released?.resolve();
+    this.#onRelease();
   }
 }
 

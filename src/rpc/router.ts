@@ -380,7 +380,8 @@ export class Router {
     };
     return {
       bind: (turnId, sink, options) => {
-        release();
+        // `release`, written out: this runs for every turn.
+        if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);

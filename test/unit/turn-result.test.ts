@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { ThreadItem, Turn } from "../../src/generated/index.js";
+import { Log } from "../../src/internal/logger.js";
 import { assembleResult, pickFinalResponse } from "../../src/result.js";
+import type { RawNotification } from "../../src/rpc/connection.js";
+import { TurnCollector } from "../../src/turn.js";
 
 const message = (text: string, phase: "commentary" | "final_answer" | null = null) =>
   ({ type: "agentMessage", id: `m-${text}`, text, phase }) as unknown as ThreadItem;
@@ -53,5 +56,56 @@ describe("assembleResult", () => {
   it("falls back to the completion's agent messages when item events were lost", () => {
     const result = assembleResult(turn([message("from completion")]), [other], null);
     expect(result.finalResponse).toBe("from completion");
+  });
+});
+
+describe("TurnCollector", () => {
+  const THREAD = "th";
+  const TURN = "t1";
+  const event = (method: string, params: Record<string, unknown>): RawNotification => ({
+    method,
+    params: { threadId: THREAD, ...params },
+  });
+
+  function collector() {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+    return { collector: new TurnCollector(false, new Log(logger)), warnings };
+  }
+
+  it.each<[string, RawNotification]>([
+    ["an item that is a number", event("item/completed", { turnId: TURN, item: 5 })],
+    ["an item that is an array", event("item/completed", { turnId: TURN, item: [] })],
+    ["an item without a type", event("item/completed", { turnId: TURN, item: { id: "i" } })],
+    ["an item typed by a number", event("item/completed", { turnId: TURN, item: { type: 5 } })],
+    ["no item", event("item/completed", { turnId: TURN })],
+    ["usage that is an array", event("thread/tokenUsage/updated", { tokenUsage: [] })],
+    ["usage that is null", event("thread/tokenUsage/updated", { tokenUsage: null })],
+    ["usage that is a string", event("thread/tokenUsage/updated", { tokenUsage: "x" })],
+    ["a completion without a status", event("turn/completed", { turn: { id: TURN } })],
+    ["a completion whose id is a number", event("turn/completed", { turn: { id: 1 } })],
+    ["a completion whose turn is an array", event("turn/completed", { turn: [] })],
+  ])("drops %s with a warning, and the turn completes after it", (_, bad) => {
+    const { collector: c, warnings } = collector();
+    c.push(event("item/completed", { turnId: TURN, item: message("kept") }));
+    expect(c.push(bad)).toBe(false);
+    expect(warnings).toEqual([`codex-app-server-sdk: dropped a malformed ${bad.method} event`]);
+    expect(c.result).toBeUndefined();
+    const usage = { total: { totalTokens: 3 } };
+    c.push(event("thread/tokenUsage/updated", { turnId: TURN, tokenUsage: usage }));
+    const done = c.push(
+      event("turn/completed", { turn: { id: TURN, status: "completed", items: [] } }),
+    );
+    expect(done).toBe(true);
+    expect(c.result).toMatchObject({ id: TURN, finalResponse: "kept", usage });
+    expect(c.result?.items).toEqual([message("kept")]);
+  });
+
+  it("is active from its turn/started, and keeps the id it names", async () => {
+    const { collector: c } = collector();
+    const active = c.active;
+    c.push(event("turn/started", { turn: { id: "started-id", status: "inProgress" } }));
+    await active;
+    expect(c.startedId).toBe("started-id");
   });
 });
