@@ -483,14 +483,15 @@ turn); the difference is its JavaScript.
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
   turn more than the floor's 1.0 ms. Warm (a local replay of the same lines, back to back) the
   difference is about 0.025 ms a turn, so most of it is waiting on memory after the client slept
-  between lines: per turn the SDK runs about 40 distinct functions of its own (80 to 95 calls:
+  between lines: per turn the SDK runs about 31 distinct functions of its own (about 85 calls:
   the connection, the router, the turn's collector, the result, the turn queue), the floor 12
-  (about 40 calls). Interpreted only (\`--max-opt=0\` or \`--max-opt=1\`) or without Sparkplug the
+  (about 50 calls). Interpreted only (\`--max-opt=0\` or \`--max-opt=1\`) or without Sparkplug the
   ratio is the same within noise, so it is not compilation. Layer by layer, against the replay
   with the client cold at each line: the transport and connection alone cost about 1.05x the
   floor, with the router's turn routing about 1.07x to 1.09x, and the turn's collector, result
-  and thread API bring the rest. Each function taken off a turn's path shows: running about ten
-  fewer a turn cut the SDK's CPU by about 4%, measured over 41 interleaved rounds. In the
+  and thread API bring the rest. Single changes are hard to see: running about ten fewer
+  functions a turn once measured 4% less CPU over 41 interleaved rounds, and taking nine more off
+  (the result collected by the turn's collector itself) measured within the noise. In the
   concurrent workload the eight thread starts cost the SDK about what they cost the floor, its
   first turn about 1.3 ms more (the turn's path is compiled then), the other 23 turns 1.13x to
   1.18x the floor's.
