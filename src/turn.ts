@@ -169,8 +169,7 @@ export class TurnCollector implements TurnSink {
       case "turn/started": {
         const id = (params?.turn as { id?: unknown } | undefined)?.id;
         if (typeof id === "string") this.#startedId ??= id;
-        this.#isActive = true;
-        this.#active?.resolve();
+        this.#markActive();
         break;
       }
       case "item/completed": {
@@ -226,7 +225,7 @@ export class TurnCollector implements TurnSink {
     return false;
   }
 
-  // The turn is over (or was given up on): whoever waits for it to be active waits no more.
+  // The turn started, ended or was given up on: whoever waits for it to be active waits no more.
   #markActive(): void {
     this.#isActive = true;
     this.#active?.resolve();

@@ -380,8 +380,7 @@ export class Router {
     };
     return {
       bind: (turnId, sink, options) => {
-        // `release`, written out: this runs for every turn.
-        if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
+        release();
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
