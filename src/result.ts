@@ -107,7 +107,7 @@ export function partialResult(
 }
 
 /** Whether a value from the peer is a JSON object (not null, not an array). */
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -116,6 +116,6 @@ function isAgentMessage(item: ThreadItem): boolean {
 }
 
 /** Whether a value from the peer is an item: an object with a string `type`. */
-function isItem(value: unknown): value is ThreadItem {
+export function isItem(value: unknown): value is ThreadItem {
   return isObject(value) && typeof value.type === "string";
 }

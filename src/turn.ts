@@ -18,7 +18,7 @@ import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
-import { assembleResult, partialResult, type TurnResult } from "./result.js";
+import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { EventLog, type EventReader, type TurnSink } from "./rpc/router.js";
 import type { HandlerErrorEvent } from "./server-requests.js";
@@ -117,6 +117,7 @@ export class TurnCollector implements TurnSink {
     }
     return this.#completion.promise;
   }
+
   /** Resolves when the turn no longer occupies its thread. */
   get released(): Promise<void> {
     if (this.#released === undefined) {
@@ -163,8 +164,7 @@ export class TurnCollector implements TurnSink {
   push(n: RawNotification): boolean {
     const params = n.params as Record<string, unknown> | undefined;
     let result: TurnResult | undefined;
-    // A malformed event is dropped whole: a broken `turn/completed` must not end the turn. Each
-    // value checked below is JSON, where only an object can have a string `type` or `id`.
+    // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
     switch (n.method) {
       case "turn/started": {
         const id = (params?.turn as { id?: unknown } | undefined)?.id;
@@ -173,32 +173,29 @@ export class TurnCollector implements TurnSink {
         break;
       }
       case "item/completed": {
-        const item = params?.item as ThreadItem | undefined;
-        if (typeof item?.type !== "string") return this.#malformed(n);
+        const item = params?.item;
+        if (!isItem(item)) return this.#malformed(n);
         this.#items.push(item);
         break;
       }
       case "thread/tokenUsage/updated": {
         const usage = params?.tokenUsage;
-        if (typeof usage !== "object" || usage === null || Array.isArray(usage)) {
-          return this.#malformed(n);
-        }
+        if (!isObject(usage)) return this.#malformed(n);
         this.#usage = usage as ThreadTokenUsage;
         break;
       }
       case "turn/completed": {
-        const turn = params?.turn as Turn | undefined;
-        if (typeof turn?.id !== "string" || typeof turn.status !== "string") {
+        const turn = params?.turn;
+        if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
           return this.#malformed(n);
         }
-        result = assembleResult(turn, this.#items, this.#usage);
+        result = assembleResult(turn as Turn, this.#items, this.#usage);
       }
     }
     this.#events?.push(n);
     if (result === undefined) return false;
     this.#result = result;
-    // Active since its turn/started, unless that was lost.
-    if (!this.#isActive) this.#markActive();
+    this.#markActive();
     this.#completion?.resolve(result);
     this.#events?.end();
     this.#release();
@@ -227,6 +224,7 @@ export class TurnCollector implements TurnSink {
 
   // The turn started, ended or was given up on: whoever waits for it to be active waits no more.
   #markActive(): void {
+    if (this.#isActive) return;
     this.#isActive = true;
     this.#active?.resolve();
   }
