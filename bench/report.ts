@@ -483,7 +483,7 @@ turn); the difference is its JavaScript.
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
   turn more than the floor's 1.0 ms. Warm (a local replay of the same lines, back to back) the
   difference is about 0.025 ms a turn, so most of it is waiting on memory after the client slept
-  between lines: per turn the SDK runs about 34 distinct functions of its own (about 85 calls:
+  between lines: per turn the SDK runs about 31 distinct functions of its own (about 85 calls:
   the connection, the router, the turn's collector, the result, the turn queue), the floor 12
   (about 50 calls). Interpreted only (\`--max-opt=0\` or \`--max-opt=1\`) or without Sparkplug the
   ratio is the same within noise, so it is not compilation. Layer by layer, against the replay

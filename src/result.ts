@@ -50,13 +50,15 @@ export function pickReview(items: readonly unknown[]): string | null {
 }
 
 /**
- * Builds a result from the collected items and usage and the completed `Turn`. Params come from
- * the peer: the caller has checked the completion's `id` and `status`.
+ * Builds a result from the collected items and usage and the completed `Turn`; only a code review
+ * (`review`) looks for a review's output. Params come from the peer: the caller has checked the
+ * completion's `id` and `status`.
  */
 export function assembleResult(
   turn: Turn,
   items: ThreadItem[],
   usage: ThreadTokenUsage | null,
+  review: boolean,
 ): TurnResult {
   let source = items;
   let answer = pickFinalMessage(items);
@@ -81,8 +83,9 @@ export function assembleResult(
     finalResponse: answer?.text ?? null,
     items: source,
     usage,
-    review:
-      pickReview(items) ?? (completionItems === undefined ? null : pickReview(completionItems)),
+    review: review
+      ? (pickReview(items) ?? (completionItems === undefined ? null : pickReview(completionItems)))
+      : null,
   };
 }
 
@@ -91,6 +94,7 @@ export function partialResult(
   id: string,
   items: readonly ThreadItem[],
   usage: ThreadTokenUsage | null,
+  review: boolean,
 ): TurnResult {
   return {
     id,
@@ -102,7 +106,7 @@ export function partialResult(
     finalResponse: pickFinalResponse(items),
     items: [...items],
     usage,
-    review: pickReview(items),
+    review: review ? pickReview(items) : null,
   };
 }
 

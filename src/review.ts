@@ -131,25 +131,23 @@ export async function startReview(
   const call = timeout === undefined ? undefined : { timeout };
   const reviewThreadId =
     delivery === "inline" ? threadId : await forkForReview(connection, threadId, call);
-  return router.queueTurn(reviewThreadId, async (release) => {
+  return router.queueTurn(reviewThreadId, async (slot) => {
     if (signal?.aborted) {
-      release();
+      slot.release();
       throw abortError(signal);
     }
     // It frees the thread when the review ends (or is abandoned).
-    const collector = new TurnCollector(true, log, { review: true, onRelease: release });
-    const pending = router.beginTurn(reviewThreadId);
+    const collector = new TurnCollector(true, log, { review: true, onRelease: slot.release });
     let turnId: string;
     try {
       const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
       turnId = (await connection.request("review/start", params, call)).turn.id;
     } catch (err) {
-      pending.cancel();
-      release();
+      slot.release();
       throw err;
     }
     if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
-    pending.bind(turnId, collector, { childStart: true });
+    slot.bind(turnId, collector, { childStart: true });
     return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
   });
 }

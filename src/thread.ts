@@ -261,17 +261,22 @@ export class Thread {
     // Loaded here: most clients never run a goal.
     const { GoalRun, abortGoal } = await import("./goal.js");
     const { connection, router, log } = this.#context;
-    const run = await router.queueTurn(this.id, async (release) => {
-      const goalRun = new GoalRun(connection, router, this.id, log);
-      goalRun.done.then(release, release);
-      try {
-        await goalRun.start(trimmed, tokenBudget);
-      } catch (err) {
-        goalRun.finish(err as Error);
-        throw err;
-      }
-      return goalRun;
-    });
+    // The goal run follows the thread's turns itself: nothing is held for it.
+    const run = await router.queueTurn(
+      this.id,
+      async (slot) => {
+        const goalRun = new GoalRun(connection, router, this.id, log);
+        goalRun.done.then(slot.release, slot.release);
+        try {
+          await goalRun.start(trimmed, tokenBudget);
+        } catch (err) {
+          goalRun.finish(err as Error);
+          throw err;
+        }
+        return goalRun;
+      },
+      false,
+    );
     return deadline(run.done, { signal, onAbort: () => abortGoal(run, signal!) });
   }
 
@@ -373,25 +378,23 @@ export class Thread {
   ): Promise<StartedTurn> {
     if (signal?.aborted) throw abortError(signal);
     const { connection, router, dispatcher, log } = this.#context;
-    return router.queueTurn(this.id, async (release) => {
+    return router.queueTurn(this.id, async (slot) => {
       if (signal?.aborted) {
-        release();
+        slot.release();
         throw abortError(signal);
       }
       // It frees the thread when the turn ends (or is abandoned).
-      const collector = new TurnCollector(retain, log, { onRelease: release });
-      const pending = router.beginTurn(this.id);
+      const collector = new TurnCollector(retain, log, { onRelease: slot.release });
       let turnId: string;
       try {
         const call = startTimeout === undefined ? undefined : { timeout: startTimeout };
         turnId = (await connection.request("turn/start", params, call)).turn.id;
       } catch (err) {
-        pending.cancel();
-        release();
+        slot.release();
         throw err;
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
-      pending.bind(turnId, collector);
+      slot.bind(turnId, collector);
       return { turnId, collector, signal, parse: output?.parse };
     });
   }

@@ -157,7 +157,7 @@ export class TurnCollector implements TurnSink {
 
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
-    return partialResult(id, this.#items, this.#usage);
+    return partialResult(id, this.#items, this.#usage, this.review);
   }
 
   /** Takes one event of the turn; returns true once the turn is done (routing can stop). */
@@ -189,7 +189,7 @@ export class TurnCollector implements TurnSink {
         if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
           return this.#malformed(n);
         }
-        result = assembleResult(turn as Turn, this.#items, this.#usage);
+        result = assembleResult(turn as Turn, this.#items, this.#usage, this.review);
       }
     }
     this.#events?.push(n);

@@ -217,7 +217,7 @@ export interface TurnSink {
   fail(error: Error): void;
 }
 
-/** Options of {@link PendingTurn.bind}. */
+/** Options of {@link TurnSlot.bind}. */
 export interface BindOptions {
   /**
    * Also route to this turn the `turn/started` of a turn that names it as `rootTurnId`. A review
@@ -227,12 +227,19 @@ export interface BindOptions {
   readonly childStart?: boolean;
 }
 
-/** A `turn/start` in flight: events of the thread's new turn are held until its id is known. */
-export interface PendingTurn {
+/**
+ * A turn's hold on its thread (see {@link Router.queueTurn}), from when the thread's queue lets it
+ * start until it no longer occupies the thread. Until `bind`, the thread's events are held for it:
+ * they may arrive before the `turn/start` response names the turn.
+ */
+export interface TurnSlot {
   /** The response named the turn: replay what was held for it, then route live. */
   bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
-  /** The start failed: drop what was held. */
-  cancel(): void;
+  /**
+   * Frees the thread for the next turn queued on it and drops what was held; called once the
+   * turn is done, and also when it failed to start. Later calls do nothing.
+   */
+  release(): void;
 }
 
 type Listener = (notification: RawNotification) => void;
@@ -368,33 +375,6 @@ export class Router {
     };
   }
 
-  /**
-   * Starts holding the events of `threadId`'s next turn. Call before sending `turn/start`, so
-   * nothing that arrives before its response is lost.
-   */
-  beginTurn(threadId: string): PendingTurn {
-    const held: RawNotification[] = [];
-    this.#pendingByThread.set(threadId, held);
-    const release = () => {
-      if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
-    };
-    return {
-      bind: (turnId, sink, options) => {
-        release();
-        if (this.#closeError !== undefined) return sink.fail(this.#closeError);
-        this.#turns.set(turnId, sink);
-        this.#addReader(sink, 1);
-        if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
-        for (const n of held) {
-          if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
-            this.#deliverToTurn(turnId, sink, n);
-          }
-        }
-      },
-      cancel: release,
-    };
-  }
-
   /** Stops routing a turn's events (its handle is done with them). */
   endTurn(turnId: string, sink: TurnSink): void {
     if (this.#turns.get(turnId) !== sink) return;
@@ -418,32 +398,65 @@ export class Router {
 
   /**
    * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
-   * so two turns on one thread never fold into one. `start` must call `release` once its turn no
-   * longer occupies the thread, and also when it fails to start one. A thread with no turn in
-   * flight starts at once, with no promise of the queue's own.
+   * so two turns on one thread never fold into one, with the thread's slot. From then on the
+   * thread's events are held for the slot until `bind` names its turn (unless `holdEvents` is
+   * false: a goal run follows its turns itself); call `start` just before sending the request
+   * that starts the turn. `start` must see that `slot.release()` is called once its turn no longer
+   * occupies the thread, and also when it fails to start one. A thread with no turn in flight
+   * starts at once, with no promise of the queue's own.
    */
-  queueTurn<T>(threadId: string, start: (release: () => void) => Promise<T>): Promise<T> {
+  queueTurn<T>(
+    threadId: string,
+    start: (slot: TurnSlot) => Promise<T>,
+    holdEvents = true,
+  ): Promise<T> {
     if (this.#unsubscribed.has(threadId)) return Promise.reject(unsubscribedError(threadId));
     const waiting = this.#queues.get(threadId);
     if (waiting !== undefined) {
       // Woken when the turn in flight is done, it tries again behind the turns woken before it.
       return new Promise<void>((resolve) => waiting.push(resolve)).then(() =>
-        this.queueTurn(threadId, start),
+        this.queueTurn(threadId, start, holdEvents),
       );
     }
     const waiters: (() => void)[] = [];
     this.#queues.set(threadId, waiters);
+    let held: RawNotification[] | undefined;
+    if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
     let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
-      for (const wake of waiters) wake();
+    // One object a turn, its two methods written out: they run for every turn.
+    const slot: TurnSlot = {
+      bind: (turnId, sink, options) => {
+        if (held !== undefined && this.#pendingByThread.get(threadId) === held) {
+          this.#pendingByThread.delete(threadId);
+        }
+        if (this.#closeError !== undefined) return sink.fail(this.#closeError);
+        this.#turns.set(turnId, sink);
+        this.#addReader(sink, 1);
+        if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
+        if (held === undefined) return;
+        const replay = held;
+        held = undefined;
+        for (const n of replay) {
+          if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
+            this.#deliverToTurn(turnId, sink, n);
+          }
+        }
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        if (held !== undefined && this.#pendingByThread.get(threadId) === held) {
+          this.#pendingByThread.delete(threadId);
+        }
+        held = undefined;
+        if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
+        for (const wake of waiters) wake();
+      },
     };
     try {
-      return start(release);
+      return start(slot);
     } catch (err) {
-      release();
+      slot.release();
       return Promise.reject(err as Error);
     }
   }

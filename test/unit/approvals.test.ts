@@ -5,6 +5,7 @@ import type { CommandExecutionRequestApprovalParams } from "../../src/generated/
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { takeSlot } from "../support/turn-slot.js";
 
 function setup(options: DispatcherOptions = {}) {
   const transport = new FakeTransport();
@@ -13,7 +14,7 @@ function setup(options: DispatcherOptions = {}) {
   const dispatcher = new ServerRequestDispatcher(router, options);
   connection.setServerRequestHandler(dispatcher.handle);
   const turnEvents: RawNotification[] = [];
-  router.beginTurn("thread-turn-1").bind("turn-1", {
+  takeSlot(router, "thread-turn-1").bind("turn-1", {
     push: (n) => {
       turnEvents.push(n);
       return n.method === "turn/completed";

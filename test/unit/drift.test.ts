@@ -17,6 +17,7 @@ import {
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router, threadIdOf, turnIdOf } from "../../src/rpc/router.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { takeSlot } from "../support/turn-slot.js";
 
 /**
  * Server requests the SDK answers with JSON-RPC error -32601 when the user gave no handler, on
@@ -133,7 +134,7 @@ describe("notifications the pinned runtime can send", () => {
     const transport = new FakeTransport();
     const router = new Router(new Connection(transport));
     const received: RawNotification[] = [];
-    router.beginTurn("thread-1").bind("turn-1", {
+    takeSlot(router, "thread-1").bind("turn-1", {
       push: (n) => {
         received.push(n);
         return n.method === "turn/completed";

@@ -5,6 +5,7 @@ import { Router, type TurnSink } from "../../src/rpc/router.js";
 import { pickReview } from "../../src/result.js";
 import { reviewTarget } from "../../src/review.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { takeSlot } from "../support/turn-slot.js";
 
 function sink(): TurnSink & { events: RawNotification[] } {
   const events: RawNotification[] = [];
@@ -40,14 +41,14 @@ describe("Router with childStart", () => {
 
   it("routes a child turn's turn/started to the review, held before bind and live after", () => {
     const { transport, router } = setup();
-    const held = router.beginTurn("th");
+    const held = takeSlot(router, "th");
     transport.deliver(started("th", "child", "review"));
     transport.deliver(item("th", "review"));
     const s = sink();
     held.bind("review", s, { childStart: true });
     expect(s.events.map((n) => n.method)).toEqual(["turn/started", "item/completed"]);
 
-    const live = router.beginTurn("th2");
+    const live = takeSlot(router, "th2");
     const s2 = sink();
     live.bind("review2", s2, { childStart: true });
     transport.deliver(started("th2", "child2", "review2"));
@@ -59,10 +60,10 @@ describe("Router with childStart", () => {
   it("routes nothing of another thread, nor a child start without the option", () => {
     const { transport, router } = setup();
     const s = sink();
-    router.beginTurn("th").bind("review", s, { childStart: true });
+    takeSlot(router, "th").bind("review", s, { childStart: true });
     transport.deliver(started("other", "child", "review"));
     const plain = sink();
-    router.beginTurn("th3").bind("turn", plain);
+    takeSlot(router, "th3").bind("turn", plain);
     transport.deliver(started("th3", "child", "turn"));
     expect(s.events).toEqual([]);
     expect(plain.events).toEqual([]);
@@ -71,7 +72,7 @@ describe("Router with childStart", () => {
   it("forgets the review once it completed", () => {
     const { transport, router } = setup();
     const s = sink();
-    router.beginTurn("th").bind("review", s, { childStart: true });
+    takeSlot(router, "th").bind("review", s, { childStart: true });
     transport.deliver(completed("th", "review"));
     expect(router.stats.childStarts).toBe(0);
     expect(router.stats.turns).toBe(0);

@@ -5,9 +5,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
-import { EventLog, Router, type TurnSink } from "../../src/rpc/router.js";
+import { EventLog, Router, type TurnSink, type TurnSlot } from "../../src/rpc/router.js";
 import { LineDecoder } from "../../src/transport/lines.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { takeSlot } from "../support/turn-slot.js";
 
 async function drain<T>(reader: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -175,7 +176,7 @@ async function runScenario(merged: readonly Step[], bytes: Buffer, cuts: readonl
   router.on("item/agentMessage/delta", (n) => deltasSeen.push(n));
 
   const turns = new Map<string, ReturnType<typeof turnSink>>();
-  const pendings = new Map<string, ReturnType<Router["beginTurn"]>>();
+  const slots = new Map<string, TurnSlot>();
   const readers = new Map<string, Array<AsyncIterableIterator<RawNotification>>>();
   const sinkOf = (turn: string) => {
     let entry = turns.get(turn);
@@ -197,10 +198,13 @@ async function runScenario(merged: readonly Step[], bytes: Buffer, cuts: readonl
   const runClientSteps = (delivered: number) => {
     for (const step of anchored[delivered] ?? []) {
       const threadId = step.turn.slice(0, step.turn.indexOf("-"));
-      if (step.kind === "begin") pendings.set(step.turn, router.beginTurn(threadId));
-      else if (step.kind === "bind")
-        pendings.get(step.turn)!.bind(step.turn, sinkOf(step.turn).sink);
-      else if (step.kind === "cancel") pendings.get(step.turn)!.cancel();
+      // A thread's turns come one after another: the one before has completed, or failed to
+      // start, so it has let the thread go.
+      if (step.kind === "begin") {
+        slots.get(threadId)?.release();
+        slots.set(threadId, takeSlot(router, threadId));
+      } else if (step.kind === "bind") slots.get(threadId)!.bind(step.turn, sinkOf(step.turn).sink);
+      else if (step.kind === "cancel") slots.get(threadId)!.release();
       else if (step.kind === "openReader") openReader(step.turn);
     }
   };
@@ -263,12 +267,12 @@ describe("Router properties", () => {
           const threadId = `thr${t}`;
           const turnId = `${threadId}-turn0`;
           const { log, sink } = turnSink();
-          const pending = router.beginTurn(threadId);
+          const slot = takeSlot(router, threadId);
           // Everything but the completion arrives; half are in before the bind.
           const sent = turnEvents(threadId, turnId, plan).slice(0, -1);
           const half = plan.bindAt % (sent.length + 1);
           for (const n of sent.slice(0, half)) transport.deliver(n);
-          pending.bind(turnId, sink);
+          slot.bind(turnId, sink);
           for (const n of sent.slice(half)) transport.deliver(n);
           logs.push({ log, sent });
         });

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { TransportClosedError } from "../../src/errors.js";
 import type { RawNotification } from "../../src/rpc/connection.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { EventLog, Router, threadIdOf, turnIdOf } from "../../src/rpc/router.js";
+import { EventLog, Router, threadIdOf, turnIdOf, type TurnSlot } from "../../src/rpc/router.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { takeSlot } from "../support/turn-slot.js";
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -178,7 +179,7 @@ describe("Router", () => {
 
   it("holds a thread's turn events that arrive before the turn/start response", () => {
     const { transport, router } = setup();
-    const pending = router.beginTurn("th");
+    const pending = takeSlot(router, "th");
     transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t1" } } });
     transport.deliver({ method: "item/started", params: { threadId: "th", turnId: "t1" } });
     const events: RawNotification[] = [];
@@ -192,8 +193,8 @@ describe("Router", () => {
     const { transport, router } = setup();
     const a: RawNotification[] = [];
     const b: RawNotification[] = [];
-    router.beginTurn("thread-A").bind("A", sinkOf(a));
-    router.beginTurn("thread-B").bind("B", sinkOf(b));
+    takeSlot(router, "thread-A").bind("A", sinkOf(a));
+    takeSlot(router, "thread-B").bind("B", sinkOf(b));
     for (let i = 0; i < 3; i++) {
       transport.deliver({
         method: "item/agentMessage/delta",
@@ -213,7 +214,7 @@ describe("Router", () => {
   it("sends serverRequest/resolved to the turn of the request it names", () => {
     const { transport, router } = setup();
     const events: RawNotification[] = [];
-    router.beginTurn("thread-T").bind("T", sinkOf(events));
+    takeSlot(router, "thread-T").bind("T", sinkOf(events));
     router.trackServerRequest(0, "T", { method: "item/tool/call", params: {} });
     transport.deliver({
       method: "serverRequest/resolved",
@@ -256,18 +257,18 @@ describe("Router", () => {
     expect(parsed("item/started")).toBe(false);
 
     // A turn/start awaiting its answer may need anything; a bound turn of run() reads its few.
-    const pending = router.beginTurn("th");
+    const pending = takeSlot(router, "th");
     expect(parsed("item/started")).toBe(true);
     const reads = new Set(["turn/started", "turn/completed"]);
     pending.bind("t1", { ...sinkOf([]), reads });
     expect(parsed("item/started")).toBe(false);
     expect(parsed("turn/started")).toBe(true);
     // Turns reading the same methods share one entry, and it lasts as long as the last of them.
-    router.beginTurn("th3").bind("t3", { ...sinkOf([]), reads });
+    takeSlot(router, "th3").bind("t3", { ...sinkOf([]), reads });
     expect(router.stats.turnReads).toBe(1);
 
     // A turn whose events are kept for readers reads every method.
-    router.beginTurn("th2").bind("t2", sinkOf([]));
+    takeSlot(router, "th2").bind("t2", sinkOf([]));
     expect(parsed("item/started")).toBe(true);
     transport.deliver({
       method: "turn/completed",
@@ -293,9 +294,37 @@ describe("Router", () => {
   it("fails every routed turn when the connection closes", () => {
     const { transport, router } = setup();
     const errors: Error[] = [];
-    router.beginTurn("thread-T").bind("T", sinkOf([], errors));
+    takeSlot(router, "thread-T").bind("T", sinkOf([], errors));
     transport.end();
     expect(errors[0]).toBeInstanceOf(TransportClosedError);
+  });
+
+  it("drops what a slot held when it is released unbound, and lets the next turn start", async () => {
+    const { transport, router } = setup();
+    const slot = takeSlot(router, "th");
+    transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t1" } } });
+    expect(router.stats).toMatchObject({ pendingByThread: 1, queues: 1 });
+    slot.release();
+    slot.release();
+    expect(router.stats).toMatchObject({ pendingByThread: 0, queues: 0 });
+    // The next turn of the thread sees nothing of the one that failed to start.
+    const events: RawNotification[] = [];
+    takeSlot(router, "th").bind("t1", sinkOf(events));
+    expect(events).toEqual([]);
+  });
+
+  it("holds nothing for a turn queued without holding (a goal run follows its own)", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const router = new Router(new Connection(transport, { log }), log);
+    let slot: TurnSlot | undefined;
+    await router.queueTurn("th", async (s) => void (slot = s), false);
+    expect(router.stats).toMatchObject({ pendingByThread: 0, queues: 1 });
+    // Nothing reads item/started, so a long broken line of it goes unparsed (and unlogged).
+    transport.line(`{"method":"item/started","params":{${" ".repeat(4096)}broken}}`);
+    expect(entries).toEqual([]);
+    slot!.release();
+    expect(router.stats.queues).toBe(0);
   });
 
   it("runs turns of one thread one after another", async () => {
@@ -303,14 +332,14 @@ describe("Router", () => {
     const order: string[] = [];
     let finishFirst!: () => void;
     const firstDone = new Promise<void>((r) => (finishFirst = r));
-    const first = router.queueTurn("th", async (release) => {
+    const first = router.queueTurn("th", async (slot) => {
       order.push("start 1");
-      void firstDone.then(release);
+      void firstDone.then(slot.release);
       return 1;
     });
-    const second = router.queueTurn("th", async (release) => {
+    const second = router.queueTurn("th", async (slot) => {
       order.push("start 2");
-      release();
+      slot.release();
       return 2;
     });
     expect(await first).toBe(1);

@@ -41,7 +41,7 @@ describe("assembleResult", () => {
     }) as unknown as Turn;
 
   it("copies the completion's fields and uses the collected items", () => {
-    const result = assembleResult(turn([]), [message("hi")], null);
+    const result = assembleResult(turn([]), [message("hi")], null, false);
     expect(result).toMatchObject({
       id: "t1",
       status: "completed",
@@ -54,8 +54,14 @@ describe("assembleResult", () => {
   });
 
   it("falls back to the completion's agent messages when item events were lost", () => {
-    const result = assembleResult(turn([message("from completion")]), [other], null);
+    const result = assembleResult(turn([message("from completion")]), [other], null, false);
     expect(result.finalResponse).toBe("from completion");
+  });
+  it("gives a review's output only for a code review, from the items or else the completion", () => {
+    const exited = { type: "exitedReviewMode", id: "r", review: "looks fine" } as ThreadItem;
+    expect(assembleResult(turn([]), [exited], null, true).review).toBe("looks fine");
+    expect(assembleResult(turn([exited]), [], null, true).review).toBe("looks fine");
+    expect(assembleResult(turn([exited]), [exited], null, false).review).toBeNull();
   });
 });
 
