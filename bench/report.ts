@@ -451,7 +451,11 @@ Every run starts the real pinned \`codex app-server\` against the offline mock R
 \`src/testing\` (CODEX_HOME on tmpfs when there is one), from a fresh measuring process. Ratios are to
 the floor, a minimal hand-written JSON-RPC client (\`bench/floor-client.ts\`). \`@openai/codex-sdk\`
 runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory are the client
-process's own: the app-server, the mock and \`codex exec\` are not counted. The wall times are
+process's own: the app-server, the mock and \`codex exec\` are not counted. Each measured section
+starts after a full garbage collection, so it pays for the garbage it makes, not for what loading
+and starting the client left in the young generation (collected, left there, by a scavenge of 1
+to 3 ms in whichever section first filled it: with the bench's loader in the process, the SDK's
+concurrent section took one in most runs and the floor's in none). The wall times are
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
 show what the SDK itself adds. Figures are reported, never asserted. The Python SDK of
 \`openai/codex\` (\`sdk/python\`) has no column: it needs Python 3.12+ and pydantic 2. This machine has
