@@ -423,19 +423,17 @@ export class Router {
     let held: RawNotification[] | undefined;
     if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
     let released = false;
-    // One object a turn, its two methods written out: they run for every turn.
+    // One object a turn, with the two functions every turn calls.
     const slot: TurnSlot = {
       bind: (turnId, sink, options) => {
-        if (held !== undefined && this.#pendingByThread.get(threadId) === held) {
-          this.#pendingByThread.delete(threadId);
-        }
+        const replay = held;
+        held = undefined;
+        if (replay !== undefined) this.#stopHolding(threadId, replay);
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
-        if (held === undefined) return;
-        const replay = held;
-        held = undefined;
+        if (replay === undefined) return;
         for (const n of replay) {
           if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
             this.#deliverToTurn(turnId, sink, n);
@@ -445,9 +443,8 @@ export class Router {
       release: () => {
         if (released) return;
         released = true;
-        if (held !== undefined && this.#pendingByThread.get(threadId) === held) {
-          this.#pendingByThread.delete(threadId);
-        }
+        // Released unbound (its start failed): what was held for it goes.
+        if (held !== undefined) this.#stopHolding(threadId, held);
         held = undefined;
         if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
         for (const wake of waiters) wake();
@@ -459,6 +456,11 @@ export class Router {
       slot.release();
       return Promise.reject(err as Error);
     }
+  }
+
+  // Stops holding the thread's events for `held` (a holder set since is left alone).
+  #stopHolding(threadId: string, held: RawNotification[]): void {
+    if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
   }
 
   /**
