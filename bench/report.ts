@@ -472,7 +472,10 @@ code.
 Each CPU target also gives the ratio round by round: the clients run one after the other in each
 round, and the median of the per-round ratios, with its 95% bootstrap interval, shows whether a
 target met or missed by a few percent is decided or within this host's noise (the floor's own CPU
-moves by 15% to 30% between batches).
+moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
+host is busy, the SDK's larger working set costs it more than the floor's. Within one hour, 21
+interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms, then 1.16x
+with the floor at 37 ms, on the same code.
 
 Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`), workload by
 workload. The SDK makes the same system calls as the floor (as many reads and event-loop waits per
