@@ -454,8 +454,8 @@ runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory
 process's own: the app-server, the mock and \`codex exec\` are not counted. Each measured section
 starts after a full garbage collection, so it pays for the garbage it makes, not for what loading
 and starting the client left in the young generation (collected, left there, by a scavenge of 1
-to 3 ms in whichever section first filled it: with the bench's loader in the process, the SDK's
-concurrent section took one in most runs and the floor's in none). The wall times are
+to 9 ms in whichever section first filled it: traced, the SDK's concurrent section took one in 5
+runs of 5, the floor's in 1). The wall times are
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
 show what the SDK itself adds. Figures are reported, never asserted. The Python SDK of
 \`openai/codex\` (\`sdk/python\`) has no column: it needs Python 3.12+ and pydantic 2. This machine has
@@ -475,7 +475,7 @@ target met or missed by a few percent is decided or within this host's noise (th
 moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
 host is busy, the SDK's larger working set costs it more than the floor's. Within one hour, 21
 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms, then 1.16x
-with the floor at 37 ms, on the same code.
+with the floor at about 37 ms, on code that differed by one helper call a turn.
 
 Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`), workload by
 workload. The SDK makes the same system calls as the floor (as many reads and event-loop waits per

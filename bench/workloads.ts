@@ -91,8 +91,8 @@ async function withClient<T>(
 /**
  * Where a measured section starts: after a full garbage collection, so that the section pays for
  * the garbage it makes, not for what loading and starting the client left in the young
- * generation. Left there, that garbage is collected (a scavenge of 1 to 3 ms on this bench's
- * host) in whichever section first fills the young generation, by one client and not the other
+ * generation. Left there, that garbage is collected (a scavenge of 1 to 9 ms on this bench's
+ * host) in whichever section first fills the young generation: by one client and not the other,
  * as often as not.
  */
 function sectionStart(): { cpu: NodeJS.CpuUsage; t0: number } {

@@ -179,11 +179,11 @@ describe("Router", () => {
 
   it("holds a thread's turn events that arrive before the turn/start response", () => {
     const { transport, router } = setup();
-    const pending = takeSlot(router, "th");
+    const slot = takeSlot(router, "th");
     transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t1" } } });
     transport.deliver({ method: "item/started", params: { threadId: "th", turnId: "t1" } });
     const events: RawNotification[] = [];
-    pending.bind("t1", sinkOf(events));
+    slot.bind("t1", sinkOf(events));
     transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: { id: "t1" } } });
     transport.deliver({ method: "item/started", params: { threadId: "th", turnId: "t1" } });
     expect(events.map((e) => e.method)).toEqual(["turn/started", "item/started", "turn/completed"]);
@@ -257,10 +257,10 @@ describe("Router", () => {
     expect(parsed("item/started")).toBe(false);
 
     // A turn/start awaiting its answer may need anything; a bound turn of run() reads its few.
-    const pending = takeSlot(router, "th");
+    const slot = takeSlot(router, "th");
     expect(parsed("item/started")).toBe(true);
     const reads = new Set(["turn/started", "turn/completed"]);
-    pending.bind("t1", { ...sinkOf([]), reads });
+    slot.bind("t1", { ...sinkOf([]), reads });
     expect(parsed("item/started")).toBe(false);
     expect(parsed("turn/started")).toBe(true);
     // Turns reading the same methods share one entry, and it lasts as long as the last of them.
@@ -299,7 +299,7 @@ describe("Router", () => {
     expect(errors[0]).toBeInstanceOf(TransportClosedError);
   });
 
-  it("drops what a slot held when it is released unbound, and lets the next turn start", async () => {
+  it("drops what a slot held when it is released unbound, and lets the next turn start", () => {
     const { transport, router } = setup();
     const slot = takeSlot(router, "th");
     transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t1" } } });

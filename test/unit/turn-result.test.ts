@@ -57,6 +57,7 @@ describe("assembleResult", () => {
     const result = assembleResult(turn([message("from completion")]), [other], null, false);
     expect(result.finalResponse).toBe("from completion");
   });
+
   it("gives a review's output only for a code review, from the items or else the completion", () => {
     const exited = { type: "exitedReviewMode", id: "r", review: "looks fine" } as ThreadItem;
     expect(assembleResult(turn([]), [exited], null, true).review).toBe("looks fine");
