@@ -13,7 +13,7 @@ import {
   checkOptions,
   describe,
   dropUndefined,
-  splitRequestOptions,
+  requestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
 import {
@@ -114,7 +114,7 @@ export function threadRequest<P>(
 } {
   const checked = checkOptions(options);
   const handlers = checkThreadHandlers(checked);
-  const { call } = splitRequestOptions(checked);
+  const call = requestOptions(checked);
   const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
   if (handlers?.tools !== undefined) {
     (params as { dynamicTools?: unknown }).dynamicTools = handlers.tools.map(toolSpec);
