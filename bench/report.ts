@@ -458,9 +458,12 @@ to 9 ms in whichever section first filled it: traced, the SDK's concurrent secti
 runs of 5, the floor's in 1). The wall times are
 mostly the app-server's, which varies by several percent from run to run; the client CPU figures
 show what the SDK itself adds. Figures are reported, never asserted. The Python SDK of
-\`openai/codex\` (\`sdk/python\`) has no column: it needs Python 3.12+ and pydantic 2. This machine has
-Python 3.12 and 3.13 (pyenv) without pydantic, Debian 12 packages only pydantic 1.10 (for its
-Python 3.11), and PyPI is not reachable from here to install pydantic 2 or build its Rust core.
+\`openai/codex\` (\`sdk/python\`, \`openai_codex\`) has no column: its source cannot be had here.
+What it runs on is here (Python 3.10+ and pydantic 2.12+: pyenv's Python 3.11 has pydantic 2.13),
+but github.com and PyPI are out of reach, the machine's local wheel mirror has no \`openai-codex\`,
+and the copies of \`sdk/python\` readable from here come from several branches and forks,
+none complete (the one copy of a single commit lacks \`errors.py\`, \`retry.py\` and
+\`_version.py\`), so no consistent package can be put together to run against the pinned runtime.
 
 The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
 package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
