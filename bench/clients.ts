@@ -143,13 +143,6 @@ async function startFloor(job: Job): Promise<BenchClient> {
 }
 
 function sdkClient(codex: SdkCodex, job: Job, stats: ClientStats | undefined): BenchClient {
-  // Who waits for which thread's `thread/archived`; the SDK's own listener, which releases the
-  // thread's handlers and tools, was subscribed first (in `Codex.start`), so it has run by then.
-  const archived = new Map<string, () => void>();
-  codex.on("thread/archived", ({ threadId }) => {
-    archived.get(threadId)?.();
-    archived.delete(threadId);
-  });
   return {
     async startThread() {
       const thread: SdkThread = await codex.threadStart({
@@ -176,10 +169,21 @@ function sdkClient(codex: SdkCodex, job: Job, stats: ClientStats | undefined): B
         approvals: { commandExecution: () => ({ decision: "decline" }) },
         tools: [{ ...TOOL, handler: () => "ok" }],
       });
-      // Waited for from before the request, as the notification may precede the response.
-      const seen = new Promise<void>((resolve) => archived.set(thread.id, resolve));
-      await codex.threadArchive(thread.id);
-      await seen;
+      // Waited for from before the request, as the notification may precede the response, and
+      // only while archiving, as the floor does. The SDK's own listener, which releases the
+      // thread's handlers and tools, was subscribed first (in `Codex.start`): it has run by then.
+      let off = (): void => undefined;
+      const seen = new Promise<void>((resolve) => {
+        off = codex.on("thread/archived", ({ threadId }) => {
+          if (threadId === thread.id) resolve();
+        });
+      });
+      try {
+        await codex.threadArchive(thread.id);
+        await seen;
+      } finally {
+        off();
+      }
     },
     internals: () => ({ ...stats?.(codex), ...processInternals() }),
     close: () => codex.close(),
