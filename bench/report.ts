@@ -523,9 +523,10 @@ turn); the difference is its JavaScript.
   5 ms through a \`codex.on\` listener and \`run()\`. A program that does not need the deltas
   should use \`events: "results"\`.
 - Soak: the same costs per turn, with the optimizing compiler taking over the turn's functions in
-  the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.15x the floor's
-  CPU from one run of the bench to the next. Stream and soak sit near the 1.10x line, and the
-  host's noise moves them across it: the stream has measured 1.09x to 1.13x over the last runs.
+  the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.17x the floor's
+  CPU from one run of the bench to the next. Stream, concurrent threads and soak sit near the
+  1.10x line, and the host's noise moves them across it: over the last runs the stream measured
+  1.05x to 1.14x, the concurrent threads 1.03x to 1.25x.
 `;
 
 /**
