@@ -498,20 +498,27 @@ turn); the difference is its JavaScript.
   interleaved rounds, the SDK without that deadline used 7% less start-up CPU (95% interval 0.3%
   to 11%).
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
-  turn more than the floor's 1.0 ms. Warm (a local replay of the same lines, back to back) the
-  difference is about 0.025 ms a turn, so most of it is waiting on memory after the client slept
-  between lines: per turn the SDK runs about 31 distinct functions of its own (about 85 calls:
-  the connection, the router, the turn's collector, the result, the turn queue), the floor 12
-  (about 50 calls). Interpreted only (\`--max-opt=0\` or \`--max-opt=1\`) or without Sparkplug the
-  ratio is the same within noise, so it is not compilation. Layer by layer, against the replay
-  with the client cold at each line: the transport and connection alone cost about 1.05x the
-  floor, with the router's turn routing about 1.07x to 1.09x, and the turn's collector, result
-  and thread API bring the rest. Single changes are hard to see: running about ten fewer
-  functions a turn once measured 4% less CPU over 41 interleaved rounds, and taking nine more off
-  (the result collected by the turn's collector itself) measured within the noise. In the
-  concurrent workload the eight thread starts cost the SDK about what they cost the floor, its
-  first turn about 1.3 ms more (the turn's path is compiled then), the other 23 turns 1.13x to
-  1.18x the floor's.
+  turn more than the floor's 1.0 ms. In so few turns V8 optimizes none of either client's
+  functions (with \`--trace-opt\`, the first of Node's own is marked at about turn 70, the
+  clients' line handlers between turns 130 and 460): both run as bytecode throughout, in the
+  interpreter and then Sparkplug, where each property access and each call goes through one of
+  V8's inline-cache or call builtins. That is also why \`--max-opt=0\` or \`--max-opt=1\` leave
+  the ratio as it is. Sampled with Linux perf over these 30 turns (12 runs of each client, the
+  interpreter's frames included), \`JSON.parse\`, Node's stream code and libuv cost the same in
+  both; the SDK's extra main-thread time is its own bytecode and the builtins it calls (property
+  and keyed loads, its private fields among them, calls and Sparkplug's prologues): for each line
+  the line decoder, the connection's receive, the router's dispatch and the turn's collector, for
+  each turn the turn queue, the request and the result. Per turn the SDK runs about 31 distinct
+  functions of its own (about 85 calls), the floor 12 (about 50 calls). Warm (a local replay of
+  the same lines, back to back) the difference is about 0.025 ms a turn; the rest comes with the
+  client waking cold for each line. Layer by layer, against the replay with the client cold at
+  each line: the transport and connection alone cost about 1.05x the floor, with the router's
+  turn routing about 1.07x to 1.09x, and the turn's collector, result and thread API bring the
+  rest. Single changes are hard to see: running about ten fewer functions a turn once measured 4%
+  less CPU over 41 interleaved rounds, and taking nine more off (the result collected by the
+  turn's collector itself) measured within the noise. In the concurrent workload the eight
+  thread starts cost the SDK about what they cost the floor, its first turn about 1.3 ms more
+  (the turn's path is compiled then), the other 23 turns 1.13x to 1.18x the floor's.
 - Stream: most of the difference is V8's optimizing compiler, on background threads that
   \`process.cpuUsage()\` counts. Each function an event goes through is optimized on its own
   once it is hot: on 20,000 deltas the SDK's path (the line decoder, the connection, the router,
