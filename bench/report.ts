@@ -496,7 +496,12 @@ turn); the difference is its JavaScript.
   0.3 to 0.45 ms for its first \`setTimeout\` and 0.1 ms for its first \`clearTimeout\`, 0.01 ms
   for the next pair, so a program that has armed a timer before pays none of it; over 21
   interleaved rounds, the SDK without that deadline used 7% less start-up CPU (95% interval 0.3%
-  to 11%).
+  to 11%). Phase by phase up to a ready client (\`Codex.start\` against the floor's \`start\`,
+  medians of 15 interleaved runs), the SDK spent about 0.7 to 1.1 ms more before the spawn
+  (checking the options, building the command line), 0.5 ms more spawning and wiring the
+  connection, 0.7 ms more on the \`initialize\` exchange (its deadline among it) and 0.8 ms more
+  after the answer (reading it, sending \`initialized\` and waiting for that write, building the
+  router and the request dispatcher): in each, mostly its code running for the first time.
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
   turn more than the floor's 1.0 ms. In so few turns V8 optimizes none of either client's
   functions (with \`--trace-opt\`, the first of Node's own is marked at about turn 70, the
