@@ -3,6 +3,9 @@
 // the scripted stand-in (or the proxy in front of the real binary); every test asserts that no
 // uncaught exception or unhandled rejection fired, that every promise settled within a bound,
 // and that no child process is left.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Codex, TransportClosedError, type CodexOptions, type TurnEvent } from "../../src/index.js";
 import { sse } from "../../src/testing/index.js";
@@ -17,6 +20,7 @@ import {
 import { startProxy } from "../support/fault/proxy.js";
 import { startStandin, type StandinOptions } from "../support/fault/standin.js";
 
+const run = promisify(execFile);
 const THREAD = "thr_f";
 const TURN = "turn_f";
 const BOUND = 5_000;
@@ -326,6 +330,29 @@ describe("a server that dies or will not die", () => {
     expect(await s.nextSignal()).toBe("SIGTERM");
     expect((await closing).status).toBe("fulfilled");
     await expectNoChild(s.pid);
+    await trap.expectNone();
+  });
+
+  it("kills its server when the host process exits without closing the client", async () => {
+    // The server outlives both its closed stdin and SIGTERM: only the exit hook's SIGKILL ends it.
+    const s = await startStandin({ ignoreSigterm: true, stayAfterStdinEnd: true });
+    cleanups.push(() => s.close());
+    const script = [
+      `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+      `await Codex.start({ launchArgs: ${JSON.stringify(s.launchArgs)} });`,
+      "process.exit(0);",
+    ].join("\n");
+    const host = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+    ]);
+    expect(host.stderr).toBe("");
+    const pid = await s.connected;
+    await settlesWithin(s.gone, BOUND, "the server's exit after its host exited");
+    await expectNoChild(pid);
     await trap.expectNone();
   });
 });

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,6 +12,7 @@ import {
   SDK_VERSION,
   TransportClosedError,
 } from "../../src/index.js";
+import { expectNoChild, isAlive } from "../support/fault/guards.js";
 
 const run = promisify(execFile);
 let home: string;
@@ -21,21 +21,6 @@ const env = () => ({
   CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1",
   RUST_LOG: "warn",
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A killed child whose parent is gone stays a zombie until init reaps it; in a container init
-  // may never do so. A zombie runs nothing.
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] !== "Z";
-  } catch {
-    return true;
-  }
-}
 
 beforeAll(async () => {
   home = await mkdtemp(path.join(tmpdir(), "codex-sdk-lifecycle-"));
@@ -132,7 +117,9 @@ describe("process death and close", () => {
     ]);
     const pid = Number(stdout.trim());
     expect(pid).toBeGreaterThan(0);
-    expect(isAlive(pid)).toBe(false);
+    // The parent's exit hook sends SIGKILL; the kernel tears the child down after the parent is
+    // gone, with no event this test could wait for.
+    await expectNoChild(pid);
   });
 
   it("rejects an in-flight request with TransportClosedError carrying the stderr tail", async () => {
