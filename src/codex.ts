@@ -32,6 +32,7 @@ import type {
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
+import { CodexError } from "./errors.js";
 import { Log } from "./internal/logger.js";
 import { Secrets } from "./internal/redact.js";
 import {
@@ -362,7 +363,7 @@ export class Codex implements AsyncDisposable {
   async threadStart(options?: ThreadStartOptions): Promise<Thread> {
     const { call, params, handlers } = threadRequest<ThreadStartParams>(options, true);
     const response = await this.#internals.connection.request("thread/start", params, call);
-    return this.#attach(response.thread.id, handlers);
+    return this.#attach(threadIdOf(response, "thread/start"), handlers);
   }
 
   /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
@@ -371,8 +372,9 @@ export class Codex implements AsyncDisposable {
     const { call, params, handlers } = threadRequest<ThreadResumeParams>(options, false);
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/resume", params, call);
-    this.#internals.router.setSubscribed(response.thread.id, true);
-    return this.#attach(response.thread.id, handlers);
+    const resumed = threadIdOf(response, "thread/resume");
+    this.#internals.router.setSubscribed(resumed, true);
+    return this.#attach(resumed, handlers);
   }
 
   /** Forks a thread into a new one; without `approvalMode` the fork keeps the source's policy. */
@@ -381,7 +383,7 @@ export class Codex implements AsyncDisposable {
     const { call, params, handlers } = threadRequest<ThreadForkParams>(options, false);
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/fork", params, call);
-    return this.#attach(response.thread.id, handlers);
+    return this.#attach(threadIdOf(response, "thread/fork"), handlers);
   }
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
@@ -405,7 +407,11 @@ export class Codex implements AsyncDisposable {
   async threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
     checkId(threadId);
     const call = requestOptions(options);
-    return this.#internals.connection.request("thread/archive", { threadId }, call);
+    const { connection, router } = this.#internals;
+    const response = await connection.request("thread/archive", { threadId }, call);
+    // Archived, it is unloaded: whether this client unsubscribed from it no longer matters.
+    router.setSubscribed(threadId, true);
+    return response;
   }
 
   /**
@@ -503,7 +509,14 @@ export class Codex implements AsyncDisposable {
     if (typeof listener !== "function") {
       throw new TypeError(`listener must be a function, got ${describe(listener)}`);
     }
-    return this.#internals.router.on(method, (n) => listener(n.params, n.method));
+    const { router, log } = this.#internals;
+    return router.on(method, (n) => {
+      // An async listener's rejection is reported as a throw is, never left unhandled.
+      const returned: unknown = listener(n.params, n.method);
+      if (returned instanceof Promise) {
+        returned.catch((err: unknown) => log.error(`a listener of ${n.method} rejected`, err));
+      }
+    });
   }
 
   /**
@@ -553,4 +566,14 @@ export class Codex implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+// The id in the answer to thread/start, resume or fork. An answer without one is a fault of the
+// server's: the thread could never be named.
+function threadIdOf(answer: unknown, method: string): string {
+  const id = (answer as { thread?: { id?: unknown } } | null | undefined)?.thread?.id;
+  if (typeof id !== "string" || id === "") {
+    throw new CodexError(`the answer to ${method} names no thread`);
+  }
+  return id;
 }

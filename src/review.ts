@@ -1,7 +1,7 @@
 import { InvalidRequestError } from "./errors.js";
 import { turnPage } from "./history.js";
 import type { ReviewStartParams, ReviewTarget as WireReviewTarget } from "./generated/index.js";
-import { abortError } from "./internal/deadline.js";
+import { abortError, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import type { EventMode } from "./options.js";
 import {
@@ -12,13 +12,13 @@ import {
   describe,
 } from "./internal/validate.js";
 import type { Connection } from "./rpc/connection.js";
-import type { Router } from "./rpc/router.js";
+import type { Router, TurnSlot } from "./rpc/router.js";
 import {
   pickHandlers,
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
 } from "./server-requests.js";
-import { TurnCollector, TurnHandle } from "./turn.js";
+import { TurnCollector, TurnHandle, awaitTurnStart } from "./turn.js";
 
 /**
  * What `Thread.review` reviews: the working tree's uncommitted changes, the changes against a
@@ -128,27 +128,42 @@ export async function startReview(
   const timeout = checkTimeout(checked.timeout);
   if (signal?.aborted) throw abortError(signal);
   const { connection, router, dispatcher, log, events } = context;
+  const t0 = timeout === undefined ? 0 : performance.now();
   const call = timeout === undefined ? undefined : { timeout };
   const reviewThreadId =
     delivery === "inline" ? threadId : await forkForReview(connection, threadId, call);
-  return router.queueTurn(reviewThreadId, async (slot) => {
+  const start = async (slot: TurnSlot): Promise<TurnHandle> => {
     if (signal?.aborted) {
       slot.release();
       throw abortError(signal);
     }
-    // It frees the thread when the review ends (or is abandoned).
-    const collector = new TurnCollector(true, log, { review: true, onRelease: slot.release });
-    let turnId: string;
-    try {
-      const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
-      turnId = (await connection.request("review/start", params, call)).turn.id;
-    } catch (err) {
+    let turnId = "";
+    // It frees the thread when the review ends (or is given up on), and drops its handlers.
+    const onRelease = () => {
       slot.release();
-      throw err;
-    }
+      if (handlers !== undefined && turnId !== "") dispatcher.endTurn(turnId);
+    };
+    const collector = new TurnCollector(true, log, { review: true, onRelease });
+    const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
+    turnId = await awaitTurnStart({
+      answer: connection.request("review/start", params),
+      method: "review/start",
+      slot,
+      collector,
+      bindOptions: { childStart: true },
+      context: { connection, log, events },
+      threadId: reviewThreadId,
+      signal,
+      timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
+    });
     if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
     slot.bind(turnId, collector, { childStart: true });
     return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
+  };
+  return router.queueTurn(reviewThreadId, start, true, {
+    method: "review/start",
+    signal,
+    timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
   });
 }
 

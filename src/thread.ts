@@ -24,7 +24,7 @@ import type {
   TurnStartParams,
 } from "./generated/index.js";
 import { textInput, toTurnInput, type RunInput } from "./inputs.js";
-import { abortError, deadline } from "./internal/deadline.js";
+import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
@@ -55,13 +55,13 @@ import {
 } from "./structured-output.js";
 import type { ReviewOptions, ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
-import type { Router } from "./rpc/router.js";
+import type { Router, TurnSlot } from "./rpc/router.js";
 import {
   pickHandlers,
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
 } from "./server-requests.js";
-import { TurnCollector, TurnHandle, runResult } from "./turn.js";
+import { TurnCollector, TurnHandle, awaitTurnStart, runResult, startedTurnId } from "./turn.js";
 
 /**
  * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
@@ -86,8 +86,10 @@ export type TurnOptions = Omit<
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal;
     /**
-     * Milliseconds: for `run`, how long the whole turn may take (then it is interrupted as by
-     * an abort); for `turn`, how long starting it may take.
+     * Milliseconds: for `run`, how long the whole turn may take, from the call on (then it is
+     * interrupted as by an abort); for `turn`, how long starting it may take. Both count the wait
+     * for this client's turn in flight on the thread; a turn not started in time rejects with
+     * `RequestTimeoutError`.
      */
     readonly timeout?: number;
   };
@@ -140,15 +142,19 @@ export class Thread {
   ): Promise<StructuredTurnResult<OutputOf<S>>>;
   run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
-    // #startTurn checks the options, before any I/O.
-    const started = await this.#startTurn(input, options, false, undefined);
     const signal = options?.signal;
     const timeout = options?.timeout;
     // Nothing to abort or time out: the turn's result is all there is to wait for.
     if (signal === undefined && timeout === undefined) {
+      // #startTurn checks the options, before any I/O.
+      const started = await this.#startTurn(input, options, false, undefined);
       return runResult(await started.collector.completion, started.parse);
     }
-    return this.#handle(started).run({ signal, timeout });
+    // The timeout bounds the whole call: the wait for the thread, the start and the turn.
+    const t0 = performance.now();
+    const started = await this.#startTurn(input, options, false, checkTimeout(timeout));
+    const left = timeout === undefined ? undefined : timeLeft(timeout, t0);
+    return this.#handle(started).run({ signal, timeout: left });
   }
 
   /**
@@ -265,6 +271,10 @@ export class Thread {
     const run = await router.queueTurn(
       this.id,
       async (slot) => {
+        if (signal?.aborted) {
+          slot.release();
+          throw abortError(signal);
+        }
         const goalRun = new GoalRun(connection, router, this.id, log);
         goalRun.done.then(slot.release, slot.release);
         try {
@@ -276,6 +286,7 @@ export class Thread {
         return goalRun;
       },
       false,
+      { method: "thread/goal/set", signal },
     );
     return deadline(run.done, { signal, onAbort: () => abortGoal(run, signal!) });
   }
@@ -373,30 +384,56 @@ export class Thread {
     handlers: ServerRequestHandlers | undefined,
     signal: AbortSignal | undefined,
     retain: boolean,
-    startTimeout: number | undefined,
+    timeout: number | undefined,
     output: PreparedOutput | undefined,
   ): Promise<StartedTurn> {
     if (signal?.aborted) throw abortError(signal);
-    const { connection, router, dispatcher, log } = this.#context;
-    return router.queueTurn(this.id, async (slot) => {
+    const context = this.#context;
+    const { connection, router, dispatcher, log } = context;
+    const limited = signal !== undefined || timeout !== undefined;
+    const t0 = timeout === undefined ? 0 : performance.now();
+    const start = async (slot: TurnSlot): Promise<StartedTurn> => {
       if (signal?.aborted) {
         slot.release();
         throw abortError(signal);
       }
-      // It frees the thread when the turn ends (or is abandoned).
-      const collector = new TurnCollector(retain, log, { onRelease: slot.release });
-      let turnId: string;
-      try {
-        const call = startTimeout === undefined ? undefined : { timeout: startTimeout };
-        turnId = (await connection.request("turn/start", params, call)).turn.id;
-      } catch (err) {
-        slot.release();
-        throw err;
+      let turnId: string | undefined;
+      // It frees the thread when the turn ends (or is given up on), and drops its handlers.
+      const onRelease =
+        handlers === undefined
+          ? slot.release
+          : () => {
+              slot.release();
+              if (turnId !== undefined) dispatcher.endTurn(turnId);
+            };
+      const collector = new TurnCollector(retain, log, { onRelease });
+      const answer = connection.request("turn/start", params);
+      if (limited) {
+        turnId = await awaitTurnStart({
+          answer,
+          method: "turn/start",
+          slot,
+          collector,
+          context,
+          threadId: this.id,
+          signal,
+          timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
+        });
+      } else {
+        try {
+          turnId = startedTurnId(await answer, "turn/start");
+        } catch (err) {
+          slot.release();
+          throw err;
+        }
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       slot.bind(turnId, collector);
       return { turnId, collector, signal, parse: output?.parse };
-    });
+    };
+    return limited
+      ? router.queueTurn(this.id, start, true, { method: "turn/start", signal, timeout })
+      : router.queueTurn(this.id, start);
   }
 }
 

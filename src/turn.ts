@@ -1,4 +1,10 @@
-import { InvalidRequestError, TurnAbortedError, TurnFailedError } from "./errors.js";
+import {
+  CodexError,
+  InvalidRequestError,
+  RequestTimeoutError,
+  TurnAbortedError,
+  TurnFailedError,
+} from "./errors.js";
 import { steerExternalMessage } from "./external-message.js";
 import type {
   RequestId,
@@ -13,14 +19,20 @@ import type {
   TurnSteerResponse,
 } from "./generated/index.js";
 import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
-import { abortError, deadline } from "./internal/deadline.js";
+import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
-import { EventLog, type EventReader, type TurnSink } from "./rpc/router.js";
+import {
+  EventLog,
+  type BindOptions,
+  type EventReader,
+  type TurnSink,
+  type TurnSlot,
+} from "./rpc/router.js";
 import type { HandlerErrorEvent } from "./server-requests.js";
 
 /** A server notification, typed by its method. */
@@ -211,12 +223,6 @@ export class TurnCollector implements TurnSink {
     this.#release();
   }
 
-  /** Frees the thread without a completion (an abort gave up waiting for one). */
-  abandon(): void {
-    this.#markActive();
-    this.#release();
-  }
-
   #malformed(n: RawNotification): false {
     this.#log.warn(`dropped a malformed ${n.method} event`, n.params);
     return false;
@@ -248,6 +254,73 @@ export function runResult<R extends TurnResult>(
 ): R | Promise<R> {
   if (result.status === "failed") throw new TurnFailedError(result);
   return finish === undefined ? (result as R) : finish(result);
+}
+
+/**
+ * @internal
+ * The turn id in the answer to `turn/start` or `review/start`. An answer without one is a fault
+ * of the server's: the turn could never be followed.
+ */
+export function startedTurnId(answer: unknown, method: string): string {
+  const id = (answer as { turn?: { id?: unknown } } | null | undefined)?.turn?.id;
+  if (typeof id !== "string" || id === "") {
+    throw new CodexError(`the answer to ${method} names no turn`);
+  }
+  return id;
+}
+
+/** @internal What {@link awaitTurnStart} waits for, and what a turn started late needs. */
+export interface PendingStart {
+  readonly answer: Promise<unknown>;
+  readonly method: string;
+  readonly slot: TurnSlot;
+  readonly collector: TurnCollector;
+  readonly bindOptions?: BindOptions | undefined;
+  readonly context: TurnContext;
+  readonly threadId: string;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number | undefined;
+}
+
+/**
+ * @internal
+ * Waits for the answer that starts a turn for as long as `signal` and `timeout` allow, and
+ * resolves with the turn's id. A failed start frees the thread. A caller that stops waiting
+ * leaves the thread taken until the answer comes, when the turn it started is interrupted at
+ * once, or until `ABORT_WAIT_MS` passed: the server may be starting the turn, and the next turn
+ * must not run beside it.
+ */
+export function awaitTurnStart(start: PendingStart): Promise<string> {
+  const { slot, signal, timeout, method } = start;
+  const turnId = start.answer.then((answer) => startedTurnId(answer, method));
+  turnId.catch(() => slot.release());
+  const giveUp = (error: Error): never => {
+    stopLateTurn(turnId, start);
+    throw error;
+  };
+  return deadline(turnId, {
+    signal,
+    timeout,
+    onAbort: () => giveUp(abortError(signal!)),
+    onTimeout: () => giveUp(new RequestTimeoutError(method, timeout!)),
+  });
+}
+
+// The turn a caller gave up on, if the server starts it: interrupted as soon as it is active.
+function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
+  const { slot, collector, context, method } = start;
+  deadline(turnId, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then(
+    (id) => {
+      if (id === undefined) {
+        context.log.warn(`no answer to ${method} within ${ABORT_WAIT_MS} ms of giving up on it`);
+        return slot.release();
+      }
+      slot.bind(id, collector, start.bindOptions);
+      // An aborted signal stops the turn at once; its completion frees the thread.
+      new TurnHandle(context, start.threadId, id, collector, AbortSignal.abort());
+    },
+    (err: unknown) => context.log.debug(`${method} failed after the caller gave up on it`, err),
+  );
 }
 
 /** @internal What a handle needs from its thread. */
@@ -421,15 +494,15 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
     }
     if (isExternalMessage(input)) {
-      await this.#whenActive(call?.signal);
-      return steerExternalMessage(this.#context.connection, this, input, call);
+      const left = await this.#whenActive("turn/start", call);
+      return steerExternalMessage(this.#context.connection, this, input, left);
     }
     const wire = toUserInputs(input);
-    await this.#whenActive(call?.signal);
+    const left = await this.#whenActive("turn/steer", call);
     return this.#context.connection.request(
       "turn/steer",
       { threadId: this.threadId, expectedTurnId: this.id, input: wire },
-      call,
+      left,
     );
   }
 
@@ -439,18 +512,36 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
-    await this.#whenActive(call?.signal);
+    const left = await this.#whenActive("turn/interrupt", call);
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
     return this.#context.connection.request(
       "turn/interrupt",
       { threadId: this.threadId, turnId },
-      call,
+      left,
     );
   }
 
-  #whenActive(signal: AbortSignal | undefined): Promise<void> {
-    return deadline(this.#collector.active, { signal });
+  // Waits until the turn is active on the server, within `call`; resolves with what is left of it
+  // for the request `method` that follows.
+  async #whenActive(
+    method: string,
+    call: RequestOptions | undefined,
+  ): Promise<RequestOptions | undefined> {
+    const timeout = call?.timeout;
+    if (timeout === undefined) {
+      await deadline(this.#collector.active, { signal: call?.signal });
+      return call;
+    }
+    const t0 = performance.now();
+    await deadline(this.#collector.active, {
+      signal: call!.signal,
+      timeout,
+      onTimeout: () => {
+        throw new RequestTimeoutError(method, timeout);
+      },
+    });
+    return { ...call, timeout: timeLeft(timeout, t0) };
   }
 
   // An aborted signal of `thread.turn(...)`/`run(...)`: stop the turn on the server.
@@ -462,27 +553,26 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     this.#collector.released.then(off, off);
   }
 
-  // Interrupts on the server (once), then waits, bounded, for the interrupted completion. If
-  // none comes, the thread is freed anyway so the next turn does not queue behind this one.
+  // Interrupts on the server (once) and waits, bounded, for the interrupted completion. If none
+  // comes, the turn is given up on: its waiters reject, and the thread is freed so the next turn
+  // does not queue behind this one.
   #stop(): Promise<void> {
     this.#aborting ??= (async () => {
       if (this.completed) return;
-      try {
-        await this.interrupt();
-      } catch (err) {
-        this.#context.log.warn(`could not interrupt turn ${this.id}`, err);
-      }
+      const { log } = this.#context;
+      this.interrupt({ timeout: ABORT_WAIT_MS }).catch((err: unknown) =>
+        log.warn(`could not interrupt turn ${this.id}`, err),
+      );
       const settled = this.#collector.completion.then(
         () => true,
         () => true,
       );
       const done = await deadline(settled, { timeout: ABORT_WAIT_MS, onTimeout: () => false });
-      if (!done) {
-        this.#context.log.warn(
-          `turn ${this.id} did not complete within ${ABORT_WAIT_MS} ms of its interrupt`,
-        );
-        this.#collector.abandon();
-      }
+      if (done) return;
+      const message = `turn ${this.id} did not complete within ${ABORT_WAIT_MS} ms of its interrupt`;
+      log.warn(message);
+      const cause = new DOMException(message, "TimeoutError");
+      this.#collector.fail(new TurnAbortedError(this.#collector.partial(this.id), cause));
     })();
     return this.#aborting;
   }

@@ -53,6 +53,14 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
   });
 }
 
+/**
+ * What is left of `timeout` milliseconds counted from `since` (a `performance.now()`), at least 1
+ * for a timer: one timeout bounding several waits, each given the rest.
+ */
+export function timeLeft(timeout: number, since: number): number {
+  return Math.max(1, Math.round(timeout - (performance.now() - since)));
+}
+
 /** Resolves after `ms`, or rejects with the abort reason when `signal` aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return deadline(new Promise<void>(() => {}), {

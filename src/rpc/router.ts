@@ -1,4 +1,5 @@
-import { CodexError, type TransportClosedError } from "../errors.js";
+import { CodexError, RequestTimeoutError, type TransportClosedError } from "../errors.js";
+import { deadline } from "../internal/deadline.js";
 import { SILENT, type Log } from "../internal/logger.js";
 import type { RequestId } from "../generated/index.js";
 import type { Connection, RawNotification } from "./connection.js";
@@ -236,10 +237,21 @@ export interface TurnSlot {
   /** The response named the turn: replay what was held for it, then route live. */
   bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
   /**
-   * Frees the thread for the next turn queued on it and drops what was held; called once the
-   * turn is done, and also when it failed to start. Later calls do nothing.
+   * Frees the thread for the next turn queued on it, drops what was held and stops routing the
+   * bound turn's events; called once the turn is done or given up on, and also when it failed to
+   * start. Later calls do nothing.
    */
   release(): void;
+}
+
+/** How long a turn may wait in its thread's queue (see {@link Router.queueTurn}). */
+export interface QueueWait {
+  /** The request that starts the turn, which a timeout names. */
+  readonly method: string;
+  /** Aborting it takes the turn out of the queue, which rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds; then the turn leaves the queue, which rejects with `RequestTimeoutError`. */
+  readonly timeout?: number | undefined;
 }
 
 type Listener = (notification: RawNotification) => void;
@@ -255,7 +267,8 @@ export class Router {
   // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
   readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
-  // Threads with a turn of this client in flight, each with the turns waiting for it.
+  // Threads with a turn of this client in flight, each with the turns waiting for it, first
+  // come first served: each is handed the thread in its turn.
   readonly #queues = new Map<string, (() => void)[]>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
@@ -403,26 +416,63 @@ export class Router {
    * false: a goal run follows its turns itself); call `start` just before sending the request
    * that starts the turn. `start` must see that `slot.release()` is called once its turn no longer
    * occupies the thread, and also when it fails to start one. A thread with no turn in flight
-   * starts at once, with no promise of the queue's own.
+   * starts at once, with no promise of the queue's own; a turn that has to wait leaves the queue
+   * when `wait` says so.
    */
   queueTurn<T>(
     threadId: string,
     start: (slot: TurnSlot) => Promise<T>,
     holdEvents = true,
+    wait?: QueueWait,
   ): Promise<T> {
     if (this.#unsubscribed.has(threadId)) return Promise.reject(unsubscribedError(threadId));
     const waiting = this.#queues.get(threadId);
-    if (waiting !== undefined) {
-      // Woken when the turn in flight is done, it tries again behind the turns woken before it.
-      return new Promise<void>((resolve) => waiting.push(resolve)).then(() =>
-        this.queueTurn(threadId, start, holdEvents),
-      );
+    if (waiting === undefined) {
+      this.#queues.set(threadId, []);
+      return this.#occupy(threadId, start, holdEvents);
     }
-    const waiters: (() => void)[] = [];
-    this.#queues.set(threadId, waiters);
+    let handed = false;
+    let enter!: () => void;
+    const turnCame = new Promise<void>((resolve) => {
+      enter = () => {
+        handed = true;
+        resolve();
+      };
+    });
+    waiting.push(enter);
+    return deadline(turnCame, {
+      signal: wait?.signal,
+      timeout: wait?.timeout,
+      onTimeout: () => {
+        throw new RequestTimeoutError(wait!.method, wait!.timeout!);
+      },
+    }).then(
+      () => this.#occupy(threadId, start, holdEvents),
+      (err: unknown) => {
+        // It gives up waiting: out of the queue, or, if the thread came to it meanwhile, on to
+        // the next turn.
+        if (handed) this.#handOn(threadId);
+        else waiting.splice(waiting.indexOf(enter), 1);
+        throw err;
+      },
+    );
+  }
+
+  // Gives the thread to a turn: the slot through which it binds its turn and frees the thread.
+  #occupy<T>(
+    threadId: string,
+    start: (slot: TurnSlot) => Promise<T>,
+    holdEvents: boolean,
+  ): Promise<T> {
+    if (this.#unsubscribed.has(threadId)) {
+      this.#handOn(threadId);
+      return Promise.reject(unsubscribedError(threadId));
+    }
     let held: RawNotification[] | undefined;
     if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
     let released = false;
+    let boundId: string | undefined;
+    let boundSink: TurnSink | undefined;
     // One object a turn, with the two functions every turn calls.
     const slot: TurnSlot = {
       bind: (turnId, sink, options) => {
@@ -430,6 +480,12 @@ export class Router {
         held = undefined;
         if (replay !== undefined) this.#stopHolding(threadId, replay);
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
+        if (this.#turns.has(turnId)) {
+          const message = `the server gave this turn the id of a turn still in flight (${turnId})`;
+          return sink.fail(new CodexError(message));
+        }
+        boundId = turnId;
+        boundSink = sink;
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
@@ -446,8 +502,9 @@ export class Router {
         // Released unbound (its start failed): what was held for it goes.
         if (held !== undefined) this.#stopHolding(threadId, held);
         held = undefined;
-        if (this.#queues.get(threadId) === waiters) this.#queues.delete(threadId);
-        for (const wake of waiters) wake();
+        // Given up on before its completion: its events go nowhere from now on.
+        if (boundId !== undefined) this.endTurn(boundId, boundSink!);
+        this.#handOn(threadId);
       },
     };
     try {
@@ -456,6 +513,14 @@ export class Router {
       slot.release();
       return Promise.reject(err as Error);
     }
+  }
+
+  // The turn holding the thread is done with it: the next one waiting takes it.
+  #handOn(threadId: string): void {
+    const waiting = this.#queues.get(threadId);
+    const next = waiting?.shift();
+    if (next !== undefined) next();
+    else this.#queues.delete(threadId);
   }
 
   // Stops holding the thread's events for `held` (a holder set since is left alone).

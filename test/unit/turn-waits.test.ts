@@ -1,0 +1,260 @@
+// Every wait a caller bounds with a signal or a timeout ends in time, wherever the turn is: queued
+// behind another turn of the thread, waiting for the answer to turn/start, or interrupted by a
+// server that never completes it. And a turn given up on leaves nothing behind.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  CodexError,
+  RequestTimeoutError,
+  TurnAbortedError,
+  type Thread as ThreadType,
+} from "../../src/index.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { Router } from "../../src/rpc/router.js";
+import { ServerRequestDispatcher } from "../../src/server-requests.js";
+import { Thread } from "../../src/thread.js";
+import { captureLog } from "../support/capture-log.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+const TH = "th";
+const turnOf = (id: string, status = "inProgress") => ({ id, items: [], status, error: null });
+const started = (id: string) => ({
+  method: "turn/started",
+  params: { threadId: TH, turn: turnOf(id) },
+});
+const completed = (id: string, status = "completed") => ({
+  method: "turn/completed",
+  params: { threadId: TH, turn: turnOf(id, status) },
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup() {
+  const transport = new FakeTransport();
+  const { log, entries } = captureLog();
+  const connection = new Connection(transport, { log });
+  const router = new Router(connection, log);
+  const dispatcher = new ServerRequestDispatcher(router, log);
+  const context = { connection, router, dispatcher, log, events: "all" } as const;
+  const thread: ThreadType = new Thread(context, TH);
+  const sentOf = (method: string) => transport.sent.filter((m) => m.method === method);
+  // Answers the n-th message the client sent (1-based), which must be a request of `method`.
+  const answer = async (n: number, method: string, result: unknown) => {
+    const request = await transport.waitForSent(n);
+    expect(request.method).toBe(method);
+    transport.deliver({ id: request.id, result });
+  };
+  const tables = () => ({ ...router.stats, turnHandlers: dispatcher.stats.turnHandlers });
+  return { transport, context, router, thread, entries, sentOf, answer, tables };
+}
+
+// Lets every promise callback queued so far run.
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("a turn queued behind another", () => {
+  it("leaves the queue when its signal aborts or its timeout passes; the others keep their place", async () => {
+    const { transport, thread, sentOf, answer, tables } = setup();
+    const first = await (async () => {
+      const turn = thread.turn("first");
+      await answer(1, "turn/start", { turn: turnOf("t1") });
+      return turn;
+    })();
+    transport.deliver(started("t1"));
+
+    const controller = new AbortController();
+    const aborted = thread.run("aborted", { signal: controller.signal });
+    const timedRun = thread.run("timed run", { timeout: 50 });
+    const timedTurn = thread.turn("timed turn", { timeout: 50 });
+    const goal = thread.runGoal("a goal", { signal: controller.signal });
+    const patient = thread.run("patient");
+    const reason = new Error("gave up");
+    controller.abort(reason);
+
+    await expect(aborted).rejects.toBe(reason);
+    await expect(goal).rejects.toBe(reason);
+    const timeouts = await Promise.all(
+      [timedRun, timedTurn].map((p) => p.catch((e: unknown) => e)),
+    );
+    for (const err of timeouts) {
+      expect(err).toBeInstanceOf(RequestTimeoutError);
+      expect((err as RequestTimeoutError).method).toBe("turn/start");
+    }
+    // Only the first turn was ever sent; the one that did not give up goes next.
+    expect(sentOf("turn/start")).toHaveLength(1);
+    expect(sentOf("thread/goal/set")).toHaveLength(0);
+    transport.deliver(completed("t1"));
+    await expect(first.run()).resolves.toMatchObject({ status: "completed" });
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    expect((sentOf("turn/start")[1]!.params as { input: unknown }).input).toEqual([
+      { type: "text", text: "patient" },
+    ]);
+    transport.deliver(completed("t2"));
+    await expect(patient).resolves.toMatchObject({ id: "t2", status: "completed" });
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, pendingByThread: 0, turnReads: 0 });
+  });
+
+  it("passes the thread on when it is handed the thread and aborted in the same moment", async () => {
+    const { transport, router, thread, sentOf, answer, tables } = setup();
+    const first = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    await first;
+    const controller = new AbortController();
+    const aborted = thread.run("aborted", { signal: controller.signal });
+    const next = thread.run("next");
+    // The completion hands the thread to the aborted turn; the abort comes before it can act.
+    transport.deliver(completed("t1"));
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    expect(sentOf("turn/start")).toHaveLength(2);
+    transport.deliver(completed("t2"));
+    await expect(next).resolves.toMatchObject({ id: "t2" });
+    expect(router.stats.queues).toBe(0);
+    expect(tables().turns).toBe(0);
+  });
+});
+
+describe("a turn whose turn/start is not answered", () => {
+  it("rejects at once on abort, and interrupts the turn the late answer names", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal });
+    const request = await transport.waitForSent(1);
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ name: "AbortError" });
+    // The thread stays taken: the server may be starting that turn.
+    const next = thread.run("next");
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
+
+    transport.deliver({ id: request.id, result: { turn: turnOf("late") } });
+    transport.deliver(started("late"));
+    const interrupt = await transport.waitForSent(2);
+    expect(interrupt).toMatchObject({
+      method: "turn/interrupt",
+      params: { threadId: TH, turnId: "late" },
+    });
+    transport.deliver({ id: interrupt.id, result: {} });
+    transport.deliver(completed("late", "interrupted"));
+    const nextStart = await transport.waitForSent(3);
+    expect(nextStart.method).toBe("turn/start");
+    transport.deliver({ id: nextStart.id, result: { turn: turnOf("t2") } });
+    transport.deliver(completed("t2"));
+    await expect(next).resolves.toMatchObject({ id: "t2" });
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, pendingByThread: 0 });
+  });
+
+  it("times out with RequestTimeoutError, and frees the thread if no answer ever comes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf, entries, tables } = setup();
+    const running = thread.run("x", { timeout: 1_000 }).catch((e: unknown) => e);
+    await transport.waitForSent(1);
+    const next = thread.run("next");
+    await vi.advanceTimersByTimeAsync(1_000);
+    const err = await running;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(sentOf("turn/start")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(entries.map((e) => e.message)).toContain(
+      "codex-app-server-sdk: no answer to turn/start within 10000 ms of giving up on it",
+    );
+    const nextStart = await transport.waitForSent(2);
+    expect(nextStart.method).toBe("turn/start");
+    transport.deliver({ id: nextStart.id, result: { turn: turnOf("t2") } });
+    transport.deliver(completed("t2"));
+    await expect(next).resolves.toMatchObject({ id: "t2" });
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, pendingByThread: 0 });
+  });
+
+  it("rejects an answer that names no turn, and the thread runs the next turn", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const bad = thread.run("x");
+    await answer(1, "turn/start", { turn: { id: 42 } });
+    await expect(bad).rejects.toThrow(new CodexError("the answer to turn/start names no turn"));
+    const good = thread.run("y");
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    transport.deliver(completed("t2"));
+    await expect(good).resolves.toMatchObject({ id: "t2" });
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, pendingByThread: 0 });
+  });
+
+  it("fails a turn the server gives the id of a turn still in flight, not the first one", async () => {
+    const { transport, context, thread, answer, tables } = setup();
+    const other = new Thread(context, "other");
+    const first = thread.run("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const second = other.run("second");
+    await answer(2, "turn/start", { turn: turnOf("t1") });
+    await expect(second).rejects.toThrow(
+      new CodexError("the server gave this turn the id of a turn still in flight (t1)"),
+    );
+    transport.deliver(completed("t1"));
+    await expect(first).resolves.toMatchObject({ id: "t1", status: "completed" });
+    expect(tables()).toMatchObject({ turns: 0, queues: 0, turnReads: 0 });
+  });
+});
+
+describe("an interrupted turn the server never completes", () => {
+  it("rejects every wait after the abort bound and leaves nothing routed", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer, tables, entries } = setup();
+    const handle = (async () => {
+      const turn = thread.turn("x", { approvals: { onCommand: () => "decline" } });
+      await answer(1, "turn/start", { turn: turnOf("t1") });
+      return turn;
+    })();
+    const turn = await handle;
+    transport.deliver(started("t1"));
+    // Each settles while the timers run, so each is caught at once and checked after.
+    const bounded = turn.run({ timeout: 100 }).catch((e: unknown) => e);
+    const unbounded = turn.run().catch((e: unknown) => e);
+    const stream = (async () => {
+      for await (const event of turn.stream()) void event;
+    })().catch((e: unknown) => e);
+    expect(tables()).toMatchObject({ turns: 1, turnHandlers: 1 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await transport.waitForSent(2)).method).toBe("turn/interrupt");
+    // Neither the interrupt nor the completion is ever answered.
+    await vi.advanceTimersByTimeAsync(10_000);
+    const err = await bounded;
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).cause).toMatchObject({ name: "TimeoutError" });
+    expect(await unbounded).toBeInstanceOf(TurnAbortedError);
+    expect(await stream).toBeInstanceOf(TurnAbortedError);
+    expect(entries.map((e) => e.message)).toContain(
+      "codex-app-server-sdk: turn t1 did not complete within 10000 ms of its interrupt",
+    );
+    expect(tables()).toMatchObject({ turns: 0, turnHandlers: 0, queues: 0, turnReads: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("bounds interrupt() and steer() by their timeout while the turn is not yet active", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { thread, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const interrupt = turn.interrupt({ timeout: 100 }).catch((e: unknown) => e);
+    const steer = turn.steer("more", { timeout: 100 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await interrupt).toMatchObject({
+      name: "RequestTimeoutError",
+      method: "turn/interrupt",
+    });
+    expect(await steer).toMatchObject({ name: "RequestTimeoutError", method: "turn/steer" });
+  });
+});
+
+describe("per-turn state", () => {
+  it("drops a turn's handlers when its events all came before the turn/start answer", async () => {
+    const { transport, thread, tables } = setup();
+    const running = thread.run("x", { approvals: { onCommand: () => "decline" } });
+    const request = await transport.waitForSent(1);
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    transport.deliver({ id: request.id, result: { turn: turnOf("t1") } });
+    await expect(running).resolves.toMatchObject({ id: "t1", status: "completed" });
+    expect(tables()).toMatchObject({ turns: 0, turnHandlers: 0, queues: 0, pendingByThread: 0 });
+  });
+});
