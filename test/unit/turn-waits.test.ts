@@ -35,7 +35,7 @@ function setup() {
   const { log, entries } = captureLog();
   const connection = new Connection(transport, { log });
   const router = new Router(connection, log);
-  const dispatcher = new ServerRequestDispatcher(router, log);
+  const dispatcher = new ServerRequestDispatcher(router, {}, { log });
   const context = { connection, router, dispatcher, log, events: "all" } as const;
   const thread: ThreadType = new Thread(context, TH);
   const sentOf = (method: string) => transport.sent.filter((m) => m.method === method);
@@ -45,7 +45,10 @@ function setup() {
     expect(request.method).toBe(method);
     transport.deliver({ id: request.id, result });
   };
-  const tables = () => ({ ...router.stats, turnHandlers: dispatcher.stats.turnHandlers });
+  const tables = (): Record<string, number> => ({
+    ...router.stats,
+    turnHandlers: dispatcher.stats.turnHandlers!,
+  });
   return { transport, context, router, thread, entries, sentOf, answer, tables };
 }
 
@@ -200,7 +203,9 @@ describe("an interrupted turn the server never completes", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, answer, tables, entries } = setup();
     const handle = (async () => {
-      const turn = thread.turn("x", { approvals: { onCommand: () => "decline" } });
+      const turn = thread.turn("x", {
+        approvals: { commandExecution: () => ({ decision: "decline" }) },
+      });
       await answer(1, "turn/start", { turn: turnOf("t1") });
       return turn;
     })();
@@ -249,7 +254,9 @@ describe("an interrupted turn the server never completes", () => {
 describe("per-turn state", () => {
   it("drops a turn's handlers when its events all came before the turn/start answer", async () => {
     const { transport, thread, tables } = setup();
-    const running = thread.run("x", { approvals: { onCommand: () => "decline" } });
+    const running = thread.run("x", {
+      approvals: { commandExecution: () => ({ decision: "decline" }) },
+    });
     const request = await transport.waitForSent(1);
     transport.deliver(started("t1"));
     transport.deliver(completed("t1"));
