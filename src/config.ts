@@ -8,6 +8,7 @@ import type {
 } from "./generated/index.js";
 import {
   checkBoolean,
+  checkJson,
   checkNonEmpty,
   checkOptions,
   describe,
@@ -55,15 +56,8 @@ function checkEdit(edit: ConfigEditInput, name: string): ConfigEdit {
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
   const keyPath = checkNonEmpty(edit.keyPath, `${name}.keyPath`);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(edit.value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) {
-    throw new TypeError(`${name}.value must be a JSON value, got ${describe(edit.value)}`);
-  }
+  // JSON would write NaN as null, which the server reads as "remove the key".
+  checkJson(edit.value, `${name}.value`);
   return {
     keyPath,
     value: edit.value as JsonValue,

@@ -1,6 +1,6 @@
 import type { TurnError } from "./generated/index.js";
 import { abortError, sleep } from "./internal/deadline.js";
-import { checkRetryOptions } from "./internal/validate.js";
+import { MAX_TIMEOUT, checkRetryOptions, describe } from "./internal/validate.js";
 import type { TurnResult } from "./result.js";
 
 /** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
@@ -269,8 +269,9 @@ export async function retryOnOverload<T>(
       return await fn(attempt);
     } catch (err) {
       if (attempt >= maxAttempts || !isRetryableError(err)) throw err;
-      const jitter = delay * jitterRatio;
-      const wait = Math.min(maxDelayMs, delay) + (Math.random() * 2 - 1) * jitter;
+      const capped = Math.min(maxDelayMs, delay);
+      const jittered = capped + (Math.random() * 2 - 1) * capped * jitterRatio;
+      const wait = Math.min(Math.max(jittered, 0), MAX_TIMEOUT);
       if (wait > 0) await sleep(wait, signal);
       delay = Math.min(maxDelayMs, delay * 2);
     }
@@ -313,14 +314,31 @@ export class StructuredOutputError extends CodexError {
   }
 }
 
-// The first few issues, each with its path, so a log line says what went wrong.
+// The first few issues, each with its path, so a log line says what went wrong. The issues come
+// from a user's `validate`, so anything malformed is described rather than trusted.
 function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
-  const shown = issues.slice(0, 3).map((issue) => {
-    const keys = (issue.path ?? []).map((segment) =>
-      typeof segment === "object" ? segment.key : segment,
-    );
-    return keys.length === 0 ? issue.message : `${keys.map(String).join(".")}: ${issue.message}`;
+  const list: readonly unknown[] = Array.isArray(issues) ? issues : [];
+  const shown = list.slice(0, 3).map((issue) => {
+    if (typeof issue !== "object" || issue === null) return `malformed issue (${describe(issue)})`;
+    const { message, path } = issue as { message?: unknown; path?: unknown };
+    const text = typeof message === "string" ? message : "(no message)";
+    const keys = Array.isArray(path) ? path.map(pathKey) : path == null ? [] : [pathKey(path)];
+    return keys.length === 0 ? text : `${keys.join(".")}: ${text}`;
   });
-  if (issues.length > shown.length) shown.push(`and ${issues.length - shown.length} more`);
+  if (list.length > shown.length) shown.push(`and ${list.length - shown.length} more`);
   return shown.join("; ");
+}
+
+// One segment of an issue's path: a key, or a `{ key }` object.
+function pathKey(segment: unknown): string {
+  const key =
+    typeof segment === "object" && segment !== null ? (segment as { key?: unknown }).key : segment;
+  switch (typeof key) {
+    case "string":
+    case "number":
+    case "symbol":
+      return key.toString();
+    default:
+      return `(${describe(key)})`;
+  }
 }

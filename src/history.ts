@@ -90,12 +90,15 @@ export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncI
   }
 }
 
-/** Checks a page size: an integer of at least 1, or absent. */
+/** The largest page size: the server reads `limit` as an unsigned 32-bit integer. */
+const MAX_LIMIT = 2 ** 32 - 1;
+
+/** Checks a page size: an integer from 1 to 2^32-1, or absent. */
 export function checkLimit(limit: unknown): void {
   if (limit === undefined || limit === null) return;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     throw new RangeError(
-      `limit must be an integer of at least 1, got ${typeof limit === "number" ? limit : describe(limit)}`,
+      `limit must be an integer from 1 to ${MAX_LIMIT}, got ${typeof limit === "number" ? limit : describe(limit)}`,
     );
   }
 }

@@ -3,6 +3,7 @@ import type {
   TurnToolOutput,
   UserInput,
 } from "./generated/index.js";
+import { shown } from "./internal/validate.js";
 
 /** Plain text. */
 export interface TextInput {
@@ -100,12 +101,12 @@ const FIELDS: Record<InputItem["type"], readonly string[]> = {
   mention: ["name", "path"],
 };
 
-function describe(value: unknown): string {
+function describeItem(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "object") {
     const type = (value as { type?: unknown }).type;
-    return type === undefined ? "object without a type" : `object of type ${JSON.stringify(type)}`;
+    return type === undefined ? "object without a type" : `object of type ${shown(type)}`;
   }
   return typeof value;
 }
@@ -115,11 +116,16 @@ function toWire(item: unknown): UserInput {
   if (type === "externalMessage") {
     throw new TypeError("an external message must be the whole input, not an item of a list");
   }
+  // An own property only: `"constructor"` or `"toString"` must not find Object's methods.
   const fields =
-    typeof item === "object" && item !== null && !Array.isArray(item) && typeof type === "string"
+    typeof item === "object" &&
+    item !== null &&
+    !Array.isArray(item) &&
+    typeof type === "string" &&
+    Object.hasOwn(FIELDS, type)
       ? FIELDS[type as InputItem["type"]]
       : undefined;
-  if (fields === undefined) throw new TypeError(`unsupported input item: ${describe(item)}`);
+  if (fields === undefined) throw new TypeError(`unsupported input item: ${describeItem(item)}`);
   const out: Record<string, string> = { type: type as string };
   for (const field of fields) {
     const value = (item as Record<string, unknown>)[field];

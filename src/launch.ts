@@ -4,10 +4,11 @@
  */
 import type { InitializeResponse } from "./generated/index.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
-import { configArgs, tomlString, type ConfigValue } from "./internal/toml.js";
+import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
   checkHttpUrl,
+  checkNoNul,
   checkNonEmpty,
   checkOptionalDelay,
   checkOptions,
@@ -130,6 +131,12 @@ export function checkConnectionOptions<O extends ConnectionOptions>(options: O |
   checkEventMode(checked.events);
   if (checked.experimentalApi !== undefined)
     checkBoolean(checked.experimentalApi, "experimentalApi");
+  if (checked.clientInfo !== undefined) {
+    const info = checkOptions(checked.clientInfo, "clientInfo");
+    for (const field of ["name", "title", "version"] as const) {
+      if (info[field] !== undefined) checkNonEmpty(info[field], `clientInfo.${field}`);
+    }
+  }
   const optOut = checked.optOutNotificationMethods;
   if (
     optOut !== undefined &&
@@ -149,11 +156,14 @@ export function launchFor(options: CodexOptions): {
   credentialStore: CredentialStore;
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
-  if (options.cwd !== undefined) checkNonEmpty(options.cwd, "cwd");
+  if (options.cwd !== undefined) checkNoNul(checkNonEmpty(options.cwd, "cwd"), "cwd");
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
+    checkNoNul(key, `env key ${JSON.stringify(key)}`);
+    const name = `env.${key}`;
     if (value !== undefined && typeof value !== "string") {
-      throw new TypeError(`env.${key} must be a string, got ${describe(value)}`);
+      throw new TypeError(`${name} must be a string, got ${describe(value)}`);
     }
+    if (value !== undefined) checkNoNul(value, name);
   }
   const inherit = checkBoolean(options.inheritEnv ?? true, "inheritEnv");
   const env = inherit ? { ...process.env, ...options.env } : { ...options.env };
@@ -169,10 +179,7 @@ export function launchFor(options: CodexOptions): {
           "put the matching --config values in launchArgs",
       );
     }
-    const [command, ...args] = options.launchArgs;
-    if (command === undefined || command === "") {
-      throw new TypeError("launchArgs must start with the command to run");
-    }
+    const { command, args } = checkLaunchArgs(options.launchArgs);
     return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
@@ -208,12 +215,30 @@ export function launchFor(options: CodexOptions): {
   return { launch, credentialStore };
 }
 
+// A whole argv: the command, then its arguments (which may be empty strings, as argv allows).
+function checkLaunchArgs(launchArgs: unknown): { command: string; args: string[] } {
+  if (!Array.isArray(launchArgs) || launchArgs.length === 0) {
+    throw new TypeError(
+      "launchArgs must be a non-empty array (the command to run, then its arguments), got " +
+        describe(launchArgs),
+    );
+  }
+  const [command, ...args] = launchArgs.map((arg: unknown, i) => {
+    if (typeof arg !== "string") {
+      throw new TypeError(`launchArgs[${i}] must be a string, got ${describe(arg)}`);
+    }
+    return checkNoNul(arg, `launchArgs[${i}]`);
+  });
+  return { command: checkNonEmpty(command, "launchArgs[0], the command to run,"), args };
+}
+
 // The credential store a list of --config arguments selects, if any (the last one wins).
 function credentialStoreOf(args: readonly string[]): string | undefined {
   let store: string | undefined;
   for (const arg of args) {
-    const match = /^cli_auth_credentials_store\s*=\s*"?([A-Za-z_-]+)"?\s*$/.exec(arg);
-    if (match !== null) store = match[1];
+    if (arg === "--config") continue;
+    const { key, text } = readOverride(arg);
+    if (key === "cli_auth_credentials_store") store = text;
   }
   return store;
 }

@@ -12,6 +12,7 @@ import {
   checkOptions,
   describe,
   requestOptions,
+  shown,
   splitRequestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
@@ -115,13 +116,14 @@ function checkLoginOptions(rest: Omit<McpLoginOptions, "signal" | "timeout">): v
       throw new TypeError(`scopes must be an array, got ${describe(scopes)}`);
     scopes.forEach((scope, i) => checkNonEmpty(scope, `scopes[${i}]`));
   }
+  // The server reads a 64-bit integer; past 2^53 a JavaScript number is no longer exact.
   if (
     timeoutSecs !== undefined &&
     timeoutSecs !== null &&
-    (typeof timeoutSecs !== "number" || !Number.isInteger(timeoutSecs) || timeoutSecs < 1)
+    (typeof timeoutSecs !== "number" || !Number.isSafeInteger(timeoutSecs) || timeoutSecs < 1)
   ) {
     throw new RangeError(
-      `timeoutSecs must be an integer of at least 1, got ${describe(timeoutSecs)}`,
+      `timeoutSecs must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${shown(timeoutSecs)}`,
     );
   }
   if (

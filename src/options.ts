@@ -8,7 +8,7 @@ import type {
   WebSearchMode,
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
-import { checkBoolean, checkNonEmpty, describe } from "./internal/validate.js";
+import { checkBoolean, checkNonEmpty, describe, shown } from "./internal/validate.js";
 
 /** How approvals are handled for a thread or turn. */
 export const ApprovalMode = {
@@ -63,7 +63,7 @@ export function approvalFields(mode: unknown): ApprovalFields {
     return { ...APPROVAL_WIRE[mode as ApprovalMode] };
   }
   throw new TypeError(
-    `approvalMode must be one of ${choices(ApprovalMode, "ApprovalMode")}; got ${JSON.stringify(mode)}`,
+    `approvalMode must be one of ${choices(ApprovalMode, "ApprovalMode")}; got ${shown(mode)}`,
   );
 }
 
@@ -71,7 +71,7 @@ function checkSandbox(sandbox: unknown): Sandbox {
   if (typeof sandbox === "string" && Object.hasOwn(SANDBOX_MODE, sandbox))
     return sandbox as Sandbox;
   throw new TypeError(
-    `sandbox must be one of ${choices(Sandbox, "Sandbox")}; got ${JSON.stringify(sandbox)}`,
+    `sandbox must be one of ${choices(Sandbox, "Sandbox")}; got ${shown(sandbox)}`,
   );
 }
 
@@ -149,7 +149,7 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
   if (webSearch !== undefined) {
     if (!(WEB_SEARCH_MODES as readonly unknown[]).includes(webSearch)) {
       throw new TypeError(
-        `webSearch must be one of ${WEB_SEARCH_MODES.join(", ")}; got ${JSON.stringify(webSearch)}`,
+        `webSearch must be one of ${WEB_SEARCH_MODES.join(", ")}; got ${shown(webSearch)}`,
       );
     }
     config.web_search = webSearch;
@@ -189,5 +189,5 @@ export const DELTA_METHODS: readonly string[] = SERVER_NOTIFICATION_METHODS.filt
 /** Checks an `events` option. */
 export function checkEventMode(mode: unknown): EventMode {
   if (mode === undefined || mode === "all" || mode === "results") return mode ?? "all";
-  throw new TypeError(`events must be "all" or "results"; got ${JSON.stringify(mode)}`);
+  throw new TypeError(`events must be "all" or "results"; got ${shown(mode)}`);
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkNoNul, checkNonEmpty } from "./internal/validate.js";
 import { SDK_VERSION } from "./version.js";
 
 /** Where the pinned runtime's native binary lives, and the folder of helper tools it wants on PATH. */
@@ -154,15 +155,20 @@ function moduleFile(): string {
   return typeof __filename === "string" ? __filename : path.join(process.cwd(), "index.js");
 }
 
-/** Checks an explicit `codexBin` path, naming it and the fix when it does not exist. */
-export function checkCodexBin(codexBin: string): string {
-  if (!existsSync(codexBin)) {
+/**
+ * Checks an explicit `codexBin` path, naming it and the fix when it does not exist, and returns
+ * it absolute. A relative path means one from this process's working directory: the child's
+ * `cwd` option would otherwise change which file is run.
+ */
+export function checkCodexBin(codexBin: unknown): string {
+  const absolute = path.resolve(checkNoNul(checkNonEmpty(codexBin, "codexBin"), "codexBin"));
+  if (!existsSync(absolute)) {
     throw new Error(
-      `Codex binary not found at ${codexBin}. Set codexBin to the path of an existing codex ` +
+      `Codex binary not found at ${absolute}. Set codexBin to the path of an existing codex ` +
         `executable, or omit it to use the runtime pinned by this SDK.`,
     );
   }
-  return codexBin;
+  return absolute;
 }
 
 /**

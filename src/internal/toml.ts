@@ -2,6 +2,7 @@
  * TOML as `codex --config key=value` reads it: the value is parsed as a TOML value, and the key
  * is a dotted path split on `.` (no quoting).
  */
+import { hasControlCharacter, isPlainObject, isWellFormed, objectKind } from "./validate.js";
 
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */
 export type ConfigValue =
@@ -36,12 +37,24 @@ function kind(value: unknown): string {
 function tomlValue(value: unknown, path: string, seen: Set<object>): string {
   switch (typeof value) {
     case "string":
+      if (!isWellFormed(value)) {
+        throw new TypeError(
+          `configOverrides.${path} must be well-formed Unicode, but holds a lone surrogate`,
+        );
+      }
       return tomlString(value);
     case "boolean":
       return String(value);
     case "number":
       if (!Number.isFinite(value)) {
         throw new TypeError(`configOverrides.${path} must be a finite number, got ${value}`);
+      }
+      // Past 2^53 a whole number is no longer exact, and past 2^63 the runtime would read it as
+      // a string; a fraction is written as a TOML float, which round-trips.
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        throw new RangeError(
+          `configOverrides.${path} must be an integer between -(2^53-1) and 2^53-1, got ${value}`,
+        );
       }
       return String(value);
   }
@@ -65,13 +78,19 @@ function tomlValue(value: unknown, path: string, seen: Set<object>): string {
 }
 
 // A key may itself be a dotted path (`"sandbox_workspace_write.network_access"`), but each of
-// its segments must be non-empty, and none may hold `=` or a space.
+// its segments must be non-empty, and none may hold `=`, a space or a control character: the
+// key is written unquoted.
 function checkSegment(key: string, parent: string): string {
   const path = parent === "" ? key : `${parent}.${key}`;
-  if (key.split(".").some((segment) => segment === "") || /[=\s]/.test(key)) {
+  if (
+    key.split(".").some((segment) => segment === "") ||
+    /[=\s]/.test(key) ||
+    hasControlCharacter(key) ||
+    !isWellFormed(key)
+  ) {
     throw new TypeError(
       `configOverrides key ${JSON.stringify(path)} must be dot-separated non-empty names ` +
-        "without = or spaces",
+        "without =, spaces, control characters or lone surrogates",
     );
   }
   return path;
@@ -91,12 +110,40 @@ function flatten(
   for (const [key, item] of entries) {
     const path = checkSegment(key, parent);
     if (typeof item === "object" && item !== null && !Array.isArray(item)) {
-      flatten(item as Record<string, unknown>, path, seen, out);
+      if (!isPlainObject(item)) {
+        throw new TypeError(
+          `configOverrides.${path} must be a plain object, got ${objectKind(item)}`,
+        );
+      }
+      flatten(item, path, seen, out);
     } else {
       out.push(`${path}=${tomlValue(item, path, seen)}`);
     }
   }
   seen.delete(value);
+}
+
+// A ready `key=value` string. The runtime parses the value as a line of a TOML document, so a
+// newline would start a second setting that is then dropped, and a command line cannot carry a
+// NUL at all. The message names the key, never the value.
+function checkPair(pair: unknown, name: string): string {
+  const at = typeof pair === "string" ? pair.indexOf("=") : -1;
+  if (typeof pair !== "string" || at === -1 || pair.slice(0, at).trim() === "") {
+    throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
+  }
+  const key = JSON.stringify(pair.slice(0, at).trim());
+  if (hasControlCharacter(pair, true)) {
+    throw new TypeError(
+      `${name} (key ${key}) must not contain control characters such as newlines or NUL; ` +
+        "write them as escapes inside a TOML string",
+    );
+  }
+  if (!isWellFormed(pair)) {
+    throw new TypeError(
+      `${name} (key ${key}) must be well-formed Unicode, but holds a lone surrogate`,
+    );
+  }
+  return pair;
 }
 
 /**
@@ -108,17 +155,33 @@ export function configArgs(overrides: unknown): string[] {
   if (overrides === undefined) return [];
   let pairs: string[];
   if (Array.isArray(overrides)) {
-    pairs = overrides.map((pair: unknown) => {
-      if (typeof pair !== "string" || !/^[^=]+=/.test(pair)) {
-        throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
-      }
-      return pair;
-    });
-  } else if (typeof overrides === "object" && overrides !== null) {
+    pairs = overrides.map((pair: unknown, i) => checkPair(pair, `configOverrides[${i}]`));
+  } else if (isPlainObject(overrides)) {
     pairs = [];
-    flatten(overrides as Record<string, unknown>, "", new Set(), pairs);
+    flatten(overrides, "", new Set(), pairs);
+  } else if (typeof overrides === "object" && overrides !== null) {
+    throw new TypeError(
+      `configOverrides must be an array or a plain object, got ${objectKind(overrides)}`,
+    );
   } else {
     throw new TypeError(`configOverrides must be an array or an object, got ${kind(overrides)}`);
   }
   return pairs.flatMap((pair) => ["--config", pair]);
+}
+
+// A TOML basic string without escapes or a literal string, with an optional comment after it.
+const QUOTED = /^(?:"([^"\\]*)"|'([^']*)')[ \t]*(?:#.*)?$/;
+
+/**
+ * A ready `key=value` override as `codex --config` reads a plain word such as a store name: split
+ * on the first `=`, both sides trimmed, a quoted value unquoted (a comment may follow it). What
+ * is not such a string is taken, as the runtime does, without its surrounding quotes.
+ */
+export function readOverride(pair: string): { key: string; text: string } {
+  const at = pair.indexOf("=");
+  const key = pair.slice(0, at).trim();
+  const raw = pair.slice(at + 1).trim();
+  const quoted = QUOTED.exec(raw);
+  if (quoted !== null) return { key, text: quoted[1] ?? quoted[2]! };
+  return { key, text: raw.replace(/^['"]+|['"]+$/g, "") };
 }

@@ -15,6 +15,50 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * A value as an error message may show it: a string quoted, a number or boolean as written,
+ * anything else by kind. Never throws (a BigInt or a cycle included); only for values that are
+ * not secret, such as preset names.
+ */
+export function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return describe(value);
+}
+
+/** Whether a value is a plain object: made by `{}`, `Object.create(null)` or `JSON.parse`. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Matches a lone UTF-16 surrogate, which UTF-8 (command lines, files) cannot carry. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether a string is well-formed Unicode: no lone surrogate. */
+export function isWellFormed(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/**
+ * A string bound for the child's command line, environment or working directory: the operating
+ * system cannot carry a NUL there, and Node's error would quote the whole string, secret included.
+ */
+export function checkNoNul(value: string, name: string): string {
+  if (value.includes("\0")) throw new TypeError(`${name} must not contain NUL characters`);
+  return value;
+}
+
+/** Whether a string holds an ASCII control character (U+0000-U+001F, U+007F), tab aside if asked. */
+export function hasControlCharacter(value: string, allowTab = false): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && !(allowTab && code === 0x09)) || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /** A non-empty string. */
 export function checkNonEmpty(value: unknown, name: string): string {
   if (typeof value !== "string" || value === "") {
@@ -37,20 +81,25 @@ export function checkSecret(value: unknown, name: string): string {
     throw new TypeError(`${name} must be a string, got ${describe(value)}`);
   }
   if (value.trim() === "") throw new TypeError(`${name} must not be empty`);
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) {
-      throw new TypeError(`${name} must not contain control characters such as newlines`);
-    }
+  if (hasControlCharacter(value)) {
+    throw new TypeError(`${name} must not contain control characters such as newlines`);
   }
   return value;
 }
 
-/** An absolute `http://` or `https://` URL. */
+/**
+ * An absolute `http://` or `https://` URL. The message never shows the URL, which may carry a
+ * password or a key in its query.
+ */
 export function checkHttpUrl(value: unknown, name: string): string {
   const text = checkNonEmpty(value, name);
-  if (!URL.canParse(text))
-    throw new TypeError(`${name} must be a valid URL, got ${JSON.stringify(text)}`);
+  // The URL parser drops tabs and newlines, but the runtime would be handed them.
+  if (/\s/.test(text) || hasControlCharacter(text)) {
+    throw new TypeError(`${name} must not contain spaces or control characters`);
+  }
+  if (!URL.canParse(text)) {
+    throw new TypeError(`${name} must be a valid absolute URL, such as https://api.openai.com/v1`);
+  }
   const { protocol } = new URL(text);
   if (protocol !== "http:" && protocol !== "https:") {
     throw new TypeError(`${name} must be an http:// or https:// URL, got ${protocol}`);
@@ -83,10 +132,69 @@ export function checkObjective(objective: unknown): string {
   if (typeof objective !== "string") throw new TypeError("goal objective must be a string");
   const trimmed = objective.trim();
   if (trimmed === "") throw new TypeError("goal objective must not be empty");
-  if (trimmed.length > MAX_GOAL_OBJECTIVE) {
+  // The server counts characters (Unicode scalar values), not UTF-16 code units.
+  if (trimmed.length > MAX_GOAL_OBJECTIVE && codePoints(trimmed) > MAX_GOAL_OBJECTIVE) {
     throw new RangeError(`goal objective must be at most ${MAX_GOAL_OBJECTIVE} characters`);
   }
   return trimmed;
+}
+
+// Counts code points without building an array of them; stops once past the limit.
+function codePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length && count <= MAX_GOAL_OBJECTIVE; i++) {
+    const code = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    count++;
+  }
+  return count;
+}
+
+/**
+ * A value that reaches the wire as JSON and means there what it means here: no `NaN` or
+ * `Infinity` (JSON writes `null`), no `undefined` in an array, no function, symbol or BigInt, no
+ * `Date`, `Map` or class instance (JSON writes what `toJSON` or the own fields give), no cycle.
+ * `undefined` object properties are left out, as JSON leaves them out. Throws a `TypeError`
+ * naming the path of the first such value.
+ */
+export function checkJson(value: unknown, name: string, seen = new Set<object>()): void {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`${name} must be a finite number, got ${value}`);
+      }
+      return;
+  }
+  if (value === null) return;
+  if (typeof value !== "object") {
+    throw new TypeError(`${name} must be a JSON value, got ${describe(value)}`);
+  }
+  if (!Array.isArray(value) && !isPlainObject(value)) {
+    throw new TypeError(`${name} must be a plain object or an array, got ${objectKind(value)}`);
+  }
+  if (seen.has(value)) throw new TypeError(`${name} contains itself`);
+  seen.add(value);
+  if (Array.isArray(value)) {
+    value.forEach((item: unknown, i) => checkJson(item, `${name}[${i}]`, seen));
+  } else {
+    for (const [key, item] of Object.entries(value)) {
+      if (item !== undefined) checkJson(item, `${name}.${key}`, seen);
+    }
+  }
+  seen.delete(value);
+}
+
+/** The class of an object that is not plain, for messages: `"a Date"`, `"an Error"`. */
+export function objectKind(value: object): string {
+  const proto = Object.getPrototypeOf(value) as { constructor?: unknown } | null;
+  const ctor = proto?.constructor;
+  const ctorName = typeof ctor === "function" && ctor !== Object ? ctor.name : "";
+  if (ctorName === "") return "an object with its own prototype";
+  return `${/^[AEIOU]/i.test(ctorName) ? "an" : "a"} ${ctorName}`;
 }
 
 /** An `AbortSignal`, or undefined. */
@@ -188,18 +296,20 @@ export function checkRetryOptions(options: {
     jitterRatio = 0.2,
   } = checkOptions(options);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`maxAttempts must be an integer >= 1, got ${maxAttempts}`);
+    throw new RangeError(`maxAttempts must be an integer >= 1, got ${shown(maxAttempts)}`);
   }
   if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
-    throw new RangeError(`initialDelayMs must be a finite number >= 0, got ${initialDelayMs}`);
+    throw new RangeError(
+      `initialDelayMs must be a finite number >= 0, got ${shown(initialDelayMs)}`,
+    );
   }
   if (!Number.isFinite(maxDelayMs) || maxDelayMs < 0 || maxDelayMs > MAX_TIMEOUT) {
     throw new RangeError(
-      `maxDelayMs must be a finite number from 0 to ${MAX_TIMEOUT}, got ${maxDelayMs}`,
+      `maxDelayMs must be a finite number from 0 to ${MAX_TIMEOUT}, got ${shown(maxDelayMs)}`,
     );
   }
   if (!Number.isFinite(jitterRatio) || jitterRatio < 0 || jitterRatio > 1) {
-    throw new RangeError(`jitterRatio must be between 0 and 1, got ${jitterRatio}`);
+    throw new RangeError(`jitterRatio must be between 0 and 1, got ${shown(jitterRatio)}`);
   }
   const signal = checkSignal(options.signal);
   return { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio, signal };

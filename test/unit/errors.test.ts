@@ -12,6 +12,7 @@ import {
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  StructuredOutputError,
   TransportClosedError,
   fromWireError,
   isOverloadData,
@@ -483,6 +484,8 @@ describe("retryOnOverload", () => {
     ["jitterRatio", { jitterRatio: -0.1 }],
     ["jitterRatio", { jitterRatio: 1.5 }],
     ["jitterRatio", { jitterRatio: Number.NaN }],
+    ["maxAttempts", { maxAttempts: Symbol("n") as never }],
+    ["jitterRatio", { jitterRatio: Symbol("r") as never }],
   ])("rejects a bad %s with a RangeError before calling fn (%j)", async (option, options) => {
     const fn = vi.fn(async () => "never");
     const err: unknown = await retryOnOverload(fn, options).catch((e: unknown) => e);
@@ -569,5 +572,66 @@ describe("retryOnOverload", () => {
     await expect(retryOnOverload(fn, { signal: controller.signal })).rejects.toBe(reason);
     expect(fn).toHaveBeenCalledTimes(1);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("takes the jitter from the capped delay, so maxDelayMs bounds the wait", async () => {
+    for (const [random, expected] of [
+      [0, 99],
+      [1, 101],
+    ] as const) {
+      vi.mocked(Math.random).mockReturnValue(random);
+      const { fn, gaps } = flaky(2);
+      const options = { initialDelayMs: 60_000, maxDelayMs: 100, jitterRatio: 0.01 };
+      const result = retryOnOverload(fn, options);
+      await vi.runAllTimersAsync();
+      await result;
+      expect(gaps()).toEqual([expected, expected]);
+    }
+  });
+
+  it("never waits longer than a timer can (2^31-1 ms), whatever the jitter", async () => {
+    vi.mocked(Math.random).mockReturnValue(1);
+    const { fn, gaps } = flaky(1);
+    const options = { initialDelayMs: 2 ** 31 - 1, maxDelayMs: 2 ** 31 - 1, jitterRatio: 1 };
+    const result = retryOnOverload(fn, options);
+    await vi.advanceTimersByTimeAsync(2 ** 31 - 2);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(result).resolves.toBe("ok on attempt 2");
+    expect(gaps()).toEqual([2 ** 31 - 1]);
+  });
+});
+
+describe("StructuredOutputError", () => {
+  const result = { id: "t1", status: "completed" } as unknown as TurnResult;
+
+  it("summarises well-formed issues with their paths", () => {
+    const err = new StructuredOutputError(
+      "{}",
+      [{ message: "Required", path: ["a", { key: "b" }, 0] }, { message: "Too short" }],
+      result,
+    );
+    expect(err.message).toBe(
+      "The answer does not match the output schema: a.b.0: Required; Too short",
+    );
+  });
+
+  it("keeps its class and result when a validator returns malformed issues", () => {
+    const malformed = [
+      null,
+      "just text",
+      { message: "m", path: "a.b" },
+      { message: 5, path: [null, { key: Symbol("k") }, 10n] },
+    ];
+    const err = new StructuredOutputError("{}", malformed as never, result);
+    expect(err).toBeInstanceOf(StructuredOutputError);
+    expect(err.result).toBe(result);
+    expect(err.message).toBe(
+      "The answer does not match the output schema: malformed issue (null); " +
+        "malformed issue (string); a.b: m; and 1 more",
+    );
+    const odd = new StructuredOutputError("{}", [malformed[3]] as never, result);
+    expect(odd.message).toMatch(/\(null\)\.Symbol\(k\)\.\(bigint\): \(no message\)$/);
+    expect(new StructuredOutputError(null, {} as never, result).message).toMatch(/schema: $/);
   });
 });

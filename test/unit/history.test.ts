@@ -89,6 +89,12 @@ describe("Paginated", () => {
     const { transport, connection } = pagedServer(PAGES);
     expect(() => turnPages(connection, "th", { limit: 0 })).toThrow(RangeError);
     expect(() => turnPages(connection, "th", { limit: 1.5 })).toThrow(RangeError);
+    expect(() => turnPages(connection, "th", { limit: 1e20 })).toThrow(
+      "limit must be an integer from 1 to 4294967295, got 100000000000000000000",
+    );
+    expect(() => itemPages(connection, "th", { limit: 2 ** 32 })).toThrow(RangeError);
+    expect(() => threadPages(connection, { limit: 2 ** 32 })).toThrow(RangeError);
+    expect(() => threadPages(connection, { limit: 2 ** 32 - 1 })).not.toThrow();
     expect(() => turnPages(connection, "th", { cursor: 3 as never })).toThrow(TypeError);
     expect(() => turnPages(connection, "th", { sortDirection: "up" as never })).toThrow(TypeError);
     expect(() => itemPages(connection, "th", { timeout: -1 })).toThrow(RangeError);

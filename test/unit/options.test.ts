@@ -5,8 +5,10 @@ import {
   ApprovalMode,
   Sandbox,
   approvalFields,
+  checkEventMode,
   sandboxMode,
   sandboxPolicy,
+  settingsConfig,
 } from "../../src/options.js";
 import { turnParams } from "../../src/thread.js";
 import { SDK_VERSION } from "../../src/version.js";
@@ -82,6 +84,31 @@ describe("toUserInputs", () => {
     expect(() => toUserInputs({ type: "video" } as never)).toThrow(/unsupported input item/);
     expect(() => toUserInputs({ type: "text" } as never)).toThrow(/needs a string text/);
     expect(() => toUserInputs([])).toThrow(/empty/);
+  });
+
+  it("does not take the names of Object's own members for item types", () => {
+    for (const type of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expect(() => toUserInputs({ type } as never)).toThrow(
+        `unsupported input item: object of type "${type}"`,
+      );
+    }
+    expect(() => toUserInputs({ type: 10n } as never)).toThrow(
+      "unsupported input item: object of type bigint",
+    );
+  });
+});
+
+describe("preset checks", () => {
+  it("describe a value JSON cannot write (a BigInt, a cycle) instead of throwing another error", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => approvalFields(10n)).toThrow(/approvalMode must be one of .*; got bigint$/);
+    expect(() => sandboxMode(cyclic)).toThrow(/sandbox must be one of .*; got object$/);
+    expect(() => settingsConfig({ webSearch: 1n as never })).toThrow(
+      /webSearch must be one of .*; got bigint$/,
+    );
+    expect(() => checkEventMode(cyclic)).toThrow(/events must be "all" or "results"; got object$/);
+    expect(() => checkEventMode("some")).toThrow(/got "some"$/);
   });
 });
 

@@ -1,0 +1,151 @@
+import path from "node:path";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { checkConnectionOptions, launchFor, type CodexOptions } from "../../src/launch.js";
+import { checkCodexBin, locateRuntime } from "../../src/runtime.js";
+
+const SECRET = "sk-live-SECRET-0123456789";
+// An existing file, so launchFor gets past the binary check without spawning anything.
+const BIN = process.execPath;
+
+/** The error `launchFor` throws for these options (it fails the test when none is thrown). */
+function launchError(options: CodexOptions): Error {
+  try {
+    launchFor(options);
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("launchFor did not throw");
+}
+
+describe("launchFor", () => {
+  it("rejects NUL in env, cwd, launchArgs and config pairs, naming the option but not the value", () => {
+    const values: Array<[CodexOptions, RegExp]> = [
+      [{ codexBin: BIN, env: { OPENAI_API_KEY: `${SECRET}\0` } }, /env\.OPENAI_API_KEY .*NUL/],
+      [{ codexBin: BIN, cwd: `/tmp/${SECRET}\0` }, /^cwd .*NUL/],
+      [{ launchArgs: ["codex", `--token=${SECRET}\0`] }, /launchArgs\[1\] .*NUL/],
+      [
+        { codexBin: BIN, configOverrides: [`model_providers.x.token="${SECRET}"\0`] },
+        /configOverrides\[0\] \(key "model_providers\.x\.token"\).*NUL/,
+      ],
+    ];
+    for (const [options, named] of values) {
+      const err = launchError(options);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(named);
+      expect(err.message).not.toContain(SECRET);
+    }
+    // A key is a name, not a value: it is shown, with the NUL escaped.
+    expect(launchError({ codexBin: BIN, env: { "A\0B": "x" } }).message).toMatch(
+      /env key "A\\u0000B" .*NUL/,
+    );
+    expect(launchError({ codexBin: BIN, configOverrides: { "a\0b": 1 } }).message).toMatch(
+      /configOverrides key "a\\u0000b"/,
+    );
+  });
+
+  it("rejects a config pair whose newline would smuggle in a second setting", () => {
+    const err = launchError({
+      codexBin: BIN,
+      configOverrides: ['model="gpt-x"\nmodel_context_window=5'],
+    });
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toMatch(/configOverrides\[0\] \(key "model"\).*newlines/);
+    expect(() =>
+      launchFor({ codexBin: BIN, configOverrides: ['developer_instructions="a\\nb\tc"'] }),
+    ).not.toThrow();
+  });
+
+  it("requires launchArgs to be a non-empty array of strings led by a command", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ["codex app-server", /launchArgs must be a non-empty array.*got string/],
+      [[], /launchArgs must be a non-empty array.*got an array/],
+      [["codex", 5], /launchArgs\[1\] must be a string, got number/],
+      [["codex", null], /launchArgs\[1\] must be a string, got null/],
+      [[""], /launchArgs\[0\], the command to run, must be a non-empty string/],
+    ];
+    for (const [launchArgs, message] of cases) {
+      expect(() => launchFor({ launchArgs: launchArgs as never })).toThrow(message);
+    }
+    expect(launchFor({ launchArgs: ["node", "-e", ""] }).launch).toMatchObject({
+      command: "node",
+      args: ["-e", ""],
+    });
+  });
+
+  it("does not show a baseUrl that may carry a password, and refuses control characters", () => {
+    for (const baseUrl of [
+      `http://user:${SECRET}@exa mple.com`,
+      `http://user:${SECRET}@host:99999`,
+      `http://exa\nmple.com/v1?key=${SECRET}`,
+    ]) {
+      const err = launchError({ codexBin: BIN, baseUrl });
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(/^baseUrl /);
+      expect(err.message).not.toContain(SECRET);
+    }
+  });
+
+  it("reads the credential store from a pair as the runtime does: quotes of either kind, spaces around", () => {
+    const store = (pair: string) => launchFor({ codexBin: BIN, configOverrides: [pair] });
+    for (const pair of [
+      'cli_auth_credentials_store="ephemeral"',
+      "cli_auth_credentials_store='ephemeral'",
+      " cli_auth_credentials_store = ephemeral ",
+      'cli_auth_credentials_store = "ephemeral" # in memory',
+    ]) {
+      expect(store(pair).credentialStore, pair).toBe("memory");
+    }
+    for (const pair of [
+      "cli_auth_credentials_store='file'",
+      'cli_auth_credentials_store = "ephemeral-not"',
+    ]) {
+      expect(store(pair).credentialStore, pair).toBe("persistent");
+    }
+    expect(() =>
+      launchFor({
+        codexBin: BIN,
+        apiKey: "sk-test-123",
+        configOverrides: [" cli_auth_credentials_store = 'file'"],
+      }),
+    ).toThrow(/cli_auth_credentials_store to file/);
+  });
+
+  it("spawns a relative codexBin from the directory it was checked in, whatever cwd says", () => {
+    const relative = path.relative(process.cwd(), locateRuntime().binary);
+    const { launch } = launchFor({ codexBin: relative, cwd: tmpdir() });
+    expect(launch.command).toBe(path.resolve(relative));
+    expect(path.isAbsolute(launch.command)).toBe(true);
+  });
+});
+
+describe("checkCodexBin", () => {
+  it("returns an absolute path, resolved against this process's working directory", () => {
+    const relative = path.relative(process.cwd(), process.execPath);
+    expect(checkCodexBin(relative)).toBe(process.execPath);
+  });
+
+  it("rejects what is not a non-empty string before looking at the disk", () => {
+    expect(() => checkCodexBin(5)).toThrow(/codexBin must be a non-empty string, got number/);
+    expect(() => checkCodexBin("")).toThrow(TypeError);
+    expect(() => checkCodexBin(`${process.execPath}\0`)).toThrow(/codexBin .*NUL/);
+  });
+});
+
+describe("checkConnectionOptions", () => {
+  it("checks clientInfo before anything is spawned or dialled", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ["me", /clientInfo must be an object, got string/],
+      [[], /clientInfo must be an object, got an array/],
+      [{ name: 5 }, /clientInfo\.name must be a non-empty string, got number/],
+      [{ title: "" }, /clientInfo\.title must be a non-empty string/],
+      [{ version: null }, /clientInfo\.version must be a non-empty string, got null/],
+    ];
+    for (const [clientInfo, message] of cases) {
+      expect(() => checkConnectionOptions({ clientInfo: clientInfo as never })).toThrow(message);
+    }
+    const clientInfo = { name: "my_app", title: "My App", version: "1.0.0" };
+    expect(checkConnectionOptions({ clientInfo }).clientInfo).toBe(clientInfo);
+    expect(() => checkConnectionOptions({ clientInfo: { name: "only_a_name" } })).not.toThrow();
+  });
+});

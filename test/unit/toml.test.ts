@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { configArgs, readOverride } from "../../src/internal/toml.js";
+
+/** The error `configArgs` throws for these overrides (it fails the test when none is thrown). */
+function configError(overrides: unknown): Error {
+  try {
+    configArgs(overrides);
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("configArgs did not throw");
+}
+
+describe("configArgs", () => {
+  it("writes safe integers as integers and fractions as floats that read back the same", () => {
+    expect(
+      configArgs({ a: 9007199254740991, b: -9007199254740991, c: 0.1, d: 1.5e-7, e: -0 }),
+    ).toEqual([
+      "--config",
+      "a=9007199254740991",
+      "--config",
+      "b=-9007199254740991",
+      "--config",
+      "c=0.1",
+      "--config",
+      "d=1.5e-7",
+      "--config",
+      "e=0",
+    ]);
+  });
+
+  it("rejects whole numbers past 2^53, which the runtime would read as another number or a string", () => {
+    for (const n of [2 ** 53, 1e19, -1e19, 1e21, Number.MAX_VALUE]) {
+      const err = configError({ model_context_window: n });
+      expect(err).toBeInstanceOf(RangeError);
+      expect(err.message).toMatch(/^configOverrides\.model_context_window must be an integer/);
+    }
+  });
+
+  it("rejects a string with a lone surrogate, which the command line would turn into U+FFFD", () => {
+    expect(configError({ a: { model: "a\uD800b" } }).message).toMatch(
+      /^configOverrides\.a\.model must be well-formed Unicode/,
+    );
+    expect(configError({ ["mod\uDC00el"]: "x" }).message).toMatch(/lone surrogates/);
+    expect(configError(['model="a\uD800b"']).message).toMatch(
+      /^configOverrides\[0\] \(key "model"\) must be well-formed Unicode/,
+    );
+    expect(configArgs({ model: "emoji 😀" })).toEqual(["--config", 'model="emoji 😀"']);
+  });
+
+  it("rejects objects that are not plain, naming the path, instead of writing {} or their fields", () => {
+    class Settings {
+      readonly web_search = true;
+    }
+    const cases: Array<[unknown, RegExp]> = [
+      [{ tools: new Date() }, /^configOverrides\.tools must be a plain object, got a Date$/],
+      [
+        { a: { b: new Map([["c", 1]]) } },
+        /^configOverrides\.a\.b must be a plain object, got a Map$/,
+      ],
+      [
+        { tools: new Settings() },
+        /^configOverrides\.tools must be a plain object, got a Settings$/,
+      ],
+      [new Map(), /^configOverrides must be an array or a plain object, got a Map$/],
+    ];
+    for (const [overrides, message] of cases) {
+      const err = configError(overrides);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(message);
+    }
+    expect(configArgs({ tools: Object.assign(Object.create(null), { web_search: true }) })).toEqual(
+      ["--config", "tools.web_search=true"],
+    );
+  });
+
+  it("rejects keys with control characters, which are written unquoted", () => {
+    for (const key of ["mod\0el", "a\nb", "a\u007fb"]) {
+      expect(configError({ [key]: "x" })).toBeInstanceOf(TypeError);
+    }
+  });
+
+  it("rejects array pairs with control characters, naming the key and never the value", () => {
+    const secret = "sk-live-SECRET";
+    for (const pair of [
+      `model="${secret}"\nmodel_context_window=5`,
+      `model="${secret}"\r`,
+      `model="${secret}\0"`,
+      `model="${secret}\u001b"`,
+    ]) {
+      const err = configError([pair]);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(/^configOverrides\[0\] \(key "model"\) must not contain control/);
+      expect(err.message).not.toContain(secret);
+    }
+    expect(configArgs(['developer_instructions="a\tb\\nc"'])).toEqual([
+      "--config",
+      'developer_instructions="a\tb\\nc"',
+    ]);
+    expect(configError([" =x"]).message).toMatch(/key=value/);
+  });
+});
+
+describe("readOverride", () => {
+  it("reads a pair as codex --config does a plain word: first =, trimmed, unquoted", () => {
+    const cases: Array<[string, string, string]> = [
+      ["a=b", "a", "b"],
+      [" a . b = c ", "a . b", "c"],
+      ['k="x=y"', "k", "x=y"],
+      ["k='lit\\eral'", "k", "lit\\eral"],
+      ['k = "v" # note', "k", "v"],
+      ["k = 'v'#note", "k", "v"],
+      // Not TOML: the runtime falls back to the text without its surrounding quotes.
+      ['k="unterminated', "k", "unterminated"],
+      ['k="v" trailing', "k", 'v" trailing'],
+      ['k="""multi"""', "k", "multi"],
+      ["k=ephemeral", "k", "ephemeral"],
+    ];
+    for (const [pair, key, text] of cases) {
+      expect(readOverride(pair), pair).toEqual({ key, text });
+    }
+  });
+});

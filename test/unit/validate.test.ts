@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { checkJson, checkObjective, shown } from "../../src/internal/validate.js";
+
+describe("checkObjective", () => {
+  it("counts characters as the server does, not UTF-16 code units", () => {
+    expect(checkObjective("😀".repeat(4000))).toBe("😀".repeat(4000));
+    expect(checkObjective(` ${"x".repeat(4000)} `)).toBe("x".repeat(4000));
+    expect(() => checkObjective("😀".repeat(4001))).toThrow(/at most 4000 characters/);
+    expect(() => checkObjective("x".repeat(4001))).toThrow(RangeError);
+    expect(() => checkObjective(`${"😀".repeat(3999)}xy`)).toThrow(RangeError);
+  });
+});
+
+describe("checkJson", () => {
+  it("accepts what JSON carries as it is, and undefined properties JSON leaves out", () => {
+    for (const value of [null, 0, -1.5, "", true, [1, "a", null], { a: { b: [] }, c: undefined }]) {
+      expect(() => checkJson(value, "value")).not.toThrow();
+    }
+    expect(() => checkJson(Object.assign(Object.create(null), { a: 1 }), "value")).not.toThrow();
+  });
+
+  it("rejects what JSON would write as something else, naming the path", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    class Point {
+      x = 1;
+    }
+    const cases: Array<[unknown, RegExp]> = [
+      [Number.NaN, /^value must be a finite number, got NaN$/],
+      [{ a: { b: Infinity } }, /^value\.a\.b must be a finite number, got Infinity$/],
+      [[1, undefined], /^value\[1\] must be a JSON value, got undefined$/],
+      [undefined, /^value must be a JSON value, got undefined$/],
+      [{ f: () => 1 }, /^value\.f must be a JSON value, got function$/],
+      [{ s: Symbol("s") }, /^value\.s must be a JSON value, got symbol$/],
+      [{ n: 10n }, /^value\.n must be a JSON value, got bigint$/],
+      [{ when: new Date(0) }, /^value\.when must be a plain object or an array, got a Date$/],
+      [[new Map()], /^value\[0\] must be a plain object or an array, got a Map$/],
+      [{ p: new Point() }, /^value\.p must be a plain object or an array, got a Point$/],
+      [cyclic, /^value\.self contains itself$/],
+    ];
+    for (const [value, message] of cases) {
+      expect(() => checkJson(value, "value")).toThrow(message);
+    }
+    const shared = { a: 1 };
+    expect(() => checkJson([shared, shared], "value")).not.toThrow();
+  });
+});
+
+describe("shown", () => {
+  it("describes any value without throwing: BigInt, symbol and cycles included", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(shown("x")).toBe('"x"');
+    expect(shown(5)).toBe("5");
+    expect(shown(10n)).toBe("bigint");
+    expect(shown(Symbol("s"))).toBe("symbol");
+    expect(shown(cyclic)).toBe("object");
+  });
+});
