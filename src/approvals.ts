@@ -1,5 +1,6 @@
 import { DEFAULT_ANSWERS } from "./answers.js";
 import type { CommandExecutionRequestApprovalParams } from "./generated/index.js";
+import { shown } from "./internal/validate.js";
 import type { ApprovalHandlers } from "./server-requests.js";
 
 /** Ready-made approval policies. */
@@ -27,25 +28,25 @@ export const approvalPolicies = {
   /**
    * Accepts a command when every command in it matches `allow`, and declines the rest. It only
    * answers command approvals: other kinds go to their own handlers or their defaults (declined).
-   * A string rule matches that program with
-   * any arguments (`"git status"` matches `git status -s`) but never a command holding shell
-   * operators such as `;`, `&&`, `|`, `>` or `$(`; a RegExp or function sees the raw command.
+   * A string rule matches that program with any arguments (`"git status"` matches
+   * `git status -s`) but never a command holding shell operators such as `;`, `&&`, `|`, `>` or
+   * `$(`; a RegExp or function sees the raw command, and a function accepts it by returning
+   * `true`. A rule of any other kind is a `TypeError` here, not a failure on each request.
    */
   allowCommands(
     allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>,
   ): Required<Pick<ApprovalHandlers, "commandExecution">> {
-    const allowed = (command: string) =>
-      allow.some((rule) =>
-        typeof rule === "string"
-          ? !SHELL_OPERATORS.test(command) && (command === rule || command.startsWith(`${rule} `))
-          : rule instanceof RegExp
-            ? rule.test(command)
-            : rule(command),
-      );
+    const name = "approvalPolicies.allowCommands: allow";
+    if (!Array.isArray(allow)) {
+      throw new TypeError(`${name} must be an array of rules, got ${shown(allow)}`);
+    }
+    // Array.from visits holes too, so none is left unchecked.
+    const rules = Array.from(allow as unknown[], (rule, i) => ruleOf(rule, `${name}[${i}]`));
     return {
       commandExecution: (params) => {
         const commands = commandsOf(params);
-        const ok = commands.length > 0 && commands.every(allowed);
+        const ok =
+          commands.length > 0 && commands.every((command) => rules.some((rule) => rule(command)));
         return { decision: ok ? "accept" : "decline" };
       },
     };
@@ -54,6 +55,26 @@ export const approvalPolicies = {
 
 // \x60 is the backtick of command substitution.
 const SHELL_OPERATORS = /[;&|<>\x60\n]|\$\(/;
+
+type Rule = (command: string) => boolean;
+
+function ruleOf(rule: unknown, name: string): Rule {
+  if (typeof rule === "string" && rule !== "") {
+    return (command) =>
+      !SHELL_OPERATORS.test(command) && (command === rule || command.startsWith(`${rule} `));
+  }
+  if (rule instanceof RegExp) {
+    // With `g` or `y`, `test` starts where the last match ended, so the same command would be
+    // accepted only every other time: a copy without them matches from the start each time.
+    const pattern = new RegExp(rule.source, rule.flags.replace(/[gy]/g, ""));
+    return (command) => pattern.test(command);
+  }
+  // Only `true` accepts: a Promise (an async rule) or another truthy value does not.
+  if (typeof rule === "function") return (command) => rule(command) === true;
+  throw new TypeError(
+    `${name} must be a non-empty string, a RegExp or a function, got ${shown(rule)}`,
+  );
+}
 
 /**
  * The commands an approval request would run: the server's parsed `commandActions` (the inner

@@ -173,7 +173,7 @@ class StrictSchema {
       for (const [name, def] of Object.entries(defs)) {
         this.#sourceRefs.set(`#/${key}/${pointerEscape(name)}`, def);
       }
-      defsOut[key] = {};
+      defsOut[key] = dictionary();
     }
     this.#sourceRefs.set("#", body);
     for (const key of DEFS_KEYS) {
@@ -269,7 +269,7 @@ class StrictSchema {
         );
       }
     }
-    const converted: JsonObject = {};
+    const converted = dictionary();
     const optional = new Set<string>();
     for (const [key, value] of Object.entries(properties)) {
       let child = this.#convert(value, [...path, key]);
@@ -370,14 +370,16 @@ function mergeAllOf(node: JsonObject, path: readonly Segment[]): JsonObject {
   const { allOf, ...rest } = node;
   const parts = allOf as unknown[];
   if (parts.length === 1 && isObject(parts[0])) return { ...parts[0], ...rest };
-  const properties: JsonObject = {};
+  const properties = dictionary();
   const required: string[] = [];
   for (const part of parts) {
     if (!isObject(part) || (part.type !== "object" && part.properties === undefined)) {
       throw cannot(path, "allOf (an intersection) merges only object schemas");
     }
     for (const [key, value] of Object.entries((part.properties ?? {}) as JsonObject)) {
-      if (key in properties) throw cannot(path, `allOf declares property "${key}" twice`);
+      if (Object.hasOwn(properties, key)) {
+        throw cannot(path, `allOf declares property "${key}" twice`);
+      }
       properties[key] = value;
     }
     if (isStringArray(part.required)) required.push(...part.required);
@@ -455,6 +457,14 @@ async function readAnswer(
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * An object for keys the user names (properties, `$defs`): with no prototype, `__proto__` or
+ * `constructor` is an ordinary key, kept by `JSON.stringify`, not a setter or an inherited one.
+ */
+function dictionary(): JsonObject {
+  return Object.create(null) as JsonObject;
+}
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);

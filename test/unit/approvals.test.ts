@@ -1,7 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
+import { DEFAULT_ANSWERS, type DefaultedMethod } from "../../src/answers.js";
 import { approvalPolicies, commandsOf } from "../../src/approvals.js";
 import { ServerRequestDispatcher, type DispatcherOptions } from "../../src/server-requests.js";
-import type { CommandExecutionRequestApprovalParams } from "../../src/generated/index.js";
+import type {
+  CommandExecutionRequestApprovalParams,
+  DynamicToolCallResponse,
+} from "../../src/generated/index.js";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -177,6 +181,180 @@ describe("ServerRequestDispatcher", () => {
     expect(reply.result.success).toBe(false);
     expect(JSON.stringify(reply)).toContain("tool broke");
   });
+
+  it("reports a dynamic tool output that JSON encodes to nothing as a failed call", async () => {
+    const { transport, dispatcher, turnEvents } = setup();
+    const outputs: Record<string, unknown> = {
+      fn: () => 1,
+      sym: Symbol("x"),
+      toJSON: { toJSON: () => undefined },
+    };
+    dispatcher.setThread(
+      "th",
+      undefined,
+      Object.entries(outputs).map(([name, output]) => ({
+        name,
+        description: name,
+        inputSchema: { type: "object" },
+        handler: () => output,
+      })),
+    );
+    const names = Object.keys(outputs);
+    names.forEach((tool, id) =>
+      transport.deliver({
+        id,
+        method: "item/tool/call",
+        params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
+      }),
+    );
+    await transport.waitForSent(names.length);
+    for (const reply of transport.sent as { result: DynamicToolCallResponse }[]) {
+      expect(reply.result.success).toBe(false);
+      expect(reply.result.contentItems).toEqual([
+        { type: "inputText", text: expect.stringMatching(/cannot be encoded as JSON/) },
+      ]);
+    }
+    const reported = turnEvents.filter((e) => e.method === "client/handlerError");
+    expect(reported).toHaveLength(names.length);
+  });
+});
+
+describe("ServerRequestDispatcher: answers checked against the wire types", () => {
+  const request = (id: number, method: string, params: object = {}) => ({
+    id,
+    method,
+    params: { threadId: "th", turnId: "turn-1", itemId: "i", ...params },
+  });
+  const COMMAND = "item/commandExecution/requestApproval";
+  const PERMISSIONS = "item/permissions/requestApproval";
+
+  it("sends the default, and reports why, when an inner field of a decision or grant is wrong", async () => {
+    const cases: [method: string, answer: unknown, message: RegExp][] = [
+      [
+        COMMAND,
+        { decision: { acceptWithExecpolicyAmendment: {} } },
+        /decision\.acceptWithExecpolicyAmendment\.execpolicy_amendment must be an array of strings/,
+      ],
+      [
+        COMMAND,
+        {
+          decision: {
+            applyNetworkPolicyAmendment: {
+              network_policy_amendment: { host: "example.com", action: "maybe" },
+            },
+          },
+        },
+        /network_policy_amendment\.action must be one of allow, deny, got "maybe"/,
+      ],
+      [COMMAND, { decision: { acceptWithExecpolicyAmendment: "ls" } }, /must be an object/],
+      ["execCommandApproval", { decision: { denied: {} } }, /decision\.denied\.rejection/],
+      [
+        "applyPatchApproval",
+        { decision: { approved_execpolicy_amendment: { proposed_execpolicy_amendment: [1] } } },
+        /proposed_execpolicy_amendment must be an array of strings/,
+      ],
+      [PERMISSIONS, { permissions: { network: "yes" }, scope: "turn" }, /permissions\.network/],
+      [
+        PERMISSIONS,
+        { permissions: { fileSystem: { write: "/tmp" } }, scope: "turn" },
+        /permissions\.fileSystem\.write must be an array of strings/,
+      ],
+      [
+        PERMISSIONS,
+        {
+          permissions: { fileSystem: { entries: [{ path: { type: "disk" }, access: "write" }] } },
+          scope: "turn",
+        },
+        /permissions\.fileSystem\.entries\[0\]\.path\.type must be one of path, glob_pattern, special/,
+      ],
+      [
+        PERMISSIONS,
+        {
+          permissions: { fileSystem: { entries: [{ path: { type: "path" }, access: "write" }] } },
+          scope: "turn",
+        },
+        /entries\[0\]\.path\.path must be a string, got undefined/,
+      ],
+      [
+        PERMISSIONS,
+        { permissions: { fileSystem: { globScanMaxDepth: 0 } }, scope: "turn" },
+        /globScanMaxDepth must be a positive integer/,
+      ],
+    ];
+    let answer: unknown;
+    const { transport, turnEvents } = setup({
+      approvals: {
+        commandExecution: () => answer as never,
+        permissions: () => answer as never,
+        execCommand: () => answer as never,
+        applyPatch: () => answer as never,
+      },
+    });
+    for (const [i, [method, given]] of cases.entries()) {
+      answer = given;
+      transport.deliver(request(i, method));
+      await transport.waitForSent(i + 1);
+    }
+    const results = (transport.sent as { result: unknown }[]).map((reply) => reply.result);
+    expect(results).toEqual(cases.map(([method]) => DEFAULT_ANSWERS[method as DefaultedMethod]));
+    const messages = turnEvents
+      .filter((e) => e.method === "client/handlerError")
+      .map((e) => (e.params as { message: string }).message);
+    expect(messages).toHaveLength(cases.length);
+    cases.forEach(([, , message], i) => expect(messages[i]).toMatch(message));
+  });
+
+  it("sends a valid decision or grant as a copy of its wire fields", async () => {
+    let answer: unknown;
+    const { transport, turnEvents } = setup({
+      approvals: {
+        commandExecution: () => answer as never,
+        permissions: () => answer as never,
+        execCommand: () => answer as never,
+      },
+    });
+    const send = async (id: number, method: string, given: unknown) => {
+      answer = given;
+      transport.deliver(request(id, method));
+      return ((await transport.waitForSent(id + 1)) as { result: unknown }).result;
+    };
+    const amendment = { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["git", "log"] } };
+    expect(await send(0, COMMAND, { decision: amendment })).toEqual({ decision: amendment });
+    const denied = { denied: { rejection: "not now", note: "dropped" } };
+    expect(await send(1, "execCommandApproval", { decision: denied })).toEqual({
+      decision: { denied: { rejection: "not now" } },
+    });
+    const grant = await send(2, PERMISSIONS, {
+      scope: "session",
+      permissions: {
+        network: null,
+        fileSystem: {
+          write: ["/tmp/out"],
+          entries: [
+            { path: { type: "special", value: { kind: "project_roots" } }, access: "read" },
+            { path: { type: "glob_pattern", pattern: "**/*.log" }, access: "deny" },
+          ],
+        },
+      },
+    });
+    expect(grant).toEqual({
+      scope: "session",
+      permissions: {
+        fileSystem: {
+          read: null,
+          write: ["/tmp/out"],
+          entries: [
+            {
+              path: { type: "special", value: { kind: "project_roots", subpath: null } },
+              access: "read",
+            },
+            { path: { type: "glob_pattern", pattern: "**/*.log" }, access: "deny" },
+          ],
+        },
+      },
+    });
+    expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
+  });
 });
 
 describe("approvalPolicies.allowCommands", () => {
@@ -209,5 +387,39 @@ describe("approvalPolicies.allowCommands", () => {
 
   it("reads the parsed commands, not the shell wrapper", () => {
     expect(commandsOf(params("ls -la"))).toEqual(["ls -la"]);
+  });
+
+  it("refuses, when built, a list that is not one of rules, naming the bad rule", () => {
+    const build = (allow: unknown) => () => approvalPolicies.allowCommands(allow as never);
+    expect(build("git status")).toThrow(
+      new TypeError(
+        'approvalPolicies.allowCommands: allow must be an array of rules, got "git status"',
+      ),
+    );
+    expect(build(null)).toThrow(/allow must be an array of rules, got null/);
+    expect(build([42])).toThrow(
+      new TypeError(
+        "approvalPolicies.allowCommands: allow[0] must be a non-empty string, a RegExp or a function, got 42",
+      ),
+    );
+    expect(build(["ls", null])).toThrow(/allow\[1\] must be .+, got null/);
+    expect(build(["ls", ""])).toThrow(/allow\[1\] must be a non-empty string/);
+    // eslint-disable-next-line no-sparse-arrays -- a hole is a missing rule
+    expect(build(["ls", , "pwd"])).toThrow(/allow\[1\] .+, got undefined/);
+  });
+
+  it("answers the same command the same way every time, whatever the RegExp's flags", () => {
+    const policy = approvalPolicies.allowCommands([/^git status/g, /^npm test$/y]);
+    const decisions = ["git status", "git status", "npm test", "npm test"].map(
+      (command) =>
+        (policy.commandExecution(params(command), {} as never) as { decision: string }).decision,
+    );
+    expect(decisions).toEqual(["accept", "accept", "accept", "accept"]);
+  });
+
+  it("accepts through a function rule only when it returns true", () => {
+    expect(decide([(command) => command === "ls"], params("ls"))).toBe("accept");
+    expect(decide([async () => true] as never, params("ls"))).toBe("decline");
+    expect(decide([() => "yes"] as never, params("ls"))).toBe("decline");
   });
 });

@@ -130,6 +130,44 @@ describe("prepareOutput: the strict schema", () => {
     });
   });
 
+  it("keeps any property or $defs name, __proto__, constructor and toString included", async () => {
+    // Parsed, as a schema library's output would be, so __proto__ is an own key, not the prototype.
+    const source = JSON.parse(`{
+      "type": "object",
+      "properties": {
+        "__proto__": { "type": "string" },
+        "ref": { "$ref": "#/$defs/__proto__" },
+        "both": { "allOf": [
+          { "type": "object", "properties": { "constructor": { "type": "string" } }, "required": ["constructor"] },
+          { "type": "object", "properties": { "toString": { "type": "string" } }, "required": ["toString"] }
+        ] }
+      },
+      "required": ["__proto__", "ref", "both"],
+      "$defs": { "__proto__": { "type": "number" } }
+    }`) as Record<string, unknown>;
+    const sent = JSON.stringify(await strictOf(standard(source)));
+    expect(JSON.parse(sent)).toEqual(
+      JSON.parse(`{
+        "type": "object",
+        "properties": {
+          "__proto__": { "type": "string" },
+          "ref": { "$ref": "#/$defs/__proto__" },
+          "both": {
+            "type": "object",
+            "properties": { "constructor": { "type": "string" }, "toString": { "type": "string" } },
+            "required": ["constructor", "toString"],
+            "additionalProperties": false
+          }
+        },
+        "required": ["__proto__", "ref", "both"],
+        "additionalProperties": false,
+        "$defs": { "__proto__": { "type": "number" } }
+      }`),
+    );
+    expect(sent).toContain('"properties":{"__proto__":{"type":"string"}');
+    expect(sent).toContain('"$defs":{"__proto__":{"type":"number"}}');
+  });
+
   it("closes objects that merely allow extra keys", async () => {
     expect(await strictOf(z.object({ a: z.looseObject({ b: z.string() }) }))).toEqual({
       type: "object",
