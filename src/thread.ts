@@ -33,6 +33,7 @@ import {
   checkOptions,
   checkSignal,
   checkTimeout,
+  checkTokenBudget,
   dropUndefined,
   requestOptions,
   splitRequestOptions,
@@ -261,7 +262,7 @@ export class Thread {
    */
   async runGoal(objective: string, options?: RunGoalOptions): Promise<GoalResult> {
     const trimmed = checkObjective(objective);
-    const { tokenBudget } = checkOptions(options);
+    const tokenBudget = checkTokenBudget(checkOptions(options).tokenBudget);
     const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw abortError(signal);
     // Loaded here: most clients never run a goal.
@@ -308,7 +309,8 @@ export class Thread {
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
     const { call, rest } = splitRequestOptions(options);
-    const { status = "active", tokenBudget } = rest;
+    const { status = "active" } = rest;
+    const tokenBudget = checkTokenBudget(rest.tokenBudget);
     const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
     if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;
     return (await this.#context.connection.request("thread/goal/set", params, call)).goal;

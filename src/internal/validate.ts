@@ -139,6 +139,17 @@ export function checkObjective(objective: unknown): string {
   return trimmed;
 }
 
+/** A goal's token budget: a whole number of tokens, at least 1 (or absent). */
+export function checkTokenBudget(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `tokenBudget must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${shown(value)}`,
+    );
+  }
+  return value;
+}
+
 // Counts code points without building an array of them; stops once past the limit.
 function codePoints(text: string): number {
   let count = 0;

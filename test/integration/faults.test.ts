@@ -8,6 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Codex, TransportClosedError, type CodexOptions, type TurnEvent } from "../../src/index.js";
+import { clientStats } from "../../src/testing/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex } from "../../src/testing/test-codex.js";
 import { captureLog } from "../support/capture-log.js";
@@ -295,6 +296,45 @@ describe("what the client sends", () => {
     await s.send(completed);
     await settled(handle.run());
     await trap.expectNone();
+  });
+});
+
+describe("answers and listeners the client does not trust", () => {
+  it("rejects a thread or turn start whose answer names no id, and goes on", async () => {
+    const { s, codex } = await setup({
+      replies: {
+        "thread/start": [{ result: { thread: {} } }, REPLIES["thread/start"]],
+        "turn/start": [{ result: { turn: { ...turn(), id: 42 } } }, REPLIES["turn/start"]],
+      },
+    });
+    await expect(codex.threadStart()).rejects.toThrow("the answer to thread/start names no thread");
+    const thread = await codex.threadStart();
+    expect(thread.id).toBe(THREAD);
+    await expect(thread.run("x")).rejects.toThrow("the answer to turn/start names no turn");
+    const running = thread.run("y");
+    await s.nextFromClient(
+      (line) => line.method === "turn/start" && line.message?.id !== undefined,
+    );
+    await s.send(completed);
+    expect((await settled(running)).status).toBe("fulfilled");
+    expect(clientStats(codex)).toMatchObject({ "router.queues": 0, "router.turns": 0 });
+    await trap.expectNone();
+  });
+
+  it("logs an async codex.on listener that rejects, as one that throws", async () => {
+    const { s, codex, entries } = await setup();
+    codex.on("turn/started", async () => {
+      await Promise.resolve();
+      throw new Error("async listener failed");
+    });
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    await s.send(started);
+    await s.send(completed);
+    await settled(handle.run());
+    await trap.expectNone();
+    const logged = entries.find((e) => e.message.endsWith("a listener of turn/started rejected"));
+    expect(logged?.detail).toMatchObject({ message: "async listener failed" });
   });
 });
 

@@ -81,6 +81,12 @@ describe("bad input", () => {
       () => codex.threadStart({ approvals: { commandExecution: "yes" as never } }),
       () => thread.run([]),
     );
+    for (const tokenBudget of [0, -1, 1.5, Number.NaN, 2 ** 53, "5" as never]) {
+      calls.push(
+        () => thread.setGoal("a goal", { tokenBudget }),
+        () => thread.runGoal("a goal", { tokenBudget }),
+      );
+    }
     for (const call of calls) {
       let result: Promise<unknown>;
       expect(() => (result = call())).not.toThrow();

@@ -183,4 +183,12 @@ describe("Thread.unsubscribe", () => {
     expect((await resumed.run("two")).finalResponse).toBe("answer two");
     expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
   });
+
+  it("forgets the unsubscribe once the thread is archived", async () => {
+    const thread = await threadWith("one");
+    expect((await thread.unsubscribe()).status).toBe("unsubscribed");
+    expect(clientStats(t.codex)["router.unsubscribed"]).toBe(1);
+    await t.codex.threadArchive(thread.id);
+    expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
+  });
 });
