@@ -16,7 +16,7 @@ import type {
   ServerRequestMethod,
 } from "./generated/index.js";
 import { deadline } from "./internal/deadline.js";
-import { SILENT, type Log } from "./internal/logger.js";
+import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
 import { checkOptionalDelay, describe } from "./internal/validate.js";
 import type { JsonInput } from "./options.js";
@@ -354,7 +354,7 @@ export class ServerRequestDispatcher {
       checkEncodable(answer);
       return answer;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = thrownMessage(err);
       if (fallback === undefined) {
         this.#log.warn(`the handler of ${request.method} failed; answered with an error`, err);
         throw err;

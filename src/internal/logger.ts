@@ -1,4 +1,4 @@
-import type { Secrets } from "./redact.js";
+import { REDACTED, type Secrets } from "./redact.js";
 
 /** How much the SDK reports: each level includes the ones after it. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
@@ -55,10 +55,10 @@ export class Log {
 
   #write(level: Exclude<LogLevel, "off">, message: string, detail: unknown): void {
     if (!this.enabled(level)) return;
-    const secrets = this.#secrets;
-    const text = `codex-app-server-sdk: ${secrets ? secrets.text(message) : message}`;
-    const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
     try {
+      const secrets = this.#secrets;
+      const text = `codex-app-server-sdk: ${secrets ? secrets.text(message) : message}`;
+      const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
       this.#logger![level](text, ...rest);
     } catch {
       // A logger that throws must not turn a report into a crash; there is nowhere left to say it.
@@ -67,7 +67,27 @@ export class Log {
 }
 
 function redactDetail(secrets: Secrets, detail: unknown): unknown {
-  return detail instanceof Error ? secrets.error(detail) : secrets.value(detail);
+  try {
+    return detail instanceof Error ? secrets.error(detail) : secrets.value(detail);
+  } catch {
+    // A detail that cannot be read (a getter or a proxy trap throws) cannot be shown as checked;
+    // the message still goes out.
+    return REDACTED;
+  }
+}
+
+/**
+ * What a thrown value says, for a report or an answer: its `message` when that is a string, else
+ * the value as a string. Never throws, whatever was thrown (a getter that throws, an object
+ * without a prototype).
+ */
+export function thrownMessage(thrown: unknown): string {
+  try {
+    const message = (thrown as { message?: unknown } | null | undefined)?.message;
+    return typeof message === "string" ? message : String(thrown);
+  } catch {
+    return "an error that cannot be read";
+  }
 }
 
 /** A log that reports nothing. */

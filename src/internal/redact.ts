@@ -9,8 +9,17 @@ import {
 /** What replaces a secret in errors, events and log messages. */
 export const REDACTED = "[redacted]";
 
-// Data comes from the peer; bound every walk.
+// Data comes from the peer, and log details from anyone: bound every walk, in depth and in the
+// number of objects it copies.
 const MAX_DEPTH = 32;
+const MAX_NODES = 10_000;
+
+// What a value walk has seen: each object's copy, so an object met again (shared or a cycle) is
+// copied once, and how many objects it has copied.
+interface Walk {
+  readonly copies: Map<object, unknown>;
+  nodes: number;
+}
 
 /**
  * The keys and tokens one client handed its server, and the redaction of them from anything that
@@ -25,10 +34,12 @@ export class Secrets {
   add(secret: string): void {
     if (typeof secret !== "string" || secret === "") return;
     const forms = new Set(this.#forms);
-    // As written, and as quoted once and twice (a message quoting it, sent in a JSON line).
+    // As written, and as quoted once and twice (a message quoting it, sent in a JSON line). Each
+    // also as an encoder that escapes "/" writes it: JSON allows `\/`, and decoding undoes it.
     let form = secret;
     for (let level = 0; level < 3; level++, form = JSON.stringify(form).slice(1, -1)) {
       forms.add(form);
+      forms.add(form.replaceAll("/", "\\/"));
     }
     // Longest first, so a form containing another is replaced whole.
     this.#forms = [...forms].sort((a, b) => b.length - a.length);
@@ -48,15 +59,30 @@ export class Secrets {
     return out;
   }
 
-  /** A JSON value with every secret in its strings (and keys) replaced. */
+  /**
+   * A JSON value with every secret in its strings (and keys) replaced. An object met twice is
+   * copied once (a cycle stays a cycle); what lies past the walk's bounds becomes `[redacted]`.
+   */
   value(value: unknown, depth = 0): unknown {
+    return this.#copy(value, depth, { copies: new Map(), nodes: 0 });
+  }
+
+  #copy(value: unknown, depth: number, walk: Walk): unknown {
     if (typeof value === "string") return this.text(value);
     if (typeof value !== "object" || value === null || this.empty) return value;
-    if (depth >= MAX_DEPTH) return REDACTED;
-    if (Array.isArray(value)) return value.map((item) => this.value(item, depth + 1));
+    const known = walk.copies.get(value);
+    if (known !== undefined) return known;
+    if (depth >= MAX_DEPTH || ++walk.nodes > MAX_NODES) return REDACTED;
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      walk.copies.set(value, out);
+      for (const item of value as unknown[]) out.push(this.#copy(item, depth + 1, walk));
+      return out;
+    }
     const out: Record<string, unknown> = {};
+    walk.copies.set(value, out);
     for (const [key, item] of Object.entries(value)) {
-      out[this.text(key)] = this.value(item, depth + 1);
+      out[this.text(key)] = this.#copy(item, depth + 1, walk);
     }
     return out;
   }

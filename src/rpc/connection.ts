@@ -6,9 +6,10 @@ import {
   type RequestId,
 } from "../generated/index.js";
 import { abortError, deadline } from "../internal/deadline.js";
-import { SILENT, type Log } from "../internal/logger.js";
+import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
 import type { RequestOptions } from "../internal/validate.js";
+import { lastLines } from "../transport/lines.js";
 import type { Transport, TransportCloseInfo } from "../transport/transport.js";
 
 export type { RequestOptions } from "../internal/validate.js";
@@ -29,7 +30,10 @@ export interface RawServerRequest {
 /** Answers a server request: resolve with the result, or throw a `JsonRpcError` to answer with it. */
 export type ServerRequestHandler = (request: RawServerRequest) => Promise<unknown>;
 
-/** A line from the server that is not a well-formed JSON-RPC message; it is logged and dropped. */
+/**
+ * A line from the server that is not a well-formed JSON-RPC message; it is logged and dropped, or,
+ * for a request with malformed params, logged and answered with -32602.
+ */
 export class ProtocolError extends CodexError {
   /** Always "ProtocolError". */
   override readonly name = "ProtocolError";
@@ -54,6 +58,7 @@ interface Pending {
 }
 
 const METHOD_NOT_FOUND = -32601;
+const INVALID_PARAMS = -32602;
 const INTERNAL_ERROR = -32603;
 // How long a failed write waits for the transport to say how it ended before saying it itself.
 const CLOSE_REPORT_MS = 1000;
@@ -197,7 +202,7 @@ export class Connection {
       line: this.#receive,
       // A failed write closes the connection, which fails every pending call with the close error.
       writeFailed: (err) => void this.#writeFailed(err),
-      closed: (info) => this.#fail(closedErrorFrom(info)),
+      closed: (info) => this.#fail(closedErrorFrom(info, this.#stderrTail(info.stderrTail))),
     });
   }
 
@@ -261,7 +266,7 @@ export class Connection {
   /** Sends a notification (no answer expected). */
   async notify(method: string, params?: unknown): Promise<void> {
     if (this.#closeError !== undefined) throw this.#closeError;
-    await this.#write(params === undefined ? { method } : { method, params });
+    await this.#write(JSON.stringify(params === undefined ? { method } : { method, params }));
   }
 
   /** Subscribes to every notification; returns the unsubscribe function. */
@@ -300,12 +305,12 @@ export class Connection {
     await this.#transport.close();
   }
 
-  // Serializes and sends one message, resolving once it is written. A failed write means the
-  // transport is going away: the promise then rejects with the close error (exit code, stderr
-  // tail), never with a bare EPIPE.
-  #write(message: object): Promise<void> {
+  // Sends one line, resolving once it is written. A failed write means the transport is going
+  // away: the promise then rejects with the close error (exit code, stderr tail), never with a
+  // bare EPIPE.
+  #write(line: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#transport.send(JSON.stringify(message), (err) =>
+      this.#transport.send(line, (err) =>
         err ? void this.#writeFailed(err).then(reject, reject) : resolve(),
       );
     });
@@ -327,9 +332,9 @@ export class Connection {
       // The transport's own report (exit code, signal) usually follows the exit at once.
       await deadline(this.#closed, { timeout: CLOSE_REPORT_MS, onTimeout: () => undefined });
       this.#fail(
-        new TransportClosedError(`could not write to codex app-server: ${errorText(err)}`, {
+        new TransportClosedError(`could not write to codex app-server: ${thrownMessage(err)}`, {
           cause: err,
-          stderrTail: this.#transport.stderrTail(),
+          stderrTail: this.#stderrTail(this.#transport.stderrTail()),
         }),
       );
     }
@@ -366,7 +371,17 @@ export class Connection {
       if (typeof method === "string") {
         const { params } = msg;
         if (params !== undefined && (typeof params !== "object" || params === null)) {
-          return this.#drop(`${method} with params that are not an object`, line);
+          if (!hasId) return this.#drop(`${method} with params that are not an object`, line);
+          // A request still gets an answer, or the server would wait on it for ever.
+          this.#warn(
+            `answered ${method} with ${INVALID_PARAMS}`,
+            "params that are not an object",
+            line,
+          );
+          return this.#reply(msg as RawServerRequest, {
+            id,
+            error: { code: INVALID_PARAMS, message: `the params of ${method} must be an object` },
+          });
         }
         if (hasId) return this.#answer(msg as RawServerRequest);
         if (id !== undefined && id !== null) {
@@ -411,27 +426,36 @@ export class Connection {
         (value) => ({ id: request.id, result: value ?? {} }),
         (err: unknown) => ({ id: request.id, error: wireError(err) }),
       )
-      .then((reply) => this.#reply(request, reply));
+      .then((reply) => this.#reply(request, reply))
+      // Only a bug of ours gets here, and the server waits on an answer that never comes: say so.
+      .catch((err: unknown) => this.#log.error(`failed to answer ${request.method}`, err));
   }
 
   // Every server request gets an answer: one that cannot be serialized becomes an internal error.
+  // The reply is serialized once, so what was checked is what is sent.
   #reply(request: RawServerRequest, reply: object): void {
     if (this.#closeError !== undefined) {
       return this.#log.debug(`not answering ${request.method}: the connection is closed`);
     }
-    let message = reply;
+    let line: string;
     try {
-      JSON.stringify(reply);
+      line = JSON.stringify(reply);
     } catch (err) {
       this.#log.error(`the answer to ${request.method} cannot be sent as JSON`, err);
-      message = {
+      line = JSON.stringify({
         id: request.id,
         error: { code: INTERNAL_ERROR, message: "the client's answer could not be encoded" },
-      };
+      });
     }
-    this.#write(message).catch((err: unknown) =>
+    this.#write(line).catch((err: unknown) =>
       this.#log.debug(`could not answer ${request.method}`, err),
     );
+  }
+
+  // The tail of stderr an error shows: redacted while its lines are whole, then cut, so a cut
+  // through a secret leaves no part of it.
+  #stderrTail(lines: string): string {
+    return lastLines(this.#secrets === undefined ? lines : this.#secrets.text(lines));
   }
 
   #settle(id: RequestId): Pending | undefined {
@@ -441,9 +465,13 @@ export class Connection {
   }
 
   #drop(what: string, line: string): void {
+    this.#warn(`dropped ${what} from app-server`, what, line);
+  }
+
+  #warn(message: string, what: string, line: string): void {
     if (!this.#log.enabled("warn")) return;
     const shown = line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
-    this.#log.warn(`dropped ${what} from app-server`, new ProtocolError(what, shown));
+    this.#log.warn(message, new ProtocolError(what, shown));
   }
 
   #fail(error: TransportClosedError): void {
@@ -471,19 +499,20 @@ export class Connection {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-// A handler's failure as a JSON-RPC error object; anything that is not a number code is -32603.
+// A handler's failure as a JSON-RPC error object; anything that is not an integer code is -32603.
+// What was thrown may be anything, getters that throw included: each field is read once, guarded.
 function wireError(err: unknown): { code: number; message: string; data?: unknown } {
-  const e = err as { code?: unknown; message?: unknown; data?: unknown } | null | undefined;
-  const code = typeof e?.code === "number" && Number.isInteger(e.code) ? e.code : INTERNAL_ERROR;
-  const message = typeof e?.message === "string" ? e.message : String(err);
-  return e?.data === undefined ? { code, message } : { code, message, data: e.data };
+  const message = thrownMessage(err);
+  try {
+    const { code, data } = (err ?? {}) as { code?: unknown; data?: unknown };
+    const wireCode = typeof code === "number" && Number.isInteger(code) ? code : INTERNAL_ERROR;
+    return data === undefined ? { code: wireCode, message } : { code: wireCode, message, data };
+  } catch {
+    return { code: INTERNAL_ERROR, message };
+  }
 }
 
-function closedErrorFrom(info: TransportCloseInfo): TransportClosedError {
+function closedErrorFrom(info: TransportCloseInfo, stderrTail: string): TransportClosedError {
   const how =
     info.reason !== undefined
       ? info.reason
@@ -497,7 +526,7 @@ function closedErrorFrom(info: TransportCloseInfo): TransportClosedError {
   return new TransportClosedError(how, {
     exitCode: info.exitCode,
     signal: info.signal,
-    stderrTail: info.stderrTail,
+    stderrTail,
     ...(info.error ? { cause: info.error } : {}),
   });
 }

@@ -51,38 +51,67 @@ export class LineDecoder {
 }
 
 /**
- * Keeps the last `maxChars` characters of a text stream (stderr). A push appends; only when twice
- * the bound has built up is the text joined and cut back to the bound, so a chatty server costs a
- * copy per `maxChars` characters, never a walk of the kept chunks per push.
+ * Keeps the last whole lines of a text stream (stderr), at most `maxChars` characters. A push
+ * appends; only when twice the bound has built up is the text joined and cut back to the bound,
+ * so a chatty server costs a copy per `maxChars` characters, never a walk of the kept chunks per
+ * push. A cut never leaves part of a line: the part it would leave is dropped, so a secret the
+ * line holds is either kept whole, for redaction to find, or not at all.
  */
 export class TextTail {
   #chunks: string[] = [];
   #size = 0;
+  // Whether the stream is inside a line whose start was cut away: the rest of it is dropped too.
+  #inCutLine = false;
   readonly #maxChars: number;
 
   constructor(maxChars = 64 * 1024) {
     this.#maxChars = maxChars;
   }
 
-  push(text: string): void {
+  push(chunk: string): void {
+    let text = chunk;
+    if (this.#inCutLine) {
+      const nl = text.indexOf("\n");
+      if (nl === -1) return;
+      this.#inCutLine = false;
+      text = text.slice(nl + 1);
+    }
     this.#chunks.push(text);
     this.#size += text.length;
     if (this.#size > 2 * this.#maxChars) {
-      const kept = this.#text();
+      const all = this.#chunks.join("");
+      const from = lineStartWithin(all, this.#maxChars);
+      this.#inCutLine = from === -1;
+      const kept = from === -1 ? "" : all.slice(from);
       this.#chunks = [kept];
       this.#size = kept.length;
     }
   }
 
-  #text(): string {
+  /** The whole lines kept, as written. */
+  text(): string {
     const all = this.#chunks.join("");
-    return all.length > this.#maxChars ? all.slice(all.length - this.#maxChars) : all;
+    const from = lineStartWithin(all, this.#maxChars);
+    return from === -1 ? "" : all.slice(from);
   }
+}
 
-  /** The last `lines` lines, at most `maxChars` characters. */
-  tail(lines = 40, maxChars = 4000): string {
-    // Only computed when an error is built, so clarity beats speed here.
-    const out = this.#text().trimEnd().split("\n").slice(-lines).join("\n");
-    return out.length > maxChars ? out.slice(out.length - maxChars) : out;
-  }
+/**
+ * Where the text's last `maxChars` characters start, moved forward to the start of a line; -1
+ * when they all lie in its last line.
+ */
+function lineStartWithin(text: string, maxChars: number): number {
+  if (text.length <= maxChars) return 0;
+  const nl = text.indexOf("\n", text.length - maxChars - 1);
+  return nl === -1 ? -1 : nl + 1;
+}
+
+/**
+ * The last `lines` lines of a text, at most `maxChars` characters of them. It cuts anywhere, so
+ * it is for text already redacted.
+ */
+export function lastLines(text: string, lines = 40, maxChars = 4000): string {
+  // Only computed when an error is built, so clarity beats speed here.
+  const out = text.trimEnd().split("\n").slice(-lines).join("\n");
+  return out.length > maxChars ? out.slice(out.length - maxChars) : out;
 }

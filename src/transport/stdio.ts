@@ -119,8 +119,9 @@ export class StdioTransport implements Transport {
     else stdin.write(line + "\n", done);
   }
 
+  // The whole lines kept (up to 64 KiB): the connection redacts them, then cuts them to a tail.
   stderrTail(): string {
-    return this.#stderr.tail();
+    return this.#stderr.text();
   }
 
   close(graceMs = this.#launch.killGraceMs ?? 2000): Promise<void> {
@@ -163,7 +164,7 @@ export class StdioTransport implements Transport {
     const info: TransportCloseInfo = {
       exitCode: this.#exit?.code ?? null,
       signal: this.#exit?.signal ?? null,
-      stderrTail: this.#stderr.tail(),
+      stderrTail: this.#stderr.text(),
       ...(this.#spawnError ? { error: this.#spawnError } : {}),
     };
     this.#sink?.closed(info);

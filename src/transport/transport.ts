@@ -2,6 +2,7 @@
 export interface TransportCloseInfo {
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** What `Transport.stderrTail()` gives. */
   readonly stderrTail: string;
   /** A local failure that ended the transport (spawn error, write error), if any. */
   readonly error?: Error;
@@ -38,6 +39,9 @@ export interface Transport {
   send(line: string, done?: (error?: Error | null) => void): void;
   /** Ends the channel (and the process behind it); idempotent. */
   close(): Promise<void>;
-  /** The last lines the server wrote on stderr, when the transport can see them. */
+  /**
+   * The last whole lines the server wrote on stderr, when the transport can see them, unredacted
+   * and uncut: the connection redacts them, then cuts them to the tail an error shows.
+   */
   stderrTail(): string;
 }

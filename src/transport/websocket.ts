@@ -77,6 +77,8 @@ export class WebSocketTransport implements Transport {
     } catch (err) {
       return this.#finish(err as Error, null);
     }
+    // Closed while `ws` was loading: `close()` has reported the end, and no socket may follow it.
+    if (this.#finished) return;
     const { url, token, headers } = this.#launch;
     const socket = new Socket(url, {
       headers: { ...headers, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },

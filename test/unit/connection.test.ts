@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { InvalidParamsError, RequestTimeoutError, TransportClosedError } from "../../src/errors.js";
+import {
+  InvalidParamsError,
+  InvalidRequestError,
+  RequestTimeoutError,
+  TransportClosedError,
+} from "../../src/errors.js";
+import { Secrets } from "../../src/internal/redact.js";
 import { Connection, ProtocolError } from "../../src/rpc/connection.js";
-import { LineDecoder, TextTail } from "../../src/transport/lines.js";
+import { LineDecoder, TextTail, lastLines } from "../../src/transport/lines.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
@@ -213,6 +219,93 @@ describe("Connection", () => {
     expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
   });
 
+  it("answers with -32603 when what the handler threw has getters that throw", async () => {
+    const { transport, connection } = setup();
+    const odd = [
+      {
+        message: "refresh failed",
+        get code(): number {
+          throw new Error("code is not available");
+        },
+      },
+      {
+        code: 4,
+        get message(): string {
+          throw new Error("message is not available");
+        },
+      },
+      Object.create(null) as object,
+    ];
+    let next = 0;
+    connection.setServerRequestHandler(() => Promise.reject(odd[next++]));
+    for (const id of [1, 2, 3]) transport.deliver({ id, method: "x/y", params: {} });
+    await transport.waitForSent(3);
+    expect(transport.sent).toEqual([
+      { id: 1, error: { code: -32603, message: "refresh failed" } },
+      { id: 2, error: { code: 4, message: "an error that cannot be read" } },
+      { id: 3, error: { code: -32603, message: "an error that cannot be read" } },
+    ]);
+  });
+
+  it("answers a server request whose params are not an object with -32602, and logs it", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const handled: unknown[] = [];
+    connection.setServerRequestHandler(async (request) => handled.push(request.id));
+    transport.line('{"id":7,"method":"item/commandExecution/requestApproval","params":null}');
+    transport.line('{"id":"8","method":"item/commandExecution/requestApproval","params":"oops"}');
+    await transport.waitForSent(2);
+    expect(transport.sent).toEqual([
+      { id: 7, error: { code: -32602, message: expect.stringContaining("must be an object") } },
+      { id: "8", error: { code: -32602, message: expect.stringContaining("must be an object") } },
+    ]);
+    expect(handled).toEqual([]);
+    const warnings = entries.filter((e) => e.level === "warn");
+    expect(warnings.map((e) => e.message)).toEqual([
+      "codex-app-server-sdk: answered item/commandExecution/requestApproval with -32602",
+      "codex-app-server-sdk: answered item/commandExecution/requestApproval with -32602",
+    ]);
+    expect(warnings[0]!.detail).toBeInstanceOf(ProtocolError);
+  });
+
+  it("redacts a secret the server writes with escaped slashes, as some JSON encoders do", async () => {
+    const key = "sk-test-abc/def/ghi";
+    const secrets = new Secrets();
+    secrets.add(key);
+    const transport = new FakeTransport();
+    const connection = new Connection(transport, { secrets });
+    const seen: unknown[] = [];
+    connection.onNotification((n) => seen.push(n.params));
+    const call = connection.request("model/list", {});
+    await transport.waitForSent(1);
+    transport.line('{"method":"x/y","params":{"text":"key sk-test-abc\\/def\\/ghi, path a\\/b"}}');
+    transport.line('{"id":1,"error":{"code":-32600,"message":"bad key sk-test-abc\\/def\\/ghi"}}');
+    const err = (await call.catch((e: unknown) => e)) as InvalidRequestError;
+    expect(err.rpcMessage).toBe("bad key [redacted]");
+    expect(seen).toEqual([{ text: "key [redacted], path a/b" }]);
+  });
+
+  it("shows no part of a secret that the stderr tail's cut would split", async () => {
+    const key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0".repeat(4);
+    const secrets = new Secrets();
+    secrets.add(key);
+    const transport = new FakeTransport();
+    const connection = new Connection(transport, { secrets });
+    const call = connection.request("initialize", {});
+    // The tail keeps 4000 characters: this cut falls three characters into the key.
+    const stderr = `Authorization: Bearer ${key}\n${"z".repeat(4000 - (key.length - 3) - 1)}\n`;
+    transport.end({ exitCode: 3, stderrTail: stderr });
+    const err = (await call.catch((e: unknown) => e)) as TransportClosedError;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.stderrTail.length).toBeLessThanOrEqual(4000);
+    expect(err.stderrTail.endsWith("zzz")).toBe(true);
+    for (const text of [err.stderrTail, err.message]) {
+      for (let at = 0; at + 8 <= key.length; at++)
+        expect(text).not.toContain(key.slice(at, at + 8));
+    }
+  });
+
   it("ignores responses to unknown ids", async () => {
     const { transport, connection } = setup();
     transport.deliver({ id: 999, result: {} });
@@ -252,7 +345,7 @@ describe("LineDecoder", () => {
 });
 
 describe("TextTail", () => {
-  it("keeps the last characters of a long stream of small pushes, cut only at its bound", () => {
+  it("keeps the last whole lines of a long stream of small pushes, within its bound", () => {
     const tail = new TextTail(1000);
     let all = "";
     for (let i = 0; i < 20_000; i++) {
@@ -260,15 +353,28 @@ describe("TextTail", () => {
       tail.push(text);
       all += text;
     }
-    expect(tail.tail(1e9, 1e9)).toBe(all.slice(-1000).trimEnd());
-    expect(tail.tail(2)).toBe(all.trimEnd().split("\n").slice(-2).join("\n"));
+    const firstLine = all.indexOf("\n", all.length - 1000 - 1) + 1;
+    expect(tail.text()).toBe(all.slice(firstLine));
+    expect(tail.text().length).toBeLessThanOrEqual(1000);
   });
 
-  it("keeps only the last lines within its bounds", () => {
+  it("drops a line the bound would cut, a line longer than the bound included", () => {
     const tail = new TextTail(100);
-    for (let i = 0; i < 50; i++) tail.push(`line ${i}\n`);
-    expect(tail.tail(3)).toBe("line 47\nline 48\nline 49");
-    expect(tail.tail(1000).length).toBeLessThanOrEqual(100);
+    tail.push("first\n");
+    for (let i = 0; i < 30; i++) tail.push("0123456789");
+    expect(tail.text()).toBe("");
+    tail.push(" end of the long line\nnext");
+    expect(tail.text()).toBe("next");
+    tail.push(" line\n");
+    expect(tail.text()).toBe("next line\n");
+  });
+});
+
+describe("lastLines", () => {
+  it("keeps the last lines, then the last characters of them", () => {
+    const text = Array.from({ length: 50 }, (_, i) => `line ${i}`).join("\n") + "\n\n";
+    expect(lastLines(text, 3)).toBe("line 47\nline 48\nline 49");
+    expect(lastLines(text, 3, 10)).toBe("48\nline 49");
   });
 });
 

@@ -4,7 +4,7 @@
 // empty is skipped; end() emits an unterminated last line by the same rules.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LineDecoder } from "../../src/transport/lines.js";
+import { LineDecoder, TextTail } from "../../src/transport/lines.js";
 
 /** A line's text: any well-formed Unicode (multi-byte UTF-8 included) without a newline. */
 const lineText = fc
@@ -150,6 +150,39 @@ describe("LineDecoder properties", () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+/** The longest end of `text` of at most `max` characters that starts where a line starts. */
+function wholeLinesEnd(text: string, max: number): string {
+  for (let at = Math.max(0, text.length - max); at < text.length; at++) {
+    if (at === 0 || text[at - 1] === "\n") return text.slice(at);
+  }
+  return "";
+}
+
+describe("TextTail properties", () => {
+  it("keeps the longest end of the stream that fits its bound and starts a line, however it is pushed", () => {
+    const pieces = fc.array(
+      fc.oneof(
+        fc.constantFrom("\n", "secret-line\n", "\n\n"),
+        fc.string({ maxLength: 30 }),
+        fc.integer({ min: 1, max: 400 }).map((n) => "x".repeat(n)),
+      ),
+      { maxLength: 60 },
+    );
+    fc.assert(
+      fc.property(pieces, fc.integer({ min: 1, max: 200 }), (chunks, max) => {
+        const tail = new TextTail(max);
+        let all = "";
+        for (const chunk of chunks) {
+          tail.push(chunk);
+          all += chunk;
+          expect(tail.text()).toBe(wholeLinesEnd(all, max));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

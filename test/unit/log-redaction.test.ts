@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { Log, thrownMessage, type Logger } from "../../src/internal/logger.js";
+import { REDACTED, Secrets } from "../../src/internal/redact.js";
+
+const KEY = "sk-test-0123456789abcdef";
+
+function secrets(): Secrets {
+  const s = new Secrets();
+  s.add(KEY);
+  return s;
+}
+
+function capture(): { logger: Logger; calls: unknown[][] } {
+  const calls: unknown[][] = [];
+  const keep = (...args: unknown[]): void => void calls.push(args);
+  return { logger: { debug: keep, info: keep, warn: keep, error: keep }, calls };
+}
+
+describe("Secrets.value", () => {
+  it("reads an object met many times once, and copies it once", () => {
+    // Each level refers to the next twice: walked path by path, 2^depth visits.
+    let reads = 0;
+    let node: object = { leaf: `key ${KEY}` };
+    const depth = 20;
+    for (let i = 0; i < depth; i++) {
+      const next = node;
+      node = {
+        get left() {
+          reads++;
+          return next;
+        },
+        get right() {
+          reads++;
+          return next;
+        },
+      };
+    }
+    const out = secrets().value(node) as { left: { leaf?: string }; right: unknown };
+    expect(reads).toBe(2 * depth);
+    expect(out.left).toBe(out.right);
+    expect(JSON.stringify(secrets().value(node))).not.toContain(KEY);
+  });
+
+  it("copies a cycle as a cycle, redacted", () => {
+    const ctx: Record<string, unknown> = { reason: `denied for ${KEY}` };
+    ctx.parent = ctx;
+    ctx.self = ctx;
+    const out = secrets().value(ctx) as Record<string, unknown>;
+    expect(out.reason).toBe(`denied for ${REDACTED}`);
+    expect(out.parent).toBe(out);
+    expect(out.self).toBe(out);
+  });
+
+  it("stops copying after a bounded number of objects", () => {
+    const wide = Array.from({ length: 20_000 }, () => ({ key: KEY }));
+    const out = secrets().value(wide) as unknown[];
+    expect(out).toHaveLength(20_000);
+    expect(out[0]).toEqual({ key: REDACTED });
+    expect(out.at(-1)).toBe(REDACTED);
+    expect(JSON.stringify(out)).not.toContain(KEY);
+  });
+});
+
+describe("Log", () => {
+  it("still reports, and never throws, when its detail cannot be read", () => {
+    const { logger, calls } = capture();
+    const log = new Log(logger, "debug", secrets());
+    const getter = {
+      get detail(): string {
+        throw new Error("detail unavailable");
+      },
+    };
+    const badMessage = new Error("x");
+    Object.defineProperty(badMessage, "message", {
+      get() {
+        throw new Error("getter");
+      },
+    });
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("trap");
+        },
+      },
+    );
+    for (const detail of [getter, badMessage, trap]) {
+      expect(() => log.error(`listener threw ${KEY}`, detail)).not.toThrow();
+    }
+    expect(calls).toEqual([
+      [`codex-app-server-sdk: listener threw ${REDACTED}`, REDACTED],
+      [`codex-app-server-sdk: listener threw ${REDACTED}`, REDACTED],
+      [`codex-app-server-sdk: listener threw ${REDACTED}`, REDACTED],
+    ]);
+  });
+
+  it("reports a detail that refers to itself at once, redacted", () => {
+    const { logger, calls } = capture();
+    const log = new Log(logger, "warn", secrets());
+    const ctx: Record<string, unknown> = { reason: KEY };
+    ctx.parent = ctx;
+    ctx.self = ctx;
+    log.warn("a listener threw", ctx);
+    const detail = calls[0]![1] as Record<string, unknown>;
+    expect(detail.reason).toBe(REDACTED);
+    expect(detail.self).toBe(detail);
+  });
+});
+
+describe("thrownMessage", () => {
+  it("describes anything thrown without throwing", () => {
+    const badToString = {
+      toString(): string {
+        throw new Error("nope");
+      },
+    };
+    const badMessage = new Error("x");
+    Object.defineProperty(badMessage, "message", {
+      get() {
+        throw new Error("getter");
+      },
+    });
+    expect(thrownMessage(new Error("plain"))).toBe("plain");
+    expect(thrownMessage({ message: "from an object" })).toBe("from an object");
+    expect(thrownMessage("a string")).toBe("a string");
+    expect(thrownMessage(undefined)).toBe("undefined");
+    for (const odd of [Object.create(null) as object, badToString, badMessage]) {
+      expect(thrownMessage(odd)).toBe("an error that cannot be read");
+    }
+  });
+});
