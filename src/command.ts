@@ -42,7 +42,8 @@ export interface ExecOptions {
   readonly sandbox?: Sandbox | undefined;
   /**
    * `false` keeps no output for `wait()` (it then resolves with empty `stdout` and `stderr`), and
-   * drops each chunk once the open loops have read it: for commands with endless output. Default
+   * drops each chunk once the open loops have read it, and at once when no loop of its stream is
+   * open: for commands with endless output. Read both streams at the same time, then. Default
    * `true`.
    */
   readonly collectOutput?: boolean | undefined;
@@ -92,7 +93,9 @@ const ABORT_WAIT_MS = 10_000;
 class OutputStream implements AsyncIterable<string> {
   readonly #decoder = new StringDecoder("utf8");
   readonly #log = new EventLog<string>();
-  // Both hold the same strings: keeping the text for wait() costs no second copy.
+  // Both hold the same strings: keeping the text for wait() costs no second copy. Without it,
+  // what arrives while no loop reads goes at once: a command's endless output that nobody reads
+  // must not pile up.
   readonly #chunks: string[] | undefined;
   #ended = false;
 
@@ -113,7 +116,11 @@ class OutputStream implements AsyncIterable<string> {
 
   #add(text: string): void {
     if (text === "" || this.#ended) return;
-    this.#chunks?.push(text);
+    if (this.#chunks === undefined) {
+      if (this.#log.reading) this.#log.push(text);
+      return;
+    }
+    this.#chunks.push(text);
     this.#log.push(text);
   }
 

@@ -51,6 +51,11 @@ export class EventLog<T> {
     return { kept: this.#events.length, readers: this.#cursors.length };
   }
 
+  /** Whether a reader is open. */
+  get reading(): boolean {
+    return this.#cursors.length > 0;
+  }
+
   push(event: T): void {
     if (this.#finished) return;
     const cursors = this.#cursors;

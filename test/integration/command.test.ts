@@ -171,6 +171,8 @@ describe("Codex.exec", () => {
     const [out, result] = await Promise.all([read(handle.stdout), handle.wait()]);
     expect(out).toBe("one\n");
     expect(result).toEqual({ exitCode: 0, stdout: "", stderr: "" });
+    // Nobody read stderr while the command ran: nothing of it was kept for a later loop.
+    expect(await read(handle.stderr)).toBe("");
   });
 
   it("rejects, never throws, and runs nothing for bad argv and options", async () => {
