@@ -4,12 +4,12 @@
  * - `dist/*.js`: the ES build, bundled by esbuild, because Node's ESM loader pays per file and an
  *   import of twenty small modules costs several times what one file does. `dist/index.js` holds
  *   the whole client in one file; what only some clients need (goal runs, logins, the WebSocket
- *   transport, structured output's schema conversion: the `LAZY` list) is a file of its own,
- *   loaded by `import()` on first use. Those files and `./testing` take the client's classes
- *   from `dist/index.js` (the `SHARED` list), so there is one copy of each class and `instanceof`
- *   works between the entries; `./types` holds plain data and is a file of its own. It has no
- *   top-level await, so Node 20.19+ loads it for `require()` too (the `module-sync` condition),
- *   and one process never holds two copies of the SDK.
+ *   transport, structured output's schema conversion, the checks of handlers' answers: the `LAZY`
+ *   list) is a file of its own, loaded by `import()` on first use. Those files and `./testing`
+ *   take the client's classes from `dist/index.js` (the `SHARED` list), so there is one copy of
+ *   each class and `instanceof` works between the entries; `./types` holds plain data and is a
+ *   file of its own. It has no top-level await, so Node 20.19+ loads it for `require()` too (the
+ *   `module-sync` condition), and one process never holds two copies of the SDK.
  * - `dist/*.cjs` and `dist/cjs/`: the CommonJS build, for `require()` where ES modules cannot be
  *   required: Jest's default mode, older Node, bundlers asked for CommonJS.
  * - `dist/dts/`: the declarations from tsc, in CommonJS format (a package.json there says so), so
@@ -36,6 +36,7 @@ const ENTRIES = [
  * them).
  */
 const LAZY = [
+  "src/answer-checks.ts",
   "src/goal.ts",
   "src/login-flows.ts",
   "src/review.ts",

@@ -1,11 +1,4 @@
-import {
-  CHECK_ANSWER,
-  DEFAULT_ANSWERS,
-  checkEncodable,
-  checkTokenRefresh,
-  toolContent,
-  type DefaultedMethod,
-} from "./answers.js";
+import { DEFAULT_ANSWERS, type DefaultedMethod } from "./answers.js";
 import { MethodNotFoundError } from "./errors.js";
 import type {
   DynamicToolCallResponse,
@@ -188,10 +181,14 @@ function handlerFor(
 }
 
 /** How one request is answered: the handler to run and check, and the default when it fails. */
+// What checks a handler's answer: loaded with the first answer a handler gives.
+type AnswerChecks = typeof import("./answer-checks.js");
+let answerChecks: Promise<AnswerChecks> | undefined;
+
 interface Plan {
   readonly run: (() => unknown) | undefined;
   /** Turns the handler's value into the wire answer; throws when it is not valid. */
-  readonly check: (value: unknown) => unknown;
+  readonly check: (value: unknown, checks: AnswerChecks) => unknown;
   readonly fallback: ((error?: string) => unknown) | undefined;
 }
 
@@ -350,8 +347,9 @@ export class ServerRequestDispatcher {
           throw controller.signal.reason;
         },
       });
-      const answer = check(value);
-      checkEncodable(answer);
+      const checks = await (answerChecks ??= import("./answer-checks.js"));
+      const answer = check(value, checks);
+      checks.checkEncodable(answer);
       return answer;
     } catch (err) {
       const message = thrownMessage(err);
@@ -404,8 +402,8 @@ export class ServerRequestDispatcher {
       const handler = this.#options.onChatgptTokenRefresh;
       return {
         run: handler && (() => handler(params as never, context)),
-        check: (value) => {
-          const answer = checkTokenRefresh(value);
+        check: (value, checks) => {
+          const answer = checks.checkTokenRefresh(value);
           this.#secrets?.add(answer.accessToken);
           return answer;
         },
@@ -425,7 +423,7 @@ export class ServerRequestDispatcher {
       handlerFor(this.#options, defaulted);
     return {
       run: handler && (() => handler(params as never, context)),
-      check: CHECK_ANSWER[defaulted],
+      check: (value, checks) => checks.CHECK_ANSWER[defaulted](value),
       fallback: () => DEFAULT_ANSWERS[defaulted],
     };
   }
@@ -450,8 +448,8 @@ export class ServerRequestDispatcher {
     }
     return {
       run: () => tool.handler(call.arguments, context),
-      check: (value): DynamicToolCallResponse => ({
-        contentItems: toolContent(value),
+      check: (value, checks): DynamicToolCallResponse => ({
+        contentItems: checks.toolContent(value),
         success: true,
       }),
       fallback: (error) => failed(`tool ${name} failed: ${error}`),

@@ -1,0 +1,408 @@
+/**
+ * What a valid answer to each server request is. Checked at run time, since handlers are user
+ * code; the lists are tied to the generated wire types, so a runtime upgrade that changes them
+ * fails to compile here. Loaded on the first answer a handler gives: a client without handlers
+ * never needs it.
+ */
+import type {
+  AdditionalFileSystemPermissions,
+  AdditionalNetworkPermissions,
+  ChatgptAuthTokensRefreshResponse,
+  CommandExecutionApprovalDecision,
+  DynamicToolCallOutputContentItem,
+  FileChangeApprovalDecision,
+  FileSystemAccessMode,
+  FileSystemPath,
+  FileSystemSandboxEntry,
+  FileSystemSpecialPath,
+  GrantedPermissionProfile,
+  McpServerElicitationAction,
+  NetworkPolicyAmendment,
+  NetworkPolicyRuleAction,
+  PermissionGrantScope,
+  ReviewDecision,
+  ServerRequestMap,
+} from "./generated/index.js";
+import type { DefaultedMethod } from "./answers.js";
+
+type Strings<T> = Extract<T, string>;
+// `true` only when `Listed` names every member of `All`: a new member fails to compile.
+type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : false;
+
+// Checks a part of an answer (`what` is its path, for the message) and returns its wire copy.
+type Check<T> = (value: Record<string, unknown>, what: string) => T;
+// A check per variant of a union tagged by its only key (`{ denied: {...} }`) or by a field
+// (`{ type: "path", ... }`): mapped from the wire type, so a new variant fails to compile.
+type KeyVariants<T> = {
+  [K in (T extends object ? keyof T : never) & string]: Check<
+    T extends Record<K, infer V> ? V : never
+  >;
+};
+type TagVariants<T, Tag extends keyof T> = {
+  [K in T[Tag] & string]: Check<Extract<T, Record<Tag, K>>>;
+};
+
+const COMMAND_DECISIONS = ["accept", "acceptForSession", "decline", "cancel"] as const;
+const FILE_DECISIONS = ["accept", "acceptForSession", "decline", "cancel"] as const;
+const REVIEW_DECISIONS = [
+  "approved",
+  "approved_for_session",
+  "approved_mcp_policy_amendment",
+  "timed_out",
+  "abort",
+] as const;
+const GRANT_SCOPES = ["turn", "session"] as const;
+const RULE_ACTIONS = ["allow", "deny"] as const;
+const ACCESS_MODES = ["read", "write", "deny"] as const;
+const ELICITATION_ACTIONS = ["accept", "decline", "cancel"] as const;
+const CONTENT_FIELDS = {
+  inputText: "text",
+  inputImage: "imageUrl",
+  inputAudio: "audioUrl",
+} as const;
+
+// The lists and the fields the checks copy, tied to the wire types: a new member fails to compile.
+const _complete: [
+  Exhaustive<Strings<CommandExecutionApprovalDecision>, (typeof COMMAND_DECISIONS)[number]>,
+  Exhaustive<FileChangeApprovalDecision, (typeof FILE_DECISIONS)[number]>,
+  Exhaustive<Strings<ReviewDecision>, (typeof REVIEW_DECISIONS)[number]>,
+  Exhaustive<PermissionGrantScope, (typeof GRANT_SCOPES)[number]>,
+  Exhaustive<NetworkPolicyRuleAction, (typeof RULE_ACTIONS)[number]>,
+  Exhaustive<FileSystemAccessMode, (typeof ACCESS_MODES)[number]>,
+  Exhaustive<McpServerElicitationAction, (typeof ELICITATION_ACTIONS)[number]>,
+  Exhaustive<DynamicToolCallOutputContentItem["type"], keyof typeof CONTENT_FIELDS>,
+  Exhaustive<keyof NetworkPolicyAmendment, "host" | "action">,
+  Exhaustive<keyof GrantedPermissionProfile, "network" | "fileSystem">,
+  Exhaustive<keyof AdditionalNetworkPermissions, "enabled">,
+  Exhaustive<
+    keyof AdditionalFileSystemPermissions,
+    "read" | "write" | "globScanMaxDepth" | "entries"
+  >,
+  Exhaustive<keyof FileSystemSandboxEntry, "path" | "access">,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** A handler's answer that is not valid for its request. */
+export class InvalidAnswerError extends Error {
+  override readonly name = "InvalidAnswerError";
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function absent(value: unknown): value is null | undefined {
+  return value === undefined || value === null;
+}
+
+function includes<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (list as readonly string[]).includes(value);
+}
+
+function shown(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return JSON.stringify(value);
+  // Not its source text, which can be long.
+  if (typeof value === "function") return "a function";
+  if (typeof value !== "object" || value === null) return String(value);
+  return Array.isArray(value)
+    ? "an array"
+    : `an object with keys [${Object.keys(value).join(", ")}]`;
+}
+
+function invalid(what: string, value: unknown): never {
+  throw new InvalidAnswerError(`${what}, got ${shown(value)}`);
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  return isRecord(value) ? value : invalid(`${what} must be an object`, value);
+}
+
+function string(value: unknown, what: string): string {
+  return typeof value === "string" ? value : invalid(`${what} must be a string`, value);
+}
+
+function nullableString(value: unknown, what: string): string | null {
+  return absent(value) ? null : string(value, what);
+}
+
+function strings(value: unknown, what: string): string[] {
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return [...value];
+  return invalid(`${what} must be an array of strings`, value);
+}
+
+function oneOf<T extends string>(list: readonly T[], value: unknown, what: string): T {
+  return includes(list, value)
+    ? value
+    : invalid(`${what} must be one of ${list.join(", ")}`, value);
+}
+
+function networkAmendment(value: unknown, what: string): NetworkPolicyAmendment {
+  const amendment = object(value, what);
+  return {
+    host: string(amendment.host, `${what}.host`),
+    action: oneOf(RULE_ACTIONS, amendment.action, `${what}.action`),
+  };
+}
+
+const COMMAND_DECISION_VARIANTS: KeyVariants<CommandExecutionApprovalDecision> = {
+  acceptWithExecpolicyAmendment: (inner, what) => ({
+    execpolicy_amendment: strings(inner.execpolicy_amendment, `${what}.execpolicy_amendment`),
+  }),
+  applyNetworkPolicyAmendment: (inner, what) => ({
+    network_policy_amendment: networkAmendment(
+      inner.network_policy_amendment,
+      `${what}.network_policy_amendment`,
+    ),
+  }),
+};
+
+const REVIEW_DECISION_VARIANTS: KeyVariants<ReviewDecision> = {
+  approved_execpolicy_amendment: (inner, what) => ({
+    proposed_execpolicy_amendment: strings(
+      inner.proposed_execpolicy_amendment,
+      `${what}.proposed_execpolicy_amendment`,
+    ),
+  }),
+  network_policy_amendment: (inner, what) => ({
+    network_policy_amendment: networkAmendment(
+      inner.network_policy_amendment,
+      `${what}.network_policy_amendment`,
+    ),
+  }),
+  denied: (inner, what) => ({ rejection: string(inner.rejection, `${what}.rejection`) }),
+};
+
+// A decision: one of `names`, or an object whose only key is a variant, checked by it.
+function decision<T>(
+  value: unknown,
+  names: readonly string[],
+  variants: Record<string, Check<unknown>>,
+): T {
+  const answer = isRecord(value) ? value.decision : undefined;
+  if (includes(names, answer)) return answer as T;
+  if (isRecord(answer)) {
+    const own = Object.keys(answer);
+    const key = own[0]!;
+    if (own.length === 1 && Object.hasOwn(variants, key)) {
+      const what = `decision.${key}`;
+      return { [key]: variants[key]!(object(answer[key], what), what) } as T;
+    }
+  }
+  const all = [...names, ...Object.keys(variants)];
+  return invalid(`decision must be one of ${all.join(", ")}`, answer);
+}
+
+// A variant of a union tagged by the field `tag`.
+function tagged<T>(
+  variants: Record<string, Check<T>>,
+  tag: string,
+  value: unknown,
+  what: string,
+): T {
+  const record = object(value, what);
+  const name = record[tag];
+  if (typeof name !== "string" || !Object.hasOwn(variants, name)) {
+    return invalid(`${what}.${tag} must be one of ${Object.keys(variants).join(", ")}`, name);
+  }
+  return variants[name]!(record, what);
+}
+
+const SPECIAL_PATH_VARIANTS: TagVariants<FileSystemSpecialPath, "kind"> = {
+  root: () => ({ kind: "root" }),
+  minimal: () => ({ kind: "minimal" }),
+  project_roots: (value, what) => ({
+    kind: "project_roots",
+    subpath: nullableString(value.subpath, `${what}.subpath`),
+  }),
+  tmpdir: () => ({ kind: "tmpdir" }),
+  slash_tmp: () => ({ kind: "slash_tmp" }),
+  unknown: (value, what) => ({
+    kind: "unknown",
+    path: string(value.path, `${what}.path`),
+    subpath: nullableString(value.subpath, `${what}.subpath`),
+  }),
+};
+
+const PATH_VARIANTS: TagVariants<FileSystemPath, "type"> = {
+  path: (value, what) => ({ type: "path", path: string(value.path, `${what}.path`) }),
+  glob_pattern: (value, what) => ({
+    type: "glob_pattern",
+    pattern: string(value.pattern, `${what}.pattern`),
+  }),
+  special: (value, what) => ({
+    type: "special",
+    value: tagged<FileSystemSpecialPath>(
+      SPECIAL_PATH_VARIANTS,
+      "kind",
+      value.value,
+      `${what}.value`,
+    ),
+  }),
+};
+
+function sandboxEntry(value: unknown, what: string): FileSystemSandboxEntry {
+  const entry = object(value, what);
+  return {
+    path: tagged<FileSystemPath>(PATH_VARIANTS, "type", entry.path, `${what}.path`),
+    access: oneOf(ACCESS_MODES, entry.access, `${what}.access`),
+  };
+}
+
+function networkPermissions(value: unknown, what: string): AdditionalNetworkPermissions {
+  const { enabled } = object(value, what);
+  if (absent(enabled)) return { enabled: null };
+  if (typeof enabled === "boolean") return { enabled };
+  return invalid(`${what}.enabled must be a boolean or null`, enabled);
+}
+
+function fileSystemPermissions(value: unknown, what: string): AdditionalFileSystemPermissions {
+  const { read, write, globScanMaxDepth: depth, entries } = object(value, what);
+  const out: AdditionalFileSystemPermissions = {
+    read: absent(read) ? null : strings(read, `${what}.read`),
+    write: absent(write) ? null : strings(write, `${what}.write`),
+  };
+  if (!absent(depth)) {
+    if (typeof depth !== "number" || !Number.isSafeInteger(depth) || depth < 1) {
+      return invalid(`${what}.globScanMaxDepth must be a positive integer`, depth);
+    }
+    out.globScanMaxDepth = depth;
+  }
+  if (!absent(entries)) {
+    if (!Array.isArray(entries)) return invalid(`${what}.entries must be an array`, entries);
+    out.entries = entries.map((entry, i) => sandboxEntry(entry, `${what}.entries[${i}]`));
+  }
+  return out;
+}
+
+// Each part may be missing or `null` on the wire: either way it grants nothing.
+function grantedPermissions(value: unknown): GrantedPermissionProfile {
+  const { network, fileSystem } = object(value, "permissions");
+  const out: GrantedPermissionProfile = {};
+  if (!absent(network)) out.network = networkPermissions(network, "permissions.network");
+  if (!absent(fileSystem)) {
+    out.fileSystem = fileSystemPermissions(fileSystem, "permissions.fileSystem");
+  }
+  return out;
+}
+
+type Answers = { [M in DefaultedMethod]: (value: unknown) => ServerRequestMap[M]["result"] };
+
+/**
+ * Checks a handler's answer to each defaulted request and returns what goes on the wire; throws
+ * `InvalidAnswerError` naming the problem.
+ */
+export const CHECK_ANSWER: Answers = {
+  "item/commandExecution/requestApproval": (value) => ({
+    decision: decision(value, COMMAND_DECISIONS, COMMAND_DECISION_VARIANTS),
+  }),
+  "item/fileChange/requestApproval": (value) => ({
+    decision: decision(value, FILE_DECISIONS, {}),
+  }),
+  execCommandApproval: (value) => ({
+    decision: decision(value, REVIEW_DECISIONS, REVIEW_DECISION_VARIANTS),
+  }),
+  applyPatchApproval: (value) => ({
+    decision: decision(value, REVIEW_DECISIONS, REVIEW_DECISION_VARIANTS),
+  }),
+  "item/permissions/requestApproval": (value) => {
+    if (!isRecord(value) || !isRecord(value.permissions)) {
+      return invalid("the answer must be { permissions: {...}, scope }", value);
+    }
+    const scope = oneOf(GRANT_SCOPES, value.scope, "scope");
+    const { strictAutoReview } = value;
+    if (strictAutoReview !== undefined && typeof strictAutoReview !== "boolean") {
+      return invalid("strictAutoReview must be a boolean", strictAutoReview);
+    }
+    return {
+      permissions: grantedPermissions(value.permissions),
+      scope,
+      ...(strictAutoReview === undefined ? {} : { strictAutoReview }),
+    };
+  },
+  "item/tool/requestUserInput": (value) => {
+    const answers = isRecord(value) ? value.answers : undefined;
+    if (!isRecord(answers)) return invalid("the answer must be { answers: {...} }", value);
+    for (const [id, answer] of Object.entries(answers)) {
+      const list = isRecord(answer) ? answer.answers : undefined;
+      if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+        return invalid(`answers[${JSON.stringify(id)}] must be { answers: string[] }`, answer);
+      }
+    }
+    return {
+      answers: answers as ServerRequestMap["item/tool/requestUserInput"]["result"]["answers"],
+    };
+  },
+  "mcpServer/elicitation/request": (value) => {
+    const action = isRecord(value) ? value.action : undefined;
+    if (!includes(ELICITATION_ACTIONS, action)) {
+      return invalid(`action must be one of ${ELICITATION_ACTIONS.join(", ")}`, action);
+    }
+    const record = value as Record<string, unknown>;
+    return {
+      action,
+      content: (record.content ?? null) as never,
+      _meta: (record._meta ?? null) as never,
+    };
+  },
+};
+
+/** The content items of a dynamic tool's output: a string is one text item, an array is checked. */
+export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] {
+  if (typeof value === "string") return [{ type: "inputText", text: value }];
+  if (!Array.isArray(value)) {
+    // A function, a symbol or a `toJSON` giving `undefined` encodes to nothing, not to text.
+    const text = JSON.stringify(value ?? null) as string | undefined;
+    if (text === undefined) return invalid("the tool output cannot be encoded as JSON", value);
+    return [{ type: "inputText", text }];
+  }
+  return value.map((item, i) => {
+    const type = isRecord(item) ? item.type : undefined;
+    if (!isRecord(item) || typeof type !== "string" || !Object.hasOwn(CONTENT_FIELDS, type)) {
+      return invalid(
+        `tool output item ${i} must have type ${Object.keys(CONTENT_FIELDS).join(", ")}`,
+        item,
+      );
+    }
+    const field = CONTENT_FIELDS[type as keyof typeof CONTENT_FIELDS];
+    if (typeof item[field] !== "string")
+      invalid(`tool output item ${i} needs a string ${field}`, item[field]);
+    return { type, [field]: item[field] } as unknown as DynamicToolCallOutputContentItem;
+  });
+}
+
+/** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */
+export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshResponse {
+  const ok =
+    isRecord(value) &&
+    typeof value.accessToken === "string" &&
+    value.accessToken !== "" &&
+    typeof value.chatgptAccountId === "string" &&
+    value.chatgptAccountId !== "" &&
+    (value.chatgptPlanType === undefined ||
+      value.chatgptPlanType === null ||
+      typeof value.chatgptPlanType === "string");
+  if (!ok) {
+    // Names the shape only: the value holds a token.
+    throw new InvalidAnswerError(
+      "a token refresh must answer { accessToken, chatgptAccountId, chatgptPlanType? } with non-empty strings",
+    );
+  }
+  return {
+    accessToken: value.accessToken as string,
+    chatgptAccountId: value.chatgptAccountId as string,
+    chatgptPlanType: (value.chatgptPlanType ?? null) as string | null,
+  };
+}
+
+/** Throws when `answer` cannot travel as JSON (a cycle, a BigInt, a function at the top). */
+export function checkEncodable(answer: unknown): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(answer);
+  } catch (err) {
+    throw new InvalidAnswerError(
+      `the answer cannot be encoded as JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  if (text === undefined) throw new InvalidAnswerError("the answer cannot be encoded as JSON");
+}
