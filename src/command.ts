@@ -7,7 +7,7 @@ import type {
   CommandExecResponse,
   CommandExecTerminalSize,
 } from "./generated/index.js";
-import { abortError, deadline } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
@@ -85,9 +85,6 @@ export interface CommandContext {
   readonly router: Router;
   readonly log: Log;
 }
-
-// How long an abort waits for the terminated command's exit before giving up on it.
-const ABORT_WAIT_MS = 10_000;
 
 /** One output stream: its chunks as they come, decoded, and (unless told not to) all of them. */
 class OutputStream implements AsyncIterable<string> {

@@ -1,6 +1,6 @@
 import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
-import { abortError } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import type { TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
@@ -52,30 +52,42 @@ export class GoalRun {
     this.#off.push(connection.onClose((error) => this.finish(error)));
   }
 
-  /** Activates the goal; events are already being followed. */
-  async start(objective: string, tokenBudget: number | undefined): Promise<void> {
-    const { goal } = await this.#connection.request("thread/goal/set", {
-      threadId: this.#threadId,
-      objective,
-      status: "active",
-      ...(tokenBudget === undefined ? {} : { tokenBudget }),
-    });
+  /** Activates the goal; events are already being followed. Aborting `signal` stops waiting. */
+  async start(
+    objective: string,
+    tokenBudget: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const { goal } = await this.#connection.request(
+      "thread/goal/set",
+      {
+        threadId: this.#threadId,
+        objective,
+        status: "active",
+        ...(tokenBudget === undefined ? {} : { tokenBudget }),
+      },
+      signal === undefined ? undefined : { signal },
+    );
     this.#goal ??= goal;
   }
 
-  /** Pauses the goal and interrupts its running turns, best effort (failures are logged). */
+  /**
+   * Pauses the goal and interrupts its running turns, at once and best effort: each request is
+   * bounded, and failures are logged.
+   */
   async stop(): Promise<void> {
     const threadId = this.#threadId;
-    await this.#connection
-      .request("thread/goal/set", { threadId, status: "paused" })
-      .catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err));
-    await Promise.all(
-      [...this.#running.keys()].map((turnId) =>
+    const call = { timeout: ABORT_WAIT_MS };
+    await Promise.all([
+      this.#connection
+        .request("thread/goal/set", { threadId, status: "paused" }, call)
+        .catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
+      ...[...this.#running.keys()].map((turnId) =>
         this.#connection
-          .request("turn/interrupt", { threadId, turnId })
+          .request("turn/interrupt", { threadId, turnId }, call)
           .catch((err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err)),
       ),
-    );
+    ]);
   }
 
   /** Stops following the thread and rejects with `error`, or resolves when none. */

@@ -11,7 +11,7 @@ import {
   checkTimeout,
   describe,
 } from "./internal/validate.js";
-import type { Connection } from "./rpc/connection.js";
+import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
 import {
   pickHandlers,
@@ -129,7 +129,7 @@ export async function startReview(
   if (signal?.aborted) throw abortError(signal);
   const { connection, router, dispatcher, log, events } = context;
   const t0 = timeout === undefined ? 0 : performance.now();
-  const call = timeout === undefined ? undefined : { timeout };
+  const call = signal === undefined && timeout === undefined ? undefined : { signal, timeout };
   const reviewThreadId =
     delivery === "inline" ? threadId : await forkForReview(connection, threadId, call);
   const start = async (slot: TurnSlot): Promise<TurnHandle> => {
@@ -172,7 +172,7 @@ export async function startReview(
 async function forkForReview(
   connection: Connection,
   threadId: string,
-  call: { timeout: number } | undefined,
+  call: RequestOptions | undefined,
 ): Promise<string> {
   try {
     return (await connection.request("thread/fork", { threadId }, call)).thread.id;

@@ -279,8 +279,10 @@ export class Thread {
         const goalRun = new GoalRun(connection, router, this.id, log);
         goalRun.done.then(slot.release, slot.release);
         try {
-          await goalRun.start(trimmed, tokenBudget);
+          await goalRun.start(trimmed, tokenBudget, signal);
         } catch (err) {
+          // Given up on while its activation was on the way: the server may have activated it.
+          if (signal?.aborted) void goalRun.stop();
           goalRun.finish(err as Error);
           throw err;
         }

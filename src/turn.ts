@@ -19,7 +19,7 @@ import type {
   TurnSteerResponse,
 } from "./generated/index.js";
 import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
-import { abortError, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
@@ -62,9 +62,6 @@ export type ServerRequestEvent = {
  * (their `serverRequest/resolved` follows), and `client/handlerError` when a handler failed.
  */
 export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEvent;
-
-// How long an abort waits for the interrupted turn's completion before giving up on it.
-const ABORT_WAIT_MS = 10_000;
 
 /** What a collector that keeps no events reads: the turn's start, and what its result needs. */
 const RESULT_READS: ReadonlySet<string> = new Set([
@@ -152,6 +149,11 @@ export class TurnCollector implements TurnSink {
     if (this.#isActive) return Promise.resolve();
     this.#active ??= deferred();
     return this.#active.promise;
+  }
+
+  /** Whether the turn has completed or failed. */
+  get ended(): boolean {
+    return this.#result !== undefined || this.#error !== undefined;
   }
 
   /** The result once the turn completed. */
@@ -313,7 +315,18 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
     (id) => {
       if (id === undefined) {
         context.log.warn(`no answer to ${method} within ${ABORT_WAIT_MS} ms of giving up on it`);
-        return slot.release();
+        slot.release();
+        // Should the answer still come, the turn it names is stopped, the thread no longer held.
+        turnId
+          .then((late) =>
+            context.connection.request(
+              "turn/interrupt",
+              { threadId: start.threadId, turnId: late },
+              { timeout: ABORT_WAIT_MS },
+            ),
+          )
+          .catch((err: unknown) => context.log.debug(`could not stop a turn started late`, err));
+        return;
       }
       slot.bind(id, collector, start.bindOptions);
       // An aborted signal stops the turn at once; its completion frees the thread.
@@ -513,6 +526,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
     const left = await this.#whenActive("turn/interrupt", call);
+    // It may have ended as it became active (both in one read): nothing is left to stop.
+    if (this.#collector.ended) return {};
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
     return this.#context.connection.request(

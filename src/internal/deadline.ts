@@ -1,3 +1,9 @@
+/**
+ * How long an abort waits for the server to confirm what it stopped (a turn's interrupted
+ * completion, a command's exit, a goal's pause) before giving up on it.
+ */
+export const ABORT_WAIT_MS = 10_000;
+
 /** Options of {@link deadline}. */
 export interface DeadlineOptions<T> {
   readonly signal?: AbortSignal | undefined;

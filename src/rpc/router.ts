@@ -261,6 +261,11 @@ export interface QueueWait {
 
 type Listener = (notification: RawNotification) => void;
 
+interface ThreadQueue {
+  readonly waiting: (() => void)[];
+  holder: TurnSink | undefined;
+}
+
 /**
  * Sends each notification where it belongs: to its turn's sink, to login waiters, and to every
  * client-wide listener. Only the router knows turn ids. Params come from the peer: routing reads
@@ -272,9 +277,9 @@ export class Router {
   // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
   readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
-  // Threads with a turn of this client in flight, each with the turns waiting for it, first
-  // come first served: each is handed the thread in its turn.
-  readonly #queues = new Map<string, (() => void)[]>();
+  // Threads with a turn of this client in flight: the turns waiting for the thread, each handed
+  // it in its turn, first come first served, and the sink of the turn holding it once bound.
+  readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
@@ -410,8 +415,10 @@ export class Router {
    * from would never see them, so `queueTurn` refuses it until the thread is subscribed again.
    */
   setSubscribed(threadId: string, subscribed: boolean): void {
-    if (subscribed) this.#unsubscribed.delete(threadId);
-    else this.#unsubscribed.add(threadId);
+    if (subscribed) return void this.#unsubscribed.delete(threadId);
+    this.#unsubscribed.add(threadId);
+    // The turn in flight there would never see its completion: it fails, freeing the thread.
+    this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
   }
 
   /**
@@ -431,11 +438,12 @@ export class Router {
     wait?: QueueWait,
   ): Promise<T> {
     if (this.#unsubscribed.has(threadId)) return Promise.reject(unsubscribedError(threadId));
-    const waiting = this.#queues.get(threadId);
-    if (waiting === undefined) {
-      this.#queues.set(threadId, []);
+    const queue = this.#queues.get(threadId);
+    if (queue === undefined) {
+      this.#queues.set(threadId, { waiting: [], holder: undefined });
       return this.#occupy(threadId, start, holdEvents);
     }
+    const { waiting } = queue;
     let handed = false;
     let enter!: () => void;
     const turnCame = new Promise<void>((resolve) => {
@@ -491,6 +499,8 @@ export class Router {
         }
         boundId = turnId;
         boundSink = sink;
+        const queue = this.#queues.get(threadId);
+        if (queue !== undefined) queue.holder = sink;
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
@@ -522,10 +532,11 @@ export class Router {
 
   // The turn holding the thread is done with it: the next one waiting takes it.
   #handOn(threadId: string): void {
-    const waiting = this.#queues.get(threadId);
-    const next = waiting?.shift();
-    if (next !== undefined) next();
-    else this.#queues.delete(threadId);
+    const queue = this.#queues.get(threadId);
+    const next = queue?.waiting.shift();
+    if (next === undefined) return void this.#queues.delete(threadId);
+    queue!.holder = undefined;
+    next();
   }
 
   // Stops holding the thread's events for `held` (a holder set since is left alone).

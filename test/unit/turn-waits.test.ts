@@ -265,3 +265,82 @@ describe("per-turn state", () => {
     expect(tables()).toMatchObject({ turns: 0, turnHandlers: 0, queues: 0, pendingByThread: 0 });
   });
 });
+
+describe("stopping what the caller gave up on", () => {
+  it("sends no interrupt for a turn that ended as it became active", async () => {
+    const { transport, thread, sentOf, answer, tables } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal });
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    await flush();
+    controller.abort();
+    // Started and completed in one read: there is nothing left to interrupt.
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    const err = await running.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).result).toMatchObject({ id: "t1", status: "completed" });
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+    expect(tables()).toMatchObject({ turns: 0, queues: 0 });
+  });
+
+  it("interrupts the turn a given-up turn/start names, even when it is answered after the bound", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf } = setup();
+    const running = thread.run("x", { timeout: 1_000 }).catch((e: unknown) => e);
+    const request = await transport.waitForSent(1);
+    await vi.advanceTimersByTimeAsync(11_000);
+    expect(await running).toBeInstanceOf(RequestTimeoutError);
+    transport.deliver({ id: request.id, result: { turn: turnOf("late") } });
+    await flush();
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([
+      { threadId: TH, turnId: "late" },
+    ]);
+  });
+
+  it("fails the turn in flight when the client unsubscribes, and the turns queued behind it", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const inFlight = thread.run("x").catch((e: unknown) => e);
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const queued = thread.run("y").catch((e: unknown) => e);
+    const unsubscribed = thread.unsubscribe();
+    await answer(2, "thread/unsubscribe", { status: "unsubscribed" });
+    await unsubscribed;
+    for (const err of [await inFlight, await queued]) {
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toMatch(/unsubscribed from thread th.*threadResume/);
+    }
+    expect(transport.sent.filter((m) => m.method === "turn/start")).toHaveLength(1);
+    expect(tables()).toMatchObject({ turns: 0, queues: 0, pendingByThread: 0 });
+  });
+
+  it("bounds a goal's activation and its pause by the abort", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf, tables } = setup();
+    const controller = new AbortController();
+    const goal = thread.runGoal("a goal", { signal: controller.signal }).catch((e: unknown) => e);
+    const activation = await transport.waitForSent(1);
+    expect(activation).toMatchObject({ method: "thread/goal/set", params: { status: "active" } });
+    controller.abort();
+    expect(await goal).toMatchObject({ name: "AbortError" });
+    // The server may have activated it: a pause follows, bounded although never answered.
+    expect(sentOf("thread/goal/set").map((m) => (m.params as { status: string }).status)).toEqual([
+      "active",
+      "paused",
+    ]);
+    expect(tables().queues).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("bounds a detached review's fork by its signal", async () => {
+    const { transport, thread } = setup();
+    const controller = new AbortController();
+    const review = thread
+      .review("uncommittedChanges", { delivery: "detached", signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect((await transport.waitForSent(1)).method).toBe("thread/fork");
+    controller.abort();
+    expect(await review).toMatchObject({ name: "AbortError" });
+  });
+});
