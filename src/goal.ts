@@ -38,6 +38,10 @@ export class GoalRun {
   // The goal's turns still running, each collecting its result (events only, nothing kept).
   readonly #running = new Map<string, TurnCollector>();
   #goal: ThreadGoal | null | undefined;
+  // Set once the server has answered this run's thread/goal/set: what came before may be about
+  // the goal before it (a clear answered just before, say).
+  #objective: string | undefined;
+  #activated = false;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
 
@@ -58,6 +62,7 @@ export class GoalRun {
     tokenBudget: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    this.#objective = objective;
     const { goal } = await this.#connection.request(
       "thread/goal/set",
       {
@@ -68,6 +73,7 @@ export class GoalRun {
       },
       signal === undefined ? undefined : { signal },
     );
+    this.#activated = true;
     this.#goal ??= goal;
   }
 
@@ -113,10 +119,14 @@ export class GoalRun {
     const params = n.params as { threadId?: unknown; turnId?: unknown; turn?: { id?: unknown } };
     if (params?.threadId !== this.#threadId) return;
     switch (n.method) {
-      case "thread/goal/updated":
-        this.#goal = (n.params as ServerNotificationMap["thread/goal/updated"]).goal;
+      case "thread/goal/updated": {
+        const { goal } = n.params as ServerNotificationMap["thread/goal/updated"];
+        if (!this.#activated && goal?.objective !== this.#objective) return;
+        this.#goal = goal;
         break;
+      }
       case "thread/goal/cleared":
+        if (!this.#activated) return;
         this.#goal = null;
         break;
       case "turn/started": {

@@ -28,6 +28,7 @@ import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
+  checkGoalStatus,
   checkNonEmpty,
   checkObjective,
   checkOptions,
@@ -311,7 +312,7 @@ export class Thread {
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
     const { call, rest } = splitRequestOptions(options);
-    const { status = "active" } = rest;
+    const status = checkGoalStatus(rest.status ?? "active");
     const tokenBudget = checkTokenBudget(rest.tokenBudget);
     const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
     if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;
@@ -320,6 +321,7 @@ export class Thread {
 
   /** Changes the goal's status (for example `"paused"` to stop, `"active"` to go on). */
   async setGoalStatus(status: ThreadGoalStatus, options?: RequestOptions): Promise<ThreadGoal> {
+    checkGoalStatus(status);
     const call = requestOptions(options);
     return (
       await this.#context.connection.request("thread/goal/set", { threadId: this.id, status }, call)

@@ -59,7 +59,9 @@ export class Log {
       const secrets = this.#secrets;
       const text = `codex-app-server-sdk: ${secrets ? secrets.text(message) : message}`;
       const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
-      this.#logger![level](text, ...rest);
+      const returned: unknown = this.#logger![level](text, ...rest);
+      // An async logger's failure has nowhere to go either, but it must not go unhandled.
+      if (returned instanceof Promise) returned.catch(() => undefined);
     } catch {
       // A logger that throws must not turn a report into a crash; there is nowhere left to say it.
     }

@@ -93,7 +93,7 @@ export class StdioTransport implements Transport {
     // A write to a dead child fails with EPIPE; the connection closes on it, and the exit says why.
     child.stdin.on("error", (err) => this.#sink?.writeFailed(err));
     child.on("error", (err) => {
-      this.#spawnError = err;
+      this.#spawnError = withoutArgs(err);
       liveChildren.delete(child);
       this.#resolveExited();
       this.#finish();
@@ -169,4 +169,11 @@ export class StdioTransport implements Transport {
     };
     this.#sink?.closed(info);
   }
+}
+
+// A spawn error without Node's copy of the command line (`spawnargs`), which holds the --config
+// values: a base URL with its password, a bearer token. Only what says why it failed is kept.
+function withoutArgs(err: NodeJS.ErrnoException): Error {
+  const { code, errno, syscall, path } = err;
+  return Object.assign(new Error(err.message), { code, errno, syscall, path });
 }

@@ -81,6 +81,11 @@ describe("bad input", () => {
       () => codex.threadStart({ approvals: { commandExecution: "yes" as never } }),
       () => thread.run([]),
     );
+    calls.push(
+      () => thread.setGoal("a goal", { status: "bogus" as never }),
+      () => thread.setGoalStatus("bogus" as never),
+      () => thread.setGoalStatus(undefined as never),
+    );
     for (const tokenBudget of [0, -1, 1.5, Number.NaN, 2 ** 53, "5" as never]) {
       calls.push(
         () => thread.setGoal("a goal", { tokenBudget }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { trapProcessFaults } from "../support/fault/guards.js";
 import { Log, thrownMessage, type Logger } from "../../src/internal/logger.js";
 import { REDACTED, Secrets } from "../../src/internal/redact.js";
 
@@ -92,6 +93,24 @@ describe("Log", () => {
       [`codex-app-server-sdk: listener threw ${REDACTED}`, REDACTED],
       [`codex-app-server-sdk: listener threw ${REDACTED}`, REDACTED],
     ]);
+  });
+
+  it("leaves no rejection of an async logger unhandled", async () => {
+    const trap = trapProcessFaults();
+    try {
+      const failing = async () => {
+        throw new Error("log sink down");
+      };
+      const log = new Log(
+        { debug: failing, info: failing, warn: failing, error: failing },
+        "debug",
+      );
+      log.warn("a warning");
+      log.error("an error", new Error("detail"));
+      await trap.expectNone();
+    } finally {
+      trap.dispose();
+    }
   });
 
   it("reports a detail that refers to itself at once, redacted", () => {

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { TransportClosedError } from "../../src/errors.js";
 import { Secrets } from "../../src/internal/redact.js";
@@ -26,5 +27,23 @@ describe("StdioTransport's stderr tail", () => {
       for (let at = 0; at + 8 <= key.length; at++)
         expect(text).not.toContain(key.slice(at, at + 8));
     }
+  });
+});
+
+describe("StdioTransport's spawn failure", () => {
+  it("keeps the command line out of the error, which may hold a token", async () => {
+    const token = "sk-bearer-9f8e7d6c5b4a";
+    const connection = new Connection(
+      new StdioTransport({
+        command: "/nonexistent/codex",
+        args: ["app-server", "--config", `model_providers.x.experimental_bearer_token="${token}"`],
+        env: {},
+      }),
+    );
+    const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.cause).toMatchObject({ code: "ENOENT", syscall: "spawn /nonexistent/codex" });
+    expect(inspect(err, { depth: 10, showHidden: true })).not.toContain(token);
+    expect(JSON.stringify(err.cause)).not.toContain(token);
   });
 });

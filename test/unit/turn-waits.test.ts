@@ -344,3 +344,40 @@ describe("stopping what the caller gave up on", () => {
     expect(await review).toMatchObject({ name: "AbortError" });
   });
 });
+
+describe("a goal run", () => {
+  const goalOf = (objective: string, status: string) => ({
+    threadId: TH,
+    objective,
+    status,
+    tokenBudget: null,
+    tokensUsed: 0,
+    timeUsedSeconds: 0,
+    createdAt: 0,
+    updatedAt: 0,
+  });
+
+  it("takes no goal event from before its goal was set for its own", async () => {
+    const { transport, thread, tables } = setup();
+    let settled = false;
+    const goal = thread.runGoal("new goal").finally(() => (settled = true));
+    const set = await transport.waitForSent(1);
+    // The clear answered just before, and an update of the goal before, arrive late.
+    transport.deliver({ method: "thread/goal/cleared", params: { threadId: TH } });
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("old goal", "paused") },
+    });
+    transport.deliver({ id: set.id, result: { goal: goalOf("new goal", "active") } });
+    await flush();
+    expect(settled).toBe(false);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("new goal", "complete") },
+    });
+    await expect(goal).resolves.toMatchObject({
+      goal: { objective: "new goal", status: "complete" },
+    });
+    expect(tables().queues).toBe(0);
+  });
+});
