@@ -9,7 +9,7 @@ import {
   type McpServersOptions,
 } from "./mcp.js";
 import type { SkillsOptions } from "./skills.js";
-import { threadPages, type Paginated } from "./history.js";
+import { Paginated, threadPages } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -28,7 +28,6 @@ import type {
   Thread as ThreadRecord,
   ThreadForkParams,
   ThreadListResponse,
-  ThreadLoadedListResponse,
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
@@ -431,18 +430,12 @@ export class Codex implements AsyncDisposable {
   /** The ids of the threads loaded in the app-server's memory (`thread/loaded/list`, every page). */
   async loadedThreads(options?: RequestOptions): Promise<string[]> {
     const call = requestOptions(options);
+    const { connection } = this.#internals;
+    const pages = new Paginated<string>("thread/loaded/list", (cursor) =>
+      connection.request("thread/loaded/list", cursor === undefined ? {} : { cursor }, call),
+    );
     const ids: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: ThreadLoadedListResponse = await this.#internals.connection.request(
-        "thread/loaded/list",
-        cursor === null ? {} : { cursor },
-        call,
-      );
-      ids.push(...page.data);
-      if (page.nextCursor === cursor) break;
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    for await (const id of pages) ids.push(id);
     return ids;
   }
 

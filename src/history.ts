@@ -1,5 +1,6 @@
 import { CodexError, InvalidRequestError, MethodNotFoundError } from "./errors.js";
 import type {
+  ClientRequestMethod,
   SortDirection,
   ThreadItemEntry,
   ThreadItemsListCursor,
@@ -59,27 +60,34 @@ export interface ListPage<T> {
  * the elements, `pages()` the whole pages (with their cursors). Nothing is fetched before the
  * first element is asked for, and leaving the loop fetches no further page. Each loop starts
  * again from the first page. `signal` and `timeout` of the options apply to each page request.
+ * A page cursor the server already gave in this loop ends it with a `CodexError`.
  */
 export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncIterable<T> {
+  readonly #method: ClientRequestMethod;
   readonly #fetch: (cursor: string | undefined) => Promise<P>;
 
-  /** @internal Made by the list methods. */
-  constructor(fetch: (cursor: string | undefined) => Promise<P>) {
+  /** @internal Made by the list methods; `method` is the list request, named in errors. */
+  constructor(method: ClientRequestMethod, fetch: (cursor: string | undefined) => Promise<P>) {
+    this.#method = method;
     this.#fetch = fetch;
   }
 
   /** The pages, in order, each fetched when the previous one has been taken. */
   async *pages(): AsyncGenerator<P, void, undefined> {
+    // A server whose cursors come round again (A, B, A) would keep the loop fetching forever.
+    const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
       const page = await this.#fetch(cursor);
       yield page;
       const next = page.nextCursor;
       if (next === null || next === undefined) return;
-      // A server that hands back the cursor it was given would loop forever.
-      if (next === cursor) {
-        throw new CodexError(`the server returned the same page cursor twice (${next})`);
+      if (seen.has(next)) {
+        throw new CodexError(
+          `${this.#method}: the server returned the same page cursor twice (${next})`,
+        );
       }
+      seen.add(next);
       cursor = next;
     }
   }
@@ -186,7 +194,7 @@ export function turnPages(
 ): Paginated<Turn, ThreadTurnsListResponse> {
   const checked = dropUndefined(checkOptions(options));
   listRequest(checked);
-  return new Paginated((cursor) =>
+  return new Paginated("thread/turns/list", (cursor) =>
     turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
   );
 }
@@ -199,7 +207,7 @@ export function itemPages(
 ): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
   const checked = dropUndefined(checkOptions(options));
   listRequest(checked, true);
-  return new Paginated((cursor) =>
+  return new Paginated("thread/items/list", (cursor) =>
     itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
   );
 }
@@ -211,7 +219,7 @@ export function threadPages(
 ): Paginated<ThreadRecord, ThreadListResponse> {
   const checked = dropUndefined(checkOptions(options));
   listRequest(checked);
-  return new Paginated((cursor) => {
+  return new Paginated("thread/list", (cursor) => {
     const { call, rest } = listRequest(cursor === undefined ? checked : { ...checked, cursor });
     return connection.request("thread/list", rest, call);
   });

@@ -33,10 +33,10 @@ import {
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
-// A completion can be read before the `account/login/start` response that names its id is
-// handled, so completions for ids not known yet are kept, but only a few: ids this client never
-// learns (another client's logins on a shared server) must not pile up.
-const EARLY_COMPLETIONS = 32;
+// The tracker keeps ids and completions for a wait() that may never come: a handle dropped
+// unwaited, a login that never completes, another client's login on a shared server. So each of
+// its collections (oldest first) keeps only the newest KEPT entries.
+const KEPT = 32;
 
 interface Waiter {
   resolve(completion: LoginCompletion): void;
@@ -47,15 +47,17 @@ interface Waiter {
  * Routes `account/login/completed` to the waits of the logins this client started. One per
  * client, created before its first login request is sent, so no completion is missed. A completion that arrives
  * before `wait()` (or even before the start response was handled) is kept until it is waited
- * for, then dropped.
+ * for, then dropped; of those nobody waits for, only the newest 32 stay.
  */
 export class LoginTracker implements LoginWaits {
   readonly #connection: Connection;
-  // Logins this client started whose completion has not arrived.
+  // Logins this client started whose completion has not arrived; the completion of one dropped
+  // from here lands in #early instead.
   readonly #started = new Set<string>();
   // Completions of this client's logins that no wait() has taken yet.
   readonly #kept = new Map<string, LoginCompletion>();
-  // Completions for ids not registered (yet), oldest first; bounded by EARLY_COMPLETIONS.
+  // Completions for ids not registered (yet): one can be read before the `account/login/start`
+  // response that names its id is handled.
   readonly #early = new Map<string, LoginCompletion>();
   readonly #waiters = new Map<string, Set<Waiter>>();
 
@@ -71,8 +73,10 @@ export class LoginTracker implements LoginWaits {
     if (early !== undefined) {
       this.#early.delete(loginId);
       this.#kept.set(loginId, early);
+      trim(this.#kept);
     } else {
       this.#started.add(loginId);
+      trim(this.#started);
     }
   }
 
@@ -135,14 +139,12 @@ export class LoginTracker implements LoginWaits {
     }
     if (this.#started.delete(loginId)) {
       this.#kept.set(loginId, completion);
+      trim(this.#kept);
       return;
     }
     this.#early.delete(loginId);
     this.#early.set(loginId, completion);
-    if (this.#early.size > EARLY_COMPLETIONS) {
-      const oldest = this.#early.keys().next().value;
-      if (oldest !== undefined) this.#early.delete(oldest);
-    }
+    trim(this.#early);
   }
 
   #fail(error: TransportClosedError): void {
@@ -150,6 +152,14 @@ export class LoginTracker implements LoginWaits {
     const all = [...this.#waiters.values()].flatMap((set) => [...set]);
     this.#waiters.clear();
     for (const waiter of all) waiter.reject(error);
+  }
+}
+
+/** Drops the oldest entries of an insertion-ordered map or set past KEPT. */
+function trim(entries: Map<string, unknown> | Set<string>): void {
+  for (const key of entries.keys()) {
+    if (entries.size <= KEPT) return;
+    entries.delete(key);
   }
 }
 

@@ -1,16 +1,18 @@
+import { CodexError } from "./errors.js";
 import type {
   ListMcpServerStatusParams,
-  ListMcpServerStatusResponse,
   McpServerOauthLoginCompletedNotification,
   McpServerOauthLoginParams,
   McpServerStatus,
 } from "./generated/index.js";
+import { Paginated } from "./history.js";
 import { deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkNonEmpty,
   checkOptions,
   describe,
+  isPlainObject,
   requestOptions,
   shown,
   splitRequestOptions,
@@ -56,19 +58,13 @@ export async function listMcpServers(
   ) {
     throw new TypeError(`detail must be "full" or "toolsAndAuthOnly", got ${describe(detail)}`);
   }
+  const pages = new Paginated<McpServerStatus>("mcpServerStatus/list", (cursor) => {
+    const params: ListMcpServerStatusParams =
+      cursor === undefined ? { ...rest } : { ...rest, cursor };
+    return connection.request("mcpServerStatus/list", params, call);
+  });
   const servers: McpServerStatus[] = [];
-  let cursor: string | null = null;
-  do {
-    const params: ListMcpServerStatusParams = cursor === null ? { ...rest } : { ...rest, cursor };
-    const page: ListMcpServerStatusResponse = await connection.request(
-      "mcpServerStatus/list",
-      params,
-      call,
-    );
-    servers.push(...page.data);
-    if (page.nextCursor === cursor) break;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
+  for await (const server of pages) servers.push(server);
   return servers;
 }
 
@@ -181,23 +177,44 @@ export async function startMcpLogin(
     finish();
     settle.reject(error);
   });
-  let response;
+  let answer: LoginAnswer;
   try {
-    response = await connection.request(
-      "mcpServer/oauth/login",
-      { ...rest, name: serverName },
-      call,
+    answer = checkLoginAnswer(
+      await connection.request("mcpServer/oauth/login", { ...rest, name: serverName }, call),
     );
   } catch (err) {
     finish();
     throw err;
   }
-  state.loginId = typeof response.loginId === "string" ? response.loginId : undefined;
+  state.loginId = answer.loginId;
   state.started = true;
   const early = seen.find(ours);
   if (early !== undefined) {
     finish();
     settle.resolve(early);
   }
-  return new McpLoginHandle(completion, serverName, response.authorizationUrl, state.loginId);
+  return new McpLoginHandle(completion, serverName, answer.authorizationUrl, state.loginId);
+}
+
+interface LoginAnswer {
+  readonly authorizationUrl: string;
+  readonly loginId: string | undefined;
+}
+
+/** What the handle needs from an `mcpServer/oauth/login` answer; a `CodexError` when it is not there. */
+function checkLoginAnswer(response: unknown): LoginAnswer {
+  if (!isPlainObject(response)) {
+    throw new CodexError(
+      `unexpected mcpServer/oauth/login response: expected an object, got ${describe(response)}`,
+    );
+  }
+  const { authorizationUrl, loginId } = response;
+  if (typeof authorizationUrl !== "string" || authorizationUrl === "") {
+    // Names the kind only: values of an unexpected answer are not ours to print.
+    throw new CodexError(
+      "unexpected mcpServer/oauth/login response: expected a non-empty authorizationUrl string, " +
+        `got ${authorizationUrl === "" ? "an empty string" : describe(authorizationUrl)}`,
+    );
+  }
+  return { authorizationUrl, loginId: typeof loginId === "string" ? loginId : undefined };
 }

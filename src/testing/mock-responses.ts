@@ -742,7 +742,8 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown): voi
  * a provider's `base_url` at {@link MockResponsesServer.url}, and `close()` (or `await using`) it.
  *
  * A `POST /responses` with nothing queued gets a `response.failed` saying {@link NO_RESPONSE_QUEUED}
- * so the turn fails promptly; `GET /models` returns `{ models }`; other routes get a JSON 404.
+ * so the turn fails promptly; `GET /models` returns `{ models }`; other routes get a JSON 404,
+ * and a request target that is no URL path a JSON 400.
  */
 export async function startMockResponsesServer(
   options: MockResponsesServerOptions = {},
@@ -802,7 +803,18 @@ export async function startMockResponsesServer(
   };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const target = req.url ?? "/";
+    // A target such as "//" is no path; `new URL` would throw, and crash the process under test.
+    if (!URL.canParse(target, "http://127.0.0.1")) {
+      sendJson(res, 400, {
+        error: {
+          type: "invalid_request_error",
+          message: `mock Responses server: bad request target ${JSON.stringify(target)}`,
+        },
+      });
+      return;
+    }
+    const url = new URL(target, "http://127.0.0.1");
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       const text = firstHeader(value);

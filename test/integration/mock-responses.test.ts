@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 
@@ -269,6 +270,31 @@ describe("mock Responses server (HTTP level)", () => {
       "GET /v1/nope",
     ]);
     expect(mock.requests[1]?.query).toEqual({ client_version: "1.2.3" });
+  });
+
+  it("answers a request target that is no URL path with a JSON 400, and keeps serving", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(mock.port, "127.0.0.1", () => {
+        socket.write(
+          "POST // HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+      });
+      let text = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (text += chunk));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toEqual({
+      error: {
+        type: "invalid_request_error",
+        message: 'mock Responses server: bad request target "//"',
+      },
+    });
+    expect(mock.requests).toEqual([]);
+    const models = await fetch(`${mock.url}/models`);
+    expect(await models.json()).toEqual({ models: [mockModelInfo("mock-model")] });
   });
 
   it("waits for requests by event, times out clearly, and closes while a response is held", async () => {

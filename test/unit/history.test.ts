@@ -1,10 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { Codex } from "../../src/codex.js";
+import { CodexError } from "../../src/errors.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { itemPages, threadPages, turnPages } from "../../src/history.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { startStandin, type ClientLine } from "../support/fault/standin.js";
 
-/** A fake server answering each list request with the page its cursor names. */
-function pagedServer(pages: Record<string, { data: unknown[]; nextCursor: string | null }>) {
+/**
+ * A fake server answering each list request with the page its cursor names, and with an error
+ * once it has answered `limit` requests.
+ */
+function pagedServer(
+  pages: Record<string, { data: unknown[]; nextCursor: string | null }>,
+  limit = Number.POSITIVE_INFINITY,
+) {
   const transport = new FakeTransport();
   const connection = new Connection(transport);
   let answered = 0;
@@ -13,7 +22,7 @@ function pagedServer(pages: Record<string, { data: unknown[]; nextCursor: string
       const request = await transport.waitForSent(answered + 1);
       answered++;
       const cursor = (request.params as { cursor?: string }).cursor ?? "";
-      const page = pages[cursor];
+      const page = answered > limit ? undefined : pages[cursor];
       transport.deliver(
         page === undefined
           ? { id: request.id, error: { code: -32600, message: `no page ${cursor}` } }
@@ -100,5 +109,59 @@ describe("Paginated", () => {
     expect(() => itemPages(connection, "th", { timeout: -1 })).toThrow(RangeError);
     expect(() => threadPages(connection, { signal: {} as never })).toThrow(TypeError);
     expect(transport.sent).toHaveLength(0);
+  });
+});
+
+/** Pages whose cursors come round again: "" -> A -> B -> A. */
+const CYCLE = {
+  "": { data: ["a"], nextCursor: "A" },
+  A: { data: ["b"], nextCursor: "B" },
+  B: { data: ["c"], nextCursor: "A" },
+};
+
+describe("Paginated with cursors that come round again", () => {
+  it("stops with a CodexError naming the method, after one request per distinct cursor", async () => {
+    // The limit turns a missing check into a failure rather than an endless loop.
+    const { transport, connection } = pagedServer(CYCLE, 10);
+    const seen: unknown[] = [];
+    const err = await (async () => {
+      for await (const thread of threadPages(connection, undefined)) seen.push(thread);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "thread/list: the server returned the same page cursor twice (A)",
+    );
+    expect(seen).toEqual(["a", "b", "c"]);
+    expect(transport.sent).toHaveLength(3);
+  });
+});
+
+describe("Codex.loadedThreads", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it("follows every page, and rejects with a CodexError when a cursor comes round again", async () => {
+    let pages: Record<string, { data: unknown[]; nextCursor: string | null }> = PAGES;
+    let answered = 0;
+    const page = (request: ClientLine) => {
+      if (++answered > 10) return { error: { code: -32600, message: "too many pages" } };
+      const cursor = (request.message?.params as { cursor?: string } | undefined)?.cursor;
+      return { result: pages[cursor ?? ""]! };
+    };
+    const s = await startStandin({ replies: { "thread/loaded/list": page } });
+    cleanups.push(() => s.close());
+    const codex = await Codex.start({ launchArgs: s.launchArgs });
+    cleanups.push(() => codex.close());
+    expect(await codex.loadedThreads()).toEqual(["a", "b", "c", "d"]);
+
+    pages = CYCLE;
+    const err: unknown = await codex.loadedThreads().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "thread/loaded/list: the server returned the same page cursor twice (A)",
+    );
+    expect(s.received.filter((line) => line.method === "thread/loaded/list")).toHaveLength(6);
   });
 });

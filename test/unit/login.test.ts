@@ -248,6 +248,36 @@ describe("LoginTracker and login handles", () => {
     await expect(old).rejects.toBeInstanceOf(LoginTimeoutError);
   });
 
+  it("keeps only the newest 32 completions of its own logins that nobody waited for", async () => {
+    const s = setup();
+    const handles: ChatgptLoginHandle[] = [];
+    for (let i = 0; i < 40; i++) {
+      handles.push(await startChatgpt(s, `login-${i}`));
+      s.transport.deliver(completed(`login-${i}`, false, "Login was not completed"));
+    }
+    await expect(handles[39]!.wait()).resolves.toMatchObject({ loginId: "login-39" });
+    await expect(handles[8]!.wait()).resolves.toMatchObject({ loginId: "login-8" });
+    vi.useFakeTimers();
+    const dropped = handles[7]!.wait({ timeout: 10 });
+    vi.advanceTimersByTime(10);
+    await expect(dropped).rejects.toBeInstanceOf(LoginTimeoutError);
+  });
+
+  it("remembers only the newest 32 started logins; an older one's completion is kept as an unknown id's", async () => {
+    const s = setup();
+    const handles: ChatgptLoginHandle[] = [];
+    for (let i = 0; i < 40; i++) handles.push(await startChatgpt(s, `login-${i}`));
+    for (const i of [0, 1, 39]) s.transport.deliver(completed(`login-${i}`, true));
+    await expect(handles[1]!.wait()).resolves.toMatchObject({ loginId: "login-1" });
+    for (let i = 0; i < 32; i++) s.transport.deliver(completed(`stranger-${i}`, false));
+    // Completions of ids it does not know push the older login's out; a started one's stay.
+    await expect(handles[39]!.wait()).resolves.toMatchObject({ loginId: "login-39" });
+    vi.useFakeTimers();
+    const dropped = handles[0]!.wait({ timeout: 10 });
+    vi.advanceTimersByTime(10);
+    await expect(dropped).rejects.toBeInstanceOf(LoginTimeoutError);
+  });
+
   it("cancel() sends account/login/cancel and the later completion resolves wait()", async () => {
     const s = setup();
     const handle = await startChatgpt(s, "login-a");

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { startMcpLogin } from "../../src/mcp.js";
+import { CodexError } from "../../src/errors.js";
+import { Log } from "../../src/internal/logger.js";
+import { listMcpServers, startMcpLogin } from "../../src/mcp.js";
 import { Connection } from "../../src/rpc/connection.js";
+import { Router } from "../../src/rpc/router.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 describe("startMcpLogin", () => {
@@ -22,5 +25,122 @@ describe("startMcpLogin", () => {
     }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/got 100000000000000000000$/);
     expect(transport.sent).toHaveLength(0);
+  });
+});
+
+function setup() {
+  const transport = new FakeTransport();
+  const connection = new Connection(transport);
+  const router = new Router(connection);
+  return { transport, connection, router, context: { connection, router, log: new Log() } };
+}
+
+/** What the client keeps for its subscriptions: the leak check of an MCP login. */
+function listeners({ connection, router }: ReturnType<typeof setup>) {
+  return {
+    close: connection.stats.closeListeners,
+    method: router.stats.methodListeners,
+  };
+}
+
+describe("startMcpLogin answers", () => {
+  it("rejects an answer without an authorizationUrl string with a CodexError, and unsubscribes", async () => {
+    const s = setup();
+    const before = listeners(s);
+    const cases: Array<[unknown, string]> = [
+      [null, "expected an object, got null"],
+      [[], "expected an object, got an array"],
+      [{}, "expected a non-empty authorizationUrl string, got undefined"],
+      [
+        { authorizationUrl: 7, loginId: "l1" },
+        "expected a non-empty authorizationUrl string, got number",
+      ],
+      [
+        { authorizationUrl: "" },
+        "expected a non-empty authorizationUrl string, got an empty string",
+      ],
+    ];
+    for (const [i, [result, message]] of cases.entries()) {
+      const pending = startMcpLogin(s.context, "docs", undefined);
+      const sent = await s.transport.waitForSent(i + 1);
+      expect(sent).toMatchObject({ method: "mcpServer/oauth/login", params: { name: "docs" } });
+      s.transport.deliver({ id: sent.id, result });
+      const err: unknown = await pending.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toBe(`unexpected mcpServer/oauth/login response: ${message}`);
+      expect(listeners(s)).toEqual(before);
+    }
+  });
+
+  it("returns a handle with the answer's URL and login id", async () => {
+    const s = setup();
+    const pending = startMcpLogin(s.context, "docs", undefined);
+    const sent = await s.transport.waitForSent(1);
+    s.transport.deliver({
+      id: sent.id,
+      result: { authorizationUrl: "http://localhost:1/auth", loginId: "l1" },
+    });
+    const handle = await pending;
+    expect(handle).toMatchObject({
+      serverName: "docs",
+      authorizationUrl: "http://localhost:1/auth",
+      loginId: "l1",
+    });
+    s.transport.deliver({
+      method: "mcpServer/oauthLogin/completed",
+      params: { name: "docs", loginId: "l1", success: true, error: null },
+    });
+    await expect(handle.wait()).resolves.toMatchObject({ success: true });
+  });
+});
+
+describe("listMcpServers", () => {
+  /**
+   * Answers each `mcpServerStatus/list` with the page its cursor names, and with an error past
+   * ten requests: a missing cycle check then fails instead of looping for ever.
+   */
+  async function serve(
+    transport: FakeTransport,
+    pages: Record<string, { data: unknown[]; nextCursor: string | null }>,
+  ) {
+    for (let count = 1; ; count++) {
+      const request = await transport.waitForSent(count);
+      if (count > 10) {
+        transport.deliver({ id: request.id, error: { code: -32600, message: "too many pages" } });
+        return;
+      }
+      const cursor = (request.params as { cursor?: string }).cursor ?? "";
+      transport.deliver({ id: request.id, result: pages[cursor] });
+      if (pages[cursor]!.nextCursor === null) return;
+    }
+  }
+
+  it("follows every page", async () => {
+    const { transport, connection } = setup();
+    void serve(transport, {
+      "": { data: [{ name: "a" }], nextCursor: "c1" },
+      c1: { data: [{ name: "b" }], nextCursor: null },
+    });
+    const servers = await listMcpServers(connection, { detail: "toolsAndAuthOnly" });
+    expect(servers).toEqual([{ name: "a" }, { name: "b" }]);
+    expect(transport.sent.map((m) => m.params)).toEqual([
+      { detail: "toolsAndAuthOnly" },
+      { detail: "toolsAndAuthOnly", cursor: "c1" },
+    ]);
+  });
+
+  it("rejects with a CodexError naming the method when a page cursor comes round again", async () => {
+    const { transport, connection } = setup();
+    void serve(transport, {
+      "": { data: [{ name: "a" }], nextCursor: "A" },
+      A: { data: [{ name: "b" }], nextCursor: "B" },
+      B: { data: [{ name: "c" }], nextCursor: "A" },
+    });
+    const err: unknown = await listMcpServers(connection, undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "mcpServerStatus/list: the server returned the same page cursor twice (A)",
+    );
+    expect(transport.sent).toHaveLength(3);
   });
 });
