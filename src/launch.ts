@@ -2,7 +2,6 @@
  * How a client starts: the options of `Codex.start` and `Codex.connect`, checked before anything
  * is spawned or dialled, and the command line, environment and `initialize` answer they lead to.
  */
-import { statSync } from "node:fs";
 import type { InitializeResponse } from "./generated/index.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
@@ -157,8 +156,7 @@ export function launchFor(options: CodexOptions): {
   credentialStore: CredentialStore;
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
-  if (options.cwd !== undefined)
-    checkDirectory(checkNoNul(checkNonEmpty(options.cwd, "cwd"), "cwd"));
+  if (options.cwd !== undefined) checkNoNul(checkNonEmpty(options.cwd, "cwd"), "cwd");
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
     checkNoNul(key, `env key ${JSON.stringify(key)}`);
     const name = `env.${key}`;
@@ -215,13 +213,6 @@ export function launchFor(options: CodexOptions): {
     env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
   };
   return { launch, credentialStore };
-}
-
-// The child's working directory: spawn would report a missing one as a missing binary.
-function checkDirectory(cwd: string): void {
-  const stat = statSync(cwd, { throwIfNoEntry: false });
-  if (stat === undefined) throw new Error(`cwd ${cwd} does not exist`);
-  if (!stat.isDirectory()) throw new Error(`cwd ${cwd} is not a directory`);
 }
 
 // A whole argv: the command, then its arguments (which may be empty strings, as argv allows).

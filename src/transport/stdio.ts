@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { LineDecoder, TextTail } from "./lines.js";
 import type { Transport, TransportCloseInfo, TransportSink } from "./transport.js";
@@ -93,7 +94,7 @@ export class StdioTransport implements Transport {
     // A write to a dead child fails with EPIPE; the connection closes on it, and the exit says why.
     child.stdin.on("error", (err) => this.#sink?.writeFailed(err));
     child.on("error", (err) => {
-      this.#spawnError = withoutArgs(err);
+      this.#spawnError = spawnFailure(err, cwd);
       liveChildren.delete(child);
       this.#resolveExited();
       this.#finish();
@@ -172,8 +173,15 @@ export class StdioTransport implements Transport {
 }
 
 // A spawn error without Node's copy of the command line (`spawnargs`), which holds the --config
-// values: a base URL with its password, a bearer token. Only what says why it failed is kept.
-function withoutArgs(err: NodeJS.ErrnoException): Error {
+// values: a base URL with its password, a bearer token. Only what says why it failed is kept,
+// and a missing working directory, which Node reports as a missing binary, is named as such
+// (checked here, on failure, so a spawn that works costs no look at the disk).
+function spawnFailure(err: NodeJS.ErrnoException, cwd: string | undefined): Error {
   const { code, errno, syscall, path } = err;
-  return Object.assign(new Error(err.message), { code, errno, syscall, path });
+  const noCwd =
+    code === "ENOENT" &&
+    cwd !== undefined &&
+    statSync(cwd, { throwIfNoEntry: false })?.isDirectory() !== true;
+  const message = noCwd ? `the working directory ${cwd} does not exist` : err.message;
+  return Object.assign(new Error(message), { code, errno, syscall, path });
 }

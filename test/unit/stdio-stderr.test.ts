@@ -46,4 +46,20 @@ describe("StdioTransport's spawn failure", () => {
     expect(inspect(err, { depth: 10, showHidden: true })).not.toContain(token);
     expect(JSON.stringify(err.cause)).not.toContain(token);
   });
+
+  it("names a missing working directory, which Node reports as a missing binary", async () => {
+    const connection = new Connection(
+      new StdioTransport({
+        command: process.execPath,
+        args: [],
+        cwd: "/nonexistent/work",
+        env: {},
+      }),
+    );
+    const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.message).toBe(
+      "could not run codex app-server: the working directory /nonexistent/work does not exist",
+    );
+  });
 });
