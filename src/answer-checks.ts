@@ -24,6 +24,7 @@ import type {
   ServerRequestMap,
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
+import { thrownMessage } from "./internal/logger.js";
 
 type Strings<T> = Extract<T, string>;
 // `true` only when `Listed` names every member of `All`: a new member fails to compile.
@@ -400,9 +401,7 @@ export function checkEncodable(answer: unknown): void {
   try {
     text = JSON.stringify(answer);
   } catch (err) {
-    throw new InvalidAnswerError(
-      `the answer cannot be encoded as JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new InvalidAnswerError(`the answer cannot be encoded as JSON: ${thrownMessage(err)}`);
   }
   if (text === undefined) throw new InvalidAnswerError("the answer cannot be encoded as JSON");
 }

@@ -5,6 +5,7 @@ import type {
   JsonValue,
   SandboxMode,
   SandboxPolicy,
+  ThreadGoalStatus,
   WebSearchMode,
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
@@ -120,6 +121,25 @@ export const WEB_SEARCH_MODES = [
 const _allModes: [Exclude<WebSearchMode, (typeof WEB_SEARCH_MODES)[number]>] extends [never]
   ? true
   : false = true;
+
+/** The runtime's goal statuses. */
+const GOAL_STATUSES = [
+  "active",
+  "paused",
+  "blocked",
+  "usageLimited",
+  "budgetLimited",
+  "complete",
+] as const satisfies readonly ThreadGoalStatus[];
+const _allStatuses: [Exclude<ThreadGoalStatus, (typeof GOAL_STATUSES)[number]>] extends [never]
+  ? true
+  : false = true;
+
+/** Checks a goal status. */
+export function checkGoalStatus(value: unknown): ThreadGoalStatus {
+  if ((GOAL_STATUSES as readonly unknown[]).includes(value)) return value as ThreadGoalStatus;
+  throw new TypeError(`status must be one of ${GOAL_STATUSES.join(", ")}; got ${shown(value)}`);
+}
 
 /** Thread settings with their own typed options, each mapped to the runtime's config key. */
 export interface ThreadSettings {

@@ -28,7 +28,6 @@ import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
-  checkGoalStatus,
   checkNonEmpty,
   checkObjective,
   checkOptions,
@@ -41,6 +40,7 @@ import {
 } from "./internal/validate.js";
 import {
   approvalFields,
+  checkGoalStatus,
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,

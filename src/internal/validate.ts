@@ -3,7 +3,6 @@
  * `RangeError` naming the option and what was wrong, never the value of a secret. Public methods
  * run them before any I/O, inside an async body, so a bad argument becomes a rejection.
  */
-import type { ThreadGoalStatus } from "../generated/index.js";
 
 /** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
 export const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -138,25 +137,6 @@ export function checkObjective(objective: unknown): string {
     throw new RangeError(`goal objective must be at most ${MAX_GOAL_OBJECTIVE} characters`);
   }
   return trimmed;
-}
-
-const GOAL_STATUSES = [
-  "active",
-  "paused",
-  "blocked",
-  "usageLimited",
-  "budgetLimited",
-  "complete",
-] as const satisfies readonly ThreadGoalStatus[];
-// `true` only when the list names every status of the pinned runtime: a new one fails to compile.
-const _everyStatus: [Exclude<ThreadGoalStatus, (typeof GOAL_STATUSES)[number]>] extends [never]
-  ? true
-  : false = true;
-
-/** A goal status of the pinned runtime. */
-export function checkGoalStatus(value: unknown): ThreadGoalStatus {
-  if ((GOAL_STATUSES as readonly unknown[]).includes(value)) return value as ThreadGoalStatus;
-  throw new TypeError(`status must be one of ${GOAL_STATUSES.join(", ")}; got ${shown(value)}`);
 }
 
 /** A goal's token budget: a whole number of tokens, at least 1 (or absent). */

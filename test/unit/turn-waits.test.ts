@@ -284,6 +284,18 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0 });
   });
 
+  it("resolves interrupt() with {} and sends nothing when the turn ended as it became active", async () => {
+    const { transport, thread, sentOf, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const interrupted = turn.interrupt();
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    await expect(interrupted).resolves.toEqual({});
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+  });
+
   it("interrupts the turn a given-up turn/start names, even when it is answered after the bound", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, sentOf } = setup();
