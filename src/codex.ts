@@ -159,8 +159,8 @@ export class Codex implements AsyncDisposable {
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options?: CodexOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options);
-    const { launch, credentialStore } = launchFor(checked);
-    const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore);
+    const { launch, credentialStore, secrets } = launchFor(checked);
+    const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
     if (checked.apiKey !== undefined) {
       try {
         await codex.loginApiKey(checked.apiKey, { timeout: checked.startTimeout ?? 60_000 });
@@ -180,13 +180,12 @@ export class Codex implements AsyncDisposable {
   static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options);
     // Loaded here: most clients spawn their server and never need it.
-    const { WebSocketTransport, webSocketAddress } = await import("./transport/websocket.js");
-    const transport = new WebSocketTransport({
-      url: webSocketAddress(url),
-      token: checked.token,
-      headers: checked.headers,
-    });
-    return Codex.#open(transport, checked, "unknown");
+    const { WebSocketTransport, checkWebSocketAuth, webSocketAddress } =
+      await import("./transport/websocket.js");
+    const address = webSocketAddress(url);
+    const { token, headers } = checkWebSocketAuth(checked.token, checked.headers);
+    const transport = new WebSocketTransport({ ...address, token, headers });
+    return Codex.#open(transport, checked, "unknown", token === undefined ? [] : [token]);
   }
 
   // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
@@ -194,8 +193,10 @@ export class Codex implements AsyncDisposable {
     transport: Transport,
     options: ConnectionOptions,
     credentialStore: CredentialStore,
+    secretValues: readonly string[],
   ): Promise<Codex> {
     const secrets = new Secrets();
+    for (const value of secretValues) secrets.add(value);
     const log = new Log(options.logger, options.logLevel, secrets);
     const connection = new Connection(transport, { log, secrets });
     try {

@@ -154,6 +154,7 @@ export function checkConnectionOptions<O extends ConnectionOptions>(options: O |
 export function launchFor(options: CodexOptions): {
   launch: StdioLaunch;
   credentialStore: CredentialStore;
+  secrets: string[];
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
   if (options.cwd !== undefined) checkNoNul(checkNonEmpty(options.cwd, "cwd"), "cwd");
@@ -180,7 +181,8 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    return { launch: { ...base, command, args, env }, credentialStore: "unknown" };
+    const secrets = secretsOf(options.env, []);
+    return { launch: { ...base, command, args, env }, credentialStore: "unknown", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
   const store = credentialStoreOf(given);
@@ -198,11 +200,13 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "persistent";
+  const secrets = secretsOf(options.env, given);
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
     return {
       launch: { ...base, command: checkCodexBin(options.codexBin), args, env },
       credentialStore,
+      secrets,
     };
   }
   const runtime = locateRuntime();
@@ -212,7 +216,53 @@ export function launchFor(options: CodexOptions): {
     args,
     env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
   };
-  return { launch, credentialStore };
+  return { launch, credentialStore, secrets };
+}
+
+// A name under which a value is a credential: an environment variable such as OPENAI_API_KEY or
+// GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of headers or of an MCP
+// server's environment (`http_headers`, `env`), whose every value may be one.
+const SECRET_NAME =
+  /(?:password|passwd|secret|token|api_?key|(?:^|_)key|(?:^|_)auth|authorization|cookie|credentials?|(?:^|_)headers|(?:^|_)env)$/i;
+// Shorter values under such names are left alone: redacting a word such as "none" or "file"
+// everywhere would garble messages more than it would protect.
+const MIN_SECRET_CHARS = 8;
+// The strings of a TOML value: its quoted strings, or the bare value when it quotes none.
+const TOML_STRINGS = /"((?:[^"\\]|\\.)*)"|'([^']*)'/g;
+
+/**
+ * The values of `env` and of `--config` pairs held under a credential's name, which the client
+ * redacts from everything it reports: the runtime quotes a config value it cannot use in its
+ * error, and a server may print its environment.
+ */
+function secretsOf(
+  env: Readonly<Record<string, string | undefined>> | undefined,
+  configPairs: readonly string[],
+): string[] {
+  const out: string[] = [];
+  const keep = (value: string | undefined) => {
+    if (value !== undefined && value.length >= MIN_SECRET_CHARS) out.push(value);
+  };
+  for (const [name, value] of Object.entries(env ?? {})) if (SECRET_NAME.test(name)) keep(value);
+  for (const pair of configPairs) {
+    if (pair === "--config") continue;
+    const at = pair.indexOf("=");
+    if (
+      !pair
+        .slice(0, at)
+        .split(".")
+        .some((part) => SECRET_NAME.test(part.trim()))
+    )
+      continue;
+    const raw = pair.slice(at + 1).trim();
+    let quoted = false;
+    for (const [, basic, literal] of raw.matchAll(TOML_STRINGS)) {
+      quoted = true;
+      keep(literal ?? basic);
+    }
+    if (!quoted) keep(raw);
+  }
+  return out;
 }
 
 // A whole argv: the command, then its arguments (which may be empty strings, as argv allows).

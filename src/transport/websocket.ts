@@ -1,10 +1,14 @@
 import type WebSocket from "ws";
 import type { Transport, TransportSink } from "./transport.js";
 
+import { checkNonEmpty, checkOptions, checkSecret, describe } from "../internal/validate.js";
+
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
   /** What the WebSocket client dials (see {@link webSocketAddress}). */
   readonly url: string;
+  /** The URL as errors show it: no user name, password, query or fragment. */
+  readonly shownUrl: string;
   /** Capability token, sent as `Authorization: Bearer <token>` (`--ws-auth capability-token`). */
   readonly token?: string | undefined;
   /** Extra headers for the upgrade request. */
@@ -14,28 +18,65 @@ export interface WebSocketLaunch {
 /**
  * Checks an app-server URL before any I/O and returns what the WebSocket client dials:
  * `ws://` and `wss://` as given, and `unix:///path` (the control socket of
- * `--listen unix://PATH`, which speaks WebSocket over the socket) as `ws+unix:///path:/`.
+ * `--listen unix://PATH`, which speaks WebSocket over the socket) as `ws+unix:///path:/`. Its
+ * messages, and `shownUrl`, never show the URL's user name, password or query, where a token
+ * may sit.
  */
-export function webSocketAddress(url: unknown): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(String(url));
-  } catch {
-    throw new TypeError(`not a valid URL: ${JSON.stringify(url)}`);
+export function webSocketAddress(url: unknown): { url: string; shownUrl: string } {
+  const text = checkNonEmpty(url, "url");
+  if (!URL.canParse(text)) {
+    throw new TypeError("url must be a valid URL, such as ws://127.0.0.1:4500");
   }
+  const parsed = new URL(text);
   if (parsed.protocol === "unix:") {
     const socketPath = decodeURIComponent(parsed.pathname);
     if (socketPath === "" || socketPath === "/") {
-      throw new TypeError(`a unix:// URL needs the socket's path, got ${parsed.href}`);
+      throw new TypeError("a unix:// URL needs the socket's path, such as unix:///tmp/codex.sock");
     }
-    return `ws+unix://${socketPath}:/`;
+    return { url: `ws+unix://${socketPath}:/`, shownUrl: `unix://${parsed.pathname}` };
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
-    throw new TypeError(
-      `the app-server URL must start with ws://, wss:// or unix://, got ${parsed.href}`,
-    );
+    throw new TypeError(`url must start with ws://, wss:// or unix://, got ${parsed.protocol}//`);
   }
-  return parsed.href;
+  if (parsed.hash !== "") throw new TypeError("url must not have a fragment (#...)");
+  return { url: parsed.href, shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}` };
+}
+
+// RFC 9110's token characters, which a header name is made of.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+// A header value as Node's HTTP client sends it: tab, printable ASCII and Latin-1 only.
+function checkHeaderValue(value: unknown, name: string): string {
+  const text = checkSecret(value, name);
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0xff) {
+      throw new TypeError(`${name} may hold only Latin-1 characters, as an HTTP header does`);
+    }
+  }
+  return text;
+}
+
+/**
+ * Checks the token and headers of `Codex.connect` before any I/O and copies the headers once,
+ * so a getter is read once. Messages name a header, never its value.
+ */
+export function checkWebSocketAuth(
+  token: unknown,
+  headers: unknown,
+): { token: string | undefined; headers: Record<string, string> | undefined } {
+  if (token !== undefined) checkHeaderValue(token, "token");
+  if (headers === undefined) return { token: token as string | undefined, headers };
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(checkOptions(headers as object, "headers"))) {
+    if (!HEADER_NAME.test(key)) {
+      throw new TypeError(`headers: ${JSON.stringify(key)} is not a valid HTTP header name`);
+    }
+    if (typeof value !== "string") {
+      throw new TypeError(`headers.${key} must be a string, got ${describe(value)}`);
+    }
+    copy[key] = checkHeaderValue(value, `headers.${key}`);
+  }
+  return { token: token as string | undefined, headers: copy };
 }
 
 async function loadWebSocket(): Promise<typeof WebSocket> {
@@ -80,9 +121,18 @@ export class WebSocketTransport implements Transport {
     // Closed while `ws` was loading: `close()` has reported the end, and no socket may follow it.
     if (this.#finished) return;
     const { url, token, headers } = this.#launch;
-    const socket = new Socket(url, {
-      headers: { ...headers, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
-    });
+    let socket: WebSocket;
+    try {
+      socket = new Socket(url, {
+        headers: {
+          ...headers,
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
+      });
+    } catch (err) {
+      // The input was checked, so this is `ws` refusing something else: report it as the end.
+      return this.#finish(err as Error, null);
+    }
     this.#socket = socket;
     socket.on("open", () => this.#resolveOpened(socket));
     socket.on("message", (data, isBinary) => {
@@ -137,7 +187,7 @@ export class WebSocketTransport implements Transport {
     if (this.#socket !== undefined && this.#socket.readyState !== this.#socket.CLOSED) {
       this.#socket.terminate();
     }
-    const url = this.#launch.url;
+    const url = this.#launch.shownUrl;
     const reason =
       error !== undefined
         ? `connection to codex app-server at ${url} failed: ${error.message}`

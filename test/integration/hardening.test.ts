@@ -282,6 +282,29 @@ describe("start-up failures", () => {
     }
   });
 
+  it("redacts credentials given in env or configOverrides from what the server prints", async () => {
+    // The runtime quotes a config value it cannot use: here a header map given as a string.
+    const bearer = "Bearer config-secret-0123456789";
+    for (const configOverrides of [
+      { "mcp_servers.x.http_headers": bearer },
+      [`mcp_servers.x.http_headers="${bearer}"`],
+    ]) {
+      const err = (await Codex.start({ configOverrides, env: t.home.env }).catch(
+        (e: unknown) => e,
+      )) as TransportClosedError | undefined;
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect(err!.stderrTail).toContain('invalid type: string "[redacted]"');
+      expect(`${err!.stack} ${inspect(err)}`).not.toContain("config-secret");
+    }
+    // A server that prints its environment: values under credential names are redacted, others kept.
+    const printEnv = "console.error(process.env.SERVICE_TOKEN, process.env.PLAIN); process.exit(3)";
+    const err = (await Codex.start({
+      launchArgs: [process.execPath, "-e", printEnv],
+      env: { SERVICE_TOKEN: "token-value-0123456789", PLAIN: "plain-value-0123456789" },
+    }).catch((e: unknown) => e)) as TransportClosedError;
+    expect(err.stderrTail).toBe("[redacted] plain-value-0123456789");
+  });
+
   it("a request written to a server that closed its input fails with the close error, at once", async () => {
     // A stand-in that answers initialize, reads `initialized`, closes its stdin, says so with a
     // notification, and then stays alive: the next request's write meets a broken pipe.

@@ -18,6 +18,16 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The error a connection fails with; a client that connects instead is closed, and fails the test. */
+async function failure(connecting: Promise<Codex>): Promise<Error> {
+  const outcome = await connecting.then(
+    async (codex) => codex.close(),
+    (err: unknown) => err,
+  );
+  if (!(outcome instanceof Error)) throw new Error("expected the connection to fail");
+  return outcome;
+}
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -144,6 +154,72 @@ describe("Codex.connect", () => {
     );
     await expect(Codex.connect("not a url")).rejects.toThrow(TypeError);
     await expect(Codex.connect("unix://")).rejects.toThrow(/socket's path/);
+  });
+
+  it("refuses a bad token or header before dialling, and nothing escapes to the host", async () => {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    let dialled = 0;
+    server.on("connection", () => dialled++);
+    const url = `ws://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    cleanups.push(() => void process.off("unhandledRejection", onUnhandled));
+    const refused = (options: object) =>
+      failure(Codex.connect(url, { startTimeout: 5000, ...options }));
+
+    const badToken = await refused({ token: "SECRET-TOKEN\nX-Other: 1" });
+    expect(badToken).toBeInstanceOf(TypeError);
+    expect(badToken.message).toBe("token must not contain control characters such as newlines");
+    expect(String((await refused({ token: "caf\u20ac-token" })).message)).toMatch(
+      /^token may hold only Latin-1/,
+    );
+    expect((await refused({ headers: { "bad name": "v" } })).message).toBe(
+      'headers: "bad name" is not a valid HTTP header name',
+    );
+    const nul = await refused({ headers: { "x-key": "SECRET\0VALUE" } });
+    expect(nul.message).toBe("headers.x-key must not contain control characters such as newlines");
+    expect((await refused({ headers: { "x-n": 5 } })).message).toBe(
+      "headers.x-n must be a string, got number",
+    );
+    expect((await refused({ headers: [] })).message).toBe(
+      "headers must be an object, got an array",
+    );
+    const getter = {
+      get "x-a"(): string {
+        throw new Error("getter boom");
+      },
+    };
+    expect((await refused({ headers: getter })).message).toBe("getter boom");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(dialled).toBe(0);
+    expect(unhandled).toEqual([]);
+  });
+
+  it("never shows a password or query of the URL in its errors", async () => {
+    const port = await freePort();
+    const closed = await failure(
+      Codex.connect(`ws://user:URL-PASSWORD@127.0.0.1:${port}/path?token=URL-QUERY-TOKEN`),
+    );
+    expect(closed).toBeInstanceOf(TransportClosedError);
+    expect(closed.message).toContain(`ws://127.0.0.1:${port}/path failed`);
+    const refusals = await Promise.all(
+      [
+        "http://user:URL-PASSWORD@127.0.0.1:1/",
+        "ws://user:URL-PASSWORD@bad host/",
+        "ws://127.0.0.1:1/#URL-PASSWORD",
+      ].map((bad) => failure(Codex.connect(bad))),
+    );
+    expect(refusals.map((e) => e.message)).toEqual([
+      "url must start with ws://, wss:// or unix://, got http://",
+      "url must be a valid URL, such as ws://127.0.0.1:4500",
+      "url must not have a fragment (#...)",
+    ]);
+    for (const err of [closed, ...refusals]) {
+      expect(`${err.stack} ${String(err.cause)}`).not.toMatch(/URL-PASSWORD|URL-QUERY-TOKEN/);
+    }
   });
 
   it("fails with TransportClosedError when nothing listens there", async () => {

@@ -18,7 +18,7 @@ describe("WebSocketTransport.close", () => {
     const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     try {
       const events: string[] = [];
-      const closed = new WebSocketTransport({ url });
+      const closed = new WebSocketTransport({ url, shownUrl: url });
       closed.start({
         line: (line) => events.push(`line ${line}`),
         writeFailed: (err) => events.push(`writeFailed ${err.message}`),
@@ -28,7 +28,7 @@ describe("WebSocketTransport.close", () => {
 
       // A second transport's round trip: a socket the first made after its close would have
       // reached the server first, and been greeted.
-      const other = new WebSocketTransport({ url });
+      const other = new WebSocketTransport({ url, shownUrl: url });
       const echoed = new Promise<void>((resolve) => {
         const sink: TransportSink = {
           line: (line) => {
@@ -49,5 +49,27 @@ describe("WebSocketTransport.close", () => {
       for (const client of server.clients) client.terminate();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("WebSocketTransport.start", () => {
+  it("reports what the ws client throws as the end of the connection", async () => {
+    // ws refuses a URL with a fragment by throwing from its constructor.
+    const transport = new WebSocketTransport({ url: "ws://127.0.0.1:1/#x", shownUrl: "ws://h" });
+    const reasons: string[] = [];
+    const ended = new Promise<void>((resolve) =>
+      transport.start({
+        line: () => {},
+        writeFailed: () => {},
+        closed: (info) => {
+          reasons.push(info.reason ?? "");
+          resolve();
+        },
+      }),
+    );
+    await ended;
+    expect(reasons).toEqual([
+      "connection to codex app-server at ws://h failed: The URL contains a fragment identifier",
+    ]);
   });
 });
