@@ -76,12 +76,21 @@ function ruleOf(rule: unknown, name: string): Rule {
   );
 }
 
+// How the server writes a shell command: `/bin/bash -lc '<script>'`. Only this simple quoting is
+// taken apart; any other form is judged as written.
+const SHELL_WRAPPER = /^(?:\S*\/)?(?:ba|z)?sh -l?c '([^']*)'$/;
+
 /**
  * The commands an approval request would run: the server's parsed `commandActions` (the inner
- * commands, without the `bash -lc` wrapper), else the raw `command`.
+ * commands), else the raw `command` without its `bash -lc` wrapper. A command holding shell
+ * operators is one command, whole: the server's parse of a pipeline can drop its tail (it parses
+ * `ls | tee out` as `ls`).
  */
 export function commandsOf(params: CommandExecutionRequestApprovalParams): string[] {
+  const raw = typeof params.command === "string" ? params.command : "";
+  const script = SHELL_WRAPPER.exec(raw)?.[1] ?? raw;
+  if (SHELL_OPERATORS.test(script)) return [script];
   const actions = params.commandActions ?? [];
   if (actions.length > 0) return actions.map((action) => action.command);
-  return typeof params.command === "string" && params.command !== "" ? [params.command] : [];
+  return script === "" ? [] : [script];
 }

@@ -21,12 +21,12 @@ afterEach(async () => {
 const MADE = "made_by_codex.txt";
 
 /** Queues a model turn that asks to run an escalated command, then a closing message. */
-function queueEscalatedCommand(mock: TestCodex["mock"]) {
+function queueEscalatedCommand(mock: TestCodex["mock"], cmd = `touch ${MADE}`) {
   mock.enqueue(
     sse.functionCall(
       "exec_command",
       {
-        cmd: `touch ${MADE}`,
+        cmd,
         sandbox_permissions: "require_escalated",
         justification: "need to write",
       },
@@ -36,9 +36,13 @@ function queueEscalatedCommand(mock: TestCodex["mock"]) {
   mock.enqueueAssistantMessage("finished");
 }
 
-async function runCommandTurn(approvals?: ApprovalHandlers, clientApprovals?: ApprovalHandlers) {
+async function runCommandTurn(
+  approvals?: ApprovalHandlers,
+  clientApprovals?: ApprovalHandlers,
+  cmd?: string,
+) {
   t = await createTestCodex(clientApprovals ? { approvals: clientApprovals } : {});
-  queueEscalatedCommand(t.mock);
+  queueEscalatedCommand(t.mock, cmd);
   const thread = await t.codex.threadStart({
     approvalMode: ApprovalMode.askUser,
     sandbox: Sandbox.readOnly,
@@ -109,6 +113,25 @@ describe("command execution approvals", () => {
     );
     expect(existsSync(path.join(t!.workDir, MADE))).toBe(true);
     expect(output).not.toMatch(/rejected/i);
+  });
+
+  it("allowCommands declines a pipeline whose tail the server's parse leaves out", async () => {
+    // The runtime parses `ls | tee FILE` as the one action `ls`.
+    let actions: string[] = [];
+    const allowLs = approvalPolicies.allowCommands(["ls"]);
+    const { output } = await runCommandTurn(
+      {
+        commandExecution: (params, context) => {
+          actions = (params.commandActions ?? []).map((action) => action.command);
+          return allowLs.commandExecution(params, context);
+        },
+      },
+      undefined,
+      `ls | tee ${MADE}`,
+    );
+    expect(actions).toEqual(["ls"]);
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
   });
 });
 

@@ -387,6 +387,22 @@ describe("approvalPolicies.allowCommands", () => {
 
   it("reads the parsed commands, not the shell wrapper", () => {
     expect(commandsOf(params("ls -la"))).toEqual(["ls -la"]);
+    const raw = (command: string) => ({ command }) as CommandExecutionRequestApprovalParams;
+    expect(commandsOf(raw("/bin/bash -lc 'git status'"))).toEqual(["git status"]);
+    expect(commandsOf(raw(`/bin/bash -lc "echo 'a'"`))).toEqual([`/bin/bash -lc "echo 'a'"`]);
+    expect(commandsOf(raw(""))).toEqual([]);
+  });
+
+  it("judges a pipeline whole, as the server's parse drops its tail", () => {
+    // What the runtime sends for `ls | tee out.txt`: one parsed action, `ls`.
+    const piped = {
+      command: "/bin/bash -lc 'ls | tee out.txt'",
+      commandActions: [{ type: "listFiles", command: "ls", path: null }],
+    } as unknown as CommandExecutionRequestApprovalParams;
+    expect(commandsOf(piped)).toEqual(["ls | tee out.txt"]);
+    expect(decide(["ls"], piped)).toBe("decline");
+    expect(decide([/^ls/], piped)).toBe("accept");
+    expect(decide([/^ls$/], piped)).toBe("decline");
   });
 
   it("refuses, when built, a list that is not one of rules, naming the bad rule", () => {
