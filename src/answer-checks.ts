@@ -25,6 +25,7 @@ import type {
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
+import { encodesLoneSurrogate } from "./internal/validate.js";
 
 type Strings<T> = Extract<T, string>;
 // `true` only when `Listed` names every member of `All`: a new member fails to compile.
@@ -404,4 +405,9 @@ export function checkEncodable(answer: unknown): void {
     throw new InvalidAnswerError(`the answer cannot be encoded as JSON: ${thrownMessage(err)}`);
   }
   if (text === undefined) throw new InvalidAnswerError("the answer cannot be encoded as JSON");
+  if (encodesLoneSurrogate(text)) {
+    throw new InvalidAnswerError(
+      "the answer holds a lone surrogate (a string cut inside a character), which the server cannot read",
+    );
+  }
 }

@@ -330,7 +330,8 @@ function checkArgv(argv: unknown): string[] {
   if (!Array.isArray(argv) || argv.length === 0) {
     throw new TypeError(`argv must be a non-empty array of strings, got ${describe(argv)}`);
   }
-  argv.forEach((arg, i) => {
+  // Array.from visits holes too (as undefined), so none is left unchecked.
+  Array.from(argv as unknown[], (arg, i) => {
     if (typeof arg !== "string") {
       throw new TypeError(`argv[${i}] must be a string, got ${describe(arg)}`);
     }

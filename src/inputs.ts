@@ -195,7 +195,8 @@ export function toUserInputs(input: RunInput): UserInput[] {
   if (typeof input === "string") return textInput(input);
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
-    return input.map(toWire);
+    // Array.from visits holes too, so a missing item is refused.
+    return Array.from(input as unknown[], (item) => toWire(item));
   }
   return [toWire(input)];
 }

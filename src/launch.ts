@@ -273,7 +273,7 @@ function checkLaunchArgs(launchArgs: unknown): { command: string; args: string[]
         describe(launchArgs),
     );
   }
-  const [command, ...args] = launchArgs.map((arg: unknown, i) => {
+  const [command, ...args] = Array.from(launchArgs as unknown[], (arg, i) => {
     if (typeof arg !== "string") {
       throw new TypeError(`launchArgs[${i}] must be a string, got ${describe(arg)}`);
     }

@@ -110,7 +110,7 @@ function checkLoginOptions(rest: Omit<McpLoginOptions, "signal" | "timeout">): v
   if (scopes !== undefined && scopes !== null) {
     if (!Array.isArray(scopes))
       throw new TypeError(`scopes must be an array, got ${describe(scopes)}`);
-    scopes.forEach((scope, i) => checkNonEmpty(scope, `scopes[${i}]`));
+    Array.from(scopes as unknown[], (scope, i) => checkNonEmpty(scope, `scopes[${i}]`));
   }
   // The server reads a 64-bit integer; past 2^53 a JavaScript number is no longer exact.
   if (

@@ -180,12 +180,14 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
         `additionalDirectories must be an array of absolute paths, got ${describe(additionalDirectories)}`,
       );
     }
-    config["sandbox_workspace_write.writable_roots"] = additionalDirectories.map((dir, i) => {
+    const dirs = additionalDirectories as unknown[];
+    config["sandbox_workspace_write.writable_roots"] = Array.from(dirs, (dir, i) => {
       const name = `additionalDirectories[${i}]`;
-      if (!path.isAbsolute(checkNonEmpty(dir, name))) {
-        throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(dir)}`);
+      const text = checkNonEmpty(dir, name);
+      if (!path.isAbsolute(text)) {
+        throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
       }
-      return dir;
+      return text;
     });
   }
   if (reasoningEffort !== undefined) {

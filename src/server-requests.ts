@@ -11,7 +11,14 @@ import type {
 import { deadline } from "./internal/deadline.js";
 import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
-import { checkOptionalDelay, describe } from "./internal/validate.js";
+import {
+  checkJson,
+  checkOptionalDelay,
+  describe,
+  isPlainObject,
+  shown,
+  wellFormed,
+} from "./internal/validate.js";
 import type { JsonInput } from "./options.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
@@ -111,18 +118,66 @@ export interface DispatcherOptions extends ServerRequestHandlers {
   readonly onChatgptTokenRefresh?: ServerRequestHandler<"account/chatgptAuthTokens/refresh">;
 }
 
-/** The wire spec of a dynamic tool; throws a `TypeError` before any I/O when it is not usable. */
-export function toolSpec(tool: DynamicTool): DynamicToolSpec {
-  if (typeof tool?.name !== "string" || tool.name === "" || typeof tool.handler !== "function") {
-    throw new TypeError("each tool needs a non-empty name and a handler function");
+// The names the Responses API takes for a function, as the runtime checks them.
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
+/**
+ * The wire spec of a dynamic tool; throws a `TypeError` naming `name` (where it was given) before
+ * any I/O when it is not usable, as the runtime would refuse it or could not call it.
+ */
+export function toolSpec(tool: DynamicTool, name = "tool"): DynamicToolSpec {
+  if (typeof tool !== "object" || tool === null) {
+    throw new TypeError(`${name} must be an object, got ${describe(tool)}`);
   }
-  return {
-    type: "function",
-    name: tool.name,
-    description: tool.description ?? "",
-    inputSchema: (tool.inputSchema ?? { type: "object", properties: {} }) as JsonValue,
-  };
+  if (typeof tool.name !== "string" || !TOOL_NAME.test(tool.name)) {
+    throw new TypeError(
+      `${name}.name must be 1 to 128 letters, digits, "_" or "-" (the Responses API's rule), ` +
+        `got ${shown(tool.name)}`,
+    );
+  }
+  const where = `${name} (${tool.name})`;
+  if (typeof tool.handler !== "function") {
+    throw new TypeError(`${where}: handler must be a function, got ${describe(tool.handler)}`);
+  }
+  const description = tool.description ?? "";
+  if (typeof description !== "string") {
+    throw new TypeError(`${where}: description must be a string, got ${describe(description)}`);
+  }
+  const inputSchema = tool.inputSchema ?? { type: "object", properties: {} };
+  if (!isPlainObject(inputSchema)) {
+    throw new TypeError(
+      `${where}: inputSchema must be a JSON Schema object, got ${describe(inputSchema)}`,
+    );
+  }
+  checkJson(inputSchema, `${where}: inputSchema`);
+  return { type: "function", name: tool.name, description, inputSchema: inputSchema as JsonValue };
 }
+
+/** The wire specs of a thread's tools, checked as {@link toolSpec} does; names must differ. */
+export function toolSpecs(tools: unknown): DynamicToolSpec[] {
+  if (!Array.isArray(tools)) throw new TypeError(`tools must be an array, got ${describe(tools)}`);
+  const specs: DynamicToolSpec[] = [];
+  const names = new Set<string>();
+  // An index loop, not forEach: a hole is a tool too, and refused.
+  for (let i = 0; i < tools.length; i++) {
+    const spec = toolSpec(tools[i] as DynamicTool, `tools[${i}]`);
+    if (names.has(spec.name)) {
+      throw new TypeError(`tools[${i}]: two tools are named ${spec.name}`);
+    }
+    names.add(spec.name);
+    specs.push(spec);
+  }
+  return specs;
+}
+
+// The handlers `approvals` may hold: one per kind of approval request.
+const APPROVAL_KINDS = [
+  "commandExecution",
+  "fileChange",
+  "permissions",
+  "execCommand",
+  "applyPatch",
+];
 
 /** Checks handler options before any I/O: each one given must be a function. */
 export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions): void {
@@ -133,10 +188,18 @@ export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions
   };
   const { approvals } = options;
   if (approvals !== undefined) {
-    if (typeof approvals !== "object" || approvals === null) {
+    if (typeof approvals !== "object" || approvals === null || Array.isArray(approvals)) {
       throw new TypeError(`approvals must be an object of handlers, got ${describe(approvals)}`);
     }
-    for (const [key, value] of Object.entries(approvals)) check(value, `approvals.${key}`);
+    for (const [key, value] of Object.entries(approvals)) {
+      // A misspelt kind would leave its requests to the default: declined, silently.
+      if (!APPROVAL_KINDS.includes(key)) {
+        throw new TypeError(
+          `approvals.${key} is no kind of approval; the kinds are ${APPROVAL_KINDS.join(", ")}`,
+        );
+      }
+      check(value, `approvals.${key}`);
+    }
   }
   check(options.onUserInput, "onUserInput");
   check(options.onElicitation, "onElicitation");
@@ -309,7 +372,9 @@ export class ServerRequestDispatcher {
   handle = async (request: RawServerRequest): Promise<unknown> => {
     const method = request.method as ServerRequestMethod;
     const params = (request.params ?? {}) as Record<string, unknown>;
-    const threadId = typeof params.threadId === "string" ? params.threadId : undefined;
+    // The legacy approvals (execCommandApproval, applyPatchApproval) name it conversationId.
+    const thread = params.threadId ?? params.conversationId;
+    const threadId = typeof thread === "string" ? thread : undefined;
     const turnId = typeof params.turnId === "string" ? params.turnId : undefined;
     const controller = new AbortController();
     const context: ServerRequestContext = {
@@ -320,6 +385,10 @@ export class ServerRequestDispatcher {
       signal: controller.signal,
     };
     if (turnId !== undefined) {
+      // A request can overtake the answer to its turn's turn/start: it waits for the turn to be
+      // bound, so the turn's handlers answer it and its stream shows it.
+      const starting = threadId === undefined ? undefined : this.#router.turnStarting(threadId);
+      if (starting !== undefined) await starting;
       const event = { method, params: request.params, requestId: request.id };
       this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
     }
@@ -335,6 +404,11 @@ export class ServerRequestDispatcher {
     }
 
     const entry: Inflight = { controller, turnId, withdrawn: false };
+    if (this.#inflight.has(request.id)) {
+      this.#log.warn(
+        `the server sent request id ${String(request.id)} again, while it is in flight`,
+      );
+    }
     this.#inflight.set(request.id, entry);
     this.#watchTurnEnds();
     const timeoutMs = this.#options.serverRequestTimeout ?? 300_000;
@@ -352,7 +426,9 @@ export class ServerRequestDispatcher {
       checks.checkEncodable(answer);
       return answer;
     } catch (err) {
-      const message = thrownMessage(err);
+      // It goes to the server (a tool's failure, which the model reads) and into the stream.
+      const thrown = wellFormed(thrownMessage(err));
+      const message = this.#secrets === undefined ? thrown : this.#secrets.text(thrown);
       if (fallback === undefined) {
         this.#log.warn(`the handler of ${request.method} failed; answered with an error`, err);
         throw err;
@@ -374,7 +450,8 @@ export class ServerRequestDispatcher {
       } satisfies HandlerErrorEvent);
       return answer;
     } finally {
-      this.#inflight.delete(request.id);
+      // A request the server sent again under this id holds the entry now: it is its own.
+      if (this.#inflight.get(request.id) === entry) this.#inflight.delete(request.id);
       this.#unwatchTurnEnds();
       if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
     }

@@ -25,7 +25,7 @@ export async function listSkills(
   const { cwds, forceReload } = rest;
   if (cwds !== undefined) {
     if (!Array.isArray(cwds)) throw new TypeError(`cwds must be an array, got ${describe(cwds)}`);
-    cwds.forEach((cwd, i) => checkNonEmpty(cwd, `cwds[${i}]`));
+    Array.from(cwds as unknown[], (cwd, i) => checkNonEmpty(cwd, `cwds[${i}]`));
   }
   if (forceReload !== undefined) checkBoolean(forceReload, "forceReload");
   const params: SkillsListParams = {};

@@ -3,6 +3,7 @@
  * presets, typed settings, handlers and tools, checked and split before any I/O.
  */
 import type {
+  DynamicToolSpec,
   ThreadForkParams,
   ThreadListParams,
   ThreadResumeParams,
@@ -26,7 +27,7 @@ import {
 } from "./options.js";
 import {
   pickHandlers,
-  toolSpec,
+  toolSpecs,
   type DynamicTool,
   type ServerRequestHandlers,
 } from "./server-requests.js";
@@ -84,6 +85,8 @@ export function checkId(id: unknown): string {
 export interface CheckedHandlers {
   readonly handlers: ServerRequestHandlers | undefined;
   readonly tools: readonly DynamicTool[] | undefined;
+  /** The tools' wire specs, when there are tools. */
+  readonly specs: DynamicToolSpec[] | undefined;
 }
 
 /** @internal The handlers and tools among thread options, checked; `undefined` when there are none. */
@@ -92,12 +95,8 @@ export function checkThreadHandlers(
 ): CheckedHandlers | undefined {
   const handlers = pickHandlers(checkOptions(options));
   const tools = options?.tools;
-  if (tools !== undefined) {
-    if (!Array.isArray(tools))
-      throw new TypeError(`tools must be an array, got ${describe(tools)}`);
-    tools.forEach(toolSpec);
-  }
-  return handlers === undefined && tools === undefined ? undefined : { handlers, tools };
+  const specs = tools === undefined ? undefined : toolSpecs(tools);
+  return handlers === undefined && tools === undefined ? undefined : { handlers, tools, specs };
 }
 
 /**
@@ -116,8 +115,8 @@ export function threadRequest<P>(
   const handlers = checkThreadHandlers(checked);
   const call = requestOptions(checked);
   const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
-  if (handlers?.tools !== undefined) {
-    (params as { dynamicTools?: unknown }).dynamicTools = handlers.tools.map(toolSpec);
+  if (handlers?.specs !== undefined) {
+    (params as { dynamicTools?: unknown }).dynamicTools = handlers.specs;
   }
   return { call, params, handlers };
 }

@@ -155,7 +155,9 @@ export function configArgs(overrides: unknown): string[] {
   if (overrides === undefined) return [];
   let pairs: string[];
   if (Array.isArray(overrides)) {
-    pairs = overrides.map((pair: unknown, i) => checkPair(pair, `configOverrides[${i}]`));
+    pairs = Array.from(overrides as unknown[], (pair, i) =>
+      checkPair(pair, `configOverrides[${i}]`),
+    );
   } else if (isPlainObject(overrides)) {
     pairs = [];
     flatten(overrides, "", new Set(), pairs);

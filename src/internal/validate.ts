@@ -41,6 +41,21 @@ export function isWellFormed(value: string): boolean {
   return !LONE_SURROGATE.test(value);
 }
 
+// JSON.stringify writes a lone surrogate as a lowercase `\udXXX` escape, which the runtime's
+// strict decoder refuses, so a line holding one is never read. Such an escape is one that an
+// even run of backslashes (none included) leads into.
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
+
+/** Whether JSON text (from `JSON.stringify`) holds a lone surrogate, which the runtime cannot read. */
+export function encodesLoneSurrogate(json: string): boolean {
+  return LONE_SURROGATE_ESCAPE.test(json);
+}
+
+/** A string with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder writes it. */
+export function wellFormed(value: string): string {
+  return value.replace(/\p{Cs}/gu, "\uFFFD");
+}
+
 /**
  * A string bound for the child's command line, environment or working directory: the operating
  * system cannot carry a NUL there, and Node's error would quote the whole string, secret included.
@@ -190,7 +205,8 @@ export function checkJson(value: unknown, name: string, seen = new Set<object>()
   if (seen.has(value)) throw new TypeError(`${name} contains itself`);
   seen.add(value);
   if (Array.isArray(value)) {
-    value.forEach((item: unknown, i) => checkJson(item, `${name}[${i}]`, seen));
+    // An index loop, not forEach: a hole is `undefined` here, and refused.
+    for (let i = 0; i < value.length; i++) checkJson(value[i], `${name}[${i}]`, seen);
   } else {
     for (const [key, item] of Object.entries(value)) {
       if (item !== undefined) checkJson(item, `${name}.${key}`, seen);

@@ -8,7 +8,7 @@ import {
 import { abortError, deadline } from "../internal/deadline.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
-import type { RequestOptions } from "../internal/validate.js";
+import { encodesLoneSurrogate, type RequestOptions } from "../internal/validate.js";
 import { lastLines } from "../transport/lines.js";
 import type { Transport, TransportCloseInfo } from "../transport/transport.js";
 
@@ -240,7 +240,17 @@ export class Connection {
     try {
       line = JSON.stringify(message);
     } catch (err) {
-      return Promise.reject(err as Error);
+      const why = `the params of ${method} cannot be sent as JSON: ${thrownMessage(err)}`;
+      return Promise.reject(new TypeError(why, { cause: err }));
+    }
+    // The server could not read the line, and would never answer.
+    if (encodesLoneSurrogate(line)) {
+      return Promise.reject(
+        new TypeError(
+          `the params of ${method} hold a lone surrogate (a string cut inside a character), ` +
+            "which the server cannot read",
+        ),
+      );
     }
     const answered = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -440,6 +450,9 @@ export class Connection {
     let line: string;
     try {
       line = JSON.stringify(reply);
+      if (encodesLoneSurrogate(line)) {
+        throw new TypeError("it holds a lone surrogate (a string cut inside a character)");
+      }
     } catch (err) {
       this.#log.error(`the answer to ${request.method} cannot be sent as JSON`, err);
       line = JSON.stringify({

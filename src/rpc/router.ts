@@ -277,6 +277,8 @@ export class Router {
   // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
   readonly #childStarts = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
+  // Per thread whose turn is being started: what waits for that turn to be bound or given up.
+  readonly #startWaiters = new Map<string, Array<() => void>>();
   // Threads with a turn of this client in flight: the turns waiting for the thread, each handed
   // it in its turn, first come first served, and the sink of the turn holding it once bound.
   readonly #queues = new Map<string, ThreadQueue>();
@@ -345,6 +347,7 @@ export class Router {
       turns: this.#turns.size,
       childStarts: this.#childStarts.size,
       pendingByThread: this.#pendingByThread.size,
+      startWaiters: this.#startWaiters.size,
       queues: this.#queues.size,
       unsubscribed: this.#unsubscribed.size,
       requestTurns: this.#requestTurns.size,
@@ -539,9 +542,29 @@ export class Router {
     next();
   }
 
-  // Stops holding the thread's events for `held` (a holder set since is left alone).
+  // Stops holding the thread's events for `held` (a holder set since is left alone), and lets
+  // what waited for the turn's start go on.
   #stopHolding(threadId: string, held: RawNotification[]): void {
     if (this.#pendingByThread.get(threadId) === held) this.#pendingByThread.delete(threadId);
+    const waiters = this.#startWaiters.get(threadId);
+    if (waiters === undefined) return;
+    this.#startWaiters.delete(threadId);
+    for (const resume of waiters) resume();
+  }
+
+  /**
+   * While a turn of this client is being started on the thread (its `turn/start` unanswered), a
+   * promise that settles once the turn is bound (its handlers set) or given up on; `undefined`
+   * otherwise. A server request the server sends before its turn's start answer reaches the
+   * client waits on it, so the turn's own handlers answer it.
+   */
+  turnStarting(threadId: string): Promise<void> | undefined {
+    if (!this.#pendingByThread.has(threadId)) return undefined;
+    return new Promise((resolve) => {
+      const waiters = this.#startWaiters.get(threadId);
+      if (waiters === undefined) this.#startWaiters.set(threadId, [resolve]);
+      else waiters.push(resolve);
+    });
   }
 
   /**
@@ -645,6 +668,9 @@ export class Router {
     this.#childStarts.clear();
     for (const sink of sinks) sink.fail(error);
     this.#pendingByThread.clear();
+    const waiters = [...this.#startWaiters.values()];
+    this.#startWaiters.clear();
+    for (const list of waiters) for (const resume of list) resume();
     this.#requestTurns.clear();
     this.#byMethod.clear();
     this.#byKey.clear();

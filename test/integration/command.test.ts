@@ -181,6 +181,8 @@ describe("Codex.exec", () => {
       () => codex.exec([]),
       () => codex.exec("ls" as never),
       () => codex.exec(["ls", 3 as never]),
+      // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+      () => codex.exec(["ls", , "-l"] as string[]),
       () => codex.exec([""]),
       () => codex.exec(["ls"], { timeout: 0 }),
       () => codex.exec(["ls"], { signal: "stop" as never }),

@@ -69,6 +69,8 @@ describe("Codex.mcpLogin", () => {
       () => t.codex.mcpLogin(""),
       () => t.codex.mcpLogin("docs", { timeoutSecs: 0 }),
       () => t.codex.mcpLogin("docs", { scopes: "read" as never }),
+      // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+      () => t.codex.mcpLogin("docs", { scopes: ["a", , "b"] as string[] }),
       () => t.codex.mcpLogin("docs", { clientRegistration: "magic" as never }),
       () => t.codex.mcpLogin("docs", { timeout: -1 }),
     ]) {
@@ -109,6 +111,10 @@ describe("Codex.skills", () => {
       expect(typeof skill.path).toBe("string");
     }
     await expect(t.codex.skills({ cwds: [""] })).rejects.toThrow(TypeError);
+    // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+    await expect(t.codex.skills({ cwds: [t.workDir, , t.workDir] as string[] })).rejects.toThrow(
+      "cwds[1]",
+    );
     await expect(t.codex.skills({ forceReload: "yes" as never })).rejects.toThrow(TypeError);
   });
 });

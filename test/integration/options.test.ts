@@ -198,6 +198,8 @@ describe("typed thread options", () => {
       { webSearch: "sometimes" },
       { additionalDirectories: ["relative/dir"] },
       { additionalDirectories: "/tmp" },
+      // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+      { additionalDirectories: ["/tmp", , "/var"] },
       { reasoningEffort: "" },
       { reasoningEffort: 3 },
     ]) {

@@ -1,7 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_ANSWERS, type DefaultedMethod } from "../../src/answers.js";
 import { approvalPolicies, commandsOf } from "../../src/approvals.js";
-import { ServerRequestDispatcher, type DispatcherOptions } from "../../src/server-requests.js";
+import { Secrets } from "../../src/internal/redact.js";
+import {
+  ServerRequestDispatcher,
+  checkHandlers,
+  toolSpecs,
+  type DispatcherOptions,
+} from "../../src/server-requests.js";
 import type {
   CommandExecutionRequestApprovalParams,
   DynamicToolCallResponse,
@@ -25,7 +31,7 @@ function setup(options: DispatcherOptions = {}) {
     },
     fail: () => {},
   });
-  return { transport, dispatcher, turnEvents };
+  return { transport, router, dispatcher, turnEvents };
 }
 
 const approval = (id: number | string, command = "ls") => ({
@@ -216,6 +222,212 @@ describe("ServerRequestDispatcher", () => {
     }
     const reported = turnEvents.filter((e) => e.method === "client/handlerError");
     expect(reported).toHaveLength(names.length);
+  });
+});
+
+describe("ServerRequestDispatcher: requests at the edges of their scope", () => {
+  it("lets a turn's handlers answer a request that overtakes its turn/start answer", async () => {
+    const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
+    const slot = takeSlot(router, "th-2");
+    const request = approval(5);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
+    });
+    await Promise.resolve();
+    expect(transport.sent).toEqual([]);
+    expect(router.stats.startWaiters).toBe(1);
+    // What the turn does once the answer names its id: its handlers, then its routing.
+    const seen: string[] = [];
+    dispatcher.setTurnHandlers("t-2", { approvals: approvalPolicies.acceptAll() });
+    slot.bind("t-2", { push: (n) => (seen.push(n.method), false), fail: () => {} });
+    expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "accept" } });
+    expect(seen).toEqual(["item/commandExecution/requestApproval"]);
+    expect(router.stats.startWaiters).toBe(0);
+  });
+
+  it("answers a request waiting on a turn start that fails, with the outer handlers", async () => {
+    const { transport, router } = setup({ approvals: approvalPolicies.acceptAll() });
+    const slot = takeSlot(router, "th-3");
+    const request = approval(6);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-3", turnId: "t-3" },
+    });
+    slot.release();
+    expect(await transport.waitForSent(1)).toEqual({ id: 6, result: { decision: "accept" } });
+    expect(router.stats.startWaiters).toBe(0);
+  });
+
+  it("answers the legacy approvals from the handlers of the thread they name", async () => {
+    const { transport, dispatcher } = setup();
+    dispatcher.setThread("conv-1", { approvals: approvalPolicies.acceptAll() }, undefined);
+    const legacy = { conversationId: "conv-1", callId: "c", command: ["ls"], cwd: "/" };
+    transport.deliver({ id: 1, method: "execCommandApproval", params: legacy });
+    transport.deliver({
+      id: 2,
+      method: "applyPatchApproval",
+      params: { ...legacy, fileChanges: {} },
+    });
+    await transport.waitForSent(2);
+    expect(transport.sent).toEqual([
+      { id: 1, result: { decision: "approved" } },
+      { id: 2, result: { decision: "approved" } },
+    ]);
+  });
+
+  it("keeps a request that reuses the id of one in flight withdrawable", async () => {
+    const signals: AbortSignal[] = [];
+    let answerFirst!: (value: { decision: "accept" }) => void;
+    const { transport, dispatcher } = setup({
+      approvals: {
+        commandExecution: (_params, context) => {
+          signals.push(context.signal);
+          return signals.length === 1
+            ? new Promise((resolve) => (answerFirst = resolve))
+            : new Promise(() => {});
+        },
+      },
+    });
+    transport.deliver(approval(77));
+    transport.deliver(approval(77));
+    await vi.waitFor(() => expect(signals).toHaveLength(2));
+    answerFirst({ decision: "accept" });
+    await transport.waitForSent(1);
+    expect(dispatcher.stats.inflight).toBe(1);
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th", requestId: 77 },
+    });
+    expect(signals[1]!.aborted).toBe(true);
+    await transport.waitForSent(2);
+    expect(dispatcher.stats.inflight).toBe(0);
+  });
+});
+
+describe("ServerRequestDispatcher: what a handler's failure sends", () => {
+  function withSecrets(secret: string) {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const router = new Router(connection);
+    const secrets = new Secrets();
+    secrets.add(secret);
+    const dispatcher = new ServerRequestDispatcher(router, {}, { secrets });
+    connection.setServerRequestHandler(dispatcher.handle);
+    const turnEvents: RawNotification[] = [];
+    takeSlot(router, "th").bind("turn-1", {
+      push: (n) => (turnEvents.push(n), false),
+      fail: () => {},
+    });
+    return { transport, dispatcher, turnEvents };
+  }
+  const toolCall = (id: number, tool: string) => ({
+    id,
+    method: "item/tool/call",
+    params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
+  });
+
+  it("redacts a key the handler's error quotes, in the answer and in the stream", async () => {
+    const key = "sk-handler-secret-0123456789";
+    const { transport, dispatcher, turnEvents } = withSecrets(key);
+    const tool = {
+      name: "fetcher",
+      description: "",
+      inputSchema: { type: "object" },
+      handler: () => {
+        throw new Error(`401 for Bearer ${key}`);
+      },
+    };
+    dispatcher.setThread("th", undefined, [tool]);
+    transport.deliver(toolCall(1, "fetcher"));
+    const reply = await transport.waitForSent(1);
+    expect(JSON.stringify(reply)).toContain("401 for Bearer [redacted]");
+    expect(JSON.stringify([reply, turnEvents])).not.toContain(key);
+    expect(turnEvents.map((e) => e.method)).toEqual(["item/tool/call", "client/handlerError"]);
+  });
+
+  it("sends no lone surrogate, which the server cannot read: the call fails, well-formed", async () => {
+    const { transport, dispatcher } = withSecrets("unused-secret-value");
+    const cut = "sunny \u{1F324} and warm".slice(0, 7);
+    const tools = [
+      { name: "cut", description: "", inputSchema: {}, handler: () => cut },
+      {
+        name: "throws",
+        description: "",
+        inputSchema: {},
+        handler: () => {
+          throw new Error(cut);
+        },
+      },
+    ];
+    dispatcher.setThread("th", undefined, tools);
+    transport.deliver(toolCall(1, "cut"));
+    transport.deliver(toolCall(2, "throws"));
+    await transport.waitForSent(2);
+    const byId = new Map(transport.sent.map((m) => [m.id, m]));
+    expect(byId.get(1)).toMatchObject({ result: { success: false } });
+    expect(JSON.stringify(byId.get(1))).toContain("lone surrogate");
+    expect(byId.get(2)).toMatchObject({
+      result: { success: false, contentItems: [{ text: "tool throws failed: sunny \uFFFD" }] },
+    });
+    expect(JSON.stringify(transport.sent)).not.toMatch(/\\ud83c/);
+  });
+});
+
+describe("handler and tool options", () => {
+  it("refuses an approvals object that names no kind of approval, or is an array", () => {
+    expect(() => checkHandlers({ approvals: { commandExecutoin: () => ({}) } as never })).toThrow(
+      new TypeError(
+        "approvals.commandExecutoin is no kind of approval; the kinds are commandExecution, " +
+          "fileChange, permissions, execCommand, applyPatch",
+      ),
+    );
+    expect(() => checkHandlers({ approvals: [() => ({})] as never })).toThrow(
+      "approvals must be an object of handlers, got an array",
+    );
+  });
+
+  it("refuses a tool the runtime would refuse or could not call, naming it", () => {
+    const tool = (fields: object) => ({ name: "t", description: "", handler: () => 1, ...fields });
+    const refusal = (tools: unknown) => {
+      try {
+        toolSpecs(tools);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refusal([tool({ name: "a.b" })])).toBe(
+      'tools[0].name must be 1 to 128 letters, digits, "_" or "-" (the Responses API\'s rule), got "a.b"',
+    );
+    expect(refusal([tool({ name: "x".repeat(129) })])).toMatch(
+      /^tools\[0\]\.name must be 1 to 128/,
+    );
+    expect(refusal([tool({}), tool({})])).toBe("tools[1]: two tools are named t");
+    expect(refusal([tool({ description: 42 })])).toBe(
+      "tools[0] (t): description must be a string, got number",
+    );
+    expect(refusal([tool({ inputSchema: "nope" })])).toBe(
+      "tools[0] (t): inputSchema must be a JSON Schema object, got string",
+    );
+    expect(refusal([tool({ inputSchema: { max: 10n } })])).toBe(
+      "tools[0] (t): inputSchema.max must be a JSON value, got bigint",
+    );
+    expect(refusal([tool({ handler: "no" })])).toBe(
+      "tools[0] (t): handler must be a function, got string",
+    );
+    // eslint-disable-next-line no-sparse-arrays -- a hole is a missing tool
+    expect(refusal([tool({}), , tool({ name: "u" })])).toBe(
+      "tools[1] must be an object, got undefined",
+    );
+    expect(toolSpecs([tool({ name: "ok_name-1" })])).toEqual([
+      {
+        type: "function",
+        name: "ok_name-1",
+        description: "",
+        inputSchema: { type: "object", properties: {} },
+      },
+    ]);
   });
 });
 

@@ -68,6 +68,26 @@ describe("Connection", () => {
     expect(await transport.waitForSent(2)).toEqual({ id: "abc", result: { echoed: "x/y" } });
   });
 
+  it("refuses params the server could not read, naming the method, and sends nothing", async () => {
+    const { transport, connection } = setup();
+    const refusal = (params: unknown) =>
+      connection.request("x/y", params).then(
+        () => "sent",
+        (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`,
+      );
+    expect(await refusal({ n: 1n })).toBe(
+      "TypeError: the params of x/y cannot be sent as JSON: Do not know how to serialize a BigInt",
+    );
+    expect(await refusal({ text: "\u{1F324}".slice(0, 1) })).toBe(
+      "TypeError: the params of x/y hold a lone surrogate (a string cut inside a character), " +
+        "which the server cannot read",
+    );
+    // A well-formed pair, and text that only looks like an escape, go out.
+    void connection.request("x/y", { text: "\u{1F324} \\ud83c" });
+    expect(await transport.waitForSent(1)).toMatchObject({ params: { text: "\u{1F324} \\ud83c" } });
+    expect(transport.sent).toHaveLength(1);
+  });
+
   it("rejects a request after its timeout and clears it", async () => {
     const { connection } = setup();
     const err = await connection
@@ -245,6 +265,24 @@ describe("Connection", () => {
       { id: 2, error: { code: 4, message: "an error that cannot be read" } },
       { id: 3, error: { code: -32603, message: "an error that cannot be read" } },
     ]);
+  });
+
+  it("sends an internal error instead of an answer holding a lone surrogate, which the server cannot read", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const cut = "\u{1F324}".slice(0, 1);
+    connection.setServerRequestHandler(async (request) =>
+      request.id === 1 ? { text: `a${cut}` } : Promise.reject(new Error(`b${cut}`)),
+    );
+    for (const id of [1, 2]) transport.deliver({ id, method: "x/y", params: {} });
+    await transport.waitForSent(2);
+    const encodingFailed = { code: -32603, message: "the client's answer could not be encoded" };
+    expect(transport.sent).toEqual([
+      { id: 1, error: encodingFailed },
+      { id: 2, error: encodingFailed },
+    ]);
+    expect(entries.filter((e) => e.level === "error")).toHaveLength(2);
   });
 
   it("answers a server request whose params are not an object with -32602, and logs it", async () => {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { toUserInputs } from "../../src/inputs.js";
+import { launchFor } from "../../src/launch.js";
+import { configArgs } from "../../src/internal/toml.js";
 import { checkJson, checkObjective, shown } from "../../src/internal/validate.js";
 
 describe("checkObjective", () => {
@@ -55,5 +58,24 @@ describe("shown", () => {
     expect(shown(10n)).toBe("bigint");
     expect(shown(Symbol("s"))).toBe("symbol");
     expect(shown(cyclic)).toBe("object");
+  });
+});
+
+describe("arrays with holes", () => {
+  // forEach and map skip a hole, and JSON writes it as null: each check must see it.
+  it("are refused wherever an array is checked, naming the index", () => {
+    /* eslint-disable no-sparse-arrays -- the holes are the point */
+    expect(() => checkJson({ list: [1, , 3] }, "value")).toThrow(
+      "value.list[1] must be a JSON value, got undefined",
+    );
+    expect(() => configArgs(["a=1", , "b=2"])).toThrow(
+      "configOverrides entries must look like key=value, got undefined",
+    );
+    expect(() => launchFor({ launchArgs: ["node", , "-v"] as string[] })).toThrow(
+      "launchArgs[1] must be a string, got undefined",
+    );
+    const text = { type: "text", text: "a" } as const;
+    expect(() => toUserInputs([text, , text] as (typeof text)[])).toThrow(TypeError);
+    /* eslint-enable no-sparse-arrays */
   });
 });
