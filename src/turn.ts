@@ -180,6 +180,15 @@ export class TurnCollector implements TurnSink {
     let result: TurnResult | undefined;
     // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
     switch (n.method) {
+      // The text a stream hands out: a delta that is no string would reach a reader as one.
+      case "item/agentMessage/delta":
+      case "item/reasoning/textDelta":
+      case "item/reasoning/summaryTextDelta":
+      case "item/commandExecution/outputDelta":
+      case "item/fileChange/outputDelta":
+      case "item/plan/delta":
+        if (typeof params?.delta !== "string") return this.#malformed(n);
+        break;
       case "turn/started": {
         const id = (params?.turn as { id?: unknown } | undefined)?.id;
         if (typeof id === "string") this.#startedId ??= id;
@@ -416,20 +425,57 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   /**
    * Only the text the agent writes, as it streams (`item/agentMessage/delta`), ending when the
    * turn ends; throws `TurnFailedError` after the text of a turn that failed. `signal` works as
-   * in `stream()`.
+   * in `stream()`. `return()` ends it at once, also while a read waits for the server.
    */
-  async *textStream(options?: TurnStreamOptions): AsyncGenerator<string, void, undefined> {
-    if (this.#context.events === "results") {
-      throw new TypeError(
-        'textStream() needs the text deltas, which a client started with events: "results" ' +
-          'does not receive: start it with events: "all", or use run() for the text',
-      );
-    }
-    for await (const event of this.stream(options)) {
-      if (event.method === "item/agentMessage/delta") yield event.params.delta;
-    }
-    const result = this.#collector.result;
-    if (result?.status === "failed") throw new TurnFailedError(result);
+  textStream(options?: TurnStreamOptions): AsyncIterableIterator<string> {
+    // Not an async generator: its `return()` would wait behind a read waiting for the server.
+    let events: AsyncIterableIterator<TurnEvent> | undefined;
+    let ended = false;
+    const end = (): IteratorResult<string> => {
+      ended = true;
+      return { value: undefined, done: true };
+    };
+    const next = async (): Promise<IteratorResult<string>> => {
+      if (ended) return end();
+      try {
+        if (events === undefined) {
+          if (this.#context.events === "results") {
+            throw new TypeError(
+              'textStream() needs the text deltas, which a client started with events: "results" ' +
+                'does not receive: start it with events: "all", or use run() for the text',
+            );
+          }
+          events = this.stream(options);
+        }
+        for (;;) {
+          const step = await events.next();
+          if (ended) return end();
+          if (step.done === true) break;
+          if (step.value.method === "item/agentMessage/delta") {
+            return { value: step.value.params.delta, done: false };
+          }
+        }
+      } catch (err) {
+        end();
+        throw err;
+      }
+      end();
+      const result = this.#collector.result;
+      if (result?.status === "failed") throw new TurnFailedError(result);
+      return { value: undefined, done: true };
+    };
+    return {
+      next,
+      return: async () => {
+        const open = events;
+        const result = end();
+        await open?.return?.();
+        return result;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   // A reader whose signal interrupts the turn (also between reads) and makes the loop throw

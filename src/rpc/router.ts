@@ -28,6 +28,8 @@ export interface EventReader<T> extends AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T>>;
 }
 
+const NO_OP = (): void => {};
+
 function done<T>(): IteratorResult<T> {
   return { value: undefined, done: true };
 }
@@ -358,8 +360,12 @@ export class Router {
     };
   }
 
-  /** Subscribes to one method; returns the unsubscribe function. */
+  /**
+   * Subscribes to one method; returns the unsubscribe function. Once the connection is closed
+   * nothing more can come, so nothing is kept (as with `onKey` and `onAny`).
+   */
   on(method: string, listener: Listener): () => void {
+    if (this.#closeError !== undefined) return NO_OP;
     const list = this.#byMethod.get(method) ?? [];
     if (!list.includes(listener)) this.#byMethod.set(method, [...list, listener]);
     return () => {
@@ -375,6 +381,7 @@ export class Router {
    * Every subscription to one method must name the same field.
    */
   onKey(method: string, field: string, key: string, listener: Listener): () => void {
+    if (this.#closeError !== undefined) return NO_OP;
     let table = this.#byKey.get(method);
     if (table === undefined) this.#byKey.set(method, (table = { field, listeners: new Map() }));
     if (table.field !== field) {
@@ -393,6 +400,7 @@ export class Router {
 
   /** Subscribes to every notification; returns the unsubscribe function. */
   onAny(listener: Listener): () => void {
+    if (this.#closeError !== undefined) return NO_OP;
     if (!this.#anyListeners.includes(listener)) {
       this.#anyListeners = [...this.#anyListeners, listener];
     }

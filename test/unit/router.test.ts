@@ -299,6 +299,19 @@ describe("Router", () => {
     expect(errors[0]).toBeInstanceOf(TransportClosedError);
   });
 
+  it("keeps no listener added after the connection closed, where nothing more can come", () => {
+    const { transport, router } = setup();
+    transport.end();
+    const before = router.stats;
+    for (let i = 0; i < 100; i++) {
+      const listener = () => {};
+      router.on("turn/started", listener);
+      router.onAny(listener);
+      router.onKey("thread/archived", "threadId", `th-${i}`, listener)();
+    }
+    expect(router.stats).toEqual(before);
+  });
+
   it("drops what a slot held when it is released unbound, and lets the next turn start", () => {
     const { transport, router } = setup();
     const slot = takeSlot(router, "th");

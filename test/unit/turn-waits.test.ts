@@ -393,3 +393,42 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 });
+
+describe("a turn's text stream", () => {
+  it("ends at once on return(), also while a read waits for the server", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    transport.deliver(started("t1"));
+    const text = turn.textStream();
+    const waiting = text.next();
+    await flush();
+    const returned = await text.return!();
+    expect(returned).toEqual({ value: undefined, done: true });
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(await text.next()).toEqual({ value: undefined, done: true });
+    transport.deliver(completed("t1"));
+    await turn.run();
+    expect(tables().turns).toBe(0);
+  });
+
+  it("drops and logs a delta that is no string, and the rest still flows", async () => {
+    const { transport, thread, answer, entries } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    const delta = (value: unknown) => ({
+      method: "item/agentMessage/delta",
+      params: { threadId: TH, turnId: "t1", itemId: "m", delta: value },
+    });
+    transport.deliver(started("t1"));
+    for (const value of ["a", undefined, 42, { evil: true }, "b"]) transport.deliver(delta(value));
+    transport.deliver(completed("t1"));
+    const texts: unknown[] = [];
+    for await (const text of turn.textStream()) texts.push(text);
+    expect(texts).toEqual(["a", "b"]);
+    const dropped = entries.filter((e) => e.message.includes("item/agentMessage/delta"));
+    expect(dropped).toHaveLength(3);
+  });
+});
