@@ -9,7 +9,7 @@ import {
   type McpServersOptions,
 } from "./mcp.js";
 import type { SkillsOptions } from "./skills.js";
-import { Paginated, threadPages } from "./history.js";
+import { Paginated, listRequest, threadPages } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -246,7 +246,10 @@ export class Codex implements AsyncDisposable {
   ): Promise<ClientRequestMap[M]["result"]> {
     checkNonEmpty(method, "method");
     const [params, options] = args;
-    if (params !== undefined && (typeof params !== "object" || params === null)) {
+    if (
+      params !== undefined &&
+      (typeof params !== "object" || params === null || Array.isArray(params))
+    ) {
       throw new TypeError(`params of ${method} must be an object, got ${describe(params)}`);
     }
     const call = requestOptions(options);
@@ -388,7 +391,7 @@ export class Codex implements AsyncDisposable {
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
   async threadList(options?: ThreadListOptions): Promise<ThreadListResponse> {
-    const { call, rest } = splitRequestOptions(options);
+    const { call, rest } = listRequest(options);
     return this.#internals.connection.request("thread/list", rest, call);
   }
 
@@ -449,7 +452,7 @@ export class Codex implements AsyncDisposable {
       { threadId },
       call,
     );
-    return this.#attach(response.thread.id, undefined);
+    return this.#attach(threadIdOf(response, "thread/unarchive"), undefined);
   }
 
   /**

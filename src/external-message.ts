@@ -1,6 +1,5 @@
 import { CodexError, InvalidRequestError } from "./errors.js";
-import type { TurnSteerResponse } from "./generated/index.js";
-import { toToolOutput, type ExternalMessageInput } from "./inputs.js";
+import type { TurnSteerResponse, TurnToolOutput } from "./generated/index.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 
 /** The turn an external message is steered into: a `TurnHandle`. */
@@ -22,10 +21,9 @@ export interface SteerTarget {
 export async function steerExternalMessage(
   connection: Connection,
   target: SteerTarget,
-  message: ExternalMessageInput,
+  toolOutput: TurnToolOutput,
   options?: RequestOptions,
 ): Promise<TurnSteerResponse> {
-  const toolOutput = toToolOutput(message);
   if (target.completed) throw new InvalidRequestError(-32600, "no active turn to steer");
   const { turn } = await connection.request(
     "turn/start",

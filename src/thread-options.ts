@@ -10,6 +10,7 @@ import type {
   ThreadStartParams,
 } from "./generated/index.js";
 import {
+  checkJson,
   checkNonEmpty,
   checkOptions,
   describe,
@@ -139,6 +140,8 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     ...rest
   } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
+  // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
+  checkJson(params, "options");
   // Checked only when given: most threads have no setting, and start-up pays per function run.
   const anySetting =
     networkAccess !== undefined ||

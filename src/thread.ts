@@ -28,6 +28,7 @@ import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
+  checkJson,
   checkNonEmpty,
   checkObjective,
   checkOptions,
@@ -477,7 +478,10 @@ export function turnParams(
     output: _output,
     ...rest
   } = options;
-  const params = { ...dropUndefined(rest), threadId, input: wireInput } as TurnStartParams;
+  const wire = dropUndefined(rest);
+  // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
+  checkJson(wire, "options");
+  const params = { ...wire, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);

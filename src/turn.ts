@@ -18,7 +18,7 @@ import type {
   TurnInterruptResponse,
   TurnSteerResponse,
 } from "./generated/index.js";
-import { isExternalMessage, toUserInputs, type RunInput } from "./inputs.js";
+import { isExternalMessage, toToolOutput, toUserInputs, type RunInput } from "./inputs.js";
 import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
@@ -553,8 +553,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
     }
     if (isExternalMessage(input)) {
+      // Checked before the wait for the turn to be active, as a text input is.
+      const toolOutput = toToolOutput(input);
       const left = await this.#whenActive("turn/start", call);
-      return steerExternalMessage(this.#context.connection, this, input, left);
+      return steerExternalMessage(this.#context.connection, this, toolOutput, left);
     }
     const wire = toUserInputs(input);
     const left = await this.#whenActive("turn/steer", call);

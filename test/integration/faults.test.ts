@@ -305,9 +305,13 @@ describe("answers and listeners the client does not trust", () => {
       replies: {
         "thread/start": [{ result: { thread: {} } }, REPLIES["thread/start"]],
         "turn/start": [{ result: { turn: { ...turn(), id: 42 } } }, REPLIES["turn/start"]],
+        "thread/unarchive": { result: {} },
       },
     });
     await expect(codex.threadStart()).rejects.toThrow("the answer to thread/start names no thread");
+    await expect(codex.threadUnarchive("th-1")).rejects.toThrow(
+      "the answer to thread/unarchive names no thread",
+    );
     const thread = await codex.threadStart();
     expect(thread.id).toBe(THREAD);
     await expect(thread.run("x")).rejects.toThrow("the answer to turn/start names no turn");

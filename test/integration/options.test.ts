@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Codex, TurnAbortedError, TurnFailedError } from "../../src/index.js";
-import { sse } from "../../src/testing/index.js";
+import { clientStats, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 
 const KEY = "sk-in-memory-0123456789abcdef";
@@ -206,6 +206,34 @@ describe("typed thread options", () => {
       await expect(t.codex.threadStart(options as never)).rejects.toBeInstanceOf(TypeError);
     }
     expect(t.mock.requests.length).toBe(before);
+  });
+});
+
+describe("wire values", () => {
+  it("refuses what JSON would change or the method cannot take, naming it, before any I/O", async () => {
+    const t = await testCodex();
+    const thread = await t.codex.threadStart();
+    const before = t.mock.requests.length;
+    const pending = () => clientStats(t.codex)["connection.pending"];
+    await expect(t.codex.threadStart({ config: { x: NaN } })).rejects.toThrow(
+      "options.config.x must be a finite number, got NaN",
+    );
+    await expect(thread.run("x", { effort: NaN as never })).rejects.toThrow(
+      "options.effort must be a finite number, got NaN",
+    );
+    // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+    await expect(thread.run("x", { outputSchema: { enum: [1, , 2] as number[] } })).rejects.toThrow(
+      "options.outputSchema.enum[1] must be a JSON value, got undefined",
+    );
+    await expect(t.codex.threadList({ limit: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(t.codex.threadList({ cursor: 5 as never })).rejects.toBeInstanceOf(TypeError);
+    await expect(t.codex.request("thread/list", [] as never)).rejects.toThrow(
+      "params of thread/list must be an object, got an array",
+    );
+    expect(pending()).toBe(0);
+    expect(t.mock.requests.length).toBe(before);
+    t.mock.enqueueAssistantMessage("still fine");
+    expect((await thread.run("x")).finalResponse).toBe("still fine");
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { CodexError, InvalidRequestError, externalMessage, text } from "../../src/index.js";
 import { steerExternalMessage } from "../../src/external-message.js";
-import { toTurnInput, toUserInputs } from "../../src/inputs.js";
+import { toToolOutput, toTurnInput, toUserInputs } from "../../src/inputs.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { turnParams } from "../../src/thread.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -61,7 +61,7 @@ describe("externalMessage", () => {
 });
 
 describe("steerExternalMessage", () => {
-  const message = externalMessage("alerts", "disk full");
+  const message = toToolOutput(externalMessage("alerts", "disk full"));
 
   it("refuses a turn that has completed, sending nothing", async () => {
     const transport = new FakeTransport();

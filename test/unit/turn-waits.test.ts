@@ -432,3 +432,15 @@ describe("a turn's text stream", () => {
     expect(dropped).toHaveLength(3);
   });
 });
+
+describe("steering a turn not yet active", () => {
+  it("refuses a malformed external message at once, before waiting for the turn", async () => {
+    const { thread, answer, sentOf } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    const bad = { type: "externalMessage", toolName: "" } as never;
+    await expect(turn.steer(bad)).rejects.toBeInstanceOf(TypeError);
+    expect(sentOf("turn/start")).toHaveLength(1);
+  });
+});
