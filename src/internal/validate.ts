@@ -48,7 +48,8 @@ const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
 
 /** Whether JSON text (from `JSON.stringify`) holds a lone surrogate, which the runtime cannot read. */
 export function encodesLoneSurrogate(json: string): boolean {
-  return LONE_SURROGATE_ESCAPE.test(json);
+  // A plain scan first: most lines hold no `\ud` at all, and need no regular expression.
+  return json.includes("\\ud") && LONE_SURROGATE_ESCAPE.test(json);
 }
 
 /** A string with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder writes it. */
