@@ -158,6 +158,8 @@ export function launchFor(options: CodexOptions): {
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
   if (options.cwd !== undefined) checkNoNul(checkNonEmpty(options.cwd, "cwd"), "cwd");
+  // Copied as checked: a getter read again could give what the checks never saw.
+  const ownEnv: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
     checkNoNul(key, `env key ${JSON.stringify(key)}`);
     const name = `env.${key}`;
@@ -165,9 +167,11 @@ export function launchFor(options: CodexOptions): {
       throw new TypeError(`${name} must be a string, got ${describe(value)}`);
     }
     if (value !== undefined) checkNoNul(value, name);
+    // An undefined value stays: it unsets a variable the child would inherit.
+    ownEnv[key] = value;
   }
   const inherit = checkBoolean(options.inheritEnv ?? true, "inheritEnv");
-  const env = inherit ? { ...process.env, ...options.env } : { ...options.env };
+  const env = inherit ? { ...process.env, ...ownEnv } : ownEnv;
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
   if (options.baseUrl !== undefined) checkHttpUrl(options.baseUrl, "baseUrl");
@@ -181,7 +185,7 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const secrets = secretsOf(options.env, []);
+    const secrets = secretsOf(ownEnv, []);
     return { launch: { ...base, command, args, env }, credentialStore: "unknown", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
@@ -200,7 +204,7 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "persistent";
-  const secrets = secretsOf(options.env, given);
+  const secrets = secretsOf(ownEnv, given);
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
     return {

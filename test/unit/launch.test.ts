@@ -19,6 +19,23 @@ function launchError(options: CodexOptions): Error {
 }
 
 describe("launchFor", () => {
+  it("reads each env value once, so the child gets what was checked", () => {
+    let reads = 0;
+    const env = {
+      get SERVICE_TOKEN(): string {
+        reads++;
+        return reads === 1 ? "checked-token-value" : `${SECRET}\0`;
+      },
+      UNSET_ME: undefined,
+    };
+    const { launch, secrets } = launchFor({ codexBin: BIN, env });
+    expect(launch.env.SERVICE_TOKEN).toBe("checked-token-value");
+    expect(Object.hasOwn(launch.env, "UNSET_ME")).toBe(true);
+    expect(launch.env.UNSET_ME).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(secrets).toEqual(["checked-token-value"]);
+  });
+
   it("rejects NUL in env, cwd, launchArgs and config pairs, naming the option but not the value", () => {
     const values: Array<[CodexOptions, RegExp]> = [
       [{ codexBin: BIN, env: { OPENAI_API_KEY: `${SECRET}\0` } }, /env\.OPENAI_API_KEY .*NUL/],
