@@ -370,9 +370,12 @@ describe("a server that dies or will not die", () => {
       { ignoreSigterm: true, stayAfterStdinEnd: true },
       { killGraceMs: 200 },
     );
+    const started = performance.now();
     const closing = settled(codex.close());
     expect(await s.nextSignal()).toBe("SIGTERM");
     expect((await closing).status).toBe("fulfilled");
+    // SIGKILL came only once the grace period had passed.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     await expectNoChild(s.pid);
     await trap.expectNone();
   });

@@ -259,6 +259,17 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(router.stats.startWaiters).toBe(0);
   });
 
+  it("releases a thread's handlers and tools when the server closes, archives or deletes it", () => {
+    const { transport, dispatcher } = setup();
+    const tool = { name: "t", description: "", inputSchema: {}, handler: () => 1 };
+    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+      dispatcher.setThread("th-x", { approvals: approvalPolicies.acceptAll() }, [tool]);
+      expect(dispatcher.stats).toMatchObject({ threadHandlers: 1, threadTools: 1 });
+      transport.deliver({ method, params: { threadId: "th-x" } });
+      expect(dispatcher.stats).toMatchObject({ threadHandlers: 0, threadTools: 0 });
+    }
+  });
+
   it("answers the legacy approvals from the handlers of the thread they name", async () => {
     const { transport, dispatcher } = setup();
     dispatcher.setThread("conv-1", { approvals: approvalPolicies.acceptAll() }, undefined);

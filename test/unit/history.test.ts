@@ -134,6 +134,23 @@ describe("Paginated with cursors that come round again", () => {
     expect(seen).toEqual(["a", "b", "c"]);
     expect(transport.sent).toHaveLength(3);
   });
+
+  it("stops thread.turns and thread.items the same way", async () => {
+    for (const [pages, method] of [
+      [turnPages, "thread/turns/list"],
+      [itemPages, "thread/items/list"],
+    ] as const) {
+      const { transport, connection } = pagedServer(CYCLE, 10);
+      const err = await (async () => {
+        for await (const entry of pages(connection, "th", undefined)) void entry;
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toBe(
+        `${method}: the server returned the same page cursor twice (A)`,
+      );
+      expect(transport.sent).toHaveLength(3);
+    }
+  });
 });
 
 describe("Codex.loadedThreads", () => {
