@@ -7,7 +7,7 @@ import type {
   CommandExecResponse,
   CommandExecTerminalSize,
 } from "./generated/index.js";
-import { ABORT_WAIT_MS, abortError, deadline } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
@@ -135,7 +135,11 @@ class OutputStream implements AsyncIterable<string> {
  * its output as it comes, write to its input, resize its terminal, end it, or wait for its exit.
  */
 export class CommandHandle {
-  /** Standard output (the terminal's output, with `tty`) as decoded chunks; each loop reads from the start of what is kept. */
+  /**
+   * Standard output (the terminal's output, with `tty`) as decoded chunks. A loop reads the
+   * chunks its stream still keeps for loops (all of them until a loop has read some), then what
+   * comes; `wait()` has the whole output.
+   */
   readonly stdout: AsyncIterable<string>;
   /** Standard error as decoded chunks (nothing with `tty`). */
   readonly stderr: AsyncIterable<string>;
@@ -146,6 +150,8 @@ export class CommandHandle {
   readonly #outcome: Promise<CommandResult>;
   #exited: CommandResult | undefined;
   #stopping: Promise<void> | undefined;
+  // Gives up on the command/exec request when an abort's wait for the exit runs out.
+  readonly #giveUp = new AbortController();
 
   /** @internal Made by `Codex.exec`. */
   constructor(
@@ -166,16 +172,27 @@ export class CommandHandle {
     this.stderr = stderr;
     const off = router.onKey("command/exec/outputDelta", "processId", processId, (n) => {
       const delta = n.params as CommandExecOutputDeltaNotification;
-      if (typeof delta.deltaBase64 !== "string") {
-        return log.warn("dropped a command/exec/outputDelta without deltaBase64", delta);
+      // Buffer.from skips what is not base64, so a broken chunk would decode to garbage.
+      if (typeof delta.deltaBase64 !== "string" || !BASE64.test(delta.deltaBase64)) {
+        return log.warn("dropped a command/exec/outputDelta without base64 deltaBase64", delta);
+      }
+      if (delta.stream !== "stdout" && delta.stream !== "stderr") {
+        return log.warn("dropped a command/exec/outputDelta of no known stream", delta);
       }
       const bytes = Buffer.from(delta.deltaBase64, "base64");
       (delta.stream === "stderr" ? stderr : stdout).push(bytes);
     });
     // The response comes after the last output delta of the command, and only once it exited.
-    const exited = connection.request("command/exec", params).then(
+    const exited = connection.request("command/exec", params, { signal: this.#giveUp.signal }).then(
       (response: CommandExecResponse): CommandResult => {
         off();
+        const malformed = malformedExit(response);
+        if (malformed !== undefined) {
+          const error = new CodexError(`the answer to command/exec ${malformed}`);
+          stdout.end(error);
+          stderr.end(error);
+          throw error;
+        }
         stdout.end();
         stderr.end();
         // Streamed output is not repeated in the response; anything it holds comes first.
@@ -292,11 +309,13 @@ export class CommandHandle {
     }
   }
 
-  // Terminates (once), waits bounded for the exit, and rejects with what the command wrote.
+  // Terminates (once), waits bounded for the exit, and rejects with what the command wrote. The
+  // termination and the wait share one bound: past it, the command is given up on.
   async #abort(exited: Promise<CommandResult>, cause: Error): Promise<never> {
     this.#stopping ??= (async () => {
+      const since = performance.now();
       try {
-        await this.terminate();
+        await this.terminate({ timeout: ABORT_WAIT_MS });
       } catch (err) {
         this.#log.warn(`could not terminate command ${this.processId}`, err);
       }
@@ -304,16 +323,38 @@ export class CommandHandle {
         () => true,
         () => true,
       );
-      const done = await deadline(settled, { timeout: ABORT_WAIT_MS, onTimeout: () => false });
+      const timeout = timeLeft(ABORT_WAIT_MS, since);
+      const done = await deadline(settled, { timeout, onTimeout: () => false });
       if (!done) {
         this.#log.warn(
           `command ${this.processId} did not exit within ${ABORT_WAIT_MS} ms of its termination`,
         );
+        // Its output and its exit can no longer reach anyone: stop waiting for them.
+        this.#giveUp.abort(new CodexError(`gave up on command ${this.processId}`));
       }
     })();
     await this.#stopping;
     throw new CommandAbortedError(this.#exited ?? null, cause);
   }
+}
+
+// Standard base64, as the server writes output chunks.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+// What is wrong with a command/exec answer, if anything.
+function malformedExit(response: unknown): string | undefined {
+  if (typeof response !== "object" || response === null) return "is not an object";
+  const { exitCode, stdout, stderr } = response as Record<string, unknown>;
+  if (!Number.isInteger(exitCode)) return "has no integer exitCode";
+  for (const [name, text] of [
+    ["stdout", stdout],
+    ["stderr", stderr],
+  ] as const) {
+    if (text !== undefined && text !== null && typeof text !== "string") {
+      return `has a ${name} that is not a string`;
+    }
+  }
+  return undefined;
 }
 
 function checkSize(size: unknown): CommandExecTerminalSize {

@@ -2,6 +2,7 @@ import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
 import { ABORT_WAIT_MS, abortError } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
+import { isGoalStatus } from "./options.js";
 import type { TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
@@ -121,9 +122,22 @@ export class GoalRun {
     switch (n.method) {
       case "thread/goal/updated": {
         const { goal } = n.params as ServerNotificationMap["thread/goal/updated"];
-        if (!this.#activated && goal?.objective !== this.#objective) return;
+        // A goal without a known status would read as ended: dropped, as other malformed events.
+        if (typeof goal !== "object" || goal === null || !isGoalStatus(goal.status)) {
+          this.#log.warn(`dropped a malformed thread/goal/updated of thread ${this.#threadId}`);
+          return;
+        }
+        if (!this.#activated && goal.objective !== this.#objective) return;
         this.#goal = goal;
         break;
+      }
+      case "thread/archived":
+      case "thread/closed":
+      case "thread/deleted": {
+        // The server runs no more of the goal's turns here, and tells nothing more.
+        const how = n.method.slice("thread/".length);
+        this.finish(new CodexError(`thread ${this.#threadId} was ${how} while its goal ran`));
+        return;
       }
       case "thread/goal/cleared":
         if (!this.#activated) return;

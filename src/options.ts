@@ -135,9 +135,14 @@ const _allStatuses: [Exclude<ThreadGoalStatus, (typeof GOAL_STATUSES)[number]>] 
   ? true
   : false = true;
 
+/** Whether a value is one of the runtime's goal statuses. */
+export function isGoalStatus(value: unknown): value is ThreadGoalStatus {
+  return (GOAL_STATUSES as readonly unknown[]).includes(value);
+}
+
 /** Checks a goal status. */
 export function checkGoalStatus(value: unknown): ThreadGoalStatus {
-  if ((GOAL_STATUSES as readonly unknown[]).includes(value)) return value as ThreadGoalStatus;
+  if (isGoalStatus(value)) return value;
   throw new TypeError(`status must be one of ${GOAL_STATUSES.join(", ")}; got ${shown(value)}`);
 }
 

@@ -280,6 +280,8 @@ export class Thread {
         }
         const goalRun = new GoalRun(connection, router, this.id, log);
         goalRun.done.then(slot.release, slot.release);
+        // Unsubscribing from the thread ends the run: its events would no longer come.
+        slot.hold({ fail: (error) => goalRun.finish(error) });
         try {
           await goalRun.start(trimmed, tokenBudget, signal);
         } catch (err) {

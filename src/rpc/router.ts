@@ -244,6 +244,11 @@ export interface TurnSlot {
   /** The response named the turn: replay what was held for it, then route live. */
   bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
   /**
+   * Names what occupies the thread without routing a turn to it (a goal run, which follows its
+   * own turns): it fails when the client unsubscribes from the thread, as a bound turn does.
+   */
+  hold(holder: QueueHolder): void;
+  /**
    * Frees the thread for the next turn queued on it, drops what was held and stops routing the
    * bound turn's events; called once the turn is done or given up on, and also when it failed to
    * start. Later calls do nothing.
@@ -263,9 +268,14 @@ export interface QueueWait {
 
 type Listener = (notification: RawNotification) => void;
 
+/** What occupies a thread's queue, told when it can no longer go on. */
+export interface QueueHolder {
+  fail(error: Error): void;
+}
+
 interface ThreadQueue {
   readonly waiting: (() => void)[];
-  holder: TurnSink | undefined;
+  holder: QueueHolder | undefined;
 }
 
 /**
@@ -521,6 +531,10 @@ export class Router {
             this.#deliverToTurn(turnId, sink, n);
           }
         }
+      },
+      hold: (holder) => {
+        const queue = this.#queues.get(threadId);
+        if (queue !== undefined && !released) queue.holder = holder;
       },
       release: () => {
         if (released) return;

@@ -392,6 +392,55 @@ describe("a goal run", () => {
     });
     expect(tables().queues).toBe(0);
   });
+
+  // Runs a goal to the point where the server has activated it.
+  async function activeGoal() {
+    const parts = setup();
+    const goal = parts.thread.runGoal("a goal").catch((e: unknown) => e as Error);
+    const set = await parts.transport.waitForSent(1);
+    parts.transport.deliver({ id: set.id, result: { goal: goalOf("a goal", "active") } });
+    await flush();
+    return { ...parts, goal };
+  }
+
+  it("drops and logs an update whose goal has no known status, and goes on", async () => {
+    const { transport, goal, entries } = await activeGoal();
+    let settled = false;
+    void goal.finally(() => (settled = true));
+    for (const bad of [null, "complete", { objective: "a goal" }, goalOf("a goal", "bogus")]) {
+      transport.deliver({ method: "thread/goal/updated", params: { threadId: TH, goal: bad } });
+    }
+    await flush();
+    expect(settled).toBe(false);
+    expect(entries.filter((e) => e.message.includes("malformed thread/goal/updated"))).toHaveLength(
+      4,
+    );
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("a goal", "complete") },
+    });
+    expect(await goal).toMatchObject({ goal: { status: "complete" } });
+  });
+
+  it("rejects when the server archives, closes or deletes its thread, and frees the thread", async () => {
+    for (const method of ["thread/archived", "thread/closed", "thread/deleted"]) {
+      const { transport, goal, tables } = await activeGoal();
+      transport.deliver({ method, params: { threadId: TH } });
+      const err = await goal;
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toBe(`thread ${TH} was ${method.slice(7)} while its goal ran`);
+      expect(tables()).toMatchObject({ queues: 0, anyListeners: 0 });
+    }
+  });
+
+  it("rejects when the client unsubscribes from its thread, and so do the turns behind it", async () => {
+    const { thread, router, goal, tables } = await activeGoal();
+    const queued = thread.run("next").catch((e: unknown) => e as Error);
+    router.setSubscribed(TH, false);
+    expect(((await goal) as Error).message).toMatch(/unsubscribed from thread th/);
+    expect(((await queued) as Error).message).toMatch(/unsubscribed from thread th/);
+    expect(tables()).toMatchObject({ queues: 0, anyListeners: 0 });
+  });
 });
 
 describe("a turn's text stream", () => {

@@ -1,0 +1,89 @@
+// A command's handle against a scripted server: what it does with malformed output and answers,
+// and how an abort ends when the server answers nothing.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { CommandAbortedError, CommandHandle } from "../../src/command.js";
+import { CodexError } from "../../src/errors.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { Router } from "../../src/rpc/router.js";
+import { captureLog } from "../support/capture-log.js";
+import { FakeTransport } from "../support/fake-transport.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(options: { timeout?: number } = {}) {
+  const transport = new FakeTransport();
+  const { log, entries } = captureLog();
+  const connection = new Connection(transport, { log });
+  const router = new Router(connection, log);
+  const handle = new CommandHandle(
+    { connection, router, log },
+    "p1",
+    { command: ["ls"], processId: "p1" },
+    { collect: true, ...options },
+  );
+  const output = (stream: unknown, deltaBase64: unknown) =>
+    transport.deliver({
+      method: "command/exec/outputDelta",
+      params: { processId: "p1", stream, deltaBase64, capReached: false },
+    });
+  return { transport, connection, router, handle, entries, output };
+}
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+describe("CommandHandle", () => {
+  it("drops and logs an output chunk that is not base64 or names no known stream", async () => {
+    const { transport, handle, entries, output } = setup();
+    const exec = await transport.waitForSent(1);
+    output("stdout", b64("one "));
+    output("stdout", "!!!not base64***");
+    output("weird", b64("lost"));
+    output(undefined, b64("lost"));
+    output("stderr", b64("err"));
+    output("stdout", b64("two"));
+    transport.deliver({ id: exec.id, result: { exitCode: 0, stdout: "", stderr: "" } });
+    expect(await handle.wait()).toEqual({ exitCode: 0, stdout: "one two", stderr: "err" });
+    const dropped = entries.filter((e) => e.message.includes("dropped a command/exec/outputDelta"));
+    expect(dropped).toHaveLength(3);
+  });
+
+  it("rejects wait() and the loops with a CodexError when the exec answer is malformed", async () => {
+    for (const [result, why] of [
+      [null, "is not an object"],
+      [{}, "has no integer exitCode"],
+      [{ exitCode: "0" }, "has no integer exitCode"],
+      [{ exitCode: 0, stdout: 5 }, "has a stdout that is not a string"],
+    ] as const) {
+      const { transport, handle } = setup();
+      const exec = await transport.waitForSent(1);
+      const loop = (async () => {
+        for await (const chunk of handle.stdout) void chunk;
+      })();
+      transport.deliver({ id: exec.id, result });
+      const err = (await handle.wait().catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(CodexError);
+      expect(err.message).toBe(`the answer to command/exec ${why}`);
+      await expect(loop).rejects.toBe(err);
+      expect(handle.exited).toBe(false);
+    }
+  });
+
+  it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const { transport, connection, router, handle } = setup({ timeout: 200 });
+    const outcome = handle.wait().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(200);
+    expect((await transport.waitForSent(2)).method).toBe("command/exec/terminate");
+    // The termination and the wait for the exit share the 10 s (and the wait's last millisecond).
+    await vi.advanceTimersByTimeAsync(10_001);
+    const err = (await outcome) as CommandAbortedError;
+    expect(err).toBeInstanceOf(CommandAbortedError);
+    expect(err.cause).toMatchObject({ name: "TimeoutError" });
+    // Nothing is kept for it: no pending request, no output listener, no timer.
+    expect(connection.stats.pending).toBe(0);
+    expect(router.stats.keyListeners).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
