@@ -150,8 +150,8 @@ export class Codex implements AsyncDisposable {
 
   #loginFlows(): Promise<{ flows: typeof import("./login-flows.js"); tracker: LoginTracker }> {
     this.#logins ??= import("./login-flows.js").then((flows) => {
-      const { router, connection } = this.#internals;
-      return { flows, tracker: new flows.LoginTracker(router, connection) };
+      const { router, connection, log } = this.#internals;
+      return { flows, tracker: new flows.LoginTracker(router, connection, log) };
     });
     return this.#logins;
   }
@@ -333,7 +333,7 @@ export class Codex implements AsyncDisposable {
 
   /** Reads and writes the runtime's configuration (`config/read`, `config/value/write`, `config/batchWrite`). */
   get config(): CodexConfig {
-    return new CodexConfig(this.#internals.connection);
+    return new CodexConfig(this.#internals.connection, this.#internals.secrets);
   }
 
   /** The skills available in each working directory (`skills/list`), with the errors loading them. */

@@ -341,9 +341,8 @@ export class CommandHandle {
 // Standard base64, as the server writes output chunks.
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-// What is wrong with a command/exec answer, if anything.
-function malformedExit(response: unknown): string | undefined {
-  if (typeof response !== "object" || response === null) return "is not an object";
+// What is wrong with a command/exec answer (an object, as the connection has seen), if anything.
+function malformedExit(response: CommandExecResponse): string | undefined {
   const { exitCode, stdout, stderr } = response as Record<string, unknown>;
   if (!Number.isInteger(exitCode)) return "has no integer exitCode";
   for (const [name, text] of [

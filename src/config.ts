@@ -6,13 +6,16 @@ import type {
   JsonValue,
   MergeStrategy,
 } from "./generated/index.js";
+import { credentialsIn, type Secrets } from "./internal/redact.js";
 import {
+  MAX_JSON_DEPTH,
   checkBoolean,
   checkJson,
   checkNonEmpty,
   checkOptions,
   describe,
   dropUndefined,
+  shown,
   splitRequestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
@@ -51,13 +54,23 @@ function checkMergeStrategy(strategy: unknown): MergeStrategy {
   throw new TypeError(`mergeStrategy must be "replace" or "upsert", got ${describe(strategy)}`);
 }
 
-function checkEdit(edit: ConfigEditInput, name: string): ConfigEdit {
+function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): ConfigEdit {
   if (typeof edit !== "object" || edit === null) {
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
   const keyPath = checkNonEmpty(edit.keyPath, `${name}.keyPath`);
+  const segments = keyPath.split(".");
+  if (segments.some((segment) => segment.trim() === "")) {
+    throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
+  }
+  // Each segment is a table of config.toml, whose reader stops at a depth the value shares.
+  if (segments.length >= MAX_JSON_DEPTH) {
+    throw new TypeError(`${name}.keyPath has more segments than config.toml can nest`);
+  }
   // JSON would write NaN as null, which the server reads as "remove the key".
-  checkJson(edit.value, `${name}.value`);
+  checkJson(edit.value, `${name}.value`, MAX_JSON_DEPTH - segments.length);
+  // The runtime quotes a value it cannot use in its error: a credential there is redacted.
+  for (const credential of credentialsIn(segments, edit.value)) secrets.add(credential);
   return {
     keyPath,
     value: edit.value as JsonValue,
@@ -81,10 +94,12 @@ function checkWriteOptions<O extends ConfigWriteOptions>(options: O | undefined)
  */
 export class CodexConfig {
   readonly #connection: Connection;
+  readonly #secrets: Secrets;
 
   /** @internal Made by `Codex`. */
-  constructor(connection: Connection) {
+  constructor(connection: Connection, secrets: Secrets) {
     this.#connection = connection;
+    this.#secrets = secrets;
   }
 
   /** The effective configuration (`config/read`), with its layers and origins on request. */
@@ -102,7 +117,11 @@ export class CodexConfig {
     options?: ConfigWriteOptions & { readonly mergeStrategy?: MergeStrategy | undefined },
   ): Promise<ConfigWriteResponse> {
     const checked = checkOptions(options);
-    const edit = checkEdit({ keyPath, value, mergeStrategy: checked.mergeStrategy }, "edit");
+    const edit = checkEdit(
+      { keyPath, value, mergeStrategy: checked.mergeStrategy },
+      "edit",
+      this.#secrets,
+    );
     const { mergeStrategy: _m, ...writeOptions } = checked;
     const { call, rest } = checkWriteOptions(writeOptions);
     return this.#connection.request("config/value/write", { ...edit, ...rest }, call);
@@ -116,7 +135,10 @@ export class CodexConfig {
     if (!Array.isArray(edits) || edits.length === 0) {
       throw new TypeError(`edits must be a non-empty array, got ${describe(edits)}`);
     }
-    const checkedEdits = edits.map((edit, i) => checkEdit(edit, `edits[${i}]`));
+    // Array.from visits holes too, so a missing edit is refused.
+    const checkedEdits = Array.from(edits as readonly unknown[], (edit, i) =>
+      checkEdit(edit as ConfigEditInput, `edits[${i}]`, this.#secrets),
+    );
     const { call, rest } = checkWriteOptions(options);
     if (rest.reloadUserConfig !== undefined)
       checkBoolean(rest.reloadUserConfig, "reloadUserConfig");

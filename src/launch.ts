@@ -4,6 +4,7 @@
  */
 import type { InitializeResponse } from "./generated/index.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
+import { MIN_CREDENTIAL_CHARS, isCredentialName } from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
@@ -223,14 +224,6 @@ export function launchFor(options: CodexOptions): {
   return { launch, credentialStore, secrets };
 }
 
-// A name under which a value is a credential: an environment variable such as OPENAI_API_KEY or
-// GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of headers or of an MCP
-// server's environment (`http_headers`, `env`), whose every value may be one.
-const SECRET_NAME =
-  /(?:password|passwd|secret|token|api_?key|(?:^|_)key|(?:^|_)auth|authorization|cookie|credentials?|(?:^|_)headers|(?:^|_)env)$/i;
-// Shorter values under such names are left alone: redacting a word such as "none" or "file"
-// everywhere would garble messages more than it would protect.
-const MIN_SECRET_CHARS = 8;
 // The strings of a TOML value: its quoted strings, or the bare value when it quotes none.
 const TOML_STRINGS = /"((?:[^"\\]|\\.)*)"|'([^']*)'/g;
 
@@ -245,9 +238,9 @@ function secretsOf(
 ): string[] {
   const out: string[] = [];
   const keep = (value: string | undefined) => {
-    if (value !== undefined && value.length >= MIN_SECRET_CHARS) out.push(value);
+    if (value !== undefined && value.length >= MIN_CREDENTIAL_CHARS) out.push(value);
   };
-  for (const [name, value] of Object.entries(env ?? {})) if (SECRET_NAME.test(name)) keep(value);
+  for (const [name, value] of Object.entries(env ?? {})) if (isCredentialName(name)) keep(value);
   for (const pair of configPairs) {
     if (pair === "--config") continue;
     const at = pair.indexOf("=");
@@ -255,7 +248,7 @@ function secretsOf(
       !pair
         .slice(0, at)
         .split(".")
-        .some((part) => SECRET_NAME.test(part.trim()))
+        .some((part) => isCredentialName(part.trim()))
     )
       continue;
     const raw = pair.slice(at + 1).trim();

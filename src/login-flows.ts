@@ -9,6 +9,7 @@ import type {
   LoginAccountResponse,
 } from "./generated/index.js";
 import { deadline } from "./internal/deadline.js";
+import { SILENT, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
@@ -23,6 +24,7 @@ import {
   ChatgptLoginHandle,
   DeviceCodeLoginHandle,
   LoginTimeoutError,
+  isCompletion,
   type AccountReadOptions,
   type ChatgptAuthTokens,
   type LoginChatgptOptions,
@@ -60,9 +62,11 @@ export class LoginTracker implements LoginWaits {
   // response that names its id is handled.
   readonly #early = new Map<string, LoginCompletion>();
   readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #log: Log;
 
-  constructor(router: Router, connection: Connection) {
+  constructor(router: Router, connection: Connection, log: Log = SILENT) {
     this.#connection = connection;
+    this.#log = log;
     router.on("account/login/completed", (n) => this.#complete(n.params));
     connection.onClose((error) => this.#fail(error));
   }
@@ -130,6 +134,9 @@ export class LoginTracker implements LoginWaits {
     const loginId = (params as { loginId?: unknown } | null | undefined)?.loginId;
     // API-key and token logins complete with `loginId: null`; nobody waits for those.
     if (typeof loginId !== "string" || loginId === "") return;
+    if (!isCompletion(params)) {
+      return this.#log.warn(`dropped a malformed account/login/completed of login ${loginId}`);
+    }
     const completion = params as LoginCompletion;
     const waiters = this.#waiters.get(loginId);
     if (waiters !== undefined) {
@@ -142,7 +149,8 @@ export class LoginTracker implements LoginWaits {
       trim(this.#kept);
       return;
     }
-    this.#early.delete(loginId);
+    // A login completes once: a second completion of the same id changes nothing.
+    if (this.#early.has(loginId)) return;
     this.#early.set(loginId, completion);
     trim(this.#early);
   }

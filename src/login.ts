@@ -63,6 +63,8 @@ abstract class LoginHandle {
    * was cancelled; that is not an error). Later calls resolve with the same result.
    */
   async wait(options: LoginWaitOptions = {}): Promise<LoginCompletion> {
+    // Checked even when the result is known: bad options are refused however the wait ends.
+    requestOptions(options);
     if (this.#result !== undefined) return this.#result;
     const completion = await this.#tracker.wait(this.loginId, options);
     this.#result = completion;
@@ -145,4 +147,13 @@ export interface ChatgptAuthTokens {
 export interface AccountReadOptions extends RequestOptions {
   /** Ask the server to refresh managed ChatGPT tokens before answering; default false. */
   readonly refreshToken?: boolean | undefined;
+}
+
+/**
+ * Whether the params of a login completion (a ChatGPT or an MCP login) say how it ended: a
+ * boolean `success`, and an `error` that is a string when there is one.
+ */
+export function isCompletion(params: unknown): boolean {
+  const { success, error } = params as { success?: unknown; error?: unknown };
+  return typeof success === "boolean" && (error == null || typeof error === "string");
 }

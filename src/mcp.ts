@@ -3,6 +3,7 @@ import type {
   ListMcpServerStatusParams,
   McpServerOauthLoginCompletedNotification,
   McpServerOauthLoginParams,
+  McpServerOauthLoginResponse,
   McpServerStatus,
 } from "./generated/index.js";
 import { Paginated } from "./history.js";
@@ -12,13 +13,12 @@ import {
   checkNonEmpty,
   checkOptions,
   describe,
-  isPlainObject,
   requestOptions,
   shown,
   splitRequestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
-import { LoginTimeoutError, type LoginWaitOptions } from "./login.js";
+import { LoginTimeoutError, isCompletion, type LoginWaitOptions } from "./login.js";
 import type { Connection } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
@@ -168,6 +168,9 @@ export async function startMcpLogin(
   };
   const offCompleted = router.on("mcpServer/oauthLogin/completed", (n) => {
     const params = n.params as McpLoginCompletion;
+    if (!isCompletion(params)) {
+      return log.warn(`dropped a malformed mcpServer/oauthLogin/completed of ${serverName}`);
+    }
     if (!state.started) return void seen.push(params);
     if (!ours(params)) return;
     finish();
@@ -202,13 +205,9 @@ interface LoginAnswer {
 }
 
 /** What the handle needs from an `mcpServer/oauth/login` answer; a `CodexError` when it is not there. */
-function checkLoginAnswer(response: unknown): LoginAnswer {
-  if (!isPlainObject(response)) {
-    throw new CodexError(
-      `unexpected mcpServer/oauth/login response: expected an object, got ${describe(response)}`,
-    );
-  }
-  const { authorizationUrl, loginId } = response;
+function checkLoginAnswer(response: McpServerOauthLoginResponse): LoginAnswer {
+  // The connection has seen that it is an object; its fields come from the peer.
+  const { authorizationUrl, loginId } = response as Record<string, unknown>;
   if (typeof authorizationUrl !== "string" || authorizationUrl === "") {
     // Names the kind only: values of an unexpected answer are not ours to print.
     throw new CodexError(

@@ -6,6 +6,44 @@ import {
   mapJsonRpcError,
 } from "../errors.js";
 
+// A name under which a value is a credential: an environment variable such as OPENAI_API_KEY or
+// GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of headers or of an MCP
+// server's environment (`http_headers`, `env`), whose every value may be one.
+const CREDENTIAL_NAME =
+  /(?:password|passwd|secret|token|api_?key|(?:^|_)key|(?:^|_)auth|authorization|cookie|credentials?|(?:^|_)headers|(?:^|_)env)$/i;
+
+/** Whether a value under `name` (an environment variable, a config key) may be a credential. */
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_NAME.test(name.trim());
+}
+
+/**
+ * Values found by their name are redacted from this length on: redacting a word such as "none"
+ * or "file" everywhere would garble messages more than it would protect.
+ */
+export const MIN_CREDENTIAL_CHARS = 8;
+
+/**
+ * The strings of a config value set at `keyPath` that sit under a credential's name (a segment
+ * of the path, or a key on the way down), as the runtime may quote a value it cannot use.
+ */
+export function credentialsIn(keyPath: readonly string[], value: unknown): string[] {
+  const out: string[] = [];
+  const walk = (item: unknown, under: boolean, depth: number): void => {
+    if (typeof item === "string") {
+      if (under && item.length >= MIN_CREDENTIAL_CHARS) out.push(item);
+    } else if (typeof item === "object" && item !== null && depth < MAX_DEPTH) {
+      if (Array.isArray(item)) for (const entry of item) walk(entry, under, depth + 1);
+      else
+        for (const [key, entry] of Object.entries(item)) {
+          walk(entry, under || isCredentialName(key), depth + 1);
+        }
+    }
+  };
+  walk(value, keyPath.some(isCredentialName), 0);
+  return out;
+}
+
 /** What replaces a secret in errors, events and log messages. */
 export const REDACTED = "[redacted]";
 

@@ -179,13 +179,23 @@ function codePoints(text: string): number {
 }
 
 /**
+ * How deep a value may nest: the runtime stops reading a line nested past its parser's limit (and
+ * never answers it), and a config table nested past its TOML reader's limit breaks `config.toml`.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
  * A value that reaches the wire as JSON and means there what it means here: no `NaN` or
  * `Infinity` (JSON writes `null`), no `undefined` in an array, no function, symbol or BigInt, no
- * `Date`, `Map` or class instance (JSON writes what `toJSON` or the own fields give), no cycle.
- * `undefined` object properties are left out, as JSON leaves them out. Throws a `TypeError`
- * naming the path of the first such value.
+ * `Date`, `Map` or class instance (JSON writes what `toJSON` or the own fields give), no cycle, and
+ * at most `maxDepth` levels of objects and arrays. `undefined` object properties are left out, as
+ * JSON leaves them out. Throws a `TypeError` naming the path of the first such value.
  */
-export function checkJson(value: unknown, name: string, seen = new Set<object>()): void {
+export function checkJson(value: unknown, name: string, maxDepth = MAX_JSON_DEPTH): void {
+  walkJson(value, name, new Set(), maxDepth);
+}
+
+function walkJson(value: unknown, name: string, seen: Set<object>, depthLeft: number): void {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -204,13 +214,14 @@ export function checkJson(value: unknown, name: string, seen = new Set<object>()
     throw new TypeError(`${name} must be a plain object or an array, got ${objectKind(value)}`);
   }
   if (seen.has(value)) throw new TypeError(`${name} contains itself`);
+  if (depthLeft <= 0) throw new TypeError(`${name} nests deeper than the runtime reads`);
   seen.add(value);
   if (Array.isArray(value)) {
     // An index loop, not forEach: a hole is `undefined` here, and refused.
-    for (let i = 0; i < value.length; i++) checkJson(value[i], `${name}[${i}]`, seen);
+    for (let i = 0; i < value.length; i++) walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1);
   } else {
     for (const [key, item] of Object.entries(value)) {
-      if (item !== undefined) checkJson(item, `${name}.${key}`, seen);
+      if (item !== undefined) walkJson(item, `${name}.${key}`, seen, depthLeft - 1);
     }
   }
   seen.delete(value);
@@ -290,8 +301,9 @@ export function splitRequestOptions<T extends RequestOptions>(
 /** The checked `signal` and `timeout` of some options, or undefined when neither is set. */
 export function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
   if (options === undefined) return undefined;
-  const signal = checkSignal(options.signal);
-  const timeout = checkTimeout(options.timeout);
+  const { signal: given, timeout: limit } = checkOptions(options);
+  const signal = checkSignal(given);
+  const timeout = checkTimeout(limit);
   if (signal === undefined && timeout === undefined) return undefined;
   return { signal, timeout };
 }

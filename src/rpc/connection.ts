@@ -55,6 +55,8 @@ export interface ConnectionServices {
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
+  /** The request's method, which a malformed answer is reported with. */
+  readonly method: string;
 }
 
 const METHOD_NOT_FOUND = -32601;
@@ -253,7 +255,7 @@ export class Connection {
       );
     }
     const answered = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, method });
     });
     // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`.
     this.#transport.send(line);
@@ -416,8 +418,15 @@ export class Connection {
       if (entry === undefined) {
         return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
       }
+      const { result } = msg;
       if (msg.error !== undefined) entry.reject(fromWireError(msg.error));
-      else entry.resolve(msg.result);
+      // Every result of the protocol is an object: anything else would be read as one.
+      else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
+        entry.resolve(result);
+      } else {
+        this.#drop(`an answer to ${entry.method} that is not an object`, line);
+        entry.reject(new CodexError(`the answer to ${entry.method} is not an object`));
+      }
     } catch (err) {
       // Only a bug of ours gets here; the line is lost, the next one is not.
       this.#log.error("failed to handle a line from app-server", err);

@@ -1,12 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { CodexConfig } from "../../src/config.js";
+import { Secrets } from "../../src/internal/redact.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
+function setup() {
+  const transport = new FakeTransport();
+  const connection = new Connection(transport);
+  const secrets = new Secrets();
+  return { transport, secrets, config: new CodexConfig(connection, secrets) };
+}
+
+/** A value nested `depth` objects deep. */
+const nested = (depth: number): object => (depth === 0 ? {} : { a: nested(depth - 1) });
+
 describe("CodexConfig.write", () => {
   it("rejects a value JSON would turn into null (which removes the key) before any I/O", async () => {
-    const transport = new FakeTransport();
-    const config = new CodexConfig(new Connection(transport));
+    const { transport, config } = setup();
     await expect(config.write("model_context_window", Number.NaN)).rejects.toThrow(
       /^edit\.value must be a finite number, got NaN$/,
     );
@@ -17,5 +27,47 @@ describe("CodexConfig.write", () => {
       config.batchWrite([{ keyPath: "a", value: { when: new Date() } as never }]),
     ).rejects.toThrow(/^edits\[0\]\.value\.when must be a plain object or an array, got a Date$/);
     expect(transport.sent).toHaveLength(0);
+  });
+
+  it("refuses key paths and values the runtime refuses or cannot nest, and holes, before any I/O", async () => {
+    const { transport, config } = setup();
+    for (const keyPath of ["a..b", ".model", "model.", "   "]) {
+      await expect(config.write(keyPath, 1)).rejects.toThrow(
+        `edit.keyPath must not have an empty segment, got ${JSON.stringify(keyPath)}`,
+      );
+    }
+    // Deep enough to break config.toml (or, as one line, to go unread by the runtime).
+    await expect(config.write(Array(64).fill("k").join("."), 1)).rejects.toThrow(
+      "edit.keyPath has more segments than config.toml can nest",
+    );
+    await expect(config.write("x", nested(130) as never)).rejects.toThrow(
+      /^edit\.value(\.a)+ nests deeper than the runtime reads$/,
+    );
+    await expect(config.write("a.b.c", nested(61) as never)).rejects.toThrow(/nests deeper/);
+    // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+    const edits = [, { keyPath: "model", value: "m" }] as { keyPath: string; value: string }[];
+    await expect(config.batchWrite(edits)).rejects.toThrow(
+      "edits[0] must be an object, got undefined",
+    );
+    expect(transport.sent).toHaveLength(0);
+    void config.write("a.b.c", nested(60) as never);
+    expect(await transport.waitForSent(1)).toMatchObject({ method: "config/value/write" });
+  });
+
+  it("redacts a credential it writes, which the runtime quotes when it cannot use it", async () => {
+    const { transport, secrets, config } = setup();
+    const token = "Authorization: Bearer sk-config-secret-0123";
+    void config.write("model_providers.mock.http_headers", token);
+    void config.batchWrite([
+      {
+        keyPath: "mcp_servers.docs",
+        value: { env: { API: "env-secret-value-0123" }, cmd: "npx docs" },
+      },
+    ]);
+    await transport.waitForSent(2);
+    expect(secrets.text(`invalid type: string "${token}"`)).toBe(
+      'invalid type: string "[redacted]"',
+    );
+    expect(secrets.text("env-secret-value-0123 and npx docs")).toBe("[redacted] and npx docs");
   });
 });

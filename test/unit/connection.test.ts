@@ -88,6 +88,29 @@ describe("Connection", () => {
     expect(transport.sent).toHaveLength(1);
   });
 
+  it("rejects an answer that is not an object with a CodexError naming the method, and logs it", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const results = [null, 42, "text", [1], undefined];
+    const outcomes = results.map((_, i) =>
+      connection.request(`m/${i}`, {}).then(
+        () => "resolved",
+        (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`,
+      ),
+    );
+    await transport.waitForSent(results.length);
+    results.forEach((result, i) => transport.deliver({ id: transport.sent[i]!.id, result }));
+    expect(await Promise.all(outcomes)).toEqual(
+      results.map((_, i) => `CodexError: the answer to m/${i} is not an object`),
+    );
+    expect(entries.filter((e) => e.message.includes("that is not an object"))).toHaveLength(5);
+    // An object, empty or not, is an answer.
+    const ok = connection.request("m/ok", {});
+    transport.deliver({ id: (await transport.waitForSent(6)).id, result: {} });
+    await expect(ok).resolves.toEqual({});
+  });
+
   it("rejects a request after its timeout and clears it", async () => {
     const { connection } = setup();
     const err = await connection

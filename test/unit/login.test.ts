@@ -21,6 +21,7 @@ import {
 import { Secrets } from "../../src/internal/redact.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
+import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 const KEY = "sk-test-0123456789abcdef";
@@ -541,5 +542,63 @@ describe("account and logout", () => {
     expect(sent).toEqual({ id: sent.id, method: "account/logout" });
     transport.deliver({ id: sent.id, result: {} });
     await expect(pending).resolves.toBeUndefined();
+  });
+});
+
+describe("login completions the server gets wrong", () => {
+  it("keeps the first of two completions of one login, even when both come early", async () => {
+    const s = setup();
+    const count = s.transport.sent.length + 1;
+    const pending = loginChatgpt(s.connection, s.tracker);
+    const sent = await s.transport.waitForSent(count);
+    // Both completions are read before the answer that names the login.
+    s.transport.deliver(completed("L1", true));
+    s.transport.deliver(completed("L1", false, "duplicate"));
+    s.transport.deliver({
+      id: sent.id,
+      result: { type: "chatgpt", loginId: "L1", authUrl: "http://localhost:1455/auth" },
+    });
+    const handle = await pending;
+    expect(await handle.wait()).toMatchObject({ success: true, error: null });
+  });
+
+  it("drops and logs a completion that does not say how the login ended", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const tracker = new LoginTracker(new Router(connection, log), connection, log);
+    const s = { transport, connection, tracker } as unknown as Setup;
+    const handle = await startChatgpt(s, "L2");
+    let settled = false;
+    const waiting = handle.wait().finally(() => (settled = true));
+    for (const params of [
+      { loginId: "L2", success: "yes", error: null },
+      { loginId: "L2" },
+      { loginId: "L2", success: true, error: 42 },
+    ]) {
+      transport.deliver({ method: "account/login/completed", params });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    expect(
+      entries.filter((e) => e.message.includes("malformed account/login/completed")),
+    ).toHaveLength(3);
+    transport.deliver(completed("L2", true));
+    expect(await waiting).toMatchObject({ success: true });
+  });
+
+  it("refuses bad options of wait(), cancel() and the login calls, also once the login ended", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "L3");
+    s.transport.deliver(completed("L3", true));
+    expect(await handle.wait()).toMatchObject({ success: true });
+    await expect(handle.wait({ timeout: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(handle.wait({ signal: "x" as never })).rejects.toBeInstanceOf(TypeError);
+    const sent = s.transport.sent.length;
+    await expect(handle.cancel(null as never)).rejects.toThrow(
+      "options must be an object, got null",
+    );
+    await expect(logout(s.connection, null as never)).rejects.toThrow("options must be an object");
+    expect(s.transport.sent).toHaveLength(sent);
   });
 });

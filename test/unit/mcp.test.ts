@@ -4,6 +4,7 @@ import { Log } from "../../src/internal/logger.js";
 import { listMcpServers, startMcpLogin } from "../../src/mcp.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
+import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 describe("startMcpLogin", () => {
@@ -48,8 +49,6 @@ describe("startMcpLogin answers", () => {
     const s = setup();
     const before = listeners(s);
     const cases: Array<[unknown, string]> = [
-      [null, "expected an object, got null"],
-      [[], "expected an object, got an array"],
       [{}, "expected a non-empty authorizationUrl string, got undefined"],
       [
         { authorizationUrl: 7, loginId: "l1" },
@@ -91,6 +90,30 @@ describe("startMcpLogin answers", () => {
       params: { name: "docs", loginId: "l1", success: true, error: null },
     });
     await expect(handle.wait()).resolves.toMatchObject({ success: true });
+  });
+
+  it("drops and logs a completion that does not say how the login ended", async () => {
+    const s = setup();
+    const { log, entries } = captureLog();
+    const pending = startMcpLogin({ ...s.context, log }, "docs", undefined);
+    const sent = await s.transport.waitForSent(1);
+    s.transport.deliver({ id: sent.id, result: { authorizationUrl: "http://localhost:1/a" } });
+    const handle = await pending;
+    for (const bad of [{ success: "yes" }, { success: true, error: 7 }, {}]) {
+      s.transport.deliver({
+        method: "mcpServer/oauthLogin/completed",
+        params: { name: "docs", loginId: null, ...bad },
+      });
+    }
+    await expect(handle.wait({ timeout: 50 })).rejects.toMatchObject({ name: "LoginTimeoutError" });
+    expect(
+      entries.filter((e) => e.message.includes("malformed mcpServer/oauthLogin")),
+    ).toHaveLength(3);
+    s.transport.deliver({
+      method: "mcpServer/oauthLogin/completed",
+      params: { name: "docs", loginId: null, success: false, error: "denied" },
+    });
+    await expect(handle.wait()).resolves.toMatchObject({ success: false, error: "denied" });
   });
 });
 
