@@ -392,8 +392,10 @@ export class ServerRequestDispatcher {
       const event = { method, params: request.params, requestId: request.id };
       this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
     }
+    // The turn whose handlers apply: a review's, when the request comes from the turn it runs.
+    const owner = turnId === undefined ? undefined : this.#router.turnFor(turnId);
 
-    const { run, check, fallback } = this.#plan(method, params, context);
+    const { run, check, fallback } = this.#plan(method, params, context, owner);
     if (run === undefined) {
       if (fallback === undefined) {
         this.#log.warn(`answered ${request.method} with -32601: the client does not handle it`);
@@ -403,7 +405,7 @@ export class ServerRequestDispatcher {
       return fallback();
     }
 
-    const entry: Inflight = { controller, turnId, withdrawn: false };
+    const entry: Inflight = { controller, turnId: owner, withdrawn: false };
     if (this.#inflight.has(request.id)) {
       this.#log.warn(
         `the server sent request id ${String(request.id)} again, while it is in flight`,
@@ -473,6 +475,7 @@ export class ServerRequestDispatcher {
     method: ServerRequestMethod,
     params: Record<string, unknown>,
     context: ServerRequestContext,
+    owner: string | undefined,
   ): Plan {
     if (method === "item/tool/call") return this.#toolPlan(params, context);
     if (method === "account/chatgptAuthTokens/refresh") {
@@ -492,7 +495,7 @@ export class ServerRequestDispatcher {
     }
     const defaulted = method as DefaultedMethod;
     const handler =
-      handlerFor(context.turnId ? this.#turnHandlers.get(context.turnId) : undefined, defaulted) ??
+      handlerFor(owner === undefined ? undefined : this.#turnHandlers.get(owner), defaulted) ??
       handlerFor(
         context.threadId ? this.#threadHandlers.get(context.threadId) : undefined,
         defaulted,

@@ -288,6 +288,8 @@ export class Router {
   readonly #turns = new Map<string, TurnSink>();
   // Turns that also take the `turn/started` of a child turn (see `BindOptions`), by thread id.
   readonly #childStarts = new Map<string, string>();
+  // The turn the server runs for a routed review (the id its turn/started names), to the review.
+  readonly #childTurns = new Map<string, string>();
   readonly #pendingByThread = new Map<string, RawNotification[]>();
   // Per thread whose turn is being started: what waits for that turn to be bound or given up.
   readonly #startWaiters = new Map<string, Array<() => void>>();
@@ -358,6 +360,7 @@ export class Router {
     return {
       turns: this.#turns.size,
       childStarts: this.#childStarts.size,
+      childTurns: this.#childTurns.size,
       pendingByThread: this.#pendingByThread.size,
       startWaiters: this.#startWaiters.size,
       queues: this.#queues.size,
@@ -424,7 +427,11 @@ export class Router {
     if (this.#turns.get(turnId) !== sink) return;
     this.#turns.delete(turnId);
     this.#addReader(sink, -1);
-    this.#childStarts.delete(turnId);
+    if (this.#childStarts.delete(turnId) && this.#childTurns.size > 0) {
+      for (const [child, root] of this.#childTurns) {
+        if (root === turnId) this.#childTurns.delete(child);
+      }
+    }
     if (this.#requestTurns.size === 0) return;
     for (const [requestId, owner] of this.#requestTurns) {
       if (owner === turnId) this.#requestTurns.delete(requestId);
@@ -527,7 +534,10 @@ export class Router {
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
         if (replay === undefined) return;
         for (const n of replay) {
-          if (turnIdOf(n) === turnId || this.#childStartOf(n) === turnId) {
+          const own = turnIdOf(n);
+          if (own === turnId) this.#deliverToTurn(turnId, sink, n);
+          else if (this.#childStartOf(n) === turnId) {
+            if (own !== undefined) this.#childTurns.set(own, turnId);
             this.#deliverToTurn(turnId, sink, n);
           }
         }
@@ -594,9 +604,18 @@ export class Router {
    * will name it to the same turn.
    */
   trackServerRequest(requestId: RequestId, turnId: string, event: RawNotification): void {
-    if (!this.#turns.has(turnId)) return;
-    this.#requestTurns.set(requestId, turnId);
-    this.injectTurnEvent(turnId, event);
+    const routed = this.turnFor(turnId);
+    if (!this.#turns.has(routed)) return;
+    this.#requestTurns.set(requestId, routed);
+    this.injectTurnEvent(routed, event);
+  }
+
+  /**
+   * The routed turn a turn id belongs to: itself, or the review whose running turn it is (a
+   * review is answered with one id, and runs under another).
+   */
+  turnFor(turnId: string): string {
+    return this.#childTurns.size === 0 ? turnId : (this.#childTurns.get(turnId) ?? turnId);
   }
 
   /** Adds an event of the SDK's own to a turn's stream, if the turn is routed. */
@@ -618,6 +637,7 @@ export class Router {
       if (sink === undefined && this.#childStarts.size > 0) {
         const root = this.#childStartOf(n);
         if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) {
+          this.#childTurns.set(turnId, root);
           turnId = root;
           sink = this.#turns.get(root);
         }
@@ -688,6 +708,7 @@ export class Router {
     this.#turnsReadingAll = 0;
     this.#turnReads.clear();
     this.#childStarts.clear();
+    this.#childTurns.clear();
     for (const sink of sinks) sink.fail(error);
     this.#pendingByThread.clear();
     const waiters = [...this.#startWaiters.values()];

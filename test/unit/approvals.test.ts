@@ -246,6 +246,41 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(router.stats.startWaiters).toBe(0);
   });
 
+  it("answers a request from the turn a review runs with the review's handlers, in its stream", async () => {
+    const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
+    const seen: string[] = [];
+    const review = { push: (n: RawNotification) => (seen.push(n.method), false), fail: () => {} };
+    dispatcher.setTurnHandlers("review-1", { approvals: approvalPolicies.acceptAll() });
+    takeSlot(router, "th-r").bind("review-1", review, { childStart: true });
+    // The review runs as another turn, whose turn/started names the review as its root.
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
+    });
+    const request = approval(8);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
+    });
+    expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "accept" } });
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th-r", requestId: 8 },
+    });
+    expect(seen).toEqual([
+      "turn/started",
+      "item/commandExecution/requestApproval",
+      "serverRequest/resolved",
+    ]);
+    expect(router.stats.childTurns).toBe(1);
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "th-r", turn: { id: "review-1", status: "completed", items: [] } },
+    });
+    router.endTurn("review-1", review);
+    expect(router.stats).toMatchObject({ childTurns: 0, childStarts: 0, requestTurns: 0 });
+  });
+
   it("answers a request waiting on a turn start that fails, with the outer handlers", async () => {
     const { transport, router } = setup({ approvals: approvalPolicies.acceptAll() });
     const slot = takeSlot(router, "th-3");
