@@ -376,6 +376,9 @@ export class Codex implements AsyncDisposable {
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/resume", params, call);
     const resumed = threadIdOf(response, "thread/resume");
+    if (resumed !== threadId) {
+      throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
+    }
     this.#internals.router.setSubscribed(resumed, true);
     return this.#attach(resumed, handlers);
   }
@@ -439,7 +442,12 @@ export class Codex implements AsyncDisposable {
       connection.request("thread/loaded/list", cursor === undefined ? {} : { cursor }, call),
     );
     const ids: string[] = [];
-    for await (const id of pages) ids.push(id);
+    for await (const id of pages) {
+      if (typeof id !== "string") {
+        throw new CodexError("thread/loaded/list: the server listed a thread id that is no string");
+      }
+      ids.push(id);
+    }
     return ids;
   }
 

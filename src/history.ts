@@ -78,7 +78,7 @@ export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncI
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
-      const page = await this.#fetch(cursor);
+      const page = checkPage(await this.#fetch(cursor), this.#method);
       yield page;
       const next = page.nextCursor;
       if (next === null || next === undefined) return;
@@ -96,6 +96,22 @@ export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncI
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for await (const page of this.pages()) yield* page.data;
   }
+}
+
+/**
+ * A page as the protocol has it, `data` an array and `nextCursor` a string or null; a
+ * `CodexError` naming the method otherwise (a cursor of another kind would never repeat as the
+ * same value, and the loop would fetch for ever).
+ */
+export function checkPage<P extends ListPage<unknown>>(page: P, method: string): P {
+  const { data, nextCursor } = page as { data?: unknown; nextCursor?: unknown };
+  if (!Array.isArray(data)) {
+    throw new CodexError(`${method}: the server answered with a page whose data is no array`);
+  }
+  if (nextCursor !== undefined && nextCursor !== null && typeof nextCursor !== "string") {
+    throw new CodexError(`${method}: the server answered with a nextCursor that is no string`);
+  }
+  return page;
 }
 
 /** The largest page size: the server reads `limit` as an unsigned 32-bit integer. */
@@ -157,7 +173,10 @@ export async function turnPage(
   const { call, rest } = listRequest(options);
   const params: ThreadTurnsListParams = { ...rest, threadId };
   try {
-    return await connection.request("thread/turns/list", params, call);
+    return checkPage(
+      await connection.request("thread/turns/list", params, call),
+      "thread/turns/list",
+    );
   } catch (err) {
     if (isNotMaterialized(err)) return { data: [], nextCursor: null, backwardsCursor: null };
     throw err;
@@ -177,7 +196,10 @@ export async function itemPage(
   const { call, rest } = listRequest(options, true);
   const params: ThreadItemsListParams = { ...rest, threadId };
   try {
-    return await connection.request("thread/items/list", params, call);
+    return checkPage(
+      await connection.request("thread/items/list", params, call),
+      "thread/items/list",
+    );
   } catch (err) {
     if (!(err instanceof MethodNotFoundError)) throw err;
     const turns = await turnPage(connection, threadId, { ...call, limit: 1 });

@@ -1,3 +1,4 @@
+import { CodexError } from "./errors.js";
 import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
   itemPage,
@@ -42,6 +43,7 @@ import {
 import {
   approvalFields,
   checkGoalStatus,
+  isGoalStatus,
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
@@ -301,8 +303,12 @@ export class Thread {
   /** The thread's goal, or `null` when it has none. */
   async goal(options?: RequestOptions): Promise<ThreadGoal | null> {
     const call = requestOptions(options);
-    return (await this.#context.connection.request("thread/goal/get", { threadId: this.id }, call))
-      .goal;
+    const { goal } = await this.#context.connection.request(
+      "thread/goal/get",
+      { threadId: this.id },
+      call,
+    );
+    return goal === null ? null : goalOf(goal, "thread/goal/get");
   }
 
   /**
@@ -319,24 +325,34 @@ export class Thread {
     const tokenBudget = checkTokenBudget(rest.tokenBudget);
     const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
     if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;
-    return (await this.#context.connection.request("thread/goal/set", params, call)).goal;
+    const { goal } = await this.#context.connection.request("thread/goal/set", params, call);
+    return goalOf(goal, "thread/goal/set");
   }
 
   /** Changes the goal's status (for example `"paused"` to stop, `"active"` to go on). */
   async setGoalStatus(status: ThreadGoalStatus, options?: RequestOptions): Promise<ThreadGoal> {
     checkGoalStatus(status);
     const call = requestOptions(options);
-    return (
-      await this.#context.connection.request("thread/goal/set", { threadId: this.id, status }, call)
-    ).goal;
+    const { goal } = await this.#context.connection.request(
+      "thread/goal/set",
+      { threadId: this.id, status },
+      call,
+    );
+    return goalOf(goal, "thread/goal/set");
   }
 
   /** Removes the thread's goal; resolves with whether there was one. */
   async clearGoal(options?: RequestOptions): Promise<boolean> {
     const call = requestOptions(options);
-    return (
-      await this.#context.connection.request("thread/goal/clear", { threadId: this.id }, call)
-    ).cleared;
+    const { cleared } = await this.#context.connection.request(
+      "thread/goal/clear",
+      { threadId: this.id },
+      call,
+    );
+    if (typeof cleared !== "boolean") {
+      throw new CodexError("the answer to thread/goal/clear does not say whether it cleared one");
+    }
+    return cleared;
   }
 
   /** Asks the server to compact the thread's context; resolves once accepted, not when done. */
@@ -444,6 +460,14 @@ export class Thread {
       ? router.queueTurn(this.id, start, true, { method: "turn/start", signal, timeout })
       : router.queueTurn(this.id, start);
   }
+}
+
+/** The goal of an answer, when it is one: an object with a known status. */
+function goalOf(goal: unknown, method: string): ThreadGoal {
+  if (typeof goal !== "object" || goal === null || !isGoalStatus((goal as ThreadGoal).status)) {
+    throw new CodexError(`the answer to ${method} holds no goal with a known status`);
+  }
+  return goal as ThreadGoal;
 }
 
 /** A turn the server accepted: what its handle, or run() alone, is made of. */

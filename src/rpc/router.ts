@@ -317,6 +317,15 @@ export class Router {
     connection.onNotification(this.#dispatch);
     connection.setInterest(this.#wants);
     connection.onClose((error) => this.#close(error));
+    // A thread the server closed, archived or deleted is no longer one this client unsubscribed
+    // from: what was recorded for it goes.
+    const forget = (n: RawNotification) => {
+      const threadId = this.#unsubscribed.size === 0 ? undefined : threadIdOf(n);
+      if (threadId !== undefined) this.#unsubscribed.delete(threadId);
+    };
+    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+      this.on(method, forget);
+    }
   }
 
   // Whether anyone here reads a notification of `method`: a listener, or a turn in flight that

@@ -306,11 +306,15 @@ describe("answers and listeners the client does not trust", () => {
         "thread/start": [{ result: { thread: {} } }, REPLIES["thread/start"]],
         "turn/start": [{ result: { turn: { ...turn(), id: 42 } } }, REPLIES["turn/start"]],
         "thread/unarchive": { result: {} },
+        "thread/resume": { result: { thread: { id: "another-thread" } } },
       },
     });
     await expect(codex.threadStart()).rejects.toThrow("the answer to thread/start names no thread");
     await expect(codex.threadUnarchive("th-1")).rejects.toThrow(
       "the answer to thread/unarchive names no thread",
+    );
+    await expect(codex.threadResume("th-1")).rejects.toThrow(
+      "the answer to thread/resume names thread another-thread, not th-1",
     );
     const thread = await codex.threadStart();
     expect(thread.id).toBe(THREAD);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Codex } from "../../src/codex.js";
 import { CodexError } from "../../src/errors.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { itemPages, threadPages, turnPages } from "../../src/history.js";
+import { itemPage, itemPages, threadPages, turnPages } from "../../src/history.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { startStandin, type ClientLine } from "../support/fault/standin.js";
 
@@ -153,6 +153,53 @@ describe("Paginated with cursors that come round again", () => {
   });
 });
 
+describe("pages the server gets wrong", () => {
+  it("end the loop with a CodexError naming the method, never a loop or a bare TypeError", async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ data: "abc", nextCursor: null }, "the server answered with a page whose data is no array"],
+      [{ nextCursor: null }, "the server answered with a page whose data is no array"],
+      [
+        { data: [], nextCursor: { turnId: "x" } },
+        "the server answered with a nextCursor that is no string",
+      ],
+      [{ data: [], nextCursor: 3 }, "the server answered with a nextCursor that is no string"],
+    ];
+    for (const [page, message] of cases) {
+      for (const [pages, method] of [
+        [(c: Connection) => threadPages(c, undefined), "thread/list"],
+        [(c: Connection) => turnPages(c, "th", undefined), "thread/turns/list"],
+        [(c: Connection) => itemPages(c, "th", undefined), "thread/items/list"],
+      ] as const) {
+        const transport = new FakeTransport();
+        const connection = new Connection(transport);
+        const looping = (async () => {
+          for await (const entry of pages(connection)) void entry;
+        })().catch((e: unknown) => e);
+        const request = await transport.waitForSent(1);
+        transport.deliver({ id: request.id, result: page });
+        const err = await looping;
+        expect(err).toBeInstanceOf(CodexError);
+        expect((err as Error).message).toBe(`${method}: ${message}`);
+        expect(transport.sent).toHaveLength(1);
+      }
+    }
+  });
+
+  it("tells an empty thread from a bad turns answer when items cannot be listed", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const listing = itemPage(connection, "th", undefined).catch((e: unknown) => e);
+    const items = await transport.waitForSent(1);
+    transport.deliver({ id: items.id, error: { code: -32601, message: "not here" } });
+    const turns = await transport.waitForSent(2);
+    transport.deliver({ id: turns.id, result: {} });
+    expect(await listing).toMatchObject({
+      name: "CodexError",
+      message: "thread/turns/list: the server answered with a page whose data is no array",
+    });
+  });
+});
+
 describe("Codex.loadedThreads", () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -180,5 +227,10 @@ describe("Codex.loadedThreads", () => {
       "thread/loaded/list: the server returned the same page cursor twice (A)",
     );
     expect(s.received.filter((line) => line.method === "thread/loaded/list")).toHaveLength(6);
+
+    pages = { "": { data: ["a", 1, null], nextCursor: null } };
+    await expect(codex.loadedThreads()).rejects.toThrow(
+      "thread/loaded/list: the server listed a thread id that is no string",
+    );
   });
 });

@@ -299,6 +299,16 @@ describe("Router", () => {
     expect(errors[0]).toBeInstanceOf(TransportClosedError);
   });
 
+  it("forgets a thread it unsubscribed from once the server closes, archives or deletes it", () => {
+    const { transport, router } = setup();
+    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+      router.setSubscribed("th-u", false);
+      expect(router.stats.unsubscribed).toBe(1);
+      transport.deliver({ method, params: { threadId: "th-u" } });
+      expect(router.stats.unsubscribed).toBe(0);
+    }
+  });
+
   it("keeps no listener added after the connection closed, where nothing more can come", () => {
     const { transport, router } = setup();
     transport.end();

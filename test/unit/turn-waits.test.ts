@@ -393,6 +393,29 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
+  it("rejects goal answers without a goal of a known status, or a clear without its boolean", async () => {
+    const { thread, answer } = setup();
+    let n = 0;
+    const outcome = async (call: Promise<unknown>, method: string, result: unknown) => {
+      await answer(++n, method, result);
+      return call.then(
+        (value) => value,
+        (e: unknown) => (e as Error).message,
+      );
+    };
+    expect(await outcome(thread.goal(), "thread/goal/get", {})).toBe(
+      "the answer to thread/goal/get holds no goal with a known status",
+    );
+    expect(await outcome(thread.goal(), "thread/goal/get", { goal: null })).toBeNull();
+    expect(await outcome(thread.setGoal("g"), "thread/goal/set", { goal: "done" })).toBe(
+      "the answer to thread/goal/set holds no goal with a known status",
+    );
+    expect(await outcome(thread.clearGoal(), "thread/goal/clear", { cleared: "yes" })).toBe(
+      "the answer to thread/goal/clear does not say whether it cleared one",
+    );
+    expect(await outcome(thread.clearGoal(), "thread/goal/clear", { cleared: true })).toBe(true);
+  });
+
   // Runs a goal to the point where the server has activated it.
   async function activeGoal() {
     const parts = setup();
