@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { tomlKey, tomlString } from "../internal/toml.js";
+import { checkHttpUrl, checkNonEmpty, checkOptions, describe } from "../internal/validate.js";
 import { mockModelInfo, type MockModelInfo } from "./mock-responses.js";
 
 /** Name of the model provider the generated config defines and selects. */
@@ -67,7 +68,7 @@ export function mockConfigToml(options: {
   modelCatalogPath?: string;
 }): string {
   const provider = `model_providers.${MOCK_PROVIDER_ID}`;
-  const features = { ...OFFLINE_FEATURES, ...options.features };
+  const features = { ...OFFLINE_FEATURES, ...checkFeatures(options.features) };
   // Everything is written as root-level dotted keys, with no [table] header, so that top-level
   // keys in extraConfig stay top-level instead of landing in the last table opened here.
   const lines = [
@@ -99,6 +100,7 @@ export function mockConfigToml(options: {
  * over `process.env`; nothing from the user's `~/.codex` or managed config is read.
  */
 export async function createCodexHome(options: CodexHomeOptions): Promise<CodexHome> {
+  checkHomeOptions(options);
   const model = options.model ?? "mock-model";
   const codexHome = await mkdtemp(path.join(os.tmpdir(), "codex-sdk-home-"));
   let workDir: string | undefined;
@@ -146,4 +148,34 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
     if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+// What createCodexHome is given, checked before a directory is made: each mistake would
+// otherwise show only as a config.toml the runtime refuses, or a bare TypeError.
+function checkHomeOptions(options: CodexHomeOptions): void {
+  const { mockUrl, model, extraConfig, models } = checkOptions(options, "createCodexHome options");
+  checkHttpUrl(mockUrl, "mockUrl");
+  if (model !== undefined) checkNonEmpty(model, "model");
+  if (extraConfig !== undefined && typeof extraConfig !== "string") {
+    throw new TypeError(`extraConfig must be a string of TOML, got ${describe(extraConfig)}`);
+  }
+  if (models !== undefined && models !== false && !Array.isArray(models)) {
+    throw new TypeError(
+      `models must be an array of model entries or false, got ${describe(models)}`,
+    );
+  }
+  checkFeatures(options.features);
+}
+
+// Feature flags are written as TOML booleans: anything else would be a bare word the runtime
+// refuses when it loads the file.
+function checkFeatures(
+  features: Readonly<Record<string, boolean>> | undefined,
+): Readonly<Record<string, boolean>> {
+  for (const [name, on] of Object.entries(checkOptions(features, "features"))) {
+    if (typeof on !== "boolean") {
+      throw new TypeError(`features.${name} must be a boolean, got ${describe(on)}`);
+    }
+  }
+  return features ?? {};
 }

@@ -13,6 +13,7 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import zlib from "node:zlib";
+import { checkNonEmpty, checkOptions, checkTimeout, describe } from "../internal/validate.js";
 
 // ---------------------------------------------------------------------------------------------
 // Wire types
@@ -387,9 +388,71 @@ export const sse = {
 function flatten(parts: readonly ResponsePart[], out: SseEvent[] = []): SseEvent[] {
   for (const part of parts) {
     if (isEventList(part)) flatten(part, out);
-    else out.push(part);
+    else out.push(checkEvent(part, `event ${out.length}`));
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks of what a test hands the mock: a mistake there would show only as a request the mock
+// drops ("socket hang up") and a turn failing for no reason it names.
+// ---------------------------------------------------------------------------------------------
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function checkEvent(event: unknown, name: string): SseEvent {
+  if (typeof event !== "object" || event === null || typeof (event as SseEvent).type !== "string") {
+    throw new TypeError(
+      `${name} must be an SSE event object with a string type, got ${describe(event)}`,
+    );
+  }
+  return event as SseEvent;
+}
+
+function checkResponseOptions(options: unknown, name: string): void {
+  const { delayMs, gate, headers, id, usage } = checkOptions(options as MockResponseOptions, name);
+  if (
+    delayMs !== undefined &&
+    (typeof delayMs !== "number" || !(delayMs >= 0) || delayMs === Infinity)
+  ) {
+    throw new RangeError(
+      `${name}.delayMs must be a finite number of 0 or more, got ${String(delayMs)}`,
+    );
+  }
+  if (gate !== undefined && !gateControls.has(gate)) {
+    throw new TypeError(`${name}.gate must be a gate made by createGate() or mock.gate()`);
+  }
+  for (const [key, value] of Object.entries(checkOptions(headers, `${name}.headers`))) {
+    if (!HEADER_NAME.test(key)) {
+      throw new TypeError(
+        `${name}.headers: ${JSON.stringify(key)} is not a valid HTTP header name`,
+      );
+    }
+    if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
+      throw new TypeError(`${name}.headers.${key} must be a string without line breaks or NUL`);
+    }
+  }
+  if (id !== undefined) checkNonEmpty(id, `${name}.id`);
+  if (usage !== undefined) checkOptions(usage, `${name}.usage`);
+}
+
+function checkBuiltResponse(response: unknown): MockResponse {
+  if (
+    typeof response !== "object" ||
+    response === null ||
+    !Array.isArray((response as MockResponse).events)
+  ) {
+    throw new TypeError(
+      `response must be a list of parts or a built response ({ events: [...] }), got ${describe(response)}`,
+    );
+  }
+  const built = response as MockResponse;
+  built.events.forEach((event, i) => checkEvent(event, `response.events[${i}]`));
+  checkResponseOptions(
+    { delayMs: built.delayMs, gate: built.gate, headers: built.headers },
+    "response",
+  );
+  return built;
 }
 
 function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
@@ -413,6 +476,10 @@ export function mockResponse(
   parts: readonly ResponsePart[],
   options: MockResponseOptions = {},
 ): MockResponse {
+  checkResponseOptions(options, "options");
+  if (!Array.isArray(parts)) {
+    throw new TypeError(`parts must be an array of SSE events, got ${describe(parts)}`);
+  }
   let events = flatten(parts);
   const first = events[0];
   const createdResponse = first?.type === "response.created" ? first.response : undefined;
@@ -470,6 +537,8 @@ export function mockModelInfo(
 interface GateControl {
   markReached(): void;
   waitForRelease(signal: AbortSignal): Promise<void>;
+  /** The server closed before a response held by the gate was requested: `reached` rejects. */
+  abandon(error: Error): void;
 }
 
 const gateControls = new WeakMap<Gate, GateControl>();
@@ -477,9 +546,13 @@ const gateControls = new WeakMap<Gate, GateControl>();
 /** Creates a {@link Gate}; pass it in a response's options, await `reached`, then `release()`. */
 export function createGate(): Gate {
   let markReached!: () => void;
-  const reached = new Promise<void>((resolve) => {
+  let abandon!: (error: Error) => void;
+  const reached = new Promise<void>((resolve, reject) => {
     markReached = resolve;
+    abandon = reject;
   });
+  // Nobody may await it; a gate abandoned then is no unhandled rejection.
+  reached.catch(() => undefined);
   let release!: () => void;
   const released = new Promise<void>((resolve) => {
     release = resolve;
@@ -497,6 +570,7 @@ export function createGate(): Gate {
   };
   gateControls.set(gate, {
     markReached,
+    abandon,
     waitForRelease: (signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal.aborted) {
@@ -754,7 +828,8 @@ export async function startMockResponsesServer(
   const sockets = new Set<Socket>();
   const waiters = new Set<Waiter>();
   const shutdown = new AbortController();
-  const waitTimeoutMs = options.waitTimeoutMs ?? 10_000;
+  const waitTimeoutMs =
+    checkTimeout(checkOptions(options, "options").waitTimeoutMs, "waitTimeoutMs") ?? 10_000;
   let models: MockModelInfo[] = [...(options.models ?? [mockModelInfo()])];
   let closing: Promise<void> | undefined;
 
@@ -882,6 +957,14 @@ export async function startMockResponsesServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shutdown.abort(new Error("mock server closed"));
+      for (const response of queue.splice(0)) {
+        if (response.gate === undefined) continue;
+        gateControls
+          .get(response.gate)
+          ?.abandon(
+            new Error("mock Responses server closed before the gated response was requested"),
+          );
+      }
       for (const waiter of waiters) {
         waiter.reject(new Error("mock Responses server closed while waiting for requests"));
       }
@@ -896,6 +979,7 @@ export async function startMockResponsesServer(
 
   const enqueueParts = (parts: readonly ResponsePart[], opts: EnqueueOptions): void => {
     if (closing !== undefined) throw new Error("mock Responses server is closed");
+    checkOptions(opts, "options");
     queue.push(
       mockResponse(parts, {
         id: opts.responseId,
@@ -926,7 +1010,14 @@ export async function startMockResponsesServer(
       if (Array.isArray(response)) {
         queue.push(mockResponse(response as readonly ResponsePart[], opts));
       } else {
-        const built = response as MockResponse;
+        const built = checkBuiltResponse(response);
+        checkResponseOptions(opts, "options");
+        if (opts.id !== undefined || opts.usage !== undefined) {
+          throw new TypeError(
+            "options.id and options.usage shape the events of a list of parts; a built " +
+              "response streams its events as they are",
+          );
+        }
         queue.push({
           ...built,
           ...(opts.delayMs === undefined ? {} : { delayMs: opts.delayMs }),
@@ -936,34 +1027,52 @@ export async function startMockResponsesServer(
       }
     },
     enqueueAssistantMessage(text, opts = {}) {
+      if (typeof text !== "string")
+        throw new TypeError(`text must be a string, got ${describe(text)}`);
       enqueueParts([sse.assistantMessage(text, { phase: opts.phase, id: opts.id })], opts);
     },
     enqueueTextDeltas(deltas, opts = {}) {
+      if (!Array.isArray(deltas) || !deltas.every((delta) => typeof delta === "string")) {
+        throw new TypeError(`deltas must be an array of strings, got ${describe(deltas)}`);
+      }
       enqueueParts([sse.textDeltas(deltas, { phase: opts.phase, id: opts.id })], opts);
     },
     enqueueFunctionCall(name, args, opts = {}) {
+      checkNonEmpty(name, "name");
       enqueueParts([sse.functionCall(name, args, { callId: opts.callId, id: opts.id })], opts);
     },
     enqueueFailure(message, code, opts = {}) {
+      if (typeof message !== "string") {
+        throw new TypeError(`message must be a string, got ${describe(message)}`);
+      }
       enqueueParts([sse.failed(message, code)], opts);
     },
     gate: createGate,
     waitForRequests(count, opts = {}) {
+      let timeoutMs: number | undefined;
+      try {
+        if (!Number.isInteger(count) || count < 0) {
+          throw new RangeError(`count must be an integer of 0 or more, got ${String(count)}`);
+        }
+        timeoutMs = checkTimeout(checkOptions(opts, "options").timeoutMs, "timeoutMs");
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
       if (responsesRequests.length >= count) return Promise.resolve();
       if (closing !== undefined) {
         return Promise.reject(new Error("mock Responses server is closed"));
       }
-      const timeoutMs = opts.timeoutMs ?? waitTimeoutMs;
+      const waitMs = timeoutMs ?? waitTimeoutMs;
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(
             new Error(
-              `mock Responses server: waited ${timeoutMs} ms for ${count} POST /responses ` +
+              `mock Responses server: waited ${waitMs} ms for ${count} POST /responses ` +
                 `request(s), received ${responsesRequests.length}`,
             ),
           );
-        }, timeoutMs);
+        }, waitMs);
         const waiter: Waiter = {
           count,
           resolve: () => {

@@ -1,4 +1,5 @@
 import { Codex } from "../codex.js";
+import { checkOptions } from "../internal/validate.js";
 import type { CodexOptions } from "../launch.js";
 import { createCodexHome, type CodexHome, type CodexHomeOptions } from "./harness.js";
 import {
@@ -36,14 +37,15 @@ export interface TestCodex extends AsyncDisposable {
  * using both: deterministic tests of Codex-driven code with no network and no account.
  */
 export async function createTestCodex(options: TestCodexOptions = {}): Promise<TestCodex> {
-  const { home: homeOptions, mock: mockOptions, env, ...codexOptions } = options;
+  const { home: homeOptions, mock: mockOptions, env, ...codexOptions } = checkOptions(options);
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
   try {
     home = await createCodexHome({ ...homeOptions, mockUrl: mock.url });
     const codex = await Codex.start({
-      cwd: home.workDir,
       ...codexOptions,
+      // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
+      cwd: codexOptions.cwd ?? home.workDir,
       env: { ...home.env, ...env },
     });
     const ownHome = home;

@@ -72,12 +72,21 @@ export class StdioTransport implements Transport {
   start(sink: TransportSink): void {
     this.#sink = sink;
     const { command, args, cwd, env } = this.#launch;
-    const child = spawn(command, args, {
-      cwd,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-      windowsHide: true,
-    });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(command, args, {
+        cwd,
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+        windowsHide: true,
+      });
+    } catch (err) {
+      // Some failures (ENOTDIR, E2BIG) are thrown instead of emitted: they end it the same way.
+      this.#spawnError = spawnFailure(err as NodeJS.ErrnoException, cwd);
+      this.#resolveExited();
+      process.nextTick(() => this.#finish());
+      return;
+    }
     this.#child = child;
     track(child);
 
@@ -178,10 +187,21 @@ export class StdioTransport implements Transport {
 // (checked here, on failure, so a spawn that works costs no look at the disk).
 function spawnFailure(err: NodeJS.ErrnoException, cwd: string | undefined): Error {
   const { code, errno, syscall, path } = err;
-  const noCwd =
-    code === "ENOENT" &&
-    cwd !== undefined &&
-    statSync(cwd, { throwIfNoEntry: false })?.isDirectory() !== true;
-  const message = noCwd ? `the working directory ${cwd} does not exist` : err.message;
-  return Object.assign(new Error(message), { code, errno, syscall, path });
+  return Object.assign(new Error(spawnMessage(err, cwd)), { code, errno, syscall, path });
+}
+
+// Node reports a working directory that is missing (or is a file) as a missing binary.
+function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): string {
+  if ((err.code === "ENOENT" || err.code === "ENOTDIR") && cwd !== undefined) {
+    const found = statSync(cwd, { throwIfNoEntry: false });
+    if (found === undefined) return `the working directory ${cwd} does not exist`;
+    if (!found.isDirectory()) return `the working directory ${cwd} is not a directory`;
+  }
+  if (err.code === "E2BIG") {
+    return (
+      "the command line and environment are too long for the system (E2BIG): a " +
+      "configOverrides, launchArgs or env value is too large"
+    );
+  }
+  return err.message;
 }

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readdirSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
@@ -22,6 +24,7 @@ import {
   type MockResponsesServer,
   type SseEvent,
 } from "../../src/testing/index.js";
+import { createTestCodex } from "../../src/testing/test-codex.js";
 
 // ---------------------------------------------------------------------------------------------
 // A deliberately tiny JSON-RPC client, independent of the SDK's transport, so these tests check
@@ -312,6 +315,58 @@ describe("mock Responses server (HTTP level)", () => {
     expect(await body).toBeInstanceOf(Error);
     expect(() => mock.enqueueAssistantMessage("late")).toThrow(/closed/);
   });
+
+  it("refuses what it could not serve, naming it, and queues nothing", () => {
+    const refusals: Array<[() => void, RegExp]> = [
+      [() => mock.enqueue(undefined as never), /^response must be a list of parts or a built/],
+      [() => mock.enqueue({} as never), /^response must be a list of parts or a built/],
+      [() => mock.enqueue("hello" as never), /^response must be a list of parts or a built/],
+      [() => mock.enqueue([null as never]), /^event 0 must be an SSE event object/],
+      [() => mock.enqueue([{ no: "type" } as never]), /^event 0 must be an SSE event object/],
+      [
+        () => mock.enqueue([], { headers: { "bad header": "x" } }),
+        /^options\.headers: "bad header" is not a valid HTTP header name$/,
+      ],
+      [() => mock.enqueue([], { delayMs: -5 }), /^options\.delayMs must be a finite number/],
+      [() => mock.enqueue([], { delayMs: "slow" as never }), /^options\.delayMs must be/],
+      [() => mock.enqueue([], { gate: {} as never }), /^options\.gate must be a gate made by/],
+      [
+        () => mock.enqueue({ events: [sse.created("r")] }, { id: "x" }),
+        /^options\.id and options\.usage/,
+      ],
+      [() => mock.enqueueTextDeltas("abc" as never), /^deltas must be an array of strings/],
+      [() => mock.enqueueAssistantMessage(5 as never), /^text must be a string/],
+    ];
+    for (const [call, message] of refusals) expect(call).toThrow(message);
+    expect(mock.pending).toBe(0);
+  });
+
+  it("refuses a wait it could not keep, as a rejection", async () => {
+    for (const [count, options] of [
+      [1, { timeoutMs: Infinity }],
+      [1, { timeoutMs: 2 ** 31 }],
+      [1, { timeoutMs: -1 }],
+      [1.5, {}],
+      [Number.NaN, {}],
+      [1, null],
+    ] as const) {
+      let waiting!: Promise<void>;
+      expect(() => (waiting = mock.waitForRequests(count, options as never))).not.toThrow();
+      await expect(waiting).rejects.toBeInstanceOf(Error);
+    }
+    await expect(mock.waitForRequests(1, { timeoutMs: Infinity })).rejects.toThrow(
+      /^timeoutMs must be a number of milliseconds above 0/,
+    );
+  });
+
+  it("rejects the reached of a gate whose response was never requested, when it closes", async () => {
+    const gate = mock.gate();
+    mock.enqueue([sse.assistantMessage("never requested")], { gate });
+    await mock.close();
+    await expect(gate.reached).rejects.toThrow(
+      "mock Responses server closed before the gated response was requested",
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -486,5 +541,37 @@ describe("mock Responses server with the real app-server", () => {
       headers: { authorization: "Bearer mock-token" },
     });
     expect(fetches[0]?.query.client_version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe("the harness's options", () => {
+  it("refuses bad createCodexHome options by name, before making a directory", async () => {
+    const homes = () => readdirSync(tmpdir()).filter((name) => name.startsWith("codex-sdk-home-"));
+    const before = homes().length;
+    const url = "http://127.0.0.1:1/v1";
+    const refusals: Array<[unknown, RegExp]> = [
+      [null, /^createCodexHome options must be an object, got null/],
+      [undefined, /^mockUrl must be a non-empty string, got undefined/],
+      [{}, /^mockUrl must be a non-empty string/],
+      [{ mockUrl: 5 }, /^mockUrl must be a non-empty string/],
+      [{ mockUrl: url, model: 5 }, /^model must be a non-empty string/],
+      [{ mockUrl: url, extraConfig: 5 }, /^extraConfig must be a string of TOML/],
+      [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
+      [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
+    ];
+    for (const [options, message] of refusals) {
+      await expect(createCodexHome(options as never)).rejects.toThrow(message);
+    }
+    expect(homes().length).toBe(before);
+  });
+
+  it("runs createTestCodex's server in the work directory when cwd is given as undefined", async () => {
+    const t = await createTestCodex({ cwd: undefined });
+    try {
+      expect(realpathSync(`/proc/${t.codex.pid}/cwd`)).toBe(realpathSync(t.workDir));
+    } finally {
+      await t.close();
+    }
+    await expect(createTestCodex(null as never)).rejects.toThrow("options must be an object");
   });
 });

@@ -62,4 +62,22 @@ describe("StdioTransport's spawn failure", () => {
       "could not run codex app-server: the working directory /nonexistent/work does not exist",
     );
   });
+
+  it("reports spawn failures Node throws (a file as the cwd, an oversized argument) the same way", async () => {
+    const failure = async (launch: { cwd?: string; args?: string[] }) => {
+      const connection = new Connection(
+        new StdioTransport({ command: process.execPath, args: [], env: {}, ...launch }),
+      );
+      return (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+    };
+    const file = await failure({ cwd: process.execPath });
+    expect(file).toBeInstanceOf(TransportClosedError);
+    expect(file.message).toBe(
+      `could not run codex app-server: the working directory ${process.execPath} is not a directory`,
+    );
+    const huge = await failure({ args: ["x".repeat(3_000_000)] });
+    expect(huge).toBeInstanceOf(TransportClosedError);
+    expect(huge.message).toMatch(/^could not run codex app-server: .*\(E2BIG\)/);
+    expect(huge.message.length).toBeLessThan(300);
+  });
 });
