@@ -320,10 +320,15 @@ function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
   const list: readonly unknown[] = Array.isArray(issues) ? issues : [];
   const shown = list.slice(0, 3).map((issue) => {
     if (typeof issue !== "object" || issue === null) return `malformed issue (${describe(issue)})`;
-    const { message, path } = issue as { message?: unknown; path?: unknown };
-    const text = typeof message === "string" ? message : "(no message)";
-    const keys = Array.isArray(path) ? path.map(pathKey) : path == null ? [] : [pathKey(path)];
-    return keys.length === 0 ? text : `${keys.join(".")}: ${text}`;
+    // The issue is the validator's: a getter of it may throw.
+    try {
+      const { message, path } = issue as { message?: unknown; path?: unknown };
+      const text = typeof message === "string" ? message : "(no message)";
+      const keys = Array.isArray(path) ? path.map(pathKey) : path == null ? [] : [pathKey(path)];
+      return keys.length === 0 ? text : `${keys.join(".")}: ${text}`;
+    } catch {
+      return "an issue that cannot be read";
+    }
   });
   if (list.length > shown.length) shown.push(`and ${list.length - shown.length} more`);
   return shown.join("; ");

@@ -3,7 +3,7 @@ import type {
   TurnToolOutput,
   UserInput,
 } from "./generated/index.js";
-import { shown } from "./internal/validate.js";
+import { isWellFormed, shown } from "./internal/validate.js";
 
 /** Plain text. */
 export interface TextInput {
@@ -111,7 +111,18 @@ function describeItem(value: unknown): string {
   return typeof value;
 }
 
-function toWire(item: unknown): UserInput {
+// A string of the input as the server can read it: a lone surrogate (a string cut inside a
+// character) would make the whole request unreadable, so the turn would wait for ever.
+function sendable(text: string, name: string): string {
+  if (!isWellFormed(text)) {
+    throw new TypeError(
+      `${name} holds a lone surrogate (a string cut inside a character), which the server cannot read`,
+    );
+  }
+  return text;
+}
+
+function toWire(item: unknown, index: number): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
   if (type === "externalMessage") {
     throw new TypeError("an external message must be the whole input, not an item of a list");
@@ -132,7 +143,7 @@ function toWire(item: unknown): UserInput {
     if (typeof value !== "string") {
       throw new TypeError(`input item of type "${String(type)}" needs a string ${field}`);
     }
-    out[field] = value;
+    out[field] = sendable(value, `input[${index}].${field}`);
   }
   // Built field by field so the wire carries exactly these keys (a text item is {type, text}).
   return out as unknown as UserInput;
@@ -152,28 +163,52 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   if (namespace !== null && namespace !== undefined && typeof namespace !== "string") {
     throw new TypeError("an external message's namespace must be a string or null");
   }
-  if (typeof content !== "string") {
+  if (typeof content === "string") sendable(content, "an external message's content");
+  else {
     const items: unknown = content;
     if (!Array.isArray(items)) {
       throw new TypeError(
         "an external message's content must be a string or a list of content items",
       );
     }
-    items.forEach((item: unknown, i) => {
-      const itemType = (item as { type?: unknown } | null)?.type;
-      if (typeof item !== "object" || item === null || typeof itemType !== "string") {
-        throw new TypeError(`external message content item ${i} needs a string type`);
-      }
-      if (itemType === "input_text" && typeof (item as { text?: unknown }).text !== "string") {
-        throw new TypeError(`external message content item ${i} (input_text) needs a string text`);
-      }
-    });
+    // Array.from visits holes too, so a missing item is refused.
+    Array.from(items as unknown[], checkContentItem);
   }
   return {
     name: toolName,
     namespace: namespace ?? null,
     output: (typeof content === "string" ? content : [...content]) as TurnToolOutput["output"],
   };
+}
+
+// The string fields each kind of tool output item needs, any one of a list: the runtime's
+// `FunctionCallOutputContentItem`.
+const CONTENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  input_text: ["text"],
+  input_image: ["image_url", "file_id"],
+  input_audio: ["audio_url", "file_id"],
+  encrypted_content: ["encrypted_content"],
+};
+
+function checkContentItem(item: unknown, i: number): void {
+  const name = `external message content item ${i}`;
+  const type = (item as { type?: unknown } | null)?.type;
+  if (typeof item !== "object" || item === null || typeof type !== "string") {
+    throw new TypeError(`${name} needs a string type, got ${describeItem(item)}`);
+  }
+  const fields = Object.hasOwn(CONTENT_FIELDS, type) ? CONTENT_FIELDS[type] : undefined;
+  if (fields === undefined) {
+    throw new TypeError(
+      `${name} has type ${shown(type)}; the types are ${Object.keys(CONTENT_FIELDS).join(", ")}`,
+    );
+  }
+  const given = fields.filter(
+    (field) => typeof (item as Record<string, unknown>)[field] === "string",
+  );
+  if (given.length === 0) {
+    throw new TypeError(`${name} (${type}) needs a string ${fields.join(" or ")}`);
+  }
+  for (const field of given) sendable((item as Record<string, string>)[field]!, `${name}.${field}`);
 }
 
 /**
@@ -187,7 +222,7 @@ export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?:
 
 /** A plain text input as the wire carries it. */
 export function textInput(text: string): UserInput[] {
-  return [{ type: "text", text } as unknown as UserInput];
+  return [{ type: "text", text: sendable(text, "input") } as unknown as UserInput];
 }
 
 /** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */
@@ -196,7 +231,7 @@ export function toUserInputs(input: RunInput): UserInput[] {
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
     // Array.from visits holes too, so a missing item is refused.
-    return Array.from(input as unknown[], (item) => toWire(item));
+    return Array.from(input as unknown[], toWire);
   }
-  return [toWire(input)];
+  return [toWire(input, 0)];
 }

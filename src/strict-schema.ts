@@ -58,12 +58,11 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
         ? (converter as (options: object) => unknown).call(props.jsonSchema, {
             target: TARGET,
             // zod then turns what has no JSON Schema into `{}`, whose path the walk names.
-            libraryOptions: isZod ? { unrepresentable: "any" } : undefined,
+            libraryOptions: isZod ? { unrepresentable: "any", override: noJsonAnswer } : undefined,
           })
         : await zodJsonSchema(schema);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new TypeError(`output: the schema cannot give its JSON Schema: ${reason}`, {
+    throw new TypeError(`output: the schema cannot give its JSON Schema: ${reasonOf(err)}`, {
       cause: err,
     });
   }
@@ -92,12 +91,29 @@ async function zodJsonSchema(schema: object): Promise<unknown> {
     target: TARGET,
     io: "input",
     unrepresentable: "any",
+    override: noJsonAnswer,
   });
+}
+
+// zod writes a file as a string and a bigint literal as a number, which no JSON answer can turn
+// back into: they become `{}`, which the walk refuses with its path, as it refuses a date.
+function noJsonAnswer(context: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const def = (context.zodSchema as { _zod?: { def?: { type?: unknown; values?: unknown } } })._zod
+    ?.def;
+  const bigintLiteral =
+    def?.type === "literal" &&
+    Array.isArray(def.values) &&
+    def.values.some((value) => typeof value === "bigint");
+  if (def?.type !== "file" && !bigintLiteral) return;
+  for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
 }
 
 // ---------------------------------------------------------------------------------------------
 // The strict schema
 // ---------------------------------------------------------------------------------------------
+
+// How deep a schema may nest (a recursive one nests through $ref, which is not walked again).
+const MAX_SCHEMA_DEPTH = 100;
 
 type Segment = string | { readonly items: true } | { readonly anyOf: number };
 
@@ -195,8 +211,15 @@ class StrictSchema {
   }
 
   #convert(node: unknown, path: readonly Segment[]): JsonObject {
+    // A schema that contains itself other than by $ref would be walked for ever.
+    if (path.length > MAX_SCHEMA_DEPTH) {
+      throw cannot(path, `it nests deeper than ${MAX_SCHEMA_DEPTH} levels, or contains itself`);
+    }
     if (node === true || (isObject(node) && Object.keys(node).length === 0)) {
-      throw cannot(path, "it accepts any value (unknown, any, custom, a date or a transform)");
+      throw cannot(
+        path,
+        "it accepts any value (unknown, any, custom, a date, a file, a bigint literal or a transform)",
+      );
     }
     if (node === false) throw cannot(path, "it accepts no value");
     if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
@@ -338,8 +361,9 @@ class StrictSchema {
     }
   }
 
-  // Whether a union option describes the value, shallowly: the JSON kind, and for objects the
-  // exact key set (strict objects require every key) and any constant (discriminator) values.
+  // Whether a union option describes the value: its JSON kind, constants and enumerations, and
+  // for objects the exact key set (strict objects require every key) and each property in turn
+  // (a `null` where the property was optional fits: it is dropped), for arrays each item.
   #fits(value: unknown, node: JsonObject, depth = 0): boolean {
     const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
     if (target === undefined || depth > 64) return false;
@@ -351,15 +375,23 @@ class StrictSchema {
     const types: unknown[] = Array.isArray(target.type) ? target.type : [target.type];
     const kind = jsonKind(value);
     if (!types.includes(kind) && !(kind === "integer" && types.includes("number"))) return false;
+    if (kind === "array" && isObject(target.items)) {
+      const items = target.items;
+      return (value as unknown[]).every((item) => this.#fits(item, items, depth + 1));
+    }
     if (kind !== "object" || !isObject(target.properties)) return true;
     const properties = target.properties;
+    const optional = this.#optional.get(target);
     const keys = Object.keys(value as JsonObject);
     return (
       keys.length === Object.keys(properties).length &&
       keys.every((key) => {
         const property = properties[key];
+        const child = (value as JsonObject)[key];
         if (!isObject(property)) return false;
-        return !("const" in property) || property.const === (value as JsonObject)[key];
+        return (
+          (child === null && optional?.has(key) === true) || this.#fits(child, property, depth + 1)
+        );
       })
     );
   }
@@ -440,18 +472,33 @@ async function readAnswer(
   try {
     outcome = await props.validate(value);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return { issues: [{ message: `the schema's validate threw: ${reason}` }], cause: err };
+    return { issues: [{ message: `the schema's validate threw: ${reasonOf(err)}` }], cause: err };
   }
-  const issues = isObject(outcome) ? outcome.issues : undefined;
-  if (issues !== undefined && issues !== null) {
-    const list = Array.isArray(issues) ? (issues as StructuredOutputIssue[]) : [];
-    return { issues: list.length > 0 ? list : [{ message: "the schema rejected the answer" }] };
+  // The outcome is the validator's: its getters may throw too.
+  try {
+    const issues = isObject(outcome) ? outcome.issues : undefined;
+    if (issues !== undefined && issues !== null) {
+      const list = Array.isArray(issues) ? (issues as StructuredOutputIssue[]) : [];
+      return { issues: list.length > 0 ? list : [{ message: "the schema rejected the answer" }] };
+    }
+    if (!isObject(outcome) || !("value" in outcome)) {
+      return { issues: [{ message: "the schema's validate returned no value" }] };
+    }
+    return { value: outcome.value };
+  } catch (err) {
+    const message = `the schema's validate gave a result that cannot be read: ${reasonOf(err)}`;
+    return { issues: [{ message }], cause: err };
   }
-  if (!isObject(outcome) || !("value" in outcome)) {
-    return { issues: [{ message: "the schema's validate returned no value" }] };
+}
+
+// What a thrown value says, never throwing itself (its message or text may be a throwing getter,
+// or it may have no text at all). The converter has no run-time imports, so it has its own.
+function reasonOf(err: unknown): string {
+  try {
+    return err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    return `a thrown ${typeof err} that cannot be shown`;
   }
-  return { value: outcome.value };
 }
 
 // ---------------------------------------------------------------------------------------------

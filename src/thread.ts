@@ -398,10 +398,13 @@ export class Thread {
     if (options?.output === undefined) {
       return this.#queueTurn(params, handlers, signal, retain, startTimeout, undefined);
     }
-    return prepareOutput(options.output, options.outputSchema).then((output) => {
-      params.outputSchema = output.schema as TurnStartParams["outputSchema"];
-      return this.#queueTurn(params, handlers, signal, retain, startTimeout, output);
-    });
+    // The turn takes its place in the thread's queue now, in call order, while its schema is
+    // converted (a module loaded on first use); a schema that cannot be converted rejects at once.
+    // (An aborted signal is refused first: nothing would then wait on the conversion.)
+    if (signal?.aborted) throw abortError(signal);
+    const output = prepareOutput(options.output, options.outputSchema);
+    const queued = this.#queueTurn(params, handlers, signal, retain, startTimeout, output);
+    return Promise.all([output, queued]).then(([, started]) => started);
   }
 
   #queueTurn(
@@ -410,7 +413,7 @@ export class Thread {
     signal: AbortSignal | undefined,
     retain: boolean,
     timeout: number | undefined,
-    output: PreparedOutput | undefined,
+    output: Promise<PreparedOutput> | undefined,
   ): Promise<StartedTurn> {
     if (signal?.aborted) throw abortError(signal);
     const context = this.#context;
@@ -421,6 +424,16 @@ export class Thread {
       if (signal?.aborted) {
         slot.release();
         throw abortError(signal);
+      }
+      let prepared: PreparedOutput | undefined;
+      if (output !== undefined) {
+        try {
+          prepared = await output;
+        } catch (err) {
+          slot.release();
+          throw err;
+        }
+        params.outputSchema = prepared.schema as TurnStartParams["outputSchema"];
       }
       let turnId: string | undefined;
       // It frees the thread when the turn ends (or is given up on), and drops its handlers.
@@ -454,7 +467,7 @@ export class Thread {
       }
       if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
       slot.bind(turnId, collector);
-      return { turnId, collector, signal, parse: output?.parse };
+      return { turnId, collector, signal, parse: prepared?.parse };
     };
     return limited
       ? router.queueTurn(this.id, start, true, { method: "turn/start", signal, timeout })

@@ -33,12 +33,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Matches a lone UTF-16 surrogate, which UTF-8 (command lines, files) cannot carry. */
-const LONE_SURROGATE = /\p{Cs}/u;
+// String's own checks of lone UTF-16 surrogates, which UTF-8 (command lines, files, the JSON the
+// runtime reads) cannot carry: native in every Node the package supports, typed here as the
+// compiler's ES2022 library does not know them.
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 /** Whether a string is well-formed Unicode: no lone surrogate. */
 export function isWellFormed(value: string): boolean {
-  return !LONE_SURROGATE.test(value);
+  return (value as WellFormedString).isWellFormed();
 }
 
 // JSON.stringify writes a lone surrogate as a lowercase `\udXXX` escape, which the runtime's
@@ -54,7 +56,7 @@ export function encodesLoneSurrogate(json: string): boolean {
 
 /** A string with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder writes it. */
 export function wellFormed(value: string): string {
-  return value.replace(/\p{Cs}/gu, "\uFFFD");
+  return (value as WellFormedString).toWellFormed();
 }
 
 /**
@@ -263,11 +265,20 @@ export interface StandardProps {
  * `version: 1` and a `validate` function. Returns its `~standard` properties.
  */
 export function checkStandardSchema(value: unknown, name: string): StandardProps {
-  const props =
-    (typeof value === "object" && value !== null) || typeof value === "function"
-      ? (value as { "~standard"?: unknown })["~standard"]
-      : undefined;
-  const { version, validate } = (props ?? {}) as { version?: unknown; validate?: unknown };
+  let props: unknown;
+  let version: unknown;
+  let validate: unknown;
+  // The schema is the caller's: a getter of it may throw.
+  try {
+    props =
+      (typeof value === "object" && value !== null) || typeof value === "function"
+        ? (value as { "~standard"?: unknown })["~standard"]
+        : undefined;
+    ({ version, validate } = (props ?? {}) as { version?: unknown; validate?: unknown });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : "a thrown value";
+    throw new TypeError(`${name}["~standard"] cannot be read: ${reason}`, { cause: err });
+  }
   if (typeof props !== "object" || props === null || version !== 1) {
     throw new TypeError(
       `${name} must be a Standard Schema v1 (a zod 4 schema, for example), got ${describe(value)}`,

@@ -109,3 +109,36 @@ describe("steerExternalMessage", () => {
     expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2/);
   });
 });
+
+describe("external message content", () => {
+  it("is refused before any I/O when the runtime could not read an item, naming it", () => {
+    const refusal = (content: unknown) => {
+      try {
+        toToolOutput({ type: "externalMessage", toolName: "t", namespace: null, content } as never);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "accepted";
+    };
+    // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+    expect(refusal([, { type: "input_text", text: "x" }])).toBe(
+      "external message content item 0 needs a string type, got undefined",
+    );
+    expect(refusal([{ type: "bogus" }])).toBe(
+      'external message content item 0 has type "bogus"; the types are input_text, input_image, input_audio, encrypted_content',
+    );
+    expect(refusal([{ type: "input_image" }])).toBe(
+      "external message content item 0 (input_image) needs a string image_url or file_id",
+    );
+    expect(refusal([{ type: "input_text", text: "\u{1F324}".slice(0, 1) }])).toMatch(
+      /^external message content item 0\.text holds a lone surrogate/,
+    );
+    expect(refusal("\u{1F324}".slice(0, 1))).toMatch(/^an external message's content holds/);
+    expect(
+      refusal([
+        { type: "input_image", file_id: "f" },
+        { type: "input_text", text: "ok" },
+      ]),
+    ).toBe("accepted");
+  });
+});

@@ -218,6 +218,12 @@ describe("prepareOutput: the strict schema", () => {
         standard({ anyOf: [{ type: "object" }, { type: "string" }] }),
         "output schema at output cannot be made strict: the answer must be a JSON object",
       ],
+      // No JSON answer can give these back: zod writes them as a number and a string.
+      [
+        z.object({ u: z.literal(5n) }),
+        "output schema at output.u cannot be made strict: it accepts",
+      ],
+      [z.object({ f: z.file() }), "output schema at output.f cannot be made strict: it accepts"],
     ];
     for (const [schema, start] of cases) {
       const err = await failure(schema);
@@ -253,6 +259,26 @@ describe("prepareOutput: the strict schema", () => {
       "output: the schema cannot give its JSON Schema: target not supported",
     );
     expect((err.cause as Error).message).toBe("target not supported");
+    const unreadable = {
+      get "~standard"(): never {
+        throw new Error("getter boom");
+      },
+    };
+    const getterErr = await failure(unreadable);
+    expect(getterErr).toBeInstanceOf(TypeError);
+    expect(getterErr.message).toBe('output["~standard"] cannot be read: getter boom');
+  });
+
+  it("refuses a schema that contains itself other than by $ref, or nests too deep", async () => {
+    const cyclic: Record<string, unknown> = { type: "object", properties: {} };
+    (cyclic.properties as Record<string, unknown>).self = cyclic;
+    let deep: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 500; i++) deep = { type: "object", properties: { a: deep } };
+    for (const schema of [cyclic, deep]) {
+      const err = await failure(standard(schema));
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(/cannot be made strict: it nests deeper than 100 levels/);
+    }
   });
 
   it("takes a schema that is a function, as ArkType's types are", async () => {
@@ -339,6 +365,69 @@ describe("prepareOutput: the answer", () => {
     expect(circle.parsed).toEqual({ shape: { kind: "circle", r: 1 } });
     const box = await prepared.parse(resultWith('{"shape":{"kind":"box","w":1,"label":null}}'));
     expect(box.parsed).toEqual({ shape: { kind: "box", w: 1, label: null } });
+  });
+
+  it("tells union options apart by enumerations and property types, not constants alone", async () => {
+    const byType = z.object({
+      v: z.union([
+        z.object({ x: z.string(), y: z.string().optional() }),
+        z.object({ x: z.number(), y: z.string().nullable() }),
+      ]),
+    });
+    const byEnum = z.object({
+      v: z.discriminatedUnion("kind", [
+        z.object({ kind: z.enum(["a1", "a2"]), note: z.string().optional() }),
+        z.object({ kind: z.enum(["b1", "b2"]), note: z.string().nullable() }),
+      ]),
+    });
+    const parse = async (schema: z.ZodType, text: string) =>
+      (await (await prepareOutput(schema, undefined)).parse(resultWith(text))).parsed;
+    expect(await parse(byType, '{"v":{"x":1,"y":null}}')).toEqual({ v: { x: 1, y: null } });
+    expect(await parse(byType, '{"v":{"x":"s","y":null}}')).toEqual({ v: { x: "s" } });
+    expect(await parse(byEnum, '{"v":{"kind":"b1","note":null}}')).toEqual({
+      v: { kind: "b1", note: null },
+    });
+    expect(await parse(byEnum, '{"v":{"kind":"a2","note":null}}')).toEqual({ v: { kind: "a2" } });
+  });
+
+  it("gives StructuredOutputError whatever a validator throws or returns", async () => {
+    const cases: Array<[() => unknown, RegExp]> = [
+      [
+        () => {
+          throw Object.create(null) as object;
+        },
+        /validate threw: a thrown object that cannot be shown/,
+      ],
+      [
+        () => ({
+          get issues(): never {
+            throw new Error("issues getter");
+          },
+        }),
+        /validate gave a result that cannot be read: issues getter/,
+      ],
+      [
+        () => ({
+          issues: [
+            {
+              get message(): never {
+                throw new Error("message getter");
+              },
+            },
+          ],
+        }),
+        /an issue that cannot be read/,
+      ],
+    ];
+    for (const [validate, message] of cases) {
+      const prepared = await prepareOutput(
+        standard({ type: "object", properties: {} }, validate),
+        undefined,
+      );
+      const err = await prepared.parse(resultWith("{}")).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StructuredOutputError);
+      expect((err as Error).message).toMatch(message);
+    }
   });
 });
 

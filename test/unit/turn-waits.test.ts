@@ -516,3 +516,39 @@ describe("steering a turn not yet active", () => {
     expect(sentOf("turn/start")).toHaveLength(1);
   });
 });
+
+describe("turns in call order", () => {
+  it("keeps a structured turn ahead of a plain turn called after it", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const { z } = await import("zod");
+    const first = thread.run("FIRST", { output: z.object({ a: z.string() }) });
+    const second = thread.run("SECOND");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const starts = () =>
+      sentOf("turn/start").map((m) => (m.params as { input: { text: string }[] }).input[0]!.text);
+    expect(starts()).toEqual(["FIRST"]);
+    expect(sentOf("turn/start")[0]!.params).toHaveProperty("outputSchema");
+    transport.deliver(completed("t1"));
+    await expect(first).rejects.toMatchObject({ name: "StructuredOutputError" });
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    expect(starts()).toEqual(["FIRST", "SECOND"]);
+    transport.deliver(completed("t2"));
+    await expect(second).resolves.toMatchObject({ id: "t2" });
+  });
+
+  it("refuses input the server could not read at once, not when the thread comes free", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const running = thread.run("busy");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const cut = "\u{1F324}".slice(0, 1);
+    await expect(thread.run(`x${cut}`)).rejects.toThrow(
+      "input holds a lone surrogate (a string cut inside a character), which the server cannot read",
+    );
+    await expect(thread.run([{ type: "text", text: cut }])).rejects.toThrow(
+      /^input\[0\]\.text holds/,
+    );
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver(completed("t1"));
+    await expect(running).resolves.toMatchObject({ id: "t1" });
+  });
+});
