@@ -112,7 +112,7 @@ function checkDelivery(delivery: unknown): "inline" | "detached" {
  * names a review turn in two ways: `review/start` answers with the turn its items and
  * `turn/completed` carry, while `turn/started` names the turn it runs on the review's behalf, the
  * only one `turn/interrupt` accepts. The router routes both to one handle, which interrupts the
- * second.
+ * second. (`Thread.review` queues an inline review itself, through {@link inlineReview}.)
  */
 export async function startReview(
   context: ReviewContext,
@@ -120,19 +120,71 @@ export async function startReview(
   target: ReviewTarget,
   options: ReviewOptions | undefined,
 ): Promise<TurnHandle> {
-  const wireTarget = reviewTarget(target);
-  const checked = checkOptions(options);
-  const delivery = checkDelivery(checked.delivery);
-  const handlers = pickHandlers(checked);
-  const signal = checkSignal(checked.signal);
-  const timeout = checkTimeout(checked.timeout);
+  const t0 = performance.now();
+  const review = checkReview(target, options);
+  const { signal, timeout } = review;
   if (signal?.aborted) throw abortError(signal);
-  const { connection, router, dispatcher, log, events } = context;
-  const t0 = timeout === undefined ? 0 : performance.now();
   const call = signal === undefined && timeout === undefined ? undefined : { signal, timeout };
   const reviewThreadId =
-    delivery === "inline" ? threadId : await forkForReview(connection, threadId, call);
-  const start = async (slot: TurnSlot): Promise<TurnHandle> => {
+    review.delivery === "inline"
+      ? threadId
+      : await forkForReview(context.connection, threadId, call);
+  return context.router.queueTurn(
+    reviewThreadId,
+    reviewIn(context, reviewThreadId, review, t0),
+    true,
+    {
+      method: "review/start",
+      signal,
+      timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
+    },
+  );
+}
+
+/**
+ * What starts an inline review once its thread's queue lets it: checked here, before any I/O,
+ * while the review already holds its place in the queue (taken by the caller at the call).
+ */
+export function inlineReview(
+  context: ReviewContext,
+  threadId: string,
+  target: ReviewTarget,
+  options: ReviewOptions | undefined,
+  since: number,
+): (slot: TurnSlot) => Promise<TurnHandle> {
+  return reviewIn(context, threadId, checkReview(target, options), since);
+}
+
+interface CheckedReview {
+  readonly wireTarget: ReviewStartParams["target"];
+  readonly delivery: "inline" | "detached";
+  readonly handlers: ServerRequestHandlers | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number | undefined;
+}
+
+function checkReview(target: ReviewTarget, options: ReviewOptions | undefined): CheckedReview {
+  const wireTarget = reviewTarget(target);
+  const checked = checkOptions(options);
+  return {
+    wireTarget,
+    delivery: checkDelivery(checked.delivery),
+    handlers: pickHandlers(checked),
+    signal: checkSignal(checked.signal),
+    timeout: checkTimeout(checked.timeout),
+  };
+}
+
+// Starts the review in the thread's slot: review/start, bounded by what is left of `timeout`.
+function reviewIn(
+  context: ReviewContext,
+  reviewThreadId: string,
+  review: CheckedReview,
+  since: number,
+): (slot: TurnSlot) => Promise<TurnHandle> {
+  const { connection, dispatcher, log, events } = context;
+  const { wireTarget, handlers, signal, timeout } = review;
+  return async (slot) => {
     if (signal?.aborted) {
       slot.release();
       throw abortError(signal);
@@ -154,17 +206,12 @@ export async function startReview(
       context: { connection, log, events },
       threadId: reviewThreadId,
       signal,
-      timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
+      timeout: timeout === undefined ? undefined : timeLeft(timeout, since),
     });
     if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
     slot.bind(turnId, collector, { childStart: true });
     return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
   };
-  return router.queueTurn(reviewThreadId, start, true, {
-    method: "review/start",
-    signal,
-    timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
-  });
 }
 
 // The pinned runtime accepts only inline delivery, so a detached review runs on a fork: a new

@@ -68,6 +68,8 @@ import {
 } from "./server-requests.js";
 import { TurnCollector, TurnHandle, awaitTurnStart, runResult, startedTurnId } from "./turn.js";
 
+type GoalModule = typeof import("./goal.js");
+
 /**
  * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
  * after it, except `outputSchema`, which applies to this turn only.
@@ -182,9 +184,38 @@ export class Thread {
    * it for a result whose `review` holds the findings. The runtime refuses to steer a review.
    */
   async review(target: ReviewTarget, options?: ReviewOptions): Promise<TurnHandle> {
-    // Loaded here: most clients never ask for a review.
-    const { startReview } = await import("./review.js");
-    return startReview(this.#context, this.id, target, options);
+    // Loaded on first use: most clients never ask for a review.
+    const review = import("./review.js");
+    const checked = checkOptions(options);
+    // A detached review runs on a fork, in the fork's own queue.
+    if (checked.delivery === "detached") {
+      return (await review).startReview(this.#context, this.id, target, checked);
+    }
+    // An inline one takes its place in this thread's queue at the call, as a turn does, while
+    // the module loads and checks it; what it refuses rejects at once.
+    const signal = checkSignal(checked.signal);
+    const timeout = checkTimeout(checked.timeout);
+    if (signal?.aborted) throw abortError(signal);
+    const since = performance.now();
+    const start = review.then(({ inlineReview }) =>
+      inlineReview(this.#context, this.id, target, checked, since),
+    );
+    const queued = this.#context.router.queueTurn(
+      this.id,
+      async (slot) => {
+        let begin: (slot: TurnSlot) => Promise<TurnHandle>;
+        try {
+          begin = await start;
+        } catch (err) {
+          slot.release();
+          throw err;
+        }
+        return begin(slot);
+      },
+      true,
+      { method: "review/start", signal, timeout },
+    );
+    return (await Promise.all([start, queued]))[1];
   }
 
   /** The thread's turns, newest first unless `sortDirection: "asc"`, fetched page by page. */
@@ -269,13 +300,21 @@ export class Thread {
     const tokenBudget = checkTokenBudget(checkOptions(options).tokenBudget);
     const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw abortError(signal);
-    // Loaded here: most clients never run a goal.
-    const { GoalRun, abortGoal } = await import("./goal.js");
+    // Loaded on first use (most clients never run a goal), while the run already holds its place
+    // in the thread's queue, in call order.
+    const goal = import("./goal.js");
     const { connection, router, log } = this.#context;
     // The goal run follows the thread's turns itself: nothing is held for it.
     const run = await router.queueTurn(
       this.id,
       async (slot) => {
+        let GoalRun: GoalModule["GoalRun"];
+        try {
+          ({ GoalRun } = await goal);
+        } catch (err) {
+          slot.release();
+          throw err;
+        }
         if (signal?.aborted) {
           slot.release();
           throw abortError(signal);
@@ -297,6 +336,7 @@ export class Thread {
       false,
       { method: "thread/goal/set", signal },
     );
+    const { abortGoal } = await goal;
     return deadline(run.done, { signal, onAbort: () => abortGoal(run, signal!) });
   }
 

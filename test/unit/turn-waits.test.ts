@@ -536,6 +536,41 @@ describe("turns in call order", () => {
     await expect(second).resolves.toMatchObject({ id: "t2" });
   });
 
+  it("keeps an inline review and a goal run ahead of turns called after them", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const review = thread.review("uncommittedChanges");
+    const after = thread.run("AFTER");
+    await answer(1, "review/start", { turn: turnOf("r1"), reviewThreadId: TH });
+    expect(sentOf("turn/start")).toHaveLength(0);
+    const handle = await review;
+    transport.deliver(completed("r1"));
+    await handle.run();
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    transport.deliver(completed("t2"));
+    await after;
+
+    const goal = thread.runGoal("a goal").catch((e: unknown) => e);
+    const later = thread.run("LATER");
+    expect((await transport.waitForSent(3)).method).toBe("thread/goal/set");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver({ id: transport.sent[2]!.id, error: { code: -32600, message: "no goals" } });
+    expect(await goal).toMatchObject({ name: "InvalidRequestError" });
+    await answer(4, "turn/start", { turn: turnOf("t4") });
+    transport.deliver(completed("t4"));
+    await later;
+  });
+
+  it("refuses a bad inline review at once, although it holds its place in the queue", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const running = thread.run("busy");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    await expect(thread.review("nonsense" as never)).rejects.toBeInstanceOf(TypeError);
+    expect(sentOf("review/start")).toHaveLength(0);
+    transport.deliver(completed("t1"));
+    await expect(running).resolves.toMatchObject({ id: "t1" });
+  });
+
   it("refuses input the server could not read at once, not when the thread comes free", async () => {
     const { transport, thread, answer, sentOf } = setup();
     const running = thread.run("busy");
