@@ -114,12 +114,14 @@ function describeItem(value: unknown): string {
 // A string of the input as the server can read it: a lone surrogate (a string cut inside a
 // character) would make the whole request unreadable, so the turn would wait for ever.
 function sendable(text: string, name: string): string {
-  if (!isWellFormed(text)) {
-    throw new TypeError(
-      `${name} holds a lone surrogate (a string cut inside a character), which the server cannot read`,
-    );
-  }
+  if (!isWellFormed(text)) throw loneSurrogate(name);
   return text;
+}
+
+function loneSurrogate(name: string): TypeError {
+  return new TypeError(
+    `${name} holds a lone surrogate (a string cut inside a character), which the server cannot read`,
+  );
 }
 
 function toWire(item: unknown, index: number): UserInput {
@@ -222,7 +224,8 @@ export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?:
 
 /** A plain text input as the wire carries it. */
 export function textInput(text: string): UserInput[] {
-  return [{ type: "text", text: sendable(text, "input") } as unknown as UserInput];
+  if (!isWellFormed(text)) throw loneSurrogate("input");
+  return [{ type: "text", text } as unknown as UserInput];
 }
 
 /** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */

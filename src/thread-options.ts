@@ -141,7 +141,14 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
   } = options as WithPresets<P> & { tools?: unknown };
   const params: Record<string, unknown> = dropUndefined(rest);
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
-  checkJson(params, "options");
+  // Strings and booleans, all most threads give, need no walk.
+  for (const key in params) {
+    const kind = typeof params[key];
+    if (kind !== "string" && kind !== "boolean") {
+      checkJson(params, "options");
+      break;
+    }
+  }
   // Checked only when given: most threads have no setting, and start-up pays per function run.
   const anySetting =
     networkAccess !== undefined ||

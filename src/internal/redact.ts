@@ -6,15 +6,33 @@ import {
   mapJsonRpcError,
 } from "../errors.js";
 
-// A name under which a value is a credential: an environment variable such as OPENAI_API_KEY or
-// GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of headers or of an MCP
-// server's environment (`http_headers`, `env`), whose every value may be one.
-const CREDENTIAL_NAME =
-  /(?:password|passwd|secret|token|api_?key|(?:^|_)key|(?:^|_)auth|authorization|cookie|credentials?|(?:^|_)headers|(?:^|_)env)$/i;
+// How a name under which a value is a credential ends: an environment variable such as
+// OPENAI_API_KEY or GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of
+// headers or of an MCP server's environment (`http_headers`, `env`), whose every value may be one.
+// Compared as plain strings: a regular expression of these costs a start-up far more to compile.
+const CREDENTIAL_ENDINGS = [
+  "password",
+  "passwd",
+  "secret",
+  "token",
+  "apikey",
+  "api_key",
+  "authorization",
+  "cookie",
+  "credential",
+  "credentials",
+];
+// Words that name a credential only as a whole `_`-separated segment (`monkey` is no key).
+const CREDENTIAL_SEGMENTS = ["key", "auth", "headers", "env"];
 
 /** Whether a value under `name` (an environment variable, a config key) may be a credential. */
 export function isCredentialName(name: string): boolean {
-  return CREDENTIAL_NAME.test(name.trim());
+  const lower = name.trim().toLowerCase();
+  for (const ending of CREDENTIAL_ENDINGS) if (lower.endsWith(ending)) return true;
+  for (const word of CREDENTIAL_SEGMENTS) {
+    if (lower === word || lower.endsWith(`_${word}`)) return true;
+  }
+  return false;
 }
 
 /**

@@ -298,6 +298,7 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
+  #watchingThreadEnds = false;
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
@@ -317,10 +318,15 @@ export class Router {
     connection.onNotification(this.#dispatch);
     connection.setInterest(this.#wants);
     connection.onClose((error) => this.#close(error));
-    // A thread the server closed, archived or deleted is no longer one this client unsubscribed
-    // from: what was recorded for it goes.
+  }
+
+  // A thread the server closed, archived or deleted is no longer one this client unsubscribed
+  // from: what was recorded for it goes. Listened for from the first unsubscribe on.
+  #watchThreadEnds(): void {
+    if (this.#watchingThreadEnds) return;
+    this.#watchingThreadEnds = true;
     const forget = (n: RawNotification) => {
-      const threadId = this.#unsubscribed.size === 0 ? undefined : threadIdOf(n);
+      const threadId = threadIdOf(n);
       if (threadId !== undefined) this.#unsubscribed.delete(threadId);
     };
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
@@ -454,6 +460,7 @@ export class Router {
   setSubscribed(threadId: string, subscribed: boolean): void {
     if (subscribed) return void this.#unsubscribed.delete(threadId);
     this.#unsubscribed.add(threadId);
+    this.#watchThreadEnds();
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
   }
