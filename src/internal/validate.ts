@@ -105,6 +105,38 @@ export function checkSecret(value: unknown, name: string): string {
   return value;
 }
 
+// RFC 9110's token characters, which an HTTP header name is made of.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A header value as Node's HTTP code sends it: tab, printable ASCII and Latin-1 only. */
+export function checkHeaderValue(value: unknown, name: string): string {
+  const text = checkSecret(value, name);
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0xff) {
+      throw new TypeError(`${name} may hold only Latin-1 characters, as an HTTP header does`);
+    }
+  }
+  return text;
+}
+
+/**
+ * HTTP headers, copied once (a getter is read once) and checked as Node's HTTP code would take
+ * them. Messages name a header, never its value, which may be a credential.
+ */
+export function checkHeaders(headers: unknown, name: string): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(checkOptions(headers as object, name))) {
+    if (!HEADER_NAME.test(key)) {
+      throw new TypeError(`${name}: ${JSON.stringify(key)} is not a valid HTTP header name`);
+    }
+    if (typeof value !== "string") {
+      throw new TypeError(`${name}.${key} must be a string, got ${describe(value)}`);
+    }
+    copy[key] = checkHeaderValue(value, `${name}.${key}`);
+  }
+  return copy;
+}
+
 /**
  * An absolute `http://` or `https://` URL. The message never shows the URL, which may carry a
  * password or a key in its query.

@@ -13,7 +13,13 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import zlib from "node:zlib";
-import { checkNonEmpty, checkOptions, checkTimeout, describe } from "../internal/validate.js";
+import {
+  checkHeaders,
+  checkNonEmpty,
+  checkOptions,
+  checkTimeout,
+  describe,
+} from "../internal/validate.js";
 
 // ---------------------------------------------------------------------------------------------
 // Wire types
@@ -398,8 +404,6 @@ function flatten(parts: readonly ResponsePart[], out: SseEvent[] = []): SseEvent
 // drops ("socket hang up") and a turn failing for no reason it names.
 // ---------------------------------------------------------------------------------------------
 
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 function checkEvent(event: unknown, name: string): SseEvent {
   if (typeof event !== "object" || event === null || typeof (event as SseEvent).type !== "string") {
     throw new TypeError(
@@ -422,16 +426,7 @@ function checkResponseOptions(options: unknown, name: string): void {
   if (gate !== undefined && !gateControls.has(gate)) {
     throw new TypeError(`${name}.gate must be a gate made by createGate() or mock.gate()`);
   }
-  for (const [key, value] of Object.entries(checkOptions(headers, `${name}.headers`))) {
-    if (!HEADER_NAME.test(key)) {
-      throw new TypeError(
-        `${name}.headers: ${JSON.stringify(key)} is not a valid HTTP header name`,
-      );
-    }
-    if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
-      throw new TypeError(`${name}.headers.${key} must be a string without line breaks or NUL`);
-    }
-  }
+  if (headers !== undefined) checkHeaders(headers, `${name}.headers`);
   if (id !== undefined) checkNonEmpty(id, `${name}.id`);
   if (usage !== undefined) checkOptions(usage, `${name}.usage`);
 }

@@ -1,7 +1,7 @@
 import type WebSocket from "ws";
 import type { Transport, TransportSink } from "./transport.js";
 
-import { checkNonEmpty, checkOptions, checkSecret, describe } from "../internal/validate.js";
+import { checkHeaderValue, checkHeaders, checkNonEmpty } from "../internal/validate.js";
 
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
@@ -42,20 +42,6 @@ export function webSocketAddress(url: unknown): { url: string; shownUrl: string 
   return { url: parsed.href, shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}` };
 }
 
-// RFC 9110's token characters, which a header name is made of.
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-// A header value as Node's HTTP client sends it: tab, printable ASCII and Latin-1 only.
-function checkHeaderValue(value: unknown, name: string): string {
-  const text = checkSecret(value, name);
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0xff) {
-      throw new TypeError(`${name} may hold only Latin-1 characters, as an HTTP header does`);
-    }
-  }
-  return text;
-}
-
 /**
  * Checks the token and headers of `Codex.connect` before any I/O and copies the headers once,
  * so a getter is read once. Messages name a header, never its value.
@@ -65,18 +51,10 @@ export function checkWebSocketAuth(
   headers: unknown,
 ): { token: string | undefined; headers: Record<string, string> | undefined } {
   if (token !== undefined) checkHeaderValue(token, "token");
-  if (headers === undefined) return { token: token as string | undefined, headers };
-  const copy: Record<string, string> = {};
-  for (const [key, value] of Object.entries(checkOptions(headers as object, "headers"))) {
-    if (!HEADER_NAME.test(key)) {
-      throw new TypeError(`headers: ${JSON.stringify(key)} is not a valid HTTP header name`);
-    }
-    if (typeof value !== "string") {
-      throw new TypeError(`headers.${key} must be a string, got ${describe(value)}`);
-    }
-    copy[key] = checkHeaderValue(value, `headers.${key}`);
-  }
-  return { token: token as string | undefined, headers: copy };
+  return {
+    token: token as string | undefined,
+    headers: headers === undefined ? undefined : checkHeaders(headers, "headers"),
+  };
 }
 
 async function loadWebSocket(): Promise<typeof WebSocket> {
