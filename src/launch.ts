@@ -244,13 +244,7 @@ function secretsOf(
   for (const pair of configPairs) {
     if (pair === "--config") continue;
     const at = pair.indexOf("=");
-    if (
-      !pair
-        .slice(0, at)
-        .split(".")
-        .some((part) => isCredentialName(part.trim()))
-    )
-      continue;
+    if (!pair.slice(0, at).split(".").some(isCredentialName)) continue;
     const raw = pair.slice(at + 1).trim();
     let quoted = false;
     for (const [, basic, literal] of raw.matchAll(TOML_STRINGS)) {

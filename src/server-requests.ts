@@ -125,7 +125,7 @@ const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
  * The wire spec of a dynamic tool; throws a `TypeError` naming `name` (where it was given) before
  * any I/O when it is not usable, as the runtime would refuse it or could not call it.
  */
-export function toolSpec(tool: DynamicTool, name = "tool"): DynamicToolSpec {
+function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
   if (typeof tool !== "object" || tool === null) {
     throw new TypeError(`${name} must be an object, got ${describe(tool)}`);
   }
@@ -171,13 +171,13 @@ export function toolSpecs(tools: unknown): DynamicToolSpec[] {
 }
 
 // The handlers `approvals` may hold: one per kind of approval request.
-const APPROVAL_KINDS = [
+const APPROVAL_KINDS: readonly string[] = [
   "commandExecution",
   "fileChange",
   "permissions",
   "execCommand",
   "applyPatch",
-];
+] satisfies readonly (keyof ApprovalHandlers)[];
 
 /** Checks handler options before any I/O: each one given must be a function. */
 export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions): void {

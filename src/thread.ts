@@ -68,8 +68,6 @@ import {
 } from "./server-requests.js";
 import { TurnCollector, TurnHandle, awaitTurnStart, runResult, startedTurnId } from "./turn.js";
 
-type GoalModule = typeof import("./goal.js");
-
 /**
  * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
  * after it, except `outputSchema`, which applies to this turn only.
@@ -202,16 +200,7 @@ export class Thread {
     );
     const queued = this.#context.router.queueTurn(
       this.id,
-      async (slot) => {
-        let begin: (slot: TurnSlot) => Promise<TurnHandle>;
-        try {
-          begin = await start;
-        } catch (err) {
-          slot.release();
-          throw err;
-        }
-        return begin(slot);
-      },
+      async (slot) => (await inSlot(slot, start))(slot),
       true,
       { method: "review/start", signal, timeout },
     );
@@ -308,13 +297,7 @@ export class Thread {
     const run = await router.queueTurn(
       this.id,
       async (slot) => {
-        let GoalRun: GoalModule["GoalRun"];
-        try {
-          ({ GoalRun } = await goal);
-        } catch (err) {
-          slot.release();
-          throw err;
-        }
+        const { GoalRun } = await inSlot(slot, goal);
         if (signal?.aborted) {
           slot.release();
           throw abortError(signal);
@@ -467,12 +450,7 @@ export class Thread {
       }
       let prepared: PreparedOutput | undefined;
       if (output !== undefined) {
-        try {
-          prepared = await output;
-        } catch (err) {
-          slot.release();
-          throw err;
-        }
+        prepared = await inSlot(slot, output);
         params.outputSchema = prepared.schema as TurnStartParams["outputSchema"];
       }
       let turnId: string | undefined;
@@ -512,6 +490,19 @@ export class Thread {
     return limited
       ? router.queueTurn(this.id, start, true, { method: "turn/start", signal, timeout })
       : router.queueTurn(this.id, start);
+  }
+}
+
+/**
+ * What a turn, review or goal run prepared while it waited in the queue (a converted schema, a
+ * lazily loaded module); if it failed, the thread goes on to the next turn.
+ */
+async function inSlot<T>(slot: TurnSlot, prepared: Promise<T>): Promise<T> {
+  try {
+    return await prepared;
+  } catch (err) {
+    slot.release();
+    throw err;
   }
 }
 
