@@ -502,17 +502,19 @@ turn); the difference is its JavaScript.
   connection, 0.7 ms more on the \`initialize\` exchange (its deadline among it) and 0.8 ms more
   after the answer (reading it, sending \`initialized\` and waiting for that write, building the
   router and the request dispatcher): in each, mostly its code running for the first time.
-- Import: after the program's module, importing \`node:child_process\` alone (the floor's row)
-  took about 4.4 ms in 41 fresh processes, the other built-in modules the SDK imports (\`fs\`,
-  \`path\`, \`url\`, \`module\`, \`string_decoder\`) about 0.8 ms more, and the SDK about 4.2 ms
-  more again: nearly all of it V8 compiling \`dist/index.js\` (3.5 to 5 ms for its 166 KB, every
-  function in it pre-parsed; running its top level takes about 0.4 ms). That cost follows the
-  number of functions more than the bytes: over 15 runs each, the file stripped of whitespace
-  and comments (114 KB) compiled no faster, and fully minified (79 KB) only about 0.9 ms faster,
-  at the cost of a readable dist. What only some programs need is already loaded on first use.
-  The checks the fault audits added (of input, answers and messages) grew the file to 195 KB and
-  its compile by about 0.3 ms; taking the built-ins through \`process.getBuiltinModule\` instead
-  of \`import\` measured no faster.
+- Import: after the program's module, medians of 31 fresh processes: importing
+  \`node:child_process\` alone takes about 2.8 ms, the four built-in modules of the floor's row
+  3.3 ms, a file importing the built-ins the SDK imports (\`child_process\`, \`fs\`, \`path\`,
+  \`url\`, \`module\`, \`string_decoder\`) 4.0 ms, of which 0.8 ms is loading any file, and the SDK
+  8.7 ms. Its 4.7 ms more is nearly all V8 compiling \`dist/index.js\` (195 KB, every function in
+  it pre-parsed; running its top level takes about 0.4 ms). That cost follows the number of
+  functions more than the bytes: over 15 runs each, the file stripped of whitespace and comments
+  compiled no faster, and fully minified only about 0.9 ms faster, at the cost of a readable
+  dist. What only some programs need is already loaded on first use, and taking the built-ins
+  through \`process.getBuiltinModule\` instead of \`import\` measured no faster. Until this round
+  each row also counted about 2 ms that was not the import: the timed code wrote its figure with
+  \`process.stdout.write(String(performance.now() - t0))\`, which builds \`process.stdout\` (on
+  its first use) before the argument reads the clock.
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
   turn more than the floor's 1.0 ms. In so few turns V8 optimizes none of either client's
   functions (with \`--trace-opt\`, the first of Node's own is marked at about turn 70, the
