@@ -56,7 +56,10 @@ const COVERED_BY: Readonly<Record<string, readonly string[]>> = {
   "skills/list": ["codex.skills"],
   "thread/archive": ["codex.threadArchive"],
   "thread/compact/start": ["thread.compact"],
-  "thread/delete": ["codex.threadDelete"],
+  "thread/delete": [
+    "codex.threadDelete",
+    'thread.review (delivery "detached", a fork whose review does not start)',
+  ],
   "thread/fork": ["codex.threadFork", 'thread.review (delivery "detached")'],
   "thread/goal/clear": ["thread.clearGoal"],
   "thread/goal/get": ["thread.goal"],

@@ -72,6 +72,7 @@ import {
 import {
   checkId,
   checkThreadHandlers,
+  threadIdOf,
   threadRequest,
   type CheckedHandlers,
   type ThreadForkOptions,
@@ -571,14 +572,4 @@ export class Codex implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-// The id in the answer to thread/start, resume or fork. An answer without one is a fault of the
-// server's: the thread could never be named.
-function threadIdOf(answer: unknown, method: string): string {
-  const id = (answer as { thread?: { id?: unknown } } | null | undefined)?.thread?.id;
-  if (typeof id !== "string" || id === "") {
-    throw new CodexError(`the answer to ${method} names no thread`);
-  }
-  return id;
 }

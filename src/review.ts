@@ -1,7 +1,7 @@
-import { InvalidRequestError } from "./errors.js";
+import { InvalidRequestError, RequestTimeoutError } from "./errors.js";
 import { turnPage } from "./history.js";
 import type { ReviewStartParams, ReviewTarget as WireReviewTarget } from "./generated/index.js";
-import { abortError, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import type { EventMode } from "./options.js";
 import {
@@ -11,13 +11,14 @@ import {
   checkTimeout,
   describe,
 } from "./internal/validate.js";
-import type { Connection, RequestOptions } from "./rpc/connection.js";
+import type { Connection } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
 import {
   pickHandlers,
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
 } from "./server-requests.js";
+import { threadIdOf } from "./thread-options.js";
 import { TurnCollector, TurnHandle, awaitTurnStart } from "./turn.js";
 
 /**
@@ -124,21 +125,20 @@ export async function startReview(
   const review = checkReview(target, options);
   const { signal, timeout } = review;
   if (signal?.aborted) throw abortError(signal);
-  const call = signal === undefined && timeout === undefined ? undefined : { signal, timeout };
-  const reviewThreadId =
-    review.delivery === "inline"
-      ? threadId
-      : await forkForReview(context.connection, threadId, call);
-  return context.router.queueTurn(
-    reviewThreadId,
-    reviewIn(context, reviewThreadId, review, t0),
-    true,
-    {
+  const queue = (reviewThreadId: string) =>
+    context.router.queueTurn(reviewThreadId, reviewIn(context, reviewThreadId, review, t0), true, {
       method: "review/start",
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
-    },
-  );
+    });
+  if (review.delivery === "inline") return queue(threadId);
+  const forkId = await forkForReview(context, threadId, signal, timeout);
+  try {
+    return await queue(forkId);
+  } catch (err) {
+    dropFork(context, forkId);
+    throw err;
+  }
 }
 
 /**
@@ -215,18 +215,37 @@ function reviewIn(
 }
 
 // The pinned runtime accepts only inline delivery, so a detached review runs on a fork: a new
-// thread with the source's settings. The runtime cannot fork a thread without a turn yet.
+// thread with the source's settings. The runtime cannot fork a thread without a turn yet. The
+// fork is asked for without the caller's bounds, so that one the server makes after the caller
+// gave up is still known, and deleted.
 async function forkForReview(
-  connection: Connection,
+  context: ReviewContext,
   threadId: string,
-  call: RequestOptions | undefined,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
 ): Promise<string> {
+  const { connection, log } = context;
+  const forked = connection
+    .request("thread/fork", { threadId })
+    .then((answer) => threadIdOf(answer, "thread/fork"));
+  const giveUp = (error: Error): never => {
+    forked.then(
+      (forkId) => dropFork(context, forkId),
+      (err: unknown) => log.debug("the fork of a review given up on failed", err),
+    );
+    throw error;
+  };
   try {
-    return (await connection.request("thread/fork", { threadId }, call)).thread.id;
+    return await deadline(forked, {
+      signal,
+      timeout,
+      onAbort: () => giveUp(abortError(signal!)),
+      onTimeout: () => giveUp(new RequestTimeoutError("thread/fork", timeout!)),
+    });
   } catch (err) {
     if (
       err instanceof InvalidRequestError &&
-      (await turnPage(connection, threadId, { ...call, limit: 1 })).data.length === 0
+      (await turnPage(connection, threadId, { signal, timeout, limit: 1 })).data.length === 0
     ) {
       throw new InvalidRequestError(
         err.code,
@@ -238,4 +257,15 @@ async function forkForReview(
     }
     throw err;
   }
+}
+
+// A fork whose review never started, or was given up on before its handle was returned: deleted,
+// so that the review leaves no thread behind. No caller waits for it, so a failure is logged.
+function dropFork(context: ReviewContext, forkId: string): void {
+  const { connection, log } = context;
+  connection.request("thread/delete", { threadId: forkId }, { timeout: ABORT_WAIT_MS }).then(
+    () => log.debug(`deleted ${forkId}, the fork of a review that did not start`),
+    (err: unknown) =>
+      log.warn(`could not delete ${forkId}, the fork of a review that did not start`, err),
+  );
 }

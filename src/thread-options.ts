@@ -9,6 +9,7 @@ import type {
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
+import { CodexError } from "./errors.js";
 import {
   checkJson,
   checkNonEmpty,
@@ -173,4 +174,16 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
   if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
   return params as P;
+}
+
+/**
+ * @internal The id in the answer to thread/start, resume or fork. An answer without one is a
+ * fault of the server's: the thread could never be named.
+ */
+export function threadIdOf(answer: unknown, method: string): string {
+  const id = (answer as { thread?: { id?: unknown } } | null | undefined)?.thread?.id;
+  if (typeof id !== "string" || id === "") {
+    throw new CodexError(`the answer to ${method} names no thread`);
+  }
+  return id;
 }

@@ -355,6 +355,66 @@ describe("stopping what the caller gave up on", () => {
     controller.abort();
     expect(await review).toMatchObject({ name: "AbortError" });
   });
+
+  it("deletes the fork of a detached review given up on, when the server makes it late", async () => {
+    const { transport, thread, entries } = setup();
+    const review = thread
+      .review("uncommittedChanges", { delivery: "detached", timeout: 20 })
+      .catch((e: unknown) => e);
+    const fork = await transport.waitForSent(1);
+    expect(fork.method).toBe("thread/fork");
+    expect(await review).toMatchObject({ name: "RequestTimeoutError", method: "thread/fork" });
+    transport.deliver({ id: fork.id, result: { thread: { id: "fork-1" } } });
+    const deletion = await transport.waitForSent(2);
+    expect(deletion).toMatchObject({ method: "thread/delete", params: { threadId: "fork-1" } });
+    transport.deliver({ id: deletion.id, result: {} });
+    await flush();
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: "debug",
+        message: expect.stringContaining("deleted fork-1"),
+      }),
+    );
+    expect(transport.sent.map((m) => m.method)).toEqual(["thread/fork", "thread/delete"]);
+  });
+
+  it("deletes the fork of a detached review that does not start, and logs a failed deletion", async () => {
+    const { transport, thread, entries, answer, tables } = setup();
+    const review = thread
+      .review("uncommittedChanges", { delivery: "detached" })
+      .catch((e: unknown) => e);
+    await answer(1, "thread/fork", { thread: { id: "fork-2" } });
+    const start = await transport.waitForSent(2);
+    expect(start).toMatchObject({ method: "review/start", params: { threadId: "fork-2" } });
+    transport.deliver({ id: start.id, error: { code: -32600, message: "no git repository" } });
+    expect(await review).toMatchObject({
+      name: "InvalidRequestError",
+      message: expect.stringContaining("no git repository"),
+    });
+    const deletion = await transport.waitForSent(3);
+    expect(deletion).toMatchObject({ method: "thread/delete", params: { threadId: "fork-2" } });
+    transport.deliver({ id: deletion.id, error: { code: -32603, message: "busy" } });
+    await flush();
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: expect.stringContaining("could not delete fork-2"),
+      }),
+    );
+    expect(tables().queues).toBe(0);
+  });
+
+  it("rejects a fork answer that names no thread", async () => {
+    const { thread, answer } = setup();
+    const review = thread
+      .review("uncommittedChanges", { delivery: "detached" })
+      .catch((e: unknown) => e);
+    await answer(1, "thread/fork", { thread: null });
+    expect(await review).toMatchObject({
+      name: "CodexError",
+      message: "the answer to thread/fork names no thread",
+    });
+  });
 });
 
 describe("a goal run", () => {
