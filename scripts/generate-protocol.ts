@@ -8,7 +8,9 @@
  *    and to describe what `JSON.parse` yields (`bigint` -> `number`).
  * 3. Derives `<out>/maps.ts` (method -> params/result/notification types and routing keys) from
  *    the `ClientRequest`, `ServerRequest` and `ServerNotification` unions.
- * 4. Writes `<out>/index.ts`, a flat re-export of every protocol type plus the maps.
+ * 4. Derives `<out>/params-keys.ts` (the property names of each client request's params type), by
+ *    which the SDK refuses an option it does not know.
+ * 5. Writes `<out>/index.ts`, a flat re-export of every protocol type, the maps and the keys.
  *
  * Anything the script cannot resolve is an error, so a runtime upgrade never yields silently
  * wrong maps. The output depends only on the runtime, so a test can compare it byte for byte.
@@ -703,6 +705,41 @@ function renderMaps(protocol: Protocol, version: string): string {
   ].join("");
 }
 
+/** `ThreadStartParams` -> `THREAD_START_PARAMS_KEYS`. */
+function keysConstName(typeName: string): string {
+  return `${typeName.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_KEYS`;
+}
+
+/**
+ * params-keys.ts: for each client request whose params are a named object type (not a union, whose
+ * members' keys differ), the type's property names, one constant per type so a bundle keeps only
+ * those it uses.
+ */
+function renderParamsKeys(protocol: Protocol, version: string): string {
+  const names = new Set<string>();
+  for (const { params } of parseMethodUnion(protocol, "ClientRequest")) {
+    const name = params.replace(/\s*\|\s*undefined$/, "");
+    if (!/^[A-Za-z_$][\w$]*$/.test(name) || !protocol.files.has(name)) continue;
+    if (splitTopLevel(protocol.declaration(name), "|").length > 1) continue;
+    names.add(name);
+  }
+  const sorted = [...names].sort(compare);
+  const constants = sorted.map((name) => {
+    const keys = [...(protocol.properties(name)?.keys() ?? [])];
+    const list = keys.map((k) => JSON.stringify(k)).join(", ");
+    return `export const ${keysConstName(name)} = [${list}] as const satisfies readonly (keyof ${name})[];\n`;
+  });
+  return [
+    `${HEADER}\n`,
+    `// Produced by scripts/generate-protocol.ts from @openai/codex ${version}.\n`,
+    `// The property names of each client request's params type.\n`,
+    `\n`,
+    typeStatements("import", protocol, sorted),
+    `\n`,
+    constants.join(""),
+  ].join("");
+}
+
 /** The names maps.ts exports, which must not clash with protocol type names in index.ts. */
 const MAPS_EXPORTS = [
   "ClientRequestMap",
@@ -728,6 +765,7 @@ function renderIndex(protocol: Protocol, version: string): string {
     `\n`,
     typeStatements("export", protocol, protocol.files.keys()),
     `export * from "./maps.js";\n`,
+    `export * from "./params-keys.js";\n`,
   ].join("");
 }
 
@@ -751,6 +789,7 @@ export function buildGeneratedFiles(raw: FileTree, version: string): FileTree {
   const files = new Map<string, string>();
   for (const [file, content] of processed) files.set(`protocol/${file}`, content);
   files.set("maps.ts", renderMaps(protocol, version));
+  files.set("params-keys.ts", renderParamsKeys(protocol, version));
   files.set("index.ts", renderIndex(protocol, version));
   return new Map([...files].sort(([a], [b]) => compare(a, b)));
 }
@@ -764,7 +803,7 @@ export function generateProtocol(outDir: string, options: GenerateOptions = {}):
   const version = options.version ?? installedCodexVersion();
   const files = buildGeneratedFiles(runGenerateTs(binary), version);
   // Only what this script owns is removed, so a mistaken --out cannot wipe unrelated files.
-  for (const owned of ["protocol", "maps.ts", "index.ts"]) {
+  for (const owned of ["protocol", "maps.ts", "params-keys.ts", "index.ts"]) {
     rmSync(path.join(outDir, owned), { recursive: true, force: true });
   }
   for (const [file, content] of files) {

@@ -4,7 +4,14 @@ import type {
   GetAccountRateLimitsResponse,
   GetAccountTokenUsageResponse,
 } from "./generated/index.js";
-import { checkBoolean, checkNonEmpty, splitRequestOptions } from "./internal/validate.js";
+import { GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS } from "./generated/index.js";
+import {
+  checkBoolean,
+  checkNonEmpty,
+  optionNames,
+  REQUEST_NAMES,
+  splitRequestOptions,
+} from "./internal/validate.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 
 /**
@@ -24,6 +31,12 @@ export interface UsageOptions extends RequestOptions {
   /** Estimated usage of this thread instead of the account's. */
   readonly threadId?: string | null | undefined;
 }
+
+const RATE_LIMITS_NAMES = optionNames<RateLimitsOptions>()({
+  own: REQUEST_NAMES,
+  wire: GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS,
+});
+const USAGE_NAMES = optionNames<UsageOptions>()({ own: [...REQUEST_NAMES, "threadId"] });
 
 // The pinned runtime's refusals: "codex account authentication required to read rate limits"
 // when logged out, "chatgpt authentication required to read token usage" with an API key.
@@ -45,7 +58,7 @@ export async function readRateLimits(
   connection: Connection,
   options: RateLimitsOptions | undefined,
 ): Promise<GetAccountRateLimitsResponse> {
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, RATE_LIMITS_NAMES);
   for (const flag of ["supportsLunaReserve", "excludeResetCreditDetails"] as const) {
     if (rest[flag] !== undefined) checkBoolean(rest[flag], flag);
   }
@@ -57,7 +70,7 @@ export async function readUsage(
   connection: Connection,
   options: UsageOptions | undefined,
 ): Promise<GetAccountTokenUsageResponse> {
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, USAGE_NAMES);
   if (rest.threadId !== undefined && rest.threadId !== null)
     checkNonEmpty(rest.threadId, "threadId");
   return needingChatgpt(connection.request("account/usage/read", rest, call));

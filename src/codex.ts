@@ -9,7 +9,7 @@ import {
   type McpServersOptions,
 } from "./mcp.js";
 import type { SkillsOptions } from "./skills.js";
-import { Paginated, listRequest, threadPages } from "./history.js";
+import { Paginated, THREAD_LIST_NAMES, listRequest, threadPages } from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -38,6 +38,8 @@ import {
   checkBoolean,
   checkNonEmpty,
   describe,
+  optionNames,
+  REQUEST_NAMES,
   splitRequestOptions,
   requestOptions,
 } from "./internal/validate.js";
@@ -59,6 +61,8 @@ import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
 import { SDK_VERSION } from "./version.js";
 import {
+  CODEX_OPTION_NAMES,
+  CONNECT_OPTION_NAMES,
   checkConnectionOptions,
   launchFor,
   normalizeMetadata,
@@ -71,6 +75,9 @@ import {
 } from "./launch.js";
 import {
   checkId,
+  THREAD_FORK_NAMES,
+  THREAD_RESUME_NAMES,
+  THREAD_START_NAMES,
   checkThreadHandlers,
   threadIdOf,
   threadRequest,
@@ -81,6 +88,14 @@ import {
   type ThreadResumeOptions,
   type ThreadStartOptions,
 } from "./thread-options.js";
+
+const LOGIN_API_KEY_NAMES = optionNames<LoginApiKeyOptions>()({
+  own: [...REQUEST_NAMES, "persist"],
+});
+// The options of `models()`.
+const MODELS_NAMES = optionNames<{ includeHidden?: boolean } & RequestOptions>()({
+  own: [...REQUEST_NAMES, "includeHidden"],
+});
 
 const DEFAULT_CLIENT = {
   name: "codex_app_server_sdk_ts",
@@ -159,7 +174,7 @@ export class Codex implements AsyncDisposable {
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options?: CodexOptions): Promise<Codex> {
-    const checked = checkConnectionOptions(options);
+    const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
     const { launch, credentialStore, secrets } = launchFor(checked);
     const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
     if (checked.apiKey !== undefined) {
@@ -179,7 +194,7 @@ export class Codex implements AsyncDisposable {
    * the server.
    */
   static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
-    const checked = checkConnectionOptions(options);
+    const checked = checkConnectionOptions(options, CONNECT_OPTION_NAMES);
     // Loaded here: most clients spawn their server and never need it.
     const { WebSocketTransport, checkWebSocketAuth, webSocketAddress } =
       await import("./transport/websocket.js");
@@ -267,7 +282,7 @@ export class Codex implements AsyncDisposable {
    */
   async loginApiKey(apiKey: string, options?: LoginApiKeyOptions): Promise<void> {
     const { connection, secrets, credentialStore } = this.#internals;
-    const { call, rest } = splitRequestOptions(options);
+    const { call, rest } = splitRequestOptions(options, LOGIN_API_KEY_NAMES);
     if (rest.persist !== undefined) {
       const persist = checkBoolean(rest.persist, "persist");
       if (!persist && credentialStore !== "memory") {
@@ -365,7 +380,11 @@ export class Codex implements AsyncDisposable {
 
   /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */
   async threadStart(options?: ThreadStartOptions): Promise<Thread> {
-    const { call, params, handlers } = threadRequest<ThreadStartParams>(options, true);
+    const { call, params, handlers } = threadRequest<ThreadStartParams>(
+      options,
+      THREAD_START_NAMES,
+      true,
+    );
     const response = await this.#internals.connection.request("thread/start", params, call);
     return this.#attach(threadIdOf(response, "thread/start"), handlers);
   }
@@ -373,7 +392,11 @@ export class Codex implements AsyncDisposable {
   /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
   async threadResume(threadId: string, options?: ThreadResumeOptions): Promise<Thread> {
     checkId(threadId);
-    const { call, params, handlers } = threadRequest<ThreadResumeParams>(options, false);
+    const { call, params, handlers } = threadRequest<ThreadResumeParams>(
+      options,
+      THREAD_RESUME_NAMES,
+      false,
+    );
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/resume", params, call);
     const resumed = threadIdOf(response, "thread/resume");
@@ -387,7 +410,11 @@ export class Codex implements AsyncDisposable {
   /** Forks a thread into a new one; without `approvalMode` the fork keeps the source's policy. */
   async threadFork(threadId: string, options?: ThreadForkOptions): Promise<Thread> {
     checkId(threadId);
-    const { call, params, handlers } = threadRequest<ThreadForkParams>(options, false);
+    const { call, params, handlers } = threadRequest<ThreadForkParams>(
+      options,
+      THREAD_FORK_NAMES,
+      false,
+    );
     params.threadId = threadId;
     const response = await this.#internals.connection.request("thread/fork", params, call);
     return this.#attach(threadIdOf(response, "thread/fork"), handlers);
@@ -395,7 +422,7 @@ export class Codex implements AsyncDisposable {
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
   async threadList(options?: ThreadListOptions): Promise<ThreadListResponse> {
-    const { call, rest } = listRequest(options);
+    const { call, rest } = listRequest(options, THREAD_LIST_NAMES);
     return this.#internals.connection.request("thread/list", rest, call);
   }
 
@@ -494,7 +521,7 @@ export class Codex implements AsyncDisposable {
   async models(
     options?: { readonly includeHidden?: boolean } & RequestOptions,
   ): Promise<ModelListResponse> {
-    const { call, rest } = splitRequestOptions(options);
+    const { call, rest } = splitRequestOptions(options, MODELS_NAMES);
     const includeHidden = checkBoolean(rest.includeHidden ?? false, "includeHidden");
     return this.#internals.connection.request("model/list", { includeHidden }, call);
   }

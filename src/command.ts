@@ -12,10 +12,13 @@ import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
   checkNonEmpty,
+  checkOptionNames,
   checkOptions,
   checkSignal,
   checkTimeout,
   describe,
+  optionNames,
+  REQUEST_NAMES,
   requestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
@@ -56,6 +59,10 @@ export interface ExecOptions {
   /** Aborting terminates the command, and `wait()` rejects with `CommandAbortedError`. */
   readonly signal?: AbortSignal | undefined;
 }
+
+const EXEC_NAMES = optionNames<ExecOptions>()({
+  own: [...REQUEST_NAMES, "cwd", "env", "tty", "size", "stdin", "sandbox", "collectOutput"],
+});
 
 /** What `CommandHandle.wait()` resolves with. */
 export interface CommandResult {
@@ -404,7 +411,7 @@ export async function startCommand(
   options: ExecOptions | undefined,
 ): Promise<CommandHandle> {
   const command = checkArgv(argv);
-  const checked = checkOptions(options);
+  const checked = checkOptionNames(options, EXEC_NAMES);
   const signal = checkSignal(checked.signal);
   const timeout = checkTimeout(checked.timeout);
   const tty = checked.tty === undefined ? false : checkBoolean(checked.tty, "tty");

@@ -12,11 +12,14 @@ import {
   checkBoolean,
   checkJson,
   checkNonEmpty,
-  checkOptions,
+  checkOptionNames,
   describe,
   dropUndefined,
+  optionNames,
+  REQUEST_NAMES,
   shown,
   splitRequestOptions,
+  type OptionNames,
   type RequestOptions,
 } from "./internal/validate.js";
 import type { JsonInput } from "./options.js";
@@ -48,6 +51,18 @@ export interface ConfigEditInput {
   readonly mergeStrategy?: MergeStrategy | undefined;
 }
 
+const READ_NAMES = optionNames<ConfigReadOptions>()({
+  own: [...REQUEST_NAMES, "includeLayers", "cwd"],
+});
+const WRITE_NAMES = [...REQUEST_NAMES, "filePath", "expectedVersion"] as const;
+const VALUE_WRITE_NAMES = optionNames<
+  ConfigWriteOptions & { readonly mergeStrategy?: MergeStrategy | undefined }
+>()({ own: [...WRITE_NAMES, "mergeStrategy"] });
+const BATCH_WRITE_NAMES = optionNames<
+  ConfigWriteOptions & { readonly reloadUserConfig?: boolean | undefined }
+>()({ own: [...WRITE_NAMES, "reloadUserConfig"] });
+const EDIT_NAMES = optionNames<ConfigEditInput>()({ own: ["keyPath", "value", "mergeStrategy"] });
+
 function checkMergeStrategy(strategy: unknown): MergeStrategy {
   if (strategy === undefined || strategy === "replace") return "replace";
   if (strategy === "upsert") return "upsert";
@@ -58,6 +73,7 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   if (typeof edit !== "object" || edit === null) {
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
+  checkOptionNames(edit, EDIT_NAMES, name);
   const keyPath = checkNonEmpty(edit.keyPath, `${name}.keyPath`);
   const segments = keyPath.split(".");
   if (segments.some((segment) => segment.trim() === "")) {
@@ -78,8 +94,11 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   };
 }
 
-function checkWriteOptions<O extends ConfigWriteOptions>(options: O | undefined) {
-  const { call, rest } = splitRequestOptions(options);
+function checkWriteOptions<O extends ConfigWriteOptions>(
+  options: O | undefined,
+  names: OptionNames,
+) {
+  const { call, rest } = splitRequestOptions(options, names);
   if (rest.filePath !== undefined && rest.filePath !== null)
     checkNonEmpty(rest.filePath, "filePath");
   if (rest.expectedVersion !== undefined && rest.expectedVersion !== null) {
@@ -104,7 +123,7 @@ export class CodexConfig {
 
   /** The effective configuration (`config/read`), with its layers and origins on request. */
   async read(options?: ConfigReadOptions): Promise<ConfigReadResponse> {
-    const { call, rest } = splitRequestOptions(options);
+    const { call, rest } = splitRequestOptions(options, READ_NAMES);
     if (rest.includeLayers !== undefined) checkBoolean(rest.includeLayers, "includeLayers");
     if (rest.cwd !== undefined && rest.cwd !== null) checkNonEmpty(rest.cwd, "cwd");
     return this.#connection.request("config/read", rest, call);
@@ -116,14 +135,14 @@ export class CodexConfig {
     value: JsonInput,
     options?: ConfigWriteOptions & { readonly mergeStrategy?: MergeStrategy | undefined },
   ): Promise<ConfigWriteResponse> {
-    const checked = checkOptions(options);
+    const checked = checkOptionNames(options, VALUE_WRITE_NAMES);
     const edit = checkEdit(
       { keyPath, value, mergeStrategy: checked.mergeStrategy },
       "edit",
       this.#secrets,
     );
     const { mergeStrategy: _m, ...writeOptions } = checked;
-    const { call, rest } = checkWriteOptions(writeOptions);
+    const { call, rest } = checkWriteOptions(writeOptions, VALUE_WRITE_NAMES);
     return this.#connection.request("config/value/write", { ...edit, ...rest }, call);
   }
 
@@ -139,7 +158,7 @@ export class CodexConfig {
     const checkedEdits = Array.from(edits as readonly unknown[], (edit, i) =>
       checkEdit(edit as ConfigEditInput, `edits[${i}]`, this.#secrets),
     );
-    const { call, rest } = checkWriteOptions(options);
+    const { call, rest } = checkWriteOptions(options, BATCH_WRITE_NAMES);
     if (rest.reloadUserConfig !== undefined)
       checkBoolean(rest.reloadUserConfig, "reloadUserConfig");
     const params: ConfigBatchWriteParams = { ...dropUndefined(rest), edits: checkedEdits };

@@ -14,11 +14,15 @@ import type {
   Turn,
   TurnItemsView,
 } from "./generated/index.js";
+import { THREAD_LIST_PARAMS_KEYS } from "./generated/index.js";
 import {
-  checkOptions,
+  checkOptionNames,
   describe,
   dropUndefined,
+  optionNames,
+  REQUEST_NAMES,
   splitRequestOptions,
+  type OptionNames,
   type RequestOptions,
 } from "./internal/validate.js";
 import type { Connection } from "./rpc/connection.js";
@@ -46,6 +50,18 @@ export interface ItemListOptions extends RequestOptions {
   /** `"asc"` (default, oldest first) or `"desc"`. */
   readonly sortDirection?: SortDirection | null | undefined;
 }
+
+const TURN_LIST_NAMES = optionNames<TurnListOptions>()({
+  own: [...REQUEST_NAMES, "cursor", "limit", "sortDirection", "itemsView"],
+});
+const ITEM_LIST_NAMES = optionNames<ItemListOptions>()({
+  own: [...REQUEST_NAMES, "turnId", "cursor", "limit", "sortDirection"],
+});
+/** @internal The names of `codex.threadList`'s and `codex.threads`' options. */
+export const THREAD_LIST_NAMES = optionNames<Partial<ThreadListParams> & RequestOptions>()({
+  own: REQUEST_NAMES,
+  wire: THREAD_LIST_PARAMS_KEYS,
+});
 
 /** What every page of a list call has: its elements, and where the next page starts. */
 export interface ListPage<T> {
@@ -147,16 +163,20 @@ function checkCursor(cursor: unknown, anchors: boolean): void {
   );
 }
 
-/** Checks list options and splits them into the call's options and the wire params. */
+/**
+ * Checks list options (with no name but `names`) and splits them into the call's options and the
+ * wire params.
+ */
 export function listRequest<O extends RequestOptions & { cursor?: unknown; limit?: unknown }>(
   options: O | undefined,
+  names: OptionNames,
   anchors = false,
 ): ReturnType<typeof splitRequestOptions<O>> {
-  const checked = checkOptions(options);
+  const checked = checkOptionNames(options, names);
   checkLimit(checked.limit);
   checkCursor(checked.cursor, anchors);
   checkSortDirection((checked as { sortDirection?: unknown }).sortDirection);
-  return splitRequestOptions(checked);
+  return splitRequestOptions(checked, names);
 }
 
 /** Whether an error says the thread has no turn yet, as `thread/turns/list` reports it. */
@@ -170,7 +190,7 @@ export async function turnPage(
   threadId: string,
   options: TurnListOptions | undefined,
 ): Promise<ThreadTurnsListResponse> {
-  const { call, rest } = listRequest(options);
+  const { call, rest } = listRequest(options, TURN_LIST_NAMES);
   const params: ThreadTurnsListParams = { ...rest, threadId };
   try {
     return checkPage(
@@ -193,7 +213,7 @@ export async function itemPage(
   threadId: string,
   options: ItemListOptions | undefined,
 ): Promise<ThreadItemsListResponse> {
-  const { call, rest } = listRequest(options, true);
+  const { call, rest } = listRequest(options, ITEM_LIST_NAMES, true);
   const params: ThreadItemsListParams = { ...rest, threadId };
   try {
     return checkPage(
@@ -214,8 +234,8 @@ export function turnPages(
   threadId: string,
   options: TurnListOptions | undefined,
 ): Paginated<Turn, ThreadTurnsListResponse> {
-  const checked = dropUndefined(checkOptions(options));
-  listRequest(checked);
+  const checked = dropUndefined(checkOptionNames(options, TURN_LIST_NAMES));
+  listRequest(checked, TURN_LIST_NAMES);
   return new Paginated("thread/turns/list", (cursor) =>
     turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
   );
@@ -227,8 +247,8 @@ export function itemPages(
   threadId: string,
   options: ItemListOptions | undefined,
 ): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
-  const checked = dropUndefined(checkOptions(options));
-  listRequest(checked, true);
+  const checked = dropUndefined(checkOptionNames(options, ITEM_LIST_NAMES));
+  listRequest(checked, ITEM_LIST_NAMES, true);
   return new Paginated("thread/items/list", (cursor) =>
     itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
   );
@@ -239,10 +259,11 @@ export function threadPages(
   connection: Connection,
   options: (Partial<ThreadListParams> & RequestOptions) | undefined,
 ): Paginated<ThreadRecord, ThreadListResponse> {
-  const checked = dropUndefined(checkOptions(options));
-  listRequest(checked);
+  const checked = dropUndefined(checkOptionNames(options, THREAD_LIST_NAMES));
+  listRequest(checked, THREAD_LIST_NAMES);
   return new Paginated("thread/list", (cursor) => {
-    const { call, rest } = listRequest(cursor === undefined ? checked : { ...checked, cursor });
+    const next = cursor === undefined ? checked : { ...checked, cursor };
+    const { call, rest } = listRequest(next, THREAD_LIST_NAMES);
     return connection.request("thread/list", rest, call);
   });
 }

@@ -11,15 +11,18 @@ import {
   checkHttpUrl,
   checkNoNul,
   checkNonEmpty,
+  checkOptionNames,
   checkOptionalDelay,
   checkOptions,
   checkSecret,
   checkTimeout,
   describe,
+  optionNames,
+  type OptionNames,
 } from "./internal/validate.js";
 import { DELTA_METHODS, checkEventMode, type EventMode } from "./options.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
-import { checkHandlers, type DispatcherOptions } from "./server-requests.js";
+import { HANDLER_NAMES, checkHandlers, type DispatcherOptions } from "./server-requests.js";
 import type { StdioLaunch } from "./transport/stdio.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
@@ -99,6 +102,39 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+const CONNECTION_NAMES = [
+  ...HANDLER_NAMES,
+  "serverRequestTimeout",
+  "onChatgptTokenRefresh",
+  "clientInfo",
+  "experimentalApi",
+  "optOutNotificationMethods",
+  "events",
+  "startTimeout",
+  "logger",
+  "logLevel",
+] as const;
+/** @internal The names of {@link CodexOptions}. */
+export const CODEX_OPTION_KEYS = [
+  ...CONNECTION_NAMES,
+  "codexBin",
+  "configOverrides",
+  "apiKey",
+  "baseUrl",
+  "cwd",
+  "env",
+  "inheritEnv",
+  "launchArgs",
+  "killGraceMs",
+] as const;
+/** @internal */
+export const CODEX_OPTION_NAMES = optionNames<CodexOptions>()({ own: CODEX_OPTION_KEYS });
+/** @internal */
+export const CONNECT_OPTION_NAMES = optionNames<ConnectOptions>()({
+  own: [...CONNECTION_NAMES, "token", "headers"],
+});
+const CLIENT_INFO_NAMES = optionNames<ClientInfoOptions>()({ own: ["name", "title", "version"] });
+
 /**
  * The server's `initialize` answer, with `serverInfo` filled in. The 0.169.0 server sends only a
  * user agent, whose first word names the client that connected (`clientInfo.name`) and the
@@ -124,8 +160,11 @@ export function optOutOf(options: ConnectionOptions): { optOutNotificationMethod
 }
 
 /** @internal Checks the options every connection shares, before anything is spawned or dialled. */
-export function checkConnectionOptions<O extends ConnectionOptions>(options: O | undefined): O {
-  const checked = checkOptions(options);
+export function checkConnectionOptions<O extends ConnectionOptions>(
+  options: O | undefined,
+  names: OptionNames,
+): O {
+  const checked = checkOptionNames(options, names);
   checkTimeout(checked.startTimeout, "startTimeout");
   checkLogger(checked.logger, checked.logLevel);
   checkHandlers(checked);
@@ -133,7 +172,7 @@ export function checkConnectionOptions<O extends ConnectionOptions>(options: O |
   if (checked.experimentalApi !== undefined)
     checkBoolean(checked.experimentalApi, "experimentalApi");
   if (checked.clientInfo !== undefined) {
-    const info = checkOptions(checked.clientInfo, "clientInfo");
+    const info = checkOptionNames(checked.clientInfo, CLIENT_INFO_NAMES, "clientInfo");
     for (const field of ["name", "title", "version"] as const) {
       if (info[field] !== undefined) checkNonEmpty(info[field], `clientInfo.${field}`);
     }

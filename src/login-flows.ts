@@ -15,8 +15,9 @@ import {
   checkBoolean,
   checkNonEmpty,
   checkSecret,
-  checkOptions,
   describe,
+  optionNames,
+  REQUEST_NAMES,
   requestOptions,
   splitRequestOptions,
 } from "./internal/validate.js";
@@ -90,7 +91,7 @@ export class LoginTracker implements LoginWaits {
    */
   async wait(loginId: string, options?: LoginWaitOptions): Promise<LoginCompletion> {
     checkNonEmpty(loginId, "loginId");
-    const call = requestOptions(checkOptions(options));
+    const call = requestOptions(options);
     const done = this.#take(loginId);
     if (done !== undefined) return done;
     const closed = this.#connection.closeError;
@@ -186,6 +187,13 @@ export async function loginApiKey(
   await connection.request("account/login/start", params, call);
 }
 
+const CHATGPT_LOGIN_NAMES = optionNames<LoginChatgptOptions>()({
+  own: [...REQUEST_NAMES, "codexStreamlinedLogin", "useHostedLoginSuccessPage", "appBrand"],
+});
+const ACCOUNT_READ_NAMES = optionNames<AccountReadOptions>()({
+  own: [...REQUEST_NAMES, "refreshToken"],
+});
+
 /** `account/login/start {type: "chatgpt"}`: starts a browser login and returns its handle. */
 export async function loginChatgpt(
   connection: Connection,
@@ -193,7 +201,7 @@ export async function loginChatgpt(
   options?: LoginChatgptOptions,
 ): Promise<ChatgptLoginHandle> {
   const params: LoginAccountParams = { type: "chatgpt" };
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, CHATGPT_LOGIN_NAMES);
   const { codexStreamlinedLogin, useHostedLoginSuccessPage, appBrand } = rest;
   if (codexStreamlinedLogin !== undefined) {
     params.codexStreamlinedLogin = checkBoolean(codexStreamlinedLogin, "codexStreamlinedLogin");
@@ -274,7 +282,7 @@ export async function readAccount(
   connection: Connection,
   options?: AccountReadOptions,
 ): Promise<GetAccountResponse> {
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, ACCOUNT_READ_NAMES);
   const refreshToken = checkBoolean(rest.refreshToken ?? false, "refreshToken");
   return connection.request("account/read", { refreshToken }, call);
 }

@@ -6,13 +6,18 @@ import type {
   McpServerOauthLoginResponse,
   McpServerStatus,
 } from "./generated/index.js";
+import {
+  LIST_MCP_SERVER_STATUS_PARAMS_KEYS,
+  MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS,
+} from "./generated/index.js";
 import { Paginated } from "./history.js";
 import { deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkNonEmpty,
-  checkOptions,
   describe,
+  optionNames,
+  REQUEST_NAMES,
   requestOptions,
   shown,
   splitRequestOptions,
@@ -29,6 +34,17 @@ export type McpServersOptions = Omit<Partial<ListMcpServerStatusParams>, "cursor
 /** Options of `Codex.mcpLogin`: the wire's optional fields, and the start request's own options. */
 export type McpLoginOptions = Omit<Partial<McpServerOauthLoginParams>, "name"> & RequestOptions;
 
+const SERVERS_NAMES = optionNames<McpServersOptions>()({
+  own: REQUEST_NAMES,
+  wire: LIST_MCP_SERVER_STATUS_PARAMS_KEYS,
+  omit: ["cursor", "limit"],
+});
+const LOGIN_NAMES = optionNames<McpLoginOptions>()({
+  own: REQUEST_NAMES,
+  wire: MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS,
+  omit: ["name"],
+});
+
 /** What `McpLoginHandle.wait()` resolves with: the server's `mcpServer/oauthLogin/completed` params. */
 export type McpLoginCompletion = McpServerOauthLoginCompletedNotification;
 
@@ -44,7 +60,7 @@ export async function listMcpServers(
   connection: Connection,
   options: McpServersOptions | undefined,
 ): Promise<McpServerStatus[]> {
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, SERVERS_NAMES);
   for (const key of ["threadId", "serverName", "environmentId"] as const) {
     const value = rest[key];
     if (value !== undefined && value !== null) checkNonEmpty(value, key);
@@ -94,7 +110,7 @@ export class McpLoginHandle {
    * away; a `signal` or `timeout` ends the wait, not the login.
    */
   async wait(options?: LoginWaitOptions): Promise<McpLoginCompletion> {
-    const call = requestOptions(checkOptions(options));
+    const call = requestOptions(options);
     return deadline(this.#completion, {
       signal: call?.signal,
       timeout: call?.timeout,
@@ -144,7 +160,7 @@ export async function startMcpLogin(
   options: McpLoginOptions | undefined,
 ): Promise<McpLoginHandle> {
   checkNonEmpty(serverName, "serverName");
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, LOGIN_NAMES);
   checkLoginOptions(rest);
   const { connection, router, log } = context;
   // Completions that arrive before the response names the login are kept until it does.

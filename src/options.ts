@@ -146,6 +146,14 @@ export function checkGoalStatus(value: unknown): ThreadGoalStatus {
   throw new TypeError(`status must be one of ${GOAL_STATUSES.join(", ")}; got ${shown(value)}`);
 }
 
+/** @internal The names of {@link ThreadSettings}. */
+export const SETTING_NAMES = [
+  "networkAccess",
+  "webSearch",
+  "additionalDirectories",
+  "reasoningEffort",
+] as const;
+
 /** Thread settings with their own typed options, each mapped to the runtime's config key. */
 export interface ThreadSettings {
   /** Network access for commands in the workspace-write sandbox (`sandbox_workspace_write.network_access`). */

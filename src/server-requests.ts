@@ -72,6 +72,9 @@ export interface ServerRequestHandlers {
   readonly onElicitation?: ServerRequestHandler<"mcpServer/elicitation/request">;
 }
 
+/** @internal The names of {@link ServerRequestHandlers}, which many options take on. */
+export const HANDLER_NAMES = ["approvals", "onUserInput", "onElicitation"] as const;
+
 /** A JavaScript function offered to the model as a tool (`dynamicTools` on thread start). */
 export interface DynamicTool {
   /** The name the model calls the tool by. */

@@ -3,6 +3,8 @@ import {
   checkBoolean,
   checkNonEmpty,
   describe,
+  optionNames,
+  REQUEST_NAMES,
   splitRequestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
@@ -16,12 +18,16 @@ export interface SkillsOptions extends RequestOptions {
   readonly forceReload?: boolean | undefined;
 }
 
+const SKILLS_NAMES = optionNames<SkillsOptions>()({
+  own: [...REQUEST_NAMES, "cwds", "forceReload"],
+});
+
 /** `skills/list`: the skills available in each working directory, with the errors found loading them. */
 export async function listSkills(
   connection: Connection,
   options: SkillsOptions | undefined,
 ): Promise<SkillsListResponse> {
-  const { call, rest } = splitRequestOptions(options);
+  const { call, rest } = splitRequestOptions(options, SKILLS_NAMES);
   const { cwds, forceReload } = rest;
   if (cwds !== undefined) {
     if (!Array.isArray(cwds)) throw new TypeError(`cwds must be an array, got ${describe(cwds)}`);

@@ -9,17 +9,26 @@ import type {
   ThreadResumeParams,
   ThreadStartParams,
 } from "./generated/index.js";
+import {
+  THREAD_FORK_PARAMS_KEYS,
+  THREAD_RESUME_PARAMS_KEYS,
+  THREAD_START_PARAMS_KEYS,
+} from "./generated/index.js";
 import { CodexError } from "./errors.js";
 import {
   checkJson,
   checkNonEmpty,
-  checkOptions,
+  checkOptionNames,
+  callOf,
   describe,
   dropUndefined,
-  requestOptions,
+  optionNames,
+  REQUEST_NAMES,
+  type OptionNames,
   type RequestOptions,
 } from "./internal/validate.js";
 import {
+  SETTING_NAMES,
   approvalFields,
   sandboxMode,
   settingsConfig,
@@ -28,6 +37,7 @@ import {
   type ThreadSettings,
 } from "./options.js";
 import {
+  HANDLER_NAMES,
   pickHandlers,
   toolSpecs,
   type DynamicTool,
@@ -78,6 +88,36 @@ export type ThreadHandlers = ServerRequestHandlers & {
 /** Options of `Codex.threadList`. */
 export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
+// What every thread request's options add to, or take from, its wire params.
+const THREAD_OWN = [
+  ...HANDLER_NAMES,
+  ...REQUEST_NAMES,
+  ...SETTING_NAMES,
+  "approvalMode",
+  "sandbox",
+  "tools",
+] as const;
+const PRESET_FIELDS = ["approvalPolicy", "approvalsReviewer", "sandbox"] as const;
+/** @internal */
+export const THREAD_START_NAMES = optionNames<ThreadStartOptions>()({
+  own: THREAD_OWN,
+  wire: THREAD_START_PARAMS_KEYS,
+  omit: [...PRESET_FIELDS, "dynamicTools"],
+});
+/** @internal */
+export const THREAD_RESUME_NAMES = optionNames<ThreadResumeOptions>()({
+  own: THREAD_OWN,
+  wire: THREAD_RESUME_PARAMS_KEYS,
+  omit: [...PRESET_FIELDS, "threadId"],
+});
+/** @internal */
+export const THREAD_FORK_NAMES = optionNames<ThreadForkOptions>()({
+  own: THREAD_OWN,
+  wire: THREAD_FORK_PARAMS_KEYS,
+  omit: [...PRESET_FIELDS, "threadId"],
+});
+const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_NAMES, "tools"] });
+
 /** @internal A thread id: a non-empty string. */
 export function checkId(id: unknown): string {
   return checkNonEmpty(id, "threadId");
@@ -95,8 +135,12 @@ export interface CheckedHandlers {
 export function checkThreadHandlers(
   options: ThreadHandlers | undefined,
 ): CheckedHandlers | undefined {
-  const handlers = pickHandlers(checkOptions(options));
-  const tools = options?.tools;
+  return handlersOf(checkOptionNames(options, HANDLERS_NAMES, "handlers"));
+}
+
+function handlersOf(options: ThreadHandlers): CheckedHandlers | undefined {
+  const handlers = pickHandlers(options);
+  const tools = options.tools;
   const specs = tools === undefined ? undefined : toolSpecs(tools);
   return handlers === undefined && tools === undefined ? undefined : { handlers, tools, specs };
 }
@@ -107,15 +151,16 @@ export function checkThreadHandlers(
  */
 export function threadRequest<P>(
   options: (WithPresets<P> & { readonly tools?: readonly DynamicTool[] }) | undefined,
+  names: OptionNames,
   isStart: boolean,
 ): {
   call: RequestOptions | undefined;
   params: P & { threadId?: string };
   handlers: CheckedHandlers | undefined;
 } {
-  const checked = checkOptions(options);
-  const handlers = checkThreadHandlers(checked);
-  const call = requestOptions(checked);
+  const checked = checkOptionNames(options, names);
+  const handlers = handlersOf(checked);
+  const call = callOf(checked);
   const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
   if (handlers?.specs !== undefined) {
     (params as { dynamicTools?: unknown }).dynamicTools = handlers.specs;

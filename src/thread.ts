@@ -24,6 +24,7 @@ import type {
   Turn,
   TurnStartParams,
 } from "./generated/index.js";
+import { TURN_START_PARAMS_KEYS } from "./generated/index.js";
 import { textInput, toTurnInput, type RunInput } from "./inputs.js";
 import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
@@ -32,11 +33,13 @@ import {
   checkJson,
   checkNonEmpty,
   checkObjective,
-  checkOptions,
+  checkOptionNames,
   checkSignal,
   checkTimeout,
   checkTokenBudget,
   dropUndefined,
+  optionNames,
+  REQUEST_NAMES,
   requestOptions,
   splitRequestOptions,
 } from "./internal/validate.js";
@@ -62,6 +65,7 @@ import type { ReviewOptions, ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
 import {
+  HANDLER_NAMES,
   pickHandlers,
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
@@ -104,6 +108,30 @@ export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "o
   /** The schema the answer must follow; the result's `parsed` has its output type. */
   readonly output: S;
 };
+
+const TURN_NAMES = optionNames<TurnOptions>()({
+  own: [...HANDLER_NAMES, ...REQUEST_NAMES, "approvalMode", "sandbox", "outputSchema", "output"],
+  wire: TURN_START_PARAMS_KEYS,
+  omit: [
+    "threadId",
+    "input",
+    "approvalPolicy",
+    "approvalsReviewer",
+    "sandboxPolicy",
+    "outputSchema",
+  ],
+});
+const REVIEW_NAMES = optionNames<ReviewOptions>()({
+  own: [...HANDLER_NAMES, ...REQUEST_NAMES, "delivery"],
+});
+const GOAL_NAMES = optionNames<RunGoalOptions>()({ own: ["tokenBudget", "signal"] });
+// The options of `read()` and `setGoal()`.
+const READ_NAMES = optionNames<{ includeTurns?: boolean } & RequestOptions>()({
+  own: [...REQUEST_NAMES, "includeTurns"],
+});
+const SET_GOAL_NAMES = optionNames<{ status?: unknown; tokenBudget?: unknown } & RequestOptions>()({
+  own: [...REQUEST_NAMES, "status", "tokenBudget"],
+});
 
 /** @internal What a thread needs from its client. */
 export interface ThreadContext {
@@ -184,7 +212,7 @@ export class Thread {
   async review(target: ReviewTarget, options?: ReviewOptions): Promise<TurnHandle> {
     // Loaded on first use: most clients never ask for a review.
     const review = import("./review.js");
-    const checked = checkOptions(options);
+    const checked = checkOptionNames(options, REVIEW_NAMES);
     // A detached review runs on a fork, in the fork's own queue.
     if (checked.delivery === "detached") {
       return (await review).startReview(this.#context, this.id, target, checked);
@@ -262,7 +290,7 @@ export class Thread {
   async read(
     options?: { readonly includeTurns?: boolean } & RequestOptions,
   ): Promise<ThreadReadResponse> {
-    const { call, rest } = splitRequestOptions(options);
+    const { call, rest } = splitRequestOptions(options, READ_NAMES);
     const includeTurns = checkBoolean(rest.includeTurns ?? false, "includeTurns");
     return this.#context.connection.request(
       "thread/read",
@@ -286,7 +314,7 @@ export class Thread {
    */
   async runGoal(objective: string, options?: RunGoalOptions): Promise<GoalResult> {
     const trimmed = checkObjective(objective);
-    const tokenBudget = checkTokenBudget(checkOptions(options).tokenBudget);
+    const tokenBudget = checkTokenBudget(checkOptionNames(options, GOAL_NAMES).tokenBudget);
     const signal = checkSignal(options?.signal);
     if (signal?.aborted) throw abortError(signal);
     // Loaded on first use (most clients never run a goal), while the run already holds its place
@@ -343,7 +371,7 @@ export class Thread {
     options?: { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions,
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
-    const { call, rest } = splitRequestOptions(options);
+    const { call, rest } = splitRequestOptions(options, SET_GOAL_NAMES);
     const status = checkGoalStatus(rest.status ?? "active");
     const tokenBudget = checkTokenBudget(rest.tokenBudget);
     const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
@@ -414,7 +442,7 @@ export class Thread {
       const plain = { threadId: this.id, input: textInput(input) } as TurnStartParams;
       return this.#queueTurn(plain, undefined, undefined, retain, startTimeout, undefined);
     }
-    const params = turnParams(this.id, input, checkOptions(options));
+    const params = turnParams(this.id, input, checkOptionNames(options, TURN_NAMES));
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);

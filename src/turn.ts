@@ -22,7 +22,7 @@ import { isExternalMessage, toToolOutput, toUserInputs, type RunInput } from "./
 import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import { checkOptions, checkSignal, requestOptions } from "./internal/validate.js";
+import { checkOptionNames, checkSignal, optionNames, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
@@ -358,6 +358,8 @@ export interface TurnStreamOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+const STREAM_NAMES = optionNames<TurnStreamOptions>()({ own: ["signal"] });
+
 /** Options of `TurnHandle.run`. */
 export interface TurnRunOptions {
   /** Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result. */
@@ -417,7 +419,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * opened before reading starts each see every event. Leaving the loop early closes the stream.
    */
   stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
-    const signal = checkSignal(checkOptions(options).signal);
+    const signal = checkSignal(checkOptionNames(options, STREAM_NAMES).signal);
     const reader = this.#collector.reader() as EventReader<TurnEvent>;
     return signal === undefined ? reader : this.#abortable(reader, signal);
   }
@@ -525,7 +527,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * `StructuredOutputError` when the answer does not validate.
    */
   async run(options?: TurnRunOptions): Promise<R> {
-    const { signal, timeout } = requestOptions(checkOptions(options)) ?? {};
+    const { signal, timeout } = requestOptions(options) ?? {};
     const result =
       signal === undefined && timeout === undefined
         ? await this.#collector.completion

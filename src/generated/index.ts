@@ -970,3 +970,4 @@ export type {
   WriteStatus,
 } from "./protocol/v2/index.js";
 export * from "./maps.js";
+export * from "./params-keys.js";

@@ -285,6 +285,110 @@ export function checkOptions<T extends object>(value: T | undefined, name = "opt
   return value;
 }
 
+/**
+ * The names an options object may have: see {@link optionNames} and {@link checkOptionNames}. The
+ * set is built on first use, so importing the package costs no set per options type.
+ */
+export class OptionNames {
+  readonly #lists: readonly [
+    own: readonly string[],
+    wire: readonly string[],
+    omit: readonly string[],
+  ];
+  #names: ReadonlySet<string> | undefined;
+
+  constructor(own: readonly string[], wire: readonly string[], omit: readonly string[]) {
+    this.#lists = [own, wire, omit];
+  }
+
+  /** Every name, as a set. */
+  get names(): ReadonlySet<string> {
+    if (this.#names === undefined) {
+      const [own, wire, omit] = this.#lists;
+      this.#names = new Set([...own, ...wire.filter((name) => !omit.includes(name))]);
+    }
+    return this.#names;
+  }
+}
+
+// `unknown` when A and B are the same union of names, else a type naming the difference.
+type SameNames<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? unknown
+    : { readonly namesTheTypeLacks: Exclude<B, A> }
+  : { readonly namesLeftOut: Exclude<A, B> };
+
+/**
+ * The names of the options type `T`, for {@link checkOptionNames}: its `own`, and the names of
+ * the wire params it carries (a generated `*_PARAMS_KEYS` list) but those it `omit`s. The compiler
+ * checks the sum against `T`: a name `T` lacks, or one of `T`'s left out, is a type error that
+ * names it (`namesTheTypeLacks`, `namesLeftOut`).
+ */
+export function optionNames<T>() {
+  return <
+    const Own extends readonly string[],
+    const Wire extends readonly string[] = [],
+    const Omit extends readonly Wire[number][] = [],
+  >(
+    names: { readonly own: Own; readonly wire?: Wire; readonly omit?: Omit } & SameNames<
+      keyof T & string,
+      Own[number] | Exclude<Wire[number], Omit[number]>
+    >,
+  ): OptionNames => new OptionNames(names.own, names.wire ?? [], names.omit ?? []);
+}
+
+/**
+ * An options object (or undefined, read as empty) with no name but `names`: a misspelt option
+ * would otherwise be dropped, or sent to a server that ignores it, without a word.
+ */
+export function checkOptionNames<T extends object>(
+  value: T | undefined,
+  names: OptionNames,
+  name = "options",
+): T {
+  const checked = checkOptions(value, name);
+  const known = names.names;
+  for (const key of Object.keys(checked)) {
+    if (!known.has(key)) throw new TypeError(unknownOption(key, known, name));
+  }
+  return checked;
+}
+
+function unknownOption(key: string, names: ReadonlySet<string>, name: string): string {
+  const shown = JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}...` : key);
+  const near = nearestName(key, names);
+  return `${name} has no option ${shown}${near === undefined ? "" : `; did you mean "${near}"?`}`;
+}
+
+// The name `key` is most likely a slip for: the same but for case, or at most two edits away
+// (one, for names of up to four characters).
+function nearestName(key: string, names: ReadonlySet<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = key.length <= 4 ? 2 : 3;
+  for (const name of names) {
+    if (name.toLowerCase() === key.toLowerCase()) return name;
+    const distance = editDistance(key, name, bestDistance);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+// Levenshtein distance, or `limit` as soon as it cannot be less.
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+    }
+    if (Math.min(...current) >= limit) return limit;
+    previous = current;
+  }
+  return Math.min(previous[b.length]!, limit);
+}
+
 /** The `~standard` properties of a Standard Schema v1 object, as far as the SDK reads them. */
 export interface StandardProps {
   readonly vendor: string;
@@ -331,22 +435,34 @@ export interface RequestOptions {
 }
 
 /**
- * Splits an options object into the checked `signal`/`timeout` and the rest, which (minus
- * `undefined` values) is what may reach the wire.
+ * Splits an options object with no name but `names` into the checked `signal`/`timeout` and the
+ * rest, which (minus `undefined` values) is what may reach the wire.
  */
 export function splitRequestOptions<T extends RequestOptions>(
   options: T | undefined,
+  names: OptionNames,
 ): { call: RequestOptions | undefined; rest: Omit<T, "signal" | "timeout"> } {
-  const { signal, timeout, ...rest } = checkOptions(options);
-  return { call: requestOptions({ signal, timeout }), rest: dropUndefined(rest) };
+  const { signal, timeout, ...rest } = checkOptionNames(options, names);
+  return { call: callOf({ signal, timeout }), rest: dropUndefined(rest) };
 }
 
-/** The checked `signal` and `timeout` of some options, or undefined when neither is set. */
+/** The names of {@link RequestOptions}, which many options take on. */
+export const REQUEST_NAMES = ["signal", "timeout"] as const;
+const REQUEST_OPTION_NAMES = optionNames<RequestOptions>()({ own: REQUEST_NAMES });
+
+/**
+ * The checked `signal` and `timeout` of a call's `RequestOptions` (which may hold nothing else),
+ * or undefined when neither is set.
+ */
 export function requestOptions(options: RequestOptions | undefined): RequestOptions | undefined {
   if (options === undefined) return undefined;
-  const { signal: given, timeout: limit } = checkOptions(options);
-  const signal = checkSignal(given);
-  const timeout = checkTimeout(limit);
+  return callOf(checkOptionNames(options, REQUEST_OPTION_NAMES));
+}
+
+/** The checked `signal` and `timeout` of options already checked, or undefined when neither is set. */
+export function callOf(options: RequestOptions): RequestOptions | undefined {
+  const signal = checkSignal(options.signal);
+  const timeout = checkTimeout(options.timeout);
   if (signal === undefined && timeout === undefined) return undefined;
   return { signal, timeout };
 }

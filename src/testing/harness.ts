@@ -3,7 +3,14 @@ import os from "node:os";
 import path from "node:path";
 
 import { tomlKey, tomlString } from "../internal/toml.js";
-import { checkHttpUrl, checkNonEmpty, checkOptions, describe } from "../internal/validate.js";
+import {
+  checkHttpUrl,
+  checkNonEmpty,
+  checkOptionNames,
+  checkOptions,
+  describe,
+  optionNames,
+} from "../internal/validate.js";
 import { mockModelInfo, type MockModelInfo } from "./mock-responses.js";
 
 /** Name of the model provider the generated config defines and selects. */
@@ -150,10 +157,18 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
   }
 }
 
+const HOME_NAMES = optionNames<CodexHomeOptions>()({
+  own: ["mockUrl", "model", "extraConfig", "features", "models"],
+});
+
 // What createCodexHome is given, checked before a directory is made: each mistake would
 // otherwise show only as a config.toml the runtime refuses, or a bare TypeError.
 function checkHomeOptions(options: CodexHomeOptions): void {
-  const { mockUrl, model, extraConfig, models } = checkOptions(options, "createCodexHome options");
+  const { mockUrl, model, extraConfig, models } = checkOptionNames(
+    options,
+    HOME_NAMES,
+    "createCodexHome options",
+  );
   checkHttpUrl(mockUrl, "mockUrl");
   if (model !== undefined) checkNonEmpty(model, "model");
   if (extraConfig !== undefined && typeof extraConfig !== "string") {

@@ -16,7 +16,10 @@ import zlib from "node:zlib";
 import {
   checkHeaders,
   checkNonEmpty,
+  checkOptionNames,
   checkOptions,
+  optionNames,
+  type OptionNames,
   checkTimeout,
   describe,
 } from "../internal/validate.js";
@@ -413,8 +416,29 @@ function checkEvent(event: unknown, name: string): SseEvent {
   return event as SseEvent;
 }
 
+const RESPONSE_NAMES = ["delayMs", "gate", "headers"] as const;
+const MOCK_RESPONSE_NAMES = optionNames<MockResponseOptions>()({
+  own: [...RESPONSE_NAMES, "id", "usage"],
+});
+const ENQUEUE_KEYS = [...RESPONSE_NAMES, "responseId", "usage"] as const;
+const ENQUEUE_NAMES = optionNames<EnqueueOptions>()({ own: ENQUEUE_KEYS });
+const MESSAGE_ENQUEUE_NAMES = optionNames<AssistantMessageOptions & EnqueueOptions>()({
+  own: [...ENQUEUE_KEYS, "phase", "id"],
+});
+const CALL_ENQUEUE_NAMES = optionNames<ToolCallOptions & EnqueueOptions>()({
+  own: [...ENQUEUE_KEYS, "callId", "id"],
+});
+const SERVER_NAMES = optionNames<MockResponsesServerOptions>()({
+  own: ["models", "waitTimeoutMs"],
+});
+const WAIT_NAMES = optionNames<{ timeoutMs?: number }>()({ own: ["timeoutMs"] });
+
 function checkResponseOptions(options: unknown, name: string): void {
-  const { delayMs, gate, headers, id, usage } = checkOptions(options as MockResponseOptions, name);
+  const { delayMs, gate, headers, id, usage } = checkOptionNames(
+    options as MockResponseOptions,
+    MOCK_RESPONSE_NAMES,
+    name,
+  );
   if (
     delayMs !== undefined &&
     (typeof delayMs !== "number" || !(delayMs >= 0) || delayMs === Infinity)
@@ -824,7 +848,7 @@ export async function startMockResponsesServer(
   const waiters = new Set<Waiter>();
   const shutdown = new AbortController();
   const waitTimeoutMs =
-    checkTimeout(checkOptions(options, "options").waitTimeoutMs, "waitTimeoutMs") ?? 10_000;
+    checkTimeout(checkOptionNames(options, SERVER_NAMES).waitTimeoutMs, "waitTimeoutMs") ?? 10_000;
   let models: MockModelInfo[] = [...(options.models ?? [mockModelInfo()])];
   let closing: Promise<void> | undefined;
 
@@ -972,9 +996,13 @@ export async function startMockResponsesServer(
     return closing;
   };
 
-  const enqueueParts = (parts: readonly ResponsePart[], opts: EnqueueOptions): void => {
+  const enqueueParts = (
+    parts: readonly ResponsePart[],
+    opts: EnqueueOptions,
+    names: OptionNames,
+  ): void => {
     if (closing !== undefined) throw new Error("mock Responses server is closed");
-    checkOptions(opts, "options");
+    checkOptionNames(opts, names);
     queue.push(
       mockResponse(parts, {
         id: opts.responseId,
@@ -1024,23 +1052,35 @@ export async function startMockResponsesServer(
     enqueueAssistantMessage(text, opts = {}) {
       if (typeof text !== "string")
         throw new TypeError(`text must be a string, got ${describe(text)}`);
-      enqueueParts([sse.assistantMessage(text, { phase: opts.phase, id: opts.id })], opts);
+      enqueueParts(
+        [sse.assistantMessage(text, { phase: opts.phase, id: opts.id })],
+        opts,
+        MESSAGE_ENQUEUE_NAMES,
+      );
     },
     enqueueTextDeltas(deltas, opts = {}) {
       if (!Array.isArray(deltas) || !deltas.every((delta) => typeof delta === "string")) {
         throw new TypeError(`deltas must be an array of strings, got ${describe(deltas)}`);
       }
-      enqueueParts([sse.textDeltas(deltas, { phase: opts.phase, id: opts.id })], opts);
+      enqueueParts(
+        [sse.textDeltas(deltas, { phase: opts.phase, id: opts.id })],
+        opts,
+        MESSAGE_ENQUEUE_NAMES,
+      );
     },
     enqueueFunctionCall(name, args, opts = {}) {
       checkNonEmpty(name, "name");
-      enqueueParts([sse.functionCall(name, args, { callId: opts.callId, id: opts.id })], opts);
+      enqueueParts(
+        [sse.functionCall(name, args, { callId: opts.callId, id: opts.id })],
+        opts,
+        CALL_ENQUEUE_NAMES,
+      );
     },
     enqueueFailure(message, code, opts = {}) {
       if (typeof message !== "string") {
         throw new TypeError(`message must be a string, got ${describe(message)}`);
       }
-      enqueueParts([sse.failed(message, code)], opts);
+      enqueueParts([sse.failed(message, code)], opts, ENQUEUE_NAMES);
     },
     gate: createGate,
     waitForRequests(count, opts = {}) {
@@ -1049,7 +1089,7 @@ export async function startMockResponsesServer(
         if (!Number.isInteger(count) || count < 0) {
           throw new RangeError(`count must be an integer of 0 or more, got ${String(count)}`);
         }
-        timeoutMs = checkTimeout(checkOptions(opts, "options").timeoutMs, "timeoutMs");
+        timeoutMs = checkTimeout(checkOptionNames(opts, WAIT_NAMES).timeoutMs, "timeoutMs");
       } catch (err) {
         return Promise.reject(err as Error);
       }

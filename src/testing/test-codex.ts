@@ -1,6 +1,6 @@
 import { Codex } from "../codex.js";
-import { checkOptions } from "../internal/validate.js";
-import type { CodexOptions } from "../launch.js";
+import { checkOptionNames, optionNames } from "../internal/validate.js";
+import { CODEX_OPTION_KEYS, type CodexOptions } from "../launch.js";
 import { createCodexHome, type CodexHome, type CodexHomeOptions } from "./harness.js";
 import {
   startMockResponsesServer,
@@ -17,6 +17,10 @@ export interface TestCodexOptions extends Omit<CodexOptions, "env"> {
   /** Options of the mock Responses API. */
   readonly mock?: MockResponsesServerOptions;
 }
+
+const TEST_CODEX_NAMES = optionNames<TestCodexOptions>()({
+  own: [...CODEX_OPTION_KEYS, "home", "mock"],
+});
 
 /** A real app-server wired to an offline mock model; see {@link createTestCodex}. */
 export interface TestCodex extends AsyncDisposable {
@@ -37,7 +41,12 @@ export interface TestCodex extends AsyncDisposable {
  * using both: deterministic tests of Codex-driven code with no network and no account.
  */
 export async function createTestCodex(options: TestCodexOptions = {}): Promise<TestCodex> {
-  const { home: homeOptions, mock: mockOptions, env, ...codexOptions } = checkOptions(options);
+  const {
+    home: homeOptions,
+    mock: mockOptions,
+    env,
+    ...codexOptions
+  } = checkOptionNames(options, TEST_CODEX_NAMES);
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
   try {

@@ -1,7 +1,12 @@
 import path from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { checkConnectionOptions, launchFor, type CodexOptions } from "../../src/launch.js";
+import {
+  CODEX_OPTION_NAMES,
+  checkConnectionOptions,
+  launchFor,
+  type CodexOptions,
+} from "../../src/launch.js";
 import { checkCodexBin, locateRuntime } from "../../src/runtime.js";
 
 const SECRET = "sk-live-SECRET-0123456789";
@@ -159,10 +164,14 @@ describe("checkConnectionOptions", () => {
       [{ version: null }, /clientInfo\.version must be a non-empty string, got null/],
     ];
     for (const [clientInfo, message] of cases) {
-      expect(() => checkConnectionOptions({ clientInfo: clientInfo as never })).toThrow(message);
+      expect(() =>
+        checkConnectionOptions({ clientInfo: clientInfo as never }, CODEX_OPTION_NAMES),
+      ).toThrow(message);
     }
     const clientInfo = { name: "my_app", title: "My App", version: "1.0.0" };
-    expect(checkConnectionOptions({ clientInfo }).clientInfo).toBe(clientInfo);
-    expect(() => checkConnectionOptions({ clientInfo: { name: "only_a_name" } })).not.toThrow();
+    expect(checkConnectionOptions({ clientInfo }, CODEX_OPTION_NAMES).clientInfo).toBe(clientInfo);
+    expect(() =>
+      checkConnectionOptions({ clientInfo: { name: "only_a_name" } }, CODEX_OPTION_NAMES),
+    ).not.toThrow();
   });
 });

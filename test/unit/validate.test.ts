@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { configArgs } from "../../src/internal/toml.js";
-import { checkJson, checkObjective, shown } from "../../src/internal/validate.js";
+import {
+  checkJson,
+  checkObjective,
+  checkOptionNames,
+  optionNames,
+  shown,
+} from "../../src/internal/validate.js";
 
 describe("checkObjective", () => {
   it("counts characters as the server does, not UTF-16 code units", () => {
@@ -77,5 +83,23 @@ describe("arrays with holes", () => {
     const text = { type: "text", text: "a" } as const;
     expect(() => toUserInputs([text, , text] as (typeof text)[])).toThrow(TypeError);
     /* eslint-enable no-sparse-arrays */
+  });
+});
+
+describe("optionNames", () => {
+  type Options = { a?: number; b?: string } & { c?: boolean };
+
+  it("lists its own names and the wire names but those it omits", () => {
+    const names = optionNames<Options>()({ own: ["a"], wire: ["b", "c", "d"], omit: ["d"] });
+    expect([...names.names].sort()).toEqual(["a", "b", "c"]);
+    expect(() => checkOptionNames({ a: 1, d: 2 }, names)).toThrow('options has no option "d"');
+  });
+
+  it("is checked against its type by the compiler", () => {
+    // @ts-expect-error -- "c" is left out
+    const missing = optionNames<Options>()({ own: ["a", "b"] });
+    // @ts-expect-error -- Options has no "z"
+    const extra = optionNames<Options>()({ own: ["a", "b", "c", "z"] });
+    expect([missing.names.size, extra.names.size]).toEqual([2, 4]);
   });
 });

@@ -1,0 +1,353 @@
+// GENERATED CODE! DO NOT MODIFY BY HAND!
+// Produced by scripts/generate-protocol.ts from @openai/codex 0.171.0.
+// The property names of each client request's params type.
+
+import type {
+  FuzzyFileSearchParams,
+  FuzzyFileSearchSessionStartParams,
+  FuzzyFileSearchSessionStopParams,
+  FuzzyFileSearchSessionUpdateParams,
+  GetAuthStatusParams,
+  GitDiffToRemoteParams,
+  InitializeParams,
+} from "./protocol/index.js";
+import type {
+  AccountSessionsListParams,
+  AccountSessionsSwitchParams,
+  AppsInstalledParams,
+  AppsListParams,
+  AppsReadParams,
+  BedrockCheckGovCloudRequirementsParams,
+  BedrockDiscoverParams,
+  CancelLoginAccountParams,
+  CollaborationModeListParams,
+  CommandExecParams,
+  CommandExecResizeParams,
+  CommandExecTerminateParams,
+  CommandExecWriteParams,
+  ConfigBatchWriteParams,
+  ConfigReadParams,
+  ConfigValueWriteParams,
+  ConsumeAccountRateLimitResetCreditParams,
+  EnvironmentAddParams,
+  EnvironmentInfoParams,
+  EnvironmentStatusParams,
+  ExperimentalFeatureEnablementSetParams,
+  ExperimentalFeatureListParams,
+  ExternalAgentConfigDetectParams,
+  ExternalAgentConfigImportHistoryRecordParams,
+  ExternalAgentConfigImportParams,
+  FeedbackSaveParams,
+  FeedbackUploadParams,
+  FsCopyParams,
+  FsCreateDirectoryParams,
+  FsGetMetadataParams,
+  FsReadDirectoryParams,
+  FsReadFileParams,
+  FsRemoveParams,
+  FsUnwatchParams,
+  FsWatchParams,
+  FsWriteFileParams,
+  GcpSetupParams,
+  GetAccountParams,
+  GetAccountRateLimitsParams,
+  GetAccountTokenUsageParams,
+  HooksListParams,
+  ListMcpServerStatusParams,
+  MarketplaceAddParams,
+  MarketplaceRemoveParams,
+  MarketplaceUpgradeParams,
+  McpResourceReadParams,
+  McpServerEventStreamStartParams,
+  McpServerEventStreamStopParams,
+  McpServerOauthLoginParams,
+  McpServerToolCallParams,
+  MemoryStatusParams,
+  MockExperimentalMethodParams,
+  ModelListParams,
+  ModelProviderCapabilitiesReadParams,
+  ModelProviderConfigWriteParams,
+  ModelProviderDefaultSetParams,
+  ModelProviderListParams,
+  PermissionProfileListParams,
+  PluginInstallParams,
+  PluginInstalledParams,
+  PluginListParams,
+  PluginReadParams,
+  PluginReconcileParams,
+  PluginSearchParams,
+  PluginShareCheckoutParams,
+  PluginShareDeleteParams,
+  PluginShareListParams,
+  PluginShareSaveParams,
+  PluginShareUpdateTargetsParams,
+  PluginSkillReadParams,
+  PluginUninstallParams,
+  ProcessKillParams,
+  ProcessResizePtyParams,
+  ProcessSpawnParams,
+  ProcessWriteStdinParams,
+  ProjectCreateParams,
+  ProjectDeleteParams,
+  ProjectImportParams,
+  ProjectListParams,
+  ProjectMoveParams,
+  ProjectReadParams,
+  ProjectUpdateParams,
+  RemoteControlClientsListParams,
+  RemoteControlClientsRevokeParams,
+  RemoteControlPairingStartParams,
+  RemoteControlPairingStatusParams,
+  ReviewStartParams,
+  SendAddCreditsNudgeEmailParams,
+  ServerDiagnosticsParams,
+  SkillsConfigWriteParams,
+  SkillsExtraRootsSetParams,
+  SkillsListParams,
+  ThreadApproveGuardianDeniedActionParams,
+  ThreadArchiveParams,
+  ThreadAttachmentAddParams,
+  ThreadAttachmentListParams,
+  ThreadAttachmentOwnerListParams,
+  ThreadAttachmentRemoveParams,
+  ThreadBackgroundTerminalsCleanParams,
+  ThreadBackgroundTerminalsListParams,
+  ThreadBackgroundTerminalsTerminateParams,
+  ThreadCompactStartParams,
+  ThreadDecrementElicitationParams,
+  ThreadDeleteParams,
+  ThreadForkParams,
+  ThreadGoalClearParams,
+  ThreadGoalGetParams,
+  ThreadGoalSetParams,
+  ThreadGuardianReviewParams,
+  ThreadIncrementElicitationParams,
+  ThreadInjectItemsParams,
+  ThreadItemsListParams,
+  ThreadItemsReadParams,
+  ThreadListParams,
+  ThreadLoadedListParams,
+  ThreadMemoryModeSetParams,
+  ThreadMemoryReadParams,
+  ThreadMetadataUpdateParams,
+  ThreadPredictionRequestParams,
+  ThreadPrepareApprovedPlanParams,
+  ThreadQueueAddParams,
+  ThreadQueueDeleteParams,
+  ThreadQueueListParams,
+  ThreadQueueReorderParams,
+  ThreadQueueStartParams,
+  ThreadQueueUpdateParams,
+  ThreadReadParams,
+  ThreadReadStateUpdateParams,
+  ThreadRealtimeAppendAudioParams,
+  ThreadRealtimeAppendSpeechParams,
+  ThreadRealtimeAppendTextParams,
+  ThreadRealtimeListParams,
+  ThreadRealtimeListVoicesParams,
+  ThreadRealtimeStartParams,
+  ThreadRealtimeStopParams,
+  ThreadResumeParams,
+  ThreadRevertParams,
+  ThreadSampleCancelParams,
+  ThreadSampleParams,
+  ThreadSearchCancelParams,
+  ThreadSearchOccurrencesParams,
+  ThreadSearchParams,
+  ThreadSectionCreateParams,
+  ThreadSectionDeleteParams,
+  ThreadSectionListParams,
+  ThreadSectionMoveParams,
+  ThreadSectionUpdateParams,
+  ThreadSetNameParams,
+  ThreadSettingsUpdateParams,
+  ThreadShellCommandParams,
+  ThreadStartParams,
+  ThreadTimelineListParams,
+  ThreadTurnsListParams,
+  ThreadUnarchiveParams,
+  ThreadUnsubscribeParams,
+  TurnInterruptParams,
+  TurnSettingsUpdateParams,
+  TurnStartParams,
+  TurnSteerParams,
+  UserVerificationCancelParams,
+  UserVerificationDeleteParams,
+  UserVerificationEnrollParams,
+  UserVerificationStatusParams,
+  UserVerificationVerifyParams,
+  WindowsSandboxSetupStartParams,
+} from "./protocol/v2/index.js";
+
+export const ACCOUNT_SESSIONS_LIST_PARAMS_KEYS = ["refreshWorkspaceMetadata"] as const satisfies readonly (keyof AccountSessionsListParams)[];
+export const ACCOUNT_SESSIONS_SWITCH_PARAMS_KEYS = ["sessionId", "accountId", "allowBrowserLogin"] as const satisfies readonly (keyof AccountSessionsSwitchParams)[];
+export const APPS_INSTALLED_PARAMS_KEYS = ["threadId", "forceRefresh"] as const satisfies readonly (keyof AppsInstalledParams)[];
+export const APPS_LIST_PARAMS_KEYS = ["cursor", "limit", "threadId", "forceRefetch"] as const satisfies readonly (keyof AppsListParams)[];
+export const APPS_READ_PARAMS_KEYS = ["appIds", "threadId", "includeTools"] as const satisfies readonly (keyof AppsReadParams)[];
+export const BEDROCK_CHECK_GOV_CLOUD_REQUIREMENTS_PARAMS_KEYS = [] as const satisfies readonly (keyof BedrockCheckGovCloudRequirementsParams)[];
+export const BEDROCK_DISCOVER_PARAMS_KEYS = [] as const satisfies readonly (keyof BedrockDiscoverParams)[];
+export const CANCEL_LOGIN_ACCOUNT_PARAMS_KEYS = ["loginId"] as const satisfies readonly (keyof CancelLoginAccountParams)[];
+export const COLLABORATION_MODE_LIST_PARAMS_KEYS = [] as const satisfies readonly (keyof CollaborationModeListParams)[];
+export const COMMAND_EXEC_PARAMS_KEYS = ["command", "processId", "tty", "streamStdin", "streamStdoutStderr", "outputBytesCap", "disableOutputCap", "disableTimeout", "timeoutMs", "cwd", "env", "size", "sandboxPolicy", "permissionProfile"] as const satisfies readonly (keyof CommandExecParams)[];
+export const COMMAND_EXEC_RESIZE_PARAMS_KEYS = ["processId", "size"] as const satisfies readonly (keyof CommandExecResizeParams)[];
+export const COMMAND_EXEC_TERMINATE_PARAMS_KEYS = ["processId"] as const satisfies readonly (keyof CommandExecTerminateParams)[];
+export const COMMAND_EXEC_WRITE_PARAMS_KEYS = ["processId", "deltaBase64", "closeStdin"] as const satisfies readonly (keyof CommandExecWriteParams)[];
+export const CONFIG_BATCH_WRITE_PARAMS_KEYS = ["edits", "filePath", "expectedVersion", "reloadUserConfig"] as const satisfies readonly (keyof ConfigBatchWriteParams)[];
+export const CONFIG_READ_PARAMS_KEYS = ["includeLayers", "cwd"] as const satisfies readonly (keyof ConfigReadParams)[];
+export const CONFIG_VALUE_WRITE_PARAMS_KEYS = ["keyPath", "value", "mergeStrategy", "filePath", "expectedVersion"] as const satisfies readonly (keyof ConfigValueWriteParams)[];
+export const CONSUME_ACCOUNT_RATE_LIMIT_RESET_CREDIT_PARAMS_KEYS = ["idempotencyKey", "creditId"] as const satisfies readonly (keyof ConsumeAccountRateLimitResetCreditParams)[];
+export const ENVIRONMENT_ADD_PARAMS_KEYS = ["environmentId", "execServerUrl", "authBearerToken", "websocketRequestId", "connectTimeoutMs", "skills"] as const satisfies readonly (keyof EnvironmentAddParams)[];
+export const ENVIRONMENT_INFO_PARAMS_KEYS = ["environmentId"] as const satisfies readonly (keyof EnvironmentInfoParams)[];
+export const ENVIRONMENT_STATUS_PARAMS_KEYS = ["environmentId"] as const satisfies readonly (keyof EnvironmentStatusParams)[];
+export const EXPERIMENTAL_FEATURE_ENABLEMENT_SET_PARAMS_KEYS = ["enablement"] as const satisfies readonly (keyof ExperimentalFeatureEnablementSetParams)[];
+export const EXPERIMENTAL_FEATURE_LIST_PARAMS_KEYS = ["cursor", "limit", "threadId"] as const satisfies readonly (keyof ExperimentalFeatureListParams)[];
+export const EXTERNAL_AGENT_CONFIG_DETECT_PARAMS_KEYS = ["includeHome", "cwds", "maxSessionAgeDays", "maxSessions", "source", "migrationSource"] as const satisfies readonly (keyof ExternalAgentConfigDetectParams)[];
+export const EXTERNAL_AGENT_CONFIG_IMPORT_HISTORY_RECORD_PARAMS_KEYS = ["providerId", "itemTypeResults"] as const satisfies readonly (keyof ExternalAgentConfigImportHistoryRecordParams)[];
+export const EXTERNAL_AGENT_CONFIG_IMPORT_PARAMS_KEYS = ["migrationItems", "source", "providerId", "migrationSource"] as const satisfies readonly (keyof ExternalAgentConfigImportParams)[];
+export const FEEDBACK_SAVE_PARAMS_KEYS = ["savePath", "classification", "reason", "threadId", "includeLogs", "extraLogFiles", "tags"] as const satisfies readonly (keyof FeedbackSaveParams)[];
+export const FEEDBACK_UPLOAD_PARAMS_KEYS = ["classification", "reason", "threadId", "includeLogs", "extraLogFiles", "tags"] as const satisfies readonly (keyof FeedbackUploadParams)[];
+export const FS_COPY_PARAMS_KEYS = ["sourcePath", "destinationPath", "recursive"] as const satisfies readonly (keyof FsCopyParams)[];
+export const FS_CREATE_DIRECTORY_PARAMS_KEYS = ["path", "recursive"] as const satisfies readonly (keyof FsCreateDirectoryParams)[];
+export const FS_GET_METADATA_PARAMS_KEYS = ["path"] as const satisfies readonly (keyof FsGetMetadataParams)[];
+export const FS_READ_DIRECTORY_PARAMS_KEYS = ["path"] as const satisfies readonly (keyof FsReadDirectoryParams)[];
+export const FS_READ_FILE_PARAMS_KEYS = ["path"] as const satisfies readonly (keyof FsReadFileParams)[];
+export const FS_REMOVE_PARAMS_KEYS = ["path", "recursive", "force"] as const satisfies readonly (keyof FsRemoveParams)[];
+export const FS_UNWATCH_PARAMS_KEYS = ["watchId"] as const satisfies readonly (keyof FsUnwatchParams)[];
+export const FS_WATCH_PARAMS_KEYS = ["watchId", "path"] as const satisfies readonly (keyof FsWatchParams)[];
+export const FS_WRITE_FILE_PARAMS_KEYS = ["path", "dataBase64"] as const satisfies readonly (keyof FsWriteFileParams)[];
+export const FUZZY_FILE_SEARCH_PARAMS_KEYS = ["query", "roots", "cancellationToken"] as const satisfies readonly (keyof FuzzyFileSearchParams)[];
+export const FUZZY_FILE_SEARCH_SESSION_START_PARAMS_KEYS = ["sessionId", "roots"] as const satisfies readonly (keyof FuzzyFileSearchSessionStartParams)[];
+export const FUZZY_FILE_SEARCH_SESSION_STOP_PARAMS_KEYS = ["sessionId"] as const satisfies readonly (keyof FuzzyFileSearchSessionStopParams)[];
+export const FUZZY_FILE_SEARCH_SESSION_UPDATE_PARAMS_KEYS = ["sessionId", "query"] as const satisfies readonly (keyof FuzzyFileSearchSessionUpdateParams)[];
+export const GCP_SETUP_PARAMS_KEYS = ["projectId", "location", "credentialFile"] as const satisfies readonly (keyof GcpSetupParams)[];
+export const GET_ACCOUNT_PARAMS_KEYS = ["refreshToken"] as const satisfies readonly (keyof GetAccountParams)[];
+export const GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS = ["supportsLunaReserve", "excludeResetCreditDetails"] as const satisfies readonly (keyof GetAccountRateLimitsParams)[];
+export const GET_ACCOUNT_TOKEN_USAGE_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof GetAccountTokenUsageParams)[];
+export const GET_AUTH_STATUS_PARAMS_KEYS = ["includeToken", "refreshToken"] as const satisfies readonly (keyof GetAuthStatusParams)[];
+export const GIT_DIFF_TO_REMOTE_PARAMS_KEYS = ["cwd"] as const satisfies readonly (keyof GitDiffToRemoteParams)[];
+export const HOOKS_LIST_PARAMS_KEYS = ["cwds", "threadId"] as const satisfies readonly (keyof HooksListParams)[];
+export const INITIALIZE_PARAMS_KEYS = ["clientInfo", "capabilities"] as const satisfies readonly (keyof InitializeParams)[];
+export const LIST_MCP_SERVER_STATUS_PARAMS_KEYS = ["cursor", "limit", "detail", "threadId", "serverName", "environmentId"] as const satisfies readonly (keyof ListMcpServerStatusParams)[];
+export const MARKETPLACE_ADD_PARAMS_KEYS = ["source", "refName", "sparsePaths"] as const satisfies readonly (keyof MarketplaceAddParams)[];
+export const MARKETPLACE_REMOVE_PARAMS_KEYS = ["marketplaceName"] as const satisfies readonly (keyof MarketplaceRemoveParams)[];
+export const MARKETPLACE_UPGRADE_PARAMS_KEYS = ["marketplaceName"] as const satisfies readonly (keyof MarketplaceUpgradeParams)[];
+export const MCP_RESOURCE_READ_PARAMS_KEYS = ["_meta", "threadId", "originCallId", "server", "environmentId", "uri", "connectorId", "target"] as const satisfies readonly (keyof McpResourceReadParams)[];
+export const MCP_SERVER_EVENT_STREAM_START_PARAMS_KEYS = ["threadId", "server", "subscriptionId", "name", "arguments", "_meta"] as const satisfies readonly (keyof McpServerEventStreamStartParams)[];
+export const MCP_SERVER_EVENT_STREAM_STOP_PARAMS_KEYS = ["subscriptionId"] as const satisfies readonly (keyof McpServerEventStreamStopParams)[];
+export const MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS = ["name", "environmentId", "threadId", "clientRegistration", "scopes", "timeoutSecs"] as const satisfies readonly (keyof McpServerOauthLoginParams)[];
+export const MCP_SERVER_TOOL_CALL_PARAMS_KEYS = ["threadId", "server", "environmentId", "tool", "arguments", "_meta"] as const satisfies readonly (keyof McpServerToolCallParams)[];
+export const MEMORY_STATUS_PARAMS_KEYS = ["minConsolidatedThreads"] as const satisfies readonly (keyof MemoryStatusParams)[];
+export const MOCK_EXPERIMENTAL_METHOD_PARAMS_KEYS = ["value"] as const satisfies readonly (keyof MockExperimentalMethodParams)[];
+export const MODEL_LIST_PARAMS_KEYS = ["modelProvider", "cursor", "limit", "includeHidden"] as const satisfies readonly (keyof ModelListParams)[];
+export const MODEL_PROVIDER_CAPABILITIES_READ_PARAMS_KEYS = [] as const satisfies readonly (keyof ModelProviderCapabilitiesReadParams)[];
+export const MODEL_PROVIDER_CONFIG_WRITE_PARAMS_KEYS = ["settings"] as const satisfies readonly (keyof ModelProviderConfigWriteParams)[];
+export const MODEL_PROVIDER_DEFAULT_SET_PARAMS_KEYS = ["providerId"] as const satisfies readonly (keyof ModelProviderDefaultSetParams)[];
+export const MODEL_PROVIDER_LIST_PARAMS_KEYS = [] as const satisfies readonly (keyof ModelProviderListParams)[];
+export const PERMISSION_PROFILE_LIST_PARAMS_KEYS = ["cursor", "limit", "cwd"] as const satisfies readonly (keyof PermissionProfileListParams)[];
+export const PLUGIN_INSTALL_PARAMS_KEYS = ["marketplacePath", "remoteMarketplaceName", "installAttemptId", "pluginName"] as const satisfies readonly (keyof PluginInstallParams)[];
+export const PLUGIN_INSTALLED_PARAMS_KEYS = ["cwds", "installSuggestionPluginNames"] as const satisfies readonly (keyof PluginInstalledParams)[];
+export const PLUGIN_LIST_PARAMS_KEYS = ["cwds", "marketplaceKinds", "forceRefetch"] as const satisfies readonly (keyof PluginListParams)[];
+export const PLUGIN_READ_PARAMS_KEYS = ["marketplacePath", "remoteMarketplaceName", "pluginName"] as const satisfies readonly (keyof PluginReadParams)[];
+export const PLUGIN_RECONCILE_PARAMS_KEYS = ["reason"] as const satisfies readonly (keyof PluginReconcileParams)[];
+export const PLUGIN_SEARCH_PARAMS_KEYS = ["searchTerm", "scope", "cwds", "cursor", "limit"] as const satisfies readonly (keyof PluginSearchParams)[];
+export const PLUGIN_SHARE_CHECKOUT_PARAMS_KEYS = ["remotePluginId"] as const satisfies readonly (keyof PluginShareCheckoutParams)[];
+export const PLUGIN_SHARE_DELETE_PARAMS_KEYS = ["remotePluginId"] as const satisfies readonly (keyof PluginShareDeleteParams)[];
+export const PLUGIN_SHARE_LIST_PARAMS_KEYS = [] as const satisfies readonly (keyof PluginShareListParams)[];
+export const PLUGIN_SHARE_SAVE_PARAMS_KEYS = ["pluginPath", "remotePluginId", "discoverability", "shareTargets"] as const satisfies readonly (keyof PluginShareSaveParams)[];
+export const PLUGIN_SHARE_UPDATE_TARGETS_PARAMS_KEYS = ["remotePluginId", "discoverability", "shareTargets"] as const satisfies readonly (keyof PluginShareUpdateTargetsParams)[];
+export const PLUGIN_SKILL_READ_PARAMS_KEYS = ["remoteMarketplaceName", "remotePluginId", "skillName"] as const satisfies readonly (keyof PluginSkillReadParams)[];
+export const PLUGIN_UNINSTALL_PARAMS_KEYS = ["pluginId"] as const satisfies readonly (keyof PluginUninstallParams)[];
+export const PROCESS_KILL_PARAMS_KEYS = ["processHandle"] as const satisfies readonly (keyof ProcessKillParams)[];
+export const PROCESS_RESIZE_PTY_PARAMS_KEYS = ["processHandle", "size"] as const satisfies readonly (keyof ProcessResizePtyParams)[];
+export const PROCESS_SPAWN_PARAMS_KEYS = ["command", "processHandle", "cwd", "tty", "streamStdin", "streamStdoutStderr", "outputBytesCap", "timeoutMs", "env", "size"] as const satisfies readonly (keyof ProcessSpawnParams)[];
+export const PROCESS_WRITE_STDIN_PARAMS_KEYS = ["processHandle", "deltaBase64", "closeStdin"] as const satisfies readonly (keyof ProcessWriteStdinParams)[];
+export const PROJECT_CREATE_PARAMS_KEYS = ["name", "roots", "metadata", "idempotencyKey"] as const satisfies readonly (keyof ProjectCreateParams)[];
+export const PROJECT_DELETE_PARAMS_KEYS = ["projectId"] as const satisfies readonly (keyof ProjectDeleteParams)[];
+export const PROJECT_IMPORT_PARAMS_KEYS = ["name", "roots", "metadata", "threads", "idempotencyKey"] as const satisfies readonly (keyof ProjectImportParams)[];
+export const PROJECT_LIST_PARAMS_KEYS = ["cursor", "limit", "sortKey", "sortDirection"] as const satisfies readonly (keyof ProjectListParams)[];
+export const PROJECT_MOVE_PARAMS_KEYS = ["projectId", "beforeProjectId"] as const satisfies readonly (keyof ProjectMoveParams)[];
+export const PROJECT_READ_PARAMS_KEYS = ["projectId"] as const satisfies readonly (keyof ProjectReadParams)[];
+export const PROJECT_UPDATE_PARAMS_KEYS = ["projectId", "name", "roots", "metadata"] as const satisfies readonly (keyof ProjectUpdateParams)[];
+export const REMOTE_CONTROL_CLIENTS_LIST_PARAMS_KEYS = ["environmentId", "cursor", "limit", "order"] as const satisfies readonly (keyof RemoteControlClientsListParams)[];
+export const REMOTE_CONTROL_CLIENTS_REVOKE_PARAMS_KEYS = ["environmentId", "clientId"] as const satisfies readonly (keyof RemoteControlClientsRevokeParams)[];
+export const REMOTE_CONTROL_PAIRING_START_PARAMS_KEYS = ["manualCode"] as const satisfies readonly (keyof RemoteControlPairingStartParams)[];
+export const REMOTE_CONTROL_PAIRING_STATUS_PARAMS_KEYS = ["pairingCode", "manualPairingCode"] as const satisfies readonly (keyof RemoteControlPairingStatusParams)[];
+export const REVIEW_START_PARAMS_KEYS = ["threadId", "target", "delivery"] as const satisfies readonly (keyof ReviewStartParams)[];
+export const SEND_ADD_CREDITS_NUDGE_EMAIL_PARAMS_KEYS = ["creditType"] as const satisfies readonly (keyof SendAddCreditsNudgeEmailParams)[];
+export const SERVER_DIAGNOSTICS_PARAMS_KEYS = [] as const satisfies readonly (keyof ServerDiagnosticsParams)[];
+export const SKILLS_CONFIG_WRITE_PARAMS_KEYS = ["path", "name", "enabled"] as const satisfies readonly (keyof SkillsConfigWriteParams)[];
+export const SKILLS_EXTRA_ROOTS_SET_PARAMS_KEYS = ["extraRoots"] as const satisfies readonly (keyof SkillsExtraRootsSetParams)[];
+export const SKILLS_LIST_PARAMS_KEYS = ["cwds", "forceReload"] as const satisfies readonly (keyof SkillsListParams)[];
+export const THREAD_APPROVE_GUARDIAN_DENIED_ACTION_PARAMS_KEYS = ["threadId", "event"] as const satisfies readonly (keyof ThreadApproveGuardianDeniedActionParams)[];
+export const THREAD_ARCHIVE_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadArchiveParams)[];
+export const THREAD_ATTACHMENT_ADD_PARAMS_KEYS = ["threadId", "attachmentType", "identityKey", "payload"] as const satisfies readonly (keyof ThreadAttachmentAddParams)[];
+export const THREAD_ATTACHMENT_LIST_PARAMS_KEYS = ["threadId", "cursor", "limit"] as const satisfies readonly (keyof ThreadAttachmentListParams)[];
+export const THREAD_ATTACHMENT_OWNER_LIST_PARAMS_KEYS = ["attachmentType", "identityKey", "archived", "cursor", "limit"] as const satisfies readonly (keyof ThreadAttachmentOwnerListParams)[];
+export const THREAD_ATTACHMENT_REMOVE_PARAMS_KEYS = ["threadId", "attachmentType", "identityKey"] as const satisfies readonly (keyof ThreadAttachmentRemoveParams)[];
+export const THREAD_BACKGROUND_TERMINALS_CLEAN_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadBackgroundTerminalsCleanParams)[];
+export const THREAD_BACKGROUND_TERMINALS_LIST_PARAMS_KEYS = ["threadId", "cursor", "limit"] as const satisfies readonly (keyof ThreadBackgroundTerminalsListParams)[];
+export const THREAD_BACKGROUND_TERMINALS_TERMINATE_PARAMS_KEYS = ["threadId", "processId"] as const satisfies readonly (keyof ThreadBackgroundTerminalsTerminateParams)[];
+export const THREAD_COMPACT_START_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadCompactStartParams)[];
+export const THREAD_DECREMENT_ELICITATION_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadDecrementElicitationParams)[];
+export const THREAD_DELETE_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadDeleteParams)[];
+export const THREAD_FORK_PARAMS_KEYS = ["threadId", "experimentalPredictionMode", "experimentalDisablePredictionMcp", "lastTurnId", "beforeTurnId", "path", "model", "modelProvider", "serviceTier", "cwd", "runtimeWorkspaceRoots", "approvalPolicy", "approvalsReviewer", "sandbox", "permissions", "config", "baseInstructions", "developerInstructions", "ephemeral", "attachToSource", "threadSource", "excludeTurns", "deferGoalContinuation"] as const satisfies readonly (keyof ThreadForkParams)[];
+export const THREAD_GOAL_CLEAR_PARAMS_KEYS = ["threadId", "origin"] as const satisfies readonly (keyof ThreadGoalClearParams)[];
+export const THREAD_GOAL_GET_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadGoalGetParams)[];
+export const THREAD_GOAL_SET_PARAMS_KEYS = ["threadId", "origin", "objective", "status", "tokenBudget"] as const satisfies readonly (keyof ThreadGoalSetParams)[];
+export const THREAD_GUARDIAN_REVIEW_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadGuardianReviewParams)[];
+export const THREAD_INCREMENT_ELICITATION_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadIncrementElicitationParams)[];
+export const THREAD_INJECT_ITEMS_PARAMS_KEYS = ["threadId", "items"] as const satisfies readonly (keyof ThreadInjectItemsParams)[];
+export const THREAD_ITEMS_LIST_PARAMS_KEYS = ["threadId", "turnId", "cursor", "limit", "sortDirection", "deferOutput"] as const satisfies readonly (keyof ThreadItemsListParams)[];
+export const THREAD_ITEMS_READ_PARAMS_KEYS = ["threadId", "turnId", "itemIds"] as const satisfies readonly (keyof ThreadItemsReadParams)[];
+export const THREAD_LIST_PARAMS_KEYS = ["includeAttachedThreads", "currentAccountOnly", "cursor", "limit", "includedThreadIds", "excludedThreadIds", "sortKey", "sortDirection", "modelProviders", "sourceKinds", "originators", "archived", "sectionId", "projectId", "cwd", "useStateDbOnly", "searchTerm", "parentThreadId", "ancestorThreadId", "attachedToThreadId"] as const satisfies readonly (keyof ThreadListParams)[];
+export const THREAD_LOADED_LIST_PARAMS_KEYS = ["cursor", "limit"] as const satisfies readonly (keyof ThreadLoadedListParams)[];
+export const THREAD_MEMORY_MODE_SET_PARAMS_KEYS = ["threadId", "mode"] as const satisfies readonly (keyof ThreadMemoryModeSetParams)[];
+export const THREAD_MEMORY_READ_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadMemoryReadParams)[];
+export const THREAD_METADATA_UPDATE_PARAMS_KEYS = ["threadId", "projectId", "gitInfo", "daybreakEnabled"] as const satisfies readonly (keyof ThreadMetadataUpdateParams)[];
+export const THREAD_PREDICTION_REQUEST_PARAMS_KEYS = ["threadId", "sourceTurnId"] as const satisfies readonly (keyof ThreadPredictionRequestParams)[];
+export const THREAD_PREPARE_APPROVED_PLAN_PARAMS_KEYS = ["threadId", "markdown", "attachmentPath"] as const satisfies readonly (keyof ThreadPrepareApprovedPlanParams)[];
+export const THREAD_QUEUE_ADD_PARAMS_KEYS = ["threadId", "input", "clientUserMessageId", "responsesapiClientMetadata"] as const satisfies readonly (keyof ThreadQueueAddParams)[];
+export const THREAD_QUEUE_DELETE_PARAMS_KEYS = ["threadId", "queuedSubmissionId"] as const satisfies readonly (keyof ThreadQueueDeleteParams)[];
+export const THREAD_QUEUE_LIST_PARAMS_KEYS = ["threadId", "cursor", "limit"] as const satisfies readonly (keyof ThreadQueueListParams)[];
+export const THREAD_QUEUE_REORDER_PARAMS_KEYS = ["threadId", "queuedSubmissionIds"] as const satisfies readonly (keyof ThreadQueueReorderParams)[];
+export const THREAD_QUEUE_START_PARAMS_KEYS = ["threadId", "queuedSubmissionId"] as const satisfies readonly (keyof ThreadQueueStartParams)[];
+export const THREAD_QUEUE_UPDATE_PARAMS_KEYS = ["threadId", "queuedSubmissionId", "input", "responsesapiClientMetadata"] as const satisfies readonly (keyof ThreadQueueUpdateParams)[];
+export const THREAD_READ_PARAMS_KEYS = ["threadId", "includeTurns"] as const satisfies readonly (keyof ThreadReadParams)[];
+export const THREAD_READ_STATE_UPDATE_PARAMS_KEYS = ["threadId", "operation", "expectedRevision"] as const satisfies readonly (keyof ThreadReadStateUpdateParams)[];
+export const THREAD_REALTIME_APPEND_AUDIO_PARAMS_KEYS = ["threadId", "audio"] as const satisfies readonly (keyof ThreadRealtimeAppendAudioParams)[];
+export const THREAD_REALTIME_APPEND_SPEECH_PARAMS_KEYS = ["threadId", "text"] as const satisfies readonly (keyof ThreadRealtimeAppendSpeechParams)[];
+export const THREAD_REALTIME_APPEND_TEXT_PARAMS_KEYS = ["threadId", "text", "role"] as const satisfies readonly (keyof ThreadRealtimeAppendTextParams)[];
+export const THREAD_REALTIME_LIST_PARAMS_KEYS = ["threadId", "sessionId", "fromObservedAtMs", "toObservedAtMs", "order", "afterPosition", "eventId", "cursor", "limit", "snapshotEnd", "requiredThroughPosition"] as const satisfies readonly (keyof ThreadRealtimeListParams)[];
+export const THREAD_REALTIME_LIST_VOICES_PARAMS_KEYS = [] as const satisfies readonly (keyof ThreadRealtimeListVoicesParams)[];
+export const THREAD_REALTIME_START_PARAMS_KEYS = ["threadId", "clientManagedHandoffs", "delegationAckFiller", "flushTranscriptTailOnSessionEnd", "codexResponsesAsItems", "codexResponseItemPrefix", "codexResponseHandoffMode", "backendReasoningStatus", "codexResponseHandoffChannelPrefixes", "model", "outputModality", "includeStartupContext", "initialItems", "realtimeStartInstructions", "realtimeEndInstructions", "prompt", "realtimeSessionId", "voiceSessionId", "transport", "version", "voice"] as const satisfies readonly (keyof ThreadRealtimeStartParams)[];
+export const THREAD_REALTIME_STOP_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadRealtimeStopParams)[];
+export const THREAD_RESUME_PARAMS_KEYS = ["threadId", "history", "path", "model", "modelProvider", "serviceTier", "cwd", "runtimeWorkspaceRoots", "approvalPolicy", "approvalsReviewer", "sandbox", "permissions", "config", "baseInstructions", "developerInstructions", "personality", "excludeTurns", "initialTurnsPage"] as const satisfies readonly (keyof ThreadResumeParams)[];
+export const THREAD_REVERT_PARAMS_KEYS = ["threadId", "beforeTurnId"] as const satisfies readonly (keyof ThreadRevertParams)[];
+export const THREAD_SAMPLE_CANCEL_PARAMS_KEYS = ["requestId"] as const satisfies readonly (keyof ThreadSampleCancelParams)[];
+export const THREAD_SAMPLE_PARAMS_KEYS = ["threadId", "expectedTurnId", "allowInProgressTurn", "prompt", "effort", "threadSource", "turnTrigger", "responsesapiClientMetadata", "disableMcp", "interruptOnCancel"] as const satisfies readonly (keyof ThreadSampleParams)[];
+export const THREAD_SEARCH_CANCEL_PARAMS_KEYS = ["requestId"] as const satisfies readonly (keyof ThreadSearchCancelParams)[];
+export const THREAD_SEARCH_OCCURRENCES_PARAMS_KEYS = ["threadId", "searchTerm", "cursor", "limit"] as const satisfies readonly (keyof ThreadSearchOccurrencesParams)[];
+export const THREAD_SEARCH_PARAMS_KEYS = ["includeAttachedThreads", "currentAccountOnly", "cursor", "limit", "sortKey", "sortDirection", "sourceKinds", "archived", "searchTerm"] as const satisfies readonly (keyof ThreadSearchParams)[];
+export const THREAD_SECTION_CREATE_PARAMS_KEYS = ["name", "appearance"] as const satisfies readonly (keyof ThreadSectionCreateParams)[];
+export const THREAD_SECTION_DELETE_PARAMS_KEYS = ["sectionId"] as const satisfies readonly (keyof ThreadSectionDeleteParams)[];
+export const THREAD_SECTION_LIST_PARAMS_KEYS = ["cursor", "limit"] as const satisfies readonly (keyof ThreadSectionListParams)[];
+export const THREAD_SECTION_MOVE_PARAMS_KEYS = ["threadId", "sectionId", "beforeThreadId"] as const satisfies readonly (keyof ThreadSectionMoveParams)[];
+export const THREAD_SECTION_UPDATE_PARAMS_KEYS = ["sectionId", "name", "appearance"] as const satisfies readonly (keyof ThreadSectionUpdateParams)[];
+export const THREAD_SET_NAME_PARAMS_KEYS = ["threadId", "name"] as const satisfies readonly (keyof ThreadSetNameParams)[];
+export const THREAD_SETTINGS_UPDATE_PARAMS_KEYS = ["threadId", "disabledPluginIds", "cwd", "environments", "approvalPolicy", "approvalsReviewer", "sandboxPolicy", "permissions", "model", "serviceTier", "effort", "summary", "collaborationMode", "multiAgentMode", "personality"] as const satisfies readonly (keyof ThreadSettingsUpdateParams)[];
+export const THREAD_SHELL_COMMAND_PARAMS_KEYS = ["threadId", "command", "timeoutMs"] as const satisfies readonly (keyof ThreadShellCommandParams)[];
+export const THREAD_START_PARAMS_KEYS = ["model", "modelProvider", "allowProviderModelFallback", "serviceTier", "cwd", "runtimeWorkspaceRoots", "approvalPolicy", "approvalsReviewer", "sandbox", "permissions", "config", "serviceName", "baseInstructions", "developerInstructions", "personality", "multiAgentMode", "ephemeral", "historyMode", "sessionStartSource", "threadSource", "projectId", "daybreakEnabled", "environments", "dynamicTools", "selectedCapabilityRoots", "mockExperimentalField", "experimentalRawEvents"] as const satisfies readonly (keyof ThreadStartParams)[];
+export const THREAD_TIMELINE_LIST_PARAMS_KEYS = ["threadId", "cursor", "limit"] as const satisfies readonly (keyof ThreadTimelineListParams)[];
+export const THREAD_TURNS_LIST_PARAMS_KEYS = ["threadId", "cursor", "limit", "sortDirection", "itemsView"] as const satisfies readonly (keyof ThreadTurnsListParams)[];
+export const THREAD_UNARCHIVE_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadUnarchiveParams)[];
+export const THREAD_UNSUBSCRIBE_PARAMS_KEYS = ["threadId"] as const satisfies readonly (keyof ThreadUnsubscribeParams)[];
+export const TURN_INTERRUPT_PARAMS_KEYS = ["threadId", "turnId"] as const satisfies readonly (keyof TurnInterruptParams)[];
+export const TURN_SETTINGS_UPDATE_PARAMS_KEYS = ["threadId", "turnId", "approvalsReviewer", "environments", "model", "effort", "summary", "serviceTier"] as const satisfies readonly (keyof TurnSettingsUpdateParams)[];
+export const TURN_START_PARAMS_KEYS = ["threadId", "disabledPluginIds", "clientUserMessageId", "input", "turnTrigger", "parentTurnId", "rootTurnId", "toolOutput", "responsesapiClientMetadata", "responsesapiClientMetadataPatch", "additionalContext", "environments", "cwd", "runtimeWorkspaceRoots", "approvalPolicy", "approvalsReviewer", "sandboxPolicy", "permissions", "model", "serviceTier", "serviceTierForTurn", "effort", "summary", "personality", "outputSchema", "collaborationMode", "multiAgentMode", "cyberAccessProgram"] as const satisfies readonly (keyof TurnStartParams)[];
+export const TURN_STEER_PARAMS_KEYS = ["threadId", "clientUserMessageId", "input", "responsesapiClientMetadata", "responsesapiClientMetadataPatch", "additionalContext", "expectedTurnId"] as const satisfies readonly (keyof TurnSteerParams)[];
+export const USER_VERIFICATION_CANCEL_PARAMS_KEYS = ["requestId"] as const satisfies readonly (keyof UserVerificationCancelParams)[];
+export const USER_VERIFICATION_DELETE_PARAMS_KEYS = [] as const satisfies readonly (keyof UserVerificationDeleteParams)[];
+export const USER_VERIFICATION_ENROLL_PARAMS_KEYS = [] as const satisfies readonly (keyof UserVerificationEnrollParams)[];
+export const USER_VERIFICATION_STATUS_PARAMS_KEYS = [] as const satisfies readonly (keyof UserVerificationStatusParams)[];
+export const USER_VERIFICATION_VERIFY_PARAMS_KEYS = ["challenge", "title", "description"] as const satisfies readonly (keyof UserVerificationVerifyParams)[];
+export const WINDOWS_SANDBOX_SETUP_START_PARAMS_KEYS = ["mode", "cwd"] as const satisfies readonly (keyof WindowsSandboxSetupStartParams)[];
