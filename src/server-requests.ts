@@ -13,9 +13,11 @@ import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
 import {
   checkJson,
+  checkOptionNames,
   checkOptionalDelay,
   describe,
   isPlainObject,
+  optionNames,
   shown,
   wellFormed,
 } from "./internal/validate.js";
@@ -121,6 +123,10 @@ export interface DispatcherOptions extends ServerRequestHandlers {
   readonly onChatgptTokenRefresh?: ServerRequestHandler<"account/chatgptAuthTokens/refresh">;
 }
 
+const TOOL_NAMES = optionNames<DynamicTool>()({
+  own: ["name", "description", "inputSchema", "handler"],
+});
+
 // The names the Responses API takes for a function, as the runtime checks them.
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
@@ -139,6 +145,7 @@ function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
     );
   }
   const where = `${name} (${tool.name})`;
+  checkOptionNames(tool, TOOL_NAMES, where);
   if (typeof tool.handler !== "function") {
     throw new TypeError(`${where}: handler must be a function, got ${describe(tool.handler)}`);
   }

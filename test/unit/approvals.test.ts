@@ -462,6 +462,10 @@ describe("handler and tool options", () => {
     expect(refusal([tool({ handler: "no" })])).toBe(
       "tools[0] (t): handler must be a function, got string",
     );
+    // Misspelt, the schema would be dropped and the model would call the tool with no arguments.
+    expect(refusal([tool({ input_schema: { type: "object" } })])).toBe(
+      'tools[0] (t) has no option "input_schema"; did you mean "inputSchema"?',
+    );
     // eslint-disable-next-line no-sparse-arrays -- a hole is a missing tool
     expect(refusal([tool({}), , tool({ name: "u" })])).toBe(
       "tools[1] must be an object, got undefined",
