@@ -716,17 +716,18 @@ function keysConstName(typeName: string): string {
  * those it uses.
  */
 function renderParamsKeys(protocol: Protocol, version: string): string {
-  const names = new Set<string>();
+  const keysOf = new Map<string, string[]>();
   for (const { params } of parseMethodUnion(protocol, "ClientRequest")) {
     const name = params.replace(/\s*\|\s*undefined$/, "");
     if (!/^[A-Za-z_$][\w$]*$/.test(name) || !protocol.files.has(name)) continue;
     if (splitTopLevel(protocol.declaration(name), "|").length > 1) continue;
-    names.add(name);
+    // A shape the parser cannot read gets no constant: code that needs one then fails to compile.
+    const properties = protocol.properties(name);
+    if (properties !== undefined) keysOf.set(name, [...properties.keys()]);
   }
-  const sorted = [...names].sort(compare);
+  const sorted = [...keysOf.keys()].sort(compare);
   const constants = sorted.map((name) => {
-    const keys = [...(protocol.properties(name)?.keys() ?? [])];
-    const list = keys.map((k) => JSON.stringify(k)).join(", ");
+    const list = (keysOf.get(name) ?? []).map((k) => JSON.stringify(k)).join(", ");
     return `export const ${keysConstName(name)} = [${list}] as const satisfies readonly (keyof ${name})[];\n`;
   });
   return [

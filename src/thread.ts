@@ -129,7 +129,9 @@ const GOAL_NAMES = optionNames<RunGoalOptions>()({ own: ["tokenBudget", "signal"
 const READ_NAMES = optionNames<{ includeTurns?: boolean } & RequestOptions>()({
   own: [...REQUEST_NAMES, "includeTurns"],
 });
-const SET_GOAL_NAMES = optionNames<{ status?: unknown; tokenBudget?: unknown } & RequestOptions>()({
+const SET_GOAL_NAMES = optionNames<
+  { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions
+>()({
   own: [...REQUEST_NAMES, "status", "tokenBudget"],
 });
 
