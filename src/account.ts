@@ -9,7 +9,7 @@ import {
   checkBoolean,
   checkNonEmpty,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   splitRequestOptions,
 } from "./internal/validate.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
@@ -33,10 +33,10 @@ export interface UsageOptions extends RequestOptions {
 }
 
 const RATE_LIMITS_NAMES = optionNames<RateLimitsOptions>()({
-  own: REQUEST_NAMES,
+  own: REQUEST_KEYS,
   wire: GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS,
 });
-const USAGE_NAMES = optionNames<UsageOptions>()({ own: [...REQUEST_NAMES, "threadId"] });
+const USAGE_NAMES = optionNames<UsageOptions>()({ own: [...REQUEST_KEYS, "threadId"] });
 
 // The pinned runtime's refusals: "codex account authentication required to read rate limits"
 // when logged out, "chatgpt authentication required to read token usage" with an API key.

@@ -39,7 +39,7 @@ import {
   checkNonEmpty,
   describe,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   splitRequestOptions,
   requestOptions,
 } from "./internal/validate.js";
@@ -90,11 +90,11 @@ import {
 } from "./thread-options.js";
 
 const LOGIN_API_KEY_NAMES = optionNames<LoginApiKeyOptions>()({
-  own: [...REQUEST_NAMES, "persist"],
+  own: [...REQUEST_KEYS, "persist"],
 });
 // The options of `models()`.
 const MODELS_NAMES = optionNames<{ includeHidden?: boolean } & RequestOptions>()({
-  own: [...REQUEST_NAMES, "includeHidden"],
+  own: [...REQUEST_KEYS, "includeHidden"],
 });
 
 const DEFAULT_CLIENT = {

@@ -18,7 +18,7 @@ import {
   checkTimeout,
   describe,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   requestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
@@ -61,7 +61,7 @@ export interface ExecOptions {
 }
 
 const EXEC_NAMES = optionNames<ExecOptions>()({
-  own: [...REQUEST_NAMES, "cwd", "env", "tty", "size", "stdin", "sandbox", "collectOutput"],
+  own: [...REQUEST_KEYS, "cwd", "env", "tty", "size", "stdin", "sandbox", "collectOutput"],
 });
 
 /** What `CommandHandle.wait()` resolves with. */

@@ -16,7 +16,7 @@ import {
   describe,
   dropUndefined,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   shown,
   splitRequestOptions,
   type OptionNames,
@@ -52,15 +52,15 @@ export interface ConfigEditInput {
 }
 
 const READ_NAMES = optionNames<ConfigReadOptions>()({
-  own: [...REQUEST_NAMES, "includeLayers", "cwd"],
+  own: [...REQUEST_KEYS, "includeLayers", "cwd"],
 });
-const WRITE_NAMES = [...REQUEST_NAMES, "filePath", "expectedVersion"] as const;
+const WRITE_KEYS = [...REQUEST_KEYS, "filePath", "expectedVersion"] as const;
 const VALUE_WRITE_NAMES = optionNames<
   ConfigWriteOptions & { readonly mergeStrategy?: MergeStrategy | undefined }
->()({ own: [...WRITE_NAMES, "mergeStrategy"] });
+>()({ own: [...WRITE_KEYS, "mergeStrategy"] });
 const BATCH_WRITE_NAMES = optionNames<
   ConfigWriteOptions & { readonly reloadUserConfig?: boolean | undefined }
->()({ own: [...WRITE_NAMES, "reloadUserConfig"] });
+>()({ own: [...WRITE_KEYS, "reloadUserConfig"] });
 const EDIT_NAMES = optionNames<ConfigEditInput>()({ own: ["keyPath", "value", "mergeStrategy"] });
 
 function checkMergeStrategy(strategy: unknown): MergeStrategy {

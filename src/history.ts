@@ -20,7 +20,7 @@ import {
   describe,
   dropUndefined,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   splitRequestOptions,
   type OptionNames,
   type RequestOptions,
@@ -52,14 +52,14 @@ export interface ItemListOptions extends RequestOptions {
 }
 
 const TURN_LIST_NAMES = optionNames<TurnListOptions>()({
-  own: [...REQUEST_NAMES, "cursor", "limit", "sortDirection", "itemsView"],
+  own: [...REQUEST_KEYS, "cursor", "limit", "sortDirection", "itemsView"],
 });
 const ITEM_LIST_NAMES = optionNames<ItemListOptions>()({
-  own: [...REQUEST_NAMES, "turnId", "cursor", "limit", "sortDirection"],
+  own: [...REQUEST_KEYS, "turnId", "cursor", "limit", "sortDirection"],
 });
 /** @internal The names of `codex.threadList`'s and `codex.threads`' options. */
 export const THREAD_LIST_NAMES = optionNames<Partial<ThreadListParams> & RequestOptions>()({
-  own: REQUEST_NAMES,
+  own: REQUEST_KEYS,
   wire: THREAD_LIST_PARAMS_KEYS,
 });
 

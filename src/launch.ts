@@ -22,7 +22,7 @@ import {
 } from "./internal/validate.js";
 import { DELTA_METHODS, checkEventMode, type EventMode } from "./options.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
-import { HANDLER_NAMES, checkHandlers, type DispatcherOptions } from "./server-requests.js";
+import { HANDLER_KEYS, checkHandlers, type DispatcherOptions } from "./server-requests.js";
 import type { StdioLaunch } from "./transport/stdio.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
@@ -102,8 +102,8 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-const CONNECTION_NAMES = [
-  ...HANDLER_NAMES,
+const CONNECTION_KEYS = [
+  ...HANDLER_KEYS,
   "serverRequestTimeout",
   "onChatgptTokenRefresh",
   "clientInfo",
@@ -116,7 +116,7 @@ const CONNECTION_NAMES = [
 ] as const;
 /** @internal The names of {@link CodexOptions}. */
 export const CODEX_OPTION_KEYS = [
-  ...CONNECTION_NAMES,
+  ...CONNECTION_KEYS,
   "codexBin",
   "configOverrides",
   "apiKey",
@@ -131,7 +131,7 @@ export const CODEX_OPTION_KEYS = [
 export const CODEX_OPTION_NAMES = optionNames<CodexOptions>()({ own: CODEX_OPTION_KEYS });
 /** @internal */
 export const CONNECT_OPTION_NAMES = optionNames<ConnectOptions>()({
-  own: [...CONNECTION_NAMES, "token", "headers"],
+  own: [...CONNECTION_KEYS, "token", "headers"],
 });
 const CLIENT_INFO_NAMES = optionNames<ClientInfoOptions>()({ own: ["name", "title", "version"] });
 

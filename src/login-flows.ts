@@ -17,7 +17,7 @@ import {
   checkSecret,
   describe,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   requestOptions,
   splitRequestOptions,
 } from "./internal/validate.js";
@@ -188,10 +188,10 @@ export async function loginApiKey(
 }
 
 const CHATGPT_LOGIN_NAMES = optionNames<LoginChatgptOptions>()({
-  own: [...REQUEST_NAMES, "codexStreamlinedLogin", "useHostedLoginSuccessPage", "appBrand"],
+  own: [...REQUEST_KEYS, "codexStreamlinedLogin", "useHostedLoginSuccessPage", "appBrand"],
 });
 const ACCOUNT_READ_NAMES = optionNames<AccountReadOptions>()({
-  own: [...REQUEST_NAMES, "refreshToken"],
+  own: [...REQUEST_KEYS, "refreshToken"],
 });
 
 /** `account/login/start {type: "chatgpt"}`: starts a browser login and returns its handle. */

@@ -17,7 +17,7 @@ import {
   checkNonEmpty,
   describe,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   requestOptions,
   shown,
   splitRequestOptions,
@@ -35,12 +35,12 @@ export type McpServersOptions = Omit<Partial<ListMcpServerStatusParams>, "cursor
 export type McpLoginOptions = Omit<Partial<McpServerOauthLoginParams>, "name"> & RequestOptions;
 
 const SERVERS_NAMES = optionNames<McpServersOptions>()({
-  own: REQUEST_NAMES,
+  own: REQUEST_KEYS,
   wire: LIST_MCP_SERVER_STATUS_PARAMS_KEYS,
   omit: ["cursor", "limit"],
 });
 const LOGIN_NAMES = optionNames<McpLoginOptions>()({
-  own: REQUEST_NAMES,
+  own: REQUEST_KEYS,
   wire: MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS,
   omit: ["name"],
 });

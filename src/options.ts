@@ -147,7 +147,7 @@ export function checkGoalStatus(value: unknown): ThreadGoalStatus {
 }
 
 /** @internal The names of {@link ThreadSettings}. */
-export const SETTING_NAMES = [
+export const SETTING_KEYS = [
   "networkAccess",
   "webSearch",
   "additionalDirectories",

@@ -75,7 +75,7 @@ export interface ServerRequestHandlers {
 }
 
 /** @internal The names of {@link ServerRequestHandlers}, which many options take on. */
-export const HANDLER_NAMES = ["approvals", "onUserInput", "onElicitation"] as const;
+export const HANDLER_KEYS = ["approvals", "onUserInput", "onElicitation"] as const;
 
 /** A JavaScript function offered to the model as a tool (`dynamicTools` on thread start). */
 export interface DynamicTool {

@@ -4,7 +4,7 @@ import {
   checkNonEmpty,
   describe,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   splitRequestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
@@ -19,7 +19,7 @@ export interface SkillsOptions extends RequestOptions {
 }
 
 const SKILLS_NAMES = optionNames<SkillsOptions>()({
-  own: [...REQUEST_NAMES, "cwds", "forceReload"],
+  own: [...REQUEST_KEYS, "cwds", "forceReload"],
 });
 
 /** `skills/list`: the skills available in each working directory, with the errors found loading them. */

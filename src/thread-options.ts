@@ -23,12 +23,12 @@ import {
   describe,
   dropUndefined,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   type OptionNames,
   type RequestOptions,
 } from "./internal/validate.js";
 import {
-  SETTING_NAMES,
+  SETTING_KEYS,
   approvalFields,
   sandboxMode,
   settingsConfig,
@@ -37,7 +37,7 @@ import {
   type ThreadSettings,
 } from "./options.js";
 import {
-  HANDLER_NAMES,
+  HANDLER_KEYS,
   pickHandlers,
   toolSpecs,
   type DynamicTool,
@@ -89,10 +89,10 @@ export type ThreadHandlers = ServerRequestHandlers & {
 export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
 
 // What every thread request's options add to, or take from, its wire params.
-const THREAD_OWN = [
-  ...HANDLER_NAMES,
-  ...REQUEST_NAMES,
-  ...SETTING_NAMES,
+const THREAD_KEYS = [
+  ...HANDLER_KEYS,
+  ...REQUEST_KEYS,
+  ...SETTING_KEYS,
   "approvalMode",
   "sandbox",
   "tools",
@@ -100,23 +100,23 @@ const THREAD_OWN = [
 const PRESET_FIELDS = ["approvalPolicy", "approvalsReviewer", "sandbox"] as const;
 /** @internal */
 export const THREAD_START_NAMES = optionNames<ThreadStartOptions>()({
-  own: THREAD_OWN,
+  own: THREAD_KEYS,
   wire: THREAD_START_PARAMS_KEYS,
   omit: [...PRESET_FIELDS, "dynamicTools"],
 });
 /** @internal */
 export const THREAD_RESUME_NAMES = optionNames<ThreadResumeOptions>()({
-  own: THREAD_OWN,
+  own: THREAD_KEYS,
   wire: THREAD_RESUME_PARAMS_KEYS,
   omit: [...PRESET_FIELDS, "threadId"],
 });
 /** @internal */
 export const THREAD_FORK_NAMES = optionNames<ThreadForkOptions>()({
-  own: THREAD_OWN,
+  own: THREAD_KEYS,
   wire: THREAD_FORK_PARAMS_KEYS,
   omit: [...PRESET_FIELDS, "threadId"],
 });
-const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_NAMES, "tools"] });
+const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_KEYS, "tools"] });
 
 /** @internal A thread id: a non-empty string. */
 export function checkId(id: unknown): string {

@@ -39,7 +39,7 @@ import {
   checkTokenBudget,
   dropUndefined,
   optionNames,
-  REQUEST_NAMES,
+  REQUEST_KEYS,
   requestOptions,
   splitRequestOptions,
 } from "./internal/validate.js";
@@ -65,7 +65,7 @@ import type { ReviewOptions, ReviewTarget } from "./review.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
 import {
-  HANDLER_NAMES,
+  HANDLER_KEYS,
   pickHandlers,
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
@@ -110,7 +110,7 @@ export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "o
 };
 
 const TURN_NAMES = optionNames<TurnOptions>()({
-  own: [...HANDLER_NAMES, ...REQUEST_NAMES, "approvalMode", "sandbox", "outputSchema", "output"],
+  own: [...HANDLER_KEYS, ...REQUEST_KEYS, "approvalMode", "sandbox", "outputSchema", "output"],
   wire: TURN_START_PARAMS_KEYS,
   omit: [
     "threadId",
@@ -122,17 +122,17 @@ const TURN_NAMES = optionNames<TurnOptions>()({
   ],
 });
 const REVIEW_NAMES = optionNames<ReviewOptions>()({
-  own: [...HANDLER_NAMES, ...REQUEST_NAMES, "delivery"],
+  own: [...HANDLER_KEYS, ...REQUEST_KEYS, "delivery"],
 });
 const GOAL_NAMES = optionNames<RunGoalOptions>()({ own: ["tokenBudget", "signal"] });
 // The options of `read()` and `setGoal()`.
 const READ_NAMES = optionNames<{ includeTurns?: boolean } & RequestOptions>()({
-  own: [...REQUEST_NAMES, "includeTurns"],
+  own: [...REQUEST_KEYS, "includeTurns"],
 });
 const SET_GOAL_NAMES = optionNames<
   { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions
 >()({
-  own: [...REQUEST_NAMES, "status", "tokenBudget"],
+  own: [...REQUEST_KEYS, "status", "tokenBudget"],
 });
 
 /** @internal What a thread needs from its client. */

@@ -447,8 +447,8 @@ export function splitRequestOptions<T extends RequestOptions>(
 }
 
 /** The names of {@link RequestOptions}, which many options take on. */
-export const REQUEST_NAMES = ["signal", "timeout"] as const;
-const REQUEST_OPTION_NAMES = optionNames<RequestOptions>()({ own: REQUEST_NAMES });
+export const REQUEST_KEYS = ["signal", "timeout"] as const;
+const REQUEST_OPTION_NAMES = optionNames<RequestOptions>()({ own: REQUEST_KEYS });
 
 /**
  * The checked `signal` and `timeout` of a call's `RequestOptions` (which may hold nothing else),

@@ -416,11 +416,11 @@ function checkEvent(event: unknown, name: string): SseEvent {
   return event as SseEvent;
 }
 
-const RESPONSE_NAMES = ["delayMs", "gate", "headers"] as const;
+const RESPONSE_KEYS = ["delayMs", "gate", "headers"] as const;
 const MOCK_RESPONSE_NAMES = optionNames<MockResponseOptions>()({
-  own: [...RESPONSE_NAMES, "id", "usage"],
+  own: [...RESPONSE_KEYS, "id", "usage"],
 });
-const ENQUEUE_KEYS = [...RESPONSE_NAMES, "responseId", "usage"] as const;
+const ENQUEUE_KEYS = [...RESPONSE_KEYS, "responseId", "usage"] as const;
 const ENQUEUE_NAMES = optionNames<EnqueueOptions>()({ own: ENQUEUE_KEYS });
 const MESSAGE_ENQUEUE_NAMES = optionNames<AssistantMessageOptions & EnqueueOptions>()({
   own: [...ENQUEUE_KEYS, "phase", "id"],
