@@ -474,14 +474,20 @@ export function dropUndefined<T extends object>(value: T): T {
   return out as T;
 }
 
-/** The checked options of `retryOnOverload`, defaults filled in. */
-export function checkRetryOptions(options: {
+// The options of `retryOnOverload` (errors.ts has them, documented, as RetryOnOverloadOptions).
+interface RetryOptions {
   readonly maxAttempts?: number;
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly jitterRatio?: number;
   readonly signal?: AbortSignal;
-}): {
+}
+const RETRY_NAMES = optionNames<RetryOptions>()({
+  own: ["maxAttempts", "initialDelayMs", "maxDelayMs", "jitterRatio", "signal"],
+});
+
+/** The checked options of `retryOnOverload`, defaults filled in. */
+export function checkRetryOptions(options: RetryOptions): {
   maxAttempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
@@ -493,7 +499,7 @@ export function checkRetryOptions(options: {
     initialDelayMs = 250,
     maxDelayMs = 2000,
     jitterRatio = 0.2,
-  } = checkOptions(options);
+  } = checkOptionNames(options, RETRY_NAMES);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be an integer >= 1, got ${shown(maxAttempts)}`);
   }

@@ -227,6 +227,15 @@ export interface ReasoningOptions {
   stream?: boolean;
 }
 
+const ID_NAMES = optionNames<{ id?: string }>()({ own: ["id"] });
+const COMPLETED_NAMES = optionNames<{ id?: string; usage?: MockUsage }>()({ own: ["id", "usage"] });
+const MESSAGE_NAMES = optionNames<AssistantMessageOptions>()({ own: ["phase", "id"] });
+const REASONING_NAMES = optionNames<ReasoningOptions>()({ own: ["id", "stream"] });
+const CALL_NAMES = optionNames<ToolCallOptions>()({ own: ["callId", "id"] });
+const EXEC_COMMAND_NAMES = optionNames<ExecCommandOptions>()({
+  own: ["callId", "id", "workdir", "yieldTimeMs"],
+});
+
 /** Builders for Responses stream events; list-returning ones give every event one item needs. */
 export const sse = {
   /** Any event: `sse.event("response.output_text.delta", { delta: "x" })`. */
@@ -241,6 +250,7 @@ export const sse = {
 
   /** `response.completed` with usage (zeros by default); the id is filled in when omitted. */
   completed(options: { id?: string; usage?: MockUsage } = {}): SseEvent {
+    checkOptionNames(options, COMPLETED_NAMES);
     return {
       type: "response.completed",
       response: responseObject(options.id, { usage: usageJson(options.usage) }),
@@ -249,6 +259,7 @@ export const sse = {
 
   /** `response.failed`; the app-server fails the turn with this message (code `server_error` by default). */
   failed(message: string, code = "server_error", options: { id?: string } = {}): SseEvent {
+    checkOptionNames(options, ID_NAMES);
     return {
       type: "response.failed",
       response: responseObject(options.id, { error: { code, message } }),
@@ -257,6 +268,7 @@ export const sse = {
 
   /** `response.incomplete`; the app-server fails the turn naming the reason. */
   incomplete(reason = "max_output_tokens", options: { id?: string } = {}): SseEvent {
+    checkOptionNames(options, ID_NAMES);
     return {
       type: "response.incomplete",
       response: responseObject(options.id, { incomplete_details: { reason } }),
@@ -265,6 +277,7 @@ export const sse = {
 
   /** A complete assistant message (`output_item.added` then `output_item.done`). */
   assistantMessage(text: string, options: AssistantMessageOptions = {}): SseEvent[] {
+    checkOptionNames(options, MESSAGE_NAMES);
     const id = options.id ?? nextId("msg");
     return [
       {
@@ -280,6 +293,7 @@ export const sse = {
 
   /** An assistant message streamed as `response.output_text.delta` events, then completed. */
   textDeltas(deltas: readonly string[], options: AssistantMessageOptions = {}): SseEvent[] {
+    checkOptionNames(options, MESSAGE_NAMES);
     const id = options.id ?? nextId("msg");
     return [
       {
@@ -302,6 +316,7 @@ export const sse = {
 
   /** A reasoning item whose summary parts are streamed (unless `stream: false`) and completed. */
   reasoning(summary: string | readonly string[], options: ReasoningOptions = {}): SseEvent[] {
+    checkOptionNames(options, REASONING_NAMES);
     const id = options.id ?? nextId("rs");
     const parts = typeof summary === "string" ? [summary] : summary;
     const events: SseEvent[] = [
@@ -344,6 +359,7 @@ export const sse = {
     args: string | Record<string, unknown>,
     options: ToolCallOptions = {},
   ): SseEvent[] {
+    checkOptionNames(options, CALL_NAMES);
     return [
       {
         type: "response.output_item.done",
@@ -361,14 +377,16 @@ export const sse = {
 
   /** A call of the runtime's `exec_command` tool (runs `cmd` in a shell). */
   execCommand(cmd: string, options: ExecCommandOptions = {}): SseEvent[] {
+    const { workdir, yieldTimeMs, ...call } = checkOptionNames(options, EXEC_COMMAND_NAMES);
     const args: Record<string, unknown> = { cmd };
-    if (options.workdir !== undefined) args.workdir = options.workdir;
-    if (options.yieldTimeMs !== undefined) args.yield_time_ms = options.yieldTimeMs;
-    return sse.functionCall("exec_command", args, options);
+    if (workdir !== undefined) args.workdir = workdir;
+    if (yieldTimeMs !== undefined) args.yield_time_ms = yieldTimeMs;
+    return sse.functionCall("exec_command", args, call);
   },
 
   /** A freeform (custom) tool call, whose input is raw text rather than JSON. */
   customToolCall(name: string, input: string, options: ToolCallOptions = {}): SseEvent[] {
+    checkOptionNames(options, CALL_NAMES);
     return [
       {
         type: "response.output_item.done",

@@ -2,7 +2,7 @@
 // be dropped, or sent to a server that ignores unknown fields, and do nothing without a word.
 import { afterEach, describe, expect, it } from "vitest";
 import { Codex } from "../../src/index.js";
-import { createTestCodex, startMockResponsesServer } from "../../src/testing/index.js";
+import { createTestCodex, sse, startMockResponsesServer } from "../../src/testing/index.js";
 import { startStandin, type Standin } from "../support/fault/standin.js";
 
 const TURN = { id: "u1", items: [], status: "inProgress", error: null };
@@ -128,6 +128,15 @@ describe("options with a name the SDK does not know", () => {
     );
     await expect(startMockResponsesServer({ waitTimeout: 5 } as never)).rejects.toEqual(
       misspelt("waitTimeout", "waitTimeoutMs"),
+    );
+    expect(() => sse.assistantMessage("hi", { phse: "final_answer" } as never)).toThrow(
+      misspelt("phse", "phase"),
+    );
+    expect(() => sse.execCommand("ls", { workDir: "/tmp" } as never)).toThrow(
+      misspelt("workDir", "workdir"),
+    );
+    expect(() => sse.completed({ usage: undefined, tokens: 1 } as never)).toThrow(
+      misspelt("tokens"),
     );
     const mock = await startMockResponsesServer();
     try {

@@ -449,6 +449,14 @@ describe("retryOnOverload", () => {
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
+  it("refuses a misspelt option before the first call", async () => {
+    const fn = vi.fn(async () => "never");
+    await expect(retryOnOverload(fn, { maxAttempt: 5 } as never)).rejects.toThrow(
+      'options has no option "maxAttempt"; did you mean "maxAttempts"?',
+    );
+    expect(fn).not.toHaveBeenCalled();
+  });
+
   it.each<[string, unknown]>([
     ["a plain CodexRpcError", new CodexRpcError(-32001, "no")],
     ["a TransportClosedError", new TransportClosedError("gone")],
