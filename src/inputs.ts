@@ -3,7 +3,7 @@ import type {
   TurnToolOutput,
   UserInput,
 } from "./generated/index.js";
-import { isWellFormed, shown } from "./internal/validate.js";
+import { checkOptionNames, isWellFormed, optionNames, shown } from "./internal/validate.js";
 
 /** Plain text. */
 export interface TextInput {
@@ -81,6 +81,8 @@ export const mention = (name: string, path: string): MentionInput => ({
   path,
 });
 
+const EXTERNAL_MESSAGE_NAMES = optionNames<{ namespace?: string | null }>()({ own: ["namespace"] });
+
 /** An external message: `content` from the tool `toolName` (in `namespace`, if given). */
 export const externalMessage = (
   toolName: string,
@@ -90,7 +92,7 @@ export const externalMessage = (
   type: "externalMessage",
   toolName,
   content,
-  namespace: options.namespace ?? null,
+  namespace: checkOptionNames(options, EXTERNAL_MESSAGE_NAMES).namespace ?? null,
 });
 
 const FIELDS: Record<InputItem["type"], readonly string[]> = {

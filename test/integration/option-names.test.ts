@@ -1,7 +1,7 @@
 // An option the SDK does not know is refused by name before any I/O: misspelt, it would otherwise
 // be dropped, or sent to a server that ignores unknown fields, and do nothing without a word.
 import { afterEach, describe, expect, it } from "vitest";
-import { Codex } from "../../src/index.js";
+import { Codex, externalMessage } from "../../src/index.js";
 import { createTestCodex, sse, startMockResponsesServer } from "../../src/testing/index.js";
 import { startStandin, type Standin } from "../support/fault/standin.js";
 
@@ -86,6 +86,9 @@ describe("options with a name the SDK does not know", () => {
     for (const [call, key, near] of calls)
       await expect(call()).rejects.toEqual(misspelt(key, near));
     expect(() => codex.thread("t1", { tool: [] } as never)).toThrow(misspelt("tool", "tools"));
+    expect(() => externalMessage("search", "found", { nameSpace: "web" } as never)).toThrow(
+      misspelt("nameSpace", "namespace"),
+    );
     expect(() => thread.turns({ cursr: "c" } as never)).toThrow(misspelt("cursr", "cursor"));
     expect(() => codex.threads({ x: 1 } as never)).toThrow(misspelt("x"));
     expect(sent()).toEqual(["initialize"]);
