@@ -502,12 +502,15 @@ turn); the difference is its JavaScript.
   connection, 0.7 ms more on the \`initialize\` exchange (its deadline among it) and 0.8 ms more
   after the answer (reading it, sending \`initialized\` and waiting for that write, building the
   router and the request dispatcher): in each, mostly its code running for the first time.
-- Import: after the program's module, medians of 31 fresh processes: importing
-  \`node:child_process\` alone takes about 2.8 ms, the four built-in modules of the floor's row
-  3.3 ms, a file importing the built-ins the SDK imports (\`child_process\`, \`fs\`, \`path\`,
-  \`url\`, \`module\`, \`string_decoder\`) 4.0 ms, of which 0.8 ms is loading any file, and the SDK
-  8.7 ms. Its 4.7 ms more is nearly all V8 compiling \`dist/index.js\` (195 KB, every function in
-  it pre-parsed; running its top level takes about 0.4 ms). That cost follows the number of
+- Import: after the program's module, medians of 31 fresh processes on a quiet host: importing
+  \`node:child_process\` alone takes about 2.5 ms, the four built-in modules of the floor's row
+  3.05 ms, a file importing the built-ins the SDK imports (\`child_process\`, \`fs\`, \`path\`,
+  \`url\`, \`module\`, \`string_decoder\`) 4.0 ms, of which 0.75 ms is loading any file, and the SDK
+  9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
+  it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
+  each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
+  The figure follows the host's load: in the run below the floor's row took 3.9 ms, and the SDK
+  10.8 ms. The cost of an import follows the number of
   functions more than the bytes: over 15 runs each, the file stripped of whitespace and comments
   compiled no faster, and fully minified only about 0.9 ms faster, at the cost of a readable
   dist. What only some programs need is already loaded on first use, and taking the built-ins
@@ -548,10 +551,10 @@ turn); the difference is its JavaScript.
   5 ms through a \`codex.on\` listener and \`run()\`. A program that does not need the deltas
   should use \`events: "results"\`.
 - Soak: the same costs per turn, with the optimizing compiler taking over the turn's functions in
-  the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.17x the floor's
-  CPU from one run of the bench to the next. Stream, concurrent threads and soak sit near the
-  1.10x line, and the host's noise moves them across it: over the last runs the stream measured
-  1.05x to 1.14x, the concurrent threads 1.03x to 1.25x.
+  the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.21x the floor's
+  CPU from one run of the bench to the next (round by round 1.09x to 1.11x). Stream, concurrent
+  threads and soak sit near the 1.10x line, and the host's noise moves them across it: over the
+  last runs the stream measured 0.96x to 1.14x, the concurrent threads 1.03x to 1.25x.
 `;
 
 /**
