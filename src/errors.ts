@@ -1,6 +1,6 @@
 import type { TurnError } from "./generated/index.js";
 import { abortError, sleep } from "./internal/deadline.js";
-import { MAX_TIMEOUT, checkRetryOptions, describe } from "./internal/validate.js";
+import { MAX_TIMEOUT, checkRetryOptions, describe, optionNames } from "./internal/validate.js";
 import type { TurnResult } from "./result.js";
 
 /** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
@@ -254,13 +254,19 @@ export interface RetryOnOverloadOptions {
   signal?: AbortSignal;
 }
 
+const RETRY_NAMES = optionNames<RetryOnOverloadOptions>()({
+  own: ["maxAttempts", "initialDelayMs", "maxDelayMs", "jitterRatio", "signal"],
+});
+
 /** Calls `fn`, retrying with exponential backoff and jitter while it fails with a retryable error. */
 export async function retryOnOverload<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOnOverloadOptions = {},
 ): Promise<T> {
-  const { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio, signal } =
-    checkRetryOptions(options);
+  const { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio, signal } = checkRetryOptions(
+    options,
+    RETRY_NAMES,
+  );
   let delay = initialDelayMs;
   for (let attempt = 1; ; attempt++) {
     // Also covers the case where a wait was skipped, so an abort is never silently ignored.

@@ -474,20 +474,17 @@ export function dropUndefined<T extends object>(value: T): T {
   return out as T;
 }
 
-// The options of `retryOnOverload` (errors.ts has them, documented, as RetryOnOverloadOptions).
-interface RetryOptions {
-  readonly maxAttempts?: number;
-  readonly initialDelayMs?: number;
-  readonly maxDelayMs?: number;
-  readonly jitterRatio?: number;
-  readonly signal?: AbortSignal;
-}
-const RETRY_NAMES = optionNames<RetryOptions>()({
-  own: ["maxAttempts", "initialDelayMs", "maxDelayMs", "jitterRatio", "signal"],
-});
-
 /** The checked options of `retryOnOverload`, defaults filled in. */
-export function checkRetryOptions(options: RetryOptions): {
+export function checkRetryOptions(
+  options: {
+    readonly maxAttempts?: number;
+    readonly initialDelayMs?: number;
+    readonly maxDelayMs?: number;
+    readonly jitterRatio?: number;
+    readonly signal?: AbortSignal;
+  },
+  names: OptionNames,
+): {
   maxAttempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
@@ -499,7 +496,7 @@ export function checkRetryOptions(options: RetryOptions): {
     initialDelayMs = 250,
     maxDelayMs = 2000,
     jitterRatio = 0.2,
-  } = checkOptionNames(options, RETRY_NAMES);
+  } = checkOptionNames(options, names);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be an integer >= 1, got ${shown(maxAttempts)}`);
   }
