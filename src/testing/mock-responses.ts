@@ -17,7 +17,6 @@ import {
   checkHeaders,
   checkNonEmpty,
   checkOptionNames,
-  checkOptions,
   optionNames,
   type OptionNames,
   checkTimeout,
@@ -159,7 +158,17 @@ function nextId(prefix: string): string {
 const TERMINAL_TYPES = new Set(["response.completed", "response.failed", "response.incomplete"]);
 const RESPONSE_TYPES = new Set(["response.created", ...TERMINAL_TYPES]);
 
+const USAGE_NAMES = optionNames<MockUsage>()({
+  own: ["inputTokens", "cachedInputTokens", "outputTokens", "reasoningOutputTokens", "totalTokens"],
+});
+
+// A misspelt count (the wire's input_tokens, say) would be left out, and report 0.
+function checkUsage(usage: MockUsage, name: string): void {
+  checkOptionNames(usage, USAGE_NAMES, name);
+}
+
 function usageJson(usage: MockUsage = {}): Record<string, unknown> {
+  checkUsage(usage, "usage");
   const input = usage.inputTokens ?? 0;
   const output = usage.outputTokens ?? 0;
   return {
@@ -470,7 +479,7 @@ function checkResponseOptions(options: unknown, name: string): void {
   }
   if (headers !== undefined) checkHeaders(headers, `${name}.headers`);
   if (id !== undefined) checkNonEmpty(id, `${name}.id`);
-  if (usage !== undefined) checkOptions(usage, `${name}.usage`);
+  if (usage !== undefined) checkUsage(usage, `${name}.usage`);
 }
 
 function checkBuiltResponse(response: unknown): MockResponse {

@@ -141,6 +141,10 @@ describe("options with a name the SDK does not know", () => {
     expect(() => sse.completed({ usage: undefined, tokens: 1 } as never)).toThrow(
       misspelt("tokens"),
     );
+    // The wire's snake_case name, given where the mock takes camelCase: 0 would be reported.
+    expect(() => sse.completed({ usage: { input_tokens: 5 } } as never)).toThrow(
+      'usage has no option "input_tokens"; did you mean "inputTokens"?',
+    );
     const mock = await startMockResponsesServer();
     try {
       expect(() => mock.enqueueAssistantMessage("hi", { delay: 5 } as never)).toThrow(
@@ -152,6 +156,9 @@ describe("options with a name the SDK does not know", () => {
       await expect(mock.waitForRequests(0, { timeout: 5 } as never)).rejects.toEqual(
         misspelt("timeout", "timeoutMs"),
       );
+      expect(() =>
+        mock.enqueueAssistantMessage("hi", { usage: { output_tokens: 5 } } as never),
+      ).toThrow('options.usage has no option "output_tokens"; did you mean "outputTokens"?');
       expect(mock.pending).toBe(0);
     } finally {
       await mock.close();
