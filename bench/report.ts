@@ -478,7 +478,10 @@ target met or missed by a few percent is decided or within this host's noise (th
 moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
 host is busy, the SDK's larger working set costs it more than the floor's. Within one hour, 21
 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms, then 1.16x
-with the floor at about 37 ms, on code that differed by one helper call a turn.
+with the floor at about 37 ms, on code that differed by one helper call a turn. Two full runs of
+this round's final code, an hour apart (the first on 0f979c6, whose measured paths are the same),
+gave start-up 1.20x then 1.47x, sequential turns 1.12x then 1.21x, concurrent threads 1.11x then
+1.16x, the stream 0.96x then 1.01x, and the soak 1.21x then 1.02x: this file holds the second.
 
 Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`), workload by
 workload. The SDK makes the same system calls as the floor (as many reads and event-loop waits per
@@ -509,8 +512,8 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 3.9 ms, and the SDK
-  10.8 ms. The cost of an import follows the number of
+  The figure follows the host's load: in the run below the floor's row took 4.15 ms, and the SDK
+  13.7 ms; in the full run an hour before, 3.9 ms and 10.8 ms. The cost of an import follows the number of
   functions more than the bytes: over 15 runs each, the file stripped of whitespace and comments
   compiled no faster, and fully minified only about 0.9 ms faster, at the cost of a readable
   dist. What only some programs need is already loaded on first use, and taking the built-ins
