@@ -355,9 +355,9 @@ export function checkOptionNames<T extends object>(
 }
 
 function unknownOption(key: string, names: ReadonlySet<string>, name: string): string {
-  const shown = JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}...` : key);
+  const quoted = shown(key.length > 64 ? `${key.slice(0, 64)}...` : key);
   const near = nearestName(key, names);
-  return `${name} has no option ${shown}${near === undefined ? "" : `; did you mean "${near}"?`}`;
+  return `${name} has no option ${quoted}${near === undefined ? "" : `; did you mean "${near}"?`}`;
 }
 
 // The name `key` is most likely a slip for: the same but for case, or at most two edits away
