@@ -48,7 +48,7 @@ export {
   OFFLINE_FEATURES,
   tomlString,
 } from "./harness.js";
-export type { CodexHome, CodexHomeOptions } from "./harness.js";
+export type { CodexHome, CodexHomeOptions, ConfigTomlOptions } from "./harness.js";
 export { clientStats } from "../codex.js";
 export { createTestCodex } from "./test-codex.js";
 export type { TestCodex, TestCodexOptions } from "./test-codex.js";

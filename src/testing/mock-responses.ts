@@ -460,6 +460,21 @@ const SERVER_NAMES = optionNames<MockResponsesServerOptions>()({
 });
 const WAIT_NAMES = optionNames<{ timeoutMs?: number }>()({ own: ["timeoutMs"] });
 
+/** The options of a mock server, checked before it starts; `label` names them in errors. */
+export function checkServerOptions(
+  options: MockResponsesServerOptions | undefined,
+  label: string,
+): MockResponsesServerOptions {
+  const checked = checkOptionNames(options, SERVER_NAMES, label);
+  checkTimeout(checked.waitTimeoutMs, "waitTimeoutMs");
+  if (checked.models !== undefined && !Array.isArray(checked.models)) {
+    throw new TypeError(
+      `models must be an array of model entries, got ${describe(checked.models)}`,
+    );
+  }
+  return checked;
+}
+
 function checkResponseOptions(options: unknown, name: string): void {
   const { delayMs, gate, headers, id, usage } = checkOptionNames(
     options as MockResponseOptions,
@@ -874,9 +889,9 @@ export async function startMockResponsesServer(
   const sockets = new Set<Socket>();
   const waiters = new Set<Waiter>();
   const shutdown = new AbortController();
-  const waitTimeoutMs =
-    checkTimeout(checkOptionNames(options, SERVER_NAMES).waitTimeoutMs, "waitTimeoutMs") ?? 10_000;
-  let models: MockModelInfo[] = [...(options.models ?? [mockModelInfo()])];
+  const checked = checkServerOptions(options, "options");
+  const waitTimeoutMs = checked.waitTimeoutMs ?? 10_000;
+  let models: MockModelInfo[] = [...(checked.models ?? [mockModelInfo()])];
   let closing: Promise<void> | undefined;
 
   const notifyWaiters = (): void => {

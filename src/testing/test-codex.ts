@@ -1,8 +1,21 @@
 import { Codex } from "../codex.js";
 import { checkOptionNames, optionNames } from "../internal/validate.js";
-import { CODEX_OPTION_KEYS, type CodexOptions } from "../launch.js";
-import { createCodexHome, type CodexHome, type CodexHomeOptions } from "./harness.js";
 import {
+  checkConnectionOptions,
+  CODEX_OPTION_KEYS,
+  CODEX_OPTION_NAMES,
+  launchFor,
+  type CodexOptions,
+} from "../launch.js";
+import {
+  checkHomeSettings,
+  createCodexHome,
+  HOME_SETTING_NAMES,
+  type CodexHome,
+  type CodexHomeOptions,
+} from "./harness.js";
+import {
+  checkServerOptions,
   startMockResponsesServer,
   type MockResponsesServer,
   type MockResponsesServerOptions,
@@ -42,11 +55,16 @@ export interface TestCodex extends AsyncDisposable {
  */
 export async function createTestCodex(options: TestCodexOptions = {}): Promise<TestCodex> {
   const {
-    home: homeOptions,
-    mock: mockOptions,
+    home: homeGiven,
+    mock: mockGiven,
     env,
     ...codexOptions
   } = checkOptionNames(options, TEST_CODEX_NAMES);
+  // Every option is checked before the mock starts or a directory is made, Codex.start's own
+  // included: a mistake there would otherwise show only once the rest was set up.
+  const homeOptions = checkHomeSettings(homeGiven, HOME_SETTING_NAMES, "home");
+  const mockOptions = checkServerOptions(mockGiven, "mock");
+  launchFor(checkConnectionOptions({ ...codexOptions, env }, CODEX_OPTION_NAMES));
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
   try {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { readdirSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import net from "node:net";
@@ -15,6 +15,7 @@ import {
   functionCallOutputs,
   inputImages,
   inputTexts,
+  mockConfigToml,
   mockModelInfo,
   NO_RESPONSE_QUEUED,
   sse,
@@ -545,9 +546,21 @@ describe("mock Responses server with the real app-server", () => {
 });
 
 describe("the harness's options", () => {
+  // Runs `work` with os.tmpdir() pointing at a directory that does not exist (TMPDIR is this test
+  // file's: other files run in processes of their own), so any directory made before a refusal
+  // fails the call with ENOENT instead.
+  async function withNoTmpdir(work: () => Promise<void>): Promise<void> {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(tmpdir(), `codex-sdk-missing-${process.pid}-${Date.now()}`);
+    try {
+      await work();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  }
+
   it("refuses bad createCodexHome options by name, before making a directory", async () => {
-    const homes = () => readdirSync(tmpdir()).filter((name) => name.startsWith("codex-sdk-home-"));
-    const before = homes().length;
     const url = "http://127.0.0.1:1/v1";
     const refusals: Array<[unknown, RegExp]> = [
       [null, /^createCodexHome options must be an object, got null/],
@@ -558,11 +571,47 @@ describe("the harness's options", () => {
       [{ mockUrl: url, extraConfig: 5 }, /^extraConfig must be a string of TOML/],
       [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
       [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
+      [{ mockUrl: url, modle: "m" }, /^createCodexHome options has no option "modle"/],
     ];
-    for (const [options, message] of refusals) {
-      await expect(createCodexHome(options as never)).rejects.toThrow(message);
-    }
-    expect(homes().length).toBe(before);
+    await withNoTmpdir(async () => {
+      for (const [options, message] of refusals) {
+        await expect(createCodexHome(options as never)).rejects.toThrow(message);
+      }
+      // The check can fail: a call that gets that far cannot make its directory.
+      await expect(createCodexHome({ mockUrl: url })).rejects.toThrow("ENOENT");
+    });
+  });
+
+  it("refuses createTestCodex's options, nested ones and Codex.start's included, before setting anything up", async () => {
+    const refusals: Array<[unknown, string | RegExp]> = [
+      [{ home: { modle: "m" } }, 'home has no option "modle"; did you mean "model"?'],
+      [{ home: { models: "x" } }, /^models must be an array of model entries or false/],
+      [
+        { mock: { waitTimeout: 5 } },
+        'mock has no option "waitTimeout"; did you mean "waitTimeoutMs"?',
+      ],
+      [{ mock: { models: "x" } }, /^models must be an array of model entries, got/],
+      [{ clientInfo: { nam: "app" } }, 'clientInfo has no option "nam"; did you mean "name"?'],
+      [{ startTimeout: -1 }, /^startTimeout must be a number of milliseconds/],
+      [{ env: { A: 5 } }, /^env\.A must be a string/],
+    ];
+    await withNoTmpdir(async () => {
+      for (const [options, message] of refusals) {
+        await expect(createTestCodex(options as never)).rejects.toThrow(message);
+      }
+      await expect(createTestCodex()).rejects.toThrow("ENOENT");
+    });
+  });
+
+  it("refuses mockConfigToml options it does not take", () => {
+    const mockUrl = "http://127.0.0.1:1/v1";
+    expect(mockConfigToml({ mockUrl, model: "m" })).toContain('model = "m"');
+    expect(() => mockConfigToml({ mockUrl, modle: "m" } as never)).toThrow(
+      'mockConfigToml options has no option "modle"; did you mean "model"?',
+    );
+    expect(() => mockConfigToml({ mockUrl: "not-a-url" })).toThrow(
+      /^mockUrl must be a valid absolute URL/,
+    );
   });
 
   it("runs createTestCodex's server in the work directory when cwd is given as undefined", async () => {
