@@ -84,13 +84,23 @@ const SHELL_WRAPPER = /^(?:\S*\/)?(?:ba|z)?sh -l?c '([^']*)'$/;
  * The commands an approval request would run: the server's parsed `commandActions` (the inner
  * commands), else the raw `command` without its `bash -lc` wrapper. A command holding shell
  * operators is one command, whole: the server's parse of a pipeline can drop its tail (it parses
- * `ls | tee out` as `ls`).
+ * `ls | tee out` as `ls`). So is a command whose `commandActions` are not all commands with
+ * their text: a partial list must not pass for the whole.
  */
 export function commandsOf(params: CommandExecutionRequestApprovalParams): string[] {
+  if (typeof params !== "object" || params === null) {
+    throw new TypeError(`params must be a command approval request's params, got ${shown(params)}`);
+  }
   const raw = typeof params.command === "string" ? params.command : "";
   const script = SHELL_WRAPPER.exec(raw)?.[1] ?? raw;
   if (SHELL_OPERATORS.test(script)) return [script];
-  const actions = params.commandActions ?? [];
-  if (actions.length > 0) return actions.map((action) => action.command);
+  const actions: unknown = params.commandActions ?? [];
+  if (Array.isArray(actions) && actions.length > 0 && actions.every(hasCommand)) {
+    return actions.map((action) => action.command);
+  }
   return script === "" ? [] : [script];
+}
+
+function hasCommand(action: unknown): action is { command: string } {
+  return typeof (action as { command?: unknown } | null)?.command === "string";
 }

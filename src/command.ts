@@ -11,11 +11,13 @@ import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadli
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
+  checkNoNul,
   checkNonEmpty,
   checkOptionNames,
   checkOptions,
   checkSignal,
   checkTimeout,
+  checkWellFormed,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -378,13 +380,20 @@ function checkArgv(argv: unknown): string[] {
     throw new TypeError(`argv must be a non-empty array of strings, got ${describe(argv)}`);
   }
   // Array.from visits holes too (as undefined), so none is left unchecked.
-  Array.from(argv as unknown[], (arg, i) => {
+  const command = Array.from(argv as unknown[], (arg, i) => {
     if (typeof arg !== "string") {
       throw new TypeError(`argv[${i}] must be a string, got ${describe(arg)}`);
     }
+    return spawnable(arg, `argv[${i}]`);
   });
-  checkNonEmpty(argv[0], "argv[0]");
-  return [...(argv as string[])];
+  checkNonEmpty(command[0], "argv[0]");
+  return command;
+}
+
+// A string the server hands to the operating system to start the command: it cannot carry a NUL
+// there (the server's spawn fails), nor read a lone surrogate.
+function spawnable(value: string, name: string): string {
+  return checkWellFormed(checkNoNul(value, name), name);
 }
 
 function checkEnv(env: unknown): Record<string, string | null> | undefined {
@@ -392,10 +401,12 @@ function checkEnv(env: unknown): Record<string, string | null> | undefined {
   const out: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(checkOptions(env as object, "env"))) {
     if (value === undefined) continue;
+    const name = `env.${key}`;
     if (value !== null && typeof value !== "string") {
-      throw new TypeError(`env.${key} must be a string or null, got ${describe(value)}`);
+      throw new TypeError(`${name} must be a string or null, got ${describe(value)}`);
     }
-    out[key] = value;
+    spawnable(key, `env key ${JSON.stringify(key)}`);
+    out[key] = value === null ? null : spawnable(value, name);
   }
   return out;
 }
@@ -436,7 +447,7 @@ export async function startCommand(
     if (!tty) throw new TypeError("size needs tty: true");
     params.size = checkSize(checked.size);
   }
-  if (checked.cwd !== undefined) params.cwd = checkNonEmpty(checked.cwd, "cwd");
+  if (checked.cwd !== undefined) params.cwd = spawnable(checkNonEmpty(checked.cwd, "cwd"), "cwd");
   const env = checkEnv(checked.env);
   if (env !== undefined) params.env = env;
   if (checked.sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(checked.sandbox);

@@ -172,6 +172,12 @@ function mentionsRetryExhaustion(message: string): boolean {
 
 /** Builds the most specific {@link JsonRpcError} subclass for a wire error's code, message and data. */
 export function mapJsonRpcError(code: number, message: string, data?: unknown): JsonRpcError {
+  if (typeof code !== "number" || !Number.isFinite(code)) {
+    throw new TypeError(`code must be a JSON-RPC error code (a number), got ${describe(code)}`);
+  }
+  if (typeof message !== "string") {
+    throw new TypeError(`message must be a string, got ${describe(message)}`);
+  }
   switch (code) {
     case -32700:
       return new ParseError(code, message, data);
@@ -263,6 +269,9 @@ export async function retryOnOverload<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOnOverloadOptions = {},
 ): Promise<T> {
+  if (typeof fn !== "function") {
+    throw new TypeError(`fn must be a function that makes the call, got ${describe(fn)}`);
+  }
   const { maxAttempts, initialDelayMs, maxDelayMs, jitterRatio, signal } = checkRetryOptions(
     options,
     RETRY_NAMES,

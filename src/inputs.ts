@@ -3,7 +3,14 @@ import type {
   TurnToolOutput,
   UserInput,
 } from "./generated/index.js";
-import { checkOptionNames, isWellFormed, optionNames, shown } from "./internal/validate.js";
+import {
+  checkOptionNames,
+  checkWellFormed,
+  isWellFormed,
+  loneSurrogate,
+  optionNames,
+  shown,
+} from "./internal/validate.js";
 
 /** Plain text. */
 export interface TextInput {
@@ -113,19 +120,6 @@ function describeItem(value: unknown): string {
   return typeof value;
 }
 
-// A string of the input as the server can read it: a lone surrogate (a string cut inside a
-// character) would make the whole request unreadable, so the turn would wait for ever.
-function sendable(text: string, name: string): string {
-  if (!isWellFormed(text)) throw loneSurrogate(name);
-  return text;
-}
-
-function loneSurrogate(name: string): TypeError {
-  return new TypeError(
-    `${name} holds a lone surrogate (a string cut inside a character), which the server cannot read`,
-  );
-}
-
 function toWire(item: unknown, index: number): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
   if (type === "externalMessage") {
@@ -147,7 +141,7 @@ function toWire(item: unknown, index: number): UserInput {
     if (typeof value !== "string") {
       throw new TypeError(`input item of type "${String(type)}" needs a string ${field}`);
     }
-    out[field] = sendable(value, `input[${index}].${field}`);
+    out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }
   // Built field by field so the wire carries exactly these keys (a text item is {type, text}).
   return out as unknown as UserInput;
@@ -167,7 +161,7 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   if (namespace !== null && namespace !== undefined && typeof namespace !== "string") {
     throw new TypeError("an external message's namespace must be a string or null");
   }
-  if (typeof content === "string") sendable(content, "an external message's content");
+  if (typeof content === "string") checkWellFormed(content, "an external message's content");
   else {
     const items: unknown = content;
     if (!Array.isArray(items)) {
@@ -212,7 +206,9 @@ function checkContentItem(item: unknown, i: number): void {
   if (given.length === 0) {
     throw new TypeError(`${name} (${type}) needs a string ${fields.join(" or ")}`);
   }
-  for (const field of given) sendable((item as Record<string, string>)[field]!, `${name}.${field}`);
+  for (const field of given) {
+    checkWellFormed((item as Record<string, string>)[field]!, `${name}.${field}`);
+  }
 }
 
 /**

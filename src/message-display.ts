@@ -1,4 +1,5 @@
 import type { AgentMessageDisplay, ThreadItem } from "./generated/index.js";
+import { describe } from "./internal/validate.js";
 
 /** An `agentMessage` item: what the model said. */
 export type AgentMessageItem = Extract<
@@ -13,8 +14,8 @@ export type AgentMessageItem = Extract<
 export function pickFinalMessage(items: readonly ThreadItem[]): AgentMessageItem | null {
   let phaseless: AgentMessageItem | null = null;
   for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    if (item.type !== "agentMessage") continue;
+    const item = items[i];
+    if (item?.type !== "agentMessage") continue;
     const message = item as AgentMessageItem;
     // Items come from the peer: one without text is no answer.
     if (typeof message.text !== "string") continue;
@@ -42,7 +43,11 @@ export function messageDisplay(item: ThreadItem): AgentMessageDisplay | null {
 export function answerDisplay(result: {
   readonly items: readonly ThreadItem[];
 }): AgentMessageDisplay | null {
-  const message = pickFinalMessage(result.items);
+  const items = (result as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) {
+    throw new TypeError(`result must be a turn's result, with its items, got ${describe(result)}`);
+  }
+  const message = pickFinalMessage(items as ThreadItem[]);
   return message === null ? null : messageDisplay(message);
 }
 
@@ -51,5 +56,11 @@ export function answerDisplay(result: {
  * `"show"`. A mode this SDK does not know (from a newer runtime) counts as not shown.
  */
 export function isShown(display: AgentMessageDisplay | null): boolean {
-  return display === null || display.mode === "show";
+  if (display === null) return true;
+  if (typeof display !== "object") {
+    throw new TypeError(
+      `display must be a display instruction (from messageDisplay) or null, got ${describe(display)}`,
+    );
+  }
+  return display.mode === "show";
 }

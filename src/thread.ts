@@ -37,6 +37,7 @@ import {
   checkSignal,
   checkTimeout,
   checkTokenBudget,
+  describe,
   dropUndefined,
   optionNames,
   REQUEST_KEYS,
@@ -303,7 +304,11 @@ export class Thread {
 
   /** Renames the thread. */
   async setName(name: string, options?: RequestOptions): Promise<ThreadSetNameResponse> {
-    if (typeof name !== "string") throw new TypeError("name must be a string");
+    if (typeof name !== "string") {
+      throw new TypeError(`name must be a string, got ${describe(name)}`);
+    }
+    // The server trims the name, and refuses one left empty.
+    if (name.trim() === "") throw new TypeError("name must not be empty or only white space");
     const call = requestOptions(options);
     return this.#context.connection.request("thread/name/set", { threadId: this.id, name }, call);
   }

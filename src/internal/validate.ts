@@ -54,6 +54,22 @@ export function encodesLoneSurrogate(json: string): boolean {
   return json.includes("\\ud") && LONE_SURROGATE_ESCAPE.test(json);
 }
 
+/**
+ * A string bound for the wire, as the server can read it: a lone surrogate (a string cut inside a
+ * character) would make the whole line unreadable.
+ */
+export function checkWellFormed(value: string, name: string): string {
+  if (!isWellFormed(value)) throw loneSurrogate(name);
+  return value;
+}
+
+/** The error for a string `name` that holds a lone surrogate. */
+export function loneSurrogate(name: string): TypeError {
+  return new TypeError(
+    `${name} holds a lone surrogate (a string cut inside a character), which the server cannot read`,
+  );
+}
+
 /** A string with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder writes it. */
 export function wellFormed(value: string): string {
   return (value as WellFormedString).toWellFormed();

@@ -29,7 +29,7 @@ export function webSocketAddress(url: unknown): { url: string; shownUrl: string 
   }
   const parsed = new URL(text);
   if (parsed.protocol === "unix:") {
-    const socketPath = decodeURIComponent(parsed.pathname);
+    const socketPath = socketPathOf(parsed.pathname);
     if (socketPath === "" || socketPath === "/") {
       throw new TypeError("a unix:// URL needs the socket's path, such as unix:///tmp/codex.sock");
     }
@@ -40,6 +40,17 @@ export function webSocketAddress(url: unknown): { url: string; shownUrl: string 
   }
   if (parsed.hash !== "") throw new TypeError("url must not have a fragment (#...)");
   return { url: parsed.href, shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}` };
+}
+
+// The socket's path, percent-decoded: an escape that is no UTF-8 is a mistake in the URL.
+function socketPathOf(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch (err) {
+    throw new TypeError("url has a percent escape in its path that is no UTF-8 text", {
+      cause: err,
+    });
+  }
 }
 
 /**

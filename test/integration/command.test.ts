@@ -192,6 +192,14 @@ describe("Codex.exec", () => {
       () => codex.exec(["ls"], { tty: true, size: { rows: 0, cols: 10 } }),
       () => codex.exec(["ls"], { env: { A: 1 as never } }),
       () => codex.exec(["ls"], { cwd: "" }),
+      // What the operating system cannot carry, or the server cannot read: the server would
+      // answer an InternalRpcError, or the command's wait() a TypeError, after exec resolved.
+      () => codex.exec(["echo", "a\0b"]),
+      () => codex.exec(["echo", "a\ud800"]),
+      () => codex.exec(["ls"], { env: { A: "a\0b" } }),
+      () => codex.exec(["ls"], { env: { "A\0B": "x" } }),
+      () => codex.exec(["ls"], { env: { A: "\udc00" } }),
+      () => codex.exec(["ls"], { cwd: "/tmp\0x" }),
     ];
     for (const call of calls) {
       let result!: Promise<unknown>;

@@ -251,6 +251,13 @@ describe("thread lifecycle", () => {
 
     await thread.setName("Renamed thread");
     expect((await thread.read()).thread.name).toBe("Renamed thread");
+    // The server trims a name and refuses one left empty (InvalidRequestError): refused here.
+    for (const blank of ["", " \n\t"]) {
+      await expect(thread.setName(blank)).rejects.toThrow(
+        new TypeError("name must not be empty or only white space"),
+      );
+    }
+    expect((await thread.read()).thread.name).toBe("Renamed thread");
 
     t.mock.enqueueAssistantMessage("summary of the conversation");
     const compacted = new Promise<void>((resolve) => {

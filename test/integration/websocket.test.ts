@@ -154,6 +154,11 @@ describe("Codex.connect", () => {
     );
     await expect(Codex.connect("not a url")).rejects.toThrow(TypeError);
     await expect(Codex.connect("unix://")).rejects.toThrow(/socket's path/);
+    for (const path of ["/tmp/%ZZ", "/tmp/%ED%A0%80"]) {
+      await expect(Codex.connect(`unix://${path}`)).rejects.toThrow(
+        new TypeError("url has a percent escape in its path that is no UTF-8 text"),
+      );
+    }
   });
 
   it("refuses a bad token or header before dialling, and nothing escapes to the host", async () => {

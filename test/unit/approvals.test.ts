@@ -655,6 +655,21 @@ describe("approvalPolicies.allowCommands", () => {
     expect(commandsOf(raw(""))).toEqual([]);
   });
 
+  it("judges a command whole when its parsed commands are not all there, and names bad params", () => {
+    const command = "/bin/bash -lc 'rm -rf /tmp/x'";
+    for (const commandActions of ["rm", [null], [{ type: "unknown" }], [{ command: 5 }]]) {
+      const odd = { command, commandActions } as unknown as CommandExecutionRequestApprovalParams;
+      expect(commandsOf(odd)).toEqual(["rm -rf /tmp/x"]);
+      expect(decide(["rm -rf /tmp/x"], odd)).toBe("accept");
+      expect(decide(["rm"], { ...odd, command: "" })).toBe("decline");
+    }
+    for (const bad of [undefined, null, "ls"]) {
+      expect(() => commandsOf(bad as never)).toThrow(
+        /^params must be a command approval request's params, got /,
+      );
+    }
+  });
+
   it("judges a pipeline whole, as the server's parse drops its tail", () => {
     // What the runtime sends for `ls | tee out.txt`: one parsed action, `ls`.
     const piped = {

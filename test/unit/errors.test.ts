@@ -196,6 +196,19 @@ describe("mapJsonRpcError", () => {
     expect(mapJsonRpcError(-32099, "x").constructor).toBe(CodexRpcError);
   });
 
+  it("names a code or a message that is none", () => {
+    for (const code of [undefined, "-32000", Number.NaN, Infinity]) {
+      expect(() => mapJsonRpcError(code as never, "m")).toThrow(
+        /^code must be a JSON-RPC error code \(a number\), got /,
+      );
+    }
+    for (const message of [undefined, 42]) {
+      expect(() => mapJsonRpcError(-32001, message as never)).toThrow(
+        /^message must be a string, got /,
+      );
+    }
+  });
+
   it("maps a server code without overload data or retry message to plain CodexRpcError", () => {
     const err = mapJsonRpcError(-32010, "thread not found", { codex_error_info: "other" });
     expect(err.constructor).toBe(CodexRpcError);
@@ -358,6 +371,14 @@ describe("retryOnOverload", () => {
     const gaps = (): number[] => callTimes.slice(1).map((t, i) => t - (callTimes[i] ?? 0));
     return { fn, gaps };
   }
+
+  it("names an fn that is no function", async () => {
+    for (const fn of [undefined, "call"]) {
+      await expect(retryOnOverload(fn as never)).rejects.toThrow(
+        /^fn must be a function that makes the call, got /,
+      );
+    }
+  });
 
   it("returns the first result without waiting when fn succeeds", async () => {
     const { fn } = flaky(0);

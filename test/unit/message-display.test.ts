@@ -70,9 +70,27 @@ describe("isShown", () => {
     // A mode from a newer runtime is not taken for permission to show.
     expect(isShown({ mode: "blur", version: 2 } as unknown as AgentMessageDisplay)).toBe(false);
   });
+
+  it("names a display that is none", () => {
+    for (const bad of [undefined, "show", 1]) {
+      expect(() => isShown(bad as never)).toThrow(
+        /^display must be a display instruction \(from messageDisplay\) or null, got /,
+      );
+    }
+  });
 });
 
 describe("answerDisplay", () => {
+  it("names a result that is none, and reads past items that are none", () => {
+    for (const bad of [undefined, null, {}, { items: "x" }]) {
+      expect(() => answerDisplay(bad as never)).toThrow(
+        /^result must be a turn's result, with its items, got /,
+      );
+    }
+    const items = [message("answer", HIDE, "final_answer"), null] as never;
+    expect(answerDisplay({ items })).toEqual(HIDE);
+  });
+
   it("reads the message finalResponse comes from, not a later one", () => {
     const items = [
       message("draft", null),
