@@ -263,6 +263,9 @@ export class CommandHandle {
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {
       throw new TypeError(`data must be a string or a Uint8Array, got ${describe(data)}`);
     }
+    // UTF-8 has no bytes for a lone surrogate: the encoder would write U+FFFD in its place. Text
+    // cut between the halves of a character is better written as bytes.
+    if (typeof data === "string") checkWellFormed(data, "data");
     const call = requestOptions(options);
     this.#checkStdin("write");
     const deltaBase64 = Buffer.from(data).toString("base64");

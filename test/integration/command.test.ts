@@ -67,6 +67,10 @@ describe("Codex.exec", () => {
     const euro = Buffer.from("€\n");
     await handle.write(euro.subarray(0, 1));
     await handle.write(euro.subarray(1));
+    // Half a character as text has no UTF-8: refused, not replaced by U+FFFD.
+    await expect(handle.write("\ud83d")).rejects.toThrow(
+      "data holds a lone surrogate (a string cut inside a character)",
+    );
     await handle.closeStdin();
     const result = await handle.wait();
     expect(result).toEqual({ exitCode: 0, stdout: "ping\n€\n", stderr: "" });
