@@ -1,7 +1,12 @@
 import type WebSocket from "ws";
 import type { Transport, TransportSink } from "./transport.js";
 
-import { checkHeaderValue, checkHeaders, checkNonEmpty } from "../internal/validate.js";
+import {
+  checkHeaderValue,
+  checkHeaders,
+  checkNonEmpty,
+  checkWellFormed,
+} from "../internal/validate.js";
 
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
@@ -23,7 +28,8 @@ export interface WebSocketLaunch {
  * may sit.
  */
 export function webSocketAddress(url: unknown): { url: string; shownUrl: string } {
-  const text = checkNonEmpty(url, "url");
+  // The URL parser would write a lone surrogate as U+FFFD: a path nobody asked for.
+  const text = checkWellFormed(checkNonEmpty(url, "url"), "url");
   if (!URL.canParse(text)) {
     throw new TypeError("url must be a valid URL, such as ws://127.0.0.1:4500");
   }

@@ -154,6 +154,9 @@ describe("Codex.connect", () => {
     );
     await expect(Codex.connect("not a url")).rejects.toThrow(TypeError);
     await expect(Codex.connect("unix://")).rejects.toThrow(/socket's path/);
+    await expect(Codex.connect("ws://127.0.0.1:1/\ud800")).rejects.toThrow(
+      "url holds a lone surrogate",
+    );
     for (const path of ["/tmp/%ZZ", "/tmp/%ED%A0%80"]) {
       await expect(Codex.connect(`unix://${path}`)).rejects.toThrow(
         new TypeError("url has a percent escape in its path that is no UTF-8 text"),
