@@ -478,10 +478,11 @@ target met or missed by a few percent is decided or within this host's noise (th
 moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
 host is busy, the SDK's larger working set costs it more than the floor's. Within one hour, 21
 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms, then 1.16x
-with the floor at about 37 ms, on code that differed by one helper call a turn. Two full runs of
-this round's final code, an hour apart (the first on 0f979c6, whose measured paths are the same),
-gave start-up 1.20x then 1.47x, sequential turns 1.12x then 1.21x, concurrent threads 1.11x then
-1.16x, the stream 0.96x then 1.01x, and the soak 1.21x then 1.02x: this file holds the second.
+with the floor at about 37 ms, on code that differed by one helper call a turn. Three full runs
+of code whose measured paths differ by no more than a null check in reading a turn's answer
+(0f979c6 and c168d16, an hour apart, then 95d90ba a round later) gave start-up 1.20x, 1.47x and
+1.28x, sequential turns 1.12x, 1.21x and 1.16x, concurrent threads 1.11x, 1.16x and 1.15x, the
+stream 0.96x, 1.01x and 1.02x, and the soak 1.21x, 1.02x and 1.09x: this file holds the third.
 
 Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`), workload by
 workload. The SDK makes the same system calls as the floor (as many reads and event-loop waits per
@@ -512,20 +513,20 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 4.15 ms, and the SDK
-  13.7 ms; in the full run an hour before, 3.9 ms and 10.8 ms. The cost of an import follows the number of
-  functions more than the bytes: over 15 runs each, the file stripped of whitespace and comments
-  compiled no faster, and fully minified only about 0.9 ms faster, at the cost of a readable
-  dist. Goal runs, logins, reviews, skills, the WebSocket transport, structured output's schema
-  conversion and the checks of handlers' answers are loaded on first use. Commands, history, MCP
-  and config edits stay in the file, as each has a class the package exports (one class, so
-  \`instanceof\` holds): a build with those four modules stubbed out, 30 KB smaller, imported 0.4
-  to 0.9 ms faster in three interleaved runs of 31 to 61 processes, each with a spread (first to
-  third quartile) of 2 to 3 ms. Taking the built-ins through \`process.getBuiltinModule\` instead
-  of \`import\` measured no faster. Until this round
-  each row also counted about 2 ms that was not the import: the timed code wrote its figure with
-  \`process.stdout.write(String(performance.now() - t0))\`, which builds \`process.stdout\` (on
-  its first use) before the argument reads the clock.
+  The figure follows the host's load: in the run below the floor's row took 4.37 ms, and the SDK
+  12.9 ms; in the two full runs of the round before, 3.9 and 4.15 ms against 10.8 and 13.7 ms.
+  The cost of an import follows the number of functions more than the bytes: over 15 runs each,
+  the file stripped of whitespace and comments compiled no faster, and fully minified only about
+  0.9 ms faster, at the cost of a readable dist. Goal runs, logins, reviews, skills, the WebSocket
+  transport, structured output's schema conversion and the checks of handlers' answers are loaded on
+  first use. Commands, history, MCP and config edits stay in the file, as each has a class the
+  package exports (one class, so \`instanceof\` holds): a build with those four modules stubbed out,
+  30 KB smaller, imported 0.4 to 0.9 ms faster in three interleaved runs of 31 to 61 processes, each
+  with a spread (first to third quartile) of 2 to 3 ms. Taking the built-ins through
+  \`process.getBuiltinModule\` instead of \`import\` measured no faster. Until the round before this
+  one, each row also counted about 2 ms that was not the import: the timed code wrote its figure
+  with \`process.stdout.write(String(performance.now() - t0))\`, which builds \`process.stdout\` (on its
+  first use) before the argument reads the clock.
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
   turn more than the floor's 1.0 ms. In so few turns V8 optimizes none of either client's
   functions (with \`--trace-opt\`, the first of Node's own is marked at about turn 70, the
