@@ -69,10 +69,15 @@ export { tomlString };
 
 /** Options of {@link mockConfigToml}. */
 export interface ConfigTomlOptions {
+  /** Base URL of the mock provider, normally `mock.url`. */
   mockUrl: string;
+  /** The model to select (default `"mock-model"`). */
   model?: string | undefined;
+  /** TOML appended to the file, as {@link CodexHomeOptions.extraConfig}. */
   extraConfig?: string | undefined;
+  /** Feature flags merged over {@link OFFLINE_FEATURES}. */
   features?: Readonly<Record<string, boolean>> | undefined;
+  /** Path written as `model_catalog_json` (default none: the runtime's bundled catalogue). */
   modelCatalogPath?: string | undefined;
 }
 
