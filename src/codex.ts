@@ -36,6 +36,7 @@ import { Log } from "./internal/logger.js";
 import { Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
+  checkJson,
   checkNonEmpty,
   describe,
   optionNames,
@@ -268,6 +269,9 @@ export class Codex implements AsyncDisposable {
     ) {
       throw new TypeError(`params of ${method} must be an object, got ${describe(params)}`);
     }
+    // What JSON would change (NaN to null, a Date to a string) would reach the server as
+    // something the caller never wrote.
+    if (params !== undefined) checkJson(params, "params");
     const call = requestOptions(options);
     return this.#internals.connection.request(method, params, call) as Promise<
       ClientRequestMap[M]["result"]

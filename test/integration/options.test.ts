@@ -230,6 +230,18 @@ describe("wire values", () => {
     await expect(t.codex.request("thread/list", [] as never)).rejects.toThrow(
       "params of thread/list must be an object, got an array",
     );
+    // The server would take NaN, which JSON writes as null, for no limit at all.
+    await expect(t.codex.request("thread/list", { limit: NaN })).rejects.toThrow(
+      "params.limit must be a finite number, got NaN",
+    );
+    await expect(
+      t.codex.request("thread/list", { cursor: new Date(0) as unknown as string }),
+    ).rejects.toThrow("params.cursor must be a plain object or an array, got a Date");
+    // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+    const providers = ["a", , "b"] as string[];
+    await expect(t.codex.request("thread/list", { modelProviders: providers })).rejects.toThrow(
+      "params.modelProviders[1] must be a JSON value, got undefined",
+    );
     expect(pending()).toBe(0);
     expect(t.mock.requests.length).toBe(before);
     t.mock.enqueueAssistantMessage("still fine");
