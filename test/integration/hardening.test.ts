@@ -252,6 +252,43 @@ describe("lifecycles", () => {
     expect(clientStats(codex)).toEqual(base);
   });
 
+  it("releases a thread's handlers and tools when the server deletes or closes the thread", async () => {
+    // The runtime unloads a thread nobody is subscribed to after this delay, and says so.
+    const own = await createTestCodex({ home: { extraConfig: "thread_unload_delay_secs = 1" } });
+    try {
+      const { codex } = own;
+      const base = clientStats(codex);
+      const next = (method: "thread/deleted" | "thread/closed") =>
+        new Promise<void>((resolve) => {
+          const off = codex.on(method, () => {
+            off();
+            resolve();
+          });
+        });
+      const handlers = {
+        approvals: { commandExecution: () => ({ decision: "decline" as const }) },
+        tools: [
+          { name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "ok" },
+        ],
+      };
+      const deleted = await codex.threadStart(handlers);
+      const closed = await codex.threadStart(handlers);
+      expect(clientStats(codex)["dispatcher.threadTools"]).toBe(2);
+      // Raw requests, so only the server's notifications tell the client what became of them.
+      const gone = next("thread/deleted");
+      await codex.request("thread/delete", { threadId: deleted.id });
+      await gone;
+      expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(1);
+      expect(clientStats(codex)["dispatcher.threadTools"]).toBe(1);
+      const unloaded = next("thread/closed");
+      await codex.request("thread/unsubscribe", { threadId: closed.id });
+      await unloaded;
+      expect(clientStats(codex)).toEqual(base);
+    } finally {
+      await own.close();
+    }
+  });
+
   it("drops a turn's handlers when it completes, and listens for turn ends only while some turn has them", async () => {
     const { codex } = t;
     const thread = await codex.threadStart();

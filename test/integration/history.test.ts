@@ -144,12 +144,15 @@ describe("Codex.threadDelete and loadedThreads", () => {
     const thread = await threadWith("one");
     const other = await t.codex.threadStart({
       approvals: { commandExecution: () => ({ decision: "accept" }) },
+      tools: [{ name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "" }],
     });
     expect(await t.codex.loadedThreads()).toEqual(expect.arrayContaining([thread.id, other.id]));
     expect(clientStats(t.codex)["dispatcher.threadHandlers"]).toBe(1);
+    expect(clientStats(t.codex)["dispatcher.threadTools"]).toBe(1);
 
     await t.codex.threadDelete(other.id);
     expect(clientStats(t.codex)["dispatcher.threadHandlers"]).toBe(0);
+    expect(clientStats(t.codex)["dispatcher.threadTools"]).toBe(0);
     await t.codex.threadDelete(thread.id);
     const loaded = await t.codex.loadedThreads();
     expect(loaded).not.toContain(thread.id);
@@ -159,6 +162,15 @@ describe("Codex.threadDelete and loadedThreads", () => {
 });
 
 describe("Thread.unsubscribe", () => {
+  it("releases the thread's tools", async () => {
+    const tooled = await t.codex.threadStart({
+      tools: [{ name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "" }],
+    });
+    expect(clientStats(t.codex)["dispatcher.threadTools"]).toBe(1);
+    await tooled.unsubscribe();
+    expect(clientStats(t.codex)["dispatcher.threadTools"]).toBe(0);
+  });
+
   it("refuses a turn on the thread afterwards, until threadResume subscribes again", async () => {
     const thread = await threadWith("one");
     const withHandlers = t.codex.thread(thread.id, { onUserInput: () => ({ answers: {} }) });

@@ -133,6 +133,27 @@ describe("Thread.review", () => {
     expect((await thread.run("again")).finalResponse).toBe("fresh");
   });
 
+  it("leaves the thread's queue when its timeout or signal gives up, sending nothing", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["busy"]), { gate });
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const first = await thread.turn("hold the thread");
+    await gate.reached;
+    await expect(thread.review("uncommittedChanges", { timeout: 50 })).rejects.toMatchObject({
+      name: "RequestTimeoutError",
+      method: "review/start",
+    });
+    const controller = new AbortController();
+    const reason = new Error("gave up");
+    const aborted = thread.review("uncommittedChanges", { signal: controller.signal });
+    controller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    gate.release();
+    expect((await first.run()).status).toBe("completed");
+    // Neither review reached the model: only the first turn did.
+    expect(t.mock.responsesRequests).toHaveLength(1);
+  });
+
   it("run's signal interrupts the review and rejects with the partial result", async () => {
     const gate = t.mock.gate();
     t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
