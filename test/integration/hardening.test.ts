@@ -227,23 +227,27 @@ describe("lifecycles", () => {
     await expect(t.codex.notifications().next()).rejects.toBeInstanceOf(TransportClosedError);
   });
 
-  it("releases a thread's handlers and tools when it is archived, and on release()", async () => {
-    const { codex } = t;
-    const base = clientStats(codex);
-    const archived = new Promise<void>((resolve) => {
-      const off = codex.on("thread/archived", () => {
+  // A thread's own handlers and tool, which the client keeps until the thread ends.
+  const THREAD_HANDLERS = {
+    approvals: { commandExecution: () => ({ decision: "decline" as const }) },
+    tools: [{ name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "ok" }],
+  };
+
+  // Settles on the client's next notification of a thread's end.
+  const nextOf = (codex: Codex, method: "thread/archived" | "thread/deleted" | "thread/closed") =>
+    new Promise<void>((resolve) => {
+      const off = codex.on(method, () => {
         off();
         resolve();
       });
     });
-    const handlers = {
-      approvals: { commandExecution: () => ({ decision: "decline" as const }) },
-      tools: [
-        { name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "ok" },
-      ],
-    };
-    const a = await codex.threadStart(handlers);
-    const b = await codex.threadStart(handlers);
+
+  it("releases a thread's handlers and tools when it is archived, and on release()", async () => {
+    const { codex } = t;
+    const base = clientStats(codex);
+    const archived = nextOf(codex, "thread/archived");
+    const a = await codex.threadStart(THREAD_HANDLERS);
+    const b = await codex.threadStart(THREAD_HANDLERS);
     expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(2);
     expect(clientStats(codex)["dispatcher.threadTools"]).toBe(2);
     await codex.threadArchive(a.id);
@@ -258,29 +262,16 @@ describe("lifecycles", () => {
     try {
       const { codex } = own;
       const base = clientStats(codex);
-      const next = (method: "thread/deleted" | "thread/closed") =>
-        new Promise<void>((resolve) => {
-          const off = codex.on(method, () => {
-            off();
-            resolve();
-          });
-        });
-      const handlers = {
-        approvals: { commandExecution: () => ({ decision: "decline" as const }) },
-        tools: [
-          { name: "t", description: "d", inputSchema: { type: "object" }, handler: () => "ok" },
-        ],
-      };
-      const deleted = await codex.threadStart(handlers);
-      const closed = await codex.threadStart(handlers);
+      const deleted = await codex.threadStart(THREAD_HANDLERS);
+      const closed = await codex.threadStart(THREAD_HANDLERS);
       expect(clientStats(codex)["dispatcher.threadTools"]).toBe(2);
       // Raw requests, so only the server's notifications tell the client what became of them.
-      const gone = next("thread/deleted");
+      const gone = nextOf(codex, "thread/deleted");
       await codex.request("thread/delete", { threadId: deleted.id });
       await gone;
       expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(1);
       expect(clientStats(codex)["dispatcher.threadTools"]).toBe(1);
-      const unloaded = next("thread/closed");
+      const unloaded = nextOf(codex, "thread/closed");
       await codex.request("thread/unsubscribe", { threadId: closed.id });
       await unloaded;
       expect(clientStats(codex)).toEqual(base);
