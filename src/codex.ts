@@ -584,7 +584,11 @@ export class Codex implements AsyncDisposable {
     };
   }
 
-  /** Stops the app-server (SIGTERM, then SIGKILL after a grace period); idempotent. */
+  /**
+   * Stops the app-server (SIGTERM, then SIGKILL after a grace period), or, for `Codex.connect`,
+   * closes the connection (the socket is dropped when the server does not answer within 2 s);
+   * idempotent.
+   */
   close(): Promise<void> {
     if (this.#closing === undefined) {
       const { connection, log } = this.#internals;

@@ -204,6 +204,7 @@ export class Connection {
       line: this.#receive,
       // A failed write closes the connection, which fails every pending call with the close error.
       writeFailed: (err) => void this.#writeFailed(err),
+      dropped: (what, text) => this.#drop(what, text),
       closed: (info) => this.#fail(closedErrorFrom(info, this.#stderrTail(info.stderrTail))),
     });
   }

@@ -19,6 +19,11 @@ export interface TransportSink {
    * failed write that had a `done` here too; the connection closes once either way.
    */
   writeFailed(error: Error): void;
+  /**
+   * A message that is no line (a WebSocket binary frame; the app-server sends text), described
+   * by `what` and decoded as `text`: the connection logs it and drops it.
+   */
+  dropped(what: string, text: string): void;
   /** Called once, after the last line. */
   closed(info: TransportCloseInfo): void;
 }

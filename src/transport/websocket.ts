@@ -7,6 +7,13 @@ import {
   checkNonEmpty,
   checkWellFormed,
 } from "../internal/validate.js";
+import { deadline } from "../internal/deadline.js";
+
+/**
+ * How long `close()` waits for the server to answer its close frame before it drops the socket
+ * (`ws` alone would wait 30 s).
+ */
+const CLOSE_GRACE_MS = 2000;
 
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
@@ -18,6 +25,8 @@ export interface WebSocketLaunch {
   readonly token?: string | undefined;
   /** Extra headers for the upgrade request. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** How long `close()` waits for the server's close frame; default 2000 ms. */
+  readonly closeGraceMs?: number | undefined;
 }
 
 /**
@@ -131,7 +140,8 @@ export class WebSocketTransport implements Transport {
     this.#socket = socket;
     socket.on("open", () => this.#resolveOpened(socket));
     socket.on("message", (data, isBinary) => {
-      if (!isBinary) this.#sink?.line(data.toString());
+      if (isBinary) this.#sink?.dropped("a binary WebSocket frame", data.toString());
+      else this.#sink?.line(data.toString());
     });
     socket.on("unexpected-response", (_request, response) => {
       response.resume();
@@ -168,7 +178,14 @@ export class WebSocketTransport implements Transport {
     if (socket === undefined) return this.#finish(undefined, null);
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.close();
-    await closed;
+    // A server that never answers the close frame is not waited for past the grace.
+    await deadline(closed, {
+      timeout: this.#launch.closeGraceMs ?? CLOSE_GRACE_MS,
+      onTimeout: () => {
+        socket.terminate();
+        return closed;
+      },
+    });
   }
 
   stderrTail(): string {

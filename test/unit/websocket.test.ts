@@ -1,9 +1,48 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocketServer, type WebSocket } from "ws";
+import { Codex, SDK_VERSION } from "../../src/index.js";
 import { WebSocketTransport } from "../../src/transport/websocket.js";
 import type { TransportSink } from "../../src/transport/transport.js";
+import { captureLog } from "../support/capture-log.js";
+
+const servers: WebSocketServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    for (const client of server.clients) client.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/** A scripted app-server on 127.0.0.1: `onConnection` plays it; resolves with its ws:// URL. */
+async function scriptedServer(
+  onConnection: (socket: WebSocket, request: { socket: { pause(): void } }) => void,
+): Promise<string> {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  servers.push(server);
+  await once(server, "listening");
+  server.on("connection", onConnection);
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+/** Answers `initialize` as the app-server would, then hands every other message to `onMessage`. */
+function initializeThen(
+  socket: WebSocket,
+  onMessage: (message: { id?: number; method: string }) => void,
+) {
+  socket.on("message", (data) => {
+    const message = JSON.parse(String(data)) as { id?: number; method: string };
+    if (message.method !== "initialize") return onMessage(message);
+    const result = {
+      userAgent: `codex_app_server_sdk_ts/${SDK_VERSION}`,
+      codexHome: "/tmp/codex-home",
+      platformFamily: "unix",
+      platformOs: "linux",
+    };
+    socket.send(JSON.stringify({ id: message.id, result }));
+  });
+}
 
 describe("WebSocketTransport.close", () => {
   it("leaves no socket behind when called while the ws package still loads", async () => {
@@ -22,6 +61,7 @@ describe("WebSocketTransport.close", () => {
       closed.start({
         line: (line) => events.push(`line ${line}`),
         writeFailed: (err) => events.push(`writeFailed ${err.message}`),
+        dropped: (what) => events.push(`dropped ${what}`),
         closed: () => events.push("closed"),
       });
       await closed.close();
@@ -35,6 +75,7 @@ describe("WebSocketTransport.close", () => {
             if (line.includes("ping")) resolve();
           },
           writeFailed: () => {},
+          dropped: () => {},
           closed: () => {},
         };
         other.start(sink);
@@ -61,6 +102,7 @@ describe("WebSocketTransport.start", () => {
       transport.start({
         line: () => {},
         writeFailed: () => {},
+        dropped: () => {},
         closed: (info) => {
           reasons.push(info.reason ?? "");
           resolve();
@@ -71,5 +113,58 @@ describe("WebSocketTransport.start", () => {
     expect(reasons).toEqual([
       "connection to codex app-server at ws://h failed: The URL contains a fragment identifier",
     ]);
+  });
+});
+
+describe("WebSocketTransport.close", () => {
+  it("drops the socket when the server does not answer the close frame within the grace", async () => {
+    const url = await scriptedServer((_socket, request) => {
+      // Reads nothing more, so the close frame is never answered.
+      request.socket.pause();
+    });
+    const transport = new WebSocketTransport({ url, shownUrl: url, closeGraceMs: 200 });
+    const ends: string[] = [];
+    // A write's callback runs once the socket is open and the line handed on.
+    await new Promise<void>((resolve, reject) => {
+      transport.start({
+        line: () => {},
+        writeFailed: () => {},
+        dropped: () => {},
+        closed: (info) => ends.push(info.reason ?? ""),
+      });
+      transport.send('{"method":"ping"}', (err) => (err ? reject(err) : resolve()));
+    });
+    const started = performance.now();
+    await transport.close();
+    const took = performance.now() - started;
+    // Without the grace, ws waits 30 s for the answer.
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(2000);
+    expect(ends).toHaveLength(1);
+  });
+});
+
+describe("Codex.connect", () => {
+  it("logs and drops a binary frame, and the messages after it still flow", async () => {
+    const url = await scriptedServer((socket) =>
+      initializeThen(socket, (message) => {
+        if (message.method !== "model/list") return;
+        socket.send(Buffer.from('{"method":"binary"}'), { binary: true });
+        socket.send(JSON.stringify({ id: message.id, result: { data: [], nextCursor: null } }));
+      }),
+    );
+    const { logger, entries } = captureLog();
+    const codex = await Codex.connect(url, { logger });
+    try {
+      await expect(codex.request("model/list", {})).resolves.toEqual({
+        data: [],
+        nextCursor: null,
+      });
+      expect(
+        entries.filter((entry) => entry.level === "warn").map((entry) => entry.message),
+      ).toEqual(["codex-app-server-sdk: dropped a binary WebSocket frame from app-server"]);
+    } finally {
+      await codex.close();
+    }
   });
 });
