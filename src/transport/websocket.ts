@@ -120,7 +120,7 @@ export class WebSocketTransport implements Transport {
     try {
       Socket = await loadWebSocket();
     } catch (err) {
-      return this.#finish(err as Error, null);
+      return this.#finish(err as Error);
     }
     // Closed while `ws` was loading: `close()` has reported the end, and no socket may follow it.
     if (this.#finished) return;
@@ -135,7 +135,7 @@ export class WebSocketTransport implements Transport {
       });
     } catch (err) {
       // The input was checked, so this is `ws` refusing something else: report it as the end.
-      return this.#finish(err as Error, null);
+      return this.#finish(err as Error);
     }
     this.#socket = socket;
     socket.on("open", () => this.#resolveOpened(socket));
@@ -145,13 +145,10 @@ export class WebSocketTransport implements Transport {
     });
     socket.on("unexpected-response", (_request, response) => {
       response.resume();
-      this.#finish(
-        new Error(`the app-server refused the connection: HTTP ${response.statusCode}`),
-        null,
-      );
+      this.#finish(new Error(`the app-server refused the connection: HTTP ${response.statusCode}`));
     });
-    socket.on("error", (err) => this.#finish(err, null));
-    socket.on("close", (code) => this.#finish(undefined, code));
+    socket.on("error", (err) => this.#finish(err));
+    socket.on("close", (code, reason) => this.#finish(undefined, { code, reason: String(reason) }));
   }
 
   send(line: string, done: (error?: Error | null) => void = this.#reportFailure): void {
@@ -175,7 +172,7 @@ export class WebSocketTransport implements Transport {
   async close(): Promise<void> {
     if (this.#finished) return;
     const socket = this.#socket;
-    if (socket === undefined) return this.#finish(undefined, null);
+    if (socket === undefined) return this.#finish(undefined);
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.close();
     // A server that never answers the close frame is not waited for past the grace.
@@ -192,7 +189,8 @@ export class WebSocketTransport implements Transport {
     return "";
   }
 
-  #finish(error: Error | undefined, code: number | null): void {
+  // `close` is the close frame's code and reason, when the socket closed without an error.
+  #finish(error: Error | undefined, close?: { code: number; reason: string }): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#resolveOpened(undefined);
@@ -200,10 +198,12 @@ export class WebSocketTransport implements Transport {
       this.#socket.terminate();
     }
     const url = this.#launch.shownUrl;
+    const code =
+      close === undefined ? "" : ` (code ${close.code}${close.reason && `: ${close.reason}`})`;
     const reason =
       error !== undefined
         ? `connection to codex app-server at ${url} failed: ${error.message}`
-        : `connection to codex app-server at ${url} closed${code === null ? "" : ` (code ${code})`}`;
+        : `connection to codex app-server at ${url} closed${code}`;
     this.#sink?.closed({
       exitCode: null,
       signal: null,

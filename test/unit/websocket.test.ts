@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { Codex, SDK_VERSION } from "../../src/index.js";
+import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { WebSocketTransport } from "../../src/transport/websocket.js";
 import type { TransportSink } from "../../src/transport/transport.js";
 import { captureLog } from "../support/capture-log.js";
@@ -163,6 +163,24 @@ describe("Codex.connect", () => {
       expect(
         entries.filter((entry) => entry.level === "warn").map((entry) => entry.message),
       ).toEqual(["codex-app-server-sdk: dropped a binary WebSocket frame from app-server"]);
+    } finally {
+      await codex.close();
+    }
+  });
+
+  it("rejects what is pending with the code and reason of the server's close frame", async () => {
+    const url = await scriptedServer((socket) =>
+      initializeThen(socket, (message) => {
+        if (message.method === "model/list") socket.close(4001, "shutting down");
+      }),
+    );
+    const codex = await Codex.connect(url);
+    try {
+      const err = await codex.request("model/list", {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as Error).message).toBe(
+        `connection to codex app-server at ${url} closed (code 4001: shutting down)`,
+      );
     } finally {
       await codex.close();
     }
