@@ -86,8 +86,9 @@ export function checkWebSocketAuth(
 async function loadWebSocket(): Promise<typeof WebSocket> {
   try {
     return (await import("ws")).default;
-  } catch {
-    throw new Error("Codex.connect needs the 'ws' package: npm install ws");
+  } catch (err) {
+    // Kept as the cause: a `ws` that is installed but fails to load says why there.
+    throw new Error("Codex.connect needs the 'ws' package: npm install ws", { cause: err });
   }
 }
 

@@ -1,10 +1,10 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { WebSocketTransport } from "../../src/transport/websocket.js";
-import type { TransportSink } from "../../src/transport/transport.js";
+import type { TransportCloseInfo, TransportSink } from "../../src/transport/transport.js";
 import { captureLog } from "../support/capture-log.js";
 
 const servers: WebSocketServer[] = [];
@@ -94,6 +94,33 @@ describe("WebSocketTransport.close", () => {
 });
 
 describe("WebSocketTransport.start", () => {
+  it("says ws is needed when it cannot load, and keeps why as the cause", async () => {
+    const why = new Error("ws failed to load");
+    vi.doMock("ws", () => {
+      throw why;
+    });
+    try {
+      const transport = new WebSocketTransport({ url: "ws://127.0.0.1:1/", shownUrl: "ws://h" });
+      const info = await new Promise<TransportCloseInfo>((resolve) =>
+        transport.start({
+          line: () => {},
+          writeFailed: () => {},
+          dropped: () => {},
+          closed: resolve,
+        }),
+      );
+      expect(info.reason).toBe(
+        "connection to codex app-server at ws://h failed: Codex.connect needs the 'ws' package: npm install ws",
+      );
+      // What the import threw is in the cause chain (vitest wraps a mock factory's error).
+      const causes: unknown[] = [];
+      for (let e = info.error?.cause; e instanceof Error; e = e.cause) causes.push(e);
+      expect(causes).toContain(why);
+    } finally {
+      vi.doUnmock("ws");
+    }
+  });
+
   it("reports what the ws client throws as the end of the connection", async () => {
     // ws refuses a URL with a fragment by throwing from its constructor.
     const transport = new WebSocketTransport({ url: "ws://127.0.0.1:1/#x", shownUrl: "ws://h" });
