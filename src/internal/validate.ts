@@ -141,10 +141,19 @@ export function checkHeaderValue(value: unknown, name: string): string {
  */
 export function checkHeaders(headers: unknown, name: string): Record<string, string> {
   const copy: Record<string, string> = {};
+  // Names as written, by their lower case: HTTP sends one of two names that differ in case only.
+  const seen = new Map<string, string>();
   for (const [key, value] of Object.entries(checkOptions(headers as object, name))) {
     if (!HEADER_NAME.test(key)) {
       throw new TypeError(`${name}: ${JSON.stringify(key)} is not a valid HTTP header name`);
     }
+    const twin = seen.get(key.toLowerCase());
+    if (twin !== undefined) {
+      throw new TypeError(
+        `${name} has ${JSON.stringify(twin)} and ${JSON.stringify(key)}: header names ignore case`,
+      );
+    }
+    seen.set(key.toLowerCase(), key);
     if (typeof value !== "string") {
       throw new TypeError(`${name}.${key} must be a string, got ${describe(value)}`);
     }

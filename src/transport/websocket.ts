@@ -68,6 +68,15 @@ function socketPathOf(pathname: string): string {
   }
 }
 
+// Headers the WebSocket client writes itself, over any value given for them.
+const HANDSHAKE_HEADERS = [
+  "connection",
+  "upgrade",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+];
+
 /**
  * Checks the token and headers of `Codex.connect` before any I/O and copies the headers once,
  * so a getter is read once. Messages name a header, never its value.
@@ -77,10 +86,17 @@ export function checkWebSocketAuth(
   headers: unknown,
 ): { token: string | undefined; headers: Record<string, string> | undefined } {
   if (token !== undefined) checkHeaderValue(token, "token");
-  return {
-    token: token as string | undefined,
-    headers: headers === undefined ? undefined : checkHeaders(headers, "headers"),
-  };
+  const copy = headers === undefined ? undefined : checkHeaders(headers, "headers");
+  for (const key of Object.keys(copy ?? {})) {
+    const lower = key.toLowerCase();
+    if (lower === "authorization" && token !== undefined) {
+      throw new TypeError(`headers.${key} and token both set the Authorization header: give one`);
+    }
+    if (HANDSHAKE_HEADERS.includes(lower)) {
+      throw new TypeError(`headers.${key} is set by the WebSocket handshake itself`);
+    }
+  }
+  return { token: token as string | undefined, headers: copy };
 }
 
 async function loadWebSocket(): Promise<typeof WebSocket> {

@@ -328,6 +328,10 @@ describe("mock Responses server (HTTP level)", () => {
         () => mock.enqueue([], { headers: { "bad header": "x" } }),
         /^options\.headers: "bad header" is not a valid HTTP header name$/,
       ],
+      [
+        () => mock.enqueue([], { headers: { "x-n": "1", "X-N": "2" } }),
+        /^options\.headers has "x-n" and "X-N": header names ignore case$/,
+      ],
       [() => mock.enqueue([], { delayMs: -5 }), /^options\.delayMs must be a finite number/],
       [() => mock.enqueue([], { delayMs: "slow" as never }), /^options\.delayMs must be/],
       [() => mock.enqueue([], { gate: {} as never }), /^options\.gate must be a gate made by/],

@@ -192,6 +192,15 @@ describe("Codex.connect", () => {
     expect((await refused({ headers: { "x-n": 5 } })).message).toBe(
       "headers.x-n must be a string, got number",
     );
+    expect((await refused({ headers: { "x-a": "1", "X-A": "2" } })).message).toBe(
+      'headers has "x-a" and "X-A": header names ignore case',
+    );
+    expect((await refused({ token: "t", headers: { Authorization: "Bearer u" } })).message).toBe(
+      "headers.Authorization and token both set the Authorization header: give one",
+    );
+    expect((await refused({ headers: { "Sec-WebSocket-Key": "k" } })).message).toBe(
+      "headers.Sec-WebSocket-Key is set by the WebSocket handshake itself",
+    );
     expect((await refused({ headers: [] })).message).toBe(
       "headers must be an object, got an array",
     );
