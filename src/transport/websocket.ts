@@ -15,6 +15,14 @@ import { deadline } from "../internal/deadline.js";
  */
 const CLOSE_GRACE_MS = 2000;
 
+/**
+ * The runtime's WebSocket listener reads frames of up to 16 MiB and messages of up to 64 MiB
+ * (stdio has no limit): a longer message goes in frames of 8 MiB, and one over 64 MiB ends the
+ * connection with a reason, where the server would end it with none.
+ */
+const FRAME_BYTES = 8 * 2 ** 20;
+const MAX_MESSAGE_BYTES = 64 * 2 ** 20;
+
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
   /** What the WebSocket client dials (see {@link webSocketAddress}). */
@@ -174,11 +182,31 @@ export class WebSocketTransport implements Transport {
         return done(new Error("the app-server connection is closed"));
       }
       try {
-        socket.send(line, done);
+        // So few characters take at most 3 bytes each: one frame, whatever they are.
+        if (line.length <= FRAME_BYTES / 3) socket.send(line, done);
+        else this.#sendLong(socket, Buffer.from(line), done);
       } catch (err) {
         done(err as Error);
       }
     });
+  }
+
+  #sendLong(socket: WebSocket, bytes: Buffer, done: (error?: Error | null) => void): void {
+    if (bytes.length > MAX_MESSAGE_BYTES) {
+      const error = new Error(
+        `a message of ${(bytes.length / 2 ** 20).toFixed(1)} MiB is over the 64 MiB the ` +
+          "app-server takes over WebSocket",
+      );
+      // Reported as the end first, so every call fails with the reason.
+      this.#finish(error);
+      return done(error);
+    }
+    // Sent in one go: no other message can come between the frames of this one.
+    for (let at = 0; at < bytes.length; at += FRAME_BYTES) {
+      const last = at + FRAME_BYTES >= bytes.length;
+      const frame = bytes.subarray(at, at + FRAME_BYTES);
+      socket.send(frame, { binary: false, fin: last }, last ? done : undefined);
+    }
   }
 
   // What a write with no callback of its own reports to.

@@ -239,6 +239,28 @@ describe("Codex.connect", () => {
     }
   });
 
+  it("sends a message longer than the server's 16 MiB frames in frames, and ends one over 64 MiB saying why", async () => {
+    const { url } = await startWebSocketServer();
+    const codex = await Codex.connect(url);
+    cleanups.push(() => codex.close());
+    // 20 MiB of stdin is a command/exec/write of about 27 MiB: in one frame the server drops
+    // the connection.
+    const size = 20 * 2 ** 20;
+    const count = await codex.exec(["wc", "-c"], { stdin: true });
+    await count.write(new Uint8Array(size).fill(120));
+    await count.closeStdin();
+    expect((await count.wait()).stdout.trim()).toBe(String(size));
+
+    const tooBig = await codex.exec(["wc", "-c"], { stdin: true });
+    const err = await tooBig.write(new Uint8Array(50 * 2 ** 20)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as Error).message).toBe(
+      `connection to codex app-server at ${url}/ failed: a message of 66.7 MiB is over the ` +
+        "64 MiB the app-server takes over WebSocket",
+    );
+    await expect(codex.models()).rejects.toBe(err);
+  });
+
   it("fails with TransportClosedError when nothing listens there", async () => {
     const port = await freePort();
     const err = await Codex.connect(`ws://127.0.0.1:${port}`).catch((e: unknown) => e);
