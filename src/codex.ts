@@ -117,6 +117,12 @@ interface Internals {
 
 let internalsOf: (codex: Codex) => Internals;
 
+/** What the server said before the client was handed out, and the end of the keeping. */
+interface Startup {
+  readonly notifications: CodexNotification[];
+  readonly stop: () => void;
+}
+
 /**
  * Sizes of what a client keeps (pending calls, routed turns, per-thread handlers and tools,
  * listeners), keyed like `"dispatcher.threadHandlers"`, for leak checks in tests: taken before
@@ -142,6 +148,7 @@ export function clientStats(codex: Codex): Record<string, number> {
 export class Codex implements AsyncDisposable {
   readonly #internals: Internals;
   #closing: Promise<void> | undefined;
+  readonly #startup: Startup;
 
   static {
     internalsOf = (codex) => codex.#internals;
@@ -152,7 +159,9 @@ export class Codex implements AsyncDisposable {
     /** The server's `initialize` answer, normalised. */
     readonly metadata: CodexMetadata,
     options: ConnectionOptions,
+    startup: Startup,
   ) {
+    this.#startup = startup;
     const { connection, log, secrets } = internals;
     const router = new Router(connection, log);
     const dispatcher = new ServerRequestDispatcher(router, options, { log, secrets });
@@ -186,7 +195,7 @@ export class Codex implements AsyncDisposable {
         throw err;
       }
     }
-    return codex;
+    return codex.#ready();
   }
 
   /**
@@ -202,7 +211,20 @@ export class Codex implements AsyncDisposable {
     const address = webSocketAddress(url);
     const { token, headers } = checkWebSocketAuth(checked.token, checked.headers);
     const transport = new WebSocketTransport({ ...address, token, headers });
-    return Codex.#open(transport, checked, "unknown", token === undefined ? [] : [token]);
+    const codex = await Codex.#open(
+      transport,
+      checked,
+      "unknown",
+      token === undefined ? [] : [token],
+    );
+    return codex.#ready();
+  }
+
+  // The client is handed out: from now on notifications reach the listeners only.
+  #ready(): this {
+    this.#startup.stop();
+    Object.freeze(this.#startup.notifications);
+    return this;
   }
 
   // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
@@ -216,6 +238,9 @@ export class Codex implements AsyncDisposable {
     for (const value of secretValues) secrets.add(value);
     const log = new Log(options.logger, options.logLevel, secrets);
     const connection = new Connection(transport, { log, secrets });
+    // Nobody can listen until the client is handed out; what the server says until then is kept.
+    const notifications: CodexNotification[] = [];
+    const stop = connection.onNotification((n) => void notifications.push(n as CodexNotification));
     try {
       const clientInfo = {
         name: options.clientInfo?.name ?? DEFAULT_CLIENT.name,
@@ -238,11 +263,21 @@ export class Codex implements AsyncDisposable {
       await connection.notify("initialized");
       const events = options.events ?? "all";
       const internals = { connection, transport, secrets, log, credentialStore, events };
-      return new Codex(internals as Internals, metadata, options);
+      return new Codex(internals as Internals, metadata, options, { notifications, stop });
     } catch (err) {
       await connection.close();
       throw err;
     }
+  }
+
+  /**
+   * The notifications the server sent while `Codex.start` or `Codex.connect` ran, in order: no
+   * listener could be added yet. Later ones reach the listeners, so one added as soon as the
+   * client is returned misses nothing. A `configWarning` (a setting of the user's config the
+   * runtime ignores, a missing sandbox tool) comes right after `initialize`, in one or the other.
+   */
+  get startupNotifications(): readonly CodexNotification[] {
+    return this.#startup.notifications;
   }
 
   /** Process id of the app-server child (`undefined` when connected over WebSocket). */

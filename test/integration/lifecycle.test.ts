@@ -12,6 +12,7 @@ import {
   SDK_VERSION,
   TransportClosedError,
 } from "../../src/index.js";
+import { createCodexHome } from "../../src/testing/index.js";
 import { expectNoChild, isAlive } from "../support/fault/guards.js";
 
 const run = promisify(execFile);
@@ -60,6 +61,36 @@ describe("Codex.start", () => {
     });
     const started = await codex.request("thread/start", {});
     expect(started.model).toBe("override-model");
+  });
+
+  it("keeps what the server says during start-up, such as a warning about the config", async () => {
+    // No model is asked here: the provider's URL is never dialled.
+    await using home = await createCodexHome({
+      mockUrl: "http://127.0.0.1:9/v1",
+      features: { no_such_feature: true },
+    });
+    await using codex = await Codex.start({ env: home.env, cwd: home.workDir });
+    // The runtime writes its warnings right after the initialize answer: during start, kept, or
+    // a moment later, to a listener added at once. Either way, none is lost.
+    const ours = (summary: string) => summary.includes("`features.no_such_feature` is ignored");
+    const later: string[] = [];
+    const arrived = new Promise<void>((resolve) =>
+      codex.on("configWarning", (params) => {
+        later.push(params.summary);
+        if (ours(params.summary)) resolve();
+      }),
+    );
+    const kept = [...codex.startupNotifications];
+    expect(Object.isFrozen(codex.startupNotifications)).toBe(true);
+    const keptWarnings = kept.flatMap((n) =>
+      n.method === "configWarning" ? [n.params.summary] : [],
+    );
+    if (!keptWarnings.some(ours)) await arrived;
+    await codex.threadStart();
+    expect([...keptWarnings, ...later].filter(ours)).toHaveLength(1);
+    // Kept no longer once the client is handed out.
+    expect(codex.startupNotifications).toEqual(kept);
+    expect(kept.map((n) => n.method)).not.toContain("thread/started");
   });
 
   it("fails fast naming a codexBin that does not exist", async () => {

@@ -90,8 +90,23 @@ describe("Codex.connect", () => {
     const { url, mock, child } = await startWebSocketServer();
     mock.enqueueAssistantMessage("hello over websocket");
     const codex = await Codex.connect(url);
+    // What the server says right after its initialize answer is kept if it came during connect,
+    // else reaches a listener added at once: either way, none of it is lost.
+    let later = 0;
+    const arrived = new Promise<void>((resolve) =>
+      codex.on("remoteControl/status/changed", () => {
+        later++;
+        resolve();
+      }),
+    );
+    const kept = codex.startupNotifications.filter(
+      (n) => n.method === "remoteControl/status/changed",
+    ).length;
+    if (kept === 0) await arrived;
     expect(codex.pid).toBeUndefined();
     expect(codex.metadata.serverInfo.version).toBe(SDK_VERSION);
+    await codex.models();
+    expect(kept + later).toBe(1);
     const thread = await codex.threadStart();
     const turn = await thread.turn("hi");
     const deltas: string[] = [];
