@@ -44,52 +44,62 @@ function initializeThen(
   });
 }
 
+/** A transport sink that ignores everything but what `parts` handles. */
+function sinkOf(parts: Partial<TransportSink>): TransportSink {
+  return { line: () => {}, writeFailed: () => {}, dropped: () => {}, closed: () => {}, ...parts };
+}
+
 describe("WebSocketTransport.close", () => {
   it("leaves no socket behind when called while the ws package still loads", async () => {
-    const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-    await once(server, "listening");
     let connections = 0;
-    server.on("connection", (socket) => {
+    const url = await scriptedServer((socket) => {
       connections++;
       socket.send('{"method":"hello","params":{}}');
       socket.on("message", (data) => socket.send(String(data)));
     });
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    try {
-      const events: string[] = [];
-      const closed = new WebSocketTransport({ url, shownUrl: url });
-      closed.start({
-        line: (line) => events.push(`line ${line}`),
-        writeFailed: (err) => events.push(`writeFailed ${err.message}`),
-        dropped: (what) => events.push(`dropped ${what}`),
-        closed: () => events.push("closed"),
-      });
-      await closed.close();
+    const events: string[] = [];
+    const closed = new WebSocketTransport({ url, shownUrl: url });
+    closed.start({
+      line: (line) => events.push(`line ${line}`),
+      writeFailed: (err) => events.push(`writeFailed ${err.message}`),
+      dropped: (what) => events.push(`dropped ${what}`),
+      closed: () => events.push("closed"),
+    });
+    await closed.close();
 
-      // A second transport's round trip: a socket the first made after its close would have
-      // reached the server first, and been greeted.
-      const other = new WebSocketTransport({ url, shownUrl: url });
-      const echoed = new Promise<void>((resolve) => {
-        const sink: TransportSink = {
-          line: (line) => {
-            if (line.includes("ping")) resolve();
-          },
-          writeFailed: () => {},
-          dropped: () => {},
-          closed: () => {},
-        };
-        other.start(sink);
-      });
-      other.send('{"method":"ping"}');
-      await echoed;
-      await other.close();
+    // A second transport's round trip: a socket the first made after its close would have
+    // reached the server first, and been greeted.
+    const other = new WebSocketTransport({ url, shownUrl: url });
+    const echoed = new Promise<void>((resolve) => {
+      other.start(sinkOf({ line: (line) => void (line.includes("ping") && resolve()) }));
+    });
+    other.send('{"method":"ping"}');
+    await echoed;
+    await other.close();
 
-      expect(events).toEqual(["closed"]);
-      expect(connections).toBe(1);
-    } finally {
-      for (const client of server.clients) client.terminate();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    expect(events).toEqual(["closed"]);
+    expect(connections).toBe(1);
+  });
+
+  it("drops the socket when the server does not answer the close frame within the grace", async () => {
+    const url = await scriptedServer((_socket, request) => {
+      // Reads nothing more, so the close frame is never answered.
+      request.socket.pause();
+    });
+    const transport = new WebSocketTransport({ url, shownUrl: url, closeGraceMs: 200 });
+    const ends: string[] = [];
+    // A write's callback runs once the socket is open and the line handed on.
+    await new Promise<void>((resolve, reject) => {
+      transport.start(sinkOf({ closed: (info) => ends.push(info.reason ?? "") }));
+      transport.send('{"method":"ping"}', (err) => (err ? reject(err) : resolve()));
+    });
+    const started = performance.now();
+    await transport.close();
+    const took = performance.now() - started;
+    // Without the grace, ws waits 30 s for the answer.
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(2000);
+    expect(ends).toHaveLength(1);
   });
 });
 
@@ -102,12 +112,7 @@ describe("WebSocketTransport.start", () => {
     try {
       const transport = new WebSocketTransport({ url: "ws://127.0.0.1:1/", shownUrl: "ws://h" });
       const info = await new Promise<TransportCloseInfo>((resolve) =>
-        transport.start({
-          line: () => {},
-          writeFailed: () => {},
-          dropped: () => {},
-          closed: resolve,
-        }),
+        transport.start(sinkOf({ closed: resolve })),
       );
       expect(info.reason).toBe(
         "connection to codex app-server at ws://h failed: Codex.connect needs the 'ws' package: npm install ws",
@@ -126,48 +131,19 @@ describe("WebSocketTransport.start", () => {
     const transport = new WebSocketTransport({ url: "ws://127.0.0.1:1/#x", shownUrl: "ws://h" });
     const reasons: string[] = [];
     const ended = new Promise<void>((resolve) =>
-      transport.start({
-        line: () => {},
-        writeFailed: () => {},
-        dropped: () => {},
-        closed: (info) => {
-          reasons.push(info.reason ?? "");
-          resolve();
-        },
-      }),
+      transport.start(
+        sinkOf({
+          closed: (info) => {
+            reasons.push(info.reason ?? "");
+            resolve();
+          },
+        }),
+      ),
     );
     await ended;
     expect(reasons).toEqual([
       "connection to codex app-server at ws://h failed: The URL contains a fragment identifier",
     ]);
-  });
-});
-
-describe("WebSocketTransport.close", () => {
-  it("drops the socket when the server does not answer the close frame within the grace", async () => {
-    const url = await scriptedServer((_socket, request) => {
-      // Reads nothing more, so the close frame is never answered.
-      request.socket.pause();
-    });
-    const transport = new WebSocketTransport({ url, shownUrl: url, closeGraceMs: 200 });
-    const ends: string[] = [];
-    // A write's callback runs once the socket is open and the line handed on.
-    await new Promise<void>((resolve, reject) => {
-      transport.start({
-        line: () => {},
-        writeFailed: () => {},
-        dropped: () => {},
-        closed: (info) => ends.push(info.reason ?? ""),
-      });
-      transport.send('{"method":"ping"}', (err) => (err ? reject(err) : resolve()));
-    });
-    const started = performance.now();
-    await transport.close();
-    const took = performance.now() - started;
-    // Without the grace, ws waits 30 s for the answer.
-    expect(took).toBeGreaterThanOrEqual(190);
-    expect(took).toBeLessThan(2000);
-    expect(ends).toHaveLength(1);
   });
 });
 
