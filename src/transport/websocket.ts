@@ -117,8 +117,8 @@ async function loadWebSocket(): Promise<typeof WebSocket> {
 }
 
 /**
- * One JSON-RPC message per WebSocket text frame, to an app-server that is already running. The
- * server is not ours to stop: `close()` only closes the socket.
+ * One JSON-RPC message per WebSocket text message (in frames when long), to an app-server that
+ * is already running. The server is not ours to stop: `close()` only closes the socket.
  */
 export class WebSocketTransport implements Transport {
   // Private fields: the launch holds the capability token.
