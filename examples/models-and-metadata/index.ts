@@ -1,6 +1,7 @@
 /**
- * What the server says about itself (`codex.metadata`, the `initialize` answer) and which models
- * it offers (`codex.models()`).
+ * What the server says about itself (`codex.metadata`, the `initialize` answer, and
+ * `codex.startupNotifications`, what it said while the client started) and which models it offers
+ * (`codex.models()`).
  */
 import { startCodex } from "../_shared/start.js";
 
@@ -13,6 +14,14 @@ console.log(`  version:    ${serverInfo.version}`);
 console.log(`  user agent: ${userAgent}`);
 console.log(`  platform:   ${platformFamily} / ${platformOs}`);
 console.log(`  codex home: ${codexHome}`);
+
+// The runtime warns about what it ignores in the config right after `initialize`: the warning
+// is kept if it came while the client started, and reaches a listener added now if it comes later.
+const warn = (params: { summary: string }) => console.log(`  config warning: ${params.summary}`);
+codex.on("configWarning", warn);
+const said = codex.startupNotifications.map((n) => n.method);
+console.log(`\nsaid during start-up: ${said.join(", ") || "nothing"}`);
+for (const n of codex.startupNotifications) if (n.method === "configWarning") warn(n.params);
 
 const visible = await codex.models();
 console.log(`\n${visible.data.length} models; the first 5:`);
