@@ -38,6 +38,7 @@ import {
   checkBoolean,
   checkJson,
   checkNonEmpty,
+  checkOptionalDelay,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -210,7 +211,8 @@ export class Codex implements AsyncDisposable {
       await import("./transport/websocket.js");
     const address = webSocketAddress(url);
     const { token, headers } = checkWebSocketAuth(checked.token, checked.headers);
-    const transport = new WebSocketTransport({ ...address, token, headers });
+    const pingInterval = checkOptionalDelay(checked.pingInterval, "pingInterval");
+    const transport = new WebSocketTransport({ ...address, token, headers, pingInterval });
     const codex = await Codex.#open(
       transport,
       checked,

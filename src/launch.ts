@@ -100,6 +100,12 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly token?: string;
   /** Extra headers for the WebSocket upgrade request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * How often, in milliseconds, the client pings the server; a server that has sent nothing, not
+   * even the answer, by the next ping is taken as gone (a dropped network leaves no other trace),
+   * and the connection ends with `TransportClosedError`. Default 30 000; 0 sends no pings.
+   */
+  readonly pingInterval?: number;
 }
 
 const CONNECTION_KEYS = [
@@ -131,7 +137,7 @@ export const CODEX_OPTION_KEYS = [
 export const CODEX_OPTION_NAMES = optionNames<CodexOptions>()({ own: CODEX_OPTION_KEYS });
 /** @internal */
 export const CONNECT_OPTION_NAMES = optionNames<ConnectOptions>()({
-  own: [...CONNECTION_KEYS, "token", "headers"],
+  own: [...CONNECTION_KEYS, "token", "headers", "pingInterval"],
 });
 const CLIENT_INFO_NAMES = optionNames<ClientInfoOptions>()({ own: ["name", "title", "version"] });
 

@@ -23,6 +23,9 @@ const CLOSE_GRACE_MS = 2000;
 const FRAME_BYTES = 8 * 2 ** 20;
 const MAX_MESSAGE_BYTES = 64 * 2 ** 20;
 
+/** How often the client pings the server, by default. */
+const PING_INTERVAL_MS = 30_000;
+
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
   /** What the WebSocket client dials (see {@link webSocketAddress}). */
@@ -35,6 +38,8 @@ export interface WebSocketLaunch {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** How long `close()` waits for the server's close frame; default 2000 ms. */
   readonly closeGraceMs?: number | undefined;
+  /** How often to ping the server, which must have sent something by the next ping; 0: never. */
+  readonly pingInterval?: number | undefined;
 }
 
 /**
@@ -129,6 +134,9 @@ export class WebSocketTransport implements Transport {
   #resolveOpened!: (socket: WebSocket | undefined) => void;
   #finished = false;
   #sink: TransportSink | undefined;
+  // Whether the server has sent anything (a message, a pong) since the last ping.
+  #heard = true;
+  #pinger: NodeJS.Timeout | undefined;
 
   constructor(launch: WebSocketLaunch) {
     this.#launch = launch;
@@ -163,8 +171,13 @@ export class WebSocketTransport implements Transport {
       return this.#finish(err as Error);
     }
     this.#socket = socket;
-    socket.on("open", () => this.#resolveOpened(socket));
+    socket.on("open", () => {
+      this.#resolveOpened(socket);
+      this.#watch(socket);
+    });
+    socket.on("pong", () => (this.#heard = true));
     socket.on("message", (data, isBinary) => {
+      this.#heard = true;
       if (isBinary) this.#sink?.dropped("a binary WebSocket frame", data.toString());
       else this.#sink?.line(data.toString());
     });
@@ -174,6 +187,21 @@ export class WebSocketTransport implements Transport {
     });
     socket.on("error", (err) => this.#finish(err));
     socket.on("close", (code, reason) => this.#finish(undefined, { code, reason: String(reason) }));
+  }
+
+  // A dropped network closes nothing: a ping that goes unanswered until the next is what shows it.
+  #watch(socket: WebSocket): void {
+    const every = this.#launch.pingInterval ?? PING_INTERVAL_MS;
+    if (every === 0) return;
+    this.#pinger = setInterval(() => {
+      if (!this.#heard) {
+        return this.#finish(new Error(`the app-server did not answer a ping within ${every} ms`));
+      }
+      this.#heard = false;
+      socket.ping();
+    }, every);
+    // The socket keeps the process alive while it is open; the pings need not.
+    this.#pinger.unref();
   }
 
   send(line: string, done: (error?: Error | null) => void = this.#reportFailure): void {
@@ -238,6 +266,7 @@ export class WebSocketTransport implements Transport {
   #finish(error: Error | undefined, close?: { code: number; reason: string }): void {
     if (this.#finished) return;
     this.#finished = true;
+    clearInterval(this.#pinger);
     this.#resolveOpened(undefined);
     if (this.#socket !== undefined && this.#socket.readyState !== this.#socket.CLOSED) {
       this.#socket.terminate();

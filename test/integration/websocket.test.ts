@@ -216,6 +216,7 @@ describe("Codex.connect", () => {
     expect((await refused({ headers: { "Sec-WebSocket-Key": "k" } })).message).toBe(
       "headers.Sec-WebSocket-Key is set by the WebSocket handshake itself",
     );
+    expect((await refused({ pingInterval: -1 })).message).toMatch(/^pingInterval must be a number/);
     expect((await refused({ headers: [] })).message).toBe(
       "headers must be an object, got an array",
     );
@@ -274,6 +275,16 @@ describe("Codex.connect", () => {
         "64 MiB the app-server takes over WebSocket",
     );
     await expect(codex.models()).rejects.toBe(err);
+  });
+
+  it("keeps a connection the real server answers pings on", async () => {
+    const { url } = await startWebSocketServer();
+    const codex = await Codex.connect(url, { pingInterval: 50 });
+    cleanups.push(() => codex.close());
+    // Ten ping intervals with nothing else said: only the server's pongs keep the connection.
+    // No event marks a ping answered, so the test waits that long.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(codex.models()).resolves.toBeDefined();
   });
 
   it("fails with TransportClosedError when nothing listens there", async () => {

@@ -15,11 +15,15 @@ afterEach(async () => {
   }
 });
 
-/** A scripted app-server on 127.0.0.1: `onConnection` plays it; resolves with its ws:// URL. */
+/**
+ * A scripted app-server on 127.0.0.1: `onConnection` plays it; resolves with its ws:// URL.
+ * `autoPong: false` makes it leave pings unanswered.
+ */
 async function scriptedServer(
   onConnection: (socket: WebSocket, request: { socket: { pause(): void } }) => void,
+  options: { autoPong?: boolean } = {},
 ): Promise<string> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, ...options });
   servers.push(server);
   await once(server, "listening");
   server.on("connection", onConnection);
@@ -186,6 +190,56 @@ describe("Codex.connect", () => {
       );
     } finally {
       await codex.close();
+    }
+  });
+});
+
+describe("WebSocketTransport pings", () => {
+  it("ends the connection when the server leaves a ping unanswered until the next", async () => {
+    const url = await scriptedServer(() => {}, { autoPong: false });
+    const transport = new WebSocketTransport({ url, shownUrl: url, pingInterval: 50 });
+    const info = await new Promise<TransportCloseInfo>((resolve) =>
+      transport.start(sinkOf({ closed: resolve })),
+    );
+    expect(info.reason).toBe(
+      `connection to codex app-server at ${url} failed: the app-server did not answer a ping within 50 ms`,
+    );
+  });
+
+  it("keeps a connection whose server answers, and clears its ping timer on close", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      let pings = 0;
+      const url = await scriptedServer((socket) =>
+        socket.on("ping", () => {
+          pings++;
+          socket.send('{"method":"pinged","params":{}}');
+        }),
+      );
+      const ends: string[] = [];
+      let heard: (() => void) | undefined;
+      const transport = new WebSocketTransport({ url, shownUrl: url, pingInterval: 1000 });
+      // A write's callback runs once the socket is open, and the ping timer armed.
+      await new Promise<void>((resolve, reject) => {
+        transport.start(
+          sinkOf({ line: () => heard?.(), closed: (info) => ends.push(info.reason ?? "") }),
+        );
+        transport.send('{"method":"hello"}', (err) => (err ? reject(err) : resolve()));
+      });
+      // Each ping is answered before the next: without the answers, the second would end it.
+      for (let i = 0; i < 3; i++) {
+        const answered = new Promise<void>((resolve) => (heard = resolve));
+        vi.advanceTimersByTime(1000);
+        await answered;
+      }
+      expect(pings).toBe(3);
+      expect(ends).toEqual([]);
+      expect(vi.getTimerCount()).toBe(1);
+      await transport.close();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(ends).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
