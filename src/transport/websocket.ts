@@ -192,7 +192,7 @@ export class WebSocketTransport implements Transport {
   // A dropped network closes nothing: a ping that goes unanswered until the next is what shows it.
   #watch(socket: WebSocket): void {
     const every = this.#launch.pingInterval ?? PING_INTERVAL_MS;
-    if (every === 0 || this.#finished) return;
+    if (every === 0) return;
     this.#pinger = setInterval(() => {
       if (!this.#heard) {
         return this.#finish(new Error(`the app-server did not answer a ping within ${every} ms`));
