@@ -478,14 +478,15 @@ target met or missed by a few percent is decided or within this host's noise (th
 moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
 host is busy, the SDK's larger working set costs it more than the floor's. Within one hour, 21
 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms, then 1.16x
-with the floor at about 37 ms, on code that differed by one helper call a turn. Five full runs
+with the floor at about 37 ms, on code that differed by one helper call a turn. Six full runs
 of code whose measured paths differ by no more than a null check in reading a turn's answer, one
 more callback handed to the transport and the keeping of the notifications sent during start-up
-(0f979c6 and c168d16, an hour apart, 95d90ba a round later, then 47511d3 and 8508a4a) gave
-start-up 1.20x, 1.47x, 1.28x, 1.30x and 1.29x, sequential turns 1.12x, 1.21x, 1.16x, 1.18x and
-1.18x, concurrent threads 1.11x, 1.16x, 1.15x, 1.21x and 1.31x, the stream 0.96x, 1.01x, 1.02x,
-1.07x and 1.11x, and the soak 1.21x, 1.02x, 1.09x, 1.08x and 1.07x: this file holds the fifth,
-on the busiest host of them (the floor's start-up CPU 18.2 ms, against 15.7 ms in the fourth).
+(0f979c6 and c168d16, an hour apart, 95d90ba a round later, then 47511d3, 8508a4a and 11ac014)
+gave start-up 1.20x, 1.47x, 1.28x, 1.30x, 1.29x and 1.30x, sequential turns 1.12x, 1.21x, 1.16x,
+1.18x, 1.18x and 1.12x, concurrent threads 1.11x, 1.16x, 1.15x, 1.21x, 1.31x and 1.18x, the
+stream 0.96x, 1.01x, 1.02x, 1.07x, 1.11x and 1.12x, and the soak 1.21x, 1.02x, 1.09x, 1.08x,
+1.07x and 1.11x: this file holds the sixth, on the final code, with the host at its busiest
+(the floor's start-up CPU 20.8 ms, against 18.2 ms in the fifth and 15.7 ms in the fourth).
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
@@ -518,9 +519,9 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 4.50 ms, and the SDK
-  15.3 ms; in the four full runs before, 3.9, 4.15, 4.37 and 3.71 ms against 10.8, 13.7, 12.9 and
-  11.8 ms.
+  The figure follows the host's load: in the run below the floor's row took 5.05 ms, and the SDK
+  15.4 ms; in the five full runs before, 3.9, 4.15, 4.37, 3.71 and 4.50 ms against 10.8, 13.7,
+  12.9, 11.8 and 15.3 ms.
   The cost of an import follows the number of functions more than the bytes: over 15 runs each,
   the file stripped of whitespace and comments compiled no faster, and fully minified only about
   0.9 ms faster, at the cost of a readable dist. Goal runs, logins, reviews, skills, the WebSocket
@@ -567,9 +568,9 @@ turn); the difference is its JavaScript.
   should use \`events: "results"\`.
 - Soak: the same costs per turn, with the optimizing compiler taking over the turn's functions in
   the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.21x the floor's
-  CPU from one run of the bench to the next (round by round 1.09x to 1.11x). Stream, concurrent
+  CPU from one run of the bench to the next (round by round 1.01x to 1.17x). Stream, concurrent
   threads and soak sit near the 1.10x line, and the host's noise moves them across it: over the
-  last runs the stream measured 0.96x to 1.14x, the concurrent threads 1.03x to 1.25x.
+  last runs the stream measured 0.96x to 1.14x, the concurrent threads 1.03x to 1.31x.
 `;
 
 /**
