@@ -20,7 +20,10 @@ async function standinClient() {
   const codex = await Codex.start({ launchArgs: s.launchArgs });
   running.push(codex);
   // Everything the client sent after start-up.
-  const sent = () => s.received.map((line) => line.method).filter((m) => m !== "initialized");
+  const sent = async () => {
+    await s.sync();
+    return s.received.map((line) => line.method).filter((m) => m !== "initialized");
+  };
   return { s, codex, sent };
 }
 
@@ -91,13 +94,13 @@ describe("options with a name the SDK does not know", () => {
     );
     expect(() => thread.turns({ cursr: "c" } as never)).toThrow(misspelt("cursr", "cursor"));
     expect(() => codex.threads({ x: 1 } as never)).toThrow(misspelt("x"));
-    expect(sent()).toEqual(["initialize"]);
+    expect(await sent()).toEqual(["initialize"]);
   });
 
   it("are refused by a turn handle's calls", async () => {
     const { codex, sent } = await standinClient();
     const turn = await codex.thread("t1").turn("hi");
-    expect(sent()).toEqual(["initialize", "turn/start"]);
+    expect(await sent()).toEqual(["initialize", "turn/start"]);
     expect(() => turn.stream({ timeout: 5 } as never)).toThrow(misspelt("timeout"));
     await expect(turn.run({ timeOut: 5 } as never)).rejects.toEqual(misspelt("timeOut", "timeout"));
     await expect(turn.interrupt({ signa: undefined } as never)).rejects.toEqual(
@@ -106,7 +109,7 @@ describe("options with a name the SDK does not know", () => {
     await expect(turn.steer("more", { expectedTurnId: "u1" } as never)).rejects.toEqual(
       misspelt("expectedTurnId"),
     );
-    expect(sent()).toEqual(["initialize", "turn/start"]);
+    expect(await sent()).toEqual(["initialize", "turn/start"]);
   });
 
   it("are refused by Codex.start and Codex.connect before anything is spawned or dialled", async () => {

@@ -136,6 +136,8 @@ function onCommand(message) {
 async function command(cmd) {
   if (cmd.op === "write") return serially(() => runActions(cmd.actions));
   if (cmd.op === "reply") return void replies.set(cmd.method, [...cmd.replies]);
+  // Its acknowledgement follows the reports of every line read so far.
+  if (cmd.op === "sync") return;
   throw new Error(`unknown command ${cmd.op}`);
 }
 

@@ -171,6 +171,12 @@ export interface Standin extends AsyncDisposable {
     match?: string | ((line: ClientLine) => boolean),
     timeoutMs?: number,
   ): Promise<ClientLine>;
+  /**
+   * Resolves once `received` holds every line the script has read: a round trip on the control
+   * channel, which carries each line's report before the script answers the line. A call the
+   * client has seen answered is then recorded, whichever of the two pipes the test read first.
+   */
+  sync(): Promise<void>;
   /** Makes the script exit with `code` now; resolves once it has. */
   exit(code: number): Promise<{ code: number | null }>;
   /** Kills the script if it still runs and closes the control channel; idempotent. */
@@ -350,6 +356,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       return nextFromClient((l) => l.method === undefined && l.id === id);
     },
     nextFromClient,
+    sync: () => command({ op: "sync" }),
     exit(code) {
       // The script exits instead of acknowledging: wait for it to be gone.
       command({ op: "write", actions: [{ exit: code }] }).catch(() => {});
