@@ -45,6 +45,7 @@ describe("proxy in front of the real app-server", () => {
     const first = await thread.run("hi");
     expect(first.finalResponse).toBe("Hello");
     expect(deltas).toEqual([]);
+    await p.sync();
     const dropped = p.log.filter((l) => l.fate === "dropped");
     expect(dropped.map((l) => [l.direction, l.method])).toEqual([
       ["toClient", "item/agentMessage/delta"],
@@ -74,6 +75,7 @@ describe("proxy in front of the real app-server", () => {
     for await (const event of turn.stream()) events.push(event);
     expect(deltas).toEqual(["AB", "CD"]);
     expect(events.at(-1)?.method).toBe("turn/completed");
+    await p.sync();
     expect(p.log.filter((l) => l.fate === "rewritten")).toHaveLength(2);
 
     await p.inject({ message: { method: "kit/injected", params: { n: 1 } } });

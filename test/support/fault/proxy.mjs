@@ -206,6 +206,9 @@ async function command(cmd) {
       return exit(cmd.code);
     case "write":
       return enqueue(cmd.direction, () => runWrites(cmd.direction, cmd.actions));
+    case "sync":
+      // Its acknowledgement follows the reports of every line relayed so far.
+      return;
     default:
       throw new Error(`unknown command ${cmd.op}`);
   }

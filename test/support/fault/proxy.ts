@@ -152,6 +152,11 @@ export interface Proxy extends AsyncDisposable {
     match: ProxyMatch | ((line: RelayedLine) => boolean),
     timeoutMs?: number,
   ): Promise<RelayedLine>;
+  /**
+   * Resolves once `log` holds every line the relay has handled: a round trip on the control
+   * channel, which carries each line's report before the relay passes the line on.
+   */
+  sync(): Promise<void>;
   /** Kills the real server and makes the relay exit with `code`; resolves once it has. */
   exit(code: number): Promise<{ code: number | null }>;
   /** Kills the relay and the real server if still running, and closes the channel; idempotent. */
@@ -336,6 +341,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
     rule,
     drop: (match, times) => rule({ match, action: { drop: true }, times }),
     clearRules: () => command({ op: "clearRules" }),
+    sync: () => command({ op: "sync" }),
     inject: (...writes) => inject("toClient", writes),
     injectToServer: (...writes) => inject("toServer", writes),
     next(match, wait = timeoutMs) {
