@@ -126,7 +126,10 @@ export interface Proxy extends AsyncDisposable {
   readonly realExited: Promise<{ code: number | null; signal: string | null }>;
   /** Resolves once the relay has exited; `code` is its exit code when it chose to exit. */
   readonly gone: Promise<{ code: number | null }>;
-  /** Every line handled, both directions, in the order the relay handled them. */
+  /**
+   * Every line handled, both directions, in the order the relay handled them, as its reports
+   * have arrived: after `sync()` (or `next`) it holds every line the client has seen.
+   */
   readonly log: readonly RelayedLine[];
   /** Signals the relay received, in order. */
   readonly signals: readonly string[];

@@ -138,7 +138,10 @@ export interface Standin extends AsyncDisposable {
   readonly connected: Promise<number>;
   /** Resolves once the script has exited; `code` is what it exited with by script or `exit()`. */
   readonly gone: Promise<{ code: number | null }>;
-  /** Every line the client sent, in order. */
+  /**
+   * Every line the client sent, in order, as the script's reports have arrived: after `sync()`
+   * (or `nextFromClient`) it holds the lines of every call the client has seen answered.
+   */
   readonly received: readonly ClientLine[];
   /** Signals the script received (`"SIGTERM"`), in order. */
   readonly signals: readonly string[];
