@@ -32,8 +32,10 @@ describe("proxy in front of the real app-server", () => {
       ],
     });
     expect(p.pid).toBe(t.codex.pid);
-    expect(p.realPid).toBeDefined();
-    expect(isAlive(p.realPid!)).toBe(true);
+    // Set from the control channel, which the client's pipe may overtake: wait for it.
+    const realPid = await p.realStarted;
+    expect(p.realPid).toBe(realPid);
+    expect(isAlive(realPid)).toBe(true);
 
     const deltas: string[] = [];
     t.codex.on("item/agentMessage/delta", (params) => deltas.push(params.delta));

@@ -289,6 +289,8 @@ describe("what the client sends", () => {
     const { s, codex } = await setup();
     const thread = await codex.threadStart();
     await expect(thread.turn("x", { timeout: -5 })).rejects.toBeInstanceOf(RangeError);
+    // A line the refused call wrote reaches the stand-in's stdin before this control round trip.
+    await s.sync();
     expect(s.received.some((line) => line.method === "turn/start")).toBe(false);
     const handle = await thread.turn("x", { timeout: 5_000, signal: new AbortController().signal });
     const sent = await s.nextFromClient("turn/start");

@@ -293,11 +293,11 @@ describe("Thread.run with output", () => {
       .catch((e: unknown) => e);
     expect((both as TypeError).message).toMatch(/not both/);
 
-    expect(t.mock.responsesRequests.length).toBe(before);
-    // Nothing was started: the thread's next turn runs at once.
+    // Nothing was started: the thread's next turn runs at once, and is the only one the model saw.
     t.mock.enqueueAssistantMessage('{"ok":true}');
     const next = await thread.run("go", { output: z.object({ ok: z.boolean() }) });
     expect(next.parsed).toEqual({ ok: true });
+    expect(t.mock.responsesRequests.length).toBe(before + 1);
   });
 
   it("takes any Standard Schema that gives its JSON Schema, not only zod", async () => {

@@ -108,7 +108,10 @@ describe("Thread.run", () => {
   it("rejects an unknown sandbox before any request reaches the model", async () => {
     const thread = await t.codex.threadStart();
     await expect(thread.run("go", { sandbox: "workspace" as never })).rejects.toThrow(TypeError);
-    expect(t.mock.responsesRequests).toHaveLength(0);
+    // A turn the server got would reach the mock only later, but before the next turn's request.
+    t.mock.enqueueAssistantMessage("after");
+    await thread.run("after");
+    expect(t.mock.responsesRequests).toHaveLength(1);
   });
 });
 
@@ -212,7 +215,10 @@ describe("TurnHandle controls", () => {
     await expect(thread.run("go", { signal: AbortSignal.abort() })).rejects.toMatchObject({
       name: "AbortError",
     });
-    expect(t.mock.responsesRequests).toHaveLength(0);
+    // A turn the server got would reach the mock only later, but before the next turn's request.
+    t.mock.enqueueAssistantMessage("after");
+    await thread.run("after");
+    expect(t.mock.responsesRequests).toHaveLength(1);
   });
 
   it("serializes two turns on one thread instead of folding them into one", async () => {

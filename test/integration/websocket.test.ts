@@ -119,6 +119,11 @@ describe("Codex.connect", () => {
     expect((await turn.run()).finalResponse).toBe("hello over websocket");
     await codex.close();
     await expect(codex.models()).rejects.toBeInstanceOf(TransportClosedError);
+    // An exit would reach this process as a signal, later than the close: a second client's round
+    // trip shows the server still serves.
+    const again = await Codex.connect(url);
+    await again.models();
+    await again.close();
     expect(child.exitCode).toBeNull();
   });
 
@@ -226,8 +231,11 @@ describe("Codex.connect", () => {
       },
     };
     expect((await refused({ headers: getter })).message).toBe("getter boom");
+    // A dial is seen only once the listener accepts it: one that goes through is counted after
+    // every dial made before it.
+    expect(await refused({})).toBeInstanceOf(TransportClosedError);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(dialled).toBe(0);
+    expect(dialled).toBe(1);
     expect(unhandled).toEqual([]);
   });
 
