@@ -27,8 +27,9 @@ function track(child: ChildProcessWithoutNullStreams): void {
   liveChildren.add(child);
 }
 
-// After the process exits (or stdout ends) the other half normally follows at once; this bounds
-// the wait when a grandchild still holds a pipe open.
+// After the process exits (or stdout ends), the rest (the exit, the end of stdout and of stderr,
+// whose last lines often say why it ended) normally follows at once; this bounds the wait when a
+// grandchild still holds a pipe open.
 const SETTLE_MS = 250;
 
 /** Spawns the app-server binary directly (no shell) and talks newline-delimited JSON on stdio. */
@@ -39,7 +40,6 @@ export class StdioTransport implements Transport {
   #sink: TransportSink | undefined;
   readonly #stderr = new TextTail();
   #exit: { code: number | null; signal: string | null } | undefined;
-  #stdoutEnded = false;
   #finished = false;
   #spawnError: Error | undefined;
   #settleTimer: NodeJS.Timeout | undefined;
@@ -95,7 +95,6 @@ export class StdioTransport implements Transport {
     child.stdout.on("data", lines.push);
     child.stdout.on("end", () => {
       lines.end();
-      this.#stdoutEnded = true;
       this.#settle();
     });
     const text = new StringDecoder("utf8");
@@ -114,6 +113,7 @@ export class StdioTransport implements Transport {
       this.#resolveExited();
       this.#settle();
     });
+    // The exit, with stdout and stderr read to their end.
     child.on("close", () => this.#finish());
   }
 
@@ -155,7 +155,6 @@ export class StdioTransport implements Transport {
   }
 
   #settle(): void {
-    if (this.#exit !== undefined && this.#stdoutEnded) return this.#finish();
     this.#settleTimer ??= setTimeout(() => this.#finish(), SETTLE_MS);
   }
 

@@ -28,6 +28,22 @@ describe("StdioTransport's stderr tail", () => {
         expect(text).not.toContain(key.slice(at, at + 8));
     }
   });
+
+  it("holds what the server's helpers write to stderr until it closes, after the exit", async () => {
+    // The server exits at once; a helper it started, sharing its stderr only, writes a moment later.
+    const helper = `sleep 0.05; echo "helper's last words" >&2`;
+    const script =
+      `const options = { stdio: ["ignore", "ignore", "inherit"] };` +
+      `require("node:child_process").spawn("/bin/sh", ["-c", ${JSON.stringify(helper)}], options);` +
+      `process.stderr.write("server gone\\n", () => process.exit(3));`;
+    const connection = new Connection(
+      new StdioTransport({ command: process.execPath, args: ["-e", script], env: {} }),
+    );
+    const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as TransportClosedError).exitCode).toBe(3);
+    expect((err as TransportClosedError).stderrTail).toBe("server gone\nhelper's last words");
+  });
 });
 
 describe("StdioTransport's spawn failure", () => {
