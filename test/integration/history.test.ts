@@ -108,10 +108,13 @@ describe("Codex.threads", () => {
     const made = [await threadWith("a"), await threadWith("b"), await threadWith("c")];
     const listed = await all(t.codex.threads({ limit: 1 }));
     expect(listed.map((stored) => stored.id).sort()).toEqual(made.map((th) => th.id).sort());
+    const first: string[] = [];
     for await (const stored of t.codex.threads({ limit: 1 })) {
-      expect(made.map((th) => th.id)).toContain(stored.id);
+      first.push(stored.id);
       break;
     }
+    expect(first).toHaveLength(1);
+    expect(made.map((th) => th.id)).toContain(first[0]);
   });
 });
 

@@ -204,8 +204,12 @@ describe("API key login", () => {
     });
     await using codex = await Codex.start({ env: { ...keyring.env } });
     const err = await codex.loginApiKey(KEY).catch((e: unknown) => e);
-    // A machine with a keyring would store the key instead; then there is nothing to check.
-    if (err === undefined) return;
+    // A machine with a keyring would store the key instead; then the account must show it (a
+    // refusal the client lost would leave it logged out).
+    if (err === undefined) {
+      expect((await codex.account()).account).toEqual({ type: "apiKey" });
+      return;
+    }
     expect(err).toBeInstanceOf(InternalRpcError);
     expect((err as InternalRpcError).rpcMessage).toMatch(/failed to save api key/);
     expect(everything(err)).not.toContain(KEY);

@@ -491,6 +491,9 @@ describe("mock Responses server with the real app-server", () => {
     const turnId = await server.startTurn(threadId, [{ type: "text", text: "wait" }]);
 
     await gate.reached;
+    // Nothing marks a response held: give one that was not held the time to complete the turn
+    // (a few ms), or these checks would pass before it could.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(server.completedItems(turnId, "agentMessage")).toEqual([]);
     expect(server.messages.some((m) => m.method === "turn/completed")).toBe(false);
 

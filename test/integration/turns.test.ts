@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ApprovalMode,
+  Codex,
   Sandbox,
   TurnAbortedError,
   TurnFailedError,
@@ -13,6 +14,7 @@ import {
 } from "../../src/index.js";
 import { inputImages, inputTexts, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { startStandin } from "../support/fault/standin.js";
 
 // A 1x1 transparent PNG.
 const PNG_BASE64 =
@@ -340,7 +342,13 @@ describe("Codex.close and notifications()", () => {
   });
 
   it("sends requests without params when the method takes none", async () => {
-    const requirements = await t.codex.request("configRequirements/read");
-    expect(requirements).toBeTypeOf("object");
+    // The real server takes it (any answer is an object: the client refuses one that is not).
+    await t.codex.request("configRequirements/read");
+    // And what went on the wire has no params at all (the server also takes {} or null).
+    await using s = await startStandin({ replies: { "configRequirements/read": { result: {} } } });
+    await using codex = await Codex.start({ launchArgs: s.launchArgs });
+    await codex.request("configRequirements/read");
+    const sent = await s.nextFromClient("configRequirements/read");
+    expect(sent.message).toEqual({ id: sent.message!.id, method: "configRequirements/read" });
   });
 });

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
 import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { locateRuntime } from "../../src/runtime.js";
 import {
@@ -287,12 +288,17 @@ describe("Codex.connect", () => {
 
   it("keeps a connection the real server answers pings on", async () => {
     const { url } = await startWebSocketServer();
+    const pings = vi.spyOn(WebSocket.prototype, "ping");
+    cleanups.push(() => pings.mockRestore());
     const codex = await Codex.connect(url, { pingInterval: 50 });
     cleanups.push(() => codex.close());
     // Ten ping intervals with nothing else said: only the server's pongs keep the connection.
     // No event marks a ping answered, so the test waits that long.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await expect(codex.models()).resolves.toBeDefined();
+    // Pings went out (a client that never pinged would keep the connection too) ...
+    expect(pings.mock.calls.length).toBeGreaterThanOrEqual(5);
+    // ... and the connection is still up.
+    expect((await codex.models()).data.length).toBeGreaterThan(0);
   });
 
   it("fails with TransportClosedError when nothing listens there", async () => {

@@ -98,7 +98,9 @@ describe("Log", () => {
   it("leaves no rejection of an async logger unhandled", async () => {
     const trap = trapProcessFaults();
     try {
+      let calls = 0;
       const failing = async () => {
+        calls++;
         throw new Error("log sink down");
       };
       const log = new Log(
@@ -107,6 +109,7 @@ describe("Log", () => {
       );
       log.warn("a warning");
       log.error("an error", new Error("detail"));
+      expect(calls).toBe(2);
       await trap.expectNone();
     } finally {
       trap.dispose();

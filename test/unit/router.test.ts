@@ -132,10 +132,12 @@ describe("EventLog", () => {
     const log = new EventLog<number>();
     log.push(1);
     log.push(2);
+    const seen: number[] = [];
     for await (const value of log.reader()) {
-      expect(value).toBe(1);
+      seen.push(value);
       break;
     }
+    expect(seen).toEqual([1]);
     expect(log.stats.readers).toBe(0);
   });
 
