@@ -27,9 +27,9 @@ function track(child: ChildProcessWithoutNullStreams): void {
   liveChildren.add(child);
 }
 
-// After the process exits (or stdout ends), the rest (the exit, the end of stdout and of stderr,
-// whose last lines often say why it ended) normally follows at once; this bounds the wait when a
-// grandchild still holds a pipe open.
+// The end is reported once the process has exited and stdout and stderr are read to their end
+// (stderr's last lines often say why it ended). Once it has exited or closed stdout, the rest
+// normally follows at once; this bounds the wait when a grandchild still holds a pipe open.
 const SETTLE_MS = 250;
 
 /** Spawns the app-server binary directly (no shell) and talks newline-delimited JSON on stdio. */
