@@ -485,8 +485,8 @@ more callback handed to the transport and the keeping of the notifications sent 
 gave start-up 1.20x, 1.47x, 1.28x, 1.30x, 1.29x and 1.30x, sequential turns 1.12x, 1.21x, 1.16x,
 1.18x, 1.18x and 1.12x, concurrent threads 1.11x, 1.16x, 1.15x, 1.21x, 1.31x and 1.18x, the
 stream 0.96x, 1.01x, 1.02x, 1.07x, 1.11x and 1.12x, and the soak 1.21x, 1.02x, 1.09x, 1.08x,
-1.07x and 1.11x: this file holds the sixth, on the final code, with the host at its busiest
-(the floor's start-up CPU 20.8 ms, against 18.2 ms in the fifth and 15.7 ms in the fourth).
+1.07x and 1.11x: this file holds the sixth, with the host at its busiest (the floor's start-up
+CPU 20.8 ms, against 18.2 ms in the fifth and 15.7 ms in the fourth).
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
