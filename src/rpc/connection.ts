@@ -10,7 +10,7 @@ import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
 import { encodesLoneSurrogate, type RequestOptions } from "../internal/validate.js";
 import { lastLines } from "../transport/lines.js";
-import type { Transport, TransportCloseInfo } from "../transport/transport.js";
+import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
 
 export type { RequestOptions } from "../internal/validate.js";
 
@@ -183,6 +183,7 @@ export class Connection {
   readonly #transport: Transport;
   readonly #log: Log;
   readonly #secrets: Secrets | undefined;
+  readonly #limit: MessageLimit | undefined;
   #nextId = 1;
   readonly #pending = new Map<RequestId, Pending>();
   // Replaced, never changed in place, on (un)subscribe: delivery walks it without a copy.
@@ -199,6 +200,7 @@ export class Connection {
     this.#transport = transport;
     this.#log = services.log ?? SILENT;
     this.#secrets = services.secrets;
+    this.#limit = transport.messageLimit;
     this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     transport.start({
       line: this.#receive,
@@ -254,6 +256,12 @@ export class Connection {
             "which the server cannot read",
         ),
       );
+    }
+    if (this.#limit !== undefined) {
+      const tooLong = overLimit(line, this.#limit);
+      if (tooLong !== undefined) {
+        return Promise.reject(new RangeError(`the params of ${method} come to ${tooLong}`));
+      }
     }
     const answered = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, method });
@@ -465,10 +473,17 @@ export class Connection {
       }
     } catch (err) {
       this.#log.error(`the answer to ${request.method} cannot be sent as JSON`, err);
-      line = JSON.stringify({
-        id: request.id,
-        error: { code: INTERNAL_ERROR, message: "the client's answer could not be encoded" },
-      });
+      line = internalError(request.id, "the client's answer could not be encoded");
+    }
+    if (this.#limit !== undefined) {
+      const tooLong = overLimit(line, this.#limit);
+      if (tooLong !== undefined) {
+        // Sent, it would end the connection; the server gets an answer that says why instead.
+        this.#log.error(
+          `the answer to ${request.method} comes to ${tooLong}; sent an error instead`,
+        );
+        line = internalError(request.id, `the client's answer comes to ${tooLong}`);
+      }
     }
     this.#write(line).catch((err: unknown) =>
       this.#log.debug(`could not answer ${request.method}`, err),
@@ -520,6 +535,27 @@ export class Connection {
   get ended(): Promise<void> {
     return this.#closed;
   }
+}
+
+/**
+ * Why a line is too long for its channel ("66.7 MiB as JSON, over the 64 MiB the app-server takes
+ * over WebSocket"), or `undefined`. A line's UTF-8 size is at least its length and at most three
+ * times it, so only a line near the bound is measured.
+ */
+function overLimit(line: string, limit: MessageLimit): string | undefined {
+  if (line.length * 3 <= limit.bytes) return undefined;
+  const bytes = Buffer.byteLength(line);
+  if (bytes <= limit.bytes) return undefined;
+  const mib = (n: number) => n / 2 ** 20;
+  return (
+    `${mib(bytes).toFixed(1)} MiB as JSON, over the ${mib(limit.bytes)} MiB the app-server ` +
+    `takes ${limit.channel}`
+  );
+}
+
+/** An answer to a server request that reports the client's own failure. */
+function internalError(id: RequestId, message: string): string {
+  return JSON.stringify({ id, error: { code: INTERNAL_ERROR, message } });
 }
 
 // A handler's failure as a JSON-RPC error object; anything that is not an integer code is -32603.

@@ -10,6 +10,13 @@ export interface TransportCloseInfo {
   readonly reason?: string;
 }
 
+/** A channel's bound on one message (see `Transport.messageLimit`). */
+export interface MessageLimit {
+  readonly bytes: number;
+  /** Names the channel in errors: "over WebSocket". */
+  readonly channel: string;
+}
+
 /** What a transport reports to the connection above it. */
 export interface TransportSink {
   /** One complete line (without its newline), in arrival order; called without `this`. */
@@ -42,6 +49,12 @@ export interface Transport {
    * callback, no promise and no tick of its own.
    */
   send(line: string, done?: (error?: Error | null) => void): void;
+  /**
+   * The longest message the server takes on this channel, in UTF-8 bytes, and the channel's name
+   * for the error that refuses a longer one; absent when there is no limit (stdio). The connection
+   * refuses a longer line before `send`, so `send` never sees one.
+   */
+  readonly messageLimit?: MessageLimit;
   /** Ends the channel (and the process behind it); idempotent. */
   close(): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 import type WebSocket from "ws";
-import type { Transport, TransportSink } from "./transport.js";
+import type { MessageLimit, Transport, TransportSink } from "./transport.js";
 
 import {
   checkHeaderValue,
@@ -17,11 +17,11 @@ const CLOSE_GRACE_MS = 2000;
 
 /**
  * The runtime's WebSocket listener reads frames of up to 16 MiB and messages of up to 64 MiB
- * (stdio has no limit): a longer message goes in frames of 8 MiB, and one over 64 MiB ends the
- * connection with a reason, where the server would end it with none.
+ * (stdio has no limit): a longer message goes in frames of 8 MiB, and the connection refuses one
+ * over 64 MiB before it is sent (`messageLimit`), where the server would end the connection.
  */
 const FRAME_BYTES = 8 * 2 ** 20;
-const MAX_MESSAGE_BYTES = 64 * 2 ** 20;
+const MESSAGE_LIMIT: MessageLimit = { bytes: 64 * 2 ** 20, channel: "over WebSocket" };
 
 /** How often the client pings the server, by default. */
 const PING_INTERVAL_MS = 30_000;
@@ -126,6 +126,7 @@ async function loadWebSocket(): Promise<typeof WebSocket> {
  * is already running. The server is not ours to stop: `close()` only closes the socket.
  */
 export class WebSocketTransport implements Transport {
+  readonly messageLimit = MESSAGE_LIMIT;
   // Private fields: the launch holds the capability token.
   readonly #launch: WebSocketLaunch;
   #socket: WebSocket | undefined;
@@ -220,15 +221,6 @@ export class WebSocketTransport implements Transport {
   }
 
   #sendLong(socket: WebSocket, bytes: Buffer, done: (error?: Error | null) => void): void {
-    if (bytes.length > MAX_MESSAGE_BYTES) {
-      const error = new Error(
-        `a message of ${(bytes.length / 2 ** 20).toFixed(1)} MiB is over the 64 MiB the ` +
-          "app-server takes over WebSocket",
-      );
-      // Reported as the end first, so every call fails with the reason.
-      this.#finish(error);
-      return done(error);
-    }
     // Sent in one go: no other message can come between the frames of this one.
     for (let at = 0; at < bytes.length; at += FRAME_BYTES) {
       const last = at + FRAME_BYTES >= bytes.length;

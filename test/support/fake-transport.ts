@@ -1,4 +1,5 @@
 import type {
+  MessageLimit,
   Transport,
   TransportCloseInfo,
   TransportSink,
@@ -10,6 +11,9 @@ export class FakeTransport implements Transport {
   private sink: TransportSink | undefined;
   private waiters: Array<() => void> = [];
   closedCalls = 0;
+
+  /** `messageLimit`: the channel's bound on one message, if it has one. */
+  constructor(readonly messageLimit?: MessageLimit) {}
 
   start(sink: TransportSink): void {
     this.sink = sink;

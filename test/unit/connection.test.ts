@@ -308,6 +308,53 @@ describe("Connection", () => {
     expect(entries.filter((e) => e.level === "error")).toHaveLength(2);
   });
 
+  it("refuses a request over the channel's message limit before sending it, and answers a server request with an error instead of an answer over it", async () => {
+    const transport = new FakeTransport({ bytes: 2 ** 20, channel: "over the test channel" });
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    // The line of request 1 with params { t: "" }: each character of t adds its UTF-8 bytes.
+    const frame = JSON.stringify({ id: 1, method: "x/y", params: { t: "" } }).length;
+    const fits = "a".repeat(2 ** 20 - frame);
+    const refusal = (text: string) =>
+      connection.request("x/y", { t: text }).then(
+        () => "answered",
+        (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`,
+      );
+    // One byte over is refused, and the limit is in bytes: 600,000 two-byte characters are over.
+    expect(await refusal(`${fits}a`)).toBe(
+      "RangeError: the params of x/y come to 1.0 MiB as JSON, over the 1 MiB the app-server " +
+        "takes over the test channel",
+    );
+    expect(await refusal("\u00e9".repeat(600_000))).toBe(
+      "RangeError: the params of x/y come to 1.1 MiB as JSON, over the 1 MiB the app-server " +
+        "takes over the test channel",
+    );
+    expect(transport.sent).toEqual([]);
+    // A line of exactly the limit goes, and the connection is still open.
+    const exact = refusal(fits);
+    const sent = await transport.waitForSent(1);
+    expect(JSON.stringify(sent)).toHaveLength(2 ** 20);
+    transport.deliver({ id: sent.id, result: {} });
+    expect(await exact).toBe("answered");
+
+    connection.setServerRequestHandler(async () => ({ text: fits + fits }));
+    transport.deliver({ id: 9, method: "item/tool/call", params: {} });
+    expect(await transport.waitForSent(2)).toEqual({
+      id: 9,
+      error: {
+        code: -32603,
+        message:
+          "the client's answer comes to 2.0 MiB as JSON, over the 1 MiB the app-server takes " +
+          "over the test channel",
+      },
+    });
+    expect(entries.filter((e) => e.level === "error").map((e) => e.message)).toEqual([
+      "codex-app-server-sdk: the answer to item/tool/call comes to 2.0 MiB as JSON, over the " +
+        "1 MiB the app-server takes over the test channel; sent an error instead",
+    ]);
+    expect(connection.closeError).toBeUndefined();
+  });
+
   it("answers a server request whose params are not an object with -32602, and logs it", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
