@@ -162,6 +162,9 @@ export class WebSocketTransport implements Transport {
     let socket: WebSocket;
     try {
       socket = new Socket(url, {
+        // No bound on what the server sends, as over stdio: `ws` would end the connection at
+        // 100 MiB, and a read of a 75 MiB file (fs/readFile, in base64) is more than that.
+        maxPayload: 0,
         headers: {
           ...headers,
           ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),

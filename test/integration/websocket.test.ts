@@ -291,6 +291,18 @@ describe("Codex.connect", () => {
     expect((await codex.models()).data.length).toBeGreaterThan(0);
   });
 
+  it("takes a message from the server over the ws package's 100 MiB default: a read of an 80 MiB file", async () => {
+    const { url, home } = await startWebSocketServer();
+    const codex = await Codex.connect(url);
+    cleanups.push(() => codex.close());
+    const file = path.join(home.workDir, "large.bin");
+    await writeFile(file, Buffer.alloc(80 * 2 ** 20, 120));
+    // In base64 the answer is 106.7 MiB: with ws's default bound the connection ended.
+    const { dataBase64 } = await codex.request("fs/readFile", { path: file });
+    expect(dataBase64).toHaveLength(Math.ceil((80 * 2 ** 20) / 3) * 4);
+    expect(Buffer.from(dataBase64, "base64").every((byte) => byte === 120)).toBe(true);
+  });
+
   it("keeps a connection the real server answers pings on", async () => {
     const { url } = await startWebSocketServer();
     const pings = vi.spyOn(WebSocket.prototype, "ping");
