@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import { CodexError, RequestTimeoutError, TransportClosedError, fromWireError } from "../errors.js";
 import {
   SERVER_NOTIFICATION_METHODS,
@@ -74,6 +75,15 @@ const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_MET
  * latter kind, where the parses it saves pay for it.
  */
 const JUDGED_MIN_CHARS = 4096;
+
+/**
+ * The start of a message with an id, as the app-server writes it: the id, then `method` (a
+ * request, whose name is taken too), `result` or `error` (an answer).
+ */
+const TOO_LONG =
+  "longer than a JavaScript string can hold " +
+  `(${constants.MAX_STRING_LENGTH.toLocaleString("en-US")} characters)`;
+const OVERLONG_HEAD = /^\{"id":(-?\d+|"(?:[^"\\]|\\.)*"),"(method|result|error)":(?:"([^"\\]*)")?/;
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
 
@@ -204,6 +214,7 @@ export class Connection {
     this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     transport.start({
       line: this.#receive,
+      overlong: this.#overlong,
       // A failed write closes the connection, which fails every pending call with the close error.
       writeFailed: (err) => void this.#writeFailed(err),
       dropped: (what, text) => this.#drop(what, text),
@@ -439,6 +450,36 @@ export class Connection {
     } catch (err) {
       // Only a bug of ours gets here; the line is lost, the next one is not.
       this.#log.error("failed to handle a line from app-server", err);
+    }
+  };
+
+  // A message too long to hold as a string. Its start says what it was: an answer fails its call, a
+  // request gets an error answer (the server would wait on it for ever), anything else is logged.
+  // The start itself is never shown: a secret cut at its end would escape redaction.
+  readonly #overlong = (head: string): void => {
+    try {
+      const found = OVERLONG_HEAD.exec(head);
+      if (found === null) return this.#log.warn(`dropped a message from app-server ${TOO_LONG}`);
+      const [, rawId, kind, name = "?"] = found;
+      const id = JSON.parse(rawId!) as RequestId;
+      if (kind === "method") {
+        const method = this.#secrets === undefined ? name : this.#secrets.text(name);
+        this.#log.warn(
+          `dropped a request from app-server (${method}) ${TOO_LONG}; answered it with an error`,
+        );
+        return this.#reply({ id, method } as RawServerRequest, {
+          id,
+          error: { code: INTERNAL_ERROR, message: `the client cannot read a request ${TOO_LONG}` },
+        });
+      }
+      const entry = this.#settle(id) ?? this.#settle(Number(id));
+      if (entry === undefined) {
+        return this.#log.warn(`dropped an answer to no pending request (id ${id}), ${TOO_LONG}`);
+      }
+      entry.reject(new CodexError(`the answer to ${entry.method} is ${TOO_LONG}; it was dropped`));
+    } catch (err) {
+      // Only a bug of ours gets here.
+      this.#log.error("failed to handle a message too long to hold", err);
     }
   };
 

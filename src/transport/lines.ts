@@ -1,6 +1,13 @@
+import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
 const CR = 0x0d;
+
+/** The most characters V8 holds in one string. */
+const MAX_LINE_CHARS = constants.MAX_STRING_LENGTH;
+
+/** How much of a line too long to hold is kept for the report: its id and method are at its start. */
+const HEAD_CHARS = 256;
 
 /**
  * Splits a byte stream into lines. A `StringDecoder` keeps a multi-byte character cut across
@@ -8,45 +15,92 @@ const CR = 0x0d;
  * on "\n" cuts the bytes on the newline byte. A chunk is decoded in one native call and its lines
  * are handed on as slices of that text; the start of a line that spans chunks is kept as a rope,
  * so a long line is copied once, when it is complete, not once per chunk.
+ *
+ * A line longer than a string can hold (`maxChars`) would throw out of the stream's callback:
+ * its start is kept, the rest skipped to the next newline, and `overlong` gets the start.
  */
 export class LineDecoder {
   readonly #decoder = new StringDecoder("utf8");
   #rest = "";
+  // The start of a line too long to hold, while the rest of it is skipped.
+  #skipped: string | undefined;
   readonly #emit: (line: string) => void;
+  readonly #overlong: (head: string) => void;
+  readonly #maxChars: number;
+  readonly #headChars: number;
 
-  constructor(emit: (line: string) => void) {
+  constructor(
+    emit: (line: string) => void,
+    overlong: (head: string) => void,
+    maxChars = MAX_LINE_CHARS,
+  ) {
     this.#emit = emit;
+    this.#overlong = overlong;
+    this.#maxChars = maxChars;
+    this.#headChars = Math.min(HEAD_CHARS, maxChars);
   }
 
   readonly push = (chunk: Buffer): void => {
-    let text = this.#decoder.write(chunk);
+    const text = this.#decoder.write(chunk);
     let nl = text.indexOf("\n");
-    if (nl === -1) {
-      this.#rest += text;
-      return;
-    }
-    if (this.#rest !== "") {
-      nl += this.#rest.length;
-      text = this.#rest + text;
-    }
+    if (nl === -1) return this.#keep(text);
     let from = 0;
-    do {
-      // A CRLF ending loses its CR too; an empty line is no message.
-      const end = nl > from && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-      if (end > from) this.#emit(text.slice(from, end));
+    if (this.#rest !== "" || this.#skipped !== undefined) {
+      this.#endLine(text, nl);
       from = nl + 1;
       nl = text.indexOf("\n", from);
-    } while (nl !== -1);
-    this.#rest = from < text.length ? text.slice(from) : "";
+    }
+    while (nl !== -1) {
+      // A CRLF ending loses its CR too; an empty line is no message.
+      const end = nl > from && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+      if (nl - from > this.#maxChars) this.#overlong(text.slice(from, from + this.#headChars));
+      else if (end > from) this.#emit(text.slice(from, end));
+      from = nl + 1;
+      nl = text.indexOf("\n", from);
+    }
+    if (from < text.length) this.#keep(text.slice(from));
   };
 
   /** Emits a last unterminated line, if any. */
   end(): void {
-    const text = this.#rest + this.#decoder.end();
+    const text = this.#decoder.end();
+    this.#keep(text);
+    if (this.#rest !== "" || this.#skipped !== undefined) this.#endLine("", 0);
+  }
+
+  // Ends the line begun in an earlier chunk at `text[nl]`. Only that line is joined: the whole
+  // chunk might not fit beside a long start.
+  #endLine(text: string, nl: number): void {
+    const rest = this.#rest;
+    const skipped = this.#skipped;
     this.#rest = "";
-    const end =
-      text.length > 0 && text.charCodeAt(text.length - 1) === CR ? text.length - 1 : text.length;
-    if (end > 0) this.#emit(text.slice(0, end));
+    this.#skipped = undefined;
+    if (skipped !== undefined) this.#overlong(skipped);
+    else if (rest.length + nl > this.#maxChars) this.#overlong(this.#head(rest, text));
+    else this.#line(nl === 0 ? rest : rest + text.slice(0, nl));
+  }
+
+  // Adds to the line in progress, or skips it once it is too long to hold.
+  #keep(text: string): void {
+    if (this.#skipped !== undefined || text === "") return;
+    if (this.#rest.length + text.length <= this.#maxChars) {
+      this.#rest += text;
+      return;
+    }
+    this.#skipped = this.#head(this.#rest, text);
+    this.#rest = "";
+  }
+
+  // The start of a line made of `rest` and then `text`, never joined whole.
+  #head(rest: string, text: string): string {
+    const want = this.#headChars;
+    return rest.length >= want ? rest.slice(0, want) : rest + text.slice(0, want - rest.length);
+  }
+
+  // A line of more than one piece, by the same rules as the loop's.
+  #line(line: string): void {
+    const end = line.charCodeAt(line.length - 1) === CR ? line.length - 1 : line.length;
+    if (end > 0) this.#emit(end === line.length ? line : line.slice(0, end));
   }
 }
 

@@ -91,7 +91,7 @@ export class StdioTransport implements Transport {
     track(child);
 
     // The sink's line and the decoder's push are fields taken as they are: no layer per chunk.
-    const lines = new LineDecoder(sink.line);
+    const lines = new LineDecoder(sink.line, sink.overlong);
     child.stdout.on("data", lines.push);
     child.stdout.on("end", () => {
       lines.end();

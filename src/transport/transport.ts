@@ -22,6 +22,11 @@ export interface TransportSink {
   /** One complete line (without its newline), in arrival order; called without `this`. */
   readonly line: (text: string) => void;
   /**
+   * A message too long for a JavaScript string (over 512 MiB), dropped: `head` is its start, where
+   * a JSON-RPC message has its id and method. Called without `this`, in the line's place.
+   */
+  readonly overlong: (head: string) => void;
+  /**
    * A write sent without a `done` failed: the channel is going away. A transport may report a
    * failed write that had a `done` here too; the connection closes once either way.
    */

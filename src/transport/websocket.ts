@@ -23,6 +23,9 @@ const CLOSE_GRACE_MS = 2000;
 const FRAME_BYTES = 8 * 2 ** 20;
 const MESSAGE_LIMIT: MessageLimit = { bytes: 64 * 2 ** 20, channel: "over WebSocket" };
 
+/** How much of a message too long for a string is decoded for the report. */
+const OVERLONG_HEAD_BYTES = 256;
+
 /** How often the client pings the server, by default. */
 const PING_INTERVAL_MS = 30_000;
 
@@ -180,10 +183,19 @@ export class WebSocketTransport implements Transport {
       this.#watch(socket);
     });
     socket.on("pong", () => (this.#heard = true));
-    socket.on("message", (data, isBinary) => {
+    socket.on("message", (data: Buffer, isBinary) => {
       this.#heard = true;
-      if (isBinary) this.#sink?.dropped("a binary WebSocket frame", data.toString());
-      else this.#sink?.line(data.toString());
+      const sink = this.#sink!;
+      let text: string;
+      try {
+        text = data.toString();
+      } catch {
+        // Longer than a string can hold: thrown here, it would crash the process.
+        const head = data.subarray(0, OVERLONG_HEAD_BYTES).toString();
+        return isBinary ? sink.dropped("a binary WebSocket frame", head) : sink.overlong(head);
+      }
+      if (isBinary) sink.dropped("a binary WebSocket frame", text);
+      else sink.line(text);
     });
     socket.on("unexpected-response", (_request, response) => {
       response.resume();

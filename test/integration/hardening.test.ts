@@ -1,7 +1,10 @@
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Codex,
+  CodexError,
   TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
@@ -298,6 +301,24 @@ describe("lifecycles", () => {
     expect((await turn.run()).finalResponse).toBe("handled");
     expect(clientStats(codex)).toEqual(base);
   });
+});
+
+describe("a message too long to hold", () => {
+  it("fails only the call it answers, with no crash, and the client goes on: a read of a 400 MiB file", async () => {
+    const { codex } = t;
+    const file = path.join(t.workDir, "large.bin");
+    await writeFile(file, Buffer.alloc(400 * 2 ** 20, 120));
+    // In base64 the answer is 533 MiB of text, more than a JavaScript string can hold: read
+    // whole, it threw out of the stdout callback and ended the host process.
+    const err = await codex.request("fs/readFile", { path: file }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "the answer to fs/readFile is longer than a JavaScript string can hold " +
+        "(536,870,888 characters); it was dropped",
+    );
+    await rm(file);
+    expect((await codex.models()).data.length).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe("start-up failures", () => {

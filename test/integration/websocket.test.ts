@@ -303,6 +303,22 @@ describe("Codex.connect", () => {
     expect(Buffer.from(dataBase64, "base64").every((byte) => byte === 120)).toBe(true);
   });
 
+  it("fails only the call a message too long to hold answers, and the connection goes on", async () => {
+    const { url, home } = await startWebSocketServer();
+    const codex = await Codex.connect(url);
+    cleanups.push(() => codex.close());
+    const file = path.join(home.workDir, "huge.bin");
+    await writeFile(file, Buffer.alloc(400 * 2 ** 20, 120));
+    // 533 MiB of base64: decoding the message threw out of the socket's callback.
+    const err = await codex.request("fs/readFile", { path: file }).catch((e: unknown) => e);
+    await rm(file);
+    expect((err as Error).message).toBe(
+      "the answer to fs/readFile is longer than a JavaScript string can hold " +
+        "(536,870,888 characters); it was dropped",
+    );
+    expect((await codex.models()).data.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it("keeps a connection the real server answers pings on", async () => {
     const { url } = await startWebSocketServer();
     const pings = vi.spyOn(WebSocket.prototype, "ping");

@@ -46,6 +46,11 @@ export class FakeTransport implements Transport {
     this.sink!.line(text);
   }
 
+  /** Reports a line too long to hold, of which the client read `head`. */
+  overlong(head: string): void {
+    this.sink!.overlong(head);
+  }
+
   /** Delivers one message from the "server". */
   deliver(message: object): void {
     this.line(JSON.stringify(message));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  CodexError,
   InvalidParamsError,
   InvalidRequestError,
   RequestTimeoutError,
@@ -10,6 +11,11 @@ import { Connection, ProtocolError } from "../../src/rpc/connection.js";
 import { LineDecoder, TextTail, lastLines } from "../../src/transport/lines.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
+
+/** For decoders fed no line too long to hold. */
+function noLineTooLong(): never {
+  throw new Error("no line here is too long to hold");
+}
 
 function setup() {
   const transport = new FakeTransport();
@@ -355,6 +361,39 @@ describe("Connection", () => {
     expect(connection.closeError).toBeUndefined();
   });
 
+  it("fails the call a message too long to hold answers, answers a request that long, and drops the rest, showing none of it", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const secrets = new Secrets();
+    secrets.add("sk-SECRET-KEY");
+    const connection = new Connection(transport, { log, secrets });
+    const call = connection.request("fs/readFile", { path: "/big" });
+    const sent = await transport.waitForSent(1);
+    const tooLong = "longer than a JavaScript string can hold (536,870,888 characters)";
+    // Each head ends inside a secret: redaction cannot find it, so no head may be shown.
+    transport.overlong(`{"method":"item/agentMessage/delta","params":{"delta":"sk-SEC`);
+    transport.overlong(`{"id":99,"result":{"dataBase64":"sk-SEC`);
+    transport.overlong(`{"id":"req-1","method":"item/tool/call","params":{"a":"sk-SEC`);
+    transport.overlong(`{"id":${String(sent.id)},"result":{"dataBase64":"sk-SEC`);
+    const err = await call.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(`the answer to fs/readFile is ${tooLong}; it was dropped`);
+    expect(await transport.waitForSent(2)).toEqual({
+      id: "req-1",
+      error: { code: -32603, message: `the client cannot read a request ${tooLong}` },
+    });
+    expect(entries.map((e) => `${e.level}: ${e.message}`)).toEqual([
+      `warn: codex-app-server-sdk: dropped a message from app-server ${tooLong}`,
+      `warn: codex-app-server-sdk: dropped an answer to no pending request (id 99), ${tooLong}`,
+      `warn: codex-app-server-sdk: dropped a request from app-server (item/tool/call) ${tooLong}; answered it with an error`,
+    ]);
+    expect(JSON.stringify(entries)).not.toContain("sk-SEC");
+    // The connection goes on.
+    const next = connection.request("model/list", {});
+    transport.deliver({ id: (await transport.waitForSent(3)).id, result: { data: [] } });
+    await expect(next).resolves.toEqual({ data: [] });
+  });
+
   it("answers a server request whose params are not an object with -32602, and logs it", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
@@ -427,7 +466,7 @@ describe("Connection", () => {
 describe("LineDecoder", () => {
   it("joins lines split across chunks, including a multi-byte character cut in two", () => {
     const lines: string[] = [];
-    const decoder = new LineDecoder((l) => lines.push(l));
+    const decoder = new LineDecoder((l) => lines.push(l), noLineTooLong);
     const bytes = Buffer.from('{"t":"héllo ✓"}\n{"n":2}\n', "utf8");
     for (let i = 0; i < bytes.length; i += 3) decoder.push(bytes.subarray(i, i + 3));
     expect(lines).toEqual(['{"t":"héllo ✓"}', '{"n":2}']);
@@ -435,7 +474,7 @@ describe("LineDecoder", () => {
 
   it("handles a line over 1 MiB arriving in many chunks", () => {
     const lines: string[] = [];
-    const decoder = new LineDecoder((l) => lines.push(l));
+    const decoder = new LineDecoder((l) => lines.push(l), noLineTooLong);
     const big = JSON.stringify({ text: "x".repeat(3 * 1024 * 1024) });
     const bytes = Buffer.from(big + "\n");
     for (let i = 0; i < bytes.length; i += 65536) decoder.push(bytes.subarray(i, i + 65536));
@@ -445,7 +484,7 @@ describe("LineDecoder", () => {
 
   it("emits an unterminated last line at the end", () => {
     const lines: string[] = [];
-    const decoder = new LineDecoder((l) => lines.push(l));
+    const decoder = new LineDecoder((l) => lines.push(l), noLineTooLong);
     decoder.push(Buffer.from("a\nb"));
     decoder.end();
     expect(lines).toEqual(["a", "b"]);
@@ -489,7 +528,7 @@ describe("lastLines", () => {
 describe("LineDecoder edge cases", () => {
   it("handles empty lines, CRLF endings, and chunks that are only newlines", () => {
     const lines: string[] = [];
-    const decoder = new LineDecoder((l) => lines.push(l));
+    const decoder = new LineDecoder((l) => lines.push(l), noLineTooLong);
     for (const part of ["\n", '{"a":1}\r\n\n{"b"', ":2}", "\n", "\n", '{"c":3}\n{"d":4}\n']) {
       decoder.push(Buffer.from(part));
     }
@@ -502,7 +541,7 @@ describe("LineDecoder edge cases", () => {
     const bytes = Buffer.from(text);
     for (let cut = 0; cut <= bytes.length; cut++) {
       const lines: string[] = [];
-      const decoder = new LineDecoder((l) => lines.push(l));
+      const decoder = new LineDecoder((l) => lines.push(l), noLineTooLong);
       decoder.push(bytes.subarray(0, cut));
       decoder.push(bytes.subarray(cut));
       decoder.end();

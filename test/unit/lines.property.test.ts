@@ -47,7 +47,10 @@ function chunked(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 
 function decode(chunks: readonly Buffer[], end = true): string[] {
   const out: string[] = [];
-  const decoder = new LineDecoder((line) => out.push(line));
+  const decoder = new LineDecoder(
+    (line) => out.push(line),
+    () => expect.unreachable("no line here is too long to hold"),
+  );
   // Copies, so a decoder that kept a view into a chunk we reuse would show.
   for (const chunk of chunks) decoder.push(Buffer.from(chunk));
   if (end) decoder.end();
@@ -127,6 +130,56 @@ describe("LineDecoder properties", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("reports each line longer than the bound by its start, in its place, and emits the others", () => {
+    const max = 12;
+    fc.assert(
+      fc.property(
+        stream(fc.constantFrom("\n", "\r\n")),
+        lineText,
+        fc.boolean(),
+        ([lines, bytes, cuts], last, end) => {
+          const events: string[] = [];
+          const decoder = new LineDecoder(
+            (line) => events.push(`line ${line}`),
+            (head) => events.push(`overlong ${head}`),
+            max,
+          );
+          const all = Buffer.concat([bytes, Buffer.from(last, "utf8")]);
+          for (const chunk of chunked(
+            all,
+            [...cuts, bytes.length].filter((c) => c > 0),
+          )) {
+            decoder.push(Buffer.from(chunk));
+          }
+          if (end) decoder.end();
+          // The bound counts what comes before the newline, a CR included.
+          const expected = (text: string) =>
+            text.length > max
+              ? [`overlong ${text.slice(0, max)}`]
+              : emitted(text).map((l) => `line ${l}`);
+          expect(events).toEqual([
+            ...lines.flatMap(([text, ending]) => expected(ending === "\r\n" ? `${text}\r` : text)),
+            ...(end ? expected(last) : []),
+          ]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("skips a line far longer than the bound, and goes on with the next", () => {
+    const events: string[] = [];
+    const decoder = new LineDecoder(
+      (line) => events.push(`line ${line}`),
+      (head) => events.push(`overlong ${head.length} ${head.slice(0, 8)}`),
+      1000,
+    );
+    decoder.push(Buffer.from('{"id":1,'));
+    for (let i = 0; i < 1000; i++) decoder.push(Buffer.alloc(1000, 120));
+    decoder.push(Buffer.from('"}\n{"id":2}\n'));
+    expect(events).toEqual(['overlong 256 {"id":1,', 'line {"id":2}']);
   });
 
   it("decodes lines of any size split anywhere, multi-byte characters cut in the middle", () => {

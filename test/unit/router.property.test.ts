@@ -209,10 +209,13 @@ async function runScenario(merged: readonly Step[], bytes: Buffer, cuts: readonl
     }
   };
   let delivered = 0;
-  const decoder = new LineDecoder((line) => {
-    transport.line(line);
-    runClientSteps(++delivered);
-  });
+  const decoder = new LineDecoder(
+    (line) => {
+      transport.line(line);
+      runClientSteps(++delivered);
+    },
+    () => expect.unreachable("no line here is too long to hold"),
+  );
   runClientSteps(0);
   let from = 0;
   for (const cut of [...cuts, bytes.length]) {

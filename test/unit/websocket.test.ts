@@ -50,7 +50,14 @@ function initializeThen(
 
 /** A transport sink that ignores everything but what `parts` handles. */
 function sinkOf(parts: Partial<TransportSink>): TransportSink {
-  return { line: () => {}, writeFailed: () => {}, dropped: () => {}, closed: () => {}, ...parts };
+  return {
+    line: () => {},
+    overlong: () => {},
+    writeFailed: () => {},
+    dropped: () => {},
+    closed: () => {},
+    ...parts,
+  };
 }
 
 describe("WebSocketTransport.close", () => {
@@ -65,6 +72,7 @@ describe("WebSocketTransport.close", () => {
     const closed = new WebSocketTransport({ url, shownUrl: url });
     closed.start({
       line: (line) => events.push(`line ${line}`),
+      overlong: () => events.push("overlong"),
       writeFailed: (err) => events.push(`writeFailed ${err.message}`),
       dropped: (what) => events.push(`dropped ${what}`),
       closed: () => events.push("closed"),
