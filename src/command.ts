@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
 import { CodexError } from "./errors.js";
@@ -103,10 +104,18 @@ class OutputStream implements AsyncIterable<string> {
   // what arrives while no loop reads goes at once: a command's endless output that nobody reads
   // must not pile up.
   readonly #chunks: string[] | undefined;
+  #collected = 0;
+  readonly #maxChars: number;
   #ended = false;
+  /**
+   * Whether the output kept for wait() outgrew what one string can hold: it is then kept no
+   * more, and the loops still get all of it.
+   */
+  overflowed = false;
 
-  constructor(collect: boolean) {
+  constructor(collect: boolean, maxChars: number) {
     this.#chunks = collect ? [] : undefined;
+    this.#maxChars = maxChars;
   }
 
   push(bytes: Buffer): void {
@@ -126,8 +135,15 @@ class OutputStream implements AsyncIterable<string> {
       if (this.#log.reading) this.#log.push(text);
       return;
     }
-    this.#chunks.push(text);
     this.#log.push(text);
+    if (this.overflowed) return;
+    this.#collected += text.length;
+    if (this.#collected <= this.#maxChars) {
+      this.#chunks.push(text);
+    } else {
+      this.overflowed = true;
+      this.#chunks.length = 0;
+    }
   }
 
   text(): string {
@@ -168,15 +184,22 @@ export class CommandHandle {
     /** The connection-scoped process id the SDK gave the command. */
     readonly processId: string,
     params: CommandExecParams,
-    options: { collect: boolean; signal?: AbortSignal; timeout?: number },
+    options: {
+      collect: boolean;
+      signal?: AbortSignal;
+      timeout?: number;
+      /** How much output `wait()` can give, per stream: what one string holds. */
+      maxChars?: number;
+    },
   ) {
     const { connection, router, log } = context;
     this.#connection = connection;
     this.#log = log;
     this.#tty = params.tty === true;
     this.#stdin = params.streamStdin === true || this.#tty;
-    const stdout = new OutputStream(options.collect);
-    const stderr = new OutputStream(options.collect);
+    const maxChars = options.maxChars ?? constants.MAX_STRING_LENGTH;
+    const stdout = new OutputStream(options.collect, maxChars);
+    const stderr = new OutputStream(options.collect, maxChars);
     this.stdout = stdout;
     this.stderr = stderr;
     const off = router.onKey("command/exec/outputDelta", "processId", processId, (n) => {
@@ -211,6 +234,14 @@ export class CommandHandle {
           stderr: (response.stderr ?? "") + stderr.text(),
         };
         this.#exited = result;
+        const overflowed = stdout.overflowed ? "stdout" : stderr.overflowed ? "stderr" : undefined;
+        if (overflowed !== undefined) {
+          throw new CodexError(
+            `the command exited with code ${response.exitCode}, but its ${overflowed} came to ` +
+              `more than ${maxChars.toLocaleString("en-US")} characters, more than one string ` +
+              `can hold: run it with collectOutput: false and read ${overflowed} as it comes`,
+          );
+        }
         return result;
       },
       (error: Error) => {
@@ -252,7 +283,8 @@ export class CommandHandle {
   /**
    * Resolves with the exit code and the whole output once the command has exited (a non-zero
    * exit is not an error). Rejects with `CommandAbortedError` after its `signal` or `timeout`,
-   * and with `TransportClosedError` when the app-server goes away.
+   * with `TransportClosedError` when the app-server goes away, and with `CodexError` when a
+   * stream's output outgrows one string (536,870,888 characters; see `collectOutput`).
    */
   wait(): Promise<CommandResult> {
     return this.#outcome;

@@ -12,7 +12,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(options: { timeout?: number } = {}) {
+function setup(options: { timeout?: number; maxChars?: number } = {}) {
   const transport = new FakeTransport();
   const { log, entries } = captureLog();
   const connection = new Connection(transport, { log });
@@ -47,6 +47,38 @@ describe("CommandHandle", () => {
     expect(await handle.wait()).toEqual({ exitCode: 0, stdout: "one two", stderr: "err" });
     const dropped = entries.filter((e) => e.message.includes("dropped a command/exec/outputDelta"));
     expect(dropped).toHaveLength(3);
+  });
+
+  it("rejects wait() saying why when the output outgrows one string, and the loops still get all of it", async () => {
+    const run = async (chunks: string[]) => {
+      const { transport, handle, output } = setup({ maxChars: 10 });
+      const exec = await transport.waitForSent(1);
+      const read = (async () => {
+        const seen: string[] = [];
+        for await (const chunk of handle.stdout) seen.push(chunk);
+        return seen;
+      })();
+      for (const chunk of chunks) output("stdout", b64(chunk));
+      output("stderr", b64("err"));
+      transport.deliver({ id: exec.id, result: { exitCode: 3, stdout: "", stderr: "" } });
+      const outcome = await handle.wait().catch((e: unknown) => e);
+      expect(await read).toEqual(chunks);
+      expect(handle.exited).toBe(true);
+      return outcome;
+    };
+    // Ten characters fit ...
+    expect(await run(["01234", "56789"])).toEqual({
+      exitCode: 3,
+      stdout: "0123456789",
+      stderr: "err",
+    });
+    // ... eleven do not.
+    const err = await run(["01234", "56789", "x"]);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "the command exited with code 3, but its stdout came to more than 10 characters, more " +
+        "than one string can hold: run it with collectOutput: false and read stdout as it comes",
+    );
   });
 
   it("rejects wait() and the loops with a CodexError when the exec answer is malformed", async () => {
