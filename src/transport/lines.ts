@@ -22,6 +22,9 @@ const HEAD_CHARS = 256;
 export class LineDecoder {
   readonly #decoder = new StringDecoder("utf8");
   #rest = "";
+  // The first characters of `#rest`, up to a head's length, kept apart: cut from the rope, they
+  // would flatten all of it into one copy.
+  #start = "";
   // The start of a line too long to hold, while the rest of it is skipped.
   #skipped: string | undefined;
   readonly #emit: (line: string) => void;
@@ -73,28 +76,31 @@ export class LineDecoder {
   #endLine(text: string, nl: number): void {
     const rest = this.#rest;
     const skipped = this.#skipped;
-    this.#rest = "";
-    this.#skipped = undefined;
     if (skipped !== undefined) this.#overlong(skipped);
-    else if (rest.length + nl > this.#maxChars) this.#overlong(this.#head(rest, text));
+    else if (rest.length + nl > this.#maxChars) this.#overlong(this.#head(text));
     else this.#line(nl === 0 ? rest : rest + text.slice(0, nl));
+    this.#rest = "";
+    this.#start = "";
+    this.#skipped = undefined;
   }
 
   // Adds to the line in progress, or skips it once it is too long to hold.
   #keep(text: string): void {
     if (this.#skipped !== undefined || text === "") return;
-    if (this.#rest.length + text.length <= this.#maxChars) {
-      this.#rest += text;
+    if (this.#rest.length + text.length > this.#maxChars) {
+      this.#skipped = this.#head(text);
+      this.#rest = "";
+      this.#start = "";
       return;
     }
-    this.#skipped = this.#head(this.#rest, text);
-    this.#rest = "";
+    this.#rest += text;
+    if (this.#start.length < this.#headChars) this.#start = this.#head(text);
   }
 
-  // The start of a line made of `rest` and then `text`, never joined whole.
-  #head(rest: string, text: string): string {
-    const want = this.#headChars;
-    return rest.length >= want ? rest.slice(0, want) : rest + text.slice(0, want - rest.length);
+  // The start of the line `#rest` holds, completed from `text`, which follows it.
+  #head(text: string): string {
+    const missing = this.#headChars - this.#start.length;
+    return missing > 0 ? this.#start + text.slice(0, missing) : this.#start;
   }
 
   // A line of more than one piece, by the same rules as the loop's.
