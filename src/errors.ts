@@ -133,12 +133,19 @@ export class RequestTimeoutError extends CodexError {
 
 // The v1 wire spelling and the v2 `CodexErrorInfo` spelling of the same condition.
 const OVERLOADED = new Set(["server_overloaded", "serveroverloaded"]);
+const OVERLOADED_MAX_CHARS = Math.max(...[...OVERLOADED].map((name) => name.length));
 const ERROR_INFO_KEYS = ["codex_error_info", "codexErrorInfo", "errorInfo"] as const;
 // Error data comes from the peer; bound the walk so hostile or accidental nesting cannot blow the stack.
 const MAX_DATA_DEPTH = 32;
 
+// Only a string as short as the names is lowercased: a copy of a long one from the peer costs
+// memory, and past 268 M characters V8 cannot make it.
 function isOverloadedString(value: unknown): boolean {
-  return typeof value === "string" && OVERLOADED.has(value.toLowerCase());
+  return (
+    typeof value === "string" &&
+    value.length <= OVERLOADED_MAX_CHARS &&
+    OVERLOADED.has(value.toLowerCase())
+  );
 }
 
 function isOverloadedInfo(info: unknown): boolean {
@@ -165,9 +172,11 @@ export function isOverloadData(data: unknown): boolean {
   return containsOverload(data, 0, new WeakSet());
 }
 
+// A test, not a lowercase copy: the message comes from the peer and may be of any length.
+const RETRY_EXHAUSTION = /retry limit|too many failed attempts/i;
+
 function mentionsRetryExhaustion(message: string): boolean {
-  const lower = message.toLowerCase();
-  return lower.includes("retry limit") || lower.includes("too many failed attempts");
+  return RETRY_EXHAUSTION.test(message);
 }
 
 /** Builds the most specific {@link JsonRpcError} subclass for a wire error's code, message and data. */

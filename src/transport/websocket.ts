@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import type WebSocket from "ws";
 import type { MessageLimit, Transport, TransportSink } from "./transport.js";
 
@@ -165,9 +166,14 @@ export class WebSocketTransport implements Transport {
     let socket: WebSocket;
     try {
       socket = new Socket(url, {
-        // No bound on what the server sends, as over stdio: `ws` would end the connection at
-        // 100 MiB, and a read of a 75 MiB file (fs/readFile, in base64) is more than that.
-        maxPayload: 0,
+        // What the server sends is bounded only by the largest Buffer, as over stdio by the largest
+        // string: `ws` would end the connection at 100 MiB, and a read of a 75 MiB file
+        // (fs/readFile, in base64) is more than that. Past the largest Buffer, `ws` would throw
+        // out of its socket callback; with a bound it ends the connection instead.
+        maxPayload: constants.MAX_LENGTH,
+        // The runtime compresses nothing; offered, a server could send a small message that
+        // inflates past any bound.
+        perMessageDeflate: false,
         headers: {
           ...headers,
           ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),

@@ -189,6 +189,15 @@ describe("mapJsonRpcError", () => {
     },
   );
 
+  it("reads a message and data of any length without a lowercase copy, which V8 cannot make past 268 M characters", () => {
+    // "İ" lowercases to two characters: a copy of this message would pass V8's string limit,
+    // which crashes Node 20 outright.
+    const huge = "\u0130".repeat(268_435_450);
+    const err = mapJsonRpcError(-32050, huge, { codexErrorInfo: huge });
+    expect(err.constructor).toBe(CodexRpcError);
+    expect(err.rpcMessage).toHaveLength(huge.length);
+  });
+
   it("maps the edges of the server range (-32000 and -32099) like any server code", () => {
     expect(mapJsonRpcError(-32000, "busy", overloaded).constructor).toBe(ServerBusyError);
     expect(mapJsonRpcError(-32099, "busy", overloaded).constructor).toBe(ServerBusyError);

@@ -20,8 +20,11 @@ afterEach(async () => {
  * `autoPong: false` makes it leave pings unanswered.
  */
 async function scriptedServer(
-  onConnection: (socket: WebSocket, request: { socket: { pause(): void } }) => void,
-  options: { autoPong?: boolean } = {},
+  onConnection: (
+    socket: WebSocket,
+    request: { socket: { pause(): void }; headers: Record<string, string | undefined> },
+  ) => void,
+  options: { autoPong?: boolean; perMessageDeflate?: boolean } = {},
 ): Promise<string> {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0, ...options });
   servers.push(server);
@@ -181,6 +184,20 @@ describe("Codex.connect", () => {
     } finally {
       await codex.close();
     }
+  });
+
+  it("offers no compression, which a server could use to send a message that inflates past any bound", async () => {
+    const offered: (string | undefined)[] = [];
+    const url = await scriptedServer(
+      (socket, request) => {
+        offered.push(request.headers["sec-websocket-extensions"]);
+        initializeThen(socket, () => {});
+      },
+      { perMessageDeflate: true },
+    );
+    const codex = await Codex.connect(url);
+    await codex.close();
+    expect(offered).toEqual([undefined]);
   });
 
   it("rejects what is pending with the code and reason of the server's close frame", async () => {
