@@ -35,7 +35,11 @@ export interface ServerRequestContext {
   readonly threadId: string | undefined;
   /** The request's `turnId` param, if it has one. */
   readonly turnId: string | undefined;
-  /** Aborts when the server withdraws the request (`serverRequest/resolved`), the turn ends, or the handler times out. */
+  /**
+   * Aborts when the server withdraws the request (`serverRequest/resolved`), the turn ends, the
+   * handler times out, or the answer is sent. An `abort` listener that throws is an uncaught
+   * exception, as for every `AbortSignal`.
+   */
   readonly signal: AbortSignal;
 }
 

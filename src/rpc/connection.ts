@@ -77,12 +77,17 @@ const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_MET
 const JUDGED_MIN_CHARS = 4096;
 
 /**
+ * What a message too long to hold is, in errors and logs. Made when one comes: formatting the
+ * number starts Intl, which would cost every import several milliseconds.
+ */
+function tooLong(): string {
+  const chars = constants.MAX_STRING_LENGTH.toLocaleString("en-US");
+  return `longer than a JavaScript string can hold (${chars} characters)`;
+}
+/**
  * The start of a message with an id, as the app-server writes it: the id, then `method` (a
  * request, whose name is taken too), `result` or `error` (an answer).
  */
-const TOO_LONG =
-  "longer than a JavaScript string can hold " +
-  `(${constants.MAX_STRING_LENGTH.toLocaleString("en-US")} characters)`;
 const OVERLONG_HEAD = /^\{"id":(-?\d+|"(?:[^"\\]|\\.)*"),"(method|result|error)":(?:"([^"\\]*)")?/;
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
@@ -457,26 +462,27 @@ export class Connection {
   // request gets an error answer (the server would wait on it for ever), anything else is logged.
   // The start itself is never shown: a secret cut at its end would escape redaction.
   readonly #overlong = (head: string): void => {
+    const too = tooLong();
     try {
       const found = OVERLONG_HEAD.exec(head);
-      if (found === null) return this.#log.warn(`dropped a message from app-server ${TOO_LONG}`);
+      if (found === null) return this.#log.warn(`dropped a message from app-server ${too}`);
       const [, rawId, kind, name = "?"] = found;
       const id = JSON.parse(rawId!) as RequestId;
       if (kind === "method") {
         const method = this.#secrets === undefined ? name : this.#secrets.text(name);
         this.#log.warn(
-          `dropped a request from app-server (${method}) ${TOO_LONG}; answered it with an error`,
+          `dropped a request from app-server (${method}) ${too}; answered it with an error`,
         );
         return this.#reply({ id, method } as RawServerRequest, {
           id,
-          error: { code: INTERNAL_ERROR, message: `the client cannot read a request ${TOO_LONG}` },
+          error: { code: INTERNAL_ERROR, message: `the client cannot read a request ${too}` },
         });
       }
       const entry = this.#settle(id) ?? this.#settle(Number(id));
       if (entry === undefined) {
-        return this.#log.warn(`dropped an answer to no pending request (id ${id}), ${TOO_LONG}`);
+        return this.#log.warn(`dropped an answer to no pending request (id ${id}), ${too}`);
       }
-      entry.reject(new CodexError(`the answer to ${entry.method} is ${TOO_LONG}; it was dropped`));
+      entry.reject(new CodexError(`the answer to ${entry.method} is ${too}; it was dropped`));
     } catch (err) {
       // Only a bug of ours gets here.
       this.#log.error("failed to handle a message too long to hold", err);
