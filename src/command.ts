@@ -107,11 +107,9 @@ class OutputStream implements AsyncIterable<string> {
   #collected = 0;
   readonly #maxChars: number;
   #ended = false;
-  /**
-   * Whether the output kept for wait() outgrew what one string can hold: it is then kept no
-   * more, and the loops still get all of it.
-   */
-  overflowed = false;
+  // Whether the output kept for wait() outgrew one string: it is then kept no more, and the
+  // loops still get all of it.
+  #overflowed = false;
 
   constructor(collect: boolean, maxChars: number) {
     this.#chunks = collect ? [] : undefined;
@@ -136,18 +134,20 @@ class OutputStream implements AsyncIterable<string> {
       return;
     }
     this.#log.push(text);
-    if (this.overflowed) return;
+    if (this.#overflowed) return;
     this.#collected += text.length;
     if (this.#collected <= this.#maxChars) {
       this.#chunks.push(text);
     } else {
-      this.overflowed = true;
+      this.#overflowed = true;
       this.#chunks.length = 0;
     }
   }
 
-  text(): string {
-    return this.#chunks?.join("") ?? "";
+  /** `before`, then the output kept; `undefined` when the two would outgrow one string. */
+  text(before: string): string | undefined {
+    if (this.#overflowed || before.length + this.#collected > this.#maxChars) return undefined;
+    return this.#chunks === undefined ? before : before + this.#chunks.join("");
   }
 
   [Symbol.asyncIterator](): AsyncIterator<string> {
@@ -228,13 +228,11 @@ export class CommandHandle {
         stdout.end();
         stderr.end();
         // Streamed output is not repeated in the response; anything it holds comes first.
-        const result = {
-          exitCode: response.exitCode,
-          stdout: (response.stdout ?? "") + stdout.text(),
-          stderr: (response.stderr ?? "") + stderr.text(),
-        };
+        const out = stdout.text(response.stdout ?? "");
+        const err = stderr.text(response.stderr ?? "");
+        const result = { exitCode: response.exitCode, stdout: out ?? "", stderr: err ?? "" };
         this.#exited = result;
-        const overflowed = stdout.overflowed ? "stdout" : stderr.overflowed ? "stderr" : undefined;
+        const overflowed = out === undefined ? "stdout" : err === undefined ? "stderr" : undefined;
         if (overflowed !== undefined) {
           throw new CodexError(
             `the command exited with code ${response.exitCode}, but its ${overflowed} came to ` +

@@ -282,8 +282,16 @@ export class Connection {
     const answered = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, method });
     });
-    // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`.
-    this.#transport.send(line);
+    // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`. A
+    // line the transport cannot take at all (stdio's, one character short of the longest string,
+    // with its newline) throws here, and that call alone fails.
+    try {
+      this.#transport.send(line);
+    } catch (err) {
+      this.#pending.delete(id);
+      const why = `the params of ${method} could not be sent: ${thrownMessage(err)}`;
+      return Promise.reject(new CodexError(why, { cause: err }));
+    }
     const timeout = options?.timeout;
     if (signal === undefined && timeout === undefined) return answered;
     return deadline(answered, {

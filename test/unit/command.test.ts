@@ -50,7 +50,7 @@ describe("CommandHandle", () => {
   });
 
   it("rejects wait() saying why when the output outgrows one string, and the loops still get all of it", async () => {
-    const run = async (chunks: string[]) => {
+    const run = async (chunks: string[], answered = "") => {
       const { transport, handle, output } = setup({ maxChars: 10 });
       const exec = await transport.waitForSent(1);
       const read = (async () => {
@@ -60,7 +60,7 @@ describe("CommandHandle", () => {
       })();
       for (const chunk of chunks) output("stdout", b64(chunk));
       output("stderr", b64("err"));
-      transport.deliver({ id: exec.id, result: { exitCode: 3, stdout: "", stderr: "" } });
+      transport.deliver({ id: exec.id, result: { exitCode: 3, stdout: answered, stderr: "" } });
       const outcome = await handle.wait().catch((e: unknown) => e);
       expect(await read).toEqual(chunks);
       expect(handle.exited).toBe(true);
@@ -72,13 +72,18 @@ describe("CommandHandle", () => {
       stdout: "0123456789",
       stderr: "err",
     });
-    // ... eleven do not.
-    const err = await run(["01234", "56789", "x"]);
-    expect(err).toBeInstanceOf(CodexError);
-    expect((err as Error).message).toBe(
-      "the command exited with code 3, but its stdout came to more than 10 characters, more " +
-        "than one string can hold: run it with collectOutput: false and read stdout as it comes",
-    );
+    // ... eleven do not, nor ten with what the answer itself holds.
+    for (const [chunks, answered] of [
+      [["01234", "56789", "x"], ""],
+      [["01234", "56789"], "x"],
+    ] as const) {
+      const err = await run([...chunks], answered);
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toBe(
+        "the command exited with code 3, but its stdout came to more than 10 characters, more " +
+          "than one string can hold: run it with collectOutput: false and read stdout as it comes",
+      );
+    }
   });
 
   it("rejects wait() and the loops with a CodexError when the exec answer is malformed", async () => {

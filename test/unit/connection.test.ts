@@ -394,6 +394,29 @@ describe("Connection", () => {
     await expect(next).resolves.toEqual({ data: [] });
   });
 
+  it("fails a call alone, settled and forgotten, when the transport cannot take its line at all", async () => {
+    // Stdio appends a newline: to a line one character short of the longest string, that throws.
+    class Refusing extends FakeTransport {
+      override send(line: string, done?: (error?: Error | null) => void): void {
+        if (line.includes("too long")) throw new RangeError("Invalid string length");
+        super.send(line, done);
+      }
+    }
+    const transport = new Refusing();
+    const connection = new Connection(transport);
+    const refused = connection.request("x/y", { t: "too long" });
+    expect(connection.stats.pending).toBe(0);
+    const err = await refused.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "the params of x/y could not be sent: Invalid string length",
+    );
+    expect((err as Error).cause).toBeInstanceOf(RangeError);
+    const next = connection.request("model/list", {});
+    transport.deliver({ id: (await transport.waitForSent(1)).id, result: { data: [] } });
+    await expect(next).resolves.toEqual({ data: [] });
+  });
+
   it("answers a server request whose params are not an object with -32602, and logs it", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
