@@ -309,7 +309,7 @@ describe("Codex.connect", () => {
     cleanups.push(() => codex.close());
     const file = path.join(home.workDir, "huge.bin");
     await writeFile(file, Buffer.alloc(400 * 2 ** 20, 120));
-    // 533 MiB of base64: decoding the message threw out of the socket's callback.
+    // 533 MiB of base64: decoding the message threw inside ws, and the call waited for ever.
     const err = await codex.request("fs/readFile", { path: file }).catch((e: unknown) => e);
     await rm(file);
     expect((err as Error).message).toBe(
