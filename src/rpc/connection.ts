@@ -498,6 +498,10 @@ export class Connection {
   };
 
   #answer(request: RawServerRequest): void {
+    // A line read after the end (a request the server wrote as it went) starts no handler.
+    if (this.#closeError !== undefined) {
+      return this.#log.debug(`not answering ${request.method}: the connection is closed`);
+    }
     let result: Promise<unknown>;
     try {
       result = this.#serverRequestHandler(request);

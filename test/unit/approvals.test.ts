@@ -246,6 +246,29 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(router.stats.startWaiters).toBe(0);
   });
 
+  it("starts no handler, and keeps nothing, for a request that waited on its turn/start when the connection ends", async () => {
+    const calls: string[] = [];
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const router = new Router(connection);
+    const dispatcher = new ServerRequestDispatcher(router, {
+      approvals: { commandExecution: () => (calls.push("handler"), { decision: "accept" }) },
+    });
+    connection.onClose(() => dispatcher.clear());
+    takeSlot(router, "th-2");
+    const request = approval(5);
+    const handled = dispatcher.handle({
+      ...request,
+      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
+    });
+    await Promise.resolve();
+    expect(router.stats.startWaiters).toBe(1);
+    transport.end();
+    await expect(handled).rejects.toThrow("the connection closed before the request was handled");
+    expect(calls).toEqual([]);
+    expect(dispatcher.stats.inflight).toBe(0);
+  });
+
   it("answers a request from the turn a review runs with the review's handlers, in its stream", async () => {
     const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
     const seen: string[] = [];

@@ -417,6 +417,16 @@ describe("Connection", () => {
     await expect(next).resolves.toEqual({ data: [] });
   });
 
+  it("starts no handler for a request read after the connection ended", () => {
+    const { transport, connection } = setup();
+    const handled: unknown[] = [];
+    connection.setServerRequestHandler(async (request) => handled.push(request.id));
+    transport.end();
+    transport.deliver({ id: 1, method: "item/tool/call", params: {} });
+    expect(handled).toEqual([]);
+    expect(transport.sent).toEqual([]);
+  });
+
   it("answers a server request whose params are not an object with -32602, and logs it", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
