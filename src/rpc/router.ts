@@ -537,6 +537,8 @@ export class Router {
         held = undefined;
         if (replay !== undefined) this.#stopHolding(threadId, replay);
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
+        // Unsubscribed while its turn/start was answered: it would never see its events.
+        if (this.#unsubscribed.has(threadId)) return sink.fail(unsubscribedError(threadId));
         if (this.#turns.has(turnId)) {
           const message = `the server gave this turn the id of a turn still in flight (${turnId})`;
           return sink.fail(new CodexError(message));

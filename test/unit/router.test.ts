@@ -311,6 +311,20 @@ describe("Router", () => {
     }
   });
 
+  it("fails a turn bound after its thread was unsubscribed, which would never see its events, and frees the thread", () => {
+    const { router } = setup();
+    const slot = takeSlot(router, "th-u");
+    router.setSubscribed("th-u", false);
+    const failures: string[] = [];
+    slot.bind("t1", { push: () => false, fail: (error) => failures.push(error.message) });
+    slot.release();
+    expect(failures).toEqual([expect.stringContaining("unsubscribed")]);
+    expect(router.stats).toMatchObject({ turns: 0, queues: 0 });
+    // Subscribed again, the thread takes its next turn.
+    router.setSubscribed("th-u", true);
+    expect(() => takeSlot(router, "th-u")).not.toThrow();
+  });
+
   it("keeps no listener added after the connection closed, where nothing more can come", () => {
     const { transport, router } = setup();
     transport.end();
