@@ -485,12 +485,13 @@ more callback handed to the transport and the keeping of the notifications sent 
 gave start-up 1.20x, 1.47x, 1.28x, 1.30x, 1.29x and 1.30x, sequential turns 1.12x, 1.21x, 1.16x,
 1.18x, 1.18x and 1.12x, concurrent threads 1.11x, 1.16x, 1.15x, 1.21x, 1.31x and 1.18x, the
 stream 0.96x, 1.01x, 1.02x, 1.07x, 1.11x and 1.12x, and the soak 1.21x, 1.02x, 1.09x, 1.08x,
-1.07x and 1.11x. A seventh, of 34f70f1, whose line decoder joins only a chunk's first line to
-what it kept of the chunks before (one copy of each chunk fewer) and weighs each line against the
-longest string, and whose connection weighs each request against the transport's message limit,
-gave start-up 1.33x, sequential turns 1.15x, concurrent threads 1.21x, the stream 1.10x and the
-soak 0.97x: this file holds it (the floor's start-up CPU 16.0 ms, against 20.8 ms in the sixth,
-18.2 ms in the fifth and 15.7 ms in the fourth).
+1.07x and 1.11x. A seventh and an eighth, of 34f70f1 and 3804830 (whose binding of a turn
+checks one more set), whose line decoder joins only a chunk's first line to what it kept of the
+chunks before (one copy of each chunk fewer) and weighs each line against the longest string, and
+whose connection weighs each request against the transport's message limit, gave start-up 1.33x
+and 1.17x, sequential turns 1.15x and 1.16x, concurrent threads 1.21x and 1.12x, the stream 1.10x
+and 1.06x, and the soak 0.97x and 1.13x: this file holds the eighth (the floor's start-up CPU
+18.4 ms, against 16.0 ms in the seventh, 20.8 ms in the sixth and 15.7 ms in the fourth).
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
@@ -523,9 +524,9 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 4.01 ms, and the SDK
-  14.3 ms; in the six full runs before, 3.9, 4.15, 4.37, 3.71, 4.50 and 5.05 ms against 10.8,
-  13.7, 12.9, 11.8, 15.3 and 15.4 ms.
+  The figure follows the host's load: in the run below the floor's row took 4.46 ms, and the SDK
+  14.6 ms; in the seven full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05 and 4.01 ms against
+  10.8, 13.7, 12.9, 11.8, 15.3, 15.4 and 14.3 ms.
   The cost of an import follows the number of functions more than the bytes: over 15 runs each,
   the file stripped of whitespace and comments compiled no faster, and fully minified only about
   0.9 ms faster, at the cost of a readable dist. Goal runs, logins, reviews, skills, the WebSocket
