@@ -298,8 +298,6 @@ export class ServerRequestDispatcher {
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
   readonly #inflight = new Map<RequestId, Inflight>();
-  // Set by clear(): the connection is gone, and no handler may start.
-  #cleared = false;
   // Subscribed to turn/completed only while some turn has handlers or a request in flight: the
   // end of any other turn needs nothing from here.
   #offTurnEnds: (() => void) | undefined;
@@ -406,7 +404,9 @@ export class ServerRequestDispatcher {
       const starting = threadId === undefined ? undefined : this.#router.turnStarting(threadId);
       if (starting !== undefined) await starting;
       // The wait ends when the connection does too: its handlers are gone, and so is the server.
-      if (this.#cleared) throw new Error("the connection closed before the request was handled");
+      if (this.#router.closeError !== undefined) {
+        throw new Error("the connection closed before the request was handled");
+      }
       const event = { method, params: request.params, requestId: request.id };
       this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
     }
@@ -479,7 +479,6 @@ export class ServerRequestDispatcher {
 
   /** Drops everything (the connection is gone). */
   clear(): void {
-    this.#cleared = true;
     this.#threadHandlers.clear();
     this.#turnHandlers.clear();
     this.#threadTools.clear();
