@@ -221,7 +221,7 @@ export class Thread {
       return (await review).startReview(this.#context, this.id, target, checked);
     }
     // An inline one takes its place in this thread's queue at the call, as a turn does, while
-    // the module loads and checks it; what it refuses rejects at once.
+    // the module loads and checks it; what it refuses rejects at once and leaves the queue.
     const signal = checkSignal(checked.signal);
     const timeout = checkTimeout(checked.timeout);
     if (signal?.aborted) throw abortError(signal);
@@ -233,7 +233,7 @@ export class Thread {
       this.id,
       async (slot) => (await inSlot(slot, start))(slot),
       true,
-      { method: "review/start", signal, timeout },
+      { method: "review/start", signal, timeout, prepared: start },
     );
     return (await Promise.all([start, queued]))[1];
   }
@@ -522,8 +522,15 @@ export class Thread {
       slot.bind(turnId, collector);
       return { turnId, collector, signal, parse: prepared?.parse };
     };
-    return limited
-      ? router.queueTurn(this.id, start, true, { method: "turn/start", signal, timeout })
+    // A turn whose schema cannot be converted leaves the queue at once, with its timer and
+    // listener, instead of when the thread comes free.
+    return limited || output !== undefined
+      ? router.queueTurn(this.id, start, true, {
+          method: "turn/start",
+          signal,
+          timeout,
+          prepared: output,
+        })
       : router.queueTurn(this.id, start);
   }
 }

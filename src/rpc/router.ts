@@ -264,6 +264,11 @@ export interface QueueWait {
   readonly signal?: AbortSignal | undefined;
   /** Milliseconds; then the turn leaves the queue, which rejects with `RequestTimeoutError`. */
   readonly timeout?: number | undefined;
+  /**
+   * What the turn prepares while it waits (a converted schema, checks made by a module loaded on
+   * first use): if it fails, the turn leaves the queue at once, which rejects with its error.
+   */
+  readonly prepared?: Promise<unknown> | undefined;
 }
 
 type Listener = (notification: RawNotification) => void;
@@ -372,6 +377,8 @@ export class Router {
     for (const list of this.#byMethod.values()) byMethod += list.length;
     let byKey = 0;
     for (const { listeners } of this.#byKey.values()) byKey += listeners.size;
+    let queued = 0;
+    for (const { waiting } of this.#queues.values()) queued += waiting.length;
     return {
       turns: this.#turns.size,
       childStarts: this.#childStarts.size,
@@ -379,6 +386,7 @@ export class Router {
       pendingByThread: this.#pendingByThread.size,
       startWaiters: this.#startWaiters.size,
       queues: this.#queues.size,
+      queued,
       unsubscribed: this.#unsubscribed.size,
       requestTurns: this.#requestTurns.size,
       turnReads: this.#turnsReadingAll + this.#turnReads.size,
@@ -473,7 +481,7 @@ export class Router {
    * that starts the turn. `start` must see that `slot.release()` is called once its turn no longer
    * occupies the thread, and also when it fails to start one. A thread with no turn in flight
    * starts at once, with no promise of the queue's own; a turn that has to wait leaves the queue
-   * when `wait` says so.
+   * when `wait` says so (its signal, its timeout, or what it prepares failing).
    */
   queueTurn<T>(
     threadId: string,
@@ -490,11 +498,12 @@ export class Router {
     const { waiting } = queue;
     let handed = false;
     let enter!: () => void;
-    const turnCame = new Promise<void>((resolve) => {
+    const turnCame = new Promise<void>((resolve, reject) => {
       enter = () => {
         handed = true;
         resolve();
       };
+      wait?.prepared?.then(undefined, reject);
     });
     waiting.push(enter);
     return deadline(turnCame, {

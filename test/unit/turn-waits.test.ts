@@ -1,6 +1,7 @@
 // Every wait a caller bounds with a signal or a timeout ends in time, wherever the turn is: queued
 // behind another turn of the thread, waiting for the answer to turn/start, or interrupted by a
 // server that never completes it. And a turn given up on leaves nothing behind.
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   CodexError,
@@ -621,14 +622,26 @@ describe("turns in call order", () => {
     await later;
   });
 
-  it("refuses a bad inline review at once, although it holds its place in the queue", async () => {
-    const { transport, thread, answer, sentOf } = setup();
+  it("refuses a bad inline review or schema at once, and takes it out of the queue", async () => {
+    const { transport, thread, answer, sentOf, tables } = setup();
     const running = thread.run("busy");
     await answer(1, "turn/start", { turn: turnOf("t1") });
-    await expect(thread.review("nonsense" as never)).rejects.toBeInstanceOf(TypeError);
+    const signal = new AbortController().signal;
+    const options = { signal, timeout: 60_000 };
+    await expect(thread.review("nonsense" as never, options)).rejects.toBeInstanceOf(TypeError);
+    const { z } = await import("zod");
+    const output = z.object({ at: z.date() });
+    await expect(thread.run("x", { ...options, output })).rejects.toThrow(
+      /^output schema at output\.at cannot be made strict/,
+    );
+    // Neither waits for the thread any longer: no place in its queue, no listener on the signal.
+    expect(tables()).toMatchObject({ queues: 1, queued: 0 });
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
     expect(sentOf("review/start")).toHaveLength(0);
     transport.deliver(completed("t1"));
     await expect(running).resolves.toMatchObject({ id: "t1" });
+    expect(sentOf("turn/start")).toHaveLength(1);
+    expect(tables()).toMatchObject({ queues: 0, queued: 0 });
   });
 
   it("refuses input the server could not read at once, not when the thread comes free", async () => {
