@@ -7,6 +7,7 @@ import {
   type RequestId,
 } from "../generated/index.js";
 import { abortError, deadline } from "../internal/deadline.js";
+import { deferred } from "../internal/deferred.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
 import { encodesLoneSurrogate, type RequestOptions } from "../internal/validate.js";
@@ -352,13 +353,13 @@ export class Connection {
 
   // Sends one line, resolving once it is written. A failed write means the transport is going
   // away: the promise then rejects with the close error (exit code, stderr tail), never with a
-  // bare EPIPE.
+  // bare EPIPE. A line the transport cannot take at all throws, as `send` does.
   #write(line: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#transport.send(line, (err) =>
-        err ? void this.#writeFailed(err).then(reject, reject) : resolve(),
-      );
-    });
+    const { promise, resolve, reject } = deferred<void>();
+    this.#transport.send(line, (err) =>
+      err ? void this.#writeFailed(err).then(reject, reject) : resolve(),
+    );
+    return promise;
   }
 
   // Closes the transport after a failed write, and resolves with the error calls now fail with.
@@ -544,9 +545,20 @@ export class Connection {
         line = internalError(request.id, `the client's answer comes to ${tooLong}`);
       }
     }
-    this.#write(line).catch((err: unknown) =>
-      this.#log.debug(`could not answer ${request.method}`, err),
-    );
+    let written: Promise<void>;
+    try {
+      written = this.#write(line);
+    } catch (err) {
+      // A line the transport cannot take at all (over stdio, one character short of the longest
+      // string, with its newline): the server gets an answer that says so instead of none.
+      this.#log.error(
+        `the answer to ${request.method} could not be sent; sent an error instead`,
+        err,
+      );
+      const why = `the client's answer could not be sent: ${thrownMessage(err)}`;
+      written = this.#write(internalError(request.id, why));
+    }
+    written.catch((err: unknown) => this.#log.debug(`could not answer ${request.method}`, err));
   }
 
   // The tail of stderr an error shows: redacted while its lines are whole, then cut, so a cut

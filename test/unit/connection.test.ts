@@ -417,6 +417,30 @@ describe("Connection", () => {
     await expect(next).resolves.toEqual({ data: [] });
   });
 
+  it("answers a server request with an error when the transport cannot take the answer", async () => {
+    class Refusing extends FakeTransport {
+      override send(line: string, done?: (error?: Error | null) => void): void {
+        if (line.includes("too long")) throw new RangeError("Invalid string length");
+        super.send(line, done);
+      }
+    }
+    const transport = new Refusing();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    connection.setServerRequestHandler(async () => ({ text: "too long" }));
+    transport.deliver({ id: 5, method: "item/tool/call", params: {} });
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 5,
+      error: {
+        code: -32603,
+        message: "the client's answer could not be sent: Invalid string length",
+      },
+    });
+    expect(entries.map((e) => `${e.level}: ${e.message}`)).toEqual([
+      "error: codex-app-server-sdk: the answer to item/tool/call could not be sent; sent an error instead",
+    ]);
+  });
+
   it("starts no handler for a request read after the connection ended", () => {
     const { transport, connection } = setup();
     const handled: unknown[] = [];
