@@ -12,11 +12,12 @@ import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadli
 import type { Log } from "./internal/logger.js";
 import {
   checkBoolean,
-  checkNoNul,
+  checkEnvName,
   checkNonEmpty,
   checkOptionNames,
   checkOptions,
   checkSignal,
+  checkSpawnable,
   checkTimeout,
   checkWellFormed,
   describe,
@@ -417,16 +418,10 @@ function checkArgv(argv: unknown): string[] {
     if (typeof arg !== "string") {
       throw new TypeError(`argv[${i}] must be a string, got ${describe(arg)}`);
     }
-    return spawnable(arg, `argv[${i}]`);
+    return checkSpawnable(arg, `argv[${i}]`);
   });
   checkNonEmpty(command[0], "argv[0]");
   return command;
-}
-
-// A string the server hands to the operating system to start the command: it cannot carry a NUL
-// there (the server's spawn fails), nor read a lone surrogate.
-function spawnable(value: string, name: string): string {
-  return checkWellFormed(checkNoNul(value, name), name);
 }
 
 function checkEnv(env: unknown): Record<string, string | null> | undefined {
@@ -438,8 +433,8 @@ function checkEnv(env: unknown): Record<string, string | null> | undefined {
     if (value !== null && typeof value !== "string") {
       throw new TypeError(`${name} must be a string or null, got ${describe(value)}`);
     }
-    spawnable(key, `env key ${JSON.stringify(key)}`);
-    out[key] = value === null ? null : spawnable(value, name);
+    checkEnvName(key);
+    out[key] = value === null ? null : checkSpawnable(value, name);
   }
   return out;
 }
@@ -480,7 +475,8 @@ export async function startCommand(
     if (!tty) throw new TypeError("size needs tty: true");
     params.size = checkSize(checked.size);
   }
-  if (checked.cwd !== undefined) params.cwd = spawnable(checkNonEmpty(checked.cwd, "cwd"), "cwd");
+  if (checked.cwd !== undefined)
+    params.cwd = checkSpawnable(checkNonEmpty(checked.cwd, "cwd"), "cwd");
   const env = checkEnv(checked.env);
   if (env !== undefined) params.env = env;
   if (checked.sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(checked.sandbox);

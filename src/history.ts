@@ -16,6 +16,7 @@ import type {
 } from "./generated/index.js";
 import { THREAD_LIST_PARAMS_KEYS } from "./generated/index.js";
 import {
+  checkJson,
   checkOptionNames,
   describe,
   dropUndefined,
@@ -176,7 +177,10 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   checkLimit(checked.limit);
   checkCursor(checked.cursor, anchors);
   checkSortDirection((checked as { sortDirection?: unknown }).sortDirection);
-  return splitRequestOptions(checked, names);
+  const split = splitRequestOptions(checked, names);
+  // What JSON would write as something else (NaN, a Date, a Set) is refused, not sent changed.
+  checkJson(split.rest, "options");
+  return split;
 }
 
 /** Whether an error says the thread has no turn yet, as `thread/turns/list` reports it. */

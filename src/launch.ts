@@ -9,7 +9,9 @@ import { configArgs, readOverride, tomlString, type ConfigValue } from "./intern
 import {
   checkBoolean,
   checkHttpUrl,
-  checkNoNul,
+  checkEnvName,
+  checkSpawnable,
+  checkWellFormed,
   checkNonEmpty,
   checkOptionNames,
   checkOptionalDelay,
@@ -180,7 +182,8 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
   if (checked.clientInfo !== undefined) {
     const info = checkOptionNames(checked.clientInfo, CLIENT_INFO_NAMES, "clientInfo");
     for (const field of ["name", "title", "version"] as const) {
-      if (info[field] !== undefined) checkNonEmpty(info[field], `clientInfo.${field}`);
+      const name = `clientInfo.${field}`;
+      if (info[field] !== undefined) checkWellFormed(checkNonEmpty(info[field], name), name);
     }
   }
   const optOut = checked.optOutNotificationMethods;
@@ -190,6 +193,7 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
   ) {
     throw new TypeError("optOutNotificationMethods must be an array of method names");
   }
+  optOut?.forEach((method, i) => checkWellFormed(method, `optOutNotificationMethods[${i}]`));
   return checked;
 }
 
@@ -203,16 +207,16 @@ export function launchFor(options: CodexOptions): {
   secrets: string[];
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
-  if (options.cwd !== undefined) checkNoNul(checkNonEmpty(options.cwd, "cwd"), "cwd");
+  if (options.cwd !== undefined) checkSpawnable(checkNonEmpty(options.cwd, "cwd"), "cwd");
   // Copied as checked: a getter read again could give what the checks never saw.
   const ownEnv: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
-    checkNoNul(key, `env key ${JSON.stringify(key)}`);
+    checkEnvName(key);
     const name = `env.${key}`;
     if (value !== undefined && typeof value !== "string") {
       throw new TypeError(`${name} must be a string, got ${describe(value)}`);
     }
-    if (value !== undefined) checkNoNul(value, name);
+    if (value !== undefined) checkSpawnable(value, name);
     // An undefined value stays: it unsets a variable the child would inherit.
     ownEnv[key] = value;
   }
@@ -313,7 +317,7 @@ function checkLaunchArgs(launchArgs: unknown): { command: string; args: string[]
     if (typeof arg !== "string") {
       throw new TypeError(`launchArgs[${i}] must be a string, got ${describe(arg)}`);
     }
-    return checkNoNul(arg, `launchArgs[${i}]`);
+    return checkSpawnable(arg, `launchArgs[${i}]`);
   });
   return { command: checkNonEmpty(command, "launchArgs[0], the command to run,"), args };
 }

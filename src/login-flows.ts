@@ -14,7 +14,9 @@ import type { Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
   checkNonEmpty,
+  checkOptionNames,
   checkSecret,
+  checkWellFormed,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -193,6 +195,9 @@ const CHATGPT_LOGIN_NAMES = optionNames<LoginChatgptOptions>()({
 const ACCOUNT_READ_NAMES = optionNames<AccountReadOptions>()({
   own: [...REQUEST_KEYS, "refreshToken"],
 });
+const AUTH_TOKEN_NAMES = optionNames<ChatgptAuthTokens>()({
+  own: ["accessToken", "chatgptAccountId", "chatgptPlanType"],
+});
 
 /** `account/login/start {type: "chatgpt"}`: starts a browser login and returns its handle. */
 export async function loginChatgpt(
@@ -260,11 +265,15 @@ export async function loginChatgptAuthTokens(
   if (typeof tokens !== "object" || tokens === null) {
     throw new TypeError(`tokens must be an object, got ${describe(tokens)}`);
   }
-  const { accessToken, chatgptAccountId, chatgptPlanType } = tokens;
+  const { accessToken, chatgptAccountId, chatgptPlanType } = checkOptionNames(
+    tokens,
+    AUTH_TOKEN_NAMES,
+    "tokens",
+  );
   checkSecret(accessToken, "accessToken");
-  checkNonEmpty(chatgptAccountId, "chatgptAccountId");
+  checkWellFormed(checkNonEmpty(chatgptAccountId, "chatgptAccountId"), "chatgptAccountId");
   if (chatgptPlanType !== undefined && chatgptPlanType !== null) {
-    checkNonEmpty(chatgptPlanType, "chatgptPlanType");
+    checkWellFormed(checkNonEmpty(chatgptPlanType, "chatgptPlanType"), "chatgptPlanType");
   }
   const params: LoginAccountParams = {
     type: "chatgptAuthTokens",

@@ -9,6 +9,7 @@ import {
   checkOptions,
   checkSignal,
   checkTimeout,
+  checkWellFormed,
   describe,
 } from "./internal/validate.js";
 import type { Connection } from "./rpc/connection.js";
@@ -80,22 +81,31 @@ export function reviewTarget(target: unknown): WireReviewTarget {
   const keys = Object.keys(record).filter((key) => record[key] !== undefined);
   const only = (...allowed: string[]) => keys.every((key) => allowed.includes(key));
   if ("baseBranch" in record && only("baseBranch")) {
-    return { type: "baseBranch", branch: checkNonEmpty(record.baseBranch, "baseBranch") };
+    return { type: "baseBranch", branch: text(record.baseBranch, "baseBranch") };
   }
   if ("commit" in record && only("commit", "title")) {
-    const sha = checkNonEmpty(record.commit, "commit");
+    const sha = text(record.commit, "commit");
     const title = record.title;
     if (title !== undefined && typeof title !== "string") {
       throw new TypeError(`title must be a string, got ${describe(title)}`);
     }
-    return { type: "commit", sha, title: title ?? null };
+    return {
+      type: "commit",
+      sha,
+      title: title === undefined ? null : checkWellFormed(title, "title"),
+    };
   }
   if ("instructions" in record && only("instructions")) {
-    return { type: "custom", instructions: checkNonEmpty(record.instructions, "instructions") };
+    return { type: "custom", instructions: text(record.instructions, "instructions") };
   }
   throw new TypeError(
     `review target must be ${TARGET_FORMS}, got an object with [${keys.join(", ")}]`,
   );
+}
+
+// A string of the target, checked before anything is sent (a detached review forks first).
+function text(value: unknown, name: string): string {
+  return checkWellFormed(checkNonEmpty(value, name), name);
 }
 
 function describeTarget(target: unknown): string {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkNoNul, checkNonEmpty } from "./internal/validate.js";
+import { checkNonEmpty, checkSpawnable } from "./internal/validate.js";
 import { SDK_VERSION } from "./version.js";
 
 /** Where the pinned runtime's native binary lives, and the folder of helper tools it wants on PATH. */
@@ -161,7 +161,7 @@ function moduleFile(): string {
  * `cwd` option would otherwise change which file is run.
  */
 export function checkCodexBin(codexBin: unknown): string {
-  const absolute = path.resolve(checkNoNul(checkNonEmpty(codexBin, "codexBin"), "codexBin"));
+  const absolute = path.resolve(checkSpawnable(checkNonEmpty(codexBin, "codexBin"), "codexBin"));
   if (!existsSync(absolute)) {
     throw new Error(
       `Codex binary not found at ${absolute}. Set codexBin to the path of an existing codex ` +

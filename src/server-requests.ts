@@ -15,6 +15,7 @@ import {
   checkJson,
   checkOptionNames,
   checkOptionalDelay,
+  checkOptions,
   describe,
   isPlainObject,
   optionNames,
@@ -202,10 +203,7 @@ export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions
   };
   const { approvals } = options;
   if (approvals !== undefined) {
-    if (typeof approvals !== "object" || approvals === null || Array.isArray(approvals)) {
-      throw new TypeError(`approvals must be an object of handlers, got ${describe(approvals)}`);
-    }
-    for (const [key, value] of Object.entries(approvals)) {
+    for (const [key, value] of Object.entries(checkOptions(approvals, "approvals"))) {
       // A misspelt kind would leave its requests to the default: declined, silently.
       if (!APPROVAL_KINDS.includes(key)) {
         throw new TypeError(

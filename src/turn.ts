@@ -430,6 +430,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * in `stream()`. `return()` ends it at once, also while a read waits for the server.
    */
   textStream(options?: TurnStreamOptions): AsyncIterableIterator<string> {
+    // Bad options throw at the call, as stream()'s do.
+    checkSignal(checkOptionNames(options, STREAM_NAMES).signal);
     // Not an async generator: its `return()` would wait behind a read waiting for the server.
     let events: AsyncIterableIterator<TurnEvent> | undefined;
     let ended = false;

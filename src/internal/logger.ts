@@ -108,7 +108,8 @@ export function checkLogger(logger: unknown, level: unknown): void {
   }
   if (level !== undefined && (typeof level !== "string" || !Object.hasOwn(RANK, level))) {
     throw new TypeError(
-      `logLevel must be one of ${Object.keys(RANK).join(", ")}; got ${JSON.stringify(level)}`,
+      `logLevel must be one of ${Object.keys(RANK).join(", ")}; got ` +
+        (typeof level === "string" ? JSON.stringify(level) : typeof level),
     );
   }
 }

@@ -76,12 +76,22 @@ export function wellFormed(value: string): string {
 }
 
 /**
- * A string bound for the child's command line, environment or working directory: the operating
- * system cannot carry a NUL there, and Node's error would quote the whole string, secret included.
+ * A string bound for a command line, an environment or a working directory: the operating system
+ * cannot carry a NUL there (and Node's error would quote the whole string, secret included), and
+ * a lone surrogate would arrive as U+FFFD.
  */
-export function checkNoNul(value: string, name: string): string {
+export function checkSpawnable(value: string, name: string): string {
   if (value.includes("\0")) throw new TypeError(`${name} must not contain NUL characters`);
-  return value;
+  return checkWellFormed(value, name);
+}
+
+/** The name of an environment variable: not empty, no `=` (which would end it), spawnable. */
+export function checkEnvName(key: string): string {
+  const name = `env key ${JSON.stringify(key)}`;
+  if (key === "" || key.includes("=")) {
+    throw new TypeError(`${name} is no variable name: it must be non-empty and hold no "="`);
+  }
+  return checkSpawnable(key, name);
 }
 
 /** Whether a string holds an ASCII control character (U+0000-U+001F, U+007F), tab aside if asked. */
@@ -96,7 +106,8 @@ export function hasControlCharacter(value: string, allowTab = false): boolean {
 /** A non-empty string. */
 export function checkNonEmpty(value: unknown, name: string): string {
   if (typeof value !== "string" || value === "") {
-    throw new TypeError(`${name} must be a non-empty string, got ${describe(value)}`);
+    const got = value === "" ? "an empty string" : describe(value);
+    throw new TypeError(`${name} must be a non-empty string, got ${got}`);
   }
   return value;
 }
@@ -118,7 +129,11 @@ export function checkSecret(value: unknown, name: string): string {
   if (hasControlCharacter(value)) {
     throw new TypeError(`${name} must not contain control characters such as newlines`);
   }
-  return value;
+  // HTTP drops such white space, and a server that quoted the rest would escape redaction.
+  if (value.trim() !== value) {
+    throw new TypeError(`${name} must not begin or end with white space`);
+  }
+  return checkWellFormed(value, name);
 }
 
 // RFC 9110's token characters, which an HTTP header name is made of.
@@ -167,7 +182,8 @@ export function checkHeaders(headers: unknown, name: string): Record<string, str
  * password or a key in its query.
  */
 export function checkHttpUrl(value: unknown, name: string): string {
-  const text = checkNonEmpty(value, name);
+  // The URL parser would write a lone surrogate as the escape of U+FFFD, a URL never given.
+  const text = checkWellFormed(checkNonEmpty(value, name), name);
   // The URL parser drops tabs and newlines, but the runtime would be handed them.
   if (/\s/.test(text) || hasControlCharacter(text)) {
     throw new TypeError(`${name} must not contain spaces or control characters`);
@@ -301,11 +317,18 @@ export function checkSignal(value: unknown, name = "signal"): AbortSignal | unde
   throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
 }
 
-/** An options object (or undefined, read as empty). */
+/**
+ * An options object (or undefined, read as empty): a plain one, since only its own properties are
+ * read, and a `Map`, a class instance or an object with a prototype of its own would lose its
+ * entries without a word.
+ */
 export function checkOptions<T extends object>(value: T | undefined, name = "options"): T {
   if (value === undefined) return {} as T;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  if (!isPlainObject(value)) {
+    throw new TypeError(`${name} must be a plain object, got ${objectKind(value)}`);
   }
   return value;
 }

@@ -444,7 +444,7 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
 });
 
 describe("handler and tool options", () => {
-  it("refuses an approvals object that names no kind of approval, or is an array", () => {
+  it("refuses an approvals object that names no kind of approval, or is no plain object", () => {
     expect(() => checkHandlers({ approvals: { commandExecutoin: () => ({}) } as never })).toThrow(
       new TypeError(
         "approvals.commandExecutoin is no kind of approval; the kinds are commandExecution, " +
@@ -452,7 +452,12 @@ describe("handler and tool options", () => {
       ),
     );
     expect(() => checkHandlers({ approvals: [() => ({})] as never })).toThrow(
-      "approvals must be an object of handlers, got an array",
+      "approvals must be an object, got an array",
+    );
+    // A Map's entries are no properties: every approval would go to the default, declined.
+    const map = new Map([["commandExecution", () => ({ decision: "accept" })]]);
+    expect(() => checkHandlers({ approvals: map as never })).toThrow(
+      "approvals must be a plain object, got a Map",
     );
   });
 

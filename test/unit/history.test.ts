@@ -110,6 +110,18 @@ describe("Paginated", () => {
     expect(() => turnPages(connection, "th", { sortDirection: "up" as never })).toThrow(TypeError);
     expect(() => itemPages(connection, "th", { timeout: -1 })).toThrow(RangeError);
     expect(() => threadPages(connection, { signal: {} as never })).toThrow(TypeError);
+    // What JSON would send as something else is refused, naming its path.
+    const holed = ["/a", "/b"];
+    delete holed[0];
+    expect(() => threadPages(connection, { cwd: holed as never })).toThrow(
+      "options.cwd[0] must be a JSON value, got undefined",
+    );
+    expect(() => threadPages(connection, { archived: new Date(0) as never })).toThrow(
+      "options.archived must be a plain object or an array, got a Date",
+    );
+    expect(() => itemPages(connection, "th", { cursor: { itemId: NaN } as never })).toThrow(
+      "options.cursor.itemId must be a finite number, got NaN",
+    );
     expect(transport.sent).toHaveLength(0);
   });
 });

@@ -57,6 +57,22 @@ describe("launchFor", () => {
       expect(err.message).toMatch(named);
       expect(err.message).not.toContain(SECRET);
     }
+    // What the child would get as U+FFFD, or with a name cut at its "=", is refused too.
+    const changed: Array<[CodexOptions, RegExp]> = [
+      [{ codexBin: BIN, env: { TOKEN: `${SECRET}\ud800` } }, /^env\.TOKEN holds a lone surrogate/],
+      [{ codexBin: BIN, env: { "A=B": "x" } }, /^env key "A=B" is no variable name/],
+      [{ codexBin: BIN, env: { "": "x" } }, /^env key "" is no variable name/],
+      [{ codexBin: BIN, cwd: "/tmp/\udc00" }, /^cwd holds a lone surrogate/],
+      [{ launchArgs: ["codex", "arg\ud800"] }, /^launchArgs\[1\] holds a lone surrogate/],
+      [{ codexBin: BIN, apiKey: `${SECRET}\ud800` }, /^apiKey holds a lone surrogate/],
+      [{ codexBin: BIN, baseUrl: "https://example.com/v1\ud800" }, /^baseUrl /],
+    ];
+    for (const [options, named] of changed) {
+      const err = launchError(options);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(named);
+      expect(err.message).not.toContain(SECRET);
+    }
     // A key is a name, not a value: it is shown, with the NUL escaped.
     expect(launchError({ codexBin: BIN, env: { "A\0B": "x" } }).message).toMatch(
       /env key "A\\u0000B" .*NUL/,
@@ -162,12 +178,16 @@ describe("checkConnectionOptions", () => {
       [{ name: 5 }, /clientInfo\.name must be a non-empty string, got number/],
       [{ title: "" }, /clientInfo\.title must be a non-empty string/],
       [{ version: null }, /clientInfo\.version must be a non-empty string, got null/],
+      [{ name: "app\ud800" }, /clientInfo\.name holds a lone surrogate/],
     ];
     for (const [clientInfo, message] of cases) {
       expect(() =>
         checkConnectionOptions({ clientInfo: clientInfo as never }, CODEX_OPTION_NAMES),
       ).toThrow(message);
     }
+    expect(() =>
+      checkConnectionOptions({ optOutNotificationMethods: ["a/b", "c\udc00"] }, CODEX_OPTION_NAMES),
+    ).toThrow(/^optOutNotificationMethods\[1\] holds a lone surrogate/);
     const clientInfo = { name: "my_app", title: "My App", version: "1.0.0" };
     expect(checkConnectionOptions({ clientInfo }, CODEX_OPTION_NAMES).clientInfo).toBe(clientInfo);
     expect(() =>

@@ -505,6 +505,11 @@ describe("API key and token logins", () => {
     await expect(
       loginChatgptAuthTokens(connection, secrets, { accessToken: token, chatgptAccountId: "" }),
     ).rejects.toBeInstanceOf(TypeError);
+    // A misspelt field would be left out of the login without a word.
+    const misspelt = { accessToken: token, chatgptAccountId: "a", chatgptPlantype: "plus" };
+    await expect(loginChatgptAuthTokens(connection, secrets, misspelt as never)).rejects.toThrow(
+      'tokens has no option "chatgptPlantype"; did you mean "chatgptPlanType"?',
+    );
     expect(transport.sent).toHaveLength(2);
   });
 });

@@ -101,6 +101,19 @@ describe("reviewTarget", () => {
     }
     expect(() => reviewTarget({ instructions: "" })).toThrow(/instructions must be a non-empty/);
   });
+
+  it("refuses a string cut inside a character, before a detached review forks", () => {
+    const cut = "\u{1F50D}".slice(0, 1);
+    const cases: Array<[object, string]> = [
+      [{ baseBranch: `main${cut}` }, "baseBranch"],
+      [{ commit: `abc${cut}` }, "commit"],
+      [{ commit: "abc", title: `t${cut}` }, "title"],
+      [{ instructions: `look${cut}` }, "instructions"],
+    ];
+    for (const [target, name] of cases) {
+      expect(() => reviewTarget(target)).toThrow(`${name} holds a lone surrogate`);
+    }
+  });
 });
 
 describe("pickReview", () => {

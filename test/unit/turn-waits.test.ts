@@ -534,6 +534,13 @@ describe("a turn's text stream", () => {
     await answer(1, "turn/start", { turn: turnOf("t1") });
     const turn = await turnP;
     transport.deliver(started("t1"));
+    // Bad options throw at the call, as stream()'s do, before any read.
+    expect(() => turn.textStream({ signl: undefined } as never)).toThrow(
+      'options has no option "signl"; did you mean "signal"?',
+    );
+    expect(() => turn.textStream({ signal: {} as never })).toThrow(
+      "signal must be an AbortSignal, got object",
+    );
     const text = turn.textStream();
     const waiting = text.next();
     await flush();

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
+import { checkLogger } from "../../src/internal/logger.js";
 import { configArgs } from "../../src/internal/toml.js";
 import {
+  checkEnvName,
   checkJson,
+  checkNonEmpty,
   checkObjective,
   checkOptionNames,
+  checkOptions,
+  checkSecret,
+  checkSpawnable,
   optionNames,
   shown,
 } from "../../src/internal/validate.js";
@@ -101,5 +107,70 @@ describe("optionNames", () => {
     // @ts-expect-error -- Options has no "z"
     const extra = optionNames<Options>()({ own: ["a", "b", "c", "z"] });
     expect([missing.names.size, extra.names.size]).toEqual([2, 4]);
+  });
+});
+
+describe("checkOptions", () => {
+  it("takes plain objects only, as only their own properties are read", () => {
+    expect(checkOptions({ a: 1 })).toEqual({ a: 1 });
+    expect(checkOptions(Object.create(null) as object)).toEqual({});
+    const cases: Array<[unknown, string]> = [
+      [new Map([["model", "gpt-x"]]), "options must be a plain object, got a Map"],
+      [new Date(0), "options must be a plain object, got a Date"],
+      [
+        Object.create({ model: "gpt-x" }),
+        "options must be a plain object, got an object with its own prototype",
+      ],
+      [null, "options must be an object, got null"],
+      [[], "options must be an object, got an array"],
+    ];
+    for (const [value, message] of cases) {
+      expect(() => checkOptions(value as object)).toThrow(new TypeError(message));
+    }
+  });
+});
+
+describe("strings that leave the process", () => {
+  it("refuses a secret the server could not read or would see trimmed, never showing it", () => {
+    const cases: Array<[string, string]> = [
+      [" sk-key", "apiKey must not begin or end with white space"],
+      ["sk-key\t", "apiKey must not contain control characters such as newlines"],
+      ["sk-key\ud800", "apiKey holds a lone surrogate"],
+    ];
+    for (const [value, message] of cases) {
+      expect(() => checkSecret(value, "apiKey")).toThrow(message);
+    }
+    expect(checkSecret("sk-key", "apiKey")).toBe("sk-key");
+  });
+
+  it("refuses a NUL or lone surrogate bound for a command line, and an env name no system takes", () => {
+    expect(() => checkSpawnable("a\0b", "cwd")).toThrow("cwd must not contain NUL characters");
+    expect(() => checkSpawnable("a\udc00", "cwd")).toThrow("cwd holds a lone surrogate");
+    for (const key of ["", "A=B", "=A"]) {
+      expect(() => checkEnvName(key)).toThrow(
+        `env key ${JSON.stringify(key)} is no variable name: it must be non-empty and hold no "="`,
+      );
+    }
+    expect(checkEnvName("PATH")).toBe("PATH");
+  });
+
+  it("says an empty string is one", () => {
+    expect(() => checkNonEmpty("", "cwd")).toThrow(
+      "cwd must be a non-empty string, got an empty string",
+    );
+  });
+});
+
+describe("checkLogger", () => {
+  it("names what logLevel got without serializing it", () => {
+    for (const [level, got] of [
+      [1n, "bigint"],
+      [Symbol("x"), "symbol"],
+      ["loud", '"loud"'],
+    ] as const) {
+      expect(() => checkLogger(undefined, level)).toThrow(
+        `logLevel must be one of debug, info, warn, error, off; got ${got}`,
+      );
+    }
   });
 });
