@@ -223,7 +223,9 @@ export class Connection {
       overlong: this.#overlong,
       // A failed write closes the connection, which fails every pending call with the close error.
       writeFailed: (err) => void this.#writeFailed(err),
-      dropped: (what, text) => this.#drop(what, text),
+      // Redacted whole, as a line is, before #warn cuts it: a cut secret escapes redaction.
+      dropped: (what, text) =>
+        this.#drop(what, this.#secrets === undefined ? text : this.#secrets.text(text)),
       closed: (info) => this.#fail(closedErrorFrom(info, this.#stderrTail(info.stderrTail))),
     });
   }

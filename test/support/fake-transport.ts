@@ -51,6 +51,11 @@ export class FakeTransport implements Transport {
     this.sink!.overlong(head);
   }
 
+  /** Reports a message the transport dropped (as a binary WebSocket frame is), with its text. */
+  dropped(what: string, text: string): void {
+    this.sink!.dropped(what, text);
+  }
+
   /** Delivers one message from the "server". */
   deliver(message: object): void {
     this.line(JSON.stringify(message));

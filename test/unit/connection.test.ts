@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   CodexError,
@@ -508,6 +509,22 @@ describe("Connection", () => {
       for (let at = 0; at + 8 <= key.length; at++)
         expect(text).not.toContain(key.slice(at, at + 8));
     }
+  });
+
+  it("shows no part of a secret in a dropped message that the log's cut would split", () => {
+    const key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0".repeat(4);
+    const secrets = new Secrets();
+    secrets.add(key);
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    new Connection(transport, { log, secrets });
+    // The log keeps 1000 characters of it: this cut falls three characters before the key's end.
+    const text = `${"x".repeat(1000 - key.length + 3)}${key}`;
+    transport.dropped("a binary WebSocket frame", text);
+    expect(entries).toHaveLength(1);
+    const logged = inspect(entries, { depth: 10 });
+    for (let at = 0; at + 8 <= key.length; at++)
+      expect(logged).not.toContain(key.slice(at, at + 8));
   });
 
   it("ignores responses to unknown ids", async () => {
