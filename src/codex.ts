@@ -33,7 +33,12 @@ import type {
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
 import { Log } from "./internal/logger.js";
-import { Secrets } from "./internal/redact.js";
+import {
+  MIN_CREDENTIAL_CHARS,
+  Secrets,
+  paramsCredentials,
+  urlCredentials,
+} from "./internal/redact.js";
 import {
   checkBoolean,
   checkJson,
@@ -213,12 +218,12 @@ export class Codex implements AsyncDisposable {
     const { token, headers } = checkWebSocketAuth(checked.token, checked.headers);
     const pingInterval = checkOptionalDelay(checked.pingInterval, "pingInterval");
     const transport = new WebSocketTransport({ ...address, token, headers, pingInterval });
-    const codex = await Codex.#open(
-      transport,
-      checked,
-      "unknown",
-      token === undefined ? [] : [token],
-    );
+    // What a server may quote back: the token, the headers' values, what the URL carries.
+    const secrets = [...(token === undefined ? [] : [token]), ...urlCredentials(url)];
+    for (const value of Object.values(headers ?? {})) {
+      if (value.length >= MIN_CREDENTIAL_CHARS) secrets.push(value);
+    }
+    const codex = await Codex.#open(transport, checked, "unknown", secrets);
     return codex.#ready();
   }
 
@@ -237,7 +242,7 @@ export class Codex implements AsyncDisposable {
     secretValues: readonly string[],
   ): Promise<Codex> {
     const secrets = new Secrets();
-    for (const value of secretValues) secrets.add(value);
+    secrets.addAll(secretValues);
     const log = new Log(options.logger, options.logLevel, secrets);
     const connection = new Connection(transport, { log, secrets });
     // Nobody can listen until the client is handed out; what the server says until then is kept.
@@ -310,6 +315,8 @@ export class Codex implements AsyncDisposable {
     // something the caller never wrote.
     if (params !== undefined) checkJson(params, "params");
     const call = requestOptions(options);
+    // A key, token or config credential sent this way is redacted as the typed methods' are.
+    this.#internals.secrets.addAll(paramsCredentials(method, params));
     return this.#internals.connection.request(method, params, call) as Promise<
       ClientRequestMap[M]["result"]
     >;
@@ -426,6 +433,7 @@ export class Codex implements AsyncDisposable {
       THREAD_START_NAMES,
       true,
     );
+    this.#internals.secrets.addAll(paramsCredentials("thread/start", params));
     const response = await this.#internals.connection.request("thread/start", params, call);
     return this.#attach(threadIdOf(response, "thread/start"), handlers);
   }
@@ -439,6 +447,7 @@ export class Codex implements AsyncDisposable {
       false,
     );
     params.threadId = threadId;
+    this.#internals.secrets.addAll(paramsCredentials("thread/resume", params));
     const response = await this.#internals.connection.request("thread/resume", params, call);
     const resumed = threadIdOf(response, "thread/resume");
     if (resumed !== threadId) {
@@ -457,6 +466,7 @@ export class Codex implements AsyncDisposable {
       false,
     );
     params.threadId = threadId;
+    this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
     const response = await this.#internals.connection.request("thread/fork", params, call);
     return this.#attach(threadIdOf(response, "thread/fork"), handlers);
   }
@@ -554,8 +564,8 @@ export class Codex implements AsyncDisposable {
    * its exit. Output is never capped; the command runs until it exits, unless `timeout`.
    */
   async exec(argv: readonly string[], options?: ExecOptions): Promise<CommandHandle> {
-    const { connection, router, log } = this.#internals;
-    return startCommand({ connection, router, log }, argv, options);
+    const { connection, router, log, secrets } = this.#internals;
+    return startCommand({ connection, router, log, secrets }, argv, options);
   }
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */

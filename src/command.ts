@@ -10,6 +10,7 @@ import type {
 } from "./generated/index.js";
 import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
+import { paramsCredentials, type Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
   checkEnvName,
@@ -95,6 +96,8 @@ export interface CommandContext {
   readonly connection: Connection;
   readonly router: Router;
   readonly log: Log;
+  /** Where the credentials of a command's environment are kept for redaction. */
+  readonly secrets?: Secrets;
 }
 
 /** One output stream: its chunks as they come, decoded, and (unless told not to) all of them. */
@@ -483,6 +486,7 @@ export async function startCommand(
   if (signal?.aborted) throw abortError(signal);
   const closed = context.connection.closeError;
   if (closed !== undefined) throw closed;
+  context.secrets?.addAll(paramsCredentials("command/exec", params));
   return new CommandHandle(context, processId, params, {
     collect,
     ...(signal === undefined ? {} : { signal }),

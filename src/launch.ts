@@ -4,7 +4,7 @@
  */
 import type { InitializeResponse } from "./generated/index.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
-import { MIN_CREDENTIAL_CHARS, isCredentialName } from "./internal/redact.js";
+import { envCredentials, pairCredentials, urlCredentials } from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
@@ -235,7 +235,7 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const secrets = secretsOf(ownEnv, []);
+    const secrets = secretsOf(env, args);
     return { launch: { ...base, command, args, env }, credentialStore: "unknown", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
@@ -254,7 +254,9 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "persistent";
-  const secrets = secretsOf(ownEnv, given);
+  const secrets = secretsOf(env, given);
+  // The runtime quotes the URL it failed to reach, with what it carries.
+  if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl));
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
     return {
@@ -273,34 +275,20 @@ export function launchFor(options: CodexOptions): {
   return { launch, credentialStore, secrets };
 }
 
-// The strings of a TOML value: its quoted strings, or the bare value when it quotes none.
-const TOML_STRINGS = /"((?:[^"\\]|\\.)*)"|'([^']*)'/g;
-
 /**
- * The values of `env` and of `--config` pairs held under a credential's name, which the client
- * redacts from everything it reports: the runtime quotes a config value it cannot use in its
- * error, and a server may print its environment.
+ * What the client redacts from everything it reports, as the runtime quotes a config value it
+ * cannot use and a server may print its environment: the credentials of the child's environment
+ * (its own and what it inherits) and of the `--config` pairs of its command line.
  */
-function secretsOf(
-  env: Readonly<Record<string, string | undefined>> | undefined,
-  configPairs: readonly string[],
-): string[] {
-  const out: string[] = [];
-  const keep = (value: string | undefined) => {
-    if (value !== undefined && value.length >= MIN_CREDENTIAL_CHARS) out.push(value);
-  };
-  for (const [name, value] of Object.entries(env ?? {})) if (isCredentialName(name)) keep(value);
-  for (const pair of configPairs) {
-    if (pair === "--config") continue;
-    const at = pair.indexOf("=");
-    if (!pair.slice(0, at).split(".").some(isCredentialName)) continue;
-    const raw = pair.slice(at + 1).trim();
-    let quoted = false;
-    for (const [, basic, literal] of raw.matchAll(TOML_STRINGS)) {
-      quoted = true;
-      keep(literal ?? basic);
+function secretsOf(env: Readonly<Record<string, string | undefined>>, args: readonly string[]) {
+  const out = envCredentials(env);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
+      out.push(...pairCredentials(args[++i]!));
+    } else if (arg.startsWith("--config=")) {
+      out.push(...pairCredentials(arg.slice("--config=".length)));
     }
-    if (!quoted) keep(raw);
   }
   return out;
 }

@@ -23,16 +23,32 @@ const CREDENTIAL_ENDINGS = [
   "credentials",
 ];
 // Words that name a credential only as a whole `_`-separated segment (`monkey` is no key).
-const CREDENTIAL_SEGMENTS = ["key", "auth", "headers", "env"];
+const CREDENTIAL_SEGMENTS = ["key", "auth", "headers", "env", "pat"];
 
-/** Whether a value under `name` (an environment variable, a config key) may be a credential. */
+/**
+ * Whether a value under `name` (an environment variable, a config key, a query parameter) may be
+ * a credential. Segments are separated by `_`, `-` or `.` (`api-key`, `x.auth`).
+ */
 export function isCredentialName(name: string): boolean {
-  const lower = name.trim().toLowerCase();
+  const lower = withoutNumber(name.trim().toLowerCase());
   for (const ending of CREDENTIAL_ENDINGS) if (lower.endsWith(ending)) return true;
   for (const word of CREDENTIAL_SEGMENTS) {
-    if (lower === word || lower.endsWith(`_${word}`)) return true;
+    if (lower === word) return true;
+    if (!lower.endsWith(word)) continue;
+    const before = lower[lower.length - word.length - 1];
+    if (before === "_" || before === "-" || before === ".") return true;
   }
   return false;
+}
+
+// A numbered name counts as the name (`OPENAI_API_KEY_2`).
+function withoutNumber(name: string): string {
+  let end = name.length;
+  while (end > 0 && name.charCodeAt(end - 1) >= 0x30 && name.charCodeAt(end - 1) <= 0x39) end--;
+  const separator = name[end - 1];
+  return end < name.length && (separator === "_" || separator === "-")
+    ? name.slice(0, end - 1)
+    : name;
 }
 
 /**
@@ -62,6 +78,177 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
   return out;
 }
 
+/**
+ * The credentials a URL carries, in every form a server may quote them: its user and password
+ * (as written and decoded, and as the `Basic` authorization a client builds of them) and the
+ * values of query parameters named like a credential (`?api-key=...`).
+ */
+export function urlCredentials(url: string): string[] {
+  const out: string[] = [];
+  const keep = (value: string) => {
+    if (value.length >= MIN_CREDENTIAL_CHARS) out.push(value);
+  };
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined) return out;
+  const { username, password } = parsed;
+  if (password !== "") {
+    const plain = `${safeDecode(username)}:${safeDecode(password)}`;
+    for (const form of [password, safeDecode(password), `${username}:${password}`, plain])
+      keep(form);
+    keep(Buffer.from(plain).toString("base64"));
+  }
+  // Each value as written, escapes and all, and decoded.
+  for (const pair of parsed.search.slice(1).split("&")) {
+    const at = pair.indexOf("=");
+    if (at < 0 || !isCredentialName(safeDecode(pair.slice(0, at)))) continue;
+    const raw = pair.slice(at + 1);
+    keep(raw);
+    keep(safeDecode(raw.replaceAll("+", " ")));
+  }
+  return out;
+}
+
+// A URL's part decoded, or as it is when an escape in it is no UTF-8 (the server then sees it so).
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+// The tokens of a TOML value: quoted strings, brackets, separators and bare words.
+const TOML_TOKENS = /"(?:[^"\\]|\\.)*"|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
+
+/**
+ * The strings of a `--config key=value` pair that sit under a credential's name, its key's or one
+ * inside the value (`provider={ name = "x", bearer_token = "..." }`), as the runtime may quote a
+ * value it cannot use. Quoted strings come unquoted; a bare value counts as written.
+ */
+export function pairCredentials(pair: string): string[] {
+  const out: string[] = [];
+  // The open tables and arrays, innermost last: whether what each holds is under a credential's
+  // name. The pair itself is the outermost table.
+  const open: { array: boolean; under: boolean }[] = [{ array: false, under: false }];
+  let key = "";
+  // Whether the value after the last `=` is under a credential's name, and whether it is next.
+  let valueUnder = false;
+  let valueNext = false;
+  const tokens: string[] = pair.match(TOML_TOKENS) ?? [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const frame = open.at(-1)!;
+    // In an array each element is a value, under what the array is under.
+    const under = frame.array ? frame.under : valueNext && valueUnder;
+    if (token === "=") {
+      valueUnder = frame.under || key.split(".").some(isCredentialName);
+      valueNext = true;
+    } else if (token === "{" || token === "[") {
+      open.push({ array: token === "[", under });
+      valueNext = false;
+    } else if (token === "}" || token === "]") {
+      if (open.length > 1) open.pop();
+      valueNext = false;
+    } else if (token === ",") {
+      valueNext = false;
+    } else if (!frame.array && tokens[i + 1] === "=") {
+      key = unquote(token);
+    } else {
+      if (under) {
+        const text = unquote(token);
+        if (text.length >= MIN_CREDENTIAL_CHARS) out.push(text);
+      }
+      valueNext = false;
+    }
+  }
+  return out;
+}
+
+// A getter's value; one that throws shows nothing here (JSON.stringify would throw instead).
+function read(owner: object, key: PropertyKey): unknown {
+  try {
+    return (owner as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+// A TOML string's text: a basic string's escapes read as JSON's (most are the same), a literal
+// string as it is, a bare word as written.
+function unquote(token: string): string {
+  if (token.startsWith("'")) return token.slice(1, -1);
+  if (!token.startsWith('"')) return token;
+  try {
+    return JSON.parse(token) as string;
+  } catch {
+    // An escape JSON lacks (\e, \U...): the text as written is what the runtime echoes most.
+    return token.slice(1, -1);
+  }
+}
+
+/**
+ * The credentials the params of a request carry, as the server may quote them back: a login's
+ * key or token, the values of config under a credential's name (`config` of a thread, config
+ * writes), and a command's environment. For requests sent through `codex.request`, and the
+ * typed methods that send such params.
+ */
+export function paramsCredentials(method: string, params: unknown): string[] {
+  if (typeof params !== "object" || params === null) return [];
+  const p = params as Record<string, unknown>;
+  const out: string[] = [];
+  const strings = (...values: unknown[]) => {
+    for (const value of values) if (typeof value === "string" && value !== "") out.push(value);
+  };
+  const config = (keyPath: unknown, value: unknown) => {
+    if (typeof keyPath === "string") out.push(...credentialsIn(keyPath.split("."), value));
+  };
+  switch (method) {
+    case "account/login/start":
+      strings(p.apiKey, p.accessToken);
+      break;
+    case "config/value/write":
+      config(p.keyPath, p.value);
+      break;
+    case "config/batchWrite":
+      if (Array.isArray(p.edits)) {
+        for (const edit of p.edits as unknown[]) {
+          if (typeof edit === "object" && edit !== null) {
+            config(
+              (edit as Record<string, unknown>).keyPath,
+              (edit as Record<string, unknown>).value,
+            );
+          }
+        }
+      }
+      break;
+    case "thread/start":
+    case "thread/resume":
+    case "thread/fork":
+      if (typeof p.config === "object" && p.config !== null) {
+        for (const [key, value] of Object.entries(p.config)) config(key, value);
+      }
+      break;
+    case "command/exec":
+      if (typeof p.env === "object" && p.env !== null) out.push(...envCredentials(p.env));
+      break;
+  }
+  return out;
+}
+
+/**
+ * The values of an environment that may be credentials: those under a credential's name, and
+ * what a URL among them carries (`HTTPS_PROXY=http://user:password@proxy`).
+ */
+export function envCredentials(env: object): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== "string") continue;
+    if (isCredentialName(name) && value.length >= MIN_CREDENTIAL_CHARS) out.push(value);
+    if (value.includes("://")) out.push(...urlCredentials(value));
+  }
+  return out;
+}
+
 /** What replaces a secret in errors, events and log messages. */
 export const REDACTED = "[redacted]";
 
@@ -88,15 +275,24 @@ export class Secrets {
 
   /** Starts redacting `secret` (an empty or repeated one is ignored). */
   add(secret: string): void {
-    if (typeof secret !== "string" || secret === "") return;
+    this.addAll([secret]);
+  }
+
+  /** Starts redacting each of `secrets`. */
+  addAll(secrets: readonly string[]): void {
     const forms = new Set(this.#forms);
-    // As written, and as quoted once and twice (a message quoting it, sent in a JSON line). Each
-    // also as an encoder that escapes "/" writes it: JSON allows `\/`, and decoding undoes it.
-    let form = secret;
-    for (let level = 0; level < 3; level++, form = JSON.stringify(form).slice(1, -1)) {
-      forms.add(form);
-      forms.add(form.replaceAll("/", "\\/"));
+    for (const secret of secrets) {
+      if (typeof secret !== "string" || secret === "") continue;
+      // As written, and as quoted once and twice (a message quoting it, sent in a JSON line).
+      // Each also as an encoder that escapes "/" writes it: JSON allows `\/`, and decoding
+      // undoes it.
+      let form = secret;
+      for (let level = 0; level < 3; level++, form = JSON.stringify(form).slice(1, -1)) {
+        forms.add(form);
+        forms.add(form.replaceAll("/", "\\/"));
+      }
     }
+    if (forms.size === this.#forms.length) return;
     // Longest first, so a form containing another is replaced whole.
     this.#forms = [...forms].sort((a, b) => b.length - a.length);
     this.empty = false;
@@ -160,14 +356,23 @@ export class Secrets {
     if (depth >= MAX_DEPTH) return true;
     if (seen.has(value)) return false;
     seen.add(value);
-    if (value instanceof Error) {
-      if (this.#mentions(value.message, depth, seen)) return true;
-      if (this.#mentions(value.stack, depth, seen)) return true;
-      if (this.#mentions(value.cause, depth + 1, seen)) return true;
+    // Every own property, as `util.inspect` shows them: hidden ones (an error's message, stack,
+    // cause, an AggregateError's errors) and symbol-keyed ones too; a getter only if enumerable,
+    // as JSON.stringify calls those.
+    const properties = Object.getOwnPropertyDescriptors(value) as Record<
+      PropertyKey,
+      PropertyDescriptor
+    >;
+    for (const key of Reflect.ownKeys(properties)) {
+      const name = typeof key === "symbol" ? key.description : key;
+      if (this.#mentions(name, depth, seen)) return true;
+      const { value: item, get, enumerable } = properties[key]!;
+      if (
+        this.#mentions(get !== undefined && enumerable ? read(value, key) : item, depth + 1, seen)
+      )
+        return true;
     }
-    return Object.entries(value).some(
-      ([key, item]) => this.#mentions(key, depth, seen) || this.#mentions(item, depth + 1, seen),
-    );
+    return false;
   }
 
   #rebuild(error: unknown, depth: number): unknown {

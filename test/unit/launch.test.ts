@@ -33,7 +33,7 @@ describe("launchFor", () => {
       },
       UNSET_ME: undefined,
     };
-    const { launch, secrets } = launchFor({ codexBin: BIN, env });
+    const { launch, secrets } = launchFor({ codexBin: BIN, env, inheritEnv: false });
     expect(launch.env.SERVICE_TOKEN).toBe("checked-token-value");
     expect(Object.hasOwn(launch.env, "UNSET_ME")).toBe(true);
     expect(launch.env.UNSET_ME).toBeUndefined();

@@ -22,7 +22,11 @@ afterEach(async () => {
 async function scriptedServer(
   onConnection: (
     socket: WebSocket,
-    request: { socket: { pause(): void }; headers: Record<string, string | undefined> },
+    request: {
+      socket: { pause(): void };
+      url?: string;
+      headers: Record<string, string | undefined>;
+    },
   ) => void,
   options: { autoPong?: boolean; perMessageDeflate?: boolean } = {},
 ): Promise<string> {
@@ -181,6 +185,32 @@ describe("Codex.connect", () => {
       expect(
         entries.filter((entry) => entry.level === "warn").map((entry) => entry.message),
       ).toEqual(["codex-app-server-sdk: dropped a binary WebSocket frame from app-server"]);
+    } finally {
+      await codex.close();
+    }
+  });
+
+  it("redacts what a server quotes of the headers, the URL's password and its credential query", async () => {
+    const url = await scriptedServer((socket, request) =>
+      initializeThen(socket, (message) => {
+        const quoted = `url=${request.url} headers=${JSON.stringify(request.headers)}`;
+        socket.send(JSON.stringify({ id: message.id, error: { code: -32001, message: quoted } }));
+      }),
+    );
+    const withCredentials =
+      url.replace("ws://", "ws://wsuser:ws-password-01@") + "rpc?token=query-token-01";
+    const codex = await Codex.connect(withCredentials, {
+      token: "bearer-token-01",
+      headers: { "X-Api-Key": "header-key-0123" },
+    });
+    try {
+      const err = (await codex.request("model/list", {}).catch((e: unknown) => e)) as Error;
+      expect(err.message).toContain("/rpc?token=[redacted]");
+      expect(err.message).toContain('"x-api-key":"[redacted]"');
+      const basic = Buffer.from("wsuser:ws-password-01").toString("base64");
+      for (const secret of ["query-token-01", "bearer-token-01", "header-key-0123", basic]) {
+        expect(err.message).not.toContain(secret);
+      }
     } finally {
       await codex.close();
     }

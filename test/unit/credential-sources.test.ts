@@ -1,0 +1,214 @@
+// Where the client finds the secrets it redacts: URLs, `--config` pairs (inline tables too), the
+// child's environment, and the params of requests that carry a key, a token or a credential.
+import { inspect } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { Codex } from "../../src/codex.js";
+import { launchFor } from "../../src/launch.js";
+import {
+  Secrets,
+  envCredentials,
+  isCredentialName,
+  pairCredentials,
+  paramsCredentials,
+  urlCredentials,
+} from "../../src/internal/redact.js";
+import { startStandin, type ClientLine } from "../support/fault/standin.js";
+
+const BIN = process.execPath;
+
+describe("credential names", () => {
+  it("reads -, . and _ as separators, and a numbered name as the name", () => {
+    for (const name of ["api-key", "x.auth", "GITHUB_PAT", "OPENAI_API_KEY_2", "Token-3"]) {
+      expect(isCredentialName(name), name).toBe(true);
+    }
+    for (const name of ["monkey", "pathname", "model", "base_url", "KEY2"]) {
+      expect(isCredentialName(name), name).toBe(false);
+    }
+  });
+});
+
+describe("urlCredentials", () => {
+  it("finds the password, as written, decoded and as Basic auth, and credential query values", () => {
+    const url =
+      "https://proxy%40corp:Pa%24%24word-123@host:8443/v1?api-key=AZURE%2BKEY0123&api-version=2024-10-21";
+    const found = urlCredentials(url);
+    for (const form of [
+      "Pa%24%24word-123",
+      "Pa$$word-123",
+      "proxy%40corp:Pa%24%24word-123",
+      "proxy@corp:Pa$$word-123",
+      Buffer.from("proxy@corp:Pa$$word-123").toString("base64"),
+      "AZURE%2BKEY0123",
+      "AZURE+KEY0123",
+    ]) {
+      expect(found).toContain(form);
+    }
+    expect(found).not.toContain("2024-10-21");
+    expect(urlCredentials("https://api.openai.com/v1")).toEqual([]);
+    expect(urlCredentials("not a url")).toEqual([]);
+  });
+});
+
+describe("pairCredentials", () => {
+  it("finds strings under a credential's name in the key or anywhere in the value", () => {
+    const cases: Array<[string, string[]]> = [
+      ['model_providers.x.experimental_bearer_token="sk-inline-0123"', ["sk-inline-0123"]],
+      [
+        'model_providers.corp={ name = "corporate", base_url = "http://x", experimental_bearer_token = "sk-INLINE-0123456789" }',
+        ["sk-INLINE-0123456789"],
+      ],
+      [
+        "mcp_servers.a.http_headers={ Authorization = \"Bearer abcdefghij\", X = 'literal-secret-1' }",
+        ["Bearer abcdefghij", "literal-secret-1"],
+      ],
+      ['model_providers.x.query_params={ "api-key" = "AZUREKEY0123" }', ["AZUREKEY0123"]],
+      ["a.api_key=bareword12345", ["bareword12345"]],
+      ['list=[ { token = "in-array-token-1" }, "plain-string-xx" ]', ["in-array-token-1"]],
+      ['env_token=["tok-one-12345", "tok-two-12345"]', ["tok-one-12345", "tok-two-12345"]],
+      ['model="gpt-5.1-codex-max"', []],
+      ['a.token="short"', []],
+    ];
+    for (const [pair, found] of cases) expect(pairCredentials(pair), pair).toEqual(found);
+  });
+});
+
+describe("launchFor's secrets", () => {
+  const inherited = "SDK_TEST_INHERITED_TOKEN";
+  afterEach(() => {
+    delete process.env[inherited];
+  });
+
+  it("come from inline tables, launchArgs, baseUrl, URLs in env and the inherited environment", () => {
+    process.env[inherited] = "inherited-token-0123";
+    const { secrets } = launchFor({
+      codexBin: BIN,
+      baseUrl: "https://user:base-url-password@proxy/v1?key=query-key-0123",
+      env: { HTTPS_PROXY: "http://u:proxy-password-1@proxy:3128", CODEX_HOME: "/tmp/codex-home" },
+      configOverrides: [
+        'model_providers.c={ name = "c", experimental_bearer_token = "sk-TABLE-0123" }',
+      ],
+    });
+    for (const secret of [
+      "sk-TABLE-0123",
+      "base-url-password",
+      "query-key-0123",
+      "proxy-password-1",
+      "inherited-token-0123",
+    ]) {
+      expect(secrets).toContain(secret);
+    }
+    expect(secrets).not.toContain("/tmp/codex-home");
+    const fromArgs = launchFor({
+      launchArgs: [
+        "codex",
+        "-c",
+        'x.token="sk-ARGS-0123456"',
+        '--config=y.api_key="sk-ARGS-9876543"',
+      ],
+      inheritEnv: false,
+    }).secrets;
+    expect(fromArgs).toEqual(["sk-ARGS-0123456", "sk-ARGS-9876543"]);
+  });
+});
+
+describe("paramsCredentials", () => {
+  it("reads logins, config writes, thread config and a command's environment", () => {
+    expect(paramsCredentials("account/login/start", { type: "apiKey", apiKey: "sk-1" })).toEqual([
+      "sk-1",
+    ]);
+    expect(
+      paramsCredentials("config/batchWrite", {
+        edits: [{ keyPath: "mcp_servers.a.env", value: { GH: "ghp-0123456789" } }],
+      }),
+    ).toEqual(["ghp-0123456789"]);
+    expect(
+      paramsCredentials("thread/start", {
+        config: { "model_providers.x.bearer_token": "sk-THREAD-01" },
+      }),
+    ).toEqual(["sk-THREAD-01"]);
+    expect(envCredentials({ GH_TOKEN: "ghp-EXEC-0123", PATH: "/usr/bin:/bin/xyz" })).toEqual([
+      "ghp-EXEC-0123",
+    ]);
+    expect(paramsCredentials("turn/start", { input: [] })).toEqual([]);
+  });
+});
+
+describe("Secrets.error", () => {
+  it("finds a secret in hidden and symbol-keyed properties, and in an enumerable getter", () => {
+    const secrets = new Secrets();
+    const key = "sk-proj-HIDDEN-0123456789";
+    secrets.add(key);
+    const aggregate = new AggregateError([new Error(`401 for ${key}`)], "several failed");
+    const symbolic = Object.assign(new Error("failed"), { [Symbol("headers")]: { auth: key } });
+    const getter = Object.defineProperty(new Error("failed"), "config", {
+      enumerable: true,
+      get: () => ({ key }),
+    });
+    for (const error of [aggregate, symbolic, getter]) {
+      const clean = secrets.error(error);
+      expect(clean).not.toBe(error);
+      expect(inspect(clean, { depth: 10, showHidden: true })).not.toContain(key);
+      expect(JSON.stringify(clean)).not.toContain(key);
+    }
+    const plain = new Error("nothing secret");
+    expect(secrets.error(plain)).toBe(plain);
+  });
+});
+
+describe("requests that carry credentials", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it("redact them from what a server quotes back, whichever method sent them", async () => {
+    // Every request fails with an error that quotes its params.
+    const echo = (request: ClientLine) => ({
+      error: { code: -32600, message: `bad params: ${JSON.stringify(request.message?.params)}` },
+    });
+    const s = await startStandin({
+      defaultReply: { error: { code: -32601, message: "no" } },
+      replies: {
+        "thread/start": echo,
+        "command/exec": echo,
+        "account/login/start": echo,
+        "config/batchWrite": echo,
+      },
+    });
+    cleanups.push(() => s.close());
+    const codex = await Codex.start({ launchArgs: s.launchArgs });
+    cleanups.push(() => codex.close());
+    const failures = [
+      codex.threadStart({
+        config: { "model_providers.x.experimental_bearer_token": "sk-THREAD-0123" },
+      }),
+      codex.exec(["true"], { env: { GH_TOKEN: "ghp-EXEC-0123456" } }).then((c) => c.wait()),
+      codex.request("account/login/start", { type: "apiKey", apiKey: "sk-RAW-LOGIN-0123" }),
+      codex.request("config/batchWrite", {
+        edits: [
+          {
+            keyPath: "mcp_servers.a.env",
+            value: { GH: "ghp-RAW-CONFIG-01" },
+            mergeStrategy: "replace",
+          },
+        ],
+      }),
+    ];
+    for (const failure of failures) {
+      const err = await failure.then(
+        () => new Error("resolved"),
+        (e: unknown) => e as Error,
+      );
+      expect(err.message).toContain("bad params");
+      expect(err.message).toContain("[redacted]");
+      for (const secret of [
+        "sk-THREAD-0123",
+        "ghp-EXEC-0123456",
+        "sk-RAW-LOGIN-0123",
+        "ghp-RAW-CONFIG-01",
+      ]) {
+        expect(inspect(err, { depth: 10 })).not.toContain(secret);
+      }
+    }
+  });
+});
