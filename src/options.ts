@@ -154,7 +154,10 @@ export const SETTING_KEYS = [
   "reasoningEffort",
 ] as const;
 
-/** Thread settings with their own typed options, each mapped to the runtime's config key. */
+/**
+ * Thread settings with their own typed options, each mapped to the runtime's config key. A key
+ * set by one of them may not also be given in `config`.
+ */
 export interface ThreadSettings {
   /** Network access for commands in the workspace-write sandbox (`sandbox_workspace_write.network_access`). */
   readonly networkAccess?: boolean;

@@ -229,7 +229,12 @@ export function pickHandlers(
   if (approvals === undefined && onUserInput === undefined && onElicitation === undefined) {
     return undefined;
   }
-  return { approvals, onUserInput, onElicitation };
+  // Copied, as the dispatcher's own are: a later change to the caller's object changes nothing.
+  return {
+    approvals: approvals === undefined ? undefined : { ...approvals },
+    onUserInput,
+    onElicitation,
+  };
 }
 
 function handlerFor(
@@ -302,7 +307,16 @@ export class ServerRequestDispatcher {
 
   constructor(router: Router, options: DispatcherOptions = {}, services: DispatcherServices = {}) {
     this.#router = router;
-    this.#options = options;
+    // A copy: what was checked is what answers, whatever becomes of the caller's object later.
+    const { approvals, onUserInput, onElicitation, onChatgptTokenRefresh, serverRequestTimeout } =
+      options;
+    this.#options = {
+      approvals: approvals === undefined ? undefined : { ...approvals },
+      onUserInput,
+      onElicitation,
+      onChatgptTokenRefresh,
+      serverRequestTimeout,
+    };
     this.#log = services.log ?? SILENT;
     this.#secrets = services.secrets;
     router.on("serverRequest/resolved", (n) => {
@@ -338,7 +352,7 @@ export class ServerRequestDispatcher {
   ): void {
     if (handlers !== undefined) this.#threadHandlers.set(threadId, handlers);
     if (tools !== undefined) {
-      this.#threadTools.set(threadId, new Map(tools.map((tool) => [tool.name, tool])));
+      this.#threadTools.set(threadId, new Map(tools.map((tool) => [tool.name, { ...tool }])));
     }
   }
 

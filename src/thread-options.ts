@@ -22,6 +22,7 @@ import {
   callOf,
   describe,
   dropUndefined,
+  isPlainObject,
   optionNames,
   REQUEST_KEYS,
   type OptionNames,
@@ -213,12 +214,44 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     ) {
       throw new TypeError(`config must be an object, got ${describe(given)}`);
     }
+    if (given !== undefined && given !== null)
+      refuseTwice(given as Record<string, unknown>, settings);
     params.config = { ...(given as object | null | undefined), ...settings };
   }
   const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
   if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
   return params as P;
+}
+
+// The option that sets each config key of the typed settings.
+const SETTING_OPTIONS: Readonly<Record<string, string>> = {
+  "sandbox_workspace_write.network_access": "networkAccess",
+  web_search: "webSearch",
+  "sandbox_workspace_write.writable_roots": "additionalDirectories",
+  model_reasoning_effort: "reasoningEffort",
+};
+
+// A key set by a typed setting and in `config` too: the config value would be dropped without a
+// word, so it is refused, naming both.
+function refuseTwice(config: Record<string, unknown>, settings: Record<string, unknown>): void {
+  for (const key of Object.keys(settings)) {
+    if (configHas(config, key.split("."))) {
+      throw new TypeError(
+        `${SETTING_OPTIONS[key]} and config both set ${key}: give it in one of them`,
+      );
+    }
+  }
+}
+
+// Whether `config` sets the key path, written dotted, nested or both (`{ "a.b": 1 }`, `{ a: { b: 1 } }`).
+function configHas(config: Record<string, unknown>, path: readonly string[]): boolean {
+  if (config[path.join(".")] !== undefined) return true;
+  for (let i = 1; i < path.length; i++) {
+    const inner = config[path.slice(0, i).join(".")];
+    if (isPlainObject(inner) && configHas(inner, path.slice(i))) return true;
+  }
+  return false;
 }
 
 /**

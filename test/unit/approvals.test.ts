@@ -72,6 +72,19 @@ describe("ServerRequestDispatcher", () => {
     expect(byId.get(4)).toEqual({ id: 4, result: { permissions: {}, scope: "turn" } });
   });
 
+  it("answers with the handlers it was given, whatever becomes of the caller's options", async () => {
+    const approvals: { commandExecution?: () => { decision: "accept" } } = {
+      commandExecution: () => ({ decision: "accept" }),
+    };
+    const options = { approvals, serverRequestTimeout: 60_000 };
+    const { transport } = setup(options);
+    // Changed after the start: the handler is gone, and the timeout would fire at once.
+    delete approvals.commandExecution;
+    (options as { serverRequestTimeout: number }).serverRequestTimeout = 1;
+    transport.deliver(approval(0));
+    expect(await transport.waitForSent(1)).toEqual({ id: 0, result: { decision: "accept" } });
+  });
+
   it("aborts the handler's signal when the server withdraws the request", async () => {
     let signal: AbortSignal | undefined;
     const { transport, turnEvents } = setup({

@@ -11,6 +11,7 @@ import {
   settingsConfig,
 } from "../../src/options.js";
 import { turnParams } from "../../src/thread.js";
+import { THREAD_START_NAMES, threadRequest } from "../../src/thread-options.js";
 import { SDK_VERSION } from "../../src/version.js";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -149,5 +150,39 @@ describe("SDK_VERSION", () => {
   it("equals the package version and the pinned runtime", () => {
     expect(SDK_VERSION).toBe(pkg.version);
     expect(pkg.dependencies["@openai/codex"]).toBe(pkg.version);
+  });
+});
+
+describe("typed settings and config", () => {
+  const start = (options: object) => threadRequest(options as never, THREAD_START_NAMES, true);
+
+  it("refuses a setting given both ways, dotted or nested, naming both", () => {
+    const cases: Array<[object, string]> = [
+      [
+        { webSearch: "disabled", config: { web_search: "live" } },
+        "webSearch and config both set web_search: give it in one of them",
+      ],
+      [
+        { networkAccess: true, config: { sandbox_workspace_write: { network_access: false } } },
+        "networkAccess and config both set sandbox_workspace_write.network_access",
+      ],
+      [
+        { additionalDirectories: ["/a"], config: { "sandbox_workspace_write.writable_roots": [] } },
+        "additionalDirectories and config both set sandbox_workspace_write.writable_roots",
+      ],
+    ];
+    for (const [options, message] of cases) expect(() => start(options)).toThrow(message);
+  });
+
+  it("merges settings with config that sets other keys", () => {
+    const { params } = start({
+      webSearch: "live",
+      config: { model: "gpt-x", sandbox_workspace_write: { exclude_slash_tmp: true } },
+    });
+    expect((params as { config: unknown }).config).toEqual({
+      model: "gpt-x",
+      sandbox_workspace_write: { exclude_slash_tmp: true },
+      web_search: "live",
+    });
   });
 });
