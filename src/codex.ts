@@ -49,6 +49,7 @@ import {
   REQUEST_KEYS,
   splitRequestOptions,
   requestOptions,
+  optionalBoolean,
 } from "./internal/validate.js";
 import type { LoginTracker } from "./login-flows.js";
 import type {
@@ -573,7 +574,7 @@ export class Codex implements AsyncDisposable {
     options?: { readonly includeHidden?: boolean } & RequestOptions,
   ): Promise<ModelListResponse> {
     const { call, rest } = splitRequestOptions(options, MODELS_NAMES);
-    const includeHidden = checkBoolean(rest.includeHidden ?? false, "includeHidden");
+    const includeHidden = optionalBoolean(rest.includeHidden, false, "includeHidden");
     return this.#internals.connection.request("model/list", { includeHidden }, call);
   }
 

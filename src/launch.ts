@@ -21,6 +21,7 @@ import {
   describe,
   optionNames,
   type OptionNames,
+  optionalBoolean,
 } from "./internal/validate.js";
 import { DELTA_METHODS, checkEventMode, type EventMode } from "./options.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
@@ -220,7 +221,7 @@ export function launchFor(options: CodexOptions): {
     // An undefined value stays: it unsets a variable the child would inherit.
     ownEnv[key] = value;
   }
-  const inherit = checkBoolean(options.inheritEnv ?? true, "inheritEnv");
+  const inherit = optionalBoolean(options.inheritEnv, true, "inheritEnv");
   const env = inherit ? { ...process.env, ...ownEnv } : ownEnv;
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");

@@ -22,6 +22,7 @@ import {
   REQUEST_KEYS,
   requestOptions,
   splitRequestOptions,
+  optionalBoolean,
 } from "./internal/validate.js";
 import {
   ChatgptLoginHandle,
@@ -292,7 +293,7 @@ export async function readAccount(
   options?: AccountReadOptions,
 ): Promise<GetAccountResponse> {
   const { call, rest } = splitRequestOptions(options, ACCOUNT_READ_NAMES);
-  const refreshToken = checkBoolean(rest.refreshToken ?? false, "refreshToken");
+  const refreshToken = optionalBoolean(rest.refreshToken, false, "refreshToken");
   return connection.request("account/read", { refreshToken }, call);
 }
 

@@ -16,6 +16,7 @@ import {
   checkOptionNames,
   checkOptionalDelay,
   checkOptions,
+  checkWellFormed,
   describe,
   isPlainObject,
   optionNames,
@@ -154,11 +155,14 @@ function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
   if (typeof tool.handler !== "function") {
     throw new TypeError(`${where}: handler must be a function, got ${describe(tool.handler)}`);
   }
-  const description = tool.description ?? "";
+  // Only a missing field takes the default: null is no description and no schema.
+  const description = tool.description === undefined ? "" : tool.description;
   if (typeof description !== "string") {
     throw new TypeError(`${where}: description must be a string, got ${describe(description)}`);
   }
-  const inputSchema = tool.inputSchema ?? { type: "object", properties: {} };
+  checkWellFormed(description, `${where}: description`);
+  const inputSchema =
+    tool.inputSchema === undefined ? { type: "object", properties: {} } : tool.inputSchema;
   if (!isPlainObject(inputSchema)) {
     throw new TypeError(
       `${where}: inputSchema must be a JSON Schema object, got ${describe(inputSchema)}`,

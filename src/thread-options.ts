@@ -218,7 +218,7 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
       refuseTwice(given as Record<string, unknown>, settings);
     params.config = { ...(given as object | null | undefined), ...settings };
   }
-  const mode = approvalMode ?? (isStart ? "autoReview" : undefined);
+  const mode = approvalMode === undefined ? (isStart ? "autoReview" : undefined) : approvalMode;
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
   if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
   return params as P;

@@ -29,7 +29,6 @@ import { textInput, toTurnInput, type RunInput } from "./inputs.js";
 import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
-  checkBoolean,
   checkJson,
   checkNonEmpty,
   checkObjective,
@@ -43,6 +42,7 @@ import {
   REQUEST_KEYS,
   requestOptions,
   splitRequestOptions,
+  optionalBoolean,
 } from "./internal/validate.js";
 import {
   approvalFields,
@@ -294,7 +294,7 @@ export class Thread {
     options?: { readonly includeTurns?: boolean } & RequestOptions,
   ): Promise<ThreadReadResponse> {
     const { call, rest } = splitRequestOptions(options, READ_NAMES);
-    const includeTurns = checkBoolean(rest.includeTurns ?? false, "includeTurns");
+    const includeTurns = optionalBoolean(rest.includeTurns, false, "includeTurns");
     return this.#context.connection.request(
       "thread/read",
       { threadId: this.id, includeTurns },
@@ -379,7 +379,7 @@ export class Thread {
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
     const { call, rest } = splitRequestOptions(options, SET_GOAL_NAMES);
-    const status = checkGoalStatus(rest.status ?? "active");
+    const status = checkGoalStatus(rest.status === undefined ? "active" : rest.status);
     const tokenBudget = checkTokenBudget(rest.tokenBudget);
     const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
     if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;

@@ -120,6 +120,11 @@ export function checkBoolean(value: unknown, name: string): boolean {
   return value;
 }
 
+/** A boolean, or `fallback` when the option is not given (`null` is refused, not read as absent). */
+export function optionalBoolean(value: unknown, fallback: boolean, name: string): boolean {
+  return value === undefined ? fallback : checkBoolean(value, name);
+}
+
 /** A string that may travel in an HTTP header; the message names the problem, never the value. */
 export function checkSecret(value: unknown, name: string): string {
   if (typeof value !== "string") {

@@ -491,6 +491,15 @@ describe("handler and tool options", () => {
       /^tools\[0\]\.name must be 1 to 128/,
     );
     expect(refusal([tool({}), tool({})])).toBe("tools[1]: two tools are named t");
+    expect(refusal([tool({ description: null })])).toBe(
+      "tools[0] (t): description must be a string, got null",
+    );
+    expect(refusal([tool({ inputSchema: null })])).toMatch(
+      /^tools\[0\] \(t\): inputSchema must be/,
+    );
+    expect(refusal([tool({ description: "cut \ud800" })])).toMatch(
+      /^tools\[0\] \(t\): description holds a lone surrogate/,
+    );
     expect(refusal([tool({ description: 42 })])).toBe(
       "tools[0] (t): description must be a string, got number",
     );

@@ -57,6 +57,9 @@ describe("launchFor", () => {
       expect(err.message).toMatch(named);
       expect(err.message).not.toContain(SECRET);
     }
+    expect(launchError({ codexBin: BIN, inheritEnv: null as never }).message).toBe(
+      "inheritEnv must be a boolean, got null",
+    );
     // What the child would get as U+FFFD, or with a name cut at its "=", is refused too.
     const changed: Array<[CodexOptions, RegExp]> = [
       [{ codexBin: BIN, env: { TOKEN: `${SECRET}\ud800` } }, /^env\.TOKEN holds a lone surrogate/],

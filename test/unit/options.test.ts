@@ -174,6 +174,10 @@ describe("typed settings and config", () => {
     for (const [options, message] of cases) expect(() => start(options)).toThrow(message);
   });
 
+  it("refuses a null approvalMode instead of reading it as the default", () => {
+    expect(() => start({ approvalMode: null })).toThrow(/^approvalMode must be one of .*got null$/);
+  });
+
   it("merges settings with config that sets other keys", () => {
     const { params } = start({
       webSearch: "live",

@@ -573,6 +573,19 @@ describe("a turn's text stream", () => {
   });
 });
 
+describe("null given for an option", () => {
+  it("is refused, not read as the default, before any I/O", async () => {
+    const { thread, transport } = setup();
+    await expect(thread.setGoal("g", { status: null } as never)).rejects.toThrow(
+      /^status must be one of .*got null/,
+    );
+    await expect(thread.read({ includeTurns: null } as never)).rejects.toThrow(
+      "includeTurns must be a boolean, got null",
+    );
+    expect(transport.sent).toHaveLength(0);
+  });
+});
+
 describe("steering a turn not yet active", () => {
   it("refuses a malformed external message at once, before waiting for the turn", async () => {
     const { thread, answer, sentOf } = setup();
