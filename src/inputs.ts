@@ -4,6 +4,7 @@ import type {
   UserInput,
 } from "./generated/index.js";
 import {
+  checkJson,
   checkOptionNames,
   checkWellFormed,
   isWellFormed,
@@ -209,6 +210,8 @@ function checkContentItem(item: unknown, i: number): void {
   for (const field of given) {
     checkWellFormed((item as Record<string, string>)[field]!, `${name}.${field}`);
   }
+  // Its other fields go out as JSON too: what JSON would change (NaN, a Date) is refused.
+  checkJson(item, name);
 }
 
 /**

@@ -15,6 +15,7 @@ import { deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkNonEmpty,
+  checkWellFormed,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -61,10 +62,7 @@ export async function listMcpServers(
   options: McpServersOptions | undefined,
 ): Promise<McpServerStatus[]> {
   const { call, rest } = splitRequestOptions(options, SERVERS_NAMES);
-  for (const key of ["threadId", "serverName", "environmentId"] as const) {
-    const value = rest[key];
-    if (value !== undefined && value !== null) checkNonEmpty(value, key);
-  }
+  checkScope(rest, ["threadId", "serverName", "environmentId"]);
   const detail = rest.detail;
   if (
     detail !== undefined &&
@@ -121,7 +119,16 @@ export class McpLoginHandle {
   }
 }
 
+// The ids that scope a list or a login: each a non-empty string, or absent.
+function checkScope<O extends object>(options: O, keys: readonly (keyof O & string)[]): void {
+  for (const key of keys) {
+    const value: unknown = options[key];
+    if (value !== undefined && value !== null) checkWellFormed(checkNonEmpty(value, key), key);
+  }
+}
+
 function checkLoginOptions(rest: Omit<McpLoginOptions, "signal" | "timeout">): void {
+  checkScope(rest, ["threadId", "environmentId"]);
   const { scopes, timeoutSecs, clientRegistration } = rest;
   if (scopes !== undefined && scopes !== null) {
     if (!Array.isArray(scopes))

@@ -18,6 +18,7 @@ import { CodexError } from "./errors.js";
 import {
   checkJson,
   checkNonEmpty,
+  checkWellFormed,
   checkOptionNames,
   callOf,
   describe,
@@ -121,7 +122,7 @@ const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_KEYS, "t
 
 /** @internal A thread id: a non-empty string. */
 export function checkId(id: unknown): string {
-  return checkNonEmpty(id, "threadId");
+  return checkWellFormed(checkNonEmpty(id, "threadId"), "threadId");
 }
 
 /** @internal */

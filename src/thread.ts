@@ -36,13 +36,14 @@ import {
   checkSignal,
   checkTimeout,
   checkTokenBudget,
+  checkWellFormed,
   describe,
   dropUndefined,
+  optionalBoolean,
   optionNames,
   REQUEST_KEYS,
   requestOptions,
   splitRequestOptions,
-  optionalBoolean,
 } from "./internal/validate.js";
 import {
   approvalFields,
@@ -263,7 +264,7 @@ export class Thread {
    * the history the model sees from now on. Files the turns changed stay as they are.
    */
   async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
-    checkNonEmpty(beforeTurnId, "beforeTurnId");
+    checkWellFormed(checkNonEmpty(beforeTurnId, "beforeTurnId"), "beforeTurnId");
     const call = requestOptions(options);
     return this.#context.connection.request(
       "thread/revert",
@@ -309,6 +310,7 @@ export class Thread {
     }
     // The server trims the name, and refuses one left empty.
     if (name.trim() === "") throw new TypeError("name must not be empty or only white space");
+    checkWellFormed(name, "name");
     const call = requestOptions(options);
     return this.#context.connection.request("thread/name/set", { threadId: this.id, name }, call);
   }

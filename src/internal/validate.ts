@@ -228,6 +228,7 @@ export function checkObjective(objective: unknown): string {
   if (typeof objective !== "string") throw new TypeError("goal objective must be a string");
   const trimmed = objective.trim();
   if (trimmed === "") throw new TypeError("goal objective must not be empty");
+  checkWellFormed(trimmed, "goal objective");
   // The server counts characters (Unicode scalar values), not UTF-16 code units.
   if (trimmed.length > MAX_GOAL_OBJECTIVE && codePoints(trimmed) > MAX_GOAL_OBJECTIVE) {
     throw new RangeError(`goal objective must be at most ${MAX_GOAL_OBJECTIVE} characters`);

@@ -134,6 +134,12 @@ describe("external message content", () => {
       /^external message content item 0\.text holds a lone surrogate/,
     );
     expect(refusal("\u{1F324}".slice(0, 1))).toMatch(/^an external message's content holds/);
+    expect(refusal([{ type: "input_text", text: "x", extra: NaN }])).toBe(
+      "external message content item 0.extra must be a finite number, got NaN",
+    );
+    expect(refusal([{ type: "input_text", text: "x", when: new Date(0) }])).toBe(
+      "external message content item 0.when must be a plain object or an array, got a Date",
+    );
     expect(
       refusal([
         { type: "input_image", file_id: "f" },

@@ -27,6 +27,20 @@ describe("startMcpLogin", () => {
     expect((err as Error).message).toMatch(/got 100000000000000000000$/);
     expect(transport.sent).toHaveLength(0);
   });
+
+  it("checks the ids that scope the login as the server list does, before any I/O", async () => {
+    const transport = new FakeTransport();
+    const context = { connection: new Connection(transport), router: {}, log: {} } as never;
+    const cases: Array<[object, string]> = [
+      [{ environmentId: 42 }, "environmentId must be a non-empty string, got number"],
+      [{ threadId: "" }, "threadId must be a non-empty string, got an empty string"],
+      [{ threadId: "t\ud800" }, "threadId holds a lone surrogate"],
+    ];
+    for (const [options, message] of cases) {
+      await expect(startMcpLogin(context, "server", options as never)).rejects.toThrow(message);
+    }
+    expect(transport.sent).toHaveLength(0);
+  });
 });
 
 function setup() {

@@ -13,6 +13,7 @@ import { Connection } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { ServerRequestDispatcher } from "../../src/server-requests.js";
 import { Thread } from "../../src/thread.js";
+import { checkId } from "../../src/thread-options.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
@@ -582,6 +583,18 @@ describe("null given for an option", () => {
     await expect(thread.read({ includeTurns: null } as never)).rejects.toThrow(
       "includeTurns must be a boolean, got null",
     );
+    expect(transport.sent).toHaveLength(0);
+  });
+
+  it("is refused, naming the option, when a string is cut inside a character", async () => {
+    const { thread, transport } = setup();
+    const cut = "\u{1F324}".slice(0, 1);
+    await expect(thread.setName(`n${cut}`)).rejects.toThrow(/^name holds a lone surrogate/);
+    await expect(thread.revert(`t${cut}`)).rejects.toThrow(/^beforeTurnId holds a lone surrogate/);
+    await expect(thread.setGoal(`g${cut}`)).rejects.toThrow(
+      /^goal objective holds a lone surrogate/,
+    );
+    expect(() => checkId(`th${cut}`)).toThrow(/^threadId holds a lone surrogate/);
     expect(transport.sent).toHaveLength(0);
   });
 });
