@@ -327,6 +327,9 @@ function credentialStoreOf(args: readonly string[]): string | undefined {
  * only `userAgent`, and fails when name or version cannot be found.
  */
 export function normalizeMetadata(response: InitializeResponse): CodexMetadata {
+  if (typeof response !== "object" || response === null || Array.isArray(response)) {
+    throw new TypeError(`response must be the answer to initialize, got ${describe(response)}`);
+  }
   const given = (response as { serverInfo?: { name?: unknown; version?: unknown } }).serverInfo;
   const userAgent = typeof response.userAgent === "string" ? response.userAgent.trim() : "";
   let name = typeof given?.name === "string" ? given.name.trim() : "";

@@ -32,4 +32,16 @@ describe("normalizeMetadata", () => {
       /serverVersion=""/,
     );
   });
+
+  it("refuses what is no answer to initialize, naming it", () => {
+    for (const [value, got] of [
+      [null, "null"],
+      ["x", "string"],
+      [[], "an array"],
+    ] as const) {
+      expect(() => normalizeMetadata(value as never)).toThrow(
+        new TypeError(`response must be the answer to initialize, got ${got}`),
+      );
+    }
+  });
 });
