@@ -134,6 +134,12 @@ export function pairCredentials(pair: string): string[] {
   // Whether the value after the last `=` is under a credential's name, and whether it is next.
   let valueUnder = false;
   let valueNext = false;
+  // A bare value the runtime cannot parse as TOML it takes as the text itself, spaces and all.
+  const at = pair.indexOf("=");
+  const raw = pair.slice(at + 1).trim();
+  if (at > 0 && !/^["'{[]/.test(raw) && pair.slice(0, at).split(".").some(isCredentialName)) {
+    if (raw.length >= MIN_CREDENTIAL_CHARS) out.push(raw);
+  }
   const tokens: string[] = pair.match(TOML_TOKENS) ?? [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -162,15 +168,6 @@ export function pairCredentials(pair: string): string[] {
     }
   }
   return out;
-}
-
-// A getter's value; one that throws shows nothing here (JSON.stringify would throw instead).
-function read(owner: object, key: PropertyKey): unknown {
-  try {
-    return (owner as Record<PropertyKey, unknown>)[key];
-  } catch {
-    return undefined;
-  }
 }
 
 // A TOML string's text: a basic string's escapes read as JSON's (most are the same), a literal
@@ -356,6 +353,11 @@ export class Secrets {
     if (depth >= MAX_DEPTH) return true;
     if (seen.has(value)) return false;
     seen.add(value);
+    // An error's message and stack, wherever the engine keeps them.
+    if (value instanceof Error) {
+      if (this.#mentions(value.message, depth, seen)) return true;
+      if (this.#mentions(value.stack, depth, seen)) return true;
+    }
     // Every own property, as `util.inspect` shows them: hidden ones (an error's message, stack,
     // cause, an AggregateError's errors) and symbol-keyed ones too; a getter only if enumerable,
     // as JSON.stringify calls those.
@@ -409,5 +411,14 @@ export class Secrets {
     const copy = new CodexError(this.text(error.message), cause);
     copy.name = this.text(error.name);
     return copy;
+  }
+}
+
+// A getter's value; one that throws shows nothing here (JSON.stringify would throw instead).
+function read(owner: object, key: PropertyKey): unknown {
+  try {
+    return (owner as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return undefined;
   }
 }
