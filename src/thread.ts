@@ -341,8 +341,9 @@ export class Thread {
         }
         const goalRun = new GoalRun(connection, router, this.id, log);
         goalRun.done.then(slot.release, slot.release);
-        // Unsubscribing from the thread ends the run: its events would no longer come.
-        slot.hold({ fail: (error) => goalRun.finish(error) });
+        // Unsubscribing from the thread ends the run: its events would no longer come. Should
+        // that have happened while the run got ready, it fails now and activates nothing.
+        if (!slot.hold({ fail: (error) => goalRun.finish(error) })) return goalRun;
         try {
           await goalRun.start(trimmed, tokenBudget, signal);
         } catch (err) {

@@ -245,9 +245,11 @@ export interface TurnSlot {
   bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
   /**
    * Names what occupies the thread without routing a turn to it (a goal run, which follows its
-   * own turns): it fails when the client unsubscribes from the thread, as a bound turn does.
+   * own turns): it fails when the client unsubscribes from the thread, as a bound turn does. When
+   * the thread can no longer go on (unsubscribed, or the connection ended, while the run got
+   * ready) it fails at once, and `hold` returns false: start nothing.
    */
-  hold(holder: QueueHolder): void;
+  hold(holder: QueueHolder): boolean;
   /**
    * Frees the thread for the next turn queued on it, drops what was held and stops routing the
    * bound turn's events; called once the turn is done or given up on, and also when it failed to
@@ -570,8 +572,16 @@ export class Router {
         }
       },
       hold: (holder) => {
+        const ended =
+          this.#closeError ??
+          (this.#unsubscribed.has(threadId) ? unsubscribedError(threadId) : undefined);
+        if (ended !== undefined) {
+          holder.fail(ended);
+          return false;
+        }
         const queue = this.#queues.get(threadId);
         if (queue !== undefined && !released) queue.holder = holder;
+        return true;
       },
       release: () => {
         if (released) return;

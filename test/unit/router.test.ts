@@ -325,6 +325,27 @@ describe("Router", () => {
     expect(() => takeSlot(router, "th-u")).not.toThrow();
   });
 
+  it("fails a goal run's hold at once when its thread was unsubscribed or the connection ended as it got ready", () => {
+    const { transport, router } = setup();
+    const failures: string[] = [];
+    const holder = { fail: (error: Error) => void failures.push(error.message) };
+    const slot = takeSlot(router, "th-u");
+    router.setSubscribed("th-u", false);
+    expect(slot.hold(holder)).toBe(false);
+    expect(failures).toEqual([expect.stringContaining("unsubscribed")]);
+    slot.release();
+    router.setSubscribed("th-u", true);
+    const open = takeSlot(router, "th-o");
+    expect(open.hold(holder)).toBe(true);
+    transport.end();
+    open.release();
+    const late = takeSlot(router, "th-c");
+    expect(late.hold(holder)).toBe(false);
+    // The open one learns of the end from the connection itself (a goal run listens for it).
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toMatch(/closed|exited|ended/);
+  });
+
   it("keeps no listener added after the connection closed, where nothing more can come", () => {
     const { transport, router } = setup();
     transport.end();
