@@ -328,6 +328,27 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0, pendingByThread: 0 });
   });
 
+  it("keeps no mark of an unsubscribe when the server closes the thread as it answers", async () => {
+    const { transport, thread, tables } = setup();
+    const unsubscribed = thread.unsubscribe();
+    const request = await transport.waitForSent(1);
+    // One chunk from the server: the answer, then the close, read before the answer's await ends.
+    transport.deliver({ id: request.id, result: { status: "unsubscribed" } });
+    transport.deliver({ method: "thread/closed", params: { threadId: TH } });
+    await unsubscribed;
+    expect(tables().unsubscribed).toBe(0);
+    // A failed or needless unsubscribe leaves the thread subscribed.
+    const failed = thread.unsubscribe().catch((e: unknown) => e);
+    const second = await transport.waitForSent(2);
+    expect(tables().unsubscribed).toBe(1);
+    transport.deliver({ id: second.id, error: { code: -32603, message: "boom" } });
+    expect(await failed).toBeInstanceOf(CodexError);
+    const notLoaded = thread.unsubscribe();
+    transport.deliver({ id: (await transport.waitForSent(3)).id, result: { status: "notLoaded" } });
+    await notLoaded;
+    expect(tables().unsubscribed).toBe(0);
+  });
+
   it("bounds a goal's activation and its pause by the abort", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, sentOf, tables } = setup();
