@@ -76,6 +76,9 @@ export class GoalRun {
     );
     this.#activated = true;
     this.#goal ??= goal;
+    // An answer that shows the goal already left `active` (its budget spent, say): no turn runs,
+    // and no update may follow.
+    if (this.#goal === null || isGoalStatus(this.#goal?.status)) this.#endIfDone();
   }
 
   /**
@@ -160,7 +163,11 @@ export class GoalRun {
         this.#turns.push(turn.result!);
       }
     }
-    // Ended: the goal left `active` (or was cleared) and none of its turns is still running.
+    this.#endIfDone();
+  }
+
+  // Ended: the goal left `active` (or was cleared) and none of its turns is still running.
+  #endIfDone(): void {
     const ended = this.#goal === null || (this.#goal !== undefined && !isActive(this.#goal.status));
     if (ended && this.#running.size === 0) this.finish();
   }

@@ -374,7 +374,9 @@ export class Connection {
   async #closeAfterWriteFailed(err: unknown): Promise<TransportClosedError> {
     if (this.#closeError === undefined) {
       this.#log.debug("a write to app-server failed; closing the transport", err);
-      await this.#transport.close().catch((closeErr: unknown) => {
+      // Not awaited: a server that keeps running with its input closed is killed only after the
+      // grace, and the calls should not wait that long.
+      this.#transport.close().catch((closeErr: unknown) => {
         this.#log.debug("closing the transport after a failed write failed too", closeErr);
       });
       // The transport's own report (exit code, signal) usually follows the exit at once.

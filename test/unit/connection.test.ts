@@ -183,6 +183,28 @@ describe("Connection", () => {
     expect(connection.stats.pending).toBe(0);
   });
 
+  it("fails a call whose write failed without waiting for a server that outlives its input", async () => {
+    // The server closed its input but ignores SIGTERM: closing would take the kill grace.
+    class Outliving extends FakeTransport {
+      override send(line: string, done?: (error?: Error | null) => void): void {
+        this.failWrite(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }), done);
+      }
+      override close(): Promise<void> {
+        this.closedCalls++;
+        return new Promise<void>(() => {});
+      }
+    }
+    const transport = new Outliving();
+    const connection = new Connection(transport);
+    const started = performance.now();
+    const err = await connection.request("thread/list", {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect((err as Error).message).toMatch(/^could not write to codex app-server: write EPIPE/);
+    // The wait for the exit's report, not the kill grace.
+    expect(performance.now() - started).toBeLessThan(1_900);
+    expect(transport.closedCalls).toBe(1);
+  });
+
   it("rejects a request whose params cannot be written as JSON before sending anything", async () => {
     const { transport, connection } = setup();
     await expect(connection.request("thread/list", { limit: 1n } as never)).rejects.toThrow(

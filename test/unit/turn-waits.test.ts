@@ -476,6 +476,22 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
+  it("ends when the answer shows the goal already ended, and frees the thread", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const goal = thread.runGoal("over budget");
+    await answer(1, "thread/goal/set", { goal: goalOf("over budget", "budgetLimited") });
+    await expect(goal).resolves.toMatchObject({
+      goal: { status: "budgetLimited" },
+      turns: [],
+      finalResponse: null,
+    });
+    expect(tables().queues).toBe(0);
+    const next = thread.run("next");
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    transport.deliver(completed("t2"));
+    await expect(next).resolves.toMatchObject({ id: "t2" });
+  });
+
   it("rejects goal answers without a goal of a known status, or a clear without its boolean", async () => {
     const { thread, answer } = setup();
     let n = 0;
