@@ -134,14 +134,6 @@ export class GoalRun {
         this.#goal = goal;
         break;
       }
-      case "thread/archived":
-      case "thread/closed":
-      case "thread/deleted": {
-        // The server runs no more of the goal's turns here, and tells nothing more.
-        const how = n.method.slice("thread/".length);
-        this.finish(new CodexError(`thread ${this.#threadId} was ${how} while its goal ran`));
-        return;
-      }
       case "thread/goal/cleared":
         if (!this.#activated) return;
         this.#goal = null;

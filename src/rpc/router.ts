@@ -328,16 +328,21 @@ export class Router {
   }
 
   // A thread the server closed, archived or deleted is no longer one this client unsubscribed
-  // from: what was recorded for it goes. Listened for from the first unsubscribe on.
+  // from: what was recorded for it goes. And the server runs and tells nothing more there, so
+  // the turn or goal run holding it fails, freeing the turns queued behind. Listened for from the
+  // first unsubscribe or turn on.
   #watchThreadEnds(): void {
     if (this.#watchingThreadEnds) return;
     this.#watchingThreadEnds = true;
-    const forget = (n: RawNotification) => {
-      const threadId = threadIdOf(n);
-      if (threadId !== undefined) this.#unsubscribed.delete(threadId);
-    };
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
-      this.on(method, forget);
+      const how = method.slice("thread/".length);
+      this.on(method, (n) => {
+        const threadId = threadIdOf(n);
+        if (threadId === undefined) return;
+        this.#unsubscribed.delete(threadId);
+        const holder = this.#queues.get(threadId)?.holder;
+        holder?.fail(new CodexError(`thread ${threadId} was ${how} while this client ran there`));
+      });
     }
   }
 
@@ -536,6 +541,7 @@ export class Router {
       this.#handOn(threadId);
       return Promise.reject(unsubscribedError(threadId));
     }
+    this.#watchThreadEnds();
     let held: RawNotification[] | undefined;
     if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
     let released = false;

@@ -328,6 +328,24 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0, pendingByThread: 0 });
   });
 
+  it("fails the turn in flight when the server archives, closes or deletes its thread", async () => {
+    for (const method of ["thread/archived", "thread/closed", "thread/deleted"]) {
+      const { transport, thread, answer, tables } = setup();
+      const inFlight = thread.run("x").catch((e: unknown) => e);
+      await answer(1, "turn/start", { turn: turnOf("t1") });
+      const queued = thread.run("y");
+      transport.deliver({ method, params: { threadId: TH } });
+      expect(((await inFlight) as Error).message).toBe(
+        `thread ${TH} was ${method.slice(7)} while this client ran there`,
+      );
+      // The turn queued behind it goes on (the server refuses it, if it must).
+      await answer(2, "turn/start", { turn: turnOf("t2") });
+      transport.deliver(completed("t2"));
+      await expect(queued).resolves.toMatchObject({ id: "t2" });
+      expect(tables()).toMatchObject({ turns: 0, queues: 0 });
+    }
+  });
+
   it("keeps no mark of an unsubscribe when the server closes the thread as it answers", async () => {
     const { transport, thread, tables } = setup();
     const unsubscribed = thread.unsubscribe();
@@ -550,7 +568,9 @@ describe("a goal run", () => {
       transport.deliver({ method, params: { threadId: TH } });
       const err = await goal;
       expect(err).toBeInstanceOf(CodexError);
-      expect((err as Error).message).toBe(`thread ${TH} was ${method.slice(7)} while its goal ran`);
+      expect((err as Error).message).toBe(
+        `thread ${TH} was ${method.slice(7)} while this client ran there`,
+      );
       expect(tables()).toMatchObject({ queues: 0, anyListeners: 0 });
     }
   });
