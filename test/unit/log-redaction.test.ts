@@ -151,3 +151,20 @@ describe("thrownMessage", () => {
     }
   });
 });
+
+describe("Secrets.text", () => {
+  it("redacts many secrets, regular-expression characters and all, in one search a line", () => {
+    const s = new Secrets();
+    const many = Array.from({ length: 200 }, (_, i) => `token-${i}-${"x".repeat(i % 7)}-end`);
+    const odd = "a+b(c)*[d]{2}$^|.?\\/z-9";
+    s.addAll([...many, odd]);
+    const line = JSON.stringify({ quoted: `${many[17]} and ${odd}`, last: many[199] });
+    const out = s.text(line);
+    for (const secret of [...many, odd]) expect(out).not.toContain(secret);
+    expect(JSON.parse(out)).toEqual({ quoted: `${REDACTED} and ${REDACTED}`, last: REDACTED });
+    // The longest form wins where one secret holds another.
+    s.add("token-1");
+    expect(s.text("token-1-x-end token-1")).toBe(`${REDACTED} ${REDACTED}`);
+    expect(s.text("nothing here")).toBe("nothing here");
+  });
+});
