@@ -327,8 +327,17 @@ export class Connection {
     };
   }
 
-  /** Subscribes to the end of the connection; called once, with the error calls now fail with. */
+  /**
+   * Subscribes to the end of the connection; called once, with the error calls now fail with.
+   * Subscribed after the end, it is called on the next microtask, and nothing is kept.
+   */
   onClose(listener: (error: TransportClosedError) => void): () => void {
+    const closed = this.#closeError;
+    if (closed !== undefined) {
+      let off = false;
+      queueMicrotask(() => off || this.#tellClosed(listener, closed));
+      return () => void (off = true);
+    }
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
   }
@@ -594,16 +603,18 @@ export class Connection {
     const entries = [...this.#pending.values()];
     this.#pending.clear();
     for (const entry of entries) entry.reject(clean);
-    for (const listener of this.#closeListeners) {
-      try {
-        listener(clean);
-      } catch (err) {
-        this.#log.error("a close listener threw", err);
-      }
-    }
+    for (const listener of this.#closeListeners) this.#tellClosed(listener, clean);
     this.#closeListeners.clear();
     this.#notificationListeners = [];
     this.#markClosed();
+  }
+
+  #tellClosed(listener: (error: TransportClosedError) => void, error: TransportClosedError): void {
+    try {
+      listener(error);
+    } catch (err) {
+      this.#log.error("a close listener threw", err);
+    }
   }
 
   /** Resolves once the connection has ended, for whatever reason. */

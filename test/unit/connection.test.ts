@@ -464,6 +464,20 @@ describe("Connection", () => {
     ]);
   });
 
+  it("tells a close listener added after the end, and keeps none", async () => {
+    const { transport, connection } = setup();
+    transport.end();
+    const told: unknown[] = [];
+    connection.onClose((error) => told.push(error));
+    const off = connection.onClose((error) => told.push(["unsubscribed", error]));
+    off();
+    expect(told).toEqual([]);
+    await Promise.resolve();
+    expect(told).toHaveLength(1);
+    expect(told[0]).toBeInstanceOf(TransportClosedError);
+    expect(connection.stats.closeListeners).toBe(0);
+  });
+
   it("starts no handler for a request read after the connection ended", () => {
     const { transport, connection } = setup();
     const handled: unknown[] = [];
