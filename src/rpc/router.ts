@@ -305,7 +305,6 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
-  #watchingThreadEnds = false;
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
@@ -325,15 +324,13 @@ export class Router {
     connection.onNotification(this.#dispatch);
     connection.setInterest(this.#wants);
     connection.onClose((error) => this.#close(error));
+    this.#watchThreadEnds();
   }
 
   // A thread the server closed, archived or deleted is no longer one this client unsubscribed
   // from: what was recorded for it goes. And the server runs and tells nothing more there, so
-  // the turn or goal run holding it fails, freeing the turns queued behind. Listened for from the
-  // first unsubscribe or turn on.
+  // the turn or goal run holding it fails, freeing the turns queued behind.
   #watchThreadEnds(): void {
-    if (this.#watchingThreadEnds) return;
-    this.#watchingThreadEnds = true;
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
       const how = method.slice("thread/".length);
       this.on(method, (n) => {
@@ -475,7 +472,6 @@ export class Router {
   setSubscribed(threadId: string, subscribed: boolean): void {
     if (subscribed) return void this.#unsubscribed.delete(threadId);
     this.#unsubscribed.add(threadId);
-    this.#watchThreadEnds();
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
   }
@@ -541,7 +537,6 @@ export class Router {
       this.#handOn(threadId);
       return Promise.reject(unsubscribedError(threadId));
     }
-    this.#watchThreadEnds();
     let held: RawNotification[] | undefined;
     if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
     let released = false;
