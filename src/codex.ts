@@ -33,12 +33,7 @@ import type {
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
 import { Log } from "./internal/logger.js";
-import {
-  MIN_CREDENTIAL_CHARS,
-  Secrets,
-  paramsCredentials,
-  urlCredentials,
-} from "./internal/redact.js";
+import { Secrets, isCredentialName, paramsCredentials, urlCredentials } from "./internal/redact.js";
 import {
   checkBoolean,
   checkJson,
@@ -219,10 +214,10 @@ export class Codex implements AsyncDisposable {
     const { token, headers } = checkWebSocketAuth(checked.token, checked.headers);
     const pingInterval = checkOptionalDelay(checked.pingInterval, "pingInterval");
     const transport = new WebSocketTransport({ ...address, token, headers, pingInterval });
-    // What a server may quote back: the token, the headers' values, what the URL carries.
+    // What a server may quote back: the token, credential headers, what the URL carries.
     const secrets = [...(token === undefined ? [] : [token]), ...urlCredentials(url)];
-    for (const value of Object.values(headers ?? {})) {
-      if (value.length >= MIN_CREDENTIAL_CHARS) secrets.push(value);
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      if (isCredentialName(name, false)) secrets.push(value);
     }
     const codex = await Codex.#open(transport, checked, "unknown", secrets);
     return codex.#ready();

@@ -236,7 +236,7 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const secrets = secretsOf(env, args);
+    const secrets = secretsOf(ownEnv, args);
     return { launch: { ...base, command, args, env }, credentialStore: "unknown", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
@@ -255,7 +255,7 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "persistent";
-  const secrets = secretsOf(env, given);
+  const secrets = secretsOf(ownEnv, given);
   // The runtime quotes the URL it failed to reach, with what it carries.
   if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl));
   const args = [...config, "app-server", "--listen", "stdio://"];
@@ -278,8 +278,9 @@ export function launchFor(options: CodexOptions): {
 
 /**
  * What the client redacts from everything it reports, as the runtime quotes a config value it
- * cannot use and a server may print its environment: the credentials of the child's environment
- * (its own and what it inherits) and of the `--config` pairs of its command line.
+ * cannot use and a server may print its environment: the credentials of the environment given
+ * to the child (not what it inherits, whose values a user never chose to name) and of the
+ * `--config` pairs of its command line.
  */
 function secretsOf(env: Readonly<Record<string, string | undefined>>, args: readonly string[]) {
   const out = envCredentials(env);

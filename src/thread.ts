@@ -281,17 +281,8 @@ export class Thread {
   async unsubscribe(options?: RequestOptions): Promise<ThreadUnsubscribeResponse> {
     const call = requestOptions(options);
     const { connection, router, dispatcher } = this.#context;
-    // Marked before the request: the server may close the thread in the same breath as it
-    // answers, and that close, read first, is what forgets the mark.
-    router.setSubscribed(this.id, false);
-    let response: ThreadUnsubscribeResponse;
-    try {
-      response = await connection.request("thread/unsubscribe", { threadId: this.id }, call);
-    } catch (err) {
-      router.setSubscribed(this.id, true);
-      throw err;
-    }
-    if (response.status === "notLoaded") router.setSubscribed(this.id, true);
+    const answer = connection.request("thread/unsubscribe", { threadId: this.id }, call);
+    const response = await router.unsubscribeOn(this.id, answer);
     dispatcher.release(this.id);
     return response;
   }

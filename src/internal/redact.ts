@@ -23,16 +23,21 @@ const CREDENTIAL_ENDINGS = [
   "credentials",
 ];
 // Words that name a credential only as a whole `_`-separated segment (`monkey` is no key).
-const CREDENTIAL_SEGMENTS = ["key", "auth", "headers", "env", "pat"];
+const CREDENTIAL_SEGMENTS = ["key", "auth", "pat"];
+// Config tables whose every value may be one (`http_headers`, an MCP server's `env`); as the
+// end of a variable's name (`NODE_ENV`) they name none.
+const CREDENTIAL_TABLES = ["headers", "env"];
 
 /**
- * Whether a value under `name` (an environment variable, a config key, a query parameter) may be
- * a credential. Segments are separated by `_`, `-` or `.` (`api-key`, `x.auth`).
+ * Whether a value under `name` (a config key, or with `configKey` false an environment variable,
+ * a header or a query parameter) may be a credential. Segments are separated by `_`, `-` or `.`
+ * (`api-key`, `x.auth`).
  */
-export function isCredentialName(name: string): boolean {
+export function isCredentialName(name: string, configKey = true): boolean {
   const lower = withoutNumber(name.trim().toLowerCase());
   for (const ending of CREDENTIAL_ENDINGS) if (lower.endsWith(ending)) return true;
-  for (const word of CREDENTIAL_SEGMENTS) {
+  const segments = configKey ? [...CREDENTIAL_SEGMENTS, ...CREDENTIAL_TABLES] : CREDENTIAL_SEGMENTS;
+  for (const word of segments) {
     if (lower === word) return true;
     if (!lower.endsWith(word)) continue;
     const before = lower[lower.length - word.length - 1];
@@ -58,6 +63,15 @@ function withoutNumber(name: string): string {
 export const MIN_CREDENTIAL_CHARS = 8;
 
 /**
+ * Whether a value found by its name is worth redacting: long enough, and no number or date.
+ * Redaction works on the server's raw lines, and replacing digits inside a JSON number would
+ * break the line.
+ */
+export function isRedactable(value: string): boolean {
+  return value.length >= MIN_CREDENTIAL_CHARS && !/^[-+]?\d[\d._:+\-TZ]*$/.test(value);
+}
+
+/**
  * The strings of a config value set at `keyPath` that sit under a credential's name (a segment
  * of the path, or a key on the way down), as the runtime may quote a value it cannot use.
  */
@@ -65,7 +79,7 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
   const out: string[] = [];
   const walk = (item: unknown, under: boolean, depth: number): void => {
     if (typeof item === "string") {
-      if (under && item.length >= MIN_CREDENTIAL_CHARS) out.push(item);
+      if (under && isRedactable(item)) out.push(item);
     } else if (typeof item === "object" && item !== null && depth < MAX_DEPTH) {
       if (Array.isArray(item)) for (const entry of item) walk(entry, under, depth + 1);
       else
@@ -74,7 +88,11 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
         }
     }
   };
-  walk(value, keyPath.some(isCredentialName), 0);
+  walk(
+    value,
+    keyPath.some((segment) => isCredentialName(segment)),
+    0,
+  );
   return out;
 }
 
@@ -86,12 +104,16 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
 export function urlCredentials(url: string): string[] {
   const out: string[] = [];
   const keep = (value: string) => {
-    if (value.length >= MIN_CREDENTIAL_CHARS) out.push(value);
+    if (isRedactable(value)) out.push(value);
   };
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed === undefined) return out;
   const { username, password } = parsed;
-  if (password !== "") {
+  // A token may be given as the user alone (`https://TOKEN@host/`).
+  if (password === "") {
+    keep(username);
+    keep(safeDecode(username));
+  } else {
     const plain = `${safeDecode(username)}:${safeDecode(password)}`;
     for (const form of [password, safeDecode(password), `${username}:${password}`, plain])
       keep(form);
@@ -100,7 +122,7 @@ export function urlCredentials(url: string): string[] {
   // Each value as written, escapes and all, and decoded.
   for (const pair of parsed.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
-    if (at < 0 || !isCredentialName(safeDecode(pair.slice(0, at)))) continue;
+    if (at < 0 || !isCredentialName(safeDecode(pair.slice(0, at)), false)) continue;
     const raw = pair.slice(at + 1);
     keep(raw);
     keep(safeDecode(raw.replaceAll("+", " ")));
@@ -137,8 +159,15 @@ export function pairCredentials(pair: string): string[] {
   // A bare value the runtime cannot parse as TOML it takes as the text itself, spaces and all.
   const at = pair.indexOf("=");
   const raw = pair.slice(at + 1).trim();
-  if (at > 0 && !/^["'{[]/.test(raw) && pair.slice(0, at).split(".").some(isCredentialName)) {
-    if (raw.length >= MIN_CREDENTIAL_CHARS) out.push(raw);
+  if (
+    at > 0 &&
+    !/^["'{[]/.test(raw) &&
+    pair
+      .slice(0, at)
+      .split(".")
+      .some((segment) => isCredentialName(segment))
+  ) {
+    if (isRedactable(raw)) out.push(raw);
   }
   const tokens: string[] = pair.match(TOML_TOKENS) ?? [];
   for (let i = 0; i < tokens.length; i++) {
@@ -147,7 +176,7 @@ export function pairCredentials(pair: string): string[] {
     // In an array each element is a value, under what the array is under.
     const under = frame.array ? frame.under : valueNext && valueUnder;
     if (token === "=") {
-      valueUnder = frame.under || key.split(".").some(isCredentialName);
+      valueUnder = frame.under || key.split(".").some((segment) => isCredentialName(segment));
       valueNext = true;
     } else if (token === "{" || token === "[") {
       open.push({ array: token === "[", under });
@@ -162,7 +191,7 @@ export function pairCredentials(pair: string): string[] {
     } else {
       if (under) {
         const text = unquote(token);
-        if (text.length >= MIN_CREDENTIAL_CHARS) out.push(text);
+        if (isRedactable(text)) out.push(text);
       }
       valueNext = false;
     }
@@ -240,7 +269,7 @@ export function envCredentials(env: object): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string") continue;
-    if (isCredentialName(name) && value.length >= MIN_CREDENTIAL_CHARS) out.push(value);
+    if (isCredentialName(name, false) && isRedactable(value)) out.push(value);
     if (value.includes("://")) out.push(...urlCredentials(value));
   }
   return out;
@@ -281,6 +310,7 @@ export class Secrets {
 
   /** Starts redacting each of `secrets`. */
   addAll(secrets: readonly string[]): void {
+    if (secrets.length === 0) return;
     const forms = new Set(this.#forms);
     for (const secret of secrets) {
       if (typeof secret !== "string" || secret === "") continue;
@@ -302,7 +332,7 @@ export class Secrets {
 
   /**
    * Whether there is nothing to redact. A field, not a getter: it is read for every line from the
-   * server, and a field costs no call. Only `add` changes it.
+   * server, and a field costs no call. Only `addAll` changes it.
    */
   empty = true;
 
@@ -347,21 +377,22 @@ export class Secrets {
   }
 
   /**
-   * `error` itself when no secret occurs in it (message, stack, enumerable properties, `cause`
-   * chain), else a new error of the same kind with each occurrence replaced and no link to the
-   * original.
+   * `error` itself when no secret occurs in it (message, stack, every own property as
+   * `util.inspect` shows them, `cause` chain), else a new error of the same kind with each
+   * occurrence replaced and no link to the original.
    */
   error<E>(error: E): E {
-    if (this.empty || !this.#mentions(error, 0, new WeakSet())) return error;
+    if (this.empty || !this.#mentions(error, 0, new Set())) return error;
     return this.#rebuild(error, 0) as E;
   }
 
-  #mentions(value: unknown, depth: number, seen: WeakSet<object>): boolean {
+  #mentions(value: unknown, depth: number, seen: Set<object>): boolean {
     if (typeof value === "string") return this.#mentionedIn(value);
     if (typeof value !== "object" || value === null) return false;
-    // Too deep to check means too deep to trust.
     if (depth >= MAX_DEPTH) return true;
     if (seen.has(value)) return false;
+    // Too much to check (an error holding a socket, say) is too much to trust, as too deep is.
+    if (seen.size >= MAX_NODES) return true;
     seen.add(value);
     // An error's message and stack, wherever the engine keeps them.
     if (value instanceof Error) {

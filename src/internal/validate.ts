@@ -326,14 +326,14 @@ export function checkSignal(value: unknown, name = "signal"): AbortSignal | unde
 /**
  * An options object (or undefined, read as empty): a plain one, since only its own properties are
  * read, and a `Map`, a class instance or an object with a prototype of its own would lose its
- * entries without a word.
+ * entries without a word. `process.env`, whose entries are its own, is taken as one.
  */
 export function checkOptions<T extends object>(value: T | undefined, name = "options"): T {
   if (value === undefined) return {} as T;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
-  if (!isPlainObject(value)) {
+  if (!isPlainObject(value) && value !== process.env) {
     throw new TypeError(`${name} must be a plain object, got ${objectKind(value)}`);
   }
   return value;

@@ -258,6 +258,9 @@ export interface TurnSlot {
   release(): void;
 }
 
+// What the server sends when a thread ends for every client: nothing more comes from it.
+const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
+
 /** How long a turn may wait in its thread's queue (see {@link Router.queueTurn}). */
 export interface QueueWait {
   /** The request that starts the turn, which a timeout names. */
@@ -283,6 +286,9 @@ export interface QueueHolder {
 interface ThreadQueue {
   readonly waiting: (() => void)[];
   holder: QueueHolder | undefined;
+  // The thread ended (closed, archived, deleted) while its turn was starting, before it had a
+  // holder to fail: the turn fails as it binds.
+  ended?: Error | undefined;
 }
 
 /**
@@ -331,14 +337,17 @@ export class Router {
   // from: what was recorded for it goes. And the server runs and tells nothing more there, so
   // the turn or goal run holding it fails, freeing the turns queued behind.
   #watchThreadEnds(): void {
-    for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
+    for (const method of THREAD_ENDS) {
       const how = method.slice("thread/".length);
       this.on(method, (n) => {
         const threadId = threadIdOf(n);
         if (threadId === undefined) return;
         this.#unsubscribed.delete(threadId);
-        const holder = this.#queues.get(threadId)?.holder;
-        holder?.fail(new CodexError(`thread ${threadId} was ${how} while this client ran there`));
+        const queue = this.#queues.get(threadId);
+        if (queue === undefined) return;
+        const error = new CodexError(`thread ${threadId} was ${how} while this client ran there`);
+        if (queue.holder === undefined) queue.ended = error;
+        else queue.holder.fail(error);
       });
     }
   }
@@ -477,6 +486,28 @@ export class Router {
   }
 
   /**
+   * Marks the thread unsubscribed once `answer` (to `thread/unsubscribe`) says so, failing what
+   * holds it; unless the server closed, archived or deleted the thread meanwhile. Such an end may
+   * be read before the answer's await resumes, and there is then nothing left to mark.
+   */
+  async unsubscribeOn<R extends { status?: unknown }>(
+    threadId: string,
+    answer: Promise<R>,
+  ): Promise<R> {
+    let ended = false;
+    const offs = THREAD_ENDS.map((method) =>
+      this.onKey(method, "threadId", threadId, () => (ended = true)),
+    );
+    try {
+      const response = await answer;
+      if (!ended && response.status !== "notLoaded") this.setSubscribed(threadId, false);
+      return response;
+    } finally {
+      for (const off of offs) off();
+    }
+  }
+
+  /**
    * The per-thread turn queue: runs `start` once the thread has no turn of this client in flight,
    * so two turns on one thread never fold into one, with the thread's slot. From then on the
    * thread's events are held for the slot until `bind` names its turn (unless `holdEvents` is
@@ -549,8 +580,10 @@ export class Router {
         held = undefined;
         if (replay !== undefined) this.#stopHolding(threadId, replay);
         if (this.#closeError !== undefined) return sink.fail(this.#closeError);
-        // Unsubscribed while its turn/start was answered: it would never see its events.
-        if (this.#unsubscribed.has(threadId)) return sink.fail(unsubscribedError(threadId));
+        // Unsubscribed, or the thread ended, while its turn/start was answered: it would never
+        // see its events.
+        const ended = this.#endOf(threadId);
+        if (ended !== undefined) return sink.fail(ended);
         if (this.#turns.has(turnId)) {
           const message = `the server gave this turn the id of a turn still in flight (${turnId})`;
           return sink.fail(new CodexError(message));
@@ -573,9 +606,7 @@ export class Router {
         }
       },
       hold: (holder) => {
-        const ended =
-          this.#closeError ??
-          (this.#unsubscribed.has(threadId) ? unsubscribedError(threadId) : undefined);
+        const ended = this.#closeError ?? this.#endOf(threadId);
         if (ended !== undefined) {
           holder.fail(ended);
           return false;
@@ -609,7 +640,14 @@ export class Router {
     const next = queue?.waiting.shift();
     if (next === undefined) return void this.#queues.delete(threadId);
     queue!.holder = undefined;
+    queue!.ended = undefined;
     next();
+  }
+
+  // Why a turn starting on the thread can no longer go on there, if it cannot.
+  #endOf(threadId: string): Error | undefined {
+    if (this.#unsubscribed.has(threadId)) return unsubscribedError(threadId);
+    return this.#queues.get(threadId)?.ended;
   }
 
   // Stops holding the thread's events for `held` (a holder set since is left alone), and lets

@@ -24,6 +24,11 @@ describe("credential names", () => {
     for (const name of ["monkey", "pathname", "model", "base_url", "KEY2"]) {
       expect(isCredentialName(name), name).toBe(false);
     }
+    // A config table of credentials (`http_headers`, an MCP server's `env`) is no variable's.
+    expect(isCredentialName("mcp_servers.x.env")).toBe(true);
+    for (const name of ["NODE_ENV", "VIRTUAL_ENV", "X_HEADERS"]) {
+      expect(isCredentialName(name, false), name).toBe(false);
+    }
   });
 });
 
@@ -44,6 +49,9 @@ describe("urlCredentials", () => {
       expect(found).toContain(form);
     }
     expect(found).not.toContain("2024-10-21");
+    expect(urlCredentials("https://ghp_USERTOKEN0123@github.com/x.git")).toContain(
+      "ghp_USERTOKEN0123",
+    );
     expect(urlCredentials("https://api.openai.com/v1")).toEqual([]);
     expect(urlCredentials("not a url")).toEqual([]);
   });
@@ -68,6 +76,8 @@ describe("pairCredentials", () => {
       ['env_token=["tok-one-12345", "tok-two-12345"]', ["tok-one-12345", "tok-two-12345"]],
       ['model="gpt-5.1-codex-max"', []],
       ['a.token="short"', []],
+      // A number would be redacted inside the JSON numbers of the server's lines.
+      ["mcp_servers.x.env={ MAX_BYTES = 1000000000, WHEN = 2024-10-21 }", []],
     ];
     for (const [pair, found] of cases) expect(pairCredentials(pair), pair).toEqual(found);
   });
@@ -79,12 +89,17 @@ describe("launchFor's secrets", () => {
     delete process.env[inherited];
   });
 
-  it("come from inline tables, launchArgs, baseUrl, URLs in env and the inherited environment", () => {
+  it("come from inline tables, launchArgs, baseUrl and URLs in env, not the inherited environment", () => {
     process.env[inherited] = "inherited-token-0123";
     const { secrets } = launchFor({
       codexBin: BIN,
       baseUrl: "https://user:base-url-password@proxy/v1?key=query-key-0123",
-      env: { HTTPS_PROXY: "http://u:proxy-password-1@proxy:3128", CODEX_HOME: "/tmp/codex-home" },
+      env: {
+        HTTPS_PROXY: "http://u:proxy-password-1@proxy:3128",
+        CODEX_HOME: "/tmp/codex-home",
+        NODE_ENV: "production",
+        JOB_TOKEN: "12345678901",
+      },
       configOverrides: [
         'model_providers.c={ name = "c", experimental_bearer_token = "sk-TABLE-0123" }',
       ],
@@ -94,11 +109,12 @@ describe("launchFor's secrets", () => {
       "base-url-password",
       "query-key-0123",
       "proxy-password-1",
-      "inherited-token-0123",
     ]) {
       expect(secrets).toContain(secret);
     }
-    expect(secrets).not.toContain("/tmp/codex-home");
+    for (const value of ["/tmp/codex-home", "production", "12345678901", "inherited-token-0123"]) {
+      expect(secrets).not.toContain(value);
+    }
     const fromArgs = launchFor({
       launchArgs: [
         "codex",

@@ -355,16 +355,46 @@ describe("stopping what the caller gave up on", () => {
     transport.deliver({ method: "thread/closed", params: { threadId: TH } });
     await unsubscribed;
     expect(tables().unsubscribed).toBe(0);
-    // A failed or needless unsubscribe leaves the thread subscribed.
-    const failed = thread.unsubscribe().catch((e: unknown) => e);
-    const second = await transport.waitForSent(2);
-    expect(tables().unsubscribed).toBe(1);
-    transport.deliver({ id: second.id, error: { code: -32603, message: "boom" } });
-    expect(await failed).toBeInstanceOf(CodexError);
     const notLoaded = thread.unsubscribe();
-    transport.deliver({ id: (await transport.waitForSent(3)).id, result: { status: "notLoaded" } });
+    transport.deliver({ id: (await transport.waitForSent(2)).id, result: { status: "notLoaded" } });
     await notLoaded;
     expect(tables().unsubscribed).toBe(0);
+  });
+
+  it("fails a turn whose start is answered in the same chunk as its thread's close", async () => {
+    const { transport, thread, tables } = setup();
+    const running = thread.run("x").catch((e: unknown) => e);
+    const start = await transport.waitForSent(1);
+    const unsubscribed = thread.unsubscribe();
+    const unsubscribe = await transport.waitForSent(2);
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
+    transport.deliver({ method: "thread/closed", params: { threadId: TH } });
+    await unsubscribed;
+    expect(((await running) as Error).message).toBe(
+      `thread ${TH} was closed while this client ran there`,
+    );
+    expect(tables()).toMatchObject({ turns: 0, queues: 0, unsubscribed: 0 });
+  });
+
+  it("leaves the turn in flight alone when an unsubscribe fails", async () => {
+    const { transport, thread, answer, sentOf, tables } = setup();
+    const inFlight = thread.run("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const failed = thread.unsubscribe().catch((e: unknown) => e);
+    const request = await transport.waitForSent(2);
+    transport.deliver({ id: request.id, error: { code: -32603, message: "boom" } });
+    expect(await failed).toBeInstanceOf(CodexError);
+    // The thread still has its turn: the next one waits for it.
+    const next = thread.run("y");
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver(completed("t1"));
+    await expect(inFlight).resolves.toMatchObject({ id: "t1" });
+    await answer(3, "turn/start", { turn: turnOf("t2") });
+    transport.deliver(completed("t2"));
+    await expect(next).resolves.toMatchObject({ id: "t2" });
+    expect(tables()).toMatchObject({ turns: 0, queues: 0, unsubscribed: 0 });
   });
 
   it("bounds a goal's activation and its pause by the abort", async () => {

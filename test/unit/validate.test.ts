@@ -114,6 +114,7 @@ describe("checkOptions", () => {
   it("takes plain objects only, as only their own properties are read", () => {
     expect(checkOptions({ a: 1 })).toEqual({ a: 1 });
     expect(checkOptions(Object.create(null) as object)).toEqual({});
+    expect(checkOptions(process.env, "env")).toBe(process.env);
     const cases: Array<[unknown, string]> = [
       [new Map([["model", "gpt-x"]]), "options must be a plain object, got a Map"],
       [new Date(0), "options must be a plain object, got a Date"],
