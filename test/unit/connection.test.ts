@@ -24,6 +24,17 @@ function setup() {
   return { transport, connection };
 }
 
+/**
+ * A transport that cannot take a line holding "too long", as stdio cannot take a line one
+ * character short of the longest string: appending its newline throws.
+ */
+class RefusingTransport extends FakeTransport {
+  override send(line: string, done?: (error?: Error | null) => void): void {
+    if (line.includes("too long")) throw new RangeError("Invalid string length");
+    super.send(line, done);
+  }
+}
+
 describe("Connection", () => {
   it("sends requests without a jsonrpc field and resolves with the matching result", async () => {
     const { transport, connection } = setup();
@@ -418,14 +429,7 @@ describe("Connection", () => {
   });
 
   it("fails a call alone, settled and forgotten, when the transport cannot take its line at all", async () => {
-    // Stdio appends a newline: to a line one character short of the longest string, that throws.
-    class Refusing extends FakeTransport {
-      override send(line: string, done?: (error?: Error | null) => void): void {
-        if (line.includes("too long")) throw new RangeError("Invalid string length");
-        super.send(line, done);
-      }
-    }
-    const transport = new Refusing();
+    const transport = new RefusingTransport();
     const connection = new Connection(transport);
     const refused = connection.request("x/y", { t: "too long" });
     expect(connection.stats.pending).toBe(0);
@@ -441,13 +445,7 @@ describe("Connection", () => {
   });
 
   it("answers a server request with an error when the transport cannot take the answer", async () => {
-    class Refusing extends FakeTransport {
-      override send(line: string, done?: (error?: Error | null) => void): void {
-        if (line.includes("too long")) throw new RangeError("Invalid string length");
-        super.send(line, done);
-      }
-    }
-    const transport = new Refusing();
+    const transport = new RefusingTransport();
     const { log, entries } = captureLog();
     const connection = new Connection(transport, { log });
     connection.setServerRequestHandler(async () => ({ text: "too long" }));
