@@ -60,14 +60,14 @@ function withoutNumber(name: string): string {
  * Values found by their name are redacted from this length on: redacting a word such as "none"
  * or "file" everywhere would garble messages more than it would protect.
  */
-export const MIN_CREDENTIAL_CHARS = 8;
+const MIN_CREDENTIAL_CHARS = 8;
 
 /**
  * Whether a value found by its name is worth redacting: long enough, and no number or date.
  * Redaction works on the server's raw lines, and replacing digits inside a JSON number would
  * break the line.
  */
-export function isRedactable(value: string): boolean {
+function isRedactable(value: string): boolean {
   return value.length >= MIN_CREDENTIAL_CHARS && !/^[-+]?\d[\d._:+\-TZ]*$/.test(value);
 }
 
