@@ -173,29 +173,37 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
   options: O | undefined,
   names: OptionNames,
 ): O {
-  const checked = checkOptionNames(options, names);
+  // A copy, checked as copied: what becomes of the caller's objects while the client starts
+  // (its handlers among them) changes nothing, and a getter is read once.
+  const checked: { -readonly [K in keyof ConnectionOptions]: ConnectionOptions[K] } = {
+    ...checkOptionNames(options, names),
+  };
   checkTimeout(checked.startTimeout, "startTimeout");
   checkLogger(checked.logger, checked.logLevel);
-  checkHandlers(checked);
+  const approvals = checkHandlers(checked);
+  if (approvals !== undefined) checked.approvals = approvals;
   checkEventMode(checked.events);
   if (checked.experimentalApi !== undefined)
     checkBoolean(checked.experimentalApi, "experimentalApi");
   if (checked.clientInfo !== undefined) {
-    const info = checkOptionNames(checked.clientInfo, CLIENT_INFO_NAMES, "clientInfo");
+    const info = { ...checkOptionNames(checked.clientInfo, CLIENT_INFO_NAMES, "clientInfo") };
     for (const field of ["name", "title", "version"] as const) {
       const name = `clientInfo.${field}`;
       if (info[field] !== undefined) checkWellFormed(checkNonEmpty(info[field], name), name);
     }
+    checked.clientInfo = info;
   }
-  const optOut = checked.optOutNotificationMethods;
-  if (
-    optOut !== undefined &&
-    (!Array.isArray(optOut) || !optOut.every((m) => typeof m === "string" && m !== ""))
-  ) {
-    throw new TypeError("optOutNotificationMethods must be an array of method names");
+  if (checked.optOutNotificationMethods !== undefined) {
+    const given: unknown = checked.optOutNotificationMethods;
+    const optOut = Array.isArray(given) ? [...(given as unknown[])] : undefined;
+    if (optOut === undefined || !optOut.every((m) => typeof m === "string" && m !== "")) {
+      throw new TypeError("optOutNotificationMethods must be an array of method names");
+    }
+    const methods = optOut as string[];
+    methods.forEach((method, i) => checkWellFormed(method, `optOutNotificationMethods[${i}]`));
+    checked.optOutNotificationMethods = methods;
   }
-  optOut?.forEach((method, i) => checkWellFormed(method, `optOutNotificationMethods[${i}]`));
-  return checked;
+  return checked as O;
 }
 
 /**

@@ -198,15 +198,22 @@ const APPROVAL_KINDS: readonly string[] = [
   "applyPatch",
 ] satisfies readonly (keyof ApprovalHandlers)[];
 
-/** Checks handler options before any I/O: each one given must be a function. */
-export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions): void {
+/**
+ * Checks handler options before any I/O: each one given must be a function. Returns a copy of
+ * `approvals`, made of the handlers it checked.
+ */
+export function checkHandlers(
+  options: ServerRequestHandlers & DispatcherOptions,
+): ApprovalHandlers | undefined {
   const check = (value: unknown, name: string) => {
     if (value !== undefined && typeof value !== "function") {
       throw new TypeError(`${name} must be a function, got ${describe(value)}`);
     }
   };
   const { approvals } = options;
+  let copy: Record<string, unknown> | undefined;
   if (approvals !== undefined) {
+    copy = {};
     for (const [key, value] of Object.entries(checkOptions(approvals, "approvals"))) {
       // A misspelt kind would leave its requests to the default: declined, silently.
       if (!APPROVAL_KINDS.includes(key)) {
@@ -215,12 +222,14 @@ export function checkHandlers(options: ServerRequestHandlers & DispatcherOptions
         );
       }
       check(value, `approvals.${key}`);
+      copy[key] = value;
     }
   }
   check(options.onUserInput, "onUserInput");
   check(options.onElicitation, "onElicitation");
   check(options.onChatgptTokenRefresh, "onChatgptTokenRefresh");
   checkOptionalDelay(options.serverRequestTimeout, "serverRequestTimeout");
+  return copy as ApprovalHandlers | undefined;
 }
 
 /** The server-request handlers among some options, or `undefined` when there are none. */
@@ -228,17 +237,13 @@ export function pickHandlers(
   options: ServerRequestHandlers | undefined,
 ): ServerRequestHandlers | undefined {
   if (options === undefined) return undefined;
-  checkHandlers(options);
-  const { approvals, onUserInput, onElicitation } = options;
+  // Copied, as the dispatcher's own are: a later change to the caller's object changes nothing.
+  const approvals = checkHandlers(options);
+  const { onUserInput, onElicitation } = options;
   if (approvals === undefined && onUserInput === undefined && onElicitation === undefined) {
     return undefined;
   }
-  // Copied, as the dispatcher's own are: a later change to the caller's object changes nothing.
-  return {
-    approvals: approvals === undefined ? undefined : { ...approvals },
-    onUserInput,
-    onElicitation,
-  };
+  return { approvals, onUserInput, onElicitation };
 }
 
 function handlerFor(

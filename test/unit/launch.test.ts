@@ -192,9 +192,43 @@ describe("checkConnectionOptions", () => {
       checkConnectionOptions({ optOutNotificationMethods: ["a/b", "c\udc00"] }, CODEX_OPTION_NAMES),
     ).toThrow(/^optOutNotificationMethods\[1\] holds a lone surrogate/);
     const clientInfo = { name: "my_app", title: "My App", version: "1.0.0" };
-    expect(checkConnectionOptions({ clientInfo }, CODEX_OPTION_NAMES).clientInfo).toBe(clientInfo);
+    expect(checkConnectionOptions({ clientInfo }, CODEX_OPTION_NAMES).clientInfo).toEqual(
+      clientInfo,
+    );
     expect(() =>
       checkConnectionOptions({ clientInfo: { name: "only_a_name" } }, CODEX_OPTION_NAMES),
     ).not.toThrow();
+  });
+
+  it("keeps a copy of what it checked, whatever becomes of the caller's objects", () => {
+    const accept = () => ({ decision: "accept" as const });
+    const approvals: { commandExecution?: typeof accept } = { commandExecution: accept };
+    const clientInfo = { name: "my_app" };
+    const optOut = ["item/agentMessage/delta"];
+    const options = { approvals, clientInfo, optOutNotificationMethods: optOut, startTimeout: 5 };
+    const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
+    // Changed while the client starts: none of it reaches what the client uses.
+    delete approvals.commandExecution;
+    clientInfo.name = "";
+    optOut.push("");
+    options.startTimeout = -1;
+    expect(checked).toEqual({
+      approvals: { commandExecution: accept },
+      clientInfo: { name: "my_app" },
+      optOutNotificationMethods: ["item/agentMessage/delta"],
+      startTimeout: 5,
+    });
+  });
+
+  it("reads each option once: a getter cannot give what the checks never saw", () => {
+    let reads = 0;
+    const options = {
+      get startTimeout() {
+        reads += 1;
+        return reads === 1 ? 5 : -1;
+      },
+    };
+    expect(checkConnectionOptions(options, CODEX_OPTION_NAMES).startTimeout).toBe(5);
+    expect(reads).toBe(1);
   });
 });
