@@ -58,7 +58,7 @@ import type {
 import { type EventMode } from "./options.js";
 import { EventLog, Router } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
-import { Thread } from "./thread.js";
+import { FOLLOW_METHODS, Thread, followAnswer } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
@@ -313,9 +313,15 @@ export class Codex implements AsyncDisposable {
     const call = requestOptions(options);
     // A key, token or config credential sent this way is redacted as the typed methods' are.
     this.#internals.secrets.addAll(paramsCredentials(method, params));
-    return this.#internals.connection.request(method, params, call) as Promise<
+    const answer = this.#internals.connection.request(method, params, call) as Promise<
       ClientRequestMap[M]["result"]
     >;
+    // An unsubscribe, resume, archive or delete sent this way keeps the client's record of the
+    // threads it follows true, as the typed methods do.
+    const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
+    return FOLLOW_METHODS.has(method) && typeof threadId === "string"
+      ? followAnswer(this.#internals, method, threadId, answer)
+      : answer;
   }
 
   /**
@@ -488,11 +494,8 @@ export class Codex implements AsyncDisposable {
   async threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
     checkId(threadId);
     const call = requestOptions(options);
-    const { connection, router } = this.#internals;
-    const response = await connection.request("thread/archive", { threadId }, call);
-    // Archived, it is unloaded: whether this client unsubscribed from it no longer matters.
-    router.setSubscribed(threadId, true);
-    return response;
+    const answer = this.#internals.connection.request("thread/archive", { threadId }, call);
+    return followAnswer(this.#internals, "thread/archive", threadId, answer);
   }
 
   /**
@@ -502,11 +505,8 @@ export class Codex implements AsyncDisposable {
   async threadDelete(threadId: string, options?: RequestOptions): Promise<ThreadDeleteResponse> {
     checkId(threadId);
     const call = requestOptions(options);
-    const { connection, dispatcher, router } = this.#internals;
-    const response = await connection.request("thread/delete", { threadId }, call);
-    dispatcher.release(threadId);
-    router.setSubscribed(threadId, true);
-    return response;
+    const answer = this.#internals.connection.request("thread/delete", { threadId }, call);
+    return followAnswer(this.#internals, "thread/delete", threadId, answer);
   }
 
   /** The ids of the threads loaded in the app-server's memory (`thread/loaded/list`, every page). */

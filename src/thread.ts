@@ -147,6 +147,39 @@ export interface ThreadContext {
   readonly events: EventMode;
 }
 
+/** @internal The requests that change whether this client follows a thread. */
+export const FOLLOW_METHODS: ReadonlySet<string> = new Set([
+  "thread/unsubscribe",
+  "thread/resume",
+  "thread/archive",
+  "thread/delete",
+]);
+
+/**
+ * @internal Keeps what the client knows of the threads it follows true once `answer`, to one of
+ * the `FOLLOW_METHODS`, comes, whether a typed method or `codex.request` sent it. Unsubscribed,
+ * the thread refuses turns (and fails the one in flight) and its handlers are released; resumed,
+ * archived or deleted, it takes turns again (deleted, its handlers are released too).
+ */
+export async function followAnswer<R>(
+  context: Pick<ThreadContext, "router" | "dispatcher">,
+  method: string,
+  threadId: string,
+  answer: Promise<R>,
+): Promise<R> {
+  const { router, dispatcher } = context;
+  if (method === "thread/unsubscribe") {
+    const response = await router.unsubscribeOn(threadId, answer as Promise<{ status?: unknown }>);
+    dispatcher.release(threadId);
+    return response as R;
+  }
+  const response = await answer;
+  // Archived or deleted, it is unloaded: whether this client unsubscribed from it no longer matters.
+  router.setSubscribed(threadId, true);
+  if (method === "thread/delete") dispatcher.release(threadId);
+  return response;
+}
+
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
 export class Thread {
   readonly #context: ThreadContext;
@@ -280,11 +313,12 @@ export class Thread {
    */
   async unsubscribe(options?: RequestOptions): Promise<ThreadUnsubscribeResponse> {
     const call = requestOptions(options);
-    const { connection, router, dispatcher } = this.#context;
-    const answer = connection.request("thread/unsubscribe", { threadId: this.id }, call);
-    const response = await router.unsubscribeOn(this.id, answer);
-    dispatcher.release(this.id);
-    return response;
+    const answer = this.#context.connection.request(
+      "thread/unsubscribe",
+      { threadId: this.id },
+      call,
+    );
+    return followAnswer(this.#context, "thread/unsubscribe", this.id, answer);
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */

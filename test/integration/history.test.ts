@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientStats } from "../../src/codex.js";
 import { CodexError, type Thread } from "../../src/index.js";
-import { inputTexts } from "../../src/testing/index.js";
+import { inputTexts, sse } from "../../src/testing/index.js";
 import type { ThreadItem } from "../../src/types.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 
@@ -198,6 +198,33 @@ describe("Thread.unsubscribe", () => {
     // None of the refused starts reached the model: it saw "one" and this "two" only.
     expect(t.mock.responsesRequests).toHaveLength(2);
     expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
+  });
+
+  it("fails the turn in flight and the one queued when codex.request sends the unsubscribe", async () => {
+    const thread = await t.codex.threadStart({ onUserInput: () => ({ answers: {} }) });
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    const inFlight = thread.run("one").catch((e: unknown) => e);
+    await gate.reached;
+    const queued = thread.run("two").catch((e: unknown) => e);
+    const answer = await t.codex.request("thread/unsubscribe", { threadId: thread.id });
+    expect(answer.status).toBe("unsubscribed");
+    for (const err of [await inFlight, await queued]) {
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toMatch(/unsubscribed from thread .*threadResume/);
+    }
+    gate.release();
+    expect(clientStats(t.codex)).toMatchObject({
+      "router.turns": 0,
+      "router.queues": 0,
+      "router.unsubscribed": 1,
+      "dispatcher.threadHandlers": 0,
+    });
+    // Resumed the same way, it takes turns again.
+    await t.codex.request("thread/resume", { threadId: thread.id });
+    expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
+    t.mock.enqueueAssistantMessage("answer three");
+    expect((await thread.run("three")).finalResponse).toBe("answer three");
   });
 
   it("forgets the unsubscribe once the thread is archived", async () => {
