@@ -32,6 +32,7 @@ import type {
   ThreadStartParams,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
+import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import { Secrets, isCredentialName, paramsCredentials, urlCredentials } from "./internal/redact.js";
 import {
@@ -592,10 +593,9 @@ export class Codex implements AsyncDisposable {
     const { router, log } = this.#internals;
     return router.on(method, (n) => {
       // An async listener's rejection is reported as a throw is, never left unhandled.
-      const returned: unknown = listener(n.params, n.method);
-      if (returned instanceof Promise) {
-        returned.catch((err: unknown) => log.error(`a listener of ${n.method} rejected`, err));
-      }
+      reportRejection(listener(n.params, n.method), (err) =>
+        log.error(`a listener of ${n.method} rejected`, err),
+      );
     });
   }
 

@@ -15,3 +15,17 @@ export function deferred<T>(): Deferred<T> {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * Hands `report` the rejection of what a caller's function returned, when that is a promise or
+ * another thenable: of this realm or of another (a `node:vm` context, a test environment), which
+ * `instanceof Promise` misses. Anything else costs nothing.
+ */
+export function reportRejection(value: unknown, report: (error: unknown) => void): void {
+  if (
+    ((typeof value === "object" && value !== null) || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  ) {
+    Promise.resolve(value).then(undefined, report);
+  }
+}

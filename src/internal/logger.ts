@@ -1,3 +1,4 @@
+import { reportRejection } from "./deferred.js";
 import { REDACTED, type Secrets } from "./redact.js";
 
 /** How much the SDK reports: each level includes the ones after it. */
@@ -59,14 +60,16 @@ export class Log {
       const secrets = this.#secrets;
       const text = `codex-app-server-sdk: ${secrets ? secrets.text(message) : message}`;
       const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
-      const returned: unknown = this.#logger![level](text, ...rest);
       // An async logger's failure has nowhere to go either, but it must not go unhandled.
-      if (returned instanceof Promise) returned.catch(() => undefined);
+      reportRejection(this.#logger![level](text, ...rest), ignore);
     } catch {
       // A logger that throws must not turn a report into a crash; there is nowhere left to say it.
     }
   }
 }
+
+// Where a failing logger's own rejection goes: it is the one place a report could have gone.
+const ignore = (): undefined => undefined;
 
 function redactDetail(secrets: Secrets, detail: unknown): unknown {
   try {

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import vm from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Codex, TransportClosedError, type CodexOptions, type TurnEvent } from "../../src/index.js";
 import { clientStats } from "../../src/testing/index.js";
@@ -337,14 +338,22 @@ describe("answers and listeners the client does not trust", () => {
       await Promise.resolve();
       throw new Error("async listener failed");
     });
+    // A promise of another realm (a vm context), which `instanceof Promise` does not know.
+    const foreign = vm.runInNewContext(
+      "async () => { throw new Error('listener of another realm failed') }",
+    ) as () => Promise<void>;
+    codex.on("turn/started", foreign);
     const thread = await codex.threadStart();
     const handle = await thread.turn("go");
     await s.send(started);
     await s.send(completed);
     await settled(handle.run());
     await trap.expectNone();
-    const logged = entries.find((e) => e.message.endsWith("a listener of turn/started rejected"));
-    expect(logged?.detail).toMatchObject({ message: "async listener failed" });
+    const logged = entries.filter((e) => e.message.endsWith("a listener of turn/started rejected"));
+    expect(logged.map((e) => (e.detail as Error).message)).toEqual([
+      "async listener failed",
+      "listener of another realm failed",
+    ]);
   });
 });
 

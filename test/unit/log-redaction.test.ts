@@ -1,3 +1,4 @@
+import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { trapProcessFaults } from "../support/fault/guards.js";
 import { Log, thrownMessage, type Logger } from "../../src/internal/logger.js";
@@ -110,6 +111,13 @@ describe("Log", () => {
       log.warn("a warning");
       log.error("an error", new Error("detail"));
       expect(calls).toBe(2);
+      // Of another realm (a vm context, as some test environments run code in), which
+      // `instanceof Promise` does not know.
+      const foreign = vm.runInNewContext("async () => { throw new Error('log sink down') }") as (
+        ...args: unknown[]
+      ) => Promise<void>;
+      const foreignLog = new Log({ debug: foreign, info: foreign, warn: foreign, error: foreign });
+      foreignLog.error("an error");
       await trap.expectNone();
     } finally {
       trap.dispose();
