@@ -430,10 +430,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * in `stream()`. `return()` ends it at once, also while a read waits for the server.
    */
   textStream(options?: TurnStreamOptions): AsyncIterableIterator<string> {
-    // Bad options throw at the call, as stream()'s do.
+    // Bad options throw at the call, as stream()'s do, and the events are read from the call on,
+    // as a stream()'s are: one read first misses none of them.
     checkSignal(checkOptionNames(options, STREAM_NAMES).signal);
+    const events = this.#context.events === "results" ? undefined : this.stream(options);
     // Not an async generator: its `return()` would wait behind a read waiting for the server.
-    let events: AsyncIterableIterator<TurnEvent> | undefined;
     let ended = false;
     const end = (): IteratorResult<string> => {
       ended = true;
@@ -443,13 +444,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       if (ended) return end();
       try {
         if (events === undefined) {
-          if (this.#context.events === "results") {
-            throw new TypeError(
-              'textStream() needs the text deltas, which a client started with events: "results" ' +
-                'does not receive: start it with events: "all", or use run() for the text',
-            );
-          }
-          events = this.stream(options);
+          throw new TypeError(
+            'textStream() needs the text deltas, which a client started with events: "results" ' +
+              'does not receive: start it with events: "all", or use run() for the text',
+          );
         }
         for (;;) {
           const step = await events.next();
@@ -471,9 +469,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     return {
       next,
       return: async () => {
-        const open = events;
         const result = end();
-        await open?.return?.();
+        await events?.return?.();
         return result;
       },
       [Symbol.asyncIterator]() {

@@ -641,6 +641,30 @@ describe("a turn's text stream", () => {
     expect(tables().turns).toBe(0);
   });
 
+  it("keeps the text from its call on, whatever is read first", async () => {
+    const { transport, thread, answer } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    // Opened before any read, then a stream of the same turn read to its end first.
+    const text = turn.textStream();
+    const events = turn.stream();
+    transport.deliver(started("t1"));
+    for (const delta of ["a", "b"]) {
+      transport.deliver({
+        method: "item/agentMessage/delta",
+        params: { threadId: TH, turnId: "t1", itemId: "m", delta },
+      });
+    }
+    transport.deliver(completed("t1"));
+    const methods: string[] = [];
+    for await (const event of events) methods.push(event.method);
+    expect(methods).toHaveLength(4);
+    const texts: string[] = [];
+    for await (const chunk of text) texts.push(chunk);
+    expect(texts).toEqual(["a", "b"]);
+  });
+
   it("drops and logs a delta that is no string, and the rest still flows", async () => {
     const { transport, thread, answer, entries } = setup();
     const turnP = thread.turn("go");
