@@ -311,6 +311,10 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
+  // Per thread, the `turn/started` of the turn the server runs there, until a `turn/completed`
+  // there: a turn/start sent while a turn this client did not start runs (a goal's, another
+  // client's) is answered with that turn, whose start came before anything was held for it.
+  readonly #running = new Map<string, RawNotification>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
@@ -331,6 +335,18 @@ export class Router {
     connection.setInterest(this.#wants);
     connection.onClose((error) => this.#close(error));
     this.#watchThreadEnds();
+    this.#watchRunningTurns();
+  }
+
+  #watchRunningTurns(): void {
+    this.on("turn/started", (n) => {
+      const threadId = threadIdOf(n);
+      if (threadId !== undefined && turnIdOf(n) !== undefined) this.#running.set(threadId, n);
+    });
+    this.on("turn/completed", (n) => {
+      const threadId = threadIdOf(n);
+      if (threadId !== undefined) this.#running.delete(threadId);
+    });
   }
 
   // A thread the server closed, archived or deleted is no longer one this client unsubscribed
@@ -343,6 +359,7 @@ export class Router {
         const threadId = threadIdOf(n);
         if (threadId === undefined) return;
         this.#unsubscribed.delete(threadId);
+        this.#running.delete(threadId);
         const queue = this.#queues.get(threadId);
         if (queue === undefined) return;
         const error = new CodexError(`thread ${threadId} was ${how} while this client ran there`);
@@ -401,6 +418,7 @@ export class Router {
       queues: this.#queues.size,
       queued,
       unsubscribed: this.#unsubscribed.size,
+      running: this.#running.size,
       requestTurns: this.#requestTurns.size,
       turnReads: this.#turnsReadingAll + this.#turnReads.size,
       methodListeners: byMethod,
@@ -481,6 +499,8 @@ export class Router {
   setSubscribed(threadId: string, subscribed: boolean): void {
     if (subscribed) return void this.#unsubscribed.delete(threadId);
     this.#unsubscribed.add(threadId);
+    // Nothing more is heard from the thread, its turn's completion included.
+    this.#running.delete(threadId);
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
   }
@@ -595,6 +615,12 @@ export class Router {
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
+        // The server answered with the turn it already runs there: its start came before the
+        // hold, and the turn is active from the start.
+        const running = this.#running.get(threadId);
+        if (running !== undefined && turnIdOf(running) === turnId && !replay?.includes(running)) {
+          this.#deliverToTurn(turnId, sink, running);
+        }
         if (replay === undefined) return;
         for (const n of replay) {
           const own = turnIdOf(n);
@@ -791,6 +817,7 @@ export class Router {
     this.#startWaiters.clear();
     for (const list of waiters) for (const resume of list) resume();
     this.#requestTurns.clear();
+    this.#running.clear();
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];

@@ -54,6 +54,37 @@ describe("Thread.runGoal", () => {
   });
 });
 
+describe("a turn asked for while the server runs a goal's turn", () => {
+  it("is that turn, active from the start: interrupt() stops it at once", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    // The model's next request, which the message joining the turn may bring, is held too.
+    t.mock.enqueue(sse.textDeltas(["still working"]), { gate });
+    const thread = await t.codex.threadStart();
+    const goalTurn = new Promise<string>((resolve) => {
+      const off = t.codex.on("turn/started", (params) => {
+        off();
+        resolve(params.turn.id);
+      });
+    });
+    // The server starts a turn by itself for an active goal.
+    await thread.setGoal("keep working");
+    await gate.reached;
+    const turn = await thread.turn("hello");
+    expect(turn.id).toBe(await goalTurn);
+    const events = turn.stream();
+    const t0 = performance.now();
+    await turn.interrupt({ timeout: 5_000 });
+    expect((await turn.run({ timeout: 5_000 })).status).toBe("interrupted");
+    // Not the ten seconds the SDK gives a turn it never saw start.
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const first = await events.next();
+    expect(first.value?.method).toBe("turn/started");
+    gate.release();
+    await thread.setGoalStatus("paused");
+  });
+});
+
 describe("goal controls", () => {
   it("sets, pauses and clears a goal", async () => {
     const thread = await t.codex.threadStart();

@@ -377,6 +377,41 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0, unsubscribed: 0 });
   });
 
+  it("takes a turn the server already runs (a goal's) as active, when turn/start names it", async () => {
+    const { transport, thread, answer, sentOf, tables } = setup();
+    // The server started a turn by itself before this client asked for one.
+    transport.deliver(started("goal"));
+    const turnP = thread.turn("hello");
+    await answer(1, "turn/start", { turn: turnOf("goal") });
+    const turn = await turnP;
+    const events = turn.stream();
+    // Sent at once: the turn is active, as its start already came.
+    const interrupted = turn.interrupt();
+    await answer(2, "turn/interrupt", {});
+    await interrupted;
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([
+      { threadId: TH, turnId: "goal" },
+    ]);
+    transport.deliver(completed("goal", "interrupted"));
+    const methods: string[] = [];
+    for await (const event of events) methods.push(event.method);
+    expect(methods).toEqual(["turn/started", "turn/completed"]);
+    await expect(turn.run()).resolves.toMatchObject({ id: "goal", status: "interrupted" });
+    expect(tables()).toMatchObject({ turns: 0, queues: 0, running: 0 });
+  });
+
+  it("forgets the turn the server runs on a thread once it completes or the thread ends", async () => {
+    const { transport, router } = setup();
+    transport.deliver(started("a"));
+    transport.deliver({ method: "turn/started", params: { threadId: "other", turn: turnOf("b") } });
+    await flush();
+    expect(router.stats.running).toBe(2);
+    transport.deliver(completed("a"));
+    transport.deliver({ method: "thread/closed", params: { threadId: "other" } });
+    await flush();
+    expect(router.stats.running).toBe(0);
+  });
+
   it("leaves the turn in flight alone when an unsubscribe fails", async () => {
     const { transport, thread, answer, sentOf, tables } = setup();
     const inFlight = thread.run("x");
