@@ -527,19 +527,23 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async run(options?: TurnRunOptions): Promise<R> {
     const { signal, timeout } = requestOptions(options) ?? {};
-    const result =
-      signal === undefined && timeout === undefined
-        ? await this.#collector.completion
-        : await deadline(this.#collector.completion, {
-            signal,
-            timeout,
-            onAbort: () => this.#abort(abortError(signal!)),
-            onTimeout: () =>
-              this.#abort(
-                new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError"),
-              ),
-          });
-    return runResult(result, this.#finish);
+    const finish = this.#finish;
+    if (signal === undefined && timeout === undefined) {
+      return runResult(await this.#collector.completion, finish);
+    }
+    // The bound covers the reading of the answer too: a schema's validation may be async.
+    const done =
+      finish === undefined
+        ? (this.#collector.completion as Promise<R>)
+        : this.#collector.completion.then((result) => runResult(result, finish));
+    const result = await deadline(done, {
+      signal,
+      timeout,
+      onAbort: () => this.#abort(abortError(signal!)),
+      onTimeout: () =>
+        this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
+    });
+    return runResult(result, undefined);
   }
 
   /**

@@ -4,6 +4,7 @@ import * as zm from "zod/mini";
 import {
   CodexError,
   StructuredOutputError,
+  TurnAbortedError,
   type OutputSchema,
   type StructuredTurnResult,
   type TurnResult,
@@ -407,5 +408,31 @@ describe("Thread.turn with output", () => {
     expect(err).toBeInstanceOf(StructuredOutputError);
     expect((err as StructuredOutputError).issues[0]!.path).toEqual(["steps"]);
     expect((err as StructuredOutputError).result.id).toBe(handle.id);
+  });
+
+  it("bounds the answer's validation by run()'s timeout and signal", async () => {
+    // A check that never ends (an async refinement waiting on a service that never answers).
+    const stuck = z.object({ a: z.string() }).refine(() => new Promise<boolean>(() => {}));
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage('{"a":"x"}');
+    const timedOut = await thread
+      .run("Answer.", { output: stuck, timeout: 3_000 })
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(TurnAbortedError);
+    expect(((timedOut as TurnAbortedError).cause as Error).name).toBe("TimeoutError");
+    expect((timedOut as TurnAbortedError).result.status).toBe("completed");
+
+    t.mock.enqueueAssistantMessage('{"a":"y"}');
+    const handle = await thread.turn("Answer again.", { output: stuck });
+    const controller = new AbortController();
+    const running = handle.run({ signal: controller.signal }).catch((e: unknown) => e);
+    for await (const event of handle.stream()) void event;
+    // The turn has completed; its answer is being checked.
+    const reason = new Error("no longer needed");
+    controller.abort(reason);
+    const aborted = await running;
+    expect(aborted).toBeInstanceOf(TurnAbortedError);
+    expect((aborted as TurnAbortedError).cause).toBe(reason);
+    expect((aborted as TurnAbortedError).result.id).toBe(handle.id);
   });
 });
