@@ -420,7 +420,7 @@ describe("Thread.turn with output", () => {
       .catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(TurnAbortedError);
     expect(((timedOut as TurnAbortedError).cause as Error).name).toBe("TimeoutError");
-    expect((timedOut as TurnAbortedError).result.status).toBe("completed");
+    expect((timedOut as TurnAbortedError).result?.status).toBe("completed");
 
     t.mock.enqueueAssistantMessage('{"a":"y"}');
     const handle = await thread.turn("Answer again.", { output: stuck });
@@ -433,6 +433,6 @@ describe("Thread.turn with output", () => {
     const aborted = await running;
     expect(aborted).toBeInstanceOf(TurnAbortedError);
     expect((aborted as TurnAbortedError).cause).toBe(reason);
-    expect((aborted as TurnAbortedError).result.id).toBe(handle.id);
+    expect((aborted as TurnAbortedError).result?.id).toBe(handle.id);
   });
 });
