@@ -201,13 +201,32 @@ class StrictSchema {
         this.#refs.set(`#/${key}/${pointerEscape(name)}`, converted);
       }
     }
-    const root = this.#convert(body, []);
+    const root = this.#inlineRoot(this.#convert(body, []));
     if (root.type !== "object") {
       throw cannot([], "the answer must be a JSON object (strict mode needs an object root)");
     }
     // Mutated, not copied: the optional properties are known by the node's identity.
     this.root = Object.assign(root, defsOut);
     this.#refs.set("#", this.root);
+  }
+
+  // A root that is a $ref (a schema given an id, as zod's `.meta({ id })` does) becomes its
+  // definition, as strict mode needs the object itself at the root; the definition stays in
+  // $defs for the references inside it.
+  #inlineRoot(root: JsonObject): JsonObject {
+    const seen = new Set<string>();
+    let node = root;
+    while (typeof node.$ref === "string" && !seen.has(node.$ref)) {
+      seen.add(node.$ref);
+      const target = this.#refs.get(node.$ref);
+      if (target === undefined) return node;
+      const { $ref: _ref, ...notes } = node;
+      const inlined = { ...target, ...notes };
+      const optional = this.#optional.get(target);
+      if (optional !== undefined) this.#optional.set(inlined, optional);
+      node = inlined;
+    }
+    return node;
   }
 
   #convert(node: unknown, path: readonly Segment[]): JsonObject {
@@ -223,6 +242,9 @@ class StrictSchema {
     }
     if (node === false) throw cannot(path, "it accepts no value");
     if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
+    if (node.not !== undefined) {
+      throw cannot(path, "it excludes values with not (a never type), which strict mode lacks");
+    }
     if (Array.isArray(node.allOf)) return this.#convert(mergeAllOf(node, path), path);
     if (typeof node.$ref === "string") return this.#ref(node, path);
     const options = node.anyOf ?? node.oneOf;
@@ -305,7 +327,8 @@ class StrictSchema {
       }
       converted[key] = child;
     }
-    out.type = "object";
+    // A list of types (an object or null) is kept as it is: the null is the schema's own.
+    if (!Array.isArray(out.type)) out.type = "object";
     out.properties = converted;
     out.required = Object.keys(converted);
     out.additionalProperties = false;

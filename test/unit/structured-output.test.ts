@@ -184,6 +184,53 @@ describe("prepareOutput: the strict schema", () => {
     });
   });
 
+  it("puts a root given an id (a $ref to its definition) itself at the root", async () => {
+    const Answer = z.object({ a: z.string(), b: z.number().optional() }).meta({ id: "Answer" });
+    const prepared = await prepareOutput(Answer, undefined);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const schema = prepared.schema as Record<string, any>;
+    expect(schema).toMatchObject({
+      type: "object",
+      properties: { a: { type: "string" }, b: { type: ["number", "null"] } },
+      required: ["a", "b"],
+      additionalProperties: false,
+    });
+    expect(schema.$ref).toBeUndefined();
+    const { parsed } = await prepared.parse(resultWith('{"a":"x","b":null}'));
+    expect(parsed).toEqual({ a: "x" });
+
+    // Recursive, the definition stays in $defs for the references inside it.
+    type Tree = { name: string; kids: Tree[] };
+    const Tree: z.ZodType<Tree> = z
+      .object({
+        name: z.string(),
+        get kids() {
+          return z.array(Tree);
+        },
+      })
+      .meta({ id: "Tree" });
+    const tree = (await strictOf(Tree)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON
+    expect(tree.type).toBe("object");
+    expect(tree.properties.kids.items).toEqual({ $ref: "#/$defs/Tree" });
+    expect(tree.$defs.Tree.properties.kids.items).toEqual({ $ref: "#/$defs/Tree" });
+  });
+
+  it("keeps the null of an object that is itself nullable, required or optional", async () => {
+    const nullableObject = { type: ["object", "null"], properties: { x: { type: "string" } } };
+    const schema = standard({
+      type: "object",
+      properties: { required: nullableObject, optional: nullableObject },
+      required: ["required"],
+    });
+    const prepared = await prepareOutput(schema, undefined);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const strict = prepared.schema as Record<string, any>;
+    expect(strict.properties.required.type).toEqual(["object", "null"]);
+    expect(strict.properties.optional.type).toEqual(["object", "null"]);
+    const { parsed } = await prepared.parse(resultWith('{"required":null,"optional":null}'));
+    expect(parsed).toEqual({ required: null, optional: null });
+  });
+
   it("refuses, naming the path, what cannot be made strict", async () => {
     const cases: Array<[unknown, string]> = [
       [
@@ -197,6 +244,10 @@ describe("prepareOutput: the strict schema", () => {
       [
         z.object({ list: z.array(z.object({ x: z.union([z.string(), z.unknown()]) })) }),
         "output schema at output.list[].x",
+      ],
+      [
+        z.object({ gone: z.never() }),
+        "output schema at output.gone cannot be made strict: it excludes values with not",
       ],
       [
         z.object({ "odd key": z.any() }),
