@@ -25,7 +25,7 @@ import type {
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
-import { encodesLoneSurrogate } from "./internal/validate.js";
+import { checkSecret, encodesLoneSurrogate } from "./internal/validate.js";
 
 type Strings<T> = Extract<T, string>;
 // `true` only when `Listed` names every member of `All`: a new member fails to compile.
@@ -388,6 +388,13 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
     throw new InvalidAnswerError(
       "a token refresh must answer { accessToken, chatgptAccountId, chatgptPlanType? } with non-empty strings",
     );
+  }
+  // As loginChatgptAuthTokens checks it: a token with white space around it (read from a file
+  // with its newline) would be quoted back trimmed, and escape redaction.
+  try {
+    checkSecret(value.accessToken, "accessToken");
+  } catch (err) {
+    throw new InvalidAnswerError(`a token refresh's ${(err as Error).message}`);
   }
   return {
     accessToken: value.accessToken as string,

@@ -166,6 +166,22 @@ describe("ServerRequestDispatcher", () => {
     expect(await bare.transport.waitForSent(1)).toMatchObject({ id: 4, error: { code: -32601 } });
   });
 
+  it("refuses a refreshed token with white space around it, as loginChatgptAuthTokens does", async () => {
+    // Read from a file with its newline, say: the server would quote it trimmed, unredacted.
+    for (const accessToken of [" new-token-0123456789 ", "new-token-0123456789\n"]) {
+      const { transport } = setup({
+        onChatgptTokenRefresh: () => ({ accessToken, chatgptAccountId: "acct" }),
+      });
+      transport.deliver({ id: 5, method: "account/chatgptAuthTokens/refresh", params: {} });
+      const reply = (await transport.waitForSent(1)) as {
+        error: { code: number; message: string };
+      };
+      expect(reply.error.code).toBe(-32603);
+      expect(reply.error.message).toMatch(/^a token refresh's accessToken must not/);
+      expect(reply.error.message).not.toContain("new-token");
+    }
+  });
+
   it("reports a missing dynamic tool to the model as a failed call", async () => {
     const { transport } = setup();
     transport.deliver({
