@@ -460,10 +460,26 @@ function nullable(node: JsonObject): JsonObject {
 
 /** The keys of a record over a fixed set of keys (`propertyNames` an enum or a constant). */
 function recordKeys(node: JsonObject): string[] | undefined {
-  const names = node.propertyNames;
-  if (!isObject(names) || !isObject(node.additionalProperties)) return undefined;
+  if (!isObject(node.additionalProperties)) return undefined;
+  const keys = fixedNames(node.propertyNames);
+  return keys !== undefined && keys.length > 0 ? keys : undefined;
+}
+
+// The names a `propertyNames` schema allows when it lists them: a const, an enum, or a union of
+// those (zod's record over a union of literals), nested no deeper than a schema may be.
+function fixedNames(names: unknown, depth = 0): string[] | undefined {
+  if (!isObject(names) || depth > MAX_SCHEMA_DEPTH) return undefined;
+  if (Array.isArray(names.anyOf)) {
+    const all: string[] = [];
+    for (const option of names.anyOf) {
+      const some = fixedNames(option, depth + 1);
+      if (some === undefined) return undefined;
+      all.push(...some);
+    }
+    return all;
+  }
   const keys = "const" in names ? [names.const] : names.enum;
-  return isStringArray(keys) && keys.length > 0 ? keys : undefined;
+  return isStringArray(keys) ? keys : undefined;
 }
 
 function annotations(node: JsonObject): JsonObject {

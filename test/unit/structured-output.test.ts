@@ -215,6 +215,20 @@ describe("prepareOutput: the strict schema", () => {
     expect(tree.$defs.Tree.properties.kids.items).toEqual({ $ref: "#/$defs/Tree" });
   });
 
+  it("makes a record over a union of literal keys an object with those properties", async () => {
+    const keys = z.union([z.literal("a"), z.union([z.literal("b"), z.enum(["c"])])]);
+    expect(await strictOf(z.object({ counts: z.record(keys, z.number()) }))).toMatchObject({
+      properties: {
+        counts: {
+          type: "object",
+          properties: { a: { type: "number" }, b: { type: "number" }, c: { type: "number" } },
+          required: ["a", "b", "c"],
+          additionalProperties: false,
+        },
+      },
+    });
+  });
+
   it("keeps the null of an object that is itself nullable, required or optional", async () => {
     const nullableObject = { type: ["object", "null"], properties: { x: { type: "string" } } };
     const schema = standard({
