@@ -24,7 +24,7 @@ export interface TextInput {
 export interface ImageInput {
   /** Discriminant of the item kind. */
   readonly type: "image";
-  /** The image as a `data:` URL (or a URL the model can fetch). */
+  /** The image as a `data:` URL; the pinned runtime refuses any other URL. */
   readonly url: string;
 }
 /** An image file on the app-server's machine. */
