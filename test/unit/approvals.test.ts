@@ -170,7 +170,11 @@ describe("ServerRequestDispatcher", () => {
     // Read from a file with its newline, say: the server would quote it trimmed, unredacted.
     for (const accessToken of [" new-token-0123456789 ", "new-token-0123456789\n"]) {
       const { transport } = setup({
-        onChatgptTokenRefresh: () => ({ accessToken, chatgptAccountId: "acct" }),
+        onChatgptTokenRefresh: () => ({
+          accessToken,
+          chatgptAccountId: "acct",
+          chatgptPlanType: null,
+        }),
       });
       transport.deliver({ id: 5, method: "account/chatgptAuthTokens/refresh", params: {} });
       const reply = (await transport.waitForSent(1)) as {
