@@ -1,7 +1,7 @@
 import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
-import { CodexError } from "./errors.js";
+import { CodexError, sendStop } from "./errors.js";
 import type {
   CommandExecOutputDeltaNotification,
   CommandExecParams,
@@ -361,7 +361,7 @@ export class CommandHandle {
     this.#stopping ??= (async () => {
       const since = performance.now();
       try {
-        await this.terminate({ timeout: ABORT_WAIT_MS });
+        await sendStop(() => this.terminate({ timeout: timeLeft(ABORT_WAIT_MS, since) }));
       } catch (err) {
         this.#log.warn(`could not terminate command ${this.processId}`, err);
       }

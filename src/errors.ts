@@ -172,6 +172,9 @@ export function isOverloadData(data: unknown): boolean {
   return containsOverload(data, 0, new WeakSet());
 }
 
+// The code of the app-server's refusal of a request when its bounded queues are full.
+const OVERLOADED_CODE = -32001;
+
 // A test, not a lowercase copy: the message comes from the peer and may be of any length.
 const RETRY_EXHAUSTION = /retry limit|too many failed attempts/i;
 
@@ -201,7 +204,11 @@ export function mapJsonRpcError(code: number, message: string, data?: unknown): 
   }
   if (code >= -32099 && code <= -32000) {
     if (mentionsRetryExhaustion(message)) return new RetryLimitExceededError(code, message, data);
-    if (isOverloadData(data)) return new ServerBusyError(code, message, data);
+    // -32001 is the app-server's own refusal when its queues are full ("Server overloaded;
+    // retry later."), which carries no data.
+    if (code === OVERLOADED_CODE || isOverloadData(data)) {
+      return new ServerBusyError(code, message, data);
+    }
     return new CodexRpcError(code, message, data);
   }
   return new JsonRpcError(code, message, data);
@@ -300,6 +307,22 @@ export async function retryOnOverload<T>(
       delay = Math.min(maxDelayMs, delay * 2);
     }
   }
+}
+
+// How a stop is retried: within the few seconds an abort gives the server to confirm it.
+const STOP_RETRY: RetryOnOverloadOptions = {
+  maxAttempts: 6,
+  initialDelayMs: 100,
+  maxDelayMs: 1_000,
+};
+
+/**
+ * @internal Sends what an abort sends to stop something (a turn's interrupt, a command's
+ * terminate), again while the server refuses it as overloaded: a stop it refused would leave the
+ * thing running.
+ */
+export function sendStop<T>(send: () => Promise<T>): Promise<T> {
+  return retryOnOverload(send, STOP_RETRY);
 }
 
 /** One problem a schema found in a structured answer (the Standard Schema issue shape). */

@@ -4,6 +4,7 @@ import {
   RequestTimeoutError,
   TurnAbortedError,
   TurnFailedError,
+  sendStop,
 } from "./errors.js";
 import { steerExternalMessage } from "./external-message.js";
 import type {
@@ -628,8 +629,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     this.#aborting ??= (async () => {
       if (this.completed) return;
       const { log } = this.#context;
-      this.interrupt({ timeout: ABORT_WAIT_MS }).catch((err: unknown) =>
-        log.warn(`could not interrupt turn ${this.id}`, err),
+      const since = performance.now();
+      sendStop(() => this.interrupt({ timeout: timeLeft(ABORT_WAIT_MS, since) })).catch(
+        (err: unknown) => log.warn(`could not interrupt turn ${this.id}`, err),
       );
       const settled = this.#collector.completion.then(
         () => true,

@@ -12,7 +12,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(options: { timeout?: number; maxChars?: number } = {}) {
+function setup(options: { timeout?: number; maxChars?: number; signal?: AbortSignal } = {}) {
   const transport = new FakeTransport();
   const { log, entries } = captureLog();
   const connection = new Connection(transport, { log });
@@ -105,6 +105,27 @@ describe("CommandHandle", () => {
       await expect(loop).rejects.toBe(err);
       expect(handle.exited).toBe(false);
     }
+  });
+
+  it("sends the terminate of an abort again while the server refuses it as overloaded", async () => {
+    const controller = new AbortController();
+    const { transport, handle } = setup({ signal: controller.signal });
+    const exec = await transport.waitForSent(1);
+    const outcome = handle.wait().catch((e: unknown) => e);
+    controller.abort();
+    const overloaded = { code: -32001, message: "Server overloaded; retry later." };
+    for (const n of [2, 3]) {
+      const refused = await transport.waitForSent(n);
+      expect(refused.method).toBe("command/exec/terminate");
+      transport.deliver({ id: refused.id, error: overloaded });
+    }
+    const accepted = await transport.waitForSent(4);
+    expect(accepted.method).toBe("command/exec/terminate");
+    transport.deliver({ id: accepted.id, result: {} });
+    transport.deliver({ id: exec.id, result: { exitCode: 137, stdout: "", stderr: "" } });
+    const err = (await outcome) as CommandAbortedError;
+    expect(err).toBeInstanceOf(CommandAbortedError);
+    expect(err.result?.exitCode).toBe(137);
   });
 
   it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {

@@ -169,6 +169,16 @@ describe("mapJsonRpcError", () => {
     expect(err).toBeInstanceOf(CodexRpcError);
   });
 
+  it("maps the app-server's own refusal when its queues are full (-32001, no data) to ServerBusyError", () => {
+    const err = mapJsonRpcError(-32001, "Server overloaded; retry later.");
+    expect(err.constructor).toBe(ServerBusyError);
+    expect(isRetryableError(err)).toBe(true);
+    // Another code of the server range without overload data stays a plain CodexRpcError.
+    expect(mapJsonRpcError(-32002, "Server overloaded; retry later.").constructor).toBe(
+      CodexRpcError,
+    );
+  });
+
   it("maps overload data plus a retry-exhaustion message to RetryLimitExceededError", () => {
     const err = mapJsonRpcError(-32000, "Retry limit reached", overloaded);
     expect(err.constructor).toBe(RetryLimitExceededError);
@@ -260,7 +270,8 @@ describe("mapJsonRpcError", () => {
       ["an unrelated object", { codexErrorInfo: { type: "unauthorized" } }],
     ])("but not %s", (_label, data) => {
       expect(isOverloadData(data)).toBe(false);
-      expect(mapJsonRpcError(-32001, "busy", data).constructor).toBe(CodexRpcError);
+      // On a code other than the app-server's own overload code.
+      expect(mapJsonRpcError(-32050, "busy", data).constructor).toBe(CodexRpcError);
     });
 
     it("survives cyclic data", () => {

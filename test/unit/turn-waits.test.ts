@@ -377,6 +377,28 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0, unsubscribed: 0 });
   });
 
+  it("sends the interrupt of an abort again while the server refuses it as overloaded", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    transport.deliver(started("t1"));
+    await flush();
+    controller.abort();
+    const refused = await transport.waitForSent(2);
+    expect(refused.method).toBe("turn/interrupt");
+    transport.deliver({
+      id: refused.id,
+      error: { code: -32001, message: "Server overloaded; retry later." },
+    });
+    await answer(3, "turn/interrupt", {});
+    transport.deliver(completed("t1", "interrupted"));
+    const err = (await running) as TurnAbortedError;
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect(err.result?.status).toBe("interrupted");
+    expect(sentOf("turn/interrupt")).toHaveLength(2);
+  });
+
   it("takes a turn the server already runs (a goal's) as active, when turn/start names it", async () => {
     const { transport, thread, answer, sentOf, tables } = setup();
     // The server started a turn by itself before this client asked for one.
