@@ -13,6 +13,7 @@ import {
   checkJson,
   checkNonEmpty,
   checkOptionNames,
+  checkWellFormed,
   describe,
   dropUndefined,
   optionNames,
@@ -74,7 +75,10 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
   checkOptionNames(edit, EDIT_NAMES, name);
-  const keyPath = checkNonEmpty(edit.keyPath, `${name}.keyPath`);
+  const keyPath = checkWellFormed(
+    checkNonEmpty(edit.keyPath, `${name}.keyPath`),
+    `${name}.keyPath`,
+  );
   const segments = keyPath.split(".");
   if (segments.some((segment) => segment.trim() === "")) {
     throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
@@ -84,7 +88,9 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
     throw new TypeError(`${name}.keyPath has more segments than config.toml can nest`);
   }
   // JSON would write NaN as null, which the server reads as "remove the key".
-  checkJson(edit.value, `${name}.value`, MAX_JSON_DEPTH - segments.length);
+  // Past 2^53 an integer is no longer exact, and JSON writes 1e21 as 1e+21, which the runtime
+  // refuses as a float: refused here as configOverrides refuses them.
+  checkJson(edit.value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
   for (const credential of credentialsIn(segments, edit.value)) secrets.add(credential);
   return {
@@ -100,9 +106,9 @@ function checkWriteOptions<O extends ConfigWriteOptions>(
 ) {
   const { call, rest } = splitRequestOptions(options, names);
   if (rest.filePath !== undefined && rest.filePath !== null)
-    checkNonEmpty(rest.filePath, "filePath");
+    checkWellFormed(checkNonEmpty(rest.filePath, "filePath"), "filePath");
   if (rest.expectedVersion !== undefined && rest.expectedVersion !== null) {
-    checkNonEmpty(rest.expectedVersion, "expectedVersion");
+    checkWellFormed(checkNonEmpty(rest.expectedVersion, "expectedVersion"), "expectedVersion");
   }
   return { call, rest };
 }
@@ -125,7 +131,9 @@ export class CodexConfig {
   async read(options?: ConfigReadOptions): Promise<ConfigReadResponse> {
     const { call, rest } = splitRequestOptions(options, READ_NAMES);
     if (rest.includeLayers !== undefined) checkBoolean(rest.includeLayers, "includeLayers");
-    if (rest.cwd !== undefined && rest.cwd !== null) checkNonEmpty(rest.cwd, "cwd");
+    if (rest.cwd !== undefined && rest.cwd !== null) {
+      checkWellFormed(checkNonEmpty(rest.cwd, "cwd"), "cwd");
+    }
     return this.#connection.request("config/read", rest, call);
   }
 

@@ -2,6 +2,7 @@ import type { SkillsListParams, SkillsListResponse } from "./generated/index.js"
 import {
   checkBoolean,
   checkNonEmpty,
+  checkWellFormed,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -31,7 +32,9 @@ export async function listSkills(
   const { cwds, forceReload } = rest;
   if (cwds !== undefined) {
     if (!Array.isArray(cwds)) throw new TypeError(`cwds must be an array, got ${describe(cwds)}`);
-    Array.from(cwds as unknown[], (cwd, i) => checkNonEmpty(cwd, `cwds[${i}]`));
+    Array.from(cwds as unknown[], (cwd, i) =>
+      checkWellFormed(checkNonEmpty(cwd, `cwds[${i}]`), `cwds[${i}]`),
+    );
   }
   if (forceReload !== undefined) checkBoolean(forceReload, "forceReload");
   const params: SkillsListParams = {};

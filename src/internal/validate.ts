@@ -269,21 +269,42 @@ export const MAX_JSON_DEPTH = 64;
  * A value that reaches the wire as JSON and means there what it means here: no `NaN` or
  * `Infinity` (JSON writes `null`), no `undefined` in an array, no function, symbol or BigInt, no
  * `Date`, `Map` or class instance (JSON writes what `toJSON` or the own fields give), no cycle, and
- * at most `maxDepth` levels of objects and arrays. `undefined` object properties are left out, as
- * JSON leaves them out. Throws a `TypeError` naming the path of the first such value.
+ * at most `maxDepth` levels of objects and arrays, no lone surrogate in a string or a key (UTF-8
+ * has no bytes for it). `undefined` object properties are left out, as JSON leaves them out.
+ * Throws a `TypeError` naming the path of the first such value. With `exactIntegers`, a whole
+ * number past 2^53 (which JSON may write as `1e+21`, and which is no longer exact) is a
+ * `RangeError`: for values the runtime reads as integers.
  */
-export function checkJson(value: unknown, name: string, maxDepth = MAX_JSON_DEPTH): void {
-  walkJson(value, name, new Set(), maxDepth);
+export function checkJson(
+  value: unknown,
+  name: string,
+  maxDepth = MAX_JSON_DEPTH,
+  exactIntegers = false,
+): void {
+  walkJson(value, name, new Set(), maxDepth, exactIntegers);
 }
 
-function walkJson(value: unknown, name: string, seen: Set<object>, depthLeft: number): void {
+function walkJson(
+  value: unknown,
+  name: string,
+  seen: Set<object>,
+  depthLeft: number,
+  exactIntegers: boolean,
+): void {
   switch (typeof value) {
     case "string":
+      if (!isWellFormed(value)) throw loneSurrogate(name);
+      return;
     case "boolean":
       return;
     case "number":
       if (!Number.isFinite(value)) {
         throw new TypeError(`${name} must be a finite number, got ${value}`);
+      }
+      if (exactIntegers && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        throw new RangeError(
+          `${name} must be an integer between -(2^53-1) and 2^53-1, got ${value}`,
+        );
       }
       return;
   }
@@ -299,10 +320,14 @@ function walkJson(value: unknown, name: string, seen: Set<object>, depthLeft: nu
   seen.add(value);
   if (Array.isArray(value)) {
     // An index loop, not forEach: a hole is `undefined` here, and refused.
-    for (let i = 0; i < value.length; i++) walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1);
+    for (let i = 0; i < value.length; i++) {
+      walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1, exactIntegers);
+    }
   } else {
     for (const [key, item] of Object.entries(value)) {
-      if (item !== undefined) walkJson(item, `${name}.${key}`, seen, depthLeft - 1);
+      if (item === undefined) continue;
+      if (!isWellFormed(key)) throw loneSurrogate(`a key of ${name}`);
+      walkJson(item, `${name}.${key}`, seen, depthLeft - 1, exactIntegers);
     }
   }
   seen.delete(value);

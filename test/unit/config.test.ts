@@ -29,6 +29,31 @@ describe("CodexConfig.write", () => {
     expect(transport.sent).toHaveLength(0);
   });
 
+  it("refuses integers past 2^53 and lone surrogates, naming their path, before any I/O", async () => {
+    const { transport, config } = setup();
+    // 2^53 + 2 would be written as it is, though not what was meant; 1e21 JSON writes as 1e+21,
+    // which the runtime refuses as a float where it wants an integer.
+    for (const value of [2 ** 53 + 2, 1e21, -(2 ** 60)]) {
+      await expect(config.write("model_context_window", value)).rejects.toThrow(
+        /^edit\.value must be an integer between -\(2\^53-1\) and 2\^53-1/,
+      );
+    }
+    await expect(config.write("profiles", { p: { model: "m\ud800" } } as never)).rejects.toThrow(
+      /^edit\.value\.p\.model holds a lone surrogate/,
+    );
+    await expect(config.write("model\udc00", "m")).rejects.toThrow(
+      /^edit\.keyPath holds a lone surrogate/,
+    );
+    await expect(config.write("model", "m", { filePath: "/x\ud800" })).rejects.toThrow(
+      /^filePath holds a lone surrogate/,
+    );
+    await expect(config.read({ cwd: "\udfff" })).rejects.toThrow(/^cwd holds a lone surrogate/);
+    expect(transport.sent).toHaveLength(0);
+    // A fraction, or a whole number within 2^53, goes through.
+    void config.write("x", { ratio: 0.5, big: 2 ** 53 - 1 } as never);
+    expect(await transport.waitForSent(1)).toMatchObject({ method: "config/value/write" });
+  });
+
   it("refuses key paths and values the runtime refuses or cannot nest, and holes, before any I/O", async () => {
     const { transport, config } = setup();
     for (const keyPath of ["a..b", ".model", "model.", "   "]) {

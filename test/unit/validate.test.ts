@@ -52,12 +52,22 @@ describe("checkJson", () => {
       [[new Map()], /^value\[0\] must be a plain object or an array, got a Map$/],
       [{ p: new Point() }, /^value\.p must be a plain object or an array, got a Point$/],
       [cyclic, /^value\.self contains itself$/],
+      [{ a: ["ok", "cut\ud800"] }, /^value\.a\[1\] holds a lone surrogate/],
+      [{ a: { "k\udc00": 1 } }, /^a key of value\.a holds a lone surrogate/],
     ];
     for (const [value, message] of cases) {
       expect(() => checkJson(value, "value")).toThrow(message);
     }
     const shared = { a: 1 };
     expect(() => checkJson([shared, shared], "value")).not.toThrow();
+  });
+
+  it("refuses whole numbers past 2^53 only where integers must be exact", () => {
+    expect(() => checkJson({ n: 1e21 }, "value")).not.toThrow();
+    expect(() => checkJson({ n: 1e21 }, "value", 64, true)).toThrow(
+      /^value\.n must be an integer between -\(2\^53-1\) and 2\^53-1, got 1e\+21$/,
+    );
+    expect(() => checkJson({ n: 2 ** 53 - 1, f: 1.5 }, "value", 64, true)).not.toThrow();
   });
 });
 
