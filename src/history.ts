@@ -77,22 +77,33 @@ export interface ListPage<T> {
  * the elements, `pages()` the whole pages (with their cursors). Nothing is fetched before the
  * first element is asked for, and leaving the loop fetches no further page. Each loop starts
  * again from the first page. `signal` and `timeout` of the options apply to each page request.
- * A page cursor the server already gave in this loop ends it with a `CodexError`.
+ * A page cursor the server already gave in this loop, or the one the loop started from, ends it
+ * with a `CodexError`.
  */
 export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncIterable<T> {
   readonly #method: ClientRequestMethod;
   readonly #fetch: (cursor: string | undefined) => Promise<P>;
+  readonly #start: string | undefined;
 
-  /** @internal Made by the list methods; `method` is the list request, named in errors. */
-  constructor(method: ClientRequestMethod, fetch: (cursor: string | undefined) => Promise<P>) {
+  /**
+   * @internal Made by the list methods; `method` is the list request, named in errors, and
+   * `start` the cursor the caller gave, from which the first page is fetched.
+   */
+  constructor(
+    method: ClientRequestMethod,
+    fetch: (cursor: string | undefined) => Promise<P>,
+    start?: unknown,
+  ) {
     this.#method = method;
     this.#fetch = fetch;
+    this.#start = typeof start === "string" ? start : undefined;
   }
 
   /** The pages, in order, each fetched when the previous one has been taken. */
   async *pages(): AsyncGenerator<P, void, undefined> {
     // A server whose cursors come round again (A, B, A) would keep the loop fetching forever.
     const seen = new Set<string>();
+    if (this.#start !== undefined) seen.add(this.#start);
     let cursor: string | undefined;
     for (;;) {
       const page = checkPage(await this.#fetch(cursor), this.#method);
@@ -240,8 +251,11 @@ export function turnPages(
 ): Paginated<Turn, ThreadTurnsListResponse> {
   const checked = dropUndefined(checkOptionNames(options, TURN_LIST_NAMES));
   listRequest(checked, TURN_LIST_NAMES);
-  return new Paginated("thread/turns/list", (cursor) =>
-    turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+  return new Paginated(
+    "thread/turns/list",
+    (cursor) =>
+      turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+    checked.cursor,
   );
 }
 
@@ -253,8 +267,11 @@ export function itemPages(
 ): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
   const checked = dropUndefined(checkOptionNames(options, ITEM_LIST_NAMES));
   listRequest(checked, ITEM_LIST_NAMES, true);
-  return new Paginated("thread/items/list", (cursor) =>
-    itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+  return new Paginated(
+    "thread/items/list",
+    (cursor) =>
+      itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+    checked.cursor,
   );
 }
 
@@ -265,9 +282,13 @@ export function threadPages(
 ): Paginated<ThreadRecord, ThreadListResponse> {
   const checked = dropUndefined(checkOptionNames(options, THREAD_LIST_NAMES));
   listRequest(checked, THREAD_LIST_NAMES);
-  return new Paginated("thread/list", (cursor) => {
-    const next = cursor === undefined ? checked : { ...checked, cursor };
-    const { call, rest } = listRequest(next, THREAD_LIST_NAMES);
-    return connection.request("thread/list", rest, call);
-  });
+  return new Paginated(
+    "thread/list",
+    (cursor) => {
+      const next = cursor === undefined ? checked : { ...checked, cursor };
+      const { call, rest } = listRequest(next, THREAD_LIST_NAMES);
+      return connection.request("thread/list", rest, call);
+    },
+    checked.cursor,
+  );
 }

@@ -167,6 +167,31 @@ describe("Paginated with cursors that come round again", () => {
   });
 });
 
+describe("Paginated from a cursor the caller gives", () => {
+  it("stops when the server gives that cursor back, before yielding its page twice", async () => {
+    const echo = { S: { data: ["s"], nextCursor: "S" } };
+    for (const [pages, method] of [
+      [turnPages, "thread/turns/list"],
+      [itemPages, "thread/items/list"],
+      [
+        (connection: Connection, _: string, options: object) => threadPages(connection, options),
+        "thread/list",
+      ],
+    ] as const) {
+      const { transport, connection } = pagedServer(echo, 10);
+      const seen: unknown[] = [];
+      const err = await (async () => {
+        for await (const entry of pages(connection, "th", { cursor: "S" })) seen.push(entry);
+      })().catch((e: unknown) => e);
+      expect((err as Error).message).toBe(
+        `${method}: the server returned the same page cursor twice (S)`,
+      );
+      expect(seen).toEqual(["s"]);
+      expect(transport.sent).toHaveLength(1);
+    }
+  });
+});
+
 describe("pages the server gets wrong", () => {
   it("end the loop with a CodexError naming the method, never a loop or a bare TypeError", async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
