@@ -71,7 +71,7 @@ const EXEC_NAMES = optionNames<ExecOptions>()({
 
 /** What `CommandHandle.wait()` resolves with. */
 export interface CommandResult {
-  /** The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`). */
+  /** The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`, 1 with a tty). */
   readonly exitCode: number;
   /** Everything the command wrote to standard output (to the terminal, with `tty`), decoded as UTF-8. */
   readonly stdout: string;
@@ -334,7 +334,7 @@ export class CommandHandle {
   }
 
   /**
-   * Ends the command (the server kills it); `wait()` then resolves with its exit code (137).
+   * Ends the command (the server kills it); `wait()` then resolves with its exit code (137; 1 with a tty).
    * Resolves at once when the command has already exited.
    */
   async terminate(options?: RequestOptions): Promise<void> {
