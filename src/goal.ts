@@ -1,6 +1,6 @@
-import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
+import { CodexError, TurnAbortedError, TurnFailedError, sendStop } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
-import { ABORT_WAIT_MS, abortError } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { isGoalStatus } from "./options.js";
 import type { TurnResult } from "./result.js";
@@ -87,15 +87,18 @@ export class GoalRun {
    */
   async stop(): Promise<void> {
     const threadId = this.#threadId;
-    const call = { timeout: ABORT_WAIT_MS };
+    const since = performance.now();
+    // Each is sent again while the server refuses it as overloaded, within the abort's bound.
+    const bound = () => ({ timeout: timeLeft(ABORT_WAIT_MS, since) });
+    const connection = this.#connection;
     await Promise.all([
-      this.#connection
-        .request("thread/goal/set", { threadId, status: "paused" }, call)
-        .catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
+      sendStop(() =>
+        connection.request("thread/goal/set", { threadId, status: "paused" }, bound()),
+      ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
       ...[...this.#running.keys()].map((turnId) =>
-        this.#connection
-          .request("turn/interrupt", { threadId, turnId }, call)
-          .catch((err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err)),
+        sendStop(() => connection.request("turn/interrupt", { threadId, turnId }, bound())).catch(
+          (err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err),
+        ),
       ),
     ]);
   }

@@ -329,10 +329,12 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
         // Should the answer still come, the turn it names is stopped, the thread no longer held.
         turnId
           .then((late) =>
-            context.connection.request(
-              "turn/interrupt",
-              { threadId: start.threadId, turnId: late },
-              { timeout: ABORT_WAIT_MS },
+            sendStop(() =>
+              context.connection.request(
+                "turn/interrupt",
+                { threadId: start.threadId, turnId: late },
+                { timeout: ABORT_WAIT_MS },
+              ),
             ),
           )
           .catch((err: unknown) => context.log.debug(`could not stop a turn started late`, err));

@@ -43,6 +43,11 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
       }
     };
     const onAbort = () => divert(options.onAbort, () => abortError(signal!));
+    // Watched first, so that its rejection is handled whatever wins, an abort already made too.
+    work.then(
+      (value) => finish() && resolve(value),
+      (error: unknown) => finish() && reject(error),
+    );
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeout !== undefined) {
@@ -52,10 +57,6 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
         timeout,
       );
     }
-    work.then(
-      (value) => finish() && resolve(value),
-      (error: unknown) => finish() && reject(error),
-    );
   });
 }
 

@@ -22,7 +22,8 @@ import {
   TurnFailedError,
 } from "../../src/errors.js";
 import type { TurnResult } from "../../src/result.js";
-import { abortError } from "../../src/internal/deadline.js";
+import { abortError, deadline } from "../../src/internal/deadline.js";
+import { trapProcessFaults } from "../support/fault/guards.js";
 
 const overloaded = { codex_error_info: "server_overloaded" };
 
@@ -137,6 +138,25 @@ describe("abortError", () => {
     expect(err).toBeInstanceOf(DOMException);
     expect(err.name).toBe("AbortError");
     expect(err.message).toBe("The operation was aborted");
+  });
+});
+
+describe("deadline", () => {
+  it("handles the rejection of work it gave up on, an abort already made before it too", async () => {
+    const trap = trapProcessFaults();
+    try {
+      const controller = new AbortController();
+      controller.abort();
+      let fail!: (error: Error) => void;
+      const work = new Promise<never>((_, reject) => (fail = reject));
+      await expect(deadline(work, { signal: controller.signal })).rejects.toMatchObject({
+        name: "AbortError",
+      });
+      fail(new Error("the work failed after the wait was given up"));
+      await trap.expectNone();
+    } finally {
+      trap.dispose();
+    }
   });
 });
 

@@ -473,6 +473,25 @@ describe("stopping what the caller gave up on", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("sends the pause of an aborted goal again while the server refuses it as overloaded", async () => {
+    const { transport, thread, sentOf } = setup();
+    const controller = new AbortController();
+    const goal = thread.runGoal("a goal", { signal: controller.signal }).catch((e: unknown) => e);
+    await transport.waitForSent(1);
+    controller.abort();
+    const pause = await transport.waitForSent(2);
+    expect(pause).toMatchObject({ method: "thread/goal/set", params: { status: "paused" } });
+    transport.deliver({
+      id: pause.id,
+      error: { code: -32001, message: "Server overloaded; retry later." },
+    });
+    const again = await transport.waitForSent(3);
+    expect(again).toMatchObject({ method: "thread/goal/set", params: { status: "paused" } });
+    transport.deliver({ id: again.id, result: { goal: null } });
+    expect(await goal).toMatchObject({ name: "AbortError" });
+    expect(sentOf("thread/goal/set")).toHaveLength(3);
+  });
+
   it("bounds a detached review's fork by its signal", async () => {
     const { transport, thread } = setup();
     const controller = new AbortController();
