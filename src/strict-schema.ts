@@ -202,6 +202,8 @@ class StrictSchema {
       }
     }
     const root = this.#inlineRoot(this.#convert(body, []));
+    // The answer is an object: a null the root also allows is one strict mode cannot take.
+    if (isObjectOrNull(root.type)) root.type = "object";
     if (root.type !== "object") {
       throw cannot([], "the answer must be a JSON object (strict mode needs an object root)");
     }
@@ -242,9 +244,6 @@ class StrictSchema {
     }
     if (node === false) throw cannot(path, "it accepts no value");
     if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
-    if (node.not !== undefined) {
-      throw cannot(path, "it excludes values with not (a never type), which strict mode lacks");
-    }
     if (Array.isArray(node.allOf)) return this.#convert(mergeAllOf(node, path), path);
     if (typeof node.$ref === "string") return this.#ref(node, path);
     const options = node.anyOf ?? node.oneOf;
@@ -286,6 +285,11 @@ class StrictSchema {
       out.items = this.#convert(node.items ?? {}, [...path, { items: true }]);
     }
     if (out.type === undefined && out.enum === undefined && !("const" in out)) {
+      // A `not` with nothing beside it (z.never()) says what no value may be, and nothing else;
+      // beside other keywords it is left out, as other keywords strict mode lacks are.
+      if (node.not !== undefined) {
+        throw cannot(path, "it excludes values with not (a never type), which strict mode lacks");
+      }
       throw cannot(path, "it accepts any value (unknown, any, custom, a date or a transform)");
     }
     return out;
@@ -327,8 +331,8 @@ class StrictSchema {
       }
       converted[key] = child;
     }
-    // A list of types (an object or null) is kept as it is: the null is the schema's own.
-    if (!Array.isArray(out.type)) out.type = "object";
+    // An object or null keeps its null, the schema's own; anything else is an object here.
+    out.type = isObjectOrNull(out.type) ? out.type : "object";
     out.properties = converted;
     out.required = Object.keys(converted);
     out.additionalProperties = false;
@@ -480,6 +484,12 @@ function fixedNames(names: unknown, depth = 0): string[] | undefined {
   }
   const keys = "const" in names ? [names.const] : names.enum;
   return isStringArray(keys) ? keys : undefined;
+}
+
+function isObjectOrNull(type: unknown): boolean {
+  return (
+    Array.isArray(type) && type.length === 2 && type.includes("object") && type.includes("null")
+  );
 }
 
 function annotations(node: JsonObject): JsonObject {

@@ -243,6 +243,23 @@ describe("prepareOutput: the strict schema", () => {
     expect(strict.properties.optional.type).toEqual(["object", "null"]);
     const { parsed } = await prepared.parse(resultWith('{"required":null,"optional":null}'));
     expect(parsed).toEqual({ required: null, optional: null });
+
+    // At the root, where only an object can be the answer, a list with object is an object.
+    for (const type of [["object"], ["object", "null"]]) {
+      const root = (await strictOf(standard({ type, properties: { x: { type: "string" } } }))) as {
+        type: unknown;
+      };
+      expect(root.type).toBe("object");
+    }
+  });
+
+  it("leaves out a not beside other keywords, as other keywords strict mode lacks", async () => {
+    const schema = standard({
+      type: "object",
+      properties: { name: { type: "string", not: { const: "" } } },
+      required: ["name"],
+    });
+    expect(await strictOf(schema)).toMatchObject({ properties: { name: { type: "string" } } });
   });
 
   it("refuses, naming the path, what cannot be made strict", async () => {
