@@ -343,9 +343,15 @@ export class Router {
       const threadId = threadIdOf(n);
       if (threadId !== undefined && turnIdOf(n) !== undefined) this.#running.set(threadId, n);
     });
+    // The completion names the started turn, or, for a review, the root its start named.
     this.on("turn/completed", (n) => {
       const threadId = threadIdOf(n);
-      if (threadId !== undefined) this.#running.delete(threadId);
+      const started = threadId === undefined ? undefined : this.#running.get(threadId);
+      if (started === undefined) return;
+      const id = turnIdOf(n);
+      if (id === turnIdOf(started) || id === this.#childStartOf(started)) {
+        this.#running.delete(threadId!);
+      }
     });
   }
 

@@ -428,9 +428,20 @@ describe("stopping what the caller gave up on", () => {
     transport.deliver({ method: "turn/started", params: { threadId: "other", turn: turnOf("b") } });
     await flush();
     expect(router.stats.running).toBe(2);
+    // The completion of another turn of the thread leaves it.
+    transport.deliver(completed("older"));
+    expect(router.stats.running).toBe(2);
     transport.deliver(completed("a"));
     transport.deliver({ method: "thread/closed", params: { threadId: "other" } });
     await flush();
+    expect(router.stats.running).toBe(0);
+    // A review's start names the turn the server runs for it, its completion the review's root.
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: TH, turn: { ...turnOf("child"), rootTurnId: "review" } },
+    });
+    expect(router.stats.running).toBe(1);
+    transport.deliver(completed("review"));
     expect(router.stats.running).toBe(0);
   });
 
