@@ -207,10 +207,8 @@ function checkContentItem(item: unknown, i: number): void {
   if (given.length === 0) {
     throw new TypeError(`${name} (${type}) needs a string ${fields.join(" or ")}`);
   }
-  for (const field of given) {
-    checkWellFormed((item as Record<string, string>)[field]!, `${name}.${field}`);
-  }
-  // Its other fields go out as JSON too: what JSON would change (NaN, a Date) is refused.
+  // It goes out as JSON: what JSON would change (NaN, a Date) and a string cut inside a character
+  // are refused, naming the field.
   checkJson(item, name);
 }
 
