@@ -20,7 +20,7 @@ import type {
   TurnSteerResponse,
 } from "./generated/index.js";
 import { isExternalMessage, toToolOutput, toUserInputs, type RunInput } from "./inputs.js";
-import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, timeLeft, watchAbort } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptionNames, checkSignal, optionNames, requestOptions } from "./internal/validate.js";
@@ -494,8 +494,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       void reader.return();
       void this.#stop();
     };
-    const off = () => signal.removeEventListener("abort", onAbort);
-    if (!signal.aborted) signal.addEventListener("abort", onAbort, { once: true });
+    const off = signal.aborted ? () => undefined : watchAbort(signal, onAbort);
     this.#collector.released.then(off, off);
     const abort = async (): Promise<never> => {
       off();
@@ -619,8 +618,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   #interruptOnAbort(signal: AbortSignal): void {
     const onAbort = () => void this.#stop();
     if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    const off = () => signal.removeEventListener("abort", onAbort);
+    const off = watchAbort(signal, onAbort);
     this.#collector.released.then(off, off);
   }
 

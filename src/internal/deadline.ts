@@ -15,6 +15,42 @@ export interface DeadlineOptions<T> {
   readonly onAbort?: () => T | Promise<T>;
 }
 
+// The SDK's waits on each signal, behind one listener of its own: a program that hands one signal
+// to many calls at once (a shutdown signal, say) gets no MaxListenersExceededWarning from Node.
+interface AbortWatch {
+  readonly watchers: Set<() => void>;
+  readonly listener: () => void;
+}
+const abortWatches = new WeakMap<AbortSignal, AbortWatch>();
+
+/**
+ * Calls `onAbort` when `signal` (not yet aborted) aborts, until the returned function is called;
+ * the signal holds one listener for all the SDK's watchers, removed when the last one leaves.
+ */
+export function watchAbort(signal: AbortSignal, onAbort: () => void): () => void {
+  let watch = abortWatches.get(signal);
+  if (watch === undefined) {
+    const watchers = new Set<() => void>();
+    const listener = () => {
+      abortWatches.delete(signal);
+      // A copy: a watcher may stop another as it runs, which must still be told.
+      for (const watcher of [...watchers]) watcher();
+    };
+    watch = { watchers, listener };
+    abortWatches.set(signal, watch);
+    signal.addEventListener("abort", listener, { once: true });
+  }
+  const { watchers, listener } = watch;
+  // Its own function each time: one caller watching twice is watched twice.
+  const watcher = () => onAbort();
+  watchers.add(watcher);
+  return () => {
+    if (!watchers.delete(watcher) || watchers.size > 0) return;
+    if (abortWatches.get(signal)?.watchers === watchers) abortWatches.delete(signal);
+    signal.removeEventListener("abort", listener);
+  };
+}
+
 /**
  * Waits for `work`, or the timeout, or the signal, whichever comes first, and always removes its
  * timer and abort listener. The one place that races a wait against time and cancellation: every
@@ -26,11 +62,12 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    let unwatch: (() => void) | undefined;
     const finish = (): boolean => {
       if (settled) return false;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      unwatch?.();
       return true;
     };
     const divert = (then: (() => T | Promise<T>) | undefined, otherwise: () => Error) => {
@@ -49,7 +86,7 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
       (error: unknown) => finish() && reject(error),
     );
     if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal !== undefined) unwatch = watchAbort(signal, onAbort);
     if (timeout !== undefined) {
       timer = setTimeout(
         () =>

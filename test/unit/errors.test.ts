@@ -23,6 +23,7 @@ import {
 } from "../../src/errors.js";
 import type { TurnResult } from "../../src/result.js";
 import { abortError, deadline } from "../../src/internal/deadline.js";
+import { deferred } from "../../src/internal/deferred.js";
 import { trapProcessFaults } from "../support/fault/guards.js";
 
 const overloaded = { codex_error_info: "server_overloaded" };
@@ -142,6 +143,40 @@ describe("abortError", () => {
 });
 
 describe("deadline", () => {
+  it("holds one listener on a signal however many waits share it, and none once they end", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const { signal } = controller;
+      const never = new Promise<never>(() => {});
+      const gates = Array.from({ length: 30 }, () => deferred<string>());
+      const waits = gates.map((gate) => deadline(gate.promise, { signal }));
+      expect(getEventListeners(signal, "abort")).toHaveLength(1);
+      gates[0]!.resolve("done");
+      await expect(waits[0]).resolves.toBe("done");
+      const aborted = Array.from({ length: 5 }, () => deadline(never, { signal }));
+      controller.abort();
+      for (const wait of [...waits.slice(1), ...aborted]) {
+        await expect(wait).rejects.toMatchObject({ name: "AbortError" });
+      }
+      expect(getEventListeners(signal, "abort")).toHaveLength(0);
+
+      // Waits that all end without an abort leave no listener behind.
+      const other = new AbortController();
+      const quick = Array.from({ length: 12 }, (_, i) =>
+        deadline(Promise.resolve(i), { signal: other.signal }),
+      );
+      expect(await Promise.all(quick)).toHaveLength(12);
+      expect(getEventListeners(other.signal, "abort")).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("handles the rejection of work it gave up on, an abort already made before it too", async () => {
     const trap = trapProcessFaults();
     try {
