@@ -1,7 +1,7 @@
 import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
-import { CodexError, sendStop } from "./errors.js";
+import { CodexError } from "./errors.js";
 import type {
   CommandExecOutputDeltaNotification,
   CommandExecParams,
@@ -30,6 +30,7 @@ import {
 import { sandboxPolicy, type Sandbox } from "./options.js";
 import type { Connection } from "./rpc/connection.js";
 import { EventLog, type Router } from "./rpc/router.js";
+import { sendStop } from "./stop.js";
 
 /** Options of `Codex.exec`. */
 export interface ExecOptions {

@@ -309,22 +309,6 @@ export async function retryOnOverload<T>(
   }
 }
 
-// How a stop is retried: within the few seconds an abort gives the server to confirm it.
-const STOP_RETRY: RetryOnOverloadOptions = {
-  maxAttempts: 6,
-  initialDelayMs: 100,
-  maxDelayMs: 1_000,
-};
-
-/**
- * @internal Sends what an abort sends to stop something (a turn's interrupt, a command's
- * terminate), again while the server refuses it as overloaded: a stop it refused would leave the
- * thing running.
- */
-export function sendStop<T>(send: () => Promise<T>): Promise<T> {
-  return retryOnOverload(send, STOP_RETRY);
-}
-
 /** One problem a schema found in a structured answer (the Standard Schema issue shape). */
 export interface StructuredOutputIssue {
   /** What is wrong. */

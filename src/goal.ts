@@ -1,4 +1,4 @@
-import { CodexError, TurnAbortedError, TurnFailedError, sendStop } from "./errors.js";
+import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
 import { ABORT_WAIT_MS, abortError, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
@@ -6,6 +6,7 @@ import { isGoalStatus } from "./options.js";
 import type { TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
+import { sendStop } from "./stop.js";
 import { TurnCollector } from "./turn.js";
 
 /** What `Thread.runGoal` resolves with. */

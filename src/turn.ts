@@ -4,7 +4,6 @@ import {
   RequestTimeoutError,
   TurnAbortedError,
   TurnFailedError,
-  sendStop,
 } from "./errors.js";
 import { steerExternalMessage } from "./external-message.js";
 import type {
@@ -27,6 +26,7 @@ import { checkOptionNames, checkSignal, optionNames, requestOptions } from "./in
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
+import { sendStop } from "./stop.js";
 import {
   EventLog,
   type BindOptions,
