@@ -494,12 +494,17 @@ and 1.06x, and the soak 0.97x and 1.13x. A ninth, of 6b1456d (whose checks refus
 are no plain objects and strings cut inside a character, whose router listens for thread ends
 from its construction and looks for one as a turn binds, and whose redaction, with no secret in
 this bench, does no more), gave start-up 1.41x, sequential turns 1.13x, concurrent threads 1.21x,
-the stream 1.07x and the soak 1.14x: this file holds the ninth (the floor's start-up CPU 16.0 ms,
-against 18.4 ms in the eighth, 16.0 ms in the seventh and 20.8 ms in the sixth). Right after it,
+the stream 1.07x and the soak 1.14x (the floor's start-up CPU 16.0 ms, against 18.4 ms in the
+eighth, 16.0 ms in the seventh and 20.8 ms in the sixth). Right after it,
 start-up alone in four pairs of batches, the code before that round (9a6ba60) then 6b1456d,
 measured 1.28x, 1.22x, 1.28x and 1.26x round by round for the older code and 1.32x, 1.28x and
 1.24x for the newer (the fourth pair's newer batch is the full run's 1.36x): a few percent more
-at most, within the spread of one batch.
+at most, within the spread of one batch. A tenth, of ab005ff (whose router keeps, per thread,
+the start of the turn the server runs, and so reads every \`turn/started\` and
+\`turn/completed\`, whose waits share one abort listener per signal, and whose checks of JSON
+values look for lone surrogates), gave start-up 1.28x, sequential turns 1.14x, concurrent threads
+1.21x, the stream 1.09x and the soak 1.10x: this file holds the tenth (the floor's start-up CPU
+18.5 ms).
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
@@ -532,9 +537,9 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 4.04 ms, and the SDK
-  14.2 ms; in the eight full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01 and 4.46 ms
-  against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3 and 14.6 ms.
+  The figure follows the host's load: in the run below the floor's row took 4.37 ms, and the SDK
+  15.0 ms; in the nine full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46 and
+  4.04 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6 and 14.2 ms.
   The cost of an import follows the number of functions more than the bytes: over 15 runs each,
   the file stripped of whitespace and comments compiled no faster, and fully minified only about
   0.9 ms faster, at the cost of a readable dist. Goal runs, logins, reviews, skills, the WebSocket
