@@ -362,7 +362,9 @@ export class CommandHandle {
     this.#stopping ??= (async () => {
       const since = performance.now();
       try {
-        await sendStop(() => this.terminate({ timeout: timeLeft(ABORT_WAIT_MS, since) }));
+        await sendStop(this.#connection, () =>
+          this.terminate({ timeout: timeLeft(ABORT_WAIT_MS, since) }),
+        );
       } catch (err) {
         this.#log.warn(`could not terminate command ${this.processId}`, err);
       }

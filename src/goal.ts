@@ -93,13 +93,13 @@ export class GoalRun {
     const bound = () => ({ timeout: timeLeft(ABORT_WAIT_MS, since) });
     const connection = this.#connection;
     await Promise.all([
-      sendStop(() =>
+      sendStop(connection, () =>
         connection.request("thread/goal/set", { threadId, status: "paused" }, bound()),
       ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
       ...[...this.#running.keys()].map((turnId) =>
-        sendStop(() => connection.request("turn/interrupt", { threadId, turnId }, bound())).catch(
-          (err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err),
-        ),
+        sendStop(connection, () =>
+          connection.request("turn/interrupt", { threadId, turnId }, bound()),
+        ).catch((err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err)),
       ),
     ]);
   }

@@ -329,7 +329,7 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
         // Should the answer still come, the turn it names is stopped, the thread no longer held.
         turnId
           .then((late) =>
-            sendStop(() =>
+            sendStop(context.connection, () =>
               context.connection.request(
                 "turn/interrupt",
                 { threadId: start.threadId, turnId: late },
@@ -630,9 +630,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       if (this.completed) return;
       const { log } = this.#context;
       const since = performance.now();
-      sendStop(() => this.interrupt({ timeout: timeLeft(ABORT_WAIT_MS, since) })).catch(
-        (err: unknown) => log.warn(`could not interrupt turn ${this.id}`, err),
-      );
+      sendStop(this.#context.connection, () =>
+        this.interrupt({ timeout: timeLeft(ABORT_WAIT_MS, since) }),
+      ).catch((err: unknown) => log.warn(`could not interrupt turn ${this.id}`, err));
       const settled = this.#collector.completion.then(
         () => true,
         () => true,

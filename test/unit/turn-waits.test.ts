@@ -399,6 +399,36 @@ describe("stopping what the caller gave up on", () => {
     expect(sentOf("turn/interrupt")).toHaveLength(2);
   });
 
+  it("ends the wait before an abort's next interrupt when the client closes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, context, thread, answer, entries, sentOf } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    transport.deliver(started("t1"));
+    await flush();
+    controller.abort();
+    const refused = await transport.waitForSent(2);
+    transport.deliver({
+      id: refused.id,
+      error: { code: -32001, message: "Server overloaded; retry later." },
+    });
+    await flush();
+    // The turn's bounded wait for its completion and the wait before the next interrupt.
+    expect(vi.getTimerCount()).toBe(2);
+    await context.connection.close();
+    expect(await running).toBeInstanceOf(TurnAbortedError);
+    await flush();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(sentOf("turn/interrupt")).toHaveLength(1);
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: "codex-app-server-sdk: could not interrupt turn t1",
+      }),
+    );
+  });
+
   it("takes a turn the server already runs (a goal's) as active, when turn/start names it", async () => {
     const { transport, thread, answer, sentOf, tables } = setup();
     // The server started a turn by itself before this client asked for one.
