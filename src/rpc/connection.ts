@@ -525,7 +525,7 @@ export class Connection {
     result
       .then(
         (value) => ({ id: request.id, result: value ?? {} }),
-        (err: unknown) => ({ id: request.id, error: wireError(err) }),
+        (err: unknown) => ({ id: request.id, error: wireError(err, this.#secrets) }),
       )
       .then((reply) => this.#reply(request, reply))
       // Only a bug of ours gets here, and the server waits on an answer that never comes: say so.
@@ -646,12 +646,17 @@ function internalError(id: RequestId, message: string): string {
 
 // A handler's failure as a JSON-RPC error object; anything that is not an integer code is -32603.
 // What was thrown may be anything, getters that throw included: each field is read once, guarded.
-function wireError(err: unknown): { code: number; message: string; data?: unknown } {
-  const message = thrownMessage(err);
+function wireError(
+  err: unknown,
+  secrets: Secrets | undefined,
+): { code: number; message: string; data?: unknown } {
+  const thrown = thrownMessage(err);
+  const message = secrets === undefined ? thrown : secrets.text(thrown);
   try {
     const { code, data } = (err ?? {}) as { code?: unknown; data?: unknown };
     const wireCode = typeof code === "number" && Number.isInteger(code) ? code : INTERNAL_ERROR;
-    return data === undefined ? { code: wireCode, message } : { code: wireCode, message, data };
+    if (data === undefined) return { code: wireCode, message };
+    return { code: wireCode, message, data: secrets === undefined ? data : secrets.value(data) };
   } catch {
     return { code: INTERNAL_ERROR, message };
   }

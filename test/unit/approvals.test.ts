@@ -408,13 +408,14 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
 });
 
 describe("ServerRequestDispatcher: what a handler's failure sends", () => {
-  function withSecrets(secret: string) {
+  // As the client wires them: the connection and the dispatcher share its secrets.
+  function withSecrets(secret: string, options: DispatcherOptions = {}) {
     const transport = new FakeTransport();
-    const connection = new Connection(transport);
-    const router = new Router(connection);
     const secrets = new Secrets();
     secrets.add(secret);
-    const dispatcher = new ServerRequestDispatcher(router, {}, { secrets });
+    const connection = new Connection(transport, { secrets });
+    const router = new Router(connection);
+    const dispatcher = new ServerRequestDispatcher(router, options, { secrets });
     connection.setServerRequestHandler(dispatcher.handle);
     const turnEvents: RawNotification[] = [];
     takeSlot(router, "th").bind("turn-1", {
@@ -446,6 +447,27 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
     expect(JSON.stringify(reply)).toContain("401 for Bearer [redacted]");
     expect(JSON.stringify([reply, turnEvents])).not.toContain(key);
     expect(turnEvents.map((e) => e.method)).toEqual(["item/tool/call", "client/handlerError"]);
+  });
+
+  it("redacts a key in the error of a handler that has no default answer", async () => {
+    const key = "sk-refresh-secret-0123456789";
+    const { transport } = withSecrets(key, {
+      onChatgptTokenRefresh: () => {
+        throw Object.assign(new Error(`refresh of ${key} failed`), {
+          code: -32000,
+          data: { tried: [key] },
+        });
+      },
+    });
+    transport.deliver({ id: 5, method: "account/chatgptAuthTokens/refresh", params: {} });
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 5,
+      error: {
+        code: -32000,
+        message: "refresh of [redacted] failed",
+        data: { tried: ["[redacted]"] },
+      },
+    });
   });
 
   it("sends no lone surrogate, which the server cannot read: the call fails, well-formed", async () => {
