@@ -12,6 +12,10 @@
  *    which the SDK refuses an option it does not know.
  * 5. Writes `<out>/index.ts`, a flat re-export of every protocol type, the maps and the keys.
  *
+ * TypeScript is read with the compiler's own parser: step 2 splices its replacements into the
+ * source at the positions of the nodes it changes, so comments and formatting stay as they are,
+ * and steps 3 and 4 walk the syntax trees of the type declarations.
+ *
  * Anything the script cannot resolve is an error, so a runtime upgrade never yields silently
  * wrong maps. The output depends only on the runtime, so a test can compare it byte for byte.
  */
@@ -30,6 +34,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+
+import ts from "typescript";
 
 import { locateRuntime } from "../src/runtime.js";
 
@@ -68,18 +74,8 @@ const SERVER_RESPONSE_OVERRIDES: Readonly<Record<string, string>> = {};
 
 const HEADER = "// GENERATED CODE! DO NOT MODIFY BY HAND!";
 
-/** Identifiers that may appear in a type expression without being protocol types. */
-const BUILTIN_TYPES = new Set([
-  "Array",
-  "Record",
-  "boolean",
-  "never",
-  "null",
-  "number",
-  "string",
-  "undefined",
-  "unknown",
-]);
+/** Type references that are not protocol types (keywords such as `string` are not references). */
+const BUILTIN_TYPES = new Set(["Array", "Record"]);
 
 // ---------------------------------------------------------------------------------------------
 // Running the runtime
@@ -137,130 +133,168 @@ export function installedCodexVersion(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lexing: just enough of TypeScript to tell code from strings and comments
+// Reading TypeScript: the compiler's syntax tree
 // ---------------------------------------------------------------------------------------------
 
-interface Segment {
-  readonly kind: "code" | "string" | "comment";
-  readonly text: string;
-}
-
-function scan(source: string): Segment[] {
-  const segments: Segment[] = [];
-  let code = "";
-  let i = 0;
-  while (i < source.length) {
-    const ch = source.charAt(i);
-    const next = source.charAt(i + 1);
-    let end = -1;
-    let kind: Segment["kind"] = "code";
-    if (ch === "/" && next === "/") {
-      end = source.indexOf("\n", i);
-      if (end === -1) end = source.length;
-      kind = "comment";
-    } else if (ch === "/" && next === "*") {
-      const close = source.indexOf("*/", i + 2);
-      if (close === -1) throw new Error("Unterminated block comment");
-      end = close + 2;
-      kind = "comment";
-    } else if (ch === '"' || ch === "'" || ch === "`") {
-      let j = i + 1;
-      while (j < source.length && source.charAt(j) !== ch) j += source.charAt(j) === "\\" ? 2 : 1;
-      if (j >= source.length) throw new Error("Unterminated string literal");
-      end = j + 1;
-      kind = "string";
-    }
-    if (kind === "code") {
-      code += ch;
-      i += 1;
-      continue;
-    }
-    if (code !== "") segments.push({ kind: "code", text: code });
-    code = "";
-    segments.push({ kind, text: source.slice(i, end) });
-    i = end;
-  }
-  if (code !== "") segments.push({ kind: "code", text: code });
-  return segments;
-}
-
-function stripComments(source: string): string {
-  return scan(source)
-    .map((s) => (s.kind === "comment" ? " " : s.text))
-    .join("");
+function parse(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
 }
 
 /**
- * Splits `text` (comment-free) at top-level occurrences of `separator`, outside strings and
- * brackets. Empty parts (trailing commas, a leading `|`) are dropped.
+ * Throws on the first syntax error in `files`. The parser recovers from errors, so a malformed
+ * file would otherwise be read as some other, wrong shape.
  */
-function splitTopLevel(text: string, separator: "," | "|" | "&"): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  // Offsets are tracked across segments; strings are skipped so `"a|b"` is not split.
-  let offset = 0;
-  for (const segment of scan(text)) {
-    if (segment.kind === "code") {
-      for (let k = 0; k < segment.text.length; k++) {
-        const ch = segment.text.charAt(k);
-        if ("{[(<".includes(ch)) depth++;
-        // `=>` is not a closing bracket.
-        else if ("}])".includes(ch) || (ch === ">" && segment.text.charAt(k - 1) !== "=")) depth--;
-        else if (ch === separator && depth === 0) {
-          parts.push(text.slice(start, offset + k));
-          start = offset + k + 1;
-        }
-      }
-    }
-    offset += segment.text.length;
-  }
-  parts.push(text.slice(start));
-  return parts.map((p) => p.trim()).filter((p) => p !== "");
+function assertWellFormed(files: readonly ts.SourceFile[]): void {
+  const byName = new Map(files.map((file) => [file.fileName, file]));
+  // Just enough of a host to hand the parsed files to a program: nothing is read or resolved.
+  const host: ts.CompilerHost = {
+    getSourceFile: (name) => byName.get(name),
+    getDefaultLibFileName: () => "lib.d.ts",
+    writeFile: () => undefined,
+    getCurrentDirectory: () => "",
+    getCanonicalFileName: (name) => name,
+    useCaseSensitiveFileNames: () => true,
+    getNewLine: () => "\n",
+    fileExists: (name) => byName.has(name),
+    readFile: () => undefined,
+  };
+  const options = { noLib: true, noResolve: true, types: [] };
+  const program = ts.createProgram({ rootNames: [...byName.keys()], options, host });
+  const [error] = program.getSyntacticDiagnostics();
+  if (error === undefined) return;
+  const { line } = error.file.getLineAndCharacterOfPosition(error.start);
+  const message = ts.flattenDiagnosticMessageText(error.messageText, "\n");
+  throw new Error(`${error.file.fileName}:${line + 1}: ${message}`);
 }
 
-function normalizeSpace(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+/** Every node below `root`, depth first (JSDoc comments are not nodes here, so not included). */
+function descendants(root: ts.Node): ts.Node[] {
+  const found: ts.Node[] = [];
+  const visit = (node: ts.Node): void => {
+    found.push(node);
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(root, visit);
+  return found;
+}
+
+/** The string literal an `import ... from` or `export ... from` statement names. */
+function moduleSpecifier(statement: ts.Statement): ts.StringLiteral | undefined {
+  const specifier =
+    ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)
+      ? statement.moduleSpecifier
+      : undefined;
+  return specifier !== undefined && ts.isStringLiteral(specifier) ? specifier : undefined;
+}
+
+function unparenthesize(type: ts.TypeNode): ts.TypeNode {
+  return ts.isParenthesizedTypeNode(type) ? unparenthesize(type.type) : type;
+}
+
+/** The members of a union, nested unions and parentheses flattened; any other type alone. */
+function unionMembers(type: ts.TypeNode): ts.TypeNode[] {
+  const bare = unparenthesize(type);
+  return ts.isUnionTypeNode(bare) ? bare.types.flatMap(unionMembers) : [bare];
+}
+
+/** The name of a plain type reference such as `ThreadId` (no type arguments), else undefined. */
+function typeName(type: ts.TypeNode): string | undefined {
+  return ts.isTypeReferenceNode(type) &&
+    ts.isIdentifier(type.typeName) &&
+    type.typeArguments === undefined
+    ? type.typeName.text
+    : undefined;
+}
+
+function isUndefined(type: ts.TypeNode): boolean {
+  return type.kind === ts.SyntaxKind.UndefinedKeyword;
+}
+
+function isNullish(type: ts.TypeNode): boolean {
+  return (
+    isUndefined(type) ||
+    (ts.isLiteralTypeNode(type) && type.literal.kind === ts.SyntaxKind.NullKeyword)
+  );
+}
+
+/** `Record<string, never>`, which ts-rs writes for a struct without fields. */
+function isEmptyRecord(type: ts.TypeNode): boolean {
+  if (!ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return false;
+  const [key, value, ...rest] = type.typeArguments ?? [];
+  return (
+    type.typeName.text === "Record" &&
+    key?.kind === ts.SyntaxKind.StringKeyword &&
+    value?.kind === ts.SyntaxKind.NeverKeyword &&
+    rest.length === 0
+  );
+}
+
+const printer = ts.createPrinter({ removeComments: true });
+
+/**
+ * A type as maps.ts writes it: printed from its node without comments, on one line. For the names,
+ * keywords and unions of them that the unions use, that is the source text.
+ */
+function typeText(type: ts.TypeNode): string {
+  return printer
+    .printNode(ts.EmitHint.Unspecified, type, type.getSourceFile())
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Post-processing the ts-rs output
 // ---------------------------------------------------------------------------------------------
 
+/** Source text to put between two offsets of a file. */
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** Applies non-overlapping edits from the end backwards, so the offsets still to apply hold. */
+function applyEdits(source: string, edits: readonly Edit[]): string {
+  return [...edits]
+    .sort((a, b) => b.start - a.start)
+    .reduce(
+      (text, { start, end, text: insert }) => text.slice(0, start) + insert + text.slice(end),
+      source,
+    );
+}
+
+/** Replaces `node` (a token or node of `sf`) by `text`, keeping the comments around it. */
+function replace(node: ts.Node, sf: ts.SourceFile, text: string): Edit {
+  return { start: node.getStart(sf), end: node.getEnd(), text };
+}
+
 /**
  * Rewrites `from "./X"` to the file or folder index it denotes, with a `.js` extension as NodeNext
  * requires. A specifier that points nowhere is an error rather than a broken import.
  */
-function rewriteSpecifiers(file: string, source: string, tree: FileTree): string {
-  const dir = path.posix.dirname(file);
-  const segments = scan(source);
-  return segments
-    .map((segment, index) => {
-      const previous = segments[index - 1];
-      const isSpecifier =
-        segment.kind === "string" && previous?.kind === "code" && /\bfrom\s*$/.test(previous.text);
-      const spec = segment.text.slice(1, -1);
-      if (!isSpecifier || !spec.startsWith(".")) return segment.text;
-      const target = path.posix.normalize(path.posix.join(dir, spec));
-      if (tree.has(`${target}.ts`)) return JSON.stringify(`${spec}.js`);
-      if (tree.has(`${target}/index.ts`)) return JSON.stringify(`${spec}/index.js`);
-      throw new Error(`${file}: import "${spec}" resolves to no generated file`);
-    })
-    .join("");
+function rewriteSpecifiers(sf: ts.SourceFile, tree: FileTree): Edit[] {
+  const dir = path.posix.dirname(sf.fileName);
+  return sf.statements.flatMap((statement) => {
+    const specifier = moduleSpecifier(statement);
+    const spec = specifier?.text;
+    if (specifier === undefined || spec === undefined || !spec.startsWith(".")) return [];
+    const target = path.posix.normalize(path.posix.join(dir, spec));
+    if (tree.has(`${target}.ts`)) return [replace(specifier, sf, JSON.stringify(`${spec}.js`))];
+    if (tree.has(`${target}/index.ts`)) {
+      return [replace(specifier, sf, JSON.stringify(`${spec}/index.js`))];
+    }
+    throw new Error(`${sf.fileName}: import "${spec}" resolves to no generated file`);
+  });
 }
 
 /**
  * ts-rs types 64-bit integers as `bigint`, but JSON.parse produces numbers. Only the type keyword
- * in code is replaced: not comments, strings, or a property that happens to be named `bigint`.
+ * is replaced: not comments, strings, or a property that happens to be named `bigint`.
  */
-function replaceBigint(source: string): string {
-  return scan(source)
-    .map((s) =>
-      s.kind === "code"
-        ? s.text.replace(/(?<![\w$])bigint(?![\w$])(?!\s*\??\s*:)/g, "number")
-        : s.text,
-    )
-    .join("");
+function replaceBigint(sf: ts.SourceFile): Edit[] {
+  return descendants(sf)
+    .filter((node) => node.kind === ts.SyntaxKind.BigIntKeyword)
+    .map((node) => replace(node, sf, "number"));
 }
 
 function withProvenance(source: string, version: string): string {
@@ -272,12 +306,16 @@ function withProvenance(source: string, version: string): string {
 }
 
 function postProcess(raw: FileTree, version: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [file, content] of raw) {
+  const parsed = [...raw].map(([file, content]) => {
     if (!file.endsWith(".ts")) throw new Error(`Unexpected non-TypeScript output: ${file}`);
     // Normalise line endings so the checked-in files do not depend on the platform.
-    const source = content.replace(/\r\n/g, "\n");
-    out.set(file, withProvenance(replaceBigint(rewriteSpecifiers(file, source, raw)), version));
+    return parse(file, content.replace(/\r\n/g, "\n"));
+  });
+  assertWellFormed(parsed);
+  const out = new Map<string, string>();
+  for (const sf of parsed) {
+    const edits = [...rewriteSpecifiers(sf, raw), ...replaceBigint(sf)];
+    out.set(sf.fileName, withProvenance(applyEdits(sf.text, edits), version));
   }
   return out;
 }
@@ -288,11 +326,15 @@ function postProcess(raw: FileTree, version: string): Map<string, string> {
 
 interface Property {
   readonly optional: boolean;
-  /** The property's type expression, comment-free and whitespace-normalised. */
-  readonly type: string;
+  /** The property's type; for a property a union's members share, each member's (distinct). */
+  readonly types: readonly ts.TypeNode[];
 }
 
 type Properties = ReadonlyMap<string, Property>;
+
+function propertyText(property: Property): string {
+  return property.types.map(typeText).join(" | ");
+}
 
 /** The post-processed protocol tree (paths relative to `protocol/`) and lookups into it. */
 class Protocol {
@@ -300,6 +342,10 @@ class Protocol {
   readonly files = new Map<string, string>();
   /** Type names defined in more than one file. */
   readonly duplicates = new Set<string>();
+  /** File -> its syntax tree, parsed when first read. */
+  private readonly parsed = new Map<string, ts.SourceFile>();
+  /** Folder index -> the names it re-exports from their own files. */
+  private readonly reexported = new Map<string, Set<string>>();
 
   constructor(readonly tree: FileTree) {
     // Root first, so that the v2 definition of a duplicated name overwrites it.
@@ -308,7 +354,7 @@ class Protocol {
       .sort((a, b) => compare(rank(a), rank(b)) || compare(a, b));
     for (const file of typeFiles) {
       const name = path.posix.basename(file, ".ts");
-      if (!new RegExp(`^export type ${name}\\b`, "m").test(this.source(file))) {
+      if (this.alias(file, name) === undefined) {
         throw new Error(`${file} does not export a type named ${name}`);
       }
       if (this.files.has(name)) this.duplicates.add(name);
@@ -316,10 +362,14 @@ class Protocol {
     }
   }
 
-  source(file: string): string {
+  private sourceFile(file: string): ts.SourceFile {
+    const cached = this.parsed.get(file);
+    if (cached !== undefined) return cached;
     const text = this.tree.get(file);
     if (text === undefined) throw new Error(`Missing generated file ${file}`);
-    return text;
+    const sf = parse(file, text);
+    this.parsed.set(file, sf);
+    return sf;
   }
 
   fileOf(name: string, context: string): string {
@@ -328,28 +378,58 @@ class Protocol {
     return file;
   }
 
+  /** `export type Name = ...;` in `file`, if there is one. */
+  private alias(file: string, name: string): ts.TypeAliasDeclaration | undefined {
+    return this.sourceFile(file).statements.find(
+      (s): s is ts.TypeAliasDeclaration =>
+        ts.isTypeAliasDeclaration(s) &&
+        s.name.text === name &&
+        (s.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) ?? false),
+    );
+  }
+
   /** Type name -> file, as imported by `file` (`import type { X } from "./v2/X.js"`). */
   imports(file: string): Map<string, string> {
     const dir = path.posix.dirname(file);
     const found = new Map<string, string>();
-    for (const [, name, spec] of this.source(file).matchAll(
-      /^import type \{ (\w+) \} from "([^"]+)\.js";$/gm,
-    )) {
-      if (name !== undefined && spec !== undefined) {
-        found.set(name, `${path.posix.normalize(path.posix.join(dir, spec))}.ts`);
-      }
+    for (const statement of this.sourceFile(file).statements) {
+      const spec = moduleSpecifier(statement)?.text;
+      const bindings = ts.isImportDeclaration(statement)
+        ? statement.importClause?.namedBindings
+        : undefined;
+      if (spec === undefined || bindings === undefined || !ts.isNamedImports(bindings)) continue;
+      const target = path.posix.normalize(path.posix.join(dir, spec));
+      const resolved = `${target.endsWith(".js") ? target.slice(0, -".js".length) : target}.ts`;
+      for (const element of bindings.elements) found.set(element.name.text, resolved);
     }
     return found;
   }
 
-  /** The right-hand side of `export type Name = ...;`, comment-free. */
-  declaration(name: string): string {
+  /** The names `index` re-exports from their own files (`export type { X } from "./X.js"`). */
+  reexports(index: string): ReadonlySet<string> {
+    let names = this.reexported.get(index);
+    if (names !== undefined) return names;
+    names = new Set();
+    for (const statement of this.sourceFile(index).statements) {
+      const spec = moduleSpecifier(statement)?.text;
+      const clause = ts.isExportDeclaration(statement) ? statement.exportClause : undefined;
+      if (clause === undefined || !ts.isNamedExports(clause)) continue;
+      for (const { name, propertyName } of clause.elements) {
+        if (propertyName === undefined && spec === `./${name.text}.js`) names.add(name.text);
+      }
+    }
+    this.reexported.set(index, names);
+    return names;
+  }
+
+  /** The right-hand side of `export type Name = ...;`. A generic alias is not read. */
+  declaration(name: string): ts.TypeNode {
     const file = this.fileOf(name, "declaration");
-    const code = stripComments(this.source(file));
-    const match = new RegExp(`^export type ${name}\\s*=([\\s\\S]*);\\s*$`, "m").exec(code);
-    if (match?.[1] === undefined)
+    const alias = this.alias(file, name);
+    if (alias === undefined || alias.typeParameters !== undefined) {
       throw new Error(`${file}: cannot find the declaration of ${name}`);
-    return match[1].trim();
+    }
+    return alias.type;
   }
 
   /**
@@ -361,65 +441,52 @@ class Protocol {
     return this.propertiesOf(this.declaration(name), new Set([...seen, name]));
   }
 
-  private propertiesOf(expr: string, seen: ReadonlySet<string>): Properties | undefined {
-    const members = splitTopLevel(expr, "|");
-    if (members.length > 1) {
-      const shapes = members.map((m) => this.propertiesOf(m, seen));
-      const [first, ...rest] = shapes;
-      if (first === undefined || rest.some((s) => s === undefined)) return undefined;
-      const common = new Map<string, Property>();
-      for (const [key, prop] of first) {
-        const others = rest.map((s) => s?.get(key));
-        if (others.some((o) => o === undefined)) continue;
-        const types = new Set([prop.type, ...others.map((o) => o?.type ?? "")]);
-        common.set(key, {
-          optional: prop.optional || others.some((o) => o?.optional === true),
-          type: [...types].join(" | "),
-        });
-      }
-      return common;
+  private propertiesOf(node: ts.TypeNode, seen: ReadonlySet<string>): Properties | undefined {
+    const type = unparenthesize(node);
+    if (ts.isUnionTypeNode(type)) {
+      return commonProperties(type.types.map((m) => this.propertiesOf(m, seen)));
     }
-    const parts = splitTopLevel(expr, "&");
-    if (parts.length > 1) {
+    if (ts.isIntersectionTypeNode(type)) {
       const merged = new Map<string, Property>();
-      for (const part of parts) {
+      for (const part of type.types) {
         const shape = this.propertiesOf(part, seen);
         if (shape === undefined) return undefined;
         for (const [key, prop] of shape) merged.set(key, prop);
       }
       return merged;
     }
-    const text = expr.trim();
-    if (text.startsWith("{") && text.endsWith("}")) return parseObjectType(text);
-    if (/^Record<\s*string\s*,\s*never\s*>$/.test(text)) return new Map();
-    if (/^[A-Za-z_$][\w$]*$/.test(text)) return this.properties(text, seen);
-    return undefined;
+    if (ts.isTypeLiteralNode(type)) return parseObjectType(type);
+    if (isEmptyRecord(type)) return new Map();
+    const name = typeName(type);
+    return name === undefined ? undefined : this.properties(name, seen);
   }
 
   /** Whether a type is a string, possibly nullable or via aliases such as `ThreadId = string`. */
-  isStringLike(type: string, seen: ReadonlySet<string> = new Set()): boolean {
-    const members = splitTopLevel(type, "|");
-    const values = members.filter((m) => m !== "null" && m !== "undefined");
+  isStringLike(types: readonly ts.TypeNode[], seen: ReadonlySet<string> = new Set()): boolean {
+    const values = types.flatMap(unionMembers).filter((m) => !isNullish(m));
     return (
       values.length > 0 &&
-      values.every(
-        (m) =>
-          m === "string" ||
-          (/^[A-Za-z_$][\w$]*$/.test(m) &&
-            this.files.has(m) &&
-            !seen.has(m) &&
-            this.isStringLike(this.declaration(m), new Set([...seen, m]))),
-      )
+      values.every((m) => {
+        if (m.kind === ts.SyntaxKind.StringKeyword) return true;
+        const name = typeName(m);
+        return (
+          name !== undefined &&
+          this.files.has(name) &&
+          !seen.has(name) &&
+          this.isStringLike([this.declaration(name)], new Set([...seen, name]))
+        );
+      })
     );
   }
 
   /** Whether a (possibly nullable) type is an object with a string `id`, like Turn or Thread. */
-  hasStringId(type: string): boolean {
-    const values = splitTopLevel(type, "|").filter((m) => m !== "null" && m !== "undefined");
+  hasStringId(types: readonly ts.TypeNode[]): boolean {
+    const values = types.flatMap(unionMembers).filter((m) => !isNullish(m));
     const [only] = values;
-    if (values.length !== 1 || only === undefined) return false;
-    const id = this.properties(only)?.get("id");
-    return id !== undefined && !id.optional && this.isStringLike(id.type);
+    const name = values.length === 1 && only !== undefined ? typeName(only) : undefined;
+    if (name === undefined) return false;
+    const id = this.properties(name)?.get("id");
+    return id !== undefined && !id.optional && this.isStringLike(id.types);
   }
 }
 
@@ -429,23 +496,63 @@ function rank(file: string): string {
   return file.startsWith("v2/") ? "1" : "2";
 }
 
-/** Parses `{ a: T, "b"?: U, }` into its named properties (index signatures are skipped). */
-function parseObjectType(text: string): Properties {
+/** The properties every shape has (none if some member is not object-shaped). */
+function commonProperties(shapes: readonly (Properties | undefined)[]): Properties | undefined {
+  const [first, ...rest] = shapes;
+  if (first === undefined || rest.some((s) => s === undefined)) return undefined;
+  const common = new Map<string, Property>();
+  for (const [key, prop] of first) {
+    const others = rest.map((s) => s?.get(key));
+    if (others.some((o) => o === undefined)) continue;
+    // Types are told apart by their text, as the error messages show them.
+    const types = new Map<string, ts.TypeNode>();
+    for (const type of [prop, ...others].flatMap((p) => p?.types ?? [])) {
+      const text = typeText(type);
+      if (!types.has(text)) types.set(text, type);
+    }
+    common.set(key, {
+      optional: prop.optional || others.some((o) => o?.optional === true),
+      types: [...types.values()],
+    });
+  }
+  return common;
+}
+
+/** The named properties of `{ a: T, "b"?: U }` (index signatures and methods are skipped). */
+function parseObjectType(type: ts.TypeLiteralNode): Properties {
   const props = new Map<string, Property>();
-  for (const part of splitTopLevel(text.slice(1, -1), ",")) {
-    const match = /^(?:"([^"]*)"|([A-Za-z_$][\w$]*))\s*(\?)?\s*:([\s\S]*)$/.exec(part);
-    if (match === null) continue;
-    const key = match[1] ?? match[2] ?? "";
-    props.set(key, { optional: match[3] === "?", type: normalizeSpace(match[4] ?? "") });
+  for (const member of type.members) {
+    if (!ts.isPropertySignature(member) || member.type === undefined) continue;
+    if (!ts.isIdentifier(member.name) && !ts.isStringLiteral(member.name)) continue;
+    props.set(member.name.text, {
+      optional: member.questionToken !== undefined,
+      types: [member.type],
+    });
   }
   return props;
 }
 
+/** `undefined`, for a params property that is optional without saying so. */
+const IMPLIED_UNDEFINED = ts.factory.createKeywordTypeNode(ts.SyntaxKind.UndefinedKeyword);
+
 interface UnionMember {
   readonly method: string;
-  /** The params type as written, with `| undefined` added when the property is optional. */
-  readonly params: string;
+  /** The params type's union members, with `undefined` added when the property is optional. */
+  readonly params: readonly ts.TypeNode[];
+  /** The params type as maps.ts writes it, likewise with `| undefined`. */
+  readonly paramsText: string;
   readonly hasId: boolean;
+}
+
+/** The value of a property typed by one string literal, such as `"method": "thread/start"`. */
+function literalValue(property: Property | undefined): string | undefined {
+  const [type, ...rest] = property?.types ?? [];
+  return type !== undefined &&
+    rest.length === 0 &&
+    ts.isLiteralTypeNode(type) &&
+    ts.isStringLiteral(type.literal)
+    ? type.literal.text
+    : undefined;
 }
 
 /** Reads the `{ "method": "...", id?, params }` members of a method union such as ClientRequest. */
@@ -457,35 +564,50 @@ function parseMethodUnion(protocol: Protocol, name: string): UnionMember[] {
     }
   }
   const seen = new Set<string>();
-  return splitTopLevel(protocol.declaration(name), "|").map((member) => {
-    if (!member.startsWith("{")) throw new Error(`${name}: unexpected member ${member}`);
+  return unionMembers(protocol.declaration(name)).map((member) => {
+    if (!ts.isTypeLiteralNode(member)) {
+      throw new Error(`${name}: unexpected member ${typeText(member)}`);
+    }
     const props = parseObjectType(member);
-    const method = /^"([^"\\]+)"$/.exec(props.get("method")?.type ?? "")?.[1];
+    const method = literalValue(props.get("method"));
     const params = props.get("params");
     if (method === undefined || params === undefined) {
-      throw new Error(`${name}: member without a literal method or params: ${member}`);
+      throw new Error(`${name}: member without a literal method or params: ${typeText(member)}`);
     }
     if (seen.has(method)) throw new Error(`${name}: method ${method} appears twice`);
     seen.add(method);
-    const needsUndefined =
-      params.optional && !splitTopLevel(params.type, "|").includes("undefined");
+    const members = params.types.flatMap(unionMembers);
+    const needsUndefined = params.optional && !members.some(isUndefined);
     return {
       method,
-      params: needsUndefined ? `${params.type} | undefined` : params.type,
+      params: needsUndefined ? [...members, IMPLIED_UNDEFINED] : members,
+      paramsText: needsUndefined ? `${propertyText(params)} | undefined` : propertyText(params),
       hasId: props.has("id"),
     };
   });
 }
 
-/** The protocol type names an expression mentions; each must have a generated file. */
-function referencedTypes(protocol: Protocol, type: string, context: string): string[] {
-  const code = scan(type)
-    .filter((s) => s.kind === "code")
-    .map((s) => s.text)
-    .join(" ")
-    // Drop mapped-type binders: `{ [key in string]?: X }` names no type `key`.
-    .replace(/\[\s*[A-Za-z_$][\w$]*\s+in\b/g, "[");
-  const names = (code.match(/[A-Za-z_$][\w$]*/g) ?? []).filter((n) => !BUILTIN_TYPES.has(n));
+/**
+ * The protocol type names that types reference, in order; each must have a generated file. The
+ * key variables of mapped types (`{ [K in Keys]: T }`) and built-in generics are not protocol types.
+ */
+function referencedTypes(
+  protocol: Protocol,
+  types: readonly ts.TypeNode[],
+  context: string,
+): string[] {
+  const names: string[] = [];
+  const visit = (node: ts.Node, bound: ReadonlySet<string>): void => {
+    const inner = ts.isMappedTypeNode(node)
+      ? new Set([...bound, node.typeParameter.name.text])
+      : bound;
+    if (ts.isTypeReferenceNode(node)) {
+      const name = ts.isIdentifier(node.typeName) ? node.typeName.text : node.typeName.getText();
+      if (!inner.has(name) && !BUILTIN_TYPES.has(name)) names.push(name);
+    }
+    ts.forEachChild(node, (child) => visit(child, inner));
+  };
+  for (const type of types) visit(type, new Set());
   for (const name of names) protocol.fileOf(name, context);
   return names;
 }
@@ -507,10 +629,11 @@ function resolveResponses(
     if (!methods.has(method)) errors.push(`override for ${method}: no such method in ${union}`);
   }
   for (const { method, params } of members) {
-    const values = splitTopLevel(params, "|").filter((m) => m !== "null" && m !== "undefined");
-    const [paramsName] = values;
+    const values = params.filter((m) => !isNullish(m));
+    const [only] = values;
+    const paramsName = values.length === 1 && only !== undefined ? typeName(only) : undefined;
     const candidates = [
-      values.length === 1 && paramsName?.endsWith("Params")
+      paramsName?.endsWith("Params")
         ? `${paramsName.slice(0, -"Params".length)}Response`
         : undefined,
       `${pascalCase(method)}Response`,
@@ -557,14 +680,14 @@ function notificationRoute(protocol: Protocol, method: string, paramsType: strin
   const direct = (key: RouteKey): boolean => {
     const prop = props.get(key);
     if (prop === undefined) return false;
-    if (!protocol.isStringLike(prop.type)) {
-      throw new Error(`${method}: ${paramsType}.${key} has unexpected type ${prop.type}`);
+    if (!protocol.isStringLike(prop.types)) {
+      throw new Error(`${method}: ${paramsType}.${key} has unexpected type ${propertyText(prop)}`);
     }
     return true;
   };
   const nested = (key: string): boolean => {
     const prop = props.get(key);
-    return prop !== undefined && protocol.hasStringId(prop.type);
+    return prop !== undefined && protocol.hasStringId(prop.types);
   };
   if (direct("turnId")) route.turnId = "turnId";
   else if (nested("turn")) route.turnId = "turn.id";
@@ -583,10 +706,7 @@ function exportingModule(protocol: Protocol, name: string): string {
   const file = protocol.fileOf(name, "export");
   const dir = path.posix.dirname(file);
   const index = dir === "." ? "index.ts" : `${dir}/index.ts`;
-  const indexSource = protocol.tree.get(index);
-  const reexported =
-    indexSource !== undefined &&
-    new RegExp(`^export type \\{ ${name} \\} from "\\./${name}\\.js";$`, "m").test(indexSource);
+  const reexported = protocol.tree.has(index) && protocol.reexports(index).has(name);
   return `./protocol/${(reexported ? index : file).replace(/\.ts$/, ".js")}`;
 }
 
@@ -633,25 +753,30 @@ function renderMaps(protocol: Protocol, version: string): string {
     SERVER_RESPONSE_OVERRIDES,
   );
 
+  // The types maps.ts names, to import.
   const used: string[] = [];
-  const use = (type: string, context: string): string => {
-    used.push(...referencedTypes(protocol, type, context));
-    return type;
+  const paramsOf = ({ method, params, paramsText }: UnionMember): string => {
+    used.push(...referencedTypes(protocol, params, method));
+    return paramsText;
   };
   const requestEntries = (members: UnionMember[], responses: Map<string, string>) =>
-    members.map(({ method, params }) => {
-      const result = use(responses.get(method) ?? "", method);
-      return `  ${JSON.stringify(method)}: { params: ${use(params, method)}; result: ${result} };\n`;
+    members.map((member) => {
+      // resolveResponses found a type with a generated file for every method.
+      const result = responses.get(member.method) ?? "";
+      used.push(result);
+      return `  ${JSON.stringify(member.method)}: { params: ${paramsOf(member)}; result: ${result} };\n`;
     });
   const clientEntries = requestEntries(clientRequests, clientResponses);
   const serverEntries = requestEntries(serverRequests, serverResponses);
   const notificationEntries = notifications.map(
-    ({ method, params }) => `  ${JSON.stringify(method)}: ${use(params, method)};\n`,
+    (member) => `  ${JSON.stringify(member.method)}: ${paramsOf(member)};\n`,
   );
-  const routeEntries = notifications.map(({ method, params }) => {
-    const [paramsName, ...rest] = referencedTypes(protocol, params, method);
-    if (paramsName === undefined || rest.length > 0 || params !== paramsName) {
-      throw new Error(`${method}: cannot derive a route from params type ${params}`);
+  const routeEntries = notifications.map(({ method, params, paramsText }) => {
+    // A route is read from a single named, required params type.
+    const [only, ...rest] = params;
+    const paramsName = only !== undefined && rest.length === 0 ? typeName(only) : undefined;
+    if (paramsName === undefined) {
+      throw new Error(`${method}: cannot derive a route from params type ${paramsText}`);
     }
     const route = notificationRoute(protocol, method, paramsName);
     const fields = (["turnId", "threadId", "loginId"] as const)
@@ -718,9 +843,11 @@ function keysConstName(typeName: string): string {
 function renderParamsKeys(protocol: Protocol, version: string): string {
   const keysOf = new Map<string, string[]>();
   for (const { params } of parseMethodUnion(protocol, "ClientRequest")) {
-    const name = params.replace(/\s*\|\s*undefined$/, "");
-    if (!/^[A-Za-z_$][\w$]*$/.test(name) || !protocol.files.has(name)) continue;
-    if (splitTopLevel(protocol.declaration(name), "|").length > 1) continue;
+    // A named type, possibly optional (`T | undefined`), but not nullable.
+    const [only, ...rest] = params.filter((m) => !isUndefined(m));
+    const name = only !== undefined && rest.length === 0 ? typeName(only) : undefined;
+    if (name === undefined || !protocol.files.has(name)) continue;
+    if (unionMembers(protocol.declaration(name)).length > 1) continue;
     // A shape the parser cannot read gets no constant: code that needs one then fails to compile.
     const properties = protocol.properties(name);
     if (properties !== undefined) keysOf.set(name, [...properties.keys()]);
