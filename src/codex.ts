@@ -107,6 +107,21 @@ const DEFAULT_CLIENT = {
 };
 
 /** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
+/** Whether every method of `M` (a union, at times) may go without params. */
+type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod
+  ? undefined extends ClientRequestMap[M]["params"]
+    ? true
+    : false
+  : never;
+
+/**
+ * What `codex.request` takes after the method: the params, which may be left out only where every
+ * method it may be takes none, then the call's options.
+ */
+type RequestArgs<M extends ClientRequestMethod> = [ParamsOptional<M>] extends [true]
+  ? [params?: ClientRequestMap[M]["params"], options?: RequestOptions]
+  : [params: ClientRequestMap[M]["params"], options?: RequestOptions];
+
 interface Internals {
   readonly credentialStore: CredentialStore;
   readonly events: EventMode;
@@ -296,15 +311,15 @@ export class Codex implements AsyncDisposable {
    */
   async request<M extends ClientRequestMethod>(
     method: M,
-    ...args: undefined extends ClientRequestMap[M]["params"]
-      ? [params?: ClientRequestMap[M]["params"], options?: RequestOptions]
-      : [params: ClientRequestMap[M]["params"], options?: RequestOptions]
+    ...args: RequestArgs<M>
   ): Promise<ClientRequestMap[M]["result"]> {
     checkNonEmpty(method, "method");
     const [params, options] = args;
+    // `null` is sent as it is: the protocol types allow it for a few methods.
     if (
       params !== undefined &&
-      (typeof params !== "object" || params === null || Array.isArray(params))
+      params !== null &&
+      (typeof params !== "object" || Array.isArray(params))
     ) {
       throw new TypeError(`params of ${method} must be an object, got ${describe(params)}`);
     }

@@ -249,6 +249,16 @@ describe("wire values", () => {
     // before it.
     expect(t.mock.requests.length).toBe(before + 1);
   });
+
+  it("sends null params where the protocol takes them, and wants params if any method may", async () => {
+    const t = await testCodex();
+    const answer = await t.codex.request("account/gatewayOAuth/read", null);
+    expect(answer).toHaveProperty("providerId", "mock");
+    const method = (pick: boolean) => (pick ? "thread/read" : "account/logout");
+    // @ts-expect-error -- thread/read needs params, so a method that may be it does too
+    const missing = t.codex.request(method(true));
+    await expect(missing).rejects.toThrow(/params/);
+  });
 });
 
 describe("streams", () => {
