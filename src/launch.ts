@@ -2,7 +2,11 @@
  * How a client starts: the options of `Codex.start` and `Codex.connect`, checked before anything
  * is spawned or dialled, and the command line, environment and `initialize` answer they lead to.
  */
-import type { InitializeResponse } from "./generated/index.js";
+import {
+  SERVER_NOTIFICATION_METHODS,
+  type InitializeResponse,
+  type ServerNotificationMethod,
+} from "./generated/index.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
 import { envCredentials, pairCredentials, urlCredentials } from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
@@ -45,7 +49,7 @@ export interface ConnectionOptions extends DispatcherOptions {
   /** `initialize.capabilities.experimentalApi`; default `true`. */
   readonly experimentalApi?: boolean;
   /** Notification methods the server should not send on this connection. */
-  readonly optOutNotificationMethods?: readonly string[];
+  readonly optOutNotificationMethods?: readonly ServerNotificationMethod[];
   /**
    * `"results"` asks the server not to send per-token deltas (agent text, reasoning, command
    * output, ...): `run()` results and every item-level event stay the same, the client does far
@@ -163,7 +167,7 @@ export type CredentialStore = "memory" | "persistent" | "unknown";
 
 /** @internal The methods the server should leave out: the user's, and the deltas in results-only mode. */
 export function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
-  const methods = new Set(options.optOutNotificationMethods);
+  const methods = new Set<string>(options.optOutNotificationMethods);
   if (options.events === "results") for (const method of DELTA_METHODS) methods.add(method);
   return methods.size === 0 ? {} : { optOutNotificationMethods: [...methods] };
 }
@@ -199,8 +203,15 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
     if (optOut === undefined || !optOut.every((m) => typeof m === "string" && m !== "")) {
       throw new TypeError("optOutNotificationMethods must be an array of method names");
     }
-    const methods = optOut as string[];
-    methods.forEach((method, i) => checkWellFormed(method, `optOutNotificationMethods[${i}]`));
+    const methods = optOut as ServerNotificationMethod[];
+    methods.forEach((method, i) => {
+      const name = `optOutNotificationMethods[${i}]`;
+      checkWellFormed(method, name);
+      // The server takes any name, so a misspelt one would silently opt out of nothing.
+      if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
+        throw new TypeError(`${name} is no notification method of the protocol: ${method}`);
+      }
+    });
     checked.optOutNotificationMethods = methods;
   }
   return checked as O;

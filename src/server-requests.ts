@@ -27,12 +27,15 @@ import type { JsonInput } from "./options.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
-/** What a server-request handler learns besides the request's params. */
-export interface ServerRequestContext {
+/**
+ * What a server-request handler learns besides the request's params; `M` is the method it
+ * handles.
+ */
+export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequestMethod> {
   /** The JSON-RPC id of the request (opaque; may be `0`). */
   readonly requestId: RequestId;
   /** The request's method. */
-  readonly method: ServerRequestMethod;
+  readonly method: M;
   /** The request's `threadId` param, if it has one. */
   readonly threadId: string | undefined;
   /** The request's `turnId` param, if it has one. */
@@ -53,7 +56,7 @@ export interface ServerRequestContext {
  */
 export type ServerRequestHandler<M extends ServerRequestMethod> = (
   params: ServerRequestMap[M]["params"],
-  context: ServerRequestContext,
+  context: ServerRequestContext<M>,
 ) => ServerRequestMap[M]["result"] | Promise<ServerRequestMap[M]["result"]>;
 
 /** Handlers for the approval requests; a missing one declines. */
@@ -97,7 +100,10 @@ export interface DynamicTool {
    * or an output that cannot be sent, is reported to the model as a failed call.
    * @returns The tool's output, or a promise of it.
    */
-  readonly handler: (args: JsonValue, context: ServerRequestContext) => unknown | Promise<unknown>;
+  readonly handler: (
+    args: JsonValue,
+    context: ServerRequestContext<"item/tool/call">,
+  ) => unknown | Promise<unknown>;
 }
 
 /** A failed request answered by its default, as reported on the turn's stream. */
@@ -516,11 +522,12 @@ export class ServerRequestDispatcher {
     context: ServerRequestContext,
     owner: string | undefined,
   ): Plan {
-    if (method === "item/tool/call") return this.#toolPlan(params, context);
+    // The context names the request's method, the one each handler below is for.
+    if (method === "item/tool/call") return this.#toolPlan(params, context as never);
     if (method === "account/chatgptAuthTokens/refresh") {
       const handler = this.#options.onChatgptTokenRefresh;
       return {
-        run: handler && (() => handler(params as never, context)),
+        run: handler && (() => handler(params as never, context as never)),
         check: (value, checks) => {
           const answer = checks.checkTokenRefresh(value);
           this.#secrets?.add(answer.accessToken);
@@ -541,13 +548,16 @@ export class ServerRequestDispatcher {
       ) ??
       handlerFor(this.#options, defaulted);
     return {
-      run: handler && (() => handler(params as never, context)),
+      run: handler && (() => handler(params as never, context as never)),
       check: (value, checks) => checks.CHECK_ANSWER[defaulted](value),
       fallback: () => DEFAULT_ANSWERS[defaulted],
     };
   }
 
-  #toolPlan(params: Record<string, unknown>, context: ServerRequestContext): Plan {
+  #toolPlan(
+    params: Record<string, unknown>,
+    context: ServerRequestContext<"item/tool/call">,
+  ): Plan {
     const call = params as unknown as ServerRequestMap["item/tool/call"]["params"];
     const name = typeof call.tool === "string" ? call.tool : String(call.tool);
     const tool =

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import { DEFAULT_ANSWERS, type DefaultedMethod } from "../../src/answers.js";
 import { approvalPolicies, commandsOf } from "../../src/approvals.js";
 import { Secrets } from "../../src/internal/redact.js";
@@ -143,6 +143,22 @@ describe("ServerRequestDispatcher", () => {
     expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "decline" } });
     const failure = turnEvents.find((e) => e.method === "client/handlerError");
     expect((failure?.params as { message: string }).message).toMatch(/timed out after 10 ms/);
+  });
+
+  it("tells each handler its own method, typed as that method", async () => {
+    const methods: string[] = [];
+    const { transport } = setup({
+      approvals: {
+        commandExecution: (_params, context) => {
+          expectTypeOf(context.method).toEqualTypeOf<"item/commandExecution/requestApproval">();
+          methods.push(context.method);
+          return { decision: "accept" };
+        },
+      },
+    });
+    transport.deliver(approval(1));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
+    expect(methods).toEqual(["item/commandExecution/requestApproval"]);
   });
 
   it("prefers turn handlers over thread handlers over the client's", async () => {

@@ -7,6 +7,7 @@ import {
   launchFor,
   type CodexOptions,
 } from "../../src/launch.js";
+import type { ServerNotificationMethod } from "../../src/generated/index.js";
 import { checkCodexBin, locateRuntime } from "../../src/runtime.js";
 
 const SECRET = "sk-live-SECRET-0123456789";
@@ -188,9 +189,18 @@ describe("checkConnectionOptions", () => {
         checkConnectionOptions({ clientInfo: clientInfo as never }, CODEX_OPTION_NAMES),
       ).toThrow(message);
     }
+    const optOut = (methods: string[]) => () =>
+      checkConnectionOptions({ optOutNotificationMethods: methods as never }, CODEX_OPTION_NAMES);
+    expect(optOut(["turn/started", "c\udc00"])).toThrow(
+      /^optOutNotificationMethods\[1\] holds a lone surrogate/,
+    );
+    expect(optOut(["turn/started", "item/agentMessage/delt"])).toThrow(
+      "optOutNotificationMethods[1] is no notification method of the protocol: item/agentMessage/delt",
+    );
     expect(() =>
-      checkConnectionOptions({ optOutNotificationMethods: ["a/b", "c\udc00"] }, CODEX_OPTION_NAMES),
-    ).toThrow(/^optOutNotificationMethods\[1\] holds a lone surrogate/);
+      // @ts-expect-error -- a misspelt method is refused by the compiler too
+      checkConnectionOptions({ optOutNotificationMethods: ["turn/start"] }, CODEX_OPTION_NAMES),
+    ).toThrow("optOutNotificationMethods[0] is no notification method of the protocol");
     const clientInfo = { name: "my_app", title: "My App", version: "1.0.0" };
     expect(checkConnectionOptions({ clientInfo }, CODEX_OPTION_NAMES).clientInfo).toEqual(
       clientInfo,
@@ -204,13 +214,13 @@ describe("checkConnectionOptions", () => {
     const accept = () => ({ decision: "accept" as const });
     const approvals: { commandExecution?: typeof accept } = { commandExecution: accept };
     const clientInfo = { name: "my_app" };
-    const optOut = ["item/agentMessage/delta"];
+    const optOut: ServerNotificationMethod[] = ["item/agentMessage/delta"];
     const options = { approvals, clientInfo, optOutNotificationMethods: optOut, startTimeout: 5 };
     const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
     // Changed while the client starts: none of it reaches what the client uses.
     delete approvals.commandExecution;
     clientInfo.name = "";
-    optOut.push("");
+    optOut.push("" as never);
     options.startTimeout = -1;
     expect(checked).toEqual({
       approvals: { commandExecution: accept },
