@@ -69,6 +69,7 @@ export type {
   ApprovalHandlers,
   DynamicTool,
   HandlerErrorEvent,
+  ServerRequestAnswer,
   ServerRequestContext,
   ServerRequestHandler,
   ServerRequestHandlers,

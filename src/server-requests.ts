@@ -48,6 +48,26 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
   readonly signal: AbortSignal;
 }
 
+// The fields of a handler's answer that the SDK sends as null when the handler leaves them out.
+interface FilledWithNull {
+  "mcpServer/elicitation/request": "content" | "_meta";
+  "account/chatgptAuthTokens/refresh": "chatgptPlanType";
+}
+
+/**
+ * What a handler of `M` answers: the wire result, where the fields the SDK sends as `null` when
+ * they are left out (an elicitation's `content` and `_meta`, a token refresh's
+ * `chatgptPlanType`) may be left out.
+ */
+export type ServerRequestAnswer<M extends ServerRequestMethod> = M extends keyof FilledWithNull
+  ? OptionalFields<ServerRequestMap[M]["result"], FilledWithNull[M]>
+  : ServerRequestMap[M]["result"];
+
+// `R` with its fields named in `F` made optional.
+type OptionalFields<R, F> = { [K in keyof R as K extends F ? never : K]: R[K] } & {
+  [K in keyof R as K extends F ? K : never]?: R[K];
+};
+
 /**
  * Answers one kind of server request.
  * @param params The request's params.
@@ -57,7 +77,7 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
 export type ServerRequestHandler<M extends ServerRequestMethod> = (
   params: ServerRequestMap[M]["params"],
   context: ServerRequestContext<M>,
-) => ServerRequestMap[M]["result"] | Promise<ServerRequestMap[M]["result"]>;
+) => ServerRequestAnswer<M> | Promise<ServerRequestAnswer<M>>;
 
 /** Handlers for the approval requests; a missing one declines. */
 export interface ApprovalHandlers {

@@ -182,6 +182,25 @@ describe("ServerRequestDispatcher", () => {
     expect(await bare.transport.waitForSent(1)).toMatchObject({ id: 4, error: { code: -32601 } });
   });
 
+  it("fills with null, and types as optional, what an answer may leave out", async () => {
+    const { transport } = setup({
+      onElicitation: () => ({ action: "cancel" }),
+      onChatgptTokenRefresh: () => ({ accessToken: "new-token", chatgptAccountId: "acct" }),
+    });
+    transport.deliver({ id: 1, method: "mcpServer/elicitation/request", params: {} });
+    transport.deliver({ id: 2, method: "account/chatgptAuthTokens/refresh", params: {} });
+    await transport.waitForSent(2);
+    const byId = new Map(transport.sent.map((m) => [m.id, m]));
+    expect(byId.get(1)).toEqual({
+      id: 1,
+      result: { action: "cancel", content: null, _meta: null },
+    });
+    expect(byId.get(2)).toEqual({
+      id: 2,
+      result: { accessToken: "new-token", chatgptAccountId: "acct", chatgptPlanType: null },
+    });
+  });
+
   it("refuses a refreshed token with white space around it, as loginChatgptAuthTokens does", async () => {
     // Read from a file with its newline, say: the server would quote it trimmed, unredacted.
     for (const accessToken of [" new-token-0123456789 ", "new-token-0123456789\n"]) {
