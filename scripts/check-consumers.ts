@@ -7,7 +7,8 @@
  * publint and Are the Types Wrong, then installs it once into a temporary folder whose
  * subfolders are the consumer projects. Each one runs one offline turn with `createTestCodex`:
  *
- * - `esm-nodenext`: TypeScript, `module: nodenext`, compiled by tsc and run by Node;
+ * - `esm-nodenext`: TypeScript, `module: nodenext`, compiled by tsc and run by Node, with
+ *   `exactOptionalPropertyTypes`, under which it checks that every option takes `undefined`;
  * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
  *   build) and without it (the CommonJS build, as Jest and older Node load it);
  * - `bundler`: TypeScript with `moduleResolution: bundler`, bundled by esbuild as ESM;
@@ -88,6 +89,69 @@ export async function start(params: ThreadStartParams): Promise<string> {
 }
 `;
 
+/**
+ * Every option the SDK takes can be given as `undefined` (`{ token: process.env.TOKEN }`), as a
+ * program compiled with `exactOptionalPropertyTypes` writes it: a key that refuses it fails the
+ * compile, named.
+ */
+const OPTIONS_TAKE_UNDEFINED = `import type * as Sdk from "codex-app-server-sdk";
+
+type RefusesUndefined<T> = {
+  [K in keyof T]-?: {} extends Pick<T, K>
+    ? { [P in K]: undefined } extends Pick<T, K>
+      ? never
+      : K
+    : never;
+}[keyof T];
+
+interface Inputs {
+${[
+  "AccountReadOptions",
+  "ApprovalHandlers",
+  "ClientInfoOptions",
+  "CodexOptions",
+  "ConfigReadOptions",
+  "ConfigWriteOptions",
+  "ConnectOptions",
+  "ExecOptions",
+  "ExternalMessageInput",
+  "ImageInput",
+  "ItemListOptions",
+  "LocalImageInput",
+  "LoginApiKeyOptions",
+  "LoginChatgptOptions",
+  "LoginWaitOptions",
+  "McpLoginOptions",
+  "McpServersOptions",
+  "MentionInput",
+  "RateLimitsOptions",
+  "RequestOptions",
+  "RetryOnOverloadOptions",
+  "ReviewOptions",
+  "RunGoalOptions",
+  "ServerRequestHandlers",
+  "SkillInput",
+  "SkillsOptions",
+  "TextInput",
+  "ThreadForkOptions",
+  "ThreadHandlers",
+  "ThreadListOptions",
+  "ThreadResumeOptions",
+  "ThreadSettings",
+  "ThreadStartOptions",
+  "TurnListOptions",
+  "TurnOptions",
+  "TurnRunOptions",
+  "TurnStreamOptions",
+  "UsageOptions",
+]
+  .map((name) => `  ${name}: Sdk.${name};\n`)
+  .join("")}}
+
+type Refused = { [N in keyof Inputs]: \`\${N}.\${RefusesUndefined<Inputs[N]> & string}\` }[keyof Inputs];
+export const everyOptionTakesUndefined: [Refused] extends [never] ? true : Refused = true;
+`;
+
 const STRICT = { strict: true, skipLibCheck: false, types: [], target: "ES2022" };
 
 interface Consumer {
@@ -102,10 +166,16 @@ const CONSUMERS: readonly Consumer[] = [
     files: {
       "package.json": json({ private: true, type: "module" }),
       "tsconfig.json": json({
-        compilerOptions: { ...STRICT, module: "nodenext", outDir: "out" },
-        include: ["main.ts"],
+        compilerOptions: {
+          ...STRICT,
+          exactOptionalPropertyTypes: true,
+          module: "nodenext",
+          outDir: "out",
+        },
+        include: ["main.ts", "options.ts"],
       }),
       "main.ts": TS_MAIN,
+      "options.ts": OPTIONS_TAKE_UNDEFINED,
     },
     run: async (dir) => {
       node(dir, [TSC, "-p", "."]);

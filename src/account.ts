@@ -11,6 +11,7 @@ import {
   optionNames,
   REQUEST_KEYS,
   splitRequestOptions,
+  type WireOptions,
 } from "./internal/validate.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 
@@ -24,7 +25,7 @@ export class ChatgptAuthRequiredError extends InvalidRequestError {
 }
 
 /** Options of `Codex.rateLimits`: the wire's capability flags, and the request's own options. */
-export type RateLimitsOptions = Partial<GetAccountRateLimitsParams> & RequestOptions;
+export type RateLimitsOptions = WireOptions<GetAccountRateLimitsParams> & RequestOptions;
 
 /** Options of `Codex.usage`. */
 export interface UsageOptions extends RequestOptions {

@@ -582,7 +582,7 @@ export class Codex implements AsyncDisposable {
 
   /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
   async models(
-    options?: { readonly includeHidden?: boolean } & RequestOptions,
+    options?: { readonly includeHidden?: boolean | undefined } & RequestOptions,
   ): Promise<ModelListResponse> {
     const { call, rest } = splitRequestOptions(options, MODELS_NAMES);
     const includeHidden = optionalBoolean(rest.includeHidden, false, "includeHidden");

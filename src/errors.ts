@@ -16,13 +16,13 @@ export class CodexError extends Error {
 /** Options for {@link TransportClosedError}. */
 export interface TransportClosedErrorOptions {
   /** Exit code of the app-server process, or null when it has not exited or was killed by a signal. */
-  exitCode?: number | null;
+  exitCode?: number | null | undefined;
   /** Signal that ended the app-server process, or null. */
-  signal?: string | null;
+  signal?: string | null | undefined;
   /** The last lines the app-server wrote to stderr; "" when there were none. */
-  stderrTail?: string;
+  stderrTail?: string | undefined;
   /** The underlying error, if any. */
-  cause?: unknown;
+  cause?: unknown | undefined;
 }
 
 /** The app-server went away (exited, was killed, or its pipes closed) while the SDK still needed it. */
@@ -265,15 +265,15 @@ export function isRetryableError(err: unknown): boolean {
 /** Options for {@link retryOnOverload}. */
 export interface RetryOnOverloadOptions {
   /** Total number of calls, including the first; an integer >= 1. Default 3. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Wait before the second attempt, in milliseconds; doubles after each wait. Default 250. */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** Upper bound for the doubling delay, in milliseconds. Default 2000. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Each wait is randomised by up to this fraction of the delay, in [0, 1]. Default 0.2. */
-  jitterRatio?: number;
+  jitterRatio?: number | undefined;
   /** Aborts the retry loop: rejects with the abort reason before the first call or during a wait. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const RETRY_NAMES = optionNames<RetryOnOverloadOptions>()({

@@ -22,9 +22,9 @@ export interface GoalResult {
 /** Options of `Thread.runGoal`. */
 export interface RunGoalOptions {
   /** A token budget for the goal. */
-  readonly tokenBudget?: number;
+  readonly tokenBudget?: number | undefined;
   /** Aborting pauses the goal and interrupts its turn; `runGoal` rejects with `TurnAbortedError`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

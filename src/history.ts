@@ -25,6 +25,7 @@ import {
   splitRequestOptions,
   type OptionNames,
   type RequestOptions,
+  type WireOptions,
 } from "./internal/validate.js";
 import type { Connection } from "./rpc/connection.js";
 
@@ -59,7 +60,7 @@ const ITEM_LIST_NAMES = optionNames<ItemListOptions>()({
   own: [...REQUEST_KEYS, "turnId", "cursor", "limit", "sortDirection"],
 });
 /** @internal The names of `codex.threadList`'s and `codex.threads`' options. */
-export const THREAD_LIST_NAMES = optionNames<Partial<ThreadListParams> & RequestOptions>()({
+export const THREAD_LIST_NAMES = optionNames<WireOptions<ThreadListParams> & RequestOptions>()({
   own: REQUEST_KEYS,
   wire: THREAD_LIST_PARAMS_KEYS,
 });
@@ -278,7 +279,7 @@ export function itemPages(
 /** Stored threads (`thread/list`), page after page. */
 export function threadPages(
   connection: Connection,
-  options: (Partial<ThreadListParams> & RequestOptions) | undefined,
+  options: (WireOptions<ThreadListParams> & RequestOptions) | undefined,
 ): Paginated<ThreadRecord, ThreadListResponse> {
   const checked = dropUndefined(checkOptionNames(options, THREAD_LIST_NAMES));
   listRequest(checked, THREAD_LIST_NAMES);

@@ -95,7 +95,7 @@ const EXTERNAL_MESSAGE_NAMES = optionNames<{ namespace?: string | null }>()({ ow
 export const externalMessage = (
   toolName: string,
   content: string | readonly FunctionCallOutputContentItem[],
-  options: { readonly namespace?: string | null } = {},
+  options: { readonly namespace?: string | null | undefined } = {},
 ): ExternalMessageInput => ({
   type: "externalMessage",
   toolName,

@@ -35,84 +35,84 @@ import type { StdioLaunch } from "./transport/stdio.js";
 /** `initialize.clientInfo`: how this client names itself to the server. */
 export interface ClientInfoOptions {
   /** The client's identifier; default `"codex_app_server_sdk_ts"`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** The client's display name; default `"Codex App Server SDK (TypeScript)"`. */
-  readonly title?: string;
+  readonly title?: string | undefined;
   /** The client's version; default this SDK's version. */
-  readonly version?: string;
+  readonly version?: string | undefined;
 }
 
 /** What every connection negotiates in `initialize`, and the handlers of server requests. */
 export interface ConnectionOptions extends DispatcherOptions {
   /** `initialize.clientInfo`; defaults name this SDK. */
-  readonly clientInfo?: ClientInfoOptions;
+  readonly clientInfo?: ClientInfoOptions | undefined;
   /** `initialize.capabilities.experimentalApi`; default `true`. */
-  readonly experimentalApi?: boolean;
+  readonly experimentalApi?: boolean | undefined;
   /** Notification methods the server should not send on this connection. */
-  readonly optOutNotificationMethods?: readonly ServerNotificationMethod[];
+  readonly optOutNotificationMethods?: readonly ServerNotificationMethod[] | undefined;
   /**
    * `"results"` asks the server not to send per-token deltas (agent text, reasoning, command
    * output, ...): `run()` results and every item-level event stay the same, the client does far
    * less work, but `textStream()` and live text are not available. Default `"all"`.
    */
-  readonly events?: EventMode;
+  readonly events?: EventMode | undefined;
   /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
-  readonly startTimeout?: number;
+  readonly startTimeout?: number | undefined;
   /**
    * Receives what the SDK does not throw: dropped or malformed server messages, failed
    * interrupts, handler errors, unanswered or unknown server requests. Default: none (silent).
    * Messages never carry a key or token this client handed the server.
    */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** The least severe level passed to `logger`; default `"warn"`. */
-  readonly logLevel?: LogLevel;
+  readonly logLevel?: LogLevel | undefined;
 }
 
 /** Options of `Codex.start`. */
 export interface CodexOptions extends ConnectionOptions {
   /** Path of a `codex` executable to run instead of the pinned runtime. */
-  readonly codexBin?: string;
+  readonly codexBin?: string | undefined;
   /**
    * Config values passed as `--config key=value` before `app-server`. An array takes ready
    * `key=value` strings; an object's values are written as TOML (strings quoted).
    */
-  readonly configOverrides?: readonly string[] | Readonly<Record<string, ConfigValue>>;
+  readonly configOverrides?: readonly string[] | Readonly<Record<string, ConfigValue>> | undefined;
   /**
    * An OpenAI API key for this app-server alone. It is kept in the runtime's in-memory credential
    * store (`cli_auth_credentials_store = "ephemeral"`) and never written to the Codex home; the
    * client logs in with it right after `initialize`.
    */
-  readonly apiKey?: string;
+  readonly apiKey?: string | undefined;
   /** The OpenAI API base URL (`openai_base_url`), e.g. a proxy or a compatible service. */
-  readonly baseUrl?: string;
+  readonly baseUrl?: string | undefined;
   /** Working directory of the app-server process. */
-  readonly cwd?: string;
+  readonly cwd?: string | undefined;
   /** Environment variables for the child: merged over `process.env`, or alone with `inheritEnv: false`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /**
    * Whether the child inherits `process.env` (default `true`). With `false` it gets only `env`,
    * plus the runtime's helper folder on `PATH`; give it `CODEX_HOME` (or `HOME`) so the runtime
    * finds its home.
    */
-  readonly inheritEnv?: boolean;
+  readonly inheritEnv?: boolean | undefined;
   /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */
-  readonly launchArgs?: readonly string[];
+  readonly launchArgs?: readonly string[] | undefined;
   /** How long `close()` waits after SIGTERM before SIGKILL; default 2000 ms. */
-  readonly killGraceMs?: number;
+  readonly killGraceMs?: number | undefined;
 }
 
 /** Options of `Codex.connect`. */
 export interface ConnectOptions extends ConnectionOptions {
   /** Capability token of a server started with `--ws-auth capability-token`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Extra headers for the WebSocket upgrade request. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /**
    * How often, in milliseconds, the client pings the server; a server that has sent nothing, not
    * even the answer, by the next ping is taken as gone (a dropped network leaves no other trace),
    * and the connection ends with `TransportClosedError`. Default 30 000; 0 sends no pings.
    */
-  readonly pingInterval?: number;
+  readonly pingInterval?: number | undefined;
 }
 
 const CONNECTION_KEYS = [

@@ -23,17 +23,18 @@ import {
   shown,
   splitRequestOptions,
   type RequestOptions,
+  type WireOptions,
 } from "./internal/validate.js";
 import { LoginTimeoutError, isCompletion, type LoginWaitOptions } from "./login.js";
 import type { Connection } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
 /** Options of `Codex.mcpServers`: which servers, and how much of each. */
-export type McpServersOptions = Omit<Partial<ListMcpServerStatusParams>, "cursor" | "limit"> &
+export type McpServersOptions = Omit<WireOptions<ListMcpServerStatusParams>, "cursor" | "limit"> &
   RequestOptions;
 
 /** Options of `Codex.mcpLogin`: the wire's optional fields, and the start request's own options. */
-export type McpLoginOptions = Omit<Partial<McpServerOauthLoginParams>, "name"> & RequestOptions;
+export type McpLoginOptions = Omit<WireOptions<McpServerOauthLoginParams>, "name"> & RequestOptions;
 
 const SERVERS_NAMES = optionNames<McpServersOptions>()({
   own: REQUEST_KEYS,

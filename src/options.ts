@@ -160,19 +160,19 @@ export const SETTING_KEYS = [
  */
 export interface ThreadSettings {
   /** Network access for commands in the workspace-write sandbox (`sandbox_workspace_write.network_access`). */
-  readonly networkAccess?: boolean;
+  readonly networkAccess?: boolean | undefined;
   /**
    * The model's web search tool (`web_search`): `"disabled"` (no tool), `"cached"` (cached
    * results only), `"indexed"` or `"live"` (live access).
    */
-  readonly webSearch?: WebSearchMode;
+  readonly webSearch?: WebSearchMode | undefined;
   /** More directories the workspace-write sandbox may write to, as absolute paths (`sandbox_workspace_write.writable_roots`). */
-  readonly additionalDirectories?: readonly string[];
+  readonly additionalDirectories?: readonly string[] | undefined;
   /**
    * Reasoning effort (`model_reasoning_effort`), one of those `codex.models()` lists for the
    * model under `supportedReasoningEfforts` (`"low"`, `"medium"`, `"high"`, ...).
    */
-  readonly reasoningEffort?: string;
+  readonly reasoningEffort?: string | undefined;
 }
 
 /** The config entries of typed thread settings, checked before any I/O. */

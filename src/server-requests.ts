@@ -82,25 +82,26 @@ export type ServerRequestHandler<M extends ServerRequestMethod> = (
 /** Handlers for the approval requests; a missing one declines. */
 export interface ApprovalHandlers {
   /** `item/commandExecution/requestApproval`: run this command? */
-  readonly commandExecution?: ServerRequestHandler<"item/commandExecution/requestApproval">;
+  readonly commandExecution?:
+    ServerRequestHandler<"item/commandExecution/requestApproval"> | undefined;
   /** `item/fileChange/requestApproval`: apply this patch? */
-  readonly fileChange?: ServerRequestHandler<"item/fileChange/requestApproval">;
+  readonly fileChange?: ServerRequestHandler<"item/fileChange/requestApproval"> | undefined;
   /** `item/permissions/requestApproval`: grant extra permissions? */
-  readonly permissions?: ServerRequestHandler<"item/permissions/requestApproval">;
+  readonly permissions?: ServerRequestHandler<"item/permissions/requestApproval"> | undefined;
   /** Legacy `execCommandApproval`. */
-  readonly execCommand?: ServerRequestHandler<"execCommandApproval">;
+  readonly execCommand?: ServerRequestHandler<"execCommandApproval"> | undefined;
   /** Legacy `applyPatchApproval`. */
-  readonly applyPatch?: ServerRequestHandler<"applyPatchApproval">;
+  readonly applyPatch?: ServerRequestHandler<"applyPatchApproval"> | undefined;
 }
 
 /** Every handler for requests the server sends to the client. */
 export interface ServerRequestHandlers {
   /** Handlers for approval requests (commands, patches, permissions); a missing one declines. */
-  readonly approvals?: ApprovalHandlers;
+  readonly approvals?: ApprovalHandlers | undefined;
   /** `item/tool/requestUserInput`: the agent asks the user questions. Default: cancelled (no answers). */
-  readonly onUserInput?: ServerRequestHandler<"item/tool/requestUserInput">;
+  readonly onUserInput?: ServerRequestHandler<"item/tool/requestUserInput"> | undefined;
   /** `mcpServer/elicitation/request`: an MCP server asks for input. Default: cancelled. */
-  readonly onElicitation?: ServerRequestHandler<"mcpServer/elicitation/request">;
+  readonly onElicitation?: ServerRequestHandler<"mcpServer/elicitation/request"> | undefined;
 }
 
 /** @internal The names of {@link ServerRequestHandlers}, which many options take on. */
@@ -150,9 +151,10 @@ export interface HandlerErrorEvent {
 /** Options of the dispatcher that answers server requests. */
 export interface DispatcherOptions extends ServerRequestHandlers {
   /** How long a handler may take before its request is answered with the default; default 300 000 ms, 0 for none. */
-  readonly serverRequestTimeout?: number;
+  readonly serverRequestTimeout?: number | undefined;
   /** Answers `account/chatgptAuthTokens/refresh`. */
-  readonly onChatgptTokenRefresh?: ServerRequestHandler<"account/chatgptAuthTokens/refresh">;
+  readonly onChatgptTokenRefresh?:
+    ServerRequestHandler<"account/chatgptAuthTokens/refresh"> | undefined;
 }
 
 const TOOL_NAMES = optionNames<DynamicTool>()({

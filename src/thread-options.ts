@@ -28,6 +28,7 @@ import {
   REQUEST_KEYS,
   type OptionNames,
   type RequestOptions,
+  type WireOptions,
 } from "./internal/validate.js";
 import {
   SETTING_KEYS,
@@ -48,16 +49,16 @@ import {
 
 /** Replaces the wire approval and sandbox fields with the SDK's presets, and adds handlers. */
 type WithPresets<P> = Omit<
-  Partial<P>,
+  WireOptions<P>,
   "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
 > &
   ServerRequestHandlers &
   ThreadSettings &
   RequestOptions & {
     /** Approval preset; see {@link ApprovalMode}. */
-    readonly approvalMode?: ApprovalMode;
+    readonly approvalMode?: ApprovalMode | undefined;
     /** Sandbox preset, sent as the thread's sandbox mode; see {@link Sandbox}. */
-    readonly sandbox?: Sandbox;
+    readonly sandbox?: Sandbox | undefined;
   };
 
 /**
@@ -67,7 +68,7 @@ type WithPresets<P> = Omit<
  */
 export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
   /** JavaScript functions offered to the model as tools, sent as `dynamicTools`. */
-  readonly tools?: readonly DynamicTool[];
+  readonly tools?: readonly DynamicTool[] | undefined;
 };
 /**
  * Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy.
@@ -75,20 +76,20 @@ export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTo
  */
 export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
   /** The functions behind the thread's dynamic tools, sent as `dynamicTools`. */
-  readonly tools?: readonly DynamicTool[];
+  readonly tools?: readonly DynamicTool[] | undefined;
 };
 /** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
   /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */
-  readonly tools?: readonly DynamicTool[];
+  readonly tools?: readonly DynamicTool[] | undefined;
 };
 /** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
 export type ThreadHandlers = ServerRequestHandlers & {
   /** JavaScript functions behind the thread's dynamic tools. */
-  readonly tools?: readonly DynamicTool[];
+  readonly tools?: readonly DynamicTool[] | undefined;
 };
 /** Options of `Codex.threadList`. */
-export type ThreadListOptions = Partial<ThreadListParams> & RequestOptions;
+export type ThreadListOptions = WireOptions<ThreadListParams> & RequestOptions;
 
 // What every thread request's options add to, or take from, its wire params.
 const THREAD_KEYS = [

@@ -44,6 +44,7 @@ import {
   REQUEST_KEYS,
   requestOptions,
   splitRequestOptions,
+  type WireOptions,
 } from "./internal/validate.js";
 import {
   approvalFields,
@@ -79,30 +80,30 @@ import { TurnCollector, TurnHandle, awaitTurnStart, runResult, startedTurnId } f
  * after it, except `outputSchema`, which applies to this turn only.
  */
 export type TurnOptions = Omit<
-  Partial<TurnStartParams>,
+  WireOptions<TurnStartParams>,
   "threadId" | "input" | "approvalPolicy" | "approvalsReviewer" | "sandboxPolicy" | "outputSchema"
 > &
   ServerRequestHandlers & {
     /** Approval preset for this and later turns; omitted keeps the thread's policy. */
-    readonly approvalMode?: ApprovalMode;
+    readonly approvalMode?: ApprovalMode | undefined;
     /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
-    readonly sandbox?: Sandbox;
+    readonly sandbox?: Sandbox | undefined;
     /** JSON Schema the final answer must follow; this turn only. */
-    readonly outputSchema?: JsonInput | null;
+    readonly outputSchema?: JsonInput | null | undefined;
     /**
      * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow; this
      * turn only. Sent in strict form; the result's `parsed` is the answer it validated.
      */
     readonly output?: OutputSchema | undefined;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
-    readonly signal?: AbortSignal;
+    readonly signal?: AbortSignal | undefined;
     /**
      * Milliseconds: for `run`, how long the whole turn may take, from the call on (then it is
      * interrupted as by an abort); for `turn`, how long starting it may take. Both count the wait
      * for this client's turn in flight on the thread; a turn not started in time rejects with
      * `RequestTimeoutError`.
      */
-    readonly timeout?: number;
+    readonly timeout?: number | undefined;
   };
 
 /** Options of a turn with a schema object as `output`: its result carries `parsed`. */
@@ -323,7 +324,7 @@ export class Thread {
 
   /** Reads the thread, with its turns when `includeTurns` is set. */
   async read(
-    options?: { readonly includeTurns?: boolean } & RequestOptions,
+    options?: { readonly includeTurns?: boolean | undefined } & RequestOptions,
   ): Promise<ThreadReadResponse> {
     const { call, rest } = splitRequestOptions(options, READ_NAMES);
     const includeTurns = optionalBoolean(rest.includeTurns, false, "includeTurns");
@@ -409,7 +410,10 @@ export class Thread {
    */
   async setGoal(
     objective: string,
-    options?: { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions,
+    options?: {
+      readonly status?: ThreadGoalStatus | undefined;
+      readonly tokenBudget?: number | undefined;
+    } & RequestOptions,
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
     const { call, rest } = splitRequestOptions(options, SET_GOAL_NAMES);

@@ -505,6 +505,13 @@ export function checkStandardSchema(value: unknown, name: string): StandardProps
   return props as StandardProps;
 }
 
+/**
+ * The fields of wire params `P` as options: each may be left out, or given as `undefined` (so
+ * that `{ model: process.env.MODEL }` compiles under `exactOptionalPropertyTypes`), which is not
+ * sent.
+ */
+export type WireOptions<P> = { [K in keyof P]?: P[K] | undefined };
+
 /** The per-call options of every request: the SDK's own, never sent to the server. */
 export interface RequestOptions {
   /** Rejects the call with the signal's reason when aborted. The server is not told. */
