@@ -15,6 +15,8 @@
  * - `dist/dts/`: the declarations from tsc, in CommonJS format (a package.json there says so), so
  *   that both builds can use them on every TypeScript from 5.2 on: an ES module may re-export
  *   CommonJS declarations, not the other way round. `dist/*.d.ts` re-export them for the ES build.
+ *   A class whose constructor is `@internal` (the SDK makes its objects) is declared with a
+ *   private one.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +24,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type BuildOptions, type Plugin } from "esbuild";
+import ts from "typescript";
 
 /** The package's entry points: export subpath name, source, and output path without extension. */
 const ENTRIES = [
@@ -77,6 +80,7 @@ execFileSync(
 );
 writeFileSync("dist/dts/package.json", `${JSON.stringify({ type: "commonjs" })}\n`);
 referenceDisposableLib("dist/dts");
+closeInternalConstructors("src", "dist/dts");
 await buildEs();
 await buildCommonJs();
 for (const e of ENTRIES) {
@@ -188,4 +192,62 @@ function referenceDisposableLib(dir: string): void {
       writeFileSync(file, `/// <reference lib="esnext.disposable" />\n${text}`);
     }
   }
+}
+
+/**
+ * `stripInternal` leaves an `@internal` constructor out of the declarations, and a class declared
+ * without one has a public constructor without parameters: `new Thread()` would compile and fail
+ * when used. Each such class (those of `srcDir` whose constructor is tagged `@internal`) is
+ * declared in `dtsDir` with `private constructor();` instead, as `Codex`, which has a private
+ * one, is.
+ */
+function closeInternalConstructors(srcDir: string, dtsDir: string): void {
+  const internal = new Set<string>();
+  for (const { sf } of typeScriptFiles(srcDir, ".ts")) {
+    for (const statement of sf.statements) {
+      if (!ts.isClassDeclaration(statement) || statement.name === undefined) continue;
+      const constructor = statement.members.find(ts.isConstructorDeclaration);
+      if (constructor !== undefined && ts.getJSDocTags(constructor).some(isInternalTag)) {
+        internal.add(statement.name.text);
+      }
+    }
+  }
+  const closed = new Set<string>();
+  for (const { file, sf } of typeScriptFiles(dtsDir, ".d.ts")) {
+    const insertions: number[] = [];
+    for (const statement of sf.statements) {
+      if (!ts.isClassDeclaration(statement) || statement.name === undefined) continue;
+      if (!internal.has(statement.name.text)) continue;
+      if (statement.members.some(ts.isConstructorDeclaration)) {
+        throw new Error(`${file}: ${statement.name.text} still declares its internal constructor`);
+      }
+      // Right after the class body's opening brace.
+      insertions.push(statement.members.pos);
+      closed.add(statement.name.text);
+    }
+    if (insertions.length === 0) continue;
+    let text = sf.text;
+    for (const at of insertions.sort((a, b) => b - a)) {
+      text = `${text.slice(0, at)}\n    private constructor();${text.slice(at)}`;
+    }
+    writeFileSync(file, text);
+  }
+  const missed = [...internal].filter((name) => !closed.has(name));
+  if (missed.length > 0) throw new Error(`no declaration found for ${missed.join(", ")}`);
+}
+
+function isInternalTag(tag: ts.JSDocTag): boolean {
+  return tag.tagName.text === "internal";
+}
+
+/** The files under `dir` whose names end with `suffix`, parsed (generated code left out). */
+function typeScriptFiles(dir: string, suffix: string): { file: string; sf: ts.SourceFile }[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(suffix))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .filter((file) => !file.split(path.sep).includes("generated"))
+    .map((file) => ({
+      file,
+      sf: ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true),
+    }));
 }

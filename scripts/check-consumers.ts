@@ -8,7 +8,8 @@
  * subfolders are the consumer projects. Each one runs one offline turn with `createTestCodex`:
  *
  * - `esm-nodenext`: TypeScript, `module: nodenext`, compiled by tsc and run by Node, with
- *   `exactOptionalPropertyTypes`, under which it checks that every option takes `undefined`;
+ *   `exactOptionalPropertyTypes`, under which it checks that every option takes `undefined`, and
+ *   that the classes only the SDK makes cannot be constructed;
  * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
  *   build) and without it (the CommonJS build, as Jest and older Node load it);
  * - `bundler`: TypeScript with `moduleResolution: bundler`, bundled by esbuild as ESM;
@@ -152,6 +153,35 @@ type Refused = { [N in keyof Inputs]: \`\${N}.\${RefusesUndefined<Inputs[N]> & s
 export const everyOptionTakesUndefined: [Refused] extends [never] ? true : Refused = true;
 `;
 
+/** The classes whose objects only the SDK makes: no program can call their constructors. */
+const MADE_BY_THE_SDK = `import {
+  ChatgptLoginHandle,
+  CodexConfig,
+  CommandHandle,
+  DeviceCodeLoginHandle,
+  McpLoginHandle,
+  Paginated,
+  Thread,
+  TurnHandle,
+} from "codex-app-server-sdk";
+
+export function construct(): unknown[] {
+  return [
+${[
+  "ChatgptLoginHandle",
+  "CodexConfig",
+  "CommandHandle",
+  "DeviceCodeLoginHandle",
+  "McpLoginHandle",
+  "Paginated",
+  "Thread",
+  "TurnHandle",
+]
+  .map((name) => `    // @ts-expect-error -- its constructor is private\n    new ${name}(),\n`)
+  .join("")}  ];
+}
+`;
+
 const STRICT = { strict: true, skipLibCheck: false, types: [], target: "ES2022" };
 
 interface Consumer {
@@ -172,10 +202,11 @@ const CONSUMERS: readonly Consumer[] = [
           module: "nodenext",
           outDir: "out",
         },
-        include: ["main.ts", "options.ts"],
+        include: ["main.ts", "options.ts", "made-by-the-sdk.ts"],
       }),
       "main.ts": TS_MAIN,
       "options.ts": OPTIONS_TAKE_UNDEFINED,
+      "made-by-the-sdk.ts": MADE_BY_THE_SDK,
     },
     run: async (dir) => {
       node(dir, [TSC, "-p", "."]);
