@@ -31,16 +31,32 @@ export type ReviewTarget =
   | {
       /** The branch to compare the current branch with. */
       readonly baseBranch: string;
+      /** Belongs to another form: a target has one. */
+      readonly commit?: never;
+      /** Belongs to another form: a target has one. */
+      readonly title?: never;
+      /** Belongs to another form: a target has one. */
+      readonly instructions?: never;
     }
   | {
       /** The commit to review (a sha, or anything `git` resolves to one). */
       readonly commit: string;
       /** A label for the commit in the review, such as its subject. */
       readonly title?: string | undefined;
+      /** Belongs to another form: a target has one. */
+      readonly baseBranch?: never;
+      /** Belongs to another form: a target has one. */
+      readonly instructions?: never;
     }
   | {
       /** What to review, in free form. */
       readonly instructions: string;
+      /** Belongs to another form: a target has one. */
+      readonly baseBranch?: never;
+      /** Belongs to another form: a target has one. */
+      readonly commit?: never;
+      /** Belongs to another form: a target has one. */
+      readonly title?: never;
     };
 
 /**

@@ -3,7 +3,7 @@ import type { RawNotification } from "../../src/rpc/connection.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router, type TurnSink } from "../../src/rpc/router.js";
 import { pickReview } from "../../src/result.js";
-import { reviewTarget } from "../../src/review.js";
+import { reviewTarget, type ReviewTarget } from "../../src/review.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { takeSlot } from "../support/turn-slot.js";
 
@@ -100,6 +100,10 @@ describe("reviewTarget", () => {
       expect(() => reviewTarget(bad)).toThrow(/review target must be "uncommittedChanges"/);
     }
     expect(() => reviewTarget({ instructions: "" })).toThrow(/instructions must be a non-empty/);
+    // The compiler refuses a target of two forms, too.
+    // @ts-expect-error -- baseBranch and commit are two targets
+    const two: ReviewTarget = { baseBranch: "main", commit: "abc" };
+    expect(() => reviewTarget(two)).toThrow(/review target must be "uncommittedChanges"/);
   });
 
   it("refuses a string cut inside a character, before a detached review forks", () => {
