@@ -472,12 +472,8 @@ export class ServerRequestDispatcher {
       return fallback();
     }
 
+    // One at a time per id: the connection does not hand on a request sent again in flight.
     const entry: Inflight = { controller, turnId: owner, withdrawn: false };
-    if (this.#inflight.has(request.id)) {
-      this.#log.warn(
-        `the server sent request id ${String(request.id)} again, while it is in flight`,
-      );
-    }
     this.#inflight.set(request.id, entry);
     this.#watchTurnEnds();
     const timeoutMs = this.#options.serverRequestTimeout ?? 300_000;
@@ -519,8 +515,7 @@ export class ServerRequestDispatcher {
       } satisfies HandlerErrorEvent);
       return answer;
     } finally {
-      // A request the server sent again under this id holds the entry now: it is its own.
-      if (this.#inflight.get(request.id) === entry) this.#inflight.delete(request.id);
+      this.#inflight.delete(request.id);
       this.#unwatchTurnEnds();
       if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
     }

@@ -202,6 +202,8 @@ export class Connection {
   readonly #limit: MessageLimit | undefined;
   #nextId = 1;
   readonly #pending = new Map<RequestId, Pending>();
+  // The server's requests whose answer is being made: id -> method.
+  readonly #answering = new Map<RequestId, string>();
   // Replaced, never changed in place, on (un)subscribe: delivery walks it without a copy.
   #notificationListeners: readonly ((n: RawNotification) => void)[] = [];
   readonly #closeListeners = new Set<(error: TransportClosedError) => void>();
@@ -239,6 +241,7 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
+      answering: this.#answering.size,
       notificationListeners: this.#notificationListeners.length,
       closeListeners: this.#closeListeners.size,
     };
@@ -516,6 +519,21 @@ export class Connection {
     if (this.#closeError !== undefined) {
       return this.#log.debug(`not answering ${request.method}: the connection is closed`);
     }
+    // The server sends a request again under its id when a client resumes the thread it waits
+    // on: the answer being made is the one it waits for, sent once, and the handler runs once.
+    const { id, method } = request;
+    const inFlight = this.#answering.get(id);
+    if (inFlight === method) {
+      return this.#log.debug(
+        `the server sent ${method} (id ${id}) again; its answer is on the way`,
+      );
+    }
+    if (inFlight !== undefined) {
+      return this.#log.warn(
+        `dropped ${method}: its id ${id} is that of ${inFlight}, which is still being answered`,
+      );
+    }
+    this.#answering.set(id, method);
     let result: Promise<unknown>;
     try {
       result = this.#serverRequestHandler(request);
@@ -527,7 +545,10 @@ export class Connection {
         (value) => ({ id: request.id, result: value ?? {} }),
         (err: unknown) => ({ id: request.id, error: wireError(err, this.#secrets) }),
       )
-      .then((reply) => this.#reply(request, reply))
+      .then((reply) => {
+        this.#answering.delete(id);
+        this.#reply(request, reply);
+      })
       // Only a bug of ours gets here, and the server waits on an answer that never comes: say so.
       .catch((err: unknown) => this.#log.error(`failed to answer ${request.method}`, err));
   }

@@ -413,32 +413,29 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     ]);
   });
 
-  it("keeps a request that reuses the id of one in flight withdrawable", async () => {
+  it("asks the handler once for a request the server sends again in flight, and withdraws it", async () => {
     const signals: AbortSignal[] = [];
-    let answerFirst!: (value: { decision: "accept" }) => void;
     const { transport, dispatcher } = setup({
       approvals: {
         commandExecution: (_params, context) => {
           signals.push(context.signal);
-          return signals.length === 1
-            ? new Promise((resolve) => (answerFirst = resolve))
-            : new Promise(() => {});
+          return new Promise(() => {});
         },
       },
     });
     transport.deliver(approval(77));
     transport.deliver(approval(77));
-    await vi.waitFor(() => expect(signals).toHaveLength(2));
-    answerFirst({ decision: "accept" });
-    await transport.waitForSent(1);
+    await vi.waitFor(() => expect(signals).toHaveLength(1));
     expect(dispatcher.stats.inflight).toBe(1);
     transport.deliver({
       method: "serverRequest/resolved",
       params: { threadId: "th", requestId: 77 },
     });
-    expect(signals[1]!.aborted).toBe(true);
-    await transport.waitForSent(2);
+    expect(signals[0]!.aborted).toBe(true);
+    await transport.waitForSent(1);
     expect(dispatcher.stats.inflight).toBe(0);
+    expect(signals).toHaveLength(1);
+    expect(transport.sent).toEqual([{ id: 77, result: { decision: "decline" } }]);
   });
 });
 

@@ -86,6 +86,46 @@ describe("Connection", () => {
     expect(await transport.waitForSent(2)).toEqual({ id: "abc", result: { echoed: "x/y" } });
   });
 
+  it("runs one handler and sends one answer for a request the server sends again in flight", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const answers: ((value: unknown) => void)[] = [];
+    connection.setServerRequestHandler(
+      (request) =>
+        new Promise((resolve) => answers.push(() => resolve({ echoed: request.method }))),
+    );
+    const approval = { id: 0, method: "item/commandExecution/requestApproval", params: {} };
+    transport.deliver(approval);
+    // As after an unsubscribe and a resume: the same request, then another under its id.
+    transport.deliver(approval);
+    transport.deliver({ id: 0, method: "item/fileChange/requestApproval", params: {} });
+    expect(answers).toHaveLength(1);
+    expect(connection.stats.answering).toBe(1);
+    expect(entries.map((e) => [e.level, e.message])).toEqual([
+      [
+        "debug",
+        "codex-app-server-sdk: the server sent item/commandExecution/requestApproval (id 0) again; its answer is on the way",
+      ],
+      [
+        "warn",
+        "codex-app-server-sdk: dropped item/fileChange/requestApproval: its id 0 is that of item/commandExecution/requestApproval, which is still being answered",
+      ],
+    ]);
+    answers[0]!(undefined);
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 0,
+      result: { echoed: "item/commandExecution/requestApproval" },
+    });
+    expect(connection.stats.answering).toBe(0);
+    // Answered, the id is free again.
+    transport.deliver(approval);
+    expect(answers).toHaveLength(2);
+    answers[1]!(undefined);
+    await transport.waitForSent(2);
+    expect(transport.sent).toHaveLength(2);
+  });
+
   it("refuses params the server could not read, naming the method, and sends nothing", async () => {
     const { transport, connection } = setup();
     const refusal = (params: unknown) =>
