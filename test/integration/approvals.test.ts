@@ -135,6 +135,54 @@ describe("command execution approvals", () => {
   });
 });
 
+describe("an approval sent again", () => {
+  it("asks the handler once when the server sends it again on the thread's resume", async () => {
+    let resent!: () => void;
+    const sentAgain = new Promise<void>((resolve) => (resent = resolve));
+    const logger = {
+      debug: (message: string) => {
+        if (message.includes("requestApproval (id 0) again")) resent();
+      },
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+    };
+    let answer!: (decision: { decision: "accept" }) => void;
+    const signals: AbortSignal[] = [];
+    t = await createTestCodex({
+      logger,
+      logLevel: "debug",
+      approvals: {
+        commandExecution: (_params, context) => {
+          // A second call is what the request sent again must not make.
+          if (signals.push(context.signal) > 1) resent();
+          return new Promise((resolve) => (answer = resolve));
+        },
+      },
+    });
+    queueEscalatedCommand(t.mock);
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+    });
+    const turn = await thread.turn("make a file");
+    for await (const event of turn.stream()) {
+      if (event.method === "item/commandExecution/requestApproval") break;
+    }
+    await thread.unsubscribe();
+    await expect(turn.run()).rejects.toThrow(/unsubscribed/);
+    await t.codex.threadResume(thread.id);
+    await sentAgain;
+    expect(signals).toHaveLength(1);
+    answer({ decision: "accept" });
+    // The answer reached the server: the command ran, and the model was asked again.
+    await t.mock.waitForRequests(2);
+    expect(existsSync(path.join(t.workDir, MADE))).toBe(true);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
+  });
+});
+
 describe("file change approvals", () => {
   const patch = (name: string) =>
     `*** Begin Patch\n*** Add File: ${name}\n+hello from the patch\n*** End Patch\n`;
