@@ -57,7 +57,7 @@ import type {
   LoginChatgptOptions,
 } from "./login.js";
 import { type EventMode } from "./options.js";
-import { EventLog, Router } from "./rpc/router.js";
+import { EventLog, Router, type EventReader } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
 import { FOLLOW_METHODS, Thread, followAnswer } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
@@ -107,6 +107,35 @@ const DEFAULT_CLIENT = {
 };
 
 /** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
+// An iterator of `notifications()` that a program dropped without leaving its loop (no `break`,
+// no `return()`) would keep every notification until `close()`: once it is collected, it
+// unsubscribes. A loop still waiting for a notification holds its iterator, so it goes on.
+const dropped = new FinalizationRegistry<() => void>((unsubscribe) => unsubscribe());
+
+/**
+ * The iterator of `notifications()`. Made here, apart from the subscription: closures made in
+ * one function share what they capture, and the router's listener or `unsubscribe` would then
+ * hold the iterator, which could never be collected.
+ */
+function notificationIterator(
+  reader: EventReader<RawNotification>,
+  unsubscribe: () => void,
+): AsyncIterableIterator<CodexNotification> {
+  const iterator: AsyncIterableIterator<CodexNotification> = {
+    next: () => reader.next() as Promise<IteratorResult<CodexNotification>>,
+    return: () => {
+      dropped.unregister(iterator);
+      unsubscribe();
+      return reader.return() as Promise<IteratorResult<CodexNotification>>;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  dropped.register(iterator, unsubscribe, iterator);
+  return iterator;
+}
+
 /** Whether every method of `M` (a union, at times) may go without params. */
 type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod
   ? undefined extends ClientRequestMap[M]["params"]
@@ -617,7 +646,8 @@ export class Codex implements AsyncDisposable {
   /**
    * Every notification from now on, in order, as an async iterable; it ends with an error when
    * the connection closes unexpectedly, and quietly after `close()` (also when opened after it).
-   * Leave the loop to unsubscribe.
+   * Leave the loop to unsubscribe; an iterator dropped without that unsubscribes once it is
+   * garbage-collected.
    */
   notifications(): AsyncIterableIterator<CodexNotification> {
     const { router, connection } = this.#internals;
@@ -628,18 +658,11 @@ export class Codex implements AsyncDisposable {
     const off = closed === undefined ? router.onAny((n) => log.push(n)) : undefined;
     const offClose = closed === undefined ? connection.onClose(end) : undefined;
     if (closed !== undefined) end(closed);
-    const reader = log.reader();
-    return {
-      next: () => reader.next() as Promise<IteratorResult<CodexNotification>>,
-      return: () => {
-        off?.();
-        offClose?.();
-        return reader.return() as Promise<IteratorResult<CodexNotification>>;
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
+    const unsubscribe = () => {
+      off?.();
+      offClose?.();
     };
+    return notificationIterator(log.reader(), unsubscribe);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { inspect } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Codex,
@@ -36,6 +38,12 @@ afterEach(async () => {
     trap.dispose();
   }
 });
+
+/** The garbage collector, as `--expose-gc` gives it, from a context made after the flag is set. */
+function collector(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
 
 /** Every way a user could print or serialize an object. */
 function everything(value: unknown): string {
@@ -230,6 +238,30 @@ describe("lifecycles", () => {
     process.kill(t.codex.pid!, "SIGKILL");
     await expect(t.codex.threadStart()).rejects.toBeInstanceOf(TransportClosedError);
     await expect(t.codex.notifications().next()).rejects.toBeInstanceOf(TransportClosedError);
+  });
+
+  it("unsubscribes a notifications() iterator dropped without leaving its loop, once collected", async () => {
+    const gc = collector();
+    const listeners = () => clientStats(t.codex)["router.anyListeners"];
+    const before = listeners();
+    // Dropped with no break and no return(); and a loop that waits for its next notification.
+    (() => void t.codex.notifications())();
+    const waiting = t.codex.notifications();
+    const next = waiting.next();
+    expect(listeners()).toBe(before! + 2);
+    for (let round = 0; round < 50 && listeners()! > before! + 1; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(listeners()).toBe(before! + 1);
+    // The waiting loop was kept, and goes on.
+    await t.codex.threadStart();
+    await expect(next).resolves.toMatchObject({
+      done: false,
+      value: { method: expect.any(String) },
+    });
+    await waiting.return!();
+    expect(listeners()).toBe(before);
   });
 
   // A thread's own handlers and tool, which the client keeps until the thread ends.
