@@ -136,7 +136,7 @@ export interface HandlerErrorEvent {
     /** The JSON-RPC id of the failed request. */
     readonly requestId: RequestId;
     /** The method of the failed request. */
-    readonly requestMethod: string;
+    readonly requestMethod: ServerRequestMethod;
     /** The request's `threadId` param, if it has one. */
     readonly threadId: string | undefined;
     /** The request's `turnId` param, if it has one. */
@@ -506,7 +506,7 @@ export class ServerRequestDispatcher {
         method: "client/handlerError",
         params: {
           requestId: request.id,
-          requestMethod: request.method,
+          requestMethod: method,
           threadId,
           turnId,
           message,

@@ -7,10 +7,12 @@ import {
   checkHandlers,
   toolSpecs,
   type DispatcherOptions,
+  type HandlerErrorEvent,
 } from "../../src/server-requests.js";
 import type {
   CommandExecutionRequestApprovalParams,
   DynamicToolCallResponse,
+  ServerRequestMethod,
 } from "../../src/generated/index.js";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
@@ -159,6 +161,10 @@ describe("ServerRequestDispatcher", () => {
     transport.deliver(approval(1));
     expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
     expect(methods).toEqual(["item/commandExecution/requestApproval"]);
+    // And a handler's failure names a method of the protocol.
+    expectTypeOf<
+      HandlerErrorEvent["params"]["requestMethod"]
+    >().toEqualTypeOf<ServerRequestMethod>();
   });
 
   it("prefers turn handlers over thread handlers over the client's", async () => {
