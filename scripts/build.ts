@@ -206,6 +206,8 @@ function closeInternalConstructors(srcDir: string, dtsDir: string): void {
   for (const { sf } of typeScriptFiles(srcDir, ".ts")) {
     for (const statement of sf.statements) {
       if (!ts.isClassDeclaration(statement) || statement.name === undefined) continue;
+      // A class the module keeps to itself is not declared at all.
+      if (!(ts.getCombinedModifierFlags(statement) & ts.ModifierFlags.Export)) continue;
       const constructor = statement.members.find(ts.isConstructorDeclaration);
       if (constructor !== undefined && ts.getJSDocTags(constructor).some(isInternalTag)) {
         internal.add(statement.name.text);

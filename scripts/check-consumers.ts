@@ -96,6 +96,7 @@ export async function start(params: ThreadStartParams): Promise<string> {
  * compile, named.
  */
 const OPTIONS_TAKE_UNDEFINED = `import type * as Sdk from "codex-app-server-sdk";
+import type * as Testing from "codex-app-server-sdk/testing";
 
 type RefusesUndefined<T> = {
   [K in keyof T]-?: {} extends Pick<T, K>
@@ -147,18 +148,36 @@ ${[
   "UsageOptions",
 ]
   .map((name) => `  ${name}: Sdk.${name};\n`)
+  .join("")}${[
+  "AssistantMessageOptions",
+  "CodexHomeOptions",
+  "ConfigTomlOptions",
+  "EnqueueOptions",
+  "ExecCommandOptions",
+  "MockModelInfo",
+  "MockResponse",
+  "MockResponseOptions",
+  "MockResponsesServerOptions",
+  "MockUsage",
+  "ReasoningOptions",
+  "ResponseOptions",
+  "TestCodexOptions",
+  "ToolCallOptions",
+]
+  .map((name) => `  ${name}: Testing.${name};\n`)
   .join("")}}
 
 type Refused = { [N in keyof Inputs]: \`\${N}.\${RefusesUndefined<Inputs[N]> & string}\` }[keyof Inputs];
 export const everyOptionTakesUndefined: [Refused] extends [never] ? true : Refused = true;
 `;
 
-/** The classes whose objects only the SDK makes: no program can call their constructors. */
+/**
+ * The classes whose objects only the SDK makes: no program can call their constructors (the
+ * login handles' own, inherited, is protected in the source).
+ */
 const MADE_BY_THE_SDK = `import {
-  ChatgptLoginHandle,
   CodexConfig,
   CommandHandle,
-  DeviceCodeLoginHandle,
   McpLoginHandle,
   Paginated,
   Thread,
@@ -167,16 +186,7 @@ const MADE_BY_THE_SDK = `import {
 
 export function construct(): unknown[] {
   return [
-${[
-  "ChatgptLoginHandle",
-  "CodexConfig",
-  "CommandHandle",
-  "DeviceCodeLoginHandle",
-  "McpLoginHandle",
-  "Paginated",
-  "Thread",
-  "TurnHandle",
-]
+${["CodexConfig", "CommandHandle", "McpLoginHandle", "Paginated", "Thread", "TurnHandle"]
   .map((name) => `    // @ts-expect-error -- its constructor is private\n    new ${name}(),\n`)
   .join("")}  ];
 }

@@ -121,8 +121,11 @@ function notificationIterator(
   reader: EventReader<RawNotification>,
   unsubscribe: () => void,
 ): AsyncIterableIterator<CodexNotification> {
+  // A read that waits holds the iterator (through this function's closures), so a program that
+  // keeps only the promise of `next()` still gets its notification.
+  const held = (result: IteratorResult<RawNotification>) => result;
   const iterator: AsyncIterableIterator<CodexNotification> = {
-    next: () => reader.next() as Promise<IteratorResult<CodexNotification>>,
+    next: () => reader.next().then(held) as Promise<IteratorResult<CodexNotification>>,
     return: () => {
       dropped.unregister(iterator);
       unsubscribe();

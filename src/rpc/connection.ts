@@ -677,10 +677,26 @@ function wireError(
     const { code, data } = (err ?? {}) as { code?: unknown; data?: unknown };
     const wireCode = typeof code === "number" && Number.isInteger(code) ? code : INTERNAL_ERROR;
     if (data === undefined) return { code: wireCode, message };
-    return { code: wireCode, message, data: secrets === undefined ? data : secrets.value(data) };
+    return { code: wireCode, message, data: redactedData(data, secrets) };
   } catch {
     return { code: INTERNAL_ERROR, message };
   }
+}
+
+// An error's `data` as it is sent, every secret in it redacted: through its JSON text, so that
+// what holds no secret is sent exactly as JSON writes it (a Date as its string). What JSON cannot
+// write is left for the reply, which answers with an internal error instead.
+function redactedData(data: unknown, secrets: Secrets | undefined): unknown {
+  if (secrets === undefined || secrets.empty) return data;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    return data;
+  }
+  if (json === undefined) return data;
+  const clean = secrets.text(json);
+  return clean === json ? data : (JSON.parse(clean) as unknown);
 }
 
 function closedErrorFrom(info: TransportCloseInfo, stderrTail: string): TransportClosedError {

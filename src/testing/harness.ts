@@ -33,22 +33,22 @@ export interface CodexHomeOptions {
   /** Provider base URL, normally `MockResponsesServer.url` (`http://127.0.0.1:PORT/v1`). */
   mockUrl: string;
   /** Model to select (default `"mock-model"`). */
-  model?: string;
+  model?: string | undefined;
   /**
    * TOML appended to `config.toml`. Top-level keys and new tables work (e.g.
    * `approval_policy = "never"`, `[model_providers.mock.auth]`); do not open `[features]`,
    * `[analytics]` or `[model_providers.mock]` again, as TOML forbids defining a table twice: use
    * {@link CodexHomeOptions.features} or dotted keys such as `model_providers.mock.x = 1` instead.
    */
-  extraConfig?: string;
+  extraConfig?: string | undefined;
   /** Feature flags merged over {@link OFFLINE_FEATURES}. */
-  features?: Readonly<Record<string, boolean>>;
+  features?: Readonly<Record<string, boolean>> | undefined;
   /**
    * The model catalogue written to `models.json` and set as `model_catalog_json`, so `model/list`
    * returns exactly these models and the runtime knows the model's metadata (default:
    * `[mockModelInfo(model)]`). `false` writes no catalogue: the runtime then uses its bundled one.
    */
-  models?: readonly MockModelInfo[] | false;
+  models?: readonly MockModelInfo[] | false | undefined;
 }
 
 /** A temporary `CODEX_HOME` configured for an offline mock provider; see {@link createCodexHome}. */

@@ -44,15 +44,15 @@ export type MessagePhase = "commentary" | "final_answer";
 /** Token counts reported in `response.completed`; omitted counts are 0, the total is derived. */
 export interface MockUsage {
   /** Prompt tokens. */
-  inputTokens?: number;
+  inputTokens?: number | undefined;
   /** Prompt tokens served from cache (part of `inputTokens`). */
-  cachedInputTokens?: number;
+  cachedInputTokens?: number | undefined;
   /** Generated tokens. */
-  outputTokens?: number;
+  outputTokens?: number | undefined;
   /** Generated reasoning tokens (part of `outputTokens`). */
-  reasoningOutputTokens?: number;
+  reasoningOutputTokens?: number | undefined;
   /** Overrides `inputTokens + outputTokens`. */
-  totalTokens?: number;
+  totalTokens?: number | undefined;
 }
 
 /** Holds a scripted response after its first event until released, so tests can act mid-turn. */
@@ -68,23 +68,23 @@ export interface Gate {
 /** Pacing and synchronisation options for one scripted response. */
 export interface ResponseOptions {
   /** Milliseconds to wait between consecutive events (default 0). */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Holds the response after its first event until `gate.release()`. */
-  gate?: Gate;
+  gate?: Gate | undefined;
   /**
    * Extra HTTP headers of the response, such as the rate-limit headers the real service sends
    * (`x-codex-primary-used-percent`, ...), which the runtime reports as
    * `account/rateLimits/updated`.
    */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Options for {@link mockResponse}: pacing plus what to put in the events it adds. */
 export interface MockResponseOptions extends ResponseOptions {
   /** Response id used for the added `response.created`/`response.completed` events. */
-  id?: string;
+  id?: string | undefined;
   /** Usage for the `response.completed` event added when the parts do not end the response. */
-  usage?: MockUsage;
+  usage?: MockUsage | undefined;
 }
 
 /** A fully scripted response: the exact events to stream, plus pacing options. */
@@ -106,7 +106,7 @@ export interface MockModelInfo {
   /** Name shown in model pickers. */
   display_name: string;
   /** One-line description. */
-  description?: string | null;
+  description?: string | null | undefined;
   /** Reasoning efforts offered, e.g. `[{ effort: "low", description: "..." }]`. */
   supported_reasoning_levels: readonly {
     /** A reasoning effort (`"low"`, `"medium"`, `"high"`, ...). */
@@ -134,13 +134,13 @@ export interface MockModelInfo {
   /** Extra experimental tools to expose. */
   experimental_supported_tools: readonly string[];
   /** System instructions sent as the first developer message. */
-  base_instructions?: string;
+  base_instructions?: string | undefined;
   /** `"freeform"` exposes `apply_patch` as a custom (freeform) tool; absent means no such tool. */
-  apply_patch_tool_type?: string | null;
+  apply_patch_tool_type?: string | null | undefined;
   /** Input kinds, e.g. `["text", "image"]`. */
-  input_modalities?: readonly string[];
+  input_modalities?: readonly string[] | undefined;
   /** Context window in tokens, reported in `thread/tokenUsage/updated`. */
-  context_window?: number | null;
+  context_window?: number | null | undefined;
   /** Any further catalogue field the runtime understands. */
   [field: string]: unknown;
 }
@@ -207,33 +207,33 @@ function assistantItem(
 /** Options for assistant-message builders. */
 export interface AssistantMessageOptions {
   /** `"commentary"` or `"final_answer"`; omitted means the item carries no phase (`phase: null`). */
-  phase?: MessagePhase;
+  phase?: MessagePhase | undefined;
   /** Item id; becomes the app-server's `agentMessage` item id. Generated when omitted. */
-  id?: string;
+  id?: string | undefined;
 }
 
 /** Options for tool-call builders. */
 export interface ToolCallOptions {
   /** The call id; becomes the app-server item id and the `call_id` of the tool output. */
-  callId?: string;
+  callId?: string | undefined;
   /** The output item's own id. Generated when omitted. */
-  id?: string;
+  id?: string | undefined;
 }
 
 /** Options for {@link sse.execCommand}. */
 export interface ExecCommandOptions extends ToolCallOptions {
   /** Working directory for the command. */
-  workdir?: string;
+  workdir?: string | undefined;
   /** How long the tool waits for output before returning, in milliseconds. */
-  yieldTimeMs?: number;
+  yieldTimeMs?: number | undefined;
 }
 
 /** Options for {@link sse.reasoning}. */
 export interface ReasoningOptions {
   /** Item id. Generated when omitted. */
-  id?: string;
+  id?: string | undefined;
   /** Also stream each summary part as `response.reasoning_summary_text.delta` (default true). */
-  stream?: boolean;
+  stream?: boolean | undefined;
 }
 
 const ID_NAMES = optionNames<{ id?: string }>()({ own: ["id"] });
@@ -762,17 +762,17 @@ export const NO_RESPONSE_QUEUED = "mock Responses server: no response queued";
 /** Options for {@link startMockResponsesServer}. */
 export interface MockResponsesServerOptions {
   /** Catalogue served by `GET /models` (default: `[mockModelInfo("mock-model")]`). */
-  models?: readonly MockModelInfo[];
+  models?: readonly MockModelInfo[] | undefined;
   /** Default for {@link MockResponsesServer.waitForRequests}'s timeout, in ms (default 10000). */
-  waitTimeoutMs?: number;
+  waitTimeoutMs?: number | undefined;
 }
 
 /** Options for the `enqueue*` conveniences. */
 export interface EnqueueOptions extends ResponseOptions {
   /** Response id (`response.created`/`response.completed`). Generated when omitted. */
-  responseId?: string;
+  responseId?: string | undefined;
   /** Usage reported by the closing `response.completed`. */
-  usage?: MockUsage;
+  usage?: MockUsage | undefined;
 }
 
 /** A running mock Responses API; see {@link startMockResponsesServer}. */

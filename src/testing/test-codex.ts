@@ -24,11 +24,11 @@ import {
 /** Options of {@link createTestCodex}. */
 export interface TestCodexOptions extends Omit<CodexOptions, "env"> {
   /** Extra environment for the app-server, merged over the harness's. */
-  readonly env?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string>> | undefined;
   /** Options of the temporary `CODEX_HOME` (model, extra TOML, features, catalogue). */
-  readonly home?: Omit<CodexHomeOptions, "mockUrl">;
+  readonly home?: Omit<CodexHomeOptions, "mockUrl"> | undefined;
   /** Options of the mock Responses API. */
-  readonly mock?: MockResponsesServerOptions;
+  readonly mock?: MockResponsesServerOptions | undefined;
 }
 
 const TEST_CODEX_NAMES = optionNames<TestCodexOptions>()({

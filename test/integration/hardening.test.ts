@@ -242,25 +242,31 @@ describe("lifecycles", () => {
 
   it("unsubscribes a notifications() iterator dropped without leaving its loop, once collected", async () => {
     const gc = collector();
-    const listeners = () => clientStats(t.codex)["router.anyListeners"];
+    const listeners = () => clientStats(t.codex)["router.anyListeners"]!;
+    const collectUntil = async (count: number) => {
+      for (let round = 0; round < 50 && listeners() > count; round++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
     const before = listeners();
-    // Dropped with no break and no return(); and a loop that waits for its next notification.
+    // Dropped with no break and no return(); a loop that waits for its next notification; and a
+    // read whose promise alone is kept.
     (() => void t.codex.notifications())();
     const waiting = t.codex.notifications();
     const next = waiting.next();
-    expect(listeners()).toBe(before! + 2);
-    for (let round = 0; round < 50 && listeners()! > before! + 1; round++) {
-      gc();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    expect(listeners()).toBe(before! + 1);
-    // The waiting loop was kept, and goes on.
+    const alone = t.codex.notifications().next();
+    expect(listeners()).toBe(before + 3);
+    await collectUntil(before + 2);
+    expect(listeners()).toBe(before + 2);
+    // The waiting reads were kept, and each gets its notification.
     await t.codex.threadStart();
-    await expect(next).resolves.toMatchObject({
-      done: false,
-      value: { method: expect.any(String) },
-    });
+    const read = { done: false, value: { method: expect.any(String) } };
+    await expect(next).resolves.toMatchObject(read);
+    await expect(alone).resolves.toMatchObject(read);
     await waiting.return!();
+    // The iterator whose read alone was kept goes once it is collected.
+    await collectUntil(before);
     expect(listeners()).toBe(before);
   });
 

@@ -508,6 +508,27 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
     });
   });
 
+  it("sends a handler error's data that holds no secret as JSON writes it", async () => {
+    const when = new Date(0);
+    const { transport } = withSecrets("sk-unrelated-secret-0123456789", {
+      onChatgptTokenRefresh: () => {
+        throw Object.assign(new Error("refresh failed"), {
+          code: -32000,
+          data: { when, url: new URL("https://example.com/a"), list: [1, "two"] },
+        });
+      },
+    });
+    transport.deliver({ id: 6, method: "account/chatgptAuthTokens/refresh", params: {} });
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 6,
+      error: {
+        code: -32000,
+        message: "refresh failed",
+        data: { when: when.toJSON(), url: "https://example.com/a", list: [1, "two"] },
+      },
+    });
+  });
+
   it("sends no lone surrogate, which the server cannot read: the call fails, well-formed", async () => {
     const { transport, dispatcher } = withSecrets("unused-secret-value");
     const cut = "sunny \u{1F324} and warm".slice(0, 7);
