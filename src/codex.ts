@@ -106,7 +106,6 @@ const DEFAULT_CLIENT = {
   title: "Codex App Server SDK (TypeScript)",
 };
 
-/** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
 // An iterator of `notifications()` that a program dropped without leaving its loop (no `break`,
 // no `return()`) would keep every notification until `close()`: once it is collected, it
 // unsubscribes. A loop still waiting for a notification holds its iterator, so it goes on.
@@ -154,6 +153,7 @@ type RequestArgs<M extends ClientRequestMethod> = [ParamsOptional<M>] extends [t
   ? [params?: ClientRequestMap[M]["params"], options?: RequestOptions]
   : [params: ClientRequestMap[M]["params"], options?: RequestOptions];
 
+/** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
 interface Internals {
   readonly credentialStore: CredentialStore;
   readonly events: EventMode;
