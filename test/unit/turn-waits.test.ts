@@ -377,20 +377,29 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0, unsubscribed: 0 });
   });
 
-  it("sends the interrupt of an abort again while the server refuses it as overloaded", async () => {
-    const { transport, thread, answer, sentOf } = setup();
+  // Runs a turn, aborts it, and refuses its first interrupt as overloaded.
+  async function abortRefusedOnce(
+    t: ReturnType<typeof setup>,
+  ): Promise<{ running: Promise<unknown> }> {
     const controller = new AbortController();
-    const running = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    transport.deliver(started("t1"));
+    const running = t.thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    await t.answer(1, "turn/start", { turn: turnOf("t1") });
+    t.transport.deliver(started("t1"));
     await flush();
     controller.abort();
-    const refused = await transport.waitForSent(2);
+    const refused = await t.transport.waitForSent(2);
     expect(refused.method).toBe("turn/interrupt");
-    transport.deliver({
+    t.transport.deliver({
       id: refused.id,
       error: { code: -32001, message: "Server overloaded; retry later." },
     });
+    return { running };
+  }
+
+  it("sends the interrupt of an abort again while the server refuses it as overloaded", async () => {
+    const t = setup();
+    const { transport, answer, sentOf } = t;
+    const { running } = await abortRefusedOnce(t);
     await answer(3, "turn/interrupt", {});
     transport.deliver(completed("t1", "interrupted"));
     const err = (await running) as TurnAbortedError;
@@ -401,18 +410,9 @@ describe("stopping what the caller gave up on", () => {
 
   it("ends the wait before an abort's next interrupt when the client closes", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, context, thread, answer, entries, sentOf } = setup();
-    const controller = new AbortController();
-    const running = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    transport.deliver(started("t1"));
-    await flush();
-    controller.abort();
-    const refused = await transport.waitForSent(2);
-    transport.deliver({
-      id: refused.id,
-      error: { code: -32001, message: "Server overloaded; retry later." },
-    });
+    const t = setup();
+    const { context, entries, sentOf } = t;
+    const { running } = await abortRefusedOnce(t);
     await flush();
     // The turn's bounded wait for its completion and the wait before the next interrupt.
     expect(vi.getTimerCount()).toBe(2);
