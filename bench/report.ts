@@ -505,7 +505,7 @@ the start of the turn the server runs, and so reads every \`turn/started\` and
 values look for lone surrogates), gave start-up 1.28x, sequential turns 1.14x, concurrent threads
 1.21x, the stream 1.09x and the soak 1.10x (the floor's start-up CPU 18.5 ms). An eleventh, of
 04120db (whose connection keeps the ids of the server requests it is answering, and whose
-`notifications()` iterators are watched by a finalization registry), gave start-up 1.25x,
+\`notifications()\` iterators are watched by a finalization registry), gave start-up 1.25x,
 sequential turns 1.17x, concurrent threads 1.12x, the stream 1.17x and the soak 1.03x: this file
 holds the eleventh (the floor's start-up CPU 15.8 ms).
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
