@@ -12,7 +12,7 @@ import {
   optionNames,
   type OptionNames,
 } from "../internal/validate.js";
-import { mockModelInfo, type MockModelInfo } from "./mock-responses.js";
+import { checkCatalogue, mockModelInfo, type MockModelInfo } from "./mock-responses.js";
 
 /** Name of the model provider the generated config defines and selects. */
 export const MOCK_PROVIDER_ID = "mock";
@@ -83,8 +83,11 @@ export interface ConfigTomlOptions {
 
 /** Renders the `config.toml` that {@link createCodexHome} writes. */
 export function mockConfigToml(options: ConfigTomlOptions): string {
-  const checked = checkOptionNames(options, CONFIG_TOML_NAMES, "mockConfigToml options");
+  const checked = checkHomeSettings(options, CONFIG_TOML_NAMES, "mockConfigToml options");
   checkHttpUrl(checked.mockUrl, "mockUrl");
+  if (checked.modelCatalogPath !== undefined) {
+    checkNonEmpty(checked.modelCatalogPath, "modelCatalogPath");
+  }
   const provider = `model_providers.${MOCK_PROVIDER_ID}`;
   const features = { ...OFFLINE_FEATURES, ...checkFeatures(checked.features) };
   // Everything is written as root-level dotted keys, with no [table] header, so that top-level
@@ -196,10 +199,19 @@ export function checkHomeSettings<T extends HomeSettings>(
   if (extraConfig !== undefined && typeof extraConfig !== "string") {
     throw new TypeError(`extraConfig must be a string of TOML, got ${describe(extraConfig)}`);
   }
-  if (models !== undefined && models !== false && !Array.isArray(models)) {
-    throw new TypeError(
-      `models must be an array of model entries or false, got ${describe(models)}`,
-    );
+  if (models !== undefined && models !== false) {
+    if (!Array.isArray(models)) {
+      throw new TypeError(
+        `models must be an array of model entries or false, got ${describe(models)}`,
+      );
+    }
+    checkCatalogue(models, "models");
+    if (models.length === 0) {
+      throw new TypeError(
+        "models must hold at least one model (the runtime refuses an empty catalogue), or be " +
+          "false for the runtime's bundled one",
+      );
+    }
   }
   checkFeatures(checked.features);
   return checked;

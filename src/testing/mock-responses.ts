@@ -9,14 +9,20 @@
  * @module
  */
 
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import zlib from "node:zlib";
 import {
+  MAX_TIMEOUT,
+  checkBoolean,
   checkHeaders,
+  checkJson,
   checkNonEmpty,
   checkOptionNames,
+  checkOptions,
+  isPlainObject,
   optionNames,
   type OptionNames,
   checkTimeout,
@@ -162,9 +168,20 @@ const USAGE_NAMES = optionNames<MockUsage>()({
   own: ["inputTokens", "cachedInputTokens", "outputTokens", "reasoningOutputTokens", "totalTokens"],
 });
 
-// A misspelt count (the wire's input_tokens, say) would be left out, and report 0.
+// A misspelt count (the wire's input_tokens, say) would be left out, and report 0; a count that
+// is no whole number of tokens ("12", NaN) would fail the turn, as the runtime reads integers.
 function checkUsage(usage: MockUsage, name: string): void {
-  checkOptionNames(usage, USAGE_NAMES, name);
+  for (const [key, count] of Object.entries(checkOptionNames(usage, USAGE_NAMES, name))) {
+    if (count !== undefined && !(Number.isSafeInteger(count) && (count as number) >= 0)) {
+      throw new RangeError(
+        `${name}.${key} must be a whole number of tokens, 0 or more, got ${shownValue(count)}`,
+      );
+    }
+  }
+}
+
+function shownValue(value: unknown): string {
+  return typeof value === "number" ? String(value) : describe(value);
 }
 
 function usageJson(usage: MockUsage = {}): Record<string, unknown> {
@@ -236,6 +253,37 @@ export interface ReasoningOptions {
   stream?: boolean | undefined;
 }
 
+// An id the runtime would take as none, or a phase it does not know, would make a stream that
+// fails the turn for no reason it names.
+function checkItemOptions<T extends { id?: unknown; callId?: unknown; phase?: unknown }>(
+  options: T,
+  names: OptionNames,
+): T {
+  const checked = checkOptionNames(options, names);
+  if (checked.id !== undefined) checkNonEmpty(checked.id, "options.id");
+  if (checked.callId !== undefined) checkNonEmpty(checked.callId, "options.callId");
+  const { phase } = checked;
+  if (phase !== undefined && phase !== "commentary" && phase !== "final_answer") {
+    throw new TypeError(
+      `options.phase must be "commentary" or "final_answer", got ${describe(phase)}`,
+    );
+  }
+  return checked;
+}
+
+function checkString(value: unknown, name: string): string {
+  if (typeof value !== "string")
+    throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function checkStrings(value: unknown, name: string): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new TypeError(`${name} must be an array of strings, got ${describe(value)}`);
+  }
+  return value as readonly string[];
+}
+
 const ID_NAMES = optionNames<{ id?: string }>()({ own: ["id"] });
 const COMPLETED_NAMES = optionNames<{ id?: string; usage?: MockUsage }>()({ own: ["id", "usage"] });
 const MESSAGE_NAMES = optionNames<AssistantMessageOptions>()({ own: ["phase", "id"] });
@@ -249,17 +297,19 @@ const EXEC_COMMAND_NAMES = optionNames<ExecCommandOptions>()({
 export const sse = {
   /** Any event: `sse.event("response.output_text.delta", { delta: "x" })`. */
   event(type: string, fields: Record<string, unknown> = {}): SseEvent {
-    return { ...fields, type };
+    checkNonEmpty(type, "type");
+    return { ...checkOptions(fields, "fields"), type };
   },
 
   /** `response.created`; the id is filled in by {@link mockResponse} when omitted. */
   created(id?: string): SseEvent {
+    if (id !== undefined) checkNonEmpty(id, "id");
     return { type: "response.created", response: responseObject(id) };
   },
 
   /** `response.completed` with usage (zeros by default); the id is filled in when omitted. */
   completed(options: { id?: string; usage?: MockUsage } = {}): SseEvent {
-    checkOptionNames(options, COMPLETED_NAMES);
+    checkItemOptions(options, COMPLETED_NAMES);
     return {
       type: "response.completed",
       response: responseObject(options.id, { usage: usageJson(options.usage) }),
@@ -268,7 +318,9 @@ export const sse = {
 
   /** `response.failed`; the app-server fails the turn with this message (code `server_error` by default). */
   failed(message: string, code = "server_error", options: { id?: string } = {}): SseEvent {
-    checkOptionNames(options, ID_NAMES);
+    checkString(message, "message");
+    checkNonEmpty(code, "code");
+    checkItemOptions(options, ID_NAMES);
     return {
       type: "response.failed",
       response: responseObject(options.id, { error: { code, message } }),
@@ -277,7 +329,8 @@ export const sse = {
 
   /** `response.incomplete`; the app-server fails the turn naming the reason. */
   incomplete(reason = "max_output_tokens", options: { id?: string } = {}): SseEvent {
-    checkOptionNames(options, ID_NAMES);
+    checkNonEmpty(reason, "reason");
+    checkItemOptions(options, ID_NAMES);
     return {
       type: "response.incomplete",
       response: responseObject(options.id, { incomplete_details: { reason } }),
@@ -286,7 +339,8 @@ export const sse = {
 
   /** A complete assistant message (`output_item.added` then `output_item.done`). */
   assistantMessage(text: string, options: AssistantMessageOptions = {}): SseEvent[] {
-    checkOptionNames(options, MESSAGE_NAMES);
+    checkString(text, "text");
+    checkItemOptions(options, MESSAGE_NAMES);
     const id = options.id ?? nextId("msg");
     return [
       {
@@ -302,7 +356,8 @@ export const sse = {
 
   /** An assistant message streamed as `response.output_text.delta` events, then completed. */
   textDeltas(deltas: readonly string[], options: AssistantMessageOptions = {}): SseEvent[] {
-    checkOptionNames(options, MESSAGE_NAMES);
+    checkStrings(deltas, "deltas");
+    checkItemOptions(options, MESSAGE_NAMES);
     const id = options.id ?? nextId("msg");
     return [
       {
@@ -325,9 +380,11 @@ export const sse = {
 
   /** A reasoning item whose summary parts are streamed (unless `stream: false`) and completed. */
   reasoning(summary: string | readonly string[], options: ReasoningOptions = {}): SseEvent[] {
-    checkOptionNames(options, REASONING_NAMES);
+    const parts =
+      typeof summary === "string" ? [summary] : checkStrings(summary, "summary (or a string)");
+    checkItemOptions(options, REASONING_NAMES);
+    if (options.stream !== undefined) checkBoolean(options.stream, "options.stream");
     const id = options.id ?? nextId("rs");
-    const parts = typeof summary === "string" ? [summary] : summary;
     const events: SseEvent[] = [
       { type: "response.output_item.added", item: { type: "reasoning", id, summary: [] } },
     ];
@@ -368,7 +425,15 @@ export const sse = {
     args: string | Record<string, unknown>,
     options: ToolCallOptions = {},
   ): SseEvent[] {
-    checkOptionNames(options, CALL_NAMES);
+    checkNonEmpty(name, "name");
+    // The runtime drops a call without arguments, and the turn ends with no word of it.
+    if (typeof args !== "string") {
+      if (!isPlainObject(args)) {
+        throw new TypeError(`args must be a string or a plain object, got ${describe(args)}`);
+      }
+      checkJson(args, "args");
+    }
+    checkItemOptions(options, CALL_NAMES);
     return [
       {
         type: "response.output_item.done",
@@ -386,7 +451,10 @@ export const sse = {
 
   /** A call of the runtime's `exec_command` tool (runs `cmd` in a shell). */
   execCommand(cmd: string, options: ExecCommandOptions = {}): SseEvent[] {
-    const { workdir, yieldTimeMs, ...call } = checkOptionNames(options, EXEC_COMMAND_NAMES);
+    checkString(cmd, "cmd");
+    const { workdir, yieldTimeMs, ...call } = checkItemOptions(options, EXEC_COMMAND_NAMES);
+    if (workdir !== undefined) checkNonEmpty(workdir, "options.workdir");
+    if (yieldTimeMs !== undefined) checkTimeout(yieldTimeMs, "options.yieldTimeMs");
     const args: Record<string, unknown> = { cmd };
     if (workdir !== undefined) args.workdir = workdir;
     if (yieldTimeMs !== undefined) args.yield_time_ms = yieldTimeMs;
@@ -395,7 +463,9 @@ export const sse = {
 
   /** A freeform (custom) tool call, whose input is raw text rather than JSON. */
   customToolCall(name: string, input: string, options: ToolCallOptions = {}): SseEvent[] {
-    checkOptionNames(options, CALL_NAMES);
+    checkNonEmpty(name, "name");
+    checkString(input, "input");
+    checkItemOptions(options, CALL_NAMES);
     return [
       {
         type: "response.output_item.done",
@@ -417,6 +487,7 @@ export const sse = {
    * as {@link mockModelInfo} does.
    */
   applyPatch(patch: string, options: ToolCallOptions = {}): SseEvent[] {
+    checkString(patch, "patch");
     return sse.customToolCall("apply_patch", patch, options);
   },
 };
@@ -440,7 +511,29 @@ function checkEvent(event: unknown, name: string): SseEvent {
       `${name} must be an SSE event object with a string type, got ${describe(event)}`,
     );
   }
+  // What JSON cannot write (a BigInt, a cycle) would end the stream when it is served.
+  checkJson(event, name);
   return event as SseEvent;
+}
+
+/**
+ * Checks a model catalogue (of a mock server, or of a home's `models.json`) and returns it: an
+ * entry with no slug, or a value JSON cannot write, would fail the runtime's load, or the mock's
+ * `GET /models`, far from the mistake.
+ */
+export function checkCatalogue(models: unknown, name: string): readonly MockModelInfo[] {
+  if (!Array.isArray(models)) {
+    throw new TypeError(`${name} must be an array of model entries, got ${describe(models)}`);
+  }
+  models.forEach((entry: unknown, index) => {
+    if (!isPlainObject(entry) || typeof entry.slug !== "string" || entry.slug === "") {
+      throw new TypeError(
+        `${name}[${index}] must be a model entry with a slug (see mockModelInfo), got ${describe(entry)}`,
+      );
+    }
+  });
+  checkJson(models, name);
+  return models as readonly MockModelInfo[];
 }
 
 const RESPONSE_KEYS = ["delayMs", "gate", "headers"] as const;
@@ -467,34 +560,39 @@ export function checkServerOptions(
 ): MockResponsesServerOptions {
   const checked = checkOptionNames(options, SERVER_NAMES, label);
   checkTimeout(checked.waitTimeoutMs, "waitTimeoutMs");
-  if (checked.models !== undefined && !Array.isArray(checked.models)) {
-    throw new TypeError(
-      `models must be an array of model entries, got ${describe(checked.models)}`,
-    );
-  }
+  if (checked.models !== undefined) checkCatalogue(checked.models, "models");
   return checked;
 }
 
-function checkResponseOptions(options: unknown, name: string): void {
+/**
+ * Checks a response's options, and returns a copy of its headers: the caller's object may change
+ * before the response is served.
+ */
+function checkResponseOptions(
+  options: unknown,
+  name: string,
+): Readonly<Record<string, string>> | undefined {
   const { delayMs, gate, headers, id, usage } = checkOptionNames(
     options as MockResponseOptions,
     MOCK_RESPONSE_NAMES,
     name,
   );
+  // Past what a timer holds, Node would wait 1 ms instead, and warn.
   if (
     delayMs !== undefined &&
-    (typeof delayMs !== "number" || !(delayMs >= 0) || delayMs === Infinity)
+    (typeof delayMs !== "number" || !(delayMs >= 0) || delayMs > MAX_TIMEOUT)
   ) {
     throw new RangeError(
-      `${name}.delayMs must be a finite number of 0 or more, got ${String(delayMs)}`,
+      `${name}.delayMs must be a number of milliseconds from 0 to ${MAX_TIMEOUT}, got ` +
+        shownValue(delayMs),
     );
   }
   if (gate !== undefined && !gateControls.has(gate)) {
     throw new TypeError(`${name}.gate must be a gate made by createGate() or mock.gate()`);
   }
-  if (headers !== undefined) checkHeaders(headers, `${name}.headers`);
   if (id !== undefined) checkNonEmpty(id, `${name}.id`);
   if (usage !== undefined) checkUsage(usage, `${name}.usage`);
+  return headers === undefined ? undefined : checkHeaders(headers, `${name}.headers`);
 }
 
 function checkBuiltResponse(response: unknown): MockResponse {
@@ -509,35 +607,42 @@ function checkBuiltResponse(response: unknown): MockResponse {
   }
   const built = response as MockResponse;
   built.events.forEach((event, i) => checkEvent(event, `response.events[${i}]`));
-  checkResponseOptions(
+  const headers = checkResponseOptions(
     { delayMs: built.delayMs, gate: built.gate, headers: built.headers },
     "response",
   );
-  return built;
+  return { ...built, events: [...built.events], headers };
 }
 
 function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
   return Array.isArray(part);
 }
 
-function withResponseId(event: SseEvent, id: string): SseEvent {
+// Fills in the id of a response event that has none; one naming another response is refused.
+function withResponseId(event: SseEvent, index: number, id: string): SseEvent {
   if (!RESPONSE_TYPES.has(event.type)) return event;
   const response = event.response;
-  if (typeof response === "object" && response !== null && !("id" in response)) {
-    return { ...event, response: { id, ...response } };
+  if (typeof response !== "object" || response === null) return event;
+  if (!("id" in response)) return { ...event, response: { id, ...response } };
+  if (String(response.id) !== id) {
+    throw new TypeError(
+      `event ${index} (${event.type}) is of response ${JSON.stringify(response.id)}, the ` +
+        `others of ${JSON.stringify(id)}: give the response id in one place`,
+    );
   }
   return event;
 }
 
 /**
  * Turns builder output into a complete response: prepends `response.created` and appends
- * `response.completed` (with `options.usage`) when missing, and fills in missing response ids.
+ * `response.completed` (with `options.usage`) when missing, and gives every response event one id:
+ * `options.id`, else that of the first event, else a new one.
  */
 export function mockResponse(
   parts: readonly ResponsePart[],
   options: MockResponseOptions = {},
 ): MockResponse {
-  checkResponseOptions(options, "options");
+  const headers = checkResponseOptions(options, "options");
   if (!Array.isArray(parts)) {
     throw new TypeError(`parts must be an array of SSE events, got ${describe(parts)}`);
   }
@@ -554,10 +659,10 @@ export function mockResponse(
     events.push(sse.completed({ usage: options.usage }));
   }
   return {
-    events: events.map((event) => withResponseId(event, id)),
+    events: events.map((event, index) => withResponseId(event, index, id)),
     ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }),
     ...(options.gate === undefined ? {} : { gate: options.gate }),
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(headers === undefined ? {} : { headers }),
   };
 }
 
@@ -820,10 +925,6 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
 function decodeBody(buffer: Buffer, encoding: string | undefined): string {
   try {
     switch (encoding?.trim().toLowerCase()) {
@@ -889,6 +990,8 @@ export async function startMockResponsesServer(
   const sockets = new Set<Socket>();
   const waiters = new Set<Waiter>();
   const shutdown = new AbortController();
+  // One listener per response in flight: as many as a test holds at once are no leak.
+  setMaxListeners(0, shutdown.signal);
   const checked = checkServerOptions(options, "options");
   const waitTimeoutMs = checked.waitTimeoutMs ?? 10_000;
   let models: MockModelInfo[] = [...(checked.models ?? [mockModelInfo()])];
@@ -951,10 +1054,10 @@ export async function startMockResponsesServer(
       return;
     }
     const url = new URL(target, "http://127.0.0.1");
+    // Every value of a repeated header: `req.headers` keeps only the first of some (authorization).
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      const text = firstHeader(value);
-      if (text !== undefined) headers[name] = text;
+    for (const [name, values] of Object.entries(req.headersDistinct)) {
+      if (values !== undefined) headers[name] = values.join(", ");
     }
     const rawBody = decodeBody(raw, headers["content-encoding"]);
     const record: RecordedRequest = {
@@ -998,7 +1101,19 @@ export async function startMockResponsesServer(
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => handle(req, res, Buffer.concat(chunks)));
+    req.on("end", () => {
+      // A throw here would be uncaught, and end the process under test: it is a 500 instead.
+      try {
+        handle(req, res, Buffer.concat(chunks));
+      } catch (error) {
+        if (res.headersSent) res.destroy();
+        else {
+          sendJson(res, 500, {
+            error: { type: "server_error", message: `mock Responses server: ${String(error)}` },
+          });
+        }
+      }
+    });
     req.on("error", () => res.destroy());
   });
   server.on("connection", (socket) => {
@@ -1038,20 +1153,25 @@ export async function startMockResponsesServer(
     return closing;
   };
 
-  const enqueueParts = (
-    parts: readonly ResponsePart[],
-    opts: EnqueueOptions,
+  // The options are checked before the parts are built from them, so each mistake is named as
+  // the caller wrote it (`options.responseId`, not the `options.id` it becomes).
+  const enqueueParts = <O extends EnqueueOptions>(
+    opts: O | undefined,
     names: OptionNames,
+    build: (checked: O) => readonly ResponsePart[],
   ): void => {
     if (closing !== undefined) throw new Error("mock Responses server is closed");
-    checkOptionNames(opts, names);
+    const checked = checkOptionNames(opts, names);
+    if (checked.responseId !== undefined) {
+      checkNonEmpty(checked.responseId, "options.responseId");
+    }
     queue.push(
-      mockResponse(parts, {
-        id: opts.responseId,
-        usage: opts.usage,
-        delayMs: opts.delayMs,
-        gate: opts.gate,
-        headers: opts.headers,
+      mockResponse(build(checked), {
+        id: checked.responseId,
+        usage: checked.usage,
+        delayMs: checked.delayMs,
+        gate: checked.gate,
+        headers: checked.headers,
       }),
     );
   };
@@ -1068,7 +1188,7 @@ export async function startMockResponsesServer(
       return models;
     },
     set models(value: MockModelInfo[]) {
-      models = [...value];
+      models = [...checkCatalogue(value, "models")];
     },
     enqueue(response, opts = {}) {
       if (closing !== undefined) throw new Error("mock Responses server is closed");
@@ -1076,7 +1196,7 @@ export async function startMockResponsesServer(
         queue.push(mockResponse(response as readonly ResponsePart[], opts));
       } else {
         const built = checkBuiltResponse(response);
-        checkResponseOptions(opts, "options");
+        const headers = checkResponseOptions(opts, "options");
         if (opts.id !== undefined || opts.usage !== undefined) {
           throw new TypeError(
             "options.id and options.usage shape the events of a list of parts; a built " +
@@ -1087,42 +1207,27 @@ export async function startMockResponsesServer(
           ...built,
           ...(opts.delayMs === undefined ? {} : { delayMs: opts.delayMs }),
           ...(opts.gate === undefined ? {} : { gate: opts.gate }),
-          ...(opts.headers === undefined ? {} : { headers: opts.headers }),
+          ...(headers === undefined ? {} : { headers }),
         });
       }
     },
-    enqueueAssistantMessage(text, opts = {}) {
-      if (typeof text !== "string")
-        throw new TypeError(`text must be a string, got ${describe(text)}`);
-      enqueueParts(
-        [sse.assistantMessage(text, { phase: opts.phase, id: opts.id })],
-        opts,
-        MESSAGE_ENQUEUE_NAMES,
-      );
+    enqueueAssistantMessage(text, opts) {
+      enqueueParts(opts, MESSAGE_ENQUEUE_NAMES, ({ phase, id }) => [
+        sse.assistantMessage(text, { phase, id }),
+      ]);
     },
-    enqueueTextDeltas(deltas, opts = {}) {
-      if (!Array.isArray(deltas) || !deltas.every((delta) => typeof delta === "string")) {
-        throw new TypeError(`deltas must be an array of strings, got ${describe(deltas)}`);
-      }
-      enqueueParts(
-        [sse.textDeltas(deltas, { phase: opts.phase, id: opts.id })],
-        opts,
-        MESSAGE_ENQUEUE_NAMES,
-      );
+    enqueueTextDeltas(deltas, opts) {
+      enqueueParts(opts, MESSAGE_ENQUEUE_NAMES, ({ phase, id }) => [
+        sse.textDeltas(deltas, { phase, id }),
+      ]);
     },
-    enqueueFunctionCall(name, args, opts = {}) {
-      checkNonEmpty(name, "name");
-      enqueueParts(
-        [sse.functionCall(name, args, { callId: opts.callId, id: opts.id })],
-        opts,
-        CALL_ENQUEUE_NAMES,
-      );
+    enqueueFunctionCall(name, args, opts) {
+      enqueueParts(opts, CALL_ENQUEUE_NAMES, ({ callId, id }) => [
+        sse.functionCall(name, args, { callId, id }),
+      ]);
     },
-    enqueueFailure(message, code, opts = {}) {
-      if (typeof message !== "string") {
-        throw new TypeError(`message must be a string, got ${describe(message)}`);
-      }
-      enqueueParts([sse.failed(message, code)], opts, ENQUEUE_NAMES);
+    enqueueFailure(message, code, opts) {
+      enqueueParts(opts, ENQUEUE_NAMES, () => [sse.failed(message, code)]);
     },
     gate: createGate,
     waitForRequests(count, opts = {}) {

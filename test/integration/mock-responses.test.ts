@@ -318,6 +318,8 @@ describe("mock Responses server (HTTP level)", () => {
   });
 
   it("refuses what it could not serve, naming it, and queues nothing", () => {
+    const cyclic: SseEvent & Record<string, unknown> = { type: "response.output_text.delta" };
+    cyclic.self = cyclic;
     const refusals: Array<[() => void, RegExp]> = [
       [() => mock.enqueue(undefined as never), /^response must be a list of parts or a built/],
       [() => mock.enqueue({} as never), /^response must be a list of parts or a built/],
@@ -332,7 +334,8 @@ describe("mock Responses server (HTTP level)", () => {
         () => mock.enqueue([], { headers: { "x-n": "1", "X-N": "2" } }),
         /^options\.headers has "x-n" and "X-N": header names ignore case$/,
       ],
-      [() => mock.enqueue([], { delayMs: -5 }), /^options\.delayMs must be a finite number/],
+      [() => mock.enqueue([], { delayMs: -5 }), /^options\.delayMs must be a number of milli/],
+      [() => mock.enqueue([], { delayMs: 3e9 }), /^options\.delayMs must be .* to 2147483647/],
       [() => mock.enqueue([], { delayMs: "slow" as never }), /^options\.delayMs must be/],
       [() => mock.enqueue([], { gate: {} as never }), /^options\.gate must be a gate made by/],
       [
@@ -341,9 +344,137 @@ describe("mock Responses server (HTTP level)", () => {
       ],
       [() => mock.enqueueTextDeltas("abc" as never), /^deltas must be an array of strings/],
       [() => mock.enqueueAssistantMessage(5 as never), /^text must be a string/],
+      // What JSON cannot write would end the stream when it is served.
+      [() => mock.enqueue([sse.event("x", { n: 1n })]), /^event 0\.n must be a JSON value/],
+      [() => mock.enqueue([cyclic]), /^event 0\.self contains itself/],
+      [() => mock.enqueue({ events: [cyclic] }), /^response\.events\[0\]\.self contains itself/],
+      // Options passed where the code goes would lose the message.
+      [
+        () => mock.enqueueFailure("down", { delayMs: 5 } as never),
+        /^code must be a non-empty string, got object/,
+      ],
+      [
+        () => mock.enqueueAssistantMessage("x", { usage: { inputTokens: "12" as never } }),
+        /^options\.usage\.inputTokens must be a whole number of tokens, 0 or more, got string/,
+      ],
+      [
+        () => mock.enqueue([], { usage: { outputTokens: Number.NaN } }),
+        /^options\.usage\.outputTokens must be a whole number of tokens, 0 or more, got NaN/,
+      ],
+      [
+        () => mock.enqueueAssistantMessage("x", { responseId: "" }),
+        /^options\.responseId must be a non-empty string/,
+      ],
+      [() => mock.enqueueAssistantMessage("x", { id: "" }), /^options\.id must be a non-empty/],
+      [
+        () => mock.enqueueAssistantMessage("x", { phase: "final" as never }),
+        /^options\.phase must be "commentary" or "final_answer"/,
+      ],
+      [() => mock.enqueueAssistantMessage("x", null as never), /^options must be an object/],
+      // The runtime drops a call without arguments, and the turn ends with no word of it.
+      [() => mock.enqueueFunctionCall("f", undefined as never), /^args must be a string or a/],
+      [() => mock.enqueueFunctionCall("f", { n: 1n }), /^args\.n must be a JSON value/],
+      [() => mock.enqueue([sse.functionCall("", "{}")]), /^name must be a non-empty string/],
+      [() => mock.enqueue([sse.reasoning(5 as never)]), /^summary \(or a string\) must be an/],
+      [() => mock.enqueue([sse.assistantMessage(5 as never)]), /^text must be a string/],
+      [() => mock.enqueue([sse.customToolCall("t", 5 as never)]), /^input must be a string/],
+      [() => mock.enqueue([sse.applyPatch(5 as never)]), /^patch must be a string/],
+      [() => mock.enqueue([sse.execCommand("ls", { yieldTimeMs: -1 })]), /^options\.yieldTime/],
+      [() => mock.enqueue([sse.event("")]), /^type must be a non-empty string/],
+      [
+        () => mock.enqueue([sse.created("resp_a")], { id: "resp_b" }),
+        /^event 0 \(response\.created\) is of response "resp_a", the others of "resp_b"/,
+      ],
+      [
+        () => mock.enqueue([sse.created("a"), sse.completed({ id: "b" })]),
+        /^event 1 \(response\.completed\) is of response "b", the others of "a"/,
+      ],
     ];
     for (const [call, message] of refusals) expect(call).toThrow(message);
     expect(mock.pending).toBe(0);
+  });
+
+  it("serves the headers a response was queued with, not what their object says later", async () => {
+    const headers: Record<string, string> = { "x-codex-primary-used-percent": "10" };
+    mock.enqueueAssistantMessage("first", { headers });
+    headers["x-codex-primary-used-percent"] = "50";
+    headers["bad header"] = "x";
+    const built = { events: [sse.created("r"), sse.completed()], headers: { "x-n": "1" } };
+    mock.enqueue(built);
+    built.headers["x-n"] = "2";
+    const first = await post({ input: [] });
+    await first.text();
+    expect(first.headers.get("x-codex-primary-used-percent")).toBe("10");
+    const second = await post({ input: [] });
+    await second.text();
+    expect(second.headers.get("x-n")).toBe("1");
+  });
+
+  it("records every value of a repeated header, joined with a comma", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(mock.port, "127.0.0.1", () => {
+        socket.write(
+          "GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n" +
+            "Authorization: Bearer b\r\nX-Custom: 1\r\nX-Custom: 2\r\nConnection: close\r\n\r\n",
+        );
+      });
+      let text = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (text += chunk));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect(mock.requests[0]?.headers).toMatchObject({
+      authorization: "Bearer a, Bearer b",
+      "x-custom": "1, 2",
+    });
+  });
+
+  it("refuses a catalogue it could not serve, and answers a 500 rather than crash", async () => {
+    const looped: Record<string, unknown> = { ...mockModelInfo("m") };
+    looped.self = looped;
+    const catalogues: Array<[unknown, RegExp]> = [
+      ["abc", /^models must be an array of model entries, got string/],
+      [[null], /^models\[0\] must be a model entry with a slug/],
+      [[{ display_name: "no slug" }], /^models\[0\] must be a model entry with a slug/],
+      [[mockModelInfo("m", { context_window: 1n as never })], /^models\[0\]\.context_window/],
+      [[looped], /^models\[0\]\.self contains itself/],
+    ];
+    for (const [models, message] of catalogues) {
+      await expect(startMockResponsesServer({ models: models as never })).rejects.toThrow(message);
+      expect(() => (mock.models = models as never)).toThrow(message);
+    }
+    expect(mock.models).toEqual([mockModelInfo("mock-model")]);
+    // An entry changed after it was set is only met when served: the request gets a 500.
+    const entry = mockModelInfo("m");
+    mock.models = [entry];
+    entry.context_window = 1n as never;
+    const answer = await fetch(`${mock.url}/models`);
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toMatchObject({
+      error: { message: expect.stringMatching(/^mock Responses server: TypeError: .*BigInt/) },
+    });
+  });
+
+  it("holds many responses at once without a listener-leak warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): number => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const gate = mock.gate();
+      for (let i = 0; i < 12; i++) mock.enqueueAssistantMessage(`held ${i}`, { gate });
+      const bodies = Array.from({ length: 12 }, async () => (await post({ input: [] })).text());
+      await mock.waitForRequests(12);
+      await gate.reached;
+      gate.release();
+      for (const body of await Promise.all(bodies)) expect(body).toContain("response.completed");
+      // A warning is emitted on the next tick: one turn of the loop lets it arrive.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("refuses a wait it could not keep, as a rejection", async () => {
@@ -578,6 +709,8 @@ describe("the harness's options", () => {
       [{ mockUrl: url, extraConfig: 5 }, /^extraConfig must be a string of TOML/],
       [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
       [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
+      [{ mockUrl: url, models: [] }, /^models must hold at least one model/],
+      [{ mockUrl: url, models: [null] }, /^models\[0\] must be a model entry with a slug/],
       [{ mockUrl: url, modle: "m" }, /^createCodexHome options has no option "modle"/],
     ];
     await withNoTmpdir(async () => {
@@ -619,6 +752,16 @@ describe("the harness's options", () => {
     expect(() => mockConfigToml({ mockUrl: "not-a-url" })).toThrow(
       /^mockUrl must be a valid absolute URL/,
     );
+    const refusals: Array<[object, RegExp]> = [
+      [{ model: 5 }, /^model must be a non-empty string, got number/],
+      [{ model: "" }, /^model must be a non-empty string, got an empty string/],
+      [{ extraConfig: 5 }, /^extraConfig must be a string of TOML/],
+      [{ features: { x: "yes" } }, /^features\.x must be a boolean/],
+      [{ modelCatalogPath: 5 }, /^modelCatalogPath must be a non-empty string/],
+    ];
+    for (const [options, message] of refusals) {
+      expect(() => mockConfigToml({ mockUrl, ...options } as never)).toThrow(message);
+    }
   });
 
   it("runs createTestCodex's server in the work directory when cwd is given as undefined", async () => {
