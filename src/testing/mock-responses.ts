@@ -272,16 +272,14 @@ function checkItemOptions<T extends { id?: unknown; callId?: unknown; phase?: un
 }
 
 function checkString(value: unknown, name: string): string {
-  if (typeof value !== "string")
+  if (typeof value !== "string") {
     throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  }
   return value;
 }
 
-function checkStrings(value: unknown, name: string): readonly string[] {
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
-    throw new TypeError(`${name} must be an array of strings, got ${describe(value)}`);
-  }
-  return value as readonly string[];
+function isStrings(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
 }
 
 const ID_NAMES = optionNames<{ id?: string }>()({ own: ["id"] });
@@ -356,7 +354,9 @@ export const sse = {
 
   /** An assistant message streamed as `response.output_text.delta` events, then completed. */
   textDeltas(deltas: readonly string[], options: AssistantMessageOptions = {}): SseEvent[] {
-    checkStrings(deltas, "deltas");
+    if (!isStrings(deltas)) {
+      throw new TypeError(`deltas must be an array of strings, got ${describe(deltas)}`);
+    }
     checkItemOptions(options, MESSAGE_NAMES);
     const id = options.id ?? nextId("msg");
     return [
@@ -380,8 +380,12 @@ export const sse = {
 
   /** A reasoning item whose summary parts are streamed (unless `stream: false`) and completed. */
   reasoning(summary: string | readonly string[], options: ReasoningOptions = {}): SseEvent[] {
-    const parts =
-      typeof summary === "string" ? [summary] : checkStrings(summary, "summary (or a string)");
+    const parts = typeof summary === "string" ? [summary] : summary;
+    if (!isStrings(parts)) {
+      throw new TypeError(
+        `summary must be a string or an array of strings, got ${describe(summary)}`,
+      );
+    }
     checkItemOptions(options, REASONING_NAMES);
     if (options.stream !== undefined) checkBoolean(options.stream, "options.stream");
     const id = options.id ?? nextId("rs");
@@ -618,7 +622,8 @@ function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
   return Array.isArray(part);
 }
 
-// Fills in the id of a response event that has none; one naming another response is refused.
+// Fills in the id of a response event that has none; one naming another response is refused
+// (`index` counts the caller's events).
 function withResponseId(event: SseEvent, index: number, id: string): SseEvent {
   if (!RESPONSE_TYPES.has(event.type)) return event;
   const response = event.response;
@@ -654,12 +659,13 @@ export function mockResponse(
       ? String(createdResponse.id)
       : undefined;
   const id = options.id ?? createdId ?? nextId("resp");
-  if (first?.type !== "response.created") events = [sse.created(id), ...events];
+  const added = first?.type === "response.created" ? 0 : 1;
+  if (added === 1) events = [sse.created(id), ...events];
   if (!events.some((event) => TERMINAL_TYPES.has(event.type))) {
     events.push(sse.completed({ usage: options.usage }));
   }
   return {
-    events: events.map((event, index) => withResponseId(event, index, id)),
+    events: events.map((event, index) => withResponseId(event, index - added, id)),
     ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }),
     ...(options.gate === undefined ? {} : { gate: options.gate }),
     ...(headers === undefined ? {} : { headers }),

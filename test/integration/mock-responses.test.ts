@@ -375,7 +375,10 @@ describe("mock Responses server (HTTP level)", () => {
       [() => mock.enqueueFunctionCall("f", undefined as never), /^args must be a string or a/],
       [() => mock.enqueueFunctionCall("f", { n: 1n }), /^args\.n must be a JSON value/],
       [() => mock.enqueue([sse.functionCall("", "{}")]), /^name must be a non-empty string/],
-      [() => mock.enqueue([sse.reasoning(5 as never)]), /^summary \(or a string\) must be an/],
+      [
+        () => mock.enqueue([sse.reasoning(5 as never)]),
+        /^summary must be a string or an array of strings/,
+      ],
       [() => mock.enqueue([sse.assistantMessage(5 as never)]), /^text must be a string/],
       [() => mock.enqueue([sse.customToolCall("t", 5 as never)]), /^input must be a string/],
       [() => mock.enqueue([sse.applyPatch(5 as never)]), /^patch must be a string/],
@@ -388,6 +391,10 @@ describe("mock Responses server (HTTP level)", () => {
       [
         () => mock.enqueue([sse.created("a"), sse.completed({ id: "b" })]),
         /^event 1 \(response\.completed\) is of response "b", the others of "a"/,
+      ],
+      [
+        () => mock.enqueue([sse.completed({ id: "b" })], { id: "a" }),
+        /^event 0 \(response\.completed\) is of response "b", the others of "a"/,
       ],
     ];
     for (const [call, message] of refusals) expect(call).toThrow(message);
