@@ -9,7 +9,14 @@ import {
   type McpServersOptions,
 } from "./mcp.js";
 import type { SkillsOptions } from "./skills.js";
-import { Paginated, THREAD_LIST_NAMES, listRequest, threadPages } from "./history.js";
+import {
+  Paginated,
+  THREAD_LIST_NAMES,
+  allPages,
+  checkPage,
+  listRequest,
+  threadPages,
+} from "./history.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -524,7 +531,10 @@ export class Codex implements AsyncDisposable {
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
   async threadList(options?: ThreadListOptions): Promise<ThreadListResponse> {
     const { call, rest } = listRequest(options, THREAD_LIST_NAMES);
-    return this.#internals.connection.request("thread/list", rest, call);
+    return checkPage(
+      await this.#internals.connection.request("thread/list", rest, call),
+      "thread/list",
+    );
   }
 
   /**
@@ -559,17 +569,15 @@ export class Codex implements AsyncDisposable {
 
   /** The ids of the threads loaded in the app-server's memory (`thread/loaded/list`, every page). */
   async loadedThreads(options?: RequestOptions): Promise<string[]> {
-    const call = requestOptions(options);
     const { connection } = this.#internals;
-    const pages = new Paginated<string>("thread/loaded/list", (cursor) =>
-      connection.request("thread/loaded/list", cursor === undefined ? {} : { cursor }, call),
+    const ids = await allPages<string>(
+      "thread/loaded/list",
+      requestOptions(options),
+      (cursor, call) =>
+        connection.request("thread/loaded/list", cursor === undefined ? {} : { cursor }, call),
     );
-    const ids: string[] = [];
-    for await (const id of pages) {
-      if (typeof id !== "string") {
-        throw new CodexError("thread/loaded/list: the server listed a thread id that is no string");
-      }
-      ids.push(id);
+    if (!ids.every((id) => typeof id === "string")) {
+      throw new CodexError("thread/loaded/list: the server listed a thread id that is no string");
     }
     return ids;
   }

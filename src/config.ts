@@ -36,7 +36,10 @@ export interface ConfigReadOptions extends RequestOptions {
 
 /** Options of `codex.config.write` and `codex.config.batchWrite`. */
 export interface ConfigWriteOptions extends RequestOptions {
-  /** The file to write; default the user's `config.toml` in `CODEX_HOME`. */
+  /**
+   * The file to write; default the user's `config.toml` in `CODEX_HOME`, the only one the runtime
+   * writes (any other path is refused with `InvalidRequestError`).
+   */
   readonly filePath?: string | null | undefined;
   /** Write only if the file is still at this `version` (from an earlier read or write). */
   readonly expectedVersion?: string | null | undefined;

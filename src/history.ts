@@ -1,4 +1,10 @@
-import { CodexError, InvalidRequestError, MethodNotFoundError } from "./errors.js";
+import {
+  CodexError,
+  InvalidRequestError,
+  JsonRpcError,
+  MethodNotFoundError,
+  RequestTimeoutError,
+} from "./errors.js";
 import type {
   ClientRequestMethod,
   SortDirection,
@@ -27,6 +33,8 @@ import {
   type RequestOptions,
   type WireOptions,
 } from "./internal/validate.js";
+import { timeLeft } from "./internal/deadline.js";
+import type { Log } from "./internal/logger.js";
 import type { Connection } from "./rpc/connection.js";
 
 /** Options of `Thread.turns` and `Thread.turnList`. */
@@ -125,6 +133,33 @@ export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncI
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for await (const page of this.pages()) yield* page.data;
   }
+}
+
+/**
+ * Every element of every page, for a call that returns them all at once: its `timeout` bounds the
+ * whole call (each page request is given what is left of it), its `signal` every page request.
+ */
+export async function allPages<T>(
+  method: ClientRequestMethod,
+  call: RequestOptions | undefined,
+  fetch: (cursor: string | undefined, call: RequestOptions | undefined) => Promise<ListPage<T>>,
+): Promise<T[]> {
+  const timeout = call?.timeout;
+  const t0 = performance.now();
+  const pages = new Paginated<T>(method, (cursor) =>
+    fetch(cursor, timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) }),
+  );
+  const all: T[] = [];
+  try {
+    for await (const item of pages) all.push(item);
+  } catch (err) {
+    // A page that ran out of what was left: the call took its whole timeout.
+    if (err instanceof RequestTimeoutError && timeout !== undefined) {
+      throw new RequestTimeoutError(method, timeout, { cause: err });
+    }
+    throw err;
+  }
+  return all;
 }
 
 /**
@@ -228,9 +263,11 @@ export async function itemPage(
   connection: Connection,
   threadId: string,
   options: ItemListOptions | undefined,
+  log?: Log,
 ): Promise<ThreadItemsListResponse> {
   const { call, rest } = listRequest(options, ITEM_LIST_NAMES, true);
   const params: ThreadItemsListParams = { ...rest, threadId };
+  const t0 = performance.now();
   try {
     return checkPage(
       await connection.request("thread/items/list", params, call),
@@ -238,7 +275,27 @@ export async function itemPage(
     );
   } catch (err) {
     if (!(err instanceof MethodNotFoundError)) throw err;
-    const turns = await turnPage(connection, threadId, { ...call, limit: 1 });
+    // The check has what is left of the call's timeout, and does not answer in its place.
+    const timeout = call?.timeout;
+    const check = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+    let turns: ThreadTurnsListResponse;
+    try {
+      turns = await turnPage(connection, threadId, { ...check, limit: 1 });
+    } catch (checkError) {
+      if (checkError instanceof RequestTimeoutError && timeout !== undefined) {
+        throw new RequestTimeoutError("thread/items/list", timeout, { cause: checkError });
+      }
+      // An answer about the check's own request (an ephemeral thread lists no turns either)
+      // leaves the items answer standing; one about the thread (not found) says more than it.
+      if (
+        checkError instanceof JsonRpcError &&
+        checkError.rpcMessage.includes("thread/turns/list")
+      ) {
+        log?.debug("thread/items/list: the check of the thread's turns was refused", checkError);
+        throw err;
+      }
+      throw checkError;
+    }
     if (turns.data.length === 0) return { data: [], nextCursor: null, backwardsCursor: null };
     throw err;
   }
@@ -265,13 +322,14 @@ export function itemPages(
   connection: Connection,
   threadId: string,
   options: ItemListOptions | undefined,
+  log?: Log,
 ): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
   const checked = dropUndefined(checkOptionNames(options, ITEM_LIST_NAMES));
   listRequest(checked, ITEM_LIST_NAMES, true);
   return new Paginated(
     "thread/items/list",
     (cursor) =>
-      itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+      itemPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }, log),
     checked.cursor,
   );
 }

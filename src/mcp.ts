@@ -10,7 +10,7 @@ import {
   LIST_MCP_SERVER_STATUS_PARAMS_KEYS,
   MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS,
 } from "./generated/index.js";
-import { Paginated } from "./history.js";
+import { allPages } from "./history.js";
 import { deadline } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
@@ -73,14 +73,11 @@ export async function listMcpServers(
   ) {
     throw new TypeError(`detail must be "full" or "toolsAndAuthOnly", got ${describe(detail)}`);
   }
-  const pages = new Paginated<McpServerStatus>("mcpServerStatus/list", (cursor) => {
+  return allPages<McpServerStatus>("mcpServerStatus/list", call, (cursor, pageCall) => {
     const params: ListMcpServerStatusParams =
       cursor === undefined ? { ...rest } : { ...rest, cursor };
-    return connection.request("mcpServerStatus/list", params, call);
+    return connection.request("mcpServerStatus/list", params, pageCall);
   });
-  const servers: McpServerStatus[] = [];
-  for await (const server of pages) servers.push(server);
-  return servers;
 }
 
 /**

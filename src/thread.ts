@@ -285,12 +285,12 @@ export class Thread {
 
   /** The thread's items with their turn ids, oldest first, fetched page by page. */
   items(options?: ItemListOptions): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
-    return itemPages(this.#context.connection, this.id, options);
+    return itemPages(this.#context.connection, this.id, options, this.#context.log);
   }
 
   /** One page of the thread's items (`thread/items/list`); empty for a thread without a turn. */
   async itemList(options?: ItemListOptions): Promise<ThreadItemsListResponse> {
-    return itemPage(this.#context.connection, this.id, options);
+    return itemPage(this.#context.connection, this.id, options, this.#context.log);
   }
 
   /**

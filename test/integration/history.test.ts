@@ -92,6 +92,19 @@ describe("Thread.turns and Thread.items", () => {
     await expect(all(unknown.items())).rejects.toMatchObject({ name: "InvalidRequestError" });
   });
 
+  it("rejects the items of an ephemeral thread with the items answer", async () => {
+    const thread = await t.codex.threadStart({ ephemeral: true });
+    t.mock.enqueueAssistantMessage("answer");
+    await thread.run("one");
+    // The runtime refuses thread/turns/list on it too: that refusal is no answer to this call.
+    for (const list of [() => all(thread.items()), () => thread.itemList()]) {
+      await expect(list()).rejects.toMatchObject({
+        name: "MethodNotFoundError",
+        rpcMessage: expect.stringContaining("thread/items/list"),
+      });
+    }
+  });
+
   it("throws on bad options before any I/O", async () => {
     const thread = await t.codex.threadStart();
     expect(() => thread.turns({ limit: -1 })).toThrow(RangeError);

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Codex } from "../../src/codex.js";
-import { CodexError } from "../../src/errors.js";
+import { CodexError, MethodNotFoundError, RequestTimeoutError } from "../../src/errors.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { itemPage, itemPages, threadPages, turnPages } from "../../src/history.js";
+import { allPages, itemPage, itemPages, threadPages, turnPages } from "../../src/history.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { startStandin, type ClientLine } from "../support/fault/standin.js";
 
@@ -237,6 +237,64 @@ describe("pages the server gets wrong", () => {
       message: "thread/turns/list: the server answered with a page whose data is no array",
     });
   });
+
+  it("rejects with the items answer when the thread cannot list its turns either", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const listing = itemPage(connection, "th", undefined).catch((e: unknown) => e);
+    const items = await transport.waitForSent(1);
+    const unsupported = "thread/items/list is not supported yet";
+    transport.deliver({ id: items.id, error: { code: -32601, message: unsupported } });
+    const turns = await transport.waitForSent(2);
+    transport.deliver({
+      id: turns.id,
+      error: { code: -32600, message: "ephemeral threads do not support thread/turns/list" },
+    });
+    const err = await listing;
+    expect(err).toBeInstanceOf(MethodNotFoundError);
+    expect((err as MethodNotFoundError).rpcMessage).toBe(unsupported);
+  });
+});
+
+describe("one timeout for a call of several requests", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("bounds every page of allPages together, and names the call's method and timeout", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const given: Array<number | undefined> = [];
+    const all = allPages("thread/loaded/list", { timeout: 400 }, (cursor, call) => {
+      given.push(call?.timeout);
+      return connection.request("thread/loaded/list", cursor === undefined ? {} : { cursor }, call);
+    }).catch((e: unknown) => e);
+    const first = await transport.waitForSent(1);
+    await vi.advanceTimersByTimeAsync(300);
+    transport.deliver({ id: first.id, result: { data: ["a"], nextCursor: "c1" } });
+    await transport.waitForSent(2);
+    await vi.advanceTimersByTimeAsync(100);
+    const err = await all;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "thread/loaded/list", timeoutMs: 400 });
+    expect(given).toEqual([400, 100]);
+  });
+
+  it("gives the check of an item listing what is left of its timeout", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const listing = itemPage(connection, "th", { timeout: 400 }).catch((e: unknown) => e);
+    const items = await transport.waitForSent(1);
+    await vi.advanceTimersByTimeAsync(300);
+    transport.deliver({ id: items.id, error: { code: -32601, message: "not here" } });
+    await transport.waitForSent(2);
+    await vi.advanceTimersByTimeAsync(100);
+    const err = await listing;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "thread/items/list", timeoutMs: 400 });
+  });
 });
 
 describe("Codex.loadedThreads", () => {
@@ -270,6 +328,18 @@ describe("Codex.loadedThreads", () => {
     pages = { "": { data: ["a", 1, null], nextCursor: null } };
     await expect(codex.loadedThreads()).rejects.toThrow(
       "thread/loaded/list: the server listed a thread id that is no string",
+    );
+  });
+
+  it("checks the page codex.threadList returns, as the other list calls do", async () => {
+    const s = await startStandin({ replies: { "thread/list": () => ({ result: null }) } });
+    cleanups.push(() => s.close());
+    const codex = await Codex.start({ launchArgs: s.launchArgs });
+    cleanups.push(() => codex.close());
+    const err: unknown = await codex.threadList().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "thread/list: the server answered with a page whose data is no array",
     );
   });
 });
