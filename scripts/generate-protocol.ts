@@ -8,8 +8,9 @@
  *    and to describe what `JSON.parse` yields (`bigint` -> `number`).
  * 3. Derives `<out>/maps.ts` (method -> params/result/notification types and routing keys) from
  *    the `ClientRequest`, `ServerRequest` and `ServerNotification` unions.
- * 4. Derives `<out>/params-keys.ts` (the property names of each client request's params type), by
- *    which the SDK refuses an option it does not know.
+ * 4. Derives `<out>/params-keys.ts` (the property names of each client request's params type, by
+ *    which the SDK refuses an option it does not know, and the kinds of value its plain fields
+ *    take, by which it refuses a value of the wrong kind before sending it).
  * 5. Writes `<out>/index.ts`, a flat re-export of every protocol type, the maps and the keys.
  *
  * TypeScript is read with the compiler's own parser: step 2 splices its replacements into the
@@ -479,6 +480,48 @@ class Protocol {
     );
   }
 
+  /**
+   * The kinds of JSON value a field of these types takes (see {@link FieldKind}), or undefined
+   * when one of them is no plain kind (an object, a number-or-string, a nested list).
+   */
+  fieldKinds(types: readonly ts.TypeNode[]): FieldKind[] | undefined {
+    const kinds: FieldKind[] = [];
+    for (const member of types.flatMap(unionMembers)) {
+      if (isUndefined(member)) continue;
+      const kind = this.fieldKind(member);
+      if (kind === undefined) return undefined;
+      if (!kinds.some((known) => JSON.stringify(known) === JSON.stringify(kind))) kinds.push(kind);
+    }
+    return kinds;
+  }
+
+  private fieldKind(type: ts.TypeNode): FieldKind | undefined {
+    if (isNullish(type)) return null;
+    if (type.kind === ts.SyntaxKind.BooleanKeyword) return "boolean";
+    if (type.kind === ts.SyntaxKind.NumberKeyword) return "number";
+    const element = arrayElement(type);
+    if (element !== undefined) {
+      if (unionMembers(element).some(isNullish)) return undefined;
+      if (this.isStringLike([element])) return "string[]";
+      const values = this.stringValues(element);
+      return values === undefined ? undefined : { each: values };
+    }
+    if (this.isStringLike([type])) return "string";
+    return this.stringValues(type);
+  }
+
+  /** The values of a named union of string literals, such as `SortDirection`. */
+  private stringValues(type: ts.TypeNode): string[] | undefined {
+    const name = typeName(type);
+    if (name === undefined || !this.files.has(name)) return undefined;
+    const values = unionMembers(this.declaration(name)).map((member) =>
+      ts.isLiteralTypeNode(member) && ts.isStringLiteral(member.literal)
+        ? member.literal.text
+        : undefined,
+    );
+    return values.every((value) => value !== undefined) ? (values as string[]) : undefined;
+  }
+
   /** Whether a (possibly nullable) type is an object with a string `id`, like Turn or Thread. */
   hasStringId(types: readonly ts.TypeNode[]): boolean {
     const values = types.flatMap(unionMembers).filter((m) => !isNullish(m));
@@ -488,6 +531,30 @@ class Protocol {
     const id = this.properties(name)?.get("id");
     return id !== undefined && !id.optional && this.isStringLike(id.types);
   }
+}
+
+/**
+ * A kind of JSON value, as `*_PARAMS_FIELDS` give them (`FieldKind` of src/internal/validate.ts):
+ * `null`, a boolean, a number, a string, a list of strings, one of some strings, or a list of
+ * those.
+ */
+type FieldKind =
+  | null
+  | "boolean"
+  | "number"
+  | "string"
+  | "string[]"
+  | readonly string[]
+  | { readonly each: readonly string[] };
+
+/** `Array<T>` or `T[]`: `T`; else undefined. */
+function arrayElement(type: ts.TypeNode): ts.TypeNode | undefined {
+  if (ts.isArrayTypeNode(type)) return type.elementType;
+  const [element, ...rest] =
+    ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && type.typeName.text === "Array"
+      ? (type.typeArguments ?? [])
+      : [];
+  return element !== undefined && rest.length === 0 ? element : undefined;
 }
 
 /** Root files before `v2/` before anything else (`serde_json/`). */
@@ -835,13 +902,33 @@ function keysConstName(typeName: string): string {
   return `${typeName.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_KEYS`;
 }
 
+/** `ThreadStartParams` -> `THREAD_START_PARAMS_FIELDS`. */
+function fieldsConstName(typeName: string): string {
+  return keysConstName(typeName).replace(/_KEYS$/, "_FIELDS");
+}
+
+/**
+ * The kinds of value each plain field of `properties` takes, as the source of a constant. An
+ * optional field takes `null` only when its type says so: the runtime refuses it otherwise.
+ */
+function fieldsText(protocol: Protocol, properties: Properties): string {
+  const entries: string[] = [];
+  for (const [key, property] of properties) {
+    const kinds = protocol.fieldKinds(property.types);
+    if (kinds === undefined) continue;
+    entries.push(`${JSON.stringify(key)}: ${JSON.stringify(kinds)}`);
+  }
+  return `{ ${entries.join(", ")} }`;
+}
+
 /**
  * params-keys.ts: for each client request whose params are a named object type (not a union, whose
- * members' keys differ), the type's property names, one constant per type so a bundle keeps only
- * those it uses.
+ * members' keys differ), the type's property names and the kinds of value of its plain fields, one
+ * constant each so a bundle keeps only those it uses.
  */
 function renderParamsKeys(protocol: Protocol, version: string): string {
   const keysOf = new Map<string, string[]>();
+  const fieldsOf = new Map<string, string>();
   for (const { params } of parseMethodUnion(protocol, "ClientRequest")) {
     // A named type, possibly optional (`T | undefined`), but not nullable.
     const [only, ...rest] = params.filter((m) => !isUndefined(m));
@@ -850,17 +937,23 @@ function renderParamsKeys(protocol: Protocol, version: string): string {
     if (unionMembers(protocol.declaration(name)).length > 1) continue;
     // A shape the parser cannot read gets no constant: code that needs one then fails to compile.
     const properties = protocol.properties(name);
-    if (properties !== undefined) keysOf.set(name, [...properties.keys()]);
+    if (properties === undefined) continue;
+    keysOf.set(name, [...properties.keys()]);
+    fieldsOf.set(name, fieldsText(protocol, properties));
   }
   const sorted = [...keysOf.keys()].sort(compare);
   const constants = sorted.map((name) => {
     const list = (keysOf.get(name) ?? []).map((k) => JSON.stringify(k)).join(", ");
-    return `export const ${keysConstName(name)} = [${list}] as const satisfies readonly (keyof ${name})[];\n`;
+    return (
+      `export const ${keysConstName(name)} = [${list}] as const satisfies readonly (keyof ${name})[];\n` +
+      `export const ${fieldsConstName(name)} = ${fieldsOf.get(name)} as const satisfies { readonly [K in keyof ${name}]?: readonly unknown[] };\n`
+    );
   });
   return [
     `${HEADER}\n`,
     `// Produced by scripts/generate-protocol.ts from @openai/codex ${version}.\n`,
-    `// The property names of each client request's params type.\n`,
+    `// The property names of each client request's params type, and the kinds of value of its plain\n`,
+    `// fields.\n`,
     `\n`,
     typeStatements("import", protocol, sorted),
     `\n`,

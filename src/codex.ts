@@ -11,7 +11,7 @@ import {
 import type { SkillsOptions } from "./skills.js";
 import {
   Paginated,
-  THREAD_LIST_NAMES,
+  THREAD_LIST,
   allPages,
   checkPage,
   listRequest,
@@ -530,7 +530,7 @@ export class Codex implements AsyncDisposable {
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
   async threadList(options?: ThreadListOptions): Promise<ThreadListResponse> {
-    const { call, rest } = listRequest(options, THREAD_LIST_NAMES);
+    const { call, rest } = listRequest(options, THREAD_LIST);
     return checkPage(
       await this.#internals.connection.request("thread/list", rest, call),
       "thread/list",

@@ -20,15 +20,23 @@ import type {
   Turn,
   TurnItemsView,
 } from "./generated/index.js";
-import { THREAD_LIST_PARAMS_KEYS } from "./generated/index.js";
 import {
+  THREAD_ITEMS_LIST_PARAMS_FIELDS,
+  THREAD_LIST_PARAMS_FIELDS,
+  THREAD_LIST_PARAMS_KEYS,
+  THREAD_TURNS_LIST_PARAMS_FIELDS,
+} from "./generated/index.js";
+import {
+  checkFields,
   checkJson,
+  checkNonEmpty,
   checkOptionNames,
   describe,
   dropUndefined,
   optionNames,
   REQUEST_KEYS,
   splitRequestOptions,
+  type FieldKind,
   type OptionNames,
   type RequestOptions,
   type WireOptions,
@@ -61,17 +69,39 @@ export interface ItemListOptions extends RequestOptions {
   readonly sortDirection?: SortDirection | null | undefined;
 }
 
-const TURN_LIST_NAMES = optionNames<TurnListOptions>()({
-  own: [...REQUEST_KEYS, "cursor", "limit", "sortDirection", "itemsView"],
-});
-const ITEM_LIST_NAMES = optionNames<ItemListOptions>()({
-  own: [...REQUEST_KEYS, "turnId", "cursor", "limit", "sortDirection"],
-});
-/** @internal The names of `codex.threadList`'s and `codex.threads`' options. */
-export const THREAD_LIST_NAMES = optionNames<WireOptions<ThreadListParams> & RequestOptions>()({
-  own: REQUEST_KEYS,
-  wire: THREAD_LIST_PARAMS_KEYS,
-});
+/**
+ * @internal What a list call takes: the names of its options, the kinds of value of its wire
+ * fields, and whether its cursor may be an item anchor.
+ */
+export interface ListKind {
+  readonly names: OptionNames;
+  readonly fields: Readonly<Record<string, readonly FieldKind[]>>;
+  readonly anchors: boolean;
+}
+
+const TURN_LIST: ListKind = {
+  names: optionNames<TurnListOptions>()({
+    own: [...REQUEST_KEYS, "cursor", "limit", "sortDirection", "itemsView"],
+  }),
+  fields: THREAD_TURNS_LIST_PARAMS_FIELDS,
+  anchors: false,
+};
+const ITEM_LIST: ListKind = {
+  names: optionNames<ItemListOptions>()({
+    own: [...REQUEST_KEYS, "turnId", "cursor", "limit", "sortDirection"],
+  }),
+  fields: THREAD_ITEMS_LIST_PARAMS_FIELDS,
+  anchors: true,
+};
+/** @internal What `codex.threadList` and `codex.threads` take. */
+export const THREAD_LIST: ListKind = {
+  names: optionNames<WireOptions<ThreadListParams> & RequestOptions>()({
+    own: REQUEST_KEYS,
+    wire: THREAD_LIST_PARAMS_KEYS,
+  }),
+  fields: THREAD_LIST_PARAMS_FIELDS,
+  anchors: false,
+};
 
 /** What every page of a list call has: its elements, and where the next page starts. */
 export interface ListPage<T> {
@@ -191,18 +221,6 @@ export function checkLimit(limit: unknown): void {
   }
 }
 
-function checkSortDirection(direction: unknown): void {
-  if (
-    direction === undefined ||
-    direction === null ||
-    direction === "asc" ||
-    direction === "desc"
-  ) {
-    return;
-  }
-  throw new TypeError(`sortDirection must be "asc" or "desc", got ${describe(direction)}`);
-}
-
 function checkCursor(cursor: unknown, anchors: boolean): void {
   if (cursor === undefined || cursor === null || typeof cursor === "string") return;
   if (anchors && typeof cursor === "object" && !Array.isArray(cursor)) return;
@@ -212,21 +230,24 @@ function checkCursor(cursor: unknown, anchors: boolean): void {
 }
 
 /**
- * Checks list options (with no name but `names`) and splits them into the call's options and the
- * wire params.
+ * Checks list options (their names, and the value of each wire field the call takes) and splits
+ * them into the call's options and the wire params.
  */
 export function listRequest<O extends RequestOptions & { cursor?: unknown; limit?: unknown }>(
   options: O | undefined,
-  names: OptionNames,
-  anchors = false,
+  kind: ListKind,
 ): ReturnType<typeof splitRequestOptions<O>> {
+  const { names } = kind;
   const checked = checkOptionNames(options, names);
   checkLimit(checked.limit);
-  checkCursor(checked.cursor, anchors);
-  checkSortDirection((checked as { sortDirection?: unknown }).sortDirection);
+  checkCursor(checked.cursor, kind.anchors);
   const split = splitRequestOptions(checked, names);
   // What JSON would write as something else (NaN, a Date, a Set) is refused, not sent changed.
   checkJson(split.rest, "options");
+  checkFields(split.rest, kind.fields);
+  // The runtime reads an empty turn id as a turn of no items, and lists nothing.
+  const { turnId } = split.rest as { turnId?: unknown };
+  if (typeof turnId === "string") checkNonEmpty(turnId, "turnId");
   return split;
 }
 
@@ -241,7 +262,7 @@ export async function turnPage(
   threadId: string,
   options: TurnListOptions | undefined,
 ): Promise<ThreadTurnsListResponse> {
-  const { call, rest } = listRequest(options, TURN_LIST_NAMES);
+  const { call, rest } = listRequest(options, TURN_LIST);
   const params: ThreadTurnsListParams = { ...rest, threadId };
   try {
     return checkPage(
@@ -265,7 +286,7 @@ export async function itemPage(
   options: ItemListOptions | undefined,
   log?: Log,
 ): Promise<ThreadItemsListResponse> {
-  const { call, rest } = listRequest(options, ITEM_LIST_NAMES, true);
+  const { call, rest } = listRequest(options, ITEM_LIST);
   const params: ThreadItemsListParams = { ...rest, threadId };
   const t0 = performance.now();
   try {
@@ -307,8 +328,8 @@ export function turnPages(
   threadId: string,
   options: TurnListOptions | undefined,
 ): Paginated<Turn, ThreadTurnsListResponse> {
-  const checked = dropUndefined(checkOptionNames(options, TURN_LIST_NAMES));
-  listRequest(checked, TURN_LIST_NAMES);
+  const checked = dropUndefined(checkOptionNames(options, TURN_LIST.names));
+  listRequest(checked, TURN_LIST);
   return new Paginated(
     "thread/turns/list",
     (cursor) =>
@@ -324,8 +345,8 @@ export function itemPages(
   options: ItemListOptions | undefined,
   log?: Log,
 ): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
-  const checked = dropUndefined(checkOptionNames(options, ITEM_LIST_NAMES));
-  listRequest(checked, ITEM_LIST_NAMES, true);
+  const checked = dropUndefined(checkOptionNames(options, ITEM_LIST.names));
+  listRequest(checked, ITEM_LIST);
   return new Paginated(
     "thread/items/list",
     (cursor) =>
@@ -339,13 +360,13 @@ export function threadPages(
   connection: Connection,
   options: (WireOptions<ThreadListParams> & RequestOptions) | undefined,
 ): Paginated<ThreadRecord, ThreadListResponse> {
-  const checked = dropUndefined(checkOptionNames(options, THREAD_LIST_NAMES));
-  listRequest(checked, THREAD_LIST_NAMES);
+  const checked = dropUndefined(checkOptionNames(options, THREAD_LIST.names));
+  listRequest(checked, THREAD_LIST);
   return new Paginated(
     "thread/list",
     (cursor) => {
       const next = cursor === undefined ? checked : { ...checked, cursor };
-      const { call, rest } = listRequest(next, THREAD_LIST_NAMES);
+      const { call, rest } = listRequest(next, THREAD_LIST);
       return connection.request("thread/list", rest, call);
     },
     checked.cursor,

@@ -398,6 +398,79 @@ type SameNames<A, B> = [A] extends [B]
   : { readonly namesLeftOut: Exclude<A, B> };
 
 /**
+ * A kind of JSON value a wire field takes, as the generated `*_PARAMS_FIELDS` give them: `null`,
+ * a boolean, a number, a string, a list of strings, one of some strings, or a list of those.
+ */
+export type FieldKind =
+  | null
+  | "boolean"
+  | "number"
+  | "string"
+  | "string[]"
+  | readonly string[]
+  | { readonly each: readonly string[] };
+
+/**
+ * Checks the wire fields of `params` that `fields` (a generated `*_PARAMS_FIELDS`) knows against
+ * the kinds the runtime takes: the server would refuse a wrong one only once it is sent, with a
+ * message that does not name the field.
+ */
+export function checkFields(
+  params: object,
+  fields: Readonly<Record<string, readonly FieldKind[]>>,
+): void {
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || !Object.hasOwn(fields, key)) continue;
+    const kinds = fields[key]!;
+    if (!kinds.some((kind) => isOfKind(value, kind))) {
+      const texts = kinds.map(kindText);
+      const last = texts.pop()!;
+      const wanted = texts.length === 0 ? last : `${texts.join(", ")} or ${last}`;
+      throw new TypeError(`${key} must be ${wanted}, got ${shown(value)}`);
+    }
+  }
+}
+
+function isOfKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case null:
+      return value === null;
+    case "boolean":
+      return typeof value === "boolean";
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "string":
+      return typeof value === "string";
+    case "string[]":
+      return Array.isArray(value) && value.every((item) => typeof item === "string");
+  }
+  if (isStringList(kind)) return kind.includes(value as string);
+  return Array.isArray(value) && value.every((item) => kind.each.includes(item as string));
+}
+
+function isStringList(kind: FieldKind): kind is readonly string[] {
+  return Array.isArray(kind);
+}
+
+function kindText(kind: FieldKind): string {
+  switch (kind) {
+    case null:
+      return "null";
+    case "boolean":
+      return "a boolean";
+    case "number":
+      return "a finite number";
+    case "string":
+      return "a string";
+    case "string[]":
+      return "an array of strings";
+  }
+  const values = (list: readonly string[]) => list.map((value) => JSON.stringify(value)).join(", ");
+  if (isStringList(kind)) return `one of ${values(kind)}`;
+  return `an array whose every item is one of ${values(kind.each)}`;
+}
+
+/**
  * The names of the options type `T`, for {@link checkOptionNames}: its `own`, and the names of
  * the wire params it carries (a generated `*_PARAMS_KEYS` list) but those it `omit`s. The compiler
  * checks the sum against `T`: a name `T` lacks, or one of `T`'s left out, is a type error that

@@ -122,6 +122,53 @@ describe("Paginated", () => {
     expect(() => itemPages(connection, "th", { cursor: { itemId: NaN } as never })).toThrow(
       "options.cursor.itemId must be a finite number, got NaN",
     );
+    // Each wire field takes the kinds of value the runtime's types give it, and no other.
+    const refusals: Array<[() => unknown, string]> = [
+      [
+        () => threadPages(connection, { archived: "yes" as never }),
+        'archived must be a boolean or null, got "yes"',
+      ],
+      [
+        () => threadPages(connection, { useStateDbOnly: null as never }),
+        "useStateDbOnly must be a boolean, got null",
+      ],
+      [
+        () => threadPages(connection, { cwd: 5 as never }),
+        "cwd must be a string, an array of strings or null, got 5",
+      ],
+      [
+        () => threadPages(connection, { includedThreadIds: "x" as never }),
+        'includedThreadIds must be an array of strings or null, got "x"',
+      ],
+      [
+        () => threadPages(connection, { sortKey: "name" as never }),
+        'sortKey must be one of "created_at", "updated_at", "recency_at", "section_position" or null, got "name"',
+      ],
+      [
+        () => threadPages(connection, { sourceKinds: ["cli", "web"] as never }),
+        'sourceKinds must be an array whose every item is one of "cli", "vscode", "exec", "appServer", "subAgent", "subAgentReview", "subAgentCompact", "subAgentThreadSpawn", "subAgentOther", "unknown" or null, got an array',
+      ],
+      [
+        () => turnPages(connection, "th", { sortDirection: "up" as never }),
+        'sortDirection must be one of "asc", "desc" or null, got "up"',
+      ],
+      [
+        () => turnPages(connection, "th", { itemsView: "all" as never }),
+        'itemsView must be one of "notLoaded", "summary", "full" or null, got "all"',
+      ],
+      [
+        () => itemPages(connection, "th", { turnId: 5 as never }),
+        "turnId must be a string or null, got 5",
+      ],
+      [
+        () => itemPages(connection, "th", { turnId: "" }),
+        "turnId must be a non-empty string, got an empty string",
+      ],
+    ];
+    for (const [make, message] of refusals) expect(make).toThrow(new TypeError(message));
+    expect(() =>
+      threadPages(connection, { archived: null, cwd: ["/a"], sourceKinds: ["cli"] }),
+    ).not.toThrow();
     expect(transport.sent).toHaveLength(0);
   });
 });
