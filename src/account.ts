@@ -4,7 +4,10 @@ import type {
   GetAccountRateLimitsResponse,
   GetAccountTokenUsageResponse,
 } from "./generated/index.js";
-import { GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS } from "./generated/index.js";
+import {
+  GET_ACCOUNT_RATE_LIMITS_PARAMS_FIELDS,
+  GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS,
+} from "./generated/index.js";
 import {
   checkBoolean,
   checkNonEmpty,
@@ -36,6 +39,7 @@ export interface UsageOptions extends RequestOptions {
 const RATE_LIMITS_NAMES = optionNames<RateLimitsOptions>()({
   own: REQUEST_KEYS,
   wire: GET_ACCOUNT_RATE_LIMITS_PARAMS_KEYS,
+  fields: GET_ACCOUNT_RATE_LIMITS_PARAMS_FIELDS,
 });
 const USAGE_NAMES = optionNames<UsageOptions>()({ own: [...REQUEST_KEYS, "threadId"] });
 

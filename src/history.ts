@@ -27,7 +27,6 @@ import {
   THREAD_TURNS_LIST_PARAMS_FIELDS,
 } from "./generated/index.js";
 import {
-  checkFields,
   checkJson,
   checkNonEmpty,
   checkOptionNames,
@@ -36,7 +35,6 @@ import {
   optionNames,
   REQUEST_KEYS,
   splitRequestOptions,
-  type FieldKind,
   type OptionNames,
   type RequestOptions,
   type WireOptions,
@@ -70,27 +68,30 @@ export interface ItemListOptions extends RequestOptions {
 }
 
 /**
- * @internal What a list call takes: the names of its options, the kinds of value of its wire
- * fields, and whether its cursor may be an item anchor.
+ * @internal What a list call takes: the names of its options, with the kinds of value of its
+ * wire fields, and whether its cursor may be an item anchor.
  */
 export interface ListKind {
   readonly names: OptionNames;
-  readonly fields: Readonly<Record<string, readonly FieldKind[]>>;
   readonly anchors: boolean;
 }
 
+// The two hand-written options types name wire fields as their own: given as the wire's, their
+// values are checked against the wire's kinds.
 const TURN_LIST: ListKind = {
   names: optionNames<TurnListOptions>()({
-    own: [...REQUEST_KEYS, "cursor", "limit", "sortDirection", "itemsView"],
+    own: REQUEST_KEYS,
+    wire: ["cursor", "limit", "sortDirection", "itemsView"],
+    fields: THREAD_TURNS_LIST_PARAMS_FIELDS,
   }),
-  fields: THREAD_TURNS_LIST_PARAMS_FIELDS,
   anchors: false,
 };
 const ITEM_LIST: ListKind = {
   names: optionNames<ItemListOptions>()({
-    own: [...REQUEST_KEYS, "turnId", "cursor", "limit", "sortDirection"],
+    own: REQUEST_KEYS,
+    wire: ["turnId", "cursor", "limit", "sortDirection"],
+    fields: THREAD_ITEMS_LIST_PARAMS_FIELDS,
   }),
-  fields: THREAD_ITEMS_LIST_PARAMS_FIELDS,
   anchors: true,
 };
 /** @internal What `codex.threadList` and `codex.threads` take. */
@@ -98,8 +99,8 @@ export const THREAD_LIST: ListKind = {
   names: optionNames<WireOptions<ThreadListParams> & RequestOptions>()({
     own: REQUEST_KEYS,
     wire: THREAD_LIST_PARAMS_KEYS,
+    fields: THREAD_LIST_PARAMS_FIELDS,
   }),
-  fields: THREAD_LIST_PARAMS_FIELDS,
   anchors: false,
 };
 
@@ -244,7 +245,6 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   const split = splitRequestOptions(checked, names);
   // What JSON would write as something else (NaN, a Date, a Set) is refused, not sent changed.
   checkJson(split.rest, "options");
-  checkFields(split.rest, kind.fields);
   // The runtime reads an empty turn id as a turn of no items, and lists nothing.
   const { turnId } = split.rest as { turnId?: unknown };
   if (typeof turnId === "string") checkNonEmpty(turnId, "turnId");

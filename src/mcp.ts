@@ -8,7 +8,9 @@ import type {
 } from "./generated/index.js";
 import {
   LIST_MCP_SERVER_STATUS_PARAMS_KEYS,
+  LIST_MCP_SERVER_STATUS_PARAMS_FIELDS,
   MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS,
+  MCP_SERVER_OAUTH_LOGIN_PARAMS_FIELDS,
 } from "./generated/index.js";
 import { allPages } from "./history.js";
 import { deadline } from "./internal/deadline.js";
@@ -39,11 +41,13 @@ export type McpLoginOptions = Omit<WireOptions<McpServerOauthLoginParams>, "name
 const SERVERS_NAMES = optionNames<McpServersOptions>()({
   own: REQUEST_KEYS,
   wire: LIST_MCP_SERVER_STATUS_PARAMS_KEYS,
+  fields: LIST_MCP_SERVER_STATUS_PARAMS_FIELDS,
   omit: ["cursor", "limit"],
 });
 const LOGIN_NAMES = optionNames<McpLoginOptions>()({
   own: REQUEST_KEYS,
   wire: MCP_SERVER_OAUTH_LOGIN_PARAMS_KEYS,
+  fields: MCP_SERVER_OAUTH_LOGIN_PARAMS_FIELDS,
   omit: ["name"],
 });
 
@@ -64,15 +68,6 @@ export async function listMcpServers(
 ): Promise<McpServerStatus[]> {
   const { call, rest } = splitRequestOptions(options, SERVERS_NAMES);
   checkScope(rest, ["threadId", "serverName", "environmentId"]);
-  const detail = rest.detail;
-  if (
-    detail !== undefined &&
-    detail !== null &&
-    detail !== "full" &&
-    detail !== "toolsAndAuthOnly"
-  ) {
-    throw new TypeError(`detail must be "full" or "toolsAndAuthOnly", got ${describe(detail)}`);
-  }
   return allPages<McpServerStatus>("mcpServerStatus/list", call, (cursor, pageCall) => {
     const params: ListMcpServerStatusParams =
       cursor === undefined ? { ...rest } : { ...rest, cursor };

@@ -11,8 +11,11 @@ import type {
 } from "./generated/index.js";
 import {
   THREAD_FORK_PARAMS_KEYS,
+  THREAD_FORK_PARAMS_FIELDS,
   THREAD_RESUME_PARAMS_KEYS,
+  THREAD_RESUME_PARAMS_FIELDS,
   THREAD_START_PARAMS_KEYS,
+  THREAD_START_PARAMS_FIELDS,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
 import {
@@ -105,18 +108,21 @@ const PRESET_FIELDS = ["approvalPolicy", "approvalsReviewer", "sandbox"] as cons
 export const THREAD_START_NAMES = optionNames<ThreadStartOptions>()({
   own: THREAD_KEYS,
   wire: THREAD_START_PARAMS_KEYS,
+  fields: THREAD_START_PARAMS_FIELDS,
   omit: [...PRESET_FIELDS, "dynamicTools"],
 });
 /** @internal */
 export const THREAD_RESUME_NAMES = optionNames<ThreadResumeOptions>()({
   own: THREAD_KEYS,
   wire: THREAD_RESUME_PARAMS_KEYS,
+  fields: THREAD_RESUME_PARAMS_FIELDS,
   omit: [...PRESET_FIELDS, "threadId"],
 });
 /** @internal */
 export const THREAD_FORK_NAMES = optionNames<ThreadForkOptions>()({
   own: THREAD_KEYS,
   wire: THREAD_FORK_PARAMS_KEYS,
+  fields: THREAD_FORK_PARAMS_FIELDS,
   omit: [...PRESET_FIELDS, "threadId"],
 });
 const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_KEYS, "tools"] });

@@ -24,7 +24,7 @@ import type {
   Turn,
   TurnStartParams,
 } from "./generated/index.js";
-import { TURN_START_PARAMS_KEYS } from "./generated/index.js";
+import { TURN_START_PARAMS_FIELDS, TURN_START_PARAMS_KEYS } from "./generated/index.js";
 import { textInput, toTurnInput, type RunInput } from "./inputs.js";
 import { abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
@@ -115,6 +115,7 @@ export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "o
 const TURN_NAMES = optionNames<TurnOptions>()({
   own: [...HANDLER_KEYS, ...REQUEST_KEYS, "approvalMode", "sandbox", "outputSchema", "output"],
   wire: TURN_START_PARAMS_KEYS,
+  fields: TURN_START_PARAMS_FIELDS,
   omit: [
     "threadId",
     "input",

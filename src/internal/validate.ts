@@ -374,10 +374,17 @@ export class OptionNames {
     wire: readonly string[],
     omit: readonly string[],
   ];
+  readonly #fields: Fields | undefined;
   #names: ReadonlySet<string> | undefined;
 
-  constructor(own: readonly string[], wire: readonly string[], omit: readonly string[]) {
+  constructor(
+    own: readonly string[],
+    wire: readonly string[],
+    omit: readonly string[],
+    fields?: Fields,
+  ) {
     this.#lists = [own, wire, omit];
+    this.#fields = fields;
   }
 
   /** Every name, as a set. */
@@ -387,6 +394,20 @@ export class OptionNames {
       this.#names = new Set([...own, ...wire.filter((name) => !omit.includes(name))]);
     }
     return this.#names;
+  }
+
+  /**
+   * Checks the value of each wire option that the generated kinds know (an option of the SDK's
+   * own by the same name is not the wire's, and is checked where it is read).
+   */
+  checkValues(options: object): void {
+    const fields = this.#fields;
+    if (fields === undefined) return;
+    const [own] = this.#lists;
+    for (const [key, value] of Object.entries(options)) {
+      if (value === undefined || !Object.hasOwn(fields, key) || own.includes(key)) continue;
+      checkField(key, value, fields[key]!);
+    }
   }
 }
 
@@ -410,25 +431,17 @@ export type FieldKind =
   | readonly string[]
   | { readonly each: readonly string[] };
 
-/**
- * Checks the wire fields of `params` that `fields` (a generated `*_PARAMS_FIELDS`) knows against
- * the kinds the runtime takes: the server would refuse a wrong one only once it is sent, with a
- * message that does not name the field.
- */
-export function checkFields(
-  params: object,
-  fields: Readonly<Record<string, readonly FieldKind[]>>,
-): void {
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || !Object.hasOwn(fields, key)) continue;
-    const kinds = fields[key]!;
-    if (!kinds.some((kind) => isOfKind(value, kind))) {
-      const texts = kinds.map(kindText);
-      const last = texts.pop()!;
-      const wanted = texts.length === 0 ? last : `${texts.join(", ")} or ${last}`;
-      throw new TypeError(`${key} must be ${wanted}, got ${shown(value)}`);
-    }
-  }
+/** The kinds of value of a params type's plain fields: a generated `*_PARAMS_FIELDS`. */
+export type Fields = Readonly<Record<string, readonly FieldKind[]>>;
+
+// The server would refuse a value of another kind only once it is sent, with a message that does
+// not name the field.
+function checkField(key: string, value: unknown, kinds: readonly FieldKind[]): void {
+  if (kinds.some((kind) => isOfKind(value, kind))) return;
+  const texts = kinds.map(kindText);
+  const last = texts.pop()!;
+  const wanted = texts.length === 0 ? last : `${texts.join(", ")} or ${last}`;
+  throw new TypeError(`${key} must be ${wanted}, got ${shown(value)}`);
 }
 
 function isOfKind(value: unknown, kind: FieldKind): boolean {
@@ -438,7 +451,8 @@ function isOfKind(value: unknown, kind: FieldKind): boolean {
     case "boolean":
       return typeof value === "boolean";
     case "number":
-      return typeof value === "number" && Number.isFinite(value);
+      // NaN and the infinities are numbers of a kind JSON cannot write: refused as such elsewhere.
+      return typeof value === "number";
     case "string":
       return typeof value === "string";
     case "string[]":
@@ -459,7 +473,7 @@ function kindText(kind: FieldKind): string {
     case "boolean":
       return "a boolean";
     case "number":
-      return "a finite number";
+      return "a number";
     case "string":
       return "a string";
     case "string[]":
@@ -472,7 +486,8 @@ function kindText(kind: FieldKind): string {
 
 /**
  * The names of the options type `T`, for {@link checkOptionNames}: its `own`, and the names of
- * the wire params it carries (a generated `*_PARAMS_KEYS` list) but those it `omit`s. The compiler
+ * the wire params it carries (a generated `*_PARAMS_KEYS` list) but those it `omit`s, with the
+ * kinds of value of those wire params (the generated `*_PARAMS_FIELDS`) when given. The compiler
  * checks the sum against `T`: a name `T` lacks, or one of `T`'s left out, is a type error that
  * names it (`namesTheTypeLacks`, `namesLeftOut`).
  */
@@ -482,11 +497,13 @@ export function optionNames<T>() {
     const Wire extends readonly string[] = [],
     const Omit extends readonly Wire[number][] = [],
   >(
-    names: { readonly own: Own; readonly wire?: Wire; readonly omit?: Omit } & SameNames<
-      keyof T & string,
-      Own[number] | Exclude<Wire[number], Omit[number]>
-    >,
-  ): OptionNames => new OptionNames(names.own, names.wire ?? [], names.omit ?? []);
+    names: {
+      readonly own: Own;
+      readonly wire?: Wire;
+      readonly omit?: Omit;
+      readonly fields?: Fields;
+    } & SameNames<keyof T & string, Own[number] | Exclude<Wire[number], Omit[number]>>,
+  ): OptionNames => new OptionNames(names.own, names.wire ?? [], names.omit ?? [], names.fields);
 }
 
 /**
@@ -503,6 +520,7 @@ export function checkOptionNames<T extends object>(
   for (const key of Object.keys(checked)) {
     if (!known.has(key)) throw new TypeError(unknownOption(key, known, name));
   }
+  names.checkValues(checked);
   return checked;
 }
 

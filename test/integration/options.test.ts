@@ -218,9 +218,23 @@ describe("wire values", () => {
     await expect(t.codex.threadStart({ config: { x: NaN } })).rejects.toThrow(
       "options.config.x must be a finite number, got NaN",
     );
+    // Each wire field takes the kinds of value the runtime's types give it.
     await expect(thread.run("x", { effort: NaN as never })).rejects.toThrow(
-      "options.effort must be a finite number, got NaN",
+      "effort must be a string or null, got NaN",
     );
+    await expect(thread.run("x", { model: 5 as never })).rejects.toThrow(
+      "model must be a string or null, got 5",
+    );
+    await expect(t.codex.threadStart({ ephemeral: "yes" as never })).rejects.toThrow(
+      'ephemeral must be a boolean or null, got "yes"',
+    );
+    await expect(t.codex.threadStart({ personality: "grumpy" as never })).rejects.toThrow(
+      'personality must be one of "none", "friendly", "pragmatic" or null, got "grumpy"',
+    );
+    // An optional field whose type has no null: the runtime refuses null there too.
+    await expect(
+      t.codex.threadStart({ allowProviderModelFallback: null as never }),
+    ).rejects.toThrow("allowProviderModelFallback must be a boolean, got null");
     // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
     await expect(thread.run("x", { outputSchema: { enum: [1, , 2] as number[] } })).rejects.toThrow(
       "options.outputSchema.enum[1] must be a JSON value, got undefined",

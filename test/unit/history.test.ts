@@ -117,7 +117,7 @@ describe("Paginated", () => {
       "options.cwd[0] must be a JSON value, got undefined",
     );
     expect(() => threadPages(connection, { archived: new Date(0) as never })).toThrow(
-      "options.archived must be a plain object or an array, got a Date",
+      "archived must be a boolean or null, got object",
     );
     expect(() => itemPages(connection, "th", { cursor: { itemId: NaN } as never })).toThrow(
       "options.cursor.itemId must be a finite number, got NaN",

@@ -12,7 +12,7 @@ describe("startMcpLogin", () => {
     const transport = new FakeTransport();
     // The options are checked before the router or the log is used.
     const context = { connection: new Connection(transport), router: {}, log: {} } as never;
-    for (const timeoutSecs of [0, 1.5, 1e20, 2 ** 53, Number.NaN, "60"]) {
+    for (const timeoutSecs of [0, 1.5, 1e20, 2 ** 53, Number.NaN]) {
       const err: unknown = await startMcpLogin(context, "server", {
         timeoutSecs: timeoutSecs as never,
       }).catch((e: unknown) => e);
@@ -25,6 +25,9 @@ describe("startMcpLogin", () => {
       timeoutSecs: 1e20,
     }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/got 100000000000000000000$/);
+    await expect(startMcpLogin(context, "server", { timeoutSecs: "60" as never })).rejects.toThrow(
+      new TypeError('timeoutSecs must be a number or null, got "60"'),
+    );
     expect(transport.sent).toHaveLength(0);
   });
 
@@ -32,7 +35,7 @@ describe("startMcpLogin", () => {
     const transport = new FakeTransport();
     const context = { connection: new Connection(transport), router: {}, log: {} } as never;
     const cases: Array<[object, string]> = [
-      [{ environmentId: 42 }, "environmentId must be a non-empty string, got number"],
+      [{ environmentId: 42 }, "environmentId must be a string or null, got 42"],
       [{ threadId: "" }, "threadId must be a non-empty string, got an empty string"],
       [{ threadId: "t\ud800" }, "threadId holds a lone surrogate"],
     ];
