@@ -908,17 +908,16 @@ function fieldsConstName(typeName: string): string {
 }
 
 /**
- * The kinds of value each plain field of `properties` takes, as the source of a constant. An
+ * The kinds of value each plain field of `properties` takes (field -> kinds), as JSON text. An
  * optional field takes `null` only when its type says so: the runtime refuses it otherwise.
  */
-function fieldsText(protocol: Protocol, properties: Properties): string {
-  const entries: string[] = [];
+function fieldsJson(protocol: Protocol, properties: Properties): string {
+  const fields: Record<string, FieldKind[]> = {};
   for (const [key, property] of properties) {
     const kinds = protocol.fieldKinds(property.types);
-    if (kinds === undefined) continue;
-    entries.push(`${JSON.stringify(key)}: ${JSON.stringify(kinds)}`);
+    if (kinds !== undefined) fields[key] = kinds;
   }
-  return `{ ${entries.join(", ")} }`;
+  return JSON.stringify(fields);
 }
 
 /**
@@ -939,21 +938,22 @@ function renderParamsKeys(protocol: Protocol, version: string): string {
     const properties = protocol.properties(name);
     if (properties === undefined) continue;
     keysOf.set(name, [...properties.keys()]);
-    fieldsOf.set(name, fieldsText(protocol, properties));
+    fieldsOf.set(name, fieldsJson(protocol, properties));
   }
   const sorted = [...keysOf.keys()].sort(compare);
   const constants = sorted.map((name) => {
     const list = (keysOf.get(name) ?? []).map((k) => JSON.stringify(k)).join(", ");
     return (
       `export const ${keysConstName(name)} = [${list}] as const satisfies readonly (keyof ${name})[];\n` +
-      `export const ${fieldsConstName(name)} = ${fieldsOf.get(name)} as const satisfies { readonly [K in keyof ${name}]?: readonly unknown[] };\n`
+      `export const ${fieldsConstName(name)} = ${JSON.stringify(fieldsOf.get(name))};\n`
     );
   });
   return [
     `${HEADER}\n`,
     `// Produced by scripts/generate-protocol.ts from @openai/codex ${version}.\n`,
     `// The property names of each client request's params type, and the kinds of value of its plain\n`,
-    `// fields.\n`,
+    `// fields as JSON text (a field's name -> its kinds), parsed on first use: a string costs an\n`,
+    `// import no objects to build.\n`,
     `\n`,
     typeStatements("import", protocol, sorted),
     `\n`,

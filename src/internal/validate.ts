@@ -374,14 +374,15 @@ export class OptionNames {
     wire: readonly string[],
     omit: readonly string[],
   ];
-  readonly #fields: Fields | undefined;
+  // The generated JSON text until the first check parses it.
+  #fields: Fields | string | undefined;
   #names: ReadonlySet<string> | undefined;
 
   constructor(
     own: readonly string[],
     wire: readonly string[],
     omit: readonly string[],
-    fields?: Fields,
+    fields?: string,
   ) {
     this.#lists = [own, wire, omit];
     this.#fields = fields;
@@ -401,8 +402,9 @@ export class OptionNames {
    * own by the same name is not the wire's, and is checked where it is read).
    */
   checkValues(options: object): void {
-    const fields = this.#fields;
+    let fields = this.#fields;
     if (fields === undefined) return;
+    if (typeof fields === "string") this.#fields = fields = JSON.parse(fields) as Fields;
     const [own] = this.#lists;
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined || !Object.hasOwn(fields, key) || own.includes(key)) continue;
@@ -431,8 +433,8 @@ export type FieldKind =
   | readonly string[]
   | { readonly each: readonly string[] };
 
-/** The kinds of value of a params type's plain fields: a generated `*_PARAMS_FIELDS`. */
-export type Fields = Readonly<Record<string, readonly FieldKind[]>>;
+/** The kinds of value of a params type's plain fields, as a generated `*_PARAMS_FIELDS` holds them. */
+type Fields = Readonly<Record<string, readonly FieldKind[]>>;
 
 // The server would refuse a value of another kind only once it is sent, with a message that does
 // not name the field.
@@ -487,7 +489,7 @@ function kindText(kind: FieldKind): string {
 /**
  * The names of the options type `T`, for {@link checkOptionNames}: its `own`, and the names of
  * the wire params it carries (a generated `*_PARAMS_KEYS` list) but those it `omit`s, with the
- * kinds of value of those wire params (the generated `*_PARAMS_FIELDS`) when given. The compiler
+ * kinds of value of those wire params (the generated `*_PARAMS_FIELDS`, JSON text) when given. The compiler
  * checks the sum against `T`: a name `T` lacks, or one of `T`'s left out, is a type error that
  * names it (`namesTheTypeLacks`, `namesLeftOut`).
  */
@@ -501,7 +503,7 @@ export function optionNames<T>() {
       readonly own: Own;
       readonly wire?: Wire;
       readonly omit?: Omit;
-      readonly fields?: Fields;
+      readonly fields?: string;
     } & SameNames<keyof T & string, Own[number] | Exclude<Wire[number], Omit[number]>>,
   ): OptionNames => new OptionNames(names.own, names.wire ?? [], names.omit ?? [], names.fields);
 }
