@@ -440,10 +440,32 @@ type Fields = Readonly<Record<string, readonly FieldKind[]>>;
 // not name the field.
 function checkField(key: string, value: unknown, kinds: readonly FieldKind[]): void {
   if (kinds.some((kind) => isOfKind(value, kind))) return;
+  // An array where a list is taken: the first item the list refuses, by its index.
+  const list = Array.isArray(value) ? kinds.find(isListKind) : undefined;
+  if (list !== undefined) {
+    const itemKind: FieldKind = list === "string[]" ? "string" : list.each;
+    const index = (value as unknown[]).findIndex((item) => !isOfKind(item, itemKind));
+    const item: unknown = (value as unknown[])[index];
+    throw new TypeError(`${key}[${index}] must be ${kindText(itemKind)}, got ${valueText(item)}`);
+  }
   const texts = kinds.map(kindText);
   const last = texts.pop()!;
   const wanted = texts.length === 0 ? last : `${texts.join(", ")} or ${last}`;
-  throw new TypeError(`${key} must be ${wanted}, got ${shown(value)}`);
+  throw new TypeError(`${key} must be ${wanted}, got ${valueText(value)}`);
+}
+
+function isListKind(kind: FieldKind): kind is "string[]" | { readonly each: readonly string[] } {
+  return kind === "string[]" || (typeof kind === "object" && kind !== null && !isStringList(kind));
+}
+
+// A wire value as an error may show it: a string quoted, an object by its class.
+function valueText(value: unknown): string {
+  return typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !isPlainObject(value)
+    ? objectKind(value)
+    : shown(value);
 }
 
 function isOfKind(value: unknown, kind: FieldKind): boolean {
@@ -483,7 +505,7 @@ function kindText(kind: FieldKind): string {
   }
   const values = (list: readonly string[]) => list.map((value) => JSON.stringify(value)).join(", ");
   if (isStringList(kind)) return `one of ${values(kind)}`;
-  return `an array whose every item is one of ${values(kind.each)}`;
+  return `an array of ${values(kind.each)}`;
 }
 
 /**

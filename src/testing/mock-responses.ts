@@ -458,7 +458,12 @@ export const sse = {
     checkString(cmd, "cmd");
     const { workdir, yieldTimeMs, ...call } = checkItemOptions(options, EXEC_COMMAND_NAMES);
     if (workdir !== undefined) checkNonEmpty(workdir, "options.workdir");
-    if (yieldTimeMs !== undefined) checkTimeout(yieldTimeMs, "options.yieldTimeMs");
+    // The runtime reads it as a whole number of milliseconds, 0 included.
+    if (yieldTimeMs !== undefined && !(Number.isSafeInteger(yieldTimeMs) && yieldTimeMs >= 0)) {
+      throw new RangeError(
+        `options.yieldTimeMs must be a whole number of milliseconds, 0 or more, got ${shownValue(yieldTimeMs)}`,
+      );
+    }
     const args: Record<string, unknown> = { cmd };
     if (workdir !== undefined) args.workdir = workdir;
     if (yieldTimeMs !== undefined) args.yield_time_ms = yieldTimeMs;

@@ -383,6 +383,8 @@ describe("mock Responses server (HTTP level)", () => {
       [() => mock.enqueue([sse.customToolCall("t", 5 as never)]), /^input must be a string/],
       [() => mock.enqueue([sse.applyPatch(5 as never)]), /^patch must be a string/],
       [() => mock.enqueue([sse.execCommand("ls", { yieldTimeMs: -1 })]), /^options\.yieldTime/],
+      // The runtime reads it as a whole number: 1.5 would fail the call's arguments.
+      [() => mock.enqueue([sse.execCommand("ls", { yieldTimeMs: 1.5 })]), /^options\.yieldTime/],
       [() => mock.enqueue([sse.event("")]), /^type must be a non-empty string/],
       [
         () => mock.enqueue([sse.created("resp_a")], { id: "resp_b" }),
@@ -399,6 +401,7 @@ describe("mock Responses server (HTTP level)", () => {
     ];
     for (const [call, message] of refusals) expect(call).toThrow(message);
     expect(mock.pending).toBe(0);
+    expect(() => sse.execCommand("ls", { yieldTimeMs: 0 })).not.toThrow();
   });
 
   it("serves the headers a response was queued with, not what their object says later", async () => {

@@ -13,6 +13,7 @@ import {
   runGenerateTs,
   type FileTree,
 } from "../../scripts/generate-protocol.js";
+import * as Generated from "../../src/generated/index.js";
 import {
   CLIENT_REQUEST_METHODS,
   NOTIFICATION_ROUTES,
@@ -55,6 +56,28 @@ describe("src/generated", () => {
       `src/generated is out of date with the pinned runtime; run npm run generate.\n` +
         problems.slice(0, 50).join("\n"),
     ).toEqual([]);
+  });
+
+  it("gives field kinds only of fields the params types have, in kinds the checks know", () => {
+    const known = new Set(["boolean", "number", "string", "string[]"]);
+    const tables = Object.entries(Generated).filter(([name]) => name.endsWith("_PARAMS_FIELDS"));
+    expect(tables.length).toBeGreaterThan(100);
+    for (const [name, json] of tables) {
+      const keys = (Generated as Record<string, unknown>)[name.replace(/_FIELDS$/, "_KEYS")];
+      expect(keys, name).toBeInstanceOf(Array);
+      const fields = JSON.parse(json as string) as Record<string, unknown[]>;
+      for (const [field, kinds] of Object.entries(fields)) {
+        expect(keys as string[], `${name}.${field}`).toContain(field);
+        for (const kind of kinds) {
+          const ok =
+            kind === null ||
+            known.has(kind as string) ||
+            (Array.isArray(kind) && kind.every((v) => typeof v === "string")) ||
+            (typeof kind === "object" && Array.isArray((kind as { each?: unknown }).each));
+          expect(ok, `${name}.${field}: ${JSON.stringify(kind)}`).toBe(true);
+        }
+      }
+    }
   });
 
   it("maps JSON integers to number, never bigint", () => {

@@ -117,7 +117,7 @@ describe("Paginated", () => {
       "options.cwd[0] must be a JSON value, got undefined",
     );
     expect(() => threadPages(connection, { archived: new Date(0) as never })).toThrow(
-      "archived must be a boolean or null, got object",
+      "archived must be a boolean or null, got a Date",
     );
     expect(() => itemPages(connection, "th", { cursor: { itemId: NaN } as never })).toThrow(
       "options.cursor.itemId must be a finite number, got NaN",
@@ -146,7 +146,11 @@ describe("Paginated", () => {
       ],
       [
         () => threadPages(connection, { sourceKinds: ["cli", "web"] as never }),
-        'sourceKinds must be an array whose every item is one of "cli", "vscode", "exec", "appServer", "subAgent", "subAgentReview", "subAgentCompact", "subAgentThreadSpawn", "subAgentOther", "unknown" or null, got an array',
+        'sourceKinds[1] must be one of "cli", "vscode", "exec", "appServer", "subAgent", "subAgentReview", "subAgentCompact", "subAgentThreadSpawn", "subAgentOther", "unknown", got "web"',
+      ],
+      [
+        () => threadPages(connection, { cwd: ["/a", 5] as never }),
+        "cwd[1] must be a string, got 5",
       ],
       [
         () => turnPages(connection, "th", { sortDirection: "up" as never }),
@@ -376,6 +380,29 @@ describe("Codex.loadedThreads", () => {
     await expect(codex.loadedThreads()).rejects.toThrow(
       "thread/loaded/list: the server listed a thread id that is no string",
     );
+  });
+
+  it("bounds all its pages by one timeout, as codex.mcpServers does", async () => {
+    // Each page comes after 200 ms: under a 300 ms timeout for each, the call would take 400.
+    const page = (request: ClientLine) => {
+      const cursor = (request.message?.params as { cursor?: string } | undefined)?.cursor;
+      return { delayMs: 200, result: { data: [cursor ?? "a"], nextCursor: cursor ? null : "b" } };
+    };
+    const s = await startStandin({
+      replies: { "thread/loaded/list": page, "mcpServerStatus/list": page },
+    });
+    cleanups.push(() => s.close());
+    const codex = await Codex.start({ launchArgs: s.launchArgs });
+    cleanups.push(() => codex.close());
+    expect(await codex.loadedThreads()).toEqual(["a", "b"]);
+    for (const [call, method] of [
+      [() => codex.loadedThreads({ timeout: 300 }), "thread/loaded/list"],
+      [() => codex.mcpServers({ timeout: 300 }), "mcpServerStatus/list"],
+    ] as const) {
+      const err: unknown = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RequestTimeoutError);
+      expect(err).toMatchObject({ method, timeoutMs: 300 });
+    }
   });
 
   it("checks the page codex.threadList returns, as the other list calls do", async () => {
