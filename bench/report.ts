@@ -506,8 +506,11 @@ values look for lone surrogates), gave start-up 1.28x, sequential turns 1.14x, c
 1.21x, the stream 1.09x and the soak 1.10x (the floor's start-up CPU 18.5 ms). An eleventh, of
 04120db (whose connection keeps the ids of the server requests it is answering, and whose
 \`notifications()\` iterators are watched by a finalization registry), gave start-up 1.25x,
-sequential turns 1.17x, concurrent threads 1.12x, the stream 1.17x and the soak 1.03x: this file
-holds the eleventh (the floor's start-up CPU 15.8 ms).
+sequential turns 1.17x, concurrent threads 1.12x, the stream 1.17x and the soak 1.03x (the floor's
+start-up CPU 15.8 ms). A twelfth, of 86d5df9 (whose calls check each wire option against the
+kinds of value generated with the protocol, kept as JSON text and parsed on first use), gave
+start-up 1.45x, sequential turns 1.12x, concurrent threads 1.22x, the stream 1.20x and the soak
+1.07x: this file holds the twelfth (the floor's start-up CPU 11.6 ms, the lowest yet measured).
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
@@ -540,9 +543,12 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 3.80 ms, and the SDK
-  11.8 ms; in the ten full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46, 4.04 and
-  4.37 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6, 14.2 and 15.0 ms.
+  The figure follows the host's load: in the run below the floor's row took 4.08 ms, and the SDK
+  13.6 ms; in the eleven full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46, 4.04,
+  4.37 and 3.80 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6, 14.2, 15.0 and 11.8 ms.
+  The generated kinds of value of the wire options (about 5 KB of JSON text in the file) measured
+  no slower in two interleaved sets of 31 fresh processes on a quiet host: 9.51 against 9.92 ms,
+  then 8.99 against 8.99 ms.
   The cost of an import follows the number of functions more than the bytes: over 15 runs each,
   the file stripped of whitespace and comments compiled no faster, and fully minified only about
   0.9 ms faster, at the cost of a readable dist. Goal runs, logins, reviews, skills, the WebSocket
