@@ -68,7 +68,7 @@ export interface ItemListOptions extends RequestOptions {
 }
 
 /**
- * @internal What a list call takes: the names of its options, with the kinds of value of its
+ * What a list call takes: the names of its options, with the kinds of value of its
  * wire fields, and whether its cursor may be an item anchor.
  */
 export interface ListKind {
