@@ -93,9 +93,13 @@ const SNAPSHOT_ROOT = path.join(ROOT, "node_modules", ".cache", "codex-app-serve
 /**
  * The SDK the bench measures: a copy of dist/ taken right after `npm run build`, so that a build
  * run meanwhile by someone else (which empties dist/) cannot pull the SDK from under a
- * measurement. Under node_modules, its dependencies resolve as they do from dist/.
+ * measurement. Under node_modules, its dependencies resolve as they do from dist/. Beside it goes
+ * the package's package.json, as in an installed package: a file under node_modules belongs to
+ * no package of ours without one, and Node loads such a `.js` file by first trying it as
+ * CommonJS, which an installed SDK never pays for.
  */
 const SNAPSHOT_DIR = path.join(SNAPSHOT_ROOT, "dist");
+const SNAPSHOT_PACKAGE = path.join(SNAPSHOT_ROOT, "package.json");
 
 /** Builds and snapshots dist/; falls back to the TypeScript source (via tsx) if the build fails. */
 function sdkEntry(build: boolean): SdkEntry {
@@ -115,8 +119,9 @@ function sdkEntry(build: boolean): SdkEntry {
     }
     rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
     cpSync(dist, SNAPSHOT_DIR, { recursive: true });
+    cpSync(path.join(ROOT, "package.json"), SNAPSHOT_PACKAGE);
   }
-  for (const file of [entry, testing]) {
+  for (const file of [entry, testing, SNAPSHOT_PACKAGE]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run without --no-build`);
   }
   return {
