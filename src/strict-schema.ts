@@ -114,14 +114,23 @@ function noJsonAnswer(context: { zodSchema: unknown; jsonSchema: Record<string, 
 
 // How deep a schema may nest (a recursive one nests through $ref, which is not walked again).
 const MAX_SCHEMA_DEPTH = 100;
+/**
+ * How deep in an answer optional nulls are dropped, and how many unions and references one value
+ * is followed through, at most.
+ */
+const MAX_ANSWER_DEPTH = 256;
+const MAX_HOPS = 64;
 
-type Segment = string | { readonly items: true } | { readonly anyOf: number };
+/** A merged `allOf` is a level of its own (a schema may merge itself), shown as nothing. */
+type Segment =
+  string | { readonly items: true } | { readonly anyOf: number } | { readonly allOf: true };
 
 function render(path: readonly Segment[]): string {
   let out = "output";
   for (const segment of path) {
     if (typeof segment === "object") {
-      out += "items" in segment ? "[]" : `.anyOf[${segment.anyOf}]`;
+      if ("items" in segment) out += "[]";
+      else if ("anyOf" in segment) out += `.anyOf[${segment.anyOf}]`;
     } else {
       out += /^[A-Za-z_$][\w$]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`;
     }
@@ -171,12 +180,17 @@ const DEFS_KEYS = ["$defs", "definitions"] as const;
  * The strict form of a JSON Schema, and for each object in it the properties that were optional
  * (not nullable) in the source, whose `null` the answer loses before validation.
  */
+/** Whether an object or array of an answer fits a schema node, by node, once weighed. */
+type FitsMemo = WeakMap<object, Map<JsonObject, boolean>>;
+
 class StrictSchema {
   readonly root: JsonObject;
   /** Converted nodes by `$ref` ("#", "#/$defs/Name"). */
   readonly #refs = new Map<string, JsonObject>();
   readonly #sourceRefs = new Map<string, unknown>();
   readonly #optional = new WeakMap<object, ReadonlySet<string>>();
+  /** Whether any object has an optional property: else no answer has a null to drop. */
+  #anyOptional = false;
 
   constructor(source: JsonObject) {
     const body: JsonObject = { ...source };
@@ -201,7 +215,11 @@ class StrictSchema {
         this.#refs.set(`#/${key}/${pointerEscape(name)}`, converted);
       }
     }
-    const root = this.#inlineRoot(this.#convert(body, []));
+    const converted = this.#convert(body, []);
+    // A root $ref is inlined below, so its title and description can stay.
+    const root = this.#inlineRoot(
+      typeof converted.$ref === "string" ? { ...converted, ...annotations(body) } : converted,
+    );
     // The answer is an object: a null the root also allows is one strict mode cannot take.
     if (isObjectOrNull(root.type)) root.type = "object";
     if (root.type !== "object") {
@@ -244,7 +262,9 @@ class StrictSchema {
     }
     if (node === false) throw cannot(path, "it accepts no value");
     if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
-    if (Array.isArray(node.allOf)) return this.#convert(mergeAllOf(node, path), path);
+    if (Array.isArray(node.allOf)) {
+      return this.#convert(this.#mergeAllOf(node, path), [...path, { allOf: true }]);
+    }
     if (typeof node.$ref === "string") return this.#ref(node, path);
     const options = node.anyOf ?? node.oneOf;
     if (node.anyOf !== undefined && node.oneOf !== undefined) {
@@ -336,7 +356,10 @@ class StrictSchema {
     out.properties = converted;
     out.required = Object.keys(converted);
     out.additionalProperties = false;
-    if (optional.size > 0) this.#optional.set(out, optional);
+    if (optional.size > 0) {
+      this.#optional.set(out, optional);
+      this.#anyOptional = true;
+    }
   }
 
   #ref(node: JsonObject, path: readonly Segment[]): JsonObject {
@@ -344,7 +367,42 @@ class StrictSchema {
     if (!this.#sourceRefs.has(ref)) {
       throw cannot(path, `$ref ${JSON.stringify(ref)} does not point into this schema's $defs`);
     }
-    return { ...annotations(node), $ref: ref };
+    // Strict mode refuses any keyword beside a $ref: a title or description given there is left
+    // out (the definition keeps its own).
+    return { $ref: ref };
+  }
+
+  /** An `allOf` of object schemas, or `$ref`s to them, merged into one object schema. */
+  #mergeAllOf(node: JsonObject, path: readonly Segment[]): JsonObject {
+    const { allOf, ...rest } = node;
+    const parts = (allOf as unknown[]).map((part) => this.#resolve(part));
+    if (parts.length === 1 && isObject(parts[0])) return { ...parts[0], ...rest };
+    const properties = dictionary();
+    const required: string[] = [];
+    for (const part of parts) {
+      if (!isObject(part) || (part.type !== "object" && part.properties === undefined)) {
+        throw cannot(path, "allOf (an intersection) merges only object schemas");
+      }
+      for (const [key, value] of Object.entries((part.properties ?? {}) as JsonObject)) {
+        if (Object.hasOwn(properties, key)) {
+          throw cannot(path, `allOf declares property "${key}" twice`);
+        }
+        properties[key] = value;
+      }
+      if (isStringArray(part.required)) required.push(...part.required);
+    }
+    return { ...rest, type: "object", properties, required };
+  }
+
+  /** The source schema a `$ref` (through any `$ref`s it names in turn) stands for. */
+  #resolve(node: unknown): unknown {
+    const seen = new Set<string>();
+    while (isObject(node) && typeof node.$ref === "string" && !seen.has(node.$ref)) {
+      seen.add(node.$ref);
+      if (!this.#sourceRefs.has(node.$ref)) return node;
+      node = this.#sourceRefs.get(node.$ref);
+    }
+    return node;
   }
 
   #acceptsNull(node: unknown, seen: Set<string>): boolean {
@@ -365,17 +423,26 @@ class StrictSchema {
   }
 
   /** Removes the `null` of each property that was optional, not nullable, in the source. */
-  dropOptionalNulls(value: unknown, node: JsonObject, depth = 0): void {
-    if (depth > 256) return;
+  dropOptionalNulls(value: unknown): void {
+    if (this.#anyOptional) this.#drop(value, this.root, new WeakMap(), 0, 0);
+  }
+
+  // Both walks count two things: `depth`, how deep in the answer the value is, and `hops`, the
+  // unions and references passed through for this one value, which a schema whose union names
+  // itself (A = A | string) would pass through for ever.
+  #drop(value: unknown, node: JsonObject, memo: FitsMemo, depth: number, hops: number): void {
+    if (depth > MAX_ANSWER_DEPTH || hops > MAX_HOPS) return;
     const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
     if (target === undefined) return;
     if (Array.isArray(target.anyOf)) {
-      const option = (target.anyOf as JsonObject[]).find((o) => this.#fits(value, o));
-      if (option !== undefined) this.dropOptionalNulls(value, option, depth + 1);
+      const option = (target.anyOf as JsonObject[]).find((o) =>
+        this.#fits(value, o, memo, depth, hops + 1),
+      );
+      if (option !== undefined) this.#drop(value, option, memo, depth, hops + 1);
       return;
     }
     if (Array.isArray(value) && isObject(target.items)) {
-      for (const item of value) this.dropOptionalNulls(item, target.items, depth + 1);
+      for (const item of value) this.#drop(item, target.items, memo, depth + 1, 0);
       return;
     }
     if (!isObject(value) || !isObject(target.properties)) return;
@@ -383,19 +450,36 @@ class StrictSchema {
     for (const [key, child] of Object.entries(value)) {
       if (child === null && optional?.has(key)) delete value[key];
       else if (isObject(target.properties[key])) {
-        this.dropOptionalNulls(child, target.properties[key], depth + 1);
+        this.#drop(child, target.properties[key], memo, depth + 1, 0);
       }
     }
   }
 
   // Whether a union option describes the value: its JSON kind, constants and enumerations, and
   // for objects the exact key set (strict objects require every key) and each property in turn
-  // (a `null` where the property was optional fits: it is dropped), for arrays each item.
-  #fits(value: unknown, node: JsonObject, depth = 0): boolean {
+  // (a `null` where the property was optional fits: it is dropped), for arrays each item. Each
+  // object or array of the answer is weighed against each schema node once: options that differ
+  // only after a recursive property would otherwise walk that subtree again for every option, at
+  // every level (exponential in the answer's depth).
+  #fits(value: unknown, node: JsonObject, memo: FitsMemo, depth: number, hops: number): boolean {
     const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
-    if (target === undefined || depth > 64) return false;
+    if (target === undefined || depth > MAX_ANSWER_DEPTH || hops > MAX_HOPS) return false;
+    if (typeof value !== "object" || value === null) {
+      return this.#fitsNow(value, target, memo, depth, hops);
+    }
+    let known = memo.get(value);
+    const seen = known?.get(target);
+    if (seen !== undefined) return seen;
+    const fits = this.#fitsNow(value, target, memo, depth, hops);
+    if (known === undefined) memo.set(value, (known = new Map()));
+    known.set(target, fits);
+    return fits;
+  }
+
+  #fitsNow(value: unknown, target: JsonObject, memo: FitsMemo, depth: number, hops: number) {
     if (Array.isArray(target.anyOf)) {
-      return (target.anyOf as JsonObject[]).some((o) => this.#fits(value, o, depth + 1));
+      const options = target.anyOf as JsonObject[];
+      return options.some((o) => this.#fits(value, o, memo, depth, hops + 1));
     }
     if ("const" in target) return target.const === value;
     if (Array.isArray(target.enum)) return target.enum.includes(value);
@@ -404,7 +488,7 @@ class StrictSchema {
     if (!types.includes(kind) && !(kind === "integer" && types.includes("number"))) return false;
     if (kind === "array" && isObject(target.items)) {
       const items = target.items;
-      return (value as unknown[]).every((item) => this.#fits(item, items, depth + 1));
+      return (value as unknown[]).every((item) => this.#fits(item, items, memo, depth + 1, 0));
     }
     if (kind !== "object" || !isObject(target.properties)) return true;
     const properties = target.properties;
@@ -417,33 +501,12 @@ class StrictSchema {
         const child = (value as JsonObject)[key];
         if (!isObject(property)) return false;
         return (
-          (child === null && optional?.has(key) === true) || this.#fits(child, property, depth + 1)
+          (child === null && optional?.has(key) === true) ||
+          this.#fits(child, property, memo, depth + 1, 0)
         );
       })
     );
   }
-}
-
-/** An `allOf` of object schemas, merged into one object; anything else cannot be made strict. */
-function mergeAllOf(node: JsonObject, path: readonly Segment[]): JsonObject {
-  const { allOf, ...rest } = node;
-  const parts = allOf as unknown[];
-  if (parts.length === 1 && isObject(parts[0])) return { ...parts[0], ...rest };
-  const properties = dictionary();
-  const required: string[] = [];
-  for (const part of parts) {
-    if (!isObject(part) || (part.type !== "object" && part.properties === undefined)) {
-      throw cannot(path, "allOf (an intersection) merges only object schemas");
-    }
-    for (const [key, value] of Object.entries((part.properties ?? {}) as JsonObject)) {
-      if (Object.hasOwn(properties, key)) {
-        throw cannot(path, `allOf declares property "${key}" twice`);
-      }
-      properties[key] = value;
-    }
-    if (isStringArray(part.required)) required.push(...part.required);
-  }
-  return { ...rest, type: "object", properties, required };
 }
 
 /** The same schema, also accepting `null`. */
@@ -516,7 +579,7 @@ async function readAnswer(
     const message = `the answer is not JSON (${(err as Error).message})`;
     return { issues: [{ message }], cause: err };
   }
-  strict.dropOptionalNulls(value, strict.root);
+  strict.dropOptionalNulls(value);
   let outcome: unknown;
   try {
     outcome = await props.validate(value);

@@ -215,6 +215,67 @@ describe("prepareOutput: the strict schema", () => {
     expect(tree.$defs.Tree.properties.kids.items).toEqual({ $ref: "#/$defs/Tree" });
   });
 
+  it("sends each $ref bare, a title or description beside it left out, as strict mode needs", async () => {
+    const Address = z.object({ street: z.string() }).meta({ id: "Address" });
+    type Tree = { name: string; kids?: Tree | undefined };
+    const Tree: z.ZodType<Tree> = z.object({
+      name: z.string(),
+      get kids() {
+        return Tree.optional().describe("the subtree");
+      },
+    });
+    const Doc = z
+      .object({
+        home: Address,
+        work: Address.describe("Work address"),
+        backup: Address.meta({ title: "Backup" }).optional(),
+        tree: Tree,
+      })
+      .meta({ id: "Doc", description: "the document" });
+    const schema = (await strictOf(Doc)) as Record<string, unknown>;
+    const refs: Record<string, unknown>[] = [];
+    const walk = (node: unknown): void => {
+      if (typeof node !== "object" || node === null) return;
+      if ("$ref" in node) refs.push(node as Record<string, unknown>);
+      for (const child of Object.values(node)) walk(child);
+    };
+    walk(schema);
+    expect(refs.length).toBeGreaterThanOrEqual(4);
+    for (const ref of refs) expect(Object.keys(ref)).toEqual(["$ref"]);
+    // The root, given an id, is inlined: its description stays.
+    expect(schema.description).toBe("the document");
+  });
+
+  it("merges an intersection whose parts are references to object schemas", async () => {
+    const Base = z.object({ id: z.string() }).meta({ id: "Base" });
+    const Extra = z.object({ note: z.string().optional() });
+    const prepared = await prepareOutput(
+      z.object({ item: z.intersection(Base, Extra), other: Base }),
+      undefined,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const item = (prepared.schema as Record<string, any>).properties.item;
+    expect(item).toMatchObject({
+      type: "object",
+      properties: { id: { type: "string" }, note: { type: ["string", "null"] } },
+      required: ["id", "note"],
+      additionalProperties: false,
+    });
+    const { parsed } = await prepared.parse(
+      resultWith('{"item":{"id":"a","note":null},"other":{"id":"b"}}'),
+    );
+    expect(parsed).toEqual({ item: { id: "a" }, other: { id: "b" } });
+    // A part that is no object schema is still refused, whatever it is reached through.
+    const err = await failure(
+      standard({
+        type: "object",
+        properties: { a: { allOf: [{ $ref: "#/$defs/S" }, { type: "object", properties: {} }] } },
+        $defs: { S: { type: "string" } },
+      }),
+    );
+    expect(err.message).toMatch(/at output\.a cannot be made strict: allOf .* merges only object/);
+  });
+
   it("makes a record over a union of literal keys an object with those properties", async () => {
     const keys = z.union([z.literal("a"), z.union([z.literal("b"), z.enum(["c"])])]);
     expect(await strictOf(z.object({ counts: z.record(keys, z.number()) }))).toMatchObject({
@@ -356,7 +417,11 @@ describe("prepareOutput: the strict schema", () => {
     (cyclic.properties as Record<string, unknown>).self = cyclic;
     let deep: Record<string, unknown> = { type: "string" };
     for (let i = 0; i < 500; i++) deep = { type: "object", properties: { a: deep } };
-    for (const schema of [cyclic, deep]) {
+    // A schema that merges itself: each merge is a level.
+    const merged: Record<string, unknown> = { description: "itself" };
+    merged.allOf = [merged];
+    const mergesItself = { type: "object", properties: { a: merged } };
+    for (const schema of [cyclic, deep, mergesItself]) {
       const err = await failure(standard(schema));
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message).toMatch(/cannot be made strict: it nests deeper than 100 levels/);
@@ -470,6 +535,29 @@ describe("prepareOutput: the answer", () => {
       v: { kind: "b1", note: null },
     });
     expect(await parse(byEnum, '{"v":{"kind":"a2","note":null}}')).toEqual({ v: { kind: "a2" } });
+  });
+
+  it("reads a deep answer to a recursive union in time that grows with its size alone", async () => {
+    // The options differ only after their recursive property: telling them apart walked the
+    // subtree again for each option, at each level (3 s at depth 22 on this machine), and gave
+    // up past 64 steps, keeping the null at the bottom.
+    type Value = { items: Value[]; kind: "list" | "set"; note?: string | undefined };
+    const Value: z.ZodType<Value> = z.lazy(() =>
+      z.union([
+        z.object({ items: z.array(Value), kind: z.literal("list"), note: z.string().optional() }),
+        z.object({ items: z.array(Value), kind: z.literal("set"), note: z.string().optional() }),
+      ]),
+    );
+    const prepared = await prepareOutput(z.object({ root: Value }), undefined);
+    let answer: Record<string, unknown> = { items: [], kind: "list", note: null };
+    for (let i = 0; i < 22; i++) answer = { items: [answer], kind: "set", note: "n" };
+    const t0 = performance.now();
+    const { parsed } = await prepared.parse(resultWith(JSON.stringify({ root: answer })));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    let deepest = (parsed as { root: Value }).root;
+    for (let i = 0; i < 22; i++) deepest = deepest.items[0]!;
+    // The walk still reached the bottom: the optional null there was dropped.
+    expect(deepest).toEqual({ items: [], kind: "list" });
   });
 
   it("gives StructuredOutputError whatever a validator throws or returns", async () => {
