@@ -39,6 +39,7 @@ import {
   checkWellFormed,
   describe,
   dropUndefined,
+  isPlainObject,
   optionalBoolean,
   optionNames,
   REQUEST_KEYS,
@@ -88,8 +89,8 @@ export type TurnOptions = Omit<
     readonly approvalMode?: ApprovalMode | undefined;
     /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
     readonly sandbox?: Sandbox | undefined;
-    /** JSON Schema the final answer must follow; this turn only. */
-    readonly outputSchema?: JsonInput | null | undefined;
+    /** JSON Schema (an object) the final answer must follow; this turn only. */
+    readonly outputSchema?: { readonly [key: string]: JsonInput | undefined } | null | undefined;
     /**
      * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow; this
      * turn only. Sent in strict form; the result's `parsed` is the answer it validated.
@@ -617,6 +618,10 @@ export function turnParams(
   }
   if (toolOutput !== undefined && options.toolOutput != null) {
     throw new TypeError("give an external message as the input or toolOutput, not both");
+  }
+  const { outputSchema } = options;
+  if (outputSchema !== undefined && outputSchema !== null && !isPlainObject(outputSchema)) {
+    throw new TypeError(`outputSchema must be a JSON Schema object, got ${describe(outputSchema)}`);
   }
   const {
     approvalMode,

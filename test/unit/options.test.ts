@@ -123,6 +123,21 @@ describe("turnParams", () => {
     expect(turnParams("th", "go", { outputSchema: schema }).outputSchema).toEqual(schema);
   });
 
+  it("refuses an output schema that is no object, as the model would only after the turn ran", () => {
+    for (const [outputSchema, got] of [
+      ["hello", "got string"],
+      [42, "got number"],
+      [[{ type: "object" }], "got an array"],
+      [true, "got boolean"],
+    ] as const) {
+      // @ts-expect-error -- a JSON Schema is an object
+      expect(() => turnParams("th", "go", { outputSchema })).toThrow(
+        new TypeError(`outputSchema must be a JSON Schema object, ${got}`),
+      );
+    }
+    expect(turnParams("th", "go", { outputSchema: null }).outputSchema).toBeNull();
+  });
+
   it("validates everything before any I/O and sends only what was given", () => {
     expect(turnParams("th", "go", {})).toEqual({
       threadId: "th",
