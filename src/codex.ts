@@ -41,7 +41,12 @@ import type {
 import { CodexError } from "./errors.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
-import { Secrets, isCredentialName, paramsCredentials, urlCredentials } from "./internal/redact.js";
+import {
+  Secrets,
+  headerCredentials,
+  paramsCredentials,
+  urlCredentials,
+} from "./internal/redact.js";
 import {
   checkBoolean,
   checkJson,
@@ -266,13 +271,13 @@ export class Codex implements AsyncDisposable {
     const { WebSocketTransport, checkWebSocketAuth, webSocketAddress } =
       await import("./transport/websocket.js");
     const address = webSocketAddress(url);
-    const { token, headers } = checkWebSocketAuth(checked.token, checked.headers);
+    const { token, headers } = checkWebSocketAuth(checked.token, checked.headers, url);
     const pingInterval = checkOptionalDelay(checked.pingInterval, "pingInterval");
     const transport = new WebSocketTransport({ ...address, token, headers, pingInterval });
     // What a server may quote back: the token, credential headers, what the URL carries.
     const secrets = [...(token === undefined ? [] : [token]), ...urlCredentials(url)];
     for (const [name, value] of Object.entries(headers ?? {})) {
-      if (isCredentialName(name, false)) secrets.push(value);
+      secrets.push(...headerCredentials(name, value));
     }
     const codex = await Codex.#open(transport, checked, "unknown", secrets);
     return codex.#ready();

@@ -130,6 +130,35 @@ export function urlCredentials(url: string): string[] {
   return out;
 }
 
+/**
+ * The credentials a request header named like one carries, in every form a server may quote
+ * them: the whole value, what follows its scheme (`Bearer TOKEN`), the `user:password` a `Basic`
+ * value encodes and its password, and the value of each cookie.
+ */
+export function headerCredentials(name: string, value: string): string[] {
+  if (!isCredentialName(name, false)) return [];
+  const out = [value];
+  const keep = (part: string) => {
+    if (isRedactable(part)) out.push(part);
+  };
+  const space = value.indexOf(" ");
+  if (space > 0) {
+    const credentials = value.slice(space + 1).trim();
+    keep(credentials);
+    if (value.slice(0, space).toLowerCase() === "basic" && BASE64.test(credentials)) {
+      const plain = Buffer.from(credentials, "base64").toString();
+      keep(plain);
+      keep(plain.slice(plain.indexOf(":") + 1));
+    }
+  }
+  if (name.toLowerCase().endsWith("cookie")) {
+    for (const pair of value.split(";")) keep(pair.slice(pair.indexOf("=") + 1).trim());
+  }
+  return out;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 // A URL's part decoded, or as it is when an escape in it is no UTF-8 (the server then sees it so).
 function safeDecode(text: string): string {
   try {

@@ -1,4 +1,4 @@
-import { constants } from "node:buffer";
+import { connect, type Socket } from "node:net";
 import type WebSocket from "ws";
 import type { MessageLimit, Transport, TransportSink } from "./transport.js";
 
@@ -24,16 +24,36 @@ const CLOSE_GRACE_MS = 2000;
 const FRAME_BYTES = 8 * 2 ** 20;
 const MESSAGE_LIMIT: MessageLimit = { bytes: 64 * 2 ** 20, channel: "over WebSocket" };
 
+/**
+ * The longest message the server may send, past which the connection ends: `ws` reads its bound
+ * as a signed 32-bit integer (`| 0`), in which Node's largest Buffer (4 GiB) is 0, no bound at
+ * all. Nothing this long becomes a string anyway (see `overlong`).
+ */
+const MAX_PAYLOAD = 2 ** 31 - 1;
+
 /** How much of a message too long for a string is decoded for the report. */
 const OVERLONG_HEAD_BYTES = 256;
 
 /** How often the client pings the server, by default. */
 const PING_INTERVAL_MS = 30_000;
 
+/**
+ * What the socket still holds of the write under way: `bufferedAmount` counts a write whole
+ * until it is done, so for a long message it moves only once the server has read it all.
+ * `writeQueueSize` (libuv's, not in Node's declarations) falls as the kernel takes the bytes.
+ */
+function unwritten(raw: Socket | undefined): number {
+  const size = (raw as { _handle?: { writeQueueSize?: unknown } } | undefined)?._handle
+    ?.writeQueueSize;
+  return typeof size === "number" ? size : 0;
+}
+
 /** How to reach an app-server started with `codex app-server --listen ws://HOST:PORT` (or unix://). */
 export interface WebSocketLaunch {
   /** What the WebSocket client dials (see {@link webSocketAddress}). */
   readonly url: string;
+  /** The unix socket to dial instead of a TCP address, for `unix://` URLs. */
+  readonly socketPath?: string | undefined;
   /** The URL as errors show it: no user name, password, query or fragment. */
   readonly shownUrl: string;
   /** Capability token, sent as `Authorization: Bearer <token>` (`--ws-auth capability-token`). */
@@ -49,28 +69,34 @@ export interface WebSocketLaunch {
 /**
  * Checks an app-server URL before any I/O and returns what the WebSocket client dials:
  * `ws://` and `wss://` as given, and `unix:///path` (the control socket of
- * `--listen unix://PATH`, which speaks WebSocket over the socket) as `ws+unix:///path:/`. Its
+ * `--listen unix://PATH`, which speaks WebSocket over the socket) as `ws://localhost/` over that
+ * socket (a `ws+unix://` URL would cut the path at a `:` and keep its percent escapes). Its
  * messages, and `shownUrl`, never show the URL's user name, password or query, where a token
  * may sit.
  */
-export function webSocketAddress(url: unknown): { url: string; shownUrl: string } {
+export function webSocketAddress(url: unknown): {
+  url: string;
+  shownUrl: string;
+  socketPath?: string;
+} {
   // The URL parser would write a lone surrogate as U+FFFD: a path nobody asked for.
   const text = checkWellFormed(checkNonEmpty(url, "url"), "url");
   if (!URL.canParse(text)) {
     throw new TypeError("url must be a valid URL, such as ws://127.0.0.1:4500");
   }
   const parsed = new URL(text);
+  // A `#` in a socket's path is written %23.
+  if (parsed.hash !== "") throw new TypeError("url must not have a fragment (#...)");
   if (parsed.protocol === "unix:") {
     const socketPath = socketPathOf(parsed.pathname);
     if (socketPath === "" || socketPath === "/") {
       throw new TypeError("a unix:// URL needs the socket's path, such as unix:///tmp/codex.sock");
     }
-    return { url: `ws+unix://${socketPath}:/`, shownUrl: `unix://${parsed.pathname}` };
+    return { url: "ws://localhost/", shownUrl: `unix://${parsed.pathname}`, socketPath };
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
     throw new TypeError(`url must start with ws://, wss:// or unix://, got ${parsed.protocol}//`);
   }
-  if (parsed.hash !== "") throw new TypeError("url must not have a fragment (#...)");
   return { url: parsed.href, shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}` };
 }
 
@@ -85,13 +111,19 @@ function socketPathOf(pathname: string): string {
   }
 }
 
-// Headers the WebSocket client writes itself, over any value given for them.
+// Headers the WebSocket client writes itself, over any value given for them, or that would break
+// the handshake: a body (`transfer-encoding`, `content-length`), a subprotocol the client would
+// then refuse, or the server's own answer.
 const HANDSHAKE_HEADERS = [
   "connection",
   "upgrade",
   "sec-websocket-key",
   "sec-websocket-version",
   "sec-websocket-extensions",
+  "sec-websocket-protocol",
+  "sec-websocket-accept",
+  "transfer-encoding",
+  "content-length",
 ];
 
 /**
@@ -101,13 +133,26 @@ const HANDSHAKE_HEADERS = [
 export function checkWebSocketAuth(
   token: unknown,
   headers: unknown,
+  url: string,
 ): { token: string | undefined; headers: Record<string, string> | undefined } {
   if (token !== undefined) checkHeaderValue(token, "token");
   const copy = headers === undefined ? undefined : checkHeaders(headers, "headers");
+  // A user name or password in the URL becomes a `Basic` Authorization header, which a token or
+  // an Authorization header given too would silently replace.
+  const { username, password } = new URL(url);
+  const userInfo = username !== "" || password !== "";
+  if (userInfo && token !== undefined) {
+    throw new TypeError(
+      "url's user name or password and token both set the Authorization header: give one",
+    );
+  }
   for (const key of Object.keys(copy ?? {})) {
     const lower = key.toLowerCase();
-    if (lower === "authorization" && token !== undefined) {
-      throw new TypeError(`headers.${key} and token both set the Authorization header: give one`);
+    if (lower === "authorization" && (token !== undefined || userInfo)) {
+      const other = token !== undefined ? "token" : "url's user name or password";
+      throw new TypeError(
+        `headers.${key} and ${other} both set the Authorization header: give one`,
+      );
     }
     if (HANDSHAKE_HEADERS.includes(lower)) {
       throw new TypeError(`headers.${key} is set by the WebSocket handshake itself`);
@@ -139,8 +184,10 @@ export class WebSocketTransport implements Transport {
   #resolveOpened!: (socket: WebSocket | undefined) => void;
   #finished = false;
   #sink: TransportSink | undefined;
-  // Whether the server has sent anything (a message, a pong) since the last ping.
+  // Whether the server has sent anything (any bytes: a long message takes a while) since the last
+  // ping, and how much of the client's own was still unsent at the last ping.
   #heard = true;
+  #unsent = 0;
   #pinger: NodeJS.Timeout | undefined;
 
   constructor(launch: WebSocketLaunch) {
@@ -162,35 +209,46 @@ export class WebSocketTransport implements Transport {
     }
     // Closed while `ws` was loading: `close()` has reported the end, and no socket may follow it.
     if (this.#finished) return;
-    const { url, token, headers } = this.#launch;
+    const { url, socketPath, token, headers } = this.#launch;
+    const grace = this.#launch.closeGraceMs ?? CLOSE_GRACE_MS;
+    // `closeTimeout` is newer than the declarations of `ws` (8.19).
+    const options: WebSocket.ClientOptions & { closeTimeout: number } = {
+      // What the server sends is bounded only by what `ws` can take, as over stdio by the
+      // largest string: `ws` would end the connection at 100 MiB, and a read of a 75 MiB file
+      // (fs/readFile, in base64) is more than that. Past the largest Buffer, `ws` would throw
+      // out of its socket callback; with a bound it ends the connection instead.
+      maxPayload: MAX_PAYLOAD,
+      // A server that sends its close frame and then leaves the socket open is waited for no
+      // longer than `close()` waits (`ws` before 8.19 waits its own 30 s).
+      closeTimeout: grace,
+      ...(socketPath === undefined ? {} : { createConnection: () => connect(socketPath) }),
+      // The runtime compresses nothing; offered, a server could send a small message that
+      // inflates past any bound.
+      perMessageDeflate: false,
+      headers: {
+        ...headers,
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+    };
     let socket: WebSocket;
     try {
-      socket = new Socket(url, {
-        // What the server sends is bounded only by the largest Buffer, as over stdio by the largest
-        // string: `ws` would end the connection at 100 MiB, and a read of a 75 MiB file
-        // (fs/readFile, in base64) is more than that. Past the largest Buffer, `ws` would throw
-        // out of its socket callback; with a bound it ends the connection instead.
-        maxPayload: constants.MAX_LENGTH,
-        // The runtime compresses nothing; offered, a server could send a small message that
-        // inflates past any bound.
-        perMessageDeflate: false,
-        headers: {
-          ...headers,
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        },
-      });
+      socket = new Socket(url, options);
     } catch (err) {
       // The input was checked, so this is `ws` refusing something else: report it as the end.
       return this.#finish(err as Error);
     }
     this.#socket = socket;
+    // Any bytes from the server count as life, a long message's too. Listened to from the open:
+    // a listener before `ws`'s own would take the bytes that came with the handshake's answer.
+    let raw: Socket | undefined;
+    socket.on("upgrade", (response) => (raw = response.socket));
     socket.on("open", () => {
+      raw?.on("data", this.#hear);
       this.#resolveOpened(socket);
-      this.#watch(socket);
+      this.#watch(socket, raw);
     });
-    socket.on("pong", () => (this.#heard = true));
+    socket.on("pong", this.#hear);
     socket.on("message", (data: Buffer, isBinary) => {
-      this.#heard = true;
       const sink = this.#sink!;
       let text: string;
       try {
@@ -212,11 +270,16 @@ export class WebSocketTransport implements Transport {
   }
 
   // A dropped network closes nothing: a ping that goes unanswered until the next is what shows it.
-  #watch(socket: WebSocket): void {
+  #watch(socket: WebSocket, raw: Socket | undefined): void {
     const every = this.#launch.pingInterval ?? PING_INTERVAL_MS;
     if (every === 0) return;
     this.#pinger = setInterval(() => {
-      if (!this.#heard) {
+      // A ping sent behind a long message of the client's goes out once that has: what went out
+      // since the last ping shows the server reading.
+      const unsent = socket.bufferedAmount + unwritten(raw);
+      const sending = unsent < this.#unsent;
+      this.#unsent = unsent;
+      if (!this.#heard && !sending) {
         return this.#finish(new Error(`the app-server did not answer a ping within ${every} ms`));
       }
       this.#heard = false;
@@ -249,6 +312,10 @@ export class WebSocketTransport implements Transport {
       socket.send(frame, { binary: false, fin: last }, last ? done : undefined);
     }
   }
+
+  readonly #hear = (): void => {
+    this.#heard = true;
+  };
 
   // What a write with no callback of its own reports to.
   readonly #reportFailure = (error?: Error | null): void => {

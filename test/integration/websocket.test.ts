@@ -219,8 +219,20 @@ describe("Codex.connect", () => {
     expect((await refused({ token: "t", headers: { Authorization: "Bearer u" } })).message).toBe(
       "headers.Authorization and token both set the Authorization header: give one",
     );
-    expect((await refused({ headers: { "Sec-WebSocket-Key": "k" } })).message).toBe(
-      "headers.Sec-WebSocket-Key is set by the WebSocket handshake itself",
+    for (const name of ["Sec-WebSocket-Key", "Sec-WebSocket-Protocol", "Transfer-Encoding"]) {
+      expect((await refused({ headers: { [name]: "chunked" } })).message).toBe(
+        `headers.${name} is set by the WebSocket handshake itself`,
+      );
+    }
+    // The URL's user name and password become a Basic Authorization header the token would
+    // silently replace.
+    const userInfo = url.replace("ws://", "ws://user:URL-PASSWORD@");
+    expect((await failure(Codex.connect(userInfo, { token: "t" }))).message).toBe(
+      "url's user name or password and token both set the Authorization header: give one",
+    );
+    const headers = { authorization: "Bearer u" };
+    expect((await failure(Codex.connect(userInfo, { headers }))).message).toBe(
+      "headers.authorization and url's user name or password both set the Authorization header: give one",
     );
     expect((await refused({ pingInterval: -1 })).message).toMatch(/^pingInterval must be a number/);
     expect((await refused({ headers: [] })).message).toBe(

@@ -1,5 +1,10 @@
 import { once } from "node:events";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
@@ -122,6 +127,149 @@ describe("WebSocketTransport.close", () => {
   });
 });
 
+/** The server's raw socket under a `ws` WebSocket, for bytes `ws` would never write. */
+function rawSocketOf(socket: WebSocket): Socket {
+  return (socket as unknown as { _socket: Socket })._socket;
+}
+
+/** A text frame's header, announcing `length` bytes, as a server writes it (unmasked). */
+function textFrameHeader(length: number): Buffer {
+  const head = Buffer.alloc(10);
+  head[0] = 0x81;
+  head[1] = 127;
+  head.writeBigUInt64BE(BigInt(length), 2);
+  return head;
+}
+
+describe("WebSocketTransport, the server's end", () => {
+  it("stops waiting for a server that sent its close frame and left the socket open", async () => {
+    const url = await scriptedServer((socket, request) => {
+      // Code 1001, then nothing: the client's close frame is never read, the socket never ended.
+      request.socket.pause();
+      rawSocketOf(socket).write(Buffer.from([0x88, 0x02, 0x03, 0xe9]));
+    });
+    const transport = new WebSocketTransport({ url, shownUrl: url, closeGraceMs: 200 });
+    const started = performance.now();
+    const info = await new Promise<TransportCloseInfo>((resolve) =>
+      transport.start(sinkOf({ closed: resolve })),
+    );
+    // Without a bound of its own, ws waits 30 s for the end of the socket.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(info.reason).toBe(`connection to codex app-server at ${url} closed (code 1001)`);
+  });
+
+  it("ends the connection at a message longer than it can take, not buffering it", async () => {
+    const url = await scriptedServer((socket) =>
+      initializeThen(socket, () => rawSocketOf(socket).write(textFrameHeader(5 * 2 ** 30))),
+    );
+    const codex = await Codex.connect(url);
+    try {
+      // Unbounded, the 5 GiB the frame announces would be read until the call timed out.
+      const err = await codex.request("model/list", {}, { timeout: 5000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as Error).message).toBe(
+        `connection to codex app-server at ${url} failed: Max payload size exceeded`,
+      );
+    } finally {
+      await codex.close();
+    }
+  });
+
+  it("counts a long message still arriving as an answer to its pings", async () => {
+    const length = 200_000;
+    // The server answers no ping: the message's bytes, sent a part every 20 ms, are all it sends.
+    const url = await scriptedServer(
+      (socket) => {
+        const raw = rawSocketOf(socket);
+        const body = Buffer.from(
+          JSON.stringify({ method: "long", params: { text: "x".repeat(length) } }),
+        );
+        raw.write(textFrameHeader(body.length));
+        let at = 0;
+        const timer = setInterval(() => {
+          raw.write(body.subarray(at, (at += body.length / 20 + 1)));
+          if (at >= body.length) clearInterval(timer);
+        }, 20);
+      },
+      { autoPong: false },
+    );
+    const transport = new WebSocketTransport({ url, shownUrl: url, pingInterval: 50 });
+    const events: string[] = [];
+    const closed = new Promise<void>((resolve) =>
+      transport.start(
+        sinkOf({
+          line: (line) => events.push(`line of ${line.length - 38}`),
+          closed: (info) => {
+            events.push(info.reason ?? "");
+            resolve();
+          },
+        }),
+      ),
+    );
+    // The message takes about 400 ms, eight pings; once it is in, the silence ends the connection.
+    await closed;
+    expect(events).toEqual([
+      `line of ${length}`,
+      `connection to codex app-server at ${url} failed: the app-server did not answer a ping within 50 ms`,
+    ]);
+  });
+});
+
+describe("WebSocketTransport, a long message of the client's", () => {
+  it("counts what the server reads of it as an answer to the pings queued behind it", async () => {
+    // Over a unix socket, whose kernel buffers hold little of it, to a server that answers no
+    // ping and reads 64 KiB every 5 ms: the 16 MiB take more than a second, a dozen pings.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-ws-"));
+    const socketPath = path.join(dir, "app-server.sock");
+    const http = createServer();
+    const server = new WebSocketServer({ server: http, autoPong: false });
+    servers.push(server);
+    server.on("connection", (socket) => {
+      const raw = rawSocketOf(socket);
+      raw.pause();
+      const timer = setInterval(() => raw.read(2 ** 16) ?? raw.read(), 5);
+      socket.on("message", (data: Buffer) => {
+        clearInterval(timer);
+        socket.send(JSON.stringify({ method: "read", params: { bytes: data.length } }));
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(socketPath, resolve));
+    try {
+      const shownUrl = `unix://${socketPath}`;
+      const transport = new WebSocketTransport({
+        url: "ws://localhost/",
+        socketPath,
+        shownUrl,
+        pingInterval: 100,
+      });
+      const events: string[] = [];
+      const closed = new Promise<void>((resolve) =>
+        transport.start(
+          sinkOf({
+            line: (line) => events.push(line),
+            closed: (info) => {
+              events.push(info.reason ?? "");
+              resolve();
+            },
+          }),
+        ),
+      );
+      const line = JSON.stringify({ method: "long", params: { text: "x".repeat(16 * 2 ** 20) } });
+      transport.send(line);
+      // Once the answer is in, the server's silence ends the connection.
+      await closed;
+      expect(events).toEqual([
+        JSON.stringify({ method: "read", params: { bytes: line.length } }),
+        `connection to codex app-server at ${shownUrl} failed: the app-server did not answer a ping within 100 ms`,
+      ]);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => http.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("WebSocketTransport.start", () => {
   it("says ws is needed when it cannot load, and keeps why as the cause", async () => {
     const why = new Error("ws failed to load");
@@ -200,7 +348,6 @@ describe("Codex.connect", () => {
     const withCredentials =
       url.replace("ws://", "ws://wsuser:ws-password-01@") + "rpc?token=query-token-01";
     const codex = await Codex.connect(withCredentials, {
-      token: "bearer-token-01",
       headers: { "X-Api-Key": "header-key-0123" },
     });
     try {
@@ -208,11 +355,74 @@ describe("Codex.connect", () => {
       expect(err.message).toContain("/rpc?token=[redacted]");
       expect(err.message).toContain('"x-api-key":"[redacted]"');
       const basic = Buffer.from("wsuser:ws-password-01").toString("base64");
-      for (const secret of ["query-token-01", "bearer-token-01", "header-key-0123", basic]) {
+      for (const secret of ["query-token-01", "header-key-0123", basic]) {
         expect(err.message).not.toContain(secret);
       }
     } finally {
       await codex.close();
+    }
+  });
+
+  it("redacts the credential inside a header as well as the whole value", async () => {
+    // The server quotes what follows each scheme, the decoded Basic pair and a cookie's value.
+    const url = await scriptedServer((socket, request) =>
+      initializeThen(socket, (message) => {
+        const { authorization, "proxy-authorization": proxy, cookie } = request.headers;
+        const pair = Buffer.from(proxy!.split(" ")[1]!, "base64").toString();
+        const quoted = [
+          authorization!.split(" ")[1],
+          pair,
+          pair.split(":")[1],
+          cookie!.split("=")[2],
+        ];
+        const reply = { id: message.id, error: { code: -32001, message: quoted.join(" ") } };
+        socket.send(JSON.stringify(reply));
+      }),
+    );
+    const codex = await Codex.connect(url, {
+      token: "bearer-token-01",
+      headers: {
+        "Proxy-Authorization": `Basic ${Buffer.from("proxyuser:proxy-pass-01").toString("base64")}`,
+        Cookie: "theme=dark; session=cookie-session-01",
+      },
+    });
+    try {
+      const err = (await codex.request("model/list", {}).catch((e: unknown) => e)) as Error;
+      expect(err.message).toBe(
+        "JSON-RPC error -32001: [redacted] [redacted] [redacted] [redacted]",
+      );
+    } finally {
+      await codex.close();
+    }
+  });
+
+  it("reaches a unix socket whose path has a space, a colon, a # or a letter beyond ASCII", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-ws "));
+    try {
+      for (const name of ["my dir.sock", "a:b.sock", "h#x.sock", "café.sock"]) {
+        const socketPath = path.join(dir, name);
+        const http = createServer();
+        const server = new WebSocketServer({ server: http });
+        servers.push(server);
+        server.on("connection", (socket) => initializeThen(socket, () => {}));
+        await new Promise<void>((resolve) => http.listen(socketPath, resolve));
+        try {
+          // As written (a # only as %23, else it starts a fragment), and percent-encoded.
+          const encoded = pathToFileURL(socketPath).href.replace("file:", "unix:");
+          const urls = name.includes("#") ? [encoded] : [`unix://${socketPath}`, encoded];
+          for (const url of urls) {
+            const codex = await Codex.connect(url);
+            await codex.close();
+          }
+        } finally {
+          await new Promise((resolve) => http.close(resolve));
+        }
+      }
+      await expect(Codex.connect(`unix://${dir}/h#x.sock`)).rejects.toThrow(
+        new TypeError("url must not have a fragment (#...)"),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
