@@ -316,6 +316,10 @@ class StrictSchema {
   }
 
   #object(node: JsonObject, out: JsonObject, path: readonly Segment[]): void {
+    // Made an object, the node would lose its other kinds from what is sent.
+    if (Array.isArray(out.type) && out.type.some((kind) => kind !== "object" && kind !== "null")) {
+      throw cannot(path, "its type lists object with other kinds; give each its own anyOf option");
+    }
     const givenProperties = node.properties ?? {};
     const givenRequired = node.required ?? [];
     if (!isObject(givenProperties)) throw cannot(path, "properties must be an object");
@@ -351,7 +355,7 @@ class StrictSchema {
       }
       converted[key] = child;
     }
-    // An object or null keeps its null, the schema's own; anything else is an object here.
+    // An object or null keeps its null, the schema's own.
     out.type = isObjectOrNull(out.type) ? out.type : "object";
     out.properties = converted;
     out.required = Object.keys(converted);

@@ -361,6 +361,10 @@ describe("prepareOutput: the strict schema", () => {
         standard({ anyOf: [{ type: "object" }, { type: "string" }] }),
         "output schema at output cannot be made strict: the answer must be a JSON object",
       ],
+      [
+        standard({ type: "object", properties: { a: { type: ["string", "object"] } } }),
+        "output schema at output.a cannot be made strict: its type lists object with other kinds",
+      ],
       // No JSON answer can give these back: zod writes them as a number and a string.
       [
         z.object({ u: z.literal(5n) }),
