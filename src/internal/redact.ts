@@ -332,7 +332,7 @@ export class Secrets {
   // cost of every line grow with their number.
   #pattern: RegExp | undefined;
 
-  /** Starts redacting `secret` (an empty or repeated one is ignored). */
+  /** Starts redacting `secret` (a repeated one, or one shorter than 8 characters, is ignored). */
   add(secret: string): void {
     this.addAll([secret]);
   }
@@ -342,7 +342,9 @@ export class Secrets {
     if (secrets.length === 0) return;
     const forms = new Set(this.#forms);
     for (const secret of secrets) {
-      if (typeof secret !== "string" || secret === "") continue;
+      // A placeholder key (`EMPTY`, `none`, `x`) would be replaced wherever the word appears, in
+      // the model's text and in the JSON of every line (`id` would take every answer's id).
+      if (typeof secret !== "string" || secret.length < MIN_CREDENTIAL_CHARS) continue;
       // As written, and as quoted once and twice (a message quoting it, sent in a JSON line).
       // Each also as an encoder that escapes "/" writes it: JSON allows `\/`, and decoding
       // undoes it.

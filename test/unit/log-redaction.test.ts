@@ -171,8 +171,19 @@ describe("Secrets.text", () => {
     for (const secret of [...many, odd]) expect(out).not.toContain(secret);
     expect(JSON.parse(out)).toEqual({ quoted: `${REDACTED} and ${REDACTED}`, last: REDACTED });
     // The longest form wins where one secret holds another.
-    s.add("token-1");
-    expect(s.text("token-1-x-end token-1")).toBe(`${REDACTED} ${REDACTED}`);
+    s.add("token-1-x");
+    expect(s.text("token-1-x-end token-1-x")).toBe(`${REDACTED} ${REDACTED}`);
     expect(s.text("nothing here")).toBe("nothing here");
+  });
+
+  it("leaves a placeholder shorter than 8 characters alone, in the text and in the JSON", () => {
+    // Placeholder keys of OpenAI-compatible servers; `id` would take every answer's id.
+    const s = new Secrets();
+    s.addAll(["EMPTY", "none", "x", "id", "ollama", "1234567"]);
+    expect(s.empty).toBe(true);
+    const line = '{"id":7,"result":{"text":"The list is EMPTY: none left, x of ollama"}}';
+    expect(s.text(line)).toBe(line);
+    s.add("12345678");
+    expect(s.text('{"key":"12345678"}')).toBe(`{"key":"${REDACTED}"}`);
   });
 });
