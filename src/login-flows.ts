@@ -112,13 +112,16 @@ export class LoginTracker implements LoginWaits {
       if (set.size === 0 && this.#waiters.get(loginId) === set) this.#waiters.delete(loginId);
     };
     try {
-      return await deadline(completed, {
+      const completion = await deadline(completed, {
         signal: call?.signal,
         timeout: call?.timeout,
         onTimeout: () => {
           throw new LoginTimeoutError(loginId, call!.timeout!);
         },
       });
+      // Taken: kept for no one else.
+      this.#kept.delete(loginId);
+      return completion;
     } finally {
       forget();
     }
@@ -144,7 +147,11 @@ export class LoginTracker implements LoginWaits {
     const completion = params as LoginCompletion;
     const waiters = this.#waiters.get(loginId);
     if (waiters !== undefined) {
+      // Kept too until a wait returns it: every waiter may have given up in this same turn of
+      // the loop (an abort in a listener of the line before), and a later wait() still gets it.
       this.#started.delete(loginId);
+      this.#kept.set(loginId, completion);
+      trim(this.#kept);
       for (const waiter of [...waiters]) waiter.resolve(completion);
       return;
     }

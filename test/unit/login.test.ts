@@ -209,6 +209,23 @@ describe("LoginTracker and login handles", () => {
     await expect(handle.wait({ signal: controller.signal })).rejects.toBe(reason);
   });
 
+  it("keeps a completion for a later wait when the only wait gave up just before it", async () => {
+    const s = setup();
+    const handle = await startChatgpt(s, "login-a");
+    const controller = new AbortController();
+    const wait = handle.wait({ signal: controller.signal });
+    // A listener of the line before the completion aborts the wait: both are handled in one
+    // turn of the loop, before the aborted wait has let go.
+    s.router.on("account/updated", () => controller.abort(new Error("user gave up")));
+    s.transport.deliver({ method: "account/updated", params: { authMode: "chatgpt" } });
+    s.transport.deliver(completed("login-a", true));
+    await expect(wait).rejects.toThrow("user gave up");
+    await expect(handle.wait({ timeout: 1000 })).resolves.toMatchObject({
+      loginId: "login-a",
+      success: true,
+    });
+  });
+
   it("removes its listener and timer when the completion arrives, and on close", async () => {
     vi.useFakeTimers();
     const s = setup();
