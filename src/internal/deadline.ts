@@ -118,5 +118,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof Error) return reason;
-  return new DOMException("The operation was aborted", "AbortError");
+  // The reason kept as the cause, as Node's own APIs keep it.
+  return new DOMException("The operation was aborted", { name: "AbortError", cause: reason });
 }

@@ -132,13 +132,16 @@ describe("abortError", () => {
     expect(err.name).toBe("AbortError");
   });
 
-  it("returns a DOMException AbortError when the reason is not an Error", () => {
-    const controller = new AbortController();
-    controller.abort("nope");
-    const err = abortError(controller.signal);
-    expect(err).toBeInstanceOf(DOMException);
-    expect(err.name).toBe("AbortError");
-    expect(err.message).toBe("The operation was aborted");
+  it("returns a DOMException AbortError, the reason its cause, when the reason is not an Error", () => {
+    for (const reason of ["user closed the dialog", { code: "CANCELLED" }]) {
+      const controller = new AbortController();
+      controller.abort(reason);
+      const err = abortError(controller.signal);
+      expect(err).toBeInstanceOf(DOMException);
+      expect(err.name).toBe("AbortError");
+      expect(err.message).toBe("The operation was aborted");
+      expect(err.cause).toBe(reason);
+    }
   });
 });
 
