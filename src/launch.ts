@@ -165,6 +165,26 @@ export type CodexMetadata = InitializeResponse & {
 /** @internal Where a server keeps credentials: fixed at start-up, unknown for a server we did not start. */
 export type CredentialStore = "memory" | "persistent" | "unknown";
 
+/**
+ * The notifications the SDK's own waits end on, or its results are made of: without them a turn,
+ * a login, an MCP login, a goal or a command's output would wait for ever or come back short.
+ */
+const SDK_NOTIFICATIONS: readonly ServerNotificationMethod[] = [
+  "turn/started",
+  "turn/completed",
+  "item/completed",
+  "thread/tokenUsage/updated",
+  "thread/closed",
+  "thread/archived",
+  "thread/deleted",
+  "thread/goal/updated",
+  "thread/goal/cleared",
+  "serverRequest/resolved",
+  "account/login/completed",
+  "mcpServer/oauthLogin/completed",
+  "command/exec/outputDelta",
+];
+
 /** @internal The methods the server should leave out: the user's, and the deltas in results-only mode. */
 export function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
   const methods = new Set<string>(options.optOutNotificationMethods);
@@ -210,6 +230,11 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
       // The server takes any name, so a misspelt one would silently opt out of nothing.
       if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
         throw new TypeError(`${name} is no notification method of the protocol: ${method}`);
+      }
+      if (SDK_NOTIFICATIONS.includes(method)) {
+        throw new TypeError(
+          `${name} is ${method}, which the SDK itself needs to end calls and complete results`,
+        );
       }
     });
     checked.optOutNotificationMethods = methods;

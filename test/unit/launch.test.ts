@@ -191,12 +191,18 @@ describe("checkConnectionOptions", () => {
     }
     const optOut = (methods: string[]) => () =>
       checkConnectionOptions({ optOutNotificationMethods: methods as never }, CODEX_OPTION_NAMES);
-    expect(optOut(["turn/started", "c\udc00"])).toThrow(
+    expect(optOut(["item/plan/delta", "c\udc00"])).toThrow(
       /^optOutNotificationMethods\[1\] holds a lone surrogate/,
     );
-    expect(optOut(["turn/started", "item/agentMessage/delt"])).toThrow(
+    expect(optOut(["item/plan/delta", "item/agentMessage/delt"])).toThrow(
       "optOutNotificationMethods[1] is no notification method of the protocol: item/agentMessage/delt",
     );
+    // What the SDK's own waits end on: opted out of, they would wait for ever.
+    for (const method of ["turn/completed", "account/login/completed", "item/completed"]) {
+      expect(optOut(["item/plan/delta", method])).toThrow(
+        `optOutNotificationMethods[1] is ${method}, which the SDK itself needs to end calls and complete results`,
+      );
+    }
     expect(() =>
       // @ts-expect-error -- a misspelt method is refused by the compiler too
       checkConnectionOptions({ optOutNotificationMethods: ["turn/start"] }, CODEX_OPTION_NAMES),
