@@ -2,13 +2,13 @@
  * Starting logins and routing their completions: loaded by the client on its first login, as
  * most clients never log in through the SDK.
  */
-import { CodexError, type TransportClosedError } from "./errors.js";
+import { CodexError, RequestTimeoutError, type TransportClosedError } from "./errors.js";
 import type {
   GetAccountResponse,
   LoginAccountParams,
   LoginAccountResponse,
 } from "./generated/index.js";
-import { deadline } from "./internal/deadline.js";
+import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
 import {
@@ -74,6 +74,50 @@ export class LoginTracker implements LoginWaits {
     router.on("account/login/completed", (n) => this.#complete(n.params));
     connection.onClose((error) => this.#fail(error));
   }
+
+  /**
+   * Sends `account/login/start` for a browser or device-code login. One the caller gives up on
+   * (its signal or timeout) before the answer comes is cancelled once it does: the runtime would
+   * keep its login (a callback server on port 1455) running with no handle to cancel it by.
+   */
+  async start(params: LoginAccountParams, call: RequestOptions | undefined): Promise<unknown> {
+    // Aborted already: nothing is sent, as for any call.
+    if (call?.signal?.aborted === true) throw abortError(call.signal);
+    const answer = this.#connection.request("account/login/start", params);
+    if (call?.signal === undefined && call?.timeout === undefined) return answer;
+    let answered = false;
+    const mark = () => {
+      answered = true;
+    };
+    void answer.then(mark, mark);
+    try {
+      return await deadline(answer, {
+        signal: call.signal,
+        timeout: call.timeout,
+        onTimeout: () => {
+          throw new RequestTimeoutError("account/login/start", call.timeout!);
+        },
+      });
+    } catch (err) {
+      if (!answered) void answer.then(this.#cancelAbandoned, this.#abandonedFailed);
+      throw err;
+    }
+  }
+
+  readonly #cancelAbandoned = async (response: unknown): Promise<void> => {
+    const loginId = (response as { loginId?: unknown } | null)?.loginId;
+    if (typeof loginId !== "string" || loginId === "") return;
+    try {
+      await this.#connection.request("account/login/cancel", { loginId });
+      this.#log.debug(`cancelled login ${loginId}, whose start was given up on`);
+    } catch (err) {
+      this.#log.debug(`could not cancel login ${loginId}, whose start was given up on`, err);
+    }
+  };
+
+  readonly #abandonedFailed = (err: unknown): void => {
+    this.#log.debug("a login start given up on failed", err);
+  };
 
   /** Marks `loginId` as started by this client: its completion is kept until waited for. */
   register(loginId: string): void {
@@ -231,7 +275,7 @@ export async function loginChatgpt(
     }
     params.appBrand = appBrand;
   }
-  const response = await connection.request("account/login/start", params, call);
+  const response = await tracker.start(params, call);
   const { loginId, authUrl } = expectVariant(
     response,
     "chatgpt",
@@ -248,11 +292,7 @@ export async function loginChatgptDeviceCode(
   tracker: LoginTracker,
   options?: RequestOptions,
 ): Promise<DeviceCodeLoginHandle> {
-  const response = await connection.request(
-    "account/login/start",
-    { type: "chatgptDeviceCode" },
-    requestOptions(options),
-  );
+  const response = await tracker.start({ type: "chatgptDeviceCode" }, requestOptions(options));
   const { loginId, verificationUrl, userCode } = expectVariant(
     response,
     "chatgptDeviceCode",

@@ -312,6 +312,46 @@ describe("LoginTracker and login handles", () => {
     await expect(handle.wait()).resolves.toMatchObject({ success: false });
   });
 
+  it("cancels a login whose start was given up on once its answer comes, and sends none aborted", async () => {
+    const s = setup();
+    const controller = new AbortController();
+    const pending = loginChatgpt(s.connection, s.tracker, { signal: controller.signal });
+    const start = await s.transport.waitForSent(1);
+    controller.abort(new Error("user gave up"));
+    await expect(pending).rejects.toThrow("user gave up");
+    // The runtime answers late: the login it started runs on, with no handle to cancel it by.
+    s.transport.deliver({
+      id: start.id,
+      result: { type: "chatgpt", loginId: "login-late", authUrl: "http://localhost:1455/auth" },
+    });
+    await expect(s.transport.waitForSent(2)).resolves.toMatchObject({
+      method: "account/login/cancel",
+      params: { loginId: "login-late" },
+    });
+    // Timed out alike, for a device-code login.
+    const timedOut = loginChatgptDeviceCode(s.connection, s.tracker, { timeout: 20 });
+    const deviceStart = await s.transport.waitForSent(3);
+    await expect(timedOut).rejects.toThrow(new RequestTimeoutError("account/login/start", 20));
+    s.transport.deliver({
+      id: deviceStart.id,
+      result: {
+        type: "chatgptDeviceCode",
+        loginId: "login-device",
+        verificationUrl: "https://auth.openai.com/codex/device",
+        userCode: "ABCD-1234",
+      },
+    });
+    await expect(s.transport.waitForSent(4)).resolves.toMatchObject({
+      method: "account/login/cancel",
+      params: { loginId: "login-device" },
+    });
+    // An abort before the call sends nothing.
+    await expect(
+      loginChatgpt(s.connection, s.tracker, { signal: controller.signal }),
+    ).rejects.toThrow("user gave up");
+    expect(s.transport.sent).toHaveLength(4);
+  });
+
   it("rejects an unexpected ChatGPT login response without printing its values", async () => {
     const { transport, connection, tracker } = setup();
     const pending = loginChatgpt(connection, tracker);
