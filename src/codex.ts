@@ -52,6 +52,7 @@ import {
   checkJson,
   checkNonEmpty,
   checkOptionalDelay,
+  checkSecret,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -388,28 +389,41 @@ export class Codex implements AsyncDisposable {
    * Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never
    * appears in errors. Where the key is kept is fixed when the server starts: in the Codex home
    * (the default, so later runs are logged in too), or in memory for a client started with
-   * `apiKey`. `persist` states which you expect, and a mismatch rejects before anything is sent.
+   * `apiKey` or a config whose `cli_auth_credentials_store` is `"ephemeral"`. `persist` states
+   * which you expect, and a mismatch rejects before the key is sent.
    */
   async loginApiKey(apiKey: string, options?: LoginApiKeyOptions): Promise<void> {
-    const { connection, secrets, credentialStore } = this.#internals;
+    const { connection, secrets } = this.#internals;
     const { call, rest } = splitRequestOptions(options, LOGIN_API_KEY_NAMES);
     if (rest.persist !== undefined) {
       const persist = checkBoolean(rest.persist, "persist");
-      if (!persist && credentialStore !== "memory") {
+      checkSecret(apiKey, "apiKey");
+      const store = await this.#credentialStore(call);
+      if (!persist && store !== "memory") {
         throw new TypeError(
-          "persist: false needs a client that keeps credentials in memory: start it with " +
-            "Codex.start({ apiKey }) (the runtime fixes its credential store at start-up)",
+          "persist: false needs a client that keeps credentials in memory, and this one keeps " +
+            "them in its Codex home: start it with Codex.start({ apiKey }) (the runtime fixes " +
+            "its credential store at start-up)",
         );
       }
-      if (persist && credentialStore === "memory") {
+      if (persist && store === "memory") {
         throw new TypeError(
-          "this client keeps credentials in memory (it was started with apiKey); the key " +
-            "cannot be persisted",
+          "this client keeps credentials in memory (started with apiKey, or its config's " +
+            'cli_auth_credentials_store is "ephemeral"); the key cannot be persisted',
         );
       }
     }
     const { flows } = await this.#loginFlows();
     await flows.loginApiKey(connection, secrets, apiKey, call);
+  }
+
+  // Where the server keeps credentials: known when the SDK chose it (`apiKey`, or
+  // `configOverrides`), else its effective config says (`config.toml` may choose too).
+  async #credentialStore(call: RequestOptions | undefined): Promise<"memory" | "persistent"> {
+    const { connection, credentialStore } = this.#internals;
+    if (credentialStore === "memory") return "memory";
+    const { config } = await connection.request("config/read", {}, call);
+    return config.cli_auth_credentials_store === "ephemeral" ? "memory" : "persistent";
   }
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */

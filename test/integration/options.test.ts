@@ -114,6 +114,19 @@ describe("apiKey and baseUrl", () => {
     expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(false);
   });
 
+  it("checks persist against the store the Codex home's config chose, before the key is sent", async () => {
+    const t = await testCodex({
+      home: { extraConfig: 'cli_auth_credentials_store = "ephemeral"\n' },
+      configOverrides: { model_providers: { mock: { requires_openai_auth: true } } },
+    });
+    // The config keeps credentials in memory: asking to persist would be a silent non-write.
+    await expect(t.codex.loginApiKey(KEY, { persist: true })).rejects.toThrow(/in memory/);
+    expect((await t.codex.account()).account).toBeNull();
+    await t.codex.loginApiKey(KEY, { persist: false });
+    expect((await t.codex.account()).account).toEqual({ type: "apiKey" });
+    expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(false);
+  });
+
   it("checks apiKey and baseUrl before spawning anything", async () => {
     for (const options of [
       { apiKey: "" },
