@@ -280,7 +280,7 @@ export class Codex implements AsyncDisposable {
     for (const [name, value] of Object.entries(headers ?? {})) {
       secrets.push(...headerCredentials(name, value));
     }
-    const codex = await Codex.#open(transport, checked, "unknown", secrets);
+    const codex = await Codex.#open(transport, checked, "config", secrets);
     return codex.#ready();
   }
 

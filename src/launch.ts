@@ -162,8 +162,11 @@ export type CodexMetadata = InitializeResponse & {
   readonly serverInfo: { readonly name: string; readonly version: string };
 };
 
-/** @internal Where a server keeps credentials: fixed at start-up, unknown for a server we did not start. */
-export type CredentialStore = "memory" | "persistent" | "unknown";
+/**
+ * @internal Where a server keeps credentials, fixed at start-up: in memory when the SDK chose it
+ * (`apiKey`, or `configOverrides`), else as the server's config says.
+ */
+export type CredentialStore = "memory" | "config";
 
 /**
  * The notifications the SDK's own waits end on, or its results are made of: without them a turn,
@@ -281,7 +284,7 @@ export function launchFor(options: CodexOptions): {
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
     const secrets = secretsOf(ownEnv, args);
-    return { launch: { ...base, command, args, env }, credentialStore: "unknown", secrets };
+    return { launch: { ...base, command, args, env }, credentialStore: "config", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
   const store = credentialStoreOf(given);
@@ -298,7 +301,7 @@ export function launchFor(options: CodexOptions): {
       : ["--config", `openai_base_url=${tomlString(options.baseUrl)}`]),
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
-  const credentialStore = memory ? "memory" : "persistent";
+  const credentialStore = memory ? "memory" : "config";
   const secrets = secretsOf(ownEnv, given);
   // The runtime quotes the URL it failed to reach, with what it carries.
   if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl));

@@ -142,7 +142,7 @@ describe("launchFor", () => {
       "cli_auth_credentials_store='file'",
       'cli_auth_credentials_store = "ephemeral-not"',
     ]) {
-      expect(store(pair).credentialStore, pair).toBe("persistent");
+      expect(store(pair).credentialStore, pair).toBe("config");
     }
     expect(() =>
       launchFor({
