@@ -119,9 +119,12 @@ export function reviewTarget(target: unknown): WireReviewTarget {
   );
 }
 
-// A string of the target, checked before anything is sent (a detached review forks first).
+// A string of the target, checked before anything is sent (a detached review forks first); the
+// runtime refuses one of white space only too, but only once it has it.
 function text(value: unknown, name: string): string {
-  return checkWellFormed(checkNonEmpty(value, name), name);
+  const checked = checkWellFormed(checkNonEmpty(value, name), name);
+  if (checked.trim() === "") throw new TypeError(`${name} must not be only white space`);
+  return checked;
 }
 
 function describeTarget(target: unknown): string {

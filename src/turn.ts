@@ -11,6 +11,7 @@ import type {
   ThreadItem,
   ThreadTokenUsage,
   Turn,
+  TurnError,
   ServerRequestMap,
   ServerRequestMethod,
   ServerNotificationMap,
@@ -70,6 +71,7 @@ const RESULT_READS: ReadonlySet<string> = new Set([
   "item/completed",
   "thread/tokenUsage/updated",
   "turn/completed",
+  "error",
 ]);
 
 /**
@@ -214,6 +216,19 @@ export class TurnCollector implements TurnSink {
           return this.#malformed(n);
         }
         result = assembleResult(turn as Turn, this.#items, this.#usage, this.review);
+        break;
+      }
+      case "error": {
+        // A turn the server gives up on before it starts (a review of a directory that is no
+        // git repository) gets neither `turn/started` nor `turn/completed`: this is its end.
+        const { turnId, error } = params ?? {};
+        if (params?.willRetry !== false || this.#isActive || typeof turnId !== "string") break;
+        if (!isObject(error) || typeof error.message !== "string") return this.#malformed(n);
+        result = {
+          ...partialResult(turnId, this.#items, this.#usage, this.review),
+          status: "failed",
+          error: error as TurnError,
+        };
       }
     }
     this.#events?.push(n);

@@ -1,10 +1,13 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   InvalidRequestError,
   TurnAbortedError,
+  TurnFailedError,
   type Thread,
   type TurnEvent,
 } from "../../src/index.js";
@@ -16,8 +19,10 @@ beforeEach(async () => {
   t = await createTestCodex();
   await gitWorkspace(t.workDir);
 });
+const cleanups: (() => void)[] = [];
 afterEach(async () => {
   await t.close();
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 /** A repository with one commit, on branch `main`, and an uncommitted change to `app.js`. */
@@ -209,12 +214,30 @@ describe("Thread.review", () => {
     expect(t.mock.responsesRequests).toHaveLength(0);
   });
 
+  it("ends a review the runtime fails before it starts, and frees the thread", async () => {
+    // No git repository there: the runtime answers review/start, then sends only an error for
+    // the turn, with neither turn/started nor turn/completed.
+    const plain = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-no-git-"));
+    cleanups.push(() => rmSync(plain, { recursive: true, force: true }));
+    const thread = await t.codex.threadStart({ cwd: plain });
+    const handle = await thread.review({ baseBranch: "main" });
+    const err = await handle.run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnFailedError);
+    expect((err as TurnFailedError).message).toMatch(/is not a git repository/);
+    expect((err as TurnFailedError).result).toMatchObject({ id: handle.id, status: "failed" });
+    t.mock.enqueueAssistantMessage("after");
+    expect((await thread.run("after", { timeout: 10_000 })).finalResponse).toBe("after");
+  });
+
   it("rejects bad targets and options before any I/O", async () => {
     const thread = await t.codex.threadStart({ cwd: t.workDir });
     const bad: Array<[unknown, unknown]> = [
       ["everything", undefined],
       [{}, undefined],
       [{ baseBranch: "" }, undefined],
+      [{ baseBranch: "  " }, undefined],
+      [{ commit: " " }, undefined],
+      [{ instructions: "\n" }, undefined],
       [{ commit: "abc", instructions: "both" }, undefined],
       [{ commit: "abc", title: 3 }, undefined],
       [null, undefined],

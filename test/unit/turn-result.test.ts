@@ -108,6 +108,25 @@ describe("TurnCollector", () => {
     expect(c.result?.items).toEqual([message("kept")]);
   });
 
+  it("ends, failed, at a final error for a turn that never started, and only then", () => {
+    const failure = { message: "not a git repository", codexErrorInfo: "other" };
+    const final = event("error", { turnId: TURN, error: failure, willRetry: false });
+    // The runtime gave up before the turn started: nothing more will come of it.
+    const { collector: never } = collector();
+    expect(never.push(final)).toBe(true);
+    expect(never.result).toMatchObject({ id: TURN, status: "failed", error: failure });
+    // A retried error ends nothing, nor one of a started turn, whose turn/completed follows.
+    const { collector: started } = collector();
+    expect(started.push({ ...final, params: { ...final.params!, willRetry: true } })).toBe(false);
+    started.push(event("turn/started", { turn: { id: TURN, status: "inProgress" } }));
+    expect(started.push(final)).toBe(false);
+    expect(started.result).toBeUndefined();
+    // One without a message is dropped with a warning.
+    const { collector: odd, warnings } = collector();
+    expect(odd.push(event("error", { turnId: TURN, error: 5, willRetry: false }))).toBe(false);
+    expect(warnings).toEqual(["codex-app-server-sdk: dropped a malformed error event"]);
+  });
+
   it("is active from its turn/started, and keeps the id it names", async () => {
     const { collector: c } = collector();
     const active = c.active;
