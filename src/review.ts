@@ -264,6 +264,7 @@ async function forkForReview(
     );
     throw error;
   };
+  const t0 = performance.now();
   try {
     return await deadline(forked, {
       signal,
@@ -274,7 +275,7 @@ async function forkForReview(
   } catch (err) {
     if (
       err instanceof InvalidRequestError &&
-      (await turnPage(connection, threadId, { signal, timeout, limit: 1 })).data.length === 0
+      (await hasNoTurn(context, threadId, signal, timeout, t0))
     ) {
       throw new InvalidRequestError(
         err.code,
@@ -285,6 +286,24 @@ async function forkForReview(
       );
     }
     throw err;
+  }
+}
+
+// Whether the thread a fork was refused for has no turn, which says why. Asked in what is left of
+// the call's timeout; if the question fails too, the fork's own error stands.
+async function hasNoTurn(
+  context: ReviewContext,
+  threadId: string,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  t0: number,
+): Promise<boolean> {
+  const call = { signal, timeout: timeout === undefined ? undefined : timeLeft(timeout, t0) };
+  try {
+    return (await turnPage(context.connection, threadId, { ...call, limit: 1 })).data.length === 0;
+  } catch (err) {
+    context.log.debug(`could not list the turns of ${threadId}, whose fork was refused`, err);
+    return false;
   }
 }
 

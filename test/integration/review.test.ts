@@ -214,6 +214,20 @@ describe("Thread.review", () => {
     expect(t.mock.responsesRequests).toHaveLength(0);
   });
 
+  it("keeps the fork's own error when asking why it was refused fails too", async () => {
+    // A thread the runtime does not know: the fork is refused, and so is listing its turns.
+    const unknown = t.codex.thread("01a23a1e-0000-7000-8000-000000000000");
+    const forkError = await t.codex
+      .request("thread/fork", { threadId: unknown.id })
+      .catch((e: unknown) => e);
+    expect(forkError).toBeInstanceOf(InvalidRequestError);
+    const err = await unknown
+      .review("uncommittedChanges", { delivery: "detached" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as Error).message).toBe((forkError as Error).message);
+  });
+
   it("ends a review the runtime fails before it starts, and frees the thread", async () => {
     // No git repository there: the runtime answers review/start, then sends only an error for
     // the turn, with neither turn/started nor turn/completed.
