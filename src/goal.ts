@@ -1,9 +1,9 @@
-import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
+import { TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
-import { ABORT_WAIT_MS, abortError, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
-import { isGoalStatus } from "./options.js";
-import type { TurnResult } from "./result.js";
+import { goalOf, isGoalStatus } from "./options.js";
+import { isObject, type TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
@@ -27,6 +27,13 @@ export interface RunGoalOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** An abort of a goal run: why, when, and how many turns had ended by then. */
+interface Abort {
+  readonly reason: Error;
+  readonly since: number;
+  readonly turnsBefore: number;
+}
+
 /**
  * Follows one goal on one thread: the server starts a turn for it and keeps starting more until
  * the goal leaves `active`. Resolves once the goal has ended and no turn of it is running.
@@ -44,6 +51,8 @@ export class GoalRun {
   // the goal before it (a clear answered just before, say).
   #objective: string | undefined;
   #activated = false;
+  // Set once aborted: the reason, and how many turns had ended then (those after are the abort's).
+  #aborted: Abort | undefined;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
 
@@ -76,41 +85,86 @@ export class GoalRun {
       signal === undefined ? undefined : { signal },
     );
     this.#activated = true;
-    this.#goal ??= goal;
+    this.#goal ??= goalOf(goal, "thread/goal/set");
     // An answer that shows the goal already left `active` (its budget spent, say): no turn runs,
     // and no update may follow.
     if (this.#goal === null || isGoalStatus(this.#goal?.status)) this.#endIfDone();
   }
 
   /**
-   * Pauses the goal and interrupts its running turns, at once and best effort: each request is
-   * bounded, and failures are logged.
+   * Aborts the run: pauses the goal and interrupts its running turns, and any turn of it that
+   * starts until it has ended, which the run waits for, up to `ABORT_WAIT_MS`: the thread stays
+   * taken meanwhile, so no later turn runs beside (or folds into) one of the goal's. `done` then
+   * rejects with `TurnAbortedError` carrying the result of the turn the abort stopped (`null`
+   * when none ran). Each request is bounded, and failures are logged.
    */
-  async stop(): Promise<void> {
-    const threadId = this.#threadId;
-    const since = performance.now();
-    // Each is sent again while the server refuses it as overloaded, within the abort's bound.
-    const bound = () => ({ timeout: timeLeft(ABORT_WAIT_MS, since) });
-    const connection = this.#connection;
-    await Promise.all([
-      sendStop(connection, () =>
-        connection.request("thread/goal/set", { threadId, status: "paused" }, bound()),
-      ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
-      ...[...this.#running.keys()].map((turnId) =>
+  async abort(reason: Error): Promise<never> {
+    if (this.#aborted === undefined) {
+      const since = performance.now();
+      this.#aborted = { reason, since, turnsBefore: this.#turns.length };
+      const threadId = this.#threadId;
+      const connection = this.#connection;
+      const [paused] = await Promise.all([
         sendStop(connection, () =>
-          connection.request("turn/interrupt", { threadId, turnId }, bound()),
-        ).catch((err: unknown) => this.#log.warn(`could not interrupt goal turn ${turnId}`, err)),
-      ),
-    ]);
+          connection.request("thread/goal/set", { threadId, status: "paused" }, this.#bound()),
+        ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
+        ...[...this.#running.keys()].map((turnId) => this.#interrupt(turnId)),
+      ]);
+      // The pause's answer shows the goal ended (or that there is none); without an answer,
+      // nothing runs unless a turn is seen.
+      const goal: unknown = (paused as { goal?: unknown } | undefined)?.goal;
+      if (isObject(goal) && isGoalStatus(goal.status)) {
+        if (this.#goal !== null) this.#goal = goal as ThreadGoal;
+      } else if (goal === null || this.#goal === undefined) {
+        this.#goal = null;
+      }
+      this.#endIfDone();
+      await deadline(this.done, {
+        timeout: timeLeft(ABORT_WAIT_MS, since),
+        onTimeout: () => {
+          this.#log.warn(
+            `the goal of ${threadId} did not end within ${ABORT_WAIT_MS} ms of its abort`,
+          );
+          this.finish();
+          return this.done;
+        },
+      }).catch(() => undefined);
+    }
+    return this.done as Promise<never>;
+  }
+
+  #bound(): { timeout: number } {
+    return { timeout: timeLeft(ABORT_WAIT_MS, this.#aborted!.since) };
+  }
+
+  async #interrupt(turnId: string): Promise<void> {
+    const threadId = this.#threadId;
+    try {
+      await sendStop(this.#connection, () =>
+        this.#connection.request("turn/interrupt", { threadId, turnId }, this.#bound()),
+      );
+    } catch (err) {
+      this.#log.warn(`could not interrupt goal turn ${turnId}`, err);
+    }
   }
 
   /** Stops following the thread and rejects with `error`, or resolves when none. */
   finish(error?: Error): void {
     for (const off of this.#off.splice(0)) off();
     const last = this.#turns.at(-1);
+    const aborted = this.#aborted;
     if (error !== undefined) this.#settle.reject(error);
+    else if (aborted !== undefined) this.#settle.reject(this.#abortError(aborted));
     else if (last?.status === "failed") this.#settle.reject(new TurnFailedError(last));
     else this.#settle.resolve(this.partial());
+  }
+
+  // What the abort stopped: a turn that ended after it, else one still running, else none.
+  #abortError(aborted: Abort): TurnAbortedError {
+    const ended = this.#turns.length > aborted.turnsBefore ? this.#turns.at(-1) : undefined;
+    const running = [...this.#running].at(-1);
+    const result = ended ?? (running === undefined ? null : running[1].partial(running[0]));
+    return new TurnAbortedError(result, aborted.reason);
   }
 
   /** What the goal has produced so far. */
@@ -146,6 +200,8 @@ export class GoalRun {
         const turnId = params.turn?.id;
         if (typeof turnId === "string") {
           this.#running.set(turnId, new TurnCollector(false, this.#log));
+          // Started after the abort's interrupts went out: stopped too.
+          if (this.#aborted !== undefined) void this.#interrupt(turnId);
         }
         break;
       }
@@ -171,13 +227,4 @@ export class GoalRun {
 
 function isActive(status: ThreadGoalStatus): boolean {
   return status === "active";
-}
-
-/** Rejects with the abort error carrying what the goal produced, after stopping it. */
-export async function abortGoal(run: GoalRun, signal: AbortSignal): Promise<never> {
-  await run.stop();
-  const partial = run.partial();
-  run.finish(new CodexError("goal aborted"));
-  const last = partial.turns.at(-1) ?? null;
-  throw new TurnAbortedError(last, abortError(signal));
 }

@@ -1,10 +1,12 @@
 import path from "node:path";
+import { CodexError } from "./errors.js";
 import type {
   ApprovalsReviewer,
   AskForApproval,
   JsonValue,
   SandboxMode,
   SandboxPolicy,
+  ThreadGoal,
   ThreadGoalStatus,
   WebSearchMode,
 } from "./generated/index.js";
@@ -138,6 +140,14 @@ const _allStatuses: [Exclude<ThreadGoalStatus, (typeof GOAL_STATUSES)[number]>] 
 /** Whether a value is one of the runtime's goal statuses. */
 export function isGoalStatus(value: unknown): value is ThreadGoalStatus {
   return (GOAL_STATUSES as readonly unknown[]).includes(value);
+}
+
+/** The goal of an answer to `method`, when it is one: an object with a known status. */
+export function goalOf(goal: unknown, method: string): ThreadGoal {
+  if (typeof goal !== "object" || goal === null || !isGoalStatus((goal as ThreadGoal).status)) {
+    throw new CodexError(`the answer to ${method} holds no goal with a known status`);
+  }
+  return goal as ThreadGoal;
 }
 
 /** Checks a goal status. */

@@ -50,7 +50,7 @@ import {
 import {
   approvalFields,
   checkGoalStatus,
-  isGoalStatus,
+  goalOf,
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
@@ -381,9 +381,13 @@ export class Thread {
         try {
           await goalRun.start(trimmed, tokenBudget, signal);
         } catch (err) {
-          // Given up on while its activation was on the way: the server may have activated it.
-          if (signal?.aborted) void goalRun.stop();
-          goalRun.finish(err as Error);
+          // Given up on while its activation was on the way: the server may have activated it,
+          // and the thread stays taken until the abort has stopped what it started.
+          if (signal?.aborted) {
+            goalRun
+              .abort(err as Error)
+              .catch((e: unknown) => log.debug(`goal on ${this.id} stopped after its abort`, e));
+          } else goalRun.finish(err as Error);
           throw err;
         }
         return goalRun;
@@ -391,8 +395,7 @@ export class Thread {
       false,
       { method: "thread/goal/set", signal },
     );
-    const { abortGoal } = await goal;
-    return deadline(run.done, { signal, onAbort: () => abortGoal(run, signal!) });
+    return deadline(run.done, { signal, onAbort: () => run.abort(abortError(signal!)) });
   }
 
   /** The thread's goal, or `null` when it has none. */
@@ -586,14 +589,6 @@ async function inSlot<T>(slot: TurnSlot, prepared: Promise<T>): Promise<T> {
     slot.release();
     throw err;
   }
-}
-
-/** The goal of an answer, when it is one: an object with a known status. */
-function goalOf(goal: unknown, method: string): ThreadGoal {
-  if (typeof goal !== "object" || goal === null || !isGoalStatus((goal as ThreadGoal).status)) {
-    throw new CodexError(`the answer to ${method} holds no goal with a known status`);
-  }
-  return goal as ThreadGoal;
 }
 
 /** A turn the server accepted: what its handle, or run() alone, is made of. */

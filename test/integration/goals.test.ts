@@ -49,8 +49,41 @@ describe("Thread.runGoal", () => {
     controller.abort();
     const err = await running.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TurnAbortedError);
+    // The result is the turn the abort stopped, once it has ended.
+    expect((err as TurnAbortedError).result?.status).toBe("interrupted");
     expect((await thread.goal())?.status).toBe("paused");
     gate.release();
+  });
+});
+
+describe("Thread.runGoal aborted before its turn started", () => {
+  it("interrupts the turn when it starts, and the turn queued behind runs on its own", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["the goal's turn"]), { gate });
+    t.mock.enqueueAssistantMessage("the queued turn");
+    const thread = await t.codex.threadStart();
+    const controller = new AbortController();
+    // Aborted as soon as the server reports the goal active, before its turn has started (and,
+    // as it happens, before or after the activation's answer).
+    const offGoal = t.codex.on("thread/goal/updated", ({ goal }) => {
+      if (goal.status === "active") controller.abort();
+    });
+    const ended = new Map<string, string>();
+    const offEnded = t.codex.on("turn/completed", ({ turn }) => ended.set(turn.id, turn.status));
+    const running = thread.runGoal("an objective", { signal: controller.signal });
+    const queued = thread.run("after the goal");
+    const err = await running.catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "AbortError" });
+    gate.release();
+    const result = await queued;
+    offGoal();
+    offEnded();
+    // The goal's turn, started after the abort, was interrupted; the queued turn ran after it.
+    expect([...ended]).toEqual([
+      [expect.not.stringMatching(result.id), "interrupted"],
+      [result.id, "completed"],
+    ]);
+    expect((await thread.goal())?.status).toBe("paused");
   });
 });
 

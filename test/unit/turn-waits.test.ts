@@ -509,9 +509,25 @@ describe("stopping what the caller gave up on", () => {
       "active",
       "paused",
     ]);
-    expect(tables().queues).toBe(0);
+    // The thread stays taken while the goal may be starting a turn: until the pause is
+    // answered, or the abort's bound has passed.
+    expect(tables().queues).toBe(1);
     await vi.advanceTimersByTimeAsync(10_000);
+    expect(tables().queues).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("rejects a goal whose activation is answered with no goal, and frees the thread", async () => {
+    const { transport, thread, tables } = setup();
+    for (const answer of [{ goal: "done" }, { goal: { status: "bogus" } }, {}]) {
+      const goal = thread.runGoal("a goal").catch((e: unknown) => e);
+      const activation = await transport.waitForSent(transport.sent.length + 1);
+      transport.deliver({ id: activation.id, result: answer });
+      expect(await goal).toMatchObject({
+        message: "the answer to thread/goal/set holds no goal with a known status",
+      });
+      expect(tables().queues).toBe(0);
+    }
   });
 
   it("sends the pause of an aborted goal again while the server refuses it as overloaded", async () => {
