@@ -39,6 +39,7 @@ import type {
   ThreadStartParams,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
+import { timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import {
@@ -386,19 +387,24 @@ export class Codex implements AsyncDisposable {
   }
 
   /**
-   * Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key never
-   * appears in errors. Where the key is kept is fixed when the server starts: in the Codex home
+   * Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key (of 8
+   * characters or more) never appears in errors. Where the key is kept is fixed when the server starts: in the Codex home
    * (the default, so later runs are logged in too), or in memory for a client started with
    * `apiKey` or a config whose `cli_auth_credentials_store` is `"ephemeral"`. `persist` states
    * which you expect, and a mismatch rejects before the key is sent.
    */
   async loginApiKey(apiKey: string, options?: LoginApiKeyOptions): Promise<void> {
     const { connection, secrets } = this.#internals;
-    const { call, rest } = splitRequestOptions(options, LOGIN_API_KEY_NAMES);
+    const split = splitRequestOptions(options, LOGIN_API_KEY_NAMES);
+    const { rest } = split;
+    let { call } = split;
     if (rest.persist !== undefined) {
       const persist = checkBoolean(rest.persist, "persist");
       checkSecret(apiKey, "apiKey");
+      const t0 = performance.now();
       const store = await this.#credentialStore(call);
+      // One timeout bounds the whole call: the login gets what the question left of it.
+      if (call?.timeout !== undefined) call = { ...call, timeout: timeLeft(call.timeout, t0) };
       if (!persist && store !== "memory") {
         throw new TypeError(
           "persist: false needs a client that keeps credentials in memory, and this one keeps " +

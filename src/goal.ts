@@ -53,6 +53,9 @@ export class GoalRun {
   #activated = false;
   // Set once aborted: the reason, and how many turns had ended then (those after are the abort's).
   #aborted: Abort | undefined;
+  // An aborted run saw no turn start, but the thread is active: one is starting, and is waited for.
+  #turnExpected = false;
+  #finished = false;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
 
@@ -99,7 +102,8 @@ export class GoalRun {
    * when none ran). Each request is bounded, and failures are logged.
    */
   async abort(reason: Error): Promise<never> {
-    if (this.#aborted === undefined) {
+    // Ended in the same turn of the loop as the abort: nothing is left to stop.
+    if (this.#aborted === undefined && !this.#finished) {
       const since = performance.now();
       this.#aborted = { reason, since, turnsBefore: this.#turns.length };
       const threadId = this.#threadId;
@@ -118,6 +122,9 @@ export class GoalRun {
       } else if (goal === null || this.#goal === undefined) {
         this.#goal = null;
       }
+      // A turn the server started before the pause may not have been seen yet: the thread's
+      // status, read once the pause is answered, says whether one runs.
+      if (this.#running.size === 0 && (await this.#threadActive())) this.#turnExpected = true;
       this.#endIfDone();
       await deadline(this.done, {
         timeout: timeLeft(ABORT_WAIT_MS, since),
@@ -128,9 +135,20 @@ export class GoalRun {
           this.finish();
           return this.done;
         },
-      }).catch(() => undefined);
+      }).catch((err: unknown) => this.#log.debug(`goal on ${threadId} stopped`, err));
     }
     return this.done as Promise<never>;
+  }
+
+  async #threadActive(): Promise<boolean> {
+    try {
+      const params = { threadId: this.#threadId };
+      const { thread } = await this.#connection.request("thread/read", params, this.#bound());
+      return (thread as { status?: { type?: unknown } } | undefined)?.status?.type === "active";
+    } catch (err) {
+      this.#log.debug(`could not read the status of ${this.#threadId} after its goal's abort`, err);
+      return false;
+    }
   }
 
   #bound(): { timeout: number } {
@@ -150,6 +168,7 @@ export class GoalRun {
 
   /** Stops following the thread and rejects with `error`, or resolves when none. */
   finish(error?: Error): void {
+    this.#finished = true;
     for (const off of this.#off.splice(0)) off();
     const last = this.#turns.at(-1);
     const aborted = this.#aborted;
@@ -199,7 +218,12 @@ export class GoalRun {
       case "turn/started": {
         const turnId = params.turn?.id;
         if (typeof turnId === "string") {
-          this.#running.set(turnId, new TurnCollector(false, this.#log));
+          const turn = new TurnCollector(false, this.#log);
+          // Told of its start, as a turn's collector always is: a final error before it would
+          // end it as a turn that never started.
+          turn.push(n);
+          this.#running.set(turnId, turn);
+          this.#turnExpected = false;
           // Started after the abort's interrupts went out: stopped too.
           if (this.#aborted !== undefined) void this.#interrupt(turnId);
         }
@@ -221,7 +245,7 @@ export class GoalRun {
   // Ended: the goal left `active` (or was cleared) and none of its turns is still running.
   #endIfDone(): void {
     const ended = this.#goal === null || (this.#goal !== undefined && !isActive(this.#goal.status));
-    if (ended && this.#running.size === 0) this.finish();
+    if (ended && this.#running.size === 0 && !this.#turnExpected) this.finish();
   }
 }
 

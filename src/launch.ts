@@ -175,6 +175,7 @@ export type CredentialStore = "memory" | "config";
 const SDK_NOTIFICATIONS: readonly ServerNotificationMethod[] = [
   "turn/started",
   "turn/completed",
+  "error",
   "item/completed",
   "thread/tokenUsage/updated",
   "thread/closed",

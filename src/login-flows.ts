@@ -83,6 +83,8 @@ export class LoginTracker implements LoginWaits {
   async start(params: LoginAccountParams, call: RequestOptions | undefined): Promise<unknown> {
     // Aborted already: nothing is sent, as for any call.
     if (call?.signal?.aborted === true) throw abortError(call.signal);
+    // Sent without the caller's bounds, which only bound the wait: the request stays pending
+    // until its answer comes (or the connection ends), for the late answer to be cancelled.
     const answer = this.#connection.request("account/login/start", params);
     if (call?.signal === undefined && call?.timeout === undefined) return answer;
     let answered = false;
@@ -226,7 +228,7 @@ function trim(entries: Map<string, unknown> | Set<string>): void {
   }
 }
 
-/** `account/login/start {type: "apiKey"}`: stores an OpenAI API key; the key never appears in errors. */
+/** `account/login/start {type: "apiKey"}`: stores an OpenAI API key, never shown in errors (8 characters or more). */
 export async function loginApiKey(
   connection: Connection,
   secrets: Secrets,

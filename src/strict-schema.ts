@@ -177,12 +177,16 @@ const FORMATS = new Set([
 const DEFS_KEYS = ["$defs", "definitions"] as const;
 
 /**
+ * Whether an object or array of an answer fits a schema node, by node, once weighed. Safe to keep
+ * for a whole walk: `JSON.parse` shares no object, and the walk drops a value's nulls only once
+ * every question about that value and what it holds has been answered.
+ */
+type FitsMemo = WeakMap<object, Map<JsonObject, boolean>>;
+
+/**
  * The strict form of a JSON Schema, and for each object in it the properties that were optional
  * (not nullable) in the source, whose `null` the answer loses before validation.
  */
-/** Whether an object or array of an answer fits a schema node, by node, once weighed. */
-type FitsMemo = WeakMap<object, Map<JsonObject, boolean>>;
-
 class StrictSchema {
   readonly root: JsonObject;
   /** Converted nodes by `$ref` ("#", "#/$defs/Name"). */
@@ -379,8 +383,11 @@ class StrictSchema {
   /** An `allOf` of object schemas, or `$ref`s to them, merged into one object schema. */
   #mergeAllOf(node: JsonObject, path: readonly Segment[]): JsonObject {
     const { allOf, ...rest } = node;
-    const parts = (allOf as unknown[]).map((part) => this.#resolve(part));
-    if (parts.length === 1 && isObject(parts[0])) return { ...parts[0], ...rest };
+    const given = allOf as unknown[];
+    // One part is how draft 7 describes a `$ref` (`allOf: [{ $ref }]` beside a description): kept
+    // a reference, which a recursive definition needs.
+    if (given.length === 1 && isObject(given[0])) return { ...given[0], ...rest };
+    const parts = given.map((part) => this.#resolve(part));
     const properties = dictionary();
     const required: string[] = [];
     for (const part of parts) {

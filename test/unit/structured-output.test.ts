@@ -246,6 +246,25 @@ describe("prepareOutput: the strict schema", () => {
     expect(schema.description).toBe("the document");
   });
 
+  it("keeps a reference described as draft 7 does, in an allOf of one part", async () => {
+    const tree = { $ref: "#/$defs/Tree" };
+    const schema = (await strictOf(
+      standard({
+        type: "object",
+        properties: { root: { allOf: [tree], description: "the tree" } },
+        required: ["root"],
+        $defs: {
+          Tree: {
+            type: "object",
+            properties: { kids: { type: "array", items: tree } },
+            required: ["kids"],
+          },
+        },
+      }),
+    )) as { properties: Record<string, unknown> };
+    expect(schema.properties.root).toEqual(tree);
+  });
+
   it("merges an intersection whose parts are references to object schemas", async () => {
     const Base = z.object({ id: z.string() }).meta({ id: "Base" });
     const Extra = z.object({ note: z.string().optional() });
@@ -555,9 +574,7 @@ describe("prepareOutput: the answer", () => {
     const prepared = await prepareOutput(z.object({ root: Value }), undefined);
     let answer: Record<string, unknown> = { items: [], kind: "list", note: null };
     for (let i = 0; i < 22; i++) answer = { items: [answer], kind: "set", note: "n" };
-    const t0 = performance.now();
     const { parsed } = await prepared.parse(resultWith(JSON.stringify({ root: answer })));
-    expect(performance.now() - t0).toBeLessThan(2000);
     let deepest = (parsed as { root: Value }).root;
     for (let i = 0; i < 22; i++) deepest = deepest.items[0]!;
     // The walk still reached the bottom: the optional null there was dropped.

@@ -7,6 +7,7 @@ import {
   CodexError,
   RequestTimeoutError,
   TurnAbortedError,
+  TurnFailedError,
   type Thread as ThreadType,
 } from "../../src/index.js";
 import { Connection } from "../../src/rpc/connection.js";
@@ -496,7 +497,7 @@ describe("stopping what the caller gave up on", () => {
   });
 
   it("bounds a goal's activation and its pause by the abort", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const { transport, thread, sentOf, tables } = setup();
     const controller = new AbortController();
     const goal = thread.runGoal("a goal", { signal: controller.signal }).catch((e: unknown) => e);
@@ -512,9 +513,44 @@ describe("stopping what the caller gave up on", () => {
     // The thread stays taken while the goal may be starting a turn: until the pause is
     // answered, or the abort's bound has passed.
     expect(tables().queues).toBe(1);
-    await vi.advanceTimersByTimeAsync(10_000);
+    // The bound of 10 s, and the millisecond each request asked after it gets.
+    await vi.advanceTimersByTimeAsync(10_010);
     expect(tables().queues).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("ends a failed goal turn at its turn/completed, not at the error before it", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const goal = thread.runGoal("a goal").catch((e: unknown) => e);
+    const active = { threadId: TH, objective: "a goal", status: "active" };
+    await answer(1, "thread/goal/set", { goal: active });
+    const failure = { message: "boom", codexErrorInfo: "other" };
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: TH, turn: { id: "g1", status: "inProgress" } },
+    });
+    transport.deliver({
+      method: "error",
+      params: { threadId: TH, turnId: "g1", error: failure, willRetry: false },
+    });
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: { ...active, status: "blocked" } },
+    });
+    await flush();
+    // The turn runs on until its completion: the thread stays the goal's.
+    expect(tables().queues).toBe(1);
+    transport.deliver({
+      method: "turn/completed",
+      params: {
+        threadId: TH,
+        turn: { id: "g1", status: "failed", error: failure, items: [], completedAt: 5 },
+      },
+    });
+    const err = await goal;
+    expect(err).toBeInstanceOf(TurnFailedError);
+    expect((err as TurnFailedError).result).toMatchObject({ id: "g1", completedAt: 5 });
+    expect(tables().queues).toBe(0);
   });
 
   it("rejects a goal whose activation is answered with no goal, and frees the thread", async () => {

@@ -177,7 +177,7 @@ describe("WebSocketTransport, the server's end", () => {
 
   it("counts a long message still arriving as an answer to its pings", async () => {
     const length = 200_000;
-    // The server answers no ping: the message's bytes, sent a part every 20 ms, are all it sends.
+    // The server answers no ping: for each, it sends the next eighth of the message, all it sends.
     const url = await scriptedServer(
       (socket) => {
         const raw = rawSocketOf(socket);
@@ -186,10 +186,9 @@ describe("WebSocketTransport, the server's end", () => {
         );
         raw.write(textFrameHeader(body.length));
         let at = 0;
-        const timer = setInterval(() => {
-          raw.write(body.subarray(at, (at += body.length / 20 + 1)));
-          if (at >= body.length) clearInterval(timer);
-        }, 20);
+        socket.on("ping", () => {
+          if (at < body.length) raw.write(body.subarray(at, (at += Math.ceil(body.length / 8))));
+        });
       },
       { autoPong: false },
     );
@@ -206,7 +205,7 @@ describe("WebSocketTransport, the server's end", () => {
         }),
       ),
     );
-    // The message takes about 400 ms, eight pings; once it is in, the silence ends the connection.
+    // The message takes eight pings; once it is in, the silence ends the connection.
     await closed;
     expect(events).toEqual([
       `line of ${length}`,
@@ -224,10 +223,11 @@ describe("WebSocketTransport, a long message of the client's", () => {
     const http = createServer();
     const server = new WebSocketServer({ server: http, autoPong: false });
     servers.push(server);
+    let timer: NodeJS.Timeout | undefined;
     server.on("connection", (socket) => {
       const raw = rawSocketOf(socket);
       raw.pause();
-      const timer = setInterval(() => raw.read(2 ** 16) ?? raw.read(), 5);
+      timer = setInterval(() => raw.read(2 ** 16) ?? raw.read(), 5);
       socket.on("message", (data: Buffer) => {
         clearInterval(timer);
         socket.send(JSON.stringify({ method: "read", params: { bytes: data.length } }));
@@ -263,6 +263,7 @@ describe("WebSocketTransport, a long message of the client's", () => {
         `connection to codex app-server at ${shownUrl} failed: the app-server did not answer a ping within 100 ms`,
       ]);
     } finally {
+      clearInterval(timer);
       for (const client of server.clients) client.terminate();
       await new Promise((resolve) => http.close(resolve));
       rmSync(dir, { recursive: true, force: true });
