@@ -510,7 +510,11 @@ sequential turns 1.17x, concurrent threads 1.12x, the stream 1.17x and the soak 
 start-up CPU 15.8 ms). A twelfth, of 86d5df9 (whose calls check each wire option against the
 kinds of value generated with the protocol, kept as JSON text and parsed on first use), gave
 start-up 1.45x, sequential turns 1.12x, concurrent threads 1.22x, the stream 1.20x and the soak
-1.07x: this file holds the twelfth (the floor's start-up CPU 11.6 ms, the lowest yet measured).
+1.07x (the floor's start-up CPU 11.6 ms, the lowest yet measured). A thirteenth, of ef38a38
+(whose changes on the measured paths are a turn's collector reading one more method, a final
+error, and the snapshot's package.json), gave start-up 1.41x, sequential turns 1.10x,
+concurrent threads 1.14x, the stream 1.13x and the soak 1.08x, with the import at 9.79 ms (the
+floor's 3.11 ms): this file holds the thirteenth.
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
@@ -543,9 +547,10 @@ turn); the difference is its JavaScript.
   9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
   it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
   each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 4.08 ms, and the SDK
-  13.6 ms; in the eleven full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46, 4.04,
-  4.37 and 3.80 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6, 14.2, 15.0 and 11.8 ms.
+  The figure follows the host's load: in the run below the floor's row took 3.11 ms, and the SDK
+  9.79 ms; in the twelve full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46, 4.04,
+  4.37, 3.80 and 4.08 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6, 14.2, 15.0, 11.8
+  and 13.6 ms.
   The generated kinds of value of the wire options (about 5 KB of JSON text in the file) measured
   no slower in two interleaved sets of 31 fresh processes on a quiet host: 9.51 against 9.92 ms,
   then 8.99 against 8.99 ms.
