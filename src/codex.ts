@@ -388,10 +388,10 @@ export class Codex implements AsyncDisposable {
 
   /**
    * Logs in with an OpenAI API key (`account/login/start {type: "apiKey"}`); the key (of 8
-   * characters or more) never appears in errors. Where the key is kept is fixed when the server starts: in the Codex home
-   * (the default, so later runs are logged in too), or in memory for a client started with
-   * `apiKey` or a config whose `cli_auth_credentials_store` is `"ephemeral"`. `persist` states
-   * which you expect, and a mismatch rejects before the key is sent.
+   * characters or more) never appears in errors. Where the key is kept is fixed when the server
+   * starts: in the Codex home (the default, so later runs are logged in too), or in memory for a
+   * client started with `apiKey` or a config whose `cli_auth_credentials_store` is `"ephemeral"`.
+   * `persist` states which you expect, and a mismatch rejects before the key is sent.
    */
   async loginApiKey(apiKey: string, options?: LoginApiKeyOptions): Promise<void> {
     const { connection, secrets } = this.#internals;

@@ -228,7 +228,10 @@ function trim(entries: Map<string, unknown> | Set<string>): void {
   }
 }
 
-/** `account/login/start {type: "apiKey"}`: stores an OpenAI API key, never shown in errors (8 characters or more). */
+/**
+ * `account/login/start {type: "apiKey"}`: stores an OpenAI API key, never shown in errors (one of
+ * 8 characters or more).
+ */
 export async function loginApiKey(
   connection: Connection,
   secrets: Secrets,

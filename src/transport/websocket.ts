@@ -189,9 +189,12 @@ export class WebSocketTransport implements Transport {
   #heard = true;
   #unsent = 0;
   #pinger: NodeJS.Timeout | undefined;
+  // How long a close waits for the other side's close frame, whichever side began it.
+  readonly #closeGrace: number;
 
   constructor(launch: WebSocketLaunch) {
     this.#launch = launch;
+    this.#closeGrace = launch.closeGraceMs ?? CLOSE_GRACE_MS;
     this.#opened = new Promise((resolve) => (this.#resolveOpened = resolve));
   }
 
@@ -210,7 +213,6 @@ export class WebSocketTransport implements Transport {
     // Closed while `ws` was loading: `close()` has reported the end, and no socket may follow it.
     if (this.#finished) return;
     const { url, socketPath, token, headers } = this.#launch;
-    const grace = this.#launch.closeGraceMs ?? CLOSE_GRACE_MS;
     // `closeTimeout` is newer than the declarations of `ws` (8.19).
     const options: WebSocket.ClientOptions & { closeTimeout: number } = {
       // What the server sends is bounded only by what `ws` can take, as over stdio by the
@@ -220,7 +222,7 @@ export class WebSocketTransport implements Transport {
       maxPayload: MAX_PAYLOAD,
       // A server that sends its close frame and then leaves the socket open is waited for no
       // longer than `close()` waits (`ws` before 8.19 waits its own 30 s).
-      closeTimeout: grace,
+      closeTimeout: this.#closeGrace,
       ...(socketPath === undefined ? {} : { createConnection: () => connect(socketPath) }),
       // The runtime compresses nothing; offered, a server could send a small message that
       // inflates past any bound.
@@ -330,7 +332,7 @@ export class WebSocketTransport implements Transport {
     socket.close();
     // A server that never answers the close frame is not waited for past the grace.
     await deadline(closed, {
-      timeout: this.#launch.closeGraceMs ?? CLOSE_GRACE_MS,
+      timeout: this.#closeGrace,
       onTimeout: () => {
         socket.terminate();
         return closed;
