@@ -127,8 +127,11 @@ function nullableString(value: unknown, what: string): string | null {
   return absent(value) ? null : string(value, what);
 }
 
+// `Array.from` reads a gap in a sparse array as `undefined`, which fails the check, where `every`
+// and `map` skip it and it went out as `null`.
 function strings(value: unknown, what: string): string[] {
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return [...value];
+  const list = Array.isArray(value) ? Array.from(value as unknown[]) : undefined;
+  if (list !== undefined && list.every((item) => typeof item === "string")) return list;
   return invalid(`${what} must be an array of strings`, value);
 }
 
@@ -271,7 +274,9 @@ function fileSystemPermissions(value: unknown, what: string): AdditionalFileSyst
   }
   if (!absent(entries)) {
     if (!Array.isArray(entries)) return invalid(`${what}.entries must be an array`, entries);
-    out.entries = entries.map((entry, i) => sandboxEntry(entry, `${what}.entries[${i}]`));
+    out.entries = Array.from(entries as unknown[], (entry, i) =>
+      sandboxEntry(entry, `${what}.entries[${i}]`),
+    );
   }
   return out;
 }
@@ -324,15 +329,16 @@ export const CHECK_ANSWER: Answers = {
   "item/tool/requestUserInput": (value) => {
     const answers = isRecord(value) ? value.answers : undefined;
     if (!isRecord(answers)) return invalid("the answer must be { answers: {...} }", value);
+    // A copy of the protocol's fields only; a question left `undefined` is not answered, as
+    // JSON would leave it out. `fromEntries` defines each key, `__proto__` too.
+    const copy: [string, { answers: string[] }][] = [];
     for (const [id, answer] of Object.entries(answers)) {
-      const list = isRecord(answer) ? answer.answers : undefined;
-      if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-        return invalid(`answers[${JSON.stringify(id)}] must be { answers: string[] }`, answer);
-      }
+      if (answer === undefined) continue;
+      const what = `answers[${JSON.stringify(id)}]`;
+      if (!isRecord(answer)) return invalid(`${what} must be { answers: string[] }`, answer);
+      copy.push([id, { answers: strings(answer.answers, `${what}.answers`) }]);
     }
-    return {
-      answers: answers as ServerRequestMap["item/tool/requestUserInput"]["result"]["answers"],
-    };
+    return { answers: Object.fromEntries(copy) };
   },
   "mcpServer/elicitation/request": (value) => {
     const action = isRecord(value) ? value.action : undefined;
@@ -357,7 +363,7 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
     if (text === undefined) return invalid("the tool output cannot be encoded as JSON", value);
     return [{ type: "inputText", text }];
   }
-  return value.map((item, i) => {
+  return Array.from(value as unknown[], (item, i) => {
     const type = isRecord(item) ? item.type : undefined;
     if (!isRecord(item) || typeof type !== "string" || !Object.hasOwn(CONTENT_FIELDS, type)) {
       return invalid(
@@ -403,8 +409,12 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
   };
 }
 
-/** Throws when `answer` cannot travel as JSON (a cycle, a BigInt, a function at the top). */
-export function checkEncodable(answer: unknown): void {
+/**
+ * The answer as the server will read it: encoded once and read back, so a getter or `toJSON` of
+ * the handler's is run once and what was checked is what is sent. Throws when `answer` cannot
+ * travel as JSON (a cycle, a BigInt, a function at the top).
+ */
+export function encoded(answer: unknown): unknown {
   let text: string | undefined;
   try {
     text = JSON.stringify(answer);
@@ -417,4 +427,5 @@ export function checkEncodable(answer: unknown): void {
       "the answer holds a lone surrogate (a string cut inside a character), which the server cannot read",
     );
   }
+  return JSON.parse(text);
 }

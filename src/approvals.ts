@@ -1,4 +1,4 @@
-import { DEFAULT_ANSWERS } from "./answers.js";
+import { defaultAnswer } from "./answers.js";
 import type { CommandExecutionRequestApprovalParams } from "./generated/index.js";
 import { shown } from "./internal/validate.js";
 import type { ApprovalHandlers } from "./server-requests.js";
@@ -18,11 +18,11 @@ export const approvalPolicies = {
   /** Declines everything (the same as giving no handler, but explicit). */
   declineAll(): ApprovalHandlers {
     return {
-      commandExecution: () => DEFAULT_ANSWERS["item/commandExecution/requestApproval"],
-      fileChange: () => DEFAULT_ANSWERS["item/fileChange/requestApproval"],
-      permissions: () => DEFAULT_ANSWERS["item/permissions/requestApproval"],
-      execCommand: () => DEFAULT_ANSWERS.execCommandApproval as never,
-      applyPatch: () => DEFAULT_ANSWERS.applyPatchApproval as never,
+      commandExecution: () => defaultAnswer("item/commandExecution/requestApproval"),
+      fileChange: () => defaultAnswer("item/fileChange/requestApproval"),
+      permissions: () => defaultAnswer("item/permissions/requestApproval"),
+      execCommand: () => defaultAnswer("execCommandApproval"),
+      applyPatch: () => defaultAnswer("applyPatchApproval"),
     };
   },
   /**

@@ -7,6 +7,7 @@ import {
   type InitializeResponse,
   type ServerNotificationMethod,
 } from "./generated/index.js";
+import { CodexError } from "./errors.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
 import { envCredentials, pairCredentials, urlCredentials } from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
@@ -371,13 +372,16 @@ function credentialStoreOf(args: readonly string[]): string | undefined {
   return store;
 }
 
+// How much of each piece of metadata an error shows.
+const SHOWN_CHARS = 200;
+
 /**
  * Fills `serverInfo` from the user agent (`name/version ...`), as the server of 0.169.0 sends
  * only `userAgent`, and fails when name or version cannot be found.
  */
 export function normalizeMetadata(response: InitializeResponse): CodexMetadata {
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
-    throw new TypeError(`response must be the answer to initialize, got ${describe(response)}`);
+    throw new CodexError(`response must be the answer to initialize, got ${describe(response)}`);
   }
   const given = (response as { serverInfo?: { name?: unknown; version?: unknown } }).serverInfo;
   const userAgent = typeof response.userAgent === "string" ? response.userAgent.trim() : "";
@@ -392,9 +396,12 @@ export function normalizeMetadata(response: InitializeResponse): CodexMetadata {
     version ||= uaVersion;
   }
   if (userAgent === "" || name === "" || version === "") {
-    throw new Error(
-      `initialize response missing required metadata (userAgent=${JSON.stringify(userAgent)}, ` +
-        `serverName=${JSON.stringify(name)}, serverVersion=${JSON.stringify(version)})`,
+    // The server's words, cut: a user agent can be of any length.
+    const cut = (text: string) =>
+      JSON.stringify(text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text);
+    throw new CodexError(
+      `initialize response missing required metadata (userAgent=${cut(userAgent)}, ` +
+        `serverName=${cut(name)}, serverVersion=${cut(version)})`,
     );
   }
   return { ...response, userAgent, serverInfo: { name, version } };

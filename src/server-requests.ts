@@ -1,4 +1,4 @@
-import { DEFAULT_ANSWERS, type DefaultedMethod } from "./answers.js";
+import { defaultAnswer, hasDefault, type DefaultedMethod } from "./answers.js";
 import { MethodNotFoundError } from "./errors.js";
 import type {
   DynamicToolCallResponse,
@@ -311,7 +311,9 @@ interface Plan {
 
 interface Inflight {
   readonly controller: AbortController;
-  readonly turnId: string | undefined;
+  readonly threadId: string | undefined;
+  /** The turn whose handlers answer it, once it is bound. */
+  turnId: string | undefined;
   /** The server no longer wants an answer (it resolved the request, or the turn ended). */
   withdrawn: boolean;
 }
@@ -366,7 +368,10 @@ export class ServerRequestDispatcher {
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
       router.on(method, (n) => {
         const threadId = (n.params as { threadId?: unknown }).threadId;
-        if (typeof threadId === "string") this.release(threadId);
+        if (typeof threadId !== "string") return;
+        this.release(threadId);
+        // Its turns ended with it, turn/completed or not: whichever handler answers is told.
+        this.#withdraw((entry) => entry.threadId === threadId, "the thread ended");
       });
     }
   }
@@ -408,12 +413,16 @@ export class ServerRequestDispatcher {
   /** The turn is over: drop its handlers and withdraw its requests still being handled. */
   endTurn(turnId: string): void {
     this.#turnHandlers.delete(turnId);
-    for (const entry of this.#inflight.values()) {
-      if (entry.turnId !== turnId) continue;
-      entry.withdrawn = true;
-      entry.controller.abort(new Error("the turn ended"));
-    }
+    this.#withdraw((entry) => entry.turnId === turnId, "the turn ended");
     this.#unwatchTurnEnds();
+  }
+
+  #withdraw(which: (entry: Inflight) => boolean, why: string): void {
+    for (const entry of this.#inflight.values()) {
+      if (entry.withdrawn || !which(entry)) continue;
+      entry.withdrawn = true;
+      entry.controller.abort(new Error(why));
+    }
   }
 
   readonly #onTurnCompleted = (n: RawNotification): void => {
@@ -447,6 +456,28 @@ export class ServerRequestDispatcher {
       turnId,
       signal: controller.signal,
     };
+    // Kept from the start, so a `serverRequest/resolved` or the end of the turn or thread that
+    // comes while it waits for its turn to be bound is not missed.
+    // One at a time per id: the connection does not hand on a request sent again in flight.
+    const entry: Inflight = { controller, threadId, turnId, withdrawn: false };
+    this.#inflight.set(request.id, entry);
+    this.#watchTurnEnds();
+    try {
+      return await this.#respond(request, params, context, entry);
+    } finally {
+      this.#inflight.delete(request.id);
+      this.#unwatchTurnEnds();
+      if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
+    }
+  };
+
+  async #respond(
+    request: RawServerRequest,
+    params: Record<string, unknown>,
+    context: ServerRequestContext,
+    entry: Inflight,
+  ): Promise<unknown> {
+    const { method, threadId, turnId } = context;
     if (turnId !== undefined) {
       // A request can overtake the answer to its turn's turn/start: it waits for the turn to be
       // bound, so the turn's handlers answer it and its stream shows it.
@@ -456,26 +487,29 @@ export class ServerRequestDispatcher {
       if (this.#router.closeError !== undefined) {
         throw new Error("the connection closed before the request was handled");
       }
-      const event = { method, params: request.params, requestId: request.id };
-      this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
+      // One withdrawn as it waited shows in the stream no more than its withdrawal does.
+      if (!entry.withdrawn) {
+        const event = { method, params: request.params, requestId: request.id };
+        this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
+      }
     }
     // The turn whose handlers apply: a review's, when the request comes from the turn it runs.
     const owner = turnId === undefined ? undefined : this.#router.turnFor(turnId);
+    entry.turnId = owner;
 
     const { run, check, fallback } = this.#plan(method, params, context, owner);
-    if (run === undefined) {
+    if (run === undefined || entry.withdrawn) {
       if (fallback === undefined) {
+        if (entry.withdrawn) throw new Error(`the server withdrew ${request.method}`);
         this.#log.warn(`answered ${request.method} with -32601: the client does not handle it`);
         throw new MethodNotFoundError(-32601, `the client does not handle ${request.method}`);
       }
-      this.#log.debug(`answered ${request.method} with its default: no handler`);
+      const why = entry.withdrawn ? "the server withdrew it" : "no handler";
+      this.#log.debug(`answered ${request.method} with its default: ${why}`);
       return fallback();
     }
 
-    // One at a time per id: the connection does not hand on a request sent again in flight.
-    const entry: Inflight = { controller, turnId: owner, withdrawn: false };
-    this.#inflight.set(request.id, entry);
-    this.#watchTurnEnds();
+    const { controller } = entry;
     const timeoutMs = this.#options.serverRequestTimeout ?? 300_000;
     try {
       const value = await deadline(Promise.resolve().then(run), {
@@ -487,9 +521,7 @@ export class ServerRequestDispatcher {
         },
       });
       const checks = await (answerChecks ??= import("./answer-checks.js"));
-      const answer = check(value, checks);
-      checks.checkEncodable(answer);
-      return answer;
+      return checks.encoded(check(value, checks));
     } catch (err) {
       // It goes to the server (a tool's failure, which the model reads) and into the stream.
       const thrown = wellFormed(thrownMessage(err));
@@ -502,7 +534,8 @@ export class ServerRequestDispatcher {
       // A withdrawn request still gets an answer, but it is not the handler's failure.
       if (entry.withdrawn) return answer;
       this.#log.warn(`the handler of ${request.method} failed; sent the default answer`, err);
-      this.#router.injectTurnEvent(turnId, {
+      // Into the stream of the turn whose handlers failed: a review's, for its running turn's.
+      this.#router.injectTurnEvent(owner, {
         method: "client/handlerError",
         params: {
           requestId: request.id,
@@ -514,12 +547,8 @@ export class ServerRequestDispatcher {
         },
       } satisfies HandlerErrorEvent);
       return answer;
-    } finally {
-      this.#inflight.delete(request.id);
-      this.#unwatchTurnEnds();
-      if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
     }
-  };
+  }
 
   /** Drops everything (the connection is gone). */
   clear(): void {
@@ -553,10 +582,10 @@ export class ServerRequestDispatcher {
         fallback: undefined,
       };
     }
-    if (!Object.hasOwn(DEFAULT_ANSWERS, method)) {
+    if (!hasDefault(method)) {
       return { run: undefined, check: (value) => value, fallback: undefined };
     }
-    const defaulted = method as DefaultedMethod;
+    const defaulted = method;
     const handler =
       handlerFor(owner === undefined ? undefined : this.#turnHandlers.get(owner), defaulted) ??
       handlerFor(
@@ -567,7 +596,7 @@ export class ServerRequestDispatcher {
     return {
       run: handler && (() => handler(params as never, context as never)),
       check: (value, checks) => checks.CHECK_ANSWER[defaulted](value),
-      fallback: () => DEFAULT_ANSWERS[defaulted],
+      fallback: () => defaultAnswer(defaulted),
     };
   }
 

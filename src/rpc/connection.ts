@@ -348,7 +348,8 @@ export class Connection {
   /**
    * Installs the one judge of which notifications are read. A long line that is plainly a
    * notification of a method of the protocol (`{"method":"...","params":{...}}`) that it declines
-   * is dropped before it is parsed: nobody would read it. Anything else is parsed as always.
+   * is dropped before it is parsed: nobody would read it. Anything else is parsed as always. It
+   * judges only while its owner is the one notification listener.
    */
   setInterest(wants: (method: string) => boolean): void {
     this.#wants = wants;
@@ -406,7 +407,14 @@ export class Connection {
   // Parses each line once and hands the parsed object on as it is; only its envelope is checked.
   // A field, not a method: the transport calls it as it is, with no binding layer per line.
   readonly #receive = (raw: string): void => {
-    if (raw.length >= JUDGED_MIN_CHARS && this.#wants !== undefined && unwanted(raw, this.#wants)) {
+    // Judged only when the judge's is the one listener: another (the notifications kept while
+    // the client starts) reads everything.
+    if (
+      raw.length >= JUDGED_MIN_CHARS &&
+      this.#wants !== undefined &&
+      this.#notificationListeners.length === 1 &&
+      unwanted(raw, this.#wants)
+    ) {
       return;
     }
     try {
@@ -462,9 +470,9 @@ export class Connection {
         }
         return;
       }
+      if (method !== undefined) return this.#drop("a message whose method is not a string", line);
       if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
-      // Ids are echoed as sent; a peer that stringifies them is tolerated.
-      const entry = this.#settle(id) ?? this.#settle(Number(id));
+      const entry = this.#settle(id);
       if (entry === undefined) {
         return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
       }
@@ -503,7 +511,7 @@ export class Connection {
           error: { code: INTERNAL_ERROR, message: `the client cannot read a request ${too}` },
         });
       }
-      const entry = this.#settle(id) ?? this.#settle(Number(id));
+      const entry = this.#settle(id);
       if (entry === undefined) {
         return this.#log.warn(`dropped an answer to no pending request (id ${id}), ${too}`);
       }
@@ -601,9 +609,16 @@ export class Connection {
     return lastLines(this.#secrets === undefined ? lines : this.#secrets.text(lines));
   }
 
+  // Ids are echoed as sent; a peer that stringifies them is tolerated when it writes the number
+  // as JavaScript does ("1", not " 1 ", "0x1" or "1.0").
   #settle(id: RequestId): Pending | undefined {
-    const entry = this.#pending.get(id);
-    if (entry !== undefined) this.#pending.delete(id);
+    let key = id;
+    let entry = this.#pending.get(key);
+    if (entry === undefined && typeof id === "string" && String(Number(id)) === id) {
+      key = Number(id);
+      entry = this.#pending.get(key);
+    }
+    if (entry !== undefined) this.#pending.delete(key);
     return entry;
   }
 

@@ -192,9 +192,14 @@ function spawnFailure(err: NodeJS.ErrnoException, cwd: string | undefined): Erro
 // Node reports a working directory that is missing (or is a file) as a missing binary.
 function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): string {
   if ((err.code === "ENOENT" || err.code === "ENOTDIR") && cwd !== undefined) {
-    const found = statSync(cwd, { throwIfNoEntry: false });
-    if (found === undefined) return `the working directory ${cwd} does not exist`;
-    if (!found.isDirectory()) return `the working directory ${cwd} is not a directory`;
+    try {
+      const found = statSync(cwd, { throwIfNoEntry: false });
+      if (found === undefined) return `the working directory ${cwd} does not exist`;
+      if (!found.isDirectory()) return `the working directory ${cwd} is not a directory`;
+    } catch (statErr) {
+      // A path through a file (ENOTDIR), a loop, a directory not to be read: its own words.
+      return `the working directory ${cwd} cannot be used: ${(statErr as Error).message}`;
+    }
   }
   if (err.code === "E2BIG") {
     return (

@@ -378,6 +378,86 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(router.stats).toMatchObject({ childTurns: 0, childStarts: 0, requestTurns: 0 });
   });
 
+  it("asks no handler for a request the server withdrew while it waited on its turn/start", async () => {
+    const calls: string[] = [];
+    const { transport, router, dispatcher } = setup({
+      approvals: { commandExecution: () => (calls.push("client"), { decision: "accept" }) },
+    });
+    const slot = takeSlot(router, "th-2");
+    const request = approval(5);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
+    });
+    await Promise.resolve();
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th-2", requestId: 5 },
+    });
+    const seen: string[] = [];
+    dispatcher.setTurnHandlers("t-2", {
+      approvals: { commandExecution: () => (calls.push("turn"), { decision: "accept" }) },
+    });
+    slot.bind("t-2", { push: (n) => (seen.push(n.method), false), fail: () => {} });
+    expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "decline" } });
+    expect(calls).toEqual([]);
+    // Neither the request nor its withdrawal shows in the stream.
+    expect(seen).toEqual([]);
+    expect(dispatcher.stats.inflight).toBe(0);
+    expect(router.stats.requestTurns).toBe(0);
+  });
+
+  it("reports a review's failed handler in the review's stream", async () => {
+    const { transport, router, dispatcher } = setup();
+    const seen: RawNotification[] = [];
+    const review = { push: (n: RawNotification) => (seen.push(n), false), fail: () => {} };
+    dispatcher.setTurnHandlers("review-1", {
+      approvals: {
+        commandExecution: () => {
+          throw new Error("handler broke");
+        },
+      },
+    });
+    takeSlot(router, "th-r").bind("review-1", review, { childStart: true });
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
+    });
+    const request = approval(8);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
+    });
+    expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "decline" } });
+    expect(seen.map((n) => n.method)).toEqual([
+      "turn/started",
+      "item/commandExecution/requestApproval",
+      "client/handlerError",
+    ]);
+    expect(seen[2]!.params).toMatchObject({ turnId: "run-1", message: "handler broke" });
+  });
+
+  it("aborts the signal of a thread's or the client's handler when the server ends the thread mid-request", async () => {
+    const signals: AbortSignal[] = [];
+    const waiting = (_params: unknown, context: { signal: AbortSignal }) => {
+      signals.push(context.signal);
+      return new Promise<never>(() => {});
+    };
+    const { transport, dispatcher } = setup({ approvals: { commandExecution: waiting } });
+    dispatcher.setThread("th-t", { approvals: { commandExecution: waiting } }, undefined);
+    const request = approval(1);
+    transport.deliver({ ...request, params: { ...request.params, threadId: "th-t" } });
+    transport.deliver({ ...approval(2), params: { ...request.params, threadId: "th-c" } });
+    await vi.waitFor(() => expect(signals).toHaveLength(2));
+    transport.deliver({ method: "thread/closed", params: { threadId: "th-t" } });
+    expect(signals.map((signal) => signal.aborted)).toEqual([true, false]);
+    expect(signals[0]!.reason).toEqual(new Error("the thread ended"));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "decline" } });
+    transport.deliver({ method: "thread/archived", params: { threadId: "th-c" } });
+    expect(await transport.waitForSent(2)).toEqual({ id: 2, result: { decision: "decline" } });
+    expect(dispatcher.stats.inflight).toBe(0);
+  });
+
   it("answers a request waiting on a turn start that fails, with the outer handlers", async () => {
     const { transport, router } = setup({ approvals: approvalPolicies.acceptAll() });
     const slot = takeSlot(router, "th-3");
@@ -632,6 +712,13 @@ describe("handler and tool options", () => {
   });
 });
 
+/** An array with a gap before `item`, as `[, item]` writes it. */
+function gapBefore(item: unknown): unknown[] {
+  const list: unknown[] = new Array(2);
+  list[1] = item;
+  return list;
+}
+
 describe("ServerRequestDispatcher: answers checked against the wire types", () => {
   const request = (id: number, method: string, params: object = {}) => ({
     id,
@@ -692,6 +779,29 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         PERMISSIONS,
         { permissions: { fileSystem: { globScanMaxDepth: 0 } }, scope: "turn" },
         /globScanMaxDepth must be a positive integer/,
+      ],
+      // A gap in an array is no string and no entry: it would go out as null.
+      [
+        COMMAND,
+        { decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: gapBefore("ls") } } },
+        /execpolicy_amendment must be an array of strings/,
+      ],
+      [
+        PERMISSIONS,
+        { permissions: { fileSystem: { read: gapBefore("/tmp") } }, scope: "turn" },
+        /permissions\.fileSystem\.read must be an array of strings/,
+      ],
+      [
+        PERMISSIONS,
+        {
+          permissions: {
+            fileSystem: {
+              entries: gapBefore({ path: { type: "path", path: "/x" }, access: "read" }),
+            },
+          },
+          scope: "turn",
+        },
+        /entries\[0\] must be an object, got undefined/,
       ],
     ];
     let answer: unknown;
@@ -767,6 +877,102 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       },
     });
     expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
+  });
+
+  it("sends the user's answers as a copy of their wire fields, reading each value once", async () => {
+    let reads = 0;
+    const answers: Record<string, unknown> = {
+      q1: { answers: ["a"], note: "dropped" },
+      // Left undefined: not answered, as JSON would leave it out, and q1 is kept.
+      q2: undefined,
+      ["__proto__"]: { answers: ["b"] },
+    };
+    Object.defineProperty(answers, "q3", {
+      enumerable: true,
+      get: () => (reads++ === 0 ? { answers: ["c"] } : 42),
+    });
+    let answer: unknown = { answers, apiKey: "dropped too" };
+    const { transport, turnEvents } = setup({ onUserInput: () => answer as never });
+    const input = (id: number) => request(id, "item/tool/requestUserInput", { questions: [] });
+    transport.deliver(input(0));
+    const sent = (await transport.waitForSent(1)) as { result: { answers: object } };
+    expect(JSON.stringify(sent.result)).toBe(
+      '{"answers":{"q1":{"answers":["a"]},"__proto__":{"answers":["b"]},"q3":{"answers":["c"]}}}',
+    );
+    expect(reads).toBe(1);
+    // A gap in a list of answers is no answer: the default goes out, and why is told.
+    answer = { answers: { q: { answers: gapBefore("yes") } } };
+    transport.deliver(input(1));
+    expect(await transport.waitForSent(2)).toEqual({ id: 1, result: { answers: {} } });
+    const reported = turnEvents.filter((e) => e.method === "client/handlerError");
+    expect(reported.map((e) => (e.params as { message: string }).message)).toEqual([
+      expect.stringMatching(/answers\["q"\]\.answers must be an array of strings/),
+    ]);
+  });
+
+  it("sends an elicitation's content as it reads once, whatever its getters do after", async () => {
+    let reads = 0;
+    const content = {};
+    Object.defineProperty(content, "name", {
+      enumerable: true,
+      get: () => {
+        if (reads++ > 0) throw new Error("read twice");
+        return "Ada";
+      },
+    });
+    const { transport } = setup({ onElicitation: () => ({ action: "accept", content }) });
+    transport.deliver(request(0, "mcpServer/elicitation/request", { serverName: "s" }));
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 0,
+      result: { action: "accept", content: { name: "Ada" }, _meta: null },
+    });
+  });
+
+  it("reports a tool output with a gap as a failed call", async () => {
+    const { transport, dispatcher } = setup();
+    dispatcher.setThread("th", undefined, [
+      {
+        name: "gap",
+        description: "",
+        inputSchema: { type: "object" },
+        handler: () => gapBefore({ type: "inputText", text: "x" }),
+      },
+    ]);
+    transport.deliver({
+      id: 1,
+      method: "item/tool/call",
+      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "gap", arguments: {} },
+    });
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 1,
+      result: {
+        success: false,
+        contentItems: [
+          { type: "inputText", text: expect.stringMatching(/tool output item 0 must have type/) },
+        ],
+      },
+    });
+  });
+
+  it("answers each request with a default of its own: one changed elsewhere changes no answer", async () => {
+    const { transport, turnEvents } = setup({
+      approvals: {
+        commandExecution: () => {
+          throw new Error("no");
+        },
+      },
+    });
+    const declined = approvalPolicies.declineAll().commandExecution!({} as never, {} as never) as {
+      decision: unknown;
+    };
+    declined.decision = "accept";
+    transport.deliver(approval(1));
+    await transport.waitForSent(1);
+    const reported = turnEvents.find((e) => e.method === "client/handlerError")!;
+    (reported.params as { answer: { decision: unknown } }).answer.decision = "accept";
+    transport.deliver(approval(2));
+    expect(await transport.waitForSent(2)).toEqual({ id: 2, result: { decision: "decline" } });
+    expect(transport.sent[0]).toEqual({ id: 1, result: { decision: "decline" } });
   });
 });
 

@@ -342,6 +342,43 @@ describe("Connection", () => {
     expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
   });
 
+  it("judges no line while a second listener reads every notification, as during start-up", () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    connection.setInterest(() => false);
+    const judged: string[] = [];
+    const kept: string[] = [];
+    connection.onNotification((n) => judged.push(n.method));
+    const stop = connection.onNotification((n) => kept.push(n.method));
+    const line = JSON.stringify({ method: "configWarning", params: { summary: "w".repeat(5000) } });
+    transport.line(line);
+    expect(kept).toEqual(["configWarning"]);
+    stop();
+    transport.line(line);
+    expect(judged).toEqual(["configWarning"]);
+  });
+
+  it("settles a call by its id, or by the id written as JavaScript writes the number, and no other spelling", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const call = connection.request("model/list", {});
+    const sent = await transport.waitForSent(1);
+    const id = sent.id as number;
+    for (const spelled of [` ${id} `, `0x${id.toString(16)}`, `${id}.0`, `+${id}`]) {
+      transport.deliver({ id: spelled, result: { data: [spelled] } });
+    }
+    // A request whose method is no string is no answer to call `id`.
+    transport.line(JSON.stringify({ id, method: 5, result: { data: ["method"] } }));
+    transport.deliver({ id: String(id), result: { data: ["ok"] } });
+    await expect(call).resolves.toEqual({ data: ["ok"] });
+    // The misspelled ids found no call; the request of no method was dropped.
+    expect(entries.map((e) => e.message)).toEqual([
+      ...Array(4).fill(expect.stringMatching(/dropped a response to no pending request/)),
+      expect.stringMatching(/dropped a message whose method is not a string from app-server$/),
+    ]);
+  });
+
   it("answers with -32603 when what the handler threw has getters that throw", async () => {
     const { transport, connection } = setup();
     const odd = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CodexError } from "../../src/errors.js";
 import { normalizeMetadata } from "../../src/launch.js";
 import type { InitializeResponse } from "../../src/generated/index.js";
 
@@ -33,6 +34,20 @@ describe("normalizeMetadata", () => {
     );
   });
 
+  it("is a CodexError that shows at most 200 characters of each value", () => {
+    const long = "x".repeat(100_000);
+    let error: unknown;
+    try {
+      normalizeMetadata(response({ userAgent: long }));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CodexError);
+    const message = (error as Error).message;
+    expect(message).toContain(`userAgent="${"x".repeat(200)}…"`);
+    expect(message.length).toBeLessThan(700);
+  });
+
   it("refuses what is no answer to initialize, naming it", () => {
     for (const [value, got] of [
       [null, "null"],
@@ -40,7 +55,7 @@ describe("normalizeMetadata", () => {
       [[], "an array"],
     ] as const) {
       expect(() => normalizeMetadata(value as never)).toThrow(
-        new TypeError(`response must be the answer to initialize, got ${got}`),
+        new CodexError(`response must be the answer to initialize, got ${got}`),
       );
     }
   });

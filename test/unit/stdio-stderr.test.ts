@@ -91,6 +91,15 @@ describe("StdioTransport's spawn failure", () => {
     expect(file.message).toBe(
       `could not run codex app-server: the working directory ${process.execPath} is not a directory`,
     );
+    // A path through a file: looking at it to say why fails too (ENOTDIR), and that is the why.
+    const through = `${process.execPath}/sub`;
+    const notDir = await failure({ cwd: through });
+    expect(notDir).toBeInstanceOf(TransportClosedError);
+    expect(notDir.message).toMatch(
+      new RegExp(
+        `^could not run codex app-server: the working directory ${through} cannot be used: ENOTDIR`,
+      ),
+    );
     const huge = await failure({ args: ["x".repeat(3_000_000)] });
     expect(huge).toBeInstanceOf(TransportClosedError);
     expect(huge.message).toMatch(/^could not run codex app-server: .*\(E2BIG\)/);
