@@ -41,9 +41,9 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
   /** The request's `turnId` param, if it has one. */
   readonly turnId: string | undefined;
   /**
-   * Aborts when the server withdraws the request (`serverRequest/resolved`), the turn ends, the
-   * handler times out, or the answer is sent. An `abort` listener that throws is an uncaught
-   * exception, as for every `AbortSignal`.
+   * Aborts when the server withdraws the request (`serverRequest/resolved`), the turn or its
+   * thread ends (closed, archived or deleted), the handler times out, or the answer is sent. An
+   * `abort` listener that throws is an uncaught exception, as for every `AbortSignal`.
    */
   readonly signal: AbortSignal;
 }
