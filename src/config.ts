@@ -7,6 +7,7 @@ import type {
   MergeStrategy,
 } from "./generated/index.js";
 import { credentialsIn, type Secrets } from "./internal/redact.js";
+import { keyPathSegments } from "./internal/toml.js";
 import {
   MAX_JSON_DEPTH,
   checkBoolean,
@@ -82,7 +83,11 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
     checkNonEmpty(edit.keyPath, `${name}.keyPath`),
     `${name}.keyPath`,
   );
-  const segments = keyPath.split(".");
+  // Read as the runtime reads it: `a."b.c"` is two segments, and a quoted one may hold a credential's name.
+  const segments = keyPathSegments(keyPath);
+  if (segments === undefined) {
+    throw new TypeError(`${name}.keyPath leaves a quote open, got ${shown(keyPath)}`);
+  }
   if (segments.some((segment) => segment.trim() === "")) {
     throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
   }
@@ -94,6 +99,9 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // Past 2^53 an integer is no longer exact, and JSON writes 1e21 as 1e+21, which the runtime
   // refuses as a float: refused here as configOverrides refuses them.
   checkJson(edit.value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
+  // TOML has no null: a whole value of null removes the key, but one inside it the runtime
+  // refuses without saying where.
+  if (edit.value !== null) refuseNull(edit.value, `${name}.value`);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
   for (const credential of credentialsIn(segments, edit.value)) secrets.add(credential);
   return {
@@ -101,6 +109,18 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
     value: edit.value as JsonValue,
     mergeStrategy: checkMergeStrategy(edit.mergeStrategy),
   };
+}
+
+// Walks a value `checkJson` has passed (no cycle, bounded depth).
+function refuseNull(value: unknown, name: string): void {
+  if (value === null)
+    throw new TypeError(`${name} must not be null inside a value: TOML has no null`);
+  if (Array.isArray(value)) value.forEach((item, i) => refuseNull(item, `${name}[${i}]`));
+  else if (typeof value === "object") {
+    for (const [key, item] of Object.entries(value as object)) {
+      refuseNull(item, `${name}.${key}`);
+    }
+  }
 }
 
 function checkWriteOptions<O extends ConfigWriteOptions>(

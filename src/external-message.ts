@@ -25,16 +25,21 @@ export async function steerExternalMessage(
   options?: RequestOptions,
 ): Promise<TurnSteerResponse> {
   if (target.completed) throw new InvalidRequestError(-32600, "no active turn to steer");
-  const { turn } = await connection.request(
+  const answer: unknown = await connection.request(
     "turn/start",
     { threadId: target.threadId, input: [], toolOutput },
     options,
   );
-  if (turn.id !== target.id) {
+  // A malformed answer is the server's fault, said as such, not a TypeError of reading it.
+  const turnId = (answer as { turn?: { id?: unknown } } | null)?.turn?.id;
+  if (typeof turnId !== "string") {
+    throw new CodexError("the answer to turn/start names no turn");
+  }
+  if (turnId !== target.id) {
     throw new CodexError(
       `turn ${target.id} ended before the external message reached it; ` +
-        `the message started turn ${turn.id} instead`,
+        `the message started turn ${turnId} instead`,
     );
   }
-  return { turnId: turn.id };
+  return { turnId };
 }

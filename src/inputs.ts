@@ -1,5 +1,6 @@
 import type {
   FunctionCallOutputContentItem,
+  ImageDetail,
   TurnToolOutput,
   UserInput,
 } from "./generated/index.js";
@@ -26,6 +27,8 @@ export interface ImageInput {
   readonly type: "image";
   /** The image as a `data:` URL; the pinned runtime refuses any other URL. */
   readonly url: string;
+  /** How closely the model looks at the image; the model's choice when left out. */
+  readonly detail?: ImageDetail | undefined;
 }
 /** An image file on the app-server's machine. */
 export interface LocalImageInput {
@@ -33,6 +36,8 @@ export interface LocalImageInput {
   readonly type: "localImage";
   /** Path of the image file, read by the app-server. */
   readonly path: string;
+  /** How closely the model looks at the image; the model's choice when left out. */
+  readonly detail?: ImageDetail | undefined;
 }
 /** A skill, by name and path. */
 export interface SkillInput {
@@ -76,10 +81,12 @@ export type RunInput = string | InputItem | readonly InputItem[] | ExternalMessa
 
 /** A text item. */
 export const text = (text: string): TextInput => ({ type: "text", text });
-/** An image item from a `data:` URL. */
-export const image = (url: string): ImageInput => ({ type: "image", url });
-/** An image item from a local file path. */
-export const localImage = (path: string): LocalImageInput => ({ type: "localImage", path });
+/** An image item from a `data:` URL, with the detail the model should look at it in, if given. */
+export const image = (url: string, detail?: ImageDetail): ImageInput =>
+  detail === undefined ? { type: "image", url } : { type: "image", url, detail };
+/** An image item from a local file path, with the detail the model should look at it in, if given. */
+export const localImage = (path: string, detail?: ImageDetail): LocalImageInput =>
+  detail === undefined ? { type: "localImage", path } : { type: "localImage", path, detail };
 /** A skill item. */
 export const skill = (name: string, path: string): SkillInput => ({ type: "skill", name, path });
 /** A mention item. */
@@ -110,6 +117,29 @@ const FIELDS: Record<InputItem["type"], readonly string[]> = {
   skill: ["name", "path"],
   mention: ["name", "path"],
 };
+// What an image may say besides, as the wire's image items do.
+const IMAGE_DETAILS = ["auto", "low", "high", "original"] as const;
+const _details: [ImageDetail] extends [(typeof IMAGE_DETAILS)[number]] ? true : false = true;
+
+// An image's detail, checked; `undefined` when it gives none.
+function imageDetail(value: unknown, name: string): ImageDetail | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && (IMAGE_DETAILS as readonly string[]).includes(value)) {
+    return value as ImageDetail;
+  }
+  throw new TypeError(`${name} must be one of ${IMAGE_DETAILS.join(", ")}, got ${shown(value)}`);
+}
+
+// A field an item does not have would be dropped without a word: it is refused, naming it.
+function refuseOtherFields(item: object, fields: readonly string[], name: string): void {
+  for (const key of Object.keys(item)) {
+    if (key !== "type" && !fields.includes(key)) {
+      throw new TypeError(
+        `${name} has no field ${shown(key)}; its fields are type, ${fields.join(", ")}`,
+      );
+    }
+  }
+}
 
 function describeItem(value: unknown): string {
   if (value === null) return "null";
@@ -144,6 +174,12 @@ function toWire(item: unknown, index: number): UserInput {
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }
+  const isImage = type === "image" || type === "localImage";
+  refuseOtherFields(item as object, isImage ? [...fields, "detail"] : fields, `input[${index}]`);
+  if (isImage) {
+    const detail = imageDetail((item as { detail?: unknown }).detail, `input[${index}].detail`);
+    if (detail !== undefined) out.detail = detail;
+  }
   // Built field by field so the wire carries exactly these keys (a text item is {type, text}).
   return out as unknown as UserInput;
 }
@@ -159,8 +195,12 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   if (typeof toolName !== "string" || toolName.trim() === "") {
     throw new TypeError("an external message needs a non-empty toolName");
   }
-  if (namespace !== null && namespace !== undefined && typeof namespace !== "string") {
-    throw new TypeError("an external message's namespace must be a string or null");
+  checkWellFormed(toolName, "an external message's toolName");
+  if (namespace !== null && namespace !== undefined) {
+    if (typeof namespace !== "string") {
+      throw new TypeError("an external message's namespace must be a string or null");
+    }
+    checkWellFormed(namespace, "an external message's namespace");
   }
   if (typeof content === "string") checkWellFormed(content, "an external message's content");
   else {
@@ -180,8 +220,8 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   };
 }
 
-// The string fields each kind of tool output item needs, any one of a list: the runtime's
-// `FunctionCallOutputContentItem`.
+// The string fields each kind of tool output item needs, any one of a list, and every field it
+// may have: the runtime's `FunctionCallOutputContentItem`.
 const CONTENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   input_text: ["text"],
   input_image: ["image_url", "file_id"],
@@ -201,12 +241,14 @@ function checkContentItem(item: unknown, i: number): void {
       `${name} has type ${shown(type)}; the types are ${Object.keys(CONTENT_FIELDS).join(", ")}`,
     );
   }
-  const given = fields.filter(
-    (field) => typeof (item as Record<string, unknown>)[field] === "string",
-  );
-  if (given.length === 0) {
+  const record = item as Record<string, unknown>;
+  const given = fields.filter((field) => record[field] !== undefined);
+  if (given.length === 0 || given.some((field) => typeof record[field] !== "string")) {
     throw new TypeError(`${name} (${type}) needs a string ${fields.join(" or ")}`);
   }
+  const isImage = type === "input_image";
+  refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);
+  if (isImage) imageDetail(record.detail, `${name}.detail`);
   // It goes out as JSON: what JSON would change (NaN, a Date) and a string cut inside a character
   // are refused, naming the field.
   checkJson(item, name);

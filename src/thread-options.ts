@@ -222,9 +222,12 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     ) {
       throw new TypeError(`config must be an object, got ${describe(given)}`);
     }
-    if (given !== undefined && given !== null)
-      refuseTwice(given as Record<string, unknown>, settings);
-    params.config = { ...(given as object | null | undefined), ...settings };
+    let config = (given ?? {}) as Record<string, unknown>;
+    if (given !== undefined && given !== null) refuseTwice(config, settings);
+    for (const [key, value] of Object.entries(settings)) {
+      config = withSetting(config, key.split("."), value);
+    }
+    params.config = config;
   }
   const mode = approvalMode === undefined ? (isStart ? "autoReview" : undefined) : approvalMode;
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
@@ -250,6 +253,26 @@ function refuseTwice(config: Record<string, unknown>, settings: Record<string, u
       );
     }
   }
+}
+
+/**
+ * A copy of `config` with `value` at `path`, inside the table `config` gives on the way if it
+ * gives one: the server applies a table and a dotted key under it (`{ a: {...}, "a.b": 1 }`) in
+ * no fixed order, and the one applied last undoes the other.
+ */
+function withSetting(
+  config: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): Record<string, unknown> {
+  for (let i = 1; i < path.length; i++) {
+    const prefix = path.slice(0, i).join(".");
+    const inner = config[prefix];
+    if (isPlainObject(inner)) {
+      return { ...config, [prefix]: withSetting(inner, path.slice(i), value) };
+    }
+  }
+  return { ...config, [path.join(".")]: value };
 }
 
 // Whether `config` sets the key path, written dotted, nested or both (`{ "a.b": 1 }`, `{ a: { b: 1 } }`).

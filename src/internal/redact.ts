@@ -5,6 +5,7 @@ import {
   TransportClosedError,
   mapJsonRpcError,
 } from "../errors.js";
+import { keyPathSegments } from "./toml.js";
 
 // How a name under which a value is a credential ends: an environment variable such as
 // OPENAI_API_KEY or GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of
@@ -255,7 +256,10 @@ export function paramsCredentials(method: string, params: unknown): string[] {
     for (const value of values) if (typeof value === "string" && value !== "") out.push(value);
   };
   const config = (keyPath: unknown, value: unknown) => {
-    if (typeof keyPath === "string") out.push(...credentialsIn(keyPath.split("."), value));
+    if (typeof keyPath === "string") {
+      const segments = keyPathSegments(keyPath) ?? keyPath.split(".");
+      out.push(...credentialsIn(segments, value));
+    }
   };
   switch (method) {
     case "account/login/start":

@@ -1,8 +1,39 @@
 /**
  * TOML as `codex --config key=value` reads it: the value is parsed as a TOML value, and the key
- * is a dotted path split on `.` (no quoting).
+ * is a dotted path split on `.` (no quoting). And the key paths of `config/value/write`, which
+ * may quote a segment.
  */
-import { hasControlCharacter, isPlainObject, isWellFormed, objectKind } from "./validate.js";
+import {
+  MAX_JSON_DEPTH,
+  hasControlCharacter,
+  isPlainObject,
+  isWellFormed,
+  objectKind,
+} from "./validate.js";
+
+/**
+ * The segments of a key path of `config/value/write` as the runtime reads it: split at each `.`
+ * outside double quotes, the quotes dropped, and inside them a backslash taking the next
+ * character as it is (`mcp_servers."a.b".command` is three segments, the second `a.b`).
+ * `undefined` when a quote is left open.
+ */
+export function keyPathSegments(keyPath: string): string[] | undefined {
+  const segments: string[] = [];
+  let segment = "";
+  let quoted = false;
+  for (let i = 0; i < keyPath.length; i++) {
+    const char = keyPath[i]!;
+    if (quoted && char === "\\" && i + 1 < keyPath.length) segment += keyPath[++i];
+    else if (char === '"') quoted = !quoted;
+    else if (char === "." && !quoted) {
+      segments.push(segment);
+      segment = "";
+    } else segment += char;
+  }
+  if (quoted) return undefined;
+  segments.push(segment);
+  return segments;
+}
 
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */
 export type ConfigValue =
@@ -34,7 +65,8 @@ function kind(value: unknown): string {
 }
 
 // A scalar or an array of them, as a TOML value; anything else is a TypeError naming `path`.
-function tomlValue(value: unknown, path: string, seen: Set<object>): string {
+// `depth` counts the tables and arrays it lies in, which the runtime's reader bounds.
+function tomlValue(value: unknown, path: string, seen: Set<object>, depth: number): string {
   switch (typeof value) {
     case "string":
       if (!isWellFormed(value)) {
@@ -60,15 +92,20 @@ function tomlValue(value: unknown, path: string, seen: Set<object>): string {
   }
   if (Array.isArray(value)) {
     if (seen.has(value)) throw new TypeError(`configOverrides.${path} contains itself`);
+    tooDeep(path, depth);
     seen.add(value);
-    const items = value.map((item, i) => {
+    // An index loop, not map: a hole is `undefined` here, and refused, where map would skip it
+    // and write `[1, , 2]`, which the runtime reads as a string.
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       if (typeof item === "object" && item !== null && !Array.isArray(item)) {
         throw new TypeError(
           `configOverrides.${path}[${i}] must be a string, number, boolean or array`,
         );
       }
-      return tomlValue(item, `${path}[${i}]`, seen);
-    });
+      items.push(tomlValue(item, `${path}[${i}]`, seen, depth + 1));
+    }
     seen.delete(value);
     return `[${items.join(", ")}]`;
   }
@@ -96,14 +133,23 @@ function checkSegment(key: string, parent: string): string {
   return path;
 }
 
+// Past this many levels of tables and arrays the runtime reads a value as a plain string.
+function tooDeep(path: string, depth: number): void {
+  if (depth >= MAX_JSON_DEPTH) {
+    throw new TypeError(`configOverrides.${path} nests deeper than the runtime reads`);
+  }
+}
+
 // Walks nested objects down to their leaves, each a `path=value` pair.
 function flatten(
   value: Readonly<Record<string, unknown>>,
   parent: string,
   seen: Set<object>,
   out: string[],
+  depth: number,
 ): void {
   if (seen.has(value)) throw new TypeError(`configOverrides.${parent} contains itself`);
+  tooDeep(parent, depth);
   seen.add(value);
   const entries = Object.entries(value);
   if (entries.length === 0 && parent !== "") out.push(`${parent}={}`);
@@ -115,9 +161,9 @@ function flatten(
           `configOverrides.${path} must be a plain object, got ${objectKind(item)}`,
         );
       }
-      flatten(item, path, seen, out);
+      flatten(item, path, seen, out, depth + 1);
     } else {
-      out.push(`${path}=${tomlValue(item, path, seen)}`);
+      out.push(`${path}=${tomlValue(item, path, seen, depth)}`);
     }
   }
   seen.delete(value);
@@ -160,7 +206,7 @@ export function configArgs(overrides: unknown): string[] {
     );
   } else if (isPlainObject(overrides)) {
     pairs = [];
-    flatten(overrides, "", new Set(), pairs);
+    flatten(overrides, "", new Set(), pairs, 0);
   } else if (typeof overrides === "object" && overrides !== null) {
     throw new TypeError(
       `configOverrides must be an array or a plain object, got ${objectKind(overrides)}`,

@@ -317,6 +317,10 @@ function walkJson(
   }
   if (seen.has(value)) throw new TypeError(`${name} contains itself`);
   if (depthLeft <= 0) throw new TypeError(`${name} nests deeper than the runtime reads`);
+  // An own `toJSON` (an array's, or one not enumerable) is what JSON would send instead.
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    throw new TypeError(`${name} has a toJSON method, whose result JSON would send in its place`);
+  }
   seen.add(value);
   if (Array.isArray(value)) {
     // An index loop, not forEach: a hole is `undefined` here, and refused.

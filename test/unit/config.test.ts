@@ -95,4 +95,36 @@ describe("CodexConfig.write", () => {
     );
     expect(secrets.text("env-secret-value-0123 and npx docs")).toBe("[redacted] and npx docs");
   });
+
+  it("reads quoted segments of a key path as the runtime does, redaction included", async () => {
+    const { transport, secrets, config } = setup();
+    const token = "Authorization: Bearer sk-config-secret-0123";
+    void config.write('model_providers.mock."http_headers"', token);
+    void config.write('mcp_servers."a..b".command', "npx");
+    void config.write('mcp_servers."x\\".y".env', "env-secret-value-0123");
+    await transport.waitForSent(3);
+    expect(secrets.text(`${token} env-secret-value-0123`)).toBe("[redacted] [redacted]");
+    await expect(config.write('mcp_servers."open.command', "npx")).rejects.toThrow(
+      `edit.keyPath leaves a quote open, got "mcp_servers.\\"open.command"`,
+    );
+    await expect(config.write('mcp_servers."".command', "npx")).rejects.toThrow(
+      "must not have an empty segment",
+    );
+    expect(transport.sent).toHaveLength(3);
+  });
+
+  it("refuses a null inside a value, naming it; a whole null still removes the key", async () => {
+    const { transport, config } = setup();
+    await expect(config.write("mcp_servers.docs", { env: { A: null } } as never)).rejects.toThrow(
+      "edit.value.env.A must not be null inside a value: TOML has no null",
+    );
+    await expect(config.batchWrite([{ keyPath: "a", value: [1, null] as never }])).rejects.toThrow(
+      "edits[0].value[1] must not be null",
+    );
+    expect(transport.sent).toHaveLength(0);
+    void config.write("model", null);
+    expect(await transport.waitForSent(1)).toMatchObject({
+      params: { keyPath: "model", value: null },
+    });
+  });
 });

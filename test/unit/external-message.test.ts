@@ -108,6 +108,23 @@ describe("steerExternalMessage", () => {
     expect(err).toBeInstanceOf(CodexError);
     expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2/);
   });
+
+  it("fails with a CodexError when the answer names no turn", async () => {
+    for (const result of [{}, { turn: null }, { turn: { id: 7 } }]) {
+      const transport = new FakeTransport();
+      const connection = new Connection(transport);
+      const steered = steerExternalMessage(
+        connection,
+        { threadId: "th", id: "t1", completed: false },
+        message,
+      );
+      const sent = await transport.waitForSent(1);
+      transport.deliver({ id: sent.id, result });
+      await expect(steered).rejects.toEqual(
+        new CodexError("the answer to turn/start names no turn"),
+      );
+    }
+  });
 });
 
 describe("external message content", () => {
@@ -134,12 +151,29 @@ describe("external message content", () => {
       /^external message content item 0\.text holds a lone surrogate/,
     );
     expect(refusal("\u{1F324}".slice(0, 1))).toMatch(/^an external message's content holds/);
+    for (const field of ["toolName", "namespace"]) {
+      expect(() =>
+        toToolOutput({
+          type: "externalMessage",
+          toolName: "t",
+          namespace: null,
+          content: "x",
+          [field]: "t\ud800",
+        } as never),
+      ).toThrow(`an external message's ${field} holds a lone surrogate`);
+    }
+    // A field the runtime does not read would be dropped without a word.
     expect(refusal([{ type: "input_text", text: "x", extra: NaN }])).toBe(
-      "external message content item 0.extra must be a finite number, got NaN",
+      'external message content item 0 has no field "extra"; its fields are type, text',
     );
-    expect(refusal([{ type: "input_text", text: "x", when: new Date(0) }])).toBe(
-      "external message content item 0.when must be a plain object or an array, got a Date",
+    // Every field given must be a string, though one would do.
+    expect(refusal([{ type: "input_image", image_url: 5, file_id: "f" }])).toBe(
+      "external message content item 0 (input_image) needs a string image_url or file_id",
     );
+    expect(refusal([{ type: "input_image", file_id: "f", detail: "bogus" }])).toBe(
+      'external message content item 0.detail must be one of auto, low, high, original, got "bogus"',
+    );
+    expect(refusal([{ type: "input_image", file_id: "f", detail: "high" }])).toBe("accepted");
     expect(
       refusal([
         { type: "input_image", file_id: "f" },

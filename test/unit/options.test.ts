@@ -204,4 +204,15 @@ describe("typed settings and config", () => {
       web_search: "live",
     });
   });
+
+  it("puts a setting inside a table config gives on its path, which the server would apply in either order", () => {
+    const given = { sandbox_workspace_write: { network_access: true }, model: "m" };
+    const { params } = start({ additionalDirectories: ["/data"], config: given });
+    expect((params as { config: unknown }).config).toEqual({
+      sandbox_workspace_write: { network_access: true, writable_roots: ["/data"] },
+      model: "m",
+    });
+    // The caller's config is not changed.
+    expect(given).toEqual({ sandbox_workspace_write: { network_access: true }, model: "m" });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toUserInputs } from "../../src/inputs.js";
+import { image, localImage, toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { checkLogger } from "../../src/internal/logger.js";
 import { configArgs } from "../../src/internal/toml.js";
@@ -54,6 +54,15 @@ describe("checkJson", () => {
       [cyclic, /^value\.self contains itself$/],
       [{ a: ["ok", "cut\ud800"] }, /^value\.a\[1\] holds a lone surrogate/],
       [{ a: { "k\udc00": 1 } }, /^a key of value\.a holds a lone surrogate/],
+      // JSON sends what a toJSON of its own returns, an array's or one not enumerable.
+      [
+        { list: Object.assign([1], { toJSON: () => "replaced" }) },
+        /^value\.list has a toJSON method, whose result JSON would send in its place$/,
+      ],
+      [
+        Object.defineProperty({ a: 1 }, "toJSON", { value: () => "replaced" }),
+        /^value has a toJSON method/,
+      ],
     ];
     for (const [value, message] of cases) {
       expect(() => checkJson(value, "value")).toThrow(message);
@@ -98,7 +107,57 @@ describe("arrays with holes", () => {
     );
     const text = { type: "text", text: "a" } as const;
     expect(() => toUserInputs([text, , text] as (typeof text)[])).toThrow(TypeError);
+    expect(() => configArgs({ sdk: { list: ["a", , "b"] } })).toThrow(
+      "configOverrides.sdk.list[1] must be a string, number, boolean, array or object, got undefined",
+    );
     /* eslint-enable no-sparse-arrays */
+    // Refused at its first hole, without a walk of its length.
+    expect(() => configArgs({ sdk: { list: new Array(2 ** 32 - 1) } })).toThrow(
+      "configOverrides.sdk.list[0] must be",
+    );
+  });
+});
+
+describe("input items", () => {
+  it("carry an image's detail, and refuse a field the wire does not have, naming it", () => {
+    expect(
+      toUserInputs([
+        image("data:image/png;base64,AA==", "high"),
+        localImage("/a.png", "low"),
+        { type: "image", url: "data:image/png;base64,AA==" },
+      ]),
+    ).toEqual([
+      { type: "image", url: "data:image/png;base64,AA==", detail: "high" },
+      { type: "localImage", path: "/a.png", detail: "low" },
+      { type: "image", url: "data:image/png;base64,AA==" },
+    ]);
+    expect(() =>
+      toUserInputs({ type: "localImage", path: "/a.png", detail: "max" } as never),
+    ).toThrow('input[0].detail must be one of auto, low, high, original, got "max"');
+    expect(() =>
+      toUserInputs([
+        { type: "text", text: "a" },
+        { type: "text", text: "b", text_elements: [] },
+      ] as never),
+    ).toThrow('input[1] has no field "text_elements"; its fields are type, text');
+  });
+});
+
+describe("configOverrides nesting", () => {
+  it("is refused past the depth the runtime reads, naming the path", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 70; i++) deep = [deep];
+    expect(() => configArgs({ sdk: { deep } })).toThrow(
+      /^configOverrides\.sdk\.deep(\[0\])+ nests deeper than the runtime reads$/,
+    );
+    let table: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 70; i++) table = { t: table };
+    expect(() => configArgs(table)).toThrow(
+      /^configOverrides(\.t)+ nests deeper than the runtime reads$/,
+    );
+    let shallow: unknown = "x";
+    for (let i = 0; i < 30; i++) shallow = [shallow];
+    expect(() => configArgs({ sdk: { shallow } })).not.toThrow();
   });
 });
 
