@@ -9,7 +9,7 @@
  * tells stable from experimental, and `src/generated/maps.ts` (from `generate-ts`) adds the
  * legacy methods neither schema lists. Which API covers a method is the table below, and the
  * table is checked against the SDK's sources: every method the SDK sends (a `.request("...")`
- * call in `src/`) must have an entry, and every entry must be sent somewhere. A new runtime's
+ * call in `src/`, or one of the helpers that send and follow a request) must have an entry, and every entry must be sent somewhere. A new runtime's
  * methods therefore show up as "`codex.request` only" until someone wraps them, and a method the
  * SDK starts or stops sending fails the generation until the table says so.
  */
@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import * as prettier from "prettier";
+import ts from "typescript";
 
 import { locateRuntime } from "../src/runtime.js";
 import { installedCodexVersion } from "./generate-protocol.js";
@@ -94,7 +95,38 @@ export function generatedMethods(mapsSource = readFileSync(MAPS_FILE, "utf8")): 
   return [...list[1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
 }
 
-/** The client requests the SDK's sources send: the literal method of each `.request(` call. */
+/**
+ * The calls that send a client request, and which of their arguments is its method: a request,
+ * and the helpers that send one whose answer they follow.
+ */
+const SENDERS: ReadonlyMap<string, number> = new Map([
+  ["request", 0],
+  ["sendFollowed", 1],
+  ["#newThread", 0],
+]);
+
+/** The literal methods `source` sends, read from its syntax tree. */
+export function methodsSentBy(source: string, file = "source.ts"): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const name = ts.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : ts.isIdentifier(callee)
+          ? callee.text
+          : undefined;
+      const at = name === undefined ? undefined : SENDERS.get(name);
+      const method = at === undefined ? undefined : node.arguments[at];
+      if (method !== undefined && ts.isStringLiteral(method)) found.push(method.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true));
+  return found;
+}
+
+/** The client requests the SDK's sources send: the literal method of each sending call. */
 export function sentMethods(dir = SOURCES): Set<string> {
   const sent = new Set<string>();
   const walk = (at: string) => {
@@ -103,8 +135,7 @@ export function sentMethods(dir = SOURCES): Set<string> {
       if (entry.isDirectory()) {
         if (entry.name !== "generated" && entry.name !== "testing") walk(full);
       } else if (entry.name.endsWith(".ts")) {
-        const source = readFileSync(full, "utf8");
-        for (const m of source.matchAll(/\.request\(\s*"([^"]+)"/g)) sent.add(m[1]!);
+        for (const method of methodsSentBy(readFileSync(full, "utf8"), full)) sent.add(method);
       }
     }
   };

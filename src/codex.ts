@@ -17,7 +17,12 @@ import {
   listRequest,
   threadPages,
 } from "./history.js";
-import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
+import {
+  Connection,
+  boundWait,
+  type RawNotification,
+  type RequestOptions,
+} from "./rpc/connection.js";
 import type {
   ClientRequestMap,
   ClientRequestMethod,
@@ -36,10 +41,11 @@ import type {
   ThreadForkParams,
   ThreadListResponse,
   ThreadResumeParams,
+  ThreadResumeResponse,
   ThreadStartParams,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
-import { timeLeft } from "./internal/deadline.js";
+import { abortError, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import {
@@ -73,7 +79,7 @@ import type {
 import { type EventMode } from "./options.js";
 import { EventLog, Router, type EventReader } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
-import { FOLLOW_METHODS, Thread, followAnswer } from "./thread.js";
+import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
@@ -97,6 +103,7 @@ import {
   THREAD_RESUME_NAMES,
   THREAD_START_NAMES,
   checkThreadHandlers,
+  checkForkPoint,
   threadIdOf,
   threadRequest,
   type CheckedHandlers,
@@ -375,15 +382,15 @@ export class Codex implements AsyncDisposable {
     const call = requestOptions(options);
     // A key, token or config credential sent this way is redacted as the typed methods' are.
     this.#internals.secrets.addAll(paramsCredentials(method, params));
-    const answer = this.#internals.connection.request(method, params, call) as Promise<
-      ClientRequestMap[M]["result"]
-    >;
     // An unsubscribe, resume, archive or delete sent this way keeps the client's record of the
     // threads it follows true, as the typed methods do.
     const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
-    return FOLLOW_METHODS.has(method) && typeof threadId === "string"
-      ? followAnswer(this.#internals, method, threadId, answer)
-      : answer;
+    if (FOLLOW_METHODS.has(method) && typeof threadId === "string") {
+      return sendFollowed(this.#internals, method, threadId, params, call);
+    }
+    return this.#internals.connection.request(method, params, call) as Promise<
+      ClientRequestMap[M]["result"]
+    >;
   }
 
   /**
@@ -516,8 +523,7 @@ export class Codex implements AsyncDisposable {
       true,
     );
     this.#internals.secrets.addAll(paramsCredentials("thread/start", params));
-    const response = await this.#internals.connection.request("thread/start", params, call);
-    return this.#attach(threadIdOf(response, "thread/start"), handlers);
+    return this.#attach(await this.#newThread("thread/start", params, call), handlers);
   }
 
   /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
@@ -530,7 +536,14 @@ export class Codex implements AsyncDisposable {
     );
     params.threadId = threadId;
     this.#internals.secrets.addAll(paramsCredentials("thread/resume", params));
-    const response = await this.#internals.connection.request("thread/resume", params, call);
+    // Followed when given up on too: the server subscribes this client whatever it does.
+    const response = await sendFollowed<ThreadResumeResponse>(
+      this.#internals,
+      "thread/resume",
+      threadId,
+      params,
+      call,
+    );
     const resumed = threadIdOf(response, "thread/resume");
     if (resumed !== threadId) {
       throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
@@ -548,9 +561,41 @@ export class Codex implements AsyncDisposable {
       false,
     );
     params.threadId = threadId;
+    checkForkPoint(params);
     this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
-    const response = await this.#internals.connection.request("thread/fork", params, call);
-    return this.#attach(threadIdOf(response, "thread/fork"), handlers);
+    return this.#attach(await this.#newThread("thread/fork", params, call), handlers);
+  }
+
+  // Sends thread/start or thread/fork without the caller's bounds, which bound only the wait: a
+  // thread given up on is still made, and loaded, so once its answer comes it is deleted, as
+  // nothing can reach it (an unsubscribe would leave it loaded).
+  async #newThread(
+    method: "thread/start" | "thread/fork",
+    params: ThreadStartParams | ThreadForkParams,
+    call: RequestOptions | undefined,
+  ): Promise<string> {
+    if (call?.signal?.aborted) throw abortError(call.signal);
+    const { connection, log } = this.#internals;
+    const answer = connection.request(method as string, params);
+    const response = await boundWait(answer, method, call, () => {
+      void answer.then(
+        (late) => this.#deleteLate(method, late),
+        (err: unknown) => log.debug(`a ${method} given up on failed`, err),
+      );
+    });
+    return threadIdOf(response, method);
+  }
+
+  async #deleteLate(method: string, late: unknown): Promise<void> {
+    const { connection, log } = this.#internals;
+    const threadId = (late as { thread?: { id?: unknown } } | null)?.thread?.id;
+    if (typeof threadId !== "string" || threadId === "") return;
+    try {
+      await connection.request("thread/delete", { threadId });
+      log.debug(`deleted thread ${threadId}, whose ${method} was given up on`);
+    } catch (err) {
+      log.warn(`could not delete thread ${threadId}, whose ${method} was given up on`, err);
+    }
   }
 
   /** Lists stored threads (one page; pass `cursor` from `nextCursor` for the next). */
@@ -577,8 +622,7 @@ export class Codex implements AsyncDisposable {
   async threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
     checkId(threadId);
     const call = requestOptions(options);
-    const answer = this.#internals.connection.request("thread/archive", { threadId }, call);
-    return followAnswer(this.#internals, "thread/archive", threadId, answer);
+    return sendFollowed(this.#internals, "thread/archive", threadId, { threadId }, call);
   }
 
   /**
@@ -588,8 +632,7 @@ export class Codex implements AsyncDisposable {
   async threadDelete(threadId: string, options?: RequestOptions): Promise<ThreadDeleteResponse> {
     checkId(threadId);
     const call = requestOptions(options);
-    const answer = this.#internals.connection.request("thread/delete", { threadId }, call);
-    return followAnswer(this.#internals, "thread/delete", threadId, answer);
+    return sendFollowed(this.#internals, "thread/delete", threadId, { threadId }, call);
   }
 
   /** The ids of the threads loaded in the app-server's memory (`thread/loaded/list`, every page). */

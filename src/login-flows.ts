@@ -2,7 +2,7 @@
  * Starting logins and routing their completions: loaded by the client on its first login, as
  * most clients never log in through the SDK.
  */
-import { CodexError, RequestTimeoutError, type TransportClosedError } from "./errors.js";
+import { CodexError, type TransportClosedError } from "./errors.js";
 import type {
   GetAccountResponse,
   LoginAccountParams,
@@ -36,7 +36,7 @@ import {
   type LoginWaitOptions,
   type LoginWaits,
 } from "./login.js";
-import type { Connection, RequestOptions } from "./rpc/connection.js";
+import { boundWait, type Connection, type RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
 // The tracker keeps ids and completions for a wait() that may never come: a handle dropped
@@ -86,24 +86,9 @@ export class LoginTracker implements LoginWaits {
     // Sent without the caller's bounds, which only bound the wait: the request stays pending
     // until its answer comes (or the connection ends), for the late answer to be cancelled.
     const answer = this.#connection.request("account/login/start", params);
-    if (call?.signal === undefined && call?.timeout === undefined) return answer;
-    let answered = false;
-    const mark = () => {
-      answered = true;
-    };
-    void answer.then(mark, mark);
-    try {
-      return await deadline(answer, {
-        signal: call.signal,
-        timeout: call.timeout,
-        onTimeout: () => {
-          throw new RequestTimeoutError("account/login/start", call.timeout!);
-        },
-      });
-    } catch (err) {
-      if (!answered) void answer.then(this.#cancelAbandoned, this.#abandonedFailed);
-      throw err;
-    }
+    return boundWait(answer, "account/login/start", call, () => {
+      void answer.then(this.#cancelAbandoned, this.#abandonedFailed);
+    });
   }
 
   readonly #cancelAbandoned = async (response: unknown): Promise<void> => {

@@ -286,6 +286,26 @@ function configHas(config: Record<string, unknown>, path: readonly string[]): bo
 }
 
 /**
+ * @internal Checks where a fork ends: a turn id the server would look for and not find (`""`)
+ * is refused, as are both ends at once, before any I/O.
+ */
+export function checkForkPoint(params: {
+  readonly lastTurnId?: string | null | undefined;
+  readonly beforeTurnId?: string | null | undefined;
+}): void {
+  const { lastTurnId, beforeTurnId } = params;
+  for (const [name, id] of [
+    ["lastTurnId", lastTurnId],
+    ["beforeTurnId", beforeTurnId],
+  ] as const) {
+    if (id !== undefined && id !== null) checkWellFormed(checkNonEmpty(id, name), name);
+  }
+  if (lastTurnId != null && beforeTurnId != null) {
+    throw new TypeError("lastTurnId and beforeTurnId cannot be combined: give one of them");
+  }
+}
+
+/**
  * @internal The id in the answer to thread/start, resume or fork. An answer without one is a
  * fault of the server's: the thread could never be named.
  */

@@ -26,7 +26,7 @@ import type {
 } from "./generated/index.js";
 import { TURN_START_PARAMS_FIELDS, TURN_START_PARAMS_KEYS } from "./generated/index.js";
 import { textInput, toTurnInput, type RunInput } from "./inputs.js";
-import { abortError, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkJson,
@@ -66,8 +66,8 @@ import {
   type StructuredTurnResult,
 } from "./structured-output.js";
 import type { ReviewOptions, ReviewTarget } from "./review.js";
-import type { Connection, RequestOptions } from "./rpc/connection.js";
-import type { Router, TurnSlot } from "./rpc/router.js";
+import { boundWait, type Connection, type RequestOptions } from "./rpc/connection.js";
+import { turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
 import {
   HANDLER_KEYS,
   pickHandlers,
@@ -159,12 +159,30 @@ export const FOLLOW_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * @internal Keeps what the client knows of the threads it follows true once `answer`, to one of
- * the `FOLLOW_METHODS`, comes, whether a typed method or `codex.request` sent it. Unsubscribed,
+ * @internal Sends one of the `FOLLOW_METHODS` and follows its answer. It goes without the
+ * caller's bounds, which bound only the wait: the server acts on it whatever the caller does, and
+ * an answer that comes after the caller gave up must still keep the client's record true (an
+ * unsubscribe given up on, then not followed, left the next turn waiting for ever).
+ */
+export function sendFollowed<R>(
+  context: Pick<ThreadContext, "connection" | "router" | "dispatcher">,
+  method: string,
+  threadId: string,
+  params: unknown,
+  call: RequestOptions | undefined,
+): Promise<R> {
+  if (call?.signal?.aborted) return Promise.reject(abortError(call.signal));
+  const answer = context.connection.request(method, params) as Promise<R>;
+  return boundWait(followAnswer(context, method, threadId, answer), method, call);
+}
+
+/**
+ * Keeps what the client knows of the threads it follows true once `answer`, to one of the
+ * `FOLLOW_METHODS`, comes, whether a typed method or `codex.request` sent it. Unsubscribed,
  * the thread refuses turns (and fails the one in flight) and its handlers are released; resumed,
  * archived or deleted, it takes turns again (deleted, its handlers are released too).
  */
-export async function followAnswer<R>(
+async function followAnswer<R>(
   context: Pick<ThreadContext, "router" | "dispatcher">,
   method: string,
   threadId: string,
@@ -181,6 +199,58 @@ export async function followAnswer<R>(
   router.setSubscribed(threadId, true);
   if (method === "thread/delete") dispatcher.release(threadId);
   return response;
+}
+
+/**
+ * Sends `thread/compact/start` (`send`) holding the thread's slot until the compaction turn it
+ * starts completes, the thread or the connection ends, or, should no turn start within
+ * `ABORT_WAIT_MS` of the answer, then; a refused request frees it at once. A thread this client
+ * can no longer run on (unsubscribed) is refused before anything is sent.
+ */
+function holdForCompaction<R>(
+  connection: Connection,
+  router: Router,
+  threadId: string,
+  slot: TurnSlot,
+  log: Log,
+  send: () => Promise<R>,
+): Promise<R> {
+  let turnId: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let refused: Error | undefined;
+  const offs: (() => unknown)[] = [];
+  const done = () => {
+    clearTimeout(timer);
+    for (const off of offs.splice(0)) off();
+    slot.release();
+  };
+  offs.push(
+    router.onKey("turn/started", "threadId", threadId, (n) => {
+      if (turnId !== undefined) return;
+      turnId = turnIdOf(n);
+      clearTimeout(timer);
+    }),
+    router.onKey("turn/completed", "threadId", threadId, (n) => {
+      if (turnId !== undefined && turnIdOf(n) === turnId) done();
+    }),
+    connection.onClose(done),
+  );
+  const held = slot.hold({
+    fail: (error) => {
+      refused = error;
+      done();
+    },
+  });
+  if (!held) return Promise.reject(refused!);
+  const answer = send();
+  answer.then(() => {
+    if (turnId !== undefined || offs.length === 0) return;
+    timer = setTimeout(() => {
+      log.debug(`no compaction turn started on ${threadId}; the thread is free again`);
+      done();
+    }, ABORT_WAIT_MS);
+  }, done);
+  return answer;
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
@@ -316,12 +386,8 @@ export class Thread {
    */
   async unsubscribe(options?: RequestOptions): Promise<ThreadUnsubscribeResponse> {
     const call = requestOptions(options);
-    const answer = this.#context.connection.request(
-      "thread/unsubscribe",
-      { threadId: this.id },
-      call,
-    );
-    return followAnswer(this.#context, "thread/unsubscribe", this.id, answer);
+    const params = { threadId: this.id };
+    return sendFollowed(this.#context, "thread/unsubscribe", this.id, params, call);
   }
 
   /** Reads the thread, with its turns when `includeTurns` is set. */
@@ -456,10 +522,28 @@ export class Thread {
     return cleared;
   }
 
-  /** Asks the server to compact the thread's context; resolves once accepted, not when done. */
+  /**
+   * Asks the server to compact the thread's context; resolves once accepted, not when done. The
+   * server runs the compaction as a turn of the thread, which a turn started meanwhile would
+   * interrupt or be refused by: the request waits in the thread's queue like a turn of this
+   * client, and the turns queued after it wait until the compaction completes.
+   */
   async compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
     const call = requestOptions(options);
-    return this.#context.connection.request("thread/compact/start", { threadId: this.id }, call);
+    const { connection, router, log } = this.#context;
+    const t0 = performance.now();
+    return router.queueTurn(
+      this.id,
+      (slot) => {
+        const timeout = call?.timeout;
+        const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+        return holdForCompaction(connection, router, this.id, slot, log, () =>
+          connection.request("thread/compact/start", { threadId: this.id }, left),
+        );
+      },
+      false,
+      { method: "thread/compact/start", signal: call?.signal, timeout: call?.timeout },
+    );
   }
 
   /**

@@ -296,6 +296,10 @@ export function startedTurnId(answer: unknown, method: string): string {
   return id;
 }
 
+// How long an interrupt the server refused waits for the turn's completion, which follows the
+// refusal at once when the turn ended as the request travelled.
+const ENDING_WAIT_MS = 1_000;
+
 /** @internal What {@link awaitTurnStart} waits for, and what a turn started late needs. */
 export interface PendingStart {
   readonly answer: Promise<unknown>;
@@ -600,11 +604,30 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     if (this.#collector.ended) return {};
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
-    return this.#context.connection.request(
-      "turn/interrupt",
-      { threadId: this.threadId, turnId },
-      left,
-    );
+    try {
+      return await this.#context.connection.request(
+        "turn/interrupt",
+        { threadId: this.threadId, turnId },
+        left,
+      );
+    } catch (err) {
+      // A turn ending as the request travels is refused ("no active turn to interrupt") just
+      // before its completion comes: it ended, which is what was asked.
+      if (!(err instanceof InvalidRequestError)) throw err;
+      const ended = this.#collector.completion.then(
+        () => true,
+        () => true,
+      );
+      const timeout = Math.min(ENDING_WAIT_MS, left?.timeout ?? ENDING_WAIT_MS);
+      const done = await deadline(ended, {
+        signal: left?.signal,
+        timeout,
+        onTimeout: () => false,
+        onAbort: () => false,
+      });
+      if (done) return {};
+      throw err;
+    }
   }
 
   // Waits until the turn is active on the server, within `call`; resolves with what is left of it

@@ -394,6 +394,31 @@ describe("start-up failures", () => {
     expect(err.stderrTail).toBe("[redacted] plain-value-0123456789");
   });
 
+  it("a thread start given up on leaves no thread behind once its answer comes", async () => {
+    let left!: (threadId: string) => void;
+    const leftThread = new Promise<string>((resolve) => (left = resolve));
+    const logger = {
+      debug: (message: string) => {
+        const found = /^codex-app-server-sdk: deleted thread (\S+), whose thread\/start/.exec(
+          message,
+        );
+        if (found !== null) left(found[1]!);
+      },
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+    };
+    await using given = await createTestCodex({ logger, logLevel: "debug" });
+    const controller = new AbortController();
+    const starting = given.codex.threadStart({ signal: controller.signal });
+    controller.abort();
+    await expect(starting).rejects.toMatchObject({ name: "AbortError" });
+    const threadId = await leftThread;
+    expect(await given.codex.loadedThreads()).not.toContain(threadId);
+    const { data } = await given.codex.threadList();
+    expect(data.map((stored) => stored.id)).not.toContain(threadId);
+  });
+
   it("a request written to a server that closed its input fails with the close error, at once", async () => {
     // A stand-in that answers initialize, reads `initialized`, closes its stdin, says so with a
     // notification, and then stays alive: the next request's write meets a broken pipe.

@@ -289,6 +289,34 @@ describe("thread lifecycle", () => {
   });
 });
 
+describe("compaction", () => {
+  it("runs in the thread's queue: after the turn in flight, and before the turn asked for next", async () => {
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueueTextDeltas(["first"], { gate });
+    const first = await thread.turn("one");
+    await gate.reached;
+    t.mock.enqueueAssistantMessage("summary of the conversation");
+    t.mock.enqueueAssistantMessage("after the compaction");
+    // Asked while the first turn runs: it waits for it, where the server would interrupt it.
+    const compacted = thread.compact();
+    const next = thread.run("two");
+    gate.release();
+    expect((await first.run()).status).toBe("completed");
+    await expect(compacted).resolves.toEqual({});
+    // Asked right after the compaction was accepted: it waits for the compaction to complete,
+    // where the server would refuse it.
+    const result = await next;
+    expect(result).toMatchObject({ status: "completed", finalResponse: "after the compaction" });
+    const { thread: read } = await thread.read({ includeTurns: true });
+    expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
+      ["userMessage", "agentMessage"],
+      ["contextCompaction"],
+      ["userMessage", "agentMessage"],
+    ]);
+  });
+});
+
 describe("request options", () => {
   it("every high-level call takes a signal and a timeout", async () => {
     const thread = await t.codex.threadStart({ timeout: 10_000 });

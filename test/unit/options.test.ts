@@ -11,7 +11,7 @@ import {
   settingsConfig,
 } from "../../src/options.js";
 import { turnParams } from "../../src/thread.js";
-import { THREAD_START_NAMES, threadRequest } from "../../src/thread-options.js";
+import { THREAD_START_NAMES, checkForkPoint, threadRequest } from "../../src/thread-options.js";
 import { SDK_VERSION } from "../../src/version.js";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -214,5 +214,25 @@ describe("typed settings and config", () => {
     });
     // The caller's config is not changed.
     expect(given).toEqual({ sandbox_workspace_write: { network_access: true }, model: "m" });
+  });
+});
+
+describe("checkForkPoint", () => {
+  it("refuses an empty turn id, or both ends, naming them; accepts one end or none", () => {
+    expect(() => checkForkPoint({ lastTurnId: "" })).toThrow(
+      "lastTurnId must be a non-empty string",
+    );
+    expect(() => checkForkPoint({ beforeTurnId: "" })).toThrow(
+      "beforeTurnId must be a non-empty string",
+    );
+    expect(() => checkForkPoint({ beforeTurnId: "t\ud800" })).toThrow(
+      "beforeTurnId holds a lone surrogate",
+    );
+    expect(() => checkForkPoint({ lastTurnId: "a", beforeTurnId: "b" })).toThrow(
+      "lastTurnId and beforeTurnId cannot be combined: give one of them",
+    );
+    for (const point of [{}, { lastTurnId: "a" }, { beforeTurnId: "b", lastTurnId: null }]) {
+      expect(() => checkForkPoint(point)).not.toThrow();
+    }
   });
 });

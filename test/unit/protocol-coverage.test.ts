@@ -8,6 +8,7 @@ import {
   coverageRows,
   generatedMethods,
   renderCoverage,
+  methodsSentBy,
   sentMethods,
 } from "../../scripts/protocol-coverage.js";
 import { CLIENT_REQUEST_METHODS } from "../../src/generated/index.js";
@@ -26,6 +27,21 @@ describe("scripts/protocol-coverage", () => {
       expect(sent).toContain(method);
     }
     expect(sent).not.toContain("thread/realtime/start");
+  });
+
+  it("reads the method of each sending call from the syntax tree, wherever it is written", () => {
+    const source = [
+      'connection.request("a/plain", {});',
+      "connection.request(",
+      '  "a/wrapped",',
+      ");",
+      'sendFollowed<R>(this.#internals, "a/followed", id, params, call);',
+      'this.#newThread("a/new", params, call);',
+      '// connection.request("a/comment")',
+      "const text = '.request(\"a/string\")';",
+      "connection.request(method, params);",
+    ].join("\n");
+    expect(methodsSentBy(source)).toEqual(["a/plain", "a/wrapped", "a/followed", "a/new"]);
   });
 
   it("fails when the table and the sources disagree", () => {

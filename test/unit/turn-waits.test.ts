@@ -269,6 +269,100 @@ describe("per-turn state", () => {
   });
 });
 
+describe("thread requests the caller gave up on", () => {
+  it("follows an unsubscribe answered after the caller stopped waiting: the next turn fails at once", async () => {
+    const { transport, thread, sentOf } = setup();
+    const controller = new AbortController();
+    const unsubscribed = thread.unsubscribe({ signal: controller.signal });
+    const request = await transport.waitForSent(1);
+    expect(request.method).toBe("thread/unsubscribe");
+    controller.abort();
+    await expect(unsubscribed).rejects.toMatchObject({ name: "AbortError" });
+    transport.deliver({ id: request.id, result: { status: "unsubscribed" } });
+    await flush();
+    await expect(thread.run("x")).rejects.toThrow(/unsubscribed from thread th/);
+    expect(sentOf("turn/start")).toHaveLength(0);
+  });
+
+  it("sends nothing for an unsubscribe whose signal is already aborted", async () => {
+    const { transport, thread } = setup();
+    await expect(thread.unsubscribe({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect(transport.sent).toEqual([]);
+  });
+
+  it("bounds an unsubscribe's wait by its timeout, as any request", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread } = setup();
+    const unsubscribed = thread.unsubscribe({ timeout: 50 }).catch((e: unknown) => e);
+    await transport.waitForSent(1);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await unsubscribed).toMatchObject({
+      name: "RequestTimeoutError",
+      method: "thread/unsubscribe",
+    });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("compaction in the thread's queue", () => {
+  it("frees the thread at once when the server refuses the compaction", async () => {
+    const { transport, thread, sentOf } = setup();
+    const compacted = thread.compact().catch((e: unknown) => e);
+    const request = await transport.waitForSent(1);
+    expect(request.method).toBe("thread/compact/start");
+    const next = thread.run("x");
+    transport.deliver({ id: request.id, error: { code: -32600, message: "nothing to compact" } });
+    expect(await compacted).toMatchObject({ name: "InvalidRequestError" });
+    await transport.waitForSent(2);
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    await expect(next).resolves.toMatchObject({ id: "t1", status: "completed" });
+  });
+
+  it("frees the thread when no compaction turn starts within the wait, leaving no timer", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf, tables } = setup();
+    const compacted = thread.compact();
+    const request = await transport.waitForSent(1);
+    const next = thread.turn("x");
+    transport.deliver({ id: request.id, result: {} });
+    await expect(compacted).resolves.toEqual({});
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(sentOf("turn/start")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await transport.waitForSent(2);
+    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+    transport.deliver(completed("t1"));
+    await flush();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, keyListeners: 0 });
+  });
+
+  it("holds the thread until the compaction turn completes, not another turn", async () => {
+    const { transport, thread, sentOf } = setup();
+    const compacted = thread.compact();
+    const request = await transport.waitForSent(1);
+    const next = thread.run("x");
+    transport.deliver(started("c1"));
+    transport.deliver({ id: request.id, result: {} });
+    await compacted;
+    transport.deliver(completed("other"));
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(0);
+    transport.deliver(completed("c1"));
+    await transport.waitForSent(2);
+    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    await expect(next).resolves.toMatchObject({ id: "t1", status: "completed" });
+  });
+});
+
 describe("stopping what the caller gave up on", () => {
   it("sends no interrupt for a turn that ended as it became active", async () => {
     const { transport, thread, sentOf, answer, tables } = setup();
@@ -297,6 +391,39 @@ describe("stopping what the caller gave up on", () => {
     transport.deliver(completed("t1"));
     await expect(interrupted).resolves.toEqual({});
     expect(sentOf("turn/interrupt")).toHaveLength(0);
+  });
+
+  it("resolves interrupt() with {} when the server refuses it as the turn completes", async () => {
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const interrupted = turn.interrupt();
+    const request = await transport.waitForSent(2);
+    expect(request.method).toBe("turn/interrupt");
+    // The runtime's order: the refusal, then the completion.
+    transport.deliver({
+      id: request.id,
+      error: { code: -32600, message: "no active turn to interrupt" },
+    });
+    transport.deliver(completed("t1"));
+    await expect(interrupted).resolves.toEqual({});
+  });
+
+  it("rejects with the server's refusal of interrupt() when the turn goes on", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const interrupted = turn.interrupt().catch((e: unknown) => e);
+    const request = await transport.waitForSent(2);
+    transport.deliver({ id: request.id, error: { code: -32600, message: "turn id mismatch" } });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await interrupted).toMatchObject({ name: "InvalidRequestError" });
+    expect(turn.completed).toBe(false);
   });
 
   it("interrupts the turn a given-up turn/start names, even when it is answered after the bound", async () => {
