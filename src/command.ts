@@ -409,7 +409,13 @@ function checkSize(size: unknown): CommandExecTerminalSize {
   const record = size as Record<string, unknown> | null;
   const ok = (value: unknown) =>
     typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 0xffff;
-  if (typeof size !== "object" || record === null || !ok(record.rows) || !ok(record.cols)) {
+  if (
+    typeof size !== "object" ||
+    record === null ||
+    !ok(record.rows) ||
+    !ok(record.cols) ||
+    Object.keys(record).some((key) => key !== "rows" && key !== "cols")
+  ) {
     throw new TypeError("size must be { rows, cols }, two integers from 1 to 65535");
   }
   return { rows: record.rows as number, cols: record.cols as number };

@@ -406,7 +406,14 @@ export class Secrets {
     const out: Record<string, unknown> = {};
     walk.copies.set(value, out);
     for (const [key, item] of Object.entries(value)) {
-      out[this.text(key)] = this.#copy(item, depth + 1, walk);
+      // Defined, not assigned: a `__proto__` key (JSON.parse makes it an own field) would set
+      // the copy's prototype instead.
+      Object.defineProperty(out, this.text(key), {
+        value: this.#copy(item, depth + 1, walk),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

@@ -215,9 +215,16 @@ export function checkTimeout(value: unknown, name = "timeout"): number | undefin
   return value;
 }
 
-/** A delay that may also be 0, meaning "none". */
+/** A delay that may also be 0, meaning "none"; its error says 0 is allowed. */
 export function checkOptionalDelay(value: unknown, name: string): number | undefined {
-  return value === 0 ? 0 : checkTimeout(value, name);
+  if (value === 0 || value === undefined) return value;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_TIMEOUT) {
+    throw new RangeError(
+      `${name} must be a number of milliseconds from 0 to ${MAX_TIMEOUT}, got ` +
+        (typeof value === "number" ? String(value) : describe(value)),
+    );
+  }
+  return value;
 }
 
 /** The longest objective the server accepts. */

@@ -48,6 +48,25 @@ export class ProtocolError extends CodexError {
   }
 }
 
+const OUTPUT_DELTA = '"command/exec/outputDelta"';
+
+/**
+ * A command's output chunk whose line names a secret, redacted but for its `deltaBase64`: the
+ * letters of a secret can appear in base64 by chance, and redacted there, the chunk would no
+ * longer decode. It is the command's own output, which the SDK hands on as written; `undefined`
+ * when the line is something else.
+ */
+function outputDelta(raw: string, secrets: Secrets): unknown {
+  const message = JSON.parse(raw) as { method?: unknown; params?: unknown };
+  const params = message.params as { deltaBase64?: unknown } | null | undefined;
+  if (message.method !== "command/exec/outputDelta" || typeof params?.deltaBase64 !== "string") {
+    return undefined;
+  }
+  const { deltaBase64, ...rest } = params;
+  const clean = secrets.value({ ...message, params: rest }) as { params: object };
+  return { ...clean, params: { ...clean.params, deltaBase64 } };
+}
+
 /**
  * Waits for `work`, what follows the answer to `method` sent without the caller's bounds, within
  * the caller's `signal` and `timeout`, failing as `request` fails when they end the wait. The
@@ -447,11 +466,13 @@ export class Connection {
       return;
     }
     try {
-      const line =
-        this.#secrets === undefined || this.#secrets.empty ? raw : this.#secrets.text(raw);
+      const secrets = this.#secrets;
+      const line = secrets === undefined || secrets.empty ? raw : secrets.text(raw);
       let message: unknown;
       try {
-        message = JSON.parse(line);
+        message =
+          line !== raw && raw.includes(OUTPUT_DELTA) ? outputDelta(raw, secrets!) : undefined;
+        message ??= JSON.parse(line);
       } catch {
         return this.#drop("a line that is not JSON", line);
       }

@@ -194,6 +194,8 @@ describe("Codex.exec", () => {
       () => codex.exec(["ls"], { tty: "yes" as never }),
       () => codex.exec(["ls"], { size: { rows: 10, cols: 10 } }),
       () => codex.exec(["ls"], { tty: true, size: { rows: 0, cols: 10 } }),
+      // A field the wire does not have would be dropped without a word.
+      () => codex.exec(["ls"], { tty: true, size: { rows: 10, cols: 10, x: 1 } as never }),
       () => codex.exec(["ls"], { env: { A: 1 as never } }),
       () => codex.exec(["ls"], { cwd: "" }),
       // What the operating system cannot carry, or the server cannot read: the server would

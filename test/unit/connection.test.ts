@@ -602,6 +602,39 @@ describe("Connection", () => {
     expect(seen).toEqual([{ text: "key [redacted], path a/b" }]);
   });
 
+  it("hands a command's output chunk on as written when a secret's letters appear in its base64", () => {
+    const output = Buffer.from("user:hunter22 and more text");
+    const base64 = output.toString("base64");
+    // A secret that is the base64 of the start of the output, as a Basic credential would be.
+    const secret = base64.slice(0, 16);
+    const secrets = new Secrets();
+    secrets.add(secret);
+    const transport = new FakeTransport();
+    const connection = new Connection(transport, { secrets });
+    const seen: unknown[] = [];
+    connection.onNotification((n) => seen.push(n.params));
+    const chunk = { processId: `p-${secret}`, stream: "stdout", deltaBase64: base64 };
+    transport.deliver({ method: "command/exec/outputDelta", params: chunk });
+    // Any other line naming that method is redacted whole.
+    transport.deliver({ method: "x/y", params: { text: `"command/exec/outputDelta" ${secret}` } });
+    expect(seen).toEqual([
+      { processId: "p-[redacted]", stream: "stdout", deltaBase64: base64 },
+      { text: '"command/exec/outputDelta" [redacted]' },
+    ]);
+  });
+
+  it("redacts a field named __proto__ as any other, without touching the copy's prototype", () => {
+    const secrets = new Secrets();
+    secrets.add("sk-proto-secret-0123");
+    const copy = secrets.value(
+      JSON.parse('{"__proto__":{"key":"sk-proto-secret-0123"}}'),
+    ) as object;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toEqual({
+      key: "[redacted]",
+    });
+  });
+
   it("shows no part of a secret that the stderr tail's cut would split", async () => {
     const key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0".repeat(4);
     const secrets = new Secrets();

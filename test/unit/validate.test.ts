@@ -7,6 +7,7 @@ import {
   checkEnvName,
   checkJson,
   checkNonEmpty,
+  checkOptionalDelay,
   checkObjective,
   checkOptionNames,
   checkOptions,
@@ -240,6 +241,19 @@ describe("checkLogger", () => {
     ] as const) {
       expect(() => checkLogger(undefined, level)).toThrow(
         `logLevel must be one of debug, info, warn, error, off; got ${got}`,
+      );
+    }
+  });
+});
+
+describe("checkOptionalDelay", () => {
+  it("takes 0 and says so when it refuses a value", () => {
+    expect(checkOptionalDelay(0, "killGraceMs")).toBe(0);
+    expect(checkOptionalDelay(undefined, "killGraceMs")).toBeUndefined();
+    expect(checkOptionalDelay(250, "killGraceMs")).toBe(250);
+    for (const value of [-1, Number.NaN, 2 ** 31, "5"]) {
+      expect(() => checkOptionalDelay(value, "killGraceMs")).toThrow(
+        /^killGraceMs must be a number of milliseconds from 0 to 2147483647, got /,
       );
     }
   });
