@@ -1,7 +1,7 @@
 import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
-import { CodexError } from "./errors.js";
+import { CodexError, InvalidRequestError } from "./errors.js";
 import type {
   CommandExecOutputDeltaNotification,
   CommandExecParams,
@@ -327,6 +327,7 @@ export class CommandHandle {
     const checked = checkSize(size);
     const call = requestOptions(options);
     if (!this.#tty) throw new TypeError("resize needs a command started with tty: true");
+    this.#checkRunning("resize");
     await this.#connection.request(
       "command/exec/resize",
       { processId: this.processId, size: checked },
@@ -353,6 +354,18 @@ export class CommandHandle {
   #checkStdin(method: string): void {
     if (!this.#stdin) {
       throw new TypeError(`${method} needs a command started with stdin: true (or tty: true)`);
+    }
+    this.#checkRunning(method);
+  }
+
+  // The server's own refusal, named, without a request: a command known to have exited has no
+  // input or terminal left. One that exits as the request travels gets the server's.
+  #checkRunning(method: string): void {
+    if (this.exited) {
+      throw new InvalidRequestError(
+        -32600,
+        `command ${this.processId} has exited: no active command/exec to ${method}`,
+      );
     }
   }
 

@@ -166,6 +166,14 @@ describe("Codex.exec", () => {
     const result = await handle.wait();
     expect(result.stdout).toContain("50 132");
     expect(result.stderr).toBe("");
+    // Exited: refused as the server refuses it, naming the command, and nothing is sent.
+    const refusal = `command ${handle.processId} has exited: no active command/exec to`;
+    await expect(handle.write("late")).rejects.toThrow(`${refusal} write`);
+    await expect(handle.closeStdin()).rejects.toThrow(`${refusal} closeStdin`);
+    await expect(handle.resize({ rows: 10, cols: 10 })).rejects.toMatchObject({
+      name: "InvalidRequestError",
+      message: expect.stringContaining(`${refusal} resize`),
+    });
   });
 
   it("with collectOutput: false streams the output but keeps none for wait()", async () => {
