@@ -103,10 +103,18 @@ export function hasControlCharacter(value: string, allowTab = false): boolean {
   return false;
 }
 
-/** A non-empty string. */
+/**
+ * A string with something in it: not empty, and not only white space, which no id, name, path
+ * or key of the protocol is (the server would look for it and answer that it found nothing).
+ */
 export function checkNonEmpty(value: unknown, name: string): string {
-  if (typeof value !== "string" || value === "") {
-    const got = value === "" ? "an empty string" : describe(value);
+  if (typeof value !== "string" || value.trim() === "") {
+    const got =
+      value === ""
+        ? "an empty string"
+        : typeof value === "string"
+          ? "only white space"
+          : describe(value);
     throw new TypeError(`${name} must be a non-empty string, got ${got}`);
   }
   return value;

@@ -56,11 +56,14 @@ describe("CodexConfig.write", () => {
 
   it("refuses key paths and values the runtime refuses or cannot nest, and holes, before any I/O", async () => {
     const { transport, config } = setup();
-    for (const keyPath of ["a..b", ".model", "model.", "   "]) {
+    for (const keyPath of ["a..b", ".model", "model.", "a. .b"]) {
       await expect(config.write(keyPath, 1)).rejects.toThrow(
         `edit.keyPath must not have an empty segment, got ${JSON.stringify(keyPath)}`,
       );
     }
+    await expect(config.write("   ", 1)).rejects.toThrow(
+      "edit.keyPath must be a non-empty string, got only white space",
+    );
     // Deep enough to break config.toml (or, as one line, to go unread by the runtime).
     await expect(config.write(Array(64).fill("k").join("."), 1)).rejects.toThrow(
       "edit.keyPath has more segments than config.toml can nest",

@@ -258,3 +258,20 @@ describe("checkOptionalDelay", () => {
     }
   });
 });
+
+describe("checkNonEmpty", () => {
+  it("refuses a string of only white space, which names nothing, as it refuses an empty one", () => {
+    expect(checkNonEmpty(" a ", "serverName")).toBe(" a ");
+    expect(() => checkNonEmpty("", "serverName")).toThrow(
+      "serverName must be a non-empty string, got an empty string",
+    );
+    for (const blank of [" ", "\t\n", "\u00a0\u2003"]) {
+      expect(() => checkNonEmpty(blank, "serverName")).toThrow(
+        "serverName must be a non-empty string, got only white space",
+      );
+    }
+    expect(() => checkNonEmpty(5, "serverName")).toThrow(
+      "serverName must be a non-empty string, got number",
+    );
+  });
+});
