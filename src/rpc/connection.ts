@@ -527,7 +527,8 @@ export class Connection {
         return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
       }
       const { result } = msg;
-      if (msg.error !== undefined) entry.reject(fromWireError(msg.error));
+      // An `error` of null beside a result (which JSON-RPC forbids) says there was none.
+      if (msg.error !== undefined && msg.error !== null) entry.reject(fromWireError(msg.error));
       // Every result of the protocol is an object: anything else would be read as one.
       else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
         entry.resolve(result);

@@ -671,6 +671,14 @@ describe("Connection", () => {
       expect(logged).not.toContain(key.slice(at, at + 8));
   });
 
+  it("reads an error of null beside a result as no error", async () => {
+    const { transport, connection } = setup();
+    const call = connection.request("model/list", {});
+    const sent = await transport.waitForSent(1);
+    transport.deliver({ id: sent.id, result: { data: [] }, error: null });
+    await expect(call).resolves.toEqual({ data: [] });
+  });
+
   it("ignores responses to unknown ids", async () => {
     const { transport, connection } = setup();
     transport.deliver({ id: 999, result: {} });
