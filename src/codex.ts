@@ -17,12 +17,8 @@ import {
   listRequest,
   threadPages,
 } from "./history.js";
-import {
-  Connection,
-  boundWait,
-  type RawNotification,
-  type RequestOptions,
-} from "./rpc/connection.js";
+import { boundWait } from "./rpc/bound-wait.js";
+import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
   ClientRequestMethod,
@@ -577,24 +573,30 @@ export class Codex implements AsyncDisposable {
     if (call?.signal?.aborted) throw abortError(call.signal);
     const { connection, log } = this.#internals;
     const answer = connection.request(method as string, params);
+    const ephemeral = params.ephemeral === true;
     const response = await boundWait(answer, method, call, () => {
       void answer.then(
-        (late) => this.#deleteLate(method, late),
+        (late) => this.#dropLate(method, late, ephemeral),
         (err: unknown) => log.debug(`a ${method} given up on failed`, err),
       );
     });
     return threadIdOf(response, method);
   }
 
-  async #deleteLate(method: string, late: unknown): Promise<void> {
+  // An ephemeral thread cannot be deleted (it is not stored): this client leaves it instead, and
+  // the server unloads it in its own time.
+  async #dropLate(method: string, late: unknown, ephemeral: boolean): Promise<void> {
     const { connection, log } = this.#internals;
     const threadId = (late as { thread?: { id?: unknown } } | null)?.thread?.id;
     if (typeof threadId !== "string" || threadId === "") return;
+    const [drop, done] = ephemeral
+      ? (["thread/unsubscribe", "unsubscribed from"] as const)
+      : (["thread/delete", "deleted"] as const);
     try {
-      await connection.request("thread/delete", { threadId });
-      log.debug(`deleted thread ${threadId}, whose ${method} was given up on`);
+      await connection.request(drop, { threadId });
+      log.debug(`${done} thread ${threadId}, whose ${method} was given up on`);
     } catch (err) {
-      log.warn(`could not delete thread ${threadId}, whose ${method} was given up on`, err);
+      log.warn(`could not drop thread ${threadId}, whose ${method} was given up on`, err);
     }
   }
 

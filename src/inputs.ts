@@ -1,6 +1,7 @@
 import type {
   FunctionCallOutputContentItem,
   ImageDetail,
+  TextElement,
   TurnToolOutput,
   UserInput,
 } from "./generated/index.js";
@@ -20,6 +21,11 @@ export interface TextInput {
   readonly type: "text";
   /** The text, as the user would type it. */
   readonly text: string;
+  /**
+   * Spans of `text` a UI rendered as elements (a mention, a pasted block), as a stored
+   * `userMessage` item carries them: its content can be sent again as it is.
+   */
+  readonly text_elements?: readonly TextElement[] | undefined;
 }
 /** An image given as a `data:image/...;base64,` URL. */
 export interface ImageInput {
@@ -130,6 +136,14 @@ function imageDetail(value: unknown, name: string): ImageDetail | undefined {
   throw new TypeError(`${name} must be one of ${IMAGE_DETAILS.join(", ")}, got ${shown(value)}`);
 }
 
+// A text item's elements, checked as JSON the wire carries, and copied.
+function textElements(value: unknown, index: number): unknown[] {
+  const name = `input[${index}].text_elements`;
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array, got ${shown(value)}`);
+  checkJson(value, name);
+  return [...(value as unknown[])];
+}
+
 // A field an item does not have would be dropped without a word: it is refused, naming it.
 function refuseOtherFields(item: object, fields: readonly string[], name: string): void {
   for (const key of Object.keys(item)) {
@@ -175,10 +189,15 @@ function toWire(item: unknown, index: number): UserInput {
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }
   const isImage = type === "image" || type === "localImage";
-  refuseOtherFields(item as object, isImage ? [...fields, "detail"] : fields, `input[${index}]`);
+  const optional = isImage ? "detail" : type === "text" ? "text_elements" : undefined;
+  refuseOtherFields(item as object, optional ? [...fields, optional] : fields, `input[${index}]`);
   if (isImage) {
     const detail = imageDetail((item as { detail?: unknown }).detail, `input[${index}].detail`);
     if (detail !== undefined) out.detail = detail;
+  } else if (type === "text") {
+    const elements = (item as { text_elements?: unknown }).text_elements;
+    if (elements !== undefined)
+      (out as Record<string, unknown>).text_elements = textElements(elements, index);
   }
   // Built field by field so the wire carries exactly these keys (a text item is {type, text}).
   return out as unknown as UserInput;

@@ -36,7 +36,8 @@ import {
   type LoginWaitOptions,
   type LoginWaits,
 } from "./login.js";
-import { boundWait, type Connection, type RequestOptions } from "./rpc/connection.js";
+import { boundWait } from "./rpc/bound-wait.js";
+import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
 // The tracker keeps ids and completions for a wait() that may never come: a handle dropped

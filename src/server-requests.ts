@@ -506,7 +506,7 @@ export class ServerRequestDispatcher {
       }
       const why = entry.withdrawn ? "the server withdrew it" : "no handler";
       this.#log.debug(`answered ${request.method} with its default: ${why}`);
-      return fallback();
+      return fallback(why);
     }
 
     const { controller } = entry;

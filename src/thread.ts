@@ -66,7 +66,8 @@ import {
   type StructuredTurnResult,
 } from "./structured-output.js";
 import type { ReviewOptions, ReviewTarget } from "./review.js";
-import { boundWait, type Connection, type RequestOptions } from "./rpc/connection.js";
+import { boundWait } from "./rpc/bound-wait.js";
+import type { Connection, RequestOptions } from "./rpc/connection.js";
 import { turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
 import {
   HANDLER_KEYS,
@@ -202,19 +203,26 @@ async function followAnswer<R>(
 }
 
 /**
- * Sends `thread/compact/start` (`send`) holding the thread's slot until the compaction turn it
- * starts completes, the thread or the connection ends, or, should no turn start within
- * `ABORT_WAIT_MS` of the answer, then; a refused request frees it at once. A thread this client
- * can no longer run on (unsubscribed) is refused before anything is sent.
+ * Sends `thread/compact/start` holding the thread's slot until the compaction turn it starts
+ * completes, the thread or the connection ends, or, should no compaction start within
+ * `ABORT_WAIT_MS` of the answer, then; a refused request frees it at once. The request goes
+ * without the caller's bounds, which bound only the wait: a compaction given up on once sent
+ * still runs, and holds the thread as long. The compaction turn is the one whose item is a
+ * `contextCompaction`, not any turn that starts (another client's, a goal's). A thread this
+ * client can no longer run on (unsubscribed) is refused before anything is sent.
  */
-function holdForCompaction<R>(
+function holdForCompaction(
   connection: Connection,
   router: Router,
   threadId: string,
   slot: TurnSlot,
   log: Log,
-  send: () => Promise<R>,
-): Promise<R> {
+  call: RequestOptions | undefined,
+): Promise<ThreadCompactStartResponse> {
+  if (call?.signal?.aborted) {
+    slot.release();
+    return Promise.reject(abortError(call.signal));
+  }
   let turnId: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let refused: Error | undefined;
@@ -225,8 +233,9 @@ function holdForCompaction<R>(
     slot.release();
   };
   offs.push(
-    router.onKey("turn/started", "threadId", threadId, (n) => {
-      if (turnId !== undefined) return;
+    router.onKey("item/started", "threadId", threadId, (n) => {
+      const { item } = n.params as { item?: { type?: unknown } };
+      if (turnId !== undefined || item?.type !== "contextCompaction") return;
       turnId = turnIdOf(n);
       clearTimeout(timer);
     }),
@@ -242,15 +251,15 @@ function holdForCompaction<R>(
     },
   });
   if (!held) return Promise.reject(refused!);
-  const answer = send();
+  const answer = connection.request("thread/compact/start", { threadId });
   answer.then(() => {
     if (turnId !== undefined || offs.length === 0) return;
     timer = setTimeout(() => {
-      log.debug(`no compaction turn started on ${threadId}; the thread is free again`);
+      log.debug(`no compaction started on ${threadId}; the thread is free again`);
       done();
     }, ABORT_WAIT_MS);
   }, done);
-  return answer;
+  return boundWait(answer, "thread/compact/start", call);
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */
@@ -526,7 +535,8 @@ export class Thread {
    * Asks the server to compact the thread's context; resolves once accepted, not when done. The
    * server runs the compaction as a turn of the thread, which a turn started meanwhile would
    * interrupt or be refused by: the request waits in the thread's queue like a turn of this
-   * client, and the turns queued after it wait until the compaction completes.
+   * client (behind its turn or goal run in flight), and the turns queued after it wait until the
+   * compaction completes, even when the call was given up on once the request was sent.
    */
   async compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
     const call = requestOptions(options);
@@ -537,9 +547,7 @@ export class Thread {
       (slot) => {
         const timeout = call?.timeout;
         const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
-        return holdForCompaction(connection, router, this.id, slot, log, () =>
-          connection.request("thread/compact/start", { threadId: this.id }, left),
-        );
+        return holdForCompaction(connection, router, this.id, slot, log, left);
       },
       false,
       { method: "thread/compact/start", signal: call?.signal, timeout: call?.timeout },

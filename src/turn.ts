@@ -619,12 +619,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         () => true,
       );
       const timeout = Math.min(ENDING_WAIT_MS, left?.timeout ?? ENDING_WAIT_MS);
-      const done = await deadline(ended, {
-        signal: left?.signal,
-        timeout,
-        onTimeout: () => false,
-        onAbort: () => false,
-      });
+      const done = await deadline(ended, { signal: left?.signal, timeout, onTimeout: () => false });
       if (done) return {};
       throw err;
     }

@@ -394,29 +394,43 @@ describe("start-up failures", () => {
     expect(err.stderrTail).toBe("[redacted] plain-value-0123456789");
   });
 
-  it("a thread start given up on leaves no thread behind once its answer comes", async () => {
-    let left!: (threadId: string) => void;
-    const leftThread = new Promise<string>((resolve) => (left = resolve));
+  it("a thread start given up on leaves no thread behind once its answer comes; an ephemeral one, no subscription", async () => {
+    const dropped: string[] = [];
+    const warned: string[] = [];
+    let told!: () => void;
+    const both = new Promise<void>((resolve) => (told = resolve));
     const logger = {
       debug: (message: string) => {
-        const found = /^codex-app-server-sdk: deleted thread (\S+), whose thread\/start/.exec(
-          message,
-        );
-        if (found !== null) left(found[1]!);
+        if (!/, whose thread\/start was given up on$/.test(message)) return;
+        dropped.push(message);
+        if (dropped.length === 2) told();
       },
       info: () => {},
-      warn: () => {},
+      warn: (message: string) => void warned.push(message),
       error: () => {},
     };
     await using given = await createTestCodex({ logger, logLevel: "debug" });
-    const controller = new AbortController();
-    const starting = given.codex.threadStart({ signal: controller.signal });
-    controller.abort();
-    await expect(starting).rejects.toMatchObject({ name: "AbortError" });
-    const threadId = await leftThread;
-    expect(await given.codex.loadedThreads()).not.toContain(threadId);
-    const { data } = await given.codex.threadList();
-    expect(data.map((stored) => stored.id)).not.toContain(threadId);
+    for (const ephemeral of [false, true]) {
+      const controller = new AbortController();
+      const starting = given.codex.threadStart({ ephemeral, signal: controller.signal });
+      controller.abort();
+      await expect(starting).rejects.toMatchObject({ name: "AbortError" });
+    }
+    await both;
+    // In either order: the two answers race.
+    const idOf = (done: string) => {
+      const found = dropped.map((message) => new RegExp(`: ${done} thread (\\S+),`).exec(message));
+      return found.find((match) => match !== null)?.[1];
+    };
+    const deleted = idOf("deleted");
+    const left = idOf("unsubscribed from");
+    expect(deleted).toBeDefined();
+    expect(left).toBeDefined();
+    expect(warned).toEqual([]);
+    expect(await given.codex.loadedThreads()).not.toContain(deleted);
+    // The server keeps an ephemeral thread loaded for a while; this client no longer follows it.
+    const status = await given.codex.request("thread/unsubscribe", { threadId: left! });
+    expect(status).toEqual({ status: "notSubscribed" });
   });
 
   it("a request written to a server that closed its input fails with the close error, at once", async () => {

@@ -344,22 +344,63 @@ describe("compaction in the thread's queue", () => {
   });
 
   it("holds the thread until the compaction turn completes, not another turn", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, sentOf } = setup();
     const compacted = thread.compact();
     const request = await transport.waitForSent(1);
     const next = thread.run("x");
-    transport.deliver(started("c1"));
+    // Another client's turn starts and ends meanwhile: it is not the compaction.
+    transport.deliver(started("other"));
     transport.deliver({ id: request.id, result: {} });
     await compacted;
+    transport.deliver({
+      method: "item/started",
+      params: { threadId: TH, turnId: "c1", item: { type: "contextCompaction", id: "i1" } },
+    });
     transport.deliver(completed("other"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(0);
     transport.deliver(completed("c1"));
-    await transport.waitForSent(2);
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
     transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
     transport.deliver(started("t1"));
     transport.deliver(completed("t1"));
     await expect(next).resolves.toMatchObject({ id: "t1", status: "completed" });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("holds the thread for a compaction given up on once sent, which the server still runs", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf } = setup();
+    const controller = new AbortController();
+    const compacted = thread.compact({ signal: controller.signal });
+    const request = await transport.waitForSent(1);
+    const next = thread.run("x");
+    controller.abort();
+    await expect(compacted).rejects.toMatchObject({ name: "AbortError" });
+    transport.deliver({ id: request.id, result: {} });
+    transport.deliver({
+      method: "item/started",
+      params: { threadId: TH, turnId: "c1", item: { type: "contextCompaction", id: "i1" } },
+    });
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(0);
+    transport.deliver(completed("c1"));
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+  });
+
+  it("sends nothing for a compaction whose signal is already aborted", async () => {
+    const { transport, thread } = setup();
+    await expect(thread.compact({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect(transport.sent).toEqual([]);
   });
 });
 
@@ -409,6 +450,21 @@ describe("stopping what the caller gave up on", () => {
     });
     transport.deliver(completed("t1"));
     await expect(interrupted).resolves.toEqual({});
+  });
+
+  it("rejects with the abort when the signal aborts while a refused interrupt() waits", async () => {
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const controller = new AbortController();
+    const interrupted = turn.interrupt({ signal: controller.signal }).catch((e: unknown) => e);
+    const request = await transport.waitForSent(2);
+    transport.deliver({ id: request.id, error: { code: -32600, message: "turn id mismatch" } });
+    await flush();
+    controller.abort();
+    expect(await interrupted).toMatchObject({ name: "AbortError" });
   });
 
   it("rejects with the server's refusal of interrupt() when the turn goes on", async () => {

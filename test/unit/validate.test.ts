@@ -138,9 +138,17 @@ describe("input items", () => {
     expect(() =>
       toUserInputs([
         { type: "text", text: "a" },
-        { type: "text", text: "b", text_elements: [] },
+        { type: "text", text: "b", url: "x" },
       ] as never),
-    ).toThrow('input[1] has no field "text_elements"; its fields are type, text');
+    ).toThrow('input[1] has no field "url"; its fields are type, text, text_elements');
+    // A stored userMessage's content goes out again as it is.
+    const elements = [{ byteRange: { start: 0, end: 4 }, placeholder: "@doc" }];
+    expect(toUserInputs([{ type: "text", text: "@doc hi", text_elements: elements }])).toEqual([
+      { type: "text", text: "@doc hi", text_elements: elements },
+    ]);
+    expect(() => toUserInputs({ type: "text", text: "a", text_elements: "x" } as never)).toThrow(
+      'input[0].text_elements must be an array, got "x"',
+    );
   });
 });
 
