@@ -8,6 +8,7 @@ import {
   checkNonEmpty,
   checkOptionNames,
   checkOptions,
+  checkWellFormed,
   describe,
   optionNames,
   type OptionNames,
@@ -147,10 +148,17 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
     );
     let cleaning: Promise<void> | undefined;
     const dirs = [codexHome, workDir];
+    // Kept while it runs or once it succeeded; a failed attempt is forgotten, so it can be retried.
     const cleanup = (): Promise<void> => {
       cleaning ??= Promise.all(
         dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })),
-      ).then(() => undefined);
+      ).then(
+        () => undefined,
+        (err: unknown) => {
+          cleaning = undefined;
+          throw err;
+        },
+      );
       return cleaning;
     };
     return {
@@ -195,7 +203,7 @@ export function checkHomeSettings<T extends HomeSettings>(
 ): T {
   const checked = checkOptionNames(options, names, label);
   const { model, extraConfig, models } = checked;
-  if (model !== undefined) checkNonEmpty(model, "model");
+  if (model !== undefined) checkWellFormed(checkNonEmpty(model, "model"), "model");
   if (extraConfig !== undefined && typeof extraConfig !== "string") {
     throw new TypeError(`extraConfig must be a string of TOML, got ${describe(extraConfig)}`);
   }

@@ -295,7 +295,7 @@ const EXEC_COMMAND_NAMES = optionNames<ExecCommandOptions>()({
 export const sse = {
   /** Any event: `sse.event("response.output_text.delta", { delta: "x" })`. */
   event(type: string, fields: Record<string, unknown> = {}): SseEvent {
-    checkNonEmpty(type, "type");
+    checkEventType(type, "type");
     return { ...checkOptions(fields, "fields"), type };
   },
 
@@ -520,9 +520,17 @@ function checkEvent(event: unknown, name: string): SseEvent {
       `${name} must be an SSE event object with a string type, got ${describe(event)}`,
     );
   }
+  checkEventType((event as SseEvent).type, `${name}.type`);
   // What JSON cannot write (a BigInt, a cycle) would end the stream when it is served.
   checkJson(event, name);
-  return event as SseEvent;
+  // A copy: what is served is what was checked, whatever becomes of the caller's object.
+  return JSON.parse(JSON.stringify(event)) as SseEvent;
+}
+
+// An event's type is written raw on its `event:` line: a line break would start another frame.
+function checkEventType(type: string, name: string): void {
+  checkNonEmpty(type, name);
+  if (/[\r\n]/.test(type)) throw new TypeError(`${name} must not contain a line break`);
 }
 
 /**
@@ -549,6 +557,7 @@ const RESPONSE_KEYS = ["delayMs", "gate", "headers"] as const;
 const MOCK_RESPONSE_NAMES = optionNames<MockResponseOptions>()({
   own: [...RESPONSE_KEYS, "id", "usage"],
 });
+const BUILT_RESPONSE_NAMES = optionNames<MockResponse>()({ own: [...RESPONSE_KEYS, "events"] });
 const ENQUEUE_KEYS = [...RESPONSE_KEYS, "responseId", "usage"] as const;
 const ENQUEUE_NAMES = optionNames<EnqueueOptions>()({ own: ENQUEUE_KEYS });
 const MESSAGE_ENQUEUE_NAMES = optionNames<AssistantMessageOptions & EnqueueOptions>()({
@@ -601,8 +610,32 @@ function checkResponseOptions(
   }
   if (id !== undefined) checkNonEmpty(id, `${name}.id`);
   if (usage !== undefined) checkUsage(usage, `${name}.usage`);
-  return headers === undefined ? undefined : checkHeaders(headers, `${name}.headers`);
+  if (headers === undefined) return undefined;
+  // Lower-cased, so a name given in any case replaces the mock's default instead of doubling it.
+  const lower: Record<string, string> = {};
+  for (const [key, value] of Object.entries(checkHeaders(headers, `${name}.headers`))) {
+    const header = key.toLowerCase();
+    if (FRAMING_HEADERS.has(header)) {
+      throw new TypeError(
+        `${name}.headers.${key} frames the HTTP stream, which the mock writes itself: leave it out`,
+      );
+    }
+    lower[header] = value;
+  }
+  return lower;
 }
+
+// Headers that say how the response is framed or the connection kept: given, they would break
+// the stream the client reads.
+const FRAMING_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "content-length",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 function checkBuiltResponse(response: unknown): MockResponse {
   if (
@@ -614,13 +647,16 @@ function checkBuiltResponse(response: unknown): MockResponse {
       `response must be a list of parts or a built response ({ events: [...] }), got ${describe(response)}`,
     );
   }
-  const built = response as MockResponse;
-  built.events.forEach((event, i) => checkEvent(event, `response.events[${i}]`));
+  const built = checkOptionNames(response as MockResponse, BUILT_RESPONSE_NAMES, "response");
+  // Array.from visits a hole too, which is refused.
+  const events = Array.from(built.events as unknown[], (event, i) =>
+    checkEvent(event, `response.events[${i}]`),
+  );
   const headers = checkResponseOptions(
     { delayMs: built.delayMs, gate: built.gate, headers: built.headers },
     "response",
   );
-  return { ...built, events: [...built.events], headers };
+  return { ...built, events, headers };
 }
 
 function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
@@ -926,6 +962,11 @@ export interface MockResponsesServer extends AsyncDisposable {
   gate(): Gate;
   /** Resolves once at least `count` `POST /responses` requests arrived; rejects on timeout or close. */
   waitForRequests(count: number, options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Forgets the requests recorded so far, so a mock shared by many tests keeps its memory flat:
+   * `requests` and `responsesRequests` empty, and `waitForRequests` counts from 0 again.
+   */
+  clearRequests(): void;
   /** Stops the server, ends held or paced responses and destroys open sockets; idempotent. */
   close(): Promise<void>;
 }
@@ -936,20 +977,25 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+// The largest request body the mock keeps, before and after decompression: a model request of
+// the runtime is well under it, and the log of a long test stays within memory.
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 function decodeBody(buffer: Buffer, encoding: string | undefined): string {
+  const bound = { maxOutputLength: MAX_BODY_BYTES };
   try {
     switch (encoding?.trim().toLowerCase()) {
       case "gzip":
       case "x-gzip":
-        return zlib.gunzipSync(buffer).toString("utf8");
+        return zlib.gunzipSync(buffer, bound).toString("utf8");
       case "deflate":
-        return zlib.inflateSync(buffer).toString("utf8");
+        return zlib.inflateSync(buffer, bound).toString("utf8");
       case "br":
-        return zlib.brotliDecompressSync(buffer).toString("utf8");
+        return zlib.brotliDecompressSync(buffer, bound).toString("utf8");
       case "zstd": {
-        const zstd = (zlib as { zstdDecompressSync?: (input: Buffer) => Buffer })
+        const zstd = (zlib as { zstdDecompressSync?: (input: Buffer, options: object) => Buffer })
           .zstdDecompressSync;
-        if (zstd !== undefined) return zstd(buffer).toString("utf8");
+        if (zstd !== undefined) return zstd(buffer, bound).toString("utf8");
         return buffer.toString("latin1");
       }
       default:
@@ -1023,6 +1069,8 @@ export async function startMockResponsesServer(
     const onShutdown = (): void => abort.abort(new Error("mock server closed"));
     res.once("close", onClose);
     shutdown.signal.addEventListener("abort", onShutdown, { once: true });
+    const control = response.gate === undefined ? undefined : gateControls.get(response.gate);
+    let reached = false;
     try {
       res.writeHead(200, {
         "content-type": "text/event-stream",
@@ -1030,7 +1078,6 @@ export async function startMockResponsesServer(
         connection: "keep-alive",
         ...response.headers,
       });
-      const control = response.gate === undefined ? undefined : gateControls.get(response.gate);
       const delayMs = response.delayMs ?? 0;
       for (const [index, event] of response.events.entries()) {
         if (index > 0 && delayMs > 0) {
@@ -1038,6 +1085,7 @@ export async function startMockResponsesServer(
         }
         await writeChunk(res, formatSseEvent(event));
         if (index === 0 && control !== undefined) {
+          reached = true;
           control.markReached();
           await control.waitForRelease(abort.signal);
         }
@@ -1047,6 +1095,11 @@ export async function startMockResponsesServer(
       // The client disconnected or the server is closing: drop the stream.
       if (!res.destroyed) res.destroy();
     } finally {
+      // Its first event never reached the client (none, or the client left first): the gate's
+      // `reached` would wait for ever.
+      if (control !== undefined && !reached) {
+        control.abandon(new Error("the gated response ended before its first event was sent"));
+      }
       res.off("close", onClose);
       shutdown.signal.removeEventListener("abort", onShutdown);
     }
@@ -1068,7 +1121,15 @@ export async function startMockResponsesServer(
     // Every value of a repeated header: `req.headers` keeps only the first of some (authorization).
     const headers: Record<string, string> = {};
     for (const [name, values] of Object.entries(req.headersDistinct)) {
-      if (values !== undefined) headers[name] = values.join(", ");
+      // Defined, not assigned: a header named `__proto__` is kept as one.
+      if (values !== undefined) {
+        Object.defineProperty(headers, name, {
+          value: values.join(", "),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
     }
     const rawBody = decodeBody(raw, headers["content-encoding"]);
     const record: RecordedRequest = {
@@ -1111,8 +1172,23 @@ export async function startMockResponsesServer(
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the bound the body is not kept: the request is answered 413 and not recorded.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
+    });
     req.on("end", () => {
+      if (size > MAX_BODY_BYTES) {
+        sendJson(res, 413, {
+          error: {
+            type: "invalid_request_error",
+            message: `mock Responses server: a request body over ${MAX_BODY_BYTES} bytes`,
+          },
+        });
+        return;
+      }
       // A throw here would be uncaught, and end the process under test: it is a 500 instead.
       try {
         handle(req, res, Buffer.concat(chunks));
@@ -1194,6 +1270,10 @@ export async function startMockResponsesServer(
     responsesRequests,
     get pending() {
       return queue.length;
+    },
+    clearRequests() {
+      requests.length = 0;
+      responsesRequests.length = 0;
     },
     get models() {
       return models;

@@ -77,12 +77,16 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
     });
     const ownHome = home;
     let closing: Promise<void> | undefined;
+    // As the home's cleanup: a failed close is forgotten, so it can be retried.
     const close = () =>
       (closing ??= (async () => {
         await codex.close();
         await mock.close();
         await ownHome.cleanup();
-      })());
+      })().catch((err: unknown) => {
+        closing = undefined;
+        throw err;
+      }));
     return {
       codex,
       mock,

@@ -513,6 +513,87 @@ describe("mock Responses server (HTTP level)", () => {
       "mock Responses server closed before the gated response was requested",
     );
   });
+
+  it("rejects the reached of a gate whose response had no event to send", async () => {
+    const empty = mock.gate();
+    mock.enqueue({ events: [] }, { gate: empty });
+    await (await post({ input: [] })).text();
+    await expect(empty.reached).rejects.toThrow(
+      "the gated response ended before its first event was sent",
+    );
+  });
+
+  it("lets a response's headers replace the defaults in any case, and refuses those that frame the stream", async () => {
+    mock.enqueueAssistantMessage("x", {
+      headers: { "Content-Type": "text/event-stream; charset=utf-8" },
+    });
+    const res = await post({ input: [] });
+    await res.text();
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    for (const name of ["Content-Length", "transfer-encoding", "CONNECTION", "upgrade"]) {
+      expect(() => mock.enqueueAssistantMessage("x", { headers: { [name]: "1" } })).toThrow(
+        `options.headers.${name} frames the HTTP stream, which the mock writes itself: leave it out`,
+      );
+    }
+    expect(mock.pending).toBe(0);
+  });
+
+  it("refuses an event type that would break its frame, a built response's unknown option, and copies events", async () => {
+    expect(() => sse.event("a\n\nevent: injected")).toThrow("type must not contain a line break");
+    expect(() => mock.enqueue([{ type: "x\rdata: 1" }])).toThrow(
+      "event 0.type must not contain a line break",
+    );
+    expect(() => mock.enqueue({ events: [sse.created("r")], delayMS: 10 } as never)).toThrow(
+      /delayMS/,
+    );
+    const event: SseEvent = { type: "response.completed", response: { id: "r" } };
+    mock.enqueue({ events: [sse.created("r"), event] });
+    (event.response as { id: string }).id = "changed";
+    const text = await (await post({ input: [] })).text();
+    expect(eventsOf(text)[1]).toEqual({ type: "response.completed", response: { id: "r" } });
+  });
+
+  it("bounds what it keeps of a request body, and forgets the requests it recorded on demand", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024));
+    const inflated = await fetch(`${mock.url}/models`, {
+      method: "POST",
+      headers: { "content-encoding": "gzip" },
+      body: bomb,
+    });
+    await inflated.text();
+    expect(mock.requests[0]!.rawBody.length).toBeLessThan(bomb.length * 2);
+    const huge = await fetch(`${mock.url}/responses`, {
+      method: "POST",
+      body: Buffer.alloc(64 * 1024 * 1024 + 1),
+    });
+    expect(huge.status).toBe(413);
+    await huge.text();
+    expect(mock.requests).toHaveLength(1);
+    mock.clearRequests();
+    expect(mock.requests).toEqual([]);
+    expect(mock.responsesRequests).toEqual([]);
+    mock.enqueueAssistantMessage("after");
+    await (await post({ input: [] })).text();
+    await mock.waitForRequests(1);
+    expect(mock.requests[0]?.index).toBe(0);
+  });
+
+  it("keeps a request header named __proto__ as a header", async () => {
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(mock.port, "127.0.0.1", () => {
+        socket.write(
+          "GET /v1/models HTTP/1.1\r\nHost: x\r\n__proto__: 1\r\nConnection: close\r\n\r\n",
+        );
+      });
+      socket.on("data", () => {});
+      socket.on("end", () => resolve());
+      socket.on("error", reject);
+    });
+    expect(Object.getOwnPropertyDescriptor(mock.requests[0]!.headers, "__proto__")?.value).toBe(
+      "1",
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
