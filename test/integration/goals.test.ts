@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TurnAbortedError } from "../../src/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { startProxy } from "../support/fault/proxy.js";
 
 let t: TestCodex;
 beforeEach(async () => {
@@ -58,27 +59,41 @@ describe("Thread.runGoal", () => {
 
 describe("Thread.runGoal aborted before its turn started", () => {
   it("interrupts the turn when it starts, and the turn queued behind runs on its own", async () => {
-    const gate = t.mock.gate();
-    t.mock.enqueue(sse.textDeltas(["the goal's turn"]), { gate });
-    t.mock.enqueueAssistantMessage("the queued turn");
-    const thread = await t.codex.threadStart();
+    // A relay in front of the server aborts as the goal's turn/started passes it: the server has
+    // started the turn, and the client has not seen it yet, whatever the host's load.
     const controller = new AbortController();
-    // Aborted as soon as the server reports the goal active, before its turn has started (and,
-    // as it happens, before or after the activation's answer).
-    const offGoal = t.codex.on("thread/goal/updated", ({ goal }) => {
-      if (goal.status === "active") controller.abort();
+    const p = await startProxy({
+      rules: [
+        {
+          match: { direction: "toClient", method: "turn/started" },
+          action: {
+            rewrite: (message) => {
+              controller.abort();
+              return message;
+            },
+          },
+          times: 1,
+        },
+      ],
     });
+    await using relayed = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
+    await using _proxy = { [Symbol.asyncDispose]: () => p.close() };
+    const gate = relayed.mock.gate();
+    relayed.mock.enqueue(sse.textDeltas(["the goal's turn"]), { gate });
+    relayed.mock.enqueueAssistantMessage("the queued turn");
+    const thread = await relayed.codex.threadStart();
     const ended = new Map<string, string>();
-    const offEnded = t.codex.on("turn/completed", ({ turn }) => ended.set(turn.id, turn.status));
+    const offEnded = relayed.codex.on("turn/completed", ({ turn }) => {
+      ended.set(turn.id, turn.status);
+    });
     const running = thread.runGoal("an objective", { signal: controller.signal });
     const queued = thread.run("after the goal");
     const err = await running.catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "AbortError" });
     gate.release();
     const result = await queued;
-    offGoal();
     offEnded();
-    // The goal's turn, started after the abort, was interrupted; the queued turn ran after it.
+    // The goal's turn, started as the abort came, was interrupted; the queued turn ran after it.
     expect([...ended]).toEqual([
       [expect.not.stringMatching(result.id), "interrupted"],
       [result.id, "completed"],
