@@ -563,8 +563,8 @@ export class Codex implements AsyncDisposable {
   }
 
   // Sends thread/start or thread/fork without the caller's bounds, which bound only the wait: a
-  // thread given up on is still made, and loaded, so once its answer comes it is deleted, as
-  // nothing can reach it (an unsubscribe would leave it loaded).
+  // thread given up on is still made, and loaded, so once its answer comes it is dropped, as
+  // nothing can reach it: deleted, or, ephemeral, left for the server to unload.
   async #newThread(
     method: "thread/start" | "thread/fork",
     params: ThreadStartParams | ThreadForkParams,
@@ -587,9 +587,11 @@ export class Codex implements AsyncDisposable {
   // the server unloads it in its own time.
   async #dropLate(method: string, late: unknown, ephemeral: boolean): Promise<void> {
     const { connection, log } = this.#internals;
-    const threadId = (late as { thread?: { id?: unknown } } | null)?.thread?.id;
+    const thread = (late as { thread?: { id?: unknown; ephemeral?: unknown } } | null)?.thread;
+    const threadId = thread?.id;
     if (typeof threadId !== "string" || threadId === "") return;
-    const [drop, done] = ephemeral
+    // The answer says best; the params stand in for an answer that does not say.
+    const [drop, done] = (typeof thread!.ephemeral === "boolean" ? thread!.ephemeral : ephemeral)
       ? (["thread/unsubscribe", "unsubscribed from"] as const)
       : (["thread/delete", "deleted"] as const);
     try {

@@ -141,7 +141,8 @@ function textElements(value: unknown, index: number): unknown[] {
   const name = `input[${index}].text_elements`;
   if (!Array.isArray(value)) throw new TypeError(`${name} must be an array, got ${shown(value)}`);
   checkJson(value, name);
-  return [...(value as unknown[])];
+  // A copy of each element too: a steer sends it after a wait, and what was checked is sent.
+  return JSON.parse(JSON.stringify(value)) as unknown[];
 }
 
 // A field an item does not have would be dropped without a word: it is refused, naming it.
@@ -199,7 +200,7 @@ function toWire(item: unknown, index: number): UserInput {
     if (elements !== undefined)
       (out as Record<string, unknown>).text_elements = textElements(elements, index);
   }
-  // Built field by field so the wire carries exactly these keys (a text item is {type, text}).
+  // Built field by field so the wire carries exactly these keys and no other.
   return out as unknown as UserInput;
 }
 

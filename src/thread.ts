@@ -203,13 +203,13 @@ async function followAnswer<R>(
 }
 
 /**
- * Sends `thread/compact/start` holding the thread's slot until the compaction turn it starts
- * completes, the thread or the connection ends, or, should no compaction start within
- * `ABORT_WAIT_MS` of the answer, then; a refused request frees it at once. The request goes
- * without the caller's bounds, which bound only the wait: a compaction given up on once sent
- * still runs, and holds the thread as long. The compaction turn is the one whose item is a
- * `contextCompaction`, not any turn that starts (another client's, a goal's). A thread this
- * client can no longer run on (unsubscribed) is refused before anything is sent.
+ * Sends `thread/compact/start` holding the thread's slot until the compaction is over: the turn
+ * whose item is a `contextCompaction` completes, or every turn started on the thread since the
+ * request has completed without one (a compaction that failed early, or hooks that stopped it),
+ * or the thread or the connection ends, or no turn starts within `ABORT_WAIT_MS` of the answer.
+ * A refused request frees it at once. The request goes without the caller's bounds, which bound
+ * only the wait: a compaction given up on once sent still runs, and holds the thread as long. A
+ * thread this client can no longer run on (unsubscribed) is refused before anything is sent.
  */
 function holdForCompaction(
   connection: Connection,
@@ -223,7 +223,10 @@ function holdForCompaction(
     slot.release();
     return Promise.reject(abortError(call.signal));
   }
+  // The compaction's turn, once its item names it; until then, the turns started since the
+  // request (another client's may be among them).
   let turnId: string | undefined;
+  const started = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let refused: Error | undefined;
   const offs: (() => unknown)[] = [];
@@ -233,14 +236,21 @@ function holdForCompaction(
     slot.release();
   };
   offs.push(
-    router.onKey("item/started", "threadId", threadId, (n) => {
-      const { item } = n.params as { item?: { type?: unknown } };
-      if (turnId !== undefined || item?.type !== "contextCompaction") return;
-      turnId = turnIdOf(n);
+    router.onKey("turn/started", "threadId", threadId, (n) => {
+      const id = turnIdOf(n);
+      if (turnId !== undefined || id === undefined) return;
+      started.add(id);
       clearTimeout(timer);
     }),
+    router.onKey("item/started", "threadId", threadId, (n) => {
+      const { item } = n.params as { item?: { type?: unknown } };
+      if (turnId === undefined && item?.type === "contextCompaction") turnId = turnIdOf(n);
+    }),
     router.onKey("turn/completed", "threadId", threadId, (n) => {
-      if (turnId !== undefined && turnIdOf(n) === turnId) done();
+      const id = turnIdOf(n);
+      if (id === undefined) return;
+      if (id === turnId) return done();
+      if (turnId === undefined && started.delete(id) && started.size === 0) done();
     }),
     connection.onClose(done),
   );
@@ -253,7 +263,7 @@ function holdForCompaction(
   if (!held) return Promise.reject(refused!);
   const answer = connection.request("thread/compact/start", { threadId });
   answer.then(() => {
-    if (turnId !== undefined || offs.length === 0) return;
+    if (turnId !== undefined || started.size > 0 || offs.length === 0) return;
     timer = setTimeout(() => {
       log.debug(`no compaction started on ${threadId}; the thread is free again`);
       done();

@@ -612,23 +612,25 @@ function checkResponseOptions(
   if (usage !== undefined) checkUsage(usage, `${name}.usage`);
   if (headers === undefined) return undefined;
   // Lower-cased, so a name given in any case replaces the mock's default instead of doubling it.
-  const lower: Record<string, string> = {};
+  const lower: [string, string][] = [];
   for (const [key, value] of Object.entries(checkHeaders(headers, `${name}.headers`))) {
     const header = key.toLowerCase();
     if (FRAMING_HEADERS.has(header)) {
       throw new TypeError(
-        `${name}.headers.${key} frames the HTTP stream, which the mock writes itself: leave it out`,
+        `${name}.headers.${key} shapes the HTTP stream, which the mock writes itself: leave it out`,
       );
     }
-    lower[header] = value;
+    lower.push([header, value]);
   }
-  return lower;
+  // `fromEntries` defines each name, `__proto__` too.
+  return Object.fromEntries(lower);
 }
 
-// Headers that say how the response is framed or the connection kept: given, they would break
-// the stream the client reads.
+// Headers that say how the response is framed, encoded or the connection kept: given, they
+// would break the stream the client reads.
 const FRAMING_HEADERS: ReadonlySet<string> = new Set([
   "connection",
+  "content-encoding",
   "content-length",
   "keep-alive",
   "te",
@@ -807,7 +809,7 @@ export function createGate(): Gate {
 
 /** One HTTP request the mock received. */
 export interface RecordedRequest {
-  /** 0-based position among all requests the server received. */
+  /** 0-based position among all requests the server received (since `clearRequests()`). */
   readonly index: number;
   /** HTTP method, e.g. `POST`. */
   readonly method: string;
@@ -981,7 +983,18 @@ interface Waiter {
 // the runtime is well under it, and the log of a long test stays within memory.
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-function decodeBody(buffer: Buffer, encoding: string | undefined): string {
+// A body over the bound is neither kept nor served: the request is not recorded.
+function tooLarge(res: http.ServerResponse): void {
+  sendJson(res, 413, {
+    error: {
+      type: "invalid_request_error",
+      message: `mock Responses server: a request body over ${MAX_BODY_BYTES} bytes`,
+    },
+  });
+}
+
+// The body as text; `undefined` when it decompresses to more than the bound.
+function decodeBody(buffer: Buffer, encoding: string | undefined): string | undefined {
   const bound = { maxOutputLength: MAX_BODY_BYTES };
   try {
     switch (encoding?.trim().toLowerCase()) {
@@ -1001,7 +1014,8 @@ function decodeBody(buffer: Buffer, encoding: string | undefined): string {
       default:
         return buffer.toString("utf8");
     }
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return undefined;
     return buffer.toString("latin1");
   }
 }
@@ -1097,7 +1111,8 @@ export async function startMockResponsesServer(
     } finally {
       // Its first event never reached the client (none, or the client left first): the gate's
       // `reached` would wait for ever.
-      if (control !== undefined && !reached) {
+      // A later response held by the same gate may still reach it.
+      if (control !== undefined && !reached && !queue.some((next) => next.gate === response.gate)) {
         control.abandon(new Error("the gated response ended before its first event was sent"));
       }
       res.off("close", onClose);
@@ -1132,6 +1147,7 @@ export async function startMockResponsesServer(
       }
     }
     const rawBody = decodeBody(raw, headers["content-encoding"]);
+    if (rawBody === undefined) return tooLarge(res);
     const record: RecordedRequest = {
       index: requests.length,
       method: req.method ?? "GET",
@@ -1180,15 +1196,7 @@ export async function startMockResponsesServer(
       else chunks.length = 0;
     });
     req.on("end", () => {
-      if (size > MAX_BODY_BYTES) {
-        sendJson(res, 413, {
-          error: {
-            type: "invalid_request_error",
-            message: `mock Responses server: a request body over ${MAX_BODY_BYTES} bytes`,
-          },
-        });
-        return;
-      }
+      if (size > MAX_BODY_BYTES) return tooLarge(res);
       // A throw here would be uncaught, and end the process under test: it is a 500 instead.
       try {
         handle(req, res, Buffer.concat(chunks));

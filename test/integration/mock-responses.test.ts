@@ -521,6 +521,15 @@ describe("mock Responses server (HTTP level)", () => {
     await expect(empty.reached).rejects.toThrow(
       "the gated response ended before its first event was sent",
     );
+    // A gate two responses share waits for the second when the first sends nothing.
+    const shared = mock.gate();
+    mock.enqueue({ events: [] }, { gate: shared });
+    mock.enqueueAssistantMessage("second", { gate: shared });
+    await (await post({ input: [] })).text();
+    const second = post({ input: [] });
+    await shared.reached;
+    shared.release();
+    expect(eventsOf(await (await second).text()).at(-1)?.type).toBe("response.completed");
   });
 
   it("lets a response's headers replace the defaults in any case, and refuses those that frame the stream", async () => {
@@ -530,9 +539,15 @@ describe("mock Responses server (HTTP level)", () => {
     const res = await post({ input: [] });
     await res.text();
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    for (const name of ["Content-Length", "transfer-encoding", "CONNECTION", "upgrade"]) {
+    for (const name of [
+      "Content-Length",
+      "transfer-encoding",
+      "CONNECTION",
+      "upgrade",
+      "Content-Encoding",
+    ]) {
       expect(() => mock.enqueueAssistantMessage("x", { headers: { [name]: "1" } })).toThrow(
-        `options.headers.${name} frames the HTTP stream, which the mock writes itself: leave it out`,
+        `options.headers.${name} shapes the HTTP stream, which the mock writes itself: leave it out`,
       );
     }
     expect(mock.pending).toBe(0);
@@ -561,14 +576,17 @@ describe("mock Responses server (HTTP level)", () => {
       headers: { "content-encoding": "gzip" },
       body: bomb,
     });
+    expect(inflated.status).toBe(413);
     await inflated.text();
-    expect(mock.requests[0]!.rawBody.length).toBeLessThan(bomb.length * 2);
     const huge = await fetch(`${mock.url}/responses`, {
       method: "POST",
       body: Buffer.alloc(64 * 1024 * 1024 + 1),
     });
     expect(huge.status).toBe(413);
     await huge.text();
+    // Neither is recorded, and no queued response was taken.
+    expect(mock.requests).toHaveLength(0);
+    await (await fetch(`${mock.url}/models`)).text();
     expect(mock.requests).toHaveLength(1);
     mock.clearRequests();
     expect(mock.requests).toEqual([]);

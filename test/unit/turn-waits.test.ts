@@ -395,6 +395,28 @@ describe("compaction in the thread's queue", () => {
     await expect(next).resolves.toMatchObject({ id: "t1" });
   });
 
+  it("frees the thread when the compaction's turn ends without a compaction, and not before", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf } = setup();
+    const compacted = thread.compact();
+    const request = await transport.waitForSent(1);
+    const next = thread.run("x");
+    transport.deliver({ id: request.id, result: {} });
+    await compacted;
+    transport.deliver(started("c1"));
+    // Hooks may run long before the compaction's item: the wait for a start is over.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(sentOf("turn/start")).toHaveLength(0);
+    transport.deliver(completed("c1", "failed"));
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("sends nothing for a compaction whose signal is already aborted", async () => {
     const { transport, thread } = setup();
     await expect(thread.compact({ signal: AbortSignal.abort() })).rejects.toMatchObject({
