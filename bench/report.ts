@@ -518,9 +518,9 @@ floor's 3.11 ms). A fourteenth, of eecfea6 (whose changes on the measured paths 
 connection judging a long line only while the router is its one listener, a thread's start
 and archive sent through a helper that bounds only the wait, and ids checked for white space),
 gave start-up 1.36x, sequential turns 1.12x, concurrent threads 1.13x, the stream 1.12x and the
-soak 1.06x, with the import at 11.4 ms (the floor's 3.13 ms; interleaved afterwards in 31 fresh
-processes each, on a busier host, ef38a38's build and this one took 14.2 ms and 14.0 ms): this
-file holds the fourteenth.
+soak 1.06x, with the import at 11.4 ms against the floor's 3.13 ms. Interleaved afterwards in 31
+fresh processes each, on a busier host, the build of a371887 (run 13's code, tidied) and this one
+took 14.2 ms and 14.0 ms. This file holds the fourteenth.
 Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
 interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
 
