@@ -3,10 +3,11 @@ import { abortError, deadline } from "../internal/deadline.js";
 import type { RequestOptions } from "../internal/validate.js";
 
 /**
- * Waits for `work`, what follows the answer to `method` sent without the caller's bounds, within
- * the caller's `signal` and `timeout`, failing as `request` fails when they end the wait. The
- * server acts on such a request whatever the caller does, so the work goes on, and `onGiveUp` is
- * told when the caller stops waiting first. An aborted signal must be checked before sending.
+ * Waits for `work`, the answer to `method` or what follows it, within the caller's `signal` and
+ * `timeout`: an abort rejects with the signal's reason, a timeout with `RequestTimeoutError`, and
+ * `onGiveUp` is told when the caller stops waiting first. `Connection.request` forgets its answer
+ * then; a request sent without the caller's bounds, which the server acts on whatever the caller
+ * does, lets the work go on. An aborted signal must be checked before sending.
  */
 export function boundWait<T>(
   work: Promise<T>,

@@ -1,5 +1,5 @@
 import { constants } from "node:buffer";
-import { CodexError, RequestTimeoutError, TransportClosedError, fromWireError } from "../errors.js";
+import { CodexError, TransportClosedError, fromWireError } from "../errors.js";
 import {
   SERVER_NOTIFICATION_METHODS,
   type ClientRequestMap,
@@ -10,6 +10,7 @@ import { abortError, deadline } from "../internal/deadline.js";
 import { deferred } from "../internal/deferred.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
+import { boundWait } from "./bound-wait.js";
 import { encodesLoneSurrogate, type RequestOptions } from "../internal/validate.js";
 import { lastLines } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
@@ -317,20 +318,9 @@ export class Connection {
       const why = `the params of ${method} could not be sent: ${thrownMessage(err)}`;
       return Promise.reject(new CodexError(why, { cause: err }));
     }
-    const timeout = options?.timeout;
-    if (signal === undefined && timeout === undefined) return answered;
-    return deadline(answered, {
-      signal,
-      timeout,
-      onAbort: () => {
-        this.#pending.delete(id);
-        throw abortError(signal!);
-      },
-      onTimeout: () => {
-        this.#pending.delete(id);
-        throw new RequestTimeoutError(method, timeout!);
-      },
-    });
+    // Given up on, the call forgets its answer.
+    if (signal === undefined && options?.timeout === undefined) return answered;
+    return boundWait(answered, method, options, () => this.#pending.delete(id));
   }
 
   /** Sends a notification (no answer expected). */

@@ -307,6 +307,17 @@ describe("thread requests the caller gave up on", () => {
 });
 
 describe("compaction in the thread's queue", () => {
+  const compactionStarted = (turnId: string) => ({
+    method: "item/started",
+    params: { threadId: TH, turnId, item: { type: "contextCompaction", id: "i1" } },
+  });
+  // Answers the turn queued behind the compaction (the second request sent), which then runs.
+  const runQueued = (transport: FakeTransport) => {
+    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+  };
+
   it("frees the thread at once when the server refuses the compaction", async () => {
     const { transport, thread, sentOf } = setup();
     const compacted = thread.compact().catch((e: unknown) => e);
@@ -317,9 +328,7 @@ describe("compaction in the thread's queue", () => {
     expect(await compacted).toMatchObject({ name: "InvalidRequestError" });
     await transport.waitForSent(2);
     expect(sentOf("turn/start")).toHaveLength(1);
-    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
-    transport.deliver(started("t1"));
-    transport.deliver(completed("t1"));
+    runQueued(transport);
     await expect(next).resolves.toMatchObject({ id: "t1", status: "completed" });
   });
 
@@ -353,19 +362,14 @@ describe("compaction in the thread's queue", () => {
     transport.deliver(started("other"));
     transport.deliver({ id: request.id, result: {} });
     await compacted;
-    transport.deliver({
-      method: "item/started",
-      params: { threadId: TH, turnId: "c1", item: { type: "contextCompaction", id: "i1" } },
-    });
+    transport.deliver(compactionStarted("c1"));
     transport.deliver(completed("other"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(0);
     transport.deliver(completed("c1"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(1);
-    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
-    transport.deliver(started("t1"));
-    transport.deliver(completed("t1"));
+    runQueued(transport);
     await expect(next).resolves.toMatchObject({ id: "t1", status: "completed" });
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -380,18 +384,13 @@ describe("compaction in the thread's queue", () => {
     controller.abort();
     await expect(compacted).rejects.toMatchObject({ name: "AbortError" });
     transport.deliver({ id: request.id, result: {} });
-    transport.deliver({
-      method: "item/started",
-      params: { threadId: TH, turnId: "c1", item: { type: "contextCompaction", id: "i1" } },
-    });
+    transport.deliver(compactionStarted("c1"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(0);
     transport.deliver(completed("c1"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(1);
-    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
-    transport.deliver(started("t1"));
-    transport.deliver(completed("t1"));
+    runQueued(transport);
     await expect(next).resolves.toMatchObject({ id: "t1" });
   });
 
@@ -410,9 +409,7 @@ describe("compaction in the thread's queue", () => {
     transport.deliver(completed("c1", "failed"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(1);
-    transport.deliver({ id: transport.sent[1]!.id, result: { turn: turnOf("t1") } });
-    transport.deliver(started("t1"));
-    transport.deliver(completed("t1"));
+    runQueued(transport);
     await expect(next).resolves.toMatchObject({ id: "t1" });
     expect(vi.getTimerCount()).toBe(0);
   });
