@@ -27,7 +27,7 @@ import {
   requestOptions,
   type RequestOptions,
 } from "./internal/validate.js";
-import { sandboxPolicy, type Sandbox } from "./options.js";
+import { SANDBOX_KEYS, sandboxPolicy, type Sandbox } from "./options.js";
 import type { Connection } from "./rpc/connection.js";
 import { EventLog, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
@@ -47,8 +47,15 @@ export interface ExecOptions {
    * reads its input sees it end at once instead of waiting forever.
    */
   readonly stdin?: boolean | undefined;
-  /** Sandbox preset; default the user's configured sandbox policy. */
+  /**
+   * Sandbox preset, sent as the full `sandboxPolicy` object (network access and extra writable
+   * directories off unless the next two give them); default the user's configured sandbox policy.
+   */
   readonly sandbox?: Sandbox | undefined;
+  /** With `sandbox` `readOnly` or `workspaceWrite`: the command may reach the network. */
+  readonly networkAccess?: boolean | undefined;
+  /** With `sandbox: "workspaceWrite"`: more directories it may write to (absolute paths). */
+  readonly additionalDirectories?: readonly string[] | undefined;
   /**
    * `false` keeps no output for `wait()` (it then resolves with empty `stdout` and `stderr`), and
    * drops each chunk once the open loops have read it, and at once when no loop of its stream is
@@ -67,7 +74,7 @@ export interface ExecOptions {
 }
 
 const EXEC_NAMES = optionNames<ExecOptions>()({
-  own: [...REQUEST_KEYS, "cwd", "env", "tty", "size", "stdin", "sandbox", "collectOutput"],
+  own: [...REQUEST_KEYS, ...SANDBOX_KEYS, "cwd", "env", "tty", "size", "stdin", "collectOutput"],
 });
 
 /** What `CommandHandle.wait()` resolves with. */
@@ -504,7 +511,8 @@ export async function startCommand(
     params.cwd = checkSpawnable(checkNonEmpty(checked.cwd, "cwd"), "cwd");
   const env = checkEnv(checked.env);
   if (env !== undefined) params.env = env;
-  if (checked.sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(checked.sandbox);
+  const policy = sandboxPolicy(checked);
+  if (policy !== undefined) params.sandboxPolicy = policy;
   if (signal?.aborted) throw abortError(signal);
   const closed = context.connection.closeError;
   if (closed !== undefined) throw closed;

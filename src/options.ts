@@ -83,22 +83,83 @@ export function sandboxMode(sandbox: unknown): SandboxMode {
   return SANDBOX_MODE[checkSandbox(sandbox)];
 }
 
-/** The full `sandboxPolicy` object for a turn, default fields included. */
-export function sandboxPolicy(sandbox: unknown): SandboxPolicy {
-  switch (checkSandbox(sandbox)) {
-    case "readOnly":
-      return { type: "readOnly", networkAccess: false };
-    case "workspaceWrite":
-      return {
-        type: "workspaceWrite",
-        writableRoots: [],
-        networkAccess: false,
-        excludeTmpdirEnvVar: false,
-        excludeSlashTmp: false,
-      };
-    case "fullAccess":
-      return { type: "dangerFullAccess" };
+/**
+ * A sandbox preset for a turn or a command, and what it lets commands reach besides. The three go
+ * out as one `sandboxPolicy` object, which replaces the thread's whole policy: what it does not
+ * grant is off, whatever the thread's settings said.
+ */
+export interface SandboxOptions {
+  /** The sandbox preset, sent as the full `sandboxPolicy` object. */
+  readonly sandbox?: Sandbox | undefined;
+  /** With `sandbox` `readOnly` or `workspaceWrite`: let commands reach the network; default `false`. */
+  readonly networkAccess?: boolean | undefined;
+  /** With `sandbox: "workspaceWrite"`: more directories commands may write to, as absolute paths. */
+  readonly additionalDirectories?: readonly string[] | undefined;
+}
+
+/** @internal The names of {@link SandboxOptions}. */
+export const SANDBOX_KEYS = ["sandbox", "networkAccess", "additionalDirectories"] as const;
+
+/**
+ * The full `sandboxPolicy` object of a turn or a command, default fields included; `undefined`
+ * when no preset is given. Network access and writable directories are refused where the preset
+ * has no such field, or without a preset, rather than dropped.
+ */
+export function sandboxPolicy(options: SandboxOptions): SandboxPolicy | undefined {
+  const { sandbox, networkAccess, additionalDirectories } = options;
+  // The first of the two given, for messages.
+  const extra =
+    networkAccess !== undefined
+      ? "networkAccess"
+      : additionalDirectories !== undefined
+        ? "additionalDirectories"
+        : undefined;
+  if (sandbox === undefined) {
+    if (extra !== undefined) {
+      throw new TypeError(`${extra} is part of the sandbox policy: give sandbox with it`);
+    }
+    return undefined;
   }
+  const preset = checkSandbox(sandbox);
+  if (preset === "fullAccess") {
+    if (extra !== undefined) {
+      throw new TypeError(`sandbox fullAccess has no ${extra}: it allows everything`);
+    }
+    return { type: "dangerFullAccess" };
+  }
+  const network =
+    networkAccess === undefined ? false : checkBoolean(networkAccess, "networkAccess");
+  if (preset === "readOnly") {
+    if (additionalDirectories !== undefined) {
+      throw new TypeError("sandbox readOnly has no additionalDirectories: it writes nowhere");
+    }
+    return { type: "readOnly", networkAccess: network };
+  }
+  return {
+    type: "workspaceWrite",
+    writableRoots:
+      additionalDirectories === undefined ? [] : checkDirectories(additionalDirectories),
+    networkAccess: network,
+    excludeTmpdirEnvVar: false,
+    excludeSlashTmp: false,
+  };
+}
+
+// Writable directories: an array of absolute paths, holes refused.
+function checkDirectories(value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `additionalDirectories must be an array of absolute paths, got ${describe(value)}`,
+    );
+  }
+  return Array.from(value as unknown[], (dir, i) => {
+    const name = `additionalDirectories[${i}]`;
+    const text = checkNonEmpty(dir, name);
+    if (!path.isAbsolute(text)) {
+      throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
+    }
+    return text;
+  });
 }
 
 /**
@@ -201,20 +262,7 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
     config.web_search = webSearch;
   }
   if (additionalDirectories !== undefined) {
-    if (!Array.isArray(additionalDirectories)) {
-      throw new TypeError(
-        `additionalDirectories must be an array of absolute paths, got ${describe(additionalDirectories)}`,
-      );
-    }
-    const dirs = additionalDirectories as unknown[];
-    config["sandbox_workspace_write.writable_roots"] = Array.from(dirs, (dir, i) => {
-      const name = `additionalDirectories[${i}]`;
-      const text = checkNonEmpty(dir, name);
-      if (!path.isAbsolute(text)) {
-        throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
-      }
-      return text;
-    });
+    config["sandbox_workspace_write.writable_roots"] = checkDirectories(additionalDirectories);
   }
   if (reasoningEffort !== undefined) {
     config.model_reasoning_effort = checkNonEmpty(reasoningEffort, "reasoningEffort");

@@ -51,6 +51,7 @@ import {
   approvalFields,
   checkGoalStatus,
   goalOf,
+  SANDBOX_KEYS,
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
@@ -88,8 +89,16 @@ export type TurnOptions = Omit<
   ServerRequestHandlers & {
     /** Approval preset for this and later turns; omitted keeps the thread's policy. */
     readonly approvalMode?: ApprovalMode | undefined;
-    /** Sandbox preset for this and later turns (sent as the full `sandboxPolicy` object). */
+    /**
+     * Sandbox preset for this and later turns, sent as the full `sandboxPolicy` object: it
+     * replaces the thread's policy, so network access and extra writable directories are off
+     * unless `networkAccess` and `additionalDirectories` give them.
+     */
     readonly sandbox?: Sandbox | undefined;
+    /** With `sandbox` `readOnly` or `workspaceWrite`: commands may reach the network. */
+    readonly networkAccess?: boolean | undefined;
+    /** With `sandbox: "workspaceWrite"`: more directories commands may write to (absolute paths). */
+    readonly additionalDirectories?: readonly string[] | undefined;
     /** JSON Schema (an object) the final answer must follow; this turn only. */
     readonly outputSchema?: { readonly [key: string]: JsonInput | undefined } | null | undefined;
     /**
@@ -115,7 +124,14 @@ export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "o
 };
 
 const TURN_NAMES = optionNames<TurnOptions>()({
-  own: [...HANDLER_KEYS, ...REQUEST_KEYS, "approvalMode", "sandbox", "outputSchema", "output"],
+  own: [
+    ...HANDLER_KEYS,
+    ...REQUEST_KEYS,
+    ...SANDBOX_KEYS,
+    "approvalMode",
+    "outputSchema",
+    "output",
+  ],
   wire: TURN_START_PARAMS_KEYS,
   fields: TURN_START_PARAMS_FIELDS,
   omit: [
@@ -723,6 +739,8 @@ export function turnParams(
   const {
     approvalMode,
     sandbox,
+    networkAccess,
+    additionalDirectories,
     signal: _signal,
     timeout: _timeout,
     approvals: _a,
@@ -737,6 +755,7 @@ export function turnParams(
   const params = { ...wire, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
-  if (sandbox !== undefined) params.sandboxPolicy = sandboxPolicy(sandbox);
+  const policy = sandboxPolicy({ sandbox, networkAccess, additionalDirectories });
+  if (policy !== undefined) params.sandboxPolicy = policy;
   return params;
 }

@@ -140,6 +140,31 @@ describe("Codex.exec", () => {
     expect(await readFile(outside, "utf8")).toBe("x\n");
   });
 
+  it("reaches the network in its sandbox only with networkAccess", async () => {
+    // The mock model's server listens on this host: the sandbox's network shuts it out.
+    const reach = [
+      process.execPath,
+      "-e",
+      "fetch(process.env.URL).then(() => console.log('reached'), () => console.log('refused'))",
+    ];
+    const env = { URL: `${t.mock.url}/models` };
+    for (const [networkAccess, said] of [
+      [undefined, "refused\n"],
+      [true, "reached\n"],
+    ] as const) {
+      const handle = await t.codex.exec(reach, {
+        sandbox: Sandbox.workspaceWrite,
+        networkAccess,
+        cwd: t.workDir,
+        env,
+      });
+      expect(await handle.wait()).toMatchObject({ exitCode: 0, stdout: said });
+    }
+    await expect(t.codex.exec(reach, { networkAccess: true })).rejects.toThrow(
+      "networkAccess is part of the sandbox policy: give sandbox with it",
+    );
+  });
+
   it("passes cwd and env, and null unsets a variable", async () => {
     const handle = await t.codex.exec(
       ["sh", "-c", 'pwd; echo "$GREETING"; echo "${HOME:-unset}"'],

@@ -203,6 +203,31 @@ describe("typed thread options", () => {
     expect(lastBody(t)).not.toContain("Network access is enabled.");
   });
 
+  it("a turn's sandbox preset replaces the thread's policy; networkAccess and additionalDirectories go with it", async () => {
+    const t = await testCodex();
+    const thread = await t.codex.threadStart({ sandbox: "workspaceWrite", networkAccess: true });
+    // The policy the model was last told of: the runtime tells it again after each change.
+    const turn = async (options: Parameters<typeof thread.run>[1]): Promise<string> => {
+      t.mock.enqueueAssistantMessage("ok");
+      await thread.run("hi", options);
+      return lastBody(t).split("<permissions instructions>").at(-1)!;
+    };
+    expect(await turn({})).toContain("Network access is enabled.");
+    // The preset alone is a whole policy: network off, no extra directories.
+    expect(await turn({ sandbox: "workspaceWrite" })).toContain("Network access is restricted.");
+    const granted = await turn({
+      sandbox: "workspaceWrite",
+      networkAccess: true,
+      additionalDirectories: ["/tmp/sdk-turn-dir"],
+    });
+    expect(granted).toContain("Network access is enabled.");
+    expect(granted).toContain("/tmp/sdk-turn-dir");
+    // A turn's policy stays for the turns after it.
+    const later = await turn({});
+    expect(later).toContain("Network access is enabled.");
+    expect(later).toContain("/tmp/sdk-turn-dir");
+  });
+
   it("rejects bad values before any I/O", async () => {
     const t = await testCodex();
     const before = t.mock.requests.length;

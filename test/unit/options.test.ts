@@ -40,15 +40,73 @@ describe("Sandbox", () => {
     expect(sandboxMode(Sandbox.readOnly)).toBe("read-only");
     expect(sandboxMode(Sandbox.workspaceWrite)).toBe("workspace-write");
     expect(sandboxMode(Sandbox.fullAccess)).toBe("danger-full-access");
-    expect(sandboxPolicy(Sandbox.readOnly)).toEqual({ type: "readOnly", networkAccess: false });
-    expect(sandboxPolicy(Sandbox.workspaceWrite)).toEqual({
+    expect(sandboxPolicy({ sandbox: Sandbox.readOnly })).toEqual({
+      type: "readOnly",
+      networkAccess: false,
+    });
+    expect(sandboxPolicy({ sandbox: Sandbox.workspaceWrite })).toEqual({
       type: "workspaceWrite",
       writableRoots: [],
       networkAccess: false,
       excludeTmpdirEnvVar: false,
       excludeSlashTmp: false,
     });
-    expect(sandboxPolicy(Sandbox.fullAccess)).toEqual({ type: "dangerFullAccess" });
+    expect(sandboxPolicy({ sandbox: Sandbox.fullAccess })).toEqual({ type: "dangerFullAccess" });
+    expect(sandboxPolicy({})).toBeUndefined();
+  });
+
+  it("puts network access and writable directories into the policy, where the preset has them", () => {
+    expect(sandboxPolicy({ sandbox: Sandbox.readOnly, networkAccess: true })).toEqual({
+      type: "readOnly",
+      networkAccess: true,
+    });
+    expect(
+      sandboxPolicy({
+        sandbox: Sandbox.workspaceWrite,
+        networkAccess: true,
+        additionalDirectories: ["/data", "/tmp/x"],
+      }),
+    ).toEqual({
+      type: "workspaceWrite",
+      writableRoots: ["/data", "/tmp/x"],
+      networkAccess: true,
+      excludeTmpdirEnvVar: false,
+      excludeSlashTmp: false,
+    });
+    for (const [options, message] of [
+      [
+        { networkAccess: true },
+        "networkAccess is part of the sandbox policy: give sandbox with it",
+      ],
+      [
+        { additionalDirectories: ["/a"] },
+        "additionalDirectories is part of the sandbox policy: give sandbox with it",
+      ],
+      [
+        { sandbox: Sandbox.fullAccess, networkAccess: false },
+        "sandbox fullAccess has no networkAccess: it allows everything",
+      ],
+      [
+        { sandbox: Sandbox.fullAccess, additionalDirectories: [] },
+        "sandbox fullAccess has no additionalDirectories: it allows everything",
+      ],
+      [
+        { sandbox: Sandbox.readOnly, additionalDirectories: ["/a"] },
+        "sandbox readOnly has no additionalDirectories: it writes nowhere",
+      ],
+      [{ sandbox: Sandbox.readOnly, networkAccess: "yes" }, "networkAccess must be a boolean"],
+      [
+        { sandbox: Sandbox.workspaceWrite, additionalDirectories: ["rel"] },
+        'additionalDirectories[0] must be an absolute path, got "rel"',
+      ],
+      [
+        // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
+        { sandbox: Sandbox.workspaceWrite, additionalDirectories: ["/a", , "/b"] },
+        "additionalDirectories[1] must be",
+      ],
+    ] as const) {
+      expect(() => sandboxPolicy(options as never)).toThrow(message);
+    }
   });
 
   it("rejects the raw wire string, naming the presets", () => {
@@ -158,6 +216,12 @@ describe("turnParams", () => {
       effort: "low",
     });
     expect(() => turnParams("th", "go", { sandbox: "nope" as never })).toThrow(TypeError);
+    expect(
+      turnParams("th", "go", { sandbox: Sandbox.workspaceWrite, networkAccess: true }),
+    ).toMatchObject({ sandboxPolicy: { type: "workspaceWrite", networkAccess: true } });
+    expect(() => turnParams("th", "go", { networkAccess: true })).toThrow(
+      "networkAccess is part of the sandbox policy",
+    );
   });
 });
 
