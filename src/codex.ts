@@ -544,7 +544,7 @@ export class Codex implements AsyncDisposable {
     if (resumed !== threadId) {
       throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
     }
-    this.#internals.router.setSubscribed(resumed, true);
+    // Marked subscribed as the answer came (an unsubscribe answered after it must stay marked).
     return this.#attach(resumed, handlers);
   }
 

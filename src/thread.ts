@@ -222,8 +222,8 @@ async function followAnswer<R>(
  * Sends `thread/compact/start` holding the thread's slot until the compaction is over: the turn
  * whose item is a `contextCompaction` completes, or every turn started on the thread since the
  * request has completed without one (a compaction that failed early, or hooks that stopped it),
- * or the thread or the connection ends, or no turn starts within `ABORT_WAIT_MS` of the answer.
- * A refused request frees it at once. The request goes without the caller's bounds, which bound
+ * or the thread or the connection ends, or no turn starts within `ABORT_WAIT_MS` of the answer
+ * (or of the caller giving up, while there is no answer). A refused request frees it at once. The request goes without the caller's bounds, which bound
  * only the wait: a compaction given up on once sent still runs, and holds the thread as long. A
  * thread this client can no longer run on (unsubscribed) is refused before anything is sent.
  */
@@ -278,14 +278,26 @@ function holdForCompaction(
   });
   if (!held) return Promise.reject(refused!);
   const answer = connection.request("thread/compact/start", { threadId });
+  let answered = false;
   answer.then(() => {
+    answered = true;
+    clearTimeout(timer);
     if (turnId !== undefined || started.size > 0 || offs.length === 0) return;
     timer = setTimeout(() => {
       log.debug(`no compaction started on ${threadId}; the thread is free again`);
       done();
     }, ABORT_WAIT_MS);
   }, done);
-  return boundWait(answer, "thread/compact/start", call);
+  // Given up on before the answer, as a turn is: a server that never answers, and starts no
+  // turn, holds the thread no longer than `ABORT_WAIT_MS` after that.
+  const onGiveUp = () => {
+    if (answered || started.size > 0 || offs.length === 0) return;
+    timer = setTimeout(() => {
+      log.warn(`no answer to thread/compact/start within ${ABORT_WAIT_MS} ms of giving up on it`);
+      done();
+    }, ABORT_WAIT_MS);
+  };
+  return boundWait(answer, "thread/compact/start", call, onGiveUp);
 }
 
 /** A conversation with the agent. Creating one does no I/O; every method talks to the server. */

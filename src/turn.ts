@@ -604,6 +604,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     if (this.#collector.ended) return {};
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
+    const t0 = left?.timeout === undefined ? 0 : performance.now();
     try {
       return await this.#context.connection.request(
         "turn/interrupt",
@@ -618,7 +619,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         () => true,
         () => true,
       );
-      const timeout = Math.min(ENDING_WAIT_MS, left?.timeout ?? ENDING_WAIT_MS);
+      // Within what is left of the caller's timeout, which the refusal's wait has used some of.
+      const timeout =
+        left?.timeout === undefined
+          ? ENDING_WAIT_MS
+          : Math.min(ENDING_WAIT_MS, timeLeft(left.timeout, t0));
       const done = await deadline(ended, { signal: left?.signal, timeout, onTimeout: () => false });
       if (done) return {};
       throw err;

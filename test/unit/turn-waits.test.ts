@@ -414,6 +414,25 @@ describe("compaction in the thread's queue", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("frees the thread 10 s after giving up on a compaction the server never answers", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf, tables } = setup();
+    const compacted = thread.compact({ timeout: 1_000 }).catch((e: unknown) => e);
+    await transport.waitForSent(1);
+    const next = thread.run("x");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await compacted).toMatchObject({ name: "RequestTimeoutError" });
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(sentOf("turn/start")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await transport.waitForSent(2);
+    expect(sentOf("turn/start")).toHaveLength(1);
+    runQueued(transport);
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, keyListeners: 0 });
+  });
+
   it("sends nothing for a compaction whose signal is already aborted", async () => {
     const { transport, thread } = setup();
     await expect(thread.compact({ signal: AbortSignal.abort() })).rejects.toMatchObject({
@@ -499,6 +518,27 @@ describe("stopping what the caller gave up on", () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await interrupted).toMatchObject({ name: "InvalidRequestError" });
     expect(turn.completed).toBe(false);
+  });
+
+  it("keeps interrupt() within its timeout when the refusal comes late", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    let settled: unknown;
+    void turn.interrupt({ timeout: 1_000 }).then(
+      (value) => (settled = value),
+      (error: unknown) => (settled = error),
+    );
+    const request = await transport.waitForSent(2);
+    await vi.advanceTimersByTimeAsync(900);
+    transport.deliver({ id: request.id, error: { code: -32600, message: "turn id mismatch" } });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(settled).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toMatchObject({ name: "InvalidRequestError" });
   });
 
   it("interrupts the turn a given-up turn/start names, even when it is answered after the bound", async () => {
