@@ -451,131 +451,142 @@ Every run starts the real pinned \`codex app-server\` against the offline mock R
 \`src/testing\` (CODEX_HOME on tmpfs when there is one), from a fresh measuring process. Ratios are to
 the floor, a minimal hand-written JSON-RPC client (\`bench/floor-client.ts\`). \`@openai/codex-sdk\`
 runs \`codex exec\` per turn with the same binary and CODEX_HOME. CPU and memory are the client
-process's own: the app-server, the mock and \`codex exec\` are not counted. Each measured section
-starts after a full garbage collection, so it pays for the garbage it makes, not for what loading
-and starting the client left in the young generation (collected, left there, by a scavenge of 1
-to 9 ms in whichever section first filled it: traced, the SDK's concurrent section took one in 5
-runs of 5, the floor's in 1). The wall times are
-mostly the app-server's, which varies by several percent from run to run; the client CPU figures
-show what the SDK itself adds. Figures are reported, never asserted. The Python SDK of
-\`openai/codex\` (\`sdk/python\`, \`openai_codex\`) has no column: its source cannot be had here.
-What it runs on is here (Python 3.10+ and pydantic 2.12+: pyenv's Python 3.11 has pydantic 2.13),
-but github.com and PyPI are out of reach, the machine's local wheel mirror has no \`openai-codex\`,
-and the copies of \`sdk/python\` readable from here come from several branches and forks,
-none complete (the one copy of a single commit lacks \`errors.py\`, \`retry.py\` and
-\`_version.py\`), so no consistent package can be put together to run against the pinned runtime.
+process's own; the app-server, the mock and \`codex exec\` are not counted. Each measured section
+starts after a full garbage collection, so it pays for the garbage it makes itself, not for what
+loading and starting the client left in the young generation. Left there, that garbage would be
+collected by a scavenge of 1 to 9 ms in whichever section first filled the young generation
+(traced, the SDK's concurrent section took such a scavenge in 5 runs of 5, the floor's in 1). The
+wall times are mostly the app-server's, which varies by several percent from run to run; the
+client CPU figures show what the SDK itself adds. Figures are reported, never asserted.
+
+The Python SDK of \`openai/codex\` (\`sdk/python\`, \`openai_codex\`) has no column, because its source
+cannot be had here. Its requirements are met (Python 3.10+ and pydantic 2.12+; pyenv's Python 3.11
+has pydantic 2.13), but github.com and PyPI are out of reach, the machine's local wheel mirror has
+no \`openai-codex\`, and the copies of \`sdk/python\` readable from here come from several branches and
+forks, none complete (the one copy of a single commit lacks \`errors.py\`, \`retry.py\` and
+\`_version.py\`). No consistent package can be put together to run against the pinned runtime.
 
 The leak checks (soak, threads) read the SDK client's table sizes with \`clientStats\`, which the
-package's \`./testing\` entry exports: the bench imports it from the testing entry of the same dist/
+package's \`./testing\` entry exports. The bench imports it from the testing entry of the same dist/
 snapshot as the SDK (\`dist/testing/index.js\` takes the \`Codex\` class, and \`clientStats\`, from
-\`dist/index.js\`), and reads the tables at the start and the end with nothing in flight. Their memory
+\`dist/index.js\`), and reads the tables at the start and at the end, with nothing in flight. Memory
 is judged on the data objects of two heap snapshots, since the heap trend also counts V8's compiled
 code.
 
-Each CPU target also gives the ratio round by round: the clients run one after the other in each
-round, and the median of the per-round ratios, with its 95% bootstrap interval, shows whether a
+Each CPU target also gives the ratio round by round: in each round the clients run one after the
+other, and the median of the per-round ratios, with its 95% bootstrap interval, shows whether a
 target met or missed by a few percent is decided or within this host's noise (the floor's own CPU
 moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
-host is busy, the SDK's larger working set costs it more than the floor's. Within one hour, 21
-interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms, then 1.16x
-with the floor at about 37 ms, on code that differed by one helper call a turn. Six full runs
-of code whose measured paths differ by no more than a null check in reading a turn's answer, one
-more callback handed to the transport and the keeping of the notifications sent during start-up
-(0f979c6 and c168d16, an hour apart, 95d90ba a round later, then 47511d3, 8508a4a and 11ac014)
-gave start-up 1.20x, 1.47x, 1.28x, 1.30x, 1.29x and 1.30x, sequential turns 1.12x, 1.21x, 1.16x,
-1.18x, 1.18x and 1.12x, concurrent threads 1.11x, 1.16x, 1.15x, 1.21x, 1.31x and 1.18x, the
-stream 0.96x, 1.01x, 1.02x, 1.07x, 1.11x and 1.12x, and the soak 1.21x, 1.02x, 1.09x, 1.08x,
-1.07x and 1.11x. A seventh and an eighth, of 34f70f1 and 3804830 (whose binding of a turn
-checks one more set), whose line decoder joins only a chunk's first line to what it kept of the
-chunks before (one copy of each chunk fewer) and weighs each line against the longest string, and
-whose connection weighs each request against the transport's message limit, gave start-up 1.33x
-and 1.17x, sequential turns 1.15x and 1.16x, concurrent threads 1.21x and 1.12x, the stream 1.10x
-and 1.06x, and the soak 0.97x and 1.13x. A ninth, of 6b1456d (whose checks refuse options that
-are no plain objects and strings cut inside a character, whose router listens for thread ends
-from its construction and looks for one as a turn binds, and whose redaction, with no secret in
-this bench, does no more), gave start-up 1.41x, sequential turns 1.13x, concurrent threads 1.21x,
-the stream 1.07x and the soak 1.14x (the floor's start-up CPU 16.0 ms, against 18.4 ms in the
-eighth, 16.0 ms in the seventh and 20.8 ms in the sixth). Right after it,
-start-up alone in four pairs of batches, the code before that round (9a6ba60) then 6b1456d,
-measured 1.28x, 1.22x, 1.28x and 1.26x round by round for the older code and 1.32x, 1.28x and
-1.24x for the newer (the fourth pair's newer batch is the full run's 1.36x): a few percent more
-at most, within the spread of one batch. A tenth, of ab005ff (whose router keeps, per thread,
-the start of the turn the server runs, and so reads every \`turn/started\` and
-\`turn/completed\`, whose waits share one abort listener per signal, and whose checks of JSON
-values look for lone surrogates), gave start-up 1.28x, sequential turns 1.14x, concurrent threads
-1.21x, the stream 1.09x and the soak 1.10x (the floor's start-up CPU 18.5 ms). An eleventh, of
-04120db (whose connection keeps the ids of the server requests it is answering, and whose
-\`notifications()\` iterators are watched by a finalization registry), gave start-up 1.25x,
-sequential turns 1.17x, concurrent threads 1.12x, the stream 1.17x and the soak 1.03x (the floor's
-start-up CPU 15.8 ms). A twelfth, of 86d5df9 (whose calls check each wire option against the
-kinds of value generated with the protocol, kept as JSON text and parsed on first use), gave
-start-up 1.45x, sequential turns 1.12x, concurrent threads 1.22x, the stream 1.20x and the soak
-1.07x (the floor's start-up CPU 11.6 ms, the lowest yet measured). A thirteenth, of ef38a38
-(whose changes on the measured paths are a turn's collector reading one more method, a final
-error, and the snapshot's package.json), gave start-up 1.41x, sequential turns 1.10x,
-concurrent threads 1.14x, the stream 1.13x and the soak 1.08x, with the import at 9.79 ms (the
-floor's 3.11 ms). A fourteenth, of eecfea6 (whose changes on the measured paths are the
-connection judging a long line only while the router is its one listener, a thread's start
-and archive sent through a helper that bounds only the wait, and ids checked for white space),
-gave start-up 1.36x, sequential turns 1.12x, concurrent threads 1.13x, the stream 1.12x and the
-soak 1.06x, with the import at 11.4 ms against the floor's 3.13 ms. Interleaved afterwards in 31
-fresh processes each, on a busier host, the build of a371887 (run 13's code, tidied) and this one
-took 14.2 ms and 14.0 ms. A fifteenth, of 8b5dbb2 (whose request bounds its wait through the
-same helper, with the same early return for a call without bounds), gave start-up 1.36x,
-sequential turns 1.26x, concurrent threads 1.15x, the stream 1.06x and the soak 1.16x, with the
-import at 9.65 ms against the floor's 3.42 ms (the floor's sequential-turns CPU 48.7 ms, against
-62.0 ms in the fourteenth): this file holds the fifteenth.
-Interleaved in one process, 47511d3 and 8508a4a differed by 0.996x in concurrent CPU (95%
-interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21 rounds).
+host is busy, the SDK's larger working set costs it more than the floor's costs the floor. Within
+one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
+then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
+
+The full runs so far are below; this file holds the fifteenth. Each ratio is the SDK's client CPU
+over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
+are of code whose measured paths differ by no more than a null check in reading a turn's answer,
+one more callback handed to the transport and the keeping of the notifications sent during
+start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 and 6.
+
+| Run | Commit  | Changed on the measured paths                                                    | Start-up | Sequential turns | Concurrent threads | Stream | Soak  | Notes                                                                                    |
+| --- | ------- | -------------------------------------------------------------------------------- | -------- | ---------------- | ------------------ | ------ | ----- | ---------------------------------------------------------------------------------------- |
+| 1   | 0f979c6 | see above                                                                        | 1.20x    | 1.12x            | 1.11x              | 0.96x  | 1.21x |                                                                                          |
+| 2   | c168d16 | see above                                                                        | 1.47x    | 1.21x            | 1.16x              | 1.01x  | 1.02x |                                                                                          |
+| 3   | 95d90ba | see above                                                                        | 1.28x    | 1.16x            | 1.15x              | 1.02x  | 1.09x |                                                                                          |
+| 4   | 47511d3 | see above                                                                        | 1.30x    | 1.18x            | 1.21x              | 1.07x  | 1.08x | A/B against run 5 below                                                                  |
+| 5   | 8508a4a | see above                                                                        | 1.29x    | 1.18x            | 1.31x              | 1.11x  | 1.07x | A/B against run 4 below                                                                  |
+| 6   | 11ac014 | see above                                                                        | 1.30x    | 1.12x            | 1.18x              | 1.12x  | 1.11x | floor's start-up CPU 20.8 ms                                                             |
+| 7   | 34f70f1 | line decoder copies less; requests weighed against message limit                 | 1.33x    | 1.15x            | 1.21x              | 1.10x  | 0.97x | floor's start-up CPU 16.0 ms                                                             |
+| 8   | 3804830 | as run 7; a turn's binding checks one more set                                   | 1.17x    | 1.16x            | 1.12x              | 1.06x  | 1.13x | floor's start-up CPU 18.4 ms                                                             |
+| 9   | 6b1456d | option and string checks; router watches for thread ends                         | 1.41x    | 1.13x            | 1.21x              | 1.07x  | 1.14x | floor's start-up CPU 16.0 ms; start-up A/B below                                         |
+| 10  | ab005ff | router reads every turn start and end; one abort listener                        | 1.28x    | 1.14x            | 1.21x              | 1.09x  | 1.10x | floor's start-up CPU 18.5 ms                                                             |
+| 11  | 04120db | ids of answered server requests kept; finalization registry                      | 1.25x    | 1.17x            | 1.12x              | 1.17x  | 1.03x | floor's start-up CPU 15.8 ms                                                             |
+| 12  | 86d5df9 | wire options checked against the generated kinds                                 | 1.45x    | 1.12x            | 1.22x              | 1.20x  | 1.07x | floor's start-up CPU 11.6 ms, the lowest yet measured                                    |
+| 13  | ef38a38 | a turn's collector reads one more method; a final error; snapshot's package.json | 1.41x    | 1.10x            | 1.14x              | 1.13x  | 1.08x | import 9.79 ms (floor's 3.11 ms)                                                         |
+| 14  | eecfea6 | long-line check; thread start and archive through a wait helper                  | 1.36x    | 1.12x            | 1.13x              | 1.12x  | 1.06x | import 11.4 ms (floor's 3.13 ms); floor's sequential-turns CPU 62.0 ms; import A/B below |
+| 15  | 8b5dbb2 | a request bounds its wait through the same helper                                | 1.36x    | 1.26x            | 1.15x              | 1.06x  | 1.16x | import 9.65 ms (floor's 3.42 ms); floor's sequential-turns CPU 48.7 ms; this file        |
+
+What changed on the measured paths, in more detail:
+
+- Run 7 (34f70f1): the line decoder joins only a chunk's first line to what it kept of the chunks
+  before (one copy of each chunk fewer) and weighs each line against the longest string; the
+  connection weighs each request against the transport's message limit.
+- Run 9 (6b1456d): the checks refuse options that are not plain objects, and strings cut inside a
+  character; the router listens for thread ends from its construction and looks for one as a turn
+  binds; the redaction does no more, as this bench has no secret.
+- Run 10 (ab005ff): the router keeps, per thread, the start of the turn the server runs, and so
+  reads every \`turn/started\` and \`turn/completed\`; the waits share one abort listener per signal;
+  the checks of JSON values look for lone surrogates.
+- Run 11 (04120db): the connection keeps the ids of the server requests it is answering, and
+  \`notifications()\` iterators are watched by a finalization registry.
+- Run 12 (86d5df9): calls check each wire option against the kinds of value generated with the
+  protocol, kept as JSON text and parsed on first use.
+- Run 14 (eecfea6): the connection judges a long line only while the router is its one listener, a
+  thread's start and archive are sent through a helper that bounds only the wait, and ids are
+  checked for white space.
+- Run 15 (8b5dbb2): a request bounds its wait through the same helper, with the same early return
+  for a call without bounds.
+
+Interleaved comparisons:
+
+- Start-up alone, right after run 9, in four pairs of batches of the code before that round
+  (9a6ba60) then 6b1456d: 1.28x, 1.22x, 1.28x and 1.26x round by round for the older code, and
+  1.32x, 1.28x and 1.24x for the newer (the fourth pair's newer batch is run 9 itself, 1.36x round by round). That is
+  a few percent more at most, within the spread of one batch.
+- 47511d3 (run 4) and 8508a4a (run 5), in one process: they differed by 0.996x in concurrent CPU
+  (95% interval 0.93x to 1.05x, 15 rounds) and by 0.956x in start-up CPU (0.90x to 0.99x, 21
+  rounds).
+- Import, after run 14, in 31 fresh processes each on a busier host: the build of a371887 (run 13's
+  code, tidied) took 14.2 ms and that of eecfea6 14.0 ms.
 
 Where the SDK's extra client CPU goes (\`npm run bench -- --profile <workload>\`), workload by
 workload. The SDK makes the same system calls as the floor (as many reads and event-loop waits per
 turn); the difference is its JavaScript.
 
-- Start-up: V8 compiles each function on its first call. The SDK first calls well over 100 of its
-  functions between spawn and the first answer, where the floor calls about 25; with everything
-  compiled in advance (\`node --no-lazy\`) its start-up CPU is about 1.1x the floor's instead of
-  1.3x. The first compile after the client slept costs the most (0.1 to 0.3 ms, the compiler's
-  own code being cold), and the SDK first meets new code in more of the start-up's wake-ups (the
-  first long line, the turn's answer, its first event, its first item, its completion). About
-  0.4 ms more is Node's own timer code, compiled on its first use: the \`initialize\` deadline
-  (\`startTimeout\`, which keeps \`Codex.start\` from waiting forever on a server that never
-  answers) is the first timer the process arms, and the floor arms none. A fresh \`node\` takes
-  0.3 to 0.45 ms for its first \`setTimeout\` and 0.1 ms for its first \`clearTimeout\`, 0.01 ms
-  for the next pair, so a program that has armed a timer before pays none of it; over 21
-  interleaved rounds, the SDK without that deadline used 7% less start-up CPU (95% interval 0.3%
-  to 11%). Phase by phase up to a ready client (\`Codex.start\` against the floor's \`start\`,
-  medians of 15 interleaved runs), the SDK spent about 0.7 to 1.1 ms more before the spawn
-  (checking the options, building the command line), 0.5 ms more spawning and wiring the
-  connection, 0.7 ms more on the \`initialize\` exchange (its deadline among it) and 0.8 ms more
-  after the answer (reading it, sending \`initialized\` and waiting for that write, building the
-  router and the request dispatcher): in each, mostly its code running for the first time.
-- Import: after the program's module, medians of 31 fresh processes on a quiet host: importing
+- Start-up: V8 compiles each function on its first call. Between spawn and the first answer the
+  SDK first calls well over 100 of its functions, the floor about 25; with everything compiled in
+  advance (\`node --no-lazy\`) the SDK's start-up CPU is about 1.1x the floor's instead of 1.3x. The
+  first compile after the client slept costs the most (0.1 to 0.3 ms, the compiler's own code
+  being cold), and the SDK meets new code in more of the start-up's wake-ups (the first long line,
+  the turn's answer, its first event, its first item, its completion). About 0.4 ms more is Node's
+  own timer code, compiled on first use: the \`initialize\` deadline (\`startTimeout\`, which keeps
+  \`Codex.start\` from waiting forever on a server that never answers) is the first timer the
+  process arms, and the floor arms none. A fresh \`node\` takes 0.3 to 0.45 ms for its first
+  \`setTimeout\` and 0.1 ms for its first \`clearTimeout\`, and 0.01 ms for the next pair, so a
+  program that has already armed a timer pays none of it; over 21 interleaved rounds, the SDK
+  without that deadline used 7% less start-up CPU (95% interval 0.3% to 11%). Phase by phase up to
+  a ready client (\`Codex.start\` against the floor's \`start\`, medians of 15 interleaved runs), the
+  SDK spent about 0.7 to 1.1 ms more before the spawn (checking the options, building the command
+  line), 0.5 ms more spawning and wiring the connection, 0.7 ms more on the \`initialize\` exchange
+  (its deadline included) and 0.8 ms more after the answer (reading it, sending \`initialized\` and
+  waiting for that write, building the router and the request dispatcher): in each phase, mostly
+  its code running for the first time.
+- Import, after the program's module, medians of 31 fresh processes on a quiet host: importing
   \`node:child_process\` alone takes about 2.5 ms, the four built-in modules of the floor's row
-  3.05 ms, a file importing the built-ins the SDK imports (\`child_process\`, \`fs\`, \`path\`,
-  \`url\`, \`module\`, \`string_decoder\`) 4.0 ms, of which 0.75 ms is loading any file, and the SDK
-  9.1 ms. Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in
-  it pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which
-  each call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level).
-  The figure follows the host's load: in the run below the floor's row took 3.11 ms, and the SDK
-  9.79 ms; in the twelve full runs before, 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46, 4.04,
-  4.37, 3.80 and 4.08 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6, 14.2, 15.0, 11.8
-  and 13.6 ms.
+  3.05 ms, a file importing the built-ins the SDK imports (\`child_process\`, \`fs\`, \`path\`, \`url\`,
+  \`module\`, \`string_decoder\`) 4.0 ms, of which 0.75 ms is loading any file, and the SDK 9.1 ms.
+  Its 5.1 ms more is nearly all V8 compiling \`dist/index.js\` (204 KB, every function in it
+  pre-parsed; running its top level takes about 0.6 ms). The names of every option, by which each
+  call refuses one it does not take, cost about 0.3 ms of it (9.5 KB, 0.1 ms of top level). The
+  figure follows the host's load: in run 13 the floor's row took 3.11 ms and the SDK 9.79 ms; in
+  the twelve full runs before it (runs 1 to 12), 3.9, 4.15, 4.37, 3.71, 4.50, 5.05, 4.01, 4.46,
+  4.04, 4.37, 3.80 and 4.08 ms against 10.8, 13.7, 12.9, 11.8, 15.3, 15.4, 14.3, 14.6, 14.2, 15.0,
+  11.8 and 13.6 ms (runs 14 and 15: see the table).
   The generated kinds of value of the wire options (about 5 KB of JSON text in the file) measured
   no slower in two interleaved sets of 31 fresh processes on a quiet host: 9.51 against 9.92 ms,
   then 8.99 against 8.99 ms.
   The cost of an import follows the number of functions more than the bytes: over 15 runs each,
   the file stripped of whitespace and comments compiled no faster, and fully minified only about
   0.9 ms faster, at the cost of a readable dist. Goal runs, logins, reviews, skills, the WebSocket
-  transport, structured output's schema conversion and the checks of handlers' answers are loaded on
-  first use. Commands, history, MCP and config edits stay in the file, as each has a class the
+  transport, structured output's schema conversion and the checks of handlers' answers are loaded
+  on first use. Commands, history, MCP and config edits stay in the file, as each has a class the
   package exports (one class, so \`instanceof\` holds): a build with those four modules stubbed out,
-  30 KB smaller, imported 0.4 to 0.9 ms faster in three interleaved runs of 31 to 61 processes, each
-  with a spread (first to third quartile) of 2 to 3 ms. Taking the built-ins through
-  \`process.getBuiltinModule\` instead of \`import\` measured no faster. Until the round before this
-  one, each row also counted about 2 ms that was not the import: the timed code wrote its figure
-  with \`process.stdout.write(String(performance.now() - t0))\`, which builds \`process.stdout\` (on its
-  first use) before the argument reads the clock. Until this run, the SDK's row also paid for a
+  30 KB smaller, imported 0.4 to 0.9 ms faster in three interleaved runs of 31 to 61 processes,
+  each with a spread (first to third quartile) of 2 to 3 ms. Taking the built-ins through
+  \`process.getBuiltinModule\` instead of \`import\` measured no faster.
+  Two earlier costs in these rows are gone. Before run 1, each row also counted about 2 ms that was
+  not the import: the timed code wrote its figure with
+  \`process.stdout.write(String(performance.now() - t0))\`, which builds \`process.stdout\` (on its
+  first use) before the argument reads the clock. Before run 13, the SDK's row also paid for a
   detection an installed SDK never runs: the bench's copy of dist/, under node_modules, had no
   package.json beside it, so Node took its files for files of no package and tried each as
   CommonJS before loading it as an ES module. The copy now has the package's package.json; in two
@@ -583,41 +594,42 @@ turn); the difference is its JavaScript.
   10.39 ms, then 11.09 against 11.58 ms, without then with it).
 - Turns and concurrent threads: over turns 10 to 30 of a run the SDK spends about 0.1 to 0.15 ms a
   turn more than the floor's 1.0 ms. In so few turns V8 optimizes none of either client's
-  functions (with \`--trace-opt\`, the first of Node's own is marked at about turn 70, the
-  clients' line handlers between turns 130 and 460): both run as bytecode throughout, in the
-  interpreter and then Sparkplug, where each property access and each call goes through one of
-  V8's inline-cache or call builtins. That is also why \`--max-opt=0\` or \`--max-opt=1\` leave
-  the ratio as it is. Sampled with Linux perf over these 30 turns (12 runs of each client, the
-  interpreter's frames included), \`JSON.parse\`, Node's stream code and libuv cost the same in
-  both; the SDK's extra main-thread time is its own bytecode and the builtins it calls (property
-  and keyed loads, its private fields among them, calls and Sparkplug's prologues): for each line
-  the line decoder, the connection's receive, the router's dispatch and the turn's collector, for
-  each turn the turn queue, the request and the result. Per turn the SDK runs about 31 distinct
-  functions of its own (about 85 calls), the floor 12 (about 50 calls). Warm (a local replay of
-  the same lines, back to back) the difference is about 0.025 ms a turn; the rest comes with the
-  client waking cold for each line. Layer by layer, against the replay with the client cold at
-  each line: the transport and connection alone cost about 1.05x the floor, with the router's
-  turn routing about 1.07x to 1.09x, and the turn's collector, result and thread API bring the
-  rest. Single changes are hard to see: running about ten fewer functions a turn once measured 4%
-  less CPU over 41 interleaved rounds, and taking nine more off (the result collected by the
-  turn's collector itself) measured within the noise. In the concurrent workload the eight
-  thread starts cost the SDK about what they cost the floor, its first turn about 1.3 ms more
-  (the turn's path is compiled then), the other 23 turns 1.13x to 1.18x the floor's.
+  functions (with \`--trace-opt\`, the first of Node's own is marked at about turn 70, the clients'
+  line handlers between turns 130 and 460): both run as bytecode throughout, in the interpreter and
+  then Sparkplug, where each property access and each call goes through one of V8's inline-cache
+  or call builtins. That is also why \`--max-opt=0\` or \`--max-opt=1\` leave the ratio as it is.
+  Sampled with Linux perf over these 30 turns (12 runs of each client, the interpreter's frames
+  included), \`JSON.parse\`, Node's stream code and libuv cost the same in both; the SDK's extra
+  main-thread time is its own bytecode and the builtins it calls (property and keyed loads, its
+  private fields among them, calls and Sparkplug's prologues): for each line the line decoder, the
+  connection's receive, the router's dispatch and the turn's collector, for each turn the turn
+  queue, the request and the result. Per turn the SDK runs about 31 distinct functions of its own
+  (about 85 calls), the floor 12 (about 50 calls). Warm (a local replay of the same lines, back to
+  back) the difference is about 0.025 ms a turn; the rest comes from the client waking cold for
+  each line. Layer by layer, against the replay with the client cold at each line: the transport
+  and connection alone cost about 1.05x the floor, with the router's turn routing about 1.07x to
+  1.09x, and the turn's collector, result and thread API bring the rest. Single changes are hard
+  to see: running about ten fewer functions a turn once measured 4% less CPU over 41 interleaved
+  rounds, and taking nine more off (the result collected by the turn's collector itself) measured
+  within the noise. In the concurrent workload the eight thread starts cost the SDK about what
+  they cost the floor, its first turn about 1.3 ms more (the turn's path is compiled then), and the
+  other 23 turns 1.13x to 1.18x the floor's.
 - Stream: most of the difference is V8's optimizing compiler, on background threads that
-  \`process.cpuUsage()\` counts. Each function an event goes through is optimized on its own
-  once it is hot: on 20,000 deltas the SDK's path (the line decoder, the connection, the router,
-  the reader and the program's \`for await\` loop) costs about 9 ms of compilation, the floor's one
-  callback about 2 ms. The \`for await\` itself adds a promise and a result object per event:
-  over 20,000 events handed out at once by a trivial iterator it costs about 8 ms of CPU on its
-  own (4 ms of it optimizing the loop), whatever yields the events. Against a local replay of the
-  same turn, the SDK cost the floor's 22 ms plus about 14 ms through \`stream()\` and plus about
-  5 ms through a \`codex.on\` listener and \`run()\`. A program that does not need the deltas
-  should use \`events: "results"\`.
+  \`process.cpuUsage()\` counts. Each function an event goes through is optimized on its own once it
+  is hot: on 20,000 deltas the SDK's path (the line decoder, the connection, the router, the reader
+  and the program's \`for await\` loop) costs about 9 ms of compilation, the floor's one callback
+  about 2 ms. The \`for await\` itself adds a promise and a result object per event: over 20,000
+  events handed out at once by a trivial iterator it costs about 8 ms of CPU on its own (4 ms of it
+  optimizing the loop), whatever yields the events. Against a local replay of the same turn, the
+  SDK cost the floor's 22 ms plus about 14 ms through \`stream()\`, and plus about 5 ms through a
+  \`codex.on\` listener and \`run()\`. A program that does not need the deltas should use
+  \`events: "results"\`.
 - Soak: the same costs per turn, with the optimizing compiler taking over the turn's functions in
-  the first few hundred turns; over its 1,000 turns the SDK has used 1.00x to 1.21x the floor's
-  CPU from one run of the bench to the next (round by round 1.01x to 1.17x). Stream, concurrent
+  the first few hundred turns; over its 1,000 turns the SDK has used 0.97x to 1.21x the floor's
+  CPU from one run of the bench to the next (the table) (round by round 1.01x to 1.17x). Stream, concurrent
   threads and soak sit near the 1.10x line, and the host's noise moves them across it: over the
-  last runs the stream measured 0.96x to 1.14x, the concurrent threads 1.03x to 1.31x.
+  runs up to run 6 (some of them before run 1) the stream measured 0.96x to 1.14x, the concurrent
+  threads 1.03x to 1.31x.
 `;
 
 /**
