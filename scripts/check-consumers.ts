@@ -165,10 +165,30 @@ ${[
   "ToolCallOptions",
 ]
   .map((name) => `  ${name}: Testing.${name};\n`)
-  .join("")}}
+  .join("")}  "sse.completed options": NonNullable<Parameters<typeof Testing.sse.completed>[0]>;
+  "sse.failed options": NonNullable<Parameters<typeof Testing.sse.failed>[2]>;
+  "sse.incomplete options": NonNullable<Parameters<typeof Testing.sse.incomplete>[1]>;
+  "waitForRequests options": NonNullable<
+    Parameters<Testing.MockResponsesServer["waitForRequests"]>[1]
+  >;
+  "elicitation answer": Sdk.ServerRequestAnswer<"mcpServer/elicitation/request">;
+  "token refresh answer": Sdk.ServerRequestAnswer<"account/chatgptAuthTokens/refresh">;
+  "permissions answer": Sdk.ServerRequestAnswer<"item/permissions/requestApproval">;
+}
 
 type Refused = { [N in keyof Inputs]: \`\${N}.\${RefusesUndefined<Inputs[N]> & string}\` }[keyof Inputs];
 export const everyOptionTakesUndefined: [Refused] extends [never] ? true : Refused = true;
+
+// A handler grants what was asked as it was asked, and calls a ready-made policy's handler.
+export function grantAsked(
+  allow: ReturnType<typeof Sdk.approvalPolicies.allowCommands>,
+): Sdk.ApprovalHandlers {
+  return {
+    permissions: (params) => ({ permissions: params.permissions, scope: "turn" }),
+    commandExecution: (params, context) =>
+      params.cwd?.startsWith("/safe") ? allow.commandExecution(params, context) : { decision: "decline" },
+  };
+}
 `;
 
 /**

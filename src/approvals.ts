@@ -1,7 +1,7 @@
 import { defaultAnswer } from "./answers.js";
 import type { CommandExecutionRequestApprovalParams } from "./generated/index.js";
 import { shown } from "./internal/validate.js";
-import type { ApprovalHandlers } from "./server-requests.js";
+import type { ApprovalHandlers, ServerRequestHandler } from "./server-requests.js";
 
 /** Ready-made approval policies. */
 export const approvalPolicies = {
@@ -10,7 +10,7 @@ export const approvalPolicies = {
     return {
       commandExecution: () => ({ decision: "accept" }),
       fileChange: () => ({ decision: "accept" }),
-      permissions: (params) => ({ permissions: params.permissions as never, scope: "turn" }),
+      permissions: (params) => ({ permissions: params.permissions, scope: "turn" }),
       execCommand: () => ({ decision: "approved" }),
       applyPatch: () => ({ decision: "approved" }),
     };
@@ -33,9 +33,9 @@ export const approvalPolicies = {
    * `$(`; a RegExp or function sees the raw command, and a function accepts it by returning
    * `true`. A rule of any other kind is a `TypeError` here, not a failure on each request.
    */
-  allowCommands(
-    allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>,
-  ): Required<Pick<ApprovalHandlers, "commandExecution">> {
+  allowCommands(allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>): {
+    readonly commandExecution: ServerRequestHandler<"item/commandExecution/requestApproval">;
+  } {
     const name = "approvalPolicies.allowCommands: allow";
     if (!Array.isArray(allow)) {
       throw new TypeError(`${name} must be an array of rules, got ${shown(allow)}`);

@@ -35,6 +35,7 @@ import type {
   ThreadDeleteResponse,
   Thread as ThreadRecord,
   ThreadForkParams,
+  ThreadListParams,
   ThreadListResponse,
   ThreadResumeParams,
   ThreadResumeResponse,
@@ -62,6 +63,7 @@ import {
   splitRequestOptions,
   requestOptions,
   optionalBoolean,
+  type ReadOnly,
 } from "./internal/validate.js";
 import type { LoginTracker } from "./login-flows.js";
 import type {
@@ -167,8 +169,8 @@ type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMeth
  * method it may be takes none, then the call's options.
  */
 type RequestArgs<M extends ClientRequestMethod> = [ParamsOptional<M>] extends [true]
-  ? [params?: ClientRequestMap[M]["params"], options?: RequestOptions]
-  : [params: ClientRequestMap[M]["params"], options?: RequestOptions];
+  ? [params?: ReadOnly<ClientRequestMap[M]["params"]>, options?: RequestOptions]
+  : [params: ReadOnly<ClientRequestMap[M]["params"]>, options?: RequestOptions];
 
 /** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
 interface Internals {
@@ -606,7 +608,7 @@ export class Codex implements AsyncDisposable {
   async threadList(options?: ThreadListOptions): Promise<ThreadListResponse> {
     const { call, rest } = listRequest(options, THREAD_LIST);
     return checkPage(
-      await this.#internals.connection.request("thread/list", rest, call),
+      await this.#internals.connection.request("thread/list", rest as ThreadListParams, call),
       "thread/list",
     );
   }

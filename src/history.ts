@@ -367,7 +367,7 @@ export function threadPages(
     (cursor) => {
       const next = cursor === undefined ? checked : { ...checked, cursor };
       const { call, rest } = listRequest(next, THREAD_LIST);
-      return connection.request("thread/list", rest, call);
+      return connection.request("thread/list", rest as ThreadListParams, call);
     },
     checked.cursor,
   );

@@ -113,5 +113,5 @@ export type {
 } from "./errors.js";
 export { ProtocolError } from "./rpc/connection.js";
 export type { RequestOptions } from "./rpc/connection.js";
-export type { WireOptions } from "./internal/validate.js";
+export type { ReadOnly, WireOptions } from "./internal/validate.js";
 export { SDK_VERSION } from "./version.js";

@@ -22,8 +22,8 @@ export interface TextInput {
   /** The text, as the user would type it. */
   readonly text: string;
   /**
-   * Spans of `text` a UI rendered as elements (a mention, a pasted block), as a stored
-   * `userMessage` item carries them: its content can be sent again as it is.
+   * Spans of `text` a UI rendered as elements (a mention, a pasted block), as the text items of
+   * a stored `userMessage` item carry them: those items can be sent again as they are.
    */
   readonly text_elements?: readonly TextElement[] | undefined;
 }

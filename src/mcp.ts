@@ -199,7 +199,11 @@ export async function startMcpLogin(
   let answer: LoginAnswer;
   try {
     answer = checkLoginAnswer(
-      await connection.request("mcpServer/oauth/login", { ...rest, name: serverName }, call),
+      await connection.request(
+        "mcpServer/oauth/login",
+        { ...rest, name: serverName } as McpServerOauthLoginParams,
+        call,
+      ),
     );
   } catch (err) {
     finish();

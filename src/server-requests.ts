@@ -57,15 +57,29 @@ interface FilledWithNull {
 /**
  * What a handler of `M` answers: the wire result, where the fields the SDK sends as `null` when
  * they are left out (an elicitation's `content` and `_meta`, a token refresh's
- * `chatgptPlanType`) may be left out.
+ * `chatgptPlanType`) may be left out or `undefined`, and where the parts of a permissions grant
+ * may be `null` as in the request (granting nothing of that part), so that
+ * `{ permissions: params.permissions, scope: "turn" }` grants what was asked.
  */
 export type ServerRequestAnswer<M extends ServerRequestMethod> = M extends keyof FilledWithNull
   ? OptionalFields<ServerRequestMap[M]["result"], FilledWithNull[M]>
-  : ServerRequestMap[M]["result"];
+  : M extends "item/permissions/requestApproval"
+    ? PermissionsAnswer
+    : ServerRequestMap[M]["result"];
 
 // `R` with its fields named in `F` made optional.
 type OptionalFields<R, F> = { [K in keyof R as K extends F ? never : K]: R[K] } & {
-  [K in keyof R as K extends F ? K : never]?: R[K];
+  [K in keyof R as K extends F ? K : never]?: R[K] | undefined;
+};
+
+type PermissionsResult = ServerRequestMap["item/permissions/requestApproval"]["result"];
+// Each part of the grant may be missing, `undefined` or `null`: all three grant nothing of it.
+type PermissionsAnswer = Omit<PermissionsResult, "permissions" | "strictAutoReview"> & {
+  readonly permissions: {
+    readonly [K in keyof PermissionsResult["permissions"]]?:
+      PermissionsResult["permissions"][K] | null | undefined;
+  };
+  readonly strictAutoReview?: boolean | undefined;
 };
 
 /**

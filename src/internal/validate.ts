@@ -642,9 +642,16 @@ export function checkStandardSchema(value: unknown, name: string): StandardProps
 /**
  * The fields of wire params `P` as options: each may be left out, or given as `undefined` (so
  * that `{ model: process.env.MODEL }` compiles under `exactOptionalPropertyTypes`), which is not
- * sent.
+ * sent. Arrays and objects may be read-only (declared `as const`, or frozen): they are only read.
  */
-export type WireOptions<P> = { [K in keyof P]?: P[K] | undefined };
+export type WireOptions<P> = { [K in keyof P]?: ReadOnly<P[K]> | undefined };
+
+/** `T` with its arrays and objects read-only, all the way down. */
+export type ReadOnly<T> = T extends readonly (infer U)[]
+  ? readonly ReadOnly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: ReadOnly<T[K]> }
+    : T;
 
 /** The per-call options of every request: the SDK's own, never sent to the server. */
 export interface RequestOptions {

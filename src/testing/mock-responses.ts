@@ -306,7 +306,7 @@ export const sse = {
   },
 
   /** `response.completed` with usage (zeros by default); the id is filled in when omitted. */
-  completed(options: { id?: string; usage?: MockUsage } = {}): SseEvent {
+  completed(options: { id?: string | undefined; usage?: MockUsage | undefined } = {}): SseEvent {
     checkItemOptions(options, COMPLETED_NAMES);
     return {
       type: "response.completed",
@@ -315,7 +315,7 @@ export const sse = {
   },
 
   /** `response.failed`; the app-server fails the turn with this message (code `server_error` by default). */
-  failed(message: string, code = "server_error", options: { id?: string } = {}): SseEvent {
+  failed(message: string, code = "server_error", options: { id?: string | undefined } = {}): SseEvent {
     checkString(message, "message");
     checkNonEmpty(code, "code");
     checkItemOptions(options, ID_NAMES);
@@ -326,7 +326,7 @@ export const sse = {
   },
 
   /** `response.incomplete`; the app-server fails the turn naming the reason. */
-  incomplete(reason = "max_output_tokens", options: { id?: string } = {}): SseEvent {
+  incomplete(reason = "max_output_tokens", options: { id?: string | undefined } = {}): SseEvent {
     checkNonEmpty(reason, "reason");
     checkItemOptions(options, ID_NAMES);
     return {
@@ -963,7 +963,7 @@ export interface MockResponsesServer extends AsyncDisposable {
   /** Creates a {@link Gate} (same as {@link createGate}). */
   gate(): Gate;
   /** Resolves once at least `count` `POST /responses` requests arrived; rejects on timeout or close. */
-  waitForRequests(count: number, options?: { timeoutMs?: number }): Promise<void>;
+  waitForRequests(count: number, options?: { timeoutMs?: number | undefined }): Promise<void>;
   /**
    * Forgets the requests recorded so far, so a mock shared by many tests keeps its memory flat:
    * `requests` and `responsesRequests` empty, and `waitForRequests` counts from 0 again.

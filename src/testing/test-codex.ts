@@ -1,5 +1,5 @@
 import { Codex } from "../codex.js";
-import { checkOptionNames, optionNames } from "../internal/validate.js";
+import { checkOptionNames, dropUndefined, optionNames } from "../internal/validate.js";
 import {
   checkConnectionOptions,
   CODEX_OPTION_KEYS,
@@ -23,8 +23,11 @@ import {
 
 /** Options of {@link createTestCodex}. */
 export interface TestCodexOptions extends Omit<CodexOptions, "env"> {
-  /** Extra environment for the app-server, merged over the harness's. */
-  readonly env?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Extra environment for the app-server, merged over the harness's; an `undefined` value is
+   * left out (the harness's own, such as `CODEX_HOME`, stays).
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Options of the temporary `CODEX_HOME` (model, extra TOML, features, catalogue). */
   readonly home?: Omit<CodexHomeOptions, "mockUrl"> | undefined;
   /** Options of the mock Responses API. */
@@ -73,7 +76,7 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
       cwd: codexOptions.cwd ?? home.workDir,
-      env: { ...home.env, ...env },
+      env: { ...home.env, ...dropUndefined(env ?? {}) },
     });
     const ownHome = home;
     let closing: Promise<void> | undefined;

@@ -248,6 +248,26 @@ describe("typed thread options", () => {
 });
 
 describe("wire values", () => {
+  it("takes read-only arrays and objects, as const or frozen, and sends them", async () => {
+    const t = await testCodex();
+    const config = Object.freeze({
+      developer_instructions: "Answer in haiku.",
+      sandbox_workspace_write: { writable_roots: ["/tmp/sdk-frozen-root"] },
+    } as const);
+    const roots: readonly string[] = Object.freeze([t.workDir]);
+    const thread = await t.codex.threadStart({
+      config,
+      runtimeWorkspaceRoots: roots,
+      sandbox: "workspaceWrite",
+    });
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi", { runtimeWorkspaceRoots: roots });
+    expect(lastBody(t)).toContain("Answer in haiku.");
+    expect(lastBody(t)).toContain("/tmp/sdk-frozen-root");
+    const { data } = await t.codex.request("thread/list", { cwd: roots });
+    expect(data.map((stored) => stored.id)).toContain(thread.id);
+  });
+
   it("refuses what JSON would change or the method cannot take, naming it, before any I/O", async () => {
     const t = await testCodex();
     const thread = await t.codex.threadStart();
