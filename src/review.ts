@@ -20,7 +20,7 @@ import {
   type ServerRequestHandlers,
 } from "./server-requests.js";
 import { threadIdOf } from "./thread-options.js";
-import { TurnCollector, TurnHandle, awaitTurnStart } from "./turn.js";
+import { TurnCollector, TurnHandle, awaitTurnStart, checkStillWanted } from "./turn.js";
 
 /**
  * What `Thread.review` reviews: the working tree's uncommitted changes, the changes against a
@@ -211,18 +211,17 @@ function reviewIn(
   review: CheckedReview,
   since: number,
 ): (slot: TurnSlot) => Promise<TurnHandle> {
-  const { connection, dispatcher, log, events } = context;
+  const { connection, router, dispatcher, log, events } = context;
   const { wireTarget, handlers, signal, timeout } = review;
   return async (slot) => {
-    if (signal?.aborted) {
-      slot.release();
-      throw abortError(signal);
-    }
+    // Given up on while its module loaded, or in the queue: nothing is sent.
+    checkStillWanted(slot, "review/start", signal, timeout, since);
     let turnId = "";
+    let ownHandlers = false;
     // It frees the thread when the review ends (or is given up on), and drops its handlers.
     const onRelease = () => {
       slot.release();
-      if (handlers !== undefined && turnId !== "") dispatcher.endTurn(turnId);
+      if (ownHandlers) dispatcher.endTurn(turnId);
     };
     const collector = new TurnCollector(true, log, { review: true, onRelease });
     const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
@@ -237,7 +236,11 @@ function reviewIn(
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, since),
     });
-    if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
+    // A review given the id of a turn in flight fails as it binds: that turn's handlers stay.
+    if (handlers !== undefined && !router.routes(turnId)) {
+      dispatcher.setTurnHandlers(turnId, handlers);
+      ownHandlers = true;
+    }
     slot.bind(turnId, collector, { childStart: true });
     return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
   };

@@ -76,7 +76,14 @@ import {
   type ServerRequestDispatcher,
   type ServerRequestHandlers,
 } from "./server-requests.js";
-import { TurnCollector, TurnHandle, awaitTurnStart, runResult, startedTurnId } from "./turn.js";
+import {
+  TurnCollector,
+  TurnHandle,
+  awaitTurnStart,
+  checkStillWanted,
+  runResult,
+  startedTurnId,
+} from "./turn.js";
 
 /**
  * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
@@ -652,23 +659,23 @@ export class Thread {
     const limited = signal !== undefined || timeout !== undefined;
     const t0 = timeout === undefined ? 0 : performance.now();
     const start = async (slot: TurnSlot): Promise<StartedTurn> => {
-      if (signal?.aborted) {
-        slot.release();
-        throw abortError(signal);
-      }
+      if (limited) checkStillWanted(slot, "turn/start", signal, timeout, t0);
       let prepared: PreparedOutput | undefined;
       if (output !== undefined) {
         prepared = await inSlot(slot, output);
+        // Given up on while the schema converted: nothing is sent.
+        checkStillWanted(slot, "turn/start", signal, timeout, t0);
         params.outputSchema = prepared.schema as TurnStartParams["outputSchema"];
       }
       let turnId: string | undefined;
+      let ownHandlers = false;
       // It frees the thread when the turn ends (or is given up on), and drops its handlers.
       const onRelease =
         handlers === undefined
           ? slot.release
           : () => {
               slot.release();
-              if (turnId !== undefined) dispatcher.endTurn(turnId);
+              if (ownHandlers) dispatcher.endTurn(turnId!);
             };
       const collector = new TurnCollector(retain, log, { onRelease });
       const answer = connection.request("turn/start", params);
@@ -691,7 +698,11 @@ export class Thread {
           throw err;
         }
       }
-      if (handlers !== undefined) dispatcher.setTurnHandlers(turnId, handlers);
+      // A turn given the id of one in flight fails as it binds: that turn's handlers stay.
+      if (handlers !== undefined && !router.routes(turnId)) {
+        dispatcher.setTurnHandlers(turnId, handlers);
+        ownHandlers = true;
+      }
       slot.bind(turnId, collector);
       return { turnId, collector, signal, parse: prepared?.parse };
     };

@@ -300,6 +300,28 @@ export function startedTurnId(answer: unknown, method: string): string {
 // refusal at once when the turn ended as the request travelled.
 const ENDING_WAIT_MS = 1_000;
 
+/**
+ * @internal
+ * Frees the thread and throws when the caller gave up on the turn (`signal` aborted, or
+ * `timeout` ms passed since `since`) while it got ready in its slot: nothing is sent then.
+ */
+export function checkStillWanted(
+  slot: TurnSlot,
+  method: string,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  since: number,
+): void {
+  if (signal?.aborted) {
+    slot.release();
+    throw abortError(signal);
+  }
+  if (timeout !== undefined && performance.now() - since >= timeout) {
+    slot.release();
+    throw new RequestTimeoutError(method, timeout);
+  }
+}
+
 /** @internal What {@link awaitTurnStart} waits for, and what a turn started late needs. */
 export interface PendingStart {
   readonly answer: Promise<unknown>;
@@ -340,31 +362,30 @@ export function awaitTurnStart(start: PendingStart): Promise<string> {
 // The turn a caller gave up on, if the server starts it: interrupted as soon as it is active.
 function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
   const { slot, collector, context, method } = start;
-  deadline(turnId, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then(
-    (id) => {
-      if (id === undefined) {
-        context.log.warn(`no answer to ${method} within ${ABORT_WAIT_MS} ms of giving up on it`);
-        slot.release();
-        // Should the answer still come, the turn it names is stopped, the thread no longer held.
-        turnId
-          .then((late) =>
-            sendStop(context.connection, () =>
-              context.connection.request(
-                "turn/interrupt",
-                { threadId: start.threadId, turnId: late },
-                { timeout: ABORT_WAIT_MS },
-              ),
-            ),
-          )
-          .catch((err: unknown) => context.log.debug(`could not stop a turn started late`, err));
-        return;
-      }
-      slot.bind(id, collector, start.bindOptions);
-      // An aborted signal stops the turn at once; its completion frees the thread.
-      new TurnHandle(context, start.threadId, id, collector, AbortSignal.abort());
-    },
-    (err: unknown) => context.log.debug(`${method} failed after the caller gave up on it`, err),
-  );
+  // Stops a turn this client no longer follows, without waiting for its end.
+  const interruptUnfollowed = (id: string) =>
+    sendStop(context.connection, () =>
+      context.connection.request(
+        "turn/interrupt",
+        { threadId: start.threadId, turnId: id },
+        { timeout: ABORT_WAIT_MS },
+      ),
+    ).catch((err: unknown) => context.log.debug(`could not stop a turn started late`, err));
+  const failed = (err: unknown) =>
+    context.log.debug(`${method} failed after the caller gave up on it`, err);
+  deadline(turnId, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then((id) => {
+    if (id === undefined) {
+      context.log.warn(`no answer to ${method} within ${ABORT_WAIT_MS} ms of giving up on it`);
+      slot.release();
+      // Should the answer still come, the turn it names is stopped, the thread no longer held.
+      turnId.then(interruptUnfollowed, failed);
+      return;
+    }
+    // Not routed (the client unsubscribed, or the thread ended, meanwhile): stopped all the same.
+    if (!slot.bind(id, collector, start.bindOptions)) return void interruptUnfollowed(id);
+    // An aborted signal stops the turn at once; its completion frees the thread.
+    new TurnHandle(context, start.threadId, id, collector, AbortSignal.abort());
+  }, failed);
 }
 
 /** @internal What a handle needs from its thread. */

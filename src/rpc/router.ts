@@ -241,8 +241,12 @@ export interface BindOptions {
  * they may arrive before the `turn/start` response names the turn.
  */
 export interface TurnSlot {
-  /** The response named the turn: replay what was held for it, then route live. */
-  bind(turnId: string, sink: TurnSink, options?: BindOptions): void;
+  /**
+   * The response named the turn: replay what was held for it, then route live. Returns false when
+   * the turn cannot be routed (the connection or the thread ended, the client unsubscribed, or
+   * the id is that of a turn in flight), after failing `sink`.
+   */
+  bind(turnId: string, sink: TurnSink, options?: BindOptions): boolean;
   /**
    * Names what occupies the thread without routing a turn to it (a goal run, which follows its
    * own turns): it fails when the client unsubscribes from the thread, as a bound turn does. When
@@ -605,14 +609,17 @@ export class Router {
         const replay = held;
         held = undefined;
         if (replay !== undefined) this.#stopHolding(threadId, replay);
-        if (this.#closeError !== undefined) return sink.fail(this.#closeError);
         // Unsubscribed, or the thread ended, while its turn/start was answered: it would never
         // see its events.
-        const ended = this.#endOf(threadId);
-        if (ended !== undefined) return sink.fail(ended);
+        const ended = this.#closeError ?? this.#endOf(threadId);
+        if (ended !== undefined) {
+          sink.fail(ended);
+          return false;
+        }
         if (this.#turns.has(turnId)) {
           const message = `the server gave this turn the id of a turn still in flight (${turnId})`;
-          return sink.fail(new CodexError(message));
+          sink.fail(new CodexError(message));
+          return false;
         }
         boundId = turnId;
         boundSink = sink;
@@ -627,15 +634,16 @@ export class Router {
         if (running !== undefined && turnIdOf(running) === turnId && !replay?.includes(running)) {
           this.#deliverToTurn(turnId, sink, running);
         }
-        if (replay === undefined) return;
+        if (replay === undefined) return true;
         for (const n of replay) {
           const own = turnIdOf(n);
           if (own === turnId) this.#deliverToTurn(turnId, sink, n);
-          else if (this.#childStartOf(n) === turnId) {
+          else if (options?.childStart === true && this.#childStartOf(n) === turnId) {
             if (own !== undefined) this.#childTurns.set(own, turnId);
             this.#deliverToTurn(turnId, sink, n);
           }
         }
+        return true;
       },
       hold: (holder) => {
         const ended = this.#closeError ?? this.#endOf(threadId);
@@ -716,6 +724,11 @@ export class Router {
     if (!this.#turns.has(routed)) return;
     this.#requestTurns.set(requestId, routed);
     this.injectTurnEvent(routed, event);
+  }
+
+  /** Whether a turn of this id is bound and not yet over. */
+  routes(turnId: string): boolean {
+    return this.#turns.has(turnId);
   }
 
   /**

@@ -69,6 +69,16 @@ describe("Router with childStart", () => {
     expect(plain.events).toEqual([]);
   });
 
+  it("replays no child start held for a turn bound without the option, and keeps no mapping", () => {
+    const { transport, router } = setup();
+    const slot = takeSlot(router, "th");
+    transport.deliver(started("th", "child", "turn"));
+    const plain = sink();
+    slot.bind("turn", plain);
+    expect(plain.events).toEqual([]);
+    expect(router.stats.childTurns).toBe(0);
+  });
+
   it("forgets the review once it completed", () => {
     const { transport, router } = setup();
     const s = sink();

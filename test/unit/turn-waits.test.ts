@@ -520,6 +520,82 @@ describe("stopping what the caller gave up on", () => {
     expect(turn.completed).toBe(false);
   });
 
+  it("interrupts a turn given up on whose late answer comes after an unsubscribe", async () => {
+    const { transport, thread, answer, sentOf, tables } = setup();
+    const controller = new AbortController();
+    const run = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    const start = await transport.waitForSent(1);
+    controller.abort();
+    expect(await run).toMatchObject({ name: "AbortError" });
+    const left = thread.unsubscribe();
+    await answer(2, "thread/unsubscribe", { status: "unsubscribed" });
+    await left;
+    // The server had started the turn: this client no longer follows it, but stops it.
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    await transport.waitForSent(3);
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "t1" }]);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+
+  it("keeps the handlers of a turn whose id the server gives another turn", async () => {
+    const { transport, context, thread, answer, tables } = setup();
+    context.connection.setServerRequestHandler(context.dispatcher.handle);
+    const other = new Thread(context, "other");
+    const decided: string[] = [];
+    const first = thread.run("first", {
+      approvals: { commandExecution: () => (decided.push("first"), { decision: "accept" }) },
+    });
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    await flush();
+    const second = other.run("second", {
+      approvals: { commandExecution: () => (decided.push("second"), { decision: "decline" }) },
+    });
+    await answer(2, "turn/start", { turn: turnOf("t1") });
+    await expect(second).rejects.toThrow("the id of a turn still in flight (t1)");
+    transport.deliver({
+      id: 99,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: TH, turnId: "t1", itemId: "i", command: "ls", commandActions: [] },
+    });
+    expect(await transport.waitForSent(3)).toMatchObject({
+      id: 99,
+      result: { decision: "accept" },
+    });
+    expect(decided).toEqual(["first"]);
+    transport.deliver(completed("t1"));
+    await first;
+    expect(tables()).toMatchObject({ turns: 0, queues: 0, turnHandlers: 0 });
+  });
+
+  it("sends no turn/start for a turn given up on while its schema converted", async () => {
+    const { z } = await import("zod");
+    const { transport, thread, sentOf, tables } = setup();
+    const controller = new AbortController();
+    const reason = new Error("gave up");
+    const schema = z.object({ a: z.string() });
+    const aborted = thread.run("x", { output: schema, signal: controller.signal });
+    controller.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const late = thread.run("x", { output: schema, timeout: 5 }).catch((e: unknown) => e);
+    // The conversion outlasts the call's 5 ms.
+    vi.advanceTimersByTime(10);
+    expect(await late).toMatchObject({ name: "RequestTimeoutError", method: "turn/start" });
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(0);
+    expect(transport.sent).toHaveLength(0);
+    expect(tables()).toMatchObject({ queues: 0, pendingByThread: 0 });
+  });
+
+  it("sends no review/start for a review whose time ran out while its module loaded", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const { thread, sentOf } = setup();
+    const review = thread.review("uncommittedChanges", { timeout: 5 }).catch((e: unknown) => e);
+    vi.advanceTimersByTime(10);
+    expect(await review).toMatchObject({ name: "RequestTimeoutError", method: "review/start" });
+    expect(sentOf("review/start")).toHaveLength(0);
+  });
+
   it("keeps interrupt() within its timeout when the refusal comes late", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const { transport, thread, answer } = setup();
