@@ -41,6 +41,7 @@ import type {
   ThreadResumeResponse,
   ThreadStartParams,
 } from "./generated/index.js";
+import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import { CodexError } from "./errors.js";
 import { abortError, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
@@ -705,7 +706,8 @@ export class Codex implements AsyncDisposable {
 
   /**
    * Calls `listener` for every notification of `method` (turn events included); returns the
-   * unsubscribe function. Methods this SDK does not know still arrive, untyped. A listener that
+   * unsubscribe function. Methods this SDK does not know still arrive, untyped, and a listener
+   * for one is logged as a warning, as a misspelt method would never be called. A listener that
    * throws is reported to the logger; the others still run.
    * @property __type Unsubscribes the listener; calling it again does nothing.
    */
@@ -720,6 +722,12 @@ export class Codex implements AsyncDisposable {
       throw new TypeError(`listener must be a function, got ${describe(listener)}`);
     }
     const { router, log } = this.#internals;
+    if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
+      log.warn(
+        `codex.on: ${method} is no notification of runtime ${SDK_VERSION}; ` +
+          "the listener is called if a server sends it",
+      );
+    }
     return router.on(method, (n) => {
       // An async listener's rejection is reported as a throw is, never left unhandled.
       reportRejection(listener(n.params, n.method), (err) =>

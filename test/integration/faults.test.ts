@@ -12,6 +12,7 @@ import { Codex, TransportClosedError, type CodexOptions, type TurnEvent } from "
 import { clientStats } from "../../src/testing/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex } from "../../src/testing/test-codex.js";
+import { SDK_VERSION } from "../../src/version.js";
 import { captureLog } from "../support/capture-log.js";
 import {
   expectNoChild,
@@ -94,6 +95,20 @@ async function settled<T>(promise: Promise<T>) {
 }
 
 describe("malformed server messages", () => {
+  it("warns of a listener for a method the runtime does not send, and still calls it", async () => {
+    const { s, codex, entries } = await setup();
+    const warnings = () => entries.filter((e) => e.level === "warn").map((e) => e.message);
+    codex.on("account/updated", () => undefined);
+    expect(warnings()).toEqual([]);
+    const seen = new Promise((resolve) => codex.on("account/update", resolve));
+    expect(warnings()).toEqual([
+      `codex-app-server-sdk: codex.on: account/update is no notification of runtime ${SDK_VERSION}; ` +
+        "the listener is called if a server sends it",
+    ]);
+    await s.send({ method: "account/update", params: { from: "a newer server" } });
+    expect(await seen).toEqual({ from: "a newer server" });
+  });
+
   it("drops each malformed line or params, and the rest of the same chunk still flows", async () => {
     const { s, codex, entries } = await setup();
     const seen: string[] = [];
