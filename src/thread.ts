@@ -230,9 +230,10 @@ async function followAnswer<R>(
  * whose item is a `contextCompaction` completes, or every turn started on the thread since the
  * request has completed without one (a compaction that failed early, or hooks that stopped it),
  * or the thread or the connection ends, or no turn starts within `ABORT_WAIT_MS` of the answer
- * (or of the caller giving up, while there is no answer). A refused request frees it at once. The request goes without the caller's bounds, which bound
- * only the wait: a compaction given up on once sent still runs, and holds the thread as long. A
- * thread this client can no longer run on (unsubscribed) is refused before anything is sent.
+ * (or of the caller giving up, while there is no answer). A refused request frees it at once.
+ * The request goes without the caller's bounds, which bound only the wait: a compaction given up
+ * on once sent still runs, and holds the thread as long. A thread this client can no longer run
+ * on (unsubscribed) is refused before anything is sent.
  */
 function holdForCompaction(
   connection: Connection,

@@ -381,8 +381,11 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
       turnId.then(interruptUnfollowed, failed);
       return;
     }
-    // Not routed (the client unsubscribed, or the thread ended, meanwhile): stopped all the same.
-    if (!slot.bind(id, collector, start.bindOptions)) return void interruptUnfollowed(id);
+    const bound = slot.bind(id, collector, start.bindOptions);
+    // Not routed as the client unsubscribed (or the thread ended) meanwhile: stopped all the same.
+    // (An id of a turn in flight names that turn, which goes on.)
+    if (bound === "ended") return void interruptUnfollowed(id);
+    if (bound === "duplicate") return;
     // An aborted signal stops the turn at once; its completion frees the thread.
     new TurnHandle(context, start.threadId, id, collector, AbortSignal.abort());
   }, failed);

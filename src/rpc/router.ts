@@ -242,11 +242,12 @@ export interface BindOptions {
  */
 export interface TurnSlot {
   /**
-   * The response named the turn: replay what was held for it, then route live. Returns false when
-   * the turn cannot be routed (the connection or the thread ended, the client unsubscribed, or
-   * the id is that of a turn in flight), after failing `sink`.
+   * The response named the turn: replay what was held for it, then route live. A turn that cannot
+   * be routed fails `sink`, and the result says why: `"ended"` when the connection or the thread
+   * ended or the client unsubscribed from it, `"duplicate"` when the id is that of a turn in
+   * flight.
    */
-  bind(turnId: string, sink: TurnSink, options?: BindOptions): boolean;
+  bind(turnId: string, sink: TurnSink, options?: BindOptions): "bound" | "ended" | "duplicate";
   /**
    * Names what occupies the thread without routing a turn to it (a goal run, which follows its
    * own turns): it fails when the client unsubscribes from the thread, as a bound turn does. When
@@ -614,12 +615,12 @@ export class Router {
         const ended = this.#closeError ?? this.#endOf(threadId);
         if (ended !== undefined) {
           sink.fail(ended);
-          return false;
+          return "ended";
         }
         if (this.#turns.has(turnId)) {
           const message = `the server gave this turn the id of a turn still in flight (${turnId})`;
           sink.fail(new CodexError(message));
-          return false;
+          return "duplicate";
         }
         boundId = turnId;
         boundSink = sink;
@@ -634,7 +635,7 @@ export class Router {
         if (running !== undefined && turnIdOf(running) === turnId && !replay?.includes(running)) {
           this.#deliverToTurn(turnId, sink, running);
         }
-        if (replay === undefined) return true;
+        if (replay === undefined) return "bound";
         for (const n of replay) {
           const own = turnIdOf(n);
           if (own === turnId) this.#deliverToTurn(turnId, sink, n);
@@ -643,7 +644,7 @@ export class Router {
             this.#deliverToTurn(turnId, sink, n);
           }
         }
-        return true;
+        return "bound";
       },
       hold: (holder) => {
         const ended = this.#closeError ?? this.#endOf(threadId);

@@ -537,6 +537,27 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ queues: 0, turns: 0 });
   });
 
+  it("interrupts no turn in flight whose id the late answer of a turn given up on names", async () => {
+    const { transport, context, thread, answer, sentOf } = setup();
+    const first = await (async () => {
+      const turn = thread.turn("first");
+      await answer(1, "turn/start", { turn: turnOf("t1") });
+      return turn;
+    })();
+    transport.deliver(started("t1"));
+    const other = new Thread(context, "other");
+    const controller = new AbortController();
+    const run = other.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    const start = await transport.waitForSent(2);
+    controller.abort();
+    expect(await run).toMatchObject({ name: "AbortError" });
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    await flush();
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+    transport.deliver(completed("t1"));
+    await expect(first.run()).resolves.toMatchObject({ id: "t1", status: "completed" });
+  });
+
   it("keeps the handlers of a turn whose id the server gives another turn", async () => {
     const { transport, context, thread, answer, tables } = setup();
     context.connection.setServerRequestHandler(context.dispatcher.handle);
