@@ -77,6 +77,10 @@ const EXEC_NAMES = optionNames<ExecOptions>()({
   own: [...REQUEST_KEYS, ...SANDBOX_KEYS, "cwd", "env", "tty", "size", "stdin", "collectOutput"],
 });
 
+// How long a terminate the server refused waits for the exit answer, which comes with the refusal
+// when the command exited as the request travelled.
+const EXIT_WAIT_MS = 1_000;
+
 /** What `CommandHandle.wait()` resolves with. */
 export interface CommandResult {
   /** The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`, 1 with a tty). */
@@ -185,6 +189,8 @@ export class CommandHandle {
   readonly #tty: boolean;
   readonly #stdin: boolean;
   readonly #outcome: Promise<CommandResult>;
+  // Settles once the answer to command/exec came, whatever it said.
+  readonly #answered: Promise<unknown>;
   #exited: CommandResult | undefined;
   #stopping: Promise<void> | undefined;
   // Gives up on the command/exec request when an abort's wait for the exit runs out.
@@ -261,6 +267,7 @@ export class CommandHandle {
         throw error;
       },
     );
+    this.#answered = exited.catch(() => undefined);
     const { signal, timeout } = options;
     this.#outcome = deadline(exited, {
       signal,
@@ -349,11 +356,26 @@ export class CommandHandle {
   async terminate(options?: RequestOptions): Promise<void> {
     const call = requestOptions(options);
     if (this.exited) return;
+    const t0 = performance.now();
     try {
       await this.#connection.request("command/exec/terminate", { processId: this.processId }, call);
     } catch (err) {
-      // It exited while the request travelled: what the caller wanted has happened.
-      if (this.exited) return this.#log.debug(`command ${this.processId} had exited`, err);
+      if (!(err instanceof InvalidRequestError)) throw err;
+      // It exited while the request travelled: the server refuses, and the answer to
+      // command/exec, with the exit, comes with the refusal or just after it.
+      const timeout =
+        call?.timeout === undefined
+          ? EXIT_WAIT_MS
+          : Math.min(EXIT_WAIT_MS, timeLeft(call.timeout, t0));
+      const ended = await deadline(
+        this.#answered.then(() => true),
+        {
+          signal: call?.signal,
+          timeout,
+          onTimeout: () => false,
+        },
+      );
+      if (ended) return this.#log.debug(`command ${this.processId} had exited`, err);
       throw err;
     }
   }

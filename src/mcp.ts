@@ -126,7 +126,9 @@ function checkLoginOptions(rest: Omit<McpLoginOptions, "signal" | "timeout">): v
   if (scopes !== undefined && scopes !== null) {
     if (!Array.isArray(scopes))
       throw new TypeError(`scopes must be an array, got ${describe(scopes)}`);
-    Array.from(scopes as unknown[], (scope, i) => checkNonEmpty(scope, `scopes[${i}]`));
+    Array.from(scopes as unknown[], (scope, i) =>
+      checkWellFormed(checkNonEmpty(scope, `scopes[${i}]`), `scopes[${i}]`),
+    );
   }
   // The server reads a 64-bit integer; past 2^53 a JavaScript number is no longer exact.
   if (
@@ -159,7 +161,7 @@ export async function startMcpLogin(
   serverName: string,
   options: McpLoginOptions | undefined,
 ): Promise<McpLoginHandle> {
-  checkNonEmpty(serverName, "serverName");
+  checkWellFormed(checkNonEmpty(serverName, "serverName"), "serverName");
   const { call, rest } = splitRequestOptions(options, LOGIN_NAMES);
   checkLoginOptions(rest);
   const { connection, router, log } = context;

@@ -14,6 +14,10 @@ interface Cursor<T> {
   open: boolean;
   /** Set while a `next()` waits: the next event pushed settles it directly. */
   waiting: Promise<IteratorResult<T>> | undefined;
+  /** The last of the reads asked while another was unanswered, until its turn comes. */
+  queued: Promise<IteratorResult<T>> | undefined;
+  /** True while a queued read, whose turn came, is asked. */
+  turn: boolean;
   resolve: ((result: IteratorResult<T>) => void) | undefined;
   reject: ((error: unknown) => void) | undefined;
 }
@@ -112,6 +116,8 @@ export class EventLog<T> {
       pos: this.#head,
       open: true,
       waiting: undefined,
+      queued: undefined,
+      turn: false,
       resolve: undefined,
       reject: undefined,
     };
@@ -120,8 +126,10 @@ export class EventLog<T> {
     // function a hot path goes through is one more for V8 to optimize.
     const next = (): Promise<IteratorResult<T>> => {
       if (!cursor.open) return Promise.resolve(done());
-      // Reads are answered in order: one asked while another waits comes after it.
-      if (cursor.waiting !== undefined) return cursor.waiting.then(next);
+      // Reads are answered in order: one asked while another is unanswered (waiting, or queued
+      // behind one that waits) comes after it. A `for await` loop never asks two at once.
+      const before = cursor.turn ? undefined : (cursor.queued ?? cursor.waiting);
+      if (before !== undefined) return this.#queue(cursor, before, next);
       const kept = this.#take(cursor);
       if (kept !== undefined) return Promise.resolve(kept);
       if (this.#finished) {
@@ -144,12 +152,33 @@ export class EventLog<T> {
     };
     return {
       next,
-      poll: () => this.#take(cursor),
+      poll: () => (cursor.queued === undefined ? this.#take(cursor) : undefined),
       return: () => Promise.resolve(this.#close(cursor)),
       [Symbol.asyncIterator]() {
         return this;
       },
     };
+  }
+
+  // A read asked while `before` is unanswered: asked again once `before` is answered.
+  #queue(
+    cursor: Cursor<T>,
+    before: Promise<IteratorResult<T>>,
+    next: () => Promise<IteratorResult<T>>,
+  ): Promise<IteratorResult<T>> {
+    // Its turn: the read before it is answered, and none waits.
+    const read = (): Promise<IteratorResult<T>> => {
+      if (cursor.queued === queued) cursor.queued = undefined;
+      cursor.turn = true;
+      try {
+        return next();
+      } finally {
+        cursor.turn = false;
+      }
+    };
+    const queued = before.then(read, read);
+    cursor.queued = queued;
+    return queued;
   }
 
   // The reader's next kept event, if there is one and no read of this reader waits before it.

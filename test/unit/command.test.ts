@@ -34,6 +34,40 @@ function setup(options: { timeout?: number; maxChars?: number; signal?: AbortSig
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
 describe("CommandHandle", () => {
+  it("resolves terminate() when the command exited as the request travelled", async () => {
+    const { transport, handle } = setup();
+    const exec = await transport.waitForSent(1);
+    const terminated = handle.terminate();
+    const terminate = await transport.waitForSent(2);
+    // One read: the exec's answer, then the refusal of the terminate.
+    transport.deliver({ id: exec.id, result: { exitCode: 0, stdout: "", stderr: "" } });
+    transport.deliver({
+      id: terminate.id,
+      error: { code: -32600, message: 'no active command/exec for process id "p1"' },
+    });
+    await expect(terminated).resolves.toBeUndefined();
+    expect((await handle.wait()).exitCode).toBe(0);
+  });
+
+  it("rejects terminate() with the refusal when the command goes on", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const { transport, handle } = setup();
+    await transport.waitForSent(1);
+    let settled: unknown;
+    void handle.terminate({ timeout: 500 }).then(
+      (value) => (settled = value),
+      (error: unknown) => (settled = error),
+    );
+    const terminate = await transport.waitForSent(2);
+    await vi.advanceTimersByTimeAsync(100);
+    transport.deliver({ id: terminate.id, error: { code: -32600, message: "not yours" } });
+    // It waits for an exit no longer than the call's time left.
+    await vi.advanceTimersByTimeAsync(399);
+    expect(settled).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toMatchObject({ name: "InvalidRequestError", rpcMessage: "not yours" });
+  });
+
   it("drops and logs an output chunk that is not base64 or names no known stream", async () => {
     const { transport, handle, entries, output } = setup();
     const exec = await transport.waitForSent(1);

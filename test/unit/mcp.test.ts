@@ -38,10 +38,14 @@ describe("startMcpLogin", () => {
       [{ environmentId: 42 }, "environmentId must be a string or null, got 42"],
       [{ threadId: "" }, "threadId must be a non-empty string, got an empty string"],
       [{ threadId: "t\ud800" }, "threadId holds a lone surrogate"],
+      [{ scopes: ["read", "w\ud800"] }, "scopes[1] holds a lone surrogate"],
     ];
     for (const [options, message] of cases) {
       await expect(startMcpLogin(context, "server", options as never)).rejects.toThrow(message);
     }
+    await expect(startMcpLogin(context, "docs\ud800", undefined)).rejects.toThrow(
+      "serverName holds a lone surrogate",
+    );
     expect(transport.sent).toHaveLength(0);
   });
 });

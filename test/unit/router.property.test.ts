@@ -412,4 +412,54 @@ describe("EventLog properties", () => {
       { numRuns: 100 },
     );
   });
+
+  it("answers the reads of one reader in the order they were asked, however they overlap", async () => {
+    type Step =
+      | { readonly op: "push"; readonly count: number }
+      | { readonly op: "ask"; readonly count: number; readonly chain: boolean }
+      | { readonly op: "flush" };
+    const steps: fc.Arbitrary<Step[]> = fc.array(
+      fc.oneof(
+        fc.record({ op: fc.constant("push" as const), count: fc.integer({ min: 1, max: 3 }) }),
+        fc.record({
+          op: fc.constant("ask" as const),
+          count: fc.integer({ min: 1, max: 3 }),
+          // The consumer of each of these reads asks for one more as soon as it is answered.
+          chain: fc.boolean(),
+        }),
+        fc.record({ op: fc.constant("flush" as const) }),
+      ),
+      { maxLength: 25 },
+    );
+    const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await fc.assert(
+      fc.asyncProperty(steps, async (plan) => {
+        const log = new EventLog<number>();
+        const reader = log.reader();
+        // What each read was answered with, by the order it was asked in.
+        const answers: (number | undefined)[] = [];
+        const ask = (chain: boolean) => {
+          const slot = answers.length;
+          answers.push(undefined);
+          void reader.next().then((result) => {
+            if (!result.done) answers[slot] = result.value;
+            if (chain && !result.done) ask(false);
+          });
+        };
+        let pushed = 0;
+        for (const step of plan) {
+          if (step.op === "push") for (let i = 0; i < step.count; i++) log.push(pushed++);
+          else if (step.op === "ask") for (let i = 0; i < step.count; i++) ask(step.chain);
+          else await flush();
+        }
+        log.end();
+        await flush();
+        const answered = answers.filter((value) => value !== undefined);
+        expect(answered).toEqual(Array.from({ length: answered.length }, (_, i) => i));
+        // Every read asked before the end got an event while there were events to give.
+        expect(answered.length).toBe(Math.min(answers.length, pushed));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
