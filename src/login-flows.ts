@@ -88,20 +88,27 @@ export class LoginTracker implements LoginWaits {
     // until its answer comes (or the connection ends), for the late answer to be cancelled.
     const answer = this.#connection.request("account/login/start", params);
     return boundWait(answer, "account/login/start", call, () => {
-      void answer.then(this.#cancelAbandoned, this.#abandonedFailed);
+      void answer.then(
+        (response) => this.cancelUnused(response, "whose start was given up on"),
+        this.#abandonedFailed,
+      );
     });
   }
 
-  readonly #cancelAbandoned = async (response: unknown): Promise<void> => {
+  /**
+   * Cancels the login a start's answer names, which no handle will follow (`why` says why); never
+   * rejects.
+   */
+  async cancelUnused(response: unknown, why: string): Promise<void> {
     const loginId = (response as { loginId?: unknown } | null)?.loginId;
     if (typeof loginId !== "string" || loginId === "") return;
     try {
       await this.#connection.request("account/login/cancel", { loginId });
-      this.#log.debug(`cancelled login ${loginId}, whose start was given up on`);
+      this.#log.debug(`cancelled login ${loginId}, ${why}`);
     } catch (err) {
-      this.#log.debug(`could not cancel login ${loginId}, whose start was given up on`, err);
+      this.#log.debug(`could not cancel login ${loginId}, ${why}`, err);
     }
-  };
+  }
 
   readonly #abandonedFailed = (err: unknown): void => {
     this.#log.debug("a login start given up on failed", err);
@@ -268,6 +275,7 @@ export async function loginChatgpt(
   }
   const response = await tracker.start(params, call);
   const { loginId, authUrl } = expectVariant(
+    tracker,
     response,
     "chatgpt",
     ["loginId", "authUrl"],
@@ -285,6 +293,7 @@ export async function loginChatgptDeviceCode(
 ): Promise<DeviceCodeLoginHandle> {
   const response = await tracker.start({ type: "chatgptDeviceCode" }, requestOptions(options));
   const { loginId, verificationUrl, userCode } = expectVariant(
+    tracker,
     response,
     "chatgptDeviceCode",
     ["loginId", "verificationUrl", "userCode"],
@@ -340,7 +349,10 @@ export async function logout(connection: Connection, options?: RequestOptions): 
   await connection.request("account/logout", undefined, requestOptions(options));
 }
 
+// The answer's fields; an answer without them is refused, and the login it may name, which no
+// handle could then cancel, is cancelled.
 function expectVariant<K extends string>(
+  tracker: LoginTracker,
   response: unknown,
   type: string,
   fields: readonly K[],
@@ -353,6 +365,7 @@ function expectVariant<K extends string>(
     record.type === type &&
     fields.every((field) => typeof record[field] === "string" && record[field] !== "");
   if (!ok) {
+    void tracker.cancelUnused(response, "whose start was answered without its fields");
     // Names the shape only: values of an unexpected answer are not ours to print.
     throw new CodexError(
       `unexpected ${what} login response: expected type "${type}" with ${fields.join(", ")}, ` +

@@ -110,10 +110,12 @@ export function urlCredentials(url: string): string[] {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed === undefined) return out;
   const { username, password } = parsed;
-  // A token may be given as the user alone (`https://TOKEN@host/`).
+  // A token may be given as the user alone (`https://TOKEN@host/`), which a client sends as the
+  // `Basic` authorization of the user and no password.
   if (password === "") {
     keep(username);
     keep(safeDecode(username));
+    keep(Buffer.from(`${safeDecode(username)}:`).toString("base64"));
   } else {
     const plain = `${safeDecode(username)}:${safeDecode(password)}`;
     for (const form of [password, safeDecode(password), `${username}:${password}`, plain])
@@ -165,8 +167,26 @@ function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    return text;
+    return bytewiseDecode(text);
   }
+}
+
+// Text with escapes that are no UTF-8, decoded escape by escape into bytes read as UTF-8, as
+// Node's `querystring.unescape` does (and so `ws`, for a URL's user and password).
+function bytewiseDecode(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const hex = text.charAt(i) === "%" ? text.slice(i + 1, i + 3) : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      const code = text.codePointAt(i)!;
+      if (code > 0xffff) i++;
+      bytes.push(...Buffer.from(String.fromCodePoint(code)));
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
 }
 
 // The tokens of a TOML value: quoted strings, brackets, separators and bare words.

@@ -88,6 +88,16 @@ export function webSocketAddress(url: unknown): {
   // A `#` in a socket's path is written %23.
   if (parsed.hash !== "") throw new TypeError("url must not have a fragment (#...)");
   if (parsed.protocol === "unix:") {
+    // What the URL parser reads as a host or a query would not be part of the path dialled.
+    if (parsed.host !== "") {
+      throw new TypeError(
+        "a unix:// URL takes the socket's absolute path after unix://, such as " +
+          `unix:///tmp/codex.sock; ${JSON.stringify(parsed.host)} would be read as a host`,
+      );
+    }
+    if (parsed.search !== "") {
+      throw new TypeError("a ? in a unix:// socket's path is written %3F");
+    }
     const socketPath = socketPathOf(parsed.pathname);
     if (socketPath === "" || socketPath === "/") {
       throw new TypeError("a unix:// URL needs the socket's path, such as unix:///tmp/codex.sock");

@@ -400,6 +400,23 @@ describe("LoginTracker and login handles", () => {
     const sent2 = await transport.waitForSent(2);
     transport.deliver({ id: sent2.id, result: { type: "chatgptDeviceCode", loginId: "x" } });
     await expect(bad).rejects.toThrow(/^unexpected device-code login response/);
+    // No handle follows the login it names: it is cancelled.
+    expect(await transport.waitForSent(3)).toMatchObject({
+      method: "account/login/cancel",
+      params: { loginId: "x" },
+    });
+  });
+
+  it("cancels the login a ChatGPT start answer names when the answer is unusable", async () => {
+    const { transport, connection, tracker } = setup();
+    const pending = loginChatgpt(connection, tracker);
+    const sent = await transport.waitForSent(1);
+    transport.deliver({ id: sent.id, result: { type: "chatgpt", loginId: "L-1", authUrl: 42 } });
+    await expect(pending).rejects.toThrow(/^unexpected ChatGPT login response/);
+    expect(await transport.waitForSent(2)).toMatchObject({
+      method: "account/login/cancel",
+      params: { loginId: "L-1" },
+    });
   });
 
   it("passes the optional ChatGPT login fields and validates them first", async () => {

@@ -364,6 +364,29 @@ describe("Codex.connect", () => {
     }
   });
 
+  it("redacts the Basic authorization of a token given as the URL's user, or escaped as ws reads it", async () => {
+    const url = await scriptedServer((socket, request) =>
+      initializeThen(socket, (message) => {
+        const quoted = `headers=${JSON.stringify(request.headers)}`;
+        socket.send(JSON.stringify({ id: message.id, error: { code: -32001, message: quoted } }));
+      }),
+    );
+    // The user alone, and a password whose escape is no UTF-8 (ws decodes it byte by byte).
+    for (const [userinfo, pair] of [
+      ["ws-user-token-0123456789", "ws-user-token-0123456789:"],
+      ["user:pass%C0word-0123", "user:pass\ufffdword-0123"],
+    ] as const) {
+      const codex = await Codex.connect(url.replace("ws://", `ws://${userinfo}@`));
+      try {
+        const err = (await codex.request("model/list", {}).catch((e: unknown) => e)) as Error;
+        expect(err.message).toContain('"authorization":"Basic [redacted]"');
+        expect(err.message).not.toContain(Buffer.from(pair).toString("base64"));
+      } finally {
+        await codex.close();
+      }
+    }
+  });
+
   it("redacts the credential inside a header as well as the whole value", async () => {
     // The server quotes what follows each scheme, the decoded Basic pair and a cookie's value.
     const url = await scriptedServer((socket, request) =>
@@ -397,10 +420,10 @@ describe("Codex.connect", () => {
     }
   });
 
-  it("reaches a unix socket whose path has a space, a colon, a # or a letter beyond ASCII", async () => {
+  it("reaches a unix socket whose path has a space, a colon, a #, a ? or a letter beyond ASCII", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-ws "));
     try {
-      for (const name of ["my dir.sock", "a:b.sock", "h#x.sock", "café.sock"]) {
+      for (const name of ["my dir.sock", "a:b.sock", "h#x.sock", "q?x.sock", "café.sock"]) {
         const socketPath = path.join(dir, name);
         const http = createServer();
         const server = new WebSocketServer({ server: http });
@@ -408,9 +431,10 @@ describe("Codex.connect", () => {
         server.on("connection", (socket) => initializeThen(socket, () => {}));
         await new Promise<void>((resolve) => http.listen(socketPath, resolve));
         try {
-          // As written (a # only as %23, else it starts a fragment), and percent-encoded.
+          // As written (a # only as %23, a ? as %3F, else they start a fragment or a query), and
+          // percent-encoded.
           const encoded = pathToFileURL(socketPath).href.replace("file:", "unix:");
-          const urls = name.includes("#") ? [encoded] : [`unix://${socketPath}`, encoded];
+          const urls = /[#?]/.test(name) ? [encoded] : [`unix://${socketPath}`, encoded];
           for (const url of urls) {
             const codex = await Codex.connect(url);
             await codex.close();
@@ -421,6 +445,13 @@ describe("Codex.connect", () => {
       }
       await expect(Codex.connect(`unix://${dir}/h#x.sock`)).rejects.toThrow(
         new TypeError("url must not have a fragment (#...)"),
+      );
+      // Neither is dialled as a path nobody gave: /x.sock, or the path cut at its ?.
+      await expect(Codex.connect(`unix://${dir}/q?x.sock`)).rejects.toThrow(
+        new TypeError("a ? in a unix:// socket's path is written %3F"),
+      );
+      await expect(Codex.connect("unix://relative/x.sock")).rejects.toThrow(
+        'such as unix:///tmp/codex.sock; "relative" would be read as a host',
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
