@@ -193,6 +193,8 @@ class StrictSchema {
   readonly #refs = new Map<string, JsonObject>();
   readonly #sourceRefs = new Map<string, unknown>();
   readonly #optional = new WeakMap<object, ReadonlySet<string>>();
+  /** The kept patterns, compiled as answers are weighed against them. */
+  readonly #patterns = new Map<string, RegExp | null>();
   /** Whether any object has an optional property: else no answer has a null to drop. */
   #anyOptional = false;
 
@@ -497,6 +499,8 @@ class StrictSchema {
     const types: unknown[] = Array.isArray(target.type) ? target.type : [target.type];
     const kind = jsonKind(value);
     if (!types.includes(kind) && !(kind === "integer" && types.includes("number"))) return false;
+    // Options that differ only in a pattern or a bound (`^A` or `^B`) are told apart by them.
+    if (!this.#withinKept(value, target)) return false;
     if (kind === "array" && isObject(target.items)) {
       const items = target.items;
       return (value as unknown[]).every((item) => this.#fits(item, items, memo, depth + 1, 0));
@@ -517,6 +521,49 @@ class StrictSchema {
         );
       })
     );
+  }
+
+  // Whether a value meets its node's kept pattern and bounds (a pattern that does not compile
+  // here is taken as met: the schema's own check comes after).
+  #withinKept(value: unknown, node: JsonObject): boolean {
+    if (typeof value === "string") {
+      const { pattern } = node;
+      return typeof pattern !== "string" || this.#pattern(pattern)?.test(value) !== false;
+    }
+    if (typeof value === "number") {
+      const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf } = node;
+      return !(
+        (typeof minimum === "number" && value < minimum) ||
+        (typeof maximum === "number" && value > maximum) ||
+        (typeof exclusiveMinimum === "number" && value <= exclusiveMinimum) ||
+        (typeof exclusiveMaximum === "number" && value >= exclusiveMaximum) ||
+        (typeof multipleOf === "number" &&
+          multipleOf > 0 &&
+          !Number.isInteger(Number((value / multipleOf).toPrecision(12))))
+      );
+    }
+    if (Array.isArray(value)) {
+      const { minItems, maxItems } = node;
+      return !(
+        (typeof minItems === "number" && value.length < minItems) ||
+        (typeof maxItems === "number" && value.length > maxItems)
+      );
+    }
+    return true;
+  }
+
+  // A schema's pattern as a RegExp, compiled once; `null` when it does not compile here.
+  #pattern(source: string): RegExp | null {
+    let compiled = this.#patterns.get(source);
+    if (compiled === undefined) {
+      try {
+        compiled = new RegExp(source, "u");
+      } catch {
+        compiled = null;
+      }
+      this.#patterns.set(source, compiled);
+    }
+    return compiled;
   }
 }
 

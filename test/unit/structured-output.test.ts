@@ -560,6 +560,43 @@ describe("prepareOutput: the answer", () => {
     expect(await parse(byEnum, '{"v":{"kind":"a2","note":null}}')).toEqual({ v: { kind: "a2" } });
   });
 
+  it("tells union options apart by the patterns and bounds the sent schema keeps", async () => {
+    const byPattern = z.object({
+      v: z.union([
+        z.object({ code: z.string().regex(/^A/), note: z.string().optional() }),
+        z.object({ code: z.string().regex(/^B/), note: z.string().nullable() }),
+      ]),
+    });
+    const byBound = z.object({
+      v: z.union([
+        z.object({
+          n: z.number().max(5),
+          tags: z.array(z.string()).max(1),
+          t: z.string().optional(),
+        }),
+        z.object({
+          n: z.number().min(6),
+          tags: z.array(z.string()).min(2),
+          t: z.string().nullable(),
+        }),
+      ]),
+    });
+    const parse = async (schema: z.ZodType, text: string) =>
+      (await (await prepareOutput(schema, undefined)).parse(resultWith(text))).parsed;
+    expect(await parse(byPattern, '{"v":{"code":"B1","note":null}}')).toEqual({
+      v: { code: "B1", note: null },
+    });
+    expect(await parse(byPattern, '{"v":{"code":"A1","note":null}}')).toEqual({
+      v: { code: "A1" },
+    });
+    expect(await parse(byBound, '{"v":{"n":9,"tags":["a","b"],"t":null}}')).toEqual({
+      v: { n: 9, tags: ["a", "b"], t: null },
+    });
+    expect(await parse(byBound, '{"v":{"n":1,"tags":[],"t":null}}')).toEqual({
+      v: { n: 1, tags: [] },
+    });
+  });
+
   it("reads a deep answer to a recursive union in time that grows with its size alone", async () => {
     // The options differ only after their recursive property: telling them apart walked the
     // subtree again for each option, at each level (3 s at depth 22 on this machine), and gave
