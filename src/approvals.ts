@@ -34,6 +34,7 @@ export const approvalPolicies = {
    * `true`. A rule of any other kind is a `TypeError` here, not a failure on each request.
    */
   allowCommands(allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>): {
+    /** Accepts the command when every command in it matches a rule; declines it otherwise. */
     readonly commandExecution: ServerRequestHandler<"item/commandExecution/requestApproval">;
   } {
     const name = "approvalPolicies.allowCommands: allow";

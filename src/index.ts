@@ -12,6 +12,7 @@ export type {
   CodexOptions,
   ConnectOptions,
   ConnectionOptions,
+  OptOutMethod,
 } from "./launch.js";
 export type {
   ThreadForkOptions,
@@ -69,6 +70,7 @@ export type {
   ApprovalHandlers,
   DynamicTool,
   HandlerErrorEvent,
+  PermissionsAnswer,
   ServerRequestAnswer,
   ServerRequestContext,
   ServerRequestHandler,

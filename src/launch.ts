@@ -50,7 +50,7 @@ export interface ConnectionOptions extends DispatcherOptions {
   /** `initialize.capabilities.experimentalApi`; default `true`. */
   readonly experimentalApi?: boolean | undefined;
   /** Notification methods the server should not send on this connection. */
-  readonly optOutNotificationMethods?: readonly ServerNotificationMethod[] | undefined;
+  readonly optOutNotificationMethods?: readonly OptOutMethod[] | undefined;
   /**
    * `"results"` asks the server not to send per-token deltas (agent text, reasoning, command
    * output, ...): `run()` results and every item-level event stay the same, the client does far
@@ -170,10 +170,30 @@ export type CodexMetadata = InitializeResponse & {
 export type CredentialStore = "memory" | "config";
 
 /**
- * The notifications the SDK's own waits end on, or its results are made of: without them a turn,
- * a login, an MCP login, a goal or a command's output would wait for ever or come back short.
+ * A notification method a connection may opt out of: any of the protocol's but those the SDK's
+ * own waits end on, or its results are made of (without them a turn, a login, an MCP login, a
+ * goal or a command's output would wait for ever or come back short).
  */
-const SDK_NOTIFICATIONS: readonly ServerNotificationMethod[] = [
+export type OptOutMethod = Exclude<
+  ServerNotificationMethod,
+  | "turn/started"
+  | "turn/completed"
+  | "error"
+  | "item/completed"
+  | "thread/tokenUsage/updated"
+  | "thread/closed"
+  | "thread/archived"
+  | "thread/deleted"
+  | "thread/goal/updated"
+  | "thread/goal/cleared"
+  | "serverRequest/resolved"
+  | "account/login/completed"
+  | "mcpServer/oauthLogin/completed"
+  | "command/exec/outputDelta"
+>;
+
+// The methods `OptOutMethod` leaves out, for the check at run time.
+const SDK_NOTIFICATIONS = [
   "turn/started",
   "turn/completed",
   "error",
@@ -188,7 +208,12 @@ const SDK_NOTIFICATIONS: readonly ServerNotificationMethod[] = [
   "account/login/completed",
   "mcpServer/oauthLogin/completed",
   "command/exec/outputDelta",
-];
+] as const satisfies readonly Exclude<ServerNotificationMethod, OptOutMethod>[];
+const _allLeftOut: [
+  Exclude<ServerNotificationMethod, OptOutMethod | (typeof SDK_NOTIFICATIONS)[number]>,
+] extends [never]
+  ? true
+  : false = true;
 
 /** @internal The methods the server should leave out: the user's, and the deltas in results-only mode. */
 export function optOutOf(options: ConnectionOptions): { optOutNotificationMethods?: string[] } {
@@ -228,7 +253,7 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
     if (optOut === undefined || !optOut.every((m) => typeof m === "string" && m !== "")) {
       throw new TypeError("optOutNotificationMethods must be an array of method names");
     }
-    const methods = optOut as ServerNotificationMethod[];
+    const methods = optOut as OptOutMethod[];
     methods.forEach((method, i) => {
       const name = `optOutNotificationMethods[${i}]`;
       checkWellFormed(method, name);
@@ -236,7 +261,7 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
       if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
         throw new TypeError(`${name} is no notification method of the protocol: ${method}`);
       }
-      if (SDK_NOTIFICATIONS.includes(method)) {
+      if ((SDK_NOTIFICATIONS as readonly string[]).includes(method)) {
         throw new TypeError(
           `${name} is ${method}, which the SDK itself needs to end calls and complete results`,
         );

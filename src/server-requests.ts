@@ -72,13 +72,25 @@ type OptionalFields<R, F> = { [K in keyof R as K extends F ? never : K]: R[K] } 
   [K in keyof R as K extends F ? K : never]?: R[K] | undefined;
 };
 
-type PermissionsResult = ServerRequestMap["item/permissions/requestApproval"]["result"];
-// Each part of the grant may be missing, `undefined` or `null`: all three grant nothing of it.
-type PermissionsAnswer = Omit<PermissionsResult, "permissions" | "strictAutoReview"> & {
+/**
+ * What a permissions handler answers: the wire result, where each part of the grant may be
+ * missing, `undefined` or `null` (all three grant nothing of it), so the request's own
+ * `permissions` can be granted as they are.
+ */
+export type PermissionsAnswer = Omit<
+  ServerRequestMap["item/permissions/requestApproval"]["result"],
+  "permissions" | "strictAutoReview"
+> & {
+  /** What is granted: each part (`network`, `fileSystem`) missing or `null` grants nothing of it. */
   readonly permissions: {
-    readonly [K in keyof PermissionsResult["permissions"]]?:
-      PermissionsResult["permissions"][K] | null | undefined;
+    readonly [
+      K in keyof ServerRequestMap["item/permissions/requestApproval"]["result"]["permissions"]
+    ]?:
+      | ServerRequestMap["item/permissions/requestApproval"]["result"]["permissions"][K]
+      | null
+      | undefined;
   };
+  /** Review every later command of the turn before it runs in the sandbox. */
   readonly strictAutoReview?: boolean | undefined;
 };
 

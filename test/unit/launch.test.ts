@@ -6,8 +6,8 @@ import {
   checkConnectionOptions,
   launchFor,
   type CodexOptions,
+  type OptOutMethod,
 } from "../../src/launch.js";
-import type { ServerNotificationMethod } from "../../src/generated/index.js";
 import { checkCodexBin, locateRuntime } from "../../src/runtime.js";
 
 const SECRET = "sk-live-SECRET-0123456789";
@@ -207,6 +207,10 @@ describe("checkConnectionOptions", () => {
       // @ts-expect-error -- a misspelt method is refused by the compiler too
       checkConnectionOptions({ optOutNotificationMethods: ["turn/start"] }, CODEX_OPTION_NAMES),
     ).toThrow("optOutNotificationMethods[0] is no notification method of the protocol");
+    expect(() =>
+      // @ts-expect-error -- so is a method the SDK's own waits end on
+      checkConnectionOptions({ optOutNotificationMethods: ["turn/completed"] }, CODEX_OPTION_NAMES),
+    ).toThrow("which the SDK itself needs");
     const clientInfo = { name: "my_app", title: "My App", version: "1.0.0" };
     expect(checkConnectionOptions({ clientInfo }, CODEX_OPTION_NAMES).clientInfo).toEqual(
       clientInfo,
@@ -220,7 +224,7 @@ describe("checkConnectionOptions", () => {
     const accept = () => ({ decision: "accept" as const });
     const approvals: { commandExecution?: typeof accept } = { commandExecution: accept };
     const clientInfo = { name: "my_app" };
-    const optOut: ServerNotificationMethod[] = ["item/agentMessage/delta"];
+    const optOut: OptOutMethod[] = ["item/agentMessage/delta"];
     const options = { approvals, clientInfo, optOutNotificationMethods: optOut, startTimeout: 5 };
     const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
     // Changed while the client starts: none of it reaches what the client uses.
