@@ -54,15 +54,28 @@ export const approvalPolicies = {
   },
 } as const;
 
-// \x60 is the backtick of command substitution.
-const SHELL_OPERATORS = /[;&|<>\x60\n]|\$\(/;
+/**
+ * What a string rule can match: words of plain ASCII characters, spaces between them, and quotes,
+ * inside which none of these characters means anything more. Everything else may make the shell
+ * run or reach more than the words say: operators (`;`, `|`, `&`, `>`), every expansion (`$`,
+ * which runs code through `${x@P}`, `$[...]` or `${!x}` without a `$(`; backticks; `~`), globs and
+ * their qualifiers (`*`, `?`, `[`, `(`), braces, escapes, comments, and any other character,
+ * control and non-ASCII ones included.
+ */
+const PLAIN = /^[A-Za-z0-9 _./,:=@%+'"-]*$/;
 
 type Rule = (command: string) => boolean;
 
 function ruleOf(rule: unknown, name: string): Rule {
   if (typeof rule === "string" && rule !== "") {
-    return (command) =>
-      !SHELL_OPERATORS.test(command) && (command === rule || command.startsWith(`${rule} `));
+    // A command made of these characters only can never start with such a rule.
+    if (!PLAIN.test(rule)) {
+      throw new TypeError(
+        `${name} (${shown(rule)}) holds a character no plain command has: a string rule is ` +
+          "letters, digits, spaces and _ . / , : = @ % + - ' \"; use a RegExp or a function",
+      );
+    }
+    return (command) => PLAIN.test(command) && (command === rule || command.startsWith(`${rule} `));
   }
   if (rule instanceof RegExp) {
     // With `g` or `y`, `test` starts where the last match ended, so the same command would be
@@ -77,16 +90,18 @@ function ruleOf(rule: unknown, name: string): Rule {
   );
 }
 
-// How the server writes a shell command: `/bin/bash -lc '<script>'`. Only this simple quoting is
-// taken apart; any other form is judged as written.
-const SHELL_WRAPPER = /^(?:\S*\/)?(?:ba|z)?sh -l?c '([^']*)'$/;
+// How the server writes a shell command: `/bin/bash -lc '<script>'`. Only this simple quoting,
+// and a shell of the system's own (not `./bash`), is taken apart; any other form is judged as
+// written.
+const SHELL_WRAPPER = /^(?:(?:\/usr)?\/bin\/)?(?:ba|z)?sh -l?c '([^']*)'$/;
 
 /**
  * The commands an approval request would run: the server's parsed `commandActions` (the inner
- * commands), else the raw `command` without its `bash -lc` wrapper. A command holding shell
- * operators is one command, whole: the server's parse of a pipeline can drop its tail (it parses
- * `ls | tee out` as `ls`). So is a command whose `commandActions` are not all commands with
- * their text: a partial list must not pass for the whole.
+ * commands), else the raw `command` without its `bash -lc` wrapper. A command holding anything
+ * but plain words (shell operators, expansions, globs, escapes) is one command, whole: the
+ * server's parse of a pipeline can drop its tail (it parses `ls | tee out` as `ls`). So is a
+ * command whose `commandActions` are not all commands with their text: a partial list must not
+ * pass for the whole.
  */
 export function commandsOf(params: CommandExecutionRequestApprovalParams): string[] {
   if (typeof params !== "object" || params === null) {
@@ -94,10 +109,14 @@ export function commandsOf(params: CommandExecutionRequestApprovalParams): strin
   }
   const raw = typeof params.command === "string" ? params.command : "";
   const script = SHELL_WRAPPER.exec(raw)?.[1] ?? raw;
-  if (SHELL_OPERATORS.test(script)) return [script];
+  if (!PLAIN.test(script)) return [script];
   const actions: unknown = params.commandActions ?? [];
-  if (Array.isArray(actions) && actions.length > 0 && actions.every(hasCommand)) {
-    return actions.map((action) => action.command);
+  // Array.from visits holes too: a list with one is not all commands.
+  if (Array.isArray(actions) && actions.length > 0) {
+    const commands = Array.from(actions as unknown[], (action) =>
+      hasCommand(action) ? action.command : undefined,
+    );
+    if (!commands.includes(undefined)) return commands as string[];
   }
   return script === "" ? [] : [script];
 }

@@ -20,9 +20,9 @@ import { startCodex } from "../_shared/start.js";
 await using session = await startCodex();
 const { codex, script } = session;
 
-// Accept `touch` and `ls`: a string rule matches that program with any arguments (but no shell
-// operators such as `>` or `&&`); a RegExp sees the whole command.
-const policy = approvalPolicies.allowCommands(["touch", /^ls( |$)/]);
+// Accept `touch` and `ls`: a string rule matches that program with any arguments, but only in a
+// command of plain words (no operator such as `>` or `&&`, no `$` expansion, no glob).
+const policy = approvalPolicies.allowCommands(["touch", "ls"]);
 const approvals: ApprovalHandlers = {
   async commandExecution(params, context) {
     const answer = await policy.commandExecution!(params, context);

@@ -133,6 +133,17 @@ describe("command execution approvals", () => {
     expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
     expect(output).toMatch(/rejected|declined|denied/i);
   });
+
+  it("allowCommands declines a command whose expansion runs code without $( or a backtick", async () => {
+    // `${x@P}` evaluates the `$(...)` stored, escaped, in x: the script holds no `$(` itself.
+    const { output } = await runCommandTurn(
+      approvalPolicies.allowCommands(["git status"]),
+      undefined,
+      `git status \${x:=\\$\\(touch\\ ${MADE}\\)} \${x@P}`,
+    );
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
+  });
 });
 
 describe("an approval sent again", () => {

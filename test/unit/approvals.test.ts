@@ -1004,6 +1004,60 @@ describe("approvalPolicies.allowCommands", () => {
     expect(decide(["echo"], params("echo $(whoami)"))).toBe("decline");
   });
 
+  it("lets a string rule match plain words only: no expansion, glob, escape or other character", () => {
+    expect(decide(["git log"], params(`git log --format='%h %s' -n 5 -- src/a_b.ts`))).toBe(
+      "accept",
+    );
+    for (const command of [
+      // Each runs the `$(...)` stored, escaped, in a variable: no `$(` or backtick is written.
+      "git status ${x:=\\$\\(touch\\ pwned\\)} ${x@P}",
+      "git status ${y:=a[\\$\\(touch\\ pwned\\)]} ${!y}",
+      "git status ${z:=a[\\$\\(touch\\ pwned\\)]} $[z]",
+      "git status $HOME",
+      "git status ~/x",
+      "git status *",
+      "git status a?",
+      "git status [ab]",
+      "git status {a,b}",
+      "git status # comment",
+      "git status\tx",
+      "git status caf\u00e9",
+      "git status \\x",
+      "git status !x",
+    ]) {
+      expect(decide(["git status"], params(command)), command).toBe("decline");
+      // Judged whole, as the server's parse may not show what it runs.
+      expect(commandsOf(params(command))).toEqual([command]);
+    }
+  });
+
+  it("takes off only the wrapper of a shell of the system's own", () => {
+    const raw = (command: string) => ({ command }) as CommandExecutionRequestApprovalParams;
+    for (const shell of [
+      "/bin/bash -lc",
+      "/usr/bin/bash -lc",
+      "bash -c",
+      "/bin/sh -c",
+      "zsh -lc",
+    ]) {
+      expect(decide(["git status"], raw(`${shell} 'git status'`)), shell).toBe("accept");
+    }
+    for (const shell of ["./bash -lc", "/tmp/evil/sh -c", "bin/bash -lc"]) {
+      expect(decide(["git status"], raw(`${shell} 'git status'`)), shell).toBe("decline");
+    }
+  });
+
+  it("judges a command whole when its parsed commands have a hole", () => {
+    const holed = {
+      command: "/bin/bash -lc 'ls; rm -rf /tmp/x'",
+      // eslint-disable-next-line no-sparse-arrays -- a JavaScript caller's list can have one
+      commandActions: [, { type: "unknown", command: "ls" }],
+    } as unknown as CommandExecutionRequestApprovalParams;
+    expect(commandsOf({ ...holed, command: "" })).toEqual([]);
+    expect(decide(["ls"], { ...holed, command: "ls" })).toBe("accept");
+    expect(commandsOf({ ...holed, command: "/bin/bash -lc 'ls x'" })).toEqual(["ls x"]);
+  });
+
   it("reads the parsed commands, not the shell wrapper", () => {
     expect(commandsOf(params("ls -la"))).toEqual(["ls -la"]);
     const raw = (command: string) => ({ command }) as CommandExecutionRequestApprovalParams;
@@ -1056,6 +1110,14 @@ describe("approvalPolicies.allowCommands", () => {
     expect(build(["ls", ""])).toThrow(/allow\[1\] must be a non-empty string/);
     // eslint-disable-next-line no-sparse-arrays -- a hole is a missing rule
     expect(build(["ls", , "pwd"])).toThrow(/allow\[1\] .+, got undefined/);
+    // A string rule no plain command can match.
+    expect(build(["ls", "cat ~/notes"])).toThrow(
+      new TypeError(
+        'approvalPolicies.allowCommands: allow[1] ("cat ~/notes") holds a character no plain ' +
+          "command has: a string rule is letters, digits, spaces and _ . / , : = @ % + - ' \"; " +
+          "use a RegExp or a function",
+      ),
+    );
   });
 
   it("answers the same command the same way every time, whatever the RegExp's flags", () => {
