@@ -25,7 +25,10 @@ export interface TurnResult {
   readonly finalResponse: string | null;
   /** Completed items, in the order they completed. */
   readonly items: ThreadItem[];
-  /** The last token usage reported for the turn. */
+  /**
+   * The last token usage reported during the turn: `last` is its last model call, `total` the
+   * running total of the whole thread.
+   */
   readonly usage: ThreadTokenUsage | null;
   /**
    * A code review's output (see `Thread.review`): the text of its `exitedReviewMode` item, in
@@ -63,13 +66,14 @@ export function assembleResult(
   let source = items;
   let answer = pickFinalMessage(items);
   // Most completions carry the turn's items again, as a summary. When the item events were lost
-  // but the completion carries the agent's messages, use those.
+  // but the completion carries the agent's messages, those join the items collected.
   const completionItems =
     Array.isArray(turn.items) && turn.items.length > 0 ? turn.items : undefined;
   if (answer === null && completionItems !== undefined && !items.some(isAgentMessage)) {
     const wellFormed = completionItems.filter(isItem);
     if (wellFormed.some(isAgentMessage)) {
-      source = wellFormed;
+      const collected = new Set(items.map((item) => item.id));
+      source = items.concat(wellFormed.filter((item) => !collected.has(item.id)));
       answer = pickFinalMessage(wellFormed);
     }
   }

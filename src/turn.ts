@@ -471,9 +471,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   /**
-   * Only the text the agent writes, as it streams (`item/agentMessage/delta`), ending when the
-   * turn ends; throws `TurnFailedError` after the text of a turn that failed. `signal` works as
-   * in `stream()`. `return()` ends it at once, also while a read waits for the server.
+   * Only the text the agent writes, as it streams (`item/agentMessage/delta`, and the text of a
+   * message that completes without deltas for all of it), ending when the turn ends; throws
+   * `TurnFailedError` after the text of a turn that failed. `signal` works as in `stream()`.
+   * `return()` ends it at once, also while a read waits for the server. Reads asked together are
+   * answered in the order they were asked.
    */
   textStream(options?: TurnStreamOptions): AsyncIterableIterator<string> {
     // Bad options throw at the call, as stream()'s do, and the events are read from the call on,
@@ -486,7 +488,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       ended = true;
       return { value: undefined, done: true };
     };
-    const next = async (): Promise<IteratorResult<string>> => {
+    // How much of each agent message in progress the deltas gave.
+    const streamed = new Map<string, number>();
+    const read = async (): Promise<IteratorResult<string>> => {
       if (ended) return end();
       try {
         if (events === undefined) {
@@ -499,8 +503,19 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
           const step = await events.next();
           if (ended) return end();
           if (step.done === true) break;
-          if (step.value.method === "item/agentMessage/delta") {
-            return { value: step.value.params.delta, done: false };
+          const event = step.value;
+          if (event.method === "item/agentMessage/delta") {
+            const { itemId, delta } = event.params;
+            streamed.set(itemId, (streamed.get(itemId) ?? 0) + delta.length);
+            return { value: delta, done: false };
+          }
+          if (event.method === "item/completed" && event.params.item.type === "agentMessage") {
+            const { id, text } = event.params.item;
+            const given = streamed.get(id) ?? 0;
+            streamed.delete(id);
+            if (typeof text === "string" && text.length > given) {
+              return { value: text.slice(given), done: false };
+            }
           }
         }
       } catch (err) {
@@ -511,6 +526,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       const result = this.#collector.result;
       if (result?.status === "failed") throw new TurnFailedError(result);
       return { value: undefined, done: true };
+    };
+    // A read asked while another is unanswered runs after it: each read may skip events.
+    let queued: Promise<IteratorResult<string>> | undefined;
+    const next = (): Promise<IteratorResult<string>> => {
+      const answer = queued === undefined ? read() : queued.then(read, read);
+      queued = answer;
+      const done = () => {
+        if (queued === answer) queued = undefined;
+      };
+      answer.then(done, done);
+      return answer;
     };
     return {
       next,

@@ -344,6 +344,28 @@ describe("streams", () => {
     expect(chunks).toEqual(["Hel", "lo", "!"]);
   });
 
+  it("textStream gives the text of a message that came without deltas, once", async () => {
+    const t = await testCodex();
+    t.mock.enqueue([sse.textDeltas(["Hel", "lo"]), sse.assistantMessage(" world")]);
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    const chunks: string[] = [];
+    for await (const chunk of turn.textStream()) chunks.push(chunk);
+    expect(chunks).toEqual(["Hel", "lo", " world"]);
+  });
+
+  it("textStream answers reads asked together in the order they were asked", async () => {
+    const t = await testCodex();
+    t.mock.enqueue(sse.textDeltas(["a", "b", "c"]));
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("hi");
+    await turn.run();
+    const text = turn.textStream();
+    const steps = await Promise.all([text.next(), text.next(), text.next()]);
+    expect(steps.map((step) => step.value)).toEqual(["a", "b", "c"]);
+    expect(await text.next()).toEqual({ value: undefined, done: true });
+  });
+
   it("textStream throws TurnFailedError after the text of a failed turn", async () => {
     const t = await testCodex();
     t.mock.enqueueFailure("the model broke");

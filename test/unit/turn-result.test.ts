@@ -53,9 +53,10 @@ describe("assembleResult", () => {
     expect(result.items).toHaveLength(1);
   });
 
-  it("falls back to the completion's agent messages when item events were lost", () => {
+  it("falls back to the completion's agent messages when item events were lost, keeping the rest", () => {
     const result = assembleResult(turn([message("from completion")]), [other], null, false);
     expect(result.finalResponse).toBe("from completion");
+    expect(result.items.map((item) => item.id)).toEqual(["r", "m-from completion"]);
   });
 
   it("gives a review's output only for a code review, from the items or else the completion", () => {
