@@ -28,6 +28,7 @@ import {
   checkTimeout,
   describe,
 } from "../internal/validate.js";
+import type { MessagePhase as GeneratedMessagePhase } from "../generated/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // Wire types
@@ -44,8 +45,18 @@ export interface SseEvent {
 /** A single event or a (nested) list of events, as the `sse.*` builders return them. */
 export type ResponsePart = SseEvent | readonly ResponsePart[];
 
-/** How an assistant message is labelled: interim commentary or the turn's final answer. */
-export type MessagePhase = "commentary" | "final_answer";
+/**
+ * How an assistant message is labelled, as the runtime reads it: interim commentary, a partial
+ * answer, or the turn's final answer.
+ */
+export type MessagePhase = GeneratedMessagePhase;
+const PHASES = [
+  "commentary",
+  "partial_answer",
+  "final_answer",
+] as const satisfies readonly MessagePhase[];
+const _allPhases: [Exclude<MessagePhase, (typeof PHASES)[number]>] extends [never] ? true : false =
+  true;
 
 /** Token counts reported in `response.completed`; omitted counts are 0, the total is derived. */
 export interface MockUsage {
@@ -223,7 +234,7 @@ function assistantItem(
 
 /** Options for assistant-message builders. */
 export interface AssistantMessageOptions {
-  /** `"commentary"` or `"final_answer"`; omitted means the item carries no phase (`phase: null`). */
+  /** A {@link MessagePhase}; omitted means the item carries no phase (`phase: null`). */
   phase?: MessagePhase | undefined;
   /** Item id; becomes the app-server's `agentMessage` item id. Generated when omitted. */
   id?: string | undefined;
@@ -263,9 +274,9 @@ function checkItemOptions<T extends { id?: unknown; callId?: unknown; phase?: un
   if (checked.id !== undefined) checkNonEmpty(checked.id, "options.id");
   if (checked.callId !== undefined) checkNonEmpty(checked.callId, "options.callId");
   const { phase } = checked;
-  if (phase !== undefined && phase !== "commentary" && phase !== "final_answer") {
+  if (phase !== undefined && !(PHASES as readonly unknown[]).includes(phase)) {
     throw new TypeError(
-      `options.phase must be "commentary" or "final_answer", got ${describe(phase)}`,
+      `options.phase must be one of ${PHASES.join(", ")}, got ${describe(phase)}`,
     );
   }
   return checked;
@@ -315,7 +326,11 @@ export const sse = {
   },
 
   /** `response.failed`; the app-server fails the turn with this message (code `server_error` by default). */
-  failed(message: string, code = "server_error", options: { id?: string | undefined } = {}): SseEvent {
+  failed(
+    message: string,
+    code = "server_error",
+    options: { id?: string | undefined } = {},
+  ): SseEvent {
     checkString(message, "message");
     checkNonEmpty(code, "code");
     checkItemOptions(options, ID_NAMES);

@@ -368,7 +368,7 @@ describe("mock Responses server (HTTP level)", () => {
       [() => mock.enqueueAssistantMessage("x", { id: "" }), /^options\.id must be a non-empty/],
       [
         () => mock.enqueueAssistantMessage("x", { phase: "final" as never }),
-        /^options\.phase must be "commentary" or "final_answer"/,
+        /^options\.phase must be one of commentary, partial_answer, final_answer, got string/,
       ],
       [() => mock.enqueueAssistantMessage("x", null as never), /^options must be an object/],
       // The runtime drops a call without arguments, and the turn ends with no word of it.

@@ -73,6 +73,7 @@ describe("Thread.run", () => {
       ],
       [[["", {}]], ""],
       [[["thinking aloud", { phase: "commentary" }]], null],
+      [[["so far", { phase: "partial_answer" }]], null],
     ];
     for (const [messages, expected] of cases) {
       t.mock.enqueue(messages.flatMap(([body, options]) => sse.assistantMessage(body, options)));
