@@ -49,7 +49,6 @@ export class GoalRun {
   #goal: ThreadGoal | null | undefined;
   // Set once the server has answered this run's thread/goal/set: what came before may be about
   // the goal before it (a clear answered just before, say).
-  #objective: string | undefined;
   #activated = false;
   // Set once aborted: the reason, and how many turns had ended then (those after are the abort's).
   #aborted: Abort | undefined;
@@ -76,7 +75,6 @@ export class GoalRun {
     tokenBudget: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    this.#objective = objective;
     const { goal } = await this.#connection.request(
       "thread/goal/set",
       {
@@ -88,7 +86,9 @@ export class GoalRun {
       signal === undefined ? undefined : { signal },
     );
     this.#activated = true;
-    this.#goal ??= goalOf(goal, "thread/goal/set");
+    // The answer is the goal as activated: an update read before it may be of an earlier goal
+    // with the same objective (a retry), and is no more recent.
+    this.#goal = goalOf(goal, "thread/goal/set");
     // An answer that shows the goal already left `active` (its budget spent, say): no turn runs,
     // and no update may follow.
     if (this.#goal === null || isGoalStatus(this.#goal?.status)) this.#endIfDone();
@@ -207,7 +207,8 @@ export class GoalRun {
           this.#log.warn(`dropped a malformed thread/goal/updated of thread ${this.#threadId}`);
           return;
         }
-        if (!this.#activated && goal.objective !== this.#objective) return;
+        // Before the answer, an update may be of an earlier goal: the answer says what this one is.
+        if (!this.#activated) return;
         this.#goal = goal;
         break;
       }

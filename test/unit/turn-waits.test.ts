@@ -1032,6 +1032,52 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
+  it("takes the activation's answer over an update of an earlier goal of the same objective", async () => {
+    const { transport, thread, tables } = setup();
+    // Paused earlier, run again: the earlier goal's update arrives just before the answer.
+    let settled = false;
+    const goal = thread.runGoal("X").finally(() => (settled = true));
+    const set = await transport.waitForSent(1);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "paused") },
+    });
+    transport.deliver({ id: set.id, result: { goal: goalOf("X", "active") } });
+    transport.deliver(started("g1"));
+    await flush();
+    expect(settled).toBe(false);
+    transport.deliver(completed("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "complete") },
+    });
+    await expect(goal).resolves.toMatchObject({
+      goal: { status: "complete" },
+      turns: [{ id: "g1" }],
+    });
+
+    // An answer that shows the goal ended ends the run, whatever an update before it said.
+    const spent = thread.runGoal("X", { tokenBudget: 10 });
+    const again = await transport.waitForSent(2);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "active") },
+    });
+    transport.deliver({ id: again.id, result: { goal: goalOf("X", "budgetLimited") } });
+    await expect(spent).resolves.toMatchObject({ goal: { status: "budgetLimited" }, turns: [] });
+
+    // And an answer of no goal rejects, whatever came before it.
+    const bad = thread.runGoal("X").catch((e: unknown) => e);
+    const third = await transport.waitForSent(3);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "complete") },
+    });
+    transport.deliver({ id: third.id, result: { goal: "bogus" } });
+    expect(await bad).toBeInstanceOf(CodexError);
+    expect(tables().queues).toBe(0);
+  });
+
   it("ends when the answer shows the goal already ended, and frees the thread", async () => {
     const { transport, thread, answer, tables } = setup();
     const goal = thread.runGoal("over budget");
