@@ -7,8 +7,11 @@ export interface SteerTarget {
   readonly threadId: string;
   /** The turn id. */
   readonly id: string;
-  /** Whether the turn's `turn/completed` has arrived. */
-  readonly completed: boolean;
+  /**
+   * Whether the turn is over: completed, or ended without its completion (given up on after an
+   * interrupt, its thread left or ended), when the thread may be running another turn.
+   */
+  readonly ended: boolean;
 }
 
 /**
@@ -24,7 +27,7 @@ export async function steerExternalMessage(
   toolOutput: TurnToolOutput,
   options?: RequestOptions,
 ): Promise<TurnSteerResponse> {
-  if (target.completed) throw new InvalidRequestError(-32600, "no active turn to steer");
+  if (target.ended) throw new InvalidRequestError(-32600, "no active turn to steer");
   const answer: unknown = await connection.request(
     "turn/start",
     { threadId: target.threadId, input: [], toolOutput },

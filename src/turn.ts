@@ -632,7 +632,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // Checked before the wait for the turn to be active, as a text input is.
       const toolOutput = toToolOutput(input);
       const left = await this.#whenActive("turn/start", call);
-      return steerExternalMessage(this.#context.connection, this, toolOutput, left);
+      const target = { threadId: this.threadId, id: this.id, ended: this.#collector.ended };
+      return steerExternalMessage(this.#context.connection, target, toolOutput, left);
     }
     const wire = toUserInputs(input);
     const left = await this.#whenActive("turn/steer", call);

@@ -63,10 +63,10 @@ describe("externalMessage", () => {
 describe("steerExternalMessage", () => {
   const message = toToolOutput(externalMessage("alerts", "disk full"));
 
-  it("refuses a turn that has completed, sending nothing", async () => {
+  it("refuses a turn that has ended, sending nothing", async () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
-    const target = { threadId: "th", id: "t1", completed: true };
+    const target = { threadId: "th", id: "t1", ended: true };
     const err = await steerExternalMessage(connection, target, message).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).rpcMessage).toBe("no active turn to steer");
@@ -78,7 +78,7 @@ describe("steerExternalMessage", () => {
     const connection = new Connection(transport);
     const steered = steerExternalMessage(
       connection,
-      { threadId: "th", id: "t1", completed: false },
+      { threadId: "th", id: "t1", ended: false },
       message,
     );
     const sent = await transport.waitForSent(1);
@@ -99,7 +99,7 @@ describe("steerExternalMessage", () => {
     const connection = new Connection(transport);
     const steered = steerExternalMessage(
       connection,
-      { threadId: "th", id: "t1", completed: false },
+      { threadId: "th", id: "t1", ended: false },
       message,
     );
     const sent = await transport.waitForSent(1);
@@ -115,7 +115,7 @@ describe("steerExternalMessage", () => {
       const connection = new Connection(transport);
       const steered = steerExternalMessage(
         connection,
-        { threadId: "th", id: "t1", completed: false },
+        { threadId: "th", id: "t1", ended: false },
         message,
       );
       const sent = await transport.waitForSent(1);

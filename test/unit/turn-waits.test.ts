@@ -10,6 +10,7 @@ import {
   TurnFailedError,
   type Thread as ThreadType,
 } from "../../src/index.js";
+import { externalMessage } from "../../src/inputs.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { ServerRequestDispatcher } from "../../src/server-requests.js";
@@ -235,6 +236,28 @@ describe("an interrupted turn the server never completes", () => {
     );
     expect(tables()).toMatchObject({ turns: 0, turnHandlers: 0, queues: 0, turnReads: 0 });
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("refuses an external message steered into it once given up on, sending nothing", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const next = thread.turn("next");
+    const run = turn.run({ timeout: 100 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10_100);
+    expect(await run).toBeInstanceOf(TurnAbortedError);
+    // The thread went on to the next turn, which the message would be folded into.
+    const start = sentOf("turn/start")[1]!;
+    transport.deliver({ id: start.id, result: { turn: turnOf("t2") } });
+    await next;
+    transport.deliver(started("t2"));
+    await expect(turn.steer(externalMessage("slack", "hello"))).rejects.toThrow(
+      "no active turn to steer",
+    );
+    expect(sentOf("turn/start")).toHaveLength(2);
   });
 
   it("bounds interrupt() and steer() by their timeout while the turn is not yet active", async () => {
