@@ -50,6 +50,9 @@ export class GoalRun {
   // Set once the server has answered this run's thread/goal/set: what came before may be about
   // the goal before it (a clear answered just before, say).
   #activated = false;
+  // The last update of the goal's objective read before the answer.
+  #early: ThreadGoal | undefined;
+  #objective: string | undefined;
   // Set once aborted: the reason, and how many turns had ended then (those after are the abort's).
   #aborted: Abort | undefined;
   // An aborted run saw no turn start, but the thread is active: one is starting, and is waited for.
@@ -67,6 +70,10 @@ export class GoalRun {
     this.done.catch((err: unknown) => log.debug(`goal on ${threadId} ended`, err));
     this.#off.push(router.onAny((n) => this.#observe(n)));
     this.#off.push(connection.onClose((error) => this.finish(error)));
+    // A turn the server already runs there (an earlier activation's, another client's) goes on
+    // with the goal: the run follows it as one of its own, as if its start came now.
+    const running = router.runningStart(threadId);
+    if (running !== undefined) this.#observe(running);
   }
 
   /** Activates the goal; events are already being followed. Aborting `signal` stops waiting. */
@@ -75,6 +82,7 @@ export class GoalRun {
     tokenBudget: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    this.#objective = objective;
     const { goal } = await this.#connection.request(
       "thread/goal/set",
       {
@@ -86,12 +94,40 @@ export class GoalRun {
       signal === undefined ? undefined : { signal },
     );
     this.#activated = true;
-    // The answer is the goal as activated: an update read before it may be of an earlier goal
-    // with the same objective (a retry), and is no more recent.
-    this.#goal = goalOf(goal, "thread/goal/set");
+    const answered = goalOf(goal, "thread/goal/set");
+    const early = this.#early;
+    this.#early = undefined;
+    // An update read before the answer is of this goal (read in the same chunk, after it) or of
+    // an earlier one with the same objective (a paused goal run again): the newer one counts.
+    // Of the same second and saying otherwise, the server's own word settles it.
+    if (early === undefined || early.status === answered.status) this.#goal = answered;
+    else if (early.updatedAt !== answered.updatedAt) {
+      this.#goal = early.updatedAt > answered.updatedAt ? early : answered;
+    } else {
+      this.#goal = answered;
+      await this.#readGoal(signal);
+    }
     // An answer that shows the goal already left `active` (its budget spent, say): no turn runs,
     // and no update may follow.
-    if (this.#goal === null || isGoalStatus(this.#goal?.status)) this.#endIfDone();
+    this.#endIfDone();
+  }
+
+  // Takes the goal as the server has it, unless an update came meanwhile; a failed read keeps
+  // the answer's.
+  async #readGoal(signal: AbortSignal | undefined): Promise<void> {
+    const before = this.#goal;
+    let read: unknown;
+    try {
+      ({ goal: read } = await this.#connection.request(
+        "thread/goal/get",
+        { threadId: this.#threadId },
+        signal === undefined ? undefined : { signal },
+      ));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return this.#log.warn(`could not read the goal of ${this.#threadId}`, err);
+    }
+    if (this.#goal === before) this.#goal = read === null ? null : goalOf(read, "thread/goal/get");
   }
 
   /**
@@ -207,8 +243,11 @@ export class GoalRun {
           this.#log.warn(`dropped a malformed thread/goal/updated of thread ${this.#threadId}`);
           return;
         }
-        // Before the answer, an update may be of an earlier goal: the answer says what this one is.
-        if (!this.#activated) return;
+        // Before the answer, an update may be of an earlier goal: weighed against the answer.
+        if (!this.#activated) {
+          if (goal.objective === this.#objective) this.#early = goal;
+          return;
+        }
         this.#goal = goal;
         break;
       }

@@ -756,6 +756,11 @@ export class Router {
     this.injectTurnEvent(routed, event);
   }
 
+  /** The `turn/started` of the turn the server runs on a thread, as far as this client saw. */
+  runningStart(threadId: string): RawNotification | undefined {
+    return this.#running.get(threadId);
+  }
+
   /** Whether a turn of this id is bound and not yet over. */
   routes(turnId: string): boolean {
     return this.#turns.has(turnId);

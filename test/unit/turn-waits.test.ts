@@ -1020,7 +1020,7 @@ describe("stopping what the caller gave up on", () => {
 });
 
 describe("a goal run", () => {
-  const goalOf = (objective: string, status: string) => ({
+  const goalOf = (objective: string, status: string, updatedAt = 0) => ({
     threadId: TH,
     objective,
     status,
@@ -1028,7 +1028,7 @@ describe("a goal run", () => {
     tokensUsed: 0,
     timeUsedSeconds: 0,
     createdAt: 0,
-    updatedAt: 0,
+    updatedAt,
   });
 
   it("takes no goal event from before its goal was set for its own", async () => {
@@ -1055,7 +1055,7 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
-  it("takes the activation's answer over an update of an earlier goal of the same objective", async () => {
+  it("weighs an update read before its activation's answer against the answer by time", async () => {
     const { transport, thread, tables } = setup();
     // Paused earlier, run again: the earlier goal's update arrives just before the answer.
     let settled = false;
@@ -1063,41 +1063,91 @@ describe("a goal run", () => {
     const set = await transport.waitForSent(1);
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("X", "paused") },
+      params: { threadId: TH, goal: goalOf("X", "paused", 100) },
     });
-    transport.deliver({ id: set.id, result: { goal: goalOf("X", "active") } });
+    transport.deliver({ id: set.id, result: { goal: goalOf("X", "active", 101) } });
     transport.deliver(started("g1"));
     await flush();
     expect(settled).toBe(false);
     transport.deliver(completed("g1"));
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("X", "complete") },
+      params: { threadId: TH, goal: goalOf("X", "complete", 102) },
     });
     await expect(goal).resolves.toMatchObject({
       goal: { status: "complete" },
       turns: [{ id: "g1" }],
     });
 
-    // An answer that shows the goal ended ends the run, whatever an update before it said.
+    // An answer that shows the goal ended ends the run, whatever an older update said.
     const spent = thread.runGoal("X", { tokenBudget: 10 });
     const again = await transport.waitForSent(2);
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("X", "active") },
+      params: { threadId: TH, goal: goalOf("X", "active", 102) },
     });
-    transport.deliver({ id: again.id, result: { goal: goalOf("X", "budgetLimited") } });
+    transport.deliver({ id: again.id, result: { goal: goalOf("X", "budgetLimited", 103) } });
     await expect(spent).resolves.toMatchObject({ goal: { status: "budgetLimited" }, turns: [] });
+
+    // A newer update, read in the same chunk after the answer, counts.
+    const quick = thread.runGoal("X");
+    const third = await transport.waitForSent(3);
+    transport.deliver({ id: third.id, result: { goal: goalOf("X", "active", 104) } });
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "complete", 105) },
+    });
+    await expect(quick).resolves.toMatchObject({ goal: { status: "complete" } });
+
+    // Of the same second and saying otherwise: the server is asked.
+    const tied = thread.runGoal("X");
+    const fourth = await transport.waitForSent(4);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "active", 106) },
+    });
+    transport.deliver({ id: fourth.id, result: { goal: goalOf("X", "budgetLimited", 106) } });
+    const get = await transport.waitForSent(5);
+    expect(get).toMatchObject({ method: "thread/goal/get", params: { threadId: TH } });
+    transport.deliver({ id: get.id, result: { goal: goalOf("X", "budgetLimited", 106) } });
+    await expect(tied).resolves.toMatchObject({ goal: { status: "budgetLimited" } });
 
     // And an answer of no goal rejects, whatever came before it.
     const bad = thread.runGoal("X").catch((e: unknown) => e);
-    const third = await transport.waitForSent(3);
+    const sixth = await transport.waitForSent(6);
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("X", "complete") },
+      params: { threadId: TH, goal: goalOf("X", "complete", 107) },
     });
-    transport.deliver({ id: third.id, result: { goal: "bogus" } });
+    transport.deliver({ id: sixth.id, result: { goal: "bogus" } });
     expect(await bad).toBeInstanceOf(CodexError);
+    expect(tables().queues).toBe(0);
+  });
+
+  it("follows a turn the server already runs on the thread as one of the goal's", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    // An earlier activation's turn runs when the goal is run.
+    transport.deliver(started("g0"));
+    let settled = false;
+    const goal = thread.runGoal("X").finally(() => (settled = true));
+    const next = thread.run("next");
+    const set = await transport.waitForSent(1);
+    transport.deliver({ id: set.id, result: { goal: goalOf("X", "active", 1) } });
+    // The model completes the goal from within g0, which goes on a little.
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("X", "complete", 2) },
+    });
+    await flush();
+    expect(settled).toBe(false);
+    expect(sentOf("turn/start")).toHaveLength(0);
+    transport.deliver(completed("g0"));
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "g0" }] });
+    const start = await transport.waitForSent(2);
+    expect(start.method).toBe("turn/start");
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    transport.deliver(completed("t1"));
+    await expect(next).resolves.toMatchObject({ id: "t1" });
     expect(tables().queues).toBe(0);
   });
 
