@@ -1,3 +1,4 @@
+import { unescape } from "node:querystring";
 import {
   CodexError,
   JsonRpcError,
@@ -110,25 +111,25 @@ export function urlCredentials(url: string): string[] {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed === undefined) return out;
   const { username, password } = parsed;
+  // Parts are decoded as `ws` decodes them, an escape that is no UTF-8 byte by byte.
   // A token may be given as the user alone (`https://TOKEN@host/`), which a client sends as the
   // `Basic` authorization of the user and no password.
   if (password === "") {
     keep(username);
-    keep(safeDecode(username));
-    keep(Buffer.from(`${safeDecode(username)}:`).toString("base64"));
+    keep(unescape(username));
+    keep(Buffer.from(`${unescape(username)}:`).toString("base64"));
   } else {
-    const plain = `${safeDecode(username)}:${safeDecode(password)}`;
-    for (const form of [password, safeDecode(password), `${username}:${password}`, plain])
-      keep(form);
+    const plain = `${unescape(username)}:${unescape(password)}`;
+    for (const form of [password, unescape(password), `${username}:${password}`, plain]) keep(form);
     keep(Buffer.from(plain).toString("base64"));
   }
   // Each value as written, escapes and all, and decoded.
   for (const pair of parsed.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
-    if (at < 0 || !isCredentialName(safeDecode(pair.slice(0, at)), false)) continue;
+    if (at < 0 || !isCredentialName(unescape(pair.slice(0, at)), false)) continue;
     const raw = pair.slice(at + 1);
     keep(raw);
-    keep(safeDecode(raw.replaceAll("+", " ")));
+    keep(unescape(raw.replaceAll("+", " ")));
   }
   return out;
 }
@@ -161,33 +162,6 @@ export function headerCredentials(name: string, value: string): string[] {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-// A URL's part decoded, or as it is when an escape in it is no UTF-8 (the server then sees it so).
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return bytewiseDecode(text);
-  }
-}
-
-// Text with escapes that are no UTF-8, decoded escape by escape into bytes read as UTF-8, as
-// Node's `querystring.unescape` does (and so `ws`, for a URL's user and password).
-function bytewiseDecode(text: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const hex = text.charAt(i) === "%" ? text.slice(i + 1, i + 3) : "";
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      const code = text.codePointAt(i)!;
-      if (code > 0xffff) i++;
-      bytes.push(...Buffer.from(String.fromCodePoint(code)));
-    }
-  }
-  return Buffer.from(bytes).toString("utf8");
-}
 
 // The tokens of a TOML value: quoted strings, brackets, separators and bare words.
 const TOML_TOKENS = /"(?:[^"\\]|\\.)*"|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
