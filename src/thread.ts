@@ -106,13 +106,6 @@ export type TurnOptions = Omit<
     readonly networkAccess?: boolean | undefined;
     /** With `sandbox: "workspaceWrite"`: more directories commands may write to (absolute paths). */
     readonly additionalDirectories?: readonly string[] | undefined;
-    /** JSON Schema (an object) the final answer must follow; this turn only. */
-    readonly outputSchema?: { readonly [key: string]: JsonInput | undefined } | null | undefined;
-    /**
-     * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow; this
-     * turn only. Sent in strict form; the result's `parsed` is the answer it validated.
-     */
-    readonly output?: OutputSchema | undefined;
     /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
     readonly signal?: AbortSignal | undefined;
     /**
@@ -122,12 +115,34 @@ export type TurnOptions = Omit<
      * `RequestTimeoutError`.
      */
     readonly timeout?: number | undefined;
-  };
+  } & (
+    | {
+        /** JSON Schema (an object) the final answer must follow; this turn only. */
+        readonly outputSchema?:
+          { readonly [key: string]: JsonInput | undefined } | null | undefined;
+        /** Not with `outputSchema`: give one of the two. */
+        readonly output?: undefined;
+      }
+    | {
+        /**
+         * A schema object (zod 4, or Standard Schema with JSON Schema) the answer must follow;
+         * this turn only. Sent in strict form; the result's `parsed` is the answer it validated.
+         */
+        readonly output?: OutputSchema | undefined;
+        /** Not with `output`: give one of the two. */
+        readonly outputSchema?: undefined;
+      }
+  );
 
 /** Options of a turn with a schema object as `output`: its result carries `parsed`. */
-export type StructuredTurnOptions<S extends OutputSchema> = Omit<TurnOptions, "output"> & {
+export type StructuredTurnOptions<S extends OutputSchema> = Omit<
+  TurnOptions,
+  "output" | "outputSchema"
+> & {
   /** The schema the answer must follow; the result's `parsed` has its output type. */
   readonly output: S;
+  /** Not with `output`: give one of the two. */
+  readonly outputSchema?: undefined;
 };
 
 const TURN_NAMES = optionNames<TurnOptions>()({

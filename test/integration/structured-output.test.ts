@@ -290,6 +290,7 @@ describe("Thread.run with output", () => {
     expect(notASchema).toBeInstanceOf(TypeError);
     expect((notASchema as TypeError).message).toMatch(/^output must be a Standard Schema v1/);
     const both = await thread
+      // @ts-expect-error -- a schema object or JSON Schema, never both
       .run("go", { output: z.object({}), outputSchema: { type: "object" } })
       .catch((e: unknown) => e);
     expect((both as TypeError).message).toMatch(/not both/);
