@@ -544,7 +544,11 @@ export class Codex implements AsyncDisposable {
       call,
     );
     const resumed = threadIdOf(response, "thread/resume");
-    if (resumed !== threadId) {
+    // A stored thread resumed by its history or rollout path is the one the server names: it
+    // ignores `threadId` then (a running thread's id still wins, and must be answered).
+    const byContent =
+      params.history != null || (typeof params.path === "string" && params.path !== "");
+    if (resumed !== threadId && !byContent) {
       throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
     }
     // Marked subscribed as the answer came (an unsubscribe answered after it must stay marked).

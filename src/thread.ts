@@ -235,9 +235,19 @@ async function followAnswer<R>(
   }
   const response = await answer;
   // Archived or deleted, it is unloaded: whether this client unsubscribed from it no longer matters.
-  router.setSubscribed(threadId, true);
+  // Resumed by `path` or `history`, the thread is the answer's, whatever `threadId` said.
+  router.setSubscribed(
+    method === "thread/resume" ? answeredId(response, threadId) : threadId,
+    true,
+  );
   if (method === "thread/delete") dispatcher.release(threadId);
   return response;
+}
+
+// The id of the thread an answer names, or `fallback` if it names none.
+function answeredId(response: unknown, fallback: string): string {
+  const id = (response as { thread?: { id?: unknown } } | null | undefined)?.thread?.id;
+  return typeof id === "string" && id !== "" ? id : fallback;
 }
 
 /**

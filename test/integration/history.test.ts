@@ -213,6 +213,27 @@ describe("Thread.unsubscribe", () => {
     expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
   });
 
+  it("resumes by rollout path or history the thread the server names, which takes turns", async () => {
+    const thread = await threadWith("one");
+    const path = (await thread.read()).thread.path;
+    expect(typeof path).toBe("string");
+    await thread.unsubscribe();
+    // The server ignores the id of a stored thread resumed by its path, and answers the path's.
+    const unknown = "019a0000-0000-7000-8000-000000000000";
+    const byPath = await t.codex.threadResume(unknown, { path: path! });
+    expect(byPath.id).toBe(thread.id);
+    expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
+    t.mock.enqueueAssistantMessage("answer two");
+    expect((await byPath.run("two")).finalResponse).toBe("answer two");
+
+    const byHistory = await t.codex.threadResume(unknown, {
+      history: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }],
+    });
+    expect(byHistory.id).not.toBe(unknown);
+    t.mock.enqueueAssistantMessage("answer three");
+    expect((await byHistory.run("three")).finalResponse).toBe("answer three");
+  });
+
   it("fails the turn in flight and the one queued when codex.request sends the unsubscribe", async () => {
     const thread = await t.codex.threadStart({ onUserInput: () => ({ answers: {} }) });
     const gate = t.mock.gate();
