@@ -447,16 +447,25 @@ export class Thread {
 
   /**
    * Rolls the stored history back to before `beforeTurnId`: that turn and every later one leave
-   * the history the model sees from now on. Files the turns changed stay as they are.
+   * the history the model sees from now on. Files the turns changed stay as they are. It waits
+   * for this client's turn in flight on the thread, and goes before the turns asked for after it.
    */
   async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
     checkWellFormed(checkNonEmpty(beforeTurnId, "beforeTurnId"), "beforeTurnId");
     const call = requestOptions(options);
-    return this.#context.connection.request(
-      "thread/revert",
-      { threadId: this.id, beforeTurnId },
-      call,
-    );
+    const { connection, router } = this.#context;
+    const params = { threadId: this.id, beforeTurnId };
+    // Unsubscribed, this client runs no turn there: the stored history rolls back all the same.
+    if (!router.subscribed(this.id)) return connection.request("thread/revert", params, call);
+    // After this client's turn in flight, which the revert would interrupt, and before the ones
+    // asked for after it.
+    return this.#inQueue("thread/revert", call, async (slot, left) => {
+      try {
+        return await connection.request("thread/revert", params, left);
+      } finally {
+        slot.release();
+      }
+    });
   }
 
   /**
@@ -612,16 +621,29 @@ export class Thread {
   async compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
     const call = requestOptions(options);
     const { connection, router, log } = this.#context;
+    return this.#inQueue("thread/compact/start", call, (slot, left) =>
+      holdForCompaction(connection, router, this.id, slot, log, left),
+    );
+  }
+
+  // Runs `send` in the thread's turn queue, with what the wait left of the call's timeout.
+  #inQueue<T>(
+    method: string,
+    call: RequestOptions | undefined,
+    send: (slot: TurnSlot, left: RequestOptions | undefined) => Promise<T>,
+  ): Promise<T> {
     const t0 = performance.now();
-    return router.queueTurn(
+    return this.#context.router.queueTurn(
       this.id,
       (slot) => {
         const timeout = call?.timeout;
-        const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
-        return holdForCompaction(connection, router, this.id, slot, log, left);
+        return send(
+          slot,
+          timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) },
+        );
       },
       false,
-      { method: "thread/compact/start", signal: call?.signal, timeout: call?.timeout },
+      { method, signal: call?.signal, timeout: call?.timeout },
     );
   }
 

@@ -532,6 +532,11 @@ export class Router {
     }
   }
 
+  /** Whether this client receives a thread's events: false once it unsubscribed from it. */
+  subscribed(threadId: string): boolean {
+    return !this.#unsubscribed.has(threadId);
+  }
+
   /**
    * Records whether this client receives a thread's events. A turn on a thread it unsubscribed
    * from would never see them, so `queueTurn` refuses it until the thread is subscribed again.

@@ -148,6 +148,30 @@ describe("Thread.revert", () => {
     expect(texts).not.toContain("three");
   });
 
+  it("waits for this client's turn in flight and rolls back the turns asked for before it", async () => {
+    const thread = await threadWith("one", "two");
+    const [, second] = await all(thread.turns({ sortDirection: "asc" }));
+    const gate = t.mock.gate();
+    t.mock.enqueueAssistantMessage("answer three", { gate });
+    const three = thread.run("three");
+    await gate.reached;
+    t.mock.enqueueAssistantMessage("answer four");
+    const four = thread.run("four");
+    const reverted = thread.revert(second!.id);
+    gate.release();
+    // Not interrupted by the revert, which came after it, nor run after the revert.
+    expect((await three).status).toBe("completed");
+    expect((await four).status).toBe("completed");
+    await reverted;
+    expect((await all(thread.turns())).map((turn) => textOf(turn.items[0]!))).toEqual(["one"]);
+
+    // Unsubscribed, the thread runs no turn of this client: the history still rolls back.
+    const [first] = await all(thread.turns());
+    await thread.unsubscribe();
+    await thread.revert(first!.id);
+    expect(await all(thread.turns())).toEqual([]);
+  });
+
   it("rejects an empty turn id before any I/O", async () => {
     const thread = await t.codex.threadStart();
     await expect(thread.revert("")).rejects.toThrow(TypeError);
