@@ -77,11 +77,22 @@ export type {
   ServerRequestHandlers,
 } from "./server-requests.js";
 export type { LogLevel, Logger } from "./internal/logger.js";
-export { externalMessage, image, localImage, mention, skill, text } from "./inputs.js";
+export {
+  audio,
+  externalMessage,
+  image,
+  localAudio,
+  localImage,
+  mention,
+  skill,
+  text,
+} from "./inputs.js";
 export type {
+  AudioInput,
   ExternalMessageInput,
   ImageInput,
   InputItem,
+  LocalAudioInput,
   LocalImageInput,
   MentionInput,
   RunInput,

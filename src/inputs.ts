@@ -27,15 +27,29 @@ export interface TextInput {
    */
   readonly text_elements?: readonly TextElement[] | undefined;
 }
-/** An image given as a `data:image/...;base64,` URL. */
-export interface ImageInput {
+/**
+ * An image given as a `data:image/...;base64,` URL (`url`), or as the id of a file uploaded to the
+ * model provider (`fileId`): one of the two.
+ */
+export type ImageInput = {
   /** Discriminant of the item kind. */
   readonly type: "image";
-  /** The image as a `data:` URL; the pinned runtime refuses any other URL. */
-  readonly url: string;
   /** How closely the model looks at the image; the model's choice when left out. */
   readonly detail?: ImageDetail | undefined;
-}
+} & (
+  | {
+      /** The image as a `data:` URL; the pinned runtime refuses any other URL. */
+      readonly url: string;
+      /** Not with `url`. */
+      readonly fileId?: undefined;
+    }
+  | {
+      /** The id of an image file uploaded to the model provider. */
+      readonly fileId: string;
+      /** Not with `fileId`. */
+      readonly url?: undefined;
+    }
+);
 /** An image file on the app-server's machine. */
 export interface LocalImageInput {
   /** Discriminant of the item kind. */
@@ -44,6 +58,34 @@ export interface LocalImageInput {
   readonly path: string;
   /** How closely the model looks at the image; the model's choice when left out. */
   readonly detail?: ImageDetail | undefined;
+}
+/**
+ * Audio given as a URL (`url`), or as the id of a file uploaded to the model provider (`fileId`):
+ * one of the two.
+ */
+export type AudioInput = {
+  /** Discriminant of the item kind. */
+  readonly type: "audio";
+} & (
+  | {
+      /** Where the audio is, as a URL. */
+      readonly url: string;
+      /** Not with `url`. */
+      readonly fileId?: undefined;
+    }
+  | {
+      /** The id of an audio file uploaded to the model provider. */
+      readonly fileId: string;
+      /** Not with `fileId`. */
+      readonly url?: undefined;
+    }
+);
+/** An audio file on the app-server's machine. */
+export interface LocalAudioInput {
+  /** Discriminant of the item kind. */
+  readonly type: "localAudio";
+  /** Path of the audio file, read by the app-server. */
+  readonly path: string;
 }
 /** A skill, by name and path. */
 export interface SkillInput {
@@ -81,7 +123,14 @@ export interface ExternalMessageInput {
 }
 
 /** One item of turn input. */
-export type InputItem = TextInput | ImageInput | LocalImageInput | SkillInput | MentionInput;
+export type InputItem =
+  | TextInput
+  | ImageInput
+  | LocalImageInput
+  | AudioInput
+  | LocalAudioInput
+  | SkillInput
+  | MentionInput;
 /** What `run`, `turn` and `steer` accept: a string, one item, a list of items, or an external message. */
 export type RunInput = string | InputItem | readonly InputItem[] | ExternalMessageInput;
 
@@ -93,6 +142,10 @@ export const image = (url: string, detail?: ImageDetail): ImageInput =>
 /** An image item from a local file path, with the detail the model should look at it in, if given. */
 export const localImage = (path: string, detail?: ImageDetail): LocalImageInput =>
   detail === undefined ? { type: "localImage", path } : { type: "localImage", path, detail };
+/** An audio item from a URL. */
+export const audio = (url: string): AudioInput => ({ type: "audio", url });
+/** An audio item from a local file path. */
+export const localAudio = (path: string): LocalAudioInput => ({ type: "localAudio", path });
 /** A skill item. */
 export const skill = (name: string, path: string): SkillInput => ({ type: "skill", name, path });
 /** A mention item. */
@@ -116,13 +169,18 @@ export const externalMessage = (
   namespace: checkOptionNames(options, EXTERNAL_MESSAGE_NAMES).namespace ?? null,
 });
 
-const FIELDS: Record<InputItem["type"], readonly string[]> = {
+// The string fields each kind of item needs; a pair is a choice of one of the two.
+const FIELDS: Record<InputItem["type"], readonly (string | readonly [string, string])[]> = {
   text: ["text"],
-  image: ["url"],
+  image: [["url", "fileId"]],
   localImage: ["path"],
+  audio: [["url", "fileId"]],
+  localAudio: ["path"],
   skill: ["name", "path"],
   mention: ["name", "path"],
 };
+// Every kind of the runtime's input items has its fields here.
+const _kinds: [UserInput["type"]] extends [InputItem["type"]] ? true : false = true;
 // What an image may say besides, as the wire's image items do.
 const IMAGE_DETAILS = ["auto", "low", "high", "original"] as const;
 const _details: [ImageDetail] extends [(typeof IMAGE_DETAILS)[number]] ? true : false = true;
@@ -166,6 +224,23 @@ function describeItem(value: unknown): string {
   return typeof value;
 }
 
+// The one of `pair` an item gives (a field given as `undefined` is not given).
+function oneOf(
+  record: Record<string, unknown>,
+  pair: readonly [string, string],
+  type: string,
+  index: number,
+): string {
+  const given = pair.filter((field) => record[field] !== undefined);
+  if (given.length === 1) return given[0]!;
+  const fields = `${pair[0]} or ${pair[1]}`;
+  throw new TypeError(
+    given.length === 0
+      ? `input item of type "${type}" needs a string ${fields}`
+      : `input[${index}] gives both ${pair[0]} and ${pair[1]}: give one of them`,
+  );
+}
+
 function toWire(item: unknown, index: number): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
   if (type === "externalMessage") {
@@ -181,9 +256,11 @@ function toWire(item: unknown, index: number): UserInput {
       ? FIELDS[type as InputItem["type"]]
       : undefined;
   if (fields === undefined) throw new TypeError(`unsupported input item: ${describeItem(item)}`);
+  const record = item as Record<string, unknown>;
   const out: Record<string, string> = { type: type as string };
-  for (const field of fields) {
-    const value = (item as Record<string, unknown>)[field];
+  for (const spec of fields) {
+    const field = typeof spec === "string" ? spec : oneOf(record, spec, type as string, index);
+    const value = record[field];
     if (typeof value !== "string") {
       throw new TypeError(`input item of type "${String(type)}" needs a string ${field}`);
     }
@@ -191,7 +268,8 @@ function toWire(item: unknown, index: number): UserInput {
   }
   const isImage = type === "image" || type === "localImage";
   const optional = isImage ? "detail" : type === "text" ? "text_elements" : undefined;
-  refuseOtherFields(item as object, optional ? [...fields, optional] : fields, `input[${index}]`);
+  const names = fields.flat();
+  refuseOtherFields(item as object, optional ? [...names, optional] : names, `input[${index}]`);
   if (isImage) {
     const detail = imageDetail((item as { detail?: unknown }).detail, `input[${index}].detail`);
     if (detail !== undefined) out.detail = detail;

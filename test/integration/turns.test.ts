@@ -7,12 +7,20 @@ import {
   Sandbox,
   TurnAbortedError,
   TurnFailedError,
+  audio,
   image,
+  localAudio,
   localImage,
   text,
   type TurnEvent,
 } from "../../src/index.js";
-import { inputImages, inputTexts, sse } from "../../src/testing/index.js";
+import {
+  inputImages,
+  inputItems,
+  inputTexts,
+  mockModelInfo,
+  sse,
+} from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { startStandin } from "../support/fault/standin.js";
 
@@ -106,6 +114,34 @@ describe("Thread.run", () => {
     const images = inputImages(t.mock.responsesRequests[0]!);
     expect(images).toHaveLength(2);
     for (const part of images) expect(part.image_url).toMatch(/^data:image\/png;base64,/);
+  });
+
+  it("sends images by file id and audio by URL, file id and local file, as the runtime takes them", async () => {
+    await t.close();
+    const audioModel = mockModelInfo("mock-model", {
+      input_modalities: ["text", "image", "audio"],
+    });
+    t = await createTestCodex({ home: { models: [audioModel] } });
+    const file = path.join(t.workDir, "clip.wav");
+    await writeFile(file, Buffer.from("RIFF", "latin1"));
+    t.mock.enqueueAssistantMessage("heard");
+    const thread = await t.codex.threadStart();
+    await thread.run([
+      text("Listen."),
+      { type: "image", fileId: "file_img" },
+      audio("data:audio/wav;base64,UklGRg=="),
+      { type: "audio", fileId: "file_audio" },
+      localAudio(file),
+    ]);
+    const message = inputItems(t.mock.responsesRequests[0]!).at(-1) as { content: unknown[] };
+    expect(message.content).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: "input_image", file_id: "file_img" }),
+        { type: "input_audio", audio_url: "data:audio/wav;base64,UklGRg==" },
+        { type: "input_audio", file_id: "file_audio" },
+        { type: "input_audio", audio_url: "data:audio/wav;base64,UklGRg==" },
+      ]),
+    );
   });
 
   it("rejects an unknown sandbox before any request reaches the model", async () => {

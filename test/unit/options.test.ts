@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { image, localImage, mention, skill, text } from "../../src/inputs.js";
+import {
+  audio,
+  image,
+  localAudio,
+  localImage,
+  mention,
+  skill,
+  text,
+} from "../../src/inputs.js";
 import { toUserInputs } from "../../src/inputs.js";
 import {
   ApprovalMode,
@@ -126,6 +134,10 @@ describe("toUserInputs", () => {
         text("a"),
         image("data:image/png;base64,AA=="),
         localImage("/tmp/x.png"),
+        { type: "image", fileId: "file_1", detail: "low" },
+        audio("data:audio/wav;base64,AA=="),
+        { type: "audio", fileId: "file_2", url: undefined },
+        localAudio("/tmp/x.wav"),
         skill("s", "/p"),
         mention("m", "/q"),
       ]),
@@ -133,9 +145,31 @@ describe("toUserInputs", () => {
       { type: "text", text: "a" },
       { type: "image", url: "data:image/png;base64,AA==" },
       { type: "localImage", path: "/tmp/x.png" },
+      { type: "image", fileId: "file_1", detail: "low" },
+      { type: "audio", url: "data:audio/wav;base64,AA==" },
+      { type: "audio", fileId: "file_2" },
+      { type: "localAudio", path: "/tmp/x.wav" },
       { type: "skill", name: "s", path: "/p" },
       { type: "mention", name: "m", path: "/q" },
     ]);
+  });
+
+  it("takes an image or audio by url or by fileId, one of the two", () => {
+    for (const type of ["image", "audio"] as const) {
+      expect(() => toUserInputs({ type } as never)).toThrow(
+        new TypeError(`input item of type "${type}" needs a string url or fileId`),
+      );
+      // @ts-expect-error -- a url or a file id, not both
+      expect(() => toUserInputs([text("a"), { type, url: "data:x", fileId: "f" }])).toThrow(
+        new TypeError("input[1] gives both url and fileId: give one of them"),
+      );
+      expect(() => toUserInputs({ type, fileId: 7 } as never)).toThrow(
+        new TypeError(`input item of type "${type}" needs a string fileId`),
+      );
+    }
+    expect(() => toUserInputs({ type: "audio", url: "data:x", detail: "low" } as never)).toThrow(
+      /^input\[0\] has no field "detail"; its fields are type, url, fileId$/,
+    );
   });
 
   it("throws a TypeError for anything else", () => {
