@@ -52,10 +52,9 @@ const LAZY = [
  * Modules whose values the other files of the ES build import from `dist/index.js` instead of
  * bundling a copy: the client, the error classes, the login handles and the turn handle with its
  * collector, which must each be one class everywhere. `dist/index.js` exports what these files
- * take from them (also `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart` and
- * `checkStillWanted`, for reviews, and `isCompletion`, for logins, which the declarations leave
- * out); a missing name
- * fails the check at the end.
+ * take from them (also `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart`,
+ * `checkStillWanted` and `ownHandlers`, for reviews, and `isCompletion`, for logins, which the
+ * declarations leave out); a missing name fails the check at the end.
  */
 const SHARED = ["src/codex.ts", "src/errors.ts", "src/login.ts", "src/turn.ts"];
 
@@ -117,7 +116,7 @@ async function buildEs(): Promise<void> {
     stdin: {
       contents:
         'export * from "./src/index.ts";\nexport { clientStats } from "./src/codex.ts";\n' +
-        'export { TurnCollector, awaitTurnStart, checkStillWanted } from "./src/turn.ts";\n' +
+        'export { TurnCollector, awaitTurnStart, checkStillWanted, ownHandlers } from "./src/turn.ts";\n' +
         'export { isCompletion } from "./src/login.ts";\n',
       resolveDir: process.cwd(),
       sourcefile: "index-entry.ts",

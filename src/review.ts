@@ -20,7 +20,13 @@ import {
   type ServerRequestHandlers,
 } from "./server-requests.js";
 import { threadIdOf } from "./thread-options.js";
-import { TurnCollector, TurnHandle, awaitTurnStart, checkStillWanted } from "./turn.js";
+import {
+  TurnCollector,
+  TurnHandle,
+  awaitTurnStart,
+  checkStillWanted,
+  ownHandlers,
+} from "./turn.js";
 
 /**
  * What `Thread.review` reviews: the working tree's uncommitted changes, the changes against a
@@ -211,36 +217,32 @@ function reviewIn(
   review: CheckedReview,
   since: number,
 ): (slot: TurnSlot) => Promise<TurnHandle> {
-  const { connection, router, dispatcher, log, events } = context;
+  const { connection, log, events } = context;
   const { wireTarget, handlers, signal, timeout } = review;
   return async (slot) => {
     // Given up on while its module loaded, or in the queue: nothing is sent.
     checkStillWanted(slot, "review/start", signal, timeout, since);
-    let turnId = "";
-    let ownHandlers = false;
+    const own = ownHandlers(context, handlers);
     // It frees the thread when the review ends (or is given up on), and drops its handlers.
     const onRelease = () => {
       slot.release();
-      if (ownHandlers) dispatcher.endTurn(turnId);
+      own?.drop();
     };
     const collector = new TurnCollector(true, log, { review: true, onRelease });
     const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
-    turnId = await awaitTurnStart({
+    const turnId = await awaitTurnStart({
       answer: connection.request("review/start", params),
       method: "review/start",
       slot,
       collector,
       bindOptions: { childStart: true },
+      adopt: own?.adopt,
       context: { connection, log, events },
       threadId: reviewThreadId,
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, since),
     });
-    // A review given the id of a turn in flight fails as it binds: that turn's handlers stay.
-    if (handlers !== undefined && !router.routes(turnId)) {
-      dispatcher.setTurnHandlers(turnId, handlers);
-      ownHandlers = true;
-    }
+    own?.adopt(turnId);
     slot.bind(turnId, collector, { childStart: true });
     return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
   };

@@ -81,6 +81,7 @@ import {
   TurnHandle,
   awaitTurnStart,
   checkStillWanted,
+  ownHandlers,
   runResult,
   startedTurnId,
 } from "./turn.js";
@@ -703,7 +704,7 @@ export class Thread {
   ): Promise<StartedTurn> {
     if (signal?.aborted) throw abortError(signal);
     const context = this.#context;
-    const { connection, router, dispatcher, log } = context;
+    const { connection, router, log } = context;
     const limited = signal !== undefined || timeout !== undefined;
     const t0 = timeout === undefined ? 0 : performance.now();
     const start = async (slot: TurnSlot): Promise<StartedTurn> => {
@@ -715,24 +716,25 @@ export class Thread {
         checkStillWanted(slot, "turn/start", signal, timeout, t0);
         params.outputSchema = prepared.schema as TurnStartParams["outputSchema"];
       }
-      let turnId: string | undefined;
-      let ownHandlers = false;
+      const own = ownHandlers(context, handlers);
       // It frees the thread when the turn ends (or is given up on), and drops its handlers.
       const onRelease =
-        handlers === undefined
+        own === undefined
           ? slot.release
           : () => {
               slot.release();
-              if (ownHandlers) dispatcher.endTurn(turnId!);
+              own.drop();
             };
       const collector = new TurnCollector(retain, log, { onRelease });
       const answer = connection.request("turn/start", params);
+      let turnId: string;
       if (limited) {
         turnId = await awaitTurnStart({
           answer,
           method: "turn/start",
           slot,
           collector,
+          adopt: own?.adopt,
           context,
           threadId: this.id,
           signal,
@@ -746,11 +748,7 @@ export class Thread {
           throw err;
         }
       }
-      // A turn given the id of one in flight fails as it binds: that turn's handlers stay.
-      if (handlers !== undefined && !router.routes(turnId)) {
-        dispatcher.setTurnHandlers(turnId, handlers);
-        ownHandlers = true;
-      }
+      own?.adopt(turnId);
       slot.bind(turnId, collector);
       return { turnId, collector, signal, parse: prepared?.parse };
     };

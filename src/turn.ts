@@ -32,10 +32,15 @@ import {
   EventLog,
   type BindOptions,
   type EventReader,
+  type Router,
   type TurnSink,
   type TurnSlot,
 } from "./rpc/router.js";
-import type { HandlerErrorEvent } from "./server-requests.js";
+import type {
+  HandlerErrorEvent,
+  ServerRequestDispatcher,
+  ServerRequestHandlers,
+} from "./server-requests.js";
 
 /** A server notification, typed by its method. */
 export type CodexNotification = {
@@ -322,6 +327,38 @@ export function checkStillWanted(
   }
 }
 
+/** @internal A turn's own handlers of server requests; see {@link ownHandlers}. */
+export interface OwnHandlers {
+  /** Gives them to the turn `turnId` (not to a turn of that id in flight, which keeps its own). */
+  readonly adopt: (turnId: string) => void;
+  /** Takes them back, once the turn no longer occupies the thread. */
+  readonly drop: () => void;
+}
+
+/**
+ * @internal The handlers a turn or review was given for itself, answering its requests from the
+ * moment its id is known, whether its caller still waits for it or gave up on it; `undefined`
+ * without any.
+ */
+export function ownHandlers(
+  context: { readonly router: Router; readonly dispatcher: ServerRequestDispatcher },
+  handlers: ServerRequestHandlers | undefined,
+): OwnHandlers | undefined {
+  if (handlers === undefined) return undefined;
+  let owner: string | undefined;
+  return {
+    adopt: (turnId) => {
+      // A turn given the id of one in flight fails as it binds: that turn's handlers stay.
+      if (owner !== undefined || context.router.routes(turnId)) return;
+      owner = turnId;
+      context.dispatcher.setTurnHandlers(turnId, handlers);
+    },
+    drop: () => {
+      if (owner !== undefined) context.dispatcher.endTurn(owner);
+    },
+  };
+}
+
 /** @internal What {@link awaitTurnStart} waits for, and what a turn started late needs. */
 export interface PendingStart {
   readonly answer: Promise<unknown>;
@@ -329,6 +366,8 @@ export interface PendingStart {
   readonly slot: TurnSlot;
   readonly collector: TurnCollector;
   readonly bindOptions?: BindOptions | undefined;
+  /** Gives the turn its own handlers, if it has any, before it binds. */
+  readonly adopt?: ((turnId: string) => void) | undefined;
   readonly context: TurnContext;
   readonly threadId: string;
   readonly signal: AbortSignal | undefined;
@@ -381,6 +420,8 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
       turnId.then(interruptUnfollowed, failed);
       return;
     }
+    // Its requests are answered by its own handlers until it ends, not the thread's.
+    start.adopt?.(id);
     const bound = slot.bind(id, collector, start.bindOptions);
     // Not routed as the client unsubscribed (or the thread ended) meanwhile: stopped all the same.
     // (An id of a turn in flight names that turn, which goes on.)

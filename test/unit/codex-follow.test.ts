@@ -1,7 +1,9 @@
-// What the client knows of the threads it follows stays true when the server answers several
-// follow-up requests in one read. Codex runs here over a fake transport in place of the child
-// process, so the test decides which answers arrive together.
+// Orderings the real server makes only by chance. What the client knows of the threads it follows
+// stays true when the server answers several follow-up requests in one read, and a turn given up
+// on before its start was answered keeps its own handlers. Codex runs here over a fake transport
+// in place of the child process, so the test decides which messages arrive together.
 import { expect, it, vi } from "vitest";
+import { approvalPolicies } from "../../src/index.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 const transports: FakeTransport[] = [];
@@ -15,11 +17,15 @@ vi.mock("../../src/transport/stdio.js", async () => {
     get pid(): undefined {
       return undefined;
     }
+    get stats(): Record<string, number> {
+      return {};
+    }
   }
   return { StdioTransport };
 });
 
 const { Codex } = await import("../../src/index.js");
+const { clientStats } = await import("../../src/codex.js");
 
 async function startCodex() {
   const starting = Codex.start({ launchArgs: ["codex-stand-in"] });
@@ -52,3 +58,54 @@ it("keeps the unsubscribe answered right after a resume in the same read", async
   expect(transport.sent.filter((m) => m.method === "turn/start")).toHaveLength(0);
   await codex.close();
 });
+
+for (const [kind, requestFirst] of [
+  ["turn", true],
+  ["turn", false],
+  ["review", true],
+] as const) {
+  it(`answers the requests of a ${kind} given up on before its start was answered with its own handlers (request ${requestFirst ? "before" : "after"} the late answer)`, async () => {
+    const { codex, transport } = await startCodex();
+    // The thread accepts everything; this one turn declines everything.
+    const thread = codex.thread("th", { approvals: approvalPolicies.acceptAll() });
+    const controller = new AbortController();
+    const before = transport.sent.length;
+    const options = { approvals: approvalPolicies.declineAll(), signal: controller.signal };
+    const turning =
+      kind === "turn"
+        ? thread.turn("clean up", options)
+        : thread.review({ instructions: "clean up" }, options);
+    const start = await transport.waitForSent(before + 1);
+    expect(start.method).toBe(`${kind}/start`);
+    controller.abort();
+    await expect(turning).rejects.toThrow(/aborted/);
+    const approval = {
+      id: 0,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: "th", turnId: "t1", itemId: "i", command: "rm -rf build" },
+    };
+    const turn = { id: "t1", status: "inProgress", items: [] };
+    if (requestFirst) transport.deliver(approval);
+    transport.deliver({ id: start.id, result: { turn, reviewThreadId: "th" } });
+    if (!requestFirst) transport.deliver(approval);
+    await vi.waitFor(() => expect(transport.sent.find((m) => m.id === 0)).toBeDefined());
+    expect(transport.sent.find((m) => m.id === 0)).toEqual({
+      id: 0,
+      result: { decision: "decline" },
+    });
+    // The late turn is interrupted once it is active; its completion drops its handlers.
+    expect(clientStats(codex)["dispatcher.turnHandlers"]).toBe(1);
+    transport.deliver({ method: "turn/started", params: { threadId: "th", turn } });
+    const interrupt = await vi.waitFor(() => {
+      const sent = transport.sent.find((m) => m.method === "turn/interrupt");
+      expect(sent).toBeDefined();
+      return sent!;
+    });
+    expect(interrupt.params).toEqual({ threadId: "th", turnId: "t1" });
+    transport.deliver({ id: interrupt.id, result: {} });
+    const completed = { ...turn, status: "interrupted" };
+    transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: completed } });
+    await vi.waitFor(() => expect(clientStats(codex)["dispatcher.turnHandlers"]).toBe(0));
+    await codex.close();
+  });
+}
