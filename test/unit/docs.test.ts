@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -55,6 +55,42 @@ function documentedIn(entry: Entry): string[] {
 function duplicates(names: readonly string[]): string[] {
   return names.filter((name, i) => names.indexOf(name) !== i);
 }
+
+// The anchors GitHub gives a Markdown file's headings: lower case, punctuation but `-` and `_`
+// dropped, spaces made `-`, a repeated one numbered.
+function anchorsOf(file: string): Set<string> {
+  const anchors = new Set<string>();
+  let inFence = false;
+  for (const line of read(file).split("\n")) {
+    if (/^ {0,3}(`{3,}|~{3,})/.test(line)) inFence = !inFence;
+    const heading = inFence ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (heading === null) continue;
+    const base = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\w\- ]/g, "")
+      .replace(/ /g, "-");
+    let anchor = base;
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${base}-${n}`;
+    anchors.add(anchor);
+  }
+  return anchors;
+}
+
+describe("links between the docs", () => {
+  it("name a heading of the file they point to", () => {
+    const docs = readdirSync(path.join(ROOT, "docs")).filter((name) => name.endsWith(".md"));
+    const files = ["README.md", ...docs.map((name) => `docs/${name}`)];
+    const broken: string[] = [];
+    for (const file of files) {
+      for (const [, target, anchor] of read(file).matchAll(/\]\(([\w./-]*\.md)?#([^)\s]+)\)/g)) {
+        const into = target === undefined ? file : path.join(path.dirname(file), target);
+        if (!anchorsOf(into).has(anchor!)) broken.push(`${file}: ${target ?? ""}#${anchor}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
 
 describe("docs/api-reference.md", () => {
   it("documents every export of codex-app-server-sdk, and nothing that is gone", () => {
