@@ -9,6 +9,7 @@ import type {
   ClientRequestMethod,
   SortDirection,
   ThreadItemEntry,
+  ThreadItemOutputDeferral,
   ThreadItemsListCursor,
   ThreadItemsListParams,
   ThreadItemsListResponse,
@@ -22,9 +23,11 @@ import type {
 } from "./generated/index.js";
 import {
   THREAD_ITEMS_LIST_PARAMS_FIELDS,
+  THREAD_ITEMS_LIST_PARAMS_KEYS,
   THREAD_LIST_PARAMS_FIELDS,
   THREAD_LIST_PARAMS_KEYS,
   THREAD_TURNS_LIST_PARAMS_FIELDS,
+  THREAD_TURNS_LIST_PARAMS_KEYS,
 } from "./generated/index.js";
 import {
   checkJson,
@@ -65,6 +68,11 @@ export interface ItemListOptions extends RequestOptions {
   readonly limit?: number | null | undefined;
   /** `"asc"` (default, oldest first) or `"desc"`. */
   readonly sortDirection?: SortDirection | null | undefined;
+  /**
+   * For one turn (`turnId`): which saved outputs of successful commands or MCP tool calls to leave
+   * out of the items, for reading separately by item id.
+   */
+  readonly deferOutput?: ThreadItemOutputDeferral | null | undefined;
 }
 
 /**
@@ -81,7 +89,9 @@ export interface ListKind {
 const TURN_LIST: ListKind = {
   names: optionNames<TurnListOptions>()({
     own: REQUEST_KEYS,
-    wire: ["cursor", "limit", "sortDirection", "itemsView"],
+    // Every wire option, checked by the compiler against the options' names.
+    wire: THREAD_TURNS_LIST_PARAMS_KEYS,
+    omit: ["threadId"],
     fields: THREAD_TURNS_LIST_PARAMS_FIELDS,
   }),
   anchors: false,
@@ -89,7 +99,8 @@ const TURN_LIST: ListKind = {
 const ITEM_LIST: ListKind = {
   names: optionNames<ItemListOptions>()({
     own: REQUEST_KEYS,
-    wire: ["turnId", "cursor", "limit", "sortDirection"],
+    wire: THREAD_ITEMS_LIST_PARAMS_KEYS,
+    omit: ["threadId"],
     fields: THREAD_ITEMS_LIST_PARAMS_FIELDS,
   }),
   anchors: true,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientStats } from "../../src/codex.js";
-import { CodexError, type Thread } from "../../src/index.js";
+import { CodexError, type ItemListOptions, type Thread } from "../../src/index.js";
 import { inputTexts, sse } from "../../src/testing/index.js";
 import type { ThreadItem } from "../../src/types.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
@@ -103,6 +103,21 @@ describe("Thread.turns and Thread.items", () => {
         rpcMessage: expect.stringContaining("thread/items/list"),
       });
     }
+  });
+
+  it("leaves a command's saved output out of one turn's items with deferOutput", async () => {
+    const thread = await t.codex.threadStart();
+    t.mock.enqueue([sse.execCommand("echo deferred-output", { callId: "call-exec" })]);
+    t.mock.enqueueAssistantMessage("done");
+    const { id: turnId } = await thread.run("run it");
+    const outputOf = async (options: ItemListOptions) => {
+      const page = await thread.itemList({ turnId, ...options });
+      const command = page.data.find((entry) => entry.item.type === "commandExecution")?.item;
+      return (command as { aggregatedOutput?: string | null } | undefined)?.aggregatedOutput;
+    };
+    expect(await outputOf({})).toContain("deferred-output");
+    const deferred = await outputOf({ deferOutput: { commandExecution: true } });
+    expect(deferred ?? "").not.toContain("deferred-output");
   });
 
   it("throws on bad options before any I/O", async () => {
