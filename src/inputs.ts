@@ -10,6 +10,7 @@ import {
   checkOptionNames,
   checkWellFormed,
   isWellFormed,
+  jsonCopy,
   loneSurrogate,
   optionNames,
   shown,
@@ -200,7 +201,7 @@ function textElements(value: unknown, index: number): unknown[] {
   if (!Array.isArray(value)) throw new TypeError(`${name} must be an array, got ${shown(value)}`);
   checkJson(value, name);
   // A copy of each element too: a steer sends it after a wait, and what was checked is sent.
-  return JSON.parse(JSON.stringify(value)) as unknown[];
+  return jsonCopy(value);
 }
 
 // A field an item does not have would be dropped without a word: it is refused, naming it.
@@ -314,7 +315,8 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   return {
     name: toolName,
     namespace: namespace ?? null,
-    output: (typeof content === "string" ? content : [...content]) as TurnToolOutput["output"],
+    // Its items copied: a queued turn or a steer sends them after a wait.
+    output: (typeof content === "string" ? content : jsonCopy(content)) as TurnToolOutput["output"],
   };
 }
 

@@ -412,7 +412,10 @@ export class ServerRequestDispatcher {
     };
   }
 
-  /** Handlers and tools for one thread, overriding the client's; `undefined` leaves one as it is. */
+  /**
+   * Handlers and tools for one thread, overriding the client's; `undefined` leaves one as it is.
+   * The tools are kept as they are: copies made as they were checked.
+   */
   setThread(
     threadId: string,
     handlers: ServerRequestHandlers | undefined,
@@ -420,7 +423,7 @@ export class ServerRequestDispatcher {
   ): void {
     if (handlers !== undefined) this.#threadHandlers.set(threadId, handlers);
     if (tools !== undefined) {
-      this.#threadTools.set(threadId, new Map(tools.map((tool) => [tool.name, { ...tool }])));
+      this.#threadTools.set(threadId, new Map(tools.map((tool) => [tool.name, tool])));
     }
   }
 

@@ -135,6 +135,7 @@ export function checkId(id: unknown): string {
 /** @internal */
 export interface CheckedHandlers {
   readonly handlers: ServerRequestHandlers | undefined;
+  /** The tools, each a copy of the one given, made as it was checked. */
   readonly tools: readonly DynamicTool[] | undefined;
   /** The tools' wire specs, when there are tools. */
   readonly specs: DynamicToolSpec[] | undefined;
@@ -149,9 +150,15 @@ export function checkThreadHandlers(
 
 function handlersOf(options: ThreadHandlers): CheckedHandlers | undefined {
   const handlers = pickHandlers(options);
-  const tools = options.tools;
-  const specs = tools === undefined ? undefined : toolSpecs(tools);
-  return handlers === undefined && tools === undefined ? undefined : { handlers, tools, specs };
+  const given = options.tools;
+  if (given === undefined) {
+    return handlers === undefined ? undefined : { handlers, tools: undefined, specs: undefined };
+  }
+  const specs = toolSpecs(given);
+  // Each tool copied as checked: the functions that answer are the ones the call was given,
+  // whatever the caller changes while the thread starts.
+  const tools = given.map((tool) => ({ ...tool }));
+  return { handlers, tools, specs };
 }
 
 /**

@@ -40,6 +40,7 @@ import {
   describe,
   dropUndefined,
   isPlainObject,
+  jsonCopy,
   optionalBoolean,
   optionNames,
   REQUEST_KEYS,
@@ -818,9 +819,11 @@ export function turnParams(
     output: _output,
     ...rest
   } = options;
-  const wire = dropUndefined(rest);
+  const given = dropUndefined(rest);
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
-  checkJson(wire, "options");
+  checkJson(given, "options");
+  // Copied, as the turn may wait for the thread: what was checked is sent.
+  const wire = jsonCopy(given);
   const params = { ...wire, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));

@@ -299,6 +299,14 @@ export function checkJson(
   walkJson(value, name, new Set(), maxDepth, exactIntegers);
 }
 
+/**
+ * A deep copy of a value {@link checkJson} accepted (which JSON carries exactly): what was
+ * checked is what is sent, whatever the caller changes while the call waits.
+ */
+export function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 function walkJson(
   value: unknown,
   name: string,

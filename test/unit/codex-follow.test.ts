@@ -1,9 +1,10 @@
 // Orderings the real server makes only by chance. What the client knows of the threads it follows
-// stays true when the server answers several follow-up requests in one read, and a turn given up
-// on before its start was answered keeps its own handlers. Codex runs here over a fake transport
-// in place of the child process, so the test decides which messages arrive together.
+// stays true when the server answers several follow-up requests in one read, a turn given up on
+// before its start was answered keeps its own handlers, and a thread's tools are those of the call
+// while its start is answered. Codex runs here over a fake transport in place of the child
+// process, so the test decides which messages arrive when.
 import { expect, it, vi } from "vitest";
-import { approvalPolicies } from "../../src/index.js";
+import { approvalPolicies, type DynamicTool } from "../../src/index.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
 const transports: FakeTransport[] = [];
@@ -109,3 +110,47 @@ for (const [kind, requestFirst] of [
     await codex.close();
   });
 }
+
+it("answers a thread's tool calls with the tools checked at the call, whatever the caller changes", async () => {
+  const { codex, transport } = await startCodex();
+  const tool = (name: string, text: string): DynamicTool => ({
+    name,
+    description: "",
+    inputSchema: {},
+    handler: () => text,
+  });
+  const weather = tool("weather", "sunny");
+  const tools = [weather, tool("time", "noon")];
+  const before = transport.sent.length;
+  const starting = codex.threadStart({ tools });
+  // The caller reuses its array and objects while the start is answered.
+  tools[1] = tool("other", "other");
+  (weather as { handler: unknown }).handler = undefined;
+  const start = await transport.waitForSent(before + 1);
+  transport.deliver({ id: start.id, result: { thread: { id: "th" } } });
+  await starting;
+  const call = (id: number, name: string) => ({
+    id,
+    method: "item/tool/call",
+    params: {
+      threadId: "th",
+      turnId: "t1",
+      callId: `c${id}`,
+      namespace: null,
+      tool: name,
+      arguments: {},
+    },
+  });
+  transport.deliver(call(100, "weather"));
+  transport.deliver(call(101, "time"));
+  const answers = await vi.waitFor(() => {
+    const sent = [100, 101].map((id) => transport.sent.find((m) => m.id === id));
+    expect(sent).not.toContain(undefined);
+    return sent;
+  });
+  expect(answers.map((m) => m!.result)).toEqual([
+    { contentItems: [{ type: "inputText", text: "sunny" }], success: true },
+    { contentItems: [{ type: "inputText", text: "noon" }], success: true },
+  ]);
+  await codex.close();
+});

@@ -60,6 +60,18 @@ describe("externalMessage", () => {
   });
 });
 
+describe("what a queued turn sends", () => {
+  it("is what was checked at the call, whatever the caller changes while the turn waits", () => {
+    const item = { type: "input_text" as const, text: "3 findings" };
+    const schema = { type: "object", properties: { n: { type: "number" } } };
+    const params = turnParams("th", externalMessage("scanner", [item]), { outputSchema: schema });
+    item.text = "cut \ud83d";
+    schema.properties.n.type = "string";
+    expect(params.toolOutput?.output).toEqual([{ type: "input_text", text: "3 findings" }]);
+    expect(params.outputSchema).toEqual({ type: "object", properties: { n: { type: "number" } } });
+  });
+});
+
 describe("steerExternalMessage", () => {
   const message = toToolOutput(externalMessage("alerts", "disk full"));
 
