@@ -27,7 +27,10 @@ export async function steerExternalMessage(
   toolOutput: TurnToolOutput,
   options?: RequestOptions,
 ): Promise<TurnSteerResponse> {
-  if (target.ended) throw new InvalidRequestError(-32600, "no active turn to steer");
+  if (target.ended) {
+    // Ended with the connection, the call fails as every call then does.
+    throw connection.closeError ?? new InvalidRequestError(-32600, "no active turn to steer");
+  }
   const answer: unknown = await connection.request(
     "turn/start",
     { threadId: target.threadId, input: [], toolOutput },

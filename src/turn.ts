@@ -692,8 +692,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
     const left = await this.#whenActive("turn/interrupt", call);
-    // It may have ended as it became active (both in one read): nothing is left to stop.
-    if (this.#collector.ended) return {};
+    // It may have completed as it became active (both in one read): nothing is left to stop. One
+    // that ended here without its completion (this client left the thread, or gave up waiting
+    // for it) may still run on the server: the request goes, and fails if the connection ended.
+    if (this.completed) return {};
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
     const t0 = left?.timeout === undefined ? 0 : performance.now();
@@ -757,7 +759,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // does not queue behind this one.
   #stop(): Promise<void> {
     this.#aborting ??= (async () => {
-      if (this.completed) return;
+      if (this.completed || this.#context.connection.closeError !== undefined) return;
       const { log } = this.#context;
       const since = performance.now();
       sendStop(this.#context.connection, () =>

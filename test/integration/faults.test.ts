@@ -8,7 +8,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import vm from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Codex, TransportClosedError, type CodexOptions, type TurnEvent } from "../../src/index.js";
+import {
+  Codex,
+  TransportClosedError,
+  externalMessage,
+  type CodexOptions,
+  type TurnEvent,
+} from "../../src/index.js";
 import { clientStats } from "../../src/testing/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex } from "../../src/testing/test-codex.js";
@@ -18,6 +24,7 @@ import {
   expectNoChild,
   settlesWithin,
   trapProcessFaults,
+  type Settled,
   type FaultTrap,
 } from "../support/fault/guards.js";
 import { startProxy } from "../support/fault/proxy.js";
@@ -378,13 +385,18 @@ describe("a server that dies or will not die", () => {
     const thread = await codex.threadStart();
     const handle = await thread.turn("go");
     // Each is watched from the start, so a rejection is never unhandled meanwhile.
-    const outcomes = [
+    const outcomes: Promise<Settled<unknown>>[] = [
       settled(handle.run()),
       settled(collect(handle.stream())),
       settled(codex.models()),
       settled(codex.notifications().next()),
+      // Waiting for the turn to be active.
+      settled(handle.interrupt()),
     ];
     await s.exit(9);
+    await outcomes[0];
+    // The turn ended with the connection: what is asked of it afterwards fails the same way.
+    outcomes.push(settled(handle.interrupt()), settled(handle.steer(externalMessage("ci", "x"))));
     for (const pending of outcomes) {
       const outcome = await pending;
       expect(outcome.status).toBe("rejected");

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clientStats } from "../../src/codex.js";
 import { CodexError, type ItemListOptions, type Thread } from "../../src/index.js";
 import { inputTexts, sse } from "../../src/testing/index.js";
@@ -298,6 +298,24 @@ describe("Thread.unsubscribe", () => {
     expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
     t.mock.enqueueAssistantMessage("answer three");
     expect((await thread.run("three")).finalResponse).toBe("answer three");
+  });
+
+  it("still interrupts the turn the server runs on after the client left the thread", async () => {
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    const turn = await thread.turn("long task");
+    await gate.reached;
+    const run = turn.run().catch((e: unknown) => e);
+    await thread.unsubscribe();
+    expect(await run).toBeInstanceOf(CodexError);
+    expect(await turn.interrupt()).toEqual({});
+    const status = async () => {
+      const { thread: read } = await thread.read({ includeTurns: true });
+      return read.turns.find((stored) => stored.id === turn.id)?.status;
+    };
+    await vi.waitFor(async () => expect(await status()).toBe("interrupted"), { timeout: 5_000 });
+    gate.release();
   });
 
   it("forgets the unsubscribe once the thread is archived", async () => {
