@@ -76,7 +76,10 @@ export type ReviewOptions = ServerRequestHandlers & {
    * this thread untouched.
    */
   readonly delivery?: "inline" | "detached" | undefined;
-  /** Aborting interrupts the review; an already-aborted signal sends nothing. */
+  /**
+   * Aborting interrupts the review, and the handle's `run()` and `stream()` that have no signal of
+   * their own reject with `TurnAbortedError`; an already-aborted signal sends nothing.
+   */
   readonly signal?: AbortSignal | undefined;
   /** Milliseconds starting the review may take (the fork included); bound the review with `run({ timeout })`. */
   readonly timeout?: number | undefined;

@@ -108,7 +108,11 @@ export type TurnOptions = Omit<
     readonly networkAccess?: boolean | undefined;
     /** With `sandbox: "workspaceWrite"`: more directories commands may write to (absolute paths). */
     readonly additionalDirectories?: readonly string[] | undefined;
-    /** Aborting interrupts the turn; an already-aborted signal sends nothing. */
+    /**
+     * Aborting interrupts the turn, and rejects `run` (or, for `turn`, the handle's `run()` and
+     * `stream()` that have no signal of their own) with `TurnAbortedError`; an already-aborted
+     * signal sends nothing.
+     */
     readonly signal?: AbortSignal | undefined;
     /**
      * Milliseconds: for `run`, how long the whole turn may take, from the call on (then it is

@@ -441,7 +441,10 @@ export interface TurnContext {
 
 /** Options of `TurnHandle.stream` and `TurnHandle.textStream`. */
 export interface TurnStreamOptions {
-  /** Aborting interrupts the turn (as `run({ signal })` does) and makes the loop throw `TurnAbortedError`. */
+  /**
+   * Aborting interrupts the turn (as `run({ signal })` does) and makes the loop throw
+   * `TurnAbortedError`; default the signal the turn was started with.
+   */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -449,7 +452,10 @@ const STREAM_NAMES = optionNames<TurnStreamOptions>()({ own: ["signal"] });
 
 /** Options of `TurnHandle.run`. */
 export interface TurnRunOptions {
-  /** Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result. */
+  /**
+   * Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result;
+   * default the signal the turn was started with.
+   */
   readonly signal?: AbortSignal | undefined;
   /**
    * Milliseconds the turn may take; then it is interrupted like an abort, and the
@@ -466,6 +472,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #context: TurnContext;
   readonly #collector: TurnCollector;
   readonly #finish: ((result: TurnResult) => Promise<R>) | undefined;
+  // The signal the turn was started with: also that of `run()` and `stream()` when they have none.
+  readonly #signal: AbortSignal | undefined;
   #aborting: Promise<void> | undefined;
 
   /** @internal Created by `Thread.turn`. */
@@ -483,6 +491,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     this.#context = context;
     this.#collector = collector;
     this.#finish = finish;
+    this.#signal = signal;
     if (signal !== undefined) this.#interruptOnAbort(signal);
   }
 
@@ -506,7 +515,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * opened before reading starts each see every event. Leaving the loop early closes the stream.
    */
   stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
-    const signal = checkSignal(checkOptionNames(options, STREAM_NAMES).signal);
+    const signal = checkSignal(checkOptionNames(options, STREAM_NAMES).signal) ?? this.#signal;
     const reader = this.#collector.reader() as EventReader<TurnEvent>;
     return signal === undefined ? reader : this.#abortable(reader, signal);
   }
@@ -638,7 +647,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * `StructuredOutputError` when the answer does not validate.
    */
   async run(options?: TurnRunOptions): Promise<R> {
-    const { signal, timeout } = requestOptions(options) ?? {};
+    const call = requestOptions(options);
+    const signal = call?.signal ?? this.#signal;
+    const timeout = call?.timeout;
     const finish = this.#finish;
     if (signal === undefined && timeout === undefined) {
       return runResult(await this.#collector.completion, finish);

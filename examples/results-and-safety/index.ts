@@ -34,7 +34,8 @@ const controller = new AbortController();
 const aborted = await thread.turn("Write a long story.", { signal: controller.signal });
 controller.abort();
 try {
-  await aborted.run({ signal: controller.signal });
+  // The turn's signal serves its run(): it rejects, saying the caller's abort stopped it.
+  await aborted.run();
 } catch (err) {
   if (!(err instanceof TurnAbortedError)) throw err;
   console.log(`aborted: the turn ended ${err.result?.status}`);

@@ -131,7 +131,10 @@ describe("Thread.review", () => {
     const review = await thread.review("uncommittedChanges", { signal: controller.signal });
     await gate.reached;
     controller.abort();
-    expect((await review.run()).status).toBe("interrupted");
+    // As for a turn: the handle's run() says the caller's abort stopped it.
+    const err = await review.run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).result?.status).toBe("interrupted");
     gate.release();
 
     t.mock.enqueueAssistantMessage("fresh");

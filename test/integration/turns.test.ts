@@ -249,6 +249,23 @@ describe("TurnHandle controls", () => {
     expect((await thread.run("again")).finalResponse).toBe("fresh");
   });
 
+  it("the signal of thread.turn serves its handle's run() and stream(): they reject as aborted", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial"]), { gate });
+    const thread = await t.codex.threadStart();
+    const controller = new AbortController();
+    const turn = await thread.turn("long task", { signal: controller.signal });
+    await gate.reached;
+    const streamed = collect(turn.stream()).catch((e: unknown) => e);
+    const ran = turn.run().catch((e: unknown) => e);
+    controller.abort();
+    for (const err of [await ran, await streamed]) {
+      expect(err).toBeInstanceOf(TurnAbortedError);
+      expect((err as TurnAbortedError).result?.status).toBe("interrupted");
+    }
+    gate.release();
+  });
+
   it("an already-aborted signal sends nothing", async () => {
     const thread = await t.codex.threadStart();
     await expect(thread.run("go", { signal: AbortSignal.abort() })).rejects.toMatchObject({
