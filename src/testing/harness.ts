@@ -60,7 +60,11 @@ export interface CodexHome extends AsyncDisposable {
   readonly workDir: string;
   /** Path of the generated `config.toml`. */
   readonly configPath: string;
-  /** Environment to add to the app-server's: `CODEX_HOME`, managed config off, `RUST_LOG=warn`. */
+  /**
+   * Environment to add to the app-server's: `CODEX_HOME`, managed config off, `RUST_LOG=warn`,
+   * and `NO_PROXY` (and `no_proxy`) naming the local hosts besides those inherited, so that a
+   * proxy the environment names never carries the requests meant for the mock.
+   */
   readonly env: Record<string, string>;
   /** Removes both directories; idempotent. Call after the app-server has exited. */
   cleanup(): Promise<void>;
@@ -169,6 +173,7 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
         CODEX_HOME: codexHome,
         CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1",
         RUST_LOG: "warn",
+        ...localNoProxy(),
       },
       cleanup,
       [Symbol.asyncDispose]: cleanup,
@@ -178,6 +183,17 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
     if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+// The hosts of the mock, added to those the environment says to reach without a proxy: an
+// inherited HTTP_PROXY would otherwise carry the model's requests, prompts included, to the proxy.
+function localNoProxy(): { NO_PROXY: string; no_proxy: string } {
+  const hosts = new Set(["127.0.0.1", "localhost", "::1"]);
+  for (const inherited of [process.env.NO_PROXY, process.env.no_proxy]) {
+    for (const host of inherited?.split(",") ?? []) if (host.trim() !== "") hosts.add(host.trim());
+  }
+  const value = [...hosts].join(",");
+  return { NO_PROXY: value, no_proxy: value };
 }
 
 /** The options of a home that {@link createTestCodex} takes (it gives the mock's URL itself). */

@@ -1,5 +1,5 @@
 import { Codex } from "../codex.js";
-import { checkOptionNames, dropUndefined, optionNames } from "../internal/validate.js";
+import { checkOptionNames, optionNames } from "../internal/validate.js";
 import {
   checkConnectionOptions,
   CODEX_OPTION_KEYS,
@@ -24,8 +24,8 @@ import {
 /** Options of {@link createTestCodex}. */
 export interface TestCodexOptions extends Omit<CodexOptions, "env"> {
   /**
-   * Extra environment for the app-server, merged over the harness's; an `undefined` value is
-   * left out (the harness's own, such as `CODEX_HOME`, stays).
+   * Extra environment for the app-server, merged over the harness's; an `undefined` value unsets
+   * an inherited variable, as for `Codex.start`, but leaves the harness's own (`CODEX_HOME`, ...).
    */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Options of the temporary `CODEX_HOME` (model, extra TOML, features, catalogue). */
@@ -52,6 +52,19 @@ export interface TestCodex extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+// The harness's environment with the caller's over it: an `undefined` value unsets an inherited
+// variable, as for Codex.start, but leaves the harness's own.
+function mergeEnv(
+  own: Readonly<Record<string, string>>,
+  given: Readonly<Record<string, string | undefined>> | undefined,
+): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...own };
+  for (const [name, value] of Object.entries(given ?? {})) {
+    if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
+  }
+  return env;
+}
+
 /**
  * Starts a mock Responses API, a temporary `CODEX_HOME` pointing at it, and a real app-server
  * using both: deterministic tests of Codex-driven code with no network and no account.
@@ -76,7 +89,7 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
       cwd: codexOptions.cwd ?? home.workDir,
-      env: { ...home.env, ...dropUndefined(env ?? {}) },
+      env: mergeEnv(home.env, env),
     });
     const ownHome = home;
     let closing: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
@@ -870,6 +871,48 @@ describe("the harness's options", () => {
     ];
     for (const [options, message] of refusals) {
       expect(() => mockConfigToml({ mockUrl, ...options } as never)).toThrow(message);
+    }
+  });
+
+  it("keeps an inherited proxy away from the mock, and unsets an inherited variable env names undefined", async () => {
+    // A proxy the environment names, which would answer every request it is given with a 502.
+    const proxied: string[] = [];
+    const proxy = http.createServer((request, response) => {
+      proxied.push(`${request.method} ${request.url}`);
+      response.writeHead(502).end();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const { port } = proxy.address() as net.AddressInfo;
+    const saved = {
+      HTTP_PROXY: process.env.HTTP_PROXY,
+      INHERITED: process.env.CODEX_SDK_INHERITED,
+    };
+    process.env.HTTP_PROXY = `http://127.0.0.1:${port}`;
+    process.env.CODEX_SDK_INHERITED = "inherited";
+    try {
+      const t = await createTestCodex({
+        env: { CODEX_SDK_INHERITED: undefined, CODEX_HOME: undefined },
+      });
+      try {
+        t.mock.enqueueAssistantMessage("direct");
+        expect((await (await t.codex.threadStart()).run("hi")).finalResponse).toBe("direct");
+        const environ = (await readFile(`/proc/${t.codex.pid}/environ`, "utf8")).split("\0");
+        expect(environ.filter((entry) => entry.startsWith("CODEX_SDK_INHERITED="))).toEqual([]);
+        // The harness's own stays.
+        expect(environ).toContain(`CODEX_HOME=${t.home.codexHome}`);
+      } finally {
+        await t.close();
+      }
+      expect(proxied).toEqual([]);
+    } finally {
+      for (const [name, value] of Object.entries({
+        HTTP_PROXY: saved.HTTP_PROXY,
+        CODEX_SDK_INHERITED: saved.INHERITED,
+      })) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 
