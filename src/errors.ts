@@ -233,7 +233,13 @@ export class TurnFailedError extends CodexError {
   readonly turnError: TurnError | null;
   /** @param result What the turn produced; its `status` is `failed`. */
   constructor(readonly result: TurnResult) {
-    super(result.error?.message || `turn ${result.id} failed with status ${result.status}`);
+    // The server's message, if it is a string: an error of another shape still makes this error.
+    const message = (result.error as { message?: unknown } | null | undefined)?.message;
+    super(
+      typeof message === "string" && message !== ""
+        ? message
+        : `turn ${String(result.id)} failed with status ${String(result.status)}`,
+    );
     this.turnError = result.error;
   }
 }

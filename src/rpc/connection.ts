@@ -451,7 +451,10 @@ export class Connection {
       const hasId = typeof id === "string" || typeof id === "number";
       if (typeof method === "string") {
         const { params } = msg;
-        if (params !== undefined && (typeof params !== "object" || params === null)) {
+        if (
+          params !== undefined &&
+          (typeof params !== "object" || params === null || Array.isArray(params))
+        ) {
           if (!hasId) return this.#drop(`${method} with params that are not an object`, line);
           // A request still gets an answer, or the server would wait on it for ever.
           this.#warn(
@@ -481,7 +484,10 @@ export class Connection {
         }
         return;
       }
-      if (method !== undefined) return this.#drop("a message whose method is not a string", line);
+      // A `method` of null beside an id says there is none, as an `error` of null does.
+      if (method !== undefined && method !== null) {
+        return this.#drop("a message whose method is not a string", line);
+      }
       if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
       const entry = this.#settle(id);
       if (entry === undefined) {

@@ -571,16 +571,25 @@ describe("Connection", () => {
     connection.setServerRequestHandler(async (request) => handled.push(request.id));
     transport.line('{"id":7,"method":"item/commandExecution/requestApproval","params":null}');
     transport.line('{"id":"8","method":"item/commandExecution/requestApproval","params":"oops"}');
-    await transport.waitForSent(2);
+    transport.line('{"id":9,"method":"item/commandExecution/requestApproval","params":[]}');
+    // A notification's array params are dropped as well: no listener reads them as an object.
+    const heard: unknown[] = [];
+    connection.onNotification((n) => heard.push(n.params));
+    transport.line('{"method":"turn/started","params":[{"threadId":"th"}]}');
+    await transport.waitForSent(3);
     expect(transport.sent).toEqual([
       { id: 7, error: { code: -32602, message: expect.stringContaining("must be an object") } },
       { id: "8", error: { code: -32602, message: expect.stringContaining("must be an object") } },
+      { id: 9, error: { code: -32602, message: expect.stringContaining("must be an object") } },
     ]);
     expect(handled).toEqual([]);
+    expect(heard).toEqual([]);
     const warnings = entries.filter((e) => e.level === "warn");
     expect(warnings.map((e) => e.message)).toEqual([
       "codex-app-server-sdk: answered item/commandExecution/requestApproval with -32602",
       "codex-app-server-sdk: answered item/commandExecution/requestApproval with -32602",
+      "codex-app-server-sdk: answered item/commandExecution/requestApproval with -32602",
+      "codex-app-server-sdk: dropped turn/started with params that are not an object from app-server",
     ]);
     expect(warnings[0]!.detail).toBeInstanceOf(ProtocolError);
   });
@@ -677,6 +686,11 @@ describe("Connection", () => {
     const sent = await transport.waitForSent(1);
     transport.deliver({ id: sent.id, result: { data: [] }, error: null });
     await expect(call).resolves.toEqual({ data: [] });
+    // And a method of null beside the id: the call is answered, not left waiting.
+    const next = connection.request("model/list", {});
+    const second = await transport.waitForSent(2);
+    transport.deliver({ id: second.id, method: null, result: { data: [1] } });
+    await expect(next).resolves.toEqual({ data: [1] });
   });
 
   it("ignores responses to unknown ids", async () => {

@@ -389,6 +389,27 @@ describe("fromWireError", () => {
   );
 });
 
+describe("TurnFailedError", () => {
+  it("takes the server's message when it is a string, and is made whatever shape the error has", () => {
+    const failed = (error: unknown) =>
+      new TurnFailedError({ id: "t", status: "failed", error } as unknown as TurnResult);
+    expect(failed({ message: "the model broke" }).message).toBe("the model broke");
+    for (const error of [
+      { message: { toString: 1 } },
+      { message: 42 },
+      { message: "" },
+      "boom",
+      7,
+      null,
+    ]) {
+      const err = failed(error);
+      expect(err).toBeInstanceOf(TurnFailedError);
+      expect(err.message).toBe("turn t failed with status failed");
+      expect(err.turnError).toBe(error);
+    }
+  });
+});
+
 describe("isRetryableError", () => {
   it("is true for a turn that failed because the model was at capacity, and only then", () => {
     const failed = (codexErrorInfo: unknown) =>
