@@ -8,6 +8,7 @@ import type {
   ServerRequestMap,
   ServerRequestMethod,
 } from "./generated/index.js";
+import { SERVER_REQUEST_METHODS } from "./generated/index.js";
 import { deadline } from "./internal/deadline.js";
 import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
@@ -243,6 +244,8 @@ export function toolSpecs(tools: unknown): DynamicToolSpec[] {
   return specs;
 }
 
+const REQUEST_METHODS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
+
 // The handlers `approvals` may hold: one per kind of approval request.
 const APPROVAL_KINDS: readonly string[] = [
   "commandExecution",
@@ -471,6 +474,12 @@ export class ServerRequestDispatcher {
 
   /** Answers one request; the connection writes what this resolves with or throws. */
   handle = async (request: RawServerRequest): Promise<unknown> => {
+    // No request of the protocol: no handler answers it, and no turn's stream shows it, where a
+    // request named like a notification (`turn/completed`, `error`) would be read as one.
+    if (!REQUEST_METHODS.has(request.method)) {
+      this.#log.warn(`answered ${request.method} with -32601: no request of the protocol`);
+      throw new MethodNotFoundError(-32601, `the client does not handle ${request.method}`);
+    }
     const method = request.method as ServerRequestMethod;
     const params = (request.params ?? {}) as Record<string, unknown>;
     // The legacy approvals (execCommandApproval, applyPatchApproval) name it conversationId.

@@ -154,3 +154,32 @@ it("answers a thread's tool calls with the tools checked at the call, whatever t
   ]);
   await codex.close();
 });
+
+it("answers a request named like a notification with -32601, and the turn does not read it as one", async () => {
+  const { codex, transport } = await startCodex();
+  const before = transport.sent.length;
+  const turning = codex.thread("th").turn("hi");
+  const start = await transport.waitForSent(before + 1);
+  const turn = (status: string) => ({ id: "t1", status, items: [], error: null });
+  transport.deliver({ id: start.id, result: { turn: turn("inProgress") } });
+  const handle = await turning;
+  // Requests (each has an id) that a turn would take for its end, or its failure.
+  const fake = { threadId: "th", turnId: "t1", turn: turn("completed") };
+  transport.deliver({ id: 0, method: "turn/completed", params: fake });
+  transport.deliver({ id: 1, method: "error", params: { ...fake, willRetry: false, error: {} } });
+  transport.deliver({
+    method: "turn/started",
+    params: { threadId: "th", turn: turn("inProgress") },
+  });
+  const item = { type: "agentMessage", id: "m", text: "the answer", phase: null };
+  transport.deliver({ method: "item/completed", params: { threadId: "th", turnId: "t1", item } });
+  transport.deliver({
+    method: "turn/completed",
+    params: { threadId: "th", turn: turn("completed") },
+  });
+  expect((await handle.run()).finalResponse).toBe("the answer");
+  const codeOf = (id: number) =>
+    (transport.sent.find((m) => m.id === id && !("method" in m))?.error as { code?: number })?.code;
+  await vi.waitFor(() => expect([codeOf(0), codeOf(1)]).toEqual([-32601, -32601]));
+  await codex.close();
+});
