@@ -282,6 +282,8 @@ function holdForCompaction(
   // request (another client's may be among them).
   let turnId: string | undefined;
   const started = new Set<string>();
+  // Turns whose completion came first: a start that follows it runs nothing to wait for.
+  const completed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let refused: Error | undefined;
   const offs: (() => unknown)[] = [];
@@ -293,7 +295,7 @@ function holdForCompaction(
   offs.push(
     router.onKey("turn/started", "threadId", threadId, (n) => {
       const id = turnIdOf(n);
-      if (turnId !== undefined || id === undefined) return;
+      if (turnId !== undefined || id === undefined || completed.has(id)) return;
       started.add(id);
       clearTimeout(timer);
     }),
@@ -305,7 +307,9 @@ function holdForCompaction(
       const id = turnIdOf(n);
       if (id === undefined) return;
       if (id === turnId) return done();
-      if (turnId === undefined && started.delete(id) && started.size === 0) done();
+      if (turnId !== undefined) return;
+      if (!started.delete(id)) completed.add(id);
+      else if (started.size === 0) done();
     }),
     connection.onClose(done),
   );

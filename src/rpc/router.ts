@@ -349,6 +349,9 @@ export class Router {
   // there: a turn/start sent while a turn this client did not start runs (a goal's, another
   // client's) is answered with that turn, whose start came before anything was held for it.
   readonly #running = new Map<string, RawNotification>();
+  // Per thread, a turn whose completion came before its start (or whose start this client never
+  // saw): its start, should it come after all, runs nothing. Kept until the thread's next start.
+  readonly #endedFirst = new Map<string, string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
@@ -375,17 +378,27 @@ export class Router {
   #watchRunningTurns(): void {
     this.on("turn/started", (n) => {
       const threadId = threadIdOf(n);
-      if (threadId !== undefined && turnIdOf(n) !== undefined) this.#running.set(threadId, n);
+      const id = turnIdOf(n);
+      if (threadId === undefined || id === undefined) return;
+      const endedFirst = this.#endedFirst.get(threadId);
+      if (endedFirst !== undefined) {
+        this.#endedFirst.delete(threadId);
+        if (endedFirst === id) return;
+      }
+      this.#running.set(threadId, n);
     });
     // The completion names the started turn, or, for a review, the root its start named.
     this.on("turn/completed", (n) => {
       const threadId = threadIdOf(n);
-      const started = threadId === undefined ? undefined : this.#running.get(threadId);
-      if (started === undefined) return;
       const id = turnIdOf(n);
-      if (id === turnIdOf(started) || id === this.#childStartOf(started)) {
-        this.#running.delete(threadId!);
-      }
+      if (threadId === undefined || id === undefined) return;
+      const started = this.#running.get(threadId);
+      if (
+        started !== undefined &&
+        (id === turnIdOf(started) || id === this.#childStartOf(started))
+      ) {
+        this.#running.delete(threadId);
+      } else this.#endedFirst.set(threadId, id);
     });
   }
 
@@ -400,6 +413,7 @@ export class Router {
         if (threadId === undefined) return;
         this.#unsubscribed.delete(threadId);
         this.#running.delete(threadId);
+        this.#endedFirst.delete(threadId);
         const queue = this.#queues.get(threadId);
         if (queue === undefined) return;
         const error = new CodexError(`thread ${threadId} was ${how} while this client ran there`);
@@ -459,6 +473,7 @@ export class Router {
       queued,
       unsubscribed: this.#unsubscribed.size,
       running: this.#running.size,
+      endedFirst: this.#endedFirst.size,
       requestTurns: this.#requestTurns.size,
       turnReads: this.#turnsReadingAll + this.#turnReads.size,
       methodListeners: byMethod,
@@ -546,6 +561,7 @@ export class Router {
     this.#unsubscribed.add(threadId);
     // Nothing more is heard from the thread, its turn's completion included.
     this.#running.delete(threadId);
+    this.#endedFirst.delete(threadId);
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
   }
@@ -877,6 +893,7 @@ export class Router {
     for (const list of waiters) for (const resume of list) resume();
     this.#requestTurns.clear();
     this.#running.clear();
+    this.#endedFirst.clear();
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];

@@ -1,8 +1,9 @@
-// Orderings the real server makes only by chance. What the client knows of the threads it follows
-// stays true when the server answers several follow-up requests in one read, a turn given up on
-// before its start was answered keeps its own handlers, and a thread's tools are those of the call
-// while its start is answered. Codex runs here over a fake transport in place of the child
-// process, so the test decides which messages arrive when.
+// Orderings and messages the real server makes only by chance or by fault. What the client knows
+// of the threads it follows stays true when the server answers several follow-up requests in one
+// read or a turn's completion overtakes its start; a turn given up on before its start was
+// answered keeps its own handlers; a thread's tools are those of the call while its start is
+// answered; a request named like a notification is not read as one. Codex runs here over a fake
+// transport in place of the child process, so the test decides which messages arrive when.
 import { expect, it, vi } from "vitest";
 import { approvalPolicies, type DynamicTool } from "../../src/index.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -182,4 +183,90 @@ it("answers a request named like a notification with -32601, and the turn does n
     (transport.sent.find((m) => m.id === id && !("method" in m))?.error as { code?: number })?.code;
   await vi.waitFor(() => expect([codeOf(0), codeOf(1)]).toEqual([-32601, -32601]));
   await codex.close();
+});
+
+const goal = (status: string, updatedAt = 2) => ({
+  threadId: "th",
+  objective: "ship it",
+  status,
+  tokenBudget: null,
+  tokensUsed: 0,
+  timeUsedSeconds: 0,
+  createdAt: 1,
+  updatedAt,
+});
+
+it("leaves no turn running when a turn's completion overtakes its start: a goal run then ends", async () => {
+  const { codex, transport } = await startCodex();
+  const thread = codex.thread("th");
+  const turn = (id: string, status: string) => ({ id, status, items: [], error: null });
+  const before = clientStats(codex);
+  const turning = thread.turn("hi");
+  const start = await transport.waitForSent(transport.sent.length);
+  transport.deliver({ id: start.id, result: { turn: turn("t1", "inProgress") } });
+  const handle = await turning;
+  transport.deliver({
+    method: "turn/completed",
+    params: { threadId: "th", turn: turn("t1", "completed") },
+  });
+  transport.deliver({
+    method: "turn/started",
+    params: { threadId: "th", turn: turn("t1", "inProgress") },
+  });
+  expect((await handle.run()).status).toBe("completed");
+  expect(clientStats(codex)).toEqual(before);
+
+  // A goal run would otherwise take t1 for a turn of its own, which never completes.
+  const running = thread.runGoal("ship it");
+  const set = await vi.waitFor(() => {
+    const sent = transport.sent.find((m) => m.method === "thread/goal/set");
+    expect(sent).toBeDefined();
+    return sent!;
+  });
+  transport.deliver({ id: set.id, result: { goal: goal("active") } });
+  transport.deliver({
+    method: "turn/started",
+    params: { threadId: "th", turn: turn("t2", "inProgress") },
+  });
+  transport.deliver({
+    method: "turn/completed",
+    params: { threadId: "th", turn: turn("t2", "completed") },
+  });
+  transport.deliver({
+    method: "thread/goal/updated",
+    params: { threadId: "th", goal: goal("complete", 3) },
+  });
+  expect((await running).turns.map((result) => result.id)).toEqual(["t2"]);
+  await codex.close();
+});
+
+it("frees a compaction's hold when its turn's completion overtakes its start", async () => {
+  const { codex, transport } = await startCodex();
+  const thread = codex.thread("th");
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  try {
+    const compacting = thread.compact();
+    const request = await transport.waitForSent(transport.sent.length);
+    expect(request.method).toBe("thread/compact/start");
+    transport.deliver({ id: request.id, result: {} });
+    await compacting;
+    const turn = (status: string) => ({ id: "c1", status, items: [], error: null });
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "th", turn: turn("completed") },
+    });
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th", turn: turn("inProgress") },
+    });
+    const sent = transport.sent.length;
+    const next = thread.turn("next").catch((e: unknown) => e);
+    // Held until no compaction is seen to start within the wait, and not for ever.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(transport.sent.slice(sent).map((m) => m.method)).toEqual(["turn/start"]);
+    await codex.close();
+    expect(await next).toBeInstanceOf(Error);
+  } finally {
+    vi.useRealTimers();
+  }
 });
