@@ -535,6 +535,22 @@ export class Codex implements AsyncDisposable {
     );
     params.threadId = threadId;
     this.#internals.secrets.addAll(paramsCredentials("thread/resume", params));
+    // The requests the server sends again with its answer wait for this resume's handlers.
+    const release =
+      handlers === undefined ? undefined : this.#internals.router.holdRequests(threadId);
+    try {
+      return await this.#resume(threadId, params, call, handlers);
+    } finally {
+      release?.();
+    }
+  }
+
+  async #resume(
+    threadId: string,
+    params: ThreadResumeParams,
+    call: RequestOptions | undefined,
+    handlers: CheckedHandlers | undefined,
+  ): Promise<Thread> {
     // Followed when given up on too: the server subscribes this client whatever it does.
     const response = await sendFollowed<ThreadResumeResponse>(
       this.#internals,

@@ -516,6 +516,9 @@ export class ServerRequestDispatcher {
     entry: Inflight,
   ): Promise<unknown> {
     const { method, threadId, turnId } = context;
+    // Sent with the answer to a resume that brings the thread's handlers: it waits for them.
+    const resuming = threadId === undefined ? undefined : this.#router.requestsHeld(threadId);
+    if (resuming !== undefined) await resuming;
     if (turnId !== undefined) {
       // A request can overtake the answer to its turn's turn/start: it waits for the turn to be
       // bound, so the turn's handlers answer it and its stream shows it.

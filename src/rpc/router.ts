@@ -340,6 +340,9 @@ export class Router {
   readonly #pendingByThread = new Map<string, RawNotification[]>();
   // Per thread whose turn is being started: what waits for that turn to be bound or given up.
   readonly #startWaiters = new Map<string, Array<() => void>>();
+  // Threads being resumed with handlers of their own: their server requests wait for the resume
+  // to be answered, and its handlers set. How many resumes there are, and the wait they share.
+  readonly #resuming = new Map<string, { count: number; done: Promise<void>; end: () => void }>();
   // Threads with a turn of this client in flight: the turns waiting for the thread, each handed
   // it in its turn, first come first served, and the sink of the turn holding it once bound.
   readonly #queues = new Map<string, ThreadQueue>();
@@ -469,6 +472,7 @@ export class Router {
       childTurns: this.#childTurns.size,
       pendingByThread: this.#pendingByThread.size,
       startWaiters: this.#startWaiters.size,
+      resuming: this.#resuming.size,
       queues: this.#queues.size,
       queued,
       unsubscribed: this.#unsubscribed.size,
@@ -764,6 +768,35 @@ export class Router {
       if (waiters === undefined) this.#startWaiters.set(threadId, [resolve]);
       else waiters.push(resolve);
     });
+  }
+
+  /**
+   * Holds the server requests that name `threadId` until the returned function is called (every
+   * one of them, if several holds overlap): a resume gives the thread's handlers only once its
+   * answer is read, and the server sends the requests still pending there right after it.
+   */
+  holdRequests(threadId: string): () => void {
+    let hold = this.#resuming.get(threadId);
+    if (hold === undefined) {
+      let end!: () => void;
+      const done = new Promise<void>((resolve) => (end = resolve));
+      this.#resuming.set(threadId, (hold = { count: 0, done, end }));
+    }
+    hold.count++;
+    const held = hold;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--held.count > 0) return;
+      this.#resuming.delete(threadId);
+      held.end();
+    };
+  }
+
+  /** While {@link holdRequests} holds a thread's requests, a promise that settles when it ends. */
+  requestsHeld(threadId: string): Promise<void> | undefined {
+    return this.#resuming.get(threadId)?.done;
   }
 
   /**

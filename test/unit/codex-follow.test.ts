@@ -270,3 +270,40 @@ it("frees a compaction's hold when its turn's completion overtakes its start", a
     vi.useRealTimers();
   }
 });
+
+it("answers the requests sent again with a resume's answer, in the same read, from the resume's handlers", async () => {
+  const { codex, transport } = await startCodex();
+  const before = transport.sent.length;
+  const resuming = codex.threadResume("th", {
+    approvals: { commandExecution: () => ({ decision: "accept" }) },
+    tools: [{ name: "t", description: "", inputSchema: {}, handler: () => "from the tool" }],
+  });
+  const resume = await transport.waitForSent(before + 1);
+  expect(resume.method).toBe("thread/resume");
+  // The server answers, then sends again what the thread's turn still waits on.
+  transport.deliver({ id: resume.id, result: { thread: { id: "th" } } });
+  const params = { threadId: "th", turnId: "t1" };
+  transport.deliver({
+    id: 0,
+    method: "item/commandExecution/requestApproval",
+    params: { ...params, itemId: "i", command: "touch x" },
+  });
+  transport.deliver({
+    id: 1,
+    method: "item/tool/call",
+    params: { ...params, callId: "c", namespace: null, tool: "t", arguments: {} },
+  });
+  await resuming;
+  const answers = await vi.waitFor(() => {
+    // Answers, not the client's own requests of the same ids.
+    const sent = [0, 1].map((id) => transport.sent.find((m) => m.id === id && !("method" in m)));
+    expect(sent).not.toContain(undefined);
+    return sent.map((m) => m!.result);
+  });
+  expect(answers).toEqual([
+    { decision: "accept" },
+    { contentItems: [{ type: "inputText", text: "from the tool" }], success: true },
+  ]);
+  expect(clientStats(codex)["router.resuming"]).toBe(0);
+  await codex.close();
+});
