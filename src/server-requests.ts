@@ -445,7 +445,15 @@ export class ServerRequestDispatcher {
   /** The turn is over: drop its handlers and withdraw its requests still being handled. */
   endTurn(turnId: string): void {
     this.#turnHandlers.delete(turnId);
-    this.#withdraw((entry) => entry.turnId === turnId, "the turn ended");
+    // Not those of a thread this client left: the turn goes on there without it, waiting for the
+    // answers, which the handlers deciding them still give.
+    const router = this.#router;
+    this.#withdraw(
+      (entry) =>
+        entry.turnId === turnId &&
+        (entry.threadId === undefined || router.subscribed(entry.threadId)),
+      "the turn ended",
+    );
     this.#unwatchTurnEnds();
   }
 

@@ -192,6 +192,35 @@ describe("an approval sent again", () => {
     expect(signals).toHaveLength(1);
     expect(signals[0]!.aborted).toBe(true);
   });
+
+  it("lets a turn's own handler still deciding as the client unsubscribes answer, as a client's does", async () => {
+    let answer!: (decision: { decision: "accept" }) => void;
+    const signals: AbortSignal[] = [];
+    const approvals: ApprovalHandlers = {
+      commandExecution: (_params, context) => {
+        signals.push(context.signal);
+        return new Promise((resolve) => (answer = resolve));
+      },
+    };
+    t = await createTestCodex();
+    queueEscalatedCommand(t.mock);
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+    });
+    const turn = await thread.turn("make a file", { approvals });
+    for await (const event of turn.stream()) {
+      if (event.method === "item/commandExecution/requestApproval") break;
+    }
+    await thread.unsubscribe();
+    await expect(turn.run()).rejects.toThrow(/unsubscribed/);
+    // The server's turn goes on, waiting for this answer: it is not declined for the handler.
+    expect(signals[0]!.aborted).toBe(false);
+    answer({ decision: "accept" });
+    await t.codex.threadResume(thread.id);
+    await t.mock.waitForRequests(2);
+    expect(existsSync(path.join(t.workDir, MADE))).toBe(true);
+  });
 });
 
 describe("file change approvals", () => {
