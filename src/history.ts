@@ -15,6 +15,7 @@ import type {
   ThreadItemsListResponse,
   ThreadListParams,
   ThreadListResponse,
+  ThreadReadResponse,
   Thread as ThreadRecord,
   ThreadTurnsListParams,
   ThreadTurnsListResponse,
@@ -267,6 +268,29 @@ export function isNotMaterialized(err: unknown): boolean {
   return err instanceof InvalidRequestError && /not materialized/i.test(err.rpcMessage);
 }
 
+/**
+ * @internal The thread's record, when `err` is how the pinned runtime answers the history requests
+ * of a thread without a turn once its turns were asked for through `thread/read` (-32601, "...
+ * is not supported yet", until a turn runs) and a plain read shows no user message yet;
+ * `undefined` otherwise. The check has what is left of the call's timeout (from `since`).
+ */
+export async function turnlessRecord(
+  connection: Connection,
+  threadId: string,
+  err: unknown,
+  call: RequestOptions | undefined,
+  since: number,
+): Promise<ThreadReadResponse | undefined> {
+  if (!(err instanceof MethodNotFoundError) || !/not supported yet/i.test(err.rpcMessage)) {
+    return undefined;
+  }
+  const timeout = call?.timeout;
+  const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, since) };
+  const read = await connection.request("thread/read", { threadId, includeTurns: false }, left);
+  // Read without its turns, it lists none.
+  return read.thread.preview === "" ? read : undefined;
+}
+
 /** One page of a thread's turns; a thread without a turn yet has one empty page. */
 export async function turnPage(
   connection: Connection,
@@ -275,13 +299,16 @@ export async function turnPage(
 ): Promise<ThreadTurnsListResponse> {
   const { call, rest } = listRequest(options, TURN_LIST);
   const params: ThreadTurnsListParams = { ...rest, threadId };
+  const t0 = performance.now();
   try {
     return checkPage(
       await connection.request("thread/turns/list", params, call),
       "thread/turns/list",
     );
   } catch (err) {
-    if (isNotMaterialized(err)) return { data: [], nextCursor: null, backwardsCursor: null };
+    if (isNotMaterialized(err) || (await turnlessRecord(connection, threadId, err, call, t0))) {
+      return { data: [], nextCursor: null, backwardsCursor: null };
+    }
     throw err;
   }
 }

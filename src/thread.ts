@@ -5,6 +5,7 @@ import {
   itemPages,
   turnPage,
   turnPages,
+  turnlessRecord,
   type ItemListOptions,
   type Paginated,
   type TurnListOptions,
@@ -495,11 +496,18 @@ export class Thread {
   ): Promise<ThreadReadResponse> {
     const { call, rest } = splitRequestOptions(options, READ_NAMES);
     const includeTurns = optionalBoolean(rest.includeTurns, false, "includeTurns");
-    return this.#context.connection.request(
-      "thread/read",
-      { threadId: this.id, includeTurns },
-      call,
-    );
+    const { connection } = this.#context;
+    const t0 = performance.now();
+    try {
+      return await connection.request("thread/read", { threadId: this.id, includeTurns }, call);
+    } catch (err) {
+      // A thread without a turn yet has none to give, which the runtime does not say as such.
+      const turnless = includeTurns
+        ? await turnlessRecord(connection, this.id, err, call, t0)
+        : undefined;
+      if (turnless !== undefined) return turnless;
+      throw err;
+    }
   }
 
   /** Renames the thread. */

@@ -84,6 +84,16 @@ describe("Thread.turns and Thread.items", () => {
     expect(await all(thread.items())).toEqual([]);
     expect((await thread.turnList()).data).toEqual([]);
     expect((await thread.itemList()).data).toEqual([]);
+    // Read with its turns, it has none; the runtime then answers its lists -32601 until a turn
+    // runs, which says the same.
+    const read = await thread.read({ includeTurns: true });
+    expect([read.thread.id, read.thread.turns]).toEqual([thread.id, []]);
+    expect(await all(thread.turns())).toEqual([]);
+    expect(await all(thread.items())).toEqual([]);
+    t.mock.enqueueAssistantMessage("answer one");
+    await thread.run("one");
+    expect((await thread.read({ includeTurns: true })).thread.turns).toHaveLength(1);
+    expect(await all(thread.turns())).toHaveLength(1);
   });
 
   it("still fails for a thread the server does not know", async () => {
