@@ -256,10 +256,13 @@ export class Codex implements AsyncDisposable {
   static async start(options?: CodexOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
     const { launch, credentialStore, secrets } = launchFor(checked);
+    const signal = checked.startSignal;
+    if (signal?.aborted) throw abortError(signal);
     const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
     if (checked.apiKey !== undefined) {
       try {
-        await codex.loginApiKey(checked.apiKey, { timeout: checked.startTimeout ?? 60_000 });
+        const timeout = checked.startTimeout ?? 60_000;
+        await codex.loginApiKey(checked.apiKey, { timeout, signal });
       } catch (err) {
         await codex.close();
         throw err;
@@ -275,6 +278,8 @@ export class Codex implements AsyncDisposable {
    */
   static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options, CONNECT_OPTION_NAMES);
+    const signal = checked.startSignal;
+    if (signal?.aborted) throw abortError(signal);
     // Loaded here: most clients spawn their server and never need it.
     const { WebSocketTransport, checkWebSocketAuth, webSocketAddress } =
       await import("./transport/websocket.js");
@@ -328,7 +333,7 @@ export class Codex implements AsyncDisposable {
             ...optOutOf(options),
           },
         },
-        { timeout: options.startTimeout ?? 60_000 },
+        { timeout: options.startTimeout ?? 60_000, signal: options.startSignal },
       );
       const metadata = normalizeMetadata(response);
       await connection.notify("initialized");

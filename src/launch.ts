@@ -22,6 +22,7 @@ import {
   checkOptionalDelay,
   checkOptions,
   checkSecret,
+  checkSignal,
   checkTimeout,
   describe,
   optionNames,
@@ -59,6 +60,12 @@ export interface ConnectionOptions extends DispatcherOptions {
   readonly events?: EventMode | undefined;
   /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
   readonly startTimeout?: number | undefined;
+  /**
+   * Aborting it gives up the start: the server is stopped (or the connection closed) and the
+   * call rejects with the signal's reason. Once the client is returned it does nothing: call
+   * `close()` to end it.
+   */
+  readonly startSignal?: AbortSignal | undefined;
   /**
    * Receives what the SDK does not throw: dropped or malformed server messages, failed
    * interrupts, handler errors, unanswered or unknown server requests. Default: none (silent).
@@ -125,6 +132,7 @@ const CONNECTION_KEYS = [
   "optOutNotificationMethods",
   "events",
   "startTimeout",
+  "startSignal",
   "logger",
   "logLevel",
 ] as const;
@@ -233,6 +241,7 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
     ...checkOptionNames(options, names),
   };
   checkTimeout(checked.startTimeout, "startTimeout");
+  checkSignal(checked.startSignal, "startSignal");
   checkLogger(checked.logger, checked.logLevel);
   const approvals = checkHandlers(checked);
   if (approvals !== undefined) checked.approvals = approvals;

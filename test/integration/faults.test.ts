@@ -407,6 +407,28 @@ describe("a server that dies or will not die", () => {
     await trap.expectNone();
   });
 
+  it("stops the server and rejects with the reason when the start's signal aborts", async () => {
+    const s = await startStandin({ initialize: { drop: true } });
+    cleanups.push(() => s.close());
+    const controller = new AbortController();
+    const reason = new Error("the user gave up");
+    const starting = settled(
+      Codex.start({ launchArgs: s.launchArgs, startSignal: controller.signal }),
+    );
+    await s.nextFromClient("initialize");
+    controller.abort(reason);
+    expect(await starting).toMatchObject({ status: "rejected", reason });
+    await expectNoChild(s.pid);
+    // Aborted already: refused before anything is spawned.
+    await expect(
+      Codex.start({ launchArgs: s.launchArgs, startSignal: AbortSignal.abort(reason) }),
+    ).rejects.toBe(reason);
+    await expect(Codex.start({ startSignal: "soon" as never })).rejects.toThrow(
+      "startSignal must be an AbortSignal, got string",
+    );
+    await trap.expectNone();
+  });
+
   it("kills a server that ignores SIGTERM after the grace period", async () => {
     const { s, codex } = await setup(
       { ignoreSigterm: true, stayAfterStdinEnd: true },
