@@ -66,7 +66,8 @@ export type ServerRequestEvent = {
 
 /**
  * What `TurnHandle.stream()` yields: the turn's notifications, the server requests it caused
- * (their `serverRequest/resolved` follows), and `client/handlerError` when a handler failed.
+ * (their `serverRequest/resolved` follows, except for a dynamic tool call, which its item's
+ * `item/completed` ends), and `client/handlerError` when a handler failed.
  */
 export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEvent;
 
