@@ -297,6 +297,29 @@ describe("ServerRequestDispatcher", () => {
     const reported = turnEvents.filter((e) => e.method === "client/handlerError");
     expect(reported).toHaveLength(names.length);
   });
+
+  it("sends the text null, a call that succeeded, for a tool that returns nothing", async () => {
+    const { transport, dispatcher } = setup();
+    const tool = (name: string, output: unknown) => ({
+      name,
+      description: name,
+      inputSchema: { type: "object" },
+      handler: () => output,
+    });
+    dispatcher.setThread("th", undefined, [tool("none", undefined), tool("nil", null)]);
+    ["none", "nil"].forEach((name, id) =>
+      transport.deliver({
+        id,
+        method: "item/tool/call",
+        params: { threadId: "th", turnId: "turn-1", callId: "c", tool: name, arguments: {} },
+      }),
+    );
+    await transport.waitForSent(2);
+    expect(transport.sent.map((reply) => reply.result)).toEqual([
+      { contentItems: [{ type: "inputText", text: "null" }], success: true },
+      { contentItems: [{ type: "inputText", text: "null" }], success: true },
+    ]);
+  });
 });
 
 describe("ServerRequestDispatcher: requests at the edges of their scope", () => {
