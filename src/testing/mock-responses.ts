@@ -325,7 +325,12 @@ export const sse = {
     };
   },
 
-  /** `response.failed`; the app-server fails the turn with this message (code `server_error` by default). */
+  /**
+   * `response.failed`; the app-server fails the turn with this message (code `server_error` by
+   * default). The codes `insufficient_quota`, `server_is_overloaded`, `usage_not_included` and
+   * `context_length_exceeded` fail it with the runtime's own message for those errors instead, and
+   * `rate_limit_exceeded` puts "rate limit exceeded: " before it.
+   */
   failed(
     message: string,
     code = "server_error",
@@ -719,8 +724,23 @@ export function mockResponse(
   const id = options.id ?? createdId ?? nextId("resp");
   const added = first?.type === "response.created" ? 0 : 1;
   if (added === 1) events = [sse.created(id), ...events];
-  if (!events.some((event) => TERMINAL_TYPES.has(event.type))) {
-    events.push(sse.completed({ usage: options.usage }));
+  // The runtime reads nothing after a response's end: what follows it would vanish unsaid.
+  const end = events.findIndex((event) => TERMINAL_TYPES.has(event.type));
+  if (end === -1) events.push(sse.completed({ usage: options.usage }));
+  else {
+    const ending = events[end]!.type;
+    if (end < events.length - 1) {
+      throw new TypeError(
+        `event ${end - added + 1} (${events[end + 1]!.type}) follows the response's end ` +
+          `(${ending}), which the runtime would never read`,
+      );
+    }
+    if (options.usage !== undefined) {
+      throw new TypeError(
+        `usage goes into the response.completed the mock adds; these parts end with ${ending}: ` +
+          "give the usage to it (sse.completed({ usage })) instead",
+      );
+    }
   }
   return {
     events: events.map((event, index) => withResponseId(event, index - added, id)),
@@ -973,8 +993,8 @@ export interface MockResponsesServer extends AsyncDisposable {
     args: string | Record<string, unknown>,
     options?: ToolCallOptions & EnqueueOptions,
   ): void;
-  /** Queues a `response.failed` response. */
-  enqueueFailure(message: string, code?: string, options?: EnqueueOptions): void;
+  /** Queues a `response.failed` response (which reports no usage). */
+  enqueueFailure(message: string, code?: string, options?: Omit<EnqueueOptions, "usage">): void;
   /** Creates a {@link Gate} (same as {@link createGate}). */
   gate(): Gate;
   /** Resolves once at least `count` `POST /responses` requests arrived; rejects on timeout or close. */

@@ -84,7 +84,9 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
   try {
-    home = await createCodexHome({ ...homeOptions, mockUrl: mock.url });
+    // The runtime reads the home's catalogue, not the mock's: one given to the mock alone is it.
+    const models = homeOptions.models ?? mockOptions.models;
+    home = await createCodexHome({ ...homeOptions, models, mockUrl: mock.url });
     const codex = await Codex.start({
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.

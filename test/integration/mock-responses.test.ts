@@ -340,6 +340,19 @@ describe("mock Responses server (HTTP level)", () => {
       [() => mock.enqueue([], { delayMs: "slow" as never }), /^options\.delayMs must be/],
       [() => mock.enqueue([], { gate: {} as never }), /^options\.gate must be a gate made by/],
       [
+        () => mock.enqueue([sse.completed(), sse.assistantMessage("late")]),
+        /^event 1 \(response\.output_item\.added\) follows the response's end \(response\.completed\)/,
+      ],
+      [
+        () =>
+          mock.enqueue([sse.assistantMessage("a"), sse.completed()], { usage: { inputTokens: 1 } }),
+        /^usage goes into the response\.completed the mock adds; these parts end with response\.completed/,
+      ],
+      [
+        () => mock.enqueueFailure("down", undefined, { usage: { inputTokens: 1 } } as never),
+        /^usage goes into .*; these parts end with response\.failed/,
+      ],
+      [
         () => mock.enqueue({ events: [sse.created("r")] }, { id: "x" }),
         /^options\.id and options\.usage/,
       ],
@@ -913,6 +926,17 @@ describe("the harness's options", () => {
         else process.env[name] = value;
       }
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it("lists the mock's catalogue when createTestCodex is given one for the mock alone", async () => {
+    const models = [mockModelInfo("alpha"), mockModelInfo("beta")];
+    const t = await createTestCodex({ mock: { models }, home: { model: "alpha" } });
+    try {
+      expect((await t.codex.models()).data.map((model) => model.id)).toEqual(["alpha", "beta"]);
+      expect(t.mock.models.map((model) => model.slug)).toEqual(["alpha", "beta"]);
+    } finally {
+      await t.close();
     }
   });
 
