@@ -914,9 +914,29 @@ export function inputTexts(request: RecordedRequest | unknown, role = "user"): s
     .map((part) => part.text as string);
 }
 
-/** Every `input_image` part of the request's messages, in order. */
+// The items whose content may hold images: a message's, or a tool call output given as a list.
+const IMAGE_HOLDERS: Readonly<Record<string, string>> = {
+  message: "content",
+  function_call_output: "output",
+  custom_tool_call_output: "output",
+};
+
+/**
+ * Every `input_image` part of the request, in order: those of its messages, and those a tool
+ * gave back in its output (an image `view_image` or a dynamic tool returned).
+ */
 export function inputImages(request: RecordedRequest | unknown): InputImagePart[] {
-  return messageParts(request, undefined)
+  return inputItems(request)
+    .flatMap((item) => {
+      const type = item.type;
+      // An own key only: a type such as "constructor" must not find Object's members.
+      const field =
+        typeof type === "string" && Object.hasOwn(IMAGE_HOLDERS, type)
+          ? IMAGE_HOLDERS[type]
+          : undefined;
+      const parts = field === undefined ? undefined : item[field];
+      return Array.isArray(parts) ? parts.filter(isRecord) : [];
+    })
     .filter((part) => part.type === "input_image" && typeof part.image_url === "string")
     .map((part) => ({
       type: "input_image",

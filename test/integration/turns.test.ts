@@ -116,6 +116,22 @@ describe("Thread.run", () => {
     for (const part of images) expect(part.image_url).toMatch(/^data:image\/png;base64,/);
   });
 
+  it("finds with inputImages the image a tool gave back to the model, as well as the user's", async () => {
+    const file = path.join(t.workDir, "pixel.png");
+    await writeFile(file, Buffer.from(PNG_BASE64, "base64"));
+    t.mock.enqueue(sse.functionCall("view_image", { path: file }, { callId: "call-view" }));
+    t.mock.enqueueAssistantMessage("seen");
+    const thread = await t.codex.threadStart();
+    await thread.run([
+      text("Look at pixel.png, and this."),
+      image(`data:image/png;base64,${PNG_BASE64}`),
+    ]);
+    // The second request: the user's image in its message, then view_image's in the call output.
+    const images = inputImages(t.mock.responsesRequests[1]!);
+    expect(images).toHaveLength(2);
+    for (const part of images) expect(part.image_url).toMatch(/^data:image\/png;base64,/);
+  });
+
   it("sends images by file id and audio by URL, file id and local file, as the runtime takes them", async () => {
     await t.close();
     const audioModel = mockModelInfo("mock-model", {
