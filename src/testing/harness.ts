@@ -196,6 +196,27 @@ function localNoProxy(): { NO_PROXY: string; no_proxy: string } {
   return { NO_PROXY: value, no_proxy: value };
 }
 
+// The tables the harness defines with dotted keys, which TOML lets no [header] open again.
+const HARNESS_TABLES = new Set([
+  "features",
+  "analytics",
+  "model_providers",
+  "model_providers.mock",
+]);
+
+// The first table header of `toml` ([t] or [[t]]) naming one of the harness's tables, with its
+// keys unquoted and joined by dots; `undefined` when there is none.
+function reopenedTable(toml: string): string | undefined {
+  for (const line of toml.split(/\r?\n/)) {
+    const header = /^\s*\[\[?(.*?)\]\]?\s*(#.*)?$/.exec(line);
+    if (header === null) continue;
+    const keys = [...header[1]!.matchAll(/\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^.\s]+)\s*(?:\.|$)/g)];
+    const name = keys.map(([, key]) => key!.replace(/^["']|["']$/g, "")).join(".");
+    if (HARNESS_TABLES.has(name)) return name;
+  }
+  return undefined;
+}
+
 /** The options of a home that {@link createTestCodex} takes (it gives the mock's URL itself). */
 export type HomeSettings = Omit<CodexHomeOptions, "mockUrl">;
 
@@ -222,6 +243,13 @@ export function checkHomeSettings<T extends HomeSettings>(
   if (model !== undefined) checkWellFormed(checkNonEmpty(model, "model"), "model");
   if (extraConfig !== undefined && typeof extraConfig !== "string") {
     throw new TypeError(`extraConfig must be a string of TOML, got ${describe(extraConfig)}`);
+  }
+  const reopened = extraConfig === undefined ? undefined : reopenedTable(extraConfig);
+  if (reopened !== undefined) {
+    throw new TypeError(
+      `extraConfig opens [${reopened}], a table the harness writes as dotted keys (the runtime ` +
+        `would refuse the file as defining it twice): write ${reopened}.name = value instead`,
+    );
   }
   if (models !== undefined && models !== false) {
     if (!Array.isArray(models)) {

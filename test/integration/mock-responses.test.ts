@@ -830,6 +830,14 @@ describe("the harness's options", () => {
       [{ mockUrl: 5 }, /^mockUrl must be a non-empty string/],
       [{ mockUrl: url, model: 5 }, /^model must be a non-empty string/],
       [{ mockUrl: url, extraConfig: 5 }, /^extraConfig must be a string of TOML/],
+      // Tables the harness writes as dotted keys, which the runtime refuses to see opened again.
+      [{ mockUrl: url, extraConfig: "[features]\nx = true" }, /^extraConfig opens \[features\]/],
+      [{ mockUrl: url, extraConfig: " [ analytics ] # on" }, /^extraConfig opens \[analytics\]/],
+      [
+        { mockUrl: url, extraConfig: 'a = 1\n[model_providers."mock"]' },
+        /^extraConfig opens \[model_providers\.mock\]/,
+      ],
+      [{ mockUrl: url, extraConfig: "[[model_providers]]" }, /^extraConfig opens \[model_prov/],
       [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
       [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
       [{ mockUrl: url, models: [] }, /^models must hold at least one model/],
