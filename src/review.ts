@@ -163,17 +163,21 @@ export async function startReview(
   const review = checkReview(target, options);
   const { signal, timeout } = review;
   if (signal?.aborted) throw abortError(signal);
-  const queue = (reviewThreadId: string) =>
-    context.router.queueTurn(reviewThreadId, reviewIn(context, reviewThreadId, review, t0), true, {
+  const queue = (reviewThreadId: string, checked: CheckedReview) =>
+    context.router.queueTurn(reviewThreadId, reviewIn(context, reviewThreadId, checked, t0), true, {
       method: "review/start",
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
     });
-  if (review.delivery === "inline") return queue(threadId);
+  if (review.delivery === "inline") return queue(threadId, review);
   const forkId = await forkForReview(context, threadId, signal, timeout);
+  // The review runs for the thread: its handlers and tools answer the fork's requests until the
+  // review no longer occupies the fork.
+  const giveBack = context.dispatcher.lendThread(threadId, forkId);
   try {
-    return await queue(forkId);
+    return await queue(forkId, { ...review, onEnd: giveBack });
   } catch (err) {
+    giveBack();
     dropFork(context, forkId);
     throw err;
   }
@@ -197,6 +201,8 @@ interface CheckedReview {
   readonly wireTarget: ReviewStartParams["target"];
   readonly delivery: "inline" | "detached";
   readonly handlers: ServerRequestHandlers | undefined;
+  /** Called once the review no longer occupies its thread (a detached one gives back handlers). */
+  readonly onEnd?: (() => void) | undefined;
   readonly signal: AbortSignal | undefined;
   readonly timeout: number | undefined;
 }
@@ -230,6 +236,7 @@ function reviewIn(
     const onRelease = () => {
       slot.release();
       own?.drop();
+      review.onEnd?.();
     };
     const collector = new TurnCollector(true, log, { review: true, onRelease });
     const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };

@@ -430,6 +430,23 @@ export class ServerRequestDispatcher {
     }
   }
 
+  /**
+   * Lends thread `from`'s handlers and tools to thread `to` (a fork running on its behalf) until
+   * the returned function is called, which takes back those still lent.
+   */
+  lendThread(from: string, to: string): () => void {
+    const handlers = this.#threadHandlers.get(from);
+    const tools = this.#threadTools.get(from);
+    if (handlers !== undefined) this.#threadHandlers.set(to, handlers);
+    if (tools !== undefined) this.#threadTools.set(to, tools);
+    return () => {
+      if (handlers !== undefined && this.#threadHandlers.get(to) === handlers) {
+        this.#threadHandlers.delete(to);
+      }
+      if (tools !== undefined && this.#threadTools.get(to) === tools) this.#threadTools.delete(to);
+    };
+  }
+
   /** Forgets what was kept for a thread: its handlers and tools. */
   release(threadId: string): void {
     this.#threadHandlers.delete(threadId);

@@ -307,3 +307,38 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
   expect(clientStats(codex)["router.resuming"]).toBe(0);
   await codex.close();
 });
+
+it("answers a detached review's requests with its thread's handlers, lent to the fork while it runs", async () => {
+  const { codex, transport } = await startCodex();
+  const thread = codex.thread("th", { approvals: approvalPolicies.acceptAll() });
+  const before = transport.sent.length;
+  const reviewing = thread.review("uncommittedChanges", { delivery: "detached" });
+  const fork = await transport.waitForSent(before + 1);
+  expect(fork.method).toBe("thread/fork");
+  transport.deliver({ id: fork.id, result: { thread: { id: "fork" } } });
+  const start = await transport.waitForSent(before + 2);
+  expect(start.method).toBe("review/start");
+  const turn = (status: string) => ({ id: "r1", status, items: [], error: null });
+  transport.deliver({ id: start.id, result: { turn: turn("inProgress"), reviewThreadId: "fork" } });
+  const review = await reviewing;
+  expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(2);
+  transport.deliver({
+    id: 0,
+    method: "item/commandExecution/requestApproval",
+    params: { threadId: "fork", turnId: "r1", itemId: "i", command: "git diff" },
+  });
+  const answer = await vi.waitFor(() => {
+    const sent = transport.sent.find((m) => m.id === 0 && !("method" in m));
+    expect(sent).toBeDefined();
+    return sent!;
+  });
+  expect(answer.result).toEqual({ decision: "accept" });
+  transport.deliver({
+    method: "turn/completed",
+    params: { threadId: "fork", turn: turn("completed") },
+  });
+  await review.run();
+  // Given back: the thread keeps its own, the fork has none.
+  expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(1);
+  await codex.close();
+});
