@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  audio,
-  image,
-  localAudio,
-  localImage,
-  mention,
-  skill,
-  text,
-} from "../../src/inputs.js";
+import { audio, image, localAudio, localImage, mention, skill, text } from "../../src/inputs.js";
 import { toUserInputs } from "../../src/inputs.js";
 import {
   ApprovalMode,
