@@ -1,4 +1,4 @@
-import { CodexError } from "./errors.js";
+import { CodexError, RequestTimeoutError } from "./errors.js";
 import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
   itemPage,
@@ -470,13 +470,26 @@ export class Thread {
     if (!router.subscribed(this.id)) return connection.request("thread/revert", params, call);
     // After this client's turn in flight, which the revert would interrupt, and before the ones
     // asked for after it.
-    return this.#inQueue("thread/revert", call, async (slot, left) => {
-      try {
-        return await connection.request("thread/revert", params, left);
-      } finally {
-        slot.release();
-      }
-    });
+    const t0 = performance.now();
+    let sent = false;
+    try {
+      return await this.#inQueue("thread/revert", call, async (slot, left) => {
+        sent = true;
+        try {
+          return await connection.request("thread/revert", params, left);
+        } finally {
+          slot.release();
+        }
+      });
+    } catch (err) {
+      // The client left the thread as the revert waited, which the queue refuses: no turn of its
+      // runs there any more, so the revert goes now.
+      const gaveUp = err instanceof RequestTimeoutError || call?.signal?.aborted === true;
+      if (sent || gaveUp || router.subscribed(this.id)) throw err;
+      const timeout = call?.timeout;
+      const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+      return connection.request("thread/revert", params, left);
+    }
   }
 
   /**

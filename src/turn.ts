@@ -444,7 +444,8 @@ export interface TurnContext {
 export interface TurnStreamOptions {
   /**
    * Aborting interrupts the turn (as `run({ signal })` does) and makes the loop throw
-   * `TurnAbortedError`; default the signal the turn was started with.
+   * `TurnAbortedError`. Without one, the loop throws it after the completion of a turn that the
+   * signal it was started with stopped.
    */
   readonly signal?: AbortSignal | undefined;
 }
@@ -454,8 +455,8 @@ const STREAM_NAMES = optionNames<TurnStreamOptions>()({ own: ["signal"] });
 /** Options of `TurnHandle.run`. */
 export interface TurnRunOptions {
   /**
-   * Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result;
-   * default the signal the turn was started with.
+   * Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result.
+   * Without one, a turn that the signal it was started with stopped rejects with it too.
    */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -473,8 +474,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #context: TurnContext;
   readonly #collector: TurnCollector;
   readonly #finish: ((result: TurnResult) => Promise<R>) | undefined;
-  // The signal the turn was started with: also that of `run()` and `stream()` when they have none.
+  // The signal the turn was started with, and, once its abort stopped the turn (before its
+  // completion), that signal: `run()` and `stream()` without a signal of their own then end aborted.
   readonly #signal: AbortSignal | undefined;
+  #stoppedBy: AbortSignal | undefined;
   #aborting: Promise<void> | undefined;
 
   /** @internal Created by `Thread.turn`. */
@@ -516,9 +519,28 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * opened before reading starts each see every event. Leaving the loop early closes the stream.
    */
   stream(options?: TurnStreamOptions): AsyncIterableIterator<TurnEvent> {
-    const signal = checkSignal(checkOptionNames(options, STREAM_NAMES).signal) ?? this.#signal;
+    const signal = checkSignal(checkOptionNames(options, STREAM_NAMES).signal);
     const reader = this.#collector.reader() as EventReader<TurnEvent>;
-    return signal === undefined ? reader : this.#abortable(reader, signal);
+    if (signal !== undefined) return this.#abortable(reader, signal);
+    return this.#signal === undefined ? reader : this.#abortedAtEnd(reader);
+  }
+
+  // A reader of a turn started with a signal: after the completion of a turn that signal stopped,
+  // the loop throws `TurnAbortedError`, as `run()` rejects.
+  #abortedAtEnd(reader: EventReader<TurnEvent>): AsyncIterableIterator<TurnEvent> {
+    return {
+      next: async () => {
+        const step = await reader.next();
+        if (step.done === true && this.#stoppedBy !== undefined) {
+          throw new TurnAbortedError(this.#collector.result ?? null, abortError(this.#stoppedBy));
+        }
+        return step;
+      },
+      return: () => reader.return(),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /**
@@ -648,26 +670,29 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * `StructuredOutputError` when the answer does not validate.
    */
   async run(options?: TurnRunOptions): Promise<R> {
-    const call = requestOptions(options);
-    const signal = call?.signal ?? this.#signal;
-    const timeout = call?.timeout;
-    const finish = this.#finish;
+    const { signal, timeout } = requestOptions(options) ?? {};
     if (signal === undefined && timeout === undefined) {
-      return runResult(await this.#collector.completion, finish);
+      return this.#outcome(await this.#collector.completion);
     }
     // The bound covers the reading of the answer too: a schema's validation may be async.
-    const done =
-      finish === undefined
-        ? (this.#collector.completion as Promise<R>)
-        : this.#collector.completion.then((result) => runResult(result, finish));
-    const result = await deadline(done, {
-      signal,
-      timeout,
-      onAbort: () => this.#abort(abortError(signal!)),
-      onTimeout: () =>
-        this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
-    });
-    return runResult(result, undefined);
+    return deadline(
+      this.#collector.completion.then((result) => this.#outcome(result)),
+      {
+        signal,
+        timeout,
+        onAbort: () => this.#abort(abortError(signal!)),
+        onTimeout: () =>
+          this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
+      },
+    );
+  }
+
+  // What `run()` gives for the completed turn: aborted, if the signal it was started with stopped
+  // it; else its result, read by the `output` schema's parse if it has one.
+  #outcome(result: TurnResult): R | Promise<R> {
+    const stoppedBy = this.#stoppedBy;
+    if (stoppedBy !== undefined) throw new TurnAbortedError(result, abortError(stoppedBy));
+    return runResult(result, this.#finish);
   }
 
   /**
@@ -760,7 +785,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
 
   // An aborted signal of `thread.turn(...)`/`run(...)`: stop the turn on the server.
   #interruptOnAbort(signal: AbortSignal): void {
-    const onAbort = () => void this.#stop();
+    const onAbort = () => {
+      if (!this.completed) this.#stoppedBy ??= signal;
+      void this.#stop();
+    };
     if (signal.aborted) return onAbort();
     const off = watchAbort(signal, onAbort);
     this.#collector.released.then(off, off);

@@ -197,6 +197,25 @@ describe("Thread.revert", () => {
     expect(await all(thread.turns())).toEqual([]);
   });
 
+  it("still goes when the client leaves the thread while the revert waits behind its turn", async () => {
+    const thread = await threadWith("one", "two");
+    const [, second] = await all(thread.turns({ sortDirection: "asc" }));
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    const three = thread.run("three").catch((e: unknown) => e);
+    await gate.reached;
+    const reverted = thread.revert(second!.id);
+    await thread.unsubscribe();
+    expect(await three).toBeInstanceOf(CodexError);
+    await reverted;
+    gate.release();
+    const texts = (await all(thread.turns({ sortDirection: "asc" }))).map((turn) =>
+      textOf(turn.items[0]!),
+    );
+    expect(texts[0]).toBe("one");
+    expect(texts).not.toContain("two");
+  });
+
   it("rejects an empty turn id before any I/O", async () => {
     const thread = await t.codex.threadStart();
     await expect(thread.revert("")).rejects.toThrow(TypeError);

@@ -280,6 +280,15 @@ describe("TurnHandle controls", () => {
       expect((err as TurnAbortedError).result?.status).toBe("interrupted");
     }
     gate.release();
+
+    // Aborted only after its turn completed (cleanup, say), the signal stopped nothing.
+    const later = new AbortController();
+    t.mock.enqueueAssistantMessage("done");
+    const done = await thread.turn("short task", { signal: later.signal });
+    expect((await done.run()).finalResponse).toBe("done");
+    later.abort();
+    expect((await done.run()).status).toBe("completed");
+    expect((await collect(done.stream())).at(-1)?.method).toBe("turn/completed");
   });
 
   it("an already-aborted signal sends nothing", async () => {
