@@ -41,6 +41,35 @@ async function startCodex() {
   return { codex: await starting, transport };
 }
 
+/** A turn record as the server sends it. */
+const turnOf = (id: string, status = "inProgress") => ({ id, status, items: [], error: null });
+/** The `turn/started` of turn `id` on `threadId`. */
+const started = (id: string, threadId = "th") => ({
+  method: "turn/started",
+  params: { threadId, turn: turnOf(id) },
+});
+/** The `turn/completed` of turn `id` on `threadId`, with `status`. */
+const completed = (id: string, status = "completed", threadId = "th") => ({
+  method: "turn/completed",
+  params: { threadId, turn: turnOf(id, status) },
+});
+
+/** The first message the client sent that `match` takes, once it has sent it. */
+function sentWhen(
+  transport: FakeTransport,
+  match: (message: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  return vi.waitFor(() => {
+    const sent = transport.sent.find(match);
+    expect(sent).toBeDefined();
+    return sent!;
+  });
+}
+
+/** The client's answer to server request `id` (not a request of its own of the same id). */
+const answerTo = (transport: FakeTransport, id: number) =>
+  sentWhen(transport, (message) => message.id === id && !("method" in message));
+
 it("keeps the unsubscribe answered right after a resume in the same read", async () => {
   const { codex, transport } = await startCodex();
   const thread = codex.thread("th");
@@ -86,27 +115,17 @@ for (const [kind, requestFirst] of [
       method: "item/commandExecution/requestApproval",
       params: { threadId: "th", turnId: "t1", itemId: "i", command: "rm -rf build" },
     };
-    const turn = { id: "t1", status: "inProgress", items: [] };
     if (requestFirst) transport.deliver(approval);
-    transport.deliver({ id: start.id, result: { turn, reviewThreadId: "th" } });
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1"), reviewThreadId: "th" } });
     if (!requestFirst) transport.deliver(approval);
-    await vi.waitFor(() => expect(transport.sent.find((m) => m.id === 0)).toBeDefined());
-    expect(transport.sent.find((m) => m.id === 0)).toEqual({
-      id: 0,
-      result: { decision: "decline" },
-    });
+    expect((await answerTo(transport, 0)).result).toEqual({ decision: "decline" });
     // The late turn is interrupted once it is active; its completion drops its handlers.
     expect(clientStats(codex)["dispatcher.turnHandlers"]).toBe(1);
-    transport.deliver({ method: "turn/started", params: { threadId: "th", turn } });
-    const interrupt = await vi.waitFor(() => {
-      const sent = transport.sent.find((m) => m.method === "turn/interrupt");
-      expect(sent).toBeDefined();
-      return sent!;
-    });
+    transport.deliver(started("t1"));
+    const interrupt = await sentWhen(transport, (m) => m.method === "turn/interrupt");
     expect(interrupt.params).toEqual({ threadId: "th", turnId: "t1" });
     transport.deliver({ id: interrupt.id, result: {} });
-    const completed = { ...turn, status: "interrupted" };
-    transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: completed } });
+    transport.deliver(completed("t1", "interrupted"));
     await vi.waitFor(() => expect(clientStats(codex)["dispatcher.turnHandlers"]).toBe(0));
     await codex.close();
   });
@@ -144,12 +163,8 @@ it("answers a thread's tool calls with the tools checked at the call, whatever t
   });
   transport.deliver(call(100, "weather"));
   transport.deliver(call(101, "time"));
-  const answers = await vi.waitFor(() => {
-    const sent = [100, 101].map((id) => transport.sent.find((m) => m.id === id));
-    expect(sent).not.toContain(undefined);
-    return sent;
-  });
-  expect(answers.map((m) => m!.result)).toEqual([
+  const answers = [await answerTo(transport, 100), await answerTo(transport, 101)];
+  expect(answers.map((m) => m.result)).toEqual([
     { contentItems: [{ type: "inputText", text: "sunny" }], success: true },
     { contentItems: [{ type: "inputText", text: "noon" }], success: true },
   ]);
@@ -161,27 +176,20 @@ it("answers a request named like a notification with -32601, and the turn does n
   const before = transport.sent.length;
   const turning = codex.thread("th").turn("hi");
   const start = await transport.waitForSent(before + 1);
-  const turn = (status: string) => ({ id: "t1", status, items: [], error: null });
-  transport.deliver({ id: start.id, result: { turn: turn("inProgress") } });
+  transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
   const handle = await turning;
   // Requests (each has an id) that a turn would take for its end, or its failure.
-  const fake = { threadId: "th", turnId: "t1", turn: turn("completed") };
+  const fake = { ...completed("t1").params, turnId: "t1" };
   transport.deliver({ id: 0, method: "turn/completed", params: fake });
   transport.deliver({ id: 1, method: "error", params: { ...fake, willRetry: false, error: {} } });
-  transport.deliver({
-    method: "turn/started",
-    params: { threadId: "th", turn: turn("inProgress") },
-  });
+  transport.deliver(started("t1"));
   const item = { type: "agentMessage", id: "m", text: "the answer", phase: null };
   transport.deliver({ method: "item/completed", params: { threadId: "th", turnId: "t1", item } });
-  transport.deliver({
-    method: "turn/completed",
-    params: { threadId: "th", turn: turn("completed") },
-  });
+  transport.deliver(completed("t1"));
   expect((await handle.run()).finalResponse).toBe("the answer");
-  const codeOf = (id: number) =>
-    (transport.sent.find((m) => m.id === id && !("method" in m))?.error as { code?: number })?.code;
-  await vi.waitFor(() => expect([codeOf(0), codeOf(1)]).toEqual([-32601, -32601]));
+  for (const id of [0, 1]) {
+    expect((await answerTo(transport, id)).error).toMatchObject({ code: -32601 });
+  }
   await codex.close();
 });
 
@@ -199,39 +207,22 @@ const goal = (status: string, updatedAt = 2) => ({
 it("leaves no turn running when a turn's completion overtakes its start: a goal run then ends", async () => {
   const { codex, transport } = await startCodex();
   const thread = codex.thread("th");
-  const turn = (id: string, status: string) => ({ id, status, items: [], error: null });
   const before = clientStats(codex);
   const turning = thread.turn("hi");
   const start = await transport.waitForSent(transport.sent.length);
-  transport.deliver({ id: start.id, result: { turn: turn("t1", "inProgress") } });
+  transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
   const handle = await turning;
-  transport.deliver({
-    method: "turn/completed",
-    params: { threadId: "th", turn: turn("t1", "completed") },
-  });
-  transport.deliver({
-    method: "turn/started",
-    params: { threadId: "th", turn: turn("t1", "inProgress") },
-  });
+  transport.deliver(completed("t1"));
+  transport.deliver(started("t1"));
   expect((await handle.run()).status).toBe("completed");
   expect(clientStats(codex)).toEqual(before);
 
   // A goal run would otherwise take t1 for a turn of its own, which never completes.
   const running = thread.runGoal("ship it");
-  const set = await vi.waitFor(() => {
-    const sent = transport.sent.find((m) => m.method === "thread/goal/set");
-    expect(sent).toBeDefined();
-    return sent!;
-  });
+  const set = await sentWhen(transport, (m) => m.method === "thread/goal/set");
   transport.deliver({ id: set.id, result: { goal: goal("active") } });
-  transport.deliver({
-    method: "turn/started",
-    params: { threadId: "th", turn: turn("t2", "inProgress") },
-  });
-  transport.deliver({
-    method: "turn/completed",
-    params: { threadId: "th", turn: turn("t2", "completed") },
-  });
+  transport.deliver(started("t2"));
+  transport.deliver(completed("t2"));
   transport.deliver({
     method: "thread/goal/updated",
     params: { threadId: "th", goal: goal("complete", 3) },
@@ -250,15 +241,8 @@ it("frees a compaction's hold when its turn's completion overtakes its start", a
     expect(request.method).toBe("thread/compact/start");
     transport.deliver({ id: request.id, result: {} });
     await compacting;
-    const turn = (status: string) => ({ id: "c1", status, items: [], error: null });
-    transport.deliver({
-      method: "turn/completed",
-      params: { threadId: "th", turn: turn("completed") },
-    });
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: "th", turn: turn("inProgress") },
-    });
+    transport.deliver(completed("c1"));
+    transport.deliver(started("c1"));
     const sent = transport.sent.length;
     const next = thread.turn("next").catch((e: unknown) => e);
     // Held until no compaction is seen to start within the wait, and not for ever.
@@ -294,12 +278,7 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
     params: { ...params, callId: "c", namespace: null, tool: "t", arguments: {} },
   });
   await resuming;
-  const answers = await vi.waitFor(() => {
-    // Answers, not the client's own requests of the same ids.
-    const sent = [0, 1].map((id) => transport.sent.find((m) => m.id === id && !("method" in m)));
-    expect(sent).not.toContain(undefined);
-    return sent.map((m) => m!.result);
-  });
+  const answers = [(await answerTo(transport, 0)).result, (await answerTo(transport, 1)).result];
   expect(answers).toEqual([
     { decision: "accept" },
     { contentItems: [{ type: "inputText", text: "from the tool" }], success: true },
@@ -318,8 +297,7 @@ it("answers a detached review's requests with its thread's handlers, lent to the
   transport.deliver({ id: fork.id, result: { thread: { id: "fork" } } });
   const start = await transport.waitForSent(before + 2);
   expect(start.method).toBe("review/start");
-  const turn = (status: string) => ({ id: "r1", status, items: [], error: null });
-  transport.deliver({ id: start.id, result: { turn: turn("inProgress"), reviewThreadId: "fork" } });
+  transport.deliver({ id: start.id, result: { turn: turnOf("r1"), reviewThreadId: "fork" } });
   const review = await reviewing;
   expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(2);
   transport.deliver({
@@ -327,16 +305,8 @@ it("answers a detached review's requests with its thread's handlers, lent to the
     method: "item/commandExecution/requestApproval",
     params: { threadId: "fork", turnId: "r1", itemId: "i", command: "git diff" },
   });
-  const answer = await vi.waitFor(() => {
-    const sent = transport.sent.find((m) => m.id === 0 && !("method" in m));
-    expect(sent).toBeDefined();
-    return sent!;
-  });
-  expect(answer.result).toEqual({ decision: "accept" });
-  transport.deliver({
-    method: "turn/completed",
-    params: { threadId: "fork", turn: turn("completed") },
-  });
+  expect((await answerTo(transport, 0)).result).toEqual({ decision: "accept" });
+  transport.deliver(completed("r1", "completed", "fork"));
   await review.run();
   // Given back: the thread keeps its own, the fork has none.
   expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(1);
