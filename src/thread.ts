@@ -1,4 +1,4 @@
-import { CodexError, RequestTimeoutError } from "./errors.js";
+import { CodexError } from "./errors.js";
 import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
   itemPage,
@@ -464,32 +464,22 @@ export class Thread {
   async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
     checkWellFormed(checkNonEmpty(beforeTurnId, "beforeTurnId"), "beforeTurnId");
     const call = requestOptions(options);
-    const { connection, router } = this.#context;
+    const { connection } = this.#context;
     const params = { threadId: this.id, beforeTurnId };
-    // Unsubscribed, this client runs no turn there: the stored history rolls back all the same.
-    if (!router.subscribed(this.id)) return connection.request("thread/revert", params, call);
     // After this client's turn in flight, which the revert would interrupt, and before the ones
-    // asked for after it.
-    const t0 = performance.now();
-    let sent = false;
-    try {
-      return await this.#inQueue("thread/revert", call, async (slot, left) => {
-        sent = true;
+    // asked for after it; on a thread the client left, where it runs no turn, it goes at once.
+    return this.#inQueue(
+      "thread/revert",
+      call,
+      async (slot, left) => {
         try {
           return await connection.request("thread/revert", params, left);
         } finally {
           slot.release();
         }
-      });
-    } catch (err) {
-      // The client left the thread as the revert waited, which the queue refuses: no turn of its
-      // runs there any more, so the revert goes now.
-      const gaveUp = err instanceof RequestTimeoutError || call?.signal?.aborted === true;
-      if (sent || gaveUp || router.subscribed(this.id)) throw err;
-      const timeout = call?.timeout;
-      const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
-      return connection.request("thread/revert", params, left);
-    }
+      },
+      false,
+    );
   }
 
   /**
@@ -657,11 +647,13 @@ export class Thread {
     );
   }
 
-  // Runs `send` in the thread's turn queue, with what the wait left of the call's timeout.
+  // Runs `send` in the thread's turn queue, with what the wait left of the call's timeout;
+  // `needsEvents: false` lets it go on a thread the client left (see `QueueWait`).
   #inQueue<T>(
     method: string,
     call: RequestOptions | undefined,
     send: (slot: TurnSlot, left: RequestOptions | undefined) => Promise<T>,
+    needsEvents?: false,
   ): Promise<T> {
     const t0 = performance.now();
     return this.#context.router.queueTurn(
@@ -674,7 +666,7 @@ export class Thread {
         );
       },
       false,
-      { method, signal: call?.signal, timeout: call?.timeout },
+      { method, signal: call?.signal, timeout: call?.timeout, needsEvents },
     );
   }
 

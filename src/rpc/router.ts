@@ -308,6 +308,12 @@ export interface QueueWait {
    * first use): if it fails, the turn leaves the queue at once, which rejects with its error.
    */
   readonly prepared?: Promise<unknown> | undefined;
+  /**
+   * `false` for a request that only has to keep its place among the thread's turns (a revert):
+   * it goes on when the client no longer receives the thread's events, which a turn is refused
+   * for, as no turn of this client runs there then.
+   */
+  readonly needsEvents?: false | undefined;
 }
 
 type Listener = (notification: RawNotification) => void;
@@ -608,11 +614,13 @@ export class Router {
     holdEvents = true,
     wait?: QueueWait,
   ): Promise<T> {
-    if (this.#unsubscribed.has(threadId)) return Promise.reject(unsubscribedError(threadId));
+    if (this.#unsubscribed.has(threadId) && wait?.needsEvents !== false) {
+      return Promise.reject(unsubscribedError(threadId));
+    }
     const queue = this.#queues.get(threadId);
     if (queue === undefined) {
       this.#queues.set(threadId, { waiting: [], holder: undefined });
-      return this.#occupy(threadId, start, holdEvents);
+      return this.#occupy(threadId, start, holdEvents, wait);
     }
     const { waiting } = queue;
     let handed = false;
@@ -632,7 +640,7 @@ export class Router {
         throw new RequestTimeoutError(wait!.method, wait!.timeout!);
       },
     }).then(
-      () => this.#occupy(threadId, start, holdEvents),
+      () => this.#occupy(threadId, start, holdEvents, wait),
       (err: unknown) => {
         // It gives up waiting: out of the queue, or, if the thread came to it meanwhile, on to
         // the next turn.
@@ -648,8 +656,9 @@ export class Router {
     threadId: string,
     start: (slot: TurnSlot) => Promise<T>,
     holdEvents: boolean,
+    wait: QueueWait | undefined,
   ): Promise<T> {
-    if (this.#unsubscribed.has(threadId)) {
+    if (this.#unsubscribed.has(threadId) && wait?.needsEvents !== false) {
       this.#handOn(threadId);
       return Promise.reject(unsubscribedError(threadId));
     }
