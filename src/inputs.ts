@@ -186,9 +186,10 @@ const _kinds: [UserInput["type"]] extends [InputItem["type"]] ? true : false = t
 const IMAGE_DETAILS = ["auto", "low", "high", "original"] as const;
 const _details: [ImageDetail] extends [(typeof IMAGE_DETAILS)[number]] ? true : false = true;
 
-// An image's detail, checked; `undefined` when it gives none.
+// An image's detail, checked; `undefined` when it gives none. The runtime stores an image given
+// none with `detail: null`, so a stored message's content can be sent again as it is.
 function imageDetail(value: unknown, name: string): ImageDetail | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === null) return undefined;
   if (typeof value === "string" && (IMAGE_DETAILS as readonly string[]).includes(value)) {
     return value as ImageDetail;
   }
@@ -345,6 +346,10 @@ function checkContentItem(item: unknown, i: number): void {
   const given = fields.filter((field) => record[field] !== undefined);
   if (given.length === 0 || given.some((field) => typeof record[field] !== "string")) {
     throw new TypeError(`${name} (${type}) needs a string ${fields.join(" or ")}`);
+  }
+  // The runtime keeps only the url of an item that gives both.
+  if (given.length > 1) {
+    throw new TypeError(`${name} (${type}) gives both ${given.join(" and ")}: give one of them`);
   }
   const isImage = type === "input_image";
   refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);

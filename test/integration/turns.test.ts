@@ -106,7 +106,7 @@ describe("Thread.run", () => {
     await writeFile(file, Buffer.from(PNG_BASE64, "base64"));
     t.mock.enqueueAssistantMessage("seen");
     const thread = await t.codex.threadStart();
-    await thread.run([
+    const result = await thread.run([
       text("Describe these."),
       image(`data:image/png;base64,${PNG_BASE64}`),
       localImage(file),
@@ -114,6 +114,13 @@ describe("Thread.run", () => {
     const images = inputImages(t.mock.responsesRequests[0]!);
     expect(images).toHaveLength(2);
     for (const part of images) expect(part.image_url).toMatch(/^data:image\/png;base64,/);
+
+    // The stored message (its images with `detail: null`) goes out again as it is.
+    const user = result.items.find((item) => item.type === "userMessage");
+    if (user?.type !== "userMessage") throw new Error("no userMessage item");
+    t.mock.enqueueAssistantMessage("seen again");
+    expect((await thread.run(user.content)).finalResponse).toBe("seen again");
+    expect(inputImages(t.mock.responsesRequests[1]!)).toHaveLength(4);
   });
 
   it("finds with inputImages the image a tool gave back to the model, as well as the user's", async () => {

@@ -186,6 +186,17 @@ describe("external message content", () => {
       'external message content item 0.detail must be one of auto, low, high, original, got "bogus"',
     );
     expect(refusal([{ type: "input_image", file_id: "f", detail: "high" }])).toBe("accepted");
+    // The runtime would keep the url alone.
+    expect(
+      refusal([{ type: "input_image", image_url: "data:image/png;base64,AA", file_id: "f" }]),
+    ).toBe(
+      "external message content item 0 (input_image) gives both image_url and file_id: give one of them",
+    );
+    expect(
+      refusal([{ type: "input_audio", audio_url: "data:audio/wav;base64,AA", file_id: "f" }]),
+    ).toBe(
+      "external message content item 0 (input_audio) gives both audio_url and file_id: give one of them",
+    );
     expect(
       refusal([
         { type: "input_image", file_id: "f" },

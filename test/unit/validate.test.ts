@@ -135,6 +135,16 @@ describe("input items", () => {
     expect(() =>
       toUserInputs({ type: "localImage", path: "/a.png", detail: "max" } as never),
     ).toThrow('input[0].detail must be one of auto, low, high, original, got "max"');
+    // The runtime stores an image given no detail with `detail: null`: sent again, it gives none.
+    expect(
+      toUserInputs([
+        { type: "image", url: "data:image/png;base64,AA==", detail: null },
+        { type: "localImage", path: "/a.png", detail: null },
+      ] as never),
+    ).toEqual([
+      { type: "image", url: "data:image/png;base64,AA==" },
+      { type: "localImage", path: "/a.png" },
+    ]);
     expect(() =>
       toUserInputs([
         { type: "text", text: "a" },
