@@ -11,7 +11,13 @@ import type {
   WebSearchMode,
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
-import { checkBoolean, checkNonEmpty, describe, shown } from "./internal/validate.js";
+import {
+  checkBoolean,
+  checkNonEmpty,
+  checkWellFormed,
+  describe,
+  shown,
+} from "./internal/validate.js";
 
 /** How approvals are handled for a thread or turn. */
 export const ApprovalMode = {
@@ -154,7 +160,7 @@ function checkDirectories(value: unknown): string[] {
   }
   return Array.from(value as unknown[], (dir, i) => {
     const name = `additionalDirectories[${i}]`;
-    const text = checkNonEmpty(dir, name);
+    const text = checkWellFormed(checkNonEmpty(dir, name), name);
     if (!path.isAbsolute(text)) {
       throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
     }
@@ -265,7 +271,10 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
     config["sandbox_workspace_write.writable_roots"] = checkDirectories(additionalDirectories);
   }
   if (reasoningEffort !== undefined) {
-    config.model_reasoning_effort = checkNonEmpty(reasoningEffort, "reasoningEffort");
+    config.model_reasoning_effort = checkWellFormed(
+      checkNonEmpty(reasoningEffort, "reasoningEffort"),
+      "reasoningEffort",
+    );
   }
   return config;
 }

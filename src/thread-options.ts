@@ -20,6 +20,8 @@ import {
 import { CodexError } from "./errors.js";
 import {
   checkJson,
+  isWellFormed,
+  loneSurrogate,
   checkNonEmpty,
   checkWellFormed,
   checkOptionNames,
@@ -205,8 +207,10 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
   // Strings and booleans, all most threads give, need no walk.
   for (const key in params) {
-    const kind = typeof params[key];
-    if (kind !== "string" && kind !== "boolean") {
+    const value = params[key];
+    if (typeof value === "string") {
+      if (!isWellFormed(value)) throw loneSurrogate(`options.${key}`);
+    } else if (typeof value !== "boolean") {
       checkJson(params, "options");
       break;
     }

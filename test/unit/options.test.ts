@@ -104,6 +104,10 @@ describe("Sandbox", () => {
         { sandbox: Sandbox.workspaceWrite, additionalDirectories: ["/a", , "/b"] },
         "additionalDirectories[1] must be",
       ],
+      [
+        { sandbox: Sandbox.workspaceWrite, additionalDirectories: ["/a\ud800"] },
+        "additionalDirectories[0] holds a lone surrogate",
+      ],
     ] as const) {
       expect(() => sandboxPolicy(options as never)).toThrow(message);
     }
@@ -260,6 +264,17 @@ describe("SDK_VERSION", () => {
 
 describe("typed settings and config", () => {
   const start = (options: object) => threadRequest(options as never, THREAD_START_NAMES, true);
+
+  it("refuses a lone surrogate in a string option or setting, naming it", () => {
+    for (const [options, message] of [
+      [{ model: "gpt\ud800" }, "options.model holds a lone surrogate"],
+      [{ cwd: "/tmp", baseInstructions: "a\udc00" }, "options.baseInstructions holds a lone"],
+      [{ reasoningEffort: "high\ud800" }, "reasoningEffort holds a lone surrogate"],
+      [{ additionalDirectories: ["/a\ud800"] }, "additionalDirectories[0] holds a lone surrogate"],
+    ] as const) {
+      expect(() => start(options)).toThrow(message);
+    }
+  });
 
   it("refuses a setting given both ways, dotted or nested, naming both", () => {
     const cases: Array<[object, string]> = [
