@@ -12,6 +12,7 @@ import {
   MAX_JSON_DEPTH,
   checkBoolean,
   checkJson,
+  jsonCopy,
   checkNonEmpty,
   checkOptionNames,
   checkWellFormed,
@@ -79,10 +80,9 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
   checkOptionNames(edit, EDIT_NAMES, name);
-  const keyPath = checkWellFormed(
-    checkNonEmpty(edit.keyPath, `${name}.keyPath`),
-    `${name}.keyPath`,
-  );
+  // Each field read once: a getter read again could give what the checks never saw.
+  const { keyPath: givenPath, value, mergeStrategy } = edit;
+  const keyPath = checkWellFormed(checkNonEmpty(givenPath, `${name}.keyPath`), `${name}.keyPath`);
   // Read as the runtime reads it: `a."b.c"` is two segments, and a quoted one may hold a credential's name.
   const segments = keyPathSegments(keyPath);
   if (segments === undefined) {
@@ -98,16 +98,17 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // JSON would write NaN as null, which the server reads as "remove the key".
   // Past 2^53 an integer is no longer exact, and JSON writes 1e21 as 1e+21, which the runtime
   // refuses as a float: refused here as configOverrides refuses them.
-  checkJson(edit.value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
+  checkJson(value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
   // TOML has no null: a whole value of null removes the key, but one inside it the runtime
   // refuses without saying where.
-  if (edit.value !== null) refuseNull(edit.value, `${name}.value`);
+  if (value !== null) refuseNull(value, `${name}.value`);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
-  for (const credential of credentialsIn(segments, edit.value)) secrets.add(credential);
+  for (const credential of credentialsIn(segments, value)) secrets.add(credential);
   return {
     keyPath,
-    value: edit.value as JsonValue,
-    mergeStrategy: checkMergeStrategy(edit.mergeStrategy),
+    // Copied as checked: the request may wait, and the caller's object may change meanwhile.
+    value: jsonCopy(value as JsonValue),
+    mergeStrategy: checkMergeStrategy(mergeStrategy),
   };
 }
 

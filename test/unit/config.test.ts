@@ -130,4 +130,21 @@ describe("CodexConfig.write", () => {
       params: { keyPath: "model", value: null },
     });
   });
+
+  it("sends what it checked: each field of an edit read once, its value copied", async () => {
+    const { transport, config } = setup();
+    let reads = 0;
+    const edit = {
+      keyPath: "model",
+      // Read again, it would go out as null, which removes the key.
+      get value() {
+        return ++reads === 1 ? { name: "gpt-5" } : Number.NaN;
+      },
+    };
+    void config.batchWrite([edit as never]);
+    expect(await transport.waitForSent(1)).toMatchObject({
+      params: { edits: [{ keyPath: "model", value: { name: "gpt-5" } }] },
+    });
+    expect(reads).toBe(1);
+  });
 });
