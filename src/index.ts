@@ -21,7 +21,7 @@ export type {
   ThreadHandlers,
   ThreadStartOptions,
 } from "./thread-options.js";
-export type { ConfigValue } from "./internal/toml.js";
+export type { ConfigArrayItem, ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
 export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
 export type {

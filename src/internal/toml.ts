@@ -36,8 +36,10 @@ export function keyPathSegments(keyPath: string): string[] | undefined {
 }
 
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */
-export type ConfigValue =
-  string | number | boolean | readonly ConfigValue[] | { readonly [key: string]: ConfigValue };
+export type ConfigValue = ConfigArrayItem | { readonly [key: string]: ConfigValue };
+
+/** What a {@link ConfigValue} array holds: scalars and arrays, no object. */
+export type ConfigArrayItem = string | number | boolean | readonly ConfigArrayItem[];
 
 /** Escapes a string as a TOML basic string (quotes included). */
 export function tomlString(value: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configArgs, readOverride } from "../../src/internal/toml.js";
+import { configArgs, readOverride, type ConfigValue } from "../../src/internal/toml.js";
 
 /** The error `configArgs` throws for these overrides (it fails the test when none is thrown). */
 function configError(overrides: unknown): Error {
@@ -72,6 +72,23 @@ describe("configArgs", () => {
     expect(configArgs({ tools: Object.assign(Object.create(null), { web_search: true }) })).toEqual(
       ["--config", "tools.web_search=true"],
     );
+  });
+
+  it("refuses an object inside an array, at run time and, typed as ConfigValue, at compile time", () => {
+    const overrides: Record<string, ConfigValue> = {
+      // @ts-expect-error -- arrays hold scalars or arrays
+      mcp_list: [{ path: "/s", enabled: false }],
+    };
+    expect(configError(overrides).message).toBe(
+      "configOverrides.mcp_list[0] must be a string, number, boolean or array",
+    );
+    const nested: ConfigValue = {
+      roots: [
+        ["/a", "/b"],
+        [1, true],
+      ],
+    };
+    expect(configArgs({ nested })).toEqual(["--config", 'nested.roots=[["/a", "/b"], [1, true]]']);
   });
 
   it("rejects keys with control characters, which are written unquoted", () => {
