@@ -672,7 +672,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   async run(options?: TurnRunOptions): Promise<R> {
     const { signal, timeout } = requestOptions(options) ?? {};
     if (signal === undefined && timeout === undefined) {
-      return this.#outcome(await this.#collector.completion);
+      const result = await this.#collector.completion;
+      const own = this.#signal;
+      // The turn's own signal bounds the check of its answer, as thread.run's does; one aborted
+      // before the check began has had its say (see #outcome).
+      if (this.#finish === undefined || own === undefined || own.aborted) {
+        return this.#outcome(result);
+      }
+      return deadline(
+        Promise.resolve(result).then((completed) => this.#outcome(completed)),
+        { signal: own, onAbort: () => this.#abort(abortError(own)) },
+      );
     }
     // The bound covers the reading of the answer too: a schema's validation may be async.
     return deadline(

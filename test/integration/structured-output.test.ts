@@ -436,4 +436,25 @@ describe("Thread.turn with output", () => {
     expect((aborted as TurnAbortedError).cause).toBe(reason);
     expect((aborted as TurnAbortedError).result?.id).toBe(handle.id);
   });
+
+  it("bounds the answer's validation by the turn's own signal when run() has none", async () => {
+    let checking!: () => void;
+    const inCheck = new Promise<void>((resolve) => (checking = resolve));
+    const stuck = z.object({ a: z.string() }).refine(() => {
+      checking();
+      return new Promise<boolean>(() => {});
+    });
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage('{"a":"x"}');
+    const controller = new AbortController();
+    const handle = await thread.turn("Answer.", { output: stuck, signal: controller.signal });
+    const running = handle.run().catch((e: unknown) => e);
+    await inCheck;
+    const reason = new Error("no longer needed");
+    controller.abort(reason);
+    const aborted = await running;
+    expect(aborted).toBeInstanceOf(TurnAbortedError);
+    expect((aborted as TurnAbortedError).cause).toBe(reason);
+    expect((aborted as TurnAbortedError).result?.status).toBe("completed");
+  });
 });
