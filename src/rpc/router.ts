@@ -700,6 +700,8 @@ export class Router {
         }
         if (replay === undefined) return "bound";
         for (const n of replay) {
+          // Ended by an earlier event (its completion): what follows is not the turn's, as live.
+          if (this.#turns.get(turnId) !== sink) break;
           const own = turnIdOf(n);
           if (own === turnId) this.#deliverToTurn(turnId, sink, n);
           else if (options?.childStart === true && this.#childStartOf(n) === turnId) {

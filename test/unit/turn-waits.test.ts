@@ -1431,3 +1431,29 @@ describe("turns in call order", () => {
     await expect(running).resolves.toMatchObject({ id: "t1" });
   });
 });
+
+describe("a turn whose events came before its turn/start answer", () => {
+  const agentItem = (turnId: string, text: string) => ({
+    method: "item/completed",
+    params: { threadId: TH, turnId, item: { type: "agentMessage", id: `m-${text}`, text } },
+  });
+  const failedTurn = {
+    ...turnOf("t1", "failed"),
+    error: { message: "boom", codexErrorInfo: null, additionalDetails: null },
+  };
+
+  it("ends at its first completion, as when they come after it: what follows is not its", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const running = thread.run("x");
+    await transport.waitForSent(1);
+    transport.deliver(agentItem("t1", "answer"));
+    transport.deliver(completed("t1"));
+    transport.deliver(agentItem("t1", "late"));
+    transport.deliver({ method: "turn/completed", params: { threadId: TH, turn: failedTurn } });
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const result = await running;
+    expect(result.status).toBe("completed");
+    expect(result.items.map((item) => (item as { text?: string }).text)).toEqual(["answer"]);
+    expect(tables()).toMatchObject({ turns: 0, pendingByThread: 0, queues: 0 });
+  });
+});
