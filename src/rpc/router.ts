@@ -392,7 +392,8 @@ export class Router {
       const endedFirst = this.#endedFirst.get(threadId);
       if (endedFirst !== undefined) {
         this.#endedFirst.delete(threadId);
-        if (endedFirst === id) return;
+        // A review's completion names the root its start names.
+        if (endedFirst === id || endedFirst === this.#childStartOf(n)) return;
       }
       this.#running.set(threadId, n);
     });

@@ -191,6 +191,35 @@ describe("Router", () => {
     expect(events.map((e) => e.method)).toEqual(["turn/started", "item/started", "turn/completed"]);
   });
 
+  it("records no turn running for a review whose completion overtook its turn's start", () => {
+    const started = {
+      method: "turn/started",
+      params: { threadId: "th", turn: { id: "child", rootTurnId: "review" } },
+    };
+    const completed = {
+      method: "turn/completed",
+      params: { threadId: "th", turn: { id: "review" } },
+    };
+    const settled = { running: 0, endedFirst: 0, turns: 0, childTurns: 0, pendingByThread: 0 };
+    // Live.
+    let { transport, router } = setup();
+    takeSlot(router, "th").bind("review", sinkOf([]), { childStart: true });
+    transport.deliver(completed);
+    transport.deliver(started);
+    expect(router.runningStart("th")).toBeUndefined();
+    expect(router.stats).toMatchObject(settled);
+    // Held before the review/start answer, then replayed.
+    ({ transport, router } = setup());
+    const slot = takeSlot(router, "th");
+    transport.deliver(completed);
+    transport.deliver(started);
+    const events: RawNotification[] = [];
+    slot.bind("review", sinkOf(events), { childStart: true });
+    expect(events.map((e) => e.method)).toEqual(["turn/completed"]);
+    expect(router.runningStart("th")).toBeUndefined();
+    expect(router.stats).toMatchObject(settled);
+  });
+
   it("keeps interleaved turns apart, each in order", () => {
     const { transport, router } = setup();
     const a: RawNotification[] = [];
