@@ -41,6 +41,7 @@ interface Abort {
 export class GoalRun {
   readonly done: Promise<GoalResult>;
   readonly #connection: Connection;
+  readonly #router: Router;
   readonly #threadId: string;
   readonly #log: Log;
   readonly #turns: TurnResult[] = [];
@@ -63,6 +64,7 @@ export class GoalRun {
 
   constructor(connection: Connection, router: Router, threadId: string, log: Log) {
     this.#connection = connection;
+    this.#router = router;
     this.#threadId = threadId;
     this.#log = log;
     this.done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
@@ -257,7 +259,8 @@ export class GoalRun {
         break;
       case "turn/started": {
         const turnId = params.turn?.id;
-        if (typeof turnId === "string") {
+        // The router has read it first: a start its completion overtook runs nothing.
+        if (typeof turnId === "string" && this.#router.runningStart(this.#threadId) === n) {
           const turn = new TurnCollector(false, this.#log);
           // Told of its start, as a turn's collector always is: a final error before it would
           // end it as a turn that never started.

@@ -1055,6 +1055,22 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
+  it("ends when its turn's completion overtakes the turn's start, which runs nothing", async () => {
+    const { transport, thread, tables } = setup();
+    const goal = thread.runGoal("ship it");
+    const set = await transport.waitForSent(1);
+    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
+    await flush();
+    transport.deliver(completed("g1"));
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+    });
+    await expect(goal).resolves.toMatchObject({ goal: { status: "complete" } });
+    expect(tables()).toMatchObject({ queues: 0, running: 0, endedFirst: 0 });
+  });
+
   it("weighs an update read before its activation's answer against the answer by time", async () => {
     const { transport, thread, tables } = setup();
     // Paused earlier, run again: the earlier goal's update arrives just before the answer.
