@@ -58,6 +58,8 @@ export class GoalRun {
   #aborted: Abort | undefined;
   // An aborted run saw no turn start, but the thread is active: one is starting, and is waited for.
   #turnExpected = false;
+  // How many of its turns have started, so a wait can tell whether one started meanwhile.
+  #starts = 0;
   #finished = false;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
@@ -146,10 +148,19 @@ export class GoalRun {
       this.#aborted = { reason, since, turnsBefore: this.#turns.length };
       const threadId = this.#threadId;
       const connection = this.#connection;
+      // A goal already ended (complete, blocked, ...) is left as it is: a pause would replace
+      // its status. Its turn still running is stopped all the same.
+      const known = this.#goal;
+      const pause =
+        known === undefined || (known !== null && isActive(known.status))
+          ? sendStop(connection, () =>
+              connection.request("thread/goal/set", { threadId, status: "paused" }, this.#bound()),
+            ).catch((err: unknown) =>
+              this.#log.warn(`could not pause the goal of ${threadId}`, err),
+            )
+          : undefined;
       const [paused] = await Promise.all([
-        sendStop(connection, () =>
-          connection.request("thread/goal/set", { threadId, status: "paused" }, this.#bound()),
-        ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err)),
+        pause,
         ...[...this.#running.keys()].map((turnId) => this.#interrupt(turnId)),
       ]);
       // The pause's answer shows the goal ended (or that there is none); without an answer,
@@ -162,7 +173,11 @@ export class GoalRun {
       }
       // A turn the server started before the pause may not have been seen yet: the thread's
       // status, read once the pause is answered, says whether one runs.
-      if (this.#running.size === 0 && (await this.#threadActive())) this.#turnExpected = true;
+      if (this.#running.size === 0) {
+        // Unless a turn starts while the status is read: that one is the turn waited for.
+        const starts = this.#starts;
+        if ((await this.#threadActive()) && this.#starts === starts) this.#turnExpected = true;
+      }
       this.#endIfDone();
       await deadline(this.done, {
         timeout: timeLeft(ABORT_WAIT_MS, since),
@@ -266,6 +281,7 @@ export class GoalRun {
           // end it as a turn that never started.
           turn.push(n);
           this.#running.set(turnId, turn);
+          this.#starts++;
           this.#turnExpected = false;
           // Started after the abort's interrupts went out: stopped too.
           if (this.#aborted !== undefined) void this.#interrupt(turnId);

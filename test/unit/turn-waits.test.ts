@@ -947,6 +947,55 @@ describe("stopping what the caller gave up on", () => {
     expect(sentOf("thread/goal/set")).toHaveLength(3);
   });
 
+  it("ends an aborted goal run with the turn that started while its status was read", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "a goal", status });
+    const controller = new AbortController();
+    let settled = false;
+    const goal = thread
+      .runGoal("a goal", { signal: controller.signal })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    controller.abort();
+    await answer(2, "thread/goal/set", { goal: goalOf("paused") });
+    const read = await transport.waitForSent(3);
+    expect(read.method).toBe("thread/read");
+    // The goal's turn starts as the read travels, which then finds the thread active.
+    transport.deliver(started("t1"));
+    transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "active" } } } });
+    await flush();
+    await answer(4, "turn/interrupt", {});
+    transport.deliver(completed("t1", "interrupted"));
+    await flush();
+    // Ended with that turn, not at the abort's 10 s bound.
+    expect(settled).toBe(true);
+    expect(await goal).toMatchObject({ name: "AbortError", result: { id: "t1" } });
+    expect(tables().queues).toBe(0);
+  });
+
+  it("leaves a goal that already ended as it is when aborted, and stops its turn", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "a goal", status });
+    const controller = new AbortController();
+    const goal = thread.runGoal("a goal", { signal: controller.signal }).catch((e: unknown) => e);
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    transport.deliver(started("t1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    await flush();
+    controller.abort();
+    // No pause, which would turn the complete goal into a paused one.
+    await answer(2, "turn/interrupt", {});
+    transport.deliver(completed("t1", "interrupted"));
+    expect(await goal).toMatchObject({ name: "AbortError", result: { id: "t1" } });
+    expect(sentOf("thread/goal/set")).toHaveLength(1);
+  });
+
   it("bounds a detached review's fork by its signal", async () => {
     const { transport, thread } = setup();
     const controller = new AbortController();
