@@ -23,7 +23,10 @@ export interface GoalResult {
 export interface RunGoalOptions {
   /** A token budget for the goal. */
   readonly tokenBudget?: number | undefined;
-  /** Aborting pauses the goal and interrupts its turn; `runGoal` rejects with `TurnAbortedError`. */
+  /**
+   * Aborting pauses the goal (unless it already left `active`) and interrupts its turn; `runGoal`
+   * rejects with `TurnAbortedError`.
+   */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -135,10 +138,10 @@ export class GoalRun {
   }
 
   /**
-   * Aborts the run: pauses the goal and interrupts its running turns, and any turn of it that
-   * starts until it has ended, which the run waits for, up to `ABORT_WAIT_MS`: the thread stays
-   * taken meanwhile, so no later turn runs beside (or folds into) one of the goal's. `done` then
-   * rejects with `TurnAbortedError` carrying the result of the turn the abort stopped (`null`
+   * Aborts the run: pauses the goal (unless it already left `active`) and interrupts its running
+   * turns, and any turn of it that starts until it has ended, which the run waits for, up to
+   * `ABORT_WAIT_MS`: the thread stays taken meanwhile, so no later turn runs beside (or folds
+   * into) one of the goal's. `done` then rejects with `TurnAbortedError` carrying the result of the turn the abort stopped (`null`
    * when none ran). Each request is bounded, and failures are logged.
    */
   async abort(reason: Error): Promise<never> {

@@ -529,7 +529,8 @@ export class Thread {
    * Gives the thread a goal and waits until it is reached: the server runs turns on its own,
    * one after another, until the model marks the goal complete (or it is paused, blocked or out
    * of budget). Resolves with every turn's result; a last turn that failed rejects with
-   * `TurnFailedError`. Aborting `signal` pauses the goal and interrupts its turn.
+   * `TurnFailedError`. Aborting `signal` pauses the goal (unless it already left `active`) and
+   * interrupts its turn.
    */
   async runGoal(objective: string, options?: RunGoalOptions): Promise<GoalResult> {
     const trimmed = checkObjective(objective);
