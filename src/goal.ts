@@ -141,8 +141,9 @@ export class GoalRun {
    * Aborts the run: pauses the goal (unless it already left `active`) and interrupts its running
    * turns, and any turn of it that starts until it has ended, which the run waits for, up to
    * `ABORT_WAIT_MS`: the thread stays taken meanwhile, so no later turn runs beside (or folds
-   * into) one of the goal's. `done` then rejects with `TurnAbortedError` carrying the result of the turn the abort stopped (`null`
-   * when none ran). Each request is bounded, and failures are logged.
+   * into) one of the goal's. `done` then rejects with `TurnAbortedError` carrying the result of
+   * the turn the abort stopped (`null` when none ran). Each request is bounded, and failures are
+   * logged.
    */
   async abort(reason: Error): Promise<never> {
     // Ended in the same turn of the loop as the abort: nothing is left to stop.
