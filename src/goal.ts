@@ -63,6 +63,7 @@ export class GoalRun {
   #turnExpected = false;
   // How many of its turns have started, so a wait can tell whether one started meanwhile.
   #starts = 0;
+  #asked = false;
   #finished = false;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
@@ -83,13 +84,25 @@ export class GoalRun {
     if (running !== undefined) this.#observe(running);
   }
 
-  /** Activates the goal; events are already being followed. Aborting `signal` stops waiting. */
+  /** Whether the activation was sent: until then, the server has started nothing. */
+  get asked(): boolean {
+    return this.#asked;
+  }
+
+  /**
+   * Activates a fresh goal: the thread's earlier one is cleared first, as the runtime's set would
+   * keep its budget and the tokens it used. Events are already being followed. Aborting `signal`
+   * stops waiting.
+   */
   async start(
     objective: string,
     tokenBudget: number | undefined,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     this.#objective = objective;
+    const bound = signal === undefined ? undefined : { signal };
+    await this.#connection.request("thread/goal/clear", { threadId: this.#threadId }, bound);
+    this.#asked = true;
     const { goal } = await this.#connection.request(
       "thread/goal/set",
       {
@@ -98,7 +111,7 @@ export class GoalRun {
         status: "active",
         ...(tokenBudget === undefined ? {} : { tokenBudget }),
       },
-      signal === undefined ? undefined : { signal },
+      bound,
     );
     this.#activated = true;
     const answered = goalOf(goal, "thread/goal/set");
@@ -177,7 +190,7 @@ export class GoalRun {
       }
       // A turn the server started before the pause may not have been seen yet: the thread's
       // status, read once the pause is answered, says whether one runs.
-      if (this.#running.size === 0) {
+      if (this.#running.size === 0 && !this.#finished) {
         // Unless a turn starts while the status is read: that one is the turn waited for.
         const starts = this.#starts;
         if ((await this.#threadActive()) && this.#starts === starts) this.#turnExpected = true;

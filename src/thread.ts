@@ -526,7 +526,8 @@ export class Thread {
   }
 
   /**
-   * Gives the thread a goal and waits until it is reached: the server runs turns on its own,
+   * Gives the thread a fresh goal (its earlier one is cleared first, whose budget and tokens
+   * used would carry over) and waits until it is reached: the server runs turns on its own,
    * one after another, until the model marks the goal complete (or it is paused, blocked or out
    * of budget). Resolves with every turn's result; a last turn that failed rejects with
    * `TurnFailedError`. Aborting `signal` pauses the goal (unless it already left `active`) and
@@ -560,7 +561,7 @@ export class Thread {
         } catch (err) {
           // Given up on while its activation was on the way: the server may have activated it,
           // and the thread stays taken until the abort has stopped what it started.
-          if (signal?.aborted) {
+          if (signal?.aborted && goalRun.asked) {
             goalRun
               .abort(err as Error)
               .catch((e: unknown) => log.debug(`goal on ${this.id} stopped after its abort`, e));

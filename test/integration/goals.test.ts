@@ -31,6 +31,24 @@ describe("Thread.runGoal", () => {
     expect((await thread.run("hello")).finalResponse).toBe("plain turn");
   });
 
+  it("starts a fresh goal: nothing of the thread's earlier goal carries over", async () => {
+    const thread = await t.codex.threadStart();
+    // An earlier goal that spent its budget.
+    t.mock.enqueue(sse.assistantMessage("spent"), {
+      usage: { inputTokens: 100, outputTokens: 100 },
+    });
+    const first = await thread.runGoal("old objective", { tokenBudget: 50 });
+    expect(first.goal?.status).toBe("budgetLimited");
+
+    t.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+    t.mock.enqueueAssistantMessage("done");
+    const second = await thread.runGoal("new objective");
+    expect(second.goal).toMatchObject({ objective: "new objective", status: "complete" });
+    expect(second.goal?.tokenBudget ?? null).toBeNull();
+    expect(second.turns).toHaveLength(1);
+    expect(second.finalResponse).toBe("done");
+  });
+
   it("rejects an empty or oversized objective before any I/O", async () => {
     const thread = await t.codex.threadStart();
     await expect(thread.runGoal("   ")).rejects.toThrow("goal objective must not be empty");

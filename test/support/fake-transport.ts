@@ -19,8 +19,25 @@ export class FakeTransport implements Transport {
     this.sink = sink;
   }
 
+  /**
+   * Answers each request of `method` with `result` as it is sent, leaving it out of `sent`: for
+   * tests of what follows it.
+   */
+  answerAlways(method: string, result: unknown): void {
+    this.answered.set(method, result);
+  }
+
+  private readonly answered = new Map<string, unknown>();
+
   send(line: string, done?: (error?: Error | null) => void): void {
-    this.sent.push(JSON.parse(line) as Record<string, unknown>);
+    const message = JSON.parse(line) as Record<string, unknown>;
+    if (typeof message.method === "string" && this.answered.has(message.method)) {
+      const result = this.answered.get(message.method);
+      queueMicrotask(() => this.deliver({ id: message.id, result }));
+      if (done !== undefined) queueMicrotask(done);
+      return;
+    }
+    this.sent.push(message);
     for (const w of this.waiters.splice(0)) w();
     if (done !== undefined) queueMicrotask(done);
   }

@@ -34,8 +34,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup() {
+function setup(answerClears = true) {
   const transport = new FakeTransport();
+  // A goal run clears the thread's earlier goal first; the tests here are about what follows.
+  if (answerClears) transport.answerAlways("thread/goal/clear", { cleared: false });
   const { log, entries } = captureLog();
   const connection = new Connection(transport, { log });
   const router = new Router(connection, log);
@@ -1232,8 +1234,30 @@ describe("a goal run", () => {
     await expect(next).resolves.toMatchObject({ id: "t2" });
   });
 
+  it("clears the thread's earlier goal before setting its own; aborted meanwhile, sets nothing", async () => {
+    const { transport, thread, answer, sentOf, tables } = setup(false);
+    const goal = thread.runGoal("fresh").catch((e: unknown) => e);
+    await answer(1, "thread/goal/clear", { cleared: true });
+    await answer(2, "thread/goal/set", { goal: goalOf("fresh", "complete") });
+    expect(await goal).toMatchObject({ goal: { status: "complete" }, turns: [] });
+
+    const controller = new AbortController();
+    const reason = new Error("no longer");
+    const aborted = thread.runGoal("later", { signal: controller.signal }).catch((e: unknown) => e);
+    expect((await transport.waitForSent(3)).method).toBe("thread/goal/clear");
+    controller.abort(reason);
+    expect(await aborted).toBe(reason);
+    expect(transport.sent.map((m) => m.method)).toEqual([
+      "thread/goal/clear",
+      "thread/goal/set",
+      "thread/goal/clear",
+    ]);
+    expect(sentOf("turn/interrupt")).toEqual([]);
+    expect(tables().queues).toBe(0);
+  });
+
   it("rejects goal answers without a goal of a known status, or a clear without its boolean", async () => {
-    const { thread, answer } = setup();
+    const { thread, answer } = setup(false);
     let n = 0;
     const outcome = async (call: Promise<unknown>, method: string, result: unknown) => {
       await answer(++n, method, result);
