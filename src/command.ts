@@ -480,7 +480,8 @@ function checkArgv(argv: unknown): string[] {
 
 function checkEnv(env: unknown): Record<string, string | null> | undefined {
   if (env === undefined) return undefined;
-  const out: Record<string, string | null> = {};
+  // No prototype: a variable named `__proto__` is one more key, not the object's prototype.
+  const out = Object.create(null) as Record<string, string | null>;
   for (const [key, value] of Object.entries(checkOptions(env as object, "env"))) {
     if (value === undefined) continue;
     const name = `env.${key}`;

@@ -178,6 +178,13 @@ describe("Codex.exec", () => {
     expect(path.resolve(cwd!)).toBe(path.resolve(t.workDir));
     expect(greeting).toBe("hello");
     expect(home).toBe("unset");
+
+    // A variable named __proto__ is one more variable.
+    const env = JSON.parse('{"__proto__": "kept"}') as Record<string, string>;
+    const listed = await t.codex.exec(["sh", "-c", "env | grep -c '^__proto__=kept$' || true"], {
+      env,
+    });
+    expect((await listed.wait()).stdout.trim()).toBe("1");
   });
 
   it("runs in a terminal of the given size, and resizes it", async () => {
