@@ -38,6 +38,7 @@ import {
   checkTimeout,
   checkTokenBudget,
   checkWellFormed,
+  trimAsRuntime,
   describe,
   dropUndefined,
   isPlainObject,
@@ -519,7 +520,9 @@ export class Thread {
       throw new TypeError(`name must be a string, got ${describe(name)}`);
     }
     // The server trims the name, and refuses one left empty.
-    if (name.trim() === "") throw new TypeError("name must not be empty or only white space");
+    if (trimAsRuntime(name) === "") {
+      throw new TypeError("name must not be empty or only white space");
+    }
     checkWellFormed(name, "name");
     const call = requestOptions(options);
     return this.#context.connection.request("thread/name/set", { threadId: this.id, name }, call);

@@ -238,10 +238,19 @@ export function checkOptionalDelay(value: unknown, name: string): number | undef
 /** The longest objective the server accepts. */
 export const MAX_GOAL_OBJECTIVE = 4000;
 
+// White space as the runtime trims it (Rust's `str::trim`: Unicode's White_Space, so U+0085 but
+// not the byte order mark U+FEFF, unlike `String#trim`).
+const EDGE_SPACE = /^\p{White_Space}+|\p{White_Space}+$/gu;
+
+/** `value` trimmed as the runtime trims names and objectives. */
+export function trimAsRuntime(value: string): string {
+  return value.replace(EDGE_SPACE, "");
+}
+
 /** A goal objective, checked before any I/O and returned trimmed. */
 export function checkObjective(objective: unknown): string {
   if (typeof objective !== "string") throw new TypeError("goal objective must be a string");
-  const trimmed = objective.trim();
+  const trimmed = trimAsRuntime(objective);
   if (trimmed === "") throw new TypeError("goal objective must not be empty");
   checkWellFormed(trimmed, "goal objective");
   // The server counts characters (Unicode scalar values), not UTF-16 code units.

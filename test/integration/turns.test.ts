@@ -346,7 +346,7 @@ describe("thread lifecycle", () => {
     await thread.setName("Renamed thread");
     expect((await thread.read()).thread.name).toBe("Renamed thread");
     // The server trims a name and refuses one left empty (InvalidRequestError): refused here.
-    for (const blank of ["", " \n\t"]) {
+    for (const blank of ["", " \n\t", "\u0085\u3000"]) {
       await expect(thread.setName(blank)).rejects.toThrow(
         new TypeError("name must not be empty or only white space"),
       );

@@ -25,6 +25,12 @@ describe("checkObjective", () => {
     expect(() => checkObjective("x".repeat(4001))).toThrow(RangeError);
     expect(() => checkObjective(`${"😀".repeat(3999)}xy`)).toThrow(RangeError);
   });
+
+  it("trims as the runtime does: U+0085 is white space, the byte order mark is not", () => {
+    expect(() => checkObjective("\u0085")).toThrow("goal objective must not be empty");
+    expect(checkObjective(`\u3000${"x".repeat(4000)}\u0085`)).toBe("x".repeat(4000));
+    expect(checkObjective("\ufeff")).toBe("\ufeff");
+  });
 });
 
 describe("checkJson", () => {
