@@ -177,9 +177,10 @@ export function checkCodexBin(codexBin: unknown): string {
  */
 export function prependPath(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
-  const keys = Object.keys(out).filter((k) => k.toUpperCase() === "PATH");
-  const key =
-    process.platform === "win32" ? (keys.find((k) => k === "Path") ?? keys[0] ?? "Path") : "PATH";
+  // Elsewhere `Path` and `path` are variables of their own, kept as they are.
+  const windows = process.platform === "win32";
+  const keys = windows ? Object.keys(out).filter((k) => k.toUpperCase() === "PATH") : [];
+  const key = windows ? (keys.find((k) => k === "Path") ?? keys[0] ?? "Path") : "PATH";
   const current = out[key] ?? "";
   for (const k of keys) if (k !== key) delete out[k];
   const parts = current.split(path.delimiter).filter((p) => p !== "" && p !== dir);

@@ -5,7 +5,7 @@ import path from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { findPlatformPackage, locateRuntime } from "../../src/runtime.js";
+import { findPlatformPackage, locateRuntime, prependPath } from "../../src/runtime.js";
 import { SDK_VERSION } from "../../src/version.js";
 
 // The platform package of another operating system is never installed here, which is the state a
@@ -123,5 +123,19 @@ describe("findPlatformPackage", () => {
     const pkg = `@openai/codex-${process.platform}-${process.arch}`;
     expect(findPlatformPackage(pkg, from)).toBe(installed);
     expect(findPlatformPackage("@openai/codex-none-such", from)).toBeUndefined();
+  });
+});
+
+describe("prependPath", () => {
+  it("puts the directory first on PATH once; other-cased names are PATH only on Windows", () => {
+    const env = { PATH: ["/usr/bin", "/helpers"].join(path.delimiter), Path: "/keep", path: "x" };
+    const out = prependPath(env, "/helpers");
+    if (process.platform === "win32") {
+      expect(out).toEqual({ Path: ["/helpers", "/keep"].join(path.delimiter) });
+    } else {
+      expect(out).toEqual({ PATH: "/helpers:/usr/bin", Path: "/keep", path: "x" });
+    }
+    // The caller's object is not changed.
+    expect(env.Path).toBe("/keep");
   });
 });
