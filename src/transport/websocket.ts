@@ -102,6 +102,13 @@ export function webSocketAddress(url: unknown): {
     if (socketPath === "" || socketPath === "/") {
       throw new TypeError("a unix:// URL needs the socket's path, such as unix:///tmp/codex.sock");
     }
+    // `unix:codex.sock` would be dialled from the process's working directory.
+    if (!parsed.pathname.startsWith("/")) {
+      throw new TypeError(
+        "a unix:// URL takes the socket's absolute path, such as unix:///tmp/codex.sock, got " +
+          JSON.stringify(socketPath),
+      );
+    }
     return { url: "ws://localhost/", shownUrl: `unix://${parsed.pathname}`, socketPath };
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {

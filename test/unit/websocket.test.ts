@@ -453,6 +453,12 @@ describe("Codex.connect", () => {
       await expect(Codex.connect("unix://relative/x.sock")).rejects.toThrow(
         'such as unix:///tmp/codex.sock; "relative" would be read as a host',
       );
+      // Nor is a relative path, which would be dialled from the working directory.
+      for (const relative of ["unix:codex.sock", "unix:dir/codex.sock"]) {
+        await expect(Codex.connect(relative)).rejects.toThrow(
+          /^a unix:\/\/ URL takes the socket's absolute path, such as unix:\/\/\/tmp\/codex\.sock, got "/,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
