@@ -168,7 +168,14 @@ export class StdioTransport implements Transport {
       child.stdout.destroy();
       child.stderr.destroy();
       child.stdin.destroy();
-      if (this.#exit === undefined && this.#spawnError === undefined) child.kill("SIGKILL");
+      // Closing, it has the rest of its grace to exit by itself (see #terminate).
+      if (
+        this.#exit === undefined &&
+        this.#spawnError === undefined &&
+        this.#closing === undefined
+      ) {
+        child.kill("SIGKILL");
+      }
     }
     const info: TransportCloseInfo = {
       exitCode: this.#exit?.code ?? null,

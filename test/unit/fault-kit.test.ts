@@ -212,6 +212,16 @@ describe("stand-in app-server", () => {
     expect(s.signals).toEqual(["SIGTERM"]);
     await expectNoChild(pid);
   });
+
+  it("gives a server that closes its output on SIGTERM the rest of killGraceMs to exit", async () => {
+    const s = await standin({ slowExitMs: 400, stayAfterStdinEnd: true });
+    const codex = await start(s, { killGraceMs: 5000 });
+    const pid = s.pid!;
+    await codex.close();
+    // It exited by itself, not by SIGKILL once its output had closed.
+    expect(await s.gone).toEqual({ code: 0 });
+    await expectNoChild(pid);
+  });
 });
 
 describe("process guards", () => {

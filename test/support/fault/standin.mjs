@@ -29,7 +29,11 @@ const control = connectControl(argv.control, "standin", onCommand, () => {
 
 process.on("SIGTERM", () => {
   control.send({ t: "signal", name: "SIGTERM" });
-  if (!config.ignoreSigterm) void exit(143);
+  if (config.slowExitMs !== undefined) {
+    // A graceful shutdown: output closed at once, the exit some time later.
+    process.stdout.end();
+    setTimeout(() => void exit(0), config.slowExitMs);
+  } else if (!config.ignoreSigterm) void exit(143);
 });
 process.stdout.on("error", () => {});
 

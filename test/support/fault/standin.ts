@@ -120,6 +120,8 @@ export interface StandinOptions {
   readonly afterInitialize?: readonly StandinWrite[];
   /** Keeps running on SIGTERM (the client must then SIGKILL it). The signal is still recorded. */
   readonly ignoreSigterm?: boolean;
+  /** On SIGTERM, closes its stdout at once and exits (code 0) this many milliseconds later. */
+  readonly slowExitMs?: number;
   /** Keeps running after the client closes stdin (the real server exits then; so does the default). */
   readonly stayAfterStdinEnd?: boolean;
   /** `codexHome` in the default `initialize` answer. */
@@ -275,6 +277,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       afterInitialize: options.afterInitialize?.map(writeToWire),
       ignoreSigterm: options.ignoreSigterm ?? false,
       stayAfterStdinEnd: options.stayAfterStdinEnd ?? false,
+      slowExitMs: options.slowExitMs,
       codexHome: options.codexHome,
       queued: queued.splice(0),
     }),
