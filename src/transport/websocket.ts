@@ -298,14 +298,22 @@ export class WebSocketTransport implements Transport {
       const unsent = socket.bufferedAmount + unwritten(raw);
       const sending = unsent < this.#unsent;
       this.#unsent = unsent;
-      if (!this.#heard && !sending) {
-        return this.#finish(new Error(`the app-server did not answer a ping within ${every} ms`));
-      }
-      this.#heard = false;
-      socket.ping();
+      if (this.#heard || sending) return this.#ping(socket);
+      // A host busy past the interval runs this before reading what came meanwhile, the answer
+      // perhaps: an immediate runs once the loop has read it.
+      setImmediate(() => {
+        if (this.#finished) return;
+        if (this.#heard) return this.#ping(socket);
+        this.#finish(new Error(`the app-server did not answer a ping within ${every} ms`));
+      });
     }, every);
     // The socket keeps the process alive while it is open; the pings need not.
     this.#pinger.unref();
+  }
+
+  #ping(socket: WebSocket): void {
+    this.#heard = false;
+    socket.ping();
   }
 
   send(line: string, done: (error?: Error | null) => void = this.#reportFailure): void {

@@ -509,6 +509,33 @@ describe("WebSocketTransport pings", () => {
     );
   });
 
+  it("reads an answer that came while the host was busy before it holds the ping unanswered", async () => {
+    let pings = 0;
+    let thirdPing!: () => void;
+    const third = new Promise<void>((resolve) => (thirdPing = resolve));
+    const url = await scriptedServer(
+      (socket) =>
+        socket.on("ping", () => {
+          pings++;
+          if (pings === 3) thirdPing();
+          // The first answer is in the client's socket when the host (this process) gets busy
+          // past the next ping: that ping's timer runs before the answer is read.
+          socket.pong(undefined, undefined, () => {
+            if (pings !== 1) return;
+            const until = performance.now() + 150;
+            while (performance.now() < until);
+          });
+        }),
+      { autoPong: false },
+    );
+    const ends: (string | undefined)[] = [];
+    const transport = new WebSocketTransport({ url, shownUrl: url, pingInterval: 100 });
+    transport.start(sinkOf({ closed: (info) => ends.push(info.reason) }));
+    await third;
+    expect(ends).toEqual([]);
+    await transport.close();
+  });
+
   it("keeps a connection whose server answers, and clears its ping timer on close", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     try {
