@@ -238,8 +238,9 @@ function unquote(token: string): string {
 
 /**
  * The credentials the params of a request carry, as the server may quote them back: a login's
- * key or token, the values of config under a credential's name (`config` of a thread, config
- * writes), and a command's environment. For requests sent through `codex.request`, and the
+ * key, token or AWS secret, the values of config under a credential's name (`config` of a thread,
+ * config writes), a command's or process's environment, an environment's bearer token and what
+ * a URL carries (an executor's, a gateway's base URL). For requests sent through `codex.request`, and the
  * typed methods that send such params.
  */
 export function paramsCredentials(method: string, params: unknown): string[] {
@@ -255,9 +256,21 @@ export function paramsCredentials(method: string, params: unknown): string[] {
       out.push(...credentialsIn(segments, value));
     }
   };
+  const url = (value: unknown) => {
+    if (typeof value === "string") out.push(...urlCredentials(value));
+  };
   switch (method) {
     case "account/login/start":
-      strings(p.apiKey, p.accessToken);
+      strings(p.apiKey, p.accessToken, p.secretAccessKey, p.sessionToken);
+      break;
+    case "environment/add":
+      strings(p.authBearerToken);
+      url(p.execServerUrl);
+      break;
+    case "modelProvider/config/write":
+      if (typeof p.settings === "object" && p.settings !== null) {
+        url((p.settings as Record<string, unknown>).baseUrl);
+      }
       break;
     case "config/value/write":
       config(p.keyPath, p.value);
@@ -282,6 +295,7 @@ export function paramsCredentials(method: string, params: unknown): string[] {
       }
       break;
     case "command/exec":
+    case "process/spawn":
       if (typeof p.env === "object" && p.env !== null) out.push(...envCredentials(p.env));
       break;
   }

@@ -148,6 +148,33 @@ describe("paramsCredentials", () => {
     ]);
     expect(paramsCredentials("turn/start", { input: [] })).toEqual([]);
   });
+
+  it("reads an AWS key login, an environment's token and URL, a gateway's URL and a process's env", () => {
+    expect(
+      paramsCredentials("account/login/start", {
+        type: "amazonBedrockAccessKeys",
+        accessKeyId: "AKIA0123",
+        secretAccessKey: "aws-SECRET-0123456789",
+        sessionToken: "aws-SESSION-0123456789",
+        region: "us-east-1",
+      }),
+    ).toEqual(["aws-SECRET-0123456789", "aws-SESSION-0123456789"]);
+    expect(
+      paramsCredentials("environment/add", {
+        environmentId: "e",
+        execServerUrl: "wss://user:url-PASSWORD-0123@exec.example/",
+        authBearerToken: "bearer-ENV-0123456789",
+      }),
+    ).toEqual(expect.arrayContaining(["bearer-ENV-0123456789", "url-PASSWORD-0123"]));
+    expect(
+      paramsCredentials("modelProvider/config/write", {
+        settings: { type: "customGateway", baseUrl: "https://u:gw-PASSWORD-0123@gw.example/v1" },
+      }),
+    ).toEqual(expect.arrayContaining(["gw-PASSWORD-0123"]));
+    expect(
+      paramsCredentials("process/spawn", { command: ["ls"], env: { GH_TOKEN: "ghp-PROC-0123" } }),
+    ).toEqual(["ghp-PROC-0123"]);
+  });
 });
 
 describe("Secrets.error", () => {
