@@ -440,6 +440,9 @@ export class Codex implements AsyncDisposable {
     const { connection, credentialStore } = this.#internals;
     if (credentialStore === "memory") return "memory";
     const { config } = await connection.request("config/read", {}, call);
+    if (typeof config !== "object" || config === null) {
+      throw new CodexError("the answer to config/read holds no config");
+    }
     return config.cli_auth_credentials_store === "ephemeral" ? "memory" : "persistent";
   }
 

@@ -10,6 +10,7 @@ import vm from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Codex,
+  CodexError,
   TransportClosedError,
   externalMessage,
   type CodexOptions,
@@ -325,6 +326,13 @@ describe("what the client sends", () => {
 });
 
 describe("answers and listeners the client does not trust", () => {
+  it("rejects a key login to persist when config/read answers without a config", async () => {
+    const { codex } = await setup({ replies: { "config/read": { result: {} } } });
+    await expect(codex.loginApiKey("sk-persist-0123456789", { persist: true })).rejects.toThrow(
+      new CodexError("the answer to config/read holds no config"),
+    );
+  });
+
   it("rejects a thread or turn start whose answer names no id, and goes on", async () => {
     const { s, codex } = await setup({
       replies: {
