@@ -163,8 +163,10 @@ export function headerCredentials(name: string, value: string): string[] {
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-// The tokens of a TOML value: quoted strings, brackets, separators and bare words.
-const TOML_TOKENS = /"(?:[^"\\]|\\.)*"|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
+// The tokens of a TOML value: quoted strings (multi-line ones first), brackets, separators and
+// bare words.
+const TOML_TOKENS =
+  /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\]|\\.)*"|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
 
 /**
  * The strings of a `--config key=value` pair that sit under a credential's name, its key's or one
@@ -223,9 +225,34 @@ export function pairCredentials(pair: string): string[] {
   return out;
 }
 
+const BASIC_ESCAPES: Readonly<Record<string, string>> = {
+  b: "\b",
+  t: "\t",
+  n: "\n",
+  f: "\f",
+  r: "\r",
+  e: "\u001b",
+  '"': '"',
+  "\\": "\\",
+};
+
 // A TOML string's text: a basic string's escapes read as JSON's (most are the same), a literal
 // string as it is, a bare word as written.
 function unquote(token: string): string {
+  // A multi-line string drops a newline right after its opening quotes; in a basic one, a
+  // backslash at the end of a line drops the line break and the white space after it.
+  if (token.startsWith("'''")) return token.slice(3, -3).replace(/^\r?\n/, "");
+  if (token.startsWith('"""')) {
+    const body = token
+      .slice(3, -3)
+      .replace(/^\r?\n/, "")
+      .replace(/\\[ \t]*\r?\n\s*/g, "");
+    return body.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (escape, what: string) => {
+      if (what.length === 1) return BASIC_ESCAPES[what] ?? escape;
+      const code = parseInt(what.slice(1), 16);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : escape;
+    });
+  }
   if (token.startsWith("'")) return token.slice(1, -1);
   if (!token.startsWith('"')) return token;
   try {

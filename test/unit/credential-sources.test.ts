@@ -74,6 +74,10 @@ describe("pairCredentials", () => {
       ["x.authorization=Bearer abcdefghijk", ["Bearer abcdefghijk"]],
       ['list=[ { token = "in-array-token-1" }, "plain-string-xx" ]', ["in-array-token-1"]],
       ['env_token=["tok-one-12345", "tok-two-12345"]', ["tok-one-12345", "tok-two-12345"]],
+      // Multi-line strings, written on one line: the value is what is between the quotes.
+      ['mcp_servers.x.http_headers="""Bearer config-secret-0123"""', ["Bearer config-secret-0123"]],
+      ["a.token='''literal-secret-0123'''", ["literal-secret-0123"]],
+      ['a.token="""esc\\u0041ped-secret-0123"""', ["escAped-secret-0123"]],
       ['model="gpt-5.1-codex-max"', []],
       ['a.token="short"', []],
       // A number would be redacted inside the JSON numbers of the server's lines.
