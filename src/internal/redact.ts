@@ -82,6 +82,8 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
   const walk = (item: unknown, under: boolean, depth: number): void => {
     if (typeof item === "string") {
       if (under && isRedactable(item)) out.push(item);
+      // What a URL carries, wherever it sits (an MCP server's `url?api_key=...`).
+      else if (item.includes("://")) out.push(...urlCredentials(item));
     } else if (typeof item === "object" && item !== null && depth < MAX_DEPTH) {
       if (Array.isArray(item)) for (const entry of item) walk(entry, under, depth + 1);
       else
@@ -215,10 +217,9 @@ export function pairCredentials(pair: string): string[] {
     } else if (!frame.array && tokens[i + 1] === "=") {
       key = unquote(token);
     } else {
-      if (under) {
-        const text = unquote(token);
-        if (isRedactable(text)) out.push(text);
-      }
+      const text = unquote(token);
+      if (under && isRedactable(text)) out.push(text);
+      else if (text.includes("://")) out.push(...urlCredentials(text));
       valueNext = false;
     }
   }

@@ -78,6 +78,11 @@ describe("pairCredentials", () => {
       ['mcp_servers.x.http_headers="""Bearer config-secret-0123"""', ["Bearer config-secret-0123"]],
       ["a.token='''literal-secret-0123'''", ["literal-secret-0123"]],
       ['a.token="""esc\\u0041ped-secret-0123"""', ["escAped-secret-0123"]],
+      // What a URL carries, under any key.
+      [
+        'mcp_servers.probe.url="http://127.0.0.1:9/mcp?api_key=url-KEY-0123"',
+        ["url-KEY-0123", "url-KEY-0123"],
+      ],
       ['model="gpt-5.1-codex-max"', []],
       ['a.token="short"', []],
       // A number would be redacted inside the JSON numbers of the server's lines.
@@ -147,6 +152,12 @@ describe("paramsCredentials", () => {
         config: { "model_providers.x.bearer_token": "sk-THREAD-01" },
       }),
     ).toEqual(["sk-THREAD-01"]);
+    expect(
+      paramsCredentials("config/value/write", {
+        keyPath: "mcp_servers.probe",
+        value: { url: "https://u:mcp-PASSWORD-01@host/mcp" },
+      }),
+    ).toContain("mcp-PASSWORD-01");
     expect(envCredentials({ GH_TOKEN: "ghp-EXEC-0123", PATH: "/usr/bin:/bin/xyz" })).toEqual([
       "ghp-EXEC-0123",
     ]);
