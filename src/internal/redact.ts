@@ -1,4 +1,5 @@
 import { unescape } from "node:querystring";
+import { inspect } from "node:util";
 import {
   CodexError,
   JsonRpcError,
@@ -476,6 +477,12 @@ export class Secrets {
     if (value instanceof Error) {
       if (this.#mentions(value.message, depth, seen)) return true;
       if (this.#mentions(value.stack, depth, seen)) return true;
+    } else if (value instanceof Map || value instanceof Set) {
+      // Entries `util.inspect` shows, which are no properties.
+      for (const entry of value) if (this.#mentions(entry, depth + 1, seen)) return true;
+    } else if (!Array.isArray(value) && !isPlain(value) && this.#shownMentions(value)) {
+      // An instance keeping its state out of reach (a URL, a Headers), shown by its own inspect.
+      return true;
     }
     // Every own property, as `util.inspect` shows them: hidden ones (an error's message, stack,
     // cause, an AggregateError's errors) and symbol-keyed ones too; a getter only if enumerable,
@@ -494,6 +501,16 @@ export class Secrets {
         return true;
     }
     return false;
+  }
+
+  // Whether `util.inspect` shows a secret in `value` itself (what it holds is walked apart); one
+  // whose inspection throws is not to be trusted.
+  #shownMentions(value: object): boolean {
+    try {
+      return this.#mentionedIn(inspect(value, { depth: 0, showHidden: true }));
+    } catch {
+      return true;
+    }
   }
 
   #rebuild(error: unknown, depth: number): unknown {
@@ -545,4 +562,10 @@ function read(owner: object, key: PropertyKey): unknown {
 // A string that a regular expression matches as it is written.
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+// An object of no class of its own: all it shows are its properties.
+function isPlain(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

@@ -212,6 +212,25 @@ describe("Secrets.error", () => {
     const plain = new Error("nothing secret");
     expect(secrets.error(plain)).toBe(plain);
   });
+
+  it("finds a secret in a Map's or a Set's entries, and in what an instance shows (a URL)", () => {
+    const secrets = new Secrets();
+    const key = "sk-proj-ENTRIES-0123456789";
+    secrets.add(key);
+    const held = [
+      { headers: new Map([["authorization", `Bearer ${key}`]]) },
+      { tried: new Set([key]) },
+      { url: new URL(`https://user:${key}@proxy.example/v1`) },
+    ];
+    for (const fields of held) {
+      const error = Object.assign(new Error("request failed"), fields);
+      const clean = secrets.error(error);
+      expect(clean).not.toBe(error);
+      expect(inspect(clean, { depth: 10, showHidden: true })).not.toContain(key);
+    }
+    const harmless = Object.assign(new Error("fine"), { at: new URL("https://example.com/") });
+    expect(secrets.error(harmless)).toBe(harmless);
+  });
 });
 
 describe("requests that carry credentials", () => {
