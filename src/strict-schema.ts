@@ -42,11 +42,21 @@ export async function convertOutput(
 }
 
 async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonObject> {
-  const converter = props.jsonSchema?.input;
-  const isZod = props.vendor === "zod" && "_zod" in schema;
+  let jsonSchema: StandardProps["jsonSchema"];
+  let converter: unknown;
+  let vendor: unknown;
+  let isZod: boolean;
+  // Each read once: the schema is the caller's, and a getter of it may throw.
+  try {
+    ({ jsonSchema, vendor } = props);
+    converter = jsonSchema?.input;
+    isZod = vendor === "zod" && "_zod" in schema;
+  } catch (err) {
+    throw new TypeError(`output["~standard"] cannot be read: ${reasonOf(err)}`, { cause: err });
+  }
   if (typeof converter !== "function" && !isZod) {
     throw new TypeError(
-      `output: this "${props.vendor}" schema cannot give its JSON Schema (no ` +
+      `output: this "${String(vendor)}" schema cannot give its JSON Schema (no ` +
         '~standard.jsonSchema); use zod 4 (or "zod/v4" of zod 3.25), ArkType 2.1.28+, Valibot ' +
         "through toStandardJsonSchema(), or pass raw JSON Schema as outputSchema",
     );
@@ -55,7 +65,7 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
   try {
     produced =
       typeof converter === "function"
-        ? (converter as (options: object) => unknown).call(props.jsonSchema, {
+        ? (converter as (options: object) => unknown).call(jsonSchema, {
             target: TARGET,
             // zod then turns what has no JSON Schema into `{}`, whose path the walk names.
             libraryOptions: isZod ? { unrepresentable: "any", override: noJsonAnswer } : undefined,
@@ -299,6 +309,9 @@ class StrictSchema {
     for (const key of KEPT) {
       if (node[key] === undefined) continue;
       if (key === "format" && !FORMATS.has(node.format as string)) continue;
+      // JSON has no infinite bound, which zod writes as null (`max(Infinity)`): it bounds nothing.
+      const value = node[key];
+      if (value === null || (typeof value === "number" && !Number.isFinite(value))) continue;
       out[key] = node[key];
     }
     const isObjectType = types?.includes("object") ?? node.properties !== undefined;

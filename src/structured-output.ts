@@ -7,7 +7,7 @@
  * does not grow; that module imports nothing at run time, so it stays one lazily loaded file.
  */
 import { StructuredOutputError } from "./errors.js";
-import { checkStandardSchema } from "./internal/validate.js";
+import { checkJson, checkStandardSchema } from "./internal/validate.js";
 import type { StructuredOutputIssue } from "./errors.js";
 import type { TurnResult } from "./result.js";
 
@@ -84,6 +84,8 @@ export async function prepareOutput(
   const props = checkStandardSchema(output, "output");
   const { convertOutput } = await import("./strict-schema.js");
   const { schema, read } = await convertOutput(output as object, props);
+  // What JSON would change (a NaN in an enum, say) is refused, not sent changed.
+  checkJson(schema, "output (as JSON Schema)");
   return {
     schema,
     async parse(result) {

@@ -342,6 +342,23 @@ describe("prepareOutput: the strict schema", () => {
     expect(await strictOf(schema)).toMatchObject({ properties: { name: { type: "string" } } });
   });
 
+  it("leaves out an infinite bound, and refuses what JSON would change, before any I/O", async () => {
+    const bounded = z.object({ score: z.number().min(0).max(Number.POSITIVE_INFINITY) });
+    const strict = (await strictOf(bounded)) as { properties: { score: object } };
+    expect(strict.properties.score).toEqual({ type: "number", minimum: 0 });
+    const err = await failure(
+      standard({
+        type: "object",
+        properties: { n: { enum: [1, Number.NaN] } },
+        required: ["n"],
+      }),
+    );
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toBe(
+      "output (as JSON Schema).properties.n.enum[1] must be a finite number, got NaN",
+    );
+  });
+
   it("refuses, naming the path, what cannot be made strict", async () => {
     const cases: Array<[unknown, string]> = [
       [
@@ -433,6 +450,20 @@ describe("prepareOutput: the strict schema", () => {
     const getterErr = await failure(unreadable);
     expect(getterErr).toBeInstanceOf(TypeError);
     expect(getterErr.message).toBe('output["~standard"] cannot be read: getter boom');
+    // So is a `~standard` whose jsonSchema cannot be read.
+    const unreadableJson = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: (value: unknown) => ({ value }),
+        get jsonSchema(): never {
+          throw new Error("json boom");
+        },
+      },
+    };
+    const jsonErr = await failure(unreadableJson);
+    expect(jsonErr).toBeInstanceOf(TypeError);
+    expect(jsonErr.message).toBe('output["~standard"] cannot be read: json boom');
   });
 
   it("refuses a schema that contains itself other than by $ref, or nests too deep", async () => {
