@@ -281,7 +281,14 @@ class StrictSchema {
     if (Array.isArray(node.allOf)) {
       return this.#convert(this.#mergeAllOf(node, path), [...path, { allOf: true }]);
     }
-    if (typeof node.$ref === "string") return this.#ref(node, path);
+    if (typeof node.$ref === "string") {
+      const { $ref, ...rest } = node;
+      // Properties beside a $ref (draft 2020-12 allows them) extend its definition: merged.
+      if (rest.properties !== undefined || rest.required !== undefined) {
+        return this.#convert({ ...rest, allOf: [{ $ref }] }, path);
+      }
+      return this.#ref(node, path);
+    }
     const options = node.anyOf ?? node.oneOf;
     if (node.anyOf !== undefined && node.oneOf !== undefined) {
       throw cannot(path, "both anyOf and oneOf");
@@ -353,8 +360,7 @@ class StrictSchema {
     } else if (node.propertyNames !== undefined || node.patternProperties !== undefined) {
       throw cannot(path, "its keys are free (a record); list them as properties");
     } else {
-      const extra = node.additionalProperties;
-      if (extra !== undefined && typeof extra !== "boolean" && !isEmptyObject(extra)) {
+      if (isTypedExtra(node.additionalProperties)) {
         throw cannot(
           path,
           "it takes extra keys of a given type (a catchall); list them as properties",
@@ -399,17 +405,37 @@ class StrictSchema {
   #mergeAllOf(node: JsonObject, path: readonly Segment[]): JsonObject {
     const { allOf, ...rest } = node;
     const given = allOf as unknown[];
+    // Properties beside the allOf are one more part of it.
+    const { properties: ownProperties, required: ownRequired, ...others } = rest;
+    const extended = ownProperties !== undefined || ownRequired !== undefined;
     // One part is how draft 7 describes a `$ref` (`allOf: [{ $ref }]` beside a description): kept
     // a reference, which a recursive definition needs.
-    if (given.length === 1 && isObject(given[0])) return { ...given[0], ...rest };
+    if (given.length === 1 && isObject(given[0]) && !extended) return { ...given[0], ...rest };
     const parts = given.map((part) => this.#resolve(part));
+    if (extended) parts.push({ properties: ownProperties ?? {}, required: ownRequired ?? [] });
     const properties = dictionary();
     const required: string[] = [];
     for (const part of parts) {
-      if (!isObject(part) || (part.type !== "object" && part.properties === undefined)) {
+      const keys = isObject(part) ? recordKeys(part) : undefined;
+      if (
+        !isObject(part) ||
+        (part.type !== "object" && part.properties === undefined && keys === undefined)
+      ) {
         throw cannot(path, "allOf (an intersection) merges only object schemas");
       }
-      for (const [key, value] of Object.entries((part.properties ?? {}) as JsonObject)) {
+      let partProperties = part.properties ?? {};
+      if (!isObject(partProperties)) throw cannot(path, "properties must be an object");
+      if (keys !== undefined && Object.keys(partProperties).length === 0) {
+        // A record over a fixed set of keys: an object with those properties.
+        partProperties = Object.fromEntries(keys.map((key) => [key, part.additionalProperties]));
+      } else if (
+        part.propertyNames !== undefined ||
+        part.patternProperties !== undefined ||
+        isTypedExtra(part.additionalProperties)
+      ) {
+        throw cannot(path, "allOf merges a part whose keys are free (a record or a catchall)");
+      }
+      for (const [key, value] of Object.entries(partProperties)) {
         if (Object.hasOwn(properties, key)) {
           throw cannot(path, `allOf declares property "${key}" twice`);
         }
@@ -417,8 +443,9 @@ class StrictSchema {
       }
       if (isStringArray(part.required)) required.push(...part.required);
     }
-    return { ...rest, type: "object", properties, required };
+    return { ...others, type: "object", properties, required };
   }
+
 
   /** The source schema a `$ref` (through any `$ref`s it names in turn) stands for. */
   #resolve(node: unknown): unknown {
@@ -594,6 +621,11 @@ function nullable(node: JsonObject): JsonObject {
   }
   if (Array.isArray(node.anyOf)) return { ...node, anyOf: [...node.anyOf, { type: "null" }] };
   return { anyOf: [node, { type: "null" }] };
+}
+
+// Whether `additionalProperties` gives extra keys a type (a catchall), not a yes or no.
+function isTypedExtra(extra: unknown): boolean {
+  return extra !== undefined && typeof extra !== "boolean" && !isEmptyObject(extra);
 }
 
 /** The keys of a record over a fixed set of keys (`propertyNames` an enum or a constant). */

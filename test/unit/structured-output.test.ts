@@ -130,6 +130,40 @@ describe("prepareOutput: the strict schema", () => {
     });
   });
 
+  it("merges the properties beside an allOf or a $ref, and a record over fixed keys, into the object", async () => {
+    const Base = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
+    const keysOf = async (schema: Record<string, unknown>) =>
+      Object.keys(((await strictOf(standard(schema))) as { properties: object }).properties);
+    const extra = { properties: { extra: { type: "number" } }, required: ["extra"] };
+    expect(await keysOf({ type: "object", allOf: [Base], ...extra })).toEqual(["id", "extra"]);
+    expect(
+      await keysOf({
+        $defs: { Base },
+        type: "object",
+        allOf: [{ $ref: "#/$defs/Base" }],
+        ...extra,
+      }),
+    ).toEqual(["id", "extra"]);
+    expect(await keysOf({ $defs: { Base }, $ref: "#/$defs/Base", ...extra })).toEqual([
+      "id",
+      "extra",
+    ]);
+    // zod's { a } & Record<"b" | "c", string>: every answer carries a, b and c.
+    const fixed = z.object({ a: z.string() }).and(z.record(z.enum(["b", "c"]), z.string()));
+    expect(Object.keys(((await strictOf(fixed)) as { properties: object }).properties)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    // Free keys are refused, in an intersection as on their own.
+    const free = z.object({
+      tags: z.object({ main: z.string() }).and(z.record(z.string(), z.string())),
+    });
+    expect((await failure(free)).message).toMatch(
+      /allOf merges a part whose keys are free \(a record or a catchall\)/,
+    );
+  });
+
   it("keeps any property or $defs name, __proto__, constructor and toString included", async () => {
     // Parsed, as a schema library's output would be, so __proto__ is an own key, not the prototype.
     const source = JSON.parse(`{
