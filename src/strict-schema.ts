@@ -207,6 +207,8 @@ class StrictSchema {
   readonly #patterns = new Map<string, RegExp | null>();
   /** Whether any object has an optional property: else no answer has a null to drop. */
   #anyOptional = false;
+  // How many nulls the drops have removed, so one drop can tell whether it removed any.
+  #dropped = 0;
 
   constructor(source: JsonObject) {
     const body: JsonObject = { ...source };
@@ -475,9 +477,15 @@ class StrictSchema {
     return type === "null" || (Array.isArray(type) && type.includes("null"));
   }
 
-  /** Removes the `null` of each property that was optional, not nullable, in the source. */
-  dropOptionalNulls(value: unknown): void {
-    if (this.#anyOptional) this.#drop(value, this.root, new WeakMap(), 0, 0);
+  /**
+   * Removes the `null` of each property that was optional, not nullable, in the source, down to
+   * `MAX_ANSWER_DEPTH` levels; says whether it removed any.
+   */
+  dropOptionalNulls(value: unknown): boolean {
+    if (!this.#anyOptional) return false;
+    const before = this.#dropped;
+    this.#drop(value, this.root, new WeakMap(), 0, 0);
+    return this.#dropped !== before;
   }
 
   // Both walks count two things: `depth`, how deep in the answer the value is, and `hops`, the
@@ -501,8 +509,10 @@ class StrictSchema {
     if (!isObject(value) || !isObject(target.properties)) return;
     const optional = this.#optional.get(target);
     for (const [key, child] of Object.entries(value)) {
-      if (child === null && optional?.has(key)) delete value[key];
-      else if (isObject(target.properties[key])) {
+      if (child === null && optional?.has(key)) {
+        delete value[key];
+        this.#dropped++;
+      } else if (isObject(target.properties[key])) {
         this.#drop(child, target.properties[key], memo, depth + 1, 0);
       }
     }
@@ -682,7 +692,17 @@ async function readAnswer(
     const message = `the answer is not JSON (${(err as Error).message})`;
     return { issues: [{ message }], cause: err };
   }
-  strict.dropOptionalNulls(value);
+  const dropped = strict.dropOptionalNulls(value);
+  const reading = await validated(value, props);
+  // The nulls were taken for those of the first union option that fits the answer's shape, whose
+  // other checks (a length, a pattern) the sent schema may not carry: the answer as given may be
+  // what the schema takes.
+  if (!dropped || !("issues" in reading)) return reading;
+  const given = await validated(JSON.parse(text), props);
+  return "issues" in given ? reading : given;
+}
+
+async function validated(value: unknown, props: StandardProps): Promise<AnswerReading> {
   let outcome: unknown;
   try {
     outcome = await props.validate(value);

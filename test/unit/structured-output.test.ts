@@ -602,6 +602,23 @@ describe("prepareOutput: the answer", () => {
     expect(box.parsed).toEqual({ shape: { kind: "box", w: 1, label: null } });
   });
 
+  it("takes the answer as given when the drop made it one the schema rejects", async () => {
+    // The first option fits the answer's shape (its minLength is not sent), and takes its null;
+    // the schema then refuses what is left, and takes the answer as given, by the second.
+    const entry = z.union([
+      z.object({ name: z.string().min(5), note: z.string().optional() }),
+      z.object({ name: z.string(), note: z.string().nullable() }),
+    ]);
+    const prepared = await prepareOutput(z.object({ entry }), undefined);
+    const result = await prepared.parse(resultWith('{"entry":{"name":"ab","note":null}}'));
+    expect(result.parsed).toEqual({ entry: { name: "ab", note: null } });
+    // An answer neither way takes gives the issues of the answer with its nulls dropped.
+    const failed = await prepared
+      .parse(resultWith('{"entry":{"name":7,"note":null}}'))
+      .catch((e: unknown) => e as StructuredOutputError);
+    expect(failed).toBeInstanceOf(StructuredOutputError);
+  });
+
   it("tells union options apart by enumerations and property types, not constants alone", async () => {
     const byType = z.object({
       v: z.union([
