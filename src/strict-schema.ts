@@ -448,7 +448,6 @@ class StrictSchema {
     return { ...others, type: "object", properties, required };
   }
 
-
   /** The source schema a `$ref` (through any `$ref`s it names in turn) stands for. */
   #resolve(node: unknown): unknown {
     const seen = new Set<string>();
