@@ -64,6 +64,8 @@ export class GoalRun {
   // How many of its turns have started, so a wait can tell whether one started meanwhile.
   #starts = 0;
   #asked = false;
+  // A clear was read after the activation was sent, before its answer.
+  #clearedEarly = false;
   #finished = false;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
@@ -120,13 +122,17 @@ export class GoalRun {
     // An update read before the answer is of this goal (read in the same chunk, after it) or of
     // an earlier one with the same objective (a paused goal run again): the newer one counts.
     // Of the same second and saying otherwise, the server's own word settles it.
+    // A clear read while the activation was on the way may be of this goal too: the server's
+    // own word settles that as well.
+    let ask = this.#clearedEarly;
     if (early === undefined || early.status === answered.status) this.#goal = answered;
     else if (early.updatedAt !== answered.updatedAt) {
       this.#goal = early.updatedAt > answered.updatedAt ? early : answered;
     } else {
       this.#goal = answered;
-      await this.#readGoal(signal);
+      ask = true;
     }
+    if (ask) await this.#readGoal(signal);
     // An answer that shows the goal already left `active` (its budget spent, say): no turn runs,
     // and no update may follow.
     this.#endIfDone();
@@ -286,7 +292,11 @@ export class GoalRun {
         break;
       }
       case "thread/goal/cleared":
-        if (!this.#activated) return;
+        if (!this.#activated) {
+          // Of the clear before the activation, or one just after it: weighed once answered.
+          if (this.#asked) this.#clearedEarly = true;
+          return;
+        }
         this.#goal = null;
         break;
       case "turn/started": {

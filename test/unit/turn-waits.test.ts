@@ -1083,7 +1083,7 @@ describe("a goal run", () => {
   });
 
   it("takes no goal event from before its goal was set for its own", async () => {
-    const { transport, thread, tables } = setup();
+    const { transport, thread, tables, answer } = setup();
     let settled = false;
     const goal = thread.runGoal("new goal").finally(() => (settled = true));
     const set = await transport.waitForSent(1);
@@ -1094,6 +1094,8 @@ describe("a goal run", () => {
       params: { threadId: TH, goal: goalOf("old goal", "paused") },
     });
     transport.deliver({ id: set.id, result: { goal: goalOf("new goal", "active") } });
+    // The clear may be of this goal: the server says it is not.
+    await answer(2, "thread/goal/get", { goal: goalOf("new goal", "active") });
     await flush();
     expect(settled).toBe(false);
     transport.deliver({
@@ -1103,6 +1105,18 @@ describe("a goal run", () => {
     await expect(goal).resolves.toMatchObject({
       goal: { objective: "new goal", status: "complete" },
     });
+    expect(tables().queues).toBe(0);
+  });
+
+  it("asks for its goal when a clear was read with the activation's answer, and ends if gone", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const goal = thread.runGoal("ship it");
+    const set = await transport.waitForSent(1);
+    // One read: the answer, then the clear of this goal (a clearGoal called just after).
+    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
+    transport.deliver({ method: "thread/goal/cleared", params: { threadId: TH } });
+    await answer(2, "thread/goal/get", { goal: null });
+    await expect(goal).resolves.toMatchObject({ goal: null, turns: [] });
     expect(tables().queues).toBe(0);
   });
 
