@@ -672,21 +672,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   async run(options?: TurnRunOptions): Promise<R> {
     const { signal, timeout } = requestOptions(options) ?? {};
     if (signal === undefined && timeout === undefined) {
-      const result = await this.#collector.completion;
-      const own = this.#signal;
-      // The turn's own signal bounds the check of its answer, as thread.run's does; one aborted
-      // before the check began has had its say (see #outcome).
-      if (this.#finish === undefined || own === undefined || own.aborted) {
-        return this.#outcome(result);
-      }
-      return deadline(
-        Promise.resolve(result).then((completed) => this.#outcome(completed)),
-        { signal: own, onAbort: () => this.#abort(abortError(own)) },
-      );
+      return this.#checked(await this.#collector.completion);
     }
     // The bound covers the reading of the answer too: a schema's validation may be async.
     return deadline(
-      this.#collector.completion.then((result) => this.#outcome(result)),
+      this.#collector.completion.then((result) => this.#checked(result)),
       {
         signal,
         timeout,
@@ -694,6 +684,18 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         onTimeout: () =>
           this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
       },
+    );
+  }
+
+  // `#outcome`, with the check of the answer of a turn with `output` bounded by the turn's own
+  // signal, as thread.run's is; one aborted before the check began has had its say there.
+  #checked(result: TurnResult): R | Promise<R> {
+    const own = this.#signal;
+    if (this.#finish === undefined || own === undefined || own.aborted)
+      return this.#outcome(result);
+    return deadline(
+      Promise.resolve(result).then((completed) => this.#outcome(completed)),
+      { signal: own, onAbort: () => this.#abort(abortError(own)) },
     );
   }
 

@@ -437,7 +437,7 @@ describe("Thread.turn with output", () => {
     expect((aborted as TurnAbortedError).result?.id).toBe(handle.id);
   });
 
-  it("bounds the answer's validation by the turn's own signal when run() has none", async () => {
+  it("bounds the answer's validation by the turn's own signal, whatever run() is given", async () => {
     let checking!: () => void;
     const inCheck = new Promise<void>((resolve) => (checking = resolve));
     const stuck = z.object({ a: z.string() }).refine(() => {
@@ -448,13 +448,17 @@ describe("Thread.turn with output", () => {
     t.mock.enqueueAssistantMessage('{"a":"x"}');
     const controller = new AbortController();
     const handle = await thread.turn("Answer.", { output: stuck, signal: controller.signal });
-    const running = handle.run().catch((e: unknown) => e);
+    // With no options, and with a timeout of its own (a bound that still leaves the turn's).
+    const running = [handle.run(), handle.run({ timeout: 600_000 })].map((run) =>
+      run.catch((e: unknown) => e),
+    );
     await inCheck;
     const reason = new Error("no longer needed");
     controller.abort(reason);
-    const aborted = await running;
-    expect(aborted).toBeInstanceOf(TurnAbortedError);
-    expect((aborted as TurnAbortedError).cause).toBe(reason);
-    expect((aborted as TurnAbortedError).result?.status).toBe("completed");
+    for (const aborted of await Promise.all(running)) {
+      expect(aborted).toBeInstanceOf(TurnAbortedError);
+      expect((aborted as TurnAbortedError).cause).toBe(reason);
+      expect((aborted as TurnAbortedError).result?.status).toBe("completed");
+    }
   });
 });
