@@ -300,9 +300,16 @@ export class GoalRun {
         this.#goal = null;
         break;
       case "turn/started": {
-        const turnId = params.turn?.id;
-        // The router has read it first: a start its completion overtook runs nothing.
-        if (typeof turnId === "string" && this.#router.runningStart(this.#threadId) === n) {
+        const turn = params.turn as { id?: unknown; rootTurnId?: unknown } | undefined;
+        const turnId = turn?.id;
+        const root = turn?.rootTurnId;
+        // The router has read it first: a start its completion overtook runs nothing. A turn run
+        // for a review (its root another turn) is no goal's, and completes under its root's id.
+        if (
+          typeof turnId === "string" &&
+          (typeof root !== "string" || root === turnId) &&
+          this.#router.runningStart(this.#threadId) === n
+        ) {
           const turn = new TurnCollector(false, this.#log);
           // Told of its start, as a turn's collector always is: a final error before it would
           // end it as a turn that never started.

@@ -1120,6 +1120,30 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
+  it("takes no turn run for a review (of another client) for one of its own", async () => {
+    const { transport, thread, answer, tables } = setup();
+    // The review's start names the turn run for it; its completion names the review's root.
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: TH, turn: { ...turnOf("child"), rootTurnId: "review" } },
+    });
+    const goal = thread.runGoal("ship it");
+    await answer(1, "thread/goal/set", { goal: goalOf("ship it", "active") });
+    await flush();
+    transport.deliver(completed("review"));
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+    });
+    transport.deliver(completed("g1"));
+    await expect(goal).resolves.toMatchObject({
+      goal: { status: "complete" },
+      turns: [{ id: "g1" }],
+    });
+    expect(tables().queues).toBe(0);
+  });
+
   it("ends when its turn's completion overtakes the turn's start, which runs nothing", async () => {
     const { transport, thread, tables } = setup();
     const goal = thread.runGoal("ship it");
