@@ -292,8 +292,9 @@ export function launchFor(options: CodexOptions): {
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
   if (options.cwd !== undefined) checkSpawnable(checkNonEmpty(options.cwd, "cwd"), "cwd");
-  // Copied as checked: a getter read again could give what the checks never saw.
-  const ownEnv: Record<string, string | undefined> = {};
+  // Copied as checked: a getter read again could give what the checks never saw. No prototype:
+  // a variable named `__proto__` is one more key.
+  const ownEnv = Object.create(null) as Record<string, string | undefined>;
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
     checkEnvName(key);
     const name = `env.${key}`;

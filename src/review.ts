@@ -11,6 +11,7 @@ import {
   checkTimeout,
   checkWellFormed,
   describe,
+  trimAsRuntime,
 } from "./internal/validate.js";
 import type { Connection } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
@@ -132,7 +133,7 @@ export function reviewTarget(target: unknown): WireReviewTarget {
 // runtime refuses one of white space only too, but only once it has it.
 function text(value: unknown, name: string): string {
   const checked = checkWellFormed(checkNonEmpty(value, name), name);
-  if (checked.trim() === "") throw new TypeError(`${name} must not be only white space`);
+  if (trimAsRuntime(checked) === "") throw new TypeError(`${name} must not be only white space`);
   return checked;
 }
 

@@ -188,15 +188,14 @@ export function pairCredentials(pair: string): string[] {
   // A bare value the runtime cannot parse as TOML it takes as the text itself, spaces and all.
   const at = pair.indexOf("=");
   const raw = pair.slice(at + 1).trim();
-  if (
-    at > 0 &&
-    !/^["'{[]/.test(raw) &&
-    pair
+  if (at > 0 && !/^["'{[]/.test(raw)) {
+    const named = pair
       .slice(0, at)
       .split(".")
-      .some((segment) => isCredentialName(segment))
-  ) {
-    if (isRedactable(raw)) out.push(raw);
+      .some((segment) => isCredentialName(segment));
+    if (named && isRedactable(raw)) out.push(raw);
+    // A bare URL, whose `=`s the tokens below would split: what it carries.
+    if (raw.includes("://")) out.push(...urlCredentials(raw));
   }
   const tokens: string[] = pair.match(TOML_TOKENS) ?? [];
   for (let i = 0; i < tokens.length; i++) {

@@ -168,7 +168,8 @@ export function checkHeaderValue(value: unknown, name: string): string {
  * them. Messages name a header, never its value, which may be a credential.
  */
 export function checkHeaders(headers: unknown, name: string): Record<string, string> {
-  const copy: Record<string, string> = {};
+  // No prototype: a header named `__proto__` is one more key.
+  const copy = Object.create(null) as Record<string, string>;
   // Names as written, by their lower case: HTTP sends one of two names that differ in case only.
   const seen = new Map<string, string>();
   for (const [key, value] of Object.entries(checkOptions(headers as object, name))) {

@@ -83,6 +83,11 @@ describe("pairCredentials", () => {
         'mcp_servers.probe.url="http://127.0.0.1:9/mcp?api_key=url-KEY-0123"',
         ["url-KEY-0123", "url-KEY-0123"],
       ],
+      // A bare URL, which the runtime takes as text: what it carries, whatever follows.
+      [
+        "mcp_servers.x.url=https://u:pw-SECRET-0123@mcp.example/mcp?access_token=sk-FIRST-0123&v=1",
+        expect.arrayContaining(["pw-SECRET-0123", "sk-FIRST-0123"]) as unknown as string[],
+      ],
       ['model="gpt-5.1-codex-max"', []],
       ['a.token="short"', []],
       // A number would be redacted inside the JSON numbers of the server's lines.

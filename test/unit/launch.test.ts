@@ -8,6 +8,7 @@ import {
   type CodexOptions,
   type OptOutMethod,
 } from "../../src/launch.js";
+import { checkHeaders } from "../../src/internal/validate.js";
 import { checkCodexBin, locateRuntime } from "../../src/runtime.js";
 
 const SECRET = "sk-live-SECRET-0123456789";
@@ -40,6 +41,12 @@ describe("launchFor", () => {
     expect(launch.env.UNSET_ME).toBeUndefined();
     expect(reads).toBe(1);
     expect(secrets).toEqual(["checked-token-value"]);
+
+    // A variable named __proto__ is one more variable, and so is a header of that name.
+    const named = JSON.parse('{"__proto__": "kept"}') as Record<string, string>;
+    const { launch: own } = launchFor({ codexBin: BIN, env: named, inheritEnv: false });
+    expect(Object.getOwnPropertyDescriptor(own.env, "__proto__")?.value).toBe("kept");
+    expect(Object.hasOwn(checkHeaders(named, "headers"), "__proto__")).toBe(true);
   });
 
   it("rejects NUL in env, cwd, launchArgs and config pairs, naming the option but not the value", () => {

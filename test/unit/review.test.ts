@@ -110,6 +110,10 @@ describe("reviewTarget", () => {
       expect(() => reviewTarget(bad)).toThrow(/review target must be "uncommittedChanges"/);
     }
     expect(() => reviewTarget({ instructions: "" })).toThrow(/instructions must be a non-empty/);
+    // White space as the runtime trims it, U+0085 included.
+    expect(() => reviewTarget({ instructions: "\u0085\u3000" })).toThrow(
+      "instructions must not be only white space",
+    );
     // The compiler refuses a target of two forms, too.
     // @ts-expect-error -- baseBranch and commit are two targets
     const two: ReviewTarget = { baseBranch: "main", commit: "abc" };
