@@ -545,7 +545,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
 
   /**
    * Only the text the agent writes, as it streams (`item/agentMessage/delta`, and the text of a
-   * message that completes without deltas for all of it), ending when the turn ends; throws
+   * message read from its start that completes without deltas for all of it), ending when the
+   * turn ends; throws
    * `TurnFailedError` after the text of a turn that failed. `signal` works as in `stream()`.
    * `return()` ends it at once, also while a read waits for the server. Reads asked together are
    * answered in the order they were asked.
@@ -561,8 +562,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       ended = true;
       return { value: undefined, done: true };
     };
-    // How much of each agent message in progress the deltas gave.
-    const streamed = new Map<string, number>();
+    // What the deltas of each agent message in progress gave, and the messages whose start this
+    // stream read: only of those can it tell what their completed text adds.
+    const streamed = new Map<string, string>();
+    const whole = new Set<string>();
     const read = async (): Promise<IteratorResult<string>> => {
       if (ended) return end();
       try {
@@ -579,15 +582,27 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
           const event = step.value;
           if (event.method === "item/agentMessage/delta") {
             const { itemId, delta } = event.params;
-            streamed.set(itemId, (streamed.get(itemId) ?? 0) + delta.length);
+            streamed.set(itemId, (streamed.get(itemId) ?? "") + delta);
             return { value: delta, done: false };
           }
-          if (event.method === "item/completed" && event.params.item.type === "agentMessage") {
+          if (event.method === "item/started" && event.params.item.type === "agentMessage") {
+            whole.add(event.params.item.id);
+          } else if (
+            event.method === "item/completed" &&
+            event.params.item.type === "agentMessage"
+          ) {
             const { id, text } = event.params.item;
-            const given = streamed.get(id) ?? 0;
+            const given = streamed.get(id) ?? "";
             streamed.delete(id);
-            if (typeof text === "string" && text.length > given) {
-              return { value: text.slice(given), done: false };
+            // Read from its start, and the deltas its beginning (a redacted text is not): the rest
+            // is what they left out. Otherwise what they gave is all this stream can tell.
+            if (
+              whole.delete(id) &&
+              typeof text === "string" &&
+              text.length > given.length &&
+              text.startsWith(given)
+            ) {
+              return { value: text.slice(given.length), done: false };
             }
           }
         }

@@ -1419,6 +1419,43 @@ describe("a turn's text stream", () => {
     expect(texts).toEqual(["a", "b"]);
   });
 
+  it("adds a message's completed text only after the deltas it read from the message's start", async () => {
+    const { transport, thread, answer } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    const text = turn.textStream();
+    const message = (id: string) => ({ type: "agentMessage", id, text: "" });
+    const delta = (itemId: string, value: string) => ({
+      method: "item/agentMessage/delta",
+      params: { threadId: TH, turnId: "t1", itemId, delta: value },
+    });
+    const done = (id: string, whole: string) => ({
+      method: "item/completed",
+      params: { threadId: TH, turnId: "t1", item: { ...message(id), text: whole } },
+    });
+    const begun = (id: string) => ({
+      method: "item/started",
+      params: { threadId: TH, turnId: "t1", item: message(id) },
+    });
+    transport.deliver(started("t1"));
+    // Read from its start: the completed text adds what the deltas left out.
+    transport.deliver(begun("a"));
+    transport.deliver(delta("a", "Hel"));
+    transport.deliver(done("a", "Hello"));
+    // Its start before this stream's call (a joined turn): nothing can be told of the rest.
+    transport.deliver(delta("b", "lo"));
+    transport.deliver(done("b", "Hello"));
+    // The completed text is not the deltas' (redacted): nothing is added.
+    transport.deliver(begun("c"));
+    transport.deliver(delta("c", "key sk-"));
+    transport.deliver(done("c", "key [redacted]!"));
+    transport.deliver(completed("t1"));
+    const texts: string[] = [];
+    for await (const chunk of text) texts.push(chunk);
+    expect(texts).toEqual(["Hel", "lo", "lo", "key sk-"]);
+  });
+
   it("drops and logs a delta that is no string, and the rest still flows", async () => {
     const { transport, thread, answer, entries } = setup();
     const turnP = thread.turn("go");
