@@ -848,6 +848,9 @@ export class Router {
 
   // A field, not a method: the connection calls it as it is, with no binding layer per event.
   readonly #dispatch = (n: RawNotification): void => {
+    // Who listens to every notification as it arrives: one added while it is delivered (a loop
+    // opened by a listener) starts with the next.
+    const anyBefore = this.#anyListeners;
     let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
@@ -889,7 +892,8 @@ export class Router {
         if (set !== undefined) for (const l of set) this.#call(l, n);
       }
     }
-    const any = this.#anyListeners;
+    const now = this.#anyListeners;
+    const any = now === anyBefore ? now : now.filter((l) => anyBefore.includes(l));
     for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
   };
 

@@ -220,6 +220,18 @@ describe("Router", () => {
     expect(router.stats).toMatchObject(settled);
   });
 
+  it("gives a listener of every notification added while one is delivered only the next ones", () => {
+    const { transport, router } = setup();
+    const seen: string[] = [];
+    const off = router.on("thread/started", () => {
+      router.onAny((n) => seen.push(n.method));
+      off();
+    });
+    transport.deliver({ method: "thread/started", params: { thread: { id: "a" } } });
+    transport.deliver({ method: "account/updated", params: {} });
+    expect(seen).toEqual(["account/updated"]);
+  });
+
   it("keeps interleaved turns apart, each in order", () => {
     const { transport, router } = setup();
     const a: RawNotification[] = [];
