@@ -115,6 +115,7 @@ ${[
   "ConfigReadOptions",
   "ConfigWriteOptions",
   "ConnectOptions",
+  "DynamicTool",
   "ExecOptions",
   "ExternalMessageInput",
   "ImageInput",
@@ -171,6 +172,9 @@ ${[
   "waitForRequests options": NonNullable<
     Parameters<Testing.MockResponsesServer["waitForRequests"]>[1]
   >;
+  "review target (baseBranch)": Extract<Sdk.ReviewTarget, { baseBranch: string }>;
+  "review target (commit)": Extract<Sdk.ReviewTarget, { commit: string }>;
+  "review target (instructions)": Extract<Sdk.ReviewTarget, { instructions: string }>;
   "elicitation answer": Sdk.ServerRequestAnswer<"mcpServer/elicitation/request">;
   "token refresh answer": Sdk.ServerRequestAnswer<"account/chatgptAuthTokens/refresh">;
   "permissions answer": Sdk.ServerRequestAnswer<"item/permissions/requestApproval">;

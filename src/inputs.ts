@@ -119,8 +119,8 @@ export interface ExternalMessageInput {
   readonly toolName: string;
   /** Text, or Responses function-output content items (`input_text`, `input_image`, ...). */
   readonly content: string | readonly FunctionCallOutputContentItem[];
-  /** The tool's namespace, or `null`. */
-  readonly namespace: string | null;
+  /** The tool's namespace, or `null` (the default). */
+  readonly namespace?: string | null | undefined;
 }
 
 /** One item of turn input. */

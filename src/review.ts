@@ -39,11 +39,11 @@ export type ReviewTarget =
       /** The branch to compare the current branch with. */
       readonly baseBranch: string;
       /** Belongs to another form: a target has one. */
-      readonly commit?: never;
+      readonly commit?: undefined;
       /** Belongs to another form: a target has one. */
-      readonly title?: never;
+      readonly title?: undefined;
       /** Belongs to another form: a target has one. */
-      readonly instructions?: never;
+      readonly instructions?: undefined;
     }
   | {
       /** The commit to review (a sha, or anything `git` resolves to one). */
@@ -51,19 +51,19 @@ export type ReviewTarget =
       /** A label for the commit in the review, such as its subject. */
       readonly title?: string | undefined;
       /** Belongs to another form: a target has one. */
-      readonly baseBranch?: never;
+      readonly baseBranch?: undefined;
       /** Belongs to another form: a target has one. */
-      readonly instructions?: never;
+      readonly instructions?: undefined;
     }
   | {
       /** What to review, in free form. */
       readonly instructions: string;
       /** Belongs to another form: a target has one. */
-      readonly baseBranch?: never;
+      readonly baseBranch?: undefined;
       /** Belongs to another form: a target has one. */
-      readonly commit?: never;
+      readonly commit?: undefined;
       /** Belongs to another form: a target has one. */
-      readonly title?: never;
+      readonly title?: undefined;
     };
 
 /**

@@ -24,7 +24,6 @@ import {
   shown,
   wellFormed,
 } from "./internal/validate.js";
-import type { JsonInput } from "./options.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 
@@ -138,10 +137,13 @@ export const HANDLER_KEYS = ["approvals", "onUserInput", "onElicitation"] as con
 export interface DynamicTool {
   /** The name the model calls the tool by. */
   readonly name: string;
-  /** What the tool does, as told to the model. */
-  readonly description: string;
-  /** JSON Schema of the arguments object. */
-  readonly inputSchema: JsonInput;
+  /** What the tool does, as told to the model; default none (`""`). */
+  readonly description?: string | undefined;
+  /**
+   * JSON Schema of the arguments object (`z.toJSONSchema(args)`, say); default an object with no
+   * properties.
+   */
+  readonly inputSchema?: object | undefined;
   /**
    * Runs the tool. A string becomes one text item; an array is sent as content items
    * (`inputText`, `inputImage`, `inputAudio`); any other value is sent as its JSON text. A throw,

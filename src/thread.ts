@@ -58,7 +58,6 @@ import {
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
-  type JsonInput,
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
@@ -125,9 +124,11 @@ export type TurnOptions = Omit<
     readonly timeout?: number | undefined;
   } & (
     | {
-        /** JSON Schema (an object) the final answer must follow; this turn only. */
-        readonly outputSchema?:
-          { readonly [key: string]: JsonInput | undefined } | null | undefined;
+        /**
+         * JSON Schema (an object, `z.toJSONSchema(schema)` say) the final answer must follow;
+         * this turn only.
+         */
+        readonly outputSchema?: object | null | undefined;
         /** Not with `outputSchema`: give one of the two. */
         readonly output?: undefined;
       }

@@ -376,6 +376,13 @@ describe("Thread.run with output", () => {
     expect("parsed" in result).toBe(false);
     expect(lastFormat().schema).toEqual(outputSchema);
     expectTypeOf(result).toEqualTypeOf<TurnResult>();
+
+    // What z.toJSONSchema gives (an interface-typed object) is taken as it is.
+    const converted = z.toJSONSchema(z.object({ ok: z.boolean() }));
+    t.mock.enqueueAssistantMessage('{"ok":false}');
+    const again = await thread.run("Ok?", { outputSchema: converted });
+    expect(again.finalResponse).toBe('{"ok":false}');
+    expect(lastFormat().schema).toMatchObject({ properties: { ok: { type: "boolean" } } });
   });
 });
 

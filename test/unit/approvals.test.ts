@@ -7,6 +7,7 @@ import {
   checkHandlers,
   toolSpecs,
   type DispatcherOptions,
+  type DynamicTool,
   type HandlerErrorEvent,
 } from "../../src/server-requests.js";
 import type {
@@ -732,6 +733,26 @@ describe("handler and tool options", () => {
         inputSchema: { type: "object", properties: {} },
       },
     ]);
+    // As typed: description and inputSchema may be left out, and a JSON Schema typed by an
+    // interface (what z.toJSONSchema gives) is a schema; a string is not.
+    interface Schema {
+      type: string;
+      properties: Record<string, unknown>;
+    }
+    const schema: Schema = { type: "object", properties: { q: { type: "string" } } };
+    const typed: DynamicTool[] = [
+      { name: "bare", handler: () => 1 },
+      { name: "described", description: "d", inputSchema: schema, handler: () => 1 },
+    ];
+    expect(toolSpecs(typed).map((spec) => "inputSchema" in spec && spec.inputSchema)).toEqual([
+      { type: "object", properties: {} },
+      schema,
+    ]);
+    // @ts-expect-error -- a JSON Schema is an object
+    const stringly: DynamicTool = { name: "s", inputSchema: "string", handler: () => 1 };
+    expect(refusal([stringly])).toBe(
+      "tools[0] (s): inputSchema must be a JSON Schema object, got string",
+    );
   });
 });
 
