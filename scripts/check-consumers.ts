@@ -10,6 +10,9 @@
  * - `esm-nodenext`: TypeScript, `module: nodenext`, compiled by tsc and run by Node, with
  *   `exactOptionalPropertyTypes`, under which it checks that every option takes `undefined`, and
  *   that the classes only the SDK makes cannot be constructed;
+ * - `library`: TypeScript emitting declarations, as a library wrapping the SDK does: they must
+ *   name the wire types its functions return (no file of it imports `/types`, which would hide
+ *   a wire type no `exports` entry reaches);
  * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
  *   build) and without it (the CommonJS build, as Jest and older Node load it);
  * - `bundler`: TypeScript with `moduleResolution: bundler`, bundled by esbuild as ESM;
@@ -216,6 +219,17 @@ ${["CodexConfig", "CommandHandle", "McpLoginHandle", "Paginated", "Thread", "Tur
 }
 `;
 
+/**
+ * A library wrapping the SDK, compiled with `declaration: true`: its declarations must name the
+ * wire types its functions return, which only a subpath of the package's `exports` can reach.
+ */
+const LIBRARY = `import type { Thread } from "codex-app-server-sdk";
+
+export const history = (thread: Thread) => thread.turns();
+export const goal = (thread: Thread) => thread.goal();
+export const firstItem = async (thread: Thread) => (await thread.run("hi")).items[0];
+`;
+
 const STRICT = { strict: true, skipLibCheck: false, types: [], target: "ES2022" };
 
 interface Consumer {
@@ -245,6 +259,26 @@ const CONSUMERS: readonly Consumer[] = [
     run: async (dir) => {
       node(dir, [TSC, "-p", "."]);
       expectOk(node(dir, ["out/main.js"]));
+    },
+  },
+  {
+    name: "library",
+    files: {
+      "package.json": json({ private: true, type: "module" }),
+      "tsconfig.json": json({
+        compilerOptions: {
+          ...STRICT,
+          module: "nodenext",
+          declaration: true,
+          emitDeclarationOnly: true,
+          outDir: "out",
+        },
+        include: ["library.ts"],
+      }),
+      "library.ts": LIBRARY,
+    },
+    run: async (dir) => {
+      node(dir, [TSC, "-p", "."]);
     },
   },
   {
