@@ -50,6 +50,8 @@ export class GoalRun {
   readonly #turns: TurnResult[] = [];
   // The goal's turns still running, each collecting its result (events only, nothing kept).
   readonly #running = new Map<string, TurnCollector>();
+  // The root a running turn's events may be named by (a review's), to the turn's own id.
+  readonly #roots = new Map<string, string>();
   #goal: ThreadGoal | null | undefined;
   // Set once the server has answered this run's thread/goal/set: what came before may be about
   // the goal before it (a clear answered just before, say).
@@ -300,21 +302,21 @@ export class GoalRun {
         this.#goal = null;
         break;
       case "turn/started": {
-        const turn = params.turn as { id?: unknown; rootTurnId?: unknown } | undefined;
-        const turnId = turn?.id;
-        const root = turn?.rootTurnId;
-        // The router has read it first: a start its completion overtook runs nothing. A turn run
-        // for a review (its root another turn) is no goal's, and completes under its root's id.
-        if (
-          typeof turnId === "string" &&
-          (typeof root !== "string" || root === turnId) &&
-          this.#router.runningStart(this.#threadId) === n
-        ) {
+        const started = params.turn as { id?: unknown; rootTurnId?: unknown } | undefined;
+        const turnId = started?.id;
+        const root = started?.rootTurnId;
+        // The router has read it first: a start its completion overtook runs nothing.
+        if (typeof turnId === "string" && this.#router.runningStart(this.#threadId) === n) {
           const turn = new TurnCollector(false, this.#log);
           // Told of its start, as a turn's collector always is: a final error before it would
           // end it as a turn that never started.
           turn.push(n);
           this.#running.set(turnId, turn);
+          // A turn run for a review carries its root's id in its events and completion; work
+          // done for a turn of another thread, its own.
+          if (typeof root === "string" && root !== turnId && !this.#running.has(root)) {
+            this.#roots.set(root, turnId);
+          }
           this.#starts++;
           this.#turnExpected = false;
           // Started after the abort's interrupts went out: stopped too.
@@ -323,12 +325,15 @@ export class GoalRun {
         break;
       }
       default: {
-        const turnId = n.method === "turn/completed" ? params.turn?.id : params.turnId;
-        const turn = typeof turnId === "string" ? this.#running.get(turnId) : undefined;
+        const named = n.method === "turn/completed" ? params.turn?.id : params.turnId;
+        if (typeof named !== "string") return;
+        const turnId = this.#running.has(named) ? named : this.#roots.get(named);
+        const turn = turnId === undefined ? undefined : this.#running.get(turnId);
         if (turn === undefined) return;
         // It logs and drops a malformed event itself.
         if (!turn.push(n)) return;
-        this.#running.delete(turnId as string);
+        this.#running.delete(turnId!);
+        for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
         this.#turns.push(turn.result!);
       }
     }

@@ -1120,7 +1120,7 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
-  it("takes no turn run for a review (of another client) for one of its own", async () => {
+  it("follows a review's running turn (another client's) to its completion, named by its root", async () => {
     const { transport, thread, answer, tables } = setup();
     // The review's start names the turn run for it; its completion names the review's root.
     transport.deliver({
@@ -1139,8 +1139,26 @@ describe("a goal run", () => {
     transport.deliver(completed("g1"));
     await expect(goal).resolves.toMatchObject({
       goal: { status: "complete" },
-      turns: [{ id: "g1" }],
+      turns: [{ id: "review" }, { id: "g1" }],
     });
+    expect(tables().queues).toBe(0);
+  });
+
+  it("follows a running turn that does work for a turn of another thread, named by its own id", async () => {
+    const { transport, thread, answer, tables } = setup();
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: TH, turn: { ...turnOf("delegated"), rootTurnId: "elsewhere" } },
+    });
+    const goal = thread.runGoal("ship it");
+    await answer(1, "thread/goal/set", { goal: goalOf("ship it", "active") });
+    await flush();
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+    });
+    transport.deliver(completed("delegated"));
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "delegated" }] });
     expect(tables().queues).toBe(0);
   });
 
