@@ -282,9 +282,10 @@ function holdForCompaction(
     return Promise.reject(abortError(call.signal));
   }
   // The compaction's turn, once its item names it; until then, the turns started since the
-  // request (another client's may be among them).
+  // request (another client's may be among them), by each id their completion may name (a
+  // review's names its root) to their own.
   let turnId: string | undefined;
-  const started = new Set<string>();
+  const started = new Map<string, string>();
   // Turns whose completion came first: a start that follows it runs nothing to wait for.
   const completed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -299,7 +300,12 @@ function holdForCompaction(
     router.onKey("turn/started", "threadId", threadId, (n) => {
       const id = turnIdOf(n);
       if (turnId !== undefined || id === undefined || completed.has(id)) return;
-      started.add(id);
+      const root = (n.params as { turn?: { rootTurnId?: unknown } }).turn?.rootTurnId;
+      if (typeof root === "string" && root !== id) {
+        if (completed.has(root)) return;
+        started.set(root, id);
+      }
+      started.set(id, id);
       clearTimeout(timer);
     }),
     router.onKey("item/started", "threadId", threadId, (n) => {
@@ -311,8 +317,10 @@ function holdForCompaction(
       if (id === undefined) return;
       if (id === turnId) return done();
       if (turnId !== undefined) return;
-      if (!started.delete(id)) completed.add(id);
-      else if (started.size === 0) done();
+      const own = started.get(id);
+      if (own === undefined) return void completed.add(id);
+      for (const [key, turn] of started) if (turn === own) started.delete(key);
+      if (started.size === 0) done();
     }),
     connection.onClose(done),
   );

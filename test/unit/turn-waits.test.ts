@@ -439,6 +439,27 @@ describe("compaction in the thread's queue", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("frees the thread when a review that started meanwhile completes, named by its root", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    const compacted = thread.compact();
+    const request = await transport.waitForSent(1);
+    const next = thread.run("x");
+    transport.deliver({ id: request.id, result: {} });
+    await compacted;
+    // Another client's review: its start names the turn run for it, its completion the root.
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: TH, turn: { ...turnOf("child"), rootTurnId: "review" } },
+    });
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(0);
+    transport.deliver(completed("review"));
+    await transport.waitForSent(2);
+    runQueued(transport);
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+    expect(tables()).toMatchObject({ queues: 0, keyListeners: 0 });
+  });
+
   it("frees the thread 10 s after giving up on a compaction the server never answers", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, sentOf, tables } = setup();
