@@ -481,32 +481,33 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
-The full runs so far are below; this file holds the eighteenth. Each ratio is the SDK's client CPU
+The full runs so far are below; this file holds the nineteenth. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
 start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 and 6.
 
-| Run | Commit  | Changed on the measured paths                                                    | Start-up | Sequential turns | Concurrent threads | Stream | Soak  | Notes                                                                                                             |
-| --- | ------- | -------------------------------------------------------------------------------- | -------- | ---------------- | ------------------ | ------ | ----- | ----------------------------------------------------------------------------------------------------------------- |
-| 1   | 0f979c6 | see above                                                                        | 1.20x    | 1.12x            | 1.11x              | 0.96x  | 1.21x |                                                                                                                   |
-| 2   | c168d16 | see above                                                                        | 1.47x    | 1.21x            | 1.16x              | 1.01x  | 1.02x |                                                                                                                   |
-| 3   | 95d90ba | see above                                                                        | 1.28x    | 1.16x            | 1.15x              | 1.02x  | 1.09x |                                                                                                                   |
-| 4   | 47511d3 | see above                                                                        | 1.30x    | 1.18x            | 1.21x              | 1.07x  | 1.08x | A/B against run 5 below                                                                                           |
-| 5   | 8508a4a | see above                                                                        | 1.29x    | 1.18x            | 1.31x              | 1.11x  | 1.07x | A/B against run 4 below                                                                                           |
-| 6   | 11ac014 | see above                                                                        | 1.30x    | 1.12x            | 1.18x              | 1.12x  | 1.11x | floor's start-up CPU 20.8 ms                                                                                      |
-| 7   | 34f70f1 | line decoder copies less; requests weighed against message limit                 | 1.33x    | 1.15x            | 1.21x              | 1.10x  | 0.97x | floor's start-up CPU 16.0 ms                                                                                      |
-| 8   | 3804830 | as run 7; a turn's binding checks one more set                                   | 1.17x    | 1.16x            | 1.12x              | 1.06x  | 1.13x | floor's start-up CPU 18.4 ms                                                                                      |
-| 9   | 6b1456d | option and string checks; router watches for thread ends                         | 1.41x    | 1.13x            | 1.21x              | 1.07x  | 1.14x | floor's start-up CPU 16.0 ms; start-up A/B below                                                                  |
-| 10  | ab005ff | router reads every turn start and end; one abort listener                        | 1.28x    | 1.14x            | 1.21x              | 1.09x  | 1.10x | floor's start-up CPU 18.5 ms                                                                                      |
-| 11  | 04120db | ids of answered server requests kept; finalization registry                      | 1.25x    | 1.17x            | 1.12x              | 1.17x  | 1.03x | floor's start-up CPU 15.8 ms                                                                                      |
-| 12  | 86d5df9 | wire options checked against the generated kinds                                 | 1.45x    | 1.12x            | 1.22x              | 1.20x  | 1.07x | floor's start-up CPU 11.6 ms, the lowest yet measured                                                             |
-| 13  | ef38a38 | a turn's collector reads one more method; a final error; snapshot's package.json | 1.41x    | 1.10x            | 1.14x              | 1.13x  | 1.08x | import 9.79 ms (floor's 3.11 ms)                                                                                  |
-| 14  | eecfea6 | long-line check; thread start and archive through a wait helper                  | 1.36x    | 1.12x            | 1.13x              | 1.12x  | 1.06x | import 11.4 ms (floor's 3.13 ms); floor's sequential-turns CPU 62.0 ms; import A/B below                          |
-| 15  | 8b5dbb2 | a request bounds its wait through the same helper                                | 1.36x    | 1.26x            | 1.15x              | 1.06x  | 1.16x | import 9.65 ms (floor's 3.42 ms); floor's sequential-turns CPU 48.7 ms                                            |
-| 16  | 30066cc | a stream's reads queued in order; a turn's start re-checked only with bounds     | 1.39x    | 1.20x            | 1.16x              | 1.07x  | 1.09x | import 12.6 ms (floor's 4.47 ms); floor's sequential-turns CPU 60.0 ms; import A/B below                          |
-| 17  | 5e13590 | array params refused; turn starts after their end ignored                        | 1.37x    | 1.18x            | 1.20x              | 1.11x  | 1.10x | another host (Intel Xeon; runs 1-16 AMD EPYC); import 9.95 ms (floor's 2.88 ms)                                   |
-| 18  | 68fb485 | a turn handle's run() asks whether its signal stopped it                         | 1.31x    | 1.28x            | 1.18x              | 1.10x  | 1.11x | busier host (floor's start-up CPU 19.3 ms); import 14.5 ms (floor's 5.27 ms); stream section run again; this file |
+| Run | Commit  | Changed on the measured paths                                                                    | Start-up | Sequential turns | Concurrent threads | Stream | Soak  | Notes                                                                                                  |
+| --- | ------- | ------------------------------------------------------------------------------------------------ | -------- | ---------------- | ------------------ | ------ | ----- | ------------------------------------------------------------------------------------------------------ |
+| 1   | 0f979c6 | see above                                                                                        | 1.20x    | 1.12x            | 1.11x              | 0.96x  | 1.21x |                                                                                                        |
+| 2   | c168d16 | see above                                                                                        | 1.47x    | 1.21x            | 1.16x              | 1.01x  | 1.02x |                                                                                                        |
+| 3   | 95d90ba | see above                                                                                        | 1.28x    | 1.16x            | 1.15x              | 1.02x  | 1.09x |                                                                                                        |
+| 4   | 47511d3 | see above                                                                                        | 1.30x    | 1.18x            | 1.21x              | 1.07x  | 1.08x | A/B against run 5 below                                                                                |
+| 5   | 8508a4a | see above                                                                                        | 1.29x    | 1.18x            | 1.31x              | 1.11x  | 1.07x | A/B against run 4 below                                                                                |
+| 6   | 11ac014 | see above                                                                                        | 1.30x    | 1.12x            | 1.18x              | 1.12x  | 1.11x | floor's start-up CPU 20.8 ms                                                                           |
+| 7   | 34f70f1 | line decoder copies less; requests weighed against message limit                                 | 1.33x    | 1.15x            | 1.21x              | 1.10x  | 0.97x | floor's start-up CPU 16.0 ms                                                                           |
+| 8   | 3804830 | as run 7; a turn's binding checks one more set                                                   | 1.17x    | 1.16x            | 1.12x              | 1.06x  | 1.13x | floor's start-up CPU 18.4 ms                                                                           |
+| 9   | 6b1456d | option and string checks; router watches for thread ends                                         | 1.41x    | 1.13x            | 1.21x              | 1.07x  | 1.14x | floor's start-up CPU 16.0 ms; start-up A/B below                                                       |
+| 10  | ab005ff | router reads every turn start and end; one abort listener                                        | 1.28x    | 1.14x            | 1.21x              | 1.09x  | 1.10x | floor's start-up CPU 18.5 ms                                                                           |
+| 11  | 04120db | ids of answered server requests kept; finalization registry                                      | 1.25x    | 1.17x            | 1.12x              | 1.17x  | 1.03x | floor's start-up CPU 15.8 ms                                                                           |
+| 12  | 86d5df9 | wire options checked against the generated kinds                                                 | 1.45x    | 1.12x            | 1.22x              | 1.20x  | 1.07x | floor's start-up CPU 11.6 ms, the lowest yet measured                                                  |
+| 13  | ef38a38 | a turn's collector reads one more method; a final error; snapshot's package.json                 | 1.41x    | 1.10x            | 1.14x              | 1.13x  | 1.08x | import 9.79 ms (floor's 3.11 ms)                                                                       |
+| 14  | eecfea6 | long-line check; thread start and archive through a wait helper                                  | 1.36x    | 1.12x            | 1.13x              | 1.12x  | 1.06x | import 11.4 ms (floor's 3.13 ms); floor's sequential-turns CPU 62.0 ms; import A/B below               |
+| 15  | 8b5dbb2 | a request bounds its wait through the same helper                                                | 1.36x    | 1.26x            | 1.15x              | 1.06x  | 1.16x | import 9.65 ms (floor's 3.42 ms); floor's sequential-turns CPU 48.7 ms                                 |
+| 16  | 30066cc | a stream's reads queued in order; a turn's start re-checked only with bounds                     | 1.39x    | 1.20x            | 1.16x              | 1.07x  | 1.09x | import 12.6 ms (floor's 4.47 ms); floor's sequential-turns CPU 60.0 ms; import A/B below               |
+| 17  | 5e13590 | array params refused; turn starts after their end ignored                                        | 1.37x    | 1.18x            | 1.20x              | 1.11x  | 1.10x | another host (Intel Xeon; runs 1-16 AMD EPYC); import 9.95 ms (floor's 2.88 ms)                        |
+| 18  | 68fb485 | a turn handle's run() asks whether its signal stopped it                                         | 1.31x    | 1.28x            | 1.18x              | 1.10x  | 1.11x | busier host (floor's start-up CPU 19.3 ms); import 14.5 ms (floor's 5.27 ms); stream section run again |
+| 19  | bbbcaab | a held turn's replay checks the turn is still routed; thread options checked for lone surrogates | 1.44x    | 1.19x            | 1.23x              | 1.09x  | 1.16x | quieter host (floor's start-up CPU 11.2 ms); import 10.4 ms (floor's 2.75 ms); this file               |
 
 What changed on the measured paths, in more detail:
 
@@ -540,7 +541,16 @@ What changed on the measured paths, in more detail:
   its sequential turns 81.6 ms against 47.3 ms): a turn handle's \`run()\` reads the completion
   through one more method, which asks whether the signal the turn was started with stopped it.
   Its stream section, in which the results mode measured 8.52x less CPU than the floor (target
-  10x), was run again twice on the same code: 9.93x, then 10.4x (this file's).
+  10x), was run again twice on the same code: 9.93x, then 10.4x.
+- Run 19 (bbbcaab), on the same host quieter (the floor's start-up CPU 11.2 ms, its sequential
+  turns 42.7 ms): the replay of the events held for a turn before its \`turn/start\` answer
+  checks, event by event, that the turn is still routed; the router compares a completion that
+  overtook its start with the start's root too, and reads its list of listeners to every
+  notification before delivering one; a thread's string options are checked for lone surrogates
+  one by one; a turn handle's \`run()\` reads the result through one more method. Its stream
+  section met both targets (1.09x; the results mode 10.9x less CPU than the floor, and 764 ms
+  against the floor's 901 ms); start-up's ratio is of a smaller floor (11.2 ms against 19.3 ms in
+  run 18) for much the same extra (5 ms against 6 ms).
 
 Interleaved comparisons:
 
