@@ -5,7 +5,7 @@ import type { Log } from "./internal/logger.js";
 import { goalOf, isGoalStatus } from "./options.js";
 import { isObject, type TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
-import type { Router } from "./rpc/router.js";
+import { rootTurnOf, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
 import { TurnCollector } from "./turn.js";
 
@@ -65,6 +65,7 @@ export class GoalRun {
   #turnExpected = false;
   // How many of its turns have started, so a wait can tell whether one started meanwhile.
   #starts = 0;
+  // Set once the activation is sent: until then the server has started nothing of this run.
   #asked = false;
   // A clear was read after the activation was sent, before its answer.
   #clearedEarly = false;
@@ -302,9 +303,7 @@ export class GoalRun {
         this.#goal = null;
         break;
       case "turn/started": {
-        const started = params.turn as { id?: unknown; rootTurnId?: unknown } | undefined;
-        const turnId = started?.id;
-        const root = started?.rootTurnId;
+        const turnId = params.turn?.id;
         // The router has read it first: a start its completion overtook runs nothing.
         if (typeof turnId === "string" && this.#router.runningStart(this.#threadId) === n) {
           const turn = new TurnCollector(false, this.#log);
@@ -314,9 +313,8 @@ export class GoalRun {
           this.#running.set(turnId, turn);
           // A turn run for a review carries its root's id in its events and completion; work
           // done for a turn of another thread, its own.
-          if (typeof root === "string" && root !== turnId && !this.#running.has(root)) {
-            this.#roots.set(root, turnId);
-          }
+          const root = rootTurnOf(n);
+          if (root !== undefined && !this.#running.has(root)) this.#roots.set(root, turnId);
           this.#starts++;
           this.#turnExpected = false;
           // Started after the abort's interrupts went out: stopped too.

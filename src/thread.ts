@@ -71,7 +71,7 @@ import {
 import type { ReviewOptions, ReviewTarget } from "./review.js";
 import { boundWait } from "./rpc/bound-wait.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
-import { turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
+import { rootTurnOf, turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
 import {
   HANDLER_KEYS,
   pickHandlers,
@@ -300,8 +300,8 @@ function holdForCompaction(
     router.onKey("turn/started", "threadId", threadId, (n) => {
       const id = turnIdOf(n);
       if (turnId !== undefined || id === undefined || completed.has(id)) return;
-      const root = (n.params as { turn?: { rootTurnId?: unknown } }).turn?.rootTurnId;
-      if (typeof root === "string" && root !== id) {
+      const root = rootTurnOf(n);
+      if (root !== undefined) {
         if (completed.has(root)) return;
         started.set(root, id);
       }

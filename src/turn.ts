@@ -546,10 +546,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   /**
    * Only the text the agent writes, as it streams (`item/agentMessage/delta`, and the text of a
    * message read from its start that completes without deltas for all of it), ending when the
-   * turn ends; throws
-   * `TurnFailedError` after the text of a turn that failed. `signal` works as in `stream()`.
-   * `return()` ends it at once, also while a read waits for the server. Reads asked together are
-   * answered in the order they were asked.
+   * turn ends; throws `TurnFailedError` after the text of a turn that failed. `signal` works as
+   * in `stream()`. `return()` ends it at once, also while a read waits for the server. Reads asked
+   * together are answered in the order they were asked.
    */
   textStream(options?: TurnStreamOptions): AsyncIterableIterator<string> {
     // Bad options throw at the call, as stream()'s do, and the events are read from the call on,

@@ -233,6 +233,17 @@ export function turnIdOf(notification: RawNotification): string | undefined {
   return typeof id === "string" ? id : undefined;
 }
 
+/**
+ * The root turn a `turn/started` names, when it is not the started turn itself: a review's turn,
+ * whose events and completion carry the root's id, or work done for a turn of another thread.
+ */
+export function rootTurnOf(n: RawNotification): string | undefined {
+  if (n.method !== "turn/started") return undefined;
+  const turn = (n.params as Params | undefined)?.turn as Params | undefined;
+  const root = turn?.rootTurnId;
+  return typeof root === "string" && root !== turn?.id ? root : undefined;
+}
+
 /** The thread a notification belongs to (`threadId`, or `thread.id`). */
 export function threadIdOf(notification: RawNotification): string | undefined {
   const params = notification.params as Params | undefined;
@@ -393,7 +404,7 @@ export class Router {
       if (endedFirst !== undefined) {
         this.#endedFirst.delete(threadId);
         // A review's completion names the root its start names.
-        if (endedFirst === id || endedFirst === this.#childStartOf(n)) return;
+        if (endedFirst === id || endedFirst === rootTurnOf(n)) return;
       }
       this.#running.set(threadId, n);
     });
@@ -403,10 +414,7 @@ export class Router {
       const id = turnIdOf(n);
       if (threadId === undefined || id === undefined) return;
       const started = this.#running.get(threadId);
-      if (
-        started !== undefined &&
-        (id === turnIdOf(started) || id === this.#childStartOf(started))
-      ) {
+      if (started !== undefined && (id === turnIdOf(started) || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
       } else this.#endedFirst.set(threadId, id);
     });
@@ -705,7 +713,7 @@ export class Router {
           if (this.#turns.get(turnId) !== sink) break;
           const own = turnIdOf(n);
           if (own === turnId) this.#deliverToTurn(turnId, sink, n);
-          else if (options?.childStart === true && this.#childStartOf(n) === turnId) {
+          else if (options?.childStart === true && rootTurnOf(n) === turnId) {
             if (own !== undefined) this.#childTurns.set(own, turnId);
             this.#deliverToTurn(turnId, sink, n);
           }
@@ -860,7 +868,7 @@ export class Router {
     if (turnId !== undefined) {
       let sink = this.#turns.get(turnId);
       if (sink === undefined && this.#childStarts.size > 0) {
-        const root = this.#childStartOf(n);
+        const root = rootTurnOf(n);
         if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) {
           this.#childTurns.set(turnId, root);
           turnId = root;
@@ -896,14 +904,6 @@ export class Router {
     const any = now === anyBefore ? now : now.filter((l) => anyBefore.includes(l));
     for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
   };
-
-  // The root turn a `turn/started` names, when it is not the started turn itself.
-  #childStartOf(n: RawNotification): string | undefined {
-    if (n.method !== "turn/started") return undefined;
-    const turn = (n.params as Params | undefined)?.turn as Params | undefined;
-    const root = turn?.rootTurnId;
-    return typeof root === "string" && root !== turn?.id ? root : undefined;
-  }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
     if (this.#push(sink, n)) this.endTurn(turnId, sink);

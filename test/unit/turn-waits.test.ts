@@ -1141,46 +1141,29 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
-  it("follows a review's running turn (another client's) to its completion, named by its root", async () => {
-    const { transport, thread, answer, tables } = setup();
-    // The review's start names the turn run for it; its completion names the review's root.
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: TH, turn: { ...turnOf("child"), rootTurnId: "review" } },
-    });
-    const goal = thread.runGoal("ship it");
-    await answer(1, "thread/goal/set", { goal: goalOf("ship it", "active") });
-    await flush();
-    transport.deliver(completed("review"));
-    transport.deliver(started("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
-    });
-    transport.deliver(completed("g1"));
-    await expect(goal).resolves.toMatchObject({
-      goal: { status: "complete" },
-      turns: [{ id: "review" }, { id: "g1" }],
-    });
-    expect(tables().queues).toBe(0);
-  });
-
-  it("follows a running turn that does work for a turn of another thread, named by its own id", async () => {
-    const { transport, thread, answer, tables } = setup();
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: TH, turn: { ...turnOf("delegated"), rootTurnId: "elsewhere" } },
-    });
-    const goal = thread.runGoal("ship it");
-    await answer(1, "thread/goal/set", { goal: goalOf("ship it", "active") });
-    await flush();
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
-    });
-    transport.deliver(completed("delegated"));
-    await expect(goal).resolves.toMatchObject({ turns: [{ id: "delegated" }] });
-    expect(tables().queues).toBe(0);
+  it("follows a running turn with a root to its completion, named by the root or its own id", async () => {
+    // A review's turn (another client's) completes under the review's id, its root; work done
+    // for a turn of another thread completes under its own.
+    for (const { own, root, named } of [
+      { own: "child", root: "review", named: "review" },
+      { own: "delegated", root: "elsewhere", named: "delegated" },
+    ]) {
+      const { transport, thread, answer, tables } = setup();
+      transport.deliver({
+        method: "turn/started",
+        params: { threadId: TH, turn: { ...turnOf(own), rootTurnId: root } },
+      });
+      const goal = thread.runGoal("ship it");
+      await answer(1, "thread/goal/set", { goal: goalOf("ship it", "active") });
+      await flush();
+      transport.deliver({
+        method: "thread/goal/updated",
+        params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+      });
+      transport.deliver(completed(named));
+      await expect(goal).resolves.toMatchObject({ turns: [{ id: named }] });
+      expect(tables().queues).toBe(0);
+    }
   });
 
   it("ends when its turn's completion overtakes the turn's start, which runs nothing", async () => {
