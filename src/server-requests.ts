@@ -547,18 +547,20 @@ export class ServerRequestDispatcher {
     const resuming = threadId === undefined ? undefined : this.#router.requestsHeld(threadId);
     if (resuming !== undefined) await resuming;
     if (turnId !== undefined) {
-      // A request can overtake the answer to its turn's turn/start: it waits for the turn to be
-      // bound, so the turn's handlers answer it and its stream shows it.
-      const starting = threadId === undefined ? undefined : this.#router.turnStarting(threadId);
-      if (starting !== undefined) await starting;
+      const event = { method, params: request.params, requestId: request.id } as RawNotification & {
+        requestId: RequestId;
+      };
+      // A request can overtake the answer to its turn's turn/start: it is held in its place among
+      // the turn's events, and waits for the turn to be bound, so the turn's handlers answer it.
+      const held = threadId === undefined ? undefined : this.#router.holdRequest(threadId, event);
+      if (held !== undefined) await held;
       // The wait ends when the connection does too: its handlers are gone, and so is the server.
       if (this.#router.closeError !== undefined) {
         throw new Error("the connection closed before the request was handled");
       }
-      // One withdrawn as it waited shows in the stream no more than its withdrawal does.
-      if (!entry.withdrawn) {
-        const event = { method, params: request.params, requestId: request.id };
-        this.#router.trackServerRequest(request.id, turnId, event as RawNotification);
+      // One withdrawn as it waited on a resume shows in the stream no more than its withdrawal does.
+      if (held === undefined && !entry.withdrawn) {
+        this.#router.trackServerRequest(request.id, turnId, event);
       }
     }
     // The turn whose handlers apply: a review's, when the request comes from the turn it runs.

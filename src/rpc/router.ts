@@ -374,6 +374,8 @@ export class Router {
   readonly #endedFirst = new Map<string, string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
+  // The server requests kept in their place among the events held for a turn being started.
+  readonly #heldRequests = new WeakSet<RawNotification>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
   // without a copy.
   readonly #byMethod = new Map<string, readonly Listener[]>();
@@ -708,15 +710,11 @@ export class Router {
           this.#deliverToTurn(turnId, sink, running);
         }
         if (replay === undefined) return "bound";
+        const childStart = options?.childStart === true;
         for (const n of replay) {
           // Ended by an earlier event (its completion): what follows is not the turn's, as live.
           if (this.#turns.get(turnId) !== sink) break;
-          const own = turnIdOf(n);
-          if (own === turnId) this.#deliverToTurn(turnId, sink, n);
-          else if (options?.childStart === true && rootTurnOf(n) === turnId) {
-            if (own !== undefined) this.#childTurns.set(own, turnId);
-            this.#deliverToTurn(turnId, sink, n);
-          }
+          if (this.#heldFor(turnId, n, childStart)) this.#deliverToTurn(turnId, sink, n);
         }
         return "bound";
       },
@@ -749,6 +747,29 @@ export class Router {
     }
   }
 
+  // Whether an event held before its turn's start answer is the turn's, bound as `turnId`, as live
+  // routing would take it: one naming it, a review's running turn's start (naming it as the root),
+  // a server request of either, or the withdrawal of such a request.
+  #heldFor(turnId: string, n: RawNotification, childStart: boolean): boolean {
+    if (n.method === "serverRequest/resolved") {
+      const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (requestId === undefined || this.#requestTurns.get(requestId) !== turnId) return false;
+      this.#requestTurns.delete(requestId);
+      return true;
+    }
+    const own = turnIdOf(n);
+    if (own === undefined) return false;
+    if (this.#heldRequests.has(n)) {
+      if (own !== turnId && this.#childTurns.get(own) !== turnId) return false;
+      this.#requestTurns.set((n as { requestId?: RequestId }).requestId!, turnId);
+      return true;
+    }
+    if (own === turnId) return true;
+    if (!childStart || rootTurnOf(n) !== turnId) return false;
+    this.#childTurns.set(own, turnId);
+    return true;
+  }
+
   // The turn holding the thread is done with it: the next one waiting takes it.
   #handOn(threadId: string): void {
     const queue = this.#queues.get(threadId);
@@ -776,14 +797,22 @@ export class Router {
   }
 
   /**
-   * While a turn of this client is being started on the thread (its `turn/start` unanswered), a
-   * promise that settles once the turn is bound (its handlers set) or given up on; `undefined`
-   * otherwise. A server request the server sends before its turn's start answer reaches the
-   * client waits on it, so the turn's own handlers answer it.
+   * While a turn of this client is being started on the thread (its `turn/start` unanswered),
+   * keeps `request`, a server request of a turn there, in its place among the events held for the
+   * turn: the turn's stream shows it in the order read once the turn is bound, and the
+   * `serverRequest/resolved` naming it goes to the same turn. Returns a promise that settles once
+   * the turn is bound (its handlers set, so they answer the request) or given up on; `undefined`,
+   * keeping nothing, when no turn is being started there.
    */
-  turnStarting(threadId: string): Promise<void> | undefined {
-    if (!this.#pendingByThread.has(threadId)) return undefined;
-    return new Promise((resolve) => {
+  holdRequest(
+    threadId: string,
+    request: RawNotification & { requestId: RequestId },
+  ): Promise<void> | undefined {
+    const held = this.#pendingByThread.get(threadId);
+    if (held === undefined) return undefined;
+    held.push(request);
+    this.#heldRequests.add(request);
+    return new Promise<void>((resolve) => {
       const waiters = this.#startWaiters.get(threadId);
       if (waiters === undefined) this.#startWaiters.set(threadId, [resolve]);
       else waiters.push(resolve);
@@ -864,6 +893,11 @@ export class Router {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
+      // Its request may be held for a turn being started: so is its withdrawal, after it.
+      else if (this.#pendingByThread.size > 0) {
+        const threadId = threadIdOf(n);
+        if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
+      }
     }
     if (turnId !== undefined) {
       let sink = this.#turns.get(turnId);

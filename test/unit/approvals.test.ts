@@ -344,6 +344,83 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(router.stats.startWaiters).toBe(0);
   });
 
+  it("shows a request that overtook its turn/start answer in its place among the turn's events", async () => {
+    const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.acceptAll() });
+    const slot = takeSlot(router, "th-2");
+    const itemOf = (id: string) => ({ id, type: "commandExecution" });
+    transport.deliver({
+      method: "item/started",
+      params: { threadId: "th-2", turnId: "t-2", item: itemOf("before") },
+    });
+    const request = approval(5);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
+    });
+    transport.deliver({
+      method: "item/started",
+      params: { threadId: "th-2", turnId: "t-2", item: itemOf("after") },
+    });
+    const seen: string[] = [];
+    slot.bind("t-2", {
+      push: (n) => {
+        const item = (n.params as { item?: { id: string } }).item;
+        seen.push(item === undefined ? n.method : item.id);
+        return false;
+      },
+      fail: () => {},
+    });
+    expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "accept" } });
+    expect(seen).toEqual(["before", "item/commandExecution/requestApproval", "after"]);
+    // Its withdrawal goes to the same turn, live.
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th-2", requestId: 5 },
+    });
+    expect(seen.at(-1)).toBe("serverRequest/resolved");
+    expect(router.stats.requestTurns).toBe(0);
+    expect(dispatcher.stats.inflight).toBe(0);
+  });
+
+  it("shows a request from a review's running turn, held before the review/start answer, in its place", async () => {
+    const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.acceptAll() });
+    const slot = takeSlot(router, "th-r");
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
+    });
+    const request = approval(8);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
+    });
+    transport.deliver({
+      method: "item/started",
+      params: { threadId: "th-r", turnId: "review-1", item: { id: "i", type: "agentMessage" } },
+    });
+    const seen: string[] = [];
+    slot.bind(
+      "review-1",
+      { push: (n) => (seen.push(n.method), false), fail: () => {} },
+      {
+        childStart: true,
+      },
+    );
+    expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "accept" } });
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th-r", requestId: 8 },
+    });
+    expect(seen).toEqual([
+      "turn/started",
+      "item/commandExecution/requestApproval",
+      "item/started",
+      "serverRequest/resolved",
+    ]);
+    expect(router.stats.requestTurns).toBe(0);
+    expect(dispatcher.stats.inflight).toBe(0);
+  });
+
   it("starts no handler, and keeps nothing, for a request that waited on its turn/start when the connection ends", async () => {
     const calls: string[] = [];
     const transport = new FakeTransport();
@@ -425,8 +502,8 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     slot.bind("t-2", { push: (n) => (seen.push(n.method), false), fail: () => {} });
     expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "decline" } });
     expect(calls).toEqual([]);
-    // Neither the request nor its withdrawal shows in the stream.
-    expect(seen).toEqual([]);
+    // The stream shows both, as it would have live.
+    expect(seen).toEqual(["item/commandExecution/requestApproval", "serverRequest/resolved"]);
     expect(dispatcher.stats.inflight).toBe(0);
     expect(router.stats.requestTurns).toBe(0);
   });
