@@ -335,7 +335,7 @@ export class Codex implements AsyncDisposable {
         },
         { timeout: options.startTimeout ?? 60_000, signal: options.startSignal },
       );
-      const metadata = normalizeMetadata(response);
+      const metadata = normalizeMetadata(response, clientInfo.name);
       await connection.notify("initialized");
       const events = options.events ?? "all";
       const internals = { connection, transport, secrets, log, credentialStore, events };

@@ -411,22 +411,42 @@ function credentialStoreOf(args: readonly string[]): string | undefined {
 const SHOWN_CHARS = 200;
 
 /**
- * Fills `serverInfo` from the user agent (`name/version ...`), as the server of 0.169.0 sends
- * only `userAgent`, and fails when name or version cannot be found.
+ * Fills `serverInfo` from the user agent where the server did not send it, and fails when name or
+ * version cannot be found. The runtime's user agent begins `<clientInfo.name>/<version> `: given
+ * the name this client sent (which may hold a space or a slash), the version is what follows it.
+ * Otherwise the name is what comes before the first `/` (or, with none, the first white space),
+ * and the version the next word.
  */
-export function normalizeMetadata(response: InitializeResponse): CodexMetadata {
+export function normalizeMetadata(
+  response: InitializeResponse,
+  clientName?: string,
+): CodexMetadata {
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
     throw new CodexError(`response must be the answer to initialize, got ${describe(response)}`);
+  }
+  if (clientName !== undefined && typeof clientName !== "string") {
+    throw new CodexError(`clientName must be a string, got ${describe(clientName)}`);
   }
   const given = (response as { serverInfo?: { name?: unknown; version?: unknown } }).serverInfo;
   const userAgent = typeof response.userAgent === "string" ? response.userAgent.trim() : "";
   let name = typeof given?.name === "string" ? given.name.trim() : "";
   let version = typeof given?.version === "string" ? given.version.trim() : "";
   if ((name === "" || version === "") && userAgent !== "") {
-    const first = userAgent.split(/\s+/, 1)[0]!;
-    const slash = first.indexOf("/");
-    const [uaName, uaVersion] =
-      slash === -1 ? [first, ""] : [first.slice(0, slash), first.slice(slash + 1)];
+    let cut: number;
+    if (clientName !== undefined && clientName !== "" && userAgent.startsWith(`${clientName}/`)) {
+      cut = clientName.length;
+    } else {
+      cut = userAgent.indexOf("/");
+      if (cut === -1) cut = userAgent.search(/\s/);
+    }
+    const uaName = cut === -1 ? userAgent : userAgent.slice(0, cut).trim();
+    const uaVersion =
+      cut === -1
+        ? ""
+        : (userAgent
+            .slice(cut + 1)
+            .trim()
+            .split(/\s/, 1)[0] ?? "");
     name ||= uaName;
     version ||= uaVersion;
   }

@@ -43,6 +43,13 @@ describe("Codex.start", () => {
     expect(models.data.length).toBeGreaterThan(0);
   });
 
+  it("reads the runtime's version after a client name holding a space or a slash", async () => {
+    for (const name of ["My App", "acme/bot"]) {
+      await using codex = await Codex.start({ env: env(), clientInfo: { name } });
+      expect(codex.metadata.serverInfo).toEqual({ name, version: SDK_VERSION });
+    }
+  });
+
   it("maps a wrong-typed param to the error class of the server's code, with its message", async () => {
     await using codex = await Codex.start({ env: env() });
     const err = await codex

@@ -18,6 +18,31 @@ describe("normalizeMetadata", () => {
     expect(metadata.userAgent).toBe("my_app/0.169.0 (Linux) xterm");
   });
 
+  it("takes the client's name, which may hold a space or a slash, as the user agent's start", () => {
+    const ua = (name: string) => response({ userAgent: `${name}/0.171.0 (Linux) xterm (${name})` });
+    for (const name of ["My App", "acme/bot", "a/b c/d"]) {
+      expect(normalizeMetadata(ua(name), name).serverInfo).toEqual({ name, version: "0.171.0" });
+    }
+    // Without the name, the first slash ends it.
+    expect(normalizeMetadata(ua("My App")).serverInfo).toEqual({
+      name: "My App",
+      version: "0.171.0",
+    });
+    // A name the user agent does not start with (the runtime changed it) is no help.
+    expect(normalizeMetadata(ua("acme_bot"), "acme bot").serverInfo).toEqual({
+      name: "acme_bot",
+      version: "0.171.0",
+    });
+    expect(() => normalizeMetadata(ua("x"), 42 as never)).toThrow(
+      new CodexError("clientName must be a string, got number"),
+    );
+  });
+
+  it("splits a user agent without a slash at its first white space", () => {
+    const metadata = normalizeMetadata(response({ userAgent: "codex 0.171.0 (Linux)" }));
+    expect(metadata.serverInfo).toEqual({ name: "codex", version: "0.171.0" });
+  });
+
   it("prefers a serverInfo the server sent, trimmed", () => {
     const metadata = normalizeMetadata(
       response({ userAgent: "x/1", serverInfo: { name: " codex ", version: " 2.0 " } }),
