@@ -535,7 +535,7 @@ export class Codex implements AsyncDisposable {
 
   /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
   async threadResume(threadId: string, options?: ThreadResumeOptions): Promise<Thread> {
-    checkId(threadId);
+    threadId = checkId(threadId);
     const { call, params, handlers } = threadRequest<ThreadResumeParams>(
       options,
       THREAD_RESUME_NAMES,
@@ -581,7 +581,7 @@ export class Codex implements AsyncDisposable {
 
   /** Forks a thread into a new one; without `approvalMode` the fork keeps the source's policy. */
   async threadFork(threadId: string, options?: ThreadForkOptions): Promise<Thread> {
-    checkId(threadId);
+    threadId = checkId(threadId);
     const { call, params, handlers } = threadRequest<ThreadForkParams>(
       options,
       THREAD_FORK_NAMES,
@@ -655,7 +655,7 @@ export class Codex implements AsyncDisposable {
    * server confirms.
    */
   async threadArchive(threadId: string, options?: RequestOptions): Promise<ThreadArchiveResponse> {
-    checkId(threadId);
+    threadId = checkId(threadId);
     const call = requestOptions(options);
     return sendFollowed(this.#internals, "thread/archive", threadId, { threadId }, call);
   }
@@ -665,7 +665,7 @@ export class Codex implements AsyncDisposable {
    * (handlers, tools), whether or not the server reports the deletion.
    */
   async threadDelete(threadId: string, options?: RequestOptions): Promise<ThreadDeleteResponse> {
-    checkId(threadId);
+    threadId = checkId(threadId);
     const call = requestOptions(options);
     return sendFollowed(this.#internals, "thread/delete", threadId, { threadId }, call);
   }
@@ -687,7 +687,7 @@ export class Codex implements AsyncDisposable {
 
   /** Restores an archived thread; give its handlers and tools again with `codex.thread`. */
   async threadUnarchive(threadId: string, options?: RequestOptions): Promise<Thread> {
-    checkId(threadId);
+    threadId = checkId(threadId);
     const call = requestOptions(options);
     const response = await this.#internals.connection.request(
       "thread/unarchive",
@@ -703,7 +703,7 @@ export class Codex implements AsyncDisposable {
    * released.
    */
   thread(threadId: string, handlers?: ThreadHandlers): Thread {
-    checkId(threadId);
+    threadId = checkId(threadId);
     return this.#attach(threadId, checkThreadHandlers(handlers));
   }
 

@@ -129,9 +129,24 @@ export const THREAD_FORK_NAMES = optionNames<ThreadForkOptions>()({
 });
 const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_KEYS, "tools"] });
 
-/** @internal A thread id: a non-empty string. */
+const HEX = "[0-9a-fA-F]";
+const HYPHENATED = `${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}`;
+// The spellings of a UUID the runtime takes for a thread id: hyphenated in either case, alone,
+// after `urn:uuid:` or in braces, or its 32 digits without hyphens.
+const UUID_SPELLING = new RegExp(
+  `^(?:(${HYPHENATED})|urn:uuid:(${HYPHENATED})|\\{(${HYPHENATED})\\}|(${HEX}{32}))$`,
+);
+
+/**
+ * @internal A thread id: a non-empty string. A UUID in any spelling the runtime takes is given
+ * as the server names the thread (lower case, hyphenated), so that its answers and events match.
+ */
 export function checkId(id: unknown): string {
-  return checkWellFormed(checkNonEmpty(id, "threadId"), "threadId");
+  const checked = checkWellFormed(checkNonEmpty(id, "threadId"), "threadId");
+  const uuid = UUID_SPELLING.exec(checked);
+  if (uuid === null) return checked;
+  const hex = (uuid[1] ?? uuid[2] ?? uuid[3] ?? uuid[4])!.replaceAll("-", "").toLowerCase();
+  return hex.replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
 }
 
 /** @internal */

@@ -335,6 +335,27 @@ describe("thread lifecycle", () => {
     expect(forkState.approvalPolicy).toBe("never");
   });
 
+  it("takes a thread id in every spelling the runtime takes, and names it as the server does", async () => {
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("stored");
+    await thread.run("persist me");
+    const { id } = thread;
+    const spellings = [id.toUpperCase(), `urn:uuid:${id}`, `{${id}}`, id.replaceAll("-", "")];
+    for (const spelling of spellings) {
+      expect((await t.codex.threadResume(spelling)).id).toBe(id);
+    }
+    // A turn on a handle made from another spelling sees its events, those read before its
+    // turn/start answer included.
+    const handle = t.codex.thread(id.toUpperCase());
+    expect(handle.id).toBe(id);
+    t.mock.enqueueAssistantMessage("again");
+    const events = await collect(await handle.turn("go").then((turn) => turn.stream()));
+    expect(events[0]?.method).toBe("turn/started");
+    expect(events.at(-1)?.method).toBe("turn/completed");
+    // A spelling the runtime refuses is sent as it is, for the server to refuse.
+    await expect(t.codex.threadResume(`URN:UUID:${id}`)).rejects.toThrow(/invalid/);
+  });
+
   it("reads with turns, renames, compacts, lists and archives", async () => {
     const thread = await t.codex.threadStart({ sandbox: Sandbox.readOnly });
     t.mock.enqueueAssistantMessage("kept");
