@@ -1,4 +1,4 @@
-import { TurnAbortedError, TurnFailedError } from "./errors.js";
+import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
 import { ABORT_WAIT_MS, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
@@ -29,6 +29,9 @@ export interface RunGoalOptions {
    */
   readonly signal?: AbortSignal | undefined;
 }
+
+/** How long a goal run waits, once its goal is active, for the server to start its first turn. */
+export const GOAL_START_MS = 30_000;
 
 /** An abort of a goal run: why, when, and how many turns had ended by then. */
 interface Abort {
@@ -70,6 +73,10 @@ export class GoalRun {
   // A clear was read after the activation was sent, before its answer.
   #clearedEarly = false;
   #finished = false;
+  // Bounds the wait for the goal's first turn (GOAL_START_MS), until one starts.
+  #firstTurnWait: ReturnType<typeof setTimeout> | undefined;
+  // Set once that wait ran out: the run fails with it, unless a turn started after all.
+  #noTurn: CodexError | undefined;
   #settle!: { resolve(result: GoalResult): void; reject(error: Error): void };
   readonly #off: Array<() => void> = [];
 
@@ -105,8 +112,22 @@ export class GoalRun {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     this.#objective = objective;
+    const threadId = this.#threadId;
     const bound = signal === undefined ? undefined : { signal };
-    await this.#connection.request("thread/goal/clear", { threadId: this.#threadId }, bound);
+    // A stored thread the server has not loaded (a handle of `codex.thread(id)`) takes a goal but
+    // runs no turn for it: refused before anything changes.
+    const { thread } = await this.#connection.request(
+      "thread/read",
+      { threadId, includeTurns: false },
+      bound,
+    );
+    if ((thread as { status?: { type?: unknown } } | undefined)?.status?.type === "notLoaded") {
+      throw new CodexError(
+        `thread ${threadId} is not loaded on this server, which would run no turn for its goal: ` +
+          `resume it first with codex.threadResume("${threadId}")`,
+      );
+    }
+    await this.#connection.request("thread/goal/clear", { threadId }, bound);
     this.#asked = true;
     const { goal } = await this.#connection.request(
       "thread/goal/set",
@@ -139,6 +160,41 @@ export class GoalRun {
     // An answer that shows the goal already left `active` (its budget spent, say): no turn runs,
     // and no update may follow.
     this.#endIfDone();
+    if (!this.#finished && this.#starts === 0) {
+      this.#firstTurnWait = setTimeout(() => void this.#noFirstTurn(), GOAL_START_MS);
+      this.#off.push(() => clearTimeout(this.#firstTurnWait));
+    }
+  }
+
+  // No turn started for the active goal in time: it is paused, so that it starts none later (on
+  // the thread's next resume, say), and the run fails; unless a turn started meanwhile, which the
+  // run then follows to its end.
+  async #noFirstTurn(): Promise<void> {
+    const threadId = this.#threadId;
+    const connection = this.#connection;
+    const seconds = GOAL_START_MS / 1000;
+    this.#noTurn = new CodexError(
+      `no turn started for the goal of thread ${threadId} within ${seconds} s of its ` +
+        `activation; the goal was paused`,
+    );
+    let paused: unknown;
+    try {
+      ({ goal: paused } = await sendStop(connection, () =>
+        connection.request(
+          "thread/goal/set",
+          { threadId, status: "paused" },
+          { timeout: ABORT_WAIT_MS },
+        ),
+      ));
+    } catch (err) {
+      this.#log.warn(`could not pause the goal of ${threadId}`, err);
+    }
+    if (this.#finished) return;
+    if (isObject(paused) && isGoalStatus(paused.status) && this.#goal !== null) {
+      this.#goal = paused as ThreadGoal;
+    }
+    if (this.#starts === 0) this.finish();
+    else this.#endIfDone();
   }
 
   // Takes the goal as the server has it, unless an update came meanwhile; a failed read keeps
@@ -247,12 +303,14 @@ export class GoalRun {
 
   /** Stops following the thread and rejects with `error`, or resolves when none. */
   finish(error?: Error): void {
+    if (this.#finished) return;
     this.#finished = true;
     for (const off of this.#off.splice(0)) off();
     const last = this.#turns.at(-1);
     const aborted = this.#aborted;
     if (error !== undefined) this.#settle.reject(error);
     else if (aborted !== undefined) this.#settle.reject(this.#abortError(aborted));
+    else if (this.#noTurn !== undefined && this.#starts === 0) this.#settle.reject(this.#noTurn);
     else if (last?.status === "failed") this.#settle.reject(new TurnFailedError(last));
     else this.#settle.resolve(this.partial());
   }
@@ -316,6 +374,7 @@ export class GoalRun {
           const root = rootTurnOf(n);
           if (root !== undefined && !this.#running.has(root)) this.#roots.set(root, turnId);
           this.#starts++;
+          clearTimeout(this.#firstTurnWait);
           this.#turnExpected = false;
           // Started after the abort's interrupts went out: stopped too.
           if (this.#aborted !== undefined) void this.#interrupt(turnId);

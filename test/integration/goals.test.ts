@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TurnAbortedError } from "../../src/index.js";
+import { Codex, TurnAbortedError } from "../../src/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { startProxy } from "../support/fault/proxy.js";
@@ -47,6 +47,20 @@ describe("Thread.runGoal", () => {
     expect(second.goal?.tokenBudget ?? null).toBeNull();
     expect(second.turns).toHaveLength(1);
     expect(second.finalResponse).toBe("done");
+  });
+
+  it("refuses a stored thread the server has not loaded, leaving its goal as it was", async () => {
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("stored");
+    await thread.run("hello");
+    // Another server on the same home, which has not loaded the thread.
+    await using other = await Codex.start({ env: { ...t.home.env }, cwd: t.workDir });
+    const stored = other.thread(thread.id);
+    await expect(stored.runGoal("do it")).rejects.toThrow(
+      `thread ${thread.id} is not loaded on this server, which would run no turn for its goal`,
+    );
+    expect(await stored.goal()).toBeNull();
+    expect(t.mock.responsesRequests).toHaveLength(1);
   });
 
   it("rejects an empty or oversized objective before any I/O", async () => {

@@ -27,6 +27,11 @@ export class FakeTransport implements Transport {
     this.answered.set(method, result);
   }
 
+  /** Stops answering `method` by itself: its next requests go to `sent` again. */
+  stopAnswering(method: string): void {
+    this.answered.delete(method);
+  }
+
   private readonly answered = new Map<string, unknown>();
 
   send(line: string, done?: (error?: Error | null) => void): void {

@@ -218,6 +218,7 @@ it("leaves no turn running when a turn's completion overtakes its start: a goal 
   expect(clientStats(codex)).toEqual(before);
 
   // A goal run would otherwise take t1 for a turn of its own, which never completes.
+  transport.answerAlways("thread/read", { thread: { id: "th", status: { type: "idle" } } });
   transport.answerAlways("thread/goal/clear", { cleared: false });
   const running = thread.runGoal("ship it");
   const set = await sentWhen(transport, (m) => m.method === "thread/goal/set");

@@ -38,6 +38,8 @@ function setup(answerClears = true) {
   const transport = new FakeTransport();
   // A goal run clears the thread's earlier goal first; the tests here are about what follows.
   if (answerClears) transport.answerAlways("thread/goal/clear", { cleared: false });
+  // And reads the thread's status first: a thread the server has not loaded runs no goal.
+  transport.answerAlways("thread/read", { thread: { id: TH, status: { type: "idle" } } });
   const { log, entries } = captureLog();
   const connection = new Connection(transport, { log });
   const router = new Router(connection, log);
@@ -982,6 +984,7 @@ describe("stopping what the caller gave up on", () => {
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     await flush();
     controller.abort();
+    transport.stopAnswering("thread/read");
     await answer(2, "thread/goal/set", { goal: goalOf("paused") });
     const read = await transport.waitForSent(3);
     expect(read.method).toBe("thread/read");
@@ -1292,6 +1295,67 @@ describe("a goal run", () => {
     await answer(2, "turn/start", { turn: turnOf("t2") });
     transport.deliver(completed("t2"));
     await expect(next).resolves.toMatchObject({ id: "t2" });
+  });
+
+  it("refuses a thread the server has not loaded, changing nothing, and frees the thread", async () => {
+    const { transport, thread, tables } = setup();
+    transport.answerAlways("thread/read", { thread: { id: TH, status: { type: "notLoaded" } } });
+    await expect(thread.runGoal("stored")).rejects.toThrow(
+      new CodexError(
+        `thread ${TH} is not loaded on this server, which would run no turn for its goal: ` +
+          `resume it first with codex.threadResume("${TH}")`,
+      ),
+    );
+    expect(transport.sent.map((m) => m.method)).toEqual([]);
+    expect(tables().queues).toBe(0);
+  });
+
+  it("pauses its goal and fails when no turn starts within 30 s of the activation", async () => {
+    const { transport, thread, answer, tables } = setup();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const goal = thread.runGoal("idle").catch((e: unknown) => e);
+    await answer(1, "thread/goal/set", { goal: goalOf("idle", "active") });
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(transport.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    const pause = await transport.waitForSent(2);
+    expect(pause).toMatchObject({
+      method: "thread/goal/set",
+      params: { threadId: TH, status: "paused" },
+    });
+    // The pause's update comes first: the run fails all the same.
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("idle", "paused") },
+    });
+    transport.deliver({ id: pause.id, result: { goal: goalOf("idle", "paused") } });
+    expect(await goal).toEqual(
+      new CodexError(
+        `no turn started for the goal of thread ${TH} within 30 s of its activation; ` +
+          "the goal was paused",
+      ),
+    );
+    expect(tables().queues).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("follows a goal turn that starts while the pause of its late start is on the way", async () => {
+    const { transport, thread, answer, tables } = setup();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const goal = thread.runGoal("slow");
+    await answer(1, "thread/goal/set", { goal: goalOf("slow", "active") });
+    await vi.advanceTimersByTimeAsync(30_000);
+    const pause = await transport.waitForSent(2);
+    transport.deliver(started("t1"));
+    transport.deliver({ id: pause.id, result: { goal: goalOf("slow", "paused") } });
+    await flush();
+    transport.deliver(completed("t1"));
+    await expect(goal).resolves.toMatchObject({
+      goal: { status: "paused" },
+      turns: [{ id: "t1" }],
+    });
+    expect(tables().queues).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("clears the thread's earlier goal before setting its own; aborted meanwhile, sets nothing", async () => {
