@@ -268,25 +268,46 @@ export function isNotMaterialized(err: unknown): boolean {
   return err instanceof InvalidRequestError && /not materialized/i.test(err.rpcMessage);
 }
 
+/** @internal The call a {@link turnlessRecord} check answers for. */
+export interface TurnlessCheck {
+  /** The call's method, which a timeout of the check names. */
+  readonly method: string;
+  readonly call: RequestOptions | undefined;
+  /** When the call was sent (`performance.now()`): the check has what is left of its timeout. */
+  readonly since: number;
+  readonly log?: Log | undefined;
+}
+
 /**
  * @internal The thread's record, when `err` is how the pinned runtime answers the history requests
  * of a thread without a turn once its turns were asked for through `thread/read` (-32601, "...
  * is not supported yet", until a turn runs) and a plain read shows no user message yet;
- * `undefined` otherwise. The check has what is left of the call's timeout (from `since`).
+ * `undefined` otherwise. The check answers for the call: it times out as the call, and when it
+ * fails otherwise (logged), the call's own error stands.
  */
 export async function turnlessRecord(
   connection: Connection,
   threadId: string,
   err: unknown,
-  call: RequestOptions | undefined,
-  since: number,
+  asked: TurnlessCheck,
 ): Promise<ThreadReadResponse | undefined> {
   if (!(err instanceof MethodNotFoundError) || !/not supported yet/i.test(err.rpcMessage)) {
     return undefined;
   }
+  const { method, call, since } = asked;
   const timeout = call?.timeout;
   const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, since) };
-  const read = await connection.request("thread/read", { threadId, includeTurns: false }, left);
+  let read: ThreadReadResponse;
+  try {
+    read = await connection.request("thread/read", { threadId, includeTurns: false }, left);
+  } catch (checkError) {
+    if (checkError instanceof RequestTimeoutError && timeout !== undefined) {
+      throw new RequestTimeoutError(method, timeout, { cause: checkError });
+    }
+    if (call?.signal?.aborted) throw checkError;
+    asked.log?.debug(`${method}: the check of whether the thread has a turn failed`, checkError);
+    return undefined;
+  }
   // Read without its turns, it lists none.
   return read.thread.preview === "" ? read : undefined;
 }
@@ -296,6 +317,7 @@ export async function turnPage(
   connection: Connection,
   threadId: string,
   options: TurnListOptions | undefined,
+  log?: Log,
 ): Promise<ThreadTurnsListResponse> {
   const { call, rest } = listRequest(options, TURN_LIST);
   const params: ThreadTurnsListParams = { ...rest, threadId };
@@ -306,7 +328,11 @@ export async function turnPage(
       "thread/turns/list",
     );
   } catch (err) {
-    if (isNotMaterialized(err) || (await turnlessRecord(connection, threadId, err, call, t0))) {
+    const method = "thread/turns/list";
+    if (
+      isNotMaterialized(err) ||
+      (await turnlessRecord(connection, threadId, err, { method, call, since: t0, log }))
+    ) {
       return { data: [], nextCursor: null, backwardsCursor: null };
     }
     throw err;
@@ -339,7 +365,7 @@ export async function itemPage(
     const check = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
     let turns: ThreadTurnsListResponse;
     try {
-      turns = await turnPage(connection, threadId, { ...check, limit: 1 });
+      turns = await turnPage(connection, threadId, { ...check, limit: 1 }, log);
     } catch (checkError) {
       if (checkError instanceof RequestTimeoutError && timeout !== undefined) {
         throw new RequestTimeoutError("thread/items/list", timeout, { cause: checkError });
@@ -365,13 +391,14 @@ export function turnPages(
   connection: Connection,
   threadId: string,
   options: TurnListOptions | undefined,
+  log?: Log,
 ): Paginated<Turn, ThreadTurnsListResponse> {
   const checked = dropUndefined(checkOptionNames(options, TURN_LIST.names));
   listRequest(checked, TURN_LIST);
   return new Paginated(
     "thread/turns/list",
     (cursor) =>
-      turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }),
+      turnPage(connection, threadId, cursor === undefined ? checked : { ...checked, cursor }, log),
     checked.cursor,
   );
 }

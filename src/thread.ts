@@ -448,12 +448,12 @@ export class Thread {
 
   /** The thread's turns, newest first unless `sortDirection: "asc"`, fetched page by page. */
   turns(options?: TurnListOptions): Paginated<Turn, ThreadTurnsListResponse> {
-    return turnPages(this.#context.connection, this.id, options);
+    return turnPages(this.#context.connection, this.id, options, this.#context.log);
   }
 
   /** One page of the thread's turns (`thread/turns/list`); empty for a thread without a turn. */
   async turnList(options?: TurnListOptions): Promise<ThreadTurnsListResponse> {
-    return turnPage(this.#context.connection, this.id, options);
+    return turnPage(this.#context.connection, this.id, options, this.#context.log);
   }
 
   /** The thread's items with their turn ids, oldest first, fetched page by page. */
@@ -516,7 +516,12 @@ export class Thread {
     } catch (err) {
       // A thread without a turn yet has none to give, which the runtime does not say as such.
       const turnless = includeTurns
-        ? await turnlessRecord(connection, this.id, err, call, t0)
+        ? await turnlessRecord(connection, this.id, err, {
+            method: "thread/read",
+            call,
+            since: t0,
+            log: this.#context.log,
+          })
         : undefined;
       if (turnless !== undefined) return turnless;
       throw err;

@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Codex } from "../../src/codex.js";
 import { CodexError, MethodNotFoundError, RequestTimeoutError } from "../../src/errors.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { allPages, itemPage, itemPages, threadPages, turnPages } from "../../src/history.js";
+import {
+  allPages,
+  itemPage,
+  itemPages,
+  threadPages,
+  turnPage,
+  turnPages,
+} from "../../src/history.js";
+import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { startStandin, type ClientLine } from "../support/fault/standin.js";
 
@@ -304,6 +312,57 @@ describe("pages the server gets wrong", () => {
     const err = await listing;
     expect(err).toBeInstanceOf(MethodNotFoundError);
     expect((err as MethodNotFoundError).rpcMessage).toBe(unsupported);
+  });
+});
+
+describe("the check of a thread without a turn yet", () => {
+  const NOT_YET = { code: -32601, message: "thread/turns/list is not supported yet" };
+  // Answers the list request with "not supported yet", then its check (thread/read) with `check`,
+  // or not at all; returns the check.
+  async function refuse(transport: FakeTransport, listed: number, check?: object) {
+    const list = await transport.waitForSent(listed);
+    transport.deliver({ id: list.id, error: NOT_YET });
+    const read = await transport.waitForSent(listed + 1);
+    expect(read.method).toBe("thread/read");
+    if (check !== undefined) transport.deliver({ id: read.id, ...check });
+  }
+  const broke = { error: { code: -32603, message: "the check broke" } };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("times out as the call, with the call's timeout", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const listing = turnPage(connection, "th", { timeout: 300 }).catch((e: unknown) => e);
+    await refuse(transport, 1);
+    await vi.advanceTimersByTimeAsync(300);
+    const err = await listing;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "thread/turns/list", timeoutMs: 300 });
+  });
+
+  it("leaves the call's refusal standing when it fails, and logs its failure", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport);
+    const listing = turnPage(connection, "th", undefined, log).catch((e: unknown) => e);
+    await refuse(transport, 1, broke);
+    const err = await listing;
+    expect(err).toBeInstanceOf(MethodNotFoundError);
+    expect((err as MethodNotFoundError).rpcMessage).toBe(NOT_YET.message);
+    expect(entries.map((e) => e.message)).toContain(
+      "codex-app-server-sdk: thread/turns/list: the check of whether the thread has a turn failed",
+    );
+    // An item listing, whose check lists the turns, keeps its own refusal the same way.
+    const items = itemPage(connection, "th", undefined, log).catch((e: unknown) => e);
+    const unsupported = "thread/items/list is not supported yet";
+    const itemsRequest = await transport.waitForSent(3);
+    transport.deliver({ id: itemsRequest.id, error: { code: -32601, message: unsupported } });
+    await refuse(transport, 4, broke);
+    expect(((await items) as MethodNotFoundError).rpcMessage).toBe(unsupported);
   });
 });
 
