@@ -17,7 +17,7 @@ import {
   listRequest,
   threadPages,
 } from "./history.js";
-import { boundWait } from "./rpc/bound-wait.js";
+import { asOneCall, boundWait } from "./rpc/bound-wait.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -413,9 +413,11 @@ export class Codex implements AsyncDisposable {
       const persist = checkBoolean(rest.persist, "persist");
       checkSecret(apiKey, "apiKey");
       const t0 = performance.now();
-      const store = await this.#credentialStore(call);
-      // One timeout bounds the whole call: the login gets what the question left of it.
-      if (call?.timeout !== undefined) call = { ...call, timeout: timeLeft(call.timeout, t0) };
+      // One timeout bounds the whole call: the login gets what the question left of it, and
+      // whichever runs out, the call does.
+      const timeout = call?.timeout;
+      const store = await asOneCall(this.#credentialStore(call), "account/login/start", timeout);
+      if (timeout !== undefined) call = { ...call, timeout: timeLeft(timeout, t0) };
       if (!persist && store !== "memory") {
         throw new TypeError(
           "persist: false needs a client that keeps credentials in memory, and this one keeps " +
@@ -431,7 +433,11 @@ export class Codex implements AsyncDisposable {
       }
     }
     const { flows } = await this.#loginFlows();
-    await flows.loginApiKey(connection, secrets, apiKey, call);
+    await asOneCall(
+      flows.loginApiKey(connection, secrets, apiKey, call),
+      "account/login/start",
+      split.call?.timeout,
+    );
   }
 
   // Where the server keeps credentials: known when the SDK chose it (`apiKey`, or

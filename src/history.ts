@@ -45,6 +45,7 @@ import {
 } from "./internal/validate.js";
 import { timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
+import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
 
 /** Options of `Thread.turns` and `Thread.turnList`. */
@@ -192,17 +193,12 @@ export async function allPages<T>(
   const pages = new Paginated<T>(method, (cursor) =>
     fetch(cursor, timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) }),
   );
-  const all: T[] = [];
-  try {
-    for await (const item of pages) all.push(item);
-  } catch (err) {
-    // A page that ran out of what was left: the call took its whole timeout.
-    if (err instanceof RequestTimeoutError && timeout !== undefined) {
-      throw new RequestTimeoutError(method, timeout, { cause: err });
-    }
-    throw err;
-  }
-  return all;
+  const all = async () => {
+    const items: T[] = [];
+    for await (const item of pages) items.push(item);
+    return items;
+  };
+  return asOneCall(all(), method, timeout);
 }
 
 /**
@@ -301,10 +297,7 @@ export async function turnlessRecord(
   try {
     read = await connection.request("thread/read", { threadId, includeTurns: false }, left);
   } catch (checkError) {
-    if (checkError instanceof RequestTimeoutError && timeout !== undefined) {
-      throw new RequestTimeoutError(method, timeout, { cause: checkError });
-    }
-    if (call?.signal?.aborted) throw checkError;
+    if (checkError instanceof RequestTimeoutError || call?.signal?.aborted) throw checkError;
     asked.log?.debug(`${method}: the check of whether the thread has a turn failed`, checkError);
     return undefined;
   }
@@ -321,22 +314,22 @@ export async function turnPage(
 ): Promise<ThreadTurnsListResponse> {
   const { call, rest } = listRequest(options, TURN_LIST);
   const params: ThreadTurnsListParams = { ...rest, threadId };
+  const method = "thread/turns/list";
   const t0 = performance.now();
-  try {
-    return checkPage(
-      await connection.request("thread/turns/list", params, call),
-      "thread/turns/list",
-    );
-  } catch (err) {
-    const method = "thread/turns/list";
-    if (
-      isNotMaterialized(err) ||
-      (await turnlessRecord(connection, threadId, err, { method, call, since: t0, log }))
-    ) {
-      return { data: [], nextCursor: null, backwardsCursor: null };
+  const page = async () => {
+    try {
+      return checkPage(await connection.request("thread/turns/list", params, call), method);
+    } catch (err) {
+      if (
+        isNotMaterialized(err) ||
+        (await turnlessRecord(connection, threadId, err, { method, call, since: t0, log }))
+      ) {
+        return { data: [], nextCursor: null, backwardsCursor: null };
+      }
+      throw err;
     }
-    throw err;
-  }
+  };
+  return asOneCall(page(), method, call?.timeout);
 }
 
 /**
@@ -352,38 +345,36 @@ export async function itemPage(
 ): Promise<ThreadItemsListResponse> {
   const { call, rest } = listRequest(options, ITEM_LIST);
   const params: ThreadItemsListParams = { ...rest, threadId };
+  const method = "thread/items/list";
+  const timeout = call?.timeout;
   const t0 = performance.now();
-  try {
-    return checkPage(
-      await connection.request("thread/items/list", params, call),
-      "thread/items/list",
-    );
-  } catch (err) {
-    if (!(err instanceof MethodNotFoundError)) throw err;
-    // The check has what is left of the call's timeout, and does not answer in its place.
-    const timeout = call?.timeout;
-    const check = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
-    let turns: ThreadTurnsListResponse;
+  const page = async () => {
     try {
-      turns = await turnPage(connection, threadId, { ...check, limit: 1 }, log);
-    } catch (checkError) {
-      if (checkError instanceof RequestTimeoutError && timeout !== undefined) {
-        throw new RequestTimeoutError("thread/items/list", timeout, { cause: checkError });
+      return checkPage(await connection.request("thread/items/list", params, call), method);
+    } catch (err) {
+      if (!(err instanceof MethodNotFoundError)) throw err;
+      // The check has what is left of the call's timeout, and does not answer in its place.
+      const check = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+      let turns: ThreadTurnsListResponse;
+      try {
+        turns = await turnPage(connection, threadId, { ...check, limit: 1 }, log);
+      } catch (checkError) {
+        // An answer about the check's own request (an ephemeral thread lists no turns either)
+        // leaves the items answer standing; one about the thread (not found) says more than it.
+        if (
+          checkError instanceof JsonRpcError &&
+          checkError.rpcMessage.includes("thread/turns/list")
+        ) {
+          log?.debug("thread/items/list: the check of the thread's turns was refused", checkError);
+          throw err;
+        }
+        throw checkError;
       }
-      // An answer about the check's own request (an ephemeral thread lists no turns either)
-      // leaves the items answer standing; one about the thread (not found) says more than it.
-      if (
-        checkError instanceof JsonRpcError &&
-        checkError.rpcMessage.includes("thread/turns/list")
-      ) {
-        log?.debug("thread/items/list: the check of the thread's turns was refused", checkError);
-        throw err;
-      }
-      throw checkError;
+      if (turns.data.length === 0) return { data: [], nextCursor: null, backwardsCursor: null };
+      throw err;
     }
-    if (turns.data.length === 0) return { data: [], nextCursor: null, backwardsCursor: null };
-    throw err;
-  }
+  };
+  return asOneCall(page(), method, timeout);
 }
 
 /** A thread's turns, page after page. */

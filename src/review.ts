@@ -13,6 +13,7 @@ import {
   describe,
   trimAsRuntime,
 } from "./internal/validate.js";
+import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
 import {
@@ -170,13 +171,18 @@ export async function startReview(
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
     });
-  if (review.delivery === "inline") return queue(threadId, review);
-  const forkId = await forkForReview(context, threadId, signal, timeout);
+  if (review.delivery === "inline")
+    return asOneCall(queue(threadId, review), "review/start", timeout);
+  const forkId = await asOneCall(
+    forkForReview(context, threadId, signal, timeout),
+    "review/start",
+    timeout,
+  );
   // The review runs for the thread: its handlers and tools answer the fork's requests until the
   // review no longer occupies the fork.
   const giveBack = context.dispatcher.lendThread(threadId, forkId);
   try {
-    return await queue(forkId, { ...review, onEnd: giveBack });
+    return await asOneCall(queue(forkId, { ...review, onEnd: giveBack }), "review/start", timeout);
   } catch (err) {
     giveBack();
     dropFork(context, forkId);

@@ -69,7 +69,7 @@ import {
   type StructuredTurnResult,
 } from "./structured-output.js";
 import type { ReviewOptions, ReviewTarget } from "./review.js";
-import { boundWait } from "./rpc/bound-wait.js";
+import { asOneCall, boundWait } from "./rpc/bound-wait.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import { rootTurnOf, turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
 import {
@@ -443,7 +443,7 @@ export class Thread {
       true,
       { method: "review/start", signal, timeout, prepared: start },
     );
-    return (await Promise.all([start, queued]))[1];
+    return (await Promise.all([start, asOneCall(queued, "review/start", timeout)]))[1];
   }
 
   /** The thread's turns, newest first unless `sortDirection: "asc"`, fetched page by page. */
@@ -516,12 +516,16 @@ export class Thread {
     } catch (err) {
       // A thread without a turn yet has none to give, which the runtime does not say as such.
       const turnless = includeTurns
-        ? await turnlessRecord(connection, this.id, err, {
-            method: "thread/read",
-            call,
-            since: t0,
-            log: this.#context.log,
-          })
+        ? await asOneCall(
+            turnlessRecord(connection, this.id, err, {
+              method: "thread/read",
+              call,
+              since: t0,
+              log: this.#context.log,
+            }),
+            "thread/read",
+            call?.timeout,
+          )
         : undefined;
       if (turnless !== undefined) return turnless;
       throw err;
@@ -676,18 +680,15 @@ export class Thread {
     needsEvents?: false,
   ): Promise<T> {
     const t0 = performance.now();
-    return this.#context.router.queueTurn(
+    const timeout = call?.timeout;
+    const queued = this.#context.router.queueTurn(
       this.id,
-      (slot) => {
-        const timeout = call?.timeout;
-        return send(
-          slot,
-          timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) },
-        );
-      },
+      (slot) =>
+        send(slot, timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) }),
       false,
-      { method, signal: call?.signal, timeout: call?.timeout, needsEvents },
+      { method, signal: call?.signal, timeout, needsEvents },
     );
+    return asOneCall(queued, method, timeout);
   }
 
   /**
@@ -796,14 +797,14 @@ export class Thread {
     };
     // A turn whose schema cannot be converted leaves the queue at once, with its timer and
     // listener, instead of when the thread comes free.
-    return limited || output !== undefined
-      ? router.queueTurn(this.id, start, true, {
-          method: "turn/start",
-          signal,
-          timeout,
-          prepared: output,
-        })
-      : router.queueTurn(this.id, start);
+    if (!limited && output === undefined) return router.queueTurn(this.id, start);
+    const queued = router.queueTurn(this.id, start, true, {
+      method: "turn/start",
+      signal,
+      timeout,
+      prepared: output,
+    });
+    return asOneCall(queued, "turn/start", timeout);
   }
 }
 

@@ -26,6 +26,7 @@ import { SILENT, type Log } from "./internal/logger.js";
 import { checkOptionNames, checkSignal, optionNames, requestOptions } from "./internal/validate.js";
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
+import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
 import { sendStop } from "./stop.js";
 import {
@@ -735,16 +736,26 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     if (isExternalMessage(input)) {
       // Checked before the wait for the turn to be active, as a text input is.
       const toolOutput = toToolOutput(input);
-      const left = await this.#whenActive("turn/start", call);
-      const target = { threadId: this.threadId, id: this.id, ended: this.#collector.ended };
-      return steerExternalMessage(this.#context.connection, target, toolOutput, left);
+      return asOneCall(
+        this.#whenActive("turn/start", call).then((left) => {
+          const target = { threadId: this.threadId, id: this.id, ended: this.#collector.ended };
+          return steerExternalMessage(this.#context.connection, target, toolOutput, left);
+        }),
+        "turn/start",
+        call?.timeout,
+      );
     }
     const wire = toUserInputs(input);
-    const left = await this.#whenActive("turn/steer", call);
-    return this.#context.connection.request(
+    return asOneCall(
+      this.#whenActive("turn/steer", call).then((left) =>
+        this.#context.connection.request(
+          "turn/steer",
+          { threadId: this.threadId, expectedTurnId: this.id, input: wire },
+          left,
+        ),
+      ),
       "turn/steer",
-      { threadId: this.threadId, expectedTurnId: this.id, input: wire },
-      left,
+      call?.timeout,
     );
   }
 
@@ -754,6 +765,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
+    return asOneCall(this.#interrupt(call), "turn/interrupt", call?.timeout);
+  }
+
+  async #interrupt(call: RequestOptions | undefined): Promise<TurnInterruptResponse> {
     const left = await this.#whenActive("turn/interrupt", call);
     // It may have completed as it became active (both in one read): nothing is left to stop. One
     // that ended here without its completion (this client left the thread, or gave up waiting
@@ -788,14 +803,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   // Waits until the turn is active on the server, within `call`; resolves with what is left of it
-  // for the request `method` that follows.
+  // for the request `method` that follows. Without a timeout, it waits up to `ABORT_WAIT_MS`,
+  // then lets the request go: a turn this client joined (one the server already ran, whose start
+  // came before this client followed the thread) never shows its start here.
   async #whenActive(
     method: string,
     call: RequestOptions | undefined,
   ): Promise<RequestOptions | undefined> {
     const timeout = call?.timeout;
     if (timeout === undefined) {
-      await deadline(this.#collector.active, { signal: call?.signal });
+      const active = this.#collector.active;
+      await deadline(active, { signal: call?.signal, timeout: ABORT_WAIT_MS, onTimeout: () => {} });
       return call;
     }
     const t0 = performance.now();

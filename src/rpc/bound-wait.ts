@@ -31,3 +31,25 @@ export function boundWait<T>(
     },
   });
 }
+
+/**
+ * `work`, a call made of several requests or waits under one `timeout` (each given what is left
+ * of it): whichever of them runs out, the call rejects with a `RequestTimeoutError` naming its own
+ * `method` and whole `timeout`, the inner one as its cause.
+ */
+export function asOneCall<T>(
+  work: Promise<T>,
+  method: string,
+  timeout: number | undefined,
+): Promise<T> {
+  if (timeout === undefined) return work;
+  return work.catch((err: unknown) => {
+    if (
+      err instanceof RequestTimeoutError &&
+      (err.method !== method || err.timeoutMs !== timeout)
+    ) {
+      throw new RequestTimeoutError(method, timeout, { cause: err });
+    }
+    throw err;
+  });
+}

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Codex,
   CodexError,
+  RequestTimeoutError,
   TransportClosedError,
   externalMessage,
   type CodexOptions,
@@ -331,6 +332,16 @@ describe("answers and listeners the client does not trust", () => {
     await expect(codex.loginApiKey("sk-persist-0123456789", { persist: true })).rejects.toThrow(
       new CodexError("the answer to config/read holds no config"),
     );
+  });
+
+  it("times a key login to persist out as account/login/start when config/read is not answered", async () => {
+    const { codex } = await setup({ replies: { "config/read": { drop: true } } });
+    const err = await codex
+      .loginApiKey("sk-persist-0123456789", { persist: true, timeout: 100 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "account/login/start", timeoutMs: 100 });
+    expect((err as Error).cause).toMatchObject({ method: "config/read" });
   });
 
   it("rejects a thread or turn start whose answer names no id, and goes on", async () => {

@@ -1040,7 +1040,12 @@ describe("stopping what the caller gave up on", () => {
       .catch((e: unknown) => e);
     const fork = await transport.waitForSent(1);
     expect(fork.method).toBe("thread/fork");
-    expect(await review).toMatchObject({ name: "RequestTimeoutError", method: "thread/fork" });
+    // The call's timeout, named by the call's method, whichever request ran out.
+    expect(await review).toMatchObject({
+      name: "RequestTimeoutError",
+      method: "review/start",
+      timeoutMs: 20,
+    });
     transport.deliver({ id: fork.id, result: { thread: { id: "fork-1" } } });
     const deletion = await transport.waitForSent(2);
     expect(deletion).toMatchObject({ method: "thread/delete", params: { threadId: "fork-1" } });
@@ -1596,6 +1601,42 @@ describe("steering a turn not yet active", () => {
     const bad = { type: "externalMessage", toolName: "" } as never;
     await expect(turn.steer(bad)).rejects.toBeInstanceOf(TypeError);
     expect(sentOf("turn/start")).toHaveLength(1);
+  });
+
+  it("times out as turn/steer with the call's whole timeout, whichever wait ran out", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const { transport, thread, answer } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    const steering = turn.steer("more", { timeout: 400 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(200);
+    transport.deliver(started("t1"));
+    expect((await transport.waitForSent(2)).method).toBe("turn/steer");
+    await vi.advanceTimersByTimeAsync(200);
+    const err = await steering;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "turn/steer", timeoutMs: 400 });
+  });
+
+  it("sends an interrupt without a timeout after 10 s when the turn's start never shows", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer } = setup();
+    const turnP = thread.turn("go");
+    // Answered with a turn the server already ran, whose start came before this client followed.
+    await answer(1, "turn/start", { turn: turnOf("goal-turn") });
+    const turn = await turnP;
+    const interrupting = turn.interrupt();
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(transport.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    const interrupt = await transport.waitForSent(2);
+    expect(interrupt).toMatchObject({
+      method: "turn/interrupt",
+      params: { threadId: TH, turnId: "goal-turn" },
+    });
+    transport.deliver({ id: interrupt.id, result: {} });
+    await expect(interrupting).resolves.toEqual({});
   });
 });
 
