@@ -112,6 +112,7 @@ import {
   type ThreadResumeOptions,
   type ThreadStartOptions,
 } from "./thread-options.js";
+import { sendStop } from "./stop.js";
 
 const LOGIN_API_KEY_NAMES = optionNames<LoginApiKeyOptions>()({
   own: [...REQUEST_KEYS, "persist"],
@@ -632,7 +633,9 @@ export class Codex implements AsyncDisposable {
       ? (["thread/unsubscribe", "unsubscribed from"] as const)
       : (["thread/delete", "deleted"] as const);
     try {
-      await connection.request(drop, { threadId });
+      // Sent again while the server refuses it as overloaded: a start given up on most likely
+      // timed out on an overloaded server.
+      await sendStop(connection, () => connection.request(drop, { threadId }));
       log.debug(`${done} thread ${threadId}, whose ${method} was given up on`);
     } catch (err) {
       log.warn(`could not drop thread ${threadId}, whose ${method} was given up on`, err);

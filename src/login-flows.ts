@@ -39,6 +39,7 @@ import {
 import { boundWait } from "./rpc/bound-wait.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
+import { sendStop } from "./stop.js";
 
 // The tracker keeps ids and completions for a wait() that may never come: a handle dropped
 // unwaited, a login that never completes, another client's login on a shared server. So each of
@@ -103,7 +104,8 @@ export class LoginTracker implements LoginWaits {
     const loginId = (response as { loginId?: unknown } | null)?.loginId;
     if (typeof loginId !== "string" || loginId === "") return;
     try {
-      await this.#connection.request("account/login/cancel", { loginId });
+      const connection = this.#connection;
+      await sendStop(connection, () => connection.request("account/login/cancel", { loginId }));
       this.#log.debug(`cancelled login ${loginId}, ${why}`);
     } catch (err) {
       this.#log.debug(`could not cancel login ${loginId}, ${why}`, err);

@@ -29,6 +29,7 @@ import {
   checkStillWanted,
   ownHandlers,
 } from "./turn.js";
+import { sendStop } from "./stop.js";
 
 /**
  * What `Thread.review` reviews: the working tree's uncommitted changes, the changes against a
@@ -333,7 +334,10 @@ async function hasNoTurn(
 // so that the review leaves no thread behind. No caller waits for it, so a failure is logged.
 function dropFork(context: ReviewContext, forkId: string): void {
   const { connection, log } = context;
-  connection.request("thread/delete", { threadId: forkId }, { timeout: ABORT_WAIT_MS }).then(
+  // Sent again while the server refuses it as overloaded, when a start is most likely given up.
+  const deletion = () =>
+    connection.request("thread/delete", { threadId: forkId }, { timeout: ABORT_WAIT_MS });
+  sendStop(connection, deletion).then(
     () => log.debug(`deleted ${forkId}, the fork of a review that did not start`),
     (err: unknown) =>
       log.warn(`could not delete ${forkId}, the fork of a review that did not start`, err),

@@ -334,6 +334,21 @@ describe("answers and listeners the client does not trust", () => {
     );
   });
 
+  it("deletes a thread whose start was given up on, again while the server refuses it as overloaded", async () => {
+    const busy = { code: -32001, message: "Server overloaded; retry later." };
+    const { s, codex } = await setup({
+      replies: {
+        "thread/start": { result: { thread: { id: "t-late", ephemeral: false } }, delayMs: 200 },
+        "thread/delete": [{ error: busy }, { result: {} }],
+      },
+    });
+    await expect(codex.threadStart({ timeout: 20 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    for (let i = 0; i < 2; i++) {
+      const deletion = await s.nextFromClient("thread/delete");
+      expect(deletion.message?.params).toEqual({ threadId: "t-late" });
+    }
+  });
+
   it("times a key login to persist out as account/login/start when config/read is not answered", async () => {
     const { codex } = await setup({ replies: { "config/read": { drop: true } } });
     const err = await codex

@@ -1033,6 +1033,27 @@ describe("stopping what the caller gave up on", () => {
     expect(await review).toMatchObject({ name: "AbortError" });
   });
 
+  it("sends the deletion of a review's fork again while the server refuses it as overloaded", async () => {
+    const { transport, thread, entries } = setup();
+    const review = thread
+      .review("uncommittedChanges", { delivery: "detached" })
+      .catch((e: unknown) => e);
+    const fork = await transport.waitForSent(1);
+    transport.deliver({ id: fork.id, result: { thread: { id: "fork-1" } } });
+    const start = await transport.waitForSent(2);
+    transport.deliver({ id: start.id, error: { code: -32600, message: "no git repository" } });
+    await review;
+    const busy = { code: -32001, message: "Server overloaded; retry later." };
+    const deletion = await transport.waitForSent(3);
+    expect(deletion).toMatchObject({ method: "thread/delete", params: { threadId: "fork-1" } });
+    transport.deliver({ id: deletion.id, error: busy });
+    const again = await transport.waitForSent(4);
+    expect(again).toMatchObject({ method: "thread/delete", params: { threadId: "fork-1" } });
+    transport.deliver({ id: again.id, result: {} });
+    await flush();
+    expect(entries.filter((e) => e.level === "warn")).toEqual([]);
+  });
+
   it("deletes the fork of a detached review given up on, when the server makes it late", async () => {
     const { transport, thread, entries } = setup();
     const review = thread
