@@ -29,8 +29,12 @@ export class LoginTimeoutError extends RequestTimeoutError {
   /** The login that did not complete in time. */
   readonly loginId: string;
 
-  constructor(loginId: string, timeoutMs: number) {
-    super("account/login/completed", timeoutMs);
+  /**
+   * `method` is the notification the wait was for: `account/login/completed`, or
+   * `mcpServer/oauthLogin/completed` for an MCP server's login.
+   */
+  constructor(loginId: string, timeoutMs: number, method = "account/login/completed") {
+    super(method, timeoutMs);
     this.message = `login ${loginId} did not complete within ${timeoutMs} ms`;
     this.loginId = loginId;
   }

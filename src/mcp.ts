@@ -106,7 +106,11 @@ export class McpLoginHandle {
       signal: call?.signal,
       timeout: call?.timeout,
       onTimeout: () => {
-        throw new LoginTimeoutError(this.loginId ?? this.serverName, call!.timeout!);
+        throw new LoginTimeoutError(
+          this.loginId ?? this.serverName,
+          call!.timeout!,
+          "mcpServer/oauthLogin/completed",
+        );
       },
     });
   }

@@ -57,7 +57,10 @@ describe("Codex.mcpLogin", () => {
 
   it("a wait timeout ends the wait, not the login", async () => {
     const login = await t.codex.mcpLogin("docs");
-    await expect(login.wait({ timeout: 50 })).rejects.toBeInstanceOf(LoginTimeoutError);
+    const err = await login.wait({ timeout: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoginTimeoutError);
+    // Named by the completion it waited for.
+    expect(err).toMatchObject({ method: "mcpServer/oauthLogin/completed", timeoutMs: 50 });
     await visit(login.authorizationUrl);
     expect((await login.wait()).success).toBe(true);
   });
