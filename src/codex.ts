@@ -97,6 +97,7 @@ import {
   type CredentialStore,
 } from "./launch.js";
 import {
+  canonicalThreadId,
   checkId,
   THREAD_FORK_NAMES,
   THREAD_RESUME_NAMES,
@@ -388,10 +389,11 @@ export class Codex implements AsyncDisposable {
     // A key, token or config credential sent this way is redacted as the typed methods' are.
     this.#internals.secrets.addAll(paramsCredentials(method, params));
     // An unsubscribe, resume, archive or delete sent this way keeps the client's record of the
-    // threads it follows true, as the typed methods do.
+    // threads it follows true, as the typed methods do (under the thread's id as the server
+    // names it: the runtime takes other spellings of it).
     const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
     if (FOLLOW_METHODS.has(method) && typeof threadId === "string") {
-      return sendFollowed(this.#internals, method, threadId, params, call);
+      return sendFollowed(this.#internals, method, canonicalThreadId(threadId), params, call);
     }
     return this.#internals.connection.request(method, params, call) as Promise<
       ClientRequestMap[M]["result"]

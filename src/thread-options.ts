@@ -142,9 +142,13 @@ const UUID_SPELLING = new RegExp(
  * as the server names the thread (lower case, hyphenated), so that its answers and events match.
  */
 export function checkId(id: unknown): string {
-  const checked = checkWellFormed(checkNonEmpty(id, "threadId"), "threadId");
-  const uuid = UUID_SPELLING.exec(checked);
-  if (uuid === null) return checked;
+  return canonicalThreadId(checkWellFormed(checkNonEmpty(id, "threadId"), "threadId"));
+}
+
+/** @internal A thread id as the server names the thread; see {@link checkId}. */
+export function canonicalThreadId(id: string): string {
+  const uuid = UUID_SPELLING.exec(id);
+  if (uuid === null) return id;
   const hex = (uuid[1] ?? uuid[2] ?? uuid[3] ?? uuid[4])!.replaceAll("-", "").toLowerCase();
   return hex.replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
 }

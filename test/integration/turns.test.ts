@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ApprovalMode,
   Codex,
+  CodexError,
   Sandbox,
   TurnAbortedError,
   TurnFailedError,
@@ -354,6 +355,24 @@ describe("thread lifecycle", () => {
     expect((await handle.run("go")).finalResponse).toBe("again");
     // A spelling the runtime refuses is sent as it is, for the server to refuse.
     await expect(t.codex.threadResume(`URN:UUID:${id}`)).rejects.toThrow(/invalid/);
+  });
+
+  it("follows an unsubscribe sent through codex.request in another spelling of the thread id", async () => {
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    const inFlight = thread.run("one").catch((e: unknown) => e);
+    await gate.reached;
+    const queued = thread.run("two").catch((e: unknown) => e);
+    const threadId = thread.id.toUpperCase();
+    expect(await t.codex.request("thread/unsubscribe", { threadId })).toEqual({
+      status: "unsubscribed",
+    });
+    for (const err of await Promise.all([inFlight, queued])) {
+      expect(err).toBeInstanceOf(CodexError);
+      expect((err as Error).message).toMatch(/unsubscribed from thread/);
+    }
+    gate.release();
   });
 
   it("reads with turns, renames, compacts, lists and archives", async () => {
