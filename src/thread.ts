@@ -112,7 +112,8 @@ export type TurnOptions = Omit<
     /**
      * Aborting interrupts the turn, and rejects `run` (or, for `turn`, the handle's `run()` and
      * `stream()` that have no signal of their own) with `TurnAbortedError`; an already-aborted
-     * signal sends nothing.
+     * signal sends nothing. Before the `turn/start` answer names the turn, the call rejects with
+     * the signal's reason, and the turn is interrupted once named.
      */
     readonly signal?: AbortSignal | undefined;
     /**
