@@ -26,6 +26,7 @@ import {
   TurnCollector,
   TurnHandle,
   awaitTurnStart,
+  interruptUnfollowed,
   checkStillWanted,
   ownHandlers,
 } from "./turn.js";
@@ -261,8 +262,12 @@ function reviewIn(
       timeout: timeout === undefined ? undefined : timeLeft(timeout, since),
     });
     own?.adopt(turnId);
-    slot.bind(turnId, collector, { childStart: true });
-    return new TurnHandle({ connection, log, events }, reviewThreadId, turnId, collector, signal);
+    const turnContext = { connection, log, events };
+    // Not routed as the client unsubscribed (or the thread ended) while the answer came: stopped.
+    if (slot.bind(turnId, collector, { childStart: true }) === "ended") {
+      interruptUnfollowed(turnContext, reviewThreadId, turnId);
+    }
+    return new TurnHandle(turnContext, reviewThreadId, turnId, collector, signal);
   };
 }
 

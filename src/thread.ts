@@ -82,6 +82,7 @@ import {
   TurnCollector,
   TurnHandle,
   awaitTurnStart,
+  interruptUnfollowed,
   checkStillWanted,
   ownHandlers,
   runResult,
@@ -793,7 +794,9 @@ export class Thread {
         }
       }
       own?.adopt(turnId);
-      slot.bind(turnId, collector);
+      // Not routed as the client unsubscribed (or the thread ended) while the answer came: the
+      // call rejects, and the turn, which nothing could reach, is stopped.
+      if (slot.bind(turnId, collector) === "ended") interruptUnfollowed(context, this.id, turnId);
       return { turnId, collector, signal, parse: prepared?.parse };
     };
     // A turn whose schema cannot be converted leaves the queue at once, with its timer and

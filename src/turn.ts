@@ -401,17 +401,25 @@ export function awaitTurnStart(start: PendingStart): Promise<string> {
 }
 
 // The turn a caller gave up on, if the server starts it: interrupted as soon as it is active.
+/**
+ * @internal Stops a turn this client started but does not follow (it was given up on, or its
+ * thread was left or ended before the turn was bound), without waiting for its end: no handle
+ * names it, so nothing else could. A failure is logged.
+ */
+export function interruptUnfollowed(
+  context: { readonly connection: Connection; readonly log: Log },
+  threadId: string,
+  turnId: string,
+): void {
+  const { connection, log } = context;
+  sendStop(connection, () =>
+    connection.request("turn/interrupt", { threadId, turnId }, { timeout: ABORT_WAIT_MS }),
+  ).catch((err: unknown) => log.debug(`could not stop turn ${turnId}, which no one follows`, err));
+}
+
 function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
   const { slot, collector, context, method } = start;
-  // Stops a turn this client no longer follows, without waiting for its end.
-  const interruptUnfollowed = (id: string) =>
-    sendStop(context.connection, () =>
-      context.connection.request(
-        "turn/interrupt",
-        { threadId: start.threadId, turnId: id },
-        { timeout: ABORT_WAIT_MS },
-      ),
-    ).catch((err: unknown) => context.log.debug(`could not stop a turn started late`, err));
+  const interrupt = (id: string) => interruptUnfollowed(context, start.threadId, id);
   const failed = (err: unknown) =>
     context.log.debug(`${method} failed after the caller gave up on it`, err);
   deadline(turnId, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then((id) => {
@@ -419,7 +427,7 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
       context.log.warn(`no answer to ${method} within ${ABORT_WAIT_MS} ms of giving up on it`);
       slot.release();
       // Should the answer still come, the turn it names is stopped, the thread no longer held.
-      turnId.then(interruptUnfollowed, failed);
+      turnId.then(interrupt, failed);
       return;
     }
     // Its requests are answered by its own handlers until it ends, not the thread's.
@@ -427,7 +435,7 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
     const bound = slot.bind(id, collector, start.bindOptions);
     // Not routed as the client unsubscribed (or the thread ended) meanwhile: stopped all the same.
     // (An id of a turn in flight names that turn, which goes on.)
-    if (bound === "ended") return void interruptUnfollowed(id);
+    if (bound === "ended") return interrupt(id);
     if (bound === "duplicate") return;
     // An aborted signal stops the turn at once; its completion frees the thread.
     new TurnHandle(context, start.threadId, id, collector, AbortSignal.abort());

@@ -1613,6 +1613,30 @@ describe("null given for an option", () => {
   });
 });
 
+describe("a turn answered after its thread was left", () => {
+  it("rejects, and is stopped: nothing else could reach it", async () => {
+    const { transport, thread, answer, tables } = setup();
+    const run = thread.run("x").catch((e: unknown) => e);
+    const start = await transport.waitForSent(1);
+    const left = thread.unsubscribe();
+    await answer(2, "thread/unsubscribe", { status: "unsubscribed" });
+    await left;
+    // The server started the turn as the unsubscribe travelled.
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    expect(await run).toMatchObject({
+      name: "CodexError",
+      message: expect.stringMatching(/unsubscribed from thread th/) as unknown,
+    });
+    const interrupt = await transport.waitForSent(3);
+    expect(interrupt).toMatchObject({
+      method: "turn/interrupt",
+      params: { threadId: TH, turnId: "t1" },
+    });
+    transport.deliver({ id: interrupt.id, result: {} });
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+});
+
 describe("steering a turn not yet active", () => {
   it("refuses a malformed external message at once, before waiting for the turn", async () => {
     const { thread, answer, sentOf } = setup();
