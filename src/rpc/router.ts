@@ -685,9 +685,13 @@ export class Router {
         held = undefined;
         if (replay !== undefined) this.#stopHolding(threadId, replay);
         // Unsubscribed, or the thread ended, while its turn/start was answered: it would never
-        // see its events.
+        // see its events. What was read before the end is its own all the same: a completion
+        // among it stands.
         const ended = this.#closeError ?? this.#endOf(threadId);
         if (ended !== undefined) {
+          if (replay !== undefined && this.#replayEnded(turnId, sink, replay, options)) {
+            return "bound";
+          }
           sink.fail(ended);
           return "ended";
         }
@@ -745,6 +749,23 @@ export class Router {
       slot.release();
       return Promise.reject(err as Error);
     }
+  }
+
+  // Hands a turn answered after its thread ended (or was left) the events held for it, unrouted;
+  // returns whether they completed it.
+  #replayEnded(
+    turnId: string,
+    sink: TurnSink,
+    replay: readonly RawNotification[],
+    options: BindOptions | undefined,
+  ): boolean {
+    for (const n of replay) {
+      if (this.#heldRequests.has(n) || n.method === "serverRequest/resolved") continue;
+      const own = turnIdOf(n);
+      const mine = own === turnId || (options?.childStart === true && rootTurnOf(n) === turnId);
+      if (mine && this.#push(sink, n)) return true;
+    }
+    return false;
   }
 
   // Whether an event held before its turn's start answer is the turn's, bound as `turnId`, as live

@@ -765,6 +765,40 @@ describe("stopping what the caller gave up on", () => {
     expect(tables()).toMatchObject({ turns: 0, queues: 0, unsubscribed: 0 });
   });
 
+  it("keeps a turn's completion read before its thread's close in the same chunk", async () => {
+    const { transport, thread, tables } = setup();
+    const running = thread.run("x");
+    const start = await transport.waitForSent(1);
+    // One read: the answer, the whole turn, then the thread closing, all before the answer's
+    // code runs.
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    transport.deliver(started("t1"));
+    transport.deliver({
+      method: "item/completed",
+      params: { threadId: TH, turnId: "t1", item: { type: "agentMessage", id: "m", text: "done" } },
+    });
+    transport.deliver(completed("t1"));
+    transport.deliver({ method: "thread/closed", params: { threadId: TH } });
+    await expect(running).resolves.toMatchObject({ status: "completed", finalResponse: "done" });
+    expect(tables()).toMatchObject({ turns: 0, queues: 0 });
+  });
+
+  it("streams what a turn read before its thread's close, then fails it", async () => {
+    const { transport, thread } = setup();
+    const turning = thread.turn("x");
+    const start = await transport.waitForSent(1);
+    transport.deliver(started("t1"));
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    transport.deliver({ method: "thread/closed", params: { threadId: TH } });
+    const turn = await turning;
+    const seen: string[] = [];
+    const failed = (async () => {
+      for await (const event of turn.stream()) seen.push(event.method);
+    })();
+    await expect(failed).rejects.toThrow(`thread ${TH} was closed while this client ran there`);
+    expect(seen).toEqual(["turn/started"]);
+  });
+
   // Runs a turn, aborts it, and refuses its first interrupt as overloaded.
   async function abortRefusedOnce(
     t: ReturnType<typeof setup>,
