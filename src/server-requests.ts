@@ -371,6 +371,9 @@ export class ServerRequestDispatcher {
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
   readonly #inflight = new Map<RequestId, Inflight>();
+  // Turns ended on a thread this client left while a request of theirs was being handled: their
+  // handlers are kept until it is answered.
+  readonly #lingering = new Set<string>();
   // Subscribed to turn/completed only while some turn has handlers or a request in flight: the
   // end of any other turn needs nothing from here.
   #offTurnEnds: (() => void) | undefined;
@@ -463,17 +466,30 @@ export class ServerRequestDispatcher {
 
   /** The turn is over: drop its handlers and withdraw its requests still being handled. */
   endTurn(turnId: string): void {
-    this.#turnHandlers.delete(turnId);
     // Not those of a thread this client left: the turn goes on there without it, waiting for the
-    // answers, which the handlers deciding them still give.
+    // answers, which the turn's handlers still give (a request held for the turn's start has yet
+    // to pick one): its handlers stay until those are answered.
     const router = this.#router;
-    this.#withdraw(
-      (entry) =>
-        entry.turnId === turnId &&
-        (entry.threadId === undefined || router.subscribed(entry.threadId)),
-      "the turn ended",
-    );
+    let answering = false;
+    for (const entry of this.#inflight.values()) {
+      if (entry.withdrawn || entry.turnId !== turnId) continue;
+      if (entry.threadId !== undefined && !router.subscribed(entry.threadId)) answering = true;
+      else {
+        entry.withdrawn = true;
+        entry.controller.abort(new Error("the turn ended"));
+      }
+    }
+    if (answering) this.#lingering.add(turnId);
+    else this.#turnHandlers.delete(turnId);
     this.#unwatchTurnEnds();
+  }
+
+  // A turn that ended on a thread this client left: its handlers go once its last request is
+  // answered.
+  #endLingering(turnId: string): void {
+    for (const entry of this.#inflight.values()) if (entry.turnId === turnId) return;
+    this.#lingering.delete(turnId);
+    this.#turnHandlers.delete(turnId);
   }
 
   #withdraw(which: (entry: Inflight) => boolean, why: string): void {
@@ -531,6 +547,9 @@ export class ServerRequestDispatcher {
       return await this.#respond(request, params, context, entry);
     } finally {
       this.#inflight.delete(request.id);
+      if (entry.turnId !== undefined && this.#lingering.has(entry.turnId)) {
+        this.#endLingering(entry.turnId);
+      }
       this.#unwatchTurnEnds();
       if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));
     }
@@ -624,6 +643,7 @@ export class ServerRequestDispatcher {
   clear(): void {
     this.#threadHandlers.clear();
     this.#turnHandlers.clear();
+    this.#lingering.clear();
     this.#threadTools.clear();
     for (const entry of this.#inflight.values()) {
       entry.withdrawn = true;

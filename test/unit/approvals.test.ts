@@ -421,6 +421,28 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(dispatcher.stats.inflight).toBe(0);
   });
 
+  it("answers a held request with its turn's handler when the client left the thread before the turn/start answer", async () => {
+    const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
+    const slot = takeSlot(router, "th-2");
+    const request = approval(5);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
+    });
+    router.setSubscribed("th-2", false);
+    // The answer names the turn: its handlers are given, then it binds, and fails (the thread was
+    // left), which ends it, as a turn's release does.
+    dispatcher.setTurnHandlers("t-2", { approvals: approvalPolicies.acceptAll() });
+    const bound = slot.bind("t-2", {
+      push: () => false,
+      fail: () => dispatcher.endTurn("t-2"),
+    });
+    expect(bound).toBe("ended");
+    // The turn goes on on the server, waiting for the answer its own handler gives.
+    expect(await transport.waitForSent(1)).toEqual({ id: 5, result: { decision: "accept" } });
+    expect(dispatcher.stats).toMatchObject({ turnHandlers: 0, inflight: 0 });
+  });
+
   it("starts no handler, and keeps nothing, for a request that waited on its turn/start when the connection ends", async () => {
     const calls: string[] = [];
     const transport = new FakeTransport();
