@@ -53,8 +53,8 @@ const LAZY = [
  * bundling a copy: the client, the error classes, the login handles and the turn handle with its
  * collector, which must each be one class everywhere. `dist/index.js` exports what these files
  * take from them (also `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart`,
- * `checkStillWanted` and `ownHandlers`, for reviews, and `isCompletion`, for logins, which the
- * declarations leave out); a missing name fails the check at the end.
+ * `checkStillWanted`, `interruptUnfollowed` and `ownHandlers`, for reviews, and `isCompletion`,
+ * for logins, which the declarations leave out); a missing name fails the check at the end.
  */
 const SHARED = ["src/codex.ts", "src/errors.ts", "src/login.ts", "src/turn.ts"];
 
@@ -116,7 +116,13 @@ async function buildEs(): Promise<void> {
     stdin: {
       contents:
         'export * from "./src/index.ts";\nexport { clientStats } from "./src/codex.ts";\n' +
-        'export { TurnCollector, awaitTurnStart, checkStillWanted, ownHandlers } from "./src/turn.ts";\n' +
+        "export {\n" +
+        "  TurnCollector,\n" +
+        "  awaitTurnStart,\n" +
+        "  checkStillWanted,\n" +
+        "  interruptUnfollowed,\n" +
+        "  ownHandlers,\n" +
+        '} from "./src/turn.ts";\n' +
         'export { isCompletion } from "./src/login.ts";\n',
       resolveDir: process.cwd(),
       sourcefile: "index-entry.ts",
