@@ -432,21 +432,7 @@ export function normalizeMetadata(
   let name = typeof given?.name === "string" ? given.name.trim() : "";
   let version = typeof given?.version === "string" ? given.version.trim() : "";
   if ((name === "" || version === "") && userAgent !== "") {
-    let cut: number;
-    if (clientName !== undefined && clientName !== "" && userAgent.startsWith(`${clientName}/`)) {
-      cut = clientName.length;
-    } else {
-      cut = userAgent.indexOf("/");
-      if (cut === -1) cut = userAgent.search(/\s/);
-    }
-    const uaName = cut === -1 ? userAgent : userAgent.slice(0, cut).trim();
-    const uaVersion =
-      cut === -1
-        ? ""
-        : (userAgent
-            .slice(cut + 1)
-            .trim()
-            .split(/\s/, 1)[0] ?? "");
+    const [uaName, uaVersion] = splitUserAgent(response.userAgent, clientName);
     name ||= uaName;
     version ||= uaVersion;
   }
@@ -460,4 +446,19 @@ export function normalizeMetadata(
     );
   }
   return { ...response, userAgent, serverInfo: { name, version } };
+}
+
+// The name and version a user agent begins with: the name this client sent, as sent (white space
+// and slashes in it included), then `/` and the version; else what comes before the first `/`
+// (or, with none, the first white space), and the word after it.
+function splitUserAgent(sent: string, clientName: string | undefined): [string, string] {
+  const firstWord = (text: string) => text.trim().split(/\s/, 1)[0] ?? "";
+  if (clientName !== undefined && clientName !== "" && sent.startsWith(`${clientName}/`)) {
+    return [clientName, firstWord(sent.slice(clientName.length + 1))];
+  }
+  const userAgent = sent.trim();
+  let cut = userAgent.indexOf("/");
+  if (cut === -1) cut = userAgent.search(/\s/);
+  if (cut === -1) return [userAgent, ""];
+  return [userAgent.slice(0, cut).trim(), firstWord(userAgent.slice(cut + 1))];
 }

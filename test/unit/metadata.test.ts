@@ -20,7 +20,7 @@ describe("normalizeMetadata", () => {
 
   it("takes the client's name, which may hold a space or a slash, as the user agent's start", () => {
     const ua = (name: string) => response({ userAgent: `${name}/0.171.0 (Linux) xterm (${name})` });
-    for (const name of ["My App", "acme/bot", "a/b c/d"]) {
+    for (const name of ["My App", "acme/bot", "a/b c/d", " acme/bot", "trail "]) {
       expect(normalizeMetadata(ua(name), name).serverInfo).toEqual({ name, version: "0.171.0" });
     }
     // Without the name, the first slash ends it.
