@@ -265,7 +265,8 @@ function reviewIn(
     const turnContext = { connection, log, events };
     // Not routed as the client unsubscribed (or the thread ended) while the answer came: stopped.
     if (slot.bind(turnId, collector, { childStart: true }) === "ended") {
-      interruptUnfollowed(turnContext, reviewThreadId, turnId);
+      // The turn the server runs for it is the one it accepts to interrupt, once its start is known.
+      interruptUnfollowed(turnContext, reviewThreadId, collector.startedId ?? turnId);
     }
     return new TurnHandle(turnContext, reviewThreadId, turnId, collector, signal);
   };

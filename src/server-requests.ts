@@ -345,6 +345,8 @@ interface Inflight {
   readonly threadId: string | undefined;
   /** The turn whose handlers answer it, once it is bound. */
   turnId: string | undefined;
+  /** The turn it was held for, when it was read before that turn's start answer. */
+  heldFor?: string;
   /** The server no longer wants an answer (it resolved the request, or the turn ended). */
   withdrawn: boolean;
 }
@@ -571,7 +573,10 @@ export class ServerRequestDispatcher {
       };
       // A request can overtake the answer to its turn's turn/start: it is held in its place among
       // the turn's events, and waits for the turn to be bound, so the turn's handlers answer it.
-      const held = threadId === undefined ? undefined : this.#router.holdRequest(threadId, event);
+      // Told which turn it is of as the turn binds, before the turn may end there.
+      const assign = (owner: string) => void (entry.turnId = entry.heldFor = owner);
+      const held =
+        threadId === undefined ? undefined : this.#router.holdRequest(threadId, event, assign);
       if (held !== undefined) await held;
       // The wait ends when the connection does too: its handlers are gone, and so is the server.
       if (this.#router.closeError !== undefined) {
@@ -583,7 +588,8 @@ export class ServerRequestDispatcher {
       }
     }
     // The turn whose handlers apply: a review's, when the request comes from the turn it runs.
-    const owner = turnId === undefined ? undefined : this.#router.turnFor(turnId);
+    const owner =
+      entry.heldFor ?? (turnId === undefined ? undefined : this.#router.turnFor(turnId));
     entry.turnId = owner;
 
     const { run, check, fallback } = this.#plan(method, params, context, owner);

@@ -435,7 +435,8 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
     const bound = slot.bind(id, collector, start.bindOptions);
     // Not routed as the client unsubscribed (or the thread ended) meanwhile: stopped all the same.
     // (An id of a turn in flight names that turn, which goes on.)
-    if (bound === "ended") return interrupt(id);
+    // A review's: the turn the server runs for it, once its start is known, is the one to stop.
+    if (bound === "ended") return interrupt(collector.startedId ?? id);
     if (bound === "duplicate") return;
     // An aborted signal stops the turn at once; its completion frees the thread.
     new TurnHandle(context, start.threadId, id, collector, AbortSignal.abort());

@@ -374,8 +374,9 @@ export class Router {
   readonly #endedFirst = new Map<string, string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
-  // The server requests kept in their place among the events held for a turn being started.
-  readonly #heldRequests = new WeakSet<RawNotification>();
+  // The server requests kept in their place among the events held for a turn being started, each
+  // with what to tell once it is known which turn of this client it is of.
+  readonly #heldRequests = new WeakMap<RawNotification, (turnId: string) => void>();
   // Listener lists are replaced, never changed in place, on (un)subscribe: delivery walks them
   // without a copy.
   readonly #byMethod = new Map<string, readonly Listener[]>();
@@ -759,10 +760,30 @@ export class Router {
     replay: readonly RawNotification[],
     options: BindOptions | undefined,
   ): boolean {
+    // Taken as #heldFor takes them, without routing anything: a review's running turn, and the
+    // requests (and their withdrawals) of either.
+    let child: string | undefined;
+    const requests = new Set<RequestId>();
     for (const n of replay) {
-      if (this.#heldRequests.has(n) || n.method === "serverRequest/resolved") continue;
-      const own = turnIdOf(n);
-      const mine = own === turnId || (options?.childStart === true && rootTurnOf(n) === turnId);
+      let mine: boolean;
+      if (n.method === "serverRequest/resolved") {
+        const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
+        mine = requestId !== undefined && requests.delete(requestId);
+      } else {
+        const own = turnIdOf(n);
+        const assign = this.#heldRequests.get(n);
+        if (assign !== undefined) {
+          mine = own !== undefined && (own === turnId || own === child);
+          if (mine) {
+            requests.add((n as { requestId?: RequestId }).requestId!);
+            assign(turnId);
+          }
+        } else if (own === turnId) mine = true;
+        else {
+          mine = options?.childStart === true && own !== undefined && rootTurnOf(n) === turnId;
+          if (mine) child = own;
+        }
+      }
       if (mine && this.#push(sink, n)) return true;
     }
     return false;
@@ -780,9 +801,11 @@ export class Router {
     }
     const own = turnIdOf(n);
     if (own === undefined) return false;
-    if (this.#heldRequests.has(n)) {
+    const assign = this.#heldRequests.get(n);
+    if (assign !== undefined) {
       if (own !== turnId && this.#childTurns.get(own) !== turnId) return false;
       this.#requestTurns.set((n as { requestId?: RequestId }).requestId!, turnId);
+      assign(turnId);
       return true;
     }
     if (own === turnId) return true;
@@ -821,18 +844,20 @@ export class Router {
    * While a turn of this client is being started on the thread (its `turn/start` unanswered),
    * keeps `request`, a server request of a turn there, in its place among the events held for the
    * turn: the turn's stream shows it in the order read once the turn is bound, and the
-   * `serverRequest/resolved` naming it goes to the same turn. Returns a promise that settles once
-   * the turn is bound (its handlers set, so they answer the request) or given up on; `undefined`,
-   * keeping nothing, when no turn is being started there.
+   * `serverRequest/resolved` naming it goes to the same turn. `assign` is told, as the turn binds,
+   * which turn the request is of (a review's, for its running turn's). Returns a promise that
+   * settles once the turn is bound (its handlers set, so they answer the request) or given up on;
+   * `undefined`, keeping nothing, when no turn is being started there.
    */
   holdRequest(
     threadId: string,
     request: RawNotification & { requestId: RequestId },
+    assign: (turnId: string) => void,
   ): Promise<void> | undefined {
     const held = this.#pendingByThread.get(threadId);
     if (held === undefined) return undefined;
     held.push(request);
-    this.#heldRequests.add(request);
+    this.#heldRequests.set(request, assign);
     return new Promise<void>((resolve) => {
       const waiters = this.#startWaiters.get(threadId);
       if (waiters === undefined) this.#startWaiters.set(threadId, [resolve]);

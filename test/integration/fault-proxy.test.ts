@@ -1,6 +1,9 @@
 // The relay of the fault-injection kit (test/support/fault/proxy) in front of the real app-server:
 // it relays a real turn, drops, rewrites and injects lines, exits at a chosen moment, and never
 // leaves the real server behind.
+import { execFileSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Codex, TransportClosedError, type TurnEvent } from "../../src/index.js";
 import { sse } from "../../src/testing/index.js";
@@ -138,5 +141,44 @@ describe("proxy in front of the real app-server", () => {
     expect((error as TransportClosedError).stderrTail).toContain("--no-such-flag");
     expect(await p.gone).toEqual({ code: 2 });
     expect(await p.realExited).toEqual({ code: 2, signal: null });
+  });
+});
+
+describe("a review whose review/start answer comes after the client left its thread", () => {
+  it("is stopped: the interrupt names the turn the server runs for it, which it accepts", async () => {
+    const { p, t } = await setup({
+      rules: [
+        {
+          match: { direction: "toClient", kind: "response", method: "review/start" },
+          action: { delayMs: 1_500, keepOrder: false },
+        },
+      ],
+    });
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: t.workDir });
+    git("init", "-q", "-b", "main");
+    git(
+      "-c",
+      "user.email=sdk@example.com",
+      "-c",
+      "user.name=SDK",
+      "commit",
+      "-q",
+      "--allow-empty",
+      "-m",
+      "c",
+    );
+    await writeFile(path.join(t.workDir, "a.js"), "2\n");
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const review = thread.review("uncommittedChanges");
+    await gate.reached;
+    await thread.unsubscribe();
+    // The handle comes, the thread left: its run() rejects, and the SDK stops the review.
+    await expect((await review).run()).rejects.toThrow(/unsubscribed from thread/);
+    const interrupt = await p.next({ direction: "toServer", method: "turn/interrupt" });
+    const answer = await p.next({ direction: "toClient", kind: "response", id: interrupt.id });
+    gate.release();
+    expect(JSON.parse(answer.line)).toMatchObject({ result: {} });
   });
 });

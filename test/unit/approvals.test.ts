@@ -443,6 +443,35 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(dispatcher.stats).toMatchObject({ turnHandlers: 0, inflight: 0 });
   });
 
+  it("answers a held request of a review's running turn with the review's handler when the client left first", async () => {
+    const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
+    const slot = takeSlot(router, "th-r");
+    // The runtime runs the review as another turn, naming the review as its root.
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
+    });
+    const request = approval(8);
+    transport.deliver({
+      ...request,
+      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
+    });
+    router.setSubscribed("th-r", false);
+    dispatcher.setTurnHandlers("review-1", { approvals: approvalPolicies.acceptAll() });
+    const seen: string[] = [];
+    const bound = slot.bind(
+      "review-1",
+      { push: (n) => (seen.push(n.method), false), fail: () => dispatcher.endTurn("review-1") },
+      { childStart: true },
+    );
+    expect(bound).toBe("ended");
+    // What was read before the end is the review's: its running turn's start, and the request.
+    expect(seen).toEqual(["turn/started", "item/commandExecution/requestApproval"]);
+    expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "accept" } });
+    expect(dispatcher.stats).toMatchObject({ turnHandlers: 0, inflight: 0 });
+    expect(router.stats).toMatchObject({ childTurns: 0, requestTurns: 0 });
+  });
+
   it("starts no handler, and keeps nothing, for a request that waited on its turn/start when the connection ends", async () => {
     const calls: string[] = [];
     const transport = new FakeTransport();
