@@ -179,14 +179,16 @@ export type CredentialStore = "memory" | "config";
 
 /**
  * A notification method a connection may opt out of: any of the protocol's but those the SDK's
- * own waits end on, or its results are made of (without them a turn, a login, an MCP login, a
- * goal or a command's output would wait for ever or come back short).
+ * own waits end on, or its results are made of (without them a turn, a compaction, a login, an
+ * MCP login, a goal or a command's output would wait for ever or come back short, and
+ * `textStream()` would miss a message that came whole).
  */
 export type OptOutMethod = Exclude<
   ServerNotificationMethod,
   | "turn/started"
   | "turn/completed"
   | "error"
+  | "item/started"
   | "item/completed"
   | "thread/tokenUsage/updated"
   | "thread/closed"
@@ -205,6 +207,7 @@ const SDK_NOTIFICATIONS = [
   "turn/started",
   "turn/completed",
   "error",
+  "item/started",
   "item/completed",
   "thread/tokenUsage/updated",
   "thread/closed",

@@ -179,6 +179,6 @@ describe("a review whose review/start answer comes after the client left its thr
     const interrupt = await p.next({ direction: "toServer", method: "turn/interrupt" });
     const answer = await p.next({ direction: "toClient", kind: "response", id: interrupt.id });
     gate.release();
-    expect(JSON.parse(answer.line)).toMatchObject({ result: {} });
+    expect(JSON.parse(answer.line!)).toMatchObject({ result: {} });
   });
 });

@@ -205,7 +205,8 @@ describe("checkConnectionOptions", () => {
       "optOutNotificationMethods[1] is no notification method of the protocol: item/agentMessage/delt",
     );
     // What the SDK's own waits end on: opted out of, they would wait for ever.
-    for (const method of ["turn/completed", "account/login/completed", "item/completed"]) {
+    const needed = ["turn/completed", "account/login/completed", "item/completed", "item/started"];
+    for (const method of needed) {
       expect(optOut(["item/plan/delta", method])).toThrow(
         `optOutNotificationMethods[1] is ${method}, which the SDK itself needs to end calls and complete results`,
       );
