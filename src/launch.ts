@@ -179,9 +179,9 @@ export type CredentialStore = "memory" | "config";
 
 /**
  * A notification method a connection may opt out of: any of the protocol's but those the SDK's
- * own waits end on, or its results are made of (without them a turn, a compaction, a login, an
- * MCP login, a goal or a command's output would wait for ever or come back short, and
- * `textStream()` would miss a message that came whole).
+ * own waits end on, or its results are made of (without them a turn, a login, an MCP login, a
+ * goal or a command's output would wait for ever or come back short, `textStream()` would miss a
+ * message that came whole, and a compaction could not tell its turn).
  */
 export type OptOutMethod = Exclude<
   ServerNotificationMethod,
