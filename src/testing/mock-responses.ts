@@ -874,8 +874,15 @@ export interface InputImagePart {
 export interface ToolCallOutput {
   /** `function_call_output` or `custom_tool_call_output`. */
   readonly type: string;
-  /** The call id this output answers. */
-  readonly call_id: string;
+  /**
+   * The call id this output answers; `null` for the output an external message turn input
+   * becomes, which answers no call and names its tool instead.
+   */
+  readonly call_id: string | null;
+  /** The tool's name, when the item names it (an external message's). */
+  readonly name?: string;
+  /** The tool's namespace, when the item names one (an external message's). */
+  readonly namespace?: string;
   /** The tool output: usually text, sometimes a list of content parts. */
   readonly output: unknown;
 }
@@ -946,9 +953,20 @@ export function inputImages(request: RecordedRequest | unknown): InputImagePart[
 }
 
 function callOutputs(request: RecordedRequest | unknown, type: string): ToolCallOutput[] {
-  return inputItems(request)
-    .filter((item) => item.type === type && typeof item.call_id === "string")
-    .map((item) => ({ type, call_id: item.call_id as string, output: item.output }));
+  const outputs: ToolCallOutput[] = [];
+  for (const item of inputItems(request)) {
+    const { call_id: callId, name, namespace } = item;
+    // One without a call id answers no call: the output an external message becomes.
+    if (item.type !== type || (callId != null && typeof callId !== "string")) continue;
+    outputs.push({
+      type,
+      call_id: callId ?? null,
+      ...(typeof name === "string" ? { name } : {}),
+      ...(typeof namespace === "string" ? { namespace } : {}),
+      output: item.output,
+    });
+  }
+  return outputs;
 }
 
 /** The `function_call_output` items (results of function tools such as `exec_command`). */

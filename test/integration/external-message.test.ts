@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { InvalidRequestError, externalMessage, type TurnEvent } from "../../src/index.js";
-import { inputItems, inputTexts, sse, type RecordedRequest } from "../../src/testing/index.js";
+import {
+  functionCallOutputs,
+  inputTexts,
+  sse,
+  type RecordedRequest,
+  type ToolCallOutput,
+} from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 
 let t: TestCodex;
@@ -13,10 +19,8 @@ afterEach(async () => {
 });
 
 /** The tool outputs without a call id: what external messages become in the model's input. */
-function externalOutputs(request: RecordedRequest): Record<string, unknown>[] {
-  return inputItems(request).filter(
-    (item) => item.type === "function_call_output" && item.call_id === undefined,
-  );
+function externalOutputs(request: RecordedRequest): ToolCallOutput[] {
+  return functionCallOutputs(request).filter((output) => output.call_id === null);
 }
 
 describe("externalMessage as turn input", () => {
