@@ -90,10 +90,10 @@ function ruleOf(rule: unknown, name: string): Rule {
   );
 }
 
-// How the server writes a shell command: `/bin/bash -lc '<script>'`. Only this simple quoting,
-// and a shell of the system's own (not `./bash`), is taken apart; any other form is judged as
-// written.
-const SHELL_WRAPPER = /^(?:(?:\/usr)?\/bin\/)?(?:ba|z)?sh -l?c '([^']*)'$/;
+// How the server writes a shell command: `/bin/bash -lc '<script>'`, quoted only when needed
+// (`/bin/bash -lc pwd`: one word of characters that need no quoting). Only these forms, and a
+// shell of the system's own (not `./bash`), are taken apart; any other is judged as written.
+const SHELL_WRAPPER = /^(?:(?:\/usr)?\/bin\/)?(?:ba|z)?sh -l?c (?:'([^']*)'|([\w@%+=:,./-]+))$/;
 
 /**
  * The commands an approval request would run: the server's parsed `commandActions` (the inner
@@ -108,7 +108,8 @@ export function commandsOf(params: CommandExecutionRequestApprovalParams): strin
     throw new TypeError(`params must be a command approval request's params, got ${shown(params)}`);
   }
   const raw = typeof params.command === "string" ? params.command : "";
-  const script = SHELL_WRAPPER.exec(raw)?.[1] ?? raw;
+  const wrapped = SHELL_WRAPPER.exec(raw);
+  const script = wrapped === null ? raw : (wrapped[1] ?? wrapped[2]!);
   if (!PLAIN.test(script)) return [script];
   const actions: unknown = params.commandActions ?? [];
   // Array.from visits holes too: a list with one is not all commands.

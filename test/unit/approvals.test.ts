@@ -1236,6 +1236,14 @@ describe("approvalPolicies.allowCommands", () => {
     expect(commandsOf(raw("/bin/bash -lc 'git status'"))).toEqual(["git status"]);
     expect(commandsOf(raw(`/bin/bash -lc "echo 'a'"`))).toEqual([`/bin/bash -lc "echo 'a'"`]);
     expect(commandsOf(raw(""))).toEqual([]);
+    // Unquoted, as the runtime writes a word that needs no quoting.
+    expect(commandsOf(raw("/bin/bash -lc pwd"))).toEqual(["pwd"]);
+    expect(commandsOf(raw("/bin/bash -lc ./build.sh"))).toEqual(["./build.sh"]);
+    expect(decide(["pwd"], raw("/bin/bash -lc pwd"))).toBe("accept");
+    // Not a word of those characters: judged as written.
+    for (const command of ["/bin/bash -lc pwd;ls", "/bin/bash -lc $HOME", "/bin/bash -lc a b"]) {
+      expect(commandsOf(raw(command))).toEqual([command]);
+    }
   });
 
   it("judges a command whole when its parsed commands are not all there, and names bad params", () => {
