@@ -113,6 +113,8 @@ export class TurnCollector implements TurnSink {
   #isReleased = false;
   #isActive = false;
   #active: Deferred<void> | undefined;
+  // Ends a turn failed before this client saw it start, should its completion not come.
+  #failedStart: ReturnType<typeof setTimeout> | undefined;
 
   /** `onRelease` is called once the turn no longer occupies its thread. */
   constructor(
@@ -236,20 +238,35 @@ export class TurnCollector implements TurnSink {
           status: "failed",
           error: error as TurnError,
         };
+        if (this.review) break;
+        // A turn this client joined (its start came before this client followed the thread)
+        // fails the same way, and its completion follows: the error ends it if none comes soon.
+        this.#markActive();
+        this.#events?.push(n);
+        const failed = result;
+        this.#failedStart ??= setTimeout(() => this.#end(failed), FAILED_START_WAIT_MS);
+        return false;
       }
     }
     this.#events?.push(n);
     if (result === undefined) return false;
+    this.#end(result);
+    return true;
+  }
+
+  #end(result: TurnResult): void {
+    if (this.#result !== undefined || this.#error !== undefined) return;
+    clearTimeout(this.#failedStart);
     this.#result = result;
     this.#markActive();
     this.#completion?.resolve(result);
     this.#events?.end();
     this.#release();
-    return true;
   }
 
   fail(error: Error): void {
     if (this.#result !== undefined || this.#error !== undefined) return;
+    clearTimeout(this.#failedStart);
     this.#error = error;
     this.#events?.fail(error);
     this.#markActive();
@@ -306,6 +323,9 @@ export function startedTurnId(answer: unknown, method: string): string {
 // How long an interrupt the server refused waits for the turn's completion, which follows the
 // refusal at once when the turn ended as the request travelled.
 const ENDING_WAIT_MS = 1_000;
+// How long a turn failed before this client saw it start waits for its completion, which follows
+// the final error at once for a turn that ran.
+const FAILED_START_WAIT_MS = 1_000;
 
 /**
  * @internal

@@ -75,10 +75,10 @@ describe("TurnCollector", () => {
     params: { threadId: THREAD, ...params },
   });
 
-  function collector() {
+  function collector(review = false) {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
-    return { collector: new TurnCollector(false, new Log(logger)), warnings };
+    return { collector: new TurnCollector(false, new Log(logger), { review }), warnings };
   }
 
   it.each<[string, RawNotification]>([
@@ -112,10 +112,17 @@ describe("TurnCollector", () => {
   it("ends, failed, at a final error for a turn that never started, and only then", () => {
     const failure = { message: "not a git repository", codexErrorInfo: "other" };
     const final = event("error", { turnId: TURN, error: failure, willRetry: false });
-    // The runtime gave up before the turn started: nothing more will come of it.
-    const { collector: never } = collector();
+    // The runtime gave up on a review before it started: nothing more will come of it.
+    const { collector: never } = collector(true);
     expect(never.push(final)).toBe(true);
     expect(never.result).toMatchObject({ id: TURN, status: "failed", error: failure });
+    // A turn whose start this client did not see (one it joined) ends at its completion, which
+    // follows (or 1 s after the error, should none come).
+    const { collector: joined } = collector();
+    expect(joined.push(final)).toBe(false);
+    const completion = { id: TURN, status: "failed", error: failure, items: [] };
+    expect(joined.push(event("turn/completed", { turn: completion }))).toBe(true);
+    expect(joined.result).toMatchObject({ id: TURN, status: "failed", error: failure });
     // A retried error ends nothing, nor one of a started turn, whose turn/completed follows.
     const { collector: started } = collector();
     expect(started.push({ ...final, params: { ...final.params!, willRetry: true } })).toBe(false);

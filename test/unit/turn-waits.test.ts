@@ -1647,6 +1647,58 @@ describe("null given for an option", () => {
   });
 });
 
+describe("a turn joined without its start", () => {
+  const fatal = (turnId: string) => ({
+    method: "error",
+    params: {
+      threadId: TH,
+      turnId,
+      willRetry: false,
+      error: { message: "boom", codexErrorInfo: null, additionalDetails: null },
+    },
+  });
+
+  it("ends at its completion after a final error, and the turn queued behind waits for it", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    const turning = thread.turn("go");
+    const start = await transport.waitForSent(1);
+    const next = thread.run("next").catch((e: unknown) => e);
+    // Answered with the turn the server already runs, whose start came before this client
+    // followed the thread.
+    transport.deliver({ id: start.id, result: { turn: turnOf("X") } });
+    const turn = await turning;
+    transport.deliver(fatal("X"));
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
+    transport.deliver(completed("X", "failed"));
+    const seen: string[] = [];
+    for await (const event of turn.stream()) seen.push(event.method);
+    expect(seen).toEqual(["error", "turn/completed"]);
+    await expect(turn.run()).rejects.toBeInstanceOf(TurnFailedError);
+    const second = await transport.waitForSent(2);
+    expect(second.method).toBe("turn/start");
+    transport.deliver({ id: second.id, result: { turn: turnOf("t2") } });
+    transport.deliver(completed("t2"));
+    expect(await next).toMatchObject({ id: "t2" });
+    expect(tables()).toMatchObject({ turns: 0, queues: 0 });
+  });
+
+  it("ends at its final error when no completion follows within 1 s", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer, tables } = setup();
+    const running = thread.run("go").catch((e: unknown) => e);
+    await answer(1, "turn/start", { turn: turnOf("X") });
+    await flush();
+    transport.deliver(fatal("X"));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(tables().turns).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await running).toMatchObject({ result: { id: "X", status: "failed" } });
+    expect(tables()).toMatchObject({ turns: 0, queues: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe("a turn answered after its thread was left", () => {
   it("rejects, and is stopped: nothing else could reach it", async () => {
     const { transport, thread, answer, tables } = setup();
