@@ -66,6 +66,8 @@ export class GoalRun {
   #aborted: Abort | undefined;
   // An aborted run saw no turn start, but the thread is active: one is starting, and is waited for.
   #turnExpected = false;
+  // Set while an abort pauses the goal and reads the thread's status: the run does not end then.
+  #stopping = false;
   // How many of its turns have started, so a wait can tell whether one started meanwhile.
   #starts = 0;
   // Set once the activation is sent: until then the server has started nothing of this run.
@@ -121,13 +123,20 @@ export class GoalRun {
       { threadId, includeTurns: false },
       bound,
     );
-    if ((thread as { status?: { type?: unknown } } | undefined)?.status?.type === "notLoaded") {
+    // Failed meanwhile (the client left the thread, or it ended): nothing is activated.
+    if (this.#finished) return;
+    const status = (thread as { status?: { type?: unknown } } | undefined)?.status?.type;
+    if (status === "notLoaded") {
       throw new CodexError(
         `thread ${threadId} is not loaded on this server, which would run no turn for its goal: ` +
           `resume it first with codex.threadResume("${threadId}")`,
       );
     }
+    // The server runs no turn there: one taken for running (given up on, its completion never
+    // read) is over.
+    if (status === "idle" && this.#running.size > 0) this.#dropRunning();
     await this.#connection.request("thread/goal/clear", { threadId }, bound);
+    if (this.#finished) return;
     this.#asked = true;
     const { goal } = await this.#connection.request(
       "thread/goal/set",
@@ -139,6 +148,8 @@ export class GoalRun {
       },
       bound,
     );
+    // Failed as the activation travelled: the goal would run on, unfollowed, so it is paused.
+    if (this.#finished) return this.#pauseUnfollowed();
     this.#activated = true;
     const answered = goalOf(goal, "thread/goal/set");
     const early = this.#early;
@@ -164,6 +175,25 @@ export class GoalRun {
       this.#firstTurnWait = setTimeout(() => void this.#noFirstTurn(), GOAL_START_MS);
       this.#off.push(() => clearTimeout(this.#firstTurnWait));
     }
+  }
+
+  #pauseUnfollowed(): void {
+    const threadId = this.#threadId;
+    const connection = this.#connection;
+    sendStop(connection, () =>
+      connection.request(
+        "thread/goal/set",
+        { threadId, status: "paused" },
+        { timeout: ABORT_WAIT_MS },
+      ),
+    ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err));
+  }
+
+  #dropRunning(): void {
+    for (const turnId of this.#running.keys()) this.#router.forgetRunning(this.#threadId, turnId);
+    this.#running.clear();
+    this.#roots.clear();
+    this.#starts = 0;
   }
 
   // No turn started for the active goal in time: it is paused, so that it starts none later (on
@@ -228,6 +258,9 @@ export class GoalRun {
     if (this.#aborted === undefined && !this.#finished) {
       const since = performance.now();
       this.#aborted = { reason, since, turnsBefore: this.#turns.length };
+      // Until the pause is answered and the thread's status read, the goal's update (which the
+      // server sends before the pause's answer) does not end the run: a turn may be starting.
+      this.#stopping = true;
       const threadId = this.#threadId;
       const connection = this.#connection;
       // A goal already ended (complete, blocked, ...) is left as it is: a pause would replace
@@ -260,6 +293,7 @@ export class GoalRun {
         const starts = this.#starts;
         if ((await this.#threadActive()) && this.#starts === starts) this.#turnExpected = true;
       }
+      this.#stopping = false;
       this.#endIfDone();
       await deadline(this.done, {
         timeout: timeLeft(ABORT_WAIT_MS, since),
@@ -399,6 +433,7 @@ export class GoalRun {
 
   // Ended: the goal left `active` (or was cleared) and none of its turns is still running.
   #endIfDone(): void {
+    if (this.#stopping) return;
     const ended = this.#goal === null || (this.#goal !== undefined && !isActive(this.#goal.status));
     if (ended && this.#running.size === 0 && !this.#turnExpected) this.finish();
   }

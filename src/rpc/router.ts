@@ -306,6 +306,9 @@ export interface TurnSlot {
 // What the server sends when a thread ends for every client: nothing more comes from it.
 const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
 
+// How many turns whose completion came before their start are remembered per thread.
+const ENDED_FIRST_KEPT = 8;
+
 /** How long a turn may wait in its thread's queue (see {@link Router.queueTurn}). */
 export interface QueueWait {
   /** The request that starts the turn, which a timeout names. */
@@ -369,9 +372,10 @@ export class Router {
   // there: a turn/start sent while a turn this client did not start runs (a goal's, another
   // client's) is answered with that turn, whose start came before anything was held for it.
   readonly #running = new Map<string, RawNotification>();
-  // Per thread, a turn whose completion came before its start (or whose start this client never
-  // saw): its start, should it come after all, runs nothing. Kept until the thread's next start.
-  readonly #endedFirst = new Map<string, string>();
+  // Per thread, the turns whose completion came before their start (or whose start this client
+  // never saw), the latest few: a start of one, should it come after all, runs nothing. Each is
+  // kept until its start comes or the thread ends, the oldest dropped past ENDED_FIRST_KEPT.
+  readonly #endedFirst = new Map<string, Set<string>>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // The server requests kept in their place among the events held for a turn being started, each
@@ -405,9 +409,12 @@ export class Router {
       if (threadId === undefined || id === undefined) return;
       const endedFirst = this.#endedFirst.get(threadId);
       if (endedFirst !== undefined) {
-        this.#endedFirst.delete(threadId);
         // A review's completion names the root its start names.
-        if (endedFirst === id || endedFirst === rootTurnOf(n)) return;
+        const ended = endedFirst.has(id) ? id : rootTurnOf(n);
+        if (ended !== undefined && endedFirst.delete(ended)) {
+          if (endedFirst.size === 0) this.#endedFirst.delete(threadId);
+          return;
+        }
       }
       this.#running.set(threadId, n);
     });
@@ -419,7 +426,13 @@ export class Router {
       const started = this.#running.get(threadId);
       if (started !== undefined && (id === turnIdOf(started) || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
-      } else this.#endedFirst.set(threadId, id);
+      } else {
+        const endedFirst = this.#endedFirst.get(threadId) ?? new Set<string>();
+        if (endedFirst.size === 0) this.#endedFirst.set(threadId, endedFirst);
+        endedFirst.add(id);
+        if (endedFirst.size > ENDED_FIRST_KEPT)
+          endedFirst.delete(endedFirst.values().next().value!);
+      }
     });
   }
 
@@ -908,6 +921,17 @@ export class Router {
   /** The `turn/started` of the turn the server runs on a thread, as far as this client saw. */
   runningStart(threadId: string): RawNotification | undefined {
     return this.#running.get(threadId);
+  }
+
+  /**
+   * Forgets that the server runs `turnId` (or the turn it runs for that review) on the thread, as
+   * the server says it runs none: a turn given up on, whose completion never came.
+   */
+  forgetRunning(threadId: string, turnId: string): void {
+    const started = this.#running.get(threadId);
+    if (started !== undefined && (turnIdOf(started) === turnId || rootTurnOf(started) === turnId)) {
+      this.#running.delete(threadId);
+    }
   }
 
   /** Whether a turn of this id is bound and not yet over. */

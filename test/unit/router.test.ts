@@ -191,6 +191,31 @@ describe("Router", () => {
     expect(events.map((e) => e.method)).toEqual(["turn/started", "item/started", "turn/completed"]);
   });
 
+  it("takes no late start for a turn running, even after a newer turn's start", () => {
+    const { transport, router } = setup();
+    const started = (id: string) => ({
+      method: "turn/started",
+      params: { threadId: "th", turn: { id } },
+    });
+    const completed = (id: string) => ({
+      method: "turn/completed",
+      params: { threadId: "th", turn: { id } },
+    });
+    transport.deliver(completed("t1"));
+    transport.deliver(started("t2"));
+    transport.deliver(started("t1"));
+    expect(turnIdOf(router.runningStart("th")!)).toBe("t2");
+    transport.deliver(completed("t2"));
+    expect(router.runningStart("th")).toBeUndefined();
+    expect(router.stats).toMatchObject({ running: 0, endedFirst: 0 });
+    // Kept for a few turns only.
+    for (let i = 0; i < 20; i++) transport.deliver(completed(`joined-${i}`));
+    transport.deliver(started("joined-0"));
+    expect(turnIdOf(router.runningStart("th")!)).toBe("joined-0");
+    transport.deliver(started("joined-19"));
+    expect(turnIdOf(router.runningStart("th")!)).toBe("joined-0");
+  });
+
   it("records no turn running for a review whose completion overtook its turn's start", () => {
     const started = {
       method: "turn/started",

@@ -34,6 +34,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+// What thread/read answers while a turn runs there.
+const ACTIVE_THREAD = { thread: { id: TH, status: { type: "active", activeFlags: [] } } };
+
 function setup(answerClears = true) {
   const transport = new FakeTransport();
   // A goal run clears the thread's earlier goal first; the tests here are about what follows.
@@ -1019,6 +1022,12 @@ describe("stopping what the caller gave up on", () => {
     await flush();
     controller.abort();
     transport.stopAnswering("thread/read");
+    // As the runtime does, the goal's update comes before the pause's answer: it ends nothing yet.
+    await transport.waitForSent(2);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("paused") },
+    });
     await answer(2, "thread/goal/set", { goal: goalOf("paused") });
     const read = await transport.waitForSent(3);
     expect(read.method).toBe("thread/read");
@@ -1212,6 +1221,7 @@ describe("a goal run", () => {
       { own: "delegated", root: "elsewhere", named: "delegated" },
     ]) {
       const { transport, thread, answer, tables } = setup();
+      transport.answerAlways("thread/read", ACTIVE_THREAD);
       transport.deliver({
         method: "turn/started",
         params: { threadId: TH, turn: { ...turnOf(own), rootTurnId: root } },
@@ -1317,6 +1327,7 @@ describe("a goal run", () => {
   it("follows a turn the server already runs on the thread as one of the goal's", async () => {
     const { transport, thread, sentOf, tables } = setup();
     // An earlier activation's turn runs when the goal is run.
+    transport.answerAlways("thread/read", ACTIVE_THREAD);
     transport.deliver(started("g0"));
     let settled = false;
     const goal = thread.runGoal("X").finally(() => (settled = true));
@@ -1644,6 +1655,41 @@ describe("null given for an option", () => {
     );
     expect(() => checkId(`th${cut}`)).toThrow(/^threadId holds a lone surrogate/);
     expect(transport.sent).toHaveLength(0);
+  });
+});
+
+describe("a goal run on a thread with a turn it took for running", () => {
+  it("drops that turn when the server says the thread is idle, and follows its own", async () => {
+    const { transport, thread, answer, tables } = setup();
+    // A turn given up on: its start was read, its completion never.
+    transport.deliver(started("lost"));
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    const goal = thread.runGoal("g");
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    transport.deliver(started("g1"));
+    transport.deliver(completed("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+
+  it("activates nothing once the client left the thread while the run got ready", async () => {
+    const { transport, thread, tables } = setup();
+    transport.stopAnswering("thread/read");
+    const goal = thread.runGoal("g").catch((e: unknown) => e);
+    const read = await transport.waitForSent(1);
+    const left = thread.unsubscribe();
+    const unsubscribe = await transport.waitForSent(2);
+    transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
+    await left;
+    transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "idle" } } } });
+    expect(await goal).toMatchObject({ message: expect.stringMatching(/unsubscribed/) as unknown });
+    await flush();
+    expect(transport.sent.map((m) => m.method)).toEqual(["thread/read", "thread/unsubscribe"]);
+    expect(tables().queues).toBe(0);
   });
 });
 
