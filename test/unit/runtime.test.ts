@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { findPlatformPackage, locateRuntime, prependPath } from "../../src/runtime.js";
 import { SDK_VERSION } from "../../src/version.js";
@@ -60,7 +60,12 @@ function resolvedByRequire(pkg: string, from: string): string | undefined {
 
 describe("findPlatformPackage", () => {
   const PKG = "@openai/codex-test-x64";
-  const root = realpathSync(mkdtempSync(path.join(tmpdir(), "codex-sdk-layout-")));
+  // Made before the tests run, not as they are collected: a run that filters them all out runs
+  // no afterAll to remove it.
+  let root = "";
+  beforeAll(() => {
+    root = realpathSync(mkdtempSync(path.join(tmpdir(), "codex-sdk-layout-")));
+  });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   let count = 0;
   // A fresh project folder holding a package.json in each of `packages`, and `links` (at -> to).
