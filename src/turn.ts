@@ -207,6 +207,10 @@ export class TurnCollector implements TurnSink {
         this.#markActive();
         break;
       }
+      // An item without a kind would reach a reader (textStream, say) as one.
+      case "item/started":
+        if (!isItem(params?.item)) return this.#malformed(n);
+        break;
       case "item/completed": {
         const item = params?.item;
         if (!isItem(item)) return this.#malformed(n);

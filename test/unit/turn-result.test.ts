@@ -87,6 +87,8 @@ describe("TurnCollector", () => {
     ["an item without a type", event("item/completed", { turnId: TURN, item: { id: "i" } })],
     ["an item typed by a number", event("item/completed", { turnId: TURN, item: { type: 5 } })],
     ["no item", event("item/completed", { turnId: TURN })],
+    ["a started item that is null", event("item/started", { turnId: TURN, item: null })],
+    ["no started item", event("item/started", { turnId: TURN })],
     ["usage that is an array", event("thread/tokenUsage/updated", { tokenUsage: [] })],
     ["usage that is null", event("thread/tokenUsage/updated", { tokenUsage: null })],
     ["usage that is a string", event("thread/tokenUsage/updated", { tokenUsage: "x" })],
