@@ -116,6 +116,8 @@ export class GoalRun {
     this.#objective = objective;
     const threadId = this.#threadId;
     const bound = signal === undefined ? undefined : { signal };
+    // The turns taken for running before the read: one that starts after it is no stale one.
+    const before = [...this.#running.keys()];
     // A stored thread the server has not loaded (a handle of `codex.thread(id)`) takes a goal but
     // runs no turn for it: refused before anything changes.
     const { thread } = await this.#connection.request(
@@ -134,7 +136,7 @@ export class GoalRun {
     }
     // The server runs no turn there: one taken for running (given up on, its completion never
     // read) is over.
-    if (status === "idle" && this.#running.size > 0) this.#dropRunning();
+    if (status === "idle" && before.length > 0) this.#dropRunning(before);
     await this.#connection.request("thread/goal/clear", { threadId }, bound);
     if (this.#finished) return;
     this.#asked = true;
@@ -148,10 +150,14 @@ export class GoalRun {
       },
       bound,
     );
-    // Failed as the activation travelled: the goal would run on, unfollowed, so it is paused.
-    if (this.#finished) return this.#pauseUnfollowed();
-    this.#activated = true;
     const answered = goalOf(goal, "thread/goal/set");
+    // Failed as the activation travelled: the goal would run on, unfollowed, so it is paused
+    // (unless it already left `active`: a pause would replace its status).
+    if (this.#finished) {
+      if (isActive(answered.status)) this.#pauseUnfollowed();
+      return;
+    }
+    this.#activated = true;
     const early = this.#early;
     this.#early = undefined;
     // An update read before the answer is of this goal (read in the same chunk, after it) or of
@@ -189,11 +195,13 @@ export class GoalRun {
     ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err));
   }
 
-  #dropRunning(): void {
-    for (const turnId of this.#running.keys()) this.#router.forgetRunning(this.#threadId, turnId);
-    this.#running.clear();
-    this.#roots.clear();
-    this.#starts = 0;
+  #dropRunning(turnIds: readonly string[]): void {
+    for (const turnId of turnIds) {
+      if (!this.#running.delete(turnId)) continue;
+      this.#router.forgetRunning(this.#threadId, turnId);
+      for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
+      this.#starts--;
+    }
   }
 
   // No turn started for the active goal in time: it is paused, so that it starts none later (on
@@ -420,7 +428,17 @@ export class GoalRun {
         if (typeof named !== "string") return;
         const turnId = this.#running.has(named) ? named : this.#roots.get(named);
         const turn = turnId === undefined ? undefined : this.#running.get(turnId);
-        if (turn === undefined) return;
+        if (turn === undefined) {
+          // A turn of the goal whose completion came before its start (which then runs
+          // nothing), or whose start was never read: one of its turns all the same.
+          if (n.method !== "turn/completed" || !this.#activated) return;
+          const overtaken = new TurnCollector(false, this.#log);
+          if (!overtaken.push(n)) return;
+          this.#turns.push(overtaken.result!);
+          this.#starts++;
+          clearTimeout(this.#firstTurnWait);
+          break;
+        }
         // It logs and drops a malformed event itself.
         if (!turn.push(n)) return;
         this.#running.delete(turnId!);

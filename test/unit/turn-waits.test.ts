@@ -12,7 +12,7 @@ import {
 } from "../../src/index.js";
 import { externalMessage } from "../../src/inputs.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { Router } from "../../src/rpc/router.js";
+import { Router, turnIdOf } from "../../src/rpc/router.js";
 import { ServerRequestDispatcher } from "../../src/server-requests.js";
 import { Thread } from "../../src/thread.js";
 import { checkId } from "../../src/thread-options.js";
@@ -1674,6 +1674,65 @@ describe("a goal run on a thread with a turn it took for running", () => {
     });
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
     expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+
+  it("keeps following a turn that starts just after the idle read", async () => {
+    const { transport, thread, router } = setup();
+    transport.stopAnswering("thread/read");
+    transport.deliver(started("lost"));
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    const goal = thread.runGoal("g");
+    const read = await transport.waitForSent(1);
+    // One read: the idle answer, then another turn's start.
+    transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "idle" } } } });
+    transport.deliver(started("other"));
+    const set = await transport.waitForSent(2);
+    expect(turnIdOf(router.runningStart(TH)!)).toBe("other");
+    transport.deliver({ id: set.id, result: { goal: goalOf("active") } });
+    await flush();
+    transport.deliver(completed("other"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "other" }] });
+  });
+
+  it("keeps a goal turn whose completion overtook its start", async () => {
+    const { transport, thread, answer } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    const goal = thread.runGoal("g");
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    transport.deliver(completed("g1"));
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
+  });
+
+  it("pauses a goal activated as the client left the thread, unless it already ended", async () => {
+    for (const status of ["active", "budgetLimited"]) {
+      const { transport, thread } = setup();
+      const goal = thread.runGoal("g").catch((e: unknown) => e);
+      const set = await transport.waitForSent(1);
+      const left = thread.unsubscribe();
+      const unsubscribe = await transport.waitForSent(2);
+      transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
+      await left;
+      transport.deliver({ id: set.id, result: { goal: { threadId: TH, objective: "g", status } } });
+      expect(await goal).toMatchObject({
+        message: expect.stringMatching(/unsubscribed/) as unknown,
+      });
+      await flush();
+      const pauses = transport.sent.filter((m) => m.method === "thread/goal/set").slice(1);
+      expect(
+        pauses.map((m) => m.params),
+        status,
+      ).toEqual(status === "active" ? [{ threadId: TH, status: "paused" }] : []);
+    }
   });
 
   it("activates nothing once the client left the thread while the run got ready", async () => {
