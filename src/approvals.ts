@@ -96,14 +96,17 @@ function ruleOf(rule: unknown, name: string): Rule {
 const SHELL_WRAPPER = /^(?:(?:\/usr)?\/bin\/)?(?:ba|z)?sh -l?c (?:'([^']*)'|([\w@%+=:,./-]+))$/;
 
 /**
- * The commands an approval request would run: the server's parsed `commandActions` (the inner
- * commands), else the raw `command` without its `bash -lc` wrapper. A command holding anything
+ * The commands an approval request would run (or a `commandExecution` item ran, which has the
+ * same two fields): the server's parsed `commandActions` (the inner commands), else the raw
+ * `command` without its `bash -lc` wrapper. A command holding anything
  * but plain words (shell operators, expansions, globs, escapes) is one command, whole: the
  * server's parse of a pipeline can drop its tail (it parses `ls | tee out` as `ls`). So is a
  * command whose `commandActions` are not all commands with their text: a partial list must not
  * pass for the whole.
  */
-export function commandsOf(params: CommandExecutionRequestApprovalParams): string[] {
+export function commandsOf(
+  params: Pick<CommandExecutionRequestApprovalParams, "command" | "commandActions">,
+): string[] {
   if (typeof params !== "object" || params === null) {
     throw new TypeError(`params must be a command approval request's params, got ${shown(params)}`);
   }

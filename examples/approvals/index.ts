@@ -74,7 +74,9 @@ const first = await thread.run(
 );
 for (const item of first.items) {
   if (item.type === "commandExecution") {
-    const command = item.commandActions[0]?.command ?? item.command;
+    // The command as the approval was asked for it (the server's own parse of a pipeline can drop
+    // its tail), without the shell wrapper.
+    const command = commandsOf(item).join(" ; ");
     console.log(`  command ${command}: ${item.status}, exit code ${item.exitCode ?? "-"}`);
   }
 }

@@ -19,6 +19,9 @@ console.log("Ask anything; /exit to quit.");
 rl.prompt();
 
 let turns = 0;
+// The thread's total before each turn: a turn's own count is what the total grew by (`last` is
+// only its last model call, and a turn that runs a tool makes several).
+let before = 0;
 for await (const line of rl) {
   const input = line.trim();
   // Piped input is not echoed by the terminal: print it so the transcript reads right.
@@ -43,8 +46,9 @@ for await (const line of rl) {
   }
   turns++;
   if (usage !== null) {
-    const { last, total } = usage;
-    console.log(`\n  [tokens: this turn ${last.totalTokens}, thread total ${total.totalTokens}]`);
+    const { totalTokens } = usage.total;
+    console.log(`\n  [tokens: this turn ${totalTokens - before}, thread total ${totalTokens}]`);
+    before = totalTokens;
   } else {
     console.log();
   }
