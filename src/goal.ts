@@ -431,12 +431,16 @@ export class GoalRun {
         if (turn === undefined) {
           // A turn of the goal whose completion came before its start (which then runs
           // nothing), or whose start was never read: one of its turns all the same.
+          // (A completion of one it already ended, sent again, is none.)
           if (n.method !== "turn/completed" || !this.#activated) return;
+          if (this.#turns.some((ended) => ended.id === named)) return;
           const overtaken = new TurnCollector(false, this.#log);
           if (!overtaken.push(n)) return;
           this.#turns.push(overtaken.result!);
           this.#starts++;
           clearTimeout(this.#firstTurnWait);
+          // It may be the turn an abort found starting.
+          this.#turnExpected = false;
           break;
         }
         // It logs and drops a malformed event itself.

@@ -773,7 +773,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // Checked before the wait for the turn to be active, as a text input is.
       const toolOutput = toToolOutput(input);
       return asOneCall(
-        this.#whenActive(call).then((left) => {
+        this.#whenActive("turn/start", call).then((left) => {
           const target = { threadId: this.threadId, id: this.id, ended: this.#collector.ended };
           return steerExternalMessage(this.#context.connection, target, toolOutput, left);
         }),
@@ -783,7 +783,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     }
     const wire = toUserInputs(input);
     return asOneCall(
-      this.#whenActive(call).then((left) =>
+      this.#whenActive("turn/steer", call).then((left) =>
         this.#context.connection.request(
           "turn/steer",
           { threadId: this.threadId, expectedTurnId: this.id, input: wire },
@@ -805,7 +805,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   async #interrupt(call: RequestOptions | undefined): Promise<TurnInterruptResponse> {
-    const left = await this.#whenActive(call);
+    const left = await this.#whenActive("turn/interrupt", call);
     // It may have completed as it became active (both in one read): nothing is left to stop. One
     // that ended here without its completion (this client left the thread, or gave up waiting
     // for it) may still run on the server: the request goes, and fails if the connection ended.
@@ -838,19 +838,26 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     }
   }
 
-  // Waits until the turn is active on the server, within `call`, and up to ACTIVE_WAIT_MS (a
-  // review, whose running turn the server names only at its start: ABORT_WAIT_MS); resolves with
-  // what is left of the call for the request that follows, which then goes all the same:
-  // a turn this client joined (one the server already ran, whose start came before this client
-  // followed the thread) never shows its start here, and the server accepts the id it answered.
-  async #whenActive(call: RequestOptions | undefined): Promise<RequestOptions | undefined> {
+  // Waits until the turn is active on the server, within `call`; resolves with what is left of it
+  // for the request `method` that follows. A turn this client joined (one the server already
+  // ran, whose start came before this client followed the thread) never shows its start here,
+  // and the server accepts the id it answered: after ACTIVE_WAIT_MS (a review, whose running turn
+  // the server names only at its start: ABORT_WAIT_MS) the request goes all the same, if the
+  // caller's timeout leaves time for it; else that timeout ends the call, with nothing sent.
+  async #whenActive(
+    method: string,
+    call: RequestOptions | undefined,
+  ): Promise<RequestOptions | undefined> {
     const timeout = call?.timeout;
     const t0 = performance.now();
     const bound = this.#collector.review ? ABORT_WAIT_MS : ACTIVE_WAIT_MS;
+    const own = timeout !== undefined && timeout <= bound;
     await deadline(this.#collector.active, {
       signal: call?.signal,
-      timeout: timeout === undefined ? bound : Math.min(bound, timeout),
-      onTimeout: () => undefined,
+      timeout: own ? timeout : bound,
+      onTimeout: () => {
+        if (own) throw new RequestTimeoutError(method, timeout);
+      },
     });
     return timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
   }
