@@ -391,7 +391,9 @@ export class GoalRun {
           if (goal.objective === this.#objective) this.#early = goal;
           return;
         }
-        this.#goal = goal;
+        // Once cleared, or for another objective, it is another goal (another client's, set in
+        // this one's place): this one is gone.
+        this.#goal = this.#goal === null || goal.objective !== this.#objective ? null : goal;
         break;
       }
       case "thread/goal/cleared":

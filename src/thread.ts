@@ -771,6 +771,8 @@ export class Thread {
               own.drop();
             };
       const collector = new TurnCollector(retain, log, { onRelease });
+      // A turn running there as it is sent (another client's) is not this one's to stop.
+      const running = router.runningStart(this.id);
       const answer = connection.request("turn/start", params);
       let turnId: string;
       if (limited) {
@@ -795,8 +797,12 @@ export class Thread {
       }
       own?.adopt(turnId);
       // Not routed as the client unsubscribed (or the thread ended) while the answer came: the
-      // call rejects, and the turn, which nothing could reach, is stopped.
-      if (slot.bind(turnId, collector) === "ended") interruptUnfollowed(context, this.id, turnId);
+      // call rejects, and the turn, which nothing could reach, is stopped (unless it is the one
+      // that ran there before, which its own client follows).
+      const bound = slot.bind(turnId, collector);
+      if (bound === "ended" && (running === undefined || turnIdOf(running) !== turnId)) {
+        interruptUnfollowed(context, this.id, turnId);
+      }
       return { turnId, collector, signal, parse: prepared?.parse };
     };
     // A turn whose schema cannot be converted leaves the queue at once, with its timer and

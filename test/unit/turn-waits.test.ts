@@ -1721,6 +1721,27 @@ describe("a goal run on a thread with a turn it took for running", () => {
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
   });
 
+  it("takes no goal set in its place (another client's) for its own", async () => {
+    const { transport, thread, answer } = setup();
+    const goalOf = (objective: string, status: string) => ({ threadId: TH, objective, status });
+    const goal = thread.runGoal("mine");
+    await answer(1, "thread/goal/set", { goal: goalOf("mine", "active") });
+    await flush();
+    transport.deliver(started("g1"));
+    // Another client clears it and sets its own, which runs to completion.
+    transport.deliver({ method: "thread/goal/cleared", params: { threadId: TH } });
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("theirs", "active") },
+    });
+    transport.deliver(completed("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("theirs", "complete") },
+    });
+    expect(await goal).toMatchObject({ goal: null, turns: [{ id: "g1" }] });
+  });
+
   it("counts a goal turn once when its completion comes twice", async () => {
     const { transport, thread, answer } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
@@ -1853,6 +1874,22 @@ describe("a turn joined without its start", () => {
 });
 
 describe("a turn answered after its thread was left", () => {
+  it("does not stop the turn that ran there before it was sent (another client's)", async () => {
+    const { transport, thread, sentOf } = setup();
+    transport.deliver(started("theirs"));
+    const run = thread.run("x").catch((e: unknown) => e);
+    const start = await transport.waitForSent(1);
+    const left = thread.unsubscribe();
+    const unsubscribe = await transport.waitForSent(2);
+    transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
+    await left;
+    // The runtime answers a turn/start sent while a turn runs with that turn.
+    transport.deliver({ id: start.id, result: { turn: turnOf("theirs") } });
+    expect(await run).toMatchObject({ name: "CodexError" });
+    await flush();
+    expect(sentOf("turn/interrupt")).toEqual([]);
+  });
+
   it("rejects, and is stopped: nothing else could reach it", async () => {
     const { transport, thread, answer, tables } = setup();
     const run = thread.run("x").catch((e: unknown) => e);
