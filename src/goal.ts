@@ -391,9 +391,9 @@ export class GoalRun {
           if (goal.objective === this.#objective) this.#early = goal;
           return;
         }
-        // Once cleared, or for another objective, it is another goal (another client's, set in
-        // this one's place): this one is gone.
-        this.#goal = this.#goal === null || goal.objective !== this.#objective ? null : goal;
+        // Once cleared, a goal set after is another one (another client's, set in this one's
+        // place): this one is gone. (One whose objective was edited is still this one.)
+        if (this.#goal !== null) this.#goal = goal;
         break;
       }
       case "thread/goal/cleared":

@@ -786,6 +786,7 @@ export class Thread {
           threadId: this.id,
           signal,
           timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
+          runningId: running === undefined ? undefined : turnIdOf(running),
         });
       } else {
         try {

@@ -401,6 +401,11 @@ export interface PendingStart {
   readonly threadId: string;
   readonly signal: AbortSignal | undefined;
   readonly timeout: number | undefined;
+  /**
+   * The id of the turn the server ran on the thread as the request was sent (another client's,
+   * which the answer may name): not this call's to stop.
+   */
+  readonly runningId?: string | undefined;
 }
 
 /**
@@ -446,7 +451,9 @@ export function interruptUnfollowed(
 
 function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
   const { slot, collector, context, method } = start;
-  const interrupt = (id: string) => interruptUnfollowed(context, start.threadId, id);
+  const interrupt = (id: string) => {
+    if (id !== start.runningId) interruptUnfollowed(context, start.threadId, id);
+  };
   const failed = (err: unknown) =>
     context.log.debug(`${method} failed after the caller gave up on it`, err);
   deadline(turnId, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then((id) => {
@@ -457,6 +464,9 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
       turnId.then(interrupt, failed);
       return;
     }
+    // The turn that ran there before (another client's): the input joined it, and it is not this
+    // call's to stop; the thread is free again.
+    if (id === start.runningId) return slot.release();
     // Its requests are answered by its own handlers until it ends, not the thread's.
     start.adopt?.(id);
     const bound = slot.bind(id, collector, start.bindOptions);

@@ -1742,6 +1742,29 @@ describe("a goal run on a thread with a turn it took for running", () => {
     expect(await goal).toMatchObject({ goal: null, turns: [{ id: "g1" }] });
   });
 
+  it("follows its goal when its objective is edited", async () => {
+    const { transport, thread, answer } = setup();
+    const goalOf = (objective: string, status: string) => ({ threadId: TH, objective, status });
+    const goal = thread.runGoal("mine");
+    await answer(1, "thread/goal/set", { goal: goalOf("mine", "active") });
+    await flush();
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("mine, edited", "active") },
+    });
+    transport.deliver(completed("g1"));
+    await flush();
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("mine, edited", "complete") },
+    });
+    expect(await goal).toMatchObject({
+      goal: { objective: "mine, edited", status: "complete" },
+      turns: [{ id: "g1" }],
+    });
+  });
+
   it("counts a goal turn once when its completion comes twice", async () => {
     const { transport, thread, answer } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
@@ -1874,6 +1897,20 @@ describe("a turn joined without its start", () => {
 });
 
 describe("a turn answered after its thread was left", () => {
+  it("does not stop the turn that ran there before it was sent, when its caller gave up", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    transport.deliver(started("theirs"));
+    const controller = new AbortController();
+    const run = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    const start = await transport.waitForSent(1);
+    controller.abort();
+    expect(await run).toMatchObject({ name: "AbortError" });
+    transport.deliver({ id: start.id, result: { turn: turnOf("theirs") } });
+    await flush();
+    expect(sentOf("turn/interrupt")).toEqual([]);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+
   it("does not stop the turn that ran there before it was sent (another client's)", async () => {
     const { transport, thread, sentOf } = setup();
     transport.deliver(started("theirs"));
