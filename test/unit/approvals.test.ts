@@ -49,6 +49,17 @@ const approval = (id: number | string, command = "ls") => ({
   },
 });
 
+// The same, of a turn on a thread of its own.
+const approvalIn = (id: number, threadId: string, turnId: string) => {
+  const request = approval(id);
+  return { ...request, params: { ...request.params, threadId, turnId } };
+};
+// The runtime runs a review as another turn, whose start names the review as its root.
+const reviewRunStarted = {
+  method: "turn/started",
+  params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
+};
+
 describe("ServerRequestDispatcher", () => {
   it("answers an unknown server request method with -32601", async () => {
     const { transport } = setup();
@@ -327,11 +338,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
   it("lets a turn's handlers answer a request that overtakes its turn/start answer", async () => {
     const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
     const slot = takeSlot(router, "th-2");
-    const request = approval(5);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
-    });
+    transport.deliver(approvalIn(5, "th-2", "t-2"));
     await Promise.resolve();
     expect(transport.sent).toEqual([]);
     expect(router.stats.startWaiters).toBe(1);
@@ -352,11 +359,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
       method: "item/started",
       params: { threadId: "th-2", turnId: "t-2", item: itemOf("before") },
     });
-    const request = approval(5);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
-    });
+    transport.deliver(approvalIn(5, "th-2", "t-2"));
     transport.deliver({
       method: "item/started",
       params: { threadId: "th-2", turnId: "t-2", item: itemOf("after") },
@@ -385,15 +388,8 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
   it("shows a request from a review's running turn, held before the review/start answer, in its place", async () => {
     const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.acceptAll() });
     const slot = takeSlot(router, "th-r");
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
-    });
-    const request = approval(8);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
-    });
+    transport.deliver(reviewRunStarted);
+    transport.deliver(approvalIn(8, "th-r", "run-1"));
     transport.deliver({
       method: "item/started",
       params: { threadId: "th-r", turnId: "review-1", item: { id: "i", type: "agentMessage" } },
@@ -424,11 +420,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
   it("answers a held request with its turn's handler when the client left the thread before the turn/start answer", async () => {
     const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
     const slot = takeSlot(router, "th-2");
-    const request = approval(5);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
-    });
+    transport.deliver(approvalIn(5, "th-2", "t-2"));
     router.setSubscribed("th-2", false);
     // The answer names the turn: its handlers are given, then it binds, and fails (the thread was
     // left), which ends it, as a turn's release does.
@@ -446,16 +438,8 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
   it("answers a held request of a review's running turn with the review's handler when the client left first", async () => {
     const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
     const slot = takeSlot(router, "th-r");
-    // The runtime runs the review as another turn, naming the review as its root.
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
-    });
-    const request = approval(8);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
-    });
+    transport.deliver(reviewRunStarted);
+    transport.deliver(approvalIn(8, "th-r", "run-1"));
     router.setSubscribed("th-r", false);
     dispatcher.setTurnHandlers("review-1", { approvals: approvalPolicies.acceptAll() });
     const seen: string[] = [];
@@ -482,11 +466,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     });
     connection.onClose(() => dispatcher.clear());
     takeSlot(router, "th-2");
-    const request = approval(5);
-    const handled = dispatcher.handle({
-      ...request,
-      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
-    });
+    const handled = dispatcher.handle(approvalIn(5, "th-2", "t-2"));
     await Promise.resolve();
     expect(router.stats.startWaiters).toBe(1);
     transport.end();
@@ -501,16 +481,8 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     const review = { push: (n: RawNotification) => (seen.push(n.method), false), fail: () => {} };
     dispatcher.setTurnHandlers("review-1", { approvals: approvalPolicies.acceptAll() });
     takeSlot(router, "th-r").bind("review-1", review, { childStart: true });
-    // The review runs as another turn, whose turn/started names the review as its root.
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
-    });
-    const request = approval(8);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
-    });
+    transport.deliver(reviewRunStarted);
+    transport.deliver(approvalIn(8, "th-r", "run-1"));
     expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "accept" } });
     transport.deliver({
       method: "serverRequest/resolved",
@@ -536,11 +508,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
       approvals: { commandExecution: () => (calls.push("client"), { decision: "accept" }) },
     });
     const slot = takeSlot(router, "th-2");
-    const request = approval(5);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-2", turnId: "t-2" },
-    });
+    transport.deliver(approvalIn(5, "th-2", "t-2"));
     await Promise.resolve();
     transport.deliver({
       method: "serverRequest/resolved",
@@ -571,15 +539,8 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
       },
     });
     takeSlot(router, "th-r").bind("review-1", review, { childStart: true });
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
-    });
-    const request = approval(8);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-r", turnId: "run-1" },
-    });
+    transport.deliver(reviewRunStarted);
+    transport.deliver(approvalIn(8, "th-r", "run-1"));
     expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "decline" } });
     expect(seen.map((n) => n.method)).toEqual([
       "turn/started",
@@ -613,11 +574,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
   it("answers a request waiting on a turn start that fails, with the outer handlers", async () => {
     const { transport, router } = setup({ approvals: approvalPolicies.acceptAll() });
     const slot = takeSlot(router, "th-3");
-    const request = approval(6);
-    transport.deliver({
-      ...request,
-      params: { ...request.params, threadId: "th-3", turnId: "t-3" },
-    });
+    transport.deliver(approvalIn(6, "th-3", "t-3"));
     slot.release();
     expect(await transport.waitForSent(1)).toEqual({ id: 6, result: { decision: "accept" } });
     expect(router.stats.startWaiters).toBe(0);

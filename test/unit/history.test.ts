@@ -14,6 +14,10 @@ import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { startStandin, type ClientLine } from "../support/fault/standin.js";
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 /**
  * A fake server answering each list request with the page its cursor names, and with an error
  * once it has answered `limit` requests.
@@ -328,10 +332,6 @@ describe("the check of a thread without a turn yet", () => {
   }
   const broke = { error: { code: -32603, message: "the check broke" } };
 
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("times out as the call, with the call's timeout", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const transport = new FakeTransport();
@@ -367,10 +367,6 @@ describe("the check of a thread without a turn yet", () => {
 });
 
 describe("one timeout for a call of several requests", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("bounds every page of allPages together, and names the call's method and timeout", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     const transport = new FakeTransport();

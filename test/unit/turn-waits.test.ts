@@ -66,6 +66,16 @@ function setup(answerClears = true) {
 // Lets every promise callback queued so far run.
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+// Unsubscribes from the thread, the server answering with the n-th message the client sent.
+async function leave(
+  { thread, answer }: Pick<ReturnType<typeof setup>, "thread" | "answer">,
+  n: number,
+): Promise<void> {
+  const left = thread.unsubscribe();
+  await answer(n, "thread/unsubscribe", { status: "unsubscribed" });
+  await left;
+}
+
 describe("a turn queued behind another", () => {
   it("leaves the queue when its signal aborts or its timeout passes; the others keep their place", async () => {
     const { transport, thread, sentOf, answer, tables } = setup();
@@ -586,9 +596,7 @@ describe("stopping what the caller gave up on", () => {
     const start = await transport.waitForSent(1);
     controller.abort();
     expect(await run).toMatchObject({ name: "AbortError" });
-    const left = thread.unsubscribe();
-    await answer(2, "thread/unsubscribe", { status: "unsubscribed" });
-    await left;
+    await leave({ thread, answer }, 2);
     // The server had started the turn: this client no longer follows it, but stops it.
     transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
     await transport.waitForSent(3);
@@ -1667,19 +1675,20 @@ describe("null given for an option", () => {
 });
 
 describe("a goal run on a thread with a turn it took for running", () => {
+  const goalOf = (status: string, objective = "g") => ({ threadId: TH, objective, status });
+  const updated = (goal: object) => ({
+    method: "thread/goal/updated",
+    params: { threadId: TH, goal },
+  });
   it("drops that turn when the server says the thread is idle, and follows its own", async () => {
     const { transport, thread, answer, tables } = setup();
     // A turn given up on: its start was read, its completion never.
     transport.deliver(started("lost"));
-    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
     const goal = thread.runGoal("g");
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     transport.deliver(started("g1"));
     transport.deliver(completed("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("complete") },
-    });
+    transport.deliver(updated(goalOf("complete")));
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
     expect(tables()).toMatchObject({ queues: 0, running: 0 });
   });
@@ -1688,7 +1697,6 @@ describe("a goal run on a thread with a turn it took for running", () => {
     const { transport, thread, router } = setup();
     transport.stopAnswering("thread/read");
     transport.deliver(started("lost"));
-    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
     const goal = thread.runGoal("g");
     const read = await transport.waitForSent(1);
     // One read: the idle answer, then another turn's start.
@@ -1699,66 +1707,45 @@ describe("a goal run on a thread with a turn it took for running", () => {
     transport.deliver({ id: set.id, result: { goal: goalOf("active") } });
     await flush();
     transport.deliver(completed("other"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("complete") },
-    });
+    transport.deliver(updated(goalOf("complete")));
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "other" }] });
   });
 
   it("keeps a goal turn whose completion overtook its start", async () => {
     const { transport, thread, answer } = setup();
-    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
     const goal = thread.runGoal("g");
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     await flush();
     transport.deliver(completed("g1"));
     transport.deliver(started("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("complete") },
-    });
+    transport.deliver(updated(goalOf("complete")));
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
   });
 
   it("takes no goal set in its place (another client's) for its own", async () => {
     const { transport, thread, answer } = setup();
-    const goalOf = (objective: string, status: string) => ({ threadId: TH, objective, status });
     const goal = thread.runGoal("mine");
-    await answer(1, "thread/goal/set", { goal: goalOf("mine", "active") });
+    await answer(1, "thread/goal/set", { goal: goalOf("active", "mine") });
     await flush();
     transport.deliver(started("g1"));
     // Another client clears it and sets its own, which runs to completion.
     transport.deliver({ method: "thread/goal/cleared", params: { threadId: TH } });
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("theirs", "active") },
-    });
+    transport.deliver(updated(goalOf("active", "theirs")));
     transport.deliver(completed("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("theirs", "complete") },
-    });
+    transport.deliver(updated(goalOf("complete", "theirs")));
     expect(await goal).toMatchObject({ goal: null, turns: [{ id: "g1" }] });
   });
 
   it("follows its goal when its objective is edited", async () => {
     const { transport, thread, answer } = setup();
-    const goalOf = (objective: string, status: string) => ({ threadId: TH, objective, status });
     const goal = thread.runGoal("mine");
-    await answer(1, "thread/goal/set", { goal: goalOf("mine", "active") });
+    await answer(1, "thread/goal/set", { goal: goalOf("active", "mine") });
     await flush();
     transport.deliver(started("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("mine, edited", "active") },
-    });
+    transport.deliver(updated(goalOf("active", "mine, edited")));
     transport.deliver(completed("g1"));
     await flush();
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("mine, edited", "complete") },
-    });
+    transport.deliver(updated(goalOf("complete", "mine, edited")));
     expect(await goal).toMatchObject({
       goal: { objective: "mine, edited", status: "complete" },
       turns: [{ id: "g1" }],
@@ -1767,23 +1754,18 @@ describe("a goal run on a thread with a turn it took for running", () => {
 
   it("counts a goal turn once when its completion comes twice", async () => {
     const { transport, thread, answer } = setup();
-    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
     const goal = thread.runGoal("g");
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     await flush();
     transport.deliver(started("g1"));
     transport.deliver(completed("g1"));
     transport.deliver(completed("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("complete") },
-    });
+    transport.deliver(updated(goalOf("complete")));
     expect((await goal).turns.map((turn) => turn.id)).toEqual(["g1"]);
   });
 
   it("ends an aborted run at once when the turn it found starting completes before its start", async () => {
     const { transport, thread, answer } = setup();
-    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
     const controller = new AbortController();
     let settled = false;
     const goal = thread
@@ -1807,14 +1789,11 @@ describe("a goal run on a thread with a turn it took for running", () => {
 
   it("pauses a goal activated as the client left the thread, unless it already ended", async () => {
     for (const status of ["active", "budgetLimited"]) {
-      const { transport, thread } = setup();
+      const { transport, thread, answer } = setup();
       const goal = thread.runGoal("g").catch((e: unknown) => e);
       const set = await transport.waitForSent(1);
-      const left = thread.unsubscribe();
-      const unsubscribe = await transport.waitForSent(2);
-      transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
-      await left;
-      transport.deliver({ id: set.id, result: { goal: { threadId: TH, objective: "g", status } } });
+      await leave({ thread, answer }, 2);
+      transport.deliver({ id: set.id, result: { goal: goalOf(status) } });
       expect(await goal).toMatchObject({
         message: expect.stringMatching(/unsubscribed/) as unknown,
       });
@@ -1828,14 +1807,11 @@ describe("a goal run on a thread with a turn it took for running", () => {
   });
 
   it("activates nothing once the client left the thread while the run got ready", async () => {
-    const { transport, thread, tables } = setup();
+    const { transport, thread, answer, tables } = setup();
     transport.stopAnswering("thread/read");
     const goal = thread.runGoal("g").catch((e: unknown) => e);
     const read = await transport.waitForSent(1);
-    const left = thread.unsubscribe();
-    const unsubscribe = await transport.waitForSent(2);
-    transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
-    await left;
+    await leave({ thread, answer }, 2);
     transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "idle" } } } });
     expect(await goal).toMatchObject({ message: expect.stringMatching(/unsubscribed/) as unknown });
     await flush();
@@ -1912,14 +1888,11 @@ describe("a turn answered after its thread was left", () => {
   });
 
   it("does not stop the turn that ran there before it was sent (another client's)", async () => {
-    const { transport, thread, sentOf } = setup();
+    const { transport, thread, answer, sentOf } = setup();
     transport.deliver(started("theirs"));
     const run = thread.run("x").catch((e: unknown) => e);
     const start = await transport.waitForSent(1);
-    const left = thread.unsubscribe();
-    const unsubscribe = await transport.waitForSent(2);
-    transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
-    await left;
+    await leave({ thread, answer }, 2);
     // The runtime answers a turn/start sent while a turn runs with that turn.
     transport.deliver({ id: start.id, result: { turn: turnOf("theirs") } });
     expect(await run).toMatchObject({ name: "CodexError" });
@@ -1931,9 +1904,7 @@ describe("a turn answered after its thread was left", () => {
     const { transport, thread, answer, tables } = setup();
     const run = thread.run("x").catch((e: unknown) => e);
     const start = await transport.waitForSent(1);
-    const left = thread.unsubscribe();
-    await answer(2, "thread/unsubscribe", { status: "unsubscribed" });
-    await left;
+    await leave({ thread, answer }, 2);
     // The server started the turn as the unsubscribe travelled.
     transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
     expect(await run).toMatchObject({
