@@ -154,7 +154,7 @@ export class GoalRun {
     // Failed as the activation travelled: the goal would run on, unfollowed, so it is paused
     // (unless it already left `active`: a pause would replace its status).
     if (this.#finished) {
-      if (isActive(answered.status)) this.#pauseUnfollowed();
+      if (isActive(answered.status)) void this.#pause(ABORT_WAIT_MS);
       return;
     }
     this.#activated = true;
@@ -183,16 +183,20 @@ export class GoalRun {
     }
   }
 
-  #pauseUnfollowed(): void {
+  // Pauses the goal, sent again while the server is overloaded, within `timeout`: the goal answered
+  // (`undefined` when none came; the failure is logged).
+  async #pause(timeout: number): Promise<unknown> {
     const threadId = this.#threadId;
     const connection = this.#connection;
-    sendStop(connection, () =>
-      connection.request(
-        "thread/goal/set",
-        { threadId, status: "paused" },
-        { timeout: ABORT_WAIT_MS },
-      ),
-    ).catch((err: unknown) => this.#log.warn(`could not pause the goal of ${threadId}`, err));
+    try {
+      const { goal } = await sendStop(connection, () =>
+        connection.request("thread/goal/set", { threadId, status: "paused" }, { timeout }),
+      );
+      return goal;
+    } catch (err) {
+      this.#log.warn(`could not pause the goal of ${threadId}`, err);
+      return undefined;
+    }
   }
 
   #dropRunning(turnIds: readonly string[]): void {
@@ -209,24 +213,12 @@ export class GoalRun {
   // run then follows to its end.
   async #noFirstTurn(): Promise<void> {
     const threadId = this.#threadId;
-    const connection = this.#connection;
     const seconds = GOAL_START_MS / 1000;
     this.#noTurn = new CodexError(
       `no turn started for the goal of thread ${threadId} within ${seconds} s of its ` +
         `activation; the goal was paused`,
     );
-    let paused: unknown;
-    try {
-      ({ goal: paused } = await sendStop(connection, () =>
-        connection.request(
-          "thread/goal/set",
-          { threadId, status: "paused" },
-          { timeout: ABORT_WAIT_MS },
-        ),
-      ));
-    } catch (err) {
-      this.#log.warn(`could not pause the goal of ${threadId}`, err);
-    }
+    const paused = await this.#pause(ABORT_WAIT_MS);
     if (this.#finished) return;
     if (isObject(paused) && isGoalStatus(paused.status) && this.#goal !== null) {
       this.#goal = paused as ThreadGoal;
@@ -270,25 +262,19 @@ export class GoalRun {
       // server sends before the pause's answer) does not end the run: a turn may be starting.
       this.#stopping = true;
       const threadId = this.#threadId;
-      const connection = this.#connection;
       // A goal already ended (complete, blocked, ...) is left as it is: a pause would replace
       // its status. Its turn still running is stopped all the same.
       const known = this.#goal;
       const pause =
         known === undefined || (known !== null && isActive(known.status))
-          ? sendStop(connection, () =>
-              connection.request("thread/goal/set", { threadId, status: "paused" }, this.#bound()),
-            ).catch((err: unknown) =>
-              this.#log.warn(`could not pause the goal of ${threadId}`, err),
-            )
+          ? this.#pause(this.#bound().timeout)
           : undefined;
-      const [paused] = await Promise.all([
+      const [goal] = await Promise.all([
         pause,
         ...[...this.#running.keys()].map((turnId) => this.#interrupt(turnId)),
       ]);
       // The pause's answer shows the goal ended (or that there is none); without an answer,
       // nothing runs unless a turn is seen.
-      const goal: unknown = (paused as { goal?: unknown } | undefined)?.goal;
       if (isObject(goal) && isGoalStatus(goal.status)) {
         if (this.#goal !== null) this.#goal = goal as ThreadGoal;
       } else if (goal === null || this.#goal === undefined) {
