@@ -773,6 +773,7 @@ export class Thread {
       const collector = new TurnCollector(retain, log, { onRelease });
       // A turn running there as it is sent (another client's) is not this one's to stop.
       const running = router.runningStart(this.id);
+      const runningId = running === undefined ? undefined : turnIdOf(running);
       const answer = connection.request("turn/start", params);
       let turnId: string;
       if (limited) {
@@ -786,7 +787,7 @@ export class Thread {
           threadId: this.id,
           signal,
           timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
-          runningId: running === undefined ? undefined : turnIdOf(running),
+          runningId,
         });
       } else {
         try {
@@ -801,7 +802,7 @@ export class Thread {
       // call rejects, and the turn, which nothing could reach, is stopped (unless it is the one
       // that ran there before, which its own client follows).
       const bound = slot.bind(turnId, collector);
-      if (bound === "ended" && (running === undefined || turnIdOf(running) !== turnId)) {
+      if (bound === "ended" && turnId !== runningId) {
         interruptUnfollowed(context, this.id, turnId);
       }
       return { turnId, collector, signal, parse: prepared?.parse };
