@@ -31,7 +31,7 @@ export interface RunGoalOptions {
 }
 
 /** How long a goal run waits, once its goal is active, for the server to start its first turn. */
-export const GOAL_START_MS = 30_000;
+const GOAL_START_MS = 30_000;
 
 /** An abort of a goal run: why, when, and how many turns had ended by then. */
 interface Abort {

@@ -248,7 +248,7 @@ export class TurnCollector implements TurnSink {
         this.#markActive();
         this.#events?.push(n);
         const failed = result;
-        this.#failedStart ??= setTimeout(() => this.#end(failed), FAILED_START_WAIT_MS);
+        this.#failedStart ??= setTimeout(() => this.#end(failed), FOLLOW_UP_WAIT_MS);
         return false;
       }
     }
@@ -324,15 +324,11 @@ export function startedTurnId(answer: unknown, method: string): string {
   return id;
 }
 
-// How long an interrupt the server refused waits for the turn's completion, which follows the
-// refusal at once when the turn ended as the request travelled.
-const ENDING_WAIT_MS = 1_000;
-// How long a turn failed before this client saw it start waits for its completion, which follows
-// the final error at once for a turn that ran.
-const FAILED_START_WAIT_MS = 1_000;
-// How long steer() and interrupt() wait for a turn to show its start, which follows the answer
-// that named it at once, before they send all the same.
-const ACTIVE_WAIT_MS = 1_000;
+// How long the SDK waits for what the server sends at once after another message, should it come:
+// a turn's completion after an interrupt refused as the turn ended, or after the final error of a
+// turn this client did not see start; a turn's start after the answer that named it (which
+// steer() and interrupt() wait for before they send all the same).
+const FOLLOW_UP_WAIT_MS = 1_000;
 
 /**
  * @internal
@@ -840,8 +836,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // Within what is left of the caller's timeout, which the refusal's wait has used some of.
       const timeout =
         left?.timeout === undefined
-          ? ENDING_WAIT_MS
-          : Math.min(ENDING_WAIT_MS, timeLeft(left.timeout, t0));
+          ? FOLLOW_UP_WAIT_MS
+          : Math.min(FOLLOW_UP_WAIT_MS, timeLeft(left.timeout, t0));
       const done = await deadline(ended, { signal: left?.signal, timeout, onTimeout: () => false });
       if (done) return {};
       throw err;
@@ -851,8 +847,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // Waits until the turn is active on the server, within `call`; resolves with what is left of it
   // for the request `method` that follows. A turn this client joined (one the server already
   // ran, whose start came before this client followed the thread) never shows its start here,
-  // and the server accepts the id it answered: after ACTIVE_WAIT_MS (a review, whose running turn
-  // the server names only at its start: ABORT_WAIT_MS) the request goes all the same, if the
+  // and the server accepts the id it answered: after FOLLOW_UP_WAIT_MS (a review, whose running
+  // turn the server names only at its start: ABORT_WAIT_MS) the request goes all the same, if the
   // caller's timeout leaves time for it; else that timeout ends the call, with nothing sent.
   async #whenActive(
     method: string,
@@ -860,7 +856,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   ): Promise<RequestOptions | undefined> {
     const timeout = call?.timeout;
     const t0 = performance.now();
-    const bound = this.#collector.review ? ABORT_WAIT_MS : ACTIVE_WAIT_MS;
+    const bound = this.#collector.review ? ABORT_WAIT_MS : FOLLOW_UP_WAIT_MS;
     const own = timeout !== undefined && timeout <= bound;
     await deadline(this.#collector.active, {
       signal: call?.signal,
