@@ -28,6 +28,7 @@ import type {
   LoginAccountResponse,
   McpServerStatus,
   SkillsListResponse,
+  ModelListParams,
   ModelListResponse,
   ServerNotificationMap,
   ServerNotificationMethod,
@@ -58,6 +59,7 @@ import {
   checkNonEmpty,
   checkOptionalDelay,
   checkSecret,
+  checkWellFormed,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -118,9 +120,16 @@ import { sendStop } from "./stop.js";
 const LOGIN_API_KEY_NAMES = optionNames<LoginApiKeyOptions>()({
   own: [...REQUEST_KEYS, "persist"],
 });
-// The options of `models()`.
-const MODELS_NAMES = optionNames<{ includeHidden?: boolean } & RequestOptions>()({
-  own: [...REQUEST_KEYS, "includeHidden"],
+/** Options of `Codex.models`. */
+export interface ModelsOptions extends RequestOptions {
+  /** Also list the models hidden from pickers; default `false`. */
+  readonly includeHidden?: boolean | undefined;
+  /** The id of a configured model provider whose models to list, instead of the default one. */
+  readonly modelProvider?: string | undefined;
+}
+
+const MODELS_NAMES = optionNames<ModelsOptions>()({
+  own: [...REQUEST_KEYS, "includeHidden", "modelProvider"],
 });
 
 const DEFAULT_CLIENT = {
@@ -531,7 +540,10 @@ export class Codex implements AsyncDisposable {
     return flows.logout(this.#internals.connection, options);
   }
 
-  /** Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`. */
+  /**
+   * Starts a new thread. `approvalMode` defaults to `ApprovalMode.autoReview`, unless `config`
+   * sets `approval_policy` or `approvals_reviewer`.
+   */
   async threadStart(options?: ThreadStartOptions): Promise<Thread> {
     const { call, params, handlers } = threadRequest<ThreadStartParams>(
       options,
@@ -734,13 +746,19 @@ export class Codex implements AsyncDisposable {
     return startCommand({ connection, router, log, secrets }, argv, options);
   }
 
-  /** Lists the models the server offers; `includeHidden` adds those hidden from pickers. */
-  async models(
-    options?: { readonly includeHidden?: boolean | undefined } & RequestOptions,
-  ): Promise<ModelListResponse> {
+  /**
+   * Lists the models the server offers; `includeHidden` adds those hidden from pickers, and
+   * `modelProvider` lists those of a configured provider other than the default.
+   */
+  async models(options?: ModelsOptions): Promise<ModelListResponse> {
     const { call, rest } = splitRequestOptions(options, MODELS_NAMES);
     const includeHidden = optionalBoolean(rest.includeHidden, false, "includeHidden");
-    return this.#internals.connection.request("model/list", { includeHidden }, call);
+    const params: ModelListParams = { includeHidden };
+    if (rest.modelProvider !== undefined) {
+      const name = "modelProvider";
+      params.modelProvider = checkWellFormed(checkNonEmpty(rest.modelProvider, name), name);
+    }
+    return this.#internals.connection.request("model/list", params, call);
   }
 
   /**

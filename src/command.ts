@@ -57,6 +57,11 @@ export interface ExecOptions {
   /** With `sandbox: "workspaceWrite"`: more directories it may write to (absolute paths). */
   readonly additionalDirectories?: readonly string[] | undefined;
   /**
+   * A permissions profile of the runtime's config (`permissionProfile`, such as `":read-only"`)
+   * in place of `sandbox`, which it cannot be given with; default the user's configured one.
+   */
+  readonly permissionProfile?: string | undefined;
+  /**
    * `false` keeps no output for `wait()` (it then resolves with empty `stdout` and `stderr`), and
    * drops each chunk once the open loops have read it, and at once when no loop of its stream is
    * open: for commands with endless output. Read both streams at the same time, then. Default
@@ -74,7 +79,17 @@ export interface ExecOptions {
 }
 
 const EXEC_NAMES = optionNames<ExecOptions>()({
-  own: [...REQUEST_KEYS, ...SANDBOX_KEYS, "cwd", "env", "tty", "size", "stdin", "collectOutput"],
+  own: [
+    ...REQUEST_KEYS,
+    ...SANDBOX_KEYS,
+    "permissionProfile",
+    "cwd",
+    "env",
+    "tty",
+    "size",
+    "stdin",
+    "collectOutput",
+  ],
 });
 
 // How long a terminate the server refused waits for the exit answer, which comes with the refusal
@@ -536,6 +551,16 @@ export async function startCommand(
   if (env !== undefined) params.env = env;
   const policy = sandboxPolicy(checked);
   if (policy !== undefined) params.sandboxPolicy = policy;
+  if (checked.permissionProfile !== undefined) {
+    if (policy !== undefined) {
+      throw new TypeError("permissionProfile and sandbox cannot be combined: give one of them");
+    }
+    const name = "permissionProfile";
+    params.permissionProfile = checkWellFormed(
+      checkNonEmpty(checked.permissionProfile, name),
+      name,
+    );
+  }
   if (signal?.aborted) throw abortError(signal);
   const closed = context.connection.closeError;
   if (closed !== undefined) throw closed;

@@ -5,6 +5,7 @@
  * @module codex-app-server-sdk
  */
 export { Codex } from "./codex.js";
+export type { ModelsOptions } from "./codex.js";
 export { normalizeMetadata } from "./launch.js";
 export type {
   ClientInfoOptions,

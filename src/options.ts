@@ -144,22 +144,22 @@ export function sandboxPolicy(options: SandboxOptions): SandboxPolicy | undefine
   return {
     type: "workspaceWrite",
     writableRoots:
-      additionalDirectories === undefined ? [] : checkDirectories(additionalDirectories),
+      additionalDirectories === undefined
+        ? []
+        : checkAbsolutePaths(additionalDirectories, "additionalDirectories"),
     networkAccess: network,
     excludeTmpdirEnvVar: false,
     excludeSlashTmp: false,
   };
 }
 
-// Writable directories: an array of absolute paths, holes refused.
-function checkDirectories(value: unknown): string[] {
+/** An option that lists directories: an array of absolute paths, holes refused. */
+export function checkAbsolutePaths(value: unknown, option: string): string[] {
   if (!Array.isArray(value)) {
-    throw new TypeError(
-      `additionalDirectories must be an array of absolute paths, got ${describe(value)}`,
-    );
+    throw new TypeError(`${option} must be an array of absolute paths, got ${describe(value)}`);
   }
   return Array.from(value as unknown[], (dir, i) => {
-    const name = `additionalDirectories[${i}]`;
+    const name = `${option}[${i}]`;
     const text = checkWellFormed(checkNonEmpty(dir, name), name);
     if (!path.isAbsolute(text)) {
       throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
@@ -268,7 +268,10 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
     config.web_search = webSearch;
   }
   if (additionalDirectories !== undefined) {
-    config["sandbox_workspace_write.writable_roots"] = checkDirectories(additionalDirectories);
+    config["sandbox_workspace_write.writable_roots"] = checkAbsolutePaths(
+      additionalDirectories,
+      "additionalDirectories",
+    );
   }
   if (reasoningEffort !== undefined) {
     config.model_reasoning_effort = checkWellFormed(

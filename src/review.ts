@@ -76,8 +76,8 @@ export type ReviewTarget =
 export type ReviewOptions = ServerRequestHandlers & {
   /**
    * `"inline"` (default) runs the review as a turn of this thread. `"detached"` runs it on a fork
-   * of the thread (same settings, same history; the handle's `threadId` names the fork), leaving
-   * this thread untouched.
+   * of the thread (same history and approval policy, the config's model, reasoning effort and
+   * sandbox; the handle's `threadId` names the fork), leaving this thread untouched.
    */
   readonly delivery?: "inline" | "detached" | undefined;
   /**
@@ -273,9 +273,9 @@ function reviewIn(
 }
 
 // The pinned runtime accepts only inline delivery, so a detached review runs on a fork: a new
-// thread with the source's settings. The runtime cannot fork a thread without a turn yet. The
-// fork is asked for without the caller's bounds, so that one the server makes after the caller
-// gave up is still known, and deleted.
+// thread with the source's history and approval policy. The runtime cannot fork a thread without
+// a turn yet. The fork is asked for without the caller's bounds, so that one the server makes
+// after the caller gave up is still known, and deleted.
 async function forkForReview(
   context: ReviewContext,
   threadId: string,

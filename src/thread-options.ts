@@ -38,6 +38,7 @@ import {
 import {
   SETTING_KEYS,
   approvalFields,
+  checkAbsolutePaths,
   sandboxMode,
   settingsConfig,
   type ApprovalMode,
@@ -67,7 +68,8 @@ type WithPresets<P> = Omit<
   };
 
 /**
- * Options of `Codex.threadStart`; `approvalMode` defaults to `ApprovalMode.autoReview`.
+ * Options of `Codex.threadStart`; `approvalMode` defaults to `ApprovalMode.autoReview`, unless
+ * `config` sets `approval_policy` or `approvals_reviewer`.
  * `approvals`, `onUserInput` and `onElicitation` answer this thread's server requests, and
  * `tools` offers JavaScript functions to the model.
  */
@@ -83,7 +85,10 @@ export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
   /** The functions behind the thread's dynamic tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[] | undefined;
 };
-/** Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. */
+/**
+ * Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. Its
+ * model, reasoning effort and sandbox are the config's unless given, not the source's.
+ */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
   /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[] | undefined;
@@ -234,6 +239,18 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
       break;
     }
   }
+  for (const key of NON_EMPTY_KEYS) {
+    if (params[key] !== undefined && params[key] !== null) checkNonEmpty(params[key], key);
+  }
+  if (params.runtimeWorkspaceRoots !== undefined && params.runtimeWorkspaceRoots !== null) {
+    checkAbsolutePaths(params.runtimeWorkspaceRoots, "runtimeWorkspaceRoots");
+  }
+  const given = params.config;
+  if (given !== undefined && given !== null && !isPlainObject(given)) {
+    throw new TypeError(`config must be an object, got ${describe(given)}`);
+  }
+  const config = given ?? undefined;
+  checkSandboxSettings(sandbox, params.permissions, { networkAccess, additionalDirectories });
   // Checked only when given: most threads have no setting, and start-up pays per function run.
   const anySetting =
     networkAccess !== undefined ||
@@ -244,25 +261,86 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     ? settingsConfig({ networkAccess, webSearch, additionalDirectories, reasoningEffort })
     : {};
   if (Object.keys(settings).length > 0) {
-    const given = params.config;
-    if (
-      given !== undefined &&
-      given !== null &&
-      (typeof given !== "object" || Array.isArray(given))
-    ) {
-      throw new TypeError(`config must be an object, got ${describe(given)}`);
-    }
-    let config = (given ?? {}) as Record<string, unknown>;
-    if (given !== undefined && given !== null) refuseTwice(config, settings);
+    let withSettings = config ?? {};
+    if (config !== undefined) refuseTwice(config, settings);
     for (const [key, value] of Object.entries(settings)) {
-      config = withSetting(config, key.split("."), value);
+      withSettings = withSetting(withSettings, key.split("."), value);
     }
-    params.config = config;
+    params.config = withSettings;
   }
-  const mode = approvalMode === undefined ? (isStart ? "autoReview" : undefined) : approvalMode;
+  // A preset and the config key it sets: the preset would win without a word.
+  if (config !== undefined && (approvalMode !== undefined || sandbox !== undefined)) {
+    refusePresetTwice(config, approvalMode, sandbox);
+  }
+  // The default preset gives way to approvals set through config.
+  const defaultMode = isStart && !setsApprovals(config) ? "autoReview" : undefined;
+  const mode = approvalMode === undefined ? defaultMode : approvalMode;
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
   if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
   return params as P;
+}
+
+// Wire strings the server would take empty, and then run with (a model named "") or drop.
+const NON_EMPTY_KEYS = ["model", "modelProvider", "cwd", "permissions"] as const;
+
+// The config keys the approval and sandbox presets set.
+const APPROVAL_KEYS = ["approval_policy", "approvals_reviewer"] as const;
+const SANDBOX_KEY = "sandbox_mode";
+
+function setsApprovals(config: Record<string, unknown> | undefined): boolean {
+  return config !== undefined && APPROVAL_KEYS.some((key) => configHas(config, [key]));
+}
+
+function refusePresetTwice(
+  config: Record<string, unknown>,
+  approvalMode: unknown,
+  sandbox: unknown,
+): void {
+  const approvalKey =
+    approvalMode === undefined ? undefined : APPROVAL_KEYS.find((key) => configHas(config, [key]));
+  if (approvalKey !== undefined) {
+    throw new TypeError(`approvalMode and config both set ${approvalKey}: give it in one of them`);
+  }
+  if (sandbox !== undefined && configHas(config, [SANDBOX_KEY])) {
+    throw new TypeError(`sandbox and config both set ${SANDBOX_KEY}: give it in one of them`);
+  }
+}
+
+/**
+ * A thread's sandbox settings that the server would drop without a word: `networkAccess` and
+ * `additionalDirectories` set the workspace-write sandbox's config, which a read-only or
+ * full-access sandbox, or a permissions profile, does not read; and a profile replaces the
+ * preset.
+ */
+function checkSandboxSettings(
+  sandbox: unknown,
+  permissions: unknown,
+  extras: { readonly networkAccess: unknown; readonly additionalDirectories: unknown },
+): void {
+  if (permissions !== undefined && permissions !== null && sandbox !== undefined) {
+    throw new TypeError("permissions and sandbox cannot be combined: give one of them");
+  }
+  const extra =
+    extras.networkAccess !== undefined
+      ? "networkAccess"
+      : extras.additionalDirectories !== undefined
+        ? "additionalDirectories"
+        : undefined;
+  if (extra === undefined) return;
+  if (permissions !== undefined && permissions !== null) {
+    throw new TypeError(`${extra} sets the workspaceWrite sandbox, which permissions replaces`);
+  }
+  const mode = sandbox === undefined ? undefined : sandboxMode(sandbox);
+  if (mode === "danger-full-access") {
+    throw new TypeError(`sandbox fullAccess has no ${extra}: it allows everything`);
+  }
+  if (mode === "read-only") {
+    throw new TypeError(
+      extra === "additionalDirectories"
+        ? "sandbox readOnly has no additionalDirectories: it writes nowhere"
+        : "networkAccess of a thread is the workspaceWrite sandbox's: for a readOnly one, give it on a turn",
+    );
+  }
 }
 
 // The option that sets each config key of the typed settings.

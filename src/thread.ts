@@ -55,6 +55,7 @@ import {
   checkGoalStatus,
   goalOf,
   SANDBOX_KEYS,
+  checkAbsolutePaths,
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
@@ -90,8 +91,10 @@ import {
 } from "./turn.js";
 
 /**
- * Options of `Thread.turn` and `Thread.run`. Each wire option applies to this turn and the ones
- * after it, except `outputSchema`, which applies to this turn only.
+ * Options of `Thread.turn` and `Thread.run`. The wire options that set the thread's settings
+ * (`model`, `effort`, `cwd`, ...) apply to this turn and the ones after it; `outputSchema`,
+ * `serviceTierForTurn` and those that describe this turn (`clientUserMessageId`, `turnTrigger`,
+ * `parentTurnId`, `rootTurnId`, `additionalContext`, `cyberAccessProgram`) to this turn only.
  */
 export type TurnOptions = Omit<
   WireOptions<TurnStartParams>,
@@ -876,12 +879,30 @@ export function turnParams(
   const given = dropUndefined(rest);
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
   checkJson(given, "options");
+  checkTurnStrings(given);
   // Copied, as the turn may wait for the thread: what was checked is sent.
   const wire = jsonCopy(given);
   const params = { ...wire, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   const policy = sandboxPolicy({ sandbox, networkAccess, additionalDirectories });
-  if (policy !== undefined) params.sandboxPolicy = policy;
+  if (policy !== undefined) {
+    if (given.permissions !== undefined && given.permissions !== null) {
+      throw new TypeError("permissions and sandbox cannot be combined: give one of them");
+    }
+    params.sandboxPolicy = policy;
+  }
   return params;
+}
+
+// Wire strings of a turn the server would take empty: a model named "" is sent to the model
+// provider, for this turn and the ones after it.
+const TURN_NON_EMPTY_KEYS = ["model", "cwd", "effort", "permissions"] as const;
+
+function checkTurnStrings(given: Record<string, unknown>): void {
+  for (const key of TURN_NON_EMPTY_KEYS) {
+    if (given[key] !== undefined && given[key] !== null) checkNonEmpty(given[key], key);
+  }
+  const roots = given.runtimeWorkspaceRoots;
+  if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
 }

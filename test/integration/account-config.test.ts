@@ -56,6 +56,25 @@ describe("Codex.rateLimits and Codex.usage", () => {
   });
 });
 
+describe("Codex.models", () => {
+  it("lists a configured provider's models with modelProvider, and refuses an empty one", async () => {
+    const raw = await t.codex.request("model/list", {
+      modelProvider: "mock",
+      includeHidden: false,
+    });
+    const listed = await t.codex.models({ modelProvider: "mock" });
+    expect(listed.data.length).toBeGreaterThan(0);
+    expect(listed.data.map((model) => model.id)).toEqual(raw.data.map((model) => model.id));
+    await expect(t.codex.models({ modelProvider: "" })).rejects.toThrow(
+      "modelProvider must be a non-empty string",
+    );
+    // A provider the config does not name is the server's to refuse.
+    await expect(t.codex.models({ modelProvider: "nowhere" })).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+  });
+});
+
 describe("Codex.config", () => {
   it("reads the effective config, with layers on request", async () => {
     const { config } = await t.codex.config.read();

@@ -140,6 +140,20 @@ describe("Codex.exec", () => {
     expect(await readFile(outside, "utf8")).toBe("x\n");
   });
 
+  it("runs under a permissions profile of the runtime, which refuses a write outside the workspace", async () => {
+    const outside = path.join(t.home.codexHome, "written-under-profile.txt");
+    const refused = await (
+      await t.codex.exec(["sh", "-c", 'echo x > "$TARGET"'], {
+        permissionProfile: ":read-only",
+        cwd: t.workDir,
+        env: { TARGET: outside },
+      })
+    ).wait();
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toMatch(/read-only file system/i);
+    expect(existsSync(outside)).toBe(false);
+  });
+
   it("reaches the network in its sandbox only with networkAccess", async () => {
     // The mock model's server listens on this host: the sandbox's network shuts it out.
     const reach = [
@@ -238,6 +252,9 @@ describe("Codex.exec", () => {
       () => codex.exec(["ls"], { tty: true, size: { rows: 10, cols: 10, x: 1 } as never }),
       () => codex.exec(["ls"], { env: { A: 1 as never } }),
       () => codex.exec(["ls"], { cwd: "" }),
+      () => codex.exec(["ls"], { permissionProfile: "" }),
+      // The runtime takes one of the two.
+      () => codex.exec(["ls"], { permissionProfile: ":read-only", sandbox: Sandbox.readOnly }),
       // What the operating system cannot carry, or the server cannot read: the server would
       // answer an InternalRpcError, or the command's wait() a TypeError, after exec resolved.
       () => codex.exec(["echo", "a\0b"]),

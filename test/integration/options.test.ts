@@ -228,6 +228,20 @@ describe("typed thread options", () => {
     expect(later).toContain("/tmp/sdk-turn-dir");
   });
 
+  it("a config that sets the approval policy is what the thread runs with, not the default preset", async () => {
+    const t = await testCodex();
+    const thread = await t.codex.threadStart({ config: { approval_policy: "never" } });
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi");
+    const { approvalPolicy } = await t.codex.request("thread/resume", { threadId: thread.id });
+    expect(approvalPolicy).toBe("never");
+    const preset = await t.codex.threadStart({});
+    t.mock.enqueueAssistantMessage("ok");
+    await preset.run("hi");
+    const resumed = await t.codex.request("thread/resume", { threadId: preset.id });
+    expect(resumed.approvalPolicy).toBe("on-request");
+  });
+
   it("rejects bad values before any I/O", async () => {
     const t = await testCodex();
     const before = t.mock.requests.length;

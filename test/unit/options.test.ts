@@ -253,6 +253,29 @@ describe("turnParams", () => {
       "networkAccess is part of the sandbox policy",
     );
   });
+
+  it("refuses what the server would run with, drop or refuse without naming the option", () => {
+    const cases: Array<[object, string]> = [
+      // A model named "" would be sent to the model provider, for this turn and the later ones.
+      [{ model: "" }, "model must be a non-empty string, got an empty string"],
+      [{ cwd: " " }, "cwd must be a non-empty string, got only white space"],
+      [{ effort: "" }, "effort must be a non-empty string"],
+      [{ permissions: "" }, "permissions must be a non-empty string"],
+      [{ runtimeWorkspaceRoots: ["rel"] }, "runtimeWorkspaceRoots[0] must be an absolute path"],
+      [{ runtimeWorkspaceRoots: [""] }, "runtimeWorkspaceRoots[0] must be a non-empty string"],
+      // The server's refusal names its sandboxPolicy, which the caller never gave.
+      [
+        { permissions: ":workspace", sandbox: Sandbox.readOnly },
+        "permissions and sandbox cannot be combined: give one of them",
+      ],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => turnParams("th", "go", options), JSON.stringify(options)).toThrow(message);
+    }
+    expect(
+      turnParams("th", "go", { permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] }),
+    ).toMatchObject({ permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] });
+  });
 });
 
 describe("SDK_VERSION", () => {
@@ -292,6 +315,69 @@ describe("typed settings and config", () => {
       ],
     ];
     for (const [options, message] of cases) expect(() => start(options)).toThrow(message);
+  });
+
+  it("refuses what the server would run with, drop or refuse without naming the option", () => {
+    const cases: Array<[object, string]> = [
+      [{ model: "" }, "model must be a non-empty string, got an empty string"],
+      [{ cwd: "" }, "cwd must be a non-empty string"],
+      [{ modelProvider: " " }, "modelProvider must be a non-empty string"],
+      [{ runtimeWorkspaceRoots: ["a/b"] }, "runtimeWorkspaceRoots[0] must be an absolute path"],
+      [
+        { permissions: ":workspace", sandbox: Sandbox.workspaceWrite },
+        "permissions and sandbox cannot be combined",
+      ],
+      // Settings of the workspace-write sandbox, which these do not read.
+      [
+        { permissions: ":workspace", networkAccess: true },
+        "networkAccess sets the workspaceWrite sandbox, which permissions replaces",
+      ],
+      [
+        { sandbox: Sandbox.readOnly, networkAccess: true },
+        "networkAccess of a thread is the workspaceWrite sandbox's",
+      ],
+      [
+        { sandbox: Sandbox.readOnly, additionalDirectories: ["/a"] },
+        "sandbox readOnly has no additionalDirectories",
+      ],
+      [
+        { sandbox: Sandbox.fullAccess, networkAccess: false },
+        "sandbox fullAccess has no networkAccess",
+      ],
+      // A preset with the config key it sets: the preset would win without a word.
+      [
+        { approvalMode: ApprovalMode.askUser, config: { approval_policy: "never" } },
+        "approvalMode and config both set approval_policy: give it in one of them",
+      ],
+      [
+        { approvalMode: ApprovalMode.denyAll, config: { approvals_reviewer: "user" } },
+        "approvalMode and config both set approvals_reviewer",
+      ],
+      [
+        { sandbox: Sandbox.fullAccess, config: { sandbox_mode: "read-only" } },
+        "sandbox and config both set sandbox_mode: give it in one of them",
+      ],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => start(options), JSON.stringify(options)).toThrow(message);
+    }
+    expect(start({ sandbox: Sandbox.workspaceWrite, networkAccess: true }).params).toMatchObject({
+      sandbox: "workspace-write",
+      config: { "sandbox_workspace_write.network_access": true },
+    });
+  });
+
+  it("leaves the default approvalMode out when config sets the approvals", () => {
+    for (const config of [{ approval_policy: "never" }, { approvals_reviewer: "user" }]) {
+      const { params } = start({ config });
+      expect(params).not.toHaveProperty("approvalPolicy");
+      expect(params).not.toHaveProperty("approvalsReviewer");
+      expect(params).toMatchObject({ config });
+    }
+    expect(start({ config: { model: "m" } }).params).toMatchObject({
+      approvalPolicy: "on-request",
+      approvalsReviewer: "auto_review",
+    });
   });
 
   it("refuses a null approvalMode instead of reading it as the default", () => {
