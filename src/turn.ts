@@ -72,6 +72,9 @@ export type ServerRequestEvent = {
  */
 export type TurnEvent = CodexNotification | ServerRequestEvent | HandlerErrorEvent;
 
+// The one server request whose end its item's `item/completed` shows, not a `serverRequest/resolved`.
+const TOOL_CALL = "item/tool/call";
+
 /** What a collector that keeps no events reads: the turn's start, and what its result needs. */
 const RESULT_READS: ReadonlySet<string> = new Set([
   "turn/started",
@@ -115,6 +118,8 @@ export class TurnCollector implements TurnSink {
   #active: Deferred<void> | undefined;
   // Ends a turn failed before this client saw it start, should its completion not come.
   #failedStart: ReturnType<typeof setTimeout> | undefined;
+  // The server requests shown to stream() readers whose `serverRequest/resolved` has not come.
+  #openRequests: Set<RequestId> | undefined;
 
   /** `onRelease` is called once the turn no longer occupies its thread. */
   constructor(
@@ -186,6 +191,15 @@ export class TurnCollector implements TurnSink {
     return partialResult(id, this.#items, this.#usage, this.review);
   }
 
+  // The server withdraws the requests still open when a turn ends, and says so after the turn's
+  // completion, where the stream has ended: each withdrawal is shown before it instead.
+  #withdrawOpenRequests(threadId: unknown): void {
+    for (const requestId of this.#openRequests!) {
+      this.#events!.push({ method: "serverRequest/resolved", params: { threadId, requestId } });
+    }
+    this.#openRequests = undefined;
+  }
+
   /** Takes one event of the turn; returns true once the turn is done (routing can stop). */
   push(n: RawNotification): boolean {
     const params = n.params as Record<string, unknown> | undefined;
@@ -229,7 +243,18 @@ export class TurnCollector implements TurnSink {
           return this.#malformed(n);
         }
         result = assembleResult(turn as Turn, this.#items, this.#usage, this.review);
+        if (this.#openRequests !== undefined) this.#withdrawOpenRequests(params?.threadId);
         break;
+      }
+      case "serverRequest/resolved":
+        this.#openRequests?.delete((params as { requestId?: RequestId } | undefined)?.requestId!);
+        break;
+      default: {
+        // A server request shown in the stream (a dynamic tool call's end is its item's).
+        const { requestId } = n as { requestId?: RequestId };
+        if (requestId !== undefined && this.#events !== undefined && n.method !== TOOL_CALL) {
+          (this.#openRequests ??= new Set()).add(requestId);
+        }
       }
       case "error": {
         // A turn the server gives up on before it starts (a review of a directory that is no

@@ -146,6 +146,55 @@ describe("command execution approvals", () => {
   });
 });
 
+describe("an approval withdrawn as its turn ends", () => {
+  it("is followed by serverRequest/resolved in the turn's stream, before its turn/completed", async () => {
+    t = await createTestCodex();
+    let asked!: () => void;
+    const prompted = new Promise<void>((resolve) => (asked = resolve));
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      approvals: {
+        // A prompt waiting for its user, who never answers: the interrupt withdraws it.
+        commandExecution: (_params, { signal }) =>
+          new Promise((resolve) => {
+            asked();
+            signal.addEventListener("abort", () => resolve({ decision: "decline" }));
+          }),
+      },
+    });
+    queueEscalatedCommand(t.mock);
+    const turn = await thread.turn("make a file");
+    // The server's own withdrawal comes after the turn's completion: to codex.on, not the stream.
+    const withdrawn = new Promise<unknown>((resolve) => {
+      const off = t!.codex.on("serverRequest/resolved", (params) => {
+        off();
+        resolve(params.requestId);
+      });
+    });
+    const events: TurnEvent[] = [];
+    const streamed = (async () => {
+      for await (const event of turn.stream()) events.push(event);
+    })();
+    await prompted;
+    await turn.interrupt();
+    await streamed;
+    expect((await turn.run()).status).toBe("interrupted");
+    const methods = events.map((event) => event.method);
+    const asking = events.find((event) => event.method === "item/commandExecution/requestApproval");
+    const requestId = (asking as { requestId: unknown }).requestId;
+    const resolved = events.filter(
+      (event) => event.method === "serverRequest/resolved" && event.params.requestId === requestId,
+    );
+    expect(resolved).toEqual([
+      { method: "serverRequest/resolved", params: { threadId: thread.id, requestId } },
+    ]);
+    expect(methods.indexOf("serverRequest/resolved")).toBe(methods.length - 2);
+    expect(methods.at(-1)).toBe("turn/completed");
+    expect(await withdrawn).toBe(requestId);
+  });
+});
+
 describe("an approval sent again", () => {
   it("asks the handler once when the server sends it again on the thread's resume", async () => {
     let resent!: () => void;

@@ -137,6 +137,29 @@ describe("TurnCollector", () => {
     expect(warnings).toEqual(["codex-app-server-sdk: dropped a malformed error event"]);
   });
 
+  it("shows each server request still open at the turn's end withdrawn, before its completion", async () => {
+    const request = (method: string, requestId: number): RawNotification =>
+      ({ ...event(method, { turnId: TURN }), requestId }) as RawNotification;
+    const completion = event("turn/completed", {
+      turn: { id: TURN, status: "interrupted", items: [] },
+    });
+    const streamed = new TurnCollector(true);
+    streamed.push(request("item/commandExecution/requestApproval", 1));
+    streamed.push(request("item/fileChange/requestApproval", 2));
+    streamed.push(event("serverRequest/resolved", { requestId: 2 }));
+    // A dynamic tool call's end is its item's item/completed, not a withdrawal.
+    streamed.push(request("item/tool/call", 3));
+    expect(streamed.push(completion)).toBe(true);
+    const methods: unknown[] = [];
+    for await (const n of streamed.reader()) methods.push([n.method, n.params]);
+    expect(methods.slice(-3)).toEqual([
+      ["item/tool/call", { threadId: THREAD, turnId: TURN }],
+      ["serverRequest/resolved", { threadId: THREAD, requestId: 1 }],
+      ["turn/completed", completion.params],
+    ]);
+    expect(methods).toHaveLength(6);
+  });
+
   it("is active from its turn/started, and keeps the id it names", async () => {
     const { collector: c } = collector();
     const active = c.active;
