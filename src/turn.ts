@@ -247,15 +247,8 @@ export class TurnCollector implements TurnSink {
         break;
       }
       case "serverRequest/resolved":
-        this.#openRequests?.delete((params as { requestId?: RequestId } | undefined)?.requestId!);
+        this.#openRequests?.delete((params as { requestId: RequestId }).requestId);
         break;
-      default: {
-        // A server request shown in the stream (a dynamic tool call's end is its item's).
-        const { requestId } = n as { requestId?: RequestId };
-        if (requestId !== undefined && this.#events !== undefined && n.method !== TOOL_CALL) {
-          (this.#openRequests ??= new Set()).add(requestId);
-        }
-      }
       case "error": {
         // A turn the server gives up on before it starts (a review of a directory that is no
         // git repository) gets neither `turn/started` nor `turn/completed`: this is its end.
@@ -275,6 +268,13 @@ export class TurnCollector implements TurnSink {
         const failed = result;
         this.#failedStart ??= setTimeout(() => this.#end(failed), FOLLOW_UP_WAIT_MS);
         return false;
+      }
+      default: {
+        // A server request shown in the stream (a dynamic tool call's end is its item's).
+        const { requestId } = n as { requestId?: RequestId };
+        if (requestId !== undefined && this.#events !== undefined && n.method !== TOOL_CALL) {
+          (this.#openRequests ??= new Set()).add(requestId);
+        }
       }
     }
     this.#events?.push(n);
