@@ -582,6 +582,17 @@ export class Router {
     }
   }
 
+  /**
+   * Forgets what was recorded of the turns the server ran on a thread (the one it runs, those
+   * whose completion came first), as its user is done with it; not while a turn of this client
+   * is in flight or queued there, which the records serve.
+   */
+  forgetThread(threadId: string): void {
+    if (this.#queues.has(threadId)) return;
+    this.#running.delete(threadId);
+    this.#endedFirst.delete(threadId);
+  }
+
   /** Whether this client receives a thread's events: false once it unsubscribed from it. */
   subscribed(threadId: string): boolean {
     return !this.#unsubscribed.has(threadId);

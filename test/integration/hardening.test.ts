@@ -228,6 +228,33 @@ describe("a handle you can act on at once", () => {
 });
 
 describe("lifecycles", () => {
+  it("keeps nothing of a thread released after a turn it left ran to its end on resume", async () => {
+    const before = clientStats(t.codex);
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["partial", " answer"]), { gate });
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("a long task");
+    const left = turn.run().catch((err: unknown) => err);
+    await gate.reached;
+    await thread.unsubscribe();
+    expect(await left).toBeInstanceOf(CodexError);
+    const resumed = await t.codex.threadResume(thread.id);
+    const completed = new Promise<void>((resolve) => {
+      const off = t.codex.on("turn/completed", ({ turn: done }) => {
+        if (done.id !== turn.id) return;
+        off();
+        resolve();
+      });
+    });
+    gate.release();
+    // Its start was seen before the unsubscribe: the router notes its completion as one whose
+    // start it does not know, for the thread's later turns.
+    await completed;
+    expect(clientStats(t.codex)["router.endedFirst"]).toBe(1);
+    resumed.release();
+    expect(clientStats(t.codex)).toEqual(before);
+  });
+
   it("notifications() opened after close() ends at once", async () => {
     await t.codex.close();
     const stream = t.codex.notifications();
