@@ -403,7 +403,7 @@ export class Thread {
     const t0 = performance.now();
     const started = await this.#startTurn(input, options, false, checkTimeout(timeout));
     const left = timeout === undefined ? undefined : timeLeft(timeout, t0);
-    return this.#handle(started).run({ signal, timeout: left });
+    return this.#handle(started).runWithin(signal, left, timeout);
   }
 
   /**

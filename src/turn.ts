@@ -756,12 +756,27 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     if (signal === undefined && timeout === undefined) {
       return this.#checked(await this.#collector.completion);
     }
+    return this.runWithin(signal, timeout, timeout);
+  }
+
+  /**
+   * @internal `run()` bounded by what is `left` of a call's `timeout`, which its `TimeoutError`
+   * names: `thread.run()` has spent part of it on the thread's queue and the start.
+   */
+  async runWithin(
+    signal: AbortSignal | undefined,
+    left: number | undefined,
+    timeout: number | undefined,
+  ): Promise<R> {
+    if (signal === undefined && left === undefined) {
+      return this.#checked(await this.#collector.completion);
+    }
     // The bound covers the reading of the answer too: a schema's validation may be async.
     return deadline(
       this.#collector.completion.then((result) => this.#checked(result)),
       {
         signal,
-        timeout,
+        timeout: left,
         onAbort: () => this.#abort(abortError(signal!)),
         onTimeout: () =>
           this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),

@@ -221,7 +221,11 @@ describe("a handle you can act on at once", () => {
     const thread = await t.codex.threadStart();
     const err = await thread.run("long task", { timeout: 200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TurnAbortedError);
-    expect((err as TurnAbortedError).cause).toMatchObject({ name: "TimeoutError" });
+    // Named by the call's whole timeout, part of which the start took.
+    expect((err as TurnAbortedError).cause).toMatchObject({
+      name: "TimeoutError",
+      message: "The turn took longer than 200 ms",
+    });
     expect((err as TurnAbortedError).result?.status).toBe("interrupted");
     gate.release();
   });
