@@ -274,36 +274,54 @@ export interface TurnlessCheck {
   readonly log?: Log | undefined;
 }
 
+/** @internal What {@link turnlessRecord} answers when a turn started as the refusal came. */
+export const TURN_STARTED = "turnStarted";
+
 /**
  * @internal The thread's record, when `err` is how the pinned runtime answers the history requests
  * of a thread without a turn once its turns were asked for through `thread/read` (-32601, "...
  * is not supported yet", until a turn runs) and a plain read shows no user message yet;
- * `undefined` otherwise. The check answers for the call: it times out as the call, and when it
- * fails otherwise (logged), the call's own error stands.
+ * {@link TURN_STARTED} when the read shows one (the thread's first turn started as the refusal
+ * came: the call is worth asking again, once); `undefined` otherwise. The check answers for the
+ * call: it times out as the call, and when it fails otherwise (logged), the call's own error
+ * stands.
  */
 export async function turnlessRecord(
   connection: Connection,
   threadId: string,
   err: unknown,
   asked: TurnlessCheck,
-): Promise<ThreadReadResponse | undefined> {
+): Promise<ThreadReadResponse | typeof TURN_STARTED | undefined> {
   if (!(err instanceof MethodNotFoundError) || !/not supported yet/i.test(err.rpcMessage)) {
     return undefined;
   }
   const { method, call, since } = asked;
-  const timeout = call?.timeout;
-  const left = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, since) };
   let read: ThreadReadResponse;
   try {
-    read = await connection.request("thread/read", { threadId, includeTurns: false }, left);
+    read = await connection.request(
+      "thread/read",
+      { threadId, includeTurns: false },
+      callLeft(call, since),
+    );
   } catch (checkError) {
     if (checkError instanceof RequestTimeoutError || call?.signal?.aborted) throw checkError;
     asked.log?.debug(`${method}: the check of whether the thread has a turn failed`, checkError);
     return undefined;
   }
   // Read without its turns, it lists none.
-  return read.thread.preview === "" ? read : undefined;
+  return read.thread.preview === "" ? read : TURN_STARTED;
 }
+
+/** @internal A call's options with what is left of its timeout, sent at `since`. */
+export function callLeft(
+  call: RequestOptions | undefined,
+  since: number,
+): RequestOptions | undefined {
+  const timeout = call?.timeout;
+  return timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, since) };
+}
+
+const EMPTY_PAGE = { data: [], nextCursor: null, backwardsCursor: null };
 
 /** One page of a thread's turns; a thread without a turn yet has one empty page. */
 export async function turnPage(
@@ -318,15 +336,23 @@ export async function turnPage(
   const t0 = performance.now();
   const page = async () => {
     try {
-      return checkPage(await connection.request("thread/turns/list", params, call), method);
+      return checkPage(await connection.request(method, params, call), method);
     } catch (err) {
-      if (
-        isNotMaterialized(err) ||
-        (await turnlessRecord(connection, threadId, err, { method, call, since: t0, log }))
-      ) {
-        return { data: [], nextCursor: null, backwardsCursor: null };
+      if (isNotMaterialized(err)) return EMPTY_PAGE;
+      const turnless = await turnlessRecord(connection, threadId, err, {
+        method,
+        call,
+        since: t0,
+        log,
+      });
+      if (turnless === undefined) throw err;
+      if (turnless !== TURN_STARTED) return EMPTY_PAGE;
+      try {
+        return checkPage(await connection.request(method, params, callLeft(call, t0)), method);
+      } catch (again) {
+        if (isNotMaterialized(again)) return EMPTY_PAGE;
+        throw again;
       }
-      throw err;
     }
   };
   return asOneCall(page(), method, call?.timeout);
@@ -354,7 +380,7 @@ export async function itemPage(
     } catch (err) {
       if (!(err instanceof MethodNotFoundError)) throw err;
       // The check has what is left of the call's timeout, and does not answer in its place.
-      const check = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+      const check = callLeft(call, t0);
       let turns: ThreadTurnsListResponse;
       try {
         turns = await turnPage(connection, threadId, { ...check, limit: 1 }, log);
@@ -370,8 +396,14 @@ export async function itemPage(
         }
         throw checkError;
       }
-      if (turns.data.length === 0) return { data: [], nextCursor: null, backwardsCursor: null };
-      throw err;
+      if (turns.data.length === 0) return EMPTY_PAGE;
+      // The thread has a turn: one whose history the runtime cannot list (refused again), or its
+      // first, started as the refusal came (listed now).
+      try {
+        return checkPage(await connection.request(method, params, callLeft(call, t0)), method);
+      } catch (again) {
+        throw again instanceof MethodNotFoundError ? err : again;
+      }
     }
   };
   return asOneCall(page(), method, timeout);

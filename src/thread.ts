@@ -5,7 +5,9 @@ import {
   itemPages,
   turnPage,
   turnPages,
+  callLeft,
   turnlessRecord,
+  TURN_STARTED,
   type ItemListOptions,
   type Paginated,
   type TurnListOptions,
@@ -515,25 +517,22 @@ export class Thread {
     const { call, rest } = splitRequestOptions(options, READ_NAMES);
     const includeTurns = optionalBoolean(rest.includeTurns, false, "includeTurns");
     const { connection } = this.#context;
+    const params = { threadId: this.id, includeTurns };
     const t0 = performance.now();
     try {
-      return await connection.request("thread/read", { threadId: this.id, includeTurns }, call);
+      return await connection.request("thread/read", params, call);
     } catch (err) {
+      if (!includeTurns) throw err;
       // A thread without a turn yet has none to give, which the runtime does not say as such.
-      const turnless = includeTurns
-        ? await asOneCall(
-            turnlessRecord(connection, this.id, err, {
-              method: "thread/read",
-              call,
-              since: t0,
-              log: this.#context.log,
-            }),
-            "thread/read",
-            call?.timeout,
-          )
-        : undefined;
-      if (turnless !== undefined) return turnless;
-      throw err;
+      const read = async () => {
+        const check = { method: "thread/read", call, since: t0, log: this.#context.log };
+        const turnless = await turnlessRecord(connection, this.id, err, check);
+        if (turnless === undefined) throw err;
+        if (turnless !== TURN_STARTED) return turnless;
+        // Its first turn started as the refusal came: asked again, once.
+        return connection.request("thread/read", params, callLeft(call, t0));
+      };
+      return asOneCall(read(), "thread/read", call?.timeout);
     }
   }
 

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Codex, TransportClosedError, type TurnEvent } from "../../src/index.js";
+import { Codex, TransportClosedError, type Thread, type TurnEvent } from "../../src/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { expectNoChild, isAlive, settlesWithin } from "../support/fault/guards.js";
@@ -180,5 +180,58 @@ describe("a review whose review/start answer comes after the client left its thr
     const answer = await p.next({ direction: "toClient", kind: "response", id: interrupt.id });
     gate.release();
     expect(JSON.parse(answer.line!)).toMatchObject({ result: {} });
+  });
+});
+
+describe("a history read the server refused as its thread's first turn started", () => {
+  // The runtime refuses the history of a thread without a turn (-32601 "... is not supported
+  // yet"); its refusal is held on the way until the first turn has started, so that the client's
+  // check of whether the thread has a turn finds one.
+  async function refusedAsTurnStarts<T>(
+    method: "thread/read" | "thread/items/list" | "thread/turns/list",
+    ask: (thread: Thread) => Promise<T>,
+    before?: (thread: Thread) => Promise<unknown>,
+  ): Promise<T> {
+    const { p, t } = await setup({
+      rules: [
+        {
+          match: { direction: "toClient", kind: "response", method },
+          action: { delayMs: 2_000, keepOrder: false },
+          times: 1,
+        },
+      ],
+    });
+    t.mock.enqueueAssistantMessage("hello");
+    const thread = await t.codex.threadStart();
+    await before?.(thread);
+    const asked = ask(thread);
+    const refusal = await p.next({ direction: "toClient", kind: "response", method });
+    expect(refusal.line).toMatch(/not supported yet/);
+    const started = new Promise<void>((resolve) => t.codex.on("turn/started", () => resolve()));
+    const turn = await thread.turn("hi");
+    await started;
+    await turn.run();
+    return asked;
+  }
+
+  it("reads the thread again, with the turn it has now", async () => {
+    const read = await refusedAsTurnStarts("thread/read", (thread) =>
+      thread.read({ includeTurns: true }),
+    );
+    expect(read.thread.turns).toHaveLength(1);
+  });
+
+  it("lists its items again, the turn's now", async () => {
+    const page = await refusedAsTurnStarts("thread/items/list", (thread) => thread.itemList());
+    expect(page.data.map(({ item }) => item.type)).toEqual(["userMessage", "agentMessage"]);
+  });
+
+  it("lists its turns again, after a read that made the runtime refuse them", async () => {
+    const page = await refusedAsTurnStarts(
+      "thread/turns/list",
+      (thread) => thread.turnList(),
+      (thread) => thread.read({ includeTurns: true }),
+    );
+    expect(page.data).toHaveLength(1);
   });
 });
