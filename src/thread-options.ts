@@ -31,6 +31,7 @@ import {
   isPlainObject,
   optionNames,
   REQUEST_KEYS,
+  shown,
   type OptionNames,
   type RequestOptions,
   type WireOptions,
@@ -250,7 +251,10 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     throw new TypeError(`config must be an object, got ${describe(given)}`);
   }
   const config = given ?? undefined;
-  checkSandboxSettings(sandbox, params.permissions, { networkAccess, additionalDirectories });
+  checkSandboxSettings(sandbox, params.permissions, config?.[SANDBOX_KEY], {
+    networkAccess,
+    additionalDirectories,
+  });
   // Checked only when given: most threads have no setting, and start-up pays per function run.
   const anySetting =
     networkAccess !== undefined ||
@@ -287,8 +291,18 @@ const NON_EMPTY_KEYS = ["model", "modelProvider", "cwd", "permissions"] as const
 const APPROVAL_KEYS = ["approval_policy", "approvals_reviewer"] as const;
 const SANDBOX_KEY = "sandbox_mode";
 
+// Whether `config` sets a top-level key, whole or through a dotted key under it
+// (`"approval_policy.granular.rules"`).
+function configSets(config: Record<string, unknown> | undefined, key: string): boolean {
+  if (config === undefined) return false;
+  for (const given in config) {
+    if (config[given] !== undefined && (given === key || given.startsWith(`${key}.`))) return true;
+  }
+  return false;
+}
+
 function setsApprovals(config: Record<string, unknown> | undefined): boolean {
-  return config !== undefined && APPROVAL_KEYS.some((key) => configHas(config, [key]));
+  return APPROVAL_KEYS.some((key) => configSets(config, key));
 }
 
 function refusePresetTwice(
@@ -296,12 +310,16 @@ function refusePresetTwice(
   approvalMode: unknown,
   sandbox: unknown,
 ): void {
-  const approvalKey =
-    approvalMode === undefined ? undefined : APPROVAL_KEYS.find((key) => configHas(config, [key]));
-  if (approvalKey !== undefined) {
-    throw new TypeError(`approvalMode and config both set ${approvalKey}: give it in one of them`);
+  if (approvalMode !== undefined) {
+    // Only the keys the preset sends: denyAll leaves the reviewer to the config.
+    const { approvalsReviewer } = approvalFields(approvalMode);
+    const keys = approvalsReviewer === undefined ? APPROVAL_KEYS.slice(0, 1) : APPROVAL_KEYS;
+    const key = keys.find((name) => configSets(config, name));
+    if (key !== undefined) {
+      throw new TypeError(`approvalMode and config both set ${key}: give it in one of them`);
+    }
   }
-  if (sandbox !== undefined && configHas(config, [SANDBOX_KEY])) {
+  if (sandbox !== undefined && configSets(config, SANDBOX_KEY)) {
     throw new TypeError(`sandbox and config both set ${SANDBOX_KEY}: give it in one of them`);
   }
 }
@@ -315,6 +333,7 @@ function refusePresetTwice(
 function checkSandboxSettings(
   sandbox: unknown,
   permissions: unknown,
+  configMode: unknown,
   extras: { readonly networkAccess: unknown; readonly additionalDirectories: unknown },
 ): void {
   if (permissions !== undefined && permissions !== null && sandbox !== undefined) {
@@ -330,15 +349,17 @@ function checkSandboxSettings(
   if (permissions !== undefined && permissions !== null) {
     throw new TypeError(`${extra} sets the workspaceWrite sandbox, which permissions replaces`);
   }
-  const mode = sandbox === undefined ? undefined : sandboxMode(sandbox);
+  const mode = sandbox === undefined ? configMode : sandboxMode(sandbox);
+  const named =
+    sandbox === undefined ? `config ${SANDBOX_KEY} ${shown(mode)}` : `sandbox ${sandbox}`;
   if (mode === "danger-full-access") {
-    throw new TypeError(`sandbox fullAccess has no ${extra}: it allows everything`);
+    throw new TypeError(`${named} has no ${extra}: it allows everything`);
   }
   if (mode === "read-only") {
     throw new TypeError(
       extra === "additionalDirectories"
-        ? "sandbox readOnly has no additionalDirectories: it writes nowhere"
-        : "networkAccess of a thread is the workspaceWrite sandbox's: for a readOnly one, give it on a turn",
+        ? `${named} has no additionalDirectories: it writes nowhere`
+        : `${named} takes no networkAccess on a thread (the workspaceWrite sandbox's): give it on a turn`,
     );
   }
 }

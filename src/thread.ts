@@ -699,13 +699,13 @@ export class Thread {
    * Forgets the handlers and tools this client keeps for the thread, without telling the
    * server. It happens by itself when the server reports the thread closed, archived or deleted;
    * call it when you are done with a thread that stays open, so a long-lived client's memory
-   * stays flat (what the client noted of the turns the server ran there goes too, unless a turn
-   * of this client is in flight or queued there). The server may still call a tool of the
+   * stays flat (the turns the client noted as completed before their start go too, unless a
+   * turn of this client is in flight or queued there). The server may still call a tool of the
    * thread: the model is then told no such tool is registered.
    */
   release(): void {
     this.#context.dispatcher.release(this.id);
-    this.#context.router.forgetThread(this.id);
+    this.#context.router.forgetEndedFirst(this.id);
   }
 
   // Not async: its callers are, so what it throws is their rejection; a turn without `output`

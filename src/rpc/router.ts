@@ -583,14 +583,13 @@ export class Router {
   }
 
   /**
-   * Forgets what was recorded of the turns the server ran on a thread (the one it runs, those
-   * whose completion came first), as its user is done with it; not while a turn of this client
-   * is in flight or queued there, which the records serve.
+   * Forgets the turns of a thread whose completion came first, as its user is done with it; not
+   * while a turn of this client is in flight or queued there, which the record serves. The turn
+   * the server runs there stays known (one per thread, until its completion): a later turn, goal
+   * or join on the thread needs it.
    */
-  forgetThread(threadId: string): void {
-    if (this.#queues.has(threadId)) return;
-    this.#running.delete(threadId);
-    this.#endedFirst.delete(threadId);
+  forgetEndedFirst(threadId: string): void {
+    if (!this.#queues.has(threadId)) this.#endedFirst.delete(threadId);
   }
 
   /** Whether this client receives a thread's events: false once it unsubscribed from it. */

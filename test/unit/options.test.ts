@@ -334,7 +334,7 @@ describe("typed settings and config", () => {
       ],
       [
         { sandbox: Sandbox.readOnly, networkAccess: true },
-        "networkAccess of a thread is the workspaceWrite sandbox's",
+        "sandbox readOnly takes no networkAccess on a thread (the workspaceWrite sandbox's): give it on a turn",
       ],
       [
         { sandbox: Sandbox.readOnly, additionalDirectories: ["/a"] },
@@ -344,13 +344,25 @@ describe("typed settings and config", () => {
         { sandbox: Sandbox.fullAccess, networkAccess: false },
         "sandbox fullAccess has no networkAccess",
       ],
+      [
+        { networkAccess: true, config: { sandbox_mode: "danger-full-access" } },
+        'config sandbox_mode "danger-full-access" has no networkAccess',
+      ],
+      [
+        { additionalDirectories: ["/a"], config: { sandbox_mode: "read-only" } },
+        'config sandbox_mode "read-only" has no additionalDirectories',
+      ],
+      [
+        { approvalMode: ApprovalMode.askUser, config: { "approval_policy.granular.rules": true } },
+        "approvalMode and config both set approval_policy",
+      ],
       // A preset with the config key it sets: the preset would win without a word.
       [
         { approvalMode: ApprovalMode.askUser, config: { approval_policy: "never" } },
         "approvalMode and config both set approval_policy: give it in one of them",
       ],
       [
-        { approvalMode: ApprovalMode.denyAll, config: { approvals_reviewer: "user" } },
+        { approvalMode: ApprovalMode.autoReview, config: { approvals_reviewer: "user" } },
         "approvalMode and config both set approvals_reviewer",
       ],
       [
@@ -368,7 +380,11 @@ describe("typed settings and config", () => {
   });
 
   it("leaves the default approvalMode out when config sets the approvals", () => {
-    for (const config of [{ approval_policy: "never" }, { approvals_reviewer: "user" }]) {
+    for (const config of [
+      { approval_policy: "never" },
+      { approvals_reviewer: "user" },
+      { "approval_policy.granular.rules": true },
+    ]) {
       const { params } = start({ config });
       expect(params).not.toHaveProperty("approvalPolicy");
       expect(params).not.toHaveProperty("approvalsReviewer");
@@ -377,6 +393,12 @@ describe("typed settings and config", () => {
     expect(start({ config: { model: "m" } }).params).toMatchObject({
       approvalPolicy: "on-request",
       approvalsReviewer: "auto_review",
+    });
+    // denyAll sends no reviewer: the config's stands beside it.
+    const config = { approvals_reviewer: "user" };
+    expect(start({ approvalMode: ApprovalMode.denyAll, config }).params).toEqual({
+      approvalPolicy: "never",
+      config,
     });
   });
 

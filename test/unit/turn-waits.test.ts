@@ -1872,6 +1872,26 @@ describe("a turn joined without its start", () => {
   });
 });
 
+describe("a thread released while a turn not of this client runs there", () => {
+  it("still gives a turn joined to it the running turn's start, and forgets completions seen first", async () => {
+    const { transport, thread, answer, tables } = setup();
+    // A completion whose start this client never saw, then the start of another client's turn.
+    transport.deliver(completed("gone"));
+    transport.deliver(started("theirs"));
+    await flush();
+    expect(tables().endedFirst).toBe(1);
+    thread.release();
+    expect(tables().endedFirst).toBe(0);
+    const joining = thread.turn("hello");
+    await answer(1, "turn/start", { turn: turnOf("theirs") });
+    const turn = await joining;
+    transport.deliver(completed("theirs"));
+    const seen: string[] = [];
+    for await (const event of turn.stream()) seen.push(event.method);
+    expect(seen).toEqual(["turn/started", "turn/completed"]);
+  });
+});
+
 describe("a turn answered after its thread was left", () => {
   it("does not stop the turn that ran there before it was sent, when its caller gave up", async () => {
     const { transport, thread, sentOf, tables } = setup();
