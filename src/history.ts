@@ -336,7 +336,7 @@ export async function turnPage(
   const t0 = performance.now();
   const page = async () => {
     try {
-      return checkPage(await connection.request(method, params, call), method);
+      return checkPage(await connection.request("thread/turns/list", params, call), method);
     } catch (err) {
       if (isNotMaterialized(err)) return EMPTY_PAGE;
       const turnless = await turnlessRecord(connection, threadId, err, {
@@ -348,7 +348,10 @@ export async function turnPage(
       if (turnless === undefined) throw err;
       if (turnless !== TURN_STARTED) return EMPTY_PAGE;
       try {
-        return checkPage(await connection.request(method, params, callLeft(call, t0)), method);
+        return checkPage(
+          await connection.request("thread/turns/list", params, callLeft(call, t0)),
+          method,
+        );
       } catch (again) {
         if (isNotMaterialized(again)) return EMPTY_PAGE;
         throw again;
@@ -400,7 +403,10 @@ export async function itemPage(
       // The thread has a turn: one whose history the runtime cannot list (refused again), or its
       // first, started as the refusal came (listed now).
       try {
-        return checkPage(await connection.request(method, params, callLeft(call, t0)), method);
+        return checkPage(
+          await connection.request("thread/items/list", params, callLeft(call, t0)),
+          method,
+        );
       } catch (again) {
         throw again instanceof MethodNotFoundError ? err : again;
       }
