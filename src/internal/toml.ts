@@ -157,6 +157,14 @@ function flatten(
   if (entries.length === 0 && parent !== "") out.push(`${parent}={}`);
   for (const [key, item] of entries) {
     const path = checkSegment(key, parent);
+    // The runtime splits a `--config` key at every dot: a nested key holding one (a project's
+    // path) would name other tables, and its value would be lost without a word.
+    if (parent !== "" && key.includes(".")) {
+      throw new TypeError(
+        `configOverrides.${parent} has a key holding a dot, ${JSON.stringify(key)}, which the ` +
+          "runtime's --config would split: give it in a thread's config or with codex.config.write",
+      );
+    }
     if (typeof item === "object" && item !== null && !Array.isArray(item)) {
       if (!isPlainObject(item)) {
         throw new TypeError(

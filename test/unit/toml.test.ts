@@ -97,6 +97,23 @@ describe("configArgs", () => {
     }
   });
 
+  it("rejects a nested key holding a dot, which the runtime would split into other tables", () => {
+    // Observed: projects./tmp/my.app.trust_level set {"/tmp/my": {...}}, the trust lost.
+    const error = configError({ projects: { "/tmp/my.app": { trust_level: "trusted" } } });
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe(
+      'configOverrides.projects has a key holding a dot, "/tmp/my.app", which the runtime\'s ' +
+        "--config would split: give it in a thread's config or with codex.config.write",
+    );
+    // A dotted key at the top is a path, as on the command line.
+    expect(configArgs({ "projects.web.trust_level": "trusted", a: { b: 1 } })).toEqual([
+      "--config",
+      'projects.web.trust_level="trusted"',
+      "--config",
+      "a.b=1",
+    ]);
+  });
+
   it("rejects array pairs with control characters, naming the key and never the value", () => {
     const secret = "sk-live-SECRET";
     for (const pair of [
