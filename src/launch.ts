@@ -17,6 +17,7 @@ import {
   checkEnvName,
   checkSpawnable,
   checkWellFormed,
+  hasControlCharacter,
   checkNonEmpty,
   checkOptionNames,
   checkOptionalDelay,
@@ -256,6 +257,12 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
     for (const field of ["name", "title", "version"] as const) {
       const name = `clientInfo.${field}`;
       if (info[field] !== undefined) checkWellFormed(checkNonEmpty(info[field], name), name);
+    }
+    // The runtime's user agent begins with the name: it must be an HTTP header value.
+    if (info.name !== undefined && hasControlCharacter(info.name, true)) {
+      throw new TypeError(
+        "clientInfo.name must not hold a control character: the runtime sends it in an HTTP header",
+      );
     }
     checked.clientInfo = info;
   }

@@ -190,6 +190,9 @@ describe("checkConnectionOptions", () => {
       [{ title: "" }, /clientInfo\.title must be a non-empty string/],
       [{ version: null }, /clientInfo\.version must be a non-empty string, got null/],
       [{ name: "app\ud800" }, /clientInfo\.name holds a lone surrogate/],
+      // The runtime refuses one that is no HTTP header value, once spawned.
+      [{ name: "my\nclient" }, /clientInfo\.name must not hold a control character/],
+      [{ name: "del\u007fname" }, /clientInfo\.name must not hold a control character/],
     ];
     for (const [clientInfo, message] of cases) {
       expect(() =>
