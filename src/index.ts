@@ -24,7 +24,7 @@ export type {
 } from "./thread-options.js";
 export type { ConfigArrayItem, ConfigValue } from "./internal/toml.js";
 export { Thread } from "./thread.js";
-export type { StructuredTurnOptions, TurnOptions } from "./thread.js";
+export type { GoalEditOptions, StructuredTurnOptions, TurnOptions } from "./thread.js";
 export type {
   OutputOf,
   OutputSchema,

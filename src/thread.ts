@@ -14,6 +14,8 @@ import {
 } from "./history.js";
 import type {
   ThreadGoal,
+  ThreadGoalClearParams,
+  ThreadGoalMutationOrigin,
   ThreadGoalSetParams,
   ThreadGoalStatus,
   ThreadCompactStartResponse,
@@ -49,6 +51,7 @@ import {
   optionNames,
   REQUEST_KEYS,
   requestOptions,
+  shown,
   splitRequestOptions,
   type WireOptions,
 } from "./internal/validate.js";
@@ -189,11 +192,31 @@ const GOAL_NAMES = optionNames<RunGoalOptions>()({ own: ["tokenBudget", "signal"
 const READ_NAMES = optionNames<{ includeTurns?: boolean } & RequestOptions>()({
   own: [...REQUEST_KEYS, "includeTurns"],
 });
+/** Options of the goal edits: who made the change, as the runtime tells the model. */
+export interface GoalEditOptions extends RequestOptions {
+  /**
+   * `"user"` for a change its user made (the runtime shows the model a goal set by its user),
+   * `"automatic"` for one a program made on its own; default none, as the runtime takes it.
+   */
+  readonly origin?: ThreadGoalMutationOrigin | undefined;
+}
+
+const GOAL_EDIT_NAMES = optionNames<GoalEditOptions>()({ own: [...REQUEST_KEYS, "origin"] });
 const SET_GOAL_NAMES = optionNames<
-  { status?: ThreadGoalStatus; tokenBudget?: number } & RequestOptions
+  GoalEditOptions & { status?: ThreadGoalStatus; tokenBudget?: number | null }
 >()({
-  own: [...REQUEST_KEYS, "status", "tokenBudget"],
+  own: [...REQUEST_KEYS, "origin", "status", "tokenBudget"],
 });
+const ORIGINS: readonly ThreadGoalMutationOrigin[] = ["user", "automatic"];
+
+// The goal edit's params with the origin given, checked.
+function withOrigin<P extends object>(params: P, origin: unknown): P {
+  if (origin === undefined) return params;
+  if (!(ORIGINS as readonly unknown[]).includes(origin)) {
+    throw new TypeError(`origin must be "user" or "automatic"; got ${shown(origin)}`);
+  }
+  return { ...params, origin };
+}
 
 /** @internal What a thread needs from its client. */
 export interface ThreadContext {
@@ -615,45 +638,43 @@ export class Thread {
 
   /**
    * Sets the thread's goal without waiting for it (`status` defaults to `"active"`, which makes
-   * the server start working on it); follow it with `codex.on` or use `runGoal`.
+   * the server start working on it); follow it with `codex.on` or use `runGoal`. An existing
+   * goal is edited: its token budget (unless given; `null` removes it) and the tokens it used
+   * stay, so a goal that ran out of budget stays `budgetLimited`; `clearGoal()` first to start
+   * afresh, as `runGoal` does.
    */
   async setGoal(
     objective: string,
-    options?: {
+    options?: GoalEditOptions & {
       readonly status?: ThreadGoalStatus | undefined;
-      readonly tokenBudget?: number | undefined;
-    } & RequestOptions,
+      readonly tokenBudget?: number | null | undefined;
+    },
   ): Promise<ThreadGoal> {
     const trimmed = checkObjective(objective);
     const { call, rest } = splitRequestOptions(options, SET_GOAL_NAMES);
     const status = checkGoalStatus(rest.status === undefined ? "active" : rest.status);
-    const tokenBudget = checkTokenBudget(rest.tokenBudget);
-    const params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
+    const tokenBudget = rest.tokenBudget === null ? null : checkTokenBudget(rest.tokenBudget);
+    let params: ThreadGoalSetParams = { threadId: this.id, objective: trimmed, status };
     if (tokenBudget !== undefined) params.tokenBudget = tokenBudget;
+    params = withOrigin(params, rest.origin);
     const { goal } = await this.#context.connection.request("thread/goal/set", params, call);
     return goalOf(goal, "thread/goal/set");
   }
 
   /** Changes the goal's status (for example `"paused"` to stop, `"active"` to go on). */
-  async setGoalStatus(status: ThreadGoalStatus, options?: RequestOptions): Promise<ThreadGoal> {
+  async setGoalStatus(status: ThreadGoalStatus, options?: GoalEditOptions): Promise<ThreadGoal> {
     checkGoalStatus(status);
-    const call = requestOptions(options);
-    const { goal } = await this.#context.connection.request(
-      "thread/goal/set",
-      { threadId: this.id, status },
-      call,
-    );
+    const { call, rest } = splitRequestOptions(options, GOAL_EDIT_NAMES);
+    const params: ThreadGoalSetParams = withOrigin({ threadId: this.id, status }, rest.origin);
+    const { goal } = await this.#context.connection.request("thread/goal/set", params, call);
     return goalOf(goal, "thread/goal/set");
   }
 
   /** Removes the thread's goal; resolves with whether there was one. */
-  async clearGoal(options?: RequestOptions): Promise<boolean> {
-    const call = requestOptions(options);
-    const { cleared } = await this.#context.connection.request(
-      "thread/goal/clear",
-      { threadId: this.id },
-      call,
-    );
+  async clearGoal(options?: GoalEditOptions): Promise<boolean> {
+    const { call, rest } = splitRequestOptions(options, GOAL_EDIT_NAMES);
+    const params: ThreadGoalClearParams = withOrigin({ threadId: this.id }, rest.origin);
+    const { cleared } = await this.#context.connection.request("thread/goal/clear", params, call);
     if (typeof cleared !== "boolean") {
       throw new CodexError("the answer to thread/goal/clear does not say whether it cleared one");
     }

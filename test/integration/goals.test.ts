@@ -174,4 +174,28 @@ describe("goal controls", () => {
     expect(await thread.clearGoal()).toBe(true);
     expect(await thread.goal()).toBeNull();
   });
+
+  it("tells the model of a goal its user set (origin), and removes a budget (tokenBudget: null)", async () => {
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("one");
+    await thread.run("hello");
+    await thread.setGoal("OBJECTIVE-WITHOUT-ORIGIN", { status: "paused", tokenBudget: 50 });
+    t.mock.enqueueAssistantMessage("two");
+    await thread.run("again");
+    expect(t.mock.responsesRequests.at(-1)!.rawBody).not.toContain("OBJECTIVE-WITHOUT-ORIGIN");
+    const edited = await thread.setGoal("OBJECTIVE-OF-THE-USER", {
+      status: "paused",
+      origin: "user",
+      tokenBudget: null,
+    });
+    expect(edited).toMatchObject({ objective: "OBJECTIVE-OF-THE-USER", tokenBudget: null });
+    t.mock.enqueueAssistantMessage("three");
+    await thread.run("once more");
+    expect(t.mock.responsesRequests.at(-1)!.rawBody).toContain("OBJECTIVE-OF-THE-USER");
+    expect((await thread.setGoalStatus("blocked", { origin: "automatic" })).status).toBe("blocked");
+    expect(await thread.clearGoal({ origin: "user" })).toBe(true);
+    await expect(thread.clearGoal({ origin: "admin" as never })).rejects.toThrow(
+      'origin must be "user" or "automatic"; got "admin"',
+    );
+  });
 });
