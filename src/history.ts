@@ -31,12 +31,15 @@ import {
   THREAD_TURNS_LIST_PARAMS_KEYS,
 } from "./generated/index.js";
 import {
+  checkBoolean,
   checkJson,
   checkNonEmpty,
   checkOptionNames,
   describe,
   dropUndefined,
+  isPlainObject,
   optionNames,
+  shown,
   REQUEST_KEYS,
   splitRequestOptions,
   type OptionNames,
@@ -232,10 +235,41 @@ export function checkLimit(limit: unknown): void {
 
 function checkCursor(cursor: unknown, anchors: boolean): void {
   if (cursor === undefined || cursor === null || typeof cursor === "string") return;
-  if (anchors && typeof cursor === "object" && !Array.isArray(cursor)) return;
+  if (anchors && isPlainObject(cursor)) {
+    // An item anchor, `{ type: "item", itemId }`, and nothing else: the server's refusal of
+    // another object names no option.
+    const { type, itemId, ...rest } = cursor;
+    const extra = Object.keys(rest)[0];
+    if (type !== "item") {
+      throw new TypeError(`cursor.type of an item anchor must be "item", got ${shown(type)}`);
+    }
+    checkNonEmpty(itemId, "cursor.itemId");
+    if (extra !== undefined) throw new TypeError(`cursor has no field ${JSON.stringify(extra)}`);
+    return;
+  }
   throw new TypeError(
     `cursor must be a string${anchors ? " or an item anchor" : ""}, got ${describe(cursor)}`,
   );
+}
+
+const DEFERRED_OUTPUTS = ["commandExecution", "mcpToolCall"];
+
+// Which outputs an item list leaves out: the server ignores a misspelt kind without a word.
+function checkDeferOutput(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!isPlainObject(value)) {
+    throw new TypeError(
+      `deferOutput must be an object such as { commandExecution: true }, got ${describe(value)}`,
+    );
+  }
+  for (const [key, flag] of Object.entries(value)) {
+    if (!DEFERRED_OUTPUTS.includes(key)) {
+      throw new TypeError(
+        `deferOutput has no kind ${JSON.stringify(key)}; it takes ${DEFERRED_OUTPUTS.join(", ")}`,
+      );
+    }
+    if (flag !== undefined) checkBoolean(flag, `deferOutput.${key}`);
+  }
 }
 
 /**
@@ -254,8 +288,9 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   // What JSON would write as something else (NaN, a Date, a Set) is refused, not sent changed.
   checkJson(split.rest, "options");
   // The runtime reads an empty turn id as a turn of no items, and lists nothing.
-  const { turnId } = split.rest as { turnId?: unknown };
+  const { turnId, deferOutput } = split.rest as { turnId?: unknown; deferOutput?: unknown };
   if (typeof turnId === "string") checkNonEmpty(turnId, "turnId");
+  checkDeferOutput(deferOutput);
   return split;
 }
 

@@ -131,9 +131,28 @@ describe("Paginated", () => {
     expect(() => threadPages(connection, { archived: new Date(0) as never })).toThrow(
       "archived must be a boolean or null, got a Date",
     );
-    expect(() => itemPages(connection, "th", { cursor: { itemId: NaN } as never })).toThrow(
-      "options.cursor.itemId must be a finite number, got NaN",
-    );
+    // An item anchor is `{ type: "item", itemId }`: the server's refusal of another names nothing.
+    for (const [cursor, message] of [
+      [{ itemId: "x" }, 'cursor.type of an item anchor must be "item", got undefined'],
+      [{ type: "item", itemId: NaN }, "cursor.itemId must be a non-empty string, got NaN"],
+      [{ type: "item", itemId: "" }, "cursor.itemId must be a non-empty string, got an empty"],
+      [{ type: "item", itemId: "x", turnId: "t" }, 'cursor has no field "turnId"'],
+    ] as const) {
+      expect(() => itemPages(connection, "th", { cursor: cursor as never })).toThrow(message);
+    }
+    expect(() =>
+      itemPages(connection, "th", { cursor: { type: "item", itemId: "x" } }),
+    ).not.toThrow();
+    // Which outputs to leave out: a misspelt kind would be ignored without a word.
+    for (const [deferOutput, message] of [
+      [{ commandExecutions: true }, 'deferOutput has no kind "commandExecutions"'],
+      [true, "deferOutput must be an object such as { commandExecution: true }, got boolean"],
+      [{ mcpToolCall: "yes" }, "deferOutput.mcpToolCall must be a boolean"],
+    ] as const) {
+      expect(() => itemPages(connection, "th", { deferOutput: deferOutput as never })).toThrow(
+        message,
+      );
+    }
     // Each wire field takes the kinds of value the runtime's types give it, and no other.
     const refusals: Array<[() => unknown, string]> = [
       [
