@@ -36,6 +36,7 @@ export { TurnHandle } from "./turn.js";
 export type {
   CodexNotification,
   ServerRequestEvent,
+  SteerOptions,
   TurnEvent,
   TurnRunOptions,
   TurnStreamOptions,

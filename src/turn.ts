@@ -17,13 +17,27 @@ import type {
   ServerNotificationMap,
   ServerNotificationMethod,
   TurnInterruptResponse,
+  TurnSteerParams,
   TurnSteerResponse,
 } from "./generated/index.js";
+import { TURN_STEER_PARAMS_FIELDS, TURN_STEER_PARAMS_KEYS } from "./generated/index.js";
 import { isExternalMessage, toToolOutput, toUserInputs, type RunInput } from "./inputs.js";
 import { ABORT_WAIT_MS, abortError, deadline, timeLeft, watchAbort } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import { checkOptionNames, checkSignal, optionNames, requestOptions } from "./internal/validate.js";
+import {
+  checkJson,
+  checkNonEmpty,
+  checkOptionNames,
+  checkSignal,
+  dropUndefined,
+  jsonCopy,
+  optionNames,
+  REQUEST_KEYS,
+  requestOptions,
+  splitRequestOptions,
+  type WireOptions,
+} from "./internal/validate.js";
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import { asOneCall } from "./rpc/bound-wait.js";
@@ -501,6 +515,23 @@ function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
   }, failed);
 }
 
+/**
+ * Options of `TurnHandle.steer`: the wire's `turn/steer` params besides the input
+ * (`additionalContext`, `responsesapiClientMetadata`, `responsesapiClientMetadataPatch`,
+ * `clientUserMessageId`), and the call's `signal` and `timeout`.
+ */
+export type SteerOptions = WireOptions<
+  Omit<TurnSteerParams, "threadId" | "expectedTurnId" | "input">
+> &
+  RequestOptions;
+
+const STEER_NAMES = optionNames<SteerOptions>()({
+  own: REQUEST_KEYS,
+  wire: TURN_STEER_PARAMS_KEYS,
+  fields: TURN_STEER_PARAMS_FIELDS,
+  omit: ["threadId", "expectedTurnId", "input"],
+});
+
 /** @internal What a handle needs from its thread. */
 export interface TurnContext {
   readonly connection: Connection;
@@ -809,13 +840,26 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    * message joins it through `turn/start` instead. Sent once the turn is active on the server,
    * so it works from the moment the handle exists.
    */
-  async steer(input: RunInput, options?: RequestOptions): Promise<TurnSteerResponse> {
-    const call = requestOptions(options);
+  async steer(input: RunInput, options?: SteerOptions): Promise<TurnSteerResponse> {
+    const { call, rest } = splitRequestOptions(options, STEER_NAMES);
+    const given = dropUndefined(rest);
+    const wireOptions = Object.keys(given).length > 0;
+    if (wireOptions) {
+      checkJson(given, "options");
+      if (typeof given.clientUserMessageId === "string") {
+        checkNonEmpty(given.clientUserMessageId, "clientUserMessageId");
+      }
+    }
     if (this.#collector.review) {
       // The server refuses it too, but only once the review is active; say so before any I/O.
       throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
     }
     if (isExternalMessage(input)) {
+      if (wireOptions) {
+        throw new TypeError(
+          "an external message joins the turn through turn/start, which takes no steer options",
+        );
+      }
       // Checked before the wait for the turn to be active, as a text input is.
       const toolOutput = toToolOutput(input);
       return asOneCall(
@@ -828,13 +872,16 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       );
     }
     const wire = toUserInputs(input);
+    // Copied, as the steer waits for the turn to be active: what was checked is sent.
+    const params: TurnSteerParams = {
+      ...(wireOptions ? jsonCopy(given) : {}),
+      threadId: this.threadId,
+      expectedTurnId: this.id,
+      input: wire,
+    };
     return asOneCall(
       this.#whenActive("turn/steer", call).then((left) =>
-        this.#context.connection.request(
-          "turn/steer",
-          { threadId: this.threadId, expectedTurnId: this.id, input: wire },
-          left,
-        ),
+        this.#context.connection.request("turn/steer", params, left),
       ),
       "turn/steer",
       call?.timeout,

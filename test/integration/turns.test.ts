@@ -9,6 +9,7 @@ import {
   TurnAbortedError,
   TurnFailedError,
   audio,
+  externalMessage,
   image,
   localAudio,
   localImage,
@@ -238,6 +239,32 @@ describe("TurnHandle controls", () => {
     expect(result.status).toBe("completed");
     await t.mock.waitForRequests(2);
     expect(inputTexts(t.mock.responsesRequests[1]!)).toContain("also do this");
+  });
+
+  it("steer sends the wire's context and metadata with the input, and checks them first", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("after");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("first");
+    await gate.reached;
+    await expect(turn.steer("more", { clientUserMessageId: "" })).rejects.toThrow(
+      "clientUserMessageId must be a non-empty string",
+    );
+    await expect(
+      turn.steer(externalMessage("ci", "passed"), {
+        additionalContext: { source: { value: "v", kind: "application" } },
+      }),
+    ).rejects.toThrow("an external message joins the turn through turn/start");
+    await turn.steer("more", {
+      additionalContext: { source: { value: "CONTEXT-OF-THE-STEER", kind: "application" } },
+      responsesapiClientMetadata: { trace: "TRACE-OF-THE-STEER" },
+    });
+    gate.release();
+    await turn.run();
+    const last = t.mock.responsesRequests.at(-1)!;
+    expect(last.rawBody).toContain("CONTEXT-OF-THE-STEER");
+    expect(JSON.stringify(last.headers) + last.rawBody).toContain("TRACE-OF-THE-STEER");
   });
 
   it("interrupt ends the turn interrupted, and the thread runs again afterwards", async () => {
