@@ -85,7 +85,10 @@ export type ReviewOptions = ServerRequestHandlers & {
    * their own reject with `TurnAbortedError`; an already-aborted signal sends nothing.
    */
   readonly signal?: AbortSignal | undefined;
-  /** Milliseconds starting the review may take (the fork included); bound the review with `run({ timeout })`. */
+  /**
+   * Milliseconds starting the review may take (its wait in the thread's queue and the fork
+   * included); bound the review with `run({ timeout })`.
+   */
   readonly timeout?: number | undefined;
 };
 
@@ -175,11 +178,22 @@ export async function startReview(
     });
   if (review.delivery === "inline")
     return asOneCall(queue(threadId, review), "review/start", timeout);
-  const forkId = await asOneCall(
-    forkForReview(context, threadId, signal, timeout),
-    "review/start",
-    timeout,
+  // The fork is made in the thread's queue, once this client's turns there are done (the review
+  // is of what they left), as an inline review waits; the review runs in the fork's own queue.
+  const forked = context.router.queueTurn(
+    threadId,
+    async (slot) => {
+      try {
+        const left = timeout === undefined ? undefined : timeLeft(timeout, t0);
+        return await forkForReview(context, threadId, signal, left);
+      } finally {
+        slot.release();
+      }
+    },
+    false,
+    { method: "review/start", signal, timeout },
   );
+  const forkId = await asOneCall(forked, "review/start", timeout);
   // The review runs for the thread: its handlers and tools answer the fork's requests until the
   // review no longer occupies the fork.
   const giveBack = context.dispatcher.lendThread(threadId, forkId);

@@ -266,6 +266,7 @@ describe("Thread.unsubscribe", () => {
       () => thread.run("two"),
       () => withHandlers.turn("two"),
       () => thread.review({ instructions: "review" }),
+      () => thread.review({ instructions: "review" }, { delivery: "detached" }),
       () => thread.runGoal("a goal"),
     ]) {
       const err = await start().catch((e: unknown) => e);

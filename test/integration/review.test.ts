@@ -207,6 +207,31 @@ describe("Thread.review", () => {
     expect(forkItems).toContain("exitedReviewMode");
   });
 
+  it("makes a detached review's fork in the thread's queue, after this client's turn there", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    t.mock.enqueueAssistantMessage("noted");
+    await thread.run("I changed app.js.");
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["fixing the adder"]), { gate });
+    const fix = await thread.turn("Fix the adder.");
+    await gate.reached;
+    const forks: string[] = [];
+    t.codex.on("thread/started", ({ thread: started }) => forks.push(started.id));
+    // Queued behind the fix, it gives up there: no fork is made of a history mid-turn.
+    await expect(
+      thread.review("uncommittedChanges", { delivery: "detached", timeout: 300 }),
+    ).rejects.toMatchObject({ name: "RequestTimeoutError", method: "review/start" });
+    const queued = thread.review("uncommittedChanges", { delivery: "detached" });
+    gate.release();
+    const fixed = await fix.run();
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const review = await queued;
+    expect(forks).toEqual([review.threadId]);
+    expect((await review.run()).review).toContain("add subtracts");
+    const fork = await t.codex.thread(review.threadId).turnList({ sortDirection: "asc" });
+    expect(fork.data.find((turn) => turn.id === fixed.id)?.status).toBe("completed");
+  });
+
   it("says why a thread without a turn cannot have a detached review", async () => {
     const thread = await t.codex.threadStart({ cwd: t.workDir });
     const err = await thread
