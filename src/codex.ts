@@ -611,7 +611,11 @@ export class Codex implements AsyncDisposable {
     params.threadId = threadId;
     checkForkPoint(params);
     this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
-    return this.#attach(await this.#newThread("thread/fork", params, call), handlers);
+    const forkId = await this.#newThread("thread/fork", params, call);
+    // The fork keeps the source's dynamic tools and approval policy: the source's functions and
+    // handlers on this client answer for it too (lent for good), unless the options give others.
+    this.#internals.dispatcher.lendThread(threadId, forkId);
+    return this.#attach(forkId, handlers);
   }
 
   // Sends thread/start or thread/fork without the caller's bounds, which bound only the wait: a
@@ -708,7 +712,10 @@ export class Codex implements AsyncDisposable {
     return ids;
   }
 
-  /** Restores an archived thread; give its handlers and tools again with `codex.thread`. */
+  /**
+   * Restores an archived thread. The server does not load it again: its history reads as it is,
+   * and `codex.threadResume(id)` (with its handlers and tools) loads it to run turns.
+   */
   async threadUnarchive(threadId: string, options?: RequestOptions): Promise<Thread> {
     threadId = checkId(threadId);
     const call = requestOptions(options);

@@ -88,7 +88,8 @@ export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
 };
 /**
  * Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. Its
- * model, reasoning effort and sandbox are the config's unless given, not the source's.
+ * model, reasoning effort and sandbox are the config's unless given, not the source's. The
+ * source's handlers and tools on this client answer for the fork, unless given here.
  */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
   /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */

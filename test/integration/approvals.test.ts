@@ -335,6 +335,42 @@ describe("dynamic tools", () => {
     const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
     expect(output).toContain("sunny");
   });
+
+  it("answers a fork's calls and approvals with the source thread's functions and handlers", async () => {
+    t = await createTestCodex();
+    const calls: unknown[] = [];
+    const asked: string[] = [];
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      approvals: {
+        commandExecution: ({ reason }) => {
+          asked.push(reason ?? "");
+          return { decision: "decline" };
+        },
+      },
+      tools: [
+        {
+          name: "lookup",
+          description: "Looks a word up",
+          inputSchema: { type: "object", properties: { q: { type: "string" } } },
+          handler: (args) => {
+            calls.push(args);
+            return "found";
+          },
+        },
+      ],
+    });
+    t.mock.enqueueAssistantMessage("hi");
+    await thread.run("hello");
+    // The runtime gives the fork the source's tools and policy; nothing given here for it.
+    const fork = await t.codex.threadFork(thread.id);
+    t.mock.enqueue(sse.functionCall("lookup", { q: "x" }, { callId: "call_l" }));
+    queueEscalatedCommand(t.mock);
+    await fork.run("use the tool, then make a file");
+    expect(calls).toEqual([{ q: "x" }]);
+    expect(asked).toEqual(["need to write"]);
+  });
 });
 
 describe("dynamic tools after a restart", () => {

@@ -439,6 +439,12 @@ describe("thread lifecycle", () => {
     expect(archived.data.map((th) => th.id)).toContain(thread.id);
     const restored = await t.codex.threadUnarchive(thread.id);
     expect(restored.id).toBe(thread.id);
+    // Unarchived, not loaded: its history reads, and a turn needs a resume first.
+    expect((await restored.read()).thread.id).toBe(thread.id);
+    await expect(restored.run("again")).rejects.toThrow(/thread not found/);
+    const resumed = await t.codex.threadResume(thread.id);
+    t.mock.enqueueAssistantMessage("back");
+    expect((await resumed.run("again")).finalResponse).toBe("back");
   });
 });
 
