@@ -613,9 +613,11 @@ export class Codex implements AsyncDisposable {
     this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
     const forkId = await this.#newThread("thread/fork", params, call);
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
-    // handlers on this client answer for it too (lent for good), unless the options give others.
-    this.#internals.dispatcher.lendThread(threadId, forkId);
-    return this.#attach(forkId, handlers);
+    // handlers on this client answer for it too (lent for good), but for those given here.
+    const { dispatcher } = this.#internals;
+    dispatcher.lendThread(threadId, forkId);
+    dispatcher.addToThread(forkId, handlers?.handlers, handlers?.tools);
+    return this.#attach(forkId, undefined);
   }
 
   // Sends thread/start or thread/fork without the caller's bounds, which bound only the wait: a

@@ -255,8 +255,12 @@ function checkCursor(cursor: unknown, anchors: boolean): void {
 const DEFERRED_OUTPUTS = ["commandExecution", "mcpToolCall"];
 
 // Which outputs an item list leaves out: the server ignores a misspelt kind without a word.
-function checkDeferOutput(value: unknown): void {
+function checkDeferOutput(value: unknown, turnId: unknown): void {
   if (value === undefined || value === null) return;
+  // The runtime defers output within one turn's items only, and ignores it otherwise.
+  if (turnId === undefined || turnId === null) {
+    throw new TypeError("deferOutput needs turnId: the runtime defers output within one turn only");
+  }
   if (!isPlainObject(value)) {
     throw new TypeError(
       `deferOutput must be an object such as { commandExecution: true }, got ${describe(value)}`,
@@ -290,7 +294,7 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   // The runtime reads an empty turn id as a turn of no items, and lists nothing.
   const { turnId, deferOutput } = split.rest as { turnId?: unknown; deferOutput?: unknown };
   if (typeof turnId === "string") checkNonEmpty(turnId, "turnId");
-  checkDeferOutput(deferOutput);
+  checkDeferOutput(deferOutput, turnId);
   return split;
 }
 

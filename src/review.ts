@@ -153,57 +153,52 @@ function checkDelivery(delivery: unknown): "inline" | "detached" {
   throw new TypeError(`delivery must be "inline" or "detached", got ${describeTarget(delivery)}`);
 }
 
+/** @internal The two steps of a detached review, each run in its thread's queue. */
+export interface DetachedReview {
+  /** Forks the thread, in the thread's queue slot (the caller's), within the review's bounds. */
+  fork(): Promise<string>;
+  /** Starts the review on the fork, in the fork's own queue; a fork it cannot start is dropped. */
+  review(forkId: string): Promise<TurnHandle>;
+}
+
 /**
- * Starts a code review on `threadId` (or on a fork of it) and returns its handle. The runtime
- * names a review turn in two ways: `review/start` answers with the turn its items and
- * `turn/completed` carry, while `turn/started` names the turn it runs on the review's behalf, the
- * only one `turn/interrupt` accepts. The router routes both to one handle, which interrupts the
- * second. (`Thread.review` queues an inline review itself, through {@link inlineReview}.)
+ * A code review on a fork of `threadId`, checked here before any I/O. The runtime names a review
+ * turn in two ways: `review/start` answers with the turn its items and `turn/completed` carry,
+ * while `turn/started` names the turn it runs on the review's behalf, the only one
+ * `turn/interrupt` accepts. The router routes both to one handle, which interrupts the second.
+ * (`Thread.review` holds the thread's queue place for it from the call, as for an inline one.)
  */
-export async function startReview(
+export function detachedReview(
   context: ReviewContext,
   threadId: string,
   target: ReviewTarget,
   options: ReviewOptions | undefined,
-): Promise<TurnHandle> {
-  const t0 = performance.now();
+  since: number,
+): DetachedReview {
   const review = checkReview(target, options);
   const { signal, timeout } = review;
-  if (signal?.aborted) throw abortError(signal);
-  const queue = (reviewThreadId: string, checked: CheckedReview) =>
-    context.router.queueTurn(reviewThreadId, reviewIn(context, reviewThreadId, checked, t0), true, {
-      method: "review/start",
-      signal,
-      timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
-    });
-  if (review.delivery === "inline")
-    return asOneCall(queue(threadId, review), "review/start", timeout);
-  // The fork is made in the thread's queue, once this client's turns there are done (the review
-  // is of what they left), as an inline review waits; the review runs in the fork's own queue.
-  const forked = context.router.queueTurn(
-    threadId,
-    async (slot) => {
+  const left = () => (timeout === undefined ? undefined : timeLeft(timeout, since));
+  return {
+    fork: () => forkForReview(context, threadId, signal, left()),
+    async review(forkId) {
+      // The fork keeps the thread's dynamic tools and approval policy: the thread's handlers
+      // and tools answer for it too, for good, as for a fork of codex.threadFork.
+      const giveBack = context.dispatcher.lendThread(threadId, forkId);
+      const queued = context.router.queueTurn(
+        forkId,
+        reviewIn(context, forkId, review, since),
+        true,
+        { method: "review/start", signal, timeout: left() },
+      );
       try {
-        const left = timeout === undefined ? undefined : timeLeft(timeout, t0);
-        return await forkForReview(context, threadId, signal, left);
-      } finally {
-        slot.release();
+        return await asOneCall(queued, "review/start", timeout);
+      } catch (err) {
+        giveBack();
+        dropFork(context, forkId);
+        throw err;
       }
     },
-    false,
-    { method: "review/start", signal, timeout },
-  );
-  const forkId = await asOneCall(forked, "review/start", timeout);
-  // The review runs for the thread: its handlers and tools answer the fork's requests until the
-  // review no longer occupies the fork.
-  const giveBack = context.dispatcher.lendThread(threadId, forkId);
-  try {
-    return await asOneCall(queue(forkId, { ...review, onEnd: giveBack }), "review/start", timeout);
-  } catch (err) {
-    giveBack();
-    dropFork(context, forkId);
-    throw err;
-  }
+  };
 }
 
 /**
@@ -224,8 +219,6 @@ interface CheckedReview {
   readonly wireTarget: ReviewStartParams["target"];
   readonly delivery: "inline" | "detached";
   readonly handlers: ServerRequestHandlers | undefined;
-  /** Called once the review no longer occupies its thread (a detached one gives back handlers). */
-  readonly onEnd?: (() => void) | undefined;
   readonly signal: AbortSignal | undefined;
   readonly timeout: number | undefined;
 }
@@ -259,7 +252,6 @@ function reviewIn(
     const onRelease = () => {
       slot.release();
       own?.drop();
-      review.onEnd?.();
     };
     const collector = new TurnCollector(true, log, { review: true, onRelease });
     const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };

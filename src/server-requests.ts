@@ -305,6 +305,25 @@ export function pickHandlers(
   return { approvals, onUserInput, onElicitation };
 }
 
+// `top`'s handlers over `base`'s, approval by approval.
+function overlay(base: ServerRequestHandlers, top: ServerRequestHandlers): ServerRequestHandlers {
+  const approvals =
+    base.approvals === undefined || top.approvals === undefined
+      ? (top.approvals ?? base.approvals)
+      : { ...base.approvals, ...definedOf(top.approvals) };
+  return {
+    approvals,
+    onUserInput: top.onUserInput ?? base.onUserInput,
+    onElicitation: top.onElicitation ?? base.onElicitation,
+  };
+}
+
+function definedOf<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, handler]) => handler !== undefined),
+  ) as Partial<T>;
+}
+
 function handlerFor(
   handlers: ServerRequestHandlers | undefined,
   method: DefaultedMethod,
@@ -452,6 +471,26 @@ export class ServerRequestDispatcher {
       }
       if (tools !== undefined && this.#threadTools.get(to) === tools) this.#threadTools.delete(to);
     };
+  }
+
+  /**
+   * Adds handlers and tools to those kept for a thread (a fork's, over its source's): each
+   * handler and tool given takes the place of the one of its kind or name, the others stay.
+   */
+  addToThread(
+    threadId: string,
+    handlers: ServerRequestHandlers | undefined,
+    tools: readonly DynamicTool[] | undefined,
+  ): void {
+    const had = this.#threadHandlers.get(threadId);
+    if (handlers !== undefined) {
+      this.#threadHandlers.set(threadId, had === undefined ? handlers : overlay(had, handlers));
+    }
+    if (tools !== undefined) {
+      const byName = new Map(this.#threadTools.get(threadId));
+      for (const tool of tools) byName.set(tool.name, tool);
+      this.#threadTools.set(threadId, byName);
+    }
   }
 
   /** Forgets what was kept for a thread: its handlers and tools. */

@@ -83,16 +83,19 @@ export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTo
  * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
  */
 export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
-  /** The functions behind the thread's dynamic tools, sent as `dynamicTools`. */
+  /** The functions behind the thread's dynamic tools, whose specs the runtime kept from its start. */
   readonly tools?: readonly DynamicTool[] | undefined;
 };
 /**
  * Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. Its
  * model, reasoning effort and sandbox are the config's unless given, not the source's. The
- * source's handlers and tools on this client answer for the fork, unless given here.
+ * source's handlers and tools on this client answer for the fork, but for those given here.
  */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
-  /** The functions behind the fork's dynamic tools, sent as `dynamicTools`. */
+  /**
+   * Functions behind the fork's dynamic tools (the source's, which the runtime gives the fork),
+   * by name over the source's on this client.
+   */
   readonly tools?: readonly DynamicTool[] | undefined;
 };
 /** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
@@ -206,7 +209,8 @@ export function threadRequest<P>(
   const handlers = handlersOf(checked);
   const call = callOf(checked);
   const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
-  if (handlers?.specs !== undefined) {
+  // Only a new thread takes tool specs: a resumed or forked one keeps those it was started with.
+  if (isStart && handlers?.specs !== undefined) {
     (params as { dynamicTools?: unknown }).dynamicTools = handlers.specs;
   }
   return { call, params, handlers };

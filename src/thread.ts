@@ -454,16 +454,37 @@ export class Thread {
     // Loaded on first use: most clients never ask for a review.
     const review = import("./review.js");
     const checked = checkOptionNames(options, REVIEW_NAMES);
-    // A detached review runs on a fork, in the fork's own queue.
-    if (checked.delivery === "detached") {
-      return (await review).startReview(this.#context, this.id, target, checked);
-    }
-    // An inline one takes its place in this thread's queue at the call, as a turn does, while
-    // the module loads and checks it; what it refuses rejects at once and leaves the queue.
+    // A review takes its place in this thread's queue at the call, as a turn does, while the
+    // module loads and checks it; what it refuses rejects at once and leaves the queue.
     const signal = checkSignal(checked.signal);
     const timeout = checkTimeout(checked.timeout);
     if (signal?.aborted) throw abortError(signal);
     const since = performance.now();
+    if (checked.delivery === "detached") {
+      // Its fork is made in this thread's queue, of what the turns before it left; the review
+      // then runs in the fork's own queue.
+      const steps = review.then(({ detachedReview }) =>
+        detachedReview(this.#context, this.id, target, checked, since),
+      );
+      const forked = this.#context.router.queueTurn(
+        this.id,
+        async (slot) => {
+          const { fork } = await inSlot(slot, steps);
+          try {
+            return await fork();
+          } finally {
+            slot.release();
+          }
+        },
+        false,
+        { method: "review/start", signal, timeout, prepared: steps },
+      );
+      const [{ review: startOnFork }, forkId] = await Promise.all([
+        steps,
+        asOneCall(forked, "review/start", timeout),
+      ]);
+      return startOnFork(forkId);
+    }
     const start = review.then(({ inlineReview }) =>
       inlineReview(this.#context, this.id, target, checked, since),
     );

@@ -371,6 +371,48 @@ describe("dynamic tools", () => {
     expect(calls).toEqual([{ q: "x" }]);
     expect(asked).toEqual(["need to write"]);
   });
+
+  it("answers a fork with what its options give, and the source's handlers and tools for the rest", async () => {
+    t = await createTestCodex();
+    const seen: string[] = [];
+    const lookup = (who: string) => ({
+      name: "lookup",
+      description: "Looks a word up",
+      inputSchema: { type: "object", properties: { q: { type: "string" } } },
+      handler: () => {
+        seen.push(`lookup by ${who}`);
+        return "found";
+      },
+    });
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      approvals: {
+        commandExecution: () => {
+          seen.push("command by the source");
+          return { decision: "decline" };
+        },
+      },
+      tools: [lookup("the source")],
+    });
+    t.mock.enqueueAssistantMessage("hi");
+    await thread.run("hello");
+    // A handler of another kind and a function by the same name: the source's command handler
+    // still answers, and the fork's lookup is its own.
+    const fork = await t.codex.threadFork(thread.id, {
+      approvals: { fileChange: () => ({ decision: "decline" }) },
+      tools: [lookup("the fork")],
+    });
+    t.mock.enqueue(sse.functionCall("lookup", { q: "x" }, { callId: "call_l" }));
+    queueEscalatedCommand(t.mock);
+    await fork.run("use the tool, then make a file");
+    expect(seen).toEqual(["lookup by the fork", "command by the source"]);
+    // The source's own functions are as they were.
+    t.mock.enqueue(sse.functionCall("lookup", { q: "y" }, { callId: "call_m" }));
+    t.mock.enqueueAssistantMessage("done");
+    await thread.run("look y up");
+    expect(seen.at(-1)).toBe("lookup by the source");
+  });
 });
 
 describe("dynamic tools after a restart", () => {

@@ -232,6 +232,49 @@ describe("Thread.review", () => {
     expect(fork.data.find((turn) => turn.id === fixed.id)?.status).toBe("completed");
   });
 
+  it("takes a detached review's place in the queue at the call: a turn asked for after it is not forked", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    t.mock.enqueueAssistantMessage("noted");
+    await thread.run("I changed app.js.");
+    // Whichever goes first gets a reviewer's answer: a plain turn shows it as text.
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const reviewing = thread.review("uncommittedChanges", { delivery: "detached" });
+    const later = await thread.turn("asked after the review");
+    const review = await reviewing;
+    const [afterwards] = await Promise.all([later.run(), review.run()]);
+    const fork = await t.codex.thread(review.threadId).turnList({ sortDirection: "asc" });
+    expect(fork.data.map((turn) => turn.id)).not.toContain(afterwards.id);
+  });
+
+  it("keeps the thread's tool functions for the fork once its review is done", async () => {
+    const calls: unknown[] = [];
+    const thread = await t.codex.threadStart({
+      cwd: t.workDir,
+      tools: [
+        {
+          name: "lookup",
+          description: "Looks a word up",
+          inputSchema: { type: "object", properties: { q: { type: "string" } } },
+          handler: (args) => {
+            calls.push(args);
+            return "found";
+          },
+        },
+      ],
+    });
+    t.mock.enqueueAssistantMessage("noted");
+    await thread.run("I changed app.js.");
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const review = await thread.review("uncommittedChanges", { delivery: "detached" });
+    await review.run();
+    // The fork stays, with the thread's tools: its later turns call them as the thread's do.
+    t.mock.enqueue(sse.functionCall("lookup", { q: "x" }, { callId: "call_l" }));
+    t.mock.enqueueAssistantMessage("done");
+    await t.codex.thread(review.threadId).run("look x up");
+    expect(calls).toEqual([{ q: "x" }]);
+  });
+
   it("says why a thread without a turn cannot have a detached review", async () => {
     const thread = await t.codex.threadStart({ cwd: t.workDir });
     const err = await thread

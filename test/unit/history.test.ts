@@ -149,10 +149,13 @@ describe("Paginated", () => {
       [true, "deferOutput must be an object such as { commandExecution: true }, got boolean"],
       [{ mcpToolCall: "yes" }, "deferOutput.mcpToolCall must be a boolean"],
     ] as const) {
-      expect(() => itemPages(connection, "th", { deferOutput: deferOutput as never })).toThrow(
-        message,
-      );
+      const options = { turnId: "t1", deferOutput: deferOutput as never };
+      expect(() => itemPages(connection, "th", options)).toThrow(message);
     }
+    // Without a turn the runtime defers nothing, without a word.
+    expect(() => itemPages(connection, "th", { deferOutput: { commandExecution: true } })).toThrow(
+      "deferOutput needs turnId: the runtime defers output within one turn only",
+    );
     // Each wire field takes the kinds of value the runtime's types give it, and no other.
     const refusals: Array<[() => unknown, string]> = [
       [
