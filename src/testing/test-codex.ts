@@ -60,10 +60,15 @@ function mergeEnv(
 ): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...own };
   for (const [name, value] of Object.entries(given ?? {})) {
-    if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
+    // The mock's hosts stay beside those given: the model's requests must not reach a proxy.
+    if (value !== undefined && NO_PROXY_NAMES.has(name) && own[name] !== undefined) {
+      env[name] = [own[name], value].join(",");
+    } else if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
   }
   return env;
 }
+
+const NO_PROXY_NAMES: ReadonlySet<string> = new Set(["NO_PROXY", "no_proxy"]);
 
 /**
  * Starts a mock Responses API, a temporary `CODEX_HOME` pointing at it, and a real app-server

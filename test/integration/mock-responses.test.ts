@@ -924,6 +924,17 @@ describe("the harness's options", () => {
       } finally {
         await t.close();
       }
+      // A NO_PROXY of the caller's joins the mock's hosts, not replaces them.
+      const own = await createTestCodex({ env: { NO_PROXY: "corp.internal" } });
+      try {
+        own.mock.enqueueAssistantMessage("direct");
+        expect((await (await own.codex.threadStart()).run("hi")).finalResponse).toBe("direct");
+        const environ = (await readFile(`/proc/${own.codex.pid}/environ`, "utf8")).split("\0");
+        const noProxy = environ.find((entry) => entry.startsWith("NO_PROXY="))!.split(/[=,]/);
+        expect(noProxy).toEqual(expect.arrayContaining(["127.0.0.1", "corp.internal"]));
+      } finally {
+        await own.close();
+      }
       expect(proxied).toEqual([]);
     } finally {
       for (const [name, value] of Object.entries({
