@@ -97,7 +97,10 @@ export interface SkillInput {
   /** Path of the skill's definition. */
   readonly path: string;
 }
-/** A mention of a file or resource, by name and path. */
+/**
+ * A mention of an app or plugin, by name and path (`app://<connector-id>` or
+ * `plugin://<name>@<marketplace>`; the runtime leaves a mention of anything else out).
+ */
 export interface MentionInput {
   /** Discriminant of the item kind. */
   readonly type: "mention";
@@ -190,10 +193,16 @@ const _details: [ImageDetail] extends [(typeof IMAGE_DETAILS)[number]] ? true : 
 // none with `detail: null`, so a stored message's content can be sent again as it is.
 function imageDetail(value: unknown, name: string): ImageDetail | undefined {
   if (value === undefined || value === null) return undefined;
+  // The wire's type has it, but the pinned runtime sends the model a note in the image's place.
+  if (value === "low") {
+    throw new TypeError(
+      `${name} "low" is not supported by the runtime, which would drop the image: use "auto", "high" or "original"`,
+    );
+  }
   if (typeof value === "string" && (IMAGE_DETAILS as readonly string[]).includes(value)) {
     return value as ImageDetail;
   }
-  throw new TypeError(`${name} must be one of ${IMAGE_DETAILS.join(", ")}, got ${shown(value)}`);
+  throw new TypeError(`${name} must be one of auto, high, original, got ${shown(value)}`);
 }
 
 // A text item's elements, checked as JSON the wire carries, and copied.
@@ -265,6 +274,10 @@ function toWire(item: unknown, index: number): UserInput {
     const value = record[field];
     if (typeof value !== "string") {
       throw new TypeError(`input item of type "${String(type)}" needs a string ${field}`);
+    }
+    // An empty URL, path or name is sent as it is, and the item is lost on the way.
+    if (type !== "text" && value.trim() === "") {
+      throw new TypeError(`input[${index}].${field} of a ${String(type)} item must not be empty`);
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }

@@ -183,7 +183,7 @@ describe("external message content", () => {
       "external message content item 0 (input_image) needs a string image_url or file_id",
     );
     expect(refusal([{ type: "input_image", file_id: "f", detail: "bogus" }])).toBe(
-      'external message content item 0.detail must be one of auto, low, high, original, got "bogus"',
+      'external message content item 0.detail must be one of auto, high, original, got "bogus"',
     );
     expect(refusal([{ type: "input_image", file_id: "f", detail: "high" }])).toBe("accepted");
     // The runtime would keep the url alone.

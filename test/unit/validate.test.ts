@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { image, localImage, toUserInputs } from "../../src/inputs.js";
+import { image, localImage, mention, skill, toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { checkLogger } from "../../src/internal/logger.js";
 import { configArgs } from "../../src/internal/toml.js";
@@ -130,17 +130,30 @@ describe("input items", () => {
     expect(
       toUserInputs([
         image("data:image/png;base64,AA==", "high"),
-        localImage("/a.png", "low"),
+        localImage("/a.png", "original"),
         { type: "image", url: "data:image/png;base64,AA==" },
       ]),
     ).toEqual([
       { type: "image", url: "data:image/png;base64,AA==", detail: "high" },
-      { type: "localImage", path: "/a.png", detail: "low" },
+      { type: "localImage", path: "/a.png", detail: "original" },
       { type: "image", url: "data:image/png;base64,AA==" },
     ]);
     expect(() =>
       toUserInputs({ type: "localImage", path: "/a.png", detail: "max" } as never),
-    ).toThrow('input[0].detail must be one of auto, low, high, original, got "max"');
+    ).toThrow('input[0].detail must be one of auto, high, original, got "max"');
+    // The runtime sends the model a note in place of an image of detail "low".
+    expect(() => toUserInputs(localImage("/a.png", "low"))).toThrow(
+      'input[0].detail "low" is not supported by the runtime, which would drop the image',
+    );
+    // An empty URL, path or name loses its item on the way.
+    for (const [item, message] of [
+      [image(""), "input[0].url of a image item must not be empty"],
+      [localImage(" "), "input[0].path of a localImage item must not be empty"],
+      [mention("", "app://c"), "input[0].name of a mention item must not be empty"],
+      [skill("s", ""), "input[0].path of a skill item must not be empty"],
+    ] as const) {
+      expect(() => toUserInputs(item)).toThrow(message);
+    }
     // The runtime stores an image given no detail with `detail: null`: sent again, it gives none.
     expect(
       toUserInputs([
