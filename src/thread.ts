@@ -47,6 +47,7 @@ import {
   dropUndefined,
   isPlainObject,
   jsonCopy,
+  objectKind,
   optionalBoolean,
   optionNames,
   REQUEST_KEYS,
@@ -903,8 +904,18 @@ export function turnParams(
     throw new TypeError("give an external message as the input or toolOutput, not both");
   }
   const { outputSchema } = options;
+  // A zod or other Standard Schema is `output`'s, which checks the answer against it.
+  if (typeof outputSchema === "object" && outputSchema !== null && "~standard" in outputSchema) {
+    throw new TypeError(
+      "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
+    );
+  }
   if (outputSchema !== undefined && outputSchema !== null && !isPlainObject(outputSchema)) {
-    throw new TypeError(`outputSchema must be a JSON Schema object, got ${describe(outputSchema)}`);
+    const kind =
+      typeof outputSchema === "object" && !Array.isArray(outputSchema)
+        ? objectKind(outputSchema)
+        : describe(outputSchema);
+    throw new TypeError(`outputSchema must be a plain JSON Schema object, got ${kind}`);
   }
   const {
     approvalMode,

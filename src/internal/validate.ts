@@ -647,8 +647,11 @@ export function checkStandardSchema(value: unknown, name: string): StandardProps
     throw new TypeError(`${name}["~standard"] cannot be read: ${reason}`, { cause: err });
   }
   if (typeof props !== "object" || props === null || version !== 1) {
+    // A plain JSON Schema is `outputSchema`'s, sent as it is with nothing checked here.
+    const plain = props === undefined && isPlainObject(value);
     throw new TypeError(
-      `${name} must be a Standard Schema v1 (a zod 4 schema, for example), got ${describe(value)}`,
+      `${name} must be a Standard Schema v1 (a zod 4 schema, for example), got ` +
+        (plain ? "a plain object: give a JSON Schema as outputSchema" : describe(value)),
     );
   }
   if (typeof validate !== "function") {

@@ -220,10 +220,15 @@ describe("turnParams", () => {
     ] as const) {
       // @ts-expect-error -- a JSON Schema is an object
       expect(() => turnParams("th", "go", { outputSchema })).toThrow(
-        new TypeError(`outputSchema must be a JSON Schema object, ${got}`),
+        new TypeError(`outputSchema must be a plain JSON Schema object, ${got}`),
       );
     }
     expect(turnParams("th", "go", { outputSchema: null }).outputSchema).toBeNull();
+    // A zod schema given where a JSON Schema goes: the message names the option it is for.
+    const zodLike = { "~standard": { version: 1, vendor: "zod", validate: () => ({}) } };
+    expect(() => turnParams("th", "go", { outputSchema: zodLike as never })).toThrow(
+      "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
+    );
   });
 
   it("validates everything before any I/O and sends only what was given", () => {

@@ -455,6 +455,11 @@ describe("prepareOutput: the strict schema", () => {
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message).toMatch(/^output must be a Standard Schema v1/);
     }
+    // A JSON Schema given where a zod schema goes: the message names the option it is for.
+    expect((await failure({ type: "object" })).message).toBe(
+      "output must be a Standard Schema v1 (a zod 4 schema, for example), got a plain object: " +
+        "give a JSON Schema as outputSchema",
+    );
     const validatesOnly = { "~standard": { version: 1, vendor: "valibot", validate: () => ({}) } };
     expect((await failure(validatesOnly)).message).toMatch(
       /^output: this "valibot" schema cannot give its JSON Schema/,
