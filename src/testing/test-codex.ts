@@ -85,6 +85,14 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
   // included: a mistake there would otherwise show only once the rest was set up.
   const homeOptions = checkHomeSettings(homeGiven, HOME_SETTING_NAMES, "home");
   const mockOptions = checkServerOptions(mockGiven, "mock");
+  // The mock's catalogue becomes the runtime's when the home gives none, and the runtime refuses
+  // an empty one: said here, naming the option given, before anything starts.
+  if (homeOptions.models === undefined && mockOptions.models?.length === 0) {
+    throw new TypeError(
+      "mock.models must hold at least one model: createTestCodex gives the runtime the mock's " +
+        "catalogue, and the runtime refuses an empty one",
+    );
+  }
   launchFor(checkConnectionOptions({ ...codexOptions, env }, CODEX_OPTION_NAMES));
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;

@@ -862,6 +862,8 @@ describe("the harness's options", () => {
         'mock has no option "waitTimeout"; did you mean "waitTimeoutMs"?',
       ],
       [{ mock: { models: "x" } }, /^models must be an array of model entries, got/],
+      // The runtime would refuse the empty catalogue only once the mock listened.
+      [{ mock: { models: [] } }, /^mock\.models must hold at least one model/],
       [{ clientInfo: { nam: "app" } }, 'clientInfo has no option "nam"; did you mean "name"?'],
       [{ startTimeout: -1 }, /^startTimeout must be a number of milliseconds/],
       [{ env: { A: 5 } }, /^env\.A must be a string/],
