@@ -904,13 +904,14 @@ export function turnParams(
     throw new TypeError("give an external message as the input or toolOutput, not both");
   }
   const { outputSchema } = options;
-  // A zod or other Standard Schema is `output`'s, which checks the answer against it.
-  if (typeof outputSchema === "object" && outputSchema !== null && "~standard" in outputSchema) {
-    throw new TypeError(
-      "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
-    );
-  }
   if (outputSchema !== undefined && outputSchema !== null && !isPlainObject(outputSchema)) {
+    // A zod or other Standard Schema is `output`'s, which checks the answer against it. (A plain
+    // object may carry `~standard` too: what z.toJSONSchema gives does.)
+    if (typeof outputSchema === "object" && "~standard" in outputSchema) {
+      throw new TypeError(
+        "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
+      );
+    }
     const kind =
       typeof outputSchema === "object" && !Array.isArray(outputSchema)
         ? objectKind(outputSchema)

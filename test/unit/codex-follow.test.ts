@@ -289,7 +289,7 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
   await codex.close();
 });
 
-it("answers a detached review's requests with its thread's handlers, lent to the fork while it runs", async () => {
+it("answers a detached review's requests with its thread's handlers, lent to the fork for good", async () => {
   const { codex, transport } = await startCodex();
   const thread = codex.thread("th", { approvals: approvalPolicies.acceptAll() });
   const before = transport.sent.length;
@@ -310,7 +310,10 @@ it("answers a detached review's requests with its thread's handlers, lent to the
   expect((await answerTo(transport, 0)).result).toEqual({ decision: "accept" });
   transport.deliver(completed("r1", "completed", "fork"));
   await review.run();
-  // Given back: the thread keeps its own, the fork has none.
+  // The fork stays, with the thread's tools and policy: its handlers stay lent, until it ends.
+  expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(2);
+  transport.deliver({ method: "thread/closed", params: { threadId: "fork" } });
+  await new Promise<void>((resolve) => setImmediate(resolve));
   expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(1);
   await codex.close();
 });

@@ -225,8 +225,10 @@ describe("turnParams", () => {
     }
     expect(turnParams("th", "go", { outputSchema: null }).outputSchema).toBeNull();
     // A zod schema given where a JSON Schema goes: the message names the option it is for.
-    const zodLike = { "~standard": { version: 1, vendor: "zod", validate: () => ({}) } };
-    expect(() => turnParams("th", "go", { outputSchema: zodLike as never })).toThrow(
+    class ZodLike {
+      readonly "~standard" = { version: 1, vendor: "zod", validate: () => ({}) };
+    }
+    expect(() => turnParams("th", "go", { outputSchema: new ZodLike() as never })).toThrow(
       "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
     );
   });
