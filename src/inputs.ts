@@ -364,6 +364,11 @@ function checkContentItem(item: unknown, i: number): void {
   if (given.length > 1) {
     throw new TypeError(`${name} (${type}) gives both ${given.join(" and ")}: give one of them`);
   }
+  // An empty URL or file id goes to the model provider as it is (text may be empty).
+  const [field] = given as [string];
+  if (type !== "input_text" && (record[field] as string).trim() === "") {
+    throw new TypeError(`${name} (${type}) has an empty ${field}`);
+  }
   const isImage = type === "input_image";
   refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);
   if (isImage) imageDetail(record.detail, `${name}.detail`);

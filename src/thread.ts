@@ -471,6 +471,8 @@ export class Thread {
         this.id,
         async (slot) => {
           const { fork } = await inSlot(slot, steps);
+          // Given up on while its module loaded, or in the queue: no fork is made.
+          checkStillWanted(slot, "review/start", signal, timeout, since);
           try {
             return await fork();
           } finally {
@@ -905,9 +907,13 @@ export function turnParams(
   }
   const { outputSchema } = options;
   if (outputSchema !== undefined && outputSchema !== null && !isPlainObject(outputSchema)) {
-    // A zod or other Standard Schema is `output`'s, which checks the answer against it. (A plain
-    // object may carry `~standard` too: what z.toJSONSchema gives does.)
-    if (typeof outputSchema === "object" && "~standard" in outputSchema) {
+    // A zod or other Standard Schema (an object of a class, or a function as ArkType's) is
+    // `output`'s, which checks the answer against it. (A plain object may carry `~standard` too:
+    // what z.toJSONSchema gives does.)
+    if (
+      (typeof outputSchema === "object" || typeof outputSchema === "function") &&
+      "~standard" in outputSchema
+    ) {
       throw new TypeError(
         "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
       );

@@ -185,11 +185,16 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
   }
 }
 
-// The hosts of the mock, added to those the environment says to reach without a proxy: an
-// inherited HTTP_PROXY would otherwise carry the model's requests, prompts included, to the proxy.
-function localNoProxy(): { NO_PROXY: string; no_proxy: string } {
+/**
+ * @internal The hosts of the mock, added to those the environment (or `given`) says to reach
+ * without a proxy: an inherited HTTP_PROXY would otherwise carry the model's requests, prompts
+ * included, to the proxy.
+ */
+export function localNoProxy(
+  given: readonly (string | undefined)[] = [process.env.NO_PROXY, process.env.no_proxy],
+): { NO_PROXY: string; no_proxy: string } {
   const hosts = new Set(["127.0.0.1", "localhost", "::1"]);
-  for (const inherited of [process.env.NO_PROXY, process.env.no_proxy]) {
+  for (const inherited of given) {
     for (const host of inherited?.split(",") ?? []) if (host.trim() !== "") hosts.add(host.trim());
   }
   const value = [...hosts].join(",");

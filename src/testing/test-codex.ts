@@ -11,6 +11,7 @@ import {
   checkHomeSettings,
   createCodexHome,
   HOME_SETTING_NAMES,
+  localNoProxy,
   type CodexHome,
   type CodexHomeOptions,
 } from "./harness.js";
@@ -60,15 +61,14 @@ function mergeEnv(
 ): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...own };
   for (const [name, value] of Object.entries(given ?? {})) {
-    // The mock's hosts stay beside those given: the model's requests must not reach a proxy.
-    if (value !== undefined && NO_PROXY_NAMES.has(name) && own[name] !== undefined) {
-      env[name] = [own[name], value].join(",");
-    } else if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
+    if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
   }
+  // A NO_PROXY given takes the inherited one's place, with the mock's hosts beside it (both
+  // spellings): the model's requests must not reach a proxy.
+  const noProxy = [given?.NO_PROXY, given?.no_proxy];
+  if (noProxy.some((value) => value !== undefined)) Object.assign(env, localNoProxy(noProxy));
   return env;
 }
-
-const NO_PROXY_NAMES: ReadonlySet<string> = new Set(["NO_PROXY", "no_proxy"]);
 
 /**
  * Starts a mock Responses API, a temporary `CODEX_HOME` pointing at it, and a real app-server

@@ -909,6 +909,7 @@ describe("the harness's options", () => {
     const saved = {
       HTTP_PROXY: process.env.HTTP_PROXY,
       INHERITED: process.env.CODEX_SDK_INHERITED,
+      NO_PROXY: process.env.NO_PROXY,
     };
     process.env.HTTP_PROXY = `http://127.0.0.1:${port}`;
     process.env.CODEX_SDK_INHERITED = "inherited";
@@ -926,14 +927,18 @@ describe("the harness's options", () => {
       } finally {
         await t.close();
       }
-      // A NO_PROXY of the caller's joins the mock's hosts, not replaces them.
+      // A NO_PROXY of the caller's takes the inherited one's place, beside the mock's hosts.
+      process.env.NO_PROXY = "inherited.example";
       const own = await createTestCodex({ env: { NO_PROXY: "corp.internal" } });
       try {
         own.mock.enqueueAssistantMessage("direct");
         expect((await (await own.codex.threadStart()).run("hi")).finalResponse).toBe("direct");
         const environ = (await readFile(`/proc/${own.codex.pid}/environ`, "utf8")).split("\0");
-        const noProxy = environ.find((entry) => entry.startsWith("NO_PROXY="))!.split(/[=,]/);
-        expect(noProxy).toEqual(expect.arrayContaining(["127.0.0.1", "corp.internal"]));
+        for (const name of ["NO_PROXY", "no_proxy"]) {
+          const hosts = environ.find((entry) => entry.startsWith(`${name}=`))!.split(/[=,]/);
+          expect(hosts).toEqual(expect.arrayContaining(["127.0.0.1", "corp.internal"]));
+          expect(hosts).not.toContain("inherited.example");
+        }
       } finally {
         await own.close();
       }
@@ -942,6 +947,7 @@ describe("the harness's options", () => {
       for (const [name, value] of Object.entries({
         HTTP_PROXY: saved.HTTP_PROXY,
         CODEX_SDK_INHERITED: saved.INHERITED,
+        NO_PROXY: saved.NO_PROXY,
       })) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;

@@ -289,6 +289,22 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
   await codex.close();
 });
 
+it("makes no fork for a detached review given up on as its module loads", async () => {
+  const { codex, transport } = await startCodex();
+  const thread = codex.thread("th");
+  const controller = new AbortController();
+  const before = transport.sent.length;
+  const reviewing = thread.review("uncommittedChanges", {
+    delivery: "detached",
+    signal: controller.signal,
+  });
+  controller.abort();
+  await expect(reviewing).rejects.toMatchObject({ name: "AbortError" });
+  expect(transport.sent.slice(before)).toEqual([]);
+  expect(clientStats(codex)["router.queues"]).toBe(0);
+  await codex.close();
+});
+
 it("answers a detached review's requests with its thread's handlers, lent to the fork for good", async () => {
   const { codex, transport } = await startCodex();
   const thread = codex.thread("th", { approvals: approvalPolicies.acceptAll() });

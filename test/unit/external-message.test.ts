@@ -159,6 +159,14 @@ describe("external message content", () => {
     expect(refusal([{ type: "input_image" }])).toBe(
       "external message content item 0 (input_image) needs a string image_url or file_id",
     );
+    // An empty URL or file id would go to the model provider as it is; empty text is text.
+    expect(refusal([{ type: "input_image", image_url: " " }])).toBe(
+      "external message content item 0 (input_image) has an empty image_url",
+    );
+    expect(refusal([{ type: "input_audio", file_id: "" }])).toBe(
+      "external message content item 0 (input_audio) has an empty file_id",
+    );
+    expect(refusal([{ type: "input_text", text: "" }])).toBe("accepted");
     expect(refusal([{ type: "input_text", text: "\u{1F324}".slice(0, 1) }])).toMatch(
       /^external message content item 0\.text holds a lone surrogate/,
     );

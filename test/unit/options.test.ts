@@ -228,6 +228,11 @@ describe("turnParams", () => {
     class ZodLike {
       readonly "~standard" = { version: 1, vendor: "zod", validate: () => ({}) };
     }
+    // ArkType's schemas are functions.
+    const callable = Object.assign(() => undefined, { "~standard": { version: 1 } });
+    expect(() => turnParams("th", "go", { outputSchema: callable as never })).toThrow(
+      "give a zod or other Standard Schema as output",
+    );
     expect(() => turnParams("th", "go", { outputSchema: new ZodLike() as never })).toThrow(
       "outputSchema takes a plain JSON Schema object; give a zod or other Standard Schema as output",
     );
