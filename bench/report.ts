@@ -481,7 +481,7 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
-The full runs so far are below; this file holds the twentieth. Each ratio is the SDK's client CPU
+The full runs so far are below; this file holds the twenty-first. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
@@ -508,7 +508,8 @@ start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 a
 | 17  | 5e13590 | array params refused; turn starts after their end ignored                                        | 1.37x    | 1.18x            | 1.20x              | 1.11x  | 1.10x | another host (Intel Xeon; runs 1-16 AMD EPYC); import 9.95 ms (floor's 2.88 ms)                        |
 | 18  | 68fb485 | a turn handle's run() asks whether its signal stopped it                                         | 1.31x    | 1.28x            | 1.18x              | 1.10x  | 1.11x | busier host (floor's start-up CPU 19.3 ms); import 14.5 ms (floor's 5.27 ms); stream section run again |
 | 19  | bbbcaab | a held turn's replay checks the turn is still routed; thread options checked for lone surrogates | 1.44x    | 1.19x            | 1.23x              | 1.09x  | 1.16x | quieter host (floor's start-up CPU 11.2 ms); import 10.4 ms (floor's 2.75 ms)                          |
-| 20  | d4a73bf | held server requests keep their place; a turn's start notes the thread's running turn            | 1.39x    | 1.22x            | 1.22x              | 1.06x  | 1.12x | busier host (floor's start-up CPU 16.5 ms); import 13.0 ms (floor's 3.61 ms); this file                |
+| 20  | d4a73bf | held server requests keep their place; a turn's start notes the thread's running turn            | 1.39x    | 1.22x            | 1.22x              | 1.06x  | 1.12x | busier host (floor's start-up CPU 16.5 ms); import 13.0 ms (floor's 3.61 ms)                           |
+| 21  | 4c12ee9 | a streamed turn's collector notes open server requests; thread start checks more options         | 1.41x    | 1.18x            | 1.26x              | 1.15x  | 1.10x | quiet host (floor's start-up CPU 11.6 ms); import 10.7 ms (floor's 2.77 ms); this file                 |
 
 What changed on the measured paths, in more detail:
 
@@ -560,6 +561,16 @@ What changed on the measured paths, in more detail:
   started with a signal or a timeout has one more promise handler, naming the call in a
   timeout. Its stream section met both targets again (1.06x; the results mode 10.5x less CPU
   than the floor, and 916 ms against the floor's 1,082 ms).
+- Run 21 (4c12ee9): a turn whose events are kept for \`stream()\` readers notes the
+  \`requestId\` of each event outside its own cases (the server requests it shows) and forgets it
+  at its \`serverRequest/resolved\`; \`threadStart\` checks its string options for emptiness, its
+  sandbox settings against the preset and \`permissions\`, and \`config\` for the keys the
+  presets set. The deltas of the stream workload keep their own cases, and a thread started
+  without \`config\` skips the last of these checks. On a quiet host (the floor's start-up CPU
+  11.6 ms, its sequential turns 44.2 ms), its stream section missed its CPU target at 1.15x,
+  within the 1.06x to 1.20x of runs 11 to 20, while the results mode met both (759 ms against
+  the floor's 905 ms, 10.7x less CPU); the soak measured 1.10x (1,653 against 1,502 ms), just
+  over the line.
 
 Interleaved comparisons:
 
