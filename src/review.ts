@@ -162,7 +162,7 @@ export interface DetachedReview {
 }
 
 /**
- * A code review on a fork of `threadId`, checked here before any I/O. The runtime names a review
+ * @internal A code review on a fork of `threadId`, checked here before any I/O. The runtime names a review
  * turn in two ways: `review/start` answers with the turn its items and `turn/completed` carry,
  * while `turn/started` names the turn it runs on the review's behalf, the only one
  * `turn/interrupt` accepts. The router routes both to one handle, which interrupts the second.

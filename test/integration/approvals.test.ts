@@ -11,6 +11,7 @@ import {
 } from "../../src/index.js";
 import { customToolCallOutputs, functionCallOutputs, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { lookupTool } from "../support/lookup-tool.js";
 
 let t: TestCodex | undefined;
 afterEach(async () => {
@@ -349,17 +350,7 @@ describe("dynamic tools", () => {
           return { decision: "decline" };
         },
       },
-      tools: [
-        {
-          name: "lookup",
-          description: "Looks a word up",
-          inputSchema: { type: "object", properties: { q: { type: "string" } } },
-          handler: (args) => {
-            calls.push(args);
-            return "found";
-          },
-        },
-      ],
+      tools: [lookupTool(calls)],
     });
     t.mock.enqueueAssistantMessage("hi");
     await thread.run("hello");

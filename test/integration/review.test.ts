@@ -13,6 +13,7 @@ import {
 } from "../../src/index.js";
 import { inputTexts, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { lookupTool } from "../support/lookup-tool.js";
 
 let t: TestCodex;
 beforeEach(async () => {
@@ -251,17 +252,7 @@ describe("Thread.review", () => {
     const calls: unknown[] = [];
     const thread = await t.codex.threadStart({
       cwd: t.workDir,
-      tools: [
-        {
-          name: "lookup",
-          description: "Looks a word up",
-          inputSchema: { type: "object", properties: { q: { type: "string" } } },
-          handler: (args) => {
-            calls.push(args);
-            return "found";
-          },
-        },
-      ],
+      tools: [lookupTool(calls)],
     });
     t.mock.enqueueAssistantMessage("noted");
     await thread.run("I changed app.js.");
