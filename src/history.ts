@@ -46,7 +46,7 @@ import {
   type RequestOptions,
   type WireOptions,
 } from "./internal/validate.js";
-import { timeLeft } from "./internal/deadline.js";
+import { callLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
@@ -193,9 +193,7 @@ export async function allPages<T>(
 ): Promise<T[]> {
   const timeout = call?.timeout;
   const t0 = performance.now();
-  const pages = new Paginated<T>(method, (cursor) =>
-    fetch(cursor, timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) }),
-  );
+  const pages = new Paginated<T>(method, (cursor) => fetch(cursor, callLeft(call, t0)));
   const all = async () => {
     const items: T[] = [];
     for await (const item of pages) items.push(item);
@@ -349,15 +347,6 @@ export async function turnlessRecord(
   }
   // Read without its turns, it lists none.
   return read.thread.preview === "" ? read : TURN_STARTED;
-}
-
-/** @internal A call's options with what is left of its timeout, sent at `since`. */
-export function callLeft(
-  call: RequestOptions | undefined,
-  since: number,
-): RequestOptions | undefined {
-  const timeout = call?.timeout;
-  return timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, since) };
 }
 
 const EMPTY_PAGE = { data: [], nextCursor: null, backwardsCursor: null };

@@ -153,8 +153,23 @@ export function sandboxPolicy(options: SandboxOptions): SandboxPolicy | undefine
   };
 }
 
-/** An option that lists directories: an array of absolute paths, holes refused. */
-export function checkAbsolutePaths(value: unknown, option: string): string[] {
+/**
+ * Checks the wire strings of thread or turn params that the server would take empty (a model
+ * named "" goes to the model provider), and `runtimeWorkspaceRoots`, absolute paths.
+ */
+export function checkSettingStrings(
+  params: Readonly<Record<string, unknown>>,
+  nonEmpty: readonly string[],
+): void {
+  for (const key of nonEmpty) {
+    if (params[key] !== undefined && params[key] !== null) checkNonEmpty(params[key], key);
+  }
+  const roots = params.runtimeWorkspaceRoots;
+  if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
+}
+
+// An option that lists directories: an array of absolute paths, holes refused.
+function checkAbsolutePaths(value: unknown, option: string): string[] {
   if (!Array.isArray(value)) {
     throw new TypeError(`${option} must be an array of absolute paths, got ${describe(value)}`);
   }

@@ -39,7 +39,7 @@ import {
 import {
   SETTING_KEYS,
   approvalFields,
-  checkAbsolutePaths,
+  checkSettingStrings,
   sandboxMode,
   settingsConfig,
   type ApprovalMode,
@@ -245,12 +245,7 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
       break;
     }
   }
-  for (const key of NON_EMPTY_KEYS) {
-    if (params[key] !== undefined && params[key] !== null) checkNonEmpty(params[key], key);
-  }
-  if (params.runtimeWorkspaceRoots !== undefined && params.runtimeWorkspaceRoots !== null) {
-    checkAbsolutePaths(params.runtimeWorkspaceRoots, "runtimeWorkspaceRoots");
-  }
+  checkSettingStrings(params, NON_EMPTY_KEYS);
   const given = params.config;
   if (given !== undefined && given !== null && !isPlainObject(given)) {
     throw new TypeError(`config must be an object, got ${describe(given)}`);
@@ -296,18 +291,8 @@ const NON_EMPTY_KEYS = ["model", "modelProvider", "cwd", "permissions"] as const
 const APPROVAL_KEYS = ["approval_policy", "approvals_reviewer"] as const;
 const SANDBOX_KEY = "sandbox_mode";
 
-// Whether `config` sets a top-level key, whole or through a dotted key under it
-// (`"approval_policy.granular.rules"`).
-function configSets(config: Record<string, unknown> | undefined, key: string): boolean {
-  if (config === undefined) return false;
-  for (const given in config) {
-    if (config[given] !== undefined && (given === key || given.startsWith(`${key}.`))) return true;
-  }
-  return false;
-}
-
 function setsApprovals(config: Record<string, unknown> | undefined): boolean {
-  return APPROVAL_KEYS.some((key) => configSets(config, key));
+  return config !== undefined && APPROVAL_KEYS.some((key) => configHas(config, [key]));
 }
 
 function refusePresetTwice(
@@ -319,12 +304,12 @@ function refusePresetTwice(
     // Only the keys the preset sends: denyAll leaves the reviewer to the config.
     const { approvalsReviewer } = approvalFields(approvalMode);
     const keys = approvalsReviewer === undefined ? APPROVAL_KEYS.slice(0, 1) : APPROVAL_KEYS;
-    const key = keys.find((name) => configSets(config, name));
+    const key = keys.find((name) => configHas(config, [name]));
     if (key !== undefined) {
       throw new TypeError(`approvalMode and config both set ${key}: give it in one of them`);
     }
   }
-  if (sandbox !== undefined && configSets(config, SANDBOX_KEY)) {
+  if (sandbox !== undefined && configHas(config, [SANDBOX_KEY])) {
     throw new TypeError(`sandbox and config both set ${SANDBOX_KEY}: give it in one of them`);
   }
 }
@@ -409,9 +394,13 @@ function withSetting(
   return { ...config, [path.join(".")]: value };
 }
 
-// Whether `config` sets the key path, written dotted, nested or both (`{ "a.b": 1 }`, `{ a: { b: 1 } }`).
+// Whether `config` sets the key path, or a key under it, written dotted, nested or both
+// (`{ "a.b": 1 }`, `{ a: { b: 1 } }`, `{ "a.b.c": 1 }`).
 function configHas(config: Record<string, unknown>, path: readonly string[]): boolean {
-  if (config[path.join(".")] !== undefined) return true;
+  const dotted = path.join(".");
+  for (const key in config) {
+    if (config[key] !== undefined && (key === dotted || key.startsWith(`${dotted}.`))) return true;
+  }
   for (let i = 1; i < path.length; i++) {
     const inner = config[path.slice(0, i).join(".")];
     if (isPlainObject(inner) && configHas(inner, path.slice(i))) return true;

@@ -5,7 +5,6 @@ import {
   itemPages,
   turnPage,
   turnPages,
-  callLeft,
   turnlessRecord,
   TURN_STARTED,
   type ItemListOptions,
@@ -31,7 +30,7 @@ import type {
 } from "./generated/index.js";
 import { TURN_START_PARAMS_FIELDS, TURN_START_PARAMS_KEYS } from "./generated/index.js";
 import { textInput, toTurnInput, type RunInput } from "./inputs.js";
-import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, callLeft, deadline, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkJson,
@@ -61,7 +60,7 @@ import {
   checkGoalStatus,
   goalOf,
   SANDBOX_KEYS,
-  checkAbsolutePaths,
+  checkSettingStrings,
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
@@ -732,8 +731,7 @@ export class Thread {
     const timeout = call?.timeout;
     const queued = this.#context.router.queueTurn(
       this.id,
-      (slot) =>
-        send(slot, timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) }),
+      (slot) => send(slot, callLeft(call, t0)),
       false,
       { method, signal: call?.signal, timeout, needsEvents },
     );
@@ -940,7 +938,7 @@ export function turnParams(
   const given = dropUndefined(rest);
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
   checkJson(given, "options");
-  checkTurnStrings(given);
+  checkSettingStrings(given, TURN_NON_EMPTY_KEYS);
   // Copied, as the turn may wait for the thread: what was checked is sent.
   const wire = jsonCopy(given);
   const params = { ...wire, threadId, input: wireInput } as TurnStartParams;
@@ -959,11 +957,3 @@ export function turnParams(
 // Wire strings of a turn the server would take empty: a model named "" is sent to the model
 // provider, for this turn and the ones after it.
 const TURN_NON_EMPTY_KEYS = ["model", "cwd", "effort", "permissions"] as const;
-
-function checkTurnStrings(given: Record<string, unknown>): void {
-  for (const key of TURN_NON_EMPTY_KEYS) {
-    if (given[key] !== undefined && given[key] !== null) checkNonEmpty(given[key], key);
-  }
-  const roots = given.runtimeWorkspaceRoots;
-  if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
-}

@@ -22,7 +22,14 @@ import type {
 } from "./generated/index.js";
 import { TURN_STEER_PARAMS_FIELDS, TURN_STEER_PARAMS_KEYS } from "./generated/index.js";
 import { isExternalMessage, toToolOutput, toUserInputs, type RunInput } from "./inputs.js";
-import { ABORT_WAIT_MS, abortError, deadline, timeLeft, watchAbort } from "./internal/deadline.js";
+import {
+  ABORT_WAIT_MS,
+  abortError,
+  callLeft,
+  deadline,
+  timeLeft,
+  watchAbort,
+} from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import {
@@ -791,17 +798,14 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   /**
-   * @internal `run()` bounded by what is `left` of a call's `timeout`, which its `TimeoutError`
-   * names: `thread.run()` has spent part of it on the thread's queue and the start.
+   * @internal `run()` bounded by `signal` or by what is `left` of a call's `timeout`, which its
+   * `TimeoutError` names: `thread.run()` has spent part of it on the thread's queue and the start.
    */
-  async runWithin(
+  runWithin(
     signal: AbortSignal | undefined,
     left: number | undefined,
     timeout: number | undefined,
   ): Promise<R> {
-    if (signal === undefined && left === undefined) {
-      return this.#checked(await this.#collector.completion);
-    }
     // The bound covers the reading of the answer too: a schema's validation may be async.
     return deadline(
       this.#collector.completion.then((result) => this.#checked(result)),
@@ -952,7 +956,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         if (own) throw new RequestTimeoutError(method, timeout);
       },
     });
-    return timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+    return callLeft(call, t0);
   }
 
   // An aborted signal of `thread.turn(...)`/`run(...)`: stop the turn on the server.

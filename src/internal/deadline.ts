@@ -105,6 +105,18 @@ export function timeLeft(timeout: number, since: number): number {
   return Math.max(1, Math.round(timeout - (performance.now() - since)));
 }
 
+/**
+ * A call's options with what is left of its `timeout` since `since` (`performance.now()`), for
+ * the next request of a call made of several; the options as they are when they bound no time.
+ */
+export function callLeft<C extends { readonly timeout?: number | undefined }>(
+  call: C | undefined,
+  since: number,
+): C | undefined {
+  const timeout = call?.timeout;
+  return timeout === undefined ? call : ({ ...call, timeout: timeLeft(timeout, since) } as C);
+}
+
 /** Resolves after `ms`, or rejects with the abort reason when `signal` aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return deadline(new Promise<void>(() => {}), {
