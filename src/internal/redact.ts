@@ -80,16 +80,16 @@ function isRedactable(value: string): boolean {
  */
 export function credentialsIn(keyPath: readonly string[], value: unknown): string[] {
   const out: string[] = [];
-  const walk = (item: unknown, under: boolean, depth: number): void => {
+  const walk = (item: unknown, under: boolean, depth: number, name = keyPath.at(-1)): void => {
     if (typeof item === "string") {
-      if (under && isRedactable(item)) out.push(item);
+      if (under && isRedactable(item)) out.push(...credentialForms(item, name ?? ""));
       // What a URL carries, wherever it sits (an MCP server's `url?api_key=...`).
       else if (item.includes("://")) out.push(...urlCredentials(item));
     } else if (typeof item === "object" && item !== null && depth < MAX_DEPTH) {
-      if (Array.isArray(item)) for (const entry of item) walk(entry, under, depth + 1);
+      if (Array.isArray(item)) for (const entry of item) walk(entry, under, depth + 1, name);
       else
         for (const [key, entry] of Object.entries(item)) {
-          walk(entry, under || isCredentialName(key), depth + 1);
+          walk(entry, under || isCredentialName(key), depth + 1, key);
         }
     }
   };
@@ -143,7 +143,14 @@ export function urlCredentials(url: string): string[] {
  * value encodes and its password, and the value of each cookie.
  */
 export function headerCredentials(name: string, value: string): string[] {
-  if (!isCredentialName(name, false)) return [];
+  return isCredentialName(name, false) ? credentialForms(value, name) : [];
+}
+
+/**
+ * A credential `value` under `name` in every form a server may quote it (see
+ * `headerCredentials`): a config value may be a header's (`http_headers.Authorization`).
+ */
+function credentialForms(value: string, name: string): string[] {
   const out = [value];
   const keep = (part: string) => {
     if (isRedactable(part)) out.push(part);
@@ -193,7 +200,7 @@ export function pairCredentials(pair: string): string[] {
       .slice(0, at)
       .split(".")
       .some((segment) => isCredentialName(segment));
-    if (named && isRedactable(raw)) out.push(raw);
+    if (named && isRedactable(raw)) out.push(...credentialForms(raw, pair.slice(0, at).trim()));
     // A bare URL, whose `=`s the tokens below would split: what it carries.
     if (raw.includes("://")) out.push(...urlCredentials(raw));
   }
@@ -218,7 +225,7 @@ export function pairCredentials(pair: string): string[] {
       key = unquote(token);
     } else {
       const text = unquote(token);
-      if (under && isRedactable(text)) out.push(text);
+      if (under && isRedactable(text)) out.push(...credentialForms(text, key));
       else if (text.includes("://")) out.push(...urlCredentials(text));
       valueNext = false;
     }

@@ -6,6 +6,7 @@ import { Codex } from "../../src/codex.js";
 import { launchFor } from "../../src/launch.js";
 import {
   Secrets,
+  credentialsIn,
   envCredentials,
   isCredentialName,
   pairCredentials,
@@ -67,15 +68,27 @@ describe("pairCredentials", () => {
       ],
       [
         "mcp_servers.a.http_headers={ Authorization = \"Bearer abcdefghij\", X = 'literal-secret-1' }",
-        ["Bearer abcdefghij", "literal-secret-1"],
+        ["Bearer abcdefghij", "abcdefghij", "literal-secret-1"],
       ],
       ['model_providers.x.query_params={ "api-key" = "AZUREKEY0123" }', ["AZUREKEY0123"]],
       ["a.api_key=bareword12345", ["bareword12345", "bareword12345"]],
-      ["x.authorization=Bearer abcdefghijk", ["Bearer abcdefghijk"]],
+      ["x.authorization=Bearer abcdefghijk", ["Bearer abcdefghijk", "abcdefghijk"]],
       ['list=[ { token = "in-array-token-1" }, "plain-string-xx" ]', ["in-array-token-1"]],
       ['env_token=["tok-one-12345", "tok-two-12345"]', ["tok-one-12345", "tok-two-12345"]],
       // Multi-line strings, written on one line: the value is what is between the quotes.
-      ['mcp_servers.x.http_headers="""Bearer config-secret-0123"""', ["Bearer config-secret-0123"]],
+      [
+        'mcp_servers.x.http_headers="""Bearer config-secret-0123"""',
+        ["Bearer config-secret-0123", "config-secret-0123"],
+      ],
+      // A header's value: what its scheme leads, a Basic value's password, each cookie's value.
+      [
+        `p.http_headers={ Authorization = "Basic ${Buffer.from("user:basic-pw-0123").toString("base64")}", Cookie = "sid=cookie-value-0123; lang=en" }`,
+        expect.arrayContaining([
+          "user:basic-pw-0123",
+          "basic-pw-0123",
+          "cookie-value-0123",
+        ]) as unknown as string[],
+      ],
       ["a.token='''literal-secret-0123'''", ["literal-secret-0123"]],
       ['a.token="""esc\\u0041ped-secret-0123"""', ["escAped-secret-0123"]],
       // What a URL carries, under any key.
@@ -94,6 +107,35 @@ describe("pairCredentials", () => {
       ["mcp_servers.x.env={ MAX_BYTES = 1000000000, WHEN = 2024-10-21 }", []],
     ];
     for (const [pair, found] of cases) expect(pairCredentials(pair), pair).toEqual(found);
+  });
+});
+
+describe("credentialsIn", () => {
+  it("finds a header's token in every form, as a config object's value", () => {
+    const basic = Buffer.from("gateway:basic-pw-0123").toString("base64");
+    const found = credentialsIn(["model_providers"], {
+      gw: {
+        http_headers: {
+          Authorization: "Bearer gw-token-0123456",
+          "X-Basic-Auth": `Basic ${basic}`,
+        },
+        env_http_headers: { Cookie: "session=cookie-value-0123" },
+      },
+    });
+    for (const form of [
+      "Bearer gw-token-0123456",
+      "gw-token-0123456",
+      "gateway:basic-pw-0123",
+      "basic-pw-0123",
+      "session=cookie-value-0123",
+      "cookie-value-0123",
+    ]) {
+      expect(found).toContain(form);
+    }
+    expect(credentialsIn(["http_headers", "Authorization"], "Bearer key-path-token-0123")).toEqual([
+      "Bearer key-path-token-0123",
+      "key-path-token-0123",
+    ]);
   });
 });
 
