@@ -111,8 +111,13 @@ function shown(value: unknown): string {
     : `an object with keys [${Object.keys(value).join(", ")}]`;
 }
 
-function invalid(what: string, value: unknown): never {
-  throw new InvalidAnswerError(`${what}, got ${shown(value)}`);
+// A string by its length only: an answer to the user's questions may be the secret one asked for.
+function shape(value: unknown): string {
+  return typeof value === "string" ? `a string of ${value.length} characters` : shown(value);
+}
+
+function invalid(what: string, value: unknown, describe = shown): never {
+  throw new InvalidAnswerError(`${what}, got ${describe(value)}`);
 }
 
 function object(value: unknown, what: string): Record<string, unknown> {
@@ -129,10 +134,10 @@ function nullableString(value: unknown, what: string): string | null {
 
 // `Array.from` reads a gap in a sparse array as `undefined`, which fails the check, where `every`
 // and `map` skip it and it went out as `null`.
-function strings(value: unknown, what: string): string[] {
+function strings(value: unknown, what: string, describe = shown): string[] {
   const list = Array.isArray(value) ? Array.from(value as unknown[]) : undefined;
   if (list !== undefined && list.every((item) => typeof item === "string")) return list;
-  return invalid(`${what} must be an array of strings`, value);
+  return invalid(`${what} must be an array of strings`, value, describe);
 }
 
 function oneOf<T extends string>(list: readonly T[], value: unknown, what: string): T {
@@ -328,15 +333,15 @@ export const CHECK_ANSWER: Answers = {
   },
   "item/tool/requestUserInput": (value) => {
     const answers = isRecord(value) ? value.answers : undefined;
-    if (!isRecord(answers)) return invalid("the answer must be { answers: {...} }", value);
+    if (!isRecord(answers)) return invalid("the answer must be { answers: {...} }", value, shape);
     // A copy of the protocol's fields only; a question left `undefined` is not answered, as
     // JSON would leave it out. `fromEntries` defines each key, `__proto__` too.
     const copy: [string, { answers: string[] }][] = [];
     for (const [id, answer] of Object.entries(answers)) {
       if (answer === undefined) continue;
       const what = `answers[${JSON.stringify(id)}]`;
-      if (!isRecord(answer)) return invalid(`${what} must be { answers: string[] }`, answer);
-      copy.push([id, { answers: strings(answer.answers, `${what}.answers`) }]);
+      if (!isRecord(answer)) return invalid(`${what} must be { answers: string[] }`, answer, shape);
+      copy.push([id, { answers: strings(answer.answers, `${what}.answers`, shape) }]);
     }
     return { answers: Object.fromEntries(copy) };
   },

@@ -1039,6 +1039,26 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
     ]);
   });
 
+  it("names a misshapen answer to the user's questions by its shape, never its text", async () => {
+    // A question may be one the runtime marks `isSecret` (a password): the client is not told.
+    const secret = "hunter2-correct-horse-battery-staple";
+    let answer: unknown;
+    const { transport, turnEvents } = setup({ onUserInput: () => answer as never });
+    const shapes = [secret, { answers: { pw: secret } }, { answers: { pw: { answers: secret } } }];
+    for (const [i, shape] of shapes.entries()) {
+      answer = shape;
+      transport.deliver(request(i, "item/tool/requestUserInput", { questions: [] }));
+      expect(await transport.waitForSent(i + 1)).toEqual({ id: i, result: { answers: {} } });
+    }
+    const reported = turnEvents.filter((e) => e.method === "client/handlerError");
+    expect(reported.map((e) => (e.params as { message: string }).message)).toEqual([
+      "the answer must be { answers: {...} }, got a string of 36 characters",
+      'answers["pw"] must be { answers: string[] }, got a string of 36 characters',
+      'answers["pw"].answers must be an array of strings, got a string of 36 characters',
+    ]);
+    expect(JSON.stringify(turnEvents)).not.toContain(secret);
+  });
+
   it("sends an elicitation's content as it reads once, whatever its getters do after", async () => {
     let reads = 0;
     const content = {};
