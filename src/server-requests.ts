@@ -194,6 +194,23 @@ const TOOL_NAMES = optionNames<DynamicTool>()({
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
 /**
+ * @internal The tools the pinned runtime offers the model itself. A client's tool of one of these
+ * names is dropped from what the model sees, and its calls run the runtime's tool (a command, for
+ * `exec_command`): its handler would never run. Checked against what the runtime offers by the
+ * tools' integration test.
+ */
+export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
+  "apply_patch",
+  "create_goal",
+  "exec_command",
+  "get_goal",
+  "request_user_input",
+  "update_goal",
+  "view_image",
+  "write_stdin",
+]);
+
+/**
  * The wire spec of a dynamic tool; throws a `TypeError` naming `name` (where it was given) before
  * any I/O when it is not usable, as the runtime would refuse it or could not call it.
  */
@@ -205,6 +222,17 @@ function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
     throw new TypeError(
       `${name}.name must be 1 to 128 letters, digits, "_" or "-" (the Responses API's rule), ` +
         `got ${shown(tool.name)}`,
+    );
+  }
+  if (tool.name === "mcp" || tool.name.startsWith("mcp__")) {
+    throw new TypeError(
+      `${name}.name ${tool.name} is reserved: the runtime names its MCP servers' tools "mcp__..."`,
+    );
+  }
+  if (RUNTIME_TOOL_NAMES.has(tool.name)) {
+    throw new TypeError(
+      `${name}.name ${tool.name} is a tool of the runtime's own, which would take its place: ` +
+        "the handler would never run",
     );
   }
   const where = `${name} (${tool.name})`;
@@ -223,6 +251,13 @@ function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
   if (!isPlainObject(inputSchema)) {
     throw new TypeError(
       `${where}: inputSchema must be a JSON Schema object, got ${describe(inputSchema)}`,
+    );
+  }
+  const { properties } = inputSchema as { properties?: unknown };
+  // The runtime reads the schema's properties as a map, and refuses the whole thread otherwise.
+  if (properties !== undefined && properties !== null && !isPlainObject(properties)) {
+    throw new TypeError(
+      `${where}: inputSchema.properties must be an object, got ${describe(properties)}`,
     );
   }
   checkJson(inputSchema, `${where}: inputSchema`);

@@ -11,6 +11,7 @@ import {
 } from "../../src/index.js";
 import { customToolCallOutputs, functionCallOutputs, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { RUNTIME_TOOL_NAMES } from "../../src/server-requests.js";
 import { lookupTool } from "../support/lookup-tool.js";
 
 let t: TestCodex | undefined;
@@ -331,10 +332,18 @@ describe("dynamic tools", () => {
     const result = await thread.run("What's the weather in Paris?");
     expect(result.finalResponse).toBe("It is sunny in Paris.");
     expect(calls).toEqual([{ city: "Paris" }]);
-    const tools = (t.mock.responsesRequests[0]!.body as { tools: Array<{ name?: string }> }).tools;
-    expect(tools.some((tool) => tool.name === "lookup_weather")).toBe(true);
+    const body = t.mock.responsesRequests[0]!.body as { tools: { type: string; name?: string }[] };
+    expect(body.tools.some((tool) => tool.name === "lookup_weather")).toBe(true);
     const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
     expect(output).toContain("sunny");
+    // The runtime's own tools, which a client's tool of the same name cannot be: the SDK's list
+    // of them is the pinned runtime's.
+    const own = body.tools
+      .filter(
+        (tool) => ["function", "custom"].includes(tool.type) && tool.name !== "lookup_weather",
+      )
+      .map((tool) => tool.name);
+    expect(own.sort()).toEqual([...RUNTIME_TOOL_NAMES].sort());
   });
 
   it("answers a fork's calls and approvals with the source thread's functions and handlers", async () => {

@@ -781,6 +781,24 @@ describe("handler and tool options", () => {
       /^tools\[0\]\.name must be 1 to 128/,
     );
     expect(refusal([tool({}), tool({})])).toBe("tools[1]: two tools are named t");
+    // The runtime refuses these names, and the whole thread with them.
+    for (const name of ["mcp", "mcp__github__search"]) {
+      expect(refusal([tool({ name })])).toBe(
+        `tools[0].name ${name} is reserved: the runtime names its MCP servers' tools "mcp__..."`,
+      );
+    }
+    expect(refusal([tool({ name: "mcp_search" })])).toBe("accepted");
+    // The runtime's own tool of that name would answer every call.
+    expect(refusal([tool({ name: "exec_command" })])).toBe(
+      "tools[0].name exec_command is a tool of the runtime's own, which would take its place: " +
+        "the handler would never run",
+    );
+    expect(refusal([tool({ inputSchema: { type: "object", properties: 5 } })])).toBe(
+      "tools[0] (t): inputSchema.properties must be an object, got number",
+    );
+    expect(refusal([tool({ inputSchema: { type: "object", properties: ["a"] } })])).toBe(
+      "tools[0] (t): inputSchema.properties must be an object, got an array",
+    );
     expect(refusal([tool({ description: null })])).toBe(
       "tools[0] (t): description must be a string, got null",
     );
