@@ -364,7 +364,7 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
   if (typeof value === "string") return [{ type: "inputText", text: value }];
   if (!Array.isArray(value)) {
     // A function, a symbol or a `toJSON` giving `undefined` encodes to nothing, not to text.
-    const text = JSON.stringify(value ?? null) as string | undefined;
+    const text = JSON.stringify(value ?? null, noCollection) as string | undefined;
     if (text === undefined) return invalid("the tool output cannot be encoded as JSON", value);
     return [{ type: "inputText", text }];
   }
@@ -381,6 +381,21 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
       invalid(`tool output item ${i} needs a string ${field}`, item[field]);
     return { type, [field]: item[field] } as unknown as DynamicToolCallOutputContentItem;
   });
+}
+
+// JSON writes a Map or a Set as `{}`: the model would be told the call succeeded with nothing.
+function noCollection(key: string, value: unknown): unknown {
+  const kind =
+    value instanceof Map || value instanceof WeakMap
+      ? "a Map"
+      : value instanceof Set || value instanceof WeakSet
+        ? "a Set"
+        : undefined;
+  if (kind === undefined) return value;
+  const where = key === "" ? "" : ` at ${JSON.stringify(key)}`;
+  throw new InvalidAnswerError(
+    `the tool output holds ${kind}${where}, which JSON would send as {}, losing its entries`,
+  );
 }
 
 /** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */

@@ -310,6 +310,56 @@ describe("ServerRequestDispatcher", () => {
     expect(reported).toHaveLength(names.length);
   });
 
+  it("reports a dynamic tool output holding a Map or a Set as a failed call", async () => {
+    const { transport, dispatcher } = setup();
+    const outputs: Record<string, unknown> = {
+      map: new Map([["a", 1]]),
+      nested: { city: "Paris", tags: new Set(["sunny"]) },
+      dated: { when: new Date(0) },
+    };
+    dispatcher.setThread(
+      "th",
+      undefined,
+      Object.entries(outputs).map(([name, output]) => ({
+        name,
+        description: name,
+        inputSchema: { type: "object" },
+        handler: () => output,
+      })),
+    );
+    Object.keys(outputs).forEach((tool, id) =>
+      transport.deliver({
+        id,
+        method: "item/tool/call",
+        params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
+      }),
+    );
+    await transport.waitForSent(3);
+    const replies = [...(transport.sent as { id: number; result: DynamicToolCallResponse }[])]
+      .sort((a, b) => a.id - b.id)
+      .map((reply) => reply.result);
+    expect(replies).toEqual([
+      {
+        success: false,
+        contentItems: [
+          {
+            type: "inputText",
+            text: expect.stringMatching(/holds a Map, which JSON would send as \{\}/),
+          },
+        ],
+      },
+      {
+        success: false,
+        contentItems: [{ type: "inputText", text: expect.stringMatching(/holds a Set at "tags"/) }],
+      },
+      // A value with `toJSON` sends what it gives.
+      {
+        success: true,
+        contentItems: [{ type: "inputText", text: '{"when":"1970-01-01T00:00:00.000Z"}' }],
+      },
+    ]);
+  });
+
   it("sends the text null, a call that succeeded, for a tool that returns nothing", async () => {
     const { transport, dispatcher } = setup();
     const tool = (name: string, output: unknown) => ({
