@@ -1,5 +1,6 @@
 import { reportRejection } from "./deferred.js";
 import { REDACTED, type Secrets } from "./redact.js";
+import { isPlainObject } from "./validate.js";
 
 /** How much the SDK reports: each level includes the ones after it. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
@@ -81,17 +82,35 @@ function redactDetail(secrets: Secrets, detail: unknown): unknown {
   }
 }
 
+// The most of a thrown plain object's JSON a message shows.
+const SHOWN_CHARS = 200;
+
 /**
  * What a thrown value says, for a report or an answer: its `message` when that is a string, else
- * the value as a string. Never throws, whatever was thrown (a getter that throws, an object
- * without a prototype).
+ * a plain object's JSON (its first 200 characters), else the value as a string. Never throws,
+ * whatever was thrown (a getter that throws, an object without a prototype).
  */
 export function thrownMessage(thrown: unknown): string {
   try {
     const message = (thrown as { message?: unknown } | null | undefined)?.message;
-    return typeof message === "string" ? message : String(thrown);
+    if (typeof message === "string") return message;
+    // A plain object (a rejection with `{ status, error }`) would read "[object Object]".
+    const text = isPlainObject(thrown) ? plainJson(thrown) : undefined;
+    if (text !== undefined && text !== "{}") {
+      return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}...` : text;
+    }
+    return String(thrown);
   } catch {
     return "an error that cannot be read";
+  }
+}
+
+function plainJson(value: object): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // A BigInt or a cycle in it.
+    return undefined;
   }
 }
 

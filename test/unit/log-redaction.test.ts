@@ -158,6 +158,17 @@ describe("thrownMessage", () => {
       expect(thrownMessage(odd)).toBe("an error that cannot be read");
     }
   });
+
+  it("shows a plain object's JSON, cut to its first 200 characters", () => {
+    expect(thrownMessage({ status: 404, error: "no such city" })).toBe(
+      '{"status":404,"error":"no such city"}',
+    );
+    const long = thrownMessage({ detail: "x".repeat(500) });
+    expect(long).toBe(`{"detail":"${"x".repeat(189)}...`);
+    // JSON cannot write it: the value as a string.
+    expect(thrownMessage({ n: 1n })).toBe("[object Object]");
+    expect(thrownMessage(new (class Failure {})())).toBe("[object Object]");
+  });
 });
 
 describe("Secrets.text", () => {
