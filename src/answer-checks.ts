@@ -432,9 +432,10 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
 /**
  * The answer as the server will read it: encoded once and read back, so a getter or `toJSON` of
  * the handler's is run once and what was checked is what is sent. Throws when `answer` cannot
- * travel as JSON (a cycle, a BigInt, a function at the top).
+ * travel as JSON (a cycle, a BigInt, a function at the top), or when `oversize` finds it longer
+ * than one message may be.
  */
-export function encoded(answer: unknown): unknown {
+export function encoded(answer: unknown, oversize?: (json: string) => string | undefined): unknown {
   let text: string | undefined;
   try {
     text = JSON.stringify(answer);
@@ -447,5 +448,7 @@ export function encoded(answer: unknown): unknown {
       "the answer holds a lone surrogate (a string cut inside a character), which the server cannot read",
     );
   }
+  const over = oversize?.(text);
+  if (over !== undefined) throw new InvalidAnswerError(`the answer comes to ${over}`);
   return JSON.parse(text);
 }

@@ -245,7 +245,11 @@ export class Codex implements AsyncDisposable {
     this.#startup = startup;
     const { connection, log, secrets } = internals;
     const router = new Router(connection, log);
-    const dispatcher = new ServerRequestDispatcher(router, options, { log, secrets });
+    const dispatcher = new ServerRequestDispatcher(router, options, {
+      log,
+      secrets,
+      oversize: (json) => connection.oversize(json),
+    });
     connection.setServerRequestHandler(dispatcher.handle);
     connection.onClose(() => dispatcher.clear());
     this.#internals = { ...internals, router, dispatcher };

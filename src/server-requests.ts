@@ -409,6 +409,8 @@ interface Inflight {
 export interface DispatcherServices {
   readonly log?: Log;
   readonly secrets?: Secrets;
+  /** How far an answer's JSON is over what one message may hold (`Connection.oversize`). */
+  readonly oversize?: (json: string) => string | undefined;
 }
 
 /**
@@ -423,6 +425,7 @@ export class ServerRequestDispatcher {
   readonly #options: DispatcherOptions;
   readonly #log: Log;
   readonly #secrets: Secrets | undefined;
+  readonly #oversize: ((json: string) => string | undefined) | undefined;
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
@@ -448,6 +451,7 @@ export class ServerRequestDispatcher {
     };
     this.#log = services.log ?? SILENT;
     this.#secrets = services.secrets;
+    this.#oversize = services.oversize;
     router.on("serverRequest/resolved", (n) => {
       const requestId = (n.params as { requestId?: RequestId }).requestId;
       const entry = requestId === undefined ? undefined : this.#inflight.get(requestId);
@@ -690,7 +694,7 @@ export class ServerRequestDispatcher {
         },
       });
       const checks = await (answerChecks ??= import("./answer-checks.js"));
-      return checks.encoded(check(value, checks));
+      return checks.encoded(check(value, checks), this.#oversize);
     } catch (err) {
       // It goes to the server (a tool's failure, which the model reads) and into the stream.
       const thrown = wellFormed(thrownMessage(err));

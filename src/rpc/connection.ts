@@ -323,6 +323,14 @@ export class Connection {
     return boundWait(answered, method, options, () => this.#pending.delete(id));
   }
 
+  /**
+   * How far a message of this JSON text is over what the transport takes in one message (as
+   * "65.0 MiB as JSON, over the 64 MiB ..."), or `undefined` when it fits or there is no bound.
+   */
+  oversize(json: string): string | undefined {
+    return this.#limit === undefined ? undefined : overLimit(json, this.#limit);
+  }
+
   /** Sends a notification (no answer expected). */
   async notify(method: string, params?: unknown): Promise<void> {
     if (this.#closeError !== undefined) throw this.#closeError;

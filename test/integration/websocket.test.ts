@@ -9,6 +9,8 @@ import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { locateRuntime } from "../../src/runtime.js";
 import {
   createCodexHome,
+  functionCallOutputs,
+  sse,
   startMockResponsesServer,
   type CodexHome,
   type MockResponsesServer,
@@ -301,6 +303,28 @@ describe("Codex.connect", () => {
     await tooBig.closeStdin();
     expect((await tooBig.wait()).stdout.trim()).toBe("3");
     expect((await codex.models()).data.length).toBeGreaterThan(0);
+  });
+
+  it("reports a tool output over 64 MiB to the model as a failed call, and on the stream", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const codex = await Codex.connect(url);
+    cleanups.push(() => codex.close());
+    const huge = "x".repeat(65 * 2 ** 20);
+    const thread = await codex.threadStart({ tools: [{ name: "dump", handler: () => huge }] });
+    mock.enqueue(sse.functionCall("dump", {}, { callId: "c1" }));
+    mock.enqueueAssistantMessage("done");
+    const turn = await thread.turn("dump it");
+    const failures: string[] = [];
+    for await (const event of turn.stream()) {
+      if (event.method === "client/handlerError") failures.push(event.params.message);
+    }
+    const why =
+      "the answer comes to 65.0 MiB as JSON, over the 64 MiB the app-server takes over WebSocket";
+    expect(failures).toEqual([why]);
+    expect(functionCallOutputs(mock.responsesRequests[1]!)).toEqual([
+      expect.objectContaining({ call_id: "c1", output: expect.stringContaining(why) }),
+    ]);
+    expect((await turn.run()).finalResponse).toBe("done");
   });
 
   it("takes a message from the server over the ws package's 100 MiB default: a read of an 80 MiB file", async () => {
