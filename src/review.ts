@@ -242,7 +242,7 @@ function reviewIn(
   review: CheckedReview,
   since: number,
 ): (slot: TurnSlot) => Promise<TurnHandle> {
-  const { connection, log, events } = context;
+  const { connection, router, log, events } = context;
   const { wireTarget, handlers, signal, timeout } = review;
   return async (slot) => {
     // Given up on while its module loaded, or in the queue: nothing is sent.
@@ -262,13 +262,13 @@ function reviewIn(
       collector,
       bindOptions: { childStart: true },
       adopt: own?.adopt,
-      context: { connection, log, events },
+      context: { connection, router, log, events },
       threadId: reviewThreadId,
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, since),
     });
     own?.adopt(turnId);
-    const turnContext = { connection, log, events };
+    const turnContext = { connection, router, log, events };
     // Not routed as the client unsubscribed (or the thread ended) while the answer came: stopped.
     if (slot.bind(turnId, collector, { childStart: true }) === "ended") {
       // The turn the server runs for it is the one it accepts to interrupt, once its start is known.

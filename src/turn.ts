@@ -542,6 +542,7 @@ const STEER_NAMES = optionNames<SteerOptions>()({
 /** @internal What a handle needs from its thread. */
 export interface TurnContext {
   readonly connection: Connection;
+  readonly router: Router;
   readonly log: Log;
   readonly events: EventMode;
 }
@@ -991,8 +992,27 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       log.warn(message);
       const cause = new DOMException(message, "TimeoutError");
       this.#collector.fail(new TurnAbortedError(this.#collector.partial(this.id), cause));
+      // Not awaited: the waiters reject now, not after another round trip.
+      void this.#forgetIfIdle();
     })();
     return this.#aborting;
+  }
+
+  // A turn given up on stays noted as the one the server runs on the thread until its completion,
+  // which may never come: the note goes if the server says the thread runs nothing.
+  async #forgetIfIdle(): Promise<void> {
+    const { connection, router, log } = this.#context;
+    const { threadId } = this;
+    try {
+      const params = { threadId, includeTurns: false };
+      const { thread } = await connection.request("thread/read", params, {
+        timeout: ABORT_WAIT_MS,
+      });
+      const status = (thread as { status?: { type?: unknown } } | undefined)?.status?.type;
+      if (status !== "active") router.forgetRunning(threadId, this.#collector.startedId ?? this.id);
+    } catch (err) {
+      log.debug(`could not read the status of ${threadId} after giving up on turn ${this.id}`, err);
+    }
   }
 
   async #abort(cause: Error): Promise<never> {

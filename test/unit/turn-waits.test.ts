@@ -251,7 +251,15 @@ describe("an interrupted turn the server never completes", () => {
     expect(entries.map((e) => e.message)).toContain(
       "codex-app-server-sdk: turn t1 did not complete within 10000 ms of its interrupt",
     );
-    expect(tables()).toMatchObject({ turns: 0, turnHandlers: 0, queues: 0, turnReads: 0 });
+    // The server says (through `thread/read`) the thread runs nothing: the turn is no longer
+    // noted as running there.
+    expect(tables()).toMatchObject({
+      turns: 0,
+      turnHandlers: 0,
+      queues: 0,
+      turnReads: 0,
+      running: 0,
+    });
     expect(vi.getTimerCount()).toBe(0);
   });
 
