@@ -551,7 +551,8 @@ export interface TurnContext {
 export interface TurnStreamOptions {
   /**
    * Aborting interrupts the turn (as `run({ signal })` does) and makes the loop throw
-   * `TurnAbortedError`. Without one, the loop throws it after the completion of a turn that the
+   * `TurnAbortedError`; an abort after the turn completed changes nothing, and the loop reads the
+   * rest of its events. Without one, the loop throws it after the completion of a turn that the
    * signal it was started with stopped.
    */
   readonly signal?: AbortSignal | undefined;
@@ -753,7 +754,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     reader: EventReader<TurnEvent>,
     signal: AbortSignal,
   ): AsyncIterableIterator<TurnEvent> {
+    // An abort after the turn completed changes nothing: what is kept of it is read to its end.
+    let stopped = signal.aborted && !this.completed;
     const onAbort = () => {
+      if (this.completed) return;
+      stopped = true;
       void reader.return();
       void this.#stop();
     };
@@ -768,10 +773,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     };
     return {
       next: () => {
-        if (signal.aborted) return abort();
+        if (stopped) return abort();
         const kept = reader.poll();
         if (kept !== undefined) return Promise.resolve(kept);
-        return reader.next().then((result) => (signal.aborted ? abort() : result));
+        return reader.next().then((result) => (stopped ? abort() : result));
       },
       return: async () => {
         off();

@@ -310,6 +310,33 @@ describe("an interrupted turn the server never completes", () => {
   });
 });
 
+describe("a stream's signal", () => {
+  it("aborted after the turn completed changes nothing: the loop reads the rest", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const controller = new AbortController();
+    const stream = turn.stream({ signal: controller.signal });
+    transport.deliver(started("t1"));
+    const first = await stream.next();
+    transport.deliver(completed("t1"));
+    await turn.run();
+    controller.abort();
+    const methods = [(first.value as { method: string }).method];
+    for await (const event of stream) methods.push(event.method);
+    expect(methods).toEqual(["turn/started", "turn/completed"]);
+    // Nothing to interrupt: nothing is sent.
+    expect(sentOf("turn/interrupt")).toEqual([]);
+    // Aborted before the stream was asked for, after the completion: as without a signal.
+    const plain: string[] = [];
+    for await (const event of turn.stream()) plain.push(event.method);
+    const late: string[] = [];
+    for await (const event of turn.stream({ signal: controller.signal })) late.push(event.method);
+    expect(late).toEqual(plain);
+  });
+});
+
 describe("per-turn state", () => {
   it("drops a turn's handlers when its events all came before the turn/start answer", async () => {
     const { transport, thread, tables } = setup();
