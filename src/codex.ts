@@ -248,7 +248,7 @@ export class Codex implements AsyncDisposable {
     const dispatcher = new ServerRequestDispatcher(router, options, {
       log,
       secrets,
-      oversize: (json) => connection.oversize(json),
+      oversize: (id, json) => connection.oversize(id, json),
     });
     connection.setServerRequestHandler(dispatcher.handle);
     connection.onClose(() => dispatcher.clear());

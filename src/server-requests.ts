@@ -409,8 +409,8 @@ interface Inflight {
 export interface DispatcherServices {
   readonly log?: Log;
   readonly secrets?: Secrets;
-  /** How far an answer's JSON is over what one message may hold (`Connection.oversize`). */
-  readonly oversize?: (json: string) => string | undefined;
+  /** How far an answer is over what one message may hold (`Connection.oversize`). */
+  readonly oversize?: (id: RequestId, json: string) => string | undefined;
 }
 
 /**
@@ -425,7 +425,7 @@ export class ServerRequestDispatcher {
   readonly #options: DispatcherOptions;
   readonly #log: Log;
   readonly #secrets: Secrets | undefined;
-  readonly #oversize: ((json: string) => string | undefined) | undefined;
+  readonly #oversize: ((id: RequestId, json: string) => string | undefined) | undefined;
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
@@ -694,10 +694,14 @@ export class ServerRequestDispatcher {
         },
       });
       const checks = await (answerChecks ??= import("./answer-checks.js"));
-      return checks.encoded(check(value, checks), this.#oversize);
+      const oversize = this.#oversize;
+      return checks.encoded(
+        check(value, checks),
+        oversize && ((json: string) => oversize(request.id, json)),
+      );
     } catch (err) {
       // It goes to the server (a tool's failure, which the model reads) and into the stream.
-      const thrown = wellFormed(thrownMessage(err));
+      const thrown = wellFormed(thrownMessage(err, this.#secrets));
       const message = this.#secrets === undefined ? thrown : this.#secrets.text(thrown);
       if (fallback === undefined) {
         this.#log.warn(`the handler of ${request.method} failed; answered with an error`, err);

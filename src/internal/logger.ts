@@ -87,16 +87,18 @@ const SHOWN_CHARS = 200;
 
 /**
  * What a thrown value says, for a report or an answer: its `message` when that is a string, else
- * a plain object's JSON (its first 200 characters), else the value as a string. Never throws,
- * whatever was thrown (a getter that throws, an object without a prototype).
+ * a plain object's JSON (its first 200 characters, redacted of `secrets` before it is cut, which
+ * could leave a secret's start), else the value as a string. Never throws, whatever was thrown (a
+ * getter that throws, an object without a prototype).
  */
-export function thrownMessage(thrown: unknown): string {
+export function thrownMessage(thrown: unknown, secrets?: Secrets): string {
   try {
     const message = (thrown as { message?: unknown } | null | undefined)?.message;
     if (typeof message === "string") return message;
     // A plain object (a rejection with `{ status, error }`) would read "[object Object]".
-    const text = isPlainObject(thrown) ? plainJson(thrown) : undefined;
-    if (text !== undefined && text !== "{}") {
+    const json = isPlainObject(thrown) ? plainJson(thrown) : undefined;
+    if (json !== undefined && json !== "{}") {
+      const text = secrets === undefined ? json : secrets.text(json);
       return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}...` : text;
     }
     return String(thrown);

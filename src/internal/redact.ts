@@ -143,20 +143,26 @@ export function urlCredentials(url: string): string[] {
  * value encodes and its password, and the value of each cookie.
  */
 export function headerCredentials(name: string, value: string): string[] {
-  return isCredentialName(name, false) ? credentialForms(value, name) : [];
+  return isCredentialName(name, false) ? credentialForms(value, name, true) : [];
 }
+
+// The schemes of an `Authorization` value, which a config value may be (`http_headers`).
+const AUTH_SCHEME = /^(?:bearer|basic|token|digest|negotiate) /i;
 
 /**
  * A credential `value` under `name` in every form a server may quote it (see
- * `headerCredentials`): a config value may be a header's (`http_headers.Authorization`).
+ * `headerCredentials`). A config value (`header` false) is split only as a header's would be:
+ * after an authorization scheme, or into cookies; its words are no credentials of their own (an
+ * MCP server's `env` value `--root /home/me/project`).
  */
-function credentialForms(value: string, name: string): string[] {
+function credentialForms(value: string, name: string, header = false): string[] {
   const out = [value];
   const keep = (part: string) => {
     if (isRedactable(part)) out.push(part);
   };
   const space = value.indexOf(" ");
-  if (space > 0) {
+  const lower = name.toLowerCase();
+  if (space > 0 && (header || lower.endsWith("authorization") || AUTH_SCHEME.test(value))) {
     const credentials = value.slice(space + 1).trim();
     keep(credentials);
     if (value.slice(0, space).toLowerCase() === "basic" && BASE64.test(credentials)) {
@@ -165,7 +171,7 @@ function credentialForms(value: string, name: string): string[] {
       keep(plain.slice(plain.indexOf(":") + 1));
     }
   }
-  if (name.toLowerCase().endsWith("cookie")) {
+  if (lower.endsWith("cookie")) {
     for (const pair of value.split(";")) keep(pair.slice(pair.indexOf("=") + 1).trim());
   }
   return out;
@@ -200,7 +206,10 @@ export function pairCredentials(pair: string): string[] {
       .slice(0, at)
       .split(".")
       .some((segment) => isCredentialName(segment));
-    if (named && isRedactable(raw)) out.push(...credentialForms(raw, pair.slice(0, at).trim()));
+    if (named && isRedactable(raw)) {
+      const key = pair.slice(0, at).trim();
+      out.push(...credentialForms(raw, keyPathSegments(key)?.at(-1) ?? key));
+    }
     // A bare URL, whose `=`s the tokens below would split: what it carries.
     if (raw.includes("://")) out.push(...urlCredentials(raw));
   }

@@ -324,11 +324,15 @@ export class Connection {
   }
 
   /**
-   * How far a message of this JSON text is over what the transport takes in one message (as
-   * "65.0 MiB as JSON, over the 64 MiB ..."), or `undefined` when it fits or there is no bound.
+   * How far the answer to request `id` whose result is this JSON text is over what the transport
+   * takes in one message (as "65.0 MiB as JSON, over the 64 MiB ..."), or `undefined` when it
+   * fits or there is no bound.
    */
-  oversize(json: string): string | undefined {
-    return this.#limit === undefined ? undefined : overLimit(json, this.#limit);
+  oversize(id: RequestId, json: string): string | undefined {
+    if (this.#limit === undefined) return undefined;
+    // What the answer's line holds around the result: `{"id":...,"result":` and `}`.
+    const envelope = Buffer.byteLength(JSON.stringify({ id, result: 0 })) - 1;
+    return overLimit(json, this.#limit, envelope);
   }
 
   /** Sends a notification (no answer expected). */
@@ -690,9 +694,9 @@ export class Connection {
  * over WebSocket"), or `undefined`. A line's UTF-8 size is at least its length and at most three
  * times it, so only a line near the bound is measured.
  */
-function overLimit(line: string, limit: MessageLimit): string | undefined {
-  if (line.length * 3 <= limit.bytes) return undefined;
-  const bytes = Buffer.byteLength(line);
+function overLimit(line: string, limit: MessageLimit, around = 0): string | undefined {
+  if (line.length * 3 + around <= limit.bytes) return undefined;
+  const bytes = Buffer.byteLength(line) + around;
   if (bytes <= limit.bytes) return undefined;
   const mib = (n: number) => n / 2 ** 20;
   return (
@@ -712,7 +716,7 @@ function wireError(
   err: unknown,
   secrets: Secrets | undefined,
 ): { code: number; message: string; data?: unknown } {
-  const thrown = thrownMessage(err);
+  const thrown = thrownMessage(err, secrets);
   const message = secrets === undefined ? thrown : secrets.text(thrown);
   try {
     const { code, data } = (err ?? {}) as { code?: unknown; data?: unknown };

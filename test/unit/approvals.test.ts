@@ -310,6 +310,53 @@ describe("ServerRequestDispatcher", () => {
     expect(reported).toHaveLength(names.length);
   });
 
+  it("fails a tool call whose answer, with its JSON-RPC envelope, is over the message limit", async () => {
+    const bytes = 1000;
+    const transport = new FakeTransport({ bytes, channel: "over the test channel" });
+    const connection = new Connection(transport);
+    const router = new Router(connection);
+    const dispatcher = new ServerRequestDispatcher(
+      router,
+      {},
+      { oversize: (id, json) => connection.oversize(id, json) },
+    );
+    connection.setServerRequestHandler(dispatcher.handle);
+    // The answer's JSON alone, around the text.
+    const around = JSON.stringify({
+      contentItems: [{ type: "inputText", text: "" }],
+      success: true,
+    });
+    const fits = "a".repeat(bytes - around.length - '{"id":0,"result":}'.length);
+    const over = `${fits}a`;
+    dispatcher.setThread("th", undefined, [
+      { name: "fits", description: "", inputSchema: { type: "object" }, handler: () => fits },
+      { name: "over", description: "", inputSchema: { type: "object" }, handler: () => over },
+    ]);
+    const call = (id: number, tool: string) => ({
+      id,
+      method: "item/tool/call",
+      params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
+    });
+    transport.deliver(call(0, "fits"));
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 0,
+      result: { contentItems: [{ type: "inputText", text: fits }], success: true },
+    });
+    transport.deliver(call(1, "over"));
+    expect(await transport.waitForSent(2)).toEqual({
+      id: 1,
+      result: {
+        contentItems: [
+          {
+            type: "inputText",
+            text: expect.stringMatching(/^tool over failed: the answer comes to .* over the test channel$/),
+          },
+        ],
+        success: false,
+      },
+    });
+  });
+
   it("reports a dynamic tool output holding a Map or a Set as a failed call", async () => {
     const { transport, dispatcher } = setup();
     const outputs: Record<string, unknown> = {

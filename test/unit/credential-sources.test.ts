@@ -132,6 +132,17 @@ describe("credentialsIn", () => {
     ]) {
       expect(found).toContain(form);
     }
+    // A value that is no header's keeps its words: only the whole value is a secret.
+    expect(
+      credentialsIn(["mcp_servers", "docs", "env"], { DOCS_ARGS: "--root /home/me/project" }),
+    ).toEqual(["--root /home/me/project"]);
+    expect(pairCredentials("mcp_servers.d.env.ARGS_TOKEN=--root /home/me/project")).toEqual([
+      "--root /home/me/project",
+    ]);
+    // A quoted key names its header as the bare one does.
+    expect(pairCredentials('p.http_headers."Cookie"=sid=cookie-value-0123; lang=en')).toContain(
+      "cookie-value-0123",
+    );
     expect(credentialsIn(["http_headers", "Authorization"], "Bearer key-path-token-0123")).toEqual([
       "Bearer key-path-token-0123",
       "key-path-token-0123",

@@ -165,6 +165,15 @@ describe("thrownMessage", () => {
     );
     const long = thrownMessage({ detail: "x".repeat(500) });
     expect(long).toBe(`{"detail":"${"x".repeat(189)}...`);
+    // Redacted before it is cut: a secret across the cut shows no part of itself.
+    const secret = "sk-handler-secret-0123456789abcdef";
+    const crossing = { detail: "x".repeat(150), authorization: `Bearer ${secret}` };
+    expect(thrownMessage(crossing)).toContain(secret.slice(0, 12));
+    const own = new Secrets();
+    own.add(secret);
+    const redacted = thrownMessage(crossing, own);
+    expect(redacted).not.toContain(secret.slice(0, 12));
+    expect(redacted).toContain(`Bearer ${REDACTED}`);
     // JSON cannot write it: the value as a string.
     expect(thrownMessage({ n: 1n })).toBe("[object Object]");
     expect(thrownMessage(new (class Failure {})())).toBe("[object Object]");
