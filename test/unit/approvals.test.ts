@@ -349,7 +349,9 @@ describe("ServerRequestDispatcher", () => {
         contentItems: [
           {
             type: "inputText",
-            text: expect.stringMatching(/^tool over failed: the answer comes to .* over the test channel$/),
+            text: expect.stringMatching(
+              /^tool over failed: the answer comes to .* over the test channel$/,
+            ),
           },
         ],
         success: false,
