@@ -37,6 +37,33 @@ function setup(options: DispatcherOptions = {}) {
   return { transport, router, dispatcher, turnEvents };
 }
 
+// Gives thread "th" one tool per entry of `outputs`, returning it, and has the server call each
+// (request ids 0, 1, ...); returns the tools' names.
+function callToolsReturning(
+  { transport, dispatcher }: Pick<ReturnType<typeof setup>, "transport" | "dispatcher">,
+  outputs: Record<string, unknown>,
+): string[] {
+  dispatcher.setThread(
+    "th",
+    undefined,
+    Object.entries(outputs).map(([name, output]) => ({
+      name,
+      description: name,
+      inputSchema: { type: "object" },
+      handler: () => output,
+    })),
+  );
+  const names = Object.keys(outputs);
+  names.forEach((tool, id) =>
+    transport.deliver({
+      id,
+      method: "item/tool/call",
+      params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
+    }),
+  );
+  return names;
+}
+
 const approval = (id: number | string, command = "ls") => ({
   id,
   method: "item/commandExecution/requestApproval",
@@ -281,24 +308,7 @@ describe("ServerRequestDispatcher", () => {
       sym: Symbol("x"),
       toJSON: { toJSON: () => undefined },
     };
-    dispatcher.setThread(
-      "th",
-      undefined,
-      Object.entries(outputs).map(([name, output]) => ({
-        name,
-        description: name,
-        inputSchema: { type: "object" },
-        handler: () => output,
-      })),
-    );
-    const names = Object.keys(outputs);
-    names.forEach((tool, id) =>
-      transport.deliver({
-        id,
-        method: "item/tool/call",
-        params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
-      }),
-    );
+    const names = callToolsReturning({ transport, dispatcher }, outputs);
     await transport.waitForSent(names.length);
     for (const reply of transport.sent as { result: DynamicToolCallResponse }[]) {
       expect(reply.result.success).toBe(false);
@@ -366,23 +376,7 @@ describe("ServerRequestDispatcher", () => {
       nested: { city: "Paris", tags: new Set(["sunny"]) },
       dated: { when: new Date(0) },
     };
-    dispatcher.setThread(
-      "th",
-      undefined,
-      Object.entries(outputs).map(([name, output]) => ({
-        name,
-        description: name,
-        inputSchema: { type: "object" },
-        handler: () => output,
-      })),
-    );
-    Object.keys(outputs).forEach((tool, id) =>
-      transport.deliver({
-        id,
-        method: "item/tool/call",
-        params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
-      }),
-    );
+    callToolsReturning({ transport, dispatcher }, outputs);
     await transport.waitForSent(3);
     const replies = [...(transport.sent as { id: number; result: DynamicToolCallResponse }[])]
       .sort((a, b) => a.id - b.id)
