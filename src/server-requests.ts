@@ -701,8 +701,7 @@ export class ServerRequestDispatcher {
       );
     } catch (err) {
       // It goes to the server (a tool's failure, which the model reads) and into the stream.
-      const thrown = wellFormed(thrownMessage(err, this.#secrets));
-      const message = this.#secrets === undefined ? thrown : this.#secrets.text(thrown);
+      const message = wellFormed(thrownMessage(err, this.#secrets));
       if (fallback === undefined) {
         this.#log.warn(`the handler of ${request.method} failed; answered with an error`, err);
         throw err;

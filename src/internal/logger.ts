@@ -87,21 +87,22 @@ const SHOWN_CHARS = 200;
 
 /**
  * What a thrown value says, for a report or an answer: its `message` when that is a string, else
- * a plain object's JSON (its first 200 characters, redacted of `secrets` before it is cut, which
- * could leave a secret's start), else the value as a string. Never throws, whatever was thrown (a
- * getter that throws, an object without a prototype).
+ * a plain object's JSON (its first 200 characters), else the value as a string; redacted of
+ * `secrets` (a plain object's before it is cut, which could leave a secret's start). Never
+ * throws, whatever was thrown (a getter that throws, an object without a prototype).
  */
 export function thrownMessage(thrown: unknown, secrets?: Secrets): string {
+  const redact = (text: string) => (secrets === undefined ? text : secrets.text(text));
   try {
     const message = (thrown as { message?: unknown } | null | undefined)?.message;
-    if (typeof message === "string") return message;
+    if (typeof message === "string") return redact(message);
     // A plain object (a rejection with `{ status, error }`) would read "[object Object]".
     const json = isPlainObject(thrown) ? plainJson(thrown) : undefined;
     if (json !== undefined && json !== "{}") {
-      const text = secrets === undefined ? json : secrets.text(json);
+      const text = redact(json);
       return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}...` : text;
     }
-    return String(thrown);
+    return redact(String(thrown));
   } catch {
     return "an error that cannot be read";
   }

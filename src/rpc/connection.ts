@@ -716,8 +716,7 @@ function wireError(
   err: unknown,
   secrets: Secrets | undefined,
 ): { code: number; message: string; data?: unknown } {
-  const thrown = thrownMessage(err, secrets);
-  const message = secrets === undefined ? thrown : secrets.text(thrown);
+  const message = thrownMessage(err, secrets);
   try {
     const { code, data } = (err ?? {}) as { code?: unknown; data?: unknown };
     const wireCode = typeof code === "number" && Number.isInteger(code) ? code : INTERNAL_ERROR;

@@ -174,6 +174,9 @@ describe("thrownMessage", () => {
     const redacted = thrownMessage(crossing, own);
     expect(redacted).not.toContain(secret.slice(0, 12));
     expect(redacted).toContain(`Bearer ${REDACTED}`);
+    // A message or a value's text is redacted too.
+    expect(thrownMessage(new Error(`refused ${secret}`), own)).toBe(`refused ${REDACTED}`);
+    expect(thrownMessage(`refused ${secret}`, own)).toBe(`refused ${REDACTED}`);
     // JSON cannot write it: the value as a string.
     expect(thrownMessage({ n: 1n })).toBe("[object Object]");
     expect(thrownMessage(new (class Failure {})())).toBe("[object Object]");
