@@ -558,7 +558,10 @@ export class Codex implements AsyncDisposable {
     return this.#attach(await this.#newThread("thread/start", params, call), handlers);
   }
 
-  /** Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. */
+  /**
+   * Resumes a stored thread; without `approvalMode` it keeps its stored approval policy. Each
+   * handler and tool given takes the place of the thread's of its kind or name; the others stay.
+   */
   async threadResume(threadId: string, options?: ThreadResumeOptions): Promise<Thread> {
     threadId = checkId(threadId);
     const { call, params, handlers } = threadRequest<ThreadResumeParams>(
@@ -567,6 +570,8 @@ export class Codex implements AsyncDisposable {
       false,
     );
     params.threadId = threadId;
+    // The Thread returned holds no history: the answer need not carry it.
+    params.excludeTurns ??= true;
     this.#internals.secrets.addAll(paramsCredentials("thread/resume", params));
     // The requests the server sends again with its answer wait for this resume's handlers.
     const release =
@@ -614,6 +619,9 @@ export class Codex implements AsyncDisposable {
     );
     params.threadId = threadId;
     checkForkPoint(params);
+    // The Thread returned holds no history: the answer need not carry it (and, for an ephemeral
+    // fork, cannot).
+    params.excludeTurns ??= true;
     this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
     const forkId = await this.#newThread("thread/fork", params, call);
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
@@ -736,7 +744,8 @@ export class Codex implements AsyncDisposable {
   /**
    * Wraps an existing thread id without any I/O. Handlers and tools given here answer that
    * thread's server requests from now on, until the thread is archived, deleted, closed or
-   * released.
+   * released: each takes the place of the thread's handler of its kind or tool of its name, and
+   * the others stay.
    */
   thread(threadId: string, handlers?: ThreadHandlers): Thread {
     threadId = checkId(threadId);
@@ -745,7 +754,7 @@ export class Codex implements AsyncDisposable {
 
   #attach(threadId: string, handlers: CheckedHandlers | undefined): Thread {
     const { connection, router, dispatcher, log, events } = this.#internals;
-    if (handlers !== undefined) dispatcher.setThread(threadId, handlers.handlers, handlers.tools);
+    if (handlers !== undefined) dispatcher.addToThread(threadId, handlers.handlers, handlers.tools);
     return new Thread({ connection, router, dispatcher, log, events }, threadId);
   }
 

@@ -293,6 +293,10 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   const { turnId, deferOutput } = split.rest as { turnId?: unknown; deferOutput?: unknown };
   if (typeof turnId === "string") checkNonEmpty(turnId, "turnId");
   checkDeferOutput(deferOutput, turnId);
+  // A thread list's directory filter: an empty path would select the server's own directory.
+  const { cwd } = split.rest as { cwd?: unknown };
+  if (typeof cwd === "string") checkNonEmpty(cwd, "cwd");
+  else if (Array.isArray(cwd)) cwd.forEach((dir, i) => checkNonEmpty(dir, `cwd[${i}]`));
   return split;
 }
 

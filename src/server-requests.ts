@@ -481,21 +481,6 @@ export class ServerRequestDispatcher {
   }
 
   /**
-   * Handlers and tools for one thread, overriding the client's; `undefined` leaves one as it is.
-   * The tools are kept as they are: copies made as they were checked.
-   */
-  setThread(
-    threadId: string,
-    handlers: ServerRequestHandlers | undefined,
-    tools: readonly DynamicTool[] | undefined,
-  ): void {
-    if (handlers !== undefined) this.#threadHandlers.set(threadId, handlers);
-    if (tools !== undefined) {
-      this.#threadTools.set(threadId, new Map(tools.map((tool) => [tool.name, tool])));
-    }
-  }
-
-  /**
    * Lends thread `from`'s handlers and tools to thread `to` (a fork running on its behalf) until
    * the returned function is called, which takes back those still lent.
    */
@@ -513,8 +498,9 @@ export class ServerRequestDispatcher {
   }
 
   /**
-   * Adds handlers and tools to those kept for a thread (a fork's, over its source's): each
-   * handler and tool given takes the place of the one of its kind or name, the others stay.
+   * Adds handlers and tools to those kept for a thread (a fork's over its source's, or those given
+   * again for a thread): each handler and tool given takes the place of the one of its kind or
+   * name, the others stay. The tools are kept as they are: copies made as they were checked.
    */
   addToThread(
     threadId: string,

@@ -415,6 +415,8 @@ function configHas(config: Record<string, unknown>, path: readonly string[]): bo
 export function checkForkPoint(params: {
   readonly lastTurnId?: string | null | undefined;
   readonly beforeTurnId?: string | null | undefined;
+  readonly ephemeral?: boolean | undefined;
+  readonly excludeTurns?: boolean | undefined;
 }): void {
   const { lastTurnId, beforeTurnId } = params;
   for (const [name, id] of [
@@ -425,6 +427,11 @@ export function checkForkPoint(params: {
   }
   if (lastTurnId != null && beforeTurnId != null) {
     throw new TypeError("lastTurnId and beforeTurnId cannot be combined: give one of them");
+  }
+  if (params.ephemeral === true && params.excludeTurns === false) {
+    throw new TypeError(
+      "excludeTurns: false cannot be given with ephemeral: true: the runtime answers an ephemeral fork without its turns",
+    );
   }
 }
 

@@ -415,6 +415,55 @@ describe("dynamic tools", () => {
   });
 });
 
+describe("handlers given again for a thread", () => {
+  it.each(["thread", "threadResume"] as const)(
+    "codex.%s adds them by kind and name, and the thread's others stay",
+    async (how) => {
+      t = await createTestCodex();
+      const seen: string[] = [];
+      const tool = (name: string, who: string) => ({
+        name,
+        description: `Looks a word up (${name})`,
+        inputSchema: { type: "object", properties: { q: { type: "string" } } },
+        handler: () => {
+          seen.push(`${name} by ${who}`);
+          return "found";
+        },
+      });
+      const thread = await t.codex.threadStart({
+        approvalMode: ApprovalMode.askUser,
+        sandbox: Sandbox.readOnly,
+        approvals: {
+          commandExecution: () => {
+            seen.push("command by the start");
+            return { decision: "decline" };
+          },
+        },
+        tools: [tool("lookup", "the start"), tool("define", "the start")],
+      });
+      t.mock.enqueueAssistantMessage("hi");
+      await thread.run("hello");
+      const given = {
+        approvals: { fileChange: () => ({ decision: "decline" as const }) },
+        tools: [tool("define", "the new handlers")],
+      };
+      const again =
+        how === "thread"
+          ? t.codex.thread(thread.id, given)
+          : await t.codex.threadResume(thread.id, given);
+      t.mock.enqueue(sse.functionCall("lookup", { q: "x" }, { callId: "call_l" }));
+      t.mock.enqueue(sse.functionCall("define", { q: "y" }, { callId: "call_d" }));
+      queueEscalatedCommand(t.mock);
+      await again.run("use the tools, then make a file");
+      expect(seen).toEqual([
+        "lookup by the start",
+        "define by the new handlers",
+        "command by the start",
+      ]);
+    },
+  );
+});
+
 describe("dynamic tools after a restart", () => {
   it("threadResume({ tools }) gives the functions back to a thread started by another client", async () => {
     t = await createTestCodex();

@@ -363,6 +363,19 @@ describe("thread lifecycle", () => {
     expect(forkState.approvalPolicy).toBe("never");
   });
 
+  it("forks a thread into an ephemeral one that holds its history", async () => {
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("first answer");
+    await thread.run("first question");
+    const fork = await t.codex.threadFork(thread.id, { ephemeral: true });
+    t.mock.enqueueAssistantMessage("forked");
+    expect((await fork.run("go on")).finalResponse).toBe("forked");
+    // The fork holds the source's history: the model is given it.
+    expect(JSON.stringify(t.mock.responsesRequests.at(-1)!.body)).toContain("first question");
+    const stored = await t.codex.threadFork(thread.id);
+    expect(await stored.turnList()).toMatchObject({ data: [{ items: expect.any(Array) }] });
+  });
+
   it("takes a thread id in every spelling the runtime takes, and names it as the server does", async () => {
     const thread = await t.codex.threadStart();
     t.mock.enqueueAssistantMessage("stored");

@@ -43,7 +43,7 @@ function callToolsReturning(
   { transport, dispatcher }: Pick<ReturnType<typeof setup>, "transport" | "dispatcher">,
   outputs: Record<string, unknown>,
 ): string[] {
-  dispatcher.setThread(
+  dispatcher.addToThread(
     "th",
     undefined,
     Object.entries(outputs).map(([name, output]) => ({
@@ -208,7 +208,7 @@ describe("ServerRequestDispatcher", () => {
 
   it("prefers turn handlers over thread handlers over the client's", async () => {
     const { transport, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
-    dispatcher.setThread("th", { approvals: approvalPolicies.acceptAll() }, undefined);
+    dispatcher.addToThread("th", { approvals: approvalPolicies.acceptAll() }, undefined);
     transport.deliver(approval(1));
     expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
     dispatcher.setTurnHandlers("turn-1", { approvals: approvalPolicies.declineAll() });
@@ -281,7 +281,7 @@ describe("ServerRequestDispatcher", () => {
 
   it("reports a throwing dynamic tool as a failed call with its message", async () => {
     const { transport, dispatcher } = setup();
-    dispatcher.setThread("th", undefined, [
+    dispatcher.addToThread("th", undefined, [
       {
         name: "boom",
         description: "fails",
@@ -338,7 +338,7 @@ describe("ServerRequestDispatcher", () => {
     });
     const fits = "a".repeat(bytes - around.length - '{"id":0,"result":}'.length);
     const over = `${fits}a`;
-    dispatcher.setThread("th", undefined, [
+    dispatcher.addToThread("th", undefined, [
       { name: "fits", description: "", inputSchema: { type: "object" }, handler: () => fits },
       { name: "over", description: "", inputSchema: { type: "object" }, handler: () => over },
     ]);
@@ -411,7 +411,7 @@ describe("ServerRequestDispatcher", () => {
       inputSchema: { type: "object" },
       handler: () => output,
     });
-    dispatcher.setThread("th", undefined, [tool("none", undefined), tool("nil", null)]);
+    dispatcher.addToThread("th", undefined, [tool("none", undefined), tool("nil", null)]);
     ["none", "nil"].forEach((name, id) =>
       transport.deliver({
         id,
@@ -650,7 +650,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
       return new Promise<never>(() => {});
     };
     const { transport, dispatcher } = setup({ approvals: { commandExecution: waiting } });
-    dispatcher.setThread("th-t", { approvals: { commandExecution: waiting } }, undefined);
+    dispatcher.addToThread("th-t", { approvals: { commandExecution: waiting } }, undefined);
     const request = approval(1);
     transport.deliver({ ...request, params: { ...request.params, threadId: "th-t" } });
     transport.deliver({ ...approval(2), params: { ...request.params, threadId: "th-c" } });
@@ -677,7 +677,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     const { transport, dispatcher } = setup();
     const tool = { name: "t", description: "", inputSchema: {}, handler: () => 1 };
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
-      dispatcher.setThread("th-x", { approvals: approvalPolicies.acceptAll() }, [tool]);
+      dispatcher.addToThread("th-x", { approvals: approvalPolicies.acceptAll() }, [tool]);
       expect(dispatcher.stats).toMatchObject({ threadHandlers: 1, threadTools: 1 });
       transport.deliver({ method, params: { threadId: "th-x" } });
       expect(dispatcher.stats).toMatchObject({ threadHandlers: 0, threadTools: 0 });
@@ -686,7 +686,7 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
 
   it("answers the legacy approvals from the handlers of the thread they name", async () => {
     const { transport, dispatcher } = setup();
-    dispatcher.setThread("conv-1", { approvals: approvalPolicies.acceptAll() }, undefined);
+    dispatcher.addToThread("conv-1", { approvals: approvalPolicies.acceptAll() }, undefined);
     const legacy = { conversationId: "conv-1", callId: "c", command: ["ls"], cwd: "/" };
     transport.deliver({ id: 1, method: "execCommandApproval", params: legacy });
     transport.deliver({
@@ -761,7 +761,7 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
         throw new Error(`401 for Bearer ${key}`);
       },
     };
-    dispatcher.setThread("th", undefined, [tool]);
+    dispatcher.addToThread("th", undefined, [tool]);
     transport.deliver(toolCall(1, "fetcher"));
     const reply = await transport.waitForSent(1);
     expect(JSON.stringify(reply)).toContain("401 for Bearer [redacted]");
@@ -825,7 +825,7 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
         },
       },
     ];
-    dispatcher.setThread("th", undefined, tools);
+    dispatcher.addToThread("th", undefined, tools);
     transport.deliver(toolCall(1, "cut"));
     transport.deliver(toolCall(2, "throws"));
     await transport.waitForSent(2);
@@ -1190,7 +1190,7 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
 
   it("reports a tool output with a gap as a failed call", async () => {
     const { transport, dispatcher } = setup();
-    dispatcher.setThread("th", undefined, [
+    dispatcher.addToThread("th", undefined, [
       {
         name: "gap",
         description: "",

@@ -333,3 +333,33 @@ it("answers a detached review's requests with its thread's handlers, lent to the
   expect(clientStats(codex)["dispatcher.threadHandlers"]).toBe(1);
   await codex.close();
 });
+
+it("asks for no turns in the answers to a resume or fork, which the Thread returned does not hold", async () => {
+  const { codex, transport } = await startCodex();
+  const sent = async (call: () => Promise<unknown>, result: unknown) => {
+    const before = transport.sent.length;
+    const calling = call();
+    const request = await transport.waitForSent(before + 1);
+    transport.deliver({ id: request.id, result });
+    await calling;
+    return request;
+  };
+  const answer = (id: string) => ({ thread: { id } });
+  for (const [call, id] of [
+    [() => codex.threadResume("th"), "th"],
+    [() => codex.threadFork("th"), "fork"],
+    [() => codex.threadFork("th", { ephemeral: true }), "ephemeral fork"],
+  ] as const) {
+    expect(await sent(call, answer(id))).toMatchObject({ params: { excludeTurns: true } });
+  }
+  // Given, it is sent as it is; for an ephemeral fork, which the runtime answers without its
+  // turns, `false` is refused before anything is sent.
+  const resume = () => codex.threadResume("th", { excludeTurns: false });
+  expect(await sent(resume, answer("th"))).toMatchObject({ params: { excludeTurns: false } });
+  const before = transport.sent.length;
+  await expect(codex.threadFork("th", { ephemeral: true, excludeTurns: false })).rejects.toThrow(
+    "excludeTurns: false cannot be given with ephemeral: true",
+  );
+  expect(transport.sent).toHaveLength(before);
+  await codex.close();
+});

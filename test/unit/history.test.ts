@@ -186,6 +186,15 @@ describe("Paginated", () => {
         () => threadPages(connection, { cwd: ["/a", 5] as never }),
         "cwd[1] must be a string, got 5",
       ],
+      // An empty directory would select the server's own.
+      [
+        () => threadPages(connection, { cwd: "" }),
+        "cwd must be a non-empty string, got an empty string",
+      ],
+      [
+        () => threadPages(connection, { cwd: ["/a", " "] }),
+        "cwd[1] must be a non-empty string, got only white space",
+      ],
       [
         () => turnPages(connection, "th", { sortDirection: "up" as never }),
         'sortDirection must be one of "asc", "desc" or null, got "up"',
