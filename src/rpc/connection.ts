@@ -52,6 +52,13 @@ export class ProtocolError extends CodexError {
 const OUTPUT_DELTA = '"command/exec/outputDelta"';
 
 /**
+ * Requests whose result is the user's own stored data, handed on as it is: a config read gives
+ * the file's values, credentials included, on every client (redacted, a value this client wrote
+ * would read as the placeholder, and a read-modify-write would store it in place of the value).
+ */
+const UNREDACTED_RESULTS: ReadonlySet<string> = new Set(["config/read"]);
+
+/**
  * A command's output chunk whose line names a secret, redacted but for its `deltaBase64`: the
  * letters of a secret can appear in base64 by chance, and redacted there, the chunk would no
  * longer decode. It is the command's own output, which the SDK hands on as written; `undefined`
@@ -79,7 +86,30 @@ interface Pending {
   readonly reject: (error: Error) => void;
   /** The request's method, which a malformed answer is reported with. */
   readonly method: string;
+  /** Whether it takes one of the {@link MAX_IN_FLIGHT} places while the server works on it. */
+  readonly counted: boolean;
 }
+
+/**
+ * How many requests may wait on the server's answers at once; later ones wait in the client, in
+ * order, until an answer frees a place. The runtime's queues are bounded: past a few hundred
+ * requests at once, it refuses some as overloaded and never answers others.
+ */
+export const MAX_IN_FLIGHT = 64;
+
+/**
+ * Requests that never wait for a place, nor take one: those answered only when a process ends
+ * (which may wait on the requests that feed it), and those that stop work, which must not wait
+ * behind it.
+ */
+const UNQUEUED: ReadonlySet<string> = new Set([
+  "command/exec",
+  "process/spawn",
+  "turn/interrupt",
+  "command/exec/terminate",
+  "process/kill",
+  "account/login/cancel",
+]);
 
 const METHOD_NOT_FOUND = -32601;
 const INVALID_PARAMS = -32602;
@@ -222,6 +252,10 @@ export class Connection {
   readonly #limit: MessageLimit | undefined;
   #nextId = 1;
   readonly #pending = new Map<RequestId, Pending>();
+  // The counted requests sent and not yet answered (or given up on).
+  #inFlight = 0;
+  // The counted requests waiting for a place, in order: id -> line.
+  readonly #queued = new Map<RequestId, string>();
   // The server's requests whose answer is being made: id -> method.
   readonly #answering = new Map<RequestId, string>();
   // Replaced, never changed in place, on (un)subscribe: delivery walks it without a copy.
@@ -261,6 +295,8 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
+      inFlight: this.#inFlight,
+      queued: this.#queued.size,
       answering: this.#answering.size,
       notificationListeners: this.#notificationListeners.length,
       closeListeners: this.#closeListeners.size,
@@ -305,22 +341,60 @@ export class Connection {
         return Promise.reject(new RangeError(`the params of ${method} come to ${tooLong}`));
       }
     }
+    const counted = !UNQUEUED.has(method);
     const answered = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, method });
+      this.#pending.set(id, { resolve, reject, method, counted });
     });
-    // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`. A
-    // line the transport cannot take at all (stdio's, one character short of the longest string,
-    // with its newline) throws here, and that call alone fails.
+    if (counted && this.#inFlight >= MAX_IN_FLIGHT) this.#queued.set(id, line);
+    else {
+      const unsent = this.#send(line, method);
+      if (unsent !== undefined) {
+        this.#pending.delete(id);
+        return Promise.reject(unsent);
+      }
+      if (counted) this.#inFlight++;
+    }
+    // Given up on, the call forgets its answer (and is never sent, if it still waits).
+    if (signal === undefined && options?.timeout === undefined) return answered;
+    return boundWait(answered, method, options, () => this.#forget(id));
+  }
+
+  // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`. A line
+  // the transport cannot take at all (stdio's, one character short of the longest string, with
+  // its newline) throws here, and that call alone fails: the error is returned.
+  #send(line: string, method: string): CodexError | undefined {
     try {
       this.#transport.send(line);
+      return undefined;
     } catch (err) {
-      this.#pending.delete(id);
       const why = `the params of ${method} could not be sent: ${thrownMessage(err)}`;
-      return Promise.reject(new CodexError(why, { cause: err }));
+      return new CodexError(why, { cause: err });
     }
-    // Given up on, the call forgets its answer.
-    if (signal === undefined && options?.timeout === undefined) return answered;
-    return boundWait(answered, method, options, () => this.#pending.delete(id));
+  }
+
+  // A call given up on before its answer: a request still waiting is never sent, and one sent
+  // frees its place (its late answer, if one comes, is dropped).
+  #forget(id: RequestId): void {
+    const entry = this.#pending.get(id);
+    if (entry === undefined) return;
+    this.#pending.delete(id);
+    if (!this.#queued.delete(id) && entry.counted) this.#release();
+  }
+
+  // An answer came, or a call was given up on: the place goes to the next request waiting.
+  #release(): void {
+    this.#inFlight--;
+    for (const [id, line] of this.#queued) {
+      this.#queued.delete(id);
+      const entry = this.#pending.get(id)!;
+      const unsent = this.#send(line, entry.method);
+      if (unsent === undefined) {
+        this.#inFlight++;
+        return;
+      }
+      this.#pending.delete(id);
+      entry.reject(unsent);
+    }
   }
 
   /**
@@ -510,7 +584,11 @@ export class Connection {
       if (msg.error !== undefined && msg.error !== null) entry.reject(fromWireError(msg.error));
       // Every result of the protocol is an object: anything else would be read as one.
       else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
-        entry.resolve(result);
+        entry.resolve(
+          line !== raw && UNREDACTED_RESULTS.has(entry.method)
+            ? (JSON.parse(raw) as { result: unknown }).result
+            : result,
+        );
       } else {
         this.#drop(`an answer to ${entry.method} that is not an object`, line);
         entry.reject(new CodexError(`the answer to ${entry.method} is not an object`));
@@ -648,7 +726,10 @@ export class Connection {
       key = Number(id);
       entry = this.#pending.get(key);
     }
-    if (entry !== undefined) this.#pending.delete(key);
+    // A request still waiting was never sent: an answer to it answers nothing.
+    if (entry === undefined || this.#queued.has(key)) return undefined;
+    this.#pending.delete(key);
+    if (entry.counted) this.#release();
     return entry;
   }
 
@@ -668,6 +749,8 @@ export class Connection {
     this.#closeError = clean;
     const entries = [...this.#pending.values()];
     this.#pending.clear();
+    this.#queued.clear();
+    this.#inFlight = 0;
     for (const entry of entries) entry.reject(clean);
     for (const listener of this.#closeListeners) this.#tellClosed(listener, clean);
     this.#closeListeners.clear();

@@ -113,6 +113,24 @@ describe("Codex.config", () => {
     expect(await readFile(t.home.configPath, "utf8")).not.toMatch(/\[tui\]/);
   });
 
+  it("reads a credential it wrote as it is, so a table read, changed and written back keeps it", async () => {
+    const token = "Bearer sk-config-token-0123456789";
+    const docs = { url: "http://127.0.0.1:9/mcp", http_headers: { Authorization: token } };
+    await t.codex.config.write("mcp_servers.docs", docs);
+    const read = await t.codex.config.read();
+    const table = (read.config as unknown as { mcp_servers: { docs: typeof docs } }).mcp_servers
+      .docs;
+    expect(table.http_headers.Authorization).toBe(token);
+    const headers = { ...table.http_headers, "X-Extra": "1" };
+    await t.codex.config.write("mcp_servers.docs.http_headers", headers);
+    expect(await readFile(t.home.configPath, "utf8")).toContain(`Authorization = "${token}"`);
+    // What the server quotes of it elsewhere is still redacted.
+    const err: unknown = await t.codex
+      .request("thread/start", { config: { model_provider: token } })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toContain("Model provider `[redacted]` not found");
+  });
+
   it("refuses a write whose expectedVersion is stale", async () => {
     const first = await t.codex.config.write("model_verbosity", "low");
     await t.codex.config.write("model_verbosity", "high");

@@ -372,6 +372,20 @@ describe("lifecycles", () => {
   });
 });
 
+describe("a burst of requests", () => {
+  it("gets every answer: the client keeps the server under the load at which it drops some", async () => {
+    // Sent at once, the runtime refuses some of 1000 as overloaded and never answers others.
+    const calls = Array.from({ length: 1000 }, () => t.codex.models({ timeout: 15_000 }));
+    const settled = await Promise.allSettled(calls);
+    const failed = settled.flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
+    expect(failed.slice(0, 3)).toEqual([]);
+    expect(clientStats(t.codex)).toMatchObject({
+      "connection.inFlight": 0,
+      "connection.queued": 0,
+    });
+  });
+});
+
 describe("a message too long to hold", () => {
   it("fails only the call it answers, with no crash, and the client goes on: a read of a 400 MiB file", async () => {
     const { codex } = t;

@@ -8,7 +8,7 @@ import {
   TransportClosedError,
 } from "../../src/errors.js";
 import { Secrets } from "../../src/internal/redact.js";
-import { Connection, ProtocolError } from "../../src/rpc/connection.js";
+import { Connection, MAX_IN_FLIGHT, ProtocolError } from "../../src/rpc/connection.js";
 import { LineDecoder, TextTail, lastLines } from "../../src/transport/lines.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -700,6 +700,101 @@ describe("Connection", () => {
     const sent = await transport.waitForSent(1);
     transport.deliver({ id: sent.id, result: { data: [1] } });
     await expect(call).resolves.toEqual({ data: [1] });
+  });
+});
+
+describe("Connection: requests in flight", () => {
+  /** The ids of the requests sent so far, in order. */
+  const sentIds = (transport: FakeTransport) => transport.sent.map((m) => m.id as number);
+  const waitingBehind = (connection: Connection, count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      connection.request("thread/read", { threadId: `t${i}` }),
+    );
+
+  it("keeps at most MAX_IN_FLIGHT requests at the server, and sends the rest in order as answers come", async () => {
+    const { transport, connection } = setup();
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT + 3);
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 3 });
+    // An answer to a request still waiting answers nothing: it was never sent.
+    transport.deliver({ id: MAX_IN_FLIGHT + 1, result: { thread: { id: "early" } } });
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+    // Each answer, success or error, sends the next one waiting.
+    transport.deliver({ id: 5, result: { thread: { id: "t4" } } });
+    transport.deliver({ id: 7, error: { code: -32600, message: "no" } });
+    expect(sentIds(transport).slice(MAX_IN_FLIGHT)).toEqual([MAX_IN_FLIGHT + 1, MAX_IN_FLIGHT + 2]);
+    await expect(calls[4]).resolves.toEqual({ thread: { id: "t4" } });
+    await expect(calls[6]).rejects.toThrow("no");
+    for (const message of [...transport.sent]) {
+      if (message.id !== 5 && message.id !== 7) {
+        transport.deliver({ id: message.id, result: { thread: { id: "x" } } });
+      }
+    }
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT + 3);
+    transport.deliver({ id: MAX_IN_FLIGHT + 3, result: { thread: { id: "last" } } });
+    await expect(calls.at(-1)).resolves.toEqual({ thread: { id: "last" } });
+    await Promise.all(calls.map((call) => call.catch(() => undefined)));
+    expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
+  });
+
+  it("sends a stop at once when every place is taken, and lets it take none", async () => {
+    const { transport, connection } = setup();
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT + 1);
+    const interrupt = connection.request("turn/interrupt", { threadId: "t", turnId: "u" });
+    const exec = connection.request("command/exec", { command: ["sleep", "9"] });
+    await transport.waitForSent(MAX_IN_FLIGHT + 2);
+    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.method)).toEqual([
+      "turn/interrupt",
+      "command/exec",
+    ]);
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 1 });
+    transport.deliver({ id: MAX_IN_FLIGHT + 2, result: {} });
+    await interrupt;
+    // Its answer freed no place: the request waiting is still waiting.
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT + 2);
+    await connection.close();
+    await expect(exec).rejects.toBeInstanceOf(TransportClosedError);
+    for (const call of calls) await expect(call).rejects.toBeInstanceOf(TransportClosedError);
+    expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
+  });
+
+  it("never sends a waiting request given up on, and frees the place of a sent one given up on", async () => {
+    const { transport, connection } = setup();
+    const held = waitingBehind(connection, MAX_IN_FLIGHT - 1);
+    const slow = connection.request("thread/read", { threadId: "slow" }, { timeout: 30 });
+    const controller = new AbortController();
+    const abandoned = connection.request("model/list", {}, { signal: controller.signal });
+    const timed = connection.request("model/list", {}, { timeout: 5 });
+    const next = connection.request("model/list", { cursor: "next" });
+    controller.abort();
+    await expect(abandoned).rejects.toMatchObject({ name: "AbortError" });
+    await expect(timed).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 1 });
+    // The sent call given up on frees its place: the next one waiting is sent, and neither of
+    // those given up on while waiting ever is.
+    await expect(slow).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.params)).toEqual([{ cursor: "next" }]);
+    // Its late answer is dropped, and frees no second place.
+    transport.deliver({ id: MAX_IN_FLIGHT, result: { thread: { id: "slow" } } });
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 0 });
+    await connection.close();
+    await Promise.allSettled([...held, next]);
+  });
+
+  it("fails a waiting call alone when the transport cannot take its line as its turn comes", async () => {
+    const transport = new RefusingTransport();
+    const connection = new Connection(transport);
+    const held = waitingBehind(connection, MAX_IN_FLIGHT);
+    const refused = connection.request("thread/read", { threadId: "too long" });
+    const after = connection.request("thread/read", { threadId: "after" });
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    transport.deliver({ id: 1, result: { thread: { id: "t0" } } });
+    await expect(refused).rejects.toThrow("the params of thread/read could not be sent");
+    expect(transport.sent.at(-1)).toMatchObject({ params: { threadId: "after" } });
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 0 });
+    await connection.close();
+    await Promise.allSettled([...held, after]);
   });
 });
 
