@@ -371,7 +371,10 @@ export class Codex implements AsyncDisposable {
     return this.#startup.notifications;
   }
 
-  /** Process id of the app-server child (`undefined` when connected over WebSocket). */
+  /**
+   * Process id of the app-server child: `undefined` when connected over WebSocket, and once the
+   * child has exited (its id may then name another process).
+   */
   get pid(): number | undefined {
     const { transport } = this.#internals;
     return transport instanceof StdioTransport ? transport.pid : undefined;

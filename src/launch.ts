@@ -317,6 +317,8 @@ export function launchFor(options: CodexOptions): {
   }
   const inherit = optionalBoolean(options.inheritEnv, true, "inheritEnv");
   const env = inherit ? { ...process.env, ...ownEnv } : ownEnv;
+  // Of what the child inherits, only the runtime's own login is known to be a credential.
+  const inherited = inherit ? RUNTIME_CREDENTIALS.flatMap((name) => env[name] ?? []) : [];
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
   if (options.baseUrl !== undefined) checkHttpUrl(options.baseUrl, "baseUrl");
@@ -330,7 +332,7 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const secrets = secretsOf(ownEnv, args);
+    const secrets = [...secretsOf(ownEnv, args), ...inherited];
     return { launch: { ...base, command, args, env }, credentialStore: "config", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
@@ -349,7 +351,10 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "config";
-  const secrets = secretsOf(ownEnv, given);
+  const secrets = [...secretsOf(ownEnv, given), ...inherited];
+  // Redacted from the start, not only once the login sends it: the server's stderr and its first
+  // answers are read before.
+  if (options.apiKey !== undefined) secrets.push(options.apiKey);
   // The runtime quotes the URL it failed to reach, with what it carries.
   if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl));
   const args = [...config, "app-server", "--listen", "stdio://"];
@@ -376,6 +381,9 @@ export function launchFor(options: CodexOptions): {
  * to the child (not what it inherits, whose values a user never chose to name) and of the
  * `--config` pairs of its command line.
  */
+/** The variables the runtime logs in with: inherited, their values are redacted too. */
+const RUNTIME_CREDENTIALS = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"] as const;
+
 function secretsOf(env: Readonly<Record<string, string | undefined>>, args: readonly string[]) {
   const out = envCredentials(env);
   for (let i = 0; i < args.length; i++) {

@@ -66,7 +66,8 @@ export class StdioTransport implements Transport {
 
   /** Process id of the child, once started. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    // Once the child has exited, its id may soon name another process.
+    return this.#exit === undefined ? this.#child?.pid : undefined;
   }
 
   start(sink: TransportSink): void {

@@ -24,12 +24,14 @@ const ENV_SECRET = "env-secret-value-42";
 // timeout is the outer bound).
 let t: TestCodex;
 let trap: FaultTrap;
+// Taken at the start: `codex.pid` is undefined once the server has exited.
+let pid: number | undefined;
 beforeEach(async () => {
   trap = trapProcessFaults();
   t = await createTestCodex({ env: { HARDENING_SECRET: ENV_SECRET } });
+  pid = t.codex.pid;
 });
 afterEach(async () => {
-  const pid = t.codex.pid;
   await t.close();
   await expectNoChild(pid);
   try {
@@ -416,7 +418,7 @@ describe("start-up failures", () => {
     }
   });
 
-  it("redacts credentials given in env or configOverrides from what the server prints", async () => {
+  it("redacts credentials given in apiKey, env or configOverrides from what the server prints", async () => {
     // The runtime quotes a config value it cannot use: here a header map given as a string.
     const bearer = "Bearer config-secret-0123456789";
     for (const configOverrides of [
@@ -430,6 +432,15 @@ describe("start-up failures", () => {
       expect(err!.stderrTail).toContain('invalid type: string "[redacted]"');
       expect(`${err!.stack} ${inspect(err)}`).not.toContain("config-secret");
     }
+    // The API key, before the login sends it: here the runtime quotes a value it cannot use.
+    const started = Codex.start({
+      apiKey: KEY,
+      configOverrides: { sandbox_mode: KEY },
+      env: t.home.env,
+    });
+    const refused = (await started.catch((e: unknown) => e)) as TransportClosedError;
+    expect(refused.stderrTail).toContain("unknown variant `[redacted]`");
+    expect(`${refused.stack} ${inspect(refused)}`).not.toContain(KEY);
     // A server that prints its environment: values under credential names are redacted, others kept.
     const printEnv = "console.error(process.env.SERVICE_TOKEN, process.env.PLAIN); process.exit(3)";
     const err = (await Codex.start({

@@ -182,6 +182,8 @@ describe("process death and close", () => {
     await Promise.all([codex.close(), codex.close()]);
     await codex.close();
     expect(isAlive(pid)).toBe(false);
+    // The id of a process that has ended may soon name another: it is no longer given.
+    expect(codex.pid).toBeUndefined();
     await expect(codex.models()).rejects.toBeInstanceOf(TransportClosedError);
   });
 });

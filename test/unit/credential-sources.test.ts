@@ -156,10 +156,11 @@ describe("launchFor's secrets", () => {
     delete process.env[inherited];
   });
 
-  it("come from inline tables, launchArgs, baseUrl and URLs in env, not the inherited environment", () => {
+  it("come from apiKey, inline tables, launchArgs, baseUrl and URLs in env, not the inherited environment", () => {
     process.env[inherited] = "inherited-token-0123";
     const { secrets } = launchFor({
       codexBin: BIN,
+      apiKey: "sk-api-key-0123456789",
       baseUrl: "https://user:base-url-password@proxy/v1?key=query-key-0123",
       env: {
         HTTPS_PROXY: "http://u:proxy-password-1@proxy:3128",
@@ -172,6 +173,7 @@ describe("launchFor's secrets", () => {
       ],
     });
     for (const secret of [
+      "sk-api-key-0123456789",
       "sk-TABLE-0123",
       "base-url-password",
       "query-key-0123",
@@ -192,6 +194,28 @@ describe("launchFor's secrets", () => {
       inheritEnv: false,
     }).secrets;
     expect(fromArgs).toEqual(["sk-ARGS-0123456", "sk-ARGS-9876543"]);
+  });
+
+  it("come from the runtime's own login variables when inherited, and not when the child inherits nothing", () => {
+    process.env[inherited] = "inherited-token-0123";
+    const names = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"] as const;
+    const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+    process.env.OPENAI_API_KEY = "sk-inherited-openai-0123";
+    process.env.CODEX_API_KEY = "sk-inherited-codex-0123";
+    delete process.env.CODEX_ACCESS_TOKEN;
+    try {
+      expect(launchFor({ codexBin: BIN }).secrets).toEqual([
+        "sk-inherited-openai-0123",
+        "sk-inherited-codex-0123",
+      ]);
+      expect(launchFor({ launchArgs: ["codex"] }).secrets).toContain("sk-inherited-openai-0123");
+      expect(launchFor({ codexBin: BIN, inheritEnv: false }).secrets).toEqual([]);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });
 
