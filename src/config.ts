@@ -72,7 +72,7 @@ const EDIT_NAMES = optionNames<ConfigEditInput>()({ own: ["keyPath", "value", "m
 function checkMergeStrategy(strategy: unknown): MergeStrategy {
   if (strategy === undefined || strategy === "replace") return "replace";
   if (strategy === "upsert") return "upsert";
-  throw new TypeError(`mergeStrategy must be "replace" or "upsert", got ${describe(strategy)}`);
+  throw new TypeError(`mergeStrategy must be "replace" or "upsert", got ${shown(strategy)}`);
 }
 
 function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): ConfigEdit {

@@ -310,8 +310,11 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   }
   checkWellFormed(toolName, "an external message's toolName");
   if (namespace !== null && namespace !== undefined) {
-    if (typeof namespace !== "string") {
-      throw new TypeError("an external message's namespace must be a string or null");
+    // An empty one names no namespace: the model would be shown one all the same.
+    if (typeof namespace !== "string" || namespace.trim() === "") {
+      throw new TypeError(
+        `an external message's namespace must be a non-empty string or null, got ${shown(namespace)}`,
+      );
     }
     checkWellFormed(namespace, "an external message's namespace");
   }

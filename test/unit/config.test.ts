@@ -26,6 +26,9 @@ describe("CodexConfig.write", () => {
     await expect(
       config.batchWrite([{ keyPath: "a", value: { when: new Date() } as never }]),
     ).rejects.toThrow(/^edits\[0\]\.value\.when must be a plain object or an array, got a Date$/);
+    await expect(config.write("tui.x", 1, { mergeStrategy: "merge" as never })).rejects.toThrow(
+      'mergeStrategy must be "replace" or "upsert", got "merge"',
+    );
     expect(transport.sent).toHaveLength(0);
   });
 

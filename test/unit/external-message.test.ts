@@ -35,9 +35,15 @@ describe("externalMessage", () => {
     expect(() => toTurnInput(externalMessage("t", [{ type: "input_text" }] as never))).toThrow(
       /needs a string text/,
     );
-    expect(() => toTurnInput(externalMessage("t", "x", { namespace: 1 as never }))).toThrow(
-      /namespace/,
-    );
+    for (const [namespace, got] of [
+      [1, "1"],
+      ["", '""'],
+      [" ", '" "'],
+    ] as const) {
+      expect(() =>
+        toTurnInput(externalMessage("t", "x", { namespace: namespace as never })),
+      ).toThrow(`an external message's namespace must be a non-empty string or null, got ${got}`);
+    }
   });
 
   it("is a whole input, never an item of a list", () => {
