@@ -86,26 +86,28 @@ interface Pending {
   readonly reject: (error: Error) => void;
   /** The request's method, which a malformed answer is reported with. */
   readonly method: string;
-  /** Whether it takes one of the {@link MAX_IN_FLIGHT} places while the server works on it. */
-  readonly counted: boolean;
 }
 
 /**
- * How many requests may wait on the server's answers at once; later ones wait in the client, in
- * order, until an answer frees a place. The runtime's queues are bounded: past a few hundred
- * requests at once, it refuses some as overloaded and never answers others.
+ * How many requests may be at the server unanswered at once (for {@link PLACE_HOLD_MS} at
+ * most each); later ones wait in the client, in order, for a place. The runtime's queues are
+ * bounded: past a few hundred requests at once, it refuses some as overloaded and never answers
+ * others.
  */
 export const MAX_IN_FLIGHT = 64;
 
 /**
- * Requests that never wait for a place, nor take one: those answered only when a process ends
- * (which may wait on the requests that feed it), and those that stop work, which must not wait
- * behind it.
+ * How long a request unanswered holds its place: the server is then taken to be working on it at
+ * length (a command, a tool call), or to have lost it, and the place goes to the next request. So
+ * long calls delay the others by this much at most, and lost answers never jam the client.
  */
+export const PLACE_HOLD_MS = 500;
+
+/** Requests that never wait for a place, nor take one: those that stop or steer work. */
 const UNQUEUED: ReadonlySet<string> = new Set([
-  "command/exec",
-  "process/spawn",
   "turn/interrupt",
+  "turn/steer",
+  "thread/goal/set",
   "command/exec/terminate",
   "process/kill",
   "account/login/cancel",
@@ -252,10 +254,13 @@ export class Connection {
   readonly #limit: MessageLimit | undefined;
   #nextId = 1;
   readonly #pending = new Map<RequestId, Pending>();
-  // The counted requests sent and not yet answered (or given up on).
-  #inFlight = 0;
-  // The counted requests waiting for a place, in order: id -> line.
+  // The requests holding a place at the server, in the order sent: id -> when sent. Given up
+  // on, one still holds its place until its answer or the hold's end.
+  readonly #placed = new Map<RequestId, number>();
+  // The requests waiting for a place, in order: id -> line.
   readonly #queued = new Map<RequestId, string>();
+  // Set while requests wait: the end of the oldest place's hold.
+  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   // The server's requests whose answer is being made: id -> method.
   readonly #answering = new Map<RequestId, string>();
   // Replaced, never changed in place, on (un)subscribe: delivery walks it without a copy.
@@ -295,7 +300,7 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
-      inFlight: this.#inFlight,
+      inFlight: this.#expire(performance.now()),
       queued: this.#queued.size,
       answering: this.#answering.size,
       notificationListeners: this.#notificationListeners.length,
@@ -341,22 +346,27 @@ export class Connection {
         return Promise.reject(new RangeError(`the params of ${method} come to ${tooLong}`));
       }
     }
-    const counted = !UNQUEUED.has(method);
     const answered = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, method, counted });
+      this.#pending.set(id, { resolve, reject, method });
     });
-    if (counted && this.#inFlight >= MAX_IN_FLIGHT) this.#queued.set(id, line);
-    else {
+    const counted = !UNQUEUED.has(method);
+    if (counted && (this.#queued.size > 0 || this.#placed.size >= MAX_IN_FLIGHT)) {
+      this.#queued.set(id, line);
+      this.#pump();
+    } else {
       const unsent = this.#send(line, method);
       if (unsent !== undefined) {
         this.#pending.delete(id);
         return Promise.reject(unsent);
       }
-      if (counted) this.#inFlight++;
+      if (counted) this.#placed.set(id, performance.now());
     }
     // Given up on, the call forgets its answer (and is never sent, if it still waits).
     if (signal === undefined && options?.timeout === undefined) return answered;
-    return boundWait(answered, method, options, () => this.#forget(id));
+    return boundWait(answered, method, options, () => {
+      this.#pending.delete(id);
+      this.#queued.delete(id);
+    });
   }
 
   // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`. A line
@@ -372,30 +382,44 @@ export class Connection {
     }
   }
 
-  // A call given up on before its answer: a request still waiting is never sent, and one sent
-  // frees its place (its late answer, if one comes, is dropped).
-  #forget(id: RequestId): void {
-    const entry = this.#pending.get(id);
-    if (entry === undefined) return;
-    this.#pending.delete(id);
-    if (!this.#queued.delete(id) && entry.counted) this.#release();
+  // Frees the places whose hold has ended; returns how many are taken.
+  #expire(now: number): number {
+    for (const [id, sentAt] of this.#placed) {
+      if (now - sentAt < PLACE_HOLD_MS) break;
+      this.#placed.delete(id);
+    }
+    return this.#placed.size;
   }
 
-  // An answer came, or a call was given up on: the place goes to the next request waiting.
-  #release(): void {
-    this.#inFlight--;
+  // Sends the requests waiting, in order, while there are places; while some still wait, wakes
+  // when the oldest place's hold ends.
+  #pump(): void {
+    const now = performance.now();
+    this.#expire(now);
     for (const [id, line] of this.#queued) {
+      if (this.#placed.size >= MAX_IN_FLIGHT) break;
       this.#queued.delete(id);
       const entry = this.#pending.get(id)!;
       const unsent = this.#send(line, entry.method);
-      if (unsent === undefined) {
-        this.#inFlight++;
-        return;
+      if (unsent === undefined) this.#placed.set(id, now);
+      else {
+        this.#pending.delete(id);
+        entry.reject(unsent);
       }
-      this.#pending.delete(id);
-      entry.reject(unsent);
+    }
+    if (this.#queued.size === 0) {
+      clearTimeout(this.#pumpTimer);
+      this.#pumpTimer = undefined;
+    } else if (this.#pumpTimer === undefined) {
+      const oldest = this.#placed.values().next().value!;
+      this.#pumpTimer = setTimeout(this.#wake, oldest + PLACE_HOLD_MS - now);
     }
   }
+
+  readonly #wake = (): void => {
+    this.#pumpTimer = undefined;
+    this.#pump();
+  };
 
   /**
    * How far the answer to request `id` whose result is this JSON text is over what the transport
@@ -720,16 +744,13 @@ export class Connection {
   // Ids are echoed as sent; a peer that stringifies them is tolerated when it writes the number
   // as JavaScript does ("1", not " 1 ", "0x1" or "1.0").
   #settle(id: RequestId): Pending | undefined {
-    let key = id;
-    let entry = this.#pending.get(key);
-    if (entry === undefined && typeof id === "string" && String(Number(id)) === id) {
-      key = Number(id);
-      entry = this.#pending.get(key);
-    }
+    const key = typeof id === "string" && String(Number(id)) === id ? Number(id) : id;
     // A request still waiting was never sent: an answer to it answers nothing.
-    if (entry === undefined || this.#queued.has(key)) return undefined;
-    this.#pending.delete(key);
-    if (entry.counted) this.#release();
+    if (this.#queued.has(key)) return undefined;
+    // Given up on or not, an answered request frees its place.
+    if (this.#placed.delete(key) && this.#queued.size > 0) this.#pump();
+    const entry = this.#pending.get(key);
+    if (entry !== undefined) this.#pending.delete(key);
     return entry;
   }
 
@@ -750,7 +771,8 @@ export class Connection {
     const entries = [...this.#pending.values()];
     this.#pending.clear();
     this.#queued.clear();
-    this.#inFlight = 0;
+    this.#placed.clear();
+    clearTimeout(this.#pumpTimer);
     for (const entry of entries) entry.reject(clean);
     for (const listener of this.#closeListeners) this.#tellClosed(listener, clean);
     this.#closeListeners.clear();

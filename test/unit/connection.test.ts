@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   CodexError,
   InvalidParamsError,
@@ -8,7 +8,12 @@ import {
   TransportClosedError,
 } from "../../src/errors.js";
 import { Secrets } from "../../src/internal/redact.js";
-import { Connection, MAX_IN_FLIGHT, ProtocolError } from "../../src/rpc/connection.js";
+import {
+  Connection,
+  MAX_IN_FLIGHT,
+  PLACE_HOLD_MS,
+  ProtocolError,
+} from "../../src/rpc/connection.js";
 import { LineDecoder, TextTail, lastLines } from "../../src/transport/lines.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -710,6 +715,9 @@ describe("Connection: requests in flight", () => {
     Array.from({ length: count }, (_, i) =>
       connection.request("thread/read", { threadId: `t${i}` }),
     );
+  // The clock stands still, so no place's hold ends on a slow machine; one test moves it.
+  beforeEach(() => void vi.useFakeTimers({ toFake: ["performance"] }));
+  afterEach(() => void vi.useRealTimers());
 
   it("keeps at most MAX_IN_FLIGHT requests at the server, and sends the rest in order as answers come", async () => {
     const { transport, connection } = setup();
@@ -738,15 +746,15 @@ describe("Connection: requests in flight", () => {
     expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
-  it("sends a stop at once when every place is taken, and lets it take none", async () => {
+  it("sends a stop or a steer at once when every place is taken, and lets it take none", async () => {
     const { transport, connection } = setup();
     const calls = waitingBehind(connection, MAX_IN_FLIGHT + 1);
     const interrupt = connection.request("turn/interrupt", { threadId: "t", turnId: "u" });
-    const exec = connection.request("command/exec", { command: ["sleep", "9"] });
+    const pause = connection.request("thread/goal/set", { threadId: "t", status: "paused" });
     await transport.waitForSent(MAX_IN_FLIGHT + 2);
     expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.method)).toEqual([
       "turn/interrupt",
-      "command/exec",
+      "thread/goal/set",
     ]);
     expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 1 });
     transport.deliver({ id: MAX_IN_FLIGHT + 2, result: {} });
@@ -754,12 +762,12 @@ describe("Connection: requests in flight", () => {
     // Its answer freed no place: the request waiting is still waiting.
     expect(transport.sent).toHaveLength(MAX_IN_FLIGHT + 2);
     await connection.close();
-    await expect(exec).rejects.toBeInstanceOf(TransportClosedError);
+    await expect(pause).rejects.toBeInstanceOf(TransportClosedError);
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(TransportClosedError);
     expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
-  it("never sends a waiting request given up on, and frees the place of a sent one given up on", async () => {
+  it("never sends a waiting request given up on; a sent one keeps its place until its answer", async () => {
     const { transport, connection } = setup();
     const held = waitingBehind(connection, MAX_IN_FLIGHT - 1);
     const slow = connection.request("thread/read", { threadId: "slow" }, { timeout: 30 });
@@ -770,16 +778,37 @@ describe("Connection: requests in flight", () => {
     controller.abort();
     await expect(abandoned).rejects.toMatchObject({ name: "AbortError" });
     await expect(timed).rejects.toBeInstanceOf(RequestTimeoutError);
-    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 1 });
-    // The sent call given up on frees its place: the next one waiting is sent, and neither of
-    // those given up on while waiting ever is.
+    // The sent call given up on still holds its place: the server may still be working on it.
     await expect(slow).rejects.toBeInstanceOf(RequestTimeoutError);
-    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.params)).toEqual([{ cursor: "next" }]);
-    // Its late answer is dropped, and frees no second place.
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 1 });
+    // Its late answer is dropped and frees the place: the next one waiting is sent, and neither
+    // of those given up on while waiting ever is.
     transport.deliver({ id: MAX_IN_FLIGHT, result: { thread: { id: "slow" } } });
+    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.params)).toEqual([{ cursor: "next" }]);
     expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 0 });
     await connection.close();
     await Promise.allSettled([...held, next]);
+  });
+
+  it("gives a place held unanswered for PLACE_HOLD_MS to the next request: a long call or a lost answer jams nothing", async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const { transport, connection } = setup();
+    const held = waitingBehind(connection, MAX_IN_FLIGHT);
+    const later = waitingBehind(connection, 2);
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+    vi.advanceTimersByTime(PLACE_HOLD_MS - 1);
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+    vi.advanceTimersByTime(1);
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT + 2);
+    expect(connection.stats).toMatchObject({ inFlight: 2, queued: 0 });
+    // The long calls still get their answers.
+    transport.deliver({ id: 1, result: { thread: { id: "t0" } } });
+    await expect(held[0]).resolves.toEqual({ thread: { id: "t0" } });
+    await connection.close();
+    await Promise.allSettled([...held, ...later]);
+    expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
   it("fails a waiting call alone when the transport cannot take its line as its turn comes", async () => {
