@@ -375,14 +375,15 @@ export function launchFor(options: CodexOptions): {
   return { launch, credentialStore, secrets };
 }
 
+/** The variables the runtime logs in with: inherited, their values are redacted too. */
+const RUNTIME_CREDENTIALS = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"] as const;
+
 /**
  * What the client redacts from everything it reports, as the runtime quotes a config value it
  * cannot use and a server may print its environment: the credentials of the environment given
- * to the child (not what it inherits, whose values a user never chose to name) and of the
- * `--config` pairs of its command line.
+ * to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}: the rest a user never
+ * chose to name) and of the `--config` pairs of its command line.
  */
-/** The variables the runtime logs in with: inherited, their values are redacted too. */
-const RUNTIME_CREDENTIALS = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"] as const;
 
 function secretsOf(env: Readonly<Record<string, string | undefined>>, args: readonly string[]) {
   const out = envCredentials(env);

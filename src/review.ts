@@ -290,7 +290,7 @@ async function forkForReview(
 ): Promise<string> {
   const { connection, log } = context;
   const forked = connection
-    .request("thread/fork", { threadId })
+    .request("thread/fork", { threadId, excludeTurns: true })
     .then((answer) => threadIdOf(answer, "thread/fork"));
   const giveUp = (error: Error): never => {
     forked.then(

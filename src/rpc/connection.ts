@@ -75,6 +75,23 @@ function outputDelta(raw: string, secrets: Secrets): unknown {
   return { ...clean, params: { ...clean.params, deltaBase64 } };
 }
 
+const NOT_JSON = Symbol("not JSON");
+
+/**
+ * A line whose redaction broke its JSON (a secret of digits found in a number, or one that spans
+ * a string's end), parsed as sent and then redacted in its strings; {@link NOT_JSON} when the
+ * line as sent is no JSON either.
+ */
+function redactedParse(raw: string, secrets: Secrets): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return NOT_JSON;
+  }
+  return secrets.value(parsed);
+}
+
 /** What a connection reports to, and what it keeps out of everything it hands on. */
 export interface ConnectionServices {
   readonly log?: Log;
@@ -545,7 +562,8 @@ export class Connection {
           line !== raw && raw.includes(OUTPUT_DELTA) ? outputDelta(raw, secrets!) : undefined;
         message ??= JSON.parse(line);
       } catch {
-        return this.#drop("a line that is not JSON", line);
+        message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
+        if (message === NOT_JSON) return this.#drop("a line that is not JSON", line);
       }
       if (typeof message !== "object" || message === null || Array.isArray(message)) {
         return this.#drop("JSON that is not an object", line);

@@ -616,6 +616,25 @@ describe("Connection", () => {
     expect(seen).toEqual([{ text: "key [redacted], path a/b" }]);
   });
 
+  it("answers a call whose line a secret of digits would break, redacting the strings alone", async () => {
+    const secrets = new Secrets();
+    secrets.add("12345678");
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { secrets, log });
+    const call = connection.request("model/list", {});
+    await transport.waitForSent(1);
+    // Redacted as text, the number would become `[redacted]` and the line no JSON.
+    transport.line('{"id":1,"result":{"createdAt":123456789,"note":"pin 12345678"}}');
+    expect(await call).toEqual({ createdAt: 123456789, note: "pin [redacted]" });
+    // A line that is no JSON as sent is still dropped, and shown redacted.
+    transport.line('{"id":2,"result":12345678');
+    expect(entries.map((e) => [e.level, e.message])).toEqual([
+      ["warn", "codex-app-server-sdk: dropped a line that is not JSON from app-server"],
+    ]);
+    expect(JSON.stringify(entries)).not.toContain("12345678");
+  });
+
   it("hands a command's output chunk on as written when a secret's letters appear in its base64", () => {
     const output = Buffer.from("user:hunter22 and more text");
     const base64 = output.toString("base64");

@@ -1155,6 +1155,8 @@ describe("stopping what the caller gave up on", () => {
       .catch((e: unknown) => e);
     const fork = await transport.waitForSent(1);
     expect(fork.method).toBe("thread/fork");
+    // The review reads only the fork's id: its history is not sent.
+    expect(fork.params).toEqual({ threadId: thread.id, excludeTurns: true });
     // The call's timeout, named by the call's method, whichever request ran out.
     expect(await review).toMatchObject({
       name: "RequestTimeoutError",
