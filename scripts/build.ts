@@ -165,6 +165,9 @@ async function buildCommonJs(): Promise<void> {
     format: "cjs",
     // runtime.ts resolves the platform package from its own file.
     define: { "import.meta.url": "__filename" },
+    // The optional peers (`ws`, zod's core) are required, not imported: a CommonJS host may
+    // have no `import()` at all (Jest's default mode, which fails it as a missing module).
+    supported: { "dynamic-import": false },
     // Unminified and readable as it is; a map would double the package for little gain.
     sourcemap: false,
   });

@@ -14,7 +14,8 @@
  *   name the wire types its functions return (no file of it imports `/types`, which would hide
  *   a wire type no `exports` entry reaches);
  * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
- *   build) and without it (the CommonJS build, as Jest and older Node load it);
+ *   build) and without it (the CommonJS build, as Jest and older Node load it), and the CommonJS
+ *   build run as Jest runs it, where `import()` fails: the optional `ws` must load there too;
  * - `bundler`: TypeScript with `moduleResolution: bundler`, bundled by esbuild as ESM;
  * - `esbuild-cjs`: TypeScript bundled by esbuild with `--format=cjs`, as VS Code extensions,
  *   Electron and Lambda do;
@@ -26,7 +27,7 @@
  * KEEP_CONSUMERS=1 keeps the temporary folder for a look.
  */
 import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -38,6 +39,12 @@ const require = createRequire(import.meta.url);
 const TSC = require.resolve("typescript/bin/tsc");
 /** The oldest TypeScript whose users the declarations serve (`esnext.disposable` came in 5.2). */
 const OLDEST_TYPESCRIPT = "5.2.2";
+/** The `ws` the in-vm consumer connects with: the repository's own. */
+const WS_VERSION = (
+  JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    devDependencies: Record<string, string>;
+  }
+).devDependencies.ws;
 const STEP_TIMEOUT = 180_000;
 
 /** One offline turn through all three entry points; plain ES syntax, valid as TS and JS. */
@@ -77,6 +84,29 @@ const { NOTIFICATION_ROUTES } = require("codex-app-server-sdk/types");
 async function main() {${TURN}}
 
 main().then(() => console.log("ok " + require.resolve("codex-app-server-sdk")));
+`;
+
+/**
+ * The CommonJS build run as Jest's default mode runs a module: compiled by `vm` with no
+ * `import()` callback, so an `import()` in it fails. Its optional peer `ws` must load all the
+ * same: the connection then fails on the closed port, not for want of `ws`.
+ */
+const CJS_IN_VM = `"use strict";
+const { createRequire } = require("node:module");
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+
+const root = path.dirname(require.resolve("codex-app-server-sdk/package.json"));
+const file = path.join(root, "dist", "cjs", "sdk.cjs");
+const params = ["exports", "require", "module", "__filename", "__dirname"];
+const run = vm.compileFunction(fs.readFileSync(file, "utf8"), params, { filename: file });
+const loaded = { exports: {} };
+run(loaded.exports, createRequire(file), loaded, file, path.dirname(file));
+loaded.exports.index.Codex.connect("ws://127.0.0.1:9").then(
+  () => console.log("connected to a closed port"),
+  (err) => console.log(/ECONNREFUSED/.test(err.message) ? "ok" : "failed: " + err.message),
+);
 `;
 
 const TYPES_ONLY = `import { Codex, retryOnOverload } from "codex-app-server-sdk";
@@ -286,10 +316,12 @@ const CONSUMERS: readonly Consumer[] = [
     files: {
       "package.json": json({ private: true, type: "commonjs" }),
       "main.js": CJS_MAIN,
+      "in-vm.js": CJS_IN_VM,
     },
     run: async (dir) => {
       expectOk(node(dir, ["main.js"]), "dist/index.js");
       expectOk(node(dir, ["--no-experimental-require-module", "main.js"]), "dist/index.cjs");
+      expectOk(node(dir, ["in-vm.js"]));
     },
   },
   {
@@ -367,6 +399,7 @@ try {
       "--save-exact",
       tarball,
       `typescript@${OLDEST_TYPESCRIPT}`,
+      `ws@${WS_VERSION}`,
     ],
     { cwd: work, stdio: "inherit", timeout: STEP_TIMEOUT },
   );

@@ -32,16 +32,28 @@ export interface ConvertedOutput {
 /** The JSON Schema dialect asked of the schema library. */
 const TARGET = "draft-2020-12";
 
-/** Converts a checked schema; a `TypeError` naming the path when it cannot be made strict. */
+/** zod's core (`zod/v4/core`), loaded from the app when a zod schema needs it. */
+export type ZodCoreLoader = () => Promise<typeof import("zod/v4/core")>;
+
+/**
+ * Converts a checked schema; a `TypeError` naming the path when it cannot be made strict. A zod 4
+ * schema without Standard JSON Schema converts through zod's core, which `loadZodCore` gives:
+ * the importer loads it, so that this file imports nothing at run time.
+ */
 export async function convertOutput(
   schema: object,
   props: StandardProps,
+  loadZodCore: ZodCoreLoader,
 ): Promise<ConvertedOutput> {
-  const strict = new StrictSchema(await jsonSchemaOf(schema, props));
+  const strict = new StrictSchema(await jsonSchemaOf(schema, props, loadZodCore));
   return { schema: strict.root, read: (text) => readAnswer(text, strict, props) };
 }
 
-async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonObject> {
+async function jsonSchemaOf(
+  schema: object,
+  props: StandardProps,
+  loadZodCore: ZodCoreLoader,
+): Promise<JsonObject> {
   let jsonSchema: StandardProps["jsonSchema"];
   let converter: unknown;
   let vendor: unknown;
@@ -70,7 +82,7 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
             // zod then turns what has no JSON Schema into `{}`, whose path the walk names.
             libraryOptions: isZod ? { unrepresentable: "any", override: noJsonAnswer } : undefined,
           })
-        : await zodJsonSchema(schema);
+        : await zodJsonSchema(schema, await loadZodCore());
   } catch (err) {
     throw new TypeError(`output: the schema cannot give its JSON Schema: ${reasonOf(err)}`, {
       cause: err,
@@ -82,21 +94,9 @@ async function jsonSchemaOf(schema: object, props: StandardProps): Promise<JsonO
   return produced;
 }
 
-const ZOD_CORE = "zod/v4/core";
-
 // zod 4 schemas without Standard JSON Schema (zod/mini, zod 4.0 and 4.1, zod 3.25's zod/v4)
-// convert through zod's own core, loaded here and only here: the user's zod, as a peer.
-async function zodJsonSchema(schema: object): Promise<unknown> {
-  let core: typeof import("zod/v4/core");
-  // The specifier is a variable and the import sits in a try block, so bundlers of apps without
-  // zod leave it for run time rather than failing to resolve it; it resolves from the app.
-  try {
-    core = (await import(ZOD_CORE)) as typeof import("zod/v4/core");
-  } catch (err) {
-    throw new Error("a zod schema without ~standard.jsonSchema needs zod 4 installed", {
-      cause: err,
-    });
-  }
+// convert through zod's own core: the user's zod, as a peer.
+function zodJsonSchema(schema: object, core: typeof import("zod/v4/core")): unknown {
   return core.toJSONSchema(schema as Parameters<typeof core.toJSONSchema>[0], {
     target: TARGET,
     io: "input",

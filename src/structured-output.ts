@@ -7,9 +7,11 @@
  * does not grow; that module imports nothing at run time, so it stays one lazily loaded file.
  */
 import { StructuredOutputError } from "./errors.js";
+import { loadPeer } from "./internal/peer.js";
 import { checkJson, checkStandardSchema } from "./internal/validate.js";
 import type { StructuredOutputIssue } from "./errors.js";
 import type { TurnResult } from "./result.js";
+import type { ZodCoreLoader } from "./strict-schema.js";
 
 /**
  * What `output` accepts: a Standard Schema v1 whose answer type is `Output`, and which can give
@@ -69,6 +71,17 @@ export interface PreparedOutput {
   readonly parse: (result: TurnResult) => Promise<StructuredTurnResult<unknown>>;
 }
 
+const ZOD_CORE = "zod/v4/core";
+
+// The specifier is a variable, so bundlers of apps without zod leave it for run time rather than
+// failing to resolve it; it resolves from the app.
+const loadZodCore: ZodCoreLoader = () =>
+  loadPeer(
+    "zod",
+    () => import(ZOD_CORE) as Promise<typeof import("zod/v4/core")>,
+    "a zod schema without ~standard.jsonSchema needs zod 4 installed",
+  );
+
 /**
  * @internal
  * Checks a schema and converts it, before any I/O: a `TypeError` when it is no schema, when
@@ -83,7 +96,7 @@ export async function prepareOutput(
   }
   const props = checkStandardSchema(output, "output");
   const { convertOutput } = await import("./strict-schema.js");
-  const { schema, read } = await convertOutput(output as object, props);
+  const { schema, read } = await convertOutput(output as object, props, loadZodCore);
   // What JSON would change (a NaN in an enum, say) is refused, not sent changed.
   checkJson(schema, "output (as JSON Schema)");
   return {

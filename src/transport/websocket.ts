@@ -9,6 +9,7 @@ import {
   checkWellFormed,
 } from "../internal/validate.js";
 import { deadline } from "../internal/deadline.js";
+import { loadPeer } from "../internal/peer.js";
 
 /**
  * How long `close()` waits for the server to answer its close frame before it drops the socket
@@ -179,12 +180,12 @@ export function checkWebSocketAuth(
 }
 
 async function loadWebSocket(): Promise<typeof WebSocket> {
-  try {
-    return (await import("ws")).default;
-  } catch (err) {
-    // Kept as the cause: a `ws` that is installed but fails to load says why there.
-    throw new Error("Codex.connect needs the 'ws' package: npm install ws", { cause: err });
-  }
+  const ws = await loadPeer(
+    "ws",
+    () => import("ws"),
+    "Codex.connect needs the 'ws' package: npm install ws",
+  );
+  return ws.default;
 }
 
 /**
