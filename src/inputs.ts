@@ -277,7 +277,16 @@ function toWire(item: unknown, index: number): UserInput {
     }
     // An empty URL, path or name is sent as it is, and the item is lost on the way.
     if (type !== "text" && value.trim() === "") {
-      throw new TypeError(`input[${index}].${field} of a ${String(type)} item must not be empty`);
+      const kind = `${/^[aeiou]/.test(String(type)) ? "an" : "a"} ${String(type)}`;
+      throw new TypeError(`input[${index}].${field} of ${kind} item must not be empty`);
+    }
+    // The runtime refuses a remote URL, and sends a path on to the model, which fails the turn.
+    if (type === "image" && field === "url" && !/^data:/i.test(value)) {
+      throw new TypeError(
+        `input[${index}].url of an image item must be a data: URL, the only kind the runtime ` +
+          "sends to the model: for a file use localImage(path); fetch a remote image and pass " +
+          "its data",
+      );
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }

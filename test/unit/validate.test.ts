@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { image, localImage, mention, skill, toUserInputs } from "../../src/inputs.js";
+import { image, localImage, mention, skill, text, toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { checkLogger } from "../../src/internal/logger.js";
 import { configArgs } from "../../src/internal/toml.js";
@@ -147,13 +147,23 @@ describe("input items", () => {
     );
     // An empty URL, path or name loses its item on the way.
     for (const [item, message] of [
-      [image(""), "input[0].url of a image item must not be empty"],
+      [image(""), "input[0].url of an image item must not be empty"],
       [localImage(" "), "input[0].path of a localImage item must not be empty"],
       [mention("", "app://c"), "input[0].name of a mention item must not be empty"],
       [skill("s", ""), "input[0].path of a skill item must not be empty"],
     ] as const) {
       expect(() => toUserInputs(item)).toThrow(message);
     }
+    // The runtime refuses a remote image URL, and sends a path to the model as its URL.
+    for (const url of ["https://example.com/a.png", "/tmp/a.png", "a.png", "file:///tmp/a.png"]) {
+      expect(() => toUserInputs([text("look"), image(url)])).toThrow(
+        "input[1].url of an image item must be a data: URL, the only kind the runtime sends to " +
+          "the model: for a file use localImage(path); fetch a remote image and pass its data",
+      );
+    }
+    expect(toUserInputs(image("DATA:image/png;base64,AA=="))).toEqual([
+      { type: "image", url: "DATA:image/png;base64,AA==" },
+    ]);
     // The runtime stores an image given no detail with `detail: null`: sent again, it gives none.
     expect(
       toUserInputs([
