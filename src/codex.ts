@@ -44,7 +44,7 @@ import type {
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import { CodexError } from "./errors.js";
-import { abortError, timeLeft } from "./internal/deadline.js";
+import { abortError, now, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import {
@@ -431,7 +431,7 @@ export class Codex implements AsyncDisposable {
     if (rest.persist !== undefined) {
       const persist = checkBoolean(rest.persist, "persist");
       checkSecret(apiKey, "apiKey");
-      const t0 = performance.now();
+      const t0 = now();
       // One timeout bounds the whole call: the login gets what the question left of it, and
       // whichever runs out, the call does.
       const timeout = call?.timeout;

@@ -8,7 +8,7 @@ import type {
   CommandExecResponse,
   CommandExecTerminalSize,
 } from "./generated/index.js";
-import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, now, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { paramsCredentials, type Secrets } from "./internal/redact.js";
 import {
@@ -371,7 +371,7 @@ export class CommandHandle {
   async terminate(options?: RequestOptions): Promise<void> {
     const call = requestOptions(options);
     if (this.exited) return;
-    const t0 = performance.now();
+    const t0 = now();
     try {
       await this.#connection.request("command/exec/terminate", { processId: this.processId }, call);
     } catch (err) {
@@ -417,7 +417,7 @@ export class CommandHandle {
   // termination and the wait share one bound: past it, the command is given up on.
   async #abort(exited: Promise<CommandResult>, cause: Error): Promise<never> {
     this.#stopping ??= (async () => {
-      const since = performance.now();
+      const since = now();
       try {
         await sendStop(this.#connection, () =>
           this.terminate({ timeout: timeLeft(ABORT_WAIT_MS, since) }),

@@ -1,6 +1,6 @@
 import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
-import { ABORT_WAIT_MS, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, deadline, now, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { goalOf, isGoalStatus } from "./options.js";
 import { isObject, type TurnResult } from "./result.js";
@@ -256,7 +256,7 @@ export class GoalRun {
   async abort(reason: Error): Promise<never> {
     // Ended in the same turn of the loop as the abort: nothing is left to stop.
     if (this.#aborted === undefined && !this.#finished) {
-      const since = performance.now();
+      const since = now();
       this.#aborted = { reason, since, turnsBefore: this.#turns.length };
       // Until the pause is answered and the thread's status read, the goal's update (which the
       // server sends before the pause's answer) does not end the run: a turn may be starting.

@@ -46,7 +46,7 @@ import {
   type RequestOptions,
   type WireOptions,
 } from "./internal/validate.js";
-import { callLeft } from "./internal/deadline.js";
+import { callLeft, now } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
@@ -192,7 +192,7 @@ export async function allPages<T>(
   fetch: (cursor: string | undefined, call: RequestOptions | undefined) => Promise<ListPage<T>>,
 ): Promise<T[]> {
   const timeout = call?.timeout;
-  const t0 = performance.now();
+  const t0 = now();
   const pages = new Paginated<T>(method, (cursor) => fetch(cursor, callLeft(call, t0)));
   const all = async () => {
     const items: T[] = [];
@@ -310,7 +310,7 @@ export interface TurnlessCheck {
   /** The call's method, which a timeout of the check names. */
   readonly method: string;
   readonly call: RequestOptions | undefined;
-  /** When the call was sent (`performance.now()`): the check has what is left of its timeout. */
+  /** When the call was sent (`now()`): the check has what is left of its timeout. */
   readonly since: number;
   readonly log?: Log | undefined;
 }
@@ -365,7 +365,7 @@ export async function turnPage(
   const { call, rest } = listRequest(options, TURN_LIST);
   const params: ThreadTurnsListParams = { ...rest, threadId };
   const method = "thread/turns/list";
-  const t0 = performance.now();
+  const t0 = now();
   const page = async () => {
     try {
       return checkPage(await connection.request("thread/turns/list", params, call), method);
@@ -408,7 +408,7 @@ export async function itemPage(
   const params: ThreadItemsListParams = { ...rest, threadId };
   const method = "thread/items/list";
   const timeout = call?.timeout;
-  const t0 = performance.now();
+  const t0 = now();
   const page = async () => {
     try {
       return checkPage(await connection.request("thread/items/list", params, call), method);

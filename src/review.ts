@@ -1,7 +1,7 @@
 import { InvalidRequestError, RequestTimeoutError } from "./errors.js";
 import { turnPage } from "./history.js";
 import type { ReviewStartParams, ReviewTarget as WireReviewTarget } from "./generated/index.js";
-import { ABORT_WAIT_MS, abortError, deadline, timeLeft } from "./internal/deadline.js";
+import { ABORT_WAIT_MS, abortError, deadline, now, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import type { EventMode } from "./options.js";
 import {
@@ -299,7 +299,7 @@ async function forkForReview(
     );
     throw error;
   };
-  const t0 = performance.now();
+  const t0 = now();
   try {
     return await deadline(forked, {
       signal,

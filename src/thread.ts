@@ -30,7 +30,14 @@ import type {
 } from "./generated/index.js";
 import { TURN_START_PARAMS_FIELDS, TURN_START_PARAMS_KEYS } from "./generated/index.js";
 import { textInput, toTurnInput, type RunInput } from "./inputs.js";
-import { ABORT_WAIT_MS, abortError, callLeft, deadline, timeLeft } from "./internal/deadline.js";
+import {
+  ABORT_WAIT_MS,
+  abortError,
+  callLeft,
+  deadline,
+  now,
+  timeLeft,
+} from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import {
   checkJson,
@@ -425,7 +432,7 @@ export class Thread {
       return runResult(await started.collector.completion, started.parse);
     }
     // The timeout bounds the whole call: the wait for the thread, the start and the turn.
-    const t0 = performance.now();
+    const t0 = now();
     const started = await this.#startTurn(input, options, false, checkTimeout(timeout));
     const left = timeout === undefined ? undefined : timeLeft(timeout, t0);
     return this.#handle(started).runWithin(signal, left, timeout);
@@ -459,7 +466,7 @@ export class Thread {
     const signal = checkSignal(checked.signal);
     const timeout = checkTimeout(checked.timeout);
     if (signal?.aborted) throw abortError(signal);
-    const since = performance.now();
+    const since = now();
     if (checked.delivery === "detached") {
       // Its fork is made in this thread's queue, of what the turns before it left; the review
       // then runs in the fork's own queue.
@@ -564,7 +571,7 @@ export class Thread {
     const includeTurns = optionalBoolean(rest.includeTurns, false, "includeTurns");
     const { connection } = this.#context;
     const params = { threadId: this.id, includeTurns };
-    const t0 = performance.now();
+    const t0 = now();
     try {
       return await connection.request("thread/read", params, call);
     } catch (err) {
@@ -727,7 +734,7 @@ export class Thread {
     send: (slot: TurnSlot, left: RequestOptions | undefined) => Promise<T>,
     needsEvents?: false,
   ): Promise<T> {
-    const t0 = performance.now();
+    const t0 = now();
     const timeout = call?.timeout;
     const queued = this.#context.router.queueTurn(
       this.id,
@@ -798,7 +805,7 @@ export class Thread {
     const context = this.#context;
     const { connection, router, log } = context;
     const limited = signal !== undefined || timeout !== undefined;
-    const t0 = timeout === undefined ? 0 : performance.now();
+    const t0 = timeout === undefined ? 0 : now();
     const start = async (slot: TurnSlot): Promise<StartedTurn> => {
       if (limited) checkStillWanted(slot, "turn/start", signal, timeout, t0);
       let prepared: PreparedOutput | undefined;

@@ -27,6 +27,7 @@ import {
   abortError,
   callLeft,
   deadline,
+  now,
   timeLeft,
   watchAbort,
 } from "./internal/deadline.js";
@@ -392,7 +393,7 @@ export function checkStillWanted(
     slot.release();
     throw abortError(signal);
   }
-  if (timeout !== undefined && performance.now() - since >= timeout) {
+  if (timeout !== undefined && now() - since >= timeout) {
     slot.release();
     throw new RequestTimeoutError(method, timeout);
   }
@@ -915,7 +916,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     if (this.completed) return {};
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
-    const t0 = left?.timeout === undefined ? 0 : performance.now();
+    const t0 = left?.timeout === undefined ? 0 : now();
     try {
       return await this.#context.connection.request(
         "turn/interrupt",
@@ -952,7 +953,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     call: RequestOptions | undefined,
   ): Promise<RequestOptions | undefined> {
     const timeout = call?.timeout;
-    const t0 = performance.now();
+    const t0 = now();
     const bound = this.#collector.review ? ABORT_WAIT_MS : FOLLOW_UP_WAIT_MS;
     const own = timeout !== undefined && timeout <= bound;
     await deadline(this.#collector.active, {
@@ -983,7 +984,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     this.#aborting ??= (async () => {
       if (this.completed || this.#context.connection.closeError !== undefined) return;
       const { log } = this.#context;
-      const since = performance.now();
+      const since = now();
       sendStop(this.#context.connection, () =>
         this.interrupt({ timeout: timeLeft(ABORT_WAIT_MS, since) }),
       ).catch((err: unknown) => log.warn(`could not interrupt turn ${this.id}`, err));

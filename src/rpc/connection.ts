@@ -6,7 +6,7 @@ import {
   type ClientRequestMethod,
   type RequestId,
 } from "../generated/index.js";
-import { abortError, deadline } from "../internal/deadline.js";
+import { abortError, deadline, now } from "../internal/deadline.js";
 import { deferred } from "../internal/deferred.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
@@ -317,7 +317,7 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
-      inFlight: this.#expire(performance.now()),
+      inFlight: this.#expire(now()),
       queued: this.#queued.size,
       answering: this.#answering.size,
       notificationListeners: this.#notificationListeners.length,
@@ -376,7 +376,7 @@ export class Connection {
         this.#pending.delete(id);
         return Promise.reject(unsent);
       }
-      if (counted) this.#placed.set(id, performance.now());
+      if (counted) this.#placed.set(id, now());
     }
     // Given up on, the call forgets its answer (and is never sent, if it still waits).
     if (signal === undefined && options?.timeout === undefined) return answered;
@@ -400,9 +400,9 @@ export class Connection {
   }
 
   // Frees the places whose hold has ended; returns how many are taken.
-  #expire(now: number): number {
+  #expire(at: number): number {
     for (const [id, sentAt] of this.#placed) {
-      if (now - sentAt < PLACE_HOLD_MS) break;
+      if (at - sentAt < PLACE_HOLD_MS) break;
       this.#placed.delete(id);
     }
     return this.#placed.size;
@@ -411,14 +411,14 @@ export class Connection {
   // Sends the requests waiting, in order, while there are places; while some still wait, wakes
   // when the oldest place's hold ends.
   #pump(): void {
-    const now = performance.now();
-    this.#expire(now);
+    const at = now();
+    this.#expire(at);
     for (const [id, line] of this.#queued) {
       if (this.#placed.size >= MAX_IN_FLIGHT) break;
       this.#queued.delete(id);
       const entry = this.#pending.get(id)!;
       const unsent = this.#send(line, entry.method);
-      if (unsent === undefined) this.#placed.set(id, now);
+      if (unsent === undefined) this.#placed.set(id, at);
       else {
         this.#pending.delete(id);
         entry.reject(unsent);
@@ -429,7 +429,7 @@ export class Connection {
       this.#pumpTimer = undefined;
     } else if (this.#pumpTimer === undefined) {
       const oldest = this.#placed.values().next().value!;
-      this.#pumpTimer = setTimeout(this.#wake, oldest + PLACE_HOLD_MS - now);
+      this.#pumpTimer = setTimeout(this.#wake, oldest + PLACE_HOLD_MS - at);
     }
   }
 

@@ -50,7 +50,7 @@ describe("CommandHandle", () => {
   });
 
   it("rejects terminate() with the refusal when the command goes on", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, handle } = setup();
     await transport.waitForSent(1);
     let settled: unknown;
@@ -163,7 +163,7 @@ describe("CommandHandle", () => {
   });
 
   it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, connection, router, handle } = setup({ timeout: 200 });
     const outcome = handle.wait().catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(200);

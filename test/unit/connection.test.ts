@@ -735,7 +735,7 @@ describe("Connection: requests in flight", () => {
       connection.request("thread/read", { threadId: `t${i}` }),
     );
   // The clock stands still, so no place's hold ends on a slow machine; one test moves it.
-  beforeEach(() => void vi.useFakeTimers({ toFake: ["performance"] }));
+  beforeEach(() => void vi.useFakeTimers({ toFake: ["hrtime"] }));
   afterEach(() => void vi.useRealTimers());
 
   it("keeps at most MAX_IN_FLIGHT requests at the server, and sends the rest in order as answers come", async () => {
@@ -812,7 +812,7 @@ describe("Connection: requests in flight", () => {
 
   it("gives a place held unanswered for PLACE_HOLD_MS to the next request: a long call or a lost answer jams nothing", async () => {
     vi.useRealTimers();
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, connection } = setup();
     const held = waitingBehind(connection, MAX_IN_FLIGHT);
     const later = waitingBehind(connection, 2);

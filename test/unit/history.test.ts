@@ -364,7 +364,7 @@ describe("the check of a thread without a turn yet", () => {
   const broke = { error: { code: -32603, message: "the check broke" } };
 
   it("times out as the call, with the call's timeout", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const transport = new FakeTransport();
     const connection = new Connection(transport);
     const listing = turnPage(connection, "th", { timeout: 300 }).catch((e: unknown) => e);
@@ -399,7 +399,7 @@ describe("the check of a thread without a turn yet", () => {
 
 describe("one timeout for a call of several requests", () => {
   it("bounds every page of allPages together, and names the call's method and timeout", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const transport = new FakeTransport();
     const connection = new Connection(transport);
     const given: Array<number | undefined> = [];
@@ -419,7 +419,7 @@ describe("one timeout for a call of several requests", () => {
   });
 
   it("gives the check of an item listing what is left of its timeout", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const transport = new FakeTransport();
     const connection = new Connection(transport);
     const listing = itemPage(connection, "th", { timeout: 400 }).catch((e: unknown) => e);

@@ -286,7 +286,7 @@ describe("an interrupted turn the server never completes", () => {
   });
 
   it("bounds interrupt() and steer() by their timeout while the turn is not yet active", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { thread, answer, sentOf } = setup();
     const pending = thread.turn("x");
     await answer(1, "turn/start", { turn: turnOf("t1") });
@@ -699,7 +699,7 @@ describe("stopping what the caller gave up on", () => {
     const aborted = thread.run("x", { output: schema, signal: controller.signal });
     controller.abort(reason);
     await expect(aborted).rejects.toBe(reason);
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const late = thread.run("x", { output: schema, timeout: 5 }).catch((e: unknown) => e);
     // The conversion outlasts the call's 5 ms.
     vi.advanceTimersByTime(10);
@@ -711,7 +711,7 @@ describe("stopping what the caller gave up on", () => {
   });
 
   it("sends no review/start for a review whose time ran out while its module loaded", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { thread, sentOf } = setup();
     const review = thread.review("uncommittedChanges", { timeout: 5 }).catch((e: unknown) => e);
     vi.advanceTimersByTime(10);
@@ -720,7 +720,7 @@ describe("stopping what the caller gave up on", () => {
   });
 
   it("keeps interrupt() within its timeout when the refusal comes late", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, thread, answer } = setup();
     const pending = thread.turn("x");
     await answer(1, "turn/start", { turn: turnOf("t1") });
@@ -972,7 +972,7 @@ describe("stopping what the caller gave up on", () => {
   });
 
   it("bounds a goal's activation and its pause by the abort", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, thread, sentOf, tables } = setup();
     const controller = new AbortController();
     const goal = thread.runGoal("a goal", { signal: controller.signal }).catch((e: unknown) => e);
@@ -1990,7 +1990,7 @@ describe("steering a turn not yet active", () => {
   });
 
   it("times out as turn/steer with the call's whole timeout, whichever wait ran out", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, thread, answer } = setup();
     const turnP = thread.turn("go");
     await answer(1, "turn/start", { turn: turnOf("t1") });
