@@ -292,6 +292,12 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   // The runtime reads an empty turn id as a turn of no items, and lists nothing.
   const { turnId, deferOutput } = split.rest as { turnId?: unknown; deferOutput?: unknown };
   if (typeof turnId === "string") checkNonEmpty(turnId, "turnId");
+  // The runtime looks for an item anchor within one turn, and refuses one given without it.
+  if (isPlainObject(checked.cursor) && (turnId === undefined || turnId === null)) {
+    throw new TypeError(
+      "an item anchor cursor needs turnId: the runtime finds it in one turn only",
+    );
+  }
   checkDeferOutput(deferOutput, turnId);
   // A thread list's directory filter: an empty path would select the server's own directory.
   const { cwd } = split.rest as { cwd?: unknown };

@@ -140,8 +140,14 @@ describe("Paginated", () => {
     ] as const) {
       expect(() => itemPages(connection, "th", { cursor: cursor as never })).toThrow(message);
     }
+    // The runtime finds an anchor within one turn only: without it, its refusal comes after I/O.
+    for (const turnId of [undefined, null]) {
+      expect(() =>
+        itemPages(connection, "th", { turnId, cursor: { type: "item", itemId: "x" } }),
+      ).toThrow("an item anchor cursor needs turnId: the runtime finds it in one turn only");
+    }
     expect(() =>
-      itemPages(connection, "th", { cursor: { type: "item", itemId: "x" } }),
+      itemPages(connection, "th", { turnId: "t1", cursor: { type: "item", itemId: "x" } }),
     ).not.toThrow();
     // Which outputs to leave out: a misspelt kind would be ignored without a word.
     for (const [deferOutput, message] of [
