@@ -110,6 +110,18 @@ export function webSocketAddress(url: unknown): {
           JSON.stringify(socketPath),
       );
     }
+    // The system would dial the path cut at a NUL, another socket's perhaps.
+    if (socketPath.includes("\0")) {
+      throw new TypeError("a unix:// socket's path must not hold a NUL (%00)");
+    }
+    // A longer path does not fit a socket address: the system's refusal would read "ENOENT".
+    const bytes = Buffer.byteLength(socketPath);
+    if (bytes > MAX_SOCKET_PATH_BYTES) {
+      throw new TypeError(
+        `a unix:// socket's path is at most ${MAX_SOCKET_PATH_BYTES} bytes on this system ` +
+          `(the size of a socket address), got ${bytes}: use a shorter path`,
+      );
+    }
     return { url: "ws://localhost/", shownUrl: `unix://${parsed.pathname}`, socketPath };
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
@@ -117,6 +129,11 @@ export function webSocketAddress(url: unknown): {
   }
   return { url: parsed.href, shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}` };
 }
+
+// The longest path a socket address holds, its final NUL left out: 108 bytes on Linux and
+// Windows, 104 on macOS and the BSDs.
+const MAX_SOCKET_PATH_BYTES =
+  process.platform === "linux" || process.platform === "win32" ? 107 : 103;
 
 // The socket's path, percent-decoded: an escape that is no UTF-8 is a mistake in the URL.
 function socketPathOf(pathname: string): string {

@@ -451,6 +451,15 @@ describe("Codex.connect", () => {
       await expect(Codex.connect(`unix://${dir}/q?x.sock`)).rejects.toThrow(
         new TypeError("a ? in a unix:// socket's path is written %3F"),
       );
+      // Nor the path cut at a NUL: the socket there may be another's.
+      await expect(Codex.connect(`unix://${dir}/my%20dir.sock%00.other`)).rejects.toThrow(
+        new TypeError("a unix:// socket's path must not hold a NUL (%00)"),
+      );
+      // A path longer than a socket address holds is named as such, not as a missing file.
+      const long = `unix://${dir}/${"x".repeat(200)}.sock`;
+      await expect(Codex.connect(long)).rejects.toThrow(
+        /^a unix:\/\/ socket's path is at most 107 bytes on this system \(the size of a socket address\), got \d+: use a shorter path$/,
+      );
       await expect(Codex.connect("unix://relative/x.sock")).rejects.toThrow(
         'such as unix:///tmp/codex.sock; "relative" would be read as a host',
       );
