@@ -28,7 +28,7 @@ import {
   type RequestOptions,
 } from "./internal/validate.js";
 import { SANDBOX_KEYS, sandboxPolicy, type Sandbox } from "./options.js";
-import type { Connection } from "./rpc/connection.js";
+import type { Connection, RequestTicket } from "./rpc/connection.js";
 import { EventLog, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
 
@@ -208,8 +208,11 @@ export class CommandHandle {
   readonly #answered: Promise<unknown>;
   #exited: CommandResult | undefined;
   #stopping: Promise<void> | undefined;
-  // Gives up on the command/exec request when an abort's wait for the exit runs out.
+  // Gives up on the command/exec request when an abort's wait for the exit runs out, or
+  // withdraws it while it still waits for a place.
   readonly #giveUp = new AbortController();
+  // The command/exec request's id, to ask whether it still waits for a place.
+  readonly #ticket: RequestTicket = {};
 
   /** @internal Made by `Codex.exec`. */
   constructor(
@@ -248,7 +251,8 @@ export class CommandHandle {
       (delta.stream === "stderr" ? stderr : stdout).push(bytes);
     });
     // The response comes after the last output delta of the command, and only once it exited.
-    const exited = connection.request("command/exec", params, { signal: this.#giveUp.signal }).then(
+    const request = { signal: this.#giveUp.signal, ticket: this.#ticket };
+    const exited = connection.request("command/exec", params, request).then(
       (response: CommandExecResponse): CommandResult => {
         off();
         const malformed = malformedExit(response);
@@ -371,6 +375,13 @@ export class CommandHandle {
   async terminate(options?: RequestOptions): Promise<void> {
     const call = requestOptions(options);
     if (this.exited) return;
+    // Not sent yet (more than 64 requests in flight): a terminate would overtake it, and the
+    // command would run after all. Withdrawn, it never runs.
+    if (this.#connection.waiting(this.#ticket)) {
+      const why = new CodexError(`command ${this.processId} was terminated before it was sent`);
+      this.#giveUp.abort(new CommandAbortedError(null, why));
+      return;
+    }
     const t0 = now();
     try {
       await this.#connection.request("command/exec/terminate", { processId: this.processId }, call);

@@ -130,6 +130,16 @@ const UNQUEUED: ReadonlySet<string> = new Set([
   "account/login/cancel",
 ]);
 
+/** Where a request notes the id it takes, for {@link Connection.waiting}. */
+export interface RequestTicket {
+  id?: RequestId;
+}
+
+/** A request's options, with the ticket an SDK caller may pass. */
+export interface SendOptions extends RequestOptions {
+  readonly ticket?: RequestTicket;
+}
+
 const METHOD_NOT_FOUND = -32601;
 const INVALID_PARAMS = -32602;
 const INTERNAL_ERROR = -32603;
@@ -332,10 +342,10 @@ export class Connection {
   request<M extends ClientRequestMethod>(
     method: M,
     params: ClientRequestMap[M]["params"],
-    options?: RequestOptions,
+    options?: SendOptions,
   ): Promise<ClientRequestMap[M]["result"]>;
-  request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown>;
-  request(method: string, params?: unknown, options?: RequestOptions): Promise<unknown> {
+  request(method: string, params?: unknown, options?: SendOptions): Promise<unknown>;
+  request(method: string, params?: unknown, options?: SendOptions): Promise<unknown> {
     if (this.#closeError !== undefined) return Promise.reject(this.#closeError);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
@@ -366,6 +376,8 @@ export class Connection {
     const answered = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, method });
     });
+    const ticket = options?.ticket;
+    if (ticket !== undefined) ticket.id = id;
     const counted = !UNQUEUED.has(method);
     if (counted && (this.#queued.size > 0 || this.#placed.size >= MAX_IN_FLIGHT)) {
       this.#queued.set(id, line);
@@ -384,6 +396,14 @@ export class Connection {
       this.#pending.delete(id);
       this.#queued.delete(id);
     });
+  }
+
+  /**
+   * Whether the request that took `ticket` still waits for a place: it has not been sent, and
+   * giving up on it withdraws it. A request that stops its work (`UNQUEUED`) would overtake it.
+   */
+  waiting(ticket: RequestTicket): boolean {
+    return ticket.id !== undefined && this.#queued.has(ticket.id);
   }
 
   // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`. A line

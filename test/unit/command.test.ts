@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CommandAbortedError, CommandHandle } from "../../src/command.js";
 import { CodexError } from "../../src/errors.js";
-import { Connection } from "../../src/rpc/connection.js";
+import { Connection, MAX_IN_FLIGHT } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -29,6 +29,26 @@ function setup(options: { timeout?: number; maxChars?: number; signal?: AbortSig
       params: { processId: "p1", stream, deltaBase64, capReached: false },
     });
   return { transport, connection, router, handle, entries, output };
+}
+
+// A command whose command/exec waits for a place behind MAX_IN_FLIGHT requests unanswered.
+async function queuedCommand(signal?: AbortSignal) {
+  const transport = new FakeTransport();
+  const { log } = captureLog();
+  const connection = new Connection(transport, { log });
+  const router = new Router(connection, log);
+  const others = Array.from({ length: MAX_IN_FLIGHT }, () =>
+    connection.request("thread/read", { threadId: "t" }).catch((e: unknown) => e),
+  );
+  await transport.waitForSent(MAX_IN_FLIGHT);
+  const handle = new CommandHandle(
+    { connection, router, log },
+    "p1",
+    { command: ["sleep", "600"], processId: "p1" },
+    { collect: true, ...(signal === undefined ? {} : { signal }) },
+  );
+  expect(connection.stats.queued).toBe(1);
+  return { transport, connection, router, handle, others };
 }
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -160,6 +180,34 @@ describe("CommandHandle", () => {
     const err = (await outcome) as CommandAbortedError;
     expect(err).toBeInstanceOf(CommandAbortedError);
     expect(err.result?.exitCode).toBe(137);
+  });
+
+  it("withdraws a command still waiting for a place on terminate(): no terminate overtakes it, and it never runs", async () => {
+    const { transport, connection, router, handle } = await queuedCommand();
+    const outcome = handle.wait().catch((e: unknown) => e);
+    await expect(handle.terminate()).resolves.toBeUndefined();
+    const err = (await outcome) as CommandAbortedError;
+    expect(err).toBeInstanceOf(CommandAbortedError);
+    expect(err.result).toBeNull();
+    expect(err.cause).toMatchObject({ message: "command p1 was terminated before it was sent" });
+    // A place freed later sends nothing of it.
+    transport.deliver({ id: (transport.sent[0] as { id: number }).id, result: {} });
+    expect(transport.sent.map((m) => m.method)).toEqual(Array(MAX_IN_FLIGHT).fill("thread/read"));
+    expect(connection.stats.queued).toBe(0);
+    expect(router.stats.keyListeners).toBe(0);
+  });
+
+  it("withdraws a command still waiting for a place when its signal aborts, at once", async () => {
+    const controller = new AbortController();
+    const { transport, connection, handle } = await queuedCommand(controller.signal);
+    const outcome = handle.wait().catch((e: unknown) => e);
+    controller.abort(new Error("cancelled"));
+    const err = (await outcome) as CommandAbortedError;
+    expect(err).toBeInstanceOf(CommandAbortedError);
+    expect(err.result).toBeNull();
+    expect(err.cause).toMatchObject({ message: "cancelled" });
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+    expect(connection.stats.queued).toBe(0);
   });
 
   it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {
