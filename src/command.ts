@@ -226,6 +226,8 @@ export class CommandHandle {
       timeout?: number;
       /** How much output `wait()` can give, per stream: what one string holds. */
       maxChars?: number;
+      /** The credentials of its environment, held in `context.secrets` until its answer. */
+      credentials?: readonly string[];
     },
   ) {
     const { connection, router, log } = context;
@@ -250,11 +252,17 @@ export class CommandHandle {
       const bytes = Buffer.from(delta.deltaBase64, "base64");
       (delta.stream === "stderr" ? stderr : stdout).push(bytes);
     });
+    // Its environment's credentials are redacted until the server has said all it will of it.
+    const { credentials } = options;
+    const answered = (): void => {
+      off();
+      if (credentials !== undefined) context.secrets?.removeAll(credentials);
+    };
     // The response comes after the last output delta of the command, and only once it exited.
     const request = { signal: this.#giveUp.signal, ticket: this.#ticket };
     const exited = connection.request("command/exec", params, request).then(
       (response: CommandExecResponse): CommandResult => {
-        off();
+        answered();
         const malformed = malformedExit(response);
         if (malformed !== undefined) {
           const error = new CodexError(`the answer to command/exec ${malformed}`);
@@ -280,7 +288,7 @@ export class CommandHandle {
         return result;
       },
       (error: Error) => {
-        off();
+        answered();
         stdout.end(error);
         stderr.end(error);
         throw error;
@@ -575,9 +583,11 @@ export async function startCommand(
   if (signal?.aborted) throw abortError(signal);
   const closed = context.connection.closeError;
   if (closed !== undefined) throw closed;
-  context.secrets?.addAll(paramsCredentials("command/exec", params));
+  const credentials = paramsCredentials("command/exec", params);
+  context.secrets?.addAll(credentials);
   return new CommandHandle(context, processId, params, {
     collect,
+    credentials,
     ...(signal === undefined ? {} : { signal }),
     ...(timeout === undefined ? {} : { timeout }),
   });

@@ -381,11 +381,12 @@ interface Walk {
  * Kept in a private field, so no inspect or serialization of an owner shows them.
  */
 export class Secrets {
-  // Each secret as written and as quoted in a JSON string, longest first.
-  #forms: string[] = [];
-  // One pattern of every form, longest first (at each position the longest that matches wins):
-  // a line is searched once however many secrets there are, where a search per form made the
-  // cost of every line grow with their number.
+  // How many holders each secret has: the client for its life, a command for its run.
+  readonly #holders = new Map<string, number>();
+  // One pattern of every form of each secret (as written, and as quoted in a JSON string),
+  // longest first (at each position the longest that matches wins): a line is searched once
+  // however many secrets there are, where a search per form made the cost of every line grow
+  // with their number.
   #pattern: RegExp | undefined;
 
   /** Starts redacting `secret` (a repeated one, or one shorter than 8 characters, is ignored). */
@@ -393,14 +394,42 @@ export class Secrets {
     this.addAll([secret]);
   }
 
-  /** Starts redacting each of `secrets`. */
+  /** Starts redacting each of `secrets`, until as many `removeAll` calls name it. */
   addAll(secrets: readonly string[]): void {
-    if (secrets.length === 0) return;
-    const forms = new Set(this.#forms);
+    let added = false;
     for (const secret of secrets) {
       // A placeholder key (`EMPTY`, `none`, `x`) would be replaced wherever the word appears, in
       // the model's text and in the JSON of every line (`id` would take every answer's id).
       if (typeof secret !== "string" || secret.length < MIN_CREDENTIAL_CHARS) continue;
+      const holders = this.#holders.get(secret) ?? 0;
+      this.#holders.set(secret, holders + 1);
+      if (holders === 0) added = true;
+    }
+    if (added) this.#compile();
+  }
+
+  /**
+   * Ends one hold, taken by `addAll`, on each of `secrets`: one no longer held is no longer
+   * redacted. What is kept for a command's run goes with it, so a service that gives each
+   * command its own token keeps no more secrets than it runs commands.
+   */
+  removeAll(secrets: readonly string[]): void {
+    let removed = false;
+    for (const secret of secrets) {
+      const holders = this.#holders.get(secret);
+      if (holders === undefined) continue;
+      if (holders > 1) this.#holders.set(secret, holders - 1);
+      else {
+        this.#holders.delete(secret);
+        removed = true;
+      }
+    }
+    if (removed) this.#compile();
+  }
+
+  #compile(): void {
+    const forms = new Set<string>();
+    for (const secret of this.#holders.keys()) {
       // As written, and as quoted once and twice (a message quoting it, sent in a JSON line).
       // Each also as an encoder that escapes "/" writes it: JSON allows `\/`, and decoding
       // undoes it.
@@ -410,11 +439,11 @@ export class Secrets {
         forms.add(form.replaceAll("/", "\\/"));
       }
     }
-    if (forms.size === this.#forms.length) return;
     // Longest first, so a form containing another is replaced whole.
-    this.#forms = [...forms].sort((a, b) => b.length - a.length);
-    this.#pattern = new RegExp(this.#forms.map(escapeRegExp).join("|"), "g");
-    this.empty = false;
+    const longestFirst = [...forms].sort((a, b) => b.length - a.length);
+    this.#pattern =
+      forms.size === 0 ? undefined : new RegExp(longestFirst.map(escapeRegExp).join("|"), "g");
+    this.empty = forms.size === 0;
   }
 
   /**

@@ -1,8 +1,9 @@
 // A command's handle against a scripted server: what it does with malformed output and answers,
 // and how an abort ends when the server answers nothing.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CommandAbortedError, CommandHandle } from "../../src/command.js";
+import { CommandAbortedError, CommandHandle, startCommand } from "../../src/command.js";
 import { CodexError } from "../../src/errors.js";
+import { Secrets } from "../../src/internal/redact.js";
 import { Connection, MAX_IN_FLIGHT } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { captureLog } from "../support/capture-log.js";
@@ -208,6 +209,34 @@ describe("CommandHandle", () => {
     expect(err.cause).toMatchObject({ message: "cancelled" });
     expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
     expect(connection.stats.queued).toBe(0);
+  });
+
+  it("redacts the credentials of a command's environment until its answer, and keeps no more after", async () => {
+    const transport = new FakeTransport();
+    const { log } = captureLog();
+    const secrets = new Secrets();
+    const kept = "sk-proj-CLIENT-0123456789";
+    secrets.add(kept);
+    const connection = new Connection(transport, { log, secrets });
+    const router = new Router(connection, log);
+    const context = { connection, router, log, secrets };
+    const tokens = ["ghp-JOB-ONE-0123456789", "ghp-JOB-TWO-0123456789"];
+    const [one, two] = await Promise.all(
+      tokens.map((token) =>
+        startCommand(context, ["ls"], { env: { JOB_API_TOKEN: token, K: kept } }),
+      ),
+    );
+    const [execOne, execTwo] = [await transport.waitForSent(1), await transport.waitForSent(2)];
+    const line = `${tokens.join(" ")} ${kept}`;
+    expect(secrets.text(line)).toBe("[redacted] [redacted] [redacted]");
+    // The answer's own error is redacted: it was read while the command still held its token.
+    transport.deliver({ id: execOne.id, error: { code: -32603, message: `failed: ${tokens[0]}` } });
+    await expect(one!.wait()).rejects.toThrow("failed: [redacted]");
+    expect(secrets.text(line)).toBe(`${tokens[0]} [redacted] [redacted]`);
+    transport.deliver({ id: execTwo.id, result: { exitCode: 0, stdout: "", stderr: "" } });
+    await two!.wait();
+    // The client's own secret, which a command's environment also held, stays.
+    expect(secrets.text(line)).toBe(`${tokens.join(" ")} [redacted]`);
   });
 
   it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {

@@ -274,6 +274,28 @@ describe("paramsCredentials", () => {
   });
 });
 
+describe("Secrets holds", () => {
+  it("redacts a secret until as many removeAll calls as addAll calls name it", () => {
+    const secrets = new Secrets();
+    const token = "ghp-JOB-TOKEN-0123456789";
+    const line = `{"message":"denied for ${token}"}`;
+    secrets.addAll([token]);
+    secrets.addAll([token, "too-sh"]);
+    secrets.removeAll([token, "too-sh", "never-added-0123"]);
+    expect(secrets.text(line)).toBe('{"message":"denied for [redacted]"}');
+    secrets.removeAll([token]);
+    expect(secrets.text(line)).toBe(line);
+    expect(secrets.empty).toBe(true);
+    // Another secret still held stays redacted, in every form.
+    const key = "sk-proj-KEPT/0123456789";
+    secrets.addAll([key, token]);
+    secrets.removeAll([token]);
+    expect(secrets.text(`${token} ${key} ${JSON.stringify(key)} ${key.replace("/", "\\/")}`)).toBe(
+      `${token} [redacted] "[redacted]" [redacted]`,
+    );
+  });
+});
+
 describe("Secrets.error", () => {
   it("finds a secret in hidden and symbol-keyed properties, and in an enumerable getter", () => {
     const secrets = new Secrets();
