@@ -110,7 +110,14 @@ import {
  */
 export type TurnOptions = Omit<
   WireOptions<TurnStartParams>,
-  "threadId" | "input" | "approvalPolicy" | "approvalsReviewer" | "sandboxPolicy" | "outputSchema"
+  | "threadId"
+  | "input"
+  | "approvalPolicy"
+  | "approvalsReviewer"
+  | "sandboxPolicy"
+  | "outputSchema"
+  // Sent with no input, which a turn cannot have: an `externalMessage` input sends it.
+  | "toolOutput"
 > &
   ServerRequestHandlers & {
     /** Approval preset for this and later turns; omitted keeps the thread's policy. */
@@ -189,6 +196,7 @@ const TURN_NAMES = optionNames<TurnOptions>()({
     "approvalsReviewer",
     "sandboxPolicy",
     "outputSchema",
+    "toolOutput",
   ],
 });
 const REVIEW_NAMES = optionNames<ReviewOptions>()({
@@ -906,9 +914,6 @@ export function turnParams(
   // The common turn, a plain input and no options, needs none of the checks below.
   if (toolOutput === undefined && Object.keys(options).length === 0) {
     return { threadId, input: wireInput } as TurnStartParams;
-  }
-  if (toolOutput !== undefined && options.toolOutput != null) {
-    throw new TypeError("give an external message as the input or toolOutput, not both");
   }
   const { outputSchema } = options;
   if (outputSchema !== undefined && outputSchema !== null && !isPlainObject(outputSchema)) {

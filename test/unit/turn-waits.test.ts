@@ -2107,6 +2107,17 @@ describe("turns in call order", () => {
     transport.deliver(completed("t1"));
     await expect(running).resolves.toMatchObject({ id: "t1" });
   });
+
+  it("refuses a raw toolOutput, which the runtime takes with no input only, before any I/O", async () => {
+    const { transport, thread } = setup();
+    const toolOutput = { name: "scanner", namespace: null, output: "3 findings" };
+    for (const input of ["hello", externalMessage("scanner", "3 findings")]) {
+      await expect(thread.run(input, { toolOutput } as never)).rejects.toThrow(
+        new TypeError('options has no option "toolOutput"'),
+      );
+    }
+    expect(transport.sent).toHaveLength(0);
+  });
 });
 
 describe("a turn whose events came before its turn/start answer", () => {
