@@ -1004,8 +1004,14 @@ export class Router {
       }
     }
     const listeners = this.#byMethod.get(n.method);
-    if (listeners !== undefined)
-      for (let i = 0; i < listeners.length; i++) this.#call(listeners[i]!, n);
+    if (listeners !== undefined) {
+      for (let i = 0; i < listeners.length; i++) {
+        const listener = listeners[i]!;
+        // One an earlier listener unsubscribed is called no more, this notification included.
+        const current = this.#byMethod.get(n.method);
+        if (current === listeners || current?.includes(listener) === true) this.#call(listener, n);
+      }
+    }
     if (this.#byKey.size > 0) {
       const keyed = this.#byKey.get(n.method);
       if (keyed !== undefined) {

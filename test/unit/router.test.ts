@@ -257,6 +257,23 @@ describe("Router", () => {
     expect(seen).toEqual(["account/updated"]);
   });
 
+  it("calls no listener an earlier one unsubscribed while a notification is delivered", () => {
+    const { transport, router } = setup();
+    const calls: string[] = [];
+    let offB = (): void => undefined;
+    let offD = (): void => undefined;
+    router.on("turn/completed", () => {
+      calls.push("A");
+      offB();
+      offD();
+    });
+    offB = router.on("turn/completed", () => calls.push("B"));
+    router.on("turn/completed", () => calls.push("C"));
+    offD = router.onAny(() => calls.push("D"));
+    transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: { id: "t" } } });
+    expect(calls).toEqual(["A", "C"]);
+  });
+
   it("keeps interleaved turns apart, each in order", () => {
     const { transport, router } = setup();
     const a: RawNotification[] = [];
