@@ -455,9 +455,12 @@ process's own; the app-server, the mock and \`codex exec\` are not counted. Each
 starts after a full garbage collection, so it pays for the garbage it makes itself, not for what
 loading and starting the client left in the young generation. Left there, that garbage would be
 collected by a scavenge of 1 to 9 ms in whichever section first filled the young generation
-(traced, the SDK's concurrent section took such a scavenge in 5 runs of 5, the floor's in 1). The
-wall times are mostly the app-server's, which varies by several percent from run to run; the
-client CPU figures show what the SDK itself adds. Figures are reported, never asserted.
+(traced, the SDK's concurrent section took such a scavenge in 5 runs of 5, the floor's in 1).
+Sections are timed with \`process.hrtime()\`, whose first use loads nothing: the first read of
+\`performance.now()\` loads Node's \`perf_hooks\` (about 2 ms of CPU), which before run 23 every
+client's first section paid, the floor's included, while a client that read it itself paid it no
+more. The wall times are mostly the app-server's, which varies by several percent from run to
+run; the client CPU figures show what the SDK itself adds. Figures are reported, never asserted.
 
 The Python SDK of \`openai/codex\` (\`sdk/python\`, \`openai_codex\`) has no column, because its source
 cannot be had here. Its requirements are met (Python 3.10+ and pydantic 2.12+; pyenv's Python 3.11
@@ -481,7 +484,7 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
-The full runs so far are below; this file holds the twenty-second. Each ratio is the SDK's client CPU
+The full runs so far are below; this file holds the twenty-third. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
@@ -510,7 +513,8 @@ start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 a
 | 19  | bbbcaab | a held turn's replay checks the turn is still routed; thread options checked for lone surrogates | 1.44x    | 1.19x            | 1.23x              | 1.09x  | 1.16x | quieter host (floor's start-up CPU 11.2 ms); import 10.4 ms (floor's 2.75 ms)                          |
 | 20  | d4a73bf | held server requests keep their place; a turn's start notes the thread's running turn            | 1.39x    | 1.22x            | 1.22x              | 1.06x  | 1.12x | busier host (floor's start-up CPU 16.5 ms); import 13.0 ms (floor's 3.61 ms)                           |
 | 21  | 4c12ee9 | a streamed turn's collector notes open server requests; thread start checks more options         | 1.41x    | 1.18x            | 1.26x              | 1.15x  | 1.10x | quiet host (floor's start-up CPU 11.6 ms); import 10.7 ms (floor's 2.77 ms)                            |
-| 22  | 6001bdc | a turn given up on asks its thread's status; answers weighed against the message limit           | 1.49x    | 1.21x            | 1.24x              | 1.12x  | 1.07x | quietest host yet (floor's start-up CPU 8.16 ms); import 9.04 ms (floor's 2.33 ms); this file          |
+| 22  | 6001bdc | a turn given up on asks its thread's status; answers weighed against the message limit           | 1.49x    | 1.21x            | 1.24x              | 1.12x  | 1.07x | quietest host yet (floor's start-up CPU 8.16 ms); import 9.04 ms (floor's 2.33 ms)                     |
+| 23  | af73ace | the clock of calls' bounds (and of the bench) loads no perf_hooks; listeners re-checked after one unsubscribes | 1.25x | 1.20x | 1.17x | 1.09x | 1.13x | busiest host yet (floor's start-up CPU 17.7 ms, soak 3,041 ms); import 27.6 ms (floor's 5.51 ms); this file |
 
 What changed on the measured paths, in more detail:
 
@@ -581,6 +585,19 @@ What changed on the measured paths, in more detail:
   the soak at 1.07x (1,047 against 975 ms), the results mode met both (631 ms against the
   floor's 731 ms, 14.9x less CPU), and the start-up (1.49x), turns (1.21x), concurrent (1.24x)
   and stream (1.12x) CPU targets missed.
+- Run 23 (af73ace): the SDK's bounds and request places read \`process.hrtime()\` instead of
+  \`performance.now()\`, whose first read loads \`perf_hooks\` (about 1.8 ms of CPU in a fresh
+  \`node\`), and so does the bench's clock, which before this run charged that load to every
+  client's measured section, the floor's included: the floor's figures lose about 2 ms, and the
+  start-up ratio is not comparable with runs 1 to 22. A \`codex.on\` listener is re-checked
+  after an earlier one of the same notification unsubscribed. On the busiest host yet (the
+  floor's start-up CPU 17.7 ms, its sequential turns 84.4 ms, its soak 3,041 ms against 975 ms
+  in run 22, its import 5.51 ms), the stream met its CPU target (1.09x) and the results mode
+  both of its own (937 ms against the floor's 1,335 ms, 11.9x less CPU); the start-up (1.25x),
+  turns (1.20x), concurrent (1.17x) and soak (1.13x) CPU targets and the import (27.6 ms)
+  missed. Measured interleaved in 15 rounds just before this run, on the same busy host, the
+  start-up of the code before the clock's change took 30.3 ms of client CPU and this code
+  29.0 ms (the floor 22.7 ms).
 
 Interleaved comparisons:
 
