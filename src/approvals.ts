@@ -31,9 +31,12 @@ export const approvalPolicies = {
    * A string rule matches that program with any arguments (`"git status"` matches
    * `git status -s`) but never a command holding shell operators such as `;`, `&&`, `|`, `>` or
    * `$(`; a RegExp or function sees the raw command, and a function accepts it by returning
-   * `true`. A rule of any other kind is a `TypeError` here, not a failure on each request.
+   * `true`, or a promise of `true` (the answer then waits for it; a rejection declines, logged).
+   * A rule of any other kind is a `TypeError` here, not a failure on each request.
    */
-  allowCommands(allow: ReadonlyArray<string | RegExp | ((command: string) => boolean)>): {
+  allowCommands(
+    allow: ReadonlyArray<string | RegExp | ((command: string) => boolean | PromiseLike<boolean>)>,
+  ): {
     /** Accepts the command when every command in it matches a rule; declines it otherwise. */
     readonly commandExecution: ServerRequestHandler<"item/commandExecution/requestApproval">;
   } {
@@ -46,9 +49,8 @@ export const approvalPolicies = {
     return {
       commandExecution: (params) => {
         const commands = commandsOf(params);
-        const ok =
-          commands.length > 0 && commands.every((command) => rules.some((rule) => rule(command)));
-        return { decision: ok ? "accept" : "decline" };
+        const verdict = commands.length > 0 && allAllowed(commands, rules);
+        return typeof verdict === "boolean" ? decision(verdict) : verdict.then(decision);
       },
     };
   },
@@ -64,7 +66,57 @@ export const approvalPolicies = {
  */
 const PLAIN = /^[A-Za-z0-9 _./,:=@%+'"-]*$/;
 
-type Rule = (command: string) => boolean;
+// What a rule says of a command: only `true` (or a promise of it) accepts.
+type Rule = (command: string) => unknown;
+
+function decision(accept: boolean): { decision: "accept" | "decline" } {
+  return { decision: accept ? "accept" : "decline" };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/**
+ * Whether every command matches a rule, rules tried in order and each command's search stopped
+ * at its first match. Synchronous while the rules are; from the first rule that answers with a
+ * promise on, the rest is awaited in the same order (a rejection rejects the whole).
+ */
+function allAllowed(
+  commands: readonly string[],
+  rules: readonly Rule[],
+): boolean | Promise<boolean> {
+  for (let c = 0; c < commands.length; c++) {
+    let matched = false;
+    for (let r = 0; r < rules.length && !matched; r++) {
+      const verdict = rules[r]!(commands[c]!);
+      if (isThenable(verdict)) return allAllowedFrom(commands, rules, c, r, verdict);
+      matched = verdict === true;
+    }
+    if (!matched) return false;
+  }
+  return true;
+}
+
+/** `allAllowed` from rule `r` of command `c`, whose verdict is `pending`. */
+async function allAllowedFrom(
+  commands: readonly string[],
+  rules: readonly Rule[],
+  c: number,
+  r: number,
+  pending: PromiseLike<unknown>,
+): Promise<boolean> {
+  let verdict = await pending;
+  for (;;) {
+    if (verdict === true) {
+      if (++c === commands.length) return true;
+      r = 0;
+    } else if (++r === rules.length) {
+      return false;
+    }
+    verdict = await rules[r]!(commands[c]!);
+  }
+}
 
 function ruleOf(rule: unknown, name: string): Rule {
   if (typeof rule === "string" && rule !== "") {
@@ -83,8 +135,8 @@ function ruleOf(rule: unknown, name: string): Rule {
     const pattern = new RegExp(rule.source, rule.flags.replace(/[gy]/g, ""));
     return (command) => pattern.test(command);
   }
-  // Only `true` accepts: a Promise (an async rule) or another truthy value does not.
-  if (typeof rule === "function") return (command) => rule(command) === true;
+  // Only `true`, or a promise of it, accepts (another truthy value does not).
+  if (typeof rule === "function") return rule as Rule;
   throw new TypeError(
     `${name} must be a non-empty string, a RegExp or a function, got ${shown(rule)}`,
   );

@@ -1399,8 +1399,71 @@ describe("approvalPolicies.allowCommands", () => {
 
   it("accepts through a function rule only when it returns true", () => {
     expect(decide([(command) => command === "ls"], params("ls"))).toBe("accept");
-    expect(decide([async () => true] as never, params("ls"))).toBe("decline");
     expect(decide([() => "yes"] as never, params("ls"))).toBe("decline");
+  });
+
+  it("awaits a rule's promise, in order, stopping at each command's first match", async () => {
+    const asked: string[] = [];
+    const rule = (name: string, answer: (command: string) => boolean, async: boolean) => {
+      return (command: string) => {
+        asked.push(`${name}:${command}`);
+        return async ? Promise.resolve(answer(command)) : answer(command);
+      };
+    };
+    const policy = approvalPolicies.allowCommands([
+      rule("sync", (command) => command === "ls", false),
+      rule("async", (command) => command.startsWith("git "), true),
+      rule("last", () => false, false),
+    ]);
+    // Plain words, so the server's parse into three commands is taken.
+    const parsed = (...commands: string[]) =>
+      ({
+        command: commands.join(" "),
+        commandActions: commands.map((command) => ({ type: "unknown", command })),
+      }) as unknown as CommandExecutionRequestApprovalParams;
+    const answer = policy.commandExecution(parsed("ls", "git log", "pwd"), {} as never);
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toEqual({ decision: "decline" });
+    expect(asked).toEqual([
+      "sync:ls",
+      "sync:git log",
+      "async:git log",
+      "sync:pwd",
+      "async:pwd",
+      "last:pwd",
+    ]);
+    const accepted = policy.commandExecution(parsed("git log", "ls"), {} as never);
+    expect(await accepted).toEqual({ decision: "accept" });
+    // Only true accepts: a promise of another truthy value does not.
+    const truthy = approvalPolicies.allowCommands([async () => "yes"] as never);
+    expect(await truthy.commandExecution(params("ls"), {} as never)).toEqual({
+      decision: "decline",
+    });
+  });
+
+  it("declines, and reports, a command whose async rule rejects, leaving no rejection unhandled", async () => {
+    const unhandled = vi.fn();
+    process.on("unhandledRejection", unhandled);
+    try {
+      const { transport, turnEvents } = setup({
+        approvals: approvalPolicies.allowCommands([
+          async (command) => {
+            throw new Error(`allow-list service down for ${command}`);
+          },
+        ]),
+      });
+      transport.deliver(approval(9));
+      expect(await transport.waitForSent(1)).toEqual({ id: 9, result: { decision: "decline" } });
+      const failure = turnEvents.find((e) => e.method === "client/handlerError");
+      expect((failure?.params as { message: string }).message).toMatch(
+        /allow-list service down for ls/,
+      );
+      // A turn of the event loop, for Node to report a rejection left unhandled.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off("unhandledRejection", unhandled);
+    }
   });
 });
 
