@@ -2,6 +2,7 @@ import { constants } from "node:buffer";
 import { CodexError, TransportClosedError, fromWireError } from "../errors.js";
 import {
   SERVER_NOTIFICATION_METHODS,
+  SERVER_REQUEST_METHODS,
   type ClientRequestMap,
   type ClientRequestMethod,
   type RequestId,
@@ -146,6 +147,7 @@ const INTERNAL_ERROR = -32603;
 // How long a failed write waits for the transport to say how it ended before saying it itself.
 const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
+const KNOWN_REQUESTS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
 
 /**
  * The shortest line worth judging unparsed. Judging reads the params' structure and skips their
@@ -622,6 +624,8 @@ export class Connection {
         if (params === undefined && KNOWN_NOTIFICATIONS.has(method)) {
           return this.#drop(`${method} without params`, line);
         }
+        // A request nothing could answer, as it has no id: no listener may take it for an event.
+        if (KNOWN_REQUESTS.has(method)) return this.#drop(`${method} without an id`, line);
         const listeners = this.#notificationListeners;
         for (let i = 0; i < listeners.length; i++) {
           try {

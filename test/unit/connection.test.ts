@@ -599,6 +599,33 @@ describe("Connection", () => {
     expect(warnings[0]!.detail).toBeInstanceOf(ProtocolError);
   });
 
+  it("drops, and logs, a request without an id: no listener takes it for a notification", () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const handled: unknown[] = [];
+    connection.setServerRequestHandler(async (request) => handled.push(request.id));
+    const heard: string[] = [];
+    connection.onNotification((n) => heard.push(n.method));
+    const params = { threadId: "th", turnId: "t", itemId: "i", command: "ls" };
+    transport.deliver({ method: "item/commandExecution/requestApproval", params });
+    transport.deliver({ id: null, method: "item/tool/requestUserInput", params });
+    transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t" } } });
+    expect(heard).toEqual(["turn/started"]);
+    expect(handled).toEqual([]);
+    expect(transport.sent).toEqual([]);
+    expect(entries.map((e) => [e.level, e.message])).toEqual([
+      [
+        "warn",
+        "codex-app-server-sdk: dropped item/commandExecution/requestApproval without an id from app-server",
+      ],
+      [
+        "warn",
+        "codex-app-server-sdk: dropped item/tool/requestUserInput without an id from app-server",
+      ],
+    ]);
+  });
+
   it("redacts a secret the server writes with escaped slashes, as some JSON encoders do", async () => {
     const key = "sk-test-abc/def/ghi";
     const secrets = new Secrets();
