@@ -246,11 +246,10 @@ function numericFields(raw: string, from: number, to: number): boolean {
     if (raw.charCodeAt(i) !== COMMA || raw.charCodeAt(i + 1) !== QUOTE) return false;
     const close = raw.indexOf('"', i + 2);
     if (close === -1 || close >= to || raw.charCodeAt(close + 1) !== COLON) return false;
-    // A name with an escape could spell `id`: only plain names pass.
-    const escape = raw.indexOf("\\", i + 2);
-    if ((escape !== -1 && escape < close) || (close - i === 4 && raw.startsWith("id", i + 2))) {
-      return false;
-    }
+    if (close - i === 4 && raw.startsWith("id", i + 2)) return false;
+    // A name with an escape could spell `id`: only plain names pass. Searched within the name
+    // alone: a search to the line's end for each field would make a line of many fields quadratic.
+    for (let at = i + 2; at < close; at++) if (raw.charCodeAt(at) === BACKSLASH) return false;
     i = close + 2;
     if (raw.charCodeAt(i) === MINUS) i++;
     const digits = i;
