@@ -605,6 +605,7 @@ export class Connection {
           (typeof params !== "object" || params === null || Array.isArray(params))
         ) {
           if (!hasId) return this.#drop(`${method} with params that are not an object`, line);
+          if (this.#beingAnswered(id, method)) return;
           // A request still gets an answer, or the server would wait on it for ever.
           this.#warn(
             `answered ${method} with ${INVALID_PARAMS}`,
@@ -676,6 +677,7 @@ export class Connection {
       const id = JSON.parse(rawId!) as RequestId;
       if (kind === "method") {
         const method = this.#secrets === undefined ? name : this.#secrets.text(name);
+        if (this.#beingAnswered(id, method)) return;
         this.#log.warn(
           `dropped a request from app-server (${method}) ${too}; answered it with an error`,
         );
@@ -700,20 +702,8 @@ export class Connection {
     if (this.#closeError !== undefined) {
       return this.#log.debug(`not answering ${request.method}: the connection is closed`);
     }
-    // The server sends a request again under its id when a client resumes the thread it waits
-    // on: the answer being made is the one it waits for, sent once, and the handler runs once.
     const { id, method } = request;
-    const inFlight = this.#answering.get(id);
-    if (inFlight === method) {
-      return this.#log.debug(
-        `the server sent ${method} (id ${id}) again; its answer is on the way`,
-      );
-    }
-    if (inFlight !== undefined) {
-      return this.#log.warn(
-        `dropped ${method}: its id ${id} is that of ${inFlight}, which is still being answered`,
-      );
-    }
+    if (this.#beingAnswered(id, method)) return;
     this.#answering.set(id, method);
     let result: Promise<unknown>;
     try {
@@ -732,6 +722,24 @@ export class Connection {
       })
       // Only a bug of ours gets here, and the server waits on an answer that never comes: say so.
       .catch((err: unknown) => this.#log.error(`failed to answer ${request.method}`, err));
+  }
+
+  /**
+   * Whether a request's id is that of one still being answered, logged if so: an id gets one
+   * answer. The server sends a request again under its id when a client resumes the thread it
+   * waits on: the answer being made is the one it waits for, and the handler runs once.
+   */
+  #beingAnswered(id: RequestId, method: string): boolean {
+    const inFlight = this.#answering.get(id);
+    if (inFlight === undefined) return false;
+    if (inFlight === method) {
+      this.#log.debug(`the server sent ${method} (id ${id}) again; its answer is on the way`);
+    } else {
+      this.#log.warn(
+        `dropped ${method}: its id ${id} is that of ${inFlight}, which is still being answered`,
+      );
+    }
+    return true;
   }
 
   // Every server request gets an answer: one that cannot be serialized becomes an internal error.

@@ -105,17 +105,22 @@ describe("Connection", () => {
     // As after an unsubscribe and a resume: the same request, then another under its id.
     transport.deliver(approval);
     transport.deliver({ id: 0, method: "item/fileChange/requestApproval", params: {} });
+    // Malformed, it would be answered with an error at once: not under an id being answered.
+    transport.deliver({ id: 0, method: "item/fileChange/requestApproval", params: [] });
+    transport.overlong('{"id":0,"method":"item/fileChange/requestApproval","params":{"a":"');
     expect(answers).toHaveLength(1);
+    expect(transport.sent).toEqual([]);
     expect(connection.stats.answering).toBe(1);
+    const dropped =
+      "codex-app-server-sdk: dropped item/fileChange/requestApproval: its id 0 is that of item/commandExecution/requestApproval, which is still being answered";
     expect(entries.map((e) => [e.level, e.message])).toEqual([
       [
         "debug",
         "codex-app-server-sdk: the server sent item/commandExecution/requestApproval (id 0) again; its answer is on the way",
       ],
-      [
-        "warn",
-        "codex-app-server-sdk: dropped item/fileChange/requestApproval: its id 0 is that of item/commandExecution/requestApproval, which is still being answered",
-      ],
+      ["warn", dropped],
+      ["warn", dropped],
+      ["warn", dropped],
     ]);
     answers[0]!(undefined);
     expect(await transport.waitForSent(1)).toEqual({
