@@ -148,6 +148,7 @@ const INTERNAL_ERROR = -32603;
 const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 const KNOWN_REQUESTS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
+const BYTE_ORDER_MARK = 0xfeff;
 
 /**
  * The shortest line worth judging unparsed. Judging reads the params' structure and skips their
@@ -583,6 +584,8 @@ export class Connection {
           line !== raw && raw.includes(OUTPUT_DELTA) ? outputDelta(raw, secrets!) : undefined;
         message ??= JSON.parse(line);
       } catch {
+        // A byte order mark, which JSON lets a reader ignore (a wrapper script may write one).
+        if (raw.charCodeAt(0) === BYTE_ORDER_MARK) return this.#receive(raw.slice(1));
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
         if (message === NOT_JSON) return this.#drop("a line that is not JSON", line);
       }

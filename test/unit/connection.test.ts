@@ -352,6 +352,22 @@ describe("Connection", () => {
     expect(entries.filter((e) => e.level === "warn")).toHaveLength(1);
   });
 
+  it("reads a line that starts with a byte order mark, as JSON lets a reader", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const seen: string[] = [];
+    connection.onNotification((n) => seen.push(n.method));
+    const call = connection.request("model/list", {});
+    await transport.waitForSent(1);
+    // As a wrapper script writing the server's output might start it.
+    transport.line('\uFEFF{"id":1,"result":{"data":[]}}');
+    transport.line('\uFEFF{"method":"x/y","params":{}}');
+    expect(await call).toEqual({ data: [] });
+    expect(seen).toEqual(["x/y"]);
+    expect(entries).toEqual([]);
+  });
+
   it("judges a line of many fields in linear time, faster than parsing it", () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
