@@ -59,7 +59,11 @@ export interface ConnectionOptions extends DispatcherOptions {
    * less work, but `textStream()` and live text are not available. Default `"all"`.
    */
   readonly events?: EventMode | undefined;
-  /** How long start-up (to `initialize` answered) may take; default 60 000 ms. */
+  /**
+   * How long start-up (to `initialize` answered) may take; default 60 000 ms. A start that fails
+   * stops the server before it rejects, so none is left running: a server that ignores SIGTERM
+   * makes that up to `killGraceMs` (over WebSocket, the 2 s close grace) longer.
+   */
   readonly startTimeout?: number | undefined;
   /**
    * Aborting it gives up the start: the server is stopped (or the connection closed) and the
