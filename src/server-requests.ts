@@ -25,7 +25,7 @@ import {
   wellFormed,
 } from "./internal/validate.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
-import type { Router } from "./rpc/router.js";
+import { rootTurnOf, threadIdOf, turnIdOf, type Router } from "./rpc/router.js";
 
 /**
  * What a server-request handler learns besides the request's params; `M` is the method it
@@ -430,6 +430,10 @@ export class ServerRequestDispatcher {
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
   readonly #inflight = new Map<RequestId, Inflight>();
+  // Sub-agent threads, which the model spawned from a turn of another thread, to that thread:
+  // with no handlers or tools of their own, its turn's and its own answer their requests.
+  // Forgotten as either thread ends.
+  readonly #parents = new Map<string, string>();
   // Turns ended on a thread this client left while a request of theirs was being handled: their
   // handlers are kept until it is answered.
   readonly #lingering = new Set<string>();
@@ -459,6 +463,15 @@ export class ServerRequestDispatcher {
       entry.withdrawn = true;
       entry.controller.abort(new Error("the server withdrew the request"));
     });
+    // A sub-agent's turn names as its root the turn it works for, running on the parent thread.
+    router.on("turn/started", (n) => {
+      const root = rootTurnOf(n);
+      const threadId = root === undefined ? undefined : threadIdOf(n);
+      const parent = threadId === undefined ? undefined : router.threadRunning(root!);
+      if (parent !== undefined && parent !== threadId) {
+        this.#parents.set(threadId!, this.#parents.get(parent) ?? parent);
+      }
+    });
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
       router.on(method, (n) => {
         const threadId = (n.params as { threadId?: unknown }).threadId;
@@ -477,6 +490,7 @@ export class ServerRequestDispatcher {
       turnHandlers: this.#turnHandlers.size,
       threadTools: this.#threadTools.size,
       inflight: this.#inflight.size,
+      parents: this.#parents.size,
     };
   }
 
@@ -518,10 +532,14 @@ export class ServerRequestDispatcher {
     }
   }
 
-  /** Forgets what was kept for a thread: its handlers and tools. */
+  /** Forgets what was kept for a thread: its handlers and tools, and its sub-agents' link. */
   release(threadId: string): void {
     this.#threadHandlers.delete(threadId);
     this.#threadTools.delete(threadId);
+    this.#parents.delete(threadId);
+    for (const [child, parent] of this.#parents) {
+      if (parent === threadId) this.#parents.delete(child);
+    }
   }
 
   /** Handlers for one turn, overriding the thread's; dropped when the turn ends. */
@@ -718,6 +736,7 @@ export class ServerRequestDispatcher {
     this.#turnHandlers.clear();
     this.#lingering.clear();
     this.#threadTools.clear();
+    this.#parents.clear();
     for (const entry of this.#inflight.values()) {
       entry.withdrawn = true;
       entry.controller.abort(new Error("the connection closed"));
@@ -749,12 +768,15 @@ export class ServerRequestDispatcher {
       return { run: undefined, check: (value) => value, fallback: undefined };
     }
     const defaulted = method;
+    const { threadId } = context;
+    const parent = this.#parentOf(threadId);
     const handler =
       handlerFor(owner === undefined ? undefined : this.#turnHandlers.get(owner), defaulted) ??
-      handlerFor(
-        context.threadId ? this.#threadHandlers.get(context.threadId) : undefined,
-        defaulted,
-      ) ??
+      handlerFor(threadId ? this.#threadHandlers.get(threadId) : undefined, defaulted) ??
+      (parent === undefined
+        ? undefined
+        : (handlerFor(this.#rootTurnHandlers(threadId!, context.turnId), defaulted) ??
+          handlerFor(this.#threadHandlers.get(parent), defaulted))) ??
       handlerFor(this.#options, defaulted);
     return {
       run: handler && (() => handler(params as never, context as never)),
@@ -763,16 +785,39 @@ export class ServerRequestDispatcher {
     };
   }
 
+  // The thread a sub-agent thread works for, when it is one.
+  #parentOf(threadId: string | undefined): string | undefined {
+    return threadId === undefined || this.#parents.size === 0
+      ? undefined
+      : this.#parents.get(threadId);
+  }
+
+  // The handlers of the turn a sub-agent's running turn works for (its root).
+  #rootTurnHandlers(
+    threadId: string,
+    turnId: string | undefined,
+  ): ServerRequestHandlers | undefined {
+    const started = this.#router.runningStart(threadId);
+    if (started === undefined || turnId === undefined || turnIdOf(started) !== turnId) {
+      return undefined;
+    }
+    const root = rootTurnOf(started);
+    return root === undefined ? undefined : this.#turnHandlers.get(root);
+  }
+
   #toolPlan(
     params: Record<string, unknown>,
     context: ServerRequestContext<"item/tool/call">,
   ): Plan {
     const call = params as unknown as ServerRequestMap["item/tool/call"]["params"];
     const name = typeof call.tool === "string" ? call.tool : String(call.tool);
+    const { threadId } = context;
+    const parent = this.#parentOf(threadId);
     const tool =
-      context.threadId === undefined
+      threadId === undefined
         ? undefined
-        : this.#threadTools.get(context.threadId)?.get(name);
+        : (this.#threadTools.get(threadId)?.get(name) ??
+          (parent === undefined ? undefined : this.#threadTools.get(parent)?.get(name)));
     const failed = (message: string): DynamicToolCallResponse => ({
       contentItems: [{ type: "inputText", text: message }],
       success: false,

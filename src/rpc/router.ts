@@ -933,6 +933,14 @@ export class Router {
     return this.#running.get(threadId);
   }
 
+  /** The thread on which the server runs `turnId`, as far as this client saw. */
+  threadRunning(turnId: string): string | undefined {
+    for (const [threadId, started] of this.#running) {
+      if (turnIdOf(started) === turnId) return threadId;
+    }
+    return undefined;
+  }
+
   /**
    * Forgets that the server runs `turnId` (or the turn it runs for that review) on the thread, as
    * the server says it runs none: a turn given up on, whose completion never came.

@@ -197,6 +197,105 @@ describe("an approval withdrawn as its turn ends", () => {
   });
 });
 
+describe("a sub-agent's approvals", () => {
+  /**
+   * Runs a turn whose model spawns a sub-agent; the parent's next request and the sub-agent's
+   * first both get an escalated command (the first of them held until both have asked, as the
+   * two race), then a closing message each. Resolves with the threads each approval named.
+   */
+  async function spawnAndApprove(
+    given: { thread?: ApprovalHandlers; turn?: ApprovalHandlers },
+    asked: string[],
+  ) {
+    t = await createTestCodex();
+    const spawn = {
+      type: "response.output_item.done",
+      item: {
+        type: "function_call",
+        id: "fc_spawn",
+        call_id: "call_spawn",
+        namespace: "multi_agent_v1",
+        name: "spawn_agent",
+        arguments: JSON.stringify({ message: "make the file" }),
+        status: "completed",
+      },
+    };
+    t.mock.enqueue([spawn]);
+    const held = t.mock.gate();
+    const escalated = (callId: string) =>
+      sse.functionCall(
+        "exec_command",
+        { cmd: `touch ${MADE}`, sandbox_permissions: "require_escalated", justification: "write" },
+        { callId },
+      );
+    t.mock.enqueue(escalated("call_a"), { gate: held });
+    t.mock.enqueue(escalated("call_b"));
+    t.mock.enqueueAssistantMessage("done");
+    t.mock.enqueueAssistantMessage("done");
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      ...(given.thread === undefined ? {} : { approvals: given.thread }),
+    });
+    const completed = new Set<string>();
+    let bothDone!: () => void;
+    const done = new Promise<void>((resolve) => (bothDone = resolve));
+    const off = t.codex.on("turn/completed", ({ threadId }) => {
+      completed.add(threadId);
+      if (completed.size === 2) bothDone();
+    });
+    const statuses: string[] = [];
+    const offItems = t.codex.on("item/completed", ({ item }) => {
+      if (item.type === "commandExecution") statuses.push(item.status);
+    });
+    const run = thread.run(
+      "spawn a helper",
+      given.turn === undefined ? {} : { approvals: given.turn },
+    );
+    await t.mock.waitForRequests(3);
+    held.release();
+    expect((await run).status).toBe("completed");
+    await done;
+    off();
+    offItems();
+    const child = [...completed].find((id) => id !== thread.id);
+    expect(child).toBeDefined();
+    // Named by the thread each request came from: the parent's and the sub-agent's.
+    expect(new Set(asked)).toEqual(new Set([thread.id, child]));
+    expect(statuses).toEqual(["completed", "completed"]);
+  }
+
+  it("are answered by the handlers of the thread that spawned it", async () => {
+    const asked: string[] = [];
+    await spawnAndApprove(
+      {
+        thread: {
+          commandExecution: (params) => {
+            asked.push(params.threadId);
+            return { decision: "accept" };
+          },
+        },
+      },
+      asked,
+    );
+  });
+
+  it("are answered by the handlers of the turn that spawned it", async () => {
+    const asked: string[] = [];
+    await spawnAndApprove(
+      {
+        turn: {
+          commandExecution: (params) => {
+            asked.push(params.threadId);
+            return { decision: "accept" };
+          },
+        },
+      },
+      asked,
+    );
+  });
+});
+
 describe("an approval sent again", () => {
   it("asks the handler once when the server sends it again on the thread's resume", async () => {
     let resent!: () => void;

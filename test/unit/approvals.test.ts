@@ -216,6 +216,40 @@ describe("ServerRequestDispatcher", () => {
     expect(await transport.waitForSent(2)).toEqual({ id: 2, result: { decision: "decline" } });
   });
 
+  it("answers a sub-agent's requests with its parent's handlers and tools, until a thread ends", async () => {
+    const { transport, dispatcher } = setup();
+    const accepting = { approvals: approvalPolicies.acceptAll() };
+    dispatcher.addToThread("parent", accepting, [
+      { name: "look", description: "d", inputSchema: { type: "object" }, handler: () => "found" },
+    ]);
+    const started = (threadId: string, id: string, rootTurnId: string | null) => ({
+      method: "turn/started",
+      params: { threadId, turn: { id, rootTurnId, items: [], status: "inProgress" } },
+    });
+    transport.deliver(started("parent", "root", null));
+    // The sub-agent's turn names the parent's running turn as its root.
+    transport.deliver(started("child", "child-turn", "root"));
+    const fromChild = (id: number) => approvalIn(id, "child", "child-turn");
+    transport.deliver(fromChild(1));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
+    transport.deliver({
+      id: 2,
+      method: "item/tool/call",
+      params: { threadId: "child", turnId: "child-turn", callId: "c", tool: "look", arguments: {} },
+    });
+    expect(await transport.waitForSent(2)).toMatchObject({ id: 2, result: { success: true } });
+    // The turn that spawned it answers before the parent thread does.
+    dispatcher.setTurnHandlers("root", { approvals: approvalPolicies.declineAll() });
+    transport.deliver(fromChild(3));
+    expect(await transport.waitForSent(3)).toEqual({ id: 3, result: { decision: "decline" } });
+    expect(dispatcher.stats.parents).toBe(1);
+    transport.deliver({ method: "thread/closed", params: { threadId: "parent" } });
+    expect(dispatcher.stats.parents).toBe(0);
+    dispatcher.endTurn("root");
+    transport.deliver(fromChild(4));
+    expect(await transport.waitForSent(4)).toEqual({ id: 4, result: { decision: "decline" } });
+  });
+
   it("answers a ChatGPT token refresh from onChatgptTokenRefresh, and -32601 without it", async () => {
     const tokens = { accessToken: "new-token", chatgptAccountId: "acct", chatgptPlanType: null };
     const { transport } = setup({ onChatgptTokenRefresh: () => tokens });
