@@ -359,13 +359,15 @@ describe("Codex.connect", () => {
     const { url } = await startWebSocketServer();
     const pings = vi.spyOn(WebSocket.prototype, "ping");
     cleanups.push(() => pings.mockRestore());
-    const codex = await Codex.connect(url, { pingInterval: 50 });
+    // Long enough for a busy host's server to answer each ping before the next is due.
+    const codex = await Codex.connect(url, { pingInterval: 200 });
     cleanups.push(() => codex.close());
-    // Ten ping intervals with nothing else said: only the server's pongs keep the connection.
-    // No event marks a ping answered, so the test waits that long.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    // Pings went out (a client that never pinged would keep the connection too) ...
-    expect(pings.mock.calls.length).toBeGreaterThanOrEqual(5);
+    // Five pings with nothing else said: only the server's pongs keep the connection. Pings went
+    // out (a client that never pinged would keep the connection too) ...
+    await vi.waitFor(() => expect(pings.mock.calls.length).toBeGreaterThanOrEqual(5), {
+      timeout: 5000,
+      interval: 20,
+    });
     // ... and the connection is still up.
     expect((await codex.models()).data.length).toBeGreaterThan(0);
   });
