@@ -74,30 +74,60 @@ function isRedactable(value: string): boolean {
   return value.length >= MIN_CREDENTIAL_CHARS && !/^[-+]?\d[\d._:+\-TZ]*$/.test(value);
 }
 
+// Config keys named like a credential's place whose values are none: a program and its
+// directory (a provider's `auth = { command, args, cwd }`, whose `args` may still carry one).
+const NO_CREDENTIAL_KEYS: ReadonlySet<string> = new Set(["command", "cwd"]);
+// Config keys whose values are the names of the environment variables that hold a credential
+// (a provider's `env_key`, `env_http_headers`): the runtime quotes the name of one it misses.
+const VARIABLE_NAME_KEYS: ReadonlySet<string> = new Set(["env_key", "env_http_headers"]);
+// A variable's name as such names are written. A value of another form there is taken for the
+// credential itself, put where its name belongs (the runtime would quote it as a missing name).
+const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** Where a config value sits: under a credential's name, and under one of variable names. */
+interface ConfigPlace {
+  readonly under: boolean;
+  readonly names: boolean;
+}
+
+const OUTSIDE: ConfigPlace = { under: false, names: false };
+
+/** The place of a value at the key `segments` below `from`. */
+function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): ConfigPlace {
+  let { under, names } = from;
+  for (const segment of segments) {
+    if (NO_CREDENTIAL_KEYS.has(segment)) under = false;
+    else if (isCredentialName(segment)) under = true;
+    if (VARIABLE_NAME_KEYS.has(segment)) names = true;
+  }
+  return under === from.under && names === from.names ? from : { under, names };
+}
+
+/** Whether a string at `place` is a credential to redact. */
+function isCredentialAt(value: string, place: ConfigPlace): boolean {
+  return place.under && isRedactable(value) && !(place.names && VARIABLE_NAME.test(value));
+}
+
 /**
  * The strings of a config value set at `keyPath` that sit under a credential's name (a segment
  * of the path, or a key on the way down), as the runtime may quote a value it cannot use.
  */
 export function credentialsIn(keyPath: readonly string[], value: unknown): string[] {
   const out: string[] = [];
-  const walk = (item: unknown, under: boolean, depth: number, name = keyPath.at(-1)): void => {
+  const walk = (item: unknown, place: ConfigPlace, depth: number, name = keyPath.at(-1)): void => {
     if (typeof item === "string") {
-      if (under && isRedactable(item)) out.push(...credentialForms(item, name ?? ""));
+      if (isCredentialAt(item, place)) out.push(...credentialForms(item, name ?? ""));
       // What a URL carries, wherever it sits (an MCP server's `url?api_key=...`).
       else if (item.includes("://")) out.push(...urlCredentials(item));
     } else if (typeof item === "object" && item !== null && depth < MAX_DEPTH) {
-      if (Array.isArray(item)) for (const entry of item) walk(entry, under, depth + 1, name);
+      if (Array.isArray(item)) for (const entry of item) walk(entry, place, depth + 1, name);
       else
         for (const [key, entry] of Object.entries(item)) {
-          walk(entry, under || isCredentialName(key), depth + 1, key);
+          walk(entry, placeOf([key], place), depth + 1, key);
         }
     }
   };
-  walk(
-    value,
-    keyPath.some((segment) => isCredentialName(segment)),
-    0,
-  );
+  walk(value, placeOf(keyPath), 0);
   return out;
 }
 
@@ -191,24 +221,21 @@ const TOML_TOKENS =
  */
 export function pairCredentials(pair: string): string[] {
   const out: string[] = [];
-  // The open tables and arrays, innermost last: whether what each holds is under a credential's
-  // name. The pair itself is the outermost table.
-  const open: { array: boolean; under: boolean }[] = [{ array: false, under: false }];
+  // The open tables and arrays, innermost last: where what each holds sits. The pair itself is
+  // the outermost table.
+  const open: { array: boolean; place: ConfigPlace }[] = [{ array: false, place: OUTSIDE }];
   let key = "";
-  // Whether the value after the last `=` is under a credential's name, and whether it is next.
-  let valueUnder = false;
+  // Where the value after the last `=` sits, and whether it is next.
+  let valuePlace = OUTSIDE;
   let valueNext = false;
   // A bare value the runtime cannot parse as TOML it takes as the text itself, spaces and all.
   const at = pair.indexOf("=");
   const raw = pair.slice(at + 1).trim();
   if (at > 0 && !/^["'{[]/.test(raw)) {
-    const named = pair
-      .slice(0, at)
-      .split(".")
-      .some((segment) => isCredentialName(segment));
-    if (named && isRedactable(raw)) {
-      const key = pair.slice(0, at).trim();
-      out.push(...credentialForms(raw, keyPathSegments(key)?.at(-1) ?? key));
+    const key = pair.slice(0, at).trim();
+    const segments = keyPathSegments(key) ?? key.split(".");
+    if (isCredentialAt(raw, placeOf(segments))) {
+      out.push(...credentialForms(raw, segments.at(-1) ?? key));
     }
     // A bare URL, whose `=`s the tokens below would split: what it carries.
     if (raw.includes("://")) out.push(...urlCredentials(raw));
@@ -217,13 +244,13 @@ export function pairCredentials(pair: string): string[] {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const frame = open.at(-1)!;
-    // In an array each element is a value, under what the array is under.
-    const under = frame.array ? frame.under : valueNext && valueUnder;
+    // In an array each element is a value, where the array is.
+    const place = frame.array ? frame.place : valueNext ? valuePlace : OUTSIDE;
     if (token === "=") {
-      valueUnder = frame.under || key.split(".").some((segment) => isCredentialName(segment));
+      valuePlace = placeOf(key.split("."), frame.place);
       valueNext = true;
     } else if (token === "{" || token === "[") {
-      open.push({ array: token === "[", under });
+      open.push({ array: token === "[", place });
       valueNext = false;
     } else if (token === "}" || token === "]") {
       if (open.length > 1) open.pop();
@@ -234,7 +261,7 @@ export function pairCredentials(pair: string): string[] {
       key = unquote(token);
     } else {
       const text = unquote(token);
-      if (under && isRedactable(text)) out.push(...credentialForms(text, key));
+      if (isCredentialAt(text, place)) out.push(...credentialForms(text, key));
       else if (text.includes("://")) out.push(...urlCredentials(text));
       valueNext = false;
     }

@@ -111,6 +111,40 @@ describe("pairCredentials", () => {
 });
 
 describe("credentialsIn", () => {
+  it("takes no variable's name or program's path for a credential, but a credential put there", () => {
+    const provider = {
+      env_key: "GATEWAY_API_KEY",
+      env_http_headers: { "X-Org": "GATEWAY_ORG_ID" },
+      auth: {
+        command: "/usr/local/bin/node",
+        args: ["print-token.js", "--token", "tok-abcdef-0123"],
+        cwd: "/home/me/project",
+      },
+    };
+    // Its args may carry one (a word under 8 characters is never redacted).
+    expect(credentialsIn(["model_providers", "gw"], provider)).toEqual([
+      "print-token.js",
+      "tok-abcdef-0123",
+    ]);
+    expect(credentialsIn(["model_providers", "gw", "env_key"], "GATEWAY_API_KEY")).toEqual([]);
+    expect(credentialsIn(["model_providers", "gw", "auth", "cwd"], "/home/me/project")).toEqual([]);
+    // The key itself, where its variable's name belongs, is still one.
+    expect(credentialsIn(["model_providers", "gw", "env_key"], "sk-proj-abc0123")).toEqual([
+      "sk-proj-abc0123",
+    ]);
+    // The same as --config pairs.
+    expect(pairCredentials("model_providers.gw.env_key=GATEWAY_API_KEY")).toEqual([]);
+    expect(pairCredentials('model_providers.gw.env_key="sk-proj-abc0123"')).toEqual([
+      "sk-proj-abc0123",
+    ]);
+    expect(
+      pairCredentials(
+        'model_providers.gw={ env_key = "GATEWAY_API_KEY", env_http_headers = { X-Org = "GATEWAY_ORG_ID" }, ' +
+          'auth = { command = "/usr/local/bin/node", args = ["--token", "tok-abcdef-0123"], cwd = "/home/me/project" } }',
+      ),
+    ).toEqual(["tok-abcdef-0123"]);
+  });
+
   it("finds a header's token in every form, as a config object's value", () => {
     const basic = Buffer.from("gateway:basic-pw-0123").toString("base64");
     const found = credentialsIn(["model_providers"], {
