@@ -397,6 +397,10 @@ function secretsOf(env: Readonly<Record<string, string | undefined>>, args: read
       out.push(...pairCredentials(args[++i]!));
     } else if (arg.startsWith("--config=")) {
       out.push(...pairCredentials(arg.slice("--config=".length)));
+    } else if (arg.startsWith("-c") && arg.length > 2) {
+      // The short option's value written on to it, as the runtime also takes it (`-cKEY=VALUE`,
+      // `-c=KEY=VALUE`).
+      out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2)));
     }
   }
   return out;

@@ -87,11 +87,17 @@ export function checkSpawnable(value: string, name: string): string {
 
 /** The name of an environment variable: not empty, no `=` (which would end it), spawnable. */
 export function checkEnvName(key: string): string {
-  const name = `env key ${JSON.stringify(key)}`;
-  if (key === "" || key.includes("=")) {
-    throw new TypeError(`${name} is no variable name: it must be non-empty and hold no "="`);
+  const equals = key.indexOf("=");
+  if (key === "" || equals !== -1) {
+    // Only what comes before the "=": a whole `NAME=value` line given as a key holds a value,
+    // which may be a credential.
+    const shown = equals === -1 ? '""' : `${JSON.stringify(key.slice(0, equals))} + "=..."`;
+    throw new TypeError(
+      `env key ${shown} is no variable name: it must be non-empty and hold no "=" (give the ` +
+        "value as the key's value)",
+    );
   }
-  return checkSpawnable(key, name);
+  return checkSpawnable(key, `env key ${JSON.stringify(key)}`);
 }
 
 /** Whether a string holds an ASCII control character (U+0000-U+001F, U+007F), tab aside if asked. */

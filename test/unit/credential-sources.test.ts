@@ -224,10 +224,18 @@ describe("launchFor's secrets", () => {
         "-c",
         'x.token="sk-ARGS-0123456"',
         '--config=y.api_key="sk-ARGS-9876543"',
+        // The short option with its value written on, as the runtime takes it too.
+        '-cz.bearer_token="sk-ARGS-5555555"',
+        '-c=w.http_headers.X-Tenant="tenant-ARGS-0123"',
       ],
       inheritEnv: false,
     }).secrets;
-    expect(fromArgs).toEqual(["sk-ARGS-0123456", "sk-ARGS-9876543"]);
+    expect(fromArgs).toEqual([
+      "sk-ARGS-0123456",
+      "sk-ARGS-9876543",
+      "sk-ARGS-5555555",
+      "tenant-ARGS-0123",
+    ]);
   });
 
   it("come from the runtime's own login variables when inherited, and not when the child inherits nothing", () => {
