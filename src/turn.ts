@@ -564,8 +564,9 @@ const STREAM_NAMES = optionNames<TurnStreamOptions>()({ own: ["signal"] });
 /** Options of `TurnHandle.run`. */
 export interface TurnRunOptions {
   /**
-   * Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result.
-   * Without one, a turn that the signal it was started with stopped rejects with it too.
+   * Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result;
+   * an abort once the turn completed changes nothing. Without one, a turn that the signal it was
+   * started with stopped rejects with it too.
    */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -814,16 +815,15 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     timeout: number | undefined,
   ): Promise<R> {
     // The bound covers the reading of the answer too: a schema's validation may be async.
-    return deadline(
-      this.#collector.completion.then((result) => this.#checked(result)),
-      {
-        signal,
-        timeout: left,
-        onAbort: () => this.#abort(abortError(signal!)),
-        onTimeout: () =>
-          this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
-      },
-    );
+    const work = this.#collector.completion.then((result) => this.#checked(result));
+    return deadline(work, {
+      signal,
+      timeout: left,
+      // An abort once the turn completed changes nothing, as for `stream({ signal })`.
+      onAbort: () => (this.completed ? work : this.#abort(abortError(signal!))),
+      onTimeout: () =>
+        this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
+    });
   }
 
   // `#outcome`, with the check of the answer of a turn with `output` bounded by the turn's own

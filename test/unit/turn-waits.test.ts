@@ -335,6 +335,22 @@ describe("a stream's signal", () => {
     for await (const event of turn.stream({ signal: controller.signal })) late.push(event.method);
     expect(late).toEqual(plain);
   });
+
+  it("aborted after the turn completed changes nothing for run() either: it gives the result", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    transport.deliver(completed("t1"));
+    const result = await turn.run();
+    expect(await turn.run({ signal: AbortSignal.abort() })).toEqual(result);
+    const controller = new AbortController();
+    const bounded = turn.run({ signal: controller.signal, timeout: 1000 });
+    controller.abort();
+    expect(await bounded).toEqual(result);
+    expect(sentOf("turn/interrupt")).toEqual([]);
+  });
 });
 
 describe("per-turn state", () => {
