@@ -9,6 +9,7 @@ import {
   checkJson,
   checkOptionNames,
   checkWellFormed,
+  isPlainObject,
   isWellFormed,
   jsonCopy,
   loneSurrogate,
@@ -69,7 +70,7 @@ export type AudioInput = {
   readonly type: "audio";
 } & (
   | {
-      /** Where the audio is, as a URL. */
+      /** The audio as a `data:audio/...;base64,` URL; the pinned runtime sends no other URL. */
       readonly url: string;
       /** Not with `url`. */
       readonly fileId?: undefined;
@@ -140,13 +141,13 @@ export type RunInput = string | InputItem | readonly InputItem[] | ExternalMessa
 
 /** A text item. */
 export const text = (text: string): TextInput => ({ type: "text", text });
-/** An image item from a `data:` URL, with the detail the model should look at it in, if given. */
+/** An image item from a base64 `data:` URL, with the detail the model should look at it in, if given. */
 export const image = (url: string, detail?: ImageDetail): ImageInput =>
   detail === undefined ? { type: "image", url } : { type: "image", url, detail };
 /** An image item from a local file path, with the detail the model should look at it in, if given. */
 export const localImage = (path: string, detail?: ImageDetail): LocalImageInput =>
   detail === undefined ? { type: "localImage", path } : { type: "localImage", path, detail };
-/** An audio item from a URL. */
+/** An audio item from a base64 `data:` URL (`data:audio/wav;base64,...`). */
 export const audio = (url: string): AudioInput => ({ type: "audio", url });
 /** An audio item from a local file path. */
 export const localAudio = (path: string): LocalAudioInput => ({ type: "localAudio", path });
@@ -205,22 +206,60 @@ function imageDetail(value: unknown, name: string): ImageDetail | undefined {
   throw new TypeError(`${name} must be one of auto, high, original, got ${shown(value)}`);
 }
 
-// A text item's elements, checked as JSON the wire carries, and copied.
-function textElements(value: unknown, index: number): unknown[] {
+// A text item's elements, checked as the runtime reads them (a byte range of the text, and a
+// placeholder), and copied.
+function textElements(value: unknown, index: number): TextElement[] {
   const name = `input[${index}].text_elements`;
   if (!Array.isArray(value)) throw new TypeError(`${name} must be an array, got ${shown(value)}`);
-  checkJson(value, name);
-  // A copy of each element too: a steer sends it after a wait, and what was checked is sent.
-  return jsonCopy(value);
+  // Array.from visits holes too, so a missing element is refused.
+  return Array.from(value as unknown[], (element, i) => textElement(element, `${name}[${i}]`));
+}
+
+function textElement(element: unknown, name: string): TextElement {
+  if (!isPlainObject(element)) {
+    throw new TypeError(
+      `${name} must be an object { byteRange, placeholder }, got ${shown(element)}`,
+    );
+  }
+  refuseOtherFields(element, ["byteRange", "placeholder"], name, false);
+  const { byteRange, placeholder } = element as { byteRange?: unknown; placeholder?: unknown };
+  if (!isPlainObject(byteRange)) {
+    throw new TypeError(
+      `${name}.byteRange must be an object { start, end }, got ${shown(byteRange)}`,
+    );
+  }
+  refuseOtherFields(byteRange, ["start", "end"], `${name}.byteRange`, false);
+  const { start, end } = byteRange as { start?: unknown; end?: unknown };
+  for (const [field, offset] of [
+    ["start", start],
+    ["end", end],
+  ] as const) {
+    if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+      throw new TypeError(
+        `${name}.byteRange.${field} must be a byte offset (an integer of 0 or more), got ${shown(offset)}`,
+      );
+    }
+  }
+  if ((start as number) > (end as number)) {
+    throw new TypeError(`${name}.byteRange must not end (${end}) before it starts (${start})`);
+  }
+  if (placeholder !== undefined && placeholder !== null && typeof placeholder !== "string") {
+    throw new TypeError(`${name}.placeholder must be a string or null, got ${shown(placeholder)}`);
+  }
+  // Built anew: a steer sends it after a wait, and what was checked is sent.
+  return {
+    byteRange: { start: start as number, end: end as number },
+    placeholder:
+      typeof placeholder === "string" ? checkWellFormed(placeholder, `${name}.placeholder`) : null,
+  };
 }
 
 // A field an item does not have would be dropped without a word: it is refused, naming it.
-function refuseOtherFields(item: object, fields: readonly string[], name: string): void {
+function refuseOtherFields(item: object, fields: readonly string[], name: string, typed = true) {
   for (const key of Object.keys(item)) {
-    if (key !== "type" && !fields.includes(key)) {
-      throw new TypeError(
-        `${name} has no field ${shown(key)}; its fields are type, ${fields.join(", ")}`,
-      );
+    if (!(typed && key === "type") && !fields.includes(key)) {
+      const all = typed ? ["type", ...fields] : fields;
+      throw new TypeError(`${name} has no field ${shown(key)}; its fields are ${all.join(", ")}`);
     }
   }
 }
@@ -252,6 +291,9 @@ function oneOf(
   );
 }
 
+// A `data:` URL of base64 data, the only URL of an image or audio the runtime sends the model.
+const BASE64_DATA_URL = /^data:[^,]*;base64,/i;
+
 function toWire(item: unknown, index: number): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
   if (type === "externalMessage") {
@@ -280,12 +322,15 @@ function toWire(item: unknown, index: number): UserInput {
       const kind = `${/^[aeiou]/.test(String(type)) ? "an" : "a"} ${String(type)}`;
       throw new TypeError(`input[${index}].${field} of ${kind} item must not be empty`);
     }
-    // The runtime refuses a remote URL, and sends a path on to the model, which fails the turn.
-    if (type === "image" && field === "url" && !/^data:/i.test(value)) {
+    // The runtime refuses a remote URL, and sends a path on to the model, which fails the turn;
+    // an audio URL, or data not in base64, it replaces with a note that the content was omitted.
+    if ((type === "image" || type === "audio") && field === "url" && !BASE64_DATA_URL.test(value)) {
+      const kind = type === "image" ? "an image" : "an audio";
+      const local = type === "image" ? "localImage(path)" : "localAudio(path)";
       throw new TypeError(
-        `input[${index}].url of an image item must be a data: URL, the only kind the runtime ` +
-          "sends to the model: for a file use localImage(path); fetch a remote image and pass " +
-          "its data",
+        `input[${index}].url of ${kind} item must be a base64 data: URL ` +
+          `(data:<type>;base64,...), the only kind the runtime sends to the model: for a file use ` +
+          `${local}; fetch a remote ${type} and pass its data`,
       );
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
@@ -313,6 +358,7 @@ export function isExternalMessage(input: RunInput): input is ExternalMessageInpu
 
 /** The wire `toolOutput` of an external message, throwing a `TypeError` before any I/O. */
 export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
+  refuseOtherFields(message, ["toolName", "content", "namespace"], "an external message");
   const { toolName, content, namespace } = message;
   if (typeof toolName !== "string" || toolName.trim() === "") {
     throw new TypeError("an external message needs a non-empty toolName");

@@ -184,6 +184,17 @@ describe("external message content", () => {
         } as never),
       ).toThrow(`an external message's ${field} holds a lone surrogate`);
     }
+    // A field the message does not have (a misspelt namespace) would be dropped without a word.
+    expect(() =>
+      toToolOutput({
+        type: "externalMessage",
+        toolName: "notifications",
+        content: "hi",
+        nameSpace: "slack",
+      } as never),
+    ).toThrow(
+      'an external message has no field "nameSpace"; its fields are type, toolName, content, namespace',
+    );
     // A field the runtime does not read would be dropped without a word.
     expect(refusal([{ type: "input_text", text: "x", extra: NaN }])).toBe(
       'external message content item 0 has no field "extra"; its fields are type, text',

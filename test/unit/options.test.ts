@@ -163,9 +163,9 @@ describe("toUserInputs", () => {
         new TypeError(`input item of type "${type}" needs a string fileId`),
       );
     }
-    expect(() => toUserInputs({ type: "audio", url: "data:x", detail: "low" } as never)).toThrow(
-      /^input\[0\] has no field "detail"; its fields are type, url, fileId$/,
-    );
+    expect(() =>
+      toUserInputs({ type: "audio", url: "data:audio/wav;base64,AA==", detail: "low" } as never),
+    ).toThrow(/^input\[0\] has no field "detail"; its fields are type, url, fileId$/);
   });
 
   it("throws a TypeError for anything else", () => {

@@ -154,13 +154,31 @@ describe("input items", () => {
     ] as const) {
       expect(() => toUserInputs(item)).toThrow(message);
     }
-    // The runtime refuses a remote image URL, and sends a path to the model as its URL.
-    for (const url of ["https://example.com/a.png", "/tmp/a.png", "a.png", "file:///tmp/a.png"]) {
+    // The runtime refuses a remote image URL, sends a path to the model as its URL, and leaves
+    // out data not in base64, and any audio URL but a base64 data: one.
+    for (const url of [
+      "https://example.com/a.png",
+      "/tmp/a.png",
+      "a.png",
+      "file:///tmp/a.png",
+      "data:image/svg+xml,<svg/>",
+    ]) {
       expect(() => toUserInputs([text("look"), image(url)])).toThrow(
-        "input[1].url of an image item must be a data: URL, the only kind the runtime sends to " +
-          "the model: for a file use localImage(path); fetch a remote image and pass its data",
+        "input[1].url of an image item must be a base64 data: URL (data:<type>;base64,...), the " +
+          "only kind the runtime sends to the model: for a file use localImage(path); fetch a " +
+          "remote image and pass its data",
       );
     }
+    for (const url of ["https://example.com/a.mp3", "http://h/a.wav", "data:audio/wav,RIFF"]) {
+      expect(() => toUserInputs({ type: "audio", url })).toThrow(
+        "input[0].url of an audio item must be a base64 data: URL (data:<type>;base64,...), the " +
+          "only kind the runtime sends to the model: for a file use localAudio(path); fetch a " +
+          "remote audio and pass its data",
+      );
+    }
+    expect(toUserInputs({ type: "audio", url: "data:audio/wav;base64,UklGRg==" })).toEqual([
+      { type: "audio", url: "data:audio/wav;base64,UklGRg==" },
+    ]);
     expect(toUserInputs(image("DATA:image/png;base64,AA=="))).toEqual([
       { type: "image", url: "DATA:image/png;base64,AA==" },
     ]);
@@ -188,6 +206,52 @@ describe("input items", () => {
     expect(() => toUserInputs({ type: "text", text: "a", text_elements: "x" } as never)).toThrow(
       'input[0].text_elements must be an array, got "x"',
     );
+    // The runtime refuses an element that is not a byte range and a placeholder: before any I/O.
+    const withElements = (element: unknown) => () =>
+      toUserInputs({ type: "text", text: "hi", text_elements: [element] } as never);
+    for (const [element, message] of [
+      [
+        { placeholder: "x" },
+        "input[0].text_elements[0].byteRange must be an object { start, end }",
+      ],
+      [
+        { byteRange: { start: 0, end: -1 }, placeholder: null },
+        "input[0].text_elements[0].byteRange.end must be a byte offset (an integer of 0 or more), got -1",
+      ],
+      [
+        { byteRange: { start: 0.5, end: 1 } },
+        "input[0].text_elements[0].byteRange.start must be a byte offset",
+      ],
+      [
+        { byteRange: { start: 2, end: 1 } },
+        "input[0].text_elements[0].byteRange must not end (1) before it starts (2)",
+      ],
+      [
+        { byteRange: { start: 0, end: 1 }, label: "x" },
+        'input[0].text_elements[0] has no field "label"; its fields are byteRange, placeholder',
+      ],
+      [
+        { byteRange: { start: 0, end: 1 }, placeholder: 7 },
+        "input[0].text_elements[0].placeholder must be a string or null, got 7",
+      ],
+      ["x", "input[0].text_elements[0] must be an object { byteRange, placeholder }"],
+    ] as const) {
+      expect(withElements(element)).toThrow(message);
+    }
+    // A placeholder left out is sent as null, as the runtime stores it.
+    expect(
+      toUserInputs({
+        type: "text",
+        text: "hi",
+        text_elements: [{ byteRange: { start: 0, end: 2 } }],
+      } as never),
+    ).toEqual([
+      {
+        type: "text",
+        text: "hi",
+        text_elements: [{ byteRange: { start: 0, end: 2 }, placeholder: null }],
+      },
+    ]);
   });
 });
 
