@@ -1,4 +1,5 @@
 import type {
+  AdditionalContextKind,
   FunctionCallOutputContentItem,
   ImageDetail,
   TextElement,
@@ -349,6 +350,46 @@ function toWire(item: unknown, index: number): UserInput {
   }
   // Built field by field so the wire carries exactly these keys and no other.
   return out as unknown as UserInput;
+}
+
+// The kinds of additional context, every one of the runtime's (checked by the compiler).
+const CONTEXT_KINDS = ["untrusted", "application"] as const;
+const _contextKinds: [AdditionalContextKind] extends [(typeof CONTEXT_KINDS)[number]]
+  ? true
+  : false = true;
+
+/**
+ * Checks a turn's or a steer's `additionalContext` (named entries `{ value, kind, name? }`), which
+ * the runtime would refuse only once the turn is sent, after the thread's turn in flight.
+ */
+export function checkAdditionalContext(context: unknown): void {
+  if (context === undefined || context === null) return;
+  const name = "additionalContext";
+  if (!isPlainObject(context)) {
+    throw new TypeError(
+      `${name} must be an object of named entries { value, kind, name? }, or null, got ${shown(context)}`,
+    );
+  }
+  for (const [key, entry] of Object.entries(context)) {
+    if (entry === undefined) continue;
+    const at = `${name}[${JSON.stringify(key)}]`;
+    if (!isPlainObject(entry)) {
+      throw new TypeError(`${at} must be an object { value, kind, name? }, got ${shown(entry)}`);
+    }
+    refuseOtherFields(entry, ["value", "kind", "name"], at, false);
+    const { value, kind, name: label } = entry as Record<string, unknown>;
+    if (typeof value !== "string") {
+      throw new TypeError(`${at}.value must be a string, got ${shown(value)}`);
+    }
+    if (!(CONTEXT_KINDS as readonly unknown[]).includes(kind)) {
+      throw new TypeError(
+        `${at}.kind must be one of ${CONTEXT_KINDS.join(", ")}, got ${shown(kind)}`,
+      );
+    }
+    if (label !== undefined && label !== null && typeof label !== "string") {
+      throw new TypeError(`${at}.name must be a string or null, got ${shown(label)}`);
+    }
+  }
 }
 
 /** Whether an input is an external message (which travels as `toolOutput`, not as input items). */

@@ -29,7 +29,7 @@ import type {
   TurnStartParams,
 } from "./generated/index.js";
 import { TURN_START_PARAMS_FIELDS, TURN_START_PARAMS_KEYS } from "./generated/index.js";
-import { textInput, toTurnInput, type RunInput } from "./inputs.js";
+import { checkAdditionalContext, textInput, toTurnInput, type RunInput } from "./inputs.js";
 import {
   ABORT_WAIT_MS,
   abortError,
@@ -951,6 +951,7 @@ export function turnParams(
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
   checkJson(given, "options");
   checkSettingStrings(given, TURN_NON_EMPTY_KEYS);
+  checkAdditionalContext(given.additionalContext);
   // Copied, as the turn may wait for the thread: what was checked is sent.
   const wire = jsonCopy(given);
   const params = { ...wire, threadId, input: wireInput } as TurnStartParams;

@@ -21,7 +21,13 @@ import type {
   TurnSteerResponse,
 } from "./generated/index.js";
 import { TURN_STEER_PARAMS_FIELDS, TURN_STEER_PARAMS_KEYS } from "./generated/index.js";
-import { isExternalMessage, toToolOutput, toUserInputs, type RunInput } from "./inputs.js";
+import {
+  checkAdditionalContext,
+  isExternalMessage,
+  toToolOutput,
+  toUserInputs,
+  type RunInput,
+} from "./inputs.js";
 import {
   ABORT_WAIT_MS,
   abortError,
@@ -857,6 +863,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     const wireOptions = Object.keys(given).length > 0;
     if (wireOptions) {
       checkJson(given, "options");
+      checkAdditionalContext(given.additionalContext);
       if (typeof given.clientUserMessageId === "string") {
         checkNonEmpty(given.clientUserMessageId, "clientUserMessageId");
       }

@@ -2124,6 +2124,54 @@ describe("turns in call order", () => {
     await expect(running).resolves.toMatchObject({ id: "t1" });
   });
 
+  it("refuses additional context the runtime could not read, on a turn or a steer, before any I/O", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("busy");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const cases: Array<[unknown, string]> = [
+      [
+        "notes",
+        'additionalContext must be an object of named entries { value, kind, name? }, or null, got "notes"',
+      ],
+      [
+        { doc: "text" },
+        'additionalContext["doc"] must be an object { value, kind, name? }, got "text"',
+      ],
+      [
+        { doc: { kind: "untrusted" } },
+        'additionalContext["doc"].value must be a string, got undefined',
+      ],
+      [
+        { doc: { value: "x", kind: "trusted" } },
+        'additionalContext["doc"].kind must be one of untrusted, application, got "trusted"',
+      ],
+      [
+        { doc: { value: "x", kind: "application", label: "y" } },
+        'additionalContext["doc"] has no field "label"; its fields are value, kind, name',
+      ],
+      [
+        { doc: { value: "x", kind: "application", name: 3 } },
+        'additionalContext["doc"].name must be a string or null, got 3',
+      ],
+    ];
+    for (const [additionalContext, message] of cases) {
+      await expect(thread.run("x", { additionalContext } as never)).rejects.toThrow(
+        new TypeError(message),
+      );
+    }
+    // Waiting for the turn to be active, a steer is refused at once too.
+    for (const [additionalContext, message] of cases) {
+      await expect(turn.steer("more", { additionalContext } as never)).rejects.toThrow(
+        new TypeError(message),
+      );
+    }
+    expect(sentOf("turn/start")).toHaveLength(1);
+    expect(sentOf("turn/steer")).toHaveLength(0);
+    transport.deliver(completed("t1"));
+    await expect(turn.run()).resolves.toMatchObject({ id: "t1" });
+  });
+
   it("refuses a raw toolOutput, which the runtime takes with no input only, before any I/O", async () => {
     const { transport, thread } = setup();
     const toolOutput = { name: "scanner", namespace: null, output: "3 findings" };
