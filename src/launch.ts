@@ -105,7 +105,8 @@ export interface CodexOptions extends ConnectionOptions {
   /**
    * Whether the child inherits `process.env` (default `true`). With `false` it gets only `env`,
    * plus the runtime's helper folder on `PATH`; give it `CODEX_HOME` (or `HOME`) so the runtime
-   * finds its home.
+   * finds its home, and `PATH` so the commands it runs (`codex.exec`, the model's shell) are
+   * found: without it, `ls` or `git` fails to start.
    */
   readonly inheritEnv?: boolean | undefined;
   /** Full argv (`[command, ...args]`) to spawn instead of the pinned runtime and its arguments. */

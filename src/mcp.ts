@@ -68,6 +68,10 @@ export async function listMcpServers(
 ): Promise<McpServerStatus[]> {
   const { call, rest } = splitRequestOptions(options, SERVERS_NAMES);
   checkScope(rest, ["threadId", "serverName", "environmentId"]);
+  // The runtime picks an environment's registration of one server, on one thread's connection.
+  if (rest.environmentId != null && (rest.serverName == null || rest.threadId == null)) {
+    throw new TypeError("environmentId needs serverName and threadId too");
+  }
   return allPages<McpServerStatus>("mcpServerStatus/list", call, (cursor, pageCall) => {
     const params: ListMcpServerStatusParams =
       cursor === undefined ? { ...rest } : { ...rest, cursor };

@@ -187,4 +187,18 @@ describe("listMcpServers", () => {
     );
     expect(transport.sent).toHaveLength(3);
   });
+
+  it("refuses an environmentId without the server and thread it scopes, before any I/O", async () => {
+    const { transport, connection } = setup();
+    for (const options of [
+      { environmentId: "local" },
+      { environmentId: "local", serverName: "docs" },
+      { environmentId: "local", threadId: "th", serverName: null },
+    ]) {
+      await expect(listMcpServers(connection, options)).rejects.toThrow(
+        new TypeError("environmentId needs serverName and threadId too"),
+      );
+    }
+    expect(transport.sent).toEqual([]);
+  });
 });
