@@ -232,7 +232,12 @@ export class Codex implements AsyncDisposable {
   readonly #startup: Startup;
 
   static {
-    internalsOf = (codex) => codex.#internals;
+    internalsOf = (codex) => {
+      if (typeof codex !== "object" || codex === null || !(#internals in codex)) {
+        throw new TypeError(`clientStats takes a Codex client, got ${describe(codex)}`);
+      }
+      return codex.#internals;
+    };
   }
 
   private constructor(

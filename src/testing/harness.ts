@@ -91,7 +91,10 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
   const checked = checkHomeSettings(options, CONFIG_TOML_NAMES, "mockConfigToml options");
   checkHttpUrl(checked.mockUrl, "mockUrl");
   if (checked.modelCatalogPath !== undefined) {
-    checkNonEmpty(checked.modelCatalogPath, "modelCatalogPath");
+    checkWellFormed(
+      checkNonEmpty(checked.modelCatalogPath, "modelCatalogPath"),
+      "modelCatalogPath",
+    );
   }
   const provider = `model_providers.${MOCK_PROVIDER_ID}`;
   const features = { ...OFFLINE_FEATURES, ...checkFeatures(checked.features) };
@@ -249,6 +252,8 @@ export function checkHomeSettings<T extends HomeSettings>(
   if (extraConfig !== undefined && typeof extraConfig !== "string") {
     throw new TypeError(`extraConfig must be a string of TOML, got ${describe(extraConfig)}`);
   }
+  // Written to config.toml as UTF-8, a lone surrogate would become U+FFFD, which nobody wrote.
+  if (extraConfig !== undefined) checkWellFormed(extraConfig, "extraConfig");
   const reopened = extraConfig === undefined ? undefined : reopenedTable(extraConfig);
   if (reopened !== undefined) {
     throw new TypeError(
@@ -280,6 +285,7 @@ function checkFeatures(
   features: Readonly<Record<string, boolean>> | undefined,
 ): Readonly<Record<string, boolean>> {
   for (const [name, on] of Object.entries(checkOptions(features, "features"))) {
+    checkWellFormed(name, "a features key");
     if (typeof on !== "boolean") {
       throw new TypeError(`features.${name} must be a boolean, got ${describe(on)}`);
     }

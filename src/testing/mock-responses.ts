@@ -690,6 +690,8 @@ function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
 function withResponseId(event: SseEvent, index: number, id: string): SseEvent {
   if (!RESPONSE_TYPES.has(event.type)) return event;
   const response = event.response;
+  // The runtime reads a response event by its `response`: one written bare gets one.
+  if (response === undefined) return { ...event, response: { id } };
   if (typeof response !== "object" || response === null) return event;
   if (!("id" in response)) return { ...event, response: { id, ...response } };
   if (String(response.id) !== id) {
@@ -704,7 +706,8 @@ function withResponseId(event: SseEvent, index: number, id: string): SseEvent {
 /**
  * Turns builder output into a complete response: prepends `response.created` and appends
  * `response.completed` (with `options.usage`) when missing, and gives every response event one id:
- * `options.id`, else that of the first event, else a new one.
+ * `options.id`, else the first a response event of `parts` names (its `response.created`, or its
+ * closing event), else a new one.
  */
 export function mockResponse(
   parts: readonly ResponsePart[],
@@ -716,12 +719,7 @@ export function mockResponse(
   }
   let events = flatten(parts);
   const first = events[0];
-  const createdResponse = first?.type === "response.created" ? first.response : undefined;
-  const createdId =
-    typeof createdResponse === "object" && createdResponse !== null && "id" in createdResponse
-      ? String(createdResponse.id)
-      : undefined;
-  const id = options.id ?? createdId ?? nextId("resp");
+  const id = options.id ?? namedId(events) ?? nextId("resp");
   const added = first?.type === "response.created" ? 0 : 1;
   if (added === 1) events = [sse.created(id), ...events];
   // The runtime reads nothing after a response's end: what follows it would vanish unsaid.
@@ -748,6 +746,18 @@ export function mockResponse(
     ...(options.gate === undefined ? {} : { gate: options.gate }),
     ...(headers === undefined ? {} : { headers }),
   };
+}
+
+/** The response id the first response event that names one gives. */
+function namedId(events: readonly SseEvent[]): string | undefined {
+  for (const event of events) {
+    if (!RESPONSE_TYPES.has(event.type)) continue;
+    const { response } = event;
+    if (typeof response === "object" && response !== null && "id" in response) {
+      return String(response.id);
+    }
+  }
+  return undefined;
 }
 
 /** Formats one event as an SSE frame (`event:` and `data:` lines, blank-line terminated). */
@@ -1050,6 +1060,8 @@ interface Waiter {
   count: number;
   resolve(): void;
   reject(error: Error): void;
+  /** Rejects it as the mock closes, a rejection nobody need await. */
+  abandon(error: Error): void;
 }
 
 // The largest request body the mock keeps, before and after decompression: a model request of
@@ -1301,7 +1313,8 @@ export async function startMockResponsesServer(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shutdown.abort(new Error("mock server closed"));
-      for (const response of queue.splice(0)) {
+      // Left queued, so `pending` still says after the close how many were never used.
+      for (const response of queue) {
         if (response.gate === undefined) continue;
         gateControls
           .get(response.gate)
@@ -1310,7 +1323,7 @@ export async function startMockResponsesServer(
           );
       }
       for (const waiter of waiters) {
-        waiter.reject(new Error("mock Responses server closed while waiting for requests"));
+        waiter.abandon(new Error("mock Responses server closed while waiting for requests"));
       }
       waiters.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -1417,7 +1430,7 @@ export async function startMockResponsesServer(
         return Promise.reject(new Error("mock Responses server is closed"));
       }
       const waitMs = timeoutMs ?? waitTimeoutMs;
-      return new Promise<void>((resolve, reject) => {
+      const waiting = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(
@@ -1437,9 +1450,16 @@ export async function startMockResponsesServer(
             clearTimeout(timer);
             reject(error);
           },
+          abandon: (error) => {
+            // A test that failed before awaiting its wait, then closed the mock in its teardown,
+            // gets no unhandled rejection from that close; whoever awaits it still sees this one.
+            waiting.catch(() => undefined);
+            waiter.reject(error);
+          },
         };
         waiters.add(waiter);
       });
+      return waiting;
     },
     close,
     [Symbol.asyncDispose]: close,

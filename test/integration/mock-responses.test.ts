@@ -7,7 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { locateRuntime } from "../../src/runtime.js";
 import {
@@ -18,6 +18,7 @@ import {
   inputTexts,
   mockConfigToml,
   mockModelInfo,
+  mockResponse,
   NO_RESPONSE_QUEUED,
   sse,
   startMockResponsesServer,
@@ -300,6 +301,52 @@ describe("mock Responses server (HTTP level)", () => {
     expect(mock.requests).toEqual([]);
     const models = await fetch(`${mock.url}/models`);
     expect(await models.json()).toEqual({ models: [mockModelInfo("mock-model")] });
+  });
+
+  it("takes a response's id from whichever response event names it, and gives a bare one its id", () => {
+    const idsOf = (parts: Parameters<typeof mockResponse>[0]) =>
+      mockResponse(parts).events.map(
+        (event) => (event.response as { id?: string } | undefined)?.id,
+      );
+    // Named by the closing event only: the response.created added gets it too.
+    expect(idsOf([sse.assistantMessage("hi"), sse.completed({ id: "resp_end" })])).toEqual([
+      "resp_end",
+      undefined,
+      undefined,
+      "resp_end",
+    ]);
+    expect(idsOf([sse.failed("boom", "server_error", { id: "resp_failed" })])).toEqual([
+      "resp_failed",
+      "resp_failed",
+    ]);
+    // A closing event written bare gets the response object the runtime reads it by.
+    const bare = mockResponse([sse.created("resp_x"), sse.event("response.completed")]);
+    expect(bare.events.at(-1)).toEqual({ type: "response.completed", response: { id: "resp_x" } });
+    // Two ids are still two responses.
+    expect(() => mockResponse([sse.created("resp_a"), sse.completed({ id: "resp_b" })])).toThrow(
+      'event 1 (response.completed) is of response "resp_b", the others of "resp_a"',
+    );
+  });
+
+  it("leaves a wait its close ends no unhandled rejection, and still counts what was never used", async () => {
+    const unhandled = vi.fn();
+    process.on("unhandledRejection", unhandled);
+    try {
+      mock.enqueueAssistantMessage("never asked for");
+      // A wait the test never came to await, as when it failed before.
+      const forgotten = mock.waitForRequests(1);
+      const awaited = mock.waitForRequests(1);
+      await mock.close();
+      await expect(awaited).rejects.toThrow(
+        "mock Responses server closed while waiting for requests",
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(mock.pending).toBe(1);
+      void forgotten;
+    } finally {
+      process.off("unhandledRejection", unhandled);
+    }
   });
 
   it("waits for requests by event, times out clearly, and closes while a response is held", async () => {
@@ -843,6 +890,9 @@ describe("the harness's options", () => {
       [{ mockUrl: url, models: [] }, /^models must hold at least one model/],
       [{ mockUrl: url, models: [null] }, /^models\[0\] must be a model entry with a slug/],
       [{ mockUrl: url, modle: "m" }, /^createCodexHome options has no option "modle"/],
+      // Written to config.toml as UTF-8, a lone surrogate would become U+FFFD.
+      [{ mockUrl: url, extraConfig: 'x = "a\ud800b"' }, /^extraConfig holds a lone surrogate/],
+      [{ mockUrl: url, features: { "f\ud800": true } }, /^a features key holds a lone surrogate/],
     ];
     await withNoTmpdir(async () => {
       for (const [options, message] of refusals) {
@@ -891,6 +941,7 @@ describe("the harness's options", () => {
       [{ extraConfig: 5 }, /^extraConfig must be a string of TOML/],
       [{ features: { x: "yes" } }, /^features\.x must be a boolean/],
       [{ modelCatalogPath: 5 }, /^modelCatalogPath must be a non-empty string/],
+      [{ modelCatalogPath: "/tmp/c\ud800.json" }, /^modelCatalogPath holds a lone surrogate/],
     ];
     for (const [options, message] of refusals) {
       expect(() => mockConfigToml({ mockUrl, ...options } as never)).toThrow(message);

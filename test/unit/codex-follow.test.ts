@@ -363,3 +363,15 @@ it("asks for no turns in the answers to a resume or fork, which the Thread retur
   expect(transport.sent).toHaveLength(before);
   await codex.close();
 });
+
+it("refuses clientStats of anything but a client, naming what it takes", async () => {
+  const { codex } = await startCodex();
+  // The harness around a client is an easy slip for the client itself.
+  for (const notClient of [{ codex }, null, "codex"]) {
+    expect(() => clientStats(notClient as never)).toThrow(
+      /^clientStats takes a Codex client, got /,
+    );
+  }
+  expect(clientStats(codex)["connection.pending"]).toBe(0);
+  await codex.close();
+});
