@@ -189,6 +189,11 @@ export class TurnCollector implements TurnSink {
     return ended.reader();
   }
 
+  /** Whether the turn is active (started), done, or the connection ended; see `active`. */
+  get isActive(): boolean {
+    return this.#isActive;
+  }
+
   /** Resolves once the turn is active (started), done, or the connection ended. */
   get active(): Promise<void> {
     if (this.#isActive) return Promise.resolve();
@@ -921,32 +926,44 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     // that ended here without its completion (this client left the thread, or gave up waiting
     // for it) may still run on the server: the request goes, and fails if the connection ended.
     if (this.completed) return {};
-    // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
-    const turnId = this.#collector.startedId ?? this.id;
+    const seenActive = this.#collector.isActive;
     const t0 = left?.timeout === undefined ? 0 : now();
     try {
-      return await this.#context.connection.request(
-        "turn/interrupt",
-        { threadId: this.threadId, turnId },
-        left,
-      );
+      return await this.#sendInterrupt(left);
     } catch (err) {
-      // A turn ending as the request travels is refused ("no active turn to interrupt") just
-      // before its completion comes: it ended, which is what was asked.
       if (!(err instanceof InvalidRequestError)) throw err;
+      // Refused ("no active turn to interrupt"): the turn ended as the request travelled, and its
+      // completion comes next; or, not yet seen active, the server has not started it: under load
+      // its `turn/started` can come seconds after the answer to `turn/start`, past the wait for
+      // it. Then the request goes again once the turn is active.
       const ended = this.#collector.completion.then(
-        () => true,
-        () => true,
+        () => "ended" as const,
+        () => "ended" as const,
       );
+      const started = this.#collector.active.then(() => "active" as const);
+      const bound = seenActive ? FOLLOW_UP_WAIT_MS : ABORT_WAIT_MS;
       // Within what is left of the caller's timeout, which the refusal's wait has used some of.
       const timeout =
-        left?.timeout === undefined
-          ? FOLLOW_UP_WAIT_MS
-          : Math.min(FOLLOW_UP_WAIT_MS, timeLeft(left.timeout, t0));
-      const done = await deadline(ended, { signal: left?.signal, timeout, onTimeout: () => false });
-      if (done) return {};
+        left?.timeout === undefined ? bound : Math.min(bound, timeLeft(left.timeout, t0));
+      const outcome = await deadline(seenActive ? ended : Promise.race([ended, started]), {
+        signal: left?.signal,
+        timeout,
+        onTimeout: () => undefined,
+      });
+      if (outcome === "ended" || this.completed) return {};
+      if (outcome === "active") return this.#sendInterrupt(callLeft(left, t0));
       throw err;
     }
+  }
+
+  #sendInterrupt(call: RequestOptions | undefined): Promise<TurnInterruptResponse> {
+    // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
+    const turnId = this.#collector.startedId ?? this.id;
+    return this.#context.connection.request(
+      "turn/interrupt",
+      { threadId: this.threadId, turnId },
+      call,
+    );
   }
 
   // Waits until the turn is active on the server, within `call`; resolves with what is left of it

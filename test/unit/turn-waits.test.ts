@@ -310,6 +310,58 @@ describe("an interrupted turn the server never completes", () => {
   });
 });
 
+describe("an interrupt sent before the server started the turn", () => {
+  const refuse = (transport: FakeTransport, request: { id?: unknown }) =>
+    transport.deliver({
+      id: request.id,
+      error: { code: -32600, message: "no active turn to interrupt" },
+    });
+
+  it("goes again once the turn starts, when the server refused it as not yet active", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const interrupted = turn.interrupt();
+    // Under load the server starts the turn seconds after its answer: past the wait for it.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sentOf("turn/interrupt")).toHaveLength(1);
+    refuse(transport, sentOf("turn/interrupt")[0]!);
+    await vi.advanceTimersByTimeAsync(500);
+    transport.deliver(started("t1"));
+    await vi.advanceTimersByTimeAsync(0);
+    const again = sentOf("turn/interrupt");
+    expect(again).toHaveLength(2);
+    expect(again[1]!.params).toEqual({ threadId: TH, turnId: "t1" });
+    transport.deliver({ id: again[1]!.id, result: {} });
+    await expect(interrupted).resolves.toEqual({});
+    transport.deliver(completed("t1", "interrupted"));
+    expect((await turn.run()).status).toBe("interrupted");
+  });
+
+  it("goes again once the turn starts for a turn whose signal aborted as its start was answered", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal }).catch((e: unknown) => e);
+    await transport.waitForSent(1);
+    controller.abort();
+    // Answered after the caller gave up: the turn is stopped once active, or after the wait.
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sentOf("turn/interrupt")).toHaveLength(1);
+    refuse(transport, sentOf("turn/interrupt")[0]!);
+    await vi.advanceTimersByTimeAsync(1500);
+    transport.deliver(started("t1"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sentOf("turn/interrupt")).toHaveLength(2);
+    transport.deliver({ id: sentOf("turn/interrupt")[1]!.id, result: {} });
+    transport.deliver(completed("t1", "interrupted"));
+    expect(await running).toBeInstanceOf(Error);
+  });
+});
+
 describe("a stream's signal", () => {
   it("aborted after the turn completed changes nothing: the loop reads the rest", async () => {
     const { transport, thread, answer, sentOf } = setup();
