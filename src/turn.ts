@@ -576,8 +576,9 @@ const STREAM_NAMES = optionNames<TurnStreamOptions>()({ own: ["signal"] });
 export interface TurnRunOptions {
   /**
    * Aborting interrupts the turn and rejects with `TurnAbortedError` carrying the partial result;
-   * an abort once the turn completed changes nothing. Without one, a turn that the signal it was
-   * started with stopped rejects with it too.
+   * an abort once the turn completed changes nothing, but for a turn with `output`, whose answer's
+   * check it still bounds. Without one, a turn that the signal it was started with stopped
+   * rejects with it too.
    */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -830,8 +831,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     return deadline(work, {
       signal,
       timeout: left,
-      // An abort once the turn completed changes nothing, as for `stream({ signal })`.
-      onAbort: () => (this.completed ? work : this.#abort(abortError(signal!))),
+      // An abort once the turn completed changes nothing, as for `stream({ signal })`, but for
+      // the check of an `output` answer, which it still bounds (a schema's may never end).
+      onAbort: () =>
+        this.completed && this.#finish === undefined ? work : this.#abort(abortError(signal!)),
       onTimeout: () =>
         this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
     });
