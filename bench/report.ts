@@ -484,7 +484,7 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
-The full runs so far are below; this file holds the twenty-third. Each ratio is the SDK's client CPU
+The full runs so far are below; this file holds the twenty-fourth. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
@@ -514,7 +514,8 @@ start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 a
 | 20  | d4a73bf | held server requests keep their place; a turn's start notes the thread's running turn            | 1.39x    | 1.22x            | 1.22x              | 1.06x  | 1.12x | busier host (floor's start-up CPU 16.5 ms); import 13.0 ms (floor's 3.61 ms)                           |
 | 21  | 4c12ee9 | a streamed turn's collector notes open server requests; thread start checks more options         | 1.41x    | 1.18x            | 1.26x              | 1.15x  | 1.10x | quiet host (floor's start-up CPU 11.6 ms); import 10.7 ms (floor's 2.77 ms)                            |
 | 22  | 6001bdc | a turn given up on asks its thread's status; answers weighed against the message limit           | 1.49x    | 1.21x            | 1.24x              | 1.12x  | 1.07x | quietest host yet (floor's start-up CPU 8.16 ms); import 9.04 ms (floor's 2.33 ms)                     |
-| 23  | af73ace | the clock of calls' bounds (and of the bench) loads no perf_hooks; listeners re-checked after one unsubscribes | 1.25x | 1.20x | 1.17x | 1.09x | 1.13x | busiest host yet (floor's start-up CPU 17.7 ms, soak 3,041 ms); import 27.6 ms (floor's 5.51 ms); this file |
+| 23  | af73ace | the clock of calls' bounds (and of the bench) loads no perf_hooks; listeners re-checked after one unsubscribes | 1.25x | 1.20x | 1.17x | 1.09x | 1.13x | busiest host yet (floor's start-up CPU 17.7 ms, soak 3,041 ms); import 27.6 ms (floor's 5.51 ms) |
+| 24  | 5f34511 | a request's method looked for among the server requests'; sub-agents' turn starts read | 1.28x | 1.16x | 1.15x | 1.04x | 1.09x | busy host (floor's start-up CPU 23.3 ms); import 24.3 ms (floor's 6.55 ms); this file |
 
 What changed on the measured paths, in more detail:
 
@@ -598,6 +599,15 @@ What changed on the measured paths, in more detail:
   missed. Measured interleaved in 15 rounds just before this run, on the same busy host, the
   start-up of the code before the clock's change took 30.3 ms of client CPU and this code
   29.0 ms (the floor 22.7 ms).
+- Run 24 (5f34511): on the measured paths, each notification's method is also looked for among
+  the server requests' (a request without an id is dropped, where it reached a turn's stream),
+  the server-request dispatcher reads every \`turn/started\` (a sub-agent's names the turn it
+  works for), and a line that fails to parse is checked for a byte order mark; off them, an
+  interrupt refused before its turn started is sent again once it starts. On a busy host (the
+  floor's start-up CPU 23.3 ms, its import 6.55 ms), the stream (1.04x) and soak (1.09x) met
+  their CPU targets and the results mode both of its own (938 ms against the floor's 1,438 ms,
+  14.2x less CPU); the start-up (1.28x), turns (1.16x) and concurrent (1.15x) CPU targets and the
+  import (24.3 ms) missed.
 
 Interleaved comparisons:
 
