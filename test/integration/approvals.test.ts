@@ -201,12 +201,16 @@ describe("a sub-agent's approvals", () => {
   /**
    * Runs a turn whose model spawns a sub-agent; the parent's next request and the sub-agent's
    * first both get an escalated command (the first of them held until both have asked, as the
-   * two race), then a closing message each. Resolves with the threads each approval named.
+   * two race), then a closing message each. The handler accepting them is given at `level`.
    */
-  async function spawnAndApprove(
-    given: { thread?: ApprovalHandlers; turn?: ApprovalHandlers },
-    asked: string[],
-  ) {
+  async function spawnAndApprove(level: "thread" | "turn") {
+    const asked: string[] = [];
+    const approvals: ApprovalHandlers = {
+      commandExecution: (params) => {
+        asked.push(params.threadId);
+        return { decision: "accept" };
+      },
+    };
     t = await createTestCodex();
     const spawn = {
       type: "response.output_item.done",
@@ -235,7 +239,7 @@ describe("a sub-agent's approvals", () => {
     const thread = await t.codex.threadStart({
       approvalMode: ApprovalMode.askUser,
       sandbox: Sandbox.readOnly,
-      ...(given.thread === undefined ? {} : { approvals: given.thread }),
+      ...(level === "thread" ? { approvals } : {}),
     });
     const completed = new Set<string>();
     let bothDone!: () => void;
@@ -248,10 +252,7 @@ describe("a sub-agent's approvals", () => {
     const offItems = t.codex.on("item/completed", ({ item }) => {
       if (item.type === "commandExecution") statuses.push(item.status);
     });
-    const run = thread.run(
-      "spawn a helper",
-      given.turn === undefined ? {} : { approvals: given.turn },
-    );
+    const run = thread.run("spawn a helper", level === "turn" ? { approvals } : {});
     await t.mock.waitForRequests(3);
     held.release();
     expect((await run).status).toBe("completed");
@@ -265,35 +266,10 @@ describe("a sub-agent's approvals", () => {
     expect(statuses).toEqual(["completed", "completed"]);
   }
 
-  it("are answered by the handlers of the thread that spawned it", async () => {
-    const asked: string[] = [];
-    await spawnAndApprove(
-      {
-        thread: {
-          commandExecution: (params) => {
-            asked.push(params.threadId);
-            return { decision: "accept" };
-          },
-        },
-      },
-      asked,
-    );
-  });
-
-  it("are answered by the handlers of the turn that spawned it", async () => {
-    const asked: string[] = [];
-    await spawnAndApprove(
-      {
-        turn: {
-          commandExecution: (params) => {
-            asked.push(params.threadId);
-            return { decision: "accept" };
-          },
-        },
-      },
-      asked,
-    );
-  });
+  for (const level of ["thread", "turn"] as const) {
+    it(`are answered by the handlers of the ${level} that spawned it`, () =>
+      spawnAndApprove(level));
+  }
 });
 
 describe("an approval sent again", () => {
