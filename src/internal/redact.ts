@@ -10,9 +10,8 @@ import {
 import { keyPathSegments } from "./toml.js";
 
 // How a name under which a value is a credential ends: an environment variable such as
-// OPENAI_API_KEY or GH_TOKEN, a config key such as `experimental_bearer_token`, or a map of
-// headers or of an MCP server's environment (`http_headers`, `env`), whose every value may be one.
-// Compared as plain strings: a regular expression of these costs a start-up far more to compile.
+// OPENAI_API_KEY or GH_TOKEN, or a config key such as `experimental_bearer_token`. Compared as
+// plain strings: a regular expression of these costs a start-up far more to compile.
 const CREDENTIAL_ENDINGS = [
   "password",
   "passwd",
@@ -27,20 +26,24 @@ const CREDENTIAL_ENDINGS = [
 ];
 // Words that name a credential only as a whole `_`-separated segment (`monkey` is no key).
 const CREDENTIAL_SEGMENTS = ["key", "auth", "pat"];
-// Config tables whose every value may be one (`http_headers`, an MCP server's `env`); as the
-// end of a variable's name (`NODE_ENV`) they name none.
-const CREDENTIAL_TABLES = ["headers", "env"];
+// Config tables of environment variables or headers (an MCP server's `env`, `http_headers`):
+// each value there is a credential as its own key names one (`GH_TOKEN`, `Authorization`), not
+// for sitting in the table (`NODE_ENV = "production"` is none).
+const NAMED_TABLES = ["headers", "env"];
 
 /**
- * Whether a value under `name` (a config key, or with `configKey` false an environment variable,
- * a header or a query parameter) may be a credential. Segments are separated by `_`, `-` or `.`
- * (`api-key`, `x.auth`).
+ * Whether a value under `name` (a config key, an environment variable, a header or a query
+ * parameter) may be a credential. Segments are separated by `_`, `-` or `.` (`api-key`, `x.auth`).
  */
-export function isCredentialName(name: string, configKey = true): boolean {
+export function isCredentialName(name: string): boolean {
   const lower = withoutNumber(name.trim().toLowerCase());
   for (const ending of CREDENTIAL_ENDINGS) if (lower.endsWith(ending)) return true;
-  const segments = configKey ? [...CREDENTIAL_SEGMENTS, ...CREDENTIAL_TABLES] : CREDENTIAL_SEGMENTS;
-  for (const word of segments) {
+  return endsWithSegment(lower, CREDENTIAL_SEGMENTS);
+}
+
+// Whether `lower` is one of `words`, or ends with one as a whole segment.
+function endsWithSegment(lower: string, words: readonly string[]): boolean {
+  for (const word of words) {
     if (lower === word) return true;
     if (!lower.endsWith(word)) continue;
     const before = lower[lower.length - word.length - 1];
@@ -84,28 +87,48 @@ const VARIABLE_NAME_KEYS: ReadonlySet<string> = new Set(["env_key", "env_http_he
 // credential itself, put where its name belongs (the runtime would quote it as a missing name).
 const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
-/** Where a config value sits: under a credential's name, and under one of variable names. */
+/**
+ * Where a config value sits: under a credential's name, under one of variable names, and right
+ * in a table of variables or headers (its key is the next segment).
+ */
 interface ConfigPlace {
   readonly under: boolean;
   readonly names: boolean;
+  readonly table: boolean;
 }
 
-const OUTSIDE: ConfigPlace = { under: false, names: false };
+const OUTSIDE: ConfigPlace = { under: false, names: false, table: false };
 
 /** The place of a value at the key `segments` below `from`. */
 function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): ConfigPlace {
-  let { under, names } = from;
+  let { under, names, table } = from;
   for (const segment of segments) {
+    if (table) {
+      // An entry of the table: a credential as its key names one.
+      table = false;
+      if (isCredentialName(segment)) under = true;
+      continue;
+    }
+    if (VARIABLE_NAME_KEYS.has(segment)) names = true;
     if (NO_CREDENTIAL_KEYS.has(segment)) under = false;
     else if (isCredentialName(segment)) under = true;
-    if (VARIABLE_NAME_KEYS.has(segment)) names = true;
+    else if (!under && endsWithSegment(segment.toLowerCase(), NAMED_TABLES)) table = true;
   }
-  return under === from.under && names === from.names ? from : { under, names };
+  return under === from.under && names === from.names && table === from.table
+    ? from
+    : { under, names, table };
 }
 
-/** Whether a string at `place` is a credential to redact. */
+/**
+ * Whether a string at `place` is a credential to redact. One in place of a whole table of
+ * variables or headers (which the runtime refuses, quoting it) is taken for one of its values.
+ */
 function isCredentialAt(value: string, place: ConfigPlace): boolean {
-  return place.under && isRedactable(value) && !(place.names && VARIABLE_NAME.test(value));
+  return (
+    (place.under || place.table) &&
+    isRedactable(value) &&
+    !(place.names && VARIABLE_NAME.test(value))
+  );
 }
 
 /**
@@ -159,7 +182,7 @@ export function urlCredentials(url: string): string[] {
   // Each value as written, escapes and all, and decoded.
   for (const pair of parsed.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
-    if (at < 0 || !isCredentialName(unescape(pair.slice(0, at)), false)) continue;
+    if (at < 0 || !isCredentialName(unescape(pair.slice(0, at)))) continue;
     const raw = pair.slice(at + 1);
     keep(raw);
     keep(unescape(raw.replaceAll("+", " ")));
@@ -173,7 +196,7 @@ export function urlCredentials(url: string): string[] {
  * value encodes and its password, and the value of each cookie.
  */
 export function headerCredentials(name: string, value: string): string[] {
-  return isCredentialName(name, false) ? credentialForms(value, name, true) : [];
+  return isCredentialName(name) ? credentialForms(value, name, true) : [];
 }
 
 // The schemes of an `Authorization` value, which a config value may be (`http_headers`).
@@ -381,7 +404,7 @@ export function envCredentials(env: object): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string") continue;
-    if (isCredentialName(name, false) && isRedactable(value)) out.push(value);
+    if (isCredentialName(name) && isRedactable(value)) out.push(value);
     if (value.includes("://")) out.push(...urlCredentials(value));
   }
   return out;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientStats } from "../../src/codex.js";
 import { ChatgptAuthRequiredError, InvalidRequestError } from "../../src/index.js";
 import type { AccountRateLimitsUpdatedNotification } from "../../src/types.js";
+import { sse } from "../../src/testing/mock-responses.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 
 let t: TestCodex;
@@ -129,6 +130,36 @@ describe("Codex.config", () => {
       .request("thread/start", { config: { model_provider: token } })
       .catch((e: unknown) => e);
     expect((err as Error).message).toContain("Model provider `[redacted]` not found");
+  });
+
+  it("redacts no plain value of a server's env or headers, which turns and tools then keep", async () => {
+    const project = `${t.workDir}/project`;
+    await t.codex.config.write("mcp_servers.docs", {
+      command: "docs-server",
+      enabled: false,
+      env: { JOB_FILTER: "completed", PROJECT_DIR: project, DOCS_TOKEN: "docs-token-0123" },
+    });
+    await t.codex.config.write("model_providers.mock.http_headers", { Accept: "application/json" });
+    let args: unknown;
+    const thread = await t.codex.threadStart({
+      tools: [
+        {
+          name: "read_file",
+          description: "reads a file",
+          inputSchema: { type: "object", properties: { path: { type: "string" } } },
+          handler: (toolArgs) => {
+            args = toolArgs;
+            return "ok";
+          },
+        },
+      ],
+    });
+    t.mock.enqueue(sse.functionCall("read_file", { path: `${project}/README.md` }));
+    t.mock.enqueueAssistantMessage("Filter completed jobs; application/json; docs-token-0123.");
+    // The turn's `"status":"completed"` reached the client whole: it settled.
+    const result = await thread.run("go");
+    expect(args).toEqual({ path: `${project}/README.md` });
+    expect(result.finalResponse).toBe("Filter completed jobs; application/json; [redacted].");
   });
 
   it("refuses a write whose expectedVersion is stale", async () => {

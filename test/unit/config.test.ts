@@ -92,14 +92,16 @@ describe("CodexConfig.write", () => {
     void config.batchWrite([
       {
         keyPath: "mcp_servers.docs",
-        value: { env: { API: "env-secret-value-0123" }, cmd: "npx docs" },
+        value: { env: { API_KEY: "env-secret-value-0123", MODE: "production" }, cmd: "npx docs" },
       },
     ]);
     await transport.waitForSent(2);
     expect(secrets.text(`invalid type: string "${token}"`)).toBe(
       'invalid type: string "[redacted]"',
     );
-    expect(secrets.text("env-secret-value-0123 and npx docs")).toBe("[redacted] and npx docs");
+    expect(secrets.text("env-secret-value-0123 and npx docs in production")).toBe(
+      "[redacted] and npx docs in production",
+    );
   });
 
   it("reads quoted segments of a key path as the runtime does, redaction included", async () => {

@@ -25,10 +25,8 @@ describe("credential names", () => {
     for (const name of ["monkey", "pathname", "model", "base_url", "KEY2"]) {
       expect(isCredentialName(name), name).toBe(false);
     }
-    // A config table of credentials (`http_headers`, an MCP server's `env`) is no variable's.
-    expect(isCredentialName("mcp_servers.x.env")).toBe(true);
-    for (const name of ["NODE_ENV", "VIRTUAL_ENV", "X_HEADERS"]) {
-      expect(isCredentialName(name, false), name).toBe(false);
+    for (const name of ["NODE_ENV", "VIRTUAL_ENV", "X_HEADERS", "mcp_servers.x.env"]) {
+      expect(isCredentialName(name), name).toBe(false);
     }
   });
 });
@@ -67,7 +65,7 @@ describe("pairCredentials", () => {
         ["sk-INLINE-0123456789"],
       ],
       [
-        "mcp_servers.a.http_headers={ Authorization = \"Bearer abcdefghij\", X = 'literal-secret-1' }",
+        "mcp_servers.a.http_headers={ Authorization = \"Bearer abcdefghij\", X-Token = 'literal-secret-1', Accept = 'application/json' }",
         ["Bearer abcdefghij", "abcdefghij", "literal-secret-1"],
       ],
       ['model_providers.x.query_params={ "api-key" = "AZUREKEY0123" }', ["AZUREKEY0123"]],
@@ -105,12 +103,35 @@ describe("pairCredentials", () => {
       ['a.token="short"', []],
       // A number would be redacted inside the JSON numbers of the server's lines.
       ["mcp_servers.x.env={ MAX_BYTES = 1000000000, WHEN = 2024-10-21 }", []],
+      // An entry of a table of variables or headers is one as its own name says.
+      [
+        'mcp_servers.x.env={ NODE_ENV = "production", GH_TOKEN = "ghp-ENV-0123" }',
+        ["ghp-ENV-0123"],
+      ],
+      ["mcp_servers.x.env.JOB_FILTER=completed", []],
     ];
     for (const [pair, found] of cases) expect(pairCredentials(pair), pair).toEqual(found);
   });
 });
 
 describe("credentialsIn", () => {
+  it("judges each entry of a table of variables or headers by its own name", () => {
+    const server = {
+      command: "docs-server",
+      env: { NODE_ENV: "production", PROJECT_DIR: "/home/me/project", GITHUB_TOKEN: "ghp-0123456" },
+      http_headers: { Accept: "application/json", "X-Api-Key": "hdr-key-0123" },
+    };
+    expect(credentialsIn(["mcp_servers", "docs"], server)).toEqual(["ghp-0123456", "hdr-key-0123"]);
+    expect(credentialsIn(["mcp_servers", "docs", "env"], { JOB_FILTER: "completed" })).toEqual([]);
+    expect(credentialsIn(["mcp_servers", "docs", "env", "API_TOKEN"], "tok-0123456")).toEqual([
+      "tok-0123456",
+    ]);
+    // Under a credential's name, every value is one.
+    expect(credentialsIn(["auth_token", "env"], { FOO: "value-0123456" })).toEqual([
+      "value-0123456",
+    ]);
+  });
+
   it("takes no variable's name or program's path for a credential, but a credential put there", () => {
     const provider = {
       env_key: "GATEWAY_API_KEY",
@@ -168,7 +189,7 @@ describe("credentialsIn", () => {
     }
     // A value that is no header's keeps its words: only the whole value is a secret.
     expect(
-      credentialsIn(["mcp_servers", "docs", "env"], { DOCS_ARGS: "--root /home/me/project" }),
+      credentialsIn(["mcp_servers", "docs", "env"], { DOCS_TOKEN: "--root /home/me/project" }),
     ).toEqual(["--root /home/me/project"]);
     expect(pairCredentials("mcp_servers.d.env.ARGS_TOKEN=--root /home/me/project")).toEqual([
       "--root /home/me/project",
@@ -226,7 +247,7 @@ describe("launchFor's secrets", () => {
         '--config=y.api_key="sk-ARGS-9876543"',
         // The short option with its value written on, as the runtime takes it too.
         '-cz.bearer_token="sk-ARGS-5555555"',
-        '-c=w.http_headers.X-Tenant="tenant-ARGS-0123"',
+        '-c=w.http_headers.X-Api-Key="tenant-ARGS-0123"',
       ],
       inheritEnv: false,
     }).secrets;
@@ -268,7 +289,7 @@ describe("paramsCredentials", () => {
     ]);
     expect(
       paramsCredentials("config/batchWrite", {
-        edits: [{ keyPath: "mcp_servers.a.env", value: { GH: "ghp-0123456789" } }],
+        edits: [{ keyPath: "mcp_servers.a.env", value: { GH_TOKEN: "ghp-0123456789" } }],
       }),
     ).toEqual(["ghp-0123456789"]);
     expect(
@@ -412,7 +433,7 @@ describe("requests that carry credentials", () => {
         edits: [
           {
             keyPath: "mcp_servers.a.env",
-            value: { GH: "ghp-RAW-CONFIG-01" },
+            value: { GH_TOKEN: "ghp-RAW-CONFIG-01" },
             mergeStrategy: "replace",
           },
         ],
