@@ -75,6 +75,10 @@ export class GoalRun {
   // A clear was read after the activation was sent, before its answer.
   #clearedEarly = false;
   #finished = false;
+  // Set once a turn of the goal ended `interrupted` but for this run's abort (another client's
+  // interrupt, a raw `turn/interrupt`): the runtime starts no further turn for the goal, which it
+  // leaves active, so the run ends with it.
+  #interrupted = false;
   // Bounds the wait for the goal's first turn (GOAL_START_MS), until one starts.
   #firstTurnWait: ReturnType<typeof setTimeout> | undefined;
   // Set once that wait ran out: the run fails with it, unless a turn started after all.
@@ -424,7 +428,7 @@ export class GoalRun {
           if (this.#turns.some((ended) => ended.id === named)) return;
           const overtaken = new TurnCollector(false, this.#log);
           if (!overtaken.push(n)) return;
-          this.#turns.push(overtaken.result!);
+          this.#ended(overtaken.result!);
           this.#starts++;
           clearTimeout(this.#firstTurnWait);
           // It may be the turn an abort found starting.
@@ -435,16 +439,25 @@ export class GoalRun {
         if (!turn.push(n)) return;
         this.#running.delete(turnId!);
         for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
-        this.#turns.push(turn.result!);
+        this.#ended(turn.result!);
       }
     }
     this.#endIfDone();
   }
 
-  // Ended: the goal left `active` (or was cleared) and none of its turns is still running.
+  #ended(result: TurnResult): void {
+    this.#turns.push(result);
+    if (result.status === "interrupted" && this.#aborted === undefined) this.#interrupted = true;
+  }
+
+  // Ended: the goal left `active` (or was cleared), or a turn of it was interrupted from
+  // elsewhere, and none of its turns is still running.
   #endIfDone(): void {
     if (this.#stopping) return;
-    const ended = this.#goal === null || (this.#goal !== undefined && !isActive(this.#goal.status));
+    const ended =
+      this.#interrupted ||
+      this.#goal === null ||
+      (this.#goal !== undefined && !isActive(this.#goal.status));
     if (ended && this.#running.size === 0 && !this.#turnExpected) this.finish();
   }
 }

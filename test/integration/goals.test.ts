@@ -87,6 +87,30 @@ describe("Thread.runGoal", () => {
     expect((await thread.goal())?.status).toBe("paused");
     gate.release();
   });
+
+  it("ends when another client interrupts its turn, and the turn queued behind it runs", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("a plain turn");
+    const thread = await t.codex.threadStart();
+    const started = new Promise<string>((resolve) => {
+      const off = t.codex.on("turn/started", (p) => {
+        off();
+        resolve(p.turn.id);
+      });
+    });
+    const running = thread.runGoal("interrupted elsewhere");
+    const queued = thread.run("hello");
+    const turnId = await started;
+    await gate.reached;
+    await t.codex.request("turn/interrupt", { threadId: thread.id, turnId });
+    gate.release();
+    const result = await running;
+    expect(result.turns.map((turn) => turn.status)).toEqual(["interrupted"]);
+    // The runtime leaves the goal active, and starts no further turn for it.
+    expect(result.goal?.status).toBe("active");
+    expect((await queued).finalResponse).toBe("a plain turn");
+  });
 });
 
 describe("Thread.runGoal aborted before its turn started", () => {
