@@ -232,7 +232,9 @@ export function checkLimit(limit: unknown): void {
 }
 
 function checkCursor(cursor: unknown, anchors: boolean): void {
-  if (cursor === undefined || cursor === null || typeof cursor === "string") return;
+  if (cursor === undefined || cursor === null) return;
+  // The server refuses an empty one ("invalid cursor: ") only once asked.
+  if (typeof cursor === "string") return void checkNonEmpty(cursor, "cursor");
   if (anchors && isPlainObject(cursor)) {
     // An item anchor, `{ type: "item", itemId }`, and nothing else: the server's refusal of
     // another object names no option.

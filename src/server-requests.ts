@@ -437,6 +437,8 @@ export class ServerRequestDispatcher {
   // Turns ended on a thread this client left while a request of theirs was being handled: their
   // handlers are kept until it is answered.
   readonly #lingering = new Set<string>();
+  // Set once the connection is gone (see `clear`): nothing is kept after, as nothing can use it.
+  #cleared = false;
   // Subscribed to turn/completed only while some turn has handlers or a request in flight: the
   // end of any other turn needs nothing from here.
   #offTurnEnds: (() => void) | undefined;
@@ -499,6 +501,7 @@ export class ServerRequestDispatcher {
    * the returned function is called, which takes back those still lent.
    */
   lendThread(from: string, to: string): () => void {
+    if (this.#cleared) return () => {};
     const handlers = this.#threadHandlers.get(from);
     const tools = this.#threadTools.get(from);
     if (handlers !== undefined) this.#threadHandlers.set(to, handlers);
@@ -521,6 +524,7 @@ export class ServerRequestDispatcher {
     handlers: ServerRequestHandlers | undefined,
     tools: readonly DynamicTool[] | undefined,
   ): void {
+    if (this.#cleared) return;
     const had = this.#threadHandlers.get(threadId);
     if (handlers !== undefined) {
       this.#threadHandlers.set(threadId, had === undefined ? handlers : overlay(had, handlers));
@@ -544,6 +548,7 @@ export class ServerRequestDispatcher {
 
   /** Handlers for one turn, overriding the thread's; dropped when the turn ends. */
   setTurnHandlers(turnId: string, handlers: ServerRequestHandlers): void {
+    if (this.#cleared) return;
     this.#turnHandlers.set(turnId, handlers);
     this.#watchTurnEnds();
   }
@@ -730,8 +735,9 @@ export class ServerRequestDispatcher {
     }
   }
 
-  /** Drops everything (the connection is gone). */
+  /** Drops everything (the connection is gone), and keeps nothing given after. */
   clear(): void {
+    this.#cleared = true;
     this.#threadHandlers.clear();
     this.#turnHandlers.clear();
     this.#lingering.clear();

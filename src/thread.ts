@@ -1,4 +1,4 @@
-import { CodexError } from "./errors.js";
+import { CodexError, RequestTimeoutError } from "./errors.js";
 import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
   itemPage,
@@ -538,6 +538,7 @@ export class Thread {
    * Rolls the stored history back to before `beforeTurnId`: that turn and every later one leave
    * the history the model sees from now on. Files the turns changed stay as they are. It waits
    * for this client's turn in flight on the thread, and goes before the turns asked for after it.
+   * A thread without a turn yet is refused with `CodexError` (the runtime would unload it).
    */
   async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
     checkWellFormed(checkNonEmpty(beforeTurnId, "beforeTurnId"), "beforeTurnId");
@@ -551,7 +552,9 @@ export class Thread {
       call,
       async (slot, left) => {
         try {
-          return await connection.request("thread/revert", params, left);
+          const t0 = now();
+          await this.#checkHasTurn(beforeTurnId, left);
+          return await connection.request("thread/revert", params, callLeft(left, t0));
         } finally {
           slot.release();
         }
@@ -560,10 +563,30 @@ export class Thread {
     );
   }
 
+  // The runtime answers a revert of a stored thread without a turn yet by unloading it, for good
+  // (it finds no history to rewrite, nor then to resume): refused first. A failed check (the
+  // turn list of an ephemeral thread, which the runtime refuses) leaves it to the revert's answer.
+  async #checkHasTurn(beforeTurnId: string, call: RequestOptions | undefined): Promise<void> {
+    const { connection, log } = this.#context;
+    let page: ThreadTurnsListResponse;
+    try {
+      page = await turnPage(connection, this.id, { limit: 1, ...call }, log);
+    } catch (err) {
+      if (err instanceof RequestTimeoutError || call?.signal?.aborted) throw err;
+      return log.debug(`thread/revert: the check of whether ${this.id} has a turn failed`, err);
+    }
+    if (page.data.length === 0) {
+      throw new CodexError(
+        `thread ${this.id} has no turn yet, so none named ${shown(beforeTurnId)} to revert to`,
+      );
+    }
+  }
+
   /**
    * Stops this client receiving the thread's events (`thread/unsubscribe`) and releases what it
    * keeps for the thread (see `release`). A turn, review or goal on the thread then rejects at
-   * once, as its events would never arrive, until `codex.threadResume(id)` subscribes again.
+   * once, as its events would never arrive, until `codex.threadResume(id)` subscribes again
+   * (which the runtime refuses for a thread left before its first turn).
    */
   async unsubscribe(options?: RequestOptions): Promise<ThreadUnsubscribeResponse> {
     const call = requestOptions(options);

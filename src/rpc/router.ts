@@ -1081,6 +1081,7 @@ export class Router {
 function unsubscribedError(threadId: string): CodexError {
   return new CodexError(
     `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
-      `events there: subscribe again with codex.threadResume("${threadId}")`,
+      `events there: subscribe again with codex.threadResume("${threadId}") (which the ` +
+      `runtime refuses for a thread left before its first turn, as it stores nothing until then)`,
   );
 }

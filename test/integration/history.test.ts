@@ -216,6 +216,22 @@ describe("Thread.revert", () => {
     expect(texts).not.toContain("two");
   });
 
+  it("refuses a thread without a turn yet, which the runtime would unload for good", async () => {
+    const thread = await t.codex.threadStart({
+      tools: [{ name: "lookup", inputSchema: { type: "object" }, handler: () => "x" }],
+    });
+    const err = await thread.revert("no-such-turn").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      `thread ${thread.id} has no turn yet, so none named "no-such-turn" to revert to`,
+    );
+    // Still loaded, its tools kept, and it takes turns.
+    expect(await t.codex.loadedThreads()).toContain(thread.id);
+    expect(clientStats(t.codex)["dispatcher.threadTools"]).toBe(1);
+    t.mock.enqueueAssistantMessage("answer one");
+    expect((await thread.run("one")).finalResponse).toBe("answer one");
+  });
+
   it("rejects an empty turn id before any I/O", async () => {
     const thread = await t.codex.threadStart();
     await expect(thread.revert("")).rejects.toThrow(TypeError);

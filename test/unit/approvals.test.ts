@@ -602,6 +602,19 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
     expect(dispatcher.stats.inflight).toBe(0);
   });
 
+  it("keeps no handler or tool given after the connection ended", () => {
+    const { dispatcher } = setup();
+    dispatcher.clear();
+    const handlers = { approvals: approvalPolicies.acceptAll() };
+    const tool = { name: "lookup", inputSchema: { type: "object" }, handler: () => "x" };
+    for (let i = 0; i < 100; i++) {
+      dispatcher.addToThread(`th-${i}`, handlers, [tool]);
+      dispatcher.setTurnHandlers(`turn-${i}`, handlers);
+      dispatcher.lendThread(`th-${i}`, `fork-${i}`)();
+    }
+    expect(dispatcher.stats).toMatchObject({ threadHandlers: 0, threadTools: 0, turnHandlers: 0 });
+  });
+
   it("answers a request from the turn a review runs with the review's handlers, in its stream", async () => {
     const { transport, router, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
     const seen: string[] = [];

@@ -119,6 +119,13 @@ describe("Paginated", () => {
     expect(() => threadPages(connection, { limit: 2 ** 32 })).toThrow(RangeError);
     expect(() => threadPages(connection, { limit: 2 ** 32 - 1 })).not.toThrow();
     expect(() => turnPages(connection, "th", { cursor: 3 as never })).toThrow(TypeError);
+    for (const list of [
+      () => turnPages(connection, "th", { cursor: "" }),
+      () => itemPages(connection, "th", { cursor: "" }),
+      () => threadPages(connection, { cursor: "" }),
+    ]) {
+      expect(list).toThrow("cursor must be a non-empty string");
+    }
     expect(() => turnPages(connection, "th", { sortDirection: "up" as never })).toThrow(TypeError);
     expect(() => itemPages(connection, "th", { timeout: -1 })).toThrow(RangeError);
     expect(() => threadPages(connection, { signal: {} as never })).toThrow(TypeError);
