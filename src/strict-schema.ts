@@ -184,6 +184,18 @@ const FORMATS = new Set([
   "uuid",
 ]);
 
+/**
+ * Keywords that only narrow a value of the node's own type: an `allOf` of parts made of these
+ * alone (zod's way of writing a string with two patterns) is no intersection of schemas.
+ */
+const CONSTRAINTS: ReadonlySet<string> = new Set([
+  ...KEPT,
+  "minLength",
+  "maxLength",
+  "contentEncoding",
+  "contentMediaType",
+]);
+
 const DEFS_KEYS = ["$defs", "definitions"] as const;
 
 /**
@@ -281,7 +293,10 @@ class StrictSchema {
     if (node === false) throw cannot(path, "it accepts no value");
     if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
     if (Array.isArray(node.allOf)) {
-      return this.#convert(this.#mergeAllOf(node, path), [...path, { allOf: true }]);
+      const merged = onlyConstraints(node.allOf)
+        ? foldConstraints(node, node.allOf)
+        : this.#mergeAllOf(node, path);
+      return this.#convert(merged, [...path, { allOf: true }]);
     }
     if (typeof node.$ref === "string") {
       const { $ref, ...rest } = node;
@@ -775,4 +790,23 @@ function jsonKind(value: unknown): string {
   if (Array.isArray(value)) return "array";
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
   return typeof value;
+}
+
+function onlyConstraints(parts: readonly unknown[]): parts is JsonObject[] {
+  return parts.every(
+    (part) => isObject(part) && Object.keys(part).every((k) => CONSTRAINTS.has(k)),
+  );
+}
+
+/**
+ * A node with an `allOf` of constraints, as one node: its own keywords, then each part's that it
+ * lacks. Strict mode takes one `pattern` (say); the others are left out of what is sent, and
+ * still checked when the answer arrives, as every keyword strict mode lacks is.
+ */
+function foldConstraints(node: JsonObject, parts: readonly JsonObject[]): JsonObject {
+  const { allOf: _allOf, ...folded } = node;
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) if (!(key in folded)) folded[key] = value;
+  }
+  return folded;
 }

@@ -130,6 +130,26 @@ describe("prepareOutput: the strict schema", () => {
     });
   });
 
+  it("takes a string with several checks (an allOf of patterns) as a string, checking all of them", async () => {
+    const output = z.object({
+      version: z.string().startsWith("v").endsWith(".0"),
+      email: z.email().lowercase(),
+    });
+    const prepared = await prepareOutput(output, undefined);
+    const { properties } = prepared.schema as { properties: Record<string, { type: string }> };
+    expect(properties.version).toEqual({ type: "string", pattern: expect.any(String) as string });
+    expect(properties.email).toEqual({ type: "string", pattern: expect.any(String) as string });
+    const answer = { version: "v2.0", email: "me@example.com" };
+    expect((await prepared.parse(resultWith(JSON.stringify(answer)))).parsed).toEqual(answer);
+    // The pattern strict mode could not take is checked in the answer.
+    const upper = JSON.stringify({ ...answer, email: "Me@example.com" });
+    await expect(prepared.parse(resultWith(upper))).rejects.toBeInstanceOf(StructuredOutputError);
+    const unfinished = JSON.stringify({ ...answer, version: "v2.1" });
+    await expect(prepared.parse(resultWith(unfinished))).rejects.toBeInstanceOf(
+      StructuredOutputError,
+    );
+  });
+
   it("merges the properties beside an allOf or a $ref, and a record over fixed keys, into the object", async () => {
     const Base = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
     const keysOf = async (schema: Record<string, unknown>) =>
