@@ -103,6 +103,11 @@ export async function prepareOutput(
     schema,
     async parse(result) {
       const text = result.finalResponse;
+      // `parsed` has no value to hold: said as such, the status being no schema's issue.
+      if (text === null && result.status === "interrupted") {
+        const issue = { message: "the turn was interrupted before it gave an answer" };
+        throw new StructuredOutputError(text, [issue], result);
+      }
       const answer = await read(text);
       if ("issues" in answer) {
         const cause = answer.cause === undefined ? undefined : { cause: answer.cause };

@@ -423,7 +423,8 @@ export class Thread {
   /**
    * Runs one turn to completion and returns its result. A failed turn rejects with
    * `TurnFailedError`; an interrupted one resolves with `status: "interrupted"`. With `output`,
-   * the result's `parsed` is the validated answer, else it rejects with `StructuredOutputError`.
+   * the result's `parsed` is the validated answer, else it rejects with `StructuredOutputError`
+   * (an interrupted turn too, when interrupted before its answer).
    */
   run<S extends OutputSchema>(
     input: RunInput,

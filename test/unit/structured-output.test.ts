@@ -592,6 +592,21 @@ describe("prepareOutput: the answer", () => {
     expect((none as StructuredOutputError).issues).toEqual([
       { message: "the turn gave no answer" },
     ]);
+    const interrupted = { ...resultWith(null), status: "interrupted" as const };
+    const stopped = await prepared.parse(interrupted).catch((e: unknown) => e);
+    expect(stopped).toMatchObject({
+      name: "StructuredOutputError",
+      message:
+        "The answer does not match the output schema: the turn was interrupted before it gave an answer",
+      result: { status: "interrupted" },
+    });
+    // Interrupted after a whole answer, it resolves.
+    const answered = { ...resultWith("{}"), status: "interrupted" as const };
+    await expect(
+      (await prepareOutput(standard({ type: "object", properties: {} }), undefined)).parse(
+        answered,
+      ),
+    ).resolves.toMatchObject({ status: "interrupted", parsed: {} });
 
     const thrown = await prepared.parse(resultWith("{}")).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(StructuredOutputError);
