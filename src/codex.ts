@@ -225,11 +225,16 @@ export function clientStats(codex: Codex): Record<string, number> {
   return out;
 }
 
+/** How long `close()` waits for a shared server to cancel each login left open. */
+const LOGIN_CANCEL_MS = 2000;
+
 /** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
   readonly #internals: Internals;
   #closing: Promise<void> | undefined;
   readonly #startup: Startup;
+  // Set for a server this client connected to (`Codex.connect`), which outlives the client.
+  #outlives = false;
 
   static {
     internalsOf = (codex) => {
@@ -313,6 +318,7 @@ export class Codex implements AsyncDisposable {
       secrets.push(...headerCredentials(name, value));
     }
     const codex = await Codex.#open(transport, checked, "config", secrets);
+    codex.#outlives = true;
     return codex.#ready();
   }
 
@@ -847,7 +853,8 @@ export class Codex implements AsyncDisposable {
 
   /**
    * Stops the app-server (SIGTERM, then SIGKILL after a grace period), or, for `Codex.connect`,
-   * closes the connection (the socket is dropped when the server does not answer within 2 s);
+   * closes the connection (the socket is dropped when the server does not answer within 2 s),
+   * cancelling first the browser and device-code logins it started that have not completed;
    * idempotent.
    */
   close(): Promise<void> {
@@ -856,8 +863,11 @@ export class Codex implements AsyncDisposable {
       // Set before the connection ends, so close listeners see a close on purpose.
       let closed!: () => void;
       this.#closing = new Promise<void>((resolve) => (closed = resolve));
-      connection
-        .close()
+      // A server that outlives the client would run on its logins (a callback server on port
+      // 1455), which no handle could cancel any more; a spawned one ends with them.
+      const logins = this.#outlives ? this.#logins : undefined;
+      Promise.resolve(logins?.then(({ tracker }) => tracker.cancelOpen(LOGIN_CANCEL_MS)))
+        .then(() => connection.close())
         .catch((err: unknown) => log.warn("closing the app-server failed", err))
         .then(closed);
     }

@@ -103,9 +103,28 @@ export class LoginTracker implements LoginWaits {
   async cancelUnused(response: unknown, why: string): Promise<void> {
     const loginId = (response as { loginId?: unknown } | null)?.loginId;
     if (typeof loginId !== "string" || loginId === "") return;
+    return this.#cancel(loginId, why, undefined);
+  }
+
+  /**
+   * Cancels every login this client started that has not completed, each within `timeout`: for a
+   * client leaving a server that outlives it. Never rejects.
+   */
+  async cancelOpen(timeout: number): Promise<void> {
+    const open = [...this.#started];
+    await Promise.all(open.map((id) => this.#cancel(id, "as the client closed", { timeout })));
+  }
+
+  async #cancel(
+    loginId: string,
+    why: string,
+    call: { timeout: number } | undefined,
+  ): Promise<void> {
     try {
       const connection = this.#connection;
-      await sendStop(connection, () => connection.request("account/login/cancel", { loginId }));
+      await sendStop(connection, () =>
+        connection.request("account/login/cancel", { loginId }, call),
+      );
       this.#log.debug(`cancelled login ${loginId}, ${why}`);
     } catch (err) {
       this.#log.debug(`could not cancel login ${loginId}, ${why}`, err);

@@ -130,6 +130,18 @@ describe("Codex.connect", () => {
     expect(child.exitCode).toBeNull();
   });
 
+  it("cancels on close the logins it started, which the server would otherwise run on", async () => {
+    const { url } = await startWebSocketServer();
+    const codex = await Codex.connect(url);
+    const login = await codex.loginChatgpt();
+    await codex.close();
+    // Nothing is left for another client to cancel.
+    const other = await Codex.connect(url);
+    cleanups.push(() => other.close());
+    const cancel = { loginId: login.loginId };
+    expect(await other.request("account/login/cancel", cancel)).toEqual({ status: "notFound" });
+  });
+
   it("sends the capability token, and a wrong one is refused with a clear error", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "codex-sdk-ws-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
