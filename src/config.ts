@@ -91,6 +91,14 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   if (segments.some((segment) => segment.trim() === "")) {
     throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
   }
+  // The runtime keeps the white space of a bare segment in its key: `features . web_search`
+  // would set `"features "." web_search"`. (A quoted segment holds what it quotes.)
+  if (!keyPath.includes('"') && /(?:^|\.)\s|\s(?:\.|$)/.test(keyPath)) {
+    throw new TypeError(
+      `${name}.keyPath has white space around a segment, which the runtime would keep in the ` +
+        `key (quote the segment if it is meant), got ${shown(keyPath)}`,
+    );
+  }
   // Each segment is a table of config.toml, whose reader stops at a depth the value shares.
   if (segments.length >= MAX_JSON_DEPTH) {
     throw new TypeError(`${name}.keyPath has more segments than config.toml can nest`);

@@ -233,6 +233,26 @@ describe("Codex.exec", () => {
     expect(await read(handle.stderr)).toBe("");
   });
 
+  it("reports a program or cwd that cannot start as the runtime does, sandbox by sandbox", async () => {
+    const failed = (sandbox: Sandbox | undefined, argv: string[], cwd?: string) =>
+      t.codex
+        .exec(argv, { ...(sandbox === undefined ? {} : { sandbox }), ...(cwd && { cwd }) })
+        .then((c) => c.wait())
+        .then(
+          (done) => `exit ${done.exitCode}: ${/No such file/.test(done.stderr) ? "told" : ""}`,
+          (err: Error) => `${err.name}: ${err.message}`,
+        );
+    const spawnFailed =
+      "InternalRpcError: JSON-RPC error -32603: failed to spawn command: No such file or directory (os error 2)";
+    // In a sandbox, its helper runs the program, and reports one missing as exit code 101.
+    expect(await failed(Sandbox.readOnly, ["no-such-program-0"])).toBe("exit 101: told");
+    expect(await failed(Sandbox.fullAccess, ["no-such-program-0"])).toBe(spawnFailed);
+    // A missing cwd fails the spawn itself, in a sandbox or not.
+    for (const sandbox of [Sandbox.readOnly, Sandbox.fullAccess]) {
+      expect(await failed(sandbox, ["pwd"], "/no/such/dir")).toBe(spawnFailed);
+    }
+  });
+
   it("rejects, never throws, and runs nothing for bad argv and options", async () => {
     const { codex } = t;
     const calls: Array<() => Promise<CommandHandle>> = [

@@ -64,6 +64,11 @@ describe("CodexConfig.write", () => {
         `edit.keyPath must not have an empty segment, got ${JSON.stringify(keyPath)}`,
       );
     }
+    for (const keyPath of ["features . web_search", " model", "model ", "a.\tb"]) {
+      await expect(config.write(keyPath, 1)).rejects.toThrow(
+        `edit.keyPath has white space around a segment, which the runtime would keep in the key`,
+      );
+    }
     await expect(config.write("   ", 1)).rejects.toThrow(
       "edit.keyPath must be a non-empty string, got only white space",
     );
@@ -83,6 +88,12 @@ describe("CodexConfig.write", () => {
     expect(transport.sent).toHaveLength(0);
     void config.write("a.b.c", nested(60) as never);
     expect(await transport.waitForSent(1)).toMatchObject({ method: "config/value/write" });
+    // White space inside a bare segment, or quoted, is the key's own.
+    void config.write("mcp_servers.my server.command", "x");
+    void config.write('mcp_servers." padded ".command', "x");
+    expect(await transport.waitForSent(3)).toMatchObject({
+      params: { keyPath: 'mcp_servers." padded ".command' },
+    });
   });
 
   it("redacts a credential it writes, which the runtime quotes when it cannot use it", async () => {
