@@ -341,10 +341,16 @@ export function launchFor(options: CodexOptions): {
     return { launch: { ...base, command, args, env }, credentialStore: "config", secrets };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
-  const store = credentialStoreOf(given);
+  const store = overrideOf(given, "cli_auth_credentials_store");
   if (options.apiKey !== undefined && store !== undefined && store !== "ephemeral") {
     throw new TypeError(
       `apiKey keeps the key in memory, but configOverrides sets cli_auth_credentials_store to ${store}`,
+    );
+  }
+  // Both would go on the command line, and the later (baseUrl's) would win without a word.
+  if (options.baseUrl !== undefined && overrideOf(given, "openai_base_url") !== undefined) {
+    throw new TypeError(
+      "baseUrl sets openai_base_url, which configOverrides sets too: give the URL once",
     );
   }
   const config = [
@@ -424,15 +430,15 @@ function checkLaunchArgs(launchArgs: unknown): { command: string; args: string[]
   return { command: checkNonEmpty(command, "launchArgs[0], the command to run,"), args };
 }
 
-// The credential store a list of --config arguments selects, if any (the last one wins).
-function credentialStoreOf(args: readonly string[]): string | undefined {
-  let store: string | undefined;
+// The value a list of --config arguments gives `wanted`, if any (the last one wins).
+function overrideOf(args: readonly string[], wanted: string): string | undefined {
+  let found: string | undefined;
   for (const arg of args) {
     if (arg === "--config") continue;
     const { key, text } = readOverride(arg);
-    if (key === "cli_auth_credentials_store") store = text;
+    if (key === wanted) found = text;
   }
-  return store;
+  return found;
 }
 
 // How much of each piece of metadata an error shows.

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,11 +162,18 @@ function moduleFile(): string {
  */
 export function checkCodexBin(codexBin: unknown): string {
   const absolute = path.resolve(checkSpawnable(checkNonEmpty(codexBin, "codexBin"), "codexBin"));
-  if (!existsSync(absolute)) {
-    throw new Error(
-      `Codex binary not found at ${absolute}. Set codexBin to the path of an existing codex ` +
-        `executable, or omit it to use the runtime pinned by this SDK.`,
-    );
+  const found = statSync(absolute, { throwIfNoEntry: false });
+  const fix =
+    "Set codexBin to the path of a codex executable, or omit it to use the runtime pinned by this SDK.";
+  if (found === undefined) throw new Error(`Codex binary not found at ${absolute}. ${fix}`);
+  if (found.isDirectory()) throw new Error(`codexBin ${absolute} is a directory. ${fix}`);
+  // Windows runs what it runs by its name, not by a mode.
+  if (process.platform !== "win32") {
+    try {
+      accessSync(absolute, constants.X_OK);
+    } catch {
+      throw new Error(`codexBin ${absolute} is not executable (chmod +x). ${fix}`);
+    }
   }
   return absolute;
 }

@@ -209,6 +209,12 @@ function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): stri
       return `the working directory ${cwd} cannot be used: ${(statErr as Error).message}`;
     }
   }
+  // The command is there: what is missing is the interpreter its `#!` line names.
+  if (err.code === "ENOENT" && typeof err.path === "string" && err.path.includes("/")) {
+    if (statSync(err.path, { throwIfNoEntry: false })?.isFile() === true) {
+      return `${err.message}: ${err.path} exists, but the interpreter its first line (#!) names was not found`;
+    }
+  }
   if (err.code === "E2BIG") {
     return (
       "the command line and environment are too long for the system (E2BIG): a " +

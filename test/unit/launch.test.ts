@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
@@ -160,6 +161,17 @@ describe("launchFor", () => {
     ).toThrow(/cli_auth_credentials_store to file/);
   });
 
+  it("refuses baseUrl beside an openai_base_url of configOverrides, as one would win unseen", () => {
+    for (const configOverrides of [
+      ['openai_base_url="https://a.example/v1"'],
+      { openai_base_url: "https://a.example/v1" },
+    ]) {
+      expect(() =>
+        launchFor({ codexBin: BIN, baseUrl: "https://b.example/v1", configOverrides }),
+      ).toThrow("baseUrl sets openai_base_url, which configOverrides sets too: give the URL once");
+    }
+  });
+
   it("spawns a relative codexBin from the directory it was checked in, whatever cwd says", () => {
     const relative = path.relative(process.cwd(), locateRuntime().binary);
     const { launch } = launchFor({ codexBin: relative, cwd: tmpdir() });
@@ -172,6 +184,20 @@ describe("checkCodexBin", () => {
   it("returns an absolute path, resolved against this process's working directory", () => {
     const relative = path.relative(process.cwd(), process.execPath);
     expect(checkCodexBin(relative)).toBe(process.execPath);
+  });
+
+  it("refuses a directory or a file that cannot be executed, naming codexBin, before any spawn", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-bin-"));
+    try {
+      const plain = path.join(dir, "codex");
+      writeFileSync(plain, "#!/bin/sh\n", { mode: 0o644 });
+      expect(() => checkCodexBin(dir)).toThrow(`codexBin ${dir} is a directory. Set codexBin`);
+      expect(() => checkCodexBin(plain)).toThrow(
+        `codexBin ${plain} is not executable (chmod +x). Set codexBin`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects what is not a non-empty string before looking at the disk", () => {

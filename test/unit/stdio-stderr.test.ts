@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { TransportClosedError } from "../../src/errors.js";
@@ -77,6 +80,23 @@ describe("StdioTransport's spawn failure", () => {
     expect(err.message).toBe(
       "could not run codex app-server: the working directory /nonexistent/work does not exist",
     );
+  });
+
+  it("names the missing interpreter of a script that exists, which Node reports as a missing binary", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-script-"));
+    try {
+      const script = path.join(dir, "codex");
+      writeFileSync(script, "#!/no/such/interpreter\n", { mode: 0o755 });
+      const connection = new Connection(new StdioTransport({ command: script, args: [], env: {} }));
+      const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect(err.message).toBe(
+        `could not run codex app-server: spawn ${script} ENOENT: ${script} exists, but the ` +
+          "interpreter its first line (#!) names was not found",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports spawn failures Node throws (a file as the cwd, an oversized argument) the same way", async () => {
