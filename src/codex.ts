@@ -225,6 +225,12 @@ export function clientStats(codex: Codex): Record<string, number> {
   return out;
 }
 
+/**
+ * How many notifications a client keeps from its start (`startupNotifications`): a real server
+ * sends a handful (a config warning, the status of each MCP server).
+ */
+const MAX_STARTUP_NOTIFICATIONS = 1000;
+
 /** How long `close()` waits for a shared server to cancel each login left open. */
 const LOGIN_CANCEL_MS = 2000;
 
@@ -340,9 +346,20 @@ export class Codex implements AsyncDisposable {
     secrets.addAll(secretValues);
     const log = new Log(options.logger, options.logLevel, secrets);
     const connection = new Connection(transport, { log, secrets });
-    // Nobody can listen until the client is handed out; what the server says until then is kept.
+    // Nobody can listen until the client is handed out; what the server says until then is kept,
+    // up to a bound: a server that floods the start would otherwise fill the host's memory.
     const notifications: CodexNotification[] = [];
-    const stop = connection.onNotification((n) => void notifications.push(n as CodexNotification));
+    let dropped = 0;
+    const stop = connection.onNotification((n) => {
+      if (notifications.length < MAX_STARTUP_NOTIFICATIONS) {
+        notifications.push(n as CodexNotification);
+      } else if (dropped++ === 0) {
+        log.warn(
+          `the server sent more than ${MAX_STARTUP_NOTIFICATIONS} notifications before the ` +
+            "client was ready: the later ones are dropped",
+        );
+      }
+    });
     try {
       const clientInfo = {
         name: options.clientInfo?.name ?? DEFAULT_CLIENT.name,

@@ -103,6 +103,29 @@ async function settled<T>(promise: Promise<T>) {
   return settlesWithin(promise, BOUND);
 }
 
+describe("a server that floods the start", () => {
+  it("keeps the first 1000 notifications sent before the client is ready, and warns once", async () => {
+    const flood = Array.from({ length: 1100 }, (_, i) => ({
+      message: { method: "configWarning", params: { summary: `warning ${i}`, details: null } },
+    }));
+    const answer = {
+      id: 1,
+      result: { userAgent: `flood/${SDK_VERSION} (stand-in)`, codexHome: "/tmp" },
+    };
+    const { codex, entries } = await setup(
+      { initialize: { drop: true, then: [...flood, { message: answer }] } },
+      { clientInfo: { name: "flood" } },
+    );
+    expect(codex.startupNotifications).toHaveLength(1000);
+    expect(codex.startupNotifications.at(-1)?.params).toMatchObject({ summary: "warning 999" });
+    const warnings = entries.filter((e) => e.level === "warn").map((e) => e.message);
+    expect(warnings).toEqual([
+      "codex-app-server-sdk: the server sent more than 1000 notifications before the client " +
+        "was ready: the later ones are dropped",
+    ]);
+  });
+});
+
 describe("malformed server messages", () => {
   it("warns of a listener for a method the runtime does not send, and still calls it", async () => {
     const { s, codex, entries } = await setup();
