@@ -861,9 +861,11 @@ export class Codex implements AsyncDisposable {
     const off = closed === undefined ? router.onAny((n) => log.push(n)) : undefined;
     const offClose = closed === undefined ? connection.onClose(end) : undefined;
     if (closed !== undefined) end(closed);
+    // The log has this one reader: once it leaves, what it did not read is for nobody.
     const unsubscribe = () => {
       off?.();
       offClose?.();
+      log.discard();
     };
     return notificationIterator(log.reader(), unsubscribe);
   }

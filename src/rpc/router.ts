@@ -103,6 +103,13 @@ export class EventLog<T> {
     }
   }
 
+  /** No reader will read any more (nor open): ends them, and drops what is kept. */
+  discard(): void {
+    this.end();
+    for (const cursor of this.#cursors) this.#close(cursor);
+    this.#events = [];
+  }
+
   /** Readers throw `error` after the events already pushed. */
   fail(error: Error): void {
     if (this.#finished) return;

@@ -509,4 +509,19 @@ describe("EventLog readers leaving", () => {
     for await (const value of log.reader()) rest.push(value);
     expect(rest).toEqual([2, 3]);
   });
+
+  it("drops everything once discarded, and its readers end", async () => {
+    const log = new EventLog<number>();
+    const reader = log.reader();
+    const waiting = reader.next();
+    for (const n of [1, 2, 3]) log.push(n);
+    const unread = log.reader();
+    expect(log.stats).toEqual({ kept: 2, readers: 2 });
+    log.discard();
+    expect(log.stats).toEqual({ kept: 0, readers: 0 });
+    expect(await waiting).toEqual({ value: 1, done: false });
+    expect(await unread.next()).toEqual({ value: undefined, done: true });
+    log.push(4);
+    expect(log.stats.kept).toBe(0);
+  });
 });
