@@ -27,7 +27,7 @@
  * KEEP_CONSUMERS=1 keeps the temporary folder for a look.
  */
 import { execFileSync, type ExecFileSyncOptions } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -260,6 +260,18 @@ export const goal = (thread: Thread) => thread.goal();
 export const firstItem = async (thread: Thread) => (await thread.run("hi")).items[0];
 `;
 
+/** Uses the library consumer's declarations, which must resolve (not become `any`) here too. */
+const WRAPPED = `import type { Thread } from "codex-app-server-sdk";
+import { firstItem } from "./wrapper";
+
+export async function check(thread: Thread): Promise<void> {
+  const item = await firstItem(thread);
+  // @ts-expect-error an item's id is a string: the wrapper's types resolve
+  const id: number | undefined = item?.id;
+  void id;
+}
+`;
+
 const STRICT = { strict: true, skipLibCheck: false, types: [], target: "ES2022" };
 
 interface Consumer {
@@ -356,12 +368,22 @@ const CONSUMERS: readonly Consumer[] = [
     files: {
       "package.json": json({ private: true }),
       "tsconfig.json": json({
-        compilerOptions: { ...STRICT, module: "commonjs", moduleResolution: "node", noEmit: true },
-        include: ["main.ts"],
+        compilerOptions: {
+          ...STRICT,
+          // An older target's lib: the declarations ask for the newer libs they use themselves.
+          target: "ES2020",
+          module: "commonjs",
+          moduleResolution: "node",
+          noEmit: true,
+        },
+        include: ["main.ts", "wrapped.ts"],
       }),
       "main.ts": TYPES_ONLY,
+      "wrapped.ts": WRAPPED,
     },
     run: async (dir) => {
+      // The declarations the library consumer emitted, which name the SDK's `dts/` files.
+      copyFileSync(path.join(dir, "../library/out/library.d.ts"), path.join(dir, "wrapper.d.ts"));
       node(dir, [oldestTsc(dir), "-p", "."]);
     },
   },

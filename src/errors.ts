@@ -8,7 +8,7 @@ export class CodexError extends Error {
   /** "CodexError", or the subclass's name. */
   override name = "CodexError";
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
@@ -59,7 +59,7 @@ export class JsonRpcError extends CodexError {
   /** The `data` member of the wire error, if any. */
   readonly data: unknown;
 
-  constructor(code: number, rpcMessage: string, data?: unknown, options?: ErrorOptions) {
+  constructor(code: number, rpcMessage: string, data?: unknown, options?: { cause?: unknown }) {
     super(`JSON-RPC error ${code}: ${rpcMessage}`, options);
     this.code = code;
     this.rpcMessage = rpcMessage;
@@ -124,7 +124,7 @@ export class RequestTimeoutError extends CodexError {
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
-  constructor(method: string, timeoutMs: number, options?: ErrorOptions) {
+  constructor(method: string, timeoutMs: number, options?: { cause?: unknown }) {
     super(`Request ${method} timed out after ${timeoutMs} ms`, options);
     this.method = method;
     this.timeoutMs = timeoutMs;
@@ -345,7 +345,7 @@ export class StructuredOutputError extends CodexError {
     readonly issues: readonly StructuredOutputIssue[],
     /** The turn's result, as `run()` would have returned it without `output`. */
     readonly result: TurnResult,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
     super(`The answer does not match the output schema: ${summarizeIssues(issues)}`, options);
   }
