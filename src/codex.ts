@@ -188,6 +188,8 @@ type RequestArgs<M extends ClientRequestMethod> = [ParamsOptional<M>] extends [t
 interface Internals {
   readonly credentialStore: CredentialStore;
   readonly events: EventMode;
+  /** The notification methods the server was asked not to send (`optOutNotificationMethods`). */
+  readonly optedOut: readonly string[];
   readonly connection: Connection;
   readonly transport: Transport;
   readonly router: Router;
@@ -252,7 +254,7 @@ export class Codex implements AsyncDisposable {
   }
 
   private constructor(
-    internals: Internals,
+    internals: Omit<Internals, "router" | "dispatcher">,
     /** The server's `initialize` answer, normalised. */
     readonly metadata: CodexMetadata,
     options: ConnectionOptions,
@@ -366,6 +368,7 @@ export class Codex implements AsyncDisposable {
         title: options.clientInfo?.title ?? DEFAULT_CLIENT.title,
         version: options.clientInfo?.version ?? SDK_VERSION,
       };
+      const optOut = optOutOf(options);
       const response = await connection.request(
         "initialize",
         {
@@ -373,7 +376,7 @@ export class Codex implements AsyncDisposable {
           capabilities: {
             experimentalApi: options.experimentalApi ?? true,
             requestAttestation: false,
-            ...optOutOf(options),
+            ...optOut,
           },
         },
         { timeout: options.startTimeout ?? 60_000, signal: options.startSignal },
@@ -381,8 +384,9 @@ export class Codex implements AsyncDisposable {
       const metadata = normalizeMetadata(response, clientInfo.name);
       await connection.notify("initialized");
       const events = options.events ?? "all";
-      const internals = { connection, transport, secrets, log, credentialStore, events };
-      return new Codex(internals as Internals, metadata, options, { notifications, stop });
+      const optedOut = optOut.optOutNotificationMethods ?? [];
+      const internals = { connection, transport, secrets, log, credentialStore, events, optedOut };
+      return new Codex(internals, metadata, options, { notifications, stop });
     } catch (err) {
       await connection.close();
       throw err;
@@ -831,11 +835,16 @@ export class Codex implements AsyncDisposable {
     if (typeof listener !== "function") {
       throw new TypeError(`listener must be a function, got ${describe(listener)}`);
     }
-    const { router, log } = this.#internals;
+    const { router, log, optedOut } = this.#internals;
     if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
       log.warn(
         `codex.on: ${method} is no notification of runtime ${SDK_VERSION}; ` +
           "the listener is called if a server sends it",
+      );
+    } else if (optedOut.includes(method)) {
+      log.warn(
+        `codex.on: this client asked the server not to send ${method} ` +
+          `(events: "results" or optOutNotificationMethods); the listener will not be called`,
       );
     }
     return router.on(method, (n) => {

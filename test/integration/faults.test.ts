@@ -141,6 +141,19 @@ describe("malformed server messages", () => {
     expect(await seen).toEqual({ from: "a newer server" });
   });
 
+  it("warns of a listener for a method the client asked the server not to send", async () => {
+    const { codex, entries } = await setup({}, { events: "results" });
+    const warnings = () => entries.filter((e) => e.level === "warn").map((e) => e.message);
+    codex.on("item/completed", () => undefined);
+    expect(warnings()).toEqual([]);
+    codex.on("item/agentMessage/delta", () => undefined);
+    expect(warnings()).toEqual([
+      "codex-app-server-sdk: codex.on: this client asked the server not to send " +
+        'item/agentMessage/delta (events: "results" or optOutNotificationMethods); the listener ' +
+        "will not be called",
+    ]);
+  });
+
   it("drops each malformed line or params, and the rest of the same chunk still flows", async () => {
     const { s, codex, entries } = await setup();
     const seen: string[] = [];
