@@ -78,6 +78,11 @@ export type CodexNotification = {
     readonly method: M;
     /** The notification's params, typed by `method`. */
     readonly params: ServerNotificationMap[M];
+    /**
+     * When the app-server emitted it (Unix milliseconds), before sending it to each client: the
+     * pinned runtime always sets it.
+     */
+    readonly emittedAtMs?: number;
   };
 }[ServerNotificationMethod];
 

@@ -219,6 +219,10 @@ describe("TurnHandle.stream", () => {
     const [one, two] = await Promise.all([collect(turn.stream()), collect(turn.stream())]);
     expect(one.map((e) => e.method)).toEqual(two.map((e) => e.method));
     expect(one[0]?.method).toBe("turn/started");
+    // Each notification says when the server emitted it.
+    const started = one[0];
+    if (started?.method !== "turn/started") throw new Error("no turn/started first");
+    expect(started.emittedAtMs).toBeGreaterThan(Date.now() - 60_000);
     const result = await turn.run();
     expect(result.finalResponse).toBe("xy");
   });
