@@ -71,6 +71,7 @@ export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,
   DynamicTool,
+  ElicitationAnswer,
   HandlerErrorEvent,
   PermissionsAnswer,
   ServerRequestAnswer,

@@ -61,11 +61,26 @@ interface FilledWithNull {
  * may be `null` as in the request (granting nothing of that part), so that
  * `{ permissions: params.permissions, scope: "turn" }` grants what was asked.
  */
-export type ServerRequestAnswer<M extends ServerRequestMethod> = M extends keyof FilledWithNull
-  ? OptionalFields<ServerRequestMap[M]["result"], FilledWithNull[M]>
-  : M extends "item/permissions/requestApproval"
-    ? PermissionsAnswer
-    : ServerRequestMap[M]["result"];
+export type ServerRequestAnswer<M extends ServerRequestMethod> =
+  M extends "mcpServer/elicitation/request"
+    ? ElicitationAnswer
+    : M extends keyof FilledWithNull
+      ? OptionalFields<ServerRequestMap[M]["result"], FilledWithNull[M]>
+      : M extends "item/permissions/requestApproval"
+        ? PermissionsAnswer
+        : ServerRequestMap[M]["result"];
+
+type ElicitationResult = ServerRequestMap["mcpServer/elicitation/request"]["result"];
+
+/**
+ * What an elicitation handler answers: the wire result, whose `content` and `_meta` may be left
+ * out, and may be objects typed by an interface (form data), which `JsonValue` refuses for lack of
+ * an index signature: the SDK checks at run time that they are JSON.
+ */
+export type ElicitationAnswer = Omit<ElicitationResult, "content" | "_meta"> & {
+  readonly content?: ElicitationResult["content"] | object | undefined;
+  readonly _meta?: ElicitationResult["_meta"] | object | undefined;
+};
 
 // `R` with its fields named in `F` made optional.
 type OptionalFields<R, F> = { [K in keyof R as K extends F ? never : K]: R[K] } & {

@@ -1217,6 +1217,29 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
     expect(JSON.stringify(turnEvents)).not.toContain(secret);
   });
 
+  it("takes form data typed by an interface as an elicitation's content, and refuses what JSON cannot encode", async () => {
+    interface Profile {
+      name: string;
+      age: number;
+    }
+    const profile: Profile = { name: "Ada", age: 36 };
+    const { transport } = setup({
+      onElicitation: (params) =>
+        params.serverName === "bad"
+          ? { action: "accept", content: { big: 1n } }
+          : { action: "accept", content: profile },
+    });
+    transport.deliver(request(0, "mcpServer/elicitation/request", { serverName: "s" }));
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 0,
+      result: { action: "accept", content: { name: "Ada", age: 36 }, _meta: null },
+    });
+    transport.deliver(request(1, "mcpServer/elicitation/request", { serverName: "bad" }));
+    const refused = (await transport.waitForSent(2)) as { result?: { action?: string } };
+    // Not sent as given: the check's refusal falls back to the safe answer.
+    expect(refused.result?.action).toBe("cancel");
+  });
+
   it("sends an elicitation's content as it reads once, whatever its getters do after", async () => {
     let reads = 0;
     const content = {};
