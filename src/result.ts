@@ -24,7 +24,7 @@ export interface TurnResult {
   /** The answer: the latest `final_answer` message, else the latest message without a phase. */
   readonly finalResponse: string | null;
   /** Completed items, in the order they completed. */
-  readonly items: ThreadItem[];
+  readonly items: readonly ThreadItem[];
   /**
    * The last token usage reported during the turn: `last` is its last model call, `total` the
    * running total of the whole thread.

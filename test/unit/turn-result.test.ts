@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import type { ThreadItem, Turn } from "../../src/generated/index.js";
 import { Log } from "../../src/internal/logger.js";
-import { assembleResult, pickFinalResponse } from "../../src/result.js";
+import { assembleResult, pickFinalResponse, type TurnResult } from "../../src/result.js";
 import type { RawNotification } from "../../src/rpc/connection.js";
 import { TurnCollector } from "../../src/turn.js";
 
@@ -29,6 +29,10 @@ describe("pickFinalResponse", () => {
 });
 
 describe("assembleResult", () => {
+  it("types the items as read-only: every run() of a turn resolves with the same result", () => {
+    expectTypeOf<TurnResult["items"]>().toEqualTypeOf<readonly ThreadItem[]>();
+  });
+
   const turn = (items: ThreadItem[]): Turn =>
     ({
       id: "t1",
