@@ -656,18 +656,20 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // the loop throws `TurnAbortedError`, as `run()` rejects.
   #abortedAtEnd(reader: EventReader<TurnEvent>): AsyncIterableIterator<TurnEvent> {
     return {
-      next: async () => {
-        const step = await reader.next();
-        if (step.done === true && this.#stoppedBy !== undefined) {
-          throw new TurnAbortedError(this.#collector.result ?? null, abortError(this.#stoppedBy));
-        }
-        return step;
-      },
+      next: async () => this.#ended(await reader.next()),
       return: () => reader.return(),
       [Symbol.asyncIterator]() {
         return this;
       },
     };
+  }
+
+  // The end of a stream of a turn the signal it was started with stopped: aborted.
+  #ended(step: IteratorResult<TurnEvent>): IteratorResult<TurnEvent> {
+    if (step.done === true && this.#stoppedBy !== undefined) {
+      throw new TurnAbortedError(this.#collector.result ?? null, abortError(this.#stoppedBy));
+    }
+    return step;
   }
 
   /**
@@ -766,7 +768,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   // A reader whose signal interrupts the turn (also between reads) and makes the loop throw
-  // `TurnAbortedError`, as `run({ signal })` rejects. One listener serves the whole stream: it
+  // `TurnAbortedError`, as `run({ signal })` rejects; so does the turn's own signal, as for a
+  // reader without one. One listener serves the whole stream: it
   // closes the reader, which ends a read waiting for the server, and that read then throws too.
   // A read adds no listener of its own, and one that finds its event kept takes it at once.
   #abortable(
@@ -795,7 +798,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         if (stopped) return abort();
         const kept = reader.poll();
         if (kept !== undefined) return Promise.resolve(kept);
-        return reader.next().then((result) => (stopped ? abort() : result));
+        return reader.next().then((result) => (stopped ? abort() : this.#ended(result)));
       },
       return: async () => {
         off();

@@ -38,8 +38,8 @@ afterEach(async () => {
   await t.close();
 });
 
-async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
-  const events: TurnEvent[] = [];
+async function collect<T = TurnEvent>(stream: AsyncIterable<T>): Promise<T[]> {
+  const events: T[] = [];
   for await (const event of stream) events.push(event);
   return events;
 }
@@ -313,8 +313,13 @@ describe("TurnHandle controls", () => {
     await gate.reached;
     const streamed = collect(turn.stream()).catch((e: unknown) => e);
     const ran = turn.run().catch((e: unknown) => e);
+    // With signals of their own (never aborted), as without.
+    const own = new AbortController().signal;
+    const ranOwn = turn.run({ signal: own }).catch((e: unknown) => e);
+    const streamedOwn = collect(turn.stream({ signal: own })).catch((e: unknown) => e);
+    const texts = collect(turn.textStream({ signal: own })).catch((e: unknown) => e);
     controller.abort();
-    for (const err of [await ran, await streamed]) {
+    for (const err of [await ran, await streamed, await ranOwn, await streamedOwn, await texts]) {
       expect(err).toBeInstanceOf(TurnAbortedError);
       expect((err as TurnAbortedError).result?.status).toBe("interrupted");
     }
