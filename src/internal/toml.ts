@@ -150,33 +150,60 @@ function flatten(
   out: string[],
   depth: number,
 ): void {
+  const entries = Object.entries(value);
+  // The runtime splits a `--config` key at every dot, and the pair at its first `=`: a table
+  // with a key holding one (a project's path under `projects`) or white space goes whole, as
+  // one inline table whose keys are quoted (a second pair for the same table would replace it).
+  if (parent !== "" && entries.some(([key]) => /[.=\s]/.test(key))) {
+    out.push(`${parent}=${inlineTable(value, parent, seen, depth)}`);
+    return;
+  }
   if (seen.has(value)) throw new TypeError(`configOverrides.${parent} contains itself`);
   tooDeep(parent, depth);
   seen.add(value);
-  const entries = Object.entries(value);
   if (entries.length === 0 && parent !== "") out.push(`${parent}={}`);
   for (const [key, item] of entries) {
     const path = checkSegment(key, parent);
-    // The runtime splits a `--config` key at every dot: a nested key holding one (a project's
-    // path) would name other tables, and its value would be lost without a word.
-    if (parent !== "" && key.includes(".")) {
-      throw new TypeError(
-        `configOverrides.${parent} has a key holding a dot, ${JSON.stringify(key)}, which the ` +
-          "runtime's --config would split: give it in a thread's config or with codex.config.write",
-      );
-    }
-    if (typeof item === "object" && item !== null && !Array.isArray(item)) {
-      if (!isPlainObject(item)) {
-        throw new TypeError(
-          `configOverrides.${path} must be a plain object, got ${objectKind(item)}`,
-        );
-      }
-      flatten(item, path, seen, out, depth + 1);
-    } else {
-      out.push(`${path}=${tomlValue(item, path, seen, depth)}`);
-    }
+    if (isTable(item, path)) flatten(item, path, seen, out, depth + 1);
+    else out.push(`${path}=${tomlValue(item, path, seen, depth)}`);
   }
   seen.delete(value);
+}
+
+// Whether a value is a table (a plain object); another object is a TypeError naming `path`.
+function isTable(item: unknown, path: string): item is Readonly<Record<string, unknown>> {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return false;
+  if (!isPlainObject(item)) {
+    throw new TypeError(`configOverrides.${path} must be a plain object, got ${objectKind(item)}`);
+  }
+  return true;
+}
+
+// A table as a TOML inline table, each key quoted where a bare one would not read back.
+function inlineTable(
+  value: Readonly<Record<string, unknown>>,
+  path: string,
+  seen: Set<object>,
+  depth: number,
+): string {
+  if (seen.has(value)) throw new TypeError(`configOverrides.${path} contains itself`);
+  tooDeep(path, depth);
+  seen.add(value);
+  const parts: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    if (key === "" || !isWellFormed(key)) {
+      throw new TypeError(
+        `configOverrides.${path} has a key that is empty or holds a lone surrogate`,
+      );
+    }
+    const at = `${path}[${JSON.stringify(key)}]`;
+    const text = isTable(item, at)
+      ? inlineTable(item, at, seen, depth + 1)
+      : tomlValue(item, at, seen, depth + 1);
+    parts.push(`${tomlKey(key)} = ${text}`);
+  }
+  seen.delete(value);
+  return parts.length === 0 ? "{}" : `{ ${parts.join(", ")} }`;
 }
 
 // A ready `key=value` string. The runtime parses the value as a line of a TOML document, so a

@@ -56,6 +56,25 @@ describe("configOverrides", () => {
     ).toBe("high");
   });
 
+  it("gives a table with a key holding a dot (a project's path) whole, and the runtime reads it", async () => {
+    const project = "/srv/my.app";
+    const t = await testCodex({
+      configOverrides: {
+        projects: {
+          [project]: { trust_level: "trusted" },
+          "/srv/other": { trust_level: "untrusted" },
+        },
+      },
+    });
+    const { config } = await t.codex.request("config/read", { includeLayers: false });
+    expect(config.projects).toMatchObject({
+      [project]: { trust_level: "trusted" },
+      "/srv/other": { trust_level: "untrusted" },
+    });
+    // The provider tables of config.toml are still there.
+    expect(config.model_providers).toHaveProperty("mock");
+  });
+
   it("rejects what TOML cannot carry, naming the key path, before spawning anything", async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

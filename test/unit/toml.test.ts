@@ -97,13 +97,25 @@ describe("configArgs", () => {
     }
   });
 
-  it("rejects a nested key holding a dot, which the runtime would split into other tables", () => {
-    // Observed: projects./tmp/my.app.trust_level set {"/tmp/my": {...}}, the trust lost.
-    const error = configError({ projects: { "/tmp/my.app": { trust_level: "trusted" } } });
-    expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe(
-      'configOverrides.projects has a key holding a dot, "/tmp/my.app", which the runtime\'s ' +
-        "--config would split: give it in a thread's config or with codex.config.write",
+  it("writes a table with a key the runtime would split (a dot, =, a space) as one inline table", () => {
+    // Dotted, projects./tmp/my.app.trust_level would set {"/tmp/my": {...}}, the trust lost.
+    expect(
+      configArgs({
+        projects: {
+          "/tmp/my.app": { trust_level: "trusted", notes: { "a b": ["x"] } },
+          "/srv/plain": { trust_level: "untrusted" },
+        },
+      }),
+    ).toEqual([
+      "--config",
+      'projects={ "/tmp/my.app" = { trust_level = "trusted", notes = { "a b" = ["x"] } }, ' +
+        '"/srv/plain" = { trust_level = "untrusted" } }',
+    ]);
+    const cyclic: Record<string, unknown> = { "x.y": 1 };
+    cyclic.self = cyclic;
+    expect(configError({ t: cyclic }).message).toBe('configOverrides.t["self"] contains itself');
+    expect(configError({ t: { "a.b": 1, "": 2 } }).message).toBe(
+      "configOverrides.t has a key that is empty or holds a lone surrogate",
     );
     // A dotted key at the top is a path, as on the command line.
     expect(configArgs({ "projects.web.trust_level": "trusted", a: { b: 1 } })).toEqual([
