@@ -266,7 +266,7 @@ import { firstItem } from "./wrapper";
 
 export async function check(thread: Thread): Promise<void> {
   const item = await firstItem(thread);
-  // @ts-expect-error an item's id is a string: the wrapper's types resolve
+  // @ts-expect-error the id of an item is a string: the types of the wrapper resolve
   const id: number | undefined = item?.id;
   void id;
 }
