@@ -23,9 +23,18 @@ const CREDENTIAL_ENDINGS = [
   "cookie",
   "credential",
   "credentials",
+  "passphrase",
+  "connection_string",
+  "connectionstring",
+  // A Slack or Discord webhook's URL holds its secret in its path.
+  "webhook",
+  "webhook_url",
 ];
 // Words that name a credential only as a whole `_`-separated segment (`monkey` is no key).
 const CREDENTIAL_SEGMENTS = ["key", "auth", "pat"];
+// Words that name one only as the last segment after another (`DB_PASS`, `MYSQL_PWD`,
+// `API_KEYS`, `SENTRY_DSN`): alone, `PWD` is the working directory.
+const TRAILING_SEGMENTS = ["pass", "pwd", "keys", "dsn"];
 // Config tables of environment variables or headers (an MCP server's `env`, `http_headers`):
 // each value there is a credential as its own key names one (`GH_TOKEN`, `Authorization`), not
 // for sitting in the table (`NODE_ENV = "production"` is none).
@@ -38,13 +47,15 @@ const NAMED_TABLES = ["headers", "env"];
 export function isCredentialName(name: string): boolean {
   const lower = withoutNumber(name.trim().toLowerCase());
   for (const ending of CREDENTIAL_ENDINGS) if (lower.endsWith(ending)) return true;
-  return endsWithSegment(lower, CREDENTIAL_SEGMENTS);
+  return (
+    endsWithSegment(lower, CREDENTIAL_SEGMENTS) || endsWithSegment(lower, TRAILING_SEGMENTS, false)
+  );
 }
 
-// Whether `lower` is one of `words`, or ends with one as a whole segment.
-function endsWithSegment(lower: string, words: readonly string[]): boolean {
+// Whether `lower` ends with one of `words` as a whole segment, or (`alone`) is one.
+function endsWithSegment(lower: string, words: readonly string[], alone = true): boolean {
   for (const word of words) {
-    if (lower === word) return true;
+    if (alone && lower === word) return true;
     if (!lower.endsWith(word)) continue;
     const before = lower[lower.length - word.length - 1];
     if (before === "_" || before === "-" || before === ".") return true;
@@ -88,21 +99,23 @@ const VARIABLE_NAME_KEYS: ReadonlySet<string> = new Set(["env_key", "env_http_he
 const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /**
- * Where a config value sits: under a credential's name, under one of variable names, and right
- * in a table of variables or headers (its key is the next segment).
+ * Where a config value sits: under a credential's name, under one of variable names, right in a
+ * table of variables or headers (its key is the next segment), or as an entry of one.
  */
 interface ConfigPlace {
   readonly under: boolean;
   readonly names: boolean;
   readonly table: boolean;
+  readonly entry: boolean;
 }
 
-const OUTSIDE: ConfigPlace = { under: false, names: false, table: false };
+const OUTSIDE: ConfigPlace = { under: false, names: false, table: false, entry: false };
 
 /** The place of a value at the key `segments` below `from`. */
 function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): ConfigPlace {
-  let { under, names, table } = from;
+  let { under, names, table, entry } = from;
   for (const segment of segments) {
+    entry = table;
     if (table) {
       // An entry of the table: a credential as its key names one.
       table = false;
@@ -114,21 +127,22 @@ function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): Conf
     else if (isCredentialName(segment)) under = true;
     else if (!under && endsWithSegment(segment.toLowerCase(), NAMED_TABLES)) table = true;
   }
-  return under === from.under && names === from.names && table === from.table
+  return under === from.under &&
+    names === from.names &&
+    table === from.table &&
+    entry === from.entry
     ? from
-    : { under, names, table };
+    : { under, names, table, entry };
 }
 
 /**
  * Whether a string at `place` is a credential to redact. One in place of a whole table of
- * variables or headers (which the runtime refuses, quoting it) is taken for one of its values.
+ * variables or headers (which the runtime refuses, quoting it) is taken for one of its values,
+ * and an entry of one that reads as an authorization (`Bearer ...`) is one whatever its key.
  */
 function isCredentialAt(value: string, place: ConfigPlace): boolean {
-  return (
-    (place.under || place.table) &&
-    isRedactable(value) &&
-    !(place.names && VARIABLE_NAME.test(value))
-  );
+  const named = place.under || place.table || (place.entry && AUTH_SCHEME.test(value));
+  return named && isRedactable(value) && !(place.names && VARIABLE_NAME.test(value));
 }
 
 /**

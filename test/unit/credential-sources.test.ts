@@ -28,6 +28,14 @@ describe("credential names", () => {
     for (const name of ["NODE_ENV", "VIRTUAL_ENV", "X_HEADERS", "mcp_servers.x.env"]) {
       expect(isCredentialName(name), name).toBe(false);
     }
+    const more = ["DB_PASS", "MYSQL_PWD", "GPG_PASSPHRASE", "API_KEYS", "SENTRY_DSN"];
+    for (const name of [...more, "SLACK_WEBHOOK_URL", "AZURE_STORAGE_CONNECTION_STRING"]) {
+      expect(isCredentialName(name), name).toBe(true);
+    }
+    // Alone, PWD is the working directory; a compass is no pass.
+    for (const name of ["PWD", "OLDPWD", "COMPASS", "DSN_HOST", "KEYSTORE_TYPE"]) {
+      expect(isCredentialName(name), name).toBe(false);
+    }
   });
 });
 
@@ -123,6 +131,10 @@ describe("credentialsIn", () => {
     };
     expect(credentialsIn(["mcp_servers", "docs"], server)).toEqual(["ghp-0123456", "hdr-key-0123"]);
     expect(credentialsIn(["mcp_servers", "docs", "env"], { JOB_FILTER: "completed" })).toEqual([]);
+    // An entry that reads as an authorization is one, whatever its key.
+    expect(
+      credentialsIn(["mcp_servers", "docs", "http_headers"], { "X-Upstream": "Bearer up-0123456" }),
+    ).toEqual(["Bearer up-0123456", "up-0123456"]);
     expect(credentialsIn(["mcp_servers", "docs", "env", "API_TOKEN"], "tok-0123456")).toEqual([
       "tok-0123456",
     ]);
