@@ -8,7 +8,7 @@ import type {
   LoginAccountParams,
   LoginAccountResponse,
 } from "./generated/index.js";
-import { abortError, deadline } from "./internal/deadline.js";
+import { abortError, deadline, now, timeLeft } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
 import {
@@ -68,6 +68,8 @@ export class LoginTracker implements LoginWaits {
   // response that names its id is handled.
   readonly #early = new Map<string, LoginCompletion>();
   readonly #waiters = new Map<string, Set<Waiter>>();
+  // Starts sent whose answer has not come: a close may have to cancel what they start.
+  readonly #starting = new Set<Promise<unknown>>();
   readonly #log: Log;
 
   constructor(router: Router, connection: Connection, log: Log = SILENT) {
@@ -88,6 +90,9 @@ export class LoginTracker implements LoginWaits {
     // Sent without the caller's bounds, which only bound the wait: the request stays pending
     // until its answer comes (or the connection ends), for the late answer to be cancelled.
     const answer = this.#connection.request("account/login/start", params);
+    this.#starting.add(answer);
+    const answered = () => void this.#starting.delete(answer);
+    answer.then(answered, answered);
     return boundWait(answer, "account/login/start", call, () => {
       void answer.then(
         (response) => this.cancelUnused(response, "whose start was given up on"),
@@ -111,8 +116,22 @@ export class LoginTracker implements LoginWaits {
    * client leaving a server that outlives it. Never rejects.
    */
   async cancelOpen(timeout: number): Promise<void> {
-    const open = [...this.#started];
-    await Promise.all(open.map((id) => this.#cancel(id, "as the client closed", { timeout })));
+    const since = now();
+    const ids = new Set(this.#started);
+    // A start still on its way: its login is cancelled once its answer names it, if in time.
+    await Promise.all(
+      [...this.#starting].map((answer) =>
+        deadline(answer, { timeout, onTimeout: () => undefined }).then(
+          (response) => {
+            const loginId = (response as { loginId?: unknown } | null | undefined)?.loginId;
+            if (typeof loginId === "string" && loginId !== "") ids.add(loginId);
+          },
+          (err: unknown) => this.#log.debug("a login start failed as the client closed", err),
+        ),
+      ),
+    );
+    const bound = { timeout: timeLeft(timeout, since) };
+    await Promise.all([...ids].map((id) => this.#cancel(id, "as the client closed", bound)));
   }
 
   async #cancel(

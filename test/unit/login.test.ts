@@ -352,6 +352,32 @@ describe("LoginTracker and login handles", () => {
     expect(s.transport.sent).toHaveLength(4);
   });
 
+  it("cancels on cancelOpen the logins left open, one whose start is on its way included", async () => {
+    const s = setup();
+    const first = loginChatgpt(s.connection, s.tracker);
+    const firstStart = await s.transport.waitForSent(1);
+    s.transport.deliver({
+      id: firstStart.id,
+      result: { type: "chatgpt", loginId: "login-open", authUrl: "http://localhost:1455/auth" },
+    });
+    await first;
+    void loginChatgpt(s.connection, s.tracker);
+    const secondStart = await s.transport.waitForSent(2);
+    const cancelled = s.tracker.cancelOpen(1000);
+    s.transport.deliver({
+      id: secondStart.id,
+      result: { type: "chatgpt", loginId: "login-starting", authUrl: "http://localhost:1455/a" },
+    });
+    const cancels = [await s.transport.waitForSent(3), await s.transport.waitForSent(4)];
+    expect(cancels.map((c) => [c.method, (c.params as { loginId: string }).loginId])).toEqual([
+      ["account/login/cancel", "login-open"],
+      ["account/login/cancel", "login-starting"],
+    ]);
+    for (const cancel of cancels)
+      s.transport.deliver({ id: cancel.id, result: { status: "canceled" } });
+    await cancelled;
+  });
+
   it("rejects an unexpected ChatGPT login response without printing its values", async () => {
     const { transport, connection, tracker } = setup();
     const pending = loginChatgpt(connection, tracker);
