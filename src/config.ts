@@ -7,7 +7,7 @@ import type {
   MergeStrategy,
 } from "./generated/index.js";
 import { credentialsIn, type Secrets } from "./internal/redact.js";
-import { keyPathSegments } from "./internal/toml.js";
+import { hasSpacedSegment, keyPathSegments } from "./internal/toml.js";
 import {
   MAX_JSON_DEPTH,
   checkBoolean,
@@ -93,7 +93,7 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   }
   // The runtime keeps the white space of a bare segment in its key: `features . web_search`
   // would set `"features "." web_search"`. (A quoted segment holds what it quotes.)
-  if (!keyPath.includes('"') && /(?:^|\.)\s|\s(?:\.|$)/.test(keyPath)) {
+  if (hasSpacedSegment(keyPath)) {
     throw new TypeError(
       `${name}.keyPath has white space around a segment, which the runtime would keep in the ` +
         `key (quote the segment if it is meant), got ${shown(keyPath)}`,

@@ -35,6 +35,38 @@ export function keyPathSegments(keyPath: string): string[] | undefined {
   return segments;
 }
 
+/**
+ * Whether a bare (unquoted) part of a key path's segment starts or ends with white space, which
+ * the runtime keeps in the key: `features . web_search`, `projects."/x". trust_level`.
+ */
+export function hasSpacedSegment(keyPath: string): boolean {
+  let quoted = false;
+  let start = true;
+  let spaceLast = false;
+  for (let i = 0; i < keyPath.length; i++) {
+    const char = keyPath[i]!;
+    if (quoted) {
+      if (char === "\\") i++;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') {
+      quoted = true;
+    } else if (char === ".") {
+      if (spaceLast) return true;
+      start = true;
+      continue;
+    } else {
+      const space = char.trim() === "";
+      if (space && start) return true;
+      spaceLast = space;
+      start = false;
+      continue;
+    }
+    start = false;
+    spaceLast = false;
+  }
+  return spaceLast;
+}
+
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */
 export type ConfigValue = ConfigArrayItem | { readonly [key: string]: ConfigValue };
 

@@ -64,7 +64,14 @@ describe("CodexConfig.write", () => {
         `edit.keyPath must not have an empty segment, got ${JSON.stringify(keyPath)}`,
       );
     }
-    for (const keyPath of ["features . web_search", " model", "model ", "a.\tb"]) {
+    for (const keyPath of [
+      "features . web_search",
+      " model",
+      "model ",
+      "a.\tb",
+      'projects."/tmp/x". trust_level',
+      'projects ."/tmp/y".trust_level',
+    ]) {
       await expect(config.write(keyPath, 1)).rejects.toThrow(
         `edit.keyPath has white space around a segment, which the runtime would keep in the key`,
       );
