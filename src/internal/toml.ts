@@ -211,6 +211,11 @@ function isTable(item: unknown, path: string): item is Readonly<Record<string, u
   return true;
 }
 
+// Whether a pair of `flatten` gives a whole table (`key={ ... }`, `key={}`).
+function isWholeTable(pair: string): boolean {
+  return pair[pair.indexOf("=") + 1] === "{";
+}
+
 // A table as a TOML inline table, each key quoted where a bare one would not read back.
 function inlineTable(
   value: Readonly<Record<string, unknown>>,
@@ -276,6 +281,8 @@ export function configArgs(overrides: unknown): string[] {
   } else if (isPlainObject(overrides)) {
     pairs = [];
     flatten(overrides, "", new Set(), pairs, 0);
+    // A whole table given after a pair of one of its keys would replace it: whole tables first.
+    pairs.sort((a, b) => Number(isWholeTable(b)) - Number(isWholeTable(a)));
   } else if (typeof overrides === "object" && overrides !== null) {
     throw new TypeError(
       `configOverrides must be an array or a plain object, got ${objectKind(overrides)}`,

@@ -111,6 +111,15 @@ describe("configArgs", () => {
       'projects={ "/tmp/my.app" = { trust_level = "trusted", notes = { "a b" = ["x"] } }, ' +
         '"/srv/plain" = { trust_level = "untrusted" } }',
     ]);
+    // Given after a pair of one of its keys, a whole table would replace it: it goes first.
+    expect(
+      configArgs({ "projects./srv/c.trust_level": "untrusted", projects: { "/p.q": {} } }),
+    ).toEqual([
+      "--config",
+      'projects={ "/p.q" = {} }',
+      "--config",
+      'projects./srv/c.trust_level="untrusted"',
+    ]);
     const cyclic: Record<string, unknown> = { "x.y": 1 };
     cyclic.self = cyclic;
     expect(configError({ t: cyclic }).message).toBe('configOverrides.t["self"] contains itself');
