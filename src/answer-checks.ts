@@ -353,18 +353,34 @@ export const CHECK_ANSWER: Answers = {
     const record = value as Record<string, unknown>;
     return {
       action,
-      content: (record.content ?? null) as never,
-      _meta: (record._meta ?? null) as never,
+      content: formObject(record.content, "content") as never,
+      _meta: formObject(record._meta, "_meta") as never,
     };
   },
 };
+
+// An elicitation's form data or metadata: an object, or none (`null`); a Map or a Set in it
+// would be sent as `{}`, its entries lost. Copied as JSON reads it, each getter read once.
+function formObject(value: unknown, what: string): unknown {
+  if (absent(value)) return null;
+  if (!isRecord(value)) return invalid(`${what} must be an object`, value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, noCollection(what));
+  } catch (err) {
+    if (err instanceof InvalidAnswerError) throw err;
+    throw new InvalidAnswerError(`${what} cannot be encoded as JSON: ${thrownMessage(err)}`);
+  }
+  return text === undefined ? null : (JSON.parse(text) as unknown);
+}
 
 /** The content items of a dynamic tool's output: a string is one text item, an array is checked. */
 export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] {
   if (typeof value === "string") return [{ type: "inputText", text: value }];
   if (!Array.isArray(value)) {
     // A function, a symbol or a `toJSON` giving `undefined` encodes to nothing, not to text.
-    const text = JSON.stringify(value ?? null, noCollection) as string | undefined;
+    const text = JSON.stringify(value ?? null, noCollection("the tool output")) as
+      string | undefined;
     if (text === undefined) return invalid("the tool output cannot be encoded as JSON", value);
     return [{ type: "inputText", text }];
   }
@@ -383,19 +399,22 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
   });
 }
 
-// JSON writes a Map or a Set as `{}`: the model would be told the call succeeded with nothing.
-function noCollection(key: string, value: unknown): unknown {
-  const kind =
-    value instanceof Map || value instanceof WeakMap
-      ? "a Map"
-      : value instanceof Set || value instanceof WeakSet
-        ? "a Set"
-        : undefined;
-  if (kind === undefined) return value;
-  const where = key === "" ? "" : ` at ${JSON.stringify(key)}`;
-  throw new InvalidAnswerError(
-    `the tool output holds ${kind}${where}, which JSON would send as {}, losing its entries`,
-  );
+// JSON writes a Map or a Set as `{}`: the model would be told the call succeeded with nothing,
+// or a form be answered empty. The replacer refuses them in `what`.
+function noCollection(what: string): (key: string, value: unknown) => unknown {
+  return (key, value) => {
+    const kind =
+      value instanceof Map || value instanceof WeakMap
+        ? "a Map"
+        : value instanceof Set || value instanceof WeakSet
+          ? "a Set"
+          : undefined;
+    if (kind === undefined) return value;
+    const where = key === "" ? "" : ` at ${JSON.stringify(key)}`;
+    throw new InvalidAnswerError(
+      `${what} holds ${kind}${where}, which JSON would send as {}, losing its entries`,
+    );
+  };
 }
 
 /** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */

@@ -75,7 +75,7 @@ type ElicitationResult = ServerRequestMap["mcpServer/elicitation/request"]["resu
 /**
  * What an elicitation handler answers: the wire result, whose `content` and `_meta` may be left
  * out, and may be objects typed by an interface (form data), which `JsonValue` refuses for lack of
- * an index signature: the SDK checks at run time that they are JSON.
+ * an index signature: the SDK checks them at run time (an object, no Map or Set in it, JSON).
  */
 export type ElicitationAnswer = Omit<ElicitationResult, "content" | "_meta"> & {
   readonly content?: ElicitationResult["content"] | object | undefined;

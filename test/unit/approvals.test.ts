@@ -1240,6 +1240,22 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
     expect(refused.result?.action).toBe("cancel");
   });
 
+  it("refuses an elicitation's content that JSON would send empty or that is no object", async () => {
+    const answers: unknown[] = [
+      { action: "accept", content: new Map([["name", "Ada"]]) },
+      { action: "accept", content: { tags: new Set(["a"]) } },
+      { action: "accept", content: ["Ada"] },
+      { action: "accept", _meta: "note" },
+    ];
+    let next = 0;
+    const { transport } = setup({ onElicitation: () => answers[next++] as never });
+    for (let id = 0; id < answers.length; id++) {
+      transport.deliver(request(id, "mcpServer/elicitation/request", { serverName: "s" }));
+      const sent = (await transport.waitForSent(id + 1)) as { result?: { action?: string } };
+      expect(sent.result?.action, `answer ${id}`).toBe("cancel");
+    }
+  });
+
   it("sends an elicitation's content as it reads once, whatever its getters do after", async () => {
     let reads = 0;
     const content = {};
