@@ -88,7 +88,8 @@ export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
 };
 /**
  * Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. Its
- * model, reasoning effort and sandbox are the config's unless given, not the source's. The
+ * model and reasoning effort are the config's unless given, not the source's, and so is its
+ * sandbox when the source's is `workspaceWrite` (a `readOnly` or `fullAccess` one is kept). The
  * source's handlers and tools on this client answer for the fork, but for those given here.
  */
 export type ThreadForkOptions = WithPresets<ThreadForkParams> & {

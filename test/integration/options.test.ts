@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Codex, TurnAbortedError, TurnFailedError } from "../../src/index.js";
 import { clientStats, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { captureLog } from "../support/capture-log.js";
 
 const KEY = "sk-in-memory-0123456789abcdef";
 const MISSING_BIN = "/nonexistent/codex";
@@ -221,6 +222,25 @@ describe("typed thread options", () => {
     });
     expect(liveBody.reasoning.effort).toBe("low");
     expect(lastBody(t)).not.toContain("Network access is enabled.");
+  });
+
+  it("warns when networkAccess or additionalDirectories meet a thread that runs another sandbox", async () => {
+    const log = captureLog();
+    const t = await testCodex({ logger: log.logger });
+    const warnings = () => log.entries.filter((e) => e.level === "warn").map((e) => e.message);
+    // The config's sandbox (read-only here), which the client could not know before the answer.
+    const readOnly = await t.codex.threadStart({ networkAccess: true });
+    expect(warnings()).toEqual([
+      "codex-app-server-sdk: thread/start: the thread's sandbox is readOnly, where networkAccess " +
+        "(a setting of the workspaceWrite sandbox) does nothing: give sandbox: " +
+        "Sandbox.workspaceWrite with it",
+    ]);
+    t.mock.enqueueAssistantMessage("ok");
+    await readOnly.run("hi");
+    await t.codex.threadFork(readOnly.id, { additionalDirectories: ["/tmp/sdk-dir"] });
+    expect(warnings()).toHaveLength(2);
+    await t.codex.threadStart({ sandbox: "workspaceWrite", networkAccess: true });
+    expect(warnings()).toHaveLength(2);
   });
 
   it("a turn's sandbox preset replaces the thread's policy; networkAccess and additionalDirectories go with it", async () => {
