@@ -27,14 +27,13 @@ const CREDENTIAL_ENDINGS = [
   "connection_string",
   "connectionstring",
   // A Slack or Discord webhook's URL holds its secret in its path.
-  "webhook",
   "webhook_url",
 ];
 // Words that name a credential only as a whole `_`-separated segment (`monkey` is no key).
 const CREDENTIAL_SEGMENTS = ["key", "auth", "pat"];
 // Words that name one only as the last segment after another (`DB_PASS`, `MYSQL_PWD`,
-// `API_KEYS`, `SENTRY_DSN`): alone, `PWD` is the working directory.
-const TRAILING_SEGMENTS = ["pass", "pwd", "keys", "dsn"];
+// `API_KEYS`): alone, `PWD` is the working directory.
+const TRAILING_SEGMENTS = ["pass", "pwd", "keys"];
 // Config tables of environment variables or headers (an MCP server's `env`, `http_headers`):
 // each value there is a credential as its own key names one (`GH_TOKEN`, `Authorization`), not
 // for sitting in the table (`NODE_ENV = "production"` is none).
@@ -45,7 +44,10 @@ const NAMED_TABLES = ["headers", "env"];
  * parameter) may be a credential. Segments are separated by `_`, `-` or `.` (`api-key`, `x.auth`).
  */
 export function isCredentialName(name: string): boolean {
-  const lower = withoutNumber(name.trim().toLowerCase());
+  // A camelCase name's words are segments too (`apiKeys`, `dbPass`).
+  const lower = withoutNumber(camelWords(name.trim()).toLowerCase());
+  // .NET's environment form of its connection strings (`ConnectionStrings__Default`).
+  if (lower.startsWith("connection_strings__")) return true;
   for (const ending of CREDENTIAL_ENDINGS) if (lower.endsWith(ending)) return true;
   return (
     endsWithSegment(lower, CREDENTIAL_SEGMENTS) || endsWithSegment(lower, TRAILING_SEGMENTS, false)
@@ -61,6 +63,22 @@ function endsWithSegment(lower: string, words: readonly string[], alone = true):
     if (before === "_" || before === "-" || before === ".") return true;
   }
   return false;
+}
+
+// `_` between the words of a camelCase name (`apiKeys`: `api_Keys`); other names as they are.
+function camelWords(name: string): string {
+  let out = "";
+  let start = 0;
+  for (let i = 1; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    const before = name.charCodeAt(i - 1);
+    const lowerBefore = (before >= 0x61 && before <= 0x7a) || (before >= 0x30 && before <= 0x39);
+    if (code >= 0x41 && code <= 0x5a && lowerBefore) {
+      out += `${name.slice(start, i)}_`;
+      start = i;
+    }
+  }
+  return start === 0 ? name : out + name.slice(start);
 }
 
 // A numbered name counts as the name (`OPENAI_API_KEY_2`).
@@ -107,15 +125,25 @@ interface ConfigPlace {
   readonly names: boolean;
   readonly table: boolean;
   readonly entry: boolean;
+  /** Right under `shell_environment_policy`, whose `set` is such a table. */
+  readonly policy: boolean;
 }
 
-const OUTSIDE: ConfigPlace = { under: false, names: false, table: false, entry: false };
+const OUTSIDE: ConfigPlace = {
+  under: false,
+  names: false,
+  table: false,
+  entry: false,
+  policy: false,
+};
 
 /** The place of a value at the key `segments` below `from`. */
 function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): ConfigPlace {
-  let { under, names, table, entry } = from;
+  let { under, names, table, entry, policy } = from;
   for (const segment of segments) {
     entry = table;
+    const inPolicy = policy;
+    policy = segment === "shell_environment_policy";
     if (table) {
       // An entry of the table: a credential as its key names one.
       table = false;
@@ -126,13 +154,16 @@ function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): Conf
     if (NO_CREDENTIAL_KEYS.has(segment)) under = false;
     else if (isCredentialName(segment)) under = true;
     else if (!under && endsWithSegment(segment.toLowerCase(), NAMED_TABLES)) table = true;
+    // The variables the runtime sets for the commands it runs.
+    else if (!under && segment === "set" && inPolicy) table = true;
   }
-  return under === from.under &&
+  const same =
+    under === from.under &&
     names === from.names &&
     table === from.table &&
-    entry === from.entry
-    ? from
-    : { under, names, table, entry };
+    entry === from.entry &&
+    policy === from.policy;
+  return same ? from : { under, names, table, entry, policy };
 }
 
 /**
@@ -141,7 +172,7 @@ function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): Conf
  * and an entry of one that reads as an authorization (`Bearer ...`) is one whatever its key.
  */
 function isCredentialAt(value: string, place: ConfigPlace): boolean {
-  const named = place.under || place.table || (place.entry && AUTH_SCHEME.test(value));
+  const named = place.under || place.table || (place.entry && AUTHORIZATION.test(value));
   return named && isRedactable(value) && !(place.names && VARIABLE_NAME.test(value));
 }
 
@@ -215,6 +246,10 @@ export function headerCredentials(name: string, value: string): string[] {
 
 // The schemes of an `Authorization` value, which a config value may be (`http_headers`).
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|negotiate) /i;
+// A whole authorization value: a scheme, then one credential (`Bearer sk-...`; "basic markdown"
+// is none).
+const AUTHORIZATION =
+  /^(?:bearer|basic|token) [A-Za-z0-9._~+/=-]*[0-9._~+/=-][A-Za-z0-9._~+/=-]*$/i;
 
 /**
  * A credential `value` under `name` in every form a server may quote it (see

@@ -28,12 +28,19 @@ describe("credential names", () => {
     for (const name of ["NODE_ENV", "VIRTUAL_ENV", "X_HEADERS", "mcp_servers.x.env"]) {
       expect(isCredentialName(name), name).toBe(false);
     }
-    const more = ["DB_PASS", "MYSQL_PWD", "GPG_PASSPHRASE", "API_KEYS", "SENTRY_DSN"];
-    for (const name of [...more, "SLACK_WEBHOOK_URL", "AZURE_STORAGE_CONNECTION_STRING"]) {
+    const more = ["DB_PASS", "MYSQL_PWD", "GPG_PASSPHRASE", "API_KEYS", "apiKeys", "dbPass"];
+    for (const name of [
+      ...more,
+      "SLACK_WEBHOOK_URL",
+      "AZURE_STORAGE_CONNECTION_STRING",
+      "ConnectionStrings__Default",
+      "gitHubToken",
+    ]) {
       expect(isCredentialName(name), name).toBe(true);
     }
-    // Alone, PWD is the working directory; a compass is no pass.
-    for (const name of ["PWD", "OLDPWD", "COMPASS", "DSN_HOST", "KEYSTORE_TYPE"]) {
+    // Alone, PWD is the working directory; a compass is no pass; a DSN may be a name.
+    const plain = ["PWD", "OLDPWD", "COMPASS", "ODBC_DSN", "KEYSTORE_TYPE", "SLACK_WEBHOOK"];
+    for (const name of [...plain, "keyboardLayout", "passThrough"]) {
       expect(isCredentialName(name), name).toBe(false);
     }
   });
@@ -131,10 +138,17 @@ describe("credentialsIn", () => {
     };
     expect(credentialsIn(["mcp_servers", "docs"], server)).toEqual(["ghp-0123456", "hdr-key-0123"]);
     expect(credentialsIn(["mcp_servers", "docs", "env"], { JOB_FILTER: "completed" })).toEqual([]);
-    // An entry that reads as an authorization is one, whatever its key.
+    // An entry that reads as an authorization is one, whatever its key; words are none.
     expect(
       credentialsIn(["mcp_servers", "docs", "http_headers"], { "X-Upstream": "Bearer up-0123456" }),
     ).toEqual(["Bearer up-0123456", "up-0123456"]);
+    expect(
+      credentialsIn(["mcp_servers", "docs", "env"], { OUTPUT_STYLE: "basic markdown" }),
+    ).toEqual([]);
+    // The variables of the commands the runtime runs are such a table.
+    expect(
+      credentialsIn(["shell_environment_policy"], { set: { UPSTREAM: "Bearer sh-0123456" } }),
+    ).toEqual(["Bearer sh-0123456", "sh-0123456"]);
     expect(credentialsIn(["mcp_servers", "docs", "env", "API_TOKEN"], "tok-0123456")).toEqual([
       "tok-0123456",
     ]);
