@@ -211,9 +211,25 @@ function isTable(item: unknown, path: string): item is Readonly<Record<string, u
   return true;
 }
 
-// Whether a pair of `flatten` gives a whole table (`key={ ... }`, `key={}`).
-function isWholeTable(pair: string): boolean {
-  return pair[pair.indexOf("=") + 1] === "{";
+/**
+ * A table given whole (an inline table, as one holding a key with a dot goes) and a key of it
+ * given apart: of the two, the later pair would replace or overrule the other, whichever the
+ * caller meant, so they are refused.
+ */
+function refuseSplitTables(pairs: readonly string[]): void {
+  const keyOf = (pair: string) => pair.slice(0, pair.indexOf("="));
+  const whole = pairs.filter((pair) => pair[pair.indexOf("=") + 1] === "{").map(keyOf);
+  if (whole.length === 0) return;
+  for (const pair of pairs) {
+    const key = keyOf(pair);
+    const table = whole.find((name) => key.startsWith(`${name}.`));
+    if (table !== undefined) {
+      throw new TypeError(
+        `configOverrides gives ${table} as a whole table and ${key} apart, of which the later ` +
+          `would overrule the other: give ${key} inside ${table}`,
+      );
+    }
+  }
 }
 
 // A table as a TOML inline table, each key quoted where a bare one would not read back.
@@ -281,8 +297,7 @@ export function configArgs(overrides: unknown): string[] {
   } else if (isPlainObject(overrides)) {
     pairs = [];
     flatten(overrides, "", new Set(), pairs, 0);
-    // A whole table given after a pair of one of its keys would replace it: whole tables first.
-    pairs.sort((a, b) => Number(isWholeTable(b)) - Number(isWholeTable(a)));
+    refuseSplitTables(pairs);
   } else if (typeof overrides === "object" && overrides !== null) {
     throw new TypeError(
       `configOverrides must be an array or a plain object, got ${objectKind(overrides)}`,

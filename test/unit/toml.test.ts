@@ -111,15 +111,16 @@ describe("configArgs", () => {
       'projects={ "/tmp/my.app" = { trust_level = "trusted", notes = { "a b" = ["x"] } }, ' +
         '"/srv/plain" = { trust_level = "untrusted" } }',
     ]);
-    // Given after a pair of one of its keys, a whole table would replace it: it goes first.
-    expect(
-      configArgs({ "projects./srv/c.trust_level": "untrusted", projects: { "/p.q": {} } }),
-    ).toEqual([
-      "--config",
-      'projects={ "/p.q" = {} }',
-      "--config",
-      'projects./srv/c.trust_level="untrusted"',
-    ]);
+    // A key of such a table given apart: one pair would overrule the other, in either order.
+    for (const overrides of [
+      { "projects./srv/c.trust_level": "untrusted", projects: { "/p.q": {} } },
+      { projects: { "/p.q": {} }, "projects./srv/c.trust_level": "untrusted" },
+    ]) {
+      expect(configError(overrides).message).toBe(
+        "configOverrides gives projects as a whole table and projects./srv/c.trust_level apart, " +
+          "of which the later would overrule the other: give projects./srv/c.trust_level inside projects",
+      );
+    }
     const cyclic: Record<string, unknown> = { "x.y": 1 };
     cyclic.self = cyclic;
     expect(configError({ t: cyclic }).message).toBe('configOverrides.t["self"] contains itself');
