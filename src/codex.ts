@@ -108,6 +108,7 @@ import {
   checkForkPoint,
   threadIdOf,
   threadRequest,
+  unusedSandboxSettings,
   type CheckedHandlers,
   type ThreadForkOptions,
   type ThreadHandlers,
@@ -235,38 +236,6 @@ const MAX_STARTUP_NOTIFICATIONS = 1000;
 
 /** How long `close()` waits for a shared server to cancel each login left open. */
 const LOGIN_CANCEL_MS = 2000;
-
-// The typed settings of the workspaceWrite sandbox, by the config key each sets.
-const WORKSPACE_WRITE_SETTINGS: Readonly<Record<string, string>> = {
-  "sandbox_workspace_write.network_access": "networkAccess",
-  "sandbox_workspace_write.writable_roots": "additionalDirectories",
-};
-
-/**
- * Warns when a thread was given settings of the workspaceWrite sandbox (`networkAccess`,
- * `additionalDirectories`) but runs another: they then do nothing. Where no `sandbox` was given,
- * the thread's comes from the user's config (or, on resume and fork, the stored thread), which the
- * client cannot know before the answer.
- */
-function warnUnusedSandboxSettings(
-  method: string,
-  params: { readonly config?: { readonly [key: string]: unknown } | null },
-  response: unknown,
-  log: Log,
-): void {
-  const config = params.config;
-  if (config == null) return;
-  const given = Object.keys(WORKSPACE_WRITE_SETTINGS).filter((key) => config[key] !== undefined);
-  if (given.length === 0) return;
-  const type = (response as { sandbox?: { type?: unknown } } | null)?.sandbox?.type;
-  if (typeof type !== "string" || type === "workspaceWrite") return;
-  const names = given.map((key) => WORKSPACE_WRITE_SETTINGS[key]).join(" and ");
-  const [what, does] = given.length === 1 ? ["a setting", "does"] : ["settings", "do"];
-  log.warn(
-    `${method}: the thread's sandbox is ${type}, where ${names} (${what} of the workspaceWrite ` +
-      `sandbox) ${does} nothing: give sandbox: Sandbox.workspaceWrite with it`,
-  );
-}
 
 /** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
@@ -665,7 +634,8 @@ export class Codex implements AsyncDisposable {
       call,
     );
     const resumed = threadIdOf(response, "thread/resume");
-    warnUnusedSandboxSettings("thread/resume", params, response, this.#internals.log);
+    const unused = unusedSandboxSettings("thread/resume", params, response);
+    if (unused !== undefined) this.#internals.log.warn(unused);
     // A stored thread resumed by its history or rollout path is the one the server names: it
     // ignores `threadId` then (a running thread's id still wins, and must be answered).
     const byContent =
@@ -719,7 +689,8 @@ export class Codex implements AsyncDisposable {
       );
     });
     const threadId = threadIdOf(response, method);
-    warnUnusedSandboxSettings(method, params, response, log);
+    const unused = unusedSandboxSettings(method, params, response);
+    if (unused !== undefined) log.warn(unused);
     return threadId;
   }
 

@@ -395,6 +395,54 @@ function withSetting(
   return { ...config, [path.join(".")]: value };
 }
 
+// The typed settings of the workspaceWrite sandbox, by the config key each sets.
+const WORKSPACE_WRITE_SETTINGS: Readonly<Record<string, string>> = {
+  "sandbox_workspace_write.network_access": "networkAccess",
+  "sandbox_workspace_write.writable_roots": "additionalDirectories",
+};
+
+/**
+ * @internal What to warn of when a thread was given settings that widen the workspaceWrite
+ * sandbox (`networkAccess: true`, `additionalDirectories`) without `sandbox`, but runs another,
+ * where they do nothing: its sandbox came from the user's config (or, on resume and fork, the
+ * stored thread), which the client cannot know before the answer.
+ */
+export function unusedSandboxSettings(
+  method: string,
+  params: { readonly sandbox?: unknown; readonly config?: { [key: string]: unknown } | null },
+  response: unknown,
+): string | undefined {
+  const config = params.config;
+  if (config == null || params.sandbox != null) return undefined;
+  const given = Object.keys(WORKSPACE_WRITE_SETTINGS).filter((key) => {
+    const value = configValue(config, key.split("."));
+    return value === true || (Array.isArray(value) && value.length > 0);
+  });
+  if (given.length === 0) return undefined;
+  const type = (response as { sandbox?: { type?: unknown } } | null)?.sandbox?.type;
+  if (typeof type !== "string" || type === "workspaceWrite") return undefined;
+  const names = given.map((key) => WORKSPACE_WRITE_SETTINGS[key]).join(" and ");
+  const [what, does] = given.length === 1 ? ["a setting", "does"] : ["settings", "do"];
+  return (
+    `${method}: the thread's sandbox is ${type}, where ${names} (${what} of the workspaceWrite ` +
+    `sandbox) ${does} nothing: give sandbox: Sandbox.workspaceWrite with it`
+  );
+}
+
+// The value `config` gives the key path, written dotted, nested or both.
+function configValue(config: Record<string, unknown>, path: readonly string[]): unknown {
+  const dotted = path.join(".");
+  if (config[dotted] !== undefined) return config[dotted];
+  for (let i = 1; i < path.length; i++) {
+    const inner = config[path.slice(0, i).join(".")];
+    if (isPlainObject(inner)) {
+      const value = configValue(inner, path.slice(i));
+      if (value !== undefined) return value;
+    }
+  }
+  return undefined;
+}
+
 // Whether `config` sets the key path, or a key under it, written dotted, nested or both
 // (`{ "a.b": 1 }`, `{ a: { b: 1 } }`, `{ "a.b.c": 1 }`).
 function configHas(config: Record<string, unknown>, path: readonly string[]): boolean {

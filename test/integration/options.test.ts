@@ -239,8 +239,13 @@ describe("typed thread options", () => {
     await readOnly.run("hi");
     await t.codex.threadFork(readOnly.id, { additionalDirectories: ["/tmp/sdk-dir"] });
     expect(warnings()).toHaveLength(2);
+    // Asked for nothing the sandbox lacks, or for the workspaceWrite sandbox itself: no warning.
+    await t.codex.threadStart({ networkAccess: false, additionalDirectories: [] });
     await t.codex.threadStart({ sandbox: "workspaceWrite", networkAccess: true });
     expect(warnings()).toHaveLength(2);
+    // Nested in the thread's config, as a typed setting may be written.
+    await t.codex.threadStart({ config: { sandbox_workspace_write: { network_access: true } } });
+    expect(warnings()).toHaveLength(3);
   });
 
   it("a turn's sandbox preset replaces the thread's policy; networkAccess and additionalDirectories go with it", async () => {
