@@ -2,13 +2,13 @@
  * Starting logins and routing their completions: loaded by the client on its first login, as
  * most clients never log in through the SDK.
  */
-import { CodexError, type TransportClosedError } from "./errors.js";
+import { CodexError, TransportClosedError } from "./errors.js";
 import type {
   GetAccountResponse,
   LoginAccountParams,
   LoginAccountResponse,
 } from "./generated/index.js";
-import { abortError, deadline, now, timeLeft } from "./internal/deadline.js";
+import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
 import {
@@ -57,6 +57,12 @@ interface Waiter {
  * before `wait()` (or even before the start response was handled) is kept until it is waited
  * for, then dropped; of those nobody waits for, only the newest 32 stay.
  */
+// The login id a start's answer names, if it names one.
+function loginIdOf(response: unknown): string | undefined {
+  const loginId = (response as { loginId?: unknown } | null | undefined)?.loginId;
+  return typeof loginId === "string" && loginId !== "" ? loginId : undefined;
+}
+
 export class LoginTracker implements LoginWaits {
   readonly #connection: Connection;
   // Logins this client started whose completion has not arrived; the completion of one dropped
@@ -68,8 +74,12 @@ export class LoginTracker implements LoginWaits {
   // response that names its id is handled.
   readonly #early = new Map<string, LoginCompletion>();
   readonly #waiters = new Map<string, Set<Waiter>>();
-  // Starts sent whose answer has not come: a close may have to cancel what they start.
+  // Starts sent whose answer has not come, and logins answered but not yet registered: a close
+  // may have to cancel what they start.
   readonly #starting = new Set<Promise<unknown>>();
+  readonly #answered = new Set<string>();
+  // Set once the client closes: a login started then could not be cancelled any more.
+  #closing = false;
   readonly #log: Log;
 
   constructor(router: Router, connection: Connection, log: Log = SILENT) {
@@ -87,12 +97,19 @@ export class LoginTracker implements LoginWaits {
   async start(params: LoginAccountParams, call: RequestOptions | undefined): Promise<unknown> {
     // Aborted already: nothing is sent, as for any call.
     if (call?.signal?.aborted === true) throw abortError(call.signal);
+    if (this.#closing) throw new TransportClosedError("the client is closing");
     // Sent without the caller's bounds, which only bound the wait: the request stays pending
     // until its answer comes (or the connection ends), for the late answer to be cancelled.
     const answer = this.#connection.request("account/login/start", params);
     this.#starting.add(answer);
-    const answered = () => void this.#starting.delete(answer);
-    answer.then(answered, answered);
+    answer.then(
+      (response) => {
+        this.#starting.delete(answer);
+        const loginId = loginIdOf(response);
+        if (loginId !== undefined) this.#answered.add(loginId);
+      },
+      () => void this.#starting.delete(answer),
+    );
     return boundWait(answer, "account/login/start", call, () => {
       void answer.then(
         (response) => this.cancelUnused(response, "whose start was given up on"),
@@ -106,8 +123,9 @@ export class LoginTracker implements LoginWaits {
    * rejects.
    */
   async cancelUnused(response: unknown, why: string): Promise<void> {
-    const loginId = (response as { loginId?: unknown } | null)?.loginId;
-    if (typeof loginId !== "string" || loginId === "") return;
+    const loginId = loginIdOf(response);
+    if (loginId === undefined) return;
+    this.#answered.delete(loginId);
     return this.#cancel(loginId, why, undefined);
   }
 
@@ -116,22 +134,22 @@ export class LoginTracker implements LoginWaits {
    * client leaving a server that outlives it. Never rejects.
    */
   async cancelOpen(timeout: number): Promise<void> {
-    const since = now();
-    const ids = new Set(this.#started);
+    this.#closing = true;
+    const why = "as the client closed";
+    const cancels = [...this.#started, ...this.#answered].map((id) =>
+      this.#cancel(id, why, { timeout }),
+    );
     // A start still on its way: its login is cancelled once its answer names it, if in time.
-    await Promise.all(
-      [...this.#starting].map((answer) =>
-        deadline(answer, { timeout, onTimeout: () => undefined }).then(
-          (response) => {
-            const loginId = (response as { loginId?: unknown } | null | undefined)?.loginId;
-            if (typeof loginId === "string" && loginId !== "") ids.add(loginId);
-          },
-          (err: unknown) => this.#log.debug("a login start failed as the client closed", err),
-        ),
+    const late = [...this.#starting].map((answer) =>
+      deadline(answer, { timeout, onTimeout: () => undefined }).then(
+        (response) => {
+          const loginId = loginIdOf(response);
+          return loginId === undefined ? undefined : this.#cancel(loginId, why, { timeout });
+        },
+        (err: unknown) => this.#log.debug("a login start failed as the client closed", err),
       ),
     );
-    const bound = { timeout: timeLeft(timeout, since) };
-    await Promise.all([...ids].map((id) => this.#cancel(id, "as the client closed", bound)));
+    await Promise.all([...cancels, ...late]);
   }
 
   async #cancel(
@@ -156,6 +174,7 @@ export class LoginTracker implements LoginWaits {
 
   /** Marks `loginId` as started by this client: its completion is kept until waited for. */
   register(loginId: string): void {
+    this.#answered.delete(loginId);
     const early = this.#early.get(loginId);
     if (early !== undefined) {
       this.#early.delete(loginId);

@@ -376,6 +376,28 @@ describe("LoginTracker and login handles", () => {
     for (const cancel of cancels)
       s.transport.deliver({ id: cancel.id, result: { status: "canceled" } });
     await cancelled;
+    // A login asked for while the client closes could not be cancelled: it is refused.
+    await expect(loginChatgpt(s.connection, s.tracker)).rejects.toThrow(
+      new TransportClosedError("the client is closing"),
+    );
+    expect(s.transport.sent).toHaveLength(4);
+  });
+
+  it("cancels on cancelOpen a login answered but not yet handed out, at once", async () => {
+    const s = setup();
+    const started = s.tracker.start({ type: "chatgpt" }, undefined);
+    const start = await s.transport.waitForSent(1);
+    s.transport.deliver({
+      id: start.id,
+      result: { type: "chatgpt", loginId: "login-answered", authUrl: "http://localhost:1455/a" },
+    });
+    await started;
+    // The answer is read, and the caller has not registered it yet.
+    void s.tracker.cancelOpen(1000);
+    await expect(s.transport.waitForSent(2)).resolves.toMatchObject({
+      method: "account/login/cancel",
+      params: { loginId: "login-answered" },
+    });
   });
 
   it("rejects an unexpected ChatGPT login response without printing its values", async () => {
