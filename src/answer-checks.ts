@@ -25,7 +25,7 @@ import type {
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
-import { checkSecret, encodesLoneSurrogate } from "./internal/validate.js";
+import { checkSecret, encodesLoneSurrogate, isPlainObject } from "./internal/validate.js";
 
 type Strings<T> = Extract<T, string>;
 // `true` only when `Listed` names every member of `All`: a new member fails to compile.
@@ -359,11 +359,12 @@ export const CHECK_ANSWER: Answers = {
   },
 };
 
-// An elicitation's form data or metadata: an object, or none (`null`); a Map or a Set in it
-// would be sent as `{}`, its entries lost. Copied as JSON reads it, each getter read once.
+// An elicitation's form data or metadata: a plain object, or none (`null`). A class's instance
+// (a `URLSearchParams`, one holding private fields) or a Map or a Set in it would be sent as
+// `{}`, its entries lost. Copied as JSON reads it, each getter read once.
 function formObject(value: unknown, what: string): unknown {
   if (absent(value)) return null;
-  if (!isRecord(value)) return invalid(`${what} must be an object`, value);
+  if (!isPlainObject(value)) return invalid(`${what} must be a plain object`, value);
   let text: string | undefined;
   try {
     text = JSON.stringify(value, noCollection(what));
@@ -371,7 +372,9 @@ function formObject(value: unknown, what: string): unknown {
     if (err instanceof InvalidAnswerError) throw err;
     throw new InvalidAnswerError(`${what} cannot be encoded as JSON: ${thrownMessage(err)}`);
   }
-  return text === undefined ? null : (JSON.parse(text) as unknown);
+  // Its `toJSON` may give anything.
+  const copy: unknown = text === undefined ? undefined : JSON.parse(text);
+  return isRecord(copy) ? copy : invalid(`${what} must be encoded as a JSON object`, copy);
 }
 
 /** The content items of a dynamic tool's output: a string is one text item, an array is checked. */

@@ -1246,6 +1246,8 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       { action: "accept", content: { tags: new Set(["a"]) } },
       { action: "accept", content: ["Ada"] },
       { action: "accept", _meta: "note" },
+      { action: "accept", content: new URLSearchParams("name=Ada") },
+      { action: "accept", content: { toJSON: () => "Ada" } },
     ];
     let next = 0;
     const { transport } = setup({ onElicitation: () => answers[next++] as never });
