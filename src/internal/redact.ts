@@ -543,7 +543,12 @@ export class Secrets {
     this.#pattern =
       forms.size === 0 ? undefined : new RegExp(longestFirst.map(escapeRegExp).join("|"), "g");
     this.empty = forms.size === 0;
+    this.longest = longestFirst[0]?.length ?? 0;
   }
+
+  /** The length of the longest form of a secret: a text cut this far past a point keeps whole
+   * every secret that starts before it. */
+  longest = 0;
 
   /**
    * Whether there is nothing to redact. A field, not a getter: it is read for every line from the

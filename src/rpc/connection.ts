@@ -171,6 +171,10 @@ function tooLong(): string {
  * The start of a message with an id, as the app-server writes it: the id, then `method` (a
  * request, whose name is taken too), `result` or `error` (an answer).
  */
+/** How much of a line a log shows. */
+const SHOWN_CHARS = 1000;
+/** How much of a message too long to hold is read for its id and kind. */
+const OVERLONG_HEAD_CHARS = 256;
 const OVERLONG_HEAD = /^\{"id":(-?\d+|"(?:[^"\\]|\\.)*"),"(method|result|error)":(?:"([^"\\]*)")?/;
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
@@ -314,8 +318,7 @@ export class Connection {
       // A failed write closes the connection, which fails every pending call with the close error.
       writeFailed: (err) => void this.#writeFailed(err),
       // Redacted whole, as a line is, before #warn cuts it: a cut secret escapes redaction.
-      dropped: (what, text) =>
-        this.#drop(what, this.#secrets === undefined ? text : this.#secrets.text(text)),
+      dropped: (what, text) => this.#drop(what, this.#shownOf(text)),
       closed: (info) => this.#fail(closedErrorFrom(info, this.#stderrTail(info.stderrTail))),
     });
   }
@@ -577,7 +580,15 @@ export class Connection {
     }
     try {
       const secrets = this.#secrets;
-      const line = secrets === undefined || secrets.empty ? raw : secrets.text(raw);
+      let line = raw;
+      if (secrets !== undefined && !secrets.empty) {
+        try {
+          line = secrets.text(raw);
+        } catch {
+          // Redacted, it would be longer than a string can hold: read as a message too long.
+          return this.#overlong(raw.slice(0, OVERLONG_HEAD_CHARS));
+        }
+      }
       let message: unknown;
       try {
         message =
@@ -812,8 +823,18 @@ export class Connection {
 
   #warn(message: string, what: string, line: string): void {
     if (!this.#log.enabled("warn")) return;
-    const shown = line.length > 1000 ? `${line.slice(0, 1000)}…` : line;
+    const shown = line.length > SHOWN_CHARS ? `${line.slice(0, SHOWN_CHARS)}…` : line;
     this.#log.warn(message, new ProtocolError(what, shown));
+  }
+
+  // What a log may show of a text not yet redacted: its start, past what is shown by the longest
+  // secret (which a cut there would split), redacted. A redaction of the whole of a huge text
+  // could grow it past what a string can hold.
+  #shownOf(text: string): string {
+    const secrets = this.#secrets;
+    if (secrets === undefined) return text;
+    const enough = SHOWN_CHARS + secrets.longest;
+    return secrets.text(text.length > enough ? text.slice(0, enough) : text);
   }
 
   #fail(error: TransportClosedError): void {

@@ -552,6 +552,37 @@ describe("Connection", () => {
     await expect(next).resolves.toEqual({ data: [] });
   });
 
+  it("fails the call an answer answers whose redaction would outgrow a string, and redacts only what a drop shows", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    // Redaction of a line near the longest string V8 holds grows it past that: modelled here by
+    // a redaction that fails on any text longer than a shown line can be.
+    class Bounded extends Secrets {
+      override text(text: string): string {
+        if (text.length > 2000) throw new RangeError("Invalid string length");
+        return super.text(text);
+      }
+    }
+    const secrets = new Bounded();
+    secrets.add("sk-SECRET-KEY");
+    const connection = new Connection(transport, { log, secrets });
+    const call = connection.request("model/list", {});
+    const sent = await transport.waitForSent(1);
+    const huge = "sk-SECRET-KEY ".repeat(1000);
+    transport.line(JSON.stringify({ id: sent.id, result: { data: [huge] } }));
+    const err = await call.catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /^the answer to model\/list is longer than a JavaScript/,
+    );
+    // A binary frame as long: only its start is redacted, and shown.
+    transport.dropped("a binary WebSocket frame", huge);
+    const dropped = entries.find((e) => e.message.includes("binary WebSocket frame"));
+    const shown = (dropped?.detail as { line?: string } | undefined)?.line ?? "";
+    expect(shown.length).toBeLessThanOrEqual(1001);
+    expect(shown).toContain("[redacted]");
+    expect(JSON.stringify(entries)).not.toContain("sk-SECRET");
+  });
+
   it("fails a call alone, settled and forgotten, when the transport cannot take its line at all", async () => {
     const transport = new RefusingTransport();
     const connection = new Connection(transport);
