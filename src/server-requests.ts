@@ -70,16 +70,19 @@ export type ServerRequestAnswer<M extends ServerRequestMethod> =
         ? PermissionsAnswer
         : ServerRequestMap[M]["result"];
 
-type ElicitationResult = ServerRequestMap["mcpServer/elicitation/request"]["result"];
-
 /**
  * What an elicitation handler answers: the wire result, whose `content` and `_meta` may be left
  * out, and may be objects typed by an interface (form data), which `JsonValue` refuses for lack of
- * an index signature: the SDK checks them at run time (an object, no Map or Set in it, JSON).
+ * an index signature: the SDK checks them at run time (a plain object, no Map or Set in it, JSON).
  */
-export type ElicitationAnswer = Omit<ElicitationResult, "content" | "_meta"> & {
-  readonly content?: ElicitationResult["content"] | object | undefined;
-  readonly _meta?: ElicitationResult["_meta"] | object | undefined;
+export type ElicitationAnswer = Omit<
+  ServerRequestMap["mcpServer/elicitation/request"]["result"],
+  "content" | "_meta"
+> & {
+  /** The form's fields, for an `accept`; left out (sent as `null`) for the other actions. */
+  readonly content?: JsonValue | object | null | undefined;
+  /** Metadata for the server; left out, it is sent as `null`. */
+  readonly _meta?: JsonValue | object | null | undefined;
 };
 
 // `R` with its fields named in `F` made optional.
