@@ -7,7 +7,7 @@ import type {
   MergeStrategy,
 } from "./generated/index.js";
 import { credentialsIn, type Secrets } from "./internal/redact.js";
-import { hasSpacedSegment, keyPathSegments } from "./internal/toml.js";
+import { readKeyPath } from "./internal/toml.js";
 import {
   MAX_JSON_DEPTH,
   checkBoolean,
@@ -84,16 +84,17 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   const { keyPath: givenPath, value, mergeStrategy } = edit;
   const keyPath = checkWellFormed(checkNonEmpty(givenPath, `${name}.keyPath`), `${name}.keyPath`);
   // Read as the runtime reads it: `a."b.c"` is two segments, and a quoted one may hold a credential's name.
-  const segments = keyPathSegments(keyPath);
-  if (segments === undefined) {
+  const read = readKeyPath(keyPath);
+  if (read === undefined) {
     throw new TypeError(`${name}.keyPath leaves a quote open, got ${shown(keyPath)}`);
   }
+  const { segments } = read;
   if (segments.some((segment) => segment.trim() === "")) {
     throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
   }
   // The runtime keeps the white space of a bare segment in its key: `features . web_search`
   // would set `"features "." web_search"`. (A quoted segment holds what it quotes.)
-  if (hasSpacedSegment(keyPath)) {
+  if (read.spaced) {
     throw new TypeError(
       `${name}.keyPath has white space around a segment, which the runtime would keep in the ` +
         `key (quote the segment if it is meant), got ${shown(keyPath)}`,

@@ -395,11 +395,11 @@ function withSetting(
   return { ...config, [path.join(".")]: value };
 }
 
-// The typed settings of the workspaceWrite sandbox, by the config key each sets.
-const WORKSPACE_WRITE_SETTINGS: Readonly<Record<string, string>> = {
-  "sandbox_workspace_write.network_access": "networkAccess",
-  "sandbox_workspace_write.writable_roots": "additionalDirectories",
-};
+// The config keys of the typed settings of the workspaceWrite sandbox.
+const WORKSPACE_WRITE_KEYS = [
+  "sandbox_workspace_write.network_access",
+  "sandbox_workspace_write.writable_roots",
+];
 
 /**
  * @internal What to warn of when a thread was given settings that widen the workspaceWrite
@@ -414,14 +414,14 @@ export function unusedSandboxSettings(
 ): string | undefined {
   const config = params.config;
   if (config == null || params.sandbox != null) return undefined;
-  const given = Object.keys(WORKSPACE_WRITE_SETTINGS).filter((key) => {
+  const given = WORKSPACE_WRITE_KEYS.filter((key) => {
     const value = configValue(config, key.split("."));
     return value === true || (Array.isArray(value) && value.length > 0);
   });
   if (given.length === 0) return undefined;
   const type = (response as { sandbox?: { type?: unknown } } | null)?.sandbox?.type;
   if (typeof type !== "string" || type === "workspaceWrite") return undefined;
-  const names = given.map((key) => WORKSPACE_WRITE_SETTINGS[key]).join(" and ");
+  const names = given.map((key) => SETTING_OPTIONS[key]).join(" and ");
   const [what, does] = given.length === 1 ? ["a setting", "does"] : ["settings", "do"];
   return (
     `${method}: the thread's sandbox is ${type}, where ${names} (${what} of the workspaceWrite ` +

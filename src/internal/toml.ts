@@ -12,59 +12,46 @@ import {
 } from "./validate.js";
 
 /**
- * The segments of a key path of `config/value/write` as the runtime reads it: split at each `.`
- * outside double quotes, the quotes dropped, and inside them a backslash taking the next
- * character as it is (`mcp_servers."a.b".command` is three segments, the second `a.b`).
- * `undefined` when a quote is left open.
+ * A key path of `config/value/write` as the runtime reads it: split at each `.` outside double
+ * quotes, the quotes dropped, and inside them a backslash taking the next character as it is
+ * (`mcp_servers."a.b".command` is three segments, the second `a.b`); and whether a bare
+ * (unquoted) part of a segment starts or ends with white space, which the runtime keeps in the
+ * key (`features . web_search`, `projects."/x". trust_level`). `undefined` when a quote is left
+ * open.
  */
-export function keyPathSegments(keyPath: string): string[] | undefined {
+export function readKeyPath(keyPath: string): { segments: string[]; spaced: boolean } | undefined {
   const segments: string[] = [];
   let segment = "";
   let quoted = false;
-  for (let i = 0; i < keyPath.length; i++) {
-    const char = keyPath[i]!;
-    if (quoted && char === "\\" && i + 1 < keyPath.length) segment += keyPath[++i];
-    else if (char === '"') quoted = !quoted;
-    else if (char === "." && !quoted) {
-      segments.push(segment);
-      segment = "";
-    } else segment += char;
-  }
-  if (quoted) return undefined;
-  segments.push(segment);
-  return segments;
-}
-
-/**
- * Whether a bare (unquoted) part of a key path's segment starts or ends with white space, which
- * the runtime keeps in the key: `features . web_search`, `projects."/x". trust_level`.
- */
-export function hasSpacedSegment(keyPath: string): boolean {
-  let quoted = false;
+  let spaced = false;
+  // At a segment's start, and whether the last character was bare white space.
   let start = true;
   let spaceLast = false;
   for (let i = 0; i < keyPath.length; i++) {
     const char = keyPath[i]!;
-    if (quoted) {
-      if (char === "\\") i++;
-      else if (char === '"') quoted = false;
-    } else if (char === '"') {
-      quoted = true;
-    } else if (char === ".") {
-      if (spaceLast) return true;
+    const bareSpace = !quoted && char !== "." && char.trim() === "";
+    if (bareSpace && start) spaced = true;
+    if (quoted && char === "\\" && i + 1 < keyPath.length) segment += keyPath[++i];
+    else if (char === '"') quoted = !quoted;
+    else if (char === "." && !quoted) {
+      if (spaceLast) spaced = true;
+      segments.push(segment);
+      segment = "";
       start = true;
+      spaceLast = false;
       continue;
-    } else {
-      const space = char.trim() === "";
-      if (space && start) return true;
-      spaceLast = space;
-      start = false;
-      continue;
-    }
+    } else segment += char;
     start = false;
-    spaceLast = false;
+    spaceLast = bareSpace;
   }
-  return spaceLast;
+  if (quoted) return undefined;
+  segments.push(segment);
+  return { segments, spaced: spaced || spaceLast };
+}
+
+/** The segments of a key path as the runtime reads it (see `readKeyPath`). */
+export function keyPathSegments(keyPath: string): string[] | undefined {
+  return readKeyPath(keyPath)?.segments;
 }
 
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */

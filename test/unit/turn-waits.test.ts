@@ -311,11 +311,20 @@ describe("an interrupted turn the server never completes", () => {
 });
 
 describe("an interrupt sent before the server started the turn", () => {
-  const refuse = (transport: FakeTransport, request: { id?: unknown }) =>
+  // Past the wait for the turn's start, the interrupt goes and is refused as not yet active;
+  // `later` ms on, the server starts the turn.
+  const refusedThenStarted = async (transport: FakeTransport, later: number) => {
+    await vi.advanceTimersByTimeAsync(1000);
+    const sent = transport.sent.filter((m) => m.method === "turn/interrupt");
+    expect(sent).toHaveLength(1);
     transport.deliver({
-      id: request.id,
+      id: sent[0]!.id,
       error: { code: -32600, message: "no active turn to interrupt" },
     });
+    await vi.advanceTimersByTimeAsync(later);
+    transport.deliver(started("t1"));
+    await vi.advanceTimersByTimeAsync(0);
+  };
 
   it("goes again once the turn starts, when the server refused it as not yet active", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
@@ -325,12 +334,7 @@ describe("an interrupt sent before the server started the turn", () => {
     const turn = await pending;
     const interrupted = turn.interrupt();
     // Under load the server starts the turn seconds after its answer: past the wait for it.
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(sentOf("turn/interrupt")).toHaveLength(1);
-    refuse(transport, sentOf("turn/interrupt")[0]!);
-    await vi.advanceTimersByTimeAsync(500);
-    transport.deliver(started("t1"));
-    await vi.advanceTimersByTimeAsync(0);
+    await refusedThenStarted(transport, 500);
     const again = sentOf("turn/interrupt");
     expect(again).toHaveLength(2);
     expect(again[1]!.params).toEqual({ threadId: TH, turnId: "t1" });
@@ -349,12 +353,7 @@ describe("an interrupt sent before the server started the turn", () => {
     controller.abort();
     // Answered after the caller gave up: the turn is stopped once active, or after the wait.
     await answer(1, "turn/start", { turn: turnOf("t1") });
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(sentOf("turn/interrupt")).toHaveLength(1);
-    refuse(transport, sentOf("turn/interrupt")[0]!);
-    await vi.advanceTimersByTimeAsync(1500);
-    transport.deliver(started("t1"));
-    await vi.advanceTimersByTimeAsync(0);
+    await refusedThenStarted(transport, 1500);
     expect(sentOf("turn/interrupt")).toHaveLength(2);
     transport.deliver({ id: sentOf("turn/interrupt")[1]!.id, result: {} });
     transport.deliver(completed("t1", "interrupted"));
