@@ -92,6 +92,12 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   if (segments.some((segment) => segment.trim() === "")) {
     throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
   }
+  if (read.misquoted) {
+    throw new TypeError(
+      `${name}.keyPath quotes a segment other than from its start, or twice, which the runtime ` +
+        `refuses (quote the whole segment), got ${shown(keyPath)}`,
+    );
+  }
   // The runtime keeps the white space of a bare segment in its key: `features . web_search`
   // would set `"features "." web_search"`. (A quoted segment holds what it quotes.)
   if (read.spaced) {

@@ -14,30 +14,40 @@ import {
 /**
  * A key path of `config/value/write` as the runtime reads it: split at each `.` outside double
  * quotes, the quotes dropped, and inside them a backslash taking the next character as it is
- * (`mcp_servers."a.b".command` is three segments, the second `a.b`); and whether a bare
- * (unquoted) part of a segment starts or ends with white space, which the runtime keeps in the
- * key (`features . web_search`, `projects."/x". trust_level`). `undefined` when a quote is left
- * open.
+ * (`mcp_servers."a.b".command` is three segments, the second `a.b`); whether a bare (unquoted)
+ * part of a segment starts or ends with white space, which the runtime keeps in the key
+ * (`features . web_search`, `projects."/x". trust_level`); and whether a quote opens anywhere but
+ * at a segment's start, or a second time in one segment (`a"b"`, `"a""b"`), which the runtime
+ * refuses (`"a"b` is the key `ab`). `undefined` when a quote is left open.
  */
-export function readKeyPath(keyPath: string): { segments: string[]; spaced: boolean } | undefined {
+export function readKeyPath(
+  keyPath: string,
+): { segments: string[]; spaced: boolean; misquoted: boolean } | undefined {
   const segments: string[] = [];
   let segment = "";
   let quoted = false;
   let spaced = false;
-  // At a segment's start, and whether the last character was bare white space.
+  let misquoted = false;
+  // At a segment's start, whether the segment has had a quoted part, and whether the last
+  // character was bare white space.
   let start = true;
+  let quotedPart = false;
   let spaceLast = false;
   for (let i = 0; i < keyPath.length; i++) {
     const char = keyPath[i]!;
     const bareSpace = !quoted && char !== "." && char.trim() === "";
     if (bareSpace && start) spaced = true;
     if (quoted && char === "\\" && i + 1 < keyPath.length) segment += keyPath[++i];
-    else if (char === '"') quoted = !quoted;
-    else if (char === "." && !quoted) {
+    else if (char === '"') {
+      if (!quoted && (!start || quotedPart)) misquoted = true;
+      quoted = !quoted;
+      quotedPart = true;
+    } else if (char === "." && !quoted) {
       if (spaceLast) spaced = true;
       segments.push(segment);
       segment = "";
       start = true;
+      quotedPart = false;
       spaceLast = false;
       continue;
     } else segment += char;
@@ -46,7 +56,7 @@ export function readKeyPath(keyPath: string): { segments: string[]; spaced: bool
   }
   if (quoted) return undefined;
   segments.push(segment);
-  return { segments, spaced: spaced || spaceLast };
+  return { segments, spaced: spaced || spaceLast, misquoted };
 }
 
 /** The segments of a key path as the runtime reads it (see `readKeyPath`). */

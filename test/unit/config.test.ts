@@ -136,7 +136,17 @@ describe("CodexConfig.write", () => {
     await expect(config.write('mcp_servers."".command', "npx")).rejects.toThrow(
       "must not have an empty segment",
     );
+    // The runtime refuses a quote that opens inside a segment, or twice in one.
+    for (const keyPath of ['tui.zz"a"', 'tui."a""b"', 'tui.a"b"c']) {
+      await expect(config.write(keyPath, "x")).rejects.toThrow(
+        `edit.keyPath quotes a segment other than from its start, or twice, which the runtime refuses`,
+      );
+    }
     expect(transport.sent).toHaveLength(3);
+    // Bare text after a quoted part joins it, as the runtime reads it (`"a"zz` is `azz`).
+    void config.write('mcp_servers."api"_key', "env-secret-value-4567");
+    await transport.waitForSent(4);
+    expect(secrets.text("env-secret-value-4567")).toBe("[redacted]");
   });
 
   it("refuses a null inside a value, naming it; a whole null still removes the key", async () => {
