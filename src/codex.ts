@@ -607,7 +607,7 @@ export class Codex implements AsyncDisposable {
     );
     params.threadId = threadId;
     // The Thread returned holds no history: the answer need not carry it.
-    params.excludeTurns ??= true;
+    params.excludeTurns = true;
     this.#internals.secrets.addAll(paramsCredentials("thread/resume", params));
     // The requests the server sends again with its answer wait for this resume's handlers.
     const release =
@@ -659,7 +659,7 @@ export class Codex implements AsyncDisposable {
     checkForkPoint(params);
     // The Thread returned holds no history: the answer need not carry it (and, for an ephemeral
     // fork, cannot).
-    params.excludeTurns ??= true;
+    params.excludeTurns = true;
     this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
     const forkId = await this.#newThread("thread/fork", params, call);
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and

@@ -361,7 +361,10 @@ export async function turnlessRecord(
   return read.thread.preview === "" ? read : TURN_STARTED;
 }
 
-const EMPTY_PAGE = { data: [], nextCursor: null, backwardsCursor: null };
+// A new page each time: a caller may change the page it was given.
+function emptyPage(): { data: never[]; nextCursor: null; backwardsCursor: null } {
+  return { data: [], nextCursor: null, backwardsCursor: null };
+}
 
 /** One page of a thread's turns; a thread without a turn yet has one empty page. */
 export async function turnPage(
@@ -378,7 +381,7 @@ export async function turnPage(
     try {
       return checkPage(await connection.request("thread/turns/list", params, call), method);
     } catch (err) {
-      if (isNotMaterialized(err)) return EMPTY_PAGE;
+      if (isNotMaterialized(err)) return emptyPage();
       const turnless = await turnlessRecord(connection, threadId, err, {
         method,
         call,
@@ -386,14 +389,14 @@ export async function turnPage(
         log,
       });
       if (turnless === undefined) throw err;
-      if (turnless !== TURN_STARTED) return EMPTY_PAGE;
+      if (turnless !== TURN_STARTED) return emptyPage();
       try {
         return checkPage(
           await connection.request("thread/turns/list", params, callLeft(call, t0)),
           method,
         );
       } catch (again) {
-        if (isNotMaterialized(again)) return EMPTY_PAGE;
+        if (isNotMaterialized(again)) return emptyPage();
         throw again;
       }
     }
@@ -439,7 +442,7 @@ export async function itemPage(
         }
         throw checkError;
       }
-      if (turns.data.length === 0) return EMPTY_PAGE;
+      if (turns.data.length === 0) return emptyPage();
       // The thread has a turn: one whose history the runtime cannot list (refused again), or its
       // first, started as the refusal came (listed now).
       try {

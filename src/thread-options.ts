@@ -79,10 +79,17 @@ export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTo
   readonly tools?: readonly DynamicTool[] | undefined;
 };
 /**
+ * The wire fields by which a resume or fork would be answered with the thread's history, which
+ * the `Thread` returned does not hold: the SDK asks for the answer without it.
+ */
+type HistoryFields = "excludeTurns" | "initialTurnsPage";
+const HISTORY_FIELDS: readonly HistoryFields[] = ["excludeTurns", "initialTurnsPage"];
+
+/**
  * Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy.
  * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
  */
-export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
+export type ThreadResumeOptions = WithPresets<Omit<ThreadResumeParams, HistoryFields>> & {
   /** The functions behind the thread's dynamic tools, whose specs the runtime kept from its start. */
   readonly tools?: readonly DynamicTool[] | undefined;
 };
@@ -92,7 +99,7 @@ export type ThreadResumeOptions = WithPresets<ThreadResumeParams> & {
  * sandbox when the source's is `workspaceWrite` (a `readOnly` or `fullAccess` one is kept). The
  * source's handlers and tools on this client answer for the fork, but for those given here.
  */
-export type ThreadForkOptions = WithPresets<ThreadForkParams> & {
+export type ThreadForkOptions = WithPresets<Omit<ThreadForkParams, HistoryFields>> & {
   /**
    * Functions behind the fork's dynamic tools (the source's, which the runtime gives the fork),
    * by name over the source's on this client.
@@ -129,14 +136,14 @@ export const THREAD_RESUME_NAMES = optionNames<ThreadResumeOptions>()({
   own: THREAD_KEYS,
   wire: THREAD_RESUME_PARAMS_KEYS,
   fields: THREAD_RESUME_PARAMS_FIELDS,
-  omit: [...PRESET_FIELDS, "threadId"],
+  omit: [...PRESET_FIELDS, "threadId", "excludeTurns", "initialTurnsPage"],
 });
 /** @internal */
 export const THREAD_FORK_NAMES = optionNames<ThreadForkOptions>()({
   own: THREAD_KEYS,
   wire: THREAD_FORK_PARAMS_KEYS,
   fields: THREAD_FORK_PARAMS_FIELDS,
-  omit: [...PRESET_FIELDS, "threadId"],
+  omit: [...PRESET_FIELDS, "threadId", "excludeTurns"],
 });
 const HANDLERS_NAMES = optionNames<ThreadHandlers>()({ own: [...HANDLER_KEYS, "tools"] });
 
@@ -206,6 +213,17 @@ export function threadRequest<P>(
   params: P & { threadId?: string };
   handlers: CheckedHandlers | undefined;
 } {
+  // Named before the misspelling check, which would call them unknown without saying why.
+  if (!isStart && typeof options === "object" && options !== null) {
+    for (const field of HISTORY_FIELDS) {
+      if (Object.hasOwn(options, field)) {
+        throw new TypeError(
+          `options.${field}: the Thread returned holds no history, so the answer is asked ` +
+            `for without it; read the history with thread.turns() or thread.turnList()`,
+        );
+      }
+    }
+  }
   const checked = checkOptionNames(options, names);
   const handlers = handlersOf(checked);
   const call = callOf(checked);
@@ -464,8 +482,6 @@ function configHas(config: Record<string, unknown>, path: readonly string[]): bo
 export function checkForkPoint(params: {
   readonly lastTurnId?: string | null | undefined;
   readonly beforeTurnId?: string | null | undefined;
-  readonly ephemeral?: boolean | undefined;
-  readonly excludeTurns?: boolean | undefined;
 }): void {
   const { lastTurnId, beforeTurnId } = params;
   for (const [name, id] of [
@@ -476,11 +492,6 @@ export function checkForkPoint(params: {
   }
   if (lastTurnId != null && beforeTurnId != null) {
     throw new TypeError("lastTurnId and beforeTurnId cannot be combined: give one of them");
-  }
-  if (params.ephemeral === true && params.excludeTurns === false) {
-    throw new TypeError(
-      "excludeTurns: false cannot be given with ephemeral: true: the runtime answers an ephemeral fork without its turns",
-    );
   }
 }
 

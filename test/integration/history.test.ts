@@ -84,6 +84,12 @@ describe("Thread.turns and Thread.items", () => {
     expect(await all(thread.items())).toEqual([]);
     expect((await thread.turnList()).data).toEqual([]);
     expect((await thread.itemList()).data).toEqual([]);
+    // Each caller gets its own page: changing one changes no later answer.
+    const page = await thread.turnList();
+    page.data.push({ id: "not-a-turn" } as never);
+    page.nextCursor = "x";
+    expect(await thread.turnList()).toEqual({ data: [], nextCursor: null, backwardsCursor: null });
+    expect((await thread.itemList()).data).toEqual([]);
     // Read with its turns, it has none; the runtime then answers its lists -32601 until a turn
     // runs, which says the same.
     const read = await thread.read({ includeTurns: true });

@@ -352,14 +352,24 @@ it("asks for no turns in the answers to a resume or fork, which the Thread retur
   ] as const) {
     expect(await sent(call, answer(id))).toMatchObject({ params: { excludeTurns: true } });
   }
-  // Given, it is sent as it is; for an ephemeral fork, which the runtime answers without its
-  // turns, `false` is refused before anything is sent.
-  const resume = () => codex.threadResume("th", { excludeTurns: false });
-  expect(await sent(resume, answer("th"))).toMatchObject({ params: { excludeTurns: false } });
+  // The history the answer would carry is asked for by no option: the Thread holds none.
   const before = transport.sent.length;
-  await expect(codex.threadFork("th", { ephemeral: true, excludeTurns: false })).rejects.toThrow(
-    "excludeTurns: false cannot be given with ephemeral: true",
-  );
+  for (const [call, field] of [
+    [() => codex.threadResume("th", { excludeTurns: false } as never), "excludeTurns"],
+    [
+      () => codex.threadResume("th", { initialTurnsPage: { limit: 1 } } as never),
+      "initialTurnsPage",
+    ],
+    [
+      () => codex.threadFork("th", { ephemeral: true, excludeTurns: false } as never),
+      "excludeTurns",
+    ],
+  ] as const) {
+    await expect(call()).rejects.toThrow(
+      `options.${field}: the Thread returned holds no history, so the answer is asked for ` +
+        `without it; read the history with thread.turns() or thread.turnList()`,
+    );
+  }
   expect(transport.sent).toHaveLength(before);
   await codex.close();
 });

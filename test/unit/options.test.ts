@@ -460,13 +460,4 @@ describe("checkForkPoint", () => {
       expect(() => checkForkPoint(point)).not.toThrow();
     }
   });
-
-  it("refuses an ephemeral fork asked to answer with its turns", () => {
-    expect(() => checkForkPoint({ ephemeral: true, excludeTurns: false })).toThrow(
-      "excludeTurns: false cannot be given with ephemeral: true",
-    );
-    for (const params of [{ ephemeral: true }, { ephemeral: false, excludeTurns: false }]) {
-      expect(() => checkForkPoint(params)).not.toThrow();
-    }
-  });
 });
