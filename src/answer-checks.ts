@@ -24,6 +24,7 @@ import type {
   ServerRequestMap,
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
+import { posix, win32 } from "node:path";
 import { thrownMessage } from "./internal/logger.js";
 import { checkSecret, encodesLoneSurrogate, isPlainObject } from "./internal/validate.js";
 
@@ -140,6 +141,19 @@ function strings(value: unknown, what: string, describe = shown): string[] {
   return invalid(`${what} must be an array of strings`, value, describe);
 }
 
+// A path the runtime grants as it is: it refuses a relative one, and ends the turn. Either
+// platform's form, as the server may run on another machine than the client.
+function absolutePath(value: unknown, what: string): string {
+  const text = string(value, what);
+  return posix.isAbsolute(text) || win32.isAbsolute(text)
+    ? text
+    : invalid(`${what} must be an absolute path`, text);
+}
+
+function absolutePaths(value: unknown, what: string): string[] {
+  return strings(value, what).map((item, i) => absolutePath(item, `${what}[${i}]`));
+}
+
 function oneOf<T extends string>(list: readonly T[], value: unknown, what: string): T {
   return includes(list, value)
     ? value
@@ -234,7 +248,7 @@ const SPECIAL_PATH_VARIANTS: TagVariants<FileSystemSpecialPath, "kind"> = {
 };
 
 const PATH_VARIANTS: TagVariants<FileSystemPath, "type"> = {
-  path: (value, what) => ({ type: "path", path: string(value.path, `${what}.path`) }),
+  path: (value, what) => ({ type: "path", path: absolutePath(value.path, `${what}.path`) }),
   glob_pattern: (value, what) => ({
     type: "glob_pattern",
     pattern: string(value.pattern, `${what}.pattern`),
@@ -268,8 +282,8 @@ function networkPermissions(value: unknown, what: string): AdditionalNetworkPerm
 function fileSystemPermissions(value: unknown, what: string): AdditionalFileSystemPermissions {
   const { read, write, globScanMaxDepth: depth, entries } = object(value, what);
   const out: AdditionalFileSystemPermissions = {
-    read: absent(read) ? null : strings(read, `${what}.read`),
-    write: absent(write) ? null : strings(write, `${what}.write`),
+    read: absent(read) ? null : absolutePaths(read, `${what}.read`),
+    write: absent(write) ? null : absolutePaths(write, `${what}.write`),
   };
   if (!absent(depth)) {
     if (typeof depth !== "number" || !Number.isSafeInteger(depth) || depth < 1) {
@@ -364,7 +378,8 @@ export const CHECK_ANSWER: Answers = {
 // `{}`, its entries lost. Copied as JSON reads it, each getter read once.
 function formObject(value: unknown, what: string): unknown {
   if (absent(value)) return null;
-  if (!isPlainObject(value)) return invalid(`${what} must be a plain object`, value);
+  // Named by its shape only: what a user typed into a form may be a secret.
+  if (!isPlainObject(value)) return invalid(`${what} must be a plain object`, value, shape);
   let text: string | undefined;
   try {
     text = JSON.stringify(value, noCollection(what));
@@ -374,7 +389,7 @@ function formObject(value: unknown, what: string): unknown {
   }
   // Its `toJSON` may give anything.
   const copy: unknown = text === undefined ? undefined : JSON.parse(text);
-  return isRecord(copy) ? copy : invalid(`${what} must be encoded as a JSON object`, copy);
+  return isRecord(copy) ? copy : invalid(`${what} must be encoded as a JSON object`, copy, shape);
 }
 
 /** The content items of a dynamic tool's output: a string is one text item, an array is checked. */

@@ -7,6 +7,7 @@ import {
   checkHandlers,
   toolSpecs,
   type DispatcherOptions,
+  type DispatcherServices,
   type DynamicTool,
   type HandlerErrorEvent,
 } from "../../src/server-requests.js";
@@ -17,14 +18,15 @@ import type {
 } from "../../src/generated/index.js";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
+import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { takeSlot } from "../support/turn-slot.js";
 
-function setup(options: DispatcherOptions = {}) {
+function setup(options: DispatcherOptions = {}, services: DispatcherServices = {}) {
   const transport = new FakeTransport();
   const connection = new Connection(transport);
   const router = new Router(connection);
-  const dispatcher = new ServerRequestDispatcher(router, options);
+  const dispatcher = new ServerRequestDispatcher(router, options, services);
   connection.setServerRequestHandler(dispatcher.handle);
   const turnEvents: RawNotification[] = [];
   takeSlot(router, "thread-turn-1").bind("turn-1", {
@@ -1062,6 +1064,27 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         },
         /entries\[0\]\.path\.path must be a string, got undefined/,
       ],
+      // The runtime refuses a relative path it is granted, and ends the turn.
+      [
+        PERMISSIONS,
+        { permissions: { fileSystem: { read: null, write: ["dist"] } }, scope: "turn" },
+        /permissions\.fileSystem\.write\[0\] must be an absolute path, got "dist"/,
+      ],
+      [
+        PERMISSIONS,
+        { permissions: { fileSystem: { read: ["/srv", ""] } }, scope: "turn" },
+        /permissions\.fileSystem\.read\[1\] must be an absolute path, got ""/,
+      ],
+      [
+        PERMISSIONS,
+        {
+          permissions: {
+            fileSystem: { entries: [{ path: { type: "path", path: "rel" }, access: "write" }] },
+          },
+          scope: "turn",
+        },
+        /entries\[0\]\.path\.path must be an absolute path, got "rel"/,
+      ],
       [
         PERMISSIONS,
         { permissions: { fileSystem: { globScanMaxDepth: 0 } }, scope: "turn" },
@@ -1139,7 +1162,7 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       permissions: {
         network: null,
         fileSystem: {
-          write: ["/tmp/out"],
+          write: ["/tmp/out", "C:\\out"],
           entries: [
             { path: { type: "special", value: { kind: "project_roots" } }, access: "read" },
             { path: { type: "glob_pattern", pattern: "**/*.log" }, access: "deny" },
@@ -1152,7 +1175,7 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       permissions: {
         fileSystem: {
           read: null,
-          write: ["/tmp/out"],
+          write: ["/tmp/out", "C:\\out"],
           entries: [
             {
               path: { type: "special", value: { kind: "project_roots", subpath: null } },
@@ -1256,6 +1279,36 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       const sent = (await transport.waitForSent(id + 1)) as { result?: { action?: string } };
       expect(sent.result?.action, `answer ${id}`).toBe("cancel");
     }
+  });
+
+  it("names a form answer that is no object by its shape, never the text a user typed", async () => {
+    const typed = "hunter2-correct-horse";
+    const answers: unknown[] = [
+      { action: "accept", content: typed },
+      { action: "accept", content: { toJSON: () => typed } },
+      { action: "accept", _meta: typed },
+    ];
+    let next = 0;
+    const { log, entries } = captureLog();
+    const { transport, turnEvents } = setup(
+      { onElicitation: () => answers[next++] as never },
+      { log },
+    );
+    for (let id = 0; id < answers.length; id++) {
+      transport.deliver(request(id, "mcpServer/elicitation/request", { serverName: "s" }));
+      await transport.waitForSent(id + 1);
+    }
+    const messages = turnEvents
+      .filter((e) => e.method === "client/handlerError")
+      .map((e) => (e.params as { message: string }).message);
+    expect(messages).toEqual([
+      expect.stringMatching(/content must be a plain object, got a string of 21 characters$/),
+      expect.stringMatching(/content must be encoded as a JSON object, got a string of 21/),
+      expect.stringMatching(/_meta must be a plain object, got a string of 21 characters$/),
+    ]);
+    expect(entries.filter((entry) => entry.level === "warn")).toHaveLength(3);
+    const logged = entries.map(({ message, detail }) => `${message} ${String(detail)}`);
+    expect(JSON.stringify([messages, logged])).not.toContain(typed);
   });
 
   it("sends an elicitation's content as it reads once, whatever its getters do after", async () => {
