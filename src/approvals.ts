@@ -5,7 +5,10 @@ import type { ApprovalHandlers, ServerRequestHandler } from "./server-requests.j
 
 /** Ready-made approval policies. */
 export const approvalPolicies = {
-  /** Accepts every command, file change and permission request. Use only in a sandbox you trust. */
+  /**
+   * Accepts every command, file change, permission request and MCP tool call. Use only in a
+   * sandbox you trust.
+   */
   acceptAll(): ApprovalHandlers {
     return {
       commandExecution: () => ({ decision: "accept" }),
@@ -13,6 +16,7 @@ export const approvalPolicies = {
       permissions: (params) => ({ permissions: params.permissions, scope: "turn" }),
       execCommand: () => ({ decision: "approved" }),
       applyPatch: () => ({ decision: "approved" }),
+      mcpToolCall: () => ({ action: "accept", content: {} }),
     };
   },
   /** Declines everything (the same as giving no handler, but explicit). */
@@ -23,6 +27,7 @@ export const approvalPolicies = {
       permissions: () => defaultAnswer("item/permissions/requestApproval"),
       execCommand: () => defaultAnswer("execCommandApproval"),
       applyPatch: () => defaultAnswer("applyPatchApproval"),
+      mcpToolCall: () => defaultAnswer("mcpServer/elicitation/request"),
     };
   },
   /**

@@ -136,11 +136,18 @@ export interface ApprovalHandlers {
   readonly execCommand?: ServerRequestHandler<"execCommandApproval"> | undefined;
   /** Legacy `applyPatchApproval`. */
   readonly applyPatch?: ServerRequestHandler<"applyPatchApproval"> | undefined;
+  /**
+   * An MCP server's tool call that needs approval, which the runtime asks as an
+   * `mcpServer/elicitation/request` whose `_meta.codex_approval_kind` is `"mcp_tool_call"`:
+   * `{ action: "accept", content: {} }` runs it. Without this handler `onElicitation` answers
+   * it (default: cancelled, the tool not run).
+   */
+  readonly mcpToolCall?: ServerRequestHandler<"mcpServer/elicitation/request"> | undefined;
 }
 
 /** Every handler for requests the server sends to the client. */
 export interface ServerRequestHandlers {
-  /** Handlers for approval requests (commands, patches, permissions); a missing one declines. */
+  /** Handlers for approval requests (commands, patches, permissions, MCP tool calls). */
   readonly approvals?: ApprovalHandlers | undefined;
   /** `item/tool/requestUserInput`: the agent asks the user questions. Default: cancelled (no answers). */
   readonly onUserInput?: ServerRequestHandler<"item/tool/requestUserInput"> | undefined;
@@ -308,6 +315,7 @@ const APPROVAL_KINDS: readonly string[] = [
   "permissions",
   "execCommand",
   "applyPatch",
+  "mcpToolCall",
 ] satisfies readonly (keyof ApprovalHandlers)[];
 
 /**
@@ -377,12 +385,27 @@ function definedOf<T extends object>(value: T): Partial<T> {
   ) as Partial<T>;
 }
 
+/** Whether an elicitation is the runtime asking to approve an MCP server's tool call. */
+function isMcpToolApproval(params: Record<string, unknown>): boolean {
+  const meta = params._meta;
+  return (
+    typeof meta === "object" &&
+    meta !== null &&
+    (meta as { codex_approval_kind?: unknown }).codex_approval_kind === "mcp_tool_call"
+  );
+}
+
 function handlerFor(
   handlers: ServerRequestHandlers | undefined,
   method: DefaultedMethod,
+  mcpToolApproval: boolean,
 ): ServerRequestHandler<never> | undefined {
   if (handlers === undefined) return undefined;
   const approvals = handlers.approvals;
+  if (mcpToolApproval) {
+    return (approvals?.mcpToolCall ?? handlers.onElicitation) as
+      ServerRequestHandler<never> | undefined;
+  }
   const found =
     method === "item/commandExecution/requestApproval"
       ? approvals?.commandExecution
@@ -794,14 +817,15 @@ export class ServerRequestDispatcher {
     const defaulted = method;
     const { threadId } = context;
     const parent = this.#parentOf(threadId);
+    const mcp = defaulted === "mcpServer/elicitation/request" && isMcpToolApproval(params);
     const handler =
-      handlerFor(owner === undefined ? undefined : this.#turnHandlers.get(owner), defaulted) ??
-      handlerFor(threadId ? this.#threadHandlers.get(threadId) : undefined, defaulted) ??
+      handlerFor(owner === undefined ? undefined : this.#turnHandlers.get(owner), defaulted, mcp) ??
+      handlerFor(threadId ? this.#threadHandlers.get(threadId) : undefined, defaulted, mcp) ??
       (parent === undefined
         ? undefined
-        : (handlerFor(this.#rootTurnHandlers(threadId!, context.turnId), defaulted) ??
-          handlerFor(this.#threadHandlers.get(parent), defaulted))) ??
-      handlerFor(this.#options, defaulted);
+        : (handlerFor(this.#rootTurnHandlers(threadId!, context.turnId), defaulted, mcp) ??
+          handlerFor(this.#threadHandlers.get(parent), defaulted, mcp))) ??
+      handlerFor(this.#options, defaulted, mcp);
     return {
       run: handler && (() => handler(params as never, context as never)),
       check: (value, checks) => checks.CHECK_ANSWER[defaulted](value),

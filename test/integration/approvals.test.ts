@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ApprovalMode,
@@ -7,6 +8,7 @@ import {
   Sandbox,
   approvalPolicies,
   type ApprovalHandlers,
+  type ServerRequestHandlers,
   type TurnEvent,
 } from "../../src/index.js";
 import { customToolCallOutputs, functionCallOutputs, sse } from "../../src/testing/index.js";
@@ -378,6 +380,71 @@ describe("file change approvals", () => {
     const { file, output } = await runPatchTurn("decline");
     expect(existsSync(file)).toBe(false);
     expect(output).toMatch(/rejected|declined|denied/i);
+  });
+});
+
+describe("MCP tool call approvals", () => {
+  const SERVER = fileURLToPath(new URL("../support/mcp-tool-server.mjs", import.meta.url));
+
+  // The model calls the MCP server's `deploy` tool, which the runtime asks to approve as an
+  // elicitation; returns what the MCP server ran and what the model was told.
+  async function runDeployTurn(handlers: ServerRequestHandlers) {
+    t = await createTestCodex({
+      configOverrides: {
+        mcp_servers: { deployer: { command: process.execPath, args: [SERVER] } },
+      },
+    });
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      ...handlers,
+    });
+    t.mock.enqueue([
+      {
+        type: "response.output_item.done",
+        item: {
+          type: "function_call",
+          id: "fc_deploy",
+          call_id: "call_deploy",
+          name: "deploy",
+          namespace: "mcp__deployer",
+          arguments: "{}",
+          status: "completed",
+        },
+      },
+    ]);
+    t.mock.enqueueAssistantMessage("done");
+    const result = await thread.run("deploy the site");
+    await t.mock.waitForRequests(2);
+    const told = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
+    return { result, told };
+  }
+
+  it("go to approvals.mcpToolCall, and acceptAll() runs the tool", async () => {
+    const asked: unknown[] = [];
+    const accept = approvalPolicies.acceptAll().mcpToolCall!;
+    const { result, told } = await runDeployTurn({
+      approvals: {
+        mcpToolCall: (params, context) => {
+          asked.push(params._meta);
+          return accept(params, context);
+        },
+      },
+      onElicitation: () => {
+        throw new Error("not an approval's handler");
+      },
+    });
+    expect(asked).toEqual([expect.objectContaining({ codex_approval_kind: "mcp_tool_call" })]);
+    expect(result.status).toBe("completed");
+    // What the MCP server answered once it ran the tool.
+    expect(told).toContain("deployed");
+  });
+
+  it("without that handler, go to onElicitation, whose default cancels the call", async () => {
+    const { result, told } = await runDeployTurn({});
+    expect(result.status).toBe("completed");
+    expect(told).not.toContain("deployed");
+    expect(told).toMatch(/cancel/i);
   });
 });
 

@@ -893,7 +893,7 @@ describe("handler and tool options", () => {
     expect(() => checkHandlers({ approvals: { commandExecutoin: () => ({}) } as never })).toThrow(
       new TypeError(
         "approvals.commandExecutoin is no kind of approval; the kinds are commandExecution, " +
-          "fileChange, permissions, execCommand, applyPatch",
+          "fileChange, permissions, execCommand, applyPatch, mcpToolCall",
       ),
     );
     expect(() => checkHandlers({ approvals: [() => ({})] as never })).toThrow(
@@ -1279,6 +1279,38 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       const sent = (await transport.waitForSent(id + 1)) as { result?: { action?: string } };
       expect(sent.result?.action, `answer ${id}`).toBe("cancel");
     }
+  });
+
+  it("sends an MCP tool call's approval to approvals.mcpToolCall, any other elicitation to onElicitation", async () => {
+    const seen: string[] = [];
+    const { transport } = setup({
+      approvals: {
+        mcpToolCall: () => {
+          seen.push("mcpToolCall");
+          return { action: "accept", content: {} };
+        },
+      },
+      onElicitation: () => {
+        seen.push("onElicitation");
+        return { action: "decline" };
+      },
+    });
+    const ask = (id: number, meta: unknown) =>
+      transport.deliver(
+        request(id, "mcpServer/elicitation/request", { serverName: "s", _meta: meta }),
+      );
+    ask(0, { codex_approval_kind: "mcp_tool_call", tool_name: "deploy" });
+    ask(1, { codex_approval_kind: "tool_suggestion" });
+    ask(2, null);
+    await transport.waitForSent(3);
+    const actions = (transport.sent as { id: number; result: { action: string } }[])
+      .sort((a, b) => a.id - b.id)
+      .map((reply) => reply.result.action);
+    expect(actions).toEqual(["accept", "decline", "decline"]);
+    expect(seen.sort()).toEqual(["mcpToolCall", "onElicitation", "onElicitation"]);
+    expect(approvalPolicies.declineAll().mcpToolCall!({} as never, {} as never)).toMatchObject({
+      action: "cancel",
+    });
   });
 
   it("names a form answer that is no object by its shape, never the text a user typed", async () => {
