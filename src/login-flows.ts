@@ -10,7 +10,7 @@ import type {
 } from "./generated/index.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import type { Secrets } from "./internal/redact.js";
+import { CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
   checkNonEmpty,
@@ -389,7 +389,8 @@ export async function loginChatgptAuthTokens(
     ...(chatgptPlanType !== undefined ? { chatgptPlanType } : {}),
   };
   const call = requestOptions(options);
-  secrets.add(accessToken);
+  // In place of the token it replaces: a long-lived client keeps one, not each.
+  secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
   return connection.request("account/login/start", params, call);
 }
 

@@ -11,7 +11,7 @@ import type {
 import { SERVER_REQUEST_METHODS } from "./generated/index.js";
 import { deadline } from "./internal/deadline.js";
 import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
-import type { Secrets } from "./internal/redact.js";
+import { CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
 import {
   checkJson,
   checkOptionNames,
@@ -805,7 +805,8 @@ export class ServerRequestDispatcher {
         run: handler && (() => handler(params as never, context as never)),
         check: (value, checks) => {
           const answer = checks.checkTokenRefresh(value);
-          this.#secrets?.add(answer.accessToken);
+          // In place of the token it refreshes: a long-lived client keeps one, not each.
+          this.#secrets?.hold(CHATGPT_TOKEN_SLOT, answer.accessToken);
           return answer;
         },
         fallback: undefined,

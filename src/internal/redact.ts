@@ -127,6 +127,8 @@ interface ConfigPlace {
   readonly entry: boolean;
   /** Right under `shell_environment_policy`, whose `set` is such a table. */
   readonly policy: boolean;
+  /** Right in a table whose keys are names the user chose (see `CHOSEN_NAMES`). */
+  readonly chosen: boolean;
 }
 
 const OUTSIDE: ConfigPlace = {
@@ -135,15 +137,28 @@ const OUTSIDE: ConfigPlace = {
   table: false,
   entry: false,
   policy: false,
+  chosen: false,
 };
+
+// Tables keyed by names the user chose: a project's path, a server's, provider's or profile's
+// name is no credential's name, whatever it ends with (`projects."/src/tiktoken"`).
+const CHOSEN_NAMES: ReadonlySet<string> = new Set([
+  "projects",
+  "mcp_servers",
+  "model_providers",
+  "profiles",
+]);
 
 /** The place of a value at the key `segments` below `from`. */
 function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): ConfigPlace {
-  let { under, names, table, entry, policy } = from;
+  let { under, names, table, entry, policy, chosen } = from;
   for (const segment of segments) {
     entry = table;
     const inPolicy = policy;
     policy = segment === "shell_environment_policy";
+    const named = chosen;
+    chosen = !under && !table && !named && CHOSEN_NAMES.has(segment);
+    if (named) continue;
     if (table) {
       // An entry of the table: a credential as its key names one.
       table = false;
@@ -162,8 +177,9 @@ function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): Conf
     names === from.names &&
     table === from.table &&
     entry === from.entry &&
-    policy === from.policy;
-  return same ? from : { under, names, table, entry, policy };
+    policy === from.policy &&
+    chosen === from.chosen;
+  return same ? from : { under, names, table, entry, policy, chosen };
 }
 
 /**
@@ -459,6 +475,9 @@ export function envCredentials(env: object): string[] {
   return out;
 }
 
+/** The slot of the ChatGPT access token (see `Secrets.hold`): one is in use at a time. */
+export const CHATGPT_TOKEN_SLOT = "chatgptAccessToken";
+
 /** What replaces a secret in errors, events and log messages. */
 export const REDACTED = "[redacted]";
 
@@ -482,11 +501,19 @@ interface Walk {
 export class Secrets {
   // How many holders each secret has: the client for its life, a command for its run.
   readonly #holders = new Map<string, number>();
-  // One pattern of every form of each secret (as written, and as quoted in a JSON string),
+  // One pattern of every form of each secret (as written, and as quoted in JSON strings),
   // longest first (at each position the longest that matches wins): a line is searched once
   // however many secrets there are, where a search per form made the cost of every line grow
   // with their number.
   #pattern: RegExp | undefined;
+  // The secrets no longer held, latest last: the server's stderr, kept for errors, may still
+  // quote one written while it was held (a command's environment, logged at debug level).
+  #retired: string[] = [];
+  // The pattern of the held and the retired secrets, made when stderr is first redacted after a
+  // change.
+  #stderrPattern: RegExp | undefined;
+  // The secret held in each slot (see `hold`).
+  readonly #slots = new Map<string, string>();
 
   /** Starts redacting `secret` (a repeated one, or one shorter than 8 characters, is ignored). */
   add(secret: string): void {
@@ -509,8 +536,9 @@ export class Secrets {
 
   /**
    * Ends one hold, taken by `addAll`, on each of `secrets`: one no longer held is no longer
-   * redacted. What is kept for a command's run goes with it, so a service that gives each
-   * command its own token keeps no more secrets than it runs commands.
+   * redacted (but from stderr: see `stderrText`). What is kept for a command's run goes with it,
+   * so a service that gives each command its own token keeps no more secrets than it runs
+   * commands, and a bounded number of retired ones.
    */
   removeAll(secrets: readonly string[]): void {
     let removed = false;
@@ -520,30 +548,50 @@ export class Secrets {
       if (holders > 1) this.#holders.set(secret, holders - 1);
       else {
         this.#holders.delete(secret);
+        this.#retire(secret);
         removed = true;
       }
     }
     if (removed) this.#compile();
   }
 
+  /**
+   * Holds `secret` in `slot` in place of the one held there before, which is let go: a token
+   * that replaces another (a refreshed ChatGPT token) does not make the client keep, and search
+   * every line for, each one it was ever given.
+   */
+  hold(slot: string, secret: string): void {
+    const before = this.#slots.get(slot);
+    if (before === secret) return;
+    this.#slots.set(slot, secret);
+    this.addAll([secret]);
+    if (before !== undefined) this.removeAll([before]);
+  }
+
+  #retire(secret: string): void {
+    const at = this.#retired.indexOf(secret);
+    if (at !== -1) this.#retired.splice(at, 1);
+    this.#retired.push(secret);
+    if (this.#retired.length > MAX_RETIRED) this.#retired.shift();
+  }
+
   #compile(): void {
-    const forms = new Set<string>();
-    for (const secret of this.#holders.keys()) {
-      // As written, and as quoted once and twice (a message quoting it, sent in a JSON line).
-      // Each also as an encoder that escapes "/" writes it: JSON allows `\/`, and decoding
-      // undoes it.
-      let form = secret;
-      for (let level = 0; level < 3; level++, form = JSON.stringify(form).slice(1, -1)) {
-        forms.add(form);
-        forms.add(form.replaceAll("/", "\\/"));
-      }
-    }
-    // Longest first, so a form containing another is replaced whole.
-    const longestFirst = [...forms].sort((a, b) => b.length - a.length);
-    this.#pattern =
-      forms.size === 0 ? undefined : new RegExp(longestFirst.map(escapeRegExp).join("|"), "g");
-    this.empty = forms.size === 0;
-    this.longest = longestFirst[0]?.length ?? 0;
+    this.#pattern = patternOf([...this.#holders.keys()]);
+    this.#stderrPattern = undefined;
+    this.empty = this.#pattern === undefined;
+    let longest = 0;
+    for (const secret of this.#holders.keys()) longest = Math.max(longest, formBound(secret));
+    this.longest = longest;
+  }
+
+  /**
+   * The server's stderr with every secret replaced, those no longer held included: what it wrote
+   * while one was held may be read, or shown in an error, after.
+   */
+  stderrText(text: string): string {
+    if (this.#retired.length === 0) return this.text(text);
+    this.#stderrPattern ??= patternOf([...this.#holders.keys(), ...this.#retired]);
+    return text.replace(this.#stderrPattern!, REDACTED);
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -556,9 +604,67 @@ export class Secrets {
    */
   empty = true;
 
-  /** `text` with every occurrence of a secret replaced by `[redacted]`. */
+  /**
+   * `text` with every occurrence of a secret replaced by `[redacted]`, and the start of one cut
+   * short by an ellipsis (as the runtime cuts a long error body: `sk-proj-Zq81...`).
+   */
   text(text: string): string {
-    return this.#mentionedIn(text) ? text.replace(this.#pattern!, REDACTED) : text;
+    if (this.#pattern === undefined) return text;
+    const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
+    return out.includes("...") || out.includes("\u2026") ? this.#cutStarts(out) : out;
+  }
+
+  /**
+   * The redaction of the first `end` characters of `text`, a secret that starts before `end`
+   * replaced whole: `text` holds `longest` characters past `end` (or ends there), so none is
+   * cut short.
+   */
+  textBefore(text: string, end: number): string {
+    const pattern = this.#pattern;
+    if (pattern === undefined) return text.slice(0, end);
+    pattern.lastIndex = 0;
+    let out = "";
+    let from = 0;
+    for (let found = pattern.exec(text); found !== null && found.index < end;) {
+      out += text.slice(from, found.index) + REDACTED;
+      from = found.index + found[0].length;
+      found = pattern.exec(text);
+    }
+    return from >= end ? out : this.#cutStarts(out + text.slice(from, end));
+  }
+
+  // Replaces what comes right before an ellipsis when it is the start (8 characters or more) of
+  // a secret, the rest cut away.
+  #cutStarts(text: string): string {
+    let out = "";
+    let from = 0;
+    for (const mark of text.matchAll(ELLIPSIS)) {
+      const cut = this.#startBefore(text, mark.index, from);
+      if (cut > 0) {
+        out += text.slice(from, mark.index - cut) + REDACTED;
+        from = mark.index;
+      }
+    }
+    return from === 0 ? text : out + text.slice(from);
+  }
+
+  // The length of the longest start of a secret that ends at `end` (and begins at `floor` or
+  // after), or 0.
+  #startBefore(text: string, end: number, floor: number): number {
+    let best = 0;
+    for (const secret of this.#holders.keys()) {
+      const head = secret.slice(0, MIN_CREDENTIAL_CHARS);
+      // The earliest start whose text up to `end` begins the secret is the longest.
+      let at = text.indexOf(head, Math.max(floor, end - secret.length + 1));
+      while (at !== -1 && end - at >= MIN_CREDENTIAL_CHARS && end - at > best) {
+        if (secret.startsWith(text.slice(at, end))) {
+          best = end - at;
+          break;
+        }
+        at = text.indexOf(head, at + 1);
+      }
+    }
+    return best;
   }
 
   #mentionedIn(text: string): boolean {
@@ -710,6 +816,54 @@ function read(owner: object, key: PropertyKey): unknown {
 // A string that a regular expression matches as it is written.
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+// How many secrets let go are still redacted from stderr (see `Secrets.stderrText`).
+const MAX_RETIRED = 256;
+
+// An ellipsis, as a cut text ends.
+const ELLIPSIS = /\.\.\.|\u2026/g;
+
+/**
+ * One pattern of every form of each secret, longest first (a secret holding another is replaced
+ * whole), or `undefined` for none. A secret's form is as written, or as a JSON encoder writes it
+ * into a string, any number of times over: each character but a letter or a digit after a run of
+ * backslashes (`\/`, `\\\"`), or as a `\u` escape (`\u003d`, `\\u003D`); a backslash as a
+ * run of them.
+ */
+function patternOf(secrets: readonly string[]): RegExp | undefined {
+  if (secrets.length === 0) return undefined;
+  const longestFirst = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+  return new RegExp(longestFirst.map(secretPattern).join("|"), "g");
+}
+
+function secretPattern(secret: string): string {
+  let out = "";
+  for (let i = 0; i < secret.length; i++) {
+    const char = secret[i]!;
+    const code = secret.charCodeAt(i);
+    if (/[A-Za-z0-9]/.test(char)) out += char;
+    else if (char === "\\") out += "\\\\+";
+    else {
+      const hex = code
+        .toString(16)
+        .padStart(4, "0")
+        .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
+      out += `(?:\\\\*${escapeRegExp(char)}|\\\\+u${hex})`;
+    }
+  }
+  return out;
+}
+
+// How long a form of `secret` quoted up to three times may be (each character but a letter or a
+// digit as long as its `\u` escape, quoted thrice): a text cut this far past a point keeps whole
+// every such form that starts before it.
+function formBound(secret: string): number {
+  let bound = 0;
+  for (let i = 0; i < secret.length; i++) {
+    bound += /[A-Za-z0-9]/.test(secret[i]!) ? 1 : 10;
+  }
+  return bound;
 }
 
 // An object of no class of its own: all it shows are its properties.

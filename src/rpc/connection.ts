@@ -801,7 +801,7 @@ export class Connection {
   // The tail of stderr an error shows: redacted while its lines are whole, then cut, so a cut
   // through a secret leaves no part of it.
   #stderrTail(lines: string): string {
-    return lastLines(this.#secrets === undefined ? lines : this.#secrets.text(lines));
+    return lastLines(this.#secrets === undefined ? lines : this.#secrets.stderrText(lines));
   }
 
   // Ids are echoed as sent; a peer that stringifies them is tolerated when it writes the number
@@ -834,7 +834,10 @@ export class Connection {
     const secrets = this.#secrets;
     if (secrets === undefined) return text;
     const enough = SHOWN_CHARS + secrets.longest;
-    return secrets.text(text.length > enough ? text.slice(0, enough) : text);
+    // Cut, a secret split at the cut would not be found: only what comes before is shown.
+    return text.length > enough
+      ? secrets.textBefore(text.slice(0, enough), SHOWN_CHARS)
+      : secrets.text(text);
   }
 
   #fail(error: TransportClosedError): void {

@@ -144,7 +144,7 @@ describe("CodexConfig.write", () => {
     }
     expect(transport.sent).toHaveLength(3);
     // Bare text after a quoted part joins it, as the runtime reads it (`"a"zz` is `azz`).
-    void config.write('mcp_servers."api"_key', "env-secret-value-4567");
+    void config.write('model_providers.mock."bearer"_token', "env-secret-value-4567");
     await transport.waitForSent(4);
     expect(secrets.text("env-secret-value-4567")).toBe("[redacted]");
   });

@@ -152,6 +152,21 @@ describe("credentialsIn", () => {
     expect(credentialsIn(["mcp_servers", "docs", "env", "API_TOKEN"], "tok-0123456")).toEqual([
       "tok-0123456",
     ]);
+    // A project's path or a server's, provider's or profile's name is the user's choice, no
+    // credential's name, whatever it ends with.
+    for (const table of ["projects", "mcp_servers", "model_providers", "profiles"]) {
+      expect(credentialsIn([table, "/home/me/src/tiktoken", "trust_level"], "untrusted")).toEqual(
+        [],
+      );
+      expect(credentialsIn([table], { "my-secret": { args: ["--mode", "untrusted"] } })).toEqual(
+        [],
+      );
+    }
+    expect(pairCredentials('profiles.api_key.model="gpt-x-large"')).toEqual([]);
+    // Its fields are still judged by their names.
+    expect(credentialsIn(["mcp_servers", "auth-token"], { bearer_token: "tok-0123456" })).toEqual([
+      "tok-0123456",
+    ]);
     // Under a credential's name, every value is one.
     expect(credentialsIn(["auth_token", "env"], { FOO: "value-0123456" })).toEqual([
       "value-0123456",
@@ -382,6 +397,48 @@ describe("Secrets holds", () => {
     expect(secrets.text(`${token} ${key} ${JSON.stringify(key)} ${key.replace("/", "\\/")}`)).toBe(
       `${token} [redacted] "[redacted]" [redacted]`,
     );
+  });
+});
+
+describe("Secrets.hold", () => {
+  it("keeps one token per slot, and stderr redacted of the ones let go", () => {
+    const secrets = new Secrets();
+    const tokens = Array.from({ length: 50 }, (_, i) => `chatgpt-token-${i}-0123456789`);
+    for (const token of tokens) secrets.hold("chatgpt", token);
+    const line = tokens.join(" ");
+    // Only the last is searched for in what the server sends.
+    expect(secrets.text(line)).toBe([...tokens.slice(0, -1), "[redacted]"].join(" "));
+    // What stderr wrote while each was held is still redacted.
+    expect(secrets.stderrText(line)).toBe(tokens.map(() => "[redacted]").join(" "));
+    // A token held elsewhere too stays held when its slot lets it go.
+    secrets.add("shared-token-0123456789");
+    secrets.hold("chatgpt", "shared-token-0123456789");
+    secrets.hold("chatgpt", "next-token-0123456789");
+    expect(secrets.text("shared-token-0123456789")).toBe("[redacted]");
+  });
+
+  it("redacts from stderr a command's secret after its run, and not from what the server sends", () => {
+    const secrets = new Secrets();
+    const token = "ghp-RUN-TOKEN-0123456789";
+    secrets.addAll([token]);
+    secrets.removeAll([token]);
+    const log = `DEBUG exec env: Some({"GH_TOKEN": Some("${token}")})`;
+    expect(secrets.text(log)).toBe(log);
+    expect(secrets.stderrText(log)).toBe('DEBUG exec env: Some({"GH_TOKEN": Some("[redacted]")})');
+  });
+});
+
+describe("Secrets.textBefore", () => {
+  it("shows what comes before a point, a secret that starts there replaced whole", () => {
+    const secrets = new Secrets();
+    const token = "cap_Q7w9E1r3T5y7U9i1O3p5A7s9D1f3G5h7J9k1";
+    secrets.add(token);
+    // The first copy shrinks when redacted; the second, which starts before the point, goes whole.
+    const text = `${token} ${"y".repeat(30)}${token} tail`;
+    const shown = secrets.textBefore(text, 80);
+    expect(shown).toBe(`[redacted] ${"y".repeat(30)}[redacted]`);
+    expect(secrets.textBefore(text, 30)).toBe("[redacted]");
+    expect(secrets.textBefore("plain text", 5)).toBe("plain");
   });
 });
 

@@ -199,6 +199,37 @@ describe("Secrets.text", () => {
     expect(s.text("nothing here")).toBe("nothing here");
   });
 
+  it("redacts a secret however often it was quoted, its / and = escaped or not", () => {
+    const s = new Secrets();
+    const key = "sk-live/7hG2kP9qZ/xW4mN8vB3=";
+    s.add(key);
+    const slashed = key.replaceAll("/", "\\/");
+    const unicode = key.replaceAll("=", "\\u003d").replaceAll("/", "\\u002F");
+    // A provider's body as PHP or Gson writes it, quoted in the runtime's message, in a line.
+    for (const body of [key, slashed, unicode, JSON.stringify(slashed), JSON.stringify(unicode)]) {
+      const line = JSON.stringify({ message: `unexpected status 401: {"detail":"${body}"}` });
+      const out = s.text(line);
+      expect(out, body).not.toMatch(/7hG2kP9qZ|xW4mN8vB3/);
+      expect(JSON.parse(out)).toEqual({ message: expect.stringContaining(REDACTED) });
+    }
+    // A backslash in a secret is a run of them once quoted.
+    s.add("pass\\word-0123");
+    expect(s.text(JSON.stringify(JSON.stringify("pass\\word-0123")))).toBe(`"\\"${REDACTED}\\""`);
+  });
+
+  it("redacts the start of a secret that a text cut short, before its ellipsis", () => {
+    const s = new Secrets();
+    const key = "sk-proj-Zq81mXv0RtY3uKp7LwAbCdEfGh012345";
+    s.add(key);
+    const body = `${"x".repeat(30)} ${key.slice(0, 26)}...`;
+    expect(s.text(JSON.stringify({ message: body }))).toBe(
+      JSON.stringify({ message: `${"x".repeat(30)} ${REDACTED}...` }),
+    );
+    expect(s.text(`ends ${key.slice(0, 9)}\u2026 here`)).toBe(`ends ${REDACTED}\u2026 here`);
+    // Fewer than 8 characters of it, or words that merely end before an ellipsis, stay.
+    expect(s.text(`ends sk-proj... and so on...`)).toBe(`ends sk-proj... and so on...`);
+  });
+
   it("leaves a placeholder shorter than 8 characters alone, in the text and in the JSON", () => {
     // Placeholder keys of OpenAI-compatible servers; `id` would take every answer's id.
     const s = new Secrets();
