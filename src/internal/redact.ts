@@ -506,6 +506,8 @@ export class Secrets {
   // however many secrets there are, where a search per form made the cost of every line grow
   // with their number.
   #pattern: RegExp | undefined;
+  // The first characters of each held secret, with which the start of one cut short begins.
+  #heads: RegExp | undefined;
   // The secrets no longer held, latest last: the server's stderr, kept for errors, may still
   // quote one written while it was held (a command's environment, logged at debug level).
   #retired: string[] = [];
@@ -576,7 +578,12 @@ export class Secrets {
   }
 
   #compile(): void {
-    this.#pattern = patternOf([...this.#holders.keys()]);
+    const held = [...this.#holders.keys()];
+    this.#pattern = patternOf(held);
+    this.#heads = patternOf(
+      held.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)),
+      true,
+    );
     this.#stderrPattern = undefined;
     this.empty = this.#pattern === undefined;
     let longest = 0;
@@ -611,7 +618,9 @@ export class Secrets {
   text(text: string): string {
     if (this.#pattern === undefined) return text;
     const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
-    return out.includes("...") || out.includes("\u2026") ? this.#cutStarts(out) : out;
+    return (out.includes("...") || out.includes("\u2026")) && this.#heads!.test(out)
+      ? this.#cutStarts(out)
+      : out;
   }
 
   /**
@@ -826,15 +835,17 @@ const ELLIPSIS = /\.\.\.|\u2026/g;
 
 /**
  * One pattern of every form of each secret, longest first (a secret holding another is replaced
- * whole), or `undefined` for none. A secret's form is as written, or as a JSON encoder writes it
+ * whole), or `undefined` for none; `asWritten`, of each as written only. A secret's form is as written, or as a JSON encoder writes it
  * into a string, any number of times over: each character but a letter or a digit after a run of
  * backslashes (`\/`, `\\\"`), or as a `\u` escape (`\u003d`, `\\u003D`); a backslash as a
  * run of them.
  */
-function patternOf(secrets: readonly string[]): RegExp | undefined {
+function patternOf(secrets: readonly string[], asWritten = false): RegExp | undefined {
   if (secrets.length === 0) return undefined;
   const longestFirst = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  return new RegExp(longestFirst.map(secretPattern).join("|"), "g");
+  return asWritten
+    ? new RegExp(longestFirst.map(escapeRegExp).join("|"))
+    : new RegExp(longestFirst.map(secretPattern).join("|"), "g");
 }
 
 function secretPattern(secret: string): string {
