@@ -24,7 +24,6 @@ import type {
   ServerRequestMap,
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
-import { posix, win32 } from "node:path";
 import { thrownMessage } from "./internal/logger.js";
 import { checkSecret, encodesLoneSurrogate, isPlainObject } from "./internal/validate.js";
 
@@ -141,13 +140,43 @@ function strings(value: unknown, what: string, describe = shown): string[] {
   return invalid(`${what} must be an array of strings`, value, describe);
 }
 
+// An absolute path of Unix (`/srv`), or of Windows: on a drive (`C:\\srv`) or a share
+// (`\\\\host\\share`), not one relative to the current drive's root (`\\srv`).
+const UNIX_ABSOLUTE = /^\//;
+const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|[\\/]{2}[^\\/]+[\\/]+[^\\/])/;
+
 // A path the runtime grants as it is: it refuses a relative one, and ends the turn. Either
-// platform's form, as the server may run on another machine than the client.
+// platform's form: `checkGrantPlatform` holds it to the server's.
 function absolutePath(value: unknown, what: string): string {
   const text = string(value, what);
-  return posix.isAbsolute(text) || win32.isAbsolute(text)
+  return UNIX_ABSOLUTE.test(text) || WINDOWS_ABSOLUTE.test(text)
     ? text
     : invalid(`${what} must be an absolute path`, text);
+}
+
+/**
+ * Refuses a grant (checked by `CHECK_ANSWER`) that names a path absolute on another platform
+ * than the server's (`platformFamily` of its `initialize` answer): the runtime would refuse it,
+ * or grant nothing, and end the turn.
+ */
+export function checkGrantPlatform(
+  answer: ServerRequestMap["item/permissions/requestApproval"]["result"],
+  platformFamily: string,
+): void {
+  const absolute = platformFamily === "windows" ? WINDOWS_ABSOLUTE : UNIX_ABSOLUTE;
+  const system = platformFamily === "windows" ? "Windows" : "Unix";
+  const fileSystem = answer.permissions.fileSystem;
+  if (fileSystem === undefined || fileSystem === null) return;
+  const check = (path: string, what: string) => {
+    if (!absolute.test(path)) {
+      invalid(`${what} must be an absolute path of ${system}, where the server runs`, path);
+    }
+  };
+  fileSystem.read?.forEach((path, i) => check(path, `permissions.fileSystem.read[${i}]`));
+  fileSystem.write?.forEach((path, i) => check(path, `permissions.fileSystem.write[${i}]`));
+  fileSystem.entries?.forEach(({ path }, i) => {
+    if (path.type === "path") check(path.path, `permissions.fileSystem.entries[${i}].path.path`);
+  });
 }
 
 function absolutePaths(value: unknown, what: string): string[] {

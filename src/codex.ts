@@ -267,6 +267,7 @@ export class Codex implements AsyncDisposable {
     const dispatcher = new ServerRequestDispatcher(router, options, {
       log,
       secrets,
+      platformFamily: metadata.platformFamily,
       oversize: (id, json) => connection.oversize(id, json),
     });
     connection.setServerRequestHandler(dispatcher.handle);

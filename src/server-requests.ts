@@ -395,17 +395,16 @@ function isMcpToolApproval(params: Record<string, unknown>): boolean {
   );
 }
 
+// Which handler answers a request: that of its method, or, for an MCP tool call's approval, the
+// approval handler (looked for at every level before any `onElicitation`).
+type HandlerKind = DefaultedMethod | "mcpToolCall";
+
 function handlerFor(
   handlers: ServerRequestHandlers | undefined,
-  method: DefaultedMethod,
-  mcpToolApproval: boolean,
+  method: HandlerKind,
 ): ServerRequestHandler<never> | undefined {
   if (handlers === undefined) return undefined;
   const approvals = handlers.approvals;
-  if (mcpToolApproval) {
-    return (approvals?.mcpToolCall ?? handlers.onElicitation) as
-      ServerRequestHandler<never> | undefined;
-  }
   const found =
     method === "item/commandExecution/requestApproval"
       ? approvals?.commandExecution
@@ -417,9 +416,11 @@ function handlerFor(
             ? approvals?.execCommand
             : method === "applyPatchApproval"
               ? approvals?.applyPatch
-              : method === "item/tool/requestUserInput"
-                ? handlers.onUserInput
-                : handlers.onElicitation;
+              : method === "mcpToolCall"
+                ? approvals?.mcpToolCall
+                : method === "item/tool/requestUserInput"
+                  ? handlers.onUserInput
+                  : handlers.onElicitation;
   return found as ServerRequestHandler<never> | undefined;
 }
 
@@ -450,6 +451,8 @@ interface Inflight {
 export interface DispatcherServices {
   readonly log?: Log;
   readonly secrets?: Secrets;
+  /** The server's `platformFamily` (`"unix"`, `"windows"`), to which a grant's paths are held. */
+  readonly platformFamily?: string;
   /** How far an answer is over what one message may hold (`Connection.oversize`). */
   readonly oversize?: (id: RequestId, json: string) => string | undefined;
 }
@@ -467,6 +470,7 @@ export class ServerRequestDispatcher {
   readonly #log: Log;
   readonly #secrets: Secrets | undefined;
   readonly #oversize: ((id: RequestId, json: string) => string | undefined) | undefined;
+  readonly #platformFamily: string | undefined;
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
   readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
@@ -499,6 +503,7 @@ export class ServerRequestDispatcher {
     this.#log = services.log ?? SILENT;
     this.#secrets = services.secrets;
     this.#oversize = services.oversize;
+    this.#platformFamily = services.platformFamily;
     router.on("serverRequest/resolved", (n) => {
       const requestId = (n.params as { requestId?: RequestId }).requestId;
       const entry = requestId === undefined ? undefined : this.#inflight.get(requestId);
@@ -818,18 +823,32 @@ export class ServerRequestDispatcher {
     const defaulted = method;
     const { threadId } = context;
     const parent = this.#parentOf(threadId);
+    // Turn, thread, the turn and thread a sub-agent works for, then the client.
+    const levels = [
+      owner === undefined ? undefined : this.#turnHandlers.get(owner),
+      threadId ? this.#threadHandlers.get(threadId) : undefined,
+      parent === undefined ? undefined : this.#rootTurnHandlers(threadId!, context.turnId),
+      parent === undefined ? undefined : this.#threadHandlers.get(parent),
+      this.#options,
+    ];
+    const find = (kind: HandlerKind) => {
+      for (const level of levels) {
+        const found = handlerFor(level, kind);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    };
     const mcp = defaulted === "mcpServer/elicitation/request" && isMcpToolApproval(params);
-    const handler =
-      handlerFor(owner === undefined ? undefined : this.#turnHandlers.get(owner), defaulted, mcp) ??
-      handlerFor(threadId ? this.#threadHandlers.get(threadId) : undefined, defaulted, mcp) ??
-      (parent === undefined
-        ? undefined
-        : (handlerFor(this.#rootTurnHandlers(threadId!, context.turnId), defaulted, mcp) ??
-          handlerFor(this.#threadHandlers.get(parent), defaulted, mcp))) ??
-      handlerFor(this.#options, defaulted, mcp);
+    const handler = (mcp ? find("mcpToolCall") : undefined) ?? find(defaulted);
     return {
       run: handler && (() => handler(params as never, context as never)),
-      check: (value, checks) => checks.CHECK_ANSWER[defaulted](value),
+      check: (value, checks) => {
+        const answer = checks.CHECK_ANSWER[defaulted](value);
+        if (defaulted === "item/permissions/requestApproval" && this.#platformFamily) {
+          checks.checkGrantPlatform(answer as never, this.#platformFamily);
+        }
+        return answer;
+      },
       fallback: () => defaultAnswer(defaulted),
     };
   }

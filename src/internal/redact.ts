@@ -514,6 +514,9 @@ export class Secrets {
   // The pattern of the held and the retired secrets, made when stderr is first redacted after a
   // change.
   #stderrPattern: RegExp | undefined;
+  // The pattern of the first half of each secret, which a start cut short holds (see
+  // `cutStarts`), made on first need; dropped at each change.
+  readonly #halves = new Map<string, RegExp | undefined>();
   // The secret held in each slot (see `hold`).
   readonly #slots = new Map<string, string>();
 
@@ -580,11 +583,9 @@ export class Secrets {
   #compile(): void {
     const held = [...this.#holders.keys()];
     this.#pattern = patternOf(held);
-    this.#heads = patternOf(
-      held.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)),
-      true,
-    );
+    this.#heads = patternOf(held.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)));
     this.#stderrPattern = undefined;
+    this.#halves.clear();
     this.empty = this.#pattern === undefined;
     let longest = 0;
     for (const secret of this.#holders.keys()) longest = Math.max(longest, formBound(secret));
@@ -597,8 +598,9 @@ export class Secrets {
    */
   stderrText(text: string): string {
     if (this.#retired.length === 0) return this.text(text);
-    this.#stderrPattern ??= patternOf([...this.#holders.keys(), ...this.#retired]);
-    return text.replace(this.#stderrPattern!, REDACTED);
+    const all = [...this.#holders.keys(), ...this.#retired];
+    this.#stderrPattern ??= patternOf(all);
+    return cutStarts(text.replace(this.#stderrPattern!, REDACTED), all, this.#halves);
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -618,9 +620,9 @@ export class Secrets {
   text(text: string): string {
     if (this.#pattern === undefined) return text;
     const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
-    return (out.includes("...") || out.includes("\u2026")) && this.#heads!.test(out)
-      ? this.#cutStarts(out)
-      : out;
+    if (!out.includes("...") && !out.includes("\u2026")) return out;
+    this.#heads!.lastIndex = 0;
+    return this.#heads!.test(out) ? cutStarts(out, this.#holders.keys(), this.#halves) : out;
   }
 
   /**
@@ -639,41 +641,9 @@ export class Secrets {
       from = found.index + found[0].length;
       found = pattern.exec(text);
     }
-    return from >= end ? out : this.#cutStarts(out + text.slice(from, end));
-  }
-
-  // Replaces what comes right before an ellipsis when it is the start (8 characters or more) of
-  // a secret, the rest cut away.
-  #cutStarts(text: string): string {
-    let out = "";
-    let from = 0;
-    for (const mark of text.matchAll(ELLIPSIS)) {
-      const cut = this.#startBefore(text, mark.index, from);
-      if (cut > 0) {
-        out += text.slice(from, mark.index - cut) + REDACTED;
-        from = mark.index;
-      }
-    }
-    return from === 0 ? text : out + text.slice(from);
-  }
-
-  // The length of the longest start of a secret that ends at `end` (and begins at `floor` or
-  // after), or 0.
-  #startBefore(text: string, end: number, floor: number): number {
-    let best = 0;
-    for (const secret of this.#holders.keys()) {
-      const head = secret.slice(0, MIN_CREDENTIAL_CHARS);
-      // The earliest start whose text up to `end` begins the secret is the longest.
-      let at = text.indexOf(head, Math.max(floor, end - secret.length + 1));
-      while (at !== -1 && end - at >= MIN_CREDENTIAL_CHARS && end - at > best) {
-        if (secret.startsWith(text.slice(at, end))) {
-          best = end - at;
-          break;
-        }
-        at = text.indexOf(head, at + 1);
-      }
-    }
-    return best;
+    return from >= end
+      ? out
+      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#halves);
   }
 
   #mentionedIn(text: string): boolean {
@@ -834,18 +804,98 @@ const MAX_RETIRED = 256;
 const ELLIPSIS = /\.\.\.|\u2026/g;
 
 /**
+ * `text` with what comes right before each ellipsis replaced when it is the start of one of
+ * `secrets` (in any of its forms) cut short there, and at least half of it: a shorter start may
+ * be the public prefix every such secret shares (`sk-proj-...`, `https://hooks.slack.com/...`),
+ * which ordinary text writes too.
+ */
+function cutStarts(
+  text: string,
+  secrets: Iterable<string>,
+  halves: Map<string, RegExp | undefined>,
+): string {
+  let out = "";
+  let from = 0;
+  const list = [...secrets];
+  for (const mark of text.matchAll(ELLIPSIS)) {
+    const start = startBefore(text, mark.index, from, list, halves);
+    if (start !== -1) {
+      out += text.slice(from, start) + REDACTED;
+      from = mark.index;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+// Where the longest cut start of a secret that ends at `end` begins (at `floor` or after), or -1.
+// Each search reads no further back than the longest form of the secret.
+function startBefore(
+  text: string,
+  end: number,
+  floor: number,
+  secrets: readonly string[],
+  halves: Map<string, RegExp | undefined>,
+): number {
+  let best = -1;
+  for (const secret of secrets) {
+    const half = halfOf(secret, halves);
+    if (half === undefined) continue;
+    const from = Math.max(floor, end - formBound(secret));
+    const window = text.slice(from, end);
+    half.lastIndex = 0;
+    for (let found = half.exec(window); found !== null; found = half.exec(window)) {
+      const at = from + found.index;
+      if (best !== -1 && at >= best) break;
+      if (secret.startsWith(unescaped(window.slice(found.index)))) {
+        best = at;
+        break;
+      }
+      half.lastIndex = found.index + 1;
+    }
+  }
+  return best;
+}
+
+// The pattern of the first half of a secret (8 characters at least, and less than the whole),
+// kept in `halves` once made.
+function halfOf(secret: string, halves: Map<string, RegExp | undefined>): RegExp | undefined {
+  if (halves.has(secret)) return halves.get(secret);
+  const half = Math.max(MIN_CREDENTIAL_CHARS, Math.ceil(secret.length / 2));
+  const pattern =
+    half >= secret.length ? undefined : new RegExp(secretPattern(secret.slice(0, half)), "g");
+  halves.set(secret, pattern);
+  return pattern;
+}
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  b: "\b",
+  f: "\f",
+};
+
+// A form of a secret as written: each run of backslashes and the escape after it read as the
+// character it stands for.
+function unescaped(form: string): string {
+  return form.replace(/\\+(u[0-9a-fA-F]{4}|.)?/g, (_, escape: string | undefined) => {
+    if (escape === undefined) return "\\";
+    if (escape.length === 5) return String.fromCharCode(parseInt(escape.slice(1), 16));
+    return SHORT_ESCAPES[escape] ?? escape;
+  });
+}
+
+/**
  * One pattern of every form of each secret, longest first (a secret holding another is replaced
- * whole), or `undefined` for none; `asWritten`, of each as written only. A secret's form is as written, or as a JSON encoder writes it
+ * whole), or `undefined` for none. A secret's form is as written, or as a JSON encoder writes it
  * into a string, any number of times over: each character but a letter or a digit after a run of
  * backslashes (`\/`, `\\\"`), or as a `\u` escape (`\u003d`, `\\u003D`); a backslash as a
  * run of them.
  */
-function patternOf(secrets: readonly string[], asWritten = false): RegExp | undefined {
+function patternOf(secrets: readonly string[]): RegExp | undefined {
   if (secrets.length === 0) return undefined;
   const longestFirst = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  return asWritten
-    ? new RegExp(longestFirst.map(escapeRegExp).join("|"))
-    : new RegExp(longestFirst.map(secretPattern).join("|"), "g");
+  return new RegExp(longestFirst.map(secretPattern).join("|"), "g");
 }
 
 function secretPattern(secret: string): string {
@@ -860,7 +910,10 @@ function secretPattern(secret: string): string {
         .toString(16)
         .padStart(4, "0")
         .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
-      out += `(?:\\\\*${escapeRegExp(char)}|\\\\+u${hex})`;
+      // A control character JSON writes short (`\n`), or as a `\u` escape.
+      const short = Object.keys(SHORT_ESCAPES).find((key) => SHORT_ESCAPES[key] === char);
+      const escaped = short === undefined ? `u${hex}` : `(?:${short}|u${hex})`;
+      out += `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
     }
   }
   return out;

@@ -171,7 +171,11 @@ function lineStartWithin(text: string, maxChars: number): number {
  * it is for text already redacted.
  */
 export function lastLines(text: string, lines = 40, maxChars = 4000): string {
-  // Only computed when an error is built, so clarity beats speed here.
-  const out = text.trimEnd().split("\n").slice(-lines).join("\n");
+  // Only computed when an error is built, so clarity beats speed here. The runtime colours its
+  // log lines even into a pipe: an error shows them plain.
+  const out = text.replace(TERMINAL_CONTROL, "").trimEnd().split("\n").slice(-lines).join("\n");
   return out.length > maxChars ? out.slice(out.length - maxChars) : out;
 }
+
+// A terminal's control sequence (ECMA-48 CSI: colours, cursor moves), which starts with ESC.
+const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-?]*[ -/]*[@-~]`, "g");

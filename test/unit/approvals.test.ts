@@ -1072,6 +1072,11 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       ],
       [
         PERMISSIONS,
+        { permissions: { fileSystem: { write: ["\\out"] } }, scope: "turn" },
+        /permissions\.fileSystem\.write\[0\] must be an absolute path, got "\\\\out"/,
+      ],
+      [
+        PERMISSIONS,
         { permissions: { fileSystem: { read: ["/srv", ""] } }, scope: "turn" },
         /permissions\.fileSystem\.read\[1\] must be an absolute path, got ""/,
       ],
@@ -1187,6 +1192,35 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       },
     });
     expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
+  });
+
+  it("holds a grant's paths to the server's platform", async () => {
+    let answer: unknown;
+    const grant = (write: string[]) => ({ permissions: { fileSystem: { write } }, scope: "turn" });
+    for (const [platformFamily, good, bad] of [
+      ["unix", "/srv/out", "C:\\out"],
+      ["windows", "C:\\out", "/srv/out"],
+      ["windows", "\\\\host\\share\\out", "\\out"],
+    ] as const) {
+      const { transport, turnEvents } = setup(
+        { approvals: { permissions: () => answer as never } },
+        { platformFamily },
+      );
+      answer = grant([good]);
+      transport.deliver(request(0, PERMISSIONS));
+      expect(((await transport.waitForSent(1)) as { result: unknown }).result).toMatchObject({
+        permissions: { fileSystem: { write: [good] } },
+      });
+      answer = grant([bad]);
+      transport.deliver(request(1, PERMISSIONS));
+      expect(((await transport.waitForSent(2)) as { result: unknown }).result).toEqual(
+        DEFAULT_ANSWERS[PERMISSIONS],
+      );
+      const errors = turnEvents.filter((e) => e.method === "client/handlerError");
+      expect(errors.map((e) => (e.params as { message: string }).message)).toEqual([
+        expect.stringContaining("permissions.fileSystem.write[0] must be an absolute path"),
+      ]);
+    }
   });
 
   it("sends the user's answers as a copy of their wire fields, reading each value once", async () => {
@@ -1308,6 +1342,22 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       .map((reply) => reply.result.action);
     expect(actions).toEqual(["accept", "decline", "decline"]);
     expect(seen.sort()).toEqual(["mcpToolCall", "onElicitation", "onElicitation"]);
+    // The client's mcpToolCall answers before a thread's onElicitation (which is for forms).
+    const outer = setup({ approvals: approvalPolicies.acceptAll() });
+    outer.dispatcher.addToThread("th", { onElicitation: () => ({ action: "decline" }) }, undefined);
+    outer.transport.deliver(
+      request(0, "mcpServer/elicitation/request", {
+        serverName: "s",
+        _meta: { codex_approval_kind: "mcp_tool_call" },
+      }),
+    );
+    outer.transport.deliver(request(1, "mcpServer/elicitation/request", { serverName: "s" }));
+    await outer.transport.waitForSent(2);
+    expect(
+      (outer.transport.sent as { id: number; result: { action: string } }[])
+        .sort((a, b) => a.id - b.id)
+        .map((reply) => reply.result.action),
+    ).toEqual(["accept", "decline"]);
     expect(approvalPolicies.declineAll().mcpToolCall!({} as never, {} as never)).toMatchObject({
       action: "cancel",
     });

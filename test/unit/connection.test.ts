@@ -1006,6 +1006,13 @@ describe("lastLines", () => {
     expect(lastLines(text, 3)).toBe("line 47\nline 48\nline 49");
     expect(lastLines(text, 3, 10)).toBe("48\nline 49");
   });
+
+  it("shows the runtime's coloured log lines plain", () => {
+    const coloured =
+      "\u001b[2m2026-12-04T21:00:00Z\u001b[0m \u001b[31mERROR\u001b[0m codex: failed\n" +
+      "\u001b[1;33mWARN\u001b[0m \u001b[2Kdone\n";
+    expect(lastLines(coloured)).toBe("2026-12-04T21:00:00Z ERROR codex: failed\nWARN done");
+  });
 });
 
 describe("LineDecoder edge cases", () => {

@@ -425,6 +425,11 @@ describe("Secrets.hold", () => {
     const log = `DEBUG exec env: Some({"GH_TOKEN": Some("${token}")})`;
     expect(secrets.text(log)).toBe(log);
     expect(secrets.stderrText(log)).toBe('DEBUG exec env: Some({"GH_TOKEN": Some("[redacted]")})');
+    // A start cut short is redacted there too, whether its secret is held or let go.
+    secrets.add("sk-proj-Zq81mXv0RtY3uKp7LwAbCd");
+    expect(secrets.stderrText(`bad key sk-proj-Zq81mXv0RtY3... and ${token.slice(0, 16)}...`)).toBe(
+      "bad key [redacted]... and [redacted]...",
+    );
   });
 });
 

@@ -225,9 +225,26 @@ describe("Secrets.text", () => {
     expect(s.text(JSON.stringify({ message: body }))).toBe(
       JSON.stringify({ message: `${"x".repeat(30)} ${REDACTED}...` }),
     );
-    expect(s.text(`ends ${key.slice(0, 9)}\u2026 here`)).toBe(`ends ${REDACTED}\u2026 here`);
-    // Fewer than 8 characters of it, or words that merely end before an ellipsis, stay.
-    expect(s.text(`ends sk-proj... and so on...`)).toBe(`ends sk-proj... and so on...`);
+    expect(s.text(`ends ${key.slice(0, 21)}\u2026 here`)).toBe(`ends ${REDACTED}\u2026 here`);
+    // Written escaped, as a provider's JSON quoted in the runtime's message has it.
+    const slashed = "sk-live/7hG2kP9qZ/xW4mN8vB3Tt5Rr";
+    s.add(slashed);
+    const cut = `Invalid API key ${slashed.slice(0, 20).replaceAll("/", "\\/")}...`;
+    expect(s.text(JSON.stringify({ message: cut }))).toBe(
+      JSON.stringify({ message: `Invalid API key ${REDACTED}...` }),
+    );
+    // Less than half of it may be the prefix every such key shares, which ordinary text writes.
+    const plain = "keys look like sk-proj-... and sk-proj-Zq81m... and so on...";
+    expect(s.text(plain)).toBe(plain);
+  });
+
+  it("redacts a secret holding a newline or a tab, which JSON writes short", () => {
+    const s = new Secrets();
+    const pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END KEY-----\n";
+    s.addAll([pem, "tab\tseparated-token"]);
+    const line = JSON.stringify({ text: `key is ${pem} and tab\tseparated-token end` });
+    expect(JSON.parse(s.text(line))).toEqual({ text: `key is ${REDACTED} and ${REDACTED} end` });
+    expect(s.text(JSON.stringify(line))).not.toContain("MIIEvQIBADANBgkqhkiG9w0B");
   });
 
   it("leaves a placeholder shorter than 8 characters alone, in the text and in the JSON", () => {
