@@ -52,7 +52,10 @@ async function needingChatgpt<T>(read: Promise<T>): Promise<T> {
     return await read;
   } catch (err) {
     if (err instanceof InvalidRequestError && AUTH_REQUIRED.test(err.rpcMessage)) {
-      throw new ChatgptAuthRequiredError(err.code, err.rpcMessage, err.data, { cause: err });
+      throw new ChatgptAuthRequiredError(err.code, err.rpcMessage, err.data, {
+        cause: err,
+        method: err.method,
+      });
     }
     throw err;
   }

@@ -58,12 +58,24 @@ export class JsonRpcError extends CodexError {
   readonly rpcMessage: string;
   /** The `data` member of the wire error, if any. */
   readonly data: unknown;
+  /** The method of the request the server answered with this error, when the SDK knows it. */
+  readonly method: string | undefined;
 
-  constructor(code: number, rpcMessage: string, data?: unknown, options?: { cause?: unknown }) {
-    super(`JSON-RPC error ${code}: ${rpcMessage}`, options);
+  constructor(
+    code: number,
+    rpcMessage: string,
+    data?: unknown,
+    options?: { cause?: unknown; method?: string | undefined },
+  ) {
+    const method = options?.method;
+    super(
+      `JSON-RPC error ${code}${method === undefined ? "" : ` (${method})`}: ${rpcMessage}`,
+      options !== undefined && "cause" in options ? { cause: options.cause } : undefined,
+    );
     this.code = code;
     this.rpcMessage = rpcMessage;
     this.data = data;
+    this.method = method;
   }
 }
 
@@ -182,47 +194,59 @@ function mentionsRetryExhaustion(message: string): boolean {
   return RETRY_EXHAUSTION.test(message);
 }
 
-/** Builds the most specific {@link JsonRpcError} subclass for a wire error's code, message and data. */
-export function mapJsonRpcError(code: number, message: string, data?: unknown): JsonRpcError {
+/**
+ * Builds the most specific {@link JsonRpcError} subclass for a wire error's code, message and
+ * data; `method` names the request it answers.
+ */
+export function mapJsonRpcError(
+  code: number,
+  message: string,
+  data?: unknown,
+  method?: string,
+): JsonRpcError {
   if (typeof code !== "number" || !Number.isFinite(code)) {
     throw new TypeError(`code must be a JSON-RPC error code (a number), got ${describe(code)}`);
   }
   if (typeof message !== "string") {
     throw new TypeError(`message must be a string, got ${describe(message)}`);
   }
+  const named = method === undefined ? undefined : { method };
   switch (code) {
     case -32700:
-      return new ParseError(code, message, data);
+      return new ParseError(code, message, data, named);
     case -32600:
-      return new InvalidRequestError(code, message, data);
+      return new InvalidRequestError(code, message, data, named);
     case -32601:
-      return new MethodNotFoundError(code, message, data);
+      return new MethodNotFoundError(code, message, data, named);
     case -32602:
-      return new InvalidParamsError(code, message, data);
+      return new InvalidParamsError(code, message, data, named);
     case -32603:
-      return new InternalRpcError(code, message, data);
+      return new InternalRpcError(code, message, data, named);
   }
   if (code >= -32099 && code <= -32000) {
-    if (mentionsRetryExhaustion(message)) return new RetryLimitExceededError(code, message, data);
+    if (mentionsRetryExhaustion(message))
+      return new RetryLimitExceededError(code, message, data, named);
     // -32001 is the app-server's own refusal when its queues are full ("Server overloaded;
     // retry later."), which carries no data.
     if (code === OVERLOADED_CODE || isOverloadData(data)) {
-      return new ServerBusyError(code, message, data);
+      return new ServerBusyError(code, message, data, named);
     }
-    return new CodexRpcError(code, message, data);
+    return new CodexRpcError(code, message, data, named);
   }
-  return new JsonRpcError(code, message, data);
+  return new JsonRpcError(code, message, data, named);
 }
 
 /** Converts a JSON-RPC response's `error` member into an error (a plain CodexError if malformed). */
-export function fromWireError(error: unknown): CodexError {
+export function fromWireError(error: unknown, method?: string): CodexError {
   if (typeof error !== "object" || error === null || Array.isArray(error)) {
-    return new CodexError("Malformed JSON-RPC error response");
+    return new CodexError(
+      `Malformed JSON-RPC error response${method === undefined ? "" : ` to ${method}`}`,
+    );
   }
   const wire = error as { code?: unknown; message?: unknown; data?: unknown };
   const code = typeof wire.code === "number" && Number.isFinite(wire.code) ? wire.code : -32000;
   const message = typeof wire.message === "string" ? wire.message : "unknown";
-  return mapJsonRpcError(code, message, wire.data);
+  return mapJsonRpcError(code, message, wire.data, method);
 }
 
 /** `run()` of a turn that ended `failed`: carries the result and the server's error. */

@@ -758,6 +758,7 @@ export class Secrets {
         error.code,
         this.text(error.rpcMessage),
         this.value(error.data, depth + 1),
+        error.method,
       );
     }
     if (error instanceof TransportClosedError) {

@@ -661,7 +661,8 @@ export class Connection {
       }
       const { result } = msg;
       // An `error` of null beside a result (which JSON-RPC forbids) says there was none.
-      if (msg.error !== undefined && msg.error !== null) entry.reject(fromWireError(msg.error));
+      if (msg.error !== undefined && msg.error !== null)
+        entry.reject(fromWireError(msg.error, entry.method));
       // Every result of the protocol is an object: anything else would be read as one.
       else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
         entry.resolve(

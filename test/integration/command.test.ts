@@ -243,7 +243,7 @@ describe("Codex.exec", () => {
           (err: Error) => `${err.name}: ${err.message}`,
         );
     const spawnFailed =
-      "InternalRpcError: JSON-RPC error -32603: failed to spawn command: No such file or directory (os error 2)";
+      "InternalRpcError: JSON-RPC error -32603 (command/exec): failed to spawn command: No such file or directory (os error 2)";
     // In a sandbox, its helper runs the program, and reports one missing as exit code 101.
     expect(await failed(Sandbox.readOnly, ["no-such-program-0"])).toBe("exit 101: told");
     expect(await failed(Sandbox.fullAccess, ["no-such-program-0"])).toBe(spawnFailed);

@@ -103,6 +103,14 @@ describe("JsonRpcError", () => {
     expect(err.code).toBe(-32601);
     expect(err.rpcMessage).toBe("no such method");
     expect(err.data).toEqual({ extra: 1 });
+    expect(err.method).toBeUndefined();
+    // Named by the request it answers, when known: a log line says which call failed.
+    const named = mapJsonRpcError(-32600, "no rollout found", undefined, "thread/read");
+    expect(named).toBeInstanceOf(InvalidRequestError);
+    expect([named.method, named.message]).toEqual([
+      "thread/read",
+      "JSON-RPC error -32600 (thread/read): no rollout found",
+    ]);
   });
 });
 

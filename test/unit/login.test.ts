@@ -534,7 +534,9 @@ describe("API key and token logins", () => {
     const rpc = err as InternalRpcError;
     expect(rpc.code).toBe(-32603);
     expect(rpc.rpcMessage).toBe("failed to save api key [redacted]: disk full");
-    expect(rpc.message).toBe("JSON-RPC error -32603: failed to save api key [redacted]: disk full");
+    expect(rpc.message).toBe(
+      "JSON-RPC error -32603 (account/login/start): failed to save api key [redacted]: disk full",
+    );
     expect(rpc.data).toEqual({ key: "[redacted]", nested: ['"[redacted]"'], "[redacted]": 1 });
     expect(rpc.cause).toBeUndefined();
     expect(everything(err)).not.toContain(KEY);

@@ -414,7 +414,7 @@ describe("Codex.connect", () => {
     try {
       const err = (await codex.request("model/list", {}).catch((e: unknown) => e)) as Error;
       expect(err.message).toBe(
-        "JSON-RPC error -32001: [redacted] [redacted] [redacted] [redacted]",
+        "JSON-RPC error -32001 (model/list): [redacted] [redacted] [redacted] [redacted]",
       );
     } finally {
       await codex.close();
