@@ -14,8 +14,9 @@
  *   name the wire types its functions return (no file of it imports `/types`, which would hide
  *   a wire type no `exports` entry reaches);
  * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
- *   build) and without it (the CommonJS build, as Jest and older Node load it), and the CommonJS
- *   build run as Jest runs it, where `import()` fails: the optional `ws` must load there too;
+ *   build) and without it (the CommonJS build, as Jest and older Node load it), the CommonJS
+ *   build run as Jest runs it, where `import()` fails: the optional `ws` must load there too,
+ *   and both builds in one process, whose error classes must recognize each other's errors;
  * - `bundler`: TypeScript with `moduleResolution: bundler`, bundled by esbuild as ESM;
  * - `esbuild-cjs`: TypeScript bundled by esbuild with `--format=cjs`, as VS Code extensions,
  *   Electron and Lambda do;
@@ -84,6 +85,29 @@ const { NOTIFICATION_ROUTES } = require("codex-app-server-sdk/types");
 async function main() {${TURN}}
 
 main().then(() => console.log("ok " + require.resolve("codex-app-server-sdk")));
+`;
+
+/**
+ * Both builds in one process, as a program whose ES test hands a client to CommonJS code loads
+ * them on a Node without require(esm): an error one build makes is an instance of the other's
+ * classes, so a `retryOnOverload` of either retries it.
+ */
+const BOTH_BUILDS = `"use strict";
+const cjs = require("codex-app-server-sdk");
+
+import("codex-app-server-sdk").then((esm) => {
+  if (esm.CodexError === cjs.CodexError) throw new Error("one build was loaded, not two");
+  const busy = new esm.RetryLimitExceededError(-32000, "retry limit reached");
+  const checks = [
+    busy instanceof cjs.ServerBusyError,
+    busy instanceof cjs.CodexError,
+    !(busy instanceof cjs.TurnFailedError),
+    cjs.isRetryableError(busy),
+    new cjs.TransportClosedError("gone") instanceof esm.TransportClosedError,
+  ];
+  if (checks.includes(false)) throw new Error("checks failed: " + JSON.stringify(checks));
+  console.log("ok");
+});
 `;
 
 /**
@@ -329,11 +353,13 @@ const CONSUMERS: readonly Consumer[] = [
       "package.json": json({ private: true, type: "commonjs" }),
       "main.js": CJS_MAIN,
       "in-vm.js": CJS_IN_VM,
+      "both-builds.js": BOTH_BUILDS,
     },
     run: async (dir) => {
       expectOk(node(dir, ["main.js"]), "dist/index.js");
       expectOk(node(dir, ["--no-experimental-require-module", "main.js"]), "dist/index.cjs");
       expectOk(node(dir, ["in-vm.js"]));
+      expectOk(node(dir, ["--no-experimental-require-module", "both-builds.js"]));
     },
   },
   {

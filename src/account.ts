@@ -1,4 +1,4 @@
-import { InvalidRequestError } from "./errors.js";
+import { ERROR_CLASS, InvalidRequestError } from "./errors.js";
 import type {
   GetAccountRateLimitsParams,
   GetAccountRateLimitsResponse,
@@ -24,6 +24,8 @@ import type { Connection, RequestOptions } from "./rpc/connection.js";
  * error. It is an `InvalidRequestError` (-32600), as the server's answer is.
  */
 export class ChatgptAuthRequiredError extends InvalidRequestError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "ChatgptAuthRequiredError";
   override name = "ChatgptAuthRequiredError";
 }
 

@@ -1,7 +1,7 @@
 import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
 
-import { CodexError, InvalidRequestError } from "./errors.js";
+import { CodexError, ERROR_CLASS, InvalidRequestError } from "./errors.js";
 import type {
   CommandExecOutputDeltaNotification,
   CommandExecParams,
@@ -108,6 +108,8 @@ export interface CommandResult {
 
 /** A command ended by its `signal` or `timeout`: it was terminated, `result` holds what it wrote. */
 export class CommandAbortedError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "CommandAbortedError";
   override readonly name = "AbortError";
   constructor(
     /** The exit code and the output up to the end, or `null` when it never ended. */

@@ -3,8 +3,45 @@ import { abortError, sleep } from "./internal/deadline.js";
 import { MAX_TIMEOUT, checkRetryOptions, describe, optionNames } from "./internal/validate.js";
 import type { TurnResult } from "./result.js";
 
+/**
+ * @internal What names an error class of the SDK whatever copy of it made the error: a program
+ * can load two (the CommonJS build beside the ES one, on a Node without `require(esm)`; or two
+ * versions of the package), whose classes differ.
+ */
+export const ERROR_CLASS: unique symbol = Symbol.for("codex-app-server-sdk.errorClass") as never;
+
 /** Root of every error the SDK throws about Codex, so callers can catch them all with one check. */
 export class CodexError extends Error {
+  /** @internal The class across copies of the SDK in one process. */
+  static readonly [ERROR_CLASS]: string = "CodexError";
+
+  /**
+   * `instanceof` of this class or a subclass holds for an error of the class of that name made
+   * by another copy of the SDK in the process too.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || !Object.hasOwn(this, ERROR_CLASS)) {
+      return false;
+    }
+    const wanted = (this as { [ERROR_CLASS]?: unknown })[ERROR_CLASS];
+    for (
+      let proto = Object.getPrototypeOf(value);
+      proto !== null;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      const made: unknown = (proto as { constructor?: unknown }).constructor;
+      if (
+        typeof made === "function" &&
+        Object.hasOwn(made, ERROR_CLASS) &&
+        (made as { [ERROR_CLASS]?: unknown })[ERROR_CLASS] === wanted
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** "CodexError", or the subclass's name. */
   override name = "CodexError";
 
@@ -27,6 +64,8 @@ export interface TransportClosedErrorOptions {
 
 /** The app-server went away (exited, was killed, or its pipes closed) while the SDK still needed it. */
 export class TransportClosedError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "TransportClosedError";
   /** Always "TransportClosedError". */
   override name = "TransportClosedError";
   /** Exit code of the app-server process, or null. */
@@ -50,6 +89,8 @@ export class TransportClosedError extends CodexError {
 
 /** An error response from the app-server, carrying the JSON-RPC `code`, `message` and `data`. */
 export class JsonRpcError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "JsonRpcError";
   /** "JsonRpcError", or the subclass's name. */
   override name = "JsonRpcError";
   /** The JSON-RPC error code. */
@@ -81,54 +122,72 @@ export class JsonRpcError extends CodexError {
 
 /** A JSON-RPC error the Codex server defined (codes -32099..-32000, plus the standard codes). */
 export class CodexRpcError extends JsonRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "CodexRpcError";
   /** "CodexRpcError", or the subclass's name. */
   override name = "CodexRpcError";
 }
 
 /** The server could not parse the JSON it received (-32700). */
 export class ParseError extends CodexRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "ParseError";
   /** Always "ParseError". */
   override name = "ParseError";
 }
 
 /** The request was not a valid JSON-RPC request (-32600). */
 export class InvalidRequestError extends CodexRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "InvalidRequestError";
   /** Always "InvalidRequestError". */
   override name = "InvalidRequestError";
 }
 
 /** The server does not know the requested method (-32601). */
 export class MethodNotFoundError extends CodexRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "MethodNotFoundError";
   /** Always "MethodNotFoundError". */
   override name = "MethodNotFoundError";
 }
 
 /** The method's parameters were rejected (-32602). */
 export class InvalidParamsError extends CodexRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "InvalidParamsError";
   /** Always "InvalidParamsError". */
   override name = "InvalidParamsError";
 }
 
 /** The server failed internally while handling the request (-32603). */
 export class InternalRpcError extends CodexRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "InternalRpcError";
   /** Always "InternalRpcError". */
   override name = "InternalRpcError";
 }
 
 /** The server is overloaded; the request may succeed if retried later. */
 export class ServerBusyError extends CodexRpcError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "ServerBusyError";
   /** "ServerBusyError", or the subclass's name. */
   override name = "ServerBusyError";
 }
 
 /** The server gave up after exhausting its own retries. */
 export class RetryLimitExceededError extends ServerBusyError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "RetryLimitExceededError";
   /** Always "RetryLimitExceededError". */
   override name = "RetryLimitExceededError";
 }
 
 /** A request did not get a response within its `timeout` option. */
 export class RequestTimeoutError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "RequestTimeoutError";
   /** "RequestTimeoutError", or the subclass's name. */
   override name = "RequestTimeoutError";
   /** The JSON-RPC method of the request that timed out. */
@@ -251,6 +310,8 @@ export function fromWireError(error: unknown, method?: string): CodexError {
 
 /** `run()` of a turn that ended `failed`: carries the result and the server's error. */
 export class TurnFailedError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "TurnFailedError";
   /** Always "TurnFailedError". */
   override readonly name = "TurnFailedError";
   /** The server's error (`message`, `codexErrorInfo`, ...), if it sent one. */
@@ -270,6 +331,8 @@ export class TurnFailedError extends CodexError {
 
 /** A turn stopped through its `signal`: the turn was interrupted, `result` holds what it made. */
 export class TurnAbortedError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "TurnAbortedError";
   /** Always "AbortError", like the `DOMException` of other aborted operations. */
   override readonly name = "AbortError";
   constructor(
@@ -360,6 +423,8 @@ export interface StructuredOutputIssue {
  * all, or JSON the schema does not validate. Carries the raw text, the issues and the result.
  */
 export class StructuredOutputError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "StructuredOutputError";
   override readonly name = "StructuredOutputError";
 
   constructor(

@@ -2,7 +2,7 @@
  * The login handles and the options of the logins. The flows that start logins, and the tracker
  * that routes their completions, are in login-flows.ts, loaded on the first login.
  */
-import { RequestTimeoutError } from "./errors.js";
+import { ERROR_CLASS, RequestTimeoutError } from "./errors.js";
 import type {
   AccountLoginCompletedNotification,
   CancelLoginAccountResponse,
@@ -24,6 +24,8 @@ export interface LoginWaitOptions {
 
 /** A login `wait()` outlived its `timeout`; the login itself may still complete later. */
 export class LoginTimeoutError extends RequestTimeoutError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "LoginTimeoutError";
   /** Always "LoginTimeoutError". */
   override name = "LoginTimeoutError";
   /** The login that did not complete in time. */

@@ -771,3 +771,31 @@ describe("StructuredOutputError", () => {
     expect(new StructuredOutputError(null, {} as never, result).message).toMatch(/schema: $/);
   });
 });
+
+describe("error classes across copies of the SDK", () => {
+  it("instanceof holds for an error another copy made, class by class", async () => {
+    const ours = await import("../../src/errors.js");
+    vi.resetModules();
+    const theirs = await import("../../src/errors.js");
+    expect(theirs.ServerBusyError).not.toBe(ours.ServerBusyError);
+    const busy = new theirs.RetryLimitExceededError(-32000, "retry limit reached");
+    expect(busy instanceof ours.RetryLimitExceededError).toBe(true);
+    expect(busy instanceof ours.ServerBusyError).toBe(true);
+    expect(busy instanceof ours.JsonRpcError).toBe(true);
+    expect(busy instanceof ours.CodexError).toBe(true);
+    expect(busy instanceof ours.InvalidRequestError).toBe(false);
+    expect(busy instanceof ours.TurnFailedError).toBe(false);
+    expect(ours.isRetryableError(busy)).toBe(true);
+    // A parent's error is no child's, and no other error is one.
+    expect(new theirs.ServerBusyError(-32001, "busy") instanceof ours.RetryLimitExceededError).toBe(
+      false,
+    );
+    expect(new Error("x") instanceof ours.CodexError).toBe(false);
+    expect(Object.create(null) instanceof ours.CodexError).toBe(false);
+    // A class of the user's own, of no name the SDK gave, is matched as any class is.
+    class Mine extends ours.CodexError {}
+    expect(new Mine("m") instanceof Mine).toBe(true);
+    expect(new theirs.CodexError("c") instanceof Mine).toBe(false);
+    expect(new Mine("m") instanceof theirs.CodexError).toBe(true);
+  });
+});
