@@ -78,18 +78,17 @@ export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTo
   /** JavaScript functions offered to the model as tools, sent as `dynamicTools`. */
   readonly tools?: readonly DynamicTool[] | undefined;
 };
-/**
- * The wire fields by which a resume or fork would be answered with the thread's history, which
- * the `Thread` returned does not hold: the SDK asks for the answer without it.
- */
-type HistoryFields = "excludeTurns" | "initialTurnsPage";
-const HISTORY_FIELDS: readonly HistoryFields[] = ["excludeTurns", "initialTurnsPage"];
+// The wire fields by which a resume or fork would be answered with the thread's history, which
+// the `Thread` returned does not hold: the SDK asks for the answer without it.
+const HISTORY_FIELDS = ["excludeTurns", "initialTurnsPage"] as const;
 
 /**
  * Options of `Codex.threadResume`; without `approvalMode` the thread keeps its stored policy.
  * `tools` gives the functions behind the thread's dynamic tools again (say, in a new process).
  */
-export type ThreadResumeOptions = WithPresets<Omit<ThreadResumeParams, HistoryFields>> & {
+export type ThreadResumeOptions = WithPresets<
+  Omit<ThreadResumeParams, "excludeTurns" | "initialTurnsPage">
+> & {
   /** The functions behind the thread's dynamic tools, whose specs the runtime kept from its start. */
   readonly tools?: readonly DynamicTool[] | undefined;
 };
@@ -99,7 +98,7 @@ export type ThreadResumeOptions = WithPresets<Omit<ThreadResumeParams, HistoryFi
  * sandbox when the source's is `workspaceWrite` (a `readOnly` or `fullAccess` one is kept). The
  * source's handlers and tools on this client answer for the fork, but for those given here.
  */
-export type ThreadForkOptions = WithPresets<Omit<ThreadForkParams, HistoryFields>> & {
+export type ThreadForkOptions = WithPresets<Omit<ThreadForkParams, "excludeTurns">> & {
   /**
    * Functions behind the fork's dynamic tools (the source's, which the runtime gives the fork),
    * by name over the source's on this client.
