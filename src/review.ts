@@ -317,7 +317,7 @@ async function forkForReview(
         `a detached review needs a thread the runtime can fork, one with at least one turn; ` +
           `${threadId} has none: review it inline, or start a thread for the review`,
         err.data,
-        { cause: err },
+        { cause: err, method: err.method },
       );
     }
     throw err;

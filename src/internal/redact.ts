@@ -514,6 +514,7 @@ export class Secrets {
   // The pattern of the held and the retired secrets, made when stderr is first redacted after a
   // change.
   #stderrPattern: RegExp | undefined;
+  #stderrHeads: RegExp | undefined;
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
   readonly #halves = new Map<string, RegExp | undefined>();
@@ -585,6 +586,7 @@ export class Secrets {
     this.#pattern = patternOf(held);
     this.#heads = patternOf(held.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)));
     this.#stderrPattern = undefined;
+    this.#stderrHeads = undefined;
     this.#halves.clear();
     this.empty = this.#pattern === undefined;
     let longest = 0;
@@ -600,7 +602,9 @@ export class Secrets {
     if (this.#retired.length === 0) return this.text(text);
     const all = [...this.#holders.keys(), ...this.#retired];
     this.#stderrPattern ??= patternOf(all);
-    return cutStarts(text.replace(this.#stderrPattern!, REDACTED), all, this.#halves);
+    this.#stderrHeads ??= patternOf(all.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)));
+    const out = text.replace(this.#stderrPattern!, REDACTED);
+    return cutStarts(out, all, this.#stderrHeads!, this.#halves);
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -621,8 +625,7 @@ export class Secrets {
     if (this.#pattern === undefined) return text;
     const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
     if (!out.includes("...") && !out.includes("\u2026")) return out;
-    this.#heads!.lastIndex = 0;
-    return this.#heads!.test(out) ? cutStarts(out, this.#holders.keys(), this.#halves) : out;
+    return cutStarts(out, this.#holders.keys(), this.#heads!, this.#halves);
   }
 
   /**
@@ -643,7 +646,7 @@ export class Secrets {
     }
     return from >= end
       ? out
-      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#halves);
+      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#heads!, this.#halves);
   }
 
   #mentionedIn(text: string): boolean {
@@ -808,18 +811,34 @@ const ELLIPSIS = /\.\.\.|\u2026/g;
  * `text` with what comes right before each ellipsis replaced when it is the start of one of
  * `secrets` (in any of its forms) cut short there, and at least half of it: a shorter start may
  * be the public prefix every such secret shares (`sk-proj-...`, `https://hooks.slack.com/...`),
- * which ordinary text writes too.
+ * which ordinary text writes too. `heads` (global) finds the first characters of any of them:
+ * only an ellipsis that closely follows one is looked at.
  */
 function cutStarts(
   text: string,
   secrets: Iterable<string>,
+  heads: RegExp,
   halves: Map<string, RegExp | undefined>,
 ): string {
+  heads.lastIndex = 0;
+  const starts: number[] = [];
+  for (let found = heads.exec(text); found !== null; found = heads.exec(text)) {
+    starts.push(found.index);
+    heads.lastIndex = found.index + 1;
+  }
+  if (starts.length === 0) return text;
+  const list = [...secrets];
+  let reach = 0;
+  for (const secret of list) reach = Math.max(reach, formBound(secret));
   let out = "";
   let from = 0;
-  const list = [...secrets];
+  let next = 0;
   for (const mark of text.matchAll(ELLIPSIS)) {
-    const start = startBefore(text, mark.index, from, list, halves);
+    // The first head that may start a cut secret ending here.
+    while (next < starts.length && starts[next]! < Math.max(from, mark.index - reach)) next++;
+    if (next === starts.length) break;
+    if (starts[next]! >= mark.index) continue;
+    const start = startBefore(text, mark.index, Math.max(from, starts[next]!), list, halves);
     if (start !== -1) {
       out += text.slice(from, start) + REDACTED;
       from = mark.index;
@@ -847,7 +866,7 @@ function startBefore(
     for (let found = half.exec(window); found !== null; found = half.exec(window)) {
       const at = from + found.index;
       if (best !== -1 && at >= best) break;
-      if (secret.startsWith(unescaped(window.slice(found.index)))) {
+      if (readings(window.slice(found.index)).some((reading) => secret.startsWith(reading))) {
         best = at;
         break;
       }
@@ -876,15 +895,24 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = {
   f: "\f",
 };
 
-// A form of a secret as written: each run of backslashes and the escape after it read as the
-// character it stands for.
-function unescaped(form: string): string {
-  return form.replace(/\\+(u[0-9a-fA-F]{4}|.)?/g, (_, escape: string | undefined) => {
-    if (escape === undefined) return "\\";
-    if (escape.length === 5) return String.fromCharCode(parseInt(escape.slice(1), 16));
-    return SHORT_ESCAPES[escape] ?? escape;
-  });
+// The readings of a form of a secret cut short: as written, and decoded as a JSON string once,
+// twice or thrice (an escape the cut left unfinished, `\\u00`, dropped first).
+function readings(form: string): string[] {
+  const out = [form];
+  let text = form.replace(UNFINISHED_ESCAPE, "");
+  for (let level = 0; level < 3; level++) {
+    try {
+      text = JSON.parse(`"${text}"`) as string;
+    } catch {
+      break;
+    }
+    out.push(text);
+    text = text.replace(UNFINISHED_ESCAPE, "");
+  }
+  return out;
 }
+
+const UNFINISHED_ESCAPE = /\\+(?:u[0-9a-fA-F]{0,3})?$/;
 
 /**
  * One pattern of every form of each secret, longest first (a secret holding another is replaced

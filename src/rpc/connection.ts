@@ -1,5 +1,5 @@
 import { constants } from "node:buffer";
-import { CodexError, TransportClosedError, fromWireError } from "../errors.js";
+import { CodexError, ERROR_CLASS, TransportClosedError, fromWireError } from "../errors.js";
 import {
   SERVER_NOTIFICATION_METHODS,
   SERVER_REQUEST_METHODS,
@@ -39,6 +39,8 @@ export type ServerRequestHandler = (request: RawServerRequest) => Promise<unknow
  * for a request with malformed params, logged and answered with -32602.
  */
 export class ProtocolError extends CodexError {
+  /** @internal The class across copies of the SDK in one process (see `CodexError`). */
+  static override readonly [ERROR_CLASS]: string = "ProtocolError";
   /** Always "ProtocolError". */
   override readonly name = "ProtocolError";
   constructor(

@@ -798,4 +798,20 @@ describe("error classes across copies of the SDK", () => {
     expect(new theirs.CodexError("c") instanceof Mine).toBe(false);
     expect(new Mine("m") instanceof theirs.CodexError).toBe(true);
   });
+
+  it("gives every error class the SDK exports a name of its own across copies", async () => {
+    const sdk = (await import("../../src/index.js")) as Record<string, unknown>;
+    const { CodexError, ERROR_CLASS } = await import("../../src/errors.js");
+    const classes = Object.entries(sdk).filter(
+      ([, value]) =>
+        typeof value === "function" &&
+        (value === CodexError ||
+          Object.prototype.isPrototypeOf.call(CodexError.prototype, value.prototype)),
+    );
+    expect(classes.length).toBeGreaterThan(15);
+    for (const [name, value] of classes) {
+      expect(Object.hasOwn(value as object, ERROR_CLASS), name).toBe(true);
+      expect((value as Record<symbol, unknown>)[ERROR_CLASS], name).toBe(name);
+    }
+  });
 });

@@ -233,6 +233,20 @@ describe("Secrets.text", () => {
     expect(s.text(JSON.stringify({ message: cut }))).toBe(
       JSON.stringify({ message: `Invalid API key ${REDACTED}...` }),
     );
+    // A backslash of its own, as written or quoted; a cut inside one of its escapes.
+    const backslashed = "sk-live-7hG2kP9qZx\\W4mN8vB3uKp7LwS5nD2aF9gH4jC6";
+    s.add(backslashed);
+    const head = backslashed.slice(0, 30);
+    expect(s.text(`said ${head}... then`)).toBe(`said ${REDACTED}... then`);
+    expect(s.text(JSON.stringify({ m: `said ${head}...` }))).toBe(
+      JSON.stringify({ m: `said ${REDACTED}...` }),
+    );
+    for (const unfinished of ["\\", "\\u00", "\\u002"]) {
+      const cutInside = `${slashed.slice(0, 17).replaceAll("/", "\\/")}${unfinished}...`;
+      expect(s.text(JSON.stringify({ m: cutInside })), unfinished).toBe(
+        JSON.stringify({ m: `${REDACTED}...` }),
+      );
+    }
     // Less than half of it may be the prefix every such key shares, which ordinary text writes.
     const plain = "keys look like sk-proj-... and sk-proj-Zq81m... and so on...";
     expect(s.text(plain)).toBe(plain);
