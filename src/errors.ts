@@ -340,8 +340,22 @@ export class TurnAbortedError extends CodexError {
     readonly result: TurnResult | null,
     cause: unknown,
   ) {
-    super("The turn was aborted", { cause });
+    super(`The turn was aborted${abortedBecause(cause)}`, { cause });
   }
+}
+
+// Why a turn was aborted, as its message says it: a timeout (`The turn took longer than 500 ms`)
+// or the signal's own reason, so a log tells a timeout from a caller's abort; nothing for the
+// default reason of `abort()`, which says no more than the message does.
+function abortedBecause(cause: unknown): string {
+  const reason =
+    cause instanceof Error && cause.name === "AbortError" && cause.cause !== undefined
+      ? cause.cause
+      : cause;
+  if (reason instanceof Error) {
+    return reason.name === "AbortError" || reason.message === "" ? "" : `: ${reason.message}`;
+  }
+  return typeof reason === "string" && reason !== "" ? `: ${reason.slice(0, 200)}` : "";
 }
 
 /**

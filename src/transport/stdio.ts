@@ -80,6 +80,10 @@ export class StdioTransport implements Transport {
         env,
         stdio: ["pipe", "pipe", "pipe"],
         windowsHide: true,
+        // A process group of its own: Ctrl-C in a terminal, or a signal to the program's group,
+        // reaches the program, which may still interrupt its turns and close the client. The
+        // server still ends with the program: at the end of its stdin, or the exit hook above.
+        detached: process.platform !== "win32",
       });
     } catch (err) {
       // Some failures (ENOTDIR, E2BIG) are thrown instead of emitted: they end it the same way.

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -139,6 +139,40 @@ describe("start-up options", () => {
 });
 
 describe("process death and close", () => {
+  it("keeps the server out of a signal to the program's process group (Ctrl-C)", async () => {
+    const script = [
+      `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+      `const codex = await Codex.start({ env: ${JSON.stringify(env())} });`,
+      "process.once('SIGINT', async () => {",
+      "  try {",
+      "    await codex.models();",
+      "    console.log('alive');",
+      "  } catch (err) {",
+      "    console.log(`gone: ${err.message.split('\\n')[0]}`);",
+      "  }",
+      "  await codex.close();",
+      "});",
+      "console.log('ready');",
+    ].join("\n");
+    // The program leads a group of its own, as a shell's foreground job does: the signal goes
+    // to that group, not to this test's.
+    const host = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      detached: true,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    const ended = new Promise<number | null>((resolve) => host.once("exit", resolve));
+    await new Promise<void>((resolve) =>
+      host.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("ready")) resolve();
+      }),
+    );
+    process.kill(-host.pid!, "SIGINT");
+    expect(await ended).toBe(0);
+    expect(out.trim().split("\n")).toEqual(["ready", "alive"]);
+  });
+
   it("does not let the child outlive a parent that exits without closing", async () => {
     const script = [
       `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,

@@ -14,6 +14,7 @@ import {
   ServerBusyError,
   StructuredOutputError,
   TransportClosedError,
+  TurnAbortedError,
   fromWireError,
   isOverloadData,
   isRetryableError,
@@ -813,5 +814,26 @@ describe("error classes across copies of the SDK", () => {
       expect(Object.hasOwn(value as object, ERROR_CLASS), name).toBe(true);
       expect((value as Record<symbol, unknown>)[ERROR_CLASS], name).toBe(name);
     }
+  });
+});
+
+describe("TurnAbortedError", () => {
+  it("says why the turn was aborted, but for a bare abort()", () => {
+    const message = (cause: unknown) => new TurnAbortedError(null, cause).message;
+    const timeout = new DOMException("The turn took longer than 500 ms", "TimeoutError");
+    expect(message(timeout)).toBe("The turn was aborted: The turn took longer than 500 ms");
+    const bare = new AbortController();
+    bare.abort();
+    expect(message(bare.signal.reason)).toBe("The turn was aborted");
+    expect(message(new Error("client disconnected"))).toBe(
+      "The turn was aborted: client disconnected",
+    );
+    // A reason that is no Error comes wrapped, as abortError() wraps it.
+    const wrapped = new DOMException("The operation was aborted", {
+      name: "AbortError",
+      cause: "shutting down",
+    } as never);
+    expect(message(wrapped)).toBe("The turn was aborted: shutting down");
+    expect(message(undefined)).toBe("The turn was aborted");
   });
 });
