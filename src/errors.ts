@@ -269,6 +269,9 @@ export function mapJsonRpcError(
   if (typeof message !== "string") {
     throw new TypeError(`message must be a string, got ${describe(message)}`);
   }
+  if (method !== undefined && (typeof method !== "string" || method === "")) {
+    throw new TypeError(`method must be a non-empty string, got ${describe(method)}`);
+  }
   const named = method === undefined ? undefined : { method };
   switch (code) {
     case -32700:
@@ -346,17 +349,21 @@ export class TurnAbortedError extends CodexError {
 
 // Why a turn was aborted, as its message says it: a timeout (`The turn took longer than 500 ms`)
 // or the signal's own reason, so a log tells a timeout from a caller's abort; nothing for the
-// default reason of `abort()`, which says no more than the message does.
+// default reason of a bare `abort()`, which says no more than the message does.
 function abortedBecause(cause: unknown): string {
   const reason =
     cause instanceof Error && cause.name === "AbortError" && cause.cause !== undefined
       ? cause.cause
       : cause;
-  if (reason instanceof Error) {
-    return reason.name === "AbortError" || reason.message === "" ? "" : `: ${reason.message}`;
-  }
-  return typeof reason === "string" && reason !== "" ? `: ${reason.slice(0, 200)}` : "";
+  const text = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "";
+  return text === "" || DEFAULT_ABORT_MESSAGES.has(text) ? "" : `: ${text.slice(0, 200)}`;
 }
+
+// What Node and the SDK say of an abort that was given no reason.
+const DEFAULT_ABORT_MESSAGES: ReadonlySet<string> = new Set([
+  "This operation was aborted",
+  "The operation was aborted",
+]);
 
 /**
  * Whether retrying the failed operation later might succeed because the server or the model was

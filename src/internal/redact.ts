@@ -506,7 +506,7 @@ export class Secrets {
   // however many secrets there are, where a search per form made the cost of every line grow
   // with their number.
   #pattern: RegExp | undefined;
-  // The first characters of each held secret, with which the start of one cut short begins.
+  // The first half of each held secret, with which the start of one cut short begins.
   #heads: RegExp | undefined;
   // The secrets no longer held, latest last: the server's stderr, kept for errors, may still
   // quote one written while it was held (a command's environment, logged at debug level).
@@ -514,7 +514,6 @@ export class Secrets {
   // The pattern of the held and the retired secrets, made when stderr is first redacted after a
   // change.
   #stderrPattern: RegExp | undefined;
-  #stderrHeads: RegExp | undefined;
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
   readonly #halves = new Map<string, RegExp | undefined>();
@@ -584,9 +583,8 @@ export class Secrets {
   #compile(): void {
     const held = [...this.#holders.keys()];
     this.#pattern = patternOf(held);
-    this.#heads = patternOf(held.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)));
+    this.#heads = patternOf(held.flatMap(halfText));
     this.#stderrPattern = undefined;
-    this.#stderrHeads = undefined;
     this.#halves.clear();
     this.empty = this.#pattern === undefined;
     let longest = 0;
@@ -600,11 +598,15 @@ export class Secrets {
    */
   stderrText(text: string): string {
     if (this.#retired.length === 0) return this.text(text);
-    const all = [...this.#holders.keys(), ...this.#retired];
-    this.#stderrPattern ??= patternOf(all);
-    this.#stderrHeads ??= patternOf(all.map((secret) => secret.slice(0, MIN_CREDENTIAL_CHARS)));
-    const out = text.replace(this.#stderrPattern!, REDACTED);
-    return cutStarts(out, all, this.#stderrHeads!, this.#halves);
+    // The retired as written and quoted up to twice (as the runtime's debug log quotes an
+    // environment), in a pattern of literal text, which stays quick to make and to run however
+    // many there are; the held in every form.
+    this.#stderrPattern ??= new RegExp(
+      [this.#pattern?.source, literalPatternOf(this.#retired)].filter(Boolean).join("|"),
+      "g",
+    );
+    const out = text.replace(this.#stderrPattern, REDACTED);
+    return cutStarts(out, this.#holders.keys(), this.#heads, this.#halves);
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -625,7 +627,7 @@ export class Secrets {
     if (this.#pattern === undefined) return text;
     const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
     if (!out.includes("...") && !out.includes("\u2026")) return out;
-    return cutStarts(out, this.#holders.keys(), this.#heads!, this.#halves);
+    return cutStarts(out, this.#holders.keys(), this.#heads, this.#halves);
   }
 
   /**
@@ -646,7 +648,7 @@ export class Secrets {
     }
     return from >= end
       ? out
-      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#heads!, this.#halves);
+      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#heads, this.#halves);
   }
 
   #mentionedIn(text: string): boolean {
@@ -811,78 +813,72 @@ const ELLIPSIS = /\.\.\.|\u2026/g;
  * `text` with what comes right before each ellipsis replaced when it is the start of one of
  * `secrets` (in any of its forms) cut short there, and at least half of it: a shorter start may
  * be the public prefix every such secret shares (`sk-proj-...`, `https://hooks.slack.com/...`),
- * which ordinary text writes too. `heads` (global) finds the first characters of any of them:
- * only an ellipsis that closely follows one is looked at.
+ * which ordinary text writes too. `starts` (global) finds the first half of any of them, in one
+ * search: only where one occurs is the secret it may begin looked for.
  */
 function cutStarts(
   text: string,
   secrets: Iterable<string>,
-  heads: RegExp,
+  starts: RegExp | undefined,
   halves: Map<string, RegExp | undefined>,
 ): string {
-  heads.lastIndex = 0;
-  const starts: number[] = [];
-  for (let found = heads.exec(text); found !== null; found = heads.exec(text)) {
-    starts.push(found.index);
-    heads.lastIndex = found.index + 1;
-  }
-  if (starts.length === 0) return text;
+  if (starts === undefined) return text;
+  const marks: number[] = [];
+  for (const mark of text.matchAll(ELLIPSIS)) marks.push(mark.index);
+  if (marks.length === 0) return text;
   const list = [...secrets];
-  let reach = 0;
-  for (const secret of list) reach = Math.max(reach, formBound(secret));
   let out = "";
   let from = 0;
   let next = 0;
-  for (const mark of text.matchAll(ELLIPSIS)) {
-    // The first head that may start a cut secret ending here.
-    while (next < starts.length && starts[next]! < Math.max(from, mark.index - reach)) next++;
-    if (next === starts.length) break;
-    if (starts[next]! >= mark.index) continue;
-    const start = startBefore(text, mark.index, Math.max(from, starts[next]!), list, halves);
-    if (start !== -1) {
-      out += text.slice(from, start) + REDACTED;
-      from = mark.index;
+  starts.lastIndex = 0;
+  for (let found = starts.exec(text); found !== null; found = starts.exec(text)) {
+    const at = found.index;
+    starts.lastIndex = at + 1;
+    if (at < from) continue;
+    while (next < marks.length && marks[next]! <= at) next++;
+    if (next === marks.length) break;
+    const end = marks[next]!;
+    if (isCutSecret(text, at, end, list, halves)) {
+      out += text.slice(from, at) + REDACTED;
+      from = end;
     }
   }
   return from === 0 ? text : out + text.slice(from);
 }
 
-// Where the longest cut start of a secret that ends at `end` begins (at `floor` or after), or -1.
-// Each search reads no further back than the longest form of the secret.
-function startBefore(
+// Whether the text from `at` to the ellipsis at `end` is the start of one of `secrets`, half of it
+// or more, in one of its forms.
+function isCutSecret(
   text: string,
+  at: number,
   end: number,
-  floor: number,
   secrets: readonly string[],
   halves: Map<string, RegExp | undefined>,
-): number {
-  let best = -1;
+): boolean {
   for (const secret of secrets) {
     const half = halfOf(secret, halves);
-    if (half === undefined) continue;
-    const from = Math.max(floor, end - formBound(secret));
-    const window = text.slice(from, end);
-    half.lastIndex = 0;
-    for (let found = half.exec(window); found !== null; found = half.exec(window)) {
-      const at = from + found.index;
-      if (best !== -1 && at >= best) break;
-      if (readings(window.slice(found.index)).some((reading) => secret.startsWith(reading))) {
-        best = at;
-        break;
-      }
-      half.lastIndex = found.index + 1;
-    }
+    if (half === undefined || end - at > formBound(secret)) continue;
+    half.lastIndex = at;
+    if (half.exec(text) === null || half.lastIndex > end) continue;
+    const form = text.slice(at, end);
+    if (readings(form).some((reading) => secret.startsWith(reading))) return true;
   }
-  return best;
+  return false;
 }
 
-// The pattern of the first half of a secret (8 characters at least, and less than the whole),
-// kept in `halves` once made.
+// The first half of a secret (8 characters at least, and less than the whole), or none.
+function halfText(secret: string): string[] {
+  const half = Math.max(MIN_CREDENTIAL_CHARS, Math.ceil(secret.length / 2));
+  return half >= secret.length ? [] : [secret.slice(0, half)];
+}
+
+// The pattern of the first half of a secret (see `halfText`), matching where its search starts
+// only, kept in `halves` once made.
 function halfOf(secret: string, halves: Map<string, RegExp | undefined>): RegExp | undefined {
   if (halves.has(secret)) return halves.get(secret);
   const half = Math.max(MIN_CREDENTIAL_CHARS, Math.ceil(secret.length / 2));
   const pattern =
-    half >= secret.length ? undefined : new RegExp(secretPattern(secret.slice(0, half)), "g");
+    half >= secret.length ? undefined : new RegExp(secretPattern(secret.slice(0, half)), "y");
   halves.set(secret, pattern);
   return pattern;
 }
@@ -925,6 +921,22 @@ function patternOf(secrets: readonly string[]): RegExp | undefined {
   if (secrets.length === 0) return undefined;
   const longestFirst = [...new Set(secrets)].sort((a, b) => b.length - a.length);
   return new RegExp(longestFirst.map(secretPattern).join("|"), "g");
+}
+
+// The secrets as written and as quoted once and twice in JSON strings, longest first, as the
+// source of a pattern of literal text.
+function literalPatternOf(secrets: readonly string[]): string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    let form = secret;
+    for (let level = 0; level < 3; level++, form = JSON.stringify(form).slice(1, -1)) {
+      forms.add(form);
+    }
+  }
+  return [...forms]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join("|");
 }
 
 function secretPattern(secret: string): string {

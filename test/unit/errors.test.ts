@@ -108,6 +108,11 @@ describe("JsonRpcError", () => {
     // Named by the request it answers, when known: a log line says which call failed.
     const named = mapJsonRpcError(-32600, "no rollout found", undefined, "thread/read");
     expect(named).toBeInstanceOf(InvalidRequestError);
+    for (const method of [null, 42, ""]) {
+      expect(() => mapJsonRpcError(-32600, "bad", undefined, method as never)).toThrow(
+        /^method must be a non-empty string, got /,
+      );
+    }
     expect([named.method, named.message]).toEqual([
       "thread/read",
       "JSON-RPC error -32600 (thread/read): no rollout found",
@@ -835,5 +840,8 @@ describe("TurnAbortedError", () => {
     } as never);
     expect(message(wrapped)).toBe("The turn was aborted: shutting down");
     expect(message(undefined)).toBe("The turn was aborted");
+    expect(message(new DOMException("user pressed stop", "AbortError"))).toBe(
+      "The turn was aborted: user pressed stop",
+    );
   });
 });
