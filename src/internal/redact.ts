@@ -507,7 +507,7 @@ export class Secrets {
   // with their number.
   #pattern: RegExp | undefined;
   // The first half of each held secret, with which the start of one cut short begins.
-  #heads: RegExp | undefined;
+  #starts: RegExp | undefined;
   // The secrets no longer held, latest last: the server's stderr, kept for errors, may still
   // quote one written while it was held (a command's environment, logged at debug level).
   #retired: string[] = [];
@@ -583,7 +583,7 @@ export class Secrets {
   #compile(): void {
     const held = [...this.#holders.keys()];
     this.#pattern = patternOf(held);
-    this.#heads = patternOf(held.flatMap(halfText));
+    this.#starts = patternOf(held.flatMap(halfText));
     this.#stderrPattern = undefined;
     this.#halves.clear();
     this.empty = this.#pattern === undefined;
@@ -606,7 +606,7 @@ export class Secrets {
       "g",
     );
     const out = text.replace(this.#stderrPattern, REDACTED);
-    return cutStarts(out, this.#holders.keys(), this.#heads, this.#halves);
+    return cutStarts(out, this.#holders.keys(), this.#starts, this.#halves);
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -627,7 +627,7 @@ export class Secrets {
     if (this.#pattern === undefined) return text;
     const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
     if (!out.includes("...") && !out.includes("\u2026")) return out;
-    return cutStarts(out, this.#holders.keys(), this.#heads, this.#halves);
+    return cutStarts(out, this.#holders.keys(), this.#starts, this.#halves);
   }
 
   /**
@@ -648,7 +648,7 @@ export class Secrets {
     }
     return from >= end
       ? out
-      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#heads, this.#halves);
+      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#starts, this.#halves);
   }
 
   #mentionedIn(text: string): boolean {
@@ -876,20 +876,11 @@ function halfText(secret: string): string[] {
 // only, kept in `halves` once made.
 function halfOf(secret: string, halves: Map<string, RegExp | undefined>): RegExp | undefined {
   if (halves.has(secret)) return halves.get(secret);
-  const half = Math.max(MIN_CREDENTIAL_CHARS, Math.ceil(secret.length / 2));
-  const pattern =
-    half >= secret.length ? undefined : new RegExp(secretPattern(secret.slice(0, half)), "y");
+  const [half] = halfText(secret);
+  const pattern = half === undefined ? undefined : new RegExp(secretPattern(half), "y");
   halves.set(secret, pattern);
   return pattern;
 }
-
-const SHORT_ESCAPES: Readonly<Record<string, string>> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  b: "\b",
-  f: "\f",
-};
 
 // The readings of a form of a secret cut short: as written, and decoded as a JSON string once,
 // twice or thrice (an escape the cut left unfinished, `\\u00`, dropped first).
@@ -951,8 +942,10 @@ function secretPattern(secret: string): string {
         .toString(16)
         .padStart(4, "0")
         .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
-      // A control character JSON writes short (`\n`), or as a `\u` escape.
-      const short = Object.keys(SHORT_ESCAPES).find((key) => SHORT_ESCAPES[key] === char);
+      // A control character JSON writes short (a backslash and a letter: `\n`), or as a `\u`
+      // escape.
+      const json = JSON.stringify(char).slice(1, -1);
+      const short = json.length === 2 && /[a-z]/.test(json[1]!) ? json[1] : undefined;
       const escaped = short === undefined ? `u${hex}` : `(?:${short}|u${hex})`;
       out += `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
     }
