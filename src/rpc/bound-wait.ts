@@ -1,4 +1,4 @@
-import { RequestTimeoutError } from "../errors.js";
+import { JsonRpcError, RequestTimeoutError } from "../errors.js";
 import { abortError, deadline } from "../internal/deadline.js";
 import type { RequestOptions } from "../internal/validate.js";
 
@@ -18,7 +18,7 @@ export function boundWait<T>(
   const signal = call?.signal;
   const timeout = call?.timeout;
   if (signal === undefined && timeout === undefined) return work;
-  return deadline(work, {
+  const bounded = deadline(work, {
     signal,
     timeout,
     onAbort: () => {
@@ -30,6 +30,26 @@ export function boundWait<T>(
       throw new RequestTimeoutError(method, timeout!);
     },
   });
+  return bounded.then(undefined, callersStack);
+}
+
+/**
+ * `answer`, whose rejection with an error made for this call alone (the server's error answer, its
+ * timeout) gets the stack of the code that awaits it. Made as a line is read or a timer fires,
+ * such an error's stack would name only the SDK's internals; here, in the call's own promise
+ * chain, V8 adds the caller's async frames (`at async main (app.ts:12)`).
+ */
+export function withCallersStack<T>(answer: Promise<T>): Promise<T> {
+  return answer.then(undefined, callersStack);
+}
+
+function callersStack(err: unknown): never {
+  // Never an error shared by several calls (a closed connection's) or one the caller gave (an
+  // abort's reason): each of these two is made for one call.
+  if (err instanceof JsonRpcError || err instanceof RequestTimeoutError) {
+    Error.captureStackTrace(err, callersStack);
+  }
+  throw err;
 }
 
 /**

@@ -11,7 +11,7 @@ import { abortError, deadline, now } from "../internal/deadline.js";
 import { deferred } from "../internal/deferred.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
-import { boundWait } from "./bound-wait.js";
+import { boundWait, withCallersStack } from "./bound-wait.js";
 import { encodesLoneSurrogate, type RequestOptions } from "../internal/validate.js";
 import { lastLines } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
@@ -398,7 +398,7 @@ export class Connection {
       if (counted) this.#placed.set(id, now());
     }
     // Given up on, the call forgets its answer (and is never sent, if it still waits).
-    if (signal === undefined && options?.timeout === undefined) return answered;
+    if (signal === undefined && options?.timeout === undefined) return withCallersStack(answered);
     return boundWait(answered, method, options, () => {
       this.#pending.delete(id);
       this.#queued.delete(id);

@@ -187,6 +187,33 @@ describe("Connection", () => {
     expect(err).toBeInstanceOf(RequestTimeoutError);
   });
 
+  it("gives an error answer and a timeout the stack of the code that awaited the call", async () => {
+    const { transport, connection } = setup();
+    async function callerOfTheAnswer(): Promise<unknown> {
+      return await connection.request("thread/start", {});
+    }
+    async function callerOfTheTimeout(): Promise<unknown> {
+      return await connection.request("model/list", {}, { timeout: 5 });
+    }
+    const answered = callerOfTheAnswer().catch((e: unknown) => e as Error);
+    const timedOut = callerOfTheTimeout().catch((e: unknown) => e as Error);
+    const sent = await transport.waitForSent(1);
+    // Outside the caller's promise chain, as a line read from the server is.
+    setImmediate(() => transport.deliver({ id: sent.id, error: { code: -32602, message: "bad" } }));
+    const err = await answered;
+    expect(err).toBeInstanceOf(InvalidParamsError);
+    expect(err.stack).toMatch(
+      /^InvalidParamsError: JSON-RPC error -32602 \(thread\/start\): bad\n/,
+    );
+    // (Vitest's source maps write an async frame without its "async".)
+    expect(err.stack).toMatch(/\n {4}at (async )?callerOfTheAnswer /);
+    expect(err.stack).not.toContain("fromWireError");
+    const late = await timedOut;
+    expect(late).toBeInstanceOf(RequestTimeoutError);
+    expect(late.stack).toMatch(/\n {4}at (async )?callerOfTheTimeout /);
+    expect(late.stack).not.toContain("Timeout.");
+  });
+
   it("rejects at once with the abort reason, and sends nothing for an aborted signal", async () => {
     const { transport, connection } = setup();
     const aborted = AbortSignal.abort(new Error("stop"));

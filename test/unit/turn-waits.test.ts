@@ -842,6 +842,7 @@ describe("stopping what the caller gave up on", () => {
       const { transport, thread, answer, tables } = setup();
       const inFlight = thread.run("x").catch((e: unknown) => e);
       await answer(1, "turn/start", { turn: turnOf("t1") });
+      await flush();
       const queued = thread.run("y");
       transport.deliver({ method, params: { threadId: TH } });
       expect(((await inFlight) as Error).message).toBe(
@@ -1066,6 +1067,7 @@ describe("stopping what the caller gave up on", () => {
     const goal = thread.runGoal("a goal").catch((e: unknown) => e);
     const active = { threadId: TH, objective: "a goal", status: "active" };
     await answer(1, "thread/goal/set", { goal: active });
+    await flush();
     const failure = { message: "boom", codexErrorInfo: "other" };
     transport.deliver({
       method: "turn/started",
@@ -1790,6 +1792,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
     transport.deliver(started("lost"));
     const goal = thread.runGoal("g");
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
     transport.deliver(started("g1"));
     transport.deliver(completed("g1"));
     transport.deliver(updated(goalOf("complete")));
