@@ -292,8 +292,39 @@ function oneOf(
   );
 }
 
-// A `data:` URL of base64 data, the only URL of an image or audio the runtime sends the model.
+// A `data:` URL of base64 data, the only URL of an image or audio the runtime sends the model,
+// which takes only standard base64, padded (no white space, no `-` or `_`).
 const BASE64_DATA_URL = /^data:[^,]*;base64,/i;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * What is wrong with `url` as the URL of an image or audio the runtime would send the model (it
+ * refuses a remote URL, sends a path on as a URL, and leaves out data it cannot decode, telling
+ * the model only that content was omitted); `undefined` when nothing is.
+ */
+function mediaUrlProblem(
+  url: string,
+  kind: "image" | "audio",
+  forFile: string,
+): string | undefined {
+  const prefix = BASE64_DATA_URL.exec(url);
+  if (prefix === null) {
+    return (
+      `must be a base64 data: URL (data:<type>;base64,...), the only kind the runtime sends to ` +
+      `the model: ${forFile}; fetch a remote ${kind} and pass its data`
+    );
+  }
+  const data = url.slice(prefix[0].length);
+  if (data === "") return "holds no data after ;base64,";
+  if (!BASE64.test(data)) {
+    return (
+      "holds data that is not base64 as the runtime decodes it (A-Z, a-z, 0-9, + and /, padded " +
+      "with = to a multiple of 4 characters, without white space): it would leave the " +
+      `${kind} out`
+    );
+  }
+  return undefined;
+}
 
 function toWire(item: unknown, index: number): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
@@ -323,16 +354,13 @@ function toWire(item: unknown, index: number): UserInput {
       const kind = `${/^[aeiou]/.test(String(type)) ? "an" : "a"} ${String(type)}`;
       throw new TypeError(`input[${index}].${field} of ${kind} item must not be empty`);
     }
-    // The runtime refuses a remote URL, and sends a path on to the model, which fails the turn;
-    // an audio URL, or data not in base64, it replaces with a note that the content was omitted.
-    if ((type === "image" || type === "audio") && field === "url" && !BASE64_DATA_URL.test(value)) {
-      const kind = type === "image" ? "an image" : "an audio";
+    if ((type === "image" || type === "audio") && field === "url") {
       const local = type === "image" ? "localImage(path)" : "localAudio(path)";
-      throw new TypeError(
-        `input[${index}].url of ${kind} item must be a base64 data: URL ` +
-          `(data:<type>;base64,...), the only kind the runtime sends to the model: for a file use ` +
-          `${local}; fetch a remote ${type} and pass its data`,
-      );
+      const problem = mediaUrlProblem(value, type, `for a file use ${local}`);
+      if (problem !== undefined) {
+        const kind = type === "image" ? "an image" : "an audio";
+        throw new TypeError(`input[${index}].url of ${kind} item ${problem}`);
+      }
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }
@@ -467,6 +495,12 @@ function checkContentItem(item: unknown, i: number): void {
   const [field] = given as [string];
   if (type !== "input_text" && (record[field] as string).trim() === "") {
     throw new TypeError(`${name} (${type}) has an empty ${field}`);
+  }
+  if (field === "image_url" || field === "audio_url") {
+    const kind = field === "image_url" ? "image" : "audio";
+    const forFile = "for a file, read it and pass its data";
+    const problem = mediaUrlProblem(record[field] as string, kind, forFile);
+    if (problem !== undefined) throw new TypeError(`${name} (${type}) ${field} ${problem}`);
   }
   const isImage = type === "input_image";
   refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);

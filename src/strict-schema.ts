@@ -725,12 +725,16 @@ async function validated(value: unknown, props: StandardProps): Promise<AnswerRe
   }
   // The outcome is the validator's: its getters may throw too.
   try {
-    const issues = isObject(outcome) ? outcome.issues : undefined;
+    // Any object: ArkType's failure is an array of its errors that has `issues` too.
+    if (typeof outcome !== "object" || outcome === null) {
+      return { issues: [{ message: "the schema's validate returned no value" }] };
+    }
+    const { issues } = outcome as { issues?: unknown };
     if (issues !== undefined && issues !== null) {
       const list = Array.isArray(issues) ? (issues as StructuredOutputIssue[]) : [];
       return { issues: list.length > 0 ? list : [{ message: "the schema rejected the answer" }] };
     }
-    if (!isObject(outcome) || !("value" in outcome)) {
+    if (!("value" in outcome)) {
       return { issues: [{ message: "the schema's validate returned no value" }] };
     }
     return { value: outcome.value };

@@ -195,12 +195,12 @@ describe("Connection", () => {
     async function callerOfTheTimeout(): Promise<unknown> {
       return await connection.request("model/list", {}, { timeout: 5 });
     }
-    const answered = callerOfTheAnswer().catch((e: unknown) => e as Error);
-    const timedOut = callerOfTheTimeout().catch((e: unknown) => e as Error);
+    const answered = callerOfTheAnswer().catch((e: unknown) => e);
+    const timedOut = callerOfTheTimeout().catch((e: unknown) => e);
     const sent = await transport.waitForSent(1);
     // Outside the caller's promise chain, as a line read from the server is.
     setImmediate(() => transport.deliver({ id: sent.id, error: { code: -32602, message: "bad" } }));
-    const err = await answered;
+    const err = (await answered) as Error;
     expect(err).toBeInstanceOf(InvalidParamsError);
     expect(err.stack).toMatch(
       /^InvalidParamsError: JSON-RPC error -32602 \(thread\/start\): bad\n/,
@@ -208,7 +208,7 @@ describe("Connection", () => {
     // (Vitest's source maps write an async frame without its "async".)
     expect(err.stack).toMatch(/\n {4}at (async )?callerOfTheAnswer /);
     expect(err.stack).not.toContain("fromWireError");
-    const late = await timedOut;
+    const late = (await timedOut) as Error;
     expect(late).toBeInstanceOf(RequestTimeoutError);
     expect(late.stack).toMatch(/\n {4}at (async )?callerOfTheTimeout /);
     expect(late.stack).not.toContain("Timeout.");

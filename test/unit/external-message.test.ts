@@ -207,6 +207,21 @@ describe("external message content", () => {
       'external message content item 0.detail must be one of auto, high, original, got "bogus"',
     );
     expect(refusal([{ type: "input_image", file_id: "f", detail: "high" }])).toBe("accepted");
+    // A URL the runtime would refuse, or whose content it would leave out, as for an input item.
+    expect(refusal([{ type: "input_image", image_url: "https://example.com/a.png" }])).toBe(
+      "external message content item 0 (input_image) image_url must be a base64 data: URL " +
+        "(data:<type>;base64,...), the only kind the runtime sends to the model: for a file, read " +
+        "it and pass its data; fetch a remote image and pass its data",
+    );
+    expect(refusal([{ type: "input_image", image_url: "/tmp/a.png" }])).toMatch(
+      /image_url must be a base64 data: URL/,
+    );
+    expect(refusal([{ type: "input_audio", audio_url: "data:audio/wav;base64,AA" }])).toMatch(
+      /^external message content item 0 \(input_audio\) audio_url holds data that is not base64/,
+    );
+    expect(refusal([{ type: "input_image", image_url: "data:image/png;base64,AA==" }])).toBe(
+      "accepted",
+    );
     // The runtime would keep the url alone.
     expect(
       refusal([{ type: "input_image", image_url: "data:image/png;base64,AA", file_id: "f" }]),

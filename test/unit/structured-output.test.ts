@@ -580,6 +580,20 @@ describe("prepareOutput: the answer", () => {
     expect(seen).toEqual([{ n: 2 }]);
   });
 
+  it("reads the issues of a failure that is an array, as ArkType's is", async () => {
+    const issue = { message: "version must be at least length 5 (was 3)", path: ["version"] };
+    // ArkType's failure: an array of its errors, with `issues` beside them.
+    const failed = Object.assign([issue], { issues: [issue] });
+    const schema = standard({ type: "object", properties: {} }, () => failed);
+    const err = await (
+      await prepareOutput(schema, undefined)
+    )
+      .parse(resultWith('{"version":"1.0"}'))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StructuredOutputError);
+    expect((err as StructuredOutputError).issues).toEqual([issue]);
+  });
+
   it("rejects with StructuredOutputError when there is no answer or the schema throws", async () => {
     const throwing = standard({ type: "object", properties: {} }, () => {
       throw new RangeError("boom");

@@ -176,6 +176,21 @@ describe("input items", () => {
           "remote audio and pass its data",
       );
     }
+    // Data it cannot decode: none, not base64, unpadded, wrapped as `base64` prints it.
+    for (const [data, problem] of [
+      ["", "holds no data after ;base64,"],
+      ["this is not base64!!", "holds data that is not base64"],
+      ["iVBORw0KGgo", "holds data that is not base64"],
+      ["iVBORw0K\nGgo=", "holds data that is not base64"],
+      ["iVBO-w0_", "holds data that is not base64"],
+    ] as const) {
+      expect(() => toUserInputs(image(`data:image/png;base64,${data}`))).toThrow(
+        `input[0].url of an image item ${problem}`,
+      );
+      expect(() => toUserInputs({ type: "audio", url: `data:audio/wav;base64,${data}` })).toThrow(
+        `input[0].url of an audio item ${problem}`,
+      );
+    }
     expect(toUserInputs({ type: "audio", url: "data:audio/wav;base64,UklGRg==" })).toEqual([
       { type: "audio", url: "data:audio/wav;base64,UklGRg==" },
     ]);
