@@ -711,6 +711,13 @@ export class ServerRequestDispatcher {
       const held =
         threadId === undefined ? undefined : this.#router.holdRequest(threadId, event, assign);
       if (held !== undefined) await held;
+      else {
+        // A sub-agent's, read with the answer that starts the turn it works for (in one chunk):
+        // it waits for that turn to be bound, so the turn's own handlers answer it.
+        const parent = this.#parentOf(threadId);
+        const parentStart = parent === undefined ? undefined : this.#router.startSettled(parent);
+        if (parentStart !== undefined) await parentStart;
+      }
       // The wait ends when the connection does too: its handlers are gone, and so is the server.
       if (this.#router.closeError !== undefined) {
         throw new Error("the connection closed before the request was handled");

@@ -888,6 +888,20 @@ export class Router {
     if (held === undefined) return undefined;
     held.push(request);
     this.#heldRequests.set(request, assign);
+    return this.#startBound(threadId);
+  }
+
+  /**
+   * While a turn of this client is being started on the thread (its `turn/start` unanswered, or
+   * answered in the chunk being read), a promise that settles once the turn is bound (its
+   * handlers set) or given up on; `undefined` when none is. A sub-agent's request read with the
+   * answer that starts the turn it works for waits on it so, and that turn's handlers answer it.
+   */
+  startSettled(threadId: string): Promise<void> | undefined {
+    return this.#pendingByThread.has(threadId) ? this.#startBound(threadId) : undefined;
+  }
+
+  #startBound(threadId: string): Promise<void> {
     return new Promise<void>((resolve) => {
       const waiters = this.#startWaiters.get(threadId);
       if (waiters === undefined) this.#startWaiters.set(threadId, [resolve]);

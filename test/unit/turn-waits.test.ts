@@ -2263,3 +2263,43 @@ describe("a turn whose events came before its turn/start answer", () => {
     expect(tables()).toMatchObject({ turns: 0, pendingByThread: 0, queues: 0 });
   });
 });
+
+describe("a sub-agent's request read with its parent turn's start answer", () => {
+  it("is answered by the handlers of the turn it works for, once that turn is bound", async () => {
+    const { transport, context, thread, tables } = setup();
+    context.connection.setServerRequestHandler(context.dispatcher.handle);
+    const asked: unknown[] = [];
+    const running = thread.run("spawn a helper", {
+      approvals: {
+        commandExecution: ({ threadId }) => {
+          asked.push(threadId);
+          return { decision: "accept" };
+        },
+      },
+    });
+    const start = await transport.waitForSent(1);
+    // One chunk: the answer, the turn's start, its sub-agent's start and the sub-agent's request,
+    // all read before the answer's continuation gives the turn its handlers.
+    transport.deliver({ id: start.id, result: { turn: turnOf("root") } });
+    transport.deliver(started("root"));
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "child", turn: { ...turnOf("child-turn"), rootTurnId: "root" } },
+    });
+    transport.deliver({
+      id: 7,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: "child", turnId: "child-turn", itemId: "i", command: "ls" },
+    });
+    expect(await transport.waitForSent(2)).toEqual({ id: 7, result: { decision: "accept" } });
+    expect(asked).toEqual(["child"]);
+    transport.deliver(completed("root"));
+    await expect(running).resolves.toMatchObject({ id: "root", status: "completed" });
+    expect(tables()).toMatchObject({
+      turns: 0,
+      pendingByThread: 0,
+      startWaiters: 0,
+      turnHandlers: 0,
+    });
+  });
+});
