@@ -191,6 +191,17 @@ describe("input items", () => {
         `input[0].url of an audio item ${problem}`,
       );
     }
+    for (const data of ["====", "A=A=", "AA=A"]) {
+      expect(() => toUserInputs(image(`data:image/png;base64,${data}`))).toThrow(
+        "holds data that is not base64",
+      );
+    }
+    // An image of megabytes is read in linear time, without a deep pattern's stack.
+    const big = Buffer.alloc(15_000_000, 7).toString("base64");
+    expect(toUserInputs(image(`data:image/png;base64,${big}`))).toHaveLength(1);
+    expect(() => toUserInputs(image(`data:image/png;base64,${big}!`))).toThrow(
+      "holds data that is not base64",
+    );
     expect(toUserInputs({ type: "audio", url: "data:audio/wav;base64,UklGRg==" })).toEqual([
       { type: "audio", url: "data:audio/wav;base64,UklGRg==" },
     ]);
