@@ -117,15 +117,8 @@ export function reviewTarget(target: unknown): WireReviewTarget {
   }
   if ("commit" in record && only("commit", "title")) {
     const sha = text(record.commit, "commit");
-    const title = record.title;
-    if (title !== undefined && typeof title !== "string") {
-      throw new TypeError(`title must be a string, got ${describe(title)}`);
-    }
-    return {
-      type: "commit",
-      sha,
-      title: title === undefined ? null : checkWellFormed(title, "title"),
-    };
+    const title = record.title === undefined ? null : text(record.title, "title");
+    return { type: "commit", sha, title };
   }
   if ("instructions" in record && only("instructions")) {
     return { type: "custom", instructions: text(record.instructions, "instructions") };

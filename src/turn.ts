@@ -621,7 +621,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   ) {
     this.#context = context;
     this.#collector = collector;
-    this.#finish = finish;
+    // Read once: every run() gives the same parsed result (or the same error), and a schema's
+    // validate runs once.
+    let parsed: Promise<R> | undefined;
+    this.#finish = finish && ((result) => (parsed ??= finish(result)));
     this.#signal = signal;
     if (signal !== undefined) this.#interruptOnAbort(signal);
   }

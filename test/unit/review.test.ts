@@ -114,6 +114,13 @@ describe("reviewTarget", () => {
     expect(() => reviewTarget({ instructions: "\u0085\u3000" })).toThrow(
       "instructions must not be only white space",
     );
+    // A title too: an empty one labels nothing.
+    expect(() => reviewTarget({ commit: "abc", title: "" })).toThrow(/title must be a non-empty/);
+    expect(() => reviewTarget({ commit: "abc", title: "\u0085\u3000" })).toThrow(
+      "title must not be only white space",
+    );
+    expect(() => reviewTarget({ commit: "abc", title: "  " })).toThrow(/^title must be/);
+    expect(() => reviewTarget({ commit: "abc", title: 5 })).toThrow(/title must be a non-empty/);
     // The compiler refuses a target of two forms, too.
     // @ts-expect-error -- baseBranch and commit are two targets
     const two: ReviewTarget = { baseBranch: "main", commit: "abc" };

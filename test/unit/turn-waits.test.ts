@@ -2303,3 +2303,29 @@ describe("a sub-agent's request read with its parent turn's start answer", () =>
     });
   });
 });
+
+describe("a turn started with output", () => {
+  it("reads its answer once: every run() gives the same result, the schema checked once", async () => {
+    const { z } = await import("zod");
+    const { transport, thread, answer } = setup();
+    let checks = 0;
+    const schema = z.object({ a: z.string() }).refine(() => ++checks > 0);
+    const pending = thread.turn("x", { output: schema });
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver({
+      method: "item/completed",
+      params: {
+        threadId: TH,
+        turnId: "t1",
+        item: { type: "agentMessage", id: "m", text: '{"a":"b"}' },
+      },
+    });
+    transport.deliver(completed("t1"));
+    const first = await turn.run();
+    expect(first.parsed).toEqual({ a: "b" });
+    expect(await turn.run()).toBe(first);
+    expect(await turn.run({ timeout: 1_000 })).toBe(first);
+    expect(checks).toBe(1);
+  });
+});
