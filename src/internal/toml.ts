@@ -209,21 +209,35 @@ function isTable(item: unknown, path: string): item is Readonly<Record<string, u
 }
 
 /**
- * A table given whole (an inline table, as one holding a key with a dot goes) and a key of it
- * given apart: of the two, the later pair would replace or overrule the other, whichever the
- * caller meant, so they are refused.
+ * Two pairs for one setting: the same key twice (a dotted key beside a nested table naming it), a
+ * table given whole (an inline table, as one holding a key with a dot goes) and a key of it given
+ * apart, or a value and a key under it. Of the two, the later pair would replace or overrule the
+ * other, whichever the caller meant, so they are refused.
  */
-function refuseSplitTables(pairs: readonly string[]): void {
+function refuseOverlaps(pairs: readonly string[]): void {
   const keyOf = (pair: string) => pair.slice(0, pair.indexOf("="));
-  const whole = pairs.filter((pair) => pair[pair.indexOf("=") + 1] === "{").map(keyOf);
-  if (whole.length === 0) return;
+  const given = new Map<string, string>();
   for (const pair of pairs) {
     const key = keyOf(pair);
-    const table = whole.find((name) => key.startsWith(`${name}.`));
-    if (table !== undefined) {
+    if (given.has(key)) {
       throw new TypeError(
-        `configOverrides gives ${table} as a whole table and ${key} apart, of which the later ` +
-          `would overrule the other: give ${key} inside ${table}`,
+        `configOverrides gives ${key} twice (as a dotted key and within a table), of which the ` +
+          "later would overrule the other: give it once",
+      );
+    }
+    given.set(key, pair);
+  }
+  for (const key of given.keys()) {
+    for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) {
+      const above = given.get(key.slice(0, dot));
+      if (above === undefined) continue;
+      const table = keyOf(above);
+      throw new TypeError(
+        above[table.length + 1] === "{"
+          ? `configOverrides gives ${table} as a whole table and ${key} apart, of which the ` +
+              `later would overrule the other: give ${key} inside ${table}`
+          : `configOverrides gives ${table} a value and ${key} under it, which the runtime ` +
+              "cannot both take: give one",
       );
     }
   }
@@ -294,7 +308,7 @@ export function configArgs(overrides: unknown): string[] {
   } else if (isPlainObject(overrides)) {
     pairs = [];
     flatten(overrides, "", new Set(), pairs, 0);
-    refuseSplitTables(pairs);
+    refuseOverlaps(pairs);
   } else if (typeof overrides === "object" && overrides !== null) {
     throw new TypeError(
       `configOverrides must be an array or a plain object, got ${objectKind(overrides)}`,

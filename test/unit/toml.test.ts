@@ -121,6 +121,23 @@ describe("configArgs", () => {
           "of which the later would overrule the other: give projects./srv/c.trust_level inside projects",
       );
     }
+    // One setting given twice, or a value with a key under it: one pair would overrule the other.
+    expect(
+      configError({
+        sandbox_workspace_write: { network_access: true },
+        "sandbox_workspace_write.network_access": false,
+      }).message,
+    ).toBe(
+      "configOverrides gives sandbox_workspace_write.network_access twice (as a dotted key and " +
+        "within a table), of which the later would overrule the other: give it once",
+    );
+    expect(configError({ a: { b: { "c.d": 1 }, x: 1 }, "a.b": 3 }).message).toMatch(
+      /^configOverrides gives a\.b twice/,
+    );
+    expect(configError({ "a.b": 3, a: { b: { c: 1 } } }).message).toBe(
+      "configOverrides gives a.b a value and a.b.c under it, which the runtime cannot both take: " +
+        "give one",
+    );
     const cyclic: Record<string, unknown> = { "x.y": 1 };
     cyclic.self = cyclic;
     expect(configError({ t: cyclic }).message).toBe('configOverrides.t["self"] contains itself');
