@@ -885,6 +885,22 @@ describe("the harness's options", () => {
         /^extraConfig opens \[model_providers\.mock\]/,
       ],
       [{ mockUrl: url, extraConfig: "[[model_providers]]" }, /^extraConfig opens \[model_prov/],
+      // Keys the harness sets, its tables and what lies under its values: defined twice.
+      [
+        { mockUrl: url, extraConfig: "model_providers.mock.request_max_retries = 1" },
+        /^extraConfig sets model_providers\.mock\.request_max_retries, which the harness writes/,
+      ],
+      [{ mockUrl: url, extraConfig: 'model = "x"' }, /^extraConfig sets model, which/],
+      [
+        { mockUrl: url, extraConfig: "analytics = {}" },
+        /^extraConfig sets analytics, where the harness writes analytics\.enabled/,
+      ],
+      [{ mockUrl: url, extraConfig: '"features" . "plugins" = true' }, /sets features\.plugins/],
+      [
+        { mockUrl: url, features: { mine: true }, extraConfig: "features.mine = false" },
+        /^extraConfig sets features\.mine, which/,
+      ],
+      [{ mockUrl: url, extraConfig: "model_catalog_json = 'x'" }, /sets model_catalog_json/],
       [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
       [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
       [{ mockUrl: url, models: [] }, /^models must hold at least one model/],
@@ -946,6 +962,24 @@ describe("the harness's options", () => {
     for (const [options, message] of refusals) {
       expect(() => mockConfigToml({ mockUrl, ...options } as never)).toThrow(message);
     }
+    // What the harness does not set is taken: a table's own keys, a multi-line string's lines,
+    // another feature, the catalogue's path when none is written.
+    for (const extraConfig of [
+      "model_providers.mock.stream_idle_timeout_ms = 1000",
+      '[profiles.p]\nmodel = "x"',
+      'developer_instructions = """\nmodel = "x"\n"""\nmodel_verbosity = "low"',
+      "features.other = true",
+      "model_catalog_json = '/c.json'",
+    ]) {
+      expect(mockConfigToml({ mockUrl, extraConfig })).toContain(extraConfig.split("\n")[0]);
+    }
+    expect(() =>
+      mockConfigToml({
+        mockUrl,
+        modelCatalogPath: "/c.json",
+        extraConfig: "model_catalog_json = ''",
+      }),
+    ).toThrow(/^extraConfig sets model_catalog_json, which the harness writes/);
   });
 
   it("keeps an inherited proxy away from the mock, and unsets an inherited variable env names undefined", async () => {
