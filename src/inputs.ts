@@ -297,12 +297,16 @@ function oneOf(
 const BASE64_DATA_URL = /^data:[^,]*;base64,/i;
 const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
 
-// Padded standard base64. No pattern of the whole: a regular expression repeating a group over
+// Padded standard base64, as the runtime's decoder takes it. No pattern of the whole: a regular expression repeating a group over
 // megabytes of an image overflows the stack.
 function isBase64(data: string): boolean {
   if (data.length % 4 !== 0 || NOT_BASE64.test(data)) return false;
   const pad = data.indexOf("=");
-  return pad === -1 || pad === data.length - 1 || (pad === data.length - 2 && data.endsWith("="));
+  if (pad === -1) return true;
+  // The character before the padding holds bits past the data's end, which must be zero: the
+  // runtime's decoder refuses others.
+  if (pad === data.length - 2) return data.endsWith("=") && "AQgw".includes(data[pad - 1]!);
+  return pad === data.length - 1 && "AEIMQUYcgkosw048".includes(data[pad - 1]!);
 }
 
 /**

@@ -196,65 +196,170 @@ export function localNoProxy(
 }
 
 // The tables the harness defines with dotted keys, which TOML lets no [header] open again.
-const HARNESS_TABLES = new Set([
-  "features",
-  "analytics",
-  "model_providers",
-  "model_providers.mock",
-]);
+const HARNESS_TABLES = [
+  ["features"],
+  ["analytics"],
+  ["model_providers"],
+  ["model_providers", "mock"],
+];
 
-// A TOML key: bare, or a basic or literal string.
-const KEY = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
-const HEADER = new RegExp(String.raw`^\s*\[\[?\s*(${KEY}(?:\s*\.\s*${KEY})*)\s*\]\]?\s*(?:#.*)?$`);
-const ASSIGNMENT = new RegExp(String.raw`^\s*(${KEY}(?:\s*\.\s*${KEY})*)\s*=`);
-const SEGMENT = new RegExp(KEY, "g");
-
-// A key path as written (`a."b.c"`), its segments unquoted and joined by dots.
-function dottedKey(path: string): string {
-  return [...path.matchAll(SEGMENT)].map(([key]) => key.replace(/^["']|["']$/g, "")).join(".");
-}
+const BARE_KEY = /[A-Za-z0-9_-]/;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  b: "\b",
+  t: "\t",
+  n: "\n",
+  f: "\f",
+  r: "\r",
+  e: "\u001b",
+  '"': '"',
+  "\\": "\\",
+};
 
 /**
- * What in `extraConfig` the runtime would refuse with the harness's `config.toml`: a header
- * opening one of the harness's tables again, or a key the harness sets (`written`), one of its
- * tables, or a key under one of its values, each defined twice. Lines inside a multi-line string
- * are no keys. `undefined` when nothing clashes.
+ * The tables a TOML text opens with a header and the keys it assigns, as paths of segments
+ * (quotes and escapes read, so `"a.b"` is one segment and `"mod\u0065l"` is `model`). A small
+ * reader of TOML's lexical rules (comments, the four kinds of string, escapes): enough to tell
+ * which keys `extraConfig` defines, not to check that it is valid.
  */
-function extraConfigClash(toml: string, written: ReadonlySet<string>): string | undefined {
-  let table = "";
-  let inString: string | undefined;
-  for (const line of toml.split(/\r?\n/)) {
-    if (inString !== undefined) {
-      if (line.split(inString).length % 2 === 0) inString = undefined;
-      continue;
+function definedKeys(toml: string): Array<{ path: string[]; header: boolean }> {
+  const found: Array<{ path: string[]; header: boolean }> = [];
+  let at = 0;
+  let table: string[] = [];
+  const peek = (text: string) => toml.startsWith(text, at);
+  const skipSpace = () => {
+    while (at < toml.length && (toml[at] === " " || toml[at] === "\t")) at++;
+  };
+  // A basic string's body up to its closing quote(s), escapes read; `at` is past the opening.
+  const basic = (close: string): string => {
+    let out = "";
+    while (at < toml.length && !peek(close)) {
+      const char = toml[at++]!;
+      if (char !== "\\") out += char;
+      else if (toml[at] === "u" || toml[at] === "U") {
+        const digits = toml[at] === "u" ? 4 : 8;
+        const code = Number.parseInt(toml.slice(at + 1, at + 1 + digits), 16);
+        out += Number.isNaN(code) || code > 0x10ffff ? "" : String.fromCodePoint(code);
+        at += 1 + digits;
+      } else if (close === '"""' && /[ \t\r\n]/.test(toml[at] ?? "")) {
+        // A line-ending backslash: the white space after it is dropped.
+        while (/[ \t\r\n]/.test(toml[at] ?? "")) at++;
+      } else out += SHORT_ESCAPES[toml[at++] ?? ""] ?? "";
     }
-    const header = HEADER.exec(line);
-    if (header !== null) {
-      table = dottedKey(header[1]!);
-      if (HARNESS_TABLES.has(table)) {
-        return (
-          `extraConfig opens [${table}], a table the harness writes as dotted keys (the runtime ` +
-          `would refuse the file as defining it twice): write ${table}.name = value instead`
-        );
+    at += close.length;
+    return out;
+  };
+  const literal = (close: string): string => {
+    const end = toml.indexOf(close, at);
+    const body = toml.slice(at, end === -1 ? toml.length : end);
+    at = end === -1 ? toml.length : end + close.length;
+    return body;
+  };
+  // A string value (any of the four kinds) at `at`, skipped; false when none starts there.
+  const skipString = (): boolean => {
+    for (const [open, read] of [
+      ['"""', () => basic('"""')],
+      ["'''", () => literal("'''")],
+      ['"', () => basic('"')],
+      ["'", () => literal("'")],
+    ] as const) {
+      if (!peek(open)) continue;
+      at += open.length;
+      read();
+      return true;
+    }
+    return false;
+  };
+  // A key path at `at` (`a . "b" . 'c'`); undefined, with `at` where it stopped, if none is.
+  const keyPath = (): string[] | undefined => {
+    const path: string[] = [];
+    for (;;) {
+      skipSpace();
+      if (peek('"')) {
+        at++;
+        path.push(basic('"'));
+      } else if (peek("'")) {
+        at++;
+        path.push(literal("'"));
+      } else {
+        const start = at;
+        while (at < toml.length && BARE_KEY.test(toml[at]!)) at++;
+        if (at === start) return undefined;
+        path.push(toml.slice(start, at));
       }
-      continue;
+      skipSpace();
+      if (!peek(".")) return path;
+      at++;
     }
-    const assignment = ASSIGNMENT.exec(line);
-    if (assignment !== null) {
-      const key = (table === "" ? "" : `${table}.`) + dottedKey(assignment[1]!);
-      for (const set of written) {
-        if (set === key || set.startsWith(`${key}.`) || key.startsWith(`${set}.`)) {
-          const what = set === key ? "which the harness writes" : `where the harness writes ${set}`;
-          return (
-            `extraConfig sets ${key}, ${what} (the runtime would refuse the file as defining it ` +
-            "twice): give it in Codex.start's configOverrides, which wins over the file"
-          );
-        }
+  };
+  // How deep the line starts within arrays and inline tables: a value there, no key.
+  let depth = 0;
+  while (at < toml.length) {
+    // The start of a line: a header, a key, or (within a multi-line array) a value.
+    skipSpace();
+    if (depth === 0 && peek("[")) {
+      at += peek("[[") ? 2 : 1;
+      const path = keyPath();
+      if (path !== undefined) {
+        table = path;
+        found.push({ path, header: true });
+      }
+    } else if (depth === 0 && !peek('"""') && !peek("'''")) {
+      // (A line that starts with a multi-line string holds no key.)
+      const path = keyPath();
+      skipSpace();
+      if (path !== undefined && peek("=")) found.push({ path: [...table, ...path], header: false });
+    }
+    // The rest of the line (and of any multi-line string it opens).
+    while (at < toml.length && toml[at] !== "\n") {
+      const char = toml[at];
+      if (char === "#") {
+        const end = toml.indexOf("\n", at);
+        at = end === -1 ? toml.length : end;
+      } else if (!skipString()) {
+        // A header's closing brackets are never below zero.
+        if (char === "[" || char === "{") depth++;
+        else if (char === "]" || char === "}") depth = Math.max(0, depth - 1);
+        at++;
       }
     }
-    // A multi-line string opened on this line (an odd count of its quotes) hides the lines after.
-    for (const quotes of ['"""', "'''"]) {
-      if (line.split(quotes).length % 2 === 0) inString = quotes;
+    at++;
+  }
+  return found;
+}
+
+const samePath = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((segment, i) => segment === b[i]);
+const under = (path: readonly string[], above: readonly string[]) =>
+  path.length > above.length && above.every((segment, i) => segment === path[i]);
+
+/**
+ * What in `extraConfig` the runtime would refuse beside the harness's `config.toml`: a header
+ * opening one of the harness's tables again, or a key or table the harness sets (`written`), one
+ * of its tables, or one under one of its values, each defined twice. `undefined` when nothing
+ * clashes.
+ */
+function extraConfigClash(
+  toml: string,
+  written: readonly (readonly string[])[],
+): string | undefined {
+  const shown = (path: readonly string[]) => path.map(tomlKey).join(".");
+  for (const { path, header } of definedKeys(toml)) {
+    if (header && HARNESS_TABLES.some((table) => samePath(table, path))) {
+      return (
+        `extraConfig opens [${shown(path)}], a table the harness writes as dotted keys (the ` +
+        `runtime would refuse the file as defining it twice): write ${shown(path)}.name = value ` +
+        "instead"
+      );
+    }
+    for (const set of written) {
+      if (!samePath(set, path) && !under(set, path) && !under(path, set)) continue;
+      const what = samePath(set, path)
+        ? "which the harness writes"
+        : `where the harness writes ${shown(set)}`;
+      return (
+        `extraConfig sets ${shown(path)}, ${what} (the runtime would refuse the file as ` +
+        "defining it twice): give it in Codex.start's configOverrides, which wins over the file"
+      );
     }
   }
   return undefined;
@@ -289,19 +394,19 @@ function harnessSettings(options: {
   ];
 }
 
-// The keys the harness's config.toml sets (their segments joined by dots), for the features
-// given and with or without a model catalogue.
+// The key paths the harness's config.toml sets, for the features given and with or without a
+// model catalogue.
 function harnessKeys(
   features: Readonly<Record<string, boolean>>,
   catalogue: boolean,
-): ReadonlySet<string> {
+): readonly string[][] {
   const settings = harnessSettings({
     mockUrl: "",
     model: "",
     features,
     modelCatalogPath: catalogue ? "" : undefined,
   });
-  return new Set(settings.map(([path]) => path.join(".")));
+  return settings.map(([path]) => path);
 }
 
 /** The options of a home that {@link createTestCodex} takes (it gives the mock's URL itself). */

@@ -901,6 +901,13 @@ describe("the harness's options", () => {
         /^extraConfig sets features\.mine, which/,
       ],
       [{ mockUrl: url, extraConfig: "model_catalog_json = 'x'" }, /sets model_catalog_json/],
+      // Strings and comments hide nothing after them; escapes in a key are read.
+      [
+        { mockUrl: url, extraConfig: '# write prompts in """ strings\nmodel = "x"' },
+        /^extraConfig sets model, which/,
+      ],
+      [{ mockUrl: url, extraConfig: "sep = '\"\"\"'\nmodel = 'x'" }, /^extraConfig sets model,/],
+      [{ mockUrl: url, extraConfig: '"mod\\u0065l" = "x"' }, /^extraConfig sets model,/],
       [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
       [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
       [{ mockUrl: url, models: [] }, /^models must hold at least one model/],
@@ -970,6 +977,12 @@ describe("the harness's options", () => {
       'developer_instructions = """\nmodel = "x"\n"""\nmodel_verbosity = "low"',
       "features.other = true",
       "model_catalog_json = '/c.json'",
+      // One key or table whose name holds a dot; an escaped quote inside a multi-line string;
+      // a nested array over several lines.
+      '"analytics.enabled" = true',
+      '["model_providers.mock"]\nx = 1',
+      'developer_instructions = """\nuse \\""" here\nmodel = "x" is no key\n"""',
+      'matrix = [\n  [1, 2],\n]\nmodel_verbosity = "low"',
     ]) {
       expect(mockConfigToml({ mockUrl, extraConfig })).toContain(extraConfig.split("\n")[0]);
     }
