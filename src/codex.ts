@@ -78,7 +78,7 @@ import type {
   LoginChatgptOptions,
 } from "./login.js";
 import { type EventMode } from "./options.js";
-import { EventLog, Router, type EventReader } from "./rpc/router.js";
+import { EventLog, Router, droppableReader } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
 import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
 import type { CodexNotification } from "./turn.js";
@@ -137,38 +137,6 @@ const DEFAULT_CLIENT = {
   name: "codex_app_server_sdk_ts",
   title: "Codex App Server SDK (TypeScript)",
 };
-
-// An iterator of `notifications()` that a program dropped without leaving its loop (no `break`,
-// no `return()`) would keep every notification until `close()`: once it is collected, it
-// unsubscribes. A loop still waiting for a notification holds its iterator, so it goes on.
-const dropped = new FinalizationRegistry<() => void>((unsubscribe) => unsubscribe());
-
-/**
- * The iterator of `notifications()`. Made here, apart from the subscription: closures made in
- * one function share what they capture, and the router's listener or `unsubscribe` would then
- * hold the iterator, which could never be collected.
- */
-function notificationIterator(
-  reader: EventReader<RawNotification>,
-  unsubscribe: () => void,
-): AsyncIterableIterator<CodexNotification> {
-  // A read that waits holds the iterator (through this function's closures), so a program that
-  // keeps only the promise of `next()` still gets its notification.
-  const held = (result: IteratorResult<RawNotification>) => result;
-  const iterator: AsyncIterableIterator<CodexNotification> = {
-    next: () => reader.next().then(held) as Promise<IteratorResult<CodexNotification>>,
-    return: () => {
-      dropped.unregister(iterator);
-      unsubscribe();
-      return reader.return() as Promise<IteratorResult<CodexNotification>>;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  dropped.register(iterator, unsubscribe, iterator);
-  return iterator;
-}
 
 /** Whether every method of `M` (a union, at times) may go without params. */
 type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod
@@ -877,13 +845,14 @@ export class Codex implements AsyncDisposable {
     const off = closed === undefined ? router.onAny((n) => log.push(n)) : undefined;
     const offClose = closed === undefined ? connection.onClose(end) : undefined;
     if (closed !== undefined) end(closed);
-    // The log has this one reader: once it leaves, what it did not read is for nobody.
+    // The log has this one reader: once it leaves (or is dropped), what it did not read is for
+    // nobody.
     const unsubscribe = () => {
       off?.();
       offClose?.();
       log.discard();
     };
-    return notificationIterator(log.reader(), unsubscribe);
+    return droppableReader(log.reader(), unsubscribe) as AsyncIterableIterator<CodexNotification>;
   }
 
   /**

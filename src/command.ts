@@ -29,7 +29,7 @@ import {
 } from "./internal/validate.js";
 import { SANDBOX_KEYS, sandboxPolicy, type Sandbox } from "./options.js";
 import type { Connection, RequestTicket } from "./rpc/connection.js";
-import { EventLog, type Router } from "./rpc/router.js";
+import { EventLog, droppableReader, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
 
 /** Options of `Codex.exec`. */
@@ -184,7 +184,10 @@ class OutputStream implements AsyncIterable<string> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<string> {
-    return this.#log.reader();
+    // Dropped without leaving its loop, an iterator would keep all later output (a command may
+    // write for ever) until the command exits: once collected, its place in the log closes.
+    const reader = this.#log.reader();
+    return droppableReader(reader, () => void reader.return());
   }
 }
 

@@ -34,6 +34,37 @@ export interface EventReader<T> extends AsyncIterableIterator<T> {
 
 const NO_OP = (): void => {};
 
+// Iterators a program dropped without leaving its loop (no `break`, no `return()`): once
+// collected, each releases what fed it.
+const dropped = new FinalizationRegistry<() => void>((release) => release());
+
+/**
+ * `reader` as an iterator that calls `release` (what stops feeding its log) when it returns or,
+ * dropped by a program without leaving its loop, once it is collected: a log read by nobody
+ * would otherwise keep every event. A loop still waiting for an event holds its iterator (a read
+ * that waits holds it through the closures here), so it goes on. `release` must not hold the
+ * iterator: made in another function, as closures made in one share what they capture.
+ */
+export function droppableReader<T>(
+  reader: EventReader<T>,
+  release: () => void,
+): AsyncIterableIterator<T> {
+  const held = (result: IteratorResult<T>) => result;
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => reader.next().then(held),
+    return: () => {
+      dropped.unregister(iterator);
+      release();
+      return reader.return();
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  dropped.register(iterator, release, iterator);
+  return iterator;
+}
+
 function done<T>(): IteratorResult<T> {
   return { value: undefined, done: true };
 }

@@ -1,8 +1,17 @@
+import { runInNewContext } from "node:vm";
+import { setFlagsFromString } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { TransportClosedError } from "../../src/errors.js";
 import type { RawNotification } from "../../src/rpc/connection.js";
 import { Connection } from "../../src/rpc/connection.js";
-import { EventLog, Router, threadIdOf, turnIdOf, type TurnSlot } from "../../src/rpc/router.js";
+import {
+  EventLog,
+  Router,
+  droppableReader,
+  threadIdOf,
+  turnIdOf,
+  type TurnSlot,
+} from "../../src/rpc/router.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { takeSlot } from "../support/turn-slot.js";
@@ -523,5 +532,49 @@ describe("EventLog readers leaving", () => {
     expect(await unread.next()).toEqual({ value: undefined, done: true });
     log.push(4);
     expect(log.stats.kept).toBe(0);
+  });
+});
+
+describe("droppableReader", () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  // As a command's output stream does: released, the reader's place in the log closes.
+  const open = (log: EventLog<string>) => {
+    const reader = log.reader();
+    return droppableReader(reader, () => void reader.return());
+  };
+  const collectUntil = async (log: EventLog<string>, readers: number) => {
+    for (let round = 0; round < 50 && log.stats.readers > readers; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+
+  it("releases a reader dropped without leaving its loop, once collected", async () => {
+    const log = new EventLog<string>();
+    // One dropped after a read that was answered (a server's "ready" line), one never read.
+    await (async () => {
+      const first = open(log);
+      log.push("ready");
+      await expect(first.next()).resolves.toEqual({ value: "ready", done: false });
+    })();
+    (() => void open(log))();
+    expect(log.stats.readers).toBe(2);
+    await collectUntil(log, 0);
+    expect(log.stats.readers).toBe(0);
+  });
+
+  it("keeps a reader whose read waits, and one whose waiting read's promise alone is kept", async () => {
+    const log = new EventLog<string>();
+    const waiting = open(log);
+    const next = waiting.next();
+    const alone = open(log).next();
+    await collectUntil(log, 1);
+    expect(log.stats.readers).toBe(2);
+    log.push("chunk");
+    await expect(next).resolves.toEqual({ value: "chunk", done: false });
+    await expect(alone).resolves.toEqual({ value: "chunk", done: false });
+    await waiting.return!();
+    expect(log.stats.readers).toBeLessThanOrEqual(1);
   });
 });
