@@ -173,7 +173,9 @@ export class CodexConfig {
     if (rest.cwd !== undefined && rest.cwd !== null) {
       checkWellFormed(checkNonEmpty(rest.cwd, "cwd"), "cwd");
     }
-    return this.#connection.request("config/read", rest, call);
+    const answer = await this.#connection.request("config/read", rest, call);
+    // Not asked for, the layers are left out, where the protocol's type says null.
+    return answer.layers === undefined ? { ...answer, layers: null } : answer;
   }
 
   /** Sets one key (`config/value/write`); `mergeStrategy` defaults to `"replace"`. */

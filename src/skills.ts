@@ -1,4 +1,9 @@
-import type { SkillsListParams, SkillsListResponse } from "./generated/index.js";
+import type {
+  SkillInterface,
+  SkillMetadata,
+  SkillsListParams,
+  SkillsListResponse,
+} from "./generated/index.js";
 import {
   checkBoolean,
   checkNonEmpty,
@@ -40,5 +45,30 @@ export async function listSkills(
   const params: SkillsListParams = {};
   if (cwds !== undefined) params.cwds = [...cwds];
   if (forceReload !== undefined) params.forceReload = forceReload;
-  return connection.request("skills/list", params, call);
+  const answer = await connection.request("skills/list", params, call);
+  for (const entry of answer.data ?? [])
+    for (const skill of entry.skills ?? []) absentForNull(skill);
+  return answer;
 }
+
+// The runtime writes a skill's missing optional strings (and those of its interface) as null,
+// where the protocol's type says they are left out: they are, so that a check for `undefined`
+// is the one the type asks for.
+function absentForNull(skill: SkillMetadata): void {
+  const record = skill as unknown as Record<string, unknown>;
+  for (const key of ["shortDescription", "interface", "dependencies"]) {
+    if (record[key] === null) delete record[key];
+  }
+  const face = skill.interface as Record<string, unknown> | undefined;
+  if (face === undefined) return;
+  for (const key of INTERFACE_OPTIONAL) if (face[key] === null) delete face[key];
+}
+
+const INTERFACE_OPTIONAL = [
+  "displayName",
+  "shortDescription",
+  "iconSmall",
+  "iconLarge",
+  "brandColor",
+  "defaultPrompt",
+] as const satisfies readonly (keyof SkillInterface)[];

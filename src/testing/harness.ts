@@ -235,8 +235,8 @@ function definedKeys(toml: string): Array<{ path: string[]; header: boolean }> {
     while (at < toml.length && !peek(close)) {
       const char = toml[at++]!;
       if (char !== "\\") out += char;
-      else if (toml[at] === "u" || toml[at] === "U") {
-        const digits = toml[at] === "u" ? 4 : 8;
+      else if (toml[at] === "u" || toml[at] === "U" || toml[at] === "x") {
+        const digits = toml[at] === "u" ? 4 : toml[at] === "U" ? 8 : 2;
         const code = Number.parseInt(toml.slice(at + 1, at + 1 + digits), 16);
         out += Number.isNaN(code) || code > 0x10ffff ? "" : String.fromCodePoint(code);
         at += 1 + digits;
@@ -245,14 +245,22 @@ function definedKeys(toml: string): Array<{ path: string[]; header: boolean }> {
         while (/[ \t\r\n]/.test(toml[at] ?? "")) at++;
       } else out += SHORT_ESCAPES[toml[at++] ?? ""] ?? "";
     }
-    at += close.length;
-    return out;
+    return out + closing(close);
   };
   const literal = (close: string): string => {
     const end = toml.indexOf(close, at);
     const body = toml.slice(at, end === -1 ? toml.length : end);
-    at = end === -1 ? toml.length : end + close.length;
-    return body;
+    at = end === -1 ? toml.length : end;
+    return body + closing(close);
+  };
+  // Past the closing quote(s) at `at`; up to two quotes before a multi-line string's closing
+  // three are of the string (`"""a""""` is `a"`), which are returned.
+  const closing = (close: string): string => {
+    let run = 0;
+    while (close.length === 3 && toml[at + run] === close[0]) run++;
+    const extra = Math.min(Math.max(run - 3, 0), 2);
+    at += close.length + extra;
+    return close[0]!.repeat(extra);
   };
   // A string value (any of the four kinds) at `at`, skipped; false when none starts there.
   const skipString = (): boolean => {
@@ -459,7 +467,8 @@ export function checkHomeSettings<T extends HomeSettings>(
       names === CONFIG_TOML_NAMES
         ? (checked as { modelCatalogPath?: unknown }).modelCatalogPath !== undefined
         : models !== false;
-    const clash = extraConfigClash(extraConfig, harnessKeys(features, catalogue));
+    // As written to the file: trimmed (of a byte order mark too).
+    const clash = extraConfigClash(extraConfig.trim(), harnessKeys(features, catalogue));
     if (clash !== undefined) throw new TypeError(clash);
   }
   return checked;

@@ -78,8 +78,10 @@ describe("Codex.models", () => {
 
 describe("Codex.config", () => {
   it("reads the effective config, with layers on request", async () => {
-    const { config } = await t.codex.config.read();
+    const { config, layers } = await t.codex.config.read();
     expect(config.model).toBe("mock-model");
+    // Left out by the runtime when not asked for; null, as the type says.
+    expect(layers).toBeNull();
     const layered = await t.codex.config.read({ includeLayers: true, cwd: t.workDir });
     expect(Array.isArray(layered.layers)).toBe(true);
   });

@@ -112,7 +112,14 @@ describe("Codex.skills", () => {
     for (const skill of data[0]!.skills) {
       expect(typeof skill.name).toBe("string");
       expect(typeof skill.path).toBe("string");
+      // The runtime writes a missing optional string as null; the type says it is left out.
+      const optional = { ...skill, ...skill.interface };
+      for (const key of ["shortDescription", "displayName", "brandColor", "defaultPrompt"]) {
+        expect(optional[key as keyof typeof optional]).not.toBeNull();
+      }
     }
+    const interfaces = data[0]!.skills.filter((skill) => skill.interface !== undefined);
+    expect(interfaces.length).toBeGreaterThan(0);
     await expect(t.codex.skills({ cwds: [""] })).rejects.toThrow(TypeError);
     // eslint-disable-next-line no-sparse-arrays -- a hole would be sent as null
     await expect(t.codex.skills({ cwds: [t.workDir, , t.workDir] as string[] })).rejects.toThrow(

@@ -908,6 +908,11 @@ describe("the harness's options", () => {
       ],
       [{ mockUrl: url, extraConfig: "sep = '\"\"\"'\nmodel = 'x'" }, /^extraConfig sets model,/],
       [{ mockUrl: url, extraConfig: '"mod\\u0065l" = "x"' }, /^extraConfig sets model,/],
+      [{ mockUrl: url, extraConfig: '"mod\\x65l" = "x"' }, /^extraConfig sets model,/],
+      // Quotes before a multi-line string's closing three are of the string; a byte order mark
+      // (trimmed away when the file is written) hides no key.
+      [{ mockUrl: url, extraConfig: 'x = """a""""\nmodel = "m"' }, /^extraConfig sets model,/],
+      [{ mockUrl: url, extraConfig: '\uFEFFmodel = "x"' }, /^extraConfig sets model,/],
       [{ mockUrl: url, features: { x: "yes" } }, /^features\.x must be a boolean, got string/],
       [{ mockUrl: url, models: "x" }, /^models must be an array of model entries or false/],
       [{ mockUrl: url, models: [] }, /^models must hold at least one model/],
@@ -983,6 +988,7 @@ describe("the harness's options", () => {
       '["model_providers.mock"]\nx = 1',
       'developer_instructions = """\nuse \\""" here\nmodel = "x" is no key\n"""',
       'matrix = [\n  [1, 2],\n]\nmodel_verbosity = "low"',
+      'x = """a""""\ny = """\nmodel = "m"\n"""',
     ]) {
       expect(mockConfigToml({ mockUrl, extraConfig })).toContain(extraConfig.split("\n")[0]);
     }
