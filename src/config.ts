@@ -174,8 +174,11 @@ export class CodexConfig {
       checkWellFormed(checkNonEmpty(rest.cwd, "cwd"), "cwd");
     }
     const answer = await this.#connection.request("config/read", rest, call);
-    // Not asked for, the layers are left out, where the protocol's type says null.
-    return answer.layers === undefined ? { ...answer, layers: null } : answer;
+    // Not asked for, the layers are left out, and an enabled layer's `disabledReason` too,
+    // where the protocol's type says null.
+    if (answer.layers === undefined) return { ...answer, layers: null };
+    for (const layer of answer.layers ?? []) layer.disabledReason ??= null;
+    return answer;
   }
 
   /** Sets one key (`config/value/write`); `mergeStrategy` defaults to `"replace"`. */

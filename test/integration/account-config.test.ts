@@ -84,6 +84,8 @@ describe("Codex.config", () => {
     expect(layers).toBeNull();
     const layered = await t.codex.config.read({ includeLayers: true, cwd: t.workDir });
     expect(Array.isArray(layered.layers)).toBe(true);
+    expect(layered.layers!.length).toBeGreaterThan(0);
+    for (const layer of layered.layers!) expect(layer.disabledReason).toBeNull();
   });
 
   it("writes one key, then several, to the user's config.toml", async () => {
