@@ -177,7 +177,13 @@ export class CodexConfig {
     // Not asked for, the layers are left out, and an enabled layer's `disabledReason` too,
     // where the protocol's type says null.
     if (answer.layers === undefined) return { ...answer, layers: null };
-    for (const layer of answer.layers ?? []) layer.disabledReason ??= null;
+    if (Array.isArray(answer.layers)) {
+      for (const layer of answer.layers as unknown[]) {
+        if (typeof layer === "object" && layer !== null) {
+          (layer as { disabledReason?: unknown }).disabledReason ??= null;
+        }
+      }
+    }
     return answer;
   }
 

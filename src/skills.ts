@@ -46,8 +46,12 @@ export async function listSkills(
   if (cwds !== undefined) params.cwds = [...cwds];
   if (forceReload !== undefined) params.forceReload = forceReload;
   const answer = await connection.request("skills/list", params, call);
-  for (const entry of answer.data ?? [])
-    for (const skill of entry.skills ?? []) absentForNull(skill);
+  // (What is no list or object, a fault of the server's, is handed on as it came.)
+  for (const entry of listOf(answer.data)) {
+    for (const skill of listOf((entry as { skills?: unknown } | null)?.skills)) {
+      if (typeof skill === "object" && skill !== null) absentForNull(skill as SkillMetadata);
+    }
+  }
   return answer;
 }
 
@@ -59,9 +63,14 @@ function absentForNull(skill: SkillMetadata): void {
   for (const key of ["shortDescription", "interface", "dependencies"]) {
     if (record[key] === null) delete record[key];
   }
-  const face = skill.interface as Record<string, unknown> | undefined;
-  if (face === undefined) return;
-  for (const key of INTERFACE_OPTIONAL) if (face[key] === null) delete face[key];
+  const face = skill.interface as unknown;
+  if (typeof face !== "object" || face === null) return;
+  const fields = face as Record<string, unknown>;
+  for (const key of INTERFACE_OPTIONAL) if (fields[key] === null) delete fields[key];
+}
+
+function listOf(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 const INTERFACE_OPTIONAL = [

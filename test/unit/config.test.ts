@@ -181,3 +181,20 @@ describe("CodexConfig.write", () => {
     expect(reads).toBe(1);
   });
 });
+
+describe("answers the server gets wrong", () => {
+  it("hands on a config/read or skills/list answer of an unexpected shape, without throwing", async () => {
+    const { listSkills } = await import("../../src/skills.js");
+    for (const layers of [5, "x", [null, 3, { name: "user" }], { length: 1 }]) {
+      const { transport, config } = setup();
+      transport.answerAlways("config/read", { config: {}, origins: {}, layers });
+      await expect(config.read({ includeLayers: true })).resolves.toMatchObject({ config: {} });
+    }
+    for (const data of [5, [null, 3, { skills: 7 }, { skills: [null, 4, { interface: 5 }] }]]) {
+      const transport = new FakeTransport();
+      const connection = new Connection(transport);
+      transport.answerAlways("skills/list", { data });
+      await expect(listSkills(connection, undefined)).resolves.toEqual({ data });
+    }
+  });
+});
