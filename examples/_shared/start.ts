@@ -34,6 +34,8 @@ export interface Mode {
   readonly forced: boolean;
   /** For people: "offline mock provider (no account configured)" or "real Codex service (...)". */
   readonly label: string;
+  /** `OPENAI_API_KEY`, when it is the only login: given to `Codex.start`, kept in memory only. */
+  readonly apiKey?: string;
 }
 
 /** Options of {@link MockScript.reply}. */
@@ -130,8 +132,9 @@ export function detectMode(env: NodeJS.ProcessEnv = process.env): Mode {
   if (existsSync(authFile)) {
     return { offline: false, forced: false, label: `real Codex service (login in ${authFile})` };
   }
-  if (env.OPENAI_API_KEY?.trim()) {
-    return { offline: false, forced: false, label: "real Codex service (OPENAI_API_KEY)" };
+  const apiKey = env.OPENAI_API_KEY?.trim();
+  if (apiKey) {
+    return { offline: false, forced: false, label: "real Codex service (OPENAI_API_KEY)", apiKey };
   }
   return { offline: true, forced: false, label: "offline mock provider (no account configured)" };
 }
@@ -156,28 +159,14 @@ export async function startCodex(options: StartOptions = {}): Promise<ExampleSes
 }
 
 async function startReal(mode: Mode, workDir: string, options: CodexOptions) {
-  const codex = await Codex.start({ cwd: workDir, ...options });
-  try {
-    await loginFromEnvironment(codex);
-  } catch (err) {
-    await codex.close();
-    throw err;
-  }
+  // Codex reads its own login (auth.json), not OPENAI_API_KEY: the key, when it is the only one,
+  // is given as `apiKey`, which the SDK keeps in memory and never writes to the Codex home.
+  const apiKey = mode.apiKey === undefined ? {} : { apiKey: mode.apiKey };
+  const codex = await Codex.start({ cwd: workDir, ...apiKey, ...options });
   return session(mode, codex, NO_SCRIPT, workDir, async () => {
     await codex.close();
     await rm(workDir, { recursive: true, force: true });
   });
-}
-
-// Codex reads its own login (auth.json), not OPENAI_API_KEY: with only the variable, log in with
-// it, as `codex login --with-api-key` would (Codex then keeps it in its auth.json).
-async function loginFromEnvironment(codex: Codex): Promise<void> {
-  const apiKey = process.env.OPENAI_API_KEY?.trim();
-  if (!apiKey) return;
-  const { account, requiresOpenaiAuth } = await codex.account();
-  if (account !== null || !requiresOpenaiAuth) return;
-  console.log("[mode] logging in with OPENAI_API_KEY (Codex stores it in its auth.json)\n");
-  await codex.loginApiKey(apiKey);
 }
 
 async function startOffline(

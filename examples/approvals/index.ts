@@ -20,9 +20,11 @@ import { startCodex } from "../_shared/start.js";
 await using session = await startCodex();
 const { codex, script } = session;
 
-// Accept `touch` and `ls`: a string rule matches that program with any arguments, but only in a
-// command of plain words (no operator such as `>` or `&&`, no `$` expansion, no glob).
-const policy = approvalPolicies.allowCommands(["touch", "ls"]);
+// An accepted escalation runs outside the sandbox, so accept no more than the task needs:
+// `touch notes.txt` exactly (an anchored pattern; a string rule "touch" would accept `touch` of
+// any path) and `ls` (a string rule matches that program with any arguments, but only in a
+// command of plain words: no operator such as `>` or `&&`, no `$` expansion, no glob).
+const policy = approvalPolicies.allowCommands([/^touch notes\.txt$/, "ls"]);
 const approvals: ApprovalHandlers = {
   async commandExecution(params, context) {
     const answer = await policy.commandExecution!(params, context);
