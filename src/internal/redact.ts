@@ -7,7 +7,7 @@ import {
   TransportClosedError,
   mapJsonRpcError,
 } from "../errors.js";
-import { keyPathSegments } from "./toml.js";
+import { TOML_ESCAPES, keyPathSegments } from "./toml.js";
 
 // How a name under which a value is a credential ends: an environment variable such as
 // OPENAI_API_KEY or GH_TOKEN, or a config key such as `experimental_bearer_token`. Compared as
@@ -357,17 +357,6 @@ export function pairCredentials(pair: string): string[] {
   return out;
 }
 
-const BASIC_ESCAPES: Readonly<Record<string, string>> = {
-  b: "\b",
-  t: "\t",
-  n: "\n",
-  f: "\f",
-  r: "\r",
-  e: "\u001b",
-  '"': '"',
-  "\\": "\\",
-};
-
 // A TOML string's text: a basic string's escapes read as JSON's (most are the same), a literal
 // string as it is, a bare word as written.
 function unquote(token: string): string {
@@ -380,7 +369,7 @@ function unquote(token: string): string {
       .replace(/^\r?\n/, "")
       .replace(/\\[ \t]*\r?\n\s*/g, "");
     return body.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (escape, what: string) => {
-      if (what.length === 1) return BASIC_ESCAPES[what] ?? escape;
+      if (what.length === 1) return TOML_ESCAPES[what] ?? escape;
       const code = parseInt(what.slice(1), 16);
       return code <= 0x10ffff ? String.fromCodePoint(code) : escape;
     });

@@ -70,6 +70,18 @@ export type ConfigValue = ConfigArrayItem | { readonly [key: string]: ConfigValu
 /** What a {@link ConfigValue} array holds: scalars and arrays, no object. */
 export type ConfigArrayItem = string | number | boolean | readonly ConfigArrayItem[];
 
+/** What each one-character escape of a TOML basic string (`\n`, `\e`, ...) stands for. */
+export const TOML_ESCAPES: Readonly<Record<string, string>> = {
+  b: "\b",
+  t: "\t",
+  n: "\n",
+  f: "\f",
+  r: "\r",
+  e: "\u001b",
+  '"': '"',
+  "\\": "\\",
+};
+
 /** Escapes a string as a TOML basic string (quotes included). */
 export function tomlString(value: string): string {
   let out = '"';

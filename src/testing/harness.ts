@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { tomlKey, tomlString } from "../internal/toml.js";
+import { TOML_ESCAPES, tomlKey, tomlString } from "../internal/toml.js";
 import {
   checkHttpUrl,
   checkNonEmpty,
@@ -204,16 +204,6 @@ const HARNESS_TABLES = [
 ];
 
 const BARE_KEY = /[A-Za-z0-9_-]/;
-const SHORT_ESCAPES: Readonly<Record<string, string>> = {
-  b: "\b",
-  t: "\t",
-  n: "\n",
-  f: "\f",
-  r: "\r",
-  e: "\u001b",
-  '"': '"',
-  "\\": "\\",
-};
 
 /**
  * The tables a TOML text opens with a header and the keys it assigns, as paths of segments
@@ -243,7 +233,7 @@ function definedKeys(toml: string): Array<{ path: string[]; header: boolean }> {
       } else if (close === '"""' && /[ \t\r\n]/.test(toml[at] ?? "")) {
         // A line-ending backslash: the white space after it is dropped.
         while (/[ \t\r\n]/.test(toml[at] ?? "")) at++;
-      } else out += SHORT_ESCAPES[toml[at++] ?? ""] ?? "";
+      } else out += TOML_ESCAPES[toml[at++] ?? ""] ?? "";
     }
     return out + closing(close);
   };
