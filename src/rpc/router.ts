@@ -444,7 +444,7 @@ export class Router {
     this.on("turn/started", (n) => {
       const threadId = threadIdOf(n);
       const id = turnIdOf(n);
-      if (threadId === undefined || id === undefined) return;
+      if (threadId === undefined || id === undefined) return this.#unnamed(n);
       const endedFirst = this.#endedFirst.get(threadId);
       if (endedFirst !== undefined) {
         // A review's completion names the root its start names.
@@ -460,7 +460,7 @@ export class Router {
     this.on("turn/completed", (n) => {
       const threadId = threadIdOf(n);
       const id = turnIdOf(n);
-      if (threadId === undefined || id === undefined) return;
+      if (threadId === undefined || id === undefined) return this.#unnamed(n);
       const started = this.#running.get(threadId);
       if (started !== undefined && (id === turnIdOf(started) || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
@@ -1031,6 +1031,7 @@ export class Router {
     let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (typeof requestId !== "string" && typeof requestId !== "number") this.#unnamed(n);
       turnId = requestId === undefined ? undefined : this.#requestTurns.get(requestId);
       if (turnId !== undefined) this.#requestTurns.delete(requestId!);
       // Its request may be held for a turn being started: so is its withdrawal, after it.
@@ -1084,6 +1085,18 @@ export class Router {
     const any = now === anyBefore ? now : now.filter((l) => anyBefore.includes(l));
     for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
   };
+
+  // A turn's start or end that names no thread or no turn, or a withdrawal that names no request,
+  // tells nothing this client can follow: still delivered to whoever reads it, and logged.
+  #unnamed(n: RawNotification): void {
+    this.#log.warn(
+      n.method === "serverRequest/resolved"
+        ? "serverRequest/resolved without a requestId: no request is taken as withdrawn"
+        : `${n.method} without both a threadId and a turn id: no turn is taken as ${
+            n.method === "turn/started" ? "started" : "ended"
+          }`,
+    );
+  }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {
     if (this.#push(sink, n)) this.endTurn(turnId, sink);

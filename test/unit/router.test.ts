@@ -333,6 +333,28 @@ describe("Router", () => {
     expect(String(entries[0]!.detail)).toContain("listener bug");
   });
 
+  it("logs a turn's start or end naming no thread or turn, and a withdrawal naming no request", () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const router = new Router(new Connection(transport), log);
+    const seen: string[] = [];
+    router.on("turn/started", (n) => seen.push(n.method));
+    transport.deliver({ method: "turn/started", params: { turn: { id: "t1" } } });
+    transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: {} } });
+    transport.deliver({ method: "serverRequest/resolved", params: { threadId: "th" } });
+    transport.deliver({ method: "serverRequest/resolved", params: { requestId: 7 } });
+    transport.deliver({ method: "turn/started", params: { threadId: "th", turn: { id: "t2" } } });
+    const prefix = "codex-app-server-sdk: ";
+    expect(entries.map((e) => [e.level, e.message.slice(prefix.length)])).toEqual([
+      ["warn", "turn/started without both a threadId and a turn id: no turn is taken as started"],
+      ["warn", "turn/completed without both a threadId and a turn id: no turn is taken as ended"],
+      ["warn", "serverRequest/resolved without a requestId: no request is taken as withdrawn"],
+    ]);
+    // Still delivered to who reads them; the well-formed start is followed.
+    expect(seen).toEqual(["turn/started", "turn/started"]);
+    expect(turnIdOf(router.runningStart("th")!)).toBe("t2");
+  });
+
   it("leaves unparsed only the notifications no listener and no turn in flight reads", () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
