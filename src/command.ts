@@ -357,7 +357,10 @@ export class CommandHandle {
     );
   }
 
-  /** Closes the command's standard input, so a command reading it sees its end. */
+  /**
+   * Closes the command's standard input, so a command reading it sees its end. With `tty` the
+   * runtime ends it as a terminal does: a newline, then the end.
+   */
   async closeStdin(options?: RequestOptions): Promise<void> {
     const call = requestOptions(options);
     this.#checkStdin("closeStdin");
