@@ -12,7 +12,9 @@
  *   that the classes only the SDK makes cannot be constructed;
  * - `library`: TypeScript emitting declarations, as a library wrapping the SDK does: they must
  *   name the wire types its functions return (no file of it imports `/types`, which would hide
- *   a wire type no `exports` entry reaches);
+ *   a wire type no `exports` entry reaches), under `nodenext` and the classic CommonJS way
+ *   (`module: commonjs`, node10 resolution);
+ * - `wrapped-nodenext`: the node10 declarations of that library, type-checked under `nodenext`;
  * - `cjs-require`: plain JavaScript `require()`, run with require(esm) (Node 20.19+ loads the ES
  *   build) and without it (the CommonJS build, as Jest and older Node load it), the CommonJS
  *   build run as Jest runs it, where `import()` fails: the optional `ws` must load there too,
@@ -341,9 +343,39 @@ const CONSUMERS: readonly Consumer[] = [
         },
         include: ["library.ts"],
       }),
+      "tsconfig.node10.json": json({
+        compilerOptions: {
+          ...STRICT,
+          module: "commonjs",
+          declaration: true,
+          emitDeclarationOnly: true,
+          outDir: "out-node10",
+        },
+        include: ["library.ts"],
+      }),
       "library.ts": LIBRARY,
     },
     run: async (dir) => {
+      node(dir, [TSC, "-p", "."]);
+      // And the classic CommonJS way, module commonjs with no moduleResolution (node10), on the
+      // oldest TypeScript, which names folders of declarations by their index.
+      node(dir, [oldestTsc(dir), "-p", "tsconfig.node10.json"]);
+    },
+  },
+  {
+    name: "wrapped-nodenext",
+    files: {
+      "package.json": json({ private: true, type: "commonjs" }),
+      "tsconfig.json": json({
+        compilerOptions: { ...STRICT, module: "nodenext", noEmit: true },
+        include: ["wrapped.ts"],
+      }),
+      "wrapped.ts": WRAPPED,
+    },
+    run: async (dir) => {
+      // The library's declarations written under node10, read under nodenext.
+      const emitted = path.join(dir, "../library/out-node10/library.d.ts");
+      copyFileSync(emitted, path.join(dir, "wrapper.d.ts"));
       node(dir, [TSC, "-p", "."]);
     },
   },
@@ -492,6 +524,19 @@ function pack(dir: string): string {
     "dist/types.cjs",
   ]) {
     if (!files.has(required)) throw new Error(`the tarball lacks ${required}`);
+  }
+  // Declarations written under node10 name a folder of declarations by its index
+  // (`codex-app-server-sdk/dts/generated`), which the `./dts/*` pattern cannot resolve.
+  const exportsMap = (
+    JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+    }
+  ).exports;
+  for (const file of files) {
+    const folder = /^dist\/(dts\/.+)\/index\.d\.ts$/.exec(file)?.[1];
+    if (folder !== undefined && !(`./${folder}` in exportsMap)) {
+      throw new Error(`package.json exports no "./${folder}" for ${file}`);
+    }
   }
   const maps = [...files].filter((f) => f.endsWith(".d.ts.map"));
   if (maps.length > 0) throw new Error(`the tarball ships declaration maps: ${maps[0]} ...`);
