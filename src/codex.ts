@@ -43,7 +43,7 @@ import type {
   ThreadStartParams,
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
-import { CodexError } from "./errors.js";
+import { CodexError, RequestTimeoutError } from "./errors.js";
 import { abortError, now, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
@@ -359,7 +359,14 @@ export class Codex implements AsyncDisposable {
       return new Codex(internals, metadata, options, { notifications, stop });
     } catch (err) {
       await connection.close();
-      throw err;
+      // What the server wrote as it failed to answer usually says why: read once it is stopped.
+      const stderrTail = err instanceof RequestTimeoutError ? connection.stderrTail() : "";
+      if (stderrTail === "") throw err;
+      const { method, timeoutMs, cause } = err as RequestTimeoutError;
+      throw new RequestTimeoutError(method, timeoutMs, {
+        stderrTail,
+        ...(cause === undefined ? undefined : { cause }),
+      });
     }
   }
 

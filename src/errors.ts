@@ -194,11 +194,26 @@ export class RequestTimeoutError extends CodexError {
   readonly method: string;
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * The last lines the app-server wrote to stderr, for an `initialize` that a start gave up on (the
+   * server is stopped first): usually why it did not answer. "" otherwise, and when it wrote none.
+   */
+  readonly stderrTail: string;
 
-  constructor(method: string, timeoutMs: number, options?: { cause?: unknown }) {
-    super(`Request ${method} timed out after ${timeoutMs} ms`, options);
+  constructor(
+    method: string,
+    timeoutMs: number,
+    options?: { cause?: unknown; stderrTail?: string | undefined },
+  ) {
+    const stderrTail = options?.stderrTail ?? "";
+    const message = `Request ${method} timed out after ${timeoutMs} ms`;
+    super(
+      stderrTail.length > 0 ? `${message}\nstderr tail:\n${stderrTail}` : message,
+      options !== undefined && "cause" in options ? { cause: options.cause } : undefined,
+    );
     this.method = method;
     this.timeoutMs = timeoutMs;
+    this.stderrTail = stderrTail;
   }
 }
 

@@ -770,7 +770,11 @@ export class Secrets {
       });
     }
     if (error instanceof RequestTimeoutError) {
-      return new RequestTimeoutError(this.text(error.method), error.timeoutMs, cause);
+      return new RequestTimeoutError(this.text(error.method), error.timeoutMs, {
+        // An error of an older copy of the SDK has none.
+        stderrTail: typeof error.stderrTail === "string" ? this.text(error.stderrTail) : undefined,
+        ...cause,
+      });
     }
     const copy = new CodexError(this.text(error.message), cause);
     copy.name = this.text(error.name);

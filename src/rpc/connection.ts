@@ -560,7 +560,7 @@ export class Connection {
       this.#fail(
         new TransportClosedError(`could not write to codex app-server: ${thrownMessage(err)}`, {
           cause: err,
-          stderrTail: this.#stderrTail(this.#transport.stderrTail()),
+          stderrTail: this.stderrTail(),
         }),
       );
     }
@@ -799,6 +799,11 @@ export class Connection {
       written = this.#write(internalError(request.id, why));
     }
     written.catch((err: unknown) => this.#log.debug(`could not answer ${request.method}`, err));
+  }
+
+  /** The last lines the server wrote to stderr, redacted, as an error shows them ("" if none). */
+  stderrTail(): string {
+    return this.#stderrTail(this.#transport.stderrTail());
   }
 
   // The tail of stderr an error shows: redacted while its lines are whole, then cut, so a cut

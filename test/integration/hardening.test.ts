@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Codex,
   CodexError,
+  RequestTimeoutError,
   TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
@@ -416,6 +417,33 @@ describe("start-up failures", () => {
       expect((err as TransportClosedError).exitCode).toBe(3);
       expect((err as TransportClosedError).stderrTail).toContain("no such flag");
     }
+  });
+
+  it("a server that never answers initialize: the timeout shows what it wrote to stderr, redacted", async () => {
+    const explains =
+      "console.error('error: database is locked', process.env.SERVICE_TOKEN); setInterval(() => {}, 1e6)";
+    const err = (await Codex.start({
+      launchArgs: [process.execPath, "-e", explains],
+      env: { SERVICE_TOKEN: "token-value-0123456789" },
+      startTimeout: 2000,
+    }).catch((e: unknown) => e)) as RequestTimeoutError;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err.method).toBe("initialize");
+    expect(err.stderrTail).toBe("error: database is locked [redacted]");
+    expect(err.message).toBe(
+      "Request initialize timed out after 2000 ms\nstderr tail:\nerror: database is locked [redacted]",
+    );
+    expect(`${err.stack} ${inspect(err)}`).not.toContain("token-value");
+    // One that wrote nothing: the bare timeout.
+    const silent = (await Codex.start({
+      launchArgs: [process.execPath, "-e", "setInterval(() => {}, 1e6)"],
+      startTimeout: 500,
+    }).catch((e: unknown) => e)) as RequestTimeoutError;
+    expect(silent).toBeInstanceOf(RequestTimeoutError);
+    expect([silent.message, silent.stderrTail]).toEqual([
+      "Request initialize timed out after 500 ms",
+      "",
+    ]);
   });
 
   it("redacts credentials given in apiKey, env or configOverrides from what the server prints", async () => {

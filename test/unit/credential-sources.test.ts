@@ -3,6 +3,7 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { Codex } from "../../src/codex.js";
+import { RequestTimeoutError } from "../../src/errors.js";
 import { launchFor } from "../../src/launch.js";
 import {
   Secrets,
@@ -485,6 +486,23 @@ describe("Secrets.error", () => {
     }
     const harmless = Object.assign(new Error("fine"), { at: new URL("https://example.com/") });
     expect(secrets.error(harmless)).toBe(harmless);
+  });
+
+  it("rebuilds a start's timeout with its stderr tail redacted, keeping the class and fields", () => {
+    const secrets = new Secrets();
+    const key = "sk-proj-TIMEOUT-0123456789";
+    secrets.add(key);
+    const error = new RequestTimeoutError("initialize", 500, { stderrTail: `bad key ${key}` });
+    const clean = secrets.error(error);
+    expect(clean).toBeInstanceOf(RequestTimeoutError);
+    expect([clean.method, clean.timeoutMs, clean.stderrTail]).toEqual([
+      "initialize",
+      500,
+      "bad key [redacted]",
+    ]);
+    expect(clean.message).toBe(
+      "Request initialize timed out after 500 ms\nstderr tail:\nbad key [redacted]",
+    );
   });
 });
 
