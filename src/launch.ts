@@ -435,7 +435,7 @@ function overrideOf(args: readonly string[], wanted: string): string | undefined
   let found: string | undefined;
   for (const arg of args) {
     if (arg === "--config") continue;
-    const { key, text } = readOverride(arg);
+    const { key, text } = readOverride(arg.startsWith("--config=") ? arg.slice(9) : arg);
     if (key === wanted) found = text;
   }
   return found;

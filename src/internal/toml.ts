@@ -328,7 +328,11 @@ export function configArgs(overrides: unknown): string[] {
   } else {
     throw new TypeError(`configOverrides must be an array or an object, got ${kind(overrides)}`);
   }
-  return pairs.flatMap((pair) => ["--config", pair]);
+  // A pair whose key starts with a hyphen would be read as an option of its own: written on to
+  // the option, it is its value, as the runtime's parser takes it.
+  return pairs.flatMap((pair) =>
+    pair.startsWith("-") ? [`--config=${pair}`] : ["--config", pair],
+  );
 }
 
 // A TOML basic string without escapes or a literal string, with an optional comment after it.

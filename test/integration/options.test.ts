@@ -76,6 +76,16 @@ describe("configOverrides", () => {
     expect(config.model_providers).toHaveProperty("mock");
   });
 
+  it("hands the runtime a key that starts with a hyphen as a value, not as an option of its own", async () => {
+    // The runtime knows no such key and ignores it; read as an option, it refused to start.
+    for (const configOverrides of [{ "-x": { y: 1 } }, ["-x.y=1"]]) {
+      const t = await testCodex({ configOverrides });
+      t.mock.enqueueAssistantMessage("started");
+      const thread = await t.codex.threadStart();
+      expect((await thread.run("hi")).finalResponse).toBe("started");
+    }
+  });
+
   it("rejects what TOML cannot carry, naming the key path, before spawning anything", async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

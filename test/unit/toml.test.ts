@@ -29,6 +29,11 @@ describe("configArgs", () => {
     ]);
   });
 
+  it("writes a pair whose key starts with a hyphen on to the option, where it cannot be one", () => {
+    expect(configArgs({ "-x": 1, y: -1 })).toEqual(["--config=-x=1", "--config", "y=-1"]);
+    expect(configArgs(["-x=1", " -y=2"])).toEqual(["--config=-x=1", "--config", " -y=2"]);
+  });
+
   it("rejects whole numbers past 2^53, which the runtime would read as another number or a string", () => {
     for (const n of [2 ** 53, 1e19, -1e19, 1e21, Number.MAX_VALUE]) {
       const err = configError({ model_context_window: n });
