@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -33,7 +34,11 @@ export const OFFLINE_FEATURES: Readonly<Record<string, boolean>> = {
 export interface CodexHomeOptions {
   /** Provider base URL, normally `MockResponsesServer.url` (`http://127.0.0.1:PORT/v1`). */
   mockUrl: string;
-  /** Model to select (default `"mock-model"`). */
+  /**
+   * Model to select: default the first of {@link CodexHomeOptions.models} when a catalogue is
+   * given (one it does not list runs with the runtime's generic metadata: no `apply_patch` tool),
+   * else `"mock-model"`.
+   */
   model?: string | undefined;
   /**
    * TOML appended to `config.toml`. Top-level keys and new tables work (e.g.
@@ -113,6 +118,54 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
   return lines.join("\n") + (extra ? `\n${extra}\n` : "");
 }
 
+// The directories of homes not yet cleaned up: removed as the process ends, so a test that timed
+// out inside its `await using` block, whose end never comes, leaves none behind. Test runners end
+// their workers with a signal (Vitest's with SIGTERM), which runs no `exit` listener: the signals
+// that end a process are watched too, and one that nothing else here listens to is raised again
+// once the directories are gone, so the process ends by it as it would have.
+const leftAtExit = new Set<readonly string[]>();
+const ENDING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+function removeLeftDirs(): void {
+  for (const dirs of leftAtExit) {
+    for (const dir of dirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        console.error(`codex-app-server-sdk/testing: could not remove ${dir}: ${String(err)}`);
+      }
+    }
+  }
+  leftAtExit.clear();
+}
+
+function onEndingSignal(signal: NodeJS.Signals): void {
+  // Another copy of this module (the CommonJS build beside the ES one) listens alike.
+  const alone = process.listeners(signal).every((listener) => OURS in listener);
+  removeLeftDirs();
+  unwatch();
+  if (alone) process.kill(process.pid, signal);
+}
+const OURS = Symbol.for("codex-app-server-sdk.testing.removesHomes");
+Object.defineProperty(onEndingSignal, OURS, { value: true });
+
+function unwatch(): void {
+  process.off("exit", removeLeftDirs);
+  for (const signal of ENDING_SIGNALS) process.off(signal, onEndingSignal);
+}
+
+function removeAtExit(dirs: readonly string[]): void {
+  if (leftAtExit.size === 0) {
+    process.once("exit", removeLeftDirs);
+    for (const signal of ENDING_SIGNALS) process.on(signal, onEndingSignal);
+  }
+  leftAtExit.add(dirs);
+}
+
+function forgetAtExit(dirs: readonly string[]): void {
+  if (leftAtExit.delete(dirs) && leftAtExit.size === 0) unwatch();
+}
+
 /**
  * Creates a temporary `CODEX_HOME` whose `config.toml` selects a provider at `mockUrl` (Responses
  * wire API, no retries, no OpenAI auth) and switches off everything that would reach the network,
@@ -122,7 +175,7 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
 export async function createCodexHome(options: CodexHomeOptions): Promise<CodexHome> {
   const checked = checkHomeSettings(options, HOME_NAMES, "createCodexHome options");
   checkHttpUrl(checked.mockUrl, "mockUrl");
-  const model = checked.model ?? "mock-model";
+  const model = checked.model ?? (checked.models || undefined)?.[0]?.slug ?? "mock-model";
   const codexHome = await mkdtemp(path.join(os.tmpdir(), "codex-sdk-home-"));
   let workDir: string | undefined;
   try {
@@ -146,12 +199,13 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
     );
     let cleaning: Promise<void> | undefined;
     const dirs = [codexHome, workDir];
+    removeAtExit(dirs);
     // Kept while it runs or once it succeeded; a failed attempt is forgotten, so it can be retried.
     const cleanup = (): Promise<void> => {
       cleaning ??= Promise.all(
         dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })),
       ).then(
-        () => undefined,
+        () => void forgetAtExit(dirs),
         (err: unknown) => {
           cleaning = undefined;
           throw err;

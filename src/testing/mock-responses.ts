@@ -156,7 +156,10 @@ export interface MockModelInfo {
   apply_patch_tool_type?: string | null | undefined;
   /** Input kinds, e.g. `["text", "image"]`. */
   input_modalities?: readonly string[] | undefined;
-  /** Context window in tokens, reported in `thread/tokenUsage/updated`. */
+  /**
+   * Context window in tokens. `thread/tokenUsage/updated` reports the part the runtime lets a
+   * thread use (95% of it on runtime 0.171.0: 190,000 for `mockModelInfo`'s 200,000).
+   */
   context_window?: number | null | undefined;
   /** Any further catalogue field the runtime understands. */
   [field: string]: unknown;
@@ -446,7 +449,7 @@ export const sse = {
   /** A function tool call; `args` objects are JSON-encoded as the API does. */
   functionCall(
     name: string,
-    args: string | Record<string, unknown>,
+    args: string | object,
     options: ToolCallOptions = {},
   ): SseEvent[] {
     checkNonEmpty(name, "name");
@@ -571,6 +574,25 @@ export function checkCatalogue(models: unknown, name: string): readonly MockMode
   });
   checkJson(models, name);
   return models as readonly MockModelInfo[];
+}
+
+// A copy no caller can change past the checks, entries included (they are JSON, checked).
+function frozenCatalogue(models: readonly MockModelInfo[]): readonly MockModelInfo[] {
+  const freeze = <T>(value: T): T => {
+    if (typeof value === "object" && value !== null) {
+      for (const item of Object.values(value)) freeze(item);
+      Object.freeze(value);
+    }
+    return value;
+  };
+  return freeze(JSON.parse(JSON.stringify(models)) as MockModelInfo[]);
+}
+
+// Rejects the `reached` of each gated response of `responses`, none of which will be served.
+function abandonGates(responses: readonly MockResponse[], why: string): void {
+  for (const response of responses) {
+    if (response.gate !== undefined) gateControls.get(response.gate)?.abandon(new Error(why));
+  }
 }
 
 const RESPONSE_KEYS = ["delayMs", "gate", "headers"] as const;
@@ -1024,8 +1046,12 @@ export interface MockResponsesServer extends AsyncDisposable {
   readonly responsesRequests: readonly RecordedRequest[];
   /** How many queued responses have not been served yet. */
   readonly pending: number;
-  /** The catalogue served by `GET /models`. */
-  models: MockModelInfo[];
+  /**
+   * The catalogue served by `GET /models`: a frozen copy, so only an assignment (checked as the
+   * `models` option is) changes it.
+   */
+  get models(): readonly MockModelInfo[];
+  set models(value: readonly MockModelInfo[]);
   /** Queues one response; each `POST /responses` consumes the oldest. */
   enqueue(response: MockResponseInput, options?: MockResponseOptions): void;
   /** Queues a response holding one assistant message. */
@@ -1038,7 +1064,7 @@ export interface MockResponsesServer extends AsyncDisposable {
   /** Queues a response whose only output is a function tool call. */
   enqueueFunctionCall(
     name: string,
-    args: string | Record<string, unknown>,
+    args: string | object,
     options?: ToolCallOptions & EnqueueOptions,
   ): void;
   /** Queues a `response.failed` response (which reports no usage). */
@@ -1052,6 +1078,12 @@ export interface MockResponsesServer extends AsyncDisposable {
    * `requests` and `responsesRequests` empty, and `waitForRequests` counts from 0 again.
    */
   clearRequests(): void;
+  /**
+   * Drops the responses queued and not yet served, so a test that failed before its model calls
+   * leaves nothing for the next test of a shared mock; the gate of a dropped response rejects its
+   * `reached`, as at `close()`. Returns how many were dropped.
+   */
+  clearQueue(): number;
   /** Stops the server, ends held or paced responses and destroys open sockets; idempotent. */
   close(): Promise<void>;
 }
@@ -1150,7 +1182,7 @@ export async function startMockResponsesServer(
   setMaxListeners(0, shutdown.signal);
   const checked = checkServerOptions(options, "options");
   const waitTimeoutMs = checked.waitTimeoutMs ?? 10_000;
-  let models: MockModelInfo[] = [...(checked.models ?? [mockModelInfo()])];
+  let models = frozenCatalogue(checked.models ?? [mockModelInfo()]);
   let closing: Promise<void> | undefined;
 
   const notifyWaiters = (): void => {
@@ -1314,14 +1346,7 @@ export async function startMockResponsesServer(
     closing ??= (async () => {
       shutdown.abort(new Error("mock server closed"));
       // Left queued, so `pending` still says after the close how many were never used.
-      for (const response of queue) {
-        if (response.gate === undefined) continue;
-        gateControls
-          .get(response.gate)
-          ?.abandon(
-            new Error("mock Responses server closed before the gated response was requested"),
-          );
-      }
+      abandonGates(queue, "mock Responses server closed before the gated response was requested");
       for (const waiter of waiters) {
         waiter.abandon(new Error("mock Responses server closed while waiting for requests"));
       }
@@ -1369,11 +1394,16 @@ export async function startMockResponsesServer(
       requests.length = 0;
       responsesRequests.length = 0;
     },
+    clearQueue() {
+      const dropped = queue.splice(0);
+      abandonGates(dropped, "the gated response was dropped from the queue before it was requested");
+      return dropped.length;
+    },
     get models() {
       return models;
     },
-    set models(value: MockModelInfo[]) {
-      models = [...checkCatalogue(value, "models")];
+    set models(value: readonly MockModelInfo[]) {
+      models = frozenCatalogue(checkCatalogue(value, "models"));
     },
     enqueue(response, opts = {}) {
       if (closing !== undefined) throw new Error("mock Responses server is closed");

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -24,6 +25,7 @@ import {
   startMockResponsesServer,
   tomlString,
   type CodexHome,
+  type MockModelInfo,
   type MockResponsesServer,
   type SseEvent,
 } from "../../src/testing/index.js";
@@ -502,7 +504,7 @@ describe("mock Responses server (HTTP level)", () => {
     });
   });
 
-  it("refuses a catalogue it could not serve, and answers a 500 rather than crash", async () => {
+  it("refuses a catalogue it could not serve, and keeps a frozen copy of one it takes", async () => {
     const looped: Record<string, unknown> = { ...mockModelInfo("m") };
     looped.self = looped;
     const catalogues: Array<[unknown, RegExp]> = [
@@ -517,15 +519,31 @@ describe("mock Responses server (HTTP level)", () => {
       expect(() => (mock.models = models as never)).toThrow(message);
     }
     expect(mock.models).toEqual([mockModelInfo("mock-model")]);
-    // An entry changed after it was set is only met when served: the request gets a 500.
+    // Neither the entry given nor the list read back can change what was checked.
     const entry = mockModelInfo("m");
     mock.models = [entry];
     entry.context_window = 1n as never;
+    const read = mock.models as MockModelInfo[];
+    expect(() => read.push({ display_name: "no slug" } as never)).toThrow(TypeError);
+    expect(() => ((read[0] as { slug: string }).slug = "")).toThrow(TypeError);
     const answer = await fetch(`${mock.url}/models`);
-    expect(answer.status).toBe(500);
-    expect(await answer.json()).toMatchObject({
-      error: { message: expect.stringMatching(/^mock Responses server: TypeError: .*BigInt/) },
-    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ models: [mockModelInfo("m")] });
+  });
+
+  it("drops what is queued on demand, rejecting a dropped gate's reached, so a shared mock starts clean", async () => {
+    const gate = mock.gate();
+    mock.enqueueAssistantMessage("left by a failed test");
+    mock.enqueueAssistantMessage("held", { gate });
+    expect(mock.clearQueue()).toBe(2);
+    expect(mock.pending).toBe(0);
+    await expect(gate.reached).rejects.toThrow(
+      "the gated response was dropped from the queue before it was requested",
+    );
+    expect(await (await post({ input: [] })).text()).toContain(NO_RESPONSE_QUEUED);
+    mock.enqueueAssistantMessage("next");
+    expect(await (await post({ input: [] })).text()).toContain("next");
+    expect(mock.clearQueue()).toBe(0);
   });
 
   it("holds many responses at once without a listener-leak warning", async () => {
@@ -1057,6 +1075,62 @@ describe("the harness's options", () => {
         else process.env[name] = value;
       }
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it("removes a home never cleaned up as the process ends, by a signal too, which still ends it", async () => {
+    const harness = new URL("../../src/testing/harness.ts", import.meta.url).href;
+    // Makes a home, prints its directories, then does `then`.
+    const run = async (then: string, signal?: NodeJS.Signals) => {
+      const code =
+        `const { createCodexHome } = await import(${JSON.stringify(harness)});` +
+        `const home = await createCodexHome({ mockUrl: "http://127.0.0.1:9/v1" });` +
+        `console.log(JSON.stringify([home.codexHome, home.workDir]));${then}`;
+      const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code]);
+      const lines = readline.createInterface({ input: child.stdout });
+      const [first] = (await once(lines, "line")) as [string];
+      const dirs = JSON.parse(first) as string[];
+      const ended = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+      if (signal !== undefined) {
+        // Made, and kept while the process runs.
+        expect(dirs.map((dir) => existsSync(dir))).toEqual([true, true]);
+        child.kill(signal);
+      }
+      const [code_, signalCode] = await ended;
+      lines.close();
+      return { dirs, code: code_, signal: signalCode };
+    };
+    const alive = "setInterval(() => {}, 1000);";
+    for (const ending of [
+      run(""),
+      run(alive, "SIGTERM"),
+      run(alive, "SIGINT"),
+      run(`${alive}process.on("SIGTERM", () => process.exit(3));`, "SIGTERM"),
+    ]) {
+      const { dirs } = await ending;
+      expect(dirs.map((dir) => existsSync(dir))).toEqual([false, false]);
+    }
+    expect(await run("")).toMatchObject({ code: 0, signal: null });
+    // Ended by the signal as it would have been, or by the program's own listener.
+    expect(await run(alive, "SIGTERM")).toMatchObject({ code: null, signal: "SIGTERM" });
+    const own = `${alive}process.on("SIGTERM", () => process.exit(3));`;
+    expect(await run(own, "SIGTERM")).toMatchObject({ code: 3, signal: null });
+  });
+
+  it("selects the first model of a catalogue given without a model, so its metadata applies", async () => {
+    const t = await createTestCodex({ mock: { models: [mockModelInfo("fast-model")] } });
+    try {
+      t.mock.enqueueAssistantMessage("ok");
+      await (await t.codex.threadStart()).run("hi");
+      const body = t.mock.responsesRequests[0]!.body as {
+        model: string;
+        tools: { name?: string }[];
+      };
+      expect(body.model).toBe("fast-model");
+      // The catalogue's metadata gives the model apply_patch; generic metadata does not.
+      expect(body.tools.map((tool) => tool.name)).toContain("apply_patch");
+    } finally {
+      await t.close();
     }
   });
 
