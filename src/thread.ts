@@ -273,7 +273,7 @@ export function sendFollowed<R>(
  * Keeps what the client knows of the threads it follows true once `answer`, to one of the
  * `FOLLOW_METHODS`, comes, whether a typed method or `codex.request` sent it. Unsubscribed,
  * the thread refuses turns (and fails the one in flight) and its handlers are released; resumed,
- * archived or deleted, it takes turns again (deleted, its handlers are released too).
+ * archived or deleted, it takes turns again (archived or deleted, its handlers are released too).
  */
 async function followAnswer<R>(
   context: Pick<ThreadContext, "router" | "dispatcher">,
@@ -294,7 +294,9 @@ async function followAnswer<R>(
     method === "thread/resume" ? answeredId(response, threadId) : threadId,
     true,
   );
-  if (method === "thread/delete") dispatcher.release(threadId);
+  // The server unloads it, and its `thread/archived` or `thread/deleted` may come after the answer:
+  // what this client kept for it goes by the time the call resolves.
+  if (method === "thread/delete" || method === "thread/archive") dispatcher.release(threadId);
   return response;
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Codex } from "../../src/codex.js";
+import { Codex, clientStats } from "../../src/codex.js";
 import { CodexError, MethodNotFoundError, RequestTimeoutError } from "../../src/errors.js";
 import { Connection } from "../../src/rpc/connection.js";
 import {
@@ -514,5 +514,38 @@ describe("Codex.loadedThreads", () => {
     expect((err as Error).message).toBe(
       "thread/list: the server answered with a page whose data is no array",
     );
+  });
+});
+
+describe("Codex.threadArchive and threadDelete", () => {
+  it("release what the client kept for the thread by the time they resolve, its notification yet to come", async () => {
+    const s = await startStandin({
+      replies: {
+        "thread/start": { result: { thread: { id: "t1" } } },
+        "thread/archive": { result: {} },
+        "thread/delete": { result: {} },
+      },
+    });
+    const codex = await Codex.start({ launchArgs: s.launchArgs });
+    try {
+      const tools = [{ name: "t", inputSchema: { type: "object" as const }, handler: () => "" }];
+      const approvals = { commandExecution: () => ({ decision: "accept" as const }) };
+      for (const end of [codex.threadArchive, codex.threadDelete]) {
+        await codex.threadStart({ tools, approvals });
+        expect(clientStats(codex)).toMatchObject({
+          "dispatcher.threadHandlers": 1,
+          "dispatcher.threadTools": 1,
+        });
+        // The stand-in sends no thread/archived or thread/deleted.
+        await end.call(codex, "t1");
+        expect(clientStats(codex)).toMatchObject({
+          "dispatcher.threadHandlers": 0,
+          "dispatcher.threadTools": 0,
+        });
+      }
+    } finally {
+      await codex.close();
+      await s.close();
+    }
   });
 });
