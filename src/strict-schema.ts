@@ -203,7 +203,20 @@ const DEFS_KEYS = ["$defs", "definitions"] as const;
  * for a whole walk: `JSON.parse` shares no object, and the walk drops a value's nulls only once
  * every question about that value and what it holds has been answered.
  */
-type FitsMemo = WeakMap<object, Map<JsonObject, boolean>>;
+interface FitsMemo {
+  /**
+   * Whether a `null` where the source's property was optional (not nullable) fits, as it will be
+   * dropped; when not, the value fits only as the source's schema would take it as given.
+   */
+  readonly dropping: boolean;
+  readonly seen: WeakMap<object, Map<JsonObject, boolean>>;
+}
+
+/** The two ways a walk that drops nulls weighs union options: see {@link FitsMemo.dropping}. */
+interface DropMemos {
+  readonly asGiven: FitsMemo;
+  readonly dropping: FitsMemo;
+}
 
 /**
  * The strict form of a JSON Schema, and for each object in it the properties that were optional
@@ -498,26 +511,33 @@ class StrictSchema {
   dropOptionalNulls(value: unknown): boolean {
     if (!this.#anyOptional) return false;
     const before = this.#dropped;
-    this.#drop(value, this.root, new WeakMap(), 0, 0);
+    const memos = {
+      asGiven: { dropping: false, seen: new WeakMap() },
+      dropping: { dropping: true, seen: new WeakMap() },
+    };
+    this.#drop(value, this.root, memos, 0, 0);
     return this.#dropped !== before;
   }
 
   // Both walks count two things: `depth`, how deep in the answer the value is, and `hops`, the
   // unions and references passed through for this one value, which a schema whose union names
   // itself (A = A | string) would pass through for ever.
-  #drop(value: unknown, node: JsonObject, memo: FitsMemo, depth: number, hops: number): void {
+  #drop(value: unknown, node: JsonObject, memos: DropMemos, depth: number, hops: number): void {
     if (depth > MAX_ANSWER_DEPTH || hops > MAX_HOPS) return;
     const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
     if (target === undefined) return;
     if (Array.isArray(target.anyOf)) {
-      const option = (target.anyOf as JsonObject[]).find((o) =>
-        this.#fits(value, o, memo, depth, hops + 1),
-      );
-      if (option !== undefined) this.#drop(value, option, memo, depth, hops + 1);
+      // An option the value fits as given first, as the source's union takes it: one it fits only
+      // once a null is dropped may refuse it for a check the sent schema does not carry.
+      const options = target.anyOf as JsonObject[];
+      const option =
+        options.find((o) => this.#fits(value, o, memos.asGiven, depth, hops + 1)) ??
+        options.find((o) => this.#fits(value, o, memos.dropping, depth, hops + 1));
+      if (option !== undefined) this.#drop(value, option, memos, depth, hops + 1);
       return;
     }
     if (Array.isArray(value) && isObject(target.items)) {
-      for (const item of value) this.#drop(item, target.items, memo, depth + 1, 0);
+      for (const item of value) this.#drop(item, target.items, memos, depth + 1, 0);
       return;
     }
     if (!isObject(value) || !isObject(target.properties)) return;
@@ -527,28 +547,28 @@ class StrictSchema {
         delete value[key];
         this.#dropped++;
       } else if (isObject(target.properties[key])) {
-        this.#drop(child, target.properties[key], memo, depth + 1, 0);
+        this.#drop(child, target.properties[key], memos, depth + 1, 0);
       }
     }
   }
 
   // Whether a union option describes the value: its JSON kind, constants and enumerations, and
   // for objects the exact key set (strict objects require every key) and each property in turn
-  // (a `null` where the property was optional fits: it is dropped), for arrays each item. Each
-  // object or array of the answer is weighed against each schema node once: options that differ
-  // only after a recursive property would otherwise walk that subtree again for every option, at
-  // every level (exponential in the answer's depth).
+  // (a `null` where the property was optional fits when it is to be dropped: see `FitsMemo`), for
+  // arrays each item. Each object or array of the answer is weighed against each schema node once:
+  // options that differ only after a recursive property would otherwise walk that subtree again
+  // for every option, at every level (exponential in the answer's depth).
   #fits(value: unknown, node: JsonObject, memo: FitsMemo, depth: number, hops: number): boolean {
     const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
     if (target === undefined || depth > MAX_ANSWER_DEPTH || hops > MAX_HOPS) return false;
     if (typeof value !== "object" || value === null) {
       return this.#fitsNow(value, target, memo, depth, hops);
     }
-    let known = memo.get(value);
+    let known = memo.seen.get(value);
     const seen = known?.get(target);
     if (seen !== undefined) return seen;
     const fits = this.#fitsNow(value, target, memo, depth, hops);
-    if (known === undefined) memo.set(value, (known = new Map()));
+    if (known === undefined) memo.seen.set(value, (known = new Map()));
     known.set(target, fits);
     return fits;
   }
@@ -579,10 +599,8 @@ class StrictSchema {
         const property = properties[key];
         const child = (value as JsonObject)[key];
         if (!isObject(property)) return false;
-        return (
-          (child === null && optional?.has(key) === true) ||
-          this.#fits(child, property, memo, depth + 1, 0)
-        );
+        if (child === null && optional?.has(key) === true) return memo.dropping;
+        return this.#fits(child, property, memo, depth + 1, 0);
       })
     );
   }

@@ -656,9 +656,9 @@ describe("prepareOutput: the answer", () => {
     expect(box.parsed).toEqual({ shape: { kind: "box", w: 1, label: null } });
   });
 
-  it("takes the answer as given when the drop made it one the schema rejects", async () => {
-    // The first option fits the answer's shape (its minLength is not sent), and takes its null;
-    // the schema then refuses what is left, and takes the answer as given, by the second.
+  it("takes the answer as given by the option that fits it so, not one that drops its null", async () => {
+    // The first option fits the answer's shape once its null is dropped (its minLength is not
+    // sent), which the schema would then refuse; the second takes it as given.
     const entry = z.union([
       z.object({ name: z.string().min(5), note: z.string().optional() }),
       z.object({ name: z.string(), note: z.string().nullable() }),
@@ -671,6 +671,27 @@ describe("prepareOutput: the answer", () => {
       .parse(resultWith('{"entry":{"name":7,"note":null}}'))
       .catch((e: unknown) => e as StructuredOutputError);
     expect(failed).toBeInstanceOf(StructuredOutputError);
+  });
+
+  it("takes a union option the answer fits as given before one it fits once a null is dropped", async () => {
+    // The first option fits once `email: null` is dropped, but its length check, not sent,
+    // refuses the phone; the second takes the contact as given. The null outside the union goes
+    // either way, so neither reading alone of the whole answer is one the schema takes.
+    const schema = z.object({
+      name: z.string(),
+      nickname: z.string().optional(),
+      contact: z.union([
+        z.object({ phone: z.string().length(10), email: z.string().optional() }),
+        z.object({ phone: z.string(), email: z.string().nullable() }),
+      ]),
+    });
+    const prepared = await prepareOutput(schema, undefined);
+    const answer =
+      '{"name":"Ann","nickname":null,"contact":{"phone":"+441234567890","email":null}}';
+    expect((await prepared.parse(resultWith(answer))).parsed).toEqual({
+      name: "Ann",
+      contact: { phone: "+441234567890", email: null },
+    });
   });
 
   it("tells union options apart by enumerations and property types, not constants alone", async () => {
