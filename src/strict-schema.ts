@@ -265,6 +265,13 @@ class StrictSchema {
     );
     // The answer is an object: a null the root also allows is one strict mode cannot take.
     if (isObjectOrNull(root.type)) root.type = "object";
+    if (Array.isArray(root.anyOf)) {
+      throw cannot(
+        [],
+        "strict mode takes no union (anyOf) at the root, even of objects: make the union a " +
+          "property of an object (z.object({ result: z.union([...]) }))",
+      );
+    }
     if (root.type !== "object") {
       throw cannot([], "the answer must be a JSON object (strict mode needs an object root)");
     }
@@ -308,7 +315,9 @@ class StrictSchema {
     if (Array.isArray(node.allOf)) {
       const merged = onlyConstraints(node.allOf)
         ? foldConstraints(node, node.allOf)
-        : this.#mergeAllOf(node, path);
+        : ofOneKind(node.allOf)
+          ? foldOneKind(node, node.allOf, path)
+          : this.#mergeAllOf(node, path);
       return this.#convert(merged, [...path, { allOf: true }]);
     }
     if (typeof node.$ref === "string") {
@@ -451,7 +460,10 @@ class StrictSchema {
         !isObject(part) ||
         (part.type !== "object" && part.properties === undefined && keys === undefined)
       ) {
-        throw cannot(path, "allOf (an intersection) merges only object schemas");
+        throw cannot(
+          path,
+          "allOf (an intersection) merges only object schemas, or values of one kind",
+        );
       }
       let partProperties = part.properties ?? {};
       if (!isObject(partProperties)) throw cannot(path, "properties must be an object");
@@ -818,6 +830,69 @@ function onlyConstraints(parts: readonly unknown[]): parts is JsonObject[] {
   return parts.every(
     (part) => isObject(part) && Object.keys(part).every((k) => CONSTRAINTS.has(k)),
   );
+}
+
+// The keywords of a value that is no object or array: its kind, its values, and checks.
+const ONE_KIND_KEYS: ReadonlySet<string> = new Set(["type", "const", "enum", ...CONSTRAINTS]);
+const SCALAR_TYPES: ReadonlySet<unknown> = new Set(["string", "number", "integer", "boolean"]);
+const LOWER_BOUNDS: ReadonlySet<string> = new Set(["minimum", "exclusiveMinimum", "minLength"]);
+const UPPER_BOUNDS: ReadonlySet<string> = new Set(["maximum", "exclusiveMaximum", "maxLength"]);
+
+/** Whether every part of an `allOf` is a string, number, integer or boolean, or values alone. */
+function ofOneKind(parts: readonly unknown[]): parts is JsonObject[] {
+  return parts.every(
+    (part) =>
+      isObject(part) &&
+      Object.keys(part).every((key) => ONE_KIND_KEYS.has(key)) &&
+      (part.type === undefined || SCALAR_TYPES.has(part.type)),
+  );
+}
+
+/**
+ * An `allOf` of values of one kind (zod's `.and` of two strings, of two enums, of a number and
+ * an integer), as one node: the narrower kind, the values every part allows, the tighter of each
+ * bound, and of the other checks the first (the schema checks the rest when the answer comes).
+ */
+function foldOneKind(node: JsonObject, parts: readonly JsonObject[], path: readonly Segment[]) {
+  const { allOf: _allOf, ...folded } = node;
+  let type = folded.type;
+  let allowed: unknown[] | undefined;
+  for (const part of [folded, ...parts]) {
+    if (part.type !== undefined && part.type !== type) {
+      const pair = [type, part.type];
+      if (type === undefined) type = part.type;
+      else if (pair.includes("integer") && pair.includes("number")) type = "integer";
+      else {
+        const kinds = `${String(type)} and ${String(part.type)}`;
+        throw cannot(path, `allOf (an intersection) of ${kinds} takes no value`);
+      }
+    }
+    const values =
+      "const" in part ? [part.const] : Array.isArray(part.enum) ? part.enum : undefined;
+    if (values !== undefined) {
+      allowed = allowed === undefined ? [...values] : allowed.filter((v) => values.includes(v));
+    }
+  }
+  for (const part of parts) {
+    for (const [key, value] of Object.entries(part)) {
+      const had = folded[key];
+      if (key === "type" || key === "const" || key === "enum") continue;
+      if (had === undefined) folded[key] = value;
+      else if (typeof had === "number" && typeof value === "number") {
+        if (LOWER_BOUNDS.has(key)) folded[key] = Math.max(had, value);
+        if (UPPER_BOUNDS.has(key)) folded[key] = Math.min(had, value);
+      }
+    }
+  }
+  if (type !== undefined) folded.type = type;
+  delete folded.const;
+  delete folded.enum;
+  if (allowed?.length === 0) {
+    throw cannot(path, "allOf (an intersection) whose parts allow no value in common");
+  }
+  if (allowed?.length === 1) folded.const = allowed[0];
+  else if (allowed !== undefined) folded.enum = allowed;
+  return folded;
 }
 
 /**

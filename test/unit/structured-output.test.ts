@@ -349,6 +349,42 @@ describe("prepareOutput: the strict schema", () => {
     expect(err.message).toMatch(/at output\.a cannot be made strict: allOf .* merges only object/);
   });
 
+  it("folds an intersection of values of one kind into one node, and refuses one no value fits", async () => {
+    const schema = z.object({
+      kind: z.object({ kind: z.string(), n: z.number() }).and(z.object({ kind: z.literal("bug") })),
+      short: z.string().min(1).and(z.string().max(5)).and(z.string().min(2)),
+      pick: z.enum(["a", "b", "c"]).and(z.enum(["b", "c", "d"])),
+      count: z.number().and(z.int()),
+    });
+    const prepared = await prepareOutput(schema, undefined);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const { properties } = prepared.schema as Record<string, any>;
+    expect(properties.kind.properties.kind).toEqual({ type: "string", const: "bug" });
+    expect(properties.short).toMatchObject({ type: "string" });
+    expect(properties.pick).toEqual({ type: "string", enum: ["b", "c"] });
+    expect(properties.count).toMatchObject({ type: "integer" });
+    const answer = '{"kind":{"kind":"bug","n":1},"short":"ab","pick":"c","count":3}';
+    expect((await prepared.parse(resultWith(answer))).parsed).toEqual({
+      kind: { kind: "bug", n: 1 },
+      short: "ab",
+      pick: "c",
+      count: 3,
+    });
+    // The other checks still hold: a string too short for the second minimum is refused.
+    const short = await prepared
+      .parse(resultWith('{"kind":{"kind":"bug","n":1},"short":"a","pick":"c","count":3}'))
+      .catch((e: unknown) => e);
+    expect(short).toBeInstanceOf(StructuredOutputError);
+    for (const [given, message] of [
+      [z.object({ v: z.enum(["a"]).and(z.enum(["b"])) }), "allow no value in common"],
+      [z.object({ v: z.string().and(z.number()) }), "of string and number takes no value"],
+    ] as const) {
+      const err = await failure(given);
+      expect(err.message).toContain(`at output.v cannot be made strict: allOf (an intersection) `);
+      expect(err.message).toContain(message);
+    }
+  });
+
   it("makes a record over a union of literal keys an object with those properties", async () => {
     const keys = z.union([z.literal("a"), z.union([z.literal("b"), z.enum(["c"])])]);
     expect(await strictOf(z.object({ counts: z.record(keys, z.number()) }))).toMatchObject({
@@ -441,7 +477,14 @@ describe("prepareOutput: the strict schema", () => {
       ],
       [
         standard({ type: "object", allOf: [{ type: "string" }, { type: "number" }] }),
-        "output schema at output cannot be made strict: allOf (an intersection) merges only object",
+        "output schema at output cannot be made strict: allOf (an intersection) of object and string takes no value",
+      ],
+      [
+        z.discriminatedUnion("type", [
+          z.object({ type: z.literal("a"), a: z.string() }),
+          z.object({ type: z.literal("b"), b: z.number() }),
+        ]),
+        "output schema at output cannot be made strict: strict mode takes no union (anyOf) at the root",
       ],
       [
         standard({ type: "object", patternProperties: { "^x": { type: "string" } } }),
@@ -449,6 +492,10 @@ describe("prepareOutput: the strict schema", () => {
       ],
       [
         standard({ anyOf: [{ type: "object" }, { type: "string" }] }),
+        "output schema at output cannot be made strict: strict mode takes no union (anyOf) at the root",
+      ],
+      [
+        standard({ type: "string" }),
         "output schema at output cannot be made strict: the answer must be a JSON object",
       ],
       [
