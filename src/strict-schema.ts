@@ -212,9 +212,13 @@ interface FitsMemo {
   readonly seen: WeakMap<object, Map<JsonObject, boolean>>;
 }
 
-/** The two ways a walk that drops nulls weighs union options: see {@link FitsMemo.dropping}. */
+/**
+ * How a walk that drops nulls weighs union options (see {@link FitsMemo.dropping}): with
+ * `asGiven`, an option the value fits as given is taken before one it fits once a null is dropped;
+ * without, the first it fits either way.
+ */
 interface DropMemos {
-  readonly asGiven: FitsMemo;
+  readonly asGiven: FitsMemo | undefined;
   readonly dropping: FitsMemo;
 }
 
@@ -520,11 +524,11 @@ class StrictSchema {
    * Removes the `null` of each property that was optional, not nullable, in the source, down to
    * `MAX_ANSWER_DEPTH` levels; says whether it removed any.
    */
-  dropOptionalNulls(value: unknown): boolean {
+  dropOptionalNulls(value: unknown, asGivenFirst: boolean): boolean {
     if (!this.#anyOptional) return false;
     const before = this.#dropped;
     const memos = {
-      asGiven: { dropping: false, seen: new WeakMap() },
+      asGiven: asGivenFirst ? { dropping: false, seen: new WeakMap() } : undefined,
       dropping: { dropping: true, seen: new WeakMap() },
     };
     this.#drop(value, this.root, memos, 0, 0);
@@ -539,12 +543,11 @@ class StrictSchema {
     const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
     if (target === undefined) return;
     if (Array.isArray(target.anyOf)) {
-      // An option the value fits as given first, as the source's union takes it: one it fits only
-      // once a null is dropped may refuse it for a check the sent schema does not carry.
       const options = target.anyOf as JsonObject[];
+      const { asGiven, dropping } = memos;
       const option =
-        options.find((o) => this.#fits(value, o, memos.asGiven, depth, hops + 1)) ??
-        options.find((o) => this.#fits(value, o, memos.dropping, depth, hops + 1));
+        (asGiven && options.find((o) => this.#fits(value, o, asGiven, depth, hops + 1))) ||
+        options.find((o) => this.#fits(value, o, dropping, depth, hops + 1));
       if (option !== undefined) this.#drop(value, option, memos, depth, hops + 1);
       return;
     }
@@ -736,12 +739,19 @@ async function readAnswer(
     const message = `the answer is not JSON (${(err as Error).message})`;
     return { issues: [{ message }], cause: err };
   }
-  const dropped = strict.dropOptionalNulls(value);
+  // A union option is chosen by the sent schema, which may lack checks of the source's (a
+  // length, a pattern): the option the answer fits as given, then the first it fits once its
+  // nulls are dropped, then the answer as given, until the schema takes one. The first reading's
+  // issues are the ones told.
+  const dropped = strict.dropOptionalNulls(value, true);
   const reading = await validated(value, props);
-  // The nulls were taken for those of the first union option that fits the answer's shape, whose
-  // other checks (a length, a pattern) the sent schema may not carry: the answer as given may be
-  // what the schema takes.
-  if (!dropped || !("issues" in reading)) return reading;
+  if (!("issues" in reading)) return reading;
+  const other = JSON.parse(text) as unknown;
+  if (strict.dropOptionalNulls(other, false)) {
+    const droppingFirst = await validated(other, props);
+    if (!("issues" in droppingFirst)) return droppingFirst;
+  }
+  if (!dropped) return reading;
   const given = await validated(JSON.parse(text), props);
   return "issues" in given ? reading : given;
 }
@@ -833,7 +843,14 @@ function onlyConstraints(parts: readonly unknown[]): parts is JsonObject[] {
 }
 
 // The keywords of a value that is no object or array: its kind, its values, and checks.
-const ONE_KIND_KEYS: ReadonlySet<string> = new Set(["type", "const", "enum", ...CONSTRAINTS]);
+const ONE_KIND_KEYS: ReadonlySet<string> = new Set([
+  "type",
+  "const",
+  "enum",
+  "default",
+  "examples",
+  ...CONSTRAINTS,
+]);
 const SCALAR_TYPES: ReadonlySet<unknown> = new Set(["string", "number", "integer", "boolean"]);
 const LOWER_BOUNDS: ReadonlySet<string> = new Set(["minimum", "exclusiveMinimum", "minLength"]);
 const UPPER_BOUNDS: ReadonlySet<string> = new Set(["maximum", "exclusiveMaximum", "maxLength"]);
@@ -877,7 +894,8 @@ function foldOneKind(node: JsonObject, parts: readonly JsonObject[], path: reado
     for (const [key, value] of Object.entries(part)) {
       const had = folded[key];
       if (key === "type" || key === "const" || key === "enum") continue;
-      if (had === undefined) folded[key] = value;
+      // A null bound is one JSON could not write (`max(Infinity)`): no bound.
+      if (had === undefined || had === null) folded[key] = value;
       else if (typeof had === "number" && typeof value === "number") {
         if (LOWER_BOUNDS.has(key)) folded[key] = Math.max(had, value);
         if (UPPER_BOUNDS.has(key)) folded[key] = Math.min(had, value);
@@ -887,12 +905,20 @@ function foldOneKind(node: JsonObject, parts: readonly JsonObject[], path: reado
   if (type !== undefined) folded.type = type;
   delete folded.const;
   delete folded.enum;
+  // A value of another kind (`z.literal([1, 1.5]).and(z.int())`) is no value of this one.
+  allowed = allowed?.filter((value) => type === undefined || isOfType(value, type));
   if (allowed?.length === 0) {
     throw cannot(path, "allOf (an intersection) whose parts allow no value in common");
   }
   if (allowed?.length === 1) folded.const = allowed[0];
   else if (allowed !== undefined) folded.enum = allowed;
   return folded;
+}
+
+// Whether a JSON value is of a JSON Schema type.
+function isOfType(value: unknown, type: unknown): boolean {
+  if (type === "integer") return Number.isInteger(value);
+  return jsonKind(value) === type || (type === "number" && jsonKind(value) === "integer");
 }
 
 /**

@@ -375,7 +375,26 @@ describe("prepareOutput: the strict schema", () => {
       .parse(resultWith('{"kind":{"kind":"bug","n":1},"short":"a","pick":"c","count":3}'))
       .catch((e: unknown) => e);
     expect(short).toBeInstanceOf(StructuredOutputError);
+    // Values of another kind are none of this one; a bound JSON cannot write is no bound; a
+    // default is no obstacle.
+    const mixed = await prepareOutput(
+      z.object({
+        a: z.literal([1, 1.5]).and(z.int()),
+        b: z.literal(["a", 1]).and(z.string()),
+        c: z.number().max(Infinity).and(z.number().max(5)),
+        d: z.string().default("x").and(z.string().max(3)),
+      }),
+      undefined,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const folded = (mixed.schema as Record<string, any>).properties;
+    expect(folded.a).toMatchObject({ type: "integer", const: 1 });
+    expect(folded.a).not.toHaveProperty("enum");
+    expect(folded.b).toEqual({ type: "string", const: "a" });
+    expect(folded.c).toMatchObject({ type: "number", maximum: 5 });
+    expect(folded.d).toMatchObject({ type: "string" });
     for (const [given, message] of [
+      [z.object({ v: z.int().and(z.literal(2.5)) }), "allow no value in common"],
       [z.object({ v: z.enum(["a"]).and(z.enum(["b"])) }), "allow no value in common"],
       [z.object({ v: z.string().and(z.number()) }), "of string and number takes no value"],
     ] as const) {
@@ -733,6 +752,18 @@ describe("prepareOutput: the answer", () => {
       ]),
     });
     const prepared = await prepareOutput(schema, undefined);
+    // The mirror case: the option that fits as given refuses it for a check not sent, and the
+    // one it fits once its null is dropped takes it.
+    const mirror = z.object({
+      item: z.union([
+        z.object({ a: z.string(), b: z.string().optional() }),
+        z.object({ a: z.string().min(3), b: z.string().nullable() }),
+      ]),
+    });
+    const read = await (
+      await prepareOutput(mirror, undefined)
+    ).parse(resultWith('{"item":{"a":"x","b":null}}'));
+    expect(read.parsed).toEqual({ item: { a: "x" } });
     const answer =
       '{"name":"Ann","nickname":null,"contact":{"phone":"+441234567890","email":null}}';
     expect((await prepared.parse(resultWith(answer))).parsed).toEqual({
