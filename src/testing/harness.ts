@@ -118,52 +118,84 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
   return lines.join("\n") + (extra ? `\n${extra}\n` : "");
 }
 
-// The directories of homes not yet cleaned up: removed as the process ends, so a test that timed
-// out inside its `await using` block, whose end never comes, leaves none behind. Test runners end
-// their workers with a signal (Vitest's with SIGTERM), which runs no `exit` listener: the signals
-// that end a process are watched too, and one that nothing else here listens to is raised again
-// once the directories are gone, so the process ends by it as it would have.
-const leftAtExit = new Set<readonly string[]>();
+// The homes not yet cleaned up: removed as the process ends, so a test that timed out inside its
+// `await using` block, whose end never comes, leaves none behind. The app-server of a home is
+// killed first: still running, it would write there again. Test runners end their workers with
+// a signal (Vitest's forks with SIGTERM), which runs no `exit` listener: the signals that end a
+// process are watched too, and one that nothing else listens to is raised again once the homes
+// are gone, so the process ends by it as it would have. One the program listens to itself ends
+// nothing, and removes nothing. (A worker thread ended by `terminate()` runs neither.)
+interface LeftHome {
+  readonly dirs: readonly string[];
+  /** The app-server using the home, if any: its pid while it runs. */
+  server?: () => number | undefined;
+}
+const leftAtExit = new Set<LeftHome>();
+const leftOf = new WeakMap<object, LeftHome>();
 const ENDING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 
-function removeLeftDirs(): void {
-  for (const dirs of leftAtExit) {
+function removeLeftHomes(): void {
+  for (const { server } of leftAtExit) {
+    const pid = server?.();
+    try {
+      if (pid !== undefined) process.kill(pid, "SIGKILL");
+    } catch (err) {
+      // Gone already: nothing to stop.
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") report(`stop pid ${pid}`, err);
+    }
+  }
+  for (const { dirs } of leftAtExit) {
     for (const dir of dirs) {
       try {
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (err) {
-        console.error(`codex-app-server-sdk/testing: could not remove ${dir}: ${String(err)}`);
+        report(`remove ${dir}`, err);
       }
     }
   }
   leftAtExit.clear();
 }
 
+// The process is ending: stderr is the one place left to say what could not be done.
+function report(what: string, err: unknown): void {
+  console.error(`codex-app-server-sdk/testing: could not ${what}: ${String(err)}`);
+}
+
 function onEndingSignal(signal: NodeJS.Signals): void {
   // Another copy of this module (the CommonJS build beside the ES one) listens alike.
-  const alone = process.listeners(signal).every((listener) => OURS in listener);
-  removeLeftDirs();
+  if (!process.listeners(signal).every((listener) => OURS in listener)) return;
+  removeLeftHomes();
   unwatch();
-  if (alone) process.kill(process.pid, signal);
+  process.kill(process.pid, signal);
 }
 const OURS = Symbol.for("codex-app-server-sdk.testing.removesHomes");
 Object.defineProperty(onEndingSignal, OURS, { value: true });
 
 function unwatch(): void {
-  process.off("exit", removeLeftDirs);
+  process.off("exit", removeLeftHomes);
   for (const signal of ENDING_SIGNALS) process.off(signal, onEndingSignal);
 }
 
-function removeAtExit(dirs: readonly string[]): void {
+function removeAtExit(home: object, left: LeftHome): void {
   if (leftAtExit.size === 0) {
-    process.once("exit", removeLeftDirs);
+    process.once("exit", removeLeftHomes);
     for (const signal of ENDING_SIGNALS) process.on(signal, onEndingSignal);
   }
-  leftAtExit.add(dirs);
+  leftAtExit.add(left);
+  leftOf.set(home, left);
 }
 
-function forgetAtExit(dirs: readonly string[]): void {
-  if (leftAtExit.delete(dirs) && leftAtExit.size === 0) unwatch();
+function forgetAtExit(left: LeftHome): void {
+  if (leftAtExit.delete(left) && leftAtExit.size === 0) unwatch();
+}
+
+/**
+ * @internal Names the app-server that uses `home` (its pid while it runs), to be killed before
+ * the home is removed as the process ends.
+ */
+export function serverOfHome(home: CodexHome, pid: () => number | undefined): void {
+  const left = leftOf.get(home);
+  if (left !== undefined) left.server = pid;
 }
 
 /**
@@ -199,13 +231,13 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
     );
     let cleaning: Promise<void> | undefined;
     const dirs = [codexHome, workDir];
-    removeAtExit(dirs);
+    const left: LeftHome = { dirs };
     // Kept while it runs or once it succeeded; a failed attempt is forgotten, so it can be retried.
     const cleanup = (): Promise<void> => {
       cleaning ??= Promise.all(
         dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })),
       ).then(
-        () => void forgetAtExit(dirs),
+        () => void forgetAtExit(left),
         (err: unknown) => {
           cleaning = undefined;
           throw err;
@@ -213,7 +245,7 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
       );
       return cleaning;
     };
-    return {
+    const home: CodexHome = {
       codexHome,
       workDir,
       configPath,
@@ -226,6 +258,8 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
       cleanup,
       [Symbol.asyncDispose]: cleanup,
     };
+    removeAtExit(home, left);
+    return home;
   } catch (error) {
     await rm(codexHome, { recursive: true, force: true });
     if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });

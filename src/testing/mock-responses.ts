@@ -447,11 +447,7 @@ export const sse = {
   },
 
   /** A function tool call; `args` objects are JSON-encoded as the API does. */
-  functionCall(
-    name: string,
-    args: string | object,
-    options: ToolCallOptions = {},
-  ): SseEvent[] {
+  functionCall(name: string, args: string | object, options: ToolCallOptions = {}): SseEvent[] {
     checkNonEmpty(name, "name");
     // The runtime drops a call without arguments, and the turn ends with no word of it.
     if (typeof args !== "string") {
@@ -1396,7 +1392,10 @@ export async function startMockResponsesServer(
     },
     clearQueue() {
       const dropped = queue.splice(0);
-      abandonGates(dropped, "the gated response was dropped from the queue before it was requested");
+      abandonGates(
+        dropped,
+        "the gated response was dropped from the queue before it was requested",
+      );
       return dropped.length;
     },
     get models() {

@@ -12,6 +12,7 @@ import {
   createCodexHome,
   HOME_SETTING_NAMES,
   localNoProxy,
+  serverOfHome,
   type CodexHome,
   type CodexHomeOptions,
 } from "./harness.js";
@@ -107,6 +108,7 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       env: mergeEnv(home.env, env),
     });
     const ownHome = home;
+    serverOfHome(ownHome, () => codex.pid);
     let closing: Promise<void> | undefined;
     // As the home's cleanup: a failed close is forgotten, so it can be retried.
     const close = () =>

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -1079,42 +1079,73 @@ describe("the harness's options", () => {
   });
 
   it("removes a home never cleaned up as the process ends, by a signal too, which still ends it", async () => {
-    const harness = new URL("../../src/testing/harness.ts", import.meta.url).href;
-    // Makes a home, prints its directories, then does `then`.
-    const run = async (then: string, signal?: NodeJS.Signals) => {
+    const testing = new URL("../../src/testing/index.ts", import.meta.url).href;
+    // Runs `make` (which sets `home`, and `pid` for an app-server), prints the home's directories
+    // and the server's pid, then runs `then`; `act` is given them while the process runs.
+    const run = async (
+      make: string,
+      then: string,
+      act?: (child: ChildProcess, lines: AsyncIterator<string>, dirs: string[]) => Promise<void>,
+    ) => {
       const code =
-        `const { createCodexHome } = await import(${JSON.stringify(harness)});` +
-        `const home = await createCodexHome({ mockUrl: "http://127.0.0.1:9/v1" });` +
-        `console.log(JSON.stringify([home.codexHome, home.workDir]));${then}`;
+        `const { createCodexHome, createTestCodex } = await import(${JSON.stringify(testing)});` +
+        `let home, pid; ${make};` +
+        `console.log(JSON.stringify([[home.codexHome, home.workDir], pid ?? null]));${then}`;
       const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code]);
-      const lines = readline.createInterface({ input: child.stdout });
-      const [first] = (await once(lines, "line")) as [string];
-      const dirs = JSON.parse(first) as string[];
       const ended = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-      if (signal !== undefined) {
+      const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const [dirs, pid] = JSON.parse((await lines.next()).value as string) as [string[], number];
+      if (act !== undefined) {
         // Made, and kept while the process runs.
         expect(dirs.map((dir) => existsSync(dir))).toEqual([true, true]);
-        child.kill(signal);
+        await act(child, lines, dirs);
       }
-      const [code_, signalCode] = await ended;
-      lines.close();
-      return { dirs, code: code_, signal: signalCode };
+      const [exitCode, signal] = await ended;
+      return { dirs, pid, code: exitCode, signal };
     };
+    const home = `home = await createCodexHome({ mockUrl: "http://127.0.0.1:9/v1" })`;
     const alive = "setInterval(() => {}, 1000);";
-    for (const ending of [
-      run(""),
-      run(alive, "SIGTERM"),
-      run(alive, "SIGINT"),
-      run(`${alive}process.on("SIGTERM", () => process.exit(3));`, "SIGTERM"),
-    ]) {
-      const { dirs } = await ending;
+    const kill = (signal: NodeJS.Signals) => async (child: ChildProcess) => void child.kill(signal);
+    const gone = (dirs: string[]) =>
       expect(dirs.map((dir) => existsSync(dir))).toEqual([false, false]);
+
+    const ended = await run(home, "");
+    expect(ended).toMatchObject({ code: 0, signal: null });
+    gone(ended.dirs);
+    // Ended by the signal as it would have been.
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const killed = await run(home, alive, kill(signal));
+      expect(killed).toMatchObject({ code: null, signal });
+      gone(killed.dirs);
     }
-    expect(await run("")).toMatchObject({ code: 0, signal: null });
-    // Ended by the signal as it would have been, or by the program's own listener.
-    expect(await run(alive, "SIGTERM")).toMatchObject({ code: null, signal: "SIGTERM" });
-    const own = `${alive}process.on("SIGTERM", () => process.exit(3));`;
-    expect(await run(own, "SIGTERM")).toMatchObject({ code: 3, signal: null });
+    // A signal the program listens to ends nothing and removes nothing; its exit then does.
+    const own = `${alive}process.on("SIGINT", () => console.log("handled"));`;
+    const handled = await run(home, own, async (child, lines, dirs) => {
+      child.kill("SIGINT");
+      expect((await lines.next()).value).toBe("handled");
+      expect(dirs.map((dir) => existsSync(dir))).toEqual([true, true]);
+      child.kill("SIGTERM");
+    });
+    expect(handled).toMatchObject({ code: null, signal: "SIGTERM" });
+    gone(handled.dirs);
+    // The app-server still running in a home is stopped first, so it writes nothing there again.
+    const served =
+      "const t = await createTestCodex(); home = t.home; pid = t.codex.pid;" +
+      "await t.codex.threadStart()";
+    const stopped = await run(served, alive, kill("SIGTERM"));
+    expect(stopped.pid).toBeGreaterThan(0);
+    // Not a child of this process: no event tells its end, so its state is read until it is gone.
+    const deadline = Date.now() + 10_000;
+    const running = () => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${stopped.pid}/stat`, "utf8"));
+      } catch {
+        return false; // no such process
+      }
+    };
+    while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(running()).toBe(false);
+    gone(stopped.dirs);
   });
 
   it("selects the first model of a catalogue given without a model, so its metadata applies", async () => {
