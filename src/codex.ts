@@ -469,16 +469,24 @@ export class Codex implements AsyncDisposable {
   }
 
   // Where the server keeps credentials: known when the SDK chose it (`apiKey`, or
-  // `configOverrides`), else its effective config says (`config.toml` may choose too).
+  // `configOverrides`), else its effective config says (`config.toml` may choose too). The server
+  // fixes it at start-up, so the first answer stands: a later edit of `config.toml` changes what
+  // the config says, not where the running server keeps keys (and `codex.config` asks before it
+  // sends an edit of that key).
   async #credentialStore(call: RequestOptions | undefined): Promise<"memory" | "persistent"> {
     const { connection, credentialStore } = this.#internals;
     if (credentialStore === "memory") return "memory";
+    if (this.#storeAtStart !== undefined) return this.#storeAtStart;
     const { config } = await connection.request("config/read", {}, call);
     if (typeof config !== "object" || config === null) {
       throw new CodexError("the answer to config/read holds no config");
     }
-    return config.cli_auth_credentials_store === "ephemeral" ? "memory" : "persistent";
+    this.#storeAtStart ??=
+      config.cli_auth_credentials_store === "ephemeral" ? "memory" : "persistent";
+    return this.#storeAtStart;
   }
+
+  #storeAtStart: "memory" | "persistent" | undefined;
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
   async loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {
@@ -527,7 +535,8 @@ export class Codex implements AsyncDisposable {
 
   /** Reads and writes the runtime's configuration (`config/read`, `config/value/write`, `config/batchWrite`). */
   get config(): CodexConfig {
-    return new CodexConfig(this.#internals.connection, this.#internals.secrets);
+    const { connection, secrets } = this.#internals;
+    return new CodexConfig(connection, secrets, (call) => this.#credentialStore(call));
   }
 
   /** The skills available in each working directory (`skills/list`), with the errors loading them. */

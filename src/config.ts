@@ -1,4 +1,5 @@
 import type {
+  ClientRequestMap,
   ConfigBatchWriteParams,
   ConfigEdit,
   ConfigReadResponse,
@@ -26,6 +27,8 @@ import {
   type RequestOptions,
 } from "./internal/validate.js";
 import type { JsonInput } from "./options.js";
+import { now, timeLeft } from "./internal/deadline.js";
+import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
 
 /** Options of `codex.config.read`. */
@@ -67,6 +70,9 @@ const VALUE_WRITE_NAMES = optionNames<
 const BATCH_WRITE_NAMES = optionNames<
   ConfigWriteOptions & { readonly reloadUserConfig?: boolean | undefined }
 >()({ own: [...WRITE_KEYS, "reloadUserConfig"] });
+// The key by which `config.toml` chooses where the runtime keeps credentials.
+const STORE_KEY = "cli_auth_credentials_store";
+
 const EDIT_NAMES = optionNames<ConfigEditInput>()({ own: ["keyPath", "value", "mergeStrategy"] });
 
 function checkMergeStrategy(strategy: unknown): MergeStrategy {
@@ -159,11 +165,36 @@ function checkWriteOptions<O extends ConfigWriteOptions>(
 export class CodexConfig {
   readonly #connection: Connection;
   readonly #secrets: Secrets;
+  readonly #storeAtStart: (call: RequestOptions | undefined) => Promise<unknown>;
 
   /** @internal Made by `Codex`. */
-  constructor(connection: Connection, secrets: Secrets) {
+  constructor(
+    connection: Connection,
+    secrets: Secrets,
+    storeAtStart: (call: RequestOptions | undefined) => Promise<unknown>,
+  ) {
     this.#connection = connection;
     this.#secrets = secrets;
+    this.#storeAtStart = storeAtStart;
+  }
+
+  // The credential store the server chose at start-up is read before an edit of its key, which
+  // changes what `config/read` says (and so what `loginApiKey`'s check would read) but not it.
+  // One `timeout` bounds both: the edit gets what the read left of it.
+  async #edit<M extends "config/value/write" | "config/batchWrite">(
+    method: M,
+    params: ClientRequestMap[M]["params"],
+    keyPaths: readonly string[],
+    call: RequestOptions | undefined,
+  ): Promise<ConfigWriteResponse> {
+    if (!keyPaths.some((keyPath) => readKeyPath(keyPath)?.segments[0] === STORE_KEY)) {
+      return this.#connection.request(method, params, call);
+    }
+    const t0 = now();
+    const timeout = call?.timeout;
+    await asOneCall(this.#storeAtStart(call), method, timeout);
+    const rest = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
+    return asOneCall(this.#connection.request(method, params, rest), method, timeout);
   }
 
   /** The effective configuration (`config/read`), with its layers and origins on request. */
@@ -201,7 +232,7 @@ export class CodexConfig {
     );
     const { mergeStrategy: _m, ...writeOptions } = checked;
     const { call, rest } = checkWriteOptions(writeOptions, VALUE_WRITE_NAMES);
-    return this.#connection.request("config/value/write", { ...edit, ...rest }, call);
+    return this.#edit("config/value/write", { ...edit, ...rest }, [edit.keyPath], call);
   }
 
   /** Applies several edits in one write (`config/batchWrite`): all of them, or none. */
@@ -220,6 +251,7 @@ export class CodexConfig {
     if (rest.reloadUserConfig !== undefined)
       checkBoolean(rest.reloadUserConfig, "reloadUserConfig");
     const params: ConfigBatchWriteParams = { ...dropUndefined(rest), edits: checkedEdits };
-    return this.#connection.request("config/batchWrite", params, call);
+    const keyPaths = checkedEdits.map((edit) => edit.keyPath);
+    return this.#edit("config/batchWrite", params, keyPaths, call);
   }
 }

@@ -158,6 +158,20 @@ describe("apiKey and baseUrl", () => {
     expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(false);
   });
 
+  it("checks persist against the store the server started with, not one config.toml chose since", async () => {
+    const t = await testCodex();
+    // The server keeps credentials in its home; the edit changes the file, not the server.
+    await t.codex.config.write("cli_auth_credentials_store", "ephemeral");
+    const { config } = await t.codex.config.read();
+    expect(config.cli_auth_credentials_store).toBe("ephemeral");
+    await expect(t.codex.loginApiKey(KEY, { persist: false })).rejects.toThrow(
+      /Codex\.start\(\{ apiKey \}\)/,
+    );
+    expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(false);
+    await t.codex.loginApiKey(KEY, { persist: true });
+    expect(existsSync(path.join(t.home.codexHome, "auth.json"))).toBe(true);
+  });
+
   it("checks apiKey and baseUrl before spawning anything", async () => {
     for (const options of [
       { apiKey: "" },

@@ -8,7 +8,9 @@ function setup() {
   const transport = new FakeTransport();
   const connection = new Connection(transport);
   const secrets = new Secrets();
-  return { transport, secrets, config: new CodexConfig(connection, secrets) };
+  const storeReads: unknown[] = [];
+  const config = new CodexConfig(connection, secrets, async (call) => void storeReads.push(call));
+  return { transport, secrets, config, storeReads };
 }
 
 /** A value nested `depth` objects deep. */
@@ -55,6 +57,25 @@ describe("CodexConfig.write", () => {
     // A fraction, or a whole number within 2^53, goes through.
     void config.write("x", { ratio: 0.5, big: 2 ** 53 - 1 } as never);
     expect(await transport.waitForSent(1)).toMatchObject({ method: "config/value/write" });
+  });
+
+  it("reads where the server keeps credentials before an edit of that key, and only then", async () => {
+    const { transport, config, storeReads } = setup();
+    const plain = config.write("model", "m");
+    const first = await transport.waitForSent(1);
+    expect(storeReads).toEqual([]);
+    transport.deliver({ id: first.id, result: {} });
+    await plain;
+    const edits = [
+      { keyPath: "model", value: "m" },
+      { keyPath: '"cli_auth_credentials_store"', value: "file" },
+    ];
+    const store = config.batchWrite(edits, { timeout: 5000 });
+    const second = await transport.waitForSent(2);
+    expect(storeReads).toEqual([{ timeout: 5000 }]);
+    expect(second).toMatchObject({ method: "config/batchWrite" });
+    transport.deliver({ id: second.id, result: {} });
+    await store;
   });
 
   it("refuses key paths and values the runtime refuses or cannot nest, and holes, before any I/O", async () => {
