@@ -389,9 +389,17 @@ export async function loginChatgptAuthTokens(
     ...(chatgptPlanType !== undefined ? { chatgptPlanType } : {}),
   };
   const call = requestOptions(options);
-  // In place of the token it replaces: a long-lived client keeps one, not each.
-  secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
-  return connection.request("account/login/start", params, call);
+  // Redacted while it is sent; once the server takes it, in place of the token it replaces (a
+  // long-lived client keeps one, not each). Refused, or never sent, it replaces nothing: the
+  // server still uses the old one.
+  secrets.add(accessToken);
+  try {
+    const answer = await connection.request("account/login/start", params, call);
+    secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
+    return answer;
+  } finally {
+    secrets.removeAll([accessToken]);
+  }
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */

@@ -624,6 +624,23 @@ describe("API key and token logins", () => {
     expect(everything(err)).not.toContain(token);
     expect((err as Error).message).toContain("[redacted]");
 
+    // A token the server refuses replaces nothing: the one it still uses stays redacted.
+    const refused = loginChatgptAuthTokens(connection, secrets, {
+      accessToken: "eyJhbGciOi.refused-payload.sig",
+      chatgptAccountId: "acct-1",
+    });
+    const sent3 = await transport.waitForSent(3);
+    transport.deliver({ id: sent3.id, error: { code: -32603, message: "invalid ID token" } });
+    await expect(refused).rejects.toThrow("invalid ID token");
+    const later = readAccount(connection);
+    const sent4 = await transport.waitForSent(4);
+    transport.deliver({
+      id: sent4.id,
+      error: { code: -32603, message: `backend refused ${token}` },
+    });
+    const laterErr = await later.catch((e: unknown) => e);
+    expect(everything(laterErr)).not.toContain(token);
+
     await expect(
       loginChatgptAuthTokens(connection, secrets, { accessToken: "", chatgptAccountId: "a" }),
     ).rejects.toBeInstanceOf(TypeError);
@@ -635,7 +652,7 @@ describe("API key and token logins", () => {
     await expect(loginChatgptAuthTokens(connection, secrets, misspelt as never)).rejects.toThrow(
       'tokens has no option "chatgptPlantype"; did you mean "chatgptPlanType"?',
     );
-    expect(transport.sent).toHaveLength(2);
+    expect(transport.sent).toHaveLength(4);
   });
 });
 
