@@ -13,7 +13,7 @@ import { envCredentials, pairCredentials, urlCredentials } from "./internal/reda
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
-  checkHttpUrl,
+  checkBaseUrl,
   checkEnvName,
   checkSpawnable,
   checkWellFormed,
@@ -326,7 +326,7 @@ export function launchFor(options: CodexOptions): {
   const inherited = inherit ? RUNTIME_CREDENTIALS.flatMap((name) => env[name] ?? []) : [];
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
-  if (options.baseUrl !== undefined) checkHttpUrl(options.baseUrl, "baseUrl");
+  if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, "baseUrl");
   if (options.launchArgs !== undefined) {
     const own = ["codexBin", "configOverrides", "apiKey", "baseUrl"] as const;
     const given = own.filter((name) => options[name] !== undefined);

@@ -218,6 +218,21 @@ export function checkHttpUrl(value: unknown, name: string): string {
   return text;
 }
 
+/**
+ * A model provider's base URL: an http(s) URL without a query or a fragment, to which the runtime
+ * appends the API's paths (`/responses`), so that either would end up before them.
+ */
+export function checkBaseUrl(value: unknown, name: string): string {
+  const text = checkHttpUrl(value, name);
+  if (/[?#]/.test(text)) {
+    throw new TypeError(
+      `${name} must not have a query or a fragment, as the runtime appends /responses to it ` +
+        "(query parameters go in the provider's query_params setting)",
+    );
+  }
+  return text;
+}
+
 /** A delay in milliseconds: finite, above 0 and at most 2^31-1, or undefined. */
 export function checkTimeout(value: unknown, name = "timeout"): number | undefined {
   if (value === undefined) return undefined;

@@ -5,7 +5,7 @@ import path from "node:path";
 
 import { TOML_ESCAPES, tomlKey, tomlString } from "../internal/toml.js";
 import {
-  checkHttpUrl,
+  checkBaseUrl,
   checkNonEmpty,
   checkOptionNames,
   checkOptions,
@@ -94,7 +94,7 @@ export interface ConfigTomlOptions {
 /** Renders the `config.toml` that {@link createCodexHome} writes. */
 export function mockConfigToml(options: ConfigTomlOptions): string {
   const checked = checkHomeSettings(options, CONFIG_TOML_NAMES, "mockConfigToml options");
-  checkHttpUrl(checked.mockUrl, "mockUrl");
+  checkBaseUrl(checked.mockUrl, "mockUrl");
   if (checked.modelCatalogPath !== undefined) {
     checkWellFormed(
       checkNonEmpty(checked.modelCatalogPath, "modelCatalogPath"),
@@ -206,7 +206,7 @@ export function serverOfHome(home: CodexHome, pid: () => number | undefined): vo
  */
 export async function createCodexHome(options: CodexHomeOptions): Promise<CodexHome> {
   const checked = checkHomeSettings(options, HOME_NAMES, "createCodexHome options");
-  checkHttpUrl(checked.mockUrl, "mockUrl");
+  checkBaseUrl(checked.mockUrl, "mockUrl");
   const model = checked.model ?? (checked.models || undefined)?.[0]?.slug ?? "mock-model";
   const codexHome = await mkdtemp(path.join(os.tmpdir(), "codex-sdk-home-"));
   let workDir: string | undefined;

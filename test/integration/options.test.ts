@@ -183,6 +183,15 @@ describe("apiKey and baseUrl", () => {
         TypeError,
       );
     }
+    // The runtime appends /responses to the whole URL: a query or a fragment would come first.
+    for (const baseUrl of [
+      "https://proxy.example/v1?api-version=1",
+      "https://proxy.example/v1#x",
+    ]) {
+      await expect(Codex.start({ codexBin: MISSING_BIN, baseUrl })).rejects.toThrow(
+        "baseUrl must not have a query or a fragment, as the runtime appends /responses to it",
+      );
+    }
     await expect(
       Codex.start({
         codexBin: MISSING_BIN,
