@@ -2,7 +2,7 @@
  * Starting logins and routing their completions: loaded by the client on its first login, as
  * most clients never log in through the SDK.
  */
-import { CodexError, TransportClosedError } from "./errors.js";
+import { CodexError, JsonRpcError, TransportClosedError } from "./errors.js";
 import type {
   GetAccountResponse,
   LoginAccountParams,
@@ -390,16 +390,20 @@ export async function loginChatgptAuthTokens(
   };
   const call = requestOptions(options);
   // Redacted while it is sent; once the server takes it, in place of the token it replaces (a
-  // long-lived client keeps one, not each). Refused, or never sent, it replaces nothing: the
-  // server still uses the old one.
+  // long-lived client keeps one, not each). Refused, it replaces nothing: the server still uses
+  // the old one. Given up on (a timeout, a signal, the connection's end), the server may have
+  // taken it or not: both stay redacted.
   secrets.add(accessToken);
+  let answer: LoginAccountResponse;
   try {
-    const answer = await connection.request("account/login/start", params, call);
-    secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
-    return answer;
-  } finally {
-    secrets.removeAll([accessToken]);
+    answer = await connection.request("account/login/start", params, call);
+  } catch (err) {
+    if (err instanceof JsonRpcError) secrets.removeAll([accessToken]);
+    throw err;
   }
+  secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
+  secrets.removeAll([accessToken]);
+  return answer;
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */

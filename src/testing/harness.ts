@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { TOML_ESCAPES, tomlKey, tomlString } from "../internal/toml.js";
+import { killLiveChildren } from "../transport/stdio.js";
 import {
   checkBaseUrl,
   checkNonEmpty,
@@ -119,46 +120,30 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
 }
 
 // The homes not yet cleaned up: removed as the process ends, so a test that timed out inside its
-// `await using` block, whose end never comes, leaves none behind. The app-server of a home is
-// killed first: still running, it would write there again. Test runners end their workers with
-// a signal (Vitest's forks with SIGTERM), which runs no `exit` listener: the signals that end a
-// process are watched too, and one that nothing else listens to is raised again once the homes
-// are gone, so the process ends by it as it would have. One the program listens to itself ends
-// nothing, and removes nothing. (A worker thread ended by `terminate()` runs neither.)
-interface LeftHome {
-  readonly dirs: readonly string[];
-  /** The app-server using the home, if any: its pid while it runs. */
-  server?: () => number | undefined;
-}
-const leftAtExit = new Set<LeftHome>();
-const leftOf = new WeakMap<object, LeftHome>();
+// `await using` block, whose end never comes, leaves none behind. The app-servers this process
+// spawned are killed first (as they would be at its exit): still running, one would write in its
+// home again. Test runners end their workers with a signal (Vitest's forks with SIGTERM), which
+// runs no `exit` listener: the signals that end a process are watched too, first of their
+// listeners (so every other one is still there to be seen), and one nothing else listens to is
+// raised again once the homes are gone, so the process ends by it as it would have. One the
+// program listens to itself ends nothing, and removes nothing. (A worker thread ended by
+// `terminate()` runs neither.)
+const leftAtExit = new Set<readonly string[]>();
 const ENDING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 
 function removeLeftHomes(): void {
-  for (const { server } of leftAtExit) {
-    const pid = server?.();
-    try {
-      if (pid !== undefined) process.kill(pid, "SIGKILL");
-    } catch (err) {
-      // Gone already: nothing to stop.
-      if ((err as NodeJS.ErrnoException).code !== "ESRCH") report(`stop pid ${pid}`, err);
-    }
-  }
-  for (const { dirs } of leftAtExit) {
+  killLiveChildren();
+  for (const dirs of leftAtExit) {
     for (const dir of dirs) {
       try {
         rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (err) {
-        report(`remove ${dir}`, err);
+        // The process is ending: stderr is the one place left to say so.
+        console.error(`codex-app-server-sdk/testing: could not remove ${dir}: ${String(err)}`);
       }
     }
   }
   leftAtExit.clear();
-}
-
-// The process is ending: stderr is the one place left to say what could not be done.
-function report(what: string, err: unknown): void {
-  console.error(`codex-app-server-sdk/testing: could not ${what}: ${String(err)}`);
 }
 
 function onEndingSignal(signal: NodeJS.Signals): void {
@@ -176,26 +161,16 @@ function unwatch(): void {
   for (const signal of ENDING_SIGNALS) process.off(signal, onEndingSignal);
 }
 
-function removeAtExit(home: object, left: LeftHome): void {
+function removeAtExit(dirs: readonly string[]): void {
   if (leftAtExit.size === 0) {
     process.once("exit", removeLeftHomes);
-    for (const signal of ENDING_SIGNALS) process.on(signal, onEndingSignal);
+    for (const signal of ENDING_SIGNALS) process.prependListener(signal, onEndingSignal);
   }
-  leftAtExit.add(left);
-  leftOf.set(home, left);
+  leftAtExit.add(dirs);
 }
 
-function forgetAtExit(left: LeftHome): void {
-  if (leftAtExit.delete(left) && leftAtExit.size === 0) unwatch();
-}
-
-/**
- * @internal Names the app-server that uses `home` (its pid while it runs), to be killed before
- * the home is removed as the process ends.
- */
-export function serverOfHome(home: CodexHome, pid: () => number | undefined): void {
-  const left = leftOf.get(home);
-  if (left !== undefined) left.server = pid;
+function forgetAtExit(dirs: readonly string[]): void {
+  if (leftAtExit.delete(dirs) && leftAtExit.size === 0) unwatch();
 }
 
 /**
@@ -231,13 +206,12 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
     );
     let cleaning: Promise<void> | undefined;
     const dirs = [codexHome, workDir];
-    const left: LeftHome = { dirs };
     // Kept while it runs or once it succeeded; a failed attempt is forgotten, so it can be retried.
     const cleanup = (): Promise<void> => {
       cleaning ??= Promise.all(
         dirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })),
       ).then(
-        () => void forgetAtExit(left),
+        () => void forgetAtExit(dirs),
         (err: unknown) => {
           cleaning = undefined;
           throw err;
@@ -258,7 +232,7 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
       cleanup,
       [Symbol.asyncDispose]: cleanup,
     };
-    removeAtExit(home, left);
+    removeAtExit(dirs);
     return home;
   } catch (error) {
     await rm(codexHome, { recursive: true, force: true });

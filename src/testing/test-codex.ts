@@ -12,7 +12,6 @@ import {
   createCodexHome,
   HOME_SETTING_NAMES,
   localNoProxy,
-  serverOfHome,
   type CodexHome,
   type CodexHomeOptions,
 } from "./harness.js";
@@ -108,7 +107,6 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       env: mergeEnv(home.env, env),
     });
     const ownHome = home;
-    serverOfHome(ownHome, () => codex.pid);
     let closing: Promise<void> | undefined;
     // As the home's cleanup: a failed close is forgotten, so it can be retried.
     const close = () =>

@@ -20,11 +20,26 @@ let exitHookInstalled = false;
 function track(child: ChildProcessWithoutNullStreams): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once("exit", () => {
-      for (const c of liveChildren) c.kill("SIGKILL");
-    });
+    process.once("exit", killLiveChildren);
   }
   liveChildren.add(child);
+}
+
+/**
+ * @internal Kills every app-server this process spawned that still runs, with its process group
+ * (a wrapper given as `launchArgs` and the server under it), as the process ends.
+ */
+export function killLiveChildren(): void {
+  for (const child of liveChildren) {
+    const { pid } = child;
+    try {
+      if (pid === undefined || process.platform === "win32") child.kill("SIGKILL");
+      else process.kill(-pid, "SIGKILL");
+    } catch {
+      // The group is gone (ESRCH): the child, if it still runs, is killed alone.
+      child.kill("SIGKILL");
+    }
+  }
 }
 
 // The end is reported once the process has exited and stdout and stderr are read to their end

@@ -1085,7 +1085,12 @@ describe("the harness's options", () => {
     const run = async (
       make: string,
       then: string,
-      act?: (child: ChildProcess, lines: AsyncIterator<string>, dirs: string[]) => Promise<void>,
+      act?: (
+        child: ChildProcess,
+        lines: AsyncIterator<string>,
+        dirs: string[],
+        pid: number,
+      ) => Promise<void>,
     ) => {
       const code =
         `const { createCodexHome, createTestCodex } = await import(${JSON.stringify(testing)});` +
@@ -1098,7 +1103,7 @@ describe("the harness's options", () => {
       if (act !== undefined) {
         // Made, and kept while the process runs.
         expect(dirs.map((dir) => existsSync(dir))).toEqual([true, true]);
-        await act(child, lines, dirs);
+        await act(child, lines, dirs, pid);
       }
       const [exitCode, signal] = await ended;
       return { dirs, pid, code: exitCode, signal };
@@ -1128,21 +1133,34 @@ describe("the harness's options", () => {
     });
     expect(handled).toMatchObject({ code: null, signal: "SIGTERM" });
     gone(handled.dirs);
-    // The app-server still running in a home is stopped first, so it writes nothing there again.
+    // One added with once is gone from the listeners as it runs: still the program's to handle.
+    const graceful = `${alive}process.once("SIGTERM", () => setTimeout(() => process.exit(0), 50));`;
+    const exited = await run(home, graceful, kill("SIGTERM"));
+    expect(exited).toMatchObject({ code: 0, signal: null });
+    gone(exited.dirs);
+    // An app-server still running in a home, under a wrapper too, is stopped first, so it writes
+    // nothing there again.
+    const { binary } = locateRuntime();
+    const wrapped = ["sh", "-c", `${JSON.stringify(binary)} app-server; exit $?`];
     const served =
-      "const t = await createTestCodex(); home = t.home; pid = t.codex.pid;" +
-      "await t.codex.threadStart()";
-    const stopped = await run(served, alive, kill("SIGTERM"));
-    expect(stopped.pid).toBeGreaterThan(0);
+      `const t = await createTestCodex({ launchArgs: ${JSON.stringify(wrapped)} });` +
+      "home = t.home; pid = t.codex.pid; await t.codex.threadStart()";
+    let server = 0;
+    const stopped = await run(served, alive, async (child, _lines, _dirs, wrapper) => {
+      // The wrapper's one child: the server.
+      server = Number(readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, "utf8").trim());
+      child.kill("SIGTERM");
+    });
+    expect(server).toBeGreaterThan(0);
     // Not a child of this process: no event tells its end, so its state is read until it is gone.
-    const deadline = Date.now() + 10_000;
     const running = () => {
       try {
-        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${stopped.pid}/stat`, "utf8"));
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${server}/stat`, "utf8"));
       } catch {
         return false; // no such process
       }
     };
+    const deadline = Date.now() + 10_000;
     while (running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(running()).toBe(false);
     gone(stopped.dirs);

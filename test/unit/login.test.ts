@@ -641,6 +641,24 @@ describe("API key and token logins", () => {
     const laterErr = await later.catch((e: unknown) => e);
     expect(everything(laterErr)).not.toContain(token);
 
+    // Given up on once sent, the server may have taken it: it stays redacted, and so does the old.
+    const pendingToken = "eyJhbGciOi.pending-payload.sig";
+    const given = loginChatgptAuthTokens(
+      connection,
+      secrets,
+      { accessToken: pendingToken, chatgptAccountId: "acct-1" },
+      { timeout: 20 },
+    );
+    await transport.waitForSent(5);
+    await expect(given).rejects.toBeInstanceOf(RequestTimeoutError);
+    const quoting = readAccount(connection);
+    const sent6 = await transport.waitForSent(6);
+    const quoted = `uses ${pendingToken} or ${token}`;
+    transport.deliver({ id: sent6.id, error: { code: -32603, message: quoted } });
+    expect(everything(await quoting.catch((e: unknown) => e))).not.toMatch(
+      /pending-payload|secret-payload/,
+    );
+
     await expect(
       loginChatgptAuthTokens(connection, secrets, { accessToken: "", chatgptAccountId: "a" }),
     ).rejects.toBeInstanceOf(TypeError);
@@ -652,7 +670,7 @@ describe("API key and token logins", () => {
     await expect(loginChatgptAuthTokens(connection, secrets, misspelt as never)).rejects.toThrow(
       'tokens has no option "chatgptPlantype"; did you mean "chatgptPlanType"?',
     );
-    expect(transport.sent).toHaveLength(4);
+    expect(transport.sent).toHaveLength(6);
   });
 });
 
