@@ -43,7 +43,7 @@ import type {
   ThreadStartParams,
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
-import { CodexError, RequestTimeoutError } from "./errors.js";
+import { CodexError, RequestTimeoutError, TransportClosedError } from "./errors.js";
 import { abortError, now, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
@@ -202,6 +202,9 @@ export function clientStats(codex: Codex): Record<string, number> {
  */
 const MAX_STARTUP_NOTIFICATIONS = 1000;
 
+// How long a start waits for the server's answer to `initialize` when `startTimeout` is not given.
+const DEFAULT_START_TIMEOUT = 60_000;
+
 /** How long `close()` waits for a shared server to cancel each login left open. */
 const LOGIN_CANCEL_MS = 2000;
 
@@ -264,7 +267,7 @@ export class Codex implements AsyncDisposable {
     const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
     if (checked.apiKey !== undefined) {
       try {
-        const timeout = checked.startTimeout ?? 60_000;
+        const timeout = checked.startTimeout ?? DEFAULT_START_TIMEOUT;
         await codex.loginApiKey(checked.apiKey, { timeout, signal });
       } catch (err) {
         await codex.close();
@@ -349,7 +352,7 @@ export class Codex implements AsyncDisposable {
             ...optOut,
           },
         },
-        { timeout: options.startTimeout ?? 60_000, signal: options.startSignal },
+        { timeout: options.startTimeout ?? DEFAULT_START_TIMEOUT, signal: options.startSignal },
       );
       const metadata = normalizeMetadata(response, clientInfo.name);
       await connection.notify("initialized");
@@ -358,7 +361,13 @@ export class Codex implements AsyncDisposable {
       const internals = { connection, transport, secrets, log, credentialStore, events, optedOut };
       return new Codex(internals, metadata, options, { notifications, stop });
     } catch (err) {
+      // A start given up on before the server was reached is told as such, naming it.
+      const unreached = err instanceof RequestTimeoutError ? transport.unreached?.() : undefined;
       await connection.close();
+      if (unreached !== undefined) {
+        const ms = (err as RequestTimeoutError).timeoutMs;
+        throw new TransportClosedError(`${unreached} within ${ms} ms`, { cause: err });
+      }
       // What the server wrote as it failed to answer usually says why: read once it is stopped.
       const stderrTail = err instanceof RequestTimeoutError ? connection.stderrTail() : "";
       if (stderrTail === "") throw err;

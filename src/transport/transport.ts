@@ -67,4 +67,9 @@ export interface Transport {
    * and uncut: the connection redacts them, then cuts them to the tail an error shows.
    */
   stderrTail(): string;
+  /**
+   * Why nothing could be sent yet, when the transport has still not reached the server (a
+   * WebSocket upgrade never answered); `undefined` once it has, or when it cannot say.
+   */
+  unreached?(): string | undefined;
 }

@@ -80,8 +80,16 @@ export function webSocketAddress(url: unknown): {
   shownUrl: string;
   socketPath?: string;
 } {
-  // The URL parser would write a lone surrogate as U+FFFD: a path nobody asked for.
+  // The URL parser would write a lone surrogate as U+FFFD, and drop white space at either end and
+  // every tab and line break: a path nobody asked for.
   const text = checkWellFormed(checkNonEmpty(url, "url"), "url");
+  const dropped = (at: number) => text.charCodeAt(at) <= 0x20;
+  if (dropped(0) || dropped(text.length - 1) || /[\t\n\r]/.test(text)) {
+    throw new TypeError(
+      "url must not hold a tab or a line break, nor white space or a control character at " +
+        "either end, which the URL parser drops: write them escaped (%09, %0A, %20)",
+    );
+  }
   if (!URL.canParse(text)) {
     throw new TypeError("url must be a valid URL, such as ws://127.0.0.1:4500");
   }
@@ -218,6 +226,8 @@ export class WebSocketTransport implements Transport {
   readonly #opened: Promise<WebSocket | undefined>;
   #resolveOpened!: (socket: WebSocket | undefined) => void;
   #finished = false;
+  // Whether the server answered the upgrade.
+  #upgraded = false;
   #sink: TransportSink | undefined;
   // Whether the server has sent anything (any bytes: a long message takes a while) since the last
   // ping, and how much of the client's own was still unsent at the last ping.
@@ -262,6 +272,9 @@ export class WebSocketTransport implements Transport {
       // The runtime compresses nothing; offered, a server could send a small message that
       // inflates past any bound.
       perMessageDeflate: false,
+      // Text that is not UTF-8 is decoded as over stdio (with U+FFFD), then parsed or logged and
+      // dropped like any line, where `ws` would end the connection.
+      skipUTF8Validation: true,
       headers: {
         ...headers,
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
@@ -280,6 +293,7 @@ export class WebSocketTransport implements Transport {
     let raw: Socket | undefined;
     socket.on("upgrade", (response) => (raw = response.socket));
     socket.on("open", () => {
+      this.#upgraded = true;
       raw?.on("data", this.#hear);
       this.#resolveOpened(socket);
       this.#watch(socket, raw);
@@ -385,6 +399,12 @@ export class WebSocketTransport implements Transport {
 
   stderrTail(): string {
     return "";
+  }
+
+  unreached(): string | undefined {
+    return this.#upgraded
+      ? undefined
+      : `${this.#launch.shownUrl} did not answer the WebSocket upgrade`;
   }
 
   // `close` is the close frame's code and reason, when the socket closed without an error.

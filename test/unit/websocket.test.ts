@@ -4,10 +4,10 @@ import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
+import { Codex, RequestTimeoutError, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { WebSocketTransport } from "../../src/transport/websocket.js";
 import type { TransportCloseInfo, TransportSink } from "../../src/transport/transport.js";
 import { captureLog } from "../support/capture-log.js";
@@ -337,6 +337,56 @@ describe("Codex.connect", () => {
       ).toEqual(["codex-app-server-sdk: dropped a binary WebSocket frame from app-server"]);
     } finally {
       await codex.close();
+    }
+  });
+
+  it("decodes a text frame that is not UTF-8 as a stdio line is, and logs and drops it", async () => {
+    const url = await scriptedServer((socket) =>
+      initializeThen(socket, (message) => {
+        if (message.method !== "model/list") return;
+        socket.send(Buffer.from([0xff, 0xfe]), { binary: false });
+        socket.send(JSON.stringify({ id: message.id, result: { data: [], nextCursor: null } }));
+      }),
+    );
+    const { logger, entries } = captureLog();
+    const codex = await Codex.connect(url, { logger });
+    try {
+      await expect(codex.request("model/list", {})).resolves.toEqual({
+        data: [],
+        nextCursor: null,
+      });
+      expect(entries.filter((entry) => entry.level === "warn").map((e) => e.message)).toEqual([
+        "codex-app-server-sdk: dropped a line that is not JSON from app-server",
+      ]);
+    } finally {
+      await codex.close();
+    }
+  });
+
+  it("names the URL when the server never answers the upgrade, within startTimeout", async () => {
+    const silent = createNetServer(() => {});
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const err = await Codex.connect(`ws://127.0.0.1:${port}/`, { startTimeout: 300 }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as Error).message).toBe(
+        `ws://127.0.0.1:${port}/ did not answer the WebSocket upgrade within 300 ms`,
+      );
+      expect((err as Error).cause).toBeInstanceOf(RequestTimeoutError);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("refuses a URL the URL parser would change: white space at an end, a tab, a line break", async () => {
+    for (const url of ["ws://127.0.0.1:1/ ", " ws://127.0.0.1:1/", "unix:///tmp/co\tdex.sock"]) {
+      await expect(Codex.connect(url)).rejects.toThrow(
+        "url must not hold a tab or a line break, nor white space or a control character at either end",
+      );
     }
   });
 
