@@ -1,5 +1,4 @@
 import type {
-  ClientRequestMap,
   ConfigBatchWriteParams,
   ConfigEdit,
   ConfigReadResponse,
@@ -181,20 +180,20 @@ export class CodexConfig {
   // The credential store the server chose at start-up is read before an edit of its key, which
   // changes what `config/read` says (and so what `loginApiKey`'s check would read) but not it.
   // One `timeout` bounds both: the edit gets what the read left of it.
-  async #edit<M extends "config/value/write" | "config/batchWrite">(
-    method: M,
-    params: ClientRequestMap[M]["params"],
+  async #edit(
+    method: "config/value/write" | "config/batchWrite",
     keyPaths: readonly string[],
     call: RequestOptions | undefined,
+    send: (call: RequestOptions | undefined) => Promise<ConfigWriteResponse>,
   ): Promise<ConfigWriteResponse> {
     if (!keyPaths.some((keyPath) => readKeyPath(keyPath)?.segments[0] === STORE_KEY)) {
-      return this.#connection.request(method, params, call);
+      return send(call);
     }
     const t0 = now();
     const timeout = call?.timeout;
     await asOneCall(this.#storeAtStart(call), method, timeout);
     const rest = timeout === undefined ? call : { ...call, timeout: timeLeft(timeout, t0) };
-    return asOneCall(this.#connection.request(method, params, rest), method, timeout);
+    return asOneCall(send(rest), method, timeout);
   }
 
   /** The effective configuration (`config/read`), with its layers and origins on request. */
@@ -232,7 +231,9 @@ export class CodexConfig {
     );
     const { mergeStrategy: _m, ...writeOptions } = checked;
     const { call, rest } = checkWriteOptions(writeOptions, VALUE_WRITE_NAMES);
-    return this.#edit("config/value/write", { ...edit, ...rest }, [edit.keyPath], call);
+    return this.#edit("config/value/write", [edit.keyPath], call, (sent) =>
+      this.#connection.request("config/value/write", { ...edit, ...rest }, sent),
+    );
   }
 
   /** Applies several edits in one write (`config/batchWrite`): all of them, or none. */
@@ -252,6 +253,8 @@ export class CodexConfig {
       checkBoolean(rest.reloadUserConfig, "reloadUserConfig");
     const params: ConfigBatchWriteParams = { ...dropUndefined(rest), edits: checkedEdits };
     const keyPaths = checkedEdits.map((edit) => edit.keyPath);
-    return this.#edit("config/batchWrite", params, keyPaths, call);
+    return this.#edit("config/batchWrite", keyPaths, call, (sent) =>
+      this.#connection.request("config/batchWrite", params, sent),
+    );
   }
 }

@@ -258,9 +258,9 @@ describe("launchFor's secrets", () => {
     const { secrets } = launchFor({
       codexBin: BIN,
       apiKey: "sk-api-key-0123456789",
-      baseUrl: "https://user:base-url-password@proxy/v1?key=query-key-0123",
+      baseUrl: "https://user:base-url-password@proxy/v1",
       env: {
-        HTTPS_PROXY: "http://u:proxy-password-1@proxy:3128",
+        HTTPS_PROXY: "http://u:proxy-password-1@proxy:3128?key=query-key-0123",
         CODEX_HOME: "/tmp/codex-home",
         NODE_ENV: "production",
         JOB_TOKEN: "12345678901",
