@@ -51,12 +51,20 @@ const LAZY = [
 /**
  * Modules whose values the other files of the ES build import from `dist/index.js` instead of
  * bundling a copy: the client, the error classes, the login handles and the turn handle with its
- * collector, which must each be one class everywhere. `dist/index.js` exports what these files
- * take from them (also `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart`,
- * `checkStillWanted`, `interruptUnfollowed` and `ownHandlers`, for reviews, and `isCompletion`,
- * for logins, which the declarations leave out); a missing name fails the check at the end.
+ * collector, which must each be one class everywhere, and the stdio transport, whose table of
+ * live app-servers must be one. `dist/index.js` exports what these files take from them (also
+ * `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart`, `checkStillWanted`,
+ * `interruptUnfollowed` and `ownHandlers`, for reviews, `isCompletion`, for logins, and
+ * `killLiveChildren`, for ./testing, which the declarations leave out); a missing name fails the
+ * check at the end, and a file holding a copy of one of these modules fails the build.
  */
-const SHARED = ["src/codex.ts", "src/errors.ts", "src/login.ts", "src/turn.ts"];
+const SHARED = [
+  "src/codex.ts",
+  "src/errors.ts",
+  "src/login.ts",
+  "src/turn.ts",
+  "src/transport/stdio.ts",
+];
 
 const COMMON: BuildOptions = {
   bundle: true,
@@ -123,7 +131,8 @@ async function buildEs(): Promise<void> {
         "  interruptUnfollowed,\n" +
         "  ownHandlers,\n" +
         '} from "./src/turn.ts";\n' +
-        'export { isCompletion } from "./src/login.ts";\n',
+        'export { isCompletion } from "./src/login.ts";\n' +
+        'export { killLiveChildren } from "./src/transport/stdio.ts";\n',
       resolveDir: process.cwd(),
       sourcefile: "index-entry.ts",
       loader: "ts",
@@ -134,7 +143,17 @@ async function buildEs(): Promise<void> {
   const linked = [...LAZY, "src/testing/index.ts"];
   for (const source of linked) {
     const outfile = outOf(source);
-    await build({ ...es, entryPoints: [source], outfile, plugins: [linkFrom(outfile, true)] });
+    const plugins = [linkFrom(outfile, true)];
+    const { metafile } = await build({
+      ...es,
+      entryPoints: [source],
+      outfile,
+      plugins,
+      metafile: true,
+    });
+    // A copy of a shared module would keep state of its own (a second table of live children).
+    const copied = Object.keys(metafile.inputs).filter((input) => shared.has(path.resolve(input)));
+    if (copied.length > 0) throw new Error(`${outfile} holds a copy of ${copied.join(", ")}`);
   }
   await build({ ...es, entryPoints: ["src/types.ts"], outfile: "dist/types.js" });
   // Each file that imports from dist/index.js must find there all it imports: load them.

@@ -1,6 +1,12 @@
 // Checks the built package as a user gets it: the three `exports` entries resolve by name (through
-// package self-reference), share one copy of each class, and run a turn on the offline mock.
+// package self-reference), share one copy of each class, and run a turn on the offline mock; and
+// the testing kit stops a test's app-server when the runner ends the test process.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import readline from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Codex, TurnFailedError, SDK_VERSION } from "codex-app-server-sdk";
 import { createTestCodex } from "codex-app-server-sdk/testing";
 import { NOTIFICATION_ROUTES } from "codex-app-server-sdk/types";
@@ -18,4 +24,36 @@ try {
 } finally {
   await t.close();
 }
+
+// A test process the runner ends with SIGTERM mid-test: the kit stops the app-server the client
+// spawned and removes its home. The kit takes the table of live app-servers from the main entry:
+// a copy of its own would be empty, and the server would write its home again once removed.
+const child = spawn(
+  process.execPath,
+  [
+    "--input-type=module",
+    "-e",
+    'const { createTestCodex } = await import("codex-app-server-sdk/testing");' +
+      "const t = await createTestCodex(); await t.codex.threadStart();" +
+      "console.log(JSON.stringify([t.codex.pid, t.home.codexHome])); setInterval(() => {}, 1000);",
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+const [line] = await once(readline.createInterface({ input: child.stdout }), "line");
+const [serverPid, home] = JSON.parse(line);
+const ended = once(child, "exit");
+child.kill("SIGTERM");
+assert.deepEqual((await ended).slice(1), ["SIGTERM"], "the test process ends by its signal");
+// The server is no child of this process: its state is read until it is gone.
+const gone = () => {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${serverPid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+};
+for (let waited = 0; !gone() && waited < 10_000; waited += 20) await sleep(20);
+assert.ok(gone(), "the app-server of a test ended by SIGTERM is stopped");
+assert.ok(!existsSync(home), "the home of a test ended by SIGTERM is removed");
+
 console.log(`package check: codex-app-server-sdk ${SDK_VERSION} works from dist/`);
