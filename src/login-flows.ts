@@ -389,21 +389,24 @@ export async function loginChatgptAuthTokens(
     ...(chatgptPlanType !== undefined ? { chatgptPlanType } : {}),
   };
   const call = requestOptions(options);
+  // Never sent: nothing to redact.
+  if (call?.signal?.aborted === true)
+    return connection.request("account/login/start", params, call);
   // Redacted while it is sent; once the server takes it, in place of the token it replaces (a
   // long-lived client keeps one, not each). Refused, it replaces nothing: the server still uses
   // the old one. Given up on (a timeout, a signal, the connection's end), the server may have
-  // taken it or not: both stay redacted.
+  // taken it or not: both stay redacted, until a token next takes the slot.
   secrets.add(accessToken);
-  let answer: LoginAccountResponse;
   try {
-    answer = await connection.request("account/login/start", params, call);
+    const answer = await connection.request("account/login/start", params, call);
+    secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
+    return answer;
   } catch (err) {
-    if (err instanceof JsonRpcError) secrets.removeAll([accessToken]);
+    if (!(err instanceof JsonRpcError)) secrets.holdMaybe(CHATGPT_TOKEN_SLOT, accessToken);
     throw err;
+  } finally {
+    secrets.removeAll([accessToken]);
   }
-  secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
-  secrets.removeAll([accessToken]);
-  return answer;
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */

@@ -506,8 +506,9 @@ export class Secrets {
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
   readonly #halves = new Map<string, RegExp | undefined>();
-  // The secret held in each slot (see `hold`).
+  // The secret held in each slot (see `hold`), and those that may have taken its place.
   readonly #slots = new Map<string, string>();
+  readonly #maybe = new Map<string, string[]>();
 
   /** Starts redacting `secret` (a repeated one, or one shorter than 8 characters, is ignored). */
   add(secret: string): void {
@@ -556,10 +557,25 @@ export class Secrets {
    */
   hold(slot: string, secret: string): void {
     const before = this.#slots.get(slot);
-    if (before === secret) return;
-    this.#slots.set(slot, secret);
+    const letGo = this.#maybe.get(slot) ?? [];
+    this.#maybe.delete(slot);
+    if (before !== secret) {
+      this.#slots.set(slot, secret);
+      this.addAll([secret]);
+      if (before !== undefined) letGo.push(before);
+    }
+    if (letGo.length > 0) this.removeAll(letGo);
+  }
+
+  /**
+   * Redacts `secret`, which may have taken the place of the one `slot` holds (a login given up
+   * on once sent), beside it, until the slot is next held.
+   */
+  holdMaybe(slot: string, secret: string): void {
     this.addAll([secret]);
-    if (before !== undefined) this.removeAll([before]);
+    const maybe = this.#maybe.get(slot);
+    if (maybe === undefined) this.#maybe.set(slot, [secret]);
+    else maybe.push(secret);
   }
 
   #retire(secret: string): void {

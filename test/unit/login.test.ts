@@ -659,6 +659,35 @@ describe("API key and token logins", () => {
       /pending-payload|secret-payload/,
     );
 
+    // The next token the server takes lets both go; one whose call was aborted before it was
+    // sent is never held.
+    const next = "eyJhbGciOi.next-payload.sig";
+    const taken = loginChatgptAuthTokens(connection, secrets, {
+      accessToken: next,
+      chatgptAccountId: "acct-1",
+    });
+    const sent7 = await transport.waitForSent(7);
+    transport.deliver({ id: sent7.id, result: { type: "chatgptAuthTokens" } });
+    await taken;
+    const aborted = new AbortController();
+    aborted.abort();
+    const never = "eyJhbGciOi.never-sent.sig";
+    await expect(
+      loginChatgptAuthTokens(
+        connection,
+        secrets,
+        { accessToken: never, chatgptAccountId: "acct-1" },
+        { signal: aborted.signal },
+      ),
+    ).rejects.toThrow();
+    const after = readAccount(connection);
+    const sent8 = await transport.waitForSent(8);
+    const words = `${next} ${pendingToken} ${token} ${never}`;
+    transport.deliver({ id: sent8.id, error: { code: -32603, message: words } });
+    expect((await after.catch((e: unknown) => e as Error)).message).toContain(
+      `[redacted] ${pendingToken} ${token} ${never}`,
+    );
+
     await expect(
       loginChatgptAuthTokens(connection, secrets, { accessToken: "", chatgptAccountId: "a" }),
     ).rejects.toBeInstanceOf(TypeError);
@@ -670,7 +699,7 @@ describe("API key and token logins", () => {
     await expect(loginChatgptAuthTokens(connection, secrets, misspelt as never)).rejects.toThrow(
       'tokens has no option "chatgptPlantype"; did you mean "chatgptPlanType"?',
     );
-    expect(transport.sent).toHaveLength(6);
+    expect(transport.sent).toHaveLength(8);
   });
 });
 
