@@ -684,9 +684,8 @@ describe("API key and token logins", () => {
     const sent8 = await transport.waitForSent(8);
     const words = `${next} ${pendingToken} ${token} ${never}`;
     transport.deliver({ id: sent8.id, error: { code: -32603, message: words } });
-    expect((await after.catch((e: unknown) => e as Error)).message).toContain(
-      `[redacted] ${pendingToken} ${token} ${never}`,
-    );
+    const afterErr = (await after.catch((e: unknown) => e)) as Error;
+    expect(afterErr.message).toContain(`[redacted] ${pendingToken} ${token} ${never}`);
 
     await expect(
       loginChatgptAuthTokens(connection, secrets, { accessToken: "", chatgptAccountId: "a" }),
