@@ -1047,6 +1047,7 @@ export interface MockResponsesServer extends AsyncDisposable {
    * `models` option is) changes it.
    */
   get models(): readonly MockModelInfo[];
+  /** Replaces the catalogue, checked as the `models` option is (a `TypeError` naming the entry). */
   set models(value: readonly MockModelInfo[]);
   /** Queues one response; each `POST /responses` consumes the oldest. */
   enqueue(response: MockResponseInput, options?: MockResponseOptions): void;
