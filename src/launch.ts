@@ -435,7 +435,8 @@ function overrideOf(args: readonly string[], wanted: string): string | undefined
   let found: string | undefined;
   for (const arg of args) {
     if (arg === "--config") continue;
-    const { key, text } = readOverride(arg.startsWith("--config=") ? arg.slice(9) : arg);
+    const pair = arg.startsWith("--config=") ? arg.slice("--config=".length) : arg;
+    const { key, text } = readOverride(pair);
     if (key === wanted) found = text;
   }
   return found;

@@ -184,10 +184,7 @@ const FORMATS = new Set([
   "uuid",
 ]);
 
-/**
- * Keywords that only narrow a value of the node's own type: an `allOf` of parts made of these
- * alone (zod's way of writing a string with two patterns) is no intersection of schemas.
- */
+/** Keywords that only narrow a value of the node's own type (see {@link ofOneKind}). */
 const CONSTRAINTS: ReadonlySet<string> = new Set([
   ...KEPT,
   "minLength",
@@ -317,11 +314,9 @@ class StrictSchema {
     if (node === false) throw cannot(path, "it accepts no value");
     if (!isObject(node)) throw cannot(path, `a schema must be an object, got ${kindOf(node)}`);
     if (Array.isArray(node.allOf)) {
-      const merged = onlyConstraints(node.allOf)
-        ? foldConstraints(node, node.allOf)
-        : ofOneKind(node.allOf)
-          ? foldOneKind(node, node.allOf, path)
-          : this.#mergeAllOf(node, path);
+      const merged = ofOneKind(node.allOf)
+        ? foldOneKind(node, node.allOf, path)
+        : this.#mergeAllOf(node, path);
       return this.#convert(merged, [...path, { allOf: true }]);
     }
     if (typeof node.$ref === "string") {
@@ -836,12 +831,6 @@ function jsonKind(value: unknown): string {
   return typeof value;
 }
 
-function onlyConstraints(parts: readonly unknown[]): parts is JsonObject[] {
-  return parts.every(
-    (part) => isObject(part) && Object.keys(part).every((k) => CONSTRAINTS.has(k)),
-  );
-}
-
 // The keywords of a value that is no object or array: its kind, its values, and checks.
 const ONE_KIND_KEYS: ReadonlySet<string> = new Set([
   "type",
@@ -852,10 +841,23 @@ const ONE_KIND_KEYS: ReadonlySet<string> = new Set([
   ...CONSTRAINTS,
 ]);
 const SCALAR_TYPES: ReadonlySet<unknown> = new Set(["string", "number", "integer", "boolean"]);
-const LOWER_BOUNDS: ReadonlySet<string> = new Set(["minimum", "exclusiveMinimum", "minLength"]);
-const UPPER_BOUNDS: ReadonlySet<string> = new Set(["maximum", "exclusiveMaximum", "maxLength"]);
+const LOWER_BOUNDS: ReadonlySet<string> = new Set([
+  "minimum",
+  "exclusiveMinimum",
+  "minLength",
+  "minItems",
+]);
+const UPPER_BOUNDS: ReadonlySet<string> = new Set([
+  "maximum",
+  "exclusiveMaximum",
+  "maxLength",
+  "maxItems",
+]);
 
-/** Whether every part of an `allOf` is a string, number, integer or boolean, or values alone. */
+/**
+ * Whether every part of an `allOf` is a string, number, integer or boolean, or checks and values
+ * alone (zod's way of writing a string with two patterns), which narrow the node's own kind.
+ */
 function ofOneKind(parts: readonly unknown[]): parts is JsonObject[] {
   return parts.every(
     (part) =>
@@ -867,8 +869,10 @@ function ofOneKind(parts: readonly unknown[]): parts is JsonObject[] {
 
 /**
  * An `allOf` of values of one kind (zod's `.and` of two strings, of two enums, of a number and
- * an integer), as one node: the narrower kind, the values every part allows, the tighter of each
- * bound, and of the other checks the first (the schema checks the rest when the answer comes).
+ * an integer, or checks alone), as one node: the narrower kind, the values every part allows, the
+ * tighter of each bound, and of the other checks the node's own, then the first part's. Strict
+ * mode takes one `pattern` (say); the others are left out of what is sent, and still checked when
+ * the answer arrives, as every keyword strict mode lacks is.
  */
 function foldOneKind(node: JsonObject, parts: readonly JsonObject[], path: readonly Segment[]) {
   const { allOf: _allOf, ...folded } = node;
@@ -919,17 +923,4 @@ function foldOneKind(node: JsonObject, parts: readonly JsonObject[], path: reado
 function isOfType(value: unknown, type: unknown): boolean {
   if (type === "integer") return Number.isInteger(value);
   return jsonKind(value) === type || (type === "number" && jsonKind(value) === "integer");
-}
-
-/**
- * A node with an `allOf` of constraints, as one node: its own keywords, then each part's that it
- * lacks. Strict mode takes one `pattern` (say); the others are left out of what is sent, and
- * still checked when the answer arrives, as every keyword strict mode lacks is.
- */
-function foldConstraints(node: JsonObject, parts: readonly JsonObject[]): JsonObject {
-  const { allOf: _allOf, ...folded } = node;
-  for (const part of parts) {
-    for (const [key, value] of Object.entries(part)) if (!(key in folded)) folded[key] = value;
-  }
-  return folded;
 }

@@ -182,7 +182,8 @@ function forgetAtExit(dirs: readonly string[]): void {
 export async function createCodexHome(options: CodexHomeOptions): Promise<CodexHome> {
   const checked = checkHomeSettings(options, HOME_NAMES, "createCodexHome options");
   checkBaseUrl(checked.mockUrl, "mockUrl");
-  const model = checked.model ?? (checked.models || undefined)?.[0]?.slug ?? "mock-model";
+  const catalogue = checked.models === false ? undefined : checked.models;
+  const model = checked.model ?? catalogue?.[0]?.slug ?? "mock-model";
   const codexHome = await mkdtemp(path.join(os.tmpdir(), "codex-sdk-home-"));
   let workDir: string | undefined;
   try {

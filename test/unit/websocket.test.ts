@@ -317,49 +317,41 @@ describe("WebSocketTransport.start", () => {
 });
 
 describe("Codex.connect", () => {
-  it("logs and drops a binary frame, and the messages after it still flow", async () => {
-    const url = await scriptedServer((socket) =>
-      initializeThen(socket, (message) => {
-        if (message.method !== "model/list") return;
-        socket.send(Buffer.from('{"method":"binary"}'), { binary: true });
-        socket.send(JSON.stringify({ id: message.id, result: { data: [], nextCursor: null } }));
-      }),
-    );
-    const { logger, entries } = captureLog();
-    const codex = await Codex.connect(url, { logger });
-    try {
-      await expect(codex.request("model/list", {})).resolves.toEqual({
-        data: [],
-        nextCursor: null,
-      });
-      expect(
-        entries.filter((entry) => entry.level === "warn").map((entry) => entry.message),
-      ).toEqual(["codex-app-server-sdk: dropped a binary WebSocket frame from app-server"]);
-    } finally {
-      await codex.close();
-    }
-  });
-
-  it("decodes a text frame that is not UTF-8 as a stdio line is, and logs and drops it", async () => {
-    const url = await scriptedServer((socket) =>
-      initializeThen(socket, (message) => {
-        if (message.method !== "model/list") return;
-        socket.send(Buffer.from([0xff, 0xfe]), { binary: false });
-        socket.send(JSON.stringify({ id: message.id, result: { data: [], nextCursor: null } }));
-      }),
-    );
-    const { logger, entries } = captureLog();
-    const codex = await Codex.connect(url, { logger });
-    try {
-      await expect(codex.request("model/list", {})).resolves.toEqual({
-        data: [],
-        nextCursor: null,
-      });
-      expect(entries.filter((entry) => entry.level === "warn").map((e) => e.message)).toEqual([
-        "codex-app-server-sdk: dropped a line that is not JSON from app-server",
-      ]);
-    } finally {
-      await codex.close();
+  it("logs and drops a binary frame, or a text frame that is not UTF-8 (as a stdio line), and the messages after it still flow", async () => {
+    const cases = [
+      {
+        frame: Buffer.from('{"method":"binary"}'),
+        binary: true,
+        warning: "dropped a binary WebSocket frame from app-server",
+      },
+      // Decoded with U+FFFD, as stdio decodes a line, where ws would end the connection.
+      {
+        frame: Buffer.from([0xff, 0xfe]),
+        binary: false,
+        warning: "dropped a line that is not JSON from app-server",
+      },
+    ];
+    for (const { frame, binary, warning } of cases) {
+      const url = await scriptedServer((socket) =>
+        initializeThen(socket, (message) => {
+          if (message.method !== "model/list") return;
+          socket.send(frame, { binary });
+          socket.send(JSON.stringify({ id: message.id, result: { data: [], nextCursor: null } }));
+        }),
+      );
+      const { logger, entries } = captureLog();
+      const codex = await Codex.connect(url, { logger });
+      try {
+        await expect(codex.request("model/list", {})).resolves.toEqual({
+          data: [],
+          nextCursor: null,
+        });
+        expect(entries.filter((e) => e.level === "warn").map((e) => e.message)).toEqual([
+          `codex-app-server-sdk: ${warning}`,
+        ]);
+      } finally {
+        await codex.close();
+      }
     }
   });
 
