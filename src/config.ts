@@ -7,12 +7,11 @@ import type {
   MergeStrategy,
 } from "./generated/index.js";
 import { credentialsIn, type Secrets } from "./internal/redact.js";
-import { readKeyPath } from "./internal/toml.js";
+import { readKeyPath, tomlCopy } from "./internal/toml.js";
 import {
   MAX_JSON_DEPTH,
   checkBoolean,
   checkJson,
-  jsonCopy,
   checkNonEmpty,
   checkOptionNames,
   checkWellFormed,
@@ -94,7 +93,8 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
     throw new TypeError(`${name}.keyPath leaves a quote open, got ${shown(keyPath)}`);
   }
   const { segments } = read;
-  if (segments.some((segment) => segment.trim() === "")) {
+  // Only an empty one: a quoted segment of white space is a key, and a bare one is refused below.
+  if (segments.includes("")) {
     throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
   }
   if (read.misquoted) {
@@ -119,29 +119,13 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // Past 2^53 an integer is no longer exact, and JSON writes 1e21 as 1e+21, which the runtime
   // refuses as a float: refused here as configOverrides refuses them.
   checkJson(value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
-  // TOML has no null: a whole value of null removes the key, but one inside it the runtime
-  // refuses without saying where.
-  if (value !== null) refuseNull(value, `${name}.value`);
+  // TOML has no null: a whole value of null removes the key; inside it, a table's null member
+  // is left out and one in an array refused (the runtime would refuse it without saying where).
+  // Copied as checked: the request may wait, and the caller's object may change meanwhile.
+  const copy = value === null ? null : (tomlCopy(value, `${name}.value`) as JsonValue);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
-  for (const credential of credentialsIn(segments, value)) secrets.add(credential);
-  return {
-    keyPath,
-    // Copied as checked: the request may wait, and the caller's object may change meanwhile.
-    value: jsonCopy(value as JsonValue),
-    mergeStrategy: checkMergeStrategy(mergeStrategy),
-  };
-}
-
-// Walks a value `checkJson` has passed (no cycle, bounded depth).
-function refuseNull(value: unknown, name: string): void {
-  if (value === null)
-    throw new TypeError(`${name} must not be null inside a value: TOML has no null`);
-  if (Array.isArray(value)) value.forEach((item, i) => refuseNull(item, `${name}[${i}]`));
-  else if (typeof value === "object") {
-    for (const [key, item] of Object.entries(value as object)) {
-      refuseNull(item, `${name}.${key}`);
-    }
-  }
+  for (const credential of credentialsIn(segments, copy)) secrets.add(credential);
+  return { keyPath, value: copy, mergeStrategy: checkMergeStrategy(mergeStrategy) };
 }
 
 function checkWriteOptions<O extends ConfigWriteOptions>(

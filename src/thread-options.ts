@@ -18,6 +18,7 @@ import {
   THREAD_START_PARAMS_FIELDS,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
+import { refuseNull } from "./internal/toml.js";
 import {
   checkJson,
   isWellFormed,
@@ -269,6 +270,8 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     throw new TypeError(`config must be an object, got ${describe(given)}`);
   }
   const config = given ?? undefined;
+  // The runtime would read a null in it as an empty string.
+  if (config !== undefined) refuseNull(config, "config");
   checkSandboxSettings(sandbox, params.permissions, config?.[SANDBOX_KEY], {
     networkAccess,
     additionalDirectories,

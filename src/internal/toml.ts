@@ -100,6 +100,39 @@ export function tomlKey(key: string): string {
   return /^[A-Za-z0-9_-]+$/.test(key) ? key : tomlString(key);
 }
 
+/**
+ * A copy of a JSON value `checkJson` passed, for `config.toml`, which has no null: a null member
+ * of a table is left out, as not set (`config.read()` gives a key that is not set as null, so a
+ * table read, changed and written back holds nulls), and a null in an array is a `TypeError`
+ * naming its place. A copy, so what was checked is what is sent, whatever the caller changes
+ * while the call waits.
+ */
+export function tomlCopy(value: unknown, name: string): unknown {
+  if (value === null) throw new TypeError(`${name} must not be null: TOML has no null`);
+  if (typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item, i) => tomlCopy(item, `${name}[${i}]`));
+  // fromEntries defines each key as its own, `__proto__` included.
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter((entry) => entry[1] !== null)
+      .map(([key, item]) => [key, tomlCopy(item, `${name}.${key}`)]),
+  );
+}
+
+/**
+ * Refuses a null anywhere in a JSON value `checkJson` passed that the runtime merges into its
+ * TOML config (a thread's `config`), where it would read a null as an empty string.
+ */
+export function refuseNull(value: unknown, name: string): void {
+  if (value === null) {
+    throw new TypeError(`${name} must not be null: TOML has no null (leave the key out)`);
+  }
+  if (Array.isArray(value)) value.forEach((item, i) => refuseNull(item, `${name}[${i}]`));
+  else if (typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) refuseNull(item, `${name}.${key}`);
+  }
+}
+
 function kind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";

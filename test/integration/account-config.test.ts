@@ -118,7 +118,7 @@ describe("Codex.config", () => {
     expect(await readFile(t.home.configPath, "utf8")).not.toMatch(/\[tui\]/);
   });
 
-  it("reads a credential it wrote as it is, so a table read, changed and written back keeps it", async () => {
+  it("reads a credential it wrote as it is, so a table read, changed and written back (nulls and all) keeps it", async () => {
     const token = "Bearer sk-config-token-0123456789";
     const docs = { url: "http://127.0.0.1:9/mcp", http_headers: { Authorization: token } };
     await t.codex.config.write("mcp_servers.docs", docs);
@@ -128,6 +128,15 @@ describe("Codex.config", () => {
     expect(table.http_headers.Authorization).toBe(token);
     const headers = { ...table.http_headers, "X-Extra": "1" };
     await t.codex.config.write("mcp_servers.docs.http_headers", headers);
+    expect(await readFile(t.home.configPath, "utf8")).toContain(`Authorization = "${token}"`);
+    // The whole table as read, whose keys not set are null, goes back too, nulls left out.
+    const whole = (await t.codex.config.read()).config as unknown as {
+      mcp_servers: { docs: Record<string, unknown> };
+    };
+    expect(Object.values(whole.mcp_servers.docs)).toContain(null);
+    await t.codex.config.write("mcp_servers.docs", { ...whole.mcp_servers.docs, enabled: false });
+    const after = (await t.codex.config.read()).config as unknown as typeof whole;
+    expect(after.mcp_servers.docs).toEqual({ ...whole.mcp_servers.docs, enabled: false });
     expect(await readFile(t.home.configPath, "utf8")).toContain(`Authorization = "${token}"`);
     // What the server quotes of it elsewhere is still redacted.
     const err: unknown = await t.codex

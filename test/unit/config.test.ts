@@ -80,7 +80,7 @@ describe("CodexConfig.write", () => {
 
   it("refuses key paths and values the runtime refuses or cannot nest, and holes, before any I/O", async () => {
     const { transport, config } = setup();
-    for (const keyPath of ["a..b", ".model", "model.", "a. .b"]) {
+    for (const keyPath of ["a..b", ".model", "model."]) {
       await expect(config.write(keyPath, 1)).rejects.toThrow(
         `edit.keyPath must not have an empty segment, got ${JSON.stringify(keyPath)}`,
       );
@@ -92,6 +92,7 @@ describe("CodexConfig.write", () => {
       "a.\tb",
       'projects."/tmp/x". trust_level',
       'projects ."/tmp/y".trust_level',
+      "a. .b",
     ]) {
       await expect(config.write(keyPath, 1)).rejects.toThrow(
         `edit.keyPath has white space around a segment, which the runtime would keep in the key`,
@@ -116,12 +117,14 @@ describe("CodexConfig.write", () => {
     expect(transport.sent).toHaveLength(0);
     void config.write("a.b.c", nested(60) as never);
     expect(await transport.waitForSent(1)).toMatchObject({ method: "config/value/write" });
-    // White space inside a bare segment, or quoted, is the key's own.
+    // White space inside a bare segment, or quoted (even alone), is the key's own.
     void config.write("mcp_servers.my server.command", "x");
     void config.write('mcp_servers." padded ".command', "x");
+    void config.write('tui." ".b', 1);
     expect(await transport.waitForSent(3)).toMatchObject({
       params: { keyPath: 'mcp_servers." padded ".command' },
     });
+    expect(await transport.waitForSent(4)).toMatchObject({ params: { keyPath: 'tui." ".b' } });
   });
 
   it("redacts a credential it writes, which the runtime quotes when it cannot use it", async () => {
@@ -170,17 +173,37 @@ describe("CodexConfig.write", () => {
     expect(secrets.text("env-secret-value-4567")).toBe("[redacted]");
   });
 
-  it("refuses a null inside a value, naming it; a whole null still removes the key", async () => {
+  it("leaves out a table's null member, refuses a null in an array, removes the key for a whole null", async () => {
     const { transport, config } = setup();
-    await expect(config.write("mcp_servers.docs", { env: { A: null } } as never)).rejects.toThrow(
-      "edit.value.env.A must not be null inside a value: TOML has no null",
-    );
     await expect(config.batchWrite([{ keyPath: "a", value: [1, null] as never }])).rejects.toThrow(
-      "edits[0].value[1] must not be null",
+      "edits[0].value[1] must not be null: TOML has no null",
+    );
+    await expect(config.write("x", { list: [{ a: 1 }, [null]] } as never)).rejects.toThrow(
+      "edit.value.list[1][0] must not be null",
     );
     expect(transport.sent).toHaveLength(0);
+    // As config.read() gives a table: its keys not set are null.
+    const read = {
+      url: "http://127.0.0.1:9/mcp",
+      tool_timeout_sec: null,
+      http_headers: { A: "b", C: null },
+      tools: [{ name: "t", timeout: null }],
+      ["__proto__"]: null,
+    };
+    void config.write("mcp_servers.docs", { ...read, enabled: false } as never);
+    const sent = await transport.waitForSent(1);
+    expect(sent.params).toEqual({
+      keyPath: "mcp_servers.docs",
+      value: {
+        url: "http://127.0.0.1:9/mcp",
+        http_headers: { A: "b" },
+        tools: [{ name: "t" }],
+        enabled: false,
+      },
+      mergeStrategy: "replace",
+    });
     void config.write("model", null);
-    expect(await transport.waitForSent(1)).toMatchObject({
+    expect(await transport.waitForSent(2)).toMatchObject({
       params: { keyPath: "model", value: null },
     });
   });

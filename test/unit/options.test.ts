@@ -311,6 +311,26 @@ describe("typed settings and config", () => {
     }
   });
 
+  it("refuses a null in config, naming it, which the runtime would read as an empty string", () => {
+    for (const [config, name] of [
+      [{ model: null }, "config.model"],
+      [
+        { shell_environment_policy: { set: { FOO: null, BAR: "bar" } } },
+        "config.shell_environment_policy.set.FOO",
+      ],
+      [
+        { "sandbox_workspace_write.writable_roots": ["/a", null] },
+        "config.sandbox_workspace_write.writable_roots[1]",
+      ],
+    ] as const) {
+      expect(() => start({ config })).toThrow(
+        `${name} must not be null: TOML has no null (leave the key out)`,
+      );
+    }
+    // A config of null is none (the wire field's own null), as before.
+    expect(start({ config: null }).params).toMatchObject({ config: null });
+  });
+
   it("refuses a setting given both ways, dotted or nested, naming both", () => {
     const cases: Array<[object, string]> = [
       [
