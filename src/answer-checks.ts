@@ -57,6 +57,8 @@ const GRANT_SCOPES = ["turn", "session"] as const;
 const RULE_ACTIONS = ["allow", "deny"] as const;
 const ACCESS_MODES = ["read", "write", "deny"] as const;
 const ELICITATION_ACTIONS = ["accept", "decline", "cancel"] as const;
+// A URL of the `data:` scheme, which URLs spell in any case.
+const DATA_URL = /^data:/i;
 const CONTENT_FIELDS = {
   inputText: "text",
   inputImage: "imageUrl",
@@ -440,9 +442,18 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
       );
     }
     const field = CONTENT_FIELDS[type as keyof typeof CONTENT_FIELDS];
-    if (typeof item[field] !== "string")
-      invalid(`tool output item ${i} needs a string ${field}`, item[field]);
-    return { type, [field]: item[field] } as unknown as DynamicToolCallOutputContentItem;
+    const content = item[field];
+    if (typeof content !== "string")
+      invalid(`tool output item ${i} needs a string ${field}`, content);
+    // The runtime takes an image or a sound inline only: a remote URL fails the whole call, and
+    // a path or other text reaches the model as the image's URL.
+    if (field !== "text" && !DATA_URL.test(content)) {
+      invalid(
+        `tool output item ${i} needs a data: URL as ${field} (the runtime takes no other)`,
+        content,
+      );
+    }
+    return { type, [field]: content } as unknown as DynamicToolCallOutputContentItem;
   });
 }
 

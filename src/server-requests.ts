@@ -171,8 +171,9 @@ export interface DynamicTool {
   readonly inputSchema?: object | undefined;
   /**
    * Runs the tool. A string becomes one text item; an array is sent as content items
-   * (`inputText`, `inputImage`, `inputAudio`); any other value is sent as its JSON text. A throw,
-   * or an output that cannot be sent, is reported to the model as a failed call.
+   * (`inputText`, `inputImage`, `inputAudio`, an image or a sound as a `data:` URL); any other
+   * value is sent as its JSON text. A throw, or an output that cannot be sent, is reported to the
+   * model as a failed call.
    * @returns The tool's output, or a promise of it.
    */
   readonly handler: (
@@ -239,40 +240,45 @@ export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
  * The wire spec of a dynamic tool; throws a `TypeError` naming `name` (where it was given) before
  * any I/O when it is not usable, as the runtime would refuse it or could not call it.
  */
-function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
+function toolSpec(
+  tool: DynamicTool,
+  name: string,
+): DynamicToolSpec & { handler: DynamicTool["handler"] } {
   if (typeof tool !== "object" || tool === null) {
     throw new TypeError(`${name} must be an object, got ${describe(tool)}`);
   }
-  if (typeof tool.name !== "string" || !TOOL_NAME.test(tool.name)) {
+  // Each field read once, and kept as read: a getter read again could give what was not checked,
+  // and a copy by spread would drop a field that is not enumerable.
+  const { name: toolName, handler, description: givenDescription, inputSchema: givenSchema } = tool;
+  if (typeof toolName !== "string" || !TOOL_NAME.test(toolName)) {
     throw new TypeError(
       `${name}.name must be 1 to 128 letters, digits, "_" or "-" (the Responses API's rule), ` +
-        `got ${shown(tool.name)}`,
+        `got ${shown(toolName)}`,
     );
   }
-  if (tool.name === "mcp" || tool.name.startsWith("mcp__")) {
+  if (toolName === "mcp" || toolName.startsWith("mcp__")) {
     throw new TypeError(
-      `${name}.name ${tool.name} is reserved: the runtime names its MCP servers' tools "mcp__..."`,
+      `${name}.name ${toolName} is reserved: the runtime names its MCP servers' tools "mcp__..."`,
     );
   }
-  if (RUNTIME_TOOL_NAMES.has(tool.name)) {
+  if (RUNTIME_TOOL_NAMES.has(toolName)) {
     throw new TypeError(
-      `${name}.name ${tool.name} is a tool of the runtime's own, which would take its place: ` +
+      `${name}.name ${toolName} is a tool of the runtime's own, which would take its place: ` +
         "the handler would never run",
     );
   }
-  const where = `${name} (${tool.name})`;
+  const where = `${name} (${toolName})`;
   checkOptionNames(tool, TOOL_NAMES, where);
-  if (typeof tool.handler !== "function") {
-    throw new TypeError(`${where}: handler must be a function, got ${describe(tool.handler)}`);
+  if (typeof handler !== "function") {
+    throw new TypeError(`${where}: handler must be a function, got ${describe(handler)}`);
   }
   // Only a missing field takes the default: null is no description and no schema.
-  const description = tool.description === undefined ? "" : tool.description;
+  const description = givenDescription === undefined ? "" : givenDescription;
   if (typeof description !== "string") {
     throw new TypeError(`${where}: description must be a string, got ${describe(description)}`);
   }
   checkWellFormed(description, `${where}: description`);
-  const inputSchema =
-    tool.inputSchema === undefined ? { type: "object", properties: {} } : tool.inputSchema;
+  const inputSchema = givenSchema === undefined ? { type: "object", properties: {} } : givenSchema;
   if (!isPlainObject(inputSchema)) {
     throw new TypeError(
       `${where}: inputSchema must be a JSON Schema object, got ${describe(inputSchema)}`,
@@ -286,24 +292,35 @@ function toolSpec(tool: DynamicTool, name: string): DynamicToolSpec {
     );
   }
   checkJson(inputSchema, `${where}: inputSchema`);
-  return { type: "function", name: tool.name, description, inputSchema: inputSchema as JsonValue };
+  return {
+    type: "function",
+    name: toolName,
+    description,
+    inputSchema: inputSchema as JsonValue,
+    handler: handler as DynamicTool["handler"],
+  };
 }
 
-/** The wire specs of a thread's tools, checked as {@link toolSpec} does; names must differ. */
-export function toolSpecs(tools: unknown): DynamicToolSpec[] {
+/**
+ * A thread's tools, checked as {@link toolSpec} does (names must differ): their wire specs, and
+ * each tool as it was checked, to answer its calls.
+ */
+export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: DynamicTool[] } {
   if (!Array.isArray(tools)) throw new TypeError(`tools must be an array, got ${describe(tools)}`);
   const specs: DynamicToolSpec[] = [];
+  const checked: DynamicTool[] = [];
   const names = new Set<string>();
   // An index loop, not forEach: a hole is a tool too, and refused.
   for (let i = 0; i < tools.length; i++) {
-    const spec = toolSpec(tools[i] as DynamicTool, `tools[${i}]`);
+    const { handler, ...spec } = toolSpec(tools[i] as DynamicTool, `tools[${i}]`);
     if (names.has(spec.name)) {
       throw new TypeError(`tools[${i}]: two tools are named ${spec.name}`);
     }
     names.add(spec.name);
     specs.push(spec);
+    checked.push({ name: spec.name, handler });
   }
-  return specs;
+  return { specs, tools: checked };
 }
 
 const REQUEST_METHODS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
@@ -887,6 +904,8 @@ export class ServerRequestDispatcher {
     const call = params as unknown as ServerRequestMap["item/tool/call"]["params"];
     const name = typeof call.tool === "string" ? call.tool : String(call.tool);
     const { threadId } = context;
+    // The pinned runtime offers a sub-agent none of its thread's tools; a runtime that did would
+    // have the thread's functions answer.
     const parent = this.#parentOf(threadId);
     const tool =
       threadId === undefined

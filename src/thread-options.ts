@@ -50,7 +50,7 @@ import {
 import {
   HANDLER_KEYS,
   pickHandlers,
-  toolSpecs,
+  checkTools,
   type DynamicTool,
   type ServerRequestHandlers,
 } from "./server-requests.js";
@@ -193,10 +193,9 @@ function handlersOf(options: ThreadHandlers): CheckedHandlers | undefined {
   if (given === undefined) {
     return handlers === undefined ? undefined : { handlers, tools: undefined, specs: undefined };
   }
-  const specs = toolSpecs(given);
-  // Each tool copied as checked: the functions that answer are the ones the call was given,
+  // Each tool kept as checked: the functions that answer are the ones the call was given,
   // whatever the caller changes while the thread starts.
-  const tools = given.map((tool) => ({ ...tool }));
+  const { specs, tools } = checkTools(given);
   return { handlers, tools, specs };
 }
 

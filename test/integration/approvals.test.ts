@@ -488,6 +488,51 @@ describe("dynamic tools", () => {
     expect(own.sort()).toEqual([...RUNTIME_TOOL_NAMES].sort());
   });
 
+  it("sends a tool's image given as a data: URL, and fails a call whose image is a remote URL or a path", async () => {
+    t = await createTestCodex();
+    const png =
+      "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    const chart = (imageUrl: string) => [
+      { type: "inputText", text: "Sales rose 12%." },
+      { type: "inputImage", imageUrl },
+    ];
+    const thread = await t.codex.threadStart({
+      tools: [
+        { name: "inline", handler: () => chart(png) },
+        { name: "remote", handler: () => chart("https://example.com/chart.png") },
+        { name: "path", handler: () => chart("/tmp/chart.png") },
+      ],
+    });
+    t.mock.enqueue([
+      sse.functionCall("inline", {}, { callId: "c_inline" }),
+      sse.functionCall("remote", {}, { callId: "c_remote" }),
+      sse.functionCall("path", {}, { callId: "c_path" }),
+    ]);
+    t.mock.enqueueAssistantMessage("done");
+    const turn = await thread.turn("show the charts");
+    const errors: string[] = [];
+    for await (const event of turn.stream()) {
+      if (event.method === "client/handlerError") errors.push(event.params.message);
+    }
+    const outputs = functionCallOutputs(t.mock.responsesRequests[1]!);
+    const byCall = new Map(
+      outputs.map((output) => [output.call_id, JSON.stringify(output.output)]),
+    );
+    expect(byCall.get("c_inline")).toContain(png);
+    for (const call of ["c_remote", "c_path"]) {
+      expect(byCall.get(call)).toContain("tool output item 1 needs a data: URL as imageUrl");
+      expect(byCall.get(call)).not.toContain("Sales rose");
+    }
+    expect(errors).toHaveLength(2);
+    const items = (await turn.run()).items.filter((item) => item.type === "dynamicToolCall");
+    // In the order the calls completed.
+    expect(Object.fromEntries(items.map((item) => [item.tool, item.success]))).toEqual({
+      inline: true,
+      remote: false,
+      path: false,
+    });
+  });
+
   it("answers a fork's calls and approvals with the source thread's functions and handlers", async () => {
     t = await createTestCodex();
     const calls: unknown[] = [];

@@ -5,7 +5,7 @@ import { Secrets } from "../../src/internal/redact.js";
 import {
   ServerRequestDispatcher,
   checkHandlers,
-  toolSpecs,
+  checkTools,
   type DispatcherOptions,
   type DispatcherServices,
   type DynamicTool,
@@ -910,7 +910,7 @@ describe("handler and tool options", () => {
     const tool = (fields: object) => ({ name: "t", description: "", handler: () => 1, ...fields });
     const refusal = (tools: unknown) => {
       try {
-        toolSpecs(tools);
+        checkTools(tools);
       } catch (err) {
         return (err as Error).message;
       }
@@ -970,7 +970,7 @@ describe("handler and tool options", () => {
     expect(refusal([tool({}), , tool({ name: "u" })])).toBe(
       "tools[1] must be an object, got undefined",
     );
-    expect(toolSpecs([tool({ name: "ok_name-1" })])).toEqual([
+    expect(checkTools([tool({ name: "ok_name-1" })]).specs).toEqual([
       {
         type: "function",
         name: "ok_name-1",
@@ -989,15 +989,35 @@ describe("handler and tool options", () => {
       { name: "bare", handler: () => 1 },
       { name: "described", description: "d", inputSchema: schema, handler: () => 1 },
     ];
-    expect(toolSpecs(typed).map((spec) => "inputSchema" in spec && spec.inputSchema)).toEqual([
-      { type: "object", properties: {} },
-      schema,
-    ]);
+    expect(
+      checkTools(typed).specs.map((spec) => "inputSchema" in spec && spec.inputSchema),
+    ).toEqual([{ type: "object", properties: {} }, schema]);
     // @ts-expect-error -- a JSON Schema is an object
     const stringly: DynamicTool = { name: "s", inputSchema: "string", handler: () => 1 };
     expect(refusal([stringly])).toBe(
       "tools[0] (s): inputSchema must be a JSON Schema object, got string",
     );
+  });
+
+  it("keeps each tool as checked, a field that is not enumerable or a getter's first value included", () => {
+    const handler = () => "ok";
+    const hidden = {};
+    Object.defineProperty(hidden, "name", { value: "hidden" });
+    Object.defineProperty(hidden, "handler", { value: handler });
+    let reads = 0;
+    const shifting = {
+      get name() {
+        return ++reads === 1 ? "first" : "later";
+      },
+      handler,
+    };
+    const { specs, tools } = checkTools([hidden, shifting]);
+    expect(specs.map((spec) => spec.name)).toEqual(["hidden", "first"]);
+    expect(tools).toEqual([
+      { name: "hidden", handler },
+      { name: "first", handler },
+    ]);
+    expect(reads).toBe(1);
   });
 });
 
