@@ -26,6 +26,7 @@ import type {
 import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
 import { checkSecret, encodesLoneSurrogate, isPlainObject } from "./internal/validate.js";
+import { mediaUrlProblem } from "./internal/media.js";
 
 type Strings<T> = Extract<T, string>;
 // `true` only when `Listed` names every member of `All`: a new member fails to compile.
@@ -57,8 +58,6 @@ const GRANT_SCOPES = ["turn", "session"] as const;
 const RULE_ACTIONS = ["allow", "deny"] as const;
 const ACCESS_MODES = ["read", "write", "deny"] as const;
 const ELICITATION_ACTIONS = ["accept", "decline", "cancel"] as const;
-// A URL of the `data:` scheme, which URLs spell in any case.
-const DATA_URL = /^data:/i;
 const CONTENT_FIELDS = {
   inputText: "text",
   inputImage: "imageUrl",
@@ -445,14 +444,17 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
     const content = item[field];
     if (typeof content !== "string")
       invalid(`tool output item ${i} needs a string ${field}`, content);
-    // The runtime takes an image or a sound inline only: a remote URL fails the whole call, and
-    // a path or other text reaches the model as the image's URL.
-    if (field !== "text" && !DATA_URL.test(content)) {
-      invalid(
-        `tool output item ${i} needs a data: URL as ${field} (the runtime takes no other)`,
-        content,
-      );
+    // The runtime takes an image or a sound inline only: a remote URL fails the whole call, a
+    // path or other text reaches the model as the image's URL, and data it cannot decode is
+    // left out.
+    if (field !== "text") {
+      const kind = field === "imageUrl" ? "image" : "audio";
+      const problem = mediaUrlProblem(content, kind, "for a file, read it and pass its data");
+      if (problem !== undefined) {
+        throw new InvalidAnswerError(`tool output item ${i}'s ${field} ${problem}`);
+      }
     }
+
     return { type, [field]: content } as unknown as DynamicToolCallOutputContentItem;
   });
 }

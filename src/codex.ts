@@ -407,18 +407,18 @@ export class Codex implements AsyncDisposable {
     ...args: RequestArgs<M>
   ): Promise<ClientRequestMap[M]["result"]> {
     checkNonEmpty(method, "method");
-    const [params, options] = args;
+    const [given, options] = args;
     // `null` is sent as it is: the protocol types allow it for a few methods.
     if (
-      params !== undefined &&
-      params !== null &&
-      (typeof params !== "object" || Array.isArray(params))
+      given !== undefined &&
+      given !== null &&
+      (typeof given !== "object" || Array.isArray(given))
     ) {
-      throw new TypeError(`params of ${method} must be an object, got ${describe(params)}`);
+      throw new TypeError(`params of ${method} must be an object, got ${describe(given)}`);
     }
     // What JSON would change (NaN to null, a Date to a string) would reach the server as
-    // something the caller never wrote.
-    if (params !== undefined) checkJson(params, "params");
+    // something the caller never wrote; the copy checked is what is sent.
+    const params = given === undefined ? given : checkJson(given, "params");
     const call = requestOptions(options);
     // A key, token or config credential sent this way is redacted as the typed methods' are.
     this.#internals.secrets.addAll(paramsCredentials(method, params));

@@ -118,11 +118,11 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // JSON would write NaN as null, which the server reads as "remove the key".
   // Past 2^53 an integer is no longer exact, and JSON writes 1e21 as 1e+21, which the runtime
   // refuses as a float: refused here as configOverrides refuses them.
-  checkJson(value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
+  const checked = checkJson(value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
   // TOML has no null: a whole value of null removes the key; inside it, a table's null member
   // is left out and one in an array refused (the runtime would refuse it without saying where).
   // Copied as checked: the request may wait, and the caller's object may change meanwhile.
-  const copy = value === null ? null : (tomlCopy(value, `${name}.value`) as JsonValue);
+  const copy = checked === null ? null : (tomlCopy(checked, `${name}.value`) as JsonValue);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
   for (const credential of credentialsIn(segments, copy)) secrets.add(credential);
   return { keyPath, value: copy, mergeStrategy: checkMergeStrategy(mergeStrategy) };

@@ -9,14 +9,15 @@ import type {
 import {
   checkJson,
   checkOptionNames,
+  codePoints,
   checkWellFormed,
   isPlainObject,
   isWellFormed,
-  jsonCopy,
   loneSurrogate,
   optionNames,
   shown,
 } from "./internal/validate.js";
+import { mediaUrlProblem } from "./internal/media.js";
 
 /** Plain text. */
 export interface TextInput {
@@ -37,11 +38,14 @@ export interface TextInput {
 export type ImageInput = {
   /** Discriminant of the item kind. */
   readonly type: "image";
-  /** How closely the model looks at the image; the model's choice when left out. */
+  /** How closely the model looks at the image; `"high"` when left out (`"auto"`: the model's choice). */
   readonly detail?: ImageDetail | undefined;
 } & (
   | {
-      /** The image as a `data:` URL; the pinned runtime refuses any other URL. */
+      /**
+       * The image as a `data:` URL of a PNG, JPEG, GIF or WebP image; the pinned runtime refuses
+       * any other URL, and leaves out an image of another format.
+       */
       readonly url: string;
       /** Not with `url`. */
       readonly fileId?: undefined;
@@ -59,7 +63,7 @@ export interface LocalImageInput {
   readonly type: "localImage";
   /** Path of the image file, read by the app-server. */
   readonly path: string;
-  /** How closely the model looks at the image; the model's choice when left out. */
+  /** How closely the model looks at the image; `"high"` when left out (`"auto"`: the model's choice). */
   readonly detail?: ImageDetail | undefined;
 }
 /**
@@ -292,52 +296,6 @@ function oneOf(
   );
 }
 
-// A `data:` URL of base64 data, the only URL of an image or audio the runtime sends the model,
-// which takes only standard base64, padded (no white space, no `-` or `_`).
-const BASE64_DATA_URL = /^data:[^,]*;base64,/i;
-const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
-
-// Padded standard base64, as the runtime's decoder takes it. No pattern of the whole: a regular expression repeating a group over
-// megabytes of an image overflows the stack.
-function isBase64(data: string): boolean {
-  if (data.length % 4 !== 0 || NOT_BASE64.test(data)) return false;
-  const pad = data.indexOf("=");
-  if (pad === -1) return true;
-  // The character before the padding holds bits past the data's end, which must be zero: the
-  // runtime's decoder refuses others.
-  if (pad === data.length - 2) return data.endsWith("=") && "AQgw".includes(data[pad - 1]!);
-  return pad === data.length - 1 && "AEIMQUYcgkosw048".includes(data[pad - 1]!);
-}
-
-/**
- * What is wrong with `url` as the URL of an image or audio the runtime would send the model (it
- * refuses a remote URL, sends a path on as a URL, and leaves out data it cannot decode, telling
- * the model only that content was omitted); `undefined` when nothing is.
- */
-function mediaUrlProblem(
-  url: string,
-  kind: "image" | "audio",
-  forFile: string,
-): string | undefined {
-  const prefix = BASE64_DATA_URL.exec(url);
-  if (prefix === null) {
-    return (
-      `must be a base64 data: URL (data:<type>;base64,...), the only kind the runtime sends to ` +
-      `the model: ${forFile}; fetch a remote ${kind} and pass its data`
-    );
-  }
-  const data = url.slice(prefix[0].length);
-  if (data === "") return "holds no data after ;base64,";
-  if (!isBase64(data)) {
-    return (
-      "holds data that is not base64 as the runtime decodes it (A-Z, a-z, 0-9, + and /, padded " +
-      "with = to a multiple of 4 characters, without white space): it would leave the " +
-      `${kind} out`
-    );
-  }
-  return undefined;
-}
-
 function toWire(item: unknown, index: number): UserInput {
   const type = (item as { type?: unknown } | null)?.type;
   if (type === "externalMessage") {
@@ -426,8 +384,15 @@ export function checkAdditionalContext(context: unknown): void {
         `${at}.kind must be one of ${CONTEXT_KINDS.join(", ")}, got ${shown(kind)}`,
       );
     }
-    if (label !== undefined && label !== null && typeof label !== "string") {
-      throw new TypeError(`${at}.name must be a string or null, got ${shown(label)}`);
+    if (label !== undefined && label !== null) {
+      if (typeof label !== "string") {
+        throw new TypeError(`${at}.name must be a string or null, got ${shown(label)}`);
+      }
+      if (kind !== "untrusted") {
+        throw new TypeError(
+          `${at}.name is for untrusted context only: give it with kind untrusted`,
+        );
+      }
     }
   }
 }
@@ -454,7 +419,9 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
     }
     checkWellFormed(namespace, "an external message's namespace");
   }
-  if (typeof content === "string") checkWellFormed(content, "an external message's content");
+  let output: string | Record<string, unknown>[];
+  if (typeof content === "string")
+    output = checkWellFormed(content, "an external message's content");
   else {
     const items: unknown = content;
     if (!Array.isArray(items)) {
@@ -462,14 +429,19 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
         "an external message's content must be a string or a list of content items",
       );
     }
-    // Array.from visits holes too, so a missing item is refused.
-    Array.from(items as unknown[], checkContentItem);
+    // Its items copied as checked: a queued turn or a steer sends them after a wait. Array.from
+    // visits holes too, so a missing item is refused.
+    output = Array.from(items as unknown[], contentItem);
   }
+  const texts =
+    typeof output === "string"
+      ? [output]
+      : output.flatMap((item) => (item.type === "input_text" ? [item.text as string] : []));
+  checkInputLength(texts, "an external message's content");
   return {
     name: toolName,
     namespace: namespace ?? null,
-    // Its items copied: a queued turn or a steer sends them after a wait.
-    output: (typeof content === "string" ? content : jsonCopy(content)) as TurnToolOutput["output"],
+    output: output as TurnToolOutput["output"],
   };
 }
 
@@ -482,7 +454,8 @@ const CONTENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   encrypted_content: ["encrypted_content"],
 };
 
-function checkContentItem(item: unknown, i: number): void {
+// A content item of an external message, checked, as a copy of what was checked.
+function contentItem(item: unknown, i: number): Record<string, unknown> {
   const name = `external message content item ${i}`;
   const type = (item as { type?: unknown } | null)?.type;
   if (typeof item !== "object" || item === null || typeof type !== "string") {
@@ -494,7 +467,12 @@ function checkContentItem(item: unknown, i: number): void {
       `${name} has type ${shown(type)}; the types are ${Object.keys(CONTENT_FIELDS).join(", ")}`,
     );
   }
-  const record = item as Record<string, unknown>;
+  const isImage = type === "input_image";
+  refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);
+  // Each field read once: the checks below read this copy, and it is what is sent. It goes out
+  // as JSON: what JSON would change (NaN, a Date) and a string cut inside a character are
+  // refused, naming the field.
+  const record: Record<string, unknown> = checkJson({ ...item, type }, name);
   const given = fields.filter((field) => record[field] !== undefined);
   if (given.length === 0 || given.some((field) => typeof record[field] !== "string")) {
     throw new TypeError(`${name} (${type}) needs a string ${fields.join(" or ")}`);
@@ -514,12 +492,8 @@ function checkContentItem(item: unknown, i: number): void {
     const problem = mediaUrlProblem(record[field] as string, kind, forFile);
     if (problem !== undefined) throw new TypeError(`${name} (${type}) ${field} ${problem}`);
   }
-  const isImage = type === "input_image";
-  refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);
   if (isImage) imageDetail(record.detail, `${name}.detail`);
-  // It goes out as JSON: what JSON would change (NaN, a Date) and a string cut inside a character
-  // are refused, naming the field.
-  checkJson(item, name);
+  return record;
 }
 
 /**
@@ -534,7 +508,28 @@ export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?:
 /** A plain text input as the wire carries it. */
 export function textInput(text: string): UserInput[] {
   if (!isWellFormed(text)) throw loneSurrogate("input");
+  if (text.length > MAX_INPUT_CHARS) checkInputLength([text], "input");
   return [{ type: "text", text } as unknown as UserInput];
+}
+
+/** The most characters (Unicode code points) of text the runtime takes in one turn or steer. */
+export const MAX_INPUT_CHARS = 2 ** 20;
+
+// The runtime refuses a turn or steer whose texts together hold more characters than it takes,
+// but a turn only once it is sent, after the thread's turn in flight: refused here, before that.
+function checkInputLength(texts: readonly string[], name: string): void {
+  let units = 0;
+  for (const text of texts) units += text.length;
+  // A character is one or two UTF-16 units: within the limit in units, within it in characters.
+  if (units <= MAX_INPUT_CHARS) return;
+  let chars = 0;
+  for (const text of texts) chars += codePoints(text);
+  if (chars > MAX_INPUT_CHARS) {
+    throw new RangeError(
+      `${name} holds ${chars.toLocaleString("en-US")} characters of text (Unicode code points), ` +
+        `more than the ${MAX_INPUT_CHARS.toLocaleString("en-US")} the runtime takes at once`,
+    );
+  }
 }
 
 /** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */
@@ -543,7 +538,11 @@ export function toUserInputs(input: RunInput): UserInput[] {
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
     // Array.from visits holes too, so a missing item is refused.
-    return Array.from(input as unknown[], toWire);
+    const items = Array.from(input as unknown[], toWire);
+    const texts: string[] = [];
+    for (const item of items) if (item.type === "text") texts.push(item.text);
+    checkInputLength(texts, "input");
+    return items;
   }
   return [toWire(input, 0)];
 }

@@ -291,12 +291,12 @@ function toolSpec(
       `${where}: inputSchema.properties must be an object, got ${describe(properties)}`,
     );
   }
-  checkJson(inputSchema, `${where}: inputSchema`);
   return {
     type: "function",
     name: toolName,
     description,
-    inputSchema: inputSchema as JsonValue,
+    // The copy checked is what is sent.
+    inputSchema: checkJson(inputSchema, `${where}: inputSchema`) as JsonValue,
     handler: handler as DynamicTool["handler"],
   };
 }

@@ -251,7 +251,7 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     reasoningEffort,
     ...rest
   } = options as WithPresets<P> & { tools?: unknown };
-  const params: Record<string, unknown> = dropUndefined(rest);
+  let params: Record<string, unknown> = dropUndefined(rest);
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
   // Strings and booleans, all most threads give, need no walk.
   for (const key in params) {
@@ -259,7 +259,8 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     if (typeof value === "string") {
       if (!isWellFormed(value)) throw loneSurrogate(`options.${key}`);
     } else if (typeof value !== "boolean") {
-      checkJson(params, "options");
+      // The copy checked is what is sent.
+      params = checkJson(params, "options");
       break;
     }
   }

@@ -28,7 +28,11 @@ import type {
   Turn,
   TurnStartParams,
 } from "./generated/index.js";
-import { TURN_START_PARAMS_FIELDS, TURN_START_PARAMS_KEYS } from "./generated/index.js";
+import {
+  TURN_START_PARAMS_FIELDS,
+  TURN_START_PARAMS_KEYS,
+  type ModeKind,
+} from "./generated/index.js";
 import { checkAdditionalContext, textInput, toTurnInput, type RunInput } from "./inputs.js";
 import {
   ABORT_WAIT_MS,
@@ -52,7 +56,6 @@ import {
   describe,
   dropUndefined,
   isPlainObject,
-  jsonCopy,
   objectKind,
   optionalBoolean,
   optionNames,
@@ -974,14 +977,13 @@ export function turnParams(
     output: _output,
     ...rest
   } = options;
-  const given = dropUndefined(rest);
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
-  checkJson(given, "options");
+  // Copied as checked, as the turn may wait for the thread: what was checked is sent.
+  const given = checkJson(dropUndefined(rest), "options");
   checkSettingStrings(given, TURN_NON_EMPTY_KEYS);
+  checkCollaborationMode(given.collaborationMode);
   checkAdditionalContext(given.additionalContext);
-  // Copied, as the turn may wait for the thread: what was checked is sent.
-  const wire = jsonCopy(given);
-  const params = { ...wire, threadId, input: wireInput } as TurnStartParams;
+  const params = { ...given, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
   const policy = sandboxPolicy({ sandbox, networkAccess, additionalDirectories });
@@ -992,6 +994,35 @@ export function turnParams(
     params.sandboxPolicy = policy;
   }
   return params;
+}
+
+// The modes of a collaboration mode, every one of the runtime's (checked by the compiler).
+const MODE_KINDS = ["plan", "default"] as const;
+const _modeKinds: [ModeKind] extends [(typeof MODE_KINDS)[number]] ? true : false = true;
+
+// A turn's collaboration mode, whose model the runtime takes before `model`, for this turn and
+// the ones after it: an empty one would be sent to the model provider as the model's name.
+function checkCollaborationMode(given: unknown): void {
+  if (given === undefined || given === null) return;
+  const name = "collaborationMode";
+  if (!isPlainObject(given)) {
+    throw new TypeError(`${name} must be an object { mode, settings }, got ${describe(given)}`);
+  }
+  const { mode, settings } = given as { mode?: unknown; settings?: unknown };
+  if (!(MODE_KINDS as readonly unknown[]).includes(mode)) {
+    throw new TypeError(`${name}.mode must be one of ${MODE_KINDS.join(", ")}, got ${shown(mode)}`);
+  }
+  if (!isPlainObject(settings)) {
+    throw new TypeError(
+      `${name}.settings must be an object { model, reasoning_effort, developer_instructions }, ` +
+        `got ${describe(settings)}`,
+    );
+  }
+  const { model, reasoning_effort: effort } = settings as Record<string, unknown>;
+  checkNonEmpty(model, `${name}.settings.model`);
+  if (effort !== undefined && effort !== null) {
+    checkNonEmpty(effort, `${name}.settings.reasoning_effort`);
+  }
 }
 
 // Wire strings of a turn the server would take empty: a model named "" is sent to the model

@@ -45,7 +45,6 @@ import {
   checkOptionNames,
   checkSignal,
   dropUndefined,
-  jsonCopy,
   optionNames,
   REQUEST_KEYS,
   requestOptions,
@@ -878,10 +877,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async steer(input: RunInput, options?: SteerOptions): Promise<TurnSteerResponse> {
     const { call, rest } = splitRequestOptions(options, STEER_NAMES);
-    const given = dropUndefined(rest);
+    // Copied as checked, as the steer waits for the turn to be active: what was checked is sent.
+    const given = checkJson(dropUndefined(rest), "options");
     const wireOptions = Object.keys(given).length > 0;
     if (wireOptions) {
-      checkJson(given, "options");
       checkAdditionalContext(given.additionalContext);
       if (typeof given.clientUserMessageId === "string") {
         checkNonEmpty(given.clientUserMessageId, "clientUserMessageId");
@@ -909,9 +908,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       );
     }
     const wire = toUserInputs(input);
-    // Copied, as the steer waits for the turn to be active: what was checked is sent.
     const params: TurnSteerParams = {
-      ...(wireOptions ? jsonCopy(given) : {}),
+      ...given,
       threadId: this.threadId,
       expectedTurnId: this.id,
       input: wire,

@@ -276,7 +276,10 @@ export function checkObjective(objective: unknown): string {
   if (trimmed === "") throw new TypeError("goal objective must not be empty");
   checkWellFormed(trimmed, "goal objective");
   // The server counts characters (Unicode scalar values), not UTF-16 code units.
-  if (trimmed.length > MAX_GOAL_OBJECTIVE && codePoints(trimmed) > MAX_GOAL_OBJECTIVE) {
+  if (
+    trimmed.length > MAX_GOAL_OBJECTIVE &&
+    codePoints(trimmed, MAX_GOAL_OBJECTIVE) > MAX_GOAL_OBJECTIVE
+  ) {
     throw new RangeError(`goal objective must be at most ${MAX_GOAL_OBJECTIVE} characters`);
   }
   return trimmed;
@@ -293,10 +296,13 @@ export function checkTokenBudget(value: unknown): number | undefined {
   return value;
 }
 
-// Counts code points without building an array of them; stops once past the limit.
-function codePoints(text: string): number {
+/**
+ * The code points (characters, as the runtime counts them) of a text, counted without building
+ * an array of them; stops once past `stopPast`.
+ */
+export function codePoints(text: string, stopPast = Infinity): number {
   let count = 0;
-  for (let i = 0; i < text.length && count <= MAX_GOAL_OBJECTIVE; i++) {
+  for (let i = 0; i < text.length && count <= stopPast; i++) {
     const code = text.charCodeAt(i);
     const next = text.charCodeAt(i + 1);
     if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
@@ -320,22 +326,18 @@ export const MAX_JSON_DEPTH = 64;
  * Throws a `TypeError` naming the path of the first such value. With `exactIntegers`, a whole
  * number past 2^53 (which JSON may write as `1e+21`, and which is no longer exact) is a
  * `RangeError`: for values the runtime reads as integers.
+ *
+ * Returns a deep copy of what it checked, each property read once: sent in the value's place,
+ * what was checked is what is sent, whatever a getter gives when read again or the caller
+ * changes while the call waits.
  */
-export function checkJson(
-  value: unknown,
+export function checkJson<T>(
+  value: T,
   name: string,
   maxDepth = MAX_JSON_DEPTH,
   exactIntegers = false,
-): void {
-  walkJson(value, name, new Set(), maxDepth, exactIntegers);
-}
-
-/**
- * A deep copy of a value {@link checkJson} accepted (which JSON carries exactly): what was
- * checked is what is sent, whatever the caller changes while the call waits.
- */
-export function jsonCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+): T {
+  return walkJson(value, name, new Set(), maxDepth, exactIntegers) as T;
 }
 
 function walkJson(
@@ -344,13 +346,13 @@ function walkJson(
   seen: Set<object>,
   depthLeft: number,
   exactIntegers: boolean,
-): void {
+): unknown {
   switch (typeof value) {
     case "string":
       if (!isWellFormed(value)) throw loneSurrogate(name);
-      return;
+      return value;
     case "boolean":
-      return;
+      return value;
     case "number":
       if (!Number.isFinite(value)) {
         throw new TypeError(`${name} must be a finite number, got ${value}`);
@@ -360,9 +362,9 @@ function walkJson(
           `${name} must be an integer between -(2^53-1) and 2^53-1, got ${value}`,
         );
       }
-      return;
+      return value;
   }
-  if (value === null) return;
+  if (value === null) return value;
   if (typeof value !== "object") {
     throw new TypeError(`${name} must be a JSON value, got ${describe(value)}`);
   }
@@ -376,19 +378,33 @@ function walkJson(
     throw new TypeError(`${name} has a toJSON method, whose result JSON would send in its place`);
   }
   seen.add(value);
+  let copy: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
-    // An index loop, not forEach: a hole is `undefined` here, and refused.
+    // An index loop, not map: a hole is `undefined` here, and refused.
+    copy = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1, exactIntegers);
+      copy[i] = walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1, exactIntegers);
     }
   } else {
+    const object: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       if (item === undefined) continue;
       if (!isWellFormed(key)) throw loneSurrogate(`a key of ${name}`);
-      walkJson(item, `${name}.${key}`, seen, depthLeft - 1, exactIntegers);
+      const checked = walkJson(item, `${name}.${key}`, seen, depthLeft - 1, exactIntegers);
+      // `__proto__` is a key like any other in JSON: defined, as assigning it sets the prototype.
+      if (key === "__proto__") {
+        Object.defineProperty(object, key, {
+          value: checked,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else object[key] = checked;
     }
+    copy = object;
   }
   seen.delete(value);
+  return copy;
 }
 
 /** The class of an object that is not plain, for messages: `"a Date"`, `"an Error"`. */

@@ -520,7 +520,9 @@ describe("dynamic tools", () => {
     );
     expect(byCall.get("c_inline")).toContain(png);
     for (const call of ["c_remote", "c_path"]) {
-      expect(byCall.get(call)).toContain("tool output item 1 needs a data: URL as imageUrl");
+      expect(byCall.get(call)).toContain(
+        "tool output item 1's imageUrl must be a base64 data: URL",
+      );
       expect(byCall.get(call)).not.toContain("Sales rose");
     }
     expect(errors).toHaveLength(2);

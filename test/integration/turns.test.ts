@@ -228,6 +228,49 @@ describe("TurnHandle.stream", () => {
   });
 });
 
+describe("the runtime's limit on a turn's text", () => {
+  it("refuses more than 2^20 characters before the wait for the thread, as the runtime would after it", async () => {
+    const limit = 2 ** 20;
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("steered");
+    const thread = await t.codex.threadStart();
+    const running = await thread.turn("first");
+    await gate.reached;
+    // Counted in characters, over the text items together, and for an external message's text.
+    const over = [
+      () => thread.turn([text("a".repeat(limit / 2)), text("b".repeat(limit / 2 + 1))]),
+      () => thread.run("\u{1F600}".repeat(limit + 1)),
+      () => thread.run(externalMessage("ci", "x".repeat(limit + 1))),
+      () => running.steer("s".repeat(limit + 1)),
+    ];
+    for (const call of over) {
+      await expect(call()).rejects.toThrow(
+        /holds 1,048,577 characters of text \(Unicode code points\), more than the 1,048,576/,
+      );
+    }
+    // The runtime's own limit, turn and steer alike: one more character it refuses.
+    const raw = (method: "turn/start" | "turn/steer", extra: object) =>
+      t.codex
+        .request(method, {
+          threadId: thread.id,
+          input: [{ type: "text", text: "r".repeat(limit + 1), text_elements: [] }],
+          ...extra,
+        })
+        .catch((e: unknown) => e);
+    expect(String(await raw("turn/steer", { expectedTurnId: running.id }))).toMatch(
+      "Input exceeds the maximum length of 1048576 characters",
+    );
+    // Two characters of one emoji each: within the limit, as the runtime counts.
+    await running.steer("\u{1F600}".repeat(limit / 2 + 1));
+    gate.release();
+    await running.run();
+    expect(String(await raw("turn/start", {}))).toMatch("Input exceeds the maximum length");
+    t.mock.enqueueAssistantMessage("all of it");
+    expect((await thread.run("x".repeat(limit))).finalResponse).toBe("all of it");
+  });
+});
+
 describe("TurnHandle controls", () => {
   it("steer returns the same turn id and reaches the model as a second request", async () => {
     const gate = t.mock.gate();

@@ -17,7 +17,7 @@ describe("externalMessage", () => {
     });
     const parts = [
       { type: "input_text", text: "see this" },
-      { type: "input_image", image_url: "data:image/png;base64,AA==" },
+      { type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
     ] as const;
     expect(toTurnInput(externalMessage("scanner", parts))).toEqual({
       input: [],
@@ -71,6 +71,29 @@ describe("what a queued turn sends", () => {
     schema.properties.n.type = "string";
     expect(params.toolOutput?.output).toEqual([{ type: "input_text", text: "3 findings" }]);
     expect(params.outputSchema).toEqual({ type: "object", properties: { n: { type: "number" } } });
+  });
+
+  it("reads each field once: what a getter gave the checks is what is sent", () => {
+    const reads = { url: 0, kind: 0 };
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==";
+    const item = {
+      type: "input_image" as const,
+      get image_url() {
+        return reads.url++ === 0 ? png : "https://example.com/a.png";
+      },
+    };
+    const entry = {
+      value: "v",
+      get kind() {
+        return reads.kind++ === 0 ? ("untrusted" as const) : ("bogus" as never);
+      },
+    };
+    const params = turnParams("th", externalMessage("scanner", [item]), {
+      additionalContext: { ci: entry },
+    });
+    expect(reads).toEqual({ url: 1, kind: 1 });
+    expect(params.toolOutput?.output).toEqual([{ type: "input_image", image_url: png }]);
+    expect(params.additionalContext).toEqual({ ci: { value: "v", kind: "untrusted" } });
   });
 });
 
@@ -219,9 +242,11 @@ describe("external message content", () => {
     expect(refusal([{ type: "input_audio", audio_url: "data:audio/wav;base64,AA" }])).toMatch(
       /^external message content item 0 \(input_audio\) audio_url holds data that is not base64/,
     );
-    expect(refusal([{ type: "input_image", image_url: "data:image/png;base64,AA==" }])).toBe(
-      "accepted",
-    );
+    expect(
+      refusal([
+        { type: "input_image", image_url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
+      ]),
+    ).toBe("accepted");
     // The runtime would keep the url alone.
     expect(
       refusal([{ type: "input_image", image_url: "data:image/png;base64,AA", file_id: "f" }]),

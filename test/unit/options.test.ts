@@ -128,7 +128,7 @@ describe("toUserInputs", () => {
     expect(
       toUserInputs([
         text("a"),
-        image("data:image/png;base64,AA=="),
+        image("data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="),
         localImage("/tmp/x.png"),
         { type: "image", fileId: "file_1", detail: "auto" },
         audio("data:audio/wav;base64,AA=="),
@@ -139,7 +139,7 @@ describe("toUserInputs", () => {
       ]),
     ).toEqual([
       { type: "text", text: "a" },
-      { type: "image", url: "data:image/png;base64,AA==" },
+      { type: "image", url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
       { type: "localImage", path: "/tmp/x.png" },
       { type: "image", fileId: "file_1", detail: "auto" },
       { type: "audio", url: "data:audio/wav;base64,AA==" },
@@ -166,6 +166,45 @@ describe("toUserInputs", () => {
     expect(() =>
       toUserInputs({ type: "audio", url: "data:audio/wav;base64,AA==", detail: "low" } as never),
     ).toThrow(/^input\[0\] has no field "detail"; its fields are type, url, fileId$/);
+  });
+
+  it("refuses an image the runtime would leave out: by its bytes, whatever type the URL names", () => {
+    const of = (bytes: number[] | string) =>
+      `data:image/png;base64,${Buffer.from(typeof bytes === "string" ? bytes : Uint8Array.from(bytes)).toString("base64")}`;
+    const decodable = [
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13],
+      [0xff, 0xd8, 0xff, 0xe0, 0, 16],
+      "GIF89a....",
+      "GIF87a....",
+      "RIFF\x10\x00\x00\x00WEBPVP8 ",
+    ];
+    for (const bytes of decodable) expect(() => toUserInputs(image(of(bytes)))).not.toThrow();
+    for (const bytes of [
+      "BM\x3a\x00\x00\x00",
+      "<svg xmlns=",
+      "hello",
+      "II*\x00tiff",
+      "RIFF\x10\x00\x00\x00WAVEfmt ",
+    ]) {
+      expect(() => toUserInputs(image(of(bytes))), bytes).toThrow(
+        "input[0].url of an image item holds no image the runtime decodes (PNG, JPEG, GIF or WebP, whatever type the URL names): it would leave the image out",
+      );
+    }
+  });
+
+  it("refuses more text than the runtime takes at once, counted in characters over the items", () => {
+    const limit = 2 ** 20;
+    expect(() => toUserInputs("x".repeat(limit))).not.toThrow();
+    expect(() =>
+      toUserInputs([text("x".repeat(limit / 2)), text("y".repeat(limit / 2 + 1))]),
+    ).toThrow(
+      new RangeError(
+        "input holds 1,048,577 characters of text (Unicode code points), more than the 1,048,576 the runtime takes at once",
+      ),
+    );
+    // A character outside the BMP is two UTF-16 units, and one character.
+    expect(() => toUserInputs("\u{1F600}".repeat(limit))).not.toThrow();
+    expect(() => toUserInputs("\u{1F600}".repeat(limit + 1))).toThrow(RangeError);
   });
 
   it("throws a TypeError for anything else", () => {
@@ -280,10 +319,42 @@ describe("turnParams", () => {
         { permissions: ":workspace", sandbox: Sandbox.readOnly },
         "permissions and sandbox cannot be combined: give one of them",
       ],
+      // A collaboration mode's model is taken before `model`, for the later turns too.
+      [
+        { collaborationMode: { mode: "default", settings: { model: "", reasoning_effort: null } } },
+        "collaborationMode.settings.model must be a non-empty string, got an empty string",
+      ],
+      [
+        { collaborationMode: { mode: "plan", settings: { model: "m", reasoning_effort: " " } } },
+        "collaborationMode.settings.reasoning_effort must be a non-empty string",
+      ],
+      [
+        { collaborationMode: { mode: "nope", settings: { model: "m" } } },
+        'collaborationMode.mode must be one of plan, default, got "nope"',
+      ],
+      [
+        { collaborationMode: { mode: "plan" } },
+        "collaborationMode.settings must be an object { model, reasoning_effort, developer_instructions }, got undefined",
+      ],
+      [{ collaborationMode: "plan" }, "collaborationMode must be an object { mode, settings }"],
+      // The runtime takes a name for untrusted context only.
+      [
+        { additionalContext: { ci: { value: "v", kind: "application", name: "bot" } } },
+        'additionalContext["ci"].name is for untrusted context only: give it with kind untrusted',
+      ],
     ];
     for (const [options, message] of cases) {
       expect(() => turnParams("th", "go", options), JSON.stringify(options)).toThrow(message);
     }
+    const mode = { mode: "plan", settings: { model: "m", reasoning_effort: null } };
+    expect(turnParams("th", "go", { collaborationMode: mode } as never)).toMatchObject({
+      collaborationMode: mode,
+    });
+    expect(
+      turnParams("th", "go", {
+        additionalContext: { ci: { value: "v", kind: "untrusted", name: "bot" } },
+      }),
+    ).toMatchObject({ additionalContext: { ci: { name: "bot" } } });
     expect(
       turnParams("th", "go", { permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] }),
     ).toMatchObject({ permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] });

@@ -78,6 +78,24 @@ describe("checkJson", () => {
     expect(() => checkJson([shared, shared], "value")).not.toThrow();
   });
 
+  it("returns a copy of what it checked, each property read once", () => {
+    let reads = 0;
+    const value = {
+      get n() {
+        // Read again, it would go out as null.
+        return ++reads === 1 ? 1 : Number.NaN;
+      },
+      list: [{ a: "x" }],
+      skipped: undefined,
+      ["__proto__"]: { own: true },
+    };
+    const copy = checkJson(value, "value");
+    value.list[0]!.a = "changed";
+    expect(reads).toBe(1);
+    expect(JSON.stringify(copy)).toBe('{"n":1,"list":[{"a":"x"}],"__proto__":{"own":true}}');
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+  });
+
   it("refuses whole numbers past 2^53 only where integers must be exact", () => {
     expect(() => checkJson({ n: 1e21 }, "value")).not.toThrow();
     expect(() => checkJson({ n: 1e21 }, "value", 64, true)).toThrow(
@@ -129,14 +147,14 @@ describe("input items", () => {
   it("carry an image's detail, and refuse a field the wire does not have, naming it", () => {
     expect(
       toUserInputs([
-        image("data:image/png;base64,AA==", "high"),
+        image("data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==", "high"),
         localImage("/a.png", "original"),
-        { type: "image", url: "data:image/png;base64,AA==" },
+        { type: "image", url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
       ]),
     ).toEqual([
-      { type: "image", url: "data:image/png;base64,AA==", detail: "high" },
+      { type: "image", url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==", detail: "high" },
       { type: "localImage", path: "/a.png", detail: "original" },
-      { type: "image", url: "data:image/png;base64,AA==" },
+      { type: "image", url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
     ]);
     expect(() =>
       toUserInputs({ type: "localImage", path: "/a.png", detail: "max" } as never),
@@ -198,7 +216,8 @@ describe("input items", () => {
       );
     }
     // An image of megabytes is read in linear time, without a deep pattern's stack.
-    const big = Buffer.alloc(15_000_000, 7).toString("base64");
+    const png = Buffer.from("89504e470d0a1a0a", "hex");
+    const big = Buffer.concat([png, Buffer.alloc(15_000_000, 7)]).toString("base64");
     expect(toUserInputs(image(`data:image/png;base64,${big}`))).toHaveLength(1);
     expect(() => toUserInputs(image(`data:image/png;base64,${big}!`))).toThrow(
       "holds data that is not base64",
@@ -206,17 +225,17 @@ describe("input items", () => {
     expect(toUserInputs({ type: "audio", url: "data:audio/wav;base64,UklGRg==" })).toEqual([
       { type: "audio", url: "data:audio/wav;base64,UklGRg==" },
     ]);
-    expect(toUserInputs(image("DATA:image/png;base64,AA=="))).toEqual([
-      { type: "image", url: "DATA:image/png;base64,AA==" },
+    expect(toUserInputs(image("DATA:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="))).toEqual([
+      { type: "image", url: "DATA:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
     ]);
     // The runtime stores an image given no detail with `detail: null`: sent again, it gives none.
     expect(
       toUserInputs([
-        { type: "image", url: "data:image/png;base64,AA==", detail: null },
+        { type: "image", url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==", detail: null },
         { type: "localImage", path: "/a.png", detail: null },
       ] as never),
     ).toEqual([
-      { type: "image", url: "data:image/png;base64,AA==" },
+      { type: "image", url: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
       { type: "localImage", path: "/a.png" },
     ]);
     expect(() =>
