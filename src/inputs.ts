@@ -544,5 +544,7 @@ export function toUserInputs(input: RunInput): UserInput[] {
     checkInputLength(texts, "input");
     return items;
   }
-  return [toWire(input, 0)];
+  const item = toWire(input, 0);
+  if (item.type === "text") checkInputLength([item.text], "input");
+  return [item];
 }

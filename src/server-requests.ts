@@ -318,7 +318,9 @@ export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: D
     }
     names.add(spec.name);
     specs.push(spec);
-    checked.push({ name: spec.name, handler });
+    // What a handler written as a method sees as `this`: the tool, as checked.
+    const { name, description, inputSchema } = spec as DynamicToolSpec & { inputSchema: object };
+    checked.push({ name, description, inputSchema, handler });
   }
   return { specs, tools: checked };
 }

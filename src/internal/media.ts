@@ -25,7 +25,8 @@ function isBase64(data: string): boolean {
 export const IMAGE_FORMATS = "PNG, JPEG, GIF or WebP";
 
 // Whether bytes begin as an image of a format the runtime decodes (it leaves out others, BMP,
-// TIFF, SVG or AVIF among them): PNG, JPEG, GIF, or WebP (`RIFF`, a size, `WEBP`).
+// TIFF, SVG or AVIF among them): PNG, JPEG, GIF, or WebP (`RIFF`, a size, `WEBP`). Only the
+// signature: an image damaged further on the runtime leaves out too.
 function isDecodableImage(head: Buffer): boolean {
   const ascii = head.toString("latin1");
   return (
@@ -65,8 +66,8 @@ export function mediaUrlProblem(
   // Sixteen characters are the first twelve bytes, which tell each format.
   if (kind === "image" && !isDecodableImage(Buffer.from(data.slice(0, 16), "base64"))) {
     return (
-      `holds no image the runtime decodes (${IMAGE_FORMATS}, whatever type the URL names): ` +
-      "it would leave the image out"
+      `does not begin as a ${IMAGE_FORMATS} image, the formats the runtime decodes (whatever ` +
+      "type the URL names): it would leave the image out"
     );
   }
   return undefined;

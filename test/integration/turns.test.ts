@@ -243,6 +243,7 @@ describe("the runtime's limit on a turn's text", () => {
       () => thread.run("\u{1F600}".repeat(limit + 1)),
       () => thread.run(externalMessage("ci", "x".repeat(limit + 1))),
       () => running.steer("s".repeat(limit + 1)),
+      () => running.steer(text("s".repeat(limit + 1))),
     ];
     for (const call of over) {
       await expect(call()).rejects.toThrow(

@@ -1013,11 +1013,22 @@ describe("handler and tool options", () => {
     };
     const { specs, tools } = checkTools([hidden, shifting]);
     expect(specs.map((spec) => spec.name)).toEqual(["hidden", "first"]);
+    const bare = { description: "", inputSchema: { type: "object", properties: {} }, handler };
     expect(tools).toEqual([
-      { name: "hidden", handler },
-      { name: "first", handler },
+      { name: "hidden", ...bare },
+      { name: "first", ...bare },
     ]);
     expect(reads).toBe(1);
+    // A handler written as a method sees the tool as checked as `this`.
+    const method = {
+      name: "m",
+      description: "looks things up",
+      handler(this: { description?: string }) {
+        return this.description;
+      },
+    };
+    const [kept] = checkTools([method]).tools;
+    expect(kept!.handler.call(kept, {}, {} as never)).toBe("looks things up");
   });
 });
 

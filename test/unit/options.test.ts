@@ -187,7 +187,7 @@ describe("toUserInputs", () => {
       "RIFF\x10\x00\x00\x00WAVEfmt ",
     ]) {
       expect(() => toUserInputs(image(of(bytes))), bytes).toThrow(
-        "input[0].url of an image item holds no image the runtime decodes (PNG, JPEG, GIF or WebP, whatever type the URL names): it would leave the image out",
+        "input[0].url of an image item does not begin as a PNG, JPEG, GIF or WebP image, the formats the runtime decodes (whatever type the URL names): it would leave the image out",
       );
     }
   });
@@ -205,6 +205,8 @@ describe("toUserInputs", () => {
     // A character outside the BMP is two UTF-16 units, and one character.
     expect(() => toUserInputs("\u{1F600}".repeat(limit))).not.toThrow();
     expect(() => toUserInputs("\u{1F600}".repeat(limit + 1))).toThrow(RangeError);
+    // One item alone, not in a list, too.
+    expect(() => toUserInputs(text("x".repeat(limit + 1)))).toThrow(RangeError);
   });
 
   it("throws a TypeError for anything else", () => {
