@@ -6,12 +6,34 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import readline from "node:readline";
+import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Codex, TurnFailedError, SDK_VERSION } from "codex-app-server-sdk";
-import { createTestCodex } from "codex-app-server-sdk/testing";
+import * as sdk from "codex-app-server-sdk";
+import * as testing from "codex-app-server-sdk/testing";
 import { NOTIFICATION_ROUTES } from "codex-app-server-sdk/types";
 
+const { Codex, TurnFailedError, SDK_VERSION } = sdk;
+const { createTestCodex } = testing;
 assert.equal(NOTIFICATION_ROUTES["turn/completed"].turnId, "turn.id");
+// Each class keeps the name it is exported as, in both builds: the bundler renames a class that
+// names itself in its body (`class _Codex`), which is what a user's logs would show.
+const commonJs = createRequire(import.meta.url)("../dist/cjs/sdk.cjs");
+for (const [build, entries] of [
+  ["ES", { index: sdk, testing }],
+  ["CommonJS", commonJs],
+]) {
+  for (const [entry, values] of Object.entries(entries)) {
+    for (const [name, value] of Object.entries(values)) {
+      if (
+        typeof value !== "function" ||
+        !/^class\b/.test(Function.prototype.toString.call(value))
+      ) {
+        continue;
+      }
+      assert.equal(value.name, name, `${build} ${entry} entry: class ${name} keeps its name`);
+    }
+  }
+}
 const t = await createTestCodex();
 try {
   assert.ok(t.codex instanceof Codex, "testing and the main entry share the Codex class");

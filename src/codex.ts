@@ -217,6 +217,9 @@ export class Codex implements AsyncDisposable {
   #outlives = false;
 
   static {
+    // The bundler writes a class that names itself in its body as `var Codex = class _Codex`:
+    // what a user logs would say `_Codex`. Its name stays the one written here.
+    Object.defineProperty(this, "name", { value: "Codex" });
     internalsOf = (codex) => {
       if (typeof codex !== "object" || codex === null || !(#internals in codex)) {
         throw new TypeError(`clientStats takes a Codex client, got ${describe(codex)}`);
