@@ -454,7 +454,6 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
         throw new InvalidAnswerError(`tool output item ${i}'s ${field} ${problem}`);
       }
     }
-
     return { type, [field]: content } as unknown as DynamicToolCallOutputContentItem;
   });
 }

@@ -21,8 +21,8 @@ function isBase64(data: string): boolean {
   return pad === data.length - 1 && "AEIMQUYcgkosw048".includes(data[pad - 1]!);
 }
 
-/** The image formats the runtime decodes, whatever type the URL names. */
-export const IMAGE_FORMATS = "PNG, JPEG, GIF or WebP";
+// The image formats the runtime decodes, whatever type the URL names.
+const IMAGE_FORMATS = "PNG, JPEG, GIF or WebP";
 
 // Whether bytes begin as an image of a format the runtime decodes (it leaves out others, BMP,
 // TIFF, SVG or AVIF among them): PNG, JPEG, GIF, or WebP (`RIFF`, a size, `WEBP`). Only the
