@@ -119,9 +119,10 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // Past 2^53 an integer is no longer exact, and JSON writes 1e21 as 1e+21, which the runtime
   // refuses as a float: refused here as configOverrides refuses them.
   const checked = checkJson(value, `${name}.value`, MAX_JSON_DEPTH - segments.length, true);
-  // TOML has no null: a whole value of null removes the key; inside it, a table's null member
-  // is left out and one in an array refused (the runtime would refuse it without saying where).
-  // Copied as checked: the request may wait, and the caller's object may change meanwhile.
+  // That copy is what is sent: the request may wait, and the caller's object may change
+  // meanwhile. TOML has no null: a whole value of null removes the key; inside it, a table's null
+  // member is left out and one in an array refused (the runtime would refuse it without saying
+  // where).
   const copy = checked === null ? null : (tomlCopy(checked, `${name}.value`) as JsonValue);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
   for (const credential of credentialsIn(segments, copy)) secrets.add(credential);

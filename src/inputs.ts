@@ -512,8 +512,8 @@ export function textInput(text: string): UserInput[] {
   return [{ type: "text", text } as unknown as UserInput];
 }
 
-/** The most characters (Unicode code points) of text the runtime takes in one turn or steer. */
-export const MAX_INPUT_CHARS = 2 ** 20;
+// The most characters (Unicode code points) of text the runtime takes in one turn or steer.
+const MAX_INPUT_CHARS = 2 ** 20;
 
 // The runtime refuses a turn or steer whose texts together hold more characters than it takes,
 // but a turn only once it is sent, after the thread's turn in flight: refused here, before that.

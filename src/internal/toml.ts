@@ -101,11 +101,10 @@ export function tomlKey(key: string): string {
 }
 
 /**
- * A copy of a JSON value `checkJson` passed, for `config.toml`, which has no null: a null member
+ * A JSON value `checkJson` passed, as `config.toml` can hold it (it has no null): a null member
  * of a table is left out, as not set (`config.read()` gives a key that is not set as null, so a
  * table read, changed and written back holds nulls), and a null in an array is a `TypeError`
- * naming its place. A copy, so what was checked is what is sent, whatever the caller changes
- * while the call waits.
+ * naming its place.
  */
 export function tomlCopy(value: unknown, name: string): unknown {
   if (value === null) throw new TypeError(`${name} must not be null: TOML has no null`);
