@@ -177,7 +177,7 @@ async function startOffline(
 ) {
   // The harness's config.toml already defines the provider; a --config override still wins.
   const configOverrides = requiresLogin
-    ? withOverride(options.configOverrides, "model_providers.mock.requires_openai_auth=true")
+    ? withOverride(options.configOverrides)
     : options.configOverrides;
   const mock = await startMockResponsesServer({ models: [...OFFLINE_MODELS] });
   let home: CodexHome | undefined;
@@ -203,12 +203,13 @@ async function startOffline(
   }
 }
 
-function withOverride(overrides: CodexOptions["configOverrides"], pair: string): string[] {
-  if (overrides === undefined) return [pair];
-  const pairs = Array.isArray(overrides)
-    ? (overrides as readonly string[])
-    : Object.entries(overrides).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
-  return [...pairs, pair];
+// An object stays an object: `Codex.start` writes its values as TOML. Only `key=value` pairs
+// take another pair.
+function withOverride(overrides: CodexOptions["configOverrides"]): CodexOptions["configOverrides"] {
+  const key = "model_providers.mock.requires_openai_auth";
+  if (overrides === undefined) return { [key]: true };
+  if (Array.isArray(overrides)) return [...(overrides as readonly string[]), `${key}=true`];
+  return { ...overrides, [key]: true };
 }
 
 function session(
