@@ -12,14 +12,17 @@ export interface SteerTarget {
    * interrupt, its thread left or ended), when the thread may be running another turn.
    */
   readonly ended: boolean;
+  /** Stops the turn the message started in the target's place, which no handle names. */
+  readonly stopStarted: (turnId: string) => void;
 }
 
 /**
  * Delivers an external message into a running turn. `turn/steer` carries no tool output, so the
  * message goes out as `turn/start` with empty input, which the server folds into the thread's
  * active turn and answers with that turn. A finished turn is refused before any I/O, as the server
- * refuses a text steer; should the turn end while the request travels, the server starts a new
- * turn with the message instead, and the error says which.
+ * refuses a text steer, and so is one this client asked to stop; should the turn end while the
+ * request travels, the server starts a new turn with the message instead, which no handle names:
+ * it is stopped (unless another client runs it), and the error says which.
  */
 export async function steerExternalMessage(
   connection: Connection,
@@ -42,9 +45,10 @@ export async function steerExternalMessage(
     throw new CodexError("the answer to turn/start names no turn");
   }
   if (turnId !== target.id) {
+    target.stopStarted(turnId);
     throw new CodexError(
       `turn ${target.id} ended before the external message reached it; ` +
-        `the message started turn ${turnId} instead`,
+        `the message started turn ${turnId} instead, which is interrupted`,
     );
   }
   return { turnId };

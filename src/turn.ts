@@ -5,7 +5,7 @@ import {
   TurnAbortedError,
   TurnFailedError,
 } from "./errors.js";
-import { steerExternalMessage } from "./external-message.js";
+import { steerExternalMessage, type SteerTarget } from "./external-message.js";
 import type {
   RequestId,
   ThreadItem,
@@ -58,6 +58,7 @@ import type { Connection, RawNotification, RequestOptions } from "./rpc/connecti
 import { sendStop } from "./stop.js";
 import {
   EventLog,
+  turnIdOf,
   type BindOptions,
   type EventReader,
   type Router,
@@ -605,6 +606,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #signal: AbortSignal | undefined;
   #stoppedBy: AbortSignal | undefined;
   #aborting: Promise<void> | undefined;
+  // Whether the turn was asked to stop (`interrupt()`, or an abort): an external message sent
+  // after the interrupt would start a turn of its own.
+  #stopAsked = false;
 
   /** @internal Created by `Thread.turn`. */
   constructor(
@@ -900,7 +904,12 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       const toolOutput = toToolOutput(input);
       return asOneCall(
         this.#whenActive("turn/start", call).then((left) => {
-          const target = { threadId: this.threadId, id: this.id, ended: this.#collector.ended };
+          const target: SteerTarget = {
+            threadId: this.threadId,
+            id: this.id,
+            ended: this.#collector.ended || this.#stopAsked,
+            stopStarted: (turnId) => this.#stopStarted(turnId),
+          };
           return steerExternalMessage(this.#context.connection, target, toolOutput, left);
         }),
         "turn/start",
@@ -923,12 +932,22 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     );
   }
 
+  // A turn the server started with a message meant for this one, which no handle names. One whose
+  // start came before the answer that named it ran there already: another client's, and not this
+  // client's to stop (the server answers `turn/start` before its turn is active).
+  #stopStarted(turnId: string): void {
+    const running = this.#context.router.runningStart(this.threadId);
+    if (running !== undefined && turnIdOf(running) === turnId) return;
+    interruptUnfollowed(this.#context, this.threadId, turnId);
+  }
+
   /**
    * Asks the server to stop this turn; it then completes with status `interrupted`. Sent once
    * the turn is active on the server, so it works from the moment the handle exists.
    */
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
+    this.#stopAsked = true;
     return asOneCall(this.#interrupt(call), "turn/interrupt", call?.timeout);
   }
 
@@ -1017,6 +1036,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // comes, the turn is given up on: its waiters reject, and the thread is freed so the next turn
   // does not queue behind this one.
   #stop(): Promise<void> {
+    this.#stopAsked = true;
     this.#aborting ??= (async () => {
       if (this.completed || this.#context.connection.closeError !== undefined) return;
       const { log } = this.#context;

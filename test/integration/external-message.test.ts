@@ -106,4 +106,30 @@ describe("TurnHandle.steer with an external message", () => {
     );
     expect(t.mock.responsesRequests).toHaveLength(1);
   });
+
+  it("refuses a turn it was asked to stop, so the next run is a turn of its own", async () => {
+    for (const stop of ["interrupt", "abort"] as const) {
+      t.mock.clearQueue();
+      const gate = t.mock.gate();
+      t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+      t.mock.enqueueAssistantMessage("four");
+      const thread = await t.codex.threadStart();
+      const controller = new AbortController();
+      const turn = await thread.turn("Watch the deployment.", { signal: controller.signal });
+      await gate.reached;
+      const before = t.mock.responsesRequests.length;
+      if (stop === "interrupt") await turn.interrupt();
+      else controller.abort();
+
+      const steered = turn.steer(externalMessage("ci", "deploy failed"));
+      await expect(steered).rejects.toBeInstanceOf(InvalidRequestError);
+      await turn.run().catch(() => undefined);
+      const next = await thread.run("What is 2+2?");
+      expect(next.id).not.toBe(turn.id);
+      expect(next.finalResponse).toBe("four");
+      const { data } = await thread.turnList();
+      expect(data.map((listed) => listed.id).sort()).toEqual([turn.id, next.id].sort());
+      expect(t.mock.responsesRequests.length - before, stop).toBe(1);
+    }
+  });
 });

@@ -99,12 +99,19 @@ describe("what a queued turn sends", () => {
 
 describe("steerExternalMessage", () => {
   const message = toToolOutput(externalMessage("alerts", "disk full"));
+  const target = (ended: boolean, stopStarted = (_turnId: string) => {}) => ({
+    threadId: "th",
+    id: "t1",
+    ended,
+    stopStarted,
+  });
 
   it("refuses a turn that has ended, sending nothing", async () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
-    const target = { threadId: "th", id: "t1", ended: true };
-    const err = await steerExternalMessage(connection, target, message).catch((e: unknown) => e);
+    const err = await steerExternalMessage(connection, target(true), message).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).rpcMessage).toBe("no active turn to steer");
     expect(transport.sent).toEqual([]);
@@ -113,11 +120,7 @@ describe("steerExternalMessage", () => {
   it("joins the active turn through turn/start and answers with its id", async () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
-    const steered = steerExternalMessage(
-      connection,
-      { threadId: "th", id: "t1", ended: false },
-      message,
-    );
+    const steered = steerExternalMessage(connection, target(false), message);
     const sent = await transport.waitForSent(1);
     expect(sent).toMatchObject({
       method: "turn/start",
@@ -134,27 +137,25 @@ describe("steerExternalMessage", () => {
   it("says which turn the message started when its turn ended on the way", async () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
+    const stopped: string[] = [];
     const steered = steerExternalMessage(
       connection,
-      { threadId: "th", id: "t1", ended: false },
+      target(false, (turnId) => stopped.push(turnId)),
       message,
     );
     const sent = await transport.waitForSent(1);
     transport.deliver({ id: sent.id, result: { turn: { id: "t2" } } });
     const err = await steered.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodexError);
-    expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2/);
+    expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2 .* interrupted/);
+    expect(stopped).toEqual(["t2"]);
   });
 
   it("fails with a CodexError when the answer names no turn", async () => {
     for (const result of [{}, { turn: null }, { turn: { id: 7 } }]) {
       const transport = new FakeTransport();
       const connection = new Connection(transport);
-      const steered = steerExternalMessage(
-        connection,
-        { threadId: "th", id: "t1", ended: false },
-        message,
-      );
+      const steered = steerExternalMessage(connection, target(false), message);
       const sent = await transport.waitForSent(1);
       transport.deliver({ id: sent.id, result });
       await expect(steered).rejects.toEqual(

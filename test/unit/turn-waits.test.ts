@@ -285,6 +285,38 @@ describe("an interrupted turn the server never completes", () => {
     expect(sentOf("turn/start")).toHaveLength(2);
   });
 
+  it("stops the turn an external message started when its turn ended on the way", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
+    // The turn ends as the message travels; the server starts t2 with it.
+    await transport.waitForSent(2);
+    transport.deliver(completed("t1"));
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    expect(await steered).toBeInstanceOf(CodexError);
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "t2" }]);
+  });
+
+  it("leaves running the turn of another client that an external message joined", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const steered = turn.steer(externalMessage("ci", "late")).catch((e: unknown) => e);
+    // The turn ends as the message travels, and another client's turn starts before it arrives.
+    await transport.waitForSent(2);
+    transport.deliver(completed("t1"));
+    transport.deliver(started("other"));
+    await answer(2, "turn/start", { turn: turnOf("other") });
+    expect(await steered).toBeInstanceOf(CodexError);
+    await flush();
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+  });
+
   it("bounds interrupt() and steer() by their timeout while the turn is not yet active", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { thread, answer, sentOf } = setup();
