@@ -314,6 +314,8 @@ describe("turnParams", () => {
       [{ cwd: " " }, "cwd must be a non-empty string, got only white space"],
       [{ effort: "" }, "effort must be a non-empty string"],
       [{ permissions: "" }, "permissions must be a non-empty string"],
+      // An id naming nothing, refused on a steer too.
+      [{ clientUserMessageId: "" }, "clientUserMessageId must be a non-empty string"],
       [{ runtimeWorkspaceRoots: ["rel"] }, "runtimeWorkspaceRoots[0] must be an absolute path"],
       [{ runtimeWorkspaceRoots: [""] }, "runtimeWorkspaceRoots[0] must be a non-empty string"],
       // The server's refusal names its sandboxPolicy, which the caller never gave.
