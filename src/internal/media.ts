@@ -38,6 +38,25 @@ function isDecodableImage(head: Buffer): boolean {
   );
 }
 
+// The media types of sound the runtime sends the model, in any case and with any parameters; it
+// leaves out others (AAC, FLAC, Opus, no type at all), whatever the data holds.
+const AUDIO_TYPES = new Set([
+  "audio/wav",
+  "audio/x-wav",
+  "audio/wave",
+  "audio/vnd.wave",
+  "audio/mpeg",
+  "audio/mp3",
+  "audio/mp4",
+  "audio/m4a",
+  "audio/x-m4a",
+  "audio/webm",
+  "audio/ogg",
+]);
+
+// The most sound the runtime sends at once: 50 MiB decoded, as base64 characters.
+const MAX_AUDIO_BASE64 = Math.ceil((50 * 1024 * 1024) / 3) * 4;
+
 /**
  * What is wrong with `url` as the URL of an image or audio the runtime would send the model;
  * `undefined` when nothing is. `forFile` says what to do for a file instead.
@@ -54,8 +73,21 @@ export function mediaUrlProblem(
       `the model: ${forFile}; fetch a remote ${kind} and pass its data`
     );
   }
+  if (kind === "audio") {
+    const type = prefix[0].slice("data:".length).split(";", 1)[0]!;
+    if (!AUDIO_TYPES.has(type.toLowerCase())) {
+      return (
+        `names the media type ${JSON.stringify(type)}, a sound the runtime does not send the ` +
+        "model: give audio/wav, audio/mpeg, audio/mp4, audio/webm or audio/ogg (wav, mp3, m4a, " +
+        "webm or ogg)"
+      );
+    }
+  }
   const data = url.slice(prefix[0].length);
   if (data === "") return "holds no data after ;base64,";
+  if (kind === "audio" && data.length > MAX_AUDIO_BASE64) {
+    return "holds more than 50 MiB of sound, more than the runtime sends: it would leave it out";
+  }
   if (!isBase64(data)) {
     return (
       "holds data that is not base64 as the runtime decodes it (A-Z, a-z, 0-9, + and /, padded " +

@@ -488,7 +488,7 @@ describe("dynamic tools", () => {
     expect(own.sort()).toEqual([...RUNTIME_TOOL_NAMES].sort());
   });
 
-  it("sends a tool's image given as a data: URL, and fails a call whose image is a remote URL or a path", async () => {
+  it("sends a tool's image given as a data: URL, and fails a call whose image is a remote URL or a path, or whose sound the runtime would leave out", async () => {
     t = await createTestCodex();
     const png =
       "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
@@ -501,12 +501,18 @@ describe("dynamic tools", () => {
         { name: "inline", handler: () => chart(png) },
         { name: "remote", handler: () => chart("https://example.com/chart.png") },
         { name: "path", handler: () => chart("/tmp/chart.png") },
+        // A sound of a type the runtime would replace with a note.
+        {
+          name: "flac",
+          handler: () => [{ type: "inputAudio", audioUrl: "data:audio/flac;base64,ZkxhQw==" }],
+        },
       ],
     });
     t.mock.enqueue([
       sse.functionCall("inline", {}, { callId: "c_inline" }),
       sse.functionCall("remote", {}, { callId: "c_remote" }),
       sse.functionCall("path", {}, { callId: "c_path" }),
+      sse.functionCall("flac", {}, { callId: "c_flac" }),
     ]);
     t.mock.enqueueAssistantMessage("done");
     const turn = await thread.turn("show the charts");
@@ -525,13 +531,17 @@ describe("dynamic tools", () => {
       );
       expect(byCall.get(call)).not.toContain("Sales rose");
     }
-    expect(errors).toHaveLength(2);
+    expect(byCall.get("c_flac")).toContain(
+      'tool output item 0\'s audioUrl names the media type \\"audio/flac\\"',
+    );
+    expect(errors).toHaveLength(3);
     const items = (await turn.run()).items.filter((item) => item.type === "dynamicToolCall");
     // In the order the calls completed.
     expect(Object.fromEntries(items.map((item) => [item.tool, item.success]))).toEqual({
       inline: true,
       remote: false,
       path: false,
+      flac: false,
     });
   });
 

@@ -225,6 +225,22 @@ describe("input items", () => {
     expect(toUserInputs({ type: "audio", url: "data:audio/wav;base64,UklGRg==" })).toEqual([
       { type: "audio", url: "data:audio/wav;base64,UklGRg==" },
     ]);
+    // A sound's media type, which the runtime goes by (in any case, with any parameters).
+    for (const type of ["audio/MPEG", "audio/x-m4a", "audio/ogg;codecs=opus", "Audio/WebM"]) {
+      const url = `data:${type};base64,UklGRg==`;
+      expect(toUserInputs({ type: "audio", url })).toEqual([{ type: "audio", url }]);
+    }
+    for (const type of ["audio/flac", "audio/aac", "", "video/webm", "image/png", " audio/wav"]) {
+      expect(() => toUserInputs({ type: "audio", url: `data:${type};base64,UklGRg==` })).toThrow(
+        `input[0].url of an audio item names the media type ${JSON.stringify(type)}, a sound ` +
+          "the runtime does not send the model: give audio/wav, audio/mpeg, audio/mp4, " +
+          "audio/webm or audio/ogg (wav, mp3, m4a, webm or ogg)",
+      );
+    }
+    const tooMuch = "A".repeat(Math.ceil((50 * 1024 * 1024) / 3) * 4 + 4);
+    expect(() => toUserInputs({ type: "audio", url: `data:audio/wav;base64,${tooMuch}` })).toThrow(
+      "input[0].url of an audio item holds more than 50 MiB of sound",
+    );
     expect(toUserInputs(image("DATA:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="))).toEqual([
       { type: "image", url: "DATA:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
     ]);
