@@ -75,7 +75,10 @@ export type AudioInput = {
   readonly type: "audio";
 } & (
   | {
-      /** The audio as a `data:audio/...;base64,` URL of wav, mp3, m4a, webm or ogg; the pinned runtime sends no other. */
+      /**
+       * The audio as a `data:audio/...;base64,` URL of wav, mp3, m4a, webm or ogg; the pinned
+       * runtime sends no other.
+       */
       readonly url: string;
       /** Not with `url`. */
       readonly fileId?: undefined;
