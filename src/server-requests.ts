@@ -220,12 +220,10 @@ const TOOL_NAMES = optionNames<DynamicTool>()({
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
 /**
- * @internal The tools the pinned runtime offers the model itself. A client's tool of one of these
- * names is dropped from what the model sees, and its calls run the runtime's tool (a command, for
- * `exec_command`): its handler would never run. Checked against what the runtime offers by the
- * tools' integration test.
+ * @internal The tools the pinned runtime offers the model itself in its default setup, as the
+ * tools' integration test checks.
  */
-export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
+export const DEFAULT_RUNTIME_TOOLS = [
   "apply_patch",
   "create_goal",
   "exec_command",
@@ -234,6 +232,21 @@ export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
   "update_goal",
   "view_image",
   "write_stdin",
+] as const;
+
+/**
+ * @internal The names of the pinned runtime's own tools, in its default setup and in others (with
+ * an MCP server configured, its resource tools; with `features.request_permissions_tool`,
+ * `request_permissions`). A client's tool of one of these names is dropped from what the model
+ * sees, and its calls run the runtime's tool (a command, for `exec_command`): its handler would
+ * never run.
+ */
+export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
+  ...DEFAULT_RUNTIME_TOOLS,
+  "list_mcp_resource_templates",
+  "list_mcp_resources",
+  "read_mcp_resource",
+  "request_permissions",
 ]);
 
 /**

@@ -13,7 +13,7 @@ import {
 } from "../../src/index.js";
 import { customToolCallOutputs, functionCallOutputs, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
-import { RUNTIME_TOOL_NAMES } from "../../src/server-requests.js";
+import { DEFAULT_RUNTIME_TOOLS, RUNTIME_TOOL_NAMES } from "../../src/server-requests.js";
 import { lookupTool } from "../support/lookup-tool.js";
 
 let t: TestCodex | undefined;
@@ -23,6 +23,14 @@ afterEach(async () => {
 });
 
 const MADE = "made_by_codex.txt";
+const MCP_TOOL_SERVER = fileURLToPath(new URL("../support/mcp-tool-server.mjs", import.meta.url));
+
+// The names of the runtime's own function and freeform tools in a model request's tool list.
+function runtimeTools(tools: readonly { type: string; name?: string }[]): string[] {
+  return tools
+    .filter((tool) => ["function", "custom"].includes(tool.type) && tool.name !== "lookup_weather")
+    .map((tool) => tool.name!);
+}
 
 /** Queues a model turn that asks to run an escalated command, then a closing message. */
 function queueEscalatedCommand(mock: TestCodex["mock"], cmd = `touch ${MADE}`) {
@@ -384,14 +392,12 @@ describe("file change approvals", () => {
 });
 
 describe("MCP tool call approvals", () => {
-  const SERVER = fileURLToPath(new URL("../support/mcp-tool-server.mjs", import.meta.url));
-
   // The model calls the MCP server's `deploy` tool, which the runtime asks to approve as an
   // elicitation; returns what the MCP server ran and what the model was told.
   async function runDeployTurn(handlers: ServerRequestHandlers) {
     t = await createTestCodex({
       configOverrides: {
-        mcp_servers: { deployer: { command: process.execPath, args: [SERVER] } },
+        mcp_servers: { deployer: { command: process.execPath, args: [MCP_TOOL_SERVER] } },
       },
     });
     const thread = await t.codex.threadStart({
@@ -480,12 +486,25 @@ describe("dynamic tools", () => {
     expect(output).toContain("sunny");
     // The runtime's own tools, which a client's tool of the same name cannot be: the SDK's list
     // of them is the pinned runtime's.
-    const own = body.tools
-      .filter(
-        (tool) => ["function", "custom"].includes(tool.type) && tool.name !== "lookup_weather",
-      )
-      .map((tool) => tool.name);
-    expect(own.sort()).toEqual([...RUNTIME_TOOL_NAMES].sort());
+    expect(runtimeTools(body.tools).sort()).toEqual([...DEFAULT_RUNTIME_TOOLS].sort());
+  });
+
+  it("knows the names of the tools the runtime adds for MCP servers and permission requests", async () => {
+    t = await createTestCodex({
+      configOverrides: {
+        features: { request_permissions_tool: true },
+        mcp_servers: { deployer: { command: process.execPath, args: [MCP_TOOL_SERVER] } },
+      },
+    });
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("hi");
+    await thread.run("hello");
+    const body = t.mock.responsesRequests[0]!.body as { tools: { type: string; name?: string }[] };
+    const offered = runtimeTools(body.tools);
+    expect(offered.sort()).toEqual([...RUNTIME_TOOL_NAMES].sort());
+    await expect(
+      t.codex.threadStart({ tools: [{ name: "read_mcp_resource", handler: () => "" }] }),
+    ).rejects.toThrow("is a tool of the runtime's own");
   });
 
   it("sends a tool's image given as a data: URL, and fails a call whose image is a remote URL or a path, or whose sound the runtime would leave out", async () => {
