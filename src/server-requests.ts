@@ -138,8 +138,8 @@ export interface ApprovalHandlers {
   readonly applyPatch?: ServerRequestHandler<"applyPatchApproval"> | undefined;
   /**
    * An MCP server's tool call that needs approval, which the runtime asks as an
-   * `mcpServer/elicitation/request` whose `_meta.codex_approval_kind` is `"mcp_tool_call"`:
-   * `{ action: "accept", content: {} }` runs it. Without this handler `onElicitation` answers
+   * `mcpServer/elicitation/request`: a form asking for nothing, whose `_meta.codex_approval_kind`
+   * is `"mcp_tool_call"`. `{ action: "accept", content: {} }` runs it. Without this handler `onElicitation` answers
    * it (default: cancelled, the tool not run).
    */
   readonly mcpToolCall?: ServerRequestHandler<"mcpServer/elicitation/request"> | undefined;
@@ -417,13 +417,21 @@ function definedOf<T extends object>(value: T): Partial<T> {
   ) as Partial<T>;
 }
 
-/** Whether an elicitation is the runtime asking to approve an MCP server's tool call. */
+/**
+ * Whether an elicitation is the runtime asking to approve an MCP server's tool call: a form that
+ * asks for nothing, marked in `_meta`. The runtime passes on an MCP server's own `_meta` as it is,
+ * so the marker alone does not tell: a page to open (`mode: "url"`) or a form with fields is
+ * always the server's own question, for `onElicitation`.
+ */
 function isMcpToolApproval(params: Record<string, unknown>): boolean {
-  const meta = params._meta;
+  const { _meta: meta, mode, requestedSchema: schema } = params;
+  if (mode !== "form" || !isPlainObject(schema)) return false;
+  const { properties } = schema;
   return (
-    typeof meta === "object" &&
-    meta !== null &&
-    (meta as { codex_approval_kind?: unknown }).codex_approval_kind === "mcp_tool_call"
+    (properties === undefined ||
+      (isPlainObject(properties) && Object.keys(properties).length === 0)) &&
+    isPlainObject(meta) &&
+    meta.codex_approval_kind === "mcp_tool_call"
   );
 }
 

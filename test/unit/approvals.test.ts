@@ -89,6 +89,9 @@ const reviewRunStarted = {
   params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
 };
 
+// The form of the runtime's request to approve an MCP tool call: it asks for nothing.
+const APPROVAL_FORM = { mode: "form", requestedSchema: { type: "object", properties: {} } };
+
 describe("ServerRequestDispatcher", () => {
   it("answers an unknown server request method with -32601", async () => {
     const { transport } = setup();
@@ -1360,25 +1363,40 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         return { action: "decline" };
       },
     });
-    const ask = (id: number, meta: unknown) =>
+    const approval = { codex_approval_kind: "mcp_tool_call", tool_name: "deploy" };
+    const ask = (id: number, meta: unknown, form: object = APPROVAL_FORM) =>
       transport.deliver(
-        request(id, "mcpServer/elicitation/request", { serverName: "s", _meta: meta }),
+        request(id, "mcpServer/elicitation/request", { serverName: "s", ...form, _meta: meta }),
       );
-    ask(0, { codex_approval_kind: "mcp_tool_call", tool_name: "deploy" });
+    ask(0, approval);
     ask(1, { codex_approval_kind: "tool_suggestion" });
     ask(2, null);
-    await transport.waitForSent(3);
+    // The marker in an MCP server's own question, which the runtime passes on as it is: a page to
+    // open, or a form that asks for something, is never a tool call's approval.
+    ask(3, approval, { mode: "url", url: "https://shop.example/pay", elicitationId: "e1" });
+    ask(4, approval, {
+      mode: "form",
+      requestedSchema: { type: "object", properties: { card: { type: "string" } } },
+    });
+    await transport.waitForSent(5);
     const actions = (transport.sent as { id: number; result: { action: string } }[])
       .sort((a, b) => a.id - b.id)
       .map((reply) => reply.result.action);
-    expect(actions).toEqual(["accept", "decline", "decline"]);
-    expect(seen.sort()).toEqual(["mcpToolCall", "onElicitation", "onElicitation"]);
+    expect(actions).toEqual(["accept", "decline", "decline", "decline", "decline"]);
+    expect(seen.sort()).toEqual([
+      "mcpToolCall",
+      "onElicitation",
+      "onElicitation",
+      "onElicitation",
+      "onElicitation",
+    ]);
     // The client's mcpToolCall answers before a thread's onElicitation (which is for forms).
     const outer = setup({ approvals: approvalPolicies.acceptAll() });
     outer.dispatcher.addToThread("th", { onElicitation: () => ({ action: "decline" }) }, undefined);
     outer.transport.deliver(
       request(0, "mcpServer/elicitation/request", {
         serverName: "s",
+        ...APPROVAL_FORM,
         _meta: { codex_approval_kind: "mcp_tool_call" },
       }),
     );
