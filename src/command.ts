@@ -526,11 +526,12 @@ function checkEnv(env: unknown): Record<string, string | null> | undefined {
   const out = Object.create(null) as Record<string, string | null>;
   for (const [key, value] of Object.entries(checkOptions(env as object, "env"))) {
     if (value === undefined) continue;
+    // First: a whole `NAME=value` line given as a key is named without its value.
+    checkEnvName(key);
     const name = `env.${key}`;
     if (value !== null && typeof value !== "string") {
       throw new TypeError(`${name} must be a string or null, got ${describe(value)}`);
     }
-    checkEnvName(key);
     out[key] = value === null ? null : checkSpawnable(value, name);
   }
   return out;

@@ -293,6 +293,15 @@ describe("Codex.exec", () => {
     await expect(codex.exec(["ls"], { signal: AbortSignal.abort() })).rejects.toMatchObject({
       name: "AbortError",
     });
+    // A whole NAME=value line given as a key is named without its value, whatever the value.
+    for (const value of ["x", true, 1]) {
+      const err = await codex
+        .exec(["ls"], { env: { "GH_TOKEN=ghp_Zq81mXv0RtY3pQ7sLk2N": value as never } })
+        .catch((e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toMatch(/^env key "GH_TOKEN" \+ "=\.\.\." is no variable/);
+      expect((err as Error).stack).not.toContain("ghp_");
+    }
     expect(clientStats(codex)["connection.pending"]).toBe(0);
     expect(clientStats(codex)["router.keyListeners"]).toBe(0);
   });

@@ -74,6 +74,11 @@ describe("launchFor", () => {
       [{ codexBin: BIN, env: { TOKEN: `${SECRET}\ud800` } }, /^env\.TOKEN holds a lone surrogate/],
       [{ codexBin: BIN, env: { "A=B": "x" } }, /^env key "A" \+ "=\.\.\." is no variable name/],
       [{ codexBin: BIN, env: { "": "x" } }, /^env key "" is no variable name/],
+      // A whole pair given as a key: named without its value.
+      [
+        { codexBin: BIN, configOverrides: { [`openai_api_key=${SECRET}`]: true } },
+        /^configOverrides key "openai_api_key" \+ "=\.\.\." must be dot-separated/,
+      ],
       [{ codexBin: BIN, cwd: "/tmp/\udc00" }, /^cwd holds a lone surrogate/],
       [{ launchArgs: ["codex", "arg\ud800"] }, /^launchArgs\[1\] holds a lone surrogate/],
       [{ codexBin: BIN, apiKey: `${SECRET}\ud800` }, /^apiKey holds a lone surrogate/],
