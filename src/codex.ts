@@ -297,7 +297,7 @@ export class Codex implements AsyncDisposable {
     const pingInterval = checkOptionalDelay(checked.pingInterval, "pingInterval");
     const transport = new WebSocketTransport({ ...address, token, headers, pingInterval });
     // What a server may quote back: the token, credential headers, what the URL carries.
-    const secrets = [...(token === undefined ? [] : [token]), ...urlCredentials(url)];
+    const secrets = [...(token === undefined ? [] : [token]), ...urlCredentials(url, true)];
     for (const [name, value] of Object.entries(headers ?? {})) {
       secrets.push(...headerCredentials(name, value));
     }

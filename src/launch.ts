@@ -367,7 +367,7 @@ export function launchFor(options: CodexOptions): {
   // answers are read before.
   if (options.apiKey !== undefined) secrets.push(options.apiKey);
   // The runtime quotes the URL it failed to reach, with what it carries.
-  if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl));
+  if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl, true));
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
     return {

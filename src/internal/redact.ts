@@ -218,9 +218,13 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
 /**
  * The credentials a URL carries, in every form a server may quote them: its user and password
  * (as written and decoded, and as the `Basic` authorization a client builds of them) and the
- * values of query parameters named like a credential (`?api-key=...`).
+ * values of query parameters named like a credential (`?api-key=...`). A user given without a
+ * password is taken for a token when `anyUser` says so (a URL given to reach a server with), or
+ * when it looks like one, 20 characters at least and no e-mail address: in a URL of `env` or
+ * config, it is more often a name (`postgres://jonathan@localhost/app`) that paths and text
+ * hold too.
  */
-export function urlCredentials(url: string): string[] {
+export function urlCredentials(url: string, anyUser = false): string[] {
   const out: string[] = [];
   const keep = (value: string) => {
     if (isRedactable(value)) out.push(value);
@@ -232,6 +236,8 @@ export function urlCredentials(url: string): string[] {
   // A token may be given as the user alone (`https://TOKEN@host/`), which a client sends as the
   // `Basic` authorization of the user and no password.
   if (password === "") {
+    const user = unescape(username);
+    if (!anyUser && (user.length < 20 || user.includes("@"))) return queryCredentials(parsed, out);
     keep(username);
     keep(unescape(username));
     keep(Buffer.from(`${unescape(username)}:`).toString("base64"));
@@ -240,13 +246,19 @@ export function urlCredentials(url: string): string[] {
     for (const form of [password, unescape(password), `${username}:${password}`, plain]) keep(form);
     keep(Buffer.from(plain).toString("base64"));
   }
-  // Each value as written, escapes and all, and decoded.
-  for (const pair of parsed.search.slice(1).split("&")) {
+  return queryCredentials(parsed, out);
+}
+
+// Adds to `out` the values of the query parameters of `url` named like a credential, each as
+// written, escapes and all, and decoded.
+function queryCredentials(url: URL, out: string[]): string[] {
+  for (const pair of url.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
     if (at < 0 || !isCredentialName(unescape(pair.slice(0, at)))) continue;
     const raw = pair.slice(at + 1);
-    keep(raw);
-    keep(unescape(raw.replaceAll("+", " ")));
+    for (const value of [raw, unescape(raw.replaceAll("+", " "))]) {
+      if (isRedactable(value)) out.push(value);
+    }
   }
   return out;
 }
@@ -959,7 +971,9 @@ function secretPattern(secret: string): string {
       out += `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
     }
   }
-  return out;
+  // A form that may begin with backslashes begins where their run does: tried from inside a long
+  // run too, each try would scan the rest of it, in time growing as the square of its length.
+  return /[A-Za-z0-9]/.test(secret[0] ?? "") ? out : `(?<!\\\\)${out}`;
 }
 
 // How long a form of `secret` quoted up to three times may be (each character but a letter or a

@@ -64,9 +64,17 @@ describe("urlCredentials", () => {
       expect(found).toContain(form);
     }
     expect(found).not.toContain("2024-10-21");
-    expect(urlCredentials("https://ghp_USERTOKEN0123@github.com/x.git")).toContain(
-      "ghp_USERTOKEN0123",
-    );
+    // A user alone is a token when it looks like one; a name, as a local database URL has it,
+    // is not (paths and text hold it too), unless the URL is one given to reach a server with.
+    const token = "ghp_Zq81mXv0RtY3pQ7sLk2NwE4rT6yU8iO0pA1s";
+    expect(urlCredentials(`https://${token}@github.com/x.git`)).toContain(token);
+    for (const named of [
+      "postgres://jonathan@localhost/app",
+      "https://jonathan.smith%40example.com@git.example.com/x.git",
+    ]) {
+      expect(urlCredentials(named), named).toEqual([]);
+    }
+    expect(urlCredentials("wss://jonathan@host/", true)).toContain("jonathan");
     expect(urlCredentials("https://api.openai.com/v1")).toEqual([]);
     expect(urlCredentials("not a url")).toEqual([]);
   });

@@ -252,6 +252,27 @@ describe("Secrets.text", () => {
     expect(s.text(plain)).toBe(plain);
   });
 
+  it("reads a long run of backslashes in linear time when a secret begins with a symbol", () => {
+    const s = new Secrets();
+    const secrets = ["!Tr0ub4dor&3-long", "-----BEGIN KEY-----\nMIIEvQ", "\\share\\key-0123"];
+    s.addAll(secrets);
+    // 200,000 backslashes, as JSON doubles a model's run of them: each start inside the run used
+    // to scan the rest of it (seconds per line).
+    const run = JSON.stringify({ text: "\\".repeat(100_000) });
+    const t0 = performance.now();
+    expect(s.text(run)).toBe(run);
+    expect(s.text(`${run}...`)).toBe(`${run}...`);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    // Its forms are still found whole, quoted or not, the run before them taken with them.
+    for (const secret of secrets) {
+      for (const form of [secret, JSON.stringify(secret), JSON.stringify(JSON.stringify(secret))]) {
+        expect(s.text(`a ${form} b`), form).not.toMatch(/Tr0ub4dor|MIIEvQ|key-0123/);
+      }
+    }
+    expect(s.text('say \\\\\\"!Tr0ub4dor&3-long')).toBe(`say \\\\\\"${REDACTED}`);
+    expect(s.text("say \\\\\\\\share\\\\key-0123")).toBe(`say ${REDACTED}`);
+  });
+
   it("redacts a secret holding a newline or a tab, which JSON writes short", () => {
     const s = new Secrets();
     const pem = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END KEY-----\n";
