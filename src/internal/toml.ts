@@ -9,6 +9,7 @@ import {
   isPlainObject,
   isWellFormed,
   objectKind,
+  shownKey,
 } from "./validate.js";
 
 /**
@@ -114,7 +115,7 @@ export function tomlCopy(value: unknown, name: string): unknown {
   return Object.fromEntries(
     Object.entries(value)
       .filter((entry) => entry[1] !== null)
-      .map(([key, item]) => [key, tomlCopy(item, `${name}.${key}`)]),
+      .map(([key, item]) => [key, tomlCopy(item, `${name}.${shownKey(key)}`)]),
   );
 }
 
@@ -128,7 +129,7 @@ export function refuseNull(value: unknown, name: string): void {
   }
   if (Array.isArray(value)) value.forEach((item, i) => refuseNull(item, `${name}[${i}]`));
   else if (typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) refuseNull(item, `${name}.${key}`);
+    for (const [key, item] of Object.entries(value)) refuseNull(item, `${name}.${shownKey(key)}`);
   }
 }
 
@@ -309,7 +310,7 @@ function inlineTable(
         `configOverrides.${path} has a key that is empty or holds a lone surrogate`,
       );
     }
-    const at = `${path}[${JSON.stringify(key)}]`;
+    const at = `${path}[${JSON.stringify(shownKey(key))}]`;
     const text = isTable(item, at)
       ? inlineTable(item, at, seen, depth + 1)
       : tomlValue(item, at, seen, depth + 1);

@@ -170,6 +170,15 @@ export function checkHeaderValue(value: unknown, name: string): string {
 }
 
 /**
+ * A key as an error names it: up to its first `=`, then `=...`. A whole `NAME=value` pair given
+ * as a key (an env variable, a header) holds a value, which may be a credential.
+ */
+export function shownKey(key: string): string {
+  const equals = key.indexOf("=");
+  return equals === -1 ? key : `${key.slice(0, equals)}=...`;
+}
+
+/**
  * HTTP headers, copied once (a getter is read once) and checked as Node's HTTP code would take
  * them. Messages name a header, never its value, which may be a credential.
  */
@@ -180,7 +189,9 @@ export function checkHeaders(headers: unknown, name: string): Record<string, str
   const seen = new Map<string, string>();
   for (const [key, value] of Object.entries(checkOptions(headers as object, name))) {
     if (!HEADER_NAME.test(key)) {
-      throw new TypeError(`${name}: ${JSON.stringify(key)} is not a valid HTTP header name`);
+      throw new TypeError(
+        `${name}: ${JSON.stringify(shownKey(key))} is not a valid HTTP header name`,
+      );
     }
     const twin = seen.get(key.toLowerCase());
     if (twin !== undefined) {
@@ -390,7 +401,8 @@ function walkJson(
     for (const [key, item] of Object.entries(value)) {
       if (item === undefined) continue;
       if (!isWellFormed(key)) throw loneSurrogate(`a key of ${name}`);
-      const checked = walkJson(item, `${name}.${key}`, seen, depthLeft - 1, exactIntegers);
+      const at = `${name}.${shownKey(key)}`;
+      const checked = walkJson(item, at, seen, depthLeft - 1, exactIntegers);
       // `__proto__` is a key like any other in JSON: defined, as assigning it sets the prototype.
       if (key === "__proto__") {
         Object.defineProperty(object, key, {

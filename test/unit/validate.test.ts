@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { image, localImage, mention, skill, text, toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { checkLogger } from "../../src/internal/logger.js";
-import { configArgs } from "../../src/internal/toml.js";
+import { configArgs, refuseNull, tomlCopy } from "../../src/internal/toml.js";
 import {
   checkEnvName,
+  checkHeaders,
   checkJson,
   checkNonEmpty,
   checkOptionalDelay,
@@ -314,6 +315,40 @@ describe("input items", () => {
         text_elements: [{ byteRange: { start: 0, end: 2 }, placeholder: null }],
       },
     ]);
+  });
+});
+
+describe("a NAME=value pair given as a key", () => {
+  it("is named up to its = in every error, its value never shown", () => {
+    const key = "GH_TOKEN=ghp_Zq81mXv0RtY3pQ7sLk2N";
+    const refusals: Array<[() => unknown, string]> = [
+      [
+        () => checkJson({ set: { [key]: 1n } }, "options.config"),
+        "options.config.set.GH_TOKEN=...",
+      ],
+      [() => refuseNull({ set: { [key]: null } }, "config"), "config.set.GH_TOKEN=... must not"],
+      [() => tomlCopy({ set: { [key]: [null] } }, "value"), "value.set.GH_TOKEN=...[0] must not"],
+      [
+        () => configArgs({ "shell_environment_policy.set": { [key]: 1n } }),
+        'configOverrides.shell_environment_policy.set["GH_TOKEN=..."]',
+      ],
+      [
+        () => checkHeaders({ [`Authorization=Bearer ${key}`]: "x" }, "headers"),
+        '"Authorization=..."',
+      ],
+    ];
+    for (const [refuse, named] of refusals) {
+      const error = (() => {
+        try {
+          refuse();
+        } catch (err) {
+          return err as Error;
+        }
+      })();
+      expect(error, named).toBeInstanceOf(TypeError);
+      expect(error!.message).toContain(named);
+      expect(error!.stack).not.toContain("ghp_");
+    }
   });
 });
 
