@@ -12,8 +12,11 @@ export interface SteerTarget {
    * interrupt, its thread left or ended), when the thread may be running another turn.
    */
   readonly ended: boolean;
-  /** Stops the turn the message started in the target's place, which no handle names. */
-  readonly stopStarted: (turnId: string) => void;
+  /**
+   * Stops the turn the answer named in the target's place, which no handle names, and says
+   * whether it did: it does not stop another client's turn, which the message joined.
+   */
+  readonly stopStarted: (turnId: string) => boolean;
 }
 
 /**
@@ -45,10 +48,11 @@ export async function steerExternalMessage(
     throw new CodexError("the answer to turn/start names no turn");
   }
   if (turnId !== target.id) {
-    target.stopStarted(turnId);
+    const instead = target.stopStarted(turnId)
+      ? `the message started turn ${turnId} instead, which is interrupted`
+      : `the message joined turn ${turnId} instead, another client's, which goes on`;
     throw new CodexError(
-      `turn ${target.id} ended before the external message reached it; ` +
-        `the message started turn ${turnId} instead, which is interrupted`,
+      `turn ${target.id} ended before the external message reached it; ${instead}`,
     );
   }
   return { turnId };

@@ -606,9 +606,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #signal: AbortSignal | undefined;
   #stoppedBy: AbortSignal | undefined;
   #aborting: Promise<void> | undefined;
-  // Whether the turn was asked to stop (`interrupt()`, or an abort): an external message sent
-  // after the interrupt would start a turn of its own.
-  #stopAsked = false;
+  // Interrupts asked for and not yet sent (or given up on before they were), and whether one was
+  // sent: an external message sent after an interrupt would start a turn of its own.
+  #stopsAsked = 0;
+  #interruptSent = false;
 
   /** @internal Created by `Thread.turn`. */
   constructor(
@@ -907,7 +908,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
           const target: SteerTarget = {
             threadId: this.threadId,
             id: this.id,
-            ended: this.#collector.ended || this.#stopAsked,
+            ended: this.#collector.ended || this.#interruptSent || this.#stopsAsked > 0,
             stopStarted: (turnId) => this.#stopStarted(turnId),
           };
           return steerExternalMessage(this.#context.connection, target, toolOutput, left);
@@ -935,10 +936,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // A turn the server started with a message meant for this one, which no handle names. One whose
   // start came before the answer that named it ran there already: another client's, and not this
   // client's to stop (the server answers `turn/start` before its turn is active).
-  #stopStarted(turnId: string): void {
+  #stopStarted(turnId: string): boolean {
     const running = this.#context.router.runningStart(this.threadId);
-    if (running !== undefined && turnIdOf(running) === turnId) return;
+    if (running !== undefined && turnIdOf(running) === turnId) return false;
     interruptUnfollowed(this.#context, this.threadId, turnId);
+    return true;
   }
 
   /**
@@ -947,12 +949,18 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
    */
   async interrupt(options?: RequestOptions): Promise<TurnInterruptResponse> {
     const call = requestOptions(options);
-    this.#stopAsked = true;
+    this.#stopsAsked++;
     return asOneCall(this.#interrupt(call), "turn/interrupt", call?.timeout);
   }
 
   async #interrupt(call: RequestOptions | undefined): Promise<TurnInterruptResponse> {
-    const left = await this.#whenActive("turn/interrupt", call);
+    let left: RequestOptions | undefined;
+    try {
+      left = await this.#whenActive("turn/interrupt", call);
+    } finally {
+      // Given up on unsent, or sent in this same step (`#sendInterrupt` notes it).
+      this.#stopsAsked--;
+    }
     // It may have completed as it became active (both in one read): nothing is left to stop. One
     // that ended here without its completion (this client left the thread, or gave up waiting
     // for it) may still run on the server: the request goes, and fails if the connection ended.
@@ -988,6 +996,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   }
 
   #sendInterrupt(call: RequestOptions | undefined): Promise<TurnInterruptResponse> {
+    this.#interruptSent = true;
     // A review's `turn/started` names the turn the server accepts here; see `TurnCollector`.
     const turnId = this.#collector.startedId ?? this.id;
     return this.#context.connection.request(
@@ -1036,7 +1045,6 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // comes, the turn is given up on: its waiters reject, and the thread is freed so the next turn
   // does not queue behind this one.
   #stop(): Promise<void> {
-    this.#stopAsked = true;
     this.#aborting ??= (async () => {
       if (this.completed || this.#context.connection.closeError !== undefined) return;
       const { log } = this.#context;

@@ -99,7 +99,7 @@ describe("what a queued turn sends", () => {
 
 describe("steerExternalMessage", () => {
   const message = toToolOutput(externalMessage("alerts", "disk full"));
-  const target = (ended: boolean, stopStarted = (_turnId: string) => {}) => ({
+  const target = (ended: boolean, stopStarted = (_turnId: string) => true) => ({
     threadId: "th",
     id: "t1",
     ended,
@@ -140,7 +140,7 @@ describe("steerExternalMessage", () => {
     const stopped: string[] = [];
     const steered = steerExternalMessage(
       connection,
-      target(false, (turnId) => stopped.push(turnId)),
+      target(false, (turnId) => stopped.push(turnId) > 0),
       message,
     );
     const sent = await transport.waitForSent(1);

@@ -296,8 +296,32 @@ describe("an interrupted turn the server never completes", () => {
     await transport.waitForSent(2);
     transport.deliver(completed("t1"));
     await answer(2, "turn/start", { turn: turnOf("t2") });
-    expect(await steered).toBeInstanceOf(CodexError);
+    const err = await steered;
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toMatch(/started turn t2 instead, which is interrupted$/);
     expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "t2" }]);
+  });
+
+  it("lets an external message into a turn whose interrupt gave up before it was sent", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    // Not active yet: the interrupt's own timeout passes with nothing sent.
+    await expect(turn.interrupt({ timeout: 20 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    transport.deliver(started("t1"));
+    const steered = turn.steer(externalMessage("ci", "deploy failed"));
+    await answer(2, "turn/start", { turn: turnOf("t1") });
+    await expect(steered).resolves.toEqual({ turnId: "t1" });
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+    // Once one goes out, the message would start a turn of its own: refused, nothing sent.
+    const interrupted = turn.interrupt();
+    await answer(3, "turn/interrupt", {});
+    await interrupted;
+    await expect(turn.steer(externalMessage("ci", "late"))).rejects.toThrow(
+      "no active turn to steer",
+    );
+    expect(sentOf("turn/start")).toHaveLength(2);
   });
 
   it("leaves running the turn of another client that an external message joined", async () => {
@@ -312,7 +336,12 @@ describe("an interrupted turn the server never completes", () => {
     transport.deliver(completed("t1"));
     transport.deliver(started("other"));
     await answer(2, "turn/start", { turn: turnOf("other") });
-    expect(await steered).toBeInstanceOf(CodexError);
+    const err = await steered;
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toBe(
+      "turn t1 ended before the external message reached it; the message joined turn other " +
+        "instead, another client's, which goes on",
+    );
     await flush();
     expect(sentOf("turn/interrupt")).toHaveLength(0);
   });
