@@ -869,7 +869,7 @@ export class Router {
       assign(turnId);
       return true;
     }
-    if (own === turnId) return true;
+    if (own === turnId || this.#childTurns.get(own) === turnId) return true;
     if (!childStart || rootTurnOf(n) !== turnId) return false;
     this.#childTurns.set(own, turnId);
     return true;
@@ -1042,6 +1042,15 @@ export class Router {
     }
     if (turnId !== undefined) {
       let sink = this.#turns.get(turnId);
+      if (sink === undefined && this.#childTurns.size > 0 && n.method !== "turn/completed") {
+        // An event of the turn a review runs under (a hook's, which names that turn); the review
+        // ends with its own completion, which names the review.
+        const root = this.#childTurns.get(turnId);
+        if (root !== undefined) {
+          turnId = root;
+          sink = this.#turns.get(root);
+        }
+      }
       if (sink === undefined && this.#childStarts.size > 0) {
         const root = rootTurnOf(n);
         if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) {

@@ -57,6 +57,29 @@ describe("Router with childStart", () => {
     expect(router.stats.childStarts).toBe(1);
   });
 
+  it("routes the events that name the child turn (a hook's) to the review, held and live, but not its completion", () => {
+    const { transport, router } = setup();
+    const hook = (threadId: string, turnId: string) => ({
+      method: "hook/completed",
+      params: { threadId, turnId, run: { eventName: "preToolUse", status: "blocked" } },
+    });
+    const held = takeSlot(router, "th");
+    transport.deliver(started("th", "child", "review"));
+    transport.deliver(hook("th", "child"));
+    const s = sink();
+    held.bind("review", s, { childStart: true });
+    transport.deliver(hook("th", "child"));
+    transport.deliver(completed("th", "child"));
+    expect(s.events.map((n) => n.method)).toEqual([
+      "turn/started",
+      "hook/completed",
+      "hook/completed",
+    ]);
+    transport.deliver(completed("th", "review"));
+    expect(s.events.map((n) => n.method).at(-1)).toBe("turn/completed");
+    expect(router.stats).toMatchObject({ childTurns: 0, childStarts: 0, turns: 0 });
+  });
+
   it("routes nothing of another thread, nor a child start without the option", () => {
     const { transport, router } = setup();
     const s = sink();
