@@ -1,4 +1,5 @@
 import type {
+  HookRunSummary,
   ThreadItem,
   ThreadTokenUsage,
   Turn,
@@ -35,7 +36,16 @@ export interface TurnResult {
    * which the runtime renders the reviewer's findings. `null` for any other turn.
    */
   readonly review: string | null;
+  /**
+   * The runs of the user's hooks that completed during the turn, in the order they completed:
+   * one that blocked the prompt or a tool call, or stopped the turn, says so here (`status`,
+   * `entries`), where the turn still reads `completed`.
+   */
+  readonly hooks: readonly HookRunSummary[];
 }
+
+// The hooks of a turn during which none completed: one shared list, as most turns have none.
+const NO_HOOKS: readonly HookRunSummary[] = Object.freeze([]);
 
 /** The answer of a turn: the latest `final_answer`, else the latest phase-less message. */
 export function pickFinalResponse(items: readonly ThreadItem[]): string | null {
@@ -62,6 +72,7 @@ export function assembleResult(
   items: ThreadItem[],
   usage: ThreadTokenUsage | null,
   review: boolean,
+  hooks: readonly HookRunSummary[] = NO_HOOKS,
 ): TurnResult {
   let source = items;
   let answer = pickFinalMessage(items);
@@ -90,6 +101,7 @@ export function assembleResult(
     review: review
       ? (pickReview(items) ?? (completionItems === undefined ? null : pickReview(completionItems)))
       : null,
+    hooks,
   };
 }
 
@@ -99,6 +111,7 @@ export function partialResult(
   items: readonly ThreadItem[],
   usage: ThreadTokenUsage | null,
   review: boolean,
+  hooks: readonly HookRunSummary[] = NO_HOOKS,
 ): TurnResult {
   return {
     id,
@@ -111,6 +124,7 @@ export function partialResult(
     items: [...items],
     usage,
     review: review ? pickReview(items) : null,
+    hooks: hooks === NO_HOOKS ? hooks : [...hooks],
   };
 }
 

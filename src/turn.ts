@@ -7,6 +7,7 @@ import {
 } from "./errors.js";
 import { steerExternalMessage, type SteerTarget } from "./external-message.js";
 import type {
+  HookRunSummary,
   RequestId,
   ThreadItem,
   ThreadTokenUsage,
@@ -112,6 +113,7 @@ const TOOL_CALL = "item/tool/call";
 const RESULT_READS: ReadonlySet<string> = new Set([
   "turn/started",
   "item/completed",
+  "hook/completed",
   "thread/tokenUsage/updated",
   "turn/completed",
   "error",
@@ -137,6 +139,8 @@ export class TurnCollector implements TurnSink {
   // What the result is built from: the completed items, in order, and the last token usage.
   readonly #items: ThreadItem[] = [];
   #usage: ThreadTokenUsage | null = null;
+  // The hook runs completed during the turn; none for most turns.
+  #hooks: HookRunSummary[] | undefined;
   readonly #log: Log;
   readonly #onRelease: () => void;
   #startedId: string | undefined;
@@ -226,7 +230,7 @@ export class TurnCollector implements TurnSink {
 
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
-    return partialResult(id, this.#items, this.#usage, this.review);
+    return partialResult(id, this.#items, this.#usage, this.review, this.#hooks);
   }
 
   // The server withdraws the requests still open when a turn ends, and says so after the turn's
@@ -269,6 +273,12 @@ export class TurnCollector implements TurnSink {
         this.#items.push(item);
         break;
       }
+      case "hook/completed": {
+        const run = params?.run;
+        if (!isObject(run) || typeof run.status !== "string") return this.#malformed(n);
+        (this.#hooks ??= []).push(run as HookRunSummary);
+        break;
+      }
       case "thread/tokenUsage/updated": {
         const usage = params?.tokenUsage;
         if (!isObject(usage)) return this.#malformed(n);
@@ -280,7 +290,7 @@ export class TurnCollector implements TurnSink {
         if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
           return this.#malformed(n);
         }
-        result = assembleResult(turn as Turn, this.#items, this.#usage, this.review);
+        result = assembleResult(turn as Turn, this.#items, this.#usage, this.review, this.#hooks);
         if (this.#openRequests !== undefined) this.#withdrawOpenRequests(params?.threadId);
         break;
       }
@@ -294,7 +304,7 @@ export class TurnCollector implements TurnSink {
         if (params?.willRetry !== false || this.#isActive || typeof turnId !== "string") break;
         if (!isObject(error) || typeof error.message !== "string") return this.#malformed(n);
         result = {
-          ...partialResult(turnId, this.#items, this.#usage, this.review),
+          ...partialResult(turnId, this.#items, this.#usage, this.review, this.#hooks),
           status: "failed",
           error: error as TurnError,
         };

@@ -29,6 +29,7 @@ function resultWith(finalResponse: string | null): TurnResult {
     items: [],
     usage: null,
     review: null,
+    hooks: [],
   };
 }
 
