@@ -68,8 +68,16 @@ export function keyPathSegments(keyPath: string): string[] | undefined {
 /** A value of `configOverrides` given as an object: nested objects become dotted keys. */
 export type ConfigValue = ConfigArrayItem | { readonly [key: string]: ConfigValue };
 
-/** What a {@link ConfigValue} array holds: scalars and arrays, no object. */
-export type ConfigArrayItem = string | number | boolean | readonly ConfigArrayItem[];
+/**
+ * What a {@link ConfigValue} array holds: scalars, arrays, and tables, each written as an inline
+ * table (an array of tables, as `hooks` takes).
+ */
+export type ConfigArrayItem =
+  | string
+  | number
+  | boolean
+  | readonly ConfigArrayItem[]
+  | { readonly [key: string]: ConfigValue };
 
 /** What each one-character escape of a TOML basic string (`\n`, `\e`, ...) stands for. */
 export const TOML_ESCAPES: Readonly<Record<string, string>> = {
@@ -140,7 +148,8 @@ function kind(value: unknown): string {
   return typeof value;
 }
 
-// A scalar or an array of them, as a TOML value; anything else is a TypeError naming `path`.
+// A scalar or an array (of scalars, arrays and tables), as a TOML value; anything else is a
+// TypeError naming `path`.
 // `depth` counts the tables and arrays it lies in, which the runtime's reader bounds.
 function tomlValue(value: unknown, path: string, seen: Set<object>, depth: number): string {
   switch (typeof value) {
@@ -175,12 +184,12 @@ function tomlValue(value: unknown, path: string, seen: Set<object>, depth: numbe
     const items: string[] = [];
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (typeof item === "object" && item !== null && !Array.isArray(item)) {
-        throw new TypeError(
-          `configOverrides.${path}[${i}] must be a string, number, boolean or array`,
-        );
-      }
-      items.push(tomlValue(item, `${path}[${i}]`, seen, depth + 1));
+      const at = `${path}[${i}]`;
+      items.push(
+        isTable(item, at)
+          ? inlineTable(item, at, seen, depth + 1)
+          : tomlValue(item, at, seen, depth + 1),
+      );
     }
     seen.delete(value);
     return `[${items.join(", ")}]`;

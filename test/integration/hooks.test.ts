@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { Codex, type EventMode } from "../../src/index.js";
+import { Codex, type ConfigValue, type EventMode } from "../../src/index.js";
 import {
   createCodexHome,
   startMockResponsesServer,
@@ -24,15 +24,19 @@ afterEach(async () => {
 // A client whose Codex home runs `hooks` (hooks.json), trusted as the runtime asks: each hook's
 // current hash written back to config.toml.
 async function startWithHooks(
-  hooks: object,
+  hooks: Record<string, ConfigValue>,
   events: EventMode,
+  given: "hooks.json" | "configOverrides" = "hooks.json",
 ): Promise<{ codex: Codex; mock: MockResponsesServer }> {
   const mock = await startMockResponsesServer();
   cleanups.push(() => mock.close());
   const home: CodexHome = await createCodexHome({ mockUrl: mock.url });
   cleanups.push(() => home.cleanup());
-  writeFileSync(path.join(home.codexHome, "hooks.json"), JSON.stringify({ hooks }));
-  const codex = await Codex.start({ cwd: home.workDir, env: home.env, events });
+  if (given === "hooks.json") {
+    writeFileSync(path.join(home.codexHome, "hooks.json"), JSON.stringify({ hooks }));
+  }
+  const configOverrides = given === "configOverrides" ? { hooks } : undefined;
+  const codex = await Codex.start({ cwd: home.workDir, env: home.env, events, configOverrides });
   cleanups.push(() => codex.close());
   const listed = (await codex.request("hooks/list", { cwds: [home.workDir] })) as {
     data: { hooks: { key: string; currentHash: string }[] }[];
@@ -76,10 +80,12 @@ describe("hooks", () => {
     }
   });
 
-  it("gives a hook run of the turn's end in a result that run() alone reads", async () => {
+  it("gives a hook run of the turn's end in a result that run() alone reads, the hook given in configOverrides", async () => {
+    // An array of tables, written as inline tables.
     const { codex, mock } = await startWithHooks(
       { Stop: [{ hooks: [{ type: "command", command: hookCommand("stop") }] }] },
       "results",
+      "configOverrides",
     );
     mock.enqueueAssistantMessage("Done.");
     const thread = await codex.threadStart();

@@ -79,14 +79,16 @@ describe("configArgs", () => {
     );
   });
 
-  it("refuses an object inside an array, at run time and, typed as ConfigValue, at compile time", () => {
-    const overrides: Record<string, ConfigValue> = {
-      // @ts-expect-error -- arrays hold scalars or arrays
-      mcp_list: [{ path: "/s", enabled: false }],
+  it("writes a table inside an array as an inline table (an array of tables, as hooks take)", () => {
+    const hooks: ConfigValue = {
+      UserPromptSubmit: [
+        { matcher: "*", hooks: [{ type: "command", command: "check", timeout: 5 }] },
+      ],
     };
-    expect(configError(overrides).message).toBe(
-      "configOverrides.mcp_list[0] must be a string, number, boolean or array",
-    );
+    expect(configArgs({ hooks })).toEqual([
+      "--config",
+      'hooks.UserPromptSubmit=[{ matcher = "*", hooks = [{ type = "command", command = "check", timeout = 5 }] }]',
+    ]);
     const nested: ConfigValue = {
       roots: [
         ["/a", "/b"],
@@ -94,6 +96,13 @@ describe("configArgs", () => {
       ],
     };
     expect(configArgs({ nested })).toEqual(["--config", 'nested.roots=[["/a", "/b"], [1, true]]']);
+    // An object that is no table, and a table that holds itself, are refused naming the place.
+    expect(configError({ list: [new Date(0)] } as never).message).toBe(
+      "configOverrides.list[0] must be a plain object, got a Date",
+    );
+    const looped: Record<string, unknown> = {};
+    looped.again = [looped];
+    expect(configError({ list: [looped] } as never).message).toMatch(/contains itself/);
   });
 
   it("rejects keys with control characters, which are written unquoted", () => {
