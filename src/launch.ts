@@ -197,6 +197,7 @@ export type OptOutMethod = Exclude<
   | "item/started"
   | "item/completed"
   | "thread/tokenUsage/updated"
+  | "hook/completed"
   | "thread/closed"
   | "thread/archived"
   | "thread/deleted"
@@ -216,6 +217,7 @@ const SDK_NOTIFICATIONS = [
   "item/started",
   "item/completed",
   "thread/tokenUsage/updated",
+  "hook/completed",
   "thread/closed",
   "thread/archived",
   "thread/deleted",

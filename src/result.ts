@@ -39,7 +39,7 @@ export interface TurnResult {
   /**
    * The runs of the user's hooks that completed during the turn, in the order they completed:
    * one that blocked the prompt or a tool call, or stopped the turn, says so here (`status`,
-   * `entries`), where the turn still reads `completed`.
+   * `entries`), where the turn still reads `completed`. Only trusted hooks run.
    */
   readonly hooks: readonly HookRunSummary[];
 }

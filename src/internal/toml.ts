@@ -73,11 +73,7 @@ export type ConfigValue = ConfigArrayItem | { readonly [key: string]: ConfigValu
  * table (an array of tables, as `hooks` takes).
  */
 export type ConfigArrayItem =
-  | string
-  | number
-  | boolean
-  | readonly ConfigArrayItem[]
-  | { readonly [key: string]: ConfigValue };
+  string | number | boolean | readonly ConfigArrayItem[] | { readonly [key: string]: ConfigValue };
 
 /** What each one-character escape of a TOML basic string (`\n`, `\e`, ...) stands for. */
 export const TOML_ESCAPES: Readonly<Record<string, string>> = {

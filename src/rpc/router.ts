@@ -869,7 +869,9 @@ export class Router {
       assign(turnId);
       return true;
     }
-    if (own === turnId || this.#childTurns.get(own) === turnId) return true;
+    // The running turn's events but its completion: the review ends with its own.
+    if (own === turnId) return true;
+    if (n.method !== "turn/completed" && this.#childTurns.get(own) === turnId) return true;
     if (!childStart || rootTurnOf(n) !== turnId) return false;
     this.#childTurns.set(own, turnId);
     return true;

@@ -99,7 +99,7 @@ describe("configOverrides", () => {
       [{ "x..y": 1 }, /x\.\.y/],
       [{ a: { "x.y": 1, "": 2 } }, /configOverrides\.a has a key that is empty/],
       [{ "a b": 1 }, /a b/],
-      [{ a: [{ b: 1 }] }, /a\[0\]/],
+      [{ a: [new Date(0)] }, /a\[0\] must be a plain object/],
       [cyclic, /self/],
       [["no-equals-sign"], /key=value/],
     ];

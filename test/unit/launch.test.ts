@@ -239,7 +239,13 @@ describe("checkConnectionOptions", () => {
       "optOutNotificationMethods[1] is no notification method of the protocol: item/agentMessage/delt",
     );
     // What the SDK's own waits end on: opted out of, they would wait for ever.
-    const needed = ["turn/completed", "account/login/completed", "item/completed", "item/started"];
+    const needed = [
+      "turn/completed",
+      "account/login/completed",
+      "item/completed",
+      "item/started",
+      "hook/completed",
+    ];
     for (const method of needed) {
       expect(optOut(["item/plan/delta", method])).toThrow(
         `optOutNotificationMethods[1] is ${method}, which the SDK itself needs to end calls and complete results`,

@@ -66,6 +66,7 @@ describe("Router with childStart", () => {
     const held = takeSlot(router, "th");
     transport.deliver(started("th", "child", "review"));
     transport.deliver(hook("th", "child"));
+    transport.deliver(completed("th", "child"));
     const s = sink();
     held.bind("review", s, { childStart: true });
     transport.deliver(hook("th", "child"));
