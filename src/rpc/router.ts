@@ -840,6 +840,8 @@ export class Router {
             assign(turnId);
           }
         } else if (own === turnId) mine = true;
+        // The running turn's events (a hook's) but its completion, as live routing takes them.
+        else if (child !== undefined && own === child) mine = n.method !== "turn/completed";
         else {
           mine = options?.childStart === true && own !== undefined && rootTurnOf(n) === turnId;
           if (mine) child = own;

@@ -81,6 +81,27 @@ describe("Router with childStart", () => {
     expect(router.stats).toMatchObject({ childTurns: 0, childStarts: 0, turns: 0 });
   });
 
+  it("takes the child turn's events from what was read before the thread ended, as live", () => {
+    const { transport, router } = setup();
+    const slot = takeSlot(router, "th");
+    transport.deliver(started("th", "child", "review"));
+    transport.deliver({
+      method: "hook/completed",
+      params: { threadId: "th", turnId: "child", run: { status: "blocked" } },
+    });
+    transport.deliver(completed("th", "child"));
+    transport.deliver(completed("th", "review"));
+    transport.deliver({ method: "thread/closed", params: { threadId: "th" } });
+    const s = sink();
+    expect(slot.bind("review", s, { childStart: true })).toBe("bound");
+    expect(s.events.map((n) => n.method)).toEqual([
+      "turn/started",
+      "hook/completed",
+      "turn/completed",
+    ]);
+    expect((s.events.at(-1)!.params as { turn: { id: string } }).turn.id).toBe("review");
+  });
+
   it("routes nothing of another thread, nor a child start without the option", () => {
     const { transport, router } = setup();
     const s = sink();
