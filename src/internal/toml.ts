@@ -9,6 +9,7 @@ import {
   isPlainObject,
   isWellFormed,
   objectKind,
+  quotedKey,
   shownKey,
 } from "./validate.js";
 
@@ -206,13 +207,8 @@ function checkSegment(key: string, parent: string): string {
     hasControlCharacter(key) ||
     !isWellFormed(key)
   ) {
-    // Only what comes before an "=": a whole `key=value` pair given as a key holds a value, which
-    // may be a credential.
-    const equals = path.indexOf("=");
-    const shown =
-      equals === -1 ? JSON.stringify(path) : `${JSON.stringify(path.slice(0, equals))} + "=..."`;
     throw new TypeError(
-      `configOverrides key ${shown} must be dot-separated non-empty names ` +
+      `configOverrides key ${quotedKey(path)} must be dot-separated non-empty names ` +
         "without =, spaces, control characters or lone surrogates",
     );
   }

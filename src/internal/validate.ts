@@ -85,16 +85,21 @@ export function checkSpawnable(value: string, name: string): string {
   return checkWellFormed(value, name);
 }
 
+/**
+ * A key quoted as an error names it: only what comes before an `=`, then `+ "=..."`. A whole
+ * `NAME=value` pair given as a key holds a value, which may be a credential.
+ */
+export function quotedKey(key: string): string {
+  const equals = key.indexOf("=");
+  return equals === -1 ? JSON.stringify(key) : `${JSON.stringify(key.slice(0, equals))} + "=..."`;
+}
+
 /** The name of an environment variable: not empty, no `=` (which would end it), spawnable. */
 export function checkEnvName(key: string): string {
-  const equals = key.indexOf("=");
-  if (key === "" || equals !== -1) {
-    // Only what comes before the "=": a whole `NAME=value` line given as a key holds a value,
-    // which may be a credential.
-    const shown = equals === -1 ? '""' : `${JSON.stringify(key.slice(0, equals))} + "=..."`;
+  if (key === "" || key.includes("=")) {
     throw new TypeError(
-      `env key ${shown} is no variable name: it must be non-empty and hold no "=" (give the ` +
-        "value as the key's value)",
+      `env key ${quotedKey(key)} is no variable name: it must be non-empty and hold no "=" ` +
+        "(give the value as the key's value)",
     );
   }
   return checkSpawnable(key, `env key ${JSON.stringify(key)}`);
@@ -169,10 +174,7 @@ export function checkHeaderValue(value: unknown, name: string): string {
   return text;
 }
 
-/**
- * A key as an error names it: up to its first `=`, then `=...`. A whole `NAME=value` pair given
- * as a key (an env variable, a header) holds a value, which may be a credential.
- */
+/** A key as a path in an error names it: up to its first `=`, then `=...` (see `quotedKey`). */
 export function shownKey(key: string): string {
   const equals = key.indexOf("=");
   return equals === -1 ? key : `${key.slice(0, equals)}=...`;

@@ -56,11 +56,19 @@ function setup(answerClears = true) {
     expect(request.method).toBe(method);
     transport.deliver({ id: request.id, result });
   };
+  // A turn the server answered as t1, its handle in hand (and active, if `active`).
+  const turnT1 = async (active = true) => {
+    const pending = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    if (active) transport.deliver(started("t1"));
+    return turn;
+  };
   const tables = (): Record<string, number> => ({
     ...router.stats,
     turnHandlers: dispatcher.stats.turnHandlers!,
   });
-  return { transport, context, router, thread, entries, sentOf, answer, tables };
+  return { transport, context, router, thread, entries, sentOf, answer, turnT1, tables };
 }
 
 // Lets every promise callback queued so far run.
@@ -286,11 +294,8 @@ describe("an interrupted turn the server never completes", () => {
   });
 
   it("stops the turn an external message started when its turn ended on the way", async () => {
-    const { transport, thread, answer, sentOf } = setup();
-    const pending = thread.turn("first");
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    const turn = await pending;
-    transport.deliver(started("t1"));
+    const { transport, answer, sentOf, turnT1 } = setup();
+    const turn = await turnT1();
     const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
     // The turn ends as the message travels; the server starts t2 with it.
     await transport.waitForSent(2);
@@ -303,10 +308,8 @@ describe("an interrupted turn the server never completes", () => {
   });
 
   it("lets an external message into a turn whose interrupt gave up before it was sent", async () => {
-    const { transport, thread, answer, sentOf } = setup();
-    const pending = thread.turn("first");
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    const turn = await pending;
+    const { transport, answer, sentOf, turnT1 } = setup();
+    const turn = await turnT1(false);
     // Not active yet: the interrupt's own timeout passes with nothing sent.
     await expect(turn.interrupt({ timeout: 20 })).rejects.toBeInstanceOf(RequestTimeoutError);
     transport.deliver(started("t1"));
@@ -325,11 +328,8 @@ describe("an interrupted turn the server never completes", () => {
   });
 
   it("leaves running the turn of another client that an external message joined", async () => {
-    const { transport, thread, answer, sentOf } = setup();
-    const pending = thread.turn("first");
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    const turn = await pending;
-    transport.deliver(started("t1"));
+    const { transport, answer, sentOf, turnT1 } = setup();
+    const turn = await turnT1();
     const steered = turn.steer(externalMessage("ci", "late")).catch((e: unknown) => e);
     // The turn ends as the message travels, and another client's turn starts before it arrives.
     await transport.waitForSent(2);
