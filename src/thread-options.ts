@@ -163,12 +163,20 @@ export function checkId(id: unknown): string {
   return canonicalThreadId(checkWellFormed(checkNonEmpty(id, "threadId"), "threadId"));
 }
 
+// The server's own spelling, which nearly every id given already has.
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** @internal A thread id as the server names the thread; see {@link checkId}. */
 export function canonicalThreadId(id: string): string {
+  // Only the lengths of the spellings (32 digits, hyphenated, braced, after `urn:uuid:`) can be
+  // one: any other id is given as it is, without a regular expression.
+  const { length } = id;
+  if (length !== 36 && length !== 32 && length !== 38 && length !== 45) return id;
+  if (CANONICAL.test(id)) return id;
   const uuid = UUID_SPELLING.exec(id);
   if (uuid === null) return id;
   const hex = (uuid[1] ?? uuid[2] ?? uuid[3] ?? uuid[4])!.replaceAll("-", "").toLowerCase();
-  return hex.replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** @internal */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { audio, image, localAudio, localImage, mention, skill, text } from "../../src/inputs.js";
 import { toUserInputs } from "../../src/inputs.js";
@@ -11,7 +12,12 @@ import {
   settingsConfig,
 } from "../../src/options.js";
 import { turnParams } from "../../src/thread.js";
-import { THREAD_START_NAMES, checkForkPoint, threadRequest } from "../../src/thread-options.js";
+import {
+  THREAD_START_NAMES,
+  canonicalThreadId,
+  checkForkPoint,
+  threadRequest,
+} from "../../src/thread-options.js";
 import { SDK_VERSION } from "../../src/version.js";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -554,5 +560,48 @@ describe("checkForkPoint", () => {
     for (const point of [{}, { lastTurnId: "a" }, { beforeTurnId: "b", lastTurnId: null }]) {
       expect(() => checkForkPoint(point)).not.toThrow();
     }
+  });
+});
+
+describe("canonicalThreadId", () => {
+  const hex = fc.constantFrom(..."0123456789abcdefABCDEF");
+  const digits = fc.array(hex, { minLength: 32, maxLength: 32 }).map((d) => d.join(""));
+  const hyphenated = (d: string) =>
+    `${d.slice(0, 8)}-${d.slice(8, 12)}-${d.slice(12, 16)}-${d.slice(16, 20)}-${d.slice(20)}`;
+
+  it("names a UUID in each spelling the runtime takes as the server does", () => {
+    fc.assert(
+      fc.property(digits, (d) => {
+        const canonical = hyphenated(d.toLowerCase());
+        for (const spelling of [
+          d,
+          hyphenated(d),
+          `urn:uuid:${hyphenated(d)}`,
+          `{${hyphenated(d)}}`,
+        ]) {
+          expect(canonicalThreadId(spelling)).toBe(canonical);
+        }
+      }),
+    );
+  });
+
+  it("gives any other id as it is", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 50 }), (id) => {
+        fc.pre(!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+        fc.pre(!/^[0-9a-f]{32}$/i.test(id));
+        expect(canonicalThreadId(id)).toBe(id);
+      }),
+    );
+    // Of the lengths of a spelling, but none.
+    for (const id of [
+      "x".repeat(32),
+      `URN:UUID:${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}`,
+    ]) {
+      expect(canonicalThreadId(id)).toBe(id);
+    }
+    expect(canonicalThreadId(`[${hyphenated("a".repeat(32))}]`)).toBe(
+      `[${hyphenated("a".repeat(32))}]`,
+    );
   });
 });
