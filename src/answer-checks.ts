@@ -25,7 +25,12 @@ import type {
 } from "./generated/index.js";
 import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
-import { checkSecret, encodesLoneSurrogate, isPlainObject } from "./internal/validate.js";
+import {
+  checkSecret,
+  encodesLoneSurrogate,
+  isPlainObject,
+  quotedKey,
+} from "./internal/validate.js";
 import { mediaUrlProblem } from "./internal/media.js";
 
 type Strings<T> = Extract<T, string>;
@@ -330,9 +335,27 @@ function fileSystemPermissions(value: unknown, what: string): AdditionalFileSyst
   return out;
 }
 
-// Each part may be missing or `null` on the wire: either way it grants nothing.
+// The kinds of permission the pinned runtime grants.
+const PERMISSION_KINDS = [
+  "network",
+  "fileSystem",
+] as const satisfies readonly (keyof GrantedPermissionProfile)[];
+
+// Each part may be missing or `null` on the wire: either way it grants nothing. A kind the pinned
+// runtime does not know (a misspelt one, or a newer runtime's) would be dropped without a word.
 function grantedPermissions(value: unknown): GrantedPermissionProfile {
-  const { network, fileSystem } = object(value, "permissions");
+  const permissions = object(value, "permissions");
+  for (const [key, part] of Object.entries(permissions)) {
+    if (!absent(part) && !includes(PERMISSION_KINDS, key)) {
+      return invalid(
+        `permissions holds ${quotedKey(key)}, a kind the runtime does not grant (the kinds are ` +
+          `${PERMISSION_KINDS.join(", ")})`,
+        part,
+        shape,
+      );
+    }
+  }
+  const { network, fileSystem } = permissions;
   const out: GrantedPermissionProfile = {};
   if (!absent(network)) out.network = networkPermissions(network, "permissions.network");
   if (!absent(fileSystem)) {

@@ -7,13 +7,17 @@ import type { ApprovalHandlers, ServerRequestHandler } from "./server-requests.j
 export const approvalPolicies = {
   /**
    * Accepts every command, file change, permission request and MCP tool call. Use only in a
-   * sandbox you trust.
+   * sandbox you trust. A permission request is granted every kind it asks for that the pinned
+   * runtime grants (`network`, `fileSystem`): a kind a newer runtime asks for is not.
    */
   acceptAll(): ApprovalHandlers {
     return {
       commandExecution: () => ({ decision: "accept" }),
       fileChange: () => ({ decision: "accept" }),
-      permissions: (params) => ({ permissions: params.permissions, scope: "turn" }),
+      permissions: ({ permissions }) => ({
+        permissions: { network: permissions?.network, fileSystem: permissions?.fileSystem },
+        scope: "turn",
+      }),
       execCommand: () => ({ decision: "approved" }),
       applyPatch: () => ({ decision: "approved" }),
       mcpToolCall: () => ({ action: "accept", content: {} }),

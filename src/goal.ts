@@ -2,8 +2,9 @@ import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
 import { ABORT_WAIT_MS, deadline, now, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
-import { goalOf, isGoalStatus } from "./options.js";
-import { isObject, type TurnResult } from "./result.js";
+import { shown } from "./internal/validate.js";
+import { goalOf, isGoal, isGoalStatus } from "./options.js";
+import type { TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import { rootTurnOf, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
@@ -224,9 +225,7 @@ export class GoalRun {
     );
     const paused = await this.#pause(ABORT_WAIT_MS);
     if (this.#finished) return;
-    if (isObject(paused) && isGoalStatus(paused.status) && this.#goal !== null) {
-      this.#goal = paused as ThreadGoal;
-    }
+    if (isGoal(paused) && this.#goal !== null) this.#goal = paused;
     if (this.#starts === 0) this.finish();
     else this.#endIfDone();
   }
@@ -279,8 +278,8 @@ export class GoalRun {
       ]);
       // The pause's answer shows the goal ended (or that there is none); without an answer,
       // nothing runs unless a turn is seen.
-      if (isObject(goal) && isGoalStatus(goal.status)) {
-        if (this.#goal !== null) this.#goal = goal as ThreadGoal;
+      if (isGoal(goal)) {
+        if (this.#goal !== null) this.#goal = goal;
       } else if (goal === null || this.#goal === undefined) {
         this.#goal = null;
       }
@@ -371,10 +370,18 @@ export class GoalRun {
     switch (n.method) {
       case "thread/goal/updated": {
         const { goal } = n.params as ServerNotificationMap["thread/goal/updated"];
-        // A goal without a known status would read as ended: dropped, as other malformed events.
-        if (typeof goal !== "object" || goal === null || !isGoalStatus(goal.status)) {
+        // A goal without a status would read as ended: dropped, as other malformed events.
+        if (!isGoal(goal)) {
           this.#log.warn(`dropped a malformed thread/goal/updated of thread ${this.#threadId}`);
           return;
+        }
+        // A newer runtime's status: read as ended, as every status but `active` is, so that the
+        // run ends with the goal rather than wait for a status that will not come.
+        if (!isGoalStatus(goal.status)) {
+          this.#log.warn(
+            `the goal of thread ${this.#threadId} has a status this SDK does not know ` +
+              `(${shown(goal.status)}): read as ended`,
+          );
         }
         // Before the answer, an update may be of an earlier goal: weighed against the answer.
         if (!this.#activated) {

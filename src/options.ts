@@ -224,12 +224,20 @@ export function isGoalStatus(value: unknown): value is ThreadGoalStatus {
   return (GOAL_STATUSES as readonly unknown[]).includes(value);
 }
 
-/** The goal of an answer to `method`, when it is one: an object with a known status. */
+/**
+ * Whether the server's `value` is a goal: an object with a status. A status this SDK does not know
+ * (a newer runtime's) is taken as it is, and read as ended, as every status but `active` is.
+ */
+export function isGoal(value: unknown): value is ThreadGoal {
+  if (typeof value !== "object" || value === null) return false;
+  const { status } = value as { status?: unknown };
+  return typeof status === "string" && status !== "";
+}
+
+/** The goal of an answer to `method`, when it is one (see {@link isGoal}). */
 export function goalOf(goal: unknown, method: string): ThreadGoal {
-  if (typeof goal !== "object" || goal === null || !isGoalStatus((goal as ThreadGoal).status)) {
-    throw new CodexError(`the answer to ${method} holds no goal with a known status`);
-  }
-  return goal as ThreadGoal;
+  if (!isGoal(goal)) throw new CodexError(`the answer to ${method} holds no goal with a status`);
+  return goal;
 }
 
 /** Checks a goal status. */

@@ -49,6 +49,7 @@ import {
   optionNames,
   REQUEST_KEYS,
   requestOptions,
+  shown,
   splitRequestOptions,
   type WireOptions,
 } from "./internal/validate.js";
@@ -153,8 +154,9 @@ export class TurnCollector implements TurnSink {
   #isReleased = false;
   #isActive = false;
   #active: Deferred<void> | undefined;
-  // Ends a turn failed before this client saw it start, should its completion not come.
-  #failedStart: ReturnType<typeof setTimeout> | undefined;
+  // Ends the turn should no readable completion follow what ends it for the server: the final
+  // error of a turn this client did not see start, or a completion it cannot read.
+  #noCompletion: ReturnType<typeof setTimeout> | undefined;
   // The server requests shown to stream() readers whose `serverRequest/resolved` has not come.
   #openRequests: Set<RequestId> | undefined;
 
@@ -246,7 +248,8 @@ export class TurnCollector implements TurnSink {
   push(n: RawNotification): boolean {
     const params = n.params as Record<string, unknown> | undefined;
     let result: TurnResult | undefined;
-    // A malformed event is dropped whole: a broken `turn/completed` must not end the turn.
+    // A malformed event is dropped whole: a broken `turn/completed` does not end the turn, unless
+    // no readable one follows.
     switch (n.method) {
       // The text a stream hands out: a delta that is no string would reach a reader as one.
       case "item/agentMessage/delta":
@@ -288,7 +291,22 @@ export class TurnCollector implements TurnSink {
       case "turn/completed": {
         const turn = params?.turn;
         if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
+          // The server sends no other: waited for without end, the thread's queue would stop.
+          const id = isObject(turn) && typeof turn.id === "string" ? turn.id : params?.turnId;
+          const why = new CodexError(
+            `turn ${String(id)} ended with a turn/completed the SDK cannot read (its turn's id ` +
+              "or status is missing or of the wrong type), and no readable one followed",
+          );
+          this.#noCompletion ??= setTimeout(() => this.fail(why), FOLLOW_UP_WAIT_MS);
           return this.#malformed(n);
+        }
+        const { status } = turn;
+        if (status !== "completed" && status !== "interrupted" && status !== "failed") {
+          // A newer runtime's: the turn ends all the same, and `run()` resolves with it as given.
+          this.#log.warn(
+            `turn ${turn.id} ended with a status this SDK does not know (${shown(status)}): ` +
+              "run() resolves with it as given",
+          );
         }
         result = assembleResult(turn as Turn, this.#items, this.#usage, this.review, this.#hooks);
         if (this.#openRequests !== undefined) this.#withdrawOpenRequests(params?.threadId);
@@ -314,7 +332,7 @@ export class TurnCollector implements TurnSink {
         this.#markActive();
         this.#events?.push(n);
         const failed = result;
-        this.#failedStart ??= setTimeout(() => this.#end(failed), FOLLOW_UP_WAIT_MS);
+        this.#noCompletion ??= setTimeout(() => this.#end(failed), FOLLOW_UP_WAIT_MS);
         return false;
       }
       default: {
@@ -333,7 +351,7 @@ export class TurnCollector implements TurnSink {
 
   #end(result: TurnResult): void {
     if (this.#result !== undefined || this.#error !== undefined) return;
-    clearTimeout(this.#failedStart);
+    clearTimeout(this.#noCompletion);
     this.#result = result;
     this.#markActive();
     this.#completion?.resolve(result);
@@ -343,7 +361,7 @@ export class TurnCollector implements TurnSink {
 
   fail(error: Error): void {
     if (this.#result !== undefined || this.#error !== undefined) return;
-    clearTimeout(this.#failedStart);
+    clearTimeout(this.#noCompletion);
     this.#error = error;
     this.#events?.fail(error);
     this.#markActive();
@@ -398,8 +416,9 @@ export function startedTurnId(answer: unknown, method: string): string {
 }
 
 // How long the SDK waits for what the server sends at once after another message, should it come:
-// a turn's completion after an interrupt refused as the turn ended, or after the final error of a
-// turn this client did not see start; a turn's start after the answer that named it (which
+// a turn's completion after an interrupt refused as the turn ended, after the final error of a
+// turn this client did not see start, or after one it cannot read; a turn's start after the
+// answer that named it (which
 // steer() and interrupt() wait for before they send all the same).
 const FOLLOW_UP_WAIT_MS = 1_000;
 

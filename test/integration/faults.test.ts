@@ -204,6 +204,55 @@ describe("malformed server messages", () => {
     await trap.expectNone();
   });
 
+  it("ends a turn whose one turn/completed it cannot read, and the thread's next turn runs", async () => {
+    const { s, codex, entries } = await setup();
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    await s.send(started);
+    await s.send(message("kept"));
+    // As a runtime with a status this SDK does not read might send it: the only completion.
+    await s.send({
+      method: "turn/completed",
+      params: { threadId: THREAD, turn: { ...turn("completed"), status: null } },
+    });
+    const failed = await settled(handle.run());
+    expect(failed.status).toBe("rejected");
+    const error = failed.status === "rejected" ? (failed.reason as Error) : undefined;
+    expect(error).toBeInstanceOf(CodexError);
+    expect(error?.message).toBe(
+      `turn ${TURN} ended with a turn/completed the SDK cannot read (its turn's id or status is ` +
+        "missing or of the wrong type), and no readable one followed",
+    );
+    expect(entries.some((e) => e.message.includes("malformed turn/completed"))).toBe(true);
+    // The thread is free: its next turn is sent and completes.
+    const next = await thread.turn("again");
+    await s.send(started);
+    await s.send(message("again"));
+    await s.send(completed);
+    const result = await settled(next.run());
+    expect(result.status === "fulfilled" && result.value.finalResponse).toBe("again");
+    await trap.expectNone();
+  });
+
+  it("resolves a turn ended with a status it does not know as given, and warns", async () => {
+    const { s, codex, entries } = await setup();
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    await s.send(started);
+    await s.send(message("kept"));
+    await s.send({ method: "turn/completed", params: { threadId: THREAD, turn: turn("paused") } });
+    const result = await settled(handle.run());
+    expect(result.status === "fulfilled" && result.value).toMatchObject({
+      status: "paused",
+      finalResponse: "kept",
+    });
+    expect(entries.map((e) => e.message)).toContain(
+      `codex-app-server-sdk: turn ${TURN} ended with a status this SDK does not know ("paused"): ` +
+        "run() resolves with it as given",
+    );
+    await trap.expectNone();
+  });
+
   it("takes a huge line and keeps going", async () => {
     const { s, codex } = await setup();
     const events: unknown[] = [];

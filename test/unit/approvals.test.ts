@@ -1129,6 +1129,12 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         { permissions: { fileSystem: { globScanMaxDepth: 0 } }, scope: "turn" },
         /globScanMaxDepth must be a positive integer/,
       ],
+      // A misspelt kind, or a newer runtime's, would be dropped without a word.
+      [
+        PERMISSIONS,
+        { permissions: { network: { enabled: true }, netwrok: { enabled: true } }, scope: "turn" },
+        /^permissions holds "netwrok", a kind the runtime does not grant \(the kinds are network, fileSystem\), got an object with keys \[enabled\]$/,
+      ],
       // A gap in an array is no string and no entry: it would go out as null.
       [
         COMMAND,
@@ -1174,6 +1180,17 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       .map((e) => (e.params as { message: string }).message);
     expect(messages).toHaveLength(cases.length);
     cases.forEach(([, , message], i) => expect(messages[i]).toMatch(message));
+  });
+
+  it("grants with acceptAll() every kind asked for that the pinned runtime grants, and no other", async () => {
+    const { transport, turnEvents } = setup({ approvals: approvalPolicies.acceptAll() });
+    const asked = { network: { enabled: true }, fileSystem: null, futureKind: { hosts: ["a"] } };
+    transport.deliver(request(1, PERMISSIONS, { permissions: asked }));
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 1,
+      result: { permissions: { network: { enabled: true } }, scope: "turn" },
+    });
+    expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
   });
 
   it("sends a valid decision or grant as a copy of its wire fields", async () => {

@@ -1160,12 +1160,17 @@ describe("stopping what the caller gave up on", () => {
 
   it("rejects a goal whose activation is answered with no goal, and frees the thread", async () => {
     const { transport, thread, tables } = setup();
-    for (const answer of [{ goal: "done" }, { goal: { status: "bogus" } }, {}]) {
+    for (const answer of [
+      { goal: "done" },
+      { goal: { status: 5 } },
+      { goal: { status: "" } },
+      {},
+    ]) {
       const goal = thread.runGoal("a goal").catch((e: unknown) => e);
       const activation = await transport.waitForSent(transport.sent.length + 1);
       transport.deliver({ id: activation.id, result: answer });
       expect(await goal).toMatchObject({
-        message: "the answer to thread/goal/set holds no goal with a known status",
+        message: "the answer to thread/goal/set holds no goal with a status",
       });
       expect(tables().queues).toBe(0);
     }
@@ -1634,7 +1639,7 @@ describe("a goal run", () => {
     expect(tables().queues).toBe(0);
   });
 
-  it("rejects goal answers without a goal of a known status, or a clear without its boolean", async () => {
+  it("rejects goal answers without a goal with a status, or a clear without its boolean", async () => {
     const { thread, answer } = setup(false);
     let n = 0;
     const outcome = async (call: Promise<unknown>, method: string, result: unknown) => {
@@ -1645,11 +1650,11 @@ describe("a goal run", () => {
       );
     };
     expect(await outcome(thread.goal(), "thread/goal/get", {})).toBe(
-      "the answer to thread/goal/get holds no goal with a known status",
+      "the answer to thread/goal/get holds no goal with a status",
     );
     expect(await outcome(thread.goal(), "thread/goal/get", { goal: null })).toBeNull();
     expect(await outcome(thread.setGoal("g"), "thread/goal/set", { goal: "done" })).toBe(
-      "the answer to thread/goal/set holds no goal with a known status",
+      "the answer to thread/goal/set holds no goal with a status",
     );
     expect(await outcome(thread.clearGoal(), "thread/goal/clear", { cleared: "yes" })).toBe(
       "the answer to thread/goal/clear does not say whether it cleared one",
@@ -1667,11 +1672,11 @@ describe("a goal run", () => {
     return { ...parts, goal };
   }
 
-  it("drops and logs an update whose goal has no known status, and goes on", async () => {
+  it("drops and logs an update whose goal has no status, and goes on", async () => {
     const { transport, goal, entries } = await activeGoal();
     let settled = false;
     void goal.finally(() => (settled = true));
-    for (const bad of [null, "complete", { objective: "a goal" }, goalOf("a goal", "bogus")]) {
+    for (const bad of [null, "complete", { objective: "a goal" }, goalOf("a goal", "")]) {
       transport.deliver({ method: "thread/goal/updated", params: { threadId: TH, goal: bad } });
     }
     await flush();
@@ -1684,6 +1689,20 @@ describe("a goal run", () => {
       params: { threadId: TH, goal: goalOf("a goal", "complete") },
     });
     expect(await goal).toMatchObject({ goal: { status: "complete" } });
+  });
+
+  it("reads a goal status it does not know (a newer runtime's) as ended, and says so", async () => {
+    const { transport, goal, entries, tables } = await activeGoal();
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("a goal", "achieved") },
+    });
+    expect(await goal).toMatchObject({ goal: { status: "achieved" }, turns: [] });
+    expect(entries.map((e) => e.message)).toContain(
+      `codex-app-server-sdk: the goal of thread ${TH} has a status this SDK does not know ` +
+        '("achieved"): read as ended',
+    );
+    expect(tables().queues).toBe(0);
   });
 
   it("rejects when the server archives, closes or deletes its thread, and frees the thread", async () => {
