@@ -121,8 +121,8 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
 
 // The homes not yet cleaned up: removed as the process ends, so a test that timed out inside its
 // `await using` block, whose end never comes, leaves none behind. The app-servers this process
-// spawned are killed first (as they would be at its exit): still running, one would write in its
-// home again. Test runners end their workers with a signal (Vitest's forks with SIGTERM), which
+// spawned are ended first, and waited for (up to `SERVER_END_MS`): still running, one would write
+// in its home again, and ended by SIGTERM, each ends the commands it runs. Test runners end their workers with a signal (Vitest's forks with SIGTERM), which
 // runs no `exit` listener: the signals that end a process are watched too, first of their
 // listeners (so every other one is still there to be seen), and one nothing else listens to is
 // raised again once the homes are gone, so the process ends by it as it would have. One the
@@ -130,9 +130,10 @@ export function mockConfigToml(options: ConfigTomlOptions): string {
 // `terminate()` runs neither.)
 const leftAtExit = new Set<readonly string[]>();
 const ENDING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+const SERVER_END_MS = 2000;
 
 function removeLeftHomes(): void {
-  killLiveChildren();
+  killLiveChildren(SERVER_END_MS);
   for (const dirs of leftAtExit) {
     for (const dir of dirs) {
       try {
@@ -147,13 +148,30 @@ function removeLeftHomes(): void {
 }
 
 function onEndingSignal(signal: NodeJS.Signals): void {
-  // Another copy of this module (the CommonJS build beside the ES one) listens alike.
-  if (!process.listeners(signal).every((listener) => OURS in listener)) return;
+  // Another copy of this module (the CommonJS build beside the ES one) listens alike, and so does
+  // signal-exit (under execa, ink, write-file-atomic...), which raises the signal again only when
+  // it alone listens: its listeners are counted as ours, else each would wait on the other and
+  // the signal would end nothing. Once ours are gone, it raises the signal itself.
+  const listeners = process.listeners(signal);
+  const ours = listeners.filter((listener) => OURS in listener).length;
+  if (ours + signalExitListeners() !== listeners.length) return;
   removeLeftHomes();
   unwatch();
   process.kill(process.pid, signal);
 }
 const OURS = Symbol.for("codex-app-server-sdk.testing.removesHomes");
+
+// How many listeners each signal has from signal-exit: one per copy loaded, counted by its shared
+// emitter (version 4's on `globalThis`, version 3's on `process`).
+function signalExitListeners(): number {
+  const count = (emitter: unknown): number => {
+    const value = (emitter as { count?: unknown } | undefined)?.count;
+    return typeof value === "number" ? value : 0;
+  };
+  const global = globalThis as Record<symbol, unknown>;
+  const legacy = (process as { __signal_exit_emitter__?: unknown }).__signal_exit_emitter__;
+  return count(global[Symbol.for("signal-exit emitter")]) + count(legacy);
+}
 Object.defineProperty(onEndingSignal, OURS, { value: true });
 
 function unwatch(): void {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { LineDecoder, TextTail } from "./lines.js";
 import type { Transport, TransportCloseInfo, TransportSink } from "./transport.js";
@@ -14,31 +14,68 @@ export interface StdioLaunch {
   readonly killGraceMs?: number | undefined;
 }
 
-// Children still running when the host process exits are killed, so none outlives its parent.
+// Children still running when the host process exits are ended, so none outlives its parent.
+// The runtime ends by SIGTERM in tens of milliseconds (its commands with it); one that has not
+// ended in this long, at the process's exit, is killed.
+const EXIT_GRACE_MS = 500;
 const liveChildren = new Set<ChildProcessWithoutNullStreams>();
 let exitHookInstalled = false;
 function track(child: ChildProcessWithoutNullStreams): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once("exit", killLiveChildren);
+    process.once("exit", () => killLiveChildren(EXIT_GRACE_MS));
   }
   liveChildren.add(child);
 }
 
+// Signals the child's process group (a wrapper given as `launchArgs`, the server under it and
+// what the wrapper started beside it), or the child alone where there is no group (Windows) or
+// it is gone (ESRCH).
+function signalGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): void {
+  const { pid } = child;
+  try {
+    if (pid === undefined || process.platform === "win32") child.kill(signal);
+    else process.kill(-pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 /**
- * @internal Kills every app-server this process spawned that still runs, with its process group
- * (a wrapper given as `launchArgs` and the server under it), as the process ends.
+ * @internal Ends every app-server this process spawned that still runs, with its process group,
+ * as the process ends: SIGTERM, so that the server ends the commands and MCP servers it started,
+ * which run in process groups of their own that a SIGKILL of its group would leave running. It
+ * waits up to `graceMs` (synchronously: the process is ending) for each server to exit, then
+ * kills the groups of those still running.
  */
-export function killLiveChildren(): void {
-  for (const child of liveChildren) {
-    const { pid } = child;
-    try {
-      if (pid === undefined || process.platform === "win32") child.kill("SIGKILL");
-      else process.kill(-pid, "SIGKILL");
-    } catch {
-      // The group is gone (ESRCH): the child, if it still runs, is killed alone.
-      child.kill("SIGKILL");
+export function killLiveChildren(graceMs: number): void {
+  for (const child of liveChildren) signalGroup(child, "SIGTERM");
+  // There the signal is the end itself (`TerminateProcess`).
+  if (process.platform === "win32") return;
+  const deadline = Date.now() + graceMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const running = () => [...liveChildren].filter((child) => !hasEnded(child));
+  for (let left = running(); left.length > 0; left = running()) {
+    if (Date.now() >= deadline) {
+      for (const child of left) signalGroup(child, "SIGKILL");
+      return;
     }
+    Atomics.wait(pause, 0, 0, 5);
+  }
+}
+
+// Whether a child has exited, read synchronously: the event loop, which would report its exit,
+// no longer runs. Linux's /proc shows it gone or a zombie (not yet reaped); elsewhere it cannot
+// be told, and it is taken as running until the grace ends.
+function hasEnded(child: ChildProcessWithoutNullStreams): boolean {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  if (process.platform !== "linux" || child.pid === undefined) return false;
+  try {
+    // `pid (name) state ...`, where the name may hold anything, a ")" included.
+    const stat = readFileSync(`/proc/${child.pid}/stat`, "latin1");
+    return stat[stat.lastIndexOf(")") + 2] === "Z";
+  } catch {
+    return true;
   }
 }
 
@@ -163,9 +200,9 @@ export class StdioTransport implements Transport {
     const child = this.#child;
     if (child === undefined) return;
     child.stdin.end();
-    if (this.#exit === undefined) child.kill("SIGTERM");
+    if (this.#exit === undefined) signalGroup(child, "SIGTERM");
     const timer = setTimeout(() => {
-      if (this.#exit === undefined) child.kill("SIGKILL");
+      if (this.#exit === undefined) signalGroup(child, "SIGKILL");
     }, graceMs);
     try {
       await this.#exited;
@@ -194,7 +231,7 @@ export class StdioTransport implements Transport {
         this.#spawnError === undefined &&
         this.#closing === undefined
       ) {
-        child.kill("SIGKILL");
+        signalGroup(child, "SIGKILL");
       }
     }
     const info: TransportCloseInfo = {

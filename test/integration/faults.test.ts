@@ -564,7 +564,8 @@ describe("a server that dies or will not die", () => {
   });
 
   it("kills its server when the host process exits without closing the client", async () => {
-    // The server outlives both its closed stdin and SIGTERM: only the exit hook's SIGKILL ends it.
+    // The server outlives both its closed stdin and SIGTERM: only the exit hook's SIGKILL, once
+    // the grace after its SIGTERM has passed, ends it.
     const s = await startStandin({ ignoreSigterm: true, stayAfterStdinEnd: true });
     cleanups.push(() => s.close());
     const script = [

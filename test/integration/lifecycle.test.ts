@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execFile, spawn } from "node:child_process";
@@ -12,6 +12,7 @@ import {
   SDK_VERSION,
   TransportClosedError,
 } from "../../src/index.js";
+import { locateRuntime } from "../../src/runtime.js";
 import { createCodexHome } from "../../src/testing/index.js";
 import { expectNoChild, isAlive } from "../support/fault/guards.js";
 
@@ -189,9 +190,48 @@ describe("process death and close", () => {
     ]);
     const pid = Number(stdout.trim());
     expect(pid).toBeGreaterThan(0);
-    // The parent's exit hook sends SIGKILL; the kernel tears the child down after the parent is
-    // gone, with no event this test could wait for.
+    // The parent's exit hook sends SIGTERM; the server ends after the parent is gone, with no
+    // event this test could wait for.
     await expectNoChild(pid);
+  });
+
+  it("ends the commands its server runs when the program exits without closing", async () => {
+    // A command of the runtime runs in a process group of its own: only the server, ended by
+    // SIGTERM (not SIGKILL), ends it, and what it started in the background.
+    const script = [
+      `import { Codex, Sandbox } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+      `const codex = await Codex.start({ env: ${JSON.stringify(env())} });`,
+      'const command = await codex.exec(["sh", "-c", "sleep 300 & echo $!; wait"], {',
+      "  sandbox: Sandbox.fullAccess,",
+      "});",
+      "for await (const chunk of command.stdout) {",
+      "  console.log(chunk.trim());",
+      "  process.exit(0);",
+      "}",
+    ].join("\n");
+    const { stdout } = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      script,
+    ]);
+    const background = Number(stdout.trim());
+    expect(background).toBeGreaterThan(0);
+    await expectNoChild(background);
+  });
+
+  it("close() ends what a wrapper given as launchArgs started beside the server", async () => {
+    const pidFile = path.join(home, "beside.pid");
+    const { binary } = locateRuntime();
+    const codex = await Codex.start({
+      env: env(),
+      launchArgs: ["sh", "-c", `sleep 300 & echo $! > ${pidFile}; exec "$0" app-server`, binary],
+    });
+    const beside = Number(await readFile(pidFile, "utf8"));
+    expect(isAlive(beside)).toBe(true);
+    await codex.close();
+    await expectNoChild(beside);
   });
 
   it("rejects an in-flight request with TransportClosedError carrying the stderr tail", async () => {

@@ -1138,6 +1138,20 @@ describe("the harness's options", () => {
     const exited = await run(home, graceful, kill("SIGTERM"));
     expect(exited).toMatchObject({ code: 0, signal: null });
     gone(exited.dirs);
+    // signal-exit (under execa, ink, ...), as its version 4 does: it raises the signal again only
+    // when it alone listens, counting its listeners on a shared emitter. Each counts the other's.
+    const signalExit =
+      `${alive}const emitter = { count: 1 };` +
+      'globalThis[Symbol.for("signal-exit emitter")] = emitter;' +
+      "const listener = () => {" +
+      '  if (process.listeners("SIGTERM").length !== emitter.count) return;' +
+      '  process.off("SIGTERM", listener);' +
+      '  process.kill(process.pid, "SIGTERM");' +
+      "};" +
+      'process.on("SIGTERM", listener);';
+    const alongside = await run(home, signalExit, kill("SIGTERM"));
+    expect(alongside).toMatchObject({ code: null, signal: "SIGTERM" });
+    gone(alongside.dirs);
     // An app-server still running in a home, under a wrapper too, is stopped first, so it writes
     // nothing there again.
     const { binary } = locateRuntime();
