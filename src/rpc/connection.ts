@@ -363,7 +363,9 @@ export class Connection {
       line = JSON.stringify(message);
     } catch (err) {
       const why = `the params of ${method} cannot be sent as JSON: ${thrownMessage(err)}`;
-      return Promise.reject(new TypeError(why, { cause: err }));
+      // Too long for a string ("Invalid string length") is a size, not a kind of value.
+      const Kind = err instanceof RangeError ? RangeError : TypeError;
+      return Promise.reject(new Kind(why, { cause: err }));
     }
     // The server could not read the line, and would never answer.
     if (encodesLoneSurrogate(line)) {

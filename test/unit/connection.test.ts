@@ -146,6 +146,16 @@ describe("Connection", () => {
     expect(await refusal({ n: 1n })).toBe(
       "TypeError: the params of x/y cannot be sent as JSON: Do not know how to serialize a BigInt",
     );
+    // Params too long for one string (JSON.stringify's "Invalid string length", here thrown by a
+    // toJSON as a text of 600 MB would) are a size, not a kind of value.
+    const tooLong = {
+      toJSON() {
+        throw new RangeError("Invalid string length");
+      },
+    };
+    expect(await refusal({ text: tooLong })).toBe(
+      "RangeError: the params of x/y cannot be sent as JSON: Invalid string length",
+    );
     expect(await refusal({ text: "\u{1F324}".slice(0, 1) })).toBe(
       "TypeError: the params of x/y hold a lone surrogate (a string cut inside a character), " +
         "which the server cannot read",
