@@ -507,7 +507,11 @@ export class Secrets {
   // however many secrets there are, where a search per form made the cost of every line grow
   // with their number.
   #pattern: RegExp | undefined;
-  // The first half of each held secret, with which the start of one cut short begins.
+  // The held secrets in `#pattern`: all but those too long for one (see `MAX_PATTERN_CHARS`).
+  #short: string[] = [];
+  // The others' forms as written and quoted in JSON strings, longest first, found as literal text.
+  #longForms: string[] = [];
+  // The first half of each held secret of `#short`, with which the start of one cut short begins.
   #starts: RegExp | undefined;
   // The secrets no longer held, latest last: the server's stderr, kept for errors, may still
   // quote one written while it was held (a command's environment, logged at debug level).
@@ -515,6 +519,9 @@ export class Secrets {
   // The pattern of the held and the retired secrets, made when stderr is first redacted after a
   // change.
   #stderrPattern: RegExp | undefined;
+  // The forms found as literal text in stderr: the held's long ones and the retired's too long for
+  // `#stderrPattern`.
+  #stderrForms: string[] = [];
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
   readonly #halves = new Map<string, RegExp | undefined>();
@@ -599,11 +606,21 @@ export class Secrets {
 
   #compile(): void {
     const held = [...this.#holders.keys()];
-    this.#pattern = patternOf(held);
-    this.#starts = patternOf(held.flatMap(halfText));
+    let short = held.filter((secret) => secretPattern(secret).length <= MAX_PATTERN_CHARS);
+    try {
+      this.#pattern = patternOf(short);
+      this.#starts = patternOf(short.flatMap(halfText));
+    } catch {
+      // Too large together: every secret is found as literal text, as a long one is.
+      short = [];
+      this.#pattern = this.#starts = undefined;
+    }
+    this.#short = short;
+    const inPattern = new Set(short);
+    this.#longForms = literalForms(held.filter((secret) => !inPattern.has(secret)));
     this.#stderrPattern = undefined;
     this.#halves.clear();
-    this.empty = this.#pattern === undefined;
+    this.empty = this.#pattern === undefined && this.#longForms.length === 0;
     let longest = 0;
     for (const secret of this.#holders.keys()) longest = Math.max(longest, formBound(secret));
     this.longest = longest;
@@ -615,15 +632,25 @@ export class Secrets {
    */
   stderrText(text: string): string {
     if (this.#retired.length === 0) return this.text(text);
-    // The retired as written and quoted up to twice (as the runtime's debug log quotes an
-    // environment), in a pattern of literal text, which stays quick to make and to run however
-    // many there are; the held in every form.
-    this.#stderrPattern ??= new RegExp(
-      [this.#pattern?.source, literalPatternOf(this.#retired)].filter(Boolean).join("|"),
-      "g",
-    );
-    const out = text.replace(this.#stderrPattern, REDACTED);
-    return cutStarts(out, this.#holders.keys(), this.#starts, this.#halves);
+    this.#stderrPattern ??= this.#compileStderr();
+    const out = replaceForms(text.replace(this.#stderrPattern, REDACTED), this.#stderrForms);
+    return cutStarts(out, this.#short, this.#starts, this.#halves);
+  }
+
+  // The retired as written and quoted up to twice (as the runtime's debug log quotes an
+  // environment), in a pattern of literal text, which stays quick to make and to run however
+  // many there are; the held in every form.
+  #compileStderr(): RegExp {
+    const forms = literalForms(this.#retired);
+    const fit = forms.filter((form) => form.length <= MAX_PATTERN_CHARS);
+    const sources = [this.#pattern?.source, ...fit.map(escapeRegExp)].filter(Boolean);
+    try {
+      this.#stderrForms = [...this.#longForms, ...forms.filter((form) => !fit.includes(form))];
+      return new RegExp(sources.length === 0 ? "(?!)" : sources.join("|"), "g");
+    } catch {
+      this.#stderrForms = [...this.#longForms, ...forms];
+      return this.#pattern ?? /(?!)/g;
+    }
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -641,10 +668,16 @@ export class Secrets {
    * short by an ellipsis (as the runtime cuts a long error body: `sk-proj-Zq81...`).
    */
   text(text: string): string {
-    if (this.#pattern === undefined) return text;
-    const out = this.#mentionedIn(text) ? text.replace(this.#pattern, REDACTED) : text;
+    if (this.empty) return text;
+    const pattern = this.#pattern;
+    let out = text;
+    if (pattern !== undefined) {
+      pattern.lastIndex = 0;
+      if (pattern.test(text)) out = text.replace(pattern, REDACTED);
+    }
+    out = replaceForms(out, this.#longForms);
     if (!out.includes("...") && !out.includes("\u2026")) return out;
-    return cutStarts(out, this.#holders.keys(), this.#starts, this.#halves);
+    return cutStarts(out, this.#short, this.#starts, this.#halves);
   }
 
   /**
@@ -653,6 +686,7 @@ export class Secrets {
    * cut short.
    */
   textBefore(text: string, end: number): string {
+    if (this.#longForms.length > 0) [text, end] = withoutForms(text, end, this.#longForms);
     const pattern = this.#pattern;
     if (pattern === undefined) return text.slice(0, end);
     pattern.lastIndex = 0;
@@ -665,14 +699,16 @@ export class Secrets {
     }
     return from >= end
       ? out
-      : cutStarts(out + text.slice(from, end), this.#holders.keys(), this.#starts, this.#halves);
+      : cutStarts(out + text.slice(from, end), this.#short, this.#starts, this.#halves);
   }
 
   #mentionedIn(text: string): boolean {
     const pattern = this.#pattern;
-    if (pattern === undefined) return false;
-    pattern.lastIndex = 0;
-    return pattern.test(text);
+    if (pattern !== undefined) {
+      pattern.lastIndex = 0;
+      if (pattern.test(text)) return true;
+    }
+    return this.#longForms.some((form) => text.includes(form));
   }
 
   /**
@@ -935,9 +971,17 @@ function patternOf(secrets: readonly string[]): RegExp | undefined {
   return new RegExp(longestFirst.map(secretPattern).join("|"), "g");
 }
 
-// The secrets as written and as quoted once and twice in JSON strings, longest first, as the
-// source of a pattern of literal text.
-function literalPatternOf(secrets: readonly string[]): string {
+/**
+ * How long the pattern of one secret (every form JSON may write it in, character by character)
+ * may be. A longer secret (tens of thousands of characters, or a few thousand of punctuation) is
+ * found in its forms as written and quoted in JSON strings, as literal text: V8 refuses a pattern
+ * much longer ("Regular expression too large", or a stack overflow), with an error that would
+ * quote the secret.
+ */
+const MAX_PATTERN_CHARS = 16_384;
+
+// The secrets as written and as quoted once and twice in JSON strings, longest first.
+function literalForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>();
   for (const secret of secrets) {
     let form = secret;
@@ -945,10 +989,27 @@ function literalPatternOf(secrets: readonly string[]): string {
       forms.add(form);
     }
   }
-  return [...forms]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRegExp)
-    .join("|");
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+// `text` with each of `forms` (longest first) replaced wherever it occurs.
+function replaceForms(text: string, forms: readonly string[]): string {
+  for (const form of forms) if (text.includes(form)) text = text.replaceAll(form, REDACTED);
+  return text;
+}
+
+// `text` with each of `forms` replaced, and `end` moved with what comes before it: a form that
+// starts before `end` is replaced whole, and the end falls after it at least.
+function withoutForms(text: string, end: number, forms: readonly string[]): [string, number] {
+  for (const form of forms) {
+    for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + REDACTED.length)) {
+      text = text.slice(0, at) + REDACTED + text.slice(at + form.length);
+      if (at < end) {
+        end = end <= at + form.length ? at + REDACTED.length : end - form.length + REDACTED.length;
+      }
+    }
+  }
+  return [text, end];
 }
 
 function secretPattern(secret: string): string {

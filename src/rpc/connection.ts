@@ -588,7 +588,9 @@ export class Connection {
       if (secrets !== undefined && !secrets.empty) {
         try {
           line = secrets.text(raw);
-        } catch {
+        } catch (err) {
+          // Anything else is a bug of ours, logged below.
+          if (!(err instanceof RangeError)) throw err;
           // Redacted, it would be longer than a string can hold: read as a message too long.
           return this.#overlong(raw.slice(0, OVERLONG_HEAD_CHARS));
         }

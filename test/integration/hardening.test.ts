@@ -173,6 +173,29 @@ describe("secrets", () => {
     expect(all).toContain("[redacted]");
     expect(all).not.toContain(KEY);
   });
+
+  it("takes a key too long for a regular expression, redacts it, and keeps working", async () => {
+    // Its pattern was refused by V8 with an error quoting it: every later answer was then taken
+    // for a line too long to hold, and a start given one in env failed with the key in its message.
+    const long = `sk-${"Zq81xA".repeat(10_000)}`;
+    const started = await createTestCodex({ env: { DEPLOY_TOKEN: long } });
+    try {
+      await started.codex.loginApiKey(long);
+      const thread = await started.codex.threadStart();
+      started.mock.enqueueFailure(`Incorrect API key provided: ${long}`);
+      const turn = await thread.turn("hi");
+      const events = await collect(turn.stream());
+      const err = await turn.run().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TurnFailedError);
+      const all = JSON.stringify(events) + everything(err);
+      expect(all).toContain("[redacted]");
+      expect(all).not.toContain("Zq81xAZq81xA");
+      // The next call is answered as usual.
+      await expect(thread.setName("after")).resolves.toEqual({});
+    } finally {
+      await started.close();
+    }
+  });
 });
 
 describe("a handle you can act on at once", () => {

@@ -282,6 +282,36 @@ describe("Secrets.text", () => {
     expect(s.text(JSON.stringify(line))).not.toContain("MIIEvQIBADANBgkqhkiG9w0B");
   });
 
+  it("finds a secret too long for a regular expression as literal text, everywhere", () => {
+    // V8 refused the pattern of such a secret with an error quoting it ("Regular expression too
+    // large", or a stack overflow for one of symbols).
+    const long = `tok_${"Zq81xA".repeat(10_000)}`;
+    const symbols = `-${"-+/".repeat(2_000)}end`;
+    const s = new Secrets();
+    s.addAll([long, symbols, KEY]);
+    expect(s.empty).toBe(false);
+    for (const secret of [long, symbols, KEY]) {
+      for (const form of [secret, JSON.stringify(secret), JSON.stringify(JSON.stringify(secret))]) {
+        expect(s.text(`a ${form} b`)).not.toMatch(/Zq81xAZq81xA|-\+\/-\+\/|0123456789abcdef/);
+      }
+    }
+    expect(s.text(JSON.stringify({ a: long, b: KEY }))).toBe(
+      JSON.stringify({ a: REDACTED, b: REDACTED }),
+    );
+    // The head of a line too long to hold: a long secret starting before its end goes whole.
+    const head = s.textBefore(`x ${long} y ${"z".repeat(100)}`, 10);
+    expect(head).toBe(`x ${REDACTED}`);
+    expect(s.textBefore(`xy ${long}`, 2)).toBe("xy");
+    // In errors (a start that fails closes with one) and in stderr, once let go too.
+    const error = s.error(new Error(`bad token ${long}`));
+    expect(error.message).toBe(`bad token ${REDACTED}`);
+    s.removeAll([long]);
+    expect(s.text(`a ${long}`)).toBe(`a ${long}`);
+    expect(s.stderrText(`env TOKEN=${long} and ${KEY}`)).toBe(
+      `env TOKEN=${REDACTED} and ${REDACTED}`,
+    );
+  });
+
   it("leaves a placeholder shorter than 8 characters alone, in the text and in the JSON", () => {
     // Placeholder keys of OpenAI-compatible servers; `id` would take every answer's id.
     const s = new Secrets();
