@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { TOML_ESCAPES, tomlKey, tomlString } from "../internal/toml.js";
+import { TOML_ESCAPES, tomlKey, tomlString as quoted } from "../internal/toml.js";
 import { killLiveChildren } from "../transport/stdio.js";
 import {
   checkBaseUrl,
@@ -76,7 +76,16 @@ export interface CodexHome extends AsyncDisposable {
   cleanup(): Promise<void>;
 }
 
-export { tomlString };
+/**
+ * `value` as a quoted TOML basic string, escaped (for `extraConfig`); a value that is not a
+ * string, or holds a lone surrogate (which TOML, being UTF-8, cannot hold), is a `TypeError`.
+ */
+export function tomlString(value: string): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`tomlString takes a string, got ${describe(value)}`);
+  }
+  return quoted(checkWellFormed(value, "tomlString's value"));
+}
 
 /** Options of {@link mockConfigToml}. */
 export interface ConfigTomlOptions {
@@ -454,18 +463,18 @@ function harnessSettings(options: {
   const { mockUrl, model, features, modelCatalogPath } = options;
   const provider = (key: string) => ["model_providers", MOCK_PROVIDER_ID, key];
   return [
-    [["model"], tomlString(model)],
-    [["model_provider"], tomlString(MOCK_PROVIDER_ID)],
+    [["model"], quoted(model)],
+    [["model_provider"], quoted(MOCK_PROVIDER_ID)],
     ...(modelCatalogPath === undefined
       ? []
-      : [[["model_catalog_json"], tomlString(modelCatalogPath)] as [string[], string]]),
+      : [[["model_catalog_json"], quoted(modelCatalogPath)] as [string[], string]]),
     [["check_for_update_on_startup"], "false"],
     [["analytics", "enabled"], "false"],
     ...Object.entries({ ...OFFLINE_FEATURES, ...features }).map(
       ([name, on]) => [["features", name], String(on)] as [string[], string],
     ),
     [provider("name"), '"Mock Responses API"'],
-    [provider("base_url"), tomlString(mockUrl)],
+    [provider("base_url"), quoted(mockUrl)],
     [provider("wire_api"), '"responses"'],
     [provider("requires_openai_auth"), "false"],
     [provider("request_max_retries"), "0"],

@@ -778,8 +778,16 @@ function namedId(events: readonly SseEvent[]): string | undefined {
   return undefined;
 }
 
-/** Formats one event as an SSE frame (`event:` and `data:` lines, blank-line terminated). */
+/**
+ * Formats one event as an SSE frame (`event:` and `data:` lines, blank-line terminated); throws a
+ * `TypeError` naming the problem, as `enqueue` does, for one the mock would not serve.
+ */
 export function formatSseEvent(event: SseEvent): string {
+  return frameOf(checkEvent(event, "event"));
+}
+
+// An event checked (by `enqueue`) as an SSE frame.
+function frameOf(event: SseEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
@@ -1211,7 +1219,7 @@ export async function startMockResponsesServer(
         if (index > 0 && delayMs > 0) {
           await delay(delayMs, undefined, { signal: abort.signal });
         }
-        await writeChunk(res, formatSseEvent(event));
+        await writeChunk(res, frameOf(event));
         if (index === 0 && control !== undefined) {
           reached = true;
           control.markReached();

@@ -14,6 +14,7 @@ import { locateRuntime } from "../../src/runtime.js";
 import {
   createCodexHome,
   customToolCallOutputs,
+  formatSseEvent,
   functionCallOutputs,
   inputImages,
   inputTexts,
@@ -645,6 +646,24 @@ describe("mock Responses server (HTTP level)", () => {
     (event.response as { id: string }).id = "changed";
     const text = await (await post({ input: [] })).text();
     expect(eventsOf(text)[1]).toEqual({ type: "response.completed", response: { id: "r" } });
+  });
+
+  it("formats an event or a TOML string only when it can, naming the problem", () => {
+    expect(formatSseEvent({ type: "response.created", n: 1 })).toBe(
+      'event: response.created\ndata: {"type":"response.created","n":1}\n\n',
+    );
+    expect(() => formatSseEvent(null as never)).toThrow(
+      "event must be an SSE event object with a string type, got null",
+    );
+    expect(() => formatSseEvent({} as never)).toThrow(/must be an SSE event object/);
+    expect(() => formatSseEvent({ type: "a\nevent: injected" })).toThrow(
+      "event.type must not contain a line break",
+    );
+    expect(() => formatSseEvent({ type: "x", n: 1n })).toThrow(/event\.n/);
+    expect(tomlString('say "hi"\n')).toBe('"say \\"hi\\"\\u000a"');
+    expect(() => tomlString(42 as never)).toThrow("tomlString takes a string, got number");
+    expect(() => tomlString(["a", "b"] as never)).toThrow(/tomlString takes a string, got/);
+    expect(() => tomlString("a\ud800")).toThrow("tomlString's value holds a lone surrogate");
   });
 
   it("bounds what it keeps of a request body, and forgets the requests it recorded on demand", async () => {
