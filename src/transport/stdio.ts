@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { LineDecoder, TextTail } from "./lines.js";
@@ -46,37 +46,44 @@ function signalGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signa
  * as the process ends: SIGTERM, so that the server ends the commands and MCP servers it started,
  * which run in process groups of their own that a SIGKILL of its group would leave running. It
  * waits up to `graceMs` (synchronously: the process is ending) for each server to exit, then
- * kills the groups of those still running.
+ * kills what is left in each group (a server that ignored the signal, or what a `launchArgs`
+ * wrapper started beside it), and forgets them all.
  */
 export function killLiveChildren(graceMs: number): void {
-  for (const child of liveChildren) signalGroup(child, "SIGTERM");
-  // There the signal is the end itself (`TerminateProcess`).
+  const children = [...liveChildren];
+  liveChildren.clear();
+  for (const child of children) signalGroup(child, "SIGTERM");
+  // There the signal is the end itself (`TerminateProcess`), and there are no groups.
   if (process.platform === "win32") return;
   const deadline = Date.now() + graceMs;
   const pause = new Int32Array(new SharedArrayBuffer(4));
-  const running = () => [...liveChildren].filter((child) => !hasEnded(child));
-  for (let left = running(); left.length > 0; left = running()) {
-    if (Date.now() >= deadline) {
-      for (const child of left) signalGroup(child, "SIGKILL");
-      return;
-    }
-    Atomics.wait(pause, 0, 0, 5);
-  }
+  while (Date.now() < deadline && !children.every(hasEnded)) Atomics.wait(pause, 0, 0, 5);
+  // An ended server is not yet reaped (the event loop no longer runs), so its id still names
+  // its group, and no other.
+  for (const child of children) signalGroup(child, "SIGKILL");
 }
 
 // Whether a child has exited, read synchronously: the event loop, which would report its exit,
-// no longer runs. Linux's /proc shows it gone or a zombie (not yet reaped); elsewhere it cannot
-// be told, and it is taken as running until the grace ends.
+// no longer runs. It is gone or a zombie (not yet reaped): on Linux as /proc shows it, elsewhere
+// as `ps` does; should neither tell, it is taken as running until the grace ends.
 function hasEnded(child: ChildProcessWithoutNullStreams): boolean {
   if (child.exitCode !== null || child.signalCode !== null) return true;
-  if (process.platform !== "linux" || child.pid === undefined) return false;
-  try {
-    // `pid (name) state ...`, where the name may hold anything, a ")" included.
-    const stat = readFileSync(`/proc/${child.pid}/stat`, "latin1");
-    return stat[stat.lastIndexOf(")") + 2] === "Z";
-  } catch {
-    return true;
+  const { pid } = child;
+  if (pid === undefined) return false;
+  if (process.platform === "linux") {
+    try {
+      // `pid (name) state ...`, where the name may hold anything, a ")" included.
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+      return stat[stat.lastIndexOf(")") + 2] === "Z";
+    } catch {
+      return true;
+    }
   }
+  const ps = spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "latin1" });
+  if (ps.error !== undefined || ps.stdout === null) return false;
+  // Nothing listed: gone.
+  const state = ps.stdout.trim();
+  return state === "" || state.startsWith("Z");
 }
 
 // The end is reported once the process has exited and stdout and stderr are read to their end
@@ -209,6 +216,9 @@ export class StdioTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
+    // What the server leaves in its group (what a `launchArgs` wrapper started beside it), the
+    // group still named by it as long as one of them runs.
+    signalGroup(child, "SIGKILL");
   }
 
   #settle(): void {

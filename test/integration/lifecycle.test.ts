@@ -139,6 +139,13 @@ describe("start-up options", () => {
   });
 });
 
+// A wrapper that starts, beside the server, a process that ignores SIGTERM, and writes its pid.
+function besideWrapper(pidFile: string): string[] {
+  const { binary } = locateRuntime();
+  const beside = `(trap '' TERM; exec sleep 300) & echo $! > ${pidFile}`;
+  return ["sh", "-c", `${beside}; exec "$0" app-server`, binary];
+}
+
 describe("process death and close", () => {
   it("keeps the server out of a signal to the program's process group (Ctrl-C)", async () => {
     const script = [
@@ -221,17 +228,24 @@ describe("process death and close", () => {
     await expectNoChild(background);
   });
 
-  it("close() ends what a wrapper given as launchArgs started beside the server", async () => {
+  it("close() ends what a wrapper given as launchArgs started beside the server, SIGTERM ignored", async () => {
     const pidFile = path.join(home, "beside.pid");
-    const { binary } = locateRuntime();
-    const codex = await Codex.start({
-      env: env(),
-      launchArgs: ["sh", "-c", `sleep 300 & echo $! > ${pidFile}; exec "$0" app-server`, binary],
-    });
+    const codex = await Codex.start({ env: env(), launchArgs: besideWrapper(pidFile) });
     const beside = Number(await readFile(pidFile, "utf8"));
     expect(isAlive(beside)).toBe(true);
     await codex.close();
     await expectNoChild(beside);
+  });
+
+  it("ends what a wrapper started beside the server when the program exits without closing", async () => {
+    const pidFile = path.join(home, "beside-exit.pid");
+    const script = [
+      `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+      `await Codex.start({ env: ${JSON.stringify(env())}, launchArgs: ${JSON.stringify(besideWrapper(pidFile))} });`,
+      "process.exit(0);",
+    ].join("\n");
+    await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]);
+    await expectNoChild(Number(await readFile(pidFile, "utf8")));
   });
 
   it("rejects an in-flight request with TransportClosedError carrying the stderr tail", async () => {
