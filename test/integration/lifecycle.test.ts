@@ -139,6 +139,16 @@ describe("start-up options", () => {
   });
 });
 
+// Runs `lines` as a program of their own, `Codex` and `Sandbox` imported, and gives its output.
+async function runProgram(lines: readonly string[]): Promise<string> {
+  const script = [
+    `import { Codex, Sandbox } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+    ...lines,
+  ].join("\n");
+  const flags = ["--import", "tsx", "--input-type=module", "-e", script];
+  return (await run(process.execPath, flags)).stdout;
+}
+
 // A wrapper that starts, beside the server, a process that ignores SIGTERM, and writes its pid.
 function besideWrapper(pidFile: string): string[] {
   const { binary } = locateRuntime();
@@ -182,18 +192,10 @@ describe("process death and close", () => {
   });
 
   it("does not let the child outlive a parent that exits without closing", async () => {
-    const script = [
-      `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+    const stdout = await runProgram([
       `const codex = await Codex.start({ env: ${JSON.stringify(env())} });`,
       "console.log(codex.pid);",
       "process.exit(0);",
-    ].join("\n");
-    const { stdout } = await run(process.execPath, [
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      script,
     ]);
     const pid = Number(stdout.trim());
     expect(pid).toBeGreaterThan(0);
@@ -205,8 +207,7 @@ describe("process death and close", () => {
   it("ends the commands its server runs when the program exits without closing", async () => {
     // A command of the runtime runs in a process group of its own: only the server, ended by
     // SIGTERM (not SIGKILL), ends it, and what it started in the background.
-    const script = [
-      `import { Codex, Sandbox } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+    const stdout = await runProgram([
       `const codex = await Codex.start({ env: ${JSON.stringify(env())} });`,
       'const command = await codex.exec(["sh", "-c", "sleep 300 & echo $!; wait"], {',
       "  sandbox: Sandbox.fullAccess,",
@@ -215,13 +216,6 @@ describe("process death and close", () => {
       "  console.log(chunk.trim());",
       "  process.exit(0);",
       "}",
-    ].join("\n");
-    const { stdout } = await run(process.execPath, [
-      "--import",
-      "tsx",
-      "--input-type=module",
-      "-e",
-      script,
     ]);
     const background = Number(stdout.trim());
     expect(background).toBeGreaterThan(0);
@@ -239,12 +233,10 @@ describe("process death and close", () => {
 
   it("ends what a wrapper started beside the server when the program exits without closing", async () => {
     const pidFile = path.join(home, "beside-exit.pid");
-    const script = [
-      `import { Codex } from ${JSON.stringify(path.resolve("src/index.ts"))};`,
+    await runProgram([
       `await Codex.start({ env: ${JSON.stringify(env())}, launchArgs: ${JSON.stringify(besideWrapper(pidFile))} });`,
       "process.exit(0);",
-    ].join("\n");
-    await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]);
+    ]);
     await expectNoChild(Number(await readFile(pidFile, "utf8")));
   });
 
