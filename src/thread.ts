@@ -102,6 +102,7 @@ import {
   checkStillWanted,
   ownHandlers,
   runResult,
+  sendTurnStart,
   startedTurnId,
 } from "./turn.js";
 
@@ -841,7 +842,7 @@ export class Thread {
   ): Promise<StartedTurn> {
     if (signal?.aborted) throw abortError(signal);
     const context = this.#context;
-    const { connection, router, log } = context;
+    const { router, log } = context;
     const limited = signal !== undefined || timeout !== undefined;
     const t0 = timeout === undefined ? 0 : now();
     const start = async (slot: TurnSlot): Promise<StartedTurn> => {
@@ -864,13 +865,11 @@ export class Thread {
             };
       const collector = new TurnCollector(retain, log, { onRelease });
       // A turn running there as it is sent (another client's) is not this one's to stop.
-      const running = router.runningStart(this.id);
-      const runningId = running === undefined ? undefined : turnIdOf(running);
-      const answer = connection.request("turn/start", params);
+      const sent = sendTurnStart(context, params, signal, timeout, t0);
       let turnId: string;
       if (limited) {
         turnId = await awaitTurnStart({
-          answer,
+          answer: sent.answer,
           method: "turn/start",
           slot,
           collector,
@@ -879,11 +878,13 @@ export class Thread {
           threadId: this.id,
           signal,
           timeout: timeout === undefined ? undefined : timeLeft(timeout, t0),
-          runningId,
+          get runningId() {
+            return sent.runningId;
+          },
         });
       } else {
         try {
-          turnId = startedTurnId(await answer, "turn/start");
+          turnId = startedTurnId(await sent.answer, "turn/start");
         } catch (err) {
           slot.release();
           throw err;
@@ -894,7 +895,7 @@ export class Thread {
       // call rejects, and the turn, which nothing could reach, is stopped (unless it is the one
       // that ran there before, which its own client follows).
       const bound = slot.bind(turnId, collector);
-      if (bound === "ended" && turnId !== runningId) {
+      if (bound === "ended" && turnId !== sent.runningId) {
         interruptUnfollowed(context, this.id, turnId);
       }
       return { turnId, collector, signal, parse: prepared?.parse };

@@ -1,6 +1,7 @@
 import {
   CodexError,
   InvalidRequestError,
+  JsonRpcError,
   RequestTimeoutError,
   TurnAbortedError,
   TurnFailedError,
@@ -18,6 +19,7 @@ import type {
   ServerNotificationMap,
   ServerNotificationMethod,
   TurnInterruptResponse,
+  TurnStartParams,
   TurnSteerParams,
   TurnSteerResponse,
 } from "./generated/index.js";
@@ -474,6 +476,112 @@ export function ownHandlers(
       if (owner !== undefined) context.dispatcher.endTurn(owner);
     },
   };
+}
+
+// How long a `turn/start` refused as the thread's turn takes no input waits before it is sent
+// again, should no completion or status change of the thread come first: the first wait, doubled
+// at each refusal up to the last.
+const BUSY_FIRST_WAIT_MS = 500;
+const BUSY_LAST_WAIT_MS = 8_000;
+
+/**
+ * @internal A `turn/start` in flight, and the turn the server ran on the thread as it was last
+ * sent (another client's, which the answer may name).
+ */
+export interface SentTurnStart {
+  readonly answer: Promise<unknown>;
+  readonly runningId: string | undefined;
+}
+
+/**
+ * @internal
+ * Sends `turn/start`, and sends it again each time the server refuses it because the turn it runs
+ * on the thread takes no input (a compaction or a review, which this client's queue did not hold
+ * for: one sent through `codex.request`, or one running as the client resumed the thread). It
+ * waits for a completion or a status change on the thread, or a while should neither come (a
+ * thread this client does not follow). `signal` and `timeout` (counted from `since`) end the wait
+ * with their error, and nothing more is sent; a closed connection ends it, and the send after.
+ */
+export function sendTurnStart(
+  context: TurnContext,
+  params: TurnStartParams,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  since: number,
+): SentTurnStart {
+  const { connection, router, log } = context;
+  const { threadId } = params;
+  const sent = {
+    answer: undefined as unknown as Promise<unknown>,
+    runningId: undefined as string | undefined,
+  };
+  const send = () => {
+    const running = router.runningStart(threadId);
+    sent.runningId = running === undefined ? undefined : turnIdOf(running);
+    return connection.request("turn/start", params);
+  };
+  const resend = async (refusal: unknown): Promise<unknown> => {
+    let error = refusal;
+    for (
+      let wait = BUSY_FIRST_WAIT_MS;
+      isNotSteerable(error);
+      wait = Math.min(wait * 2, BUSY_LAST_WAIT_MS)
+    ) {
+      if (wait === BUSY_FIRST_WAIT_MS) {
+        log.debug(
+          `turn/start on ${threadId} waits for the turn running there, which takes no input`,
+        );
+      }
+      await untilThreadMoves(context, threadId, wait, signal, timeout, since);
+      if (signal?.aborted) throw abortError(signal);
+      if (timeout !== undefined && now() - since >= timeout) {
+        throw new RequestTimeoutError("turn/start", timeout);
+      }
+      try {
+        return await send();
+      } catch (err) {
+        error = err;
+      }
+    }
+    throw error;
+  };
+  sent.answer = send().catch(resend);
+  return sent;
+}
+
+// The server's refusal of input to a turn that takes none (`ActiveTurnNotSteerable`), as the
+// pinned runtime words it, or as its error data may name it.
+function isNotSteerable(err: unknown): boolean {
+  if (!(err instanceof JsonRpcError)) return false;
+  const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
+  return (
+    err.rpcMessage.includes("ActiveTurnNotSteerable") ||
+    (isObject(info) && "activeTurnNotSteerable" in info)
+  );
+}
+
+// Resolves when a turn of the thread completes, its status changes, the connection closes or
+// `wait` ms pass; rejects when `signal` aborts.
+function untilThreadMoves(
+  context: TurnContext,
+  threadId: string,
+  wait: number,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  since: number,
+): Promise<void> {
+  const { router, connection } = context;
+  let wake!: () => void;
+  const moved = new Promise<void>((resolve) => (wake = resolve));
+  const offs = [
+    router.onKey("turn/completed", "threadId", threadId, wake),
+    router.onKey("thread/status/changed", "threadId", threadId, wake),
+    connection.onClose(wake),
+  ];
+  const bound = timeout === undefined ? wait : Math.min(wait, timeLeft(timeout, since));
+  return deadline(moved, { signal, timeout: bound, onTimeout: () => undefined }).finally(() => {
+    for (const off of offs) off();
+  });
 }
 
 /** @internal What {@link awaitTurnStart} waits for, and what a turn started late needs. */

@@ -5,6 +5,7 @@ import {
   ApprovalMode,
   Codex,
   CodexError,
+  RequestTimeoutError,
   Sandbox,
   TurnAbortedError,
   TurnFailedError,
@@ -533,6 +534,122 @@ describe("compaction", () => {
     // where the server would refuse it.
     const result = await next;
     expect(result).toMatchObject({ status: "completed", finalResponse: "after the compaction" });
+    const { thread: read } = await thread.read({ includeTurns: true });
+    expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
+      ["userMessage", "agentMessage"],
+      ["contextCompaction"],
+      ["userMessage", "agentMessage"],
+    ]);
+  });
+});
+
+// A client whose log says when a turn/start was refused as the thread's turn takes no input.
+async function withRefusals(): Promise<{ refused: () => Promise<void> }> {
+  let count = 0;
+  let waiting: { at: number; wake: () => void } | undefined;
+  const debug = (message: string) => {
+    if (!message.includes("waits for the turn running there, which takes no input")) return;
+    count += 1;
+    if (waiting !== undefined && count >= waiting.at) waiting.wake();
+  };
+  await t.close();
+  const quiet = () => undefined;
+  t = await createTestCodex({
+    logger: { debug, info: quiet, warn: quiet, error: quiet },
+    logLevel: "debug",
+  });
+  let seen = 0;
+  return {
+    // Resolves at the next refusal not yet waited for.
+    refused: () => {
+      seen += 1;
+      const at = seen;
+      if (count >= at) return Promise.resolve();
+      return new Promise<void>((wake) => (waiting = { at, wake }));
+    },
+  };
+}
+
+describe("a turn asked for while the server runs one that takes no input", () => {
+  it("waits for a compaction sent through codex.request, then starts", async () => {
+    const { refused } = await withRefusals();
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("first answer");
+    await thread.run("first");
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+    t.mock.enqueueAssistantMessage("second answer");
+    await t.codex.request("thread/compact/start", { threadId: thread.id });
+    await gate.reached;
+    const second = thread.run("second");
+    await refused();
+    gate.release();
+    await expect(second).resolves.toMatchObject({
+      status: "completed",
+      finalResponse: "second answer",
+    });
+    const { thread: read } = await thread.read({ includeTurns: true });
+    expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
+      ["userMessage", "agentMessage"],
+      ["contextCompaction"],
+      ["userMessage", "agentMessage"],
+    ]);
+  });
+
+  it("waits for a compaction that ran as the client resumed the thread", async () => {
+    const { refused } = await withRefusals();
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("first answer");
+    await thread.run("first");
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+    t.mock.enqueueAssistantMessage("second answer");
+    await thread.compact();
+    await gate.reached;
+    await thread.unsubscribe();
+    const resumed = await t.codex.threadResume(thread.id);
+    const second = resumed.run("second");
+    await refused();
+    gate.release();
+    await expect(second).resolves.toMatchObject({ finalResponse: "second answer" });
+  });
+
+  it("waits for a review sent through codex.request, then starts", async () => {
+    const { refused } = await withRefusals();
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["reviewing"]), { gate });
+    t.mock.enqueueAssistantMessage("after the review");
+    await t.codex.request("review/start", {
+      threadId: thread.id,
+      target: { type: "uncommittedChanges" },
+    });
+    await gate.reached;
+    const next = thread.run("next");
+    await refused();
+    gate.release();
+    await expect(next).resolves.toMatchObject({ finalResponse: "after the review" });
+  });
+
+  it("gives up at its timeout or its signal, sending nothing more, and the thread runs again", async () => {
+    const { refused } = await withRefusals();
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("first answer");
+    await thread.run("first");
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+    await t.codex.request("thread/compact/start", { threadId: thread.id });
+    await gate.reached;
+    await expect(thread.run("late", { timeout: 300 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    const controller = new AbortController();
+    const aborted = thread.run("stopped", { signal: controller.signal });
+    await refused();
+    await refused();
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+    t.mock.enqueueAssistantMessage("third answer");
+    gate.release();
+    await expect(thread.run("third")).resolves.toMatchObject({ finalResponse: "third answer" });
     const { thread: read } = await thread.read({ includeTurns: true });
     expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
       ["userMessage", "agentMessage"],

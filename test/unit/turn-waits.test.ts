@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   CodexError,
   RequestTimeoutError,
+  TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
   type Thread as ThreadType,
@@ -224,6 +225,80 @@ describe("a turn whose turn/start is not answered", () => {
     transport.deliver(completed("t1"));
     await expect(first).resolves.toMatchObject({ id: "t1", status: "completed" });
     expect(tables()).toMatchObject({ turns: 0, queues: 0, turnReads: 0 });
+  });
+});
+
+describe("a turn/start refused as the thread's turn takes no input", () => {
+  const NOT_STEERABLE = {
+    code: -32603,
+    message: "failed to submit turn input: ActiveTurnNotSteerable { turn_kind: Compact }",
+  };
+  const statusChanged = {
+    method: "thread/status/changed",
+    params: { threadId: TH, status: { type: "idle" } },
+  };
+
+  it("goes again at the thread's next status change, and after a doubling wait without one", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf, tables } = setup();
+    const running = thread.run("x");
+    const first = await transport.waitForSent(1);
+    transport.deliver({ id: first.id, error: NOT_STEERABLE });
+    await flush();
+    transport.deliver(statusChanged);
+    const second = await transport.waitForSent(2);
+    expect(second).toMatchObject({ method: "turn/start", params: first.params });
+    // Named in the error's data, as a runtime may.
+    const data = { codexErrorInfo: { activeTurnNotSteerable: { turnKind: "review" } } };
+    transport.deliver({ id: second.id, error: { code: -32603, message: "busy", data } });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sentOf("turn/start")).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    const third = await transport.waitForSent(3);
+    transport.deliver({ id: third.id, result: { turn: turnOf("t1") } });
+    transport.deliver(completed("t1"));
+    await expect(running).resolves.toMatchObject({ id: "t1", status: "completed" });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, pendingByThread: 0 });
+  });
+
+  it("rejects with any other refusal, and with the connection's close while it waits", async () => {
+    const { transport, thread, tables } = setup();
+    const other = thread.run("x");
+    const first = await transport.waitForSent(1);
+    transport.deliver({ id: first.id, error: { code: -32603, message: "something else" } });
+    await expect(other).rejects.toMatchObject({ rpcMessage: "something else" });
+    const waiting = thread.run("y");
+    const second = await transport.waitForSent(2);
+    transport.deliver({ id: second.id, error: NOT_STEERABLE });
+    await flush();
+    transport.end();
+    await expect(waiting).rejects.toBeInstanceOf(TransportClosedError);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+
+  it("leaves running a turn of another client that the input joined after the caller gave up", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    transport.deliver(started("compaction"));
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal });
+    const first = await transport.waitForSent(1);
+    transport.deliver({ id: first.id, error: NOT_STEERABLE });
+    await flush();
+    // The compaction ends, another client's turn starts, and the input goes again.
+    transport.deliver(completed("compaction"));
+    transport.deliver(started("theirs"));
+    const second = await transport.waitForSent(2);
+    expect(second.method).toBe("turn/start");
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ name: "AbortError" });
+    // The late answer names their turn, which the input joined: not this call's to stop.
+    transport.deliver({ id: second.id, result: { turn: turnOf("theirs") } });
+    await flush();
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+    transport.deliver(completed("theirs"));
+    await flush();
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, running: 0 });
   });
 });
 
