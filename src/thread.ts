@@ -865,7 +865,7 @@ export class Thread {
             };
       const collector = new TurnCollector(retain, log, { onRelease });
       // A turn running there as it is sent (another client's) is not this one's to stop.
-      const sent = sendTurnStart(context, params, signal, timeout, t0);
+      const sent = sendTurnStart(context, slot, params, signal, timeout, t0);
       let turnId: string;
       if (limited) {
         turnId = await awaitTurnStart({

@@ -62,6 +62,7 @@ import type { Connection, RawNotification, RequestOptions } from "./rpc/connecti
 import { sendStop } from "./stop.js";
 import {
   EventLog,
+  THREAD_ENDS,
   turnIdOf,
   type BindOptions,
   type EventReader,
@@ -504,6 +505,7 @@ export interface SentTurnStart {
  */
 export function sendTurnStart(
   context: TurnContext,
+  slot: TurnSlot,
   params: TurnStartParams,
   signal: AbortSignal | undefined,
   timeout: number | undefined,
@@ -537,6 +539,8 @@ export function sendTurnStart(
       if (timeout !== undefined && now() - since >= timeout) {
         throw new RequestTimeoutError("turn/start", timeout);
       }
+      const ended = slot.ended();
+      if (ended !== undefined) throw ended;
       try {
         return await send();
       } catch (err) {
@@ -560,8 +564,8 @@ function isNotSteerable(err: unknown): boolean {
   );
 }
 
-// Resolves when a turn of the thread completes, its status changes, the connection closes or
-// `wait` ms pass; rejects when `signal` aborts.
+// Resolves when a turn of the thread completes, its status changes, it ends, the connection
+// closes or `wait` ms pass; rejects when `signal` aborts.
 function untilThreadMoves(
   context: TurnContext,
   threadId: string,
@@ -576,6 +580,7 @@ function untilThreadMoves(
   const offs = [
     router.onKey("turn/completed", "threadId", threadId, wake),
     router.onKey("thread/status/changed", "threadId", threadId, wake),
+    ...THREAD_ENDS.map((method) => router.onKey(method, "threadId", threadId, wake)),
     connection.onClose(wake),
   ];
   const bound = timeout === undefined ? wait : Math.min(wait, timeLeft(timeout, since));

@@ -334,6 +334,11 @@ export interface TurnSlot {
    */
   hold(holder: QueueHolder): boolean;
   /**
+   * Why nothing can start on the thread any more (the connection or the thread ended, or the
+   * client unsubscribed from it), if that is so.
+   */
+  ended(): Error | undefined;
+  /**
    * Frees the thread for the next turn queued on it, drops what was held and stops routing the
    * bound turn's events; called once the turn is done or given up on, and also when it failed to
    * start. Later calls do nothing.
@@ -341,8 +346,8 @@ export interface TurnSlot {
   release(): void;
 }
 
-// What the server sends when a thread ends for every client: nothing more comes from it.
-const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
+/** What the server sends when a thread ends for every client: nothing more comes from it. */
+export const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
 
 // How many turns whose completion came before their start are remembered per thread.
 const ENDED_FIRST_KEPT = 8;
@@ -794,6 +799,7 @@ export class Router {
         if (queue !== undefined && !released) queue.holder = holder;
         return true;
       },
+      ended: () => this.#closeError ?? this.#endOf(threadId),
       release: () => {
         if (released) return;
         released = true;

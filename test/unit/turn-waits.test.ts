@@ -277,6 +277,29 @@ describe("a turn/start refused as the thread's turn takes no input", () => {
     expect(tables()).toMatchObject({ queues: 0, turns: 0 });
   });
 
+  it("sends nothing more once the thread ends or the client leaves it", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer, sentOf, tables } = setup();
+    const archived = thread.run("x");
+    const first = await transport.waitForSent(1);
+    transport.deliver({ id: first.id, error: NOT_STEERABLE });
+    await flush();
+    transport.deliver({ method: "thread/archived", params: { threadId: TH } });
+    await expect(archived).rejects.toThrow(`thread ${TH} was archived while this client ran there`);
+    const left = thread.run("y");
+    const second = await transport.waitForSent(2);
+    transport.deliver({ id: second.id, error: NOT_STEERABLE });
+    await flush();
+    void thread.unsubscribe();
+    await answer(3, "thread/unsubscribe", { status: "unsubscribed" });
+    const refused = expect(left).rejects.toThrow(`this client unsubscribed from thread ${TH}`);
+    await vi.advanceTimersByTimeAsync(500);
+    await refused;
+    expect(sentOf("turn/start")).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+
   it("leaves running a turn of another client that the input joined after the caller gave up", async () => {
     const { transport, thread, sentOf, tables } = setup();
     transport.deliver(started("compaction"));
