@@ -295,10 +295,12 @@ export class TurnCollector implements TurnSink {
         const turn = params?.turn;
         if (!isObject(turn) || typeof turn.id !== "string" || typeof turn.status !== "string") {
           // The server sends no other: waited for without end, the thread's queue would stop.
-          const id = isObject(turn) && typeof turn.id === "string" ? turn.id : params?.turnId;
+          const given = isObject(turn) && typeof turn.id === "string" ? turn.id : params?.turnId;
+          const id = typeof given === "string" ? given : this.#startedId;
           const why = new CodexError(
-            `turn ${String(id)} ended with a turn/completed the SDK cannot read (its turn's id ` +
-              "or status is missing or of the wrong type), and no readable one followed",
+            `${id === undefined ? "the turn" : `turn ${id}`} ended with a turn/completed the ` +
+              "SDK cannot read (its turn's id or status is missing or of the wrong type), and no " +
+              "readable one followed",
           );
           this.#noCompletion ??= setTimeout(() => this.fail(why), FOLLOW_UP_WAIT_MS);
           return this.#malformed(n);

@@ -1082,7 +1082,7 @@ export class Router {
         const threadId = threadIdOf(n);
         if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
       }
-    }
+    } else if (n.method === "turn/completed") this.#completedUnnamed(n);
     const listeners = this.#byMethod.get(n.method);
     if (listeners !== undefined) {
       for (let i = 0; i < listeners.length; i++) {
@@ -1115,6 +1115,14 @@ export class Router {
             n.method === "turn/started" ? "started" : "ended"
           }`,
     );
+  }
+
+  // A completion that names no turn (a fault of the server's) ends the turn the thread runs: the
+  // turn of this client bound there takes it, and fails unless a readable completion follows.
+  #completedUnnamed(n: RawNotification): void {
+    const threadId = threadIdOf(n);
+    const holder = threadId === undefined ? undefined : this.#queues.get(threadId)?.holder;
+    if (holder !== undefined && "push" in holder) this.#push(holder as TurnSink, n);
   }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {

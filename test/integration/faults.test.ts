@@ -234,6 +234,33 @@ describe("malformed server messages", () => {
     await trap.expectNone();
   });
 
+  it("ends the thread's turn at a turn/completed that names no turn, and the next turn runs", async () => {
+    const { s, codex, entries } = await setup();
+    const thread = await codex.threadStart();
+    const handle = await thread.turn("go");
+    await s.send(started);
+    await s.send(message("kept"));
+    const { id: _id, ...unnamed } = turn("completed");
+    await s.send({ method: "turn/completed", params: { threadId: THREAD, turn: unnamed } });
+    const failed = await settled(handle.run());
+    expect(failed.status === "rejected" && failed.reason).toBeInstanceOf(CodexError);
+    expect(failed.status === "rejected" && (failed.reason as Error).message).toBe(
+      `turn ${TURN} ended with a turn/completed the SDK cannot read (its turn's id or status is ` +
+        "missing or of the wrong type), and no readable one followed",
+    );
+    expect(entries.map((e) => e.message)).toContain(
+      "codex-app-server-sdk: turn/completed without both a threadId and a turn id: no turn is " +
+        "taken as ended",
+    );
+    const next = await thread.turn("again");
+    await s.send(started);
+    await s.send(message("again"));
+    await s.send(completed);
+    const result = await settled(next.run());
+    expect(result.status === "fulfilled" && result.value.finalResponse).toBe("again");
+    await trap.expectNone();
+  });
+
   it("resolves a turn ended with a status it does not know as given, and warns", async () => {
     const { s, codex, entries } = await setup();
     const thread = await codex.threadStart();
