@@ -28,6 +28,7 @@ import {
   awaitTurnStart,
   interruptUnfollowed,
   checkStillWanted,
+  untilForeignTurnEnds,
   ownHandlers,
 } from "./turn.js";
 import { sendStop } from "./stop.js";
@@ -240,6 +241,18 @@ function reviewIn(
   return async (slot) => {
     // Given up on while its module loaded, or in the queue: nothing is sent.
     checkStillWanted(slot, "review/start", signal, timeout, since);
+    // Nor while a turn that this client saw start runs there, which the review would interrupt.
+    const turnContext = { connection, router, log, events };
+    const running = untilForeignTurnEnds(
+      turnContext,
+      slot,
+      reviewThreadId,
+      "review/start",
+      signal,
+      timeout,
+      since,
+    );
+    if (running !== undefined) await running;
     const own = ownHandlers(context, handlers);
     // It frees the thread when the review ends (or is given up on), and drops its handlers.
     const onRelease = () => {
@@ -255,13 +268,12 @@ function reviewIn(
       collector,
       bindOptions: { childStart: true },
       adopt: own?.adopt,
-      context: { connection, router, log, events },
+      context: turnContext,
       threadId: reviewThreadId,
       signal,
       timeout: timeout === undefined ? undefined : timeLeft(timeout, since),
     });
     own?.adopt(turnId);
-    const turnContext = { connection, router, log, events };
     // Not routed as the client unsubscribed (or the thread ended) while the answer came: stopped.
     if (slot.bind(turnId, collector, { childStart: true }) === "ended") {
       // The turn the server runs for it is the one it accepts to interrupt, once its start is known.

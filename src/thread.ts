@@ -104,6 +104,7 @@ import {
   runResult,
   sendTurnStart,
   startedTurnId,
+  untilForeignTurnEnds,
 } from "./turn.js";
 
 /**
@@ -754,15 +755,22 @@ export class Thread {
    * Asks the server to compact the thread's context; resolves once accepted, not when done. The
    * server runs the compaction as a turn of the thread, which a turn started meanwhile would
    * interrupt or be refused by: the request waits in the thread's queue like a turn of this
-   * client (behind its turn or goal run in flight), and the turns queued after it wait until the
+   * client (behind its turn or goal run in flight, and a turn running there that this client saw
+   * start, which the compaction would interrupt), and the turns queued after it wait until the
    * compaction completes, even when the call was given up on once the request was sent.
    */
   async compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {
     const call = requestOptions(options);
-    const { connection, router, log } = this.#context;
-    return this.#inQueue("thread/compact/start", call, (slot, left) =>
-      holdForCompaction(connection, router, this.id, slot, log, left),
-    );
+    const context = this.#context;
+    const { connection, router, log } = context;
+    const method = "thread/compact/start";
+    return this.#inQueue(method, call, async (slot, left) => {
+      const since = now();
+      const { signal, timeout } = left ?? {};
+      const running = untilForeignTurnEnds(context, slot, this.id, method, signal, timeout, since);
+      if (running !== undefined) await running;
+      return holdForCompaction(connection, router, this.id, slot, log, callLeft(left, since));
+    });
   }
 
   // Runs `send` in the thread's turn queue, with what the wait left of the call's timeout;

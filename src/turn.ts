@@ -566,8 +566,8 @@ function isNotSteerable(err: unknown): boolean {
   );
 }
 
-// Resolves when a turn of the thread completes, its status changes, it ends, the connection
-// closes or `wait` ms pass; rejects when `signal` aborts.
+// Resolves with true when a turn of the thread completes, its status changes, it ends or the
+// connection closes, with false when `wait` ms pass first; rejects when `signal` aborts.
 function untilThreadMoves(
   context: TurnContext,
   threadId: string,
@@ -575,10 +575,10 @@ function untilThreadMoves(
   signal: AbortSignal | undefined,
   timeout: number | undefined,
   since: number,
-): Promise<void> {
+): Promise<boolean> {
   const { router, connection } = context;
   let wake!: () => void;
-  const moved = new Promise<void>((resolve) => (wake = resolve));
+  const moved = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
   const offs = [
     router.onKey("turn/completed", "threadId", threadId, wake),
     router.onKey("thread/status/changed", "threadId", threadId, wake),
@@ -586,9 +586,95 @@ function untilThreadMoves(
     connection.onClose(wake),
   ];
   const bound = timeout === undefined ? wait : Math.min(wait, timeLeft(timeout, since));
-  return deadline(moved, { signal, timeout: bound, onTimeout: () => undefined }).finally(() => {
+  return deadline(moved, { signal, timeout: bound, onTimeout: () => false }).finally(() => {
     for (const off of offs) off();
   });
+}
+
+/**
+ * @internal
+ * Waits, in the thread's slot, while the server runs a turn there that this client saw start but
+ * did not wait for in its queue (another client's, or a goal's it does not run): a compaction or
+ * an inline review sent then would interrupt it. The wait is that of `sendTurnStart` between its
+ * sends; a wait that no event ends asks the thread's status, and a thread that runs nothing has
+ * its turn forgotten (its completion was lost). Ends, freeing the slot, with the slot's error once
+ * the thread ended or the client left it, and with `signal`'s or `timeout`'s (counted from
+ * `since`). `undefined` when no such turn runs: nothing to wait for.
+ */
+export function untilForeignTurnEnds(
+  context: TurnContext,
+  slot: TurnSlot,
+  threadId: string,
+  method: string,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  since: number,
+): Promise<void> | undefined {
+  const running = context.router.runningStart(threadId);
+  if (running === undefined) return undefined;
+  return waitForeignTurn(context, slot, threadId, method, signal, timeout, since, running);
+}
+
+async function waitForeignTurn(
+  context: TurnContext,
+  slot: TurnSlot,
+  threadId: string,
+  method: string,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  since: number,
+  first: RawNotification,
+): Promise<void> {
+  const { router, log } = context;
+  let running: RawNotification | undefined = first;
+  for (
+    let wait = BUSY_FIRST_WAIT_MS;
+    running !== undefined;
+    wait = Math.min(wait * 2, BUSY_LAST_WAIT_MS)
+  ) {
+    if (wait === BUSY_FIRST_WAIT_MS) {
+      log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
+    }
+    let moved: boolean;
+    try {
+      moved = await untilThreadMoves(context, threadId, wait, signal, timeout, since);
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+    checkStillWanted(slot, method, signal, timeout, since);
+    const ended = slot.ended();
+    if (ended !== undefined) {
+      slot.release();
+      throw ended;
+    }
+    const id = turnIdOf(running);
+    if (!moved && router.runningStart(threadId) === running && id !== undefined) {
+      await forgetIfIdle(context, threadId, id);
+    }
+    running = router.runningStart(threadId);
+  }
+}
+
+/**
+ * @internal
+ * Forgets that the server runs `turnId` on the thread when the server says the thread runs
+ * nothing: the turn's completion never came. A status that cannot be read changes nothing.
+ */
+export async function forgetIfIdle(
+  context: Pick<TurnContext, "connection" | "router" | "log">,
+  threadId: string,
+  turnId: string,
+): Promise<void> {
+  const { connection, router, log } = context;
+  try {
+    const params = { threadId, includeTurns: false };
+    const { thread } = await connection.request("thread/read", params, { timeout: ABORT_WAIT_MS });
+    const status = (thread as { status?: { type?: unknown } } | undefined)?.status?.type;
+    if (status !== "active") router.forgetRunning(threadId, turnId);
+  } catch (err) {
+    log.debug(`could not read the status of ${threadId}, which ran turn ${turnId}`, err);
+  }
 }
 
 /** @internal What {@link awaitTurnStart} waits for, and what a turn started late needs. */
@@ -1206,27 +1292,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       log.warn(message);
       const cause = new DOMException(message, "TimeoutError");
       this.#collector.fail(new TurnAbortedError(this.#collector.partial(this.id), cause));
-      // Not awaited: the waiters reject now, not after another round trip.
-      void this.#forgetIfIdle();
+      // Not awaited: the waiters reject now, not after another round trip. The turn stays noted
+      // as the one the server runs on the thread until its completion, which may never come.
+      void forgetIfIdle(this.#context, this.threadId, this.#collector.startedId ?? this.id);
     })();
     return this.#aborting;
-  }
-
-  // A turn given up on stays noted as the one the server runs on the thread until its completion,
-  // which may never come: the note goes if the server says the thread runs nothing.
-  async #forgetIfIdle(): Promise<void> {
-    const { connection, router, log } = this.#context;
-    const { threadId } = this;
-    try {
-      const params = { threadId, includeTurns: false };
-      const { thread } = await connection.request("thread/read", params, {
-        timeout: ABORT_WAIT_MS,
-      });
-      const status = (thread as { status?: { type?: unknown } } | undefined)?.status?.type;
-      if (status !== "active") router.forgetRunning(threadId, this.#collector.startedId ?? this.id);
-    } catch (err) {
-      log.debug(`could not read the status of ${threadId} after giving up on turn ${this.id}`, err);
-    }
   }
 
   async #abort(cause: Error): Promise<never> {

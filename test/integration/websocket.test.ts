@@ -391,3 +391,45 @@ describe("Codex.connect", () => {
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
   });
 });
+
+describe("two clients on one thread", () => {
+  it("a compaction or review waits for the other client's running turn instead of interrupting it", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const a = await Codex.connect(url);
+    cleanups.push(() => a.close());
+    const b = await Codex.connect(url);
+    cleanups.push(() => b.close());
+    const theirs = await a.threadStart();
+    mock.enqueueAssistantMessage("first");
+    await theirs.run("first");
+    // B follows the thread before A's next turn starts, so it sees that turn start.
+    const mine = await b.threadResume(theirs.id);
+    const seen = (method: "turn/started" | "turn/completed") =>
+      new Promise<void>((resolve) => {
+        const off = b.on(method, () => {
+          off();
+          resolve();
+        });
+      });
+    for (const ask of ["compact", "review"] as const) {
+      const gate = mock.gate();
+      mock.enqueue(sse.assistantMessage(`A's answer before the ${ask}`), { gate });
+      mock.enqueueAssistantMessage(`B's ${ask}`);
+      const started = seen("turn/started");
+      const handle = await theirs.turn(`A's task before the ${ask}`);
+      await Promise.all([gate.reached, started]);
+      const completed = seen("turn/completed");
+      const asked = ask === "compact" ? mine.compact() : mine.review({ instructions: "look" });
+      // A's turn goes on to its answer, which the request would have interrupted.
+      gate.release();
+      await expect(handle.run()).resolves.toMatchObject({
+        status: "completed",
+        finalResponse: `A's answer before the ${ask}`,
+      });
+      await completed;
+      const answered = await asked;
+      if (ask === "review") await (answered as Awaited<ReturnType<typeof mine.review>>).run();
+    }
+    expect(mock.pending).toBe(0);
+  });
+});

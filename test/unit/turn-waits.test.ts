@@ -627,6 +627,65 @@ describe("compaction in the thread's queue", () => {
     transport.deliver(completed("t1"));
   };
 
+  it("waits for a turn this client saw start and did not wait for, which it would interrupt", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    transport.deliver(started("theirs"));
+    const compacted = thread.compact();
+    await flush();
+    expect(transport.sent).toHaveLength(0);
+    transport.deliver(completed("theirs"));
+    const request = await transport.waitForSent(1);
+    expect(request.method).toBe("thread/compact/start");
+    transport.deliver({ id: request.id, result: {} });
+    await expect(compacted).resolves.toEqual({});
+    transport.deliver(started("c1"));
+    transport.deliver(compactionStarted("c1"));
+    transport.deliver(completed("c1"));
+    await flush();
+    expect(sentOf("thread/compact/start")).toHaveLength(1);
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+
+  it("forgets a turn whose completion was lost once the server says the thread runs nothing", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer } = setup();
+    transport.stopAnswering("thread/read");
+    transport.deliver(started("lost"));
+    const compacted = thread.compact();
+    await vi.advanceTimersByTimeAsync(499);
+    expect(transport.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    // Its status asked: active, so it waits on; then idle, and the compaction goes.
+    await answer(1, "thread/read", ACTIVE_THREAD);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await answer(2, "thread/read", { thread: { id: TH, status: { type: "idle" } } });
+    const request = await transport.waitForSent(3);
+    expect(request.method).toBe("thread/compact/start");
+    transport.deliver({ id: request.id, result: {} });
+    await expect(compacted).resolves.toEqual({});
+  });
+
+  it("gives up that wait at its signal or timeout, sending nothing, and the next turn runs", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    transport.deliver(started("theirs"));
+    await expect(thread.compact({ timeout: 50 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    const controller = new AbortController();
+    const aborted = thread.compact({ signal: controller.signal });
+    await flush();
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+    expect(transport.sent).toHaveLength(0);
+    transport.deliver(completed("theirs"));
+    const next = thread.run("next");
+    const request = await transport.waitForSent(1);
+    expect(request.method).toBe("turn/start");
+    transport.deliver({ id: request.id, result: { turn: turnOf("t1") } });
+    transport.deliver(completed("t1"));
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+    expect(sentOf("thread/compact/start")).toHaveLength(0);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+
   it("frees the thread at once when the server refuses the compaction", async () => {
     const { transport, thread, sentOf } = setup();
     const compacted = thread.compact().catch((e: unknown) => e);
