@@ -537,12 +537,7 @@ export function sendTurnStart(
         );
       }
       await untilThreadMoves(context, threadId, wait, signal, timeout, since);
-      if (signal?.aborted) throw abortError(signal);
-      if (timeout !== undefined && now() - since >= timeout) {
-        throw new RequestTimeoutError("turn/start", timeout);
-      }
-      const ended = slot.ended();
-      if (ended !== undefined) throw ended;
+      checkCanGoOn(slot, "turn/start", signal, timeout, since);
       try {
         return await send();
       } catch (err) {
@@ -566,8 +561,24 @@ function isNotSteerable(err: unknown): boolean {
   );
 }
 
+// Throws, freeing the slot, when the caller gave up (see `checkStillWanted`) or the thread can no
+// longer run a turn (it ended, or the client left it).
+function checkCanGoOn(
+  slot: TurnSlot,
+  method: string,
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  since: number,
+): void {
+  checkStillWanted(slot, method, signal, timeout, since);
+  const ended = slot.ended();
+  if (ended === undefined) return;
+  slot.release();
+  throw ended;
+}
+
 // Resolves with true when a turn of the thread completes, its status changes, it ends or the
-// connection closes, with false when `wait` ms pass first; rejects when `signal` aborts.
+// connection closes, with false when `wait` ms pass first or `signal` aborts.
 function untilThreadMoves(
   context: TurnContext,
   threadId: string,
@@ -586,7 +597,9 @@ function untilThreadMoves(
     connection.onClose(wake),
   ];
   const bound = timeout === undefined ? wait : Math.min(wait, timeLeft(timeout, since));
-  return deadline(moved, { signal, timeout: bound, onTimeout: () => false }).finally(() => {
+  const unmoved = () => false;
+  const bounds = { signal, timeout: bound, onTimeout: unmoved, onAbort: unmoved };
+  return deadline(moved, bounds).finally(() => {
     for (const off of offs) off();
   });
 }
@@ -635,19 +648,8 @@ async function waitForeignTurn(
     if (wait === BUSY_FIRST_WAIT_MS) {
       log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
     }
-    let moved: boolean;
-    try {
-      moved = await untilThreadMoves(context, threadId, wait, signal, timeout, since);
-    } catch (err) {
-      slot.release();
-      throw err;
-    }
-    checkStillWanted(slot, method, signal, timeout, since);
-    const ended = slot.ended();
-    if (ended !== undefined) {
-      slot.release();
-      throw ended;
-    }
+    const moved = await untilThreadMoves(context, threadId, wait, signal, timeout, since);
+    checkCanGoOn(slot, method, signal, timeout, since);
     const id = turnIdOf(running);
     if (!moved && router.runningStart(threadId) === running && id !== undefined) {
       await forgetIfIdle(context, threadId, id);
