@@ -54,7 +54,8 @@ const LAZY = [
  * collector, which must each be one class everywhere, and the stdio transport, whose table of
  * live app-servers must be one. `dist/index.js` exports what these files take from them (also
  * `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart`, `checkStillWanted`,
- * `interruptUnfollowed` and `ownHandlers`, for reviews, `isCompletion`, for logins, and
+ * `interruptUnfollowed`, `ownHandlers` and `untilForeignTurnEnds`, for reviews, `isCompletion`,
+ * for logins, and
  * `killLiveChildren`, for ./testing, which the declarations leave out); a missing name fails the
  * check at the end, and a file holding a copy of one of these modules fails the build.
  */
@@ -130,6 +131,7 @@ async function buildEs(): Promise<void> {
         "  checkStillWanted,\n" +
         "  interruptUnfollowed,\n" +
         "  ownHandlers,\n" +
+        "  untilForeignTurnEnds,\n" +
         '} from "./src/turn.ts";\n' +
         'export { isCompletion } from "./src/login.ts";\n' +
         'export { killLiveChildren } from "./src/transport/stdio.ts";\n',
