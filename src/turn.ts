@@ -62,7 +62,6 @@ import type { Connection, RawNotification, RequestOptions } from "./rpc/connecti
 import { sendStop } from "./stop.js";
 import {
   EventLog,
-  THREAD_ENDS,
   turnIdOf,
   type BindOptions,
   type EventReader,
@@ -503,7 +502,8 @@ export interface SentTurnStart {
  * for: one sent through `codex.request`, or one running as the client resumed the thread). It
  * waits for a completion or a status change on the thread, or a while should neither come (a
  * thread this client does not follow). `signal` and `timeout` (counted from `since`) end the wait
- * with their error, and nothing more is sent; a closed connection ends it, and the send after.
+ * with their error, and nothing more is sent, as do the thread's end and the client leaving it; a
+ * closed connection ends it, and the send after.
  */
 export function sendTurnStart(
   context: TurnContext,
@@ -536,10 +536,15 @@ export function sendTurnStart(
           `turn/start on ${threadId} waits for the turn running there, which takes no input`,
         );
       }
-      await untilThreadMoves(context, threadId, wait, signal, timeout, since);
+      await untilThreadMoves(context, slot, threadId, "turn/start", wait, signal, timeout, since);
       checkCanGoOn(slot, "turn/start", signal, timeout, since);
       try {
-        return await send();
+        const answer = await send();
+        // Sent as the thread came free, when another client waiting there may send too: a turn
+        // whose start came before this answer is theirs, which the input joined, not this one's.
+        const running = router.runningStart(threadId);
+        if (running !== undefined) sent.runningId = turnIdOf(running);
+        return answer;
       } catch (err) {
         error = err;
       }
@@ -577,31 +582,68 @@ function checkCanGoOn(
   throw ended;
 }
 
-// Resolves with true when a turn of the thread completes, its status changes, it ends or the
-// connection closes, with false when `wait` ms pass first or `signal` aborts.
+// Resolves with true when a turn of the thread completes or its status changes, or the
+// connection closes, with false when `wait` ms pass first or `signal` aborts. It holds the thread
+// meanwhile, so that its end or the client leaving it rejects at once, and rejects when the time
+// left of `timeout` runs out first, freeing the slot either way.
 function untilThreadMoves(
   context: TurnContext,
+  slot: TurnSlot,
   threadId: string,
+  method: string,
   wait: number,
   signal: AbortSignal | undefined,
   timeout: number | undefined,
   since: number,
 ): Promise<boolean> {
   const { router, connection } = context;
-  let wake!: () => void;
-  const moved = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
+  let wake!: (moved: boolean) => void;
+  let left: Error | undefined;
+  const moved = new Promise<boolean>((resolve) => (wake = resolve));
+  const holder = {
+    fail: (error: Error) => {
+      left = error;
+      wake(true);
+    },
+  };
+  if (!slot.hold(holder)) {
+    slot.release();
+    return Promise.reject(left);
+  }
+  const onMove = () => wake(true);
   const offs = [
-    router.onKey("turn/completed", "threadId", threadId, wake),
-    router.onKey("thread/status/changed", "threadId", threadId, wake),
-    ...THREAD_ENDS.map((method) => router.onKey(method, "threadId", threadId, wake)),
-    connection.onClose(wake),
+    router.onKey("turn/completed", "threadId", threadId, onMove),
+    router.onKey("thread/status/changed", "threadId", threadId, onMove),
+    connection.onClose(onMove),
   ];
-  const bound = timeout === undefined ? wait : Math.min(wait, timeLeft(timeout, since));
-  const unmoved = () => false;
-  const bounds = { signal, timeout: bound, onTimeout: unmoved, onAbort: unmoved };
-  return deadline(moved, bounds).finally(() => {
+  const done = () => {
     for (const off of offs) off();
-  });
+    slot.unhold(holder);
+  };
+  // Checked by the timer, not the clock: a timer may fire a fraction of a millisecond early.
+  const rest = timeout === undefined ? Infinity : timeLeft(timeout, since);
+  const bounds = {
+    signal,
+    timeout: Math.min(wait, rest),
+    onTimeout: () => {
+      if (rest <= wait) throw new RequestTimeoutError(method, timeout!);
+      return false;
+    },
+    onAbort: () => false,
+  };
+  return deadline(moved, bounds).then(
+    (result) => {
+      done();
+      if (left === undefined) return result;
+      slot.release();
+      throw left;
+    },
+    (err: unknown) => {
+      done();
+      slot.release();
+      throw err;
+    },
+  );
 }
 
 /**
@@ -648,7 +690,16 @@ async function waitForeignTurn(
     if (wait === BUSY_FIRST_WAIT_MS) {
       log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
     }
-    const moved = await untilThreadMoves(context, threadId, wait, signal, timeout, since);
+    const moved = await untilThreadMoves(
+      context,
+      slot,
+      threadId,
+      method,
+      wait,
+      signal,
+      timeout,
+      since,
+    );
     checkCanGoOn(slot, method, signal, timeout, since);
     const id = turnIdOf(running);
     if (!moved && router.runningStart(threadId) === running && id !== undefined) {

@@ -334,6 +334,11 @@ export interface TurnSlot {
    */
   hold(holder: QueueHolder): boolean;
   /**
+   * Takes back `holder`'s hold, if it still holds the thread (a wait done, its turn not yet
+   * bound): an end of the thread is then recorded for the turn's `bind`, as before the hold.
+   */
+  unhold(holder: QueueHolder): void;
+  /**
    * Why nothing can start on the thread any more (the connection or the thread ended, or the
    * client unsubscribed from it), if that is so.
    */
@@ -346,8 +351,8 @@ export interface TurnSlot {
   release(): void;
 }
 
-/** What the server sends when a thread ends for every client: nothing more comes from it. */
-export const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
+// What the server sends when a thread ends for every client: nothing more comes from it.
+const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
 
 // How many turns whose completion came before their start are remembered per thread.
 const ENDED_FIRST_KEPT = 8;
@@ -798,6 +803,10 @@ export class Router {
         const queue = this.#queues.get(threadId);
         if (queue !== undefined && !released) queue.holder = holder;
         return true;
+      },
+      unhold: (holder) => {
+        const queue = this.#queues.get(threadId);
+        if (queue?.holder === holder) queue.holder = undefined;
       },
       ended: () => this.#closeError ?? this.#endOf(threadId),
       release: () => {

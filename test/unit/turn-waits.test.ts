@@ -292,12 +292,32 @@ describe("a turn/start refused as the thread's turn takes no input", () => {
     await flush();
     void thread.unsubscribe();
     await answer(3, "thread/unsubscribe", { status: "unsubscribed" });
-    const refused = expect(left).rejects.toThrow(`this client unsubscribed from thread ${TH}`);
-    await vi.advanceTimersByTimeAsync(500);
-    await refused;
+    // At once, not when the wait would have ended.
+    await expect(left).rejects.toThrow(`this client unsubscribed from thread ${TH}`);
     expect(sentOf("turn/start")).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(0);
     expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+  });
+
+  it("leaves running the turn of a client that sent as it came free too, once given up on", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal });
+    const first = await transport.waitForSent(1);
+    transport.deliver({ id: first.id, error: NOT_STEERABLE });
+    await flush();
+    transport.deliver(statusChanged);
+    const second = await transport.waitForSent(2);
+    // The other client's turn starts after this one was sent, and the input joins it.
+    transport.deliver(started("theirs"));
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ name: "AbortError" });
+    transport.deliver({ id: second.id, result: { turn: turnOf("theirs") } });
+    await flush();
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+    transport.deliver(completed("theirs"));
+    await flush();
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, running: 0 });
   });
 
   it("leaves running a turn of another client that the input joined after the caller gave up", async () => {
@@ -674,7 +694,7 @@ describe("compaction in the thread's queue", () => {
     await flush();
     controller.abort();
     await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
-    expect(transport.sent).toHaveLength(0);
+    expect(transport.sent.map((m) => [m.method, JSON.stringify(m.params)])).toEqual([]);
     transport.deliver(completed("theirs"));
     const next = thread.run("next");
     const request = await transport.waitForSent(1);
