@@ -295,14 +295,22 @@ async function followAnswer<R>(
   const response = await answer;
   // Archived or deleted, it is unloaded: whether this client unsubscribed from it no longer matters.
   // Resumed by `path` or `history`, the thread is the answer's, whatever `threadId` said.
-  router.setSubscribed(
-    method === "thread/resume" ? answeredId(response, threadId) : threadId,
-    true,
-  );
+  const followed = method === "thread/resume" ? answeredId(response, threadId) : threadId;
+  router.setSubscribed(followed, true);
+  // Resumed as a turn runs there, whose start this client did not see.
+  if (method === "thread/resume" && statusOf(response) === "active") {
+    router.noteRunningUnseen(followed);
+  }
   // The server unloads it, and its `thread/archived` or `thread/deleted` may come after the answer:
   // what this client kept for it goes by the time the call resolves.
   if (method === "thread/delete" || method === "thread/archive") dispatcher.release(threadId);
   return response;
+}
+
+// The status type of the thread an answer holds, if it holds one.
+function statusOf(response: unknown): unknown {
+  return (response as { thread?: { status?: { type?: unknown } } } | null | undefined)?.thread
+    ?.status?.type;
 }
 
 // The id of the thread an answer names, or `fallback` if it names none.
@@ -755,8 +763,9 @@ export class Thread {
    * Asks the server to compact the thread's context; resolves once accepted, not when done. The
    * server runs the compaction as a turn of the thread, which a turn started meanwhile would
    * interrupt or be refused by: the request waits in the thread's queue like a turn of this
-   * client (behind its turn or goal run in flight, and a turn running there that this client saw
-   * start, which the compaction would interrupt), and the turns queued after it wait until the
+   * client (behind its turn or goal run in flight, and another client's turn running there, which
+   * the compaction would interrupt, when this client saw it start or resumed the thread as it
+   * ran), and the turns queued after it wait until the
    * compaction completes, even when the call was given up on once the request was sent.
    */
   async compact(options?: RequestOptions): Promise<ThreadCompactStartResponse> {

@@ -648,9 +648,10 @@ function untilThreadMoves(
 
 /**
  * @internal
- * Waits, in the thread's slot, while the server runs a turn there that this client saw start but
- * did not wait for in its queue (another client's, or a goal's it does not run): a compaction or
- * an inline review sent then would interrupt it. The wait is that of `sendTurnStart` between its
+ * Waits, in the thread's slot, while the server runs a turn there that this client did not wait
+ * for in its queue (another client's, or a goal's it does not run), as far as it knows (it saw the
+ * turn start, or a resume's answer said the thread was active): a compaction or an inline review
+ * sent then would interrupt it. The wait is that of `sendTurnStart` between its
  * sends; a wait that no event ends asks the thread's status, and a thread that runs nothing has
  * its turn forgotten (its completion was lost). Ends, freeing the slot, with the slot's error once
  * the thread ended or the client left it, and with `signal`'s or `timeout`'s (counted from
@@ -665,9 +666,12 @@ export function untilForeignTurnEnds(
   timeout: number | undefined,
   since: number,
 ): Promise<void> | undefined {
-  const running = context.router.runningStart(threadId);
-  if (running === undefined) return undefined;
-  return waitForeignTurn(context, slot, threadId, method, signal, timeout, since, running);
+  if (!runsForeignTurn(context.router, threadId)) return undefined;
+  return waitForeignTurn(context, slot, threadId, method, signal, timeout, since);
+}
+
+function runsForeignTurn(router: Router, threadId: string): boolean {
+  return router.runningStart(threadId) !== undefined || router.runsUnseen(threadId);
 }
 
 async function waitForeignTurn(
@@ -678,18 +682,15 @@ async function waitForeignTurn(
   signal: AbortSignal | undefined,
   timeout: number | undefined,
   since: number,
-  first: RawNotification,
 ): Promise<void> {
   const { router, log } = context;
-  let running: RawNotification | undefined = first;
+  log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
   for (
     let wait = BUSY_FIRST_WAIT_MS;
-    running !== undefined;
+    runsForeignTurn(router, threadId);
     wait = Math.min(wait * 2, BUSY_LAST_WAIT_MS)
   ) {
-    if (wait === BUSY_FIRST_WAIT_MS) {
-      log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
-    }
+    const running = router.runningStart(threadId);
     const moved = await untilThreadMoves(
       context,
       slot,
@@ -701,23 +702,22 @@ async function waitForeignTurn(
       since,
     );
     checkCanGoOn(slot, method, signal, timeout, since);
-    const id = turnIdOf(running);
-    if (!moved && router.runningStart(threadId) === running && id !== undefined) {
-      await forgetIfIdle(context, threadId, id);
+    if (!moved && router.runningStart(threadId) === running) {
+      await forgetIfIdle(context, threadId, running === undefined ? undefined : turnIdOf(running));
     }
-    running = router.runningStart(threadId);
   }
 }
 
 /**
  * @internal
- * Forgets that the server runs `turnId` on the thread when the server says the thread runs
- * nothing: the turn's completion never came. A status that cannot be read changes nothing.
+ * Forgets that the server runs `turnId` (`undefined`: a turn this client did not see start) on
+ * the thread when the server says the thread runs nothing: the turn's completion never came. A
+ * status that cannot be read changes nothing.
  */
 export async function forgetIfIdle(
   context: Pick<TurnContext, "connection" | "router" | "log">,
   threadId: string,
-  turnId: string,
+  turnId: string | undefined,
 ): Promise<void> {
   const { connection, router, log } = context;
   try {
@@ -726,7 +726,8 @@ export async function forgetIfIdle(
     const status = (thread as { status?: { type?: unknown } } | undefined)?.status?.type;
     if (status !== "active") router.forgetRunning(threadId, turnId);
   } catch (err) {
-    log.debug(`could not read the status of ${threadId}, which ran turn ${turnId}`, err);
+    const turn = turnId === undefined ? "a turn this client did not see start" : `turn ${turnId}`;
+    log.debug(`could not read the status of ${threadId}, which ran ${turn}`, err);
   }
 }
 

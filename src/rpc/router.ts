@@ -420,6 +420,10 @@ export class Router {
   // there: a turn/start sent while a turn this client did not start runs (a goal's, another
   // client's) is answered with that turn, whose start came before anything was held for it.
   readonly #running = new Map<string, RawNotification>();
+  // Threads a resume's answer said run a turn whose start this client did not see: a compaction
+  // or review waits there as for a turn it saw start, and that turn's completion is not taken for
+  // one that overtook its start. Until a turn starts or completes there, or the thread ends.
+  readonly #runningUnseen = new Set<string>();
   // Per thread, the turns whose completion came before their start (or whose start this client
   // never saw), the latest few: a start of one, should it come after all, runs nothing. Each is
   // kept until its start comes or the thread ends, the oldest dropped past ENDED_FIRST_KEPT.
@@ -465,6 +469,7 @@ export class Router {
         }
       }
       this.#running.set(threadId, n);
+      this.#runningUnseen.delete(threadId);
     });
     // The completion names the started turn, or, for a review, the root its start named.
     this.on("turn/completed", (n) => {
@@ -474,7 +479,7 @@ export class Router {
       const started = this.#running.get(threadId);
       if (started !== undefined && (id === turnIdOf(started) || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
-      } else {
+      } else if (!this.#runningUnseen.delete(threadId)) {
         const endedFirst = this.#endedFirst.get(threadId) ?? new Set<string>();
         if (endedFirst.size === 0) this.#endedFirst.set(threadId, endedFirst);
         endedFirst.add(id);
@@ -495,6 +500,7 @@ export class Router {
         if (threadId === undefined) return;
         this.#unsubscribed.delete(threadId);
         this.#running.delete(threadId);
+        this.#runningUnseen.delete(threadId);
         this.#endedFirst.delete(threadId);
         const queue = this.#queues.get(threadId);
         if (queue === undefined) return;
@@ -555,7 +561,7 @@ export class Router {
       queues: this.#queues.size,
       queued,
       unsubscribed: this.#unsubscribed.size,
-      running: this.#running.size,
+      running: this.#running.size + this.#runningUnseen.size,
       endedFirst: this.#endedFirst.size,
       requestTurns: this.#requestTurns.size,
       turnReads: this.#turnsReadingAll + this.#turnReads.size,
@@ -654,6 +660,7 @@ export class Router {
     this.#unsubscribed.add(threadId);
     // Nothing more is heard from the thread, its turn's completion included.
     this.#running.delete(threadId);
+    this.#runningUnseen.delete(threadId);
     this.#endedFirst.delete(threadId);
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
@@ -1004,6 +1011,21 @@ export class Router {
     return this.#running.get(threadId);
   }
 
+  /**
+   * Whether the server runs a turn on the thread that this client did not see start: a resume's
+   * answer said the thread was active, and no turn started or completed there since.
+   */
+  runsUnseen(threadId: string): boolean {
+    return this.#runningUnseen.has(threadId);
+  }
+
+  /** Notes that a resume's answer said the thread runs a turn, unless this client saw it start. */
+  noteRunningUnseen(threadId: string): void {
+    if (!this.#running.has(threadId) && !this.#unsubscribed.has(threadId)) {
+      this.#runningUnseen.add(threadId);
+    }
+  }
+
   /** The thread on which the server runs `turnId`, as far as this client saw. */
   threadRunning(turnId: string): string | undefined {
     for (const [threadId, started] of this.#running) {
@@ -1013,10 +1035,13 @@ export class Router {
   }
 
   /**
-   * Forgets that the server runs `turnId` (or the turn it runs for that review) on the thread, as
-   * the server says it runs none: a turn given up on, whose completion never came.
+   * Forgets that the server runs `turnId` (or the turn it runs for that review) on the thread, and
+   * a turn there that this client did not see start, as the server says it runs none: a turn
+   * given up on, whose completion never came.
    */
-  forgetRunning(threadId: string, turnId: string): void {
+  forgetRunning(threadId: string, turnId: string | undefined): void {
+    this.#runningUnseen.delete(threadId);
+    if (turnId === undefined) return;
     const started = this.#running.get(threadId);
     if (started !== undefined && (turnIdOf(started) === turnId || rootTurnOf(started) === turnId)) {
       this.#running.delete(threadId);
@@ -1171,6 +1196,7 @@ export class Router {
     for (const list of waiters) for (const resume of list) resume();
     this.#requestTurns.clear();
     this.#running.clear();
+    this.#runningUnseen.clear();
     this.#endedFirst.clear();
     this.#byMethod.clear();
     this.#byKey.clear();

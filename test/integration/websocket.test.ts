@@ -432,4 +432,29 @@ describe("two clients on one thread", () => {
     }
     expect(mock.pending).toBe(0);
   });
+
+  it("a compaction of a client that resumed the thread as the other's turn ran waits for it", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const a = await Codex.connect(url);
+    cleanups.push(() => a.close());
+    const b = await Codex.connect(url);
+    cleanups.push(() => b.close());
+    const theirs = await a.threadStart();
+    mock.enqueueAssistantMessage("first");
+    await theirs.run("first");
+    const gate = mock.gate();
+    mock.enqueue(sse.assistantMessage("A's answer"), { gate });
+    mock.enqueueAssistantMessage("summary");
+    const handle = await theirs.turn("A's task");
+    await gate.reached;
+    // B follows the thread only now: it never sees that turn start.
+    const mine = await b.threadResume(theirs.id);
+    const compacted = mine.compact();
+    gate.release();
+    await expect(handle.run()).resolves.toMatchObject({
+      status: "completed",
+      finalResponse: "A's answer",
+    });
+    await expect(compacted).resolves.toEqual({});
+  });
 });

@@ -385,3 +385,23 @@ it("refuses clientStats of anything but a client, naming what it takes", async (
   expect(clientStats(codex)["connection.pending"]).toBe(0);
   await codex.close();
 });
+
+it("waits with a compaction for the turn a resume's answer said runs, whose start it did not see", async () => {
+  const { codex, transport } = await startCodex();
+  const resuming = codex.threadResume("th");
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  const active = { type: "active", activeFlags: [] };
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
+  const thread = await resuming;
+  const compacted = thread.compact();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  expect(transport.sent.some((m) => m.method === "thread/compact/start")).toBe(false);
+  // That turn's completion: the compaction goes, and nothing is kept of a completion that came
+  // before its start.
+  transport.deliver(completed("theirs"));
+  const request = await sentWhen(transport, (m) => m.method === "thread/compact/start");
+  transport.deliver({ id: request.id, result: {} });
+  await expect(compacted).resolves.toEqual({});
+  expect(clientStats(codex)).toMatchObject({ "router.endedFirst": 0, "router.running": 0 });
+  await codex.close();
+});
