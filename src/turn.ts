@@ -412,11 +412,15 @@ export function runResult<R extends TurnResult>(
  * of the server's: the turn could never be followed.
  */
 export function startedTurnId(answer: unknown, method: string): string {
-  const id = (answer as { turn?: { id?: unknown } } | null | undefined)?.turn?.id;
-  if (typeof id !== "string" || id === "") {
-    throw new CodexError(`the answer to ${method} names no turn`);
-  }
+  const id = answeredTurnId(answer);
+  if (id === undefined) throw new CodexError(`the answer to ${method} names no turn`);
   return id;
+}
+
+// The turn id an answer names, if it names one.
+function answeredTurnId(answer: unknown): string | undefined {
+  const id = (answer as { turn?: { id?: unknown } } | null | undefined)?.turn?.id;
+  return typeof id === "string" && id !== "" ? id : undefined;
 }
 
 // How long the SDK waits for what the server sends at once after another message, should it come:
@@ -522,7 +526,14 @@ export function sendTurnStart(
   const send = () => {
     const running = router.runningStart(threadId);
     sent.runningId = running === undefined ? undefined : turnIdOf(running);
-    return connection.request("turn/start", params);
+    const answer = connection.request("turn/start", params);
+    if (!router.runsUnseen(threadId)) return answer;
+    // A turn whose start this client did not see runs there: unless a turn started or completed
+    // there meanwhile, the answer names it, which the input joined.
+    return answer.then((value) => {
+      if (router.runsUnseen(threadId)) sent.runningId = answeredTurnId(value);
+      return value;
+    });
   };
   const resend = async (refusal: unknown): Promise<unknown> => {
     let error = refusal;

@@ -405,3 +405,31 @@ it("waits with a compaction for the turn a resume's answer said runs, whose star
   expect(clientStats(codex)).toMatchObject({ "router.endedFirst": 0, "router.running": 0 });
   await codex.close();
 });
+
+it("leaves running the turn a resume's answer said runs, which a turn given up on joined", async () => {
+  const { codex, transport } = await startCodex();
+  const resuming = codex.threadResume("th");
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  const active = { type: "active", activeFlags: [] };
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
+  const thread = await resuming;
+  const controller = new AbortController();
+  const joining = thread.run("more", { signal: controller.signal });
+  const request = await sentWhen(transport, (m) => m.method === "turn/start");
+  controller.abort();
+  await expect(joining).rejects.toMatchObject({ name: "AbortError" });
+  // The answer names the turn that ran there, which the input joined: not this call's to stop.
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  try {
+    transport.deliver({ id: request.id, result: { turn: turnOf("theirs") } });
+    // Past the second an interrupt waits for a start that already came.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(transport.sent.filter((m) => m.method === "turn/interrupt")).toEqual([]);
+    transport.deliver(completed("theirs"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(clientStats(codex)).toMatchObject({ "router.queues": 0, "router.running": 0 });
+  } finally {
+    vi.useRealTimers();
+  }
+  await codex.close();
+});
