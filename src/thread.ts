@@ -292,13 +292,24 @@ async function followAnswer<R>(
     dispatcher.release(threadId);
     return response as R;
   }
-  const response = await answer;
+  // A turn that completes there while a resume travels may be the one its answer says runs.
+  let completed = false;
+  const off =
+    method === "thread/resume"
+      ? router.onKey("turn/completed", "threadId", threadId, () => (completed = true))
+      : undefined;
+  let response: R;
+  try {
+    response = await answer;
+  } finally {
+    off?.();
+  }
   // Archived or deleted, it is unloaded: whether this client unsubscribed from it no longer matters.
   // Resumed by `path` or `history`, the thread is the answer's, whatever `threadId` said.
   const followed = method === "thread/resume" ? answeredId(response, threadId) : threadId;
   router.setSubscribed(followed, true);
   // Resumed as a turn runs there, whose start this client did not see.
-  if (method === "thread/resume" && statusOf(response) === "active") {
+  if (off !== undefined && !completed && statusOf(response) === "active") {
     router.noteRunningUnseen(followed);
   }
   // The server unloads it, and its `thread/archived` or `thread/deleted` may come after the answer:

@@ -549,6 +549,7 @@ export function sendTurnStart(
       }
       await untilThreadMoves(context, slot, threadId, "turn/start", wait, signal, timeout, since);
       checkCanGoOn(slot, "turn/start", signal, timeout, since);
+      slot.holdAgain();
       try {
         const answer = await send();
         // Sent as the thread came free, when another client waiting there may send too: a turn
@@ -621,6 +622,8 @@ function untilThreadMoves(
     slot.release();
     return Promise.reject(left);
   }
+  // The turn running there goes on meanwhile: its events and requests are not this one's to hold.
+  slot.pauseHold();
   const onMove = () => wake(true);
   const offs = [
     router.onKey("turn/completed", "threadId", threadId, onMove),
@@ -712,28 +715,32 @@ async function waitForeignTurn(
       timeout,
       since,
     );
-    checkCanGoOn(slot, method, signal, timeout, since);
     if (!moved && router.runningStart(threadId) === running) {
-      await forgetIfIdle(context, threadId, running === undefined ? undefined : turnIdOf(running));
+      const id = running === undefined ? undefined : turnIdOf(running);
+      const rest = timeout === undefined ? ABORT_WAIT_MS : timeLeft(timeout, since);
+      await forgetIfIdle(context, threadId, id, { signal, timeout: Math.min(ABORT_WAIT_MS, rest) });
     }
+    checkCanGoOn(slot, method, signal, timeout, since);
   }
+  slot.holdAgain();
 }
 
 /**
  * @internal
  * Forgets that the server runs `turnId` (`undefined`: a turn this client did not see start) on
  * the thread when the server says the thread runs nothing: the turn's completion never came. A
- * status that cannot be read changes nothing.
+ * status that cannot be read (in `call`'s bounds) changes nothing.
  */
 export async function forgetIfIdle(
   context: Pick<TurnContext, "connection" | "router" | "log">,
   threadId: string,
   turnId: string | undefined,
+  call: RequestOptions = { timeout: ABORT_WAIT_MS },
 ): Promise<void> {
   const { connection, router, log } = context;
   try {
     const params = { threadId, includeTurns: false };
-    const { thread } = await connection.request("thread/read", params, { timeout: ABORT_WAIT_MS });
+    const { thread } = await connection.request("thread/read", params, call);
     const status = (thread as { status?: { type?: unknown } } | undefined)?.status?.type;
     if (status !== "active") router.forgetRunning(threadId, turnId);
   } catch (err) {

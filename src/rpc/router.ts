@@ -339,6 +339,13 @@ export interface TurnSlot {
    */
   unhold(holder: QueueHolder): void;
   /**
+   * Stops holding the thread's events and server requests for the turn while it waits to be sent
+   * (another turn runs there, whose requests must be answered meanwhile); `holdAgain` starts again
+   * just before it is sent. Neither does anything for a slot that holds no events, or once bound.
+   */
+  pauseHold(): void;
+  holdAgain(): void;
+  /**
    * Why nothing can start on the thread any more (the connection or the thread ended, or the
    * client unsubscribed from it), if that is so.
    */
@@ -810,6 +817,15 @@ export class Router {
         const queue = this.#queues.get(threadId);
         if (queue !== undefined && !released) queue.holder = holder;
         return true;
+      },
+      pauseHold: () => {
+        if (held === undefined) return;
+        this.#stopHolding(threadId, held);
+        held = undefined;
+      },
+      holdAgain: () => {
+        if (!holdEvents || released || boundId !== undefined || held !== undefined) return;
+        this.#pendingByThread.set(threadId, (held = []));
       },
       unhold: (holder) => {
         const queue = this.#queues.get(threadId);

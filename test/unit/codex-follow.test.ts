@@ -433,3 +433,21 @@ it("leaves running the turn a resume's answer said runs, which a turn given up o
   }
   await codex.close();
 });
+
+it("notes no unseen turn when a turn there completed while the resume that said so travelled", async () => {
+  const { codex, transport } = await startCodex();
+  const resuming = codex.threadResume("th");
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  // The server read the thread active, then the turn completed before its answer was read.
+  transport.deliver(completed("theirs"));
+  const active = { type: "active", activeFlags: [] };
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
+  const thread = await resuming;
+  expect(clientStats(codex)).toMatchObject({ "router.running": 0 });
+  // So a compaction goes at once.
+  const compacted = thread.compact();
+  const request = await sentWhen(transport, (m) => m.method === "thread/compact/start");
+  transport.deliver({ id: request.id, result: {} });
+  await expect(compacted).resolves.toEqual({});
+  await codex.close();
+});

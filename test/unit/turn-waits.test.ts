@@ -345,6 +345,115 @@ describe("a turn/start refused as the thread's turn takes no input", () => {
   });
 });
 
+describe("a wait for another turn running on the thread", () => {
+  const IDLE = { thread: { id: TH, status: { type: "idle" } } };
+  const approval = (id: number, turnId: string) => ({
+    id,
+    method: "item/commandExecution/requestApproval",
+    params: { threadId: TH, turnId, itemId: `i${id}`, command: "ls", commandActions: [] },
+  });
+  // The client's answer to server request `id`, once sent.
+  const answered = (transport: FakeTransport, id: number) =>
+    vi.waitFor(() =>
+      expect(transport.sent.some((m) => m.id === id && !("method" in m))).toBe(true),
+    );
+
+  it("holds neither that turn's events nor its requests: they are answered meanwhile", async () => {
+    const { transport, context, thread, tables } = setup();
+    context.connection.setServerRequestHandler(context.dispatcher.handle);
+    transport.deliver(started("theirs"));
+    const review = thread.review("uncommittedChanges");
+    await flush();
+    transport.deliver(approval(7, "theirs"));
+    transport.deliver({
+      method: "item/agentMessage/delta",
+      params: { threadId: TH, turnId: "theirs", itemId: "m", delta: "x" },
+    });
+    await answered(transport, 7);
+    expect(tables()).toMatchObject({ pendingByThread: 0, startWaiters: 0 });
+    transport.deliver(completed("theirs"));
+    const request = await vi.waitFor(() => {
+      const sent = transport.sent.find((m) => m.method === "review/start");
+      expect(sent).toBeDefined();
+      return sent!;
+    });
+    transport.deliver({ id: request.id, result: { turn: turnOf("r1") } });
+    transport.deliver(completed("r1"));
+    await expect((await review).run()).resolves.toMatchObject({ id: "r1" });
+  });
+
+  it("holds no request of a review while a turn refused by it waits to be sent again", async () => {
+    const { transport, context, thread } = setup();
+    context.connection.setServerRequestHandler(context.dispatcher.handle);
+    transport.deliver(started("review"));
+    const run = thread.run("x");
+    const first = await transport.waitForSent(1);
+    transport.deliver({
+      id: first.id,
+      error: { code: -32603, message: "ActiveTurnNotSteerable { turn_kind: Review }" },
+    });
+    await flush();
+    transport.deliver(approval(9, "review"));
+    await answered(transport, 9);
+    transport.deliver(completed("review"));
+    const second = await vi.waitFor(() => {
+      const sent = transport.sent.filter((m) => m.method === "turn/start");
+      expect(sent).toHaveLength(2);
+      return sent[1]!;
+    });
+    transport.deliver({ id: second.id, result: { turn: turnOf("t1") } });
+    transport.deliver(completed("t1"));
+    await expect(run).resolves.toMatchObject({ id: "t1" });
+  });
+
+  it("sends nothing when the caller gives up or leaves the thread while its status is read", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, sentOf } = setup();
+    transport.stopAnswering("thread/read");
+    transport.deliver(started("theirs"));
+    const controller = new AbortController();
+    const aborted = thread.compact({ signal: controller.signal });
+    const refused = expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+    await vi.advanceTimersByTimeAsync(500);
+    const read = await transport.waitForSent(1);
+    expect(read.method).toBe("thread/read");
+    controller.abort();
+    await refused;
+    transport.deliver({ id: read.id, result: IDLE });
+    await vi.advanceTimersByTimeAsync(10);
+    transport.deliver(started("theirs"));
+    const left = thread.compact();
+    const leftRefused = expect(left).rejects.toThrow(/unsubscribed from thread th/);
+    await vi.advanceTimersByTimeAsync(500);
+    const read2 = await transport.waitForSent(2);
+    expect(read2.method).toBe("thread/read");
+    void thread.unsubscribe();
+    const unsubscribe = await transport.waitForSent(3);
+    transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
+    await vi.advanceTimersByTimeAsync(10);
+    transport.deliver({ id: read2.id, result: IDLE });
+    await leftRefused;
+    expect(sentOf("thread/compact/start")).toHaveLength(0);
+  });
+
+  it("bounds the status read by the call's timeout, and sends nothing once it ran out", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, sentOf } = setup();
+    transport.stopAnswering("thread/read");
+    transport.deliver(started("theirs"));
+    const compacted = thread.compact({ timeout: 1_000 });
+    const refused = expect(compacted).rejects.toBeInstanceOf(RequestTimeoutError);
+    await vi.advanceTimersByTimeAsync(500);
+    const read = await transport.waitForSent(1);
+    expect(read.method).toBe("thread/read");
+    await vi.advanceTimersByTimeAsync(500);
+    await refused;
+    transport.deliver({ id: read.id, result: IDLE });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(sentOf("thread/compact/start")).toHaveLength(0);
+  });
+});
+
 describe("an interrupted turn the server never completes", () => {
   it("rejects every wait after the abort bound and leaves nothing routed", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
