@@ -100,6 +100,7 @@ import {
   awaitTurnStart,
   interruptUnfollowed,
   checkStillWanted,
+  forgetIfIdle,
   ownHandlers,
   runResult,
   sendTurnStart,
@@ -263,7 +264,7 @@ export const FOLLOW_METHODS: ReadonlySet<string> = new Set([
  * unsubscribe given up on, then not followed, left the next turn waiting for ever).
  */
 export function sendFollowed<R>(
-  context: Pick<ThreadContext, "connection" | "router" | "dispatcher">,
+  context: Pick<ThreadContext, "connection" | "router" | "dispatcher" | "log">,
   method: string,
   threadId: string,
   params: unknown,
@@ -281,7 +282,7 @@ export function sendFollowed<R>(
  * archived or deleted, it takes turns again (archived or deleted, its handlers are released too).
  */
 async function followAnswer<R>(
-  context: Pick<ThreadContext, "router" | "dispatcher">,
+  context: Pick<ThreadContext, "connection" | "router" | "dispatcher" | "log">,
   method: string,
   threadId: string,
   answer: Promise<R>,
@@ -308,9 +309,12 @@ async function followAnswer<R>(
   // Resumed by `path` or `history`, the thread is the answer's, whatever `threadId` said.
   const followed = method === "thread/resume" ? answeredId(response, threadId) : threadId;
   router.setSubscribed(followed, true);
-  // Resumed as a turn runs there, whose start this client did not see.
+  // Resumed as a turn runs there, whose start this client did not see. The runtime also answers
+  // `active` for an idle thread that ran an inline review: its status is asked at once, and an
+  // idle one clears the note.
   if (off !== undefined && !completed && statusOf(response) === "active") {
     router.noteRunningUnseen(followed);
+    void forgetIfIdle(context, followed, undefined);
   }
   // The server unloads it, and its `thread/archived` or `thread/deleted` may come after the answer:
   // what this client kept for it goes by the time the call resolves.

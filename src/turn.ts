@@ -699,6 +699,17 @@ async function waitForeignTurn(
 ): Promise<void> {
   const { router, log } = context;
   log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
+  const readBounds = (): RequestOptions => ({
+    signal,
+    timeout:
+      timeout === undefined ? ABORT_WAIT_MS : Math.min(ABORT_WAIT_MS, timeLeft(timeout, since)),
+  });
+  if (router.runningStart(threadId) === undefined) {
+    // Known from a resume's answer alone, which the runtime also gives for an idle thread (one that
+    // ran an inline review): its status is asked first.
+    await forgetIfIdle(context, threadId, undefined, readBounds());
+    checkCanGoOn(slot, method, signal, timeout, since);
+  }
   for (
     let wait = BUSY_FIRST_WAIT_MS;
     runsForeignTurn(router, threadId);
@@ -717,8 +728,7 @@ async function waitForeignTurn(
     );
     if (!moved && router.runningStart(threadId) === running) {
       const id = running === undefined ? undefined : turnIdOf(running);
-      const rest = timeout === undefined ? ABORT_WAIT_MS : timeLeft(timeout, since);
-      await forgetIfIdle(context, threadId, id, { signal, timeout: Math.min(ABORT_WAIT_MS, rest) });
+      await forgetIfIdle(context, threadId, id, readBounds());
     }
     checkCanGoOn(slot, method, signal, timeout, since);
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   InvalidRequestError,
   TurnAbortedError,
@@ -11,7 +11,7 @@ import {
   type Thread,
   type TurnEvent,
 } from "../../src/index.js";
-import { inputTexts, sse } from "../../src/testing/index.js";
+import { clientStats, inputTexts, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { lookupTool } from "../support/lookup-tool.js";
 
@@ -95,6 +95,17 @@ describe("Thread.review", () => {
 
     const prompt = inputTexts(t.mock.responsesRequests[0]!).join("\n");
     expect(prompt).toMatch(/uncommitted|current code changes/i);
+  });
+
+  it("leaves a thread resumed after an inline review free for a compaction at once", async () => {
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    t.mock.enqueueAssistantMessage("summary");
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    await (await thread.review("uncommittedChanges")).run();
+    // The runtime answers this resume with the thread active, though it runs nothing.
+    const resumed = await t.codex.threadResume(thread.id);
+    await expect(resumed.compact({ timeout: 300 })).resolves.toEqual({});
+    await vi.waitFor(() => expect(clientStats(t.codex)).toMatchObject({ "router.running": 0 }));
   });
 
   it("sends each kind of target to the model", async () => {

@@ -393,7 +393,13 @@ it("waits with a compaction for the turn a resume's answer said runs, whose star
   const active = { type: "active", activeFlags: [] };
   transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
   const thread = await resuming;
+  // The status is asked then (the runtime answers active for an idle thread after a review), and
+  // again by the compaction: active both times.
+  const asked = await sentWhen(transport, (m) => m.method === "thread/read");
+  transport.deliver({ id: asked.id, result: { thread: { id: "th", status: active } } });
   const compacted = thread.compact();
+  const askedAgain = await sentWhen(transport, (m) => m.method === "thread/read" && m !== asked);
+  transport.deliver({ id: askedAgain.id, result: { thread: { id: "th", status: active } } });
   await new Promise<void>((resolve) => setImmediate(resolve));
   expect(transport.sent.some((m) => m.method === "thread/compact/start")).toBe(false);
   // That turn's completion: the compaction goes, and nothing is kept of a completion that came
@@ -431,6 +437,41 @@ it("leaves running the turn a resume's answer said runs, which a turn given up o
   } finally {
     vi.useRealTimers();
   }
+  await codex.close();
+});
+
+it("drops the note of an unseen turn once the server reads the thread idle", async () => {
+  const { codex, transport } = await startCodex();
+  const resuming = codex.threadResume("th");
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  const active = { type: "active", activeFlags: [] };
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
+  await resuming;
+  expect(clientStats(codex)).toMatchObject({ "router.running": 1 });
+  const asked = await sentWhen(transport, (m) => m.method === "thread/read");
+  transport.deliver({ id: asked.id, result: { thread: { id: "th", status: { type: "idle" } } } });
+  await vi.waitFor(() => expect(clientStats(codex)).toMatchObject({ "router.running": 0 }));
+  await codex.close();
+});
+
+it("asks first, before waiting, whether the unseen turn a compaction would wait for runs", async () => {
+  const { codex, transport } = await startCodex();
+  const resuming = codex.threadResume("th");
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  const active = { type: "active", activeFlags: [] };
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
+  const thread = await resuming;
+  const asked = await sentWhen(transport, (m) => m.method === "thread/read");
+  // Before that status comes, a compaction with a short timeout asks its own, which says idle.
+  const compacted = thread.compact({ timeout: 300 });
+  const askedAgain = await sentWhen(transport, (m) => m.method === "thread/read" && m !== asked);
+  transport.deliver({
+    id: askedAgain.id,
+    result: { thread: { id: "th", status: { type: "idle" } } },
+  });
+  const request = await sentWhen(transport, (m) => m.method === "thread/compact/start");
+  transport.deliver({ id: request.id, result: {} });
+  await expect(compacted).resolves.toEqual({});
   await codex.close();
 });
 
