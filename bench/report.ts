@@ -484,7 +484,7 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
-The full runs so far are below; this file holds the twenty-fourth. Each ratio is the SDK's client CPU
+The full runs so far are below; this file holds the twenty-sixth. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
@@ -515,7 +515,9 @@ start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 a
 | 21  | 4c12ee9 | a streamed turn's collector notes open server requests; thread start checks more options         | 1.41x    | 1.18x            | 1.26x              | 1.15x  | 1.10x | quiet host (floor's start-up CPU 11.6 ms); import 10.7 ms (floor's 2.77 ms)                            |
 | 22  | 6001bdc | a turn given up on asks its thread's status; answers weighed against the message limit           | 1.49x    | 1.21x            | 1.24x              | 1.12x  | 1.07x | quietest host yet (floor's start-up CPU 8.16 ms); import 9.04 ms (floor's 2.33 ms)                     |
 | 23  | af73ace | the clock of calls' bounds (and of the bench) loads no perf_hooks; listeners re-checked after one unsubscribes | 1.25x | 1.20x | 1.17x | 1.09x | 1.13x | busiest host yet (floor's start-up CPU 17.7 ms, soak 3,041 ms); import 27.6 ms (floor's 5.51 ms) |
-| 24  | 5f34511 | a request's method looked for among the server requests'; sub-agents' turn starts read | 1.28x | 1.16x | 1.15x | 1.04x | 1.09x | busy host (floor's start-up CPU 23.3 ms); import 24.3 ms (floor's 6.55 ms); this file |
+| 24  | 5f34511 | a request's method looked for among the server requests'; sub-agents' turn starts read | 1.28x | 1.16x | 1.15x | 1.04x | 1.09x | busy host (floor's start-up CPU 23.3 ms); import 24.3 ms (floor's 6.55 ms) |
+| 25  | b1f7910 | a turn's options copied by the walk that checks them; its text measured against the runtime's limit | 1.29x | 1.31x | 1.25x | 1.07x | 1.19x | quieter host (floor's turns CPU 43.7 ms); import 24.6 ms (floor's 6.07 ms) |
+| 26  | 6ad4950 | a turn's start resent after a refusal, through one more promise; a completion without a turn id read | 1.24x | 1.27x | 1.23x | 1.01x | 1.19x | busy host (floor's turns CPU 61.7 ms, soak 2,438 ms); import 30.9 ms (floor's 6.39 ms); this file |
 
 What changed on the measured paths, in more detail:
 
@@ -608,6 +610,31 @@ What changed on the measured paths, in more detail:
   their CPU targets and the results mode both of its own (938 ms against the floor's 1,438 ms,
   14.2x less CPU); the start-up (1.28x), turns (1.16x) and concurrent (1.15x) CPU targets and the
   import (24.3 ms) missed.
+- Run 25 (b1f7910): on the measured paths, a turn's options are copied by the walk that checks
+  them (where they were walked, then copied through JSON), a turn's collaboration mode is read,
+  and a text input is measured against the runtime's limit of 2^20 characters (one comparison of
+  its length; characters are counted only past 2^20 UTF-16 units); a thread's tools are kept as
+  read once. On a quieter host than run 24's (the floor's start-up CPU 20.0 ms, its sequential
+  turns 43.7 ms against 84.6 ms, its import 6.07 ms), the stream (1.07x) met its CPU target and
+  the results mode both of its own (884 ms against the floor's 1,266 ms, 12.8x less CPU); the
+  start-up (1.29x), turns (1.31x; round by round 1.23x), concurrent (1.25x), soak (1.19x) and
+  threads (1.41x) CPU targets and the import (24.6 ms) missed. The SDK's extra CPU was about run
+  24's where the floor's fell (sequential turns +13.4 ms against +13.6 ms, concurrent +12.6 ms
+  against +10.3 ms). Alternating the builds of 5498bb6 (run 24's paths) and b1f7910 in fresh
+  processes after this run, 600 threads started and archived took 689 and 696 ms (medians of
+  five each), and 60 sequential turns 313.8 and 312.1 ms (seven each, the mock's CPU included):
+  the ratios moved with the host, not the change.
+- Run 26 (6ad4950): on the measured paths, a turn's \`turn/start\` goes through a helper that
+  sends it again should the server refuse it as the thread's turn takes no input (one more
+  promise and two closures a turn, and a look in one more set), a \`turn/completed\` is checked for
+  a turn id before routing, and a thread id already in the server's spelling skips the UUID
+  regular expressions. On a busy host (the floor's start-up CPU 20.7 ms, its sequential
+  turns 61.7 ms against 43.7 ms in run 25, its soak 2,438 ms, its import 6.39 ms), the stream met
+  its CPU target (1.01x) and the results mode both of its own (868 ms against the floor's
+  1,284 ms, 15.0x less CPU); the start-up (1.24x), turns (1.27x), concurrent (1.23x), soak
+  (1.19x) and threads (1.43x) CPU targets and the import (30.9 ms) missed. The SDK's extra CPU
+  was about run 25's: start-up +5.0 ms against +5.8 ms, sequential turns +16.9 ms against
+  +13.4 ms on a floor 18 ms busier, concurrent +9.6 ms against +12.6 ms.
 
 Interleaved comparisons:
 
