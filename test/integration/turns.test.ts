@@ -15,6 +15,7 @@ import {
   localAudio,
   localImage,
   text,
+  type Thread,
   type TurnEvent,
 } from "../../src/index.js";
 import {
@@ -534,14 +535,29 @@ describe("compaction", () => {
     // where the server would refuse it.
     const result = await next;
     expect(result).toMatchObject({ status: "completed", finalResponse: "after the compaction" });
-    const { thread: read } = await thread.read({ includeTurns: true });
-    expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
+    expect(await itemTypes(thread)).toEqual([
       ["userMessage", "agentMessage"],
       ["contextCompaction"],
       ["userMessage", "agentMessage"],
     ]);
   });
 });
+
+// A thread that ran a first turn, its compaction's summary queued behind a gate held closed.
+async function threadWithHeldSummary() {
+  const thread = await t.codex.threadStart();
+  t.mock.enqueueAssistantMessage("first answer");
+  await thread.run("first");
+  const gate = t.mock.gate();
+  t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+  return { thread, gate };
+}
+
+// The types of the items of each of the thread's turns, as the server stored them.
+async function itemTypes(thread: Thread): Promise<string[][]> {
+  const { thread: read } = await thread.read({ includeTurns: true });
+  return read.turns.map((turn) => turn.items.map((item) => item.type));
+}
 
 // A client whose log says when a turn/start was refused as the thread's turn takes no input.
 async function withRefusals(): Promise<{ refused: () => Promise<void> }> {
@@ -573,11 +589,7 @@ async function withRefusals(): Promise<{ refused: () => Promise<void> }> {
 describe("a turn asked for while the server runs one that takes no input", () => {
   it("waits for a compaction sent through codex.request, then starts", async () => {
     const { refused } = await withRefusals();
-    const thread = await t.codex.threadStart();
-    t.mock.enqueueAssistantMessage("first answer");
-    await thread.run("first");
-    const gate = t.mock.gate();
-    t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+    const { thread, gate } = await threadWithHeldSummary();
     t.mock.enqueueAssistantMessage("second answer");
     await t.codex.request("thread/compact/start", { threadId: thread.id });
     await gate.reached;
@@ -588,8 +600,7 @@ describe("a turn asked for while the server runs one that takes no input", () =>
       status: "completed",
       finalResponse: "second answer",
     });
-    const { thread: read } = await thread.read({ includeTurns: true });
-    expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
+    expect(await itemTypes(thread)).toEqual([
       ["userMessage", "agentMessage"],
       ["contextCompaction"],
       ["userMessage", "agentMessage"],
@@ -598,11 +609,7 @@ describe("a turn asked for while the server runs one that takes no input", () =>
 
   it("waits for a compaction that ran as the client resumed the thread", async () => {
     const { refused } = await withRefusals();
-    const thread = await t.codex.threadStart();
-    t.mock.enqueueAssistantMessage("first answer");
-    await thread.run("first");
-    const gate = t.mock.gate();
-    t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+    const { thread, gate } = await threadWithHeldSummary();
     t.mock.enqueueAssistantMessage("second answer");
     await thread.compact();
     await gate.reached;
@@ -633,11 +640,7 @@ describe("a turn asked for while the server runs one that takes no input", () =>
 
   it("gives up at its timeout or its signal, sending nothing more, and the thread runs again", async () => {
     const { refused } = await withRefusals();
-    const thread = await t.codex.threadStart();
-    t.mock.enqueueAssistantMessage("first answer");
-    await thread.run("first");
-    const gate = t.mock.gate();
-    t.mock.enqueue(sse.assistantMessage("summary"), { gate });
+    const { thread, gate } = await threadWithHeldSummary();
     await t.codex.request("thread/compact/start", { threadId: thread.id });
     await gate.reached;
     await expect(thread.run("late", { timeout: 300 })).rejects.toBeInstanceOf(RequestTimeoutError);
@@ -650,8 +653,7 @@ describe("a turn asked for while the server runs one that takes no input", () =>
     t.mock.enqueueAssistantMessage("third answer");
     gate.release();
     await expect(thread.run("third")).resolves.toMatchObject({ finalResponse: "third answer" });
-    const { thread: read } = await thread.read({ includeTurns: true });
-    expect(read.turns.map((turn) => turn.items.map((item) => item.type))).toEqual([
+    expect(await itemTypes(thread)).toEqual([
       ["userMessage", "agentMessage"],
       ["contextCompaction"],
       ["userMessage", "agentMessage"],

@@ -393,7 +393,8 @@ describe("Codex.connect", () => {
 });
 
 describe("two clients on one thread", () => {
-  it("a compaction or review waits for the other client's running turn instead of interrupting it", async () => {
+  // Clients A and B of one app-server, and a thread of A's that ran a first turn.
+  async function twoClients() {
     const { url, mock } = await startWebSocketServer();
     const a = await Codex.connect(url);
     cleanups.push(() => a.close());
@@ -402,6 +403,11 @@ describe("two clients on one thread", () => {
     const theirs = await a.threadStart();
     mock.enqueueAssistantMessage("first");
     await theirs.run("first");
+    return { mock, b, theirs };
+  }
+
+  it("a compaction or review waits for the other client's running turn instead of interrupting it", async () => {
+    const { mock, b, theirs } = await twoClients();
     // B follows the thread before A's next turn starts, so it sees that turn start.
     const mine = await b.threadResume(theirs.id);
     const seen = (method: "turn/started" | "turn/completed") =>
@@ -434,14 +440,7 @@ describe("two clients on one thread", () => {
   });
 
   it("a compaction of a client that resumed the thread as the other's turn ran waits for it", async () => {
-    const { url, mock } = await startWebSocketServer();
-    const a = await Codex.connect(url);
-    cleanups.push(() => a.close());
-    const b = await Codex.connect(url);
-    cleanups.push(() => b.close());
-    const theirs = await a.threadStart();
-    mock.enqueueAssistantMessage("first");
-    await theirs.run("first");
+    const { mock, b, theirs } = await twoClients();
     const gate = mock.gate();
     mock.enqueue(sse.assistantMessage("A's answer"), { gate });
     mock.enqueueAssistantMessage("summary");

@@ -66,6 +66,19 @@ function sentWhen(
   });
 }
 
+/** A thread the client resumed, the server answering that it runs a turn (`status: active`). */
+async function resumedActive(
+  codex: Awaited<ReturnType<typeof startCodex>>["codex"],
+  transport: FakeTransport,
+) {
+  const resuming = codex.threadResume("th");
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: ACTIVE } } });
+  return resuming;
+}
+
+const ACTIVE = { type: "active", activeFlags: [] };
+
 /** The client's answer to server request `id` (not a request of its own of the same id). */
 const answerTo = (transport: FakeTransport, id: number) =>
   sentWhen(transport, (message) => message.id === id && !("method" in message));
@@ -388,18 +401,14 @@ it("refuses clientStats of anything but a client, naming what it takes", async (
 
 it("waits with a compaction for the turn a resume's answer said runs, whose start it did not see", async () => {
   const { codex, transport } = await startCodex();
-  const resuming = codex.threadResume("th");
-  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
-  const active = { type: "active", activeFlags: [] };
-  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
-  const thread = await resuming;
+  const thread = await resumedActive(codex, transport);
   // The status is asked then (the runtime answers active for an idle thread after a review), and
   // again by the compaction: active both times.
   const asked = await sentWhen(transport, (m) => m.method === "thread/read");
-  transport.deliver({ id: asked.id, result: { thread: { id: "th", status: active } } });
+  transport.deliver({ id: asked.id, result: { thread: { id: "th", status: ACTIVE } } });
   const compacted = thread.compact();
   const askedAgain = await sentWhen(transport, (m) => m.method === "thread/read" && m !== asked);
-  transport.deliver({ id: askedAgain.id, result: { thread: { id: "th", status: active } } });
+  transport.deliver({ id: askedAgain.id, result: { thread: { id: "th", status: ACTIVE } } });
   await new Promise<void>((resolve) => setImmediate(resolve));
   expect(transport.sent.some((m) => m.method === "thread/compact/start")).toBe(false);
   // That turn's completion: the compaction goes, and nothing is kept of a completion that came
@@ -414,11 +423,7 @@ it("waits with a compaction for the turn a resume's answer said runs, whose star
 
 it("leaves running the turn a resume's answer said runs, which a turn given up on joined", async () => {
   const { codex, transport } = await startCodex();
-  const resuming = codex.threadResume("th");
-  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
-  const active = { type: "active", activeFlags: [] };
-  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
-  const thread = await resuming;
+  const thread = await resumedActive(codex, transport);
   const controller = new AbortController();
   const joining = thread.run("more", { signal: controller.signal });
   const request = await sentWhen(transport, (m) => m.method === "turn/start");
@@ -442,11 +447,7 @@ it("leaves running the turn a resume's answer said runs, which a turn given up o
 
 it("drops the note of an unseen turn once the server reads the thread idle", async () => {
   const { codex, transport } = await startCodex();
-  const resuming = codex.threadResume("th");
-  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
-  const active = { type: "active", activeFlags: [] };
-  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
-  await resuming;
+  await resumedActive(codex, transport);
   expect(clientStats(codex)).toMatchObject({ "router.running": 1 });
   const asked = await sentWhen(transport, (m) => m.method === "thread/read");
   transport.deliver({ id: asked.id, result: { thread: { id: "th", status: { type: "idle" } } } });
@@ -456,11 +457,7 @@ it("drops the note of an unseen turn once the server reads the thread idle", asy
 
 it("asks first, before waiting, whether the unseen turn a compaction would wait for runs", async () => {
   const { codex, transport } = await startCodex();
-  const resuming = codex.threadResume("th");
-  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
-  const active = { type: "active", activeFlags: [] };
-  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
-  const thread = await resuming;
+  const thread = await resumedActive(codex, transport);
   const asked = await sentWhen(transport, (m) => m.method === "thread/read");
   // Before that status comes, a compaction with a short timeout asks its own, which says idle.
   const compacted = thread.compact({ timeout: 300 });
@@ -481,8 +478,7 @@ it("notes no unseen turn when a turn there completed while the resume that said 
   const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
   // The server read the thread active, then the turn completed before its answer was read.
   transport.deliver(completed("theirs"));
-  const active = { type: "active", activeFlags: [] };
-  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: active } } });
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: ACTIVE } } });
   const thread = await resuming;
   expect(clientStats(codex)).toMatchObject({ "router.running": 0 });
   // So a compaction goes at once.
