@@ -240,18 +240,11 @@ function reviewIn(
   const { wireTarget, handlers, signal, timeout } = review;
   return async (slot) => {
     // Given up on while its module loaded, or in the queue: nothing is sent.
-    checkStillWanted(slot, "review/start", signal, timeout, since);
+    const call = { method: "review/start", signal, timeout, since };
+    checkStillWanted(slot, call);
     // Nor while a turn that this client saw start runs there, which the review would interrupt.
     const turnContext = { connection, router, log, events };
-    const running = untilForeignTurnEnds(
-      turnContext,
-      slot,
-      reviewThreadId,
-      "review/start",
-      signal,
-      timeout,
-      since,
-    );
+    const running = untilForeignTurnEnds(turnContext, slot, reviewThreadId, call);
     if (running !== undefined) await running;
     const own = ownHandlers(context, handlers);
     // It frees the thread when the review ends (or is given up on), and drops its handlers.

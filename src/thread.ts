@@ -517,7 +517,7 @@ export class Thread {
         async (slot) => {
           const { fork } = await inSlot(slot, steps);
           // Given up on while its module loaded, or in the queue: no fork is made.
-          checkStillWanted(slot, "review/start", signal, timeout, since);
+          checkStillWanted(slot, { method: "review/start", signal, timeout, since });
           try {
             return await fork();
           } finally {
@@ -791,7 +791,12 @@ export class Thread {
     return this.#inQueue(method, call, async (slot, left) => {
       const since = now();
       const { signal, timeout } = left ?? {};
-      const running = untilForeignTurnEnds(context, slot, this.id, method, signal, timeout, since);
+      const running = untilForeignTurnEnds(context, slot, this.id, {
+        method,
+        signal,
+        timeout,
+        since,
+      });
       if (running !== undefined) await running;
       return holdForCompaction(connection, router, this.id, slot, log, callLeft(left, since));
     });
@@ -878,12 +883,13 @@ export class Thread {
     const limited = signal !== undefined || timeout !== undefined;
     const t0 = timeout === undefined ? 0 : now();
     const start = async (slot: TurnSlot): Promise<StartedTurn> => {
-      if (limited) checkStillWanted(slot, "turn/start", signal, timeout, t0);
+      const call = { method: "turn/start", signal, timeout, since: t0 };
+      if (limited) checkStillWanted(slot, call);
       let prepared: PreparedOutput | undefined;
       if (output !== undefined) {
         prepared = await inSlot(slot, output);
         // Given up on while the schema converted: nothing is sent.
-        checkStillWanted(slot, "turn/start", signal, timeout, t0);
+        checkStillWanted(slot, call);
         params.outputSchema = prepared.schema as TurnStartParams["outputSchema"];
       }
       const own = ownHandlers(context, handlers);
@@ -897,7 +903,7 @@ export class Thread {
             };
       const collector = new TurnCollector(retain, log, { onRelease });
       // A turn running there as it is sent (another client's) is not this one's to stop.
-      const sent = sendTurnStart(context, slot, params, signal, timeout, t0);
+      const sent = sendTurnStart(context, slot, params, call);
       let turnId: string;
       if (limited) {
         turnId = await awaitTurnStart({

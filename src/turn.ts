@@ -432,23 +432,30 @@ const FOLLOW_UP_WAIT_MS = 1_000;
 
 /**
  * @internal
- * Frees the thread and throws when the caller gave up on the turn (`signal` aborted, or
- * `timeout` ms passed since `since`) while it got ready in its slot: nothing is sent then.
+ * What bounds a call that waits in a thread's slot before it sends: the call's `signal`, and its
+ * `timeout` counted from `since`; `method` names it in a `RequestTimeoutError`.
  */
-export function checkStillWanted(
-  slot: TurnSlot,
-  method: string,
-  signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  since: number,
-): void {
+export interface SlotCall {
+  readonly method: string;
+  readonly signal: AbortSignal | undefined;
+  readonly timeout: number | undefined;
+  readonly since: number;
+}
+
+/**
+ * @internal
+ * Frees the thread and throws when the caller gave up on the call (its signal aborted, or its
+ * timeout passed) while it got ready in its slot: nothing is sent then.
+ */
+export function checkStillWanted(slot: TurnSlot, call: SlotCall): void {
+  const { signal, timeout } = call;
   if (signal?.aborted) {
     slot.release();
     throw abortError(signal);
   }
-  if (timeout !== undefined && now() - since >= timeout) {
+  if (timeout !== undefined && now() - call.since >= timeout) {
     slot.release();
-    throw new RequestTimeoutError(method, timeout);
+    throw new RequestTimeoutError(call.method, timeout);
   }
 }
 
@@ -505,17 +512,15 @@ export interface SentTurnStart {
  * on the thread takes no input (a compaction or a review, which this client's queue did not hold
  * for: one sent through `codex.request`, or one running as the client resumed the thread). It
  * waits for a completion or a status change on the thread, or a while should neither come (a
- * thread this client does not follow). `signal` and `timeout` (counted from `since`) end the wait
- * with their error, and nothing more is sent, as do the thread's end and the client leaving it; a
- * closed connection ends it, and the send after.
+ * thread this client does not follow). The call's signal and timeout end the wait with their
+ * error, and nothing more is sent, as do the thread's end and the client leaving it; a closed
+ * connection ends it, and the send after.
  */
 export function sendTurnStart(
   context: TurnContext,
   slot: TurnSlot,
   params: TurnStartParams,
-  signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  since: number,
+  call: SlotCall,
 ): SentTurnStart {
   const { connection, router, log } = context;
   const { threadId } = params;
@@ -547,8 +552,8 @@ export function sendTurnStart(
           `turn/start on ${threadId} waits for the turn running there, which takes no input`,
         );
       }
-      await untilThreadMoves(context, slot, threadId, "turn/start", wait, signal, timeout, since);
-      checkCanGoOn(slot, "turn/start", signal, timeout, since);
+      await untilThreadMoves(context, slot, threadId, wait, call);
+      checkCanGoOn(slot, call);
       slot.holdAgain();
       try {
         const answer = await send();
@@ -580,14 +585,8 @@ function isNotSteerable(err: unknown): boolean {
 
 // Throws, freeing the slot, when the caller gave up (see `checkStillWanted`) or the thread can no
 // longer run a turn (it ended, or the client left it).
-function checkCanGoOn(
-  slot: TurnSlot,
-  method: string,
-  signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  since: number,
-): void {
-  checkStillWanted(slot, method, signal, timeout, since);
+function checkCanGoOn(slot: TurnSlot, call: SlotCall): void {
+  checkStillWanted(slot, call);
   const ended = slot.ended();
   if (ended === undefined) return;
   slot.release();
@@ -595,19 +594,17 @@ function checkCanGoOn(
 }
 
 // Resolves with true when a turn of the thread completes or its status changes, or the
-// connection closes, with false when `wait` ms pass first or `signal` aborts. It holds the thread
-// meanwhile, so that its end or the client leaving it rejects at once, and rejects when the time
-// left of `timeout` runs out first, freeing the slot either way.
+// connection closes, with false when `wait` ms pass first or the call's signal aborts. It holds
+// the thread meanwhile, so that its end or the client leaving it rejects at once, and rejects when
+// the time left of the call's timeout runs out first, freeing the slot either way.
 function untilThreadMoves(
   context: TurnContext,
   slot: TurnSlot,
   threadId: string,
-  method: string,
   wait: number,
-  signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  since: number,
+  call: SlotCall,
 ): Promise<boolean> {
+  const { signal, timeout } = call;
   const { router, connection } = context;
   let wake!: (moved: boolean) => void;
   let left: Error | undefined;
@@ -635,12 +632,12 @@ function untilThreadMoves(
     slot.unhold(holder);
   };
   // Checked by the timer, not the clock: a timer may fire a fraction of a millisecond early.
-  const rest = timeout === undefined ? Infinity : timeLeft(timeout, since);
+  const rest = timeout === undefined ? Infinity : timeLeft(timeout, call.since);
   const bounds = {
     signal,
     timeout: Math.min(wait, rest),
     onTimeout: () => {
-      if (rest <= wait) throw new RequestTimeoutError(method, timeout!);
+      if (rest <= wait) throw new RequestTimeoutError(call.method, timeout!);
       return false;
     },
     onAbort: () => false,
@@ -668,20 +665,17 @@ function untilThreadMoves(
  * sent then would interrupt it. The wait is that of `sendTurnStart` between its
  * sends; a wait that no event ends asks the thread's status, and a thread that runs nothing has
  * its turn forgotten (its completion was lost). Ends, freeing the slot, with the slot's error once
- * the thread ended or the client left it, and with `signal`'s or `timeout`'s (counted from
- * `since`). `undefined` when no such turn runs: nothing to wait for.
+ * the thread ended or the client left it, and with the call's signal's or timeout's.
+ * `undefined` when no such turn runs: nothing to wait for.
  */
 export function untilForeignTurnEnds(
   context: TurnContext,
   slot: TurnSlot,
   threadId: string,
-  method: string,
-  signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  since: number,
+  call: SlotCall,
 ): Promise<void> | undefined {
   if (!runsForeignTurn(context.router, threadId)) return undefined;
-  return waitForeignTurn(context, slot, threadId, method, signal, timeout, since);
+  return waitForeignTurn(context, slot, threadId, call);
 }
 
 function runsForeignTurn(router: Router, threadId: string): boolean {
@@ -692,23 +686,23 @@ async function waitForeignTurn(
   context: TurnContext,
   slot: TurnSlot,
   threadId: string,
-  method: string,
-  signal: AbortSignal | undefined,
-  timeout: number | undefined,
-  since: number,
+  call: SlotCall,
 ): Promise<void> {
   const { router, log } = context;
-  log.debug(`${method} on ${threadId} waits for the turn running there, which it would stop`);
+  const { signal, timeout } = call;
+  log.debug(`${call.method} on ${threadId} waits for the turn running there, which it would stop`);
   const readBounds = (): RequestOptions => ({
     signal,
     timeout:
-      timeout === undefined ? ABORT_WAIT_MS : Math.min(ABORT_WAIT_MS, timeLeft(timeout, since)),
+      timeout === undefined
+        ? ABORT_WAIT_MS
+        : Math.min(ABORT_WAIT_MS, timeLeft(timeout, call.since)),
   });
   if (router.runningStart(threadId) === undefined) {
     // Known from a resume's answer alone, which the runtime also gives for an idle thread (one that
     // ran an inline review): its status is asked first.
     await forgetIfIdle(context, threadId, undefined, readBounds());
-    checkCanGoOn(slot, method, signal, timeout, since);
+    checkCanGoOn(slot, call);
   }
   for (
     let wait = BUSY_FIRST_WAIT_MS;
@@ -716,21 +710,12 @@ async function waitForeignTurn(
     wait = Math.min(wait * 2, BUSY_LAST_WAIT_MS)
   ) {
     const running = router.runningStart(threadId);
-    const moved = await untilThreadMoves(
-      context,
-      slot,
-      threadId,
-      method,
-      wait,
-      signal,
-      timeout,
-      since,
-    );
+    const moved = await untilThreadMoves(context, slot, threadId, wait, call);
     if (!moved && router.runningStart(threadId) === running) {
       const id = running === undefined ? undefined : turnIdOf(running);
       await forgetIfIdle(context, threadId, id, readBounds());
     }
-    checkCanGoOn(slot, method, signal, timeout, since);
+    checkCanGoOn(slot, call);
   }
   slot.holdAgain();
 }
