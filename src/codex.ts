@@ -138,20 +138,10 @@ const DEFAULT_CLIENT = {
   title: "Codex App Server SDK (TypeScript)",
 };
 
-/** Whether every method of `M` (a union, at times) may go without params. */
-type ParamsOptional<M extends ClientRequestMethod> = M extends ClientRequestMethod
-  ? undefined extends ClientRequestMap[M]["params"]
-    ? true
-    : false
-  : never;
-
-/**
- * What `codex.request` takes after the method: the params, which may be left out only where every
- * method it may be takes none, then the call's options.
- */
-type RequestArgs<M extends ClientRequestMethod> = [ParamsOptional<M>] extends [true]
-  ? [params?: ReadOnly<ClientRequestMap[M]["params"]>, options?: RequestOptions]
-  : [params: ReadOnly<ClientRequestMap[M]["params"]>, options?: RequestOptions];
+/** The methods whose params may be left out. */
+type ParamsOptionalMethod = {
+  [M in ClientRequestMethod]: undefined extends ClientRequestMap[M]["params"] ? M : never;
+}[ClientRequestMethod];
 
 /** What the SDK keeps for a client, shared with its threads; never reachable from outside. */
 interface Internals {
@@ -405,12 +395,26 @@ export class Codex implements AsyncDisposable {
    * Sends any client request of the protocol, typed by method. The escape hatch for methods the
    * high-level API does not wrap.
    */
-  async request<M extends ClientRequestMethod>(
+  request<M extends ParamsOptionalMethod>(
     method: M,
-    ...args: RequestArgs<M>
-  ): Promise<ClientRequestMap[M]["result"]> {
+    params?: ReadOnly<ClientRequestMap[M]["params"]>,
+    options?: RequestOptions,
+  ): Promise<ClientRequestMap[M]["result"]>;
+  /**
+   * The params are required for a method that takes some, and for a `method` typed as a union
+   * that holds one. A generic wrapper may pass on params typed `ClientRequestMap[M]["params"]`.
+   */
+  request<M extends ClientRequestMethod>(
+    method: M,
+    params: ReadOnly<ClientRequestMap[M]["params"]> | ClientRequestMap[M]["params"],
+    options?: RequestOptions,
+  ): Promise<ClientRequestMap[M]["result"]>;
+  async request(
+    method: ClientRequestMethod,
+    given?: unknown,
+    options?: RequestOptions,
+  ): Promise<unknown> {
     checkNonEmpty(method, "method");
-    const [given, options] = args;
     // `null` is sent as it is: the protocol types allow it for a few methods.
     if (
       given !== undefined &&
@@ -432,9 +436,7 @@ export class Codex implements AsyncDisposable {
     if (FOLLOW_METHODS.has(method) && typeof threadId === "string") {
       return sendFollowed(this.#internals, method, canonicalThreadId(threadId), params, call);
     }
-    return this.#internals.connection.request(method, params, call) as Promise<
-      ClientRequestMap[M]["result"]
-    >;
+    return this.#internals.connection.request(method, params, call);
   }
 
   /**

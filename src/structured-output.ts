@@ -54,8 +54,20 @@ export type OutputValidation<Output> =
       readonly issues: readonly StructuredOutputIssue[];
     };
 
-/** The type a schema validates to: `z.output<typeof schema>` for zod. */
-export type OutputOf<S extends OutputSchema> = NonNullable<S["~standard"]["types"]>["output"];
+/**
+ * The type a schema validates to: `z.output<typeof schema>` for zod; for a schema without `types`
+ * (they are optional), what its `validate` says it gives.
+ */
+export type OutputOf<S extends OutputSchema> = "types" extends keyof S["~standard"]
+  ? NonNullable<S["~standard"]["types"]>["output"]
+  : ValueOf<Awaited<ReturnType<S["~standard"]["validate"]>>>;
+
+// The value of the validations that give one (each member of a union on its own).
+type ValueOf<V> = V extends { readonly issues: readonly unknown[] }
+  ? never
+  : V extends { readonly value: infer O }
+    ? O
+    : never;
 
 /** A turn's result with its answer parsed and validated by the `output` schema. */
 export type StructuredTurnResult<T> = TurnResult & {

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Codex, TurnAbortedError, TurnFailedError } from "../../src/index.js";
+import { Codex, TurnAbortedError, TurnFailedError, type RequestOptions } from "../../src/index.js";
+import type { ClientRequestMap, ClientRequestMethod } from "../../src/types.js";
 import { clientStats, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { captureLog } from "../support/capture-log.js";
@@ -422,6 +423,24 @@ describe("wire values", () => {
     // @ts-expect-error -- thread/read needs params, so a method that may be it does too
     const missing = t.codex.request(method(true));
     await expect(missing).rejects.toThrow(/params/);
+  });
+
+  it("takes a request from a wrapper generic over the method", async () => {
+    const t = await testCodex();
+    const sent: string[] = [];
+    const logged = <M extends ClientRequestMethod>(
+      method: M,
+      params: ClientRequestMap[M]["params"],
+      options?: RequestOptions,
+    ) => {
+      sent.push(method);
+      return t.codex.request(method, params, options);
+    };
+    const { config } = await logged("config/read", { includeLayers: false });
+    expect(config).toHaveProperty("model");
+    const { data } = await logged("thread/list", {}, { timeout: 5_000 });
+    expect(Array.isArray(data)).toBe(true);
+    expect(sent).toEqual(["config/read", "thread/list"]);
   });
 });
 

@@ -924,7 +924,33 @@ describe("structured output types", () => {
     // @ts-expect-error: a result without output has no parsed
     type _NoParsed = TurnResult["parsed"];
   });
+
+  it("types parsed from validate() for a schema that gives no types", async () => {
+    // Written by hand, as the docs invite: Standard Schema's `types` is optional.
+    const Verdict = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "by-hand",
+        validate: (value: unknown) =>
+          isVerdict(value) ? { value } : { issues: [{ message: "expected { ok: boolean }" }] },
+        jsonSchema: { input: () => ({ type: "object", properties: { ok: { type: "boolean" } } }) },
+      },
+    };
+    expectTypeOf<OutputOf<typeof Verdict>>().toEqualTypeOf<{ ok: boolean }>();
+    const verdictOf = (thread: Thread) => thread.run("x", { output: Verdict });
+    expectTypeOf(verdictOf).returns.resolves.toHaveProperty("parsed").toEqualTypeOf<{
+      ok: boolean;
+    }>();
+    const prepared = await prepareOutput(Verdict, undefined);
+    await expect(prepared.parse(resultWith('{"ok":true}'))).resolves.toHaveProperty("parsed", {
+      ok: true,
+    });
+  });
 });
+
+function isVerdict(value: unknown): value is { ok: boolean } {
+  return typeof (value as { ok?: unknown } | null)?.ok === "boolean";
+}
 
 describe("the SDK's import", () => {
   // What `import "codex-app-server-sdk"` loads: the static (non-type) imports from src/index.ts.
