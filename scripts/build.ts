@@ -52,12 +52,11 @@ const LAZY = [
  * Modules whose values the other files of the ES build import from `dist/index.js` instead of
  * bundling a copy: the client, the error classes, the login handles and the turn handle with its
  * collector, which must each be one class everywhere, and the stdio transport, whose table of
- * live app-servers must be one. `dist/index.js` exports what these files take from them (also
- * `clientStats`, for ./testing, `TurnCollector`, `awaitTurnStart`, `checkStillWanted`,
- * `interruptUnfollowed`, `ownHandlers` and `untilForeignTurnEnds`, for reviews, `isCompletion`,
- * for logins, and
- * `killLiveChildren`, for ./testing, which the declarations leave out); a missing name fails the
- * check at the end, and a file holding a copy of one of these modules fails the build.
+ * live app-servers must be one. A file that imports a public name of these modules imports it
+ * from `dist/index.js`; one of `INTERNALS` it reads from the object `dist/index.js` keeps under
+ * `INTERNALS_KEY` on the `Codex` class, so that the entry exports at run time exactly what its
+ * declarations declare. A name missing there fails the check at the end, and a file holding a
+ * copy of one of these modules fails the build.
  */
 const SHARED = [
   "src/codex.ts",
@@ -66,6 +65,28 @@ const SHARED = [
   "src/turn.ts",
   "src/transport/stdio.ts",
 ];
+
+/**
+ * What the other files take from `dist/index.js` that the package does not export: for
+ * ./testing, `clientStats` (which it exports) and `killLiveChildren`; for reviews, the turn's
+ * collector and waits; for logins, `isCompletion`.
+ */
+const INTERNALS: Readonly<Record<string, readonly string[]>> = {
+  "src/codex.ts": ["clientStats"],
+  "src/turn.ts": [
+    "TurnCollector",
+    "awaitTurnStart",
+    "checkStillWanted",
+    "interruptUnfollowed",
+    "ownHandlers",
+    "untilForeignTurnEnds",
+  ],
+  "src/login.ts": ["isCompletion"],
+  "src/transport/stdio.ts": ["killLiveChildren"],
+};
+
+/** The `Symbol.for` key of the object of `INTERNALS` on the ES build's `Codex` class. */
+const INTERNALS_KEY = "codex-app-server-sdk.internals";
 
 const COMMON: BuildOptions = {
   bundle: true,
@@ -104,18 +125,43 @@ async function buildEs(): Promise<void> {
   const outOf = (source: string) => `dist/${path.relative("src", source).replace(/\.ts$/, ".js")}`;
   // Leaves the lazy and shared modules out of the bundle written to `outfile`, as imports of
   // their files in dist/.
+  // What dist/index.js exports, once it is built: the public names the other files import from it.
+  let exported: readonly string[] = [];
   const linkFrom = (outfile: string, linkShared: boolean): Plugin => ({
     name: "link-dist-files",
     setup(b) {
+      // What the stand-in for the shared modules (below) imports is dist/index.js itself.
+      b.onResolve({ filter: /.*/, namespace: "sdk-index" }, (args) => ({
+        path: args.path,
+        external: true,
+      }));
       b.onResolve({ filter: /^\./ }, (args) => {
         const resolved = path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
         if (lazy.has(resolved) && args.kind === "dynamic-import") {
           return { path: relative(outfile, outOf(path.relative(".", resolved))), external: true };
         }
         if (linkShared && shared.has(resolved) && args.kind === "import-statement") {
-          return { path: relative(outfile, "dist/index.js"), external: true };
+          return { path: "dist/index.js", namespace: "sdk-index" };
         }
         return undefined;
+      });
+      // The shared modules as this file sees them: the public names from dist/index.js, and the
+      // internal ones from the object it keeps on `Codex`, each checked as the file loads.
+      b.onLoad({ filter: /.*/, namespace: "sdk-index" }, () => {
+        const index = JSON.stringify(relative(outfile, "dist/index.js"));
+        const names = Object.values(INTERNALS).flat();
+        return {
+          contents:
+            `import { Codex } from ${index};\n` +
+            `export { ${exported.join(", ")} } from ${index};\n` +
+            `const internals = Codex[Symbol.for(${JSON.stringify(INTERNALS_KEY)})];\n` +
+            `for (const name of ${JSON.stringify(names)}) {\n` +
+            `  if (internals?.[name] === undefined) throw new Error(\`dist/index.js keeps no \${name}\`);\n` +
+            `}\n` +
+            names.map((name) => `export const ${name} = internals.${name};\n`).join(""),
+          resolveDir: process.cwd(),
+          loader: "js",
+        };
       });
     },
   });
@@ -124,17 +170,13 @@ async function buildEs(): Promise<void> {
     ...es,
     stdin: {
       contents:
-        'export * from "./src/index.ts";\nexport { clientStats } from "./src/codex.ts";\n' +
-        "export {\n" +
-        "  TurnCollector,\n" +
-        "  awaitTurnStart,\n" +
-        "  checkStillWanted,\n" +
-        "  interruptUnfollowed,\n" +
-        "  ownHandlers,\n" +
-        "  untilForeignTurnEnds,\n" +
-        '} from "./src/turn.ts";\n' +
-        'export { isCompletion } from "./src/login.ts";\n' +
-        'export { killLiveChildren } from "./src/transport/stdio.ts";\n',
+        'export * from "./src/index.ts";\nimport { Codex } from "./src/codex.ts";\n' +
+        Object.entries(INTERNALS)
+          .map(([source, names]) => `import { ${names.join(", ")} } from "./${source}";\n`)
+          .join("") +
+        `Object.defineProperty(Codex, Symbol.for(${JSON.stringify(INTERNALS_KEY)}), {\n` +
+        `  value: Object.freeze({ ${Object.values(INTERNALS).flat().join(", ")} }),\n` +
+        "});\n",
       resolveDir: process.cwd(),
       sourcefile: "index-entry.ts",
       loader: "ts",
@@ -142,6 +184,9 @@ async function buildEs(): Promise<void> {
     outfile: "dist/index.js",
     plugins: [linkFrom("dist/index.js", false)],
   });
+  exported = Object.keys(
+    (await import(pathToFileURL(path.resolve("dist/index.js")).href)) as object,
+  );
   const linked = [...LAZY, "src/testing/index.ts"];
   for (const source of linked) {
     const outfile = outOf(source);

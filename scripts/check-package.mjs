@@ -34,6 +34,15 @@ for (const [build, entries] of [
     }
   }
 }
+// Each ES entry exports at run time what its CommonJS twin does, which is what the source's entry
+// exports: nothing the ES build links its files by (the internals it keeps on `Codex`).
+for (const [entry, values] of Object.entries({ index: sdk, testing })) {
+  assert.deepEqual(
+    Object.keys(values).sort(),
+    Object.keys(commonJs[entry]).sort(),
+    `the ES ${entry} entry exports what the CommonJS one does`,
+  );
+}
 const t = await createTestCodex();
 try {
   assert.ok(t.codex instanceof Codex, "testing and the main entry share the Codex class");
