@@ -217,7 +217,11 @@ interface CheckedReview {
   readonly timeout: number | undefined;
 }
 
-function checkReview(target: ReviewTarget, options: ReviewOptions | undefined): CheckedReview {
+/** The review's target and options, checked: a `TypeError` or `RangeError` names what is wrong. */
+export function checkReview(
+  target: ReviewTarget,
+  options: ReviewOptions | undefined,
+): CheckedReview {
   const wireTarget = reviewTarget(target);
   const checked = checkOptions(options);
   return {

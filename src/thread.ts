@@ -504,7 +504,11 @@ export class Thread {
     // module loads and checks it; what it refuses rejects at once and leaves the queue.
     const signal = checkSignal(checked.signal);
     const timeout = checkTimeout(checked.timeout);
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) {
+      // What is wrong with the target is named first, as every call names bad input.
+      (await review).checkReview(target, options);
+      throw abortError(signal);
+    }
     const since = now();
     if (checked.delivery === "detached") {
       // Its fork is made in this thread's queue, of what the turns before it left; the review

@@ -343,6 +343,16 @@ describe("Thread.review", () => {
     await expect(
       thread.review("uncommittedChanges", { signal: AbortSignal.abort() }),
     ).rejects.toMatchObject({ name: "AbortError" });
+    // Bad input is named before an aborted signal's reason, as every call names it.
+    const aborted = AbortSignal.abort(new Error("gave up"));
+    for (const delivery of ["inline", "detached"] as const) {
+      await expect(
+        thread.review("everything" as never, { delivery, signal: aborted }),
+      ).rejects.toThrow(TypeError);
+      await expect(
+        thread.review("uncommittedChanges", { delivery: "later" as never, signal: aborted }),
+      ).rejects.toThrow(TypeError);
+    }
     // A review the server got would reach the mock only later, but before the next turn's request.
     t.mock.enqueueAssistantMessage("after");
     await thread.run("after");
