@@ -18,6 +18,7 @@ import {
   threadPages,
 } from "./history.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
+import { ThreadSecrets } from "./thread-secrets.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -154,6 +155,8 @@ interface Internals {
   readonly router: Router;
   readonly dispatcher: ServerRequestDispatcher;
   readonly secrets: Secrets;
+  /** The credentials of each thread's `config`, held while the server may use them. */
+  readonly threadSecrets: ThreadSecrets;
   readonly log: Log;
 }
 
@@ -172,11 +175,12 @@ interface Startup {
  * may change between versions.
  */
 export function clientStats(codex: Codex): Record<string, number> {
-  const { connection, router, dispatcher, transport } = internalsOf(codex);
+  const { connection, router, dispatcher, threadSecrets, transport } = internalsOf(codex);
   const parts = {
     connection,
     router,
     dispatcher,
+    threadSecrets,
     ...(transport instanceof StdioTransport ? { transport } : {}),
   };
   const out: Record<string, number> = {};
@@ -219,7 +223,7 @@ export class Codex implements AsyncDisposable {
   }
 
   private constructor(
-    internals: Omit<Internals, "router" | "dispatcher">,
+    internals: Omit<Internals, "router" | "dispatcher" | "threadSecrets">,
     /** The server's `initialize` answer, normalised. */
     readonly metadata: CodexMetadata,
     options: ConnectionOptions,
@@ -236,7 +240,8 @@ export class Codex implements AsyncDisposable {
     });
     connection.setServerRequestHandler(dispatcher.handle);
     connection.onClose(() => dispatcher.clear());
-    this.#internals = { ...internals, router, dispatcher };
+    const threadSecrets = new ThreadSecrets(secrets, router);
+    this.#internals = { ...internals, router, dispatcher, threadSecrets };
   }
 
   // The login flows, loaded on the first login (most clients never log in through the SDK), and
@@ -589,7 +594,6 @@ export class Codex implements AsyncDisposable {
       THREAD_START_NAMES,
       true,
     );
-    this.#internals.secrets.addAll(paramsCredentials("thread/start", params));
     return this.#attach(await this.#newThread("thread/start", params, call), handlers);
   }
 
@@ -607,7 +611,6 @@ export class Codex implements AsyncDisposable {
     params.threadId = threadId;
     // The Thread returned holds no history: the answer need not carry it.
     params.excludeTurns = true;
-    this.#internals.secrets.addAll(paramsCredentials("thread/resume", params));
     // The requests the server sends again with its answer wait for this resume's handlers.
     const release =
       handlers === undefined ? undefined : this.#internals.router.holdRequests(threadId);
@@ -625,12 +628,15 @@ export class Codex implements AsyncDisposable {
     handlers: CheckedHandlers | undefined,
   ): Promise<Thread> {
     // Followed when given up on too: the server subscribes this client whatever it does.
+    const { threadSecrets } = this.#internals;
+    const credentials = paramsCredentials("thread/resume", params);
     const response = await sendFollowed<ThreadResumeResponse>(
       this.#internals,
       "thread/resume",
       threadId,
       params,
       call,
+      (send) => threadSecrets.sendHolding(credentials, send),
     );
     const resumed = threadIdOf(response, "thread/resume");
     const unused = unusedSandboxSettings("thread/resume", params, response);
@@ -659,7 +665,6 @@ export class Codex implements AsyncDisposable {
     // The Thread returned holds no history: the answer need not carry it (and, for an ephemeral
     // fork, cannot).
     params.excludeTurns = true;
-    this.#internals.secrets.addAll(paramsCredentials("thread/fork", params));
     const forkId = await this.#newThread("thread/fork", params, call);
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
     // handlers on this client answer for it too (lent for good), but for those given here.
@@ -678,8 +683,10 @@ export class Codex implements AsyncDisposable {
     call: RequestOptions | undefined,
   ): Promise<string> {
     if (call?.signal?.aborted) throw abortError(call.signal);
-    const { connection, log } = this.#internals;
-    const answer = connection.request(method as string, params);
+    const { connection, log, threadSecrets } = this.#internals;
+    const answer = threadSecrets.sendHolding(paramsCredentials(method, params), () =>
+      connection.request(method as string, params),
+    );
     const ephemeral = params.ephemeral === true;
     const response = await boundWait(answer, method, call, () => {
       void answer.then(

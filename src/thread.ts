@@ -261,7 +261,8 @@ export const FOLLOW_METHODS: ReadonlySet<string> = new Set([
  * @internal Sends one of the `FOLLOW_METHODS` and follows its answer. It goes without the
  * caller's bounds, which bound only the wait: the server acts on it whatever the caller does, and
  * an answer that comes after the caller gave up must still keep the client's record true (an
- * unsubscribe given up on, then not followed, left the next turn waiting for ever).
+ * unsubscribe given up on, then not followed, left the next turn waiting for ever). `sending`,
+ * given, sends it (and sees the answer itself, which settles whether the caller waits or not).
  */
 export function sendFollowed<R>(
   context: Pick<ThreadContext, "connection" | "router" | "dispatcher" | "log">,
@@ -269,9 +270,11 @@ export function sendFollowed<R>(
   threadId: string,
   params: unknown,
   call: RequestOptions | undefined,
+  sending?: <T>(send: () => Promise<T>) => Promise<T>,
 ): Promise<R> {
   if (call?.signal?.aborted) return Promise.reject(abortError(call.signal));
-  const answer = context.connection.request(method, params) as Promise<R>;
+  const send = () => context.connection.request(method, params) as Promise<R>;
+  const answer = sending === undefined ? send() : sending(send);
   return boundWait(followAnswer(context, method, threadId, answer), method, call);
 }
 

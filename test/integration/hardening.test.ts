@@ -198,6 +198,97 @@ describe("secrets", () => {
   });
 });
 
+describe("a thread's config credentials", () => {
+  /** A thread config that hands the server `token` (an MCP server's header; it never connects). */
+  const withToken = (token: string) => ({
+    config: {
+      mcp_servers: {
+        docs: {
+          url: "http://127.0.0.1:9/mcp",
+          http_headers: { Authorization: `Bearer ${token}` },
+          enabled: false,
+        },
+      },
+    },
+  });
+  /** What the model's answer quoting `token` reaches the caller as, on `thread`. */
+  const quoted = async (
+    thread: { run(input: string): Promise<{ finalResponse: string | null }> },
+    token: string,
+  ) => {
+    t.mock.enqueueAssistantMessage(`it is ${token}`);
+    return (await thread.run("which?")).finalResponse;
+  };
+  /** Resolves once the server's `method` notification for `threadId` has been handled. */
+  const notified = (method: string, threadId: string) =>
+    new Promise<void>((resolve) => {
+      const off = t.codex.on(method as "thread/deleted", (params) => {
+        if (params.threadId !== threadId) return;
+        off();
+        resolve();
+      });
+    });
+  const held = () => clientStats(t.codex)["threadSecrets.threads"];
+
+  it("redacts them while the thread lives, and lets them go once it is deleted or archived", async () => {
+    const { codex } = t;
+    const other = await codex.threadStart();
+    const first = "tenant-one-token-0123456789";
+    const thread = await codex.threadStart(withToken(first));
+    expect(await quoted(thread, first)).toBe("it is [redacted]");
+    expect(held()).toBe(1);
+    const deleted = notified("thread/deleted", thread.id);
+    await codex.threadDelete(thread.id);
+    await deleted;
+    expect(held()).toBe(0);
+    // Another thread's text quoting it is its own now: the client no longer holds it.
+    expect(await quoted(other, first)).toBe(`it is ${first}`);
+
+    // Resumed with one: held for the thread from the resume, until its archive.
+    const second = "tenant-two-token-0123456789";
+    const stored = await codex.threadStart();
+    t.mock.enqueueAssistantMessage("stored");
+    await stored.run("store it");
+    await stored.unsubscribe();
+    const resumed = await codex.threadResume(stored.id, withToken(second));
+    expect(await quoted(resumed, second)).toBe("it is [redacted]");
+    expect(held()).toBe(1);
+    const archived = notified("thread/archived", stored.id);
+    await codex.threadArchive(stored.id);
+    await archived;
+    expect(held()).toBe(0);
+    expect(await quoted(other, second)).toBe(`it is ${second}`);
+  });
+
+  it("keeps no more of them than the threads that hold them", async () => {
+    const { codex } = t;
+    for (let i = 0; i < 30; i++) {
+      const thread = await codex.threadStart(withToken(`tenant-${i}-token-0123456789`));
+      const deleted = notified("thread/deleted", thread.id);
+      await codex.threadDelete(thread.id);
+      await deleted;
+    }
+    expect(held()).toBe(0);
+    const other = await codex.threadStart();
+    expect(await quoted(other, "tenant-7-token-0123456789")).toBe(
+      "it is tenant-7-token-0123456789",
+    );
+  });
+
+  it("redacts them from the refusal of a start the server makes no thread of, then lets them go", async () => {
+    const token = "tenant-refused-token-0123456789";
+    const err = await t.codex
+      .threadStart({ config: { model_provider: token, ...withToken(token).config } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CodexError);
+    expect((err as Error).message).toContain("[redacted]");
+    expect(everything(err)).not.toContain(token);
+    expect(held()).toBe(0);
+    const other = await t.codex.threadStart();
+    expect(await quoted(other, token)).toBe(`it is ${token}`);
+  });
+});
+
 describe("a handle you can act on at once", () => {
   it("interrupts a turn right after thread.turn() resolves", async () => {
     const gate = t.mock.gate();

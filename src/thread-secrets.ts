@@ -1,0 +1,68 @@
+import type { Secrets } from "./internal/redact.js";
+import type { Router } from "./rpc/router.js";
+
+/**
+ * The credentials each thread's `config` handed the server (an MCP server's header, say): redacted
+ * from the thread's start, resume or fork until the thread is archived or deleted (an ephemeral
+ * one, until the server unloads it), or over the request alone when the server refuses it. A
+ * service that gives each thread its own user's token keeps no more secrets than it keeps threads,
+ * and each one added recompiles a pattern of only those.
+ */
+export class ThreadSecrets {
+  readonly #secrets: Secrets;
+  // What each thread holds, one entry per hold (a thread resumed twice with a token holds it
+  // twice), and whether it is ephemeral: stored nowhere, it ends for good when the server unloads
+  // it.
+  readonly #held = new Map<string, { credentials: string[]; ephemeral: boolean }>();
+
+  constructor(secrets: Secrets, router: Router) {
+    this.#secrets = secrets;
+    // A stored thread the server unloads (`thread/closed`) may be resumed with what it stored.
+    for (const method of ["thread/archived", "thread/deleted", "thread/closed"]) {
+      router.on(method, (n) => {
+        const threadId = (n.params as { threadId?: unknown } | undefined)?.threadId;
+        if (typeof threadId === "string") this.#release(threadId, method === "thread/closed");
+      });
+    }
+  }
+
+  /** Threads holding credentials, for leak checks. */
+  get stats(): Record<string, number> {
+    return { threads: this.#held.size };
+  }
+
+  /**
+   * Sends a `thread/start`, `thread/resume` or `thread/fork` with `credentials` redacted from
+   * before it is sent; then they are held for the thread its answer names, or let go once the
+   * server refuses the request. They are held whether the caller still waits for the answer or
+   * not: a thread made for a caller who gave up is dropped by its deletion, which releases them.
+   */
+  sendHolding<T>(credentials: readonly string[], send: () => Promise<T>): Promise<T> {
+    if (credentials.length === 0) return send();
+    this.#secrets.addAll(credentials);
+    const answer = send();
+    answer.then(
+      (response) => {
+        const thread = (response as { thread?: { id?: unknown; ephemeral?: unknown } } | null)
+          ?.thread;
+        const threadId = thread?.id;
+        if (typeof threadId !== "string") return this.#secrets.removeAll(credentials);
+        const held = this.#held.get(threadId);
+        if (held === undefined) {
+          const ephemeral = thread!.ephemeral === true;
+          this.#held.set(threadId, { credentials: [...credentials], ephemeral });
+        } else held.credentials.push(...credentials);
+      },
+      // The server made no thread of it; the caller of the request sees its error.
+      () => this.#secrets.removeAll(credentials),
+    );
+    return answer;
+  }
+
+  #release(threadId: string, unloaded: boolean): void {
+    const held = this.#held.get(threadId);
+    if (held === undefined || (unloaded && !held.ephemeral)) return;
+    this.#held.delete(threadId);
+    this.#secrets.removeAll(held.credentials);
+  }
+}
