@@ -18,7 +18,6 @@ import {
   threadPages,
 } from "./history.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
-import { ThreadSecrets } from "./thread-secrets.js";
 import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
 import type {
   ClientRequestMap,
@@ -81,7 +80,8 @@ import type {
 import { type EventMode } from "./options.js";
 import { EventLog, Router, droppableReader } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
-import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
+import { FOLLOW_METHODS, THREAD_CONFIG_METHODS, Thread, sendFollowed } from "./thread.js";
+import { ThreadSecrets } from "./thread-secrets.js";
 import type { CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
@@ -432,16 +432,24 @@ export class Codex implements AsyncDisposable {
     // something the caller never wrote; the copy checked is what is sent.
     const params = given === undefined ? given : checkJson(given, "params");
     const call = requestOptions(options);
-    // A key, token or config credential sent this way is redacted as the typed methods' are.
-    this.#internals.secrets.addAll(paramsCredentials(method, params));
+    // A key, token or config credential sent this way is redacted as the typed methods' are: a
+    // thread's config for the thread, any other for the client's life.
+    const { connection, secrets, threadSecrets } = this.#internals;
+    const credentials = paramsCredentials(method, params);
+    const sending = THREAD_CONFIG_METHODS.has(method)
+      ? <T>(send: () => Promise<T>) => threadSecrets.sendHolding(credentials, send)
+      : undefined;
+    if (sending === undefined) secrets.addAll(credentials);
     // An unsubscribe, resume, archive or delete sent this way keeps the client's record of the
     // threads it follows true, as the typed methods do (under the thread's id as the server
     // names it: the runtime takes other spellings of it).
     const threadId = (params as { threadId?: unknown } | undefined)?.threadId;
     if (FOLLOW_METHODS.has(method) && typeof threadId === "string") {
-      return sendFollowed(this.#internals, method, canonicalThreadId(threadId), params, call);
+      const id = canonicalThreadId(threadId);
+      return sendFollowed(this.#internals, method, id, params, call, sending);
     }
-    return this.#internals.connection.request(method, params, call);
+    const send = () => connection.request(method, params, call);
+    return sending === undefined ? send() : sending(send);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { JsonRpcError } from "./errors.js";
 import type { Secrets } from "./internal/redact.js";
 import type { Router } from "./rpc/router.js";
 
@@ -34,8 +35,9 @@ export class ThreadSecrets {
   /**
    * Sends a `thread/start`, `thread/resume` or `thread/fork` with `credentials` redacted from
    * before it is sent; then they are held for the thread its answer names, or let go once the
-   * server refuses the request. They are held whether the caller still waits for the answer or
-   * not: a thread made for a caller who gave up is dropped by its deletion, which releases them.
+   * server refuses the request. `send` should settle with the server's answer whether the caller
+   * still waits or not (a thread made for a caller who gave up is then dropped by its deletion,
+   * which releases them); a request given up on before its answer keeps them for good.
    */
   sendHolding<T>(credentials: readonly string[], send: () => Promise<T>): Promise<T> {
     if (credentials.length === 0) return send();
@@ -53,8 +55,11 @@ export class ThreadSecrets {
           this.#held.set(threadId, { credentials: [...credentials], ephemeral });
         } else held.credentials.push(...credentials);
       },
-      // The server made no thread of it; the caller of the request sees its error.
-      () => this.#secrets.removeAll(credentials),
+      // Refused, it made no thread; sent and not answered (given up on, or the connection
+      // ended), it may have: they stay, as for the client's life.
+      (err: unknown) => {
+        if (err instanceof JsonRpcError) this.#secrets.removeAll(credentials);
+      },
     );
     return answer;
   }

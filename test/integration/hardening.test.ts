@@ -260,6 +260,18 @@ describe("a thread's config credentials", () => {
     expect(await quoted(other, second)).toBe(`it is ${second}`);
   });
 
+  it("holds them for the thread when the start is sent through codex.request", async () => {
+    const token = "tenant-raw-token-0123456789";
+    const { thread } = await t.codex.request("thread/start", withToken(token));
+    expect(held()).toBe(1);
+    const deleted = notified("thread/deleted", thread.id);
+    await t.codex.request("thread/delete", { threadId: thread.id });
+    await deleted;
+    expect(held()).toBe(0);
+    const other = await t.codex.threadStart();
+    expect(await quoted(other, token)).toBe(`it is ${token}`);
+  });
+
   it("keeps no more of them than the threads that hold them", async () => {
     const { codex } = t;
     for (let i = 0; i < 30; i++) {
