@@ -96,6 +96,12 @@ const EXEC_NAMES = optionNames<ExecOptions>()({
 // when the command exited as the request travelled.
 const EXIT_WAIT_MS = 1_000;
 
+/**
+ * The most bytes one `write` takes: base64 (4 characters for every 3 bytes) makes them a string,
+ * which has a length limit, and the request's JSON holds a few characters more.
+ */
+const MAX_WRITE_BYTES = Math.floor((constants.MAX_STRING_LENGTH - 256) / 4) * 3;
+
 /** What `CommandHandle.wait()` resolves with. */
 export interface CommandResult {
   /** The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`, 1 with a tty). */
@@ -316,6 +322,14 @@ export class CommandHandle {
   }
 
   /**
+   * @internal Whether the connection refused the request before any I/O, as its params cannot be
+   * carried (too long as JSON, over a WebSocket's message limit): `wait()` rejects with why.
+   */
+  get refused(): boolean {
+    return this.#ticket.id === undefined;
+  }
+
+  /**
    * Serializes as `{ processId }`, keeping the client out of logs.
    *
    * @property __type.processId The command's process id.
@@ -349,6 +363,13 @@ export class CommandHandle {
     if (typeof data === "string") checkWellFormed(data, "data");
     const call = requestOptions(options);
     this.#checkStdin("write");
+    const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    if (bytes > MAX_WRITE_BYTES) {
+      throw new RangeError(
+        `data is ${bytes} bytes, more than one write carries (${MAX_WRITE_BYTES}, as base64 ` +
+          "the longest string there can be): write it in parts",
+      );
+    }
     const deltaBase64 = Buffer.from(data).toString("base64");
     await this.#connection.request(
       "command/exec/write",
@@ -594,10 +615,13 @@ export async function startCommand(
   if (closed !== undefined) throw closed;
   const credentials = paramsCredentials("command/exec", params);
   context.secrets?.addAll(credentials);
-  return new CommandHandle(context, processId, params, {
+  const handle = new CommandHandle(context, processId, params, {
     collect,
     credentials,
     ...(signal === undefined ? {} : { signal }),
     ...(timeout === undefined ? {} : { timeout }),
   });
+  // Nothing was sent: no handle stands for it, and exec rejects with why (a RangeError).
+  if (handle.refused) await handle.wait();
+  return handle;
 }

@@ -55,6 +55,25 @@ async function queuedCommand(signal?: AbortSignal) {
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
 describe("CommandHandle", () => {
+  it("refuses a write too large for one request before sending it, saying to write in parts", async () => {
+    const transport = new FakeTransport();
+    const { log } = captureLog();
+    const connection = new Connection(transport, { log });
+    const router = new Router(connection, log);
+    const handle = new CommandHandle(
+      { connection, router, log },
+      "p1",
+      { command: ["cat"], processId: "p1", streamStdin: true },
+      { collect: true },
+    );
+    await transport.waitForSent(1);
+    // Its base64 would be longer than a string can be: the encoding itself threw, unnamed.
+    const err = await handle.write(new Uint8Array(403_000_000)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(/^data is 403000000 bytes, .*write it in parts$/);
+    expect(transport.sent).toHaveLength(1);
+  });
+
   it("resolves terminate() when the command exited as the request travelled", async () => {
     const { transport, handle } = setup();
     const exec = await transport.waitForSent(1);
@@ -237,6 +256,29 @@ describe("CommandHandle", () => {
     await two!.wait();
     // The client's own secret, which a command's environment also held, stays.
     expect(secrets.text(line)).toBe(`${tokens.join(" ")} [redacted]`);
+  });
+
+  it("rejects exec, sending nothing and keeping nothing, when the channel cannot carry its params", async () => {
+    // A WebSocket's message limit, scaled down.
+    const transport = new FakeTransport({ bytes: 10_000, channel: "over WebSocket" });
+    const { log } = captureLog();
+    const secrets = new Secrets();
+    const connection = new Connection(transport, { log, secrets });
+    const router = new Router(connection, log);
+    const token = "ghp-JOB-BIG-0123456789";
+    const started = startCommand(
+      { connection, router, log, secrets },
+      ["echo", "x".repeat(20_000)],
+      {
+        env: { JOB_API_TOKEN: token },
+      },
+    );
+    await expect(started).rejects.toThrow(/^the params of command\/exec come to .*over WebSocket/);
+    await expect(started).rejects.toBeInstanceOf(RangeError);
+    expect(transport.sent).toHaveLength(0);
+    expect(connection.stats.pending).toBe(0);
+    expect(router.stats.keyListeners).toBe(0);
+    expect(secrets.text(token)).toBe(token);
   });
 
   it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {
