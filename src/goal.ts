@@ -69,6 +69,9 @@ export class GoalRun {
   #turnExpected = false;
   // Set while an abort pauses the goal and reads the thread's status: the run does not end then.
   #stopping = false;
+  // While a pause travels: whether one is, and the update that ended the goal read meanwhile.
+  #pausing = false;
+  #endedFirst: ThreadGoal | undefined;
   // How many of its turns have started, so a wait can tell whether one started meanwhile.
   #starts = 0;
   // Set once the activation is sent: until then the server has started nothing of this run.
@@ -189,18 +192,33 @@ export class GoalRun {
   }
 
   // Pauses the goal, sent again while the server is overloaded, within `timeout`: the goal answered
-  // (`undefined` when none came; the failure is logged).
+  // (`undefined` when none came; the failure is logged). The server sends a goal's updates before
+  // its answer: one that ended the goal (the model completed it), read while the pause travelled,
+  // came before the server read the pause, which replaced that status. It is set back then.
   async #pause(timeout: number): Promise<unknown> {
     const threadId = this.#threadId;
     const connection = this.#connection;
+    this.#pausing = true;
+    this.#endedFirst = undefined;
     try {
       const { goal } = await sendStop(connection, () =>
         connection.request("thread/goal/set", { threadId, status: "paused" }, { timeout }),
       );
-      return goal;
+      // Set by the updates read meanwhile.
+      const ended = this.#endedFirst as ThreadGoal | undefined;
+      if (ended === undefined || !isGoal(goal) || goal.status !== "paused") return goal;
+      this.#log.debug(`the goal of ${threadId} ended (${ended.status}) before its pause was read`);
+      const restored = await connection.request(
+        "thread/goal/set",
+        { threadId, status: ended.status },
+        { timeout },
+      );
+      return restored.goal;
     } catch (err) {
       this.#log.warn(`could not pause the goal of ${threadId}`, err);
       return undefined;
+    } finally {
+      this.#pausing = false;
     }
   }
 
@@ -390,7 +408,11 @@ export class GoalRun {
         }
         // Once cleared, a goal set after is another one (another client's, set in this one's
         // place): this one is gone. (One whose objective was edited is still this one.)
-        if (this.#goal !== null) this.#goal = goal;
+        if (this.#goal === null) break;
+        this.#goal = goal;
+        if (this.#pausing && !isActive(goal.status) && goal.status !== "paused") {
+          this.#endedFirst ??= goal;
+        }
         break;
       }
       case "thread/goal/cleared":

@@ -158,6 +158,41 @@ describe("Thread.runGoal aborted before its turn started", () => {
   });
 });
 
+describe("Thread.runGoal aborted as the model completes the goal", () => {
+  it("leaves the goal complete: the pause the server read after the completion is taken back", async () => {
+    // A relay in front of the server aborts as the goal's `complete` update passes it: the server
+    // has completed the goal (the model called update_goal), and the client has not read it yet.
+    const controller = new AbortController();
+    const p = await startProxy({
+      rules: [
+        {
+          match: { direction: "toClient", method: "thread/goal/updated" },
+          action: {
+            rewrite: (message) => {
+              const goal = (message as { params?: { goal?: { status?: string } } }).params?.goal;
+              if (goal?.status === "complete") controller.abort();
+              return message;
+            },
+          },
+        },
+      ],
+    });
+    await using relayed = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
+    await using _proxy = { [Symbol.asyncDispose]: () => p.close() };
+    relayed.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+    relayed.mock.enqueueAssistantMessage("the goal is done");
+    const thread = await relayed.codex.threadStart();
+    const statuses: string[] = [];
+    relayed.codex.on("thread/goal/updated", ({ goal }) => statuses.push(goal.status));
+    const err = await thread
+      .runGoal("an objective", { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect(statuses.slice(0, 2)).toEqual(["active", "complete"]);
+    expect((await thread.goal())?.status).toBe("complete");
+  });
+});
+
 describe("a turn asked for while the server runs a goal's turn", () => {
   it("is that turn, active from the start: interrupt() stops it at once", async () => {
     const gate = t.mock.gate();
