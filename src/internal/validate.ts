@@ -385,7 +385,12 @@ function walkJson(
     throw new TypeError(`${name} must be a plain object or an array, got ${objectKind(value)}`);
   }
   if (seen.has(value)) throw new TypeError(`${name} contains itself`);
-  if (depthLeft <= 0) throw new TypeError(`${name} nests deeper than the runtime reads`);
+  if (depthLeft <= 0) {
+    throw new TypeError(
+      `${name} nests too deep: the SDK sends at most ${MAX_JSON_DEPTH} levels of JSON in all ` +
+        "(the runtime never answers a line nested past its parser's limit)",
+    );
+  }
   // An own `toJSON` (an array's, or one not enumerable) is what JSON would send instead.
   if (typeof (value as { toJSON?: unknown }).toJSON === "function") {
     throw new TypeError(`${name} has a toJSON method, whose result JSON would send in its place`);

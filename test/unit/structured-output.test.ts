@@ -606,6 +606,15 @@ describe("prepareOutput: the strict schema", () => {
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message).toMatch(/cannot be made strict: it nests deeper than 100 levels/);
     }
+    // Within the converter's bound, but deeper as JSON than the SDK sends (each object level is
+    // two: the object and its properties): refused with its path, and no claim about the runtime.
+    let forty: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 40; i++) forty = { type: "object", properties: { d: forty } };
+    const err = await failure(standard(forty));
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toMatch(
+      /^output \(as JSON Schema\)(\.properties\.d)+.* nests too deep: the SDK sends at most 64 levels of JSON in all/,
+    );
   });
 
   it("takes a schema that is a function, as ArkType's types are", async () => {
