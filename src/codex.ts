@@ -80,8 +80,8 @@ import type {
 import { type EventMode } from "./options.js";
 import { EventLog, Router, droppableReader } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
-import { FOLLOW_METHODS, THREAD_CONFIG_METHODS, Thread, sendFollowed } from "./thread.js";
-import { ThreadSecrets } from "./thread-secrets.js";
+import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
+import { THREAD_CONFIG_METHODS, ThreadSecrets } from "./thread-secrets.js";
 import type { CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";

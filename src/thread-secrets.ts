@@ -1,6 +1,13 @@
 import { JsonRpcError } from "./errors.js";
 import type { Secrets } from "./internal/redact.js";
-import type { Router } from "./rpc/router.js";
+import { threadIdOf, type Router } from "./rpc/router.js";
+
+/** The requests whose `config` a thread keeps. */
+export const THREAD_CONFIG_METHODS: ReadonlySet<string> = new Set([
+  "thread/start",
+  "thread/resume",
+  "thread/fork",
+]);
 
 /**
  * The credentials each thread's `config` handed the server (an MCP server's header, say): redacted
@@ -21,8 +28,8 @@ export class ThreadSecrets {
     // A stored thread the server unloads (`thread/closed`) may be resumed with what it stored.
     for (const method of ["thread/archived", "thread/deleted", "thread/closed"]) {
       router.on(method, (n) => {
-        const threadId = (n.params as { threadId?: unknown } | undefined)?.threadId;
-        if (typeof threadId === "string") this.#release(threadId, method === "thread/closed");
+        const threadId = threadIdOf(n);
+        if (threadId !== undefined) this.#release(threadId, method === "thread/closed");
       });
     }
   }

@@ -249,13 +249,6 @@ export interface ThreadContext {
   readonly events: EventMode;
 }
 
-/** @internal The requests whose `config` a thread keeps (see `ThreadSecrets`). */
-export const THREAD_CONFIG_METHODS: ReadonlySet<string> = new Set([
-  "thread/start",
-  "thread/resume",
-  "thread/fork",
-]);
-
 /** @internal The requests that change whether this client follows a thread. */
 export const FOLLOW_METHODS: ReadonlySet<string> = new Set([
   "thread/unsubscribe",

@@ -12,6 +12,41 @@ afterEach(async () => {
   await t.close();
 });
 
+/**
+ * A client behind a relay that aborts `controller` the first time a message of `method` for which
+ * `when` holds passes it toward the client: a signal that aborts at a set point of the exchange,
+ * whatever the host's load. Disposing of it closes the client, then the relay.
+ */
+async function abortingAt(method: string, when: (message: unknown) => boolean) {
+  const controller = new AbortController();
+  const p = await startProxy({
+    rules: [
+      {
+        match: { direction: "toClient", method },
+        action: {
+          rewrite: (message) => {
+            if (!controller.signal.aborted && when(message)) controller.abort();
+            return message;
+          },
+        },
+      },
+    ],
+  });
+  const relayed = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 }).catch(
+    async (err: unknown) => {
+      await p.close();
+      throw err;
+    },
+  );
+  return Object.assign(relayed, {
+    controller,
+    async [Symbol.asyncDispose]() {
+      await relayed.close();
+      await p.close();
+    },
+  });
+}
+
 describe("Thread.runGoal", () => {
   it("follows the server's turns until the model marks the goal complete", async () => {
     t.mock.enqueueAssistantMessage("first draft");
@@ -115,25 +150,10 @@ describe("Thread.runGoal", () => {
 
 describe("Thread.runGoal aborted before its turn started", () => {
   it("interrupts the turn when it starts, and the turn queued behind runs on its own", async () => {
-    // A relay in front of the server aborts as the goal's turn/started passes it: the server has
-    // started the turn, and the client has not seen it yet, whatever the host's load.
-    const controller = new AbortController();
-    const p = await startProxy({
-      rules: [
-        {
-          match: { direction: "toClient", method: "turn/started" },
-          action: {
-            rewrite: (message) => {
-              controller.abort();
-              return message;
-            },
-          },
-          times: 1,
-        },
-      ],
-    });
-    await using relayed = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
-    await using _proxy = { [Symbol.asyncDispose]: () => p.close() };
+    // The abort comes as the goal's turn/started passes the relay: the server has started the
+    // turn, and the client has not seen it yet, whatever the host's load.
+    await using relayed = await abortingAt("turn/started", () => true);
+    const { controller } = relayed;
     const gate = relayed.mock.gate();
     relayed.mock.enqueue(sse.textDeltas(["the goal's turn"]), { gate });
     relayed.mock.enqueueAssistantMessage("the queued turn");
@@ -160,25 +180,15 @@ describe("Thread.runGoal aborted before its turn started", () => {
 
 describe("Thread.runGoal aborted as the model completes the goal", () => {
   it("leaves the goal complete: the pause the server read after the completion is taken back", async () => {
-    // A relay in front of the server aborts as the goal's `complete` update passes it: the server
-    // has completed the goal (the model called update_goal), and the client has not read it yet.
-    const controller = new AbortController();
-    const p = await startProxy({
-      rules: [
-        {
-          match: { direction: "toClient", method: "thread/goal/updated" },
-          action: {
-            rewrite: (message) => {
-              const goal = (message as { params?: { goal?: { status?: string } } }).params?.goal;
-              if (goal?.status === "complete") controller.abort();
-              return message;
-            },
-          },
-        },
-      ],
-    });
-    await using relayed = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
-    await using _proxy = { [Symbol.asyncDispose]: () => p.close() };
+    // The abort comes as the goal's `complete` update passes the relay: the server has completed
+    // the goal (the model called update_goal), and the client has not read it yet.
+    await using relayed = await abortingAt(
+      "thread/goal/updated",
+      (message) =>
+        (message as { params?: { goal?: { status?: string } } }).params?.goal?.status ===
+        "complete",
+    );
+    const { controller } = relayed;
     relayed.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
     relayed.mock.enqueueAssistantMessage("the goal is done");
     const thread = await relayed.codex.threadStart();

@@ -219,15 +219,25 @@ describe("a thread's config credentials", () => {
     t.mock.enqueueAssistantMessage(`it is ${token}`);
     return (await thread.run("which?")).finalResponse;
   };
-  /** Resolves once the server's `method` notification for `threadId` has been handled. */
-  const notified = (method: string, threadId: string) =>
-    new Promise<void>((resolve) => {
-      const off = t.codex.on(method as "thread/deleted", (params) => {
+  /**
+   * Runs `act`, which deletes or archives `threadId`, and resolves once the client has handled the
+   * server's `method` notification of it (which may come before or after the answer).
+   */
+  const ending = async (
+    method: "thread/deleted" | "thread/archived",
+    threadId: string,
+    act: () => Promise<unknown>,
+  ) => {
+    const seen = new Promise<void>((resolve) => {
+      const off = t.codex.on(method, (params) => {
         if (params.threadId !== threadId) return;
         off();
         resolve();
       });
     });
+    await act();
+    await seen;
+  };
   const held = () => clientStats(t.codex)["threadSecrets.threads"];
 
   it("redacts them while the thread lives, and lets them go once it is deleted or archived", async () => {
@@ -237,9 +247,7 @@ describe("a thread's config credentials", () => {
     const thread = await codex.threadStart(withToken(first));
     expect(await quoted(thread, first)).toBe("it is [redacted]");
     expect(held()).toBe(1);
-    const deleted = notified("thread/deleted", thread.id);
-    await codex.threadDelete(thread.id);
-    await deleted;
+    await ending("thread/deleted", thread.id, () => codex.threadDelete(thread.id));
     expect(held()).toBe(0);
     // Another thread's text quoting it is its own now: the client no longer holds it.
     expect(await quoted(other, first)).toBe(`it is ${first}`);
@@ -253,9 +261,7 @@ describe("a thread's config credentials", () => {
     const resumed = await codex.threadResume(stored.id, withToken(second));
     expect(await quoted(resumed, second)).toBe("it is [redacted]");
     expect(held()).toBe(1);
-    const archived = notified("thread/archived", stored.id);
-    await codex.threadArchive(stored.id);
-    await archived;
+    await ending("thread/archived", stored.id, () => codex.threadArchive(stored.id));
     expect(held()).toBe(0);
     expect(await quoted(other, second)).toBe(`it is ${second}`);
   });
@@ -264,9 +270,9 @@ describe("a thread's config credentials", () => {
     const token = "tenant-raw-token-0123456789";
     const { thread } = await t.codex.request("thread/start", withToken(token));
     expect(held()).toBe(1);
-    const deleted = notified("thread/deleted", thread.id);
-    await t.codex.request("thread/delete", { threadId: thread.id });
-    await deleted;
+    await ending("thread/deleted", thread.id, () =>
+      t.codex.request("thread/delete", { threadId: thread.id }),
+    );
     expect(held()).toBe(0);
     const other = await t.codex.threadStart();
     expect(await quoted(other, token)).toBe(`it is ${token}`);
@@ -276,9 +282,7 @@ describe("a thread's config credentials", () => {
     const { codex } = t;
     for (let i = 0; i < 30; i++) {
       const thread = await codex.threadStart(withToken(`tenant-${i}-token-0123456789`));
-      const deleted = notified("thread/deleted", thread.id);
-      await codex.threadDelete(thread.id);
-      await deleted;
+      await ending("thread/deleted", thread.id, () => codex.threadDelete(thread.id));
     }
     expect(held()).toBe(0);
     const other = await codex.threadStart();
