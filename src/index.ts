@@ -72,6 +72,7 @@ export type {
   ApprovalHandlers,
   DynamicTool,
   ElicitationAnswer,
+  DefaultedRequestMethod,
   HandlerErrorEvent,
   PermissionsAnswer,
   ServerRequestAnswer,

@@ -182,26 +182,38 @@ export interface DynamicTool {
   ) => unknown | Promise<unknown>;
 }
 
-/** A failed request answered by its default, as reported on the turn's stream. */
-export interface HandlerErrorEvent {
-  /** Always `"client/handlerError"`: an event of the SDK's, not a server method. */
-  readonly method: "client/handlerError";
-  /** Which request failed, why, and what was answered. */
-  readonly params: {
-    /** The JSON-RPC id of the failed request. */
-    readonly requestId: RequestId;
-    /** The method of the failed request. */
-    readonly requestMethod: ServerRequestMethod;
-    /** The request's `threadId` param, if it has one. */
-    readonly threadId: string | undefined;
-    /** The request's `turnId` param, if it has one. */
-    readonly turnId: string | undefined;
-    /** The message of the handler's error. */
-    readonly message: string;
-    /** What was sent instead (the default answer). */
-    readonly answer: unknown;
-  };
-}
+/**
+ * The server requests whose handler's failure is answered by a safe default and reported as a
+ * {@link HandlerErrorEvent}: approvals, user input, elicitations and dynamic tool calls.
+ */
+export type DefaultedRequestMethod = DefaultedMethod | "item/tool/call";
+
+/**
+ * A failed request answered by its default, as reported on the turn's stream. A union over
+ * `M`: narrowing on `params.requestMethod` types `params.answer` as that method's answer.
+ */
+export type HandlerErrorEvent<M extends DefaultedRequestMethod = DefaultedRequestMethod> =
+  M extends DefaultedRequestMethod
+    ? {
+        /** Always `"client/handlerError"`: an event of the SDK's, not a server method. */
+        readonly method: "client/handlerError";
+        /** Which request failed, why, and what was answered. */
+        readonly params: {
+          /** The JSON-RPC id of the failed request. */
+          readonly requestId: RequestId;
+          /** The method of the failed request. */
+          readonly requestMethod: M;
+          /** The request's `threadId` param, if it has one. */
+          readonly threadId: string | undefined;
+          /** The request's `turnId` param, if it has one. */
+          readonly turnId: string | undefined;
+          /** The message of the handler's error. */
+          readonly message: string;
+          /** What was sent instead: the default answer, or a failed call for a tool. */
+          readonly answer: ServerRequestMap[M]["result"];
+        };
+      }
+    : never;
 
 /** Options of the dispatcher that answers server requests. */
 export interface DispatcherOptions extends ServerRequestHandlers {
@@ -812,8 +824,9 @@ export class ServerRequestDispatcher {
       // A withdrawn request still gets an answer, but it is not the handler's failure.
       if (entry.withdrawn) return answer;
       this.#log.warn(`the handler of ${request.method} failed; sent the default answer`, err);
-      // Into the stream of the turn whose handlers failed: a review's, for its running turn's.
-      this.#router.injectTurnEvent(owner, {
+      // Into the stream of the turn whose handlers failed: a review's, for its running turn's. Only
+      // a DefaultedRequestMethod has a fallback, which gives that method's answer.
+      const event = {
         method: "client/handlerError",
         params: {
           requestId: request.id,
@@ -823,7 +836,8 @@ export class ServerRequestDispatcher {
           message,
           answer,
         },
-      } satisfies HandlerErrorEvent);
+      } as HandlerErrorEvent;
+      this.#router.injectTurnEvent(owner, event);
       return answer;
     }
   }

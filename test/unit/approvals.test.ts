@@ -8,12 +8,14 @@ import {
   checkTools,
   type DispatcherOptions,
   type DispatcherServices,
+  type DefaultedRequestMethod,
   type DynamicTool,
   type HandlerErrorEvent,
 } from "../../src/server-requests.js";
 import type {
   CommandExecutionRequestApprovalParams,
   DynamicToolCallResponse,
+  ServerRequestMap,
   ServerRequestMethod,
 } from "../../src/generated/index.js";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
@@ -205,10 +207,23 @@ describe("ServerRequestDispatcher", () => {
     transport.deliver(approval(1));
     expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "accept" } });
     expect(methods).toEqual(["item/commandExecution/requestApproval"]);
-    // And a handler's failure names a method of the protocol.
+    // And a handler's failure names a method with a default, and its answer is that method's.
     expectTypeOf<
       HandlerErrorEvent["params"]["requestMethod"]
-    >().toEqualTypeOf<ServerRequestMethod>();
+    >().toEqualTypeOf<DefaultedRequestMethod>();
+    expectTypeOf<
+      HandlerErrorEvent["params"]["requestMethod"]
+    >().toMatchTypeOf<ServerRequestMethod>();
+    expectTypeOf<HandlerErrorEvent<"item/tool/call">["params"]["answer"]>().toEqualTypeOf<
+      ServerRequestMap["item/tool/call"]["result"]
+    >();
+    const narrowed = (event: HandlerErrorEvent) =>
+      event.params.requestMethod === "item/commandExecution/requestApproval"
+        ? event.params.answer.decision
+        : undefined;
+    expectTypeOf(narrowed).returns.toEqualTypeOf<
+      ServerRequestMap["item/commandExecution/requestApproval"]["result"]["decision"] | undefined
+    >();
   });
 
   it("prefers turn handlers over thread handlers over the client's", async () => {
