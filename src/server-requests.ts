@@ -711,7 +711,9 @@ export class ServerRequestDispatcher {
       throw new MethodNotFoundError(-32601, `the client does not handle ${request.method}`);
     }
     const method = request.method as ServerRequestMethod;
-    const params = (request.params ?? {}) as Record<string, unknown>;
+    // The handler judges a copy, taken before the stream shows the request: a reader changing
+    // the event it is handed changes nothing the handler reads.
+    const params = structuredClone(request.params ?? {}) as Record<string, unknown>;
     // The legacy approvals (execCommandApproval, applyPatchApproval) name it conversationId.
     const thread = params.threadId ?? params.conversationId;
     const threadId = typeof thread === "string" ? thread : undefined;
@@ -834,7 +836,8 @@ export class ServerRequestDispatcher {
           threadId,
           turnId,
           message,
-          answer,
+          // A copy: a reader that changes it changes nothing sent.
+          answer: structuredClone(answer),
         },
       } as HandlerErrorEvent;
       this.#router.injectTurnEvent(owner, event);

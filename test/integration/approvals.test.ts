@@ -52,6 +52,7 @@ async function runCommandTurn(
   approvals?: ApprovalHandlers,
   clientApprovals?: ApprovalHandlers,
   cmd?: string,
+  read?: (event: TurnEvent) => void,
 ) {
   t = await createTestCodex(clientApprovals ? { approvals: clientApprovals } : {});
   queueEscalatedCommand(t.mock, cmd);
@@ -61,7 +62,10 @@ async function runCommandTurn(
   });
   const turn = await thread.turn("make a file", approvals ? { approvals } : {});
   const events: TurnEvent[] = [];
-  for await (const event of turn.stream()) events.push(event);
+  for await (const event of turn.stream()) {
+    read?.(event);
+    events.push(event);
+  }
   const result = await turn.run();
   await t.mock.waitForRequests(2);
   const output = functionCallOutputs(t.mock.responsesRequests[1]!)[0];
@@ -116,6 +120,52 @@ describe("command execution approvals", () => {
       message: "handler exploded",
       answer: { decision: "decline" },
     });
+  });
+
+  it("sends the default that a failed handler's event shows, whatever its reader changes there", async () => {
+    const { output } = await runCommandTurn(
+      {
+        commandExecution: () => {
+          throw new Error("policy service unavailable");
+        },
+      },
+      undefined,
+      undefined,
+      (event) => {
+        // A reader that edits what it is handed, as a logger annotating events might.
+        if (event.method === "client/handlerError") {
+          (event.params.answer as { decision: string }).decision = "accept";
+        }
+      },
+    );
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
+  });
+
+  it("lets a handler judge the command the server asked for, whatever a reader of the request changes", async () => {
+    // The documented pattern: the handler waits on a user interface, which shows the stream and
+    // rewrites, in place, what it shows; then the policy decides.
+    let shown!: () => void;
+    const prompted = new Promise<void>((resolve) => (shown = resolve));
+    const allowLs = approvalPolicies.allowCommands(["ls"]);
+    const { output } = await runCommandTurn(
+      {
+        commandExecution: async (params, context) => {
+          await prompted;
+          return allowLs.commandExecution(params, context);
+        },
+      },
+      undefined,
+      undefined,
+      (event) => {
+        if (event.method === "item/commandExecution/requestApproval") {
+          event.params.commandActions = [{ type: "unknown", command: "ls" }];
+          shown();
+        }
+      },
+    );
+    expect(existsSync(path.join(t!.workDir, MADE))).toBe(false);
+    expect(output).toMatch(/rejected|declined|denied/i);
   });
 
   it("turn handlers override the client's, and allowCommands accepts what matches", async () => {

@@ -24,7 +24,11 @@ import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { takeSlot } from "../support/turn-slot.js";
 
-function setup(options: DispatcherOptions = {}, services: DispatcherServices = {}) {
+function setup(
+  options: DispatcherOptions = {},
+  services: DispatcherServices = {},
+  onEvent?: (n: RawNotification) => void,
+) {
   const transport = new FakeTransport();
   const connection = new Connection(transport);
   const router = new Router(connection);
@@ -34,6 +38,7 @@ function setup(options: DispatcherOptions = {}, services: DispatcherServices = {
   takeSlot(router, "thread-turn-1").bind("turn-1", {
     push: (n) => {
       turnEvents.push(n);
+      onEvent?.(n);
       return n.method === "turn/completed";
     },
     fail: () => {},
@@ -224,6 +229,79 @@ describe("ServerRequestDispatcher", () => {
     expectTypeOf(narrowed).returns.toEqualTypeOf<
       ServerRequestMap["item/commandExecution/requestApproval"]["result"]["decision"] | undefined
     >();
+  });
+
+  it("sends the default whatever a stream reader makes of the failure's event", async () => {
+    // A reader (a logger that annotates, say) that changes an event it is handed, after the
+    // handler failed and before the answer is written.
+    const spoil = (n: RawNotification) => {
+      if (n.method !== "client/handlerError") return;
+      const answer = (n.params as { answer: Record<string, unknown> }).answer;
+      queueMicrotask(() => {
+        answer.decision = "accept";
+        answer.success = true;
+      });
+    };
+    const { transport, dispatcher } = setup(
+      {
+        approvals: {
+          commandExecution: () => {
+            throw new Error("policy service unavailable");
+          },
+        },
+      },
+      {},
+      spoil,
+    );
+    transport.deliver(approval(1));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "decline" } });
+    // And a tool's failed call.
+    dispatcher.addToThread("th", undefined, [
+      {
+        name: "broken",
+        handler: () => {
+          throw new Error("down");
+        },
+      },
+    ]);
+    transport.deliver({
+      id: 2,
+      method: "item/tool/call",
+      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "broken", arguments: {} },
+    });
+    const sent = (await transport.waitForSent(2)) as { result: { success: boolean } };
+    expect(sent.result.success).toBe(false);
+  });
+
+  it("lets the handler judge the request as the server sent it, whatever a reader changes", async () => {
+    let shown!: () => void;
+    const prompted = new Promise<void>((resolve) => (shown = resolve));
+    const policy = approvalPolicies.allowCommands(["ls"]);
+    const judged: string[] = [];
+    const { transport } = setup(
+      {
+        approvals: {
+          // The documented pattern: ask a user interface, which shows the stream, then decide.
+          commandExecution: async (params, context) => {
+            await prompted;
+            judged.push(params.command ?? "");
+            return policy.commandExecution(params, context);
+          },
+        },
+      },
+      {},
+      (n) => {
+        if (n.method !== "item/commandExecution/requestApproval") return;
+        // The interface rewrites what it shows, in place.
+        const params = n.params as { command: string; commandActions: unknown[] };
+        params.command = "ls";
+        params.commandActions = [{ type: "unknown", command: "ls" }];
+        shown();
+      },
+    );
+    transport.deliver(approval(1, "touch made_by_codex.txt"));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "decline" } });
+    expect(judged).toEqual(["touch made_by_codex.txt"]);
   });
 
   it("prefers turn handlers over thread handlers over the client's", async () => {
