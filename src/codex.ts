@@ -259,10 +259,17 @@ export class Codex implements AsyncDisposable {
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options?: CodexOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
-    const { launch, credentialStore, secrets } = launchFor(checked);
+    const { launch, credentialStore, secrets, exposed } = launchFor(checked);
     const signal = checked.startSignal;
     if (signal?.aborted) throw abortError(signal);
     const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
+    if (exposed.length > 0) {
+      codex.#internals.log.warn(
+        `${exposed.join(" and ")} put a credential on the app-server's command line, which ` +
+          "other users of this machine can read: give it in env, named by the config " +
+          "(a provider's env_key or env_http_headers, an MCP server's bearer_token_env_var)",
+      );
+    }
     if (checked.apiKey !== undefined) {
       try {
         const timeout = checked.startTimeout ?? DEFAULT_START_TIMEOUT;

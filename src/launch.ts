@@ -306,6 +306,8 @@ export function launchFor(options: CodexOptions): {
   launch: StdioLaunch;
   credentialStore: CredentialStore;
   secrets: string[];
+  /** The options that put a credential on the child's command line, which any local user reads. */
+  exposed: string[];
 } {
   checkOptionalDelay(options.killGraceMs, "killGraceMs");
   if (options.cwd !== undefined) checkSpawnable(checkNonEmpty(options.cwd, "cwd"), "cwd");
@@ -339,8 +341,10 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const secrets = [...secretsOf(ownEnv, args), ...inherited];
-    return { launch: { ...base, command, args, env }, credentialStore: "config", secrets };
+    const onCommandLine = secretsOf(args);
+    const secrets = [...envCredentials(ownEnv), ...onCommandLine, ...inherited];
+    const exposed = onCommandLine.length > 0 ? ["launchArgs"] : [];
+    return { launch: { ...base, command, args, env }, credentialStore: "config", secrets, exposed };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
   const store = overrideOf(given, "cli_auth_credentials_store");
@@ -364,18 +368,25 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "config";
-  const secrets = [...secretsOf(ownEnv, given), ...inherited];
+  const onCommandLine = secretsOf(given);
+  const secrets = [...envCredentials(ownEnv), ...onCommandLine, ...inherited];
+  const exposed = onCommandLine.length > 0 ? ["configOverrides"] : [];
   // Redacted from the start, not only once the login sends it: the server's stderr and its first
   // answers are read before.
   if (options.apiKey !== undefined) secrets.push(options.apiKey);
   // The runtime quotes the URL it failed to reach, with what it carries.
-  if (options.baseUrl !== undefined) secrets.push(...urlCredentials(options.baseUrl, true));
+  if (options.baseUrl !== undefined) {
+    const carried = urlCredentials(options.baseUrl, true);
+    secrets.push(...carried);
+    if (carried.length > 0) exposed.push("baseUrl");
+  }
   const args = [...config, "app-server", "--listen", "stdio://"];
   if (options.codexBin !== undefined) {
     return {
       launch: { ...base, command: checkCodexBin(options.codexBin), args, env },
       credentialStore,
       secrets,
+      exposed,
     };
   }
   const runtime = locateRuntime();
@@ -385,21 +396,20 @@ export function launchFor(options: CodexOptions): {
     args,
     env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
   };
-  return { launch, credentialStore, secrets };
+  return { launch, credentialStore, secrets, exposed };
 }
 
 /** The variables the runtime logs in with: inherited, their values are redacted too. */
 const RUNTIME_CREDENTIALS = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"] as const;
 
 /**
- * What the client redacts from everything it reports, as the runtime quotes a config value it
- * cannot use and a server may print its environment: the credentials of the environment given
- * to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}: the rest a user never
- * chose to name) and of the `--config` pairs of its command line.
+ * The credentials of the `--config` pairs of a command line. The client redacts them, and those
+ * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}:
+ * the rest a user never chose to name), from everything it reports, as the runtime quotes a
+ * config value it cannot use and a server may print its environment.
  */
-
-function secretsOf(env: Readonly<Record<string, string | undefined>>, args: readonly string[]) {
-  const out = envCredentials(env);
+function secretsOf(args: readonly string[]) {
+  const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {

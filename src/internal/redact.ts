@@ -432,6 +432,18 @@ export function paramsCredentials(method: string, params: unknown): string[] {
         url((p.settings as Record<string, unknown>).baseUrl);
       }
       break;
+    // A private repository's token in its clone URL, which a failed clone's error quotes.
+    case "marketplace/add":
+      url(p.source);
+      break;
+    case "thread/metadata/update":
+      if (typeof p.gitInfo === "object" && p.gitInfo !== null) {
+        url((p.gitInfo as Record<string, unknown>).originUrl);
+      }
+      break;
+    case "mcpServer/resource/read":
+      url(p.uri);
+      break;
     case "config/value/write":
       config(p.keyPath, p.value);
       break;
@@ -705,18 +717,22 @@ export class Secrets {
       : cutStarts(out + text.slice(from, end), this.#short, this.#starts, this.#halves);
   }
 
+  // By the rules of `text`: a whole secret, or the start of one an ellipsis cuts short.
   #mentionedIn(text: string): boolean {
     const pattern = this.#pattern;
     if (pattern !== undefined) {
       pattern.lastIndex = 0;
       if (pattern.test(text)) return true;
     }
-    return this.#longForms.some((form) => text.includes(form));
+    if (this.#longForms.some((form) => text.includes(form))) return true;
+    if (!text.includes("...") && !text.includes("\u2026")) return false;
+    return cutStarts(text, this.#short, this.#starts, this.#halves) !== text;
   }
 
   /**
    * A JSON value with every secret in its strings (and keys) replaced. An object met twice is
    * copied once (a cycle stays a cycle); what lies past the walk's bounds becomes `[redacted]`.
+   * An error in it (a log detail's) is redacted as `error` does.
    */
   value(value: unknown, depth = 0): unknown {
     return this.#copy(value, depth, { copies: new Map(), nodes: 0 });
@@ -728,6 +744,12 @@ export class Secrets {
     const known = walk.copies.get(value);
     if (known !== undefined) return known;
     if (depth >= MAX_DEPTH || ++walk.nodes > MAX_NODES) return REDACTED;
+    // An error keeps its kind, message and stack, which are no fields a copy would take.
+    if (value instanceof Error) {
+      const copy = this.error(value);
+      walk.copies.set(value, copy);
+      return copy;
+    }
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       walk.copies.set(value, out);

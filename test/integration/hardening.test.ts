@@ -196,6 +196,49 @@ describe("secrets", () => {
       await started.close();
     }
   });
+
+  it("redacts the token of a marketplace's source URL from the error of its failed clone", async () => {
+    const token = "ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    // A private repository reached with a token in its URL, as a CI checkout writes it.
+    for (const source of [
+      `https://x-access-token:${token}@127.0.0.1:1/org/market.git`,
+      `https://${token}@127.0.0.1:1/org/market.git`,
+    ]) {
+      const err = (await t.codex
+        .request("marketplace/add", { source })
+        .catch((e: unknown) => e)) as Error | undefined;
+      expect(err?.message).toMatch(/git clone https:\/\/.*\[redacted\]@127\.0\.0\.1:1/);
+      expect(inspect(err, { depth: Infinity, showHidden: true })).not.toContain(token);
+    }
+  });
+
+  it("warns, naming the option and not the value, of a credential put on the command line", async () => {
+    const token = "sk-gw-0123456789abcdefABCDEF";
+    const warned: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => void warned.push(m), error() {} };
+    const gateway = { name: "gw", base_url: "http://127.0.0.1:9/v1" };
+    // Started, as the provider is never used; any user of the machine reads its command line.
+    await using started = await createTestCodex({
+      logger,
+      configOverrides: {
+        model_providers: { gw: { ...gateway, experimental_bearer_token: token } },
+      },
+    });
+    expect(started.codex.pid).toBeGreaterThan(0);
+    expect(warned).toEqual([
+      expect.stringMatching(/: configOverrides put a credential on the app-server's command line/),
+    ]);
+    expect(warned.join()).not.toContain(token);
+    // Named by the config and given in env, it is not on the command line: no warning.
+    warned.length = 0;
+    await using named = await createTestCodex({
+      logger,
+      env: { GW_KEY: token },
+      configOverrides: { model_providers: { gw: { ...gateway, env_key: "GW_KEY" } } },
+    });
+    expect(named.codex.pid).toBeGreaterThan(0);
+    expect(warned).toEqual([]);
+  });
 });
 
 describe("a thread's config credentials", () => {

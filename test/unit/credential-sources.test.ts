@@ -385,6 +385,32 @@ describe("paramsCredentials", () => {
       paramsCredentials("process/spawn", { command: ["ls"], env: { GH_TOKEN: "ghp-PROC-0123" } }),
     ).toEqual(["ghp-PROC-0123"]);
   });
+
+  it("reads the URLs of a marketplace's source, a thread's git origin and an MCP resource", () => {
+    const token = "ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for (const source of [
+      `https://x-access-token:${token}@git.example/org/market.git`,
+      `https://${token}@git.example/org/market.git`,
+      `https://git.example/org/market.git?token=${token}`,
+    ]) {
+      expect(paramsCredentials("marketplace/add", { source })).toContain(token);
+    }
+    expect(
+      paramsCredentials("thread/metadata/update", {
+        threadId: "t",
+        gitInfo: { originUrl: `https://u:${token}@git.example/org/repo.git` },
+      }),
+    ).toContain(token);
+    expect(
+      paramsCredentials("mcpServer/resource/read", {
+        server: "s",
+        uri: `https://u:${token}@files.example/doc`,
+      }),
+    ).toContain(token);
+    expect(paramsCredentials("marketplace/add", { source: "https://git.example/x.git" })).toEqual(
+      [],
+    );
+  });
 });
 
 describe("Secrets holds", () => {

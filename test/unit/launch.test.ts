@@ -50,6 +50,32 @@ describe("launchFor", () => {
     expect(Object.hasOwn(checkHeaders(named, "headers"), "__proto__")).toBe(true);
   });
 
+  it("names the options that put a credential on the command line, which any local user reads", () => {
+    const exposed = (options: CodexOptions) =>
+      launchFor({ codexBin: BIN, inheritEnv: false, ...options }).exposed;
+    const provider = { name: "gw", base_url: "http://127.0.0.1:9/v1" };
+    expect(
+      exposed({
+        configOverrides: {
+          model_providers: { gw: { ...provider, experimental_bearer_token: SECRET } },
+        },
+      }),
+    ).toEqual(["configOverrides"]);
+    expect(exposed({ baseUrl: `https://user:${SECRET}@gw.example/v1` })).toEqual(["baseUrl"]);
+    expect(
+      launchFor({ launchArgs: [BIN, "--config", `mcp_servers.x.bearer_token="${SECRET}"`] })
+        .exposed,
+    ).toEqual(["launchArgs"]);
+    // A credential given in env, which the config names, is not on it.
+    expect(
+      exposed({
+        env: { GW_KEY: SECRET },
+        configOverrides: { model_providers: { gw: { ...provider, env_key: "GW_KEY" } } },
+        baseUrl: "https://gw.example/v1",
+      }),
+    ).toEqual([]);
+  });
+
   it("rejects NUL in env, cwd, launchArgs and config pairs, naming the option but not the value", () => {
     const values: Array<[CodexOptions, RegExp]> = [
       [{ codexBin: BIN, env: { OPENAI_API_KEY: `${SECRET}\0` } }, /env\.OPENAI_API_KEY .*NUL/],

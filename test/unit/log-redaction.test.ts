@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { trapProcessFaults } from "../support/fault/guards.js";
@@ -122,6 +123,20 @@ describe("Log", () => {
     } finally {
       trap.dispose();
     }
+  });
+
+  it("redacts the start of a key that an error handed to it cuts short, as in its message", () => {
+    const { logger, calls } = capture();
+    const log = new Log(logger, "debug", secrets());
+    const said = `upstream refused the key ${KEY.slice(0, 16)}...`;
+    log.warn(said, new Error(said));
+    log.warn("a listener threw", { cause: new Error(said) });
+    const shown = inspect(calls, { depth: Infinity, showHidden: true });
+    expect(shown).not.toContain(KEY.slice(0, 16));
+    expect(calls[0]![0]).toContain(`upstream refused the key ${REDACTED}...`);
+    expect((calls[0]![1] as Error).message).toBe(`upstream refused the key ${REDACTED}...`);
+    const cause = (calls[1]![1] as { cause: Error }).cause;
+    expect(cause.message).toBe(`upstream refused the key ${REDACTED}...`);
   });
 
   it("reports a detail that refers to itself at once, redacted", () => {
