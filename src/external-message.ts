@@ -1,5 +1,6 @@
-import { CodexError, InvalidRequestError } from "./errors.js";
+import { CodexError, InvalidRequestError, RequestTimeoutError } from "./errors.js";
 import type { TurnSteerResponse, TurnToolOutput } from "./generated/index.js";
+import { ABORT_WAIT_MS, abortError, deadline } from "./internal/deadline.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 
 /** The turn an external message is steered into: a `TurnHandle`. */
@@ -12,11 +13,15 @@ export interface SteerTarget {
    * interrupt, its thread left or ended), when the thread may be running another turn.
    */
   readonly ended: boolean;
+  /** Keeps the thread taken past the turn's end, until the function returned is called. */
+  readonly holdThread: () => () => void;
+  /** The turn the client last read start on the thread and not end, if any. */
+  readonly runningId: () => string | undefined;
   /**
-   * Stops the turn the answer named in the target's place, which no handle names, and says
-   * whether it did: it does not stop another client's turn, which the message joined.
+   * Stops the turn the answer named in the target's place, which no handle names; settles once
+   * the server answered the interrupt (the runtime answers it as the turn stops), or gave up.
    */
-  readonly stopStarted: (turnId: string) => boolean;
+  readonly stopStarted: (turnId: string) => Promise<void>;
 }
 
 /**
@@ -26,8 +31,12 @@ export interface SteerTarget {
  * refuses a text steer, and so is one this client asked to stop; should the turn end while the
  * request travels, the server starts a new turn with the message instead, which no handle names:
  * it is stopped (unless another client runs it), and the error says which.
+ *
+ * Until the answer says what the message did, and such a turn is stopped, the thread stays taken:
+ * the turn queued next there would otherwise join the turn about to be stopped. A caller that
+ * gives up leaves it taken until the answer comes, for at most `ABORT_WAIT_MS`.
  */
-export async function steerExternalMessage(
+export function steerExternalMessage(
   connection: Connection,
   target: SteerTarget,
   toolOutput: TurnToolOutput,
@@ -35,25 +44,47 @@ export async function steerExternalMessage(
 ): Promise<TurnSteerResponse> {
   if (target.ended) {
     // Ended with the connection, the call fails as every call then does.
-    throw connection.closeError ?? new InvalidRequestError(-32600, "no active turn to steer");
-  }
-  const answer: unknown = await connection.request(
-    "turn/start",
-    { threadId: target.threadId, input: [], toolOutput },
-    options,
-  );
-  // A malformed answer is the server's fault, said as such, not a TypeError of reading it.
-  const turnId = (answer as { turn?: { id?: unknown } } | null)?.turn?.id;
-  if (typeof turnId !== "string") {
-    throw new CodexError("the answer to turn/start names no turn");
-  }
-  if (turnId !== target.id) {
-    const instead = target.stopStarted(turnId)
-      ? `the message started turn ${turnId} instead, which is interrupted`
-      : `the message joined turn ${turnId} instead, another client's, which goes on`;
-    throw new CodexError(
-      `turn ${target.id} ended before the external message reached it; ${instead}`,
+    return Promise.reject(
+      connection.closeError ?? new InvalidRequestError(-32600, "no active turn to steer"),
     );
   }
-  return { turnId };
+  const letGo = target.holdThread();
+  // A turn whose start was read before the answer ran there already (another client's): the
+  // server answers turn/start before a turn it starts is under way.
+  let runningAtAnswer: string | undefined;
+  const ticket = { onAnswer: () => void (runningAtAnswer = target.runningId()) };
+  const params = { threadId: target.threadId, input: [], toolOutput };
+  const outcome = connection.request("turn/start", params, { ticket }).then(async (answer) => {
+    // A malformed answer is the server's fault, said as such, not a TypeError of reading it.
+    const turnId = (answer as { turn?: { id?: unknown } } | null)?.turn?.id;
+    if (typeof turnId !== "string") {
+      throw new CodexError("the answer to turn/start names no turn");
+    }
+    if (turnId === target.id) return { turnId };
+    const ended = `turn ${target.id} ended before the external message reached it`;
+    if (runningAtAnswer === turnId) {
+      throw new CodexError(
+        `${ended}; the message joined turn ${turnId} instead, another client's, which goes on`,
+      );
+    }
+    await target.stopStarted(turnId);
+    throw new CodexError(
+      `${ended}; the message started turn ${turnId} instead, which is interrupted`,
+    );
+  });
+  outcome.then(letGo, letGo);
+  const { signal, timeout } = options ?? {};
+  const giveUp = (error: Error): never => {
+    void deadline(outcome, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then(
+      letGo,
+      letGo,
+    );
+    throw error;
+  };
+  return deadline(outcome, {
+    signal,
+    timeout,
+    onAbort: () => giveUp(abortError(signal!)),
+    onTimeout: () => giveUp(new RequestTimeoutError("turn/start", timeout!)),
+  });
 }

@@ -58,7 +58,7 @@ import {
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import { asOneCall } from "./rpc/bound-wait.js";
-import type { Connection, RawNotification, RequestOptions } from "./rpc/connection.js";
+import type { Connection, RawNotification, RequestOptions, SendOptions } from "./rpc/connection.js";
 import { sendStop } from "./stop.js";
 import {
   EventLog,
@@ -154,6 +154,8 @@ export class TurnCollector implements TurnSink {
   #completion: Deferred<TurnResult> | undefined;
   #released: Deferred<void> | undefined;
   #isReleased = false;
+  // What keeps the thread taken past the turn's end (see `holdThread`).
+  #holds = 0;
   #isActive = false;
   #active: Deferred<void> | undefined;
   // Ends the turn should no readable completion follow what ends it for the server: the final
@@ -192,6 +194,23 @@ export class TurnCollector implements TurnSink {
       if (this.#isReleased) this.#released.resolve();
     }
     return this.#released.promise;
+  }
+
+  /**
+   * Keeps the thread taken, should the turn end, until the function returned is called: the
+   * next turn queued there must not be sent while a request made for this one may still start a
+   * turn of its own. Calls after the first do nothing.
+   */
+  holdThread(): () => void {
+    this.#holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.#holds === 0 && (this.#result !== undefined || this.#error !== undefined)) {
+        this.#release();
+      }
+    };
   }
 
   /** A reader of the turn's events (see `TurnHandle.stream`); it ends at once when none are kept. */
@@ -386,7 +405,7 @@ export class TurnCollector implements TurnSink {
   }
 
   #release(): void {
-    if (this.#isReleased) return;
+    if (this.#isReleased || this.#holds > 0) return;
     this.#isReleased = true;
     this.#released?.resolve();
     this.#onRelease();
@@ -528,10 +547,13 @@ export function sendTurnStart(
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,
   };
-  const send = () => {
+  const runningId = () => {
     const running = router.runningStart(threadId);
-    sent.runningId = running === undefined ? undefined : turnIdOf(running);
-    const answer = connection.request("turn/start", params);
+    return running === undefined ? undefined : turnIdOf(running);
+  };
+  const send = (options?: SendOptions) => {
+    sent.runningId = runningId();
+    const answer = connection.request("turn/start", params, options);
     if (!router.runsUnseen(threadId)) return answer;
     // A turn whose start this client did not see runs there: unless a turn started or completed
     // there meanwhile, the answer names it, which the input joined.
@@ -556,11 +578,12 @@ export function sendTurnStart(
       checkCanGoOn(slot, call);
       slot.holdAgain();
       try {
-        const answer = await send();
         // Sent as the thread came free, when another client waiting there may send too: a turn
-        // whose start came before this answer is theirs, which the input joined, not this one's.
-        const running = router.runningStart(threadId);
-        if (running !== undefined) sent.runningId = turnIdOf(running);
+        // whose start was read before this answer is theirs, which the input joined, not this
+        // one's (the start of this one's own comes after the answer, maybe in the same read).
+        let atAnswer: string | undefined;
+        const answer = await send({ ticket: { onAnswer: () => void (atAnswer = runningId()) } });
+        if (atAnswer !== undefined) sent.runningId = atAnswer;
         return answer;
       } catch (err) {
         error = err;
@@ -798,11 +821,14 @@ export function interruptUnfollowed(
   context: { readonly connection: Connection; readonly log: Log },
   threadId: string,
   turnId: string,
-): void {
+): Promise<void> {
   const { connection, log } = context;
-  sendStop(connection, () =>
+  return sendStop(connection, () =>
     connection.request("turn/interrupt", { threadId, turnId }, { timeout: ABORT_WAIT_MS }),
-  ).catch((err: unknown) => log.debug(`could not stop turn ${turnId}, which no one follows`, err));
+  ).then(
+    () => undefined,
+    (err: unknown) => log.debug(`could not stop turn ${turnId}, which no one follows`, err),
+  );
 }
 
 function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
@@ -1202,11 +1228,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       const toolOutput = toToolOutput(input);
       return asOneCall(
         this.#whenActive("turn/start", call).then((left) => {
+          const { router } = this.#context;
           const target: SteerTarget = {
             threadId: this.threadId,
             id: this.id,
             ended: this.#collector.ended || this.#interruptSent || this.#stopsAsked > 0,
-            stopStarted: (turnId) => this.#stopStarted(turnId),
+            holdThread: () => this.#collector.holdThread(),
+            runningId: () => {
+              const running = router.runningStart(this.threadId);
+              return running === undefined ? undefined : turnIdOf(running);
+            },
+            stopStarted: (turnId) => interruptUnfollowed(this.#context, this.threadId, turnId),
           };
           return steerExternalMessage(this.#context.connection, target, toolOutput, left);
         }),
@@ -1228,16 +1260,6 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       "turn/steer",
       call?.timeout,
     );
-  }
-
-  // A turn the server started with a message meant for this one, which no handle names. One whose
-  // start came before the answer that named it ran there already: another client's, and not this
-  // client's to stop (the server answers `turn/start` before its turn is active).
-  #stopStarted(turnId: string): boolean {
-    const running = this.#context.router.runningStart(this.threadId);
-    if (running !== undefined && turnIdOf(running) === turnId) return false;
-    interruptUnfollowed(this.#context, this.threadId, turnId);
-    return true;
   }
 
   /**

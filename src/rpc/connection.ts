@@ -106,6 +106,7 @@ interface Pending {
   readonly reject: (error: Error) => void;
   /** The request's method, which a malformed answer is reported with. */
   readonly method: string;
+  readonly ticket: RequestTicket | undefined;
 }
 
 /**
@@ -136,6 +137,11 @@ const UNQUEUED: ReadonlySet<string> = new Set([
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */
 export interface RequestTicket {
   id?: RequestId;
+  /**
+   * Called as the answer is read, before any message after it is handled: what the client knew
+   * then (a turn started before the answer, say) is not yet mixed with what came after.
+   */
+  readonly onAnswer?: () => void;
 }
 
 /** A request's options, with the ticket an SDK caller may pass. */
@@ -382,10 +388,10 @@ export class Connection {
         return Promise.reject(new RangeError(`the params of ${method} come to ${tooLong}`));
       }
     }
-    const answered = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, method });
-    });
     const ticket = options?.ticket;
+    const answered = new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, method, ticket });
+    });
     if (ticket !== undefined) ticket.id = id;
     const counted = !UNQUEUED.has(method);
     if (counted && (this.#queued.size > 0 || this.#placed.size >= MAX_IN_FLIGHT)) {
@@ -680,6 +686,7 @@ export class Connection {
         this.#drop(`an answer to ${entry.method} that is not an object`, line);
         entry.reject(new CodexError(`the answer to ${entry.method} is not an object`));
       }
+      entry.ticket?.onAnswer?.();
     } catch (err) {
       // Only a bug of ours gets here; the line is lost, the next one is not.
       this.#log.error("failed to handle a line from app-server", err);

@@ -5,7 +5,13 @@ import { execFileSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Codex, TransportClosedError, type Thread, type TurnEvent } from "../../src/index.js";
+import {
+  Codex,
+  TransportClosedError,
+  externalMessage,
+  type Thread,
+  type TurnEvent,
+} from "../../src/index.js";
 import { sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { expectNoChild, isAlive, settlesWithin } from "../support/fault/guards.js";
@@ -181,6 +187,66 @@ describe("a review whose review/start answer comes after the client left its thr
     gate.release();
     expect(JSON.parse(answer.line!)).toMatchObject({ result: {} });
   });
+});
+
+describe("an external message whose turn ended on the way, with a turn queued behind it", () => {
+  // The steered turn A is interrupted from elsewhere (a raw turn/interrupt, as another client
+  // would) just as the message is sent, and this client's next turn B is queued. The answer to
+  // the message's turn/start and the start of the turn it made are slowed on the way, as a loaded
+  // pipe would, which fixes the order the race takes.
+  it("stops the message's turn before B is sent, and B runs to its end", async () => {
+    const { p, t } = await setup();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    // The model's answers in the turn the message starts take their time.
+    const later = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["answer to the message"]), { gate: later });
+    t.mock.enqueue(sse.textDeltas(["answer to the message and B"]), { gate: later });
+    for (let k = 0; k < 4; k++) t.mock.enqueueAssistantMessage(`reply${k}`);
+    const thread = await t.codex.threadStart();
+    const a = await thread.turn("A");
+    await gate.reached;
+    await p.rule({
+      match: { direction: "toClient", kind: "response", method: "turn/start" },
+      action: { delayMs: 200, keepOrder: false },
+      times: 1,
+    });
+    await p.rule({
+      match: { direction: "toClient", method: "turn/started" },
+      action: { delayMs: 600, keepOrder: false },
+      times: 1,
+    });
+    const b = thread.run("B");
+    const raw = t.codex.request("turn/interrupt", { threadId: thread.id, turnId: a.id });
+    const steer = a.steer(externalMessage("ci", "passed")).catch((e: unknown) => e as Error);
+    await raw;
+    const steered = await steer;
+    await later.reached;
+    await p.next(
+      (line) =>
+        line.direction === "toServer" &&
+        line.method === "turn/interrupt" &&
+        (line.message?.params as { turnId?: string } | undefined)?.turnId !== a.id,
+    );
+    later.release();
+    const result = await b;
+    gate.release();
+    await p.sync();
+    const interrupted = p.log
+      .filter((line) => line.direction === "toServer" && line.method === "turn/interrupt")
+      .map((line) => (line.message!.params as { turnId: string }).turnId);
+    expect({
+      steer: steered instanceof Error ? steered.message.replace(/[0-9a-f-]{36}/g, "<id>") : "ok",
+      b: result.status,
+      interruptedB: interrupted.includes(result.id),
+    }).toEqual({
+      steer:
+        "turn <id> ended before the external message reached it; the message started turn " +
+        "<id> instead, which is interrupted",
+      b: "completed",
+      interruptedB: false,
+    });
+  }, 30_000);
 });
 
 describe("a history read the server refused as its thread's first turn started", () => {

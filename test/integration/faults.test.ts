@@ -30,7 +30,11 @@ import {
   type FaultTrap,
 } from "../support/fault/guards.js";
 import { startProxy } from "../support/fault/proxy.js";
-import { startStandin, type StandinOptions } from "../support/fault/standin.js";
+import {
+  startStandin,
+  type StandinOptions,
+  type StandinHandler,
+} from "../support/fault/standin.js";
 
 const run = promisify(execFile);
 const THREAD = "thr_f";
@@ -522,6 +526,113 @@ describe("answers and listeners the client does not trust", () => {
       "async listener failed",
       "listener of another realm failed",
     ]);
+  });
+});
+
+describe("an external message racing the end of the turn it steers", () => {
+  const turnOf = (id: string, status = "inProgress") => ({ ...turn(status), id });
+  const startedOf = (id: string) => ({
+    method: "turn/started",
+    params: { threadId: THREAD, turn: turnOf(id) },
+  });
+  const completedOf = (id: string, status: string) => ({
+    method: "turn/completed",
+    params: { threadId: THREAD, turn: turnOf(id, status) },
+  });
+  const interruptsSent = (s: Awaited<ReturnType<typeof setup>>["s"]) =>
+    s.received
+      .filter((line) => line.method === "turn/interrupt")
+      .map((line) => (line.message!.params as { turnId: string }).turnId);
+  // Each turn/interrupt ends its turn, as the runtime answers one once the turn stopped.
+  const interrupt: StandinHandler = (req) => {
+    const { turnId } = req.message!.params as { turnId: string };
+    return { result: {}, then: [{ message: completedOf(turnId, "interrupted") }] };
+  };
+
+  it("stops the turn the message started before the turn queued next is sent, which runs its own", async () => {
+    // The steered turn A ends on the server as the message travels: the server starts X for the
+    // message and answers with it. This client's next turn, B, queued behind A, must not be sent
+    // while X may run: its input would join X, which the client then stops.
+    let starts = 0;
+    let xStopped = false;
+    const { s, codex } = await setup({
+      replies: {
+        "turn/start": (req) => {
+          starts++;
+          if (starts === 1) {
+            return { result: { turn: turnOf("A") }, then: [{ message: startedOf("A") }] };
+          }
+          if (starts === 2) {
+            return {
+              drop: true,
+              then: [
+                { message: completedOf("A", "interrupted") },
+                { delayMs: 50 },
+                { message: { id: req.id, result: { turn: turnOf("X") } } },
+                { delayMs: 50 },
+                { message: startedOf("X") },
+              ],
+            };
+          }
+          // B, once X has stopped, is a turn of its own; while X ran, it would have joined X.
+          if (!xStopped) return { result: { turn: turnOf("X") } };
+          return {
+            result: { turn: turnOf("B") },
+            then: [{ message: startedOf("B") }, { message: completedOf("B", "completed") }],
+          };
+        },
+        "turn/interrupt": (req) => {
+          if ((req.message!.params as { turnId: string }).turnId === "X") xStopped = true;
+          return interrupt(req);
+        },
+      },
+    });
+    const thread = await codex.threadStart();
+    const a = await thread.turn("A");
+    const b = thread.run("B");
+    const steered = await settled(a.steer(externalMessage("ci", "passed")));
+    expect(steered.status === "rejected" && (steered.reason as Error).message).toBe(
+      "turn A ended before the external message reached it; the message started turn X " +
+        "instead, which is interrupted",
+    );
+    const result = await settled(b);
+    expect(result.status === "fulfilled" && [result.value.status, result.value.id]).toEqual([
+      "completed",
+      "B",
+    ]);
+    expect(interruptsSent(s)).toEqual(["X"]);
+  });
+
+  it("stops the turn the message started when its start is read with the answer, in one chunk", async () => {
+    let starts = 0;
+    const { s, codex } = await setup({
+      replies: {
+        "turn/start": (req) => {
+          starts++;
+          if (starts === 1) {
+            return { result: { turn: turnOf("A") }, then: [{ message: startedOf("A") }] };
+          }
+          // The answer, then X's start, written together (one read of the pipe).
+          const answer = JSON.stringify({ id: req.id, result: { turn: turnOf("X") } });
+          return {
+            drop: true,
+            then: [
+              { message: completedOf("A", "interrupted") },
+              { line: `${answer}\n${JSON.stringify(startedOf("X"))}` },
+            ],
+          };
+        },
+        "turn/interrupt": interrupt,
+      },
+    });
+    const thread = await codex.threadStart();
+    const a = await thread.turn("A");
+    const steered = await settled(a.steer(externalMessage("ci", "passed")));
+    expect(steered.status === "rejected" && (steered.reason as Error).message).toBe(
+      "turn A ended before the external message reached it; the message started turn X " +
+        "instead, which is interrupted",
+    );
+    expect(interruptsSent(s)).toEqual(["X"]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import { CodexError, InvalidRequestError, externalMessage, text } from "../../src/index.js";
 import { steerExternalMessage } from "../../src/external-message.js";
@@ -99,12 +99,28 @@ describe("what a queued turn sends", () => {
 
 describe("steerExternalMessage", () => {
   const message = toToolOutput(externalMessage("alerts", "disk full"));
-  const target = (ended: boolean, stopStarted = (_turnId: string) => true) => ({
-    threadId: "th",
-    id: "t1",
-    ended,
-    stopStarted,
-  });
+  // A target whose thread hold and running turn the test reads and sets.
+  const target = (
+    ended: boolean,
+    stopStarted = (_turnId: string): Promise<void> => Promise.resolve(),
+  ) => {
+    const state = { holds: 0, running: undefined as string | undefined };
+    return Object.assign(state, {
+      threadId: "th",
+      id: "t1",
+      ended,
+      stopStarted,
+      holdThread: () => {
+        state.holds++;
+        let held = true;
+        return () => {
+          if (held) state.holds--;
+          held = false;
+        };
+      },
+      runningId: () => state.running,
+    });
+  };
 
   it("refuses a turn that has ended, sending nothing", async () => {
     const transport = new FakeTransport();
@@ -138,17 +154,66 @@ describe("steerExternalMessage", () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
     const stopped: string[] = [];
-    const steered = steerExternalMessage(
-      connection,
-      target(false, (turnId) => stopped.push(turnId) > 0),
-      message,
-    );
+    let stop!: () => void;
+    const steeredAt = target(false, (turnId) => {
+      stopped.push(turnId);
+      return new Promise<void>((resolve) => (stop = resolve));
+    });
+    const steered = steerExternalMessage(connection, steeredAt, message);
     const sent = await transport.waitForSent(1);
+    // The thread stays taken while the answer may name a turn of the message's own.
+    expect(steeredAt.holds).toBe(1);
     transport.deliver({ id: sent.id, result: { turn: { id: "t2" } } });
+    // Its start, read with the answer (one chunk), is the message's turn's, not another client's.
+    steeredAt.running = "t2";
+    await vi.waitFor(() => expect(stopped).toEqual(["t2"]));
+    // Until that turn is stopped: the turn queued next would join it.
+    expect(steeredAt.holds).toBe(1);
+    stop();
     const err = await steered.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodexError);
     expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2 .* interrupted/);
-    expect(stopped).toEqual(["t2"]);
+    expect(steeredAt.holds).toBe(0);
+  });
+
+  it("leaves a turn whose start came before the answer running: another client's", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const stopped: string[] = [];
+    const steeredAt = target(false, (turnId) => {
+      stopped.push(turnId);
+      return Promise.resolve();
+    });
+    const steered = steerExternalMessage(connection, steeredAt, message);
+    const sent = await transport.waitForSent(1);
+    steeredAt.running = "t3";
+    transport.deliver({ id: sent.id, result: { turn: { id: "t3" } } });
+    const err = await steered.catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/joined turn t3 instead, another client's/);
+    expect(stopped).toEqual([]);
+    expect(steeredAt.holds).toBe(0);
+  });
+
+  it("keeps the thread taken past a caller giving up, until the answer comes", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const stopped: string[] = [];
+    const steeredAt = target(false, (turnId) => {
+      stopped.push(turnId);
+      return Promise.resolve();
+    });
+    const controller = new AbortController();
+    const steered = steerExternalMessage(connection, steeredAt, message, {
+      signal: controller.signal,
+    });
+    const sent = await transport.waitForSent(1);
+    controller.abort();
+    await expect(steered).rejects.toMatchObject({ name: "AbortError" });
+    expect(steeredAt.holds).toBe(1);
+    // The late answer names the message's own turn: stopped, then the thread is free.
+    transport.deliver({ id: sent.id, result: { turn: { id: "t4" } } });
+    await vi.waitFor(() => expect(steeredAt.holds).toBe(0));
+    expect(stopped).toEqual(["t4"]);
   });
 
   it("fails with a CodexError when the answer names no turn", async () => {

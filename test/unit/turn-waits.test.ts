@@ -320,6 +320,29 @@ describe("a turn/start refused as the thread's turn takes no input", () => {
     expect(tables()).toMatchObject({ queues: 0, turns: 0, running: 0 });
   });
 
+  it("stops its own turn, whose start is read with the answer to the turn/start sent again, once given up on", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    const controller = new AbortController();
+    const running = thread.run("x", { signal: controller.signal });
+    const first = await transport.waitForSent(1);
+    transport.deliver({ id: first.id, error: NOT_STEERABLE });
+    await flush();
+    transport.deliver(statusChanged);
+    const second = await transport.waitForSent(2);
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ name: "AbortError" });
+    // The answer, then the start of the turn it made, in one read: this call's own turn.
+    transport.deliver({ id: second.id, result: { turn: turnOf("mine") } });
+    transport.deliver(started("mine"));
+    await flush();
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([
+      { threadId: TH, turnId: "mine" },
+    ]);
+    transport.deliver(completed("mine", "interrupted"));
+    await flush();
+    expect(tables()).toMatchObject({ queues: 0, turns: 0, running: 0 });
+  });
+
   it("leaves running a turn of another client that the input joined after the caller gave up", async () => {
     const { transport, thread, sentOf, tables } = setup();
     transport.deliver(started("compaction"));
