@@ -258,6 +258,9 @@ export class WebSocketTransport implements Transport {
     // Closed while `ws` was loading: `close()` has reported the end, and no socket may follow it.
     if (this.#finished) return;
     const { url, socketPath, token, headers } = this.#launch;
+    // Whether `ws` dialled through `createConnection`: before 8.17 it ignored it and dialled the
+    // URL's host (localhost:80) over TCP, which must never get the token.
+    let dialled = false;
     // `closeTimeout` is newer than the declarations of `ws` (8.19).
     const options: WebSocket.ClientOptions & { closeTimeout: number } = {
       // What the server sends is bounded only by what `ws` can take, as over stdio by the
@@ -268,7 +271,14 @@ export class WebSocketTransport implements Transport {
       // A server that sends its close frame and then leaves the socket open is waited for no
       // longer than `close()` waits (`ws` before 8.19 waits its own 30 s).
       closeTimeout: this.#closeGrace,
-      ...(socketPath === undefined ? {} : { createConnection: () => connect(socketPath) }),
+      ...(socketPath === undefined
+        ? {}
+        : {
+            createConnection: () => {
+              dialled = true;
+              return connect(socketPath);
+            },
+          }),
       // The runtime compresses nothing; offered, a server could send a small message that
       // inflates past any bound.
       perMessageDeflate: false,
@@ -318,6 +328,11 @@ export class WebSocketTransport implements Transport {
     });
     socket.on("error", (err) => this.#finish(err));
     socket.on("close", (code, reason) => this.#finish(undefined, { code, reason: String(reason) }));
+    // The connection is made as the socket is: stopped now, before it opens, nothing is written
+    // to it (the handshake's abort comes to the listeners above, after the end is reported).
+    if (socketPath !== undefined && !dialled) {
+      this.#finish(new Error("a unix:// socket needs ws 8.17 or later: npm install ws@^8.17.1"));
+    }
   }
 
   // A dropped network closes nothing: a ping that goes unanswered until the next is what shows it.
@@ -325,6 +340,9 @@ export class WebSocketTransport implements Transport {
     const every = this.#launch.pingInterval ?? PING_INTERVAL_MS;
     if (every === 0) return;
     this.#pinger = setInterval(() => {
+      // Closing (a close frame went one way or the other): `ws` sends no ping then, and the
+      // close is bounded by its own grace.
+      if (socket.readyState !== socket.OPEN) return;
       // A ping sent behind a long message of the client's goes out once that has: what went out
       // since the last ping shows the server reading.
       const unsent = socket.bufferedAmount + unwritten(raw);
@@ -352,6 +370,12 @@ export class WebSocketTransport implements Transport {
     this.#opened.then((socket) => {
       if (socket === undefined || this.#finished) {
         return done(new Error("the app-server connection is closed"));
+      }
+      // Closing: the write fails once the close is reported, with the close frame's code and
+      // reason, which the failure would otherwise stand in for.
+      if (socket.readyState === socket.CLOSING) {
+        socket.once("close", () => done(new Error("the app-server connection is closed")));
+        return;
       }
       try {
         // So few characters take at most 3 bytes each: one frame, whatever they are.

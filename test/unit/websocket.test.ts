@@ -6,7 +6,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocket as WsClient, WebSocketServer, type WebSocket } from "ws";
 import { Codex, RequestTimeoutError, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { WebSocketTransport } from "../../src/transport/websocket.js";
 import type { TransportCloseInfo, TransportSink } from "../../src/transport/transport.js";
@@ -158,6 +158,67 @@ describe("WebSocketTransport, the server's end", () => {
     expect(info.reason).toBe(`connection to codex app-server at ${url} closed (code 1001)`);
   });
 
+  // A close frame (4001, "shutting down") on the raw socket, then nothing read: the client's
+  // socket is closing until its grace ends it.
+  const closeFrameThenHold = (socket: WebSocket, request: { socket: { pause(): void } }) => {
+    request.socket.pause();
+    const reason = Buffer.from("shutting down");
+    rawSocketOf(socket).write(
+      Buffer.concat([Buffer.from([0x88, 2 + reason.length, 0x0f, 0xa1]), reason]),
+    );
+  };
+
+  it("rejects a call pending as the close frame came with its code and reason, whatever the pings", async () => {
+    const url = await scriptedServer((socket, request) =>
+      initializeThen(socket, (message) => {
+        if (message.method === "model/list") closeFrameThenHold(socket, request);
+      }),
+    );
+    // Pings more often than the close takes: none is sent while closing, none is missed.
+    const codex = await Codex.connect(url, { pingInterval: 100 });
+    try {
+      const err = (await codex.request("model/list", {}).catch((e: unknown) => e)) as Error;
+      expect(err.message).toBe(
+        `connection to codex app-server at ${url} closed (code 4001: shutting down)`,
+      );
+    } finally {
+      await codex.close();
+    }
+  });
+
+  it("rejects a call sent while the connection closes with the close frame's code and reason", async () => {
+    const url = await scriptedServer((socket, request) =>
+      initializeThen(socket, (message) => {
+        if (message.method === "model/list") closeFrameThenHold(socket, request);
+      }),
+    );
+    // ws answers a close frame it reads with close() on the client: closing from then on.
+    const realClose = WsClient.prototype.close;
+    let frameRead!: () => void;
+    const closing = new Promise<void>((resolve) => (frameRead = resolve));
+    const spy = vi.spyOn(WsClient.prototype, "close").mockImplementation(function (
+      this: WebSocket,
+      ...args: Parameters<WebSocket["close"]>
+    ) {
+      realClose.apply(this, args);
+      // The client's socket only (the server's share the prototype).
+      if (!(this as unknown as { _isServer: boolean })._isServer) frameRead();
+    });
+    const codex = await Codex.connect(url);
+    try {
+      const first = codex.request("model/list", {}).catch((e: unknown) => e as Error);
+      await closing;
+      const second = (await codex.request("config/read", {}).catch((e: unknown) => e)) as Error;
+      expect(second.message).toBe(
+        `connection to codex app-server at ${url} closed (code 4001: shutting down)`,
+      );
+      expect(((await first) as Error).message).toBe(second.message);
+    } finally {
+      spy.mockRestore();
+      await codex.close();
+    }
+  });
+
   it("ends the connection at a message longer than it can take, not buffering it", async () => {
     const url = await scriptedServer((socket) =>
       initializeThen(socket, () => rawSocketOf(socket).write(textFrameHeader(5 * 2 ** 30))),
@@ -290,6 +351,44 @@ describe("WebSocketTransport.start", () => {
       const causes: unknown[] = [];
       for (let e = info.error?.cause; e instanceof Error; e = e.cause) causes.push(e);
       expect(causes).toContain(why);
+    } finally {
+      vi.doUnmock("ws");
+    }
+  });
+
+  it("refuses a unix:// socket, before anything is written, with a ws that would dial TCP instead", async () => {
+    // ws before 8.17 ignored createConnection and dialled the URL's host (localhost:80): the
+    // token would have gone there. Played by a ws that drops it, and says when it is stopped.
+    const seen = { tickEnded: false, stoppedInTick: undefined as boolean | undefined };
+    vi.doMock("ws", async () => {
+      const real = (await vi.importActual("ws")) as typeof import("ws");
+      class OldWebSocket extends real.default {
+        constructor(url: string, options: import("ws").ClientOptions) {
+          super("ws://127.0.0.1:1/", { ...options, createConnection: undefined });
+          queueMicrotask(() => (seen.tickEnded = true));
+        }
+        override terminate(): void {
+          seen.stoppedInTick ??= !seen.tickEnded;
+          super.terminate();
+        }
+      }
+      return { ...real, default: OldWebSocket };
+    });
+    try {
+      const transport = new WebSocketTransport({
+        url: "ws://localhost/",
+        shownUrl: "unix:///tmp/app.sock",
+        socketPath: "/tmp/app.sock",
+        token: "capability-token-0123",
+      });
+      const info = await new Promise<TransportCloseInfo>((resolve) =>
+        transport.start(sinkOf({ closed: resolve })),
+      );
+      expect(info.reason).toBe(
+        "connection to codex app-server at unix:///tmp/app.sock failed: a unix:// socket needs " +
+          "ws 8.17 or later: npm install ws@^8.17.1",
+      );
+      expect(seen.stoppedInTick).toBe(true);
     } finally {
       vi.doUnmock("ws");
     }
