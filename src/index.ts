@@ -70,9 +70,9 @@ export type { EventMode, JsonInput, ThreadSettings } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
 export type {
   ApprovalHandlers,
+  DefaultedRequestMethod,
   DynamicTool,
   ElicitationAnswer,
-  DefaultedRequestMethod,
   HandlerErrorEvent,
   PermissionsAnswer,
   ServerRequestAnswer,
