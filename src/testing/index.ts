@@ -33,6 +33,7 @@ export type {
   MockResponsesServer,
   MockResponsesServerOptions,
   MockUsage,
+  OwnToolCallOptions,
   ReasoningOptions,
   RecordedRequest,
   ResponseOptions,

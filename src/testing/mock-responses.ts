@@ -249,10 +249,19 @@ export interface ToolCallOptions {
   callId?: string | undefined;
   /** The output item's own id. Generated when omitted. */
   id?: string | undefined;
+  /**
+   * The namespace of a tool the runtime offers in one (`{ type: "namespace" }` in the request's
+   * tools): an MCP server's tools (`mcp__<server>`), the sub-agent tools (`multi_agent_v1`).
+   * Omitted for a tool offered on its own, as the runtime's shell and dynamic tools are.
+   */
+  namespace?: string | undefined;
 }
 
+/** Options for the calls of the runtime's own tools, which sit in no namespace. */
+export type OwnToolCallOptions = Omit<ToolCallOptions, "namespace">;
+
 /** Options for {@link sse.execCommand}. */
-export interface ExecCommandOptions extends ToolCallOptions {
+export interface ExecCommandOptions extends OwnToolCallOptions {
   /** Working directory for the command. */
   workdir?: string | undefined;
   /** How long the tool waits for output before returning, in milliseconds. */
@@ -269,13 +278,13 @@ export interface ReasoningOptions {
 
 // An id the runtime would take as none, or a phase it does not know, would make a stream that
 // fails the turn for no reason it names.
-function checkItemOptions<T extends { id?: unknown; callId?: unknown; phase?: unknown }>(
-  options: T,
-  names: OptionNames,
-): T {
+function checkItemOptions<
+  T extends { id?: unknown; callId?: unknown; phase?: unknown; namespace?: unknown },
+>(options: T, names: OptionNames): T {
   const checked = checkOptionNames(options, names);
   if (checked.id !== undefined) checkNonEmpty(checked.id, "options.id");
   if (checked.callId !== undefined) checkNonEmpty(checked.callId, "options.callId");
+  if (checked.namespace !== undefined) checkNonEmpty(checked.namespace, "options.namespace");
   const { phase } = checked;
   if (phase !== undefined && !(PHASES as readonly unknown[]).includes(phase)) {
     throw new TypeError(
@@ -300,7 +309,8 @@ const ID_NAMES = optionNames<{ id?: string }>()({ own: ["id"] });
 const COMPLETED_NAMES = optionNames<{ id?: string; usage?: MockUsage }>()({ own: ["id", "usage"] });
 const MESSAGE_NAMES = optionNames<AssistantMessageOptions>()({ own: ["phase", "id"] });
 const REASONING_NAMES = optionNames<ReasoningOptions>()({ own: ["id", "stream"] });
-const CALL_NAMES = optionNames<ToolCallOptions>()({ own: ["callId", "id"] });
+const CALL_NAMES = optionNames<ToolCallOptions>()({ own: ["callId", "id", "namespace"] });
+const OWN_CALL_NAMES = optionNames<OwnToolCallOptions>()({ own: ["callId", "id"] });
 const EXEC_COMMAND_NAMES = optionNames<ExecCommandOptions>()({
   own: ["callId", "id", "workdir", "yieldTimeMs"],
 });
@@ -465,6 +475,7 @@ export const sse = {
           id: options.id ?? nextId("fc"),
           call_id: options.callId ?? nextId("call"),
           name,
+          ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
           arguments: typeof args === "string" ? args : JSON.stringify(args),
           status: "completed",
         },
@@ -502,6 +513,7 @@ export const sse = {
           id: options.id ?? nextId("ctc"),
           call_id: options.callId ?? nextId("call"),
           name,
+          ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
           input,
           status: "completed",
         },
@@ -514,9 +526,9 @@ export const sse = {
    * offers this tool only for models whose catalogue entry has `apply_patch_tool_type: "freeform"`,
    * as {@link mockModelInfo} does.
    */
-  applyPatch(patch: string, options: ToolCallOptions = {}): SseEvent[] {
+  applyPatch(patch: string, options: OwnToolCallOptions = {}): SseEvent[] {
     checkString(patch, "patch");
-    return sse.customToolCall("apply_patch", patch, options);
+    return sse.customToolCall("apply_patch", patch, checkItemOptions(options, OWN_CALL_NAMES));
   },
 };
 
@@ -602,7 +614,7 @@ const MESSAGE_ENQUEUE_NAMES = optionNames<AssistantMessageOptions & EnqueueOptio
   own: [...ENQUEUE_KEYS, "phase", "id"],
 });
 const CALL_ENQUEUE_NAMES = optionNames<ToolCallOptions & EnqueueOptions>()({
-  own: [...ENQUEUE_KEYS, "callId", "id"],
+  own: [...ENQUEUE_KEYS, "callId", "id", "namespace"],
 });
 const SERVER_NAMES = optionNames<MockResponsesServerOptions>()({
   own: ["models", "waitTimeoutMs"],
@@ -1445,8 +1457,8 @@ export async function startMockResponsesServer(
       ]);
     },
     enqueueFunctionCall(name, args, opts) {
-      enqueueParts(opts, CALL_ENQUEUE_NAMES, ({ callId, id }) => [
-        sse.functionCall(name, args, { callId, id }),
+      enqueueParts(opts, CALL_ENQUEUE_NAMES, ({ callId, id, namespace }) => [
+        sse.functionCall(name, args, { callId, id, namespace }),
       ]);
     },
     enqueueFailure(message, code, opts) {

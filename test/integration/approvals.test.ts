@@ -272,19 +272,11 @@ describe("a sub-agent's approvals", () => {
       },
     };
     t = await createTestCodex();
-    const spawn = {
-      type: "response.output_item.done",
-      item: {
-        type: "function_call",
-        id: "fc_spawn",
-        call_id: "call_spawn",
-        namespace: "multi_agent_v1",
-        name: "spawn_agent",
-        arguments: JSON.stringify({ message: "make the file" }),
-        status: "completed",
-      },
-    };
-    t.mock.enqueue([spawn]);
+    t.mock.enqueueFunctionCall(
+      "spawn_agent",
+      { message: "make the file" },
+      { namespace: "multi_agent_v1", callId: "call_spawn" },
+    );
     const held = t.mock.gate();
     const escalated = (callId: string) =>
       sse.functionCall(
@@ -455,20 +447,7 @@ describe("MCP tool call approvals", () => {
       sandbox: Sandbox.readOnly,
       ...handlers,
     });
-    t.mock.enqueue([
-      {
-        type: "response.output_item.done",
-        item: {
-          type: "function_call",
-          id: "fc_deploy",
-          call_id: "call_deploy",
-          name: "deploy",
-          namespace: "mcp__deployer",
-          arguments: "{}",
-          status: "completed",
-        },
-      },
-    ]);
+    t.mock.enqueue(sse.functionCall("deploy", {}, { namespace: "mcp__deployer" }));
     t.mock.enqueueAssistantMessage("done");
     const result = await thread.run("deploy the site");
     await t.mock.waitForRequests(2);

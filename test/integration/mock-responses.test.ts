@@ -648,6 +648,22 @@ describe("mock Responses server (HTTP level)", () => {
     expect(eventsOf(text)[1]).toEqual({ type: "response.completed", response: { id: "r" } });
   });
 
+  it("names a namespaced tool's namespace in its call, and takes none for the runtime's own tools", () => {
+    const [call] = sse.functionCall("deploy", {}, { namespace: "mcp__deployer", callId: "c" });
+    expect(call!.item).toMatchObject({
+      type: "function_call",
+      name: "deploy",
+      namespace: "mcp__deployer",
+    });
+    const [custom] = sse.customToolCall("grep", "x", { namespace: "tools" });
+    expect(custom!.item).toMatchObject({ type: "custom_tool_call", namespace: "tools" });
+    // A tool offered on its own: no namespace field at all.
+    expect(sse.functionCall("lookup", {})[0]!.item).not.toHaveProperty("namespace");
+    expect(() => sse.functionCall("deploy", {}, { namespace: " " })).toThrow(/options\.namespace/);
+    expect(() => sse.applyPatch("p", { namespace: "x" } as never)).toThrow(/namespace/);
+    expect(() => sse.execCommand("ls", { namespace: "x" } as never)).toThrow(/namespace/);
+  });
+
   it("formats an event or a TOML string only when it can, naming the problem", () => {
     expect(formatSseEvent({ type: "response.created", n: 1 })).toBe(
       'event: response.created\ndata: {"type":"response.created","n":1}\n\n',
