@@ -14,7 +14,9 @@ import {
   THREAD_LIST,
   allPages,
   checkPage,
+  isStartless,
   listRequest,
+  reviewStartOf,
   threadPages,
 } from "./history.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
@@ -44,7 +46,7 @@ import type {
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import { CodexError, RequestTimeoutError, TransportClosedError } from "./errors.js";
-import { abortError, now, timeLeft } from "./internal/deadline.js";
+import { abortError, callLeft, now, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import {
@@ -680,7 +682,24 @@ export class Codex implements AsyncDisposable {
     // The Thread returned holds no history: the answer need not carry it (and, for an ephemeral
     // fork, cannot).
     params.excludeTurns = true;
-    const forkId = await this.#newThread("thread/fork", params, call);
+    const t0 = now();
+    const forkId = await this.#newThread("thread/fork", params, call).catch(
+      async (err: unknown) => {
+        // An inline review's id, as its handle and result name it: forked before from the turn it
+        // ran in, which the runtime takes.
+        const before = params.beforeTurnId;
+        if (typeof before !== "string" || !isStartless(err)) throw err;
+        const { connection, log } = this.#internals;
+        const left = callLeft(call, t0);
+        const start = await reviewStartOf(connection, threadId, before, left, log);
+        if (start === undefined) throw err;
+        return this.#newThread(
+          "thread/fork",
+          { ...params, beforeTurnId: start },
+          callLeft(call, t0),
+        );
+      },
+    );
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
     // handlers on this client answer for it too (lent for good), but for those given here.
     const { dispatcher } = this.#internals;

@@ -475,6 +475,40 @@ export function turnPages(
   );
 }
 
+/**
+ * @internal Whether the runtime refused a turn id as naming no start of the stored history: the
+ * id of an inline review's own turn (see {@link reviewStartOf}).
+ */
+export function isStartless(err: unknown): boolean {
+  return (
+    err instanceof InvalidRequestError &&
+    /does not have a persisted start boundary/i.test(err.rpcMessage)
+  );
+}
+
+/**
+ * @internal The turn an inline review ran in, found by the review's own turn id (its handle's and
+ * result's): the runtime stores such a review as the turn it ran in, whose `rootTurnId` is the
+ * review's, then the review's own turn, which starts no history and so cannot be reverted or
+ * forked before. Undefined when no stored turn was run for `reviewId`. The list is newest first:
+ * the oldest of the turns run for the review is where its history starts.
+ */
+export async function reviewStartOf(
+  connection: Connection,
+  threadId: string,
+  reviewId: string,
+  call: RequestOptions | undefined,
+  log?: Log,
+): Promise<string | undefined> {
+  let start: string | undefined;
+  for await (const turn of turnPages(connection, threadId, call, log)) {
+    if (turn.id === reviewId) continue;
+    if (turn.rootTurnId === reviewId) start = turn.id;
+    else if (start !== undefined) break;
+  }
+  return start;
+}
+
 /** A thread's items, page after page. */
 export function itemPages(
   connection: Connection,

@@ -1,8 +1,10 @@
 import { CodexError, RequestTimeoutError } from "./errors.js";
 import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
+  isStartless,
   itemPage,
   itemPages,
+  reviewStartOf,
   turnPage,
   turnPages,
   turnlessRecord,
@@ -592,7 +594,24 @@ export class Thread {
         try {
           const t0 = now();
           await this.#checkHasTurn(beforeTurnId, left);
-          return await connection.request("thread/revert", params, callLeft(left, t0));
+          try {
+            return await connection.request("thread/revert", params, callLeft(left, t0));
+          } catch (err) {
+            // An inline review's id, as its handle and result name it: reverted from the turn it
+            // ran in, which the runtime takes.
+            if (!isStartless(err)) throw err;
+            const { log } = this.#context;
+            const start = await reviewStartOf(
+              connection,
+              this.id,
+              beforeTurnId,
+              callLeft(left, t0),
+              log,
+            );
+            if (start === undefined) throw err;
+            const again = { threadId: this.id, beforeTurnId: start };
+            return await connection.request("thread/revert", again, callLeft(left, t0));
+          }
         } finally {
           slot.release();
         }

@@ -108,6 +108,27 @@ describe("Thread.review", () => {
     await vi.waitFor(() => expect(clientStats(t.codex)).toMatchObject({ "router.running": 0 }));
   });
 
+  it("reverts, and forks, to before an inline review by the id its handle and result give", async () => {
+    t.mock.enqueueAssistantMessage("noted");
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    const first = await thread.run("first");
+    const review = await (await thread.review("uncommittedChanges")).run();
+    const turnIds = async (of: Thread) => {
+      const ids: string[] = [];
+      for await (const turn of of.turns()) ids.push(turn.id);
+      return ids;
+    };
+    // The runtime keeps the review as the turn it ran in, then the review's own.
+    expect(await turnIds(thread)).toHaveLength(3);
+    const fork = await t.codex.threadFork(thread.id, { beforeTurnId: review.id });
+    expect(await turnIds(fork)).toEqual([first.id]);
+    await thread.revert(review.id);
+    expect(await turnIds(thread)).toEqual([first.id]);
+    // An id that is no review's is refused as before.
+    await expect(thread.revert("not-a-turn")).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
   it("sends each kind of target to the model", async () => {
     const thread = await t.codex.threadStart({ cwd: t.workDir });
     const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: t.workDir, encoding: "utf8" });
