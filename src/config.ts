@@ -9,7 +9,6 @@ import type {
 import { credentialsIn, type Secrets } from "./internal/redact.js";
 import { readKeyPath, tomlCopy } from "./internal/toml.js";
 import {
-  MAX_JSON_DEPTH,
   checkBoolean,
   checkJson,
   checkNonEmpty,
@@ -17,12 +16,14 @@ import {
   checkWellFormed,
   describe,
   dropUndefined,
+  MAX_JSON_DEPTH,
+  type OptionNames,
   optionNames,
+  refuseUnknownOptions,
   REQUEST_KEYS,
+  type RequestOptions,
   shown,
   splitRequestOptions,
-  type OptionNames,
-  type RequestOptions,
 } from "./internal/validate.js";
 import type { JsonInput } from "./options.js";
 import { now, timeLeft } from "./internal/deadline.js";
@@ -83,7 +84,7 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   if (typeof edit !== "object" || edit === null) {
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
-  checkOptionNames(edit, EDIT_NAMES, name);
+  refuseUnknownOptions(edit, EDIT_NAMES, name);
   // Each field read once: a getter read again could give what the checks never saw.
   const { keyPath: givenPath, value, mergeStrategy } = edit;
   const keyPath = checkWellFormed(checkNonEmpty(givenPath, `${name}.keyPath`), `${name}.keyPath`);

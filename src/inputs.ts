@@ -396,9 +396,18 @@ export function checkAdditionalContext(context: unknown): void {
           `${at}.name is for untrusted context only: give it with kind untrusted`,
         );
       }
+      if (!CONTEXT_NAME.test(label)) {
+        throw new TypeError(
+          `${at}.name must be a lowercase letter, then up to 63 lowercase letters, digits or _ ` +
+            `(as the runtime requires), got ${shown(label)}`,
+        );
+      }
     }
   }
 }
+
+// The runtime's rule for the name of an untrusted context entry.
+const CONTEXT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Whether an input is an external message (which travels as `toolOutput`, not as input items). */
 export function isExternalMessage(input: RunInput): input is ExternalMessageInput {
@@ -453,7 +462,8 @@ export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
 const CONTENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   input_text: ["text"],
   input_image: ["image_url", "file_id"],
-  input_audio: ["audio_url", "file_id"],
+  // An uploaded audio file (file_id) the runtime takes as turn input only.
+  input_audio: ["audio_url"],
   encrypted_content: ["encrypted_content"],
 };
 
@@ -471,6 +481,12 @@ function contentItem(item: unknown, i: number): Record<string, unknown> {
     );
   }
   const isImage = type === "input_image";
+  if (type === "input_audio" && (item as { file_id?: unknown }).file_id !== undefined) {
+    throw new TypeError(
+      `${name} (input_audio) gives a file_id: the runtime takes an uploaded audio file as turn ` +
+        `input only ({ type: "audio", fileId } in the turn's input), not in an external message`,
+    );
+  }
   refuseOtherFields(item, isImage ? [...fields, "detail"] : fields, name);
   // Each field read once: the checks below read this copy, and it is what is sent. It goes out
   // as JSON: what JSON would change (NaN, a Date) and a string cut inside a character are

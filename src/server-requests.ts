@@ -14,13 +14,13 @@ import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
 import { CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
 import {
   checkJson,
-  checkOptionNames,
   checkOptionalDelay,
   checkOptions,
   checkWellFormed,
   describe,
   isPlainObject,
   optionNames,
+  refuseUnknownOptions,
   shown,
   wellFormed,
 } from "./internal/validate.js";
@@ -293,7 +293,7 @@ function toolSpec(
     );
   }
   const where = `${name} (${toolName})`;
-  checkOptionNames(tool, TOOL_NAMES, where);
+  refuseUnknownOptions(tool, TOOL_NAMES, where);
   if (typeof handler !== "function") {
     throw new TypeError(`${where}: handler must be a function, got ${describe(handler)}`);
   }

@@ -467,17 +467,19 @@ export class Thread {
   ): Promise<StructuredTurnResult<OutputOf<S>>>;
   run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
-    const signal = options?.signal;
-    const timeout = options?.timeout;
+    // A copy, each option read once: what is checked is what is used.
+    const checked = options === undefined ? undefined : checkOptionNames(options, TURN_NAMES);
+    const signal = checked?.signal;
+    const timeout = checked?.timeout;
     // Nothing to abort or time out: the turn's result is all there is to wait for.
     if (signal === undefined && timeout === undefined) {
-      // #startTurn checks the options, before any I/O.
-      const started = await this.#startTurn(input, options, false, undefined);
+      // #startTurn checks the rest, before any I/O.
+      const started = await this.#startTurn(input, checked, false, undefined);
       return runResult(await started.collector.completion, started.parse);
     }
     // The timeout bounds the whole call: the wait for the thread, the start and the turn.
     const t0 = now();
-    const started = await this.#startTurn(input, options, false, checkTimeout(timeout));
+    const started = await this.#startTurn(input, checked, false, checkTimeout(timeout));
     const left = timeout === undefined ? undefined : timeLeft(timeout, t0);
     return this.#handle(started).runWithin(signal, left, timeout);
   }
@@ -492,8 +494,9 @@ export class Thread {
   ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
   turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
+    const checked = options === undefined ? undefined : checkOptionNames(options, TURN_NAMES);
     return this.#handle(
-      await this.#startTurn(input, options, true, checkTimeout(options?.timeout)),
+      await this.#startTurn(input, checked, true, checkTimeout(checked?.timeout)),
     );
   }
 
@@ -867,6 +870,7 @@ export class Thread {
     return new TurnHandle(this.#context, this.id, turnId, collector, signal, parse);
   }
 
+  // `options` is the copy `checkOptionNames` made of the caller's.
   #startTurn(
     input: RunInput,
     options: TurnOptions | undefined,
@@ -879,7 +883,7 @@ export class Thread {
       const plain = { threadId: this.id, input: textInput(input) } as TurnStartParams;
       return this.#queueTurn(plain, undefined, undefined, retain, startTimeout, undefined);
     }
-    const params = turnParams(this.id, input, checkOptionNames(options, TURN_NAMES));
+    const params = turnParams(this.id, input, options ?? {});
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);

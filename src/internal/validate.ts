@@ -625,20 +625,31 @@ export function optionNames<T>() {
 
 /**
  * An options object (or undefined, read as empty) with no name but `names`: a misspelt option
- * would otherwise be dropped, or sent to a server that ignores it, without a word.
+ * would otherwise be dropped, or sent to a server that ignores it, without a word. Returns a copy
+ * of it, each option read once, which the caller reads instead.
  */
 export function checkOptionNames<T extends object>(
   value: T | undefined,
   names: OptionNames,
   name = "options",
 ): T {
-  const checked = checkOptions(value, name);
-  const known = names.names;
-  for (const key of Object.keys(checked)) {
-    if (!known.has(key)) throw new TypeError(unknownOption(key, known, name));
-  }
+  // A copy, each option read once: a getter that answers differently when read again changes
+  // nothing of what is checked and then used.
+  const checked = { ...checkOptions(value, name) };
+  refuseUnknownOptions(checked, names, name);
   names.checkValues(checked);
   return checked;
+}
+
+/**
+ * The check of names alone, reading no value: for a caller that reads each field once itself
+ * (a field that is not enumerable included) and checks what it read.
+ */
+export function refuseUnknownOptions(value: object, names: OptionNames, name = "options"): void {
+  const known = names.names;
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new TypeError(unknownOption(key, known, name));
+  }
 }
 
 function unknownOption(key: string, names: ReadonlySet<string>, name: string): string {

@@ -254,8 +254,14 @@ describe("external message content", () => {
     expect(refusal([{ type: "input_image", image_url: " " }])).toBe(
       "external message content item 0 (input_image) has an empty image_url",
     );
-    expect(refusal([{ type: "input_audio", file_id: "" }])).toBe(
-      "external message content item 0 (input_audio) has an empty file_id",
+    expect(refusal([{ type: "input_image", file_id: "" }])).toBe(
+      "external message content item 0 (input_image) has an empty file_id",
+    );
+    // The runtime refuses uploaded audio anywhere but in a turn's input, once the turn is sent.
+    expect(refusal([{ type: "input_audio", file_id: "file_1" }])).toBe(
+      "external message content item 0 (input_audio) gives a file_id: the runtime takes an " +
+        'uploaded audio file as turn input only ({ type: "audio", fileId } in the turn\'s ' +
+        "input), not in an external message",
     );
     expect(refusal([{ type: "input_text", text: "" }])).toBe("accepted");
     expect(refusal([{ type: "input_text", text: "\u{1F324}".slice(0, 1) }])).toMatch(
@@ -321,9 +327,7 @@ describe("external message content", () => {
     );
     expect(
       refusal([{ type: "input_audio", audio_url: "data:audio/wav;base64,AA", file_id: "f" }]),
-    ).toBe(
-      "external message content item 0 (input_audio) gives both audio_url and file_id: give one of them",
-    );
+    ).toMatch(/^external message content item 0 \(input_audio\) gives a file_id: /);
     expect(
       refusal([
         { type: "input_image", file_id: "f" },

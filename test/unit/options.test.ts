@@ -352,6 +352,15 @@ describe("turnParams", () => {
         { additionalContext: { ci: { value: "v", kind: "application", name: "bot" } } },
         'additionalContext["ci"].name is for untrusted context only: give it with kind untrusted',
       ],
+      // And only a name it can read: a lowercase letter, then lowercase letters, digits or _.
+      ...["", "Slack", "bad name", "\u00e9t\u00e9", "9lives", "a".repeat(65)].map(
+        (name) =>
+          [
+            { additionalContext: { ci: { value: "v", kind: "untrusted", name } } },
+            `additionalContext["ci"].name must be a lowercase letter, then up to 63 lowercase ` +
+              `letters, digits or _ (as the runtime requires), got ${JSON.stringify(name)}`,
+          ] as [object, string],
+      ),
     ];
     for (const [options, message] of cases) {
       expect(() => turnParams("th", "go", options), JSON.stringify(options)).toThrow(message);
@@ -362,12 +371,34 @@ describe("turnParams", () => {
     });
     expect(
       turnParams("th", "go", {
-        additionalContext: { ci: { value: "v", kind: "untrusted", name: "bot" } },
+        additionalContext: { ci: { value: "v", kind: "untrusted", name: "slack_bot2" } },
       }),
-    ).toMatchObject({ additionalContext: { ci: { name: "bot" } } });
+    ).toMatchObject({ additionalContext: { ci: { name: "slack_bot2" } } });
     expect(
       turnParams("th", "go", { permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] }),
     ).toMatchObject({ permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] });
+  });
+});
+
+describe("options read once", () => {
+  // A getter that gives the checks one value, then another: the one checked must be the one used.
+  function answersDifferently(name: string, first: unknown, then: unknown) {
+    let reads = 0;
+    const options = Object.defineProperty({}, name, {
+      enumerable: true,
+      get() {
+        reads += 1;
+        return reads === 1 ? first : then;
+      },
+    });
+    return { options, reads: () => reads };
+  }
+
+  it("takes a thread start's option as the checks read it", () => {
+    const { options, reads } = answersDifferently("personality", "friendly", "bogus");
+    const { params } = threadRequest(options as never, THREAD_START_NAMES, true);
+    expect(params).toMatchObject({ personality: "friendly" });
+    expect(reads()).toBe(1);
   });
 });
 

@@ -2551,6 +2551,26 @@ describe("turns in call order", () => {
     expect(tables()).toMatchObject({ queues: 0, queued: 0 });
   });
 
+  it("sends a turn's options as the checks read them, each read once", async () => {
+    const { transport, thread, answer } = setup();
+    let reads = 0;
+    // A getter that gives the checks one value, then one the runtime would refuse.
+    const options = Object.defineProperty({}, "summary", {
+      enumerable: true,
+      get() {
+        reads += 1;
+        return reads === 1 ? "concise" : "bogus";
+      },
+    });
+    const running = thread.run("x", options);
+    const sent = await transport.waitForSent(1);
+    expect(sent.params).toMatchObject({ summary: "concise" });
+    expect(reads).toBe(1);
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    transport.deliver(completed("t1"));
+    await expect(running).resolves.toMatchObject({ id: "t1" });
+  });
+
   it("refuses input the server could not read at once, not when the thread comes free", async () => {
     const { transport, thread, answer, sentOf } = setup();
     const running = thread.run("busy");
@@ -2596,6 +2616,11 @@ describe("turns in call order", () => {
       [
         { doc: { value: "x", kind: "application", name: 3 } },
         'additionalContext["doc"].name must be a string or null, got 3',
+      ],
+      [
+        { doc: { value: "x", kind: "untrusted", name: "Slack" } },
+        'additionalContext["doc"].name must be a lowercase letter, then up to 63 lowercase ' +
+          'letters, digits or _ (as the runtime requires), got "Slack"',
       ],
     ];
     for (const [additionalContext, message] of cases) {
