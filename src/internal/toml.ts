@@ -196,14 +196,18 @@ function tomlValue(value: unknown, path: string, seen: Set<object>, depth: numbe
   );
 }
 
+// White space as the runtime trims a `--config` key (Rust's): JavaScript's `\s` and U+0085.
+const RUNTIME_SPACE = /[\s\u0085]/;
+
 // A key may itself be a dotted path (`"sandbox_workspace_write.network_access"`), but each of
-// its segments must be non-empty, and none may hold `=`, a space or a control character: the
-// key is written unquoted.
+// its segments must be non-empty, and none may hold `=`, white space or a control character:
+// the key is written unquoted.
 function checkSegment(key: string, parent: string): string {
   const path = parent === "" ? key : `${parent}.${key}`;
   if (
     key.split(".").some((segment) => segment === "") ||
-    /[=\s]/.test(key) ||
+    key.includes("=") ||
+    RUNTIME_SPACE.test(key) ||
     hasControlCharacter(key) ||
     !isWellFormed(key)
   ) {
@@ -234,7 +238,7 @@ function flatten(
   // The runtime splits a `--config` key at every dot, and the pair at its first `=`: a table
   // with a key holding one (a project's path under `projects`) or white space goes whole, as
   // one inline table whose keys are quoted (a second pair for the same table would replace it).
-  if (parent !== "" && entries.some(([key]) => /[.=\s]/.test(key))) {
+  if (parent !== "" && entries.some(([key]) => /[.=]/.test(key) || RUNTIME_SPACE.test(key))) {
     out.push(`${parent}=${inlineTable(value, parent, seen, depth)}`);
     return;
   }
@@ -374,6 +378,11 @@ export function configArgs(overrides: unknown): string[] {
   );
 }
 
+// Trimmed as the runtime trims a pair's key and value (Rust's white space: U+0085 too).
+function runtimeTrim(text: string): string {
+  return text.replace(/^[\s\u0085]+|[\s\u0085]+$/g, "");
+}
+
 // A TOML basic string without escapes or a literal string, with an optional comment after it.
 const QUOTED = /^(?:"([^"\\]*)"|'([^']*)')[ \t]*(?:#.*)?$/;
 
@@ -384,8 +393,8 @@ const QUOTED = /^(?:"([^"\\]*)"|'([^']*)')[ \t]*(?:#.*)?$/;
  */
 export function readOverride(pair: string): { key: string; text: string } {
   const at = pair.indexOf("=");
-  const key = pair.slice(0, at).trim();
-  const raw = pair.slice(at + 1).trim();
+  const key = runtimeTrim(pair.slice(0, at));
+  const raw = runtimeTrim(pair.slice(at + 1));
   const quoted = QUOTED.exec(raw);
   if (quoted !== null) return { key, text: quoted[1] ?? quoted[2]! };
   return { key, text: raw.replace(/^['"]+|['"]+$/g, "") };

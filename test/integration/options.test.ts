@@ -77,6 +77,16 @@ describe("configOverrides", () => {
     expect(config.model_providers).toHaveProperty("mock");
   });
 
+  it("gives a key the runtime would trim (U+0085 at an end) in a table written whole, read back as written", async () => {
+    // The runtime trims a --config key of Rust's white space, which U+0085 is: unquoted,
+    // { zz: { "k\u0085": 1 } } would be read as { zz: { k: 1 } }.
+    const t = await testCodex({ configOverrides: { zz: { "k\u0085": 1 } } });
+    const { layers } = await t.codex.config.read({ includeLayers: true });
+    const flags = layers?.find((layer) => (layer.name as { type: string }).type === "sessionFlags");
+    expect(flags?.config).toMatchObject({ zz: { "k\u0085": 1 } });
+    expect(flags?.config).not.toHaveProperty("zz.k");
+  });
+
   it("hands the runtime a key that starts with a hyphen as a value, not as an option of its own", async () => {
     // The runtime knows no such key and ignores it; read as an option, it refused to start.
     for (const configOverrides of [{ "-x": { y: 1 } }, ["-x.y=1"]]) {
@@ -100,6 +110,8 @@ describe("configOverrides", () => {
       [{ "x..y": 1 }, /x\.\.y/],
       [{ a: { "x.y": 1, "": 2 } }, /configOverrides\.a has a key that is empty/],
       [{ "a b": 1 }, /a b/],
+      // Read as model by the runtime, which trims U+0085 off a key.
+      [{ "\u0085model": "other-model" }, /\u0085model/],
       [{ a: [new Date(0)] }, /a\[0\] must be a plain object/],
       [cyclic, /self/],
       [["no-equals-sign"], /key=value/],

@@ -111,6 +111,12 @@ describe("configArgs", () => {
     }
   });
 
+  it("takes U+0085 for the white space the runtime trims a key of, never another key", () => {
+    // Unquoted, "\u0085model" would be read as model, and "k\u0085" as k.
+    expect(configError({ "\u0085model": "other-model" })).toBeInstanceOf(TypeError);
+    expect(configArgs({ zz: { "k\u0085": 1 } })).toEqual(["--config", 'zz={ "k\u0085" = 1 }']);
+  });
+
   it("writes a table with a key the runtime would split (a dot, =, a space) as one inline table", () => {
     // Dotted, projects./tmp/my.app.trust_level would set {"/tmp/my": {...}}, the trust lost.
     expect(
@@ -202,6 +208,8 @@ describe("readOverride", () => {
       ['k="v" trailing', "k", 'v" trailing'],
       ['k="""multi"""', "k", "multi"],
       ["k=ephemeral", "k", "ephemeral"],
+      // As the runtime trims: U+0085 too.
+      ["\u0085cli_auth_credentials_store\u0085=file", "cli_auth_credentials_store", "file"],
     ];
     for (const [pair, key, text] of cases) {
       expect(readOverride(pair), pair).toEqual({ key, text });
