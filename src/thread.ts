@@ -580,7 +580,8 @@ export class Thread {
   /**
    * Rolls the stored history back to before `beforeTurnId`: that turn and every later one leave
    * the history the model sees from now on. Files the turns changed stay as they are. It waits
-   * for this client's turn in flight on the thread, and goes before the turns asked for after it.
+   * for this client's turn in flight on the thread, and for another client's it saw start there
+   * (either would be interrupted), and goes before the turns asked for after it.
    * A thread without a turn yet is refused with `CodexError` (the runtime would unload it).
    */
   async revert(beforeTurnId: string, options?: RequestOptions): Promise<ThreadRevertResponse> {
@@ -588,15 +589,25 @@ export class Thread {
     const call = requestOptions(options);
     const { connection } = this.#context;
     const params = { threadId: this.id, beforeTurnId };
-    // After this client's turn in flight, which the revert would interrupt, and before the ones
-    // asked for after it; on a thread the client left, where it runs no turn, it goes at once.
+    // After this client's turn in flight, which the revert would interrupt, and another client's
+    // running there, and before the ones asked for after it; on a thread the client left, where
+    // it runs no turn, it goes at once.
     return this.#inQueue(
       "thread/revert",
       call,
       async (slot, left) => {
         try {
           const t0 = now();
-          await this.#checkHasTurn(beforeTurnId, left);
+          // Another client's turn running there, which the revert would interrupt too: waited
+          // for, as a compaction waits.
+          const running = untilForeignTurnEnds(this.#context, slot, this.id, {
+            method: "thread/revert",
+            signal: left?.signal,
+            timeout: left?.timeout,
+            since: t0,
+          });
+          if (running !== undefined) await running;
+          await this.#checkHasTurn(beforeTurnId, callLeft(left, t0));
           try {
             return await connection.request("thread/revert", params, callLeft(left, t0));
           } catch (err) {

@@ -403,7 +403,7 @@ describe("two clients on one thread", () => {
     const theirs = await a.threadStart();
     mock.enqueueAssistantMessage("first");
     await theirs.run("first");
-    return { mock, b, theirs };
+    return { url, mock, b, theirs };
   }
 
   it("a compaction or review waits for the other client's running turn instead of interrupting it", async () => {
@@ -437,6 +437,41 @@ describe("two clients on one thread", () => {
       if (ask === "review") await (answered as Awaited<ReturnType<typeof mine.review>>).run();
     }
     expect(mock.pending).toBe(0);
+  });
+
+  it("a revert waits for the other client's running turn too, instead of interrupting it", async () => {
+    const { url, mock, theirs } = await twoClients();
+    // A third client, whose log says when its revert waits.
+    let waiting!: () => void;
+    const waits = new Promise<void>((resolve) => (waiting = resolve));
+    const debug = (message: string) => {
+      if (message.includes("thread/revert on ")) waiting();
+    };
+    const logger = { debug, info() {}, warn() {}, error() {} };
+    const b = await Codex.connect(url, { logger, logLevel: "debug" });
+    cleanups.push(() => b.close());
+    const mine = await b.threadResume(theirs.id);
+    mock.enqueueAssistantMessage("second");
+    const second = await theirs.run("second");
+    const gate = mock.gate();
+    mock.enqueue(sse.assistantMessage("A's answer"), { gate });
+    const started = new Promise<void>((resolve) => {
+      const off = b.on("turn/started", () => {
+        off();
+        resolve();
+      });
+    });
+    const handle = await theirs.turn("A's task");
+    await Promise.all([gate.reached, started]);
+    const reverted = mine.revert(second.id);
+    // Sent at once (the old way), the revert interrupts A's turn; waiting, it logs so.
+    await Promise.race([waits, reverted.catch(() => undefined)]);
+    gate.release();
+    await expect(handle.run()).resolves.toMatchObject({
+      status: "completed",
+      finalResponse: "A's answer",
+    });
+    await expect(reverted).resolves.toMatchObject({ thread: { id: theirs.id } });
   });
 
   it("a compaction of a client that resumed the thread as the other's turn ran waits for it", async () => {

@@ -767,6 +767,28 @@ describe("thread requests the caller gave up on", () => {
   });
 });
 
+describe("a revert in the thread's queue", () => {
+  it("waits for another client's turn running there, which it would interrupt, within its bounds", async () => {
+    const { transport, thread, answer, tables } = setup();
+    transport.deliver(started("theirs"));
+    await expect(thread.revert("t0", { timeout: 50 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    const reverted = thread.revert("t0");
+    await flush();
+    expect(transport.sent).toHaveLength(0);
+    transport.deliver(completed("theirs"));
+    const page = { data: [turnOf("t0", "completed")], nextCursor: null, backwardsCursor: null };
+    await answer(1, "thread/turns/list", page);
+    const request = await transport.waitForSent(2);
+    expect(request).toMatchObject({
+      method: "thread/revert",
+      params: { threadId: TH, beforeTurnId: "t0" },
+    });
+    transport.deliver({ id: request.id, result: { thread: { id: TH } } });
+    await expect(reverted).resolves.toMatchObject({ thread: { id: TH } });
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+});
+
 describe("compaction in the thread's queue", () => {
   const compactionStarted = (turnId: string) => ({
     method: "item/started",
