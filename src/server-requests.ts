@@ -1,5 +1,5 @@
 import { defaultAnswer, hasDefault, type DefaultedMethod } from "./answers.js";
-import { MethodNotFoundError } from "./errors.js";
+import { CodexError, MethodNotFoundError } from "./errors.js";
 import type {
   DynamicToolCallResponse,
   DynamicToolSpec,
@@ -712,8 +712,17 @@ export class ServerRequestDispatcher {
     }
     const method = request.method as ServerRequestMethod;
     // The handler judges a copy, taken before the stream shows the request: a reader changing
-    // the event it is handed changes nothing the handler reads.
-    const params = structuredClone(request.params ?? {}) as Record<string, unknown>;
+    // the event it is handed changes nothing the handler reads. Params nested too deep to copy
+    // (thousands of levels, which the runtime never sends) are not handed to it: the request is
+    // answered as if the handler failed.
+    const given = (request.params ?? {}) as Record<string, unknown>;
+    let params = given;
+    let uncopied: Error | undefined;
+    try {
+      params = structuredClone(given);
+    } catch (err) {
+      uncopied = new CodexError(`the params of ${method} nest too deep to copy`, { cause: err });
+    }
     // The legacy approvals (execCommandApproval, applyPatchApproval) name it conversationId.
     const thread = params.threadId ?? params.conversationId;
     const threadId = typeof thread === "string" ? thread : undefined;
@@ -733,7 +742,7 @@ export class ServerRequestDispatcher {
     this.#inflight.set(request.id, entry);
     this.#watchTurnEnds();
     try {
-      return await this.#respond(request, params, context, entry);
+      return await this.#respond(request, params, context, entry, uncopied);
     } finally {
       this.#inflight.delete(request.id);
       if (entry.turnId !== undefined && this.#lingering.has(entry.turnId)) {
@@ -749,6 +758,7 @@ export class ServerRequestDispatcher {
     params: Record<string, unknown>,
     context: ServerRequestContext,
     entry: Inflight,
+    uncopied: Error | undefined,
   ): Promise<unknown> {
     const { method, threadId, turnId } = context;
     // Sent with the answer to a resume that brings the thread's handlers: it waits for them.
@@ -786,7 +796,14 @@ export class ServerRequestDispatcher {
       entry.heldFor ?? (turnId === undefined ? undefined : this.#router.turnFor(turnId));
     entry.turnId = owner;
 
-    const { run, check, fallback } = this.#plan(method, params, context, owner);
+    const plan = this.#plan(method, params, context, owner);
+    const { check, fallback } = plan;
+    const run =
+      uncopied === undefined || plan.run === undefined
+        ? plan.run
+        : () => {
+            throw uncopied;
+          };
     if (run === undefined || entry.withdrawn) {
       if (fallback === undefined) {
         if (entry.withdrawn) throw new Error(`the server withdrew ${request.method}`);

@@ -304,6 +304,28 @@ describe("ServerRequestDispatcher", () => {
     expect(judged).toEqual(["touch made_by_codex.txt"]);
   });
 
+  it("answers a request whose params nest too deep to copy with its default, reported", async () => {
+    const judged: unknown[] = [];
+    const { transport, turnEvents } = setup({
+      approvals: {
+        commandExecution: (params) => {
+          judged.push(params);
+          return { decision: "accept" };
+        },
+      },
+    });
+    // A field 10,000 levels deep: written as a line, as JSON.stringify could not.
+    const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+    const params = JSON.stringify(approval(1).params).replace(/}$/, `,"deep":${deep}}`);
+    transport.line(`{"id":1,"method":"item/commandExecution/requestApproval","params":${params}}`);
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "decline" } });
+    expect(judged).toEqual([]);
+    const failure = turnEvents.find((e) => e.method === "client/handlerError");
+    expect((failure?.params as { message: string }).message).toBe(
+      "the params of item/commandExecution/requestApproval nest too deep to copy",
+    );
+  });
+
   it("prefers turn handlers over thread handlers over the client's", async () => {
     const { transport, dispatcher } = setup({ approvals: approvalPolicies.declineAll() });
     dispatcher.addToThread("th", { approvals: approvalPolicies.acceptAll() }, undefined);
