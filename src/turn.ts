@@ -547,12 +547,8 @@ export function sendTurnStart(
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,
   };
-  const runningId = () => {
-    const running = router.runningStart(threadId);
-    return running === undefined ? undefined : turnIdOf(running);
-  };
   const send = (options?: SendOptions) => {
-    sent.runningId = runningId();
+    sent.runningId = runningIdOf(router, threadId);
     const answer = connection.request("turn/start", params, options);
     if (!router.runsUnseen(threadId)) return answer;
     // A turn whose start this client did not see runs there: unless a turn started or completed
@@ -582,7 +578,8 @@ export function sendTurnStart(
         // whose start was read before this answer is theirs, which the input joined, not this
         // one's (the start of this one's own comes after the answer, maybe in the same read).
         let atAnswer: string | undefined;
-        const answer = await send({ ticket: { onAnswer: () => void (atAnswer = runningId()) } });
+        const onAnswer = () => void (atAnswer = runningIdOf(router, threadId));
+        const answer = await send({ ticket: { onAnswer } });
         if (atAnswer !== undefined) sent.runningId = atAnswer;
         return answer;
       } catch (err) {
@@ -593,6 +590,12 @@ export function sendTurnStart(
   };
   sent.answer = send().catch(resend);
   return sent;
+}
+
+// The id of the turn the client last read start on the thread and not end, if any.
+function runningIdOf(router: Router, threadId: string): string | undefined {
+  const running = router.runningStart(threadId);
+  return running === undefined ? undefined : turnIdOf(running);
 }
 
 // The server's refusal of input to a turn that takes none (`ActiveTurnNotSteerable`), as the
@@ -1234,10 +1237,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
             id: this.id,
             ended: this.#collector.ended || this.#interruptSent || this.#stopsAsked > 0,
             holdThread: () => this.#collector.holdThread(),
-            runningId: () => {
-              const running = router.runningStart(this.threadId);
-              return running === undefined ? undefined : turnIdOf(running);
-            },
+            runningId: () => runningIdOf(router, this.threadId),
             stopStarted: (turnId) => interruptUnfollowed(this.#context, this.threadId, turnId),
           };
           return steerExternalMessage(this.#context.connection, target, toolOutput, left);
