@@ -419,6 +419,11 @@ export function paramsCredentials(method: string, params: unknown): string[] {
   const url = (value: unknown) => {
     if (typeof value === "string") out.push(...urlCredentials(value));
   };
+  // A field of a nested object the params may hold.
+  const field = (value: unknown, key: string): unknown =>
+    typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
   switch (method) {
     case "account/login/start":
       strings(p.apiKey, p.accessToken, p.secretAccessKey, p.sessionToken);
@@ -428,18 +433,14 @@ export function paramsCredentials(method: string, params: unknown): string[] {
       url(p.execServerUrl);
       break;
     case "modelProvider/config/write":
-      if (typeof p.settings === "object" && p.settings !== null) {
-        url((p.settings as Record<string, unknown>).baseUrl);
-      }
+      url(field(p.settings, "baseUrl"));
       break;
     // A private repository's token in its clone URL, which a failed clone's error quotes.
     case "marketplace/add":
       url(p.source);
       break;
     case "thread/metadata/update":
-      if (typeof p.gitInfo === "object" && p.gitInfo !== null) {
-        url((p.gitInfo as Record<string, unknown>).originUrl);
-      }
+      url(field(p.gitInfo, "originUrl"));
       break;
     case "mcpServer/resource/read":
       url(p.uri);
@@ -449,14 +450,8 @@ export function paramsCredentials(method: string, params: unknown): string[] {
       break;
     case "config/batchWrite":
       if (Array.isArray(p.edits)) {
-        for (const edit of p.edits as unknown[]) {
-          if (typeof edit === "object" && edit !== null) {
-            config(
-              (edit as Record<string, unknown>).keyPath,
-              (edit as Record<string, unknown>).value,
-            );
-          }
-        }
+        for (const edit of p.edits as unknown[])
+          config(field(edit, "keyPath"), field(edit, "value"));
       }
       break;
     case "thread/start":

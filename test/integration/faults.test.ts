@@ -15,7 +15,9 @@ import {
   TransportClosedError,
   externalMessage,
   type CodexOptions,
+  type Thread,
   type TurnEvent,
+  type TurnResult,
 } from "../../src/index.js";
 import { clientStats } from "../../src/testing/index.js";
 import { sse } from "../../src/testing/index.js";
@@ -32,8 +34,10 @@ import {
 import { startProxy } from "../support/fault/proxy.js";
 import {
   startStandin,
-  type StandinOptions,
+  type ClientLine,
   type StandinHandler,
+  type StandinOptions,
+  type StandinReply,
 } from "../support/fault/standin.js";
 
 const run = promisify(execFile);
@@ -548,21 +552,35 @@ describe("an external message racing the end of the turn it steers", () => {
     const { turnId } = req.message!.params as { turnId: string };
     return { result: {}, then: [{ message: completedOf(turnId, "interrupted") }] };
   };
+  // The first turn/start starts A; `next` answers the later ones (the second is the message's).
+  const turnStarts = (next: (req: ClientLine, n: number) => StandinReply): StandinHandler => {
+    let n = 0;
+    return (req) =>
+      ++n === 1
+        ? { result: { turn: turnOf("A") }, then: [{ message: startedOf("A") }] }
+        : next(req, n);
+  };
+  const STARTED_X =
+    "turn A ended before the external message reached it; the message started turn X " +
+    "instead, which is interrupted";
+  // Steers the message into A, started on a new thread; `before` runs as A runs (a queued turn).
+  async function steerIntoA(codex: Codex, before: (thread: Thread) => void = () => {}) {
+    const thread = await codex.threadStart();
+    const a = await thread.turn("A");
+    before(thread);
+    const steered = await settled(a.steer(externalMessage("ci", "passed")));
+    expect(steered.status === "rejected" && (steered.reason as Error).message).toBe(STARTED_X);
+  }
 
   it("stops the turn the message started before the turn queued next is sent, which runs its own", async () => {
     // The steered turn A ends on the server as the message travels: the server starts X for the
     // message and answers with it. This client's next turn, B, queued behind A, must not be sent
     // while X may run: its input would join X, which the client then stops.
-    let starts = 0;
     let xStopped = false;
     const { s, codex } = await setup({
       replies: {
-        "turn/start": (req) => {
-          starts++;
-          if (starts === 1) {
-            return { result: { turn: turnOf("A") }, then: [{ message: startedOf("A") }] };
-          }
-          if (starts === 2) {
+        "turn/start": turnStarts((req, n) => {
+          if (n === 2) {
             return {
               drop: true,
               then: [
@@ -580,21 +598,15 @@ describe("an external message racing the end of the turn it steers", () => {
             result: { turn: turnOf("B") },
             then: [{ message: startedOf("B") }, { message: completedOf("B", "completed") }],
           };
-        },
+        }),
         "turn/interrupt": (req) => {
           if ((req.message!.params as { turnId: string }).turnId === "X") xStopped = true;
           return interrupt(req);
         },
       },
     });
-    const thread = await codex.threadStart();
-    const a = await thread.turn("A");
-    const b = thread.run("B");
-    const steered = await settled(a.steer(externalMessage("ci", "passed")));
-    expect(steered.status === "rejected" && (steered.reason as Error).message).toBe(
-      "turn A ended before the external message reached it; the message started turn X " +
-        "instead, which is interrupted",
-    );
+    let b!: Promise<TurnResult>;
+    await steerIntoA(codex, (thread) => (b = thread.run("B")));
     const result = await settled(b);
     expect(result.status === "fulfilled" && [result.value.status, result.value.id]).toEqual([
       "completed",
@@ -604,14 +616,9 @@ describe("an external message racing the end of the turn it steers", () => {
   });
 
   it("stops the turn the message started when its start is read with the answer, in one chunk", async () => {
-    let starts = 0;
     const { s, codex } = await setup({
       replies: {
-        "turn/start": (req) => {
-          starts++;
-          if (starts === 1) {
-            return { result: { turn: turnOf("A") }, then: [{ message: startedOf("A") }] };
-          }
+        "turn/start": turnStarts((req) => {
           // The answer, then X's start, written together (one read of the pipe).
           const answer = JSON.stringify({ id: req.id, result: { turn: turnOf("X") } });
           return {
@@ -621,17 +628,11 @@ describe("an external message racing the end of the turn it steers", () => {
               { line: `${answer}\n${JSON.stringify(startedOf("X"))}` },
             ],
           };
-        },
+        }),
         "turn/interrupt": interrupt,
       },
     });
-    const thread = await codex.threadStart();
-    const a = await thread.turn("A");
-    const steered = await settled(a.steer(externalMessage("ci", "passed")));
-    expect(steered.status === "rejected" && (steered.reason as Error).message).toBe(
-      "turn A ended before the external message reached it; the message started turn X " +
-        "instead, which is interrupted",
-    );
+    await steerIntoA(codex);
     expect(interruptsSent(s)).toEqual(["X"]);
   });
 });

@@ -63,13 +63,7 @@ function callToolsReturning(
     })),
   );
   const names = Object.keys(outputs);
-  names.forEach((tool, id) =>
-    transport.deliver({
-      id,
-      method: "item/tool/call",
-      params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
-    }),
-  );
+  names.forEach((tool, id) => transport.deliver(toolCall(id, tool)));
   return names;
 }
 
@@ -83,6 +77,13 @@ const approval = (id: number | string, command = "ls") => ({
     command,
     commandActions: [{ type: "unknown", command }],
   },
+});
+
+// The server calling `tool` on thread "th" for turn-1.
+const toolCall = (id: number, tool: string) => ({
+  id,
+  method: "item/tool/call",
+  params: { threadId: "th", turnId: "turn-1", callId: "c", tool, arguments: {} },
 });
 
 // The same, of a turn on a thread of its own.
@@ -264,11 +265,7 @@ describe("ServerRequestDispatcher", () => {
         },
       },
     ]);
-    transport.deliver({
-      id: 2,
-      method: "item/tool/call",
-      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "broken", arguments: {} },
-    });
+    transport.deliver(toolCall(2, "broken"));
     const sent = (await transport.waitForSent(2)) as { result: { success: boolean } };
     expect(sent.result.success).toBe(false);
   });
@@ -422,11 +419,7 @@ describe("ServerRequestDispatcher", () => {
 
   it("reports a missing dynamic tool to the model as a failed call", async () => {
     const { transport } = setup();
-    transport.deliver({
-      id: 9,
-      method: "item/tool/call",
-      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "nope", arguments: {} },
-    });
+    transport.deliver(toolCall(9, "nope"));
     expect(await transport.waitForSent(1)).toMatchObject({
       id: 9,
       result: { success: false, contentItems: [{ type: "inputText" }] },
@@ -445,11 +438,7 @@ describe("ServerRequestDispatcher", () => {
         },
       },
     ]);
-    transport.deliver({
-      id: 10,
-      method: "item/tool/call",
-      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "boom", arguments: {} },
-    });
+    transport.deliver(toolCall(10, "boom"));
     const reply = (await transport.waitForSent(1)) as { result: { success: boolean } };
     expect(reply.result.success).toBe(false);
     expect(JSON.stringify(reply)).toContain("tool broke");
@@ -566,13 +555,7 @@ describe("ServerRequestDispatcher", () => {
       handler: () => output,
     });
     dispatcher.addToThread("th", undefined, [tool("none", undefined), tool("nil", null)]);
-    ["none", "nil"].forEach((name, id) =>
-      transport.deliver({
-        id,
-        method: "item/tool/call",
-        params: { threadId: "th", turnId: "turn-1", callId: "c", tool: name, arguments: {} },
-      }),
-    );
+    ["none", "nil"].forEach((name, id) => transport.deliver(toolCall(id, name)));
     await transport.waitForSent(2);
     expect(transport.sent.map((reply) => reply.result)).toEqual([
       { contentItems: [{ type: "inputText", text: "null" }], success: true },
@@ -1602,11 +1585,7 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         handler: () => gapBefore({ type: "inputText", text: "x" }),
       },
     ]);
-    transport.deliver({
-      id: 1,
-      method: "item/tool/call",
-      params: { threadId: "th", turnId: "turn-1", callId: "c", tool: "gap", arguments: {} },
-    });
+    transport.deliver(toolCall(1, "gap"));
     expect(await transport.waitForSent(1)).toEqual({
       id: 1,
       result: {

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { CodexError, InvalidRequestError, externalMessage, text } from "../../src/index.js";
 import { steerExternalMessage } from "../../src/external-message.js";
 import { toToolOutput, toTurnInput, toUserInputs } from "../../src/inputs.js";
-import { Connection } from "../../src/rpc/connection.js";
+import { Connection, type RequestOptions } from "../../src/rpc/connection.js";
 import { turnParams } from "../../src/thread.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
@@ -99,17 +99,18 @@ describe("what a queued turn sends", () => {
 
 describe("steerExternalMessage", () => {
   const message = toToolOutput(externalMessage("alerts", "disk full"));
-  // A target whose thread hold and running turn the test reads and sets.
-  const target = (
-    ended: boolean,
-    stopStarted = (_turnId: string): Promise<void> => Promise.resolve(),
-  ) => {
-    const state = { holds: 0, running: undefined as string | undefined };
+  // A target whose thread hold, running turn and stopped turns the test reads and sets;
+  // `stopping` settles when a stop does.
+  const target = (ended: boolean, stopping = (): Promise<void> => Promise.resolve()) => {
+    const state = { holds: 0, running: undefined as string | undefined, stopped: [] as string[] };
     return Object.assign(state, {
       threadId: "th",
       id: "t1",
       ended,
-      stopStarted,
+      stopStarted: (turnId: string) => {
+        state.stopped.push(turnId);
+        return stopping();
+      },
       holdThread: () => {
         state.holds++;
         let held = true;
@@ -121,6 +122,13 @@ describe("steerExternalMessage", () => {
       runningId: () => state.running,
     });
   };
+
+  // Steers the message into `at`, over a connection of its own; returns what was sent.
+  async function steering(at: ReturnType<typeof target>, options?: RequestOptions) {
+    const transport = new FakeTransport();
+    const steered = steerExternalMessage(new Connection(transport), at, message, options);
+    return { transport, steered, sent: await transport.waitForSent(1) };
+  }
 
   it("refuses a turn that has ended, sending nothing", async () => {
     const transport = new FakeTransport();
@@ -134,10 +142,7 @@ describe("steerExternalMessage", () => {
   });
 
   it("joins the active turn through turn/start and answers with its id", async () => {
-    const transport = new FakeTransport();
-    const connection = new Connection(transport);
-    const steered = steerExternalMessage(connection, target(false), message);
-    const sent = await transport.waitForSent(1);
+    const { transport, steered, sent } = await steering(target(false));
     expect(sent).toMatchObject({
       method: "turn/start",
       params: {
@@ -151,22 +156,15 @@ describe("steerExternalMessage", () => {
   });
 
   it("says which turn the message started when its turn ended on the way", async () => {
-    const transport = new FakeTransport();
-    const connection = new Connection(transport);
-    const stopped: string[] = [];
     let stop!: () => void;
-    const steeredAt = target(false, (turnId) => {
-      stopped.push(turnId);
-      return new Promise<void>((resolve) => (stop = resolve));
-    });
-    const steered = steerExternalMessage(connection, steeredAt, message);
-    const sent = await transport.waitForSent(1);
+    const steeredAt = target(false, () => new Promise<void>((resolve) => (stop = resolve)));
+    const { transport, steered, sent } = await steering(steeredAt);
     // The thread stays taken while the answer may name a turn of the message's own.
     expect(steeredAt.holds).toBe(1);
     transport.deliver({ id: sent.id, result: { turn: { id: "t2" } } });
     // Its start, read with the answer (one chunk), is the message's turn's, not another client's.
     steeredAt.running = "t2";
-    await vi.waitFor(() => expect(stopped).toEqual(["t2"]));
+    await vi.waitFor(() => expect(steeredAt.stopped).toEqual(["t2"]));
     // Until that turn is stopped: the turn queued next would join it.
     expect(steeredAt.holds).toBe(1);
     stop();
@@ -177,51 +175,32 @@ describe("steerExternalMessage", () => {
   });
 
   it("leaves a turn whose start came before the answer running: another client's", async () => {
-    const transport = new FakeTransport();
-    const connection = new Connection(transport);
-    const stopped: string[] = [];
-    const steeredAt = target(false, (turnId) => {
-      stopped.push(turnId);
-      return Promise.resolve();
-    });
-    const steered = steerExternalMessage(connection, steeredAt, message);
-    const sent = await transport.waitForSent(1);
+    const steeredAt = target(false);
+    const { transport, steered, sent } = await steering(steeredAt);
     steeredAt.running = "t3";
     transport.deliver({ id: sent.id, result: { turn: { id: "t3" } } });
     const err = await steered.catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/joined turn t3 instead, another client's/);
-    expect(stopped).toEqual([]);
+    expect(steeredAt.stopped).toEqual([]);
     expect(steeredAt.holds).toBe(0);
   });
 
   it("keeps the thread taken past a caller giving up, until the answer comes", async () => {
-    const transport = new FakeTransport();
-    const connection = new Connection(transport);
-    const stopped: string[] = [];
-    const steeredAt = target(false, (turnId) => {
-      stopped.push(turnId);
-      return Promise.resolve();
-    });
+    const steeredAt = target(false);
     const controller = new AbortController();
-    const steered = steerExternalMessage(connection, steeredAt, message, {
-      signal: controller.signal,
-    });
-    const sent = await transport.waitForSent(1);
+    const { transport, steered, sent } = await steering(steeredAt, { signal: controller.signal });
     controller.abort();
     await expect(steered).rejects.toMatchObject({ name: "AbortError" });
     expect(steeredAt.holds).toBe(1);
     // The late answer names the message's own turn: stopped, then the thread is free.
     transport.deliver({ id: sent.id, result: { turn: { id: "t4" } } });
     await vi.waitFor(() => expect(steeredAt.holds).toBe(0));
-    expect(stopped).toEqual(["t4"]);
+    expect(steeredAt.stopped).toEqual(["t4"]);
   });
 
   it("fails with a CodexError when the answer names no turn", async () => {
     for (const result of [{}, { turn: null }, { turn: { id: 7 } }]) {
-      const transport = new FakeTransport();
-      const connection = new Connection(transport);
-      const steered = steerExternalMessage(connection, target(false), message);
-      const sent = await transport.waitForSent(1);
+      const { transport, steered, sent } = await steering(target(false));
       transport.deliver({ id: sent.id, result });
       await expect(steered).rejects.toEqual(
         new CodexError("the answer to turn/start names no turn"),

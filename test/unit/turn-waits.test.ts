@@ -299,15 +299,21 @@ describe("a turn/start refused as the thread's turn takes no input", () => {
     expect(tables()).toMatchObject({ queues: 0, turns: 0 });
   });
 
-  it("leaves running the turn of a client that sent as it came free too, once given up on", async () => {
-    const { transport, thread, sentOf, tables } = setup();
+  // A run refused as the thread's turn takes no input, sent again at the next status change: the
+  // run, its controller and the second turn/start.
+  async function sentAgain(transport: FakeTransport, thread: ThreadType) {
     const controller = new AbortController();
     const running = thread.run("x", { signal: controller.signal });
     const first = await transport.waitForSent(1);
     transport.deliver({ id: first.id, error: NOT_STEERABLE });
     await flush();
     transport.deliver(statusChanged);
-    const second = await transport.waitForSent(2);
+    return { controller, running, second: await transport.waitForSent(2) };
+  }
+
+  it("leaves running the turn of a client that sent as it came free too, once given up on", async () => {
+    const { transport, thread, sentOf, tables } = setup();
+    const { controller, running, second } = await sentAgain(transport, thread);
     // The other client's turn starts after this one was sent, and the input joins it.
     transport.deliver(started("theirs"));
     controller.abort();
@@ -322,13 +328,7 @@ describe("a turn/start refused as the thread's turn takes no input", () => {
 
   it("stops its own turn, whose start is read with the answer to the turn/start sent again, once given up on", async () => {
     const { transport, thread, sentOf, tables } = setup();
-    const controller = new AbortController();
-    const running = thread.run("x", { signal: controller.signal });
-    const first = await transport.waitForSent(1);
-    transport.deliver({ id: first.id, error: NOT_STEERABLE });
-    await flush();
-    transport.deliver(statusChanged);
-    const second = await transport.waitForSent(2);
+    const { controller, running, second } = await sentAgain(transport, thread);
     controller.abort();
     await expect(running).rejects.toMatchObject({ name: "AbortError" });
     // The answer, then the start of the turn it made, in one read: this call's own turn.
