@@ -3,9 +3,9 @@
  *
  * - `dist/*.js`: the ES build, bundled by esbuild, because Node's ESM loader pays per file and an
  *   import of twenty small modules costs several times what one file does. `dist/index.js` holds
- *   the whole client in one file; what only some clients need (goal runs, logins, the WebSocket
- *   transport, structured output's schema conversion, the checks of handlers' answers: the `LAZY`
- *   list) is a file of its own, loaded by `import()` on first use. Those files and `./testing`
+ *   the whole client in one file; what only some clients need (goal runs, logins, commands, the
+ *   WebSocket transport, structured output's schema conversion, the checks of handlers' answers:
+ *   the `LAZY` list) is a file of its own, loaded by `import()` on first use. Those files and `./testing`
  *   take the client's classes from `dist/index.js` (the `SHARED` list), so there is one copy of
  *   each class and `instanceof` works between the entries; `./types` holds plain data and is a
  *   file of its own. It has no top-level await, so Node 20.19+ loads it for `require()` too (the
@@ -40,6 +40,7 @@ const ENTRIES = [
  */
 const LAZY = [
   "src/answer-checks.ts",
+  "src/command-run.ts",
   "src/goal.ts",
   "src/login-flows.ts",
   "src/review.ts",
@@ -50,9 +51,9 @@ const LAZY = [
 
 /**
  * Modules whose values the other files of the ES build import from `dist/index.js` instead of
- * bundling a copy: the client, the error classes, the login handles and the turn handle with its
- * collector, which must each be one class everywhere, and the stdio transport, whose table of
- * live app-servers must be one. A file that imports a public name of these modules imports it
+ * bundling a copy: the client, the error classes, the command and login handles and the turn
+ * handle with its collector, which must each be one class everywhere, and the stdio transport,
+ * whose table of live app-servers must be one. A file that imports a public name of these modules imports it
  * from `dist/index.js`; one of `INTERNALS` it reads from the object `dist/index.js` keeps under
  * `INTERNALS_KEY` on the `Codex` class, so that the entry exports at run time exactly what its
  * declarations declare. A name missing there fails the check at the end, and a file holding a
@@ -60,6 +61,7 @@ const LAZY = [
  */
 const SHARED = [
   "src/codex.ts",
+  "src/command.ts",
   "src/errors.ts",
   "src/login.ts",
   "src/turn.ts",

@@ -1,6 +1,7 @@
 // Checks the built package as a user gets it: the three `exports` entries resolve by name (through
-// package self-reference), share one copy of each class, and run a turn on the offline mock; and
-// the testing kit stops a test's app-server when the runner ends the test process.
+// package self-reference), share one copy of each class, and run a turn and a command on the
+// offline mock; and the testing kit stops a test's app-server when the runner ends the test
+// process.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -52,6 +53,14 @@ try {
   t.mock.enqueueFailure("expected failure");
   const err = await thread.run("fail").catch((e) => e);
   assert.ok(err instanceof TurnFailedError, "errors keep their class across entries");
+  // A command's code is a file of its own, loaded on the first exec; what it returns and throws
+  // are the entry's classes.
+  const command = await t.codex.exec(["sh", "-c", "echo built"]);
+  assert.ok(command instanceof sdk.CommandHandle, "a command's handle is the entry's class");
+  assert.equal((await command.wait()).stdout, "built\n");
+  const slow = await t.codex.exec(["sleep", "30"], { timeout: 100 });
+  const stopped = await slow.wait().catch((e) => e);
+  assert.ok(stopped instanceof sdk.CommandAbortedError, "a command's errors keep their class");
 } finally {
   await t.close();
 }

@@ -1,5 +1,5 @@
 import { readRateLimits, readUsage, type RateLimitsOptions, type UsageOptions } from "./account.js";
-import { startCommand, type CommandHandle, type ExecOptions } from "./command.js";
+import type { CommandHandle, ExecOptions } from "./command.js";
 import { CodexConfig } from "./config.js";
 import {
   listMcpServers,
@@ -846,6 +846,8 @@ export class Codex implements AsyncDisposable {
    */
   async exec(argv: readonly string[], options?: ExecOptions): Promise<CommandHandle> {
     const { connection, router, log, secrets } = this.#internals;
+    // Loaded on first use: most clients run no command.
+    const { startCommand } = await import("./command-run.js");
     return startCommand({ connection, router, log, secrets }, argv, options);
   }
 

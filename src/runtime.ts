@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { moduleFile } from "./internal/builtins.js";
 import { checkNonEmpty, checkSpawnable } from "./internal/validate.js";
 import { SDK_VERSION } from "./version.js";
 
@@ -142,17 +142,6 @@ function moduleRequire(): NodeJS.Require {
 
 function moduleDir(): string {
   return path.dirname(moduleFile());
-}
-
-/**
- * This module's file, found on use rather than at load: when a bundler turns this module into
- * CommonJS (esbuild --format=cjs), `import.meta.url` is undefined there, and the bundle's own file
- * is the place to look from. The package's own CommonJS build defines it as `__filename`, a path.
- */
-function moduleFile(): string {
-  const url: unknown = (import.meta as { url?: unknown }).url;
-  if (typeof url === "string") return url.startsWith("file:") ? fileURLToPath(url) : url;
-  return typeof __filename === "string" ? __filename : path.join(process.cwd(), "index.js");
 }
 
 /**

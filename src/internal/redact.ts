@@ -1,5 +1,3 @@
-import { unescape } from "node:querystring";
-import { inspect } from "node:util";
 import {
   CodexError,
   JsonRpcError,
@@ -7,6 +5,7 @@ import {
   TransportClosedError,
   mapJsonRpcError,
 } from "../errors.js";
+import { nodeQuerystring, nodeUtil } from "./builtins.js";
 import { TOML_ESCAPES, keyPathSegments } from "./toml.js";
 
 // How a name under which a value is a credential ends: an environment variable such as
@@ -225,6 +224,7 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
  * hold too.
  */
 export function urlCredentials(url: string, anyUser = false): string[] {
+  const { unescape } = nodeQuerystring();
   const out: string[] = [];
   const keep = (value: string) => {
     if (isRedactable(value)) out.push(value);
@@ -252,6 +252,7 @@ export function urlCredentials(url: string, anyUser = false): string[] {
 // Adds to `out` the values of the query parameters of `url` named like a credential, each as
 // written, escapes and all, and decoded.
 function queryCredentials(url: URL, out: string[]): string[] {
+  const { unescape } = nodeQuerystring();
   for (const pair of url.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
     if (at < 0 || !isCredentialName(unescape(pair.slice(0, at)))) continue;
@@ -818,7 +819,7 @@ export class Secrets {
   // whose inspection throws is not to be trusted.
   #shownMentions(value: object): boolean {
     try {
-      return this.#mentionedIn(inspect(value, { depth: 0, showHidden: true }));
+      return this.#mentionedIn(nodeUtil().inspect(value, { depth: 0, showHidden: true }));
     } catch {
       return true;
     }

@@ -1,7 +1,8 @@
 // A command's handle against a scripted server: what it does with malformed output and answers,
 // and how an abort ends when the server answers nothing.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CommandAbortedError, CommandHandle, startCommand } from "../../src/command.js";
+import { CommandAbortedError } from "../../src/command.js";
+import { CommandRun, startCommand } from "../../src/command-run.js";
 import { CodexError } from "../../src/errors.js";
 import { Secrets } from "../../src/internal/redact.js";
 import { Connection, MAX_IN_FLIGHT } from "../../src/rpc/connection.js";
@@ -18,7 +19,7 @@ function setup(options: { timeout?: number; maxChars?: number; signal?: AbortSig
   const { log, entries } = captureLog();
   const connection = new Connection(transport, { log });
   const router = new Router(connection, log);
-  const handle = new CommandHandle(
+  const handle = new CommandRun(
     { connection, router, log },
     "p1",
     { command: ["ls"], processId: "p1" },
@@ -42,7 +43,7 @@ async function queuedCommand(signal?: AbortSignal) {
     connection.request("thread/read", { threadId: "t" }).catch((e: unknown) => e),
   );
   await transport.waitForSent(MAX_IN_FLIGHT);
-  const handle = new CommandHandle(
+  const handle = new CommandRun(
     { connection, router, log },
     "p1",
     { command: ["sleep", "600"], processId: "p1" },
@@ -54,13 +55,13 @@ async function queuedCommand(signal?: AbortSignal) {
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
-describe("CommandHandle", () => {
+describe("CommandRun", () => {
   it("refuses a write too large for one request before sending it, saying to write in parts", async () => {
     const transport = new FakeTransport();
     const { log } = captureLog();
     const connection = new Connection(transport, { log });
     const router = new Router(connection, log);
-    const handle = new CommandHandle(
+    const handle = new CommandRun(
       { connection, router, log },
       "p1",
       { command: ["cat"], processId: "p1", streamStdin: true },

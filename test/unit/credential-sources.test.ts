@@ -579,11 +579,15 @@ describe("requests that carry credentials", () => {
         ],
       }),
     ];
-    for (const failure of failures) {
-      const err = await failure.then(
+    // Each outcome taken as it comes: one awaited after another would leave those that fail
+    // first rejected unhandled meanwhile.
+    const errors = failures.map((failure) =>
+      failure.then(
         () => new Error("resolved"),
         (e: unknown) => e as Error,
-      );
+      ),
+    );
+    for (const err of await Promise.all(errors)) {
       expect(err.message).toContain("bad params");
       expect(err.message).toContain("[redacted]");
       for (const secret of [

@@ -1,0 +1,50 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import type * as querystring from "node:querystring";
+import type * as url from "node:url";
+import type * as util from "node:util";
+
+// This module's URL (the ES build) or path (CommonJS builds), when the build gives one: a bundler
+// that turns this module into CommonJS (esbuild --format=cjs) leaves `import.meta.url` undefined,
+// and the package's own CommonJS build defines it as `__filename`.
+function ownLocation(): string | undefined {
+  const own: unknown = (import.meta as { url?: unknown }).url;
+  if (typeof own === "string") return own;
+  return typeof __filename === "string" ? __filename : undefined;
+}
+
+/**
+ * This module's file, found on use rather than at load: in a bundle, the bundle's own file; the
+ * working directory's `index.js` when nothing tells.
+ */
+export function moduleFile(): string {
+  const own = ownLocation();
+  if (own === undefined) return path.join(process.cwd(), "index.js");
+  return own.startsWith("file:") ? nodeUrl().fileURLToPath(own) : own;
+}
+
+let builtin: NodeJS.Require | undefined;
+
+// Node's own modules that only cold paths use are required on first use: imported as ES modules,
+// each would have its facade built as the SDK loads (node:util's alone costs about 0.3 ms of an
+// import of 10). A built-in module resolves from any file: Node's own serves when this module's
+// is not known.
+function load<T>(id: string): T {
+  builtin ??= createRequire(ownLocation() ?? process.execPath);
+  return builtin(id) as T;
+}
+
+/** `node:url`, required on first use. */
+export function nodeUrl(): typeof url {
+  return load("node:url");
+}
+
+/** `node:util`, required on first use. */
+export function nodeUtil(): typeof util {
+  return load("node:util");
+}
+
+/** `node:querystring`, required on first use. */
+export function nodeQuerystring(): typeof querystring {
+  return load("node:querystring");
+}
