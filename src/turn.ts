@@ -3,6 +3,7 @@ import {
   InvalidRequestError,
   JsonRpcError,
   RequestTimeoutError,
+  TransportClosedError,
   TurnAbortedError,
   TurnFailedError,
 } from "./errors.js";
@@ -1293,10 +1294,14 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // Refused ("no active turn to interrupt"): the turn ended as the request travelled, and its
       // completion comes next; or, not yet seen active, the server has not started it: under load
       // its `turn/started` can come seconds after the answer to `turn/start`, past the wait for
-      // it. Then the request goes again once the turn is active.
+      // it. Then the request goes again once the turn is active. A connection that ends before
+      // the completion leaves the turn's end unknown: the interrupt fails as any call would.
       const ended = this.#collector.completion.then(
         () => "ended" as const,
-        () => "ended" as const,
+        (why: unknown) => {
+          if (why instanceof TransportClosedError) throw why;
+          return "ended" as const;
+        },
       );
       const started = this.#collector.active.then(() => "active" as const);
       const bound = seenActive ? FOLLOW_UP_WAIT_MS : ABORT_WAIT_MS;

@@ -1053,6 +1053,26 @@ describe("stopping what the caller gave up on", () => {
     await expect(interrupted).resolves.toEqual({});
   });
 
+  it("rejects interrupt() with TransportClosedError when the server refuses it, then exits before the completion", async () => {
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const run = turn.run().catch((e: unknown) => e);
+    const interrupted = turn.interrupt().catch((e: unknown) => e);
+    const request = await transport.waitForSent(2);
+    transport.deliver({
+      id: request.id,
+      error: { code: -32600, message: "no active turn to interrupt" },
+    });
+    await flush();
+    // No completion ever comes: whether the turn stopped is unknown, so nothing says it did.
+    transport.end();
+    expect(await run).toBeInstanceOf(TransportClosedError);
+    expect(await interrupted).toBeInstanceOf(TransportClosedError);
+  });
+
   it("rejects with the abort when the signal aborts while a refused interrupt() waits", async () => {
     const { transport, thread, answer } = setup();
     const pending = thread.turn("x");
