@@ -1,0 +1,116 @@
+// Records the fixture of test/unit/client.fuzz.test.ts: the wire of real turns (the pinned runtime
+// and the mock model, through the fault kit's relay), trimmed to what a turn is made of. Run it
+// again after a runtime upgrade:
+//
+//   npx tsx scripts/record-client-fuzz.ts test/support/fixtures/client-fuzz.jsonl
+//
+// Each line is `{ scenario, answer, result }` (the answer to a client request of that method) or
+// `{ scenario, message }` (what the server sent after the answer to `turn/start`, in order).
+import { writeFileSync } from "node:fs";
+import { ApprovalMode, Sandbox } from "../src/index.js";
+import { sse } from "../src/testing/index.js";
+import { createTestCodex } from "../src/testing/test-codex.js";
+import { startProxy, type RelayedLine } from "../test/support/fault/proxy.js";
+
+/** The answers each scenario keeps; the messages of `steer` are another plain turn's. */
+const ANSWERS: Record<string, readonly string[]> = {
+  plain: ["initialize", "thread/start", "turn/start"],
+  approval: ["turn/start"],
+  tool: ["turn/start"],
+  steer: ["turn/steer", "turn/interrupt"],
+};
+/** Messages about the thread or the account, which the plain turn shows for all. */
+const PLAIN_ONLY = new Set(["account/rateLimits/updated", "thread/readState/changed"]);
+
+const out: object[] = [];
+/**
+ * The lines of one scenario, trimmed: no thread/started, and in the turns after the plain one no
+ * user message, no update of the account or read state, one update of the token usage.
+ */
+function keep(scenario: string, lines: readonly RelayedLine[], answersOnly = false): void {
+  const methods = new Map<unknown, string>();
+  let usage = false;
+  for (const { direction, message } of lines) {
+    if (message === undefined) continue;
+    if (direction === "toServer") {
+      if (message.method !== undefined) methods.set(message.id, message.method);
+      continue;
+    }
+    // Paths of the machine's temporary directories, the same on every machine.
+    const text = JSON.stringify(message)
+      .replace(/\/tmp\/codex-sdk-work-\w+/g, "/work")
+      .replace(/\/tmp\/codex-sdk-home-\w+/g, "/home/.codex");
+    const m = JSON.parse(text) as typeof message & { params?: { item?: { type?: string } } };
+    if (m.method === undefined) {
+      const answer = methods.get(m.id);
+      if (answer !== undefined && ANSWERS[scenario]!.includes(answer)) {
+        out.push({ scenario, answer, result: m.result });
+      }
+      continue;
+    }
+    if (answersOnly || scenario === "steer" || m.method === "thread/started") continue;
+    if (scenario !== "plain") {
+      if (PLAIN_ONLY.has(m.method) || m.params?.item?.type === "userMessage") continue;
+      if (m.method === "thread/tokenUsage/updated" && usage) continue;
+    }
+    usage ||= m.method === "thread/tokenUsage/updated";
+    out.push({ scenario, message: m });
+  }
+}
+
+const p = await startProxy();
+const t = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
+const scenario = async (name: string, work: () => Promise<unknown>) => {
+  await p.sync();
+  const from = p.log.length;
+  await work();
+  await p.sync();
+  keep(name, p.log.slice(from));
+};
+try {
+  // The initialize answer, as the client started.
+  await p.sync();
+  keep("plain", p.log, true);
+  await scenario("plain", async () => {
+    t.mock.enqueue(sse.textDeltas(["Hel", "lo"]));
+    const thread = await t.codex.threadStart();
+    await thread.run("hi");
+  });
+  await scenario("approval", async () => {
+    const cmd = "touch made.txt";
+    const escalated = { sandbox_permissions: "require_escalated", justification: "need to write" };
+    t.mock.enqueue(sse.functionCall("exec_command", { cmd, ...escalated }, { callId: "call_cmd" }));
+    t.mock.enqueueAssistantMessage("finished");
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      cwd: t.workDir,
+      approvals: { commandExecution: () => ({ decision: "accept" }) },
+    });
+    await thread.run("make a file");
+  });
+  await scenario("tool", async () => {
+    t.mock.enqueue(sse.functionCall("lookup", { q: "x" }, { callId: "call_l" }));
+    t.mock.enqueueAssistantMessage("found it");
+    const inputSchema = { type: "object", properties: { q: { type: "string" } } };
+    const lookup = { name: "lookup", description: "Looks a word up", inputSchema };
+    const thread = await t.codex.threadStart({ tools: [{ ...lookup, handler: () => "found" }] });
+    await thread.run("look it up");
+  });
+  await scenario("steer", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("after");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("start");
+    await gate.reached;
+    await turn.steer("more");
+    await turn.interrupt();
+    gate.release();
+    await turn.run();
+  });
+} finally {
+  await t.close();
+  await p.close();
+}
+writeFileSync(process.argv[2]!, out.map((line) => JSON.stringify(line) + "\n").join(""));

@@ -1,0 +1,710 @@
+// Property of the whole client under a faulty server. A real Codex runs over a fake transport, and
+// a scripted server answers it with wire traffic recorded from the real runtime and the mock model
+// (a plain turn, a turn with a command approval, a dynamic tool call, the answers to a steer and an
+// interrupt: test/support/fixtures/client-fuzz.jsonl, made by scripts/record-client-fuzz.ts),
+// mutated: a field dropped, null, of the wrong type or another string, a huge string, deep
+// nesting, ids of another thread or of a finished turn, a message repeated or moved, a completion
+// before its start, an unknown method, an answer to no request, a request under a pending id. A
+// workload drives the public API through it (threadStart with an approval handler and a tool,
+// run, turn with stream() or textStream(), steer, interrupt, an abort, a turn queued behind, a
+// notifications() loop); the server may refuse the steer and the interrupt ("no active turn"), and
+// ends the turn or closes the connection, at the end of its script or part way. Whatever the mutation, the guarantees of docs/guarantees.md hold: no
+// uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own, every
+// promise settles (within 11 s of the fake clock once the turn ends; at once, with
+// TransportClosedError, when the connection does), every request the server sent is answered, a
+// clean turn on the same thread then completes, and the client's tables come back to their size
+// once the turns are over and once it is closed. connection.property, router.property and
+// lines.property fuzz one layer each; this one is about what they make together.
+//
+// Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
+// test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
+// FUZZ_PATH replay.
+import { readFileSync } from "node:fs";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import fc from "fast-check";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DynamicTool, Thread, TurnHandle } from "../../src/index.js";
+import { ABORT_WAIT_MS } from "../../src/internal/deadline.js";
+import { FakeTransport } from "../support/fake-transport.js";
+import { trapProcessFaults } from "../support/fault/guards.js";
+
+type Wire = Record<string, unknown>;
+
+/** A transport whose every message from the client the test's server sees as it is sent. */
+class ServedTransport extends FakeTransport {
+  onSend: ((message: Wire) => void) | undefined;
+  override send(line: string, done?: (error?: Error | null) => void): void {
+    super.send(line, done);
+    this.onSend?.(JSON.parse(line) as Wire);
+  }
+}
+
+const transports: ServedTransport[] = [];
+vi.mock("../../src/transport/stdio.js", () => {
+  class StdioTransport extends ServedTransport {
+    constructor() {
+      super();
+      transports.push(this);
+    }
+    get pid(): undefined {
+      return undefined;
+    }
+    get stats(): Record<string, number> {
+      return {};
+    }
+  }
+  return { StdioTransport };
+});
+
+const { Codex, TransportClosedError, TurnAbortedError } = await import("../../src/index.js");
+const { clientStats } = await import("../../src/codex.js");
+// The SDK loads the checks of a handler's answer on first use: loaded here, that takes no I/O in a
+// run, whose wait for the answer would race the loader.
+await import("../../src/answer-checks.js");
+
+const SEED = Number(process.env.FUZZ_SEED ?? 29_061);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
+const PATH = process.env.FUZZ_PATH;
+/**
+ * How long, on the fake clock, every promise has to settle once the server ended the turn: the
+ * longest wait the SDK documents (an abort's wait for the interrupted completion), and a second.
+ */
+const SETTLE_MS = ABORT_WAIT_MS + 1_000;
+
+// ---------------------------------------------------------------------------------------------
+// The recording
+// ---------------------------------------------------------------------------------------------
+
+type Scenario = "plain" | "approval" | "tool";
+
+/** One recorded turn: the answers to the client's requests, and what the server sent after. */
+interface Recording {
+  readonly answers: Readonly<Record<string, Wire>>;
+  readonly messages: readonly Wire[];
+}
+
+const RECORDED: ReadonlyMap<string, Recording> = (() => {
+  const text = readFileSync(new URL("../support/fixtures/client-fuzz.jsonl", import.meta.url));
+  const out = new Map<string, { answers: Record<string, Wire>; messages: Wire[] }>();
+  for (const line of text.toString("utf8").split("\n").filter(Boolean)) {
+    const { scenario, answer, result, message } = JSON.parse(line) as {
+      scenario: string;
+      answer?: string;
+      result?: Wire;
+      message?: Wire;
+    };
+    let entry = out.get(scenario);
+    if (entry === undefined) out.set(scenario, (entry = { answers: {}, messages: [] }));
+    if (answer !== undefined) entry.answers[answer] = result!;
+    else entry.messages.push(message!);
+  }
+  return out;
+})();
+const PLAIN = RECORDED.get("plain")!;
+const STEER = RECORDED.get("steer")!;
+
+/** The thread and turn ids of a recorded turn, which a run's own replace. */
+function recordedIds(recording: Recording): { thread: string; turn: string } {
+  const started = recording.messages.find((m) => m.method === "turn/started")!;
+  const { threadId, turn } = started.params as { threadId: string; turn: { id: string } };
+  return { thread: threadId, turn: turn.id };
+}
+
+/** `value` with each string equal to a key of `ids` replaced by its value. */
+function withIds<T>(value: T, ids: Readonly<Record<string, string>>): T {
+  let text = JSON.stringify(value);
+  for (const [from, to] of Object.entries(ids)) text = text.replaceAll(`"${from}"`, `"${to}"`);
+  return JSON.parse(text) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+// ---------------------------------------------------------------------------------------------
+
+const MUTATIONS = [
+  "drop",
+  "null",
+  "wrongType",
+  "otherString",
+  "huge",
+  "deep",
+  "swapThread",
+  "swapTurn",
+  "duplicate",
+  "reorder",
+  "completionFirst",
+  "unknownMethod",
+  "strayAnswer",
+  "sameRequestId",
+] as const;
+
+/** A mutation: `at` picks the message, `path` a value in it, `to` a place or a size (modulo). */
+interface Mutation {
+  readonly kind: (typeof MUTATIONS)[number];
+  readonly at: number;
+  readonly path: number;
+  readonly to: number;
+}
+
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.constantFrom(...MUTATIONS),
+  at: fc.nat(200),
+  path: fc.nat(600),
+  to: fc.nat(200),
+});
+
+/** Where a turn's script runs, and what a swap moves a message to: another thread, an old turn. */
+interface Ids {
+  readonly thread: string;
+  readonly turn: string;
+  readonly otherThread: string;
+  readonly oldTurn: string;
+}
+
+/** The fields the SDK reads, which value mutations aim at more often than the others. */
+const READ: ReadonlySet<string | number> = new Set([
+  ...["method", "id", "params", "result", "threadId", "turnId", "turn", "status", "error"],
+  ...["item", "type", "text", "delta", "tokenUsage", "requestId", "items", "tool", "arguments"],
+]);
+/** Values of another type than most they replace; `wrongType` takes one of another type. */
+const WRONG: readonly unknown[] = [0, -1.5, "x", true, [], {}, [null], { id: 1 }];
+/** Strings the protocol gives meaning to, for `otherString`. */
+const STRINGS = ["", "failed", "interrupted", "completed", "inProgress", "agentMessage"];
+const HUGE = [5_000, 300_000, 3_000_000];
+const DEEP = [100, 10_000, 300_000];
+/** Stands for `[[[...]]]` nested `depth` deep, written out as the line is sent. */
+const DEEP_MARK = "\u0000deep:";
+
+/** A string as the line carries it (a deep-nesting mark is sent as arrays). */
+const isText = (value: unknown): value is string =>
+  typeof value === "string" && !value.startsWith(DEEP_MARK);
+
+/** Whether the client reads `message` as a request, which it must answer. */
+const isRequest = (message: Wire): boolean =>
+  isText(message.method) && (typeof message.id === "number" || isText(message.id));
+
+/** Every place holding a value in `root`: object fields and array items, at any depth. */
+function places(root: unknown): Array<[holder: Wire, key: string | number]> {
+  const out: Array<[Wire, string | number]> = [];
+  const walk = (value: unknown) => {
+    if (typeof value !== "object" || value === null) return;
+    for (const [key, item] of Object.entries(value)) {
+      out.push([value as Wire, Array.isArray(value) ? Number(key) : key]);
+      walk(item);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * Applies `mutation` to a turn's script: `script[0]` is the answer to `turn/start` (only its result
+ * changes, so the call is answered), the rest what the server sends after it.
+ */
+function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
+  const { kind, path, to } = mutation;
+  const at = mutation.at % script.length;
+  // A message after the answer, for what moves or adds messages.
+  const later = 1 + (mutation.at % (script.length - 1));
+  switch (kind) {
+    case "drop":
+    case "null":
+    case "wrongType":
+    case "otherString":
+    case "huge":
+    case "deep": {
+      // Two times in three a field the SDK reads, else any.
+      const all = places(at === 0 ? script[0]!.result : script[at]);
+      const read = all.filter(([, key]) => READ.has(key));
+      const spots = path % 3 === 0 || read.length === 0 ? all : read;
+      if (spots.length === 0) return;
+      const [holder, key] = spots[Math.floor(path / 3) % spots.length]!;
+      if (kind === "drop") {
+        if (Array.isArray(holder)) holder.splice(key as number, 1);
+        else delete holder[key];
+        return;
+      }
+      const wrong = WRONG.filter((value) => typeof value !== typeof holder[key]);
+      const strings = [...STRINGS, ids.otherThread, ids.oldTurn];
+      holder[key] = {
+        null: null,
+        wrongType: wrong[to % wrong.length],
+        otherString: strings[to % strings.length],
+        huge: "x".repeat(HUGE[to % HUGE.length]!),
+        deep: `${DEEP_MARK}${DEEP[to % DEEP.length]}`,
+      }[kind];
+      return;
+    }
+    case "swapThread":
+    case "swapTurn":
+      for (const [holder, key] of places(script[at])) {
+        if (kind === "swapThread") {
+          if (key === "threadId") holder[key] = ids.otherThread;
+        } else if (key === "turnId") holder[key] = ids.oldTurn;
+        // A turn record's id is its turn's.
+        else if (key === "turn" && typeof holder.turn === "object" && holder.turn !== null) {
+          (holder.turn as Wire).id = ids.oldTurn;
+        }
+      }
+      return;
+    case "duplicate":
+      script.splice(later + (to % (script.length - later + 1)), 0, structuredClone(script[later]!));
+      return;
+    case "reorder":
+      script.splice(1 + (to % (script.length - 1)), 0, ...script.splice(later, 1));
+      return;
+    case "completionFirst": {
+      const start = script.findIndex((m) => m.method === "turn/started");
+      const end = script.findIndex((m) => m.method === "turn/completed");
+      if (start > 0 && end > start) script.splice(start, 0, ...script.splice(end, 1));
+      return;
+    }
+    case "unknownMethod":
+      script[later]!.method = `kit/unknown${to % 3}`;
+      return;
+    case "strayAnswer":
+      // An answer to no request: one never sent, or the turn/start answered already.
+      script.splice(later, 0, { id: to % 2 ? 9_000 : script[0]!.id, result: { turnId: ids.turn } });
+      return;
+    case "sameRequestId": {
+      // A request under the id of another the client may still answer: the server's own, or one
+      // the client sent (the ids of the two sides are apart).
+      const request = script.find(isRequest);
+      const id = request !== undefined && to % 2 ? request.id : script[0]!.id;
+      const { thread: threadId, turn: turnId } = ids;
+      const params = { threadId, turnId, callId: "again", tool: "lookup", arguments: {} };
+      script.splice(later, 0, { id, method: "item/tool/call", params });
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+/** One turn the server will play. */
+interface TurnScript {
+  readonly recording: Recording;
+  readonly mutations: readonly Mutation[];
+  /** After which message the fake clock runs on, and how far (the SDK's timed waits fire). */
+  readonly pause?: { readonly after: number; readonly ms: number } | undefined;
+  /** After which message the server sends no more of the script. */
+  readonly stopAfter?: number | undefined;
+  /** Called after each message is delivered, with its position. */
+  readonly onDelivered?: ((index: number) => void) | undefined;
+}
+
+/** A line as sent, the deep-nesting marks written out. */
+function lineOf(message: Wire): string {
+  return JSON.stringify(message).replace(/"\\u0000deep:(\d+)"/g, (_, depth: string) => {
+    return "[".repeat(Number(depth)) + "]".repeat(Number(depth));
+  });
+}
+
+/**
+ * Plays the app-server: answers `thread/start`, `turn/start`, `turn/steer` and `turn/interrupt`
+ * from the recording, with ids of its own, and after each `turn/start` answer sends the next
+ * script, a read at a time. Notes the requests it sent and the client's answers to them.
+ */
+class ScriptedServer {
+  /** Ids of the requests it sent that the client must answer. */
+  readonly requestIds = new Set<unknown>();
+  readonly answered = new Set<unknown>();
+  /** Whether it refuses every steer and interrupt. */
+  refuses = false;
+  /** Another thread and a turn that completed there, which swapped ids name. */
+  elsewhere = { otherThread: "nowhere", oldTurn: "never" };
+  /** Settles once every script started so far is played. */
+  private played: Promise<void> = Promise.resolve();
+  /** Each turn it started: its thread and the ids it goes by (its own, and what the answer said). */
+  private readonly turns: Array<{ threadId: string; ids: Set<string> }> = [];
+  private readonly queue: TurnScript[] = [];
+  private threadCount = 0;
+  private turnCount = 0;
+  private closed = false;
+
+  constructor(private readonly transport: ServedTransport) {
+    transport.onSend = (message) => this.receive(message);
+  }
+
+  /** The script of the next `turn/start`. */
+  next(script: TurnScript): void {
+    this.queue.push(script);
+  }
+
+  private receive(message: Wire): void {
+    const { id, method } = message;
+    if (typeof method !== "string") return void this.answered.add(id);
+    const params = message.params as Wire;
+    const answer = (reply: Wire) => queueMicrotask(() => this.transport.deliver({ id, ...reply }));
+    switch (method) {
+      case "thread/start": {
+        const thread = `thread-${this.threadCount++}`;
+        return answer({
+          result: withIds(PLAIN.answers[method]!, { [recordedIds(PLAIN).thread]: thread }),
+        });
+      }
+      case "turn/steer":
+      case "turn/interrupt": {
+        // The runtime's refusal when the turn ended as the request travelled.
+        const refusal = { code: -32600, message: `no active turn to ${method.slice(5)}` };
+        if (this.refuses) return answer({ error: refusal });
+        // A steer's answer names the turn it joined.
+        const { expectedTurnId: turnId } = params;
+        const recorded = STEER.answers[method]!;
+        return answer({ result: turnId === undefined ? recorded : { ...recorded, turnId } });
+      }
+      case "turn/start":
+        return this.startTurn(id, params.threadId as string);
+      default:
+        return answer({ error: { code: -32601, message: `not in the script: ${method}` } });
+    }
+  }
+
+  private startTurn(requestId: unknown, thread: string): void {
+    const script = this.queue.shift()!;
+    const ids: Ids = { thread, turn: `turn-${this.turnCount++}`, ...this.elsewhere };
+    const recorded = recordedIds(script.recording);
+    const own = { [recorded.thread]: ids.thread, [recorded.turn]: ids.turn };
+    const messages: Wire[] = [
+      { id: requestId, result: withIds(script.recording.answers["turn/start"]!, own) },
+      ...withIds(script.recording.messages, own),
+    ];
+    for (const m of script.mutations) mutate(messages, m, ids);
+    const named = (messages[0]!.result as { turn?: { id?: unknown } } | null)?.turn?.id;
+    // A clean script ends its turn itself.
+    const clean = script.mutations.length === 0 && script.stopAfter === undefined;
+    const turnIds = new Set([ids.turn, ...(isText(named) ? [named] : [])]);
+    if (!clean) this.turns.push({ threadId: thread, ids: turnIds });
+    const playing = this.play(messages.slice(0, (script.stopAfter ?? Infinity) + 1), script);
+    this.played = Promise.all([this.played, playing]).then(() => {});
+  }
+
+  private async play(messages: readonly Wire[], script: TurnScript): Promise<void> {
+    for (const [index, message] of messages.entries()) {
+      // Each message a read of its own, as a pipe may deliver: the client's work runs between.
+      await nextMacrotask();
+      if (this.closed) return;
+      if (isRequest(message)) this.requestIds.add(message.id);
+      this.transport.line(lineOf(message));
+      script.onDelivered?.(index);
+      if (script.pause?.after === index) await vi.advanceTimersByTimeAsync(script.pause.ms);
+    }
+    // What the last message sets off runs before the server ends.
+    await nextMacrotask();
+  }
+
+  /** Resolves once it has played every script, those it started meanwhile included. */
+  async idle(): Promise<void> {
+    let played;
+    do await (played = this.played);
+    while (played !== this.played);
+  }
+
+  /** Ends every turn it started that its script left running, with a clean `turn/completed`. */
+  endTurns(): void {
+    const completion = PLAIN.messages.find((m) => m.method === "turn/completed")!;
+    const params = completion.params as { turn: Wire };
+    for (const { threadId, ids } of this.turns.splice(0)) {
+      for (const id of ids) {
+        const turn = { ...params.turn, id };
+        this.transport.deliver({ method: "turn/completed", params: { ...params, threadId, turn } });
+      }
+    }
+  }
+
+  /** Ends the connection, as an app-server that exits. */
+  close(): void {
+    this.closed = true;
+    this.transport.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload
+// ---------------------------------------------------------------------------------------------
+
+/** What the client does with the mutated turn, and how the server ends it. */
+interface Workload {
+  readonly scenario: Scenario;
+  readonly drive: "run" | "stream" | "textStream";
+  /** After which message of the turn each call is made (none when undefined). */
+  readonly steerAt: number | undefined;
+  readonly interruptAt: number | undefined;
+  readonly abortAt: number | undefined;
+  /** How the thread's approval handler and tool answer. */
+  readonly handler: "sync" | "async" | "throw";
+  /** Whether another turn waits behind the mutated one on its thread. */
+  readonly queued: boolean;
+  /** Whether the server refuses the steer and the interrupt, as it does once a turn ended. */
+  readonly refuses: boolean;
+  /** How the server ends: the turn's completion or the connection's end, after which message. */
+  readonly end: "completion" | "close";
+  readonly stopAfter: number | undefined;
+  readonly pause: { readonly after: number; readonly ms: number } | undefined;
+}
+
+const moment = (freq: number) => fc.option(fc.nat(30), { nil: undefined, freq });
+const workload: fc.Arbitrary<Workload> = fc.record({
+  scenario: fc.constantFrom("plain", "approval", "tool"),
+  drive: fc.constantFrom("run", "stream", "textStream"),
+  steerAt: moment(2),
+  interruptAt: moment(2),
+  abortAt: moment(4),
+  handler: fc.constantFrom("sync", "async", "throw"),
+  queued: fc.boolean(),
+  refuses: fc.boolean(),
+  end: fc.constantFrom("completion", "close"),
+  stopAfter: moment(2),
+  pause: fc.option(
+    fc.record({ after: fc.nat(30), ms: fc.constantFrom(600, 1_100, ABORT_WAIT_MS + 100) }),
+    { nil: undefined, freq: 3 },
+  ),
+});
+
+/** The recorded traffic as it is, played to the end. */
+const CLEAN: Workload = {
+  scenario: "plain",
+  drive: "run",
+  steerAt: undefined,
+  interruptAt: undefined,
+  abortAt: undefined,
+  handler: "sync",
+  queued: false,
+  refuses: false,
+  end: "completion",
+  stopAfter: undefined,
+  pause: undefined,
+};
+
+/** The promises a run made, and how each settled so far. */
+function tracker() {
+  const all: Array<{ what: string; state: "pending" | "fulfilled" | "rejected"; value?: unknown }> =
+    [];
+  const track = <T>(what: string, promise: Promise<T>): Promise<T> => {
+    const entry: (typeof all)[number] = { what, state: "pending" };
+    all.push(entry);
+    promise.then(
+      (value) => Object.assign(entry, { state: "fulfilled", value }),
+      (reason: unknown) => Object.assign(entry, { state: "rejected", value: reason }),
+    );
+    return promise;
+  };
+  const pending = () => all.filter((t) => t.state === "pending").map((t) => t.what);
+  return { all, track, pending };
+}
+
+/**
+ * Lets the client's work run until `done()`, the fake clock moving on by steps for up to `ms`
+ * (0: only what is due now runs).
+ */
+async function runClock(ms: number, done: () => boolean): Promise<void> {
+  for (let elapsed = 0; elapsed < ms && !done(); elapsed += 250) {
+    await nextMacrotask();
+    await vi.advanceTimersByTimeAsync(250);
+  }
+  await nextMacrotask();
+  await nextMacrotask();
+}
+
+async function startCodex(errors: unknown[]) {
+  const starting = Codex.start({
+    launchArgs: ["codex-stand-in"],
+    // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
+    logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
+    logLevel: "error",
+  });
+  await Promise.resolve();
+  const transport = transports.at(-1)!;
+  const init = await transport.waitForSent(1);
+  transport.deliver({ id: init.id, result: PLAIN.answers.initialize });
+  return { codex: await starting, transport };
+}
+
+let closedOnce: Record<string, number> | undefined;
+/** The tables of a client closed as soon as it started: what every closed client comes back to. */
+async function closedStats(): Promise<Record<string, number>> {
+  if (closedOnce !== undefined) return closedOnce;
+  const { codex } = await startCodex([]);
+  await codex.close();
+  return (closedOnce = clientStats(codex));
+}
+
+/**
+ * The tables but for what mirrors the server's word on a thread, which a mutation changes: the
+ * turn it said runs there, the turns it said completed before (or without) their start, and the
+ * thread it said a thread's turn works for (a sub-agent's). Each is bounded per thread and kept
+ * until the thread ends.
+ */
+function ownTables(stats: Record<string, number>): Record<string, number> {
+  const {
+    "router.running": _running,
+    "router.endedFirst": _endedFirst,
+    "dispatcher.parents": _parents,
+    ...rest
+  } = stats;
+  return rest;
+}
+
+/** What a handler does: answer at once, after a macrotask, or throw. */
+async function behave(handler: Workload["handler"]): Promise<void> {
+  if (handler === "throw") throw new Error("the handler broke");
+  if (handler === "async") await nextMacrotask();
+}
+
+function lookupTool(handler: Workload["handler"]): DynamicTool {
+  return {
+    name: "lookup",
+    description: "Looks a word up",
+    inputSchema: { type: "object", properties: { q: { type: "string" } } },
+    handler: () => behave(handler).then(() => "found"),
+  };
+}
+
+async function drain(reader: AsyncIterable<unknown>): Promise<number> {
+  let count = 0;
+  for await (const _ of reader) count++;
+  return count;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** One run: the whole client through one mutated turn, then the checks. */
+async function check(load: Workload, mutations: readonly Mutation[]): Promise<void> {
+  const trap = trapProcessFaults({ exclusive: true });
+  const baseline = await closedStats();
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  const errors: unknown[] = [];
+  const { all, track, pending } = tracker();
+  const { codex, transport } = await startCodex(errors);
+  const server = new ScriptedServer(transport);
+  // A loop over every notification, which ends with the client.
+  const loop = tracker();
+  loop.track("notifications()", drain(codex.notifications())).catch(() => {});
+  try {
+    // Another thread, with a turn that completed: what swapped ids name.
+    const decline = () => ({ decision: "decline" as const });
+    const other = await codex.threadStart({ approvals: { commandExecution: decline } });
+    server.next({ recording: PLAIN, mutations: [] });
+    await other.run("hi");
+    server.elsewhere = { otherThread: other.id, oldTurn: "turn-0" };
+
+    const thread: Thread = await codex.threadStart({
+      tools: [lookupTool(load.handler)],
+      approvals: {
+        commandExecution: () => behave(load.handler).then(() => ({ decision: "accept" })),
+      },
+    });
+    const tables = clientStats(codex);
+    server.refuses = load.refuses;
+
+    let handle: TurnHandle | undefined;
+    const controller = new AbortController();
+    server.next({
+      recording: RECORDED.get(load.scenario)!,
+      mutations,
+      pause: load.pause,
+      stopAfter: load.stopAfter,
+      onDelivered: (index) => {
+        if (index === load.abortAt) controller.abort();
+        if (handle === undefined) return;
+        if (index === load.steerAt) track("steer()", handle.steer("more")).catch(() => {});
+        if (index === load.interruptAt) track("interrupt()", handle.interrupt()).catch(() => {});
+      },
+    });
+    const options = load.abortAt === undefined ? {} : { signal: controller.signal };
+    // Its server sends it the recorded turn as it is, once the mutated one has ended.
+    if (load.queued) server.next({ recording: PLAIN, mutations: [] });
+    if (load.drive === "run") {
+      track("thread.run()", thread.run("look", options)).catch(() => {});
+    } else {
+      track("thread.turn()", thread.turn("look", options)).then(
+        (turn) => {
+          handle = turn;
+          const reader = load.drive === "stream" ? turn.stream() : turn.textStream();
+          track(`${load.drive}()`, drain(reader)).catch(() => {});
+          track("handle.run()", turn.run()).catch(() => {});
+        },
+        () => {},
+      );
+    }
+    const queued = load.queued ? track("a queued thread.run()", thread.run("next")) : undefined;
+    await server.idle();
+
+    if (load.end === "close") {
+      const waiting = all.filter((t) => t.state === "pending");
+      server.close();
+      // Everything pending rejects at once, as the server is gone; a run given up on (its signal
+      // aborted) with the reason it was.
+      await runClock(0, () => pending().length === 0);
+      for (const { what, state, value } of waiting) {
+        const aborted = load.abortAt !== undefined && value instanceof TurnAbortedError;
+        expect(state, `${what} pending as the server ended`).toBe("rejected");
+        if (!aborted) expect(value, what).toBeInstanceOf(TransportClosedError);
+      }
+    } else {
+      server.endTurns();
+      await runClock(SETTLE_MS, () => pending().length === 0);
+    }
+    expect(pending(), `pending once the server ended (${load.end})`).toEqual([]);
+    for (const { what, state, value } of all) {
+      if (state === "rejected")
+        expect(value, `${what} rejects with an Error`).toBeInstanceOf(Error);
+    }
+
+    if (load.end === "completion") {
+      // The connection is still usable: a clean turn on the same thread completes.
+      server.next({ recording: PLAIN, mutations: [] });
+      const again = track("a clean thread.run()", thread.run("again"));
+      await runClock(SETTLE_MS, () => pending().length === 0);
+      expect(pending()).toEqual([]);
+      for (const run of queued === undefined ? [again] : [again, queued]) {
+        await expect(run).resolves.toMatchObject({ status: "completed", finalResponse: "Hello" });
+      }
+      const unanswered = () => [...server.requestIds].filter((id) => !server.answered.has(id));
+      await runClock(SETTLE_MS, () => unanswered().length === 0);
+      expect(unanswered(), "requests the client never answered").toEqual([]);
+      expect(ownTables(clientStats(codex)), "tables once the turns are over").toEqual(
+        ownTables(tables),
+      );
+    }
+
+    const closing = track("codex.close()", codex.close());
+    await runClock(SETTLE_MS, () => pending().length === 0);
+    expect([...pending(), ...loop.pending()]).toEqual([]);
+    await closing;
+    // Closed by the client, the loop ends; after the server's end it throws why.
+    const [{ state, value }] = loop.all as [(typeof loop.all)[number]];
+    if (load.end === "completion") expect(state).toBe("fulfilled");
+    else expect(value).toBeInstanceOf(TransportClosedError);
+    expect(clientStats(codex), "tables once closed").toEqual(baseline);
+    expect(errors, "what the SDK logged as a bug").toEqual([]);
+    vi.useRealTimers();
+    await trap.expectNone();
+  } finally {
+    vi.useRealTimers();
+    trap.dispose();
+    await codex.close();
+  }
+}
+
+describe("the client over a faulty server (property)", () => {
+  it("keeps its guarantees whatever the recorded traffic is mutated into", async () => {
+    // The traffic as recorded passes, or the harness is wrong.
+    for (const scenario of ["plain", "approval", "tool"] as const) {
+      await check({ ...CLEAN, scenario }, []);
+      await check({ ...CLEAN, scenario, drive: "stream", end: "close", stopAfter: 3 }, []);
+    }
+    await fc.assert(
+      fc.asyncProperty(workload, fc.array(mutation, { minLength: 1, maxLength: 3 }), check),
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        ...(PATH === undefined ? {} : { path: PATH }),
+      },
+    );
+  });
+});
