@@ -432,6 +432,9 @@ export class GoalRun {
           // end it as a turn that never started.
           turn.push(n);
           this.#running.set(turnId, turn);
+          // A turn whose completion the SDK cannot read, and no readable one followed, fails
+          // (a second after it): it has ended for the server, so the run goes on without it.
+          turn.completion.catch((why: unknown) => this.#lost(turnId, turn, why));
           // A turn run for a review carries its root's id in its events and completion; work
           // done for a turn of another thread, its own.
           const root = rootTurnOf(n);
@@ -466,11 +469,27 @@ export class GoalRun {
         }
         // It logs and drops a malformed event itself.
         if (!turn.push(n)) return;
-        this.#running.delete(turnId!);
-        for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
+        this.#forget(turnId!);
         this.#ended(turn.result!);
       }
     }
+    this.#endIfDone();
+  }
+
+  #forget(turnId: string): void {
+    this.#running.delete(turnId);
+    for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
+  }
+
+  // A running turn of the goal failed without a readable completion: counted as a failed turn,
+  // whose error says why (a readable completion that comes after it is then one of a turn this
+  // run already ended).
+  #lost(turnId: string, turn: TurnCollector, why: unknown): void {
+    if (this.#finished || this.#running.get(turnId) !== turn) return;
+    this.#forget(turnId);
+    const message = why instanceof Error ? why.message : String(why);
+    const error = { message, codexErrorInfo: null, additionalDetails: null, misalignment: null };
+    this.#ended({ ...turn.partial(turnId), status: "failed", error });
     this.#endIfDone();
   }
 

@@ -1794,6 +1794,66 @@ describe("a goal run", () => {
     expect(tables()).toMatchObject({ queues: 0, running: 0, endedFirst: 0 });
   });
 
+  // A turn/completed without the turn's status: the SDK cannot read it.
+  const unreadable = (id: string) => {
+    const { status: _status, ...turn } = turnOf(id, "completed");
+    return { method: "turn/completed", params: { threadId: TH, turn } };
+  };
+
+  it("counts a turn whose only completion it cannot read as failed a second on, and ends", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, tables, entries } = setup();
+    const goal = thread.runGoal("ship it").catch((e: unknown) => e);
+    const set = await transport.waitForSent(1);
+    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
+    await vi.advanceTimersByTimeAsync(0);
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+    });
+    transport.deliver(unreadable("g1"));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const err = await goal;
+    expect(err).toBeInstanceOf(TurnFailedError);
+    expect((err as TurnFailedError).result).toMatchObject({
+      id: "g1",
+      status: "failed",
+      error: {
+        message: expect.stringMatching(/turn g1 ended with a turn\/completed the SDK cannot read/),
+      },
+    });
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+    expect(entries.filter((e) => e.level === "error")).toEqual([]);
+  });
+
+  it("takes a readable completion after the wait for one as of a turn it already ended", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, tables, entries } = setup();
+    const goal = thread.runGoal("ship it");
+    const set = await transport.waitForSent(1);
+    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
+    await vi.advanceTimersByTimeAsync(0);
+    transport.deliver(started("g1"));
+    transport.deliver(unreadable("g1"));
+    await vi.advanceTimersByTimeAsync(1_500);
+    // The goal goes on: its next turn completes it.
+    transport.deliver(completed("g1"));
+    transport.deliver(started("g2"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+    });
+    transport.deliver(completed("g2"));
+    const result = await goal;
+    expect(result.turns.map((t) => [t.id, t.status])).toEqual([
+      ["g1", "failed"],
+      ["g2", "completed"],
+    ]);
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+    expect(entries.filter((e) => e.level === "error")).toEqual([]);
+  });
+
   it("weighs an update read before its activation's answer against the answer by time", async () => {
     const { transport, thread, tables } = setup();
     // Paused earlier, run again: the earlier goal's update arrives just before the answer.
