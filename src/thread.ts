@@ -341,10 +341,11 @@ function answeredId(response: unknown, fallback: string): string {
 
 /**
  * Sends `thread/compact/start` holding the thread's slot until the compaction is over: the turn
- * whose item is a `contextCompaction` completes, or every turn started on the thread since the
- * request has completed without one (a compaction that failed early, or hooks that stopped it),
- * or the thread or the connection ends, or no turn starts within `ABORT_WAIT_MS` of the answer
- * (or of the caller giving up, while there is no answer). A refused request frees it at once.
+ * (one started since the request) whose item is a `contextCompaction` completes, or every turn
+ * started on the thread since the request has completed without one (a compaction that failed
+ * early, or hooks that stopped it), or the thread or the connection ends, or no turn starts
+ * within `ABORT_WAIT_MS` of the answer (or of the caller giving up, while there is no answer). A
+ * refused request frees it at once.
  * The request goes without the caller's bounds, which bound only the wait: a compaction given up
  * on once sent still runs, and holds the thread as long. A thread this client can no longer run
  * on (unsubscribed) is refused before anything is sent.
@@ -390,7 +391,10 @@ function holdForCompaction(
     }),
     router.onKey("item/started", "threadId", threadId, (n) => {
       const { item } = n.params as { item?: { type?: unknown } };
-      if (turnId === undefined && item?.type === "contextCompaction") turnId = turnIdOf(n);
+      if (turnId !== undefined || item?.type !== "contextCompaction") return;
+      // Only a turn started since the request: one named otherwise would never complete here.
+      const id = turnIdOf(n);
+      if (id !== undefined && started.has(id)) turnId = id;
     }),
     router.onKey("turn/completed", "threadId", threadId, (n) => {
       const id = turnIdOf(n);

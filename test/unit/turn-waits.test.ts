@@ -904,10 +904,30 @@ describe("compaction in the thread's queue", () => {
     transport.deliver(started("other"));
     transport.deliver({ id: request.id, result: {} });
     await compacted;
+    transport.deliver(started("c1"));
     transport.deliver(compactionStarted("c1"));
     transport.deliver(completed("other"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(0);
+    transport.deliver(completed("c1"));
+    await flush();
+    expect(sentOf("turn/start")).toHaveLength(1);
+    runQueued(transport);
+    await expect(next).resolves.toMatchObject({ id: "t1", status: "completed" });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("frees the thread when the compaction item names a turn that did not start since the request", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf } = setup();
+    const compacted = thread.compact();
+    const request = await transport.waitForSent(1);
+    const next = thread.run("x");
+    transport.deliver({ id: request.id, result: {} });
+    await compacted;
+    transport.deliver(started("c1"));
+    // A broken item: the id of a turn that ended long ago, whose completion will not come again.
+    transport.deliver(compactionStarted("old"));
     transport.deliver(completed("c1"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(1);
@@ -926,6 +946,7 @@ describe("compaction in the thread's queue", () => {
     controller.abort();
     await expect(compacted).rejects.toMatchObject({ name: "AbortError" });
     transport.deliver({ id: request.id, result: {} });
+    transport.deliver(started("c1"));
     transport.deliver(compactionStarted("c1"));
     await flush();
     expect(sentOf("turn/start")).toHaveLength(0);
