@@ -5,7 +5,8 @@
 //   npx tsx scripts/record-client-fuzz.ts test/support/fixtures/client-fuzz.jsonl
 //
 // Each line is `{ scenario, answer, result }` (the answer to a client request of that method) or
-// `{ scenario, message }` (what the server sent after the answer to `turn/start`, in order).
+// `{ scenario, message }` (what the server sent after the answer recorded last: `turn/start`, the
+// goal's `thread/goal/set`, `thread/compact/start`; in order).
 import { writeFileSync } from "node:fs";
 import { ApprovalMode, Sandbox } from "../src/index.js";
 import { sse } from "../src/testing/index.js";
@@ -18,6 +19,8 @@ const ANSWERS: Record<string, readonly string[]> = {
   approval: ["turn/start"],
   tool: ["turn/start"],
   steer: ["turn/steer", "turn/interrupt"],
+  goal: ["thread/read", "thread/goal/clear", "thread/goal/set"],
+  compact: ["thread/compact/start"],
 };
 /** Messages about the thread or the account, which the plain turn shows for all. */
 const PLAIN_ONLY = new Set(["account/rateLimits/updated", "thread/readState/changed"]);
@@ -32,6 +35,8 @@ function keep(scenario: string, lines: readonly RelayedLine[], answersOnly = fal
   let usage = false;
   for (const { direction, message } of lines) {
     if (message === undefined) continue;
+    // A compaction's traffic ends where the turn asked for after it starts.
+    if (scenario === "compact" && message.method === "turn/start") break;
     if (direction === "toServer") {
       if (message.method !== undefined) methods.set(message.id, message.method);
       continue;
@@ -96,6 +101,23 @@ try {
     const lookup = { name: "lookup", description: "Looks a word up", inputSchema };
     const thread = await t.codex.threadStart({ tools: [{ ...lookup, handler: () => "found" }] });
     await thread.run("look it up");
+  });
+  await scenario("goal", async () => {
+    t.mock.enqueueAssistantMessage("first draft");
+    t.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+    t.mock.enqueueAssistantMessage("done");
+    const thread = await t.codex.threadStart();
+    await thread.runGoal("write a haiku");
+  });
+  t.mock.enqueueAssistantMessage("one");
+  t.mock.enqueueAssistantMessage("summary");
+  t.mock.enqueueAssistantMessage("two");
+  const compacted = await t.codex.threadStart();
+  await compacted.run("hi");
+  await scenario("compact", async () => {
+    await compacted.compact();
+    // Sent once the compaction is over: what comes from then on is not kept.
+    await compacted.run("again");
   });
   await scenario("steer", async () => {
     const gate = t.mock.gate();

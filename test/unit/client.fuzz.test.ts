@@ -1,20 +1,22 @@
 // Property of the whole client under a faulty server. A real Codex runs over a fake transport, and
 // a scripted server answers it with wire traffic recorded from the real runtime and the mock model
-// (a plain turn, a turn with a command approval, a dynamic tool call, the answers to a steer and an
-// interrupt: test/support/fixtures/client-fuzz.jsonl, made by scripts/record-client-fuzz.ts),
-// mutated: a field dropped, null, of the wrong type or another string, a huge string, deep
-// nesting, ids of another thread or of a finished turn, a message repeated or moved, a completion
-// before its start, an unknown method, an answer to no request, a request under a pending id. A
-// workload drives the public API through it (threadStart with an approval handler and a tool,
-// run, turn with stream() or textStream(), steer, interrupt, an abort, a turn queued behind, a
+// (a plain turn, a turn with a command approval, a dynamic tool call, a goal run over two turns, a
+// compaction, the answers to a steer and an interrupt: test/support/fixtures/client-fuzz.jsonl,
+// made by scripts/record-client-fuzz.ts), mutated: a field dropped, null, of the wrong type or
+// another string, a huge string, deep nesting, ids of another thread or of a finished turn, a
+// message repeated or moved, a completion before its start or without its status, an unknown
+// method, an answer to no request, a request under a pending id. A workload drives the public API
+// through it (threadStart with an approval handler and a tool, run, turn with stream() or
+// textStream(), runGoal, compact, steer, interrupt, an abort, a turn queued behind, a
 // notifications() loop); the server may refuse the steer and the interrupt ("no active turn"), and
-// ends the turn or closes the connection, at the end of its script or part way. Whatever the mutation, the guarantees of docs/guarantees.md hold: no
-// uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own, every
-// promise settles (within 11 s of the fake clock once the turn ends; at once, with
-// TransportClosedError, when the connection does), every request the server sent is answered, a
-// clean turn on the same thread then completes, and the client's tables come back to their size
-// once the turns are over and once it is closed. connection.property, router.property and
-// lines.property fuzz one layer each; this one is about what they make together.
+// ends the turn (and the goal) or closes the connection, at the end of its script or part way.
+// Whatever the mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or
+// unhandled rejection, nothing the SDK logs as a bug of its own, every promise settles (within 21 s
+// of the fake clock once the turn ends; at once, with TransportClosedError, when the connection
+// does), every request the server sent is answered, a clean turn on the same thread then
+// completes, and the client's tables come back to their size once the turns are over and once it
+// is closed. connection.property, router.property and lines.property fuzz one layer each; this one
+// is about what they make together.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
@@ -58,34 +60,45 @@ vi.mock("../../src/transport/stdio.js", () => {
 
 const { Codex, TransportClosedError, TurnAbortedError } = await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
-// The SDK loads the checks of a handler's answer on first use: loaded here, that takes no I/O in a
-// run, whose wait for the answer would race the loader.
+// The SDK loads the checks of a handler's answer, and a goal's run, on first use: loaded here, that
+// takes no I/O in a run, whose wait for the answer would race the loader.
 await import("../../src/answer-checks.js");
+await import("../../src/goal.js");
 
 const SEED = Number(process.env.FUZZ_SEED ?? 29_061);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
 const PATH = process.env.FUZZ_PATH;
 /**
  * How long, on the fake clock, every promise has to settle once the server ended the turn: the
- * longest wait the SDK documents (an abort's wait for the interrupted completion), and a second.
+ * longest wait the SDK documents (an abort's wait for the interrupted completion), after a
+ * compaction that showed no turn held the thread as long, and a second.
  */
-const SETTLE_MS = ABORT_WAIT_MS + 1_000;
+const SETTLE_MS = 2 * ABORT_WAIT_MS + 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // The recording
 // ---------------------------------------------------------------------------------------------
 
-type Scenario = "plain" | "approval" | "tool";
+const SCENARIOS = ["plain", "approval", "tool", "goal", "compact"] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
-/** One recorded turn: the answers to the client's requests, and what the server sent after. */
+/**
+ * One recorded script: the answers to the client's requests, and what the server sent after the
+ * answer recorded last, to the request that `starts` it (`turn/start`, a goal's `thread/goal/set`,
+ * `thread/compact/start`).
+ */
 interface Recording {
   readonly answers: Readonly<Record<string, Wire>>;
+  readonly starts: string;
   readonly messages: readonly Wire[];
 }
 
 const RECORDED: ReadonlyMap<string, Recording> = (() => {
   const text = readFileSync(new URL("../support/fixtures/client-fuzz.jsonl", import.meta.url));
-  const out = new Map<string, { answers: Record<string, Wire>; messages: Wire[] }>();
+  const out = new Map<
+    string,
+    { answers: Record<string, Wire>; starts: string; messages: Wire[] }
+  >();
   for (const line of text.toString("utf8").split("\n").filter(Boolean)) {
     const { scenario, answer, result, message } = JSON.parse(line) as {
       scenario: string;
@@ -94,8 +107,8 @@ const RECORDED: ReadonlyMap<string, Recording> = (() => {
       message?: Wire;
     };
     let entry = out.get(scenario);
-    if (entry === undefined) out.set(scenario, (entry = { answers: {}, messages: [] }));
-    if (answer !== undefined) entry.answers[answer] = result!;
+    if (entry === undefined) out.set(scenario, (entry = { answers: {}, starts: "", messages: [] }));
+    if (answer !== undefined) entry.answers[(entry.starts = answer)] = result!;
     else entry.messages.push(message!);
   }
   return out;
@@ -103,11 +116,20 @@ const RECORDED: ReadonlyMap<string, Recording> = (() => {
 const PLAIN = RECORDED.get("plain")!;
 const STEER = RECORDED.get("steer")!;
 
-/** The thread and turn ids of a recorded turn, which a run's own replace. */
-function recordedIds(recording: Recording): { thread: string; turn: string } {
-  const started = recording.messages.find((m) => m.method === "turn/started")!;
-  const { threadId, turn } = started.params as { threadId: string; turn: { id: string } };
-  return { thread: threadId, turn: turn.id };
+/** The thread and turn ids (in order) of a recorded script, which a run's own replace. */
+function recordedIds(recording: Recording): { thread: string; turns: string[] } {
+  const started = recording.messages.filter((m) => m.method === "turn/started");
+  const params = started.map((m) => m.params as { threadId: string; turn: { id: string } });
+  return { thread: params[0]!.threadId, turns: params.map((p) => p.turn.id) };
+}
+
+/** For each method, the script recorded with an answer to it (the first). */
+const ANSWERING = new Map<string, Recording>();
+for (const scenario of SCENARIOS) {
+  const recording = RECORDED.get(scenario)!;
+  for (const method of Object.keys(recording.answers)) {
+    if (!ANSWERING.has(method)) ANSWERING.set(method, recording);
+  }
 }
 
 /** `value` with each string equal to a key of `ids` replaced by its value. */
@@ -133,6 +155,7 @@ const MUTATIONS = [
   "duplicate",
   "reorder",
   "completionFirst",
+  "unreadableCompletion",
   "unknownMethod",
   "strayAnswer",
   "sameRequestId",
@@ -236,8 +259,12 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
       return;
     }
     case "swapThread":
-    case "swapTurn":
-      for (const [holder, key] of places(script[at])) {
+    case "swapTurn": {
+      // One of the messages that name what it swaps.
+      const names = kind === "swapThread" ? ["threadId"] : ["turnId", "turn"];
+      const naming = script.filter((m) => places(m).some(([, key]) => names.includes(`${key}`)));
+      if (naming.length === 0) return;
+      for (const [holder, key] of places(naming[mutation.at % naming.length])) {
         if (kind === "swapThread") {
           if (key === "threadId") holder[key] = ids.otherThread;
         } else if (key === "turnId") holder[key] = ids.oldTurn;
@@ -247,6 +274,7 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
         }
       }
       return;
+    }
     case "duplicate":
       script.splice(later + (to % (script.length - later + 1)), 0, structuredClone(script[later]!));
       return;
@@ -257,6 +285,13 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
       const start = script.findIndex((m) => m.method === "turn/started");
       const end = script.findIndex((m) => m.method === "turn/completed");
       if (start > 0 && end > start) script.splice(start, 0, ...script.splice(end, 1));
+      return;
+    }
+    case "unreadableCompletion": {
+      // A turn's completion without its status, which the SDK waits a while to see followed.
+      const ends = script.filter((m) => m.method === "turn/completed");
+      const turn = (ends[mutation.at % ends.length]?.params as { turn?: Wire } | undefined)?.turn;
+      if (turn !== undefined) delete turn.status;
       return;
     }
     case "unknownMethod":
@@ -287,7 +322,10 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
 interface TurnScript {
   readonly recording: Recording;
   readonly mutations: readonly Mutation[];
-  /** After which message the fake clock runs on, and how far (the SDK's timed waits fire). */
+  /**
+   * After which message (the last, if past the end) the fake clock runs on, and how far (the SDK's
+   * timed waits fire).
+   */
   readonly pause?: { readonly after: number; readonly ms: number } | undefined;
   /** After which message the server sends no more of the script. */
   readonly stopAfter?: number | undefined;
@@ -303,9 +341,9 @@ function lineOf(message: Wire): string {
 }
 
 /**
- * Plays the app-server: answers `thread/start`, `turn/start`, `turn/steer` and `turn/interrupt`
- * from the recording, with ids of its own, and after each `turn/start` answer sends the next
- * script, a read at a time. Notes the requests it sent and the client's answers to them.
+ * Plays the app-server: answers each request as recorded, with ids of its own; the request the
+ * next script follows (`turn/start`, `thread/goal/set`, `thread/compact/start`) with that script,
+ * sent a read at a time. Notes the requests it sent and the client's answers to them.
  */
 class ScriptedServer {
   /** Ids of the requests it sent that the client must answer. */
@@ -317,8 +355,12 @@ class ScriptedServer {
   elsewhere = { otherThread: "nowhere", oldTurn: "never" };
   /** Settles once every script started so far is played. */
   private played: Promise<void> = Promise.resolve();
-  /** Each turn it started: its thread and the ids it goes by (its own, and what the answer said). */
-  private readonly turns: Array<{ threadId: string; ids: Set<string> }> = [];
+  /**
+   * Each script it started: its thread, the ids its turns go by (its own, and what the answer
+   * said), and the update that ended its goal (if it ran one).
+   */
+  private readonly turns: Array<{ threadId: string; ids: Set<string>; goal?: Wire | undefined }> =
+    [];
   private readonly queue: TurnScript[] = [];
   private threadCount = 0;
   private turnCount = 0;
@@ -328,7 +370,7 @@ class ScriptedServer {
     transport.onSend = (message) => this.receive(message);
   }
 
-  /** The script of the next `turn/start`. */
+  /** The script the next request of its recording's `starts` method is answered with. */
   next(script: TurnScript): void {
     this.queue.push(script);
   }
@@ -339,12 +381,6 @@ class ScriptedServer {
     const params = message.params as Wire;
     const answer = (reply: Wire) => queueMicrotask(() => this.transport.deliver({ id, ...reply }));
     switch (method) {
-      case "thread/start": {
-        const thread = `thread-${this.threadCount++}`;
-        return answer({
-          result: withIds(PLAIN.answers[method]!, { [recordedIds(PLAIN).thread]: thread }),
-        });
-      }
       case "turn/steer":
       case "turn/interrupt": {
         // The runtime's refusal when the turn ended as the request travelled.
@@ -355,28 +391,43 @@ class ScriptedServer {
         const recorded = STEER.answers[method]!;
         return answer({ result: turnId === undefined ? recorded : { ...recorded, turnId } });
       }
-      case "turn/start":
-        return this.startTurn(id, params.threadId as string);
-      default:
-        return answer({ error: { code: -32601, message: `not in the script: ${method}` } });
+      default: {
+        if (method === this.queue[0]?.recording.starts) return this.start(id, method, params);
+        const recording = ANSWERING.get(method);
+        if (recording === undefined) {
+          return answer({ error: { code: -32601, message: `not in the script: ${method}` } });
+        }
+        // A thread/start makes a thread of its own.
+        const thread = params?.threadId ?? `thread-${this.threadCount++}`;
+        const own = { [recordedIds(recording).thread]: thread as string };
+        return answer({ result: withIds(recording.answers[method]!, own) });
+      }
     }
   }
 
-  private startTurn(requestId: unknown, thread: string): void {
+  private start(requestId: unknown, method: string, params: Wire): void {
     const script = this.queue.shift()!;
-    const ids: Ids = { thread, turn: `turn-${this.turnCount++}`, ...this.elsewhere };
+    const thread = params.threadId as string;
     const recorded = recordedIds(script.recording);
-    const own = { [recorded.thread]: ids.thread, [recorded.turn]: ids.turn };
+    const own = { [recorded.thread]: thread };
+    for (const turn of recorded.turns) own[turn] = `turn-${this.turnCount++}`;
+    const ids: Ids = { thread, turn: own[recorded.turns[0]!]!, ...this.elsewhere };
     const messages: Wire[] = [
-      { id: requestId, result: withIds(script.recording.answers["turn/start"]!, own) },
+      { id: requestId, result: withIds(script.recording.answers[method]!, own) },
       ...withIds(script.recording.messages, own),
     ];
+    // Taken before the mutations: the update that ends its goal, as recorded.
+    const goal = structuredClone(messages.filter((m) => m.method === "thread/goal/updated").at(-1));
     for (const m of script.mutations) mutate(messages, m, ids);
-    const named = (messages[0]!.result as { turn?: { id?: unknown } } | null)?.turn?.id;
-    // A clean script ends its turn itself.
+    // A clean script ends its turns (and its goal) itself. Those of another are ended by every id
+    // it gave them: its own, and those the answer and the starts say (a mutation's).
     const clean = script.mutations.length === 0 && script.stopAfter === undefined;
-    const turnIds = new Set([ids.turn, ...(isText(named) ? [named] : [])]);
-    if (!clean) this.turns.push({ threadId: thread, ids: turnIds });
+    const starts = messages.filter((m) => m.method === "turn/started").map((m) => m.params);
+    const named = [messages[0]!.result, ...starts].map(
+      (said) => (said as { turn?: { id?: unknown } } | null | undefined)?.turn?.id,
+    );
+    const turnIds = new Set([...recorded.turns.map((turn) => own[turn]!), ...named.filter(isText)]);
+    if (!clean) this.turns.push({ threadId: thread, ids: turnIds, goal });
     const playing = this.play(messages.slice(0, (script.stopAfter ?? Infinity) + 1), script);
     this.played = Promise.all([this.played, playing]).then(() => {});
   }
@@ -389,7 +440,10 @@ class ScriptedServer {
       if (isRequest(message)) this.requestIds.add(message.id);
       this.transport.line(lineOf(message));
       script.onDelivered?.(index);
-      if (script.pause?.after === index) await vi.advanceTimersByTimeAsync(script.pause.ms);
+      const { pause } = script;
+      if (pause !== undefined && Math.min(pause.after, messages.length - 1) === index) {
+        await vi.advanceTimersByTimeAsync(pause.ms);
+      }
     }
     // What the last message sets off runs before the server ends.
     await nextMacrotask();
@@ -402,11 +456,15 @@ class ScriptedServer {
     while (played !== this.played);
   }
 
-  /** Ends every turn it started that its script left running, with a clean `turn/completed`. */
+  /**
+   * Ends every turn (and goal) it started that its script left running, with a clean
+   * `turn/completed` (and the goal's update that ended it).
+   */
   endTurns(): void {
     const completion = PLAIN.messages.find((m) => m.method === "turn/completed")!;
     const params = completion.params as { turn: Wire };
-    for (const { threadId, ids } of this.turns.splice(0)) {
+    for (const { threadId, ids, goal } of this.turns.splice(0)) {
+      if (goal !== undefined) this.transport.deliver(goal);
       for (const id of ids) {
         const turn = { ...params.turn, id };
         this.transport.deliver({ method: "turn/completed", params: { ...params, threadId, turn } });
@@ -427,6 +485,7 @@ class ScriptedServer {
 
 /** What the client does with the mutated turn, and how the server ends it. */
 interface Workload {
+  /** A goal is run with runGoal, a compaction asked for with compact(); a turn as `drive` says. */
   readonly scenario: Scenario;
   readonly drive: "run" | "stream" | "textStream";
   /** After which message of the turn each call is made (none when undefined). */
@@ -447,7 +506,7 @@ interface Workload {
 
 const moment = (freq: number) => fc.option(fc.nat(30), { nil: undefined, freq });
 const workload: fc.Arbitrary<Workload> = fc.record({
-  scenario: fc.constantFrom("plain", "approval", "tool"),
+  scenario: fc.constantFrom(...SCENARIOS),
   drive: fc.constantFrom("run", "stream", "textStream"),
   steerAt: moment(2),
   interruptAt: moment(2),
@@ -618,7 +677,12 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     const options = load.abortAt === undefined ? {} : { signal: controller.signal };
     // Its server sends it the recorded turn as it is, once the mutated one has ended.
     if (load.queued) server.next({ recording: PLAIN, mutations: [] });
-    if (load.drive === "run") {
+    if (load.scenario === "goal") {
+      track("thread.runGoal()", thread.runGoal("write a haiku", options)).catch(() => {});
+    } else if (load.scenario === "compact") {
+      // The turns asked for after it (queued, the clean one) wait for it to be over.
+      track("thread.compact()", thread.compact(options)).catch(() => {});
+    } else if (load.drive === "run") {
       track("thread.run()", thread.run("look", options)).catch(() => {});
     } else {
       track("thread.turn()", thread.turn("look", options)).then(
@@ -694,7 +758,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
 describe("the client over a faulty server (property)", () => {
   it("keeps its guarantees whatever the recorded traffic is mutated into", async () => {
     // The traffic as recorded passes, or the harness is wrong.
-    for (const scenario of ["plain", "approval", "tool"] as const) {
+    for (const scenario of SCENARIOS) {
       await check({ ...CLEAN, scenario }, []);
       await check({ ...CLEAN, scenario, drive: "stream", end: "close", stopAfter: 3 }, []);
     }
