@@ -6,8 +6,12 @@
 //
 // Each line is `{ scenario, answer, result }` (the answer to a client request of that method) or
 // `{ scenario, message }` (what the server sent after the answer recorded last: `turn/start`, the
-// goal's `thread/goal/set`, `thread/compact/start`; in order).
+// goal's `thread/goal/set`, `thread/compact/start`, `review/start`, `thread/revert`; in order).
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
 import { ApprovalMode, Sandbox } from "../src/index.js";
 import { sse } from "../src/testing/index.js";
 import { createTestCodex } from "../src/testing/test-codex.js";
@@ -21,6 +25,11 @@ const ANSWERS: Record<string, readonly string[]> = {
   steer: ["turn/steer", "turn/interrupt"],
   goal: ["thread/read", "thread/goal/clear", "thread/goal/set"],
   compact: ["thread/compact/start"],
+  review: ["review/start"],
+  detached: ["thread/fork", "review/start"],
+  revert: ["thread/turns/list", "thread/revert"],
+  output: ["turn/start"],
+  input: ["turn/start"],
 };
 /** Messages about the thread or the account, which the plain turn shows for all. */
 const PLAIN_ONLY = new Set(["account/rateLimits/updated", "thread/readState/changed"]);
@@ -118,6 +127,61 @@ try {
     await compacted.compact();
     // Sent once the compaction is over: what comes from then on is not kept.
     await compacted.run("again");
+  });
+  // A review of a changed file in a git workspace: inline, and on a fork of a thread with a turn.
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: t.workDir });
+  const file = path.join(t.workDir, "app.js");
+  await writeFile(file, "export const add = (a, b) => a + b;\n");
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("-c", "user.email=sdk@example.com", "-c", "user.name=SDK", "commit", "-qm", "adder");
+  await writeFile(file, "export const add = (a, b) => a - b;\n");
+  const finding = {
+    title: "add subtracts",
+    body: "it subtracts",
+    confidence_score: 0.9,
+    priority: 1,
+  };
+  const location = { absolute_file_path: file, line_range: { start: 1, end: 1 } };
+  const reviewer = JSON.stringify({
+    findings: [{ ...finding, code_location: location }],
+    overall_correctness: "patch is incorrect",
+    overall_explanation: "add subtracts",
+    overall_confidence_score: 0.9,
+  });
+  await scenario("review", async () => {
+    t.mock.enqueueAssistantMessage(reviewer);
+    const thread = await t.codex.threadStart({ cwd: t.workDir });
+    await (await thread.review("uncommittedChanges")).run();
+  });
+  t.mock.enqueueAssistantMessage("noted");
+  const forked = await t.codex.threadStart({ cwd: t.workDir });
+  await forked.run("hi");
+  await scenario("detached", async () => {
+    t.mock.enqueueAssistantMessage(reviewer);
+    await (await forked.review("uncommittedChanges", { delivery: "detached" })).run();
+  });
+  t.mock.enqueueAssistantMessage("one");
+  t.mock.enqueueAssistantMessage("two");
+  const reverted = await t.codex.threadStart();
+  await reverted.run("hi");
+  const second = await reverted.run("again");
+  await scenario("revert", () => reverted.revert(second.id));
+  await scenario("output", async () => {
+    t.mock.enqueueAssistantMessage(JSON.stringify({ city: "Lisbon", people: 3 }));
+    const thread = await t.codex.threadStart();
+    await thread.run("Describe", { output: z.object({ city: z.string(), people: z.number() }) });
+  });
+  await scenario("input", async () => {
+    const options = [{ label: "blue", description: "calm" }];
+    const question = { id: "colour", header: "Colour", question: "Favourite colour?", options };
+    t.mock.enqueue(sse.functionCall("request_user_input", { questions: [question] }));
+    t.mock.enqueueAssistantMessage("blue it is");
+    const thread = await t.codex.threadStart({
+      onUserInput: () => ({ answers: { colour: { answers: ["blue"] } } }),
+    });
+    const settings = { model: "mock-model", reasoning_effort: null, developer_instructions: null };
+    await thread.run("pick", { collaborationMode: { mode: "plan", settings } });
   });
   await scenario("steer", async () => {
     const gate = t.mock.gate();

@@ -1,22 +1,24 @@
 // Property of the whole client under a faulty server. A real Codex runs over a fake transport, and
 // a scripted server answers it with wire traffic recorded from the real runtime and the mock model
 // (a plain turn, a turn with a command approval, a dynamic tool call, a goal run over two turns, a
-// compaction, the answers to a steer and an interrupt: test/support/fixtures/client-fuzz.jsonl,
-// made by scripts/record-client-fuzz.ts), mutated: a field dropped, null, of the wrong type or
-// another string, a huge string, deep nesting, ids of another thread or of a finished turn, a
-// message repeated or moved, a completion before its start or without its status, an unknown
-// method, an answer to no request, a request under a pending id. A workload drives the public API
-// through it (threadStart with an approval handler and a tool, run, turn with stream() or
-// textStream(), runGoal, compact, steer, interrupt, an abort, a turn queued behind, a
-// notifications() loop); the server may refuse the steer and the interrupt ("no active turn"), and
-// ends the turn (and the goal) or closes the connection, at the end of its script or part way.
-// Whatever the mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or
-// unhandled rejection, nothing the SDK logs as a bug of its own, every promise settles (within 21 s
-// of the fake clock once the turn ends; at once, with TransportClosedError, when the connection
-// does), every request the server sent is answered, a clean turn on the same thread then
-// completes, and the client's tables come back to their size once the turns are over and once it
-// is closed. connection.property, router.property and lines.property fuzz one layer each; this one
-// is about what they make together.
+// compaction, a turn with structured output, one asking for user input, an inline review, a
+// detached one on a fork, a revert, the answers to a steer and an interrupt:
+// test/support/fixtures/client-fuzz.jsonl, made by scripts/record-client-fuzz.ts), mutated: a field
+// dropped, null, of the wrong type or another string, a huge string, deep nesting, ids of another
+// thread or of a finished turn, a message repeated or moved, a completion before its start or
+// without its status, an unknown method, an answer to no request, a request under a pending id. A
+// workload drives the public API through it (threadStart with an approval handler, a user input
+// handler and a tool, run (with `output`), turn with stream() or textStream(), review, runGoal,
+// compact, revert, steer (text or an external message), interrupt, an abort, a turn queued behind,
+// a turn on another thread at once, a notifications() loop); the server may refuse the steer and
+// the interrupt ("no active turn"), and ends the turn (and the goal) or closes the connection, at
+// the end of its script or part way. Whatever the mutation, the guarantees of docs/guarantees.md
+// hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own,
+// every promise settles (within 21 s of the fake clock once the turn ends; at once, with
+// TransportClosedError, when the connection does), every request the server sent is answered, a
+// clean turn on the same thread then completes, and the client's tables come back to their size
+// once the turns are over and once it is closed. connection.property, router.property and
+// lines.property fuzz one layer each; this one is about what they make together.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
@@ -25,6 +27,7 @@ import { readFileSync } from "node:fs";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import type { DynamicTool, Thread, TurnHandle } from "../../src/index.js";
 import { ABORT_WAIT_MS } from "../../src/internal/deadline.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -58,12 +61,17 @@ vi.mock("../../src/transport/stdio.js", () => {
   return { StdioTransport };
 });
 
-const { Codex, TransportClosedError, TurnAbortedError } = await import("../../src/index.js");
+const { Codex, TransportClosedError, TurnAbortedError, externalMessage } =
+  await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
 // The SDK loads the checks of a handler's answer, and a goal's run, on first use: loaded here, that
 // takes no I/O in a run, whose wait for the answer would race the loader.
 await import("../../src/answer-checks.js");
 await import("../../src/goal.js");
+await import("../../src/review.js");
+await import("../../src/structured-output.js");
+await import("../../src/strict-schema.js");
+await import("zod/v4/core");
 
 const SEED = Number(process.env.FUZZ_SEED ?? 29_061);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
@@ -79,7 +87,10 @@ const SETTLE_MS = 2 * ABORT_WAIT_MS + 1_000;
 // The recording
 // ---------------------------------------------------------------------------------------------
 
-const SCENARIOS = ["plain", "approval", "tool", "goal", "compact"] as const;
+const SCENARIOS = [
+  ...["plain", "approval", "tool", "goal", "compact", "output", "input"],
+  ...["review", "detached", "revert"],
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /**
@@ -116,11 +127,16 @@ const RECORDED: ReadonlyMap<string, Recording> = (() => {
 const PLAIN = RECORDED.get("plain")!;
 const STEER = RECORDED.get("steer")!;
 
-/** The thread and turn ids (in order) of a recorded script, which a run's own replace. */
+/**
+ * The thread and turn ids of a recorded script, which a run's own replace: the turns it starts, in
+ * order, and those the answers name (a review's, which its completion names too).
+ */
 function recordedIds(recording: Recording): { thread: string; turns: string[] } {
-  const started = recording.messages.filter((m) => m.method === "turn/started");
-  const params = started.map((m) => m.params as { threadId: string; turn: { id: string } });
-  return { thread: params[0]!.threadId, turns: params.map((p) => p.turn.id) };
+  type Said = { threadId?: string; turn?: Wire };
+  const params = recording.messages.map((m) => m.params as Said);
+  const said = [...params, ...(Object.values(recording.answers) as Said[])].map((p) => p.turn?.id);
+  const thread = params.find((p) => p.threadId !== undefined)!.threadId!;
+  return { thread, turns: [...new Set(said.filter((id): id is string => typeof id === "string"))] };
 }
 
 /** For each method, the script recorded with an answer to it (the first). */
@@ -322,6 +338,8 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
 interface TurnScript {
   readonly recording: Recording;
   readonly mutations: readonly Mutation[];
+  /** The thread it runs on, if only that one's request starts it. */
+  readonly thread?: string | undefined;
   /**
    * After which message (the last, if past the end) the fake clock runs on, and how far (the SDK's
    * timed waits fire).
@@ -362,6 +380,8 @@ class ScriptedServer {
   private readonly turns: Array<{ threadId: string; ids: Set<string>; goal?: Wire | undefined }> =
     [];
   private readonly queue: TurnScript[] = [];
+  /** The turn each thread last started. */
+  private readonly running = new Map<unknown, string>();
   private threadCount = 0;
   private turnCount = 0;
   private closed = false;
@@ -391,27 +411,44 @@ class ScriptedServer {
         const recorded = STEER.answers[method]!;
         return answer({ result: turnId === undefined ? recorded : { ...recorded, turnId } });
       }
+      case "turn/start":
+        // An external message, folded into the running turn; into a new one should it have ended.
+        if (params.toolOutput !== undefined) {
+          const turnId = this.refuses
+            ? `turn-${this.turnCount++}`
+            : this.running.get(params.threadId);
+          return answer({
+            result: { turn: { ...(PLAIN.answers[method]!.turn as Wire), id: turnId } },
+          });
+        }
+      // falls through
       default: {
-        if (method === this.queue[0]?.recording.starts) return this.start(id, method, params);
+        const next = this.queue.findIndex(({ recording, thread }) => {
+          return recording.starts === method && (thread ?? params.threadId) === params.threadId;
+        });
+        if (next >= 0) return this.start(id, method, params, this.queue.splice(next, 1)[0]!);
         const recording = ANSWERING.get(method);
         if (recording === undefined) {
           return answer({ error: { code: -32601, message: `not in the script: ${method}` } });
         }
-        // A thread/start makes a thread of its own.
-        const thread = params?.threadId ?? `thread-${this.threadCount++}`;
+        // A thread/start, or a fork, makes a thread of its own.
+        const fork = method === "thread/fork" ? undefined : params?.threadId;
+        const thread = fork ?? `thread-${this.threadCount++}`;
         const own = { [recordedIds(recording).thread]: thread as string };
         return answer({ result: withIds(recording.answers[method]!, own) });
       }
     }
   }
 
-  private start(requestId: unknown, method: string, params: Wire): void {
-    const script = this.queue.shift()!;
+  private start(requestId: unknown, method: string, params: Wire, script: TurnScript): void {
     const thread = params.threadId as string;
     const recorded = recordedIds(script.recording);
     const own = { [recorded.thread]: thread };
     for (const turn of recorded.turns) own[turn] = `turn-${this.turnCount++}`;
-    const ids: Ids = { thread, turn: own[recorded.turns[0]!]!, ...this.elsewhere };
+    // A revert starts no turn.
+    const turn = own[recorded.turns[0] ?? ""] ?? "turn-none";
+    this.running.set(thread, turn);
+    const ids: Ids = { thread, turn, ...this.elsewhere };
     const messages: Wire[] = [
       { id: requestId, result: withIds(script.recording.answers[method]!, own) },
       ...withIds(script.recording.messages, own),
@@ -490,6 +527,10 @@ interface Workload {
   readonly drive: "run" | "stream" | "textStream";
   /** After which message of the turn each call is made (none when undefined). */
   readonly steerAt: number | undefined;
+  /** Whether the steer is text or an external message (sent as a `turn/start` into the turn). */
+  readonly steerWith: "text" | "external";
+  /** Whether a turn runs on the other thread meanwhile. */
+  readonly parallel: boolean;
   readonly interruptAt: number | undefined;
   readonly abortAt: number | undefined;
   /** How the thread's approval handler and tool answer. */
@@ -509,6 +550,8 @@ const workload: fc.Arbitrary<Workload> = fc.record({
   scenario: fc.constantFrom(...SCENARIOS),
   drive: fc.constantFrom("run", "stream", "textStream"),
   steerAt: moment(2),
+  steerWith: fc.constantFrom("text", "external"),
+  parallel: fc.boolean(),
   interruptAt: moment(2),
   abortAt: moment(4),
   handler: fc.constantFrom("sync", "async", "throw"),
@@ -527,6 +570,8 @@ const CLEAN: Workload = {
   scenario: "plain",
   drive: "run",
   steerAt: undefined,
+  steerWith: "text",
+  parallel: false,
   interruptAt: undefined,
   abortAt: undefined,
   handler: "sync",
@@ -656,6 +701,8 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       approvals: {
         commandExecution: () => behave(load.handler).then(() => ({ decision: "accept" })),
       },
+      onUserInput: () =>
+        behave(load.handler).then(() => ({ answers: { colour: { answers: ["blue"] } } })),
     });
     const tables = clientStats(codex);
     server.refuses = load.refuses;
@@ -665,16 +712,25 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     server.next({
       recording: RECORDED.get(load.scenario)!,
       mutations,
+      // A detached review's runs on its fork.
+      thread: load.scenario === "detached" ? undefined : thread.id,
       pause: load.pause,
       stopAfter: load.stopAfter,
       onDelivered: (index) => {
         if (index === load.abortAt) controller.abort();
         if (handle === undefined) return;
-        if (index === load.steerAt) track("steer()", handle.steer("more")).catch(() => {});
+        if (index === load.steerAt) {
+          const input = load.steerWith === "text" ? "more" : externalMessage("ci", "it failed");
+          track("steer()", handle.steer(input)).catch(() => {});
+        }
         if (index === load.interruptAt) track("interrupt()", handle.interrupt()).catch(() => {});
       },
     });
     const options = load.abortAt === undefined ? {} : { signal: controller.signal };
+    if (load.parallel) {
+      server.next({ recording: PLAIN, mutations: [], thread: other.id });
+      track("another thread's run()", other.run("meanwhile")).catch(() => {});
+    }
     // Its server sends it the recorded turn as it is, once the mutated one has ended.
     if (load.queued) server.next({ recording: PLAIN, mutations: [] });
     if (load.scenario === "goal") {
@@ -682,13 +738,24 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     } else if (load.scenario === "compact") {
       // The turns asked for after it (queued, the clean one) wait for it to be over.
       track("thread.compact()", thread.compact(options)).catch(() => {});
-    } else if (load.drive === "run") {
-      track("thread.run()", thread.run("look", options)).catch(() => {});
+    }
+    const reviews = load.scenario === "review" || load.scenario === "detached";
+    if (load.scenario === "goal" || load.scenario === "compact") {
+      // Started above.
+    } else if (load.scenario === "revert") {
+      track("thread.revert()", thread.revert("turn-0", options)).catch(() => {});
+    } else if (load.drive === "run" && !reviews) {
+      const output = load.scenario === "output" ? z.object({ city: z.string() }) : undefined;
+      track("thread.run()", thread.run("look", { ...options, output })).catch(() => {});
     } else {
-      track("thread.turn()", thread.turn("look", options)).then(
+      const delivery = load.scenario === "detached" ? "detached" : "inline";
+      const start = reviews
+        ? thread.review("uncommittedChanges", { ...options, delivery })
+        : thread.turn("look", options);
+      track("thread.turn()", start).then(
         (turn) => {
           handle = turn;
-          const reader = load.drive === "stream" ? turn.stream() : turn.textStream();
+          const reader = load.drive === "textStream" ? turn.textStream() : turn.stream();
           track(`${load.drive}()`, drain(reader)).catch(() => {});
           track("handle.run()", turn.run()).catch(() => {});
         },
@@ -731,9 +798,11 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       const unanswered = () => [...server.requestIds].filter((id) => !server.answered.has(id));
       await runClock(SETTLE_MS, () => unanswered().length === 0);
       expect(unanswered(), "requests the client never answered").toEqual([]);
-      expect(ownTables(clientStats(codex)), "tables once the turns are over").toEqual(
-        ownTables(tables),
-      );
+      // A detached review's fork, a thread of the client's (deleted should its review not start).
+      const forks = load.scenario === "detached" ? ["threadHandlers", "threadTools"] : [];
+      const after = (stats: Record<string, number>) =>
+        Object.entries(ownTables(stats)).filter(([key]) => !forks.includes(key.slice(11)));
+      expect(after(clientStats(codex)), "tables once the turns are over").toEqual(after(tables));
     }
 
     const closing = track("codex.close()", codex.close());
