@@ -959,7 +959,17 @@ export class ServerRequestDispatcher {
     context: ServerRequestContext<"item/tool/call">,
   ): Plan {
     const call = params as unknown as ServerRequestMap["item/tool/call"]["params"];
-    const name = typeof call.tool === "string" ? call.tool : String(call.tool);
+    const failed = (message: string): DynamicToolCallResponse => ({
+      contentItems: [{ type: "inputText", text: message }],
+      success: false,
+    });
+    // Read as it is: as a string, an array would name the tool its items join to, and one nested
+    // deep enough would overflow the stack.
+    if (typeof call.tool !== "string") {
+      const message = `the call names no tool (its tool is ${describe(call.tool)})`;
+      return { run: undefined, check: (value) => value, fallback: () => failed(message) };
+    }
+    const name = call.tool;
     const { threadId } = context;
     // The pinned runtime offers a sub-agent none of its thread's tools; a runtime that did would
     // have the thread's functions answer.
@@ -969,10 +979,6 @@ export class ServerRequestDispatcher {
         ? undefined
         : (this.#threadTools.get(threadId)?.get(name) ??
           (parent === undefined ? undefined : this.#threadTools.get(parent)?.get(name)));
-    const failed = (message: string): DynamicToolCallResponse => ({
-      contentItems: [{ type: "inputText", text: message }],
-      success: false,
-    });
     if (tool === undefined) {
       return {
         run: undefined,

@@ -877,6 +877,31 @@ describe("ServerRequestDispatcher: requests at the edges of their scope", () => 
   });
 });
 
+describe("ServerRequestDispatcher: a tool call whose tool is no string", () => {
+  it("answers a failed call naming the kind, without running a tool its items would name", async () => {
+    const { transport, dispatcher, turnEvents } = setup();
+    let ran = false;
+    dispatcher.addToThread("th", undefined, [
+      { name: "lookup", inputSchema: { type: "object" }, handler: () => ((ran = true), "found") },
+    ]);
+    // As a string, ["lookup"] is "lookup"; nested 10,000 deep, making it one overflowed the stack
+    // and the call was answered with -32603.
+    const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+    const calling = (id: number, tool: string) =>
+      transport.line(JSON.stringify(toolCall(id, "x")).replace('"tool":"x"', `"tool":${tool}`));
+    calling(1, '["lookup"]');
+    calling(2, deep);
+    const failed = {
+      success: false,
+      contentItems: [{ type: "inputText", text: "the call names no tool (its tool is an array)" }],
+    };
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: failed });
+    expect(await transport.waitForSent(2)).toEqual({ id: 2, result: failed });
+    expect(ran).toBe(false);
+    expect(turnEvents.map((e) => e.method)).toEqual(["item/tool/call", "item/tool/call"]);
+  });
+});
+
 describe("ServerRequestDispatcher: what a handler's failure sends", () => {
   // As the client wires them: the connection and the dispatcher share its secrets.
   function withSecrets(secret: string, options: DispatcherOptions = {}) {
