@@ -30,6 +30,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import type { DynamicTool, Thread, TurnHandle } from "../../src/index.js";
 import { ABORT_WAIT_MS } from "../../src/internal/deadline.js";
+import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { trapProcessFaults } from "../support/fault/guards.js";
 
@@ -45,21 +46,9 @@ class ServedTransport extends FakeTransport {
 }
 
 const transports: ServedTransport[] = [];
-vi.mock("../../src/transport/stdio.js", () => {
-  class StdioTransport extends ServedTransport {
-    constructor() {
-      super();
-      transports.push(this);
-    }
-    get pid(): undefined {
-      return undefined;
-    }
-    get stats(): Record<string, number> {
-      return {};
-    }
-  }
-  return { StdioTransport };
-});
+vi.mock("../../src/transport/stdio.js", () =>
+  fakeStdio(ServedTransport, (t) => transports.push(t)),
+);
 
 const { Codex, TransportClosedError, TurnAbortedError, externalMessage } =
   await import("../../src/index.js");
@@ -612,18 +601,12 @@ async function runClock(ms: number, done: () => boolean): Promise<void> {
   await nextMacrotask();
 }
 
-async function startCodex(errors: unknown[]) {
-  const starting = Codex.start({
-    launchArgs: ["codex-stand-in"],
+function startCodex(errors: unknown[]) {
+  return startOverFake(Codex, transports, PLAIN.answers.initialize, {
     // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
     logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
     logLevel: "error",
   });
-  await Promise.resolve();
-  const transport = transports.at(-1)!;
-  const init = await transport.waitForSent(1);
-  transport.deliver({ id: init.id, result: PLAIN.answers.initialize });
-  return { codex: await starting, transport };
 }
 
 let closedOnce: Record<string, number> | undefined;

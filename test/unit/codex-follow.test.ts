@@ -7,39 +7,24 @@
 import { expect, it, vi } from "vitest";
 import { approvalPolicies, type DynamicTool } from "../../src/index.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { startOverFake } from "../support/fake-stdio.js";
 
 const transports: FakeTransport[] = [];
+// The index is imported before this file's own imports are: the mock takes what it needs itself.
 vi.mock("../../src/transport/stdio.js", async () => {
   const { FakeTransport: Fake } = await import("../support/fake-transport.js");
-  class StdioTransport extends Fake {
-    constructor() {
-      super();
-      transports.push(this);
-    }
-    get pid(): undefined {
-      return undefined;
-    }
-    get stats(): Record<string, number> {
-      return {};
-    }
-  }
-  return { StdioTransport };
+  const { fakeStdio } = await import("../support/fake-stdio.js");
+  return fakeStdio(Fake, (t) => transports.push(t));
 });
 
 const { Codex } = await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
 
-async function startCodex() {
-  const starting = Codex.start({ launchArgs: ["codex-stand-in"] });
-  await Promise.resolve();
-  const transport = transports.at(-1)!;
-  const init = await transport.waitForSent(1);
-  transport.deliver({
-    id: init.id,
-    result: { userAgent: "codex/0.0.1", serverInfo: { name: "codex", version: "0.0.1" } },
+const startCodex = () =>
+  startOverFake(Codex, transports, {
+    userAgent: "codex/0.0.1",
+    serverInfo: { name: "codex", version: "0.0.1" },
   });
-  return { codex: await starting, transport };
-}
 
 /** A turn record as the server sends it. */
 const turnOf = (id: string, status = "inProgress") => ({ id, status, items: [], error: null });
