@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ApprovalMode, Sandbox } from "../src/index.js";
 import { sse } from "../src/testing/index.js";
@@ -30,6 +31,9 @@ const ANSWERS: Record<string, readonly string[]> = {
   revert: ["thread/turns/list", "thread/revert"],
   output: ["turn/start"],
   input: ["turn/start"],
+  patch: ["turn/start"],
+  mcp: ["turn/start"],
+  permissions: ["turn/start"],
 };
 /** Messages about the thread or the account, which the plain turn shows for all. */
 const PLAIN_ONLY = new Set(["account/rateLimits/updated", "thread/readState/changed"]);
@@ -72,15 +76,30 @@ function keep(scenario: string, lines: readonly RelayedLine[], answersOnly = fal
   }
 }
 
-const p = await startProxy();
-const t = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
-const scenario = async (name: string, work: () => Promise<unknown>) => {
-  await p.sync();
-  const from = p.log.length;
-  await work();
-  await p.sync();
-  keep(name, p.log.slice(from));
-};
+/** An MCP server whose one tool, `deploy`, the runtime asks to approve each call of. */
+const MCP_TOOL_SERVER = fileURLToPath(
+  new URL("../test/support/mcp-tool-server.mjs", import.meta.url),
+);
+
+/**
+ * The runtime behind a relay, and a function recording a scenario through it. Each scenario's
+ * thread starts in it, so what the runtime says at a thread's start (an MCP server's startup) is
+ * kept.
+ */
+async function start(configOverrides?: string[]) {
+  const p = await startProxy({ configOverrides });
+  const t = await createTestCodex({ launchArgs: p.launchArgs, killGraceMs: 500 });
+  const scenario = async (name: string, work: () => Promise<unknown>) => {
+    await p.sync();
+    const from = p.log.length;
+    await work();
+    await p.sync();
+    keep(name, p.log.slice(from));
+  };
+  return { p, t, scenario };
+}
+
+const { p, t, scenario } = await start();
 try {
   // The initialize answer, as the client started.
   await p.sync();
@@ -183,6 +202,21 @@ try {
     const settings = { model: "mock-model", reasoning_effort: null, developer_instructions: null };
     await thread.run("pick", { collaborationMode: { mode: "plan", settings } });
   });
+  // A file change's approval, accepted. After the others (but the steer, whose interrupted turn
+  // leaves a response of the mock's unused), so that their mock's message ids, and the server's
+  // request ids, stay as they were.
+  const asking = { approvalMode: ApprovalMode.askUser, sandbox: Sandbox.readOnly, cwd: t.workDir };
+  await scenario("patch", async () => {
+    const patch =
+      "*** Begin Patch\n*** Add File: patched.txt\n+hello from the patch\n*** End Patch\n";
+    t.mock.enqueue(sse.applyPatch(patch, { callId: "call_patch" }));
+    t.mock.enqueueAssistantMessage("patched");
+    const thread = await t.codex.threadStart({
+      ...asking,
+      approvals: { fileChange: () => ({ decision: "accept" }) },
+    });
+    await thread.run("add a file");
+  });
   await scenario("steer", async () => {
     const gate = t.mock.gate();
     t.mock.enqueue(sse.textDeltas(["working"]), { gate });
@@ -198,5 +232,44 @@ try {
 } finally {
   await t.close();
   await p.close();
+}
+// An MCP tool call's approval (an elicitation) and a grant of permissions, each accepted, from a
+// runtime of their own: the MCP server and the feature they need would change what the runtime
+// says in every scenario above (a warning about the feature, the MCP server's startup).
+const asked = await start([
+  "features.request_permissions_tool=true",
+  `mcp_servers.deployer.command=${JSON.stringify(process.execPath)}`,
+  `mcp_servers.deployer.args=[${JSON.stringify(MCP_TOOL_SERVER)}]`,
+]);
+try {
+  const { t, scenario } = asked;
+  const asking = { approvalMode: ApprovalMode.askUser, sandbox: Sandbox.readOnly, cwd: t.workDir };
+  await scenario("mcp", async () => {
+    t.mock.enqueue(
+      sse.functionCall("deploy", {}, { namespace: "mcp__deployer", callId: "call_mcp" }),
+    );
+    t.mock.enqueueAssistantMessage("deployed it");
+    const thread = await t.codex.threadStart({
+      ...asking,
+      approvals: { mcpToolCall: () => ({ action: "accept" }) },
+    });
+    await thread.run("deploy the site");
+  });
+  await scenario("permissions", async () => {
+    const permissions = { file_system: { write: [path.join(t.workDir, "out")] } };
+    const reason = "need to write the output";
+    t.mock.enqueue(
+      sse.functionCall("request_permissions", { permissions, reason }, { callId: "call_perm" }),
+    );
+    t.mock.enqueueAssistantMessage("granted");
+    const thread = await t.codex.threadStart({
+      ...asking,
+      approvals: { permissions: (params) => ({ permissions: params.permissions, scope: "turn" }) },
+    });
+    await thread.run("write the output");
+  });
+} finally {
+  await asked.t.close();
+  await asked.p.close();
 }
 writeFileSync(process.argv[2]!, out.map((line) => JSON.stringify(line) + "\n").join(""));
