@@ -1112,8 +1112,10 @@ export class Router {
         }
       }
       if (sink === undefined && this.#childStarts.size > 0) {
+        // A review's running turn names the review's thread: one naming none is no review's.
         const root = rootTurnOf(n);
-        if (root !== undefined && this.#childStarts.get(root) === threadIdOf(n)) {
+        const threadId = root === undefined ? undefined : threadIdOf(n);
+        if (threadId !== undefined && this.#childStarts.get(root!) === threadId) {
           this.#childTurns.set(turnId, root);
           turnId = root;
           sink = this.#turns.get(root);

@@ -254,6 +254,25 @@ describe("Router", () => {
     expect(router.stats).toMatchObject(settled);
   });
 
+  it("takes a turn start that names no thread for no review's running turn", () => {
+    const { transport, router } = setup();
+    takeSlot(router, "th").bind("review", sinkOf([]), { childStart: true });
+    const events: RawNotification[] = [];
+    takeSlot(router, "other").bind("plain", sinkOf(events));
+    // Its root a turn of this client's, no review: neither it nor its turn's later events go there.
+    transport.deliver({
+      method: "turn/started",
+      params: { turn: { id: "stray", rootTurnId: "plain" } },
+    });
+    const item = { type: "agentMessage", id: "m", text: "not yours" };
+    transport.deliver({
+      method: "item/completed",
+      params: { threadId: "elsewhere", turnId: "stray", item },
+    });
+    expect(events).toEqual([]);
+    expect(router.stats).toMatchObject({ childTurns: 0 });
+  });
+
   it("gives a listener of every notification added while one is delivered only the next ones", () => {
     const { transport, router } = setup();
     const seen: string[] = [];
