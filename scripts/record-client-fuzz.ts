@@ -37,6 +37,11 @@ const ANSWERS: Record<string, readonly string[]> = {
 };
 /** Messages about the thread or the account, which the plain turn shows for all. */
 const PLAIN_ONLY = new Set(["account/rateLimits/updated", "thread/readState/changed"]);
+/**
+ * What a runtime says of itself as it starts, whenever it gets to it: the second runtime's may
+ * fall in its first scenario or not, and one depends on the machine (no bubblewrap on PATH).
+ */
+const STARTUP = new Set(["configWarning", "remoteControl/status/changed"]);
 
 const out: object[] = [];
 /**
@@ -67,6 +72,7 @@ function keep(scenario: string, lines: readonly RelayedLine[], answersOnly = fal
       continue;
     }
     if (answersOnly || scenario === "steer" || m.method === "thread/started") continue;
+    if (STARTUP.has(m.method)) continue;
     if (scenario !== "plain") {
       if (PLAIN_ONLY.has(m.method) || m.params?.item?.type === "userMessage") continue;
       if (m.method === "thread/tokenUsage/updated" && usage) continue;
