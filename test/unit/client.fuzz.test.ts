@@ -270,7 +270,8 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
       const strings = [...STRINGS, ids.otherThread, ids.oldTurn];
       holder[key] = {
         null: null,
-        wrongType: wrong[to % wrong.length],
+        // A copy: a later mutation may change what it holds, which must not reach later runs.
+        wrongType: structuredClone(wrong[to % wrong.length]),
         otherString: strings[to % strings.length],
         huge: "x".repeat(HUGE[to % HUGE.length]!),
         deep: `${DEEP_MARK}${DEEP[to % DEEP.length]}`,
