@@ -1114,8 +1114,8 @@ export class Router {
       if (sink === undefined && this.#childStarts.size > 0) {
         // A review's running turn names the review's thread: one naming none is no review's.
         const root = rootTurnOf(n);
-        const threadId = root === undefined ? undefined : threadIdOf(n);
-        if (threadId !== undefined && this.#childStarts.get(root!) === threadId) {
+        const reviewThread = root === undefined ? undefined : this.#childStarts.get(root);
+        if (root !== undefined && reviewThread !== undefined && reviewThread === threadIdOf(n)) {
           this.#childTurns.set(turnId, root);
           turnId = root;
           sink = this.#turns.get(root);
