@@ -12,16 +12,17 @@
 // elicitation handler, a user input handler and a tool, which answer at once, a little or much
 // later, with an answer their check refuses, or throw; run (with `output`), turn with stream() or
 // textStream(), review, runGoal, compact, revert, steer (text or an external message), interrupt,
-// an abort, a turn queued behind, a turn on another thread at once, a notifications() loop); the
-// server may refuse the steer and the interrupt ("no active turn"), and ends the turn (and the
-// goal) or closes the connection, at the end of its script or part way. Whatever the mutation, the
-// guarantees of docs/guarantees.md hold: no uncaught exception or unhandled rejection, nothing the
-// SDK logs as a bug of its own, every promise settles (within 21 s of the fake clock once the turn
-// ends; at once, with TransportClosedError, when the connection does), every request the server
-// sent is answered (no more often than it was sent), a clean turn on the same thread then
-// completes, and the client's tables come back to their size once the turns are over and once it is
-// closed. connection.property, router.property and lines.property fuzz one layer each; this one is
-// about what they make together.
+// an abort, a turn queued behind, a turn on another thread at once, a notifications() loop), with
+// every event or with results only (`events: "results"`); the server may refuse the steer and the
+// interrupt ("no active turn"), and ends the turn (and the goal) or closes the connection, at the
+// end of its script or part way. Whatever the mutation, the guarantees of docs/guarantees.md hold:
+// no uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own, every
+// promise settles (within 21 s of the fake clock once the turn ends; at once, with
+// TransportClosedError, when the connection does), every request the server sent is answered (no
+// more often than it was sent), a clean turn on the same thread then completes, and the client's
+// tables come back to their size once the turns are over and once it is closed.
+// connection.property, router.property and lines.property fuzz one layer each; this one is about
+// what they make together.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
@@ -31,7 +32,13 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import type { DynamicTool, ServerRequestHandlers, Thread, TurnHandle } from "../../src/index.js";
+import type {
+  DynamicTool,
+  EventMode,
+  ServerRequestHandlers,
+  Thread,
+  TurnHandle,
+} from "../../src/index.js";
 import { ABORT_WAIT_MS } from "../../src/internal/deadline.js";
 import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -560,6 +567,11 @@ interface Workload {
   readonly end: "completion" | "close";
   readonly stopAfter: number | undefined;
   readonly pause: { readonly after: number; readonly ms: number } | undefined;
+  /**
+   * The client's event mode: with "results" it reads a long line of a notification nobody reads
+   * by its text alone, unparsed (the server here still sends the deltas it opted out of).
+   */
+  readonly events: EventMode;
 }
 
 /** How a handler answers: see `answerAs`. */
@@ -584,6 +596,7 @@ const workload: fc.Arbitrary<Workload> = fc.record({
     fc.record({ after: fc.nat(30), ms: fc.constantFrom(600, 1_100, ABORT_WAIT_MS + 100) }),
     { nil: undefined, freq: 3 },
   ),
+  events: fc.constantFrom("all", "results"),
 });
 
 /** The recorded traffic as it is, played to the end. */
@@ -601,6 +614,7 @@ const CLEAN: Workload = {
   end: "completion",
   stopAfter: undefined,
   pause: undefined,
+  events: "all",
 };
 
 /** The promises a run made, and how each settled so far. */
@@ -633,8 +647,9 @@ async function runClock(ms: number, done: () => boolean): Promise<void> {
   await nextMacrotask();
 }
 
-function startCodex(errors: unknown[]) {
+function startCodex(errors: unknown[], events: EventMode = "all") {
   return startOverFake(Codex, transports, PLAIN.answers.initialize, {
+    events,
     // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
     logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
     logLevel: "error",
@@ -736,7 +751,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   const errors: unknown[] = [];
   const { all, track, pending } = tracker();
-  const { codex, transport } = await startCodex(errors);
+  const { codex, transport } = await startCodex(errors, load.events);
   const server = new ScriptedServer(transport);
   // A loop over every notification, which ends with the client.
   const loop = tracker();
