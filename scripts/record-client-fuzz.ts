@@ -13,8 +13,8 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { ApprovalMode, Sandbox } from "../src/index.js";
-import { sse } from "../src/testing/index.js";
+import { ApprovalMode, Sandbox, type ServerRequestHandlers } from "../src/index.js";
+import { sse, type MockResponseInput, type TestCodex } from "../src/testing/index.js";
 import { createTestCodex } from "../src/testing/test-codex.js";
 import { startProxy, type RelayedLine } from "../test/support/fault/proxy.js";
 
@@ -105,6 +105,28 @@ async function start(configOverrides?: string[]) {
   return { p, t, scenario };
 }
 
+/**
+ * A turn in which the model makes `call`, which the runtime asks the user to approve, and
+ * `approvals` accepts; the model then says `reply`.
+ */
+async function approvedTurn(
+  t: TestCodex,
+  call: MockResponseInput,
+  reply: string,
+  approvals: ServerRequestHandlers["approvals"],
+  prompt: string,
+): Promise<void> {
+  t.mock.enqueue(call);
+  t.mock.enqueueAssistantMessage(reply);
+  const thread = await t.codex.threadStart({
+    approvalMode: ApprovalMode.askUser,
+    sandbox: Sandbox.readOnly,
+    cwd: t.workDir,
+    approvals,
+  });
+  await thread.run(prompt);
+}
+
 const { p, t, scenario } = await start();
 try {
   // The initialize answer, as the client started.
@@ -115,18 +137,12 @@ try {
     const thread = await t.codex.threadStart();
     await thread.run("hi");
   });
-  await scenario("approval", async () => {
+  await scenario("approval", () => {
     const cmd = "touch made.txt";
     const escalated = { sandbox_permissions: "require_escalated", justification: "need to write" };
-    t.mock.enqueue(sse.functionCall("exec_command", { cmd, ...escalated }, { callId: "call_cmd" }));
-    t.mock.enqueueAssistantMessage("finished");
-    const thread = await t.codex.threadStart({
-      approvalMode: ApprovalMode.askUser,
-      sandbox: Sandbox.readOnly,
-      cwd: t.workDir,
-      approvals: { commandExecution: () => ({ decision: "accept" }) },
-    });
-    await thread.run("make a file");
+    const call = sse.functionCall("exec_command", { cmd, ...escalated }, { callId: "call_cmd" });
+    const approvals = { commandExecution: () => ({ decision: "accept" as const }) };
+    return approvedTurn(t, call, "finished", approvals, "make a file");
   });
   await scenario("tool", async () => {
     t.mock.enqueue(sse.functionCall("lookup", { q: "x" }, { callId: "call_l" }));
@@ -211,17 +227,12 @@ try {
   // A file change's approval, accepted. After the others (but the steer, whose interrupted turn
   // leaves a response of the mock's unused), so that their mock's message ids, and the server's
   // request ids, stay as they were.
-  const asking = { approvalMode: ApprovalMode.askUser, sandbox: Sandbox.readOnly, cwd: t.workDir };
-  await scenario("patch", async () => {
+  await scenario("patch", () => {
     const patch =
       "*** Begin Patch\n*** Add File: patched.txt\n+hello from the patch\n*** End Patch\n";
-    t.mock.enqueue(sse.applyPatch(patch, { callId: "call_patch" }));
-    t.mock.enqueueAssistantMessage("patched");
-    const thread = await t.codex.threadStart({
-      ...asking,
-      approvals: { fileChange: () => ({ decision: "accept" }) },
-    });
-    await thread.run("add a file");
+    const call = sse.applyPatch(patch, { callId: "call_patch" });
+    const approvals = { fileChange: () => ({ decision: "accept" as const }) };
+    return approvedTurn(t, call, "patched", approvals, "add a file");
   });
   await scenario("steer", async () => {
     const gate = t.mock.gate();
@@ -249,30 +260,20 @@ const asked = await start([
 ]);
 try {
   const { t, scenario } = asked;
-  const asking = { approvalMode: ApprovalMode.askUser, sandbox: Sandbox.readOnly, cwd: t.workDir };
-  await scenario("mcp", async () => {
-    t.mock.enqueue(
-      sse.functionCall("deploy", {}, { namespace: "mcp__deployer", callId: "call_mcp" }),
-    );
-    t.mock.enqueueAssistantMessage("deployed it");
-    const thread = await t.codex.threadStart({
-      ...asking,
-      approvals: { mcpToolCall: () => ({ action: "accept" }) },
-    });
-    await thread.run("deploy the site");
+  await scenario("mcp", () => {
+    const call = sse.functionCall("deploy", {}, { namespace: "mcp__deployer", callId: "call_mcp" });
+    const approvals = { mcpToolCall: () => ({ action: "accept" as const }) };
+    return approvedTurn(t, call, "deployed it", approvals, "deploy the site");
   });
-  await scenario("permissions", async () => {
+  await scenario("permissions", () => {
     const permissions = { file_system: { write: [path.join(t.workDir, "out")] } };
     const reason = "need to write the output";
-    t.mock.enqueue(
-      sse.functionCall("request_permissions", { permissions, reason }, { callId: "call_perm" }),
-    );
-    t.mock.enqueueAssistantMessage("granted");
-    const thread = await t.codex.threadStart({
-      ...asking,
-      approvals: { permissions: (params) => ({ permissions: params.permissions, scope: "turn" }) },
-    });
-    await thread.run("write the output");
+    const args = { permissions, reason };
+    const call = sse.functionCall("request_permissions", args, { callId: "call_perm" });
+    const approvals: ServerRequestHandlers["approvals"] = {
+      permissions: (params) => ({ permissions: params.permissions, scope: "turn" }),
+    };
+    return approvedTurn(t, call, "granted", approvals, "write the output");
   });
 } finally {
   await asked.t.close();
