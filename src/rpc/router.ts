@@ -1216,6 +1216,7 @@ export class Router {
     this.#running.clear();
     this.#runningUnseen.clear();
     this.#endedFirst.clear();
+    this.#unsubscribed.clear();
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];

@@ -88,6 +88,22 @@ it("keeps the unsubscribe answered right after a resume in the same read", async
   await codex.close();
 });
 
+it("forgets the threads it unsubscribed from once closed, as it forgets every other", async () => {
+  const { codex, transport } = await startCodex();
+  const closedSizes = clientStats(codex);
+  const unsubscribing = codex.thread("th").unsubscribe();
+  const unsubscribe = await sentWhen(transport, (m) => m.method === "thread/unsubscribe");
+  transport.deliver({ id: unsubscribe.id, result: { status: "unsubscribed" } });
+  await unsubscribing;
+  expect(clientStats(codex)["router.unsubscribed"]).toBe(1);
+  await codex.close();
+  expect(clientStats(codex)["router.unsubscribed"]).toBe(closedSizes["router.unsubscribed"]);
+  // As on any thread of a closed client: no advice to resume, which a closed client cannot do.
+  await expect(codex.thread("th").run("x")).rejects.toMatchObject({
+    name: "TransportClosedError",
+  });
+});
+
 for (const [kind, requestFirst] of [
   ["turn", true],
   ["turn", false],
