@@ -4,6 +4,7 @@ import {
   JsonRpcError,
   MethodNotFoundError,
   RequestTimeoutError,
+  TransportClosedError,
 } from "./errors.js";
 import type {
   ClientRequestMethod,
@@ -203,9 +204,10 @@ export async function allPages<T>(
 }
 
 /**
- * A page as the protocol has it, `data` an array and `nextCursor` a string or null; a
+ * A page as the protocol has it, `data` an array and `nextCursor` a non-empty string or null; a
  * `CodexError` naming the method otherwise (a cursor of another kind would never repeat as the
- * same value, and the loop would fetch for ever).
+ * same value, and the loop would fetch for ever; an empty one, sent back, would fail the check of
+ * a caller's cursor, as if the caller had given it).
  */
 export function checkPage<P extends ListPage<unknown>>(page: P, method: string): P {
   const { data, nextCursor } = page as { data?: unknown; nextCursor?: unknown };
@@ -214,6 +216,9 @@ export function checkPage<P extends ListPage<unknown>>(page: P, method: string):
   }
   if (nextCursor !== undefined && nextCursor !== null && typeof nextCursor !== "string") {
     throw new CodexError(`${method}: the server answered with a nextCursor that is no string`);
+  }
+  if (nextCursor === "") {
+    throw new CodexError(`${method}: the server answered with an empty nextCursor`);
   }
   return page;
 }
@@ -332,8 +337,8 @@ export const TURN_STARTED = "turnStarted";
  * is not supported yet", until a turn runs) and a plain read shows no user message yet;
  * {@link TURN_STARTED} when the read shows one (the thread's first turn started as the refusal
  * came: the call is worth asking again, once); `undefined` otherwise. The check answers for the
- * call: it times out as the call, and when it fails otherwise (logged), the call's own error
- * stands.
+ * call: it times out as the call, fails with the connection as the call, and when it fails
+ * otherwise or its answer shows no preview (logged), the call's own error stands.
  */
 export async function turnlessRecord(
   connection: Connection,
@@ -353,12 +358,24 @@ export async function turnlessRecord(
       callLeft(call, since),
     );
   } catch (checkError) {
-    if (checkError instanceof RequestTimeoutError || call?.signal?.aborted) throw checkError;
+    if (
+      checkError instanceof RequestTimeoutError ||
+      checkError instanceof TransportClosedError ||
+      call?.signal?.aborted
+    ) {
+      throw checkError;
+    }
     asked.log?.debug(`${method}: the check of whether the thread has a turn failed`, checkError);
     return undefined;
   }
+  // The answer as the server sent it: a faulty one tells nothing.
+  const preview = (read as { thread?: { preview?: unknown } | null }).thread?.preview;
+  if (typeof preview !== "string") {
+    asked.log?.debug(`${method}: the check of whether the thread has a turn read no preview`);
+    return undefined;
+  }
   // Read without its turns, it lists none.
-  return read.thread.preview === "" ? read : TURN_STARTED;
+  return preview === "" ? read : TURN_STARTED;
 }
 
 // A new page each time: a caller may change the page it was given.

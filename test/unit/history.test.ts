@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Codex, clientStats } from "../../src/codex.js";
-import { CodexError, MethodNotFoundError, RequestTimeoutError } from "../../src/errors.js";
+import {
+  CodexError,
+  MethodNotFoundError,
+  RequestTimeoutError,
+  TransportClosedError,
+} from "../../src/errors.js";
 import { Connection } from "../../src/rpc/connection.js";
 import {
   allPages,
@@ -309,6 +314,8 @@ describe("pages the server gets wrong", () => {
         "the server answered with a nextCursor that is no string",
       ],
       [{ data: [], nextCursor: 3 }, "the server answered with a nextCursor that is no string"],
+      // Sent back, it would fail the check of a caller's cursor, as if the caller had given it.
+      [{ data: [], nextCursor: "" }, "the server answered with an empty nextCursor"],
     ];
     for (const [page, message] of cases) {
       for (const [pages, method] of [
@@ -407,6 +414,32 @@ describe("the check of a thread without a turn yet", () => {
     transport.deliver({ id: itemsRequest.id, error: { code: -32601, message: unsupported } });
     await refuse(transport, 4, broke);
     expect(((await items) as MethodNotFoundError).rpcMessage).toBe(unsupported);
+  });
+
+  it("leaves the call's refusal standing when its answer holds no thread, and logs that", async () => {
+    for (const result of [{}, { thread: null }, { thread: { preview: 3 } }]) {
+      const transport = new FakeTransport();
+      const { log, entries } = captureLog();
+      const connection = new Connection(transport);
+      const listing = turnPage(connection, "th", undefined, log).catch((e: unknown) => e);
+      await refuse(transport, 1, { result });
+      const err = await listing;
+      expect(err).toBeInstanceOf(MethodNotFoundError);
+      expect((err as MethodNotFoundError).rpcMessage).toBe(NOT_YET.message);
+      expect(entries.map((e) => e.message)).toContain(
+        "codex-app-server-sdk: thread/turns/list: the check of whether the thread has a turn read no preview",
+      );
+    }
+  });
+
+  it("rejects with TransportClosedError when the server exits during it", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const listing = turnPage(connection, "th", undefined).catch((e: unknown) => e);
+    await refuse(transport, 1);
+    transport.end();
+    // Not the refusal the check was about, as if the server had answered it.
+    expect(await listing).toBeInstanceOf(TransportClosedError);
   });
 });
 
