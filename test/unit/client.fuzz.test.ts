@@ -41,19 +41,18 @@ import type {
 } from "../../src/index.js";
 import { ABORT_WAIT_MS } from "../../src/internal/deadline.js";
 import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
-import { FakeTransport } from "../support/fake-transport.js";
 import { trapProcessFaults } from "../support/fault/guards.js";
-
-type Wire = Record<string, unknown>;
-
-/** A transport whose every message from the client the test's server sees as it is sent. */
-class ServedTransport extends FakeTransport {
-  onSend: ((message: Wire) => void) | undefined;
-  override send(line: string, done?: (error?: Error | null) => void): void {
-    super.send(line, done);
-    this.onSend?.(JSON.parse(line) as Wire);
-  }
-}
+import {
+  ServedTransport,
+  VALUE_MUTATIONS,
+  isText,
+  lineOf,
+  mutateValue,
+  places,
+  tracker,
+  type ValueMutation,
+  type Wire,
+} from "../support/fuzz-wire.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -159,12 +158,7 @@ function withIds<T>(value: T, ids: Readonly<Record<string, string>>): T {
 // ---------------------------------------------------------------------------------------------
 
 const MUTATIONS = [
-  "drop",
-  "null",
-  "wrongType",
-  "otherString",
-  "huge",
-  "deep",
+  ...VALUE_MUTATIONS,
   "swapThread",
   "swapTurn",
   "duplicate",
@@ -207,18 +201,8 @@ const READ: ReadonlySet<string | number> = new Set([
   ...["_meta", "codex_approval_kind", "mode", "requestedSchema", "properties", "permissions"],
   ...["fileSystem", "read", "write", "entries", "path"],
 ]);
-/** Values of another type than most they replace; `wrongType` takes one of another type. */
-const WRONG: readonly unknown[] = [0, -1.5, "x", true, [], {}, [null], { id: 1 }];
 /** Strings the protocol gives meaning to, for `otherString`. */
 const STRINGS = ["", "failed", "interrupted", "completed", "inProgress", "agentMessage"];
-const HUGE = [5_000, 300_000, 3_000_000];
-const DEEP = [100, 10_000, 300_000];
-/** Stands for `[[[...]]]` nested `depth` deep, written out as the line is sent. */
-const DEEP_MARK = "\u0000deep:";
-
-/** A string as the line carries it (a deep-nesting mark is sent as arrays). */
-const isText = (value: unknown): value is string =>
-  typeof value === "string" && !value.startsWith(DEEP_MARK);
 
 /** Whether the client reads `message` as a request, which it must answer. */
 const isRequest = (message: Wire): boolean =>
@@ -230,20 +214,6 @@ function isUnreadableCompletion(message: Wire): boolean {
   const turn = (message.params as { turn?: unknown } | null | undefined)?.turn;
   if (typeof turn !== "object" || turn === null) return true;
   return !isText((turn as Wire).id) || !isText((turn as Wire).status);
-}
-
-/** Every place holding a value in `root`: object fields and array items, at any depth. */
-function places(root: unknown): Array<[holder: Wire, key: string | number]> {
-  const out: Array<[Wire, string | number]> = [];
-  const walk = (value: unknown) => {
-    if (typeof value !== "object" || value === null) return;
-    for (const [key, item] of Object.entries(value)) {
-      out.push([value as Wire, Array.isArray(value) ? Number(key) : key]);
-      walk(item);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /**
@@ -262,28 +232,9 @@ function mutate(script: Wire[], mutation: Mutation, ids: Ids): void {
     case "otherString":
     case "huge":
     case "deep": {
-      // Two times in three a field the SDK reads, else any.
-      const all = places(at === 0 ? script[0]!.result : script[at]);
-      const read = all.filter(([, key]) => READ.has(key));
-      const spots = path % 3 === 0 || read.length === 0 ? all : read;
-      if (spots.length === 0) return;
-      const [holder, key] = spots[Math.floor(path / 3) % spots.length]!;
-      if (kind === "drop") {
-        if (Array.isArray(holder)) holder.splice(key as number, 1);
-        else delete holder[key];
-        return;
-      }
-      const wrong = WRONG.filter((value) => typeof value !== typeof holder[key]);
       const strings = [...STRINGS, ids.otherThread, ids.oldTurn];
-      holder[key] = {
-        null: null,
-        // A copy: a later mutation may change what it holds, which must not reach later runs.
-        wrongType: structuredClone(wrong[to % wrong.length]),
-        otherString: strings[to % strings.length],
-        huge: "x".repeat(HUGE[to % HUGE.length]!),
-        deep: `${DEEP_MARK}${DEEP[to % DEEP.length]}`,
-      }[kind];
-      return;
+      const root = at === 0 ? script[0]!.result : script[at];
+      return mutateValue(root, kind satisfies ValueMutation, path, to, { read: READ, strings });
     }
     case "swapThread":
     case "swapTurn": {
@@ -365,13 +316,6 @@ interface TurnScript {
 /** One more of `key` in `counts`. */
 function count(counts: Map<unknown, number>, key: unknown): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-/** A line as sent, the deep-nesting marks written out. */
-function lineOf(message: Wire): string {
-  return JSON.stringify(message).replace(/"\\u0000deep:(\d+)"/g, (_, depth: string) => {
-    return "[".repeat(Number(depth)) + "]".repeat(Number(depth));
-  });
 }
 
 /**
@@ -616,23 +560,6 @@ const CLEAN: Workload = {
   pause: undefined,
   events: "all",
 };
-
-/** The promises a run made, and how each settled so far. */
-function tracker() {
-  const all: Array<{ what: string; state: "pending" | "fulfilled" | "rejected"; value?: unknown }> =
-    [];
-  const track = <T>(what: string, promise: Promise<T>): Promise<T> => {
-    const entry: (typeof all)[number] = { what, state: "pending" };
-    all.push(entry);
-    promise.then(
-      (value) => Object.assign(entry, { state: "fulfilled", value }),
-      (reason: unknown) => Object.assign(entry, { state: "rejected", value: reason }),
-    );
-    return promise;
-  };
-  const pending = () => all.filter((t) => t.state === "pending").map((t) => t.what);
-  return { all, track, pending };
-}
 
 /**
  * Lets the client's work run until `done()`, the fake clock moving on by steps for up to `ms`

@@ -1,0 +1,124 @@
+// What the properties that play a faulty server from recorded traffic share (client.fuzz and
+// calls.fuzz): the transport whose every message the server sees, the mutations of a value in a
+// message, the line that carries a message so mutated, and the record of the promises a run made.
+import { FakeTransport } from "./fake-transport.js";
+
+/** A message as the wire carries it. */
+export type Wire = Record<string, unknown>;
+
+/** A transport whose every message from the client the test's server sees as it is sent. */
+export class ServedTransport extends FakeTransport {
+  onSend: ((message: Wire) => void) | undefined;
+  override send(line: string, done?: (error?: Error | null) => void): void {
+    super.send(line, done);
+    this.onSend?.(JSON.parse(line) as Wire);
+  }
+}
+
+/** The mutations of one value of a message: see {@link mutateValue}. */
+export const VALUE_MUTATIONS = [
+  "drop",
+  "null",
+  "wrongType",
+  "otherString",
+  "huge",
+  "deep",
+] as const;
+export type ValueMutation = (typeof VALUE_MUTATIONS)[number];
+
+/** Values of another type than most they replace; `wrongType` takes one of another type. */
+const WRONG: readonly unknown[] = [0, -1.5, "x", true, [], {}, [null], { id: 1 }];
+const HUGE = [5_000, 300_000, 3_000_000];
+const DEEP = [100, 10_000, 300_000];
+/** Stands for `[[[...]]]` nested `depth` deep, written out as the line is sent. */
+const DEEP_MARK = "\u0000deep:";
+
+/** A string as the line carries it (a deep-nesting mark is sent as arrays). */
+export const isText = (value: unknown): value is string =>
+  typeof value === "string" && !value.startsWith(DEEP_MARK);
+
+/** Every place holding a value in `root`: object fields and array items, at any depth. */
+export function places(root: unknown): Array<[holder: Wire, key: string | number]> {
+  const out: Array<[Wire, string | number]> = [];
+  const walk = (value: unknown) => {
+    if (typeof value !== "object" || value === null) return;
+    for (const [key, item] of Object.entries(value)) {
+      out.push([value as Wire, Array.isArray(value) ? Number(key) : key]);
+      walk(item);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** What {@link mutateValue} aims at and puts in. */
+export interface ValueTargets {
+  /** The fields the SDK reads, which the mutations aim at more often than the others. */
+  readonly read: ReadonlySet<string | number>;
+  /** Strings the protocol gives meaning to, for `otherString`. */
+  readonly strings: readonly string[];
+}
+
+/**
+ * Changes one value inside `root` (two times in three a field the SDK reads, else any; `path`
+ * picks it, `to` what it becomes): drops it, or makes it null, a value of another type, another
+ * string, a huge string or deep nesting.
+ */
+export function mutateValue(
+  root: unknown,
+  kind: ValueMutation,
+  path: number,
+  to: number,
+  targets: ValueTargets,
+): void {
+  const all = places(root);
+  const read = all.filter(([, key]) => targets.read.has(key));
+  const spots = path % 3 === 0 || read.length === 0 ? all : read;
+  if (spots.length === 0) return;
+  const [holder, key] = spots[Math.floor(path / 3) % spots.length]!;
+  if (kind === "drop") {
+    if (Array.isArray(holder)) holder.splice(key as number, 1);
+    else delete holder[key];
+    return;
+  }
+  const wrong = WRONG.filter((value) => typeof value !== typeof holder[key]);
+  const { strings } = targets;
+  holder[key] = {
+    null: () => null,
+    // A copy: a later mutation may change what it holds, which must not reach later runs.
+    wrongType: () => structuredClone(wrong[to % wrong.length]),
+    otherString: () => strings[to % strings.length],
+    huge: () => hugeString(to),
+    deep: () => deepNesting(to),
+  }[kind]();
+}
+
+/** A string of thousands to millions of characters, as `to` picks. */
+export const hugeString = (to: number): string => "x".repeat(HUGE[to % HUGE.length]!);
+
+/** Arrays nested a hundred to hundreds of thousands deep, as `to` picks (see {@link lineOf}). */
+export const deepNesting = (to: number): string => `${DEEP_MARK}${DEEP[to % DEEP.length]}`;
+
+/** A line as sent, the deep-nesting marks written out. */
+export function lineOf(message: Wire): string {
+  return JSON.stringify(message).replace(/"\\u0000deep:(\d+)"/g, (_, depth: string) => {
+    return "[".repeat(Number(depth)) + "]".repeat(Number(depth));
+  });
+}
+
+/** The promises a run made, and how each settled so far. */
+export function tracker() {
+  const all: Array<{ what: string; state: "pending" | "fulfilled" | "rejected"; value?: unknown }> =
+    [];
+  const track = <T>(what: string, promise: Promise<T>): Promise<T> => {
+    const entry: (typeof all)[number] = { what, state: "pending" };
+    all.push(entry);
+    promise.then(
+      (value) => Object.assign(entry, { state: "fulfilled", value }),
+      (reason: unknown) => Object.assign(entry, { state: "rejected", value: reason }),
+    );
+    return promise;
+  };
+  const pending = () => all.filter((t) => t.state === "pending").map((t) => t.what);
+  return { all, track, pending };
+}
