@@ -1,0 +1,598 @@
+// Property of the client's calls under a faulty server. A real Codex runs over a fake transport, and
+// a scripted server answers each request with the answer the real runtime gave it (every public
+// call but turns, made once with the mock model: the account, its rate limits and usage, which the
+// runtime refuses offline, the models, skills, MCP servers and loaded threads, a thread's start,
+// fork, resume, archive, unarchive, delete and unsubscribe, the thread list, a thread's read, turns
+// and items (one page, and every page through the iterables), those of a thread without a turn
+// yet, which the SDK checks, its name, its goal read, set, its status changed and cleared, the
+// config read and written, a command run, an API key's login and a logout:
+// test/support/fixtures/call-answers.jsonl, made by scripts/record-call-answers.ts), mutated: a
+// field dropped, null, of another type or another string, a huge string, deep nesting, an error
+// of odd shape (null, a string, a code that is no number, huge data, the runtime's "not supported
+// yet"), a result that is no object, the answer sent twice, sent under the id of another waiting
+// request (which gets this one's), or never sent (the connection then closes), page cursors that
+// come round again (A, B, A). A run is one to four calls, some made at once, each answered a
+// macrotask or a few later. Whatever the mutation, the guarantees of docs/guarantees.md hold: no
+// uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own, every call
+// settles (resolves, with what it says where the SDK checks the answer: a page, a thread, a goal,
+// a command's exit; or rejects with a CodexError, never a TypeError of reading the answer; at once
+// with TransportClosedError when the connection closes), a list loop ends (a cursor seen again
+// ends it with a CodexError naming the method), a call whose answers are as recorded settles as
+// it does alone, a clean call then works, and the client's tables come back to their size after
+// the run and once it is closed.
+// client.fuzz does the same for turns.
+//
+// Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
+// test/unit/calls.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and FUZZ_PATH
+// replay.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { readFileSync } from "node:fs";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import fc from "fast-check";
+import { describe, expect, it, vi } from "vitest";
+import type { Codex as CodexClass } from "../../src/index.js";
+import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
+import { trapProcessFaults } from "../support/fault/guards.js";
+import {
+  ServedTransport,
+  VALUE_MUTATIONS,
+  deepNesting,
+  hugeString,
+  lineOf,
+  mutateValue,
+  tracker,
+  type ValueMutation,
+  type Wire,
+} from "../support/fuzz-wire.js";
+
+const transports: ServedTransport[] = [];
+vi.mock("../../src/transport/stdio.js", () =>
+  fakeStdio(ServedTransport, (t) => transports.push(t)),
+);
+
+const { Codex, CodexError, TransportClosedError } = await import("../../src/index.js");
+const { clientStats } = await import("../../src/codex.js");
+// The SDK loads what some calls need on first use: loaded here, that takes no I/O in a run, where
+// the server would take the call for one that waits on nothing.
+await import("../../src/login-flows.js");
+await import("../../src/skills.js");
+await import("../../src/command-run.js");
+
+const SEED = Number(process.env.FUZZ_SEED ?? 7_919);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
+const PATH = process.env.FUZZ_PATH;
+
+// ---------------------------------------------------------------------------------------------
+// The recording
+// ---------------------------------------------------------------------------------------------
+
+/** The answer to one request a call sent, as recorded. */
+interface Answer {
+  readonly method: string;
+  readonly result?: unknown;
+  readonly error?: unknown;
+}
+
+/** For each call, the answers to the requests it sent, in order. */
+const RECORDED: ReadonlyMap<string, readonly Answer[]> = (() => {
+  const text = readFileSync(new URL("../support/fixtures/call-answers.jsonl", import.meta.url));
+  const out = new Map<string, Answer[]>();
+  for (const line of text.toString("utf8").split("\n").filter(Boolean)) {
+    const { call, ...answer } = JSON.parse(line) as Answer & { call: string };
+    out.set(call, [...(out.get(call) ?? []), answer]);
+  }
+  return out;
+})();
+
+/** What `call`'s answer number `index` says of the thread it names. */
+const threadOf = (call: string, index = 0): string =>
+  (RECORDED.get(call)![index]!.result as { thread: { id: string } }).thread.id;
+
+/** The thread with turns, its fork, another thread with a turn, and one without a turn. */
+const MAIN = threadOf("threadStart");
+const FORK = threadOf("threadFork");
+const OTHER = threadOf("threadResume");
+const TURNLESS = threadOf("readTurnless", 1);
+
+/** For each method, the first answer recorded: what a request no call's script holds gets. */
+const ANSWERING = new Map<string, Answer>();
+for (const answers of RECORDED.values()) {
+  for (const answer of answers)
+    if (!ANSWERING.has(answer.method)) ANSWERING.set(answer.method, answer);
+}
+
+/** Reads every element of a list loop, failing past a bound: a loop that never ends. */
+async function drain(loop: AsyncIterable<unknown>): Promise<number> {
+  let count = 0;
+  for await (const _ of loop) {
+    if (++count > 1_000) throw new Error("the list loop does not end");
+  }
+  return count;
+}
+
+/** Each call, made as the recording made it. */
+const CALLS = {
+  threadStart: (codex) => codex.threadStart({ cwd: "/work" }),
+  account: (codex) => codex.account(),
+  rateLimits: (codex) => codex.rateLimits(),
+  usage: (codex) => codex.usage(),
+  models: (codex) => codex.models(),
+  skills: (codex) => codex.skills({ cwds: ["/work"] }),
+  mcpServers: (codex) => codex.mcpServers(),
+  loadedThreads: (codex) => codex.loadedThreads(),
+  threadList: (codex) => codex.threadList({ limit: 1 }),
+  threads: (codex) => drain(codex.threads({ limit: 1 })),
+  read: (codex) => codex.thread(MAIN).read({ includeTurns: true }),
+  turnList: (codex) => codex.thread(MAIN).turnList(),
+  turns: (codex) => drain(codex.thread(MAIN).turns({ limit: 1 })),
+  itemList: (codex) => codex.thread(MAIN).itemList(),
+  items: (codex) => drain(codex.thread(MAIN).items({ limit: 2 })),
+  readTurnless: (codex) => codex.thread(TURNLESS).read({ includeTurns: true }),
+  turnListTurnless: (codex) => codex.thread(TURNLESS).turnList(),
+  itemListTurnless: (codex) => codex.thread(TURNLESS).itemList(),
+  setName: (codex) => codex.thread(MAIN).setName("fuzzed"),
+  setGoal: (codex) => codex.thread(MAIN).setGoal("tidy the docs", { status: "paused" }),
+  goal: (codex) => codex.thread(MAIN).goal(),
+  setGoalStatus: (codex) => codex.thread(MAIN).setGoalStatus("blocked"),
+  clearGoal: (codex) => codex.thread(MAIN).clearGoal(),
+  threadFork: (codex) => codex.threadFork(MAIN),
+  unsubscribe: (codex) => codex.thread(FORK).unsubscribe(),
+  threadArchive: (codex) => codex.threadArchive(OTHER),
+  threadUnarchive: (codex) => codex.threadUnarchive(OTHER),
+  threadResume: (codex) => codex.threadResume(OTHER),
+  threadDelete: (codex) => codex.threadDelete(OTHER),
+  configRead: (codex) => codex.config.read(),
+  configWrite: (codex) => codex.config.write("hide_agent_reasoning", true),
+  configBatchWrite: (codex) =>
+    codex.config.batchWrite([
+      { keyPath: "hide_agent_reasoning", value: false },
+      { keyPath: "show_raw_agent_reasoning", value: false },
+    ]),
+  exec: async (codex) => (await codex.exec(["echo", "hi"])).wait(),
+  loginApiKey: (codex) => codex.loginApiKey("sk-mock-not-a-real-key"),
+  logout: (codex) => codex.logout(),
+} satisfies Record<string, (codex: CodexClass) => Promise<unknown>>;
+type CallName = keyof typeof CALLS;
+const CALL_NAMES = Object.keys(CALLS) as CallName[];
+
+/** The calls that read every page of a list, and the request of each page. */
+const LISTS: Partial<Record<CallName, string>> = {
+  threads: "thread/list",
+  turns: "thread/turns/list",
+  items: "thread/items/list",
+  mcpServers: "mcpServerStatus/list",
+  loadedThreads: "thread/loaded/list",
+};
+
+const isObject = (value: unknown): value is Wire => typeof value === "object" && value !== null;
+const isString = (value: unknown): value is string => typeof value === "string";
+const isPage = (value: unknown) =>
+  isObject(value) &&
+  Array.isArray(value.data) &&
+  (value.nextCursor == null || typeof value.nextCursor === "string");
+const isThread = (value: unknown) => isObject(value) && isString(value.id) && value.id !== "";
+const isGoal = (value: unknown) => isObject(value) && isString(value.status) && value.status !== "";
+
+/**
+ * What the calls whose answers the SDK checks resolve with, whatever the server said (anything
+ * else rejects with a CodexError): a page, a thread, a goal, a command's exit.
+ */
+const RESOLVES: Partial<Record<CallName, (value: unknown) => boolean>> = {
+  threadStart: isThread,
+  threadFork: isThread,
+  threadResume: isThread,
+  threadUnarchive: isThread,
+  threadList: isPage,
+  turnList: isPage,
+  itemList: isPage,
+  turnListTurnless: isPage,
+  itemListTurnless: isPage,
+  loadedThreads: (value) => Array.isArray(value) && value.every(isString),
+  goal: (value) => value === null || isGoal(value),
+  setGoal: isGoal,
+  setGoalStatus: isGoal,
+  clearGoal: (value) => typeof value === "boolean",
+  exec: (value) =>
+    isObject(value) &&
+    Number.isInteger(value.exitCode) &&
+    isString(value.stdout) &&
+    isString(value.stderr),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+// ---------------------------------------------------------------------------------------------
+
+const MUTATIONS = [
+  ...VALUE_MUTATIONS,
+  "oddError",
+  "notObject",
+  "twice",
+  "crossed",
+  "silent",
+  "cursorCycle",
+] as const;
+
+/**
+ * A mutation of one call's answers: `at` picks the answer (modulo their number), `path` a value in
+ * it, `to` what it becomes. `cursorCycle` changes every answer of the call.
+ */
+interface Mutation {
+  readonly kind: (typeof MUTATIONS)[number];
+  readonly at: number;
+  readonly path: number;
+  readonly to: number;
+}
+
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.constantFrom(...MUTATIONS),
+  at: fc.nat(20),
+  path: fc.nat(600),
+  to: fc.nat(200),
+});
+
+/** The fields the SDK reads of the answers, which value mutations aim at more often. */
+const READ: ReadonlySet<string | number> = new Set([
+  ...["thread", "id", "status", "type", "preview", "ephemeral", "data", "nextCursor", "goal"],
+  ...["cleared", "exitCode", "stdout", "stderr", "config", "layers", "disabledReason", "skills"],
+  ...["interface", "shortDescription", "dependencies", "cli_auth_credentials_store", "code"],
+  ...["message", "error", "account", "sandbox"],
+]);
+/** Strings the protocol gives meaning to, for `otherString`. */
+const STRINGS = ["", "active", "idle", "notLoaded", "ephemeral", "apiKey", MAIN, OTHER];
+
+/** Error answers of shapes JSON-RPC does not allow, or of sizes no error has; `to` picks one. */
+function oddError(to: number): Wire {
+  const size = Math.floor(to / 12);
+  const errors: ReadonlyArray<() => Wire> = [
+    () => ({ error: null }),
+    () => ({ error: "the server broke" }),
+    () => ({ error: 500 }),
+    () => ({ error: ["refused"] }),
+    () => ({ error: {} }),
+    () => ({ error: { code: "-32600", message: "refused" } }),
+    () => ({ error: { code: null, message: { text: "refused" } } }),
+    () => ({ error: { code: -32600.5, message: "refused" } }),
+    () => ({ error: { code: -32600, message: hugeString(size), data: hugeString(size) } }),
+    () => ({ error: { code: -32603, message: "internal", data: deepNesting(size) } }),
+    // How the runtime refuses the history of a thread without a turn: the SDK checks why.
+    () => ({ error: { code: -32601, message: "list_turns is not supported yet" } }),
+    () => ({ error: { code: -32600, message: "thread not found" }, result: {} }),
+  ];
+  return errors[to % errors.length]!();
+}
+
+/** Results that are no object, and none at all. */
+const NOT_OBJECTS: readonly unknown[] = [[], "ok", null, 0, false, [{}], undefined];
+/** The page cursors of `cursorCycle`, in turn. */
+const CYCLE = ["A", "B"];
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+/** One call of a run, as the server answers it. */
+interface Running {
+  readonly script: readonly Answer[];
+  readonly mutation: Mutation | undefined;
+  /** How many macrotasks each answer takes. */
+  readonly delay: number;
+  /** How many requests of it were answered from its script, and how many pages it was given. */
+  next: number;
+  pages: number;
+}
+
+/** What the server sends for one request: its reply (none, if it never answers), and how. */
+interface Planned {
+  readonly id: unknown;
+  readonly reply: Wire | undefined;
+  readonly twice: boolean;
+  readonly crossed: boolean;
+}
+
+/** The call each request is sent for: the one in whose async context the client sends it. */
+const calls = new AsyncLocalStorage<Running>();
+
+/** More requests than this in one run is a loop that would not end. */
+const MAX_REQUESTS = 200;
+/** An id the client never sent, for an answer to no request. */
+const STRAY_ID = 900_000;
+
+/**
+ * Plays the app-server: answers each request with the answer recorded for the call that sent it
+ * (the next of its script; a page asked for past its script gets its last page again), mutated as
+ * the call's mutation says; a request no call's script holds gets the first answer recorded for
+ * its method, as it is.
+ */
+class CallServer {
+  /** How many requests it received. */
+  requests = 0;
+  /** The ids of the requests it never answers. */
+  readonly withheld: unknown[] = [];
+  /** How many answers are on their way. */
+  busy = 0;
+  private readonly waiting: Planned[] = [];
+  private closed = false;
+
+  constructor(private readonly transport: ServedTransport) {
+    transport.onSend = (message) => this.receive(message);
+  }
+
+  /**
+   * Makes `call` (named as recorded) with `mutation`, answering what it sends after `delay`
+   * macrotasks.
+   */
+  run<T>(name: string, call: () => Promise<T>, mutation?: Mutation, delay = 0): Promise<T> {
+    const running: Running = { script: RECORDED.get(name)!, mutation, delay, next: 0, pages: 0 };
+    return calls.run(running, call);
+  }
+
+  private receive(message: Wire): void {
+    const { id, method } = message;
+    // The `initialized` notification.
+    if (typeof method !== "string" || id === undefined) return;
+    if (++this.requests > MAX_REQUESTS) return void this.withheld.push(id);
+    const running = calls.getStore();
+    const planned = { id, ...this.plan(running, method) };
+    this.waiting.push(planned);
+    this.busy++;
+    void (async () => {
+      for (let i = 0; i <= (running?.delay ?? 0); i++) await nextMacrotask();
+      this.busy--;
+      this.answer(planned);
+    })();
+  }
+
+  private plan(running: Running | undefined, method: string): Omit<Planned, "id"> {
+    const clean = { twice: false, crossed: false };
+    const script = running?.script ?? [];
+    let index = -1;
+    let answer: Answer | undefined;
+    if (running !== undefined && script[running.next]?.method === method) {
+      answer = script[(index = running.next++)];
+    } else if (running !== undefined && running.next >= script.length) {
+      // A page past the script: the last one again.
+      answer = script.filter((a) => a.method === method).at(-1);
+      if (answer !== undefined) index = running.next++;
+    }
+    if (answer === undefined) {
+      const recorded = ANSWERING.get(method);
+      const reply =
+        recorded === undefined
+          ? { error: { code: -32601, message: `not in the script: ${method}` } }
+          : replyOf(recorded);
+      return { reply, ...clean };
+    }
+    const reply = replyOf(answer);
+    const mutation = running!.mutation;
+    if (mutation === undefined) return { reply, ...clean };
+    const { kind, path, to } = mutation;
+    if (kind === "cursorCycle") {
+      const result = reply.result as Wire | undefined;
+      if (typeof result === "object" && result !== null) {
+        result.nextCursor = CYCLE[running!.pages++ % CYCLE.length];
+      }
+      return { reply, ...clean };
+    }
+    if (index !== mutation.at % script.length) return { reply, ...clean };
+    switch (kind) {
+      case "oddError":
+        return { reply: oddError(to), ...clean };
+      case "notObject":
+        return { reply: { result: NOT_OBJECTS[to % NOT_OBJECTS.length] }, ...clean };
+      case "silent":
+        return { reply: undefined, ...clean };
+      case "twice":
+        return { reply, twice: true, crossed: false };
+      case "crossed":
+        return { reply, twice: false, crossed: true };
+      default: {
+        const root = reply.error ?? reply.result;
+        mutateValue(root, kind satisfies ValueMutation, path, to, { read: READ, strings: STRINGS });
+        return { reply, ...clean };
+      }
+    }
+  }
+
+  private answer(planned: Planned): void {
+    const at = this.waiting.indexOf(planned);
+    // Sent already, under another's id.
+    if (at < 0 || this.closed) return;
+    this.waiting.splice(at, 1);
+    if (planned.reply === undefined) return void this.withheld.push(planned.id);
+    let id = planned.id;
+    if (planned.crossed) {
+      // Under the id of another request still waiting, which gets this one's place; else to no
+      // request, before its own.
+      const other = this.waiting.shift();
+      if (other === undefined) this.send({ ...planned.reply, id: STRAY_ID });
+      else {
+        id = other.id;
+        if (other.reply === undefined) this.withheld.push(planned.id);
+        else this.send({ ...other.reply, id: planned.id });
+      }
+    }
+    this.send({ ...planned.reply, id });
+    if (planned.twice) this.send({ ...planned.reply, id });
+  }
+
+  private send(message: Wire): void {
+    this.transport.line(lineOf(message));
+  }
+
+  /** Ends the connection, as an app-server that exits. */
+  close(): void {
+    this.closed = true;
+    this.transport.end();
+  }
+}
+
+/** A recorded answer as a reply, a copy of its own. */
+function replyOf(answer: Answer): Wire {
+  return structuredClone(
+    answer.error === undefined ? { result: answer.result } : { error: answer.error },
+  );
+}
+
+/**
+ * Lets the client's work run until `done()`, or until the server has had no answer on its way
+ * for a few macrotasks (what is still pending then waits on an answer that never comes).
+ */
+async function settle(server: CallServer, done: () => boolean): Promise<void> {
+  let quiet = 0;
+  for (let turn = 0; turn < 10_000 && !done() && quiet < 3; turn++) {
+    await nextMacrotask();
+    quiet = server.busy > 0 ? 0 : quiet + 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------------------------
+
+/** One call of a run. */
+interface Step {
+  readonly call: CallName;
+  readonly mutation: Mutation | undefined;
+  /** Made at once with the step before, instead of once the calls before have settled. */
+  readonly together: boolean;
+  /** How many macrotasks the server takes to answer each of its requests. */
+  readonly delay: number;
+}
+
+const step: fc.Arbitrary<Step> = fc.record({
+  call: fc.constantFrom(...CALL_NAMES),
+  mutation: fc.option(mutation, { nil: undefined, freq: 4 }),
+  together: fc.boolean(),
+  delay: fc.nat(2),
+});
+
+function startCodex(errors: unknown[]) {
+  const initialize = RECORDED.get("initialize")![0]!.result;
+  return startOverFake(Codex, transports, initialize, {
+    // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
+    logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
+    logLevel: "error",
+  });
+}
+
+let closedOnce: Record<string, number> | undefined;
+/** The tables of a client closed as soon as it started: what every closed client comes back to. */
+async function closedStats(): Promise<Record<string, number>> {
+  if (closedOnce !== undefined) return closedOnce;
+  const { codex } = await startCodex([]);
+  await codex.close();
+  return (closedOnce = clientStats(codex));
+}
+
+/** How a call settles alone, its answers as recorded: rejected if the last is an error. */
+const alone = (call: CallName) =>
+  RECORDED.get(call)!.at(-1)!.error === undefined ? "fulfilled" : "rejected";
+
+/** One run: the calls of `steps` through the mutated answers, then the checks. */
+async function check(steps: readonly Step[]): Promise<void> {
+  const trap = trapProcessFaults({ exclusive: true });
+  const baseline = await closedStats();
+  const errors: unknown[] = [];
+  const { codex, transport } = await startCodex(errors);
+  const server = new CallServer(transport);
+  // The login flows keep a tracker of the client's logins from the first call that needs it.
+  await server.run("account", () => codex.account());
+  const tables = clientStats(codex);
+  const { all, track, pending } = tracker();
+  try {
+    for (const [index, { call, mutation, together, delay }] of steps.entries()) {
+      if (!together) await settle(server, () => pending().length === 0);
+      const made = server.run<unknown>(call, () => CALLS[call](codex), mutation, delay);
+      track(`${call} (step ${index})`, made).catch(() => {});
+    }
+    await settle(server, () => pending().length === 0);
+    const waiting = all.filter((t) => t.state === "pending");
+    const closes = waiting.length > 0;
+    if (closes) {
+      expect(server.withheld, `${pending().join(", ")} pending, every answer sent`).not.toEqual([]);
+      // Everything pending rejects at once, as the server is gone.
+      server.close();
+      await settle(server, () => pending().length === 0);
+      for (const { what, state, value } of waiting) {
+        expect(state, `${what} pending as the server ended`).toBe("rejected");
+        expect(value, what).toBeInstanceOf(TransportClosedError);
+      }
+    }
+    expect(server.requests, "requests in one run").toBeLessThanOrEqual(MAX_REQUESTS);
+
+    // A crossed answer reaches another call, which then settles as that answer says.
+    const crossed = steps.some((s) => s.mutation?.kind === "crossed");
+    for (const [index, { what, state, value }] of all.entries()) {
+      const { call, mutation } = steps[index]!;
+      if (state === "fulfilled") {
+        expect(RESOLVES[call]?.(value) ?? true, `${what} resolves with what it says`).toBe(true);
+      }
+      if (state === "rejected" && !(value instanceof CodexError)) {
+        const shown = value instanceof Error ? value.stack : String(value);
+        expect.fail(`${what} rejects with a CodexError, not ${shown}`);
+      }
+      if (crossed || value instanceof TransportClosedError) continue;
+      if (mutation === undefined) expect(state, `${what}, answered as recorded`).toBe(alone(call));
+      const list = LISTS[call];
+      if (mutation?.kind === "cursorCycle" && list !== undefined) {
+        expect(value, `${what}, its cursors coming round again`).toBeInstanceOf(CodexError);
+        expect((value as Error).message).toContain(`${list}: the server returned the same page`);
+      }
+    }
+
+    if (!closes) {
+      // The connection is still usable: a clean call works.
+      const models = RECORDED.get("models")![0]!.result;
+      const clean = track(
+        "a clean models()",
+        server.run("models", () => codex.models()),
+      );
+      await expect(clean).resolves.toEqual(models);
+      expect(
+        ownTables(clientStats(codex), steps),
+        `tables once ${steps.map((s) => s.call).join(", ")} are over`,
+      ).toEqual(ownTables(tables, steps));
+    }
+    await codex.close();
+    expect(clientStats(codex), "tables once closed").toEqual(baseline);
+    expect(errors, "what the SDK logged as a bug").toEqual([]);
+    await trap.expectNone();
+  } finally {
+    trap.dispose();
+    await codex.close();
+  }
+}
+
+/**
+ * The tables but for the record of the threads this client unsubscribed from, which the docs say
+ * it keeps until the server ends the thread.
+ */
+function ownTables(stats: Record<string, number>, steps: readonly Step[]): Record<string, number> {
+  if (!steps.some((s) => s.call === "unsubscribe")) return stats;
+  const { "router.unsubscribed": _unsubscribed, ...rest } = stats;
+  return rest;
+}
+
+describe("the client's calls over a faulty server (property)", () => {
+  it("records every public call but turns", () => {
+    expect([...RECORDED.keys()].filter((call) => call !== "initialize")).toEqual(CALL_NAMES);
+  });
+
+  it(
+    "keeps its guarantees whatever the recorded answers are mutated into",
+    async () => {
+      // The answers as recorded pass, or the harness is wrong.
+      for (const call of CALL_NAMES) {
+        await check([{ call, mutation: undefined, together: false, delay: 0 }]);
+      }
+      await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 4 }), check), {
+        seed: SEED,
+        numRuns: RUNS,
+        ...(PATH === undefined ? {} : { path: PATH }),
+      });
+    },
+    // A run takes a few milliseconds: room for the runs asked for.
+    30_000 + RUNS * 20,
+  );
+});
