@@ -1,6 +1,6 @@
 // What the properties that play a faulty server from recorded traffic share (client.fuzz and
 // calls.fuzz): the transport whose every message the server sees, the mutations of a value in a
-// message, the line that carries a message so mutated, and the record of the promises a run made.
+// message, and the line that carries a message so mutated.
 import { FakeTransport } from "./fake-transport.js";
 
 /** A message as the wire carries it. */
@@ -104,21 +104,4 @@ export function lineOf(message: Wire): string {
   return JSON.stringify(message).replace(/"\\u0000deep:(\d+)"/g, (_, depth: string) => {
     return "[".repeat(Number(depth)) + "]".repeat(Number(depth));
   });
-}
-
-/** The promises a run made, and how each settled so far. */
-export function tracker() {
-  const all: Array<{ what: string; state: "pending" | "fulfilled" | "rejected"; value?: unknown }> =
-    [];
-  const track = <T>(what: string, promise: Promise<T>): Promise<T> => {
-    const entry: (typeof all)[number] = { what, state: "pending" };
-    all.push(entry);
-    promise.then(
-      (value) => Object.assign(entry, { state: "fulfilled", value }),
-      (reason: unknown) => Object.assign(entry, { state: "rejected", value: reason }),
-    );
-    return promise;
-  };
-  const pending = () => all.filter((t) => t.state === "pending").map((t) => t.what);
-  return { all, track, pending };
 }

@@ -41,10 +41,10 @@ import {
   hugeString,
   lineOf,
   mutateValue,
-  tracker,
   type ValueMutation,
   type Wire,
 } from "../support/fuzz-wire.js";
+import { tracker } from "../support/tracker.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>

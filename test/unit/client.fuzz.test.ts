@@ -27,7 +27,6 @@
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
 // FUZZ_PATH replay.
-import { readFileSync } from "node:fs";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -49,10 +48,11 @@ import {
   lineOf,
   mutateValue,
   places,
-  tracker,
   type ValueMutation,
   type Wire,
 } from "../support/fuzz-wire.js";
+import { RECORDED, type Recording } from "../support/recorded-traffic.js";
+import { drain, tracker } from "../support/tracker.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -91,37 +91,6 @@ const SCENARIOS = [
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-/**
- * One recorded script: the answers to the client's requests, and what the server sent after the
- * answer recorded last, to the request that `starts` it (`turn/start`, a goal's `thread/goal/set`,
- * `thread/compact/start`).
- */
-interface Recording {
-  readonly answers: Readonly<Record<string, Wire>>;
-  readonly starts: string;
-  readonly messages: readonly Wire[];
-}
-
-const RECORDED: ReadonlyMap<string, Recording> = (() => {
-  const text = readFileSync(new URL("../support/fixtures/client-fuzz.jsonl", import.meta.url));
-  const out = new Map<
-    string,
-    { answers: Record<string, Wire>; starts: string; messages: Wire[] }
-  >();
-  for (const line of text.toString("utf8").split("\n").filter(Boolean)) {
-    const { scenario, answer, result, message } = JSON.parse(line) as {
-      scenario: string;
-      answer?: string;
-      result?: Wire;
-      message?: Wire;
-    };
-    let entry = out.get(scenario);
-    if (entry === undefined) out.set(scenario, (entry = { answers: {}, starts: "", messages: [] }));
-    if (answer !== undefined) entry.answers[(entry.starts = answer)] = result!;
-    else entry.messages.push(message!);
-  }
-  return out;
-})();
 const PLAIN = RECORDED.get("plain")!;
 const STEER = RECORDED.get("steer")!;
 
@@ -659,12 +628,6 @@ function handlers(handler: Behaviour): ServerRequestHandlers {
     onUserInput: () =>
       as({ answers: { colour: { answers: ["blue"] } } }, { answers: { colour: "blue" } }),
   };
-}
-
-async function drain(reader: AsyncIterable<unknown>): Promise<number> {
-  let count = 0;
-  for await (const _ of reader) count++;
-  return count;
 }
 
 afterEach(() => {

@@ -4,43 +4,22 @@ import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocket as WsClient, WebSocketServer, type WebSocket } from "ws";
 import { Codex, RequestTimeoutError, SDK_VERSION, TransportClosedError } from "../../src/index.js";
 import { WebSocketTransport } from "../../src/transport/websocket.js";
 import type { TransportCloseInfo, TransportSink } from "../../src/transport/transport.js";
 import { captureLog } from "../support/capture-log.js";
+import {
+  closeLater,
+  closeScriptedServers,
+  rawSocketOf,
+  scriptedServer,
+  textFrameHeader,
+} from "../support/ws-server.js";
 
-const servers: WebSocketServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    for (const client of server.clients) client.terminate();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-/**
- * A scripted app-server on 127.0.0.1: `onConnection` plays it; resolves with its ws:// URL.
- * `autoPong: false` makes it leave pings unanswered.
- */
-async function scriptedServer(
-  onConnection: (
-    socket: WebSocket,
-    request: {
-      socket: { pause(): void };
-      url?: string;
-      headers: Record<string, string | undefined>;
-    },
-  ) => void,
-  options: { autoPong?: boolean; perMessageDeflate?: boolean } = {},
-): Promise<string> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, ...options });
-  servers.push(server);
-  await once(server, "listening");
-  server.on("connection", onConnection);
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
+afterEach(closeScriptedServers);
 
 /** Answers `initialize` as the app-server would, then hands every other message to `onMessage`. */
 function initializeThen(
@@ -126,20 +105,6 @@ describe("WebSocketTransport.close", () => {
     expect(ends).toHaveLength(1);
   });
 });
-
-/** The server's raw socket under a `ws` WebSocket, for bytes `ws` would never write. */
-function rawSocketOf(socket: WebSocket): Socket {
-  return (socket as unknown as { _socket: Socket })._socket;
-}
-
-/** A text frame's header, announcing `length` bytes, as a server writes it (unmasked). */
-function textFrameHeader(length: number): Buffer {
-  const head = Buffer.alloc(10);
-  head[0] = 0x81;
-  head[1] = 127;
-  head.writeBigUInt64BE(BigInt(length), 2);
-  return head;
-}
 
 describe("WebSocketTransport, the server's end", () => {
   it("stops waiting for a server that sent its close frame and left the socket open", async () => {
@@ -283,7 +248,7 @@ describe("WebSocketTransport, a long message of the client's", () => {
     const socketPath = path.join(dir, "app-server.sock");
     const http = createServer();
     const server = new WebSocketServer({ server: http, autoPong: false });
-    servers.push(server);
+    closeLater(server);
     let timer: NodeJS.Timeout | undefined;
     server.on("connection", (socket) => {
       const raw = rawSocketOf(socket);
@@ -569,7 +534,7 @@ describe("Codex.connect", () => {
         const socketPath = path.join(dir, name);
         const http = createServer();
         const server = new WebSocketServer({ server: http });
-        servers.push(server);
+        closeLater(server);
         server.on("connection", (socket) => initializeThen(socket, () => {}));
         await new Promise<void>((resolve) => http.listen(socketPath, resolve));
         try {
