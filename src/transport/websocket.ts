@@ -320,7 +320,8 @@ export class WebSocketTransport implements Transport {
         return isBinary ? sink.dropped("a binary WebSocket frame", head) : sink.overlong(head);
       }
       if (isBinary) sink.dropped("a binary WebSocket frame", text);
-      else sink.line(text);
+      // An empty message is none, as an empty line of stdio is.
+      else if (text !== "") sink.line(text);
     });
     socket.on("unexpected-response", (_request, response) => {
       response.resume();

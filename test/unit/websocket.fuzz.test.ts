@@ -324,7 +324,8 @@ class FaultyServer {
           });
           break;
         case "empty":
-          this.drops.push(n % 2 === 1 ? BINARY : NOT_JSON);
+          // An empty text frame is no message, as an empty stdio line is: nothing is dropped.
+          if (n % 2 === 1) this.drops.push(BINARY);
           socket.send(Buffer.alloc(0), { binary: n % 2 === 1 });
           break;
         case "ping":

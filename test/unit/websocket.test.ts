@@ -381,8 +381,8 @@ describe("WebSocketTransport.start", () => {
 });
 
 describe("Codex.connect", () => {
-  it("logs and drops a binary frame, or a text frame that is not UTF-8 (as a stdio line), and the messages after it still flow", async () => {
-    const cases = [
+  it("logs and drops a binary frame, or a text frame that is not UTF-8 (as a stdio line), skips an empty one (as an empty line), and the messages after it still flow", async () => {
+    const cases: Array<{ frame: Buffer; binary: boolean; warning?: string }> = [
       {
         frame: Buffer.from('{"method":"binary"}'),
         binary: true,
@@ -394,6 +394,7 @@ describe("Codex.connect", () => {
         binary: false,
         warning: "dropped a line that is not JSON from app-server",
       },
+      { frame: Buffer.alloc(0), binary: false },
     ];
     for (const { frame, binary, warning } of cases) {
       const url = await scriptedServer((socket) =>
@@ -410,9 +411,9 @@ describe("Codex.connect", () => {
           data: [],
           nextCursor: null,
         });
-        expect(entries.filter((e) => e.level === "warn").map((e) => e.message)).toEqual([
-          `codex-app-server-sdk: ${warning}`,
-        ]);
+        expect(entries.filter((e) => e.level === "warn").map((e) => e.message)).toEqual(
+          warning === undefined ? [] : [`codex-app-server-sdk: ${warning}`],
+        );
       } finally {
         await codex.close();
       }
