@@ -7,8 +7,9 @@
 // Each line is `{ call, method, result }` or `{ call, method, error }`: the answer to one request
 // the call sent, in the order sent (a list call sends one per page; a history call on a thread
 // without a turn yet sends the checks it needs). Offline, `rateLimits` and `usage` are refused
-// (no ChatGPT login): their refusal is what is kept. Left out: the logins that need a browser, a
-// device code or ChatGPT tokens, and `mcpLogin` (an OAuth server); turns, reviews, goals run,
+// (no ChatGPT login), and so are ChatGPT tokens that are no JWT: their refusal is what is kept. A
+// browser login is started and cancelled (no browser comes). Left out: the device-code login,
+// which needs the network, and `mcpLogin` (an OAuth server); turns, reviews, goals run,
 // compactions and reverts, which client.fuzz covers.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -156,6 +157,12 @@ try {
   );
   await call("exec", async (codex) => (await codex.exec(["echo", "hi"])).wait());
   await call("loginApiKey", (codex) => codex.loginApiKey("sk-mock-not-a-real-key"));
+  await call("loginChatgpt", async (codex) => (await codex.loginChatgpt()).cancel());
+  await call("loginChatgptAuthTokens", (codex) =>
+    refused(
+      codex.loginChatgptAuthTokens({ accessToken: "not-a-jwt", chatgptAccountId: "acct-fuzz" }),
+    ),
+  );
   await call("logout", (codex) => codex.logout());
 } finally {
   await t.close();

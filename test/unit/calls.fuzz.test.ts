@@ -1,26 +1,28 @@
 // Property of the client's calls under a faulty server. A real Codex runs over a fake transport,
 // and a scripted server answers each request with the answer the real runtime gave it (every public
-// call but turns, made once with the mock model: the account, its rate limits and usage, which the
-// runtime refuses offline, the models, skills, MCP servers and loaded threads, a thread's start,
-// fork, resume, archive, unarchive, delete and unsubscribe, the thread list, a thread's read, turns
-// and items (one page, and every page through the iterables), those of a thread without a turn yet,
-// which the SDK checks, its name, its goal read, set, its status changed and cleared, the config
-// read and written, a command run, an API key's login and a logout:
-// test/support/fixtures/call-answers.jsonl, made by scripts/record-call-answers.ts), mutated: a
-// field dropped, null, of another type or another string, a huge string, deep nesting, an error of
-// odd shape (null, a string, a code that is no number, huge data, the runtime's "not supported
-// yet"), a result that is no object, the answer sent twice, sent under the id of another waiting
-// request (which gets this one's), or never sent (the connection then closes), page cursors that
-// come round again (A, B, A). A run is one to four calls, some made at once, each answered a
-// macrotask or a few later, some given up on through their signal a few macrotasks in. Whatever the
-// mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or unhandled
-// rejection, nothing the SDK logs as a bug of its own, every call settles (resolves, with what it
-// says where the SDK checks the answer: a page, a thread, a goal, a command's exit; or rejects with
-// a CodexError, never a TypeError of reading the answer; at once with TransportClosedError when the
-// connection closes; given up on, with its signal's reason), a list loop ends (a cursor seen again
-// ends it with a CodexError naming the method), a call whose answers are as recorded settles as it
-// does alone, a clean call then works, and the client's tables come back to their size after the
-// run and once it is closed.
+// call but turns, the device-code login, which needs the network, and mcpLogin, made once with the
+// mock model: the account, its rate limits and usage, which the runtime refuses offline, the
+// models, skills, MCP servers and loaded threads, a thread's start, fork, resume, archive,
+// unarchive, delete and unsubscribe, the thread list, a thread's read, turns and items (one page,
+// and every page through the iterables), those of a thread without a turn yet, which the SDK
+// checks, its name, its goal read, set, its status changed and cleared, the config read and
+// written, a command run, an API key's login, a browser login started and cancelled, ChatGPT tokens
+// refused, and a logout: test/support/fixtures/call-answers.jsonl, made by
+// scripts/record-call-answers.ts), mutated: a field dropped, null, of another type or another
+// string, a huge string, deep nesting, an error of odd shape (null, a string, a code that is no
+// number, huge data, the runtime's "not supported yet"), a result that is no object, the answer
+// sent twice, sent under the id of another waiting request (which gets this one's), or never sent
+// (the connection then closes), page cursors that come round again (A, B, A). A run is one to four
+// calls, some made at once, each answered a macrotask or a few later, some given up on through
+// their signal a few macrotasks in. Whatever the mutation, the guarantees of docs/guarantees.md
+// hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own,
+// every call settles (resolves, with what it says where the SDK checks the answer: a page, a
+// thread, a goal, a command's exit; or rejects with a CodexError, never a TypeError of reading the
+// answer; at once with TransportClosedError when the connection closes; given up on, with its
+// signal's reason), a list loop ends (a cursor seen again ends it with a CodexError naming the
+// method), a thread or a browser login whose start was given up on is deleted or cancelled once its
+// answer comes, a call whose answers are as recorded settles as it does alone, a clean call then
+// works, and the client's tables come back to their size after the run and once it is closed.
 // client.fuzz does the same for turns.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
@@ -94,6 +96,8 @@ const MAIN = threadOf("threadStart");
 const FORK = threadOf("threadFork");
 const OTHER = threadOf("threadResume");
 const TURNLESS = threadOf("readTurnless", 1);
+/** The browser login the recording started. */
+const LOGIN = (RECORDED.get("loginChatgpt")![0]!.result as { loginId: string }).loginId;
 
 /** For each method, the first answer recorded: what a request no call's script holds gets. */
 const ANSWERING = new Map<string, Answer>();
@@ -154,10 +158,23 @@ const CALLS = {
     ),
   exec: async (codex, o) => (await codex.exec(["echo", "hi"], o)).wait(),
   loginApiKey: (codex, o) => codex.loginApiKey("sk-mock-not-a-real-key", o),
+  loginChatgpt: async (codex, o) => (await codex.loginChatgpt(o)).cancel(),
+  loginChatgptAuthTokens: (codex, o) =>
+    codex.loginChatgptAuthTokens({ accessToken: "not-a-jwt", chatgptAccountId: "acct-fuzz" }, o),
   logout: (codex, o) => codex.logout(o),
 } satisfies Record<string, (codex: CodexClass, o: RequestOptions) => Promise<unknown>>;
 type CallName = keyof typeof CALLS;
 const CALL_NAMES = Object.keys(CALLS) as CallName[];
+
+/**
+ * What a call given up on before its answer sends once the answer comes: a thread started or
+ * forked is deleted, a browser login cancelled (its callback listener would run on).
+ */
+const CLEANUP: Partial<Record<CallName, { method: string; of: (params: unknown) => boolean }>> = {
+  threadStart: { method: "thread/delete", of: (p) => (p as Wire).threadId === MAIN },
+  threadFork: { method: "thread/delete", of: (p) => (p as Wire).threadId === FORK },
+  loginChatgpt: { method: "account/login/cancel", of: (p) => (p as Wire).loginId === LOGIN },
+};
 
 /** The calls that read every page of a list, and the request of each page. */
 const LISTS: Partial<Record<CallName, string>> = {
@@ -315,6 +332,8 @@ class CallServer {
   readonly withheld: unknown[] = [];
   /** How many answers are on their way. */
   busy = 0;
+  /** The requests it received, in order. */
+  readonly received: Wire[] = [];
   private readonly waiting: Planned[] = [];
   private closed = false;
 
@@ -336,6 +355,7 @@ class CallServer {
     // The `initialized` notification.
     if (typeof method !== "string" || id === undefined) return;
     if (++this.requests > MAX_REQUESTS) return void this.withheld.push(id);
+    this.received.push(message);
     const running = calls.getStore();
     const planned = { id, ...this.plan(running, method) };
     this.waiting.push(planned);
@@ -563,7 +583,17 @@ async function check(steps: readonly Step[]): Promise<void> {
       if (state === "fulfilled") {
         expect(RESOLVES[call]?.(value) ?? true, `${what} resolves with what it says`).toBe(true);
       }
-      if (givenUp(value)) continue;
+      if (givenUp(value)) {
+        // What a call given up on before its answer does once the answer comes, when it did.
+        const cleanup = CLEANUP[call];
+        if (cleanup !== undefined && mutation === undefined && !crossed && !closes) {
+          const sent = server.received.filter((m) => m.method === cleanup.method);
+          expect(sent.map((m) => m.params).filter(cleanup.of), `${what}, given up on`).not.toEqual(
+            [],
+          );
+        }
+        continue;
+      }
       if (state === "rejected" && !(value instanceof CodexError)) {
         const shown = value instanceof Error ? value.stack : String(value);
         expect.fail(`${what} rejects with a CodexError, not ${shown}`);
@@ -615,7 +645,7 @@ function ownTables(stats: Record<string, number>, steps: readonly Step[]): Recor
 }
 
 describe("the client's calls over a faulty server (property)", () => {
-  it("records every public call but turns", () => {
+  it("records every public call but turns, the device-code login and mcpLogin", () => {
     expect([...RECORDED.keys()].filter((call) => call !== "initialize")).toEqual(CALL_NAMES);
   });
 
