@@ -69,7 +69,10 @@ export class CommandAbortedError extends CodexError {
   static override readonly [ERROR_CLASS]: string = "CommandAbortedError";
   override readonly name = "AbortError";
   constructor(
-    /** The exit code and the output up to the end, or `null` when it never ended. */
+    /**
+     * The exit code and the output up to the end, or `null` when it never ended (or the server's
+     * answer gave no exit that could be read).
+     */
     readonly result: CommandResult | null,
     cause: unknown,
   ) {
