@@ -31,9 +31,14 @@ export function tracker() {
   return { all, track, pending, settled };
 }
 
-/** Reads `reader` to its end; resolves with how many values it gave. */
-export async function drain(reader: AsyncIterable<unknown>): Promise<number> {
+/**
+ * Reads `reader` to its end; resolves with how many values it gave. Past `limit` values it rejects:
+ * a reader that never ends.
+ */
+export async function drain(reader: AsyncIterable<unknown>, limit = Infinity): Promise<number> {
   let count = 0;
-  for await (const _ of reader) count++;
+  for await (const _ of reader) {
+    if (++count > limit) throw new Error(`the reader gave more than ${limit} values`);
+  }
   return count;
 }

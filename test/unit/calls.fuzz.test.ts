@@ -46,7 +46,7 @@ import {
   type ValueMutation,
   type Wire,
 } from "../support/fuzz-wire.js";
-import { tracker } from "../support/tracker.js";
+import { drain, tracker } from "../support/tracker.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -106,14 +106,8 @@ for (const answers of RECORDED.values()) {
     if (!ANSWERING.has(answer.method)) ANSWERING.set(answer.method, answer);
 }
 
-/** Reads every element of a list loop, failing past a bound: a loop that never ends. */
-async function drain(loop: AsyncIterable<unknown>): Promise<number> {
-  let count = 0;
-  for await (const _ of loop) {
-    if (++count > 1_000) throw new Error("the list loop does not end");
-  }
-  return count;
-}
+/** Past this many elements, a list loop is one that never ends. */
+const MAX_ELEMENTS = 1_000;
 
 /** Each call, made as the recording made it, with `o` (a signal, or nothing) as its options. */
 const CALLS = {
@@ -126,12 +120,12 @@ const CALLS = {
   mcpServers: (codex, o) => codex.mcpServers(o),
   loadedThreads: (codex, o) => codex.loadedThreads(o),
   threadList: (codex, o) => codex.threadList({ limit: 1, ...o }),
-  threads: (codex, o) => drain(codex.threads({ limit: 1, ...o })),
+  threads: (codex, o) => drain(codex.threads({ limit: 1, ...o }), MAX_ELEMENTS),
   read: (codex, o) => codex.thread(MAIN).read({ includeTurns: true, ...o }),
   turnList: (codex, o) => codex.thread(MAIN).turnList(o),
-  turns: (codex, o) => drain(codex.thread(MAIN).turns({ limit: 1, ...o })),
+  turns: (codex, o) => drain(codex.thread(MAIN).turns({ limit: 1, ...o }), MAX_ELEMENTS),
   itemList: (codex, o) => codex.thread(MAIN).itemList(o),
-  items: (codex, o) => drain(codex.thread(MAIN).items({ limit: 2, ...o })),
+  items: (codex, o) => drain(codex.thread(MAIN).items({ limit: 2, ...o }), MAX_ELEMENTS),
   readTurnless: (codex, o) => codex.thread(TURNLESS).read({ includeTurns: true, ...o }),
   turnListTurnless: (codex, o) => codex.thread(TURNLESS).turnList(o),
   itemListTurnless: (codex, o) => codex.thread(TURNLESS).itemList(o),
