@@ -518,8 +518,11 @@ async function settle(server: CommandServer, done: () => boolean): Promise<void>
     vi.advanceTimersByTime(1);
     quiet = moved ? 0 : quiet + 1;
     if (quiet < QUIET) continue;
-    if (vi.getTimerCount() === 0) return;
-    vi.advanceTimersToNextTimer();
+    if (vi.getTimerCount() === 0) {
+      // What the last timer set off (this tick's) runs first, and may give the server work.
+      await nextMacrotask();
+      if (!server.step() && vi.getTimerCount() === 0) return;
+    } else vi.advanceTimersToNextTimer();
     quiet = 0;
   }
 }
