@@ -1,6 +1,10 @@
 // What the properties that play a faulty server from recorded traffic share (client.fuzz and
-// calls.fuzz): the transport whose every message the server sees, the mutations of a value in a
-// message, and the line that carries a message so mutated.
+// calls.fuzz, command.fuzz): the transport whose every message the server sees, the clients
+// started over it, the mutations of a value in a message, and the line that carries a message so
+// mutated.
+import fc from "fast-check";
+import type { Codex as CodexClass, CodexOptions } from "../../src/index.js";
+import { startOverFake } from "./fake-stdio.js";
 import { FakeTransport } from "./fake-transport.js";
 
 /** A message as the wire carries it. */
@@ -13,6 +17,65 @@ export class ServedTransport extends FakeTransport {
     super.send(line, done);
     this.onSend?.(JSON.parse(line) as Wire);
   }
+}
+
+/**
+ * The clients of a property, over the `transports` its mock makes, their `initialize` answered
+ * with `initialize`. `start` starts one at log level "error" (where the SDK logs only what it takes
+ * for a bug of its own, or a listener's throw), what it logs pushed to `errors`; `closedStats`
+ * gives the tables of a client closed as soon as it started: what every closed client comes back
+ * to. `sdk` is the SDK as the test file imported it, after its mock.
+ */
+export function propertyClients(
+  sdk: { Codex: typeof CodexClass; clientStats: (codex: CodexClass) => Record<string, number> },
+  transports: readonly ServedTransport[],
+  initialize: unknown,
+) {
+  const start = (errors: unknown[], options: CodexOptions = {}) =>
+    startOverFake(sdk.Codex, transports, initialize, {
+      ...options,
+      logger: {
+        debug() {},
+        info() {},
+        warn() {},
+        error: (...args: unknown[]) => errors.push(args),
+      },
+      logLevel: "error",
+    });
+  let closed: Record<string, number> | undefined;
+  const closedStats = async (): Promise<Record<string, number>> => {
+    if (closed === undefined) {
+      const { codex } = await start([]);
+      await codex.close();
+      closed = sdk.clientStats(codex);
+    }
+    return closed;
+  };
+  return { start, closedStats };
+}
+
+/**
+ * A mutation of a property's traffic: its `kind`; `at` picks the message, `path` a value in it,
+ * `to` what it becomes or where it goes, each modulo what there is (see each property).
+ */
+export interface Mutation<K extends string> {
+  readonly kind: K;
+  readonly at: number;
+  readonly path: number;
+  readonly to: number;
+}
+
+/** Mutations of the `kinds`, `at` up to `maxAt`. */
+export function mutations<K extends string>(
+  kinds: readonly K[],
+  maxAt: number,
+): fc.Arbitrary<Mutation<K>> {
+  return fc.record({
+    kind: fc.constantFrom(...kinds),
+    at: fc.nat(maxAt),
+    path: fc.nat(600),
+    to: fc.nat(200),
+  });
 }
 
 /** The mutations of one value of a message: see {@link mutateValue}. */

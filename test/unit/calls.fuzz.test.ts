@@ -34,7 +34,7 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import type { Codex as CodexClass, RequestOptions } from "../../src/index.js";
-import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
+import { fakeStdio } from "../support/fake-stdio.js";
 import { trapProcessFaults } from "../support/fault/guards.js";
 import {
   ServedTransport,
@@ -43,6 +43,9 @@ import {
   hugeString,
   lineOf,
   mutateValue,
+  mutations,
+  propertyClients,
+  type Mutation as WireMutation,
   type ValueMutation,
   type Wire,
 } from "../support/fuzz-wire.js";
@@ -232,19 +235,9 @@ const MUTATIONS = [
  * A mutation of one call's answers: `at` picks the answer (modulo their number), `path` a value in
  * it, `to` what it becomes. `cursorCycle` changes every answer of the call.
  */
-interface Mutation {
-  readonly kind: (typeof MUTATIONS)[number];
-  readonly at: number;
-  readonly path: number;
-  readonly to: number;
-}
+type Mutation = WireMutation<(typeof MUTATIONS)[number]>;
 
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom(...MUTATIONS),
-  at: fc.nat(20),
-  path: fc.nat(600),
-  to: fc.nat(200),
-});
+const mutation = mutations(MUTATIONS, 20);
 
 /** The fields the SDK reads of the answers, which value mutations aim at more often. */
 const READ: ReadonlySet<string | number> = new Set([
@@ -488,23 +481,11 @@ const step: fc.Arbitrary<Step> = fc.record({
   abortAfter: fc.option(fc.nat(4), { nil: undefined, freq: 3 }),
 });
 
-function startCodex(errors: unknown[]) {
-  const initialize = RECORDED.get("initialize")![0]!.result;
-  return startOverFake(Codex, transports, initialize, {
-    // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
-    logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
-    logLevel: "error",
-  });
-}
-
-let closedOnce: Record<string, number> | undefined;
-/** The tables of a client closed as soon as it started: what every closed client comes back to. */
-async function closedStats(): Promise<Record<string, number>> {
-  if (closedOnce !== undefined) return closedOnce;
-  const { codex } = await startCodex([]);
-  await codex.close();
-  return (closedOnce = clientStats(codex));
-}
+const { start: startCodex, closedStats } = propertyClients(
+  { Codex, clientStats },
+  transports,
+  RECORDED.get("initialize")![0]!.result,
+);
 
 /** The reason a call's signal aborts with. */
 class GivenUp extends Error {}

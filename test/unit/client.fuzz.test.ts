@@ -39,7 +39,7 @@ import type {
   TurnHandle,
 } from "../../src/index.js";
 import { ABORT_WAIT_MS } from "../../src/internal/deadline.js";
-import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
+import { fakeStdio } from "../support/fake-stdio.js";
 import { trapProcessFaults } from "../support/fault/guards.js";
 import {
   ServedTransport,
@@ -47,7 +47,10 @@ import {
   isText,
   lineOf,
   mutateValue,
+  mutations,
+  propertyClients,
   places,
+  type Mutation as WireMutation,
   type ValueMutation,
   type Wire,
 } from "../support/fuzz-wire.js";
@@ -140,19 +143,9 @@ const MUTATIONS = [
 ] as const;
 
 /** A mutation: `at` picks the message, `path` a value in it, `to` a place or a size (modulo). */
-interface Mutation {
-  readonly kind: (typeof MUTATIONS)[number];
-  readonly at: number;
-  readonly path: number;
-  readonly to: number;
-}
+type Mutation = WireMutation<(typeof MUTATIONS)[number]>;
 
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom(...MUTATIONS),
-  at: fc.nat(200),
-  path: fc.nat(600),
-  to: fc.nat(200),
-});
+const mutation = mutations(MUTATIONS, 200);
 
 /** Where a turn's script runs, and what a swap moves a message to: another thread, an old turn. */
 interface Ids {
@@ -543,23 +536,11 @@ async function runClock(ms: number, done: () => boolean): Promise<void> {
   await nextMacrotask();
 }
 
-function startCodex(errors: unknown[], events: EventMode = "all") {
-  return startOverFake(Codex, transports, PLAIN.answers.initialize, {
-    events,
-    // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
-    logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
-    logLevel: "error",
-  });
-}
-
-let closedOnce: Record<string, number> | undefined;
-/** The tables of a client closed as soon as it started: what every closed client comes back to. */
-async function closedStats(): Promise<Record<string, number>> {
-  if (closedOnce !== undefined) return closedOnce;
-  const { codex } = await startCodex([]);
-  await codex.close();
-  return (closedOnce = clientStats(codex));
-}
+const { start: startCodex, closedStats } = propertyClients(
+  { Codex, clientStats },
+  transports,
+  PLAIN.answers.initialize,
+);
 
 /**
  * The tables but for what mirrors the server's word on a thread, which a mutation changes: the
@@ -641,7 +622,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
   const errors: unknown[] = [];
   const { all, track, pending } = tracker();
-  const { codex, transport } = await startCodex(errors, load.events);
+  const { codex, transport } = await startCodex(errors, { events: load.events });
   const server = new ScriptedServer(transport);
   // A loop over every notification, which ends with the client.
   const loop = tracker();

@@ -36,7 +36,7 @@ import { setImmediate as nextMacrotask } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ExecOptions } from "../../src/index.js";
-import { fakeStdio, startOverFake } from "../support/fake-stdio.js";
+import { fakeStdio } from "../support/fake-stdio.js";
 import { trapProcessFaults } from "../support/fault/guards.js";
 import {
   ServedTransport,
@@ -45,6 +45,9 @@ import {
   hugeString,
   lineOf,
   mutateValue,
+  mutations,
+  propertyClients,
+  type Mutation as WireMutation,
   type ValueMutation,
   type Wire,
 } from "../support/fuzz-wire.js";
@@ -160,19 +163,9 @@ const HARMLESS: ReadonlySet<MutationKind> = new Set([
  * A mutation of one command's traffic: `at` picks the message (modulo the number of those it can
  * change), `path` a value in it, `to` what it becomes.
  */
-interface Mutation {
-  readonly kind: MutationKind;
-  readonly at: number;
-  readonly path: number;
-  readonly to: number;
-}
+type Mutation = WireMutation<MutationKind>;
 
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom(...MUTATIONS),
-  at: fc.nat(20),
-  path: fc.nat(600),
-  to: fc.nat(200),
-});
+const mutation = mutations(MUTATIONS, 20);
 
 /** The fields the SDK reads of the traffic, which value mutations aim at more often. */
 const READ: ReadonlySet<string | number> = new Set([
@@ -585,23 +578,11 @@ const clean = (command: string): Step => ({
   delay: 0,
 });
 
-function startCodex(errors: unknown[]) {
-  const initialize = TURNS.get("plain")!.answers.initialize;
-  return startOverFake(Codex, transports, initialize, {
-    // At "error" the SDK logs only what it takes for a bug of its own, or a listener's throw.
-    logger: { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => errors.push(args) },
-    logLevel: "error",
-  });
-}
-
-let closedOnce: Record<string, number> | undefined;
-/** The tables of a client closed as soon as it started: what every closed client comes back to. */
-async function closedStats(): Promise<Record<string, number>> {
-  if (closedOnce !== undefined) return closedOnce;
-  const { codex } = await startCodex([]);
-  await codex.close();
-  return (closedOnce = clientStats(codex));
-}
+const { start: startCodex, closedStats } = propertyClients(
+  { Codex, clientStats },
+  transports,
+  TURNS.get("plain")!.answers.initialize,
+);
 
 /** The reason a step's signal aborts with. */
 class GivenUp extends Error {}
