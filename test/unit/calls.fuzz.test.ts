@@ -14,16 +14,19 @@
 // sent twice, sent under the id of another waiting request (which gets this one's), or never sent
 // (the connection then closes), page cursors that come round again (A, B, A). A run is one to four
 // calls, some made at once, each answered a macrotask or a few later, some given up on through
-// their signal a few macrotasks in. Whatever the mutation, the guarantees of docs/guarantees.md
-// hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own,
-// every call settles (resolves, with what it says where the SDK checks the answer: a page, a
-// thread, a goal, a command's exit; or rejects with a CodexError, never a TypeError of reading the
-// answer; at once with TransportClosedError when the connection closes; given up on, with its
-// signal's reason), a list loop ends (a cursor seen again ends it with a CodexError naming the
-// method), a thread or a browser login whose start was given up on is deleted or cancelled once its
-// answer comes, a call whose answers are as recorded settles as it does alone, a clean call then
-// works, and the client's tables come back to their size after the run and once it is closed.
-// client.fuzz does the same for turns.
+// their signal a few macrotasks in, some bounded by a timeout whose time passes in two halves a
+// few macrotasks apart (on fake timers: a list's later pages get what is left of it). Whatever the
+// mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or unhandled
+// rejection, nothing the SDK logs as a bug of its own, every call settles (resolves, with what it
+// says where the SDK checks the answer: a page, a thread, a goal, a command's exit; or rejects
+// with a CodexError, never a TypeError of reading the answer; at once with TransportClosedError
+// when the connection closes; given up on, with its signal's reason; out of time, with a
+// RequestTimeoutError naming the method, or a command's CommandAbortedError caused by its
+// timeout, and only then), a list loop ends (a cursor seen again ends it with a CodexError naming
+// the method), a thread or a browser login whose start was given up on or timed out is deleted or
+// cancelled once its answer comes, a call whose answers are as recorded settles as it does alone,
+// a clean call then works, the client's tables come back to their size after the run and once it
+// is closed, and no timer of the SDK is left once it is. client.fuzz does the same for turns.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/calls.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and FUZZ_PATH
@@ -56,7 +59,8 @@ vi.mock("../../src/transport/stdio.js", () =>
   fakeStdio(ServedTransport, (t) => transports.push(t)),
 );
 
-const { Codex, CodexError, TransportClosedError } = await import("../../src/index.js");
+const { Codex, CodexError, RequestTimeoutError, TransportClosedError } =
+  await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
 // The SDK loads what some calls need on first use: loaded here, that takes no I/O in a run, where
 // the server would take the call for one that waits on nothing.
@@ -471,6 +475,11 @@ interface Step {
   readonly delay: number;
   /** After how many macrotasks the call's signal aborts, if it has one. */
   readonly abortAfter: number | undefined;
+  /**
+   * If the call has a timeout: after how many macrotasks half its time passes, and after how many
+   * more the other half.
+   */
+  readonly timeoutAfter: readonly [number, number] | undefined;
 }
 
 const step: fc.Arbitrary<Step> = fc.record({
@@ -479,7 +488,11 @@ const step: fc.Arbitrary<Step> = fc.record({
   together: fc.boolean(),
   delay: fc.nat(2),
   abortAfter: fc.option(fc.nat(4), { nil: undefined, freq: 3 }),
+  timeoutAfter: fc.option(fc.tuple(fc.nat(4), fc.nat(4)), { nil: undefined, freq: 3 }),
 });
+
+/** The timeout of a call that has one, in fake milliseconds. */
+const TIMEOUT_MS = 1_000;
 
 const { start: startCodex, closedStats } = propertyClients(
   { Codex, clientStats },
@@ -498,10 +511,35 @@ class GivenUp extends Error {}
 const givenUp = (value: unknown): boolean =>
   value instanceof GivenUp || (value instanceof CodexError && value.cause instanceof GivenUp);
 
-/** Aborts `controller` after `macrotasks` macrotasks, with a {@link GivenUp}. */
-async function abortLater(controller: AbortController, macrotasks: number): Promise<void> {
-  for (let i = 0; i <= macrotasks; i++) await nextMacrotask();
+/**
+ * Whether `value` is how a call out of time rejects: with a RequestTimeoutError naming a method
+ * (a command with a CommandAbortedError caused by its timeout).
+ */
+const timedOut = (value: unknown): boolean =>
+  (value instanceof RequestTimeoutError &&
+    typeof value.method === "string" &&
+    value.timeoutMs <= TIMEOUT_MS) ||
+  (value instanceof CodexError &&
+    value.cause instanceof DOMException &&
+    value.cause.name === "TimeoutError");
+
+/** Lets `macrotasks` macrotasks run. */
+async function macrotasks(count: number): Promise<void> {
+  for (let i = 0; i <= count; i++) await nextMacrotask();
+}
+
+/** Aborts `controller` after `count` macrotasks, with a {@link GivenUp}. */
+async function abortLater(controller: AbortController, count: number): Promise<void> {
+  await macrotasks(count);
   controller.abort(new GivenUp("given up"));
+}
+
+/** Lets a timeout's time pass: half of it after `first` macrotasks, the rest `second` later. */
+async function timeLater([first, second]: readonly [number, number]): Promise<void> {
+  await macrotasks(first);
+  vi.advanceTimersByTime(TIMEOUT_MS / 2);
+  await macrotasks(second);
+  vi.advanceTimersByTime(TIMEOUT_MS / 2);
 }
 
 /** How a call settles alone, its answers as recorded: rejected if the last is an error. */
@@ -514,6 +552,9 @@ async function check(steps: readonly Step[]): Promise<void> {
   const baseline = await closedStats();
   const errors: unknown[] = [];
   const { codex, transport } = await startCodex(errors);
+  // Timeouts pass when a step says so; nothing else of the SDK waits on a timer in a run but the
+  // waits for a confirmation after giving up, which the run's end cuts short.
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
   const server = new CallServer(transport);
   // The login flows keep a tracker of the client's logins from the first call that needs it.
   await server.run("account", () => codex.account());
@@ -521,13 +562,18 @@ async function check(steps: readonly Step[]): Promise<void> {
   const { all, track, pending } = tracker();
   const aborts: Array<Promise<void>> = [];
   try {
-    for (const [index, { call, mutation, together, delay, abortAfter }] of steps.entries()) {
+    for (const [index, s] of steps.entries()) {
+      const { call, mutation, together, delay, abortAfter, timeoutAfter } = s;
       if (!together) await settle(server, () => pending().length === 0);
-      let options: RequestOptions = {};
+      const options: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {};
       if (abortAfter !== undefined) {
         const controller = new AbortController();
         aborts.push(abortLater(controller, abortAfter));
-        options = { signal: controller.signal };
+        options.signal = controller.signal;
+      }
+      if (timeoutAfter !== undefined) {
+        aborts.push(timeLater(timeoutAfter));
+        options.timeout = TIMEOUT_MS;
       }
       const made = server.run<unknown>(call, () => CALLS[call](codex, options), mutation, delay);
       track(`${call} (step ${index})`, made).catch(() => {});
@@ -546,7 +592,9 @@ async function check(steps: readonly Step[]): Promise<void> {
       await settle(server, () => pending().length === 0);
       for (const { what, state, value } of waiting) {
         expect(state, `${what} pending as the server ended`).toBe("rejected");
-        if (!givenUp(value)) expect(value, what).toBeInstanceOf(TransportClosedError);
+        if (!givenUp(value) && !timedOut(value)) {
+          expect(value, what).toBeInstanceOf(TransportClosedError);
+        }
       }
     }
     expect(server.requests, "requests in one run").toBeLessThanOrEqual(MAX_REQUESTS);
@@ -554,11 +602,13 @@ async function check(steps: readonly Step[]): Promise<void> {
     // A crossed answer reaches another call, which then settles as that answer says.
     const crossed = steps.some((s) => s.mutation?.kind === "crossed");
     for (const [index, { what, state, value }] of all.entries()) {
-      const { call, mutation } = steps[index]!;
+      const { call, mutation, timeoutAfter } = steps[index]!;
       if (state === "fulfilled") {
         expect(RESOLVES[call]?.(value) ?? true, `${what} resolves with what it says`).toBe(true);
       }
-      if (givenUp(value)) {
+      if (timedOut(value))
+        expect(timeoutAfter, `${what} out of time, with no timeout`).toBeDefined();
+      if (givenUp(value) || timedOut(value)) {
         // What a call given up on before its answer does once the answer comes, when it did.
         const cleanup = CLEANUP[call];
         if (cleanup !== undefined && mutation === undefined && !crossed && !closes) {
@@ -601,9 +651,11 @@ async function check(steps: readonly Step[]): Promise<void> {
     }
     await codex.close();
     expect(clientStats(codex), "tables once closed").toEqual(baseline);
+    expect(vi.getTimerCount(), "timers once closed").toBe(0);
     expect(errors, "what the SDK logged as a bug").toEqual([]);
     await trap.expectNone();
   } finally {
+    vi.useRealTimers();
     trap.dispose();
     await codex.close();
   }
@@ -630,7 +682,14 @@ describe("the client's calls over a faulty server (property)", () => {
       // The answers as recorded pass, or the harness is wrong.
       for (const call of CALL_NAMES) {
         await check([
-          { call, mutation: undefined, together: false, delay: 0, abortAfter: undefined },
+          {
+            call,
+            mutation: undefined,
+            together: false,
+            delay: 0,
+            abortAfter: undefined,
+            timeoutAfter: undefined,
+          },
         ]);
       }
       await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 4 }), check), {
