@@ -362,6 +362,13 @@ export class GoalRun {
     else if (this.#noTurn !== undefined && this.#starts === 0) this.#settle.reject(this.#noTurn);
     else if (last?.status === "failed") this.#settle.reject(new TurnFailedError(last));
     else this.#settle.resolve(this.partial());
+    // Its turns still running are followed no more: one waiting for a readable completion after
+    // one it could not read (a timer) stops waiting with the run.
+    if (this.#running.size === 0) return;
+    const over = error ?? new CodexError(`the goal run on ${this.#threadId} ended`);
+    for (const turn of this.#running.values()) turn.fail(over);
+    this.#running.clear();
+    this.#roots.clear();
   }
 
   // What the abort stopped: a turn that ended after it, else one still running, else none.

@@ -1848,6 +1848,23 @@ describe("a goal run", () => {
     expect(entries.filter((e) => e.level === "error")).toEqual([]);
   });
 
+  it("leaves no timer once the server exits while a turn waits for a completion it can read", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, tables } = setup();
+    const goal = thread.runGoal("ship it").catch((e: unknown) => e);
+    const set = await transport.waitForSent(1);
+    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
+    await vi.advanceTimersByTimeAsync(0);
+    transport.deliver(started("g1"));
+    transport.deliver(unreadable("g1"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(1);
+    transport.end();
+    expect(await goal).toBeInstanceOf(TransportClosedError);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+
   it("takes a readable completion after the wait for one as of a turn it already ended", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, tables, entries } = setup();
