@@ -12,15 +12,16 @@
 // elicitation handler, a user input handler and a tool, which answer at once, a little or much
 // later, with an answer their check refuses, or throw; run (with `output`), turn with stream() or
 // textStream(), review, runGoal, compact, revert, steer (text or an external message), interrupt,
-// an abort, a turn queued behind, a turn on another thread at once, a notifications() loop), with
-// every event or with results only (`events: "results"`); the server may refuse the steer and the
-// interrupt ("no active turn"), and ends the turn (and the goal) or closes the connection, at the
-// end of its script or part way. Whatever the mutation, the guarantees of docs/guarantees.md hold:
-// no uncaught exception or unhandled rejection, nothing the SDK logs as a bug of its own, every
-// promise settles (within 21 s of the fake clock once the turn ends; at once, with
-// TransportClosedError, when the connection does), every request the server sent is answered (no
-// more often than it was sent), a clean turn on the same thread then completes, and the client's
-// tables come back to their size once the turns are over and once it is closed.
+// an abort, a timeout, a turn queued behind, a turn on another thread at once, a notifications()
+// loop), with every event or with results only (`events: "results"`); the server may refuse the
+// steer and the interrupt ("no active turn"), and ends the turn (and the goal) or closes the
+// connection, at the end of its script or part way. Whatever the mutation, the guarantees of
+// docs/guarantees.md hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a
+// bug of its own, every promise settles (within 21 s of the fake clock once the turn ends; at once,
+// with TransportClosedError, when the connection does), a RequestTimeoutError only where a
+// timeout was given, every request the server sent is answered (no more often than it was sent),
+// a clean turn on the same thread then completes, the client's tables come back to their size
+// once the turns are over and once it is closed, and no timer is left once it is.
 // connection.property, router.property and lines.property fuzz one layer each; this one is about
 // what they make together.
 //
@@ -62,8 +63,14 @@ vi.mock("../../src/transport/stdio.js", () =>
   fakeStdio(ServedTransport, (t) => transports.push(t)),
 );
 
-const { Codex, CodexError, TransportClosedError, TurnAbortedError, externalMessage } =
-  await import("../../src/index.js");
+const {
+  Codex,
+  CodexError,
+  RequestTimeoutError,
+  TransportClosedError,
+  TurnAbortedError,
+  externalMessage,
+} = await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
 // The SDK loads the checks of a handler's answer, and a goal's run, on first use: loaded here, that
 // takes no I/O in a run, whose wait for the answer would race the loader.
@@ -463,6 +470,11 @@ interface Workload {
   readonly parallel: boolean;
   readonly interruptAt: number | undefined;
   readonly abortAt: number | undefined;
+  /**
+   * The turn's (goal's, compaction's, review's, revert's) timeout in ms of the fake clock, which
+   * moves in steps once the server has played its script, and by a pause's length at once.
+   */
+  readonly timeout: number | undefined;
   /** How the thread's handlers and tool answer (see `answerAs`). */
   readonly handler: Behaviour;
   /** Whether another turn waits behind the mutated one on its thread. */
@@ -493,6 +505,7 @@ const workload: fc.Arbitrary<Workload> = fc.record({
   parallel: fc.boolean(),
   interruptAt: moment(2),
   abortAt: moment(4),
+  timeout: fc.option(fc.constantFrom(700, 2_000, 8_000), { nil: undefined, freq: 3 }),
   handler: fc.constantFrom(...BEHAVIOURS),
   queued: fc.boolean(),
   refuses: fc.boolean(),
@@ -514,6 +527,7 @@ const CLEAN: Workload = {
   parallel: false,
   interruptAt: undefined,
   abortAt: undefined,
+  timeout: undefined,
   handler: "sync",
   queued: false,
   refuses: false,
@@ -563,6 +577,8 @@ function ownTables(stats: Record<string, number>): Record<string, number> {
  * them once its script is played, the clock still), and well within the SDK's wait for a handler.
  */
 const LATE_MS = 1_500;
+/** How many late handlers are waiting: the timers of the program's, not the SDK's. */
+let lateWaits = 0;
 
 /**
  * What a handler answers, as `handler` says: `valid` at once, after a macrotask, or `LATE_MS`
@@ -571,7 +587,11 @@ const LATE_MS = 1_500;
 async function answerAs<T>(handler: Behaviour, valid: T, invalid: unknown): Promise<T> {
   if (handler === "throw") throw new Error("the handler broke");
   if (handler === "async") await nextMacrotask();
-  if (handler === "late") await new Promise((resolve) => setTimeout(resolve, LATE_MS));
+  if (handler === "late") {
+    lateWaits++;
+    await new Promise((resolve) => setTimeout(resolve, LATE_MS));
+    lateWaits--;
+  }
   return handler === "invalid" ? (invalid as T) : valid;
 }
 
@@ -619,7 +639,10 @@ afterEach(() => {
 async function check(load: Workload, mutations: readonly Mutation[]): Promise<void> {
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  // The bounds of calls read the clock of `hrtime`, which moves with the timers.
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+  // Those of a run before went with its fake clock.
+  lateWaits = 0;
   const errors: unknown[] = [];
   const { all, track, pending } = tracker();
   const { codex, transport } = await startCodex(errors, { events: load.events });
@@ -661,7 +684,10 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
         if (index === load.interruptAt) track("interrupt()", handle.interrupt()).catch(() => {});
       },
     });
-    const options = load.abortAt === undefined ? {} : { signal: controller.signal };
+    const options = {
+      ...(load.abortAt === undefined ? {} : { signal: controller.signal }),
+      ...(load.timeout === undefined ? {} : { timeout: load.timeout }),
+    };
     if (load.parallel) {
       server.next({ recording: PLAIN, mutations: [], thread: other.id });
       track("another thread's run()", other.run("meanwhile")).catch(() => {});
@@ -707,7 +733,8 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       // aborted) with the reason it was.
       await runClock(0, () => pending().length === 0);
       for (const { what, state, value } of waiting) {
-        const aborted = load.abortAt !== undefined && value instanceof TurnAbortedError;
+        const bounded = load.abortAt !== undefined || load.timeout !== undefined;
+        const aborted = bounded && value instanceof TurnAbortedError;
         expect(state, `${what} pending as the server ended`).toBe("rejected");
         if (!aborted) expect(value, what).toBeInstanceOf(TransportClosedError);
       }
@@ -717,8 +744,10 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     }
     expect(pending(), `pending once the server ended (${load.end})`).toEqual([]);
     for (const { what, state, value } of all) {
-      if (state === "rejected")
-        expect(value, `${what} rejects with an Error`).toBeInstanceOf(Error);
+      if (state !== "rejected") continue;
+      expect(value, `${what} rejects with an Error`).toBeInstanceOf(Error);
+      if (value instanceof RequestTimeoutError)
+        expect(load.timeout, `${what} timed out, with no timeout`).toBeDefined();
     }
 
     if (load.end === "completion") {
@@ -760,6 +789,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     if (load.end === "completion") expect(state).toBe("fulfilled");
     else expect(value).toBeInstanceOf(TransportClosedError);
     expect(clientStats(codex), "tables once closed").toEqual(baseline);
+    expect(vi.getTimerCount() - lateWaits, "the SDK's timers once closed").toBe(0);
     const extra = [...server.answers].filter(([id, n]) => n > (server.sent.get(id) ?? 0));
     expect(extra, "answers to no request, or more than it was sent").toEqual([]);
     expect(errors, "what the SDK logged as a bug").toEqual([]);
