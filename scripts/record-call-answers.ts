@@ -8,7 +8,8 @@
 // the call sent, in the order sent (a list call sends one per page; a history call on a thread
 // without a turn yet sends the checks it needs). Offline, `rateLimits` and `usage` are refused
 // (no ChatGPT login), and so are ChatGPT tokens that are no JWT: their refusal is what is kept. A
-// browser login is started and cancelled (no browser comes). Left out: the device-code login,
+// browser login is started and cancelled (no browser comes). A thread is forked before a turn, and
+// before an inline review (refused by the runtime, then forked before the turn the review ran in). Left out: the device-code login,
 // which needs the network, and `mcpLogin` (an OAuth server); turns, reviews, goals run,
 // compactions and reverts, which client.fuzz covers.
 import { writeFileSync } from "node:fs";
@@ -99,7 +100,7 @@ try {
   let main!: Thread;
   await call("threadStart", async (codex) => (main = await codex.threadStart({ cwd: t.workDir })));
   await main.run("hi");
-  await main.run("again");
+  const again = await main.run("again");
   const other = await t.codex.threadStart({ cwd: t.workDir });
   await other.run("hi");
   const turnless = await t.codex.threadStart({ cwd: t.workDir });
@@ -143,6 +144,24 @@ try {
   let fork = main;
   await call("threadFork", async (codex) => (fork = await codex.threadFork(main.id)));
   await call("unsubscribe", () => fork.unsubscribe());
+  await call("threadForkBefore", (codex) => codex.threadFork(main.id, { beforeTurnId: again.id }));
+  // A fork before an inline review, by the review's id, which the runtime does not take: the SDK
+  // looks the turn the review ran in up in the thread's turns, and forks before that.
+  t.mock.enqueueAssistantMessage("noted");
+  t.mock.enqueueAssistantMessage(
+    JSON.stringify({
+      findings: [],
+      overall_correctness: "patch is correct",
+      overall_explanation: "nothing to change",
+      overall_confidence_score: 0.9,
+    }),
+  );
+  const reviewed = await t.codex.threadStart({ cwd: t.workDir });
+  await reviewed.run("first");
+  const review = await (await reviewed.review({ instructions: "Look for typos." })).run();
+  await call("threadForkReview", (codex) =>
+    codex.threadFork(reviewed.id, { beforeTurnId: review.id }),
+  );
   await call("threadArchive", (codex) => codex.threadArchive(other.id));
   await call("threadUnarchive", (codex) => codex.threadUnarchive(other.id));
   await call("threadResume", (codex) => codex.threadResume(other.id));

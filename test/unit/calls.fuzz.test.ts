@@ -2,8 +2,9 @@
 // and a scripted server answers each request with the answer the real runtime gave it (every public
 // call but turns, the device-code login, which needs the network, and mcpLogin, made once with the
 // mock model: the account, its rate limits and usage, which the runtime refuses offline, the
-// models, skills, MCP servers and loaded threads, a thread's start, fork, resume, archive,
-// unarchive, delete and unsubscribe, the thread list, a thread's read, turns and items (one page,
+// models, skills, MCP servers and loaded threads, a thread's start, fork (also before a turn, and
+// before an inline review, which the runtime refuses and the SDK looks up in the thread's turns
+// to fork before the turn it ran in), resume, archive, unarchive, delete and unsubscribe, the thread list, a thread's read, turns and items (one page,
 // and every page through the iterables), those of a thread without a turn yet, which the SDK
 // checks, its name, its goal read, set, its status changed and cleared, the config read and
 // written, a command run, an API key's login, a browser login started and cancelled, ChatGPT tokens
@@ -103,6 +104,14 @@ const MAIN = threadOf("threadStart");
 const FORK = threadOf("threadFork");
 const OTHER = threadOf("threadResume");
 const TURNLESS = threadOf("readTurnless", 1);
+/** The thread with an inline review, and the review's id, as the review's turns name it. */
+const REVIEWED = (RECORDED.get("threadForkReview")!.at(-1)!.result as { thread: Wire }).thread
+  .forkedFromId as string;
+const REVIEW = (
+  RECORDED.get("threadForkReview")![1]!.result as {
+    data: Array<{ id: string; rootTurnId: string }>;
+  }
+).data.find((turn) => turn.rootTurnId !== turn.id)!.rootTurnId;
 /** The browser login the recording started. */
 const LOGIN = (RECORDED.get("loginChatgpt")![0]!.result as { loginId: string }).loginId;
 
@@ -143,6 +152,9 @@ const CALLS = {
   clearGoal: (codex, o) => codex.thread(MAIN).clearGoal(o),
   threadFork: (codex, o) => codex.threadFork(MAIN, o),
   unsubscribe: (codex, o) => codex.thread(FORK).unsubscribe(o),
+  // Before the main thread's second turn (its id is the server's to check).
+  threadForkBefore: (codex, o) => codex.threadFork(MAIN, { beforeTurnId: "turn-2", ...o }),
+  threadForkReview: (codex, o) => codex.threadFork(REVIEWED, { beforeTurnId: REVIEW, ...o }),
   threadArchive: (codex, o) => codex.threadArchive(OTHER, o),
   threadUnarchive: (codex, o) => codex.threadUnarchive(OTHER, o),
   threadResume: (codex, o) => codex.threadResume(OTHER, o),
@@ -174,6 +186,10 @@ const CALL_NAMES = Object.keys(CALLS) as CallName[];
 const CLEANUP: Partial<Record<CallName, { method: string; of: (params: unknown) => boolean }>> = {
   threadStart: { method: "thread/delete", of: (p) => (p as Wire).threadId === MAIN },
   threadFork: { method: "thread/delete", of: (p) => (p as Wire).threadId === FORK },
+  threadForkBefore: {
+    method: "thread/delete",
+    of: (p) => (p as Wire).threadId === threadOf("threadForkBefore"),
+  },
   loginChatgpt: { method: "account/login/cancel", of: (p) => (p as Wire).loginId === LOGIN },
 };
 
@@ -202,6 +218,8 @@ const isGoal = (value: unknown) => isObject(value) && isString(value.status) && 
 const RESOLVES: Partial<Record<CallName, (value: unknown) => boolean>> = {
   threadStart: isThread,
   threadFork: isThread,
+  threadForkBefore: isThread,
+  threadForkReview: isThread,
   threadResume: isThread,
   threadUnarchive: isThread,
   threadList: isPage,
