@@ -1,7 +1,7 @@
-// What the properties that play a faulty server from recorded traffic share (client.fuzz and
-// calls.fuzz, command.fuzz): the transport whose every message the server sees, the clients
-// started over it, the mutations of a value in a message, and the line that carries a message so
-// mutated.
+// What the properties that play a faulty server from recorded traffic share (client.fuzz,
+// calls.fuzz, command.fuzz and start.fuzz): the transport whose every message the server sees, the
+// clients started over it, the mutations of a value in a message, error answers of odd shapes, and
+// the line that carries a message so mutated.
 import fc from "fast-check";
 import type { Codex as CodexClass, CodexOptions } from "../../src/index.js";
 import { startOverFake } from "./fake-stdio.js";
@@ -167,4 +167,28 @@ export function lineOf(message: Wire): string {
   return JSON.stringify(message).replace(/"\\u0000deep:(\d+)"/g, (_, depth: string) => {
     return "[".repeat(Number(depth)) + "]".repeat(Number(depth));
   });
+}
+
+/**
+ * Error answers of shapes JSON-RPC does not allow, or of sizes no error has, or whose message the
+ * SDK reads; `to` picks one.
+ */
+export function oddError(to: number): Wire {
+  const size = Math.floor(to / 12);
+  const errors: ReadonlyArray<() => Wire> = [
+    () => ({ error: null }),
+    () => ({ error: "the server broke" }),
+    () => ({ error: 500 }),
+    () => ({ error: ["refused"] }),
+    () => ({ error: {} }),
+    () => ({ error: { code: "-32600", message: "refused" } }),
+    () => ({ error: { code: null, message: { text: "refused" } } }),
+    () => ({ error: { code: -32600.5, message: "refused" } }),
+    () => ({ error: { code: -32600, message: hugeString(size), data: hugeString(size) } }),
+    () => ({ error: { code: -32603, message: "internal", data: deepNesting(size) } }),
+    // How the runtime refuses the history of a thread without a turn: the SDK checks why.
+    () => ({ error: { code: -32601, message: "list_turns is not supported yet" } }),
+    () => ({ error: { code: -32600, message: "thread not found" }, result: {} }),
+  ];
+  return errors[to % errors.length]!();
 }

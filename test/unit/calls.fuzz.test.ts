@@ -43,11 +43,10 @@ import { trapProcessFaults } from "../support/fault/guards.js";
 import {
   ServedTransport,
   VALUE_MUTATIONS,
-  deepNesting,
-  hugeString,
   lineOf,
   mutateValue,
   mutations,
+  oddError,
   propertyClients,
   type Mutation as WireMutation,
   type ValueMutation,
@@ -270,27 +269,6 @@ const READ: ReadonlySet<string | number> = new Set([
 ]);
 /** Strings the protocol gives meaning to, for `otherString`. */
 const STRINGS = ["", "active", "idle", "notLoaded", "ephemeral", "apiKey", MAIN, OTHER];
-
-/** Error answers of shapes JSON-RPC does not allow, or of sizes no error has; `to` picks one. */
-function oddError(to: number): Wire {
-  const size = Math.floor(to / 12);
-  const errors: ReadonlyArray<() => Wire> = [
-    () => ({ error: null }),
-    () => ({ error: "the server broke" }),
-    () => ({ error: 500 }),
-    () => ({ error: ["refused"] }),
-    () => ({ error: {} }),
-    () => ({ error: { code: "-32600", message: "refused" } }),
-    () => ({ error: { code: null, message: { text: "refused" } } }),
-    () => ({ error: { code: -32600.5, message: "refused" } }),
-    () => ({ error: { code: -32600, message: hugeString(size), data: hugeString(size) } }),
-    () => ({ error: { code: -32603, message: "internal", data: deepNesting(size) } }),
-    // How the runtime refuses the history of a thread without a turn: the SDK checks why.
-    () => ({ error: { code: -32601, message: "list_turns is not supported yet" } }),
-    () => ({ error: { code: -32600, message: "thread not found" }, result: {} }),
-  ];
-  return errors[to % errors.length]!();
-}
 
 /** Results that are no object, and none at all. */
 const NOT_OBJECTS: readonly unknown[] = [[], "ok", null, 0, false, [{}], undefined];
