@@ -130,6 +130,37 @@ describe("Codex.connect", () => {
     expect(child.exitCode).toBeNull();
   });
 
+  it("keeps two threads' concurrent turns apart on one connection", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const codex = await Codex.connect(url);
+    cleanups.push(() => codex.close());
+    const deltas = { a: ["a1", "a2", "a3"], b: ["b1", "b2", "b3"] };
+    const gates = { a: mock.gate(), b: mock.gate() };
+    mock.enqueue(sse.textDeltas(deltas.a), { gate: gates.a });
+    const threadA = await codex.threadStart();
+    const turnA = await threadA.turn("first");
+    await gates.a.reached;
+    mock.enqueue(sse.textDeltas(deltas.b), { gate: gates.b });
+    const threadB = await codex.threadStart();
+    const turnB = await threadB.turn("second");
+    await gates.b.reached;
+    const read = async (turn: typeof turnA) => {
+      const seen: string[] = [];
+      for await (const event of turn.stream()) {
+        if ("turnId" in event.params) expect(event.params.turnId).toBe(turn.id);
+        if (event.method === "item/agentMessage/delta") seen.push(event.params.delta);
+      }
+      return seen;
+    };
+    const streams = Promise.all([read(turnA), read(turnB)]);
+    // The later turn's model answers first.
+    gates.b.release();
+    await expect(turnB.run()).resolves.toMatchObject({ finalResponse: "b1b2b3" });
+    gates.a.release();
+    expect(await streams).toEqual([deltas.a, deltas.b]);
+    expect((await turnA.run()).finalResponse).toBe("a1a2a3");
+  });
+
   it("cancels on close the logins it started, which the server would otherwise run on", async () => {
     const { url } = await startWebSocketServer();
     const codex = await Codex.connect(url);
