@@ -466,7 +466,12 @@ export class GoalRun {
           if (n.method !== "turn/completed" || !this.#activated) return;
           if (this.#turns.some((ended) => ended.id === named)) return;
           const overtaken = new TurnCollector(false, this.#log);
-          if (!overtaken.push(n)) return;
+          if (!overtaken.push(n)) {
+            // A completion it cannot read (logged): dropped, and with it the collector's wait
+            // for a readable one, which nothing follows here (one that comes is read as this was).
+            const why = `an unreadable turn/completed of turn ${named}, whose start was not read`;
+            return overtaken.fail(new CodexError(why));
+          }
           this.#ended(overtaken.result!);
           this.#starts++;
           clearTimeout(this.#firstTurnWait);

@@ -1865,6 +1865,34 @@ describe("a goal run", () => {
     expect(tables()).toMatchObject({ queues: 0, running: 0 });
   });
 
+  it("drops at once an unreadable completion of a turn whose start it never read, timer and all", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, tables, entries } = setup();
+    const goal = thread.runGoal("ship it");
+    const set = await transport.waitForSent(1);
+    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
+    await vi.advanceTimersByTimeAsync(0);
+    // The wait for the goal's first turn.
+    expect(vi.getTimerCount()).toBe(1);
+    transport.deliver(unreadable("g1"));
+    expect(vi.getTimerCount()).toBe(1);
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: expect.stringContaining("turn/completed"),
+      }),
+    );
+    // Its readable completion, then, is the goal's turn.
+    transport.deliver(completed("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+    });
+    expect((await goal).turns.map((t) => [t.id, t.status])).toEqual([["g1", "completed"]]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+
   it("takes a readable completion after the wait for one as of a turn it already ended", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, thread, tables, entries } = setup();
