@@ -11,15 +11,16 @@
 // workload drives the public API through it (threadStart with approval handlers of every kind, an
 // elicitation handler, a user input handler and a tool, which answer at once, a little or much
 // later, with an answer their check refuses, or throw; run (with `output`), turn with stream() or
-// textStream(), review, runGoal, compact, revert, steer (text or an external message), interrupt,
-// an abort, a timeout, a turn queued behind, a turn on another thread at once, a notifications()
-// loop), with every event or with results only (`events: "results"`); the server may refuse the
+// textStream() (read to the end or left early), review, runGoal, compact, revert, steer (text or
+// an external message), interrupt, an abort, a timeout, a turn queued behind, a turn on another
+// thread at once, a notifications() loop), with every event or with results only (`events: "results"`); the server may refuse the
 // steer and the interrupt ("no active turn"), and ends the turn (and the goal) or closes the
 // connection, at the end of its script or part way. Whatever the mutation, the guarantees of
 // docs/guarantees.md hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a
 // bug of its own, every promise settles (within 21 s of the fake clock once the turn ends; at once,
-// with TransportClosedError, when the connection does), a RequestTimeoutError only where a
-// timeout was given, every request the server sent is answered (no more often than it was sent),
+// with TransportClosedError, when the connection does), rejecting with a CodexError only (or the
+// signal's reason, before a turn started; a textStream() without the deltas says so with a
+// TypeError), a RequestTimeoutError only where a timeout was given, every request the server sent is answered (no more often than it was sent),
 // a clean turn on the same thread then completes, the client's tables come back to their size
 // once the turns are over and once it is closed, and no timer is left once it is.
 // connection.property, router.property and lines.property fuzz one layer each; this one is about
@@ -475,6 +476,8 @@ interface Workload {
    * moves in steps once the server has played its script, and by a pause's length at once.
    */
   readonly timeout: number | undefined;
+  /** After how many events the turn's reader stops reading (`break`), if it stops early. */
+  readonly leaveAfter: number | undefined;
   /** How the thread's handlers and tool answer (see `answerAs`). */
   readonly handler: Behaviour;
   /** Whether another turn waits behind the mutated one on its thread. */
@@ -506,6 +509,7 @@ const workload: fc.Arbitrary<Workload> = fc.record({
   interruptAt: moment(2),
   abortAt: moment(4),
   timeout: fc.option(fc.constantFrom(700, 2_000, 8_000), { nil: undefined, freq: 3 }),
+  leaveAfter: fc.option(fc.nat(6), { nil: undefined, freq: 3 }),
   handler: fc.constantFrom(...BEHAVIOURS),
   queued: fc.boolean(),
   refuses: fc.boolean(),
@@ -528,6 +532,7 @@ const CLEAN: Workload = {
   interruptAt: undefined,
   abortAt: undefined,
   timeout: undefined,
+  leaveAfter: undefined,
   handler: "sync",
   queued: false,
   refuses: false,
@@ -635,6 +640,13 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Reads `reader` to its end, or leaves it (`break`) after `count` values. */
+async function readUntil(reader: AsyncIterable<unknown>, count = Infinity): Promise<number> {
+  let read = 0;
+  for await (const _ of reader) if (++read >= count) break;
+  return read;
+}
+
 /** One run: the whole client through one mutated turn, then the checks. */
 async function check(load: Workload, mutations: readonly Mutation[]): Promise<void> {
   const trap = trapProcessFaults({ exclusive: true });
@@ -695,7 +707,9 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     // Its server sends it the recorded turn as it is, once the mutated one has ended.
     if (load.queued) server.next({ recording: PLAIN, mutations: [] });
     if (load.scenario === "goal") {
-      track("thread.runGoal()", thread.runGoal("write a haiku", options)).catch(() => {});
+      // A goal takes no timeout (a signal bounds it): only the signal.
+      const { signal } = options;
+      track("thread.runGoal()", thread.runGoal("write a haiku", { signal })).catch(() => {});
     } else if (load.scenario === "compact") {
       // The turns asked for after it (queued, the clean one) wait for it to be over.
       track("thread.compact()", thread.compact(options)).catch(() => {});
@@ -717,7 +731,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
         (turn) => {
           handle = turn;
           const reader = load.drive === "textStream" ? turn.textStream() : turn.stream();
-          track(`${load.drive}()`, drain(reader)).catch(() => {});
+          track(`${load.drive}()`, readUntil(reader, load.leaveAfter)).catch(() => {});
           track("handle.run()", turn.run()).catch(() => {});
         },
         () => {},
@@ -745,7 +759,15 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     expect(pending(), `pending once the server ended (${load.end})`).toEqual([]);
     for (const { what, state, value } of all) {
       if (state !== "rejected") continue;
-      expect(value, `${what} rejects with an Error`).toBeInstanceOf(Error);
+      // A CodexError, but a textStream() of a client without the deltas, which says so.
+      const deltaless =
+        what === "textStream()" && load.events === "results" && value instanceof TypeError;
+      // Or the signal's reason, as it is, for a call given up on before its turn started.
+      const reason = controller.signal.aborted && value === controller.signal.reason;
+      if (!deltaless && !reason) {
+        const shown = value instanceof Error ? value.stack : String(value);
+        expect(value, `${what} rejects with a CodexError, not ${shown}`).toBeInstanceOf(CodexError);
+      }
       if (value instanceof RequestTimeoutError)
         expect(load.timeout, `${what} timed out, with no timeout`).toBeDefined();
     }
