@@ -11,20 +11,22 @@
 // workload drives the public API through it (threadStart with approval handlers of every kind, an
 // elicitation handler, a user input handler and a tool, which answer at once, a little or much
 // later, with an answer their check refuses, or throw; run (with `output`), turn with stream() or
-// textStream() (read to the end or left early), review, runGoal, compact, revert, steer (text or
-// an external message), interrupt, an abort, a timeout, a turn queued behind, a turn on another
-// thread at once, a notifications() loop), with every event or with results only (`events: "results"`); the server may refuse the
-// steer and the interrupt ("no active turn"), and ends the turn (and the goal) or closes the
-// connection, at the end of its script or part way. Whatever the mutation, the guarantees of
-// docs/guarantees.md hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a
-// bug of its own, every promise settles (within 21 s of the fake clock once the turn ends; at once,
-// with TransportClosedError, when the connection does), rejecting with a CodexError only (or the
-// signal's reason, before a turn started; a textStream() without the deltas says so with a
-// TypeError), a RequestTimeoutError only where a timeout was given, every request the server sent is answered (no more often than it was sent),
-// a clean turn on the same thread then completes, the client's tables come back to their size
-// once the turns are over and once it is closed, and no timer is left once it is.
-// connection.property, router.property and lines.property fuzz one layer each; this one is about
-// what they make together.
+// textStream() (read to the end or left early), review, runGoal, compact, revert, steer (text or an
+// external message), interrupt, an abort, a timeout, a turn queued behind, a turn on another thread
+// at once, a notifications() loop, listeners of turn events that throw, reject or unsubscribe
+// themselves or another as they are called), with every event or with results only (`events:
+// "results"`); the server may refuse the steer and the interrupt ("no active turn"), and ends the
+// turn (and the goal) or closes the connection, at the end of its script or part way. Whatever the
+// mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or unhandled
+// rejection, nothing the SDK logs as a bug of its own, every promise settles (within 21 s of the
+// fake clock once the turn ends; at once, with TransportClosedError, when the connection does),
+// rejecting with a CodexError only (or the signal's reason, before a turn started; a textStream()
+// without the deltas says so with a TypeError), a RequestTimeoutError only where a timeout was
+// given, every request the server sent is answered (no more often than it was sent), a listener
+// that unsubscribed is called no more (and one that threw is logged, as the docs say), a clean turn
+// on the same thread then completes, the client's tables come back to their size once the turns are
+// over and once it is closed, and no timer is left once it is. connection.property, router.property
+// and lines.property fuzz one layer each; this one is about what they make together.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
@@ -34,6 +36,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import type {
+  Codex as CodexType,
   DynamicTool,
   EventMode,
   ServerRequestHandlers,
@@ -478,6 +481,8 @@ interface Workload {
   readonly timeout: number | undefined;
   /** After how many events the turn's reader stops reading (`break`), if it stops early. */
   readonly leaveAfter: number | undefined;
+  /** The program's listeners of turn events (`codex.on`). */
+  readonly listeners: readonly Listening[];
   /** How the thread's handlers and tool answer (see `answerAs`). */
   readonly handler: Behaviour;
   /** Whether another turn waits behind the mutated one on its thread. */
@@ -495,6 +500,22 @@ interface Workload {
   readonly events: EventMode;
 }
 
+/** A listener of `method`, which does `act` on its call number `after` (from 0; see `listen`). */
+interface Listening {
+  readonly method: (typeof LISTENED)[number];
+  readonly act: "count" | "throw" | "reject" | "leave" | "leaveOther";
+  readonly after: number;
+}
+const LISTENED = [
+  "turn/started",
+  "item/started",
+  "item/agentMessage/delta",
+  "item/completed",
+  "turn/completed",
+] as const;
+/** What the listeners that throw (or reject) throw. */
+const LISTENER_BROKE = "the listener broke";
+
 /** How a handler answers: see `answerAs`. */
 const BEHAVIOURS = ["sync", "async", "late", "invalid", "throw"] as const;
 type Behaviour = (typeof BEHAVIOURS)[number];
@@ -510,6 +531,14 @@ const workload: fc.Arbitrary<Workload> = fc.record({
   abortAt: moment(4),
   timeout: fc.option(fc.constantFrom(700, 2_000, 8_000), { nil: undefined, freq: 3 }),
   leaveAfter: fc.option(fc.nat(6), { nil: undefined, freq: 3 }),
+  listeners: fc.array(
+    fc.record({
+      method: fc.constantFrom(...LISTENED),
+      act: fc.constantFrom("count", "throw", "reject", "leave", "leaveOther"),
+      after: fc.nat(3),
+    }),
+    { maxLength: 3 },
+  ),
   handler: fc.constantFrom(...BEHAVIOURS),
   queued: fc.boolean(),
   refuses: fc.boolean(),
@@ -533,6 +562,7 @@ const CLEAN: Workload = {
   abortAt: undefined,
   timeout: undefined,
   leaveAfter: undefined,
+  listeners: [],
   handler: "sync",
   queued: false,
   refuses: false,
@@ -640,6 +670,35 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/**
+ * Adds the program's `listeners` to `codex`: each does as it says on its call number `after` (throws,
+ * rejects, unsubscribes itself or the next one). Returns the calls each had once it had left, and
+ * a function that unsubscribes those still there.
+ */
+function listen(codex: CodexType, listeners: readonly Listening[]) {
+  const left = listeners.map(() => false);
+  const callsAfterLeaving = listeners.map(() => 0);
+  const offs: Array<() => void> = [];
+  const leave = (i: number) => {
+    left[i] = true;
+    offs[i]!();
+  };
+  for (const [i, { method, act, after }] of listeners.entries()) {
+    let calls = 0;
+    offs.push(
+      codex.on(method, () => {
+        if (left[i]) callsAfterLeaving[i]!++;
+        if (calls++ !== after) return;
+        if (act === "throw") throw new Error(LISTENER_BROKE);
+        if (act === "reject") return Promise.reject(new Error(LISTENER_BROKE));
+        if (act === "leave") leave(i);
+        else if (act === "leaveOther") leave((i + 1) % listeners.length);
+      }),
+    );
+  }
+  return { callsAfterLeaving, off: () => offs.forEach((off) => off()) };
+}
+
 /** Reads `reader` to its end, or leaves it (`break`) after `count` values. */
 async function readUntil(reader: AsyncIterable<unknown>, count = Infinity): Promise<number> {
   let read = 0;
@@ -676,6 +735,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     });
     const tables = clientStats(codex);
     server.refuses = load.refuses;
+    const listening = listen(codex, load.listeners);
 
     let handle: TurnHandle | undefined;
     const controller = new AbortController();
@@ -797,6 +857,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       expect(unanswered(), "requests the client never answered").toEqual([]);
       // A detached review's fork, a thread of the client's (deleted should its review not start).
       const forks = load.scenario === "detached" ? ["threadHandlers", "threadTools"] : [];
+      listening.off();
       const after = (stats: Record<string, number>) =>
         Object.entries(ownTables(stats)).filter(([key]) => !forks.includes(key.slice(11)));
       expect(after(clientStats(codex)), "tables once the turns are over").toEqual(after(tables));
@@ -814,7 +875,18 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     expect(vi.getTimerCount() - lateWaits, "the SDK's timers once closed").toBe(0);
     const extra = [...server.answers].filter(([id, n]) => n > (server.sent.get(id) ?? 0));
     expect(extra, "answers to no request, or more than it was sent").toEqual([]);
-    expect(errors, "what the SDK logged as a bug").toEqual([]);
+    // A listener that left is called no more.
+    expect(listening.callsAfterLeaving, "calls of listeners that left").toEqual(
+      load.listeners.map(() => 0),
+    );
+    // What the listeners threw is logged, as the docs say; nothing else is.
+    const theirs = (args: unknown) =>
+      (args as unknown[])[1] instanceof Error &&
+      ((args as unknown[])[1] as Error).message === LISTENER_BROKE;
+    expect(
+      errors.filter((args) => !theirs(args)),
+      "what the SDK logged as a bug",
+    ).toEqual([]);
     vi.useRealTimers();
     await trap.expectNone();
   } finally {
