@@ -3,31 +3,33 @@
 // call but turns, the device-code login, which needs the network, and mcpLogin, made once with the
 // mock model: the account, its rate limits and usage, which the runtime refuses offline, the
 // models, skills, MCP servers and loaded threads, a thread's start, fork (also before a turn, and
-// before an inline review, which the runtime refuses and the SDK looks up in the thread's turns
-// to fork before the turn it ran in), resume, archive, unarchive, delete and unsubscribe, the thread list, a thread's read, turns and items (one page,
-// and every page through the iterables), those of a thread without a turn yet, which the SDK
-// checks, its name, its goal read, set, its status changed and cleared, the config read and
-// written, a command run, an API key's login, a browser login started and cancelled, ChatGPT tokens
-// refused, and a logout: test/support/fixtures/call-answers.jsonl, made by
-// scripts/record-call-answers.ts), mutated: a field dropped, null, of another type or another
-// string, a huge string, deep nesting, an error of odd shape (null, a string, a code that is no
-// number, huge data, the runtime's "not supported yet"), a result that is no object, the answer
-// sent twice, sent under the id of another waiting request (which gets this one's), or never sent
-// (the connection then closes), page cursors that come round again (A, B, A). A run is one to four
+// before an inline review, which the runtime refuses and the SDK looks up in the thread's turns to
+// fork before the turn it ran in), resume, archive, unarchive, delete and unsubscribe, the thread
+// list, a thread's read, turns and items (one page, and every page through the iterables), those of
+// a thread without a turn yet, which the SDK checks, its name, its goal read, set, its status
+// changed and cleared, the config read and written, a command run, an API key's login, a browser
+// login started and cancelled, ChatGPT tokens refused, and a logout:
+// test/support/fixtures/call-answers.jsonl, made by scripts/record-call-answers.ts), mutated: a
+// field dropped, null, of another type or another string, a huge string, deep nesting, an error of
+// odd shape (null, a string, a code that is no number, huge data, the runtime's "not supported
+// yet"; one quoting the secrets the calls give), a result that is no object, the answer sent twice,
+// sent under the id of another waiting request (which gets this one's), or never sent (the
+// connection then closes), page cursors that come round again (A, B, A). A run is one to four
 // calls, some made at once, each answered a macrotask or a few later, some given up on through
-// their signal a few macrotasks in, some bounded by a timeout whose time passes in two halves a
-// few macrotasks apart (on fake timers: a list's later pages get what is left of it). Whatever the
+// their signal a few macrotasks in, some bounded by a timeout whose time passes in two halves a few
+// macrotasks apart (on fake timers: a list's later pages get what is left of it). Whatever the
 // mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or unhandled
 // rejection, nothing the SDK logs as a bug of its own, every call settles (resolves, with what it
-// says where the SDK checks the answer: a page, a thread, a goal, a command's exit; or rejects
-// with a CodexError, never a TypeError of reading the answer; at once with TransportClosedError
-// when the connection closes; given up on, with its signal's reason; out of time, with a
-// RequestTimeoutError naming the method, or a command's CommandAbortedError caused by its
-// timeout, and only then), a list loop ends (a cursor seen again ends it with a CodexError naming
-// the method), a thread or a browser login whose start was given up on or timed out is deleted or
-// cancelled once its answer comes, a call whose answers are as recorded settles as it does alone,
-// a clean call then works, the client's tables come back to their size after the run and once it
-// is closed, and no timer of the SDK is left once it is. client.fuzz does the same for turns.
+// says where the SDK checks the answer: a page, a thread, a goal, a command's exit; or rejects with
+// a CodexError, never a TypeError of reading the answer; at once with TransportClosedError when the
+// connection closes; given up on, with its signal's reason; out of time, with a RequestTimeoutError
+// naming the method, or a command's CommandAbortedError caused by its timeout, and only then), a
+// list loop ends (a cursor seen again ends it with a CodexError naming the method), a thread or a
+// browser login whose start was given up on or timed out is deleted or cancelled once its answer
+// comes, a call whose answers are as recorded settles as it does alone, a call's secret (an API
+// key, an access token) is in nothing it rejects with nor in the client's `util.inspect`, a clean
+// call then works, the client's tables come back to their size after the run and once it is closed,
+// and no timer of the SDK is left once it is. client.fuzz does the same for turns.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/calls.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and FUZZ_PATH
@@ -35,6 +37,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import type { Codex as CodexClass, RequestOptions } from "../../src/index.js";
@@ -121,6 +124,13 @@ for (const answers of RECORDED.values()) {
     if (!ANSWERING.has(answer.method)) ANSWERING.set(answer.method, answer);
 }
 
+/** The secrets the calls give the server, which it may quote back ("echo"). */
+const SECRETS = {
+  loginApiKey: "sk-mock-not-a-real-key",
+  loginChatgptAuthTokens: "not-a-jwt-access-token",
+} as const;
+const isSecretCall = (call: string): call is keyof typeof SECRETS => call in SECRETS;
+
 /** Past this many elements, a list loop is one that never ends. */
 const MAX_ELEMENTS = 1_000;
 
@@ -169,10 +179,13 @@ const CALLS = {
       o,
     ),
   exec: async (codex, o) => (await codex.exec(["echo", "hi"], o)).wait(),
-  loginApiKey: (codex, o) => codex.loginApiKey("sk-mock-not-a-real-key", o),
+  loginApiKey: (codex, o) => codex.loginApiKey(SECRETS.loginApiKey, o),
   loginChatgpt: async (codex, o) => (await codex.loginChatgpt(o)).cancel(),
   loginChatgptAuthTokens: (codex, o) =>
-    codex.loginChatgptAuthTokens({ accessToken: "not-a-jwt", chatgptAccountId: "acct-fuzz" }, o),
+    codex.loginChatgptAuthTokens(
+      { accessToken: SECRETS.loginChatgptAuthTokens, chatgptAccountId: "acct-fuzz" },
+      o,
+    ),
   logout: (codex, o) => codex.logout(o),
 } satisfies Record<string, (codex: CodexClass, o: RequestOptions) => Promise<unknown>>;
 type CallName = keyof typeof CALLS;
@@ -250,6 +263,7 @@ const MUTATIONS = [
   "crossed",
   "silent",
   "cursorCycle",
+  "echo",
 ] as const;
 
 /**
@@ -387,6 +401,14 @@ class CallServer {
     }
     if (index !== mutation.at % script.length) return { reply, ...clean };
     switch (kind) {
+      case "echo": {
+        const all = Object.values(SECRETS);
+        const data = { seen: all, escaped: JSON.stringify({ all }) };
+        return {
+          reply: { error: { code: -32600, message: `refused ${all.join(" ")}`, data } },
+          ...clean,
+        };
+      }
       case "oddError":
         return { reply: oddError(to), ...clean };
       case "notObject":
@@ -602,6 +624,11 @@ async function check(steps: readonly Step[]): Promise<void> {
       if (state === "fulfilled") {
         expect(RESOLVES[call]?.(value) ?? true, `${what} resolves with what it says`).toBe(true);
       }
+      // A call's secret is in nothing it rejects with, whatever the server quoted back.
+      if (state === "rejected" && isSecretCall(call)) {
+        const shown = `${inspect(value, { depth: 10 })} ${value instanceof Error ? value.stack : ""}`;
+        expect(shown, `${what}, its secret`).not.toContain(SECRETS[call]);
+      }
       if (timedOut(value))
         expect(timeoutAfter, `${what} out of time, with no timeout`).toBeDefined();
       if (givenUp(value) || timedOut(value)) {
@@ -649,6 +676,9 @@ async function check(steps: readonly Step[]): Promise<void> {
     expect(clientStats(codex), "tables once closed").toEqual(baseline);
     expect(vi.getTimerCount(), "timers once closed").toBe(0);
     expect(errors, "what the SDK logged as a bug").toEqual([]);
+    for (const { call } of steps) {
+      if (isSecretCall(call)) expect(inspect(codex, { depth: 10 })).not.toContain(SECRETS[call]);
+    }
     await trap.expectNone();
   } finally {
     vi.useRealTimers();
