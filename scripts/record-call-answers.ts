@@ -7,11 +7,11 @@
 // Each line is `{ call, method, result }` or `{ call, method, error }`: the answer to one request
 // the call sent, in the order sent (a list call sends one per page; a history call on a thread
 // without a turn yet sends the checks it needs). Offline, `rateLimits` and `usage` are refused
-// (no ChatGPT login), and so are ChatGPT tokens that are no JWT: their refusal is what is kept. A
-// browser login is started and cancelled (no browser comes). A thread is forked before a turn, and
-// before an inline review (refused by the runtime, then forked before the turn the review ran in). Left out: the device-code login,
-// which needs the network, and `mcpLogin` (an OAuth server); turns, reviews, goals run,
-// compactions and reverts, which client.fuzz covers.
+// (no ChatGPT login), and so are ChatGPT tokens that are no JWT and a device-code login (it asks
+// auth.openai.com for a code): their refusal is what is kept. A browser login is started and
+// cancelled (no browser comes). A thread is forked before a turn, and before an inline review
+// (refused by the runtime, then forked before the turn the review ran in). Left out: `mcpLogin`
+// (an OAuth server); turns, reviews, goals run, compactions and reverts, which client.fuzz covers.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Codex, Thread } from "../src/index.js";
@@ -177,6 +177,9 @@ try {
   await call("exec", async (codex) => (await codex.exec(["echo", "hi"])).wait());
   await call("loginApiKey", (codex) => codex.loginApiKey("sk-mock-not-a-real-key"));
   await call("loginChatgpt", async (codex) => (await codex.loginChatgpt()).cancel());
+  await call("loginChatgptDeviceCode", (codex) =>
+    refused(codex.loginChatgptDeviceCode().then((login) => login.cancel())),
+  );
   await call("loginChatgptAuthTokens", (codex) =>
     refused(
       codex.loginChatgptAuthTokens({ accessToken: "not-a-jwt", chatgptAccountId: "acct-fuzz" }),

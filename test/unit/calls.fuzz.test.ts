@@ -1,14 +1,14 @@
 // Property of the client's calls under a faulty server. A real Codex runs over a fake transport,
 // and a scripted server answers each request with the answer the real runtime gave it (every public
-// call but turns, the device-code login, which needs the network, and mcpLogin, made once with the
-// mock model: the account, its rate limits and usage, which the runtime refuses offline, the
-// models, skills, MCP servers and loaded threads, a thread's start, fork (also before a turn, and
-// before an inline review, which the runtime refuses and the SDK looks up in the thread's turns to
-// fork before the turn it ran in), resume, archive, unarchive, delete and unsubscribe, the thread
-// list, a thread's read, turns and items (one page, and every page through the iterables), those of
-// a thread without a turn yet, which the SDK checks, its name, its goal read, set, its status
-// changed and cleared, the config read and written, a command run, an API key's login, a browser
-// login started and cancelled, ChatGPT tokens refused, and a logout:
+// call but turns and mcpLogin, made once with the mock model: the account, its rate limits and
+// usage, which the runtime refuses offline, the models, skills, MCP servers and loaded threads, a
+// thread's start, fork (also before a turn, and before an inline review, which the runtime refuses
+// and the SDK looks up in the thread's turns to fork before the turn it ran in), resume, archive,
+// unarchive, delete and unsubscribe, the thread list, a thread's read, turns and items (one page,
+// and every page through the iterables), those of a thread without a turn yet, which the SDK
+// checks, its name, its goal read, set, its status changed and cleared, the config read and
+// written, a command run, an API key's login, a browser login started and cancelled, a device-code
+// login, which the runtime refuses offline, ChatGPT tokens refused, and a logout:
 // test/support/fixtures/call-answers.jsonl, made by scripts/record-call-answers.ts), mutated: a
 // field dropped, null, of another type or another string, a huge string, deep nesting, an error of
 // odd shape (null, a string, a code that is no number, huge data, the runtime's "not supported
@@ -181,6 +181,7 @@ const CALLS = {
   exec: async (codex, o) => (await codex.exec(["echo", "hi"], o)).wait(),
   loginApiKey: (codex, o) => codex.loginApiKey(SECRETS.loginApiKey, o),
   loginChatgpt: async (codex, o) => (await codex.loginChatgpt(o)).cancel(),
+  loginChatgptDeviceCode: async (codex, o) => (await codex.loginChatgptDeviceCode(o)).cancel(),
   loginChatgptAuthTokens: (codex, o) =>
     codex.loginChatgptAuthTokens(
       { accessToken: SECRETS.loginChatgptAuthTokens, chatgptAccountId: "acct-fuzz" },
@@ -698,7 +699,7 @@ function ownTables(stats: Record<string, number>, steps: readonly Step[]): Recor
 }
 
 describe("the client's calls over a faulty server (property)", () => {
-  it("records every public call but turns, the device-code login and mcpLogin", () => {
+  it("records every public call but turns and mcpLogin", () => {
     expect([...RECORDED.keys()].filter((call) => call !== "initialize")).toEqual(CALL_NAMES);
   });
 

@@ -671,9 +671,9 @@ afterEach(() => {
 });
 
 /**
- * Adds the program's `listeners` to `codex`: each does as it says on its call number `after` (throws,
- * rejects, unsubscribes itself or the next one). Returns the calls each had once it had left, and
- * a function that unsubscribes those still there.
+ * Adds the program's `listeners` to `codex`: each does as it says on its call number `after`
+ * (throws, rejects, unsubscribes itself or the next one). Returns the calls each had once it had
+ * left, and a function that unsubscribes those still there.
  */
 function listen(codex: CodexType, listeners: readonly Listening[]) {
   const left = listeners.map(() => false);
