@@ -10,12 +10,15 @@
 // (no ChatGPT login), and so are ChatGPT tokens that are no JWT and a device-code login (it asks
 // auth.openai.com for a code): their refusal is what is kept. A browser login is started and
 // cancelled (no browser comes). A thread is forked before a turn, and before an inline review
-// (refused by the runtime, then forked before the turn the review ran in). Left out: `mcpLogin`
-// (an OAuth server); turns, reviews, goals run, compactions and reverts, which client.fuzz covers.
+// (refused by the runtime, then forked before the turn the review ran in). An MCP server's OAuth
+// login (`mcpLogin`, against a fake OAuth server) is kept with the completion it waits for, a
+// line `{ call, notification, params }`. Left out: turns, reviews, goals run, compactions and
+// reverts, which client.fuzz covers.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Codex, Thread } from "../src/index.js";
 import { createTestCodex } from "../src/testing/test-codex.js";
+import { startFakeOauthMcp } from "../test/support/fake-oauth-mcp.js";
 import { startProxy } from "../test/support/fault/proxy.js";
 
 /** An MCP server with one tool, so the list of MCP servers has one to show. */
@@ -25,8 +28,13 @@ const MCP_TOOL_SERVER = fileURLToPath(
 /** How many entries of a long list (the models, a server's tools) are kept. */
 const KEEP = 2;
 
+/** An MCP server behind OAuth, which `mcpLogin` logs in to. */
+const oauth = await startFakeOauthMcp();
 const p = await startProxy({
   configOverrides: [
+    `mcp_servers.docs.url=${JSON.stringify(oauth.url)}`,
+    // Tokens go to a file in the throwaway CODEX_HOME, not the machine's keyring.
+    'mcp_oauth_credentials_store="file"',
     `mcp_servers.deployer.command=${JSON.stringify(process.execPath)}`,
     `mcp_servers.deployer.args=[${JSON.stringify(MCP_TOOL_SERVER)}]`,
   ],
@@ -60,6 +68,9 @@ function trimmed(method: string, result: unknown): unknown {
   return result;
 }
 
+/** The notifications a call waits for, kept with its answers. */
+const AWAITED = new Set(["mcpServer/oauthLogin/completed"]);
+
 /** Makes the call `name` and keeps the answers to the requests it sent. */
 async function call(name: string, work: (codex: Codex) => Promise<unknown>): Promise<void> {
   await p.sync();
@@ -72,6 +83,13 @@ async function call(name: string, work: (codex: Codex) => Promise<unknown>): Pro
     if (direction === "toServer") {
       if (message.method !== undefined && message.id !== undefined) {
         methods.set(message.id, message.method);
+      }
+      continue;
+    }
+    if (message.method !== undefined && message.id === undefined) {
+      if (AWAITED.has(message.method)) {
+        const { params } = fixed({ params: message.params }) as { params: unknown };
+        out.push({ call: name, notification: message.method, params });
       }
       continue;
     }
@@ -111,6 +129,12 @@ try {
   await call("models", (codex) => codex.models());
   await call("skills", (codex) => codex.skills({ cwds: [t.workDir] }));
   await call("mcpServers", (codex) => codex.mcpServers());
+  // What a browser does with the authorization URL: follow the redirects back to the runtime.
+  await call("mcpLogin", async (codex) => {
+    const login = await codex.mcpLogin("docs");
+    await (await fetch(login.authorizationUrl)).text();
+    return login.wait({ timeout: 10_000 });
+  });
   await call("loadedThreads", (codex) => codex.loadedThreads());
   await call("threadList", (codex) => codex.threadList({ limit: 1 }));
   await call("threads", async (codex) => {
@@ -189,5 +213,6 @@ try {
 } finally {
   await t.close();
   await p.close();
+  await oauth.close();
 }
 writeFileSync(process.argv[2]!, out.map((line) => JSON.stringify(line) + "\n").join(""));
