@@ -9,7 +9,7 @@
  * 3. Derives `<out>/maps.ts` (method -> params/result/notification types and routing keys) from
  *    the `ClientRequest`, `ServerRequest` and `ServerNotification` unions.
  * 4. Derives `<out>/params-keys.ts` (the property names of each client request's params type, by
- *    which the SDK refuses an option it does not know, and the kinds of value its plain fields
+ *    which the SDK refuses an option it does not know, and the kinds of value its fields
  *    take, by which it refuses a value of the wrong kind before sending it).
  * 5. Writes `<out>/index.ts`, a flat re-export of every protocol type, the maps and the keys.
  *
@@ -482,7 +482,7 @@ class Protocol {
 
   /**
    * The kinds of JSON value a field of these types takes (see {@link FieldKind}), or undefined
-   * when one of them is no plain kind (an object, a number-or-string, a nested list).
+   * when one of them is of no kind told apart here (a number-or-string, any JSON value).
    */
   fieldKinds(types: readonly ts.TypeNode[]): FieldKind[] | undefined {
     const kinds: FieldKind[] = [];
@@ -501,13 +501,36 @@ class Protocol {
     if (type.kind === ts.SyntaxKind.NumberKeyword) return "number";
     const element = arrayElement(type);
     if (element !== undefined) {
-      if (unionMembers(element).some(isNullish)) return undefined;
+      // A list of other items (objects, nullable ones): a list all the same.
+      if (unionMembers(element).some(isNullish)) return "array";
       if (this.isStringLike([element])) return "string[]";
       const values = this.stringValues(element);
-      return values === undefined ? undefined : { each: values };
+      return values === undefined ? "array" : { each: values };
     }
     if (this.isStringLike([type])) return "string";
-    return this.stringValues(type);
+    return this.stringValues(type) ?? (this.isObject(type) ? "object" : undefined);
+  }
+
+  /**
+   * Whether every value of a type is a JSON object: an object type, a map, or a union or
+   * intersection of those (a tagged union of structs), through named types.
+   */
+  private isObject(type: ts.TypeNode, seen: ReadonlySet<string> = new Set()): boolean {
+    const bare = unparenthesize(type);
+    if (ts.isTypeLiteralNode(bare) || ts.isMappedTypeNode(bare)) return true;
+    if (ts.isUnionTypeNode(bare) || ts.isIntersectionTypeNode(bare)) {
+      return bare.types.every((part) => this.isObject(part, seen));
+    }
+    if (
+      ts.isTypeReferenceNode(bare) &&
+      ts.isIdentifier(bare.typeName) &&
+      bare.typeName.text === "Record"
+    ) {
+      return true;
+    }
+    const name = typeName(bare);
+    if (name === undefined || !this.files.has(name) || seen.has(name)) return false;
+    return this.isObject(this.declaration(name), new Set([...seen, name]));
   }
 
   /** The values of a named union of string literals, such as `SortDirection`. */
@@ -536,7 +559,7 @@ class Protocol {
 /**
  * A kind of JSON value, as `*_PARAMS_FIELDS` give them (`FieldKind` of src/internal/validate.ts):
  * `null`, a boolean, a number, a string, a list of strings, one of some strings, or a list of
- * those.
+ * those; or, for fields of other types, a list or an object whose content is not told apart.
  */
 type FieldKind =
   | null
@@ -544,6 +567,8 @@ type FieldKind =
   | "number"
   | "string"
   | "string[]"
+  | "array"
+  | "object"
   | readonly string[]
   | { readonly each: readonly string[] };
 
@@ -908,8 +933,9 @@ function fieldsConstName(typeName: string): string {
 }
 
 /**
- * The kinds of value each plain field of `properties` takes (field -> kinds), as JSON text. An
- * optional field takes `null` only when its type says so: the runtime refuses it otherwise.
+ * The kinds of value each field of `properties` takes (field -> kinds), as JSON text; a field of
+ * a type whose values are told apart by none of them (any JSON value) is left out. An optional
+ * field takes `null` only when its type says so: the runtime refuses it otherwise.
  */
 function fieldsJson(protocol: Protocol, properties: Properties): string {
   const fields: Record<string, FieldKind[]> = {};
@@ -922,7 +948,7 @@ function fieldsJson(protocol: Protocol, properties: Properties): string {
 
 /**
  * params-keys.ts: for each client request whose params are a named object type (not a union, whose
- * members' keys differ), the type's property names and the kinds of value of its plain fields, one
+ * members' keys differ), the type's property names and the kinds of value of its fields, one
  * constant each so a bundle keeps only those it uses.
  */
 function renderParamsKeys(protocol: Protocol, version: string): string {
@@ -951,7 +977,7 @@ function renderParamsKeys(protocol: Protocol, version: string): string {
   return [
     `${HEADER}\n`,
     `// Produced by scripts/generate-protocol.ts from @openai/codex ${version}.\n`,
-    `// The property names of each client request's params type, and the kinds of value of its plain\n`,
+    `// The property names of each client request's params type, and the kinds of value of its\n`,
     `// fields as JSON text (a field's name -> its kinds), parsed on first use: a string costs an\n`,
     `// import no objects to build.\n`,
     `\n`,

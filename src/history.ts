@@ -104,7 +104,8 @@ const TURN_LIST: ListKind = {
 };
 const ITEM_LIST: ListKind = {
   names: optionNames<ItemListOptions>()({
-    own: REQUEST_KEYS,
+    // deferOutput: a wire field, checked where it is read, naming the kinds it takes.
+    own: [...REQUEST_KEYS, "deferOutput"],
     wire: THREAD_ITEMS_LIST_PARAMS_KEYS,
     omit: ["threadId"],
     fields: THREAD_ITEMS_LIST_PARAMS_FIELDS,

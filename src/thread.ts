@@ -194,6 +194,8 @@ const TURN_NAMES = optionNames<TurnOptions>()({
     "approvalMode",
     "outputSchema",
     "output",
+    // A wire field, checked where it is read, naming what its entries take.
+    "additionalContext",
   ],
   wire: TURN_START_PARAMS_KEYS,
   fields: TURN_START_PARAMS_FIELDS,

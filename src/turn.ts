@@ -877,7 +877,8 @@ export type SteerOptions = WireOptions<
   RequestOptions;
 
 const STEER_NAMES = optionNames<SteerOptions>()({
-  own: REQUEST_KEYS,
+  // additionalContext: a wire field, checked where it is read, naming what its entries take.
+  own: [...REQUEST_KEYS, "additionalContext"],
   wire: TURN_STEER_PARAMS_KEYS,
   fields: TURN_STEER_PARAMS_FIELDS,
   omit: ["threadId", "expectedTurnId", "input"],

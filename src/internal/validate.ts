@@ -515,7 +515,8 @@ type SameNames<A, B> = [A] extends [B]
 
 /**
  * A kind of JSON value a wire field takes, as the generated `*_PARAMS_FIELDS` give them: `null`,
- * a boolean, a number, a string, a list of strings, one of some strings, or a list of those.
+ * a boolean, a number, a string, a list of strings, one of some strings, or a list of those; or
+ * a list or an object whose content the server checks.
  */
 export type FieldKind =
   | null
@@ -523,10 +524,12 @@ export type FieldKind =
   | "number"
   | "string"
   | "string[]"
+  | "array"
+  | "object"
   | readonly string[]
   | { readonly each: readonly string[] };
 
-/** The kinds of value of a params type's plain fields, as a generated `*_PARAMS_FIELDS` holds them. */
+/** The kinds of value of a params type's fields, as a generated `*_PARAMS_FIELDS` holds them. */
 type Fields = Readonly<Record<string, readonly FieldKind[]>>;
 
 // The server would refuse a value of another kind only once it is sent, with a message that does
@@ -574,6 +577,10 @@ function isOfKind(value: unknown, kind: FieldKind): boolean {
       return typeof value === "string";
     case "string[]":
       return Array.isArray(value) && value.every((item) => typeof item === "string");
+    case "array":
+      return Array.isArray(value);
+    case "object":
+      return isPlainObject(value);
   }
   if (isStringList(kind)) return kind.includes(value as string);
   return Array.isArray(value) && value.every((item) => kind.each.includes(item as string));
@@ -595,6 +602,10 @@ function kindText(kind: FieldKind): string {
       return "a string";
     case "string[]":
       return "an array of strings";
+    case "array":
+      return "an array";
+    case "object":
+      return "an object";
   }
   const values = (list: readonly string[]) => list.map((value) => JSON.stringify(value)).join(", ");
   if (isStringList(kind)) return `one of ${values(kind)}`;

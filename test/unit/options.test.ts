@@ -13,6 +13,7 @@ import {
 } from "../../src/options.js";
 import { turnParams } from "../../src/thread.js";
 import {
+  THREAD_RESUME_NAMES,
   THREAD_START_NAMES,
   canonicalThreadId,
   checkForkPoint,
@@ -411,6 +412,22 @@ describe("SDK_VERSION", () => {
 
 describe("typed settings and config", () => {
   const start = (options: object) => threadRequest(options as never, THREAD_START_NAMES, true);
+
+  it("refuses a wire field of the wrong shape, a list or an object, naming it, before any I/O", () => {
+    const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
+    for (const [call, message] of [
+      [() => resume({ history: "" }), 'history must be an array or null, got ""'],
+      [
+        () => start({ environments: "local" }),
+        'environments must be an array or null, got "local"',
+      ],
+    ] as const) {
+      expect(call).toThrow(new TypeError(message));
+    }
+    // What the runtime's types take passes: the runtime checks what they hold.
+    expect(resume({ history: [] }).params.history).toEqual([]);
+    expect(start({ environments: null }).params.environments).toBeNull();
+  });
 
   it("refuses a lone surrogate in a string option or setting, naming it", () => {
     for (const [options, message] of [

@@ -2808,6 +2808,21 @@ describe("turns in call order", () => {
     await expect(turn.run()).resolves.toMatchObject({ id: "t1" });
   });
 
+  it("refuses a turn's wire field of the wrong shape, a list or an object, before any I/O", async () => {
+    const { thread, sentOf } = setup();
+    for (const [options, message] of [
+      [{ environments: "local" }, 'environments must be an array or null, got "local"'],
+      [
+        { responsesapiClientMetadataPatch: [] },
+        "responsesapiClientMetadataPatch must be an object or null, got an array",
+      ],
+    ] as const) {
+      await expect(thread.run("x", options as never)).rejects.toThrow(new TypeError(message));
+      await expect(thread.turn("x", options as never)).rejects.toThrow(new TypeError(message));
+    }
+    expect(sentOf("turn/start")).toHaveLength(0);
+  });
+
   it("refuses a raw toolOutput, which the runtime takes with no input only, before any I/O", async () => {
     const { transport, thread } = setup();
     const toolOutput = { name: "scanner", namespace: null, output: "3 findings" };
