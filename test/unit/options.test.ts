@@ -425,8 +425,8 @@ describe("typed settings and config", () => {
       expect(call).toThrow(new TypeError(message));
     }
     // What the runtime's types take passes: the runtime checks what they hold.
-    expect(resume({ history: [] }).params.history).toEqual([]);
-    expect(start({ environments: null }).params.environments).toBeNull();
+    expect(resume({ history: [] }).params).toMatchObject({ history: [] });
+    expect(start({ environments: null }).params).toMatchObject({ environments: null });
   });
 
   it("refuses a lone surrogate in a string option or setting, naming it", () => {
