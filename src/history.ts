@@ -520,8 +520,10 @@ export async function reviewStartOf(
 ): Promise<string | undefined> {
   let start: string | undefined;
   for await (const turn of turnPages(connection, threadId, call, log)) {
-    if (turn.id === reviewId) continue;
-    if (turn.rootTurnId === reviewId) start = turn.id;
+    // An entry without a turn's id names no turn to fork or revert before (nor to send).
+    const { id, rootTurnId } = (turn ?? {}) as { id?: unknown; rootTurnId?: unknown };
+    if (typeof id !== "string" || id === "" || id === reviewId) continue;
+    if (rootTurnId === reviewId) start = id;
     else if (start !== undefined) break;
   }
   return start;

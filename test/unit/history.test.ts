@@ -11,6 +11,7 @@ import {
   allPages,
   itemPage,
   itemPages,
+  reviewStartOf,
   threadPages,
   turnPage,
   turnPages,
@@ -336,6 +337,29 @@ describe("pages the server gets wrong", () => {
         expect(transport.sent).toHaveLength(1);
       }
     }
+  });
+
+  it("find where an inline review started past entries without a turn's id, never sending one", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const finding = reviewStartOf(connection, "th", "review", undefined);
+    const request = await transport.waitForSent(1);
+    const data = [
+      null,
+      { id: "review", rootTurnId: "review" },
+      { id: ["t2"], rootTurnId: "review" },
+      { id: "", rootTurnId: "review" },
+      { id: "t1", rootTurnId: "review" },
+      7,
+      { id: "t0", rootTurnId: "t0" },
+    ];
+    transport.deliver({ id: request.id, result: { data, nextCursor: null } });
+    await expect(finding).resolves.toBe("t1");
+    // Without a readable turn run for the review, there is none.
+    const none = reviewStartOf(connection, "th", "review", undefined);
+    const again = await transport.waitForSent(2);
+    transport.deliver({ id: again.id, result: { data: [null, { id: 5 }], nextCursor: null } });
+    await expect(none).resolves.toBeUndefined();
   });
 
   it("tells an empty thread from a bad turns answer when items cannot be listed", async () => {
