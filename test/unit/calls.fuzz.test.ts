@@ -57,6 +57,7 @@ import {
   type Wire,
 } from "../support/fuzz-wire.js";
 import { drain, tracker } from "../support/tracker.js";
+import { clientRequestCheck } from "../support/wire-schema.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -157,6 +158,9 @@ const SECRETS = {
   loginChatgptAuthTokens: "not-a-jwt-access-token",
 } as const;
 const isSecretCall = (call: string): call is keyof typeof SECRETS => call in SECRETS;
+
+/** Whether params conform to the runtime's own schema of their request. */
+const conforms = clientRequestCheck();
 
 /** Past this many elements, a list loop is one that never ends. */
 const MAX_ELEMENTS = 1_000;
@@ -650,6 +654,12 @@ async function check(steps: readonly Step[]): Promise<void> {
       }
     }
     expect(server.requests, "requests in one run").toBeLessThanOrEqual(MAX_REQUESTS);
+    // Whatever the server said, the client sent only what the runtime's schema takes.
+    const malformed = server.received.flatMap(({ method, params }) => {
+      const why = conforms(method as string, params);
+      return why === undefined ? [] : [`${String(method)}: ${why}`];
+    });
+    expect(malformed, "requests the runtime's schema refuses").toEqual([]);
 
     // A crossed answer reaches another call, which then settles as that answer says.
     const crossed = steps.some((s) => s.mutation?.kind === "crossed");

@@ -61,6 +61,7 @@ import {
 } from "../support/fuzz-wire.js";
 import { RECORDED, type Recording } from "../support/recorded-traffic.js";
 import { drain, tracker } from "../support/tracker.js";
+import { clientRequestCheck } from "../support/wire-schema.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -86,6 +87,8 @@ await import("../../src/strict-schema.js");
 await import("zod/v4/core");
 
 const SEED = Number(process.env.FUZZ_SEED ?? 29_061);
+/** Whether params conform to the runtime's own schema of their request. */
+const conforms = clientRequestCheck();
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
 const PATH = process.env.FUZZ_PATH;
 /**
@@ -325,6 +328,9 @@ class ScriptedServer {
   private turnCount = 0;
   private closed = false;
 
+  /** The requests the client sent that the runtime's schema refuses. */
+  readonly malformed: string[] = [];
+
   constructor(private readonly transport: ServedTransport) {
     transport.onSend = (message) => this.receive(message);
   }
@@ -338,6 +344,8 @@ class ScriptedServer {
     const { id, method } = message;
     if (typeof method !== "string") return void count(this.answers, id);
     const params = message.params as Wire;
+    const why = id === undefined ? undefined : conforms(method, params);
+    if (why !== undefined) this.malformed.push(`${method}: ${why}`);
     const answer = (reply: Wire) => queueMicrotask(() => this.transport.deliver({ id, ...reply }));
     switch (method) {
       case "turn/steer":
@@ -875,6 +883,8 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     expect(vi.getTimerCount() - lateWaits, "the SDK's timers once closed").toBe(0);
     const extra = [...server.answers].filter(([id, n]) => n > (server.sent.get(id) ?? 0));
     expect(extra, "answers to no request, or more than it was sent").toEqual([]);
+    // Whatever the server said, the client sent only what the runtime's schema takes.
+    expect(server.malformed, "requests the runtime's schema refuses").toEqual([]);
     // A listener that left is called no more.
     expect(listening.callsAfterLeaving, "calls of listeners that left").toEqual(
       load.listeners.map(() => 0),

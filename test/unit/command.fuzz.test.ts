@@ -53,6 +53,7 @@ import {
 } from "../support/fuzz-wire.js";
 import { RECORDED as TURNS } from "../support/recorded-traffic.js";
 import { tracker } from "../support/tracker.js";
+import { clientRequestCheck } from "../support/wire-schema.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -66,6 +67,8 @@ const { isWellFormed } = await import("../../src/internal/validate.js");
 // Loaded on the first exec: loaded here, that takes no I/O in a run.
 await import("../../src/command-run.js");
 
+/** Whether params conform to the runtime's own schema of their request. */
+const conforms = clientRequestCheck();
 const SEED = Number(process.env.FUZZ_SEED ?? 7_919);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
 const PATH = process.env.FUZZ_PATH;
@@ -389,6 +392,8 @@ class CommandServer {
   private readonly outOfScript: Array<{ wait: number; send: () => void }> = [];
   /** Whether it closed the connection. */
   closed = false;
+  /** The requests the client sent that the runtime's schema refuses. */
+  readonly malformed: string[] = [];
 
   constructor(private readonly transport: ServedTransport) {
     transport.onSend = (message) => this.receive(message);
@@ -403,6 +408,8 @@ class CommandServer {
     const { id, method, params } = message;
     // The `initialized` notification.
     if (typeof method !== "string" || id === undefined) return;
+    const why = conforms(method, params);
+    if (why !== undefined) this.malformed.push(`${method}: ${why}`);
     const processId = (params as Wire | undefined)?.processId as string;
     if (method === "command/exec") {
       const step = steps.getStore()!;
@@ -778,6 +785,8 @@ async function check(runSteps: readonly Step[]): Promise<void> {
     expect(clientStats(codex), "tables once closed").toEqual(baseline);
     expect(errors, "what the SDK logged as a bug").toEqual([]);
     expect(vi.getTimerCount(), "timers left once closed").toBe(0);
+    // Whatever the server said, the client sent only what the runtime's schema takes.
+    expect(server.malformed, "requests the runtime's schema refuses").toEqual([]);
     vi.useRealTimers();
     await trap.expectNone();
   } finally {

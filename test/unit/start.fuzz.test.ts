@@ -40,6 +40,7 @@ import {
   type Wire,
 } from "../support/fuzz-wire.js";
 import { tracker } from "../support/tracker.js";
+import { clientRequestCheck } from "../support/wire-schema.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -52,6 +53,8 @@ const { clientStats } = await import("../../src/codex.js");
 // Loaded on the first login: loaded here, that takes no I/O in a run.
 await import("../../src/login-flows.js");
 
+/** Whether params conform to the runtime's own schema of their request. */
+const conforms = clientRequestCheck();
 const SEED = Number(process.env.FUZZ_SEED ?? 7_919);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const PATH = process.env.FUZZ_PATH;
@@ -123,6 +126,8 @@ class StartServer {
   busy = 0;
   /** Whether an answer the client waits for was withheld (sent under another id, or never). */
   withheld = false;
+  /** The requests the client sent that the runtime's schema refuses. */
+  readonly malformed: string[] = [];
   private requests = 0;
   private exited = false;
 
@@ -136,9 +141,11 @@ class StartServer {
     for (const message of transport.sent) this.receive(message);
   }
 
-  private receive({ id, method }: Wire): void {
+  private receive({ id, method, params }: Wire): void {
     // The `initialized` notification.
     if (typeof method !== "string" || id === undefined) return;
+    const why = conforms(method, params);
+    if (why !== undefined) this.malformed.push(`${method}: ${why}`);
     const index = START.indexOf(method) >= 0 ? START.indexOf(method) : START.length + this.requests;
     this.requests++;
     this.busy++;
@@ -332,6 +339,7 @@ async function check({ mutation, apiKey, events, delay, bound }: Run): Promise<v
       expect(transport.closedCalls, "the server stopped once the start failed").toBeGreaterThan(0);
     }
 
+    expect(server.malformed, "requests the runtime's schema refuses").toEqual([]);
     const bugs = entries.filter((e) => e.level === "error");
     expect(bugs, "what the SDK logged as a bug").toEqual([]);
     await codex?.close();
