@@ -1,11 +1,14 @@
 // The pinned runtime's own JSON schema of the protocol, as a check of what the client sends: the
 // runtime writes it (`codex app-server generate-json-schema --experimental`, the experimental
-// fields included, as the SDK asks for them), and ajv compiles the params of each client request.
+// fields included, as the SDK asks for them), and ajv compiles the params of each client request
+// and the result of each server request (its type named by the generated ServerRequestMap).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
+import ts from "typescript";
 import { locateRuntime } from "../../src/runtime.js";
 
 /** The bundle the runtime writes: every type, under `definitions`. */
@@ -22,8 +25,13 @@ interface Bundle {
   };
 }
 
-/** Runs the pinned runtime's schema generator and reads its bundle. */
+/** Runs the pinned runtime's schema generator and reads its bundle (once). */
+let bundled: Bundle | undefined;
 function runtimeBundle(): Bundle {
+  return (bundled ??= generateBundle());
+}
+
+function generateBundle(): Bundle {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-schema-"));
   try {
     // An empty CODEX_HOME keeps the developer's config (feature flags) out of the output.
@@ -66,5 +74,52 @@ export function clientRequestCheck(): (method: string, params: unknown) => strin
     // Params left out are the `null` of a request that takes none.
     if (check === undefined || check(params === undefined ? null : params)) return undefined;
     return ajv.errorsText(check.errors, { dataVar: "params" });
+  };
+}
+
+/**
+ * For each server request, the name of its result's type, as src/generated/maps.ts gives it in
+ * `ServerRequestMap` (`"item/tool/call": { params: ...; result: DynamicToolCallResponse }`).
+ */
+function serverRequestResults(): Map<string, string> {
+  const file = fileURLToPath(new URL("../../src/generated/maps.ts", import.meta.url));
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest);
+  const out = new Map<string, string>();
+  for (const statement of source.statements) {
+    if (!ts.isInterfaceDeclaration(statement) || statement.name.text !== "ServerRequestMap")
+      continue;
+    for (const member of statement.members) {
+      if (!ts.isPropertySignature(member) || member.type === undefined) continue;
+      if (!ts.isStringLiteral(member.name) || !ts.isTypeLiteralNode(member.type)) continue;
+      for (const field of member.type.members) {
+        if (!ts.isPropertySignature(field) || !ts.isIdentifier(field.name)) continue;
+        if (field.name.text !== "result" || field.type === undefined) continue;
+        if (ts.isTypeReferenceNode(field.type) && ts.isIdentifier(field.type.typeName)) {
+          out.set(member.name.text, field.type.typeName.text);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A check of the client's answer to a server request against the runtime's schema of its result:
+ * `undefined` when it conforms (or the method is none the runtime sends), else what does not.
+ */
+export function serverResultCheck(): (method: string, result: unknown) => string | undefined {
+  const bundle = runtimeBundle();
+  const ajv = new Ajv({ strict: false, validateFormats: false });
+  ajv.addSchema(bundle, "protocol");
+  const checks = new Map<string, ValidateFunction>();
+  for (const [method, type] of serverRequestResults()) {
+    if (!Object.hasOwn(bundle.definitions, type)) continue;
+    checks.set(method, ajv.compile({ $ref: `protocol#/definitions/${type}` }));
+  }
+  if (checks.size < 5) throw new Error(`only ${checks.size} server request results found`);
+  return (method, result) => {
+    const check = checks.get(method);
+    if (check === undefined || check(result)) return undefined;
+    return ajv.errorsText(check.errors, { dataVar: "result" });
   };
 }

@@ -61,7 +61,7 @@ import {
 } from "../support/fuzz-wire.js";
 import { RECORDED, type Recording } from "../support/recorded-traffic.js";
 import { drain, tracker } from "../support/tracker.js";
-import { clientRequestCheck } from "../support/wire-schema.js";
+import { clientRequestCheck, serverResultCheck } from "../support/wire-schema.js";
 
 const transports: ServedTransport[] = [];
 vi.mock("../../src/transport/stdio.js", () =>
@@ -89,6 +89,8 @@ await import("zod/v4/core");
 const SEED = Number(process.env.FUZZ_SEED ?? 29_061);
 /** Whether params conform to the runtime's own schema of their request. */
 const conforms = clientRequestCheck();
+/** Whether an answer to a server request conforms to the runtime's schema of its result. */
+const answerConforms = serverResultCheck();
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
 const PATH = process.env.FUZZ_PATH;
 /**
@@ -307,6 +309,8 @@ class ScriptedServer {
    */
   readonly sent = new Map<unknown, number>();
   readonly answers = new Map<unknown, number>();
+  /** The methods of the requests it sent under each id (a mutation may reuse one). */
+  private readonly methods = new Map<unknown, string[]>();
   /** Whether it refuses every steer and interrupt. */
   refuses = false;
   /** Whether it sent a turn's completion the SDK cannot read (see `isUnreadableCompletion`). */
@@ -328,7 +332,7 @@ class ScriptedServer {
   private turnCount = 0;
   private closed = false;
 
-  /** The requests the client sent that the runtime's schema refuses. */
+  /** The requests and answers the client sent that the runtime's schema refuses. */
   readonly malformed: string[] = [];
 
   constructor(private readonly transport: ServedTransport) {
@@ -342,7 +346,17 @@ class ScriptedServer {
 
   private receive(message: Wire): void {
     const { id, method } = message;
-    if (typeof method !== "string") return void count(this.answers, id);
+    if (typeof method !== "string") {
+      // An answer: its result what the runtime's schema takes for one of the requests of its id.
+      const methods = this.methods.get(id) ?? [];
+      if ("result" in message && methods.length > 0) {
+        const whys = methods.map((asked) => answerConforms(asked, message.result));
+        if (whys.every((why) => why !== undefined)) {
+          this.malformed.push(`the answer to ${methods.join(" or ")}: ${whys.join("; ")}`);
+        }
+      }
+      return void count(this.answers, id);
+    }
     const params = message.params as Wire;
     const why = id === undefined ? undefined : conforms(method, params);
     if (why !== undefined) this.malformed.push(`${method}: ${why}`);
@@ -423,7 +437,11 @@ class ScriptedServer {
       // Each message a read of its own, as a pipe may deliver: the client's work runs between.
       await nextMacrotask();
       if (this.closed) return;
-      if (isRequest(message)) count(this.sent, message.id);
+      if (isRequest(message)) {
+        count(this.sent, message.id);
+        const asked = [...(this.methods.get(message.id) ?? []), String(message.method)];
+        this.methods.set(message.id, asked);
+      }
       this.transport.line(lineOf(message));
       script.onDelivered?.(index);
       const { pause } = script;
@@ -884,7 +902,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     const extra = [...server.answers].filter(([id, n]) => n > (server.sent.get(id) ?? 0));
     expect(extra, "answers to no request, or more than it was sent").toEqual([]);
     // Whatever the server said, the client sent only what the runtime's schema takes.
-    expect(server.malformed, "requests the runtime's schema refuses").toEqual([]);
+    expect(server.malformed, "requests and answers the runtime's schema refuses").toEqual([]);
     // A listener that left is called no more.
     expect(listening.callsAfterLeaving, "calls of listeners that left").toEqual(
       load.listeners.map(() => 0),
