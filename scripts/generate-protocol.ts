@@ -486,13 +486,38 @@ class Protocol {
    */
   fieldKinds(types: readonly ts.TypeNode[]): FieldKind[] | undefined {
     const kinds: FieldKind[] = [];
-    for (const member of types.flatMap(unionMembers)) {
+    // The string values of a named union that has other members too (`"a" | "b" | { c }`).
+    const values: string[] = [];
+    for (const member of this.mixedMembers(types.flatMap(unionMembers))) {
       if (isUndefined(member)) continue;
+      if (ts.isLiteralTypeNode(member) && ts.isStringLiteral(member.literal)) {
+        values.push(member.literal.text);
+        continue;
+      }
       const kind = this.fieldKind(member);
       if (kind === undefined) return undefined;
       if (!kinds.some((known) => JSON.stringify(known) === JSON.stringify(kind))) kinds.push(kind);
     }
-    return kinds;
+    return values.length === 0 ? kinds : [values, ...kinds];
+  }
+
+  /**
+   * `members`, a named union among them of some strings and other members (an enum with an object
+   * variant, such as `AskForApproval`) replaced by its own members; one of strings only is one
+   * kind ({@link fieldKind}), and one without strings (any JSON value) is left whole.
+   */
+  private mixedMembers(
+    members: readonly ts.TypeNode[],
+    seen: ReadonlySet<string> = new Set(),
+  ): ts.TypeNode[] {
+    return members.flatMap((member) => {
+      const name = typeName(member);
+      if (name === undefined || !this.files.has(name) || seen.has(name)) return [member];
+      const own = unionMembers(this.declaration(name));
+      const strings = own.filter((m) => ts.isLiteralTypeNode(m) && ts.isStringLiteral(m.literal));
+      if (strings.length === 0 || strings.length === own.length) return [member];
+      return this.mixedMembers(own, new Set([...seen, name]));
+    });
   }
 
   private fieldKind(type: ts.TypeNode): FieldKind | undefined {

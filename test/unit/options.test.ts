@@ -413,10 +413,15 @@ describe("SDK_VERSION", () => {
 describe("typed settings and config", () => {
   const start = (options: object) => threadRequest(options as never, THREAD_START_NAMES, true);
 
-  it("refuses a wire field of the wrong shape, a list or an object, naming it, before any I/O", () => {
+  it("refuses a wire field of the wrong shape, a list, an object or an enum's, naming it, before any I/O", () => {
     const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
     for (const [call, message] of [
       [() => resume({ history: "" }), 'history must be an array or null, got ""'],
+      // One of some strings, or an object: the strings are named.
+      [
+        () => start({ multiAgentMode: "" }),
+        'multiAgentMode must be one of "explicitRequestOnly", "proactive", an object or null, got ""',
+      ],
       [
         () => start({ environments: "local" }),
         'environments must be an array or null, got "local"',
