@@ -54,27 +54,51 @@ function generateBundle(): Bundle {
   }
 }
 
+/** Checks of what the client sends, one per method: `undefined` when it conforms, else why not. */
+type Check = (method: string, value: unknown) => string | undefined;
+
+/** The one ajv that holds the bundle, made on first use. */
+let compiler: Ajv | undefined;
+function protocolAjv(): Ajv {
+  if (compiler === undefined) {
+    // Formats (int64, uint32, ...) are the runtime's Rust types, not JSON Schema's: not checked.
+    compiler = new Ajv({ strict: false, validateFormats: false });
+    compiler.addSchema(runtimeBundle(), "protocol");
+  }
+  return compiler;
+}
+
+/**
+ * A check by the bundle's schemas at `pointers` (a method -> a JSON pointer into the bundle),
+ * each compiled once; a method without one passes.
+ */
+function checkBy(pointers: ReadonlyMap<string, string>, dataVar: string): Check {
+  const ajv = protocolAjv();
+  const checks = new Map<string, ValidateFunction>();
+  for (const [method, pointer] of pointers) {
+    checks.set(method, ajv.compile({ $ref: `protocol#${pointer}` }));
+  }
+  return (method, value) => {
+    const check = checks.get(method);
+    if (check === undefined || check(value)) return undefined;
+    return ajv.errorsText(check.errors, { dataVar });
+  };
+}
+
 /**
  * A check of a client request's params against the runtime's schema: `undefined` when they
  * conform (or the method is none the runtime knows), else what does not.
  */
-export function clientRequestCheck(): (method: string, params: unknown) => string | undefined {
-  const bundle = runtimeBundle();
-  // Formats (int64, uint32, ...) are the runtime's Rust types, not JSON Schema's: not checked.
-  const ajv = new Ajv({ strict: false, validateFormats: false });
-  ajv.addSchema(bundle, "protocol");
-  const checks = new Map<string, ValidateFunction>();
-  for (const [index, branch] of bundle.definitions.ClientRequest.oneOf.entries()) {
+export function clientRequestCheck(): Check {
+  const pointers = new Map<string, string>();
+  for (const [index, branch] of runtimeBundle().definitions.ClientRequest.oneOf.entries()) {
     if (branch.properties.params === undefined) continue;
-    const pointer = `protocol#/definitions/ClientRequest/oneOf/${index}/properties/params`;
-    checks.set(branch.properties.method.enum[0]!, ajv.compile({ $ref: pointer }));
+    const pointer = `/definitions/ClientRequest/oneOf/${index}/properties/params`;
+    pointers.set(branch.properties.method.enum[0]!, pointer);
   }
-  return (method, params) => {
-    const check = checks.get(method);
-    // Params left out are the `null` of a request that takes none.
-    if (check === undefined || check(params === undefined ? null : params)) return undefined;
-    return ajv.errorsText(check.errors, { dataVar: "params" });
-  };
+  const check = checkBy(pointers, "params");
+  // Params left out are the `null` of a request that takes none.
+  return (method, params) => check(method, params === undefined ? null : params);
 }
 
 /**
@@ -107,19 +131,12 @@ function serverRequestResults(): Map<string, string> {
  * A check of the client's answer to a server request against the runtime's schema of its result:
  * `undefined` when it conforms (or the method is none the runtime sends), else what does not.
  */
-export function serverResultCheck(): (method: string, result: unknown) => string | undefined {
-  const bundle = runtimeBundle();
-  const ajv = new Ajv({ strict: false, validateFormats: false });
-  ajv.addSchema(bundle, "protocol");
-  const checks = new Map<string, ValidateFunction>();
+export function serverResultCheck(): Check {
+  const { definitions } = runtimeBundle();
+  const pointers = new Map<string, string>();
   for (const [method, type] of serverRequestResults()) {
-    if (!Object.hasOwn(bundle.definitions, type)) continue;
-    checks.set(method, ajv.compile({ $ref: `protocol#/definitions/${type}` }));
+    if (Object.hasOwn(definitions, type)) pointers.set(method, `/definitions/${type}`);
   }
-  if (checks.size < 5) throw new Error(`only ${checks.size} server request results found`);
-  return (method, result) => {
-    const check = checks.get(method);
-    if (check === undefined || check(result)) return undefined;
-    return ajv.errorsText(check.errors, { dataVar: "result" });
-  };
+  if (pointers.size < 5) throw new Error(`only ${pointers.size} server request results found`);
+  return checkBy(pointers, "result");
 }

@@ -11,6 +11,7 @@ import {
   TurnFailedError,
   type Thread as ThreadType,
 } from "../../src/index.js";
+import type { GoalResult } from "../../src/goal.js";
 import { externalMessage } from "../../src/inputs.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { Router, turnIdOf } from "../../src/rpc/router.js";
@@ -1823,15 +1824,11 @@ describe("a goal run", () => {
 
   it("counts a turn whose only completion it cannot read as failed a second on, and ends", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, thread, tables, entries } = setup();
-    const goal = thread.runGoal("ship it").catch((e: unknown) => e);
-    const set = await transport.waitForSent(1);
-    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
-    await vi.advanceTimersByTimeAsync(0);
+    const { transport, goal, tables, entries } = await activeGoal();
     transport.deliver(started("g1"));
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
     });
     transport.deliver(unreadable("g1"));
     await vi.advanceTimersByTimeAsync(1_000);
@@ -1850,11 +1847,7 @@ describe("a goal run", () => {
 
   it("leaves no timer once the server exits while a turn waits for a completion it can read", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, thread, tables } = setup();
-    const goal = thread.runGoal("ship it").catch((e: unknown) => e);
-    const set = await transport.waitForSent(1);
-    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
-    await vi.advanceTimersByTimeAsync(0);
+    const { transport, goal, tables } = await activeGoal();
     transport.deliver(started("g1"));
     transport.deliver(unreadable("g1"));
     await vi.advanceTimersByTimeAsync(0);
@@ -1867,11 +1860,7 @@ describe("a goal run", () => {
 
   it("drops at once an unreadable completion of a turn whose start it never read, timer and all", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, thread, tables, entries } = setup();
-    const goal = thread.runGoal("ship it");
-    const set = await transport.waitForSent(1);
-    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
-    await vi.advanceTimersByTimeAsync(0);
+    const { transport, goal, tables, entries } = await activeGoal();
     // The wait for the goal's first turn.
     expect(vi.getTimerCount()).toBe(1);
     transport.deliver(unreadable("g1"));
@@ -1886,20 +1875,17 @@ describe("a goal run", () => {
     transport.deliver(completed("g1"));
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
     });
-    expect((await goal).turns.map((t) => [t.id, t.status])).toEqual([["g1", "completed"]]);
+    const result = (await goal) as GoalResult;
+    expect(result.turns.map((t) => [t.id, t.status])).toEqual([["g1", "completed"]]);
     expect(vi.getTimerCount()).toBe(0);
     expect(tables()).toMatchObject({ queues: 0, running: 0 });
   });
 
   it("takes a readable completion after the wait for one as of a turn it already ended", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, thread, tables, entries } = setup();
-    const goal = thread.runGoal("ship it");
-    const set = await transport.waitForSent(1);
-    transport.deliver({ id: set.id, result: { goal: goalOf("ship it", "active") } });
-    await vi.advanceTimersByTimeAsync(0);
+    const { transport, goal, tables, entries } = await activeGoal();
     transport.deliver(started("g1"));
     transport.deliver(unreadable("g1"));
     await vi.advanceTimersByTimeAsync(1_500);
@@ -1908,10 +1894,10 @@ describe("a goal run", () => {
     transport.deliver(started("g2"));
     transport.deliver({
       method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("ship it", "complete", 1) },
+      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
     });
     transport.deliver(completed("g2"));
-    const result = await goal;
+    const result = (await goal) as GoalResult;
     expect(result.turns.map((t) => [t.id, t.status])).toEqual([
       ["g1", "failed"],
       ["g2", "completed"],
