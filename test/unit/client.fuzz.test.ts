@@ -15,18 +15,22 @@
 // external message), interrupt, an abort, a timeout, a turn queued behind, a turn on another thread
 // at once, a notifications() loop, listeners of turn events that throw, reject or unsubscribe
 // themselves or another as they are called), with every event or with results only (`events:
-// "results"`); the server may refuse the steer and the interrupt ("no active turn"), and ends the
-// turn (and the goal) or closes the connection, at the end of its script or part way. Whatever the
-// mutation, the guarantees of docs/guarantees.md hold: no uncaught exception or unhandled
-// rejection, nothing the SDK logs as a bug of its own, every promise settles (within 21 s of the
-// fake clock once the turn ends; at once, with TransportClosedError, when the connection does),
-// rejecting with a CodexError only (or the signal's reason, before a turn started; a textStream()
-// without the deltas says so with a TypeError), a RequestTimeoutError only where a timeout was
-// given, every request the server sent is answered (no more often than it was sent), a listener
-// that unsubscribed is called no more (and one that threw is logged, as the docs say), a clean turn
-// on the same thread then completes, the client's tables come back to their size once the turns are
-// over and once it is closed, and no timer is left once it is. connection.property, router.property
-// and lines.property fuzz one layer each; this one is about what they make together.
+// "results"`); the server may refuse the steer and the interrupt ("no active turn"), answers them
+// (the program's, bounded by a timeout, a signal or nothing, and the SDK's own on an abort or a
+// timeout) at once, late, or only once the turn is over, and ends the turn (and the goal) or closes
+// the connection, at the end of its script or part way. Whatever the mutation, the guarantees of
+// docs/guarantees.md hold: no uncaught exception or unhandled rejection, nothing the SDK logs as a
+// bug of its own, every promise settles (within 21 s of the fake clock once the turn ends; at once,
+// with TransportClosedError, when the connection does), rejecting with a CodexError only (or the
+// signal's reason, before a turn started; a textStream() without the deltas says so with a
+// TypeError), a RequestTimeoutError only where a timeout was given (a steer or an interrupt the
+// server does not answer waits for it, or for the connection's end; an external message's holds the
+// thread as long), every request the server sent is answered (no more often than it was sent), a
+// listener that unsubscribed is called no more (and one that threw is logged, as the docs say), a
+// clean turn on the same thread then completes, the client's tables come back to their size once
+// the turns are over and once it is closed, and no timer is left once it is. connection.property,
+// router.property and lines.property fuzz one layer each; this one is about what they make
+// together.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/client.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
@@ -313,6 +317,15 @@ class ScriptedServer {
   private readonly methods = new Map<unknown, string[]>();
   /** Whether it refuses every steer and interrupt. */
   refuses = false;
+  /**
+   * How it answers a steer or an interrupt (a program's, and the SDK's own on an abort or a
+   * timeout): at once, that many ms of the fake clock later, or never.
+   */
+  stopAnswer: StopAnswer = "now";
+  /** Its answers waiting to go, which it drops when it stops. */
+  private readonly delayed = new Set<ReturnType<typeof setTimeout>>();
+  /** The answers it withholds ("never"), until `answerWithheld()`. */
+  private readonly withheld: Wire[] = [];
   /** Whether it sent a turn's completion the SDK cannot read (see `isUnreadableCompletion`). */
   unreadableCompletion = false;
   /** Another thread and a turn that completed there, which swapped ids name. */
@@ -361,16 +374,26 @@ class ScriptedServer {
     const why = id === undefined ? undefined : conforms(method, params);
     if (why !== undefined) this.malformed.push(`${method}: ${why}`);
     const answer = (reply: Wire) => queueMicrotask(() => this.transport.deliver({ id, ...reply }));
+    const answerStop = (reply: Wire) => {
+      const { stopAnswer: when } = this;
+      if (when === "now") return answer(reply);
+      if (when === "never") return void this.withheld.push({ id, ...reply });
+      const timer = setTimeout(() => {
+        this.delayed.delete(timer);
+        if (!this.closed) this.transport.deliver({ id, ...reply });
+      }, when);
+      this.delayed.add(timer);
+    };
     switch (method) {
       case "turn/steer":
       case "turn/interrupt": {
         // The runtime's refusal when the turn ended as the request travelled.
         const refusal = { code: -32600, message: `no active turn to ${method.slice(5)}` };
-        if (this.refuses) return answer({ error: refusal });
+        if (this.refuses) return answerStop({ error: refusal });
         // A steer's answer names the turn it joined.
         const { expectedTurnId: turnId } = params;
         const recorded = STEER.answers[method]!;
-        return answer({ result: turnId === undefined ? recorded : { ...recorded, turnId } });
+        return answerStop({ result: turnId === undefined ? recorded : { ...recorded, turnId } });
       }
       case "turn/start":
         // An external message, folded into the running turn; into a new one should it have ended.
@@ -378,7 +401,7 @@ class ScriptedServer {
           const turnId = this.refuses
             ? `turn-${this.turnCount++}`
             : this.running.get(params.threadId);
-          return answer({
+          return answerStop({
             result: { turn: { ...(PLAIN.answers[method]!.turn as Wire), id: turnId } },
           });
         }
@@ -476,9 +499,27 @@ class ScriptedServer {
     }
   }
 
+  /** Whether answers it delays are still to go. */
+  get delaying(): boolean {
+    return this.delayed.size > 0;
+  }
+
+  /** Sends the answers it withheld, at last. */
+  answerWithheld(): void {
+    for (const answer of this.withheld.splice(0)) this.transport.deliver(answer);
+  }
+
+  /** Sends none of the answers still waiting to go. */
+  stop(): void {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
+    this.withheld.length = 0;
+  }
+
   /** Ends the connection, as an app-server that exits. */
   close(): void {
     this.closed = true;
+    this.stop();
     this.transport.end();
   }
 }
@@ -515,6 +556,10 @@ interface Workload {
   readonly queued: boolean;
   /** Whether the server refuses the steer and the interrupt, as it does once a turn ended. */
   readonly refuses: boolean;
+  /** When the server answers a steer or an interrupt (see `ScriptedServer.stopAnswer`). */
+  readonly stopAnswer: StopAnswer;
+  /** What bounds the program's steer and interrupt: a timeout in ms, the turn's signal, or none. */
+  readonly stopBound: number | "signal" | undefined;
   /** How the server ends: the turn's completion or the connection's end, after which message. */
   readonly end: "completion" | "close";
   readonly stopAfter: number | undefined;
@@ -525,6 +570,10 @@ interface Workload {
    */
   readonly events: EventMode;
 }
+
+type StopAnswer = "now" | "never" | number;
+/** What the program's steer and interrupt are tracked as. */
+const STOPS: readonly string[] = ["steer()", "interrupt()"];
 
 /** A listener of `method`, which does `act` on its call number `after` (from 0; see `listen`). */
 interface Listening {
@@ -568,6 +617,12 @@ const workload: fc.Arbitrary<Workload> = fc.record({
   handler: fc.constantFrom(...BEHAVIOURS),
   queued: fc.boolean(),
   refuses: fc.boolean(),
+  stopAnswer: fc.oneof(
+    { arbitrary: fc.constant("now" as const), weight: 4 },
+    { arbitrary: fc.constantFrom(600, 3_000), weight: 1 },
+    { arbitrary: fc.constant("never" as const), weight: 1 },
+  ),
+  stopBound: fc.option(fc.constantFrom(400, 5_000, "signal" as const), { nil: undefined, freq: 2 }),
   end: fc.constantFrom("completion", "close"),
   stopAfter: moment(2),
   pause: fc.option(
@@ -592,6 +647,8 @@ const CLEAN: Workload = {
   handler: "sync",
   queued: false,
   refuses: false,
+  stopAnswer: "now",
+  stopBound: undefined,
   end: "completion",
   stopAfter: undefined,
   pause: undefined,
@@ -761,6 +818,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     });
     const tables = clientStats(codex);
     server.refuses = load.refuses;
+    server.stopAnswer = load.stopAnswer;
     const listening = listen(codex, load.listeners);
 
     let handle: TurnHandle | undefined;
@@ -775,11 +833,23 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       onDelivered: (index) => {
         if (index === load.abortAt) controller.abort();
         if (handle === undefined) return;
+        const { stopBound } = load;
+        const bound =
+          stopBound === undefined
+            ? undefined
+            : stopBound === "signal"
+              ? { signal: controller.signal }
+              : { timeout: stopBound };
         if (index === load.steerAt) {
-          const input = load.steerWith === "text" ? "more" : externalMessage("ci", "it failed");
-          track("steer()", handle.steer(input)).catch(() => {});
+          const steer =
+            load.steerWith === "text"
+              ? handle.steer("more", bound)
+              : handle.steer(externalMessage("ci", "it failed"), bound);
+          track("steer()", steer).catch(() => {});
         }
-        if (index === load.interruptAt) track("interrupt()", handle.interrupt()).catch(() => {});
+        if (index === load.interruptAt) {
+          track("interrupt()", handle.interrupt(bound)).catch(() => {});
+        }
       },
     });
     const options = {
@@ -824,6 +894,46 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       );
     }
     const queued = load.queued ? track("a queued thread.run()", thread.run("next")) : undefined;
+    // The program's steer and interrupt that the server does not answer, with no timeout, nor an
+    // aborted signal, to end their wait: they wait for the answer, or the connection's end.
+    const unanswered = (what: string) =>
+      load.stopAnswer === "never" &&
+      STOPS.includes(what) &&
+      typeof load.stopBound !== "number" &&
+      !(load.stopBound === "signal" && controller.signal.aborted);
+    // An external message's steer takes the thread until it is answered: the queued turn waits.
+    const unbounded = (what: string) =>
+      unanswered(what) ||
+      (what === "a queued thread.run()" &&
+        load.steerWith === "external" &&
+        pending().some((other) => other === "steer()" && unanswered(other)));
+    const waiting = () => pending().filter((what) => !unbounded(what));
+    /** Each call rejected with a CodexError, or as the docs say it may not (see below). */
+    const checkRejections = () => {
+      for (const { what, state, value } of all) {
+        if (state !== "rejected") continue;
+        // A CodexError, but a textStream() of a client without the deltas, which says so.
+        const deltaless =
+          what === "textStream()" && load.events === "results" && value instanceof TypeError;
+        // Or the signal's reason, as it is, for a call given up on before its turn started.
+        const reason = controller.signal.aborted && value === controller.signal.reason;
+        if (!deltaless && !reason) {
+          const shown = value instanceof Error ? value.stack : String(value);
+          expect(value, `${what} rejects with a CodexError, not ${shown}`).toBeInstanceOf(
+            CodexError,
+          );
+        }
+        if (value instanceof RequestTimeoutError) {
+          const { stopBound } = load;
+          const given = STOPS.includes(what)
+            ? typeof stopBound === "number"
+              ? stopBound
+              : undefined
+            : load.timeout;
+          expect(given, `${what} timed out, with no timeout`).toBeDefined();
+        }
+      }
+    };
     await server.idle();
 
     if (load.end === "close") {
@@ -840,25 +950,17 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       }
     } else {
       server.endTurns();
-      await runClock(SETTLE_MS, () => pending().length === 0);
+      await runClock(SETTLE_MS, () => waiting().length === 0);
     }
-    expect(pending(), `pending once the server ended (${load.end})`).toEqual([]);
-    for (const { what, state, value } of all) {
-      if (state !== "rejected") continue;
-      // A CodexError, but a textStream() of a client without the deltas, which says so.
-      const deltaless =
-        what === "textStream()" && load.events === "results" && value instanceof TypeError;
-      // Or the signal's reason, as it is, for a call given up on before its turn started.
-      const reason = controller.signal.aborted && value === controller.signal.reason;
-      if (!deltaless && !reason) {
-        const shown = value instanceof Error ? value.stack : String(value);
-        expect(value, `${what} rejects with a CodexError, not ${shown}`).toBeInstanceOf(CodexError);
-      }
-      if (value instanceof RequestTimeoutError)
-        expect(load.timeout, `${what} timed out, with no timeout`).toBeDefined();
-    }
+    expect(waiting(), `pending once the server ended (${load.end})`).toEqual([]);
+    checkRejections();
 
     if (load.end === "completion") {
+      // The server answers at last what it had not: what waited for it settles.
+      server.answerWithheld();
+      await runClock(SETTLE_MS, () => pending().length === 0 && !server.delaying);
+      expect(pending(), "pending once the server answered all").toEqual([]);
+      checkRejections();
       // The connection is still usable: a clean turn on the same thread completes.
       server.next({ recording: PLAIN, mutations: [] });
       const again = track("a clean thread.run()", thread.run("again"));
@@ -889,10 +991,13 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
       expect(after(clientStats(codex)), "tables once the turns are over").toEqual(after(tables));
     }
 
+    // Its answers still to come are not sent: the client's end settles what waits for them.
+    server.stop();
     const closing = track("codex.close()", codex.close());
     await runClock(SETTLE_MS, () => pending().length === 0);
     expect([...pending(), ...loop.pending()]).toEqual([]);
     await closing;
+    checkRejections();
     // Closed by the client, the loop ends; after the server's end it throws why.
     const [{ state, value }] = loop.all as [(typeof loop.all)[number]];
     if (load.end === "completion") expect(state).toBe("fulfilled");
