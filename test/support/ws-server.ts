@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 
@@ -10,16 +11,31 @@ export interface UpgradeRequest {
 }
 
 const servers: WebSocketServer[] = [];
+/** The HTTP servers under those on a unix socket, which their WebSocket server leaves open. */
+const httpServers: Array<ReturnType<typeof createServer>> = [];
 
 /**
- * A scripted app-server on 127.0.0.1: `onConnection` plays it; resolves with its ws:// URL.
- * `autoPong: false` makes it leave pings unanswered. {@link closeScriptedServers} ends it.
+ * A scripted app-server on 127.0.0.1, or on the unix socket `socketPath`: `onConnection` plays it;
+ * resolves with its ws:// (or unix://) URL. `autoPong: false` makes it leave pings unanswered.
+ * {@link closeScriptedServers} ends it.
  */
 export async function scriptedServer(
   onConnection: (socket: WebSocket, request: UpgradeRequest) => void,
-  options: { autoPong?: boolean; perMessageDeflate?: boolean } = {},
+  options: { autoPong?: boolean; perMessageDeflate?: boolean; socketPath?: string } = {},
 ): Promise<string> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, ...options });
+  const { socketPath, ...rest } = options;
+  if (socketPath !== undefined) {
+    // A WebSocket server over a unix socket, as `--listen unix://PATH` is.
+    const http = createServer();
+    const server = new WebSocketServer({ server: http, ...rest });
+    servers.push(server);
+    httpServers.push(http);
+    http.listen(socketPath);
+    await once(http, "listening");
+    server.on("connection", onConnection);
+    return `unix://${socketPath}`;
+  }
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, ...rest });
   servers.push(server);
   await once(server, "listening");
   server.on("connection", onConnection);
@@ -36,6 +52,11 @@ export async function closeScriptedServers(): Promise<void> {
   for (const server of servers.splice(0)) {
     for (const client of server.clients) client.terminate();
     await new Promise((resolve) => server.close(resolve));
+  }
+  for (const http of httpServers.splice(0)) {
+    http.closeAllConnections();
+    // Closed, it removes its socket's file.
+    await new Promise((resolve) => http.close(resolve));
   }
 }
 

@@ -1,33 +1,36 @@
-// Property of the WebSocket transport under faulty frames. A scripted server on 127.0.0.1 (the `ws`
-// package) plays the app-server for `Codex.connect`: it answers `initialize`, `thread/start` and
-// `turn/start` with the plain turn recorded from the runtime and the mock model
+// Property of the WebSocket transport under faulty frames. A scripted server on 127.0.0.1 or on a
+// unix socket (the `ws` package) plays the app-server for `Codex.connect`: it answers `initialize`,
+// `thread/start` and `turn/start` with the plain turn recorded from the runtime and the mock model
 // (test/support/fixtures/client-fuzz.jsonl), sends the turn's messages, and answers an interrupt
 // with the turn's interrupted completion. At positions the property picks, several per run, it
 // sends a message split over frames (a ping between them or not), a frame a few bytes at a time
-// (its header cut across reads), two or more messages in one frame, a message in a binary frame,
-// a message with a byte that is no UTF-8, an extra frame of invalid UTF-8 or an empty one, a
-// ping, a frame announcing more than the client's message limit, a close frame (with a code `ws`
-// takes or one it refuses, and a reason holding the client's secret), a frame the protocol
-// forbids, a message left unfinished, a frame cut short by the TCP socket's end, or it goes
-// silent (from the start: it never answers `initialize`); it may leave the client's pings
-// unanswered. The workload connects with a `token` or an `Authorization` header, starts a thread
-// and runs a turn (`thread.run`, or `thread.turn` with `stream()` and `run()`), every call bounded
-// by a timeout, sometimes reads `notifications()`, sometimes closes the client part way.
-// Whatever the frames, the guarantees of docs/guarantees.md hold: every promise settles as a
-// result or a `CodexError` (but a turn a silent server leaves waiting, or one whose thread or turn
-// an answer misnamed, which may wait the 10 s an interrupted turn's completion is waited for:
-// the client's close() ends it); what is pending when the connection ends, or the client closes,
-// rejects with TransportClosedError at once; a turn none of whose messages was lost or changed
-// completes as recorded; each frame dropped is logged; there is no uncaught exception or
-// unhandled rejection, nothing the SDK logs as a bug of its own, no secret (nor its start) in any
-// error, log line or `util.inspect` of the client; and once closed, the client's tables come back
-// to their size and no socket, timer or listener is left in the process.
-// websocket.test.ts holds the transport's cases one by one; client.fuzz.test.ts fuzzes messages.
+// (its header cut across reads), two or more messages in one frame, a message in a binary frame, a
+// message with a byte that is no UTF-8, an extra frame of invalid UTF-8 or an empty one, a ping, a
+// frame announcing more than the client's message limit, a close frame (with a code `ws` takes or
+// one it refuses, and a reason holding the client's secret), a frame the protocol forbids, a
+// message left unfinished, a frame cut short by the TCP socket's end, or it goes silent (from the
+// start: it never answers `initialize`); it may leave the client's pings unanswered. The workload
+// connects with a `token` or an `Authorization` header, starts a thread and runs a turn
+// (`thread.run`, or `thread.turn` with `stream()` and `run()`), every call bounded by a timeout,
+// sometimes reads `notifications()`, sometimes closes the client part way. Whatever the frames, the
+// guarantees of docs/guarantees.md hold: every promise settles as a result or a `CodexError` (but a
+// turn a silent server leaves waiting, or one whose thread or turn an answer misnamed, which may
+// wait the 10 s an interrupted turn's completion is waited for: the client's close() ends it); what
+// is pending when the connection ends, or the client closes, rejects with TransportClosedError at
+// once; a turn none of whose messages was lost or changed completes as recorded; each frame dropped
+// is logged; there is no uncaught exception or unhandled rejection, nothing the SDK logs as a bug
+// of its own, no secret (nor its start) in any error, log line or `util.inspect` of the client; and
+// once closed, the client's tables come back to their size and no socket, timer or listener is left
+// in the process. websocket.test.ts holds the transport's cases one by one; client.fuzz.test.ts
+// fuzzes messages.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/websocket.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and
 // FUZZ_PATH replay.
 import { setTimeout as sleep, setImmediate as nextMacrotask } from "node:timers/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { inspect } from "node:util";
 import fc from "fast-check";
@@ -420,6 +423,8 @@ class FaultyServer {
 
 /** What the client does, and how the server treats its pings. */
 interface Workload {
+  /** Whether the server listens on TCP (`ws://`) or on a unix socket (`unix://`). */
+  readonly over: "tcp" | "unix";
   /** How the client gives its secret. */
   readonly auth: "token" | "authorization";
   /** Whether the turn is run with `thread.run`, or started with `thread.turn` and streamed. */
@@ -433,6 +438,7 @@ interface Workload {
 }
 
 const workload: fc.Arbitrary<Workload> = fc.record({
+  over: fc.constantFrom("tcp", "unix"),
   auth: fc.constantFrom("token", "authorization"),
   drive: fc.constantFrom("run", "stream"),
   notifications: fc.boolean(),
@@ -445,6 +451,7 @@ const workload: fc.Arbitrary<Workload> = fc.record({
 
 /** The recorded turn as it is, read to its end. */
 const CLEAN: Workload = {
+  over: "tcp",
   auth: "token",
   drive: "run",
   notifications: true,
@@ -492,6 +499,10 @@ function added(before: readonly string[], after: readonly string[]): string[] {
 /** How many listeners the process has for each of its events. */
 const processListeners = () =>
   Object.fromEntries(process.eventNames().map((e) => [String(e), process.listenerCount(e)]));
+
+/** A unix socket's path of its own for each server, the one before's file perhaps not yet gone. */
+let sockets = 0;
+const nextSocketPath = () => join(tmpdir(), `codex-sdk-wsfuzz-${process.pid}-${sockets++}.sock`);
 
 let closedOnce: Record<string, number> | undefined;
 /** The tables of a client closed once connected: what every closed client comes back to. */
@@ -547,6 +558,7 @@ async function check(load: Workload, faults: readonly Fault[]): Promise<void> {
   const silence = new Promise<void>((resolve) => (wentSilent = resolve));
   let server: FaultyServer | undefined;
   let authorization: string | undefined;
+  const socketPath = nextSocketPath();
   const url = await scriptedServer(
     (socket, request) => {
       authorization = request.headers.authorization;
@@ -555,7 +567,7 @@ async function check(load: Workload, faults: readonly Fault[]): Promise<void> {
       server.onEnd = () => (ended = moment());
       server.onSilent = wentSilent;
     },
-    { autoPong: load.pings !== "unanswered" },
+    { autoPong: load.pings !== "unanswered", ...(load.over === "unix" ? { socketPath } : {}) },
   );
 
   try {
@@ -671,6 +683,7 @@ async function check(load: Workload, faults: readonly Fault[]): Promise<void> {
     for (const text of shown) expect(text).not.toContain(SECRET.slice(0, 10));
     if (codex !== undefined) expect(clientStats(codex), "tables once closed").toEqual(baseline);
     await closeScriptedServers();
+    expect(existsSync(socketPath), "the unix socket's file").toBe(false);
     // A closed handle goes in the loop's close phase, which no event follows.
     for (let turns = 0; turns < 10 && added(before, resources()).length > 0; turns++) {
       await nextMacrotask();
@@ -694,6 +707,7 @@ describe("Codex.connect over faulty frames (property)", () => {
       // The recorded traffic as it is passes, or the harness is wrong.
       await check(CLEAN, []);
       await check({ ...CLEAN, drive: "stream", auth: "authorization", pings: "answered" }, []);
+      await check({ ...CLEAN, over: "unix" }, []);
       await fc.assert(
         fc.asyncProperty(workload, fc.array(fault, { minLength: 1, maxLength: 3 }), check),
         {
