@@ -17,9 +17,11 @@ import type {
   FileSystemSpecialPath,
   GrantedPermissionProfile,
   McpServerElicitationAction,
+  McpServerElicitationRequestResponse,
   NetworkPolicyAmendment,
   NetworkPolicyRuleAction,
   PermissionGrantScope,
+  PermissionsRequestApprovalResponse,
   ReviewDecision,
   ServerRequestMap,
 } from "./generated/index.js";
@@ -81,13 +83,12 @@ const _complete: [
   Exhaustive<DynamicToolCallOutputContentItem["type"], keyof typeof CONTENT_FIELDS>,
   Exhaustive<keyof NetworkPolicyAmendment, "host" | "action">,
   Exhaustive<keyof GrantedPermissionProfile, "network" | "fileSystem">,
-  Exhaustive<keyof AdditionalNetworkPermissions, "enabled">,
-  Exhaustive<
-    keyof AdditionalFileSystemPermissions,
-    "read" | "write" | "globScanMaxDepth" | "entries"
-  >,
-  Exhaustive<keyof FileSystemSandboxEntry, "path" | "access">,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Exhaustive<keyof AdditionalNetworkPermissions, (typeof NETWORK_FIELDS)[number]>,
+  Exhaustive<keyof AdditionalFileSystemPermissions, (typeof FILE_SYSTEM_FIELDS)[number]>,
+  Exhaustive<keyof FileSystemSandboxEntry, (typeof SANDBOX_ENTRY_FIELDS)[number]>,
+  Exhaustive<keyof PermissionsRequestApprovalResponse, (typeof GRANT_FIELDS)[number]>,
+  Exhaustive<keyof McpServerElicitationRequestResponse, (typeof ELICITATION_FIELDS)[number]>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 /** A handler's answer that is not valid for its request. */
 export class InvalidAnswerError extends Error {
@@ -263,7 +264,10 @@ function tagged<T>(
   if (typeof name !== "string" || !Object.hasOwn(variants, name)) {
     return invalid(`${what}.${tag} must be one of ${Object.keys(variants).join(", ")}`, name);
   }
-  return variants[name]!(record, what);
+  const variant = variants[name]!(record, what);
+  // Its output holds each field the variant takes (a misspelt `subpth` would widen a grant).
+  knownKeys(record, Object.keys(variant as object), what, "field");
+  return variant;
 }
 
 const SPECIAL_PATH_VARIANTS: TagVariants<FileSystemSpecialPath, "kind"> = {
@@ -300,22 +304,61 @@ const PATH_VARIANTS: TagVariants<FileSystemPath, "type"> = {
 };
 
 function sandboxEntry(value: unknown, what: string): FileSystemSandboxEntry {
-  const entry = object(value, what);
+  const entry = knownKeys(value, SANDBOX_ENTRY_FIELDS, what, "field");
   return {
     path: tagged<FileSystemPath>(PATH_VARIANTS, "type", entry.path, `${what}.path`),
     access: oneOf(ACCESS_MODES, entry.access, `${what}.access`),
   };
 }
 
+// The fields of a grant and its parts, and of an elicitation's answer, many of them optional: one
+// the pinned runtime does not know (a misspelt `wirte` or `strictAutoReveiw`, or a newer runtime's)
+// would be dropped without a word, changing what is granted or answered.
+const NETWORK_FIELDS = ["enabled"] as const;
+const FILE_SYSTEM_FIELDS = ["read", "write", "globScanMaxDepth", "entries"] as const;
+const SANDBOX_ENTRY_FIELDS = ["path", "access"] as const;
+const GRANT_FIELDS = ["permissions", "scope", "strictAutoReview"] as const;
+const ELICITATION_FIELDS = ["action", "content", "_meta"] as const;
+
+/**
+ * `value`, an object holding no key but the `known` ones (named `noun`), or ones whose value is
+ * absent; else it throws.
+ */
+function knownKeys(
+  value: unknown,
+  known: readonly string[],
+  what: string,
+  noun: "kind" | "field",
+): Record<string, unknown> {
+  const record = object(value, what);
+  for (const [key, part] of Object.entries(record)) {
+    if (!absent(part) && !known.includes(key)) {
+      const unknown =
+        noun === "kind" ? "a kind the runtime does not grant" : "a field it does not take";
+      return invalid(
+        `${what} holds ${quotedKey(key)}, ${unknown} (the ${noun}s are ${known.join(", ")})`,
+        part,
+        shape,
+      );
+    }
+  }
+  return record;
+}
+
 function networkPermissions(value: unknown, what: string): AdditionalNetworkPermissions {
-  const { enabled } = object(value, what);
+  const { enabled } = knownKeys(value, NETWORK_FIELDS, what, "field");
   if (absent(enabled)) return { enabled: null };
   if (typeof enabled === "boolean") return { enabled };
   return invalid(`${what}.enabled must be a boolean or null`, enabled);
 }
 
 function fileSystemPermissions(value: unknown, what: string): AdditionalFileSystemPermissions {
-  const { read, write, globScanMaxDepth: depth, entries } = object(value, what);
+  const {
+    read,
+    write,
+    globScanMaxDepth: depth,
+    entries,
+  } = knownKeys(value, FILE_SYSTEM_FIELDS, what, "field");
   const out: AdditionalFileSystemPermissions = {
     read: absent(read) ? null : absolutePaths(read, `${what}.read`),
     write: absent(write) ? null : absolutePaths(write, `${what}.write`),
@@ -344,17 +387,7 @@ const PERMISSION_KINDS = [
 // Each part may be missing or `null` on the wire: either way it grants nothing. A kind the pinned
 // runtime does not know (a misspelt one, or a newer runtime's) would be dropped without a word.
 function grantedPermissions(value: unknown): GrantedPermissionProfile {
-  const permissions = object(value, "permissions");
-  for (const [key, part] of Object.entries(permissions)) {
-    if (!absent(part) && !includes(PERMISSION_KINDS, key)) {
-      return invalid(
-        `permissions holds ${quotedKey(key)}, a kind the runtime does not grant (the kinds are ` +
-          `${PERMISSION_KINDS.join(", ")})`,
-        part,
-        shape,
-      );
-    }
-  }
+  const permissions = knownKeys(value, PERMISSION_KINDS, "permissions", "kind");
   const { network, fileSystem } = permissions;
   const out: GrantedPermissionProfile = {};
   if (!absent(network)) out.network = networkPermissions(network, "permissions.network");
@@ -387,6 +420,7 @@ export const CHECK_ANSWER: Answers = {
     if (!isRecord(value) || !isRecord(value.permissions)) {
       return invalid("the answer must be { permissions: {...}, scope }", value);
     }
+    knownKeys(value, GRANT_FIELDS, "the answer", "field");
     const scope = oneOf(GRANT_SCOPES, value.scope, "scope");
     const { strictAutoReview } = value;
     if (strictAutoReview !== undefined && typeof strictAutoReview !== "boolean") {
@@ -417,7 +451,7 @@ export const CHECK_ANSWER: Answers = {
     if (!includes(ELICITATION_ACTIONS, action)) {
       return invalid(`action must be one of ${ELICITATION_ACTIONS.join(", ")}`, action);
     }
-    const record = value as Record<string, unknown>;
+    const record = knownKeys(value, ELICITATION_FIELDS, "the answer", "field");
     return {
       action,
       content: formObject(record.content, "content") as never,

@@ -12,7 +12,7 @@ import { deferred } from "../internal/deferred.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
 import { boundWait, withCallersStack } from "./bound-wait.js";
-import { encodesLoneSurrogate, type RequestOptions } from "../internal/validate.js";
+import { encodesLoneSurrogate, wellFormed, type RequestOptions } from "../internal/validate.js";
 import { lastLines } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
 
@@ -742,7 +742,11 @@ export class Connection {
     result
       .then(
         (value) => ({ id: request.id, result: value ?? {} }),
-        (err: unknown) => ({ id: request.id, error: wireError(err, this.#secrets) }),
+        (err: unknown) => {
+          const dropped = (why: string) =>
+            this.#log.warn(`the error answering ${method} is sent without its data: ${why}`);
+          return { id: request.id, error: wireError(err, this.#secrets, dropped) };
+        },
       )
       .then((reply) => {
         this.#answering.delete(id);
@@ -912,35 +916,49 @@ function internalError(id: RequestId, message: string): string {
 
 // A handler's failure as a JSON-RPC error object; anything that is not an integer code is -32603.
 // What was thrown may be anything, getters that throw included: each field is read once, guarded.
+// What a handler threw, as an error answer the server can read: its message (redacted) with each
+// lone surrogate replaced, a code JSON-RPC takes (an integer the runtime can hold), and its data
+// only when JSON can carry it (`dropped` says why it is left out otherwise).
 function wireError(
   err: unknown,
   secrets: Secrets | undefined,
+  dropped: (why: string) => void,
 ): { code: number; message: string; data?: unknown } {
-  const message = thrownMessage(err, secrets);
+  const message = wellFormed(thrownMessage(err, secrets));
+  let code = INTERNAL_ERROR;
+  let data: unknown;
   try {
-    const { code, data } = (err ?? {}) as { code?: unknown; data?: unknown };
-    const wireCode = typeof code === "number" && Number.isInteger(code) ? code : INTERNAL_ERROR;
-    if (data === undefined) return { code: wireCode, message };
-    return { code: wireCode, message, data: redactedData(data, secrets) };
+    const thrown = (err ?? {}) as { code?: unknown; data?: unknown };
+    const given = thrown.code;
+    if (typeof given === "number" && Number.isSafeInteger(given)) code = given;
+    data = sendableData(thrown.data, secrets, dropped);
   } catch {
-    return { code: INTERNAL_ERROR, message };
+    // A getter that throws: the message says what can be said.
   }
+  return data === undefined ? { code, message } : { code, message, data };
 }
 
-// An error's `data` as it is sent, every secret in it redacted: through its JSON text, so that
-// what holds no secret is sent exactly as JSON writes it (a Date as its string). What JSON cannot
-// write is left for the reply, which answers with an internal error instead.
-function redactedData(data: unknown, secrets: Secrets | undefined): unknown {
-  if (secrets === undefined || secrets.empty) return data;
+// An error's `data` as it is sent: read once, through its JSON text, every secret redacted. What
+// JSON cannot carry (a cycle, a BigInt, a lone surrogate) is left out, and said so.
+function sendableData(
+  data: unknown,
+  secrets: Secrets | undefined,
+  dropped: (why: string) => void,
+): unknown {
+  if (data === undefined) return undefined;
   let json: string | undefined;
   try {
     json = JSON.stringify(data);
-  } catch {
-    return data;
+  } catch (err) {
+    dropped(thrownMessage(err, secrets));
+    return undefined;
   }
-  if (json === undefined) return data;
-  const clean = secrets.text(json);
-  return clean === json ? data : (JSON.parse(clean) as unknown);
+  if (json === undefined) return undefined;
+  if (encodesLoneSurrogate(json)) {
+    dropped("it holds a lone surrogate (a string cut inside a character)");
+    return undefined;
+  }
+  return JSON.parse(secrets === undefined || secrets.empty ? json : secrets.text(json));
 }
 
 function closedErrorFrom(info: TransportCloseInfo, stderrTail: string): TransportClosedError {

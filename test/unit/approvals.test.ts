@@ -1258,6 +1258,52 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         { permissions: { network: { enabled: true }, netwrok: { enabled: true } }, scope: "turn" },
         /^permissions holds "netwrok", a kind the runtime does not grant \(the kinds are network, fileSystem\), got an object with keys \[enabled\]$/,
       ],
+      // So would a misspelt field of a kind, granting less than meant.
+      [
+        PERMISSIONS,
+        { permissions: { fileSystem: { read: null, wirte: ["/srv/out"] } }, scope: "turn" },
+        /^permissions\.fileSystem holds "wirte", a field it does not take \(the fields are read, write, globScanMaxDepth, entries\), got an array$/,
+      ],
+      [
+        PERMISSIONS,
+        { permissions: {}, scope: "turn", strictAutoReveiw: true },
+        /^the answer holds "strictAutoReveiw", a field it does not take \(the fields are permissions, scope, strictAutoReview\), got true$/,
+      ],
+      // A misspelt subpath would grant every project root.
+      [
+        PERMISSIONS,
+        {
+          permissions: {
+            fileSystem: {
+              entries: [
+                {
+                  path: { type: "special", value: { kind: "project_roots", subpth: "docs" } },
+                  access: "write",
+                },
+              ],
+            },
+          },
+          scope: "turn",
+        },
+        /^permissions\.fileSystem\.entries\[0\]\.path\.value holds "subpth", a field it does not take \(the fields are kind, subpath\), got a string of 4 characters$/,
+      ],
+      [
+        PERMISSIONS,
+        {
+          permissions: {
+            fileSystem: {
+              entries: [{ path: { type: "path", path: "/srv" }, access: "read", acces: "write" }],
+            },
+          },
+          scope: "turn",
+        },
+        /entries\[0\] holds "acces", a field it does not take \(the fields are path, access\)/,
+      ],
+      [
+        PERMISSIONS,
+        { permissions: { network: { enabeld: true } }, scope: "turn" },
+        /^permissions\.network holds "enabeld", a field it does not take \(the fields are enabled\), got true$/,
+      ],
       // A gap in an array is no string and no entry: it would go out as null.
       [
         COMMAND,
@@ -1487,6 +1533,23 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       const sent = (await transport.waitForSent(id + 1)) as { result?: { action?: string } };
       expect(sent.result?.action, `answer ${id}`).toBe("cancel");
     }
+  });
+
+  it("sends the default for an elicitation's answer with a field it does not take, which would be lost", async () => {
+    const { transport, turnEvents } = setup({
+      onElicitation: () => ({ action: "accept", conten: { name: "x" } }) as never,
+    });
+    transport.deliver(request(0, "mcpServer/elicitation/request", { serverName: "s" }));
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 0,
+      result: { action: "cancel", content: null, _meta: null },
+    });
+    const failed = turnEvents.filter((e) => e.method === "client/handlerError");
+    expect(failed.map((e) => (e.params as { message: string }).message)).toEqual([
+      expect.stringMatching(
+        /the answer holds "conten", a field it does not take \(the fields are action, content, _meta\), got an object with keys \[name\]$/,
+      ),
+    ]);
   });
 
   it("sends an MCP tool call's approval to approvals.mcpToolCall, any other elicitation to onElicitation", async () => {

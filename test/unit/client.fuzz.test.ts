@@ -504,8 +504,9 @@ class ScriptedServer {
     return this.delayed.size > 0;
   }
 
-  /** Sends the answers it withheld, at last. */
+  /** Sends the answers it withheld, at last, and answers every later stop at once. */
   answerWithheld(): void {
+    this.stopAnswer = "now";
     for (const answer of this.withheld.splice(0)) this.transport.deliver(answer);
   }
 

@@ -491,7 +491,7 @@ describe("Connection", () => {
     ]);
   });
 
-  it("sends an internal error instead of an answer holding a lone surrogate, which the server cannot read", async () => {
+  it("sends an internal error instead of a result holding a lone surrogate, which the server cannot read, and a thrown message with U+FFFD in its place", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
     const connection = new Connection(transport, { log });
@@ -504,9 +504,50 @@ describe("Connection", () => {
     const encodingFailed = { code: -32603, message: "the client's answer could not be encoded" };
     expect(transport.sent).toEqual([
       { id: 1, error: encodingFailed },
-      { id: 2, error: encodingFailed },
+      { id: 2, error: { code: -32603, message: "b\ufffd" } },
     ]);
-    expect(entries.filter((e) => e.level === "error")).toHaveLength(2);
+    // Only the result is a bug of the SDK's (its checks let no handler's answer through so).
+    expect(entries.filter((e) => e.level === "error")).toHaveLength(1);
+  });
+
+  it("answers with what a handler threw in a form the server reads: a code it holds, data JSON carries", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const thrown = [
+      { message: "huge code", code: 1e300 },
+      { message: "fraction", code: -32000.5 },
+      { message: "own code", code: -32001, data: { why: "quota" } },
+      { message: "cycle", data: cycle },
+      { message: "big integer", data: { n: 1n } },
+      { message: "cut", data: ["\u{1F324}".slice(0, 1)] },
+      { message: "nothing", data: () => 1 },
+    ];
+    connection.setServerRequestHandler(async (request) =>
+      Promise.reject(thrown[request.id as number]),
+    );
+    for (const id of thrown.keys()) transport.deliver({ id, method: "x/y", params: {} });
+    await transport.waitForSent(thrown.length);
+    expect(transport.sent).toEqual([
+      { id: 0, error: { code: -32603, message: "huge code" } },
+      { id: 1, error: { code: -32603, message: "fraction" } },
+      { id: 2, error: { code: -32001, message: "own code", data: { why: "quota" } } },
+      { id: 3, error: { code: -32603, message: "cycle" } },
+      { id: 4, error: { code: -32603, message: "big integer" } },
+      { id: 5, error: { code: -32603, message: "cut" } },
+      { id: 6, error: { code: -32603, message: "nothing" } },
+    ]);
+    expect(entries.filter((e) => e.level === "error")).toEqual([]);
+    const warned = entries.filter((e) => e.level === "warn").map((e) => e.message);
+    expect(warned).toHaveLength(3);
+    for (const line of warned) {
+      expect(line).toMatch(
+        /^codex-app-server-sdk: the error answering x\/y is sent without its data: /,
+      );
+    }
+    expect(warned[2]).toContain("lone surrogate");
   });
 
   it("refuses a request over the channel's message limit before sending it, and answers a server request with an error instead of an answer over it", async () => {
