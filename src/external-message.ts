@@ -68,6 +68,8 @@ export function steerExternalMessage(
       );
     }
     await target.stopStarted(turnId);
+    // The connection ended before the turn was stopped: the call fails as every call then does.
+    if (connection.closeError !== undefined) throw connection.closeError;
     throw new CodexError(
       `${ended}; the message started turn ${turnId} instead, which is interrupted`,
     );

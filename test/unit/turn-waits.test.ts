@@ -558,6 +558,20 @@ describe("an interrupted turn the server never completes", () => {
     expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "t2" }]);
   });
 
+  it("rejects with TransportClosedError an external message whose started turn the server exits before stopping", async () => {
+    const { transport, answer, sentOf, turnT1 } = setup();
+    const turn = await turnT1();
+    const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
+    await transport.waitForSent(2);
+    transport.deliver(completed("t1"));
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    // The interrupt of t2 goes out, and the server exits before answering it: nothing was stopped.
+    await transport.waitForSent(3);
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "t2" }]);
+    transport.end();
+    expect(await steered).toBeInstanceOf(TransportClosedError);
+  });
+
   it("lets an external message into a turn whose interrupt gave up before it was sent", async () => {
     const { transport, answer, sentOf, turnT1 } = setup();
     const turn = await turnT1(false);
