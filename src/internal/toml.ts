@@ -219,6 +219,11 @@ function checkSegment(key: string, parent: string): string {
   return path;
 }
 
+// Whether a key of a nested table can be written as a segment of a `--config` key, unquoted.
+function bareSegment(key: string): boolean {
+  return !/[.=]/.test(key) && !RUNTIME_SPACE.test(key) && !hasControlCharacter(key);
+}
+
 // Past this many levels of tables and arrays the runtime reads a value as a plain string.
 function tooDeep(path: string, depth: number): void {
   if (depth >= MAX_JSON_DEPTH) {
@@ -236,9 +241,10 @@ function flatten(
 ): void {
   const entries = Object.entries(value);
   // The runtime splits a `--config` key at every dot, and the pair at its first `=`: a table
-  // with a key holding one (a project's path under `projects`) or white space goes whole, as
-  // one inline table whose keys are quoted (a second pair for the same table would replace it).
-  if (parent !== "" && entries.some(([key]) => /[.=]/.test(key) || RUNTIME_SPACE.test(key))) {
+  // with a key holding one (a project's path under `projects`), white space or a control
+  // character goes whole, as one inline table whose keys are quoted (a second pair for the same
+  // table would replace it).
+  if (parent !== "" && entries.some(([key]) => !bareSegment(key))) {
     out.push(`${parent}=${inlineTable(value, parent, seen, depth)}`);
     return;
   }

@@ -117,7 +117,7 @@ describe("configArgs", () => {
     expect(configArgs({ zz: { "k\u0085": 1 } })).toEqual(["--config", 'zz={ "k\u0085" = 1 }']);
   });
 
-  it("writes a table with a key the runtime would split (a dot, =, a space) as one inline table", () => {
+  it("writes a table with a key the runtime would split (a dot, =, a space) or that needs quotes as one inline table", () => {
     // Dotted, projects./tmp/my.app.trust_level would set {"/tmp/my": {...}}, the trust lost.
     expect(
       configArgs({
@@ -130,6 +130,11 @@ describe("configArgs", () => {
       "--config",
       'projects={ "/tmp/my.app" = { trust_level = "trusted", notes = { "a b" = ["x"] } }, ' +
         '"/srv/plain" = { trust_level = "untrusted" } }',
+    ]);
+    // So does one whose key holds a control character, which only a quoted key can carry.
+    expect(configArgs({ shell_environment_policy: { set: { "A\u0001B": "x" } } })).toEqual([
+      "--config",
+      'shell_environment_policy.set={ "A\\u0001B" = "x" }',
     ]);
     // A key of such a table given apart: one pair would overrule the other, in either order.
     for (const overrides of [
