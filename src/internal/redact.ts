@@ -884,8 +884,9 @@ function escapeRegExp(text: string): string {
 // How many secrets let go are still redacted from stderr (see `Secrets.stderrText`).
 const MAX_RETIRED = 256;
 
-// An ellipsis, as a cut text ends.
-const ELLIPSIS = /\.\.\.|\u2026/g;
+// An ellipsis, as a cut text ends: found at each position three dots start (in `....` a start
+// cut right after a dot of its own is followed by the last three), or a `…`.
+const ELLIPSIS = /(?=\.\.\.)|\u2026/g;
 
 /**
  * `text` with what comes right before each ellipsis replaced when it is the start of one of
@@ -915,10 +916,15 @@ function cutStarts(
     if (at < from) continue;
     while (next < marks.length && marks[next]! <= at) next++;
     if (next === marks.length) break;
-    const end = marks[next]!;
-    if (isCutSecret(text, at, end, list, halves)) {
-      out += text.slice(from, at) + REDACTED;
-      from = end;
+    // The first ellipsis after it, or one that starts a dot later (the start ends with a dot).
+    for (let mark = next; mark < marks.length; mark++) {
+      const end = marks[mark]!;
+      if (mark > next && end !== marks[mark - 1]! + 1) break;
+      if (isCutSecret(text, at, end, list, halves)) {
+        out += text.slice(from, at) + REDACTED;
+        from = end;
+        break;
+      }
     }
   }
   return from === 0 ? text : out + text.slice(from);
@@ -940,6 +946,10 @@ function isCutSecret(
     if (half.exec(text) === null || half.lastIndex > end) continue;
     const form = text.slice(at, end);
     if (readings(form).some((reading) => secret.startsWith(reading))) return true;
+    // A form that begins with a character but a letter or a digit is found where the run of
+    // backslashes before it begins, which may be no part of it (a stray `\` written before).
+    const bare = form.replace(/^\\+/, "");
+    if (bare !== form && readings(bare).some((reading) => secret.startsWith(reading))) return true;
   }
   return false;
 }

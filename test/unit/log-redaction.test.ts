@@ -139,6 +139,16 @@ describe("Log", () => {
     expect(cause.message).toBe(`upstream refused the key ${REDACTED}...`);
   });
 
+  it("redacts a start cut right after a dot of its own, and one after a stray backslash", () => {
+    // Cut after a dot of its own, at half its length: four dots in a row.
+    const token = "eyJhbGc.iOiJIUzI";
+    const held = new Secrets();
+    held.addAll([token, "#pass-word-2024!"]);
+    expect(held.text(`refused ${token.slice(0, 8)}...`)).toBe(`refused ${REDACTED}...`);
+    // A secret that begins with a sign, after a backslash of a Windows path.
+    expect(held.text("at C:\\#pass-word-2...")).toBe(`at C:${REDACTED}...`);
+  });
+
   it("reports a detail that refers to itself at once, redacted", () => {
     const { logger, calls } = capture();
     const log = new Log(logger, "warn", secrets());
