@@ -4,16 +4,20 @@
 // of regular expressions; letters of other scripts, astral ones included; one may begin with
 // another), and redacts a text made of any text (any characters) and of the secrets as written or
 // as JSON writes them into a string once, twice or thrice, or their start cut short by an ellipsis
-// (as the runtime cuts a long error body), run together in any order, and a JSON value holding such
-// texts in its strings and keys. Checks: no form of a secret is left in the text, nor the half or
-// more of one before an ellipsis; a text that holds none is left as it is; the same holds in every
-// string and key of the value; a secret no longer held is no longer redacted.
+// (as the runtime cuts a long error body), run together in any order, a JSON value holding such
+// texts in its strings and keys, and errors holding them (in a message, a cause, a property, a
+// JSON-RPC error's message and data, a stderr tail). Checks: no form of a secret is left in the
+// text, nor the half or more of one before an ellipsis; a text that holds none is left as it is;
+// the same holds in every string and key of the value, and in each error's message, stack and
+// `util.inspect`; a secret no longer held is no longer redacted.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/redact.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and FUZZ_PATH
 // replay.
+import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { JsonRpcError, TransportClosedError } from "../../src/errors.js";
 import { REDACTED, Secrets } from "../../src/internal/redact.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 60_493);
@@ -151,6 +155,23 @@ function check({
   for (const string of stringsOf(held.value(value))) {
     const leftThere = shown(string, secrets, [...pieces, ...keyPieces]);
     if (!marked) expect(leftThere, `left in ${JSON.stringify(string)}`).toEqual([]);
+  }
+
+  // Errors: a message, a cause, a property of its own, a JSON-RPC error's message and data, a
+  // closed connection's stderr tail; as given, and as `util.inspect` shows them whole.
+  const errors = [
+    new Error(text, { cause: new Error(key) }),
+    Object.assign(new Error("failed"), { detail: text }),
+    new JsonRpcError(-32000, text, { said: key }),
+    new TransportClosedError(text, { exitCode: 1, signal: null, stderrTail: key }),
+  ];
+  for (const error of errors) {
+    const copy = held.error(error);
+    const texts = [copy.message, copy.stack ?? "", inspect(copy, { depth: 10, showHidden: true })];
+    for (const seen of texts) {
+      const leftThere = shown(seen, secrets, [...pieces, ...keyPieces]);
+      if (!marked) expect(leftThere, `left in ${error.name}: ${JSON.stringify(seen)}`).toEqual([]);
+    }
   }
 
   // Let go, a secret is no longer redacted.
