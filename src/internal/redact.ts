@@ -530,6 +530,10 @@ export class Secrets {
   // The forms found as literal text in stderr: the held's long ones and the retired's too long for
   // `#stderrPattern`.
   #stderrForms: string[] = [];
+  // The secrets whose start cut short is looked for in stderr (the held's and the retired's that
+  // fit a pattern), and the pattern of their first halves, made with `#stderrPattern`.
+  #stderrCut: string[] = [];
+  #stderrStarts: RegExp | undefined;
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
   readonly #halves = new Map<string, RegExp | undefined>();
@@ -644,13 +648,14 @@ export class Secrets {
     this.#stderrPattern ??= this.#compileStderr();
     // Long forms first: one holding a short secret would no longer be whole once it is replaced.
     const out = replaceForms(text, this.#stderrForms).replace(this.#stderrPattern, REDACTED);
-    return cutStarts(out, this.#short, this.#starts, this.#halves);
+    return cutStarts(out, this.#stderrCut, this.#stderrStarts, this.#halves);
   }
 
   // The retired as written and quoted up to twice (as the runtime's debug log quotes an
   // environment), in a pattern of literal text, which stays quick to make and to run however
   // many there are; the held in every form.
   #compileStderr(): RegExp {
+    this.#compileStderrStarts();
     const forms = literalForms(this.#retired);
     const fit = forms.filter((form) => form.length <= MAX_PATTERN_CHARS);
     const sources = [this.#pattern?.source, ...fit.map(escapeRegExp)].filter(Boolean);
@@ -660,6 +665,28 @@ export class Secrets {
     } catch {
       this.#stderrForms = [...this.#longForms, ...forms];
       return this.#pattern ?? /(?!)/g;
+    }
+  }
+
+  // The start of a retired secret cut short is looked for in stderr as a held one's is: those of
+  // the latest retired, as many as one more pattern of the size of the held's takes.
+  #compileStderrStarts(): void {
+    const cut = [...this.#short];
+    let total = 0;
+    for (const secret of [...this.#retired].reverse()) {
+      if (this.#holders.has(secret)) continue;
+      const [half] = halfText(secret);
+      if (half === undefined) continue;
+      total += secretPattern(half).length;
+      if (total > MAX_TOTAL_PATTERN_CHARS) break;
+      cut.push(secret);
+    }
+    try {
+      this.#stderrStarts = compiled(patternOf(cut.flatMap(halfText)));
+      this.#stderrCut = cut;
+    } catch {
+      this.#stderrStarts = this.#starts;
+      this.#stderrCut = this.#short;
     }
   }
 

@@ -460,11 +460,12 @@ describe("Secrets.hold", () => {
     const log = `DEBUG exec env: Some({"GH_TOKEN": Some("${token}")})`;
     expect(secrets.text(log)).toBe(log);
     expect(secrets.stderrText(log)).toBe('DEBUG exec env: Some({"GH_TOKEN": Some("[redacted]")})');
-    // A held secret's start cut short is redacted there too (a released one's only whole).
+    // A secret's start cut short is redacted there too, a held one's and a released one's.
     secrets.add("sk-proj-Zq81mXv0RtY3uKp7LwAbCd");
     expect(secrets.stderrText(`bad key sk-proj-Zq81mXv0RtY3... and ${token}.`)).toBe(
       "bad key [redacted]... and [redacted].",
     );
+    expect(secrets.stderrText(`said ${token.slice(0, 14)}...`)).toBe("said [redacted]...");
   });
 });
 

@@ -9,7 +9,8 @@
 // JSON-RPC error's message and data, a stderr tail). Checks: no form of a secret is left in the
 // text, nor the half or more of one before an ellipsis; a text that holds none is left as it is;
 // the same holds in every string and key of the value, and in each error's message, stack and
-// `util.inspect`; a secret no longer held is no longer redacted.
+// `util.inspect`; a secret no longer held is no longer redacted, but from the server's stderr (as
+// written, quoted up to twice, or cut short).
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/redact.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and FUZZ_PATH
@@ -75,10 +76,17 @@ function textOf(pieces: readonly Piece[], secrets: readonly string[]): string {
 }
 
 /** What of `secrets` `text` shows: a form whole, or the start kept of one cut short. */
-function shown(text: string, secrets: readonly string[], pieces: readonly Piece[]): string[] {
+function shown(
+  text: string,
+  secrets: readonly string[],
+  pieces: readonly Piece[],
+  levels = 3,
+): string[] {
   const out: string[] = [];
   for (const [i, secret] of secrets.entries()) {
-    for (const form of formsOf(secret)) if (text.includes(form)) out.push(`secret ${i}: ${form}`);
+    for (const form of formsOf(secret).slice(0, levels + 1)) {
+      if (text.includes(form)) out.push(`secret ${i}: ${form}`);
+    }
     for (const p of pieces) {
       if (p.kind !== "cut" || p.secret % secrets.length !== i) continue;
       const start = secret.slice(0, kept(secret, p.keep));
@@ -174,9 +182,15 @@ function check({
     }
   }
 
-  // Let go, a secret is no longer redacted.
+  // Let go, a secret is no longer redacted, but from the server's stderr, which may have
+  // written it while it was held (quoted up to twice, as its log quotes an environment).
   held.removeAll(secrets);
   expect(held.text(text)).toBe(text);
+  if (!text.includes(REDACTED)) {
+    const stderr = held.stderrText(text);
+    const left = shown(stderr, secrets, pieces, 2);
+    expect(left, `left in stderr ${JSON.stringify(stderr)}`).toEqual([]);
+  }
 }
 
 describe("the redaction of secrets (property)", () => {
