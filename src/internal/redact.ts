@@ -735,9 +735,9 @@ export class Secrets {
       from = found.index + found[0].length;
       found = pattern.exec(text);
     }
-    return from >= end
-      ? out
-      : cutStarts(out + text.slice(from, end), this.#short, this.#starts, this.#halves);
+    // A start cut short may come before a secret replaced whole.
+    const shown = from >= end ? out : out + text.slice(from, end);
+    return cutStarts(shown, this.#short, this.#starts, this.#halves);
   }
 
   // By the rules of `text`: a whole secret, or the start of one an ellipsis cuts short.

@@ -480,6 +480,9 @@ describe("Secrets.textBefore", () => {
     expect(shown).toBe(`[redacted] ${"y".repeat(30)}[redacted]`);
     expect(secrets.textBefore(text, 30)).toBe("[redacted]");
     expect(secrets.textBefore("plain text", 5)).toBe("plain");
+    // A start of it cut short, before a copy replaced whole, is redacted too.
+    const cut = `said ${token.slice(0, 24)}... then ${token}`;
+    expect(secrets.textBefore(cut, cut.length)).toBe("said [redacted]... then [redacted]");
   });
 });
 

@@ -125,6 +125,8 @@ const run = fc.record({
   ),
   pieces: fc.array(piece, { maxLength: 8 }),
   keyPieces: fc.array(piece, { maxLength: 3 }),
+  /** Where (a share of the text's length) the text is cut for `textBefore`. */
+  cutAt: fc.double({ min: 0, max: 1, noNaN: true }),
 });
 
 /** Every string and key in a JSON value. */
@@ -138,10 +140,12 @@ function check({
   secrets,
   pieces,
   keyPieces,
+  cutAt,
 }: {
   secrets: string[];
   pieces: Piece[];
   keyPieces: Piece[];
+  cutAt: number;
 }): void {
   const held = new Secrets();
   held.addAll(secrets);
@@ -154,6 +158,16 @@ function check({
   // A text with no secret, nor an ellipsis a start may come before, is left as it is.
   if (shown(text, secrets, pieces).length === 0 && !/\.\.\.|\u2026/.test(text)) {
     expect(out, "a text without a secret").toBe(text);
+  }
+
+  // What comes before a point of the text (which holds as many characters past it as the
+  // longest form of a secret, or ends there), a secret that starts before it replaced whole.
+  const end = Math.floor(cutAt * text.length);
+  if (!text.includes(REDACTED) && (text.length - end >= held.longest || end === text.length)) {
+    const before = held.textBefore(text, end);
+    expect(shown(before, secrets, pieces), `left before ${end}: ${JSON.stringify(before)}`).toEqual(
+      [],
+    );
   }
 
   // Every string and key of a value.
