@@ -7,10 +7,11 @@
 // (as the runtime cuts a long error body), run together in any order, a JSON value holding such
 // texts in its strings and keys, and errors holding them (in a message, a cause, a property, a
 // JSON-RPC error's message and data, a stderr tail). Checks: no form of a secret is left in the
-// text, nor the half or more of one before an ellipsis; a text that holds none is left as it is;
-// the same holds in every string and key of the value, and in each error's message, stack and
-// `util.inspect`; a secret no longer held is no longer redacted, but from the server's stderr (as
-// written, quoted up to twice, or cut short).
+// text, nor the half or more of one before an ellipsis, nor in what comes before any point of it
+// (`textBefore`, a secret that starts before the point replaced whole); a text that holds none is
+// left as it is; the same holds in every string and key of the value, and in each error's message,
+// stack and `util.inspect`; a secret no longer held is no longer redacted, but from the server's
+// stderr (as written, quoted up to twice, or cut short).
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
 // test/unit/redact.fuzz.test.ts; a failure prints its seed and path, which FUZZ_SEED and FUZZ_PATH
