@@ -422,14 +422,15 @@ export const CHECK_ANSWER: Answers = {
     }
     knownKeys(value, GRANT_FIELDS, "the answer", "field");
     const scope = oneOf(GRANT_SCOPES, value.scope, "scope");
+    // Left out or null, as the runtime reads it: no review asked for.
     const { strictAutoReview } = value;
-    if (strictAutoReview !== undefined && typeof strictAutoReview !== "boolean") {
+    if (!absent(strictAutoReview) && typeof strictAutoReview !== "boolean") {
       return invalid("strictAutoReview must be a boolean", strictAutoReview);
     }
     return {
       permissions: grantedPermissions(value.permissions),
       scope,
-      ...(strictAutoReview === undefined ? {} : { strictAutoReview }),
+      ...(absent(strictAutoReview) ? {} : { strictAutoReview }),
     };
   },
   "item/tool/requestUserInput": (value) => {

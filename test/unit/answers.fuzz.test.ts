@@ -94,6 +94,23 @@ const KINDS = {
         strictAutoReview: true,
       },
       { permissions: {}, scope: "session" },
+      {
+        permissions: {
+          fileSystem: {
+            read: null,
+            write: null,
+            entries: [
+              {
+                path: { type: "special", value: { kind: "project_roots", subpath: "docs" } },
+                access: "read",
+              },
+              { path: { type: "glob_pattern", pattern: "**/*.log" }, access: "deny" },
+              { path: { type: "path", path: "/work/tmp" }, access: "write" },
+            ],
+          },
+        },
+        scope: "turn",
+      },
     ],
   },
   mcpToolCall: {
@@ -333,9 +350,25 @@ function entriesRefused(part: unknown): boolean {
   return entries.some((entry: Wire) => {
     const path = entry.path as Wire;
     const fields = FIELDS[path.type as string];
-    return otherField(entry, FIELDS.entry!) || (fields !== undefined && otherField(path, fields));
+    const special = path.type === "special" ? (path.value as Wire | null) : null;
+    const specialFields = SPECIAL_FIELDS[special?.kind as string];
+    return (
+      otherField(entry, FIELDS.entry!) ||
+      (fields !== undefined && otherField(path, fields)) ||
+      (specialFields !== undefined && otherField(special, specialFields))
+    );
   });
 }
+
+/** The fields of each kind of special path. */
+const SPECIAL_FIELDS: Record<string, readonly string[]> = {
+  root: ["kind"],
+  minimal: ["kind"],
+  tmpdir: ["kind"],
+  slash_tmp: ["kind"],
+  project_roots: ["kind", "subpath"],
+  unknown: ["kind", "path", "subpath"],
+};
 
 function documentedRefusal(kind: KindName, value: Wire): boolean {
   const isObject = (part: unknown) =>

@@ -1411,6 +1411,9 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
         },
       },
     });
+    // No review asked for: left out, as a null one is.
+    const unreviewed = { permissions: {}, scope: "turn", strictAutoReview: null };
+    expect(await send(3, PERMISSIONS, unreviewed)).toEqual({ permissions: {}, scope: "turn" });
     expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
   });
 
