@@ -76,6 +76,13 @@ const KINDS = {
           acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch", "made.txt"] },
         },
       },
+      {
+        decision: {
+          applyNetworkPolicyAmendment: {
+            network_policy_amendment: { host: "example.com", action: "allow" },
+          },
+        },
+      },
     ],
   },
   fileChange: {
@@ -139,7 +146,19 @@ const KINDS = {
   execCommand: {
     method: "execCommandApproval",
     params: LEGACY,
-    valid: [{ decision: "approved" }, { decision: "denied" }, { decision: "abort" }],
+    valid: [
+      { decision: "approved" },
+      { decision: "abort" },
+      { decision: { denied: { rejection: "not now" } } },
+      { decision: { approved_execpolicy_amendment: { proposed_execpolicy_amendment: ["ls"] } } },
+      {
+        decision: {
+          network_policy_amendment: {
+            network_policy_amendment: { host: "example.com", action: "deny" },
+          },
+        },
+      },
+    ],
   },
   applyPatch: {
     method: "applyPatchApproval",
