@@ -26,6 +26,7 @@ import { trapProcessFaults } from "../support/fault/guards.js";
 import { ServedTransport, propertyClients, type Wire } from "../support/fuzz-wire.js";
 import * as PARAMS from "../../src/generated/params-keys.js";
 import { tracker } from "../support/tracker.js";
+import { anyValue } from "../support/odd-values.js";
 import { clientRequestCheck } from "../support/wire-schema.js";
 
 const transports: ServedTransport[] = [];
@@ -179,17 +180,7 @@ const ABORTED = AbortSignal.abort(new Error("aborted already"));
 const value: fc.Arbitrary<unknown> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.anything({
-      maxDepth: 3,
-      withBigInt: true,
-      withBoxedValues: true,
-      withDate: true,
-      withMap: true,
-      withNullPrototype: true,
-      withSet: true,
-      withSparseArray: true,
-      withTypedArray: true,
-    }),
+    arbitrary: anyValue(3),
   },
   {
     weight: 1,

@@ -544,14 +544,23 @@ describe("an interrupted turn the server never completes", () => {
     expect(sentOf("turn/start")).toHaveLength(2);
   });
 
-  it("stops the turn an external message started when its turn ended on the way", async () => {
-    const { transport, answer, sentOf, turnT1 } = setup();
+  /**
+   * Steers t1 with an external message, and ends t1 as the message travels: the server starts t2
+   * with it, which the SDK interrupts.
+   */
+  async function steerIntoEndedTurn() {
+    const context = setup();
+    const { transport, answer, turnT1 } = context;
     const turn = await turnT1();
     const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
-    // The turn ends as the message travels; the server starts t2 with it.
     await transport.waitForSent(2);
     transport.deliver(completed("t1"));
     await answer(2, "turn/start", { turn: turnOf("t2") });
+    return { ...context, steered };
+  }
+
+  it("stops the turn an external message started when its turn ended on the way", async () => {
+    const { sentOf, steered } = await steerIntoEndedTurn();
     const err = await steered;
     expect(err).toBeInstanceOf(CodexError);
     expect((err as Error).message).toMatch(/started turn t2 instead, which is interrupted$/);
@@ -559,12 +568,7 @@ describe("an interrupted turn the server never completes", () => {
   });
 
   it("rejects with TransportClosedError an external message whose started turn the server exits before stopping", async () => {
-    const { transport, answer, sentOf, turnT1 } = setup();
-    const turn = await turnT1();
-    const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
-    await transport.waitForSent(2);
-    transport.deliver(completed("t1"));
-    await answer(2, "turn/start", { turn: turnOf("t2") });
+    const { transport, sentOf, steered } = await steerIntoEndedTurn();
     // The interrupt of t2 goes out, and the server exits before answering it: nothing was stopped.
     await transport.waitForSent(3);
     expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "t2" }]);
