@@ -311,14 +311,15 @@ function sandboxEntry(value: unknown, what: string): FileSystemSandboxEntry {
   };
 }
 
-// The fields of a grant and its parts, and of an elicitation's answer, many of them optional: one
-// the pinned runtime does not know (a misspelt `wirte` or `strictAutoReveiw`, or a newer runtime's)
-// would be dropped without a word, changing what is granted or answered.
+// The fields of a grant and its parts, of an elicitation's answer and of a token refresh's, many of
+// them optional: one the pinned runtime does not know (a misspelt `wirte` or `strictAutoReveiw`, or
+// a newer runtime's) would be dropped without a word, changing what is granted or answered.
 const NETWORK_FIELDS = ["enabled"] as const;
 const FILE_SYSTEM_FIELDS = ["read", "write", "globScanMaxDepth", "entries"] as const;
 const SANDBOX_ENTRY_FIELDS = ["path", "access"] as const;
 const GRANT_FIELDS = ["permissions", "scope", "strictAutoReview"] as const;
 const ELICITATION_FIELDS = ["action", "content", "_meta"] as const;
+const TOKEN_REFRESH_FIELDS = ["accessToken", "chatgptAccountId", "chatgptPlanType"] as const;
 
 /**
  * `value`, an object holding no key but the `known` ones (named `noun`), or ones whose value is
@@ -551,6 +552,9 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
       "a token refresh must answer { accessToken, chatgptAccountId, chatgptPlanType? } with non-empty strings",
     );
   }
+  // A misspelt `chatgptPlanTyep` would lose the plan without a word (as loginChatgptAuthTokens
+  // refuses it).
+  knownKeys(value, TOKEN_REFRESH_FIELDS, "a token refresh's answer", "field");
   // As loginChatgptAuthTokens checks it: a token with white space around it (read from a file
   // with its newline) would be quoted back trimmed, and escape redaction.
   try {

@@ -12,8 +12,8 @@
 // has no default); a handler's answer that is plain JSON and conforms to that schema is sent as it
 // is (fields the type does not have left out, what may be left out sent as null), or, where a check
 // of the SDK's own that its docs state refuses it (a grant without its scope, with a field of no
-// type or a relative path; an elicitation's content no object; a token with white space around it),
-// the default goes; nothing is thrown or rejected unhandled; nothing is logged as a bug of the SDK;
+// type or a relative path; an elicitation's content no object, or a field of no type; a token with
+// white space around it, or a field of no type), the default goes; nothing is thrown or rejected unhandled; nothing is logged as a bug of the SDK;
 // the client's tables come back once closed.
 //
 // Deterministic in CI: the seed is fixed. To explore, FUZZ_SEED=<n> FUZZ_RUNS=<n> npx vitest run
@@ -295,13 +295,6 @@ function isPlainJson(value: unknown, depth = 0): boolean {
 }
 
 /**
- * Whether the SDK refuses `value`, which the runtime's schema takes, by a check of its own that its
- * docs state: a grant names its scope, and no kind of permission or field of one the runtime does
- * not take, nor a path that is not absolute; an elicitation's content and `_meta` are objects (or null);
- * a refreshed token and account id are non-empty, the token without white space around it or a
- * control character.
- */
-/**
  * Whether a grant names a path that is not absolute on the server's platform (Unix here), or a
  * depth of scan below 1, which the runtime refuses (as the docs of `PermissionsAnswer` say).
  */
@@ -328,7 +321,10 @@ const DEFAULTS: Partial<Record<KindName, unknown>> = {
 };
 
 const GRANTED = ["network", "fileSystem"];
-/** The fields the runtime's types of a grant, its parts, an entry and an elicitation's answer have. */
+/**
+ * The fields the runtime's types of a grant, its parts, an entry, an elicitation's answer and a
+ * token refresh's have.
+ */
 const FIELDS: Record<string, readonly string[]> = {
   grant: ["permissions", "scope", "strictAutoReview"],
   network: ["enabled"],
@@ -338,12 +334,13 @@ const FIELDS: Record<string, readonly string[]> = {
   glob_pattern: ["type", "pattern"],
   special: ["type", "value"],
   elicitation: ["action", "content", "_meta"],
+  tokenRefresh: ["accessToken", "chatgptAccountId", "chatgptPlanType"],
 };
 
 /** The fields of the answers' types, at any depth (the others are not copied). */
 const PROTOCOL_FIELDS = new Set([
   ...Object.values(FIELDS).flat(),
-  ...["decision", "answers", "accessToken", "chatgptAccountId", "chatgptPlanType"],
+  ...["decision", "answers"],
   ...["execpolicy_amendment", "proposed_execpolicy_amendment", "network_policy_amendment"],
   ...["host", "action", "rejection", "kind", "subpath"],
 ]);
@@ -379,6 +376,13 @@ const SPECIAL_FIELDS: Record<string, readonly string[]> = {
   unknown: ["kind", "path", "subpath"],
 };
 
+/**
+ * Whether the SDK refuses `value`, which the runtime's schema takes, by a check of its own that its
+ * docs state: a grant names its scope, and no kind of permission or field of one the runtime does
+ * not take, nor a path that is not absolute; an elicitation's content and `_meta` are objects (or
+ * null), and it has no other field; a refreshed token and account id are non-empty, the token
+ * without white space around it or a control character, and no other field.
+ */
 function documentedRefusal(kind: KindName, value: Wire): boolean {
   const isObject = (part: unknown) =>
     part === undefined || part === null || (typeof part === "object" && !Array.isArray(part));
@@ -406,7 +410,13 @@ function documentedRefusal(kind: KindName, value: Wire): boolean {
       );
     case "tokenRefresh": {
       const { accessToken: token, chatgptAccountId: account } = value as Record<string, string>;
-      return token!.trim() !== token || token === "" || account === "" || /\p{Cc}/u.test(token!);
+      return (
+        token!.trim() !== token ||
+        token === "" ||
+        account === "" ||
+        /\p{Cc}/u.test(token!) ||
+        otherField(value, FIELDS.tokenRefresh!)
+      );
     }
     default:
       return false;

@@ -417,6 +417,25 @@ describe("ServerRequestDispatcher", () => {
     }
   });
 
+  it("refuses a refreshed token's answer with a field it does not take, as loginChatgptAuthTokens does", async () => {
+    // A misspelt plan type would be lost without a word.
+    const { transport } = setup({
+      onChatgptTokenRefresh: () => ({
+        accessToken: "new-token-0123456789",
+        chatgptAccountId: "acct",
+        chatgptPlanTyep: "pro",
+      }),
+    });
+    transport.deliver({ id: 6, method: "account/chatgptAuthTokens/refresh", params: {} });
+    const reply = (await transport.waitForSent(1)) as {
+      error: { code: number; message: string };
+    };
+    expect(reply.error.code).toBe(-32603);
+    expect(reply.error.message).toBe(
+      `a token refresh's answer holds "chatgptPlanTyep", a field it does not take (the fields are accessToken, chatgptAccountId, chatgptPlanType), got a string of 3 characters`,
+    );
+  });
+
   it("reports a missing dynamic tool to the model as a failed call", async () => {
     const { transport } = setup();
     transport.deliver(toolCall(9, "nope"));
