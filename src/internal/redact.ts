@@ -647,7 +647,7 @@ export class Secrets {
     if (this.#retired.length === 0) return this.text(text);
     this.#stderrPattern ??= this.#compileStderr();
     // Long forms first: one holding a short secret would no longer be whole once it is replaced.
-    const out = replaceForms(text, this.#stderrForms).replace(this.#stderrPattern, REDACTED);
+    const out = replaceMatches(this.#stderrPattern, replaceForms(text, this.#stderrForms));
     return cutStarts(out, this.#stderrCut, this.#stderrStarts, this.#halves);
   }
 
@@ -712,7 +712,7 @@ export class Secrets {
     const pattern = this.#pattern;
     if (pattern !== undefined) {
       pattern.lastIndex = 0;
-      if (pattern.test(out)) out = out.replace(pattern, REDACTED);
+      if (pattern.test(out)) out = replaceMatches(pattern, out);
     }
     if (!out.includes("...") && !out.includes("\u2026")) return out;
     return cutStarts(out, this.#short, this.#starts, this.#halves);
@@ -727,14 +727,9 @@ export class Secrets {
     if (this.#longForms.length > 0) [text, end] = withoutForms(text, end, this.#longForms);
     const pattern = this.#pattern;
     if (pattern === undefined) return text.slice(0, end);
-    pattern.lastIndex = 0;
-    let out = "";
-    let from = 0;
-    for (let found = pattern.exec(text); found !== null && found.index < end;) {
-      out += text.slice(from, found.index) + REDACTED;
-      from = found.index + found[0].length;
-      found = pattern.exec(text);
-    }
+    const spans = matchSpans(pattern, text, end);
+    const out = throughSpans(text, spans);
+    const from = spans.at(-1) ?? 0;
     // A start cut short may come before a secret replaced whole.
     const shown = from >= end ? out : out + text.slice(from, end);
     return cutStarts(shown, this.#short, this.#starts, this.#halves);
@@ -933,50 +928,53 @@ function cutStarts(
   for (const mark of text.matchAll(ELLIPSIS)) marks.push(mark.index);
   if (marks.length === 0) return text;
   const list = [...secrets];
+  let bound = -1;
   let out = "";
   let from = 0;
   let next = 0;
-  starts.lastIndex = 0;
-  for (let found = starts.exec(text); found !== null; found = starts.exec(text)) {
-    const at = found.index;
-    starts.lastIndex = at + 1;
-    if (at < from) continue;
+  for (let at = nextMatch(starts, text, 0, false); at !== -1;) {
     while (next < marks.length && marks[next]! <= at) next++;
     if (next === marks.length) break;
-    // The first ellipsis after it, or one that starts a dot later (the start ends with a dot).
-    for (let mark = next; mark < marks.length; mark++) {
-      const end = marks[mark]!;
-      if (mark > next && end !== marks[mark - 1]! + 1) break;
-      if (isCutSecret(text, at, end, list, halves)) {
-        out += text.slice(from, at) + REDACTED;
-        from = end;
-        break;
-      }
+    if (bound === -1) for (const secret of list) bound = Math.max(bound, formBound(secret));
+    // Each ellipsis as far as a form may reach, the furthest taken: the start may end with a dot
+    // (then one starts a dot later), or hold an ellipsis of the secret's own (`pass...word`).
+    let cut = -1;
+    for (let mark = next; mark < marks.length && marks[mark]! - at <= bound; mark++) {
+      if (isCutSecret(text.slice(at, marks[mark]), list, halves)) cut = marks[mark]!;
+    }
+    if (cut === -1) {
+      at = nextMatch(starts, text, at + 1, false);
+    } else {
+      out += text.slice(from, at) + REDACTED;
+      from = cut;
+      at = nextMatch(starts, text, cut, true);
     }
   }
   return from === 0 ? text : out + text.slice(from);
 }
 
-// Whether the text from `at` to the ellipsis at `end` is the start of one of `secrets`, half of it
-// or more, in one of its forms.
+// Whether `form`, which comes right before an ellipsis, is the start of one of `secrets`, half of
+// it or more, in one of its forms.
 function isCutSecret(
-  text: string,
-  at: number,
-  end: number,
+  form: string,
   secrets: readonly string[],
   halves: Map<string, RegExp | undefined>,
 ): boolean {
+  // Read as if the text began with it: a backslash before it starts no run it must begin with
+  // (see `secretPattern`) where what came before was replaced.
+  const alone = ` ${form}`;
   for (const secret of secrets) {
     const half = halfOf(secret, halves);
-    if (half === undefined || end - at > formBound(secret)) continue;
-    half.lastIndex = at;
-    if (half.exec(text) === null || half.lastIndex > end) continue;
-    const form = text.slice(at, end);
+    if (half === undefined || form.length > formBound(secret)) continue;
+    half.lastIndex = 1;
+    if (half.exec(alone) === null) continue;
     if (readings(form).some((reading) => secret.startsWith(reading))) return true;
     // A form that begins with a character but a letter or a digit is found where the run of
-    // backslashes before it begins, which may be no part of it (a stray `\` written before).
-    const bare = form.replace(/^\\+/, "");
-    if (bare !== form && readings(bare).some((reading) => secret.startsWith(reading))) return true;
+    // backslashes before it begins, which may be no part of it, or only its end (a stray `\`
+    // written before, a secret that ends in one): it is read from each point of the run too.
+    for (let skip = 1; form.charCodeAt(skip - 1) === BACKSLASH; skip++) {
+      if (readings(form.slice(skip)).some((reading) => secret.startsWith(reading))) return true;
+    }
   }
   return false;
 }
@@ -1078,6 +1076,57 @@ function literalForms(secrets: readonly string[]): string[] {
     }
   }
   return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Where the next match of the secrets' `pattern` (global) in `text` starts, from `at` on, with
+ * `pattern.lastIndex` where it ends; -1 for none. A form that begins with a run of backslashes is
+ * not looked for right after a backslash (see `secretPattern`); but when what comes before `at`
+ * has been `replaced`, a backslash there (a secret's last: `p4ss\`) begins no such run, so a form
+ * is looked for right at `at` as if the text began there.
+ */
+function nextMatch(pattern: RegExp, text: string, at: number, replaced: boolean): number {
+  if (replaced && at < text.length && text.charCodeAt(at - 1) === BACKSLASH) {
+    pattern.lastIndex = 1;
+    const found = pattern.exec(` ${text.slice(at)}`);
+    if (found?.index === 1) {
+      pattern.lastIndex = at + found[0].length;
+      return at;
+    }
+  }
+  pattern.lastIndex = at;
+  return pattern.exec(text)?.index ?? -1;
+}
+
+// Where the matches of the secrets' `pattern` lie in `text`, each start and end in turn, up to the
+// first that starts at `before` or past it.
+function matchSpans(pattern: RegExp, text: string, before = text.length): number[] {
+  const spans: number[] = [];
+  for (let at = nextMatch(pattern, text, 0, false); at !== -1 && at < before;) {
+    const end = pattern.lastIndex;
+    spans.push(at, end);
+    at = nextMatch(pattern, text, end, true);
+  }
+  return spans;
+}
+
+const BACKSLASH = 0x5c;
+
+// `text` up to the end of the last of `spans` (see `matchSpans`), each replaced.
+function throughSpans(text: string, spans: readonly number[]): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < spans.length; i += 2) {
+    out += text.slice(from, spans[i]) + REDACTED;
+    from = spans[i + 1]!;
+  }
+  return out;
+}
+
+// `text` with each match of the secrets' `pattern` replaced (see `matchSpans`).
+function replaceMatches(pattern: RegExp, text: string): string {
+  const spans = matchSpans(pattern, text);
+  return spans.length === 0 ? text : throughSpans(text, spans) + text.slice(spans.at(-1));
 }
 
 // `text` with each of `forms` (longest first) replaced wherever it occurs.

@@ -149,6 +149,38 @@ describe("Log", () => {
     expect(held.text("at C:\\#pass-word-2...")).toBe(`at C:${REDACTED}...`);
   });
 
+  it("redacts a secret right after one that ends in a backslash, and a start cut after a run of them", () => {
+    // A password may end in a backslash; a form that begins with a sign follows it.
+    const ending = "pass\\word\\";
+    const signed = "#sign-led-2024!";
+    const slashed = "\\pass-word-2024!";
+    const held = new Secrets();
+    held.addAll([ending, signed, slashed, "retired-secret-0"]);
+    held.removeAll(["retired-secret-0"]);
+    const both = `${ending}${signed}`;
+    const quoted = JSON.stringify(both).slice(1, -1);
+    for (const text of [both, quoted]) {
+      expect(held.text(`[${text}]`)).toBe(`[${REDACTED}${REDACTED}]`);
+      // The second starts before the point.
+      const point = text.indexOf("#") + 2;
+      expect(held.textBefore(`[${text}]`, point)).toBe(`[${REDACTED}${REDACTED}`);
+      expect(held.stderrText(`[${text}]`)).toBe(`[${REDACTED}${REDACTED}]`);
+    }
+    // A start cut short right after one, where the next secret begins with an ellipsis.
+    const cut = new Secrets();
+    cut.addAll(["pass\\word\\more-text", "\u2026secret-after-0"]);
+    expect(cut.text("pass\\word\\\u2026secret-a...")).toBe(`${REDACTED}${REDACTED}...`);
+    // A secret that begins with a backslash, cut short after a path's escaped one (`C:\\`).
+    expect(held.text(`at C:\\\\${slashed.slice(0, 8)}...`)).toBe(`at C:${REDACTED}...`);
+  });
+
+  it("redacts a start cut after an ellipsis of the secret's own", () => {
+    const held = new Secrets();
+    held.addAll(["pass...word-2024", "mot\u2026de-passe-24"]);
+    expect(held.text("refused pass...wor...")).toBe(`refused ${REDACTED}...`);
+    expect(held.text("refused mot\u2026de-pa\u2026 at")).toBe(`refused ${REDACTED}\u2026 at`);
+  });
+
   it("reports a detail that refers to itself at once, redacted", () => {
     const { logger, calls } = capture();
     const log = new Log(logger, "warn", secrets());

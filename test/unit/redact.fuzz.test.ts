@@ -1,7 +1,7 @@
 // Property of the redaction of secrets (the API key, tokens and credentials a client hands its
 // server) from everything that leaves the SDK. Each run holds one to four secrets of 8 to 40
-// characters (printable ASCII but the space and the backslash: quotes, dots, signs, the characters
-// of regular expressions; letters of other scripts, astral ones included; one may begin with
+// characters (printable ASCII: spaces, backslashes, quotes, dots, signs, the characters of regular
+// expressions; letters of other scripts, astral ones included; an ellipsis; one may begin with
 // another), and redacts a text made of any text (any characters) and of the secrets as written or
 // as JSON writes them into a string once, twice or thrice, or their start cut short by an ellipsis
 // (as the runtime cuts a long error body), run together in any order, a JSON value holding such
@@ -98,17 +98,16 @@ function shown(
 }
 
 /**
- * A secret's characters: printable ASCII but the backslash and the space (keys, tokens, JWTs,
- * passwords), and letters of other scripts.
+ * A secret's characters: printable ASCII (keys, tokens, JWTs, passwords), letters of other scripts
+ * and an ellipsis (`…`).
  */
 const secretChars = (min: number, max: number) =>
   fc.string({
     unit: fc
       .oneof(
-        { arbitrary: fc.integer({ min: 0x21, max: 0x7e }), weight: 8 },
-        { arbitrary: fc.constantFrom(0xe9, 0x3bb, 0x4e2d, 0x1f511), weight: 1 },
+        { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 8 },
+        { arbitrary: fc.constantFrom(0xe9, 0x3bb, 0x2026, 0x4e2d, 0x1f511), weight: 1 },
       )
-      .filter((code) => code !== 0x5c)
       .map((code) => String.fromCodePoint(code)),
     minLength: min,
     maxLength: max,
