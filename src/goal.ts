@@ -29,6 +29,11 @@ export interface RunGoalOptions {
    * rejects with `TurnAbortedError`.
    */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Milliseconds the whole run may take, its wait for the thread and its activation included;
+   * past it, the run is aborted as by `signal`, for a `TimeoutError`.
+   */
+  readonly timeout?: number | undefined;
 }
 
 /** How long a goal run waits, once its goal is active, for the server to start its first turn. */

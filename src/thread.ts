@@ -42,6 +42,7 @@ import {
   callLeft,
   deadline,
   now,
+  signalWithin,
   timeLeft,
 } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
@@ -212,7 +213,7 @@ const TURN_NAMES = optionNames<TurnOptions>()({
 const REVIEW_NAMES = optionNames<ReviewOptions>()({
   own: [...HANDLER_KEYS, ...REQUEST_KEYS, "delivery"],
 });
-const GOAL_NAMES = optionNames<RunGoalOptions>()({ own: ["tokenBudget", "signal"] });
+const GOAL_NAMES = optionNames<RunGoalOptions>()({ own: ["tokenBudget", "signal", "timeout"] });
 // The options of `read()` and `setGoal()`.
 const READ_NAMES = optionNames<{ includeTurns?: boolean } & RequestOptions>()({
   own: [...REQUEST_KEYS, "includeTurns"],
@@ -724,8 +725,34 @@ export class Thread {
   async runGoal(objective: string, options?: RunGoalOptions): Promise<GoalResult> {
     const trimmed = checkObjective(objective);
     const tokenBudget = checkTokenBudget(checkOptionNames(options, GOAL_NAMES).tokenBudget);
-    const signal = checkSignal(options?.signal);
-    if (signal?.aborted) throw abortError(signal);
+    const given = checkSignal(options?.signal);
+    const timeout = checkTimeout(options?.timeout);
+    if (given?.aborted) throw abortError(given);
+    // The timeout is an abort of the whole run: the wait for the thread, the activation, and
+    // every turn of the goal.
+    let timedOut: Error | undefined;
+    const bound = signalWithin(given, timeout, () => {
+      timedOut = new DOMException(`The goal run took longer than ${timeout} ms`, "TimeoutError");
+      return timedOut;
+    });
+    try {
+      return await this.#runGoal(trimmed, tokenBudget, bound.signal);
+    } catch (err) {
+      // Before the goal ran a turn, as `run()` times out before its turn starts.
+      if (err === timedOut && timedOut !== undefined) {
+        throw new RequestTimeoutError("thread/goal/set", timeout!);
+      }
+      throw err;
+    } finally {
+      bound.dispose();
+    }
+  }
+
+  async #runGoal(
+    trimmed: string,
+    tokenBudget: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<GoalResult> {
     // Loaded on first use (most clients never run a goal), while the run already holds its place
     // in the thread's queue, in call order.
     const goal = import("./goal.js");

@@ -1,7 +1,7 @@
 /**
  * Goals: give a thread an objective and let the agent work turn after turn until it marks the
- * goal complete. `runGoal` resolves with every turn's result; a `signal` bounds how long it may
- * take (the goal is then paused, not cleared).
+ * goal complete. `runGoal` resolves with every turn's result; a `timeout` (or a `signal`) bounds
+ * how long it may take (the goal is then paused, not cleared).
  */
 import { startCodex } from "../_shared/start.js";
 
@@ -19,7 +19,7 @@ script.reply(
 codex.on("turn/started", ({ turn }) => console.log(`  [turn ${turn.id} started]`));
 const { goal, turns, finalResponse } = await thread.runGoal(
   "Write a haiku about continuous integration, then mark the goal complete.",
-  { signal: AbortSignal.timeout(10 * 60_000) },
+  { timeout: 10 * 60_000 },
 );
 
 console.log(`\ngoal: ${goal?.status} after ${turns.length} turn(s)`);

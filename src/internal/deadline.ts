@@ -98,6 +98,30 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
 }
 
 /**
+ * A signal that aborts when `signal` does (for the same reason) or once `timeout` ms have passed
+ * (with `timedOut()`), for a call of many steps that takes a signal at each and is bounded as a
+ * whole; `signal` itself without a timeout. `dispose` ends the watch, timer and listener.
+ */
+export function signalWithin(
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  timedOut: () => Error,
+): { readonly signal: AbortSignal | undefined; dispose(): void } {
+  if (timeout === undefined) return { signal, dispose: () => {} };
+  const bound = new AbortController();
+  let dispose!: () => void;
+  const watched = new Promise<void>((resolve) => (dispose = resolve));
+  // Settles with `watched`, or as the abort or the timeout aborts `bound`: it never rejects.
+  void deadline(watched, {
+    signal,
+    timeout,
+    onAbort: () => bound.abort(signal!.reason),
+    onTimeout: () => bound.abort(timedOut()),
+  });
+  return { signal: bound.signal, dispose };
+}
+
+/**
  * Milliseconds on a monotonic clock, for the bounds of calls. Not `performance.now()`: the first
  * read of the global `performance` loads Node's perf_hooks, about 2 ms of CPU that a program
  * which never used it would pay on its first request.

@@ -123,6 +123,24 @@ describe("Thread.runGoal", () => {
     gate.release();
   });
 
+  it("a timeout aborts it as a signal does: the goal paused, its turn interrupted", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    const thread = await t.codex.threadStart();
+    let asked = false;
+    void gate.reached.then(() => (asked = true));
+    const err = await thread.runGoal("never finishes", { timeout: 2_000 }).catch((e: unknown) => e);
+    // The time ran out while the model was being asked: the goal's turn was running.
+    expect(asked).toBe(true);
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as Error).message).toBe(
+      "The turn was aborted: The goal run took longer than 2000 ms",
+    );
+    expect((err as TurnAbortedError).result?.status).toBe("interrupted");
+    expect((await thread.goal())?.status).toBe("paused");
+    gate.release();
+  });
+
   it("ends when another client interrupts its turn, and the turn queued behind it runs", async () => {
     const gate = t.mock.gate();
     t.mock.enqueue(sse.textDeltas(["working"]), { gate });

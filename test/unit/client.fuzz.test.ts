@@ -864,9 +864,7 @@ async function check(load: Workload, mutations: readonly Mutation[]): Promise<vo
     // Its server sends it the recorded turn as it is, once the mutated one has ended.
     if (load.queued) server.next({ recording: PLAIN, mutations: [] });
     if (load.scenario === "goal") {
-      // A goal takes no timeout (a signal bounds it): only the signal.
-      const { signal } = options;
-      track("thread.runGoal()", thread.runGoal("write a haiku", { signal })).catch(() => {});
+      track("thread.runGoal()", thread.runGoal("write a haiku", options)).catch(() => {});
     } else if (load.scenario === "compact") {
       // The turns asked for after it (queued, the clean one) wait for it to be over.
       track("thread.compact()", thread.compact(options)).catch(() => {});

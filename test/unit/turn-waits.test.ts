@@ -1514,6 +1514,77 @@ describe("stopping what the caller gave up on", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("aborts a goal run past its timeout as its signal would: paused, its turn interrupted", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, sentOf, answer, tables } = setup();
+    const goal = thread.runGoal("a goal", { timeout: 5_000 }).catch((e: unknown) => e);
+    const active = { threadId: TH, objective: "a goal", status: "active" };
+    await answer(1, "thread/goal/set", { goal: active });
+    await flush();
+    transport.deliver(started("g1"));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(sentOf("turn/interrupt")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    const pause = sentOf("thread/goal/set")[1]!;
+    expect(pause.params).toMatchObject({ status: "paused" });
+    transport.deliver({ id: pause.id, result: { goal: { ...active, status: "paused" } } });
+    const interrupt = sentOf("turn/interrupt")[0]!;
+    expect(interrupt.params).toMatchObject({ threadId: TH, turnId: "g1" });
+    transport.deliver({ id: interrupt.id, result: {} });
+    transport.deliver(completed("g1", "interrupted"));
+    const err = await goal;
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect((err as TurnAbortedError).message).toBe(
+      "The turn was aborted: The goal run took longer than 5000 ms",
+    );
+    expect((err as TurnAbortedError).cause).toMatchObject({ name: "TimeoutError" });
+    expect((err as TurnAbortedError).result).toMatchObject({ id: "g1", status: "interrupted" });
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("times a goal run out before its goal ran a turn as run() times out before its turn starts", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, sentOf, turnT1, tables } = setup();
+    // Queued behind a turn, then its activation unanswered.
+    await turnT1();
+    const queued = thread.runGoal("a goal", { timeout: 1_000 }).catch((e: unknown) => e);
+    const unanswered = thread.runGoal("a goal", { timeout: 5_000 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await queued).toMatchObject({ name: "RequestTimeoutError", method: "thread/goal/set" });
+    transport.deliver(completed("t1"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sentOf("thread/goal/set")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const err = await unanswered;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "thread/goal/set", timeoutMs: 5_000 });
+    // The server may have activated it: it is paused, within the abort's bound.
+    expect(sentOf("thread/goal/set")[1]?.params).toMatchObject({ status: "paused" });
+    await vi.advanceTimersByTimeAsync(10_010);
+    expect(tables()).toMatchObject({ queues: 0, turns: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("clears a goal run's timeout once it ends, and stops watching its signal", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer } = setup();
+    const controller = new AbortController();
+    const goal = thread.runGoal("a goal", { timeout: 60_000, signal: controller.signal });
+    const active = { threadId: TH, objective: "a goal", status: "active" };
+    await answer(1, "thread/goal/set", { goal: active });
+    await flush();
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, turnId: "g1", goal: { ...active, status: "complete" } },
+    });
+    transport.deliver(completed("g1"));
+    await expect(goal).resolves.toMatchObject({ goal: { status: "complete" } });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
   it("ends a failed goal turn at its turn/completed, not at the error before it", async () => {
     const { transport, thread, answer, tables } = setup();
     const goal = thread.runGoal("a goal").catch((e: unknown) => e);
