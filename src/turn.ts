@@ -321,7 +321,10 @@ export class TurnCollector implements TurnSink {
               "SDK cannot read (its turn's id or status is missing or of the wrong type), and no " +
               "readable one followed",
           );
-          this.#noCompletion ??= setTimeout(() => this.fail(why), FOLLOW_UP_WAIT_MS);
+          // Of a turn already ended (given up on, its abort's wait over), it changes nothing.
+          if (!this.ended) {
+            this.#noCompletion ??= setTimeout(() => this.fail(why), FOLLOW_UP_WAIT_MS);
+          }
           return this.#malformed(n);
         }
         const { status } = turn;

@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import type { ThreadItem, Turn } from "../../src/generated/index.js";
 import { Log } from "../../src/internal/logger.js";
 import { assembleResult, pickFinalResponse, type TurnResult } from "../../src/result.js";
@@ -139,6 +139,23 @@ describe("TurnCollector", () => {
     const { collector: odd, warnings } = collector();
     expect(odd.push(event("error", { turnId: TURN, error: 5, willRetry: false }))).toBe(false);
     expect(warnings).toEqual(["codex-app-server-sdk: dropped a malformed error event"]);
+  });
+
+  it("arms no wait for a readable completion once the turn has ended", () => {
+    // A turn given up on (its interrupt's wait over) may still be routed an unreadable completion.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const unreadable = event("turn/completed", { turn: { id: TURN } });
+      const { collector: failed } = collector();
+      failed.fail(new Error("given up on"));
+      expect(failed.push(unreadable)).toBe(false);
+      const { collector: done } = collector();
+      done.push(event("turn/completed", { turn: { id: TURN, status: "completed", items: [] } }));
+      expect(done.push(unreadable)).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows each server request still open at the turn's end withdrawn, before its completion", async () => {
