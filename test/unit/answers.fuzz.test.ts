@@ -471,6 +471,8 @@ const { start: startCodex, closedStats } = propertyClients(
 );
 
 async function check(load: Run): Promise<void> {
+  // The transports of earlier runs, and the clients they hold, are let go.
+  transports.length = 0;
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
   const value = given(load);

@@ -604,6 +604,8 @@ const alone = (call: CallName) =>
 
 /** One run: the calls of `steps` through the mutated answers, then the checks. */
 async function check(steps: readonly Step[]): Promise<void> {
+  // The transports of earlier runs, and the clients they hold, are let go.
+  transports.length = 0;
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
   const errors: unknown[] = [];

@@ -792,6 +792,8 @@ async function readUntil(reader: AsyncIterable<unknown>, count = Infinity): Prom
 
 /** One run: the whole client through one mutated turn, then the checks. */
 async function check(load: Workload, mutations: readonly Mutation[]): Promise<void> {
+  // The transports of earlier runs, and the clients they hold, are let go.
+  transports.length = 0;
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
   // The bounds of calls read the clock of `hrtime`, which moves with the timers.

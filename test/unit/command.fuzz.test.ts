@@ -615,6 +615,8 @@ async function read(stream: AsyncIterable<string>, first = false): Promise<strin
 
 /** One run: the commands of `steps` through the mutated traffic, then the checks. */
 async function check(runSteps: readonly Step[]): Promise<void> {
+  // The transports of earlier runs, and the clients they hold, are let go.
+  transports.length = 0;
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
   const errors: unknown[] = [];

@@ -222,6 +222,8 @@ afterEach(() => {
 
 /** One run: `steps`, each a call given its input, then the checks. */
 async function check(steps: ReadonlyArray<readonly [CallName, unknown]>): Promise<void> {
+  // The transports of earlier runs, and the clients they hold, are let go.
+  transports.length = 0;
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
   const errors: unknown[] = [];

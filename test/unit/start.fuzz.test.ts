@@ -263,6 +263,8 @@ afterEach(() => {
 
 /** One run: a start through the mutated answers, then the checks. */
 async function check({ mutation, apiKey, events, delay, bound }: Run): Promise<void> {
+  // The transports of earlier runs, and the clients they hold, are let go.
+  transports.length = 0;
   const trap = trapProcessFaults({ exclusive: true });
   const baseline = await closedStats();
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
