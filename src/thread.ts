@@ -738,7 +738,8 @@ export class Thread {
     try {
       return await this.#runGoal(trimmed, tokenBudget, bound.signal);
     } catch (err) {
-      // Before the goal ran a turn, as `run()` times out before its turn starts.
+      // While it waited for the thread or the activation's answer, as `run()` times out while it
+      // waits for `turn/start`'s.
       if (err === timedOut && timedOut !== undefined) {
         throw new RequestTimeoutError("thread/goal/set", timeout!);
       }

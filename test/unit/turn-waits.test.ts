@@ -1543,7 +1543,7 @@ describe("stopping what the caller gave up on", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("times a goal run out before its goal ran a turn as run() times out before its turn starts", async () => {
+  it("times a goal run out while it waits for the thread or its activation, as run() for turn/start", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, thread, sentOf, turnT1, tables } = setup();
     // Queued behind a turn, then its activation unanswered.
