@@ -437,8 +437,14 @@ export class GoalRun {
         break;
       case "turn/started": {
         const turnId = params.turn?.id;
-        // The router has read it first: a start its completion overtook runs nothing.
-        if (typeof turnId === "string" && this.#router.runningStart(this.#threadId) === n) {
+        // The router has read it first: a start its completion overtook runs nothing. One sent
+        // again is of a turn followed (whose collector keeps what it collected) or ended.
+        if (
+          typeof turnId === "string" &&
+          this.#router.runningStart(this.#threadId) === n &&
+          !this.#running.has(turnId) &&
+          !this.#turns.some((ended) => ended.id === turnId)
+        ) {
           const turn = new TurnCollector(false, this.#log);
           // Told of its start, as a turn's collector always is: a final error before it would
           // end it as a turn that never started.

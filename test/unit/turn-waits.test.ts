@@ -1947,6 +1947,34 @@ describe("a goal run", () => {
     expect(tables()).toMatchObject({ queues: 0, running: 0 });
   });
 
+  it("takes a turn's start sent again as the turn it follows, its wait for a completion kept", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, goal, tables } = await activeGoal();
+    transport.deliver(started("g1"));
+    transport.deliver(unreadable("g1"));
+    transport.deliver(started("g1"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(1);
+    transport.end();
+    expect(await goal).toBeInstanceOf(TransportClosedError);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables()).toMatchObject({ queues: 0, running: 0 });
+  });
+
+  it("takes a turn's start sent again once the turn ended as none, and ends with the goal", async () => {
+    const { transport, goal, tables } = await activeGoal();
+    transport.deliver(started("g1"));
+    transport.deliver(completed("g1"));
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
+    });
+    const result = (await goal) as GoalResult;
+    expect(result.turns.map((t) => [t.id, t.status])).toEqual([["g1", "completed"]]);
+    expect(tables().queues).toBe(0);
+  });
+
   it("drops at once an unreadable completion of a turn whose start it never read, timer and all", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const { transport, goal, tables, entries } = await activeGoal();
