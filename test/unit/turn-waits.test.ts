@@ -1934,32 +1934,25 @@ describe("a goal run", () => {
     expect(entries.filter((e) => e.level === "error")).toEqual([]);
   });
 
-  it("leaves no timer once the server exits while a turn waits for a completion it can read", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, goal, tables } = await activeGoal();
-    transport.deliver(started("g1"));
-    transport.deliver(unreadable("g1"));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(vi.getTimerCount()).toBe(1);
-    transport.end();
-    expect(await goal).toBeInstanceOf(TransportClosedError);
-    expect(vi.getTimerCount()).toBe(0);
-    expect(tables()).toMatchObject({ queues: 0, running: 0 });
-  });
-
-  it("takes a turn's start sent again as the turn it follows, its wait for a completion kept", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, goal, tables } = await activeGoal();
-    transport.deliver(started("g1"));
-    transport.deliver(unreadable("g1"));
-    transport.deliver(started("g1"));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(vi.getTimerCount()).toBe(1);
-    transport.end();
-    expect(await goal).toBeInstanceOf(TransportClosedError);
-    expect(vi.getTimerCount()).toBe(0);
-    expect(tables()).toMatchObject({ queues: 0, running: 0 });
-  });
+  it.each([
+    ["", false],
+    [", its start sent again (of the turn it follows)", true],
+  ])(
+    "leaves no timer once the server exits while a turn waits for a completion it can read%s",
+    async (_, again) => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const { transport, goal, tables } = await activeGoal();
+      transport.deliver(started("g1"));
+      transport.deliver(unreadable("g1"));
+      if (again) transport.deliver(started("g1"));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(vi.getTimerCount()).toBe(1);
+      transport.end();
+      expect(await goal).toBeInstanceOf(TransportClosedError);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(tables()).toMatchObject({ queues: 0, running: 0 });
+    },
+  );
 
   it("takes a turn's start sent again once the turn ended as none, and ends with the goal", async () => {
     const { transport, goal, tables } = await activeGoal();
