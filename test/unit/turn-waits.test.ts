@@ -1913,12 +1913,9 @@ describe("a goal run", () => {
 
   it("counts a turn whose only completion it cannot read as failed a second on, and ends", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, goal, tables, entries } = await activeGoal();
+    const { transport, complete, goal, tables, entries } = await activeGoal();
     transport.deliver(started("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
-    });
+    complete();
     transport.deliver(unreadable("g1"));
     await vi.advanceTimersByTimeAsync(1_000);
     const err = await goal;
@@ -1955,14 +1952,11 @@ describe("a goal run", () => {
   );
 
   it("takes a turn's start sent again once the turn ended as none, and ends with the goal", async () => {
-    const { transport, goal, tables } = await activeGoal();
+    const { transport, complete, goal, tables } = await activeGoal();
     transport.deliver(started("g1"));
     transport.deliver(completed("g1"));
     transport.deliver(started("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
-    });
+    complete();
     const result = (await goal) as GoalResult;
     expect(result.turns.map((t) => [t.id, t.status])).toEqual([["g1", "completed"]]);
     expect(tables().queues).toBe(0);
@@ -1970,7 +1964,7 @@ describe("a goal run", () => {
 
   it("drops at once an unreadable completion of a turn whose start it never read, timer and all", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, goal, tables, entries } = await activeGoal();
+    const { transport, complete, goal, tables, entries } = await activeGoal();
     // The wait for the goal's first turn.
     expect(vi.getTimerCount()).toBe(1);
     transport.deliver(unreadable("g1"));
@@ -1983,10 +1977,7 @@ describe("a goal run", () => {
     );
     // Its readable completion, then, is the goal's turn.
     transport.deliver(completed("g1"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
-    });
+    complete();
     const result = (await goal) as GoalResult;
     expect(result.turns.map((t) => [t.id, t.status])).toEqual([["g1", "completed"]]);
     expect(vi.getTimerCount()).toBe(0);
@@ -1995,17 +1986,14 @@ describe("a goal run", () => {
 
   it("takes a readable completion after the wait for one as of a turn it already ended", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-    const { transport, goal, tables, entries } = await activeGoal();
+    const { transport, complete, goal, tables, entries } = await activeGoal();
     transport.deliver(started("g1"));
     transport.deliver(unreadable("g1"));
     await vi.advanceTimersByTimeAsync(1_500);
     // The goal goes on: its next turn completes it.
     transport.deliver(completed("g1"));
     transport.deliver(started("g2"));
-    transport.deliver({
-      method: "thread/goal/updated",
-      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
-    });
+    complete();
     transport.deliver(completed("g2"));
     const result = (await goal) as GoalResult;
     expect(result.turns.map((t) => [t.id, t.status])).toEqual([
@@ -2242,7 +2230,13 @@ describe("a goal run", () => {
     const set = await parts.transport.waitForSent(1);
     parts.transport.deliver({ id: set.id, result: { goal: goalOf("a goal", "active") } });
     await flush();
-    return { ...parts, goal };
+    // The goal's update that marks it complete.
+    const complete = () =>
+      parts.transport.deliver({
+        method: "thread/goal/updated",
+        params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
+      });
+    return { ...parts, goal, complete };
   }
 
   it("drops and logs an update whose goal has no status, and goes on", async () => {
