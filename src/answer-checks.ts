@@ -38,6 +38,8 @@ import { mediaUrlProblem } from "./internal/media.js";
 type Strings<T> = Extract<T, string>;
 // `true` only when `Listed` names every member of `All`: a new member fails to compile.
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : false;
+// `true` when every check of `Checks` holds, else `never`.
+type AllHold<Checks extends readonly boolean[]> = false extends Checks[number] ? never : true;
 
 // Checks a part of an answer (`what` is its path, for the message) and returns its wire copy.
 type Check<T> = (value: Record<string, unknown>, what: string) => T;
@@ -72,23 +74,26 @@ const CONTENT_FIELDS = {
 } as const;
 
 // The lists and the fields the checks copy, tied to the wire types: a new member fails to compile.
-const _complete: [
-  Exhaustive<Strings<CommandExecutionApprovalDecision>, (typeof COMMAND_DECISIONS)[number]>,
-  Exhaustive<FileChangeApprovalDecision, (typeof FILE_DECISIONS)[number]>,
-  Exhaustive<Strings<ReviewDecision>, (typeof REVIEW_DECISIONS)[number]>,
-  Exhaustive<PermissionGrantScope, (typeof GRANT_SCOPES)[number]>,
-  Exhaustive<NetworkPolicyRuleAction, (typeof RULE_ACTIONS)[number]>,
-  Exhaustive<FileSystemAccessMode, (typeof ACCESS_MODES)[number]>,
-  Exhaustive<McpServerElicitationAction, (typeof ELICITATION_ACTIONS)[number]>,
-  Exhaustive<DynamicToolCallOutputContentItem["type"], keyof typeof CONTENT_FIELDS>,
-  Exhaustive<keyof NetworkPolicyAmendment, "host" | "action">,
-  Exhaustive<keyof GrantedPermissionProfile, "network" | "fileSystem">,
-  Exhaustive<keyof AdditionalNetworkPermissions, (typeof NETWORK_FIELDS)[number]>,
-  Exhaustive<keyof AdditionalFileSystemPermissions, (typeof FILE_SYSTEM_FIELDS)[number]>,
-  Exhaustive<keyof FileSystemSandboxEntry, (typeof SANDBOX_ENTRY_FIELDS)[number]>,
-  Exhaustive<keyof PermissionsRequestApprovalResponse, (typeof GRANT_FIELDS)[number]>,
-  Exhaustive<keyof McpServerElicitationRequestResponse, (typeof ELICITATION_FIELDS)[number]>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+const _complete: AllHold<
+  [
+    Exhaustive<Strings<CommandExecutionApprovalDecision>, (typeof COMMAND_DECISIONS)[number]>,
+    Exhaustive<FileChangeApprovalDecision, (typeof FILE_DECISIONS)[number]>,
+    Exhaustive<Strings<ReviewDecision>, (typeof REVIEW_DECISIONS)[number]>,
+    Exhaustive<PermissionGrantScope, (typeof GRANT_SCOPES)[number]>,
+    Exhaustive<NetworkPolicyRuleAction, (typeof RULE_ACTIONS)[number]>,
+    Exhaustive<FileSystemAccessMode, (typeof ACCESS_MODES)[number]>,
+    Exhaustive<McpServerElicitationAction, (typeof ELICITATION_ACTIONS)[number]>,
+    Exhaustive<DynamicToolCallOutputContentItem["type"], keyof typeof CONTENT_FIELDS>,
+    Exhaustive<keyof NetworkPolicyAmendment, "host" | "action">,
+    Exhaustive<keyof GrantedPermissionProfile, "network" | "fileSystem">,
+    Exhaustive<keyof AdditionalNetworkPermissions, (typeof NETWORK_FIELDS)[number]>,
+    Exhaustive<keyof AdditionalFileSystemPermissions, (typeof FILE_SYSTEM_FIELDS)[number]>,
+    Exhaustive<keyof FileSystemSandboxEntry, (typeof SANDBOX_ENTRY_FIELDS)[number]>,
+    Exhaustive<keyof PermissionsRequestApprovalResponse, (typeof GRANT_FIELDS)[number]>,
+    Exhaustive<keyof McpServerElicitationRequestResponse, (typeof ELICITATION_FIELDS)[number]>,
+    Exhaustive<keyof ChatgptAuthTokensRefreshResponse, (typeof TOKEN_REFRESH_FIELDS)[number]>,
+  ]
+> = true;
 
 /** A handler's answer that is not valid for its request. */
 export class InvalidAnswerError extends Error {

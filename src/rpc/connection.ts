@@ -914,11 +914,10 @@ function internalError(id: RequestId, message: string): string {
   return JSON.stringify({ id, error: { code: INTERNAL_ERROR, message } });
 }
 
-// A handler's failure as a JSON-RPC error object; anything that is not an integer code is -32603.
-// What was thrown may be anything, getters that throw included: each field is read once, guarded.
 // What a handler threw, as an error answer the server can read: its message (redacted) with each
-// lone surrogate replaced, a code JSON-RPC takes (an integer the runtime can hold), and its data
-// only when JSON can carry it (`dropped` says why it is left out otherwise).
+// lone surrogate replaced, its code when it is an integer the runtime can hold (else -32603), and
+// its data only when JSON can carry it (`dropped` says why it is left out otherwise). What was
+// thrown may be anything, getters that throw included: each field is read once, guarded.
 function wireError(
   err: unknown,
   secrets: Secrets | undefined,
