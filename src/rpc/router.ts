@@ -363,6 +363,8 @@ const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
 
 // How many turns whose completion came before their start are remembered per thread.
 const ENDED_FIRST_KEPT = 8;
+// How many of the latest completed turns are remembered, across threads.
+const COMPLETED_KEPT = 32;
 
 /** How long a turn may wait in its thread's queue (see {@link Router.queueTurn}). */
 export interface QueueWait {
@@ -435,6 +437,10 @@ export class Router {
   // never saw), the latest few: a start of one, should it come after all, runs nothing. Each is
   // kept until its start comes or the thread ends, the oldest dropped past ENDED_FIRST_KEPT.
   readonly #endedFirst = new Map<string, Set<string>>();
+  // The latest turns completed (the id their completion named, to its thread), however many
+  // threads ran them: a start of one sent again runs nothing. The oldest dropped past
+  // COMPLETED_KEPT.
+  readonly #completed = new Map<string, string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
   readonly #requestTurns = new Map<RequestId, string>();
   // The server requests kept in their place among the events held for a turn being started, each
@@ -475,6 +481,7 @@ export class Router {
           return;
         }
       }
+      if (this.#completedOn(threadId, id) || this.#completedOn(threadId, rootTurnOf(n))) return;
       this.#running.set(threadId, n);
       this.#runningUnseen.delete(threadId);
     });
@@ -483,6 +490,11 @@ export class Router {
       const threadId = threadIdOf(n);
       const id = turnIdOf(n);
       if (threadId === undefined || id === undefined) return this.#unnamed(n);
+      this.#completed.delete(id);
+      this.#completed.set(id, threadId);
+      if (this.#completed.size > COMPLETED_KEPT) {
+        this.#completed.delete(this.#completed.keys().next().value!);
+      }
       const started = this.#running.get(threadId);
       if (started !== undefined && (id === turnIdOf(started) || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
@@ -494,6 +506,10 @@ export class Router {
           endedFirst.delete(endedFirst.values().next().value!);
       }
     });
+  }
+
+  #completedOn(threadId: string, turnId: string | undefined): boolean {
+    return turnId !== undefined && this.#completed.get(turnId) === threadId;
   }
 
   // A thread the server closed, archived or deleted is no longer one this client unsubscribed

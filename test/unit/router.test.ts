@@ -218,11 +218,40 @@ describe("Router", () => {
     expect(router.runningStart("th")).toBeUndefined();
     expect(router.stats).toMatchObject({ running: 0, endedFirst: 0 });
     // Kept for a few turns only.
-    for (let i = 0; i < 20; i++) transport.deliver(completed(`joined-${i}`));
+    for (let i = 0; i < 40; i++) transport.deliver(completed(`joined-${i}`));
     transport.deliver(started("joined-0"));
     expect(turnIdOf(router.runningStart("th")!)).toBe("joined-0");
-    transport.deliver(started("joined-19"));
+    transport.deliver(started("joined-39"));
     expect(turnIdOf(router.runningStart("th")!)).toBe("joined-0");
+  });
+
+  it("takes a start sent again after its turn's completion for no turn running", () => {
+    const { transport, router } = setup();
+    const started = { method: "turn/started", params: { threadId: "th", turn: { id: "t1" } } };
+    const review = {
+      method: "turn/started",
+      params: { threadId: "th", turn: { id: "child", rootTurnId: "review" } },
+    };
+    const completed = (id: string, threadId = "th") => ({
+      method: "turn/completed",
+      params: { threadId, turn: { id } },
+    });
+    for (const [start, id] of [
+      [started, "t1"],
+      [review, "review"],
+    ] as const) {
+      transport.deliver(start);
+      expect(router.runningStart("th")).toEqual(start);
+      transport.deliver(completed(id));
+      transport.deliver(start);
+      expect(router.runningStart("th")).toBeUndefined();
+    }
+    // A turn of that id completed on another thread is none of this one's.
+    transport.deliver(completed("t2", "other"));
+    const t2 = { method: "turn/started", params: { threadId: "th", turn: { id: "t2" } } };
+    transport.deliver(t2);
+    expect(router.runningStart("th")).toEqual(t2);
+    expect(router.stats).toMatchObject({ running: 1, endedFirst: 1 });
   });
 
   it("records no turn running for a review whose completion overtook its turn's start", () => {
