@@ -242,7 +242,8 @@ export class CommandRun implements CommandControl {
 
   /**
    * Whether the connection refused the request before any I/O, as its params cannot be
-   * carried (too long as JSON, over a WebSocket's message limit): `wait()` rejects with why.
+   * carried (too long as JSON, over a WebSocket's message limit, more than the transport could
+   * take): `wait()` rejects with why.
    */
   get refused(): boolean {
     return this.#ticket.id === undefined;
@@ -304,6 +305,7 @@ export class CommandRun implements CommandControl {
 
   async terminate(options?: RequestOptions): Promise<void> {
     const call = requestOptions(options);
+    if (call?.signal?.aborted) throw abortError(call.signal);
     if (this.exited) return;
     // Not sent yet (more than 64 requests in flight): a terminate would overtake it, and the
     // command would run after all. Withdrawn, it never runs.
@@ -360,9 +362,7 @@ export class CommandRun implements CommandControl {
     this.#stopping ??= (async () => {
       const since = now();
       try {
-        await sendStop(this.#connection, () =>
-          this.terminate({ timeout: timeLeft(ABORT_WAIT_MS, since) }),
-        );
+        await sendStop(this.#connection, (left) => this.terminate(left), ABORT_WAIT_MS);
       } catch (err) {
         this.#log.warn(`could not terminate command ${this.processId}`, err);
       }
@@ -385,8 +385,8 @@ export class CommandRun implements CommandControl {
   }
 }
 
-// Standard base64, as the server writes output chunks.
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// Standard base64 with its padding, as the server writes output chunks: whole groups of four.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // What is wrong with a command/exec answer (an object, as the connection has seen), if anything.
 function malformedExit(response: CommandExecResponse): string | undefined {

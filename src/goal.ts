@@ -206,8 +206,10 @@ export class GoalRun {
     this.#pausing = true;
     this.#endedFirst = undefined;
     try {
-      const { goal } = await sendStop(connection, () =>
-        connection.request("thread/goal/set", { threadId, status: "paused" }, { timeout }),
+      const { goal } = await sendStop(
+        connection,
+        (left) => connection.request("thread/goal/set", { threadId, status: "paused" }, left),
+        timeout,
       );
       // Set by the updates read meanwhile.
       const ended = this.#endedFirst as ThreadGoal | undefined;
@@ -347,8 +349,10 @@ export class GoalRun {
   async #interrupt(turnId: string): Promise<void> {
     const threadId = this.#threadId;
     try {
-      await sendStop(this.#connection, () =>
-        this.#connection.request("turn/interrupt", { threadId, turnId }, this.#bound()),
+      await sendStop(
+        this.#connection,
+        (left) => this.#connection.request("turn/interrupt", { threadId, turnId }, left),
+        this.#bound().timeout,
       );
     } catch (err) {
       this.#log.warn(`could not interrupt goal turn ${turnId}`, err);

@@ -159,8 +159,10 @@ export class LoginTracker implements LoginWaits {
   ): Promise<void> {
     try {
       const connection = this.#connection;
-      await sendStop(connection, () =>
-        connection.request("account/login/cancel", { loginId }, call),
+      await sendStop(
+        connection,
+        (left) => connection.request("account/login/cancel", { loginId }, left),
+        call?.timeout,
       );
       this.#log.debug(`cancelled login ${loginId}, ${why}`);
     } catch (err) {

@@ -349,9 +349,9 @@ async function hasNoTurn(
 function dropFork(context: ReviewContext, forkId: string): void {
   const { connection, log } = context;
   // Sent again while the server refuses it as overloaded, when a start is most likely given up.
-  const deletion = () =>
-    connection.request("thread/delete", { threadId: forkId }, { timeout: ABORT_WAIT_MS });
-  sendStop(connection, deletion).then(
+  const deletion = (left: { timeout: number } | undefined) =>
+    connection.request("thread/delete", { threadId: forkId }, left);
+  sendStop(connection, deletion, ABORT_WAIT_MS).then(
     () => log.debug(`deleted ${forkId}, the fork of a review that did not start`),
     (err: unknown) =>
       log.warn(`could not delete ${forkId}, the fork of a review that did not start`, err),

@@ -830,8 +830,10 @@ export function interruptUnfollowed(
   turnId: string,
 ): Promise<void> {
   const { connection, log } = context;
-  return sendStop(connection, () =>
-    connection.request("turn/interrupt", { threadId, turnId }, { timeout: ABORT_WAIT_MS }),
+  return sendStop(
+    connection,
+    (left) => connection.request("turn/interrupt", { threadId, turnId }, left),
+    ABORT_WAIT_MS,
   ).then(
     () => undefined,
     (err: unknown) => log.debug(`could not stop turn ${turnId}, which no one follows`, err),
@@ -1376,10 +1378,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     this.#aborting ??= (async () => {
       if (this.completed || this.#context.connection.closeError !== undefined) return;
       const { log } = this.#context;
-      const since = now();
-      sendStop(this.#context.connection, () =>
-        this.interrupt({ timeout: timeLeft(ABORT_WAIT_MS, since) }),
-      ).catch((err: unknown) => log.warn(`could not interrupt turn ${this.id}`, err));
+      sendStop(this.#context.connection, (left) => this.interrupt(left), ABORT_WAIT_MS).catch(
+        (err: unknown) => log.warn(`could not interrupt turn ${this.id}`, err),
+      );
       const settled = this.#collector.completion.then(
         () => true,
         () => true,

@@ -100,7 +100,7 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
 /**
  * A signal that aborts when `signal` does (for the same reason) or once `timeout` ms have passed
  * (with `timedOut()`), for a call of many steps that takes a signal at each and is bounded as a
- * whole; `signal` itself without a timeout. `dispose` ends the watch, timer and listener.
+ * whole; `signal` itself without a timeout. `dispose` ends the watch, timer and listener, at once.
  */
 export function signalWithin(
   signal: AbortSignal | undefined,
@@ -109,15 +109,22 @@ export function signalWithin(
 ): { readonly signal: AbortSignal | undefined; dispose(): void } {
   if (timeout === undefined) return { signal, dispose: () => {} };
   const bound = new AbortController();
-  let dispose!: () => void;
-  const watched = new Promise<void>((resolve) => (dispose = resolve));
-  // Settles with `watched`, or as the abort or the timeout aborts `bound`: it never rejects.
-  void deadline(watched, {
-    signal,
-    timeout,
-    onAbort: () => bound.abort(signal!.reason),
-    onTimeout: () => bound.abort(timedOut()),
-  });
+  if (signal?.aborted) {
+    bound.abort(signal.reason);
+    return { signal: bound.signal, dispose: () => {} };
+  }
+  let unwatch: (() => void) | undefined;
+  const dispose = () => {
+    clearTimeout(timer);
+    unwatch?.();
+    unwatch = undefined;
+  };
+  const end = (reason: unknown) => {
+    dispose();
+    bound.abort(reason);
+  };
+  const timer = setTimeout(() => end(timedOut()), timeout);
+  if (signal !== undefined) unwatch = watchAbort(signal, () => end(signal.reason));
   return { signal: bound.signal, dispose };
 }
 

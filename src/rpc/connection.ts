@@ -401,6 +401,8 @@ export class Connection {
       const unsent = this.#send(line, method);
       if (unsent !== undefined) {
         this.#pending.delete(id);
+        // Nothing was sent: the ticket stands for no request.
+        if (ticket !== undefined) ticket.id = undefined;
         return Promise.reject(unsent);
       }
       if (counted) this.#placed.set(id, now());

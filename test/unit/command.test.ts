@@ -114,14 +114,19 @@ describe("CommandRun", () => {
     const exec = await transport.waitForSent(1);
     output("stdout", b64("one "));
     output("stdout", "!!!not base64***");
+    // Base64 letters in groups that are not whole (Node would decode "ABC" and "A").
+    output("stdout", "QUJDR");
+    output("stdout", "QQ=");
+    output("stdout", "QQ==QQ==");
     output("weird", b64("lost"));
     output(undefined, b64("lost"));
     output("stderr", b64("err"));
     output("stdout", b64("two"));
+    output("stdout", b64("!?"));
     transport.deliver({ id: exec.id, result: { exitCode: 0, stdout: "", stderr: "" } });
-    expect(await handle.wait()).toEqual({ exitCode: 0, stdout: "one two", stderr: "err" });
+    expect(await handle.wait()).toEqual({ exitCode: 0, stdout: "one two!?", stderr: "err" });
     const dropped = entries.filter((e) => e.message.includes("dropped a command/exec/outputDelta"));
-    expect(dropped).toHaveLength(3);
+    expect(dropped).toHaveLength(6);
   });
 
   it("rejects wait() saying why when the output outgrows one string, and the loops still get all of it", async () => {
@@ -218,6 +223,19 @@ describe("CommandRun", () => {
     expect(router.stats.keyListeners).toBe(0);
   });
 
+  it("rejects terminate() given an aborted signal, withdrawing nothing, whether it runs or exited", async () => {
+    const { transport, connection, handle } = await queuedCommand();
+    const signal = AbortSignal.abort(new Error("no longer wanted"));
+    await expect(handle.terminate({ signal })).rejects.toThrow("no longer wanted");
+    expect(connection.stats.queued).toBe(1);
+    const exited = setup();
+    const exec = await exited.transport.waitForSent(1);
+    exited.transport.deliver({ id: exec.id, result: { exitCode: 0, stdout: "", stderr: "" } });
+    await exited.handle.wait();
+    await expect(exited.handle.terminate({ signal })).rejects.toThrow("no longer wanted");
+    expect(transport.sent).toHaveLength(MAX_IN_FLIGHT);
+  });
+
   it("withdraws a command still waiting for a place when its signal aborts, at once", async () => {
     const controller = new AbortController();
     const { transport, connection, handle } = await queuedCommand(controller.signal);
@@ -280,6 +298,27 @@ describe("CommandRun", () => {
     expect(connection.stats.pending).toBe(0);
     expect(router.stats.keyListeners).toBe(0);
     expect(secrets.text(token)).toBe(token);
+  });
+
+  it("rejects exec, keeping nothing, when the transport cannot take its line", async () => {
+    // As stdio's send throws for a line one character short of the longest string.
+    class Refusing extends FakeTransport {
+      override send(line: string, done?: (error?: Error | null) => void): void {
+        if (line.includes('"command/exec"')) throw new RangeError("Invalid string length");
+        super.send(line, done);
+      }
+    }
+    const transport = new Refusing();
+    const { log } = captureLog();
+    const connection = new Connection(transport, { log });
+    const router = new Router(connection, log);
+    const started = startCommand({ connection, router, log }, ["ls"], undefined);
+    await expect(started).rejects.toThrow(
+      "the params of command/exec could not be sent: Invalid string length",
+    );
+    expect(transport.sent).toHaveLength(0);
+    expect(connection.stats.pending).toBe(0);
+    expect(router.stats.keyListeners).toBe(0);
   });
 
   it("gives up 10 s after a timeout when the server answers neither the terminate nor the exec", async () => {

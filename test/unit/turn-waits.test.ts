@@ -1410,8 +1410,9 @@ describe("stopping what the caller gave up on", () => {
     const { context, entries, sentOf } = t;
     const { running } = await abortRefusedOnce(t);
     await flush();
-    // The turn's bounded wait for its completion and the wait before the next interrupt.
-    expect(vi.getTimerCount()).toBe(2);
+    // The turn's bounded wait for its completion, the interrupt's bound and the wait before the
+    // next interrupt.
+    expect(vi.getTimerCount()).toBe(3);
     await context.connection.close();
     expect(await running).toBeInstanceOf(TurnAbortedError);
     await flush();
@@ -2156,6 +2157,8 @@ describe("a goal run", () => {
       ),
     );
     expect(tables().queues).toBe(0);
+    // The pause's bound is cleared as its call returns, a few reactions after the run failed.
+    await flush();
     expect(vi.getTimerCount()).toBe(0);
   });
 
