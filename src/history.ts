@@ -47,7 +47,7 @@ import {
   type RequestOptions,
   type WireOptions,
 } from "./internal/validate.js";
-import { callLeft, now } from "./internal/deadline.js";
+import { callLeft, now, signalWithin } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
@@ -207,8 +207,8 @@ export async function allPages<T>(
 /**
  * A page as the protocol has it, `data` an array and `nextCursor` a non-empty string or null; a
  * `CodexError` naming the method otherwise (a cursor of another kind would never repeat as the
- * same value, and the loop would fetch for ever; an empty one, sent back, would fail the check of
- * a caller's cursor, as if the caller had given it).
+ * same value, and the loop would fetch for ever; an empty or blank one, sent back, would fail the
+ * check of a caller's cursor, as if the caller had given it).
  */
 export function checkPage<P extends ListPage<unknown>>(page: P, method: string): P {
   const { data, nextCursor } = page as { data?: unknown; nextCursor?: unknown };
@@ -218,8 +218,9 @@ export function checkPage<P extends ListPage<unknown>>(page: P, method: string):
   if (nextCursor !== undefined && nextCursor !== null && typeof nextCursor !== "string") {
     throw new CodexError(`${method}: the server answered with a nextCursor that is no string`);
   }
-  if (nextCursor === "") {
-    throw new CodexError(`${method}: the server answered with an empty nextCursor`);
+  if (nextCursor?.trim() === "") {
+    const what = nextCursor === "" ? "an empty" : "a blank";
+    throw new CodexError(`${method}: the server answered with ${what} nextCursor`);
   }
   return page;
 }
@@ -509,7 +510,8 @@ export function isStartless(err: unknown): boolean {
  * result's): the runtime stores such a review as the turn it ran in, whose `rootTurnId` is the
  * review's, then the review's own turn, which starts no history and so cannot be reverted or
  * forked before. Undefined when no stored turn was run for `reviewId`. The list is newest first:
- * the oldest of the turns run for the review is where its history starts.
+ * the oldest of the turns run for the review is where its history starts. `call`'s timeout bounds
+ * the whole search, however many pages it reads.
  */
 export async function reviewStartOf(
   connection: Connection,
@@ -518,13 +520,21 @@ export async function reviewStartOf(
   call: RequestOptions | undefined,
   log?: Log,
 ): Promise<string | undefined> {
+  const timeout = call?.timeout;
+  const timedOut = () => new RequestTimeoutError("thread/turns/list", timeout!);
+  const bound = signalWithin(call?.signal, timeout, timedOut);
+  const pages = bound.signal === undefined ? undefined : { signal: bound.signal };
   let start: string | undefined;
-  for await (const turn of turnPages(connection, threadId, call, log)) {
-    // An entry without a turn's id names no turn to fork or revert before (nor to send).
-    const { id, rootTurnId } = (turn ?? {}) as { id?: unknown; rootTurnId?: unknown };
-    if (typeof id !== "string" || id === "" || id === reviewId) continue;
-    if (rootTurnId === reviewId) start = id;
-    else if (start !== undefined) break;
+  try {
+    for await (const turn of turnPages(connection, threadId, pages, log)) {
+      // An entry without a turn's id names no turn to fork or revert before (nor to send).
+      const { id, rootTurnId } = (turn ?? {}) as { id?: unknown; rootTurnId?: unknown };
+      if (typeof id !== "string" || id === "" || id === reviewId) continue;
+      if (rootTurnId === reviewId) start = id;
+      else if (start !== undefined) break;
+    }
+  } finally {
+    bound.dispose();
   }
   return start;
 }

@@ -63,6 +63,7 @@ import type { Connection, RawNotification, RequestOptions, SendOptions } from ".
 import { sendStop } from "./stop.js";
 import {
   EventLog,
+  rootTurnOf,
   turnIdOf,
   type BindOptions,
   type EventReader,
@@ -843,7 +844,12 @@ export function interruptUnfollowed(
 function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
   const { slot, collector, context, method } = start;
   const interrupt = (id: string) => {
-    if (id !== start.runningId) interruptUnfollowed(context, start.threadId, id);
+    if (id === start.runningId) return;
+    // A review's answer names the review, where turn/interrupt takes only the turn its start
+    // named: the one the client saw start there for it, if any.
+    const running = context.router.runningStart(start.threadId);
+    const stopped = running !== undefined && rootTurnOf(running) === id ? turnIdOf(running)! : id;
+    interruptUnfollowed(context, start.threadId, stopped);
   };
   const failed = (err: unknown) =>
     context.log.debug(`${method} failed after the caller gave up on it`, err);

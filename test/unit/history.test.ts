@@ -317,6 +317,7 @@ describe("pages the server gets wrong", () => {
       [{ data: [], nextCursor: 3 }, "the server answered with a nextCursor that is no string"],
       // Sent back, it would fail the check of a caller's cursor, as if the caller had given it.
       [{ data: [], nextCursor: "" }, "the server answered with an empty nextCursor"],
+      [{ data: [], nextCursor: " \n" }, "the server answered with a blank nextCursor"],
     ];
     for (const [page, message] of cases) {
       for (const [pages, method] of [

@@ -808,6 +808,44 @@ describe("a revert in the thread's queue", () => {
   });
 });
 
+describe("a revert to an inline review", () => {
+  it("bounds by its timeout the search for the turn the review ran in, however many pages", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const page = (data: object[], nextCursor: string | null) => ({
+      data,
+      nextCursor,
+      backwardsCursor: null,
+    });
+    let settled = false;
+    const reverting = thread
+      .revert("review", { timeout: 300 })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await answer(1, "thread/turns/list", page([turnOf("review")], null));
+    const refused = await transport.waitForSent(2);
+    const startless = "turn review does not have a persisted start boundary";
+    transport.deliver({ id: refused.id, error: { code: -32600, message: startless } });
+    // Newest first, each page answered 250 ms after it is asked: the second answer comes past
+    // the bound.
+    const pages = [
+      page([{ ...turnOf("review"), rootTurnId: "review" }], "c1"),
+      page([{ ...turnOf("t3"), rootTurnId: "t3" }], "c2"),
+      page([{ ...turnOf("t1"), rootTurnId: "review" }], null),
+    ];
+    for (const [i, next] of pages.entries()) {
+      await vi.advanceTimersByTimeAsync(250);
+      if (settled) break;
+      await answer(3 + i, "thread/turns/list", next);
+    }
+    expect(settled).toBe(true);
+    expect(await reverting).toMatchObject({ name: "RequestTimeoutError" });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sentOf("thread/revert")).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe("compaction in the thread's queue", () => {
   const compactionStarted = (turnId: string) => ({
     method: "item/started",
@@ -1270,6 +1308,25 @@ describe("stopping what the caller gave up on", () => {
     await flush();
     expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([
       { threadId: TH, turnId: "late" },
+    ]);
+  });
+
+  it("interrupts the turn a review given up on runs for, its answer come after the bound", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, sentOf } = setup();
+    const review = thread.review("uncommittedChanges", { timeout: 100 }).catch((e: unknown) => e);
+    const request = await transport.waitForSent(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await review).toMatchObject({ name: "RequestTimeoutError", method: "review/start" });
+    // The turn the server runs for the review, which turn/interrupt takes where the review's
+    // own id is refused.
+    const child = { ...turnOf("child"), rootTurnId: "review" };
+    transport.deliver({ method: "turn/started", params: { threadId: TH, turn: child } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    transport.deliver({ id: request.id, result: { turn: turnOf("review") } });
+    await flush();
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([
+      { threadId: TH, turnId: "child" },
     ]);
   });
 
