@@ -28,6 +28,7 @@ import type {
 import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
 import {
+  checkHeaderValue,
   checkSecret,
   encodesLoneSurrogate,
   isPlainObject,
@@ -564,6 +565,7 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
   // with its newline) would be quoted back trimmed, and escape redaction.
   try {
     checkSecret(value.accessToken, "accessToken");
+    checkHeaderValue(value.chatgptAccountId, "chatgptAccountId");
   } catch (err) {
     throw new InvalidAnswerError(`a token refresh's ${(err as Error).message}`);
   }

@@ -13,6 +13,7 @@ import { SILENT, type Log } from "./internal/logger.js";
 import { CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
+  checkHeaderValue,
   checkNonEmpty,
   checkOptionNames,
   checkSecret,
@@ -380,7 +381,9 @@ export async function loginChatgptAuthTokens(
     "tokens",
   );
   checkSecret(accessToken, "accessToken");
-  checkWellFormed(checkNonEmpty(chatgptAccountId, "chatgptAccountId"), "chatgptAccountId");
+  // The runtime sends it as a header of every request to the model: a newline in it would fail
+  // each of them, long after this call succeeded.
+  checkHeaderValue(chatgptAccountId, "chatgptAccountId");
   if (chatgptPlanType !== undefined && chatgptPlanType !== null) {
     checkWellFormed(checkNonEmpty(chatgptPlanType, "chatgptPlanType"), "chatgptPlanType");
   }

@@ -415,6 +415,9 @@ function documentedRefusal(kind: KindName, value: Wire): boolean {
         token === "" ||
         account === "" ||
         /\p{Cc}/u.test(token!) ||
+        // Sent by the runtime as a header.
+        account!.trim() !== account ||
+        /[^\x20-\x7e\x80-\xff]/.test(account!) ||
         otherField(value, FIELDS.tokenRefresh!)
       );
     }

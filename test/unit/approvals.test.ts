@@ -417,6 +417,27 @@ describe("ServerRequestDispatcher", () => {
     }
   });
 
+  it("refuses a refreshed token's account id that cannot go in a header, as loginChatgptAuthTokens does", async () => {
+    // The runtime sends it as a header of every request to the model, each of which would fail.
+    for (const [chatgptAccountId, problem] of [
+      ["acct\n", "must not contain control characters such as newlines"],
+      [" acct", "must not begin or end with white space"],
+      ["acct-\u00e9\u4e2d", "may hold only Latin-1 characters, as an HTTP header does"],
+    ]) {
+      const { transport } = setup({
+        onChatgptTokenRefresh: () => ({ accessToken: "new-token-0123456789", chatgptAccountId }),
+      });
+      transport.deliver({ id: 5, method: "account/chatgptAuthTokens/refresh", params: {} });
+      const reply = (await transport.waitForSent(1)) as {
+        error: { code: number; message: string };
+      };
+      expect(reply.error).toEqual({
+        code: -32603,
+        message: `a token refresh's chatgptAccountId ${problem}`,
+      });
+    }
+  });
+
   it("refuses a refreshed token's answer with a field it does not take, as loginChatgptAuthTokens does", async () => {
     // A misspelt plan type would be lost without a word.
     const { transport } = setup({

@@ -592,6 +592,22 @@ describe("API key and token logins", () => {
     expect(secrets.error(clean)).toBe(clean);
   });
 
+  it("refuses before sending a chatgptAccountId that cannot go in a header", async () => {
+    const { transport, connection, secrets } = setup();
+    for (const [chatgptAccountId, problem] of [
+      ["acct-1\r\nX-Injected: 1", "must not contain control characters such as newlines"],
+      ["acct-1 ", "must not begin or end with white space"],
+      ["", "must not be empty"],
+      ["\u4e2d", "may hold only Latin-1 characters, as an HTTP header does"],
+    ]) {
+      const tokens = { accessToken: "eyJhbGciOi.payload.sig", chatgptAccountId };
+      await expect(loginChatgptAuthTokens(connection, secrets, tokens)).rejects.toThrow(
+        new TypeError(`chatgptAccountId ${problem}`),
+      );
+    }
+    expect(transport.sent).toHaveLength(0);
+  });
+
   it("sends chatgptAuthTokens and redacts the access token from errors", async () => {
     const { transport, connection, secrets } = setup();
     const token = "eyJhbGciOi.secret-payload.sig";
