@@ -201,6 +201,7 @@ export class GoalRun {
   // its answer: one that ended the goal (the model completed it), read while the pause travelled,
   // came before the server read the pause, which replaced that status. It is set back then.
   async #pause(timeout: number): Promise<unknown> {
+    const since = now();
     const threadId = this.#threadId;
     const connection = this.#connection;
     this.#pausing = true;
@@ -218,7 +219,7 @@ export class GoalRun {
       const restored = await connection.request(
         "thread/goal/set",
         { threadId, status: ended.status },
-        { timeout },
+        { timeout: timeLeft(timeout, since) },
       );
       return restored.goal;
     } catch (err) {
@@ -231,10 +232,15 @@ export class GoalRun {
 
   #dropRunning(turnIds: readonly string[]): void {
     for (const turnId of turnIds) {
-      if (!this.#running.delete(turnId)) continue;
+      const turn = this.#running.get(turnId);
+      if (turn === undefined) continue;
+      this.#running.delete(turnId);
       this.#router.forgetRunning(this.#threadId, turnId);
       for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
       this.#starts--;
+      // Followed no more: one waiting for a readable completion after one it could not read (a
+      // timer) stops waiting. Dropped first, its failure ends no turn of the run.
+      turn.fail(new CodexError(`turn ${turnId} is over: ${this.#threadId} runs no turn`));
     }
   }
 
@@ -249,7 +255,8 @@ export class GoalRun {
         `activation; the goal was paused`,
     );
     const paused = await this.#pause(ABORT_WAIT_MS);
-    if (this.#finished) return;
+    // Aborted meanwhile: the abort ends the run, once what it stops has ended.
+    if (this.#finished || this.#aborted !== undefined) return;
     if (isGoal(paused) && this.#goal !== null) this.#goal = paused;
     if (this.#starts === 0) this.finish();
     else this.#endIfDone();
@@ -286,6 +293,8 @@ export class GoalRun {
     if (this.#aborted === undefined && !this.#finished) {
       const since = now();
       this.#aborted = { reason, since, turnsBefore: this.#turns.length };
+      // The abort pauses the goal itself, and waits for the turn that may be starting.
+      clearTimeout(this.#firstTurnWait);
       // Until the pause is answered and the thread's status read, the goal's update (which the
       // server sends before the pause's answer) does not end the run: a turn may be starting.
       this.#stopping = true;

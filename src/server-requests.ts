@@ -485,6 +485,8 @@ interface Plan {
   readonly run: (() => unknown) | undefined;
   /** Turns the handler's value into the wire answer; throws when it is not valid. */
   readonly check: (value: unknown, checks: AnswerChecks) => unknown;
+  /** Told of the wire answer once it is checked and encoded, as it goes to the server. */
+  readonly sending?: (answer: unknown) => void;
   readonly fallback: ((error?: string) => unknown) | undefined;
 }
 
@@ -828,10 +830,12 @@ export class ServerRequestDispatcher {
       });
       const checks = await (answerChecks ??= import("./answer-checks.js"));
       const oversize = this.#oversize;
-      return checks.encoded(
+      const answer = checks.encoded(
         check(value, checks),
         oversize && ((json: string) => oversize(request.id, json)),
       );
+      plan.sending?.(answer);
+      return answer;
     } catch (err) {
       // It goes to the server (a tool's failure, which the model reads) and into the stream.
       const message = wellFormed(thrownMessage(err, this.#secrets));
@@ -889,11 +893,12 @@ export class ServerRequestDispatcher {
       const handler = this.#options.onChatgptTokenRefresh;
       return {
         run: handler && (() => handler(params as never, context as never)),
-        check: (value, checks) => {
-          const answer = checks.checkTokenRefresh(value);
-          // In place of the token it refreshes: a long-lived client keeps one, not each.
-          this.#secrets?.hold(CHATGPT_TOKEN_SLOT, answer.accessToken);
-          return answer;
+        check: (value, checks) => checks.checkTokenRefresh(value),
+        // In place of the token it refreshes, once it goes to the server (an answer refused after
+        // its check, as too long, leaves the server the old one): a long-lived client keeps one.
+        sending: (answer) => {
+          const { accessToken } = answer as { accessToken: string };
+          this.#secrets?.hold(CHATGPT_TOKEN_SLOT, accessToken);
         },
         fallback: undefined,
       };

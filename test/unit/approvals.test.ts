@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import { DEFAULT_ANSWERS, type DefaultedMethod } from "../../src/answers.js";
 import { approvalPolicies, commandsOf } from "../../src/approvals.js";
-import { Secrets } from "../../src/internal/redact.js";
+import { CHATGPT_TOKEN_SLOT, Secrets } from "../../src/internal/redact.js";
 import {
   ServerRequestDispatcher,
   checkHandlers,
@@ -378,6 +378,34 @@ describe("ServerRequestDispatcher", () => {
     expect(await bare.transport.waitForSent(1)).toMatchObject({ id: 4, error: { code: -32601 } });
   });
 
+  it("redacts a refreshed token in place of the old once its answer goes out, not when it is refused", async () => {
+    const OLD = "old-access-token-0123456789";
+    const NEW = "new-access-token-9876543210";
+    const refresh = async (answer: object, oversize?: () => string) => {
+      const secrets = new Secrets();
+      secrets.hold(CHATGPT_TOKEN_SLOT, OLD);
+      const { transport } = setup(
+        { onChatgptTokenRefresh: () => answer as never },
+        { secrets, ...(oversize === undefined ? {} : { oversize }) },
+      );
+      transport.deliver({ id: 1, method: "account/chatgptAuthTokens/refresh", params: {} });
+      const reply = (await transport.waitForSent(1)) as { error?: unknown };
+      return { secrets, reply };
+    };
+    // Refused after its check: as too long for one message, or holding a lone surrogate. The
+    // server still uses the old token.
+    for (const { secrets, reply } of [
+      await refresh({ accessToken: NEW, chatgptAccountId: "acct" }, () => "over the limit"),
+      await refresh({ accessToken: NEW, chatgptAccountId: "acct", chatgptPlanType: "pro\ud800" }),
+    ]) {
+      expect(reply.error).toMatchObject({ code: -32603 });
+      expect(secrets.text(`${OLD} ${NEW}`)).toBe(`[redacted] ${NEW}`);
+    }
+    const { secrets, reply } = await refresh({ accessToken: NEW, chatgptAccountId: "acct" });
+    expect(reply.error).toBeUndefined();
+    expect(secrets.text(`${OLD} ${NEW}`)).toBe(`${OLD} [redacted]`);
+  });
+
   it("fills with null, and types as optional, what an answer may leave out", async () => {
     const { transport } = setup({
       onElicitation: () => ({ action: "cancel" }),
@@ -423,7 +451,7 @@ describe("ServerRequestDispatcher", () => {
       ["acct\n", "must not contain control characters such as newlines"],
       [" acct", "must not begin or end with white space"],
       ["acct-\u00e9\u4e2d", "may hold only Latin-1 characters, as an HTTP header does"],
-    ]) {
+    ] as const) {
       const { transport } = setup({
         onChatgptTokenRefresh: () => ({ accessToken: "new-token-0123456789", chatgptAccountId }),
       });

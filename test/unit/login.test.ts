@@ -599,7 +599,7 @@ describe("API key and token logins", () => {
       ["acct-1 ", "must not begin or end with white space"],
       ["", "must not be empty"],
       ["\u4e2d", "may hold only Latin-1 characters, as an HTTP header does"],
-    ]) {
+    ] as const) {
       const tokens = { accessToken: "eyJhbGciOi.payload.sig", chatgptAccountId };
       await expect(loginChatgptAuthTokens(connection, secrets, tokens)).rejects.toThrow(
         new TypeError(`chatgptAccountId ${problem}`),

@@ -1750,6 +1750,101 @@ describe("stopping what the caller gave up on", () => {
     expect(tables().queues).toBe(0);
   });
 
+  it("bounds an abort's pause by its 10 s, the status the goal ended with set back included", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status, updatedAt: 1 });
+    const controller = new AbortController();
+    let settled = false;
+    const goal = thread
+      .runGoal("g", { signal: controller.signal })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    transport.deliver(started("g1"));
+    await flush();
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    const [, pause] = sentOf("thread/goal/set");
+    const [interrupt] = sentOf("turn/interrupt");
+    transport.deliver({ id: interrupt!.id, result: {} });
+    transport.deliver(completed("g1", "interrupted"));
+    // The model completed the goal as the pause travelled, answered 9 s on: the status it ended
+    // with is set back, and that is never answered.
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    await vi.advanceTimersByTimeAsync(9_000);
+    transport.deliver({ id: pause!.id, result: { goal: goalOf("paused") } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sentOf("thread/goal/set")[2]?.params).toMatchObject({ status: "complete" });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toBe(true);
+    expect(await goal).toBeInstanceOf(TurnAbortedError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("sends one pause when aborted as its first turn's wait ends, and stops the turn starting", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    let settled = false;
+    // Its timeout ends just before the 30 s the run waits for a first turn.
+    const goal = thread
+      .runGoal("g", { timeout: 30_000 })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(10);
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    transport.stopAnswering("thread/read");
+    await vi.advanceTimersByTimeAsync(29_990);
+    const [, pause] = sentOf("thread/goal/set");
+    expect(pause?.params).toMatchObject({ status: "paused" });
+    await vi.advanceTimersByTimeAsync(10);
+    transport.deliver({ id: pause!.id, result: { goal: goalOf("paused") } });
+    await vi.advanceTimersByTimeAsync(0);
+    // The abort reads whether a turn of the goal is starting: one is.
+    const [read] = sentOf("thread/read");
+    transport.deliver({ id: read!.id, result: ACTIVE_THREAD });
+    transport.deliver(started("g1"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sentOf("thread/goal/set")).toHaveLength(2);
+    expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "g1" }]);
+    expect(settled).toBe(false);
+    transport.deliver(completed("g1", "interrupted"));
+    await vi.advanceTimersByTimeAsync(0);
+    const err = await goal;
+    expect(err).toBeInstanceOf(TurnAbortedError);
+    expect(err).toMatchObject({ result: { id: "g1" } });
+  });
+
+  it("stops following a turn it took for running once the thread runs none, leaving no timer", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer } = setup();
+    transport.stopAnswering("thread/read");
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    transport.deliver(started("lost"));
+    const goal = thread.runGoal("g");
+    const read = await transport.waitForSent(1);
+    // A completion it cannot read (no status) before the read's answer: the turn's collector
+    // waits a second for a readable one. Then the server says it runs nothing there.
+    transport.deliver({ method: "turn/completed", params: { threadId: TH, turn: { id: "lost" } } });
+    transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "idle" } } } });
+    await answer(2, "thread/goal/set", { goal: goalOf("active") });
+    await vi.advanceTimersByTimeAsync(0);
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    transport.deliver(completed("g1"));
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("leaves a goal that already ended as it is when aborted, and stops its turn", async () => {
     const { transport, thread, answer, sentOf } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "a goal", status });
