@@ -20,7 +20,12 @@ import {
   threadPages,
 } from "./history.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
-import { Connection, type RawNotification, type RequestOptions } from "./rpc/connection.js";
+import {
+  Connection,
+  type RawNotification,
+  type RequestOptions,
+  type RequestTicket,
+} from "./rpc/connection.js";
 import type {
   ClientRequestMap,
   ClientRequestMethod,
@@ -68,6 +73,7 @@ import {
   splitRequestOptions,
   requestOptions,
   optionalBoolean,
+  snapshot,
   type ReadOnly,
 } from "./internal/validate.js";
 import type { LoginTracker } from "./login-flows.js";
@@ -290,7 +296,8 @@ export class Codex implements AsyncDisposable {
    * the server.
    */
   static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
-    const checked = checkConnectionOptions(options, CONNECT_OPTION_NAMES);
+    // Its headers are checked once the WebSocket module has loaded: copied at the call.
+    const checked = checkConnectionOptions(snapshot(options), CONNECT_OPTION_NAMES);
     const signal = checked.startSignal;
     if (signal?.aborted) throw abortError(signal);
     // Loaded here: most clients spawn their server and never need it.
@@ -526,14 +533,17 @@ export class Codex implements AsyncDisposable {
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
   async loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {
+    // Each call here whose checks are loaded on first use reads its input as it was at the call.
+    const given = snapshot(options);
     const { flows, tracker } = await this.#loginFlows();
-    return flows.loginChatgpt(this.#internals.connection, tracker, options);
+    return flows.loginChatgpt(this.#internals.connection, tracker, given);
   }
 
   /** Starts a device-code ChatGPT login: show `verificationUrl` and `userCode`, then `wait()`. */
   async loginChatgptDeviceCode(options?: RequestOptions): Promise<DeviceCodeLoginHandle> {
+    const given = snapshot(options);
     const { flows, tracker } = await this.#loginFlows();
-    return flows.loginChatgptDeviceCode(this.#internals.connection, tracker, options);
+    return flows.loginChatgptDeviceCode(this.#internals.connection, tracker, given);
   }
 
   /** Hands the server ChatGPT tokens this client manages (external auth); the token never appears in errors. */
@@ -542,14 +552,16 @@ export class Codex implements AsyncDisposable {
     options?: RequestOptions,
   ): Promise<LoginAccountResponse> {
     const { connection, secrets } = this.#internals;
+    const given = snapshot([tokens, options] as const);
     const { flows } = await this.#loginFlows();
-    return flows.loginChatgptAuthTokens(connection, secrets, tokens, options);
+    return flows.loginChatgptAuthTokens(connection, secrets, ...given);
   }
 
   /** `account/read`: the current account (`null` when logged out) and whether OpenAI auth is required. */
   async account(options?: AccountReadOptions): Promise<GetAccountResponse> {
+    const given = snapshot(options);
     const { flows } = await this.#loginFlows();
-    return flows.readAccount(this.#internals.connection, options);
+    return flows.readAccount(this.#internals.connection, given);
   }
 
   /**
@@ -577,8 +589,9 @@ export class Codex implements AsyncDisposable {
 
   /** The skills available in each working directory (`skills/list`), with the errors loading them. */
   async skills(options?: SkillsOptions): Promise<SkillsListResponse> {
+    const given = snapshot(options);
     const { listSkills } = await import("./skills.js");
-    return listSkills(this.#internals.connection, options);
+    return listSkills(this.#internals.connection, given);
   }
 
   /** Every configured MCP server with its status, tools and auth status (`mcpServerStatus/list`, every page). */
@@ -597,8 +610,9 @@ export class Codex implements AsyncDisposable {
 
   /** `account/logout`: forgets the stored credentials and cancels any login in progress. */
   async logout(options?: RequestOptions): Promise<void> {
+    const given = snapshot(options);
     const { flows } = await this.#loginFlows();
-    return flows.logout(this.#internals.connection, options);
+    return flows.logout(this.#internals.connection, given);
   }
 
   /**
@@ -628,13 +642,22 @@ export class Codex implements AsyncDisposable {
     params.threadId = threadId;
     // The Thread returned holds no history: the answer need not carry it.
     params.excludeTurns = true;
-    // The requests the server sends again with its answer wait for this resume's handlers.
-    const release =
-      handlers === undefined ? undefined : this.#internals.router.holdRequests(threadId);
+    // The requests the server sends again with its answer wait for this resume's handlers: those
+    // of the thread resumed, which, resumed by its history or rollout path, the answer names.
+    if (handlers === undefined) return this.#resume(threadId, params, call, handlers);
+    const { router } = this.#internals;
+    const releases = [router.holdRequests(threadId)];
+    let over = false;
+    const onAnswer = (result: object | undefined) => {
+      const resumed = (result as { thread?: { id?: unknown } } | undefined)?.thread?.id;
+      if (over || typeof resumed !== "string" || resumed === threadId) return;
+      releases.push(router.holdRequests(resumed));
+    };
     try {
-      return await this.#resume(threadId, params, call, handlers);
+      return await this.#resume(threadId, params, call, handlers, { onAnswer });
     } finally {
-      release?.();
+      over = true;
+      for (const release of releases) release();
     }
   }
 
@@ -643,6 +666,7 @@ export class Codex implements AsyncDisposable {
     params: ThreadResumeParams,
     call: RequestOptions | undefined,
     handlers: CheckedHandlers | undefined,
+    ticket?: RequestTicket,
   ): Promise<Thread> {
     // Followed when given up on too: the server subscribes this client whatever it does.
     const { threadSecrets } = this.#internals;
@@ -654,6 +678,7 @@ export class Codex implements AsyncDisposable {
       params,
       call,
       (send) => threadSecrets.sendHolding(credentials, send),
+      ticket,
     );
     const resumed = threadIdOf(response, "thread/resume");
     const unused = unusedSandboxSettings("thread/resume", params, response);
@@ -683,23 +708,19 @@ export class Codex implements AsyncDisposable {
     // fork, cannot).
     params.excludeTurns = true;
     const t0 = now();
-    const forkId = await this.#newThread("thread/fork", params, call).catch(
-      async (err: unknown) => {
-        // An inline review's id, as its handle and result name it: forked before from the turn it
-        // ran in, which the runtime takes.
-        const before = params.beforeTurnId;
-        if (typeof before !== "string" || !isStartless(err)) throw err;
-        const { connection, log } = this.#internals;
-        const left = callLeft(call, t0);
-        const start = await reviewStartOf(connection, threadId, before, left, log);
-        if (start === undefined) throw err;
-        return this.#newThread(
-          "thread/fork",
-          { ...params, beforeTurnId: start },
-          callLeft(call, t0),
-        );
-      },
-    );
+    const forking = this.#newThread("thread/fork", params, call).catch(async (err: unknown) => {
+      // An inline review's id, as its handle and result name it: forked before from the turn it
+      // ran in, which the runtime takes.
+      const before = params.beforeTurnId;
+      if (typeof before !== "string" || !isStartless(err)) throw err;
+      const { connection, log } = this.#internals;
+      const left = callLeft(call, t0);
+      const start = await reviewStartOf(connection, threadId, before, left, log);
+      if (start === undefined) throw err;
+      return this.#newThread("thread/fork", { ...params, beforeTurnId: start }, callLeft(call, t0));
+    });
+    // One call, however many requests: a timeout names thread/fork and the whole bound.
+    const forkId = await asOneCall(forking, "thread/fork", call?.timeout);
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
     // handlers on this client answer for it too (lent for good), but for those given here.
     const { dispatcher } = this.#internals;
@@ -846,9 +867,10 @@ export class Codex implements AsyncDisposable {
    */
   async exec(argv: readonly string[], options?: ExecOptions): Promise<CommandHandle> {
     const { connection, router, log, secrets } = this.#internals;
+    const given = snapshot([argv, options] as const);
     // Loaded on first use: most clients run no command.
     const { startCommand } = await import("./command-run.js");
-    return startCommand({ connection, router, log, secrets }, argv, options);
+    return startCommand({ connection, router, log, secrets }, ...given);
   }
 
   /**

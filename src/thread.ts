@@ -60,6 +60,7 @@ import {
   dropUndefined,
   isPlainObject,
   objectKind,
+  snapshot,
   optionalBoolean,
   optionNames,
   REQUEST_KEYS,
@@ -89,7 +90,7 @@ import {
 } from "./structured-output.js";
 import type { ReviewOptions, ReviewTarget } from "./review.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
-import type { Connection, RequestOptions } from "./rpc/connection.js";
+import type { Connection, RequestOptions, RequestTicket } from "./rpc/connection.js";
 import { rootTurnOf, turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
 import {
   HANDLER_KEYS,
@@ -98,6 +99,7 @@ import {
   type ServerRequestHandlers,
 } from "./server-requests.js";
 import {
+  FOLLOW_UP_WAIT_MS,
   TurnCollector,
   TurnHandle,
   awaitTurnStart,
@@ -276,9 +278,11 @@ export function sendFollowed<R>(
   params: unknown,
   call: RequestOptions | undefined,
   sending?: <T>(send: () => Promise<T>) => Promise<T>,
+  ticket?: RequestTicket,
 ): Promise<R> {
   if (call?.signal?.aborted) return Promise.reject(abortError(call.signal));
-  const send = () => context.connection.request(method, params) as Promise<R>;
+  const options = ticket === undefined ? undefined : { ticket };
+  const send = () => context.connection.request(method, params, options) as Promise<R>;
   const answer = sending === undefined ? send() : sending(send);
   return boundWait(followAnswer(context, method, threadId, answer), method, call);
 }
@@ -401,7 +405,19 @@ function holdForCompaction(
     }),
     router.onKey("turn/completed", "threadId", threadId, (n) => {
       const id = turnIdOf(n);
-      if (id === undefined) return;
+      if (id === undefined) {
+        // One that names no turn (a fault of the server's) ends the turn running there, which
+        // may be the compaction's: freed unless a readable completion follows (as a turn fails).
+        if (turnId === undefined && started.size === 0) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          log.warn(
+            `a turn/completed on ${threadId} named no turn: the compaction is taken as over`,
+          );
+          done();
+        }, FOLLOW_UP_WAIT_MS);
+        return;
+      }
       if (id === turnId) return done();
       if (turnId !== undefined) return;
       const own = started.get(id);
@@ -512,6 +528,8 @@ export class Thread {
    * it for a result whose `review` holds the findings. The runtime refuses to steer a review.
    */
   async review(target: ReviewTarget, options?: ReviewOptions): Promise<TurnHandle> {
+    // Checked once its module has loaded: read as they were at the call.
+    [target, options] = snapshot([target, options] as const);
     // Loaded on first use: most clients never ask for a review.
     const review = import("./review.js");
     const checked = checkOptionNames(options, REVIEW_NAMES);

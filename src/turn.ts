@@ -452,7 +452,7 @@ function answeredTurnId(answer: unknown): string | undefined {
 // turn this client did not see start, or after one it cannot read; a turn's start after the
 // answer that named it (which
 // steer() and interrupt() wait for before they send all the same).
-const FOLLOW_UP_WAIT_MS = 1_000;
+export const FOLLOW_UP_WAIT_MS = 1_000;
 
 /**
  * @internal

@@ -33,6 +33,38 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A copy of `value` as the call that takes it reads it, for a call whose checks run after an
+ * `await` (in a module loaded on first use): its arrays (holes kept) and plain objects, all the way
+ * down, each field read once; anything else (a signal, a function, a class's instance) as it is.
+ * Taken at the call, so that a caller reusing its objects while the call waits changes nothing.
+ */
+export function snapshot<T>(value: T, copies = new Map<object, unknown>()): T {
+  if (typeof value !== "object" || value === null) return value;
+  const done = copies.get(value);
+  if (done !== undefined) return done as T;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    copies.set(value, copy);
+    for (let i = 0; i < value.length; i++) if (i in value) copy[i] = snapshot(value[i], copies);
+    return copy as T;
+  }
+  if (!isPlainObject(value)) return value;
+  const copy = Object.create(Object.getPrototypeOf(value) as object | null) as object;
+  copies.set(value, copy);
+  // Defined, not assigned: an own `__proto__` key stays a key.
+  for (const key of Object.keys(value)) {
+    const field = snapshot(value[key], copies);
+    Object.defineProperty(copy, key, {
+      value: field,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy as T;
+}
+
 // String's own checks of lone UTF-16 surrogates, which UTF-8 (command lines, files, the JSON the
 // runtime reads) cannot carry: native in every Node the package supports, typed here as the
 // compiler's ES2022 library does not know them.

@@ -139,9 +139,10 @@ export interface RequestTicket {
   id?: RequestId;
   /**
    * Called as the answer is read, before any message after it is handled: what the client knew
-   * then (a turn started before the answer, say) is not yet mixed with what came after.
+   * then (a turn started before the answer, say) is not yet mixed with what came after. Given the
+   * result, unless the answer is an error or no object.
    */
-  readonly onAnswer?: () => void;
+  readonly onAnswer?: (result: object | undefined) => void;
 }
 
 /** A request's options, with the ticket an SDK caller may pass. */
@@ -674,21 +675,22 @@ export class Connection {
         return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
       }
       const { result } = msg;
+      let answered: object | undefined;
       // An `error` of null beside a result (which JSON-RPC forbids) says there was none.
       if (msg.error !== undefined && msg.error !== null)
         entry.reject(fromWireError(msg.error, entry.method));
       // Every result of the protocol is an object: anything else would be read as one.
       else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
-        entry.resolve(
+        answered =
           line !== raw && UNREDACTED_RESULTS.has(entry.method)
-            ? (JSON.parse(raw) as { result: unknown }).result
-            : result,
-        );
+            ? (JSON.parse(raw) as { result: object }).result
+            : result;
+        entry.resolve(answered);
       } else {
         this.#drop(`an answer to ${entry.method} that is not an object`, line);
         entry.reject(new CodexError(`the answer to ${entry.method} is not an object`));
       }
-      entry.ticket?.onAnswer?.();
+      entry.ticket?.onAnswer?.(answered);
     } catch (err) {
       // Only a bug of ours gets here; the line is lost, the next one is not.
       this.#log.error("failed to handle a line from app-server", err);

@@ -489,3 +489,74 @@ it("notes no unseen turn when a turn there completed while the resume that said 
   await expect(compacted).resolves.toEqual({});
   await codex.close();
 });
+
+it("holds the requests sent again with a resume by path for the thread its answer names", async () => {
+  const { codex, transport } = await startCodex();
+  const resuming = codex.threadResume("th", {
+    path: "/home/u/.codex/sessions/rollout-stored.jsonl",
+    approvals: { commandExecution: () => ({ decision: "accept" }) },
+  });
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  // In the same read as the answer: a request of the thread the answer names.
+  transport.deliver({ id: resume.id, result: { thread: { id: "stored" } } });
+  transport.deliver({
+    id: 0,
+    method: "item/commandExecution/requestApproval",
+    params: { threadId: "stored", turnId: "t1", itemId: "i1", command: "touch x" },
+  });
+  expect((await resuming).id).toBe("stored");
+  const answer = await sentWhen(transport, (m) => m.id === 0 && !("method" in m));
+  expect(answer.result).toEqual({ decision: "accept" });
+  expect(clientStats(codex)).toMatchObject({ "router.resuming": 0 });
+  await codex.close();
+});
+
+it("names thread/fork and its whole timeout when a fork before an inline review runs out", async () => {
+  const { codex, transport } = await startCodex();
+  const forking = codex.threadFork("th", { beforeTurnId: "review-1", timeout: 300 });
+  const fork = await sentWhen(transport, (m) => m.method === "thread/fork");
+  const startless = "turn review-1 does not have a persisted start boundary";
+  transport.deliver({ id: fork.id, error: { code: -32600, message: startless } });
+  // The search for the turn the review ran in is never answered.
+  await sentWhen(transport, (m) => m.method === "thread/turns/list");
+  await expect(forking).rejects.toMatchObject({
+    name: "RequestTimeoutError",
+    method: "thread/fork",
+    timeoutMs: 300,
+    cause: { method: "thread/turns/list" },
+  });
+  await codex.close();
+});
+
+it("sends what was given at the call to the calls checked once their module loads", async () => {
+  const { codex, transport } = await startCodex();
+  const argv = ["echo", "safe"];
+  const env = { GREETING: "hello" };
+  const cwds = ["/work/a"];
+  const tokens = { accessToken: "tok-0123456789abcdef", chatgptAccountId: "acct-1" };
+  const target = { baseBranch: "main" };
+  const calls = [
+    codex.exec(argv, { env }),
+    codex.skills({ cwds }),
+    codex.loginChatgptAuthTokens(tokens),
+    codex.thread("th").review(target),
+  ];
+  for (const call of calls) call.catch(() => {});
+  // Reused by the caller while the calls wait.
+  argv[1] = "changed";
+  env.GREETING = "changed";
+  cwds[0] = "/changed";
+  tokens.chatgptAccountId = "acct-changed";
+  target.baseBranch = "changed";
+  const sent = (method: string) => sentWhen(transport, (m) => m.method === method);
+  expect((await sent("command/exec")).params).toMatchObject({
+    command: ["echo", "safe"],
+    env: { GREETING: "hello" },
+  });
+  expect((await sent("skills/list")).params).toMatchObject({ cwds: ["/work/a"] });
+  expect((await sent("account/login/start")).params).toMatchObject({ chatgptAccountId: "acct-1" });
+  expect((await sent("review/start")).params).toMatchObject({
+    target: { type: "baseBranch", branch: "main" },
+  });
+  await codex.close();
+});

@@ -917,6 +917,32 @@ describe("compaction in the thread's queue", () => {
     expect(tables()).toMatchObject({ queues: 0, turns: 0 });
   });
 
+  it("frees the thread a second after a completion that names no turn, unless a readable one comes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, entries } = setup();
+    const compacted = thread.compact();
+    const request = await transport.waitForSent(1);
+    transport.deliver({ id: request.id, result: {} });
+    await compacted;
+    transport.deliver(started("c1"));
+    transport.deliver(compactionStarted("c1"));
+    const nameless = { threadId: TH, turn: { status: "completed", items: [], error: null } };
+    transport.deliver({ method: "turn/completed", params: nameless });
+    const next = thread.run("next");
+    await vi.advanceTimersByTimeAsync(999);
+    expect(transport.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(transport.sent[1]?.method).toBe("turn/start");
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        message: `codex-app-server-sdk: a turn/completed on ${TH} named no turn: the compaction is taken as over`,
+      }),
+    );
+    runQueued(transport);
+    await expect(next).resolves.toMatchObject({ id: "t1" });
+  });
+
   it("frees the thread at once when the server refuses the compaction", async () => {
     const { transport, thread, sentOf } = setup();
     const compacted = thread.compact().catch((e: unknown) => e);

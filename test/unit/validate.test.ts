@@ -16,7 +16,49 @@ import {
   checkSpawnable,
   optionNames,
   shown,
+  snapshot,
 } from "../../src/internal/validate.js";
+
+describe("snapshot", () => {
+  it("copies arrays and plain objects all the way down, each field read once, and nothing else", () => {
+    const signal = new AbortController().signal;
+    const handler = () => "x";
+    let reads = 0;
+    const given = {
+      // A hole at 1.
+      argv: Object.assign(["echo"], { 2: "a" }) as string[],
+      env: Object.assign(Object.create(null) as object, { A: "1" }),
+      get once() {
+        return ++reads;
+      },
+      signal,
+      handler,
+      when: new Date(0),
+    };
+    const cycle: Record<string, unknown> = { name: "c" };
+    cycle.self = cycle;
+    const own = JSON.parse('{"__proto__": {"polluted": true}}') as object;
+    const copy = snapshot({ given, cycle, own });
+    expect(reads).toBe(1);
+    given.argv[0] = "rm";
+    (given.env as Record<string, string>).A = "2";
+    expect(copy.given.argv).toEqual(["echo", undefined, "a"]);
+    expect(1 in copy.given.argv).toBe(false);
+    expect(copy.given.env).toEqual({ A: "1" });
+    expect(Object.getPrototypeOf(copy.given.env)).toBeNull();
+    expect(copy.given.once).toBe(1);
+    expect(reads).toBe(1);
+    expect(copy.given.signal).toBe(signal);
+    expect(copy.given.handler).toBe(handler);
+    expect(copy.given.when).toBe(given.when);
+    expect(copy.cycle.self).toBe(copy.cycle);
+    expect(copy.cycle).not.toBe(cycle);
+    expect(Object.keys(copy.own)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(copy.own)).toBe(Object.prototype);
+    expect(snapshot("text")).toBe("text");
+    expect(snapshot(undefined)).toBeUndefined();
+  });
+});
 
 describe("checkObjective", () => {
   it("counts characters as the server does, not UTF-16 code units", () => {
