@@ -453,6 +453,8 @@ class StrictSchema {
     if (extended) parts.push({ properties: ownProperties ?? {}, required: ownRequired ?? [] });
     const properties = dictionary();
     const required: string[] = [];
+    // A property two parts declare is of both: one `allOf` of their schemas, folded in turn.
+    const shared = new Set<string>();
     for (const part of parts) {
       const keys = isObject(part) ? recordKeys(part) : undefined;
       if (
@@ -477,14 +479,16 @@ class StrictSchema {
         throw cannot(path, "allOf merges a part whose keys are free (a record or a catchall)");
       }
       for (const [key, value] of Object.entries(partProperties)) {
-        if (Object.hasOwn(properties, key)) {
-          throw cannot(path, `allOf declares property "${key}" twice`);
+        if (!Object.hasOwn(properties, key)) properties[key] = value;
+        else if (shared.has(key)) ((properties[key] as JsonObject).allOf as unknown[]).push(value);
+        else {
+          properties[key] = { allOf: [properties[key], value] };
+          shared.add(key);
         }
-        properties[key] = value;
       }
       if (isStringArray(part.required)) required.push(...part.required);
     }
-    return { ...others, type: "object", properties, required };
+    return { ...others, type: "object", properties, required: [...new Set(required)] };
   }
 
   /** The source schema a `$ref` (through any `$ref`s it names in turn) stands for. */
@@ -530,12 +534,23 @@ class StrictSchema {
     return this.#dropped !== before;
   }
 
+  // The node a strict schema's `$ref` stands for, through any `$ref`s it names in turn (a `$defs`
+  // entry that is only a reference: zod's for a schema given a second id); none for a loop.
+  #deref(node: JsonObject): JsonObject | undefined {
+    let target: JsonObject | undefined = node;
+    for (let hops = 0; target !== undefined && typeof target.$ref === "string"; hops++) {
+      if (hops > MAX_HOPS) return undefined;
+      target = this.#refs.get(target.$ref);
+    }
+    return target;
+  }
+
   // Both walks count two things: `depth`, how deep in the answer the value is, and `hops`, the
   // unions and references passed through for this one value, which a schema whose union names
   // itself (A = A | string) would pass through for ever.
   #drop(value: unknown, node: JsonObject, memos: DropMemos, depth: number, hops: number): void {
     if (depth > MAX_ANSWER_DEPTH || hops > MAX_HOPS) return;
-    const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
+    const target = this.#deref(node);
     if (target === undefined) return;
     if (Array.isArray(target.anyOf)) {
       const options = target.anyOf as JsonObject[];
@@ -569,7 +584,7 @@ class StrictSchema {
   // options that differ only after a recursive property would otherwise walk that subtree again
   // for every option, at every level (exponential in the answer's depth).
   #fits(value: unknown, node: JsonObject, memo: FitsMemo, depth: number, hops: number): boolean {
-    const target = typeof node.$ref === "string" ? this.#refs.get(node.$ref) : node;
+    const target = this.#deref(node);
     if (target === undefined || depth > MAX_ANSWER_DEPTH || hops > MAX_HOPS) return false;
     if (typeof value !== "object" || value === null) {
       return this.#fitsNow(value, target, memo, depth, hops);

@@ -350,6 +350,25 @@ describe("prepareOutput: the strict schema", () => {
     expect(err.message).toMatch(/at output\.a cannot be made strict: allOf .* merges only object/);
   });
 
+  it("folds a property both parts of an intersection declare, a part given an id too", async () => {
+    const Item = z.object({ name: z.string(), size: z.number() }).meta({ id: "Item" });
+    const Extra = z.object({ name: z.string().max(20), colour: z.string() });
+    const prepared = await prepareOutput(z.object({ item: Item.and(Extra) }), undefined);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking JSON by hand
+    const item = (prepared.schema as Record<string, any>).properties.item;
+    expect(item).toMatchObject({
+      type: "object",
+      properties: { name: { type: "string" }, size: { type: "number" } },
+      required: ["name", "size", "colour"],
+    });
+    const answer = '{"item":{"name":"lamp","size":2,"colour":"red"}}';
+    const { parsed } = await prepared.parse(resultWith(answer));
+    expect(parsed).toEqual({ item: { name: "lamp", size: 2, colour: "red" } });
+    // Both parts' checks of the property hold.
+    const long = '{"item":{"name":"a lamp with a long name","size":2,"colour":"red"}}';
+    await expect(prepared.parse(resultWith(long))).rejects.toThrow(/item\.name/);
+  });
+
   it("folds an intersection of values of one kind into one node, and refuses one no value fits", async () => {
     const schema = z.object({
       kind: z.object({ kind: z.string(), n: z.number() }).and(z.object({ kind: z.literal("bug") })),
@@ -642,6 +661,26 @@ describe("turnParams", () => {
 });
 
 describe("prepareOutput: the answer", () => {
+  it("drops an optional property's null under a definition that is only a reference to another", async () => {
+    const Address = z
+      .object({ street: z.string(), unit: z.string().optional() })
+      .meta({ id: "Address" });
+    // Given a second id: its definition is a reference to the first.
+    const Shipping = Address.meta({ id: "Shipping" });
+    const answer = { street: "Main", unit: null };
+    for (const [schema, to] of [
+      [z.object({ to: Shipping, from: Address }), answer],
+      [z.object({ to: z.array(Shipping), from: Address }), [answer]],
+      [z.object({ to: z.union([Shipping, z.string()]), from: Address }), answer],
+    ] as const) {
+      const prepared = await prepareOutput(schema, undefined);
+      const sent = prepared.schema as { $defs: Record<string, unknown> };
+      expect(sent.$defs.Shipping).toEqual({ $ref: "#/$defs/Address" });
+      const text = JSON.stringify({ to, from: { street: "B", unit: "2" } });
+      const { parsed } = await prepared.parse(resultWith(text));
+      expect(JSON.stringify(parsed)).not.toContain("null");
+    }
+  });
   it("validates with the schema's own validate, awaited when it is async", async () => {
     const seen: unknown[] = [];
     const schema = standard<{ n: number }>(
