@@ -176,15 +176,17 @@ function tooLong(): string {
   const chars = constants.MAX_STRING_LENGTH.toLocaleString("en-US");
   return `longer than a JavaScript string can hold (${chars} characters)`;
 }
-/**
- * The start of a message with an id, as the app-server writes it: the id, then `method` (a
- * request, whose name is taken too), `result` or `error` (an answer).
- */
 /** How much of a line a log shows. */
 const SHOWN_CHARS = 1000;
 /** How much of a message too long to hold is read for its id and kind. */
 const OVERLONG_HEAD_CHARS = 256;
+/**
+ * The start of a message with an id: the id, then `method` (a request, whose name is taken too),
+ * `result` or `error` (an answer); or, as the app-server writes its requests, `method` then the id.
+ * (An error answer it writes with the id last: one too long to hold names no call.)
+ */
 const OVERLONG_HEAD = /^\{"id":(-?\d+|"(?:[^"\\]|\\.)*"),"(method|result|error)":(?:"([^"\\]*)")?/;
+const OVERLONG_REQUEST_HEAD = /^\{"method":"([^"\\]*)","id":(-?\d+|"(?:[^"\\]|\\.)*")[,}]/;
 const NOTIFICATION_HEAD = '{"method":"';
 const PARAMS_HEAD = ',"params":{';
 
@@ -704,8 +706,12 @@ export class Connection {
     const too = tooLong();
     try {
       const found = OVERLONG_HEAD.exec(head);
-      if (found === null) return this.#log.warn(`dropped a message from app-server ${too}`);
-      const [, rawId, kind, name = "?"] = found;
+      const request = found === null ? OVERLONG_REQUEST_HEAD.exec(head) : null;
+      if (found === null && request === null) {
+        return this.#log.warn(`dropped a message from app-server ${too}`);
+      }
+      const [rawId, kind, name = "?"] =
+        found === null ? [request![2], "method", request![1]] : found.slice(1);
       const id = JSON.parse(rawId!) as RequestId;
       if (kind === "method") {
         const method = this.#secrets === undefined ? name : this.#secrets.text(name);
@@ -861,9 +867,10 @@ export class Connection {
     const secrets = this.#secrets;
     if (secrets === undefined) return text;
     const enough = SHOWN_CHARS + secrets.longest;
-    // Cut, a secret split at the cut would not be found: only what comes before is shown.
+    // Cut, a secret split at the cut would not be found: only what comes before is shown, and an
+    // ellipsis says it was cut.
     return text.length > enough
-      ? secrets.textBefore(text.slice(0, enough), SHOWN_CHARS)
+      ? `${secrets.textBefore(text.slice(0, enough), SHOWN_CHARS)}…`
       : secrets.text(text);
   }
 

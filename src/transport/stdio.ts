@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { LineDecoder, TextTail } from "./lines.js";
 import type { Transport, TransportCloseInfo, TransportSink } from "./transport.js";
@@ -275,9 +276,16 @@ function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): stri
       return `the working directory ${cwd} cannot be used: ${(statErr as Error).message}`;
     }
   }
-  // The command is there: what is missing is the interpreter its `#!` line names.
+  // The command is there: what is missing is the interpreter its `#!` line names. A relative one
+  // is looked for where the child ran; one that cannot be looked at says nothing more.
   if (err.code === "ENOENT" && typeof err.path === "string" && err.path.includes("/")) {
-    if (statSync(err.path, { throwIfNoEntry: false })?.isFile() === true) {
+    let found: Stats | undefined;
+    try {
+      found = statSync(resolvePath(cwd ?? ".", err.path), { throwIfNoEntry: false });
+    } catch {
+      found = undefined;
+    }
+    if (found?.isFile() === true) {
       return `${err.message}: ${err.path} exists, but the interpreter its first line (#!) names was not found`;
     }
   }

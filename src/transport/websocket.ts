@@ -234,6 +234,8 @@ export class WebSocketTransport implements Transport {
   #heard = true;
   #unsent = 0;
   #pinger: NodeJS.Timeout | undefined;
+  // The writes made while the socket closes, failed at its close: one listener for them all.
+  #failAtClose: ((error: Error) => void)[] | undefined;
   // How long a close waits for the other side's close frame, whichever side began it.
   readonly #closeGrace: number;
 
@@ -375,7 +377,14 @@ export class WebSocketTransport implements Transport {
       // Closing: the write fails once the close is reported, with the close frame's code and
       // reason, which the failure would otherwise stand in for.
       if (socket.readyState === socket.CLOSING) {
-        socket.once("close", () => done(new Error("the app-server connection is closed")));
+        if (this.#failAtClose === undefined) {
+          const failing: ((error: Error) => void)[] = (this.#failAtClose = []);
+          socket.once("close", () => {
+            const error = new Error("the app-server connection is closed");
+            for (const fail of failing) fail(error);
+          });
+        }
+        this.#failAtClose.push(done);
         return;
       }
       try {

@@ -611,22 +611,25 @@ describe("Connection", () => {
     transport.overlong(`{"id":99,"result":{"dataBase64":"sk-SEC`);
     transport.overlong(`{"id":"req-1","method":"item/tool/call","params":{"a":"sk-SEC`);
     transport.overlong(`{"id":${String(sent.id)},"result":{"dataBase64":"sk-SEC`);
+    // A request as the app-server writes it: its method first.
+    transport.overlong(`{"method":"item/tool/call","id":7,"params":{"a":"sk-SEC`);
     const err = await call.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodexError);
     expect((err as Error).message).toBe(`the answer to fs/readFile is ${tooLong}; it was dropped`);
-    expect(await transport.waitForSent(2)).toEqual({
-      id: "req-1",
-      error: { code: -32603, message: `the client cannot read a request ${tooLong}` },
-    });
+    const refusal = { code: -32603, message: `the client cannot read a request ${tooLong}` };
+    expect(await transport.waitForSent(2)).toEqual({ id: "req-1", error: refusal });
+    expect(await transport.waitForSent(3)).toEqual({ id: 7, error: refusal });
+    const answered = `warn: codex-app-server-sdk: dropped a request from app-server (item/tool/call) ${tooLong}; answered it with an error`;
     expect(entries.map((e) => `${e.level}: ${e.message}`)).toEqual([
       `warn: codex-app-server-sdk: dropped a message from app-server ${tooLong}`,
       `warn: codex-app-server-sdk: dropped an answer to no pending request (id 99), ${tooLong}`,
-      `warn: codex-app-server-sdk: dropped a request from app-server (item/tool/call) ${tooLong}; answered it with an error`,
+      answered,
+      answered,
     ]);
     expect(JSON.stringify(entries)).not.toContain("sk-SEC");
     // The connection goes on.
     const next = connection.request("model/list", {});
-    transport.deliver({ id: (await transport.waitForSent(3)).id, result: { data: [] } });
+    transport.deliver({ id: (await transport.waitForSent(4)).id, result: { data: [] } });
     await expect(next).resolves.toEqual({ data: [] });
   });
 
@@ -657,6 +660,8 @@ describe("Connection", () => {
     const dropped = entries.find((e) => e.message.includes("binary WebSocket frame"));
     const shown = (dropped?.detail as { line?: string } | undefined)?.line ?? "";
     expect(shown.length).toBeLessThanOrEqual(1001);
+    // Cut, as the ellipsis says.
+    expect(shown.endsWith("…")).toBe(true);
     expect(shown).toContain("[redacted]");
     expect(JSON.stringify(entries)).not.toContain("sk-SECRET");
   });

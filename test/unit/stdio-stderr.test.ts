@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
@@ -96,6 +96,38 @@ describe("StdioTransport's spawn failure", () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("looks for a relative command where the child ran, and is told no more by a path it cannot look at", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-cwd-"));
+    const loops = mkdtempSync(path.join(tmpdir(), "codex-sdk-loop-"));
+    try {
+      symlinkSync("loop", path.join(loops, "loop"));
+      // Deep enough that a path relative to this process's directory leads nowhere from it.
+      const cwd = path.join(dir, "a", "b", "c");
+      mkdirSync(cwd, { recursive: true });
+      const failure = async (command: string) => {
+        const transport = new StdioTransport({ command, args: [], cwd, env: {} });
+        const connection = new Connection(transport);
+        const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+        await connection.close();
+        return err;
+      };
+      // There from this process's directory, not from the child's.
+      const here = "test/unit/stdio-stderr.test.ts";
+      expect((await failure(here)).message).toBe(
+        `could not run codex app-server: spawn ${here} ENOENT`,
+      );
+      // A symbolic link that loops, seen from here: the child sees none (ENOENT), and looking at
+      // it from here would fail (ELOOP), which once escaped the child's error event.
+      const looping = `${path.relative(process.cwd(), loops)}/loop/codex`;
+      expect((await failure(looping)).message).toBe(
+        `could not run codex app-server: spawn ${looping} ENOENT`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(loops, { recursive: true, force: true });
     }
   });
 

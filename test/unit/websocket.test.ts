@@ -169,16 +169,27 @@ describe("WebSocketTransport, the server's end", () => {
       // The client's socket only (the server's share the prototype).
       if (!(this as unknown as { _isServer: boolean })._isServer) frameRead();
     });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
     const codex = await Codex.connect(url);
     try {
       const first = codex.request("model/list", {}).catch((e: unknown) => e as Error);
       await closing;
-      const second = (await codex.request("config/read", {}).catch((e: unknown) => e)) as Error;
+      // A burst of them: their failures wait on one listener of the socket's close, not one each.
+      const calls = Array.from({ length: 20 }, () =>
+        codex.request("config/read", {}).catch((e: unknown) => e as Error),
+      );
+      const second = (await calls[0]) as Error;
       expect(second.message).toBe(
         `connection to codex app-server at ${url} closed (code 4001: shutting down)`,
       );
       expect(((await first) as Error).message).toBe(second.message);
+      for (const call of calls) expect(((await call) as Error).message).toBe(second.message);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
     } finally {
+      process.off("warning", onWarning);
       spy.mockRestore();
       await codex.close();
     }
