@@ -348,7 +348,15 @@ export class TurnCollector implements TurnSink {
         // git repository) gets neither `turn/started` nor `turn/completed`: this is its end.
         const { turnId, error } = params ?? {};
         if (params?.willRetry !== false || this.#isActive || typeof turnId !== "string") break;
-        if (!isObject(error) || typeof error.message !== "string") return this.#malformed(n);
+        if (!isObject(error) || typeof error.message !== "string") {
+          // Its end all the same, should nothing readable follow (a review gets nothing more).
+          const why = new CodexError(
+            `turn ${turnId} ended with a final error the SDK cannot read, and nothing followed`,
+          );
+          if (!this.ended)
+            this.#noCompletion ??= setTimeout(() => this.fail(why), FOLLOW_UP_WAIT_MS);
+          return this.#malformed(n);
+        }
         result = {
           ...partialResult(turnId, this.#items, this.#usage, this.review, this.#hooks),
           status: "failed",
@@ -819,37 +827,70 @@ export function awaitTurnStart(start: PendingStart): Promise<string> {
   });
 }
 
-// The turn a caller gave up on, if the server starts it: interrupted as soon as it is active.
 /**
  * @internal Stops a turn this client started but does not follow (it was given up on, or its
  * thread was left or ended before the turn was bound), without waiting for its end: no handle
- * names it, so nothing else could. A failure is logged.
+ * names it, so nothing else could. A review's turn goes by the id its start names. Refused before
+ * its start was read (the server had not started it: see `TurnHandle.interrupt`), the interrupt
+ * goes again once it starts, within the same bound. A failure is logged.
  */
-export function interruptUnfollowed(
-  context: { readonly connection: Connection; readonly log: Log },
+export async function interruptUnfollowed(
+  context: { readonly connection: Connection; readonly router: Router; readonly log: Log },
   threadId: string,
   turnId: string,
 ): Promise<void> {
-  const { connection, log } = context;
-  return sendStop(
-    connection,
-    (left) => connection.request("turn/interrupt", { threadId, turnId }, left),
-    ABORT_WAIT_MS,
-  ).then(
-    () => undefined,
-    (err: unknown) => log.debug(`could not stop turn ${turnId}, which no one follows`, err),
-  );
+  const { connection, router, log } = context;
+  const since = now();
+  const stop = (id: string) =>
+    sendStop(
+      connection,
+      (left) => connection.request("turn/interrupt", { threadId, turnId: id }, left),
+      timeLeft(ABORT_WAIT_MS, since),
+    );
+  const named = (n: RawNotification) => turnIdOf(n) === turnId || rootTurnOf(n) === turnId;
+  const running = router.runningStart(threadId);
+  if (running !== undefined && named(running)) {
+    await stop(turnIdOf(running)!).catch((err: unknown) => unfollowedFailed(log, turnId, err));
+    return;
+  }
+  // Watched from the first send: the start may come while the refusal travels. Its completion,
+  // or the connection's end, ends the wait.
+  const moved = deferred<string | undefined>();
+  const offs = [
+    router.onKey("turn/started", "threadId", threadId, (n) => {
+      if (named(n)) moved.resolve(turnIdOf(n));
+    }),
+    router.onKey("turn/completed", "threadId", threadId, (n) => {
+      if (named(n)) moved.resolve(undefined);
+    }),
+    connection.onClose(() => moved.resolve(undefined)),
+  ];
+  try {
+    try {
+      await stop(turnId);
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      const timeout = timeLeft(ABORT_WAIT_MS, since);
+      const started = await deadline(moved.promise, { timeout, onTimeout: () => undefined });
+      if (started === undefined) throw err;
+      await stop(started);
+    }
+  } catch (err) {
+    unfollowedFailed(log, turnId, err);
+  } finally {
+    for (const off of offs) off();
+  }
+}
+
+function unfollowedFailed(log: Log, turnId: string, err: unknown): void {
+  log.debug(`could not stop turn ${turnId}, which no one follows`, err);
 }
 
 function stopLateTurn(turnId: Promise<string>, start: PendingStart): void {
   const { slot, collector, context, method } = start;
+  // A review's answer names the review: the interrupt goes by the turn its start names.
   const interrupt = (id: string) => {
-    if (id === start.runningId) return;
-    // A review's answer names the review, where turn/interrupt takes only the turn its start
-    // named: the one the client saw start there for it, if any.
-    const running = context.router.runningStart(start.threadId);
-    const stopped = running !== undefined && rootTurnOf(running) === id ? turnIdOf(running)! : id;
-    interruptUnfollowed(context, start.threadId, stopped);
+    if (id !== start.runningId) void interruptUnfollowed(context, start.threadId, id);
   };
   const failed = (err: unknown) =>
     context.log.debug(`${method} failed after the caller gave up on it`, err);
@@ -940,6 +981,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   readonly #context: TurnContext;
   readonly #collector: TurnCollector;
   readonly #finish: ((result: TurnResult) => Promise<R>) | undefined;
+  // Whether the answer's check (of a turn with `output`) has ended: an abort then changes nothing.
+  #parsedOnce = false;
   // The signal the turn was started with, and, once its abort stopped the turn (before its
   // completion), that signal: `run()` and `stream()` without a signal of their own then end aborted.
   readonly #signal: AbortSignal | undefined;
@@ -967,7 +1010,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     // Read once: every run() gives the same parsed result (or the same error), and a schema's
     // validate runs once.
     let parsed: Promise<R> | undefined;
-    this.#finish = finish && ((result) => (parsed ??= finish(result)));
+    const read = (result: TurnResult) =>
+      finish!(result).finally(() => {
+        this.#parsedOnce = true;
+      });
+    this.#finish = finish && ((result) => (parsed ??= read(result)));
     this.#signal = signal;
     if (signal !== undefined) this.#interruptOnAbort(signal);
   }
@@ -1001,9 +1048,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // A reader of a turn started with a signal: after the completion of a turn that signal stopped,
   // the loop throws `TurnAbortedError`, as `run()` rejects.
   #abortedAtEnd(reader: EventReader<TurnEvent>): AsyncIterableIterator<TurnEvent> {
+    // Ended by its reader, a read waiting ends too, as any stream's does.
+    let returned = false;
     return {
-      next: async () => this.#ended(await reader.next()),
-      return: () => reader.return(),
+      next: async () => {
+        const step = await reader.next();
+        return returned ? step : this.#ended(step);
+      },
+      return: () => {
+        returned = true;
+        return reader.return();
+      },
       [Symbol.asyncIterator]() {
         return this;
       },
@@ -1124,6 +1179,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   ): AsyncIterableIterator<TurnEvent> {
     // An abort after the turn completed changes nothing: what is kept of it is read to its end.
     let stopped = signal.aborted && !this.completed;
+    // Aborted already: the turn is stopped now, read or not, as `run({ signal })` stops it.
+    if (stopped) void this.#stop();
+    // Ended by its reader, a read waiting ends too, whatever stopped the turn.
+    let returned = false;
     const onAbort = () => {
       if (this.completed) return;
       stopped = true;
@@ -1144,9 +1203,12 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         if (stopped) return abort();
         const kept = reader.poll();
         if (kept !== undefined) return Promise.resolve(kept);
-        return reader.next().then((result) => (stopped ? abort() : this.#ended(result)));
+        return reader
+          .next()
+          .then((result) => (returned ? result : stopped ? abort() : this.#ended(result)));
       },
       return: async () => {
+        returned = true;
         off();
         return reader.return();
       },
@@ -1188,7 +1250,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // An abort once the turn completed changes nothing, as for `stream({ signal })`, but for
       // the check of an `output` answer, which it still bounds (a schema's may never end).
       onAbort: () =>
-        this.completed && this.#finish === undefined ? work : this.#abort(abortError(signal!)),
+        this.completed && (this.#finish === undefined || this.#parsedOnce)
+          ? work
+          : this.#abort(abortError(signal!)),
       onTimeout: () =>
         this.#abort(new DOMException(`The turn took longer than ${timeout} ms`, "TimeoutError")),
     });
@@ -1266,12 +1330,52 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       expectedTurnId: this.id,
       input: wire,
     };
-    return asOneCall(
-      this.#whenActive("turn/steer", call).then((left) =>
-        this.#context.connection.request("turn/steer", params, left),
-      ),
-      "turn/steer",
-      call?.timeout,
+    return asOneCall(this.#steer(params, call), "turn/steer", call?.timeout);
+  }
+
+  async #steer(
+    params: TurnSteerParams,
+    call: RequestOptions | undefined,
+  ): Promise<TurnSteerResponse> {
+    const left = await this.#whenActive("turn/steer", call);
+    const seenActive = this.#collector.isActive;
+    const t0 = left?.timeout === undefined ? 0 : now();
+    const { connection } = this.#context;
+    try {
+      return await connection.request("turn/steer", params, left);
+    } catch (err) {
+      // Refused before the turn was seen active: the server has not started it yet (see
+      // `#interrupt`), and the steer goes again once it has. A turn that ended meanwhile takes
+      // no input: the refusal stands.
+      if (seenActive || !(err instanceof InvalidRequestError)) throw err;
+      if ((await this.#startedOrEnded(left, t0, false)) !== "active") throw err;
+      return connection.request("turn/steer", params, callLeft(left, t0));
+    }
+  }
+
+  // After a refusal of a request sent at `t0` within `left`: whether the turn then became active
+  // (`seenActive`: it was already, so only its end is awaited) or ended, within the bound of a
+  // refusal's wait and what is left of the caller's; undefined when neither came in time.
+  async #startedOrEnded(
+    left: RequestOptions | undefined,
+    t0: number,
+    seenActive: boolean,
+  ): Promise<"active" | "ended" | undefined> {
+    // A connection that ends first leaves the turn's end unknown: the call fails as any would.
+    const ended = this.#collector.completion.then(
+      () => "ended" as const,
+      (why: unknown) => {
+        if (why instanceof TransportClosedError) throw why;
+        return "ended" as const;
+      },
+    );
+    const started = this.#collector.active.then(() => "active" as const);
+    const bound = seenActive ? FOLLOW_UP_WAIT_MS : ABORT_WAIT_MS;
+    const timeout =
+      left?.timeout === undefined ? bound : Math.min(bound, timeLeft(left.timeout, t0));
+    return deadline<"active" | "ended" | undefined>(
+      seenActive ? ended : Promise.race([ended, started]),
+      { signal: left?.signal, timeout, onTimeout: () => undefined },
     );
   }
 
@@ -1306,25 +1410,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // Refused ("no active turn to interrupt"): the turn ended as the request travelled, and its
       // completion comes next; or, not yet seen active, the server has not started it: under load
       // its `turn/started` can come seconds after the answer to `turn/start`, past the wait for
-      // it. Then the request goes again once the turn is active. A connection that ends before
-      // the completion leaves the turn's end unknown: the interrupt fails as any call would.
-      const ended = this.#collector.completion.then(
-        () => "ended" as const,
-        (why: unknown) => {
-          if (why instanceof TransportClosedError) throw why;
-          return "ended" as const;
-        },
-      );
-      const started = this.#collector.active.then(() => "active" as const);
-      const bound = seenActive ? FOLLOW_UP_WAIT_MS : ABORT_WAIT_MS;
-      // Within what is left of the caller's timeout, which the refusal's wait has used some of.
-      const timeout =
-        left?.timeout === undefined ? bound : Math.min(bound, timeLeft(left.timeout, t0));
-      const outcome = await deadline(seenActive ? ended : Promise.race([ended, started]), {
-        signal: left?.signal,
-        timeout,
-        onTimeout: () => undefined,
-      });
+      // it. Then the request goes again once the turn is active.
+      const outcome = await this.#startedOrEnded(left, t0, seenActive);
       if (outcome === "ended" || this.completed) return {};
       if (outcome === "active") return this.#sendInterrupt(callLeft(left, t0));
       throw err;

@@ -3197,3 +3197,147 @@ describe("a turn started with output", () => {
     expect(checks).toBe(1);
   });
 });
+
+describe("a turn's handle at the edges of its life", () => {
+  it("ends a review whose only, final error it cannot read a second on, freeing the thread", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, sentOf } = setup();
+    const pending = thread.review("uncommittedChanges");
+    const request = await transport.waitForSent(1);
+    transport.deliver({ id: request.id, result: { turn: turnOf("r1"), reviewThreadId: TH } });
+    const review = await pending;
+    const ran = review.run().catch((e: unknown) => e);
+    transport.deliver({
+      method: "error",
+      params: { threadId: TH, turnId: "r1", error: "not a git repository", willRetry: false },
+    });
+    const next = thread.run("next").catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sentOf("turn/start")).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await ran).toMatchObject({
+      message: "turn r1 ended with a final error the SDK cannot read, and nothing followed",
+    });
+    expect(sentOf("turn/start")).toHaveLength(1);
+    void next;
+  });
+
+  it("sends a steer again once the turn starts when refused before its start was read", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    let steered: unknown;
+    void turn.steer("more").then(
+      (value) => (steered = value),
+      (error: unknown) => (steered = error),
+    );
+    // Past the second the steer waits for the turn's start, it goes, and is refused.
+    await vi.advanceTimersByTimeAsync(1_000);
+    const [refused] = sentOf("turn/steer");
+    transport.deliver({
+      id: refused!.id,
+      error: { code: -32600, message: "no active turn to steer" },
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(steered).toBeUndefined();
+    transport.deliver(started("t1"));
+    await vi.advanceTimersByTimeAsync(0);
+    const [, again] = sentOf("turn/steer");
+    expect(again?.params).toMatchObject({ expectedTurnId: "t1" });
+    transport.deliver({ id: again!.id, result: { turnId: "t1" } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(steered).toEqual({ turnId: "t1" });
+    // One that ended meanwhile takes no input: the refusal stands.
+    const ending = thread.turn("y");
+    transport.deliver(completed("t1"));
+    await answer(4, "turn/start", { turn: turnOf("t2") });
+    const second = await ending;
+    const failed = second.steer("late").catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const [, , last] = sentOf("turn/steer");
+    transport.deliver({
+      id: last!.id,
+      error: { code: -32600, message: "no active turn to steer" },
+    });
+    transport.deliver(completed("t2"));
+    expect(await failed).toMatchObject({ name: "InvalidRequestError" });
+    expect(sentOf("turn/steer")).toHaveLength(3);
+  });
+
+  it("stops an external message's turn once it starts, its first interrupt refused as too early", async () => {
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("first");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
+    await transport.waitForSent(2);
+    // t1 ended as the message travelled: the server started t2 with it.
+    transport.deliver(completed("t1"));
+    await answer(2, "turn/start", { turn: turnOf("t2") });
+    const interrupt = await transport.waitForSent(3);
+    expect(interrupt).toMatchObject({ method: "turn/interrupt", params: { turnId: "t2" } });
+    transport.deliver({
+      id: interrupt.id,
+      error: { code: -32600, message: "no active turn to interrupt" },
+    });
+    await flush();
+    transport.deliver(started("t2"));
+    const again = await transport.waitForSent(4);
+    expect(again).toMatchObject({ method: "turn/interrupt", params: { turnId: "t2" } });
+    transport.deliver({ id: again.id, result: {} });
+    expect(await steered).toMatchObject({
+      message: expect.stringMatching(/started turn t2 instead, which is interrupted$/),
+    });
+  });
+
+  it("gives a structured turn's parsed result again, whatever signal a later run() gets", async () => {
+    const { z } = await import("zod");
+    const { transport, thread, answer } = setup();
+    const pending = thread.turn("x", { output: z.object({ a: z.string() }) });
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const item = { type: "agentMessage", id: "m", text: '{"a":"b"}' };
+    transport.deliver({ method: "item/completed", params: { threadId: TH, turnId: "t1", item } });
+    transport.deliver(completed("t1"));
+    const first = await turn.run();
+    expect(first.parsed).toEqual({ a: "b" });
+    await expect(turn.run({ signal: AbortSignal.abort() })).resolves.toBe(first);
+  });
+
+  it("ends a read waiting as its reader returns, for a turn its own signal stopped", async () => {
+    for (const kind of ["textStream", "stream"] as const) {
+      const { transport, thread, answer } = setup();
+      const controller = new AbortController();
+      const pending = thread.turn("x", { signal: controller.signal });
+      await answer(1, "turn/start", { turn: turnOf("t1") });
+      const turn = await pending;
+      transport.deliver(started("t1"));
+      const reader = kind === "textStream" ? turn.textStream() : turn.stream();
+      if (kind === "stream") await reader.next();
+      const waiting = reader.next().catch((e: unknown) => e);
+      await flush();
+      // Its interrupted completion has not come yet.
+      controller.abort();
+      await flush();
+      await expect(reader.return!()).resolves.toEqual({ value: undefined, done: true });
+      expect(await waiting).toEqual({ value: undefined, done: true });
+      transport.deliver(completed("t1", "interrupted"));
+    }
+  });
+
+  it("interrupts the turn at once when stream() is given a signal already aborted, read or not", async () => {
+    const { transport, thread, answer, sentOf } = setup();
+    const pending = thread.turn("x");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    transport.deliver(started("t1"));
+    const events = turn.stream({ signal: AbortSignal.abort() });
+    await flush();
+    expect(sentOf("turn/interrupt")).toHaveLength(1);
+    transport.deliver(completed("t1", "interrupted"));
+    await events.return!();
+  });
+});
