@@ -854,11 +854,11 @@ export async function interruptUnfollowed(
     return;
   }
   // Watched from the first send: the start may come while the refusal travels. Its completion,
-  // or the connection's end, ends the wait.
+  // another turn's start there (it will not start then), or the connection's end ends the wait.
   const moved = deferred<string | undefined>();
   const offs = [
     router.onKey("turn/started", "threadId", threadId, (n) => {
-      if (named(n)) moved.resolve(turnIdOf(n));
+      moved.resolve(named(n) ? turnIdOf(n) : undefined);
     }),
     router.onKey("turn/completed", "threadId", threadId, (n) => {
       if (named(n)) moved.resolve(undefined);
