@@ -480,7 +480,14 @@ export class GoalRun {
       }
       default: {
         const named = n.method === "turn/completed" ? params.turn?.id : params.turnId;
-        if (typeof named !== "string") return;
+        if (typeof named !== "string") {
+          // A completion that names no turn ends the turn the thread runs, the latest followed: it
+          // fails a second on, unless a readable completion follows (see `TurnCollector`).
+          const latest =
+            n.method === "turn/completed" ? [...this.#running.values()].at(-1) : undefined;
+          latest?.push(n);
+          return;
+        }
         const turnId = this.#running.has(named) ? named : this.#roots.get(named);
         const turn = turnId === undefined ? undefined : this.#running.get(turnId);
         if (turn === undefined) {

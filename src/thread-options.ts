@@ -267,8 +267,9 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     if (typeof value === "string") {
       if (!isWellFormed(value)) throw loneSurrogate(`options.${key}`);
     } else if (typeof value !== "boolean") {
-      // The copy checked is what is sent.
-      params = checkJson(params, "options");
+      // The copy checked is what is sent. A whole number past 2^53 would go as `1e+21`, which
+      // the runtime refuses where it reads an integer (a config's token limit, say).
+      params = checkJson(params, "options", undefined, true);
       break;
     }
   }
@@ -278,8 +279,13 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     throw new TypeError(`config must be an object, got ${describe(given)}`);
   }
   const config = given ?? undefined;
-  // The runtime would read a null in it as an empty string.
-  if (config !== undefined) refuseNull(config, "config");
+  // A misspelt preset is named as such, before what it would conflict with.
+  const sandboxPreset = sandbox === undefined ? undefined : sandboxMode(sandbox);
+  if (config !== undefined) {
+    // The runtime would read a null in it as an empty string.
+    refuseNull(config, "config");
+    checkConfigKeys(config);
+  }
   checkSandboxSettings(sandbox, params.permissions, config?.[SANDBOX_KEY], {
     networkAccess,
     additionalDirectories,
@@ -309,8 +315,42 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
   const defaultMode = isStart && !setsApprovals(config) ? "autoReview" : undefined;
   const mode = approvalMode === undefined ? defaultMode : approvalMode;
   if (mode !== undefined) Object.assign(params, approvalFields(mode));
-  if (sandbox !== undefined) params.sandbox = sandboxMode(sandbox);
+  if (sandboxPreset !== undefined) params.sandbox = sandboxPreset;
   return params as P;
+}
+
+/**
+ * Refuses the keys of a thread's `config` the runtime would ignore or apply by chance: a dotted key
+ * whose segment is empty or has white space around it (kept as written, so it names no setting),
+ * and a key that another one lies under (`"a.b"` beside `a`, or beside `"a.b.c"`): the runtime
+ * applies the keys in no fixed order, and a table set whole replaces what a dotted key set in it.
+ */
+function checkConfigKeys(config: Record<string, unknown>): void {
+  const keys = Object.keys(config);
+  for (const key of keys) {
+    const segments = key.split(".");
+    if (segments.some((segment) => segment === "" || segment.trim() !== segment)) {
+      throw new TypeError(
+        `config key ${JSON.stringify(key)} must be dot-separated names, none empty or with white ` +
+          "space around it: the runtime would read it as written, a setting it does not know",
+      );
+    }
+  }
+  if (!keys.some((key) => key.includes("."))) return;
+  const given = new Set(keys);
+  for (const key of keys) {
+    for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) {
+      const above = key.slice(0, dot);
+      if (!given.has(above)) continue;
+      throw new TypeError(
+        isPlainObject(config[above])
+          ? `config gives ${above} as a whole table and ${key} apart, which the runtime applies ` +
+              `in no fixed order (the table replacing what ${key} set): give ${key} inside ${above}`
+          : `config gives ${above} a value and ${key} under it, which the runtime cannot both ` +
+              "take: give one",
+      );
+    }
+  }
 }
 
 // Wire strings the server would take empty, and then run with (a model named "") or drop.

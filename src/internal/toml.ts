@@ -340,6 +340,14 @@ function checkPair(pair: unknown, name: string): string {
     throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
   }
   const key = JSON.stringify(pair.slice(0, at).trim());
+  // The runtime trims the key, then splits it at each dot as written: ` a. b` names `a` and ` b`.
+  const segments = pair.slice(0, at).trim().split(".");
+  if (segments.some((segment) => segment === "" || segment.trim() !== segment)) {
+    throw new TypeError(
+      `${name} (key ${key}) must be dot-separated names, none empty or with white space around ` +
+        "it: the runtime would read it as written, a setting it does not know",
+    );
+  }
   if (hasControlCharacter(pair, true)) {
     throw new TypeError(
       `${name} (key ${key}) must not contain control characters such as newlines or NUL; ` +

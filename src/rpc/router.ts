@@ -437,8 +437,8 @@ export class Router {
   // never saw), the latest few: a start of one, should it come after all, runs nothing. Each is
   // kept until its start comes or the thread ends, the oldest dropped past ENDED_FIRST_KEPT.
   readonly #endedFirst = new Map<string, Set<string>>();
-  // The latest turns completed (the id their completion named, to its thread), however many
-  // threads ran them: a start of one sent again runs nothing. The oldest dropped past
+  // The latest turns completed (the id their start named, else their completion's, to its thread),
+  // however many threads ran them: a start of one sent again runs nothing. The oldest dropped past
   // COMPLETED_KEPT.
   readonly #completed = new Map<string, string>();
   // Server requests of a turn: `serverRequest/resolved` names only the request, not the turn.
@@ -481,7 +481,8 @@ export class Router {
           return;
         }
       }
-      if (this.#completedOn(threadId, id) || this.#completedOn(threadId, rootTurnOf(n))) return;
+      // By its own id only: a new turn may name a completed one as its root (`rootTurnId`).
+      if (this.#completed.get(id) === threadId) return;
       this.#running.set(threadId, n);
       this.#runningUnseen.delete(threadId);
     });
@@ -490,13 +491,14 @@ export class Router {
       const threadId = threadIdOf(n);
       const id = turnIdOf(n);
       if (threadId === undefined || id === undefined) return this.#unnamed(n);
-      this.#completed.delete(id);
-      this.#completed.set(id, threadId);
-      if (this.#completed.size > COMPLETED_KEPT) {
-        this.#completed.delete(this.#completed.keys().next().value!);
-      }
       const started = this.#running.get(threadId);
-      if (started !== undefined && (id === turnIdOf(started) || id === rootTurnOf(started))) {
+      const startedId = started === undefined ? undefined : turnIdOf(started)!;
+      // The id its start named (a review's running turn), as its start may come again.
+      this.#noteCompleted(
+        startedId !== undefined && id === rootTurnOf(started!) ? startedId : id,
+        threadId,
+      );
+      if (started !== undefined && (id === startedId || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
       } else if (!this.#runningUnseen.delete(threadId)) {
         const endedFirst = this.#endedFirst.get(threadId) ?? new Set<string>();
@@ -508,8 +510,12 @@ export class Router {
     });
   }
 
-  #completedOn(threadId: string, turnId: string | undefined): boolean {
-    return turnId !== undefined && this.#completed.get(turnId) === threadId;
+  #noteCompleted(turnId: string, threadId: string): void {
+    this.#completed.delete(turnId);
+    this.#completed.set(turnId, threadId);
+    if (this.#completed.size > COMPLETED_KEPT) {
+      this.#completed.delete(this.#completed.keys().next().value!);
+    }
   }
 
   // A thread the server closed, archived or deleted is no longer one this client unsubscribed
@@ -894,6 +900,7 @@ export class Router {
             assign(turnId);
           }
         } else if (own === turnId) mine = true;
+        else if (own === undefined) mine = n.method === "turn/completed";
         // The running turn's events (a hook's) but its completion, as live routing takes them.
         else if (child !== undefined && own === child) mine = n.method !== "turn/completed";
         else {
@@ -917,7 +924,8 @@ export class Router {
       return true;
     }
     const own = turnIdOf(n);
-    if (own === undefined) return false;
+    // A completion naming no turn, held for the thread: of the turn it runs, as live routing reads it.
+    if (own === undefined) return n.method === "turn/completed";
     const assign = this.#heldRequests.get(n);
     if (assign !== undefined) {
       if (own !== turnId && this.#childTurns.get(own) !== turnId) return false;
@@ -1186,11 +1194,14 @@ export class Router {
   }
 
   // A completion that names no turn (a fault of the server's) ends the turn the thread runs: the
-  // turn of this client bound there takes it, and fails unless a readable completion follows.
+  // turn of this client bound there takes it, and fails unless a readable completion follows; one
+  // being started there takes it once bound (see `#heldFor`).
   #completedUnnamed(n: RawNotification): void {
     const threadId = threadIdOf(n);
-    const holder = threadId === undefined ? undefined : this.#queues.get(threadId)?.holder;
+    if (threadId === undefined) return;
+    const holder = this.#queues.get(threadId)?.holder;
     if (holder !== undefined && "push" in holder) this.#push(holder as TurnSink, n);
+    else this.#pendingByThread.get(threadId)?.push(n);
   }
 
   #deliverToTurn(turnId: string, sink: TurnSink, n: RawNotification): void {

@@ -465,6 +465,53 @@ describe("typed settings and config", () => {
     expect(start({ config: null }).params).toMatchObject({ config: null });
   });
 
+  it("refuses config keys the runtime would ignore or apply by chance, naming them", () => {
+    const spaced =
+      "must be dot-separated names, none empty or with white space around it: the runtime would " +
+      "read it as written, a setting it does not know";
+    for (const [config, message] of [
+      [
+        { "sandbox_workspace_write. writable_roots": ["/x"] },
+        `config key "sandbox_workspace_write. writable_roots" ${spaced}`,
+      ],
+      [{ " model": "o3" }, `config key " model" ${spaced}`],
+      [{ "a..b": 1 }, `config key "a..b" ${spaced}`],
+      [
+        {
+          sandbox_workspace_write: { exclude_slash_tmp: true },
+          "sandbox_workspace_write.writable_roots": ["/x"],
+        },
+        "config gives sandbox_workspace_write as a whole table and sandbox_workspace_write.writable_roots apart, which the runtime applies in no fixed order (the table replacing what sandbox_workspace_write.writable_roots set): give sandbox_workspace_write.writable_roots inside sandbox_workspace_write",
+      ],
+      [
+        { "a.b": true, "a.b.x": 1 },
+        "config gives a.b a value and a.b.x under it, which the runtime cannot both take: give one",
+      ],
+    ] as const) {
+      expect(() => start({ config })).toThrow(new TypeError(message));
+    }
+    // Keys nested in a table are names of their own (a provider's, say), spaces and all.
+    const nested = { model_providers: { "my provider": { name: "mine" } }, "a.b": 1, "a.c": 2 };
+    expect(start({ config: nested }).params).toMatchObject({ config: nested });
+  });
+
+  it("refuses a whole number past 2^53 in config, which JSON would send as 1e+21", () => {
+    expect(() => start({ config: { model_auto_compact_token_limit: 1e21 } })).toThrow(
+      new RangeError(
+        "options.config.model_auto_compact_token_limit must be an integer between -(2^53-1) and 2^53-1, got 1e+21",
+      ),
+    );
+  });
+
+  it("names a misspelt sandbox preset before what it would conflict with", () => {
+    for (const options of [
+      { sandbox: "readonly", config: { sandbox_mode: "read-only" } },
+      { sandbox: "readonly", permissions: ":workspace" },
+    ]) {
+      expect(() => start(options)).toThrow(/^sandbox must be one of/);
+    }
+  });
+
   it("refuses a setting given both ways, dotted or nested, naming both", () => {
     const cases: Array<[object, string]> = [
       [

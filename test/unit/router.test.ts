@@ -246,6 +246,15 @@ describe("Router", () => {
       transport.deliver(start);
       expect(router.runningStart("th")).toBeUndefined();
     }
+    // A new turn naming a completed one as its root (`rootTurnId`) runs.
+    const rooted = {
+      method: "turn/started",
+      params: { threadId: "th", turn: { id: "t3", rootTurnId: "t1" } },
+    };
+    transport.deliver(rooted);
+    expect(router.runningStart("th")).toEqual(rooted);
+    transport.deliver(completed("t3"));
+    expect(router.runningStart("th")).toBeUndefined();
     // A turn of that id completed on another thread is none of this one's.
     transport.deliver(completed("t2", "other"));
     const t2 = { method: "turn/started", params: { threadId: "th", turn: { id: "t2" } } };

@@ -34,6 +34,25 @@ describe("configArgs", () => {
     expect(configArgs(["-x=1", " -y=2"])).toEqual(["--config=-x=1", "--config", " -y=2"]);
   });
 
+  it("refuses a key=value whose key has an empty segment or one with white space around it", () => {
+    for (const pair of [
+      "sandbox_workspace_write. network_access=true",
+      "a .b=1",
+      "a..b=1",
+      ".a=1",
+    ]) {
+      const key = JSON.stringify(pair.slice(0, pair.indexOf("=")).trim());
+      expect(() => configArgs([pair])).toThrow(
+        new TypeError(
+          `configOverrides[0] (key ${key}) must be dot-separated names, none empty or with white ` +
+            "space around it: the runtime would read it as written, a setting it does not know",
+        ),
+      );
+    }
+    // The key itself may have white space around it: the runtime trims it.
+    expect(configArgs([" model = o3"])).toEqual(["--config", " model = o3"]);
+  });
+
   it("rejects whole numbers past 2^53, which the runtime would read as another number or a string", () => {
     for (const n of [2 ** 53, 1e19, -1e19, 1e21, Number.MAX_VALUE]) {
       const err = configError({ model_context_window: n });

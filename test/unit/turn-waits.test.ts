@@ -3341,3 +3341,53 @@ describe("a turn's handle at the edges of its life", () => {
     await events.return!();
   });
 });
+
+describe("a completion that names no turn", () => {
+  const nameless = {
+    method: "turn/completed",
+    params: { threadId: TH, turn: { status: "completed", items: [], error: null } },
+  };
+
+  it("ends the turn it came for a second on, read before the answer to turn/start too", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer, tables } = setup();
+    const pending = thread.turn("x");
+    await transport.waitForSent(1);
+    // Held for the turn being started, with its start.
+    transport.deliver(started("t1"));
+    transport.deliver(nameless);
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await pending;
+    const ran = turn.run().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await ran).toMatchObject({
+      message: expect.stringMatching(/^turn t1 ended with a turn\/completed the SDK cannot read/),
+    });
+    expect(tables().queues).toBe(0);
+  });
+
+  it("ends a goal run's turn a second on, and with it the run", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, thread, answer, tables } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    let settled = false;
+    const goal = thread
+      .runGoal("g")
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await vi.advanceTimersByTimeAsync(0);
+    transport.deliver(started("g1"));
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    transport.deliver(nameless);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toBe(true);
+    expect(await goal).toMatchObject({ name: "TurnFailedError" });
+    expect(tables().queues).toBe(0);
+  });
+});
