@@ -592,6 +592,7 @@ export class ServerRequestDispatcher {
       turnHandlers: this.#turnHandlers.size,
       threadTools: this.#threadTools.size,
       inflight: this.#inflight.size,
+      lingering: this.#lingering.size,
       parents: this.#parents.size,
     };
   }
@@ -740,15 +741,19 @@ export class ServerRequestDispatcher {
     // Kept from the start, so a `serverRequest/resolved` or the end of the turn or thread that
     // comes while it waits for its turn to be bound is not missed.
     // One at a time per id: the connection does not hand on a request sent again in flight.
-    const entry: Inflight = { controller, threadId, turnId, withdrawn: false };
+    // Of the turn that owns it as far as is known now (a review's, for the turn it runs), whose
+    // end withdraws it while it waits (on a resume's handlers, say).
+    const first = turnId === undefined ? undefined : this.#router.turnFor(turnId);
+    const entry: Inflight = { controller, threadId, turnId: first, withdrawn: false };
     this.#inflight.set(request.id, entry);
     this.#watchTurnEnds();
     try {
       return await this.#respond(request, params, context, entry, uncopied);
     } finally {
       this.#inflight.delete(request.id);
-      if (entry.turnId !== undefined && this.#lingering.has(entry.turnId)) {
-        this.#endLingering(entry.turnId);
+      // Both owners it had, should it have been handed on (held for a review being started).
+      for (const owner of new Set([first, entry.turnId])) {
+        if (owner !== undefined && this.#lingering.has(owner)) this.#endLingering(owner);
       }
       this.#unwatchTurnEnds();
       if (!controller.signal.aborted) controller.abort(new Error("the request was answered"));

@@ -2068,3 +2068,63 @@ describe("server request handlers that throw odd values", () => {
     });
   });
 });
+
+describe("a request of a review's running turn", () => {
+  // As setup() wires them, without a turn bound.
+  const wired = (options: DispatcherOptions) => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const router = new Router(connection);
+    const dispatcher = new ServerRequestDispatcher(router, options);
+    connection.setServerRequestHandler(dispatcher.handle);
+    return { transport, router, dispatcher };
+  };
+  const approvalIn = (id: number, turnId: string) => ({
+    id,
+    method: "item/commandExecution/requestApproval",
+    params: { threadId: "th-r", turnId, itemId: "i", command: "ls", commandActions: [] },
+  });
+  const runningStarted = {
+    method: "turn/started",
+    params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
+  };
+  const ended = (id: string) => ({
+    method: "turn/completed",
+    params: { threadId: "th-r", turn: { id, status: "interrupted", items: [] } },
+  });
+
+  it("is withdrawn by the review's end while it waits for a resume's handlers", async () => {
+    const asked: string[] = [];
+    const { transport, router, dispatcher } = wired({
+      approvals: { commandExecution: () => (asked.push("client"), new Promise(() => {})) },
+    });
+    const review = { push: (n: RawNotification) => n.method === "turn/completed", fail: () => {} };
+    dispatcher.setTurnHandlers("review-1", { approvals: approvalPolicies.acceptAll() });
+    takeSlot(router, "th-r").bind("review-1", review, { childStart: true });
+    transport.deliver(runningStarted);
+    const endResume = router.holdRequests("th-r");
+    transport.deliver(approvalIn(8, "run-1"));
+    transport.deliver(ended("review-1"));
+    endResume();
+    expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "decline" } });
+    expect(asked).toEqual([]);
+    expect(dispatcher.stats).toMatchObject({ inflight: 0, turnHandlers: 0 });
+  });
+
+  it("leaves no turn waiting for its answers once answered, handed on to the review", async () => {
+    const { transport, router, dispatcher } = wired({ approvals: approvalPolicies.declineAll() });
+    const slot = takeSlot(router, "th-r");
+    transport.deliver(runningStarted);
+    transport.deliver(approvalIn(8, "run-1"));
+    await Promise.resolve();
+    // Left, then a completion naming the running turn: it waits for the request's answer.
+    router.setSubscribed("th-r", false);
+    transport.deliver(ended("run-1"));
+    dispatcher.setTurnHandlers("review-1", { approvals: approvalPolicies.acceptAll() });
+    const sink = { push: () => false, fail: () => dispatcher.endTurn("review-1") };
+    expect(slot.bind("review-1", sink, { childStart: true })).toBe("ended");
+    expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "accept" } });
+    await vi.waitFor(() => expect(dispatcher.stats.inflight).toBe(0));
+    expect(dispatcher.stats).toMatchObject({ turnHandlers: 0, lingering: 0 });
+  });
+});
