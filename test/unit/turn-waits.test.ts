@@ -76,6 +76,20 @@ function setup(answerClears = true) {
 // Lets every promise callback queued so far run.
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+// A goal run whose outcome is kept (its error, if it fails), and whether it has settled yet.
+function watchedGoal(
+  thread: ThreadType,
+  objective: string,
+  options?: Parameters<ThreadType["runGoal"]>[1],
+) {
+  const run = { settled: false, goal: undefined as unknown as Promise<unknown> };
+  run.goal = thread
+    .runGoal(objective, options)
+    .catch((e: unknown) => e)
+    .finally(() => (run.settled = true));
+  return run;
+}
+
 // Unsubscribes from the thread, the server answering with the n-th message the client sent.
 async function leave(
   { thread, answer }: Pick<ReturnType<typeof setup>, "thread" | "answer">,
@@ -1745,11 +1759,7 @@ describe("stopping what the caller gave up on", () => {
     const { transport, thread, answer, tables } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "a goal", status });
     const controller = new AbortController();
-    let settled = false;
-    const goal = thread
-      .runGoal("a goal", { signal: controller.signal })
-      .catch((e: unknown) => e)
-      .finally(() => (settled = true));
+    const run = watchedGoal(thread, "a goal", { signal: controller.signal });
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     await flush();
     controller.abort();
@@ -1771,8 +1781,8 @@ describe("stopping what the caller gave up on", () => {
     transport.deliver(completed("t1", "interrupted"));
     await flush();
     // Ended with that turn, not at the abort's 10 s bound.
-    expect(settled).toBe(true);
-    expect(await goal).toMatchObject({ name: "AbortError", result: { id: "t1" } });
+    expect(run.settled).toBe(true);
+    expect(await run.goal).toMatchObject({ name: "AbortError", result: { id: "t1" } });
     expect(tables().queues).toBe(0);
   });
 
@@ -1781,11 +1791,7 @@ describe("stopping what the caller gave up on", () => {
     const { transport, thread, answer, sentOf } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "g", status, updatedAt: 1 });
     const controller = new AbortController();
-    let settled = false;
-    const goal = thread
-      .runGoal("g", { signal: controller.signal })
-      .catch((e: unknown) => e)
-      .finally(() => (settled = true));
+    const run = watchedGoal(thread, "g", { signal: controller.signal });
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     transport.deliver(started("g1"));
     await flush();
@@ -1806,10 +1812,10 @@ describe("stopping what the caller gave up on", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(sentOf("thread/goal/set")[2]?.params).toMatchObject({ status: "complete" });
     await vi.advanceTimersByTimeAsync(999);
-    expect(settled).toBe(false);
+    expect(run.settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(settled).toBe(true);
-    expect(await goal).toBeInstanceOf(TurnAbortedError);
+    expect(run.settled).toBe(true);
+    expect(await run.goal).toBeInstanceOf(TurnAbortedError);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -1817,12 +1823,8 @@ describe("stopping what the caller gave up on", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, thread, answer, sentOf } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
-    let settled = false;
     // Its timeout ends just before the 30 s the run waits for a first turn.
-    const goal = thread
-      .runGoal("g", { timeout: 30_000 })
-      .catch((e: unknown) => e)
-      .finally(() => (settled = true));
+    const run = watchedGoal(thread, "g", { timeout: 30_000 });
     await vi.advanceTimersByTimeAsync(10);
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     transport.stopAnswering("thread/read");
@@ -1839,10 +1841,10 @@ describe("stopping what the caller gave up on", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(sentOf("thread/goal/set")).toHaveLength(2);
     expect(sentOf("turn/interrupt").map((m) => m.params)).toEqual([{ threadId: TH, turnId: "g1" }]);
-    expect(settled).toBe(false);
+    expect(run.settled).toBe(false);
     transport.deliver(completed("g1", "interrupted"));
     await vi.advanceTimersByTimeAsync(0);
-    const err = await goal;
+    const err = await run.goal;
     expect(err).toBeInstanceOf(TurnAbortedError);
     expect(err).toMatchObject({ result: { id: "g1" } });
   });
@@ -2702,11 +2704,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
   it("ends an aborted run at once when the turn it found starting completes before its start", async () => {
     const { transport, thread, answer } = setup();
     const controller = new AbortController();
-    let settled = false;
-    const goal = thread
-      .runGoal("g", { signal: controller.signal })
-      .catch((e: unknown) => e)
-      .finally(() => (settled = true));
+    const run = watchedGoal(thread, "g", { signal: controller.signal });
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     await flush();
     transport.stopAnswering("thread/read");
@@ -2718,8 +2716,8 @@ describe("a goal run on a thread with a turn it took for running", () => {
     transport.deliver(completed("g1", "interrupted"));
     transport.deliver(started("g1"));
     await flush();
-    expect(settled).toBe(true);
-    expect(await goal).toMatchObject({ name: "AbortError", result: { id: "g1" } });
+    expect(run.settled).toBe(true);
+    expect(await run.goal).toMatchObject({ name: "AbortError", result: { id: "g1" } });
   });
 
   it("pauses a goal activated as the client left the thread, unless it already ended", async () => {
@@ -3224,10 +3222,8 @@ describe("a turn's handle at the edges of its life", () => {
 
   it("sends a steer again once the turn starts when refused before its start was read", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
-    const { transport, thread, answer, sentOf } = setup();
-    const pending = thread.turn("x");
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    const turn = await pending;
+    const { transport, thread, answer, sentOf, turnT1 } = setup();
+    const turn = await turnT1(false);
     let steered: unknown;
     void turn.steer("more").then(
       (value) => (steered = value),
@@ -3267,11 +3263,8 @@ describe("a turn's handle at the edges of its life", () => {
   });
 
   it("stops an external message's turn once it starts, its first interrupt refused as too early", async () => {
-    const { transport, thread, answer } = setup();
-    const pending = thread.turn("first");
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    const turn = await pending;
-    transport.deliver(started("t1"));
+    const { transport, answer, turnT1 } = setup();
+    const turn = await turnT1();
     const steered = turn.steer(externalMessage("ci", "deploy failed")).catch((e: unknown) => e);
     await transport.waitForSent(2);
     // t1 ended as the message travelled: the server started t2 with it.
@@ -3329,11 +3322,8 @@ describe("a turn's handle at the edges of its life", () => {
   });
 
   it("interrupts the turn at once when stream() is given a signal already aborted, read or not", async () => {
-    const { transport, thread, answer, sentOf } = setup();
-    const pending = thread.turn("x");
-    await answer(1, "turn/start", { turn: turnOf("t1") });
-    const turn = await pending;
-    transport.deliver(started("t1"));
+    const { transport, sentOf, turnT1 } = setup();
+    const turn = await turnT1();
     const events = turn.stream({ signal: AbortSignal.abort() });
     await flush();
     expect(sentOf("turn/interrupt")).toHaveLength(1);
