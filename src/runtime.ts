@@ -30,7 +30,9 @@ export function locateRuntime(
   platform: NodeJS.Platform = process.platform,
   arch: string = process.arch,
 ): RuntimeLocation {
-  const target = TARGETS[`${platform}-${arch}`];
+  // Android (Termux) runs the Linux build, as the runtime's own launcher does.
+  const system = platform === "android" ? "linux" : platform;
+  const target = TARGETS[`${system}-${arch}`];
   if (target === undefined) {
     throw new Error(
       `The Codex runtime has no build for ${platform}-${arch}. ` +
@@ -38,7 +40,7 @@ export function locateRuntime(
     );
   }
   // Only an error needs it: reading @openai/codex's manifest is not paid on the way to a binary.
-  const install = () => `npm install ${installSpec(target.pkg, platform, arch)}`;
+  const install = () => `npm install ${installSpec(target.pkg, system, arch)}`;
   const pkgRoot = findPlatformPackage(target.pkg);
   if (pkgRoot === undefined) {
     throw new Error(

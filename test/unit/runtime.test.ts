@@ -35,6 +35,19 @@ describe("locateRuntime", () => {
     expect(message).not.toContain("npm ci");
   });
 
+  it("runs the Linux build on Android (Termux), as the runtime's own launcher does", () => {
+    // The binary, or (where the Linux package is not installed) the same error naming it.
+    const outcome = (platform: NodeJS.Platform) => {
+      try {
+        return locateRuntime(platform, process.arch);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(outcome("android")).toEqual(outcome("linux"));
+    expect(JSON.stringify(outcome("android"))).not.toContain("no build");
+  });
+
   it("points at codexBin on a platform the runtime does not ship for", () => {
     expect(() => locateRuntime("aix", "ppc64")).toThrow(/no build for aix-ppc64.*codexBin/);
   });
