@@ -18,7 +18,7 @@ import {
   THREAD_START_PARAMS_FIELDS,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
-import { refuseNull } from "./internal/toml.js";
+import { refuseKeysUnder, refuseNull, spacedSegments } from "./internal/toml.js";
 import {
   checkJson,
   isWellFormed,
@@ -321,36 +321,18 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
 
 /**
  * Refuses the keys of a thread's `config` the runtime would ignore or apply by chance: a dotted key
- * whose segment is empty or has white space around it (kept as written, so it names no setting),
- * and a key that another one lies under (`"a.b"` beside `a`, or beside `"a.b.c"`): the runtime
- * applies the keys in no fixed order, and a table set whole replaces what a dotted key set in it.
+ * whose segment is empty or has white space around it, and a key that another one lies under
+ * (`"a.b"` beside `a`, or beside `"a.b.c"`): the runtime applies the keys in no fixed order.
  */
 function checkConfigKeys(config: Record<string, unknown>): void {
   const keys = Object.keys(config);
   for (const key of keys) {
-    const segments = key.split(".");
-    if (segments.some((segment) => segment === "" || segment.trim() !== segment)) {
-      throw new TypeError(
-        `config key ${JSON.stringify(key)} must be dot-separated names, none empty or with white ` +
-          "space around it: the runtime would read it as written, a setting it does not know",
-      );
-    }
+    const spaced = spacedSegments(key);
+    if (spaced !== undefined) throw new TypeError(`config key ${JSON.stringify(key)} ${spaced}`);
   }
   if (!keys.some((key) => key.includes("."))) return;
-  const given = new Set(keys);
-  for (const key of keys) {
-    for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) {
-      const above = key.slice(0, dot);
-      if (!given.has(above)) continue;
-      throw new TypeError(
-        isPlainObject(config[above])
-          ? `config gives ${above} as a whole table and ${key} apart, which the runtime applies ` +
-              `in no fixed order (the table replacing what ${key} set): give ${key} inside ${above}`
-          : `config gives ${above} a value and ${key} under it, which the runtime cannot both ` +
-              "take: give one",
-      );
-    }
-  }
+  const order = "which the runtime applies in no fixed order, the table replacing what the key set";
+  refuseKeysUnder(keys, (table) => isPlainObject(config[table]), "config", order);
 }
 
 // Wire strings the server would take empty, and then run with (a model named "") or drop.

@@ -288,20 +288,51 @@ function refuseOverlaps(pairs: readonly string[]): void {
     }
     given.set(key, pair);
   }
-  for (const key of given.keys()) {
+  refuseKeysUnder(
+    given.keys(),
+    (table) => given.get(table)![table.length + 1] === "{",
+    "configOverrides",
+    "of which the later would overrule the other",
+  );
+}
+
+/**
+ * Refuses a key of `keys` that another of them lies under: a table given whole (`isTable`) and a
+ * key of it given apart, which `order` says how the runtime weighs, or a value and a key under it,
+ * which it cannot both take. `name` is what gives them.
+ */
+export function refuseKeysUnder(
+  keys: Iterable<string>,
+  isTable: (key: string) => boolean,
+  name: string,
+  order: string,
+): void {
+  const given = new Set(keys);
+  for (const key of given) {
     for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) {
-      const above = given.get(key.slice(0, dot));
-      if (above === undefined) continue;
-      const table = keyOf(above);
+      const above = key.slice(0, dot);
+      if (!given.has(above)) continue;
       throw new TypeError(
-        above[table.length + 1] === "{"
-          ? `configOverrides gives ${table} as a whole table and ${key} apart, of which the ` +
-              `later would overrule the other: give ${key} inside ${table}`
-          : `configOverrides gives ${table} a value and ${key} under it, which the runtime ` +
-              "cannot both take: give one",
+        isTable(above)
+          ? `${name} gives ${above} as a whole table and ${key} apart, ${order}: give ${key} ` +
+              `inside ${above}`
+          : `${name} gives ${above} a value and ${key} under it, which the runtime cannot both ` +
+              "take: give one",
       );
     }
   }
+}
+
+/**
+ * Why a dotted key the runtime splits as written names no setting: an empty segment, or one with
+ * white space around it (` a. b` names `a` and ` b`); undefined when it has neither.
+ */
+export function spacedSegments(key: string): string | undefined {
+  const spaced = key.split(".").some((segment) => segment === "" || segment.trim() !== segment);
+  return spaced
+    ? "must be dot-separated names, none empty or with white space around it: the runtime " +
+        "would read it as written, a setting it does not know"
+    : undefined;
 }
 
 // A table as a TOML inline table, each key quoted where a bare one would not read back.
@@ -340,14 +371,9 @@ function checkPair(pair: unknown, name: string): string {
     throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
   }
   const key = JSON.stringify(pair.slice(0, at).trim());
-  // The runtime trims the key, then splits it at each dot as written: ` a. b` names `a` and ` b`.
-  const segments = pair.slice(0, at).trim().split(".");
-  if (segments.some((segment) => segment === "" || segment.trim() !== segment)) {
-    throw new TypeError(
-      `${name} (key ${key}) must be dot-separated names, none empty or with white space around ` +
-        "it: the runtime would read it as written, a setting it does not know",
-    );
-  }
+  // The runtime trims the key, then splits it at each dot as written.
+  const spaced = spacedSegments(pair.slice(0, at).trim());
+  if (spaced !== undefined) throw new TypeError(`${name} (key ${key}) ${spaced}`);
   if (hasControlCharacter(pair, true)) {
     throw new TypeError(
       `${name} (key ${key}) must not contain control characters such as newlines or NUL; ` +

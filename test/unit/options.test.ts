@@ -481,7 +481,7 @@ describe("typed settings and config", () => {
           sandbox_workspace_write: { exclude_slash_tmp: true },
           "sandbox_workspace_write.writable_roots": ["/x"],
         },
-        "config gives sandbox_workspace_write as a whole table and sandbox_workspace_write.writable_roots apart, which the runtime applies in no fixed order (the table replacing what sandbox_workspace_write.writable_roots set): give sandbox_workspace_write.writable_roots inside sandbox_workspace_write",
+        "config gives sandbox_workspace_write as a whole table and sandbox_workspace_write.writable_roots apart, which the runtime applies in no fixed order, the table replacing what the key set: give sandbox_workspace_write.writable_roots inside sandbox_workspace_write",
       ],
       [
         { "a.b": true, "a.b.x": 1 },
