@@ -477,23 +477,32 @@ export class StructuredOutputError extends CodexError {
 }
 
 // The first few issues, each with its path, so a log line says what went wrong. The issues come
-// from a user's `validate`, so anything malformed is described rather than trusted.
+// from a user's `validate`, so anything malformed is described rather than trusted: the list
+// itself may be a proxy or have getters that throw.
 function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
-  const list: readonly unknown[] = Array.isArray(issues) ? issues : [];
-  const shown = list.slice(0, 3).map((issue) => {
-    if (typeof issue !== "object" || issue === null) return `malformed issue (${describe(issue)})`;
-    // The issue is the validator's: a getter of it may throw.
-    try {
-      const { message, path } = issue as { message?: unknown; path?: unknown };
-      const text = typeof message === "string" ? message : "(no message)";
-      const keys = Array.isArray(path) ? path.map(pathKey) : path == null ? [] : [pathKey(path)];
-      return keys.length === 0 ? text : `${keys.join(".")}: ${text}`;
-    } catch {
-      return "an issue that cannot be read";
-    }
-  });
-  if (list.length > shown.length) shown.push(`and ${list.length - shown.length} more`);
-  return shown.join("; ");
+  try {
+    const list: readonly unknown[] = Array.isArray(issues) ? issues : [];
+    const count = list.length;
+    const shown: string[] = [];
+    for (let i = 0; i < count && i < 3; i++) shown.push(summarizeIssue(list[i]));
+    if (count > shown.length) shown.push(`and ${count - shown.length} more`);
+    return shown.join("; ");
+  } catch {
+    return "issues that cannot be read";
+  }
+}
+
+function summarizeIssue(issue: unknown): string {
+  if (typeof issue !== "object" || issue === null) return `malformed issue (${describe(issue)})`;
+  // The issue is the validator's: a getter of it may throw.
+  try {
+    const { message, path } = issue as { message?: unknown; path?: unknown };
+    const text = typeof message === "string" ? message : "(no message)";
+    const keys = Array.isArray(path) ? path.map(pathKey) : path == null ? [] : [pathKey(path)];
+    return keys.length === 0 ? text : `${keys.join(".")}: ${text}`;
+  } catch {
+    return "an issue that cannot be read";
+  }
 }
 
 // One segment of an issue's path: a key, or a `{ key }` object.

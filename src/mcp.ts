@@ -185,9 +185,10 @@ export async function startMcpLogin(
   });
   // Nobody may ever wait; a close then must not surface as an unhandled rejection.
   completion.catch((err: unknown) => log.debug(`MCP login of ${serverName} ended`, err));
+  // A login the server named is ended by the completion naming it (one naming none is another
+  // attempt's); one it did not name (an older server's) by the server's next completion.
   const ours = (c: McpLoginCompletion) =>
-    c.name === serverName &&
-    (state.loginId === undefined || c.loginId == null || c.loginId === state.loginId);
+    c.name === serverName && (state.loginId === undefined || c.loginId === state.loginId);
   const finish = () => {
     offCompleted();
     offClose();

@@ -81,11 +81,13 @@ export function assembleResult(
   const completionItems =
     Array.isArray(turn.items) && turn.items.length > 0 ? turn.items : undefined;
   if (answer === null && completionItems !== undefined && !items.some(isAgentMessage)) {
-    const wellFormed = completionItems.filter(isItem);
-    if (wellFormed.some(isAgentMessage)) {
-      const collected = new Set(items.map((item) => item.id));
-      source = items.concat(wellFormed.filter((item) => !collected.has(item.id)));
-      answer = pickFinalMessage(wellFormed);
+    // Not those under the id of an item collected (a fault of the server's): the answer is
+    // taken from the items the result holds, as `answerDisplay` reads it.
+    const collected = new Set(items.map((item) => item.id));
+    const joining = completionItems.filter((item) => isItem(item) && !collected.has(item.id));
+    if (joining.some(isAgentMessage)) {
+      source = items.concat(joining);
+      answer = pickFinalMessage(joining);
     }
   }
   return {

@@ -1112,6 +1112,10 @@ export class Router {
     // Who listens to every notification as it arrives: one added while it is delivered (a loop
     // opened by a listener) starts with the next.
     const anyBefore = this.#anyListeners;
+    // So with those listening by key, taken before anyone is called (a `codex.on` listener that
+    // sends a resume subscribes by key, and must not take this notification for one to come).
+    const keyed = this.#byKey.size === 0 ? undefined : this.#keyedListeners(n);
+    const keyedBefore = keyed === undefined ? undefined : Array.from(keyed);
     let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
@@ -1168,18 +1172,25 @@ export class Router {
         if (current === listeners || current?.includes(listener) === true) this.#call(listener, n);
       }
     }
-    if (this.#byKey.size > 0) {
-      const keyed = this.#byKey.get(n.method);
-      if (keyed !== undefined) {
-        const key = (n.params as Params | undefined)?.[keyed.field];
-        const set = typeof key === "string" ? keyed.listeners.get(key) : undefined;
-        if (set !== undefined) for (const l of set) this.#call(l, n);
+    if (keyedBefore !== undefined) {
+      for (let i = 0; i < keyedBefore.length; i++) {
+        const listener = keyedBefore[i]!;
+        // One unsubscribed by an earlier listener is called no more.
+        if (keyed!.has(listener)) this.#call(listener, n);
       }
     }
     const now = this.#anyListeners;
     const any = now === anyBefore ? now : now.filter((l) => anyBefore.includes(l));
     for (let i = 0; i < any.length; i++) this.#call(any[i]!, n);
   };
+
+  // The listeners subscribed by key to a notification, if any.
+  #keyedListeners(n: RawNotification): Set<Listener> | undefined {
+    const table = this.#byKey.get(n.method);
+    if (table === undefined) return undefined;
+    const key = (n.params as Params | undefined)?.[table.field];
+    return typeof key === "string" ? table.listeners.get(key) : undefined;
+  }
 
   // A turn's start or end that names no thread or no turn, or a withdrawal that names no request,
   // tells nothing this client can follow: still delivered to whoever reads it, and logged.

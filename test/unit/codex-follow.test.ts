@@ -490,6 +490,21 @@ it("notes no unseen turn when a turn there completed while the resume that said 
   await codex.close();
 });
 
+it("notes the unseen turn of a resume sent by a listener of the completion before it", async () => {
+  const { codex, transport } = await startCodex();
+  let resuming: Promise<unknown> | undefined;
+  codex.on("turn/completed", () => {
+    resuming ??= codex.threadResume("th");
+  });
+  // That completion came before the resume was sent: it is not one that came while it travelled.
+  transport.deliver(completed("earlier"));
+  const resume = await sentWhen(transport, (m) => m.method === "thread/resume");
+  transport.deliver({ id: resume.id, result: { thread: { id: "th", status: ACTIVE } } });
+  await resuming;
+  expect(clientStats(codex)).toMatchObject({ "router.running": 1 });
+  await codex.close();
+});
+
 it("holds the requests sent again with a resume by path for the thread its answer names", async () => {
   const { codex, transport } = await startCodex();
   const resuming = codex.threadResume("th", {

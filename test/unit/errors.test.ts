@@ -776,6 +776,33 @@ describe("StructuredOutputError", () => {
     expect(odd.message).toMatch(/\(null\)\.Symbol\(k\)\.\(bigint\): \(no message\)$/);
     expect(new StructuredOutputError(null, {} as never, result).message).toMatch(/schema: $/);
   });
+
+  it("keeps its class when the issue list itself cannot be read", () => {
+    const throwingConstructor = [{ message: "bad" }];
+    Object.defineProperty(throwingConstructor, "constructor", {
+      get() {
+        throw new Error("constructor getter");
+      },
+    });
+    const slicing = new Proxy([{ message: "bad" }], {
+      get(target, key, receiver) {
+        if (key === "slice" || key === "map") throw new Error("proxy trap");
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const { proxy: revoked, revoke } = Proxy.revocable([], {});
+    revoke();
+    const messages = [throwingConstructor, slicing, revoked].map(
+      (issues) => new StructuredOutputError("{}", issues as never, result).message,
+    );
+    expect(messages.slice(0, 2)).toEqual([
+      "The answer does not match the output schema: bad",
+      "The answer does not match the output schema: bad",
+    ]);
+    expect(messages[2]).toBe(
+      "The answer does not match the output schema: issues that cannot be read",
+    );
+  });
 });
 
 describe("error classes across copies of the SDK", () => {

@@ -113,6 +113,31 @@ describe("startMcpLogin answers", () => {
     await expect(handle.wait()).resolves.toMatchObject({ success: true });
   });
 
+  it("ends a login the server named only with the completion naming it", async () => {
+    const s = setup();
+    const handles = [];
+    for (const loginId of ["a", "b"]) {
+      const pending = startMcpLogin(s.context, "docs", undefined);
+      const sent = await s.transport.waitForSent(handles.length + 1);
+      s.transport.deliver({
+        id: sent.id,
+        result: { authorizationUrl: `http://localhost:1/${loginId}`, loginId },
+      });
+      handles.push(await pending);
+    }
+    for (const loginId of [null, undefined, "b", "a"]) {
+      s.transport.deliver({
+        method: "mcpServer/oauthLogin/completed",
+        params: { name: "docs", loginId, success: loginId !== null, error: null },
+      });
+    }
+    const [a, b] = await Promise.all(handles.map((h) => h.wait({ timeout: 500 })));
+    expect([a, b]).toMatchObject([
+      { loginId: "a", success: true },
+      { loginId: "b", success: true },
+    ]);
+  });
+
   it("drops and logs a completion that does not say how the login ended", async () => {
     const s = setup();
     const { log, entries } = captureLog();

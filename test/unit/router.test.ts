@@ -323,6 +323,32 @@ describe("Router", () => {
     expect(seen).toEqual(["account/updated"]);
   });
 
+  it("gives a keyed listener added while a notification is delivered only the next ones", () => {
+    const { transport, router } = setup();
+    const seen: string[] = [];
+    const record = (n: RawNotification): void => {
+      seen.push((n.params as { turn: { id: string } }).turn.id);
+    };
+    // Added by a listener of the method, and by a keyed listener of the same key.
+    const off = router.on("turn/completed", () => {
+      off();
+      router.onKey("turn/completed", "threadId", "th", record);
+    });
+    const offKeyed = router.onKey("turn/completed", "threadId", "other", () => {
+      offKeyed();
+      router.onKey("turn/completed", "threadId", "other", record);
+    });
+    for (const [threadId, id] of [
+      ["th", "t1"],
+      ["other", "o1"],
+      ["th", "t2"],
+      ["other", "o2"],
+    ]) {
+      transport.deliver({ method: "turn/completed", params: { threadId, turn: { id } } });
+    }
+    expect(seen).toEqual(["t2", "o2"]);
+  });
+
   it("calls no listener an earlier one unsubscribed while a notification is delivered", () => {
     const { transport, router } = setup();
     const calls: string[] = [];
@@ -336,8 +362,14 @@ describe("Router", () => {
     offB = router.on("turn/completed", () => calls.push("B"));
     router.on("turn/completed", () => calls.push("C"));
     offD = router.onAny(() => calls.push("D"));
+    let offF = (): void => undefined;
+    router.onKey("turn/completed", "threadId", "th", () => {
+      calls.push("E");
+      offF();
+    });
+    offF = router.onKey("turn/completed", "threadId", "th", () => calls.push("F"));
     transport.deliver({ method: "turn/completed", params: { threadId: "th", turn: { id: "t" } } });
-    expect(calls).toEqual(["A", "C"]);
+    expect(calls).toEqual(["A", "C", "E"]);
   });
 
   it("keeps interleaved turns apart, each in order", () => {

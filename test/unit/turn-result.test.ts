@@ -63,6 +63,16 @@ describe("assembleResult", () => {
     expect(result.items.map((item) => item.id)).toEqual(["r", "m-from completion"]);
   });
 
+  it("takes no answer from a completion's message under the id of an item collected", () => {
+    // The server's fault: the message the completion carries has the reasoning item's id.
+    const clashing = { ...message("not among the items"), id: "r" } as ThreadItem;
+    const result = assembleResult(turn([clashing, message("joined")]), [other], null, false);
+    expect(result.finalResponse).toBe("joined");
+    expect(result.items.map((item) => item.id)).toEqual(["r", "m-joined"]);
+    const alone = assembleResult(turn([clashing]), [other], null, false);
+    expect(alone).toMatchObject({ finalResponse: null, items: [other] });
+  });
+
   it("gives a review's output only for a code review, from the items or else the completion", () => {
     const exited = { type: "exitedReviewMode", id: "r", review: "looks fine" } as ThreadItem;
     expect(assembleResult(turn([]), [exited], null, true).review).toBe("looks fine");
