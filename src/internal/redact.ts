@@ -714,7 +714,7 @@ export class Secrets {
       pattern.lastIndex = 0;
       if (pattern.test(out)) out = replaceMatches(pattern, out);
     }
-    if (!out.includes("...") && !out.includes("\u2026")) return out;
+    if (!hasEllipsis(out)) return out;
     return cutStarts(out, this.#short, this.#starts, this.#halves);
   }
 
@@ -743,7 +743,7 @@ export class Secrets {
       if (pattern.test(text)) return true;
     }
     if (this.#longForms.some((form) => text.includes(form))) return true;
-    if (!text.includes("...") && !text.includes("\u2026")) return false;
+    if (!hasEllipsis(text)) return false;
     return cutStarts(text, this.#short, this.#starts, this.#halves) !== text;
   }
 
@@ -758,7 +758,12 @@ export class Secrets {
 
   #copy(value: unknown, depth: number, walk: Walk): unknown {
     if (typeof value === "string") return this.text(value);
-    if (typeof value !== "object" || value === null || this.empty) return value;
+    if (this.empty) return value;
+    // No JSON value: a function (a `toJSON` would hand JSON.stringify what it returns) is shown
+    // as `util.inspect` names it, a symbol kept unless its description holds a secret.
+    if (typeof value === "function") return `[Function: ${this.text(functionName(value))}]`;
+    if (typeof value === "symbol") return this.#mentions(value, 0, new Set()) ? REDACTED : value;
+    if (typeof value !== "object" || value === null) return value;
     const known = walk.copies.get(value);
     if (known !== undefined) return known;
     if (depth >= MAX_DEPTH || ++walk.nodes > MAX_NODES) return REDACTED;
@@ -801,9 +806,21 @@ export class Secrets {
 
   #mentions(value: unknown, depth: number, seen: Set<object>): boolean {
     if (typeof value === "string") return this.#mentionedIn(value);
-    if (typeof value !== "object" || value === null) return false;
+    if (typeof value === "symbol") return this.#mentionedIn(value.description ?? "");
+    if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
     if (depth >= MAX_DEPTH) return true;
     if (seen.has(value)) return false;
+    if (typeof value === "function") {
+      // Shown by its name and the properties given it (`[Function: f] { key: ... }`).
+      seen.add(value);
+      if (this.#mentionedIn(functionName(value))) return true;
+      for (const key of Object.keys(value)) {
+        if (this.#mentionedIn(key) || this.#mentions(read(value, key), depth + 1, seen)) {
+          return true;
+        }
+      }
+      return false;
+    }
     // Too much to check (an error holding a socket, say) is too much to trust, as too deep is.
     if (seen.size >= MAX_NODES) return true;
     seen.add(value);
@@ -811,6 +828,8 @@ export class Secrets {
     if (value instanceof Error) {
       if (this.#mentions(value.message, depth, seen)) return true;
       if (this.#mentions(value.stack, depth, seen)) return true;
+      // One that shows itself its own way may show what no property holds.
+      if (typeof read(value, INSPECT) === "function" && this.#shownMentions(value)) return true;
     } else if (value instanceof Map || value instanceof Set) {
       // Entries `util.inspect` shows, which are no properties.
       for (const entry of value) if (this.#mentions(entry, depth + 1, seen)) return true;
@@ -837,11 +856,12 @@ export class Secrets {
     return false;
   }
 
-  // Whether `util.inspect` shows a secret in `value` itself (what it holds is walked apart); one
-  // whose inspection throws is not to be trusted.
+  // Whether `util.inspect` shows a secret in `value`, as deep as `console.log` shows it (an
+  // inspection of its own may show state no property holds); one whose inspection throws is not
+  // to be trusted.
   #shownMentions(value: object): boolean {
     try {
-      return this.#mentionedIn(nodeUtil().inspect(value, { depth: 0, showHidden: true }));
+      return this.#mentionedIn(nodeUtil().inspect(value, { depth: 2, showHidden: true }));
     } catch {
       return true;
     }
@@ -859,7 +879,7 @@ export class Secrets {
         error.code,
         this.text(error.rpcMessage),
         this.value(error.data, depth + 1),
-        error.method,
+        error.method === undefined ? undefined : this.text(error.method),
       );
     }
     if (error instanceof TransportClosedError) {
@@ -889,6 +909,15 @@ export class Secrets {
   }
 }
 
+// The key under which an object shows itself its own way to `util.inspect`.
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+// A function's name, as `util.inspect` reads it; one that cannot be read shows none.
+function functionName(fn: object): string {
+  const name = read(fn, "name");
+  return typeof name === "string" && name !== "" ? name : "(anonymous)";
+}
+
 // A getter's value; one that throws shows nothing here (JSON.stringify would throw instead).
 function read(owner: object, key: PropertyKey): unknown {
   try {
@@ -908,7 +937,12 @@ const MAX_RETIRED = 256;
 
 // An ellipsis, as a cut text ends: found at each position three dots start (in `....` a start
 // cut right after a dot of its own is followed by the last three), or a `…`.
-const ELLIPSIS = /(?=\.\.\.)|\u2026/g;
+// A `…` may come as its JSON escape, from an encoder that writes ASCII alone.
+const ELLIPSIS = /(?=\.\.\.)|\u2026|\\u2026/g;
+
+function hasEllipsis(text: string): boolean {
+  return text.includes("...") || text.includes("\u2026") || text.includes("\\u2026");
+}
 
 /**
  * `text` with what comes right before each ellipsis replaced when it is the start of one of
@@ -1155,7 +1189,8 @@ function secretPattern(secret: string): string {
     const char = secret[i]!;
     const code = secret.charCodeAt(i);
     if (/[A-Za-z0-9]/.test(char)) out += char;
-    else if (char === "\\") out += "\\\\+";
+    // A backslash quoted (a run of them), or written as its `\u` escape.
+    else if (char === "\\") out += "\\\\+(?:u005[cC])?";
     else {
       const hex = code
         .toString(16)

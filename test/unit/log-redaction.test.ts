@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { trapProcessFaults } from "../support/fault/guards.js";
 import { Log, thrownMessage, type Logger } from "../../src/internal/logger.js";
 import { REDACTED, Secrets } from "../../src/internal/redact.js";
+import { JsonRpcError } from "../../src/errors.js";
 
 const KEY = "sk-test-0123456789abcdef";
 
@@ -181,6 +182,43 @@ describe("Log", () => {
     expect(held.text("refused mot\u2026de-pa\u2026 at")).toBe(`refused ${REDACTED}\u2026 at`);
   });
 
+  it("redacts what a detail's functions, symbols and own inspections show, and a JSON-RPC error's method", () => {
+    const { logger, calls } = capture();
+    const log = new Log(logger, "warn", secrets());
+    class HttpError extends Error {
+      readonly #auth = `Bearer ${KEY}`;
+      [inspect.custom](): string {
+        return `HttpError(${this.message}) auth=${this.#auth}`;
+      }
+    }
+    class Holder {
+      readonly #state = { auth: { key: KEY } };
+      [inspect.custom](depth: number, options: object, ins: typeof inspect): string {
+        return `Holder ${ins(this.#state, { ...options, depth })}`;
+      }
+    }
+    const details: unknown[] = [
+      Object.assign(new Error("handler failed"), {
+        retry: Object.assign(() => undefined, { apiKey: KEY }),
+      }),
+      { tag: Symbol(KEY) },
+      { request: { toJSON: () => ({ authorization: `Bearer ${KEY}` }) } },
+      new HttpError("401"),
+      Object.assign(new Error("failed"), { holder: new Holder() }),
+      new JsonRpcError(-32000, `bad key ${KEY}`, undefined, { method: `x/${KEY}` }),
+    ];
+    for (const detail of details) log.warn("a listener threw", detail);
+    expect(calls).toHaveLength(details.length);
+    for (const [, detail] of calls) {
+      const shown = `${inspect(detail, { depth: 4 })}\n${JSON.stringify(detail) ?? ""}`;
+      expect(shown).not.toContain(KEY);
+    }
+    // What shows no secret is kept as it was.
+    const plain = { tag: Symbol("tag"), run: function run() {} };
+    log.warn("plain", plain);
+    expect(calls.at(-1)![1]).toEqual({ tag: plain.tag, run: "[Function: run]" });
+  });
+
   it("reports a detail that refers to itself at once, redacted", () => {
     const { logger, calls } = capture();
     const log = new Log(logger, "warn", secrets());
@@ -269,9 +307,12 @@ describe("Secrets.text", () => {
       expect(out, body).not.toMatch(/7hG2kP9qZ|xW4mN8vB3/);
       expect(JSON.parse(out)).toEqual({ message: expect.stringContaining(REDACTED) });
     }
-    // A backslash in a secret is a run of them once quoted.
+    // A backslash in a secret is a run of them once quoted, or its `\u` escape.
     s.add("pass\\word-0123");
     expect(s.text(JSON.stringify(JSON.stringify("pass\\word-0123")))).toBe(`"\\"${REDACTED}\\""`);
+    expect(s.text('{"m":"pass\\u005cword-0123 and pass\\\\u005Cword-0123"}')).toBe(
+      `{"m":"${REDACTED} and ${REDACTED}"}`,
+    );
   });
 
   it("redacts the start of a secret that a text cut short, before its ellipsis", () => {
@@ -283,6 +324,10 @@ describe("Secrets.text", () => {
       JSON.stringify({ message: `${"x".repeat(30)} ${REDACTED}...` }),
     );
     expect(s.text(`ends ${key.slice(0, 21)}\u2026 here`)).toBe(`ends ${REDACTED}\u2026 here`);
+    // The `…` as its JSON escape, from an encoder that writes ASCII alone.
+    expect(s.text(`{"m":"ends ${key.slice(0, 21)}\\u2026 here"}`)).toBe(
+      `{"m":"ends ${REDACTED}\\u2026 here"}`,
+    );
     // Written escaped, as a provider's JSON quoted in the runtime's message has it.
     const slashed = "sk-live/7hG2kP9qZ/xW4mN8vB3Tt5Rr";
     s.add(slashed);
