@@ -294,7 +294,7 @@ function oneOf(
   const fields = `${pair[0]} or ${pair[1]}`;
   throw new TypeError(
     given.length === 0
-      ? `input item of type "${type}" needs a string ${fields}`
+      ? `input[${index}] of type "${type}" needs a string ${fields}`
       : `input[${index}] gives both ${pair[0]} and ${pair[1]}: give one of them`,
   );
 }
@@ -313,14 +313,15 @@ function toWire(item: unknown, index: number): UserInput {
     Object.hasOwn(FIELDS, type)
       ? FIELDS[type as InputItem["type"]]
       : undefined;
-  if (fields === undefined) throw new TypeError(`unsupported input item: ${describeItem(item)}`);
+  if (fields === undefined)
+    throw new TypeError(`input[${index}] is an unsupported input item: ${describeItem(item)}`);
   const record = item as Record<string, unknown>;
   const out: Record<string, string> = { type: type as string };
   for (const spec of fields) {
     const field = typeof spec === "string" ? spec : oneOf(record, spec, type as string, index);
     const value = record[field];
     if (typeof value !== "string") {
-      throw new TypeError(`input item of type "${String(type)}" needs a string ${field}`);
+      throw new TypeError(`input[${index}] of type "${String(type)}" needs a string ${field}`);
     }
     // An empty URL, path or name is sent as it is, and the item is lost on the way.
     if (type !== "text" && value.trim() === "") {
@@ -382,6 +383,13 @@ export function checkAdditionalContext(context: unknown): void {
     if (typeof value !== "string") {
       throw new TypeError(`${at}.value must be a string, got ${shown(value)}`);
     }
+    const bytes = value.length <= MAX_CONTEXT_BYTES / 3 ? 0 : Buffer.byteLength(value);
+    if (bytes > MAX_CONTEXT_BYTES) {
+      throw new RangeError(
+        `${at}.value is ${bytes.toLocaleString("en-US")} bytes of UTF-8, more than the ` +
+          `${MAX_CONTEXT_BYTES.toLocaleString("en-US")} the runtime keeps whole (it cuts out the middle)`,
+      );
+    }
     if (!(CONTEXT_KINDS as readonly unknown[]).includes(kind)) {
       throw new TypeError(
         `${at}.kind must be one of ${CONTEXT_KINDS.join(", ")}, got ${shown(kind)}`,
@@ -405,6 +413,10 @@ export function checkAdditionalContext(context: unknown): void {
     }
   }
 }
+
+// How long a context entry's value may be, in UTF-8 bytes: the runtime keeps the first and last
+// half of a longer one, whatever the model.
+const MAX_CONTEXT_BYTES = 4000;
 
 // The runtime's rule for the name of an untrusted context entry.
 const CONTEXT_NAME = /^[a-z][a-z0-9_]{0,63}$/;

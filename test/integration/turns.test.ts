@@ -317,6 +317,28 @@ describe("TurnHandle controls", () => {
     expect(JSON.stringify(last.headers) + last.rawBody).toContain("TRACE-OF-THE-STEER");
   });
 
+  it("sends a context value of 4,000 UTF-8 bytes whole, and refuses a longer one before any I/O", async () => {
+    const thread = await t.codex.threadStart();
+    // 4,000 bytes in 3,000 characters: the bound is the runtime's, in bytes.
+    const value = `${"\u00e9".repeat(1000)}${"h".repeat(2000)}`;
+    for (const kind of ["application", "untrusted"] as const) {
+      await expect(
+        thread.run("hi", { additionalContext: { notes: { value: `${value}h`, kind } } }),
+      ).rejects.toThrow(
+        new RangeError(
+          'additionalContext["notes"].value is 4,001 bytes of UTF-8, more than the 4,000 the ' +
+            "runtime keeps whole (it cuts out the middle)",
+        ),
+      );
+    }
+    expect(t.mock.responsesRequests).toHaveLength(0);
+    for (const kind of ["application", "untrusted"] as const) {
+      t.mock.enqueueAssistantMessage("ok");
+      await thread.run("hello", { additionalContext: { notes: { value, kind } } });
+      expect(t.mock.responsesRequests.at(-1)!.rawBody, kind).toContain(value);
+    }
+  });
+
   it("interrupt ends the turn interrupted, and the thread runs again afterwards", async () => {
     const gate = t.mock.gate();
     t.mock.enqueue(sse.textDeltas(["partial"]), { gate });

@@ -160,14 +160,14 @@ describe("toUserInputs", () => {
   it("takes an image or audio by url or by fileId, one of the two", () => {
     for (const type of ["image", "audio"] as const) {
       expect(() => toUserInputs({ type } as never)).toThrow(
-        new TypeError(`input item of type "${type}" needs a string url or fileId`),
+        new TypeError(`input[0] of type "${type}" needs a string url or fileId`),
       );
       // @ts-expect-error -- a url or a file id, not both
       expect(() => toUserInputs([text("a"), { type, url: "data:x", fileId: "f" }])).toThrow(
         new TypeError("input[1] gives both url and fileId: give one of them"),
       );
       expect(() => toUserInputs({ type, fileId: 7 } as never)).toThrow(
-        new TypeError(`input item of type "${type}" needs a string fileId`),
+        new TypeError(`input[0] of type "${type}" needs a string fileId`),
       );
     }
     expect(() =>
@@ -220,17 +220,31 @@ describe("toUserInputs", () => {
     expect(() => toUserInputs(42 as never)).toThrow(TypeError);
     expect(() => toUserInputs({ type: "video" } as never)).toThrow(/unsupported input item/);
     expect(() => toUserInputs({ type: "text" } as never)).toThrow(/needs a string text/);
+    // In a list, each names the item at fault.
+    const list = (item: unknown) => toUserInputs([text("a"), item] as never);
+    expect(() => list(undefined)).toThrow(
+      new TypeError("input[1] is an unsupported input item: undefined"),
+    );
+    expect(() => list({ type: "video" })).toThrow(
+      new TypeError('input[1] is an unsupported input item: object of type "video"'),
+    );
+    expect(() => list({ type: "image" })).toThrow(
+      new TypeError('input[1] of type "image" needs a string url or fileId'),
+    );
+    expect(() => list({ type: "localImage", path: 7 })).toThrow(
+      new TypeError('input[1] of type "localImage" needs a string path'),
+    );
     expect(() => toUserInputs([])).toThrow(/empty/);
   });
 
   it("does not take the names of Object's own members for item types", () => {
     for (const type of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
       expect(() => toUserInputs({ type } as never)).toThrow(
-        `unsupported input item: object of type "${type}"`,
+        `input[0] is an unsupported input item: object of type "${type}"`,
       );
     }
     expect(() => toUserInputs({ type: 10n } as never)).toThrow(
-      "unsupported input item: object of type bigint",
+      "input[0] is an unsupported input item: object of type bigint",
     );
   });
 });
@@ -375,6 +389,18 @@ describe("turnParams", () => {
         additionalContext: { ci: { value: "v", kind: "untrusted", name: "slack_bot2" } },
       }),
     ).toMatchObject({ additionalContext: { ci: { name: "slack_bot2" } } });
+    // A value the runtime keeps whole: 4,000 bytes of UTF-8 (a character outside the BMP is 4).
+    const context = (value: string) => ({
+      additionalContext: { ci: { value, kind: "untrusted" } },
+    });
+    const whole = "\u{1F600}".repeat(1000);
+    expect(turnParams("th", "go", context(whole) as never)).toMatchObject(context(whole));
+    expect(() => turnParams("th", "go", context(`${whole}x`) as never)).toThrow(
+      new RangeError(
+        'additionalContext["ci"].value is 4,001 bytes of UTF-8, more than the 4,000 the runtime ' +
+          "keeps whole (it cuts out the middle)",
+      ),
+    );
     expect(
       turnParams("th", "go", { permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] }),
     ).toMatchObject({ permissions: ":workspace", runtimeWorkspaceRoots: ["/w"] });
