@@ -336,6 +336,13 @@ function toWire(item: unknown, index: number): UserInput {
         throw new TypeError(`input[${index}].url of ${kind} item ${problem}`);
       }
     }
+    // The runtime reads a path, and a `file:` URL read as one names no file.
+    if ((type === "localImage" || type === "localAudio") && /^file:\/\//i.test(value)) {
+      throw new TypeError(
+        `input[${index}].path of a ${type} item is a file: URL, not a path: ` +
+          "give the path (url.fileURLToPath)",
+      );
+    }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
   }
   const isImage = type === "image" || type === "localImage";

@@ -216,6 +216,19 @@ describe("toUserInputs", () => {
     expect(() => toUserInputs(text("x".repeat(limit + 1)))).toThrow(RangeError);
   });
 
+  it("refuses a file: URL given as a local file's path, which names no file there", () => {
+    for (const type of ["localImage", "localAudio"] as const) {
+      expect(() => toUserInputs({ type, path: "FILE:///tmp/x.png" })).toThrow(
+        new TypeError(
+          `input[0].path of a ${type} item is a file: URL, not a path: give the path (url.fileURLToPath)`,
+        ),
+      );
+      expect(toUserInputs({ type, path: "file-notes/x.png" })).toEqual([
+        { type, path: "file-notes/x.png" },
+      ]);
+    }
+  });
+
   it("throws a TypeError for anything else", () => {
     expect(() => toUserInputs(42 as never)).toThrow(TypeError);
     expect(() => toUserInputs({ type: "video" } as never)).toThrow(/unsupported input item/);
