@@ -903,8 +903,10 @@ export class Secrets {
         ...cause,
       });
     }
-    const copy = new CodexError(this.text(error.message), cause);
-    copy.name = this.text(error.name);
+    // An error's message and name may be anything it was given (`util.inspect` shows them so).
+    const { message, name } = error as { message: unknown; name: unknown };
+    const copy = new CodexError(this.text(typeof message === "string" ? message : ""), cause);
+    copy.name = typeof name === "string" ? this.text(name) : "Error";
     return copy;
   }
 }

@@ -219,6 +219,17 @@ describe("Log", () => {
     expect(calls.at(-1)![1]).toEqual({ tag: plain.tag, run: "[Function: run]" });
   });
 
+  it("rebuilds an error whose message or name is no string, its secret redacted", () => {
+    const { logger, calls } = capture();
+    const log = new Log(logger, "warn", secrets());
+    const err = Object.assign(new Error("x"), { message: 7, name: { odd: true }, key: KEY });
+    log.warn("a listener threw", err);
+    const detail = calls[0]![1] as Error;
+    expect(detail).toBeInstanceOf(Error);
+    expect(detail.name).toBe("Error");
+    expect(inspect(detail)).not.toContain(KEY);
+  });
+
   it("reports a detail that refers to itself at once, redacted", () => {
     const { logger, calls } = capture();
     const log = new Log(logger, "warn", secrets());
