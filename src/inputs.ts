@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import type {
   AdditionalContextKind,
   FunctionCallOutputContentItem,
@@ -336,6 +338,13 @@ function toWire(item: unknown, index: number): UserInput {
         throw new TypeError(`input[${index}].url of ${kind} item ${problem}`);
       }
     }
+    // The runtime sends a skill only from the absolute path of one it loaded.
+    if (type === "skill" && field === "path" && !isAbsolutePath(value)) {
+      throw new TypeError(
+        `input[${index}].path of a skill item must be the absolute path of its SKILL.md, got ` +
+          `${JSON.stringify(value)}: the runtime leaves out a skill it cannot find by its path`,
+      );
+    }
     // The runtime reads a path, and a `file:` URL read as one names no file.
     if ((type === "localImage" || type === "localAudio") && /^file:\/\//i.test(value)) {
       throw new TypeError(
@@ -368,10 +377,27 @@ const _contextKinds: [AdditionalContextKind] extends [(typeof CONTEXT_KINDS)[num
   : false = true;
 
 /**
- * Checks a turn's or a steer's `additionalContext` (named entries `{ value, kind, name? }`), which
- * the runtime would refuse only once the turn is sent, after the thread's turn in flight.
+ * Checks the context a turn or a steer gives the model: `additionalContext` (named entries
+ * `{ value, kind, name? }`), which the runtime would refuse only once the turn is sent, after the
+ * thread's turn in flight, or cut or rewrite without a word; and the Responses API metadata,
+ * whose reserved keys it drops.
  */
-export function checkAdditionalContext(context: unknown): void {
+export function checkTurnContext(given: Readonly<Record<string, unknown>>): void {
+  checkAdditionalContext(given.additionalContext);
+  for (const option of ["responsesapiClientMetadata", "responsesapiClientMetadataPatch"]) {
+    const metadata = given[option];
+    if (!isPlainObject(metadata)) continue;
+    for (const key of Object.keys(metadata)) {
+      if (RESERVED_METADATA.has(key)) {
+        throw new TypeError(
+          `${option}[${JSON.stringify(key)}] is a key the runtime keeps for its own: it would drop it`,
+        );
+      }
+    }
+  }
+}
+
+function checkAdditionalContext(context: unknown): void {
   if (context === undefined || context === null) return;
   const name = "additionalContext";
   if (!isPlainObject(context)) {
@@ -402,7 +428,9 @@ export function checkAdditionalContext(context: unknown): void {
         `${at}.kind must be one of ${CONTEXT_KINDS.join(", ")}, got ${shown(kind)}`,
       );
     }
-    if (label !== undefined && label !== null) {
+    if (label === undefined || label === null) {
+      checkContextKey(key, kind as AdditionalContextKind, at);
+    } else {
       if (typeof label !== "string") {
         throw new TypeError(`${at}.name must be a string or null, got ${shown(label)}`);
       }
@@ -421,12 +449,76 @@ export function checkAdditionalContext(context: unknown): void {
   }
 }
 
+// An entry's key, which names it to the model: the runtime writes an application entry between
+// `<key>` and `</key>` as given, and makes an untrusted one's the name of a tool, dropping what a
+// tool's name cannot hold.
+function checkContextKey(key: string, kind: AdditionalContextKind, at: string): void {
+  if (kind === "application" ? !CONTEXT_TAG.test(key) : !CONTEXT_TOOL.test(key)) {
+    throw new TypeError(
+      kind === "application"
+        ? `${at}: the key of an application entry is written as a tag (<key>...</key>), so it ` +
+            `must be non-empty, without white space, control characters or any of <>/&"'=`
+        : `${at}: the key of an untrusted entry without a name is the name the model sees, so it ` +
+            "must be 1 to 128 ASCII letters, digits or _ (the runtime rewrites any other): " +
+            "give a name, or another key",
+    );
+  }
+}
+
+const CONTEXT_TAG = /^[^\s\p{Cc}<>/&"'=]+$/u;
+const CONTEXT_TOOL = /^[A-Za-z0-9_]{1,128}$/;
+
+// The keys of a turn's Responses API metadata the runtime keeps for its own, dropping an entry of
+// the caller's under any of them (found by sending each to the pinned runtime).
+const RESERVED_METADATA = new Set([
+  "agent_name",
+  "analytics_enabled",
+  "auto_review_enabled",
+  "code_mode_tool_names",
+  "context_window_id",
+  "forked_from_thread_id",
+  "guardian_credits_requested",
+  "history_ingest_requested",
+  "history_initialization",
+  "installation_id",
+  "model",
+  "node_repl_auto_review_required",
+  "node_repl_disabled",
+  "parent_turn_id",
+  "reasoning_effort",
+  "request_kind",
+  "root_turn_id",
+  "sandbox",
+  "sandbox_mode",
+  "session_id",
+  "subagent_kind",
+  "thread_id",
+  "thread_source",
+  "tool_namespaces_info",
+  "turn_id",
+  "turn_started_at_unix_ms",
+  "turn_trigger",
+  "window_id",
+  "window_number",
+  "workspaces",
+  "x-codex-installation-id",
+  "x-codex-parent-thread-id",
+  "x-codex-turn-metadata",
+  "x-codex-window-id",
+  "x-openai-subagent",
+]);
+
 // How long a context entry's value may be, in UTF-8 bytes: the runtime keeps the first and last
 // half of a longer one, whatever the model.
 const MAX_CONTEXT_BYTES = 4000;
 
 // The runtime's rule for the name of an untrusted context entry.
 const CONTEXT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+// Absolute where the runtime runs, which may be another system than the client's.
+function isAbsolutePath(text: string): boolean {
+  return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
+}
 
 /** Whether an input is an external message (which travels as `toolOutput`, not as input items). */
 export function isExternalMessage(input: RunInput): input is ExternalMessageInput {

@@ -166,6 +166,22 @@ export function checkSettingStrings(
   }
   const roots = params.runtimeWorkspaceRoots;
   if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
+  // Settings the runtime reads no more (deprecated), which would change nothing.
+  const { personality, multiAgentMode } = params;
+  if (personality === "friendly" || personality === "pragmatic") {
+    throw new TypeError(
+      `personality ${JSON.stringify(personality)} selects no style in this runtime, which ignores ` +
+        'it: only "none" changes anything',
+    );
+  }
+  if (multiAgentMode !== undefined && multiAgentMode !== null) {
+    if (multiAgentMode !== "explicitRequestOnly") {
+      throw new TypeError(
+        'multiAgentMode is ignored by this runtime (it is always "explicitRequestOnly"): give ' +
+          'effort "ultra" for proactive multi-agent work',
+      );
+    }
+  }
 }
 
 // An option that lists directories: an array of absolute paths, holes refused.

@@ -35,7 +35,7 @@ import {
   TURN_START_PARAMS_KEYS,
   type ModeKind,
 } from "./generated/index.js";
-import { checkAdditionalContext, textInput, toTurnInput, type RunInput } from "./inputs.js";
+import { checkTurnContext, textInput, toTurnInput, type RunInput } from "./inputs.js";
 import {
   ABORT_WAIT_MS,
   abortError,
@@ -1114,7 +1114,7 @@ export function turnParams(
   const given = checkJson(dropUndefined(rest), "options");
   checkSettingStrings(given, TURN_NON_EMPTY_KEYS);
   checkCollaborationMode(given.collaborationMode);
-  checkAdditionalContext(given.additionalContext);
+  checkTurnContext(given);
   const params = { ...given, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));

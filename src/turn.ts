@@ -26,7 +26,7 @@ import type {
 } from "./generated/index.js";
 import { TURN_STEER_PARAMS_FIELDS, TURN_STEER_PARAMS_KEYS } from "./generated/index.js";
 import {
-  checkAdditionalContext,
+  checkTurnContext,
   isExternalMessage,
   toToolOutput,
   toUserInputs,
@@ -1289,7 +1289,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     const given = checkJson(dropUndefined(rest), "options");
     const wireOptions = Object.keys(given).length > 0;
     if (wireOptions) {
-      checkAdditionalContext(given.additionalContext);
+      checkTurnContext(given);
       if (typeof given.clientUserMessageId === "string") {
         checkNonEmpty(given.clientUserMessageId, "clientUserMessageId");
       }

@@ -1,6 +1,6 @@
 /**
  * Pick a model from `codex.models()` and its strongest reasoning effort, then run turns with
- * explicit per-turn settings: model, effort, cwd, sandbox, summary, personality, outputSchema.
+ * explicit per-turn settings: model, effort, cwd, sandbox, summary, outputSchema.
  */
 import { Sandbox } from "codex-app-server-sdk";
 import type { ReasoningEffort } from "codex-app-server-sdk/types";
@@ -30,7 +30,6 @@ const settings = {
   cwd: session.workDir,
   sandbox: Sandbox.readOnly,
   summary: "concise",
-  personality: "pragmatic",
 } as const;
 
 script.reply("Use a read-only sandbox when the agent only needs to look, not change.", {

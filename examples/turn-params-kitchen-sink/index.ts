@@ -1,7 +1,7 @@
 /**
  * Turn options together: `outputSchema` makes the final answer JSON of a given shape (this turn
- * only), `summary` asks for a reasoning summary, `personality` picks a style; the answer is then
- * parsed and checked.
+ * only), `summary` asks for a reasoning summary, `additionalContext` gives the model context of
+ * the application's; the answer is then parsed and checked.
  */
 import type { JsonValue } from "codex-app-server-sdk/types";
 import { startCodex } from "../_shared/start.js";
@@ -55,7 +55,9 @@ script.reply(JSON.stringify(answer), {
 const result = await thread.run("Give a short checklist for upgrading an HTTP client library.", {
   outputSchema,
   summary: "concise",
-  personality: "pragmatic",
+  additionalContext: {
+    ticket: { value: "The library is used by the billing service only.", kind: "application" },
+  },
 });
 
 for (const item of result.items) {

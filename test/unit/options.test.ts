@@ -229,6 +229,19 @@ describe("toUserInputs", () => {
     }
   });
 
+  it("refuses a skill by a relative path, which the runtime finds no skill by", () => {
+    expect(() => toUserInputs({ type: "skill", name: "s", path: "skills/s/SKILL.md" })).toThrow(
+      new TypeError(
+        'input[0].path of a skill item must be the absolute path of its SKILL.md, got "skills/s/SKILL.md": the runtime leaves out a skill it cannot find by its path',
+      ),
+    );
+    for (const path of ["/w/skills/s/SKILL.md", "C:\\w\\SKILL.md"]) {
+      expect(toUserInputs({ type: "skill", name: "s", path })).toEqual([
+        { type: "skill", name: "s", path },
+      ]);
+    }
+  });
+
   it("throws a TypeError for anything else", () => {
     expect(() => toUserInputs(42 as never)).toThrow(TypeError);
     expect(() => toUserInputs({ type: "video" } as never)).toThrow(/unsupported input item/);
@@ -402,6 +415,47 @@ describe("turnParams", () => {
         additionalContext: { ci: { value: "v", kind: "untrusted", name: "slack_bot2" } },
       }),
     ).toMatchObject({ additionalContext: { ci: { name: "slack_bot2" } } });
+    // Keys the runtime writes as a tag, or makes a tool's name, rewriting what one cannot hold.
+    const keyed = (key: string, kind: string) => ({
+      additionalContext: { [key]: { value: "v", kind } },
+    });
+    for (const key of ["", "a b", "a>b", "x/y", "a\tb"]) {
+      expect(() => turnParams("th", "go", keyed(key, "application") as never), key).toThrow(
+        `additionalContext[${JSON.stringify(key)}]: the key of an application entry is written as a tag`,
+      );
+    }
+    for (const key of ["", "a b", "ci.result", "\u00e9t\u00e9", "k".repeat(129)]) {
+      expect(() => turnParams("th", "go", keyed(key, "untrusted") as never), key).toThrow(
+        `additionalContext[${JSON.stringify(key)}]: the key of an untrusted entry without a name is the name the model sees`,
+      );
+    }
+    for (const [key, kind] of [
+      ["ci-result.v2", "application"],
+      ["\u00e9t\u00e9", "application"],
+      ["Slack_1", "untrusted"],
+      ["k".repeat(128), "untrusted"],
+    ] as const) {
+      expect(turnParams("th", "go", keyed(key, kind) as never), key).toMatchObject(
+        keyed(key, kind),
+      );
+    }
+    // An explicit name names the entry: the key is free.
+    expect(
+      turnParams("th", "go", {
+        additionalContext: { "a b": { value: "v", kind: "untrusted", name: "ab" } },
+      }),
+    ).toMatchObject({ additionalContext: { "a b": { name: "ab" } } });
+    // Metadata under a key the runtime keeps for its own, which it would drop.
+    for (const option of ["responsesapiClientMetadata", "responsesapiClientMetadataPatch"]) {
+      expect(() => turnParams("th", "go", { [option]: { trace: "t", session_id: "s" } })).toThrow(
+        new TypeError(
+          `${option}["session_id"] is a key the runtime keeps for its own: it would drop it`,
+        ),
+      );
+    }
+    expect(
+      turnParams("th", "go", { responsesapiClientMetadata: { Session_Id: "s", cwd: "/w" } }),
+    ).toMatchObject({ responsesapiClientMetadata: { Session_Id: "s", cwd: "/w" } });
     // A value the runtime keeps whole: 4,000 bytes of UTF-8 (a character outside the BMP is 4).
     const context = (value: string) => ({
       additionalContext: { ci: { value, kind: "untrusted" } },
@@ -435,9 +489,9 @@ describe("options read once", () => {
   }
 
   it("takes a thread start's option as the checks read it", () => {
-    const { options, reads } = answersDifferently("personality", "friendly", "bogus");
+    const { options, reads } = answersDifferently("personality", "none", "bogus");
     const { params } = threadRequest(options as never, THREAD_START_NAMES, true);
-    expect(params).toMatchObject({ personality: "friendly" });
+    expect(params).toMatchObject({ personality: "none" });
     expect(reads()).toBe(1);
   });
 });
@@ -464,6 +518,15 @@ describe("typed settings and config", () => {
       [
         () => start({ environments: "local" }),
         'environments must be an array or null, got "local"',
+      ],
+      // What the runtime ignores, on a turn too.
+      [
+        () => start({ personality: "pragmatic" }),
+        'personality "pragmatic" selects no style in this runtime, which ignores it: only "none" changes anything',
+      ],
+      [
+        () => turnParams("th", "go", { multiAgentMode: "proactive" } as never),
+        'multiAgentMode is ignored by this runtime (it is always "explicitRequestOnly"): give effort "ultra" for proactive multi-agent work',
       ],
     ] as const) {
       expect(call).toThrow(new TypeError(message));
