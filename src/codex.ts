@@ -210,6 +210,9 @@ const DEFAULT_START_TIMEOUT = 60_000;
 /** How long `close()` waits for a shared server to cancel each login left open. */
 const LOGIN_CANCEL_MS = 2000;
 
+// What a closing client still sends.
+const SENT_WHILE_CLOSING: ReadonlySet<string> = new Set(["account/login/cancel"]);
+
 /** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
   readonly #internals: Internals;
@@ -962,6 +965,8 @@ export class Codex implements AsyncDisposable {
       // Set before the connection ends, so close listeners see a close on purpose.
       let closed!: () => void;
       this.#closing = new Promise<void>((resolve) => (closed = resolve));
+      // Nothing asked for from now on reaches the server, but the logins' cancels.
+      connection.closeToNew(SENT_WHILE_CLOSING);
       // A server that outlives the client would run on its logins (a callback server on port
       // 1455), which no handle could cancel any more; a spawned one ends with them.
       const logins = this.#outlives ? this.#logins : undefined;

@@ -303,6 +303,8 @@ export class Connection {
   readonly #placed = new Map<RequestId, number>();
   // The requests waiting for a place, in order: id -> line.
   readonly #queued = new Map<RequestId, string>();
+  // Set once the client closes: the requests it still sends, and the error of any other.
+  #closing: { error: TransportClosedError; sends: ReadonlySet<string> } | undefined;
   // Set while requests wait: the end of the oldest place's hold.
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   // The server's requests whose answer is being made: id -> method.
@@ -363,6 +365,8 @@ export class Connection {
   request(method: string, params?: unknown, options?: SendOptions): Promise<unknown>;
   request(method: string, params?: unknown, options?: SendOptions): Promise<unknown> {
     if (this.#closeError !== undefined) return Promise.reject(this.#closeError);
+    const closing = this.#closing;
+    if (closing !== undefined && !closing.sends.has(method)) return Promise.reject(closing.error);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.#nextId++;
@@ -538,8 +542,29 @@ export class Connection {
 
   /** Closes the transport and rejects everything still pending. Idempotent. */
   async close(): Promise<void> {
-    this.#fail(new TransportClosedError("the Codex client was closed"));
+    this.#fail(this.#closing?.error ?? new TransportClosedError("the Codex client was closed"));
     await this.#transport.close();
+  }
+
+  /**
+   * Refuses every request from now on but those of the methods in `sends` (the stops a closing
+   * client still sends before `close()`), and withdraws those still waiting for a place.
+   */
+  closeToNew(sends: ReadonlySet<string>): void {
+    if (this.#closeError !== undefined || this.#closing !== undefined) return;
+    const error = new TransportClosedError("the Codex client was closed");
+    this.#closing = { error, sends };
+    for (const id of this.#queued.keys()) {
+      const entry = this.#pending.get(id);
+      if (entry === undefined || sends.has(entry.method)) continue;
+      this.#queued.delete(id);
+      this.#pending.delete(id);
+      entry.reject(error);
+    }
+    if (this.#queued.size === 0) {
+      clearTimeout(this.#pumpTimer);
+      this.#pumpTimer = undefined;
+    }
   }
 
   // Sends one line, resolving once it is written. A failed write means the transport is going

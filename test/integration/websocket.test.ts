@@ -165,7 +165,10 @@ describe("Codex.connect", () => {
     const { url } = await startWebSocketServer();
     const codex = await Codex.connect(url);
     const login = await codex.loginChatgpt();
-    await codex.close();
+    const closing = codex.close();
+    // While the cancel travels, nothing else asked for goes to the server, which outlives us.
+    await expect(codex.threadStart()).rejects.toBeInstanceOf(TransportClosedError);
+    await closing;
     // Nothing is left for another client to cancel.
     const other = await Codex.connect(url);
     cleanups.push(() => other.close());

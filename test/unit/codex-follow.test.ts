@@ -505,6 +505,23 @@ it("notes the unseen turn of a resume sent by a listener of the completion befor
   await codex.close();
 });
 
+it("sends nothing asked for once close() is called, in the same tick too", async () => {
+  const { codex, transport } = await startCodex();
+  const before = transport.sent.length;
+  const closing = codex.close();
+  const calls = [
+    codex.thread("th").run("x"),
+    codex.threadStart(),
+    codex.exec(["true"]),
+    codex.request("model/list", {}),
+  ];
+  for (const outcome of await Promise.allSettled(calls)) {
+    expect(outcome).toMatchObject({ status: "rejected", reason: { name: "TransportClosedError" } });
+  }
+  await closing;
+  expect(transport.sent.slice(before)).toEqual([]);
+});
+
 it("holds the requests sent again with a resume by path for the thread its answer names", async () => {
   const { codex, transport } = await startCodex();
   const resuming = codex.threadResume("th", {

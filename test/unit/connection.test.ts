@@ -948,6 +948,32 @@ describe("Connection: requests in flight", () => {
     expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
+  it("refuses, once closing, every request but those it still sends, and withdraws those waiting", async () => {
+    const { transport, connection } = setup();
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT + 2);
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    connection.closeToNew(new Set(["account/login/cancel"]));
+    const waiting = await Promise.allSettled(calls.slice(MAX_IN_FLIGHT));
+    expect(waiting.map((r) => r.status === "rejected" && r.reason)).toEqual([
+      new TransportClosedError("the Codex client was closed"),
+      new TransportClosedError("the Codex client was closed"),
+    ]);
+    await expect(connection.request("thread/start", {})).rejects.toBeInstanceOf(
+      TransportClosedError,
+    );
+    const cancel = connection.request("account/login/cancel", { loginId: "L" });
+    // Answers still come to those sent, and free no place for the ones withdrawn.
+    transport.deliver({ id: 1, result: { thread: { id: "t0" } } });
+    await expect(calls[0]).resolves.toEqual({ thread: { id: "t0" } });
+    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.method)).toEqual([
+      "account/login/cancel",
+    ]);
+    expect(connection.stats).toMatchObject({ queued: 0 });
+    await connection.close();
+    await expect(cancel).rejects.toBeInstanceOf(TransportClosedError);
+    await Promise.allSettled(calls);
+  });
+
   it("sends a stop or a steer at once when every place is taken, and lets it take none", async () => {
     const { transport, connection } = setup();
     const calls = waitingBehind(connection, MAX_IN_FLIGHT + 1);
