@@ -456,7 +456,8 @@ export class Codex implements AsyncDisposable {
     const { connection, secrets, threadSecrets } = this.#internals;
     const credentials = paramsCredentials(method, params);
     const sending = THREAD_CONFIG_METHODS.has(method)
-      ? <T>(send: () => Promise<T>) => threadSecrets.sendHolding(credentials, send)
+      ? <T>(send: () => Promise<T>) =>
+          threadSecrets.sendHolding(credentials, send, method !== "thread/resume")
       : undefined;
     if (sending === undefined) secrets.addAll(credentials);
     // An unsubscribe, resume, archive or delete sent this way keeps the client's record of the
@@ -628,7 +629,13 @@ export class Codex implements AsyncDisposable {
       THREAD_START_NAMES,
       true,
     );
-    return this.#attach(await this.#newThread("thread/start", params, call), handlers);
+    const ends = this.#internals.router.watchEnds();
+    try {
+      const threadId = await this.#newThread("thread/start", params, call);
+      return this.#attach(threadId, ends.ended(threadId) === undefined ? handlers : undefined);
+    } finally {
+      ends.stop();
+    }
   }
 
   /**
@@ -694,6 +701,7 @@ export class Codex implements AsyncDisposable {
       throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
     }
     // Marked subscribed as the answer came (an unsubscribe answered after it must stay marked).
+    // (An end read with the answer may be of the thread as it was before the resume loaded it.)
     return this.#attach(resumed, handlers);
   }
 
@@ -723,12 +731,21 @@ export class Codex implements AsyncDisposable {
       return this.#newThread("thread/fork", { ...params, beforeTurnId: start }, callLeft(call, t0));
     });
     // One call, however many requests: a timeout names thread/fork and the whole bound.
-    const forkId = await asOneCall(forking, "thread/fork", call?.timeout);
+    const { dispatcher, router } = this.#internals;
+    const ends = router.watchEnds();
+    let forkId: string;
+    try {
+      forkId = await asOneCall(forking, "thread/fork", call?.timeout);
+    } finally {
+      ends.stop();
+    }
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
-    // handlers on this client answer for it too (lent for good), but for those given here.
-    const { dispatcher } = this.#internals;
-    dispatcher.lendThread(threadId, forkId);
-    dispatcher.addToThread(forkId, handlers?.handlers, handlers?.tools);
+    // handlers on this client answer for it too (lent for good), but for those given here; a
+    // fork that ended in the read that answered keeps nothing here.
+    if (ends.ended(forkId) === undefined) {
+      dispatcher.lendThread(threadId, forkId);
+      dispatcher.addToThread(forkId, handlers?.handlers, handlers?.tools);
+    }
     return this.#attach(forkId, undefined);
   }
 
@@ -742,8 +759,10 @@ export class Codex implements AsyncDisposable {
   ): Promise<string> {
     if (call?.signal?.aborted) throw abortError(call.signal);
     const { connection, log, threadSecrets } = this.#internals;
-    const answer = threadSecrets.sendHolding(paramsCredentials(method, params), () =>
-      connection.request(method as string, params),
+    const answer = threadSecrets.sendHolding(
+      paramsCredentials(method, params),
+      () => connection.request(method as string, params),
+      true,
     );
     const ephemeral = params.ephemeral === true;
     const response = await boundWait(answer, method, call, () => {

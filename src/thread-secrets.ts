@@ -23,8 +23,11 @@ export class ThreadSecrets {
   // it.
   readonly #held = new Map<string, { credentials: string[]; ephemeral: boolean }>();
 
+  readonly #router: Router;
+
   constructor(secrets: Secrets, router: Router) {
     this.#secrets = secrets;
+    this.#router = router;
     // A stored thread the server unloads (`thread/closed`) may be resumed with what it stored.
     for (const method of ["thread/archived", "thread/deleted", "thread/closed"]) {
       router.on(method, (n) => {
@@ -44,27 +47,40 @@ export class ThreadSecrets {
    * before it is sent; then they are held for the thread its answer names, or let go once the
    * server refuses the request. `send` should settle with the server's answer whether the caller
    * still waits or not (a thread made for a caller who gave up is then dropped by its deletion,
-   * which releases them); a request given up on before its answer keeps them for good.
+   * which releases them); a request given up on before its answer keeps them for good. A thread
+   * made for the request (`fresh`: started or forked) may end in the read that answers, before
+   * they are held for it: they are let go then.
    */
-  sendHolding<T>(credentials: readonly string[], send: () => Promise<T>): Promise<T> {
+  sendHolding<T>(
+    credentials: readonly string[],
+    send: () => Promise<T>,
+    fresh = false,
+  ): Promise<T> {
     if (credentials.length === 0) return send();
     this.#secrets.addAll(credentials);
+    const ends = fresh ? this.#router.watchEnds() : undefined;
     const answer = send();
     answer.then(
       (response) => {
+        ends?.stop();
         const thread = (response as { thread?: { id?: unknown; ephemeral?: unknown } } | null)
           ?.thread;
         const threadId = thread?.id;
         if (typeof threadId !== "string") return this.#secrets.removeAll(credentials);
+        const ephemeral = thread!.ephemeral === true;
+        const ended = ends?.ended(threadId);
+        if (ended !== undefined && (ended !== "thread/closed" || ephemeral)) {
+          return this.#secrets.removeAll(credentials);
+        }
         const held = this.#held.get(threadId);
         if (held === undefined) {
-          const ephemeral = thread!.ephemeral === true;
           this.#held.set(threadId, { credentials: [...credentials], ephemeral });
         } else held.credentials.push(...credentials);
       },
       // Refused, it made no thread; sent and not answered (given up on, or the connection
       // ended), it may have: they stay, as for the client's life.
       (err: unknown) => {
+        ends?.stop();
         if (err instanceof JsonRpcError) this.#secrets.removeAll(credentials);
       },
     );

@@ -358,6 +358,14 @@ export interface TurnSlot {
   release(): void;
 }
 
+/** The threads that ended while it watched (see {@link Router.watchEnds}). */
+export interface ThreadEndWatch {
+  /** How `threadId` ended (`thread/closed`, `thread/archived` or `thread/deleted`), if it did. */
+  ended(threadId: string): string | undefined;
+  /** Stops watching; call it once the answer watched for is read. */
+  stop(): void;
+}
+
 // What the server sends when a thread ends for every client: nothing more comes from it.
 const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
 
@@ -425,6 +433,8 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
+  // The threads ended while an answer naming a thread was awaited (see `watchEnds`).
+  readonly #endWatches = new Set<Map<string, string>>();
   // Per thread, the `turn/started` of the turn the server runs there, until a `turn/completed`
   // there: a turn/start sent while a turn this client did not start runs (a goal's, another
   // client's) is answered with that turn, whose start came before anything was held for it.
@@ -527,6 +537,7 @@ export class Router {
       this.on(method, (n) => {
         const threadId = threadIdOf(n);
         if (threadId === undefined) return;
+        for (const watch of this.#endWatches) watch.set(threadId, method);
         this.#unsubscribed.delete(threadId);
         this.#running.delete(threadId);
         this.#runningUnseen.delete(threadId);
@@ -590,6 +601,7 @@ export class Router {
       queues: this.#queues.size,
       queued,
       unsubscribed: this.#unsubscribed.size,
+      endWatches: this.#endWatches.size,
       running: this.#running.size + this.#runningUnseen.size,
       endedFirst: this.#endedFirst.size,
       requestTurns: this.#requestTurns.size,
@@ -693,6 +705,20 @@ export class Router {
     this.#endedFirst.delete(threadId);
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
+  }
+
+  /**
+   * Notes the threads that end (closed, archived or deleted) from now until `stop()`: a thread an
+   * answer names may have ended in the read that brought it, before the answer's await resumed,
+   * and what would be kept for it then would never be let go. `ended` says how one ended.
+   */
+  watchEnds(): ThreadEndWatch {
+    const ends = new Map<string, string>();
+    this.#endWatches.add(ends);
+    return {
+      ended: (threadId) => ends.get(threadId),
+      stop: () => void this.#endWatches.delete(ends),
+    };
   }
 
   /**

@@ -505,6 +505,28 @@ it("notes the unseen turn of a resume sent by a listener of the completion befor
   await codex.close();
 });
 
+it("keeps nothing for a thread started or forked that ended in the read that answered", async () => {
+  const { codex, transport } = await startCodex();
+  const approvals = { commandExecution: () => ({ decision: "decline" as const }) };
+  const tools = [{ name: "lookup", inputSchema: { type: "object" }, handler: () => "ok" }];
+  codex.thread("th", { approvals, tools });
+  const base = clientStats(codex);
+  const header = { Authorization: "Bearer sk-thread-token-123456" };
+  const config = { mcp_servers: { docs: { url: "https://x", http_headers: header } } };
+  const starting = codex.threadStart({ approvals, tools, config });
+  const start = await sentWhen(transport, (m) => m.method === "thread/start");
+  transport.deliver({ id: start.id, result: { thread: { id: "new", status: { type: "idle" } } } });
+  transport.deliver({ method: "thread/deleted", params: { threadId: "new" } });
+  await starting;
+  const forking = codex.threadFork("th");
+  const fork = await sentWhen(transport, (m) => m.method === "thread/fork");
+  transport.deliver({ id: fork.id, result: { thread: { id: "fork", status: { type: "idle" } } } });
+  transport.deliver({ method: "thread/archived", params: { threadId: "fork" } });
+  await forking;
+  expect(clientStats(codex)).toEqual(base);
+  await codex.close();
+});
+
 it("sends nothing asked for once close() is called, in the same tick too", async () => {
   const { codex, transport } = await startCodex();
   const before = transport.sent.length;
