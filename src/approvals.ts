@@ -1,6 +1,6 @@
 import { defaultAnswer } from "./answers.js";
 import type { CommandExecutionRequestApprovalParams } from "./generated/index.js";
-import { shown } from "./internal/validate.js";
+import { shown, type ReadOnly } from "./internal/validate.js";
 import type { ApprovalHandlers, ServerRequestHandler } from "./server-requests.js";
 
 /** Ready-made approval policies. */
@@ -166,7 +166,7 @@ const SHELL_WRAPPER = /^(?:(?:\/usr)?\/bin\/)?(?:ba|z)?sh -l?c (?:'([^']*)'|([\w
  * pass for the whole.
  */
 export function commandsOf(
-  params: Pick<CommandExecutionRequestApprovalParams, "command" | "commandActions">,
+  params: ReadOnly<Pick<CommandExecutionRequestApprovalParams, "command" | "commandActions">>,
 ): string[] {
   if (typeof params !== "object" || params === null) {
     throw new TypeError(`params must be a command approval request's params, got ${shown(params)}`);

@@ -63,6 +63,7 @@ export type {
   LoginApiKeyOptions,
   LoginChatgptOptions,
   LoginCompletion,
+  LoginHandle,
   LoginWaitOptions,
 } from "./login.js";
 export { ApprovalMode, Sandbox } from "./options.js";
@@ -79,6 +80,7 @@ export type {
   ServerRequestContext,
   ServerRequestHandler,
   ServerRequestHandlers,
+  ServerRequestOptions,
 } from "./server-requests.js";
 export type { LogLevel, Logger } from "./internal/logger.js";
 export {

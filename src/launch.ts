@@ -32,7 +32,7 @@ import {
 } from "./internal/validate.js";
 import { DELTA_METHODS, checkEventMode, type EventMode } from "./options.js";
 import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
-import { HANDLER_KEYS, checkHandlers, type DispatcherOptions } from "./server-requests.js";
+import { HANDLER_KEYS, checkHandlers, type ServerRequestOptions } from "./server-requests.js";
 import type { StdioLaunch } from "./transport/stdio.js";
 
 /** `initialize.clientInfo`: how this client names itself to the server. */
@@ -46,7 +46,7 @@ export interface ClientInfoOptions {
 }
 
 /** What every connection negotiates in `initialize`, and the handlers of server requests. */
-export interface ConnectionOptions extends DispatcherOptions {
+export interface ConnectionOptions extends ServerRequestOptions {
   /** `initialize.clientInfo`; defaults name this SDK. */
   readonly clientInfo?: ClientInfoOptions | undefined;
   /** `initialize.capabilities.experimentalApi`; default `true`. */

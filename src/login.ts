@@ -48,7 +48,7 @@ export interface LoginWaits {
 }
 
 /** Shared by the two ChatGPT login handles: wait for the completion, or cancel. */
-abstract class LoginHandle {
+export abstract class LoginHandle {
   // Private fields stay out of `JSON.stringify` and `util.inspect`.
   readonly #connection: Connection;
   readonly #tracker: LoginWaits;

@@ -23,6 +23,7 @@ import {
   refuseUnknownOptions,
   shown,
   wellFormed,
+  type ReadOnly,
 } from "./internal/validate.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import { rootTurnOf, threadIdOf, turnIdOf, type Router } from "./rpc/router.js";
@@ -59,16 +60,18 @@ interface FilledWithNull {
  * they are left out (an elicitation's `content` and `_meta`, a token refresh's
  * `chatgptPlanType`) may be left out or `undefined`, and where the parts of a permissions grant
  * may be `null` as in the request (granting nothing of that part), so that
- * `{ permissions: params.permissions, scope: "turn" }` grants what was asked.
+ * `{ permissions: params.permissions, scope: "turn" }` grants what was asked. Its arrays and
+ * objects may be read-only (declared `as const`, or frozen): they are only read.
  */
-export type ServerRequestAnswer<M extends ServerRequestMethod> =
+export type ServerRequestAnswer<M extends ServerRequestMethod> = ReadOnly<
   M extends "mcpServer/elicitation/request"
     ? ElicitationAnswer
     : M extends keyof FilledWithNull
       ? OptionalFields<ServerRequestMap[M]["result"], FilledWithNull[M]>
       : M extends "item/permissions/requestApproval"
         ? PermissionsAnswer
-        : ServerRequestMap[M]["result"];
+        : ServerRequestMap[M]["result"]
+>;
 
 /**
  * What an elicitation handler answers: the wire result, whose `content` and `_meta` may be left
@@ -215,8 +218,8 @@ export type HandlerErrorEvent<M extends DefaultedRequestMethod = DefaultedReques
       }
     : never;
 
-/** Options of the dispatcher that answers server requests. */
-export interface DispatcherOptions extends ServerRequestHandlers {
+/** How server requests are answered: the handlers, a token refresh's, and how long each may take. */
+export interface ServerRequestOptions extends ServerRequestHandlers {
   /** How long a handler may take before its request is answered with the default; default 300 000 ms, 0 for none. */
   readonly serverRequestTimeout?: number | undefined;
   /** Answers `account/chatgptAuthTokens/refresh`. */
@@ -367,7 +370,7 @@ const APPROVAL_KINDS: readonly string[] = [
  * `approvals`, made of the handlers it checked.
  */
 export function checkHandlers(
-  options: ServerRequestHandlers & DispatcherOptions,
+  options: ServerRequestHandlers & ServerRequestOptions,
 ): ApprovalHandlers | undefined {
   const check = (value: unknown, name: string) => {
     if (value !== undefined && typeof value !== "function") {
@@ -520,7 +523,7 @@ export interface DispatcherServices {
  */
 export class ServerRequestDispatcher {
   readonly #router: Router;
-  readonly #options: DispatcherOptions;
+  readonly #options: ServerRequestOptions;
   readonly #log: Log;
   readonly #secrets: Secrets | undefined;
   readonly #oversize: ((id: RequestId, json: string) => string | undefined) | undefined;
@@ -542,7 +545,11 @@ export class ServerRequestDispatcher {
   // end of any other turn needs nothing from here.
   #offTurnEnds: (() => void) | undefined;
 
-  constructor(router: Router, options: DispatcherOptions = {}, services: DispatcherServices = {}) {
+  constructor(
+    router: Router,
+    options: ServerRequestOptions = {},
+    services: DispatcherServices = {},
+  ) {
     this.#router = router;
     // A copy: what was checked is what answers, whatever becomes of the caller's object later.
     const { approvals, onUserInput, onElicitation, onChatgptTokenRefresh, serverRequestTimeout } =

@@ -6,7 +6,7 @@ import {
   ServerRequestDispatcher,
   checkHandlers,
   checkTools,
-  type DispatcherOptions,
+  type ServerRequestOptions,
   type DispatcherServices,
   type DefaultedRequestMethod,
   type DynamicTool,
@@ -25,7 +25,7 @@ import { FakeTransport } from "../support/fake-transport.js";
 import { takeSlot } from "../support/turn-slot.js";
 
 function setup(
-  options: DispatcherOptions = {},
+  options: ServerRequestOptions = {},
   services: DispatcherServices = {},
   onEvent?: (n: RawNotification) => void,
 ) {
@@ -230,6 +230,24 @@ describe("ServerRequestDispatcher", () => {
     expectTypeOf(narrowed).returns.toEqualTypeOf<
       ServerRequestMap["item/commandExecution/requestApproval"]["result"]["decision"] | undefined
     >();
+  });
+
+  it("takes answers built of read-only arrays, which it only reads", async () => {
+    const prefix = ["git", "status"] as const;
+    const { transport } = setup({
+      approvals: {
+        commandExecution: () => ({
+          decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: prefix } },
+        }),
+      },
+    });
+    transport.deliver(approval(1));
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 1,
+      result: { decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: prefix } } },
+    });
+    const actions = [{ type: "unknown", command: "ls" }] as const;
+    expect(commandsOf({ command: "ls", commandActions: actions })).toEqual(["ls"]);
   });
 
   it("sends the default whatever a stream reader makes of the failure's event", async () => {
@@ -972,7 +990,7 @@ describe("ServerRequestDispatcher: a tool call whose tool is no string", () => {
 
 describe("ServerRequestDispatcher: what a handler's failure sends", () => {
   // As the client wires them: the connection and the dispatcher share its secrets.
-  function withSecrets(secret: string, options: DispatcherOptions = {}) {
+  function withSecrets(secret: string, options: ServerRequestOptions = {}) {
     const transport = new FakeTransport();
     const secrets = new Secrets();
     secrets.add(secret);
@@ -2071,7 +2089,7 @@ describe("server request handlers that throw odd values", () => {
 
 describe("a request of a review's running turn", () => {
   // As setup() wires them, without a turn bound.
-  const wired = (options: DispatcherOptions) => {
+  const wired = (options: ServerRequestOptions) => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
     const router = new Router(connection);
