@@ -51,7 +51,7 @@ import type {
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import { CodexError, RequestTimeoutError, TransportClosedError } from "./errors.js";
-import { abortError, callLeft, now, timeLeft } from "./internal/deadline.js";
+import { abortError, callLeft, isGivenReason, now, timeLeft } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import {
@@ -379,14 +379,16 @@ export class Codex implements AsyncDisposable {
       return new Codex(internals, metadata, options, { notifications, stop });
     } catch (err) {
       // A start given up on before the server was reached is told as such, naming it.
-      const unreached = err instanceof RequestTimeoutError ? transport.unreached?.() : undefined;
+      // (Not the reason the caller's `startSignal` gave, whatever its kind.)
+      const timedOut = err instanceof RequestTimeoutError && !isGivenReason(err);
+      const unreached = timedOut ? transport.unreached?.() : undefined;
       await connection.close();
       if (unreached !== undefined) {
         const ms = (err as RequestTimeoutError).timeoutMs;
         throw new TransportClosedError(`${unreached} within ${ms} ms`, { cause: err });
       }
       // What the server wrote as it failed to answer usually says why: read once it is stopped.
-      const stderrTail = err instanceof RequestTimeoutError ? connection.stderrTail() : "";
+      const stderrTail = timedOut ? connection.stderrTail() : "";
       if (stderrTail === "") throw err;
       const { method, timeoutMs, cause } = err as RequestTimeoutError;
       throw new RequestTimeoutError(method, timeoutMs, {

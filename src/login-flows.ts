@@ -196,6 +196,8 @@ export class LoginTracker implements LoginWaits {
   async wait(loginId: string, options?: LoginWaitOptions): Promise<LoginCompletion> {
     checkNonEmpty(loginId, "loginId");
     const call = requestOptions(options);
+    // Aborted already: rejects, as any call does, and a completion kept stays for a later wait.
+    if (call?.signal?.aborted) throw abortError(call.signal);
     const done = this.#take(loginId);
     if (done !== undefined) return done;
     const closed = this.#connection.closeError;

@@ -8,6 +8,7 @@ import type {
   CancelLoginAccountResponse,
   LoginAppBrand,
 } from "./generated/index.js";
+import { abortError } from "./internal/deadline.js";
 import { requestOptions } from "./internal/validate.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
 
@@ -69,8 +70,10 @@ export abstract class LoginHandle {
    * was cancelled; that is not an error). Later calls resolve with the same result.
    */
   async wait(options: LoginWaitOptions = {}): Promise<LoginCompletion> {
-    // Checked even when the result is known: bad options are refused however the wait ends.
-    requestOptions(options);
+    // Checked even when the result is known: bad options are refused however the wait ends, and
+    // an aborted signal rejects, as it does for any call.
+    const call = requestOptions(options);
+    if (call?.signal?.aborted) throw abortError(call.signal);
     if (this.#result !== undefined) return this.#result;
     const completion = await this.#tracker.wait(this.loginId, options);
     this.#result = completion;

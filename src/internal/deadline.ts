@@ -123,9 +123,18 @@ export function signalWithin(
     dispose();
     bound.abort(reason);
   };
-  const timer = setTimeout(() => end(timedOut()), timeout);
+  const timer = setTimeout(() => {
+    const error = timedOut();
+    if (typeof error === "object" && error !== null) ownReasons.add(error);
+    end(error);
+  }, timeout);
   if (signal !== undefined) unwatch = watchAbort(signal, () => end(signal.reason));
   return { signal: bound.signal, dispose };
+}
+
+/** Whether `err` is the reason a caller's signal aborted a call with (see `abortError`). */
+export function isGivenReason(err: unknown): boolean {
+  return typeof err === "object" && err !== null && givenReasons.has(err);
 }
 
 /**
@@ -167,10 +176,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+// The reasons the SDK aborts its own signals with (a bound's timeout), and the errors callers gave
+// as their signals' reasons, which calls reject with as they are: never renamed as a call's own
+// timeout, nor given its stack (see `rpc/bound-wait.ts`).
+const ownReasons = new WeakSet<object>();
+const givenReasons = new WeakSet<object>();
+
 /** The error to reject with when `signal` aborts an operation, matching Node's own APIs. */
 export function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
+  if (reason instanceof Error) {
+    if (!ownReasons.has(reason)) givenReasons.add(reason);
+    return reason;
+  }
   // The reason kept as the cause, as Node's own APIs keep it.
   return new DOMException("The operation was aborted", { name: "AbortError", cause: reason });
 }

@@ -1,5 +1,5 @@
 import { JsonRpcError, RequestTimeoutError } from "../errors.js";
-import { abortError, deadline } from "../internal/deadline.js";
+import { abortError, deadline, isGivenReason } from "../internal/deadline.js";
 import type { RequestOptions } from "../internal/validate.js";
 
 /**
@@ -45,8 +45,8 @@ export function withCallersStack<T>(answer: Promise<T>): Promise<T> {
 
 function callersStack(err: unknown): never {
   // Never an error shared by several calls (a closed connection's) or one the caller gave (an
-  // abort's reason): each of these two is made for one call.
-  if (err instanceof JsonRpcError || err instanceof RequestTimeoutError) {
+  // abort's reason, which may be of these two kinds too): each of these two is made for one call.
+  if ((err instanceof JsonRpcError || err instanceof RequestTimeoutError) && !isGivenReason(err)) {
     Error.captureStackTrace(err, callersStack);
   }
   throw err;
@@ -64,9 +64,11 @@ export function asOneCall<T>(
 ): Promise<T> {
   if (timeout === undefined) return work;
   return work.catch((err: unknown) => {
+    // Not the reason the caller's signal gave, whatever its kind: it is the caller's.
     if (
       err instanceof RequestTimeoutError &&
-      (err.method !== method || err.timeoutMs !== timeout)
+      (err.method !== method || err.timeoutMs !== timeout) &&
+      !isGivenReason(err)
     ) {
       throw new RequestTimeoutError(method, timeout, { cause: err });
     }
