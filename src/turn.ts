@@ -1181,8 +1181,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     let stopped = signal.aborted && !this.completed;
     // Aborted already: the turn is stopped now, read or not, as `run({ signal })` stops it.
     if (stopped) void this.#stop();
-    // Ended by its reader, a read waiting ends too, whatever stopped the turn.
+    // Ended by its reader, a read waiting ends too, whatever stopped the turn: one waiting for
+    // the stop an abort made is done at once.
     let returned = false;
+    let whenReturned: Promise<void> | undefined;
+    let endReturned: (() => void) | undefined;
     const onAbort = () => {
       if (this.completed) return;
       stopped = true;
@@ -1191,10 +1194,14 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     };
     const off = signal.aborted ? () => undefined : watchAbort(signal, onAbort);
     this.#collector.released.then(off, off);
-    const abort = async (): Promise<never> => {
+    const abort = async (): Promise<IteratorResult<TurnEvent>> => {
       off();
       await reader.return();
-      await this.#stop();
+      if (!returned) {
+        whenReturned ??= new Promise<void>((resolve) => (endReturned = resolve));
+        await Promise.race([this.#stop(), whenReturned]);
+      }
+      if (returned) return { done: true, value: undefined };
       const partial = this.#collector.result ?? this.#collector.partial(this.id);
       throw new TurnAbortedError(partial, abortError(signal));
     };
@@ -1209,6 +1216,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       },
       return: async () => {
         returned = true;
+        endReturned?.();
         off();
         return reader.return();
       },

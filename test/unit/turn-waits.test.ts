@@ -2504,6 +2504,32 @@ describe("a turn's text stream", () => {
     expect(tables().turns).toBe(0);
   });
 
+  it("ends at once on return() a read an abort of its own signal left waiting for the stop", async () => {
+    for (const kind of ["stream", "textStream"] as const) {
+      const { transport, thread, answer } = setup();
+      const turnP = thread.turn("go");
+      await answer(1, "turn/start", { turn: turnOf("t1") });
+      const turn = await turnP;
+      transport.deliver(started("t1"));
+      const controller = new AbortController();
+      const options = { signal: controller.signal };
+      const reader = kind === "stream" ? turn.stream(options) : turn.textStream(options);
+      if (kind === "stream") await reader.next();
+      const waiting = reader.next();
+      controller.abort();
+      // The interrupt is sent, and not answered: the read waits for the turn to stop.
+      await vi.waitFor(() =>
+        expect(transport.sent.some((m) => m.method === "turn/interrupt")).toBe(true),
+      );
+      await flush();
+      expect(await reader.return!()).toEqual({ value: undefined, done: true });
+      expect(await waiting, kind).toEqual({ value: undefined, done: true });
+      expect(await reader.next()).toEqual({ value: undefined, done: true });
+      transport.deliver(completed("t1", "interrupted"));
+      await turn.run();
+    }
+  });
+
   it("keeps the text from its call on, whatever is read first", async () => {
     const { transport, thread, answer } = setup();
     const turnP = thread.turn("go");
