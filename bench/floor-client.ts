@@ -56,7 +56,7 @@ export class FloorClient {
 
   /** Spawns the pinned runtime and completes `initialize` + `initialized`. */
   static async start(options: {
-    env: Readonly<Record<string, string>>;
+    env: Readonly<Record<string, string | undefined>>;
     cwd: string;
     clientInfo: { name: string; title: string; version: string };
   }): Promise<FloorClient> {

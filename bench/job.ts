@@ -33,7 +33,7 @@ export interface Job {
   /** Its helper folder (`rg`), put first on PATH as the SDK does. */
   readonly pathDir: string | undefined;
   /** The harness env (`CODEX_HOME`, ...) to merge over `process.env` for the runtime. */
-  readonly env: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** An empty directory, used as the cwd of the server and of every thread. */
   readonly workDir: string;
   /** URL of the SDK entry to import (`dist/index.js`, or the TS source when not built). */

@@ -67,11 +67,14 @@ export interface CodexHome extends AsyncDisposable {
   /** Path of the generated `config.toml`. */
   readonly configPath: string;
   /**
-   * Environment to add to the app-server's: `CODEX_HOME`, managed config off, `RUST_LOG=warn`,
-   * and `NO_PROXY` (and `no_proxy`) naming the local hosts besides those inherited, so that a
-   * proxy the environment names never carries the requests meant for the mock.
+   * Environment to add to the app-server's (as `Codex.start`'s `env` takes it, `undefined`
+   * unsetting): `CODEX_HOME`, and `CODEX_SQLITE_HOME` (the runtime's databases) there too,
+   * managed config off, `RUST_LOG=warn`, an inherited `CODEX_EXEC_SERVER_URL` unset (commands run
+   * here, not on a remote exec server), and `NO_PROXY` (and `no_proxy`) naming the local hosts
+   * besides those inherited, so that a proxy the environment names never carries the requests
+   * meant for the mock.
    */
-  readonly env: Record<string, string>;
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Removes both directories; idempotent. Call after the app-server has exited. */
   cleanup(): Promise<void>;
 }
@@ -253,6 +256,8 @@ export async function createCodexHome(options: CodexHomeOptions): Promise<CodexH
       configPath,
       env: {
         CODEX_HOME: codexHome,
+        CODEX_SQLITE_HOME: codexHome,
+        CODEX_EXEC_SERVER_URL: undefined,
         CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG: "1",
         RUST_LOG: "warn",
         ...localNoProxy(),

@@ -56,7 +56,7 @@ export interface TestCodex extends AsyncDisposable {
 // The harness's environment with the caller's over it: an `undefined` value unsets an inherited
 // variable, as for Codex.start, but leaves the harness's own.
 function mergeEnv(
-  own: Readonly<Record<string, string>>,
+  own: Readonly<Record<string, string | undefined>>,
   given: Readonly<Record<string, string | undefined>> | undefined,
 ): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...own };

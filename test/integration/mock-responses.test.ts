@@ -72,7 +72,7 @@ class RawAppServer {
     void this.exited.then(() => this.failWaiters("app-server exited"));
   }
 
-  static spawn(env: Record<string, string>): RawAppServer {
+  static spawn(env: Readonly<Record<string, string | undefined>>): RawAppServer {
     const { binary, pathDir } = locateRuntime();
     const pathValue = [pathDir, process.env.PATH].filter(Boolean).join(path.delimiter);
     const child = spawn(binary, ["app-server", "--listen", "stdio://"], {
@@ -1054,7 +1054,7 @@ describe("the harness's options", () => {
     ).toThrow(/^extraConfig sets model_catalog_json, which the harness writes/);
   });
 
-  it("keeps an inherited proxy away from the mock, and unsets an inherited variable env names undefined", async () => {
+  it("keeps an inherited proxy, databases' home or exec server away, and unsets an inherited variable env names undefined", async () => {
     // A proxy the environment names, which would answer every request it is given with a 502.
     const proxied: string[] = [];
     const proxy = http.createServer((request, response) => {
@@ -1067,9 +1067,14 @@ describe("the harness's options", () => {
       HTTP_PROXY: process.env.HTTP_PROXY,
       INHERITED: process.env.CODEX_SDK_INHERITED,
       NO_PROXY: process.env.NO_PROXY,
+      SQLITE: process.env.CODEX_SQLITE_HOME,
+      EXEC: process.env.CODEX_EXEC_SERVER_URL,
     };
     process.env.HTTP_PROXY = `http://127.0.0.1:${port}`;
     process.env.CODEX_SDK_INHERITED = "inherited";
+    // The runtime's databases (prompts among them) would go there, its commands to that server.
+    process.env.CODEX_SQLITE_HOME = path.join(tmpdir(), "codex-sdk-not-the-test-home");
+    process.env.CODEX_EXEC_SERVER_URL = "ws://127.0.0.1:9";
     try {
       const t = await createTestCodex({
         env: { CODEX_SDK_INHERITED: undefined, CODEX_HOME: undefined },
@@ -1081,6 +1086,8 @@ describe("the harness's options", () => {
         expect(environ.filter((entry) => entry.startsWith("CODEX_SDK_INHERITED="))).toEqual([]);
         // The harness's own stays.
         expect(environ).toContain(`CODEX_HOME=${t.home.codexHome}`);
+        expect(environ).toContain(`CODEX_SQLITE_HOME=${t.home.codexHome}`);
+        expect(environ.filter((entry) => entry.startsWith("CODEX_EXEC_SERVER_URL="))).toEqual([]);
       } finally {
         await t.close();
       }
@@ -1105,6 +1112,8 @@ describe("the harness's options", () => {
         HTTP_PROXY: saved.HTTP_PROXY,
         CODEX_SDK_INHERITED: saved.INHERITED,
         NO_PROXY: saved.NO_PROXY,
+        CODEX_SQLITE_HOME: saved.SQLITE,
+        CODEX_EXEC_SERVER_URL: saved.EXEC,
       })) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
