@@ -61,6 +61,9 @@ export class GoalRun {
   readonly #running = new Map<string, TurnCollector>();
   // The root a running turn's events may be named by (a review's), to the turn's own id.
   readonly #roots = new Map<string, string>();
+  // Turns followed before the activation was sent (another client's, an earlier activation's):
+  // one that ends before the activation is answered ran for no goal of this run.
+  readonly #before = new Set<string>();
   #goal: ThreadGoal | null | undefined;
   // Set once the server has answered this run's thread/goal/set: what came before may be about
   // the goal before it (a clear answered just before, say).
@@ -458,23 +461,7 @@ export class GoalRun {
           !this.#running.has(turnId) &&
           !this.#turns.some((ended) => ended.id === turnId)
         ) {
-          const turn = new TurnCollector(false, this.#log);
-          // Told of its start, as a turn's collector always is: a final error before it would
-          // end it as a turn that never started.
-          turn.push(n);
-          this.#running.set(turnId, turn);
-          // A turn whose completion the SDK cannot read, and no readable one followed, fails
-          // (a second after it): it has ended for the server, so the run goes on without it.
-          turn.completion.catch((why: unknown) => this.#lost(turnId, turn, why));
-          // A turn run for a review carries its root's id in its events and completion; work
-          // done for a turn of another thread, its own.
-          const root = rootTurnOf(n);
-          if (root !== undefined && !this.#running.has(root)) this.#roots.set(root, turnId);
-          this.#starts++;
-          clearTimeout(this.#firstTurnWait);
-          this.#turnExpected = false;
-          // Started after the abort's interrupts went out: stopped too.
-          if (this.#aborted !== undefined) void this.#interrupt(turnId);
+          this.#follow(turnId, n);
         }
         break;
       }
@@ -483,19 +470,36 @@ export class GoalRun {
         if (typeof named !== "string") {
           // A completion that names no turn ends the turn the thread runs, the latest followed: it
           // fails a second on, unless a readable completion follows (see `TurnCollector`).
-          const latest =
-            n.method === "turn/completed" ? [...this.#running.values()].at(-1) : undefined;
-          latest?.push(n);
-          return;
+          if (n.method === "turn/completed") {
+            [...this.#running.values()].at(-1)?.push(n);
+            return;
+          }
+          // Another event of the thread (its status read idle, which ends a turn running unseen):
+          // the run may be done.
+          break;
         }
         const turnId = this.#running.has(named) ? named : this.#roots.get(named);
         const turn = turnId === undefined ? undefined : this.#running.get(turnId);
         if (turn === undefined) {
+          if (this.#turns.some((ended) => ended.id === named)) return;
+          if (n.method !== "turn/completed") {
+            // An event of a turn running there whose start was not read (it ran as a resume
+            // found the thread, or its start comes after its events): followed from here on,
+            // its events and its end the run's to wait for.
+            const start = {
+              method: "turn/started",
+              params: {
+                threadId: this.#threadId,
+                turn: { id: named, status: "inProgress", items: [], error: null },
+              },
+            };
+            this.#follow(named, start).push(n);
+            return;
+          }
           // A turn of the goal whose completion came before its start (which then runs
           // nothing), or whose start was never read: one of its turns all the same.
           // (A completion of one it already ended, sent again, is none.)
-          if (n.method !== "turn/completed" || !this.#activated) return;
-          if (this.#turns.some((ended) => ended.id === named)) return;
+          if (!this.#activated) return;
           const overtaken = new TurnCollector(false, this.#log);
           if (!overtaken.push(n)) {
             // A completion it cannot read (logged): dropped, and with it the collector's wait
@@ -513,10 +517,41 @@ export class GoalRun {
         // It logs and drops a malformed event itself.
         if (!turn.push(n)) return;
         this.#forget(turnId!);
+        if (this.#ranBefore(turnId!)) return;
         this.#ended(turn.result!);
       }
     }
     this.#endIfDone();
+  }
+
+  // Follows a turn from its start (`start`, read or made for one whose start was not read).
+  #follow(turnId: string, start: RawNotification): TurnCollector {
+    const turn = new TurnCollector(false, this.#log);
+    // Told of its start, as a turn's collector always is: a final error before it would end it
+    // as a turn that never started.
+    turn.push(start);
+    this.#running.set(turnId, turn);
+    if (!this.#asked) this.#before.add(turnId);
+    // A turn whose completion the SDK cannot read, and no readable one followed, fails (a second
+    // after it): it has ended for the server, so the run goes on without it.
+    turn.completion.catch((why: unknown) => this.#lost(turnId, turn, why));
+    // A turn run for a review carries its root's id in its events and completion; work done for
+    // a turn of another thread, its own.
+    const root = rootTurnOf(start);
+    if (root !== undefined && !this.#running.has(root)) this.#roots.set(root, turnId);
+    this.#starts++;
+    clearTimeout(this.#firstTurnWait);
+    this.#turnExpected = false;
+    // Started after the abort's interrupts went out: stopped too.
+    if (this.#aborted !== undefined) void this.#interrupt(turnId);
+    return turn;
+  }
+
+  // Whether a turn that just ended ran before this run's goal was active (see `#before`): it is
+  // none of the run's turns, and its end (an interrupt of another client's) ends nothing.
+  #ranBefore(turnId: string): boolean {
+    const before = this.#before.delete(turnId);
+    return before && !this.#activated;
   }
 
   #forget(turnId: string): void {
@@ -530,6 +565,7 @@ export class GoalRun {
   #lost(turnId: string, turn: TurnCollector, why: unknown): void {
     if (this.#finished || this.#running.get(turnId) !== turn) return;
     this.#forget(turnId);
+    if (this.#ranBefore(turnId)) return this.#endIfDone();
     const message = why instanceof Error ? why.message : String(why);
     const error = { message, codexErrorInfo: null, additionalDetails: null, misalignment: null };
     this.#ended({ ...turn.partial(turnId), status: "failed", error });
@@ -542,14 +578,23 @@ export class GoalRun {
   }
 
   // Ended: the goal left `active` (or was cleared), or a turn of it was interrupted from
-  // elsewhere, and none of its turns is still running.
+  // elsewhere, and none of its turns is still running, seen or not.
   #endIfDone(): void {
     if (this.#stopping) return;
     const ended =
       this.#interrupted ||
       this.#goal === null ||
       (this.#goal !== undefined && !isActive(this.#goal.status));
-    if (ended && this.#running.size === 0 && !this.#turnExpected) this.finish();
+    // A turn running there unseen (a resume found it running) is one of the goal's too: its
+    // completion is waited for.
+    if (
+      ended &&
+      this.#running.size === 0 &&
+      !this.#turnExpected &&
+      !this.#router.runsUnseen(this.#threadId)
+    ) {
+      this.finish();
+    }
   }
 }
 

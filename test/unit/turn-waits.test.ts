@@ -2777,6 +2777,77 @@ describe("a goal run on a thread with a turn it took for running", () => {
     expect(transport.sent.map((m) => m.method)).toEqual(["thread/read", "thread/unsubscribe"]);
     expect(tables().queues).toBe(0);
   });
+
+  it("counts no turn that ended before the goal was set, an interrupted one ending nothing", async () => {
+    for (const status of ["interrupted", "completed"]) {
+      const { transport, thread, answer, sentOf } = setup();
+      transport.stopAnswering("thread/read");
+      // Another client's turn runs; it ends as the run reads the thread.
+      transport.deliver(started("t0"));
+      let settled = false;
+      const goal = thread.runGoal("g").finally(() => (settled = true));
+      const read = await transport.waitForSent(1);
+      transport.deliver(completed("t0", status));
+      transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "idle" } } } });
+      await flush();
+      expect(settled, status).toBe(false);
+      await answer(2, "thread/goal/set", { goal: goalOf("active") });
+      await flush();
+      transport.deliver(started("t1"));
+      transport.deliver(completed("t1"));
+      transport.deliver(updated(goalOf("complete")));
+      await expect(goal).resolves.toMatchObject({ turns: [{ id: "t1" }] });
+      expect(sentOf("thread/goal/set"), status).toHaveLength(1);
+    }
+  });
+
+  it("follows a turn from its first event read, whose start comes last or never", async () => {
+    const item = (type: string, id: string, extra: object) => ({
+      method: "item/completed",
+      params: { threadId: TH, turnId: "g1", item: { type, id, ...extra } },
+    });
+    const answerItem = item("agentMessage", "m1", { text: "the answer", phase: null });
+    for (const goalFirst of [false, true]) {
+      const { transport, thread, answer } = setup();
+      const goal = thread.runGoal("g");
+      await answer(1, "thread/goal/set", { goal: goalOf("active") });
+      await flush();
+      transport.deliver(item("reasoning", "r1", { summary: ["s"], content: [] }));
+      transport.deliver(answerItem);
+      // The goal completes within the turn: the run waits for the turn's end.
+      if (goalFirst) transport.deliver(updated(goalOf("complete")));
+      transport.deliver({
+        method: "turn/completed",
+        params: {
+          threadId: TH,
+          turn: { ...turnOf("g1", "completed"), items: [answerItem.params.item] },
+        },
+      });
+      transport.deliver(started("g1"));
+      if (!goalFirst) transport.deliver(updated(goalOf("complete")));
+      const result = await goal;
+      expect(result.turns.map((turn) => turn.items.map((i) => i.type))).toEqual([
+        ["reasoning", "agentMessage"],
+      ]);
+      expect(result.finalResponse).toBe("the answer");
+    }
+  });
+
+  it("waits for a turn a resume found running unseen, in which the goal completes", async () => {
+    const { transport, thread, answer, router } = setup();
+    // A resume read the thread active: a turn runs there whose start this client did not see.
+    router.noteRunningUnseen(TH);
+    const goal = thread.runGoal("g");
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    let settled = false;
+    void goal.finally(() => (settled = true));
+    transport.deliver(updated(goalOf("complete")));
+    await flush();
+    expect(settled).toBe(false);
+    transport.deliver(completed("theirs"));
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "theirs" }] });
+  });
 });
 
 describe("a turn joined without its start", () => {
