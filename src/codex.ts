@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import { readRateLimits, readUsage, type RateLimitsOptions, type UsageOptions } from "./account.js";
 import type { CommandHandle, ExecOptions } from "./command.js";
 import { CodexConfig } from "./config.js";
@@ -274,6 +276,8 @@ export class Codex implements AsyncDisposable {
     const signal = checked.startSignal;
     if (signal?.aborted) throw abortError(signal);
     const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
+    // The server read its config for this directory as it started, a project's layers included.
+    codex.#serverCwd = path.resolve(launch.cwd ?? ".");
     if (exposed.length > 0) {
       codex.#internals.log.warn(
         `${exposed.join(" and ")} put a credential on the app-server's command line, which ` +
@@ -526,7 +530,14 @@ export class Codex implements AsyncDisposable {
     const { connection, credentialStore } = this.#internals;
     if (credentialStore === "memory") return "memory";
     if (this.#storeAtStart !== undefined) return this.#storeAtStart;
-    const { config } = await connection.request("config/read", {}, call);
+    // Read for the directory the server started in (a spawned one's), whose project layers may
+    // choose too.
+    const cwd = this.#serverCwd;
+    const { config } = await connection.request(
+      "config/read",
+      cwd === undefined ? {} : { cwd },
+      call,
+    );
     if (typeof config !== "object" || config === null) {
       throw new CodexError("the answer to config/read holds no config");
     }
@@ -536,6 +547,8 @@ export class Codex implements AsyncDisposable {
   }
 
   #storeAtStart: "memory" | "persistent" | undefined;
+  // The working directory of a server this client spawned.
+  #serverCwd: string | undefined;
 
   /** Starts a browser ChatGPT login: open the handle's `authUrl`, then `wait()` for the completion. */
   async loginChatgpt(options?: LoginChatgptOptions): Promise<ChatgptLoginHandle> {

@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientStats } from "../../src/codex.js";
 import { ChatgptAuthRequiredError, InvalidRequestError } from "../../src/index.js";
@@ -207,5 +209,31 @@ describe("Codex.config", () => {
       expect(err, String(call)).toSatisfy((e) => e instanceof TypeError || e instanceof RangeError);
     }
     expect(clientStats(t.codex)["connection.pending"]).toBe(0);
+  });
+});
+
+describe("Codex.loginApiKey where a project's config chooses the credential store", () => {
+  it("reads the store for the directory the server started in, and refuses to persist there", async () => {
+    const project = await mkdtemp(path.join(tmpdir(), "codex-sdk-project-"));
+    try {
+      await mkdir(path.join(project, ".git"));
+      await mkdir(path.join(project, ".codex"));
+      await writeFile(
+        path.join(project, ".codex", "config.toml"),
+        'cli_auth_credentials_store = "ephemeral"\n',
+      );
+      await using inProject = await createTestCodex({
+        cwd: project,
+        home: { extraConfig: `projects.${JSON.stringify(project)}.trust_level = "trusted"` },
+      });
+      // The server keeps keys in memory there: a key to persist is refused, one not is taken.
+      await expect(
+        inProject.codex.loginApiKey("sk-test-project-0123456789", { persist: true }),
+      ).rejects.toThrow(/in memory/);
+      await inProject.codex.loginApiKey("sk-test-project-0123456789", { persist: false });
+      expect(await readdir(inProject.home.codexHome)).not.toContain("auth.json");
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });
