@@ -325,7 +325,8 @@ export function pairCredentials(pair: string): string[] {
   // The open tables and arrays, innermost last: where what each holds sits. The pair itself is
   // the outermost table.
   const open: { array: boolean; place: ConfigPlace }[] = [{ array: false, place: OUTSIDE }];
-  let key = "";
+  // The segments of the key before the last `=`: a quoted key is one, whatever dots it holds.
+  let key: string[] = [];
   // Where the value after the last `=` sits, and whether it is next.
   let valuePlace = OUTSIDE;
   let valueNext = false;
@@ -348,7 +349,7 @@ export function pairCredentials(pair: string): string[] {
     // In an array each element is a value, where the array is.
     const place = frame.array ? frame.place : valueNext ? valuePlace : OUTSIDE;
     if (token === "=") {
-      valuePlace = placeOf(key.split("."), frame.place);
+      valuePlace = placeOf(key, frame.place);
       valueNext = true;
     } else if (token === "{" || token === "[") {
       open.push({ array: token === "[", place });
@@ -359,10 +360,10 @@ export function pairCredentials(pair: string): string[] {
     } else if (token === ",") {
       valueNext = false;
     } else if (!frame.array && tokens[i + 1] === "=") {
-      key = unquote(token);
+      key = /^["']/.test(token) ? [unquote(token)] : token.split(".");
     } else {
       const text = unquote(token);
-      if (isCredentialAt(text, place)) out.push(...credentialForms(text, key));
+      if (isCredentialAt(text, place)) out.push(...credentialForms(text, key.at(-1) ?? ""));
       else if (text.includes("://")) out.push(...urlCredentials(text));
       valueNext = false;
     }

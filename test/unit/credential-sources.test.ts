@@ -172,6 +172,15 @@ describe("credentialsIn", () => {
       );
     }
     expect(pairCredentials('profiles.api_key.model="gpt-x-large"')).toEqual([]);
+    // Nor a quoted name's dots: "docs.auth" is one name, not `auth` under `docs`.
+    expect(
+      pairCredentials(
+        'mcp_servers={ "docs.auth" = { command = "node", env = { NODE_ENV = "production" } } }',
+      ),
+    ).toEqual([]);
+    expect(
+      pairCredentials('mcp_servers={ "docs.auth" = { bearer_token = "tok-0123456789" } }'),
+    ).toEqual(["tok-0123456789"]);
     // Its fields are still judged by their names.
     expect(credentialsIn(["mcp_servers", "auth-token"], { bearer_token: "tok-0123456" })).toEqual([
       "tok-0123456",
