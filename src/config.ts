@@ -130,6 +130,37 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   return { keyPath, value: copy, mergeStrategy: checkMergeStrategy(mergeStrategy) };
 }
 
+// The runtime applies a batch's edits in order, the later over the earlier: an edit of a key an
+// earlier one wrote, or one replacing a table holding such a key, would lose that edit.
+function refuseOverruled(edits: readonly ConfigEdit[]): void {
+  // Each key written so far, and each table above one, by its segments, to the edit's index.
+  const written = new Map<string, number>();
+  const above = new Map<string, number>();
+  edits.forEach((edit, j) => {
+    const segments = readKeyPath(edit.keyPath)!.segments;
+    const key = segments.join("\u0000");
+    const same = written.get(key);
+    if (same !== undefined) {
+      throw new TypeError(
+        `edits[${same}] and edits[${j}] both write ${edit.keyPath}, the later overruling the ` +
+          "earlier: give one",
+      );
+    }
+    const under = above.get(key);
+    if (under !== undefined && edit.mergeStrategy === "replace") {
+      throw new TypeError(
+        `edits[${j}] replaces ${edit.keyPath}, which holds the key edits[${under}] wrote before ` +
+          "it: give that key inside it, or write it after",
+      );
+    }
+    written.set(key, j);
+    for (let n = 1; n < segments.length; n++) {
+      const table = segments.slice(0, n).join("\u0000");
+      if (!above.has(table)) above.set(table, j);
+    }
+  });
+}
+
 function checkWriteOptions<O extends ConfigWriteOptions>(
   options: O | undefined,
   names: OptionNames,
@@ -234,6 +265,7 @@ export class CodexConfig {
     const checkedEdits = Array.from(edits as readonly unknown[], (edit, i) =>
       checkEdit(edit as ConfigEditInput, `edits[${i}]`, this.#secrets),
     );
+    refuseOverruled(checkedEdits);
     const { call, rest } = checkWriteOptions(options, BATCH_WRITE_NAMES);
     if (rest.reloadUserConfig !== undefined)
       checkBoolean(rest.reloadUserConfig, "reloadUserConfig");

@@ -34,6 +34,54 @@ describe("CodexConfig.write", () => {
     expect(transport.sent).toHaveLength(0);
   });
 
+  it("refuses a batch whose later edit would overrule an earlier one, before any I/O", async () => {
+    const { transport, config } = setup();
+    await expect(
+      config.batchWrite([
+        { keyPath: "model_verbosity", value: "low" },
+        { keyPath: "tui.theme", value: "light" },
+        { keyPath: "model_verbosity", value: "high" },
+      ]),
+    ).rejects.toThrow(
+      new TypeError(
+        "edits[0] and edits[2] both write model_verbosity, the later overruling the earlier: give one",
+      ),
+    );
+    await expect(
+      config.batchWrite([
+        { keyPath: 'tui."a.b".theme', value: "light" },
+        { keyPath: 'tui."a.b"', value: { alternate_screen: "never" } },
+      ]),
+    ).rejects.toThrow(
+      new TypeError(
+        'edits[1] replaces tui."a.b", which holds the key edits[0] wrote before it: give that key inside it, or write it after',
+      ),
+    );
+    expect(transport.sent).toHaveLength(0);
+    // A table merged into, or written before a key inside it, loses nothing.
+    for (const edits of [
+      [
+        { keyPath: "tui.theme", value: "light" },
+        { keyPath: "tui", value: { alternate_screen: "never" }, mergeStrategy: "upsert" as const },
+      ],
+      [
+        { keyPath: "tui", value: { alternate_screen: "never" } },
+        { keyPath: "tui.theme", value: "light" },
+      ],
+      [
+        { keyPath: 'a."b.c"', value: 1 },
+        { keyPath: "a.b.c", value: 2 },
+      ],
+    ]) {
+      const count = transport.sent.length + 1;
+      const written = config.batchWrite(edits);
+      const sent = await transport.waitForSent(count);
+      expect(sent).toMatchObject({ method: "config/batchWrite" });
+      transport.deliver({ id: sent.id, error: { code: -32600, message: "not here" } });
+      await expect(written).rejects.toThrow("not here");
+    }
+  });
+
   it("refuses integers past 2^53 and lone surrogates, naming their path, before any I/O", async () => {
     const { transport, config } = setup();
     // 2^53 + 2 would be written as it is, though not what was meant; 1e21 JSON writes as 1e+21,
