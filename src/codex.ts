@@ -474,8 +474,28 @@ export class Codex implements AsyncDisposable {
       const id = canonicalThreadId(threadId);
       return sendFollowed(this.#internals, method, id, params, call, sending);
     }
-    const send = () => connection.request(method, params, call);
-    return sending === undefined ? send() : sending(send);
+    let answer: Promise<unknown>;
+    if (sending === undefined) answer = connection.request(method, params, call);
+    else {
+      // Sent without the caller's bounds, which bound the wait alone: the credentials a thread's
+      // config holds are let go or kept with the thread once the answer comes, waited for or not.
+      if (call?.signal?.aborted) throw abortError(call.signal);
+      answer = boundWait(
+        sending(() => connection.request(method, params)),
+        method,
+        call,
+      );
+    }
+    if (method !== "turn/start" || typeof threadId !== "string") return answer;
+    // A turn started this way runs once answered, before its start is read: what waits for the
+    // thread's turns (a compaction, a review, a revert) waits for it too.
+    return answer.then((response) => {
+      const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
+      if (typeof turnId === "string") {
+        this.#internals.router.noteTurnAnswered(canonicalThreadId(threadId), turnId);
+      }
+      return response;
+    });
   }
 
   /**

@@ -1092,6 +1092,22 @@ export class Router {
     }
   }
 
+  /**
+   * Notes that the server answered a `turn/start` this client sent by other means than a turn
+   * handle (`codex.request`) with `turnId`: it runs, though its start may not be read yet (the
+   * runtime answers first), unless its start or completion was read already.
+   */
+  noteTurnAnswered(threadId: string, turnId: string): void {
+    if (this.#running.has(threadId) || this.#unsubscribed.has(threadId)) return;
+    if (this.#completed.get(turnId) === threadId) return;
+    if (this.#endedFirst.get(threadId)?.has(turnId) === true) return;
+    // Taken for started (a status read now may still say idle): its start, when read, takes
+    // this one's place, and its completion ends it.
+    const turn = { id: turnId, status: "inProgress", items: [], error: null };
+    this.#running.set(threadId, { method: "turn/started", params: { threadId, turn } });
+    this.#runningUnseen.delete(threadId);
+  }
+
   /** The thread on which the server runs `turnId`, as far as this client saw. */
   threadRunning(turnId: string): string | undefined {
     for (const [threadId, started] of this.#running) {

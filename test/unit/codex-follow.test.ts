@@ -544,6 +544,57 @@ it("sends nothing asked for once close() is called, in the same tick too", async
   expect(transport.sent.slice(before)).toEqual([]);
 });
 
+it("waits with a compaction for a turn started through codex.request, answered before its start", async () => {
+  const { codex, transport } = await startCodex();
+  const raw = codex.request("turn/start", {
+    threadId: "th",
+    input: [{ type: "text", text: "raw", text_elements: [] }],
+  });
+  const start = await sentWhen(transport, (m) => m.method === "turn/start");
+  // The runtime answers turn/start before the turn's start notification.
+  transport.deliver({ id: start.id, result: { turn: turnOf("R") } });
+  await raw;
+  const compacted = codex.thread("th").compact();
+  await new Promise((resolve) => setImmediate(resolve));
+  transport.deliver(started("R"));
+  await new Promise((resolve) => setImmediate(resolve));
+  // Nothing that would interrupt R goes out while it runs, nor any question of the thread's.
+  expect(transport.sent.slice(-1)).toEqual([start]);
+  transport.deliver(completed("R"));
+  const request = await sentWhen(transport, (m) => m.method === "thread/compact/start");
+  transport.deliver({ id: request.id, result: {} });
+  await expect(compacted).resolves.toEqual({});
+  expect(clientStats(codex)).toMatchObject({ "router.running": 0 });
+  await codex.close();
+});
+
+it("lets a raw thread/start's config credentials go with its thread, its answer waited for or not", async () => {
+  const { codex, transport } = await startCodex();
+  const token = "tenant-raw-token-0123456789";
+  const header = { Authorization: `Bearer ${token}` };
+  const config = { mcp_servers: { docs: { url: "https://x", http_headers: header } } };
+  const names: string[] = [];
+  codex.on("thread/name/updated", (p) => names.push(String(p.threadName)));
+  const starting = codex.request("thread/start", { config }, { timeout: 20 });
+  const start = await sentWhen(transport, (m) => m.method === "thread/start");
+  await expect(starting).rejects.toMatchObject({ name: "RequestTimeoutError" });
+  // The server made the thread all the same: the token is redacted while the thread lives.
+  transport.deliver({ id: start.id, result: { thread: { id: "th2", ephemeral: false } } });
+  await new Promise((resolve) => setImmediate(resolve));
+  transport.deliver({
+    method: "thread/name/updated",
+    params: { threadId: "th2", threadName: token },
+  });
+  transport.deliver({ method: "thread/deleted", params: { threadId: "th2" } });
+  transport.deliver({
+    method: "thread/name/updated",
+    params: { threadId: "x", threadName: token },
+  });
+  expect(names).toEqual(["[redacted]", token]);
+  expect(clientStats(codex)).toMatchObject({ "threadSecrets.threads": 0 });
+  await codex.close();
+});
+
 it("holds the requests sent again with a resume by path for the thread its answer names", async () => {
   const { codex, transport } = await startCodex();
   const resuming = codex.threadResume("th", {
