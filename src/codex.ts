@@ -212,8 +212,17 @@ const DEFAULT_START_TIMEOUT = 60_000;
 /** How long `close()` waits for a shared server to cancel each login left open. */
 const LOGIN_CANCEL_MS = 2000;
 
-// What a closing client still sends.
-const SENT_WHILE_CLOSING: ReadonlySet<string> = new Set(["account/login/cancel"]);
+// What a closing client still sends: what stops work it started (a login's cancel, a turn's
+// interrupt, a command's end, a goal's pause), so that a server outliving it runs none on.
+function sentWhileClosing(method: string, params: unknown): boolean {
+  if (method === "thread/goal/set") return (params as { status?: unknown }).status === "paused";
+  return STOPS.has(method);
+}
+const STOPS: ReadonlySet<string> = new Set([
+  "account/login/cancel",
+  "turn/interrupt",
+  "command/exec/terminate",
+]);
 
 /** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
@@ -475,8 +484,9 @@ export class Codex implements AsyncDisposable {
       return sendFollowed(this.#internals, method, id, params, call, sending);
     }
     let answer: Promise<unknown>;
-    if (sending === undefined) answer = connection.request(method, params, call);
-    else {
+    if (sending === undefined || credentials.length === 0) {
+      answer = connection.request(method, params, call);
+    } else {
       // Sent without the caller's bounds, which bound the wait alone: the credentials a thread's
       // config holds are let go or kept with the thread once the answer comes, waited for or not.
       if (call?.signal?.aborted) throw abortError(call.signal);
@@ -488,14 +498,25 @@ export class Codex implements AsyncDisposable {
     }
     if (method !== "turn/start" || typeof threadId !== "string") return answer;
     // A turn started this way runs once answered, before its start is read: what waits for the
-    // thread's turns (a compaction, a review, a revert) waits for it too.
-    return answer.then((response) => {
-      const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
-      if (typeof turnId === "string") {
-        this.#internals.router.noteTurnAnswered(canonicalThreadId(threadId), turnId);
-      }
-      return response;
-    });
+    // thread's turns (a compaction, a review, a revert) waits for it too. (Unless the thread
+    // ended in the read that answered.)
+    const { router } = this.#internals;
+    const ends = router.watchEnds();
+    const id = canonicalThreadId(threadId);
+    return answer.then(
+      (response) => {
+        ends.stop();
+        const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
+        if (typeof turnId === "string" && ends.ended(id) === undefined) {
+          router.noteTurnAnswered(id, turnId);
+        }
+        return response;
+      },
+      (err: unknown) => {
+        ends.stop();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -1019,8 +1040,8 @@ export class Codex implements AsyncDisposable {
       // Set before the connection ends, so close listeners see a close on purpose.
       let closed!: () => void;
       this.#closing = new Promise<void>((resolve) => (closed = resolve));
-      // Nothing asked for from now on reaches the server, but the logins' cancels.
-      connection.closeToNew(SENT_WHILE_CLOSING);
+      // Nothing asked for from now on reaches the server, but what stops work started.
+      connection.closeToNew(sentWhileClosing);
       // A server that outlives the client would run on its logins (a callback server on port
       // 1455), which no handle could cancel any more; a spawned one ends with them.
       const logins = this.#outlives ? this.#logins : undefined;

@@ -16,6 +16,7 @@ import {
   checkWellFormed,
   describe,
   dropUndefined,
+  isPlainObject,
   MAX_JSON_DEPTH,
   type OptionNames,
   optionNames,
@@ -140,14 +141,16 @@ function refuseOverruled(edits: readonly ConfigEdit[]): void {
     const segments = readKeyPath(edit.keyPath)!.segments;
     const key = segments.join("\u0000");
     const same = written.get(key);
-    if (same !== undefined) {
+    // A table upserted is merged into what is there.
+    const replaces = edit.mergeStrategy === "replace" || !isPlainObject(edit.value);
+    if (same !== undefined && replaces) {
       throw new TypeError(
         `edits[${same}] and edits[${j}] both write ${edit.keyPath}, the later overruling the ` +
           "earlier: give one",
       );
     }
     const under = above.get(key);
-    if (under !== undefined && edit.mergeStrategy === "replace") {
+    if (under !== undefined && replaces) {
       throw new TypeError(
         `edits[${j}] replaces ${edit.keyPath}, which holds the key edits[${under}] wrote before ` +
           "it: give that key inside it, or write it after",

@@ -64,6 +64,9 @@ export class GoalRun {
   // Turns followed before the activation was sent (another client's, an earlier activation's):
   // one that ends before the activation is answered ran for no goal of this run.
   readonly #before = new Set<string>();
+  // Turns over that are none of the run's (ended before the goal, or found over by a status
+  // read): an event of one read late follows nothing.
+  readonly #gone = new Set<string>();
   #goal: ThreadGoal | null | undefined;
   // Set once the server has answered this run's thread/goal/set: what came before may be about
   // the goal before it (a clear answered just before, say).
@@ -152,7 +155,11 @@ export class GoalRun {
     }
     // The server runs no turn there: one taken for running (given up on, its completion never
     // read) is over.
-    if (status === "idle" && before.length > 0) this.#dropRunning(before);
+    if (status === "idle") {
+      if (before.length > 0) this.#dropRunning(before);
+      // Nor one a resume found running, unseen (its end was lost).
+      else this.#router.forgetRunning(threadId, undefined);
+    }
     await this.#connection.request("thread/goal/clear", { threadId }, bound);
     if (this.#finished) return;
     this.#asked = true;
@@ -238,6 +245,7 @@ export class GoalRun {
       const turn = this.#running.get(turnId);
       if (turn === undefined) continue;
       this.#running.delete(turnId);
+      this.#gone.add(turnId);
       this.#router.forgetRunning(this.#threadId, turnId);
       for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
       this.#starts--;
@@ -461,7 +469,11 @@ export class GoalRun {
           !this.#running.has(turnId) &&
           !this.#turns.some((ended) => ended.id === turnId)
         ) {
-          this.#follow(turnId, n);
+          // A review's running turn whose review (its root) is followed already, from events
+          // read before this start: its events are the review's.
+          const root = rootTurnOf(n);
+          if (root !== undefined && this.#running.has(root)) this.#roots.set(turnId, root);
+          else this.#follow(turnId, n);
         }
         break;
       }
@@ -481,8 +493,10 @@ export class GoalRun {
         const turnId = this.#running.has(named) ? named : this.#roots.get(named);
         const turn = turnId === undefined ? undefined : this.#running.get(turnId);
         if (turn === undefined) {
-          if (this.#turns.some((ended) => ended.id === named)) return;
-          if (n.method !== "turn/completed") {
+          if (this.#gone.has(named) || this.#turns.some((ended) => ended.id === named)) return;
+          // A final error names a turn that may never start (an inline review refused): followed
+          // by its start, it would wait for a completion that never comes.
+          if (n.method !== "turn/completed" && n.method !== "error") {
             // An event of a turn running there whose start was not read (it ran as a resume
             // found the thread, or its start comes after its events): followed from here on,
             // its events and its end the run's to wait for.
@@ -550,8 +564,11 @@ export class GoalRun {
   // Whether a turn that just ended ran before this run's goal was active (see `#before`): it is
   // none of the run's turns, and its end (an interrupt of another client's) ends nothing.
   #ranBefore(turnId: string): boolean {
-    const before = this.#before.delete(turnId);
-    return before && !this.#activated;
+    if (!this.#before.delete(turnId) || this.#activated) return false;
+    this.#gone.add(turnId);
+    // None of the goal's: the wait for its first turn is still to come.
+    this.#starts--;
+    return true;
   }
 
   #forget(turnId: string): void {

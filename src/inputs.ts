@@ -457,7 +457,7 @@ function checkContextKey(key: string, kind: AdditionalContextKind, at: string): 
     throw new TypeError(
       kind === "application"
         ? `${at}: the key of an application entry is written as a tag (<key>...</key>), so it ` +
-            `must be non-empty, without white space, control characters or any of <>/&"'=`
+            "must be non-empty, without control characters, < or >"
         : `${at}: the key of an untrusted entry without a name is the name the model sees, so it ` +
             "must be 1 to 128 ASCII letters, digits or _ (the runtime rewrites any other): " +
             "give a name, or another key",
@@ -465,7 +465,7 @@ function checkContextKey(key: string, kind: AdditionalContextKind, at: string): 
   }
 }
 
-const CONTEXT_TAG = /^[^\s\p{Cc}<>/&"'=]+$/u;
+const CONTEXT_TAG = /^[^\p{Cc}<>]+$/u;
 const CONTEXT_TOOL = /^[A-Za-z0-9_]{1,128}$/;
 
 // The keys of a turn's Responses API metadata the runtime keeps for its own, dropping an entry of

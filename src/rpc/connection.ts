@@ -304,7 +304,9 @@ export class Connection {
   // The requests waiting for a place, in order: id -> line.
   readonly #queued = new Map<RequestId, string>();
   // Set once the client closes: the requests it still sends, and the error of any other.
-  #closing: { error: TransportClosedError; sends: ReadonlySet<string> } | undefined;
+  #closing:
+    | { error: TransportClosedError; sends: (method: string, params: unknown) => boolean }
+    | undefined;
   // Set while requests wait: the end of the oldest place's hold.
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   // The server's requests whose answer is being made: id -> method.
@@ -366,7 +368,8 @@ export class Connection {
   request(method: string, params?: unknown, options?: SendOptions): Promise<unknown> {
     if (this.#closeError !== undefined) return Promise.reject(this.#closeError);
     const closing = this.#closing;
-    if (closing !== undefined && !closing.sends.has(method)) return Promise.reject(closing.error);
+    if (closing !== undefined && !closing.sends(method, params))
+      return Promise.reject(closing.error);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = this.#nextId++;
@@ -547,16 +550,21 @@ export class Connection {
   }
 
   /**
-   * Refuses every request from now on but those of the methods in `sends` (the stops a closing
-   * client still sends before `close()`), and withdraws those still waiting for a place.
+   * Refuses every request from now on but those `sends` takes (the stops a closing client still
+   * sends before `close()`), and withdraws those still waiting for a place.
    */
-  closeToNew(sends: ReadonlySet<string>): void {
+  closeToNew(sends: (method: string, params: unknown) => boolean): void {
     if (this.#closeError !== undefined || this.#closing !== undefined) return;
     const error = new TransportClosedError("the Codex client was closed");
     this.#closing = { error, sends };
-    for (const id of this.#queued.keys()) {
+    for (const [id, line] of this.#queued) {
       const entry = this.#pending.get(id);
-      if (entry === undefined || sends.has(entry.method)) continue;
+      if (
+        entry === undefined ||
+        sends(entry.method, (JSON.parse(line) as { params?: unknown }).params)
+      ) {
+        continue;
+      }
       this.#queued.delete(id);
       this.#pending.delete(id);
       entry.reject(error);

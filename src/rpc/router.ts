@@ -433,6 +433,8 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
+  // The starts noted for turns answered before their start was read (see `noteTurnAnswered`).
+  readonly #madeStarts = new WeakSet<RawNotification>();
   // The threads ended while an answer naming a thread was awaited (see `watchEnds`).
   readonly #endWatches = new Set<Map<string, string>>();
   // Per thread, the `turn/started` of the turn the server runs there, until a `turn/completed`
@@ -844,7 +846,12 @@ export class Router {
         // The server answered with the turn it already runs there: its start came before the
         // hold, and the turn is active from the start.
         const running = this.#running.get(threadId);
-        if (running !== undefined && turnIdOf(running) === turnId && !replay?.includes(running)) {
+        if (
+          running !== undefined &&
+          turnIdOf(running) === turnId &&
+          !replay?.includes(running) &&
+          !this.#madeStarts.has(running)
+        ) {
           this.#deliverToTurn(turnId, sink, running);
         }
         if (replay === undefined) return "bound";
@@ -1102,9 +1109,11 @@ export class Router {
     if (this.#completed.get(turnId) === threadId) return;
     if (this.#endedFirst.get(threadId)?.has(turnId) === true) return;
     // Taken for started (a status read now may still say idle): its start, when read, takes
-    // this one's place, and its completion ends it.
+    // this one's place, and its completion ends it. Made here, it is no event to hand a turn.
     const turn = { id: turnId, status: "inProgress", items: [], error: null };
-    this.#running.set(threadId, { method: "turn/started", params: { threadId, turn } });
+    const start = { method: "turn/started", params: { threadId, turn } };
+    this.#madeStarts.add(start);
+    this.#running.set(threadId, start);
     this.#runningUnseen.delete(threadId);
   }
 

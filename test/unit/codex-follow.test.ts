@@ -568,6 +568,42 @@ it("waits with a compaction for a turn started through codex.request, answered b
   await codex.close();
 });
 
+it("hands a turn joined to a raw turn/start's turn the server's start alone, and keeps none past its thread's end", async () => {
+  const { codex, transport } = await startCodex();
+  const input = [{ type: "text" as const, text: "raw", text_elements: [] }];
+  const raw = codex.request("turn/start", { threadId: "th", input });
+  const rawStart = await sentWhen(transport, (m) => m.method === "turn/start");
+  transport.deliver({ id: rawStart.id, result: { turn: turnOf("R") } });
+  await raw;
+  // A second input joins the running turn R: the runtime answers it with R, then R starts.
+  const joining = codex.thread("th").turn("more");
+  const second = await sentWhen(transport, (m) => m.method === "turn/start" && m !== rawStart);
+  transport.deliver({ id: second.id, result: { turn: turnOf("R") } });
+  const turn = await joining;
+  const events: { method: string; params: unknown }[] = [];
+  const reading = (async () => {
+    for await (const event of turn.stream()) events.push(event);
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  const serverStart = started("R");
+  transport.deliver(serverStart);
+  transport.deliver(completed("R"));
+  await reading;
+  expect(events.filter((e) => e.method === "turn/started")).toEqual([serverStart]);
+  // Answered in the read that ends its thread: nothing is kept running there.
+  const again = codex.request("turn/start", { threadId: "th", input });
+  const third = await sentWhen(
+    transport,
+    (m) => m.method === "turn/start" && m !== rawStart && m !== second,
+  );
+  transport.deliver({ id: third.id, result: { turn: turnOf("S") } });
+  transport.deliver({ method: "thread/archived", params: { threadId: "th" } });
+  await again;
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(clientStats(codex)).toMatchObject({ "router.running": 0 });
+  await codex.close();
+});
+
 it("lets a raw thread/start's config credentials go with its thread, its answer waited for or not", async () => {
   const { codex, transport } = await startCodex();
   const token = "tenant-raw-token-0123456789";

@@ -72,6 +72,14 @@ describe("CodexConfig.write", () => {
         { keyPath: 'a."b.c"', value: 1 },
         { keyPath: "a.b.c", value: 2 },
       ],
+      [
+        { keyPath: "mcp_servers.docs", value: { url: "https://x" } },
+        {
+          keyPath: "mcp_servers.docs",
+          value: { startup_timeout_sec: 5 },
+          mergeStrategy: "upsert" as const,
+        },
+      ],
     ]) {
       const count = transport.sent.length + 1;
       const written = config.batchWrite(edits);

@@ -952,7 +952,7 @@ describe("Connection: requests in flight", () => {
     const { transport, connection } = setup();
     const calls = waitingBehind(connection, MAX_IN_FLIGHT + 2);
     await transport.waitForSent(MAX_IN_FLIGHT);
-    connection.closeToNew(new Set(["account/login/cancel"]));
+    connection.closeToNew((method) => method === "account/login/cancel");
     const waiting = await Promise.allSettled(calls.slice(MAX_IN_FLIGHT));
     expect(waiting.map((r) => r.status === "rejected" && r.reason)).toEqual([
       new TransportClosedError("the Codex client was closed"),

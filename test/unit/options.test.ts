@@ -419,7 +419,7 @@ describe("turnParams", () => {
     const keyed = (key: string, kind: string) => ({
       additionalContext: { [key]: { value: "v", kind } },
     });
-    for (const key of ["", "a b", "a>b", "x/y", "a\tb"]) {
+    for (const key of ["", "a>b", "<x", "a\tb", "a\nb"]) {
       expect(() => turnParams("th", "go", keyed(key, "application") as never), key).toThrow(
         `additionalContext[${JSON.stringify(key)}]: the key of an application entry is written as a tag`,
       );
@@ -431,6 +431,8 @@ describe("turnParams", () => {
     }
     for (const [key, kind] of [
       ["ci-result.v2", "application"],
+      ["src/main.ts", "application"],
+      ["build log", "application"],
       ["\u00e9t\u00e9", "application"],
       ["Slack_1", "untrusted"],
       ["k".repeat(128), "untrusted"],

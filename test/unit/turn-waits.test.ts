@@ -2801,6 +2801,60 @@ describe("a goal run on a thread with a turn it took for running", () => {
     }
   });
 
+  it("waits for its first turn 30 s after the activation when the only turn seen ended before it", async () => {
+    const { transport, thread, answer } = setup();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    transport.stopAnswering("thread/read");
+    transport.deliver(started("t0"));
+    const goal = thread.runGoal("g").catch((e: unknown) => e);
+    const read = await transport.waitForSent(1);
+    transport.deliver(completed("t0"));
+    transport.deliver({ id: read.id, result: { thread: { id: TH, status: { type: "idle" } } } });
+    await answer(2, "thread/goal/set", { goal: goalOf("active") });
+    await vi.advanceTimersByTimeAsync(30_000);
+    const pause = await transport.waitForSent(3);
+    expect(pause).toMatchObject({ method: "thread/goal/set", params: { status: "paused" } });
+    transport.deliver({ id: pause.id, result: { goal: goalOf("paused") } });
+    expect(await goal).toMatchObject({ message: expect.stringMatching(/^no turn started/) });
+  });
+
+  it("follows no turn a final error names, which may never start (a review refused)", async () => {
+    const { transport, thread, answer } = setup();
+    const goal = thread.runGoal("g");
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    transport.deliver(started("g1"));
+    const error = {
+      message: "not a git repository",
+      codexErrorInfo: null,
+      additionalDetails: null,
+    };
+    transport.deliver({
+      method: "error",
+      params: { threadId: TH, turnId: "rv", willRetry: false, error },
+    });
+    transport.deliver(completed("g1"));
+    transport.deliver(updated(goalOf("complete")));
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "g1" }] });
+  });
+
+  it("takes a review's running turn started after its review's events for the review", async () => {
+    const { transport, thread, answer } = setup();
+    const goal = thread.runGoal("g");
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    // A review runs under turn X; its items and completion name the review R.
+    const item = { type: "agentMessage", id: "m1", text: "hi", phase: null };
+    transport.deliver({ method: "item/completed", params: { threadId: TH, turnId: "R", item } });
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: TH, turn: { ...turnOf("X"), rootTurnId: "R" } },
+    });
+    transport.deliver(completed("R"));
+    transport.deliver(updated(goalOf("complete")));
+    await expect(goal).resolves.toMatchObject({ turns: [{ id: "R" }] });
+  });
+
   it("follows a turn from its first event read, whose start comes last or never", async () => {
     const item = (type: string, id: string, extra: object) => ({
       method: "item/completed",
@@ -2837,6 +2891,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
     const { transport, thread, answer, router } = setup();
     // A resume read the thread active: a turn runs there whose start this client did not see.
     router.noteRunningUnseen(TH);
+    transport.answerAlways("thread/read", ACTIVE_THREAD);
     const goal = thread.runGoal("g");
     await answer(1, "thread/goal/set", { goal: goalOf("active") });
     await flush();
