@@ -67,6 +67,10 @@ export class GoalRun {
   // Turns over that are none of the run's (ended before the goal, or found over by a status
   // read): an event of one read late follows nothing.
   readonly #gone = new Set<string>();
+  // Turns followed from an event of theirs as a resume found a turn running unseen there, their
+  // start not read: once the server runs nothing there, one still followed is none (an event
+  // naming a turn it never ran, a server's fault).
+  readonly #adopted = new Set<string>();
   #goal: ThreadGoal | null | undefined;
   // Set once the server has answered this run's thread/goal/set: what came before may be about
   // the goal before it (a clear answered just before, say).
@@ -461,6 +465,7 @@ export class GoalRun {
         break;
       case "turn/started": {
         const turnId = params.turn?.id;
+        if (typeof turnId === "string") this.#adopted.delete(turnId);
         // The router has read it first: a start its completion overtook runs nothing. One sent
         // again is of a turn followed (whose collector keeps what it collected) or ended.
         if (
@@ -494,12 +499,12 @@ export class GoalRun {
         const turn = turnId === undefined ? undefined : this.#running.get(turnId);
         if (turn === undefined) {
           if (this.#gone.has(named) || this.#turns.some((ended) => ended.id === named)) return;
-          // A final error names a turn that may never start (an inline review refused): followed
-          // by its start, it would wait for a completion that never comes.
-          if (n.method !== "turn/completed" && n.method !== "error") {
-            // An event of a turn running there whose start was not read (it ran as a resume
-            // found the thread, or its start comes after its events): followed from here on,
-            // its events and its end the run's to wait for.
+          if (n.method !== "turn/completed") {
+            // An event of the turn a resume found running there unseen: followed from here on,
+            // its events and its end the run's to wait for. (Not one a final error names, which
+            // may never start: an inline review refused.)
+            if (n.method === "error" || !this.#router.runsUnseen(this.#threadId)) return;
+            this.#adopted.add(named);
             const start = {
               method: "turn/started",
               params: {
@@ -529,13 +534,26 @@ export class GoalRun {
           break;
         }
         // It logs and drops a malformed event itself.
-        if (!turn.push(n)) return;
+        if (!turn.push(n)) return this.#dropAdopted();
         this.#forget(turnId!);
         if (this.#ranBefore(turnId!)) return;
         this.#ended(turn.result!);
       }
     }
+    this.#dropAdopted();
     this.#endIfDone();
+  }
+
+  // Once the server runs no turn there, the turns followed from an event alone are none.
+  #dropAdopted(): void {
+    if (this.#adopted.size === 0) return;
+    const router = this.#router;
+    if (router.runningStart(this.#threadId) !== undefined || router.runsUnseen(this.#threadId)) {
+      return;
+    }
+    const adopted = [...this.#adopted];
+    this.#adopted.clear();
+    this.#dropRunning(adopted);
   }
 
   // Follows a turn from its start (`start`, read or made for one whose start was not read).
@@ -573,6 +591,7 @@ export class GoalRun {
 
   #forget(turnId: string): void {
     this.#running.delete(turnId);
+    this.#adopted.delete(turnId);
     for (const [root, own] of this.#roots) if (own === turnId) this.#roots.delete(root);
   }
 

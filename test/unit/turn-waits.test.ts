@@ -2855,14 +2855,16 @@ describe("a goal run on a thread with a turn it took for running", () => {
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "R" }] });
   });
 
-  it("follows a turn from its first event read, whose start comes last or never", async () => {
+  it("follows a turn a resume found running unseen from its first event read", async () => {
     const item = (type: string, id: string, extra: object) => ({
       method: "item/completed",
       params: { threadId: TH, turnId: "g1", item: { type, id, ...extra } },
     });
     const answerItem = item("agentMessage", "m1", { text: "the answer", phase: null });
     for (const goalFirst of [false, true]) {
-      const { transport, thread, answer } = setup();
+      const { transport, thread, answer, router } = setup();
+      router.noteRunningUnseen(TH);
+      transport.answerAlways("thread/read", ACTIVE_THREAD);
       const goal = thread.runGoal("g");
       await answer(1, "thread/goal/set", { goal: goalOf("active") });
       await flush();
@@ -2900,6 +2902,13 @@ describe("a goal run on a thread with a turn it took for running", () => {
     transport.deliver(updated(goalOf("complete")));
     await flush();
     expect(settled).toBe(false);
+    // An event naming a turn the server never ran (its fault) is followed no longer than the
+    // turn that runs there.
+    const item = { type: "agentMessage", id: "m", text: "stray", phase: null };
+    transport.deliver({
+      method: "item/completed",
+      params: { threadId: TH, turnId: "ghost", item },
+    });
     transport.deliver(completed("theirs"));
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "theirs" }] });
   });
