@@ -215,7 +215,9 @@ const LOGIN_CANCEL_MS = 2000;
 // What a closing client still sends: what stops work it started (a login's cancel, a turn's
 // interrupt, a command's end, a goal's pause), so that a server outliving it runs none on.
 function sentWhileClosing(method: string, params: unknown): boolean {
-  if (method === "thread/goal/set") return (params as { status?: unknown }).status === "paused";
+  if (method === "thread/goal/set") {
+    return (params as { status?: unknown } | null | undefined)?.status === "paused";
+  }
   return STOPS.has(method);
 }
 const STOPS: ReadonlySet<string> = new Set([

@@ -141,9 +141,9 @@ function refuseOverruled(edits: readonly ConfigEdit[]): void {
     const segments = readKeyPath(edit.keyPath)!.segments;
     const key = segments.join("\u0000");
     const same = written.get(key);
-    // A table upserted is merged into what is there.
+    // A table upserted is merged into what is there: it overrules only the keys both give.
     const replaces = edit.mergeStrategy === "replace" || !isPlainObject(edit.value);
-    if (same !== undefined && replaces) {
+    if (same !== undefined && (replaces || overlaps(edits[same]!.value, edit.value))) {
       throw new TypeError(
         `edits[${same}] and edits[${j}] both write ${edit.keyPath}, the later overruling the ` +
           "earlier: give one",
@@ -162,6 +162,16 @@ function refuseOverruled(edits: readonly ConfigEdit[]): void {
       if (!above.has(table)) above.set(table, j);
     }
   });
+}
+
+// Whether the table `later` gives a value `earlier` gives too (tables in both compared within).
+function overlaps(earlier: unknown, later: unknown): boolean {
+  if (!isPlainObject(earlier) || !isPlainObject(later)) return true;
+  for (const [key, value] of Object.entries(later)) {
+    if (!Object.hasOwn(earlier, key)) continue;
+    if (overlaps(earlier[key], value)) return true;
+  }
+  return false;
 }
 
 function checkWriteOptions<O extends ConfigWriteOptions>(

@@ -534,7 +534,12 @@ export class GoalRun {
           break;
         }
         // It logs and drops a malformed event itself.
-        if (!turn.push(n)) return this.#dropAdopted();
+        if (!turn.push(n)) {
+          // A completion it cannot read ends the turn all the same (failed, unless a readable one
+          // follows within a second): no turn named by nothing but its events any more.
+          if (n.method === "turn/completed") this.#adopted.delete(turnId!);
+          return;
+        }
         this.#forget(turnId!);
         if (this.#ranBefore(turnId!)) return;
         this.#ended(turn.result!);

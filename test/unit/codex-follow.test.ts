@@ -536,6 +536,8 @@ it("sends nothing asked for once close() is called, in the same tick too", async
     codex.threadStart(),
     codex.exec(["true"]),
     codex.request("model/list", {}),
+    // A goal's set, but its pause, which stops work: with no params too.
+    codex.request("thread/goal/set", undefined as never),
   ];
   for (const outcome of await Promise.allSettled(calls)) {
     expect(outcome).toMatchObject({ status: "rejected", reason: { name: "TransportClosedError" } });

@@ -57,6 +57,13 @@ describe("CodexConfig.write", () => {
         'edits[1] replaces tui."a.b", which holds the key edits[0] wrote before it: give that key inside it, or write it after',
       ),
     );
+    // A table upserted over one written before overrules what both give.
+    await expect(
+      config.batchWrite([
+        { keyPath: "a", value: { b: { c: 1 }, d: 1 } },
+        { keyPath: "a", value: { b: { c: 2 } }, mergeStrategy: "upsert" },
+      ]),
+    ).rejects.toThrow("edits[0] and edits[1] both write a, the later overruling the earlier");
     expect(transport.sent).toHaveLength(0);
     // A table merged into, or written before a key inside it, loses nothing.
     for (const edits of [

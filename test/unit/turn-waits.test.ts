@@ -2889,6 +2889,39 @@ describe("a goal run on a thread with a turn it took for running", () => {
     }
   });
 
+  it("ends a turn followed from its events at a completion it cannot read, as one it saw start", async () => {
+    const item = { type: "agentMessage", id: "m1", text: "the answer", phase: null };
+    const { status: _status, ...noStatus } = turnOf("g1", "completed");
+    for (const readableAfter of [true, false]) {
+      const { transport, thread, answer, router } = setup();
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      router.noteRunningUnseen(TH);
+      transport.answerAlways("thread/read", ACTIVE_THREAD);
+      const goal = thread.runGoal("g").catch((e: unknown) => e);
+      await answer(1, "thread/goal/set", { goal: goalOf("active") });
+      await vi.advanceTimersByTimeAsync(0);
+      transport.deliver({ method: "item/completed", params: { threadId: TH, turnId: "g1", item } });
+      transport.deliver(updated(goalOf("complete")));
+      transport.deliver({ method: "turn/completed", params: { threadId: TH, turn: noStatus } });
+      if (readableAfter) {
+        transport.deliver({
+          method: "turn/completed",
+          params: { threadId: TH, turn: { ...turnOf("g1", "completed"), items: [item] } },
+        });
+      }
+      await vi.advanceTimersByTimeAsync(2_000);
+      const result = (await goal) as {
+        turns?: { id: string; status: string }[];
+        result?: { id: string; status: string };
+      };
+      const turns = result.turns ?? [result.result!];
+      expect(turns.map((t) => [t.id, t.status])).toEqual([
+        ["g1", readableAfter ? "completed" : "failed"],
+      ]);
+      vi.useRealTimers();
+    }
+  });
+
   it("waits for a turn a resume found running unseen, in which the goal completes", async () => {
     const { transport, thread, answer, router } = setup();
     // A resume read the thread active: a turn runs there whose start this client did not see.
