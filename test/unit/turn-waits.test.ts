@@ -2642,6 +2642,20 @@ describe("a goal run on a thread with a turn it took for running", () => {
     method: "thread/goal/updated",
     params: { threadId: TH, goal },
   });
+  // A client whose thread a resume found running a turn it did not see start.
+  const runningUnseen = () => {
+    const parts = setup();
+    parts.router.noteRunningUnseen(TH);
+    parts.transport.answerAlways("thread/read", ACTIVE_THREAD);
+    return parts;
+  };
+  // A goal run "g" on `parts`' thread, its activation answered.
+  const activated = async (parts = setup()) => {
+    const goal = parts.thread.runGoal("g");
+    await parts.answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await flush();
+    return { ...parts, goal };
+  };
   it("drops that turn when the server says the thread is idle, and follows its own", async () => {
     const { transport, thread, answer, tables } = setup();
     // A turn given up on: its start was read, its completion never.
@@ -2675,10 +2689,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
   });
 
   it("keeps a goal turn whose completion overtook its start", async () => {
-    const { transport, thread, answer } = setup();
-    const goal = thread.runGoal("g");
-    await answer(1, "thread/goal/set", { goal: goalOf("active") });
-    await flush();
+    const { transport, goal } = await activated();
     transport.deliver(completed("g1"));
     transport.deliver(started("g1"));
     transport.deliver(updated(goalOf("complete")));
@@ -2819,10 +2830,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
   });
 
   it("follows no turn a final error names, which may never start (a review refused)", async () => {
-    const { transport, thread, answer } = setup();
-    const goal = thread.runGoal("g");
-    await answer(1, "thread/goal/set", { goal: goalOf("active") });
-    await flush();
+    const { transport, goal } = await activated();
     transport.deliver(started("g1"));
     const error = {
       message: "not a git repository",
@@ -2839,10 +2847,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
   });
 
   it("takes a review's running turn started after its review's events for the review", async () => {
-    const { transport, thread, answer } = setup();
-    const goal = thread.runGoal("g");
-    await answer(1, "thread/goal/set", { goal: goalOf("active") });
-    await flush();
+    const { transport, goal } = await activated();
     // A review runs under turn X; its items and completion name the review R.
     const item = { type: "agentMessage", id: "m1", text: "hi", phase: null };
     transport.deliver({ method: "item/completed", params: { threadId: TH, turnId: "R", item } });
@@ -2862,12 +2867,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
     });
     const answerItem = item("agentMessage", "m1", { text: "the answer", phase: null });
     for (const goalFirst of [false, true]) {
-      const { transport, thread, answer, router } = setup();
-      router.noteRunningUnseen(TH);
-      transport.answerAlways("thread/read", ACTIVE_THREAD);
-      const goal = thread.runGoal("g");
-      await answer(1, "thread/goal/set", { goal: goalOf("active") });
-      await flush();
+      const { transport, goal } = await activated(runningUnseen());
       transport.deliver(item("reasoning", "r1", { summary: ["s"], content: [] }));
       transport.deliver(answerItem);
       // The goal completes within the turn: the run waits for the turn's end.
@@ -2893,13 +2893,9 @@ describe("a goal run on a thread with a turn it took for running", () => {
     const item = { type: "agentMessage", id: "m1", text: "the answer", phase: null };
     const { status: _status, ...noStatus } = turnOf("g1", "completed");
     for (const readableAfter of [true, false]) {
-      const { transport, thread, answer, router } = setup();
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-      router.noteRunningUnseen(TH);
-      transport.answerAlways("thread/read", ACTIVE_THREAD);
-      const goal = thread.runGoal("g").catch((e: unknown) => e);
-      await answer(1, "thread/goal/set", { goal: goalOf("active") });
-      await vi.advanceTimersByTimeAsync(0);
+      const { transport, goal: running } = await activated(runningUnseen());
+      const goal = running.catch((e: unknown) => e);
       transport.deliver({ method: "item/completed", params: { threadId: TH, turnId: "g1", item } });
       transport.deliver(updated(goalOf("complete")));
       transport.deliver({ method: "turn/completed", params: { threadId: TH, turn: noStatus } });
@@ -2923,13 +2919,7 @@ describe("a goal run on a thread with a turn it took for running", () => {
   });
 
   it("waits for a turn a resume found running unseen, in which the goal completes", async () => {
-    const { transport, thread, answer, router } = setup();
-    // A resume read the thread active: a turn runs there whose start this client did not see.
-    router.noteRunningUnseen(TH);
-    transport.answerAlways("thread/read", ACTIVE_THREAD);
-    const goal = thread.runGoal("g");
-    await answer(1, "thread/goal/set", { goal: goalOf("active") });
-    await flush();
+    const { transport, goal } = await activated(runningUnseen());
     let settled = false;
     void goal.finally(() => (settled = true));
     transport.deliver(updated(goalOf("complete")));
