@@ -503,22 +503,14 @@ export class Codex implements AsyncDisposable {
     // thread's turns (a compaction, a review, a revert) waits for it too. (Unless the thread
     // ended in the read that answered.)
     const { router } = this.#internals;
-    const ends = router.watchEnds();
     const id = canonicalThreadId(threadId);
-    return answer.then(
-      (response) => {
-        ends.stop();
-        const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
-        if (typeof turnId === "string" && ends.ended(id) === undefined) {
-          router.noteTurnAnswered(id, turnId);
-        }
-        return response;
-      },
-      (err: unknown) => {
-        ends.stop();
-        throw err;
-      },
-    );
+    return router.whileAnswered(answer).then(({ answer: response, ended }) => {
+      const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
+      if (typeof turnId === "string" && ended(id) === undefined) {
+        router.noteTurnAnswered(id, turnId);
+      }
+      return response;
+    });
   }
 
   /**
@@ -687,13 +679,10 @@ export class Codex implements AsyncDisposable {
       THREAD_START_NAMES,
       true,
     );
-    const ends = this.#internals.router.watchEnds();
-    try {
-      const threadId = await this.#newThread("thread/start", params, call);
-      return this.#attach(threadId, ends.ended(threadId) === undefined ? handlers : undefined);
-    } finally {
-      ends.stop();
-    }
+    const { answer: threadId, ended } = await this.#internals.router.whileAnswered(
+      this.#newThread("thread/start", params, call),
+    );
+    return this.#attach(threadId, ended(threadId) === undefined ? handlers : undefined);
   }
 
   /**
@@ -790,17 +779,13 @@ export class Codex implements AsyncDisposable {
     });
     // One call, however many requests: a timeout names thread/fork and the whole bound.
     const { dispatcher, router } = this.#internals;
-    const ends = router.watchEnds();
-    let forkId: string;
-    try {
-      forkId = await asOneCall(forking, "thread/fork", call?.timeout);
-    } finally {
-      ends.stop();
-    }
+    const { answer: forkId, ended } = await router.whileAnswered(
+      asOneCall(forking, "thread/fork", call?.timeout),
+    );
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
     // handlers on this client answer for it too (lent for good), but for those given here; a
     // fork that ended in the read that answered keeps nothing here.
-    if (ends.ended(forkId) === undefined) {
+    if (ended(forkId) === undefined) {
       dispatcher.lendThread(threadId, forkId);
       dispatcher.addToThread(forkId, handlers?.handlers, handlers?.tools);
     }

@@ -6,7 +6,7 @@ import { shown } from "./internal/validate.js";
 import { goalOf, isGoal, isGoalStatus } from "./options.js";
 import type { TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
-import { rootTurnOf, type Router } from "./rpc/router.js";
+import { madeStart, rootTurnOf, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
 import { TurnCollector } from "./turn.js";
 
@@ -505,14 +505,7 @@ export class GoalRun {
             // may never start: an inline review refused.)
             if (n.method === "error" || !this.#router.runsUnseen(this.#threadId)) return;
             this.#adopted.add(named);
-            const start = {
-              method: "turn/started",
-              params: {
-                threadId: this.#threadId,
-                turn: { id: named, status: "inProgress", items: [], error: null },
-              },
-            };
-            this.#follow(named, start).push(n);
+            this.#follow(named, madeStart(this.#threadId, named)).push(n);
             return;
           }
           // A turn of the goal whose completion came before its start (which then runs

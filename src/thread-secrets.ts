@@ -58,17 +58,15 @@ export class ThreadSecrets {
   ): Promise<T> {
     if (credentials.length === 0) return send();
     this.#secrets.addAll(credentials);
-    const ends = fresh ? this.#router.watchEnds() : undefined;
     const answer = send();
-    answer.then(
-      (response) => {
-        ends?.stop();
+    this.#router.whileAnswered(answer).then(
+      ({ answer: response, ended: endOf }) => {
         const thread = (response as { thread?: { id?: unknown; ephemeral?: unknown } } | null)
           ?.thread;
         const threadId = thread?.id;
         if (typeof threadId !== "string") return this.#secrets.removeAll(credentials);
         const ephemeral = thread!.ephemeral === true;
-        const ended = ends?.ended(threadId);
+        const ended = fresh ? endOf(threadId) : undefined;
         if (ended !== undefined && (ended !== "thread/closed" || ephemeral)) {
           return this.#secrets.removeAll(credentials);
         }
@@ -80,7 +78,6 @@ export class ThreadSecrets {
       // Refused, it made no thread; sent and not answered (given up on, or the connection
       // ended), it may have: they stay, as for the client's life.
       (err: unknown) => {
-        ends?.stop();
         if (err instanceof JsonRpcError) this.#secrets.removeAll(credentials);
       },
     );

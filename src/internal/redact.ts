@@ -763,7 +763,9 @@ export class Secrets {
     // No JSON value: a function (a `toJSON` would hand JSON.stringify what it returns) is shown
     // as `util.inspect` names it, a symbol kept unless its description holds a secret.
     if (typeof value === "function") return `[Function: ${this.text(functionName(value))}]`;
-    if (typeof value === "symbol") return this.#mentions(value, 0, new Set()) ? REDACTED : value;
+    if (typeof value === "symbol") {
+      return this.#mentionedIn(value.description ?? "") ? REDACTED : value;
+    }
     if (typeof value !== "object" || value === null) return value;
     const known = walk.copies.get(value);
     if (known !== undefined) return known;

@@ -358,12 +358,17 @@ export interface TurnSlot {
   release(): void;
 }
 
-/** The threads that ended while it watched (see {@link Router.watchEnds}). */
-export interface ThreadEndWatch {
+/** A `turn/started` of `turnId` made for a turn whose start was not read. */
+export function madeStart(threadId: string, turnId: string): RawNotification {
+  const turn = { id: turnId, status: "inProgress", items: [], error: null };
+  return { method: "turn/started", params: { threadId, turn } };
+}
+
+/** An answer, with the threads that ended while it was awaited (see {@link Router.whileAnswered}). */
+export interface WatchedAnswer<T> {
+  readonly answer: T;
   /** How `threadId` ended (`thread/closed`, `thread/archived` or `thread/deleted`), if it did. */
   ended(threadId: string): string | undefined;
-  /** Stops watching; call it once the answer watched for is read. */
-  stop(): void;
 }
 
 // What the server sends when a thread ends for every client: nothing more comes from it.
@@ -435,7 +440,7 @@ export class Router {
   readonly #unsubscribed = new Set<string>();
   // The starts noted for turns answered before their start was read (see `noteTurnAnswered`).
   readonly #madeStarts = new WeakSet<RawNotification>();
-  // The threads ended while an answer naming a thread was awaited (see `watchEnds`).
+  // The threads ended while an answer naming a thread was awaited (see `whileAnswered`).
   readonly #endWatches = new Set<Map<string, string>>();
   // Per thread, the `turn/started` of the turn the server runs there, until a `turn/completed`
   // there: a turn/start sent while a turn this client did not start runs (a goal's, another
@@ -710,17 +715,19 @@ export class Router {
   }
 
   /**
-   * Notes the threads that end (closed, archived or deleted) from now until `stop()`: a thread an
-   * answer names may have ended in the read that brought it, before the answer's await resumed,
-   * and what would be kept for it then would never be let go. `ended` says how one ended.
+   * Awaits `answer` (of a request just sent), noting the threads that end (closed, archived or
+   * deleted) meanwhile: a thread an answer names may have ended in the read that brought it,
+   * before the answer's await resumed, and what would be kept for it then would never be let go.
+   * Rejects as `answer` does.
    */
-  watchEnds(): ThreadEndWatch {
+  async whileAnswered<T>(answer: Promise<T>): Promise<WatchedAnswer<T>> {
     const ends = new Map<string, string>();
     this.#endWatches.add(ends);
-    return {
-      ended: (threadId) => ends.get(threadId),
-      stop: () => void this.#endWatches.delete(ends),
-    };
+    try {
+      return { answer: await answer, ended: (threadId) => ends.get(threadId) };
+    } finally {
+      this.#endWatches.delete(ends);
+    }
   }
 
   /**
@@ -1110,8 +1117,7 @@ export class Router {
     if (this.#endedFirst.get(threadId)?.has(turnId) === true) return;
     // Taken for started (a status read now may still say idle): its start, when read, takes
     // this one's place, and its completion ends it. Made here, it is no event to hand a turn.
-    const turn = { id: turnId, status: "inProgress", items: [], error: null };
-    const start = { method: "turn/started", params: { threadId, turn } };
+    const start = madeStart(threadId, turnId);
     this.#madeStarts.add(start);
     this.#running.set(threadId, start);
     this.#runningUnseen.delete(threadId);

@@ -13,6 +13,8 @@ describe("the published declarations", () => {
     // A class, a type-only export and an error, each from a different module of src/.
     for (const name of ["Codex", "TurnResult", "TurnFailedError"]) expect(sdk).toContain(name);
     expect(sdk).not.toContain("TurnCollector");
+    // What the declarations use to type the handlers' options and either login handle.
+    for (const name of ["ServerRequestOptions", "LoginHandle"]) expect(sdk).toContain(name);
     expect(exportedNames("src/types.ts")).toContain("ThreadItem");
   });
 
