@@ -125,6 +125,20 @@ function noJsonAnswer(context: { zodSchema: unknown; jsonSchema: Record<string, 
 // How deep a schema may nest (a recursive one nests through $ref, which is not walked again).
 const MAX_SCHEMA_DEPTH = 100;
 /**
+ * The Responses API's limits on a strict schema ("Supported schemas" of its structured outputs
+ * guide), measured on what is sent: past one, the server refuses the turn's first request.
+ */
+const LIMITS = {
+  /** Objects nested in objects, the root counting as one (through arrays and unions too). */
+  objectDepth: 10,
+  properties: 5_000,
+  enumValues: 1_000,
+  /** Characters of every property and definition name, enum value and const value. */
+  names: 120_000,
+  /** An enum of more strings than `values` may hold `length` characters in all. */
+  largeEnum: { values: 250, length: 15_000 },
+} as const;
+/**
  * How deep in an answer optional nulls are dropped, and how many unions and references one value
  * is followed through, at most.
  */
@@ -279,6 +293,7 @@ class StrictSchema {
     // Mutated, not copied: the optional properties are known by the node's identity.
     this.root = Object.assign(root, defsOut);
     this.#refs.set("#", this.root);
+    checkLimits(this.root);
   }
 
   // A root that is a $ref (a schema given an id, as zod's `.meta({ id })` does) becomes its
@@ -354,6 +369,7 @@ class StrictSchema {
     for (const key of KEPT) {
       if (node[key] === undefined) continue;
       if (key === "format" && !FORMATS.has(node.format as string)) continue;
+      if (key === "pattern" && hasLookaround(node.pattern)) continue;
       // JSON has no infinite bound, which zod writes as null (`max(Infinity)`): it bounds nothing.
       const value = node[key];
       if (value === null || (typeof value === "number" && !Number.isFinite(value))) continue;
@@ -376,7 +392,7 @@ class StrictSchema {
       }
       throw cannot(path, "it accepts any value (unknown, any, custom, a date or a transform)");
     }
-    return out;
+    return out.type === undefined ? typedValues(out, path) : out;
   }
 
   #object(node: JsonObject, out: JsonObject, path: readonly Segment[]): void {
@@ -690,6 +706,122 @@ function nullable(node: JsonObject): JsonObject {
   return { anyOf: [node, { type: "null" }] };
 }
 
+/**
+ * An enum or const without a type (zod's literals of several kinds: `z.literal([1, "max"])`),
+ * which strict mode refuses, given the type of its values; values of several kinds become one
+ * option each, as strict mode takes no list of kinds but a kind and null.
+ */
+function typedValues(node: JsonObject, path: readonly Segment[]): JsonObject {
+  const values: unknown[] = "const" in node ? [node.const] : (node.enum as unknown[]);
+  const byKind = new Map<string, unknown[]>();
+  for (const value of values) {
+    let kind = jsonKind(value);
+    if (kind === "object" || kind === "array") {
+      throw cannot(path, `an enum or const holds ${kindOf(value)}, which strict mode cannot take`);
+    }
+    if (kind === "integer") kind = "number";
+    const same = byKind.get(kind);
+    if (same === undefined) byKind.set(kind, [value]);
+    else same.push(value);
+  }
+  if (byKind.size === 1) return { ...node, type: byKind.keys().next().value };
+  const options = [...byKind].map(([type, same]) =>
+    type === "null" ? { type } : { type, enum: same },
+  );
+  return { ...annotations(node), anyOf: options };
+}
+
+/**
+ * Whether a pattern looks around (`(?=`, `(?!`, `(?<=`, `(?<!`), which strict mode refuses: zod
+ * writes one for `z.email()`, `z.hostname()` and `z.iso.duration()`. Left out of what is sent,
+ * the pattern is still checked by the schema when the answer arrives.
+ */
+function hasLookaround(pattern: unknown): boolean {
+  if (typeof pattern !== "string") return false;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") i++;
+    else if (inClass) inClass = char !== "]";
+    else if (char === "[") inClass = true;
+    else if (char === "(" && pattern[i + 1] === "?") {
+      const next = pattern[i + 2];
+      if (next === "=" || next === "!") return true;
+      if (next === "<" && (pattern[i + 3] === "=" || pattern[i + 3] === "!")) return true;
+    }
+  }
+  return false;
+}
+
+/** Refuses a strict schema past one of the Responses API's {@link LIMITS}. */
+function checkLimits(root: JsonObject): void {
+  const count = { properties: 0, enumValues: 0, names: 0 };
+  const walk = (node: unknown, path: readonly Segment[], objects: number): void => {
+    if (!isObject(node)) return;
+    const properties = node.properties;
+    if (isObject(properties)) {
+      objects++;
+      if (objects > LIMITS.objectDepth) {
+        throw cannot(
+          path,
+          `it nests objects ${objects} deep, past the ${LIMITS.objectDepth} levels strict mode takes`,
+        );
+      }
+      for (const [name, child] of Object.entries(properties)) {
+        count.properties++;
+        count.names += name.length;
+        walk(child, [...path, name], objects);
+      }
+    }
+    if (Array.isArray(node.enum)) {
+      let strings = 0;
+      let length = 0;
+      for (const value of node.enum) {
+        const text = typeof value === "string" ? value : String(value);
+        if (typeof value === "string") strings++;
+        length += text.length;
+      }
+      count.enumValues += node.enum.length;
+      count.names += length;
+      const { values, length: most } = LIMITS.largeEnum;
+      if (strings > values && length > most) {
+        throw cannot(
+          path,
+          `its enum of ${strings} strings holds ${length} characters, past the ${most} strict ` +
+            `mode takes in an enum of more than ${values}`,
+        );
+      }
+    }
+    if ("const" in node) {
+      count.names += (typeof node.const === "string" ? node.const : String(node.const)).length;
+    }
+    walk(node.items, [...path, { items: true }], objects);
+    if (Array.isArray(node.anyOf)) {
+      node.anyOf.forEach((option, i) => walk(option, [...path, { anyOf: i }], objects));
+    }
+  };
+  for (const key of DEFS_KEYS) {
+    const defs = root[key];
+    if (!isObject(defs)) continue;
+    for (const [name, def] of Object.entries(defs)) {
+      count.names += name.length;
+      walk(def, [key, name], 0);
+    }
+  }
+  walk(root, [], 0);
+  const over = (what: string, value: number, limit: number) =>
+    cannot([], `it has ${value} ${what}, past the ${limit} strict mode takes in a schema`);
+  if (count.properties > LIMITS.properties) {
+    throw over("object properties", count.properties, LIMITS.properties);
+  }
+  if (count.enumValues > LIMITS.enumValues) {
+    throw over("enum values", count.enumValues, LIMITS.enumValues);
+  }
+  if (count.names > LIMITS.names) {
+    throw over("characters of names, enum and const values", count.names, LIMITS.names);
+  }
+}
+
 // Whether `additionalProperties` gives extra keys a type (a catchall), not a yes or no.
 function isTypedExtra(extra: unknown): boolean {
   return extra !== undefined && typeof extra !== "boolean" && !isEmptyObject(extra);
@@ -913,9 +1045,11 @@ function foldOneKind(node: JsonObject, parts: readonly JsonObject[], path: reado
     for (const [key, value] of Object.entries(part)) {
       const had = folded[key];
       if (key === "type" || key === "const" || key === "enum") continue;
-      // A null bound is one JSON could not write (`max(Infinity)`): no bound.
-      if (had === undefined || had === null) folded[key] = value;
-      else if (typeof had === "number" && typeof value === "number") {
+      // A null bound is one JSON could not write (`max(Infinity)`): no bound. A pattern with
+      // lookaround, which strict mode refuses, gives way to one it takes.
+      if (had === undefined || had === null || (key === "pattern" && hasLookaround(had))) {
+        folded[key] = value;
+      } else if (typeof had === "number" && typeof value === "number") {
         if (LOWER_BOUNDS.has(key)) folded[key] = Math.max(had, value);
         if (UPPER_BOUNDS.has(key)) folded[key] = Math.min(had, value);
       }

@@ -123,12 +123,121 @@ describe("prepareOutput: the strict schema", () => {
       properties: {
         url: { type: "string" },
         code: { type: "string", pattern: "^[A-Z]{3}$", format: "uuid" },
-        kind: { anyOf: [{ const: "a" }, { const: "b" }, { type: "null" }] },
+        kind: {
+          anyOf: [{ type: "string", const: "a" }, { type: "string", const: "b" }, { type: "null" }],
+        },
         tags: { type: ["array", "null"], items: { type: "string" }, maxItems: 3 },
       },
       required: ["url", "code", "kind", "tags"],
       additionalProperties: false,
     });
+  });
+
+  it("sends no pattern that looks around, which strict mode refuses, and still checks it", async () => {
+    const output = z.object({
+      duration: z.iso.duration(),
+      host: z.hostname(),
+      code: z.string().regex(/^(?!x)[a-z]+$/),
+      // A lookaround written escaped or inside a class is no lookaround.
+      plain: z.string().regex(/^\(?=[(?!]$/),
+      // Of two patterns, the one strict mode takes is sent.
+      both: z
+        .string()
+        .regex(/^(?<!a)b/)
+        .regex(/^b+$/),
+    });
+    const strict = (await strictOf(output)) as {
+      properties: Record<string, Record<string, unknown>>;
+    };
+    const { duration, host, code, plain, both } = strict.properties;
+    expect([duration, host, code].map((node) => node!.pattern)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(plain!.pattern).toBe("^\\(?=[(?!]$");
+    expect(both!.pattern).toBe("^b+$");
+    const prepared = await prepareOutput(output, undefined);
+    const answer = { duration: "P1D", host: "b.co", code: "xy", plain: "(=(", both: "bb" };
+    const err = await prepared.parse(resultWith(JSON.stringify(answer))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StructuredOutputError);
+    expect((err as StructuredOutputError).issues.map((issue) => issue.path)).toEqual([["code"]]);
+  });
+
+  it("gives an enum or const without a type the type of its values, one option per kind", async () => {
+    const output = z.object({
+      level: z.literal([1, 2, "max"]),
+      code: z.enum({ Ok: 0, Retry: "retry" }).optional(),
+      one: z.literal([3, 4]),
+    });
+    expect(await strictOf(output)).toMatchObject({
+      properties: {
+        level: {
+          anyOf: [
+            { type: "number", enum: [1, 2] },
+            { type: "string", enum: ["max"] },
+          ],
+        },
+        code: {
+          anyOf: [
+            { type: "number", enum: [0] },
+            { type: "string", enum: ["retry"] },
+            { type: "null" },
+          ],
+        },
+        one: { type: "number", enum: [3, 4] },
+      },
+    });
+    expect(
+      await strictOf(standard({ type: "object", properties: { n: { const: null } } })),
+    ).toEqual(expect.objectContaining({ properties: { n: { type: "null", const: null } } }));
+    const err = await failure(
+      standard({ type: "object", properties: { o: { enum: [{ a: 1 }] } }, required: ["o"] }),
+    );
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.message).toBe(
+      "output schema at output.o cannot be made strict: an enum or const holds an object, " +
+        "which strict mode cannot take",
+    );
+  });
+
+  it("refuses, before any I/O, a schema past the Responses API's size limits", async () => {
+    const nested = (levels: number) => {
+      let schema: z.ZodType = z.object({ leaf: z.string() });
+      for (let i = 1; i < levels; i++) schema = z.object({ d: z.array(schema) });
+      return schema;
+    };
+    await expect(strictOf(nested(10))).resolves.toBeDefined();
+    const deep = await failure(nested(11));
+    expect(deep.message).toBe(
+      "output schema at output.d[].d[].d[].d[].d[].d[].d[].d[].d[].d[] cannot be made strict: " +
+        "it nests objects 11 deep, past the 10 levels strict mode takes",
+    );
+    const many = Object.fromEntries(Array.from({ length: 5001 }, (_, i) => [`p${i}`, z.number()]));
+    expect((await failure(z.object(many))).message).toBe(
+      "output schema at output cannot be made strict: it has 5001 object properties, past the " +
+        "5000 strict mode takes in a schema",
+    );
+    const values = (n: number, width = 4) =>
+      Array.from({ length: n }, (_, i) => String(i).padStart(width, "v")) as [string, ...string[]];
+    await expect(strictOf(z.object({ a: z.enum(values(1000)) }))).resolves.toBeDefined();
+    expect(
+      (await failure(z.object({ a: z.enum(values(600)), b: z.enum(values(401)) }))).message,
+    ).toBe(
+      "output schema at output cannot be made strict: it has 1001 enum values, past the 1000 " +
+        "strict mode takes in a schema",
+    );
+    expect((await failure(z.object({ a: z.enum(values(251, 60)) }))).message).toBe(
+      "output schema at output.a cannot be made strict: its enum of 251 strings holds 15060 " +
+        "characters, past the 15000 strict mode takes in an enum of more than 250",
+    );
+    const long = Object.fromEntries(
+      Array.from({ length: 25 }, (_, i) => [`${i}`.padStart(5000, "k"), z.number()]),
+    );
+    expect((await failure(z.object(long))).message).toBe(
+      "output schema at output cannot be made strict: it has 125000 characters of names, enum " +
+        "and const values, past the 120000 strict mode takes in a schema",
+    );
   });
 
   it("takes a string with several checks (an allOf of patterns) as a string, checking all of them", async () => {
@@ -625,14 +734,14 @@ describe("prepareOutput: the strict schema", () => {
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message).toMatch(/cannot be made strict: it nests deeper than 100 levels/);
     }
-    // Within the converter's bound, but deeper as JSON than the SDK sends (each object level is
-    // two: the object and its properties): refused with its path, and no claim about the runtime.
-    let forty: Record<string, unknown> = { type: "string" };
-    for (let i = 0; i < 40; i++) forty = { type: "object", properties: { d: forty } };
-    const err = await failure(standard(forty));
+    // Within the converter's bound, but deeper as JSON than the SDK sends (lists in lists):
+    // refused with its path, and no claim about the runtime.
+    let seventy: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 70; i++) seventy = { type: "array", items: seventy };
+    const err = await failure(standard({ type: "object", properties: { d: seventy } }));
     expect(err).toBeInstanceOf(TypeError);
     expect(err.message).toMatch(
-      /^output \(as JSON Schema\)(\.properties\.d)+.* nests too deep: the SDK sends at most 64 levels of JSON in all/,
+      /^output \(as JSON Schema\)\.properties\.d(\.items)+.* nests too deep: the SDK sends at most 64 levels of JSON in all/,
     );
   });
 
