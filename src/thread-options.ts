@@ -285,8 +285,9 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     // The runtime would read a null in it as an empty string.
     refuseNull(config, "config");
     checkConfigKeys(config);
+    refuseFieldTwice(params, config);
   }
-  checkSandboxSettings(sandbox, params.permissions, config?.[SANDBOX_KEY], {
+  checkSandboxSettings(sandbox, params.permissions, config, {
     networkAccess,
     additionalDirectories,
   });
@@ -336,7 +337,36 @@ function checkConfigKeys(config: Record<string, unknown>): void {
 }
 
 // Wire strings the server would take empty, and then run with (a model named "") or drop.
-const NON_EMPTY_KEYS = ["model", "modelProvider", "cwd", "permissions"] as const;
+const NON_EMPTY_KEYS = [
+  "model",
+  "modelProvider",
+  "cwd",
+  "permissions",
+  "serviceTier",
+  "projectId",
+] as const;
+
+// The config key that chooses a permissions profile, as `permissions` does.
+const PROFILE_KEY = "default_permissions";
+
+// Wire fields and the config key each sets: given both, the runtime keeps the field's value and
+// drops the config's without a word.
+const FIELD_CONFIG_KEYS = [
+  ["model", "model"],
+  ["modelProvider", "model_provider"],
+  ["serviceTier", "service_tier"],
+  ["baseInstructions", "base_instructions"],
+  ["developerInstructions", "developer_instructions"],
+  ["permissions", PROFILE_KEY],
+] as const;
+
+function refuseFieldTwice(params: Record<string, unknown>, config: Record<string, unknown>): void {
+  for (const [field, key] of FIELD_CONFIG_KEYS) {
+    if (params[field] != null && configHas(config, [key])) {
+      throw new TypeError(`${field} and config both set ${key}: give it in one of them`);
+    }
+  }
+}
 
 // The config keys the approval and sandbox presets set.
 const APPROVAL_KEYS = ["approval_policy", "approvals_reviewer"] as const;
@@ -374,11 +404,23 @@ function refusePresetTwice(
 function checkSandboxSettings(
   sandbox: unknown,
   permissions: unknown,
-  configMode: unknown,
+  config: Record<string, unknown> | undefined,
   extras: { readonly networkAccess: unknown; readonly additionalDirectories: unknown },
 ): void {
-  if (permissions !== undefined && permissions !== null && sandbox !== undefined) {
+  const hasPermissions = permissions !== undefined && permissions !== null;
+  if (hasPermissions && sandbox !== undefined) {
     throw new TypeError("permissions and sandbox cannot be combined: give one of them");
+  }
+  // A profile and a sandbox mode, one given as an option and one in config: the runtime runs
+  // the one and drops the other.
+  const configProfile = config !== undefined && configHas(config, [PROFILE_KEY]);
+  if (hasPermissions && config !== undefined && configHas(config, [SANDBOX_KEY])) {
+    throw new TypeError(
+      `permissions and config ${SANDBOX_KEY} cannot be combined: give one of them`,
+    );
+  }
+  if (sandbox !== undefined && configProfile) {
+    throw new TypeError(`sandbox and config ${PROFILE_KEY} cannot be combined: give one of them`);
   }
   const extra =
     extras.networkAccess !== undefined
@@ -387,10 +429,11 @@ function checkSandboxSettings(
         ? "additionalDirectories"
         : undefined;
   if (extra === undefined) return;
-  if (permissions !== undefined && permissions !== null) {
-    throw new TypeError(`${extra} sets the workspaceWrite sandbox, which permissions replaces`);
+  if (hasPermissions || configProfile) {
+    const profile = hasPermissions ? "permissions" : `config ${PROFILE_KEY}`;
+    throw new TypeError(`${extra} sets the workspaceWrite sandbox, which ${profile} replaces`);
   }
-  const mode = sandbox === undefined ? configMode : sandboxMode(sandbox);
+  const mode = sandbox === undefined ? config?.[SANDBOX_KEY] : sandboxMode(sandbox);
   const named =
     sandbox === undefined ? `config ${SANDBOX_KEY} ${shown(mode)}` : `sandbox ${sandbox}`;
   if (mode === "danger-full-access") {
@@ -469,12 +512,27 @@ export function unusedSandboxSettings(
     return value === true || (Array.isArray(value) && value.length > 0);
   });
   if (given.length === 0) return undefined;
-  const type = (response as { sandbox?: { type?: unknown } } | null)?.sandbox?.type;
-  if (typeof type !== "string" || type === "workspaceWrite") return undefined;
+  const answer = response as {
+    sandbox?: { type?: unknown };
+    activePermissionProfile?: { id?: unknown } | null;
+  } | null;
+  const type = answer?.sandbox?.type;
+  // A workspaceWrite sandbox run as a permissions profile (the user's `default_permissions`)
+  // has the profile's settings, not these.
+  const profile = answer?.activePermissionProfile?.id;
+  const runs =
+    typeof type !== "string"
+      ? undefined
+      : type !== "workspaceWrite"
+        ? `the thread's sandbox is ${type}`
+        : typeof profile === "string"
+          ? `the thread runs the permissions profile ${profile}`
+          : undefined;
+  if (runs === undefined) return undefined;
   const names = given.map((key) => SETTING_OPTIONS[key]).join(" and ");
   const [what, does] = given.length === 1 ? ["a setting", "does"] : ["settings", "do"];
   return (
-    `${method}: the thread's sandbox is ${type}, where ${names} (${what} of the workspaceWrite ` +
+    `${method}: ${runs}, where ${names} (${what} of the workspaceWrite ` +
     `sandbox) ${does} nothing: give sandbox: Sandbox.workspaceWrite with it`
   );
 }

@@ -1158,12 +1158,14 @@ function checkCollaborationMode(given: unknown): void {
 }
 
 // Wire strings of a turn the server would take empty: a model named "" is sent to the model
-// provider, for this turn and the ones after it; a client message id "" names nothing (a steer
-// refuses it too).
+// provider, for this turn and the ones after it; a service tier "" drops the thread's tier, for
+// this turn and the ones after it; a client message id "" names nothing (a steer refuses it too).
 const TURN_NON_EMPTY_KEYS = [
   "model",
   "cwd",
   "effort",
   "permissions",
+  "serviceTier",
+  "serviceTierForTurn",
   "clientUserMessageId",
 ] as const;

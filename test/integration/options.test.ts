@@ -602,3 +602,104 @@ describe('events: "results"', () => {
     );
   });
 });
+
+describe("thread options the runtime would drop without a word", () => {
+  type Body = { service_tier?: string };
+  const lastBody = (t: TestCodex) => t.mock.responsesRequests.at(-1)!.body as Body;
+
+  it("refuses a wire field and its config key together, before any I/O", async () => {
+    const t = await testCodex();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ model: "a", config: { model: "b" } }, "model and config both set model"],
+      [
+        { modelProvider: "mock", config: { model_provider: "x" } },
+        "modelProvider and config both set model_provider",
+      ],
+      [
+        { serviceTier: "flex", config: { service_tier: "fast" } },
+        "serviceTier and config both set service_tier",
+      ],
+      [
+        { baseInstructions: "a", config: { base_instructions: "b" } },
+        "baseInstructions and config both set base_instructions",
+      ],
+      [
+        { developerInstructions: "a", config: { developer_instructions: "b" } },
+        "developerInstructions and config both set developer_instructions",
+      ],
+      [
+        { permissions: ":workspace", config: { default_permissions: ":read-only" } },
+        "permissions and config both set default_permissions",
+      ],
+      [
+        { permissions: ":read-only", config: { sandbox_mode: "danger-full-access" } },
+        "permissions and config sandbox_mode cannot be combined: give one of them",
+      ],
+      [
+        { sandbox: "fullAccess", config: { default_permissions: ":read-only" } },
+        "sandbox and config default_permissions cannot be combined: give one of them",
+      ],
+      [
+        { networkAccess: true, config: { default_permissions: ":workspace" } },
+        "networkAccess sets the workspaceWrite sandbox, which config default_permissions replaces",
+      ],
+    ];
+    const before = t.mock.requests.length;
+    for (const [options, message] of cases) {
+      await expect(t.codex.threadStart(options as never), message).rejects.toThrow(
+        new TypeError(
+          message.includes("cannot") || message.includes("replaces")
+            ? message
+            : `${message}: give it in one of them`,
+        ),
+      );
+      await expect(t.codex.threadFork("th", options as never)).rejects.toBeInstanceOf(TypeError);
+    }
+    expect(t.mock.requests.length).toBe(before);
+  });
+
+  it("warns when the user's config runs a permissions profile, where networkAccess does nothing", async () => {
+    const capture = captureLog();
+    const t = await testCodex({
+      logger: capture.logger,
+      configOverrides: { default_permissions: ":workspace" },
+    });
+    const thread = await t.codex.threadStart({ networkAccess: true });
+    expect(capture.entries.filter((e) => e.level === "warn").map((e) => e.message)).toEqual([
+      "codex-app-server-sdk: thread/start: the thread runs the permissions profile :workspace, " +
+        "where networkAccess (a setting of the workspaceWrite sandbox) does nothing: give " +
+        "sandbox: Sandbox.workspaceWrite with it",
+    ]);
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi");
+    expect(JSON.stringify(lastBody(t))).toContain("Network access is restricted");
+    // With the preset, the settings apply and nothing is warned of.
+    await t.codex.threadStart({ sandbox: "workspaceWrite", networkAccess: true });
+    expect(capture.entries.filter((e) => e.level === "warn")).toHaveLength(1);
+  });
+
+  it("refuses an empty serviceTier or projectId, before any I/O", async () => {
+    const t = await testCodex({ configOverrides: { service_tier: "flex" } });
+    const thread = await t.codex.threadStart();
+    const before = t.mock.requests.length;
+    await expect(t.codex.threadStart({ serviceTier: "" })).rejects.toThrow(
+      new TypeError("serviceTier must be a non-empty string, got an empty string"),
+    );
+    await expect(t.codex.threadStart({ projectId: "" })).rejects.toThrow(
+      new TypeError("projectId must be a non-empty string, got an empty string"),
+    );
+    await expect(t.codex.threadList({ projectId: "" })).rejects.toThrow(
+      new TypeError("projectId must be a non-empty string, got an empty string"),
+    );
+    for (const key of ["serviceTier", "serviceTierForTurn"]) {
+      await expect(thread.run("hi", { [key]: "" })).rejects.toThrow(
+        new TypeError(`${key} must be a non-empty string, got an empty string`),
+      );
+    }
+    expect(t.mock.requests.length).toBe(before);
+    // The thread keeps its tier.
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi");
+    expect(lastBody(t).service_tier).toBe("flex");
+  });
+});
