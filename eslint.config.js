@@ -30,6 +30,7 @@ export default tseslint.config(
         setInterval: "readonly",
         clearInterval: "readonly",
         URL: "readonly",
+        AbortController: "readonly",
       },
     },
   },

@@ -52,8 +52,8 @@ const LAZY = [
 /**
  * Modules whose values the other files of the ES build import from `dist/index.js` instead of
  * bundling a copy: the client, the error classes, the command and login handles and the turn
- * handle with its collector, which must each be one class everywhere, and the stdio transport,
- * whose table of live app-servers must be one. A file that imports a public name of these modules imports it
+ * handle with its collector, which must each be one class everywhere, and the stdio transport
+ * and the deadline helpers, whose tables (live app-servers, abort reasons) must each be one. A file that imports a public name of these modules imports it
  * from `dist/index.js`; one of `INTERNALS` it reads from the object `dist/index.js` keeps under
  * `INTERNALS_KEY` on the `Codex` class, so that the entry exports at run time exactly what its
  * declarations declare. A name missing there fails the check at the end, and a file holding a
@@ -63,6 +63,7 @@ const SHARED = [
   "src/codex.ts",
   "src/command.ts",
   "src/errors.ts",
+  "src/internal/deadline.ts",
   "src/login.ts",
   "src/turn.ts",
   "src/transport/stdio.ts",
@@ -71,10 +72,24 @@ const SHARED = [
 /**
  * What the other files take from `dist/index.js` that the package does not export: for
  * ./testing, `clientStats` (which it exports) and `killLiveChildren`; for reviews, the turn's
- * collector and waits; for logins, `isCompletion`.
+ * collector and waits; for logins, `isCompletion`; for every file, the deadline helpers, whose
+ * record of the abort reasons a caller gave must be one (a reason recorded by one file's copy
+ * and looked for in another's was renamed as the call's timeout).
  */
 const INTERNALS: Readonly<Record<string, readonly string[]>> = {
   "src/codex.ts": ["clientStats"],
+  "src/internal/deadline.ts": [
+    "ABORT_WAIT_MS",
+    "abortError",
+    "callLeft",
+    "deadline",
+    "isGivenReason",
+    "now",
+    "signalWithin",
+    "sleep",
+    "timeLeft",
+    "watchAbort",
+  ],
   "src/turn.ts": [
     "TurnCollector",
     "awaitTurnStart",

@@ -1,7 +1,7 @@
 // Checks the built package as a user gets it: the three `exports` entries resolve by name (through
 // package self-reference), share one copy of each class, and run a turn and a command on the
-// offline mock; and the testing kit stops a test's app-server when the runner ends the test
-// process.
+// offline mock; an abort's reason survives the files loaded on first use; and the testing kit
+// stops a test's app-server when the runner ends the test process.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import readline from "node:readline";
 import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
+import { WebSocketServer } from "ws";
 import * as sdk from "codex-app-server-sdk";
 import * as testing from "codex-app-server-sdk/testing";
 import { NOTIFICATION_ROUTES } from "codex-app-server-sdk/types";
@@ -63,6 +64,36 @@ try {
   assert.ok(stopped instanceof sdk.CommandAbortedError, "a command's errors keep their class");
 } finally {
   await t.close();
+}
+
+// An abort's reason recorded by a file loaded on first use (a review's, aborted while its fork
+// waits for an answer) is known as the caller's in the entry's file, not renamed as the call's
+// timeout: the ES build keeps one record of them. A scripted server never answers the fork.
+const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+await once(server, "listening");
+const controller = new AbortController();
+const reason = new sdk.RequestTimeoutError("model/list", 1000);
+server.on("connection", (socket) => {
+  socket.on("message", (data) => {
+    const { id, method } = JSON.parse(String(data));
+    if (method === "initialize") {
+      const result = { userAgent: "codex/0", serverInfo: { name: "codex", version: "0" } };
+      socket.send(JSON.stringify({ id, result }));
+    }
+    if (method === "thread/fork") controller.abort(reason);
+  });
+});
+const scripted = await Codex.connect(`ws://127.0.0.1:${server.address().port}`);
+try {
+  const review = scripted.thread("th").review("uncommittedChanges", {
+    delivery: "detached",
+    signal: controller.signal,
+    timeout: 60_000,
+  });
+  assert.equal(await review.catch((e) => e), reason, "an aborted review rejects with its reason");
+} finally {
+  await scripted.close();
+  server.close();
 }
 
 // A test process the runner ends with SIGTERM mid-test: the kit stops the app-server the client
