@@ -94,8 +94,9 @@ export function webSocketAddress(url: unknown): {
     throw new TypeError("url must be a valid URL, such as ws://127.0.0.1:4500");
   }
   const parsed = new URL(text);
-  // A `#` in a socket's path is written %23.
-  if (parsed.hash !== "") throw new TypeError("url must not have a fragment (#...)");
+  // A `#` in a socket's path is written %23. The parser reads a bare `#` at the end as no
+  // fragment, and would cut it off the path: so the text is looked at, not the parse.
+  if (text.includes("#")) throw new TypeError("url must not have a fragment (#...)");
   if (parsed.protocol === "unix:") {
     // What the URL parser reads as a host or a query would not be part of the path dialled.
     if (parsed.host !== "") {
@@ -104,7 +105,7 @@ export function webSocketAddress(url: unknown): {
           `unix:///tmp/codex.sock; ${JSON.stringify(parsed.host)} would be read as a host`,
       );
     }
-    if (parsed.search !== "") {
+    if (text.includes("?")) {
       throw new TypeError("a ? in a unix:// socket's path is written %3F");
     }
     const socketPath = socketPathOf(parsed.pathname);
@@ -230,9 +231,13 @@ export class WebSocketTransport implements Transport {
   #upgraded = false;
   #sink: TransportSink | undefined;
   // Whether the server has sent anything (any bytes: a long message takes a while) since the last
-  // ping, and how much of the client's own was still unsent at the last ping.
+  // ping; of the client's own, what its writes held at the last ping (`bufferedAmount`), how much
+  // its sends have added to that since, and what the kernel had still to take of the write under
+  // way (see `#watch`).
   #heard = true;
-  #unsent = 0;
+  #buffered = 0;
+  #added = 0;
+  #writing = 0;
   #pinger: NodeJS.Timeout | undefined;
   // The writes made while the socket closes, failed at its close: one listener for them all.
   #failAtClose: ((error: Error) => void)[] | undefined;
@@ -347,10 +352,17 @@ export class WebSocketTransport implements Transport {
       // close is bounded by its own grace.
       if (socket.readyState !== socket.OPEN) return;
       // A ping sent behind a long message of the client's goes out once that has: what went out
-      // since the last ping shows the server reading.
-      const unsent = socket.bufferedAmount + unwritten(raw);
-      const sending = unsent < this.#unsent;
-      this.#unsent = unsent;
+      // since the last ping shows the server reading. A write done lowers what the writes hold
+      // (less what sends added meanwhile); within a write, the kernel taking bytes lowers what it
+      // has still to take. Small writes the kernel took at once show nothing: it takes them from
+      // a client whose network dropped, too.
+      const buffered = socket.bufferedAmount;
+      const writing = unwritten(raw);
+      const sending =
+        (this.#buffered > 0 && buffered - this.#added < this.#buffered) || writing < this.#writing;
+      this.#buffered = buffered;
+      this.#writing = writing;
+      this.#added = 0;
       if (this.#heard || sending) return this.#ping(socket);
       // A host busy past the interval runs this before reading what came meanwhile, the answer
       // perhaps: an immediate runs once the loop has read it.
@@ -387,6 +399,7 @@ export class WebSocketTransport implements Transport {
         this.#failAtClose.push(done);
         return;
       }
+      const before = socket.bufferedAmount;
       try {
         // So few characters take at most 3 bytes each: one frame, whatever they are.
         if (line.length <= FRAME_BYTES / 3) socket.send(line, done);
@@ -394,6 +407,8 @@ export class WebSocketTransport implements Transport {
       } catch (err) {
         done(err as Error);
       }
+      // What the kernel did not take at once is held (see `#watch`).
+      this.#added += socket.bufferedAmount - before;
     });
   }
 

@@ -252,21 +252,23 @@ describe("WebSocketTransport, the server's end", () => {
 });
 
 describe("WebSocketTransport, a long message of the client's", () => {
-  it("counts what the server reads of it as an answer to the pings queued behind it", async () => {
-    // Over a unix socket, whose kernel buffers hold little of it, to a server that answers no
-    // ping and reads 64 KiB every 5 ms: the 16 MiB take more than a second, a dozen pings.
+  // Over a unix socket, whose kernel buffers hold little of it, to a server that answers no ping
+  // and reads 64 KiB every 5 ms: 16 MiB take more than a second, a dozen pings. Each line is
+  // sent `gap` ms after the one before; what the connection reports is returned.
+  async function sentToSlowReader(lines: readonly string[], gap: number) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-ws-"));
     const socketPath = path.join(dir, "app-server.sock");
     const http = createServer();
     const server = new WebSocketServer({ server: http, autoPong: false });
     closeLater(server);
     let timer: NodeJS.Timeout | undefined;
+    let read = 0;
     server.on("connection", (socket) => {
       const raw = rawSocketOf(socket);
       raw.pause();
       timer = setInterval(() => raw.read(2 ** 16) ?? raw.read(), 5);
       socket.on("message", (data: Buffer) => {
-        clearInterval(timer);
+        if (++read === lines.length) clearInterval(timer);
         socket.send(JSON.stringify({ method: "read", params: { bytes: data.length } }));
       });
     });
@@ -291,20 +293,36 @@ describe("WebSocketTransport, a long message of the client's", () => {
           }),
         ),
       );
-      const line = JSON.stringify({ method: "long", params: { text: "x".repeat(16 * 2 ** 20) } });
-      transport.send(line);
-      // Once the answer is in, the server's silence ends the connection.
+      lines.forEach((line, i) => setTimeout(() => transport.send(line), i * gap));
+      // Once the answers are in, the server's silence ends the connection.
       await closed;
-      expect(events).toEqual([
-        JSON.stringify({ method: "read", params: { bytes: line.length } }),
-        `connection to codex app-server at ${shownUrl} failed: the app-server did not answer a ping within 100 ms`,
-      ]);
+      return { events, shownUrl };
     } finally {
       clearInterval(timer);
       for (const client of server.clients) client.terminate();
       await new Promise((resolve) => http.close(resolve));
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  const long = (mib: number) =>
+    JSON.stringify({ method: "long", params: { text: "x".repeat(mib * 2 ** 20) } });
+  const read = (line: string) => JSON.stringify({ method: "read", params: { bytes: line.length } });
+  const silence = (url: string) =>
+    `connection to codex app-server at ${url} failed: the app-server did not answer a ping within 100 ms`;
+
+  it("counts what the server reads of it as an answer to the pings queued behind it", async () => {
+    const line = long(16);
+    const { events, shownUrl } = await sentToSlowReader([line], 0);
+    expect(events).toEqual([read(line), silence(shownUrl)]);
+  });
+
+  it("counts what the server reads while the client queues more than it reads", async () => {
+    // The second, sent while the first is read, leaves more unsent at the next ping than at the
+    // one before, though the server read all along.
+    const lines = [long(4), long(16)];
+    const { events, shownUrl } = await sentToSlowReader(lines, 150);
+    expect(events).toEqual([read(lines[0]!), read(lines[1]!), silence(shownUrl)]);
   });
 });
 
@@ -562,13 +580,18 @@ describe("Codex.connect", () => {
           await new Promise((resolve) => http.close(resolve));
         }
       }
-      await expect(Codex.connect(`unix://${dir}/h#x.sock`)).rejects.toThrow(
-        new TypeError("url must not have a fragment (#...)"),
-      );
-      // Neither is dialled as a path nobody gave: /x.sock, or the path cut at its ?.
-      await expect(Codex.connect(`unix://${dir}/q?x.sock`)).rejects.toThrow(
-        new TypeError("a ? in a unix:// socket's path is written %3F"),
-      );
+      // Neither is dialled as a path nobody gave: /x.sock, or the path cut at its ? or # (which
+      // the URL parser cuts off unseen when nothing follows).
+      for (const url of [`unix://${dir}/h#x.sock`, `unix://${dir}/h#`, `ws://127.0.0.1:1/#`]) {
+        await expect(Codex.connect(url)).rejects.toThrow(
+          new TypeError("url must not have a fragment (#...)"),
+        );
+      }
+      for (const url of [`unix://${dir}/q?x.sock`, `unix://${dir}/q?`]) {
+        await expect(Codex.connect(url)).rejects.toThrow(
+          new TypeError("a ? in a unix:// socket's path is written %3F"),
+        );
+      }
       // Nor the path cut at a NUL: the socket there may be another's.
       await expect(Codex.connect(`unix://${dir}/my%20dir.sock%00.other`)).rejects.toThrow(
         new TypeError("a unix:// socket's path must not hold a NUL (%00)"),
@@ -635,6 +658,22 @@ describe("WebSocketTransport pings", () => {
     expect(info.reason).toBe(
       `connection to codex app-server at ${url} failed: the app-server did not answer a ping within 50 ms`,
     );
+  });
+
+  it("ends it though the client keeps sending short messages, which show no reading", async () => {
+    const url = await scriptedServer(() => {}, { autoPong: false });
+    const transport = new WebSocketTransport({ url, shownUrl: url, pingInterval: 50 });
+    const sender = setInterval(() => transport.send('{"method":"x"}', () => {}), 5);
+    try {
+      const info = await new Promise<TransportCloseInfo>((resolve) =>
+        transport.start(sinkOf({ closed: resolve })),
+      );
+      expect(info.reason).toBe(
+        `connection to codex app-server at ${url} failed: the app-server did not answer a ping within 50 ms`,
+      );
+    } finally {
+      clearInterval(sender);
+    }
   });
 
   it("reads an answer that came while the host was busy before it holds the ping unanswered", async () => {
