@@ -31,7 +31,7 @@ import {
   optionalBoolean,
 } from "./internal/validate.js";
 import { DELTA_METHODS, checkEventMode, type EventMode } from "./options.js";
-import { checkCodexBin, locateRuntime, prependPath } from "./runtime.js";
+import { checkCodexBin, checkNotBatch, locateRuntime, prependPath } from "./runtime.js";
 import { HANDLER_KEYS, checkHandlers, type ServerRequestOptions } from "./server-requests.js";
 import type { StdioLaunch } from "./transport/stdio.js";
 
@@ -314,9 +314,17 @@ export function launchFor(options: CodexOptions): {
   // Copied as checked: a getter read again could give what the checks never saw. No prototype:
   // a variable named `__proto__` is one more key.
   const ownEnv = Object.create(null) as Record<string, string | undefined>;
+  // Windows names a variable in any case: two keys of one name would reach the child as either.
+  const windows = process.platform === "win32";
+  const seen = windows ? new Map<string, string>() : undefined;
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
     checkEnvName(key);
     const name = `env.${key}`;
+    const twin = seen?.get(key.toUpperCase());
+    if (twin !== undefined) {
+      throw new TypeError(`env.${twin} and ${name} name one variable on Windows: give one of them`);
+    }
+    seen?.set(key.toUpperCase(), key);
     if (value !== undefined && typeof value !== "string") {
       throw new TypeError(`${name} must be a string, got ${describe(value)}`);
     }
@@ -325,9 +333,11 @@ export function launchFor(options: CodexOptions): {
     ownEnv[key] = value;
   }
   const inherit = optionalBoolean(options.inheritEnv, true, "inheritEnv");
-  const env = inherit ? { ...process.env, ...ownEnv } : ownEnv;
+  const env = inherit ? mergedEnv(process.env, ownEnv, windows) : ownEnv;
   // Of what the child inherits, only the runtime's own login is known to be a credential.
-  const inherited = inherit ? RUNTIME_CREDENTIALS.flatMap((name) => env[name] ?? []) : [];
+  const inherited = inherit
+    ? RUNTIME_CREDENTIALS.flatMap((name) => valuesOf(env, name, windows))
+    : [];
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
   if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, "baseUrl");
@@ -403,6 +413,32 @@ export function launchFor(options: CodexOptions): {
 const RUNTIME_CREDENTIALS = ["OPENAI_API_KEY", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"] as const;
 
 /**
+ * The child's variables: the inherited ones, then the caller's over them. On Windows a variable
+ * is one whatever the case of its name (the caller's `PATH` is the inherited `Path`), so the
+ * caller's replaces (or, undefined, unsets) the inherited one of any case.
+ */
+function mergedEnv(
+  inherited: NodeJS.ProcessEnv,
+  own: Record<string, string | undefined>,
+  windows: boolean,
+): NodeJS.ProcessEnv {
+  const env = { ...inherited };
+  if (windows) {
+    const names = new Set(Object.keys(own).map((key) => key.toUpperCase()));
+    for (const key of Object.keys(env)) if (names.has(key.toUpperCase())) delete env[key];
+  }
+  return Object.assign(env, own);
+}
+
+// The values of a variable, named in any case on Windows.
+function valuesOf(env: NodeJS.ProcessEnv, name: string, windows: boolean): string[] {
+  if (!windows) return env[name] === undefined ? [] : [env[name]];
+  return Object.keys(env).flatMap((key) =>
+    key.toUpperCase() === name && env[key] !== undefined ? [env[key]] : [],
+  );
+}
+
+/**
  * The credentials of the `--config` pairs of a command line. The client redacts them, and those
  * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}:
  * the rest a user never chose to name), from everything it reports, as the runtime quotes a
@@ -439,7 +475,8 @@ function checkLaunchArgs(launchArgs: unknown): { command: string; args: string[]
     }
     return checkSpawnable(arg, `launchArgs[${i}]`);
   });
-  return { command: checkNonEmpty(command, "launchArgs[0], the command to run,"), args };
+  checkNonEmpty(command, "launchArgs[0], the command to run,");
+  return { command: checkNotBatch(command!, "launchArgs[0]"), args };
 }
 
 // The value a list of --config arguments gives `wanted`, if any (the last one wins).

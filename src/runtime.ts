@@ -158,6 +158,7 @@ export function checkCodexBin(codexBin: unknown): string {
     "Set codexBin to the path of a codex executable, or omit it to use the runtime pinned by this SDK.";
   if (found === undefined) throw new Error(`Codex binary not found at ${absolute}. ${fix}`);
   if (found.isDirectory()) throw new Error(`codexBin ${absolute} is a directory. ${fix}`);
+  checkNotBatch(absolute, "codexBin");
   // Windows runs what it runs by its name, not by a mode.
   if (process.platform !== "win32") {
     try {
@@ -167,6 +168,22 @@ export function checkCodexBin(codexBin: unknown): string {
     }
   }
   return absolute;
+}
+
+/**
+ * Refuses, on Windows, a batch file (npm's `codex.cmd` shim, say), which Node runs only through
+ * a shell, and the SDK never uses one: the spawn would fail with a bare `EINVAL`.
+ */
+export function checkNotBatch(command: string, name: string): string {
+  if (process.platform === "win32" && /\.(cmd|bat)$/i.test(command)) {
+    throw new TypeError(
+      `${name} ${command} is a batch file, which Node runs only through a shell, and the SDK ` +
+        "spawns none: give the native codex.exe (npm installs it as " +
+        "@openai/codex-win32-<arch>/vendor/<target>/bin/codex.exe), or leave the command out " +
+        "to run the runtime pinned by this SDK",
+    );
+  }
+  return command;
 }
 
 /**
