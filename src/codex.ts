@@ -119,7 +119,7 @@ import {
   checkForkPoint,
   threadIdOf,
   threadRequest,
-  unusedSandboxSettings,
+  unappliedSettings,
   type CheckedHandlers,
   type ThreadForkOptions,
   type ThreadHandlers,
@@ -738,8 +738,9 @@ export class Codex implements AsyncDisposable {
       ticket,
     );
     const resumed = threadIdOf(response, "thread/resume");
-    const unused = unusedSandboxSettings("thread/resume", params, response);
-    if (unused !== undefined) this.#internals.log.warn(unused);
+    for (const unapplied of unappliedSettings("thread/resume", params, response)) {
+      this.#internals.log.warn(unapplied);
+    }
     // A stored thread resumed by its history or rollout path is the one the server names: it
     // ignores `threadId` then (a running thread's id still wins, and must be answered).
     const byContent =
@@ -815,8 +816,7 @@ export class Codex implements AsyncDisposable {
       );
     });
     const threadId = threadIdOf(response, method);
-    const unused = unusedSandboxSettings(method, params, response);
-    if (unused !== undefined) log.warn(unused);
+    for (const unapplied of unappliedSettings(method, params, response)) log.warn(unapplied);
     return threadId;
   }
 

@@ -495,12 +495,53 @@ const WORKSPACE_WRITE_KEYS = [
 ];
 
 /**
- * @internal What to warn of when a thread was given settings that widen the workspaceWrite
+ * @internal What to warn of when a thread's answer shows settings it was given that it does not
+ * run with: the workspaceWrite sandbox's (see {@link unusedSandboxSettings}), and a model,
+ * provider or service tier the answer names otherwise. A resume of a thread the server has loaded
+ * keeps the thread's settings (the runtime says so only in its own log), and the runtime drops a
+ * service tier the model does not offer.
+ */
+export function unappliedSettings(
+  method: string,
+  params: {
+    readonly sandbox?: unknown;
+    readonly config?: { [key: string]: unknown } | null;
+    readonly model?: string | null;
+    readonly modelProvider?: string | null;
+    readonly serviceTier?: string | null;
+  },
+  response: unknown,
+): string[] {
+  const warnings: string[] = [];
+  const sandbox = unusedSandboxSettings(method, params, response);
+  if (sandbox !== undefined) warnings.push(sandbox);
+  const answer = response as Record<string, unknown> | null;
+  const kept = method === "thread/resume";
+  for (const field of ["model", "modelProvider", "serviceTier"] as const) {
+    const asked = params[field];
+    if (typeof asked !== "string" || answer === null || !(field in answer)) continue;
+    const runs = answer[field];
+    if (runs === asked) continue;
+    const why = kept
+      ? "a thread the server has loaded keeps its settings: give them to its next turn"
+      : field === "serviceTier"
+        ? "the runtime drops a tier the model does not offer"
+        : "the runtime chose another";
+    warnings.push(
+      `${method}: the thread runs with ${field} ${JSON.stringify(runs)}, not the ` +
+        `${JSON.stringify(asked)} asked (${why})`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * What to warn of when a thread was given settings that widen the workspaceWrite
  * sandbox (`networkAccess: true`, `additionalDirectories`) without `sandbox`, but runs another,
  * where they do nothing: its sandbox came from the user's config (or, on resume and fork, the
  * stored thread), which the client cannot know before the answer.
  */
-export function unusedSandboxSettings(
+function unusedSandboxSettings(
   method: string,
   params: { readonly sandbox?: unknown; readonly config?: { [key: string]: unknown } | null },
   response: unknown,

@@ -703,3 +703,27 @@ describe("thread options the runtime would drop without a word", () => {
     expect(lastBody(t).service_tier).toBe("flex");
   });
 });
+
+describe("thread settings the answer shows were not applied", () => {
+  it("warns of a service tier dropped and of a resume's settings a loaded thread kept", async () => {
+    const capture = captureLog();
+    const t = await testCodex({ logger: capture.logger });
+    const warnings = () => capture.entries.filter((e) => e.level === "warn").map((e) => e.message);
+    const thread = await t.codex.threadStart({ model: "a-model", serviceTier: "bogus" });
+    expect(warnings()).toEqual([
+      'codex-app-server-sdk: thread/start: the thread runs with serviceTier null, not the "bogus" ' +
+        "asked (the runtime drops a tier the model does not offer)",
+    ]);
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi");
+    await t.codex.threadResume(thread.id, { model: "b-model", serviceTier: "flex" });
+    const kept = "(a thread the server has loaded keeps its settings: give them to its next turn)";
+    expect(warnings().slice(1)).toEqual([
+      `codex-app-server-sdk: thread/resume: the thread runs with model "a-model", not the "b-model" asked ${kept}`,
+      `codex-app-server-sdk: thread/resume: the thread runs with serviceTier null, not the "flex" asked ${kept}`,
+    ]);
+    // What is applied is not warned of.
+    await t.codex.threadStart({ model: "c-model", serviceTier: "flex" });
+    expect(warnings()).toHaveLength(3);
+  });
+});
