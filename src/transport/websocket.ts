@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type WebSocket from "ws";
 import type { MessageLimit, Transport, TransportSink } from "./transport.js";
@@ -34,6 +35,34 @@ const MAX_PAYLOAD = 2 ** 31 - 1;
 
 /** How much of a message too long for a string is decoded for the report. */
 const OVERLONG_HEAD_BYTES = 256;
+
+/** How long, and how much of it, the body of a refused upgrade is read for the reason it gives. */
+const REFUSAL_WAIT_MS = 1000;
+const REFUSAL_CHARS = 200;
+
+/** The reason the body of a refused upgrade gives, on one line ("" if none), once it ends. */
+function refusalOf(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    const done = () => {
+      response.destroy();
+      const line = text
+        .replace(/\p{Cc}+/gu, " ")
+        .trim()
+        .slice(0, REFUSAL_CHARS);
+      // Not cut inside a character.
+      resolve(/[\ud800-\udbff]$/.test(line) ? line.slice(0, -1) : line);
+    };
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.length >= REFUSAL_CHARS) done();
+    });
+    response.on("end", done);
+    response.on("error", done);
+    response.on("close", done);
+  });
+}
 
 /** How often the client pings the server, by default. */
 const PING_INTERVAL_MS = 30_000;
@@ -330,9 +359,21 @@ export class WebSocketTransport implements Transport {
       // An empty message is none, as an empty line of stdio is.
       else if (text !== "") sink.line(text);
     });
+    // The runtime says why in the body ("invalid websocket bearer token"): read, but not for long.
     socket.on("unexpected-response", (_request, response) => {
-      response.resume();
-      this.#finish(new Error(`the app-server refused the connection: HTTP ${response.statusCode}`));
+      const refused = `the app-server refused the connection: HTTP ${response.statusCode}`;
+      const reading = refusalOf(response);
+      // Past the wait, what came is the reason: destroyed, the body ends there.
+      const why = deadline(reading, {
+        timeout: REFUSAL_WAIT_MS,
+        onTimeout: () => {
+          response.destroy();
+          return reading;
+        },
+      });
+      void why.then((text) =>
+        this.#finish(new Error(text === "" ? refused : `${refused}: ${text}`)),
+      );
     });
     socket.on("error", (err) => this.#finish(err));
     socket.on("close", (code, reason) => this.#finish(undefined, { code, reason: String(reason) }));

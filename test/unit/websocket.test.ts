@@ -468,6 +468,44 @@ describe("Codex.connect", () => {
     }
   });
 
+  it("says why the server refused the upgrade, as its body says, on one line and redacted", async () => {
+    const token = "capability-token-0123456789";
+    const bodies = [
+      "invalid websocket bearer token",
+      `  bad\r\n\ttoken ${token}\n`,
+      "",
+      // A body that never ends is read for a second at most, for what came.
+      undefined,
+    ];
+    const server = createNetServer((socket) => {
+      const body = bodies.shift();
+      const head = "HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\n";
+      socket.on("error", () => {});
+      if (body === undefined) socket.write(`${head}content-length: 100\r\n\r\nhalf`);
+      else socket.end(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const refused = `connection to codex app-server at ${url} failed: the app-server refused the connection: HTTP 401`;
+      const reasons = [];
+      for (let i = 0; i < 4; i++) {
+        const err = await Codex.connect(url, { token }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TransportClosedError);
+        reasons.push((err as Error).message);
+      }
+      expect(reasons).toEqual([
+        `${refused}: invalid websocket bearer token`,
+        `${refused}: bad token [redacted]`,
+        refused,
+        `${refused}: half`,
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
   it("refuses a URL the URL parser would change: white space at an end, a tab, a line break", async () => {
     for (const url of ["ws://127.0.0.1:1/ ", " ws://127.0.0.1:1/", "unix:///tmp/co\tdex.sock"]) {
       await expect(Codex.connect(url)).rejects.toThrow(
