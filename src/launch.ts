@@ -314,16 +314,15 @@ export function launchFor(options: CodexOptions): {
   // Copied as checked: a getter read again could give what the checks never saw. No prototype:
   // a variable named `__proto__` is one more key.
   const ownEnv = Object.create(null) as Record<string, string | undefined>;
-  // Windows names a variable in any case: two keys of one name would reach the child as either.
+  // Windows names a variable in any case: of two keys of one name (`{ ...process.env, PATH }`
+  // beside the inherited `Path`), the later is the caller's, as it would be for one name.
   const windows = process.platform === "win32";
   const seen = windows ? new Map<string, string>() : undefined;
   for (const [key, value] of Object.entries(checkOptions(options.env, "env"))) {
     checkEnvName(key);
     const name = `env.${key}`;
     const twin = seen?.get(key.toUpperCase());
-    if (twin !== undefined) {
-      throw new TypeError(`env.${twin} and ${name} name one variable on Windows: give one of them`);
-    }
+    if (twin !== undefined) delete ownEnv[twin];
     seen?.set(key.toUpperCase(), key);
     if (value !== undefined && typeof value !== "string") {
       throw new TypeError(`${name} must be a string, got ${describe(value)}`);
@@ -422,7 +421,8 @@ function mergedEnv(
   own: Record<string, string | undefined>,
   windows: boolean,
 ): NodeJS.ProcessEnv {
-  const env = { ...inherited };
+  // Without a prototype, a variable named `__proto__` is one more key, not the object's prototype.
+  const env = Object.assign(Object.create(null) as NodeJS.ProcessEnv, inherited);
   if (windows) {
     const names = new Set(Object.keys(own).map((key) => key.toUpperCase()));
     for (const key of Object.keys(env)) if (names.has(key.toUpperCase())) delete env[key];

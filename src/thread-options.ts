@@ -548,19 +548,29 @@ function unusedSandboxSettings(
 ): string | undefined {
   const config = params.config;
   if (config == null || params.sandbox != null) return undefined;
-  const given = WORKSPACE_WRITE_KEYS.filter((key) => {
+  let given = WORKSPACE_WRITE_KEYS.filter((key) => {
     const value = configValue(config, key.split("."));
     return value === true || (Array.isArray(value) && value.length > 0);
   });
   if (given.length === 0) return undefined;
   const answer = response as {
-    sandbox?: { type?: unknown };
+    sandbox?: { type?: unknown; networkAccess?: unknown; writableRoots?: unknown };
     activePermissionProfile?: { id?: unknown } | null;
   } | null;
-  const type = answer?.sandbox?.type;
+  const sandbox = answer?.sandbox;
+  const type = sandbox?.type;
   // A workspaceWrite sandbox run as a permissions profile (the user's `default_permissions`)
-  // has the profile's settings, not these.
+  // has the profile's settings, not these: those the answer does not show were not applied.
   const profile = answer?.activePermissionProfile?.id;
+  if (type === "workspaceWrite" && typeof profile === "string") {
+    const roots = Array.isArray(sandbox?.writableRoots) ? sandbox.writableRoots.map(bare) : [];
+    given = given.filter((key) => {
+      const value = configValue(config, key.split("."));
+      if (value === true) return sandbox?.networkAccess !== true;
+      return (value as unknown[]).some((dir) => !roots.includes(bare(dir)));
+    });
+    if (given.length === 0) return undefined;
+  }
   const runs =
     typeof type !== "string"
       ? undefined
@@ -576,6 +586,11 @@ function unusedSandboxSettings(
     `${method}: ${runs}, where ${names} (${what} of the workspaceWrite ` +
     `sandbox) ${does} nothing: give sandbox: Sandbox.workspaceWrite with it`
   );
+}
+
+// A path as the runtime may write it back: without a separator at its end.
+function bare(dir: unknown): unknown {
+  return typeof dir === "string" ? dir.replace(/(.)[/\\]+$/, "$1") : dir;
 }
 
 // The value `config` gives the key path, written dotted, nested or both.

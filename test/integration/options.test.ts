@@ -678,6 +678,22 @@ describe("thread options the runtime would drop without a word", () => {
     expect(capture.entries.filter((e) => e.level === "warn")).toHaveLength(1);
   });
 
+  it("warns of no profile that gives what was asked", async () => {
+    const capture = captureLog();
+    const t = await testCodex({
+      logger: capture.logger,
+      configOverrides: {
+        default_permissions: "net",
+        permissions: { net: { extends: ":workspace", network: { enabled: true } } },
+      },
+    });
+    const thread = await t.codex.threadStart({ networkAccess: true });
+    t.mock.enqueueAssistantMessage("ok");
+    await thread.run("hi");
+    expect(JSON.stringify(lastBody(t))).toContain("Network access is enabled");
+    expect(capture.entries.filter((e) => e.level === "warn")).toEqual([]);
+  });
+
   it("refuses an empty serviceTier or projectId, before any I/O", async () => {
     const t = await testCodex({ configOverrides: { service_tier: "flex" } });
     const thread = await t.codex.threadStart();

@@ -45,8 +45,10 @@ describe("launchFor", () => {
 
     // A variable named __proto__ is one more variable, and so is a header of that name.
     const named = JSON.parse('{"__proto__": "kept"}') as Record<string, string>;
-    const { launch: own } = launchFor({ codexBin: BIN, env: named, inheritEnv: false });
-    expect(Object.getOwnPropertyDescriptor(own.env, "__proto__")?.value).toBe("kept");
+    for (const inheritEnv of [false, true]) {
+      const { launch: own } = launchFor({ codexBin: BIN, env: named, inheritEnv });
+      expect(Object.getOwnPropertyDescriptor(own.env, "__proto__")?.value).toBe("kept");
+    }
     expect(Object.hasOwn(checkHeaders(named, "headers"), "__proto__")).toBe(true);
   });
 

@@ -48,10 +48,12 @@ describe("launchFor on Windows", () => {
     expect(pathsOf(unset.env).map(([, value]) => value)).toEqual(["C:\\codex\\path"]);
   });
 
-  it("refuses two keys of one variable, and redacts an inherited login named in any case", () => {
-    expect(() => launchFor({ env: { PATH: "a", Path: "b" } })).toThrow(
-      new TypeError("env.PATH and env.Path name one variable on Windows: give one of them"),
-    );
+  it("takes the later of two keys of one variable, and redacts an inherited login in any case", () => {
+    // As `{ ...process.env, PATH }` gives it, beside the inherited `Path`.
+    const { launch } = launchFor({ env: { Path: "C:\\old", PATH: "C:\\new" } });
+    expect(pathsOf(launch.env)).toEqual([
+      ["PATH", ["C:\\codex\\path", "C:\\new"].join(path.delimiter)],
+    ]);
     process.env.codex_api_key = "sk-inherited-0123456789abcdef";
     expect(launchFor({}).secrets).toContain("sk-inherited-0123456789abcdef");
   });
