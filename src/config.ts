@@ -18,6 +18,7 @@ import {
   dropUndefined,
   isPlainObject,
   MAX_JSON_DEPTH,
+  quotedKey,
   type OptionNames,
   optionNames,
   refuseUnknownOptions,
@@ -92,17 +93,19 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // Read as the runtime reads it: `a."b.c"` is two segments, and a quoted one may hold a credential's name.
   const read = readKeyPath(keyPath);
   if (read === undefined) {
-    throw new TypeError(`${name}.keyPath leaves a quote open, got ${shown(keyPath)}`);
+    throw new TypeError(`${name}.keyPath leaves a quote open, got ${quotedKey(keyPath)}`);
   }
   const { segments } = read;
   // Only an empty one: a quoted segment of white space is a key, and a bare one is refused below.
   if (segments.includes("")) {
-    throw new TypeError(`${name}.keyPath must not have an empty segment, got ${shown(keyPath)}`);
+    throw new TypeError(
+      `${name}.keyPath must not have an empty segment, got ${quotedKey(keyPath)}`,
+    );
   }
   if (read.misquoted) {
     throw new TypeError(
       `${name}.keyPath quotes a segment other than from its start, or twice, which the runtime ` +
-        `refuses (quote the whole segment), got ${shown(keyPath)}`,
+        `refuses (quote the whole segment), got ${quotedKey(keyPath)}`,
     );
   }
   // The runtime keeps the white space of a bare segment in its key: `features . web_search`
@@ -110,7 +113,7 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   if (read.spaced) {
     throw new TypeError(
       `${name}.keyPath has white space around a segment, which the runtime would keep in the ` +
-        `key (quote the segment if it is meant), got ${shown(keyPath)}`,
+        `key (quote the segment if it is meant), got ${quotedKey(keyPath)}`,
     );
   }
   // Each segment is a table of config.toml, whose reader stops at a depth the value shares.

@@ -13,6 +13,7 @@ import {
   checkOptionNames,
   codePoints,
   checkWellFormed,
+  describe,
   isPlainObject,
   isWellFormed,
   loneSurrogate,
@@ -402,14 +403,14 @@ function checkAdditionalContext(context: unknown): void {
   const name = "additionalContext";
   if (!isPlainObject(context)) {
     throw new TypeError(
-      `${name} must be an object of named entries { value, kind, name? }, or null, got ${shown(context)}`,
+      `${name} must be an object of named entries { value, kind, name? }, or null, got ${describe(context)}`,
     );
   }
   for (const [key, entry] of Object.entries(context)) {
     if (entry === undefined) continue;
     const at = `${name}[${JSON.stringify(key)}]`;
     if (!isPlainObject(entry)) {
-      throw new TypeError(`${at} must be an object { value, kind, name? }, got ${shown(entry)}`);
+      throw new TypeError(`${at} must be an object { value, kind, name? }, got ${describe(entry)}`);
     }
     refuseOtherFields(entry, ["value", "kind", "name"], at, false);
     const { value, kind, name: label } = entry as Record<string, unknown>;

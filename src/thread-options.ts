@@ -31,6 +31,7 @@ import {
   dropUndefined,
   isPlainObject,
   optionNames,
+  quotedKey,
   REQUEST_KEYS,
   shown,
   type OptionNames,
@@ -329,7 +330,7 @@ function checkConfigKeys(config: Record<string, unknown>): void {
   const keys = Object.keys(config);
   for (const key of keys) {
     const spaced = spacedSegments(key);
-    if (spaced !== undefined) throw new TypeError(`config key ${JSON.stringify(key)} ${spaced}`);
+    if (spaced !== undefined) throw new TypeError(`config key ${quotedKey(key)} ${spaced}`);
   }
   if (!keys.some((key) => key.includes("."))) return;
   const order = "which the runtime applies in no fixed order, the table replacing what the key set";

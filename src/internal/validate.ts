@@ -223,9 +223,11 @@ export function checkHeaders(headers: unknown, name: string): Record<string, str
   const seen = new Map<string, string>();
   for (const [key, value] of Object.entries(checkOptions(headers as object, name))) {
     if (!HEADER_NAME.test(key)) {
-      throw new TypeError(
-        `${name}: ${JSON.stringify(shownKey(key))} is not a valid HTTP header name`,
-      );
+      // Shown up to where it stops being a name: a header line given as a name
+      // (`"Authorization: Bearer ..."`) holds its value after that.
+      const bad = [...key].findIndex((char) => !HEADER_NAME.test(char));
+      const shownName = `${[...key].slice(0, bad).join("")}...`;
+      throw new TypeError(`${name}: ${JSON.stringify(shownName)} is not a valid HTTP header name`);
     }
     const twin = seen.get(key.toLowerCase());
     if (twin !== undefined) {
@@ -574,12 +576,17 @@ function checkField(key: string, value: unknown, kinds: readonly FieldKind[]): v
     const itemKind: FieldKind = list === "string[]" ? "string" : list.each;
     const index = (value as unknown[]).findIndex((item) => !isOfKind(item, itemKind));
     const item: unknown = (value as unknown[])[index];
-    throw new TypeError(`${key}[${index}] must be ${kindText(itemKind)}, got ${valueText(item)}`);
+    const got = valueText(item, isEnumKind(itemKind));
+    throw new TypeError(`${key}[${index}] must be ${kindText(itemKind)}, got ${got}`);
   }
   const texts = kinds.map(kindText);
   const last = texts.pop()!;
   const wanted = texts.length === 0 ? last : `${texts.join(", ")} or ${last}`;
-  throw new TypeError(`${key} must be ${wanted}, got ${valueText(value)}`);
+  throw new TypeError(`${key} must be ${wanted}, got ${valueText(value, kinds.some(isEnumKind))}`);
+}
+
+function isEnumKind(kind: FieldKind): boolean {
+  return Array.isArray(kind);
 }
 
 function isListKind(kind: FieldKind): kind is "string[]" | { readonly each: readonly string[] } {
@@ -587,7 +594,10 @@ function isListKind(kind: FieldKind): kind is "string[]" | { readonly each: read
 }
 
 // A wire value as an error may show it: a string quoted, an object by its class.
-function valueText(value: unknown): string {
+// A string is quoted only where the field takes one of some names (a misspelt preset): anywhere
+// else it may be what belongs in another option, a credential (`config` written as a TOML line).
+function valueText(value: unknown, names: boolean): string {
+  if (typeof value === "string" && !names) return "a string";
   return typeof value === "object" &&
     value !== null &&
     !Array.isArray(value) &&

@@ -46,12 +46,11 @@ function refusalOf(response: IncomingMessage): Promise<string> {
     let text = "";
     const done = () => {
       response.destroy();
-      const line = text
-        .replace(/\p{Cc}+/gu, " ")
-        .trim()
-        .slice(0, REFUSAL_CHARS);
-      // Not cut inside a character.
-      resolve(/[\ud800-\udbff]$/.test(line) ? line.slice(0, -1) : line);
+      const line = text.replace(/\p{Cc}+/gu, " ").trim();
+      if (line.length <= REFUSAL_CHARS) return resolve(line);
+      // Not cut inside a character, and marked cut: the redaction then knows a secret's start.
+      const cut = line.slice(0, REFUSAL_CHARS);
+      resolve(`${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`);
     };
     response.setEncoding("utf8");
     response.on("data", (chunk: string) => {

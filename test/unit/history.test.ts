@@ -179,7 +179,7 @@ describe("Paginated", () => {
     const refusals: Array<[() => unknown, string]> = [
       [
         () => threadPages(connection, { archived: "yes" as never }),
-        'archived must be a boolean or null, got "yes"',
+        "archived must be a boolean or null, got a string",
       ],
       [
         () => threadPages(connection, { useStateDbOnly: null as never }),
@@ -191,7 +191,7 @@ describe("Paginated", () => {
       ],
       [
         () => threadPages(connection, { includedThreadIds: "x" as never }),
-        'includedThreadIds must be an array of strings or null, got "x"',
+        "includedThreadIds must be an array of strings or null, got a string",
       ],
       [
         () => threadPages(connection, { sortKey: "name" as never }),

@@ -26,7 +26,7 @@ describe("startMcpLogin", () => {
     }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/got 100000000000000000000$/);
     await expect(startMcpLogin(context, "server", { timeoutSecs: "60" as never })).rejects.toThrow(
-      new TypeError('timeoutSecs must be a number or null, got "60"'),
+      new TypeError("timeoutSecs must be a number or null, got a string"),
     );
     expect(transport.sent).toHaveLength(0);
   });

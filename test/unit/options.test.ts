@@ -511,7 +511,7 @@ describe("typed settings and config", () => {
   it("refuses a wire field of the wrong shape, a list, an object or an enum's, naming it, before any I/O", () => {
     const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
     for (const [call, message] of [
-      [() => resume({ history: "" }), 'history must be an array or null, got ""'],
+      [() => resume({ history: "" }), "history must be an array or null, got a string"],
       // One of some strings, or an object: the strings are named.
       [
         () => start({ multiAgentMode: "" }),
@@ -519,7 +519,7 @@ describe("typed settings and config", () => {
       ],
       [
         () => start({ environments: "local" }),
-        'environments must be an array or null, got "local"',
+        "environments must be an array or null, got a string",
       ],
       // What the runtime ignores, on a turn too.
       [

@@ -3216,11 +3216,11 @@ describe("turns in call order", () => {
     const cases: Array<[unknown, string]> = [
       [
         "notes",
-        'additionalContext must be an object of named entries { value, kind, name? }, or null, got "notes"',
+        "additionalContext must be an object of named entries { value, kind, name? }, or null, got string",
       ],
       [
         { doc: "text" },
-        'additionalContext["doc"] must be an object { value, kind, name? }, got "text"',
+        'additionalContext["doc"] must be an object { value, kind, name? }, got string',
       ],
       [
         { doc: { kind: "untrusted" } },
@@ -3264,7 +3264,7 @@ describe("turns in call order", () => {
   it("refuses a turn's wire field of the wrong shape, a list or an object, before any I/O", async () => {
     const { thread, sentOf } = setup();
     for (const [options, message] of [
-      [{ environments: "local" }, 'environments must be an array or null, got "local"'],
+      [{ environments: "local" }, "environments must be an array or null, got a string"],
       [
         { responsesapiClientMetadataPatch: [] },
         "responsesapiClientMetadataPatch must be an object or null, got an array",

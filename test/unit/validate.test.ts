@@ -376,7 +376,11 @@ describe("a NAME=value pair given as a key", () => {
       ],
       [
         () => checkHeaders({ [`Authorization=Bearer ${key}`]: "x" }, "headers"),
-        '"Authorization=..."',
+        '"Authorization..."',
+      ],
+      [
+        () => checkHeaders({ [`Authorization: Bearer ${key}`]: "x" }, "headers"),
+        '"Authorization..."',
       ],
     ];
     for (const [refuse, named] of refusals) {
