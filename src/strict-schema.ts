@@ -776,12 +776,17 @@ function checkLimits(root: JsonObject): void {
     if (Array.isArray(node.enum)) {
       let strings = 0;
       let length = 0;
+      let counted = 0;
+      // The null an optional property's enum is given is not counted: an enum of the most values
+      // strict mode takes stays one, made optional.
       for (const value of node.enum) {
+        if (value === null) continue;
         const text = typeof value === "string" ? value : String(value);
         if (typeof value === "string") strings++;
         length += text.length;
+        counted++;
       }
-      count.enumValues += node.enum.length;
+      count.enumValues += counted;
       count.names += length;
       const { values, length: most } = LIMITS.largeEnum;
       if (strings > values && length > most) {
