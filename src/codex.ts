@@ -794,8 +794,8 @@ export class Codex implements AsyncDisposable {
   }
 
   // Sends thread/start or thread/fork without the caller's bounds, which bound only the wait: a
-  // thread given up on is still made, and loaded, so once its answer comes it is dropped, as
-  // nothing can reach it: deleted, or, ephemeral, left for the server to unload.
+  // thread given up on once sent is still made, and loaded, so once its answer comes it is
+  // dropped, as nothing can reach it: deleted, or, ephemeral, left for the server to unload.
   async #newThread(
     method: "thread/start" | "thread/fork",
     params: ThreadStartParams | ThreadForkParams,
@@ -803,13 +803,20 @@ export class Codex implements AsyncDisposable {
   ): Promise<string> {
     if (call?.signal?.aborted) throw abortError(call.signal);
     const { connection, log, threadSecrets } = this.#internals;
+    const ticket: RequestTicket = {};
     const answer = threadSecrets.sendHolding(
       paramsCredentials(method, params),
-      () => connection.request(method as string, params),
+      () => connection.request(method as string, params, { ticket }),
       true,
     );
     const ephemeral = params.ephemeral === true;
     const response = await boundWait(answer, method, call, () => {
+      // Not sent yet (more than 64 requests in flight): withdrawn, no thread is made.
+      if (
+        connection.withdraw(ticket, new CodexError(`${method} was given up on before it was sent`))
+      ) {
+        return;
+      }
       void answer.then(
         (late) => this.#dropLate(method, late, ephemeral),
         (err: unknown) => log.debug(`a ${method} given up on failed`, err),

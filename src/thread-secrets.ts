@@ -1,6 +1,7 @@
 import { JsonRpcError } from "./errors.js";
 import type { Secrets } from "./internal/redact.js";
 import { threadIdOf, type Router } from "./rpc/router.js";
+import { wasWithdrawn } from "./rpc/connection.js";
 
 /** The requests whose `config` a thread keeps. */
 export const THREAD_CONFIG_METHODS: ReadonlySet<string> = new Set([
@@ -75,10 +76,10 @@ export class ThreadSecrets {
           this.#held.set(threadId, { credentials: [...credentials], ephemeral });
         } else held.credentials.push(...credentials);
       },
-      // Refused, it made no thread; sent and not answered (given up on, or the connection
-      // ended), it may have: they stay, as for the client's life.
+      // Refused or never sent, it made no thread; sent and not answered (given up on, or the
+      // connection ended), it may have: they stay, as for the client's life.
       (err: unknown) => {
-        if (err instanceof JsonRpcError) this.#secrets.removeAll(credentials);
+        if (err instanceof JsonRpcError || wasWithdrawn(err)) this.#secrets.removeAll(credentials);
       },
     );
     return answer;

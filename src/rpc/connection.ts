@@ -135,6 +135,14 @@ const UNQUEUED: ReadonlySet<string> = new Set([
 ]);
 
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */
+// The reasons of requests withdrawn before they were sent (see `Connection.withdraw`).
+const withdrawn = new WeakSet<Error>();
+
+/** Whether a request failed with `err` because it was withdrawn before it was sent. */
+export function wasWithdrawn(err: unknown): boolean {
+  return err instanceof Error && withdrawn.has(err);
+}
+
 export interface RequestTicket {
   id?: RequestId;
   /**
@@ -431,6 +439,22 @@ export class Connection {
    */
   waiting(ticket: RequestTicket): boolean {
     return ticket.id !== undefined && this.#queued.has(ticket.id);
+  }
+
+  /**
+   * Withdraws the request that took `ticket` if it still waits for a place (see `waiting`): it
+   * is never sent, and its answer rejects with `reason`, which {@link wasWithdrawn} then tells.
+   * Says whether it did.
+   */
+  withdraw(ticket: RequestTicket, reason: Error): boolean {
+    const id = ticket.id;
+    if (id === undefined || !this.#queued.delete(id)) return false;
+    const entry = this.#pending.get(id)!;
+    this.#pending.delete(id);
+    ticket.id = undefined;
+    withdrawn.add(reason);
+    entry.reject(reason);
+    return true;
   }
 
   // Its caller waits on the answer, not on the write: a failed write reaches `writeFailed`. A line

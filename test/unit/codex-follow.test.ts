@@ -703,3 +703,30 @@ it("sends what was given at the call to the calls checked once their module load
   });
   await codex.close();
 });
+
+it("sends no thread/start given up on while it waited for a place, and lets its credentials go", async () => {
+  const { codex, transport } = await startCodex();
+  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
+  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+    codex.request("thread/read", { threadId: "t" }),
+  );
+  const token = "tenant-queued-token-0123456789";
+  const config = { mcp_servers: { docs: { url: "https://x", bearer_token: token } } };
+  const names: string[] = [];
+  codex.on("thread/name/updated", (p) => names.push(String(p.threadName)));
+  await expect(codex.threadStart({ config, timeout: 20 })).rejects.toMatchObject({
+    name: "RequestTimeoutError",
+  });
+  // The places free: nothing is left to send.
+  for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
+    transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
+  }
+  await Promise.all(reads);
+  expect(transport.sent.filter((m) => m.method === "thread/start")).toEqual([]);
+  transport.deliver({
+    method: "thread/name/updated",
+    params: { threadId: "x", threadName: token },
+  });
+  expect(names).toEqual([token]);
+  await codex.close();
+});
