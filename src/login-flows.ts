@@ -38,7 +38,7 @@ import {
   type LoginWaits,
 } from "./login.js";
 import { boundWait } from "./rpc/bound-wait.js";
-import type { Connection, RequestOptions } from "./rpc/connection.js";
+import type { Connection, RequestOptions, RequestTicket } from "./rpc/connection.js";
 import type { Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
 
@@ -101,7 +101,8 @@ export class LoginTracker implements LoginWaits {
     if (this.#closing) throw new TransportClosedError("the client is closing");
     // Sent without the caller's bounds, which only bound the wait: the request stays pending
     // until its answer comes (or the connection ends), for the late answer to be cancelled.
-    const answer = this.#connection.request("account/login/start", params);
+    const ticket: RequestTicket = {};
+    const answer = this.#connection.request("account/login/start", params, { ticket });
     this.#starting.add(answer);
     answer.then(
       (response) => {
@@ -112,6 +113,9 @@ export class LoginTracker implements LoginWaits {
       () => void this.#starting.delete(answer),
     );
     return boundWait(answer, "account/login/start", call, () => {
+      // Not sent yet (more than 64 requests in flight): withdrawn, no login starts.
+      const unsent = new CodexError("account/login/start was given up on before it was sent");
+      if (this.#connection.withdraw(ticket, unsent)) return;
       void answer.then(
         (response) => this.cancelUnused(response, "whose start was given up on"),
         this.#abandonedFailed,

@@ -19,7 +19,7 @@ import {
   readAccount,
 } from "../../src/login-flows.js";
 import { Secrets } from "../../src/internal/redact.js";
-import { Connection } from "../../src/rpc/connection.js";
+import { Connection, MAX_IN_FLIGHT } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
@@ -350,6 +350,24 @@ describe("LoginTracker and login handles", () => {
       loginChatgpt(s.connection, s.tracker, { signal: controller.signal }),
     ).rejects.toThrow("user gave up");
     expect(s.transport.sent).toHaveLength(4);
+  });
+
+  it("sends no login start given up on while it waited for a place", async () => {
+    const s = setup();
+    const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+      s.connection.request("thread/read", { threadId: "t" }),
+    );
+    await s.transport.waitForSent(MAX_IN_FLIGHT);
+    await expect(loginChatgpt(s.connection, s.tracker, { timeout: 20 })).rejects.toThrow(
+      new RequestTimeoutError("account/login/start", 20),
+    );
+    for (const message of [...s.transport.sent]) {
+      s.transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
+    }
+    await Promise.all(reads);
+    expect(s.transport.sent.filter((m) => m.method !== "thread/read")).toEqual([]);
+    await s.tracker.cancelOpen();
+    expect(s.transport.sent).toHaveLength(MAX_IN_FLIGHT);
   });
 
   it("cancels on cancelOpen the logins left open, one whose start is on its way included", async () => {
