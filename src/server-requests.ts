@@ -907,10 +907,12 @@ export class ServerRequestDispatcher {
         run: handler && (() => handler(params as never, context as never)),
         check: (value, checks) => checks.checkTokenRefresh(value),
         // In place of the token it refreshes, once it goes to the server (an answer refused after
-        // its check, as too long, leaves the server the old one): a long-lived client keeps one.
+        // its check, as too long, leaves the server the old one). The server answers nothing to
+        // it and may refuse it, still using the old one: that one stays redacted beside it until
+        // the next token. A long-lived client keeps two.
         sending: (answer) => {
           const { accessToken } = answer as { accessToken: string };
-          this.#secrets?.hold(CHATGPT_TOKEN_SLOT, accessToken);
+          this.#secrets?.holdKeeping(CHATGPT_TOKEN_SLOT, accessToken);
         },
         fallback: undefined,
       };

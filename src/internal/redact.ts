@@ -600,6 +600,23 @@ export class Secrets {
   }
 
   /**
+   * Holds `secret` in `slot` as `hold` does, but keeps the one held before redacted beside it
+   * until the slot is next held: sent where no answer says whether the server took it (a
+   * refreshed ChatGPT token), the new one may be refused, and the old one still in use. A client
+   * that only refreshes keeps two.
+   */
+  holdKeeping(slot: string, secret: string): void {
+    const before = this.#slots.get(slot);
+    if (before === secret) return;
+    const letGo = this.#maybe.get(slot) ?? [];
+    this.#slots.set(slot, secret);
+    this.addAll([secret]);
+    if (before === undefined) this.#maybe.delete(slot);
+    else this.#maybe.set(slot, [before]);
+    if (letGo.length > 0) this.removeAll(letGo);
+  }
+
+  /**
    * Redacts `secret`, which may have taken the place of the one `slot` holds (a login given up
    * on once sent), beside it, until the slot is next held.
    */

@@ -396,7 +396,7 @@ describe("ServerRequestDispatcher", () => {
     expect(await bare.transport.waitForSent(1)).toMatchObject({ id: 4, error: { code: -32601 } });
   });
 
-  it("redacts a refreshed token in place of the old once its answer goes out, not when it is refused", async () => {
+  it("redacts a refreshed token beside the old once its answer goes out, in place of it at the next, not when it is refused", async () => {
     const OLD = "old-access-token-0123456789";
     const NEW = "new-access-token-9876543210";
     const refresh = async (answer: object, oversize?: () => string) => {
@@ -421,7 +421,14 @@ describe("ServerRequestDispatcher", () => {
     }
     const { secrets, reply } = await refresh({ accessToken: NEW, chatgptAccountId: "acct" });
     expect(reply.error).toBeUndefined();
-    expect(secrets.text(`${OLD} ${NEW}`)).toBe(`${OLD} [redacted]`);
+    // Sent, it may still be refused (the server answers nothing to it), the old one kept in use:
+    // both stay redacted until the next token, which lets the old one go.
+    expect(secrets.text(`${OLD} ${NEW}`)).toBe("[redacted] [redacted]");
+    const NEXT = "next-access-token-5555555555";
+    secrets.holdKeeping(CHATGPT_TOKEN_SLOT, NEXT);
+    expect(secrets.text(`${OLD} ${NEW} ${NEXT}`)).toBe(`${OLD} [redacted] [redacted]`);
+    secrets.hold(CHATGPT_TOKEN_SLOT, OLD);
+    expect(secrets.text(`${OLD} ${NEW} ${NEXT}`)).toBe(`[redacted] ${NEW} ${NEXT}`);
   });
 
   it("fills with null, and types as optional, what an answer may leave out", async () => {

@@ -366,7 +366,7 @@ describe("LoginTracker and login handles", () => {
     }
     await Promise.all(reads);
     expect(s.transport.sent.filter((m) => m.method !== "thread/read")).toEqual([]);
-    await s.tracker.cancelOpen();
+    await s.tracker.cancelOpen(1000);
     expect(s.transport.sent).toHaveLength(MAX_IN_FLIGHT);
   });
 
