@@ -523,22 +523,36 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
   });
 }
 
-// JSON writes a Map or a Set as `{}`: the model would be told the call succeeded with nothing,
-// or a form be answered empty. The replacer refuses them in `what`.
+// JSON writes a Map or a Set as `{}`, an Error without its message, and an object of a class
+// whose fields are private (or a promise, a regular expression) as `{}`: the model would be told
+// the call succeeded with nothing, or a form be answered empty. The replacer, which sees each
+// value after its `toJSON`, refuses them in `what`.
 function noCollection(what: string): (key: string, value: unknown) => unknown {
   return (key, value) => {
-    const kind =
-      value instanceof Map || value instanceof WeakMap
-        ? "a Map"
-        : value instanceof Set || value instanceof WeakSet
-          ? "a Set"
-          : undefined;
-    if (kind === undefined) return value;
+    const lost = lostByJson(value);
+    if (lost === undefined) return value;
     const where = key === "" ? "" : ` at ${JSON.stringify(key)}`;
     throw new InvalidAnswerError(
-      `${what} holds ${kind}${where}, which JSON would send as {}, losing its entries`,
+      `${what} holds ${lost[0]}${where}, which JSON would send ${lost[1]}`,
     );
   };
+}
+
+// What JSON loses of a value, if anything: what the value is, and how JSON would send it.
+function lostByJson(value: unknown): readonly [string, string] | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (value instanceof Map || value instanceof WeakMap)
+    return ["a Map", "as {}, losing its entries"];
+  if (value instanceof Set || value instanceof WeakSet)
+    return ["a Set", "as {}, losing its entries"];
+  if (value instanceof Error) return ["an Error", "without its message: give its message"];
+  if (isPlainObject(value) || Object.keys(value).length > 0) return undefined;
+  // A boxed string, number or boolean is written as its value.
+  if (value instanceof String || value instanceof Number || value instanceof Boolean)
+    return undefined;
+  const name = (value.constructor as { name?: unknown } | undefined)?.name;
+  const kind = typeof name === "string" && name !== "" ? `a ${name}` : "an object of no class";
+  return [kind, "as {}, none of it being an own enumerable field"];
 }
 
 /** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */

@@ -312,21 +312,66 @@ function toolSpec(
       `${where}: inputSchema must be a JSON Schema object, got ${describe(inputSchema)}`,
     );
   }
-  const { properties } = inputSchema as { properties?: unknown };
-  // The runtime reads the schema's properties as a map, and refuses the whole thread otherwise.
-  if (properties !== undefined && properties !== null && !isPlainObject(properties)) {
-    throw new TypeError(
-      `${where}: inputSchema.properties must be an object, got ${describe(properties)}`,
-    );
+  // The copy checked is what is sent.
+  const copy = checkJson(inputSchema, `${where}: inputSchema`) as Record<string, unknown>;
+  if (copy.type === "null") {
+    throw new TypeError(`${where}: inputSchema must describe an object of arguments, not null`);
   }
+  checkToolSchema(copy, `${where}: inputSchema`);
   return {
     type: "function",
     name: toolName,
     description,
-    // The copy checked is what is sent.
-    inputSchema: checkJson(inputSchema, `${where}: inputSchema`) as JsonValue,
+    inputSchema: copy as JsonValue,
     handler: handler as DynamicTool["handler"],
   };
+}
+
+/**
+ * Refuses, naming its place, what of a tool's schema the runtime cannot read, which it refuses
+ * the whole thread for with a message that names no field: `properties` that are no map of
+ * schemas, a `required` that is no list of names, an `enum` that is no list, an `items` that is a
+ * list (a draft-7 tuple), an `additionalProperties` that is neither a yes or no nor a schema.
+ * `schema` is a copy checked as JSON: acyclic and bounded.
+ */
+function checkToolSchema(schema: Record<string, unknown>, at: string): void {
+  const { properties, required, items, additionalProperties } = schema;
+  if (properties !== undefined && properties !== null) {
+    if (!isPlainObject(properties)) {
+      throw new TypeError(`${at}.properties must be an object, got ${describe(properties)}`);
+    }
+    for (const [key, property] of Object.entries(properties)) {
+      const place = `${at}.properties[${JSON.stringify(key)}]`;
+      if (isPlainObject(property)) checkToolSchema(property, place);
+      else if (typeof property !== "boolean") {
+        throw new TypeError(`${place} must be a schema (an object), got ${describe(property)}`);
+      }
+    }
+  }
+  if (required !== undefined && (!Array.isArray(required) || !required.every(isString))) {
+    throw new TypeError(`${at}.required must be a list of property names`);
+  }
+  if (schema.enum !== undefined && !Array.isArray(schema.enum)) {
+    throw new TypeError(`${at}.enum must be a list of values, got ${describe(schema.enum)}`);
+  }
+  if (Array.isArray(items)) {
+    throw new TypeError(
+      `${at}.items is a list (a draft-7 tuple), which the runtime cannot read: describe each ` +
+        "item with one schema, or make the tuple an object",
+    );
+  }
+  if (isPlainObject(items)) checkToolSchema(items, `${at}.items`);
+  if (isPlainObject(additionalProperties)) {
+    checkToolSchema(additionalProperties, `${at}.additionalProperties`);
+  } else if (additionalProperties !== undefined && typeof additionalProperties !== "boolean") {
+    throw new TypeError(
+      `${at}.additionalProperties must be true, false or a schema, got ${describe(additionalProperties)}`,
+    );
+  }
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === "string";
 }
 
 /**
@@ -988,13 +1033,16 @@ export class ServerRequestDispatcher {
       const message = `the call names no tool (its tool is ${describe(call.tool)})`;
       return { run: undefined, check: (value) => value, fallback: () => failed(message) };
     }
-    const name = call.tool;
+    // The thread's functions are offered at the top level: a tool of a namespace (one a raw
+    // thread/start offered, say) is none of them, whatever its name.
+    const namespace = call.namespace;
+    const name = typeof namespace === "string" ? `${namespace}.${call.tool}` : call.tool;
     const { threadId } = context;
     // The pinned runtime offers a sub-agent none of its thread's tools; a runtime that did would
     // have the thread's functions answer.
     const parent = this.#parentOf(threadId);
     const tool =
-      threadId === undefined
+      threadId === undefined || typeof namespace === "string"
         ? undefined
         : (this.#threadTools.get(threadId)?.get(name) ??
           (parent === undefined ? undefined : this.#threadTools.get(parent)?.get(name)));

@@ -519,6 +519,32 @@ describe("ServerRequestDispatcher", () => {
     });
   });
 
+  it("runs no top-level function for a call of a namespaced tool of the same name", async () => {
+    const { transport, dispatcher } = setup();
+    const runs: string[] = [];
+    dispatcher.addToThread("th", undefined, [
+      {
+        name: "lookup",
+        description: "",
+        inputSchema: { type: "object" },
+        handler: () => runs.push("top"),
+      },
+    ]);
+    const call = toolCall(11, "lookup");
+    transport.deliver({ ...call, params: { ...call.params, namespace: "billing" } });
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 11,
+      result: {
+        success: false,
+        contentItems: [{ type: "inputText", text: "no tool named billing.lookup is registered" }],
+      },
+    });
+    // Of no namespace, the thread's own.
+    transport.deliver({ ...call, id: 12, params: { ...call.params, namespace: null } });
+    await transport.waitForSent(2);
+    expect(runs).toEqual(["top"]);
+  });
+
   it("reports a throwing dynamic tool as a failed call with its message", async () => {
     const { transport, dispatcher } = setup();
     dispatcher.addToThread("th", undefined, [
@@ -605,15 +631,27 @@ describe("ServerRequestDispatcher", () => {
     });
   });
 
-  it("reports a dynamic tool output holding a Map or a Set as a failed call", async () => {
+  it("reports a dynamic tool output holding what JSON would lose (a Map, an Error) as a failed call", async () => {
     const { transport, dispatcher } = setup();
+    class Secretive {
+      readonly #value = 1;
+      get value() {
+        return this.#value;
+      }
+    }
+    class Point {
+      x = 1;
+    }
     const outputs: Record<string, unknown> = {
       map: new Map([["a", 1]]),
       nested: { city: "Paris", tags: new Set(["sunny"]) },
       dated: { when: new Date(0) },
+      failure: { ok: false, error: new Error("quota exceeded") },
+      hidden: { list: [new Secretive()] },
+      boxed: { n: Object(5) as number, point: new Point() },
     };
     callToolsReturning({ transport, dispatcher }, outputs);
-    await transport.waitForSent(3);
+    await transport.waitForSent(6);
     const replies = [...(transport.sent as { id: number; result: DynamicToolCallResponse }[])]
       .sort((a, b) => a.id - b.id)
       .map((reply) => reply.result);
@@ -636,6 +674,30 @@ describe("ServerRequestDispatcher", () => {
         success: true,
         contentItems: [{ type: "inputText", text: '{"when":"1970-01-01T00:00:00.000Z"}' }],
       },
+      {
+        success: false,
+        contentItems: [
+          {
+            type: "inputText",
+            text: expect.stringMatching(
+              /holds an Error at "error", which JSON would send without its message: give its message$/,
+            ),
+          },
+        ],
+      },
+      {
+        success: false,
+        contentItems: [
+          {
+            type: "inputText",
+            text: expect.stringMatching(
+              /holds a Secretive at "0", which JSON would send as \{\}, none of it being an own enumerable field$/,
+            ),
+          },
+        ],
+      },
+      // A boxed number is written as its value; an instance with fields as they are.
+      { success: true, contentItems: [{ type: "inputText", text: '{"n":5,"point":{"x":1}}' }] },
     ]);
   });
 
@@ -1160,6 +1222,49 @@ describe("handler and tool options", () => {
     expect(refusal([tool({ inputSchema: { type: "object", properties: ["a"] } })])).toBe(
       "tools[0] (t): inputSchema.properties must be an object, got an array",
     );
+    // What the runtime cannot read deeper in, for which it refuses the thread naming no field.
+    const deeper: [object, string][] = [
+      [
+        { properties: { range: { type: "array", items: [{ type: "number" }] } } },
+        'inputSchema.properties["range"].items is a list (a draft-7 tuple), which the runtime ' +
+          "cannot read: describe each item with one schema, or make the tuple an object",
+      ],
+      [
+        { properties: { a: { type: "object", properties: [] } } },
+        'inputSchema.properties["a"].properties must be an object, got an array',
+      ],
+      [{ required: "a" }, "inputSchema.required must be a list of property names"],
+      [
+        { properties: { a: 5 } },
+        'inputSchema.properties["a"] must be a schema (an object), got number',
+      ],
+      [
+        { additionalProperties: "x" },
+        "inputSchema.additionalProperties must be true, false or a schema, got string",
+      ],
+      [
+        { properties: { a: { enum: 5 } } },
+        'inputSchema.properties["a"].enum must be a list of values, got number',
+      ],
+      [{ type: "null" }, "inputSchema must describe an object of arguments, not null"],
+    ];
+    for (const [schema, message] of deeper) {
+      expect(refusal([tool({ inputSchema: { type: "object", ...schema } })])).toBe(
+        `tools[0] (t): ${message}`,
+      );
+    }
+    expect(
+      refusal([
+        tool({
+          inputSchema: {
+            type: "object",
+            properties: { list: { type: "array", items: { type: "string", enum: ["a"] } } },
+            required: ["list"],
+            additionalProperties: false,
+          },
+        }),
+      ]),
+    ).toBe("accepted");
     expect(refusal([tool({ description: null })])).toBe(
       "tools[0] (t): description must be a string, got null",
     );
