@@ -30,6 +30,7 @@ import { thrownMessage } from "./internal/logger.js";
 import {
   checkHeaderValue,
   checkSecret,
+  describe,
   encodesLoneSurrogate,
   isPlainObject,
   quotedKey,
@@ -467,6 +468,95 @@ export const CHECK_ANSWER: Answers = {
     };
   },
 };
+
+/**
+ * Checks the data of an accepted form elicitation against the form the MCP server asked for
+ * (`requestedSchema`: flat, of strings, numbers, booleans and choices): every field it requires
+ * given, none it does not ask for, each of its kind, within its choices and bounds. Values are
+ * named by their kind only: what a user typed may be a secret. A form the SDK cannot read is not
+ * checked.
+ */
+export function checkFormContent(
+  answer: { action: string; content: unknown },
+  requested: unknown,
+): void {
+  if (answer.action !== "accept" || !isPlainObject(requested)) return;
+  const { properties, required } = requested;
+  if (!isPlainObject(properties)) return;
+  const content = isPlainObject(answer.content) ? answer.content : {};
+  for (const name of Array.isArray(required) ? required : []) {
+    if (
+      typeof name === "string" &&
+      content[name] === undefined &&
+      Object.hasOwn(properties, name)
+    ) {
+      throw new InvalidAnswerError(
+        `content lacks ${JSON.stringify(name)}, which the form requires`,
+      );
+    }
+  }
+  for (const [name, value] of Object.entries(content)) {
+    const field = `content[${JSON.stringify(name)}]`;
+    if (!Object.hasOwn(properties, name)) {
+      const fields = Object.keys(properties).join(", ");
+      throw new InvalidAnswerError(`${field} is no field of the form (its fields are ${fields})`);
+    }
+    const problem = fieldProblem(value, properties[name]);
+    if (problem !== undefined) invalid(`${field} ${problem}`, value, kindOnly);
+  }
+}
+
+// A form's value by its kind alone: a number typed may be a secret too (a PIN).
+function kindOnly(value: unknown): string {
+  return typeof value === "string" ? shape(value) : describe(value);
+}
+
+// What is wrong with a form field's value for its schema, if anything.
+function fieldProblem(value: unknown, schema: unknown): string | undefined {
+  if (!isPlainObject(schema)) return undefined;
+  const { type, minimum, maximum, minLength, maxLength, minItems, maxItems } = schema;
+  const within = (size: number, least: unknown, most: unknown, unit: string) =>
+    typeof least === "number" && size < least
+      ? `must be at least ${least}${unit}`
+      : typeof most === "number" && size > most
+        ? `must be at most ${most}${unit}`
+        : undefined;
+  switch (type) {
+    case "string": {
+      if (typeof value !== "string") return "must be a string";
+      const choices = choicesOf(schema);
+      if (choices !== undefined && !choices.includes(value)) return "is none of the form's choices";
+      return within([...value].length, minLength, maxLength, " characters");
+    }
+    case "number":
+    case "integer":
+      if (typeof value !== "number" || !Number.isFinite(value)) return "must be a number";
+      if (type === "integer" && !Number.isInteger(value)) return "must be a whole number";
+      return within(value, minimum, maximum, "");
+    case "boolean":
+      return typeof value === "boolean" ? undefined : "must be true or false";
+    case "array": {
+      if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+        return "must be a list of strings";
+      }
+      const choices = isPlainObject(schema.items) ? choicesOf(schema.items) : undefined;
+      if (choices !== undefined && value.some((item) => !choices.includes(item as string))) {
+        return "holds a value none of the form's choices";
+      }
+      return within(value.length, minItems, maxItems, " items");
+    }
+    default:
+      return undefined;
+  }
+}
+
+// The values a choice field takes: its `enum`, or the `const` of each `oneOf` or `anyOf` option.
+function choicesOf(schema: Record<string, unknown>): unknown[] | undefined {
+  if (Array.isArray(schema.enum)) return schema.enum;
+  const options = schema.oneOf ?? schema.anyOf;
+  if (!Array.isArray(options)) return undefined;
+  return options.map((option) => (isPlainObject(option) ? option.const : undefined));
+}
 
 // An elicitation's form data or metadata: a plain object, or none (`null`). A class's instance
 // (a `URLSearchParams`, one holding private fields) or a Map or a Set in it would be sent as

@@ -992,6 +992,10 @@ export class ServerRequestDispatcher {
         if (defaulted === "item/permissions/requestApproval" && this.#platformFamily) {
           checks.checkGrantPlatform(answer as never, this.#platformFamily);
         }
+        // Neither the runtime nor, often, the MCP server checks a form's data against the form.
+        if (defaulted === "mcpServer/elicitation/request" && params.mode === "form") {
+          checks.checkFormContent(answer as never, params.requestedSchema);
+        }
         return answer;
       },
       fallback: () => defaultAnswer(defaulted),

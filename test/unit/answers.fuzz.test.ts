@@ -62,7 +62,10 @@ interface Kind {
 }
 
 const MCP = recordedParams("mcp", "mcpServer/elicitation/request");
-const { _meta: _approval, ...ELICITATION } = MCP;
+const { _meta: _approval, ...fieldless } = MCP;
+// A form of two fields, whose data the SDK checks against it.
+const FORM = { name: { type: "string" }, count: { type: "integer" } };
+const ELICITATION = { ...fieldless, requestedSchema: { type: "object", properties: FORM } };
 const LEGACY = { callId: "c", command: ["ls"], cwd: "/" };
 
 const KINDS = {
@@ -406,7 +409,10 @@ function documentedRefusal(kind: KindName, value: Wire): boolean {
     case "mcpToolCall":
     case "elicitation":
       return (
-        !isObject(value.content) || !isObject(value._meta) || otherField(value, FIELDS.elicitation!)
+        !isObject(value.content) ||
+        !isObject(value._meta) ||
+        otherField(value, FIELDS.elicitation!) ||
+        (value.action === "accept" && !fitsForm(value.content, kind === "elicitation" ? FORM : {}))
       );
     case "tokenRefresh": {
       const { accessToken: token, chatgptAccountId: account } = value as Record<string, string>;
@@ -424,6 +430,18 @@ function documentedRefusal(kind: KindName, value: Wire): boolean {
     default:
       return false;
   }
+}
+
+/** Whether an accepted form's data fits its fields (`type` each): given ones only, of their kind. */
+function fitsForm(content: unknown, fields: Record<string, { type: string }>): boolean {
+  if (content === undefined || content === null) return true;
+  return Object.entries(content as Wire).every(([name, value]) => {
+    // Left out, as JSON leaves it out.
+    if (value === undefined) return true;
+    const type = Object.hasOwn(fields, name) ? fields[name]!.type : undefined;
+    if (type === "string") return typeof value === "string";
+    return type === "integer" && Number.isInteger(value);
+  });
 }
 
 /**

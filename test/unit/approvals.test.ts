@@ -126,6 +126,76 @@ describe("ServerRequestDispatcher", () => {
     expect(byId.get(4)).toEqual({ id: 4, result: { permissions: {}, scope: "turn" } });
   });
 
+  it("sends an accepted form's data only when it fits the form, else cancels and reports", async () => {
+    const form = {
+      mode: "form",
+      message: "Who?",
+      requestedSchema: {
+        type: "object",
+        properties: {
+          name: { type: "string", minLength: 2 },
+          age: { type: "integer", minimum: 0 },
+          plan: { type: "string", enum: ["free", "pro"] },
+          tier: { type: "string", oneOf: [{ const: "a", title: "A" }] },
+          tags: { type: "array", items: { type: "string", enum: ["x", "y"] }, maxItems: 1 },
+          ok: { type: "boolean" },
+        },
+        required: ["name"],
+      },
+    };
+    const answers: [object, string | undefined][] = [
+      [{ name: "Ada", age: 3, plan: "pro", tier: "a", tags: ["x"], ok: true }, undefined],
+      [{ age: 3 }, 'content lacks "name", which the form requires'],
+      [
+        { name: "Ada", nick: "A" },
+        'content["nick"] is no field of the form (its fields are name, age, plan, tier, tags, ok)',
+      ],
+      [{ name: 42 }, 'content["name"] must be a string, got number'],
+      [
+        { name: "A" },
+        'content["name"] must be at least 2 characters, got a string of 1 characters',
+      ],
+      [{ name: "Ada", age: 1.5 }, 'content["age"] must be a whole number, got number'],
+      [{ name: "Ada", age: -1 }, 'content["age"] must be at least 0, got number'],
+      [
+        { name: "Ada", plan: "gold" },
+        `content["plan"] is none of the form's choices, got a string of 4 characters`,
+      ],
+      [
+        { name: "Ada", tier: "b" },
+        `content["tier"] is none of the form's choices, got a string of 1 characters`,
+      ],
+      [{ name: "Ada", tags: ["x", "y"] }, 'content["tags"] must be at most 1 items, got an array'],
+      [
+        { name: "Ada", tags: ["z"] },
+        `content["tags"] holds a value none of the form's choices, got an array`,
+      ],
+      [
+        { name: "Ada", ok: "yes" },
+        'content["ok"] must be true or false, got a string of 3 characters',
+      ],
+    ];
+    for (const [content, refusal] of answers) {
+      const { transport, turnEvents } = setup({
+        onElicitation: () => ({ action: "accept", content }),
+      });
+      transport.deliver({
+        id: 1,
+        method: "mcpServer/elicitation/request",
+        params: { threadId: "thread", turnId: "turn-1", serverName: "s", ...form },
+      });
+      const reply = (await transport.waitForSent(1)) as { result: { action: string } };
+      const reported = turnEvents.filter((e) => e.method === "client/handlerError");
+      if (refusal === undefined) {
+        expect(reply.result).toEqual({ action: "accept", content, _meta: null });
+        expect(reported).toEqual([]);
+      } else {
+        expect(reply.result.action).toBe("cancel");
+        expect(JSON.stringify(reported)).toContain(JSON.stringify(refusal).slice(1, -1));
+      }
+    }
+  });
+
   it("answers with the handlers it was given, whatever becomes of the caller's options", async () => {
     const approvals: { commandExecution?: () => { decision: "accept" } } = {
       commandExecution: () => ({ decision: "accept" }),
