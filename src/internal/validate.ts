@@ -212,6 +212,25 @@ export function shownKey(key: string): string {
   return equals === -1 ? key : `${key.slice(0, equals)}=...`;
 }
 
+// Why a header name is none, shown up to where it stops being one: a header line given as a name
+// (`"Authorization: Bearer ..."`) holds its value after that.
+function badHeaderName(key: string): string {
+  if (key === "") return "an empty name is not a valid HTTP header name";
+  const chars = [...key];
+  const bad = chars.findIndex((char) => !HEADER_NAME.test(char));
+  const char = chars[bad]!;
+  const named =
+    char === " "
+      ? "a space"
+      : char === ":"
+        ? "a colon"
+        : char === "="
+          ? "an equals sign"
+          : `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  const shownName = JSON.stringify(`${chars.slice(0, bad).join("")}...`);
+  return `${shownName} is not a valid HTTP header name: its character ${bad + 1} is ${named}`;
+}
+
 /**
  * HTTP headers, copied once (a getter is read once) and checked as Node's HTTP code would take
  * them. Messages name a header, never its value, which may be a credential.
@@ -222,13 +241,7 @@ export function checkHeaders(headers: unknown, name: string): Record<string, str
   // Names as written, by their lower case: HTTP sends one of two names that differ in case only.
   const seen = new Map<string, string>();
   for (const [key, value] of Object.entries(checkOptions(headers as object, name))) {
-    if (!HEADER_NAME.test(key)) {
-      // Shown up to where it stops being a name: a header line given as a name
-      // (`"Authorization: Bearer ..."`) holds its value after that.
-      const bad = [...key].findIndex((char) => !HEADER_NAME.test(char));
-      const shownName = `${[...key].slice(0, bad).join("")}...`;
-      throw new TypeError(`${name}: ${JSON.stringify(shownName)} is not a valid HTTP header name`);
-    }
+    if (!HEADER_NAME.test(key)) throw new TypeError(`${name}: ${badHeaderName(key)}`);
     const twin = seen.get(key.toLowerCase());
     if (twin !== undefined) {
       throw new TypeError(

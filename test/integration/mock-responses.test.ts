@@ -379,7 +379,7 @@ describe("mock Responses server (HTTP level)", () => {
       [() => mock.enqueue([{ no: "type" } as never]), /^event 0 must be an SSE event object/],
       [
         () => mock.enqueue([], { headers: { "bad header": "x" } }),
-        /^options\.headers: "bad header" is not a valid HTTP header name$/,
+        /^options\.headers: "bad\.\.\." is not a valid HTTP header name: its character 4 is a space$/,
       ],
       [
         () => mock.enqueue([], { headers: { "x-n": "1", "X-N": "2" } }),

@@ -389,7 +389,7 @@ describe("wire values", () => {
       "model must be a string or null, got 5",
     );
     await expect(t.codex.threadStart({ ephemeral: "yes" as never })).rejects.toThrow(
-      'ephemeral must be a boolean or null, got "yes"',
+      "ephemeral must be a boolean or null, got a string",
     );
     await expect(t.codex.threadStart({ personality: "grumpy" as never })).rejects.toThrow(
       'personality must be one of "none", "friendly", "pragmatic" or null, got "grumpy"',

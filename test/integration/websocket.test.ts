@@ -254,7 +254,7 @@ describe("Codex.connect", () => {
       /^token may hold only Latin-1/,
     );
     expect((await refused({ headers: { "bad name": "v" } })).message).toBe(
-      'headers: "bad name" is not a valid HTTP header name',
+      'headers: "bad..." is not a valid HTTP header name: its character 4 is a space',
     );
     const nul = await refused({ headers: { "x-key": "SECRET\0VALUE" } });
     expect(nul.message).toBe("headers.x-key must not contain control characters such as newlines");

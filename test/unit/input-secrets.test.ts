@@ -59,5 +59,17 @@ it("names a header given as a line up to where its name ends", async () => {
   const err = await refusal(() =>
     Codex.connect("ws://127.0.0.1:1/", { headers: { [`Authorization: Bearer ${SECRET}`]: "x" } }),
   );
-  expect(err.message).toBe('headers: "Authorization..." is not a valid HTTP header name');
+  expect(err.message).toBe(
+    'headers: "Authorization..." is not a valid HTTP header name: its character 14 is a colon',
+  );
+  for (const [key, why] of [
+    [" X-Api-Key", '"..." is not a valid HTTP header name: its character 1 is a space'],
+    ["", "an empty name is not a valid HTTP header name"],
+    ["X\u00e9", '"X..." is not a valid HTTP header name: its character 2 is U+00E9'],
+  ]) {
+    const refused = await refusal(() =>
+      Codex.connect("ws://127.0.0.1:1/", { headers: { [key!]: "x" } }),
+    );
+    expect(refused.message).toBe(`headers: ${why}`);
+  }
 });
