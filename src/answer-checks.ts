@@ -631,17 +631,20 @@ function noCollection(what: string): (key: string, value: unknown) => unknown {
 // What JSON loses of a value, if anything: what the value is, and how JSON would send it.
 function lostByJson(value: unknown): readonly [string, string] | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  if (value instanceof Map || value instanceof WeakMap)
-    return ["a Map", "as {}, losing its entries"];
-  if (value instanceof Set || value instanceof WeakSet)
-    return ["a Set", "as {}, losing its entries"];
-  if (value instanceof Error) return ["an Error", "without its message: give its message"];
+  // By its tag, not `instanceof`: an object made by another realm (a `vm` context) is of its kind.
+  const tag = Object.prototype.toString.call(value).slice("[object ".length, -1);
+  if (tag === "Map" || tag === "WeakMap") return ["a Map", "as {}, losing its entries"];
+  if (tag === "Set" || tag === "WeakSet") return ["a Set", "as {}, losing its entries"];
+  if (tag === "Error") return ["an Error", "without its message: give its message"];
   if (isPlainObject(value) || Object.keys(value).length > 0) return undefined;
-  // A boxed string, number or boolean is written as its value.
-  if (value instanceof String || value instanceof Number || value instanceof Boolean)
+  // A boxed string, number or boolean is written as its value; another realm's `{}` is plain.
+  if (tag === "String" || tag === "Number" || tag === "Boolean") return undefined;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (tag === "Object" && proto !== null && Object.getPrototypeOf(proto) === null) {
     return undefined;
+  }
   const name = (value.constructor as { name?: unknown } | undefined)?.name;
-  const kind = typeof name === "string" && name !== "" ? `a ${name}` : "an object of no class";
+  const kind = typeof name === "string" && name !== "" ? `an instance of ${name}` : "an object";
   return [kind, "as {}, none of it being an own enumerable field"];
 }
 

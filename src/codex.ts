@@ -492,10 +492,13 @@ export class Codex implements AsyncDisposable {
       // Sent without the caller's bounds, which bound the wait alone: the credentials a thread's
       // config holds are let go or kept with the thread once the answer comes, waited for or not.
       if (call?.signal?.aborted) throw abortError(call.signal);
+      const ticket: RequestTicket = {};
       answer = boundWait(
-        sending(() => connection.request(method, params)),
+        sending(() => connection.request(method, params, { ticket })),
         method,
         call,
+        // Not sent yet (more than 64 requests in flight): withdrawn, it makes no thread.
+        () => void connection.withdraw(ticket),
       );
     }
     if (method !== "turn/start" || typeof threadId !== "string") return answer;
@@ -812,11 +815,7 @@ export class Codex implements AsyncDisposable {
     const ephemeral = params.ephemeral === true;
     const response = await boundWait(answer, method, call, () => {
       // Not sent yet (more than 64 requests in flight): withdrawn, no thread is made.
-      if (
-        connection.withdraw(ticket, new CodexError(`${method} was given up on before it was sent`))
-      ) {
-        return;
-      }
+      if (connection.withdraw(ticket)) return;
       void answer.then(
         (late) => this.#dropLate(method, late, ephemeral),
         (err: unknown) => log.debug(`a ${method} given up on failed`, err),

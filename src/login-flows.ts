@@ -114,8 +114,7 @@ export class LoginTracker implements LoginWaits {
     );
     return boundWait(answer, "account/login/start", call, () => {
       // Not sent yet (more than 64 requests in flight): withdrawn, no login starts.
-      const unsent = new CodexError("account/login/start was given up on before it was sent");
-      if (this.#connection.withdraw(ticket, unsent)) return;
+      if (this.#connection.withdraw(ticket)) return;
       void answer.then(
         (response) => this.cancelUnused(response, "whose start was given up on"),
         this.#abandonedFailed,

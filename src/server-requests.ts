@@ -348,10 +348,11 @@ function checkToolSchema(schema: Record<string, unknown>, at: string): void {
       }
     }
   }
-  if (required !== undefined && (!Array.isArray(required) || !required.every(isString))) {
+  // The runtime reads a keyword of null as one left out.
+  if (required != null && (!Array.isArray(required) || !required.every(isString))) {
     throw new TypeError(`${at}.required must be a list of property names`);
   }
-  if (schema.enum !== undefined && !Array.isArray(schema.enum)) {
+  if (schema.enum != null && !Array.isArray(schema.enum)) {
     throw new TypeError(`${at}.enum must be a list of values, got ${describe(schema.enum)}`);
   }
   if (Array.isArray(items)) {
@@ -363,7 +364,7 @@ function checkToolSchema(schema: Record<string, unknown>, at: string): void {
   if (isPlainObject(items)) checkToolSchema(items, `${at}.items`);
   if (isPlainObject(additionalProperties)) {
     checkToolSchema(additionalProperties, `${at}.additionalProperties`);
-  } else if (additionalProperties !== undefined && typeof additionalProperties !== "boolean") {
+  } else if (additionalProperties != null && typeof additionalProperties !== "boolean") {
     throw new TypeError(
       `${at}.additionalProperties must be true, false or a schema, got ${describe(additionalProperties)}`,
     );

@@ -541,6 +541,8 @@ export class Secrets {
   // The secret held in each slot (see `hold`), and those that may have taken its place.
   readonly #slots = new Map<string, string>();
   readonly #maybe = new Map<string, string[]>();
+  // What a hold that keeps the one before (`holdKeeping`) kept, let go at the next hold.
+  readonly #kept = new Map<string, string[]>();
 
   /** Starts redacting `secret` (a repeated one, or one shorter than 8 characters, is ignored). */
   add(secret: string): void {
@@ -589,8 +591,9 @@ export class Secrets {
    */
   hold(slot: string, secret: string): void {
     const before = this.#slots.get(slot);
-    const letGo = this.#maybe.get(slot) ?? [];
+    const letGo = [...(this.#maybe.get(slot) ?? []), ...(this.#kept.get(slot) ?? [])];
     this.#maybe.delete(slot);
+    this.#kept.delete(slot);
     if (before !== secret) {
       this.#slots.set(slot, secret);
       this.addAll([secret]);
@@ -600,19 +603,21 @@ export class Secrets {
   }
 
   /**
-   * Holds `secret` in `slot` as `hold` does, but keeps the one held before redacted beside it
+   * Holds `secret` in `slot` as `hold` does, but keeps what was in use before redacted beside it
    * until the slot is next held: sent where no answer says whether the server took it (a
-   * refreshed ChatGPT token), the new one may be refused, and the old one still in use. A client
-   * that only refreshes keeps two.
+   * refreshed ChatGPT token), the new one may be refused, and the server go on with the one held
+   * before, or one that may have taken its place (`holdMaybe`). What the last such hold kept is
+   * let go: a client that only refreshes keeps two.
    */
   holdKeeping(slot: string, secret: string): void {
     const before = this.#slots.get(slot);
     if (before === secret) return;
-    const letGo = this.#maybe.get(slot) ?? [];
+    const letGo = this.#kept.get(slot) ?? [];
+    const kept = [...(before === undefined ? [] : [before]), ...(this.#maybe.get(slot) ?? [])];
     this.#slots.set(slot, secret);
     this.addAll([secret]);
-    if (before === undefined) this.#maybe.delete(slot);
-    else this.#maybe.set(slot, [before]);
+    this.#maybe.delete(slot);
+    this.#kept.set(slot, kept);
     if (letGo.length > 0) this.removeAll(letGo);
   }
 

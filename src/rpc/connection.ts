@@ -443,15 +443,16 @@ export class Connection {
 
   /**
    * Withdraws the request that took `ticket` if it still waits for a place (see `waiting`): it
-   * is never sent, and its answer rejects with `reason`, which {@link wasWithdrawn} then tells.
-   * Says whether it did.
+   * is never sent, and its answer rejects with an error {@link wasWithdrawn} tells. Says whether
+   * it did.
    */
-  withdraw(ticket: RequestTicket, reason: Error): boolean {
+  withdraw(ticket: RequestTicket): boolean {
     const id = ticket.id;
     if (id === undefined || !this.#queued.delete(id)) return false;
     const entry = this.#pending.get(id)!;
     this.#pending.delete(id);
     ticket.id = undefined;
+    const reason = new CodexError(`${entry.method} was given up on before it was sent`);
     withdrawn.add(reason);
     entry.reject(reason);
     return true;

@@ -40,26 +40,33 @@ const OVERLONG_HEAD_BYTES = 256;
 const REFUSAL_WAIT_MS = 1000;
 const REFUSAL_CHARS = 200;
 
-/** The reason the body of a refused upgrade gives, on one line ("" if none), once it ends. */
+/**
+ * The reason the body of a refused upgrade gives, on one line ("" if none), once it ends or is
+ * given up on. What did not come whole (cut at its length, or its wait) is marked cut: the
+ * redaction then knows the start of a secret cut there.
+ */
 function refusalOf(response: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let text = "";
-    const done = () => {
+    let settled = false;
+    const done = (whole: boolean) => {
+      if (settled) return;
+      settled = true;
       response.destroy();
-      const line = text.replace(/\p{Cc}+/gu, " ").trim();
-      if (line.length <= REFUSAL_CHARS) return resolve(line);
-      // Not cut inside a character, and marked cut: the redaction then knows a secret's start.
-      const cut = line.slice(0, REFUSAL_CHARS);
-      resolve(`${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`);
+      let line = text.replace(/\p{Cc}+/gu, " ").trim();
+      if (line.length > REFUSAL_CHARS) line = line.slice(0, REFUSAL_CHARS);
+      else if (whole || line === "") return resolve(line);
+      // Not cut inside a character.
+      resolve(`${/[\ud800-\udbff]$/.test(line) ? line.slice(0, -1) : line}…`);
     };
     response.setEncoding("utf8");
     response.on("data", (chunk: string) => {
       text += chunk;
-      if (text.length >= REFUSAL_CHARS) done();
+      if (text.length > REFUSAL_CHARS) done(false);
     });
-    response.on("end", done);
-    response.on("error", done);
-    response.on("close", done);
+    response.on("end", () => done(true));
+    response.on("error", () => done(false));
+    response.on("close", () => done(false));
   });
 }
 

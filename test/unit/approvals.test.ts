@@ -1,3 +1,4 @@
+import { runInNewContext } from "node:vm";
 import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import { DEFAULT_ANSWERS, type DefaultedMethod } from "../../src/answers.js";
 import { approvalPolicies, commandsOf } from "../../src/approvals.js";
@@ -719,9 +720,12 @@ describe("ServerRequestDispatcher", () => {
       failure: { ok: false, error: new Error("quota exceeded") },
       hidden: { list: [new Secretive()] },
       boxed: { n: Object(5) as number, point: new Point() },
+      // Another realm's empty object is as plain as this one's; its Error is an Error all the same.
+      realm: runInNewContext("({ rows: [], filters: {} })") as unknown,
+      realmError: { error: runInNewContext("new Error('x')") as unknown },
     };
     callToolsReturning({ transport, dispatcher }, outputs);
-    await transport.waitForSent(6);
+    await transport.waitForSent(8);
     const replies = [...(transport.sent as { id: number; result: DynamicToolCallResponse }[])]
       .sort((a, b) => a.id - b.id)
       .map((reply) => reply.result);
@@ -761,13 +765,20 @@ describe("ServerRequestDispatcher", () => {
           {
             type: "inputText",
             text: expect.stringMatching(
-              /holds a Secretive at "0", which JSON would send as \{\}, none of it being an own enumerable field$/,
+              /holds an instance of Secretive at "0", which JSON would send as \{\}, none of it being an own enumerable field$/,
             ),
           },
         ],
       },
       // A boxed number is written as its value; an instance with fields as they are.
       { success: true, contentItems: [{ type: "inputText", text: '{"n":5,"point":{"x":1}}' }] },
+      { success: true, contentItems: [{ type: "inputText", text: '{"rows":[],"filters":{}}' }] },
+      {
+        success: false,
+        contentItems: [
+          { type: "inputText", text: expect.stringMatching(/holds an Error at "error"/) },
+        ],
+      },
     ]);
   });
 
@@ -1331,6 +1342,19 @@ describe("handler and tool options", () => {
             properties: { list: { type: "array", items: { type: "string", enum: ["a"] } } },
             required: ["list"],
             additionalProperties: false,
+          },
+        }),
+      ]),
+    ).toBe("accepted");
+    // The runtime reads a keyword of null as one left out.
+    expect(
+      refusal([
+        tool({
+          inputSchema: {
+            type: "object",
+            properties: { a: { type: "string", enum: null } },
+            required: null,
+            additionalProperties: null,
           },
         }),
       ]),

@@ -717,6 +717,10 @@ it("sends no thread/start given up on while it waited for a place, and lets its 
   await expect(codex.threadStart({ config, timeout: 20 })).rejects.toMatchObject({
     name: "RequestTimeoutError",
   });
+  // Sent raw, alike.
+  await expect(codex.request("thread/start", { config }, { timeout: 20 })).rejects.toMatchObject({
+    name: "RequestTimeoutError",
+  });
   // The places free: nothing is left to send.
   for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
     transport.deliver({ id: message.id, result: { thread: { id: "t" } } });

@@ -461,6 +461,26 @@ describe("Secrets.hold", () => {
     expect(secrets.text("shared-token-0123456789")).toBe("[redacted]");
   });
 
+  it("keeps, with a token that may be refused, what was in use before, until the next", () => {
+    const secrets = new Secrets();
+    const [first, maybe, refreshed, next] = ["first", "maybe", "refreshed", "next"].map(
+      (name) => `chatgpt-${name}-token-0123456789`,
+    );
+    const shown = () => secrets.text([first, maybe, refreshed, next].join(" ")).split(" ");
+    secrets.hold("chatgpt", first!);
+    // Given up on once sent: the server may have taken it.
+    secrets.holdMaybe("chatgpt", maybe!);
+    // A refresh the server may refuse, going on with either.
+    secrets.holdKeeping("chatgpt", refreshed!);
+    expect(shown()).toEqual(["[redacted]", "[redacted]", "[redacted]", next]);
+    // The next refresh lets go of what the last one kept, keeping the one it replaces.
+    secrets.holdKeeping("chatgpt", next!);
+    expect(shown()).toEqual([first, maybe, "[redacted]", "[redacted]"]);
+    // A token the server took lets go of all before it.
+    secrets.hold("chatgpt", first!);
+    expect(shown()).toEqual(["[redacted]", maybe, refreshed, next]);
+  });
+
   it("redacts from stderr a command's secret after its run, and not from what the server sends", () => {
     const secrets = new Secrets();
     const token = "ghp-RUN-TOKEN-0123456789";

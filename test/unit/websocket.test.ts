@@ -483,7 +483,9 @@ describe("Codex.connect", () => {
       const body = bodies.shift();
       const head = "HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\n";
       socket.on("error", () => {});
-      if (body === undefined) socket.write(`${head}content-length: 100\r\n\r\nhalf`);
+      // Stalled inside the token: marked cut, its start is redacted.
+      if (body === undefined)
+        socket.write(`${head}content-length: 100\r\n\r\nhalf ${token.slice(0, 20)}`);
       else socket.end(`${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     });
     server.listen(0, "127.0.0.1");
@@ -502,7 +504,7 @@ describe("Codex.connect", () => {
         `${refused}: bad token [redacted]`,
         `${refused}: ${"x".repeat(180)} [redacted]…`,
         refused,
-        `${refused}: half`,
+        `${refused}: half [redacted]…`,
       ]);
     } finally {
       server.close();
