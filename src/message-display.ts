@@ -10,7 +10,11 @@ export type AgentMessageItem = Extract<
   }
 >;
 
-/** The message that answers a turn: the latest `final_answer`, else the latest phase-less one. */
+/**
+ * The message that answers a turn: the latest `final_answer`, else the latest phase-less one. A
+ * message delivered as an update while the turn goes on (`delivery: "async"`, the runtime's
+ * `send_message_to_user_async` tool) answers nothing, whatever its phase.
+ */
 export function pickFinalMessage(items: readonly ThreadItem[]): AgentMessageItem | null {
   let phaseless: AgentMessageItem | null = null;
   for (let i = items.length - 1; i >= 0; i--) {
@@ -18,7 +22,7 @@ export function pickFinalMessage(items: readonly ThreadItem[]): AgentMessageItem
     if (item?.type !== "agentMessage") continue;
     const message = item as AgentMessageItem;
     // Items come from the peer: one without text is no answer.
-    if (typeof message.text !== "string") continue;
+    if (typeof message.text !== "string" || message.delivery === "async") continue;
     if (message.phase === "final_answer") return message;
     if (phaseless === null && (message.phase === null || message.phase === undefined)) {
       phaseless = message;

@@ -101,6 +101,13 @@ describe("answerDisplay", () => {
     expect(answerDisplay({ items: [message("only commentary", HIDE, "commentary")] })).toBeNull();
   });
 
+  it("reads no update sent while the turn went on as its answer, whatever its phase", () => {
+    const update = { ...message("still working", HIDE, "final_answer"), delivery: "async" };
+    const items = [update as ThreadItem, message("answer", SHOW)];
+    expect(answerDisplay({ items })).toEqual(SHOW);
+    expect(answerDisplay({ items: [update as ThreadItem] })).toBeNull();
+  });
+
   it("reads moderation from a turn the server completed, through Thread.run", async () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
