@@ -480,10 +480,9 @@ function definedOf<T extends object>(value: T): Partial<T> {
 
 /**
  * Whether an elicitation is the runtime asking to approve an MCP server's tool call: a form that
- * asks for nothing, marked in `_meta`, which names the tool. The runtime passes on an MCP
- * server's own `_meta` as it is, so the marker alone does not tell: a page to open
- * (`mode: "url"`), a form with fields, or one naming no tool is always the server's own
- * question, for `onElicitation`.
+ * asks for nothing, marked in `_meta`. The runtime passes on an MCP server's own `_meta` as it is,
+ * so the marker alone does not tell: a page to open (`mode: "url"`) or a form with fields is
+ * always the server's own question, for `onElicitation`.
  */
 function isMcpToolApproval(params: Record<string, unknown>): boolean {
   const { _meta: meta, mode, requestedSchema: schema } = params;
@@ -493,8 +492,7 @@ function isMcpToolApproval(params: Record<string, unknown>): boolean {
     (properties === undefined ||
       (isPlainObject(properties) && Object.keys(properties).length === 0)) &&
     isPlainObject(meta) &&
-    meta.codex_approval_kind === "mcp_tool_call" &&
-    typeof meta.tool_name === "string"
+    meta.codex_approval_kind === "mcp_tool_call"
   );
 }
 

@@ -1876,16 +1876,13 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       mode: "form",
       requestedSchema: { type: "object", properties: { card: { type: "string" } } },
     });
-    // Nor is a marked form that names no tool, as the runtime's always does.
-    ask(5, { codex_approval_kind: "mcp_tool_call" });
-    await transport.waitForSent(6);
+    await transport.waitForSent(5);
     const actions = (transport.sent as { id: number; result: { action: string } }[])
       .sort((a, b) => a.id - b.id)
       .map((reply) => reply.result.action);
-    expect(actions).toEqual(["accept", "decline", "decline", "decline", "decline", "decline"]);
+    expect(actions).toEqual(["accept", "decline", "decline", "decline", "decline"]);
     expect(seen.sort()).toEqual([
       "mcpToolCall",
-      "onElicitation",
       "onElicitation",
       "onElicitation",
       "onElicitation",
@@ -1898,7 +1895,7 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       request(0, "mcpServer/elicitation/request", {
         serverName: "s",
         ...APPROVAL_FORM,
-        _meta: { codex_approval_kind: "mcp_tool_call", tool_name: "deploy" },
+        _meta: { codex_approval_kind: "mcp_tool_call" },
       }),
     );
     outer.transport.deliver(request(1, "mcpServer/elicitation/request", { serverName: "s" }));
