@@ -636,7 +636,9 @@ function lostByJson(value: unknown): readonly [string, string] | undefined {
   if (tag === "Map" || tag === "WeakMap") return ["a Map", "as {}, losing its entries"];
   if (tag === "Set" || tag === "WeakSet") return ["a Set", "as {}, losing its entries"];
   if (tag === "Error") return ["an Error", "without its message: give its message"];
-  if (isPlainObject(value) || Object.keys(value).length > 0) return undefined;
+  if (isPlainObject(value) || Object.keys(value).some((key) => sentByJson(value, key))) {
+    return undefined;
+  }
   // A boxed string, number or boolean is written as its value; another realm's `{}` is plain.
   if (tag === "String" || tag === "Number" || tag === "Boolean") return undefined;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -646,6 +648,15 @@ function lostByJson(value: unknown): readonly [string, string] | undefined {
   const name = (value.constructor as { name?: unknown } | undefined)?.name;
   const kind = typeof name === "string" && name !== "" ? `an instance of ${name}` : "an object";
   return [kind, "as {}, none of it being an own enumerable field"];
+}
+
+// Whether JSON sends an own enumerable field: one it reads through a getter, or a value it writes
+// (not `undefined`, a function or a symbol). Read by its descriptor: a getter is not run here.
+function sentByJson(owner: object, key: string): boolean {
+  const field = Object.getOwnPropertyDescriptor(owner, key);
+  if (field === undefined || field.get !== undefined) return field !== undefined;
+  const kind = typeof field.value;
+  return kind !== "undefined" && kind !== "function" && kind !== "symbol";
 }
 
 /** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */

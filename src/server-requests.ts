@@ -331,8 +331,9 @@ function toolSpec(
  * Refuses, naming its place, what of a tool's schema the runtime cannot read, which it refuses
  * the whole thread for with a message that names no field: `properties` that are no map of
  * schemas, a `required` that is no list of names, an `enum` that is no list, an `items` that is a
- * list (a draft-7 tuple), an `additionalProperties` that is neither a yes or no nor a schema.
- * `schema` is a copy checked as JSON: acyclic and bounded.
+ * list (a draft-7 tuple) or no schema, an `additionalProperties` that is neither a yes or no nor a
+ * schema, an `anyOf`, `oneOf` or `allOf` that is no list of schemas; and so in each schema they
+ * hold. `schema` is a copy checked as JSON: acyclic and bounded.
  */
 function checkToolSchema(schema: Record<string, unknown>, at: string): void {
   const { properties, required, items, additionalProperties } = schema;
@@ -341,11 +342,7 @@ function checkToolSchema(schema: Record<string, unknown>, at: string): void {
       throw new TypeError(`${at}.properties must be an object, got ${describe(properties)}`);
     }
     for (const [key, property] of Object.entries(properties)) {
-      const place = `${at}.properties[${JSON.stringify(key)}]`;
-      if (isPlainObject(property)) checkToolSchema(property, place);
-      else if (typeof property !== "boolean") {
-        throw new TypeError(`${place} must be a schema (an object), got ${describe(property)}`);
-      }
+      checkSubSchema(property, `${at}.properties[${JSON.stringify(key)}]`);
     }
   }
   // The runtime reads a keyword of null as one left out.
@@ -361,13 +358,30 @@ function checkToolSchema(schema: Record<string, unknown>, at: string): void {
         "item with one schema, or make the tuple an object",
     );
   }
-  if (isPlainObject(items)) checkToolSchema(items, `${at}.items`);
-  if (isPlainObject(additionalProperties)) {
+  if (items != null) checkSubSchema(items, `${at}.items`);
+  if (additionalProperties != null && typeof additionalProperties !== "boolean") {
+    if (!isPlainObject(additionalProperties)) {
+      throw new TypeError(
+        `${at}.additionalProperties must be true, false or a schema, got ${describe(additionalProperties)}`,
+      );
+    }
     checkToolSchema(additionalProperties, `${at}.additionalProperties`);
-  } else if (additionalProperties != null && typeof additionalProperties !== "boolean") {
-    throw new TypeError(
-      `${at}.additionalProperties must be true, false or a schema, got ${describe(additionalProperties)}`,
-    );
+  }
+  for (const key of ["anyOf", "oneOf", "allOf"] as const) {
+    const options = schema[key];
+    if (options == null) continue;
+    if (!Array.isArray(options)) {
+      throw new TypeError(`${at}.${key} must be a list of schemas, got ${describe(options)}`);
+    }
+    options.forEach((option, i) => checkSubSchema(option, `${at}.${key}[${i}]`));
+  }
+}
+
+// A schema inside another: an object, checked as the whole is, or `true` or `false`.
+function checkSubSchema(schema: unknown, at: string): void {
+  if (isPlainObject(schema)) checkToolSchema(schema, at);
+  else if (typeof schema !== "boolean") {
+    throw new TypeError(`${at} must be a schema (an object), got ${describe(schema)}`);
   }
 }
 

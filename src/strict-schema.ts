@@ -753,6 +753,22 @@ function hasLookaround(pattern: unknown): boolean {
   return false;
 }
 
+// How many characters a text holds, a pair of surrogates being one.
+function characters(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
 /** Refuses a strict schema past one of the Responses API's {@link LIMITS}. */
 function checkLimits(root: JsonObject): void {
   const count = { properties: 0, enumValues: 0, names: 0 };
@@ -769,7 +785,7 @@ function checkLimits(root: JsonObject): void {
       }
       for (const [name, child] of Object.entries(properties)) {
         count.properties++;
-        count.names += name.length;
+        count.names += characters(name);
         walk(child, [...path, name], objects);
       }
     }
@@ -783,7 +799,7 @@ function checkLimits(root: JsonObject): void {
         if (value === null) continue;
         const text = typeof value === "string" ? value : String(value);
         if (typeof value === "string") strings++;
-        length += text.length;
+        length += characters(text);
         counted++;
       }
       count.enumValues += counted;
@@ -798,7 +814,7 @@ function checkLimits(root: JsonObject): void {
       }
     }
     if ("const" in node) {
-      count.names += (typeof node.const === "string" ? node.const : String(node.const)).length;
+      count.names += characters(typeof node.const === "string" ? node.const : String(node.const));
     }
     walk(node.items, [...path, { items: true }], objects);
     if (Array.isArray(node.anyOf)) {
@@ -809,7 +825,7 @@ function checkLimits(root: JsonObject): void {
     const defs = root[key];
     if (!isObject(defs)) continue;
     for (const [name, def] of Object.entries(defs)) {
-      count.names += name.length;
+      count.names += characters(name);
       walk(def, [key, name], 0);
     }
   }

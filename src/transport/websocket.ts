@@ -54,8 +54,9 @@ function refusalOf(response: IncomingMessage): Promise<string> {
       settled = true;
       response.destroy();
       let line = text.replace(/\p{Cc}+/gu, " ").trim();
-      if (line.length > REFUSAL_CHARS) line = line.slice(0, REFUSAL_CHARS);
-      else if (whole || line === "") return resolve(line);
+      if (line === "" || (whole && line.length <= REFUSAL_CHARS)) return resolve(line);
+      // With its mark, no longer than the most shown.
+      line = line.slice(0, REFUSAL_CHARS - 1);
       // Not cut inside a character.
       resolve(`${/[\ud800-\udbff]$/.test(line) ? line.slice(0, -1) : line}…`);
     };

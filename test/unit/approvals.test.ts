@@ -713,6 +713,12 @@ describe("ServerRequestDispatcher", () => {
     class Point {
       x = 1;
     }
+    class Callback {
+      constructor(
+        readonly done: () => void,
+        readonly label: string | undefined,
+      ) {}
+    }
     const outputs: Record<string, unknown> = {
       map: new Map([["a", 1]]),
       nested: { city: "Paris", tags: new Set(["sunny"]) },
@@ -723,9 +729,11 @@ describe("ServerRequestDispatcher", () => {
       // Another realm's empty object is as plain as this one's; its Error is an Error all the same.
       realm: runInNewContext("({ rows: [], filters: {} })") as unknown,
       realmError: { error: runInNewContext("new Error('x')") as unknown },
+      // Fields JSON leaves out (a function, undefined): sent as {} all the same.
+      callback: { pending: new Callback(() => {}, undefined) },
     };
     callToolsReturning({ transport, dispatcher }, outputs);
-    await transport.waitForSent(8);
+    await transport.waitForSent(9);
     const replies = [...(transport.sent as { id: number; result: DynamicToolCallResponse }[])]
       .sort((a, b) => a.id - b.id)
       .map((reply) => reply.result);
@@ -777,6 +785,17 @@ describe("ServerRequestDispatcher", () => {
         success: false,
         contentItems: [
           { type: "inputText", text: expect.stringMatching(/holds an Error at "error"/) },
+        ],
+      },
+      {
+        success: false,
+        contentItems: [
+          {
+            type: "inputText",
+            text: expect.stringMatching(
+              /holds an instance of Callback at "pending", which JSON would send as \{\}/,
+            ),
+          },
         ],
       },
     ]);
@@ -1328,6 +1347,17 @@ describe("handler and tool options", () => {
         'inputSchema.properties["a"].enum must be a list of values, got number',
       ],
       [{ type: "null" }, "inputSchema must describe an object of arguments, not null"],
+      [
+        {
+          properties: { f: { anyOf: [{ type: "string" }, { type: "object", properties: ["a"] }] } },
+        },
+        'inputSchema.properties["f"].anyOf[1].properties must be an object, got an array',
+      ],
+      [{ oneOf: 5 }, "inputSchema.oneOf must be a list of schemas, got number"],
+      [
+        { properties: { a: { type: "array", items: 5 } } },
+        'inputSchema.properties["a"].items must be a schema (an object), got number',
+      ],
     ];
     for (const [schema, message] of deeper) {
       expect(refusal([tool({ inputSchema: { type: "object", ...schema } })])).toBe(

@@ -227,6 +227,11 @@ describe("prepareOutput: the strict schema", () => {
       "output schema at output cannot be made strict: it has 1001 enum values, past the 1000 " +
         "strict mode takes in a schema",
     );
+    // Characters, not UTF-16 units: 251 emoji of two units each are 251 characters.
+    const emoji = Array.from({ length: 251 }, (_, i) => `${"\u{1f600}".repeat(30)}${i}`);
+    await expect(
+      strictOf(z.object({ a: z.enum(emoji as [string, ...string[]]) })),
+    ).resolves.toBeDefined();
     expect((await failure(z.object({ a: z.enum(values(251, 60)) }))).message).toBe(
       "output schema at output.a cannot be made strict: its enum of 251 strings holds 15060 " +
         "characters, past the 15000 strict mode takes in an enum of more than 250",

@@ -499,6 +499,7 @@ describe("Codex.connect", () => {
         expect(err).toBeInstanceOf(TransportClosedError);
         reasons.push((err as Error).message);
       }
+      expect(reasons.every((reason) => reason.length - refused.length - 2 <= 200)).toBe(true);
       expect(reasons).toEqual([
         `${refused}: invalid websocket bearer token`,
         `${refused}: bad token [redacted]`,
