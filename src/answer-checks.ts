@@ -4,6 +4,7 @@
  * fails to compile here. Loaded on the first answer a handler gives: a client without handlers
  * never needs it.
  */
+import { types } from "node:util";
 import type {
   AdditionalFileSystemPermissions,
   AdditionalNetworkPermissions,
@@ -636,7 +637,9 @@ function lostByJson(value: unknown): readonly [string, string] | undefined {
   if (tag === "Map" || tag === "WeakMap") return ["a Map", "as {}, losing its entries"];
   if (tag === "Set" || tag === "WeakSet") return ["a Set", "as {}, losing its entries"];
   if (tag === "Error") return ["an Error", "without its message: give its message"];
-  if (isPlainObject(value) || Object.keys(value).some((key) => sentByJson(value, key))) {
+  // A proxy's fields are what its traps give JSON, which its descriptors need not show.
+  const keys = Object.keys(value);
+  if (isPlainObject(value) || (types.isProxy(value) ? keys.length > 0 : keys.some(sentBy(value)))) {
     return undefined;
   }
   // A boxed string, number or boolean is written as its value; another realm's `{}` is plain.
@@ -650,13 +653,16 @@ function lostByJson(value: unknown): readonly [string, string] | undefined {
   return [kind, "as {}, none of it being an own enumerable field"];
 }
 
-// Whether JSON sends an own enumerable field: one it reads through a getter, or a value it writes
-// (not `undefined`, a function or a symbol). Read by its descriptor: a getter is not run here.
-function sentByJson(owner: object, key: string): boolean {
-  const field = Object.getOwnPropertyDescriptor(owner, key);
-  if (field === undefined || field.get !== undefined) return field !== undefined;
-  const kind = typeof field.value;
-  return kind !== "undefined" && kind !== "function" && kind !== "symbol";
+// Whether JSON sends an own enumerable field of `owner`: one it reads through a getter, or a
+// value it writes (not `undefined`, a function or a symbol). Read by its descriptor: a getter is
+// not run here.
+function sentBy(owner: object): (key: string) => boolean {
+  return (key) => {
+    const field = Object.getOwnPropertyDescriptor(owner, key);
+    if (field === undefined || field.get !== undefined) return field !== undefined;
+    const kind = typeof field.value;
+    return kind !== "undefined" && kind !== "function" && kind !== "symbol";
+  };
 }
 
 /** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */

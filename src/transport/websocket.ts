@@ -53,7 +53,7 @@ function refusalOf(response: IncomingMessage): Promise<string> {
       if (settled) return;
       settled = true;
       response.destroy();
-      let line = text.replace(/\p{Cc}+/gu, " ").trim();
+      let line = oneLine(text);
       if (line === "" || (whole && line.length <= REFUSAL_CHARS)) return resolve(line);
       // With its mark, no longer than the most shown.
       line = line.slice(0, REFUSAL_CHARS - 1);
@@ -63,12 +63,19 @@ function refusalOf(response: IncomingMessage): Promise<string> {
     response.setEncoding("utf8");
     response.on("data", (chunk: string) => {
       text += chunk;
-      if (text.length > REFUSAL_CHARS) done(false);
+      // Past the most shown once on one line (a line break at its end is no more of it); or far
+      // past it, control characters and all.
+      if (text.length > 4 * REFUSAL_CHARS || oneLine(text).length > REFUSAL_CHARS) done(false);
     });
     response.on("end", () => done(true));
     response.on("error", () => done(false));
     response.on("close", () => done(false));
   });
+}
+
+// A text on one line: each run of control characters (line breaks, tabs) one space, none at the ends.
+function oneLine(text: string): string {
+  return text.replace(/\p{Cc}+/gu, " ").trim();
 }
 
 /** How often the client pings the server, by default. */

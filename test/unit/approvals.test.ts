@@ -731,9 +731,15 @@ describe("ServerRequestDispatcher", () => {
       realmError: { error: runInNewContext("new Error('x')") as unknown },
       // Fields JSON leaves out (a function, undefined): sent as {} all the same.
       callback: { pending: new Callback(() => {}, undefined) },
+      // A proxy's fields are what its traps give JSON.
+      proxied: {
+        row: new Proxy(new Callback(() => {}, undefined), {
+          get: (target, key) => (key === "label" ? "filled" : Reflect.get(target, key)),
+        }),
+      },
     };
     callToolsReturning({ transport, dispatcher }, outputs);
-    await transport.waitForSent(9);
+    await transport.waitForSent(10);
     const replies = [...(transport.sent as { id: number; result: DynamicToolCallResponse }[])]
       .sort((a, b) => a.id - b.id)
       .map((reply) => reply.result);
@@ -798,6 +804,7 @@ describe("ServerRequestDispatcher", () => {
           },
         ],
       },
+      { success: true, contentItems: [{ type: "inputText", text: '{"row":{"label":"filled"}}' }] },
     ]);
   });
 

@@ -473,6 +473,8 @@ describe("Codex.connect", () => {
     const bodies = [
       "invalid websocket bearer token",
       `  bad\r\n\ttoken ${token}\n`,
+      // Of the most shown, with a line break after it: whole.
+      `${"w".repeat(200)}\r\n`,
       // Cut inside the token: marked cut, so that its start (more than half of it) is redacted.
       `${"x".repeat(180)} ${token}`,
       "",
@@ -494,7 +496,7 @@ describe("Codex.connect", () => {
     try {
       const refused = `connection to codex app-server at ${url} failed: the app-server refused the connection: HTTP 401`;
       const reasons = [];
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 6; i++) {
         const err = await Codex.connect(url, { token }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(TransportClosedError);
         reasons.push((err as Error).message);
@@ -503,6 +505,7 @@ describe("Codex.connect", () => {
       expect(reasons).toEqual([
         `${refused}: invalid websocket bearer token`,
         `${refused}: bad token [redacted]`,
+        `${refused}: ${"w".repeat(200)}`,
         `${refused}: ${"x".repeat(180)} [redacted]…`,
         refused,
         `${refused}: half [redacted]…`,
