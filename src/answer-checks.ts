@@ -631,7 +631,9 @@ function noCollection(what: string): (key: string, value: unknown) => unknown {
 
 // What JSON loses of a value, if anything: what the value is, and how JSON would send it.
 function lostByJson(value: unknown): readonly [string, string] | undefined {
+  // Run on each value JSON writes: most are plain objects and arrays, which it writes whole.
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (isPlainObject(value)) return undefined;
   // By its tag, not `instanceof`: an object made by another realm (a `vm` context) is of its kind.
   const tag = Object.prototype.toString.call(value).slice("[object ".length, -1);
   if (tag === "Map" || tag === "WeakMap") return ["a Map", "as {}, losing its entries"];
@@ -639,9 +641,7 @@ function lostByJson(value: unknown): readonly [string, string] | undefined {
   if (tag === "Error") return ["an Error", "without its message: give its message"];
   // A proxy's fields are what its traps give JSON, which its descriptors need not show.
   const keys = Object.keys(value);
-  if (isPlainObject(value) || (types.isProxy(value) ? keys.length > 0 : keys.some(sentBy(value)))) {
-    return undefined;
-  }
+  if (types.isProxy(value) ? keys.length > 0 : keys.some(sentBy(value))) return undefined;
   // A boxed string, number or boolean is written as its value; another realm's `{}` is plain.
   if (tag === "String" || tag === "Number" || tag === "Boolean") return undefined;
   const proto: unknown = Object.getPrototypeOf(value);
