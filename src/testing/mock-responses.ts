@@ -609,7 +609,10 @@ const MOCK_RESPONSE_NAMES = optionNames<MockResponseOptions>()({
 });
 const BUILT_RESPONSE_NAMES = optionNames<MockResponse>()({ own: [...RESPONSE_KEYS, "events"] });
 const ENQUEUE_KEYS = [...RESPONSE_KEYS, "responseId", "usage"] as const;
-const ENQUEUE_NAMES = optionNames<EnqueueOptions>()({ own: ENQUEUE_KEYS });
+// A failed response has no usage.
+const FAILURE_ENQUEUE_NAMES = optionNames<Omit<EnqueueOptions, "usage">>()({
+  own: [...RESPONSE_KEYS, "responseId"],
+});
 const MESSAGE_ENQUEUE_NAMES = optionNames<AssistantMessageOptions & EnqueueOptions>()({
   own: [...ENQUEUE_KEYS, "phase", "id"],
 });
@@ -704,11 +707,21 @@ function checkBuiltResponse(response: unknown): MockResponse {
   const events = Array.from(built.events as unknown[], (event, i) =>
     checkEvent(event, `response.events[${i}]`),
   );
+  // Streamed as they are, but for what the runtime could not read: an event after the end is
+  // refused, and a response event without an id (`sse.created()`) gets the response's.
+  const end = events.findIndex((event) => TERMINAL_TYPES.has(event.type));
+  if (end !== -1 && end < events.length - 1) {
+    throw new TypeError(
+      `response.events[${end + 1}] (${events[end + 1]!.type}) follows the response's end ` +
+        `(${events[end]!.type}), which the runtime would never read`,
+    );
+  }
+  const id = namedId(events) ?? nextId("resp");
   const headers = checkResponseOptions(
     { delayMs: built.delayMs, gate: built.gate, headers: built.headers },
     "response",
   );
-  return { ...built, events, headers };
+  return { ...built, events: events.map((event, i) => withResponseId(event, i, id)), headers };
 }
 
 function isEventList(part: ResponsePart): part is readonly ResponsePart[] {
@@ -1117,21 +1130,32 @@ interface Waiter {
 // the runtime is well under it, and the log of a long test stays within memory.
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-// A body over the bound is neither kept nor served: the request is not recorded.
-function tooLarge(res: http.ServerResponse): void {
-  sendJson(res, 413, {
-    error: {
-      type: "invalid_request_error",
-      message: `mock Responses server: a request body over ${MAX_BODY_BYTES} bytes`,
-    },
-  });
+// A body the mock cannot read, answered with this status and message and not recorded.
+interface Unreadable {
+  readonly status: number;
+  readonly message: string;
 }
 
-// The body as text; `undefined` when it decompresses to more than the bound.
-function decodeBody(buffer: Buffer, encoding: string | undefined): string | undefined {
+// A body over the bound is neither kept nor served.
+const TOO_LARGE: Unreadable = {
+  status: 413,
+  message: `mock Responses server: a request body over ${MAX_BODY_BYTES} bytes`,
+};
+
+function refuse(res: http.ServerResponse, { status, message }: Unreadable): void {
+  sendJson(res, status, { error: { type: "invalid_request_error", message } });
+}
+
+const zstdDecompress = (zlib as { zstdDecompressSync?: (input: Buffer, options: object) => Buffer })
+  .zstdDecompressSync;
+
+// The body as text, after undoing its `content-encoding`; what cannot be undone is refused,
+// never recorded as text it is not.
+function decodeBody(buffer: Buffer, encoding: string | undefined): string | Unreadable {
   const bound = { maxOutputLength: MAX_BODY_BYTES };
+  const name = encoding?.trim().toLowerCase();
   try {
-    switch (encoding?.trim().toLowerCase()) {
+    switch (name) {
       case "gzip":
       case "x-gzip":
         return zlib.gunzipSync(buffer, bound).toString("utf8");
@@ -1139,18 +1163,26 @@ function decodeBody(buffer: Buffer, encoding: string | undefined): string | unde
         return zlib.inflateSync(buffer, bound).toString("utf8");
       case "br":
         return zlib.brotliDecompressSync(buffer, bound).toString("utf8");
-      case "zstd": {
-        const zstd = (zlib as { zstdDecompressSync?: (input: Buffer, options: object) => Buffer })
-          .zstdDecompressSync;
-        if (zstd !== undefined) return zstd(buffer, bound).toString("utf8");
-        return buffer.toString("latin1");
-      }
+      case "zstd":
+        if (zstdDecompress !== undefined) return zstdDecompress(buffer, bound).toString("utf8");
+        return {
+          status: 415,
+          message:
+            `mock Responses server: Node ${process.version} cannot decode a zstd request body ` +
+            "(it can from Node 22.15); run the runtime with " +
+            "features.enable_request_compression=false",
+        };
       default:
         return buffer.toString("utf8");
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return undefined;
-    return buffer.toString("latin1");
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      return TOO_LARGE;
+    }
+    return {
+      status: 400,
+      message: `mock Responses server: a request body that is not valid ${name}: ${String((err as Error).message)}`,
+    };
   }
 }
 
@@ -1281,7 +1313,7 @@ export async function startMockResponsesServer(
       }
     }
     const rawBody = decodeBody(raw, headers["content-encoding"]);
-    if (rawBody === undefined) return tooLarge(res);
+    if (typeof rawBody !== "string") return refuse(res, rawBody);
     const record: RecordedRequest = {
       index: requests.length,
       method: req.method ?? "GET",
@@ -1330,7 +1362,7 @@ export async function startMockResponsesServer(
       else chunks.length = 0;
     });
     req.on("end", () => {
-      if (size > MAX_BODY_BYTES) return tooLarge(res);
+      if (size > MAX_BODY_BYTES) return refuse(res, TOO_LARGE);
       // A throw here would be uncaught, and end the process under test: it is a 500 instead.
       try {
         handle(req, res, Buffer.concat(chunks));
@@ -1462,7 +1494,7 @@ export async function startMockResponsesServer(
       ]);
     },
     enqueueFailure(message, code, opts) {
-      enqueueParts(opts, ENQUEUE_NAMES, () => [sse.failed(message, code)]);
+      enqueueParts(opts, FAILURE_ENQUEUE_NAMES, () => [sse.failed(message, code)]);
     },
     gate: createGate,
     waitForRequests(count, opts = {}) {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
+import zlib from "node:zlib";
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
@@ -398,9 +399,21 @@ describe("mock Responses server (HTTP level)", () => {
           mock.enqueue([sse.assistantMessage("a"), sse.completed()], { usage: { inputTokens: 1 } }),
         /^usage goes into the response\.completed the mock adds; these parts end with response\.completed/,
       ],
+      // A failed response has no usage: no option of that name, nor one to suggest.
       [
         () => mock.enqueueFailure("down", undefined, { usage: { inputTokens: 1 } } as never),
-        /^usage goes into .*; these parts end with response\.failed/,
+        /^options has no option "usage"$/,
+      ],
+      [
+        () => mock.enqueueFailure("down", undefined, { usgae: { inputTokens: 1 } } as never),
+        /^options has no option "usgae"$/,
+      ],
+      [
+        () =>
+          mock.enqueue({
+            events: [sse.created("r"), sse.completed(), ...sse.assistantMessage("late")],
+          }),
+        /^response\.events\[2\] \(response\.output_item\.added\) follows the response's end \(response\.completed\)/,
       ],
       [
         () => mock.enqueue({ events: [sse.created("r")] }, { id: "x" }),
@@ -680,6 +693,58 @@ describe("mock Responses server (HTTP level)", () => {
     expect(() => tomlString(42 as never)).toThrow("tomlString takes a string, got number");
     expect(() => tomlString(["a", "b"] as never)).toThrow(/tomlString takes a string, got/);
     expect(() => tomlString("a\ud800")).toThrow("tomlString's value holds a lone surrogate");
+  });
+
+  it("gives a built response's bare response events its id, which the runtime reads them by", async () => {
+    mock.enqueue({ events: [sse.created(), ...sse.assistantMessage("hi"), sse.completed()] });
+    mock.enqueue({ events: [sse.event("response.created"), sse.completed({ id: "resp_b" })] });
+    const ids = async () =>
+      eventsOf(await (await post({ input: [] })).text())
+        .filter((event) => event.type.startsWith("response.c"))
+        .map((event) => (event.response as { id?: unknown }).id);
+    const [created, completed] = await ids();
+    expect(created).toMatch(/^resp_mock_\d+$/);
+    expect(completed).toBe(created);
+    expect(await ids()).toEqual(["resp_b", "resp_b"]);
+  });
+
+  it("decodes a zstd body where Node can, and refuses one it cannot read, unrecorded", async () => {
+    const json = JSON.stringify({ input: [{ type: "message", role: "user", content: "hi" }] });
+    // One raw block in a zstd frame, made by hand: Node 20 has no zstd of its own.
+    const data = Buffer.from(json);
+    const frame = Buffer.alloc(12);
+    frame.writeUInt32LE(0xfd2fb528, 0);
+    frame.writeUInt8(0xa0, 4);
+    frame.writeUInt32LE(data.length, 5);
+    frame.writeUIntLE(1 | (data.length << 3), 9, 3);
+    const send = (body: Buffer, encoding: string) =>
+      fetch(`${mock.url}/responses`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-encoding": encoding },
+        body,
+      });
+    mock.enqueueAssistantMessage("ok");
+    const zstd = await send(Buffer.concat([frame, data]), "zstd");
+    if ("zstdDecompressSync" in zlib) {
+      expect(zstd.status).toBe(200);
+      await zstd.text();
+      expect(mock.requests[0]?.rawBody).toBe(json);
+    } else {
+      expect(zstd.status).toBe(415);
+      expect(((await zstd.json()) as { error: { message: string } }).error.message).toBe(
+        `mock Responses server: Node ${process.version} cannot decode a zstd request body (it ` +
+          "can from Node 22.15); run the runtime with features.enable_request_compression=false",
+      );
+      expect(mock.requests).toEqual([]);
+      expect(mock.pending).toBe(1);
+    }
+    mock.clearRequests();
+    const corrupt = await send(Buffer.from("not gzip at all"), "gzip");
+    expect(corrupt.status).toBe(400);
+    expect(((await corrupt.json()) as { error: { message: string } }).error.message).toMatch(
+      /^mock Responses server: a request body that is not valid gzip: /,
+    );
+    expect(mock.requests).toEqual([]);
   });
 
   it("bounds what it keeps of a request body, and forgets the requests it recorded on demand", async () => {
