@@ -88,6 +88,12 @@ function originOf(frame: CallFrame, root: string, sdkDir: string): Origin {
   return { file: inRepository, line: entry.originalLine + 1 };
 }
 
+/**
+ * The area of a frame of the SDK's sources that the bench bundles into its own child (the floor
+ * locates the runtime with `src/runtime.ts`): its caller's.
+ */
+const CALLERS = "caller's";
+
 /** Which part of the process a frame belongs to; `sdkDir` holds the SDK's JavaScript. */
 function area(frame: CallFrame, origin: Origin, root: string, sdkDir: string): string {
   const { url, functionName } = frame;
@@ -95,8 +101,12 @@ function area(frame: CallFrame, origin: Origin, root: string, sdkDir: string): s
   if (url.startsWith("node:")) return "Node internals";
   if (!url.startsWith("file:")) return "other";
   const { file } = origin;
-  if (file.startsWith(sdkDir + path.sep) || file.startsWith(path.join(root, "src") + path.sep)) {
-    return "SDK";
+  const src = path.join(root, "src") + path.sep;
+  if (file.startsWith(sdkDir + path.sep) || file.startsWith(src)) {
+    // The SDK's JavaScript, or its sources run as they are; mapped back from a bench bundle, the
+    // code of the bench's caller.
+    const generated = fileURLToPath(url);
+    return generated.startsWith(sdkDir + path.sep) || generated.startsWith(src) ? "SDK" : CALLERS;
   }
   const relative = path.relative(root, file);
   if (relative === path.join("bench", "floor-client.ts")) return "floor client";
@@ -141,12 +151,18 @@ export function summarizeProfiles(
     const profilerOwn = (id: number | undefined): boolean =>
       id !== undefined &&
       (frames.get(id)!.url === "node:inspector" || profilerOwn(parents.get(id)));
+    const areaOf = (id: number | undefined): string => {
+      if (id === undefined) return "bench harness";
+      const frame = frames.get(id)!;
+      const part = area(frame, originOf(frame, root, sdkDir), root, sdkDir);
+      return part === CALLERS ? areaOf(parents.get(id)) : part;
+    };
     profile.samples.forEach((id, i) => {
       if (profilerOwn(id)) return;
       const us = profile.timeDeltas[i] ?? 0;
       const frame = frames.get(id)!;
       const origin = originOf(frame, root, sdkDir);
-      const part = area(frame, origin, root, sdkDir);
+      const part = areaOf(id);
       add(byArea, part, us);
       total += us / files.length;
       // "(idle)", "(program)" and "(garbage collector)" are areas, not functions.

@@ -84,16 +84,29 @@ export function slope(points: readonly (readonly [number, number])[]): number {
 }
 
 /** A figure with a sensible number of digits for its size. */
-export function formatNumber(value: number): string {
+export function formatNumber(value: number, budget?: number): string {
   const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  const digits = decimals(value, abs >= 100 ? 0 : abs >= 10 ? 1 : 2, budget);
   return value.toLocaleString("en-US", {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
 }
 
-/** `value / floor` as `1.02x`. */
-export function formatRatio(value: number, floor: number): string {
-  return floor === 0 ? "" : `${(value / floor).toFixed(2)}x`;
+// `digits`, or more where fewer would show `value` on another side of `budget` than it is (a
+// missed target of 1.10x printed as "1.10x").
+function decimals(value: number, digits: number, budget: number | undefined): number {
+  const side = budget === undefined ? 0 : Math.sign(value - budget);
+  let d = digits;
+  while (budget !== undefined && d < 6 && Math.sign(Number(value.toFixed(d)) - budget) !== side) {
+    d++;
+  }
+  return d;
+}
+
+/** `value / floor` as `1.02x`, with more decimals where two would hide that it is over `budget`. */
+export function formatRatio(value: number, floor: number, budget?: number): string {
+  if (floor === 0) return "";
+  const ratio = value / floor;
+  return `${ratio.toFixed(decimals(ratio, 2, budget))}x`;
 }

@@ -13,6 +13,8 @@ export interface ThreadCpu {
   readonly main: number;
   /** Milliseconds of every other thread. */
   readonly others: number;
+  /** Milliseconds of each thread, by id, for a later `threadCpuSince`. */
+  readonly byThread?: ReadonlyMap<string, number>;
 }
 
 // The first field of schedstat is the thread's time on a CPU, in nanoseconds.
@@ -26,18 +28,31 @@ function threadMs(tid: string): number {
 
 /** Thread CPU times now, or undefined where /proc cannot tell. */
 export function threadCpu(): ThreadCpu | undefined {
+  const times = threadTimes();
+  if (times === undefined) return undefined;
+  const main = String(process.pid);
+  let others = 0;
+  for (const [tid, ms] of times) if (tid !== main) others += ms;
+  return { main: times.get(main)!, others, byThread: times };
+}
+
+// Each thread's CPU time by its id.
+function threadTimes(): Map<string, number> | undefined {
   if (os.platform() !== "linux" || !existsSync(`${TASKS}/${process.pid}/schedstat`)) {
     return undefined;
   }
-  const main = String(process.pid);
-  let others = 0;
-  for (const tid of readdirSync(TASKS)) if (tid !== main) others += threadMs(tid);
-  return { main: threadMs(main), others };
+  return new Map(readdirSync(TASKS).map((tid) => [tid, threadMs(tid)]));
 }
 
-/** The CPU time threads spent since `start` (threads that ended in between are not counted). */
+/**
+ * The CPU time threads spent since `start`, each thread's own difference: a thread that ended in
+ * between is not counted, one begun since counts whole.
+ */
 export function threadCpuSince(start: ThreadCpu | undefined): ThreadCpu | undefined {
-  const now = threadCpu();
-  if (start === undefined || now === undefined) return undefined;
-  return { main: now.main - start.main, others: now.others - start.others };
+  const now = threadTimes();
+  if (start?.byThread === undefined || now === undefined) return undefined;
+  const main = String(process.pid);
+  let others = 0;
+  for (const [tid, ms] of now) if (tid !== main) others += ms - (start.byThread.get(tid) ?? 0);
+  return { main: now.get(main)! - start.main, others };
 }

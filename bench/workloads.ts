@@ -337,49 +337,54 @@ const soak: Workload = {
     withClient(client, async (started) => {
       const samples: { turn: number; heap: number }[] = [];
       const snapshots = new Snapshots();
-      const snapshotFiles: string[] = [];
-      let internalsStart: Record<string, number> = {};
-      // The wall and CPU time of measuring (GCs, heap snapshots) are taken out of the figures.
-      const excluded = { ms: 0, cpuMs: 0 };
-      const { cpu, t0 } = sectionStart();
-      for (let t = 1; t <= SOAK_THREADS; t++) {
-        const thread = await started.startThread();
-        for (let i = 0; i < SOAK_TURNS_PER_THREAD; i++) {
-          await expectReply(thread.run(`soak thread ${t} turn ${i}`));
+      try {
+        const snapshotFiles: string[] = [];
+        let internalsStart: Record<string, number> = {};
+        // The wall and CPU time of measuring (GCs, heap snapshots) are taken out of the figures.
+        const excluded = { ms: 0, cpuMs: 0 };
+        const { cpu, t0 } = sectionStart();
+        for (let t = 1; t <= SOAK_THREADS; t++) {
+          const thread = await started.startThread();
+          for (let i = 0; i < SOAK_TURNS_PER_THREAD; i++) {
+            await expectReply(thread.run(`soak thread ${t} turn ${i}`));
+          }
+          // Between threads, where nothing is in flight.
+          const spent = timed(() => {
+            samples.push({ turn: t * SOAK_TURNS_PER_THREAD, heap: settledHeap() });
+            if (t === 1) internalsStart = started.internals();
+            if (t === 1 || t === SOAK_THREADS) snapshotFiles.push(snapshots.take());
+          });
+          excluded.ms += spent.ms;
+          excluded.cpuMs += spent.cpuMs;
         }
-        // Between threads, where nothing is in flight.
-        const spent = timed(() => {
-          samples.push({ turn: t * SOAK_TURNS_PER_THREAD, heap: settledHeap() });
-          if (t === 1) internalsStart = started.internals();
-          if (t === 1 || t === SOAK_THREADS) snapshotFiles.push(snapshots.take());
-        });
-        excluded.ms += spent.ms;
-        excluded.cpuMs += spent.cpuMs;
+        // Read before the snapshots are counted, which is measuring too.
+        const totalMs = clock() - t0 - excluded.ms;
+        const clientCpuMs = cpuMs(cpu).cpuMs - excluded.cpuMs;
+        const first = samples[0]!.heap;
+        const last = samples.at(-1)!.heap;
+        const internalsEnd = started.internals();
+        const data = censusGrowth(dataCensus(snapshotFiles[0]!), dataCensus(snapshotFiles[1]!));
+        return {
+          metrics: {
+            totalMs,
+            perTurnMs: totalMs / SOAK_TURNS,
+            cpuMs: clientCpuMs,
+            heapStartMb: first / MB,
+            heapEndMb: last / MB,
+            heapSlope: slope(samples.map((s) => [s.turn, s.heap])),
+            dataPerTurn: data.bytes / SOAK_MEASURED_TURNS,
+            dataObjects: data.count,
+          },
+          details: {
+            internalsStart,
+            internalsEnd,
+            samples,
+            largestDataGrowth: data.largest,
+          },
+        };
+      } finally {
+        snapshots.dispose();
       }
-      const totalMs = clock() - t0 - excluded.ms;
-      const first = samples[0]!.heap;
-      const last = samples.at(-1)!.heap;
-      const internalsEnd = started.internals();
-      const data = censusGrowth(dataCensus(snapshotFiles[0]!), dataCensus(snapshotFiles[1]!));
-      snapshots.dispose();
-      return {
-        metrics: {
-          totalMs,
-          perTurnMs: totalMs / SOAK_TURNS,
-          cpuMs: cpuMs(cpu).cpuMs - excluded.cpuMs,
-          heapStartMb: first / MB,
-          heapEndMb: last / MB,
-          heapSlope: slope(samples.map((s) => [s.turn, s.heap])),
-          dataPerTurn: data.bytes / SOAK_MEASURED_TURNS,
-          dataObjects: data.count,
-        },
-        details: {
-          internalsStart,
-          internalsEnd,
-          samples,
-          largestDataGrowth: data.largest,
-        },
-      };
     }),
 };
 
@@ -433,40 +438,45 @@ const threads: Workload = {
       // Taken with nothing in flight, like the end's: the two must be equal.
       const internalsStart = started.internals();
       const snapshots = new Snapshots();
-      const snapshotFiles: string[] = [];
-      const excluded = { ms: 0, cpuMs: 0 };
-      const { cpu, t0 } = sectionStart();
-      for (let t = 1; t <= CHURNED_THREADS; t++) {
-        await started.startAndArchiveThread();
-        if (t % THREADS_PER_SAMPLE !== 0) continue;
-        const spent = timed(() => {
-          samples.push({ thread: t, heap: settledHeap() });
-          if (t === THREADS_PER_SAMPLE || t === CHURNED_THREADS) {
-            snapshotFiles.push(snapshots.take());
-          }
-        });
-        excluded.ms += spent.ms;
-        excluded.cpuMs += spent.cpuMs;
+      try {
+        const snapshotFiles: string[] = [];
+        const excluded = { ms: 0, cpuMs: 0 };
+        const { cpu, t0 } = sectionStart();
+        for (let t = 1; t <= CHURNED_THREADS; t++) {
+          await started.startAndArchiveThread();
+          if (t % THREADS_PER_SAMPLE !== 0) continue;
+          const spent = timed(() => {
+            samples.push({ thread: t, heap: settledHeap() });
+            if (t === THREADS_PER_SAMPLE || t === CHURNED_THREADS) {
+              snapshotFiles.push(snapshots.take());
+            }
+          });
+          excluded.ms += spent.ms;
+          excluded.cpuMs += spent.cpuMs;
+        }
+        // Read before the snapshots are counted, which is measuring too.
+        const totalMs = clock() - t0 - excluded.ms;
+        const clientCpuMs = cpuMs(cpu).cpuMs - excluded.cpuMs;
+        const internalsEnd = started.internals();
+        const measured = samples.filter((s) => s.thread >= THREADS_PER_SAMPLE);
+        const data = censusGrowth(dataCensus(snapshotFiles[0]!), dataCensus(snapshotFiles[1]!));
+        return {
+          metrics: {
+            totalMs,
+            perThreadMs: totalMs / CHURNED_THREADS,
+            cpuMs: clientCpuMs,
+            heapZeroMb: samples[0]!.heap / MB,
+            heapStartMb: measured[0]!.heap / MB,
+            heapEndMb: measured.at(-1)!.heap / MB,
+            heapSlope: slope(measured.map((s) => [s.thread, s.heap])),
+            dataPerThread: data.bytes / CHURN_MEASURED_THREADS,
+            dataObjects: data.count,
+          },
+          details: { internalsStart, internalsEnd, samples, largestDataGrowth: data.largest },
+        };
+      } finally {
+        snapshots.dispose();
       }
-      const totalMs = clock() - t0 - excluded.ms;
-      const internalsEnd = started.internals();
-      const measured = samples.filter((s) => s.thread >= THREADS_PER_SAMPLE);
-      const data = censusGrowth(dataCensus(snapshotFiles[0]!), dataCensus(snapshotFiles[1]!));
-      snapshots.dispose();
-      return {
-        metrics: {
-          totalMs,
-          perThreadMs: totalMs / CHURNED_THREADS,
-          cpuMs: cpuMs(cpu).cpuMs - excluded.cpuMs,
-          heapZeroMb: samples[0]!.heap / MB,
-          heapStartMb: measured[0]!.heap / MB,
-          heapEndMb: measured.at(-1)!.heap / MB,
-          heapSlope: slope(measured.map((s) => [s.thread, s.heap])),
-          dataPerThread: data.bytes / CHURN_MEASURED_THREADS,
-          dataObjects: data.count,
-        },
-        details: { internalsStart, internalsEnd, samples, largestDataGrowth: data.largest },
-      };
     }),
 };
 
