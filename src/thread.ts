@@ -265,10 +265,11 @@ export const FOLLOW_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * @internal Sends one of the `FOLLOW_METHODS` and follows its answer. It goes without the
- * caller's bounds, which bound only the wait: the server acts on it whatever the caller does, and
- * an answer that comes after the caller gave up must still keep the client's record true (an
- * unsubscribe given up on, then not followed, left the next turn waiting for ever). `sending`,
+ * @internal Sends one of the `FOLLOW_METHODS` and follows its answer. Once sent, it goes
+ * without the caller's bounds, which bound only the wait: the server acts on it whatever the
+ * caller does, and an answer that comes after the caller gave up must still keep the client's
+ * record true (an unsubscribe given up on, then not followed, left the next turn waiting for
+ * ever). Given up on while it still waits for a place, it is withdrawn, never sent. `sending`,
  * given, sends it (and sees the answer itself, which settles whether the caller waits or not).
  */
 export function sendFollowed<R>(
@@ -281,10 +282,12 @@ export function sendFollowed<R>(
   ticket?: RequestTicket,
 ): Promise<R> {
   if (call?.signal?.aborted) return Promise.reject(abortError(call.signal));
-  const options = ticket === undefined ? undefined : { ticket };
-  const send = () => context.connection.request(method, params, options) as Promise<R>;
+  const held: RequestTicket = ticket ?? {};
+  const send = () => context.connection.request(method, params, { ticket: held }) as Promise<R>;
   const answer = sending === undefined ? send() : sending(send);
-  return boundWait(followAnswer(context, method, threadId, answer), method, call);
+  // Not sent yet (more than 64 requests in flight): withdrawn, it changes nothing there.
+  const withdraw = () => void context.connection.withdraw(held);
+  return boundWait(followAnswer(context, method, threadId, answer), method, call, withdraw);
 }
 
 /**

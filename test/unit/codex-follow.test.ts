@@ -734,3 +734,47 @@ it("sends no thread/start given up on while it waited for a place, and lets its 
   expect(names).toEqual([token]);
   await codex.close();
 });
+
+it("sends no unsubscribe, resume, archive or delete given up on while it waited for a place", async () => {
+  const { codex, transport } = await startCodex();
+  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
+  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+    codex.request("thread/read", { threadId: "t" }),
+  );
+  const controller = new AbortController();
+  const token = "resume-queued-token-0123456789";
+  const config = { mcp_servers: { docs: { url: "https://x", bearer_token: token } } };
+  const calls = [
+    codex.threadDelete("th", { signal: controller.signal }),
+    codex.threadArchive("th", { timeout: 20 }),
+    codex.threadResume("th", { config, signal: controller.signal }),
+    codex.thread("th").unsubscribe({ timeout: 20 }),
+    codex.request("thread/delete", { threadId: "th" }, { signal: controller.signal }),
+  ];
+  await expect(calls[1]).rejects.toMatchObject({ name: "RequestTimeoutError" });
+  controller.abort();
+  const outcomes = await Promise.allSettled(calls);
+  expect(outcomes.map((o) => o.status === "rejected" && (o.reason as Error).name)).toEqual([
+    "AbortError",
+    "RequestTimeoutError",
+    "AbortError",
+    "RequestTimeoutError",
+    "AbortError",
+  ]);
+  // The places free: nothing given up on is left to send, and the thread takes turns still.
+  for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
+    transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
+  }
+  await Promise.all(reads);
+  const follows = ["thread/delete", "thread/archive", "thread/resume", "thread/unsubscribe"];
+  expect(transport.sent.filter((m) => follows.includes(String(m.method)))).toEqual([]);
+  // The resume's credentials were let go with it: a token of the server's is shown as it is.
+  const names: string[] = [];
+  codex.on("thread/name/updated", (p) => names.push(String(p.threadName)));
+  transport.deliver({
+    method: "thread/name/updated",
+    params: { threadId: "x", threadName: token },
+  });
+  expect(names).toEqual([token]);
+  await codex.close();
+});
