@@ -77,6 +77,8 @@ export function steerExternalMessage(
   outcome.then(letGo, letGo);
   const { signal, timeout } = options ?? {};
   const giveUp = (error: Error): never => {
+    // Not sent yet (more than 64 requests in flight): withdrawn, it starts no turn.
+    if (connection.withdraw(ticket)) throw error;
     void deadline(outcome, { timeout: ABORT_WAIT_MS, onTimeout: () => undefined }).then(
       letGo,
       letGo,

@@ -14,7 +14,7 @@ import {
   trimAsRuntime,
 } from "./internal/validate.js";
 import { asOneCall } from "./rpc/bound-wait.js";
-import type { Connection } from "./rpc/connection.js";
+import type { Connection, RequestTicket } from "./rpc/connection.js";
 import type { Router, TurnSlot } from "./rpc/router.js";
 import {
   pickHandlers,
@@ -258,8 +258,10 @@ function reviewIn(
     };
     const collector = new TurnCollector(true, log, { review: true, onRelease });
     const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
+    const ticket: RequestTicket = {};
     const turnId = await awaitTurnStart({
-      answer: connection.request("review/start", params),
+      answer: connection.request("review/start", params, { ticket }),
+      ticket,
       method: "review/start",
       slot,
       collector,

@@ -437,7 +437,8 @@ function holdForCompaction(
     },
   });
   if (!held) return Promise.reject(refused!);
-  const answer = connection.request("thread/compact/start", { threadId });
+  const ticket: RequestTicket = {};
+  const answer = connection.request("thread/compact/start", { threadId }, { ticket });
   let answered = false;
   answer.then(() => {
     answered = true;
@@ -451,6 +452,8 @@ function holdForCompaction(
   // Given up on before the answer, as a turn is: a server that never answers, and starts no
   // turn, holds the thread no longer than `ABORT_WAIT_MS` after that.
   const onGiveUp = () => {
+    // Not sent yet (more than 64 requests in flight): withdrawn, its refusal frees the thread.
+    if (connection.withdraw(ticket)) return;
     if (answered || started.size > 0 || offs.length === 0) return;
     timer = setTimeout(() => {
       log.warn(`no answer to thread/compact/start within ${ABORT_WAIT_MS} ms of giving up on it`);
@@ -1004,6 +1007,7 @@ export class Thread {
       if (limited) {
         turnId = await awaitTurnStart({
           answer: sent.answer,
+          ticket: sent.ticket,
           method: "turn/start",
           slot,
           collector,

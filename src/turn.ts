@@ -59,7 +59,13 @@ import {
 import type { EventMode } from "./options.js";
 import { assembleResult, isItem, isObject, partialResult, type TurnResult } from "./result.js";
 import { asOneCall } from "./rpc/bound-wait.js";
-import type { Connection, RawNotification, RequestOptions, SendOptions } from "./rpc/connection.js";
+import type {
+  Connection,
+  RawNotification,
+  RequestOptions,
+  RequestTicket,
+  SendOptions,
+} from "./rpc/connection.js";
 import { sendStop } from "./stop.js";
 import {
   EventLog,
@@ -536,6 +542,8 @@ const BUSY_LAST_WAIT_MS = 8_000;
 export interface SentTurnStart {
   readonly answer: Promise<unknown>;
   readonly runningId: string | undefined;
+  /** The first request's ticket (see {@link PendingStart.ticket}). */
+  readonly ticket: RequestTicket;
 }
 
 /**
@@ -559,6 +567,7 @@ export function sendTurnStart(
   const sent = {
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,
+    ticket: {} as RequestTicket,
   };
   const send = (options?: SendOptions) => {
     sent.runningId = runningIdOf(router, threadId);
@@ -601,7 +610,7 @@ export function sendTurnStart(
     }
     throw error;
   };
-  sent.answer = send().catch(resend);
+  sent.answer = send({ ticket: sent.ticket }).catch(resend);
   return sent;
 }
 
@@ -797,6 +806,11 @@ export interface PendingStart {
   readonly signal: AbortSignal | undefined;
   readonly timeout: number | undefined;
   /**
+   * The ticket the request took: given up on while it still waits for a place (more than 64
+   * requests in flight), it is withdrawn, never sent, and no turn starts.
+   */
+  readonly ticket?: RequestTicket | undefined;
+  /**
    * The id of the turn the server ran on the thread as the request was sent (another client's,
    * which the answer may name): not this call's to stop.
    */
@@ -816,7 +830,9 @@ export function awaitTurnStart(start: PendingStart): Promise<string> {
   const turnId = start.answer.then((answer) => startedTurnId(answer, method));
   turnId.catch(() => slot.release());
   const giveUp = (error: Error): never => {
-    stopLateTurn(turnId, start);
+    // Withdrawn, its answer rejects, which frees the thread.
+    const { ticket, context } = start;
+    if (ticket === undefined || !context.connection.withdraw(ticket)) stopLateTurn(turnId, start);
     throw error;
   };
   return deadline(turnId, {

@@ -778,3 +778,42 @@ it("sends no unsubscribe, resume, archive or delete given up on while it waited 
   expect(names).toEqual([token]);
   await codex.close();
 });
+
+it("sends no turn, review or compaction given up on while it waited for a place", async () => {
+  const { codex, transport } = await startCodex();
+  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
+  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+    codex.request("thread/read", { threadId: "t" }),
+  );
+  const thread = codex.thread("th");
+  const queued = () => clientStats(codex)["connection.queued"];
+  const calls: Array<(signal: AbortSignal) => Promise<unknown>> = [
+    (signal) => thread.run("given up", { signal }),
+    (signal) => thread.review("uncommittedChanges", { signal }),
+    (signal) => thread.compact({ signal }),
+  ];
+  for (const call of calls) {
+    const controller = new AbortController();
+    const given = call(controller.signal);
+    // Its request waits for a place in the client, the thread held for it.
+    await vi.waitFor(() => expect(queued()).toBe(1));
+    controller.abort();
+    await expect(given).rejects.toMatchObject({ name: "AbortError" });
+    // Withdrawn, never to be sent: the thread is free for the next at once.
+    expect(queued()).toBe(0);
+  }
+  const turn = thread.turn("next");
+  for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
+    transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
+  }
+  await Promise.all(reads);
+  const starts = ["turn/start", "review/start", "thread/compact/start", "turn/interrupt"];
+  const sentStarts = () => transport.sent.filter((m) => starts.includes(String(m.method)));
+  await vi.waitFor(() => expect(sentStarts()).toHaveLength(1));
+  expect(sentStarts()[0]).toMatchObject({
+    method: "turn/start",
+    params: { threadId: "th", input: [{ type: "text", text: "next" }] },
+  });
+  await codex.close();
+  await expect(turn).rejects.toMatchObject({ name: "TransportClosedError" });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { CodexError, InvalidRequestError, externalMessage, text } from "../../src/index.js";
 import { steerExternalMessage } from "../../src/external-message.js";
 import { toToolOutput, toTurnInput, toUserInputs } from "../../src/inputs.js";
-import { Connection, type RequestOptions } from "../../src/rpc/connection.js";
+import { Connection, MAX_IN_FLIGHT, type RequestOptions } from "../../src/rpc/connection.js";
 import { turnParams } from "../../src/thread.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
@@ -183,6 +183,22 @@ describe("steerExternalMessage", () => {
     expect((err as Error).message).toMatch(/joined turn t3 instead, another client's/);
     expect(steeredAt.stopped).toEqual([]);
     expect(steeredAt.holds).toBe(0);
+  });
+
+  it("withdraws a message given up on while it waited for a place, freeing the thread", async () => {
+    const steeredAt = target(false);
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+      connection.request("thread/read", { threadId: "th" }),
+    );
+    const steered = steerExternalMessage(connection, steeredAt, message, { timeout: 20 });
+    await expect(steered).rejects.toMatchObject({ name: "RequestTimeoutError" });
+    await vi.waitFor(() => expect(steeredAt.holds).toBe(0));
+    for (const sent of transport.sent) transport.deliver({ id: sent.id, result: {} });
+    await Promise.all(reads);
+    expect(transport.sent.filter((m) => m.method === "turn/start")).toEqual([]);
+    expect(steeredAt.stopped).toEqual([]);
   });
 
   it("keeps the thread taken past a caller giving up, until the answer comes", async () => {
