@@ -85,3 +85,14 @@ describe("normalizeMetadata", () => {
     }
   });
 });
+
+describe("the package's engines", () => {
+  it("admit no Node without Symbol.asyncDispose (20.4) or with URL.canParse's fault (before 20.5)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
+    const [, major, minor] = /^>=(\d+)(?:\.(\d+))?/.exec(String(pkg.engines?.node)) ?? [];
+    expect(Number(major) * 1000 + Number(minor ?? 0)).toBeGreaterThanOrEqual(20_005);
+    // What `await using` needs of the Node running the tests, as of any the engines admit.
+    expect(typeof Symbol.asyncDispose).toBe("symbol");
+  });
+});
