@@ -51,6 +51,26 @@ function sentWhen(
   });
 }
 
+/**
+ * Takes every place for a request at the server (`thread/read`s left unanswered), so the next
+ * request waits in the client; the function returned answers them, and the places free.
+ */
+async function takeEveryPlace(
+  codex: Awaited<ReturnType<typeof startCodex>>["codex"],
+  transport: FakeTransport,
+): Promise<() => Promise<void>> {
+  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
+  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+    codex.request("thread/read", { threadId: "t" }),
+  );
+  return async () => {
+    for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
+      transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
+    }
+    await Promise.all(reads);
+  };
+}
+
 /** A thread the client resumed, the server answering that it runs a turn (`status: active`). */
 async function resumedActive(
   codex: Awaited<ReturnType<typeof startCodex>>["codex"],
@@ -706,10 +726,7 @@ it("sends what was given at the call to the calls checked once their module load
 
 it("sends no thread/start given up on while it waited for a place, and lets its credentials go", async () => {
   const { codex, transport } = await startCodex();
-  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
-  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
-    codex.request("thread/read", { threadId: "t" }),
-  );
+  const freePlaces = await takeEveryPlace(codex, transport);
   const token = "tenant-queued-token-0123456789";
   const config = { mcp_servers: { docs: { url: "https://x", bearer_token: token } } };
   const names: string[] = [];
@@ -722,10 +739,7 @@ it("sends no thread/start given up on while it waited for a place, and lets its 
     name: "RequestTimeoutError",
   });
   // The places free: nothing is left to send.
-  for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
-    transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
-  }
-  await Promise.all(reads);
+  await freePlaces();
   expect(transport.sent.filter((m) => m.method === "thread/start")).toEqual([]);
   transport.deliver({
     method: "thread/name/updated",
@@ -737,10 +751,7 @@ it("sends no thread/start given up on while it waited for a place, and lets its 
 
 it("sends no unsubscribe, resume, archive or delete given up on while it waited for a place", async () => {
   const { codex, transport } = await startCodex();
-  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
-  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
-    codex.request("thread/read", { threadId: "t" }),
-  );
+  const freePlaces = await takeEveryPlace(codex, transport);
   const controller = new AbortController();
   const token = "resume-queued-token-0123456789";
   const config = { mcp_servers: { docs: { url: "https://x", bearer_token: token } } };
@@ -762,10 +773,7 @@ it("sends no unsubscribe, resume, archive or delete given up on while it waited 
     "AbortError",
   ]);
   // The places free: nothing given up on is left to send, and the thread takes turns still.
-  for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
-    transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
-  }
-  await Promise.all(reads);
+  await freePlaces();
   const follows = ["thread/delete", "thread/archive", "thread/resume", "thread/unsubscribe"];
   expect(transport.sent.filter((m) => follows.includes(String(m.method)))).toEqual([]);
   // The resume's credentials were let go with it: a token of the server's is shown as it is.
@@ -781,10 +789,7 @@ it("sends no unsubscribe, resume, archive or delete given up on while it waited 
 
 it("sends no turn, review or compaction given up on while it waited for a place", async () => {
   const { codex, transport } = await startCodex();
-  const { MAX_IN_FLIGHT } = await import("../../src/rpc/connection.js");
-  const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
-    codex.request("thread/read", { threadId: "t" }),
-  );
+  const freePlaces = await takeEveryPlace(codex, transport);
   const thread = codex.thread("th");
   const queued = () => clientStats(codex)["connection.queued"];
   const calls: Array<(signal: AbortSignal) => Promise<unknown>> = [
@@ -803,10 +808,7 @@ it("sends no turn, review or compaction given up on while it waited for a place"
     expect(queued()).toBe(0);
   }
   const turn = thread.turn("next");
-  for (const message of transport.sent.filter((m) => m.method === "thread/read")) {
-    transport.deliver({ id: message.id, result: { thread: { id: "t" } } });
-  }
-  await Promise.all(reads);
+  await freePlaces();
   const starts = ["turn/start", "review/start", "thread/compact/start", "turn/interrupt"];
   const sentStarts = () => transport.sent.filter((m) => starts.includes(String(m.method)));
   await vi.waitFor(() => expect(sentStarts()).toHaveLength(1));
