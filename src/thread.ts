@@ -1007,7 +1007,9 @@ export class Thread {
       if (limited) {
         turnId = await awaitTurnStart({
           answer: sent.answer,
-          ticket: sent.ticket,
+          get ticket() {
+            return sent.ticket;
+          },
           method: "turn/start",
           slot,
           collector,

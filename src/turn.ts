@@ -542,7 +542,7 @@ const BUSY_LAST_WAIT_MS = 8_000;
 export interface SentTurnStart {
   readonly answer: Promise<unknown>;
   readonly runningId: string | undefined;
-  /** The first request's ticket (see {@link PendingStart.ticket}). */
+  /** The ticket of the request last sent (see {@link PendingStart.ticket}). */
   readonly ticket: RequestTicket;
 }
 
@@ -601,7 +601,9 @@ export function sendTurnStart(
         // one's (the start of this one's own comes after the answer, maybe in the same read).
         let atAnswer: string | undefined;
         const onAnswer = () => void (atAnswer = runningIdOf(router, threadId));
-        const answer = await send({ ticket: { onAnswer } });
+        // The one a caller giving up withdraws while it still waits for a place.
+        sent.ticket = { onAnswer };
+        const answer = await send({ ticket: sent.ticket });
         if (atAnswer !== undefined) sent.runningId = atAnswer;
         return answer;
       } catch (err) {

@@ -13,7 +13,7 @@ import {
 } from "../../src/index.js";
 import type { GoalResult } from "../../src/goal.js";
 import { externalMessage } from "../../src/inputs.js";
-import { Connection } from "../../src/rpc/connection.js";
+import { Connection, MAX_IN_FLIGHT } from "../../src/rpc/connection.js";
 import { Router, turnIdOf } from "../../src/rpc/router.js";
 import { ServerRequestDispatcher } from "../../src/server-requests.js";
 import { Thread } from "../../src/thread.js";
@@ -442,6 +442,32 @@ describe("a wait for another turn running on the thread", () => {
     transport.deliver({ id: second.id, result: { turn: turnOf("t1") } });
     transport.deliver(completed("t1"));
     await expect(run).resolves.toMatchObject({ id: "t1" });
+  });
+
+  it("withdraws a turn sent again after a refusal, given up on while it waited for a place", async () => {
+    const { transport, context, thread, sentOf } = setup();
+    transport.deliver(started("review"));
+    const controller = new AbortController();
+    const run = thread.run("x", { signal: controller.signal });
+    const first = await transport.waitForSent(1);
+    transport.deliver({
+      id: first.id,
+      error: { code: -32603, message: "ActiveTurnNotSteerable { turn_kind: Review }" },
+    });
+    await flush();
+    // Every place is taken as the thread comes free: the turn/start sent again waits for one.
+    const reads = Array.from({ length: MAX_IN_FLIGHT }, () =>
+      context.connection.request("model/list", {}),
+    );
+    transport.deliver(completed("review"));
+    await vi.waitFor(() => expect(context.connection.stats.queued).toBe(1));
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ name: "AbortError" });
+    expect(context.connection.stats.queued).toBe(0);
+    for (const list of sentOf("model/list")) transport.deliver({ id: list.id, result: {} });
+    await Promise.all(reads);
+    expect(sentOf("turn/start")).toHaveLength(1);
+    expect(sentOf("turn/interrupt")).toEqual([]);
   });
 
   it("sends nothing when the caller gives up or leaves the thread while its status is read", async () => {
