@@ -285,7 +285,7 @@ function reviewIn(
 // The pinned runtime accepts only inline delivery, so a detached review runs on a fork: a new
 // thread with the source's history and approval policy. The runtime cannot fork a thread without
 // a turn yet. The fork is asked for without the caller's bounds, so that one the server makes
-// after the caller gave up is still known, and deleted.
+// after the caller gave up is still known, and deleted; one still waiting for a place is withdrawn.
 async function forkForReview(
   context: ReviewContext,
   threadId: string,
@@ -293,10 +293,13 @@ async function forkForReview(
   timeout: number | undefined,
 ): Promise<string> {
   const { connection, log } = context;
+  const ticket: RequestTicket = {};
   const forked = connection
-    .request("thread/fork", { threadId, excludeTurns: true })
+    .request("thread/fork", { threadId, excludeTurns: true }, { ticket })
     .then((answer) => threadIdOf(answer, "thread/fork"));
   const giveUp = (error: Error): never => {
+    // Not sent yet (more than 64 requests in flight): withdrawn, no fork is made.
+    if (connection.withdraw(ticket)) throw error;
     forked.then(
       (forkId) => dropFork(context, forkId),
       (err: unknown) => log.debug("the fork of a review given up on failed", err),

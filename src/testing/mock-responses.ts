@@ -104,7 +104,10 @@ export interface MockResponseOptions extends ResponseOptions {
   usage?: MockUsage | undefined;
 }
 
-/** A fully scripted response: the exact events to stream, plus pacing options. */
+/**
+ * A fully scripted response: the events to stream, plus pacing options. `enqueue` gives a response
+ * event without an id the response's, and refuses an event after the response's end.
+ */
 export interface MockResponse extends ResponseOptions {
   /** Events in stream order; normally `response.created` first and a terminal event last. */
   readonly events: readonly SseEvent[];
@@ -1467,7 +1470,7 @@ export async function startMockResponsesServer(
         if (opts.id !== undefined || opts.usage !== undefined) {
           throw new TypeError(
             "options.id and options.usage shape the events of a list of parts; a built " +
-              "response streams its events as they are",
+              "response streams its own events (a missing response id filled in)",
           );
         }
         queue.push({

@@ -787,7 +787,7 @@ it("sends no unsubscribe, resume, archive or delete given up on while it waited 
   await codex.close();
 });
 
-it("sends no turn, review or compaction given up on while it waited for a place", async () => {
+it("sends no turn, review, review's fork or compaction given up on while it waited for a place", async () => {
   const { codex, transport } = await startCodex();
   const freePlaces = await takeEveryPlace(codex, transport);
   const thread = codex.thread("th");
@@ -795,6 +795,7 @@ it("sends no turn, review or compaction given up on while it waited for a place"
   const calls: Array<(signal: AbortSignal) => Promise<unknown>> = [
     (signal) => thread.run("given up", { signal }),
     (signal) => thread.review("uncommittedChanges", { signal }),
+    (signal) => thread.review("uncommittedChanges", { delivery: "detached", signal }),
     (signal) => thread.compact({ signal }),
   ];
   for (const call of calls) {
@@ -809,7 +810,13 @@ it("sends no turn, review or compaction given up on while it waited for a place"
   }
   const turn = thread.turn("next");
   await freePlaces();
-  const starts = ["turn/start", "review/start", "thread/compact/start", "turn/interrupt"];
+  const starts = [
+    "turn/start",
+    "review/start",
+    "thread/fork",
+    "thread/compact/start",
+    "turn/interrupt",
+  ];
   const sentStarts = () => transport.sent.filter((m) => starts.includes(String(m.method)));
   await vi.waitFor(() => expect(sentStarts()).toHaveLength(1));
   expect(sentStarts()[0]).toMatchObject({
