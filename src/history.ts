@@ -309,11 +309,17 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   }
   checkDeferOutput(deferOutput, turnId);
   // A thread list's directory filter: an empty path would select the server's own directory.
-  const { cwd, projectId } = split.rest as { cwd?: unknown; projectId?: unknown };
+  const { cwd, projectId, sectionId } = split.rest as {
+    cwd?: unknown;
+    projectId?: unknown;
+    sectionId?: unknown;
+  };
   if (typeof cwd === "string") checkNonEmpty(cwd, "cwd");
   else if (Array.isArray(cwd)) cwd.forEach((dir, i) => checkNonEmpty(dir, `cwd[${i}]`));
   // The runtime refuses an empty project id (null lists the threads of no project).
   if (typeof projectId === "string") checkNonEmpty(projectId, "projectId");
+  // An empty section id names no section, and lists nothing (null lists the unsectioned threads).
+  if (typeof sectionId === "string") checkNonEmpty(sectionId, "sectionId");
   return split;
 }
 

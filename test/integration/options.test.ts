@@ -694,7 +694,7 @@ describe("thread options the runtime would drop without a word", () => {
     expect(capture.entries.filter((e) => e.level === "warn")).toEqual([]);
   });
 
-  it("refuses an empty serviceTier or projectId, before any I/O", async () => {
+  it("refuses an empty serviceTier, projectId or sectionId, before any I/O", async () => {
     const t = await testCodex({ configOverrides: { service_tier: "flex" } });
     const thread = await t.codex.threadStart();
     const before = t.mock.requests.length;
@@ -706,6 +706,9 @@ describe("thread options the runtime would drop without a word", () => {
     );
     await expect(t.codex.threadList({ projectId: "" })).rejects.toThrow(
       new TypeError("projectId must be a non-empty string, got an empty string"),
+    );
+    await expect(t.codex.threadList({ sectionId: "" })).rejects.toThrow(
+      new TypeError("sectionId must be a non-empty string, got an empty string"),
     );
     for (const key of ["serviceTier", "serviceTierForTurn"]) {
       await expect(thread.run("hi", { [key]: "" })).rejects.toThrow(
