@@ -354,7 +354,10 @@ export class TurnAbortedError extends CodexError {
   /** Always "AbortError", like the `DOMException` of other aborted operations. */
   override readonly name = "AbortError";
   constructor(
-    /** The partial result: the items completed before the interrupt. */
+    /**
+     * The partial result: the items completed before the interrupt; `null` when no completion of
+     * the turn was read.
+     */
     readonly result: TurnResult | null,
     cause: unknown,
   ) {
