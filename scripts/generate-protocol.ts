@@ -21,24 +21,17 @@
  * wrong maps. The output depends only on the runtime, so a test can compare it byte for byte.
  */
 import { spawnSync } from "node:child_process";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import ts from "typescript";
 
 import { locateRuntime } from "../src/runtime.js";
+import { isMain } from "./is-main.js";
 
 /** Relative POSIX path -> file content. Iteration order is the sorted path order. */
 export type FileTree = ReadonlyMap<string, string>;
@@ -1084,17 +1077,6 @@ export function generateProtocol(outDir: string, options: GenerateOptions = {}):
     writeFileSync(target, content);
   }
   return files;
-}
-
-/** Whether the module at `moduleUrl` is the script Node was started with. */
-export function isMain(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return moduleUrl === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
 }
 
 if (isMain(import.meta.url)) {

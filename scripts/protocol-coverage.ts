@@ -13,15 +13,16 @@
  * methods therefore show up as "`codex.request` only" until someone wraps them, and a method the
  * SDK starts or stops sending fails the generation until the table says so.
  */
-import { readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 import * as prettier from "prettier";
 import ts from "typescript";
 
 import { locateRuntime } from "../src/runtime.js";
 import { installedCodexVersion } from "./generate-protocol.js";
+import { isMain } from "./is-main.js";
 import { readSurface } from "./runtime-changes.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -267,17 +268,7 @@ async function main(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

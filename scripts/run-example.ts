@@ -7,7 +7,8 @@
  *                                         fails if any fails, hangs, or leaves a process behind
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -38,16 +39,21 @@ interface Outcome {
   readonly ms: number;
 }
 
+/** The variable that marks the processes an example run started, with a value of its own. */
+const MARKER = "CODEX_SDK_EXAMPLE_RUN";
+
 /**
- * Runs one example offline in its own process group, so that whatever it started can be found
- * afterwards: a process still in the group means the example left one behind.
+ * Runs one example offline in its own process group, marked by a variable its processes inherit,
+ * so that whatever it started can be found afterwards: a process still in the group, or one
+ * carrying the mark (the app-server the SDK starts in a group of its own), was left behind.
  */
 function check(name: string): Promise<Outcome> {
   const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
   const started = Date.now();
+  const mark = randomUUID();
   const child = spawn(process.execPath, [tsxCli, entryOf(name)], {
     cwd: path.dirname(EXAMPLES),
-    env: { ...process.env, CODEX_SDK_OFFLINE: "1" },
+    env: { ...process.env, CODEX_SDK_OFFLINE: "1", [MARKER]: mark },
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });
@@ -69,8 +75,11 @@ function check(name: string): Promise<Outcome> {
       clearTimeout(timer);
       const ms = Date.now() - started;
       // A process killed as the example exited may take a moment to be reaped.
-      const leftover = await groupOutlives(group, 2_000);
-      if (leftover) killGroup(group);
+      const leftover = await outlives(group, mark, 2_000);
+      if (leftover) {
+        killGroup(group);
+        for (const pid of marked(mark)) killProcess(pid);
+      }
       running = undefined;
       const detail = timedOut
         ? `timed out after ${TIMEOUT_MS} ms`
@@ -93,9 +102,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-async function groupOutlives(group: number, ms: number): Promise<boolean> {
+async function outlives(group: number, mark: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (groupAlive(group)) {
+  while (groupAlive(group) || marked(mark).length > 0) {
     if (Date.now() >= deadline) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -111,9 +120,32 @@ function groupAlive(group: number): boolean {
   }
 }
 
+/** The processes still running whose environment carries `mark` (Linux, from /proc). */
+function marked(mark: string): number[] {
+  if (process.platform !== "linux") return [];
+  const variable = `${MARKER}=${mark}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // A process that has exited but is not yet reaped shows an empty environment.
+      const env = readFileSync(`/proc/${entry}/environ`, "latin1").split("\0");
+      if (env.includes(variable)) pids.push(Number(entry));
+    } catch {
+      // Gone since the listing, or not readable by this user.
+    }
+  }
+  return pids;
+}
+
 function killGroup(group: number): void {
+  killProcess(-group);
+}
+
+/** Kills a process, or with a negative `pid` a process group. */
+function killProcess(pid: number): void {
   try {
-    process.kill(-group, "SIGKILL");
+    process.kill(pid, "SIGKILL");
   } catch {
     // Already gone.
   }

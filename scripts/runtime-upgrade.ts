@@ -25,7 +25,8 @@ import * as prettier from "prettier";
 import ts from "typescript";
 
 import { locateRuntime } from "../src/runtime.js";
-import { DEFAULT_OUT_DIR, generateProtocol, isMain } from "./generate-protocol.js";
+import { DEFAULT_OUT_DIR, generateProtocol } from "./generate-protocol.js";
+import { isMain } from "./is-main.js";
 import {
   diffSurfaces,
   hasEntryFor,
