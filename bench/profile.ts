@@ -42,7 +42,9 @@ interface CpuProfile {
     readonly children?: readonly number[];
   }[];
   readonly samples: readonly number[];
-  readonly timeDeltas: readonly number[];
+  /** Microseconds, on the profiler's clock. */
+  readonly startTime: number;
+  readonly endTime: number;
 }
 
 /** Where a frame's code was written: its file and line, through the bundle's source map. */
@@ -157,9 +159,12 @@ export function summarizeProfiles(
       const part = area(frame, originOf(frame, root, sdkDir), root, sdkDir);
       return part === CALLERS ? areaOf(parents.get(id)) : part;
     };
-    profile.samples.forEach((id, i) => {
+    // Each sample stands for the same share of the run, as DevTools counts them: weighed by the
+    // time since the sample before, one taken after a gap in sampling (the profiler held off)
+    // would be given the whole gap.
+    const us = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
+    profile.samples.forEach((id) => {
       if (profilerOwn(id)) return;
-      const us = profile.timeDeltas[i] ?? 0;
       const frame = frames.get(id)!;
       const origin = originOf(frame, root, sdkDir);
       const part = areaOf(id);

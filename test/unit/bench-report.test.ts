@@ -114,10 +114,40 @@ describe("the bench's profile summary", () => {
         ],
         samples: [2, 3],
         timeDeltas: [1000, 1000],
+        startTime: 0,
+        endTime: 2000,
       }),
     );
     const summary = summarizeProfiles([file], ROOT, path.join(dir, "dist"));
     expect(summary).toMatch(/^\s+2\.0 ms\s+100\.0%\s+floor client$/m);
     expect(summary).not.toMatch(/%\s+SDK$/m);
+  });
+
+  it("gives each sample the same share of the run, not the gap in sampling before it", () => {
+    const frame = (functionName: string) => ({
+      functionName,
+      url: "node:internal/test",
+      lineNumber: 0,
+      columnNumber: 0,
+    });
+    const file = path.join(dir, "gap-sdk-0.cpuprofile");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        nodes: [
+          { id: 1, callFrame: { ...frame("(root)"), url: "" }, children: [2, 3] },
+          { id: 2, callFrame: frame("before") },
+          { id: 3, callFrame: frame("afterGap") },
+        ],
+        // Four samples in 4 ms: the last one comes 3.7 ms after the one before it.
+        samples: [2, 2, 2, 3],
+        timeDeltas: [100, 100, 100, 3700],
+        startTime: 0,
+        endTime: 4000,
+      }),
+    );
+    const summary = summarizeProfiles([file], ROOT, path.join(dir, "dist"));
+    expect(summary).toMatch(/^\s+3\.0 ms\s+75\.0%\s+before node:internal\/test:1$/m);
+    expect(summary).toMatch(/^\s+1\.0 ms\s+25\.0%\s+afterGap node:internal\/test:1$/m);
   });
 });
