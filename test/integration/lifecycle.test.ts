@@ -266,4 +266,17 @@ describe("process death and close", () => {
     expect(codex.pid).toBeUndefined();
     await expect(codex.models()).rejects.toBeInstanceOf(TransportClosedError);
   });
+
+  it("close() lets the program end at once: no timer of its own is left", async () => {
+    // The kill's grace timer (killGraceMs, 2 s) would hold the program that long after close().
+    const t0 = Date.now();
+    const stdout = await runProgram([
+      `const codex = await Codex.start({ env: ${JSON.stringify(env())} });`,
+      "await codex.close();",
+      "console.log(Date.now());",
+    ]);
+    const closedAt = Number(stdout.trim());
+    expect(closedAt).toBeGreaterThan(t0);
+    expect(Date.now() - closedAt).toBeLessThan(1_500);
+  });
 });

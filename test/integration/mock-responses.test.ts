@@ -971,6 +971,19 @@ describe("mock Responses server with the real app-server", () => {
   });
 });
 
+it("leaves the process's exit and signal listeners as it found them once each home is cleaned up", async () => {
+  const signals = ["exit", "SIGTERM", "SIGINT", "SIGHUP"] as const;
+  const counts = () => signals.map((event) => process.listenerCount(event));
+  const before = counts();
+  for (let i = 0; i < 3; i++) {
+    const home = await createCodexHome({ mockUrl: "http://127.0.0.1:9/v1" });
+    // A home left at exit is removed then: the process watches for it.
+    expect(counts()).toEqual(before.map((n) => n + 1));
+    await home.cleanup();
+    expect(counts()).toEqual(before);
+  }
+});
+
 describe("the harness's options", () => {
   // Runs `work` with os.tmpdir() pointing at a directory that does not exist (TMPDIR is this test
   // file's: other files run in processes of their own), so any directory made before a refusal
