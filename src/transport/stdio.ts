@@ -20,13 +20,14 @@ export interface StdioLaunch {
 // ended in this long, at the process's exit, is killed.
 const EXIT_GRACE_MS = 500;
 const liveChildren = new Set<ChildProcessWithoutNullStreams>();
-let exitHookInstalled = false;
+const endAtExit = () => killLiveChildren(EXIT_GRACE_MS);
+// The exit hook is on the process while a child runs, and only then.
 function track(child: ChildProcessWithoutNullStreams): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once("exit", () => killLiveChildren(EXIT_GRACE_MS));
-  }
+  if (liveChildren.size === 0) process.once("exit", endAtExit);
   liveChildren.add(child);
+}
+function untrack(child: ChildProcessWithoutNullStreams): void {
+  if (liveChildren.delete(child) && liveChildren.size === 0) process.off("exit", endAtExit);
 }
 
 // Signals the child's process group (a wrapper given as `launchArgs`, the server under it and
@@ -53,6 +54,7 @@ function signalGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signa
 export function killLiveChildren(graceMs: number): void {
   const children = [...liveChildren];
   liveChildren.clear();
+  process.off("exit", endAtExit);
   for (const child of children) signalGroup(child, "SIGTERM");
   // There the signal is the end itself (`TerminateProcess`), and there are no groups.
   if (process.platform === "win32") return;
@@ -168,13 +170,13 @@ export class StdioTransport implements Transport {
     child.stdin.on("error", (err) => this.#sink?.writeFailed(err));
     child.on("error", (err) => {
       this.#spawnError = spawnFailure(err, cwd);
-      liveChildren.delete(child);
+      untrack(child);
       this.#resolveExited();
       this.#finish();
     });
     child.on("exit", (code, signal) => {
       this.#exit = { code, signal };
-      liveChildren.delete(child);
+      untrack(child);
       this.#resolveExited();
       this.#settle();
     });

@@ -267,6 +267,17 @@ describe("process death and close", () => {
     await expect(codex.models()).rejects.toBeInstanceOf(TransportClosedError);
   });
 
+  it("keeps an exit hook on the process while a server runs, and only then", async () => {
+    const before = process.listenerCount("exit");
+    const first = await Codex.start({ env: env() });
+    const second = await Codex.start({ env: env() });
+    expect(process.listenerCount("exit")).toBe(before + 1);
+    await first.close();
+    expect(process.listenerCount("exit")).toBe(before + 1);
+    await second.close();
+    expect(process.listenerCount("exit")).toBe(before);
+  });
+
   it("close() lets the program end at once: no timer of its own is left", async () => {
     // The kill's grace timer (killGraceMs, 2 s) would hold the program that long after close().
     const t0 = Date.now();
