@@ -1,16 +1,18 @@
 import type { SerializedError } from "vitest";
-import type { Reporter, TestModule } from "vitest/node";
+import type { Reporter, TestModule, TestRunEndReason } from "vitest/node";
 
 /**
  * Ends the run with one plain `N passed, N failed` line (skipped added when any), the summary
  * line that tools outside Vitest read. A file that failed with no test failed (it threw as it
- * loaded, or a hook failed) and an error of the run (an unhandled rejection) count as failures:
- * the line never reads `0 failed` for a run Vitest failed.
+ * loaded, or a hook failed) and an error of the run (an unhandled rejection) count as failures,
+ * and a run that failed with none of these (no test file matched) as one: the line never reads
+ * `0 failed` for a run Vitest failed.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(
     testModules: ReadonlyArray<TestModule>,
     unhandledErrors: ReadonlyArray<SerializedError> = [],
+    reason: TestRunEndReason = "passed",
   ): void {
     let passed = 0;
     let failed = unhandledErrors.length;
@@ -25,6 +27,7 @@ export default class SummaryReporter implements Reporter {
       }
       failed += testsFailed === 0 && module.state() === "failed" ? 1 : testsFailed;
     }
+    if (failed === 0 && reason !== "passed") failed = 1;
     const tail = skipped > 0 ? `, ${skipped} skipped` : "";
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);
   }

@@ -13,13 +13,17 @@ function moduleOf(state: string, tests: readonly string[]): TestModule {
   return { state: () => state, children: { allTests: () => all } } as unknown as TestModule;
 }
 
-function summary(modules: readonly TestModule[], errors: readonly unknown[] = []): string {
+function summary(
+  modules: readonly TestModule[],
+  errors: readonly unknown[] = [],
+  reason: "passed" | "failed" | "interrupted" = "passed",
+): string {
   let written = "";
   vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
     written += String(chunk);
     return true;
   });
-  new SummaryReporter().onTestRunEnd(modules, errors as never);
+  new SummaryReporter().onTestRunEnd(modules, errors as never, reason);
   vi.restoreAllMocks();
   return written.trim();
 }
@@ -35,4 +39,7 @@ it("counts a file that failed with no failed test, and each error of the run, as
   expect(summary([moduleOf("passed", ["passed", "skipped"])], [{ message: "x" }])).toBe(
     "1 passed, 1 failed, 1 skipped",
   );
+  // No test file matched: the run failed with nothing else to count.
+  expect(summary([], [], "failed")).toBe("0 passed, 1 failed");
+  expect(summary([moduleOf("passed", ["passed"])], [], "interrupted")).toBe("1 passed, 1 failed");
 });
