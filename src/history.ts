@@ -309,10 +309,11 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   }
   checkDeferOutput(deferOutput, turnId);
   // A thread list's directory filter: an empty path would select the server's own directory.
-  const { cwd, projectId, sectionId } = split.rest as {
+  const { cwd, projectId, sectionId, modelProviders } = split.rest as {
     cwd?: unknown;
     projectId?: unknown;
     sectionId?: unknown;
+    modelProviders?: unknown;
   };
   if (typeof cwd === "string") checkNonEmpty(cwd, "cwd");
   else if (Array.isArray(cwd)) cwd.forEach((dir, i) => checkNonEmpty(dir, `cwd[${i}]`));
@@ -320,6 +321,10 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   if (typeof projectId === "string") checkNonEmpty(projectId, "projectId");
   // An empty section id names no section, and lists nothing (null lists the unsectioned threads).
   if (typeof sectionId === "string") checkNonEmpty(sectionId, "sectionId");
+  // Nor does an empty provider name name any.
+  if (Array.isArray(modelProviders)) {
+    modelProviders.forEach((name, i) => checkNonEmpty(name, `modelProviders[${i}]`));
+  }
   return split;
 }
 

@@ -710,6 +710,9 @@ describe("thread options the runtime would drop without a word", () => {
     await expect(t.codex.threadList({ sectionId: "" })).rejects.toThrow(
       new TypeError("sectionId must be a non-empty string, got an empty string"),
     );
+    await expect(t.codex.threadList({ modelProviders: ["mock", ""] })).rejects.toThrow(
+      new TypeError("modelProviders[1] must be a non-empty string, got an empty string"),
+    );
     for (const key of ["serviceTier", "serviceTierForTurn"]) {
       await expect(thread.run("hi", { [key]: "" })).rejects.toThrow(
         new TypeError(`${key} must be a non-empty string, got an empty string`),
