@@ -69,17 +69,14 @@ function check(name: string): Promise<Outcome> {
     killGroup(group);
   }, TIMEOUT_MS);
 
-  running = group;
+  running = { group, mark };
   return new Promise((resolve) => {
     child.on("close", async (code, signal) => {
       clearTimeout(timer);
       const ms = Date.now() - started;
       // A process killed as the example exited may take a moment to be reaped.
       const leftover = await outlives(group, mark, 2_000);
-      if (leftover) {
-        killGroup(group);
-        for (const pid of marked(mark)) killProcess(pid);
-      }
+      if (leftover) sweep(group, mark);
       running = undefined;
       const detail = timedOut
         ? `timed out after ${TIMEOUT_MS} ms`
@@ -93,13 +90,19 @@ function check(name: string): Promise<Outcome> {
   });
 }
 
-/** The process group of the example being checked, killed if this runner is interrupted. */
-let running: number | undefined;
+/** The example being checked, whose processes are killed if this runner is interrupted. */
+let running: { readonly group: number; readonly mark: string } | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (running !== undefined) killGroup(running);
+    if (running !== undefined) sweep(running.group, running.mark);
     process.exit(130);
   });
+}
+
+/** Kills an example's process group and every process that carries its mark. */
+function sweep(group: number, mark: string): void {
+  killGroup(group);
+  for (const pid of marked(mark)) killProcess(pid);
 }
 
 async function outlives(group: number, mark: string, ms: number): Promise<boolean> {
