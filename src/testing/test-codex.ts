@@ -70,6 +70,32 @@ function mergeEnv(
   return env;
 }
 
+// The layers a test sets itself: its home's `config.toml` and its `configOverrides`.
+const OWN_LAYERS: ReadonlySet<string> = new Set(["user", "sessionFlags"]);
+// The settings that decide where the model's requests go.
+const ROUTE_KEY = /^(?:model_provider$|model_providers\.mock\.)/;
+
+/**
+ * Refuses a server whose model requests would not reach the mock: the machine's configuration
+ * (`/etc/codex`, an administrator's managed layers, a project's `.codex`) applies over the home's,
+ * and no setting of the runtime turns it off. One that chose the provider, or changed the mock's,
+ * would send the test's prompts off the machine.
+ * @internal
+ */
+export async function checkModelRoute(codex: Pick<Codex, "config">): Promise<void> {
+  const { origins } = await codex.config.read();
+  for (const [key, origin] of Object.entries(origins)) {
+    if (origin === undefined || !ROUTE_KEY.test(key) || OWN_LAYERS.has(origin.name.type)) continue;
+    const { name } = origin;
+    const where = "file" in name ? `${name.type} config ${name.file}` : `${name.type} config`;
+    throw new Error(
+      `createTestCodex: ${key} is set by the ${where}, which applies over the test's home: the ` +
+        "model's requests would not reach the mock. Run the tests where that config is absent " +
+        "(a container, say)",
+    );
+  }
+}
+
 /**
  * Starts a mock Responses API, a temporary `CODEX_HOME` pointing at it, and a real app-server
  * using both: deterministic tests of Codex-driven code with no network and no account.
@@ -106,6 +132,12 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       cwd: codexOptions.cwd ?? home.workDir,
       env: mergeEnv(home.env, env),
     });
+    try {
+      await checkModelRoute(codex);
+    } catch (err) {
+      await codex.close();
+      throw err;
+    }
     const ownHome = home;
     let closing: Promise<void> | undefined;
     // As the home's cleanup: a failed close is forgotten, so it can be retried.

@@ -31,7 +31,7 @@ import {
   type MockResponsesServer,
   type SseEvent,
 } from "../../src/testing/index.js";
-import { createTestCodex } from "../../src/testing/test-codex.js";
+import { checkModelRoute, createTestCodex } from "../../src/testing/test-codex.js";
 
 // ---------------------------------------------------------------------------------------------
 // A deliberately tiny JSON-RPC client, independent of the SDK's transport, so these tests check
@@ -982,6 +982,39 @@ it("leaves the process's exit and signal listeners as it found them once each ho
     await home.cleanup();
     expect(counts()).toEqual(before);
   }
+});
+
+it("refuses a server whose model requests the machine's config sends elsewhere than the mock", async () => {
+  const layer = (type: string, file?: string) => ({
+    name: file === undefined ? { type } : { type, file },
+    version: "v",
+  });
+  const reading = (origins: Record<string, unknown>) =>
+    checkModelRoute({ config: { read: async () => ({ origins }) } } as never);
+  const home = layer("user", "/tmp/home/config.toml");
+  await expect(
+    reading({ model_provider: home, "model_providers.mock.base_url": layer("sessionFlags") }),
+  ).resolves.toBeUndefined();
+  // The machine's own settings apply too, and may: none of them routes the model.
+  await expect(
+    reading({ model_provider: home, model_verbosity: layer("system", "/etc/codex/config.toml") }),
+  ).resolves.toBeUndefined();
+  await expect(
+    reading({
+      model_provider: layer("legacyManagedConfigTomlFromFile", "/etc/codex/managed_config.toml"),
+    }),
+  ).rejects.toThrow(
+    "createTestCodex: model_provider is set by the legacyManagedConfigTomlFromFile config " +
+      "/etc/codex/managed_config.toml, which applies over the test's home: the model's requests " +
+      "would not reach the mock",
+  );
+  await expect(reading({ "model_providers.mock.base_url": layer("mdm") })).rejects.toThrow(
+    /^createTestCodex: model_providers\.mock\.base_url is set by the mdm config,/,
+  );
+  // The real server, on this machine, reads its route from the home alone.
+  await using t = await createTestCodex();
+  const { origins } = await t.codex.config.read();
+  expect(origins.model_provider?.name).toMatchObject({ type: "user" });
 });
 
 describe("the harness's options", () => {
