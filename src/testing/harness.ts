@@ -70,7 +70,7 @@ export interface CodexHome extends AsyncDisposable {
    * Environment to add to the app-server's (as `Codex.start`'s `env` takes it, `undefined`
    * unsetting): `CODEX_HOME`, and `CODEX_SQLITE_HOME` (the runtime's databases) there too,
    * `CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG=1` (read by debug builds of the runtime only: the
-   * machine's config under `/etc/codex` still applies), `RUST_LOG=warn`, an inherited `CODEX_EXEC_SERVER_URL` unset (commands run
+   * machine's config still applies, see {@link createCodexHome}), `RUST_LOG=warn`, an inherited `CODEX_EXEC_SERVER_URL` unset (commands run
    * here, not on a remote exec server), and `NO_PROXY` (and `no_proxy`) naming the local hosts
    * besides those inherited, so that a proxy the environment names never carries the requests
    * meant for the mock.
@@ -208,9 +208,10 @@ function forgetAtExit(dirs: readonly string[]): void {
  * Creates a temporary `CODEX_HOME` whose `config.toml` selects a provider at `mockUrl` (Responses
  * wire API, no retries, no OpenAI auth) and switches off everything that would reach the network,
  * plus an empty work directory for the thread's `cwd`. Spawn the app-server with `env` merged
- * over `process.env`; nothing from the user's `~/.codex` is read. The machine's config
- * (`/etc/codex`, an administrator's managed config) still applies over the home's: no setting of
- * the runtime turns it off.
+ * over `process.env`; nothing from the user's `~/.codex` is read. The machine's config still
+ * applies, as no setting of the runtime turns it off: `/etc/codex/config.toml` for what the home
+ * does not set, and an administrator's managed config (`/etc/codex/managed_config.toml`, MDM) over
+ * the home's.
  */
 export async function createCodexHome(options: CodexHomeOptions): Promise<CodexHome> {
   const checked = checkHomeSettings(options, HOME_NAMES, "createCodexHome options");

@@ -76,10 +76,10 @@ const OWN_LAYERS: ReadonlySet<string> = new Set(["user", "sessionFlags"]);
 const ROUTE_KEY = /^(?:model_provider$|model_providers\.mock\.)/;
 
 /**
- * Refuses a server whose model requests would not reach the mock: the machine's configuration
- * (`/etc/codex`, an administrator's managed layers, a project's `.codex`) applies over the home's,
- * and no setting of the runtime turns it off. One that chose the provider, or changed the mock's,
- * would send the test's prompts off the machine.
+ * Refuses a server whose model requests would not reach the mock: an administrator's managed
+ * config (`/etc/codex/managed_config.toml`, MDM) applies over the home's, and no setting of the
+ * runtime turns it off. One that chose the provider, or changed the mock's, would send the test's
+ * prompts off the machine. (Any layer but the home's and the test's own overrides is refused.)
  * @internal
  */
 export async function checkModelRoute(codex: Pick<Codex, "config">): Promise<void> {
