@@ -70,8 +70,9 @@ export interface CodexHome extends AsyncDisposable {
    * Environment to add to the app-server's (as `Codex.start`'s `env` takes it, `undefined`
    * unsetting): `CODEX_HOME`, and `CODEX_SQLITE_HOME` (the runtime's databases) there too,
    * `CODEX_APP_SERVER_DISABLE_MANAGED_CONFIG=1` (read by debug builds of the runtime only: the
-   * machine's config still applies, see {@link createCodexHome}), `RUST_LOG=warn`, an inherited `CODEX_EXEC_SERVER_URL` unset (commands run
-   * here, not on a remote exec server), and `NO_PROXY` (and `no_proxy`) naming the local hosts
+   * machine's config still applies, see {@link createCodexHome}), `RUST_LOG=warn`, an inherited
+   * `CODEX_EXEC_SERVER_URL` unset (commands run here, not on a remote exec server), and
+   * `NO_PROXY` (and `no_proxy`) naming the local hosts
    * besides those inherited, so that a proxy the environment names never carries the requests
    * meant for the mock.
    */
