@@ -542,8 +542,11 @@ const BUSY_LAST_WAIT_MS = 8_000;
 export interface SentTurnStart {
   readonly answer: Promise<unknown>;
   readonly runningId: string | undefined;
-  /** The ticket of the request last sent (see {@link PendingStart.ticket}). */
-  readonly ticket: RequestTicket;
+  /**
+   * The ticket of the request last sent (see {@link PendingStart.ticket}); none for a first
+   * request that nothing can give up on (no signal, no timeout).
+   */
+  readonly ticket: RequestTicket | undefined;
 }
 
 /**
@@ -564,10 +567,12 @@ export function sendTurnStart(
 ): SentTurnStart {
   const { connection, router, log } = context;
   const { threadId } = params;
+  // A turn started with no bound is never given up on: the common turn costs no ticket.
+  const bounded = call.signal !== undefined || call.timeout !== undefined;
   const sent = {
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,
-    ticket: {} as RequestTicket,
+    ticket: (bounded ? {} : undefined) as RequestTicket | undefined,
   };
   const send = (options?: SendOptions) => {
     sent.runningId = runningIdOf(router, threadId);
@@ -612,7 +617,7 @@ export function sendTurnStart(
     }
     throw error;
   };
-  sent.answer = send({ ticket: sent.ticket }).catch(resend);
+  sent.answer = send(sent.ticket === undefined ? undefined : { ticket: sent.ticket }).catch(resend);
   return sent;
 }
 

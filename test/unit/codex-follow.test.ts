@@ -52,6 +52,25 @@ function sentWhen(
 }
 
 /**
+ * Checks that `token` is no longer redacted (the credentials of a request never sent are let go):
+ * a notification of the server's that holds it reaches a listener as it is.
+ */
+function expectShownAsIs(
+  codex: Awaited<ReturnType<typeof startCodex>>["codex"],
+  transport: FakeTransport,
+  token: string,
+): void {
+  const names: string[] = [];
+  const off = codex.on("thread/name/updated", (p) => names.push(String(p.threadName)));
+  transport.deliver({
+    method: "thread/name/updated",
+    params: { threadId: "x", threadName: token },
+  });
+  off();
+  expect(names).toEqual([token]);
+}
+
+/**
  * Takes every place for a request at the server (`thread/read`s left unanswered), so the next
  * request waits in the client; the function returned answers them, and the places free.
  */
@@ -729,8 +748,6 @@ it("sends no thread/start given up on while it waited for a place, and lets its 
   const freePlaces = await takeEveryPlace(codex, transport);
   const token = "tenant-queued-token-0123456789";
   const config = { mcp_servers: { docs: { url: "https://x", bearer_token: token } } };
-  const names: string[] = [];
-  codex.on("thread/name/updated", (p) => names.push(String(p.threadName)));
   await expect(codex.threadStart({ config, timeout: 20 })).rejects.toMatchObject({
     name: "RequestTimeoutError",
   });
@@ -741,11 +758,7 @@ it("sends no thread/start given up on while it waited for a place, and lets its 
   // The places free: nothing is left to send.
   await freePlaces();
   expect(transport.sent.filter((m) => m.method === "thread/start")).toEqual([]);
-  transport.deliver({
-    method: "thread/name/updated",
-    params: { threadId: "x", threadName: token },
-  });
-  expect(names).toEqual([token]);
+  expectShownAsIs(codex, transport, token);
   await codex.close();
 });
 
@@ -772,18 +785,12 @@ it("sends no unsubscribe, resume, archive or delete given up on while it waited 
     "RequestTimeoutError",
     "AbortError",
   ]);
-  // The places free: nothing given up on is left to send, and the thread takes turns still.
+  // The places free: nothing given up on is left to send.
   await freePlaces();
   const follows = ["thread/delete", "thread/archive", "thread/resume", "thread/unsubscribe"];
   expect(transport.sent.filter((m) => follows.includes(String(m.method)))).toEqual([]);
-  // The resume's credentials were let go with it: a token of the server's is shown as it is.
-  const names: string[] = [];
-  codex.on("thread/name/updated", (p) => names.push(String(p.threadName)));
-  transport.deliver({
-    method: "thread/name/updated",
-    params: { threadId: "x", threadName: token },
-  });
-  expect(names).toEqual([token]);
+  // The resume's credentials were let go with it.
+  expectShownAsIs(codex, transport, token);
   await codex.close();
 });
 
