@@ -23,7 +23,12 @@ import {
 } from "./mock-responses.js";
 
 /** Options of {@link createTestCodex}. */
-export interface TestCodexOptions extends Omit<CodexOptions, "env"> {
+export interface TestCodexOptions extends Omit<CodexOptions, "env" | "baseUrl"> {
+  /**
+   * Not taken: the model's requests go to the mock, whose provider does not read the
+   * `openai_base_url` that `baseUrl` sets. Given, `createTestCodex` rejects.
+   */
+  readonly baseUrl?: undefined;
   /**
    * Extra environment for the app-server, merged over the harness's; an `undefined` value unsets
    * an inherited variable, as for `Codex.start`, but leaves the harness's own (`CODEX_HOME`, ...).
@@ -105,8 +110,15 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
     home: homeGiven,
     mock: mockGiven,
     env,
+    baseUrl,
     ...codexOptions
   } = checkOptionNames(options, TEST_CODEX_NAMES);
+  if (baseUrl !== undefined) {
+    throw new TypeError(
+      "createTestCodex takes no baseUrl: the model's requests go to the mock, whose provider " +
+        "does not read the openai_base_url it sets",
+    );
+  }
   // Every option is checked before the mock starts or a directory is made, Codex.start's own
   // included: a mistake there would otherwise show only once the rest was set up.
   const homeOptions = checkHomeSettings(homeGiven, HOME_SETTING_NAMES, "home");

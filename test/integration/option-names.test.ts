@@ -132,6 +132,10 @@ describe("options with a name the SDK does not know", () => {
     await expect(createTestCodex({ mocks: {} } as never)).rejects.toEqual(
       misspelt("mocks", "mock"),
     );
+    // Codex.start's option, which the mock's provider does not read: refused, not ignored.
+    await expect(createTestCodex({ baseUrl: "https://x.test/v1" } as never)).rejects.toThrow(
+      "createTestCodex takes no baseUrl: the model's requests go to the mock",
+    );
     await expect(startMockResponsesServer({ waitTimeout: 5 } as never)).rejects.toEqual(
       misspelt("waitTimeout", "waitTimeoutMs"),
     );

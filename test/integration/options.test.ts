@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Codex, TurnAbortedError, TurnFailedError, type RequestOptions } from "../../src/index.js";
 import type { ClientRequestMap, ClientRequestMethod } from "../../src/types.js";
-import { clientStats, sse } from "../../src/testing/index.js";
+import { clientStats, createCodexHome, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { captureLog } from "../support/capture-log.js";
 
@@ -131,7 +131,6 @@ describe("apiKey and baseUrl", () => {
   it("authenticates with a key kept in memory: sent as Bearer, never written to the Codex home", async () => {
     const t = await testCodex({
       apiKey: KEY,
-      baseUrl: "https://proxy.example.test/v1",
       configOverrides: { model_providers: { mock: { requires_openai_auth: true } } },
     });
     t.mock.enqueueAssistantMessage("ok");
@@ -139,8 +138,6 @@ describe("apiKey and baseUrl", () => {
     await thread.run("hi");
     expect(t.mock.responsesRequests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect((await t.codex.account()).account).toEqual({ type: "apiKey" });
-    const { config } = await t.codex.request("config/read", { includeLayers: false });
-    expect(config).toMatchObject({ openai_base_url: "https://proxy.example.test/v1" });
     for (const file of filesUnder(t.home.codexHome)) {
       expect(readFileSync(file, "latin1").includes(KEY), file).toBe(false);
     }
@@ -148,6 +145,21 @@ describe("apiKey and baseUrl", () => {
     // Switching keys stays in memory; asking to persist is refused before anything is sent.
     await t.codex.loginApiKey(`${KEY}-2`, { persist: false });
     await expect(t.codex.loginApiKey(KEY, { persist: true })).rejects.toThrow(/in memory/);
+  });
+
+  it("gives baseUrl to the server as openai_base_url", async () => {
+    const home = await createCodexHome({ mockUrl: "http://127.0.0.1:9/v1" });
+    try {
+      await using codex = await Codex.start({
+        env: home.env,
+        cwd: home.workDir,
+        baseUrl: "https://proxy.example.test/v1",
+      });
+      const { config } = await codex.request("config/read", { includeLayers: false });
+      expect(config).toMatchObject({ openai_base_url: "https://proxy.example.test/v1" });
+    } finally {
+      await home.cleanup();
+    }
   });
 
   it("refuses persist: false on a client that stores credentials in its home", async () => {
