@@ -187,15 +187,31 @@ const USAGE_NAMES = optionNames<MockUsage>()({
 
 // A misspelt count (the wire's input_tokens, say) would be left out, and report 0; a count that
 // is no whole number of tokens ("12", NaN) would fail the turn, as the runtime reads integers.
+// A part larger than its whole (cached tokens beyond the input) is no usage a provider reports.
 function checkUsage(usage: MockUsage, name: string): void {
-  for (const [key, count] of Object.entries(checkOptionNames(usage, USAGE_NAMES, name))) {
+  const checked = checkOptionNames(usage, USAGE_NAMES, name);
+  for (const [key, count] of Object.entries(checked)) {
     if (count !== undefined && !(Number.isSafeInteger(count) && (count as number) >= 0)) {
       throw new RangeError(
         `${name}.${key} must be a whole number of tokens, 0 or more, got ${shownValue(count)}`,
       );
     }
   }
+  for (const [part, whole] of USAGE_PARTS) {
+    const [partCount, wholeCount] = [checked[part] ?? 0, checked[whole] ?? 0];
+    if (partCount > wholeCount) {
+      throw new RangeError(
+        `${name}.${part} (${partCount}) is part of ${name}.${whole} (${wholeCount}), so cannot ` +
+          "exceed it",
+      );
+    }
+  }
 }
+
+const USAGE_PARTS = [
+  ["cachedInputTokens", "inputTokens"],
+  ["reasoningOutputTokens", "outputTokens"],
+] as const;
 
 function shownValue(value: unknown): string {
   return typeof value === "number" ? String(value) : describe(value);

@@ -438,6 +438,15 @@ describe("mock Responses server (HTTP level)", () => {
         () => mock.enqueue([], { usage: { outputTokens: Number.NaN } }),
         /^options\.usage\.outputTokens must be a whole number of tokens, 0 or more, got NaN/,
       ],
+      // A part beyond its whole: no provider reports it, and the runtime would read it as given.
+      [
+        () => mock.enqueueAssistantMessage("x", { usage: { cachedInputTokens: 2 } }),
+        /^options\.usage\.cachedInputTokens \(2\) is part of options\.usage\.inputTokens \(0\)/,
+      ],
+      [
+        () => sse.completed({ usage: { outputTokens: 1, reasoningOutputTokens: 3 } }),
+        /^usage\.reasoningOutputTokens \(3\) is part of usage\.outputTokens \(1\)/,
+      ],
       [
         () => mock.enqueueAssistantMessage("x", { responseId: "" }),
         /^options\.responseId must be a non-empty string/,
