@@ -1,4 +1,5 @@
 import { Codex } from "../codex.js";
+import { thrownMessage } from "../internal/logger.js";
 import { checkOptionNames, optionNames } from "../internal/validate.js";
 import {
   checkConnectionOptions,
@@ -147,18 +148,20 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
     try {
       await checkModelRoute(codex);
     } catch (err) {
-      await codex.close();
-      throw err;
+      const ownHome = home;
+      return await closeAll([() => codex.close(), () => mock.close(), () => ownHome.cleanup()], {
+        error: err,
+      });
     }
     const ownHome = home;
     let closing: Promise<void> | undefined;
     // As the home's cleanup: a failed close is forgotten, so it can be retried.
     const close = () =>
-      (closing ??= (async () => {
-        await codex.close();
-        await mock.close();
-        await ownHome.cleanup();
-      })().catch((err: unknown) => {
+      (closing ??= closeAll([
+        () => codex.close(),
+        () => mock.close(),
+        () => ownHome.cleanup(),
+      ]).catch((err: unknown) => {
         closing = undefined;
         throw err;
       }));
@@ -171,8 +174,39 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       [Symbol.asyncDispose]: close,
     };
   } catch (err) {
-    await mock.close();
-    await home?.cleanup();
-    throw err;
+    const started = home;
+    return await closeAll(
+      [() => mock.close(), ...(started === undefined ? [] : [() => started.cleanup()])],
+      { error: err },
+    );
+  }
+}
+
+/**
+ * Runs every step, each one even after another failed, so nothing is left running or on disk
+ * for a failure; then throws what failed: `failed.error` (why they are closed) or the one step's
+ * error as it is, or an `AggregateError` of them all.
+ */
+async function closeAll(
+  steps: ReadonlyArray<() => Promise<void>>,
+  failed: { readonly error: unknown },
+): Promise<never>;
+async function closeAll(steps: ReadonlyArray<() => Promise<void>>): Promise<void>;
+async function closeAll(
+  steps: ReadonlyArray<() => Promise<void>>,
+  failed?: { readonly error: unknown },
+): Promise<void> {
+  const errors: unknown[] = failed === undefined ? [] : [failed.error];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    const why = failed === undefined ? "" : `: ${thrownMessage(failed.error)}, then cleaning up`;
+    throw new AggregateError(errors, `createTestCodex failed${why}`);
   }
 }
