@@ -99,8 +99,20 @@ export function surfaceFromBundles(
 
 const BUNDLE = "codex_app_server_protocol.schemas.json";
 
+/** The schema bundles of a runtime's protocol, stable and experimental. */
+export interface ProtocolBundles {
+  readonly stable: Schema;
+  readonly experimental: Schema;
+}
+
 /** Runs `generate-json-schema` (with and without `--experimental`) and reads the result. */
 export function readSurface(binary: string, version: string): ProtocolSurface {
+  const { stable, experimental } = readBundles(binary);
+  return surfaceFromBundles(version, stable, experimental);
+}
+
+/** Runs `generate-json-schema` with and without `--experimental`, and reads both bundles. */
+export function readBundles(binary: string): ProtocolBundles {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "codex-json-schema-"));
   try {
     // An empty CODEX_HOME keeps the developer's config (feature flags) out of the output.
@@ -122,9 +134,10 @@ export function readSurface(binary: string, version: string): ProtocolSurface {
       }
       return JSON.parse(readFileSync(path.join(out, BUNDLE), "utf8")) as Schema;
     };
-    const stable = run(path.join(scratch, "stable"), []);
-    const experimental = run(path.join(scratch, "experimental"), ["--experimental"]);
-    return surfaceFromBundles(version, stable, experimental);
+    return {
+      stable: run(path.join(scratch, "stable"), []),
+      experimental: run(path.join(scratch, "experimental"), ["--experimental"]),
+    };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

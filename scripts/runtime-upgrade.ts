@@ -14,9 +14,11 @@
  *
  * Every step is idempotent: run again with the same version, it changes nothing. An entry is
  * written only when the installed runtime was another version, so there is never a second one.
+ * The old runtime's protocol is kept in node_modules/.cache until its entry is written: a run
+ * stopped after the install, which removes the old binary, writes the entry when run again.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,8 +32,11 @@ import { isMain } from "./is-main.js";
 import {
   diffSurfaces,
   hasEntryFor,
+  readBundles,
   readSurface,
   renderEntry,
+  surfaceFromBundles,
+  type ProtocolBundles,
   type ProtocolSurface,
 } from "./runtime-changes.js";
 
@@ -39,6 +44,39 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CHANGES_FILE = path.join(ROOT, "docs", "runtime-changes.md");
 const VERSION_FILE = path.join(ROOT, "src", "version.ts");
 const PACKAGE = "@openai/codex";
+const PENDING_FILE = path.join(ROOT, "node_modules", ".cache", "codex-runtime-upgrade.json");
+
+/** An upgrade begun, with the protocol of the runtime it replaces, read before the install. */
+export interface PendingUpgrade extends ProtocolBundles {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * The upgrade to `version` that `text` (the pending file's) records, if that is the one it
+ * records: one begun towards another version is not this one's.
+ */
+export function pendingFor(text: string | undefined, version: string): PendingUpgrade | undefined {
+  if (text === undefined) return undefined;
+  let pending: Partial<Record<keyof PendingUpgrade, unknown>>;
+  try {
+    pending = JSON.parse(text) as typeof pending;
+  } catch {
+    console.warn(`${PENDING_FILE} is not JSON: no upgrade begun before is resumed.`);
+    return undefined;
+  }
+  const isSchema = (value: unknown) =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (
+    pending.to !== version ||
+    typeof pending.from !== "string" ||
+    !isSchema(pending.stable) ||
+    !isSchema(pending.experimental)
+  ) {
+    return undefined;
+  }
+  return pending as PendingUpgrade;
+}
 
 const CHANGES_INTRO = `# Runtime changes
 
@@ -123,11 +161,23 @@ export async function upgradeRuntime(version: string): Promise<void> {
   if (!/^\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(version)) {
     throw new Error(`Expected an exact version such as 0.171.0, got ${JSON.stringify(version)}`);
   }
-  const from = installedVersion();
+  const installedFirst = installedVersion();
+  let from = installedFirst;
   let before: ProtocolSurface | undefined;
-  if (from !== version) {
+  if (installedFirst !== version) {
     console.log(`Reading the protocol of the installed runtime ${from}...`);
-    before = readSurface(locateRuntime().binary, from);
+    const pending: PendingUpgrade = { from, to: version, ...readBundles(locateRuntime().binary) };
+    mkdirSync(path.dirname(PENDING_FILE), { recursive: true });
+    writeFileSync(PENDING_FILE, JSON.stringify(pending));
+    before = surfaceFromBundles(from, pending.stable, pending.experimental);
+  } else {
+    const text = existsSync(PENDING_FILE) ? readFileSync(PENDING_FILE, "utf8") : undefined;
+    const pending = pendingFor(text, version);
+    if (pending !== undefined) {
+      console.log(`Resuming the upgrade from ${pending.from}, whose protocol was read before.`);
+      from = pending.from;
+      before = surfaceFromBundles(from, pending.stable, pending.experimental);
+    }
   }
 
   npm(["install", "--save-exact", "--no-audit", "--no-fund", `${PACKAGE}@${version}`]);
@@ -155,6 +205,8 @@ export async function upgradeRuntime(version: string): Promise<void> {
         `the previous runtime is gone, so none is written.`,
     );
   }
+  // The entry is there now (or was): what was kept to write it is done with.
+  rmSync(PENDING_FILE, { force: true });
 
   const files = generateProtocol(DEFAULT_OUT_DIR, { binary, version });
   console.log(`Regenerated ${files.size} files in src/generated.`);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import {
   SDK_CHANGES_PLACEHOLDER,
@@ -10,7 +10,7 @@ import {
   surfaceFromBundles,
   type Schema,
 } from "../../scripts/runtime-changes.js";
-import { withEntry, withSdkVersion } from "../../scripts/runtime-upgrade.js";
+import { pendingFor, withEntry, withSdkVersion } from "../../scripts/runtime-upgrade.js";
 
 /** A `{ method, params }` union member, as `generate-json-schema` writes them. */
 const member = (method: string, params: string) => ({
@@ -192,6 +192,26 @@ describe("docs/runtime-changes.md", () => {
     expect(hasEntryFor(next, "1.1.0")).toBe(true);
     expect(hasEntryFor(next, "1.0.0")).toBe(false);
     expect(hasEntryFor(next, "1.2")).toBe(false);
+  });
+});
+
+describe("pendingFor", () => {
+  it("resumes only the upgrade begun towards the version asked for", () => {
+    const bundle = { definitions: {} };
+    const pending = { from: "1.0.0", to: "1.1.0", stable: bundle, experimental: bundle };
+    const text = JSON.stringify(pending);
+    expect(pendingFor(text, "1.1.0")).toEqual(pending);
+    expect(pendingFor(text, "1.2.0")).toBeUndefined();
+    expect(pendingFor(undefined, "1.1.0")).toBeUndefined();
+    expect(pendingFor(JSON.stringify({ ...pending, stable: [] }), "1.1.0")).toBeUndefined();
+    expect(pendingFor(JSON.stringify({ ...pending, from: 1 }), "1.1.0")).toBeUndefined();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      expect(pendingFor("{", "1.1.0")).toBeUndefined();
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/is not JSON/));
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
