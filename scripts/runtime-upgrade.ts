@@ -161,10 +161,9 @@ export async function upgradeRuntime(version: string): Promise<void> {
   if (!/^\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(version)) {
     throw new Error(`Expected an exact version such as 0.171.0, got ${JSON.stringify(version)}`);
   }
-  const installedFirst = installedVersion();
-  let from = installedFirst;
+  let from = installedVersion();
   let before: ProtocolSurface | undefined;
-  if (installedFirst !== version) {
+  if (from !== version) {
     console.log(`Reading the protocol of the installed runtime ${from}...`);
     const pending: PendingUpgrade = { from, to: version, ...readBundles(locateRuntime().binary) };
     mkdirSync(path.dirname(PENDING_FILE), { recursive: true });
