@@ -511,28 +511,33 @@ interface Walk {
 export class Secrets {
   // How many holders each secret has: the client for its life, a command for its run.
   readonly #holders = new Map<string, number>();
-  // One pattern of every form of each secret (as written, and as quoted in JSON strings),
-  // longest first (at each position the longest that matches wins): a line is searched once
-  // however many secrets there are, where a search per form made the cost of every line grow
-  // with their number.
-  #pattern: RegExp | undefined;
-  // The held secrets in `#pattern`: all but those too long for one (see `MAX_PATTERN_CHARS`).
+  // The held secrets searched for through patterns (all but those too long for one: see
+  // `MAX_PATTERN_CHARS`), in chunks: each is one pattern of every form of each of its secrets (as
+  // written, and as quoted in JSON strings). One pattern of them all would cost hundreds of times
+  // as much per line once it outgrew what V8 optimizes (see `CHUNK_CHARS`), and a change would
+  // recompile it whole; a change recompiles the chunk it touches.
+  #chunks: Chunk[] = [];
+  // The chunk each secret of a pattern is in.
+  readonly #chunkOf = new Map<string, Chunk>();
+  // The chunks' patterns, searched together: the first match of any, the longest where several
+  // start at one place, as one pattern of them all would find it (see `nextMatch`).
+  #patterns: RegExp[] = [];
+  // The secrets of the chunks whose pattern compiled, for the starts cut short.
   #short: string[] = [];
+  // The chunks' patterns of their secrets' first halves (see `cutStarts`), made on first need.
+  #starts: RegExp[] | undefined;
   // The others' forms as written and quoted in JSON strings, longest first, found as literal text.
   #longForms: string[] = [];
-  // The first half of each held secret of `#short`, with which the start of one cut short begins.
-  #starts: RegExp | undefined;
   // The secrets no longer held, latest last: the server's stderr, kept for errors, may still
   // quote one written while it was held (a command's environment, logged at debug level).
   #retired: string[] = [];
-  // The pattern of the held and the retired secrets, made when stderr is first redacted after a
-  // change.
+  // The pattern of the retired secrets, made when stderr is first redacted after a change.
   #stderrPattern: RegExp | undefined;
   // The forms found as literal text in stderr: the held's long ones and the retired's too long for
   // `#stderrPattern`.
   #stderrForms: string[] = [];
-  // The secrets whose start cut short is looked for in stderr (the held's and the retired's that
-  // fit a pattern), and the pattern of their first halves, made with `#stderrPattern`.
+  // The retired secrets whose start cut short is looked for in stderr (see
+  // `#compileStderrStarts`), and the pattern of their first halves, made with `#stderrPattern`.
   #stderrCut: string[] = [];
   #stderrStarts: RegExp | undefined;
   // The pattern of the first half of each secret, which a start cut short holds (see
@@ -639,27 +644,60 @@ export class Secrets {
     if (this.#retired.length > MAX_RETIRED) this.#retired.shift();
   }
 
+  // Brings the chunks and the literal forms up to the secrets held, recompiling only the chunks
+  // whose secrets changed.
   #compile(): void {
-    const held = [...this.#holders.keys()];
-    let short = patternedOf(held);
-    try {
-      // V8 compiles a pattern at its first use, and refuses one too large only then.
-      this.#pattern = compiled(patternOf(short));
-      this.#starts = compiled(patternOf(short.flatMap(halfText)));
-    } catch {
-      // Too large together: every secret is found as literal text, as a long one is.
-      short = [];
-      this.#pattern = this.#starts = undefined;
+    for (const [secret, chunk] of this.#chunkOf) {
+      if (!this.#holders.has(secret)) this.#takeOut(secret, chunk);
     }
+    const literal: string[] = [];
+    for (const secret of this.#holders.keys()) {
+      if (this.#chunkOf.has(secret)) continue;
+      const size = secretPattern(secret).length;
+      if (size > MAX_PATTERN_CHARS) literal.push(secret);
+      else this.#putIn(secret, size);
+    }
+    const patterns: RegExp[] = [];
+    const short: string[] = [];
+    for (const chunk of this.#chunks) {
+      if (chunk.stale) buildChunk(chunk);
+      // One V8 refused is found as literal text, as a long secret is.
+      if (chunk.pattern === undefined) literal.push(...chunk.secrets);
+      else {
+        patterns.push(chunk.pattern);
+        short.push(...chunk.secrets);
+      }
+    }
+    this.#patterns = patterns;
     this.#short = short;
-    const inPattern = new Set(short);
-    this.#longForms = literalForms(held.filter((secret) => !inPattern.has(secret)));
+    this.#starts = undefined;
+    this.#longForms = literalForms(literal);
     this.#stderrPattern = undefined;
     this.#halves.clear();
-    this.empty = this.#pattern === undefined && this.#longForms.length === 0;
+    this.empty = patterns.length === 0 && this.#longForms.length === 0;
     let longest = 0;
     for (const secret of this.#holders.keys()) longest = Math.max(longest, formBound(secret));
     this.longest = longest;
+  }
+
+  // Puts a secret in the first chunk with room for it, or a new one.
+  #putIn(secret: string, size: number): void {
+    let chunk = this.#chunks.find((some) => some.size + size <= CHUNK_CHARS);
+    if (chunk === undefined) this.#chunks.push((chunk = newChunk()));
+    chunk.secrets.push(secret);
+    chunk.sizes.set(secret, size);
+    chunk.size += size;
+    chunk.stale = true;
+    this.#chunkOf.set(secret, chunk);
+  }
+
+  #takeOut(secret: string, chunk: Chunk): void {
+    this.#chunkOf.delete(secret);
+    chunk.secrets.splice(chunk.secrets.indexOf(secret), 1);
+    chunk.size -= chunk.sizes.get(secret)!;
+    chunk.sizes.delete(secret);
+    chunk.stale = true;
+    if (chunk.secrets.length === 0) this.#chunks.splice(this.#chunks.indexOf(chunk), 1);
   }
 
   /**
@@ -670,47 +708,64 @@ export class Secrets {
     if (this.#retired.length === 0) return this.text(text);
     this.#stderrPattern ??= this.#compileStderr();
     // Long forms first: one holding a short secret would no longer be whole once it is replaced.
-    const out = replaceMatches(this.#stderrPattern, replaceForms(text, this.#stderrForms));
-    return cutStarts(out, this.#stderrCut, this.#stderrStarts, this.#halves);
+    const patterns = [...this.#patterns, this.#stderrPattern];
+    const out = replaceMatches(patterns, replaceForms(text, this.#stderrForms));
+    if (!hasEllipsis(out)) return out;
+    const starts = this.#stderrStarts === undefined ? [] : [this.#stderrStarts];
+    const cut = [...this.#short, ...this.#stderrCut];
+    return cutStarts(out, cut, [...this.#startsPatterns(), ...starts], this.#halves);
   }
 
   // The retired as written and quoted up to twice (as the runtime's debug log quotes an
-  // environment), in a pattern of literal text, which stays quick to make and to run however
-  // many there are; the held in every form.
+  // environment), in a pattern of literal text, which stays quick to make; the held are searched
+  // through their own patterns beside it.
   #compileStderr(): RegExp {
     this.#compileStderrStarts();
-    const forms = literalForms(this.#retired);
+    const forms = literalForms(this.#retired.filter((secret) => !this.#holders.has(secret)));
     const fit = forms.filter((form) => form.length <= MAX_PATTERN_CHARS);
-    const sources = [this.#pattern?.source, ...fit.map(escapeRegExp)].filter(Boolean);
     try {
       this.#stderrForms = [...this.#longForms, ...forms.filter((form) => !fit.includes(form))];
-      return compiled(new RegExp(sources.length === 0 ? "(?!)" : sources.join("|"), "g"))!;
+      const source = fit.length === 0 ? "(?!)" : fit.map(escapeRegExp).join("|");
+      return compiled(new RegExp(source, "g"))!;
     } catch {
       this.#stderrForms = [...this.#longForms, ...forms];
-      return this.#pattern ?? /(?!)/g;
+      return /(?!)/g;
     }
   }
 
   // The start of a retired secret cut short is looked for in stderr as a held one's is: those of
-  // the latest retired, as many as one more pattern of the size of the held's takes.
+  // the latest retired, as many as `MAX_STDERR_STARTS_CHARS` of pattern take.
   #compileStderrStarts(): void {
-    const cut = [...this.#short];
+    const cut: string[] = [];
     let total = 0;
     for (const secret of [...this.#retired].reverse()) {
       if (this.#holders.has(secret)) continue;
       const [half] = halfText(secret);
       if (half === undefined) continue;
       total += secretPattern(half).length;
-      if (total > MAX_TOTAL_PATTERN_CHARS) break;
+      if (total > MAX_STDERR_STARTS_CHARS) break;
       cut.push(secret);
     }
     try {
       this.#stderrStarts = compiled(patternOf(cut.flatMap(halfText)));
       this.#stderrCut = cut;
     } catch {
-      this.#stderrStarts = this.#starts;
-      this.#stderrCut = this.#short;
+      this.#stderrStarts = undefined;
+      this.#stderrCut = [];
     }
+  }
+
+  // The chunks' patterns of their secrets' first halves, each made on first need.
+  #startsPatterns(): RegExp[] {
+    if (this.#starts === undefined) {
+      const starts: RegExp[] = [];
+      for (const chunk of this.#chunks) {
+        const pattern = chunk.pattern === undefined ? undefined : startsOf(chunk);
+        if (pattern !== undefined) starts.push(pattern);
+      }
+      this.#starts = starts;
+    }
+    return this.#starts;
   }
 
   /** The length of the longest form of a secret: a text cut this far past a point keeps whole
@@ -732,13 +787,9 @@ export class Secrets {
     // Long forms first: one holding a short secret would no longer be whole once it is replaced
     // (a short one cannot hold a long one, whose pattern would be as long).
     let out = replaceForms(text, this.#longForms);
-    const pattern = this.#pattern;
-    if (pattern !== undefined) {
-      pattern.lastIndex = 0;
-      if (pattern.test(out)) out = replaceMatches(pattern, out);
-    }
+    if (this.#anyMatch(out)) out = replaceMatches(this.#patterns, out);
     if (!hasEllipsis(out)) return out;
-    return cutStarts(out, this.#short, this.#starts, this.#halves);
+    return cutStarts(out, this.#short, this.#startsPatterns(), this.#halves);
   }
 
   /**
@@ -748,26 +799,31 @@ export class Secrets {
    */
   textBefore(text: string, end: number): string {
     if (this.#longForms.length > 0) [text, end] = withoutForms(text, end, this.#longForms);
-    const pattern = this.#pattern;
-    if (pattern === undefined) return text.slice(0, end);
-    const spans = matchSpans(pattern, text, end);
+    if (this.#patterns.length === 0) return text.slice(0, end);
+    const spans = matchSpans(this.#patterns, text, end);
     const out = throughSpans(text, spans);
     const from = spans.at(-1) ?? 0;
     // A start cut short may come before a secret replaced whole.
     const shown = from >= end ? out : out + text.slice(from, end);
-    return cutStarts(shown, this.#short, this.#starts, this.#halves);
+    if (!hasEllipsis(shown)) return shown;
+    return cutStarts(shown, this.#short, this.#startsPatterns(), this.#halves);
+  }
+
+  // Whether any of the chunks' patterns matches in `text`.
+  #anyMatch(text: string): boolean {
+    for (const pattern of this.#patterns) {
+      pattern.lastIndex = 0;
+      if (pattern.test(text)) return true;
+    }
+    return false;
   }
 
   // By the rules of `text`: a whole secret, or the start of one an ellipsis cuts short.
   #mentionedIn(text: string): boolean {
-    const pattern = this.#pattern;
-    if (pattern !== undefined) {
-      pattern.lastIndex = 0;
-      if (pattern.test(text)) return true;
-    }
+    if (this.#anyMatch(text)) return true;
     if (this.#longForms.some((form) => text.includes(form))) return true;
     if (!hasEllipsis(text)) return false;
-    return cutStarts(text, this.#short, this.#starts, this.#halves) !== text;
+    return cutStarts(text, this.#short, this.#startsPatterns(), this.#halves) !== text;
   }
 
   /**
@@ -981,10 +1037,10 @@ function hasEllipsis(text: string): boolean {
 function cutStarts(
   text: string,
   secrets: Iterable<string>,
-  starts: RegExp | undefined,
+  starts: readonly RegExp[],
   halves: Map<string, RegExp | undefined>,
 ): string {
-  if (starts === undefined) return text;
+  if (starts.length === 0) return text;
   const marks: number[] = [];
   for (const mark of text.matchAll(ELLIPSIS)) marks.push(mark.index);
   if (marks.length === 0) return text;
@@ -993,7 +1049,7 @@ function cutStarts(
   let out = "";
   let from = 0;
   let next = 0;
-  for (let at = nextMatch(starts, text, 0, false); at !== -1;) {
+  for (let at = nextStart(starts, text, 0, false); at !== -1;) {
     while (next < marks.length && marks[next]! <= at) next++;
     if (next === marks.length) break;
     if (bound === -1) for (const secret of list) bound = Math.max(bound, formBound(secret));
@@ -1004,14 +1060,19 @@ function cutStarts(
       if (isCutSecret(text.slice(at, marks[mark]), list, halves)) cut = marks[mark]!;
     }
     if (cut === -1) {
-      at = nextMatch(starts, text, at + 1, false);
+      at = nextStart(starts, text, at + 1, false);
     } else {
       out += text.slice(from, at) + REDACTED;
       from = cut;
-      at = nextMatch(starts, text, cut, true);
+      at = nextStart(starts, text, cut, true);
     }
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+// Where the next match of any of `starts` begins, or -1.
+function nextStart(starts: readonly RegExp[], text: string, at: number, replaced: boolean): number {
+  return nextMatch(starts, text, at, replaced)?.start ?? -1;
 }
 
 // Whether `form`, which comes right before an ellipsis, is the start of one of `secrets`, half of
@@ -1081,11 +1142,62 @@ const UNFINISHED_ESCAPE = /\\+(?:u[0-9a-fA-F]{0,3})?$/;
  * into a string, any number of times over: each character but a letter or a digit after a run of
  * backslashes (`\/`, `\\\"`), or as a `\u` escape (`\u003d`, `\\u003D`); a backslash as a
  * run of them.
+ *
+ * The pattern is a tree: secrets that begin alike share the pattern of their common start, which
+ * a line is searched along once. One alternative a secret made V8 try each of them wherever a
+ * line could begin one: with a hundred tokens of one prefix (`Bearer `), hundreds of times the
+ * time a line. At each branch the branches of the longest secrets come first, and where a secret
+ * ends as another goes on, the longer is tried first.
  */
 function patternOf(secrets: readonly string[]): RegExp | undefined {
   if (secrets.length === 0) return undefined;
-  const longestFirst = [...new Set(secrets)].sort((a, b) => b.length - a.length);
-  return new RegExp(longestFirst.map(secretPattern).join("|"), "g");
+  const root = newNode();
+  for (const secret of new Set(secrets)) {
+    let node = root;
+    node.longest = Math.max(node.longest, secret.length);
+    for (let i = 0; i < secret.length; i++) {
+      const char = secret[i]!;
+      let next = node.next.get(char);
+      if (next === undefined) node.next.set(char, (next = newNode()));
+      next.longest = Math.max(next.longest, secret.length);
+      node = next;
+    }
+    node.end = true;
+  }
+  return new RegExp(branchesOf(root, true).join("|"), "g");
+}
+
+// A node of the tree of secrets: the characters that may come next, whether a secret ends here,
+// and the length of the longest secret through it.
+interface PatternNode {
+  readonly next: Map<string, PatternNode>;
+  end: boolean;
+  longest: number;
+}
+
+function newNode(): PatternNode {
+  return { next: new Map(), end: false, longest: 0 };
+}
+
+// The patterns of the branches from `node`, the longest secrets' first. A run of nodes of one
+// branch each is written out in a loop: only a branch or the end of a secret nests a group.
+function branchesOf(node: PatternNode, first: boolean): string[] {
+  const branches = [...node.next].sort((a, b) => b[1].longest - a[1].longest);
+  return branches.map(([char, next]) => {
+    // A secret that may begin with backslashes begins where their run does (see `secretPattern`).
+    let out =
+      first && !/[A-Za-z0-9]/.test(char) ? `(?<!\\\\)${charPattern(char)}` : charPattern(char);
+    let at = next;
+    while (at.next.size === 1 && !at.end) {
+      const [char, only] = at.next.entries().next().value!;
+      out += charPattern(char);
+      at = only;
+    }
+    if (at.next.size === 0) return out;
+    const inner = branchesOf(at, false);
+    const group = inner.length === 1 ? inner[0]! : `(?:${inner.join("|")})`;
+    return at.end ? `${out}(?:${group})?` : `${out}${group}`;
+  });
 }
 
 /**
@@ -1098,25 +1210,71 @@ function patternOf(secrets: readonly string[]): RegExp | undefined {
 const MAX_PATTERN_CHARS = 16_384;
 
 /**
- * How long the pattern of all the held secrets may be: compiling one takes time that grows
- * faster than its length (about 0.4 s for 60,000 characters of symbols, 20 s for 1,000,000), on
- * each change of the secrets held. Past it, the secrets of the longest patterns are found as
- * literal text.
+ * How long the patterns of one chunk of the held secrets may be together (a secret's own may be
+ * longer, up to `MAX_PATTERN_CHARS`, alone in its chunk). V8 stops optimizing a search through
+ * many alternatives past a size (about 10,000 characters of secrets with punctuation, such as
+ * `Bearer` tokens), and such a pattern then takes hundreds of times as long per line; and compiling
+ * one takes time that grows with its length (about 7 ms for 8,192 characters), on each change of
+ * its secrets.
  */
-const MAX_TOTAL_PATTERN_CHARS = 65_536;
+const CHUNK_CHARS = 8_192;
 
-// The secrets to find through one pattern: the shortest patterns first, as many as fit.
-function patternedOf(secrets: readonly string[]): string[] {
-  const sized = secrets.map((secret) => ({ secret, size: secretPattern(secret).length }));
-  sized.sort((a, b) => a.size - b.size);
-  const out: string[] = [];
-  let total = 0;
-  for (const { secret, size } of sized) {
-    if (size > MAX_PATTERN_CHARS || total + size > MAX_TOTAL_PATTERN_CHARS) break;
-    total += size;
-    out.push(secret);
+/**
+ * How long the pattern of the first halves of the retired secrets, whose starts cut short are
+ * looked for in stderr, may be: made only when stderr is redacted (for an error) after a change.
+ */
+const MAX_STDERR_STARTS_CHARS = 65_536;
+
+// Some of the held secrets, searched for through one pattern.
+interface Chunk {
+  // Each with the length of its pattern; `size` is their sum.
+  readonly secrets: string[];
+  readonly sizes: Map<string, number>;
+  size: number;
+  // Whether its secrets changed since its pattern was made.
+  stale: boolean;
+  // Its pattern; undefined where V8 refused it (its secrets are then found as literal text).
+  pattern: RegExp | undefined;
+  // The pattern of its secrets' first halves (see `cutStarts`), made on first need.
+  starts: RegExp | undefined;
+  startsMade: boolean;
+}
+
+function newChunk(): Chunk {
+  return {
+    secrets: [],
+    sizes: new Map(),
+    size: 0,
+    stale: true,
+    pattern: undefined,
+    starts: undefined,
+    startsMade: false,
+  };
+}
+
+function buildChunk(chunk: Chunk): void {
+  chunk.stale = false;
+  chunk.starts = undefined;
+  chunk.startsMade = false;
+  try {
+    // V8 compiles a pattern at its first use, and refuses one too large only then.
+    chunk.pattern = compiled(patternOf(chunk.secrets));
+  } catch {
+    chunk.pattern = undefined;
   }
-  return out;
+}
+
+// The pattern of a chunk's secrets' first halves, made now if it was not.
+function startsOf(chunk: Chunk): RegExp | undefined {
+  if (!chunk.startsMade) {
+    chunk.startsMade = true;
+    try {
+      chunk.starts = compiled(patternOf(chunk.secrets.flatMap(halfText)));
+    } catch {
+      chunk.starts = undefined;
+    }
+  }
+  return chunk.starts;
 }
 
 // `pattern`, compiled now: V8 compiles one at its first use, and refuses one too large only then.
@@ -1146,7 +1304,7 @@ function literalForms(secrets: readonly string[]): string[] {
  * has been `replaced`, a backslash there (a secret's last: `p4ss\`) begins no such run, so a form
  * is looked for right at `at` as if the text began there.
  */
-function nextMatch(pattern: RegExp, text: string, at: number, replaced: boolean): number {
+function nextMatchOf(pattern: RegExp, text: string, at: number, replaced: boolean): number {
   if (replaced && at < text.length && text.charCodeAt(at - 1) === BACKSLASH) {
     pattern.lastIndex = 1;
     const found = pattern.exec(` ${text.slice(at)}`);
@@ -1159,14 +1317,38 @@ function nextMatch(pattern: RegExp, text: string, at: number, replaced: boolean)
   return pattern.exec(text)?.index ?? -1;
 }
 
-// Where the matches of the secrets' `pattern` lie in `text`, each start and end in turn, up to the
-// first that starts at `before` or past it.
-function matchSpans(pattern: RegExp, text: string, before = text.length): number[] {
+/**
+ * The next match of any of `patterns` in `text` (see `nextMatchOf`), the one that ends last where
+ * two start at one place, or undefined: several patterns of the secrets are searched together as
+ * one pattern of them all would be.
+ */
+function nextMatch(
+  patterns: readonly RegExp[],
+  text: string,
+  at: number,
+  replaced: boolean,
+): { start: number; end: number } | undefined {
+  let start = -1;
+  let end = 0;
+  for (const pattern of patterns) {
+    const found = nextMatchOf(pattern, text, at, replaced);
+    if (found === -1) continue;
+    if (start === -1 || found < start || (found === start && pattern.lastIndex > end)) {
+      start = found;
+      end = pattern.lastIndex;
+    }
+  }
+  return start === -1 ? undefined : { start, end };
+}
+
+// Where the matches of the secrets' `patterns` lie in `text`, each start and end in turn, up to
+// the first that starts at `before` or past it.
+function matchSpans(patterns: readonly RegExp[], text: string, before = text.length): number[] {
   const spans: number[] = [];
-  for (let at = nextMatch(pattern, text, 0, false); at !== -1 && at < before;) {
-    const end = pattern.lastIndex;
-    spans.push(at, end);
-    at = nextMatch(pattern, text, end, true);
+  let found = nextMatch(patterns, text, 0, false);
+  while (found !== undefined && found.start < before) {
+    spans.push(found.start, found.end);
+    found = nextMatch(patterns, text, found.end, true);
   }
   return spans;
 }
@@ -1184,9 +1366,9 @@ function throughSpans(text: string, spans: readonly number[]): string {
   return out;
 }
 
-// `text` with each match of the secrets' `pattern` replaced (see `matchSpans`).
-function replaceMatches(pattern: RegExp, text: string): string {
-  const spans = matchSpans(pattern, text);
+// `text` with each match of the secrets' `patterns` replaced (see `matchSpans`).
+function replaceMatches(patterns: readonly RegExp[], text: string): string {
+  const spans = matchSpans(patterns, text);
   return spans.length === 0 ? text : throughSpans(text, spans) + text.slice(spans.at(-1));
 }
 
@@ -1212,28 +1394,27 @@ function withoutForms(text: string, end: number, forms: readonly string[]): [str
 
 function secretPattern(secret: string): string {
   let out = "";
-  for (let i = 0; i < secret.length; i++) {
-    const char = secret[i]!;
-    const code = secret.charCodeAt(i);
-    if (/[A-Za-z0-9]/.test(char)) out += char;
-    // A backslash quoted (a run of them), or written as its `\u` escape.
-    else if (char === "\\") out += "\\\\+(?:u005[cC])?";
-    else {
-      const hex = code
-        .toString(16)
-        .padStart(4, "0")
-        .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
-      // A control character JSON writes short (a backslash and a letter: `\n`), or as a `\u`
-      // escape.
-      const json = JSON.stringify(char).slice(1, -1);
-      const short = json.length === 2 && /[a-z]/.test(json[1]!) ? json[1] : undefined;
-      const escaped = short === undefined ? `u${hex}` : `(?:${short}|u${hex})`;
-      out += `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
-    }
-  }
+  for (let i = 0; i < secret.length; i++) out += charPattern(secret[i]!);
   // A form that may begin with backslashes begins where their run does: tried from inside a long
   // run too, each try would scan the rest of it, in time growing as the square of its length.
   return /[A-Za-z0-9]/.test(secret[0] ?? "") ? out : `(?<!\\\\)${out}`;
+}
+
+// The pattern of one character (a UTF-16 unit) of a secret, in each form JSON may write it in.
+function charPattern(char: string): string {
+  if (/[A-Za-z0-9]/.test(char)) return char;
+  // A backslash quoted (a run of them), or written as its `\u` escape.
+  if (char === "\\") return "\\\\+(?:u005[cC])?";
+  const hex = char
+    .charCodeAt(0)
+    .toString(16)
+    .padStart(4, "0")
+    .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
+  // A control character JSON writes short (a backslash and a letter: `\n`), or as a `\u` escape.
+  const json = JSON.stringify(char).slice(1, -1);
+  const short = json.length === 2 && /[a-z]/.test(json[1]!) ? json[1] : undefined;
+  const escaped = short === undefined ? `u${hex}` : `(?:${short}|u${hex})`;
+  return `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
 }
 
 // How long a form of `secret` quoted up to three times may be (each character but a letter or a

@@ -1,9 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { trapProcessFaults } from "../support/fault/guards.js";
 import { Log, thrownMessage, type Logger } from "../../src/internal/logger.js";
-import { REDACTED, Secrets } from "../../src/internal/redact.js";
+import { paramsCredentials, REDACTED, Secrets } from "../../src/internal/redact.js";
 import { JsonRpcError } from "../../src/errors.js";
 
 const KEY = "sk-test-0123456789abcdef";
@@ -447,6 +448,58 @@ describe("Secrets.text", () => {
       JSON.stringify({ first: REDACTED, last: REDACTED, text: "ordinary ü" }),
     );
     expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
+  it("reads a line, and takes one more tenant's token, at a cost that does not leap with hundreds of tenants", () => {
+    // A service giving each thread its own user's token (an MCP server's Authorization header,
+    // held as written and as the bare token). One pattern of them all took V8 hundreds of times
+    // as long per line past about a hundred tenants, and each thread start recompiled it whole.
+    const s = new Secrets();
+    const tokens: string[] = [];
+    const addTenant = (): number => {
+      const token = `tok_${randomBytes(27).toString("hex").slice(0, 36)}`;
+      tokens.push(token);
+      const headers = { Authorization: `Bearer ${token}` };
+      const config = {
+        mcp_servers: { crm: { url: "https://crm.example", http_headers: headers } },
+      };
+      const credentials = paramsCredentials("thread/start", { config });
+      const t0 = performance.now();
+      s.addAll(credentials);
+      return performance.now() - t0;
+    };
+    const delta = "Here is the next part of the answer, as the model streams it. ".repeat(15);
+    const line = JSON.stringify({ method: "item/agentMessage/delta", params: { delta } });
+    // The least of five batches, each line read as the connection reads it.
+    const perLine = (): number => {
+      for (let i = 0; i < 50; i++) s.text(line);
+      const batches: number[] = [];
+      for (let batch = 0; batch < 5; batch++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 100; i++) s.text(line);
+        batches.push((performance.now() - t0) / 100);
+      }
+      return Math.min(...batches);
+    };
+    const perAdd = (): number => {
+      const adds = Array.from({ length: 7 }, addTenant).sort((a, b) => a - b);
+      return adds[3]!;
+    };
+    while (tokens.length < 25) addTenant();
+    const [lineFew, addFew] = [perLine(), perAdd()];
+    while (tokens.length < 400) addTenant();
+    const [lineMany, addMany] = [perLine(), perAdd()];
+    const shown = JSON.stringify({ lineFew, lineMany, addFew, addMany });
+    // Sixteen times the tenants: about linear at worst (the old pattern: 300 to 1,000 times).
+    expect(lineMany / lineFew, shown).toBeLessThan(60);
+    // Only the part of the secrets the new one joins is compiled again (the old: 15 times).
+    expect(addMany / addFew, shown).toBeLessThan(6);
+    // Every one is still found, as written and quoted, beside its neighbours of one prefix.
+    const headers = tokens.map((token, i) => (i % 2 === 0 ? `Bearer ${token}` : token));
+    expect(s.text(JSON.stringify(headers))).toBe(JSON.stringify(headers.map(() => REDACTED)));
+    expect(s.text(JSON.stringify(JSON.stringify(headers.slice(0, 9))))).toBe(
+      JSON.stringify(JSON.stringify(headers.slice(0, 9).map(() => REDACTED))),
+    );
   });
 
   it("leaves a placeholder shorter than 8 characters alone, in the text and in the JSON", () => {
