@@ -113,7 +113,7 @@ export class GoalRun {
     this.done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     // runGoal awaits it; a goal whose start failed is rejected through that call instead.
     this.done.catch((err: unknown) => log.debug(`goal on ${threadId} ended`, err));
-    this.#off.push(router.onAny((n) => this.#observe(n)));
+    this.#off.push(router.onThread(threadId, (n) => this.#observe(n)));
     this.#off.push(connection.onClose((error) => this.finish(error)));
     // A turn the server already runs there (an earlier activation's, another client's) goes on
     // with the goal: the run follows it as one of its own, as if its start came now.

@@ -467,6 +467,9 @@ export class Router {
   // without a copy.
   readonly #byMethod = new Map<string, readonly Listener[]>();
   #anyListeners: readonly Listener[] = [];
+  // Listeners of every notification that names a thread (a goal run's), by its id: one lookup an
+  // event, where a listener of every notification would be called for every thread's.
+  readonly #byThread = new Map<string, readonly Listener[]>();
   // Subscriptions to the notifications of one method that name one key (a process id, say).
   readonly #byKey = new Map<string, { field: string; listeners: Map<string, Set<Listener>> }>();
   // What the routed turns read: how many keep every event, and how many read each set of methods
@@ -566,6 +569,7 @@ export class Router {
     this.#turnsRead(method) ||
     this.#byMethod.has(method) ||
     this.#anyListeners.length > 0 ||
+    this.#byThread.size > 0 ||
     this.#byKey.has(method) ||
     (method === "serverRequest/resolved" && this.#requestTurns.size > 0);
 
@@ -598,6 +602,8 @@ export class Router {
     for (const { listeners } of this.#byKey.values()) byKey += listeners.size;
     let queued = 0;
     for (const { waiting } of this.#queues.values()) queued += waiting.length;
+    let threadListeners = 0;
+    for (const list of this.#byThread.values()) threadListeners += list.length;
     return {
       turns: this.#turns.size,
       childStarts: this.#childStarts.size,
@@ -616,6 +622,7 @@ export class Router {
       methodListeners: byMethod,
       keyListeners: byKey,
       anyListeners: this.#anyListeners.length,
+      threadListeners,
     };
   }
 
@@ -665,6 +672,21 @@ export class Router {
     }
     return () => {
       this.#anyListeners = this.#anyListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Subscribes to every notification that names `threadId` (see `threadIdOf`); returns the
+   * unsubscribe function.
+   */
+  onThread(threadId: string, listener: Listener): () => void {
+    if (this.#closeError !== undefined) return NO_OP;
+    this.#byThread.set(threadId, [...(this.#byThread.get(threadId) ?? []), listener]);
+    return () => {
+      const rest = this.#byThread.get(threadId)?.filter((l) => l !== listener);
+      if (rest === undefined) return;
+      if (rest.length === 0) this.#byThread.delete(threadId);
+      else this.#byThread.set(threadId, rest);
     };
   }
 
@@ -1173,6 +1195,8 @@ export class Router {
     // sends a resume subscribes by key, and must not take this notification for one to come).
     const keyed = this.#byKey.size === 0 ? undefined : this.#keyedListeners(n);
     const keyedBefore = keyed === undefined ? undefined : Array.from(keyed);
+    const threadId = this.#byThread.size === 0 ? undefined : threadIdOf(n);
+    const ofThread = threadId === undefined ? undefined : this.#byThread.get(threadId);
     let turnId = turnIdOf(n);
     if (n.method === "serverRequest/resolved") {
       const requestId = (n.params as { requestId?: RequestId } | undefined)?.requestId;
@@ -1234,6 +1258,14 @@ export class Router {
         const listener = keyedBefore[i]!;
         // One unsubscribed by an earlier listener is called no more.
         if (keyed!.has(listener)) this.#call(listener, n);
+      }
+    }
+    if (ofThread !== undefined) {
+      for (let i = 0; i < ofThread.length; i++) {
+        const listener = ofThread[i]!;
+        // One unsubscribed by an earlier listener is called no more.
+        const current = this.#byThread.get(threadId!);
+        if (current === ofThread || current?.includes(listener) === true) this.#call(listener, n);
       }
     }
     const now = this.#anyListeners;
@@ -1315,6 +1347,7 @@ export class Router {
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];
+    this.#byThread.clear();
   }
 }
 

@@ -2448,6 +2448,41 @@ describe("a goal run", () => {
     return { ...parts, goal, complete };
   }
 
+  it("is handed its own thread's events alone, not every notification", async () => {
+    const parts = setup();
+    const { transport, context, tables } = parts;
+    const before = tables();
+    const runs = [
+      watchedGoal(parts.thread, "a goal"),
+      watchedGoal(new Thread(context, "th2"), "b"),
+    ];
+    await transport.waitForSent(2);
+    for (const set of transport.sent) {
+      const { threadId, objective } = set.params as { threadId: string; objective: string };
+      expect(set.method).toBe("thread/goal/set");
+      transport.deliver({
+        id: set.id,
+        result: { goal: { ...goalOf(objective, "active"), threadId } },
+      });
+    }
+    await flush();
+    // A goal run on each of many threads would otherwise be called for every thread's events.
+    expect(tables()).toMatchObject({ anyListeners: before.anyListeners, threadListeners: 2 });
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: "th2", goal: { ...goalOf("b", "complete", 1), threadId: "th2" } },
+    });
+    expect(await runs[1]!.goal).toMatchObject({ goal: { objective: "b", status: "complete" } });
+    expect(runs[0]!.settled).toBe(false);
+    expect(tables()).toMatchObject({ threadListeners: 1 });
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("a goal", "complete", 1) },
+    });
+    expect(await runs[0]!.goal).toMatchObject({ goal: { status: "complete" } });
+    expect(tables()).toMatchObject({ anyListeners: before.anyListeners, threadListeners: 0 });
+  });
+
   it("drops and logs an update whose goal has no status, and goes on", async () => {
     const { transport, goal, entries } = await activeGoal();
     let settled = false;
@@ -2490,7 +2525,7 @@ describe("a goal run", () => {
       expect((err as Error).message).toBe(
         `thread ${TH} was ${method.slice(7)} while this client ran there`,
       );
-      expect(tables()).toMatchObject({ queues: 0, anyListeners: 0 });
+      expect(tables()).toMatchObject({ queues: 0, anyListeners: 0, threadListeners: 0 });
     }
   });
 
@@ -2500,7 +2535,7 @@ describe("a goal run", () => {
     router.setSubscribed(TH, false);
     expect(((await goal) as Error).message).toMatch(/unsubscribed from thread th/);
     expect(((await queued) as Error).message).toMatch(/unsubscribed from thread th/);
-    expect(tables()).toMatchObject({ queues: 0, anyListeners: 0 });
+    expect(tables()).toMatchObject({ queues: 0, anyListeners: 0, threadListeners: 0 });
   });
 });
 
