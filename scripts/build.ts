@@ -126,7 +126,7 @@ execFileSync(
   },
 );
 writeFileSync("dist/dts/package.json", `${JSON.stringify({ type: "commonjs" })}\n`);
-referenceDisposableLib("dist/dts");
+referenceUsedLibs("dist/dts");
 closeInternalConstructors("src", "dist/dts");
 await buildEs();
 await buildCommonJs();
@@ -270,19 +270,28 @@ function relative(from: string, target: string): string {
 }
 
 /**
- * `AsyncDisposable` and `Symbol.asyncDispose` come from TypeScript's `esnext.disposable` lib
- * (5.2+), which a consumer's default lib does not include; without @types/node, which declares
- * them too, `skipLibCheck: false` would fail. So each declaration file that uses them asks for
- * that lib itself. tsc drops such directives from its output, hence this step.
+ * Each declaration file asks for the libs of TypeScript that declare the names it uses (below):
+ * without @types/node, which declares some of them too, `skipLibCheck: false` would fail on a
+ * consumer whose lib lacks one. tsc drops such directives from its output, hence this step.
  */
-function referenceDisposableLib(dir: string): void {
+function referenceUsedLibs(dir: string): void {
+  // The libs of TypeScript that declare the names the declarations use, which a consumer's own
+  // lib may not include: `AsyncDisposable` and `Symbol.asyncDispose` come from
+  // `esnext.disposable` (5.2+), in no target's default lib; the async iterables and generators
+  // from ES2018's, in no lib of a target before it (ES2017, say).
+  const used: ReadonlyArray<readonly [lib: string, uses: RegExp]> = [
+    ["esnext.disposable", /\bAsyncDisposable\b|\bSymbol\.asyncDispose\b/],
+    ["es2018.asynciterable", /\bAsyncIterable(?:Iterator)?\b|\bSymbol\.asyncIterator\b/],
+    ["es2018.asyncgenerator", /\bAsyncGenerator\b/],
+  ];
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
     const file = path.join(entry.parentPath, entry.name);
     const text = readFileSync(file, "utf8");
-    if (/\bAsyncDisposable\b|\bSymbol\.asyncDispose\b/.test(text)) {
-      writeFileSync(file, `/// <reference lib="esnext.disposable" />\n${text}`);
-    }
+    const refs = used
+      .filter(([, uses]) => uses.test(text))
+      .map(([lib]) => `/// <reference lib="${lib}" />\n`);
+    if (refs.length > 0) writeFileSync(file, `${refs.join("")}${text}`);
   }
 }
 

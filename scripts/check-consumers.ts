@@ -135,6 +135,18 @@ loaded.exports.index.Codex.connect("ws://127.0.0.1:9").then(
 );
 `;
 
+/**
+ * \`Codex.connect\` from a bundle, which takes \`ws\` in: in an ES module esbuild's copy of it cannot
+ * require Node's own modules. The connection must fail on the closed port, not for want of \`ws\`.
+ */
+const CONNECT = `import { Codex } from "codex-app-server-sdk";
+
+Codex.connect("ws://127.0.0.1:9").then(
+  () => console.log("connected to a closed port"),
+  (err: Error) => console.log(/ECONNREFUSED/.test(err.message) ? "ok" : "failed: " + err.message),
+);
+`;
+
 const TYPES_ONLY = `import { Codex, retryOnOverload } from "codex-app-server-sdk";
 import { createTestCodex } from "codex-app-server-sdk/testing";
 import type { ThreadStartParams } from "codex-app-server-sdk/types";
@@ -403,11 +415,14 @@ const CONSUMERS: readonly Consumer[] = [
         include: ["main.ts"],
       }),
       "main.ts": TS_MAIN,
+      "connect.ts": CONNECT,
     },
     run: async (dir) => {
       node(dir, [TSC, "-p", "."]);
       await bundle(dir, "esm", "out/main.mjs");
       expectOk(node(dir, ["out/main.mjs"]));
+      await bundle(dir, "esm", "out/connect.mjs", "connect.ts");
+      expectOk(node(dir, ["out/connect.mjs"]));
     },
   },
   {
@@ -428,8 +443,9 @@ const CONSUMERS: readonly Consumer[] = [
       "tsconfig.json": json({
         compilerOptions: {
           ...STRICT,
-          // An older target's lib: the declarations ask for the newer libs they use themselves.
-          target: "ES2020",
+          // An older target's lib, without ES2018's async iterables: the declarations ask for the
+          // newer libs they use themselves.
+          target: "ES2017",
           module: "commonjs",
           moduleResolution: "node",
           noEmit: true,
@@ -567,9 +583,14 @@ function expectOk(stdout: string, loaded?: string): void {
   }
 }
 
-async function bundle(dir: string, format: "esm" | "cjs", outfile: string): Promise<void> {
+async function bundle(
+  dir: string,
+  format: "esm" | "cjs",
+  outfile: string,
+  entry = "main.ts",
+): Promise<void> {
   await build({
-    entryPoints: [path.join(dir, "main.ts")],
+    entryPoints: [path.join(dir, entry)],
     outfile: path.join(dir, outfile),
     bundle: true,
     platform: "node",

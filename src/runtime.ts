@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { moduleFile } from "./internal/builtins.js";
+import { installedRequire, moduleFile } from "./internal/builtins.js";
 import { checkNonEmpty, checkSpawnable } from "./internal/validate.js";
 import { SDK_VERSION } from "./version.js";
 
@@ -97,7 +97,7 @@ function nearestPackage(start: string, name: string): string | undefined {
 
 // What `require.resolve` finds from this module, for the layouts the walk does not know.
 function resolvePlatformPackage(pkg: string): string | undefined {
-  const own = moduleRequire();
+  const own = installedRequire();
   const codexManifest = resolveFrom(own, "@openai/codex/package.json");
   const from = codexManifest === undefined ? [own] : [createRequire(codexManifest), own];
   for (const req of from) {
@@ -112,7 +112,7 @@ function resolvePlatformPackage(pkg: string): string | undefined {
  * @openai/codex's own alias for it when its manifest is readable, else the alias its releases use.
  */
 function installSpec(pkg: string, platform: string, arch: string): string {
-  const codexManifest = resolveFrom(moduleRequire(), "@openai/codex/package.json");
+  const codexManifest = resolveFrom(installedRequire(), "@openai/codex/package.json");
   if (codexManifest !== undefined) {
     try {
       const manifest = JSON.parse(readFileSync(codexManifest, "utf8")) as {
@@ -133,13 +133,6 @@ function resolveFrom(req: NodeJS.Require, id: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-let cachedRequire: NodeJS.Require | undefined;
-
-function moduleRequire(): NodeJS.Require {
-  cachedRequire ??= createRequire(moduleFile());
-  return cachedRequire;
 }
 
 function moduleDir(): string {

@@ -23,6 +23,17 @@ export function moduleFile(): string {
   return own.startsWith("file:") ? nodeUrl().fileURLToPath(own) : own;
 }
 
+let installed: NodeJS.Require | undefined;
+
+/**
+ * A `require` that finds the packages installed where this module is: beside the app's
+ * `node_modules` copy of the SDK, or beside the bundle that holds it.
+ */
+export function installedRequire(): NodeJS.Require {
+  installed ??= createRequire(moduleFile());
+  return installed;
+}
+
 let required: NodeJS.Require | undefined;
 
 // Node's own modules that only cold paths use are loaded on first use: imported as ES modules,

@@ -10,6 +10,7 @@ import {
   checkWellFormed,
 } from "../internal/validate.js";
 import { deadline } from "../internal/deadline.js";
+import { installedRequire } from "../internal/builtins.js";
 import { loadPeer } from "../internal/peer.js";
 
 /**
@@ -249,12 +250,28 @@ export function checkWebSocketAuth(
 }
 
 async function loadWebSocket(): Promise<typeof WebSocket> {
-  const ws = await loadPeer(
-    "ws",
-    () => import("ws"),
-    "Codex.connect needs the 'ws' package: npm install ws",
-  );
+  const ws = await loadPeer("ws", importWs, "Codex.connect needs the 'ws' package: npm install ws");
   return ws.default;
+}
+
+// `ws` as imported; but where a bundle took it in and its copy cannot run (esbuild's ES modules
+// cannot `require` Node's own: `Dynamic require of "events" is not supported`), the package
+// installed beside the bundle, as Node loads it.
+async function importWs(): Promise<{ default: typeof WebSocket }> {
+  try {
+    return await import("ws");
+  } catch (err) {
+    if (!isBundledRequire(err)) throw err;
+    return { default: installedRequire()("ws") as typeof WebSocket };
+  }
+}
+
+// Whether a load failed at a bundle's stand-in for `require` (in the error or what it wraps).
+function isBundledRequire(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (/^Dynamic require of ".*" is not supported/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**

@@ -350,6 +350,25 @@ describe("WebSocketTransport.start", () => {
     }
   });
 
+  it("loads the installed ws where a bundle's copy of it cannot require Node's modules", async () => {
+    // What an ES module bundled by esbuild, ws inside, throws as ws requires `events`.
+    vi.doMock("ws", () => {
+      throw new Error('Dynamic require of "events" is not supported');
+    });
+    try {
+      const transport = new WebSocketTransport({ url: "ws://127.0.0.1:1/", shownUrl: "ws://h" });
+      const info = await new Promise<TransportCloseInfo>((resolve) =>
+        transport.start(sinkOf({ closed: resolve })),
+      );
+      // The installed ws dialled the closed port.
+      expect(info.reason).toMatch(
+        /^connection to codex app-server at ws:\/\/h failed: .*ECONNREFUSED/,
+      );
+    } finally {
+      vi.doUnmock("ws");
+    }
+  });
+
   it("refuses a unix:// socket, before anything is written, with a ws that would dial TCP instead", async () => {
     // ws before 8.17 ignored createConnection and dialled the URL's host (localhost:80): the
     // token would have gone there. Played by a ws that drops it, and says when it is stopped.
