@@ -135,57 +135,55 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
   launchFor(checkConnectionOptions({ ...codexOptions, env }, CODEX_OPTION_NAMES));
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
+  let codex: Codex;
   try {
     // The runtime reads the home's catalogue, not the mock's: one given to the mock alone is it.
     const models = homeOptions.models ?? mockOptions.models;
     home = await createCodexHome({ ...homeOptions, models, mockUrl: mock.url });
-    const codex = await Codex.start({
+    codex = await Codex.start({
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
       cwd: codexOptions.cwd ?? home.workDir,
       env: mergeEnv(home.env, env),
     });
-    try {
-      await checkModelRoute(codex);
-    } catch (err) {
-      const ownHome = home;
-      return await closeAll([() => codex.close(), () => mock.close(), () => ownHome.cleanup()], {
-        error: err,
-      });
-    }
-    const ownHome = home;
-    let closing: Promise<void> | undefined;
-    // As the home's cleanup: a failed close is forgotten, so it can be retried.
-    const close = () =>
-      (closing ??= closeAll([
-        () => codex.close(),
-        () => mock.close(),
-        () => ownHome.cleanup(),
-      ]).catch((err: unknown) => {
-        closing = undefined;
-        throw err;
-      }));
-    return {
-      codex,
-      mock,
-      home: ownHome,
-      workDir: ownHome.workDir,
-      close,
-      [Symbol.asyncDispose]: close,
-    };
   } catch (err) {
-    const started = home;
+    const made = home;
     return await closeAll(
-      [() => mock.close(), ...(started === undefined ? [] : [() => started.cleanup()])],
-      { error: err },
+      [() => mock.close(), ...(made === undefined ? [] : [() => made.cleanup()])],
+      {
+        error: err,
+      },
     );
   }
+  const ownHome = home;
+  const parts = [() => codex.close(), () => mock.close(), () => ownHome.cleanup()];
+  try {
+    await checkModelRoute(codex);
+  } catch (err) {
+    return await closeAll(parts, { error: err });
+  }
+  let closing: Promise<void> | undefined;
+  // As the home's cleanup: a failed close is forgotten, so it can be retried.
+  const close = () =>
+    (closing ??= closeAll(parts).catch((err: unknown) => {
+      closing = undefined;
+      throw err;
+    }));
+  return {
+    codex,
+    mock,
+    home: ownHome,
+    workDir: ownHome.workDir,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 /**
- * Runs every step, each one even after another failed, so nothing is left running or on disk
- * for a failure; then throws what failed: `failed.error` (why they are closed) or the one step's
- * error as it is, or an `AggregateError` of them all.
+ * Closes what a test codex started, each part even after another failed, so nothing is left
+ * running or on disk; then throws what failed: `failed.error` (why a start is undone) or the one
+ * step's error as it is, or an `AggregateError` of them all, saying whether the start or a
+ * `close()` failed.
  */
 async function closeAll(
   steps: ReadonlyArray<() => Promise<void>>,
@@ -206,7 +204,11 @@ async function closeAll(
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {
-    const why = failed === undefined ? "" : `: ${thrownMessage(failed.error)}, then cleaning up`;
-    throw new AggregateError(errors, `createTestCodex failed${why}`);
+    throw new AggregateError(
+      errors,
+      failed === undefined
+        ? "TestCodex.close() failed"
+        : `createTestCodex failed: ${thrownMessage(failed.error)}, then cleaning up`,
+    );
   }
 }
