@@ -255,15 +255,17 @@ async function loadWebSocket(): Promise<typeof WebSocket> {
 }
 
 // `ws` as imported; but where a bundle took it in and its copy cannot run (esbuild's ES modules
-// cannot `require` Node's own: `Dynamic require of "events" is not supported`), the package
-// installed beside the bundle, as Node loads it.
+// cannot `require` Node's own: `Dynamic require of "events" is not supported`, and asked again,
+// esbuild before 0.28 hands over that copy empty), the package installed beside the bundle, as
+// Node loads it.
 async function importWs(): Promise<{ default: typeof WebSocket }> {
   try {
-    return await import("ws");
+    const ws = await import("ws");
+    if (typeof ws.default === "function") return ws;
   } catch (err) {
     if (!isBundledRequire(err)) throw err;
-    return { default: installedRequire()("ws") as typeof WebSocket };
   }
+  return { default: installedRequire()("ws") as typeof WebSocket };
 }
 
 // Whether a load failed at a bundle's stand-in for `require` (in the error or what it wraps).
