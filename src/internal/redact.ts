@@ -520,7 +520,7 @@ export class Secrets {
   // The chunk each secret of a pattern is in.
   readonly #chunkOf = new Map<string, Chunk>();
   // The chunks' patterns, searched together: the first match of any, the longest where several
-  // start at one place, as one pattern of them all would find it (see `nextMatch`).
+  // start at one place, as one pattern of them all would find it (see `MatchSearch`).
   #patterns: RegExp[] = [];
   // The secrets of the chunks whose pattern compiled, for the starts cut short.
   #short: string[] = [];
@@ -539,7 +539,7 @@ export class Secrets {
   // The retired secrets whose start cut short is looked for in stderr (see
   // `#compileStderrStarts`), and the pattern of their first halves, made with `#stderrPattern`.
   #stderrCut: string[] = [];
-  #stderrStarts: RegExp | undefined;
+  #stderrStarts: RegExp[] = [];
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
   readonly #halves = new Map<string, RegExp | undefined>();
@@ -662,9 +662,9 @@ export class Secrets {
     for (const chunk of this.#chunks) {
       if (chunk.stale) buildChunk(chunk);
       // One V8 refused is found as literal text, as a long secret is.
-      if (chunk.pattern === undefined) literal.push(...chunk.secrets);
+      if (chunk.patterns === undefined) literal.push(...chunk.secrets);
       else {
-        patterns.push(chunk.pattern);
+        patterns.push(...chunk.patterns);
         short.push(...chunk.secrets);
       }
     }
@@ -711,9 +711,8 @@ export class Secrets {
     const patterns = [...this.#patterns, this.#stderrPattern];
     const out = replaceMatches(patterns, replaceForms(text, this.#stderrForms));
     if (!hasEllipsis(out)) return out;
-    const starts = this.#stderrStarts === undefined ? [] : [this.#stderrStarts];
     const cut = [...this.#short, ...this.#stderrCut];
-    return cutStarts(out, cut, [...this.#startsPatterns(), ...starts], this.#halves);
+    return cutStarts(out, cut, [...this.#startsPatterns(), ...this.#stderrStarts], this.#halves);
   }
 
   // The retired as written and quoted up to twice (as the runtime's debug log quotes an
@@ -726,7 +725,7 @@ export class Secrets {
     try {
       this.#stderrForms = [...this.#longForms, ...forms.filter((form) => !fit.includes(form))];
       const source = fit.length === 0 ? "(?!)" : fit.map(escapeRegExp).join("|");
-      return compiled(new RegExp(source, "g"))!;
+      return compiled(new RegExp(source, "g"));
     } catch {
       this.#stderrForms = [...this.#longForms, ...forms];
       return /(?!)/g;
@@ -747,10 +746,10 @@ export class Secrets {
       cut.push(secret);
     }
     try {
-      this.#stderrStarts = compiled(patternOf(cut.flatMap(halfText)));
+      this.#stderrStarts = patternsOf(cut.flatMap(halfText));
       this.#stderrCut = cut;
     } catch {
-      this.#stderrStarts = undefined;
+      this.#stderrStarts = [];
       this.#stderrCut = [];
     }
   }
@@ -760,8 +759,7 @@ export class Secrets {
     if (this.#starts === undefined) {
       const starts: RegExp[] = [];
       for (const chunk of this.#chunks) {
-        const pattern = chunk.pattern === undefined ? undefined : startsOf(chunk);
-        if (pattern !== undefined) starts.push(pattern);
+        if (chunk.patterns !== undefined) starts.push(...startsOf(chunk));
       }
       this.#starts = starts;
     }
@@ -1049,7 +1047,8 @@ function cutStarts(
   let out = "";
   let from = 0;
   let next = 0;
-  for (let at = nextStart(starts, text, 0, false); at !== -1;) {
+  const search = new MatchSearch(starts, text);
+  for (let at = search.next(0, false); at !== -1;) {
     while (next < marks.length && marks[next]! <= at) next++;
     if (next === marks.length) break;
     if (bound === -1) for (const secret of list) bound = Math.max(bound, formBound(secret));
@@ -1060,19 +1059,14 @@ function cutStarts(
       if (isCutSecret(text.slice(at, marks[mark]), list, halves)) cut = marks[mark]!;
     }
     if (cut === -1) {
-      at = nextStart(starts, text, at + 1, false);
+      at = search.next(at + 1, false);
     } else {
       out += text.slice(from, at) + REDACTED;
       from = cut;
-      at = nextStart(starts, text, cut, true);
+      at = search.next(cut, true);
     }
   }
   return from === 0 ? text : out + text.slice(from);
-}
-
-// Where the next match of any of `starts` begins, or -1.
-function nextStart(starts: readonly RegExp[], text: string, at: number, replaced: boolean): number {
-  return nextMatch(starts, text, at, replaced)?.start ?? -1;
 }
 
 // Whether `form`, which comes right before an ellipsis, is the start of one of `secrets`, half of
@@ -1137,22 +1131,42 @@ function readings(form: string): string[] {
 const UNFINISHED_ESCAPE = /\\+(?:u[0-9a-fA-F]{0,3})?$/;
 
 /**
- * One pattern of every form of each secret, longest first (a secret holding another is replaced
- * whole), or `undefined` for none. A secret's form is as written, or as a JSON encoder writes it
- * into a string, any number of times over: each character but a letter or a digit after a run of
- * backslashes (`\/`, `\\\"`), or as a `\u` escape (`\u003d`, `\\u003D`); a backslash as a
- * run of them.
+ * The patterns of every form of each secret (none for none), which search a text together (see
+ * `MatchSearch`), the longest secret that matches at a place winning (a secret holding another is
+ * replaced whole). A secret's form is as written, or as a JSON encoder writes it into a string,
+ * any number of times over: each character but a letter or a digit after a run of backslashes
+ * (`\/`, `\\\"`), or as a `\u` escape (`\u003d`, `\\u003D`); a backslash as a run of them.
  *
- * The pattern is a tree: secrets that begin alike share the pattern of their common start, which
- * a line is searched along once. One alternative a secret made V8 try each of them wherever a
- * line could begin one: with a hundred tokens of one prefix (`Bearer `), hundreds of times the
- * time a line. At each branch the branches of the longest secrets come first, and where a secret
- * ends as another goes on, the longer is tried first.
+ * The secrets without a backslash are one pattern shaped as a tree: secrets that begin alike
+ * share the pattern of their common start, which a line is searched along once. One alternative
+ * a secret made V8 try each of them wherever a line could begin one: with a hundred tokens of one
+ * prefix (`Bearer `), hundreds of times the time a line. At each branch the branches of the
+ * longest secrets come first, and where a secret ends as another goes on, the longer is tried
+ * first. The secrets with a backslash are one alternative each, longest first: the run of
+ * backslashes one of them begins would be taken whole by a branch the secrets sharing it share,
+ * and one that needs fewer of them left untried.
  */
-function patternOf(secrets: readonly string[]): RegExp | undefined {
-  if (secrets.length === 0) return undefined;
+function patternsOf(secrets: readonly string[]): RegExp[] {
+  const unique = [...new Set(secrets)];
+  const tree = unique.filter((secret) => !secret.includes("\\"));
+  const flat = unique.filter((secret) => secret.includes("\\"));
+  const sources: string[] = [];
+  if (tree.length > 0) sources.push(treeSource(tree));
+  if (flat.length > 0) {
+    sources.push(
+      flat
+        .sort((a, b) => b.length - a.length)
+        .map(secretPattern)
+        .join("|"),
+    );
+  }
+  return sources.map((source) => compiled(new RegExp(source, "g")));
+}
+
+// The pattern of `secrets` as a tree (see `patternsOf`).
+function treeSource(secrets: readonly string[]): string {
   const root = newNode();
-  for (const secret of new Set(secrets)) {
+  for (const secret of secrets) {
     let node = root;
     node.longest = Math.max(node.longest, secret.length);
     for (let i = 0; i < secret.length; i++) {
@@ -1164,7 +1178,7 @@ function patternOf(secrets: readonly string[]): RegExp | undefined {
     }
     node.end = true;
   }
-  return new RegExp(branchesOf(root, true).join("|"), "g");
+  return branchesOf(root, true).join("|");
 }
 
 // A node of the tree of secrets: the characters that may come next, whether a secret ends here,
@@ -1225,63 +1239,53 @@ const CHUNK_CHARS = 8_192;
  */
 const MAX_STDERR_STARTS_CHARS = 65_536;
 
-// Some of the held secrets, searched for through one pattern.
+// Some of the held secrets, searched for through their patterns.
 interface Chunk {
   // Each with the length of its pattern; `size` is their sum.
   readonly secrets: string[];
   readonly sizes: Map<string, number>;
   size: number;
-  // Whether its secrets changed since its pattern was made.
+  // Whether its secrets changed since its patterns were made.
   stale: boolean;
-  // Its pattern; undefined where V8 refused it (its secrets are then found as literal text).
-  pattern: RegExp | undefined;
-  // The pattern of its secrets' first halves (see `cutStarts`), made on first need.
-  starts: RegExp | undefined;
-  startsMade: boolean;
+  // Its patterns (see `patternsOf`); undefined where V8 refused one (its secrets are then found as
+  // literal text).
+  patterns: RegExp[] | undefined;
+  // The patterns of its secrets' first halves (see `cutStarts`), made on first need.
+  starts: RegExp[] | undefined;
 }
 
 function newChunk(): Chunk {
-  return {
-    secrets: [],
-    sizes: new Map(),
-    size: 0,
-    stale: true,
-    pattern: undefined,
-    starts: undefined,
-    startsMade: false,
-  };
+  return { secrets: [], sizes: new Map(), size: 0, stale: true, patterns: [], starts: undefined };
 }
 
 function buildChunk(chunk: Chunk): void {
   chunk.stale = false;
   chunk.starts = undefined;
-  chunk.startsMade = false;
   try {
     // V8 compiles a pattern at its first use, and refuses one too large only then.
-    chunk.pattern = compiled(patternOf(chunk.secrets));
+    chunk.patterns = patternsOf(chunk.secrets);
   } catch {
-    chunk.pattern = undefined;
+    chunk.patterns = undefined;
   }
 }
 
-// The pattern of a chunk's secrets' first halves, made now if it was not.
-function startsOf(chunk: Chunk): RegExp | undefined {
-  if (!chunk.startsMade) {
-    chunk.startsMade = true;
+// The patterns of a chunk's secrets' first halves, made now if they were not.
+function startsOf(chunk: Chunk): RegExp[] {
+  if (chunk.starts === undefined) {
     try {
-      chunk.starts = compiled(patternOf(chunk.secrets.flatMap(halfText)));
+      chunk.starts = patternsOf(chunk.secrets.flatMap(halfText));
     } catch {
-      chunk.starts = undefined;
+      chunk.starts = [];
     }
   }
   return chunk.starts;
 }
 
 // `pattern`, compiled now: V8 compiles one at its first use, and refuses one too large only then.
-function compiled(pattern: RegExp | undefined): RegExp | undefined {
+function compiled(pattern: RegExp): RegExp {
   // Once for text of one byte a character, once for text of two.
-  pattern?.test("");
-  pattern?.test("\u0100");
+  pattern.test("");
+  pattern.test("\u0100");
   return pattern;
 }
 
@@ -1298,57 +1302,77 @@ function literalForms(secrets: readonly string[]): string[] {
 }
 
 /**
- * Where the next match of the secrets' `pattern` (global) in `text` starts, from `at` on, with
- * `pattern.lastIndex` where it ends; -1 for none. A form that begins with a run of backslashes is
- * not looked for right after a backslash (see `secretPattern`); but when what comes before `at`
- * has been `replaced`, a backslash there (a secret's last: `p4ss\`) begins no such run, so a form
- * is looked for right at `at` as if the text began there.
+ * The matches of the secrets' patterns (global) in one text, found in order as one pattern of
+ * them all would find them: at each place the first of any, the one that ends last where two
+ * start there. Each pattern's next match is kept until the search passes it, so a text of many
+ * matches is searched through by each pattern about once, not once for each match.
+ *
+ * A form that begins with a run of backslashes is not looked for right after a backslash (see
+ * `secretPattern`); but when what comes before `at` has been `replaced`, a backslash there (a
+ * secret's last: `p4ss\`) begins no such run, so a form is looked for right at `at` as if the
+ * text began there.
  */
-function nextMatchOf(pattern: RegExp, text: string, at: number, replaced: boolean): number {
-  if (replaced && at < text.length && text.charCodeAt(at - 1) === BACKSLASH) {
-    pattern.lastIndex = 1;
-    const found = pattern.exec(` ${text.slice(at)}`);
-    if (found?.index === 1) {
-      pattern.lastIndex = at + found[0].length;
-      return at;
-    }
+class MatchSearch {
+  readonly #patterns: readonly RegExp[];
+  readonly #text: string;
+  // Each pattern's next match from where it last searched: its start (-1 for none from there on,
+  // UNSEARCHED before its first search) and its end.
+  readonly #starts: number[];
+  readonly #ends: number[];
+  // Where the match found last ends.
+  end = 0;
+
+  constructor(patterns: readonly RegExp[], text: string) {
+    this.#patterns = patterns;
+    this.#text = text;
+    this.#starts = patterns.map(() => UNSEARCHED);
+    this.#ends = patterns.map(() => 0);
   }
-  pattern.lastIndex = at;
-  return pattern.exec(text)?.index ?? -1;
+
+  /** Where the next match starts, from `at` on (with its end in `end`); -1 for none. */
+  next(at: number, replaced: boolean): number {
+    const text = this.#text;
+    const afterBackslash = replaced && at < text.length && text.charCodeAt(at - 1) === BACKSLASH;
+    let start = -1;
+    for (let i = 0; i < this.#patterns.length; i++) {
+      const pattern = this.#patterns[i]!;
+      let found = this.#starts[i]!;
+      if (afterBackslash) {
+        pattern.lastIndex = 1;
+        const right = pattern.exec(` ${text.slice(at)}`);
+        if (right?.index === 1) {
+          found = at;
+          this.#ends[i] = at + right[0].length;
+        }
+      }
+      if (found === UNSEARCHED || (found !== -1 && found < at)) {
+        pattern.lastIndex = at;
+        const match = pattern.exec(text);
+        found = match === null ? -1 : match.index;
+        if (match !== null) this.#ends[i] = pattern.lastIndex;
+      }
+      this.#starts[i] = found;
+      if (found === -1) continue;
+      if (start === -1 || found < start || (found === start && this.#ends[i]! > this.end)) {
+        start = found;
+        this.end = this.#ends[i]!;
+      }
+    }
+    return start;
+  }
 }
 
-/**
- * The next match of any of `patterns` in `text` (see `nextMatchOf`), the one that ends last where
- * two start at one place, or undefined: several patterns of the secrets are searched together as
- * one pattern of them all would be.
- */
-function nextMatch(
-  patterns: readonly RegExp[],
-  text: string,
-  at: number,
-  replaced: boolean,
-): { start: number; end: number } | undefined {
-  let start = -1;
-  let end = 0;
-  for (const pattern of patterns) {
-    const found = nextMatchOf(pattern, text, at, replaced);
-    if (found === -1) continue;
-    if (start === -1 || found < start || (found === start && pattern.lastIndex > end)) {
-      start = found;
-      end = pattern.lastIndex;
-    }
-  }
-  return start === -1 ? undefined : { start, end };
-}
+const UNSEARCHED = -2;
 
 // Where the matches of the secrets' `patterns` lie in `text`, each start and end in turn, up to
 // the first that starts at `before` or past it.
 function matchSpans(patterns: readonly RegExp[], text: string, before = text.length): number[] {
   const spans: number[] = [];
-  let found = nextMatch(patterns, text, 0, false);
-  while (found !== undefined && found.start < before) {
-    spans.push(found.start, found.end);
-    found = nextMatch(patterns, text, found.end, true);
+  const search = new MatchSearch(patterns, text);
+  for (let at = search.next(0, false); at !== -1 && at < before;) {
+    const { end } = search;
+    spans.push(at, end);
+    at = search.next(end, true);
   }
   return spans;
 }

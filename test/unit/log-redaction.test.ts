@@ -290,6 +290,19 @@ describe("thrownMessage", () => {
   });
 });
 
+// Holds one more tenant's token in `secrets` as a thread's config hands it over (an MCP server's
+// Authorization header: the header and the bare token), kept in `tokens`; returns the ms it took.
+function addTenantTo(secrets: Secrets, tokens: string[]): number {
+  const token = `tok_${randomBytes(27).toString("hex").slice(0, 36)}`;
+  tokens.push(token);
+  const headers = { Authorization: `Bearer ${token}` };
+  const config = { mcp_servers: { crm: { url: "https://crm.example", http_headers: headers } } };
+  const credentials = paramsCredentials("thread/start", { config });
+  const t0 = performance.now();
+  secrets.addAll(credentials);
+  return performance.now() - t0;
+}
+
 describe("Secrets.text", () => {
   it("redacts many secrets, regular-expression characters and all, in one search a line", () => {
     const s = new Secrets();
@@ -456,18 +469,7 @@ describe("Secrets.text", () => {
     // as long per line past about a hundred tenants, and each thread start recompiled it whole.
     const s = new Secrets();
     const tokens: string[] = [];
-    const addTenant = (): number => {
-      const token = `tok_${randomBytes(27).toString("hex").slice(0, 36)}`;
-      tokens.push(token);
-      const headers = { Authorization: `Bearer ${token}` };
-      const config = {
-        mcp_servers: { crm: { url: "https://crm.example", http_headers: headers } },
-      };
-      const credentials = paramsCredentials("thread/start", { config });
-      const t0 = performance.now();
-      s.addAll(credentials);
-      return performance.now() - t0;
-    };
+    const addTenant = (): number => addTenantTo(s, tokens);
     const delta = "Here is the next part of the answer, as the model streams it. ".repeat(15);
     const line = JSON.stringify({ method: "item/agentMessage/delta", params: { delta } });
     // The least of five batches, each line read as the connection reads it.
@@ -500,6 +502,47 @@ describe("Secrets.text", () => {
     expect(s.text(JSON.stringify(JSON.stringify(headers.slice(0, 9))))).toBe(
       JSON.stringify(JSON.stringify(headers.slice(0, 9).map(() => REDACTED))),
     );
+  });
+
+  it("reads a line of many matches in time that grows with them, its patterns searched about once", () => {
+    // Several patterns each searched again from every match to the end of the line made a line
+    // of many matches cost their number times its length.
+    const s = new Secrets();
+    const tokens: string[] = [];
+    while (tokens.length < 200) addTenantTo(s, tokens);
+    const timed = (text: string): number => {
+      const t0 = performance.now();
+      s.text(text);
+      return performance.now() - t0;
+    };
+    const whole = (n: number) => `Authorization: Bearer ${tokens[0]}\n`.repeat(n);
+    // More than half of a token, many times, before an ellipsis: starts cut short are looked for.
+    const cut = (n: number) => `${`${tokens[0]!.slice(0, 30)} `.repeat(n)}...`;
+    for (const [line, few] of [
+      [whole, 2_000],
+      [cut, 1_500],
+    ] as const) {
+      timed(line(100));
+      const short = Math.min(timed(line(few)), timed(line(few)));
+      const long = timed(line(4 * few));
+      // Four times the matches: about four times the time (it was sixteen or more).
+      expect(long / short, JSON.stringify({ short, long })).toBeLessThan(8);
+    }
+    expect(s.text(whole(3))).toBe(`Authorization: ${REDACTED}\n`.repeat(3));
+  });
+
+  it("finds a secret whole beside a shorter one that shares its start up to a backslash", () => {
+    // Secrets that begin alike share a pattern; a run of backslashes there would take both of
+    // the longer one's, and the shorter one's rest then match: the longer one's tail shown.
+    const short = "Zq81mXv0\\RtY3";
+    const long = "Zq81mXv0\\\\RtY3-private-part-9f8e7d";
+    const s = new Secrets();
+    s.addAll([short, long]);
+    for (let form = long, level = 0; level < 4; level++, form = JSON.stringify(form).slice(1, -1)) {
+      expect(s.text(`[${form}]`), form).toBe(`[${REDACTED}]`);
+      expect(s.stderrText(`[${form}]`), form).toBe(`[${REDACTED}]`);
+    }
+    expect(s.text(`[${short}]`)).toBe(`[${REDACTED}]`);
   });
 
   it("leaves a placeholder shorter than 8 characters alone, in the text and in the JSON", () => {
