@@ -151,7 +151,8 @@ function refName(ref: string): string {
   return ref.slice(ref.lastIndexOf("/") + 1);
 }
 
-const isSchema = (value: unknown): value is Schema =>
+/** Whether `value` is a schema object (not an array, not null). */
+export const isSchema = (value: unknown): value is Schema =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A schema as a compact TypeScript-like expression; object literals show only their keys. */

@@ -32,6 +32,7 @@ import { isMain } from "./is-main.js";
 import {
   diffSurfaces,
   hasEntryFor,
+  isSchema,
   readBundles,
   readSurface,
   renderEntry,
@@ -65,8 +66,6 @@ export function pendingFor(text: string | undefined, version: string): PendingUp
     console.warn(`${PENDING_FILE} is not JSON: no upgrade begun before is resumed.`);
     return undefined;
   }
-  const isSchema = (value: unknown) =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
   if (
     pending.to !== version ||
     typeof pending.from !== "string" ||

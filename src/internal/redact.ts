@@ -563,7 +563,9 @@ export class Secrets {
       if (typeof secret !== "string" || secret.length < MIN_CREDENTIAL_CHARS) continue;
       const holders = this.#holders.get(secret) ?? 0;
       this.#holders.set(secret, holders + 1);
-      if (holders === 0) added = true;
+      if (holders > 0) continue;
+      added = true;
+      this.longest = Math.max(this.longest, formBound(secret));
     }
     if (added) this.#compile();
   }
@@ -576,6 +578,7 @@ export class Secrets {
    */
   removeAll(secrets: readonly string[]): void {
     let removed = false;
+    let longestRemoved = false;
     for (const secret of secrets) {
       const holders = this.#holders.get(secret);
       if (holders === undefined) continue;
@@ -584,9 +587,19 @@ export class Secrets {
         this.#holders.delete(secret);
         this.#retire(secret);
         removed = true;
+        longestRemoved ||= formBound(secret) >= this.longest;
       }
     }
-    if (removed) this.#compile();
+    if (!removed) return;
+    // Measured again over all only when the longest may have gone: a change costs no walk of
+    // every secret's characters.
+    if (longestRemoved) {
+      this.longest = 0;
+      for (const secret of this.#holders.keys()) {
+        this.longest = Math.max(this.longest, formBound(secret));
+      }
+    }
+    this.#compile();
   }
 
   /**
@@ -675,9 +688,6 @@ export class Secrets {
     this.#stderrPattern = undefined;
     this.#halves.clear();
     this.empty = patterns.length === 0 && this.#longForms.length === 0;
-    let longest = 0;
-    for (const secret of this.#holders.keys()) longest = Math.max(longest, formBound(secret));
-    this.longest = longest;
   }
 
   // Puts a secret in the first chunk with room for it, or a new one.
