@@ -1210,11 +1210,13 @@ function branchesOf(node: PatternNode, first: boolean): string[] {
   return branches.map(([char, next]) => {
     // A secret that may begin with backslashes begins where their run does (see `secretPattern`).
     let out =
-      first && !/[A-Za-z0-9]/.test(char) ? `(?<!\\\\)${charPattern(char)}` : charPattern(char);
+      first && !/[A-Za-z0-9]/.test(char)
+        ? `(?<!\\\\)${charPattern(char, false)}`
+        : charPattern(char, false);
     let at = next;
     while (at.next.size === 1 && !at.end) {
       const [char, only] = at.next.entries().next().value!;
-      out += charPattern(char);
+      out += charPattern(char, false);
       at = only;
     }
     if (at.next.size === 0) return out;
@@ -1428,17 +1430,42 @@ function withoutForms(text: string, end: number, forms: readonly string[]): [str
 
 function secretPattern(secret: string): string {
   let out = "";
-  for (let i = 0; i < secret.length; i++) out += charPattern(secret[i]!);
+  for (let i = 0; i < secret.length;) {
+    let run = 0;
+    while (secret[i + run] === "\\") run++;
+    if (run === 0) {
+      out += charPattern(secret[i++]!, false);
+      continue;
+    }
+    i += run;
+    out += backslashesPattern(run, i < secret.length);
+    // What follows a run begins where the run's text ends: the backslashes quoting it are the
+    // run's (see `backslashesPattern`).
+    if (i < secret.length) out += charPattern(secret[i++]!, true);
+  }
   // A form that may begin with backslashes begins where their run does: tried from inside a long
   // run too, each try would scan the rest of it, in time growing as the square of its length.
   return /[A-Za-z0-9]/.test(secret[0] ?? "") ? out : `(?<!\\\\)${out}`;
 }
 
-// The pattern of one character (a UTF-16 unit) of a secret, in each form JSON may write it in.
-function charPattern(char: string): string {
+// The pattern of a run of `count` backslashes of a secret, in each form JSON may write it in: one
+// run of at least `count` of them, or runs each ending in a `\u` escape and backslashes after
+// them. A pattern whose quantifiers could share a run of backslashes (one a backslash of the
+// secret, one the backslashes quoting the character after them) would be tried at every way of
+// splitting it: a line of a few thousand backslashes held the search for seconds. Here a run is
+// taken whole, backslashes quoting the character after it included (that character's pattern
+// then begins without them), and split only at its escapes.
+function backslashesPattern(count: number, more: boolean): string {
+  const run = count === 1 ? "\\\\+" : `\\\\{${count},}`;
+  const escapes = count === 1 ? "\\\\+u005[cC]" : `(?:\\\\+u005[cC]){1,${count}}`;
+  return `(?:${run}(?:u005[cC])?|${escapes}${more ? "\\\\*" : ""})`;
+}
+
+// The pattern of one character (a UTF-16 unit) of a secret but a backslash, in each form JSON may
+// write it in; `afterBackslashes` leaves out the backslashes quoting it (see
+// `backslashesPattern`).
+function charPattern(char: string, afterBackslashes: boolean): string {
   if (/[A-Za-z0-9]/.test(char)) return char;
-  // A backslash quoted (a run of them), or written as its `\u` escape.
-  if (char === "\\") return "\\\\+(?:u005[cC])?";
   const hex = char
     .charCodeAt(0)
     .toString(16)
@@ -1448,7 +1475,9 @@ function charPattern(char: string): string {
   const json = JSON.stringify(char).slice(1, -1);
   const short = json.length === 2 && /[a-z]/.test(json[1]!) ? json[1] : undefined;
   const escaped = short === undefined ? `u${hex}` : `(?:${short}|u${hex})`;
-  return `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
+  return afterBackslashes
+    ? `(?:${escapeRegExp(char)}|${escaped})`
+    : `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
 }
 
 // How long a form of `secret` quoted up to three times may be (each character but a letter or a

@@ -533,6 +533,45 @@ describe("Secrets.text", () => {
     expect(s.text(whole(3))).toBe(`Authorization: ${REDACTED}\n`.repeat(3));
   });
 
+  it("reads a long run of backslashes in time that grows with it, whatever run a secret holds", () => {
+    // A pattern whose quantifiers could share a run of backslashes (each backslash of a secret
+    // its own, and those quoting the character after them) tried every way of splitting a run:
+    // a line of two thousand backslashes took seconds, and a secret of four backslashes in a row
+    // took minutes for a few thousand.
+    const held = ['pw:a\\\\"b-41xq', "pw:a\\\\\\\\b-41xq", 'pw:a\\\\\\\\"b-41xq', "pw:a\\/b-41xq"];
+    const fills = [
+      (n: number) => "\\".repeat(n),
+      (n: number) => "\\u005c".repeat(n / 6),
+      (n: number) => "\\\\\\u005C\\".repeat(n / 10),
+    ];
+    const timed = (s: Secrets, text: string): number => {
+      const t0 = performance.now();
+      s.text(text);
+      return performance.now() - t0;
+    };
+    for (const secret of held) {
+      const s = new Secrets();
+      s.addAll([secret]);
+      for (const fill of fills) {
+        const line = (n: number) => `pw:a${fill(n)}"b pw:a${fill(n)}c`;
+        timed(s, line(100));
+        // The least of three runs, as garbage collection may fall in any one.
+        const least = (text: string): number =>
+          Math.min(timed(s, text), timed(s, text), timed(s, text));
+        const short = least(line(3_000));
+        const long = least(line(12_000));
+        // Four times the backslashes: about four times the time (sixteen at least, before).
+        expect(long / short, JSON.stringify({ secret, short, long })).toBeLessThan(10);
+      }
+      // Every form is still found: as written, quoted in JSON up to thrice, a backslash escaped.
+      const forms = [secret, secret.replaceAll("\\", "\\u005c")];
+      for (let level = 0; level < 3; level++) {
+        forms.push(...forms.slice(-2).map((form) => JSON.stringify(form).slice(1, -1)));
+      }
+      for (const form of forms) expect(s.text(`[${form}]`), form).toBe(`[${REDACTED}]`);
+    }
+  });
+
   it("finds a secret whole beside a shorter one that shares its start up to a backslash", () => {
     // Secrets that begin alike share a pattern; a run of backslashes there would take both of
     // the longer one's, and the shorter one's rest then match: the longer one's tail shown.
