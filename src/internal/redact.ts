@@ -719,10 +719,12 @@ export class Secrets {
     this.#stderrPattern ??= this.#compileStderr();
     // Long forms first: one holding a short secret would no longer be whole once it is replaced.
     const patterns = [...this.#patterns, this.#stderrPattern];
-    const out = replaceMatches(patterns, replaceForms(text, this.#stderrForms));
-    if (!hasEllipsis(out)) return out;
+    const out = replaceForms(text, this.#stderrForms);
+    const spans = matchSpans(patterns, out);
+    if (!hasEllipsis(out)) return replaceSpans(out, spans);
     const cut = [...this.#short, ...this.#stderrCut];
-    return cutStarts(out, cut, [...this.#startsPatterns(), ...this.#stderrStarts], this.#halves);
+    const starts = [...this.#startsPatterns(), ...this.#stderrStarts];
+    return withCutStarts(out, spans, cut, starts, this.#halves);
   }
 
   // The retired as written and quoted up to twice (as the runtime's debug log quotes an
@@ -794,10 +796,10 @@ export class Secrets {
     if (this.empty) return text;
     // Long forms first: one holding a short secret would no longer be whole once it is replaced
     // (a short one cannot hold a long one, whose pattern would be as long).
-    let out = replaceForms(text, this.#longForms);
-    if (this.#anyMatch(out)) out = replaceMatches(this.#patterns, out);
-    if (!hasEllipsis(out)) return out;
-    return cutStarts(out, this.#short, this.#startsPatterns(), this.#halves);
+    const out = replaceForms(text, this.#longForms);
+    const spans = this.#anyMatch(out) ? matchSpans(this.#patterns, out) : NO_SPANS;
+    if (!hasEllipsis(out)) return replaceSpans(out, spans);
+    return withCutStarts(out, spans, this.#short, this.#startsPatterns(), this.#halves);
   }
 
   /**
@@ -809,12 +811,10 @@ export class Secrets {
     if (this.#longForms.length > 0) [text, end] = withoutForms(text, end, this.#longForms);
     if (this.#patterns.length === 0) return text.slice(0, end);
     const spans = matchSpans(this.#patterns, text, end);
-    const out = throughSpans(text, spans);
-    const from = spans.at(-1) ?? 0;
-    // A start cut short may come before a secret replaced whole.
-    const shown = from >= end ? out : out + text.slice(from, end);
-    if (!hasEllipsis(shown)) return shown;
-    return cutStarts(shown, this.#short, this.#startsPatterns(), this.#halves);
+    // What is shown: up to `end`, or to the end of the last secret replaced whole, past it.
+    const head = text.slice(0, Math.max(spans.at(-1) ?? 0, end));
+    if (!hasEllipsis(head)) return replaceSpans(head, spans);
+    return withCutStarts(head, spans, this.#short, this.#startsPatterns(), this.#halves);
   }
 
   // Whether any of the chunks' patterns matches in `text`.
@@ -1037,10 +1037,7 @@ function hasEllipsis(text: string): boolean {
 
 /**
  * `text` with what comes right before each ellipsis replaced when it is the start of one of
- * `secrets` (in any of its forms) cut short there, and at least half of it: a shorter start may
- * be the public prefix every such secret shares (`sk-proj-...`, `https://hooks.slack.com/...`),
- * which ordinary text writes too. `starts` (global) finds the first half of any of them, in one
- * search: only where one occurs is the secret it may begin looked for.
+ * `secrets` (in any of its forms) cut short there, and at least half of it (see `cutSpans`).
  */
 function cutStarts(
   text: string,
@@ -1048,14 +1045,33 @@ function cutStarts(
   starts: readonly RegExp[],
   halves: Map<string, RegExp | undefined>,
 ): string {
-  if (starts.length === 0) return text;
+  return replaceSpans(text, cutSpans(text, secrets, starts, halves, false));
+}
+
+/**
+ * Where the starts of `secrets` cut short by an ellipsis lie in `text` (see `matchSpans`): what
+ * comes right before an ellipsis, in any of a secret's forms, when it is at least half of the
+ * secret: a shorter start may be the public prefix every such secret shares (`sk-proj-...`,
+ * `https://hooks.slack.com/...`), which ordinary text writes too. `starts` (global) finds the
+ * first half of any of them, in one search: only where one occurs is the secret it may begin
+ * looked for. With `shorter`, a start must read shorter than its secret: one that reads as the
+ * whole secret is found whole (a backslash cut off after it, the start of what follows, would
+ * read as one too).
+ */
+function cutSpans(
+  text: string,
+  secrets: Iterable<string>,
+  starts: readonly RegExp[],
+  halves: Map<string, RegExp | undefined>,
+  shorter: boolean,
+): number[] {
+  const spans: number[] = [];
+  if (starts.length === 0) return spans;
   const marks: number[] = [];
   for (const mark of text.matchAll(ELLIPSIS)) marks.push(mark.index);
-  if (marks.length === 0) return text;
+  if (marks.length === 0) return spans;
   const list = [...secrets];
   let bound = -1;
-  let out = "";
-  let from = 0;
   let next = 0;
   const search = new MatchSearch(starts, text);
   for (let at = search.next(0, false); at !== -1;) {
@@ -1066,26 +1082,66 @@ function cutStarts(
     // (then one starts a dot later), or hold an ellipsis of the secret's own (`pass...word`).
     let cut = -1;
     for (let mark = next; mark < marks.length && marks[mark]! - at <= bound; mark++) {
-      if (isCutSecret(text.slice(at, marks[mark]), list, halves)) cut = marks[mark]!;
+      if (isCutSecret(text.slice(at, marks[mark]), list, halves, shorter)) cut = marks[mark]!;
     }
     if (cut === -1) {
       at = search.next(at + 1, false);
     } else {
-      out += text.slice(from, at) + REDACTED;
-      from = cut;
+      spans.push(at, cut);
       at = search.next(cut, true);
     }
   }
-  return from === 0 ? text : out + text.slice(from);
+  return spans;
+}
+
+/**
+ * `text` with `spans` (secrets found whole: see `matchSpans`) replaced, and each start of one of
+ * `secrets` an ellipsis cuts short (see `cutSpans`). The starts are looked for in `text` as it is,
+ * as a secret found whole may be the start of a longer one cut short (`pw-1...` of `pw-1-admin`,
+ * `pw-1` held too), and again once the secrets found whole are replaced, as a start right after
+ * one that ends in a backslash begins no run of them then.
+ */
+function withCutStarts(
+  text: string,
+  spans: readonly number[],
+  secrets: readonly string[],
+  starts: readonly RegExp[],
+  halves: Map<string, RegExp | undefined>,
+): string {
+  const all =
+    spans.length === 0 ? spans : joinSpans(spans, cutSpans(text, secrets, starts, halves, true));
+  return cutStarts(replaceSpans(text, all), secrets, starts, halves);
+}
+
+const NO_SPANS: readonly number[] = [];
+
+// Both lists of spans (see `matchSpans`) in one, those that overlap joined: a secret found whole
+// may be the start of a longer one cut short, which replaced alone would show the rest of.
+function joinSpans(some: readonly number[], others: readonly number[]): number[] {
+  if (others.length === 0) return [...some];
+  const spans: number[] = [];
+  for (let i = 0, j = 0; i < some.length || j < others.length;) {
+    const fromSome = j >= others.length || (i < some.length && some[i]! <= others[j]!);
+    const [start, end] = fromSome ? [some[i]!, some[i + 1]!] : [others[j]!, others[j + 1]!];
+    if (fromSome) i += 2;
+    else j += 2;
+    if (spans.length > 0 && start < spans.at(-1)!)
+      spans[spans.length - 1] = Math.max(end, spans.at(-1)!);
+    else spans.push(start, end);
+  }
+  return spans;
 }
 
 // Whether `form`, which comes right before an ellipsis, is the start of one of `secrets`, half of
-// it or more, in one of its forms.
+// it or more (and less than all of it, with `shorter`), in one of its forms.
 function isCutSecret(
   form: string,
   secrets: readonly string[],
   halves: Map<string, RegExp | undefined>,
+  shorter: boolean,
 ): boolean {
+  const starts = (secret: string) => (reading: string) =>
+    secret.startsWith(reading) && (!shorter || reading.length < secret.length);
   // Read as if the text began with it: a backslash before it starts no run it must begin with
   // (see `secretPattern`) where what came before was replaced.
   const alone = ` ${form}`;
@@ -1094,12 +1150,12 @@ function isCutSecret(
     if (half === undefined || form.length > formBound(secret)) continue;
     half.lastIndex = 1;
     if (half.exec(alone) === null) continue;
-    if (readings(form).some((reading) => secret.startsWith(reading))) return true;
+    if (readings(form).some(starts(secret))) return true;
     // A form that begins with a character but a letter or a digit is found where the run of
     // backslashes before it begins, which may be no part of it, or only its end (a stray `\`
     // written before, a secret that ends in one): it is read from each point of the run too.
     for (let skip = 1; form.charCodeAt(skip - 1) === BACKSLASH; skip++) {
-      if (readings(form.slice(skip)).some((reading) => secret.startsWith(reading))) return true;
+      if (readings(form.slice(skip)).some(starts(secret))) return true;
     }
   }
   return false;
@@ -1210,13 +1266,11 @@ function branchesOf(node: PatternNode, first: boolean): string[] {
   return branches.map(([char, next]) => {
     // A secret that may begin with backslashes begins where their run does (see `secretPattern`).
     let out =
-      first && !/[A-Za-z0-9]/.test(char)
-        ? `(?<!\\\\)${charPattern(char, false)}`
-        : charPattern(char, false);
+      first && !/[A-Za-z0-9]/.test(char) ? `(?<!\\\\)${charPattern(char)}` : charPattern(char);
     let at = next;
     while (at.next.size === 1 && !at.end) {
       const [char, only] = at.next.entries().next().value!;
-      out += charPattern(char, false);
+      out += charPattern(char);
       at = only;
     }
     if (at.next.size === 0) return out;
@@ -1382,7 +1436,13 @@ function matchSpans(patterns: readonly RegExp[], text: string, before = text.len
   const spans: number[] = [];
   const search = new MatchSearch(patterns, text);
   for (let at = search.next(0, false); at !== -1 && at < before;) {
-    const { end } = search;
+    let { end } = search;
+    // A match that begins inside this one and ends past it (secrets that overlap in the text,
+    // one's end the other's start) is replaced with it: the first alone would show the rest.
+    for (let inner = search.next(at + 1, false); inner !== -1 && inner < end;) {
+      end = Math.max(end, search.end);
+      inner = search.next(inner + 1, false);
+    }
     spans.push(at, end);
     at = search.next(end, true);
   }
@@ -1403,8 +1463,8 @@ function throughSpans(text: string, spans: readonly number[]): string {
 }
 
 // `text` with each match of the secrets' `patterns` replaced (see `matchSpans`).
-function replaceMatches(patterns: readonly RegExp[], text: string): string {
-  const spans = matchSpans(patterns, text);
+// `text` with each of `spans` (see `matchSpans`) replaced.
+function replaceSpans(text: string, spans: readonly number[]): string {
   return spans.length === 0 ? text : throughSpans(text, spans) + text.slice(spans.at(-1));
 }
 
@@ -1434,50 +1494,61 @@ function secretPattern(secret: string): string {
     let run = 0;
     while (secret[i + run] === "\\") run++;
     if (run === 0) {
-      out += charPattern(secret[i++]!, false);
+      out += charPattern(secret[i++]!);
       continue;
     }
     i += run;
-    out += backslashesPattern(run, i < secret.length);
-    // What follows a run begins where the run's text ends: the backslashes quoting it are the
-    // run's (see `backslashesPattern`).
-    if (i < secret.length) out += charPattern(secret[i++]!, true);
+    const next = secret[i];
+    // A character but a letter or a digit after a run is the run's pattern's (see
+    // `backslashesPattern`): the backslashes quoting it are in the run.
+    const quoted = next !== undefined && !/[A-Za-z0-9]/.test(next);
+    out += backslashesPattern(run, quoted ? next : undefined, i < secret.length);
+    if (quoted) i++;
   }
   // A form that may begin with backslashes begins where their run does: tried from inside a long
   // run too, each try would scan the rest of it, in time growing as the square of its length.
   return /[A-Za-z0-9]/.test(secret[0] ?? "") ? out : `(?<!\\\\)${out}`;
 }
 
-// The pattern of a run of `count` backslashes of a secret, in each form JSON may write it in: one
-// run of at least `count` of them, or runs each ending in a `\u` escape and backslashes after
-// them. A pattern whose quantifiers could share a run of backslashes (one a backslash of the
-// secret, one the backslashes quoting the character after them) would be tried at every way of
-// splitting it: a line of a few thousand backslashes held the search for seconds. Here a run is
-// taken whole, backslashes quoting the character after it included (that character's pattern
-// then begins without them), and split only at its escapes.
-function backslashesPattern(count: number, more: boolean): string {
-  const run = count === 1 ? "\\\\+" : `\\\\{${count},}`;
+/**
+ * The pattern of a run of `count` backslashes of a secret, and of the character after it when it
+ * is no letter or digit (`quoted`), in each form JSON may write them in: one run of at least
+ * `count` backslashes and the character (the backslashes quoting it in the run), or its escape
+ * (its own backslash in the run too), or runs each ending in a `\u` escape. `more`: something
+ * follows (backslashes may come after the last escape). A pattern whose quantifiers could share a
+ * run of backslashes (one a backslash of the secret, one the backslashes quoting the character
+ * after them) would be tried at every way of splitting it: a line of a few thousand backslashes
+ * held the search for seconds. Here a run is split only at its escapes.
+ */
+function backslashesPattern(count: number, quoted: string | undefined, more: boolean): string {
+  const least = (n: number) => (n === 1 ? "\\\\+" : `\\\\{${n},}`);
   const escapes = count === 1 ? "\\\\+u005[cC]" : `(?:\\\\+u005[cC]){1,${count}}`;
-  return `(?:${run}(?:u005[cC])?|${escapes}${more ? "\\\\*" : ""})`;
+  if (quoted === undefined) {
+    return `(?:${least(count)}(?:u005[cC])?|${escapes}${more ? "\\\\*" : ""})`;
+  }
+  const [raw, escaped] = charForms(quoted);
+  return `(?:${least(count)}${raw}|${least(count + 1)}${escaped}|${escapes}${charPattern(quoted)})`;
 }
 
 // The pattern of one character (a UTF-16 unit) of a secret but a backslash, in each form JSON may
-// write it in; `afterBackslashes` leaves out the backslashes quoting it (see
-// `backslashesPattern`).
-function charPattern(char: string, afterBackslashes: boolean): string {
+// write it in.
+function charPattern(char: string): string {
   if (/[A-Za-z0-9]/.test(char)) return char;
+  const [raw, escaped] = charForms(char);
+  return `(?:\\\\*${raw}|\\\\+${escaped})`;
+}
+
+// A character's patterns as written (after backslashes quoting it, if any) and as escaped after a
+// backslash: a control character JSON writes short (`\n`), or any as a `\u` escape.
+function charForms(char: string): [raw: string, escaped: string] {
   const hex = char
     .charCodeAt(0)
     .toString(16)
     .padStart(4, "0")
     .replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
-  // A control character JSON writes short (a backslash and a letter: `\n`), or as a `\u` escape.
   const json = JSON.stringify(char).slice(1, -1);
   const short = json.length === 2 && /[a-z]/.test(json[1]!) ? json[1] : undefined;
-  const escaped = short === undefined ? `u${hex}` : `(?:${short}|u${hex})`;
-  return afterBackslashes
-    ? `(?:${escapeRegExp(char)}|${escaped})`
-    : `(?:\\\\*${escapeRegExp(char)}|\\\\+${escaped})`;
+  return [escapeRegExp(char), short === undefined ? `u${hex}` : `(?:${short}|u${hex})`];
 }
 
 // How long a form of `secret` quoted up to three times may be (each character but a letter or a

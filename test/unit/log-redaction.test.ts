@@ -161,12 +161,14 @@ describe("Log", () => {
     held.removeAll(["retired-secret-0"]);
     const both = `${ending}${signed}`;
     const quoted = JSON.stringify(both).slice(1, -1);
+    // The two overlap in the text (the backslash ending one may quote the sign beginning the
+    // other): both are replaced, as one.
     for (const text of [both, quoted]) {
-      expect(held.text(`[${text}]`)).toBe(`[${REDACTED}${REDACTED}]`);
+      expect(held.text(`[${text}]`)).toBe(`[${REDACTED}]`);
       // The second starts before the point.
       const point = text.indexOf("#") + 2;
-      expect(held.textBefore(`[${text}]`, point)).toBe(`[${REDACTED}${REDACTED}`);
-      expect(held.stderrText(`[${text}]`)).toBe(`[${REDACTED}${REDACTED}]`);
+      expect(held.textBefore(`[${text}]`, point)).toBe(`[${REDACTED}`);
+      expect(held.stderrText(`[${text}]`)).toBe(`[${REDACTED}]`);
     }
     // A start cut short right after one, where the next secret begins with an ellipsis.
     const cut = new Secrets();
@@ -570,6 +572,39 @@ describe("Secrets.text", () => {
       }
       for (const form of forms) expect(s.text(`[${form}]`), form).toBe(`[${REDACTED}]`);
     }
+  });
+
+  it("hides the start of a secret cut short when a shorter held secret begins it", () => {
+    // The shorter one was replaced first, and what was left of the longer one's start no longer
+    // began it: its rest was shown.
+    const short = "pw-very-secret";
+    const long = `${short}-and-longer-still-here`;
+    const s = new Secrets();
+    s.addAll([short, long]);
+    const cut = `${long.slice(0, 25)}...`;
+    for (const text of [cut, JSON.stringify(cut).slice(1, -1)]) {
+      expect(s.text(`at ${text}`)).toBe(`at ${REDACTED}...`);
+      expect(s.stderrText(`at ${text}`)).toBe(`at ${REDACTED}...`);
+      expect(s.textBefore(`at ${text}`, text.length + 3)).toBe(`at ${REDACTED}...`);
+    }
+    expect(s.text(`${short} and ${cut}`)).toBe(`${REDACTED} and ${REDACTED}...`);
+    // A whole secret, then a start cut short: each is found.
+    expect(s.text(`${short}${cut}`)).toBe(`${REDACTED}${REDACTED}...`);
+  });
+
+  it("hides both of two secrets that overlap in the text, and no text a secret does not match", () => {
+    // The end of the first is the start of the second: the longest match at the first place was
+    // replaced, and the second, no longer whole, shown.
+    const s = new Secrets();
+    s.addAll(["token-alpha-90210", "90210-zeta-secret"]);
+    expect(s.text("[token-alpha-90210-zeta-secret]")).toBe(`[${REDACTED}]`);
+    // A character after a backslash of a secret, written as its escape, needs a backslash of its
+    // own: the escaped form of the secret without that backslash is another text.
+    const slashed = new Secrets();
+    slashed.addAll(['pass\\"word-2024']);
+    expect(slashed.text("pass\\u0022word-2024")).toBe("pass\\u0022word-2024");
+    expect(slashed.text("pass\\\\u0022word-2024")).toBe(REDACTED);
+    expect(slashed.text(JSON.stringify('pass\\"word-2024'))).toBe(`"${REDACTED}"`);
   });
 
   it("finds a secret whole beside a shorter one that shares its start up to a backslash", () => {
