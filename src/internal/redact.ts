@@ -542,7 +542,7 @@ export class Secrets {
   #stderrStarts: RegExp[] = [];
   // The pattern of the first half of each secret, which a start cut short holds (see
   // `cutStarts`), made on first need; dropped at each change.
-  readonly #halves = new Map<string, RegExp | undefined>();
+  readonly #halves: Halves = new Map();
   // The secret held in each slot (see `hold`), and those that may have taken its place.
   readonly #slots = new Map<string, string>();
   readonly #maybe = new Map<string, string[]>();
@@ -1043,7 +1043,7 @@ function cutStarts(
   text: string,
   secrets: Iterable<string>,
   starts: readonly RegExp[],
-  halves: Map<string, RegExp | undefined>,
+  halves: Halves,
 ): string {
   return replaceSpans(text, cutSpans(text, secrets, starts, halves, false));
 }
@@ -1062,7 +1062,7 @@ function cutSpans(
   text: string,
   secrets: Iterable<string>,
   starts: readonly RegExp[],
-  halves: Map<string, RegExp | undefined>,
+  halves: Halves,
   shorter: boolean,
 ): number[] {
   const spans: number[] = [];
@@ -1106,7 +1106,7 @@ function withCutStarts(
   spans: readonly number[],
   secrets: readonly string[],
   starts: readonly RegExp[],
-  halves: Map<string, RegExp | undefined>,
+  halves: Halves,
 ): string {
   const all =
     spans.length === 0 ? spans : joinSpans(spans, cutSpans(text, secrets, starts, halves, true));
@@ -1137,7 +1137,7 @@ function joinSpans(some: readonly number[], others: readonly number[]): number[]
 function isCutSecret(
   form: string,
   secrets: readonly string[],
-  halves: Map<string, RegExp | undefined>,
+  halves: Halves,
   shorter: boolean,
 ): boolean {
   const starts = (secret: string) => (reading: string) =>
@@ -1145,16 +1145,19 @@ function isCutSecret(
   // Read as if the text began with it: a backslash before it starts no run it must begin with
   // (see `secretPattern`) where what came before was replaced.
   const alone = ` ${form}`;
+  let run = 0;
+  while (form.charCodeAt(run) === BACKSLASH) run++;
   for (const secret of secrets) {
     const half = halfOf(secret, halves);
-    if (half === undefined || form.length > formBound(secret)) continue;
-    half.lastIndex = 1;
-    if (half.exec(alone) === null) continue;
+    if (half === undefined || form.length > half.bound) continue;
+    half.pattern.lastIndex = 1;
+    if (half.pattern.exec(alone) === null) continue;
     if (readings(form).some(starts(secret))) return true;
     // A form that begins with a character but a letter or a digit is found where the run of
     // backslashes before it begins, which may be no part of it, or only its end (a stray `\`
-    // written before, a secret that ends in one): it is read from each point of the run too.
-    for (let skip = 1; form.charCodeAt(skip - 1) === BACKSLASH; skip++) {
+    // written before, a secret that ends in one): it is read from each point of the run too,
+    // up to as many backslashes as a form quoted thrice begins with.
+    for (let skip = Math.max(1, run - half.quoting); skip <= run; skip++) {
       if (readings(form.slice(skip)).some(starts(secret))) return true;
     }
   }
@@ -1167,14 +1170,35 @@ function halfText(secret: string): string[] {
   return half >= secret.length ? [] : [secret.slice(0, half)];
 }
 
-// The pattern of the first half of a secret (see `halfText`), matching where its search starts
-// only, kept in `halves` once made.
-function halfOf(secret: string, halves: Map<string, RegExp | undefined>): RegExp | undefined {
+/**
+ * What a start cut short of each secret is checked against, kept once made: the pattern of its
+ * first half (see `halfText`), matching where its search starts only; how long a form of it may
+ * be (see `formBound`); and how many backslashes a form of it quoted thrice may begin with.
+ */
+type Halves = Map<string, Half | undefined>;
+
+interface Half {
+  readonly pattern: RegExp;
+  readonly bound: number;
+  readonly quoting: number;
+}
+
+function halfOf(secret: string, halves: Halves): Half | undefined {
   if (halves.has(secret)) return halves.get(secret);
   const [half] = halfText(secret);
-  const pattern = half === undefined ? undefined : new RegExp(secretPattern(half), "y");
-  halves.set(secret, pattern);
-  return pattern;
+  let leading = 0;
+  while (secret.charCodeAt(leading) === BACKSLASH) leading++;
+  const made =
+    half === undefined
+      ? undefined
+      : {
+          pattern: new RegExp(secretPattern(half), "y"),
+          bound: formBound(secret),
+          // Each backslash of it eight, and seven quoting the character after them.
+          quoting: 8 * leading + 7,
+        };
+  halves.set(secret, made);
+  return made;
 }
 
 // The readings of a form of a secret cut short: as written, and decoded as a JSON string once,
@@ -1194,7 +1218,8 @@ function readings(form: string): string[] {
   return out;
 }
 
-const UNFINISHED_ESCAPE = /\\+(?:u[0-9a-fA-F]{0,3})?$/;
+// From the start of a run only: tried from each point of a long run, each try would scan the rest.
+const UNFINISHED_ESCAPE = /(?<!\\)\\+(?:u[0-9a-fA-F]{0,3})?$/;
 
 /**
  * The patterns of every form of each secret (none for none), which search a text together (see
@@ -1266,7 +1291,9 @@ function branchesOf(node: PatternNode, first: boolean): string[] {
   return branches.map(([char, next]) => {
     // A secret that may begin with backslashes begins where their run does (see `secretPattern`).
     let out =
-      first && !/[A-Za-z0-9]/.test(char) ? `(?<!\\\\)${charPattern(char)}` : charPattern(char);
+      first && !/[A-Za-z0-9]/.test(char)
+        ? `${NO_BACKSLASH_BEFORE}${charPattern(char)}`
+        : charPattern(char);
     let at = next;
     while (at.next.size === 1 && !at.end) {
       const [char, only] = at.next.entries().next().value!;
@@ -1404,9 +1431,10 @@ class MatchSearch {
       const pattern = this.#patterns[i]!;
       let found = this.#starts[i]!;
       if (afterBackslash) {
-        pattern.lastIndex = 1;
-        const right = pattern.exec(` ${text.slice(at)}`);
-        if (right?.index === 1) {
+        const here = startingAt(pattern);
+        here.lastIndex = at;
+        const right = here.exec(text);
+        if (right !== null) {
           found = at;
           this.#ends[i] = at + right[0].length;
         }
@@ -1429,6 +1457,23 @@ class MatchSearch {
 }
 
 const UNSEARCHED = -2;
+
+// Each secrets' pattern as it matches right at a point (sticky), read as if the text began there:
+// a backslash before it starts no run a form must begin with. Copying the rest of the text to
+// search it alone cost its length at each secret found that ends in a backslash.
+const sticky = new WeakMap<RegExp, RegExp>();
+
+function startingAt(pattern: RegExp): RegExp {
+  let here = sticky.get(pattern);
+  if (here === undefined) {
+    here = new RegExp(pattern.source.replaceAll(NO_BACKSLASH_BEFORE, ""), "y");
+    sticky.set(pattern, here);
+  }
+  return here;
+}
+
+// The look-behind a form that may begin with backslashes begins with (see `secretPattern`).
+const NO_BACKSLASH_BEFORE = "(?<!\\\\)";
 
 // Where the matches of the secrets' `patterns` lie in `text`, each start and end in turn, up to
 // the first that starts at `before` or past it.
@@ -1507,7 +1552,7 @@ function secretPattern(secret: string): string {
   }
   // A form that may begin with backslashes begins where their run does: tried from inside a long
   // run too, each try would scan the rest of it, in time growing as the square of its length.
-  return /[A-Za-z0-9]/.test(secret[0] ?? "") ? out : `(?<!\\\\)${out}`;
+  return /[A-Za-z0-9]/.test(secret[0] ?? "") ? out : `${NO_BACKSLASH_BEFORE}${out}`;
 }
 
 /**

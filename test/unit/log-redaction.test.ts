@@ -574,6 +574,42 @@ describe("Secrets.text", () => {
     }
   });
 
+  it("reads a line of many secrets ending in a backslash, or of cut starts after runs of them, in time that grows with it", () => {
+    const timed = (s: Secrets, text: string): number => {
+      const t0 = performance.now();
+      s.text(text);
+      return performance.now() - t0;
+    };
+    // The least of three runs, as garbage collection may fall in any one.
+    const least = (s: Secrets, text: string): number =>
+      Math.min(timed(s, text), timed(s, text), timed(s, text));
+    const delta = (text: string) =>
+      JSON.stringify({ method: "item/agentMessage/delta", params: { delta: text } });
+    // After each secret found that ends in a backslash, the rest of the line was copied and
+    // searched again: a line of many cost their number times its length.
+    const ending = new Secrets();
+    ending.addAll(["hunter2-pass\\"]);
+    const echoed = (n: number) => delta("hunter2-pass\\ ".repeat(n));
+    expect(ending.text(echoed(2))).not.toContain("hunter2");
+    // A password that begins with a sign, its first half after a run of backslashes and before
+    // dots: each run was read from each of its points, each reading scanning the rest of it.
+    const password = "#Tq8!vZ@3$mW&9^rK*2(pL)7_yN+4=hB%c6<eJ>1?uX/5|gD~0;sF:2,aY[8]oI{";
+    const signed = new Secrets();
+    signed.addAll([password]);
+    const half = password.slice(0, Math.ceil(password.length / 2));
+    const runs = (n: number) => delta(`${"\\".repeat(n)}${half}x${".".repeat(n / 8)} `.repeat(20));
+    for (const [s, line, few] of [
+      [ending, echoed, 5_000],
+      [signed, runs, 32],
+    ] as const) {
+      timed(s, line(few));
+      const short = least(s, line(few));
+      const long = least(s, line(4 * few));
+      // Four times the line: about four times the time (it was sixteen times or more).
+      expect(long / short, JSON.stringify({ short, long })).toBeLessThan(10);
+    }
+  });
+
   it("hides the start of a secret cut short when a shorter held secret begins it", () => {
     // The shorter one was replaced first, and what was left of the longer one's start no longer
     // began it: its rest was shown.
