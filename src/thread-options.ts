@@ -589,9 +589,12 @@ function unusedSandboxSettings(
   );
 }
 
-// A path as the runtime may write it back: without a separator at its end.
+// A path as the runtime may write it back: without separators at its end (a root keeps its one).
 function bare(dir: unknown): unknown {
-  return typeof dir === "string" ? dir.replace(/(.)[/\\]+$/, "$1") : dir;
+  if (typeof dir !== "string") return dir;
+  let end = dir.length;
+  while (end > 1 && (dir[end - 1] === "/" || dir[end - 1] === "\\")) end--;
+  return dir.slice(0, end);
 }
 
 // The value `config` gives the key path, written dotted, nested or both.

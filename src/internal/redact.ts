@@ -275,10 +275,10 @@ export function headerCredentials(name: string, value: string): string[] {
 
 // The schemes of an `Authorization` value, which a config value may be (`http_headers`).
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|negotiate) /i;
-// A whole authorization value: a scheme, then one credential (`Bearer sk-...`; "basic markdown"
-// is none).
-const AUTHORIZATION =
-  /^(?:bearer|basic|token) [A-Za-z0-9._~+/=-]*[0-9._~+/=-][A-Za-z0-9._~+/=-]*$/i;
+// A whole authorization value: a scheme, then one credential, not of letters alone (`Bearer
+// sk-...`; "basic markdown" is none). A look-ahead finds its first other character: two runs
+// around it were tried at every split of a long credential.
+const AUTHORIZATION = /^(?:bearer|basic|token) (?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]+$/i;
 
 /**
  * A credential `value` under `name` in every form a server may quote it (see
@@ -313,7 +313,30 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 // The tokens of a TOML value: quoted strings (multi-line ones first), brackets, separators and
 // bare words.
 const TOML_TOKENS =
-  /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\]|\\.)*"|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
+  /"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:[^"\\]|\\[\s\S])*"|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
+// The same without basic strings, for the rest of a text where one never closes: each quote after
+// it is escaped, so none closes either, and each tried to the end took time growing as the square
+// of the text.
+const TOML_TOKENS_UNCLOSED = /"""[\s\S]*?"""|'''[\s\S]*?'''|'[^']*'|[{}[\],=]|[^\s{}[\],="']+/g;
+
+// The tokens of a TOML value (see `TOML_TOKENS`); a quote that begins none is passed over.
+function tomlTokens(text: string): string[] {
+  const out: string[] = [];
+  let tokens = TOML_TOKENS;
+  tokens.lastIndex = 0;
+  for (let from = 0, match = tokens.exec(text); match !== null; match = tokens.exec(text)) {
+    out.push(match[0]);
+    if (tokens === TOML_TOKENS) {
+      const quote = text.indexOf('"', from);
+      if (quote !== -1 && quote < match.index) {
+        TOML_TOKENS_UNCLOSED.lastIndex = tokens.lastIndex;
+        tokens = TOML_TOKENS_UNCLOSED;
+      }
+    }
+    from = tokens.lastIndex;
+  }
+  return out;
+}
 
 /**
  * The strings of a `--config key=value` pair that sit under a credential's name, its key's or one
@@ -342,7 +365,7 @@ export function pairCredentials(pair: string): string[] {
     // A bare URL, whose `=`s the tokens below would split: what it carries.
     if (raw.includes("://")) out.push(...urlCredentials(raw));
   }
-  const tokens: string[] = pair.match(TOML_TOKENS) ?? [];
+  const tokens = tomlTokens(pair);
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     const frame = open.at(-1)!;

@@ -418,9 +418,10 @@ export function configArgs(overrides: unknown): string[] {
   );
 }
 
-// Trimmed as the runtime trims a pair's key and value (Rust's white space: U+0085 too).
+// Trimmed as the runtime trims a pair's key and value (Rust's white space: U+0085 too). A run at
+// the end is matched from its start only (see `trimAsRuntime`).
 function runtimeTrim(text: string): string {
-  return text.replace(/^[\s\u0085]+|[\s\u0085]+$/g, "");
+  return text.replace(/^[\s\u0085]+/, "").replace(/(?<![\s\u0085])[\s\u0085]+$/, "");
 }
 
 // A TOML basic string without escapes or a literal string, with an optional comment after it.
@@ -437,5 +438,5 @@ export function readOverride(pair: string): { key: string; text: string } {
   const raw = runtimeTrim(pair.slice(at + 1));
   const quoted = QUOTED.exec(raw);
   if (quoted !== null) return { key, text: quoted[1] ?? quoted[2]! };
-  return { key, text: raw.replace(/^['"]+|['"]+$/g, "") };
+  return { key, text: raw.replace(/^['"]+/, "").replace(/(?<!['"])['"]+$/, "") };
 }

@@ -347,7 +347,9 @@ function definedKeys(toml: string): Array<{ path: string[]; header: boolean }> {
   // three are of the string (`"""a""""` is `a"`), which are returned.
   const closing = (close: string): string => {
     let run = 0;
-    while (close.length === 3 && toml[at + run] === close[0]) run++;
+    // Five at most: more are no part of this string, and counting them all at each `"""` of a
+    // long run of quotes took time growing as its square.
+    while (close.length === 3 && run < 5 && toml[at + run] === close[0]) run++;
     const extra = Math.min(Math.max(run - 3, 0), 2);
     at += close.length + extra;
     return close[0]!.repeat(extra);
