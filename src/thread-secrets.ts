@@ -19,9 +19,9 @@ export const THREAD_CONFIG_METHODS: ReadonlySet<string> = new Set([
  */
 export class ThreadSecrets {
   readonly #secrets: Secrets;
-  // What each thread holds, one entry per hold (a thread resumed twice with a token holds it
-  // twice), and whether it is ephemeral: stored nowhere, it ends for good when the server unloads
-  // it.
+  // What each thread holds (a credential it holds already is held once: a thread resumed again
+  // and again with its token keeps one copy), and whether it is ephemeral: stored nowhere, it
+  // ends for good when the server unloads it.
   readonly #held = new Map<string, { credentials: string[]; ephemeral: boolean }>();
 
   readonly #router: Router;
@@ -38,9 +38,11 @@ export class ThreadSecrets {
     }
   }
 
-  /** Threads holding credentials, for leak checks. */
+  /** Threads holding credentials, and the credentials they hold, for leak checks. */
   get stats(): Record<string, number> {
-    return { threads: this.#held.size };
+    let credentials = 0;
+    for (const held of this.#held.values()) credentials += held.credentials.length;
+    return { threads: this.#held.size, credentials };
   }
 
   /**
@@ -74,7 +76,13 @@ export class ThreadSecrets {
         const held = this.#held.get(threadId);
         if (held === undefined) {
           this.#held.set(threadId, { credentials: [...credentials], ephemeral });
-        } else held.credentials.push(...credentials);
+          return;
+        }
+        const known = (credential: string) => held.credentials.includes(credential);
+        const again = credentials.filter(known);
+        held.credentials.push(...credentials.filter((credential) => !known(credential)));
+        // This request's hold on what the thread holds already ends now.
+        if (again.length > 0) this.#secrets.removeAll(again);
       },
       // Refused or never sent, it made no thread; sent and not answered (given up on, or the
       // connection ended), it may have: they stay, as for the client's life.

@@ -309,6 +309,29 @@ describe("a thread's config credentials", () => {
     expect(await quoted(other, second)).toBe(`it is ${second}`);
   });
 
+  it("holds a token once for a thread resumed again and again with it", async () => {
+    // A service resuming the conversation's thread for each message, with the user's token read
+    // afresh each time: each resume kept one more copy, for the thread's life.
+    const { codex } = t;
+    const stored = await codex.threadStart();
+    t.mock.enqueueAssistantMessage("stored");
+    await stored.run("store it");
+    const token = () => ["tenant-again-token-", "0123456789"].join("");
+    const credentials = () => clientStats(codex)["threadSecrets.credentials"];
+    await codex.threadResume(stored.id, withToken(token()));
+    // The header's value and the token in it.
+    expect([held(), credentials()]).toEqual([1, 2]);
+    for (let i = 0; i < 20; i++) await codex.threadResume(stored.id, withToken(token()));
+    expect([held(), credentials()]).toEqual([1, 2]);
+    const resumed = await codex.threadResume(stored.id, withToken(token()));
+    expect(await quoted(resumed, token())).toBe("it is [redacted]");
+    await ending("thread/archived", stored.id, () => codex.threadArchive(stored.id));
+    expect([held(), credentials()]).toEqual([0, 0]);
+    // Each hold was let go: nothing redacts it now.
+    const other = await codex.threadStart();
+    expect(await quoted(other, token())).toBe(`it is ${token()}`);
+  });
+
   it("holds them for the thread when the start is sent through codex.request", async () => {
     const token = "tenant-raw-token-0123456789";
     const { thread } = await t.codex.request("thread/start", withToken(token));
