@@ -1111,7 +1111,10 @@ function cutSpans(
       at = search.next(at + 1, false);
     } else {
       spans.push(at, cut);
-      at = search.next(cut, true);
+      // Looking for shorter starts in the text as it is, one may begin inside this one (a
+      // secret with an ellipsis of its own): the next is looked for from the next place, the
+      // spans that overlap joined (see `joinSpans`).
+      at = shorter ? search.next(at + 1, false) : search.next(cut, true);
     }
   }
   return spans;
@@ -1582,17 +1585,20 @@ function secretPattern(secret: string): string {
  * The pattern of a run of `count` backslashes of a secret, and of the character after it when it
  * is no letter or digit (`quoted`), in each form JSON may write them in: one run of at least
  * `count` backslashes and the character (the backslashes quoting it in the run), or its escape
- * (its own backslash in the run too), or runs each ending in a `\u` escape. `more`: something
- * follows (backslashes may come after the last escape). A pattern whose quantifiers could share a
+ * (its own backslash in the run too), or `count` runs each ending in a `\u` escape (an encoder
+ * writes each backslash alike). `more`: something follows (backslashes may come after
+ * the last escape). A pattern whose quantifiers could share a
  * run of backslashes (one a backslash of the secret, one the backslashes quoting the character
  * after them) would be tried at every way of splitting it: a line of a few thousand backslashes
  * held the search for seconds. Here a run is split only at its escapes.
  */
 function backslashesPattern(count: number, quoted: string | undefined, more: boolean): string {
   const least = (n: number) => (n === 1 ? "\\\\+" : `\\\\{${n},}`);
-  const escapes = count === 1 ? "\\\\+u005[cC]" : `(?:\\\\+u005[cC]){1,${count}}`;
+  const escapes = count === 1 ? "\\\\+u005[cC]" : `(?:\\\\+u005[cC]){${count}}`;
   if (quoted === undefined) {
-    return `(?:${least(count)}(?:u005[cC])?|${escapes}${more ? "\\\\*" : ""})`;
+    // The escapes first: nothing after the secret makes the search try them once a run with one
+    // escape has matched.
+    return `(?:${escapes}${more ? "\\\\*" : ""}|${least(count)}(?:u005[cC])?)`;
   }
   const [raw, escaped] = charForms(quoted);
   return `(?:${least(count)}${raw}|${least(count + 1)}${escaped}|${escapes}${charPattern(quoted)})`;

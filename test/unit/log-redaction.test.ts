@@ -628,6 +628,40 @@ describe("Secrets.text", () => {
     expect(s.text(`${short}${cut}`)).toBe(`${REDACTED}${REDACTED}...`);
   });
 
+  it("hides a start cut short right after a whole secret that begins a longer one, dots of its own and all", () => {
+    // `team-token-01-ab` read as the longer one cut short at the dots inside the third: the
+    // third's start, which began inside it, was not looked for again.
+    const whole = "team-token-01";
+    const s = new Secrets();
+    s.addAll([whole, `${whole}-ab-longer-tail-z`, "-ab...cdefghijklmn"]);
+    const text = `${whole}-ab...cdefgh\u2026`;
+    for (const out of [s.text(text), s.stderrText(text), s.textBefore(text, text.length)]) {
+      // The spans overlap: replaced as one.
+      expect(out).toBe(`${REDACTED}\u2026`);
+    }
+  });
+
+  it("hides every backslash of a secret written as `\\u005c`, and no text with fewer of them", () => {
+    const quoted = (text: string) => JSON.stringify(text).slice(1, -1);
+    // An encoder that writes a backslash as its escape, then the text quoted again.
+    const escaped = (text: string) => quoted(text).replaceAll("\\\\", "\\u005c");
+    for (const secret of ["pw-2024-secret\\\\", "pw-2024-secret\\\\\\\\"]) {
+      const s = new Secrets();
+      s.addAll([secret]);
+      for (const text of [quoted(escaped(secret)), quoted(quoted(escaped(secret)))]) {
+        expect(s.text(`[${text}]`), text).toBe(`[${REDACTED}]`);
+      }
+    }
+    for (const [secret, text] of [
+      ["pass\\\\word-2024", "pass\\u005cword-2024"],
+      ['pass\\\\"word-2024', 'pass\\u005c"word-2024'],
+    ]) {
+      const s = new Secrets();
+      s.addAll([secret!]);
+      expect(s.text(text!)).toBe(text);
+    }
+  });
+
   it("hides both of two secrets that overlap in the text, and no text a secret does not match", () => {
     // The end of the first is the start of the second: the longest match at the first place was
     // replaced, and the second, no longer whole, shown.
