@@ -1143,8 +1143,8 @@ const NO_SPANS: readonly number[] = [];
 
 // Both lists of spans (see `matchSpans`) in one, those that overlap joined: a secret found whole
 // may be the start of a longer one cut short, which replaced alone would show the rest of.
-function joinSpans(some: readonly number[], others: readonly number[]): number[] {
-  if (others.length === 0) return [...some];
+function joinSpans(some: readonly number[], others: readonly number[]): readonly number[] {
+  if (others.length === 0) return some;
   const spans: number[] = [];
   for (let i = 0, j = 0; i < some.length || j < others.length;) {
     const fromSome = j >= others.length || (i < some.length && some[i]! <= others[j]!);
@@ -1171,8 +1171,7 @@ function isCutSecret(
   // Read as if the text began with it: a backslash before it starts no run it must begin with
   // (see `secretPattern`) where what came before was replaced.
   const alone = ` ${form}`;
-  let run = 0;
-  while (form.charCodeAt(run) === BACKSLASH) run++;
+  const run = backslashesAt(form, 0);
   for (const secret of secrets) {
     const half = halfOf(secret, halves);
     if (half === undefined || form.length > half.bound) continue;
@@ -1212,8 +1211,6 @@ interface Half {
 function halfOf(secret: string, halves: Halves): Half | undefined {
   if (halves.has(secret)) return halves.get(secret);
   const [half] = halfText(secret);
-  let leading = 0;
-  while (secret.charCodeAt(leading) === BACKSLASH) leading++;
   const made =
     half === undefined
       ? undefined
@@ -1221,7 +1218,7 @@ function halfOf(secret: string, halves: Halves): Half | undefined {
           pattern: new RegExp(secretPattern(half), "y"),
           bound: formBound(secret),
           // Each backslash of it eight, and seven quoting the character after them.
-          quoting: 8 * leading + 7,
+          quoting: 8 * backslashesAt(secret, 0) + 7,
         };
   halves.set(secret, made);
   return made;
@@ -1522,6 +1519,13 @@ function matchSpans(patterns: readonly RegExp[], text: string, before = text.len
 
 const BACKSLASH = 0x5c;
 
+// How many backslashes `text` holds in a row from `at`.
+function backslashesAt(text: string, at: number): number {
+  let end = at;
+  while (text.charCodeAt(end) === BACKSLASH) end++;
+  return end - at;
+}
+
 // `text` up to the end of the last of `spans` (see `matchSpans`), each replaced.
 function throughSpans(text: string, spans: readonly number[]): string {
   let out = "";
@@ -1533,7 +1537,6 @@ function throughSpans(text: string, spans: readonly number[]): string {
   return out;
 }
 
-// `text` with each match of the secrets' `patterns` replaced (see `matchSpans`).
 // `text` with each of `spans` (see `matchSpans`) replaced.
 function replaceSpans(text: string, spans: readonly number[]): string {
   return spans.length === 0 ? text : throughSpans(text, spans) + text.slice(spans.at(-1));
@@ -1562,8 +1565,7 @@ function withoutForms(text: string, end: number, forms: readonly string[]): [str
 function secretPattern(secret: string): string {
   let out = "";
   for (let i = 0; i < secret.length;) {
-    let run = 0;
-    while (secret[i + run] === "\\") run++;
+    const run = backslashesAt(secret, i);
     if (run === 0) {
       out += charPattern(secret[i++]!);
       continue;
