@@ -11,6 +11,7 @@ import {
   objectKind,
   quotedKey,
   shownKey,
+  trimAsRuntime,
 } from "./validate.js";
 
 /**
@@ -418,12 +419,6 @@ export function configArgs(overrides: unknown): string[] {
   );
 }
 
-// Trimmed as the runtime trims a pair's key and value (Rust's white space: U+0085 too). A run at
-// the end is matched from its start only (see `trimAsRuntime`).
-function runtimeTrim(text: string): string {
-  return text.replace(/^[\s\u0085]+/, "").replace(/(?<![\s\u0085])[\s\u0085]+$/, "");
-}
-
 // A TOML basic string without escapes or a literal string, with an optional comment after it.
 const QUOTED = /^(?:"([^"\\]*)"|'([^']*)')[ \t]*(?:#.*)?$/;
 
@@ -434,8 +429,9 @@ const QUOTED = /^(?:"([^"\\]*)"|'([^']*)')[ \t]*(?:#.*)?$/;
  */
 export function readOverride(pair: string): { key: string; text: string } {
   const at = pair.indexOf("=");
-  const key = runtimeTrim(pair.slice(0, at));
-  const raw = runtimeTrim(pair.slice(at + 1));
+  // Trimmed as the runtime trims a pair's key and value.
+  const key = trimAsRuntime(pair.slice(0, at));
+  const raw = trimAsRuntime(pair.slice(at + 1));
   const quoted = QUOTED.exec(raw);
   if (quoted !== null) return { key, text: quoted[1] ?? quoted[2]! };
   return { key, text: raw.replace(/^['"]+/, "").replace(/(?<!['"])['"]+$/, "") };

@@ -326,7 +326,7 @@ export const MAX_GOAL_OBJECTIVE = 4000;
 const LEADING_SPACE = /^\p{White_Space}+/u;
 const TRAILING_SPACE = /(?<!\p{White_Space})\p{White_Space}+$/u;
 
-/** `value` trimmed as the runtime trims names and objectives. */
+/** `value` trimmed as the runtime trims names, objectives and `--config` pairs. */
 export function trimAsRuntime(value: string): string {
   return value.replace(LEADING_SPACE, "").replace(TRAILING_SPACE, "");
 }

@@ -232,8 +232,13 @@ describe("readOverride", () => {
       ['k="v" trailing', "k", 'v" trailing'],
       ['k="""multi"""', "k", "multi"],
       ["k=ephemeral", "k", "ephemeral"],
-      // As the runtime trims: U+0085 too.
+      // As the runtime trims: U+0085 too, but not a byte order mark (unlike String#trim).
       ["\u0085cli_auth_credentials_store\u0085=file", "cli_auth_credentials_store", "file"],
+      [
+        "\ufeffcli_auth_credentials_store=file\ufeff",
+        "\ufeffcli_auth_credentials_store",
+        "file\ufeff",
+      ],
     ];
     for (const [pair, key, text] of cases) {
       expect(readOverride(pair), pair).toEqual({ key, text });
