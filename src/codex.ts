@@ -746,8 +746,7 @@ export class Codex implements AsyncDisposable {
     }
     // A stored thread resumed by its history or rollout path is the one the server names: it
     // ignores `threadId` then (a running thread's id still wins, and must be answered).
-    const byContent =
-      params.history != null || (typeof params.path === "string" && params.path !== "");
+    const byContent = params.history != null || params.path != null;
     if (resumed !== threadId && !byContent) {
       throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
     }

@@ -337,7 +337,8 @@ function checkConfigKeys(config: Record<string, unknown>): void {
   refuseKeysUnder(keys, (table) => isPlainObject(config[table]), "config", order);
 }
 
-// Wire strings the server would take empty, and then run with (a model named "") or drop.
+// Wire strings the server would take empty, and then run with (a model named "") or drop (a
+// resume's rollout path), or read as a file of the Codex home's (a path of white space).
 const NON_EMPTY_KEYS = [
   "model",
   "modelProvider",
@@ -345,6 +346,7 @@ const NON_EMPTY_KEYS = [
   "permissions",
   "serviceTier",
   "projectId",
+  "path",
 ] as const;
 
 // The config key that chooses a permissions profile, as `permissions` does.

@@ -13,6 +13,7 @@ import {
 } from "../../src/options.js";
 import { turnParams } from "../../src/thread.js";
 import {
+  THREAD_FORK_NAMES,
   THREAD_RESUME_NAMES,
   THREAD_START_NAMES,
   canonicalThreadId,
@@ -510,8 +511,13 @@ describe("typed settings and config", () => {
 
   it("refuses a wire field of the wrong shape, a list, an object or an enum's, naming it, before any I/O", () => {
     const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
+    const fork = (options: object) => threadRequest(options as never, THREAD_FORK_NAMES, false);
     for (const [call, message] of [
       [() => resume({ history: "" }), "history must be an array or null, got a string"],
+      // A rollout path: empty, dropped by the server; of white space, read in the Codex home.
+      [() => resume({ path: "" }), "path must be a non-empty string, got an empty string"],
+      [() => resume({ path: " \t" }), "path must be a non-empty string, got only white space"],
+      [() => fork({ path: "" }), "path must be a non-empty string, got an empty string"],
       // One of some strings, or an object: the strings are named.
       [
         () => start({ multiAgentMode: "" }),
