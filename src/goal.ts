@@ -4,7 +4,7 @@ import { ABORT_WAIT_MS, deadline, now, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
 import { shown } from "./internal/validate.js";
 import { goalOf, isGoal, isGoalStatus } from "./options.js";
-import type { TurnResult } from "./result.js";
+import { pickFinalResponse, type TurnResult } from "./result.js";
 import type { Connection, RawNotification } from "./rpc/connection.js";
 import { madeStart, rootTurnOf, type Router } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
@@ -16,7 +16,11 @@ export interface GoalResult {
   readonly goal: ThreadGoal | null;
   /** Every turn the server ran for the goal, in order. */
   readonly turns: readonly TurnResult[];
-  /** The answer of the last turn (see `TurnResult.finalResponse`). */
+  /**
+   * The goal's answer, read over the items of all its turns as a turn's is (see
+   * `TurnResult.finalResponse`): a turn that only marks the goal complete keeps the answer an
+   * earlier one gave.
+   */
   readonly finalResponse: string | null;
 }
 
@@ -414,11 +418,10 @@ export class GoalRun {
 
   /** What the goal has produced so far. */
   partial(): GoalResult {
-    const last = this.#turns.at(-1);
     return {
       goal: this.#goal ?? null,
       turns: [...this.#turns],
-      finalResponse: last?.finalResponse ?? null,
+      finalResponse: pickFinalResponse(this.#turns.flatMap((turn) => turn.items)),
     };
   }
 

@@ -66,6 +66,22 @@ describe("Thread.runGoal", () => {
     expect((await thread.run("hello")).finalResponse).toBe("plain turn");
   });
 
+  it("keeps an earlier turn's answer when the last turn only marks the goal complete", async () => {
+    t.mock.enqueue(
+      sse.assistantMessage("the haiku: pipes hum at night", { phase: "final_answer" }),
+    );
+    t.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+    t.mock.enqueue([]);
+    const thread = await t.codex.threadStart();
+    const result = await thread.runGoal("write a haiku");
+    expect(result.goal?.status).toBe("complete");
+    expect(result.turns.map((turn) => turn.finalResponse)).toEqual([
+      "the haiku: pipes hum at night",
+      null,
+    ]);
+    expect(result.finalResponse).toBe("the haiku: pipes hum at night");
+  });
+
   it("starts a fresh goal: nothing of the thread's earlier goal carries over", async () => {
     const thread = await t.codex.threadStart();
     // An earlier goal that spent its budget.
