@@ -106,16 +106,67 @@ function zodJsonSchema(schema: object, core: typeof import("zod/v4/core")): unkn
 }
 
 // zod writes a file as a string and a bigint literal as a number, which no JSON answer can turn
-// back into: they become `{}`, which the walk refuses with its path, as it refuses a date.
+// back into: they become `{}`, which the walk refuses with its path, as it refuses a date. And a
+// string's checks that zod writes narrower than it reads them are left out (see `looserString`).
 function noJsonAnswer(context: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
-  const def = (context.zodSchema as { _zod?: { def?: { type?: unknown; values?: unknown } } })._zod
-    ?.def;
+  const def = (context.zodSchema as { _zod?: { def?: ZodDef } })._zod?.def;
+  if (def?.type === "string") return looserString(def, context.jsonSchema);
   const bigintLiteral =
     def?.type === "literal" &&
     Array.isArray(def.values) &&
     def.values.some((value) => typeof value === "bigint");
   if (def?.type !== "file" && !bigintLiteral) return;
   for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+}
+
+/** What the conversion reads of a zod schema's or check's definition. */
+interface ZodDef {
+  readonly type?: unknown;
+  readonly values?: unknown;
+  readonly check?: unknown;
+  readonly checks?: readonly { readonly _zod?: { readonly def?: ZodDef } }[];
+  readonly format?: unknown;
+  readonly pattern?: unknown;
+  readonly local?: unknown;
+  readonly precision?: unknown;
+}
+
+// Flags that change which strings a regular expression matches; zod writes a pattern's source
+// alone, so the sent pattern would refuse what the schema takes (`/^[a-f]+$/i` and "ABC").
+const MEANINGFUL_FLAGS = /[ims]/;
+
+/**
+ * Leaves out of a zod string's JSON Schema what would hold the model to fewer strings than the
+ * schema takes (the schema still checks the answer): the pattern of a regex with a flag that
+ * changes its meaning, and a format its strings break. An ISO duration may have a fraction of a
+ * second (`PT0.5S`), which the `duration` format's whole seconds refuse; a time has no offset, a
+ * local date-time may have none and a minute-precision one no seconds, which the `time` and
+ * `date-time` formats need (zod 4.2+ leaves the last three out itself, zod 4.0, 4.1 and 3.25's
+ * `zod/v4` do not).
+ */
+function looserString(def: ZodDef, json: Record<string, unknown>): void {
+  // A format schema (`z.iso.time()`) is its own first check.
+  for (const check of [def, ...(def.checks ?? []).map((one) => one._zod?.def)]) {
+    if (check?.check !== "string_format" && check !== def) continue;
+    const { format, pattern } = check;
+    if (pattern instanceof RegExp && MEANINGFUL_FLAGS.test(pattern.flags)) {
+      dropPattern(json, pattern.source);
+    }
+    const loose =
+      format === "duration" ||
+      format === "time" ||
+      (format === "datetime" && (check.local === true || check.precision === -1));
+    if (loose && json.format === (format === "datetime" ? "date-time" : format)) delete json.format;
+  }
+}
+
+// Drops `source` as the string's pattern, or as one of the patterns zod writes in an `allOf`.
+function dropPattern(json: Record<string, unknown>, source: string): void {
+  if (json.pattern === source) delete json.pattern;
+  if (!Array.isArray(json.allOf)) return;
+  const kept = json.allOf.filter((part) => !(isObject(part) && part.pattern === source));
+  if (kept.length === 0) delete json.allOf;
+  else json.allOf = kept;
 }
 
 // ---------------------------------------------------------------------------------------------

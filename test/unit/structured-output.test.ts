@@ -1,3 +1,4 @@
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,7 @@ import {
   type TurnHandle,
   type TurnResult,
 } from "../../src/index.js";
+import { convertOutput } from "../../src/strict-schema.js";
 import { prepareOutput } from "../../src/structured-output.js";
 import { turnParams } from "../../src/thread.js";
 
@@ -162,6 +164,74 @@ describe("prepareOutput: the strict schema", () => {
     const err = await prepared.parse(resultWith(JSON.stringify(answer))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StructuredOutputError);
     expect((err as StructuredOutputError).issues.map((issue) => issue.path)).toEqual([["code"]]);
+  });
+
+  it("sends no pattern or format that would refuse strings the schema takes, and still checks them", async () => {
+    const output = z.object({
+      // zod writes a regex's source without its flags.
+      hex: z.string().regex(/^[a-f0-9]+$/i),
+      last: z.string().regex(/^done$/m),
+      body: z.string().regex(/^<p>.*<\/p>$/s),
+      // Of two patterns, the one without a flag that changes it is sent.
+      both: z
+        .string()
+        .regex(/^[a-z]+$/i)
+        .regex(/^.{2,}$/),
+      // A fraction of a second, which the duration format's whole seconds refuse.
+      wait: z.iso.duration(),
+    });
+    const answer = {
+      hex: "DEADBEEF",
+      last: "step 1\ndone",
+      body: "<p>a\nb</p>",
+      both: "Ab",
+      wait: "PT0.5S",
+    };
+    expect(output.safeParse(answer).success).toBe(true);
+    const prepared = await prepareOutput(output, undefined);
+    const { hex, last, body, both, wait } = (
+      prepared.schema as { properties: Record<string, Record<string, unknown>> }
+    ).properties;
+    expect([hex, last, body, wait]).toEqual(Array(4).fill({ type: "string" }));
+    expect(both).toEqual({ type: "string", pattern: "^.{2,}$" });
+    expect(new Ajv2020({ strict: false }).validate(prepared.schema, answer)).toBe(true);
+    expect((await prepared.parse(resultWith(JSON.stringify(answer)))).parsed).toEqual(answer);
+    const wrong = JSON.stringify({ ...answer, hex: "XYZ" });
+    const err = await prepared.parse(resultWith(wrong)).catch((e: unknown) => e);
+    expect((err as StructuredOutputError).issues.map((issue) => issue.path)).toEqual([["hex"]]);
+  });
+
+  it("sends no time or date-time format that a zod before 4.2 writes for times it takes without one", async () => {
+    const output = z.object({
+      time: z.iso.time(),
+      local: z.iso.datetime({ local: true }),
+      minutes: z.iso.datetime({ precision: -1 }),
+      stamp: z.iso.datetime(),
+    });
+    // zod 4.0, 4.1 and 3.25's zod/v4 have no Standard JSON Schema: the SDK converts with their
+    // core, which writes these formats (zod 4.2+ leaves the first three out itself).
+    const core = await import("zod/v4/core");
+    type Override = (context: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => void;
+    const older = (schema: unknown, options: { override: Override }) =>
+      core.toJSONSchema(schema as never, {
+        ...options,
+        override: (context) => {
+          const { format } = (context.zodSchema as { _zod: { def: { format?: string } } })._zod.def;
+          if (format === "time") context.jsonSchema.format = "time";
+          if (format === "datetime") context.jsonSchema.format = "date-time";
+          options.override(context);
+        },
+      });
+    const { jsonSchema: _, ...props } = output["~standard"];
+    const { schema } = await convertOutput(
+      output,
+      props as never,
+      async () => ({ ...core, toJSONSchema: older }) as never,
+    );
+    const formats = Object.values(
+      (schema as { properties: Record<string, { format?: string }> }).properties,
+    ).map((node) => node.format);
+    expect(formats).toEqual([undefined, undefined, undefined, "date-time"]);
   });
 
   it("gives an enum or const without a type the type of its values, one option per kind", async () => {
