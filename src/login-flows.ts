@@ -10,7 +10,7 @@ import type {
 } from "./generated/index.js";
 import { abortError, deadline } from "./internal/deadline.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import { CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
+import { API_KEY_SLOT, CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
 import {
   checkBoolean,
   checkHeaderValue,
@@ -301,9 +301,40 @@ export async function loginApiKey(
   checkSecret(apiKey, "apiKey");
   const call = requestOptions(options);
   const params: LoginAccountParams = { type: "apiKey", apiKey };
-  // Redacted from everything the server says from now on, the answer to this request included.
-  secrets.add(apiKey);
-  await connection.request("account/login/start", params, call);
+  // Never sent: nothing to redact.
+  if (call?.signal?.aborted === true) {
+    await connection.request("account/login/start", params, call);
+    return;
+  }
+  await holdingCredential(secrets, API_KEY_SLOT, apiKey, () =>
+    connection.request("account/login/start", params, call),
+  );
+}
+
+/**
+ * Sends a login with `credential`, redacted while it is sent (the answer included); once the
+ * server takes it, in the place of `slot`'s, the one it replaces (a long-lived client that
+ * switches keys or tokens keeps one, not each). Refused, it replaces nothing: the server still
+ * uses the old one. Given up on (a timeout, a signal, the connection's end), the server may have
+ * taken it or not: both stay redacted, until a credential next takes the slot.
+ */
+async function holdingCredential<T>(
+  secrets: Secrets,
+  slot: string,
+  credential: string,
+  send: () => Promise<T>,
+): Promise<T> {
+  secrets.add(credential);
+  try {
+    const answer = await send();
+    secrets.hold(slot, credential);
+    return answer;
+  } catch (err) {
+    if (!(err instanceof JsonRpcError)) secrets.holdMaybe(slot, credential);
+    throw err;
+  } finally {
+    secrets.removeAll([credential]);
+  }
 }
 
 const CHATGPT_LOGIN_NAMES = optionNames<LoginChatgptOptions>()({
@@ -402,21 +433,9 @@ export async function loginChatgptAuthTokens(
   // Never sent: nothing to redact.
   if (call?.signal?.aborted === true)
     return connection.request("account/login/start", params, call);
-  // Redacted while it is sent; once the server takes it, in place of the token it replaces (a
-  // long-lived client keeps one, not each). Refused, it replaces nothing: the server still uses
-  // the old one. Given up on (a timeout, a signal, the connection's end), the server may have
-  // taken it or not: both stay redacted, until a token next takes the slot.
-  secrets.add(accessToken);
-  try {
-    const answer = await connection.request("account/login/start", params, call);
-    secrets.hold(CHATGPT_TOKEN_SLOT, accessToken);
-    return answer;
-  } catch (err) {
-    if (!(err instanceof JsonRpcError)) secrets.holdMaybe(CHATGPT_TOKEN_SLOT, accessToken);
-    throw err;
-  } finally {
-    secrets.removeAll([accessToken]);
-  }
+  return holdingCredential(secrets, CHATGPT_TOKEN_SLOT, accessToken, () =>
+    connection.request("account/login/start", params, call),
+  );
 }
 
 /** `account/read`: the current account (null when logged out) and whether OpenAI auth is required. */

@@ -510,6 +510,8 @@ export function envCredentials(env: object): string[] {
 
 /** The slot of the ChatGPT access token (see `Secrets.hold`): one is in use at a time. */
 export const CHATGPT_TOKEN_SLOT = "chatgptAccessToken";
+/** The slot of the API key a login gave (see `Secrets.hold`): one is in use at a time. */
+export const API_KEY_SLOT = "apiKey";
 
 /** What replaces a secret in errors, events and log messages. */
 export const REDACTED = "[redacted]";

@@ -610,6 +610,46 @@ describe("API key and token logins", () => {
     expect(secrets.error(clean)).toBe(clean);
   });
 
+  it("holds only the key in use: one the server replaced or refused is shown again", async () => {
+    const { transport, connection, secrets } = setup();
+    let count = 0;
+    const answer = async (call: Promise<unknown>, reply: object) => {
+      const sent = await transport.waitForSent(++count);
+      transport.deliver({ id: sent.id, ...reply });
+      return call.catch((e: unknown) => e);
+    };
+    const quoted = async (words: string) =>
+      (
+        (await answer(readAccount(connection), {
+          error: { code: -32603, message: words },
+        })) as Error
+      ).message;
+    const keys = Array.from({ length: 50 }, (_, i) => `sk-proj-${i}-abcdefghijklmnop`);
+    for (const key of keys) {
+      await answer(loginApiKey(connection, secrets, key), { result: { type: "apiKey" } });
+    }
+    expect(await quoted(`${keys[49]} ${keys[48]} ${keys[0]}`)).toContain(
+      `[redacted] ${keys[48]} ${keys[0]}`,
+    );
+    // Refused, a key replaces nothing: the one in use stays redacted, the refused one does not.
+    const refused = "sk-proj-refused-abcdefghijklmnop";
+    await answer(loginApiKey(connection, secrets, refused), {
+      error: { code: -32600, message: `cannot store ${refused}` },
+    }).then((err) => expect(everything(err)).not.toContain(refused));
+    expect(await quoted(`${keys[49]} ${refused}`)).toContain(`[redacted] ${refused}`);
+    // Given up on once sent, the server may have taken it: both stay, until the next key.
+    const pending = "sk-proj-pending-abcdefghijklmnop";
+    const given = loginApiKey(connection, secrets, pending, { timeout: 20 });
+    await transport.waitForSent(++count);
+    await expect(given).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(await quoted(`${keys[49]} ${pending}`)).toContain("[redacted] [redacted]");
+    const next = "sk-proj-next-abcdefghijklmnop";
+    await answer(loginApiKey(connection, secrets, next), { result: { type: "apiKey" } });
+    expect(await quoted(`${next} ${pending} ${keys[49]}`)).toContain(
+      `[redacted] ${pending} ${keys[49]}`,
+    );
+  });
+
   it("refuses before sending a chatgptAccountId that cannot go in a header", async () => {
     const { transport, connection, secrets } = setup();
     for (const [chatgptAccountId, problem] of [
