@@ -396,12 +396,10 @@ export class Codex implements AsyncDisposable {
       // A start given up on before the server was reached is told as such, naming it.
       // (Not the reason the caller's `startSignal` gave, whatever its kind.)
       const timedOut = err instanceof RequestTimeoutError && !isGivenReason(err);
-      const unreached = timedOut ? transport.unreached?.() : undefined;
+      const ms = timedOut ? (err as RequestTimeoutError).timeoutMs : 0;
+      const unreached = timedOut ? transport.unreached?.(ms) : undefined;
       await connection.close();
-      if (unreached !== undefined) {
-        const ms = (err as RequestTimeoutError).timeoutMs;
-        throw new TransportClosedError(`${unreached} within ${ms} ms`, { cause: err });
-      }
+      if (unreached !== undefined) throw new TransportClosedError(unreached, { cause: err });
       // What the server wrote as it failed to answer usually says why: read once it is stopped.
       const stderrTail = timedOut ? connection.stderrTail() : "";
       if (stderrTail === "") throw err;

@@ -68,8 +68,9 @@ export interface Transport {
    */
   stderrTail(): string;
   /**
-   * Why nothing could be sent yet, when the transport has still not reached the server (a
-   * WebSocket upgrade never answered); `undefined` once it has, or when it cannot say.
+   * Why nothing could be sent within `timeoutMs`, when the transport has still not reached the
+   * server (a WebSocket upgrade never answered, or refused with a reason still on its way);
+   * `undefined` once it has, or when it cannot say.
    */
-  unreached?(): string | undefined;
+  unreached?(timeoutMs: number): string | undefined;
 }

@@ -289,8 +289,9 @@ export class WebSocketTransport implements Transport {
   readonly #opened: Promise<WebSocket | undefined>;
   #resolveOpened!: (socket: WebSocket | undefined) => void;
   #finished = false;
-  // Whether the server answered the upgrade.
+  // Whether the server answered the upgrade; the status it refused it with, if it did.
   #upgraded = false;
+  #refusedWith: number | undefined;
   #sink: TransportSink | undefined;
   // Whether the server has sent anything (any bytes: a long message takes a while) since the last
   // ping; of the client's own, what its writes held at the last ping (`bufferedAmount`), how much
@@ -394,6 +395,7 @@ export class WebSocketTransport implements Transport {
     });
     // The runtime says why in the body ("invalid websocket bearer token"): read, but not for long.
     socket.on("unexpected-response", (_request, response) => {
+      this.#refusedWith = response.statusCode;
       const refused = `the app-server refused the connection: HTTP ${response.statusCode}`;
       const reading = refusalOf(response);
       // Past the wait, what came is the reason: destroyed, the body ends there.
@@ -524,10 +526,17 @@ export class WebSocketTransport implements Transport {
     return "";
   }
 
-  unreached(): string | undefined {
-    return this.#upgraded
-      ? undefined
-      : `${this.#launch.shownUrl} did not answer the WebSocket upgrade`;
+  unreached(timeoutMs: number): string | undefined {
+    if (this.#upgraded) return undefined;
+    const url = this.#launch.shownUrl;
+    // Refused, its reason still on its way (a body that comes slowly or never ends).
+    if (this.#refusedWith !== undefined) {
+      return (
+        `${url} refused the WebSocket upgrade: HTTP ${this.#refusedWith} (its reason was not ` +
+        `read within ${timeoutMs} ms)`
+      );
+    }
+    return `${url} did not answer the WebSocket upgrade within ${timeoutMs} ms`;
   }
 
   // `close` is the close frame's code and reason, when the socket closed without an error.

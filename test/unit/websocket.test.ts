@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocket as WsClient, WebSocketServer, type WebSocket } from "ws";
 import { Codex, RequestTimeoutError, SDK_VERSION, TransportClosedError } from "../../src/index.js";
@@ -489,6 +489,33 @@ describe("Codex.connect", () => {
       expect((err as Error).cause).toBeInstanceOf(RequestTimeoutError);
     } finally {
       silent.close();
+    }
+  });
+
+  it("names the refusal's status when startTimeout ends while its reason is read", async () => {
+    const token = "capability-token-0123456789";
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) => {
+      sockets.push(socket);
+      socket.on("error", () => {});
+      // The status line comes at once; the body's end never does.
+      socket.write(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-length: 100\r\n\r\ninvalid websocket bearer token",
+      );
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const err = await Codex.connect(url, { token, startTimeout: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as Error).message).toBe(
+        `${url} refused the WebSocket upgrade: HTTP 401 (its reason was not read within 300 ms)`,
+      );
+      expect((err as Error).cause).toBeInstanceOf(RequestTimeoutError);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
     }
   });
 
