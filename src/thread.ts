@@ -1,4 +1,4 @@
-import { CodexError, RequestTimeoutError } from "./errors.js";
+import { CodexError, JsonRpcError, RequestTimeoutError } from "./errors.js";
 import type { GoalResult, RunGoalOptions } from "./goal.js";
 import {
   isStartless,
@@ -317,6 +317,11 @@ async function followAnswer<R>(
   let response: R;
   try {
     response = await answer;
+  } catch (err) {
+    if (method === "thread/delete" && err instanceof JsonRpcError) {
+      await noteUnloaded(context, threadId, err);
+    }
+    throw err;
   } finally {
     off?.();
   }
@@ -335,6 +340,30 @@ async function followAnswer<R>(
   // what this client kept for it goes by the time the call resolves.
   if (method === "thread/delete" || method === "thread/archive") dispatcher.release(threadId);
   return response;
+}
+
+/**
+ * The runtime refuses to delete a thread whose history a fork still reads (a detached review's
+ * fork too), and unloads it all the same: what this client keeps for it goes, and `refusal` says
+ * that the thread takes no turn until it is resumed.
+ */
+async function noteUnloaded(
+  context: Pick<ThreadContext, "connection" | "dispatcher" | "log">,
+  threadId: string,
+  refusal: JsonRpcError,
+): Promise<void> {
+  let status: unknown;
+  try {
+    status = statusOf(await context.connection.request("thread/read", { threadId }));
+  } catch (err) {
+    context.log.debug(`could not read thread ${threadId} after its delete was refused`, err);
+    return;
+  }
+  if (status !== "notLoaded") return;
+  context.dispatcher.release(threadId);
+  refusal.message +=
+    ` (the runtime unloaded the thread all the same: codex.threadResume("${threadId}") loads ` +
+    "it again)";
 }
 
 // The status type of the thread an answer holds, if it holds one.

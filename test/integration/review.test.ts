@@ -240,6 +240,28 @@ describe("Thread.review", () => {
     expect(forkItems).toContain("exitedReviewMode");
   });
 
+  it("says that a thread whose delete its detached review's fork refused was unloaded all the same", async () => {
+    const thread = await t.codex.threadStart({ cwd: t.workDir, tools: [lookupTool([])] });
+    t.mock.enqueueAssistantMessage("noted");
+    await thread.run("I changed app.js.");
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    await (await thread.review("uncommittedChanges", { delivery: "detached" })).run();
+    const tools = clientStats(t.codex)["dispatcher.threadTools"]!;
+    const err = await t.codex.threadDelete(thread.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).rpcMessage).toMatch(/forked history still references it/);
+    expect((err as Error).message).toContain(
+      `(the runtime unloaded the thread all the same: codex.threadResume("${thread.id}") loads it again)`,
+    );
+    expect(await t.codex.loadedThreads()).not.toContain(thread.id);
+    // What the client kept for the thread went with it.
+    expect(clientStats(t.codex)["dispatcher.threadTools"]).toBe(tools - 1);
+    // Resumed, it runs turns again.
+    const resumed = await t.codex.threadResume(thread.id);
+    t.mock.enqueueAssistantMessage("back");
+    expect((await resumed.run("again")).finalResponse).toBe("back");
+  });
+
   it("makes a detached review's fork in the thread's queue, after this client's turn there", async () => {
     const thread = await t.codex.threadStart({ cwd: t.workDir });
     t.mock.enqueueAssistantMessage("noted");
