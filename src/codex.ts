@@ -209,8 +209,11 @@ const MAX_STARTUP_NOTIFICATIONS = 1000;
 // How long a start waits for the server's answer to `initialize` when `startTimeout` is not given.
 const DEFAULT_START_TIMEOUT = 60_000;
 
-/** How long `close()` waits for a shared server to cancel each login left open. */
-const LOGIN_CANCEL_MS = 2000;
+/**
+ * How long `close()` waits for a shared server to stop each thing the client left running (a
+ * login's cancel, a turn's interrupt, a goal's pause).
+ */
+const STOP_ON_CLOSE_MS = 2000;
 
 // What a closing client still sends: what stops work it started (a login's cancel, a turn's
 // interrupt, a command's end, a goal's pause), so that a server outliving it runs none on.
@@ -1021,8 +1024,8 @@ export class Codex implements AsyncDisposable {
   /**
    * Stops the app-server (SIGTERM, then SIGKILL after a grace period), or, for `Codex.connect`,
    * closes the connection (the socket is dropped when the server does not answer within 2 s),
-   * cancelling first the browser and device-code logins it started that have not completed;
-   * idempotent.
+   * stopping first what it started that would run on there: the browser and device-code logins
+   * that have not completed, its turns still running, its goal runs (paused); idempotent.
    */
   close(): Promise<void> {
     if (this.#closing === undefined) {
@@ -1033,14 +1036,41 @@ export class Codex implements AsyncDisposable {
       // Nothing asked for from now on reaches the server, but what stops work started.
       connection.closeToNew(sentWhileClosing);
       // A server that outlives the client would run on its logins (a callback server on port
-      // 1455), which no handle could cancel any more; a spawned one ends with them.
+      // 1455) and its turns and goals, which no handle could stop any more; a spawned one ends
+      // with them.
       const logins = this.#outlives ? this.#logins : undefined;
-      Promise.resolve(logins?.then(({ tracker }) => tracker.cancelOpen(LOGIN_CANCEL_MS)))
+      Promise.all([
+        logins?.then(({ tracker }) => tracker.cancelOpen(STOP_ON_CLOSE_MS)),
+        this.#outlives ? this.#leaveWork() : undefined,
+      ])
         .then(() => connection.close())
         .catch((err: unknown) => log.warn("closing the app-server failed", err))
         .then(closed);
     }
     return this.#closing;
+  }
+
+  // Leaves the turns and goal runs this client started that still run, on a server that outlives
+  // it: each fails as the close fails what is pending, and is stopped there. Never rejects.
+  #leaveWork(): Promise<unknown> {
+    const { connection, router, log } = this.#internals;
+    const closed = new TransportClosedError("the Codex client was closed");
+    return Promise.all(
+      router.ownWork().map(({ threadId, turnId, holder }) => {
+        if (turnId === undefined) return holder.leave?.(closed, STOP_ON_CLOSE_MS);
+        holder.fail(closed);
+        const params = { threadId, turnId };
+        return sendStop(
+          connection,
+          (left) => connection.request("turn/interrupt", params, left),
+          STOP_ON_CLOSE_MS,
+        ).then(
+          () => log.debug(`interrupted turn ${turnId}, as the client closed`),
+          (err: unknown) =>
+            log.debug(`could not interrupt turn ${turnId} as the client closed`, err),
+        );
+      }),
+    );
   }
 
   /** `await using codex = await Codex.start()` closes it at the end of the scope. */

@@ -374,13 +374,31 @@ export class GoalRun {
     return { timeout: timeLeft(ABORT_WAIT_MS, this.#aborted!.since) };
   }
 
-  async #interrupt(turnId: string): Promise<void> {
+  /**
+   * Ends the run with `error` as its client leaves a server that outlives it, and stops what it
+   * started there within `timeout`: the goal paused (unless it already left `active`, or was
+   * never activated), its running turns interrupted. Failures are logged.
+   */
+  async leave(error: Error, timeout: number): Promise<void> {
+    if (this.#finished) return;
+    const running = [...this.#running.keys()];
+    const known = this.#goal;
+    const pause =
+      this.#asked && (known === undefined || (known !== null && isActive(known.status)));
+    this.finish(error);
+    await Promise.all([
+      pause ? this.#pause(timeout) : undefined,
+      ...running.map((turnId) => this.#interrupt(turnId, timeout)),
+    ]);
+  }
+
+  async #interrupt(turnId: string, timeout = this.#bound().timeout): Promise<void> {
     const threadId = this.#threadId;
     try {
       await sendStop(
         this.#connection,
         (left) => this.#connection.request("turn/interrupt", { threadId, turnId }, left),
-        this.#bound().timeout,
+        timeout,
       );
     } catch (err) {
       this.#log.warn(`could not interrupt goal turn ${turnId}`, err);

@@ -91,7 +91,14 @@ import {
 import type { ReviewOptions, ReviewTarget } from "./review.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
 import type { Connection, RequestOptions, RequestTicket } from "./rpc/connection.js";
-import { rootTurnOf, turnIdOf, type Router, type TurnSlot } from "./rpc/router.js";
+import {
+  rootTurnOf,
+  turnIdOf,
+  type BindOptions,
+  type QueueHolder,
+  type Router,
+  type TurnSlot,
+} from "./rpc/router.js";
 import {
   HANDLER_KEYS,
   pickHandlers,
@@ -824,7 +831,11 @@ export class Thread {
         goalRun.done.then(slot.release, slot.release);
         // Unsubscribing from the thread ends the run: its events would no longer come. Should
         // that have happened while the run got ready, it fails now and activates nothing.
-        if (!slot.hold({ fail: (error) => goalRun.finish(error) })) return goalRun;
+        const holder: QueueHolder = {
+          fail: (error) => goalRun.finish(error),
+          leave: (error, timeout) => goalRun.leave(error, timeout),
+        };
+        if (!slot.hold(holder)) return goalRun;
         try {
           await goalRun.start(trimmed, tokenBudget, signal);
         } catch (err) {
@@ -1063,7 +1074,7 @@ export class Thread {
       // Not routed as the client unsubscribed (or the thread ended) while the answer came: the
       // call rejects, and the turn, which nothing could reach, is stopped (unless it is the one
       // that ran there before, which its own client follows).
-      const bound = slot.bind(turnId, collector);
+      const bound = slot.bind(turnId, collector, turnId === sent.runningId ? JOINED : undefined);
       if (bound === "ended" && turnId !== sent.runningId) {
         interruptUnfollowed(context, this.id, turnId);
       }
@@ -1094,6 +1105,9 @@ async function inSlot<T>(slot: TurnSlot, prepared: Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+// A turn/start answered with the turn another client runs there, which the input joined.
+const JOINED: BindOptions = { joined: true };
 
 /** A turn the server accepted: what its handle, or run() alone, is made of. */
 interface StartedTurn {

@@ -311,6 +311,11 @@ export interface BindOptions {
    * on the review's behalf); its items and `turn/completed` carry the first.
    */
   readonly childStart?: boolean;
+  /**
+   * The turn is another client's, which the `turn/start` joined (it ran there as it was sent):
+   * not this client's to stop as it leaves a server that outlives it (see `Router.ownWork`).
+   */
+  readonly joined?: boolean;
 }
 
 /**
@@ -405,11 +410,27 @@ type Listener = (notification: RawNotification) => void;
 /** What occupies a thread's queue, told when it can no longer go on. */
 export interface QueueHolder {
   fail(error: Error): void;
+  /**
+   * Ends with `error` as the client leaves a server that outlives it, and stops what it started
+   * there (a goal run pauses its goal and interrupts its turns), within `timeout` ms. Never
+   * rejects.
+   */
+  leave?(error: Error, timeout: number): Promise<void>;
+}
+
+/** Work of this client's that holds a thread (see {@link Router.ownWork}). */
+export interface OwnWork {
+  readonly threadId: string;
+  /** The turn to interrupt (the id its `turn/started` named), for a turn of this client's. */
+  readonly turnId: string | undefined;
+  readonly holder: QueueHolder;
 }
 
 interface ThreadQueue {
   readonly waiting: (() => void)[];
   holder: QueueHolder | undefined;
+  // The turn the holder is, when it is this client's own (not one it joined).
+  ownTurn?: string | undefined;
   // The thread ended (closed, archived, deleted) while its turn was starting, before it had a
   // holder to fail: the turn fails as it binds.
   ended?: Error | undefined;
@@ -868,7 +889,10 @@ export class Router {
         boundId = turnId;
         boundSink = sink;
         const queue = this.#queues.get(threadId);
-        if (queue !== undefined) queue.holder = sink;
+        if (queue !== undefined) {
+          queue.holder = sink;
+          queue.ownTurn = options?.joined === true ? undefined : turnId;
+        }
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
         if (options?.childStart === true) this.#childStarts.set(turnId, threadId);
@@ -1009,6 +1033,7 @@ export class Router {
     const next = queue?.waiting.shift();
     if (next === undefined) return void this.#queues.delete(threadId);
     queue!.holder = undefined;
+    queue!.ownTurn = undefined;
     queue!.ended = undefined;
     next();
   }
@@ -1324,6 +1349,29 @@ export class Router {
     } catch (err) {
       this.#log.error(`a listener of ${n.method} threw`, err);
     }
+  }
+
+  /**
+   * What this client started that holds a thread now: a turn of its own (with the id
+   * `turn/interrupt` takes: a review's is the turn its start named), or a holder that can leave
+   * (a goal run). A turn this client joined, another's, is not among them.
+   */
+  ownWork(): OwnWork[] {
+    const work: OwnWork[] = [];
+    for (const [threadId, { holder, ownTurn }] of this.#queues) {
+      if (holder === undefined) continue;
+      if (ownTurn !== undefined) {
+        const running = this.#running.get(threadId);
+        const ownStart =
+          running !== undefined &&
+          (turnIdOf(running) === ownTurn || rootTurnOf(running) === ownTurn);
+        const startedId = ownStart ? turnIdOf(running) : undefined;
+        work.push({ threadId, turnId: startedId ?? ownTurn, holder });
+      } else if (holder.leave !== undefined) {
+        work.push({ threadId, turnId: undefined, holder });
+      }
+    }
+    return work;
   }
 
   #close(error: TransportClosedError): void {

@@ -176,6 +176,54 @@ describe("Codex.connect", () => {
     expect(await other.request("account/login/cancel", cancel)).toEqual({ status: "notFound" });
   });
 
+  it("interrupts on close the turns it started, which the server would otherwise run on", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const gate = mock.gate();
+    cleanups.push(() => gate.release());
+    mock.enqueueAssistantMessage("after the close", { gate });
+    const codex = await Codex.connect(url);
+    const thread = await codex.threadStart();
+    const turn = await thread.turn("go");
+    const queued = thread.run("then this").catch((e: unknown) => e);
+    await gate.reached;
+    await codex.close();
+    // Both reject as anything pending does; the queued one was never sent.
+    await expect(turn.run()).rejects.toBeInstanceOf(TransportClosedError);
+    expect(await queued).toBeInstanceOf(TransportClosedError);
+    // The model's answer is still held: the server reads the turn interrupted all the same.
+    const other = await Codex.connect(url);
+    cleanups.push(() => other.close());
+    const statuses = async () =>
+      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
+    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
+      timeout: 10_000,
+    });
+    expect(await statuses()).toEqual(["interrupted"]);
+    expect(mock.responsesRequests).toHaveLength(1);
+  });
+
+  it("pauses on close the goal it runs, and interrupts its turn", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const gate = mock.gate();
+    cleanups.push(() => gate.release());
+    mock.enqueueAssistantMessage("drafting", { gate });
+    const codex = await Codex.connect(url);
+    const thread = await codex.threadStart();
+    const running = thread.runGoal("write a haiku").catch((e: unknown) => e);
+    await gate.reached;
+    await codex.close();
+    expect(await running).toBeInstanceOf(TransportClosedError);
+    const other = await Codex.connect(url);
+    cleanups.push(() => other.close());
+    expect((await other.thread(thread.id).goal())?.status).toBe("paused");
+    const statuses = async () =>
+      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
+    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
+      timeout: 10_000,
+    });
+    expect(await statuses()).toEqual(["interrupted"]);
+  });
+
   it("sends the capability token, and a wrong one is refused with a clear error", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "codex-sdk-ws-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));

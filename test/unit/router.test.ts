@@ -592,6 +592,35 @@ describe("Router", () => {
     expect(router.stats.queues).toBe(0);
   });
 
+  it("lists the work of this client's that holds a thread: its own turns, by their started id, and a goal run", async () => {
+    const { transport, router } = setup();
+    const started = (threadId: string, id: string, rootTurnId?: string) =>
+      transport.deliver({
+        method: "turn/started",
+        params: { threadId, turn: { id, status: "inProgress", items: [], rootTurnId } },
+      });
+    // A turn of its own; a review, whose start names another turn; a turn of another client's
+    // that the input joined; a goal run; a turn that is over.
+    takeSlot(router, "own").bind("t1", sinkOf([]));
+    started("own", "t1");
+    takeSlot(router, "review").bind("r1", sinkOf([]), { childStart: true });
+    started("review", "r2", "r1");
+    started("joined", "x1");
+    takeSlot(router, "joined").bind("x1", sinkOf([]), { joined: true });
+    const goal = { fail: () => undefined, leave: async () => undefined };
+    takeSlot(router, "goal").hold(goal);
+    const over = takeSlot(router, "over");
+    over.bind("o1", sinkOf([]));
+    over.release();
+    await Promise.resolve();
+    expect(router.ownWork().map(({ threadId, turnId }) => [threadId, turnId])).toEqual([
+      ["own", "t1"],
+      ["review", "r2"],
+      ["goal", undefined],
+    ]);
+    expect(router.ownWork()[2]!.holder).toBe(goal);
+  });
+
   it("runs turns of one thread one after another", async () => {
     const { router } = setup();
     const order: string[] = [];
