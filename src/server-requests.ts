@@ -551,7 +551,15 @@ interface Plan {
   /** Told of the wire answer once it is checked and encoded, as it goes to the server. */
   readonly sending?: (answer: unknown) => void;
   readonly fallback: ((error?: string) => unknown) | undefined;
+  /** How long the server waits for the answer, when it gives up sooner than the client would. */
+  readonly serverWaitMs?: number;
 }
+
+/**
+ * How long the runtime waits for the answer to `account/chatgptAuthTokens/refresh`: past it, it
+ * fails the model call and forgets the request without a word, and a later answer goes nowhere.
+ */
+const TOKEN_REFRESH_WAIT_MS = 10_000;
 
 interface Inflight {
   readonly controller: AbortController;
@@ -890,7 +898,11 @@ export class ServerRequestDispatcher {
     }
 
     const { controller } = entry;
-    const timeoutMs = this.#options.serverRequestTimeout ?? 300_000;
+    // Bounded by the server's own wait too: an answer past it would go nowhere.
+    const given = this.#options.serverRequestTimeout ?? 300_000;
+    const { serverWaitMs } = plan;
+    const timeoutMs =
+      serverWaitMs === undefined || (given > 0 && given < serverWaitMs) ? given : serverWaitMs;
     try {
       const value = await deadline(Promise.resolve().then(run), {
         signal: controller.signal,
@@ -975,6 +987,7 @@ export class ServerRequestDispatcher {
           this.#secrets?.holdKeeping(CHATGPT_TOKEN_SLOT, accessToken);
         },
         fallback: undefined,
+        serverWaitMs: TOKEN_REFRESH_WAIT_MS,
       };
     }
     if (!hasDefault(method)) {

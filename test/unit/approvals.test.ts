@@ -502,6 +502,52 @@ describe("ServerRequestDispatcher", () => {
     expect(secrets.text(`${OLD} ${NEW} ${NEXT}`)).toBe(`[redacted] ${NEW} ${NEXT}`);
   });
 
+  it("gives a token refresh no longer than the runtime waits, 10 s, and holds no token it answers later", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const LATE = "late-access-token-0123456789";
+      const secrets = new Secrets();
+      let signal: AbortSignal | undefined;
+      let answer!: (value: { accessToken: string; chatgptAccountId: string }) => void;
+      const { transport } = setup(
+        {
+          serverRequestTimeout: 60_000,
+          onChatgptTokenRefresh: (_params, context) => {
+            signal = context.signal;
+            return new Promise((resolve) => (answer = resolve));
+          },
+        },
+        { secrets },
+      );
+      transport.deliver({ id: 1, method: "account/chatgptAuthTokens/refresh", params: {} });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(signal).toBeDefined();
+      await vi.advanceTimersByTimeAsync(9_999);
+      expect(signal!.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(signal!.aborted).toBe(true);
+      expect(await transport.waitForSent(1)).toMatchObject({
+        id: 1,
+        error: { message: "handler timed out after 10000 ms" },
+      });
+      answer({ accessToken: LATE, chatgptAccountId: "acct" });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(secrets.text(LATE)).toBe(LATE);
+      // A shorter bound of the client's own stands.
+      const short = setup({
+        serverRequestTimeout: 50,
+        onChatgptTokenRefresh: () => new Promise(() => {}),
+      });
+      short.transport.deliver({ id: 2, method: "account/chatgptAuthTokens/refresh", params: {} });
+      await vi.advanceTimersByTimeAsync(50);
+      expect(await short.transport.waitForSent(1)).toMatchObject({
+        error: { message: "handler timed out after 50 ms" },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("fills with null, and types as optional, what an answer may leave out", async () => {
     const { transport } = setup({
       onElicitation: () => ({ action: "cancel" }),
