@@ -135,36 +135,70 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
 }
 
 // The runtime applies a batch's edits in order, the later over the earlier: an edit of a key an
-// earlier one wrote, or one replacing a table holding such a key, would lose that edit.
+// earlier one wrote (at its own path, or inside a table either gives whole), or one replacing a
+// table holding such a key, would lose that edit.
 function refuseOverruled(edits: readonly ConfigEdit[]): void {
-  // Each key written so far, and each table above one, by its segments, to the edit's index.
-  const written = new Map<string, number>();
-  const above = new Map<string, number>();
+  const paths = edits.map((edit) => readKeyPath(edit.keyPath)!.segments);
   edits.forEach((edit, j) => {
-    const segments = readKeyPath(edit.keyPath)!.segments;
-    const key = segments.join("\u0000");
-    const same = written.get(key);
+    const key = paths[j]!;
     // A table upserted is merged into what is there: it overrules only the keys both give.
     const replaces = edit.mergeStrategy === "replace" || !isPlainObject(edit.value);
-    if (same !== undefined && (replaces || overlaps(edits[same]!.value, edit.value))) {
+    const overrules = (earlier: unknown, later: unknown) => replaces || overlaps(earlier, later);
+    for (let i = 0; i < j; i++) {
+      const before = edits[i]!;
+      const path = paths[i]!;
+      const shared = Math.min(path.length, key.length);
+      if (!path.slice(0, shared).every((segment, n) => segment === key[n])) continue;
+      if (path.length === key.length) {
+        if (!overrules(before.value, edit.value)) continue;
+        throw new TypeError(
+          `edits[${i}] and edits[${j}] both write ${edit.keyPath}, the later overruling the ` +
+            "earlier: give one",
+        );
+      }
+      if (path.length < key.length) {
+        // Inside the table the earlier edit gave (one it removed is written anew: nothing lost).
+        if (before.value === null) continue;
+        const given = (found: unknown) => overrules(found, edit.value);
+        if (!reaches(before.value, key.slice(path.length), given)) continue;
+        throw new TypeError(
+          `edits[${j}] writes ${edit.keyPath}, which edits[${i}] gave in ${before.keyPath} ` +
+            "before it, the later overruling the earlier: give one",
+        );
+      }
+      if (replaces) {
+        throw new TypeError(
+          `edits[${j}] replaces ${edit.keyPath}, which holds the key edits[${i}] wrote before ` +
+            "it: give that key inside it, or write it after",
+        );
+      }
+      // The table this edit merges in gives the key the earlier edit wrote.
+      const given = (found: unknown) => overlaps(before.value, found);
+      if (!reaches(edit.value, path.slice(key.length), given)) continue;
       throw new TypeError(
-        `edits[${same}] and edits[${j}] both write ${edit.keyPath}, the later overruling the ` +
-          "earlier: give one",
+        `edits[${j}] gives ${before.keyPath} in ${edit.keyPath}, which edits[${i}] wrote before ` +
+          "it, the later overruling the earlier: give one",
       );
-    }
-    const under = above.get(key);
-    if (under !== undefined && replaces) {
-      throw new TypeError(
-        `edits[${j}] replaces ${edit.keyPath}, which holds the key edits[${under}] wrote before ` +
-          "it: give that key inside it, or write it after",
-      );
-    }
-    written.set(key, j);
-    for (let n = 1; n < segments.length; n++) {
-      const table = segments.slice(0, n).join("\u0000");
-      if (!above.has(table)) above.set(table, j);
     }
   });
+}
+
+/**
+ * Whether `value` gives what is at `path` inside it and `overruled` says so of it; a value on the
+ * way that is no table replaces everything under it.
+ */
+function reaches(
+  value: unknown,
+  path: readonly string[],
+  overruled: (found: unknown) => boolean,
+): boolean {
+  let at = value;
+  for (const segment of path) {
+    if (!isPlainObject(at)) return true;
+    if (!Object.hasOwn(at, segment)) return false;
+    at = at[segment];
+  }
+  return overruled(at);
 }
 
 // Whether the table `later` gives a value `earlier` gives too (tables in both compared within).

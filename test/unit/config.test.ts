@@ -64,6 +64,40 @@ describe("CodexConfig.write", () => {
         { keyPath: "a", value: { b: { c: 2 } }, mergeStrategy: "upsert" },
       ]),
     ).rejects.toThrow("edits[0] and edits[1] both write a, the later overruling the earlier");
+    // However the key is spelt: inside a table one edit gives whole, or at its own path.
+    await expect(
+      config.batchWrite([
+        { keyPath: "tui", value: { theme: "light", alternate_screen: "never" } },
+        { keyPath: "tui.theme", value: "dark" },
+      ]),
+    ).rejects.toThrow(
+      new TypeError(
+        "edits[1] writes tui.theme, which edits[0] gave in tui before it, the later overruling the earlier: give one",
+      ),
+    );
+    await expect(
+      config.batchWrite([
+        { keyPath: "tui.theme", value: "light" },
+        { keyPath: "tui", value: { theme: "dark" }, mergeStrategy: "upsert" },
+      ]),
+    ).rejects.toThrow(
+      new TypeError(
+        "edits[1] gives tui.theme in tui, which edits[0] wrote before it, the later overruling the earlier: give one",
+      ),
+    );
+    // A value that is no table, on the way to the key, replaces it.
+    await expect(
+      config.batchWrite([
+        { keyPath: "a.b.c", value: 1 },
+        { keyPath: "a", value: { b: 2 }, mergeStrategy: "upsert" },
+      ]),
+    ).rejects.toThrow("edits[1] gives a.b.c in a, which edits[0] wrote before it");
+    await expect(
+      config.batchWrite([
+        { keyPath: "a", value: 5 },
+        { keyPath: "a.b", value: 1 },
+      ]),
+    ).rejects.toThrow("edits[1] writes a.b, which edits[0] gave in a before it");
     expect(transport.sent).toHaveLength(0);
     // A table merged into, or written before a key inside it, loses nothing.
     for (const edits of [
@@ -78,6 +112,15 @@ describe("CodexConfig.write", () => {
       [
         { keyPath: 'a."b.c"', value: 1 },
         { keyPath: "a.b.c", value: 2 },
+      ],
+      // A table removed, then a key of it written anew; keys of a table given apart.
+      [
+        { keyPath: "tui", value: null },
+        { keyPath: "tui.theme", value: "light" },
+      ],
+      [
+        { keyPath: "tui", value: { theme: { name: "x" } } },
+        { keyPath: "tui.theme.size", value: 2 },
       ],
       [
         { keyPath: "mcp_servers.docs", value: { url: "https://x" } },
