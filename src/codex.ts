@@ -53,7 +53,14 @@ import type {
 } from "./generated/index.js";
 import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import { CodexError, RequestTimeoutError, TransportClosedError } from "./errors.js";
-import { abortError, callLeft, isGivenReason, now, timeLeft } from "./internal/deadline.js";
+import {
+  abortError,
+  callLeft,
+  deadline,
+  isGivenReason,
+  now,
+  timeLeft,
+} from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
 import {
@@ -92,7 +99,7 @@ import { EventLog, Router, droppableReader } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
 import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
 import { THREAD_CONFIG_METHODS, ThreadSecrets } from "./thread-secrets.js";
-import type { CodexNotification } from "./turn.js";
+import { interruptUnfollowed, type CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
 import { SDK_VERSION } from "./version.js";
@@ -1051,26 +1058,23 @@ export class Codex implements AsyncDisposable {
   }
 
   // Leaves the turns and goal runs this client started that still run, on a server that outlives
-  // it: each fails as the close fails what is pending, and is stopped there. Never rejects.
+  // it: each fails as the close fails what is pending, and is stopped there (a review's turn once
+  // its start names it), within STOP_ON_CLOSE_MS in all. Never rejects.
   #leaveWork(): Promise<unknown> {
     const { connection, router, log } = this.#internals;
     const closed = new TransportClosedError("the Codex client was closed");
-    return Promise.all(
-      router.ownWork().map(({ threadId, turnId, holder }) => {
-        if (turnId === undefined) return holder.leave?.(closed, STOP_ON_CLOSE_MS);
-        holder.fail(closed);
-        const params = { threadId, turnId };
-        return sendStop(
-          connection,
-          (left) => connection.request("turn/interrupt", params, left),
-          STOP_ON_CLOSE_MS,
-        ).then(
-          () => log.debug(`interrupted turn ${turnId}, as the client closed`),
-          (err: unknown) =>
-            log.debug(`could not interrupt turn ${turnId} as the client closed`, err),
-        );
-      }),
-    );
+    const stops = router.ownWork().map(({ threadId, turnId, holder }) => {
+      if (turnId === undefined) return holder.leave?.(closed);
+      holder.fail(closed);
+      return interruptUnfollowed({ connection, router, log }, threadId, turnId);
+    });
+    return deadline(Promise.all(stops), {
+      timeout: STOP_ON_CLOSE_MS,
+      onTimeout: () => {
+        log.debug("the client closed before all it left running was stopped");
+        return [];
+      },
+    });
   }
 
   /** `await using codex = await Codex.start()` closes it at the end of the scope. */

@@ -98,6 +98,8 @@ export class GoalRun {
   // A clear was read after the activation was sent, before its answer.
   #clearedEarly = false;
   #finished = false;
+  // Aborted as the client leaves (see `leave`): the run rejects with the abort's reason itself.
+  #leaving = false;
   // Set once a turn of the goal ended `interrupted` but for this run's abort (another client's
   // interrupt, a raw `turn/interrupt`): the runtime starts no further turn for the goal, which it
   // leaves active, so the run ends with it.
@@ -375,30 +377,24 @@ export class GoalRun {
   }
 
   /**
-   * Ends the run with `error` as its client leaves a server that outlives it, and stops what it
-   * started there within `timeout`: the goal paused (unless it already left `active`, or was
-   * never activated), its running turns interrupted. Failures are logged.
+   * Aborts the run as its client leaves a server that outlives it (see `abort`: the goal paused,
+   * its turns interrupted, one starting meanwhile too), the run rejecting with `error` itself.
+   * Never rejects.
    */
-  async leave(error: Error, timeout: number): Promise<void> {
-    if (this.#finished) return;
-    const running = [...this.#running.keys()];
-    const known = this.#goal;
-    const pause =
-      this.#asked && (known === undefined || (known !== null && isActive(known.status)));
-    this.finish(error);
-    await Promise.all([
-      pause ? this.#pause(timeout) : undefined,
-      ...running.map((turnId) => this.#interrupt(turnId, timeout)),
-    ]);
+  async leave(error: Error): Promise<void> {
+    // Its goal not asked for yet: nothing runs on the server.
+    if (!this.#asked) return this.finish(error);
+    this.#leaving = true;
+    await this.abort(error).catch((err: unknown) => this.#log.debug("goal run left", err));
   }
 
-  async #interrupt(turnId: string, timeout = this.#bound().timeout): Promise<void> {
+  async #interrupt(turnId: string): Promise<void> {
     const threadId = this.#threadId;
     try {
       await sendStop(
         this.#connection,
         (left) => this.#connection.request("turn/interrupt", { threadId, turnId }, left),
-        timeout,
+        this.#bound().timeout,
       );
     } catch (err) {
       this.#log.warn(`could not interrupt goal turn ${turnId}`, err);
@@ -413,8 +409,9 @@ export class GoalRun {
     const last = this.#turns.at(-1);
     const aborted = this.#aborted;
     if (error !== undefined) this.#settle.reject(error);
-    else if (aborted !== undefined) this.#settle.reject(this.#abortError(aborted));
-    else if (this.#noTurn !== undefined && this.#starts === 0) this.#settle.reject(this.#noTurn);
+    else if (aborted !== undefined) {
+      this.#settle.reject(this.#leaving ? aborted.reason : this.#abortError(aborted));
+    } else if (this.#noTurn !== undefined && this.#starts === 0) this.#settle.reject(this.#noTurn);
     else if (last?.status === "failed") this.#settle.reject(new TurnFailedError(last));
     else this.#settle.resolve(this.partial());
     // Its turns still running are followed no more: one waiting for a readable completion after

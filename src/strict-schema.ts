@@ -131,9 +131,10 @@ interface ZodDef {
   readonly precision?: unknown;
 }
 
-// Flags that change which strings a regular expression matches; zod writes a pattern's source
-// alone, so the sent pattern would refuse what the schema takes (`/^[a-f]+$/i` and "ABC").
-const MEANINGFUL_FLAGS = /[ims]/;
+// Flags that change which strings a regular expression matches, or how its source reads (`v`'s
+// set operations); zod writes a pattern's source alone, so the sent pattern would refuse what
+// the schema takes (`/^[a-f]+$/i` and "ABC").
+const MEANINGFUL_FLAGS = /[imsv]/;
 
 /**
  * Leaves out of a zod string's JSON Schema what would hold the model to fewer strings than the

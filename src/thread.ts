@@ -833,7 +833,7 @@ export class Thread {
         // that have happened while the run got ready, it fails now and activates nothing.
         const holder: QueueHolder = {
           fail: (error) => goalRun.finish(error),
-          leave: (error, timeout) => goalRun.leave(error, timeout),
+          leave: (error) => goalRun.leave(error),
         };
         if (!slot.hold(holder)) return goalRun;
         try {

@@ -567,12 +567,19 @@ export function sendTurnStart(
 ): SentTurnStart {
   const { connection, router, log } = context;
   const { threadId } = params;
-  // A turn started with no bound is never given up on: the common turn costs no ticket.
-  const bounded = call.signal !== undefined || call.timeout !== undefined;
   const sent = {
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,
-    ticket: (bounded ? {} : undefined) as RequestTicket | undefined,
+    ticket: undefined as RequestTicket | undefined,
+  };
+  // A turn whose start was read before the answer is another client's, which the input joined
+  // (the start of this one's own comes after the answer, maybe in the same read), even one that
+  // started after the request was sent. The one a caller giving up withdraws, too.
+  sent.ticket = {
+    onAnswer: () => {
+      const atAnswer = runningIdOf(router, threadId);
+      if (atAnswer !== undefined) sent.runningId = atAnswer;
+    },
   };
   const send = (options?: SendOptions) => {
     sent.runningId = runningIdOf(router, threadId);
@@ -617,7 +624,7 @@ export function sendTurnStart(
     }
     throw error;
   };
-  sent.answer = send(sent.ticket === undefined ? undefined : { ticket: sent.ticket }).catch(resend);
+  sent.answer = send({ ticket: sent.ticket }).catch(resend);
   return sent;
 }
 

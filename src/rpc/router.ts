@@ -412,16 +412,15 @@ export interface QueueHolder {
   fail(error: Error): void;
   /**
    * Ends with `error` as the client leaves a server that outlives it, and stops what it started
-   * there (a goal run pauses its goal and interrupts its turns), within `timeout` ms. Never
-   * rejects.
+   * there (a goal run pauses its goal and interrupts its turns). Never rejects.
    */
-  leave?(error: Error, timeout: number): Promise<void>;
+  leave?(error: Error): Promise<void>;
 }
 
 /** Work of this client's that holds a thread (see {@link Router.ownWork}). */
 export interface OwnWork {
   readonly threadId: string;
-  /** The turn to interrupt (the id its `turn/started` named), for a turn of this client's. */
+  /** The turn's id, for a turn of this client's (a review's: the one its answer named). */
   readonly turnId: string | undefined;
   readonly holder: QueueHolder;
 }
@@ -1352,21 +1351,15 @@ export class Router {
   }
 
   /**
-   * What this client started that holds a thread now: a turn of its own (with the id
-   * `turn/interrupt` takes: a review's is the turn its start named), or a holder that can leave
-   * (a goal run). A turn this client joined, another's, is not among them.
+   * What this client started that holds a thread now: a turn of its own, or a holder that can
+   * leave (a goal run). A turn this client joined, another's, is not among them.
    */
   ownWork(): OwnWork[] {
     const work: OwnWork[] = [];
     for (const [threadId, { holder, ownTurn }] of this.#queues) {
       if (holder === undefined) continue;
       if (ownTurn !== undefined) {
-        const running = this.#running.get(threadId);
-        const ownStart =
-          running !== undefined &&
-          (turnIdOf(running) === ownTurn || rootTurnOf(running) === ownTurn);
-        const startedId = ownStart ? turnIdOf(running) : undefined;
-        work.push({ threadId, turnId: startedId ?? ownTurn, holder });
+        work.push({ threadId, turnId: ownTurn, holder });
       } else if (holder.leave !== undefined) {
         work.push({ threadId, turnId: undefined, holder });
       }

@@ -224,6 +224,34 @@ describe("Codex.connect", () => {
     expect(await statuses()).toEqual(["interrupted"]);
   });
 
+  it("pauses on close a goal between two of its turns, and interrupts the next one", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const gate = mock.gate();
+    cleanups.push(() => gate.release());
+    mock.enqueueAssistantMessage("drafting");
+    mock.enqueueAssistantMessage("still drafting", { gate });
+    const codex = await Codex.connect(url);
+    const thread = await codex.threadStart();
+    // Closed as the goal's first turn completes: the runtime starts its next one at once.
+    const closing = new Promise<void>((resolve) => {
+      const off = codex.on("turn/completed", () => {
+        off();
+        resolve(codex.close());
+      });
+    });
+    const running = thread.runGoal("write a haiku").catch((e: unknown) => e);
+    await closing;
+    expect(await running).toBeInstanceOf(TransportClosedError);
+    const other = await Codex.connect(url);
+    cleanups.push(() => other.close());
+    expect((await other.thread(thread.id).goal())?.status).toBe("paused");
+    const statuses = async () =>
+      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
+    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
+      timeout: 10_000,
+    });
+  });
+
   it("sends the capability token, and a wrong one is refused with a clear error", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "codex-sdk-ws-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));

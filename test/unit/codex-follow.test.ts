@@ -485,6 +485,31 @@ it("leaves running the turn a resume's answer said runs, which a turn given up o
   await codex.close();
 });
 
+it("leaves running another client's turn that started after a turn given up on was sent, which joined it", async () => {
+  const { codex, transport } = await startCodex();
+  const thread = codex.thread("th");
+  const controller = new AbortController();
+  const joining = thread.run("more", { signal: controller.signal });
+  const request = await sentWhen(transport, (m) => m.method === "turn/start");
+  // Another client's turn starts as the request travels; the server joins the input to it.
+  transport.deliver(started("theirs"));
+  controller.abort();
+  await expect(joining).rejects.toMatchObject({ name: "AbortError" });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  try {
+    transport.deliver({ id: request.id, result: { turn: turnOf("theirs") } });
+    await vi.advanceTimersByTimeAsync(2_000);
+    // The answer names the turn whose start came before it: not this call's to stop.
+    expect(transport.sent.filter((m) => m.method === "turn/interrupt")).toEqual([]);
+    transport.deliver(completed("theirs"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(clientStats(codex)).toMatchObject({ "router.queues": 0, "router.running": 0 });
+  } finally {
+    vi.useRealTimers();
+  }
+  await codex.close();
+});
+
 it("drops the note of an unseen turn once the server reads the thread idle", async () => {
   const { codex, transport } = await startCodex();
   await resumedActive(codex, transport);

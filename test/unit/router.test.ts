@@ -592,7 +592,7 @@ describe("Router", () => {
     expect(router.stats.queues).toBe(0);
   });
 
-  it("lists the work of this client's that holds a thread: its own turns, by their started id, and a goal run", async () => {
+  it("lists the work of this client's that holds a thread: its own turns and a goal run, not a turn it joined", async () => {
     const { transport, router } = setup();
     const started = (threadId: string, id: string, rootTurnId?: string) =>
       transport.deliver({
@@ -615,7 +615,7 @@ describe("Router", () => {
     await Promise.resolve();
     expect(router.ownWork().map(({ threadId, turnId }) => [threadId, turnId])).toEqual([
       ["own", "t1"],
-      ["review", "r2"],
+      ["review", "r1"],
       ["goal", undefined],
     ]);
     expect(router.ownWork()[2]!.holder).toBe(goal);

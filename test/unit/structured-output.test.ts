@@ -172,6 +172,8 @@ describe("prepareOutput: the strict schema", () => {
       hex: z.string().regex(/^[a-f0-9]+$/i),
       last: z.string().regex(/^done$/m),
       body: z.string().regex(/^<p>.*<\/p>$/s),
+      // A set operation, which reads otherwise without its flag.
+      upper: z.string().regex(new RegExp("^[\\p{L}--[a-z]]+$", "v")),
       // Of two patterns, the one without a flag that changes it is sent.
       both: z
         .string()
@@ -184,15 +186,16 @@ describe("prepareOutput: the strict schema", () => {
       hex: "DEADBEEF",
       last: "step 1\ndone",
       body: "<p>a\nb</p>",
+      upper: "ÄB",
       both: "Ab",
       wait: "PT0.5S",
     };
     expect(output.safeParse(answer).success).toBe(true);
     const prepared = await prepareOutput(output, undefined);
-    const { hex, last, body, both, wait } = (
+    const { hex, last, body, upper, both, wait } = (
       prepared.schema as { properties: Record<string, Record<string, unknown>> }
     ).properties;
-    expect([hex, last, body, wait]).toEqual(Array(4).fill({ type: "string" }));
+    expect([hex, last, body, upper, wait]).toEqual(Array(5).fill({ type: "string" }));
     expect(both).toEqual({ type: "string", pattern: "^.{2,}$" });
     expect(new Ajv2020({ strict: false }).validate(prepared.schema, answer)).toBe(true);
     expect((await prepared.parse(resultWith(JSON.stringify(answer)))).parsed).toEqual(answer);
