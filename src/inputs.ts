@@ -41,7 +41,12 @@ export interface TextInput {
 export type ImageInput = {
   /** Discriminant of the item kind. */
   readonly type: "image";
-  /** How closely the model looks at the image; `"high"` when left out (`"auto"`: the model's choice). */
+  /**
+   * How closely the model looks at the image; `"high"` when left out (`"auto"`: the model's
+   * choice). `"original"` goes as `"high"` to a model whose catalogue entry lacks
+   * `supports_image_detail_original`. The wire's `"low"` (kept in the type, as a stored message
+   * may be sent again as it is) is refused: the runtime would drop the image.
+   */
   readonly detail?: ImageDetail | undefined;
 } & (
   | {
@@ -66,7 +71,12 @@ export interface LocalImageInput {
   readonly type: "localImage";
   /** Path of the image file, read by the app-server. */
   readonly path: string;
-  /** How closely the model looks at the image; `"high"` when left out (`"auto"`: the model's choice). */
+  /**
+   * How closely the model looks at the image; `"high"` when left out (`"auto"`: the model's
+   * choice). `"original"` goes as `"high"` to a model whose catalogue entry lacks
+   * `supports_image_detail_original`. The wire's `"low"` (kept in the type, as a stored message
+   * may be sent again as it is) is refused: the runtime would drop the image.
+   */
   readonly detail?: ImageDetail | undefined;
 }
 /**
@@ -153,10 +163,10 @@ export type RunInput = string | InputItem | readonly InputItem[] | ExternalMessa
 /** A text item. */
 export const text = (text: string): TextInput => ({ type: "text", text });
 /** An image item from a base64 `data:` URL, with the detail the model should look at it in, if given. */
-export const image = (url: string, detail?: ImageDetail): ImageInput =>
+export const image = (url: string, detail?: Exclude<ImageDetail, "low">): ImageInput =>
   detail === undefined ? { type: "image", url } : { type: "image", url, detail };
 /** An image item from a local file path, with the detail the model should look at it in, if given. */
-export const localImage = (path: string, detail?: ImageDetail): LocalImageInput =>
+export const localImage = (path: string, detail?: Exclude<ImageDetail, "low">): LocalImageInput =>
   detail === undefined ? { type: "localImage", path } : { type: "localImage", path, detail };
 /** An audio item from a base64 `data:` URL (`data:audio/wav;base64,...`). */
 export const audio = (url: string): AudioInput => ({ type: "audio", url });
@@ -197,6 +207,9 @@ const FIELDS: Record<InputItem["type"], readonly (string | readonly [string, str
 };
 // Every kind of the runtime's input items has its fields here.
 const _kinds: [UserInput["type"]] extends [InputItem["type"]] ? true : false = true;
+// The extensions of the audio files the runtime attaches (in any case).
+const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set([".wav", ".mp3", ".m4a", ".webm", ".ogg"]);
+
 // What an image may say besides, as the wire's image items do.
 const IMAGE_DETAILS = ["auto", "low", "high", "original"] as const;
 const _details: [ImageDetail] extends [(typeof IMAGE_DETAILS)[number]] ? true : false = true;
@@ -346,11 +359,19 @@ function toWire(item: unknown, index: number): UserInput {
           `${JSON.stringify(value)}: the runtime leaves out a skill it cannot find by its path`,
       );
     }
-    // The runtime reads a path, and a `file:` URL read as one names no file.
-    if ((type === "localImage" || type === "localAudio") && /^file:\/\//i.test(value)) {
+    // The runtime reads a path, and a `file:` URL read as one names no file (`file:/a` too).
+    if ((type === "localImage" || type === "localAudio") && /^file:/i.test(value)) {
       throw new TypeError(
         `input[${index}].path of a ${type} item is a file: URL, not a path: ` +
           "give the path (url.fileURLToPath)",
+      );
+    }
+    // The runtime attaches audio by its file's extension alone, and sends the model a note in
+    // place of any other.
+    if (type === "localAudio" && !AUDIO_EXTENSIONS.has(path.extname(value).toLowerCase())) {
+      throw new TypeError(
+        `input[${index}].path of a localAudio item must name a .wav, .mp3, .m4a, .webm or .ogg ` +
+          `file, got ${JSON.stringify(value)}: the runtime attaches no other audio format`,
       );
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);

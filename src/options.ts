@@ -154,6 +154,28 @@ export function sandboxPolicy(options: SandboxOptions): SandboxPolicy | undefine
 }
 
 /**
+ * Wire options `W` with the deprecated settings the runtime ignores narrowed to the values it
+ * reads, as `checkSettingStrings` refuses the others: `personality` `"none"`, `multiAgentMode`
+ * `"explicitRequestOnly"`.
+ */
+export type ReadSettings<W> = Omit<W, "personality" | "multiAgentMode"> &
+  ("personality" extends keyof W
+    ? {
+        /** `"none"` alone changes anything: the runtime ignores its other (deprecated) styles. */
+        readonly personality?: "none" | null | undefined;
+      }
+    : unknown) &
+  ("multiAgentMode" extends keyof W
+    ? {
+        /**
+         * The runtime always runs `"explicitRequestOnly"` (its other modes are deprecated): give
+         * effort `"ultra"` for proactive multi-agent work.
+         */
+        readonly multiAgentMode?: "explicitRequestOnly" | null | undefined;
+      }
+    : unknown);
+
+/**
  * Checks the wire strings of thread or turn params that the server would take empty (a model
  * named "" goes to the model provider), and `runtimeWorkspaceRoots`, absolute paths.
  */

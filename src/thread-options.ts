@@ -45,6 +45,7 @@ import {
   sandboxMode,
   settingsConfig,
   type ApprovalMode,
+  type ReadSettings,
   type Sandbox,
   type ThreadSettings,
 } from "./options.js";
@@ -58,7 +59,7 @@ import {
 
 /** Replaces the wire approval and sandbox fields with the SDK's presets, and adds handlers. */
 type WithPresets<P> = Omit<
-  WireOptions<P>,
+  ReadSettings<WireOptions<P>>,
   "threadId" | "approvalPolicy" | "approvalsReviewer" | "sandbox"
 > &
   ServerRequestHandlers &

@@ -78,6 +78,7 @@ import {
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
+  type ReadSettings,
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
@@ -127,7 +128,7 @@ import {
  * `parentTurnId`, `rootTurnId`, `additionalContext`, `cyberAccessProgram`) to this turn only.
  */
 export type TurnOptions = Omit<
-  WireOptions<TurnStartParams>,
+  ReadSettings<WireOptions<TurnStartParams>>,
   | "threadId"
   | "input"
   | "approvalPolicy"

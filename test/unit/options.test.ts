@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { audio, image, localAudio, localImage, mention, skill, text } from "../../src/inputs.js";
 import { toUserInputs } from "../../src/inputs.js";
 import {
@@ -20,6 +20,7 @@ import {
   checkForkPoint,
   threadRequest,
 } from "../../src/thread-options.js";
+import type { ThreadResumeOptions, ThreadStartOptions, TurnOptions } from "../../src/index.js";
 import { SDK_VERSION } from "../../src/version.js";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -219,14 +220,30 @@ describe("toUserInputs", () => {
 
   it("refuses a file: URL given as a local file's path, which names no file there", () => {
     for (const type of ["localImage", "localAudio"] as const) {
-      expect(() => toUserInputs({ type, path: "FILE:///tmp/x.png" })).toThrow(
+      // With two slashes or one, as url.pathToFileURL and file:/ write it.
+      for (const url of ["FILE:///tmp/x.ogg", "file:/tmp/x.ogg"]) {
+        expect(() => toUserInputs({ type, path: url })).toThrow(
+          new TypeError(
+            `input[0].path of a ${type} item is a file: URL, not a path: give the path (url.fileURLToPath)`,
+          ),
+        );
+      }
+      expect(toUserInputs({ type, path: "file-notes/x.ogg" })).toEqual([
+        { type, path: "file-notes/x.ogg" },
+      ]);
+    }
+  });
+
+  it("refuses a local audio file of a format the runtime attaches none of, by its extension", () => {
+    for (const path of ["/a/clip.flac", "/a/clip.mp4", "/a/clip", "/a/clip.wave"]) {
+      expect(() => toUserInputs(localAudio(path))).toThrow(
         new TypeError(
-          `input[0].path of a ${type} item is a file: URL, not a path: give the path (url.fileURLToPath)`,
+          `input[0].path of a localAudio item must name a .wav, .mp3, .m4a, .webm or .ogg file, got ${JSON.stringify(path)}: the runtime attaches no other audio format`,
         ),
       );
-      expect(toUserInputs({ type, path: "file-notes/x.png" })).toEqual([
-        { type, path: "file-notes/x.png" },
-      ]);
+    }
+    for (const path of ["/a/b.wav", "/a/b.Mp3", "b.M4A", "/a/b.webm", "/a/b.ogg"]) {
+      expect(toUserInputs(localAudio(path))).toEqual([{ type: "localAudio", path }]);
     }
   });
 
@@ -539,6 +556,16 @@ describe("typed settings and config", () => {
     ] as const) {
       expect(call).toThrow(new TypeError(message));
     }
+    // The option types take only the values the runtime reads.
+    expectTypeOf<TurnOptions["personality"]>().toEqualTypeOf<"none" | null | undefined>();
+    expectTypeOf<TurnOptions["multiAgentMode"]>().toEqualTypeOf<
+      "explicitRequestOnly" | null | undefined
+    >();
+    expectTypeOf<ThreadStartOptions["multiAgentMode"]>().toEqualTypeOf<
+      "explicitRequestOnly" | null | undefined
+    >();
+    expectTypeOf<ThreadResumeOptions["personality"]>().toEqualTypeOf<"none" | null | undefined>();
+    expectTypeOf<ThreadResumeOptions>().not.toHaveProperty("multiAgentMode");
     // What the runtime's types take passes: the runtime checks what they hold.
     expect(resume({ history: [] }).params).toMatchObject({ history: [] });
     expect(start({ environments: null }).params).toMatchObject({ environments: null });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { image, localImage, mention, skill, text, toUserInputs } from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { checkLogger } from "../../src/internal/logger.js";
@@ -202,10 +202,16 @@ describe("input items", () => {
     expect(() =>
       toUserInputs({ type: "localImage", path: "/a.png", detail: "max" } as never),
     ).toThrow('input[0].detail must be one of auto, high, original, got "max"');
-    // The runtime sends the model a note in place of an image of detail "low".
-    expect(() => toUserInputs(localImage("/a.png", "low"))).toThrow(
+    // The runtime sends the model a note in place of an image of detail "low", which the
+    // helpers' types refuse too.
+    expect(() => toUserInputs(localImage("/a.png", "low" as never))).toThrow(
       'input[0].detail "low" is not supported by the runtime, which would drop the image',
     );
+    expect(() => toUserInputs({ type: "localImage", path: "/a.png", detail: "low" })).toThrow(
+      'input[0].detail "low" is not supported by the runtime, which would drop the image',
+    );
+    expectTypeOf(image).parameter(1).toEqualTypeOf<"auto" | "high" | "original" | undefined>();
+    expectTypeOf(localImage).parameter(1).toEqualTypeOf<"auto" | "high" | "original" | undefined>();
     // An empty URL, path or name loses its item on the way.
     for (const [item, message] of [
       [image(""), "input[0].url of an image item must not be empty"],
