@@ -350,6 +350,9 @@ async function followAnswer<R>(
   return response;
 }
 
+// How long a check made after a refusal waits for its answer.
+const ABORT_BOUND = { timeout: ABORT_WAIT_MS };
+
 /**
  * The runtime refuses to delete a thread whose history a fork still reads (a detached review's
  * fork too), and unloads it all the same: what this client keeps for it goes, and `refusal` says
@@ -362,7 +365,8 @@ async function noteUnloaded(
 ): Promise<void> {
   let status: unknown;
   try {
-    status = statusOf(await context.connection.request("thread/read", { threadId }));
+    const read = context.connection.request("thread/read", { threadId }, ABORT_BOUND);
+    status = statusOf(await read);
   } catch (err) {
     context.log.debug(`could not read thread ${threadId} after its delete was refused`, err);
     return;
@@ -370,8 +374,8 @@ async function noteUnloaded(
   if (status !== "notLoaded") return;
   context.dispatcher.release(threadId);
   refusal.message +=
-    ` (the runtime unloaded the thread all the same: codex.threadResume("${threadId}") loads ` +
-    "it again)";
+    ` (the thread is not loaded on the server, which unloads it as it refuses: ` +
+    `codex.threadResume("${threadId}") loads it again)`;
 }
 
 // The status type of the thread an answer holds, if it holds one.

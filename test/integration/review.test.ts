@@ -251,7 +251,7 @@ describe("Thread.review", () => {
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).rpcMessage).toMatch(/forked history still references it/);
     expect((err as Error).message).toContain(
-      `(the runtime unloaded the thread all the same: codex.threadResume("${thread.id}") loads it again)`,
+      `(the thread is not loaded on the server, which unloads it as it refuses: codex.threadResume("${thread.id}") loads it again)`,
     );
     expect(await t.codex.loadedThreads()).not.toContain(thread.id);
     // What the client kept for the thread went with it.
