@@ -384,7 +384,8 @@ export class GoalRun {
   async leave(error: Error): Promise<void> {
     // Its goal not asked for yet: nothing runs on the server.
     if (!this.#asked) return this.finish(error);
-    this.#leaving = true;
+    // Already aborted (by its signal): that abort's error stands.
+    if (this.#aborted === undefined) this.#leaving = true;
     await this.abort(error).catch((err: unknown) => this.#log.debug("goal run left", err));
   }
 

@@ -359,8 +359,9 @@ function toWire(item: unknown, index: number): UserInput {
           `${JSON.stringify(value)}: the runtime leaves out a skill it cannot find by its path`,
       );
     }
-    // The runtime reads a path, and a `file:` URL read as one names no file (`file:/a` too).
-    if ((type === "localImage" || type === "localAudio") && /^file:/i.test(value)) {
+    // The runtime reads a path, and a `file:` URL read as one names no file (`file:/a` too; a
+    // relative name that begins `file:` without a slash is a path).
+    if ((type === "localImage" || type === "localAudio") && /^file:\//i.test(value)) {
       throw new TypeError(
         `input[${index}].path of a ${type} item is a file: URL, not a path: ` +
           "give the path (url.fileURLToPath)",

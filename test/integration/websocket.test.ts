@@ -5,7 +5,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import { Codex, SDK_VERSION, TransportClosedError } from "../../src/index.js";
+import { Codex, SDK_VERSION, TransportClosedError, TurnAbortedError } from "../../src/index.js";
 import { locateRuntime } from "../../src/runtime.js";
 import {
   createCodexHome,
@@ -250,6 +250,28 @@ describe("Codex.connect", () => {
     await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
       timeout: 10_000,
     });
+  });
+
+  it("keeps the abort's error of a goal run its signal stopped just before the close", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const gate = mock.gate();
+    cleanups.push(() => gate.release());
+    mock.enqueueAssistantMessage("drafting", { gate });
+    const codex = await Codex.connect(url);
+    const thread = await codex.threadStart();
+    const controller = new AbortController();
+    const running = thread
+      .runGoal("write a haiku", { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await gate.reached;
+    // A SIGINT handler: stop the run, then close the client.
+    controller.abort();
+    await codex.close();
+    const err = await running;
+    expect(
+      err instanceof TurnAbortedError || err instanceof TransportClosedError,
+      String(err),
+    ).toBe(true);
   });
 
   it("sends the capability token, and a wrong one is refused with a clear error", async () => {

@@ -228,9 +228,9 @@ describe("toUserInputs", () => {
           ),
         );
       }
-      expect(toUserInputs({ type, path: "file-notes/x.ogg" })).toEqual([
-        { type, path: "file-notes/x.ogg" },
-      ]);
+      for (const path of ["file-notes/x.ogg", "file:x.ogg"]) {
+        expect(toUserInputs({ type, path })).toEqual([{ type, path }]);
+      }
     }
   });
 
