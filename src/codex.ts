@@ -95,7 +95,7 @@ import type {
   LoginChatgptOptions,
 } from "./login.js";
 import { type EventMode } from "./options.js";
-import { EventLog, Router, droppableReader } from "./rpc/router.js";
+import { EventLog, Router, droppableReader, type QueueHolder } from "./rpc/router.js";
 import { ServerRequestDispatcher } from "./server-requests.js";
 import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
 import { THREAD_CONFIG_METHODS, ThreadSecrets } from "./thread-secrets.js";
@@ -1059,20 +1059,31 @@ export class Codex implements AsyncDisposable {
 
   // Leaves the turns and goal runs this client started that still run, on a server that outlives
   // it: each fails as the close fails what is pending, and is stopped there (a review's turn once
-  // its start names it), within STOP_ON_CLOSE_MS in all. Never rejects.
+  // its start names it; a turn whose start is on its way once its answer names it), within
+  // STOP_ON_CLOSE_MS in all. Never rejects.
   #leaveWork(): Promise<unknown> {
     const { connection, router, log } = this.#internals;
     const closed = new TransportClosedError("the Codex client was closed");
-    const stops = router.ownWork().map(({ threadId, turnId, holder }) => {
-      if (turnId === undefined) return holder.leave?.(closed);
-      holder.fail(closed);
-      return interruptUnfollowed({ connection, router, log }, threadId, turnId);
-    });
-    return deadline(Promise.all(stops), {
+    const left = new Set<QueueHolder>();
+    const leave = (): Promise<unknown> =>
+      Promise.all(
+        router.ownWork().map(({ threadId, turnId, holder }) => {
+          if (left.has(holder)) return undefined;
+          left.add(holder);
+          if (turnId === undefined) return holder.leave?.(closed);
+          holder.fail(closed);
+          return interruptUnfollowed({ connection, router, log }, threadId, turnId);
+        }),
+      );
+    // Taken before the turns running now leave: the turn queued behind one then starts, and its
+    // start is refused (nothing is sent while closing) without a wait.
+    const starting = router.startsSettled();
+    const stops: Promise<unknown>[] = [leave(), ...starting.map((started) => started.then(leave))];
+    return deadline<unknown>(Promise.all(stops), {
       timeout: STOP_ON_CLOSE_MS,
       onTimeout: () => {
         log.debug("the client closed before all it left running was stopped");
-        return [];
+        return undefined;
       },
     });
   }

@@ -430,6 +430,10 @@ interface ThreadQueue {
   holder: QueueHolder | undefined;
   // The turn the holder is, when it is this client's own (not one it joined).
   ownTurn?: string | undefined;
+  // Set while the thread's turn is being started (not yet bound or holding), and who waits for
+  // that to end (see `Router.startsSettled`).
+  starting?: boolean;
+  settled?: (() => void) | undefined;
   // The thread ended (closed, archived, deleted) while its turn was starting, before it had a
   // holder to fail: the turn fails as it binds.
   ended?: Error | undefined;
@@ -860,6 +864,8 @@ export class Router {
     }
     let held: RawNotification[] | undefined;
     if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
+    const occupied = this.#queues.get(threadId);
+    if (occupied !== undefined) occupied.starting = true;
     let released = false;
     let boundId: string | undefined;
     let boundSink: TurnSink | undefined;
@@ -891,6 +897,7 @@ export class Router {
         if (queue !== undefined) {
           queue.holder = sink;
           queue.ownTurn = options?.joined === true ? undefined : turnId;
+          settle(queue);
         }
         this.#turns.set(turnId, sink);
         this.#addReader(sink, 1);
@@ -922,7 +929,10 @@ export class Router {
           return false;
         }
         const queue = this.#queues.get(threadId);
-        if (queue !== undefined && !released) queue.holder = holder;
+        if (queue !== undefined && !released) {
+          queue.holder = holder;
+          settle(queue);
+        }
         return true;
       },
       pauseHold: () => {
@@ -947,6 +957,8 @@ export class Router {
         held = undefined;
         // Given up on before its completion: its events go nowhere from now on.
         if (boundId !== undefined) this.endTurn(boundId, boundSink!);
+        const queue = this.#queues.get(threadId);
+        if (queue !== undefined) settle(queue);
         this.#handOn(threadId);
       },
     };
@@ -1351,6 +1363,27 @@ export class Router {
   }
 
   /**
+   * A promise for each thread whose turn is being started (its `turn/start` perhaps on its way),
+   * settled once the turn is bound, holds the thread, or is given up: what `ownWork` then lists.
+   */
+  startsSettled(): Promise<void>[] {
+    const waits: Promise<void>[] = [];
+    for (const queue of this.#queues.values()) {
+      if (queue.starting !== true) continue;
+      waits.push(
+        new Promise<void>((resolve) => {
+          const before = queue.settled;
+          queue.settled = () => {
+            before?.();
+            resolve();
+          };
+        }),
+      );
+    }
+    return waits;
+  }
+
+  /**
    * What this client started that holds a thread now: a turn of its own, or a holder that can
    * leave (a goal run). A turn this client joined, another's, is not among them.
    */
@@ -1390,6 +1423,15 @@ export class Router {
     this.#anyListeners = [];
     this.#byThread.clear();
   }
+}
+
+// The thread's turn is started (bound, holding, or given up): who waited for that goes on.
+function settle(queue: ThreadQueue): void {
+  if (queue.starting !== true) return;
+  queue.starting = false;
+  const settled = queue.settled;
+  queue.settled = undefined;
+  settled?.();
 }
 
 // A turn on a thread this client unsubscribed from would never see its events.

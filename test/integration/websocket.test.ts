@@ -202,6 +202,32 @@ describe("Codex.connect", () => {
     expect(mock.responsesRequests).toHaveLength(1);
   });
 
+  it("interrupts on close a turn whose turn/start is still on its way, once its answer names it", async () => {
+    const { url, mock } = await startWebSocketServer();
+    const gate = mock.gate();
+    cleanups.push(() => gate.release());
+    mock.enqueueAssistantMessage("after the close", { gate });
+    const codex = await Codex.connect(url);
+    const thread = await codex.threadStart();
+    const starting = thread.turn("go");
+    await new Promise((resolve) => setImmediate(resolve));
+    await codex.close();
+    // Answered during the close: its handle's run() rejects as any pending call does.
+    const outcome = await starting.then(
+      (turn) => turn.run().catch((e: unknown) => e),
+      (e: unknown) => e,
+    );
+    expect(outcome).toBeInstanceOf(TransportClosedError);
+    const other = await Codex.connect(url);
+    cleanups.push(() => other.close());
+    const statuses = async () =>
+      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
+    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
+      timeout: 10_000,
+    });
+    expect(await statuses()).toEqual(["interrupted"]);
+  });
+
   it("pauses on close the goal it runs, and interrupts its turn", async () => {
     const { url, mock } = await startWebSocketServer();
     const gate = mock.gate();
