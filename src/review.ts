@@ -259,6 +259,7 @@ function reviewIn(
     const collector = new TurnCollector(true, log, { review: true, onRelease });
     const params: ReviewStartParams = { threadId: reviewThreadId, target: wireTarget };
     const ticket: RequestTicket = {};
+    slot.sending();
     const turnId = await awaitTurnStart({
       answer: connection.request("review/start", params, { ticket }),
       ticket,

@@ -582,6 +582,7 @@ export function sendTurnStart(
     },
   };
   const send = (options?: SendOptions) => {
+    slot.sending();
     sent.runningId = runningIdOf(router, threadId);
     const answer = connection.request("turn/start", params, options);
     if (!router.runsUnseen(threadId)) return answer;

@@ -344,6 +344,11 @@ export interface TurnSlot {
    */
   unhold(holder: QueueHolder): void;
   /**
+   * The turn's start (`turn/start`, `review/start`) is sent now: until it is bound, holds the
+   * thread or is given up, a closing client waits for it (see `Router.startsSettled`).
+   */
+  sending(): void;
+  /**
    * Stops holding the thread's events and server requests for the turn while it waits to be sent
    * (another turn runs there, whose requests must be answered meanwhile); `holdAgain` starts again
    * just before it is sent. Neither does anything for a slot that holds no events, or once bound.
@@ -430,8 +435,8 @@ interface ThreadQueue {
   holder: QueueHolder | undefined;
   // The turn the holder is, when it is this client's own (not one it joined).
   ownTurn?: string | undefined;
-  // Set while the thread's turn is being started (not yet bound or holding), and who waits for
-  // that to end (see `Router.startsSettled`).
+  // Set while the thread's turn has its start on its way (not yet bound, holding or given up),
+  // and who waits for that to end (see `Router.startsSettled`).
   starting?: boolean;
   settled?: (() => void) | undefined;
   // The thread ended (closed, archived, deleted) while its turn was starting, before it had a
@@ -864,8 +869,6 @@ export class Router {
     }
     let held: RawNotification[] | undefined;
     if (holdEvents) this.#pendingByThread.set(threadId, (held = []));
-    const occupied = this.#queues.get(threadId);
-    if (occupied !== undefined) occupied.starting = true;
     let released = false;
     let boundId: string | undefined;
     let boundSink: TurnSink | undefined;
@@ -947,6 +950,12 @@ export class Router {
       unhold: (holder) => {
         const queue = this.#queues.get(threadId);
         if (queue?.holder === holder) queue.holder = undefined;
+      },
+      sending: () => {
+        const queue = this.#queues.get(threadId);
+        if (!released && boundId === undefined && queue?.holder === undefined && queue) {
+          queue.starting = true;
+        }
       },
       ended: () => this.#closeError ?? this.#endOf(threadId),
       release: () => {
@@ -1363,8 +1372,8 @@ export class Router {
   }
 
   /**
-   * A promise for each thread whose turn is being started (its `turn/start` perhaps on its way),
-   * settled once the turn is bound, holds the thread, or is given up: what `ownWork` then lists.
+   * A promise for each thread whose turn has its start on its way, settled once the turn is
+   * bound, holds the thread, or is given up: what `ownWork` then lists.
    */
   startsSettled(): Promise<void>[] {
     const waits: Promise<void>[] = [];

@@ -1,0 +1,160 @@
+// close() of a Codex.connect client stops what it started on the server that outlives it, a turn
+// or review whose start is on its way included, once its answer names it; and waits for nothing
+// it has no turn to stop for. Codex.connect runs here over a fake transport, so the test decides
+// when each answer arrives.
+import { afterEach, expect, it, vi } from "vitest";
+import { FakeTransport } from "../support/fake-transport.js";
+
+const transports: FakeTransport[] = [];
+vi.mock("../../src/transport/websocket.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/transport/websocket.js")>();
+  const { FakeTransport: Fake } = await import("../support/fake-transport.js");
+  class WebSocketTransport extends Fake {
+    constructor() {
+      super();
+      transports.push(this);
+    }
+    get stats(): Record<string, number> {
+      return {};
+    }
+  }
+  return { ...original, WebSocketTransport };
+});
+
+const { Codex } = await import("../../src/index.js");
+
+afterEach(() => void transports.splice(0));
+
+async function connect() {
+  const connecting = Codex.connect("ws://127.0.0.1:1/");
+  await vi.waitFor(() => expect(transports.length).toBe(1));
+  const transport = transports[0]!;
+  const init = await transport.waitForSent(1);
+  transport.deliver({
+    id: init.id,
+    result: { userAgent: "codex/0.0.1", serverInfo: { name: "codex", version: "0.0.1" } },
+  });
+  return { codex: await connecting, transport };
+}
+
+function sentWhen(transport: FakeTransport, match: (m: Record<string, unknown>) => boolean) {
+  return vi.waitFor(() => {
+    const found = transport.sent.filter(match).at(-1);
+    expect(found).toBeDefined();
+    return found!;
+  });
+}
+const nth = (transport: FakeTransport, method: string, n: number) =>
+  vi.waitFor(() => {
+    const all = transport.sent.filter((m) => m.method === method);
+    expect(all.length).toBeGreaterThanOrEqual(n);
+    return all[n - 1]!;
+  });
+
+const turnOf = (id: string, status = "inProgress") => ({ id, status, items: [], error: null });
+
+async function closeWhileAnswerComes(
+  codex: Awaited<ReturnType<typeof connect>>["codex"],
+  transport: FakeTransport,
+  request: Record<string, unknown>,
+  answer: unknown,
+) {
+  let closedAt: "before answer" | "after answer" | undefined;
+  let answered = false;
+  const closing = codex.close().then(() => {
+    closedAt = answered ? "after answer" : "before answer";
+  });
+  // close() goes as far as it can without the answer: it waits for it.
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(closedAt).toBeUndefined();
+  answered = true;
+  transport.deliver({ id: request.id, result: answer });
+  await closing;
+  return closedAt;
+}
+
+it("interrupts a turn whose turn/start is on its way once its answer names it", async () => {
+  const { codex, transport } = await connect();
+  const thread = codex.thread("th");
+  const starting = thread.turn("go").catch((e: unknown) => e);
+  const start = await nth(transport, "turn/start", 1);
+  const closedAt = await closeWhileAnswerComes(codex, transport, start, { turn: turnOf("t1") });
+  expect(closedAt).toBe("after answer");
+  expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
+    { threadId: "th", turnId: "t1" },
+  ]);
+  await starting;
+});
+
+it("a turn resent after ActiveTurnNotSteerable is interrupted on close once answered", async () => {
+  const { codex, transport } = await connect();
+  const thread = codex.thread("th");
+  const starting = thread.turn("go").catch((e: unknown) => e);
+  const first = await nth(transport, "turn/start", 1);
+  // A compaction runs there (sent by another client): the input is refused, then sent again.
+  transport.deliver({
+    id: first.id,
+    error: { code: -32600, message: "ActiveTurnNotSteerable: the turn takes no input" },
+  });
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  transport.deliver({
+    method: "thread/status/changed",
+    params: { threadId: "th", status: { type: "idle" } },
+  });
+  const second = await nth(transport, "turn/start", 2);
+  const closedAt = await closeWhileAnswerComes(codex, transport, second, { turn: turnOf("t2") });
+  expect(closedAt).toBe("after answer");
+  expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
+    { threadId: "th", turnId: "t2" },
+  ]);
+  await starting;
+});
+
+it("an inline review sent after another client's turn ended is interrupted on close once answered", async () => {
+  const { codex, transport } = await connect();
+  const thread = codex.thread("th");
+  // Another client's turn runs there: the review waits for it.
+  transport.deliver({ method: "turn/started", params: { threadId: "th", turn: turnOf("other") } });
+  const reviewing = thread.review("uncommittedChanges").catch((e: unknown) => e);
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(transport.sent.filter((m) => m.method === "review/start")).toEqual([]);
+  transport.deliver({
+    method: "turn/completed",
+    params: { threadId: "th", turn: turnOf("other", "completed") },
+  });
+  const start = await nth(transport, "review/start", 1);
+  const closedAt = await closeWhileAnswerComes(codex, transport, start, {
+    turn: turnOf("r1"),
+    reviewThreadId: "th",
+  });
+  expect(closedAt).toBe("after answer");
+  expect(transport.sent.filter((m) => m.method === "turn/interrupt").length).toBeGreaterThan(0);
+  await reviewing;
+});
+
+it("interrupts an inline review whose review/start is on its way once its answer names it", async () => {
+  const { codex, transport } = await connect();
+  const thread = codex.thread("th");
+  const reviewing = thread.review("uncommittedChanges").catch((e: unknown) => e);
+  const start = await nth(transport, "review/start", 1);
+  const closedAt = await closeWhileAnswerComes(codex, transport, start, {
+    turn: turnOf("r1"),
+    reviewThreadId: "th",
+  });
+  expect(closedAt).toBe("after answer");
+  await reviewing;
+});
+
+it("close() does not wait for the answer to a thread/revert it has nothing to stop for", async () => {
+  const { codex, transport } = await connect();
+  const reverting = codex
+    .thread("th")
+    .revert("t0")
+    .catch((e: unknown) => e);
+  await sentWhen(transport, (m) => m.method === "thread/turns/list");
+  const t0 = Date.now();
+  await codex.close();
+  // Well within the 2 s close() gives a stop.
+  expect(Date.now() - t0).toBeLessThan(1000);
+  await reverting;
+});
