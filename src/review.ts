@@ -279,6 +279,9 @@ function reviewIn(
       // The turn the server runs for it is the one it accepts to interrupt, once its start is known.
       interruptUnfollowed(turnContext, reviewThreadId, collector.startedId ?? turnId);
     }
+    // Answered as the client closes, which stops the review: the call rejects as pending ones do.
+    const closing = connection.closingError;
+    if (closing !== undefined) throw closing;
     return new TurnHandle(turnContext, reviewThreadId, turnId, collector, signal);
   };
 }

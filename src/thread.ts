@@ -565,9 +565,11 @@ export class Thread {
   turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
     const checked = options === undefined ? undefined : checkOptionNames(options, TURN_NAMES);
-    return this.#handle(
-      await this.#startTurn(input, checked, true, checkTimeout(checked?.timeout)),
-    );
+    const started = await this.#startTurn(input, checked, true, checkTimeout(checked?.timeout));
+    // Answered as the client closes, which stops the turn: the call rejects as pending ones do.
+    const closing = this.#context.connection.closingError;
+    if (closing !== undefined) throw closing;
+    return this.#handle(started);
   }
 
   /**

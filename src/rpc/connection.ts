@@ -351,6 +351,11 @@ export class Connection {
     return this.#closeError;
   }
 
+  /** The error of a closing or closed connection (see `closeToNew`), if it is either. */
+  get closingError(): TransportClosedError | undefined {
+    return this.#closeError ?? this.#closing?.error;
+  }
+
   /** Sizes of the tables this connection keeps, for leak checks. */
   get stats(): Record<string, number> {
     return {

@@ -21,7 +21,7 @@ vi.mock("../../src/transport/websocket.js", async (importOriginal) => {
   return { ...original, WebSocketTransport };
 });
 
-const { Codex } = await import("../../src/index.js");
+const { Codex, TransportClosedError } = await import("../../src/index.js");
 
 afterEach(() => void transports.splice(0));
 
@@ -83,7 +83,8 @@ it("interrupts a turn whose turn/start is on its way once its answer names it", 
   expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
     { threadId: "th", turnId: "t1" },
   ]);
-  await starting;
+  // Answered during the close: the call rejects as every pending one does.
+  expect(await starting).toBeInstanceOf(TransportClosedError);
 });
 
 it("a turn resent after ActiveTurnNotSteerable is interrupted on close once answered", async () => {
@@ -107,7 +108,8 @@ it("a turn resent after ActiveTurnNotSteerable is interrupted on close once answ
   expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
     { threadId: "th", turnId: "t2" },
   ]);
-  await starting;
+  // Answered during the close: the call rejects as every pending one does.
+  expect(await starting).toBeInstanceOf(TransportClosedError);
 });
 
 it("an inline review sent after another client's turn ended is interrupted on close once answered", async () => {
@@ -129,7 +131,7 @@ it("an inline review sent after another client's turn ended is interrupted on cl
   });
   expect(closedAt).toBe("after answer");
   expect(transport.sent.filter((m) => m.method === "turn/interrupt").length).toBeGreaterThan(0);
-  await reviewing;
+  expect(await reviewing).toBeInstanceOf(TransportClosedError);
 });
 
 it("interrupts an inline review whose review/start is on its way once its answer names it", async () => {
@@ -142,7 +144,7 @@ it("interrupts an inline review whose review/start is on its way once its answer
     reviewThreadId: "th",
   });
   expect(closedAt).toBe("after answer");
-  await reviewing;
+  expect(await reviewing).toBeInstanceOf(TransportClosedError);
 });
 
 it("close() does not wait for the answer to a thread/revert it has nothing to stop for", async () => {
