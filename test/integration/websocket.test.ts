@@ -209,15 +209,15 @@ describe("Codex.connect", () => {
     mock.enqueueAssistantMessage("after the close", { gate });
     const codex = await Codex.connect(url);
     const thread = await codex.threadStart();
-    const starting = thread.turn("go");
-    await new Promise((resolve) => setImmediate(resolve));
-    await codex.close();
-    // Answered during the close: its handle's run() rejects as any pending call does.
-    const outcome = await starting.then(
+    // Answered during the close, the call rejects as any pending call does (answered before it,
+    // its handle's run() does).
+    const outcome = thread.turn("go").then(
       (turn) => turn.run().catch((e: unknown) => e),
       (e: unknown) => e,
     );
-    expect(outcome).toBeInstanceOf(TransportClosedError);
+    await new Promise((resolve) => setImmediate(resolve));
+    await codex.close();
+    expect(await outcome).toBeInstanceOf(TransportClosedError);
     const other = await Codex.connect(url);
     cleanups.push(() => other.close());
     const statuses = async () =>
