@@ -78,7 +78,6 @@ import {
   sandboxPolicy,
   type ApprovalMode,
   type EventMode,
-  type ReadSettings,
   type Sandbox,
 } from "./options.js";
 import type { TurnResult } from "./result.js";
@@ -128,7 +127,7 @@ import {
  * `parentTurnId`, `rootTurnId`, `additionalContext`, `cyberAccessProgram`) to this turn only.
  */
 export type TurnOptions = Omit<
-  ReadSettings<WireOptions<TurnStartParams>>,
+  WireOptions<TurnStartParams>,
   | "threadId"
   | "input"
   | "approvalPolicy"
@@ -137,8 +136,18 @@ export type TurnOptions = Omit<
   | "outputSchema"
   // Sent with no input, which a turn cannot have: an `externalMessage` input sends it.
   | "toolOutput"
-> &
-  ServerRequestHandlers & {
+  // Narrowed below to the values the runtime reads (the others are refused).
+  | "personality"
+  | "multiAgentMode"
+> & {
+  /** `"none"` alone changes anything: the runtime ignores its other (deprecated) styles. */
+  readonly personality?: "none" | null | undefined;
+  /**
+   * The runtime always runs `"explicitRequestOnly"` (its other modes are deprecated): give
+   * effort `"ultra"` for proactive multi-agent work.
+   */
+  readonly multiAgentMode?: "explicitRequestOnly" | null | undefined;
+} & ServerRequestHandlers & {
     /** Approval preset for this and later turns; omitted keeps the thread's policy. */
     readonly approvalMode?: ApprovalMode | undefined;
     /**

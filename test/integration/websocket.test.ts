@@ -88,6 +88,22 @@ async function startWebSocketServer(extraArgs: string[] = []) {
   return { url, mock, home, child };
 }
 
+/**
+ * The statuses of a thread's turns as another client reads them once none runs (the closed
+ * client's stops answered), its goal first checked to read `goal` when given.
+ */
+async function settledTurns(url: string, threadId: string, goal?: string): Promise<string[]> {
+  const other = await Codex.connect(url);
+  cleanups.push(() => other.close());
+  if (goal !== undefined) expect((await other.thread(threadId).goal())?.status).toBe(goal);
+  const statuses = async () =>
+    (await other.thread(threadId).turnList()).data.map((each) => each.status);
+  await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
+    timeout: 10_000,
+  });
+  return statuses();
+}
+
 describe("Codex.connect", () => {
   it("runs a turn over WebSocket against a server it did not start, and leaves it running", async () => {
     const { url, mock, child } = await startWebSocketServer();
@@ -191,14 +207,7 @@ describe("Codex.connect", () => {
     await expect(turn.run()).rejects.toBeInstanceOf(TransportClosedError);
     expect(await queued).toBeInstanceOf(TransportClosedError);
     // The model's answer is still held: the server reads the turn interrupted all the same.
-    const other = await Codex.connect(url);
-    cleanups.push(() => other.close());
-    const statuses = async () =>
-      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
-    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
-      timeout: 10_000,
-    });
-    expect(await statuses()).toEqual(["interrupted"]);
+    expect(await settledTurns(url, thread.id)).toEqual(["interrupted"]);
     expect(mock.responsesRequests).toHaveLength(1);
   });
 
@@ -218,14 +227,7 @@ describe("Codex.connect", () => {
     await new Promise((resolve) => setImmediate(resolve));
     await codex.close();
     expect(await outcome).toBeInstanceOf(TransportClosedError);
-    const other = await Codex.connect(url);
-    cleanups.push(() => other.close());
-    const statuses = async () =>
-      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
-    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
-      timeout: 10_000,
-    });
-    expect(await statuses()).toEqual(["interrupted"]);
+    expect(await settledTurns(url, thread.id)).toEqual(["interrupted"]);
   });
 
   it("pauses on close the goal it runs, and interrupts its turn", async () => {
@@ -239,15 +241,7 @@ describe("Codex.connect", () => {
     await gate.reached;
     await codex.close();
     expect(await running).toBeInstanceOf(TransportClosedError);
-    const other = await Codex.connect(url);
-    cleanups.push(() => other.close());
-    expect((await other.thread(thread.id).goal())?.status).toBe("paused");
-    const statuses = async () =>
-      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
-    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
-      timeout: 10_000,
-    });
-    expect(await statuses()).toEqual(["interrupted"]);
+    expect(await settledTurns(url, thread.id, "paused")).toEqual(["interrupted"]);
   });
 
   it("pauses on close a goal between two of its turns, and interrupts the next one", async () => {
@@ -268,14 +262,7 @@ describe("Codex.connect", () => {
     const running = thread.runGoal("write a haiku").catch((e: unknown) => e);
     await closing;
     expect(await running).toBeInstanceOf(TransportClosedError);
-    const other = await Codex.connect(url);
-    cleanups.push(() => other.close());
-    expect((await other.thread(thread.id).goal())?.status).toBe("paused");
-    const statuses = async () =>
-      (await other.thread(thread.id).turnList()).data.map((each) => each.status);
-    await vi.waitFor(async () => expect(await statuses()).not.toContain("inProgress"), {
-      timeout: 10_000,
-    });
+    expect(await settledTurns(url, thread.id, "paused")).not.toContain("inProgress");
   });
 
   it("keeps the abort's error of a goal run its signal stopped just before the close", async () => {
