@@ -461,54 +461,34 @@ it("waits with a compaction for the turn a resume's answer said runs, whose star
   await codex.close();
 });
 
-it("leaves running the turn a resume's answer said runs, which a turn given up on joined", async () => {
-  const { codex, transport } = await startCodex();
-  const thread = await resumedActive(codex, transport);
-  const controller = new AbortController();
-  const joining = thread.run("more", { signal: controller.signal });
-  const request = await sentWhen(transport, (m) => m.method === "turn/start");
-  controller.abort();
-  await expect(joining).rejects.toMatchObject({ name: "AbortError" });
-  // The answer names the turn that ran there, which the input joined: not this call's to stop.
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-  try {
-    transport.deliver({ id: request.id, result: { turn: turnOf("theirs") } });
-    // Past the second an interrupt waits for a start that already came.
-    await vi.advanceTimersByTimeAsync(2_000);
-    expect(transport.sent.filter((m) => m.method === "turn/interrupt")).toEqual([]);
-    transport.deliver(completed("theirs"));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(clientStats(codex)).toMatchObject({ "router.queues": 0, "router.running": 0 });
-  } finally {
-    vi.useRealTimers();
-  }
-  await codex.close();
-});
-
-it("leaves running another client's turn that started after a turn given up on was sent, which joined it", async () => {
-  const { codex, transport } = await startCodex();
-  const thread = codex.thread("th");
-  const controller = new AbortController();
-  const joining = thread.run("more", { signal: controller.signal });
-  const request = await sentWhen(transport, (m) => m.method === "turn/start");
-  // Another client's turn starts as the request travels; the server joins the input to it.
-  transport.deliver(started("theirs"));
-  controller.abort();
-  await expect(joining).rejects.toMatchObject({ name: "AbortError" });
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
-  try {
-    transport.deliver({ id: request.id, result: { turn: turnOf("theirs") } });
-    await vi.advanceTimersByTimeAsync(2_000);
-    // The answer names the turn whose start came before it: not this call's to stop.
-    expect(transport.sent.filter((m) => m.method === "turn/interrupt")).toEqual([]);
-    transport.deliver(completed("theirs"));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(clientStats(codex)).toMatchObject({ "router.queues": 0, "router.running": 0 });
-  } finally {
-    vi.useRealTimers();
-  }
-  await codex.close();
-});
+// The answer names another client's turn, which the input joined: not this call's to stop,
+// whether a resume's answer said it runs or its start came as the request travelled.
+for (const known of ["from a resume", "started after the request was sent"] as const) {
+  it(`leaves running a turn that a turn given up on joined (${known})`, async () => {
+    const { codex, transport } = await startCodex();
+    const thread =
+      known === "from a resume" ? await resumedActive(codex, transport) : codex.thread("th");
+    const controller = new AbortController();
+    const joining = thread.run("more", { signal: controller.signal });
+    const request = await sentWhen(transport, (m) => m.method === "turn/start");
+    if (known !== "from a resume") transport.deliver(started("theirs"));
+    controller.abort();
+    await expect(joining).rejects.toMatchObject({ name: "AbortError" });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      transport.deliver({ id: request.id, result: { turn: turnOf("theirs") } });
+      // Past the second an interrupt waits for a start that already came.
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(transport.sent.filter((m) => m.method === "turn/interrupt")).toEqual([]);
+      transport.deliver(completed("theirs"));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(clientStats(codex)).toMatchObject({ "router.queues": 0, "router.running": 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+    await codex.close();
+  });
+}
 
 it("drops the note of an unseen turn once the server reads the thread idle", async () => {
   const { codex, transport } = await startCodex();
