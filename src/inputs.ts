@@ -341,8 +341,9 @@ function toWire(item: unknown, index: number): UserInput {
     }
     // An empty URL, path or name is sent as it is, and the item is lost on the way.
     if (type !== "text" && value.trim() === "") {
-      const kind = `${/^[aeiou]/.test(String(type)) ? "an" : "a"} ${String(type)}`;
-      throw new TypeError(`input[${index}].${field} of ${kind} item must not be empty`);
+      throw new TypeError(
+        `input[${index}].${field} of ${article(String(type))} item must not be empty`,
+      );
     }
     if ((type === "image" || type === "audio") && field === "url") {
       const local = type === "image" ? "localImage(path)" : "localAudio(path)";
@@ -351,6 +352,12 @@ function toWire(item: unknown, index: number): UserInput {
         const kind = type === "image" ? "an image" : "an audio";
         throw new TypeError(`input[${index}].url of ${kind} item ${problem}`);
       }
+    }
+    // No file's path holds a NUL, so no file is found by one.
+    if (field === "path" && value.includes("\0")) {
+      throw new TypeError(
+        `input[${index}].path of ${article(String(type))} item contains a NUL character, which no path can hold`,
+      );
     }
     // The runtime sends a skill only from the absolute path of one it loaded.
     if (type === "skill" && field === "path" && !isAbsolutePath(value)) {
@@ -539,6 +546,11 @@ const MAX_CONTEXT_BYTES = 4000;
 const CONTEXT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 // Absolute where the runtime runs, which may be another system than the client's.
+/** "an localImage" reads wrong: the item's type with its article. */
+function article(type: string): string {
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
 function isAbsolutePath(text: string): boolean {
   return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
 }

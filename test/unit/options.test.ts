@@ -234,6 +234,22 @@ describe("toUserInputs", () => {
     }
   });
 
+  it("refuses a path with a NUL character, by which no file is found", () => {
+    const items = [
+      localImage("/a/b\0.png"),
+      localAudio("/a/b\0.wav"),
+      skill("s", "/w/\0/SKILL.md"),
+      mention("m", "app://\0"),
+    ];
+    for (const item of items) {
+      expect(() => toUserInputs([text("x"), item])).toThrow(
+        new TypeError(
+          `input[1].path of a ${item.type} item contains a NUL character, which no path can hold`,
+        ),
+      );
+    }
+  });
+
   it("refuses a local audio file of a format the runtime attaches none of, by its extension", () => {
     for (const path of ["/a/clip.flac", "/a/clip.mp4", "/a/clip", "/a/clip.wave"]) {
       expect(() => toUserInputs(localAudio(path))).toThrow(
