@@ -317,6 +317,18 @@ function toolSpec(
   if (copy.type === "null") {
     throw new TypeError(`${where}: inputSchema must describe an object of arguments, not null`);
   }
+  // The runtime passes any other type on as the function's parameters, which the model's API
+  // refuses, failing each turn of the thread, unless an object is among them.
+  const { type } = copy;
+  if (
+    type !== undefined &&
+    !(type === "object" || (Array.isArray(type) && type.includes("object")))
+  ) {
+    throw new TypeError(
+      `${where}: inputSchema must describe an object of arguments (type "object"), got type ` +
+        `${JSON.stringify(type)}`,
+    );
+  }
   checkToolSchema(copy, `${where}: inputSchema`);
   return {
     type: "function",

@@ -1401,6 +1401,14 @@ describe("handler and tool options", () => {
       ],
       [{ type: "null" }, "inputSchema must describe an object of arguments, not null"],
       [
+        { type: "string" },
+        'inputSchema must describe an object of arguments (type "object"), got type "string"',
+      ],
+      [
+        { type: ["array", "null"] },
+        'inputSchema must describe an object of arguments (type "object"), got type ["array","null"]',
+      ],
+      [
         {
           properties: { f: { anyOf: [{ type: "string" }, { type: "object", properties: ["a"] }] } },
         },
@@ -1442,6 +1450,10 @@ describe("handler and tool options", () => {
         }),
       ]),
     ).toBe("accepted");
+    // An object among the types, or no type (the runtime infers one), is sent.
+    for (const inputSchema of [{ type: ["object", "null"] }, {}, { properties: {} }]) {
+      expect(refusal([tool({ inputSchema })])).toBe("accepted");
+    }
     expect(refusal([tool({ description: null })])).toBe(
       "tools[0] (t): description must be a string, got null",
     );
