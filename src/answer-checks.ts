@@ -507,6 +507,28 @@ export function checkFormContent(
   }
 }
 
+/**
+ * Checks that each answer of a user-input request answers a question it asked (by the question's
+ * `id`): the runtime passes an answer to no question on to the model as it is, and the question
+ * asked goes unanswered without a word. Questions the SDK cannot read are not checked.
+ */
+export function checkUserInputAnswers(answer: { answers: object }, questions: unknown): void {
+  if (!Array.isArray(questions)) return;
+  const ids: string[] = [];
+  for (const question of questions) {
+    const id: unknown = isRecord(question) ? question.id : undefined;
+    if (typeof id !== "string") return;
+    ids.push(id);
+  }
+  for (const id of Object.keys(answer.answers)) {
+    if (!ids.includes(id)) {
+      throw new InvalidAnswerError(
+        `answers[${JSON.stringify(id)}] answers no question asked (their ids are ${ids.join(", ")})`,
+      );
+    }
+  }
+}
+
 // A form's value by its kind alone: a number typed may be a secret too (a PIN).
 function kindOnly(value: unknown): string {
   return typeof value === "string" ? shape(value) : describe(value);

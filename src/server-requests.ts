@@ -1036,6 +1036,9 @@ export class ServerRequestDispatcher {
         if (defaulted === "mcpServer/elicitation/request" && params.mode === "form") {
           checks.checkFormContent(answer as never, params.requestedSchema);
         }
+        if (defaulted === "item/tool/requestUserInput") {
+          checks.checkUserInputAnswers(answer as never, params.questions);
+        }
         return answer;
       },
       fallback: () => defaultAnswer(defaulted),

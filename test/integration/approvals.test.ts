@@ -772,6 +772,29 @@ describe("user input requests", () => {
     expect(output).toContain("blue");
   });
 
+  it("refuses an answer to a question not asked: the default goes, and the slip is reported", async () => {
+    // "color" for "colour": the runtime would pass it on, the question left unanswered.
+    t = await createTestCodex({
+      onUserInput: () => ({ answers: { color: { answers: ["blue"] } } }),
+    });
+    t.mock.enqueue(askColour());
+    t.mock.enqueueAssistantMessage("ok");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("pick a colour", { collaborationMode: PLAN });
+    const failures: string[] = [];
+    for await (const event of turn.stream()) {
+      if (event.method === "client/handlerError") {
+        failures.push(`${event.params.requestMethod}: ${event.params.message}`);
+      }
+    }
+    expect(failures).toEqual([
+      'item/tool/requestUserInput: answers["color"] answers no question asked (their ids are colour)',
+    ]);
+    const output = JSON.stringify(functionCallOutputs(t.mock.responsesRequests[1]!));
+    expect(output).not.toContain("color");
+    expect(output).toContain('\\"answers\\":{}');
+  });
+
   it("without a handler the request is cancelled with no answers", async () => {
     t = await createTestCodex();
     t.mock.enqueue(askColour());

@@ -1847,7 +1847,8 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
     });
     let answer: unknown = { answers, apiKey: "dropped too" };
     const { transport, turnEvents } = setup({ onUserInput: () => answer as never });
-    const input = (id: number) => request(id, "item/tool/requestUserInput", { questions: [] });
+    const questions = ["q1", "q2", "q3", "__proto__", "q"].map((id) => ({ id }));
+    const input = (id: number) => request(id, "item/tool/requestUserInput", { questions });
     transport.deliver(input(0));
     const sent = (await transport.waitForSent(1)) as { result: { answers: object } };
     expect(JSON.stringify(sent.result)).toBe(
