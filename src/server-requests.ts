@@ -923,6 +923,11 @@ export class ServerRequestDispatcher {
           controller.abort(new Error(`handler timed out after ${timeoutMs} ms`));
           throw controller.signal.reason;
         },
+        // Its answer went already; what it gives now goes nowhere (a value unlogged: a secret).
+        onLate: (late) =>
+          late.status === "fulfilled"
+            ? this.#log.debug(`the handler of ${request.method} answered too late; dropped`)
+            : this.#log.debug(`the handler of ${request.method} failed too late`, late.reason),
       });
       const checks = await (answerChecks ??= import("./answer-checks.js"));
       const oversize = this.#oversize;

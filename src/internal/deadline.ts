@@ -13,6 +13,8 @@ export interface DeadlineOptions<T> {
   readonly onTimeout?: () => T | Promise<T>;
   /** What the wait becomes when the signal aborts first; default: rejects with its reason. */
   readonly onAbort?: () => T | Promise<T>;
+  /** Told how `work` settled when it settles after the timeout or the abort ended the wait. */
+  readonly onLate?: (outcome: PromiseSettledResult<T>) => void;
 }
 
 // The SDK's waits on each signal, behind one listener of its own: a program that hands one signal
@@ -81,9 +83,16 @@ export function deadline<T>(work: Promise<T>, options: DeadlineOptions<T>): Prom
     };
     const onAbort = () => divert(options.onAbort, () => abortError(signal!));
     // Watched first, so that its rejection is handled whatever wins, an abort already made too.
+    const { onLate } = options;
     work.then(
-      (value) => finish() && resolve(value),
-      (error: unknown) => finish() && reject(error),
+      (value) => {
+        if (finish()) resolve(value);
+        else onLate?.({ status: "fulfilled", value });
+      },
+      (error: unknown) => {
+        if (finish()) reject(error);
+        else onLate?.({ status: "rejected", reason: error });
+      },
     );
     if (signal?.aborted) return onAbort();
     if (signal !== undefined) unwatch = watchAbort(signal, onAbort);

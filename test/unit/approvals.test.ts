@@ -270,6 +270,45 @@ describe("ServerRequestDispatcher", () => {
     expect((failure?.params as { message: string }).message).toMatch(/timed out after 10 ms/);
   });
 
+  it("logs what a handler gives after its timeout answered for it, without the value", async () => {
+    const { log, entries } = captureLog();
+    const late: ((value: unknown) => void)[] = [];
+    const fail: ((error: Error) => void)[] = [];
+    const { transport } = setup(
+      {
+        serverRequestTimeout: 10,
+        approvals: {
+          commandExecution: () => new Promise((resolve) => late.push(resolve as never)),
+          fileChange: () => new Promise((_, reject) => fail.push(reject)),
+        },
+      },
+      { log },
+    );
+    transport.deliver(approval(5));
+    transport.deliver({ ...approval(6), method: "item/fileChange/requestApproval" });
+    await transport.waitForSent(2);
+    late[0]!({ decision: "accept", secret: "s3cret" });
+    const error = new Error("gave up");
+    fail[0]!(error);
+    await vi.waitFor(() =>
+      expect(entries.filter((e) => / too late/.test(e.message))).toHaveLength(2),
+    );
+    expect(entries.filter((e) => / too late/.test(e.message))).toEqual([
+      {
+        level: "debug",
+        message:
+          "codex-app-server-sdk: the handler of item/commandExecution/requestApproval answered too late; dropped",
+        detail: undefined,
+      },
+      {
+        level: "debug",
+        message:
+          "codex-app-server-sdk: the handler of item/fileChange/requestApproval failed too late",
+        detail: error,
+      },
+    ]);
+  });
+
   it("tells each handler its own method, typed as that method", async () => {
     const methods: string[] = [];
     const { transport } = setup({
