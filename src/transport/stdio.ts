@@ -176,6 +176,9 @@ export class StdioTransport implements Transport {
     });
     child.on("exit", (code, signal) => {
       this.#exit = { code, signal };
+      // What it leaves in its group (what a `launchArgs` wrapper started beside it) goes now,
+      // while the group still holds it: once the group is empty, its id may soon name another.
+      signalGroup(child, "SIGKILL");
       untrack(child);
       this.#resolveExited();
       this.#settle();
@@ -219,9 +222,6 @@ export class StdioTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
-    // What the server leaves in its group (what a `launchArgs` wrapper started beside it), the
-    // group still named by it as long as one of them runs.
-    signalGroup(child, "SIGKILL");
   }
 
   #settle(): void {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   Codex,
   CodexError,
@@ -229,6 +229,25 @@ describe("process death and close", () => {
     expect(isAlive(beside)).toBe(true);
     await codex.close();
     await expectNoChild(beside);
+  });
+
+  it("ends what a wrapper started beside a server that crashed, and close() then signals no group", async () => {
+    const pidFile = path.join(home, "beside-crash.pid");
+    const codex = await Codex.start({ env: env(), launchArgs: besideWrapper(pidFile) });
+    const beside = Number(await readFile(pidFile, "utf8"));
+    const pending = codex.models();
+    process.kill(codex.pid!, "SIGKILL");
+    await expect(pending).rejects.toBeInstanceOf(TransportClosedError);
+    // Swept as the exit came, before any close(): its group was still the server's.
+    await expectNoChild(beside);
+    // Once its group is empty, its id may name another process's: close() leaves it alone.
+    const kill = vi.spyOn(process, "kill");
+    try {
+      await codex.close();
+      expect(kill).not.toHaveBeenCalled();
+    } finally {
+      kill.mockRestore();
+    }
   });
 
   it("ends what a wrapper started beside the server when the program exits without closing", async () => {
