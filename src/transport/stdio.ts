@@ -106,6 +106,8 @@ export class StdioTransport implements Transport {
   #spawnError: Error | undefined;
   #settleTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
+  // Whether close() sweeps the server's group once it exits: it was running as close() began.
+  #closeSweeps = false;
   readonly #exited: Promise<void>;
   #resolveExited!: () => void;
 
@@ -176,9 +178,6 @@ export class StdioTransport implements Transport {
     });
     child.on("exit", (code, signal) => {
       this.#exit = { code, signal };
-      // What it leaves in its group (what a `launchArgs` wrapper started beside it) goes now,
-      // while the group still holds it: once the group is empty, its id may soon name another.
-      signalGroup(child, "SIGKILL");
       untrack(child);
       this.#resolveExited();
       this.#settle();
@@ -213,7 +212,11 @@ export class StdioTransport implements Transport {
     const child = this.#child;
     if (child === undefined) return;
     child.stdin.end();
-    if (this.#exit === undefined) signalGroup(child, "SIGTERM");
+    // Exited before: its group was swept as it ended (see #finish), and its id may by now name
+    // another process's group.
+    const exitedBefore = this.#exit !== undefined;
+    this.#closeSweeps = !exitedBefore;
+    if (!exitedBefore) signalGroup(child, "SIGTERM");
     const timer = setTimeout(() => {
       if (this.#exit === undefined) signalGroup(child, "SIGKILL");
     }, graceMs);
@@ -222,6 +225,9 @@ export class StdioTransport implements Transport {
     } finally {
       clearTimeout(timer);
     }
+    // What the server leaves in its group (what a `launchArgs` wrapper started beside it), the
+    // group still named by it as long as one of them runs.
+    if (!exitedBefore) signalGroup(child, "SIGKILL");
   }
 
   #settle(): void {
@@ -238,11 +244,14 @@ export class StdioTransport implements Transport {
       child.stdout.destroy();
       child.stderr.destroy();
       child.stdin.destroy();
-      // Closing, it has the rest of its grace to exit by itself (see #terminate).
+      // Closed while it ran, it has the rest of its grace to exit by itself, and its group is
+      // swept then (see #terminate). Ended by itself (a crash), what it left in its group (what
+      // a wrapper started beside it) goes now, its last words read: later, once the group is
+      // empty, the group's id may name another process's.
       if (
-        this.#exit === undefined &&
-        this.#spawnError === undefined &&
-        this.#closing === undefined
+        this.#exit !== undefined
+          ? !this.#closeSweeps
+          : this.#spawnError === undefined && this.#closing === undefined
       ) {
         signalGroup(child, "SIGKILL");
       }
