@@ -166,6 +166,7 @@ const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 const KNOWN_REQUESTS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
 const BYTE_ORDER_MARK = 0xfeff;
+const SPACE = 0x20;
 
 /**
  * The shortest line worth judging unparsed. Judging reads the params' structure and skips their
@@ -669,6 +670,13 @@ export class Connection {
           return this.#overlong(raw.slice(0, OVERLONG_HEAD_CHARS));
         }
       }
+      // A message is an object: a line that begins with anything else but white space or a byte
+      // order mark is none, known without the cost of a parse that throws (a flood of them, from
+      // a wrapper, say, would hold the event loop for seconds, its timers with it).
+      const first = raw.charCodeAt(0);
+      if (first !== OPEN_BRACE && first !== BYTE_ORDER_MARK && first > SPACE) {
+        return this.#drop("a line that is no JSON object", line);
+      }
       let message: unknown;
       try {
         message =
@@ -676,9 +684,14 @@ export class Connection {
         message ??= JSON.parse(line);
       } catch {
         // A byte order mark, which JSON lets a reader ignore (a wrapper script may write one).
-        if (raw.charCodeAt(0) === BYTE_ORDER_MARK) return this.#receive(raw.slice(1));
+        // A run of them taken at once: the rest is read once, whatever their number.
+        if (first === BYTE_ORDER_MARK) {
+          let start = 1;
+          while (raw.charCodeAt(start) === BYTE_ORDER_MARK) start++;
+          return this.#receive(raw.slice(start));
+        }
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
-        if (message === NOT_JSON) return this.#drop("a line that is not JSON", line);
+        if (message === NOT_JSON) return this.#drop("a line that is no JSON object", line);
       }
       if (typeof message !== "object" || message === null || Array.isArray(message)) {
         return this.#drop("JSON that is not an object", line);

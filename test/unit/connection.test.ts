@@ -405,6 +405,39 @@ describe("Connection", () => {
     expect(entries).toEqual([]);
   });
 
+  it("reads a line after a long run of byte order marks, taken at once", async () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const call = connection.request("model/list", {});
+    await transport.waitForSent(1);
+    // One stack frame a mark overflowed the stack, and the answer was lost without a word.
+    transport.line(`${"\uFEFF".repeat(100_000)}{"id":1,"result":{"data":[]}}`);
+    expect(await call).toEqual({ data: [] });
+    expect(entries).toEqual([]);
+  });
+
+  it("drops a line that cannot begin a message without parsing it", () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { log });
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      for (const line of ["y", "Starting codex...", "[1,2]", '"text"', "42"]) transport.line(line);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(entries.map((e) => e.message)).toEqual(
+      Array(5).fill("codex-app-server-sdk: dropped a line that is no JSON object from app-server"),
+    );
+    // White space before a message is JSON's: the line is parsed and read.
+    const seen: string[] = [];
+    connection.onNotification((n) => seen.push(n.method));
+    transport.line(' \t{"method":"x/y","params":{}}');
+    expect(seen).toEqual(["x/y"]);
+  });
+
   it("judges a line of many fields in linear time, faster than parsing it", () => {
     const transport = new FakeTransport();
     const connection = new Connection(transport);
@@ -813,7 +846,7 @@ describe("Connection", () => {
     // A line that is no JSON as sent is still dropped, and shown redacted.
     transport.line('{"id":2,"result":12345678');
     expect(entries.map((e) => [e.level, e.message])).toEqual([
-      ["warn", "codex-app-server-sdk: dropped a line that is not JSON from app-server"],
+      ["warn", "codex-app-server-sdk: dropped a line that is no JSON object from app-server"],
     ]);
     expect(JSON.stringify(entries)).not.toContain("12345678");
   });

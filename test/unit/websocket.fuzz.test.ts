@@ -157,7 +157,7 @@ const BAD_FRAMES = [
 ];
 /** What the client logs as it drops a binary frame, and a text frame that is no JSON. */
 const BINARY = "dropped a binary WebSocket frame from app-server";
-const NOT_JSON = "dropped a line that is not JSON from app-server";
+const NOT_JSON = "dropped a line that is no JSON object from app-server";
 /** How the messages of one frame are run together. */
 const SEPARATORS = ["\n", "", " ", "\r\n"];
 /** Bytes that are no UTF-8: a lone continuation byte, one never used, a sequence cut short. */

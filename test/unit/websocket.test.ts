@@ -445,7 +445,7 @@ describe("Codex.connect", () => {
       {
         frame: Buffer.from([0xff, 0xfe]),
         binary: false,
-        warning: "dropped a line that is not JSON from app-server",
+        warning: "dropped a line that is no JSON object from app-server",
       },
       { frame: Buffer.alloc(0), binary: false },
     ];
