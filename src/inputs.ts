@@ -417,10 +417,16 @@ export function checkTurnContext(given: Readonly<Record<string, unknown>>): void
   for (const option of ["responsesapiClientMetadata", "responsesapiClientMetadataPatch"]) {
     const metadata = given[option];
     if (!isPlainObject(metadata)) continue;
-    for (const key of Object.keys(metadata)) {
+    for (const [key, value] of Object.entries(metadata)) {
       if (RESERVED_METADATA.has(key)) {
         throw new TypeError(
           `${option}[${JSON.stringify(key)}] is a key the runtime keeps for its own: it would drop it`,
+        );
+      }
+      // The runtime takes strings alone, and refuses the whole turn for another value.
+      if (typeof value !== "string" && value !== undefined) {
+        throw new TypeError(
+          `${option}[${JSON.stringify(key)}] must be a string, got ${describe(value)}`,
         );
       }
     }

@@ -492,6 +492,22 @@ describe("turnParams", () => {
     expect(
       turnParams("th", "go", { responsesapiClientMetadata: { Session_Id: "s", cwd: "/w" } }),
     ).toMatchObject({ responsesapiClientMetadata: { Session_Id: "s", cwd: "/w" } });
+    // Strings alone: the runtime refuses the turn, after the one in flight, for another value.
+    for (const option of ["responsesapiClientMetadata", "responsesapiClientMetadataPatch"]) {
+      for (const [value, got] of [
+        [42, "number"],
+        [null, "null"],
+        [{ v: "1" }, "object"],
+      ] as const) {
+        expect(() => turnParams("th", "go", { [option]: { build: value } })).toThrow(
+          new TypeError(`${option}["build"] must be a string, got ${got}`),
+        );
+      }
+      // Left undefined, a key is not sent, as JSON writes it.
+      expect(turnParams("th", "go", { [option]: { a: "1", b: undefined } })).toMatchObject({
+        [option]: { a: "1" },
+      });
+    }
     // A value the runtime keeps whole: 4,000 bytes of UTF-8 (a character outside the BMP is 4).
     const context = (value: string) => ({
       additionalContext: { ci: { value, kind: "untrusted" } },
