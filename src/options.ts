@@ -186,6 +186,9 @@ export function checkSettingStrings(
   for (const key of nonEmpty) {
     if (params[key] !== undefined && params[key] !== null) checkNonEmpty(params[key], key);
   }
+  for (const key of PATH_KEYS) {
+    if (typeof params[key] === "string") refuseNul(params[key], key);
+  }
   const roots = params.runtimeWorkspaceRoots;
   if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
   // Settings the runtime reads no more (deprecated), which would change nothing.
@@ -207,6 +210,16 @@ export function checkSettingStrings(
 }
 
 // An option that lists directories: an array of absolute paths, holes refused.
+// The wire's paths: the runtime takes one with a NUL, by which no file is found, and each
+// command of the thread then fails.
+const PATH_KEYS = ["cwd", "path"] as const;
+
+function refuseNul(text: string, name: string): void {
+  if (text.includes("\0")) {
+    throw new TypeError(`${name} contains a NUL character, which no path can hold`);
+  }
+}
+
 function checkAbsolutePaths(value: unknown, option: string): string[] {
   if (!Array.isArray(value)) {
     throw new TypeError(`${option} must be an array of absolute paths, got ${describe(value)}`);
@@ -214,6 +227,7 @@ function checkAbsolutePaths(value: unknown, option: string): string[] {
   return Array.from(value as unknown[], (dir, i) => {
     const name = `${option}[${i}]`;
     const text = checkWellFormed(checkNonEmpty(dir, name), name);
+    refuseNul(text, name);
     if (!path.isAbsolute(text)) {
       throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
     }

@@ -558,6 +558,22 @@ describe("SDK_VERSION", () => {
 describe("typed settings and config", () => {
   const start = (options: object) => threadRequest(options as never, THREAD_START_NAMES, true);
 
+  it("refuses a path with a NUL character, which the runtime takes and then finds nothing by", () => {
+    const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
+    const nul = (name: string) =>
+      new TypeError(`${name} contains a NUL character, which no path can hold`);
+    expect(() => start({ cwd: "/w/a\0b" })).toThrow(nul("cwd"));
+    expect(() => start({ runtimeWorkspaceRoots: ["/w", "/r\0"] })).toThrow(
+      nul("runtimeWorkspaceRoots[1]"),
+    );
+    expect(() => resume({ path: "/h/rollout\0.jsonl" })).toThrow(nul("path"));
+    expect(() => turnParams("th", "go", { cwd: "/w\0" })).toThrow(nul("cwd"));
+    expect(() =>
+      turnParams("th", "go", { sandbox: "workspaceWrite", additionalDirectories: ["/a\0"] }),
+    ).toThrow(nul("additionalDirectories[0]"));
+    expect(start({ cwd: "/w/a b" }).params).toMatchObject({ cwd: "/w/a b" });
+  });
+
   it("refuses a wire field of the wrong shape, a list, an object or an enum's, naming it, before any I/O", () => {
     const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
     const fork = (options: object) => threadRequest(options as never, THREAD_FORK_NAMES, false);
