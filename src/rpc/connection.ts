@@ -165,8 +165,14 @@ const INTERNAL_ERROR = -32603;
 const CLOSE_REPORT_MS = 1000;
 const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_METHODS);
 const KNOWN_REQUESTS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
+// How many dropped lines a second are logged one by one.
+const DROPS_SHOWN = 10;
 const BYTE_ORDER_MARK = 0xfeff;
+// JSON's white space.
 const SPACE = 0x20;
+const TAB = 0x09;
+const LINE_FEED = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 
 /**
  * The shortest line worth judging unparsed. Judging reads the params' structure and skips their
@@ -325,6 +331,10 @@ export class Connection {
   readonly #closeListeners = new Set<(error: TransportClosedError) => void>();
   #serverRequestHandler: ServerRequestHandler = rejectAll;
   #wants: ((method: string) => boolean) | undefined;
+  // The dropped lines logged in the current second (from `#dropsSince`), and those not shown.
+  #dropsSince = 0;
+  #dropsShown = 0;
+  #dropsHidden = 0;
   #closeError: TransportClosedError | undefined;
   #writeFailure: Promise<TransportClosedError> | undefined;
   #closed: Promise<void>;
@@ -647,6 +657,13 @@ export class Connection {
   // Parses each line once and hands the parsed object on as it is; only its envelope is checked.
   // A field, not a method: the transport calls it as it is, with no binding layer per line.
   readonly #receive = (raw: string): void => {
+    // A byte order mark, which JSON lets a reader ignore (a wrapper script may write one); a run
+    // of them is skipped at once, the rest read once, whatever their number.
+    if (raw.charCodeAt(0) === BYTE_ORDER_MARK) {
+      let start = 1;
+      while (raw.charCodeAt(start) === BYTE_ORDER_MARK) start++;
+      return this.#receive(raw.slice(start));
+    }
     // Judged only when the judge's is the one listener: another (the notifications kept while
     // the client starts) reads everything.
     if (
@@ -670,26 +687,21 @@ export class Connection {
           return this.#overlong(raw.slice(0, OVERLONG_HEAD_CHARS));
         }
       }
-      // A message is an object: a line that begins with anything else but white space or a byte
-      // order mark is none, known without the cost of a parse that throws (a flood of them, from
-      // a wrapper, say, would hold the event loop for seconds, its timers with it).
-      const first = raw.charCodeAt(0);
-      if (first !== OPEN_BRACE && first !== BYTE_ORDER_MARK && first > SPACE) {
-        return this.#drop("a line that is no JSON object", line);
+      // A message is an object: a line whose first character after white space is another is
+      // none, known without the cost of a parse that throws (a flood of them, from a wrapper,
+      // say, would hold the event loop for seconds, its timers with it).
+      let at = 0;
+      let first = raw.charCodeAt(0);
+      while (first === SPACE || first === TAB || first === LINE_FEED || first === CARRIAGE_RETURN) {
+        first = raw.charCodeAt(++at);
       }
+      if (first !== OPEN_BRACE) return this.#drop("a line that is no JSON object", line);
       let message: unknown;
       try {
         message =
           line !== raw && raw.includes(OUTPUT_DELTA) ? outputDelta(raw, secrets!) : undefined;
         message ??= JSON.parse(line);
       } catch {
-        // A byte order mark, which JSON lets a reader ignore (a wrapper script may write one).
-        // A run of them taken at once: the rest is read once, whatever their number.
-        if (first === BYTE_ORDER_MARK) {
-          let start = 1;
-          while (raw.charCodeAt(start) === BYTE_ORDER_MARK) start++;
-          return this.#receive(raw.slice(start));
-        }
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
         if (message === NOT_JSON) return this.#drop("a line that is no JSON object", line);
       }
@@ -926,8 +938,28 @@ export class Connection {
     return entry;
   }
 
+  // Each dropped line is logged, up to DROPS_SHOWN a second: a flood of them (a wrapper's output)
+  // would otherwise cost a log entry, with its error's stack, each.
   #drop(what: string, line: string): void {
+    if (!this.#log.enabled("warn")) return;
+    const at = now();
+    if (at - this.#dropsSince >= 1000) {
+      if (this.#dropsHidden > 0) {
+        this.#log.warn(`dropped ${this.#dropsHidden} more malformed lines from app-server`);
+      }
+      this.#dropsSince = at;
+      this.#dropsShown = 0;
+      this.#dropsHidden = 0;
+    }
+    if (this.#dropsShown === DROPS_SHOWN) {
+      this.#dropsHidden++;
+      return;
+    }
+    this.#dropsShown++;
     this.#warn(`dropped ${what} from app-server`, what, line);
+    if (this.#dropsShown === DROPS_SHOWN) {
+      this.#log.warn(`more malformed lines from app-server within 1 s are counted, not shown`);
+    }
   }
 
   #warn(message: string, what: string, line: string): void {

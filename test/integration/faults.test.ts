@@ -310,13 +310,20 @@ describe("malformed server messages", () => {
 
 describe("a server that floods stdout with lines that are no message", () => {
   it("keeps the event loop turning: the start times out on time", async () => {
-    // `yes` writes "y" lines for ever and never answers: a wrong binary or a chatty wrapper. A
-    // parse that throws for each held the loop for seconds (6.6 s here, for a 500 ms bound).
+    // `yes` writes lines for ever and never answers: a wrong binary or a chatty wrapper. A parse
+    // that throws for each held the loop for seconds (6.6 s here, for a 500 ms bound).
     let ticks = 0;
     const tick = setInterval(() => ticks++, 50);
     const started = Date.now();
     try {
-      const start = Codex.start({ launchArgs: ["yes"], startTimeout: 500, killGraceMs: 200 });
+      // Indented, and with a logger: each line, logged, cost its error's stack too.
+      const logger = { debug() {}, info() {}, warn() {}, error() {} };
+      const start = Codex.start({
+        launchArgs: ["yes", "  y"],
+        startTimeout: 500,
+        killGraceMs: 200,
+        logger,
+      });
       await expect(start).rejects.toBeInstanceOf(RequestTimeoutError);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(ticks).toBeGreaterThanOrEqual(5);

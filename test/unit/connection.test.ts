@@ -417,19 +417,41 @@ describe("Connection", () => {
     expect(entries).toEqual([]);
   });
 
+  it("logs ten dropped lines a second, and counts the others", () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    new Connection(transport, { log });
+    for (let i = 0; i < 25; i++) transport.line(`junk ${i}`);
+    const messages = entries.map((e) => e.message.replace("codex-app-server-sdk: ", ""));
+    expect(messages).toEqual([
+      ...Array<string>(10).fill("dropped a line that is no JSON object from app-server"),
+      "more malformed lines from app-server within 1 s are counted, not shown",
+    ]);
+  });
+
   it("drops a line that cannot begin a message without parsing it", () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
     const connection = new Connection(transport, { log });
     const parse = vi.spyOn(JSON, "parse");
     try {
-      for (const line of ["y", "Starting codex...", "[1,2]", '"text"', "42"]) transport.line(line);
+      const lines = [
+        "y",
+        "Starting codex...",
+        "[1,2]",
+        '"text"',
+        "42",
+        "  y",
+        "\t at x",
+        "\uFEFFy",
+      ];
+      for (const line of lines) transport.line(line);
       expect(parse).not.toHaveBeenCalled();
     } finally {
       parse.mockRestore();
     }
     expect(entries.map((e) => e.message)).toEqual(
-      Array(5).fill("codex-app-server-sdk: dropped a line that is no JSON object from app-server"),
+      Array(8).fill("codex-app-server-sdk: dropped a line that is no JSON object from app-server"),
     );
     // White space before a message is JSON's: the line is parsed and read.
     const seen: string[] = [];
