@@ -110,10 +110,14 @@ export class StdioTransport implements Transport {
   #closeSweeps = false;
   readonly #exited: Promise<void>;
   #resolveExited!: () => void;
+  // Settles once its end is reported (see #finish), its group swept.
+  readonly #ended: Promise<void>;
+  #resolveEnded!: () => void;
 
   constructor(launch: StdioLaunch) {
     this.#launch = launch;
     this.#exited = new Promise((resolve) => (this.#resolveExited = resolve));
+    this.#ended = new Promise((resolve) => (this.#resolveEnded = resolve));
   }
 
   /** Listeners on the child and its pipes, for leak checks. */
@@ -178,7 +182,8 @@ export class StdioTransport implements Transport {
     });
     child.on("exit", (code, signal) => {
       this.#exit = { code, signal };
-      untrack(child);
+      // Its end reported already (its stdout closed first): nothing is left to sweep.
+      if (this.#finished) untrack(child);
       this.#resolveExited();
       this.#settle();
     });
@@ -228,6 +233,8 @@ export class StdioTransport implements Transport {
     // What the server leaves in its group (what a `launchArgs` wrapper started beside it), the
     // group still named by it as long as one of them runs.
     if (!exitedBefore) signalGroup(child, "SIGKILL");
+    // Its end reported: after a crash, its group swept there.
+    await this.#ended;
   }
 
   #settle(): void {
@@ -255,7 +262,11 @@ export class StdioTransport implements Transport {
       ) {
         signalGroup(child, "SIGKILL");
       }
+      // Exited, it is the exit hook's no more; still running (its stdout closed first), it is
+      // until its exit.
+      if (this.#exit !== undefined || this.#spawnError !== undefined) untrack(child);
     }
+    this.#resolveEnded();
     const info: TransportCloseInfo = {
       exitCode: this.#exit?.code ?? null,
       signal: this.#exit?.signal ?? null,

@@ -250,6 +250,31 @@ describe("process death and close", () => {
     }
   });
 
+  it("ends what a wrapper started beside a crashed server whose output has not ended, at close() or at the exit", async () => {
+    // The exit seen (no pid given), the output not ended (the process beside holds the pipes).
+    const crash = [
+      "process.kill(codex.pid, 'SIGKILL');",
+      "while (codex.pid !== undefined) await new Promise((r) => setImmediate(r));",
+    ];
+    for (const [name, end] of [
+      ["crash-close", ["await codex.close();", "process.exit(0);"]],
+      ["crash-exit", ["process.exit(0);"]],
+    ] as const) {
+      const pidFile = path.join(home, `beside-${name}.pid`);
+      await runProgram([
+        `const codex = await Codex.start({ env: ${JSON.stringify(env())}, launchArgs: ${JSON.stringify(besideWrapper(pidFile))} });`,
+        ...crash,
+        ...end,
+      ]);
+      const beside = Number(await readFile(pidFile, "utf8"));
+      try {
+        await expectNoChild(beside);
+      } finally {
+        if (isAlive(beside)) process.kill(beside, "SIGKILL");
+      }
+    }
+  });
+
   it("ends what a wrapper started beside the server when the program exits without closing", async () => {
     const pidFile = path.join(home, "beside-exit.pid");
     await runProgram([
