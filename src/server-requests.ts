@@ -318,8 +318,16 @@ function toolSpec(
     throw new TypeError(`${where}: inputSchema must describe an object of arguments, not null`);
   }
   // The runtime passes any other type on as the function's parameters, which the model's API
-  // refuses, failing each turn of the thread, unless an object is among them.
+  // refuses, failing each turn of the thread, unless an object is among them; without a type it
+  // reads one from the keywords, as below.
   const { type } = copy;
+  const read = type === undefined ? typeReadFrom(copy) : undefined;
+  if (read !== undefined) {
+    throw new TypeError(
+      `${where}: inputSchema must describe an object of arguments (type "object"): without a ` +
+        `type, the runtime reads it as ${read.type}, by its "${read.keyword}"`,
+    );
+  }
   if (
     type !== undefined &&
     !(type === "object" || (Array.isArray(type) && type.includes("object")))
@@ -337,6 +345,26 @@ function toolSpec(
     inputSchema: copy as JsonValue,
     handler: handler as DynamicTool["handler"],
   };
+}
+
+// The type other than an object the runtime gives a tool's schema without one, by the first
+// keyword it goes by: an object's before any other; none for a schema without any of them.
+const TYPE_KEYWORDS: readonly (readonly [type: string, keywords: readonly string[]])[] = [
+  ["an object", ["properties", "required", "additionalProperties"]],
+  ["an array", ["items", "prefixItems"]],
+  ["a string", ["enum", "const", "format"]],
+  ["a number", ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]],
+];
+
+function typeReadFrom(
+  schema: Record<string, unknown>,
+): { type: string; keyword: string } | undefined {
+  if (Object.hasOwn(schema, "anyOf")) return undefined;
+  for (const [type, keywords] of TYPE_KEYWORDS) {
+    const keyword = keywords.find((name) => Object.hasOwn(schema, name));
+    if (keyword !== undefined) return type === "an object" ? undefined : { type, keyword };
+  }
+  return undefined;
 }
 
 /**

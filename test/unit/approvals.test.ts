@@ -1489,9 +1489,28 @@ describe("handler and tool options", () => {
         }),
       ]),
     ).toBe("accepted");
-    // An object among the types, or no type (the runtime infers one), is sent.
-    for (const inputSchema of [{ type: ["object", "null"] }, {}, { properties: {} }]) {
+    // An object among the types, or no type the runtime reads as another, is sent.
+    for (const inputSchema of [
+      { type: ["object", "null"] },
+      {},
+      { properties: {} },
+      { required: [], items: {} },
+      { anyOf: [{ type: "object" }], items: {} },
+    ]) {
       expect(refusal([tool({ inputSchema })])).toBe("accepted");
+    }
+    // Without a type, the runtime reads one from the keywords, and sends that.
+    for (const [inputSchema, read] of [
+      [{ items: { type: "string" } }, 'an array, by its "items"'],
+      [{ prefixItems: [] }, 'an array, by its "prefixItems"'],
+      [{ enum: ["a"] }, 'a string, by its "enum"'],
+      [{ const: "a" }, 'a string, by its "const"'],
+      [{ format: "date" }, 'a string, by its "format"'],
+      [{ minimum: 1 }, 'a number, by its "minimum"'],
+    ] as const) {
+      expect(refusal([tool({ inputSchema })])).toBe(
+        `tools[0] (t): inputSchema must describe an object of arguments (type "object"): without a type, the runtime reads it as ${read}`,
+      );
     }
     expect(refusal([tool({ description: null })])).toBe(
       "tools[0] (t): description must be a string, got null",
