@@ -952,10 +952,17 @@ export class ServerRequestDispatcher {
           throw controller.signal.reason;
         },
         // Its answer went already; what it gives now goes nowhere (a value unlogged: a secret).
-        onLate: (late) =>
-          late.status === "fulfilled"
-            ? this.#log.debug(`the handler of ${request.method} answered too late; dropped`)
-            : this.#log.debug(`the handler of ${request.method} failed too late`, late.reason),
+        // A handler that stops with its signal's reason, as it should, failed at nothing.
+        onLate: (late) => {
+          if (late.status === "fulfilled") {
+            this.#log.debug(`the handler of ${request.method} answered too late; dropped`);
+          } else if (
+            late.reason !== controller.signal.reason &&
+            (late.reason as { name?: unknown } | null)?.name !== "AbortError"
+          ) {
+            this.#log.debug(`the handler of ${request.method} failed too late`, late.reason);
+          }
+        },
       });
       const checks = await (answerChecks ??= import("./answer-checks.js"));
       const oversize = this.#oversize;

@@ -309,6 +309,28 @@ describe("ServerRequestDispatcher", () => {
     ]);
   });
 
+  it("logs nothing more of a handler that stops with its signal's reason, as it should", async () => {
+    const { log, entries } = captureLog();
+    const { transport } = setup(
+      {
+        serverRequestTimeout: 10,
+        approvals: {
+          commandExecution: (_params, { signal }) =>
+            new Promise((_, reject) =>
+              signal.addEventListener("abort", () => reject(signal.reason as Error)),
+            ),
+        },
+      },
+      { log },
+    );
+    transport.deliver(approval(1));
+    expect(await transport.waitForSent(1)).toEqual({ id: 1, result: { decision: "decline" } });
+    // Its rejection came as the signal aborted, before the answer went.
+    expect(entries.map((e) => e.message)).toEqual([
+      "codex-app-server-sdk: the handler of item/commandExecution/requestApproval failed; sent the default answer",
+    ]);
+  });
+
   it("tells each handler its own method, typed as that method", async () => {
     const methods: string[] = [];
     const { transport } = setup({
