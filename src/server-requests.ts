@@ -593,6 +593,11 @@ interface Plan {
   readonly fallback: ((error?: string) => unknown) | undefined;
   /** How long the server waits for the answer, when it gives up sooner than the client would. */
   readonly serverWaitMs?: number;
+  /**
+   * The turn whose stream is told of the handler's failure, where it is not the request's own:
+   * the turn a sub-agent works for, whose handlers (or its thread's, or the client's) answered.
+   */
+  readonly reportTo?: string;
 }
 
 /**
@@ -642,8 +647,10 @@ export class ServerRequestDispatcher {
   readonly #inflight = new Map<RequestId, Inflight>();
   // Sub-agent threads, which the model spawned from a turn of another thread, to that thread:
   // with no handlers or tools of their own, its turn's and its own answer their requests.
-  // Forgotten as either thread ends.
+  // Forgotten as either thread ends or is unloaded.
   readonly #parents = new Map<string, string>();
+  // Stops watching for unloaded threads: set while `#parents` holds any.
+  #unwatchUnloads: (() => void) | undefined;
   // Turns ended on a thread this client left while a request of theirs was being handled: their
   // handlers are kept until it is answered.
   readonly #lingering = new Set<string>();
@@ -687,6 +694,9 @@ export class ServerRequestDispatcher {
       const parent = threadId === undefined ? undefined : router.threadRunning(root!);
       if (parent !== undefined && parent !== threadId) {
         this.#parents.set(threadId!, this.#parents.get(parent) ?? parent);
+        // A sub-agent its parent closes is unloaded, told by its status alone (no thread/closed):
+        // watched while there are sub-agents, so that no other client pays for it.
+        this.#unwatchUnloads ??= router.on("thread/status/changed", this.#onStatus);
       }
     });
     for (const method of ["thread/closed", "thread/archived", "thread/deleted"]) {
@@ -756,11 +766,27 @@ export class ServerRequestDispatcher {
   release(threadId: string): void {
     this.#threadHandlers.delete(threadId);
     this.#threadTools.delete(threadId);
+    this.#unlink(threadId);
+  }
+
+  // Forgets a thread's link to its parent, and its sub-agents' to it.
+  #unlink(threadId: string): void {
+    if (this.#parents.size === 0) return;
     this.#parents.delete(threadId);
     for (const [child, parent] of this.#parents) {
       if (parent === threadId) this.#parents.delete(child);
     }
+    if (this.#parents.size === 0) {
+      this.#unwatchUnloads?.();
+      this.#unwatchUnloads = undefined;
+    }
   }
+
+  // An unloaded thread's link goes (a sub-agent resumed later is linked again by its next turn).
+  readonly #onStatus = (n: RawNotification): void => {
+    const { threadId, status } = n.params as { threadId?: unknown; status?: { type?: unknown } };
+    if (typeof threadId === "string" && status?.type === "notLoaded") this.#unlink(threadId);
+  };
 
   /** Handlers for one turn, overriding the thread's; dropped when the turn ends. */
   setTurnHandlers(turnId: string, handlers: ServerRequestHandlers): void {
@@ -997,7 +1023,7 @@ export class ServerRequestDispatcher {
           answer: structuredClone(answer),
         },
       } as HandlerErrorEvent;
-      this.#router.injectTurnEvent(owner, event);
+      this.#router.injectTurnEvent(plan.reportTo ?? owner, event);
       return answer;
     }
   }
@@ -1010,6 +1036,8 @@ export class ServerRequestDispatcher {
     this.#lingering.clear();
     this.#threadTools.clear();
     this.#parents.clear();
+    this.#unwatchUnloads?.();
+    this.#unwatchUnloads = undefined;
     for (const entry of this.#inflight.values()) {
       entry.withdrawn = true;
       entry.controller.abort(new Error("the connection closed"));
@@ -1056,16 +1084,26 @@ export class ServerRequestDispatcher {
       parent === undefined ? undefined : this.#threadHandlers.get(parent),
       this.#options,
     ];
+    // Where the handler was found: a sub-agent's own turn and thread are its first two levels.
+    let found = 0;
     const find = (kind: HandlerKind) => {
-      for (const level of levels) {
-        const found = handlerFor(level, kind);
-        if (found !== undefined) return found;
+      for (const [at, level] of levels.entries()) {
+        const handler = handlerFor(level, kind);
+        if (handler !== undefined) {
+          found = at;
+          return handler;
+        }
       }
       return undefined;
     };
     const mcp = defaulted === "mcpServer/elicitation/request" && isMcpToolApproval(params);
     const handler = (mcp ? find("mcpToolCall") : undefined) ?? find(defaulted);
+    // A sub-agent's turn has no stream of the client's: a failure of a handler not its own is
+    // told in the stream of the turn it works for, whose handlers took it over.
+    const reportTo =
+      parent !== undefined && found >= 2 ? this.#rootTurnOf(threadId!, context.turnId) : undefined;
     return {
+      reportTo,
       run: handler && (() => handler(params as never, context as never)),
       check: (value, checks) => {
         const answer = checks.CHECK_ANSWER[defaulted](value);
@@ -1097,12 +1135,17 @@ export class ServerRequestDispatcher {
     threadId: string,
     turnId: string | undefined,
   ): ServerRequestHandlers | undefined {
+    const root = this.#rootTurnOf(threadId, turnId);
+    return root === undefined ? undefined : this.#turnHandlers.get(root);
+  }
+
+  // The turn a sub-agent's running turn works for (its root), when `turnId` is that turn.
+  #rootTurnOf(threadId: string, turnId: string | undefined): string | undefined {
     const started = this.#router.runningStart(threadId);
     if (started === undefined || turnId === undefined || turnIdOf(started) !== turnId) {
       return undefined;
     }
-    const root = rootTurnOf(started);
-    return root === undefined ? undefined : this.#turnHandlers.get(root);
+    return rootTurnOf(started);
   }
 
   #toolPlan(

@@ -11,7 +11,12 @@ import {
   type ServerRequestHandlers,
   type TurnEvent,
 } from "../../src/index.js";
-import { customToolCallOutputs, functionCallOutputs, sse } from "../../src/testing/index.js";
+import {
+  clientStats,
+  customToolCallOutputs,
+  functionCallOutputs,
+  sse,
+} from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { DEFAULT_RUNTIME_TOOLS, RUNTIME_TOOL_NAMES } from "../../src/server-requests.js";
 import { lookupTool } from "../support/lookup-tool.js";
@@ -322,6 +327,108 @@ describe("a sub-agent's approvals", () => {
     it(`are answered by the handlers of the ${level} that spawned it`, () =>
       spawnAndApprove(level));
   }
+
+  const NS = { namespace: "multi_agent_v1" } as const;
+
+  it("keep no link to a sub-agent its parent closed, once the runtime unloaded it", async () => {
+    t = await createTestCodex();
+    const thread = await t.codex.threadStart({});
+    const before = clientStats(t.codex);
+    for (let round = 0; round < 2; round++) {
+      // Spawn: the parent's follow-up and the sub-agent's first request race, so both get the same
+      // (and a spare, for the parent's extra request when the sub-agent's report comes mid-turn).
+      t.mock.enqueueFunctionCall(
+        "spawn_agent",
+        { message: "say hi" },
+        { ...NS, callId: `spawn_${round}` },
+      );
+      for (let i = 0; i < 3; i++) t.mock.enqueueAssistantMessage("x");
+      let childDone!: () => void;
+      const childEnded = new Promise<void>((resolve) => (childDone = resolve));
+      const offDone = t.codex.on("turn/completed", ({ threadId }) => {
+        if (threadId !== thread.id) childDone();
+      });
+      const spawned = await thread.run("spawn a helper");
+      await childEnded;
+      offDone();
+      t.mock.clearQueue();
+      const call = spawned.items.find((item) => item.type === "collabAgentToolCall");
+      const child = (call as { receiverThreadIds: string[] }).receiverThreadIds[0]!;
+      // Close it: the runtime shuts the sub-agent down and unloads its thread.
+      let unloaded!: () => void;
+      const childUnloaded = new Promise<void>((resolve) => (unloaded = resolve));
+      const offStatus = t.codex.on("thread/status/changed", ({ threadId, status }) => {
+        if (threadId === child && status.type === "notLoaded") unloaded();
+      });
+      t.mock.enqueueFunctionCall(
+        "close_agent",
+        { target: child },
+        { ...NS, callId: `close_${round}` },
+      );
+      t.mock.enqueueAssistantMessage("closed");
+      expect((await thread.run("close the helper")).status).toBe("completed");
+      await childUnloaded;
+      offStatus();
+      expect((await t.codex.thread(child).read()).thread.status.type).toBe("notLoaded");
+    }
+    // The parent thread is still open, with nothing of its own kept; both sub-agents are gone.
+    expect(clientStats(t.codex)).toEqual(before);
+  }, 30_000);
+
+  it("report a failed handler of the spawning turn in that turn's stream", async () => {
+    t = await createTestCodex();
+    t.mock.enqueueFunctionCall(
+      "spawn_agent",
+      { message: "make the file" },
+      { ...NS, callId: "call_spawn" },
+    );
+    // The parent's follow-up and the sub-agent's first request (in either order) each run an
+    // escalated command, then close with a message.
+    const escalated = (callId: string) =>
+      sse.functionCall(
+        "exec_command",
+        { cmd: "touch made.txt", sandbox_permissions: "require_escalated", justification: "write" },
+        { callId },
+      );
+    t.mock.enqueue(escalated("call_a"));
+    t.mock.enqueue(escalated("call_b"));
+    // Spares: a sub-agent's report reaching the parent mid-turn makes it ask the model again.
+    for (let i = 0; i < 4; i++) t.mock.enqueueAssistantMessage("done");
+    const thread = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+    });
+    let childAsked!: (threadId: string) => void;
+    const askedByChild = new Promise<string>((resolve) => (childAsked = resolve));
+    const approvals: ApprovalHandlers = {
+      commandExecution: async (params) => {
+        if (params.threadId !== thread.id) {
+          childAsked(params.threadId);
+          throw new Error("the approval service is down");
+        }
+        // The parent's own request waits for the sub-agent's, so the turn still runs as it asks.
+        await askedByChild;
+        return { decision: "decline" };
+      },
+    };
+    const turn = await thread.turn("spawn a helper", { approvals });
+    const events: TurnEvent[] = [];
+    for await (const event of turn.stream()) events.push(event);
+    expect((await turn.run()).status).toBe("completed");
+    const child = await askedByChild;
+    const failures = events.filter((event) => event.method === "client/handlerError");
+    // The turn's own handler failed: the stream of that turn says so, as for the turn's own requests.
+    expect(failures).toEqual([
+      expect.objectContaining({
+        method: "client/handlerError",
+        params: expect.objectContaining({
+          requestMethod: "item/commandExecution/requestApproval",
+          threadId: child,
+          message: expect.stringContaining("the approval service is down"),
+        }),
+      }),
+    ]);
+  }, 30_000);
 });
 
 describe("an approval sent again", () => {
