@@ -14,6 +14,7 @@ import {
   checkNonEmpty,
   checkOptionNames,
   checkWellFormed,
+  refuseNul,
   describe,
   dropUndefined,
   isPlainObject,
@@ -268,7 +269,7 @@ export class CodexConfig {
     const { call, rest } = splitRequestOptions(options, READ_NAMES);
     if (rest.includeLayers !== undefined) checkBoolean(rest.includeLayers, "includeLayers");
     if (rest.cwd !== undefined && rest.cwd !== null) {
-      checkWellFormed(checkNonEmpty(rest.cwd, "cwd"), "cwd");
+      refuseNul(checkWellFormed(checkNonEmpty(rest.cwd, "cwd"), "cwd"), "cwd");
     }
     const answer = await this.#connection.request("config/read", rest, call);
     // Not asked for, the layers are left out, and an enabled layer's `disabledReason` too,

@@ -14,6 +14,8 @@ import { SERVER_NOTIFICATION_METHODS } from "./generated/index.js";
 import {
   checkBoolean,
   checkNonEmpty,
+  isPlainObject,
+  refuseNul,
   checkWellFormed,
   describe,
   shown,
@@ -189,6 +191,21 @@ export function checkSettingStrings(
   for (const key of PATH_KEYS) {
     if (typeof params[key] === "string") refuseNul(params[key], key);
   }
+  // An environment's working directory and roots are the thread's, sticky, as a `cwd` is.
+  const { environments } = params;
+  if (Array.isArray(environments)) {
+    environments.forEach((environment: unknown, i) => {
+      if (!isPlainObject(environment)) return;
+      const at = `environments[${i}]`;
+      if (typeof environment.cwd === "string") refuseNul(environment.cwd, `${at}.cwd`);
+      const { runtimeWorkspaceRoots: roots } = environment;
+      if (Array.isArray(roots)) {
+        roots.forEach((root: unknown, j) => {
+          if (typeof root === "string") refuseNul(root, `${at}.runtimeWorkspaceRoots[${j}]`);
+        });
+      }
+    });
+  }
   const roots = params.runtimeWorkspaceRoots;
   if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
   // Settings the runtime reads no more (deprecated), which would change nothing.
@@ -213,12 +230,6 @@ export function checkSettingStrings(
 // The wire's paths: the runtime takes one with a NUL, by which no file is found, and each
 // command of the thread then fails.
 const PATH_KEYS = ["cwd", "path"] as const;
-
-function refuseNul(text: string, name: string): void {
-  if (text.includes("\0")) {
-    throw new TypeError(`${name} contains a NUL character, which no path can hold`);
-  }
-}
 
 function checkAbsolutePaths(value: unknown, option: string): string[] {
   if (!Array.isArray(value)) {

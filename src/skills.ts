@@ -8,6 +8,7 @@ import {
   checkBoolean,
   checkNonEmpty,
   checkWellFormed,
+  refuseNul,
   describe,
   optionNames,
   REQUEST_KEYS,
@@ -38,7 +39,7 @@ export async function listSkills(
   if (cwds !== undefined) {
     if (!Array.isArray(cwds)) throw new TypeError(`cwds must be an array, got ${describe(cwds)}`);
     Array.from(cwds as unknown[], (cwd, i) =>
-      checkWellFormed(checkNonEmpty(cwd, `cwds[${i}]`), `cwds[${i}]`),
+      refuseNul(checkWellFormed(checkNonEmpty(cwd, `cwds[${i}]`), `cwds[${i}]`), `cwds[${i}]`),
     );
   }
   if (forceReload !== undefined) checkBoolean(forceReload, "forceReload");

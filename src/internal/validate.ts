@@ -146,6 +146,13 @@ export function hasControlCharacter(value: string, allowTab = false): boolean {
   return false;
 }
 
+/** Refuses a path with a NUL, by which no file is found (the runtime takes one as it is). */
+export function refuseNul(text: string, name: string): void {
+  if (text.includes("\0")) {
+    throw new TypeError(`${name} contains a NUL character, which no path can hold`);
+  }
+}
+
 /**
  * A string with something in it: not empty, and not only white space, which no id, name, path
  * or key of the protocol is (the server would look for it and answer that it found nothing).

@@ -126,5 +126,9 @@ describe("Codex.skills", () => {
       "cwds[1]",
     );
     await expect(t.codex.skills({ forceReload: "yes" as never })).rejects.toThrow(TypeError);
+    // The runtime lists a directory with a NUL as one without its project's skills.
+    await expect(t.codex.skills({ cwds: [`${t.workDir}/\0`] })).rejects.toThrow(
+      new TypeError("cwds[0] contains a NUL character, which no path can hold"),
+    );
   });
 });

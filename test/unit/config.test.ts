@@ -159,6 +159,9 @@ describe("CodexConfig.write", () => {
       /^filePath holds a lone surrogate/,
     );
     await expect(config.read({ cwd: "\udfff" })).rejects.toThrow(/^cwd holds a lone surrogate/);
+    await expect(config.read({ cwd: "/w\0" })).rejects.toThrow(
+      new TypeError("cwd contains a NUL character, which no path can hold"),
+    );
     expect(transport.sent).toHaveLength(0);
     // A fraction, or a whole number within 2^53, goes through.
     void config.write("x", { ratio: 0.5, big: 2 ** 53 - 1 } as never);

@@ -571,6 +571,11 @@ describe("typed settings and config", () => {
     expect(() =>
       turnParams("th", "go", { sandbox: "workspaceWrite", additionalDirectories: ["/a\0"] }),
     ).toThrow(nul("additionalDirectories[0]"));
+    const environments = [{ environmentId: "local", cwd: "/w", runtimeWorkspaceRoots: ["/r\0"] }];
+    expect(() => start({ environments })).toThrow(nul("environments[0].runtimeWorkspaceRoots[0]"));
+    expect(() =>
+      turnParams("th", "go", { environments: [{ environmentId: "local", cwd: "/w\0" }] }),
+    ).toThrow(nul("environments[0].cwd"));
     expect(start({ cwd: "/w/a b" }).params).toMatchObject({ cwd: "/w/a b" });
   });
 
