@@ -347,8 +347,18 @@ function toolSpec(
   };
 }
 
+// Whether a handler stopped as its signal asked; a value whose name cannot be read did not.
+function isAbortError(reason: unknown): boolean {
+  try {
+    return (reason as { name?: unknown } | null)?.name === "AbortError";
+  } catch {
+    return false;
+  }
+}
+
 // The type other than an object the runtime gives a tool's schema without one, by the first
 // keyword it goes by: an object's before any other; none for a schema without any of them.
+const COMBINERS = ["anyOf", "oneOf", "allOf", "$ref"];
 const TYPE_KEYWORDS: readonly (readonly [type: string, keywords: readonly string[]])[] = [
   ["an object", ["properties", "required", "additionalProperties"]],
   ["an array", ["items", "prefixItems"]],
@@ -359,7 +369,8 @@ const TYPE_KEYWORDS: readonly (readonly [type: string, keywords: readonly string
 function typeReadFrom(
   schema: Record<string, unknown>,
 ): { type: string; keyword: string } | undefined {
-  if (Object.hasOwn(schema, "anyOf")) return undefined;
+  // A schema of others, or a reference to one, is sent as it is.
+  if (COMBINERS.some((name) => Object.hasOwn(schema, name))) return undefined;
   for (const [type, keywords] of TYPE_KEYWORDS) {
     const keyword = keywords.find((name) => Object.hasOwn(schema, name));
     if (keyword !== undefined) return type === "an object" ? undefined : { type, keyword };
@@ -982,10 +993,7 @@ export class ServerRequestDispatcher {
         onLate: (late) => {
           if (late.status === "fulfilled") {
             this.#log.debug(`the handler of ${request.method} answered too late; dropped`);
-          } else if (
-            late.reason !== controller.signal.reason &&
-            (late.reason as { name?: unknown } | null)?.name !== "AbortError"
-          ) {
+          } else if (late.reason !== controller.signal.reason && !isAbortError(late.reason)) {
             this.#log.debug(`the handler of ${request.method} failed too late`, late.reason);
           }
         },

@@ -331,6 +331,41 @@ describe("ServerRequestDispatcher", () => {
     ]);
   });
 
+  it("logs a late failure whose name cannot be read, throwing nothing", async () => {
+    const unreadable = Object.defineProperty(new Error("stopped"), "name", {
+      get(): string {
+        throw new Error("name getter");
+      },
+    });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const [i, reason] of [unreadable, proxy].entries()) {
+      const { log, entries } = captureLog();
+      const unhandled = vi.fn();
+      process.on("unhandledRejection", unhandled);
+      try {
+        const { transport } = setup(
+          {
+            serverRequestTimeout: 10,
+            approvals: {
+              commandExecution: (_params, { signal }) =>
+                new Promise((_, reject) => signal.addEventListener("abort", () => reject(reason))),
+            },
+          },
+          { log },
+        );
+        transport.deliver(approval(i));
+        expect(await transport.waitForSent(1)).toEqual({ id: i, result: { decision: "decline" } });
+        // A turn of the event loop, for Node to report a rejection left unhandled.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).not.toHaveBeenCalled();
+        expect(entries.filter((e) => / too late/.test(e.message))).toHaveLength(1);
+      } finally {
+        process.off("unhandledRejection", unhandled);
+      }
+    }
+  });
+
   it("tells each handler its own method, typed as that method", async () => {
     const methods: string[] = [];
     const { transport } = setup({
@@ -1518,6 +1553,9 @@ describe("handler and tool options", () => {
       { properties: {} },
       { required: [], items: {} },
       { anyOf: [{ type: "object" }], items: {} },
+      { oneOf: [{ type: "object" }], items: {} },
+      { allOf: [{ type: "object" }], enum: [{}] },
+      { $ref: "#/$defs/args", $defs: { args: { type: "object" } }, items: {} },
     ]) {
       expect(refusal([tool({ inputSchema })])).toBe("accepted");
     }
