@@ -167,6 +167,7 @@ const KNOWN_NOTIFICATIONS: ReadonlySet<string> = new Set(SERVER_NOTIFICATION_MET
 const KNOWN_REQUESTS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
 // How many dropped lines a second are logged one by one.
 const DROPS_SHOWN = 10;
+const DROPS_WINDOW_MS = 1000;
 const BYTE_ORDER_MARK = 0xfeff;
 // JSON's white space.
 const SPACE = 0x20;
@@ -335,6 +336,7 @@ export class Connection {
   #dropsSince = 0;
   #dropsShown = 0;
   #dropsHidden = 0;
+  #dropsTimer: NodeJS.Timeout | undefined;
   #closeError: TransportClosedError | undefined;
   #writeFailure: Promise<TransportClosedError> | undefined;
   #closed: Promise<void>;
@@ -939,27 +941,36 @@ export class Connection {
   }
 
   // Each dropped line is logged, up to DROPS_SHOWN a second: a flood of them (a wrapper's output)
-  // would otherwise cost a log entry, with its error's stack, each.
+  // would otherwise cost a log entry, with its error's stack, each. Those past it are counted, and
+  // the count logged as the second ends (or the connection, first).
   #drop(what: string, line: string): void {
     if (!this.#log.enabled("warn")) return;
     const at = now();
-    if (at - this.#dropsSince >= 1000) {
-      if (this.#dropsHidden > 0) {
-        this.#log.warn(`dropped ${this.#dropsHidden} more malformed lines from app-server`);
-      }
+    if (at - this.#dropsSince >= DROPS_WINDOW_MS) {
+      this.#countDrops();
       this.#dropsSince = at;
-      this.#dropsShown = 0;
-      this.#dropsHidden = 0;
     }
-    if (this.#dropsShown === DROPS_SHOWN) {
-      this.#dropsHidden++;
-      return;
+    if (this.#dropsShown < DROPS_SHOWN) {
+      this.#dropsShown++;
+      return this.#warn(`dropped ${what} from app-server`, what, line);
     }
-    this.#dropsShown++;
-    this.#warn(`dropped ${what} from app-server`, what, line);
-    if (this.#dropsShown === DROPS_SHOWN) {
+    if (this.#dropsHidden++ === 0) {
       this.#log.warn(`more malformed lines from app-server within 1 s are counted, not shown`);
+      const left = DROPS_WINDOW_MS - (at - this.#dropsSince);
+      this.#dropsTimer = setTimeout(() => this.#countDrops(), left);
+      this.#dropsTimer.unref?.();
     }
+  }
+
+  // Logs how many dropped lines were not shown, and starts the count again.
+  #countDrops(): void {
+    clearTimeout(this.#dropsTimer);
+    this.#dropsTimer = undefined;
+    if (this.#dropsHidden > 0) {
+      this.#log.warn(`dropped ${this.#dropsHidden} more malformed lines from app-server`);
+    }
+    this.#dropsShown = 0;
+    this.#dropsHidden = 0;
   }
 
   #warn(message: string, what: string, line: string): void {
@@ -991,6 +1002,7 @@ export class Connection {
     this.#queued.clear();
     this.#placed.clear();
     clearTimeout(this.#pumpTimer);
+    if (this.#dropsHidden > 0) this.#countDrops();
     for (const entry of entries) entry.reject(clean);
     for (const listener of this.#closeListeners) this.#tellClosed(listener, clean);
     this.#closeListeners.clear();

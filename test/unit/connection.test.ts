@@ -417,16 +417,34 @@ describe("Connection", () => {
     expect(entries).toEqual([]);
   });
 
-  it("logs ten dropped lines a second, and counts the others", () => {
+  it("logs ten dropped lines a second, and the count of the others as the second ends", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
     new Connection(transport, { log });
-    for (let i = 0; i < 25; i++) transport.line(`junk ${i}`);
-    const messages = entries.map((e) => e.message.replace("codex-app-server-sdk: ", ""));
-    expect(messages).toEqual([
-      ...Array<string>(10).fill("dropped a line that is no JSON object from app-server"),
-      "more malformed lines from app-server within 1 s are counted, not shown",
-    ]);
+    const messages = () => entries.map((e) => e.message.replace("codex-app-server-sdk: ", ""));
+    for (let i = 0; i < 10; i++) transport.line(`junk ${i}`);
+    const shown = Array<string>(10).fill("dropped a line that is no JSON object from app-server");
+    expect(messages()).toEqual(shown);
+    for (let i = 10; i < 25; i++) transport.line(`junk ${i}`);
+    const counting = "more malformed lines from app-server within 1 s are counted, not shown";
+    expect(messages()).toEqual([...shown, counting]);
+    // The flood over, the count is told all the same.
+    await vi.waitFor(() => expect(messages()).toHaveLength(12), { timeout: 2000 });
+    expect(messages()[11]).toBe("dropped 15 more malformed lines from app-server");
+    // A new second shows lines again.
+    transport.line("junk again");
+    expect(messages()[12]).toBe("dropped a line that is no JSON object from app-server");
+  });
+
+  it("logs the count of dropped lines not shown as the connection ends", () => {
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    new Connection(transport, { log });
+    for (let i = 0; i < 13; i++) transport.line(`junk ${i}`);
+    transport.end();
+    expect(entries.map((e) => e.message)).toContain(
+      "codex-app-server-sdk: dropped 3 more malformed lines from app-server",
+    );
   });
 
   it("drops a line that cannot begin a message without parsing it", () => {
