@@ -325,7 +325,33 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   if (Array.isArray(modelProviders)) {
     modelProviders.forEach((name, i) => checkNonEmpty(name, `modelProviders[${i}]`));
   }
+  checkThreadFilters(split.rest);
   return split;
+}
+
+// A thread list's filters that name threads: the runtime refuses an empty id (no thread has one),
+// and these filters together, after the round trip.
+const THREAD_ID_FILTERS = ["parentThreadId", "ancestorThreadId", "attachedToThreadId"] as const;
+const THREAD_ID_LISTS = ["includedThreadIds", "excludedThreadIds"] as const;
+
+function checkThreadFilters(rest: Readonly<Record<string, unknown>>): void {
+  for (const name of THREAD_ID_FILTERS) {
+    if (typeof rest[name] === "string") checkNonEmpty(rest[name], name);
+  }
+  for (const name of THREAD_ID_LISTS) {
+    const ids = rest[name];
+    if (Array.isArray(ids)) ids.forEach((id, i) => checkNonEmpty(id, `${name}[${i}]`));
+  }
+  const given = THREAD_ID_FILTERS.filter((name) => rest[name] !== undefined && rest[name] !== null);
+  if (given.length > 1) {
+    throw new TypeError(`${given.join(" and ")} cannot be combined: give one of them`);
+  }
+  // Sorted by their place in a section, the threads of one section only.
+  if (rest.sortKey === "section_position" && typeof rest.sectionId !== "string") {
+    throw new TypeError(
+      'sortKey "section_position" needs a sectionId: the runtime sorts one section',
+    );
+  }
 }
 
 /** Whether an error says the thread has no turn yet, as `thread/turns/list` reports it. */

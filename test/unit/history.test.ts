@@ -114,6 +114,45 @@ describe("Paginated", () => {
     expect(err).toMatchObject({ message: expect.stringMatching(/same page cursor/) });
   });
 
+  it("refuses thread filters the runtime refuses: an empty thread id, filters of one another", () => {
+    const { transport, connection } = pagedServer(PAGES);
+    for (const name of ["parentThreadId", "ancestorThreadId", "attachedToThreadId"]) {
+      expect(() => threadPages(connection, { [name]: "" })).toThrow(
+        new TypeError(`${name} must be a non-empty string, got an empty string`),
+      );
+    }
+    for (const name of ["includedThreadIds", "excludedThreadIds"]) {
+      expect(() => threadPages(connection, { [name]: ["th", ""] })).toThrow(
+        new TypeError(`${name}[1] must be a non-empty string, got an empty string`),
+      );
+    }
+    expect(() =>
+      threadPages(connection, {
+        parentThreadId: "a",
+        ancestorThreadId: "b",
+        attachedToThreadId: null,
+      }),
+    ).toThrow(
+      new TypeError("parentThreadId and ancestorThreadId cannot be combined: give one of them"),
+    );
+    expect(() =>
+      threadPages(connection, { attachedToThreadId: "a", ancestorThreadId: "b" }),
+    ).toThrow(
+      new TypeError("ancestorThreadId and attachedToThreadId cannot be combined: give one of them"),
+    );
+    for (const sectionId of [undefined, null]) {
+      expect(() => threadPages(connection, { sortKey: "section_position", sectionId })).toThrow(
+        new TypeError(
+          'sortKey "section_position" needs a sectionId: the runtime sorts one section',
+        ),
+      );
+    }
+    expect(() =>
+      threadPages(connection, { sortKey: "section_position", sectionId: "s", parentThreadId: "a" }),
+    ).not.toThrow();
+    expect(transport.sent).toHaveLength(0);
+  });
+
   it("checks options when the iterable is made, before any I/O", () => {
     const { transport, connection } = pagedServer(PAGES);
     expect(() => turnPages(connection, "th", { limit: 0 })).toThrow(RangeError);
