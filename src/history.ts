@@ -2,6 +2,7 @@ import {
   CodexError,
   InvalidRequestError,
   JsonRpcError,
+  mapJsonRpcError,
   MethodNotFoundError,
   RequestTimeoutError,
   TransportClosedError,
@@ -497,6 +498,18 @@ export async function itemPage(
         ) {
           log?.debug("thread/items/list: the check of the thread's turns was refused", checkError);
           throw err;
+        }
+        // The server's word on the thread, as the answer to the call made.
+        if (checkError instanceof JsonRpcError) {
+          const { code, rpcMessage, data } = checkError;
+          const error = mapJsonRpcError(code, rpcMessage, data, method);
+          // As `new Error(m, { cause })` defines it: not enumerable.
+          Object.defineProperty(error, "cause", {
+            value: checkError,
+            configurable: true,
+            writable: true,
+          });
+          throw error;
         }
         throw checkError;
       }

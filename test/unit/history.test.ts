@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Codex, clientStats } from "../../src/codex.js";
 import {
   CodexError,
+  InvalidRequestError,
   MethodNotFoundError,
   RequestTimeoutError,
   TransportClosedError,
@@ -414,6 +415,21 @@ describe("pages the server gets wrong", () => {
       name: "CodexError",
       message: "thread/turns/list: the server answered with a page whose data is no array",
     });
+  });
+
+  it("rejects with the check's word on the thread as the answer to thread/items/list", async () => {
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const listing = itemPage(connection, "th", undefined).catch((e: unknown) => e);
+    const items = await transport.waitForSent(1);
+    transport.deliver({ id: items.id, error: { code: -32601, message: "not supported yet" } });
+    const turns = await transport.waitForSent(2);
+    transport.deliver({ id: turns.id, error: { code: -32600, message: "thread not loaded: th" } });
+    const err = (await listing) as InvalidRequestError;
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect(err.method).toBe("thread/items/list");
+    expect(err.message).toBe("JSON-RPC error -32600 (thread/items/list): thread not loaded: th");
+    expect((err.cause as InvalidRequestError).method).toBe("thread/turns/list");
   });
 
   it("rejects with the items answer when the thread cannot list its turns either", async () => {
