@@ -1,4 +1,4 @@
-import { CodexError, ERROR_CLASS } from "./errors.js";
+import { CodexError, ERROR_CLASS, abortedBecause } from "./errors.js";
 import type { CommandExecTerminalSize } from "./generated/index.js";
 import type { Log } from "./internal/logger.js";
 import type { Secrets } from "./internal/redact.js";
@@ -76,7 +76,8 @@ export class CommandAbortedError extends CodexError {
     readonly result: CommandResult | null,
     cause: unknown,
   ) {
-    super("The command was aborted", { cause });
+    // Its reason told, so that a log tells a timeout from a caller's abort.
+    super(`The command was aborted${abortedBecause(cause)}`, { cause });
   }
 }
 

@@ -368,7 +368,8 @@ export class TurnAbortedError extends CodexError {
 // Why a turn was aborted, as its message says it: a timeout (`The turn took longer than 500 ms`)
 // or the signal's own reason, so a log tells a timeout from a caller's abort; nothing for the
 // default reason of a bare `abort()`, which says no more than the message does.
-function abortedBecause(cause: unknown): string {
+/** @internal What an abort's message adds of its reason: `: <reason>`, or nothing. */
+export function abortedBecause(cause: unknown): string {
   const reason =
     cause instanceof Error && cause.name === "AbortError" && cause.cause !== undefined
       ? cause.cause

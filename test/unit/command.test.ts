@@ -216,6 +216,20 @@ describe("CommandRun", () => {
     expect(err).toBeInstanceOf(CommandAbortedError);
     expect(err.result).toBeNull();
     expect(err.cause).toMatchObject({ message: "command p1 was terminated before it was sent" });
+    // Its reason is in its message, as a turn's abort has its own: a log tells one from another.
+    expect(err.message).toBe(
+      "The command was aborted: command p1 was terminated before it was sent",
+    );
+    expect(
+      new CommandAbortedError(
+        null,
+        new DOMException("The command took longer than 5 ms", "TimeoutError"),
+      ).message,
+    ).toBe("The command was aborted: The command took longer than 5 ms");
+    expect(
+      new CommandAbortedError(null, new DOMException("This operation was aborted", "AbortError"))
+        .message,
+    ).toBe("The command was aborted");
     // A place freed later sends nothing of it.
     transport.deliver({ id: (transport.sent[0] as { id: number }).id, result: {} });
     expect(transport.sent.map((m) => m.method)).toEqual(Array(MAX_IN_FLIGHT).fill("thread/read"));
