@@ -590,6 +590,8 @@ export class Connection {
   async close(): Promise<void> {
     this.#fail(this.#closing?.error ?? new TransportClosedError("the Codex client was closed"));
     await this.#transport.close();
+    // What the server wrote as it was stopped: its count of dropped lines, told with the end.
+    if (this.#dropsHidden > 0) this.#countDrops();
   }
 
   /**
@@ -956,9 +958,12 @@ export class Connection {
     }
     if (this.#dropsHidden++ === 0) {
       this.#log.warn(`more malformed lines from app-server within 1 s are counted, not shown`);
-      const left = DROPS_WINDOW_MS - (at - this.#dropsSince);
-      this.#dropsTimer = setTimeout(() => this.#countDrops(), left);
-      this.#dropsTimer.unref?.();
+      // Once the connection has ended, `close()` tells the count as it returns.
+      if (this.#closeError === undefined) {
+        const left = DROPS_WINDOW_MS - (at - this.#dropsSince);
+        this.#dropsTimer = setTimeout(() => this.#countDrops(), left);
+        this.#dropsTimer.unref?.();
+      }
     }
   }
 

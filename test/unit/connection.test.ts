@@ -436,6 +436,28 @@ describe("Connection", () => {
     expect(messages()[12]).toBe("dropped a line that is no JSON object from app-server");
   });
 
+  it("logs the count of dropped lines the server writes as it is closed, leaving no timer", async () => {
+    // As the stdio transport does: its output is read to its end after close() began.
+    class Chatty extends FakeTransport {
+      override async close(): Promise<void> {
+        await super.close();
+        for (let i = 0; i < 15; i++) this.line(`wrapper: caught TERM ${i}`);
+        this.end({ exitCode: 143 });
+      }
+    }
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { log, entries } = captureLog();
+      await new Connection(new Chatty(), { log }).close();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(entries.at(-1)?.message).toBe(
+        "codex-app-server-sdk: dropped 5 more malformed lines from app-server",
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("logs the count of dropped lines not shown as the connection ends", () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
