@@ -265,11 +265,13 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
       const name = `clientInfo.${field}`;
       if (info[field] !== undefined) checkWellFormed(checkNonEmpty(info[field], name), name);
     }
-    // The runtime's user agent begins with the name: it must be an HTTP header value.
-    if (info.name !== undefined && hasControlCharacter(info.name, true)) {
-      throw new TypeError(
-        "clientInfo.name must not hold a control character: the runtime sends it in an HTTP header",
-      );
+    // The runtime's user agent holds the name and the version: each must be an HTTP header value.
+    for (const field of ["name", "version"] as const) {
+      if (info[field] !== undefined && hasControlCharacter(info[field], true)) {
+        throw new TypeError(
+          `clientInfo.${field} must not hold a control character: the runtime sends it in an HTTP header`,
+        );
+      }
     }
     checked.clientInfo = info;
   }

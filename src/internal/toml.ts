@@ -386,6 +386,10 @@ function checkPair(pair: unknown, name: string): string {
       `${name} (key ${key}) must be well-formed Unicode, but holds a lone surrogate`,
     );
   }
+  // No value is no TOML: the runtime would take it as the empty string.
+  if (trimAsRuntime(pair.slice(at + 1)) === "") {
+    throw new TypeError(`${name} (key ${key}) has no value: write key="" for an empty string`);
+  }
   return pair;
 }
 

@@ -65,7 +65,8 @@ function mergeEnv(
   own: Readonly<Record<string, string | undefined>>,
   given: Readonly<Record<string, string | undefined>> | undefined,
 ): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...own };
+  // No prototype: a variable named `__proto__` is one more key, as `Codex.start` takes it.
+  const env: Record<string, string | undefined> = Object.assign(Object.create(null), own);
   for (const [name, value] of Object.entries(given ?? {})) {
     if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
   }

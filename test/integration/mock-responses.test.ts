@@ -1211,6 +1211,16 @@ describe("the harness's options", () => {
       } finally {
         await t.close();
       }
+      // A variable of any name reaches it, as through Codex.start: `__proto__` too.
+      const odd = await createTestCodex({
+        env: JSON.parse('{"__proto__":"marker"}') as Record<string, string>,
+      });
+      try {
+        const environ = (await readFile(`/proc/${odd.codex.pid}/environ`, "utf8")).split("\0");
+        expect(environ).toContain("__proto__=marker");
+      } finally {
+        await odd.close();
+      }
       // A NO_PROXY of the caller's takes the inherited one's place, beside the mock's hosts.
       process.env.NO_PROXY = "inherited.example";
       const own = await createTestCodex({ env: { NO_PROXY: "corp.internal" } });

@@ -252,6 +252,11 @@ describe("checkConnectionOptions", () => {
       // The runtime refuses one that is no HTTP header value, once spawned.
       [{ name: "my\nclient" }, /clientInfo\.name must not hold a control character/],
       [{ name: "del\u007fname" }, /clientInfo\.name must not hold a control character/],
+      // The version too: the runtime rewrites one in its user agent.
+      [
+        { version: "1.0\nX-Injected: yes" },
+        /clientInfo\.version must not hold a control character/,
+      ],
     ];
     for (const [clientInfo, message] of cases) {
       expect(() =>

@@ -51,6 +51,15 @@ describe("configArgs", () => {
     }
     // The key itself may have white space around it: the runtime trims it.
     expect(configArgs([" model = o3"])).toEqual(["--config", " model = o3"]);
+    // No value: the runtime would take the empty string (a model named "", say).
+    for (const pair of ["model=", "model= \t"]) {
+      expect(() => configArgs(["a=1", pair])).toThrow(
+        new TypeError(
+          'configOverrides[1] (key "model") has no value: write key="" for an empty string',
+        ),
+      );
+    }
+    expect(configArgs(['model=""'])).toEqual(["--config", 'model=""']);
   });
 
   it("rejects whole numbers past 2^53, which the runtime would read as another number or a string", () => {
