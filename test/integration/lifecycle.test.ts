@@ -235,10 +235,12 @@ describe("process death and close", () => {
     const pidFile = path.join(home, "beside-crash.pid");
     const codex = await Codex.start({ env: env(), launchArgs: besideWrapper(pidFile) });
     const beside = Number(await readFile(pidFile, "utf8"));
+    // Stopped first: a server on another core could answer before the kill lands.
+    process.kill(codex.pid!, "SIGSTOP");
     const pending = codex.models();
     process.kill(codex.pid!, "SIGKILL");
     await expect(pending).rejects.toBeInstanceOf(TransportClosedError);
-    // Swept as the exit came, before any close(): its group was still the server's.
+    // Swept as its end was read, before any close(): its group was still the server's.
     await expectNoChild(beside);
     // Once its group is empty, its id may name another process's: close() leaves it alone.
     const kill = vi.spyOn(process, "kill");
@@ -288,6 +290,8 @@ describe("process death and close", () => {
     // info logging makes the server write to stderr during start-up, so there is a tail to show.
     const codex = await Codex.start({ env: { ...env(), RUST_LOG: "info" } });
     const pid = codex.pid!;
+    // Stopped first: a server on another core could answer before the kill lands.
+    process.kill(pid, "SIGSTOP");
     const inflight = codex.request("model/list", { includeHidden: true });
     process.kill(pid, "SIGKILL");
     const err = (await inflight.catch((e: unknown) => e)) as TransportClosedError;
