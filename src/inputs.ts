@@ -18,6 +18,7 @@ import {
   isWellFormed,
   loneSurrogate,
   optionNames,
+  refuseNul,
   shown,
 } from "./internal/validate.js";
 import { mediaUrlProblem } from "./internal/media.js";
@@ -354,11 +355,7 @@ function toWire(item: unknown, index: number): UserInput {
       }
     }
     // No file's path holds a NUL, so no file is found by one.
-    if (field === "path" && value.includes("\0")) {
-      throw new TypeError(
-        `input[${index}].path of ${article(String(type))} item contains a NUL character, which no path can hold`,
-      );
-    }
+    if (field === "path") refuseNul(value, `input[${index}].path of ${article(String(type))} item`);
     // The runtime sends a skill only from the absolute path of one it loaded.
     if (type === "skill" && field === "path" && !isAbsolutePath(value)) {
       throw new TypeError(
@@ -551,12 +548,12 @@ const MAX_CONTEXT_BYTES = 4000;
 // The runtime's rule for the name of an untrusted context entry.
 const CONTEXT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
-// Absolute where the runtime runs, which may be another system than the client's.
 /** "an localImage" reads wrong: the item's type with its article. */
 function article(type: string): string {
   return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
+// Absolute where the runtime runs, which may be another system than the client's.
 function isAbsolutePath(text: string): boolean {
   return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
 }

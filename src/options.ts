@@ -226,19 +226,18 @@ export function checkSettingStrings(
   }
 }
 
-// An option that lists directories: an array of absolute paths, holes refused.
 // The wire's paths: the runtime takes one with a NUL, by which no file is found, and each
 // command of the thread then fails.
 const PATH_KEYS = ["cwd", "path"] as const;
 
+// An option that lists directories: an array of absolute paths, holes refused.
 function checkAbsolutePaths(value: unknown, option: string): string[] {
   if (!Array.isArray(value)) {
     throw new TypeError(`${option} must be an array of absolute paths, got ${describe(value)}`);
   }
   return Array.from(value as unknown[], (dir, i) => {
     const name = `${option}[${i}]`;
-    const text = checkWellFormed(checkNonEmpty(dir, name), name);
-    refuseNul(text, name);
+    const text = refuseNul(checkWellFormed(checkNonEmpty(dir, name), name), name);
     if (!path.isAbsolute(text)) {
       throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
     }

@@ -1084,11 +1084,13 @@ export class ServerRequestDispatcher {
     const defaulted = method;
     const { threadId } = context;
     const parent = this.#parentOf(threadId);
+    // The turn a sub-agent's running turn works for.
+    const root = parent === undefined ? undefined : this.#rootTurnOf(threadId!, context.turnId);
     // Turn, thread, the turn and thread a sub-agent works for, then the client.
     const levels = [
       owner === undefined ? undefined : this.#turnHandlers.get(owner),
       threadId ? this.#threadHandlers.get(threadId) : undefined,
-      parent === undefined ? undefined : this.#rootTurnHandlers(threadId!, context.turnId),
+      root === undefined ? undefined : this.#turnHandlers.get(root),
       parent === undefined ? undefined : this.#threadHandlers.get(parent),
       this.#options,
     ];
@@ -1108,8 +1110,7 @@ export class ServerRequestDispatcher {
     const handler = (mcp ? find("mcpToolCall") : undefined) ?? find(defaulted);
     // A sub-agent's turn has no stream of the client's: a failure of a handler not its own is
     // told in the stream of the turn it works for, whose handlers took it over.
-    const reportTo =
-      parent !== undefined && found >= 2 ? this.#rootTurnOf(threadId!, context.turnId) : undefined;
+    const reportTo = found >= 2 ? root : undefined;
     return {
       reportTo,
       run: handler && (() => handler(params as never, context as never)),
@@ -1136,15 +1137,6 @@ export class ServerRequestDispatcher {
     return threadId === undefined || this.#parents.size === 0
       ? undefined
       : this.#parents.get(threadId);
-  }
-
-  // The handlers of the turn a sub-agent's running turn works for (its root).
-  #rootTurnHandlers(
-    threadId: string,
-    turnId: string | undefined,
-  ): ServerRequestHandlers | undefined {
-    const root = this.#rootTurnOf(threadId, turnId);
-    return root === undefined ? undefined : this.#turnHandlers.get(root);
   }
 
   // The turn a sub-agent's running turn works for (its root), when `turnId` is that turn.

@@ -147,10 +147,11 @@ export function hasControlCharacter(value: string, allowTab = false): boolean {
 }
 
 /** Refuses a path with a NUL, by which no file is found (the runtime takes one as it is). */
-export function refuseNul(text: string, name: string): void {
+export function refuseNul(text: string, name: string): string {
   if (text.includes("\0")) {
     throw new TypeError(`${name} contains a NUL character, which no path can hold`);
   }
+  return text;
 }
 
 /**

@@ -709,9 +709,7 @@ export class Connection {
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
         if (message === NOT_JSON) return this.#drop("a line that is no JSON object", line);
       }
-      if (typeof message !== "object" || message === null || Array.isArray(message)) {
-        return this.#drop("JSON that is not an object", line);
-      }
+      // Parsed from a `{`: an object.
       const msg = message as {
         id?: unknown;
         method?: unknown;
