@@ -180,6 +180,14 @@ export function webSocketAddress(url: unknown): {
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
     throw new TypeError(`url must start with ws://, wss:// or unix://, got ${parsed.protocol}//`);
   }
+  // The parser reads `ws:///tmp/codex.sock` as host "tmp", and `ws:host` or a backslash as the
+  // two slashes: a host nobody named would be dialled, the token in its headers.
+  if (!/^wss?:\/\/[^/\\?]+(?:[/?]|$)/i.test(text)) {
+    throw new TypeError(
+      "a ws:// or wss:// URL takes a host right after its two slashes, such as " +
+        "ws://127.0.0.1:4500 (a socket's path is written unix:///tmp/codex.sock)",
+    );
+  }
   return { url: parsed.href, shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}` };
 }
 
@@ -410,8 +418,15 @@ export class WebSocketTransport implements Transport {
         this.#finish(new Error(text === "" ? refused : `${refused}: ${text}`)),
       );
     });
-    socket.on("error", (err) => this.#finish(err));
-    socket.on("close", (code, reason) => this.#finish(undefined, { code, reason: String(reason) }));
+    // Once refused, the end is the refusal's, reported when its reason is read: a connection
+    // reset before the body ends would otherwise be reported first, the status lost.
+    socket.on("error", (err) => this.#refusedWith === undefined && this.#finish(err));
+    socket.on(
+      "close",
+      (code, reason) =>
+        this.#refusedWith === undefined &&
+        this.#finish(undefined, { code, reason: String(reason) }),
+    );
     // The connection is made as the socket is: stopped now, before it opens, nothing is written
     // to it (the handshake's abort comes to the listeners above, after the end is reported).
     if (socketPath !== undefined && !dialled) {
@@ -509,7 +524,8 @@ export class WebSocketTransport implements Transport {
   async close(): Promise<void> {
     if (this.#finished) return;
     const socket = this.#socket;
-    if (socket === undefined) return this.#finish(undefined);
+    // Refused, the reason still being read: nothing is open to close.
+    if (socket === undefined || this.#refusedWith !== undefined) return this.#finish(undefined);
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.close();
     // A server that never answers the close frame is not waited for past the grace.

@@ -519,6 +519,71 @@ describe("Codex.connect", () => {
     }
   });
 
+  it("keeps the status of a refused upgrade whose connection is reset before its body ends", async () => {
+    const token = "capability-token-0123456789";
+    const sockets: Socket[] = [];
+    const server = createNetServer((socket) => {
+      sockets.push(socket);
+      socket.on("error", () => {});
+      // Reset a while after the first part of the body (the client's reading of it is not seen
+      // from here): the rest never comes.
+      socket.write(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-length: 100\r\n\r\ninvalid websocket bearer token",
+      );
+      setTimeout(() => socket.resetAndDestroy(), 50);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const err = await Codex.connect(url, { token, startTimeout: 5000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^connection to codex app-server at ${url} failed: the app-server refused the connection: HTTP 401(: invalid websocket bearer token…)?$`,
+        ),
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  });
+
+  it("refuses, before any I/O, a ws:// URL whose host the URL parser would take from elsewhere", async () => {
+    const dialled: string[] = [];
+    const server = createNetServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", (data) => {
+        dialled.push(String(data));
+        socket.destroy();
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // A socket's path written as for unix:// (host "127.0.0.1:PORT" read from the path), one
+      // slash, none, backslashes: each parses to a host, which would get the token.
+      for (const url of [
+        `ws:///127.0.0.1:${port}/codex.sock`,
+        `ws:/127.0.0.1:${port}/`,
+        `ws:127.0.0.1:${port}`,
+        `ws:\\\\127.0.0.1:${port}/`,
+        `wss://127.0.0.1\\@evil:${port}/`,
+      ]) {
+        await expect(Codex.connect(url, { token: "capability-token-0123456789" })).rejects.toThrow(
+          new TypeError(
+            "a ws:// or wss:// URL takes a host right after its two slashes, such as " +
+              "ws://127.0.0.1:4500 (a socket's path is written unix:///tmp/codex.sock)",
+          ),
+        );
+      }
+      expect(dialled).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   it("says why the server refused the upgrade, as its body says, on one line and redacted", async () => {
     const token = "capability-token-0123456789";
     const bodies = [
