@@ -988,6 +988,9 @@ export interface TurnStreamOptions {
 
 const STREAM_NAMES = optionNames<TurnStreamOptions>()({ own: ["signal"] });
 
+// The end of a watch that never began.
+const NO_WATCH = (): void => undefined;
+
 /** Options of `TurnHandle.run`. */
 export interface TurnRunOptions {
   /**
@@ -1023,6 +1026,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // sent: an external message sent after an interrupt would start a turn of its own.
   #stopsAsked = 0;
   #interruptSent = false;
+  // The abort watches of its streams still open, each dropped as its stream ends (a reopened
+  // stream leaves nothing behind); those left once the turn frees its thread, all at once then.
+  // Null from then on: a stream opened later watches nothing.
+  #streamWatches: Set<() => void> | null | undefined;
 
   /** @internal Created by `Thread.turn`. */
   constructor(
@@ -1223,8 +1230,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       void reader.return();
       void this.#stop();
     };
-    const off = signal.aborted ? () => undefined : watchAbort(signal, onAbort);
-    this.#collector.released.then(off, off);
+    const off = signal.aborted ? NO_WATCH : this.#watchStream(signal, onAbort);
     const abort = async (): Promise<IteratorResult<TurnEvent>> => {
       off();
       await reader.return();
@@ -1490,6 +1496,28 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       },
     });
     return callLeft(call, t0);
+  }
+
+  // Watches a stream's signal until the stream ends or the turn frees its thread; returns the
+  // end of the watch, which does nothing after the first call.
+  #watchStream(signal: AbortSignal, onAbort: () => void): () => void {
+    let watches = this.#streamWatches;
+    if (watches === null) return NO_WATCH;
+    if (watches === undefined) {
+      const open = (watches = this.#streamWatches = new Set());
+      const endAll = () => {
+        this.#streamWatches = null;
+        for (const end of open) end();
+      };
+      this.#collector.released.then(endAll, endAll);
+    }
+    const open = watches;
+    const unwatch = watchAbort(signal, onAbort);
+    const end = () => {
+      if (open.delete(end)) unwatch();
+    };
+    open.add(end);
+    return end;
   }
 
   // An aborted signal of `thread.turn(...)`/`run(...)`: stop the turn on the server.

@@ -1,5 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ApprovalMode,
@@ -227,6 +229,30 @@ describe("TurnHandle.stream", () => {
     expect(started.emittedAtMs).toBeGreaterThan(Date.now() - 60_000);
     const result = await turn.run();
     expect(result.finalResponse).toBe("xy");
+  });
+
+  it("keeps nothing of a stream({ signal }) closed while its turn runs", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const heapUsed = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const streams = 20_000;
+    // One signal for every stream, as a UI that reopens the stream on each reconnect keeps.
+    const { signal } = new AbortController();
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["done"]), { gate });
+    const turn = await thread.turn("a long turn");
+    await gate.reached;
+    const before = heapUsed();
+    for (let i = 0; i < streams; i++) await turn.stream({ signal }).return!();
+    // Each such stream kept about 1.3 KB until the turn's end (26 MB here).
+    expect(heapUsed() - before).toBeLessThan(2 * 1024 * 1024);
+    gate.release();
+    expect((await turn.run()).finalResponse).toBe("done");
   });
 });
 
