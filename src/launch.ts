@@ -9,7 +9,12 @@ import {
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
-import { envCredentials, pairCredentials, urlCredentials } from "./internal/redact.js";
+import {
+  envCredentials,
+  isRedactable,
+  pairCredentials,
+  urlCredentials,
+} from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
   checkBoolean,
@@ -352,8 +357,14 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const onCommandLine = secretsOf(args);
-    const secrets = [...envCredentials(ownEnv), ...onCommandLine, ...inherited];
+    const variables: string[] = [];
+    const onCommandLine = secretsOf(args, variables);
+    const secrets = [
+      ...envCredentials(ownEnv),
+      ...onCommandLine,
+      ...inherited,
+      ...namedValues(env, variables, windows),
+    ];
     const exposed = onCommandLine.length > 0 ? ["launchArgs"] : [];
     return { launch: { ...base, command, args, env }, credentialStore: "config", secrets, exposed };
   }
@@ -379,8 +390,14 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "config";
-  const onCommandLine = secretsOf(given);
-  const secrets = [...envCredentials(ownEnv), ...onCommandLine, ...inherited];
+  const variables: string[] = [];
+  const onCommandLine = secretsOf(given, variables);
+  const secrets = [
+    ...envCredentials(ownEnv),
+    ...onCommandLine,
+    ...inherited,
+    ...namedValues(env, variables, windows),
+  ];
   const exposed = onCommandLine.length > 0 ? ["configOverrides"] : [];
   // Redacted from the start, not only once the login sends it: the server's stderr and its first
   // answers are read before.
@@ -440,24 +457,31 @@ function valuesOf(env: NodeJS.ProcessEnv, name: string, windows: boolean): strin
   );
 }
 
+// The values of the variables the config says hold a credential (a provider's `env_key`), in
+// the child's environment, inherited ones included, whatever their names look like.
+function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: boolean) {
+  return names.flatMap((name) => valuesOf(env, name, windows)).filter(isRedactable);
+}
+
 /**
  * The credentials of the `--config` pairs of a command line. The client redacts them, and those
- * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}:
- * the rest a user never chose to name), from everything it reports, as the runtime quotes a
- * config value it cannot use and a server may print its environment.
+ * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}
+ * and the variables these pairs name as a credential's: the rest a user never chose to name),
+ * from everything it reports, as the runtime quotes a config value it cannot use and a server
+ * may print its environment. The names of those variables are added to `variables`.
  */
-function secretsOf(args: readonly string[]) {
+function secretsOf(args: readonly string[], variables: string[]) {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
-      out.push(...pairCredentials(args[++i]!));
+      out.push(...pairCredentials(args[++i]!, variables));
     } else if (arg.startsWith("--config=")) {
-      out.push(...pairCredentials(arg.slice("--config=".length)));
+      out.push(...pairCredentials(arg.slice("--config=".length), variables));
     } else if (arg.startsWith("-c") && arg.length > 2) {
       // The short option's value written on to it, as the runtime also takes it (`-cKEY=VALUE`,
       // `-c=KEY=VALUE`).
-      out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2)));
+      out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2), variables));
     }
   }
   return out;

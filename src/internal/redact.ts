@@ -101,7 +101,7 @@ const MIN_CREDENTIAL_CHARS = 8;
  * Redaction works on the server's raw lines, and replacing digits inside a JSON number would
  * break the line.
  */
-function isRedactable(value: string): boolean {
+export function isRedactable(value: string): boolean {
   return value.length >= MIN_CREDENTIAL_CHARS && !/^[-+]?\d[\d._:+\-TZ]*$/.test(value);
 }
 
@@ -109,8 +109,13 @@ function isRedactable(value: string): boolean {
 // directory (a provider's `auth = { command, args, cwd }`, whose `args` may still carry one).
 const NO_CREDENTIAL_KEYS: ReadonlySet<string> = new Set(["command", "cwd"]);
 // Config keys whose values are the names of the environment variables that hold a credential
-// (a provider's `env_key`, `env_http_headers`): the runtime quotes the name of one it misses.
-const VARIABLE_NAME_KEYS: ReadonlySet<string> = new Set(["env_key", "env_http_headers"]);
+// (a provider's `env_key`, `env_http_headers`, an MCP server's `bearer_token_env_var`): the
+// runtime quotes the name of one it misses.
+const VARIABLE_NAME_KEYS: ReadonlySet<string> = new Set([
+  "env_key",
+  "env_http_headers",
+  "bearer_token_env_var",
+]);
 // A variable's name as such names are written. A value of another form there is taken for the
 // credential itself, put where its name belongs (the runtime would quote it as a missing name).
 const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -341,9 +346,13 @@ function tomlTokens(text: string): string[] {
 /**
  * The strings of a `--config key=value` pair that sit under a credential's name, its key's or one
  * inside the value (`provider={ name = "x", bearer_token = "..." }`), as the runtime may quote a
- * value it cannot use. Quoted strings come unquoted; a bare value counts as written.
+ * value it cannot use. Quoted strings come unquoted; a bare value counts as written. The names of
+ * the variables it says hold a credential (`env_key = "GATEWAY"`) are added to `variables`.
  */
-export function pairCredentials(pair: string): string[] {
+export function pairCredentials(pair: string, variables?: string[]): string[] {
+  const named = (text: string, place: ConfigPlace) => {
+    if (variables !== undefined && place.names && VARIABLE_NAME.test(text)) variables.push(text);
+  };
   const out: string[] = [];
   // The open tables and arrays, innermost last: where what each holds sits. The pair itself is
   // the outermost table.
@@ -359,9 +368,9 @@ export function pairCredentials(pair: string): string[] {
   if (at > 0 && !/^["'{[]/.test(raw)) {
     const key = pair.slice(0, at).trim();
     const segments = keyPathSegments(key) ?? key.split(".");
-    if (isCredentialAt(raw, placeOf(segments))) {
-      out.push(...credentialForms(raw, segments.at(-1) ?? key));
-    }
+    const place = placeOf(segments);
+    if (isCredentialAt(raw, place)) out.push(...credentialForms(raw, segments.at(-1) ?? key));
+    named(raw, place);
     // A bare URL, whose `=`s the tokens below would split: what it carries.
     if (raw.includes("://")) out.push(...urlCredentials(raw));
   }
@@ -388,6 +397,7 @@ export function pairCredentials(pair: string): string[] {
       const text = unquote(token);
       if (isCredentialAt(text, place)) out.push(...credentialForms(text, key.at(-1) ?? ""));
       else if (text.includes("://")) out.push(...urlCredentials(text));
+      named(text, place);
       valueNext = false;
     }
   }
@@ -508,6 +518,23 @@ export function envCredentials(env: object): string[] {
   return out;
 }
 
+/**
+ * Each of `secrets`, and, for one with white space at an end (a key read from a file, pasted),
+ * what is left without it: HTTP drops such white space, and a server quotes what it received.
+ */
+function withTrimmed(secrets: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (let i = 0; i < secrets.length; i++) {
+    const secret = secrets[i];
+    if (typeof secret !== "string") continue;
+    const trimmed = secret.trim();
+    if (trimmed === secret) continue;
+    out ??= secrets.slice();
+    out.push(trimmed);
+  }
+  return out ?? secrets;
+}
+
 /** The slot of the ChatGPT access token (see `Secrets.hold`): one is in use at a time. */
 export const CHATGPT_TOKEN_SLOT = "chatgptAccessToken";
 /** The slot of the API key a login gave (see `Secrets.hold`): one is in use at a time. */
@@ -582,7 +609,7 @@ export class Secrets {
   /** Starts redacting each of `secrets`, until as many `removeAll` calls name it. */
   addAll(secrets: readonly string[]): void {
     let added = false;
-    for (const secret of secrets) {
+    for (const secret of withTrimmed(secrets)) {
       // A placeholder key (`EMPTY`, `none`, `x`) would be replaced wherever the word appears, in
       // the model's text and in the JSON of every line (`id` would take every answer's id).
       if (typeof secret !== "string" || secret.length < MIN_CREDENTIAL_CHARS) continue;
@@ -604,7 +631,7 @@ export class Secrets {
   removeAll(secrets: readonly string[]): void {
     let removed = false;
     let longestRemoved = false;
-    for (const secret of secrets) {
+    for (const secret of withTrimmed(secrets)) {
       const holders = this.#holders.get(secret);
       if (holders === undefined) continue;
       if (holders > 1) this.#holders.set(secret, holders - 1);

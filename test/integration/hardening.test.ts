@@ -174,6 +174,44 @@ describe("secrets", () => {
     expect(all).not.toContain(KEY);
   });
 
+  it("redacts a key the config names by its variable, and one given with white space around it, as the provider quotes them", async () => {
+    // The runtime sends what the variables hold, whatever their names; HTTP drops the white
+    // space around a value, and the provider quotes what it received.
+    const gateway = `${KEY}-gateway`;
+    const spaced = `${KEY}-spaced`;
+    const bearer = `${KEY}-bearer`;
+    const quoted = `Incorrect API key provided: ${gateway}, ${spaced}, ${bearer}`;
+    const started = await createTestCodex({
+      env: { LLM_GATEWAY: gateway, GATEWAY_HEADER: `${spaced} ` },
+      configOverrides: {
+        "model_providers.mock.env_key": "LLM_GATEWAY",
+        "model_providers.mock.env_http_headers": { "X-Gateway": "GATEWAY_HEADER" },
+      },
+    });
+    try {
+      const thread = await started.codex.threadStart();
+      started.mock.enqueueFailure(quoted);
+      const err = await thread.run("hi").catch((e: unknown) => e);
+      const { headers } = started.mock.responsesRequests.at(-1)!;
+      expect([headers.authorization, headers["x-gateway"]]).toEqual([`Bearer ${gateway}`, spaced]);
+      expect(err).toBeInstanceOf(TurnFailedError);
+      expect(everything(err)).toContain("Incorrect API key provided: [redacted], [redacted], ");
+      for (const secret of [gateway, spaced]) expect(everything(err)).not.toContain(secret);
+    } finally {
+      await started.close();
+    }
+    // A thread's own bearer token, with white space around it.
+    const thread = await t.codex.threadStart({
+      config: { "model_providers.mock.experimental_bearer_token": `${bearer}\t` },
+    });
+    t.mock.enqueueFailure(quoted);
+    const err = await thread.run("hi").catch((e: unknown) => e);
+    expect(t.mock.responsesRequests.at(-1)!.headers.authorization).toBe(`Bearer ${bearer}`);
+    expect(err).toBeInstanceOf(TurnFailedError);
+    expect(everything(err)).toContain(", [redacted]");
+    expect(everything(err)).not.toContain(bearer);
+  });
+
   it("takes a key too long for a regular expression, redacts it, and keeps working", async () => {
     // Its pattern was refused by V8 with an error quoting it: every later answer was then taken
     // for a line too long to hold, and a start given one in env failed with the key in its message.

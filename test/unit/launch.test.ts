@@ -78,6 +78,36 @@ describe("launchFor", () => {
     ).toEqual([]);
   });
 
+  it("holds as secrets the variables the config names as a credential's, inherited ones too, whatever their names", () => {
+    const other = "not-a-credential-value";
+    const inherited = `${SECRET}-inherited`;
+    process.env.SDK_TEST_GATEWAY = inherited;
+    try {
+      const { secrets } = launchFor({
+        codexBin: BIN,
+        env: { GATEWAY: SECRET, OTHER: other, SHORT: "abc" },
+        configOverrides: {
+          "model_providers.gw.env_key": "GATEWAY",
+          "model_providers.gw.env_http_headers": { "X-Key": "SDK_TEST_GATEWAY", "X-No": "SHORT" },
+          "mcp_servers.x.bearer_token_env_var": "OTHER_MISSING",
+        },
+      });
+      expect(secrets).toEqual(expect.arrayContaining([SECRET, inherited]));
+      expect(secrets).not.toContain(other);
+      expect(secrets).not.toContain("abc");
+      // Through launchArgs, and for an MCP server's bearer token variable, the same.
+      const args = launchFor({
+        launchArgs: [BIN, "-c", 'mcp_servers.x.bearer_token_env_var="OTHER"', "app-server"],
+        env: { OTHER: other },
+      }).secrets;
+      expect(args).toContain(other);
+      // A name the config gives as a variable's is no credential of its own.
+      expect(args).not.toContain("OTHER");
+    } finally {
+      delete process.env.SDK_TEST_GATEWAY;
+    }
+  });
+
   it("rejects NUL in env, cwd, launchArgs and config pairs, naming the option but not the value", () => {
     const values: Array<[CodexOptions, RegExp]> = [
       [{ codexBin: BIN, env: { OPENAI_API_KEY: `${SECRET}\0` } }, /env\.OPENAI_API_KEY .*NUL/],
