@@ -285,7 +285,9 @@ export function mapJsonRpcError(
     throw new TypeError(`message must be a string, got ${describe(message)}`);
   }
   if (method !== undefined && (typeof method !== "string" || method === "")) {
-    throw new TypeError(`method must be a non-empty string, got ${describe(method)}`);
+    throw new TypeError(
+      `method must be a non-empty string, got ${method === "" ? "an empty string" : describe(method)}`,
+    );
   }
   const named = method === undefined ? undefined : { method };
   switch (code) {

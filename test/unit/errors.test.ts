@@ -108,9 +108,13 @@ describe("JsonRpcError", () => {
     // Named by the request it answers, when known: a log line says which call failed.
     const named = mapJsonRpcError(-32600, "no rollout found", undefined, "thread/read");
     expect(named).toBeInstanceOf(InvalidRequestError);
-    for (const method of [null, 42, ""]) {
+    for (const [method, got] of [
+      [null, "null"],
+      [42, "number"],
+      ["", "an empty string"],
+    ] as const) {
       expect(() => mapJsonRpcError(-32600, "bad", undefined, method as never)).toThrow(
-        /^method must be a non-empty string, got /,
+        new RegExp(`^method must be a non-empty string, got ${got}`),
       );
     }
     expect([named.method, named.message]).toEqual([
