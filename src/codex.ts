@@ -548,8 +548,9 @@ export class Codex implements AsyncDisposable {
       if (!persist && store !== "memory") {
         throw new TypeError(
           "persist: false needs a client that keeps credentials in memory, and this one keeps " +
-            "them in its Codex home: start it with Codex.start({ apiKey }) (the runtime fixes " +
-            "its credential store at start-up)",
+            "them where they last (its Codex home, or the system keyring as its config's " +
+            "cli_auth_credentials_store says): start it with Codex.start({ apiKey }) (the " +
+            "runtime fixes its credential store at start-up)",
         );
       }
       if (persist && store === "memory") {
