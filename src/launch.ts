@@ -344,6 +344,19 @@ export function launchFor(options: CodexOptions): {
   const inherited = inherit
     ? RUNTIME_CREDENTIALS.flatMap((name) => valuesOf(env, name, windows))
     : [];
+  // The credentials of the child's environment and of the `--config` pairs among `args`, and
+  // whether those pairs put any on the command line.
+  const childSecrets = (args: readonly string[]) => {
+    const variables: string[] = [];
+    const onCommandLine = secretsOf(args, variables);
+    const secrets = [
+      ...envCredentials(ownEnv),
+      ...onCommandLine,
+      ...inherited,
+      ...namedValues(env, variables, windows),
+    ];
+    return { secrets, onCommandLine: onCommandLine.length > 0 };
+  };
   const base = { cwd: options.cwd, killGraceMs: options.killGraceMs };
   if (options.apiKey !== undefined) checkSecret(options.apiKey, "apiKey");
   if (options.baseUrl !== undefined) checkBaseUrl(options.baseUrl, "baseUrl");
@@ -357,15 +370,8 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const variables: string[] = [];
-    const onCommandLine = secretsOf(args, variables);
-    const secrets = [
-      ...envCredentials(ownEnv),
-      ...onCommandLine,
-      ...inherited,
-      ...namedValues(env, variables, windows),
-    ];
-    const exposed = onCommandLine.length > 0 ? ["launchArgs"] : [];
+    const { secrets, onCommandLine } = childSecrets(args);
+    const exposed = onCommandLine ? ["launchArgs"] : [];
     return { launch: { ...base, command, args, env }, credentialStore: "config", secrets, exposed };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
@@ -390,15 +396,8 @@ export function launchFor(options: CodexOptions): {
   ];
   const memory = options.apiKey !== undefined || store === "ephemeral";
   const credentialStore = memory ? "memory" : "config";
-  const variables: string[] = [];
-  const onCommandLine = secretsOf(given, variables);
-  const secrets = [
-    ...envCredentials(ownEnv),
-    ...onCommandLine,
-    ...inherited,
-    ...namedValues(env, variables, windows),
-  ];
-  const exposed = onCommandLine.length > 0 ? ["configOverrides"] : [];
+  const { secrets, onCommandLine } = childSecrets(given);
+  const exposed = onCommandLine ? ["configOverrides"] : [];
   // Redacted from the start, not only once the login sends it: the server's stderr and its first
   // answers are read before.
   if (options.apiKey !== undefined) secrets.push(options.apiKey);

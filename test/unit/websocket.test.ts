@@ -492,20 +492,32 @@ describe("Codex.connect", () => {
     }
   });
 
-  it("names the refusal's status when startTimeout ends while its reason is read", async () => {
-    const token = "capability-token-0123456789";
+  // A server that refuses the upgrade with a 401 whose body (100 bytes announced) never ends;
+  // `then` plays what it does next.
+  async function refusingServer(then?: (socket: Socket) => void) {
     const sockets: Socket[] = [];
     const server = createNetServer((socket) => {
       sockets.push(socket);
       socket.on("error", () => {});
-      // The status line comes at once; the body's end never does.
       socket.write(
         "HTTP/1.1 401 Unauthorized\r\ncontent-length: 100\r\n\r\ninvalid websocket bearer token",
       );
+      then?.(socket);
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    return {
+      url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      stop() {
+        for (const socket of sockets) socket.destroy();
+        server.close();
+      },
+    };
+  }
+
+  it("names the refusal's status when startTimeout ends while its reason is read", async () => {
+    const token = "capability-token-0123456789";
+    const { url, stop } = await refusingServer();
     try {
       const err = await Codex.connect(url, { token, startTimeout: 300 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportClosedError);
@@ -514,27 +526,17 @@ describe("Codex.connect", () => {
       );
       expect((err as Error).cause).toBeInstanceOf(RequestTimeoutError);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      server.close();
+      stop();
     }
   });
 
   it("keeps the status of a refused upgrade whose connection is reset before its body ends", async () => {
     const token = "capability-token-0123456789";
-    const sockets: Socket[] = [];
-    const server = createNetServer((socket) => {
-      sockets.push(socket);
-      socket.on("error", () => {});
-      // Reset a while after the first part of the body (the client's reading of it is not seen
-      // from here): the rest never comes.
-      socket.write(
-        "HTTP/1.1 401 Unauthorized\r\ncontent-length: 100\r\n\r\ninvalid websocket bearer token",
-      );
+    // Reset a while after the first part of the body (the client's reading of it is not seen
+    // from here): the rest never comes.
+    const { url, stop } = await refusingServer((socket) => {
       setTimeout(() => socket.resetAndDestroy(), 50);
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     try {
       const err = await Codex.connect(url, { token, startTimeout: 5000 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransportClosedError);
@@ -544,8 +546,7 @@ describe("Codex.connect", () => {
         ),
       );
     } finally {
-      for (const socket of sockets) socket.destroy();
-      server.close();
+      stop();
     }
   });
 
