@@ -68,6 +68,7 @@ import {
   headerCredentials,
   paramsCredentials,
   urlCredentials,
+  type VariableLookup,
 } from "./internal/redact.js";
 import {
   checkBoolean,
@@ -174,6 +175,8 @@ interface Internals {
   readonly secrets: Secrets;
   /** The credentials of each thread's `config`, held while the server may use them. */
   readonly threadSecrets: ThreadSecrets;
+  /** The values of the server's variables a config may name as a credential's. */
+  readonly variables: VariableLookup;
   readonly log: Log;
 }
 
@@ -293,10 +296,11 @@ export class Codex implements AsyncDisposable {
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the ready client. */
   static async start(options?: CodexOptions): Promise<Codex> {
     const checked = checkConnectionOptions(options, CODEX_OPTION_NAMES);
-    const { launch, credentialStore, secrets, exposed } = launchFor(checked);
+    const { launch, credentialStore, secrets, variables, exposed } = launchFor(checked);
     const signal = checked.startSignal;
     if (signal?.aborted) throw abortError(signal);
-    const codex = await Codex.#open(new StdioTransport(launch), checked, credentialStore, secrets);
+    const transport = new StdioTransport(launch);
+    const codex = await Codex.#open(transport, checked, credentialStore, secrets, variables);
     // The server read its config for this directory as it started, a project's layers included.
     codex.#serverCwd = path.resolve(launch.cwd ?? ".");
     if (exposed.length > 0) {
@@ -340,7 +344,8 @@ export class Codex implements AsyncDisposable {
     for (const [name, value] of Object.entries(headers ?? {})) {
       secrets.push(...headerCredentials(name, value));
     }
-    const codex = await Codex.#open(transport, checked, "config", secrets);
+    // The server's environment is not known: only the values above are.
+    const codex = await Codex.#open(transport, checked, "config", secrets, () => []);
     codex.#outlives = true;
     return codex.#ready();
   }
@@ -358,6 +363,7 @@ export class Codex implements AsyncDisposable {
     options: ConnectionOptions,
     credentialStore: CredentialStore,
     secretValues: readonly string[],
+    variables: VariableLookup,
   ): Promise<Codex> {
     const secrets = new Secrets();
     secrets.addAll(secretValues);
@@ -400,7 +406,16 @@ export class Codex implements AsyncDisposable {
       await connection.notify("initialized");
       const events = options.events ?? "all";
       const optedOut = optOut.optOutNotificationMethods ?? [];
-      const internals = { connection, transport, secrets, log, credentialStore, events, optedOut };
+      const internals = {
+        connection,
+        transport,
+        secrets,
+        log,
+        credentialStore,
+        events,
+        optedOut,
+        variables,
+      };
       return new Codex(internals, metadata, options, { notifications, stop });
     } catch (err) {
       // A start given up on before the server was reached is told as such, naming it.
@@ -478,8 +493,8 @@ export class Codex implements AsyncDisposable {
     const call = requestOptions(options);
     // A key, token or config credential sent this way is redacted as the typed methods' are: a
     // thread's config for the thread, any other for the client's life.
-    const { connection, secrets, threadSecrets } = this.#internals;
-    const credentials = paramsCredentials(method, params);
+    const { connection, secrets, threadSecrets, variables } = this.#internals;
+    const credentials = paramsCredentials(method, params, variables);
     const sending = THREAD_CONFIG_METHODS.has(method)
       ? <T>(send: () => Promise<T>) =>
           threadSecrets.sendHolding(credentials, send, method !== "thread/resume")
@@ -649,8 +664,8 @@ export class Codex implements AsyncDisposable {
 
   /** Reads and writes the runtime's configuration (`config/read`, `config/value/write`, `config/batchWrite`). */
   get config(): CodexConfig {
-    const { connection, secrets } = this.#internals;
-    return new CodexConfig(connection, secrets, (call) => this.#credentialStore(call));
+    const { connection, secrets, variables } = this.#internals;
+    return new CodexConfig(connection, secrets, variables, (call) => this.#credentialStore(call));
   }
 
   /** The skills available in each working directory (`skills/list`), with the errors loading them. */
@@ -738,8 +753,8 @@ export class Codex implements AsyncDisposable {
     ticket?: RequestTicket,
   ): Promise<Thread> {
     // Followed when given up on too: the server subscribes this client whatever it does.
-    const { threadSecrets } = this.#internals;
-    const credentials = paramsCredentials("thread/resume", params);
+    const { threadSecrets, variables } = this.#internals;
+    const credentials = paramsCredentials("thread/resume", params, variables);
     const response = await sendFollowed<ThreadResumeResponse>(
       this.#internals,
       "thread/resume",
@@ -813,10 +828,10 @@ export class Codex implements AsyncDisposable {
     call: RequestOptions | undefined,
   ): Promise<string> {
     if (call?.signal?.aborted) throw abortError(call.signal);
-    const { connection, log, threadSecrets } = this.#internals;
+    const { connection, log, threadSecrets, variables } = this.#internals;
     const ticket: RequestTicket = {};
     const answer = threadSecrets.sendHolding(
-      paramsCredentials(method, params),
+      paramsCredentials(method, params, variables),
       () => connection.request(method as string, params, { ticket }),
       true,
     );

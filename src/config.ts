@@ -6,7 +6,7 @@ import type {
   JsonValue,
   MergeStrategy,
 } from "./generated/index.js";
-import { credentialsIn, type Secrets } from "./internal/redact.js";
+import { credentialsIn, type Secrets, type VariableLookup } from "./internal/redact.js";
 import { readKeyPath, tomlCopy } from "./internal/toml.js";
 import {
   checkBoolean,
@@ -83,7 +83,12 @@ function checkMergeStrategy(strategy: unknown): MergeStrategy {
   throw new TypeError(`mergeStrategy must be "replace" or "upsert", got ${shown(strategy)}`);
 }
 
-function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): ConfigEdit {
+function checkEdit(
+  edit: ConfigEditInput,
+  name: string,
+  secrets: Secrets,
+  variables: VariableLookup,
+): ConfigEdit {
   if (typeof edit !== "object" || edit === null) {
     throw new TypeError(`${name} must be an object, got ${describe(edit)}`);
   }
@@ -131,7 +136,7 @@ function checkEdit(edit: ConfigEditInput, name: string, secrets: Secrets): Confi
   // where).
   const copy = checked === null ? null : (tomlCopy(checked, `${name}.value`) as JsonValue);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
-  for (const credential of credentialsIn(segments, copy)) secrets.add(credential);
+  for (const credential of credentialsIn(segments, copy, variables)) secrets.add(credential);
   return { keyPath, value: copy, mergeStrategy: checkMergeStrategy(mergeStrategy) };
 }
 
@@ -232,16 +237,19 @@ function checkWriteOptions<O extends ConfigWriteOptions>(
 export class CodexConfig {
   readonly #connection: Connection;
   readonly #secrets: Secrets;
+  readonly #variables: VariableLookup;
   readonly #storeAtStart: (call: RequestOptions | undefined) => Promise<unknown>;
 
   /** @internal Made by `Codex`. */
   constructor(
     connection: Connection,
     secrets: Secrets,
+    variables: VariableLookup,
     storeAtStart: (call: RequestOptions | undefined) => Promise<unknown>,
   ) {
     this.#connection = connection;
     this.#secrets = secrets;
+    this.#variables = variables;
     this.#storeAtStart = storeAtStart;
   }
 
@@ -296,6 +304,7 @@ export class CodexConfig {
       { keyPath, value, mergeStrategy: checked.mergeStrategy },
       "edit",
       this.#secrets,
+      this.#variables,
     );
     const { mergeStrategy: _m, ...writeOptions } = checked;
     const { call, rest } = checkWriteOptions(writeOptions, VALUE_WRITE_NAMES);
@@ -314,7 +323,7 @@ export class CodexConfig {
     }
     // Array.from visits holes too, so a missing edit is refused.
     const checkedEdits = Array.from(edits as readonly unknown[], (edit, i) =>
-      checkEdit(edit as ConfigEditInput, `edits[${i}]`, this.#secrets),
+      checkEdit(edit as ConfigEditInput, `edits[${i}]`, this.#secrets, this.#variables),
     );
     refuseOverruled(checkedEdits);
     const { call, rest } = checkWriteOptions(options, BATCH_WRITE_NAMES);

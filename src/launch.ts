@@ -14,6 +14,7 @@ import {
   isRedactable,
   pairCredentials,
   urlCredentials,
+  type VariableLookup,
 } from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
 import {
@@ -313,6 +314,8 @@ export function launchFor(options: CodexOptions): {
   launch: StdioLaunch;
   credentialStore: CredentialStore;
   secrets: string[];
+  /** The child's variables' values, for a config that names one as a credential's later. */
+  variables: VariableLookup;
   /** The options that put a credential on the child's command line, which any local user reads. */
   exposed: string[];
 } {
@@ -346,14 +349,15 @@ export function launchFor(options: CodexOptions): {
     : [];
   // The credentials of the child's environment and of the `--config` pairs among `args`, and
   // whether those pairs put any on the command line.
+  const variables: VariableLookup = (names) => namedValues(env, names, windows);
   const childSecrets = (args: readonly string[]) => {
-    const variables: string[] = [];
-    const onCommandLine = secretsOf(args, variables);
+    const names: string[] = [];
+    const onCommandLine = secretsOf(args, names);
     const secrets = [
       ...envCredentials(ownEnv),
       ...onCommandLine,
       ...inherited,
-      ...namedValues(env, variables, windows),
+      ...variables(names),
     ];
     return { secrets, onCommandLine: onCommandLine.length > 0 };
   };
@@ -372,7 +376,8 @@ export function launchFor(options: CodexOptions): {
     const { command, args } = checkLaunchArgs(options.launchArgs);
     const { secrets, onCommandLine } = childSecrets(args);
     const exposed = onCommandLine ? ["launchArgs"] : [];
-    return { launch: { ...base, command, args, env }, credentialStore: "config", secrets, exposed };
+    const launch = { ...base, command, args, env };
+    return { launch, credentialStore: "config", secrets, variables, exposed };
   }
   const given = options.configOverrides === undefined ? [] : configArgs(options.configOverrides);
   const store = overrideOf(given, "cli_auth_credentials_store");
@@ -413,6 +418,7 @@ export function launchFor(options: CodexOptions): {
       launch: { ...base, command: checkCodexBin(options.codexBin), args, env },
       credentialStore,
       secrets,
+      variables,
       exposed,
     };
   }
@@ -423,7 +429,7 @@ export function launchFor(options: CodexOptions): {
     args,
     env: runtime.pathDir === undefined ? env : prependPath(env, runtime.pathDir),
   };
-  return { launch, credentialStore, secrets, exposed };
+  return { launch, credentialStore, secrets, variables, exposed };
 }
 
 /** The variables the runtime logs in with: inherited, their values are redacted too. */

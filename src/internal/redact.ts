@@ -197,13 +197,27 @@ function isCredentialAt(value: string, place: ConfigPlace): boolean {
 }
 
 /**
- * The strings of a config value set at `keyPath` that sit under a credential's name (a segment
- * of the path, or a key on the way down), as the runtime may quote a value it cannot use.
+ * The values the server's environment holds under some variables' names (those its client gave
+ * it or it inherited from its client), for redaction: none where they are not known.
  */
-export function credentialsIn(keyPath: readonly string[], value: unknown): string[] {
+export type VariableLookup = (names: readonly string[]) => string[];
+
+/**
+ * The strings of a config value set at `keyPath` that sit under a credential's name (a segment
+ * of the path, or a key on the way down), as the runtime may quote a value it cannot use, and the
+ * values `variables` finds under the names of the variables it says hold a credential
+ * (`env_key = "GATEWAY"`).
+ */
+export function credentialsIn(
+  keyPath: readonly string[],
+  value: unknown,
+  variables?: VariableLookup,
+): string[] {
   const out: string[] = [];
+  const names: string[] = [];
   const walk = (item: unknown, place: ConfigPlace, depth: number, name = keyPath.at(-1)): void => {
     if (typeof item === "string") {
+      if (place.names && VARIABLE_NAME.test(item)) names.push(item);
       if (isCredentialAt(item, place)) out.push(...credentialForms(item, name ?? ""));
       // What a URL carries, wherever it sits (an MCP server's `url?api_key=...`).
       else if (item.includes("://")) out.push(...urlCredentials(item));
@@ -216,6 +230,7 @@ export function credentialsIn(keyPath: readonly string[], value: unknown): strin
     }
   };
   walk(value, placeOf(keyPath), 0);
+  if (variables !== undefined && names.length > 0) out.push(...variables(names));
   return out;
 }
 
@@ -435,10 +450,15 @@ function unquote(token: string): string {
  * The credentials the params of a request carry, as the server may quote them back: a login's
  * key, token or AWS secret, the values of config under a credential's name (`config` of a thread,
  * config writes), a command's or process's environment, an environment's bearer token and what
- * a URL carries (an executor's, a gateway's base URL). For requests sent through `codex.request`, and the
- * typed methods that send such params.
+ * a URL carries (an executor's, a gateway's base URL), and what `variables` finds under the
+ * names of the variables a config names as a credential's. For requests sent through
+ * `codex.request`, and the typed methods that send such params.
  */
-export function paramsCredentials(method: string, params: unknown): string[] {
+export function paramsCredentials(
+  method: string,
+  params: unknown,
+  variables?: VariableLookup,
+): string[] {
   if (typeof params !== "object" || params === null) return [];
   const p = params as Record<string, unknown>;
   const out: string[] = [];
@@ -448,7 +468,7 @@ export function paramsCredentials(method: string, params: unknown): string[] {
   const config = (keyPath: unknown, value: unknown) => {
     if (typeof keyPath === "string") {
       const segments = keyPathSegments(keyPath) ?? keyPath.split(".");
-      out.push(...credentialsIn(segments, value));
+      out.push(...credentialsIn(segments, value, variables));
     }
   };
   const url = (value: unknown) => {
@@ -528,7 +548,8 @@ function withTrimmed(secrets: readonly string[]): readonly string[] {
     const secret = secrets[i];
     if (typeof secret !== "string") continue;
     const trimmed = secret.trim();
-    if (trimmed === secret) continue;
+    // Not as a number or a date (see `isRedactable`), which it would replace in any text.
+    if (trimmed === secret || !isRedactable(trimmed)) continue;
     out ??= secrets.slice();
     out.push(trimmed);
   }

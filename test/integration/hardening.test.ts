@@ -180,9 +180,10 @@ describe("secrets", () => {
     const gateway = `${KEY}-gateway`;
     const spaced = `${KEY}-spaced`;
     const bearer = `${KEY}-bearer`;
-    const quoted = `Incorrect API key provided: ${gateway}, ${spaced}, ${bearer}`;
+    const ownGateway = `${KEY}-thread`;
+    const quoted = `Incorrect API key provided: ${gateway}, ${spaced}, ${bearer}, ${ownGateway}`;
     const started = await createTestCodex({
-      env: { LLM_GATEWAY: gateway, GATEWAY_HEADER: `${spaced} ` },
+      env: { LLM_GATEWAY: gateway, GATEWAY_HEADER: `${spaced} `, THREAD_GATEWAY: ownGateway },
       configOverrides: {
         "model_providers.mock.env_key": "LLM_GATEWAY",
         "model_providers.mock.env_http_headers": { "X-Gateway": "GATEWAY_HEADER" },
@@ -197,6 +198,16 @@ describe("secrets", () => {
       expect(err).toBeInstanceOf(TurnFailedError);
       expect(everything(err)).toContain("Incorrect API key provided: [redacted], [redacted], ");
       for (const secret of [gateway, spaced]) expect(everything(err)).not.toContain(secret);
+      // A thread's own config naming another variable: what it holds is the thread's key.
+      const own = await started.codex.threadStart({
+        config: { "model_providers.mock.env_key": "THREAD_GATEWAY" },
+      });
+      started.mock.enqueueFailure(quoted);
+      const ownErr = await own.run("hi").catch((e: unknown) => e);
+      const sent = started.mock.responsesRequests.at(-1)!.headers.authorization;
+      expect(sent).toBe(`Bearer ${ownGateway}`);
+      expect(ownErr).toBeInstanceOf(TurnFailedError);
+      expect(everything(ownErr)).not.toContain(ownGateway);
     } finally {
       await started.close();
     }

@@ -1,15 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { CodexConfig } from "../../src/config.js";
-import { Secrets } from "../../src/internal/redact.js";
+import { Secrets, type VariableLookup } from "../../src/internal/redact.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { FakeTransport } from "../support/fake-transport.js";
 
-function setup() {
+function setup(variables: VariableLookup = () => []) {
   const transport = new FakeTransport();
   const connection = new Connection(transport);
   const secrets = new Secrets();
   const storeReads: unknown[] = [];
-  const config = new CodexConfig(connection, secrets, async (call) => void storeReads.push(call));
+  const config = new CodexConfig(
+    connection,
+    secrets,
+    variables,
+    async (call) => void storeReads.push(call),
+  );
   return { transport, secrets, config, storeReads };
 }
 
@@ -253,6 +258,34 @@ describe("CodexConfig.write", () => {
     expect(secrets.text("env-secret-value-0123 and npx docs in production")).toBe(
       "[redacted] and npx docs in production",
     );
+  });
+
+  it("redacts what the server's variables hold that a written config names as a credential's", async () => {
+    const values: Record<string, string> = {
+      GATEWAY: "gateway-secret-0123",
+      MCP_BEARER: "mcp-bearer-secret-0123",
+      HEADER_VAR: "header-secret-0123",
+    };
+    const asked: string[][] = [];
+    const { transport, secrets, config } = setup((names) => {
+      asked.push([...names]);
+      return names.flatMap((name) => (values[name] === undefined ? [] : [values[name]]));
+    });
+    void config.write("model_providers.gw.env_key", "GATEWAY");
+    void config.batchWrite([
+      {
+        keyPath: "mcp_servers.docs",
+        value: { url: "https://docs.example/mcp", bearer_token_env_var: "MCP_BEARER" },
+      },
+      { keyPath: "model_providers.gw.env_http_headers", value: { "X-Key": "HEADER_VAR" } },
+    ]);
+    await transport.waitForSent(2);
+    expect(asked).toEqual([["GATEWAY"], ["MCP_BEARER"], ["HEADER_VAR"]]);
+    expect(secrets.text(`${values.GATEWAY} ${values.MCP_BEARER} ${values.HEADER_VAR}`)).toBe(
+      "[redacted] [redacted] [redacted]",
+    );
+    // The names themselves stay, as the runtime's errors name a variable it misses.
+    expect(secrets.text("GATEWAY is not set")).toBe("GATEWAY is not set");
   });
 
   it("reads quoted segments of a key path as the runtime does, redaction included", async () => {

@@ -442,6 +442,19 @@ describe("Secrets holds", () => {
       `${token} [redacted] "[redacted]" [redacted]`,
     );
   });
+
+  it("holds a secret with white space at its ends without it too, unless that is a number or a date", () => {
+    const secrets = new Secrets();
+    const key = "sk-from-a-file-0123";
+    secrets.addAll([`${key}\n`, " 20240131\n", "2024-01-31T10:00:00Z "]);
+    const line = `{"text":"key ${key} on 20240131 at 2024-01-31T10:00:00Z"}`;
+    expect(secrets.text(line)).toBe(
+      '{"text":"key [redacted] on 20240131 at 2024-01-31T10:00:00Z"}',
+    );
+    // Let go as it was held: both forms.
+    secrets.removeAll([`${key}\n`]);
+    expect(secrets.text(line)).toBe(line);
+  });
 });
 
 describe("Secrets.hold", () => {
