@@ -52,8 +52,6 @@ export class ProtocolError extends CodexError {
   }
 }
 
-const OUTPUT_DELTA = '"command/exec/outputDelta"';
-
 /**
  * Requests whose result is the user's own stored data, handed on as it is: a config read gives
  * the file's values, credentials included, on every client (redacted, a value this client wrote
@@ -62,20 +60,47 @@ const OUTPUT_DELTA = '"command/exec/outputDelta"';
 const UNREDACTED_RESULTS: ReadonlySet<string> = new Set(["config/read"]);
 
 /**
- * A command's output chunk whose line names a secret, redacted but for its `deltaBase64`: the
- * letters of a secret can appear in base64 by chance, and redacted there, the chunk would no
- * longer decode. It is the command's own output, which the SDK hands on as written; `undefined`
- * when the line is something else.
+ * The base64 fields handed on as the server wrote them from a line that names a secret, by
+ * notification method (the field's path in `params`) and by request method (its path in the
+ * result): the letters of a secret can appear in base64 by chance, and redacted there, the data
+ * would no longer decode. It is a command's or process's output, a file's bytes or the model's
+ * audio, which the SDK hands on as written; the rest of the message is redacted.
  */
-function outputDelta(raw: string, secrets: Secrets): unknown {
-  const message = JSON.parse(raw) as { method?: unknown; params?: unknown };
-  const params = message.params as { deltaBase64?: unknown } | null | undefined;
-  if (message.method !== "command/exec/outputDelta" || typeof params?.deltaBase64 !== "string") {
-    return undefined;
+const BASE64_PARAMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["command/exec/outputDelta", ["deltaBase64"]],
+  ["process/outputDelta", ["deltaBase64"]],
+  ["thread/realtime/outputAudio/delta", ["audio", "data"]],
+]);
+const BASE64_RESULTS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["fs/readFile", ["dataBase64"]],
+]);
+// What a line of such a notification holds: only a line redaction changed is looked at.
+const BASE64_NOTIFICATION =
+  /"(?:command\/exec\/outputDelta|process\/outputDelta|thread\/realtime\/outputAudio\/delta)"/;
+
+/**
+ * A notification with a base64 field (see {@link BASE64_PARAMS}) from its line as sent,
+ * redacted but for that field; `undefined` when the line is something else.
+ */
+function withSentBase64(raw: string, secrets: Secrets): unknown {
+  const sent = JSON.parse(raw) as { method?: unknown };
+  const path = typeof sent.method === "string" ? BASE64_PARAMS.get(sent.method) : undefined;
+  return path === undefined ? undefined : restored(secrets.value(sent), sent, ["params", ...path]);
+}
+
+/**
+ * `clean` (a redacted copy of `sent`) with the string at `path` of `sent` put back, copying only
+ * the objects on the way; `clean` itself where either has no object on the way or no string there.
+ */
+function restored(clean: unknown, sent: unknown, path: readonly string[]): unknown {
+  if (path.length === 0) return typeof sent === "string" ? sent : clean;
+  if (typeof clean !== "object" || clean === null || typeof sent !== "object" || sent === null) {
+    return clean;
   }
-  const { deltaBase64, ...rest } = params;
-  const clean = secrets.value({ ...message, params: rest }) as { params: object };
-  return { ...clean, params: { ...clean.params, deltaBase64 } };
+  const [key, ...rest] = path as [string, ...string[]];
+  const inner = (clean as Record<string, unknown>)[key];
+  const back = restored(inner, (sent as Record<string, unknown>)[key], rest);
+  return back === inner ? clean : { ...clean, [key]: back };
 }
 
 const NOT_JSON = Symbol("not JSON");
@@ -703,7 +728,7 @@ export class Connection {
       let message: unknown;
       try {
         message =
-          line !== raw && raw.includes(OUTPUT_DELTA) ? outputDelta(raw, secrets!) : undefined;
+          line !== raw && BASE64_NOTIFICATION.test(raw) ? withSentBase64(raw, secrets!) : undefined;
         message ??= JSON.parse(line);
       } catch {
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
@@ -773,10 +798,16 @@ export class Connection {
         entry.reject(fromWireError(msg.error, entry.method));
       // Every result of the protocol is an object: anything else would be read as one.
       else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
-        answered =
-          line !== raw && UNREDACTED_RESULTS.has(entry.method)
-            ? (JSON.parse(raw) as { result: object }).result
-            : result;
+        answered = result;
+        if (line !== raw) {
+          const base64 = BASE64_RESULTS.get(entry.method);
+          if (UNREDACTED_RESULTS.has(entry.method)) {
+            answered = (JSON.parse(raw) as { result: object }).result;
+          } else if (base64 !== undefined) {
+            const sent = (JSON.parse(raw) as { result: unknown }).result;
+            answered = restored(result, sent, base64) as object;
+          }
+        }
         entry.resolve(answered);
       } else {
         this.#drop(`an answer to ${entry.method} that is not an object`, line);

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientStats } from "../../src/codex.js";
@@ -313,5 +313,35 @@ describe("Codex.exec", () => {
     await t.codex.close();
     await expect(handle.wait()).rejects.toMatchObject({ name: "TransportClosedError" });
     expect(await loop).toMatchObject({ name: "TransportClosedError" });
+  });
+});
+
+describe("base64 data while a command's credential is held", () => {
+  // A credential of base64 letters: the base64 of the data below, without its padding.
+  const token = "YWJjZGVmZ2hpamtsbW5vcA";
+  const data = "abcdefghijklmnop";
+
+  it("hands on a file read and a spawned process's output intact", async () => {
+    const holder = await t.codex.exec(["sleep", "60"], { env: { API_TOKEN: token } });
+    try {
+      const file = path.join(t.workDir, "data.txt");
+      await writeFile(file, data);
+      const read = await t.codex.request("fs/readFile", { path: file });
+      expect(Buffer.from(read.dataBase64, "base64").toString()).toBe(data);
+      const chunks: string[] = [];
+      const off = t.codex.on("process/outputDelta", (p) => void chunks.push(p.deltaBase64));
+      const exited = new Promise<void>((resolve) => t.codex.on("process/exited", () => resolve()));
+      await t.codex.request("process/spawn", {
+        command: ["printf", data],
+        processHandle: "spawned-1",
+        cwd: t.workDir,
+        streamStdoutStderr: true,
+      });
+      await exited;
+      off();
+      expect(Buffer.from(chunks.join(""), "base64").toString()).toBe(data);
+    } finally {
+      await holder.terminate();
+    }
   });
 });

@@ -913,7 +913,7 @@ describe("Connection", () => {
     expect(JSON.stringify(entries)).not.toContain("12345678");
   });
 
-  it("hands a command's output chunk on as written when a secret's letters appear in its base64", () => {
+  it("hands a command's output chunk on as written when a secret's letters appear in its base64", async () => {
     const output = Buffer.from("user:hunter22 and more text");
     const base64 = output.toString("base64");
     // A secret that is the base64 of the start of the output, as a Basic credential would be.
@@ -928,10 +928,25 @@ describe("Connection", () => {
     transport.deliver({ method: "command/exec/outputDelta", params: chunk });
     // Any other line naming that method is redacted whole.
     transport.deliver({ method: "x/y", params: { text: `"command/exec/outputDelta" ${secret}` } });
+    // So is a process's output chunk, and the model's audio.
+    const processChunk = { processHandle: `h-${secret}`, stream: "stdout", deltaBase64: base64 };
+    transport.deliver({ method: "process/outputDelta", params: processChunk });
+    const audio = { data: base64, sampleRate: 24_000, numChannels: 1, itemId: secret };
+    const audioDelta = { threadId: "t", audio };
+    transport.deliver({ method: "thread/realtime/outputAudio/delta", params: audioDelta });
     expect(seen).toEqual([
       { processId: "p-[redacted]", stream: "stdout", deltaBase64: base64 },
       { text: '"command/exec/outputDelta" [redacted]' },
+      { processHandle: "h-[redacted]", stream: "stdout", deltaBase64: base64 },
+      { threadId: "t", audio: { ...audio, itemId: "[redacted]" } },
     ]);
+    // And a file's bytes read by fs/readFile; another answer's base64 field is redacted.
+    const read = connection.request("fs/readFile", { path: "/x" });
+    const other = connection.request("x/read", {});
+    transport.deliver({ id: 1, result: { dataBase64: base64 } });
+    transport.deliver({ id: 2, result: { dataBase64: base64 } });
+    expect(await read).toEqual({ dataBase64: base64 });
+    expect(await other).not.toEqual({ dataBase64: base64 });
   });
 
   it("redacts a field named __proto__ as any other, without touching the copy's prototype", () => {
