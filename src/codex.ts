@@ -1000,7 +1000,12 @@ export class Codex implements AsyncDisposable {
       throw new TypeError(`listener must be a function, got ${describe(listener)}`);
     }
     const { router, log, optedOut } = this.#internals;
-    if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
+    if (method === "client/handlerError") {
+      log.warn(
+        "codex.on: client/handlerError is an event of this SDK's, shown in the stream() of the " +
+          "turn whose request it is about; the listener is called only if a server sends it",
+      );
+    } else if (!(SERVER_NOTIFICATION_METHODS as readonly string[]).includes(method)) {
       log.warn(
         `codex.on: ${method} is no notification of runtime ${SDK_VERSION}; ` +
           "the listener is called if a server sends it",

@@ -147,6 +147,13 @@ describe("malformed server messages", () => {
     ]);
     await s.send({ method: "account/update", params: { from: "a newer server" } });
     expect(await seen).toEqual({ from: "a newer server" });
+    // The SDK's own event, of a turn's stream, is named as such.
+    codex.on("client/handlerError", () => undefined);
+    expect(warnings().at(-1)).toBe(
+      "codex-app-server-sdk: codex.on: client/handlerError is an event of this SDK's, shown in " +
+        "the stream() of the turn whose request it is about; the listener is called only if a " +
+        "server sends it",
+    );
   });
 
   it("warns of a listener for a method the client asked the server not to send", async () => {
