@@ -11,9 +11,9 @@ import { CodexError } from "./errors.js";
 import { checkLogger, type LogLevel, type Logger } from "./internal/logger.js";
 import {
   envCredentials,
-  isRedactable,
   pairCredentials,
   urlCredentials,
+  variableForms,
   type VariableLookup,
 } from "./internal/redact.js";
 import { configArgs, readOverride, tomlString, type ConfigValue } from "./internal/toml.js";
@@ -465,7 +465,7 @@ function valuesOf(env: NodeJS.ProcessEnv, name: string, windows: boolean): strin
 // The values of the variables the config says hold a credential (a provider's `env_key`), in
 // the child's environment, inherited ones included, whatever their names look like.
 function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: boolean) {
-  return names.flatMap((name) => valuesOf(env, name, windows)).filter(isRedactable);
+  return names.flatMap((name) => valuesOf(env, name, windows)).flatMap(variableForms);
 }
 
 /**

@@ -101,7 +101,7 @@ const MIN_CREDENTIAL_CHARS = 8;
  * Redaction works on the server's raw lines, and replacing digits inside a JSON number would
  * break the line.
  */
-export function isRedactable(value: string): boolean {
+function isRedactable(value: string): boolean {
   return value.length >= MIN_CREDENTIAL_CHARS && !/^[-+]?\d[\d._:+\-TZ]*$/.test(value);
 }
 
@@ -232,6 +232,14 @@ export function credentialsIn(
   walk(value, placeOf(keyPath), 0);
   if (variables !== undefined && names.length > 0) out.push(...variables(names));
   return out;
+}
+
+/**
+ * What a variable named as holding a credential holds, in every form a server may quote it: as a
+ * header's value (`env_http_headers`), what follows its scheme too (`Bearer ...`).
+ */
+export function variableForms(value: string): string[] {
+  return isRedactable(value) ? credentialForms(value, "", true) : [];
 }
 
 /**
@@ -462,6 +470,8 @@ export function paramsCredentials(
   if (typeof params !== "object" || params === null) return [];
   const p = params as Record<string, unknown>;
   const out: string[] = [];
+  // The variables named as holding a credential, outside a config value.
+  const names: string[] = [];
   const strings = (...values: unknown[]) => {
     for (const value of values) if (typeof value === "string" && value !== "") out.push(value);
   };
@@ -487,9 +497,17 @@ export function paramsCredentials(
       strings(p.authBearerToken);
       url(p.execServerUrl);
       break;
-    case "modelProvider/config/write":
+    case "modelProvider/config/write": {
       url(field(p.settings, "baseUrl"));
+      // A gateway's `envKey` names the variable holding its key, as a provider's `env_key` does
+      // (a value of another form is taken for the key put in its name's place).
+      const envKey = field(p.settings, "envKey");
+      if (typeof envKey === "string") {
+        if (VARIABLE_NAME.test(envKey)) names.push(envKey);
+        else if (isRedactable(envKey)) out.push(envKey);
+      }
       break;
+    }
     // A private repository's token in its clone URL, which a failed clone's error quotes.
     case "marketplace/add":
       url(p.source);
@@ -521,6 +539,7 @@ export function paramsCredentials(
       if (typeof p.env === "object" && p.env !== null) out.push(...envCredentials(p.env));
       break;
   }
+  if (variables !== undefined && names.length > 0) out.push(...variables(names));
   return out;
 }
 

@@ -83,7 +83,14 @@ const BASE64_NOTIFICATION =
  * redacted but for that field; `undefined` when the line is something else.
  */
 function withSentBase64(raw: string, secrets: Secrets): unknown {
-  const sent = JSON.parse(raw) as { method?: unknown };
+  let sent: { method?: unknown };
+  try {
+    sent = JSON.parse(raw) as { method?: unknown };
+  } catch {
+    // No JSON as sent (a secret holding a character JSON escapes, written as it is): the line
+    // redacted is read instead.
+    return undefined;
+  }
   const path = typeof sent.method === "string" ? BASE64_PARAMS.get(sent.method) : undefined;
   return path === undefined ? undefined : restored(secrets.value(sent), sent, ["params", ...path]);
 }
@@ -101,6 +108,26 @@ function restored(clean: unknown, sent: unknown, path: readonly string[]): unkno
   const inner = (clean as Record<string, unknown>)[key];
   const back = restored(inner, (sent as Record<string, unknown>)[key], rest);
   return back === inner ? clean : { ...clean, [key]: back };
+}
+
+/**
+ * The result of a line redaction changed, as handed on: the line's as sent for a request of
+ * {@link UNREDACTED_RESULTS}, `result` (redacted) with its base64 as sent for one of
+ * {@link BASE64_RESULTS}, else `result`. A line that is no JSON as sent (a secret holding a
+ * character JSON escapes, written as it is) gives `result`.
+ */
+function resultAsSent(method: string, raw: string, result: object): object {
+  const base64 = BASE64_RESULTS.get(method);
+  const whole = UNREDACTED_RESULTS.has(method);
+  if (!whole && base64 === undefined) return result;
+  let sent: unknown;
+  try {
+    sent = (JSON.parse(raw) as { result?: unknown }).result;
+  } catch {
+    return result;
+  }
+  if (!whole) return restored(result, sent, base64!) as object;
+  return typeof sent === "object" && sent !== null && !Array.isArray(sent) ? sent : result;
 }
 
 const NOT_JSON = Symbol("not JSON");
@@ -798,16 +825,7 @@ export class Connection {
         entry.reject(fromWireError(msg.error, entry.method));
       // Every result of the protocol is an object: anything else would be read as one.
       else if (typeof result === "object" && result !== null && !Array.isArray(result)) {
-        answered = result;
-        if (line !== raw) {
-          const base64 = BASE64_RESULTS.get(entry.method);
-          if (UNREDACTED_RESULTS.has(entry.method)) {
-            answered = (JSON.parse(raw) as { result: object }).result;
-          } else if (base64 !== undefined) {
-            const sent = (JSON.parse(raw) as { result: unknown }).result;
-            answered = restored(result, sent, base64) as object;
-          }
-        }
+        answered = line === raw ? result : resultAsSent(entry.method, raw, result);
         entry.resolve(answered);
       } else {
         this.#drop(`an answer to ${entry.method} that is not an object`, line);

@@ -949,6 +949,29 @@ describe("Connection", () => {
     expect(await other).not.toEqual({ dataBase64: base64 });
   });
 
+  it("settles a call read as sent whose answer is JSON only once redacted, with the redacted answer", async () => {
+    // A secret with a character JSON escapes, written unescaped: the line is no JSON as sent.
+    const secret = "pw\\q-secret-0123";
+    const secrets = new Secrets();
+    secrets.add(secret);
+    const transport = new FakeTransport();
+    const { log, entries } = captureLog();
+    const connection = new Connection(transport, { secrets, log });
+    const read = connection.request("fs/readFile", { path: "/x" });
+    const config = connection.request("config/read", {});
+    const seen: unknown[] = [];
+    connection.onNotification((n) => seen.push(n.params));
+    transport.line(`{"id":1,"result":{"dataBase64":"QUJD","note":"${secret}"}}`);
+    transport.line(`{"id":2,"result":{"config":{"k":"${secret}"}}}`);
+    transport.line(
+      `{"method":"process/outputDelta","params":{"processHandle":"${secret}","deltaBase64":"QUJD"}}`,
+    );
+    expect(await read).toEqual({ dataBase64: "QUJD", note: "[redacted]" });
+    expect(await config).toEqual({ config: { k: "[redacted]" } });
+    expect(seen).toEqual([{ processHandle: "[redacted]", deltaBase64: "QUJD" }]);
+    expect(entries).toEqual([]);
+  });
+
   it("redacts a field named __proto__ as any other, without touching the copy's prototype", () => {
     const secrets = new Secrets();
     secrets.add("sk-proto-secret-0123");

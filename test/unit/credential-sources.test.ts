@@ -368,6 +368,32 @@ describe("paramsCredentials", () => {
     expect(paramsCredentials("turn/start", { input: [] })).toEqual([]);
   });
 
+  it("asks the lookup of variables for those a config or a gateway names as holding a credential", () => {
+    const asked: string[][] = [];
+    const variables = (names: readonly string[]) => {
+      asked.push([...names]);
+      return names.map((name) => `value-of-${name}`);
+    };
+    const gateway = (envKey: string) => ({
+      settings: { type: "customGateway", baseUrl: "https://gw.example/v1", envKey },
+    });
+    expect(paramsCredentials("modelProvider/config/write", gateway("GW_KEY"), variables)).toEqual([
+      "value-of-GW_KEY",
+    ]);
+    // A key put in the variable's name's place is the key.
+    expect(
+      paramsCredentials("modelProvider/config/write", gateway("sk-put-in-place-0123"), variables),
+    ).toEqual(["sk-put-in-place-0123"]);
+    expect(
+      paramsCredentials(
+        "thread/start",
+        { config: { "model_providers.x.env_http_headers": { "X-Key": "HEADER_VAR" } } },
+        variables,
+      ),
+    ).toEqual(["value-of-HEADER_VAR"]);
+    expect(asked).toEqual([["GW_KEY"], ["HEADER_VAR"]]);
+  });
+
   it("reads an AWS key login, an environment's token and URL, a gateway's URL and a process's env", () => {
     expect(
       paramsCredentials("account/login/start", {

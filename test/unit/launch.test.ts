@@ -93,6 +93,15 @@ describe("launchFor", () => {
         },
       });
       expect(secrets).toEqual(expect.arrayContaining([SECRET, inherited]));
+      // A header's value, as env_http_headers takes it: its credential after the scheme too.
+      const header = launchFor({
+        codexBin: BIN,
+        env: { GATEWAY_HEADER: `Bearer ${SECRET}-header` },
+        configOverrides: { "model_providers.gw.env_http_headers": { "X-Key": "GATEWAY_HEADER" } },
+      }).secrets;
+      expect(header).toEqual(
+        expect.arrayContaining([`Bearer ${SECRET}-header`, `${SECRET}-header`]),
+      );
       expect(secrets).not.toContain(other);
       expect(secrets).not.toContain("abc");
       // Through launchArgs, and for an MCP server's bearer token variable, the same.
