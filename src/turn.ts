@@ -553,7 +553,8 @@ export interface SentTurnStart {
  * @internal
  * Sends `turn/start`, and sends it again each time the server refuses it because the turn it runs
  * on the thread takes no input (a compaction or a review, which this client's queue did not hold
- * for: one sent through `codex.request`, or one running as the client resumed the thread). It
+ * for: one sent through `codex.request`, or one running as the client resumed the thread), or
+ * none with another output schema (another client's turn, joined by a turn with `output`). It
  * waits for a completion or a status change on the thread, or a while should neither come (a
  * thread this client does not follow). The call's signal and timeout end the wait with their
  * error, and nothing more is sent, as do the thread's end and the client leaving it; a closed
@@ -635,14 +636,17 @@ function runningIdOf(router: Router, threadId: string): string | undefined {
   return running === undefined ? undefined : turnIdOf(running);
 }
 
-// The server's refusal of input to a turn that takes none (`ActiveTurnNotSteerable`), as the
-// pinned runtime words it, or as its error data may name it.
+// The server's refusal of input to the turn it runs, which takes none (`ActiveTurnNotSteerable`)
+// or none of this kind (`ActiveTurnOutputSchemaMismatch`: input with an output schema other than
+// that turn's), as the pinned runtime words it, or as its error data may name it.
 function isNotSteerable(err: unknown): boolean {
   if (!(err instanceof JsonRpcError)) return false;
   const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
   return (
     err.rpcMessage.includes("ActiveTurnNotSteerable") ||
-    (isObject(info) && "activeTurnNotSteerable" in info)
+    err.rpcMessage.includes("ActiveTurnOutputSchemaMismatch") ||
+    (isObject(info) &&
+      ("activeTurnNotSteerable" in info || "activeTurnOutputSchemaMismatch" in info))
   );
 }
 

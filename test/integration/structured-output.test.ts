@@ -469,3 +469,42 @@ describe("Thread.turn with output", () => {
     }
   });
 });
+
+describe("a structured turn while another client's turn runs", () => {
+  it("waits for that turn, which the runtime does not let it join, then runs as its own", async () => {
+    let refused!: () => void;
+    const waiting = new Promise<void>((resolve) => (refused = resolve));
+    const logger = {
+      debug: (message: string) => {
+        if (message.includes("waits for the turn running there")) refused();
+      },
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const own = await createTestCodex({ logger, logLevel: "debug" });
+    try {
+      const thread = await own.codex.threadStart();
+      const gate = own.mock.gate();
+      own.mock.enqueueAssistantMessage("the other turn's answer", { gate });
+      own.mock.enqueueAssistantMessage('{"n":1}');
+      // A turn this client did not start, as another client's is.
+      await own.codex.request("turn/start", {
+        threadId: thread.id,
+        input: [{ type: "text", text: "long job", text_elements: [] }],
+      });
+      await gate.reached;
+      const running = thread
+        .run("give n", { output: z.object({ n: z.number() }) })
+        .catch((e: unknown) => e);
+      // Refused as that turn takes no input with an output schema: it waits for it (or fails).
+      await Promise.race([waiting, running]);
+      gate.release();
+      const result = await running;
+      expect(result).toMatchObject({ parsed: { n: 1 }, finalResponse: '{"n":1}' });
+      expect(own.mock.responsesRequests).toHaveLength(2);
+    } finally {
+      await own.close();
+    }
+  });
+});
