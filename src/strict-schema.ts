@@ -415,9 +415,11 @@ class StrictSchema {
     }
     if (node.enum !== undefined) {
       if (!Array.isArray(node.enum)) throw cannot(path, "enum must be a list");
+      if (node.enum.length === 0) throw cannot(path, "its enum is empty: no value fits it");
       out.enum = node.enum;
     }
     if ("const" in node) out.const = node.const;
+    checkListed(out, types, path);
     for (const key of KEPT) {
       if (node[key] === undefined) continue;
       if (key === "format" && !FORMATS.has(node.format as string)) continue;
@@ -427,6 +429,7 @@ class StrictSchema {
       if (value === null || (typeof value === "number" && !Number.isFinite(value))) continue;
       out[key] = node[key];
     }
+    if (types !== undefined) checkBounds(node, types, path);
     const isObjectType = types?.includes("object") ?? node.properties !== undefined;
     const isArrayType = types?.includes("array") ?? node.items !== undefined;
     if (isObjectType) this.#object(node, out, path);
@@ -444,7 +447,7 @@ class StrictSchema {
       }
       throw cannot(path, "it accepts any value (unknown, any, custom, a date or a transform)");
     }
-    return out.type === undefined ? typedValues(out, path) : out;
+    return out.type === undefined ? typedValues(out) : out;
   }
 
   #object(node: JsonObject, out: JsonObject, path: readonly Segment[]): void {
@@ -759,18 +762,92 @@ function nullable(node: JsonObject): JsonObject {
 }
 
 /**
+ * Refuses the values an enum or const lists (kept in `out`) that strict mode cannot take, objects
+ * and arrays, and a list none of whose values is of the node's `types`, which no value fits.
+ */
+function checkListed(
+  out: JsonObject,
+  types: readonly string[] | undefined,
+  path: readonly Segment[],
+): void {
+  const listed: readonly unknown[] =
+    "const" in out ? [out.const] : Array.isArray(out.enum) ? out.enum : [];
+  for (const value of listed) {
+    const kind = jsonKind(value);
+    if (kind === "object" || kind === "array") {
+      throw cannot(path, `an enum or const holds ${kindOf(value)}, which strict mode cannot take`);
+    }
+  }
+  if (types === undefined || listed.length === 0) return;
+  const fits = (value: unknown) => {
+    const kind = jsonKind(value);
+    return types.includes(kind) || (kind === "integer" && types.includes("number"));
+  };
+  if (!listed.some(fits)) {
+    throw cannot(path, `no value of its enum or const is of its type (${types.join(", ")})`);
+  }
+}
+
+// The bounds of each kind, and what a value of that kind counts against them.
+const COUNT_BOUNDS = [
+  { kind: "array", min: "minItems", max: "maxItems" },
+  { kind: "string", min: "minLength", max: "maxLength" },
+  { kind: "object", min: "minProperties", max: "maxProperties" },
+] as const;
+
+/**
+ * Refuses bounds no value of the node's one kind can meet: a minimum above the maximum (zod takes
+ * `z.number().min(5).max(2)` without a word), no whole number between those of an integer, fewer
+ * items, characters or properties allowed than required. The model could give no answer that the
+ * schema takes. A node that also takes another kind (null) is left as it is.
+ */
+function checkBounds(node: JsonObject, types: readonly string[], path: readonly Segment[]): void {
+  const bound = (key: string): number | undefined => {
+    const value = node[key];
+    return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+  };
+  if (types.length === 0) return;
+  if (types.every((kind) => kind === "number" || kind === "integer")) {
+    let low = bound("minimum") ?? -Infinity;
+    let lowOpen = false;
+    const exclusiveLow = bound("exclusiveMinimum");
+    if (exclusiveLow !== undefined && exclusiveLow >= low) [low, lowOpen] = [exclusiveLow, true];
+    let high = bound("maximum") ?? Infinity;
+    let highOpen = false;
+    const exclusiveHigh = bound("exclusiveMaximum");
+    if (exclusiveHigh !== undefined && exclusiveHigh <= high) {
+      [high, highOpen] = [exclusiveHigh, true];
+    }
+    const empty = !types.includes("number")
+      ? (lowOpen ? Math.floor(low) + 1 : Math.ceil(low)) >
+        (highOpen ? Math.ceil(high) - 1 : Math.floor(high))
+      : low > high || (low === high && (lowOpen || highOpen));
+    if (empty) {
+      const whole = types.includes("number") ? "number" : "whole number";
+      throw cannot(path, `no ${whole} is within its bounds (its minimum is above its maximum)`);
+    }
+    return;
+  }
+  for (const { kind, min, max } of COUNT_BOUNDS) {
+    if (types.some((given) => given !== kind)) continue;
+    const least = bound(min);
+    const most = bound(max);
+    if (least !== undefined && most !== undefined && least > most) {
+      throw cannot(path, `its ${min} (${least}) is above its ${max} (${most}): no value fits it`);
+    }
+  }
+}
+
+/**
  * An enum or const without a type (zod's literals of several kinds: `z.literal([1, "max"])`),
  * which strict mode refuses, given the type of its values; values of several kinds become one
  * option each, as strict mode takes no list of kinds but a kind and null.
  */
-function typedValues(node: JsonObject, path: readonly Segment[]): JsonObject {
+function typedValues(node: JsonObject): JsonObject {
   const values: unknown[] = "const" in node ? [node.const] : (node.enum as unknown[]);
   const byKind = new Map<string, unknown[]>();
   for (const value of values) {
     let kind = jsonKind(value);
-    if (kind === "object" || kind === "array") {
-      throw cannot(path, `an enum or const holds ${kindOf(value)}, which strict mode cannot take`);
-    }
     if (kind === "integer") kind = "number";
     const same = byKind.get(kind);
     if (same === undefined) byKind.set(kind, [value]);

@@ -734,11 +734,68 @@ describe("prepareOutput: the strict schema", () => {
         "output schema at output.u cannot be made strict: it accepts",
       ],
       [z.object({ f: z.file() }), "output schema at output.f cannot be made strict: it accepts"],
+      // Lists strict mode cannot take, or that no value fits, with a type beside them or not.
+      [
+        standard({ type: "object", properties: { e: { type: "array", const: [1, 2] } } }),
+        "output schema at output.e cannot be made strict: an enum or const holds an array",
+      ],
+      [
+        standard({ type: "object", properties: { e: { type: "object", enum: [{}] } } }),
+        "output schema at output.e cannot be made strict: an enum or const holds an object",
+      ],
+      [
+        standard({ type: "object", properties: { e: { enum: [] } } }),
+        "output schema at output.e cannot be made strict: its enum is empty",
+      ],
+      [
+        standard({ type: "object", properties: { e: { type: "string", enum: [1, null] } } }),
+        "output schema at output.e cannot be made strict: no value of its enum or const is of its type (string)",
+      ],
+      // Bounds no value meets, which zod takes without a word.
+      [
+        z.object({ n: z.number().min(5).max(2) }),
+        "output schema at output.n cannot be made strict: no number is within its bounds",
+      ],
+      // Even as one option of a union: that option is a mistake, which only null would hide.
+      [
+        z.object({ n: z.number().min(5).max(2).nullable() }),
+        "output schema at output.n.anyOf[0] cannot be made strict: no number is within its bounds",
+      ],
+      [
+        z.object({ n: z.number().int().gt(1).lt(2) }),
+        "output schema at output.n cannot be made strict: no whole number is within its bounds",
+      ],
+      [
+        z.object({ n: z.number().gt(2).lte(2) }),
+        "output schema at output.n cannot be made strict: no number is within its bounds",
+      ],
+      [
+        z.object({ list: z.array(z.number()).min(3).max(1) }),
+        "output schema at output.list cannot be made strict: its minItems (3) is above its maxItems (1)",
+      ],
+      [
+        z.object({ s: z.string().min(4).max(2) }),
+        "output schema at output.s cannot be made strict: its minLength (4) is above its maxLength (2)",
+      ],
     ];
     for (const [schema, start] of cases) {
       const err = await failure(schema);
       expect(err).toBeInstanceOf(TypeError);
       expect(err.message.startsWith(start), `${err.message} starts with ${start}`).toBe(true);
+    }
+  });
+
+  it("takes bounds a value can meet, and a list of which one value is of its type", async () => {
+    for (const schema of [
+      z.object({ n: z.number().min(2).max(2), i: z.number().int().gt(1).lte(2) }),
+      z.object({ list: z.array(z.number()).length(2), s: z.string().length(3) }),
+      standard({
+        type: "object",
+        properties: { e: { type: ["string", "null"], enum: ["a", null, 1] } },
+        required: ["e"],
+      }),
+    ]) {
+      await expect(strictOf(schema)).resolves.toMatchObject({ type: "object" });
     }
   });
 
