@@ -128,15 +128,26 @@ function checkScope<O extends object>(options: O, keys: readonly (keyof O & stri
   }
 }
 
+// What an OAuth scope may hold (RFC 6749, 3.3): printable ASCII but the space, `"` and `\`.
+const OAUTH_SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
 function checkLoginOptions(rest: Omit<McpLoginOptions, "signal" | "timeout">): void {
   checkScope(rest, ["threadId", "environmentId"]);
   const { scopes, timeoutSecs, clientRegistration } = rest;
   if (scopes !== undefined && scopes !== null) {
     if (!Array.isArray(scopes))
       throw new TypeError(`scopes must be an array, got ${describe(scopes)}`);
-    Array.from(scopes as unknown[], (scope, i) =>
-      checkWellFormed(checkNonEmpty(scope, `scopes[${i}]`), `scopes[${i}]`),
-    );
+    Array.from(scopes as unknown[], (scope, i) => {
+      const name = `scopes[${i}]`;
+      const text = checkWellFormed(checkNonEmpty(scope, name), name);
+      // The runtime joins the scopes with spaces: one holding white space would ask for several.
+      if (!OAUTH_SCOPE.test(text)) {
+        throw new TypeError(
+          `${name} must be one OAuth scope: printable ASCII without spaces, quotes or ` +
+            "backslashes (give each scope its own entry)",
+        );
+      }
+    });
   }
   // The server reads a 64-bit integer; past 2^53 a JavaScript number is no longer exact.
   if (

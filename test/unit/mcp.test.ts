@@ -39,6 +39,11 @@ describe("startMcpLogin", () => {
       [{ threadId: "" }, "threadId must be a non-empty string, got an empty string"],
       [{ threadId: "t\ud800" }, "threadId holds a lone surrogate"],
       [{ scopes: ["read", "w\ud800"] }, "scopes[1] holds a lone surrogate"],
+      // Joined with spaces by the runtime, one scope with a space would ask for two.
+      [{ scopes: ["files:read files:write"] }, "scopes[0] must be one OAuth scope"],
+      [{ scopes: ["read", "a\tb"] }, "scopes[1] must be one OAuth scope"],
+      [{ scopes: ['say"hi'] }, "scopes[0] must be one OAuth scope"],
+      [{ scopes: ["café"] }, "scopes[0] must be one OAuth scope"],
     ];
     for (const [options, message] of cases) {
       await expect(startMcpLogin(context, "server", options as never)).rejects.toThrow(message);
