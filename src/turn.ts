@@ -603,7 +603,8 @@ export function sendTurnStart(
     ) {
       if (wait === BUSY_FIRST_WAIT_MS) {
         log.debug(
-          `turn/start on ${threadId} waits for the turn running there, which takes no input`,
+          `turn/start on ${threadId} waits for the turn running there, which does not take ` +
+            "its input (a compaction, a review, or a turn refusing input with an output schema)",
         );
       }
       await untilThreadMoves(context, slot, threadId, wait, call);

@@ -612,7 +612,8 @@ async function withRefusals(): Promise<{ refused: () => Promise<void> }> {
   let count = 0;
   let waiting: { at: number; wake: () => void } | undefined;
   const debug = (message: string) => {
-    if (!message.includes("waits for the turn running there, which takes no input")) return;
+    if (!message.includes("waits for the turn running there, which does not take its input"))
+      return;
     count += 1;
     if (waiting !== undefined && count >= waiting.at) waiting.wake();
   };
