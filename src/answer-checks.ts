@@ -30,7 +30,9 @@ import type { DefaultedMethod } from "./answers.js";
 import { thrownMessage } from "./internal/logger.js";
 import {
   checkHeaderValue,
+  checkNonEmpty,
   checkSecret,
+  checkWellFormed,
   describe,
   encodesLoneSurrogate,
   isPlainObject,
@@ -712,6 +714,11 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
   try {
     checkSecret(value.accessToken, "accessToken");
     checkHeaderValue(value.chatgptAccountId, "chatgptAccountId");
+    // An empty plan would be taken as the plan, where null has the server read it from the token.
+    const plan = value.chatgptPlanType;
+    if (typeof plan === "string") {
+      checkWellFormed(checkNonEmpty(plan, "chatgptPlanType"), "chatgptPlanType");
+    }
   } catch (err) {
     throw new InvalidAnswerError(`a token refresh's ${(err as Error).message}`);
   }

@@ -582,6 +582,9 @@ describe("ServerRequestDispatcher", () => {
     for (const { secrets, reply } of [
       await refresh({ accessToken: NEW, chatgptAccountId: "acct" }, () => "over the limit"),
       await refresh({ accessToken: NEW, chatgptAccountId: "acct", chatgptPlanType: "pro\ud800" }),
+      // An empty plan, which the server would take as the plan (null has it read the token's).
+      await refresh({ accessToken: NEW, chatgptAccountId: "acct", chatgptPlanType: "" }),
+      await refresh({ accessToken: NEW, chatgptAccountId: "acct", chatgptPlanType: "  " }),
     ]) {
       expect(reply.error).toMatchObject({ code: -32603 });
       expect(secrets.text(`${OLD} ${NEW}`)).toBe(`[redacted] ${NEW}`);
