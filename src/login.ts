@@ -75,7 +75,8 @@ export abstract class LoginHandle {
     const call = requestOptions(options);
     if (call?.signal?.aborted) throw abortError(call.signal);
     if (this.#result !== undefined) return this.#result;
-    const completion = await this.#tracker.wait(this.loginId, options);
+    // What was checked is what bounds the wait: a getter is not read again.
+    const completion = await this.#tracker.wait(this.loginId, call);
     this.#result = completion;
     return completion;
   }

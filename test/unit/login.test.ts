@@ -192,6 +192,23 @@ describe("LoginTracker and login handles", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("bounds a wait by the timeout it checked, reading a getter once", async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const handle = await startChatgpt(s, "login-g");
+    let reads = 0;
+    const options = {
+      get timeout() {
+        reads += 1;
+        return reads === 1 ? 1000 : 0;
+      },
+    };
+    const wait = handle.wait(options).catch((e: unknown) => e);
+    vi.advanceTimersByTime(1000);
+    expect(await wait).toBeInstanceOf(LoginTimeoutError);
+    expect(reads).toBe(1);
+  });
+
   it("rejects with the abort reason and removes its listener and timer", async () => {
     vi.useFakeTimers();
     const s = setup();
