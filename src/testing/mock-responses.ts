@@ -12,6 +12,7 @@
 import { setMaxListeners } from "node:events";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import zlib from "node:zlib";
 import {
@@ -1066,6 +1067,17 @@ export function customToolCallOutputs(request: RecordedRequest | unknown): ToolC
 /** The message a request gets when nothing is queued for it. */
 export const NO_RESPONSE_QUEUED = "mock Responses server: no response queued";
 
+// The names by which the server under test reaches the mock itself.
+const LOOPBACK: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+// Why a request the mock was asked to carry elsewhere, as a proxy, is refused.
+function leaves(target: string): string {
+  return (
+    `mock Responses server: refused to carry a request to ${target} as a proxy: ` +
+    "nothing a test does leaves the machine"
+  );
+}
+
 /** Options for {@link startMockResponsesServer}. */
 export interface MockResponsesServerOptions {
   /** Catalogue served by `GET /models` (default: `[mockModelInfo("mock-model")]`). */
@@ -1307,6 +1319,12 @@ export async function startMockResponsesServer(
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void => {
     const target = req.url ?? "/";
+    // A request the server under test sent through it as its proxy (see `startMockResponsesServer`)
+    // to another host: refused, as nothing of a test may leave the machine.
+    if (/^https?:\/\//i.test(target) && !isOwnTarget(target)) {
+      sendJson(res, 403, { error: { type: "forbidden", message: leaves(target) } });
+      return;
+    }
     // A target such as "//" is no path; `new URL` would throw, and crash the process under test.
     if (!URL.canParse(target, "http://127.0.0.1")) {
       sendJson(res, 400, {
@@ -1402,6 +1420,14 @@ export async function startMockResponsesServer(
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
+  // A tunnel asked of it as a proxy (an https:// request elsewhere): refused, saying why.
+  server.on("connect", (req: http.IncomingMessage, socket: Duplex) => {
+    const body = leaves(req.url ?? "");
+    socket.on("error", () => undefined);
+    socket.end(
+      `HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -1411,6 +1437,10 @@ export async function startMockResponsesServer(
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const isOwnTarget = (target: string): boolean => {
+    const { hostname, port: given } = new URL(target);
+    return LOOPBACK.has(hostname) && given === String(port);
+  };
 
   const close = (): Promise<void> => {
     closing ??= (async () => {

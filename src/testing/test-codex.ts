@@ -1,4 +1,5 @@
 import { Codex } from "../codex.js";
+import { abortError } from "../internal/deadline.js";
 import { thrownMessage } from "../internal/logger.js";
 import { checkOptionNames, optionNames } from "../internal/validate.js";
 import {
@@ -77,6 +78,21 @@ function mergeEnv(
   return env;
 }
 
+/**
+ * The mock as the proxy of every request the server under test sends elsewhere (a thread given
+ * the `openai` provider, a ChatGPT login, a command's download), which it refuses: nothing of a
+ * test leaves the machine. The mock itself is reached directly (`NO_PROXY` names its hosts).
+ */
+function proxiedBy(mockUrl: string): Record<string, string> {
+  const { origin } = new URL(mockUrl);
+  const env: Record<string, string> = {};
+  for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]) {
+    env[name] = origin;
+    env[name.toLowerCase()] = origin;
+  }
+  return env;
+}
+
 // The layers a test sets itself: its home's `config.toml` and its `configOverrides`.
 const OWN_LAYERS: ReadonlySet<string> = new Set(["user", "sessionFlags"]);
 // The settings that decide where the model's requests go.
@@ -134,6 +150,9 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
     );
   }
   launchFor(checkConnectionOptions({ ...codexOptions, env }, CODEX_OPTION_NAMES));
+  // As Codex.start refuses it before the spawn: here before the mock listens.
+  const { startSignal } = codexOptions;
+  if (startSignal?.aborted) throw abortError(startSignal);
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
   let codex: Codex;
@@ -145,7 +164,7 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
       cwd: codexOptions.cwd ?? home.workDir,
-      env: mergeEnv(home.env, env),
+      env: mergeEnv({ ...home.env, ...proxiedBy(mock.url) }, env),
     });
   } catch (err) {
     const made = home;

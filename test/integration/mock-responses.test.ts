@@ -307,6 +307,35 @@ describe("mock Responses server (HTTP level)", () => {
     expect(await models.json()).toEqual({ models: [mockModelInfo("mock-model")] });
   });
 
+  it("refuses, as a proxy, to carry a request or a tunnel to another host, and records neither", async () => {
+    const ask = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(mock.port, "127.0.0.1", () => socket.write(request));
+        let text = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk: string) => (text += chunk));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+      });
+    const tunnel = await ask(
+      "CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n",
+    );
+    expect(tunnel.split("\r\n")[0]).toBe("HTTP/1.1 403 Forbidden");
+    expect(tunnel).toContain(
+      "mock Responses server: refused to carry a request to api.openai.com:443 as a proxy",
+    );
+    const carried = await ask(
+      "POST http://example.com/v1/responses HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    expect(carried.split("\r\n")[0]).toBe("HTTP/1.1 403 Forbidden");
+    expect(mock.requests).toEqual([]);
+    // Its own address, written whole as a proxy's client writes it, is still itself.
+    const own = await ask(
+      `GET http://127.0.0.1:${mock.port}/v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+    );
+    expect(own.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+  });
+
   it("takes a response's id from whichever response event names it, and gives a bare one its id", () => {
     const idsOf = (parts: Parameters<typeof mockResponse>[0]) =>
       mockResponse(parts).events.map(
@@ -1250,6 +1279,25 @@ describe("the harness's options", () => {
       }
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it("lets nothing leave the machine: a thread on another provider reaches the mock as its proxy, refused", async () => {
+    await using t = await createTestCodex();
+    const environ = (await readFile(`/proc/${t.codex.pid}/environ`, "utf8")).split("\0");
+    for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"]) {
+      expect(environ).toContain(`${name}=http://127.0.0.1:${t.mock.port}`);
+    }
+    // The runtime's own provider, which would send the prompt to api.openai.com.
+    const thread = await t.codex.threadStart({ modelProvider: "openai" });
+    const turn = await thread.turn("a prompt that stays here");
+    for await (const event of turn.stream()) {
+      if (event.method !== "error") continue;
+      expect(event.params.error.additionalDetails).toContain("HTTP CONNECT failed with status 403");
+      break;
+    }
+    await turn.interrupt();
+    expect((await turn.run()).status).toBe("interrupted");
+    expect(t.mock.requests).toEqual([]);
   });
 
   it("removes a home never cleaned up as the process ends, by a signal too, which still ends it", async () => {

@@ -52,6 +52,15 @@ beforeEach(() => {
 });
 
 describe("createTestCodex failing to start", () => {
+  it("refuses an aborted startSignal before it makes a home (or the mock listens)", async () => {
+    const reason = new Error("no longer wanted");
+    const err = await createTestCodex({ startSignal: AbortSignal.abort(reason) }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBe(reason);
+    expect(homes).toHaveLength(0);
+  });
+
   it("reports why it failed beside a cleanup that failed too, after running every step", async () => {
     failing.cleanups = 1;
     // A server that exits before answering initialize.
