@@ -22,6 +22,11 @@ export interface SteerTarget {
    * the server answered the interrupt (the runtime answers it as the turn stops), or gave up.
    */
   readonly stopStarted: (turnId: string) => Promise<void>;
+  /**
+   * The turns the target's earlier messages started in its place, each with its stop: a later
+   * message the server folds into one is not another client's.
+   */
+  readonly stopping: Map<string, Promise<void>>;
 }
 
 /**
@@ -62,16 +67,24 @@ export function steerExternalMessage(
     }
     if (turnId === target.id) return { turnId };
     const ended = `turn ${target.id} ended before the external message reached it`;
-    if (runningAtAnswer === turnId) {
-      throw new CodexError(
-        `${ended}; the message joined turn ${turnId} instead, another client's, which goes on`,
-      );
+    let stop = target.stopping.get(turnId);
+    const joined = stop !== undefined;
+    if (stop === undefined) {
+      if (runningAtAnswer === turnId) {
+        throw new CodexError(
+          `${ended}; the message joined turn ${turnId} instead, another client's, which goes on`,
+        );
+      }
+      stop = target.stopStarted(turnId);
+      target.stopping.set(turnId, stop);
     }
-    await target.stopStarted(turnId);
+    await stop;
     // The connection ended before the turn was stopped: the call fails as every call then does.
     if (connection.closeError !== undefined) throw connection.closeError;
     throw new CodexError(
-      `${ended}; the message started turn ${turnId} instead, which is interrupted`,
+      joined
+        ? `${ended}; the message joined turn ${turnId} instead, which an earlier message started, and which is interrupted`
+        : `${ended}; the message started turn ${turnId} instead, which is interrupted`,
     );
   });
   outcome.then(letGo, letGo);

@@ -71,6 +71,7 @@ import {
   EventLog,
   rootTurnOf,
   turnIdOf,
+  unsubscribedError,
   type BindOptions,
   type EventReader,
   type Router,
@@ -1031,6 +1032,8 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
   // sent: an external message sent after an interrupt would start a turn of its own.
   #stopsAsked = 0;
   #interruptSent = false;
+  // The turns its external messages started in its place, and their stops (see `SteerTarget`).
+  #messageTurns: Map<string, Promise<void>> | undefined;
   // The abort watches of its streams still open, each dropped as its stream ends (a reopened
   // stream leaves nothing behind); those left once the turn frees its thread, all at once then.
   // Null from then on: a stream opened later watches nothing.
@@ -1359,6 +1362,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       return asOneCall(
         this.#whenActive("turn/start", call).then((left) => {
           const { router } = this.#context;
+          // Left, the thread may still run the turn; but should it not, the message would start
+          // one this client could neither see nor stop.
+          if (!router.subscribed(this.threadId)) throw unsubscribedError(this.threadId);
           const target: SteerTarget = {
             threadId: this.threadId,
             id: this.id,
@@ -1366,6 +1372,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
             holdThread: () => this.#collector.holdThread(),
             runningId: () => runningIdOf(router, this.threadId),
             stopStarted: (turnId) => interruptUnfollowed(this.#context, this.threadId, turnId),
+            stopping: (this.#messageTurns ??= new Map()),
           };
           return steerExternalMessage(this.#context.connection, target, toolOutput, left);
         }),

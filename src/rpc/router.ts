@@ -1443,8 +1443,8 @@ function settle(queue: ThreadQueue): void {
   settled?.();
 }
 
-// A turn on a thread this client unsubscribed from would never see its events.
-function unsubscribedError(threadId: string): CodexError {
+/** @internal A turn on a thread this client unsubscribed from would never see its events. */
+export function unsubscribedError(threadId: string): CodexError {
   return new CodexError(
     `this client unsubscribed from thread ${threadId}, so it would never see a turn's ` +
       `events there: subscribe again with codex.threadResume("${threadId}") (which the ` +

@@ -107,6 +107,23 @@ describe("TurnHandle.steer with an external message", () => {
     expect(t.mock.responsesRequests).toHaveLength(1);
   });
 
+  it("refuses a message to a thread it unsubscribed from, saying so, while a text steer goes", async () => {
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("done");
+    const thread = await t.codex.threadStart();
+    const turn = await thread.turn("Watch the deployment.");
+    await gate.reached;
+    await thread.unsubscribe();
+    // It could start a turn this client would neither see nor stop.
+    await expect(turn.steer(externalMessage("ci", "deploy failed"))).rejects.toThrow(
+      `this client unsubscribed from thread ${thread.id}, so it would never see a turn's events there`,
+    );
+    // The turn still runs there: the server takes a text steer of it.
+    expect((await turn.steer("and check the logs")).turnId).toBe(turn.id);
+    gate.release();
+  });
+
   it("refuses a turn it was asked to stop, so the next run is a turn of its own", async () => {
     for (const stop of ["interrupt", "abort"] as const) {
       t.mock.clearQueue();

@@ -120,6 +120,7 @@ describe("steerExternalMessage", () => {
         };
       },
       runningId: () => state.running,
+      stopping: new Map<string, Promise<void>>(),
     });
   };
 
@@ -171,6 +172,29 @@ describe("steerExternalMessage", () => {
     const err = await steered.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CodexError);
     expect((err as Error).message).toMatch(/turn t1 ended .* started turn t2 .* interrupted/);
+    expect(steeredAt.holds).toBe(0);
+  });
+
+  it("tells a turn an earlier message started, stopped once, from another client's", async () => {
+    let stop!: () => void;
+    const steeredAt = target(false, () => new Promise<void>((resolve) => (stop = resolve)));
+    const transport = new FakeTransport();
+    const connection = new Connection(transport);
+    const first = steerExternalMessage(connection, steeredAt, message);
+    const second = steerExternalMessage(connection, steeredAt, message);
+    const [one, two] = [await transport.waitForSent(1), await transport.waitForSent(2)];
+    // The first started t2; the second, folded into it, is answered after t2's start was read.
+    transport.deliver({ id: one.id, result: { turn: { id: "t2" } } });
+    await vi.waitFor(() => expect(steeredAt.stopped).toEqual(["t2"]));
+    steeredAt.running = "t2";
+    transport.deliver({ id: two.id, result: { turn: { id: "t2" } } });
+    stop();
+    const errors = await Promise.all([first, second].map((s) => s.catch((e: unknown) => e)));
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      "turn t1 ended before the external message reached it; the message started turn t2 instead, which is interrupted",
+      "turn t1 ended before the external message reached it; the message joined turn t2 instead, which an earlier message started, and which is interrupted",
+    ]);
+    expect(steeredAt.stopped).toEqual(["t2"]);
     expect(steeredAt.holds).toBe(0);
   });
 
