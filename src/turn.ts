@@ -1363,8 +1363,17 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         this.#whenActive("turn/start", call).then((left) => {
           const { router } = this.#context;
           // Left, the thread may still run the turn; but should it not, the message would start
-          // one this client could neither see nor stop.
-          if (!router.subscribed(this.threadId)) throw unsubscribedError(this.threadId);
+          // one this client could neither see nor stop. (A turn that completed, or was asked to
+          // stop, is refused as such below, and one whose connection closed as every call is.)
+          const over = this.#collector.result !== undefined || this.#interruptSent;
+          if (
+            !over &&
+            this.#stopsAsked === 0 &&
+            this.#context.connection.closeError === undefined &&
+            !router.subscribed(this.threadId)
+          ) {
+            throw unsubscribedError(this.threadId);
+          }
           const target: SteerTarget = {
             threadId: this.threadId,
             id: this.id,

@@ -1321,7 +1321,7 @@ export async function startMockResponsesServer(
     const target = req.url ?? "/";
     // A request the server under test sent through it as its proxy (see `startMockResponsesServer`)
     // to another host: refused, as nothing of a test may leave the machine.
-    if (/^https?:\/\//i.test(target) && !isOwnTarget(target)) {
+    if (/^[a-z][a-z\d+.-]*:\/\//i.test(target) && !isOwnTarget(target)) {
       sendJson(res, 403, { error: { type: "forbidden", message: leaves(target) } });
       return;
     }

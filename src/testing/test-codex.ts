@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from "node:os";
 import { Codex } from "../codex.js";
 import { abortError } from "../internal/deadline.js";
 import { thrownMessage } from "../internal/logger.js";
@@ -61,36 +62,57 @@ export interface TestCodex extends AsyncDisposable {
 }
 
 // The harness's environment with the caller's over it: an `undefined` value unsets an inherited
-// variable, as for Codex.start, but leaves the harness's own.
+// variable, as for Codex.start, but leaves the harness's own; then the network's (see `routes`).
 function mergeEnv(
   own: Readonly<Record<string, string | undefined>>,
   given: Readonly<Record<string, string | undefined>> | undefined,
+  mockUrl: string,
 ): Record<string, string | undefined> {
   // No prototype: a variable named `__proto__` is one more key, as `Codex.start` takes it.
   const env: Record<string, string | undefined> = Object.assign(Object.create(null), own);
   for (const [name, value] of Object.entries(given ?? {})) {
     if (value !== undefined || !Object.hasOwn(own, name)) env[name] = value;
   }
-  // A NO_PROXY given takes the inherited one's place, with the mock's hosts beside it (both
-  // spellings): the model's requests must not reach a proxy.
-  const noProxy = [given?.NO_PROXY, given?.no_proxy];
-  if (noProxy.some((value) => value !== undefined)) Object.assign(env, localNoProxy(noProxy));
-  return env;
+  return Object.assign(env, routes(mockUrl, given));
 }
 
+// The proxy variables, each read in either case (clients differ in which they read first).
+const PROXY_NAMES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] as const;
+
 /**
- * The mock as the proxy of every request the server under test sends elsewhere (a thread given
- * the `openai` provider, a ChatGPT login, a command's download), which it refuses: nothing of a
- * test leaves the machine. The mock itself is reached directly (`NO_PROXY` names its hosts).
+ * Where the server under test (and the commands it runs) sends what is not for the mock: to the
+ * mock as their proxy, which refuses it (a thread given the `openai` provider, a ChatGPT login, a
+ * command's download): nothing of a test leaves the machine. A proxy the caller's `env` names,
+ * in any of the variables, replaces the mock in all of them, each value given set in both cases.
+ * Reached directly: this machine (loopback, its addresses and its host name) and the hosts the
+ * caller's `NO_PROXY` names; an inherited `NO_PROXY` is not read, as a host it names would be
+ * reached past the mock.
  */
-function proxiedBy(mockUrl: string): Record<string, string> {
-  const { origin } = new URL(mockUrl);
+function routes(
+  mockUrl: string,
+  given: Readonly<Record<string, string | undefined>> | undefined,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]) {
-    env[name] = origin;
-    env[name.toLowerCase()] = origin;
+  const own = PROXY_NAMES.some(
+    (name) => given?.[name] !== undefined || given?.[name.toLowerCase()] !== undefined,
+  );
+  const { origin } = new URL(mockUrl);
+  for (const name of PROXY_NAMES) {
+    const value = own ? (given?.[name] ?? given?.[name.toLowerCase()]) : origin;
+    if (value === undefined) continue;
+    env[name] = value;
+    env[name.toLowerCase()] = value;
   }
-  return env;
+  return { ...env, ...localNoProxy([given?.NO_PROXY, given?.no_proxy, ...machineHosts()]) };
+}
+
+// This machine's host name and addresses: a server of the test's may listen on any of them.
+function machineHosts(): string[] {
+  const hosts = [hostname()];
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const { address } of addresses ?? []) hosts.push(address);
+  }
+  return hosts;
 }
 
 // The layers a test sets itself: its home's `config.toml` and its `configOverrides`.
@@ -164,7 +186,7 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
       cwd: codexOptions.cwd ?? home.workDir,
-      env: mergeEnv({ ...home.env, ...proxiedBy(mock.url) }, env),
+      env: mergeEnv(home.env, env, mock.url),
     });
   } catch (err) {
     const made = home;

@@ -122,6 +122,15 @@ describe("TurnHandle.steer with an external message", () => {
     // The turn still runs there: the server takes a text steer of it.
     expect((await turn.steer("and check the logs")).turnId).toBe(turn.id);
     gate.release();
+    // A turn that completed before the thread was left is refused as finished, which it is.
+    t.mock.enqueueAssistantMessage("gone");
+    const other = await t.codex.threadStart();
+    const done = await other.turn("go");
+    await done.run();
+    await other.unsubscribe();
+    await expect(done.steer(externalMessage("ci", "late"))).rejects.toThrow(
+      "no active turn to steer",
+    );
   });
 
   it("refuses a turn it was asked to stop, so the next run is a turn of its own", async () => {

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
@@ -1282,10 +1282,42 @@ describe("the harness's options", () => {
   });
 
   it("lets nothing leave the machine: a thread on another provider reaches the mock as its proxy, refused", async () => {
-    await using t = await createTestCodex();
-    const environ = (await readFile(`/proc/${t.codex.pid}/environ`, "utf8")).split("\0");
-    for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"]) {
+    const environOf = async (pid: number | undefined) =>
+      (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+    const inherited = process.env.NO_PROXY;
+    // A host an inherited NO_PROXY names would be reached past the mock: it is not read.
+    process.env.NO_PROXY = "api.openai.com";
+    let t: Awaited<ReturnType<typeof createTestCodex>>;
+    try {
+      t = await createTestCodex();
+    } finally {
+      if (inherited === undefined) delete process.env.NO_PROXY;
+      else process.env.NO_PROXY = inherited;
+    }
+    await using _t = t;
+    const environ = await environOf(t.codex.pid);
+    for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"]) {
       expect(environ).toContain(`${name}=http://127.0.0.1:${t.mock.port}`);
+    }
+    // This machine is reached directly, by name and address too (a test's server may listen
+    // there), and nothing else.
+    const direct = environ
+      .find((entry) => entry.startsWith("NO_PROXY="))!
+      .slice(9)
+      .split(",");
+    expect(direct).toEqual(expect.arrayContaining(["127.0.0.1", "localhost", hostname()]));
+    expect(direct).not.toContain("api.openai.com");
+    // A proxy the test names takes the mock's place, in both cases.
+    {
+      await using own = await createTestCodex({ env: { https_proxy: "http://127.0.0.1:9" } });
+      const ownEnviron = await environOf(own.codex.pid);
+      expect(ownEnviron).toEqual(
+        expect.arrayContaining([
+          "HTTPS_PROXY=http://127.0.0.1:9",
+          "https_proxy=http://127.0.0.1:9",
+        ]),
+      );
+      expect(ownEnviron.filter((entry) => entry.includes(`:${own.mock.port}`))).toEqual([]);
     }
     // The runtime's own provider, which would send the prompt to api.openai.com.
     const thread = await t.codex.threadStart({ modelProvider: "openai" });
