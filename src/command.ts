@@ -56,8 +56,9 @@ export interface ExecOptions {
 /** What `CommandHandle.wait()` resolves with. */
 export interface CommandResult {
   /**
-   * The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`, 1
-   * after it with a tty).
+   * The exit code; 128 + the signal number when a signal ended it (137 after `terminate()`).
+   * With a tty the runtime reports 1 after `terminate()`, and for a command its own signal ended
+   * outside a sandbox.
    */
   readonly exitCode: number;
   /** Everything the command wrote to standard output (to the terminal, with `tty`), decoded as UTF-8. */

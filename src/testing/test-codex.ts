@@ -83,8 +83,9 @@ const PROXY_NAMES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] as const;
  * Where the server under test (and the commands it runs) sends what is not for the mock: to the
  * mock as their proxy, which refuses it (a thread given the `openai` provider, a ChatGPT login, a
  * command's download): nothing of a test leaves the machine. A proxy the caller's `env` names,
- * in any of the variables, replaces the mock in all of them, each value given set in both cases.
- * Reached directly: this machine (loopback, its addresses and its host name) and the hosts the
+ * in any of the variables, replaces the mock in all of them (each value given set in both cases,
+ * the first given in those it does not name). Reached directly: this machine (loopback, its
+ * addresses and its host name) and the hosts the
  * caller's `NO_PROXY` names; an inherited `NO_PROXY` is not read, as a host it names would be
  * reached past the mock.
  */
@@ -93,17 +94,16 @@ function routes(
   given: Readonly<Record<string, string | undefined>> | undefined,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  const own = PROXY_NAMES.some(
-    (name) => given?.[name] !== undefined || given?.[name.toLowerCase()] !== undefined,
-  );
-  const { origin } = new URL(mockUrl);
+  const named = (name: string) => given?.[name] ?? given?.[name.toLowerCase()];
+  // The caller's first proxy stands in the variables it did not name, where the mock's was.
+  const first = PROXY_NAMES.map(named).find((value) => value !== undefined);
   for (const name of PROXY_NAMES) {
-    const value = own ? (given?.[name] ?? given?.[name.toLowerCase()]) : origin;
-    if (value === undefined) continue;
+    const value = first === undefined ? new URL(mockUrl).origin : (named(name) ?? first);
     env[name] = value;
     env[name.toLowerCase()] = value;
   }
-  return { ...env, ...localNoProxy([given?.NO_PROXY, given?.no_proxy, ...machineHosts()]) };
+  const direct = [given?.NO_PROXY, given?.no_proxy, "127.0.0.0/8", ...machineHosts()];
+  return { ...env, ...localNoProxy(direct) };
 }
 
 // This machine's host name and addresses: a server of the test's may listen on any of them.

@@ -316,6 +316,21 @@ describe("Codex.exec", () => {
   });
 });
 
+describe("a tty command's exit code", () => {
+  it("is 1 when its own signal ended it outside a sandbox, as the runtime reports it", async () => {
+    const handle = await t.codex.exec(["sh", "-c", "kill -TERM $$"], {
+      tty: true,
+      sandbox: Sandbox.fullAccess,
+    });
+    expect((await handle.wait()).exitCode).toBe(1);
+    // Without a tty, 128 + the signal's number.
+    const plain = await t.codex.exec(["sh", "-c", "kill -TERM $$"], {
+      sandbox: Sandbox.fullAccess,
+    });
+    expect((await plain.wait()).exitCode).toBe(143);
+  });
+});
+
 describe("base64 data while a command's credential is held", () => {
   // A credential of base64 letters: the base64 of the data below, without its padding.
   const token = "YWJjZGVmZ2hpamtsbW5vcA";
