@@ -299,15 +299,17 @@ function describeItem(value: unknown): string {
   return typeof value;
 }
 
-// The one of `pair` an item gives (a field given as `undefined` is not given).
+// The one of `pair` an item gives (a field given as `undefined` is not given), and its value,
+// each field read once.
 function oneOf(
   record: Record<string, unknown>,
   pair: readonly [string, string],
   type: string,
   index: number,
-): string {
-  const given = pair.filter((field) => record[field] !== undefined);
-  if (given.length === 1) return given[0]!;
+): [field: string, value: unknown] {
+  const values = [record[pair[0]], record[pair[1]]];
+  const given = [0, 1].filter((i) => values[i] !== undefined);
+  if (given.length === 1) return [pair[given[0]!]!, values[given[0]!]];
   const fields = `${pair[0]} or ${pair[1]}`;
   throw new TypeError(
     given.length === 0
@@ -316,8 +318,20 @@ function oneOf(
   );
 }
 
-function toWire(item: unknown, index: number): UserInput {
-  const type = (item as { type?: unknown } | null)?.type;
+/** The `type` of a lone input item, read once; `undefined` for a text or a list. */
+export function loneType(input: RunInput): unknown {
+  return typeof input === "object" && input !== null && !Array.isArray(input)
+    ? (input as { type?: unknown }).type
+    : undefined;
+}
+
+// A type not yet read (see `toWire`).
+const UNREAD = Symbol("unread");
+
+// An item as the wire carries it; `known` is its type when the caller read it already (each
+// field is read once: a getter that answers differently again changes nothing checked).
+function toWire(item: unknown, index: number, known: unknown = UNREAD): UserInput {
+  const type = known === UNREAD ? (item as { type?: unknown } | null)?.type : known;
   if (type === "externalMessage") {
     throw new TypeError("an external message must be the whole input, not an item of a list");
   }
@@ -335,8 +349,8 @@ function toWire(item: unknown, index: number): UserInput {
   const record = item as Record<string, unknown>;
   const out: Record<string, string> = { type: type as string };
   for (const spec of fields) {
-    const field = typeof spec === "string" ? spec : oneOf(record, spec, type as string, index);
-    const value = record[field];
+    const [field, value] =
+      typeof spec === "string" ? [spec, record[spec]] : oneOf(record, spec, type as string, index);
     if (typeof value !== "string") {
       throw new TypeError(`input[${index}] of type "${String(type)}" needs a string ${field}`);
     }
@@ -558,11 +572,6 @@ function isAbsolutePath(text: string): boolean {
   return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
 }
 
-/** Whether an input is an external message (which travels as `toolOutput`, not as input items). */
-export function isExternalMessage(input: RunInput): input is ExternalMessageInput {
-  return (input as { type?: unknown } | null)?.type === "externalMessage" && !Array.isArray(input);
-}
-
 /** The wire `toolOutput` of an external message, throwing a `TypeError` before any I/O. */
 export function toToolOutput(message: ExternalMessageInput): TurnToolOutput {
   refuseOtherFields(message, ["toolName", "content", "namespace"], "an external message");
@@ -669,8 +678,12 @@ function contentItem(item: unknown, i: number): Record<string, unknown> {
  * items and a `toolOutput`. Throws a `TypeError` before any I/O.
  */
 export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?: TurnToolOutput } {
-  if (isExternalMessage(input)) return { input: [], toolOutput: toToolOutput(input) };
-  return { input: toUserInputs(input) };
+  const type = loneType(input);
+  // An external message travels as `toolOutput`, not as input items.
+  if (type === "externalMessage") {
+    return { input: [], toolOutput: toToolOutput(input as ExternalMessageInput) };
+  }
+  return { input: toUserInputs(input, type) };
 }
 
 /** A plain text input as the wire carries it. */
@@ -701,7 +714,7 @@ function checkInputLength(texts: readonly string[], name: string): void {
 }
 
 /** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */
-export function toUserInputs(input: RunInput): UserInput[] {
+export function toUserInputs(input: RunInput, type = loneType(input)): UserInput[] {
   if (typeof input === "string") return textInput(input);
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
@@ -712,7 +725,7 @@ export function toUserInputs(input: RunInput): UserInput[] {
     checkInputLength(texts, "input");
     return items;
   }
-  const item = toWire(input, 0);
+  const item = toWire(input, 0, type);
   if (item.type === "text") checkInputLength([item.text], "input");
   return [item];
 }

@@ -27,9 +27,10 @@ import type {
 import { TURN_STEER_PARAMS_FIELDS, TURN_STEER_PARAMS_KEYS } from "./generated/index.js";
 import {
   checkTurnContext,
-  isExternalMessage,
+  loneType,
   toToolOutput,
   toUserInputs,
+  type ExternalMessageInput,
   type RunInput,
 } from "./inputs.js";
 import {
@@ -1351,14 +1352,16 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
       // The server refuses it too, but only once the review is active; say so before any I/O.
       throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
     }
-    if (isExternalMessage(input)) {
+    // Read once: a getter that answers differently again changes nothing checked.
+    const type = loneType(input);
+    if (type === "externalMessage") {
       if (wireOptions) {
         throw new TypeError(
           "an external message joins the turn through turn/start, which takes no steer options",
         );
       }
       // Checked before the wait for the turn to be active, as a text input is.
-      const toolOutput = toToolOutput(input);
+      const toolOutput = toToolOutput(input as ExternalMessageInput);
       return asOneCall(
         this.#whenActive("turn/start", call).then((left) => {
           const { router } = this.#context;
@@ -1389,7 +1392,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         call?.timeout,
       );
     }
-    const wire = toUserInputs(input);
+    const wire = toUserInputs(input, type);
     const params: TurnSteerParams = {
       ...given,
       threadId: this.threadId,

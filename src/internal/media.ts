@@ -54,8 +54,9 @@ const AUDIO_TYPES = new Set([
   "audio/ogg",
 ]);
 
-// The most sound the runtime sends at once: 50 MiB decoded, as base64 characters.
-const MAX_AUDIO_BASE64 = Math.ceil((50 * 1024 * 1024) / 3) * 4;
+// The most sound the runtime sends at once: 50 MiB decoded, and the base64 characters it takes.
+const MAX_AUDIO_BYTES = 50 * 1024 * 1024;
+const MAX_AUDIO_BASE64 = Math.ceil(MAX_AUDIO_BYTES / 3) * 4;
 
 /**
  * What is wrong with `url` as the URL of an image or audio the runtime would send the model;
@@ -85,9 +86,10 @@ export function mediaUrlProblem(
   }
   const data = url.slice(prefix[0].length);
   if (data === "") return "holds no data after ;base64,";
-  if (kind === "audio" && data.length > MAX_AUDIO_BASE64) {
-    return "holds more than 50 MiB of sound, more than the runtime sends: it would leave it out";
-  }
+  const tooMuch =
+    "holds more than 50 MiB of sound, more than the runtime sends: it would leave it out";
+  // Checked by length first: a longer text is not walked.
+  if (kind === "audio" && data.length > MAX_AUDIO_BASE64) return tooMuch;
   if (!isBase64(data)) {
     return (
       "holds data that is not base64 as the runtime decodes it (A-Z, a-z, 0-9, + and /, padded " +
@@ -95,6 +97,9 @@ export function mediaUrlProblem(
       `${kind} out`
     );
   }
+  // The bytes it decodes to, its padding aside: at the bound's length, unpadded, one too many.
+  const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
+  if (kind === "audio" && (data.length / 4) * 3 - padding > MAX_AUDIO_BYTES) return tooMuch;
   // Sixteen characters are the first twelve bytes, which tell each format.
   if (kind === "image" && !isDecodableImage(Buffer.from(data.slice(0, 16), "base64"))) {
     return (

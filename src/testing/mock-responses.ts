@@ -942,14 +942,23 @@ export interface RecordedRequest {
 }
 
 /** An `input_image` content part of a request's input. */
-export interface InputImagePart {
+export type InputImagePart = {
   /** Always `input_image`. */
   readonly type: "input_image";
-  /** A `data:` URL or an `http(s)` URL. */
-  readonly image_url: string;
   /** Requested detail level, when given. */
   readonly detail?: string;
-}
+} & (
+  | {
+      /** A `data:` URL or an `http(s)` URL. */
+      readonly image_url: string;
+      readonly file_id?: undefined;
+    }
+  | {
+      /** The id of an uploaded file, for an image given by `fileId`. */
+      readonly file_id: string;
+      readonly image_url?: undefined;
+    }
+);
 
 /** A tool result that the runtime sent back to the model. */
 export interface ToolCallOutput {
@@ -1025,12 +1034,18 @@ export function inputImages(request: RecordedRequest | unknown): InputImagePart[
       const parts = field === undefined ? undefined : item[field];
       return Array.isArray(parts) ? parts.filter(isRecord) : [];
     })
-    .filter((part) => part.type === "input_image" && typeof part.image_url === "string")
-    .map((part) => ({
-      type: "input_image",
-      image_url: part.image_url as string,
-      ...(typeof part.detail === "string" ? { detail: part.detail } : {}),
-    }));
+    .flatMap((part): InputImagePart[] => {
+      if (part.type !== "input_image") return [];
+      const detail = typeof part.detail === "string" ? { detail: part.detail } : {};
+      if (typeof part.image_url === "string") {
+        return [{ type: "input_image", image_url: part.image_url, ...detail }];
+      }
+      // An image given by the id of an uploaded file.
+      if (typeof part.file_id === "string") {
+        return [{ type: "input_image", file_id: part.file_id, ...detail }];
+      }
+      return [];
+    });
 }
 
 function callOutputs(request: RecordedRequest | unknown, type: string): ToolCallOutput[] {
@@ -1158,8 +1173,9 @@ interface Waiter {
 }
 
 // The largest request body the mock keeps, before and after decompression: a model request of
-// the runtime is well under it, and the log of a long test stays within memory.
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+// the runtime is under it (the most sound a turn takes, 50 MiB, is 67 MiB of base64 in its
+// JSON), and the log of a long test stays within memory.
+const MAX_BODY_BYTES = 128 * 1024 * 1024;
 
 // A body the mock cannot read, answered with this status and message and not recorded.
 interface Unreadable {

@@ -787,7 +787,7 @@ describe("mock Responses server (HTTP level)", () => {
 
   it("bounds what it keeps of a request body, and forgets the requests it recorded on demand", async () => {
     const { gzipSync } = await import("node:zlib");
-    const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024));
+    const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024));
     const inflated = await fetch(`${mock.url}/models`, {
       method: "POST",
       headers: { "content-encoding": "gzip" },
@@ -797,7 +797,7 @@ describe("mock Responses server (HTTP level)", () => {
     await inflated.text();
     const huge = await fetch(`${mock.url}/responses`, {
       method: "POST",
-      body: Buffer.alloc(64 * 1024 * 1024 + 1),
+      body: Buffer.alloc(128 * 1024 * 1024 + 1),
     });
     expect(huge.status).toBe(413);
     await huge.text();
@@ -805,6 +805,14 @@ describe("mock Responses server (HTTP level)", () => {
     expect(mock.requests).toHaveLength(0);
     await (await fetch(`${mock.url}/models`)).text();
     expect(mock.requests).toHaveLength(1);
+    // A body as long as a turn with the most sound the runtime takes (67 MiB of base64) is kept.
+    const long = await fetch(`${mock.url}/models`, {
+      method: "POST",
+      body: Buffer.alloc(70 * 1024 * 1024, 0x41),
+    });
+    expect(long.status).toBe(404);
+    await long.text();
+    expect(mock.requests).toHaveLength(2);
     mock.clearRequests();
     expect(mock.requests).toEqual([]);
     expect(mock.responsesRequests).toEqual([]);

@@ -171,6 +171,10 @@ describe("Thread.run", () => {
         { type: "input_audio", audio_url: "data:audio/wav;base64,UklGRg==" },
       ]),
     );
+    // The testing kit finds an image given by file id, as the model got it.
+    expect(inputImages(t.mock.responsesRequests[0]!)).toEqual([
+      expect.objectContaining({ type: "input_image", file_id: "file_img" }),
+    ]);
   });
 
   it("rejects an unknown sandbox before any request reaches the model", async () => {

@@ -1,5 +1,13 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { image, localImage, mention, skill, text, toUserInputs } from "../../src/inputs.js";
+import {
+  image,
+  localImage,
+  mention,
+  skill,
+  text,
+  toTurnInput,
+  toUserInputs,
+} from "../../src/inputs.js";
 import { launchFor } from "../../src/launch.js";
 import { checkLogger } from "../../src/internal/logger.js";
 import { configArgs, refuseNull, tomlCopy } from "../../src/internal/toml.js";
@@ -286,10 +294,15 @@ describe("input items", () => {
           "audio/webm or audio/ogg (wav, mp3, m4a, webm or ogg)",
       );
     }
-    const tooMuch = "A".repeat(Math.ceil((50 * 1024 * 1024) / 3) * 4 + 4);
-    expect(() => toUserInputs({ type: "audio", url: `data:audio/wav;base64,${tooMuch}` })).toThrow(
-      "input[0].url of an audio item holds more than 50 MiB of sound",
-    );
+    // 50 MiB at most, decoded: the longest text that holds it, unpadded, holds a byte more.
+    const most = Math.ceil((50 * 1024 * 1024) / 3) * 4;
+    for (const data of ["A".repeat(most + 4), "A".repeat(most)]) {
+      expect(() => toUserInputs({ type: "audio", url: `data:audio/wav;base64,${data}` })).toThrow(
+        "input[0].url of an audio item holds more than 50 MiB of sound",
+      );
+    }
+    const whole = `data:audio/wav;base64,${"A".repeat(most - 4)}AA==`;
+    expect(toUserInputs({ type: "audio", url: whole })).toHaveLength(1);
     expect(toUserInputs(image("DATA:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="))).toEqual([
       { type: "image", url: "DATA:image/png;base64,iVBORw0KGgoAAAANSUhEUg==" },
     ]);
@@ -544,5 +557,30 @@ describe("checkNonEmpty", () => {
     expect(() => checkNonEmpty(5, "serverName")).toThrow(
       "serverName must be a non-empty string, got number",
     );
+  });
+});
+
+describe("turn input: each field read once", () => {
+  it("sends what its checks read, a getter read again answering otherwise changing nothing", () => {
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==";
+    let urlReads = 0;
+    const image = {
+      type: "image" as const,
+      get url() {
+        urlReads += 1;
+        return urlReads === 1 ? png : (undefined as unknown as string);
+      },
+    };
+    expect(toTurnInput([image])).toEqual({ input: [{ type: "image", url: png }] });
+    let typeReads = 0;
+    const lone = {
+      get type() {
+        typeReads += 1;
+        return typeReads === 1 ? ("text" as const) : ("externalMessage" as never);
+      },
+      text: "hi",
+    };
+    expect(toTurnInput(lone)).toEqual({ input: [{ type: "text", text: "hi" }] });
+    expect([urlReads, typeReads]).toEqual([1, 1]);
   });
 });
