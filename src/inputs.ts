@@ -289,11 +289,11 @@ function refuseOtherFields(item: object, fields: readonly string[], name: string
   }
 }
 
-function describeItem(value: unknown): string {
+// What an item is, for an error; `type` is the one read from it (not read again).
+function describeItem(value: unknown, type: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "object") {
-    const type = (value as { type?: unknown }).type;
     return type === undefined ? "object without a type" : `object of type ${shown(type)}`;
   }
   return typeof value;
@@ -325,13 +325,10 @@ export function loneType(input: RunInput): unknown {
     : undefined;
 }
 
-// A type not yet read (see `toWire`).
-const UNREAD = Symbol("unread");
-
-// An item as the wire carries it; `known` is its type when the caller read it already (each
+// An item as the wire carries it; `known` holds its type when the caller read it already (each
 // field is read once: a getter that answers differently again changes nothing checked).
-function toWire(item: unknown, index: number, known: unknown = UNREAD): UserInput {
-  const type = known === UNREAD ? (item as { type?: unknown } | null)?.type : known;
+function toWire(item: unknown, index: number, known?: { readonly type: unknown }): UserInput {
+  const type = known === undefined ? (item as { type?: unknown } | null)?.type : known.type;
   if (type === "externalMessage") {
     throw new TypeError("an external message must be the whole input, not an item of a list");
   }
@@ -345,7 +342,9 @@ function toWire(item: unknown, index: number, known: unknown = UNREAD): UserInpu
       ? FIELDS[type as InputItem["type"]]
       : undefined;
   if (fields === undefined)
-    throw new TypeError(`input[${index}] is an unsupported input item: ${describeItem(item)}`);
+    throw new TypeError(
+      `input[${index}] is an unsupported input item: ${describeItem(item, type)}`,
+    );
   const record = item as Record<string, unknown>;
   const out: Record<string, string> = { type: type as string };
   for (const spec of fields) {
@@ -630,7 +629,7 @@ function contentItem(item: unknown, i: number): Record<string, unknown> {
   const name = `external message content item ${i}`;
   const type = (item as { type?: unknown } | null)?.type;
   if (typeof item !== "object" || item === null || typeof type !== "string") {
-    throw new TypeError(`${name} needs a string type, got ${describeItem(item)}`);
+    throw new TypeError(`${name} needs a string type, got ${describeItem(item, type)}`);
   }
   const fields = Object.hasOwn(CONTENT_FIELDS, type) ? CONTENT_FIELDS[type] : undefined;
   if (fields === undefined) {
@@ -683,7 +682,7 @@ export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?:
   if (type === "externalMessage") {
     return { input: [], toolOutput: toToolOutput(input as ExternalMessageInput) };
   }
-  return { input: toUserInputs(input, type) };
+  return { input: toUserInputs(input, { type }) };
 }
 
 /** A plain text input as the wire carries it. */
@@ -713,19 +712,22 @@ function checkInputLength(texts: readonly string[], name: string): void {
   }
 }
 
-/** Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O. */
-export function toUserInputs(input: RunInput, type = loneType(input)): UserInput[] {
+/**
+ * Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O; `lone`
+ * holds a lone item's type when the caller read it already (see `loneType`).
+ */
+export function toUserInputs(input: RunInput, lone?: { readonly type: unknown }): UserInput[] {
   if (typeof input === "string") return textInput(input);
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
     // Array.from visits holes too, so a missing item is refused.
-    const items = Array.from(input as unknown[], toWire);
+    const items = Array.from(input as unknown[], (item, i) => toWire(item, i));
     const texts: string[] = [];
     for (const item of items) if (item.type === "text") texts.push(item.text);
     checkInputLength(texts, "input");
     return items;
   }
-  const item = toWire(input, 0, type);
+  const item = toWire(input, 0, lone);
   if (item.type === "text") checkInputLength([item.text], "input");
   return [item];
 }

@@ -1392,7 +1392,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         call?.timeout,
       );
     }
-    const wire = toUserInputs(input, type);
+    const wire = toUserInputs(input, { type });
     const params: TurnSteerParams = {
       ...given,
       threadId: this.threadId,

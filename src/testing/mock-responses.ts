@@ -1172,9 +1172,9 @@ interface Waiter {
   abandon(error: Error): void;
 }
 
-// The largest request body the mock keeps, before and after decompression: a model request of
-// the runtime is under it (the most sound a turn takes, 50 MiB, is 67 MiB of base64 in its
-// JSON), and the log of a long test stays within memory.
+// The largest request body the mock keeps, before and after decompression: a model request with
+// one audio item of the most the runtime takes (50 MiB, 67 MiB of base64 in its JSON) is under
+// it, one with two such items is not; and the log of a long test stays within memory.
 const MAX_BODY_BYTES = 128 * 1024 * 1024;
 
 // A body the mock cannot read, answered with this status and message and not recorded.

@@ -582,5 +582,16 @@ describe("turn input: each field read once", () => {
     };
     expect(toTurnInput(lone)).toEqual({ input: [{ type: "text", text: "hi" }] });
     expect([urlReads, typeReads]).toEqual([1, 1]);
+    // A type read as none is none, whatever a second read would say.
+    let shiftyReads = 0;
+    const shifty = {
+      get type() {
+        shiftyReads += 1;
+        return shiftyReads === 1 ? undefined : ("text" as const);
+      },
+      text: "hi",
+    };
+    expect(() => toTurnInput(shifty as never)).toThrow("object without a type");
+    expect(shiftyReads).toBe(1);
   });
 });
