@@ -951,11 +951,13 @@ export type InputImagePart = {
   | {
       /** A `data:` URL or an `http(s)` URL. */
       readonly image_url: string;
+      /** None: the image is given by its URL. */
       readonly file_id?: undefined;
     }
   | {
       /** The id of an uploaded file, for an image given by `fileId`. */
       readonly file_id: string;
+      /** None: the image is given by its file's id. */
       readonly image_url?: undefined;
     }
 );
