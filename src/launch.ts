@@ -473,20 +473,20 @@ function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: 
  * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}
  * and the variables these pairs name as a credential's: the rest a user never chose to name),
  * from everything it reports, as the runtime quotes a config value it cannot use and a server
- * may print its environment. The names of those variables are added to `variables`.
+ * may print its environment. The names of those variables are added to `names`.
  */
-function secretsOf(args: readonly string[], variables: string[]) {
+function secretsOf(args: readonly string[], names: string[]) {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
-      out.push(...pairCredentials(args[++i]!, variables));
+      out.push(...pairCredentials(args[++i]!, names));
     } else if (arg.startsWith("--config=")) {
-      out.push(...pairCredentials(arg.slice("--config=".length), variables));
+      out.push(...pairCredentials(arg.slice("--config=".length), names));
     } else if (arg.startsWith("-c") && arg.length > 2) {
       // The short option's value written on to it, as the runtime also takes it (`-cKEY=VALUE`,
       // `-c=KEY=VALUE`).
-      out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2), variables));
+      out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2), names));
     }
   }
   return out;

@@ -1368,13 +1368,10 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
           // Left, the thread may still run the turn; but should it not, the message would start
           // one this client could neither see nor stop. (A turn that completed, or was asked to
           // stop, is refused as such below, and one whose connection closed as every call is.)
-          const over = this.#collector.result !== undefined || this.#interruptSent;
-          if (
-            !over &&
-            this.#stopsAsked === 0 &&
-            this.#context.connection.closeError === undefined &&
-            !router.subscribed(this.threadId)
-          ) {
+          const over =
+            this.#collector.result !== undefined || this.#interruptSent || this.#stopsAsked > 0;
+          const closed = this.#context.connection.closeError !== undefined;
+          if (!over && !closed && !router.subscribed(this.threadId)) {
             throw unsubscribedError(this.threadId);
           }
           const target: SteerTarget = {

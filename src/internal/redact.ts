@@ -193,7 +193,12 @@ function placeOf(segments: readonly string[], from: ConfigPlace = OUTSIDE): Conf
  */
 function isCredentialAt(value: string, place: ConfigPlace): boolean {
   const named = place.under || place.table || (place.entry && AUTHORIZATION.test(value));
-  return named && isRedactable(value) && !(place.names && VARIABLE_NAME.test(value));
+  return named && isRedactable(value) && !namesVariable(value, place);
+}
+
+/** Whether a string at `place` is the name of a variable said to hold a credential. */
+function namesVariable(value: string, place: ConfigPlace): boolean {
+  return place.names && VARIABLE_NAME.test(value);
 }
 
 /**
@@ -217,7 +222,7 @@ export function credentialsIn(
   const names: string[] = [];
   const walk = (item: unknown, place: ConfigPlace, depth: number, name = keyPath.at(-1)): void => {
     if (typeof item === "string") {
-      if (place.names && VARIABLE_NAME.test(item)) names.push(item);
+      if (namesVariable(item, place)) names.push(item);
       if (isCredentialAt(item, place)) out.push(...credentialForms(item, name ?? ""));
       // What a URL carries, wherever it sits (an MCP server's `url?api_key=...`).
       else if (item.includes("://")) out.push(...urlCredentials(item));
@@ -370,11 +375,12 @@ function tomlTokens(text: string): string[] {
  * The strings of a `--config key=value` pair that sit under a credential's name, its key's or one
  * inside the value (`provider={ name = "x", bearer_token = "..." }`), as the runtime may quote a
  * value it cannot use. Quoted strings come unquoted; a bare value counts as written. The names of
- * the variables it says hold a credential (`env_key = "GATEWAY"`) are added to `variables`.
+ * the variables it says hold a credential (`env_key = "GATEWAY"`) are added to `names`: what they
+ * hold is no credential of the command line.
  */
-export function pairCredentials(pair: string, variables?: string[]): string[] {
+export function pairCredentials(pair: string, names?: string[]): string[] {
   const named = (text: string, place: ConfigPlace) => {
-    if (variables !== undefined && place.names && VARIABLE_NAME.test(text)) variables.push(text);
+    if (names !== undefined && namesVariable(text, place)) names.push(text);
   };
   const out: string[] = [];
   // The open tables and arrays, innermost last: where what each holds sits. The pair itself is

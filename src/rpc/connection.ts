@@ -74,9 +74,9 @@ const BASE64_PARAMS: ReadonlyMap<string, readonly string[]> = new Map([
 const BASE64_RESULTS: ReadonlyMap<string, readonly string[]> = new Map([
   ["fs/readFile", ["dataBase64"]],
 ]);
-// What a line of such a notification holds: only a line redaction changed is looked at.
-const BASE64_NOTIFICATION =
-  /"(?:command\/exec\/outputDelta|process\/outputDelta|thread\/realtime\/outputAudio\/delta)"/;
+// What a line of such a notification holds, its method quoted: only a line redaction changed is
+// looked at.
+const BASE64_NOTIFICATION = new RegExp(`"(?:${[...BASE64_PARAMS.keys()].join("|")})"`);
 
 /**
  * A notification with a base64 field (see {@link BASE64_PARAMS}) from its line as sent,

@@ -97,8 +97,9 @@ function routes(
   const named = (name: string) => given?.[name] ?? given?.[name.toLowerCase()];
   // The caller's first proxy stands in the variables it did not name, where the mock's was.
   const first = PROXY_NAMES.map(named).find((value) => value !== undefined);
+  const mock = new URL(mockUrl).origin;
   for (const name of PROXY_NAMES) {
-    const value = first === undefined ? new URL(mockUrl).origin : (named(name) ?? first);
+    const value = first === undefined ? mock : (named(name) ?? first);
     env[name] = value;
     env[name.toLowerCase()] = value;
   }
