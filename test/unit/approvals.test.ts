@@ -2274,6 +2274,13 @@ describe("approvalPolicies.allowCommands", () => {
     }
   });
 
+  it("compares a string rule as text: the same words spaced or quoted otherwise are declined", () => {
+    expect(decide(["git status"], params("git status -s"))).toBe("accept");
+    for (const command of ["git  status", "git 'status'", 'git "status"', "git statusx"]) {
+      expect(decide(["git status"], params(command)), command).toBe("decline");
+    }
+  });
+
   it("takes off only the wrapper of a shell of the system's own", () => {
     const raw = (command: string) => ({ command }) as CommandExecutionRequestApprovalParams;
     for (const shell of [
