@@ -193,7 +193,8 @@ export type CredentialStore = "memory" | "config";
  * A notification method a connection may opt out of: any of the protocol's but those the SDK's
  * own waits end on, or its results are made of (without them a turn, a login, an MCP login, a
  * goal or a command's output would wait for ever or come back short, `textStream()` would miss a
- * message that came whole, and a compaction could not tell its turn).
+ * message that came whole, a compaction could not tell its turn, and a sub-agent's link to its
+ * parent would outlive the sub-agent's unload).
  */
 export type OptOutMethod = Exclude<
   ServerNotificationMethod,
@@ -205,6 +206,7 @@ export type OptOutMethod = Exclude<
   | "thread/tokenUsage/updated"
   | "hook/completed"
   | "thread/closed"
+  | "thread/status/changed"
   | "thread/archived"
   | "thread/deleted"
   | "thread/goal/updated"
@@ -225,6 +227,7 @@ const SDK_NOTIFICATIONS = [
   "thread/tokenUsage/updated",
   "hook/completed",
   "thread/closed",
+  "thread/status/changed",
   "thread/archived",
   "thread/deleted",
   "thread/goal/updated",

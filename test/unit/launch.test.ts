@@ -317,6 +317,8 @@ describe("checkConnectionOptions", () => {
       "item/completed",
       "item/started",
       "hook/completed",
+      // A sub-agent's link to its parent ends at its unload, which only this tells.
+      "thread/status/changed",
     ];
     for (const method of needed) {
       expect(optOut(["item/plan/delta", method])).toThrow(
