@@ -61,26 +61,62 @@ const UNREDACTED_RESULTS: ReadonlySet<string> = new Set(["config/read"]);
 
 /**
  * The base64 fields handed on as the server wrote them from a line that names a secret, by
- * notification method (the field's path in `params`) and by request method (its path in the
- * result): the letters of a secret can appear in base64 by chance, and redacted there, the data
- * would no longer decode. It is a command's or process's output, a file's bytes or the model's
- * audio, which the SDK hands on as written; the rest of the message is redacted.
+ * notification method (the fields' paths in `params`) and by request method (their paths in the
+ * result), `*` standing for each element of an array: the letters of a secret can appear in base64
+ * by chance, and redacted there, the data would no longer decode. It is a command's or process's
+ * output, a file's bytes, the model's audio, a generated image, or an MCP tool's image, audio or
+ * resource, which the SDK hands on as written; the rest of the message is redacted.
  */
-const BASE64_PARAMS: ReadonlyMap<string, readonly string[]> = new Map([
-  ["command/exec/outputDelta", ["deltaBase64"]],
-  ["process/outputDelta", ["deltaBase64"]],
-  ["thread/realtime/outputAudio/delta", ["audio", "data"]],
+type Path = readonly string[];
+// Of a thread item: an image generation's image, an MCP tool call's images, audio and resources.
+const ITEM_BASE64: readonly Path[] = [
+  ["result"],
+  ["result", "content", "*", "data"],
+  ["result", "content", "*", "resource", "blob"],
+];
+const within = (prefix: Path, paths: readonly Path[]): Path[] =>
+  paths.map((p) => [...prefix, ...p]);
+const TURN_ITEMS: Path = ["items", "*"];
+const BASE64_PARAMS: ReadonlyMap<string, readonly Path[]> = new Map([
+  ["command/exec/outputDelta", [["deltaBase64"]]],
+  ["process/outputDelta", [["deltaBase64"]]],
+  ["thread/realtime/outputAudio/delta", [["audio", "data"]]],
+  ["item/started", within(["item"], ITEM_BASE64)],
+  ["item/completed", within(["item"], ITEM_BASE64)],
+  ["turn/started", within(["turn", ...TURN_ITEMS], ITEM_BASE64)],
+  ["turn/completed", within(["turn", ...TURN_ITEMS], ITEM_BASE64)],
 ]);
-const BASE64_RESULTS: ReadonlyMap<string, readonly string[]> = new Map([
-  ["fs/readFile", ["dataBase64"]],
+const THREAD_TURNS: Path = ["thread", "turns", "*", ...TURN_ITEMS];
+const BASE64_RESULTS: ReadonlyMap<string, readonly Path[]> = new Map([
+  ["fs/readFile", [["dataBase64"]]],
+  ["mcpServer/resource/read", [["contents", "*", "blob"]]],
+  [
+    "mcpServer/tool/call",
+    [
+      ["content", "*", "data"],
+      ["content", "*", "resource", "blob"],
+    ],
+  ],
+  ["thread/read", within(THREAD_TURNS, ITEM_BASE64)],
+  [
+    "thread/resume",
+    [
+      ...within(THREAD_TURNS, ITEM_BASE64),
+      ...within(["initialTurnsPage", "data", "*", ...TURN_ITEMS], ITEM_BASE64),
+    ],
+  ],
+  ["thread/fork", within(THREAD_TURNS, ITEM_BASE64)],
+  ["thread/turns/list", within(["data", "*", ...TURN_ITEMS], ITEM_BASE64)],
+  ["thread/items/list", within(["data", "*", "item"], ITEM_BASE64)],
+  ["thread/items/read", within(["data", "*", "item"], ITEM_BASE64)],
 ]);
 // What a line of such a notification holds, its method quoted: only a line redaction changed is
 // looked at.
 const BASE64_NOTIFICATION = new RegExp(`"(?:${[...BASE64_PARAMS.keys()].join("|")})"`);
 
 /**
- * A notification with a base64 field (see {@link BASE64_PARAMS}) from its line as sent,
- * redacted but for that field; `undefined` when the line is something else.
+ * A notification with base64 fields (see {@link BASE64_PARAMS}) from its line as sent,
+ * redacted but for those fields; `undefined` when the line is something else.
  */
 function withSentBase64(raw: string, secrets: Secrets): unknown {
   let sent: { method?: unknown };
@@ -91,20 +127,36 @@ function withSentBase64(raw: string, secrets: Secrets): unknown {
     // redacted is read instead.
     return undefined;
   }
-  const path = typeof sent.method === "string" ? BASE64_PARAMS.get(sent.method) : undefined;
-  return path === undefined ? undefined : restored(secrets.value(sent), sent, ["params", ...path]);
+  const paths = typeof sent.method === "string" ? BASE64_PARAMS.get(sent.method) : undefined;
+  if (paths === undefined) return undefined;
+  let clean = secrets.value(sent);
+  for (const path of paths) clean = restored(clean, sent, ["params", ...path]);
+  return clean;
 }
 
 /**
- * `clean` (a redacted copy of `sent`) with the string at `path` of `sent` put back, copying only
- * the objects on the way; `clean` itself where either has no object on the way or no string there.
+ * `clean` (a redacted copy of `sent`) with the strings at `path` of `sent` put back (`*` taking
+ * each element of an array), copying only the objects and arrays on the way; `clean` itself
+ * where nothing is put back (no object on the way, no string there, or arrays of other lengths).
  */
-function restored(clean: unknown, sent: unknown, path: readonly string[]): unknown {
+function restored(clean: unknown, sent: unknown, path: Path): unknown {
   if (path.length === 0) return typeof sent === "string" ? sent : clean;
   if (typeof clean !== "object" || clean === null || typeof sent !== "object" || sent === null) {
     return clean;
   }
   const [key, ...rest] = path as [string, ...string[]];
+  if (key === "*") {
+    if (!Array.isArray(clean) || !Array.isArray(sent) || clean.length !== sent.length) {
+      return clean;
+    }
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < clean.length; i++) {
+      const back = restored(clean[i], sent[i], rest);
+      if (back !== clean[i]) (copy ??= [...clean])[i] = back;
+    }
+    return copy ?? clean;
+  }
+  if (Array.isArray(clean)) return clean;
   const inner = (clean as Record<string, unknown>)[key];
   const back = restored(inner, (sent as Record<string, unknown>)[key], rest);
   return back === inner ? clean : { ...clean, [key]: back };
@@ -126,7 +178,11 @@ function resultAsSent(method: string, raw: string, result: object): object {
   } catch {
     return result;
   }
-  if (!whole) return restored(result, sent, base64!) as object;
+  if (!whole) {
+    let clean: unknown = result;
+    for (const path of base64!) clean = restored(clean, sent, path);
+    return clean as object;
+  }
   return typeof sent === "object" && sent !== null && !Array.isArray(sent) ? sent : result;
 }
 

@@ -949,6 +949,51 @@ describe("Connection", () => {
     expect(await other).not.toEqual({ dataBase64: base64 });
   });
 
+  it("hands on a thread item's generated image and MCP data as written, each element of a list", async () => {
+    const base64 = Buffer.from("user:hunter22 and more text").toString("base64");
+    const secret = base64.slice(0, 16);
+    const secrets = new Secrets();
+    secrets.add(secret);
+    const transport = new FakeTransport();
+    const connection = new Connection(transport, { secrets });
+    const seen: unknown[] = [];
+    connection.onNotification((n) => seen.push(n.params));
+    const image = { type: "imageGeneration", id: secret, status: "completed", result: base64 };
+    const content = [
+      { type: "text", text: secret },
+      { type: "image", data: base64, mimeType: secret },
+      { type: "resource", resource: { uri: secret, blob: base64 } },
+    ];
+    const call = { type: "mcpToolCall", id: "c", result: { content } };
+    transport.deliver({ method: "item/completed", params: { threadId: "t", item: image } });
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "t", turn: { id: "u", items: [image, call] } },
+    });
+    const shownImage = { ...image, id: "[redacted]" };
+    const shownContent = [
+      { type: "text", text: "[redacted]" },
+      { type: "image", data: base64, mimeType: "[redacted]" },
+      { type: "resource", resource: { uri: "[redacted]", blob: base64 } },
+    ];
+    expect(seen).toEqual([
+      { threadId: "t", item: shownImage },
+      {
+        threadId: "t",
+        turn: { id: "u", items: [shownImage, { ...call, result: { content: shownContent } }] },
+      },
+    ]);
+    // A thread read's items, and an MCP resource read's contents, the same way.
+    const read = connection.request("thread/read", { threadId: "t", includeTurns: true });
+    transport.deliver({ id: 1, result: { thread: { turns: [{ items: [image, call] }] } } });
+    expect(await read).toEqual({
+      thread: { turns: [{ items: [shownImage, { ...call, result: { content: shownContent } }] }] },
+    });
+    const resource = connection.request("mcpServer/resource/read", {} as never);
+    transport.deliver({ id: 2, result: { contents: [{ uri: secret, blob: base64 }] } });
+    expect(await resource).toEqual({ contents: [{ uri: "[redacted]", blob: base64 }] });
+  });
+
   it("settles a call read as sent whose answer is JSON only once redacted, with the redacted answer", async () => {
     // A secret with a character JSON escapes, written unescaped: the line is no JSON as sent.
     const secret = "pw\\q-secret-0123";
