@@ -15,6 +15,7 @@ import {
   checkWellFormed,
   describe,
   isPlainObject,
+  isServerAbsolute,
   isWellFormed,
   loneSurrogate,
   optionNames,
@@ -370,7 +371,7 @@ function toWire(item: unknown, index: number, known?: { readonly type: unknown }
     // No file's path holds a NUL, so no file is found by one.
     if (field === "path") refuseNul(value, `input[${index}].path of ${article(String(type))} item`);
     // The runtime sends a skill only from the absolute path of one it loaded.
-    if (type === "skill" && field === "path" && !isAbsolutePath(value)) {
+    if (type === "skill" && field === "path" && !isServerAbsolute(value)) {
       throw new TypeError(
         `input[${index}].path of a skill item must be the absolute path of its SKILL.md, got ` +
           `${JSON.stringify(value)}: the runtime leaves out a skill it cannot find by its path`,
@@ -564,11 +565,6 @@ const CONTEXT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** "an localImage" reads wrong: the item's type with its article. */
 function article(type: string): string {
   return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
-}
-
-// Absolute where the runtime runs, which may be another system than the client's.
-function isAbsolutePath(text: string): boolean {
-  return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
 }
 
 /** The wire `toolOutput` of an external message, throwing a `TypeError` before any I/O. */

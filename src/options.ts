@@ -1,4 +1,3 @@
-import path from "node:path";
 import { CodexError } from "./errors.js";
 import type {
   ApprovalsReviewer,
@@ -15,6 +14,7 @@ import {
   checkBoolean,
   checkNonEmpty,
   isPlainObject,
+  isServerAbsolute,
   refuseNul,
   checkWellFormed,
   describe,
@@ -230,7 +230,8 @@ export function checkSettingStrings(
 // command of the thread then fails.
 const PATH_KEYS = ["cwd", "path"] as const;
 
-// An option that lists directories: an array of absolute paths, holes refused.
+// An option that lists directories: an array of absolute paths (the server's, which may run on
+// another system than the client's), holes refused.
 function checkAbsolutePaths(value: unknown, option: string): string[] {
   if (!Array.isArray(value)) {
     throw new TypeError(`${option} must be an array of absolute paths, got ${describe(value)}`);
@@ -238,7 +239,7 @@ function checkAbsolutePaths(value: unknown, option: string): string[] {
   return Array.from(value as unknown[], (dir, i) => {
     const name = `${option}[${i}]`;
     const text = refuseNul(checkWellFormed(checkNonEmpty(dir, name), name), name);
-    if (!path.isAbsolute(text)) {
+    if (!isServerAbsolute(text)) {
       throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
     }
     return text;

@@ -3,6 +3,7 @@
  * `RangeError` naming the option and what was wrong, never the value of a secret. Public methods
  * run them before any I/O, inside an async body, so a bad argument becomes a rejection.
  */
+import path from "node:path";
 
 /** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
 export const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -84,6 +85,14 @@ const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/;
 export function encodesLoneSurrogate(json: string): boolean {
   // A plain scan first: most lines hold no `\ud` at all, and need no regular expression.
   return json.includes("\\ud") && LONE_SURROGATE_ESCAPE.test(json);
+}
+
+/**
+ * Whether a path is absolute where the server runs, which may be another system than the
+ * client's (a Windows server reached over `Codex.connect` from Linux, say).
+ */
+export function isServerAbsolute(text: string): boolean {
+  return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
 }
 
 /**

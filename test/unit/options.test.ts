@@ -720,6 +720,23 @@ describe("typed settings and config", () => {
     for (const [options, message] of cases) expect(() => start(options)).toThrow(message);
   });
 
+  it("takes a path absolute on either system, as the server may run on Windows", () => {
+    const params = start({
+      sandbox: Sandbox.workspaceWrite,
+      additionalDirectories: ["C:\\data", "\\\\host\\share", "/srv"],
+      runtimeWorkspaceRoots: ["D:\\work"],
+    });
+    expect(params.params).toMatchObject({
+      runtimeWorkspaceRoots: ["D:\\work"],
+      config: { "sandbox_workspace_write.writable_roots": ["C:\\data", "\\\\host\\share", "/srv"] },
+    });
+    for (const relative of ["C:data", "data\\x", "./x"]) {
+      expect(() => start({ runtimeWorkspaceRoots: [relative] })).toThrow(
+        "runtimeWorkspaceRoots[0] must be an absolute path",
+      );
+    }
+  });
+
   it("refuses what the server would run with, drop or refuse without naming the option", () => {
     const cases: Array<[object, string]> = [
       [{ model: "" }, "model must be a non-empty string, got an empty string"],
