@@ -183,6 +183,12 @@ interface Internals {
 let internalsOf: (codex: Codex) => Internals;
 
 /** What the server said before the client was handed out, and the end of the keeping. */
+/** A thread the server made: its id, and for a fork, the thread it was forked from. */
+interface NewThread {
+  readonly id: string;
+  readonly forkedFrom: string | undefined;
+}
+
 interface Startup {
   readonly notifications: CodexNotification[];
   readonly stop: () => void;
@@ -706,9 +712,10 @@ export class Codex implements AsyncDisposable {
       THREAD_START_NAMES,
       true,
     );
-    const { answer: threadId, ended } = await this.#internals.router.whileAnswered(
+    const { answer, ended } = await this.#internals.router.whileAnswered(
       this.#newThread("thread/start", params, call),
     );
+    const threadId = answer.id;
     return this.#attach(threadId, ended(threadId) === undefined ? handlers : undefined);
   }
 
@@ -795,9 +802,9 @@ export class Codex implements AsyncDisposable {
     const t0 = now();
     const forking = this.#newThread("thread/fork", params, call).catch(async (err: unknown) => {
       // An inline review's id, as its handle and result name it: forked before from the turn it
-      // ran in, which the runtime takes.
+      // ran in, which the runtime takes. (Not of a fork by `path`, whose thread is not `threadId`.)
       const before = params.beforeTurnId;
-      if (typeof before !== "string" || !isStartless(err)) throw err;
+      if (typeof before !== "string" || params.path != null || !isStartless(err)) throw err;
       const { connection, log } = this.#internals;
       const left = callLeft(call, t0);
       const start = await reviewStartOf(connection, threadId, before, left, log);
@@ -806,14 +813,16 @@ export class Codex implements AsyncDisposable {
     });
     // One call, however many requests: a timeout names thread/fork and the whole bound.
     const { dispatcher, router } = this.#internals;
-    const { answer: forkId, ended } = await router.whileAnswered(
+    const { answer, ended } = await router.whileAnswered(
       asOneCall(forking, "thread/fork", call?.timeout),
     );
+    const forkId = answer.id;
     // The fork keeps the source's dynamic tools and approval policy: the source's functions and
     // handlers on this client answer for it too (lent for good), but for those given here; a
-    // fork that ended in the read that answered keeps nothing here.
+    // fork that ended in the read that answered keeps nothing here. The source is the one the
+    // answer names: forked by `path`, the server ignores `threadId`.
     if (ended(forkId) === undefined) {
-      dispatcher.lendThread(threadId, forkId);
+      dispatcher.lendThread(answer.forkedFrom ?? threadId, forkId);
       dispatcher.addToThread(forkId, handlers?.handlers, handlers?.tools);
     }
     return this.#attach(forkId, undefined);
@@ -826,7 +835,7 @@ export class Codex implements AsyncDisposable {
     method: "thread/start" | "thread/fork",
     params: ThreadStartParams | ThreadForkParams,
     call: RequestOptions | undefined,
-  ): Promise<string> {
+  ): Promise<NewThread> {
     if (call?.signal?.aborted) throw abortError(call.signal);
     const { connection, log, threadSecrets, variables } = this.#internals;
     const ticket: RequestTicket = {};
@@ -844,9 +853,10 @@ export class Codex implements AsyncDisposable {
         (err: unknown) => log.debug(`a ${method} given up on failed`, err),
       );
     });
-    const threadId = threadIdOf(response, method);
+    const id = threadIdOf(response, method);
     for (const unapplied of unappliedSettings(method, params, response)) log.warn(unapplied);
-    return threadId;
+    const from = (response as { thread: { forkedFromId?: unknown } }).thread.forkedFromId;
+    return { id, forkedFrom: typeof from === "string" && from !== "" ? from : undefined };
   }
 
   // An ephemeral thread cannot be deleted (it is not stored): this client leaves it instead, and

@@ -470,6 +470,31 @@ describe("thread lifecycle", () => {
     expect(forkState.approvalPolicy).toBe("never");
   });
 
+  it("lends a fork made by path the tools of the thread at that path, which the server forks", async () => {
+    const calls: string[] = [];
+    const pick = (answer: string) => ({
+      name: "pick",
+      description: "Picks a value",
+      inputSchema: { type: "object", properties: {} },
+      handler: () => {
+        calls.push(answer);
+        return answer;
+      },
+    });
+    const a = await t.codex.threadStart({ tools: [pick("from A")] });
+    const b = await t.codex.threadStart({ tools: [pick("from B")] });
+    t.mock.enqueueAssistantMessage("stored");
+    await b.run("persist me");
+    const { path: stored } = (await b.read()).thread;
+    // The server forks the thread at the path, and ignores the id given beside it.
+    const fork = await t.codex.threadFork(a.id, { path: stored! });
+    expect((await fork.read()).thread.forkedFromId).toBe(b.id);
+    t.mock.enqueue(sse.functionCall("pick", {}, { callId: "call_pick" }));
+    t.mock.enqueueAssistantMessage("picked");
+    await fork.run("pick one");
+    expect(calls).toEqual(["from B"]);
+  });
+
   it("forks a thread into an ephemeral one that holds its history", async () => {
     const thread = await t.codex.threadStart();
     t.mock.enqueueAssistantMessage("first answer");
