@@ -556,7 +556,9 @@ export interface SentTurnStart {
  * Sends `turn/start`, and sends it again each time the server refuses it because the turn it runs
  * on the thread takes no input (a compaction or a review, which this client's queue did not hold
  * for: one sent through `codex.request`, or one running as the client resumed the thread), or
- * none with another output schema (another client's turn, joined by a turn with `output`). It
+ * none with another output schema (another client's turn, joined by a turn with `output`). While
+ * a user's shell command runs there in a turn of its own, which would take the input and never
+ * ask the model, it is not sent until that turn ends. It
  * waits for a completion or a status change on the thread, or a while should neither come (a
  * thread this client does not follow). The call's signal and timeout end the wait with their
  * error, and nothing more is sent, as do the thread's end and the client leaving it; a closed
@@ -606,12 +608,17 @@ export function sendTurnStart(
       if (wait === BUSY_FIRST_WAIT_MS) {
         log.debug(
           `turn/start on ${threadId} waits for the turn running there, which does not take ` +
-            "its input (a compaction, a review, or a turn refusing input with an output schema)",
+            "its input (a compaction, a review, a turn refusing input with an output schema, " +
+            "or a shell command, which would not ask the model)",
         );
       }
       await untilThreadMoves(context, slot, threadId, wait, call);
       checkCanGoOn(slot, call);
       slot.holdAgain();
+      if (router.runsShell(threadId)) {
+        error = SHELL_RUNS;
+        continue;
+      }
       try {
         // Sent as the thread came free, when another client waiting there may send too: a turn
         // whose start was read before this answer is theirs, which the input joined, not this
@@ -629,9 +636,16 @@ export function sendTurnStart(
     }
     throw error;
   };
-  sent.answer = send({ ticket: sent.ticket }).catch(resend);
+  // A user's shell command running there would take the input and never ask the model: waited
+  // for as a turn that takes no input.
+  sent.answer = (
+    router.runsShell(threadId) ? Promise.reject(SHELL_RUNS) : send({ ticket: sent.ticket })
+  ).catch(resend);
   return sent;
 }
+
+// What a turn/start meets, unsent, while a user's shell command runs in a turn of its own there.
+const SHELL_RUNS = Symbol("a shell command runs");
 
 // The id of the turn the client last read start on the thread and not end, if any.
 function runningIdOf(router: Router, threadId: string): string | undefined {
@@ -641,8 +655,10 @@ function runningIdOf(router: Router, threadId: string): string | undefined {
 
 // The server's refusal of input to the turn it runs, which takes none (`ActiveTurnNotSteerable`)
 // or none of this kind (`ActiveTurnOutputSchemaMismatch`: input with an output schema other than
-// that turn's), as the pinned runtime words it, or as its error data may name it.
+// that turn's), as the pinned runtime words it, or as its error data may name it; or a shell
+// command's turn, to which nothing was sent.
 function isNotSteerable(err: unknown): boolean {
+  if (err === SHELL_RUNS) return true;
   if (!(err instanceof JsonRpcError)) return false;
   const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
   return (

@@ -479,6 +479,10 @@ export class Router {
   // or review waits there as for a turn it saw start, and that turn's completion is not taken for
   // one that overtook its start. Until a turn starts or completes there, or the thread ends.
   readonly #runningUnseen = new Set<string>();
+  // Per thread, a running turn that this client does not route which runs a user's shell command
+  // (`thread/shellCommand`): it takes a turn/start's input but never asks the model, so a turn
+  // waits for its end instead of joining it. Until a turn completes there, or the thread ends.
+  readonly #shellTurns = new Map<string, string>();
   // Per thread, the turns whose completion came before their start (or whose start this client
   // never saw), the latest few: a start of one, should it come after all, runs nothing. Each is
   // kept until its start comes or the thread ends, the oldest dropped past ENDED_FIRST_KEPT.
@@ -547,6 +551,7 @@ export class Router {
         startedId !== undefined && id === rootTurnOf(started!) ? startedId : id,
         threadId,
       );
+      this.#shellTurns.delete(threadId);
       if (started !== undefined && (id === startedId || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
       } else if (!this.#runningUnseen.delete(threadId)) {
@@ -557,6 +562,25 @@ export class Router {
           endedFirst.delete(endedFirst.values().next().value!);
       }
     });
+  }
+
+  // An item started in a turn this client does not route: a user's shell command there makes it
+  // a shell command's turn (see `runsShell`).
+  #noteShell(n: RawNotification, turnId: string): void {
+    const item = (n.params as { item?: { type?: unknown; source?: unknown } } | undefined)?.item;
+    if (item?.type !== "commandExecution" || item.source !== "userShell") return;
+    const threadId = threadIdOf(n);
+    if (threadId !== undefined) this.#shellTurns.set(threadId, turnId);
+  }
+
+  // Whether a thread runs a turn this client does not route, whose items tell whether it is a
+  // shell command's.
+  #runsOthers(): boolean {
+    if (this.#runningUnseen.size > 0) return true;
+    for (const started of this.#running.values()) {
+      if (!this.#turns.has(turnIdOf(started)!)) return true;
+    }
+    return false;
   }
 
   #noteCompleted(turnId: string, threadId: string): void {
@@ -580,6 +604,7 @@ export class Router {
         this.#unsubscribed.delete(threadId);
         this.#running.delete(threadId);
         this.#runningUnseen.delete(threadId);
+        this.#shellTurns.delete(threadId);
         this.#endedFirst.delete(threadId);
         const queue = this.#queues.get(threadId);
         if (queue === undefined) return;
@@ -591,7 +616,8 @@ export class Router {
   }
 
   // Whether anyone here reads a notification of `method`: a listener, or a turn in flight that
-  // reads it. A turn/start awaiting its answer may read anything (its sink is not known yet).
+  // reads it. A turn/start awaiting its answer may read anything (its sink is not known yet). An
+  // item's start is read while a thread runs a turn not routed here (a shell command's?).
   readonly #wants = (method: string): boolean =>
     this.#turnsReadingAll > 0 ||
     this.#pendingByThread.size > 0 ||
@@ -600,7 +626,8 @@ export class Router {
     this.#anyListeners.length > 0 ||
     this.#byThread.size > 0 ||
     this.#byKey.has(method) ||
-    (method === "serverRequest/resolved" && this.#requestTurns.size > 0);
+    (method === "serverRequest/resolved" && this.#requestTurns.size > 0) ||
+    (method === "item/started" && this.#runsOthers());
 
   #addReader(sink: TurnSink, step: 1 | -1): void {
     const reads = sink.reads;
@@ -644,7 +671,7 @@ export class Router {
       queued,
       unsubscribed: this.#unsubscribed.size,
       endWatches: this.#endWatches.size,
-      running: this.#running.size + this.#runningUnseen.size,
+      running: this.#running.size + this.#runningUnseen.size + this.#shellTurns.size,
       endedFirst: this.#endedFirst.size,
       requestTurns: this.#requestTurns.size,
       turnReads: this.#turnsReadingAll + this.#turnReads.size,
@@ -1166,6 +1193,14 @@ export class Router {
     return this.#runningUnseen.has(threadId);
   }
 
+  /**
+   * Whether the server runs a user's shell command on the thread (`thread/shellCommand`) in a turn
+   * of its own: a turn/start sent now would join it, and the model would not read its input.
+   */
+  runsShell(threadId: string): boolean {
+    return this.#shellTurns.has(threadId);
+  }
+
   /** Notes that a resume's answer said the thread runs a turn, unless this client saw it start. */
   noteRunningUnseen(threadId: string): void {
     if (!this.#running.has(threadId) && !this.#unsubscribed.has(threadId)) {
@@ -1205,6 +1240,7 @@ export class Router {
    */
   forgetRunning(threadId: string, turnId: string | undefined): void {
     this.#runningUnseen.delete(threadId);
+    this.#shellTurns.delete(threadId);
     if (turnId === undefined) return;
     const started = this.#running.get(threadId);
     if (started !== undefined && (turnIdOf(started) === turnId || rootTurnOf(started) === turnId)) {
@@ -1284,9 +1320,12 @@ export class Router {
           this.#log.error(`a turn failed to take ${n.method}`, err);
         }
         if (done) this.endTurn(turnId, sink);
-      } else if (this.#pendingByThread.size > 0) {
-        const threadId = threadIdOf(n);
-        if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
+      } else {
+        if (n.method === "item/started") this.#noteShell(n, turnId);
+        if (this.#pendingByThread.size > 0) {
+          const threadId = threadIdOf(n);
+          if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
+        }
       }
     } else if (n.method === "turn/completed") this.#completedUnnamed(n);
     const listeners = this.#byMethod.get(n.method);
@@ -1425,6 +1464,7 @@ export class Router {
     this.#requestTurns.clear();
     this.#running.clear();
     this.#runningUnseen.clear();
+    this.#shellTurns.clear();
     this.#endedFirst.clear();
     this.#unsubscribed.clear();
     this.#byMethod.clear();

@@ -716,6 +716,34 @@ describe("a turn asked for while the server runs one that takes no input", () =>
     await expect(next).resolves.toMatchObject({ finalResponse: "after the review" });
   });
 
+  it("waits for a shell command's turn, which would take its input and never ask the model", async () => {
+    const { refused } = await withRefusals();
+    const thread = await t.codex.threadStart();
+    const gate = path.join(t.workDir, "shell-gate");
+    const shellRuns = new Promise<void>((resolve) => {
+      const off = t.codex.on("item/started", ({ item }) => {
+        if (item.type !== "commandExecution" || item.source !== "userShell") return;
+        off();
+        resolve();
+      });
+    });
+    await t.codex.request("thread/shellCommand", {
+      threadId: thread.id,
+      command: `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`,
+    });
+    await shellRuns;
+    t.mock.enqueueAssistantMessage("the answer");
+    const run = thread.run("hello");
+    await refused();
+    await writeFile(gate, "");
+    await expect(run).resolves.toMatchObject({ status: "completed", finalResponse: "the answer" });
+    expect(await itemTypes(thread)).toEqual([
+      ["commandExecution"],
+      ["userMessage", "agentMessage"],
+    ]);
+    expect(inputTexts(t.mock.responsesRequests.at(-1)!)).toContain("hello");
+  });
+
   it("gives up at its timeout or its signal, sending nothing more, and the thread runs again", async () => {
     const { refused } = await withRefusals();
     const { thread, gate } = await threadWithHeldSummary();

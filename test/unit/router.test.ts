@@ -578,6 +578,41 @@ describe("Router", () => {
     expect(events).toEqual([]);
   });
 
+  it("knows a thread runs a shell command's turn, from its item's start however long, until it completes", () => {
+    const { transport, router } = setup();
+    const shell = (threadId: string, turnId: string, command: string) =>
+      transport.line(
+        JSON.stringify({
+          method: "item/started",
+          params: {
+            threadId,
+            turnId,
+            item: { type: "commandExecution", id: "c", command, source: "userShell" },
+          },
+        }),
+      );
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th", turn: { id: "s1", status: "inProgress", items: [] } },
+    });
+    expect(router.runsShell("th")).toBe(false);
+    // A line long enough to be judged before it is parsed.
+    shell("th", "s1", "x".repeat(8192));
+    expect(router.runsShell("th")).toBe(true);
+    expect(router.runsShell("other")).toBe(false);
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "th", turn: { id: "s1", status: "completed", items: [] } },
+    });
+    expect(router.runsShell("th")).toBe(false);
+    // A shell command in a turn this client routes (its own, which asks the model) is no
+    // shell command's turn.
+    takeSlot(router, "own").bind("t1", sinkOf([]));
+    shell("own", "t1", "ls");
+    expect(router.runsShell("own")).toBe(false);
+    expect(router.stats.running).toBe(0);
+  });
+
   it("holds nothing for a turn queued without holding (a goal run follows its own)", async () => {
     const transport = new FakeTransport();
     const { log, entries } = captureLog();
