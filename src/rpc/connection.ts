@@ -240,6 +240,16 @@ const UNQUEUED: ReadonlySet<string> = new Set([
   "command/exec/terminate",
   "process/kill",
   "account/login/cancel",
+  "account/gatewayOAuth/cancel",
+  "userVerification/cancel",
+  "thread/backgroundTerminals/terminate",
+  "thread/realtime/stop",
+  "thread/sample/cancel",
+  "thread/search/cancel",
+  "thread/search/stream/cancel",
+  "fuzzyFileSearch/sessionStop",
+  "mcpServer/event/stream/stop",
+  "fs/unwatch",
 ]);
 
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */

@@ -1167,9 +1167,26 @@ describe("Connection: requests in flight", () => {
     await interrupt;
     // Its answer freed no place: the request waiting is still waiting.
     expect(transport.sent).toHaveLength(MAX_IN_FLIGHT + 2);
+    // Every other stop of the protocol too: a search's, a stream's, a watch's, a realtime session's.
+    const stops = [
+      "account/gatewayOAuth/cancel",
+      "userVerification/cancel",
+      "thread/backgroundTerminals/terminate",
+      "thread/realtime/stop",
+      "thread/sample/cancel",
+      "thread/search/cancel",
+      "thread/search/stream/cancel",
+      "fuzzyFileSearch/sessionStop",
+      "mcpServer/event/stream/stop",
+      "fs/unwatch",
+    ];
+    const stopped = stops.map((method) => connection.request(method, {}).catch((e: unknown) => e));
+    await transport.waitForSent(MAX_IN_FLIGHT + 2 + stops.length);
+    expect(transport.sent.slice(MAX_IN_FLIGHT + 2).map((m) => m.method)).toEqual(stops);
     await connection.close();
     await expect(pause).rejects.toBeInstanceOf(TransportClosedError);
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(TransportClosedError);
+    for (const stop of stopped) expect(await stop).toBeInstanceOf(TransportClosedError);
     expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
