@@ -36,6 +36,7 @@ import {
   type RequestOptions,
 } from "./internal/validate.js";
 import { SANDBOX_KEYS, sandboxPolicy } from "./options.js";
+import { withCallersStack } from "./rpc/bound-wait.js";
 import type { Connection, RequestTicket } from "./rpc/connection.js";
 import { EventLog, droppableReader } from "./rpc/router.js";
 import { sendStop } from "./stop.js";
@@ -254,7 +255,8 @@ export class CommandRun implements CommandControl {
   }
 
   wait(): Promise<CommandResult> {
-    return this.#outcome;
+    // The server's refusal, read long before, gets the stack of the code that waits for it.
+    return withCallersStack(this.#outcome);
   }
 
   async write(data: string | Uint8Array, options?: RequestOptions): Promise<void> {

@@ -55,14 +55,16 @@ function callersStack(err: unknown): never {
 /**
  * `work`, a call made of several requests or waits under one `timeout` (each given what is left
  * of it): whichever of them runs out, the call rejects with a `RequestTimeoutError` naming its own
- * `method` and whole `timeout`, the inner one as its cause.
+ * `method` and whole `timeout`, the inner one as its cause. Either way, an error made for the call
+ * gets the caller's stack (see {@link withCallersStack}): made as a line was read or a timer
+ * fired, down a chain V8 cannot follow back to the caller (a promise with several reactions).
  */
 export function asOneCall<T>(
   work: Promise<T>,
   method: string,
   timeout: number | undefined,
 ): Promise<T> {
-  if (timeout === undefined) return work;
+  if (timeout === undefined) return withCallersStack(work);
   return work.catch((err: unknown) => {
     // Not the reason the caller's signal gave, whatever its kind: it is the caller's.
     if (
@@ -72,6 +74,7 @@ export function asOneCall<T>(
     ) {
       throw new RequestTimeoutError(method, timeout, { cause: err });
     }
-    throw err;
+    // Made as a timer fired (a wait for the thread, a turn's start): given the caller's stack here.
+    return callersStack(err);
   });
 }
