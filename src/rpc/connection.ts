@@ -76,17 +76,19 @@ const ITEM_BASE64: readonly Path[] = [
 ];
 const within = (prefix: Path, paths: readonly Path[]): Path[] =>
   paths.map((p) => [...prefix, ...p]);
-const TURN_ITEMS: Path = ["items", "*"];
+// The items of a turn, and of a thread's turns, at `prefix`.
+const turnItems = (prefix: Path): Path[] => within([...prefix, "items", "*"], ITEM_BASE64);
+const threadItems = (prefix: Path): Path[] => turnItems([...prefix, "turns", "*"]);
 const BASE64_PARAMS: ReadonlyMap<string, readonly Path[]> = new Map([
   ["command/exec/outputDelta", [["deltaBase64"]]],
   ["process/outputDelta", [["deltaBase64"]]],
   ["thread/realtime/outputAudio/delta", [["audio", "data"]]],
   ["item/started", within(["item"], ITEM_BASE64)],
   ["item/completed", within(["item"], ITEM_BASE64)],
-  ["turn/started", within(["turn", ...TURN_ITEMS], ITEM_BASE64)],
-  ["turn/completed", within(["turn", ...TURN_ITEMS], ITEM_BASE64)],
+  ["turn/started", turnItems(["turn"])],
+  ["turn/completed", turnItems(["turn"])],
+  ["thread/started", threadItems(["thread"])],
 ]);
-const THREAD_TURNS: Path = ["thread", "turns", "*", ...TURN_ITEMS];
 const BASE64_RESULTS: ReadonlyMap<string, readonly Path[]> = new Map([
   ["fs/readFile", [["dataBase64"]]],
   ["mcpServer/resource/read", [["contents", "*", "blob"]]],
@@ -97,18 +99,21 @@ const BASE64_RESULTS: ReadonlyMap<string, readonly Path[]> = new Map([
       ["content", "*", "resource", "blob"],
     ],
   ],
-  ["thread/read", within(THREAD_TURNS, ITEM_BASE64)],
-  [
-    "thread/resume",
-    [
-      ...within(THREAD_TURNS, ITEM_BASE64),
-      ...within(["initialTurnsPage", "data", "*", ...TURN_ITEMS], ITEM_BASE64),
-    ],
-  ],
-  ["thread/fork", within(THREAD_TURNS, ITEM_BASE64)],
-  ["thread/turns/list", within(["data", "*", ...TURN_ITEMS], ITEM_BASE64)],
+  ["thread/start", threadItems(["thread"])],
+  ["thread/read", threadItems(["thread"])],
+  ["thread/resume", [...threadItems(["thread"]), ...turnItems(["initialTurnsPage", "data", "*"])]],
+  ["thread/fork", threadItems(["thread"])],
+  ["thread/unarchive", threadItems(["thread"])],
+  ["thread/metadata/update", threadItems(["thread"])],
+  ["thread/revert", threadItems(["thread"])],
+  ["thread/list", threadItems(["data", "*"])],
+  ["thread/turns/list", turnItems(["data", "*"])],
   ["thread/items/list", within(["data", "*", "item"], ITEM_BASE64)],
   ["thread/items/read", within(["data", "*", "item"], ITEM_BASE64)],
+  ["thread/timeline/list", within(["data", "*", "item"], ITEM_BASE64)],
+  ["turn/start", turnItems(["turn"])],
+  ["review/start", turnItems(["turn"])],
+  ["thread/queue/start", turnItems(["turn"])],
 ]);
 // What a line of such a notification holds, its method quoted: only a line redaction changed is
 // looked at.
@@ -118,7 +123,7 @@ const BASE64_NOTIFICATION = new RegExp(`"(?:${[...BASE64_PARAMS.keys()].join("|"
  * A notification with base64 fields (see {@link BASE64_PARAMS}) from its line as sent,
  * redacted but for those fields; `undefined` when the line is something else.
  */
-function withSentBase64(raw: string, secrets: Secrets): unknown {
+function withSentBase64(raw: string, line: string, secrets: Secrets): unknown {
   let sent: { method?: unknown };
   try {
     sent = JSON.parse(raw) as { method?: unknown };
@@ -129,7 +134,14 @@ function withSentBase64(raw: string, secrets: Secrets): unknown {
   }
   const paths = typeof sent.method === "string" ? BASE64_PARAMS.get(sent.method) : undefined;
   if (paths === undefined) return undefined;
-  let clean = secrets.value(sent);
+  // The line redacted as text, whole however large; the walk of a value, which stops at its
+  // bounds, only when that is no JSON.
+  let clean: unknown;
+  try {
+    clean = JSON.parse(line);
+  } catch {
+    clean = secrets.value(sent);
+  }
   for (const path of paths) clean = restored(clean, sent, ["params", ...path]);
   return clean;
 }
@@ -821,7 +833,9 @@ export class Connection {
       let message: unknown;
       try {
         message =
-          line !== raw && BASE64_NOTIFICATION.test(raw) ? withSentBase64(raw, secrets!) : undefined;
+          line !== raw && BASE64_NOTIFICATION.test(raw)
+            ? withSentBase64(raw, line, secrets!)
+            : undefined;
         message ??= JSON.parse(line);
       } catch {
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);

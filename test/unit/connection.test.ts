@@ -992,6 +992,36 @@ describe("Connection", () => {
     const resource = connection.request("mcpServer/resource/read", {} as never);
     transport.deliver({ id: 2, result: { contents: [{ uri: secret, blob: base64 }] } });
     expect(await resource).toEqual({ contents: [{ uri: "[redacted]", blob: base64 }] });
+    const timeline = connection.request("thread/timeline/list", {} as never);
+    transport.deliver({ id: 3, result: { data: [{ type: "item", turnId: "u", item: image }] } });
+    expect(await timeline).toEqual({ data: [{ type: "item", turnId: "u", item: shownImage }] });
+  });
+
+  it("redacts an item event holding a secret as text, whole however large or deep", () => {
+    const secrets = new Secrets();
+    secrets.add("sk-SECRET-KEY-0123456789");
+    const transport = new FakeTransport();
+    const connection = new Connection(transport, { secrets });
+    const seen: unknown[] = [];
+    connection.onNotification((n) => seen.push(n.params));
+    // More objects, and deeper, than a walk of a value goes (it would replace what lies past).
+    const rows = Array.from({ length: 10_050 }, (_, i) => ({ i }));
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    const item = {
+      type: "mcpToolCall",
+      id: "c",
+      arguments: { deep, note: "uses sk-SECRET-KEY-0123456789" },
+      result: { content: [], structuredContent: { rows } },
+    };
+    transport.deliver({ method: "item/completed", params: { threadId: "t", turnId: "u", item } });
+    expect(seen).toEqual([
+      {
+        threadId: "t",
+        turnId: "u",
+        item: { ...item, arguments: { deep, note: "uses [redacted]" } },
+      },
+    ]);
   });
 
   it("settles a call read as sent whose answer is JSON only once redacted, with the redacted answer", async () => {
