@@ -479,10 +479,13 @@ export class Router {
   // or review waits there as for a turn it saw start, and that turn's completion is not taken for
   // one that overtook its start. Until a turn starts or completes there, or the thread ends.
   readonly #runningUnseen = new Set<string>();
-  // Per thread, a running turn that this client does not route which runs a user's shell command
-  // (`thread/shellCommand`): it takes a turn/start's input but never asks the model, so a turn
-  // waits for its end instead of joining it. Until a turn completes there, or the thread ends.
-  readonly #shellTurns = new Map<string, string>();
+  // Per thread, the first item of the running turn that this client does not route, and whether
+  // it is a user's shell command (`thread/shellCommand` on an idle thread): such a turn takes a
+  // turn/start's input but never asks the model, so a turn waits for its end instead of joining
+  // it. Until a turn completes there, the thread goes idle or ends, or the client leaves it.
+  readonly #firstItems = new Map<string, { readonly turnId: string; readonly shell: boolean }>();
+  // Listens for the status of threads running a shell command's turn, while there are any.
+  #offShellStatus: (() => void) | undefined;
   // Per thread, the turns whose completion came before their start (or whose start this client
   // never saw), the latest few: a start of one, should it come after all, runs nothing. Each is
   // kept until its start comes or the thread ends, the oldest dropped past ENDED_FIRST_KEPT.
@@ -551,7 +554,7 @@ export class Router {
         startedId !== undefined && id === rootTurnOf(started!) ? startedId : id,
         threadId,
       );
-      this.#shellTurns.delete(threadId);
+      this.#forgetFirstItem(threadId);
       if (started !== undefined && (id === startedId || id === rootTurnOf(started))) {
         this.#running.delete(threadId);
       } else if (!this.#runningUnseen.delete(threadId)) {
@@ -564,13 +567,30 @@ export class Router {
     });
   }
 
-  // An item started in a turn this client does not route: a user's shell command there makes it
-  // a shell command's turn (see `runsShell`).
-  #noteShell(n: RawNotification, turnId: string): void {
-    const item = (n.params as { item?: { type?: unknown; source?: unknown } } | undefined)?.item;
-    if (item?.type !== "commandExecution" || item.source !== "userShell") return;
+  // An item started in a turn this client does not route: as its first, a user's shell command
+  // makes it a shell command's turn (see `runsShell`); later, one joins a turn that asks the model.
+  #noteFirstItem(n: RawNotification, turnId: string): void {
     const threadId = threadIdOf(n);
-    if (threadId !== undefined) this.#shellTurns.set(threadId, turnId);
+    if (threadId === undefined || this.#firstItems.get(threadId)?.turnId === turnId) return;
+    const item = (n.params as { item?: { type?: unknown; source?: unknown } } | undefined)?.item;
+    const shell = item?.type === "commandExecution" && item.source === "userShell";
+    this.#firstItems.set(threadId, { turnId, shell });
+    if (shell) this.#offShellStatus ??= this.on("thread/status/changed", this.#onShellStatus);
+  }
+
+  // A thread running a shell command's turn that goes idle runs it no more, whatever else is
+  // heard (its completion is).
+  readonly #onShellStatus = (n: RawNotification): void => {
+    const status = (n.params as { status?: { type?: unknown } } | undefined)?.status;
+    const threadId = threadIdOf(n);
+    if (threadId !== undefined && status?.type !== "active") this.#forgetFirstItem(threadId);
+  };
+
+  #forgetFirstItem(threadId: string): void {
+    if (!this.#firstItems.delete(threadId) || this.#offShellStatus === undefined) return;
+    for (const first of this.#firstItems.values()) if (first.shell) return;
+    this.#offShellStatus();
+    this.#offShellStatus = undefined;
   }
 
   // Whether a thread runs a turn this client does not route, whose items tell whether it is a
@@ -604,7 +624,7 @@ export class Router {
         this.#unsubscribed.delete(threadId);
         this.#running.delete(threadId);
         this.#runningUnseen.delete(threadId);
-        this.#shellTurns.delete(threadId);
+        this.#forgetFirstItem(threadId);
         this.#endedFirst.delete(threadId);
         const queue = this.#queues.get(threadId);
         if (queue === undefined) return;
@@ -671,7 +691,7 @@ export class Router {
       queued,
       unsubscribed: this.#unsubscribed.size,
       endWatches: this.#endWatches.size,
-      running: this.#running.size + this.#runningUnseen.size + this.#shellTurns.size,
+      running: this.#running.size + this.#runningUnseen.size + this.#firstItems.size,
       endedFirst: this.#endedFirst.size,
       requestTurns: this.#requestTurns.size,
       turnReads: this.#turnsReadingAll + this.#turnReads.size,
@@ -787,6 +807,7 @@ export class Router {
     // Nothing more is heard from the thread, its turn's completion included.
     this.#running.delete(threadId);
     this.#runningUnseen.delete(threadId);
+    this.#forgetFirstItem(threadId);
     this.#endedFirst.delete(threadId);
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
@@ -1198,7 +1219,7 @@ export class Router {
    * of its own: a turn/start sent now would join it, and the model would not read its input.
    */
   runsShell(threadId: string): boolean {
-    return this.#shellTurns.has(threadId);
+    return this.#firstItems.get(threadId)?.shell === true;
   }
 
   /** Notes that a resume's answer said the thread runs a turn, unless this client saw it start. */
@@ -1240,7 +1261,7 @@ export class Router {
    */
   forgetRunning(threadId: string, turnId: string | undefined): void {
     this.#runningUnseen.delete(threadId);
-    this.#shellTurns.delete(threadId);
+    this.#forgetFirstItem(threadId);
     if (turnId === undefined) return;
     const started = this.#running.get(threadId);
     if (started !== undefined && (turnIdOf(started) === turnId || rootTurnOf(started) === turnId)) {
@@ -1321,7 +1342,7 @@ export class Router {
         }
         if (done) this.endTurn(turnId, sink);
       } else {
-        if (n.method === "item/started") this.#noteShell(n, turnId);
+        if (n.method === "item/started") this.#noteFirstItem(n, turnId);
         if (this.#pendingByThread.size > 0) {
           const threadId = threadIdOf(n);
           if (threadId !== undefined) this.#pendingByThread.get(threadId)?.push(n);
@@ -1464,7 +1485,8 @@ export class Router {
     this.#requestTurns.clear();
     this.#running.clear();
     this.#runningUnseen.clear();
-    this.#shellTurns.clear();
+    this.#firstItems.clear();
+    this.#offShellStatus = undefined;
     this.#endedFirst.clear();
     this.#unsubscribed.clear();
     this.#byMethod.clear();

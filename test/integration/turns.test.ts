@@ -21,6 +21,7 @@ import {
   type TurnEvent,
 } from "../../src/index.js";
 import {
+  clientStats,
   inputImages,
   inputItems,
   inputTexts,
@@ -636,6 +637,17 @@ async function itemTypes(thread: Thread): Promise<string[][]> {
   return read.turns.map((turn) => turn.items.map((item) => item.type));
 }
 
+// Resolves once a user's shell command starts on any thread.
+function userShellStarted(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const off = t.codex.on("item/started", ({ item }) => {
+      if (item.type !== "commandExecution" || item.source !== "userShell") return;
+      off();
+      resolve();
+    });
+  });
+}
+
 // A client whose log says when a turn/start was refused as the thread's turn takes no input.
 async function withRefusals(): Promise<{ refused: () => Promise<void> }> {
   let count = 0;
@@ -720,13 +732,7 @@ describe("a turn asked for while the server runs one that takes no input", () =>
     const { refused } = await withRefusals();
     const thread = await t.codex.threadStart();
     const gate = path.join(t.workDir, "shell-gate");
-    const shellRuns = new Promise<void>((resolve) => {
-      const off = t.codex.on("item/started", ({ item }) => {
-        if (item.type !== "commandExecution" || item.source !== "userShell") return;
-        off();
-        resolve();
-      });
-    });
+    const shellRuns = userShellStarted();
     await t.codex.request("thread/shellCommand", {
       threadId: thread.id,
       command: `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`,
@@ -742,6 +748,74 @@ describe("a turn asked for while the server runs one that takes no input", () =>
       ["userMessage", "agentMessage"],
     ]);
     expect(inputTexts(t.mock.responsesRequests.at(-1)!)).toContain("hello");
+  });
+
+  it("joins a model turn of another client's that runs a shell command, not the first of its items", async () => {
+    let waited!: () => void;
+    const waits = new Promise<string>((resolve) => (waited = () => resolve("waited")));
+    await t.close();
+    const quiet = () => undefined;
+    t = await createTestCodex({
+      logger: {
+        debug: (message) => void (message.includes("waits for the turn running") && waited()),
+        info: quiet,
+        warn: quiet,
+        error: quiet,
+      },
+      logLevel: "debug",
+    });
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["thinking"]), { gate });
+    t.mock.enqueueAssistantMessage("the answer");
+    // A model turn started around this client's handles, in which the runtime runs the command.
+    await t.codex.request("turn/start", {
+      threadId: thread.id,
+      input: [{ type: "text", text: "first", text_elements: [] }],
+    });
+    await gate.reached;
+    const shellRuns = userShellStarted();
+    await t.codex.request("thread/shellCommand", { threadId: thread.id, command: "echo hi" });
+    await shellRuns;
+    const joined = new Promise<string>((resolve) => {
+      const off = t.codex.on("item/started", ({ item }) => {
+        if (item.type !== "userMessage" || !JSON.stringify(item.content).includes("steer")) return;
+        off();
+        resolve("joined");
+      });
+    });
+    const run = thread.run("steer");
+    expect(await Promise.race([joined, waits])).toBe("joined");
+    gate.release();
+    await expect(run).resolves.toMatchObject({ status: "completed" });
+    expect(await itemTypes(thread)).toHaveLength(1);
+  });
+
+  it("forgets a shell command's turn on a thread it leaves, and runs a turn there once resumed", async () => {
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("stored");
+    await thread.run("persist me");
+    const before = clientStats(t.codex)["router.running"];
+    const gate = path.join(t.workDir, "shell-gate");
+    const shellRuns = userShellStarted();
+    await t.codex.request("thread/shellCommand", {
+      threadId: thread.id,
+      command: `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`,
+    });
+    await shellRuns;
+    await thread.unsubscribe();
+    expect(clientStats(t.codex)["router.running"]).toBe(before);
+    await writeFile(gate, "");
+    // Nothing more is heard of the thread: read until it says it is idle.
+    let status = "active";
+    while (status === "active") {
+      status = (await t.codex.request("thread/read", { threadId: thread.id })).thread.status.type;
+    }
+    const resumed = await t.codex.threadResume(thread.id);
+    t.mock.enqueueAssistantMessage("again");
+    await expect(resumed.run("once more", { timeout: 8000 })).resolves.toMatchObject({
+      finalResponse: "again",
+    });
   });
 
   it("gives up at its timeout or its signal, sending nothing more, and the thread runs again", async () => {

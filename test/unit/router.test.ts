@@ -578,7 +578,7 @@ describe("Router", () => {
     expect(events).toEqual([]);
   });
 
-  it("knows a thread runs a shell command's turn, from its item's start however long, until it completes", () => {
+  it("knows a thread runs a shell command's turn, from its first item's start however long, until it ends", () => {
     const { transport, router } = setup();
     const shell = (threadId: string, turnId: string, command: string) =>
       transport.line(
@@ -606,11 +606,43 @@ describe("Router", () => {
     });
     expect(router.runsShell("th")).toBe(false);
     // A shell command in a turn this client routes (its own, which asks the model) is no
-    // shell command's turn.
+    // shell command's turn; nor is one in another client's turn after its first item.
     takeSlot(router, "own").bind("t1", sinkOf([]));
     shell("own", "t1", "ls");
     expect(router.runsShell("own")).toBe(false);
-    expect(router.stats.running).toBe(0);
+    const item = (threadId: string, turnId: string) =>
+      transport.deliver({
+        method: "item/started",
+        params: { threadId, turnId, item: { type: "userMessage", id: "m", content: [] } },
+      });
+    item("other", "o1");
+    shell("other", "o1", "ls");
+    expect(router.runsShell("other")).toBe(false);
+    transport.deliver({
+      method: "turn/completed",
+      params: { threadId: "other", turn: { id: "o1", status: "completed", items: [] } },
+    });
+    // Forgotten as the client leaves the thread (nothing more is heard of it), and as the thread
+    // goes idle, whose status is listened for only while a shell command's turn runs.
+    const listeners = router.stats.methodListeners!;
+    shell("th", "s2", "ls");
+    expect(router.runsShell("th")).toBe(true);
+    router.setSubscribed("th", false);
+    expect(router.runsShell("th")).toBe(false);
+    router.setSubscribed("th", true);
+    shell("th", "s3", "ls");
+    expect(router.stats.methodListeners).toBe(listeners + 1);
+    transport.deliver({
+      method: "thread/status/changed",
+      params: { threadId: "th", status: { type: "active", activeFlags: [] } },
+    });
+    expect(router.runsShell("th")).toBe(true);
+    transport.deliver({
+      method: "thread/status/changed",
+      params: { threadId: "th", status: { type: "idle" } },
+    });
+    expect(router.runsShell("th")).toBe(false);
+    expect(router.stats).toMatchObject({ running: 0, methodListeners: listeners });
   });
 
   it("holds nothing for a turn queued without holding (a goal run follows its own)", async () => {
