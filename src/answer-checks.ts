@@ -36,6 +36,7 @@ import {
   describe,
   encodesLoneSurrogate,
   isPlainObject,
+  isServerAbsolute,
   quotedKey,
 } from "./internal/validate.js";
 import { mediaUrlProblem } from "./internal/media.js";
@@ -157,18 +158,11 @@ function strings(value: unknown, what: string, describe = shown): string[] {
   return invalid(`${what} must be an array of strings`, value, describe);
 }
 
-// An absolute path of Unix (`/srv`), or of Windows: on a drive (`C:\\srv`) or a share
-// (`\\\\host\\share`), not one relative to the current drive's root (`\\srv`).
-const UNIX_ABSOLUTE = /^\//;
-const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|[\\/]{2}[^\\/]+[\\/]+[^\\/])/;
-
 // A path the runtime grants as it is: it refuses a relative one, and ends the turn. Either
 // platform's form: `checkGrantPlatform` holds it to the server's.
 function absolutePath(value: unknown, what: string): string {
   const text = string(value, what);
-  return UNIX_ABSOLUTE.test(text) || WINDOWS_ABSOLUTE.test(text)
-    ? text
-    : invalid(`${what} must be an absolute path`, text);
+  return isServerAbsolute(text) ? text : invalid(`${what} must be an absolute path`, text);
 }
 
 /**
@@ -180,12 +174,12 @@ export function checkGrantPlatform(
   answer: ServerRequestMap["item/permissions/requestApproval"]["result"],
   platformFamily: string,
 ): void {
-  const absolute = platformFamily === "windows" ? WINDOWS_ABSOLUTE : UNIX_ABSOLUTE;
-  const system = platformFamily === "windows" ? "Windows" : "Unix";
+  const family = platformFamily === "windows" ? "windows" : "unix";
+  const system = family === "windows" ? "Windows" : "Unix";
   const fileSystem = answer.permissions.fileSystem;
   if (fileSystem === undefined || fileSystem === null) return;
   const check = (path: string, what: string) => {
-    if (!absolute.test(path)) {
+    if (!isServerAbsolute(path, family)) {
       invalid(`${what} must be an absolute path of ${system}, where the server runs`, path);
     }
   };

@@ -711,6 +711,7 @@ export class Codex implements AsyncDisposable {
       options,
       THREAD_START_NAMES,
       true,
+      this.metadata.platformFamily,
     );
     const { answer, ended } = await this.#internals.router.whileAnswered(
       this.#newThread("thread/start", params, call),
@@ -729,6 +730,7 @@ export class Codex implements AsyncDisposable {
       options,
       THREAD_RESUME_NAMES,
       false,
+      this.metadata.platformFamily,
     );
     params.threadId = threadId;
     // The Thread returned holds no history: the answer need not carry it.
@@ -793,6 +795,7 @@ export class Codex implements AsyncDisposable {
       options,
       THREAD_FORK_NAMES,
       false,
+      this.metadata.platformFamily,
     );
     params.threadId = threadId;
     checkForkPoint(params);
@@ -961,7 +964,8 @@ export class Codex implements AsyncDisposable {
   #attach(threadId: string, handlers: CheckedHandlers | undefined): Thread {
     const { connection, router, dispatcher, log, events } = this.#internals;
     if (handlers !== undefined) dispatcher.addToThread(threadId, handlers.handlers, handlers.tools);
-    return new Thread({ connection, router, dispatcher, log, events }, threadId);
+    const { platformFamily } = this.metadata;
+    return new Thread({ connection, router, dispatcher, log, events, platformFamily }, threadId);
   }
 
   /**
@@ -974,7 +978,8 @@ export class Codex implements AsyncDisposable {
     const given = snapshot([argv, options] as const);
     // Loaded on first use: most clients run no command.
     const { startCommand } = await import("./command-run.js");
-    return startCommand({ connection, router, log, secrets }, ...given);
+    const { platformFamily } = this.metadata;
+    return startCommand({ connection, router, log, secrets, platformFamily }, ...given);
   }
 
   /**

@@ -493,7 +493,7 @@ export async function startCommand(
     params.cwd = checkSpawnable(checkNonEmpty(checked.cwd, "cwd"), "cwd");
   const env = checkEnv(checked.env);
   if (env !== undefined) params.env = env;
-  const policy = sandboxPolicy(checked);
+  const policy = sandboxPolicy(checked, context.platformFamily);
   if (policy !== undefined) params.sandboxPolicy = policy;
   if (checked.permissionProfile !== undefined) {
     if (policy !== undefined) {

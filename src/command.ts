@@ -92,6 +92,8 @@ export interface CommandContext {
   readonly log: Log;
   /** Where the credentials of a command's environment are kept for redaction. */
   readonly secrets?: Secrets;
+  /** The server's system (`initialize`'s `platformFamily`), to which its paths are held. */
+  readonly platformFamily?: string;
 }
 
 /**

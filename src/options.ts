@@ -113,7 +113,10 @@ export const SANDBOX_KEYS = ["sandbox", "networkAccess", "additionalDirectories"
  * when no preset is given. Network access and writable directories are refused where the preset
  * has no such field, or without a preset, rather than dropped.
  */
-export function sandboxPolicy(options: SandboxOptions): SandboxPolicy | undefined {
+export function sandboxPolicy(
+  options: SandboxOptions,
+  platformFamily?: string,
+): SandboxPolicy | undefined {
   const { sandbox, networkAccess, additionalDirectories } = options;
   // The first of the two given, for messages.
   const extra =
@@ -148,7 +151,7 @@ export function sandboxPolicy(options: SandboxOptions): SandboxPolicy | undefine
     writableRoots:
       additionalDirectories === undefined
         ? []
-        : checkAbsolutePaths(additionalDirectories, "additionalDirectories"),
+        : checkAbsolutePaths(additionalDirectories, "additionalDirectories", platformFamily),
     networkAccess: network,
     excludeTmpdirEnvVar: false,
     excludeSlashTmp: false,
@@ -184,6 +187,7 @@ export type ReadSettings<W> = Omit<W, "personality" | "multiAgentMode"> &
 export function checkSettingStrings(
   params: Readonly<Record<string, unknown>>,
   nonEmpty: readonly string[],
+  platformFamily?: string,
 ): void {
   for (const key of nonEmpty) {
     if (params[key] !== undefined && params[key] !== null) checkNonEmpty(params[key], key);
@@ -207,7 +211,9 @@ export function checkSettingStrings(
     });
   }
   const roots = params.runtimeWorkspaceRoots;
-  if (roots !== undefined && roots !== null) checkAbsolutePaths(roots, "runtimeWorkspaceRoots");
+  if (roots !== undefined && roots !== null) {
+    checkAbsolutePaths(roots, "runtimeWorkspaceRoots", platformFamily);
+  }
   // Settings the runtime reads no more (deprecated), which would change nothing.
   const { personality, multiAgentMode } = params;
   if (personality === "friendly" || personality === "pragmatic") {
@@ -231,16 +237,18 @@ export function checkSettingStrings(
 const PATH_KEYS = ["cwd", "path"] as const;
 
 // An option that lists directories: an array of absolute paths (the server's, which may run on
-// another system than the client's), holes refused.
-function checkAbsolutePaths(value: unknown, option: string): string[] {
+// another system than the client's: see `isServerAbsolute`), holes refused.
+function checkAbsolutePaths(value: unknown, option: string, platformFamily?: string): string[] {
   if (!Array.isArray(value)) {
     throw new TypeError(`${option} must be an array of absolute paths, got ${describe(value)}`);
   }
   return Array.from(value as unknown[], (dir, i) => {
     const name = `${option}[${i}]`;
     const text = refuseNul(checkWellFormed(checkNonEmpty(dir, name), name), name);
-    if (!isServerAbsolute(text)) {
-      throw new TypeError(`${name} must be an absolute path, got ${JSON.stringify(text)}`);
+    if (!isServerAbsolute(text, platformFamily)) {
+      const where =
+        platformFamily === undefined ? "" : ` on the server's system (${platformFamily})`;
+      throw new TypeError(`${name} must be an absolute path${where}, got ${JSON.stringify(text)}`);
     }
     return text;
   });
@@ -339,7 +347,10 @@ export interface ThreadSettings {
 }
 
 /** The config entries of typed thread settings, checked before any I/O. */
-export function settingsConfig(settings: ThreadSettings): Record<string, JsonValue> {
+export function settingsConfig(
+  settings: ThreadSettings,
+  platformFamily?: string,
+): Record<string, JsonValue> {
   const config: Record<string, JsonValue> = {};
   const { networkAccess, webSearch, additionalDirectories, reasoningEffort } = settings;
   if (networkAccess !== undefined) {
@@ -357,6 +368,7 @@ export function settingsConfig(settings: ThreadSettings): Record<string, JsonVal
     config["sandbox_workspace_write.writable_roots"] = checkAbsolutePaths(
       additionalDirectories,
       "additionalDirectories",
+      platformFamily,
     );
   }
   if (reasoningEffort !== undefined) {

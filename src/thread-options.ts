@@ -217,6 +217,7 @@ export function threadRequest<P>(
   options: (WithPresets<P> & { readonly tools?: readonly DynamicTool[] }) | undefined,
   names: OptionNames,
   isStart: boolean,
+  platformFamily?: string,
 ): {
   call: RequestOptions | undefined;
   params: P & { threadId?: string };
@@ -236,7 +237,7 @@ export function threadRequest<P>(
   const checked = checkOptionNames(options, names);
   const handlers = handlersOf(checked);
   const call = callOf(checked);
-  const params = threadParams<P>(checked, isStart) as P & { threadId?: string };
+  const params = threadParams<P>(checked, isStart, platformFamily) as P & { threadId?: string };
   // Only a new thread takes tool specs: a resumed or forked one keeps those it was started with.
   if (isStart && handlers?.specs !== undefined) {
     (params as { dynamicTools?: unknown }).dynamicTools = handlers.specs;
@@ -245,7 +246,11 @@ export function threadRequest<P>(
 }
 
 // Builds thread start/resume/fork params from options; validates presets before any I/O.
-function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
+function threadParams<P>(
+  options: WithPresets<P>,
+  isStart: boolean,
+  platformFamily: string | undefined,
+): P {
   const {
     approvalMode,
     sandbox,
@@ -275,7 +280,7 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
       break;
     }
   }
-  checkSettingStrings(params, NON_EMPTY_KEYS);
+  checkSettingStrings(params, NON_EMPTY_KEYS, platformFamily);
   const given = params.config;
   if (given !== undefined && given !== null && !isPlainObject(given)) {
     throw new TypeError(`config must be an object, got ${describe(given)}`);
@@ -300,7 +305,10 @@ function threadParams<P>(options: WithPresets<P>, isStart: boolean): P {
     additionalDirectories !== undefined ||
     reasoningEffort !== undefined;
   const settings = anySetting
-    ? settingsConfig({ networkAccess, webSearch, additionalDirectories, reasoningEffort })
+    ? settingsConfig(
+        { networkAccess, webSearch, additionalDirectories, reasoningEffort },
+        platformFamily,
+      )
     : {};
   if (Object.keys(settings).length > 0) {
     let withSettings = config ?? {};

@@ -271,6 +271,8 @@ export interface ThreadContext {
   readonly log: Log;
   /** Whether the server sends per-token deltas on this connection. */
   readonly events: EventMode;
+  /** The server's system (`initialize`'s `platformFamily`), to which its paths are held. */
+  readonly platformFamily?: string;
 }
 
 /** @internal The requests that change whether this client follows a thread. */
@@ -1008,7 +1010,7 @@ export class Thread {
       const plain = { threadId: this.id, input: textInput(input) } as TurnStartParams;
       return this.#queueTurn(plain, undefined, undefined, retain, startTimeout, undefined);
     }
-    const params = turnParams(this.id, input, options ?? {});
+    const params = turnParams(this.id, input, options ?? {}, this.#context.platformFamily);
     const handlers = pickHandlers(options);
     const signal = checkSignal(options?.signal);
     checkTimeout(options?.timeout);
@@ -1139,6 +1141,7 @@ export function turnParams(
   threadId: string,
   input: RunInput,
   options: TurnOptions,
+  platformFamily?: string,
 ): TurnStartParams {
   const { input: wireInput, toolOutput } = toTurnInput(input);
   // The common turn, a plain input and no options, needs none of the checks below.
@@ -1180,13 +1183,13 @@ export function turnParams(
   // The wire fields go out as JSON: a value JSON would change (NaN, a hole, a Date) is refused.
   // Copied as checked, as the turn may wait for the thread: what was checked is sent.
   const given = checkJson(dropUndefined(rest), "options");
-  checkSettingStrings(given, TURN_NON_EMPTY_KEYS);
+  checkSettingStrings(given, TURN_NON_EMPTY_KEYS, platformFamily);
   checkCollaborationMode(given.collaborationMode);
   checkTurnContext(given);
   const params = { ...given, threadId, input: wireInput } as TurnStartParams;
   if (toolOutput !== undefined) params.toolOutput = toolOutput;
   if (approvalMode !== undefined) Object.assign(params, approvalFields(approvalMode));
-  const policy = sandboxPolicy({ sandbox, networkAccess, additionalDirectories });
+  const policy = sandboxPolicy({ sandbox, networkAccess, additionalDirectories }, platformFamily);
   if (policy !== undefined) {
     if (given.permissions !== undefined && given.permissions !== null) {
       throw new TypeError("permissions and sandbox cannot be combined: give one of them");

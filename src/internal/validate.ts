@@ -3,7 +3,6 @@
  * `RangeError` naming the option and what was wrong, never the value of a secret. Public methods
  * run them before any I/O, inside an async body, so a bad argument becomes a rejection.
  */
-import path from "node:path";
 
 /** The longest delay `setTimeout` honours; longer ones fire after 1 ms. */
 export const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -87,12 +86,20 @@ export function encodesLoneSurrogate(json: string): boolean {
   return json.includes("\\ud") && LONE_SURROGATE_ESCAPE.test(json);
 }
 
+// An absolute path of Unix (`/srv`), or of Windows: on a drive (`C:\srv`) or a share
+// (`\\host\share`), not one relative to the current drive's root (`\srv`).
+const UNIX_ABSOLUTE = /^\//;
+const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:[\\/]|[\\/]{2}[^\\/]+[\\/]+[^\\/])/;
+
 /**
  * Whether a path is absolute where the server runs, which may be another system than the
- * client's (a Windows server reached over `Codex.connect` from Linux, say).
+ * client's (a Windows server reached over `Codex.connect` from Linux, say): on the system its
+ * `platformFamily` names (`"windows"`, `"unix"`), or on either when it is not known.
  */
-export function isServerAbsolute(text: string): boolean {
-  return path.posix.isAbsolute(text) || path.win32.isAbsolute(text);
+export function isServerAbsolute(text: string, platformFamily?: string): boolean {
+  if (platformFamily === "windows") return WINDOWS_ABSOLUTE.test(text);
+  if (platformFamily === "unix") return UNIX_ABSOLUTE.test(text);
+  return UNIX_ABSOLUTE.test(text) || WINDOWS_ABSOLUTE.test(text);
 }
 
 /**

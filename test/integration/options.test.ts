@@ -282,6 +282,23 @@ describe("typed thread options", () => {
     expect(lastBody(t)).not.toContain("Network access is enabled.");
   });
 
+  it("holds directories to the server's system: a Windows path is relative to a Unix server", async () => {
+    const t = await testCodex();
+    expect(t.codex.metadata.platformFamily).toBe("unix");
+    const windows = ["C:\\data"];
+    await expect(
+      t.codex.threadStart({ sandbox: "workspaceWrite", additionalDirectories: windows }),
+    ).rejects.toThrow(
+      `additionalDirectories[0] must be an absolute path on the server's system (unix), got "C:\\\\data"`,
+    );
+    const thread = await t.codex.threadStart();
+    await expect(thread.run("hi", { runtimeWorkspaceRoots: windows })).rejects.toThrow(TypeError);
+    await expect(
+      t.codex.exec(["true"], { sandbox: "workspaceWrite", additionalDirectories: windows }),
+    ).rejects.toThrow("additionalDirectories[0] must be an absolute path on the server's system");
+    expect(t.mock.responsesRequests).toHaveLength(0);
+  });
+
   it("warns when networkAccess or additionalDirectories meet a thread that runs another sandbox", async () => {
     const log = captureLog();
     const t = await testCodex({ logger: log.logger });

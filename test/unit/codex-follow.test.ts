@@ -838,3 +838,38 @@ it("sends no turn, review, review's fork or compaction given up on while it wait
   await codex.close();
   await expect(turn).rejects.toMatchObject({ name: "TransportClosedError" });
 });
+
+it("holds a thread's directories to a Windows server's system, whatever the client's", async () => {
+  const { codex, transport } = await startOverFake(Codex, transports, {
+    userAgent: "codex/0.0.1",
+    serverInfo: { name: "codex", version: "0.0.1" },
+    platformFamily: "windows",
+    platformOs: "windows",
+  });
+  try {
+    await expect(
+      codex.threadStart({ sandbox: "workspaceWrite", runtimeWorkspaceRoots: ["/srv"] }),
+    ).rejects.toThrow("runtimeWorkspaceRoots[0] must be an absolute path on the server's system");
+    const starting = codex.threadStart({
+      sandbox: "workspaceWrite",
+      additionalDirectories: ["C:\\data", "\\\\host\\share\\x"],
+      runtimeWorkspaceRoots: ["D:\\work"],
+    });
+    // After initialize and initialized.
+    const sent = await transport.waitForSent(3);
+    expect(sent).toMatchObject({
+      method: "thread/start",
+      params: {
+        runtimeWorkspaceRoots: ["D:\\work"],
+        config: { "sandbox_workspace_write.writable_roots": ["C:\\data", "\\\\host\\share\\x"] },
+      },
+    });
+    transport.deliver({ id: sent.id, result: { thread: { id: "th" } } });
+    const thread = await starting;
+    await expect(
+      thread.run("hi", { sandbox: "workspaceWrite", additionalDirectories: ["/srv"] }),
+    ).rejects.toThrow("additionalDirectories[0] must be an absolute path on the server's system");
+  } finally {
+    await codex.close();
+  }
+});

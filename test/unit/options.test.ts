@@ -735,6 +735,25 @@ describe("typed settings and config", () => {
         "runtimeWorkspaceRoots[0] must be an absolute path",
       );
     }
+    // Held to the server's system once it is known: one path is relative on the other.
+    const on = (platformFamily: string, options: object) => () =>
+      threadRequest(options as never, THREAD_START_NAMES, true, platformFamily);
+    const windowsDir = { sandbox: Sandbox.workspaceWrite, additionalDirectories: ["C:\\data"] };
+    expect(on("unix", windowsDir)).toThrow(
+      `additionalDirectories[0] must be an absolute path on the server's system (unix), got "C:\\\\data"`,
+    );
+    expect(on("windows", { runtimeWorkspaceRoots: ["/srv"] })).toThrow(
+      "runtimeWorkspaceRoots[0] must be an absolute path on the server's system (windows)",
+    );
+    expect(on("windows", windowsDir)).not.toThrow();
+    expect(() =>
+      turnParams(
+        "t",
+        "hi",
+        { sandbox: Sandbox.workspaceWrite, additionalDirectories: ["/srv"] },
+        "windows",
+      ),
+    ).toThrow("additionalDirectories[0] must be an absolute path on the server's system (windows)");
   });
 
   it("refuses what the server would run with, drop or refuse without naming the option", () => {
