@@ -244,7 +244,10 @@ export const MAX_IN_FLIGHT = 64;
  */
 export const PLACE_HOLD_MS = 500;
 
-/** Requests that never wait for a place, nor take one: those that stop or steer work. */
+/**
+ * Requests that never wait for a place, nor take one: those that stop or steer work (but see
+ * {@link WAITS_BEHIND}).
+ */
 const UNQUEUED: ReadonlySet<string> = new Set([
   "turn/interrupt",
   "turn/steer",
@@ -262,6 +265,24 @@ const UNQUEUED: ReadonlySet<string> = new Set([
   "fuzzyFileSearch/sessionStop",
   "mcpServer/event/stream/stop",
   "fs/unwatch",
+]);
+
+/**
+ * Stops of work a request starts or feeds, with the start of the methods of that work: one sent
+ * while such a request waits for a place would overtake it, stopping nothing (the watch, stream
+ * or session it names starts after, for good), so it waits in line behind it instead.
+ */
+const WAITS_BEHIND: ReadonlyMap<string, string> = new Map([
+  ["fs/unwatch", "fs/watch"],
+  ["mcpServer/event/stream/stop", "mcpServer/event/stream/"],
+  ["fuzzyFileSearch/sessionStop", "fuzzyFileSearch/session"],
+  ["thread/realtime/stop", "thread/realtime/"],
+  ["thread/search/cancel", "thread/search"],
+  ["thread/search/stream/cancel", "thread/search/stream"],
+  ["thread/sample/cancel", "thread/sample"],
+  ["account/gatewayOAuth/cancel", "account/gatewayOAuth/"],
+  ["userVerification/cancel", "userVerification/"],
+  ["process/kill", "process/"],
 ]);
 
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */
@@ -559,7 +580,7 @@ export class Connection {
       this.#pending.set(id, { resolve, reject, method, ticket });
     });
     if (ticket !== undefined) ticket.id = id;
-    const counted = !UNQUEUED.has(method);
+    const counted = !UNQUEUED.has(method) || this.#overtakes(method);
     if (counted && (this.#queued.size > 0 || this.#placed.size >= MAX_IN_FLIGHT)) {
       this.#queued.set(id, line);
       this.#pump();
@@ -579,6 +600,16 @@ export class Connection {
       this.#pending.delete(id);
       this.#queued.delete(id);
     });
+  }
+
+  // Whether a stop sent now would overtake a request of the work it stops, waiting for a place.
+  #overtakes(method: string): boolean {
+    const work = this.#queued.size === 0 ? undefined : WAITS_BEHIND.get(method);
+    if (work === undefined) return false;
+    for (const id of this.#queued.keys()) {
+      if (this.#pending.get(id)?.method.startsWith(work) === true) return true;
+    }
+    return false;
   }
 
   /**

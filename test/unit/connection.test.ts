@@ -1220,6 +1220,33 @@ describe("Connection: requests in flight", () => {
     expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
+  it("sends a stop in line behind a request of the work it stops that waits for a place", async () => {
+    const { transport, connection } = setup();
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT);
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    // Each start waits for a place; its stop, sent at once, would reach the server first.
+    const pairs = [
+      ["fs/watch", "fs/unwatch"],
+      ["mcpServer/event/stream/start", "mcpServer/event/stream/stop"],
+      ["fuzzyFileSearch/sessionStart", "fuzzyFileSearch/sessionStop"],
+      ["process/spawn", "process/kill"],
+    ] as const;
+    const later = pairs.flatMap(([start, stop]) => [
+      connection.request(start, {}).catch((e: unknown) => e),
+      connection.request(stop, {}).catch((e: unknown) => e),
+    ]);
+    // A stop of other work still goes at once.
+    const search = connection.request("thread/search/cancel", {}).catch((e: unknown) => e);
+    await transport.waitForSent(MAX_IN_FLIGHT + 1);
+    expect(transport.sent.at(-1)!.method).toBe("thread/search/cancel");
+    for (let i = 0; i < MAX_IN_FLIGHT; i++) transport.deliver({ id: i + 1, result: {} });
+    await transport.waitForSent(MAX_IN_FLIGHT + 1 + pairs.length * 2);
+    expect(transport.sent.slice(MAX_IN_FLIGHT + 1).map((m) => m.method)).toEqual(pairs.flat());
+    await connection.close();
+    for (const call of calls) await call;
+    for (const call of [...later, search]) expect(await call).toBeInstanceOf(TransportClosedError);
+  });
+
   it("never sends a waiting request given up on; a sent one keeps its place until its answer", async () => {
     const { transport, connection } = setup();
     const held = waitingBehind(connection, MAX_IN_FLIGHT - 1);
