@@ -146,13 +146,17 @@ function withSentBase64(raw: string, line: string, secrets: Secrets): unknown {
   return clean;
 }
 
+// Base64 of the standard alphabet, padded or not.
+const BASE64_TEXT = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /**
- * `clean` (a redacted copy of `sent`) with the strings at `path` of `sent` put back (`*` taking
- * each element of an array), copying only the objects and arrays on the way; `clean` itself
+ * `clean` (a redacted copy of `sent`) with the base64 strings at `path` of `sent` put back (`*`
+ * taking each element of an array), copying only the objects and arrays on the way; `clean` itself
  * where nothing is put back (no object on the way, no string there, or arrays of other lengths).
  */
 function restored(clean: unknown, sent: unknown, path: Path): unknown {
-  if (path.length === 0) return typeof sent === "string" ? sent : clean;
+  // A field that is no base64 (a server's text where data belongs) is left redacted.
+  if (path.length === 0) return typeof sent === "string" && BASE64_TEXT.test(sent) ? sent : clean;
   if (typeof clean !== "object" || clean === null || typeof sent !== "object" || sent === null) {
     return clean;
   }

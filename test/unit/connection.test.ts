@@ -995,6 +995,19 @@ describe("Connection", () => {
     const timeline = connection.request("thread/timeline/list", {} as never);
     transport.deliver({ id: 3, result: { data: [{ type: "item", turnId: "u", item: image }] } });
     expect(await timeline).toEqual({ data: [{ type: "item", turnId: "u", item: shownImage }] });
+    // Text where base64 belongs (an MCP server's, say) is redacted as any text is.
+    const tool = connection.request("mcpServer/tool/call", {} as never);
+    const texts = [`key: ${secret}`, `${secret}-x`];
+    transport.deliver({
+      id: 4,
+      result: { content: texts.map((data) => ({ type: "image", data })) },
+    });
+    expect(await tool).toEqual({
+      content: [
+        { type: "image", data: "key: [redacted]" },
+        { type: "image", data: "[redacted]-x" },
+      ],
+    });
   });
 
   it("redacts an item event holding a secret as text, whole however large or deep", () => {
