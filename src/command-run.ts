@@ -136,6 +136,8 @@ export class CommandRun implements CommandControl {
   readonly #tty: boolean;
   readonly #stdin: boolean;
   readonly #outcome: Promise<CommandResult>;
+  // What `wait()` hands out: the outcome, its failure given the first waiter's stack.
+  #waited: Promise<CommandResult> | undefined;
   // Settles once the answer to command/exec came, whatever it said.
   readonly #answered: Promise<unknown>;
   #exited: CommandResult | undefined;
@@ -255,8 +257,10 @@ export class CommandRun implements CommandControl {
   }
 
   wait(): Promise<CommandResult> {
-    // The server's refusal, read long before, gets the stack of the code that waits for it.
-    return withCallersStack(this.#outcome);
+    // The server's refusal, read long before, gets the stack of the code that first waits for
+    // it: once, as every waiter is handed the same error.
+    this.#waited ??= withCallersStack(this.#outcome);
+    return this.#waited;
   }
 
   async write(data: string | Uint8Array, options?: RequestOptions): Promise<void> {

@@ -272,21 +272,21 @@ const UNQUEUED: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Stops of work a request starts or feeds, with the start of the methods of that work: one sent
- * while such a request waits for a place would overtake it, stopping nothing (the watch, stream
- * or session it names starts after, for good), so it waits in line behind it instead.
+ * Stops of work a request starts or feeds, with the methods of that work (by their start) and the
+ * param naming it: a stop sent while a request of that same work waits for a place would overtake
+ * it, stopping nothing (the watch, stream or process it names starts after, for good), so it
+ * waits in line behind it instead. A cancel naming a request by its id waits behind that request.
  */
-const WAITS_BEHIND: ReadonlyMap<string, string> = new Map([
-  ["fs/unwatch", "fs/watch"],
-  ["mcpServer/event/stream/stop", "mcpServer/event/stream/"],
-  ["fuzzyFileSearch/sessionStop", "fuzzyFileSearch/session"],
-  ["thread/realtime/stop", "thread/realtime/"],
-  ["thread/search/cancel", "thread/search"],
-  ["thread/search/stream/cancel", "thread/search/stream"],
-  ["thread/sample/cancel", "thread/sample"],
-  ["account/gatewayOAuth/cancel", "account/gatewayOAuth/"],
-  ["userVerification/cancel", "userVerification/"],
-  ["process/kill", "process/"],
+const WAITS_BEHIND: ReadonlyMap<string, { readonly work: string; readonly key: string }> = new Map([
+  ["fs/unwatch", { work: "fs/watch", key: "watchId" }],
+  ["mcpServer/event/stream/stop", { work: "mcpServer/event/stream/", key: "subscriptionId" }],
+  ["fuzzyFileSearch/sessionStop", { work: "fuzzyFileSearch/session", key: "sessionId" }],
+  ["thread/realtime/stop", { work: "thread/realtime/", key: "threadId" }],
+  ["process/kill", { work: "process/", key: "processHandle" }],
+  ["thread/search/cancel", { work: "", key: "requestId" }],
+  ["thread/search/stream/cancel", { work: "", key: "requestId" }],
+  ["thread/sample/cancel", { work: "", key: "requestId" }],
+  ["userVerification/cancel", { work: "", key: "requestId" }],
 ]);
 
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */
@@ -584,7 +584,7 @@ export class Connection {
       this.#pending.set(id, { resolve, reject, method, ticket });
     });
     if (ticket !== undefined) ticket.id = id;
-    const counted = !UNQUEUED.has(method) || this.#overtakes(method);
+    const counted = !UNQUEUED.has(method) || this.#overtakes(method, params);
     if (counted && (this.#queued.size > 0 || this.#placed.size >= MAX_IN_FLIGHT)) {
       this.#queued.set(id, line);
       this.#pump();
@@ -607,11 +607,16 @@ export class Connection {
   }
 
   // Whether a stop sent now would overtake a request of the work it stops, waiting for a place.
-  #overtakes(method: string): boolean {
-    const work = this.#queued.size === 0 ? undefined : WAITS_BEHIND.get(method);
-    if (work === undefined) return false;
-    for (const id of this.#queued.keys()) {
-      if (this.#pending.get(id)?.method.startsWith(work) === true) return true;
+  #overtakes(method: string, params: unknown): boolean {
+    const stops = this.#queued.size === 0 ? undefined : WAITS_BEHIND.get(method);
+    const named = (params as Record<string, unknown> | null | undefined)?.[stops?.key ?? ""];
+    if (stops === undefined || named === undefined) return false;
+    if (stops.key === "requestId") return this.#queued.has(named as RequestId);
+    for (const [id, line] of this.#queued) {
+      if (this.#pending.get(id)?.method.startsWith(stops.work) !== true) continue;
+      // Read again only here: a stop sent while requests of its kind wait is rare.
+      const queued = (JSON.parse(line) as { params?: Record<string, unknown> }).params;
+      if (queued?.[stops.key] === named) return true;
     }
     return false;
   }

@@ -573,7 +573,11 @@ export class Router {
     const threadId = threadIdOf(n);
     if (threadId === undefined || this.#firstItems.get(threadId)?.turnId === turnId) return;
     const item = (n.params as { item?: { type?: unknown; source?: unknown } } | undefined)?.item;
-    const shell = item?.type === "commandExecution" && item.source === "userShell";
+    // Of a turn that ran as the client resumed the thread, the first item seen may be a later one.
+    const shell =
+      item?.type === "commandExecution" &&
+      item.source === "userShell" &&
+      !this.#runningUnseen.has(threadId);
     this.#firstItems.set(threadId, { turnId, shell });
     if (shell) this.#offShellStatus ??= this.on("thread/status/changed", this.#onShellStatus);
   }

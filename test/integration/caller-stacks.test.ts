@@ -56,12 +56,18 @@ it("gives the timeout of a turn queued behind another its caller's stack", async
   expect(err.stack).toMatch(/\n {4}at (async )?queuedTurnCaller /);
 });
 
-it("gives the refusal of a command, met by wait(), the stack of the code that waits", async () => {
+it("gives the refusal of a command, met by wait(), the stack of the code that first waits", async () => {
+  const command = await t.codex.exec(["/nonexistent-program"], { sandbox: Sandbox.fullAccess });
   async function waitCaller() {
-    const command = await t.codex.exec(["/nonexistent-program"], { sandbox: Sandbox.fullAccess });
+    await command.wait();
+  }
+  async function laterCaller() {
     await command.wait();
   }
   const err = await errorOf(waitCaller);
   expect(err).toBeInstanceOf(InternalRpcError);
+  expect(err.stack).toMatch(/\n {4}at (async )?waitCaller /);
+  // Every waiter is handed the same error, whose stack a later one leaves as it is.
+  expect(await errorOf(laterCaller)).toBe(err);
   expect(err.stack).toMatch(/\n {4}at (async )?waitCaller /);
 });

@@ -1239,25 +1239,51 @@ describe("Connection: requests in flight", () => {
     await transport.waitForSent(MAX_IN_FLIGHT);
     // Each start waits for a place; its stop, sent at once, would reach the server first.
     const pairs = [
-      ["fs/watch", "fs/unwatch"],
-      ["mcpServer/event/stream/start", "mcpServer/event/stream/stop"],
-      ["fuzzyFileSearch/sessionStart", "fuzzyFileSearch/sessionStop"],
-      ["process/spawn", "process/kill"],
+      ["fs/watch", "fs/unwatch", { watchId: "w" }],
+      ["mcpServer/event/stream/start", "mcpServer/event/stream/stop", { subscriptionId: "s" }],
+      ["fuzzyFileSearch/sessionStart", "fuzzyFileSearch/sessionStop", { sessionId: "f" }],
+      ["process/spawn", "process/kill", { processHandle: "p" }],
     ] as const;
-    const later = pairs.flatMap(([start, stop]) => [
-      connection.request(start, {}).catch((e: unknown) => e),
-      connection.request(stop, {}).catch((e: unknown) => e),
+    const later = pairs.flatMap(([start, stop, key]) => [
+      connection.request(start, key).catch((e: unknown) => e),
+      connection.request(stop, key).catch((e: unknown) => e),
     ]);
-    // A stop of other work still goes at once.
-    const search = connection.request("thread/search/cancel", {}).catch((e: unknown) => e);
-    await transport.waitForSent(MAX_IN_FLIGHT + 1);
-    expect(transport.sent.at(-1)!.method).toBe("thread/search/cancel");
+    // A stop of other work still goes at once: another process's, a search that is not waiting.
+    const others = [
+      connection.request("process/kill", { processHandle: "other" }).catch((e: unknown) => e),
+      connection.request("thread/search/cancel", { requestId: 1 }).catch((e: unknown) => e),
+    ];
+    await transport.waitForSent(MAX_IN_FLIGHT + 2);
+    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.method)).toEqual([
+      "process/kill",
+      "thread/search/cancel",
+    ]);
     for (let i = 0; i < MAX_IN_FLIGHT; i++) transport.deliver({ id: i + 1, result: {} });
-    await transport.waitForSent(MAX_IN_FLIGHT + 1 + pairs.length * 2);
-    expect(transport.sent.slice(MAX_IN_FLIGHT + 1).map((m) => m.method)).toEqual(pairs.flat());
+    await transport.waitForSent(MAX_IN_FLIGHT + 2 + pairs.length * 2);
+    expect(transport.sent.slice(MAX_IN_FLIGHT + 2).map((m) => m.method)).toEqual(
+      pairs.flatMap(([start, stop]) => [start, stop]),
+    );
     await connection.close();
     for (const call of calls) await call;
-    for (const call of [...later, search]) expect(await call).toBeInstanceOf(TransportClosedError);
+    for (const call of [...later, ...others])
+      expect(await call).toBeInstanceOf(TransportClosedError);
+  });
+
+  it("sends a cancel in line behind the request it names, still waiting for a place", async () => {
+    const { transport, connection } = setup();
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT);
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    const search = connection.request("thread/search", {}).catch((e: unknown) => e);
+    const cancel = connection
+      .request("thread/search/cancel", { requestId: MAX_IN_FLIGHT + 1 })
+      .catch((e: unknown) => e);
+    transport.deliver({ id: 1, result: {} });
+    await transport.waitForSent(MAX_IN_FLIGHT + 1);
+    expect(transport.sent.at(-1)!.method).toBe("thread/search");
+    expect(connection.stats.queued).toBe(1);
+    await connection.close();
+    await Promise.allSettled(calls);
+    for (const call of [search, cancel]) expect(await call).toBeInstanceOf(TransportClosedError);
   });
 
   it("never sends a waiting request given up on; a sent one keeps its place until its answer", async () => {

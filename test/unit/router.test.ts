@@ -643,6 +643,10 @@ describe("Router", () => {
     });
     expect(router.runsShell("th")).toBe(false);
     expect(router.stats).toMatchObject({ running: 0, methodListeners: listeners });
+    // Of a turn that ran as the client resumed the thread, the first item seen may be a later one.
+    router.noteRunningUnseen("resumed");
+    shell("resumed", "r1", "ls");
+    expect(router.runsShell("resumed")).toBe(false);
   });
 
   it("holds nothing for a turn queued without holding (a goal run follows its own)", async () => {
