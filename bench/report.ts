@@ -490,7 +490,7 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
-The full runs so far are below; this file holds the twenty-ninth, and of the thirtieth its soak section. Each ratio is the SDK's client CPU
+The full runs so far are below; this file holds the thirty-first. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
@@ -530,6 +530,7 @@ client CPU of runs 1 to 29 also counted the bench's own count of its two heap sn
 | 28  | efcba7a | a turn's collector counts what holds its thread; a pending request keeps its ticket | 1.51x | 1.32x | 1.34x | 1.13x | 1.24x | same host, a little busier (floor's start-up CPU 7.98 ms, turns 26.5 ms); import 10.2 ms (floor's 2.39 ms), missed by 0.2 ms |
 | 29  | 20b33fb | a command's code and three built-ins loaded on first use (the import only) | 1.57x | 1.32x | 1.31x | 1.23x | 1.22x | same host (floor's start-up CPU 7.55 ms, turns 27.0 ms); import 9.55 ms (floor's 2.35 ms), met; start-up and turns sections run again; this file |
 | 30  | 6c22ae0 | requests given up on while they wait for a place withdrawn (a ticket per turn start and followed request); the soak's CPU leaves out the snapshot count | | | | | 1.07x | soak section only, another host (AMD EPYC, load 2.2; floor's soak CPU 1,266 ms); round by round 1.18x, 95% interval 1.00x-1.32x |
+| 31  | aad41fe | sessions of fixes off the main paths; a line redaction changed is looked at for base64 events; an item's start read while a thread runs a turn not routed here | 1.35x | 1.27x | 1.43x | 1.01x | 1.19x | slow host (AMD EPYC; floor's start-up CPU 20.9 ms, turns 61.6 ms); import 33.9 ms (floor's 7.67 ms); threads 1.76x; the results mode 15.5x less CPU |
 
 What changed on the measured paths, in more detail:
 
@@ -692,6 +693,19 @@ What changed on the measured paths, in more detail:
   bench's own count of its heap snapshots (about 0.2 s for each client in the runs before).
   Only the soak was run: 1.07x by the medians (1,357 ms against 1,266 ms), which meets its
   target, but 1.18x round by round (95% interval 1.00x to 1.32x), which does not decide it.
+- Run 31 (aad41fe), the first full run since run 29, after three sessions of fixes that are
+  almost all off the measured paths (redaction of credentials a config names, base64 fields,
+  WebSocket URLs, structured output, external messages, a shell command's turn, stops behind a
+  burst, paths held to the server's system). On them: a line that redaction changed (never, in
+  this bench) is looked at for a base64 event; the router reads an item's start while a thread
+  runs a turn this client does not route (none here); a thread's start passes the server's
+  platform to its checks. On a slow host (the floor's start-up CPU 20.9 ms against run 29's
+  7.55 ms, its import 7.67 ms against 2.35 ms, its sequential turns 61.6 ms against 27.0 ms), the
+  stream met its CPU target (1.01x) and the results mode both of its own (858 ms against the
+  floor's 1,247 ms, 15.5x less CPU); start-up (1.35x), turns (1.27x), concurrent threads (1.43x;
+  round by round 1.28x), the soak (1.19x) and the import (33.9 ms) missed. The 10,000 threads
+  took 1.76x the floor's CPU (12.4 s against 7.0 s) and 1.20x its time, from 1.30x to 1.43x in
+  runs 25 to 29: a single run, not yet told apart from the host.
 
 Interleaved comparisons:
 
