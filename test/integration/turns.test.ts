@@ -637,6 +637,19 @@ async function itemTypes(thread: Thread): Promise<string[][]> {
   return read.turns.map((turn) => turn.items.map((item) => item.type));
 }
 
+// Runs a user's shell command on the thread, in a turn of its own; resolves once it runs, with
+// what lets it end.
+async function gatedShellCommand(thread: Thread): Promise<() => Promise<void>> {
+  const gate = path.join(t.workDir, "shell-gate");
+  const shellRuns = userShellStarted();
+  await t.codex.request("thread/shellCommand", {
+    threadId: thread.id,
+    command: `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`,
+  });
+  await shellRuns;
+  return () => writeFile(gate, "");
+}
+
 // Resolves once a user's shell command starts on any thread.
 function userShellStarted(): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -731,17 +744,11 @@ describe("a turn asked for while the server runs one that takes no input", () =>
   it("waits for a shell command's turn, which would take its input and never ask the model", async () => {
     const { refused } = await withRefusals();
     const thread = await t.codex.threadStart();
-    const gate = path.join(t.workDir, "shell-gate");
-    const shellRuns = userShellStarted();
-    await t.codex.request("thread/shellCommand", {
-      threadId: thread.id,
-      command: `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`,
-    });
-    await shellRuns;
+    const release = await gatedShellCommand(thread);
     t.mock.enqueueAssistantMessage("the answer");
     const run = thread.run("hello");
     await refused();
-    await writeFile(gate, "");
+    await release();
     await expect(run).resolves.toMatchObject({ status: "completed", finalResponse: "the answer" });
     expect(await itemTypes(thread)).toEqual([
       ["commandExecution"],
@@ -796,16 +803,10 @@ describe("a turn asked for while the server runs one that takes no input", () =>
     t.mock.enqueueAssistantMessage("stored");
     await thread.run("persist me");
     const before = clientStats(t.codex)["router.running"];
-    const gate = path.join(t.workDir, "shell-gate");
-    const shellRuns = userShellStarted();
-    await t.codex.request("thread/shellCommand", {
-      threadId: thread.id,
-      command: `while [ ! -e ${gate} ]; do sleep 0.05; done; echo done`,
-    });
-    await shellRuns;
+    const release = await gatedShellCommand(thread);
     await thread.unsubscribe();
     expect(clientStats(t.codex)["router.running"]).toBe(before);
-    await writeFile(gate, "");
+    await release();
     // Nothing more is heard of the thread: read until it says it is idle.
     let status = "active";
     while (status === "active") {

@@ -913,17 +913,23 @@ describe("Connection", () => {
     expect(JSON.stringify(entries)).not.toContain("12345678");
   });
 
-  it("hands a command's output chunk on as written when a secret's letters appear in its base64", async () => {
-    const output = Buffer.from("user:hunter22 and more text");
-    const base64 = output.toString("base64");
-    // A secret that is the base64 of the start of the output, as a Basic credential would be.
-    const secret = base64.slice(0, 16);
+  // A connection holding `secret`, and the params of the notifications it hands on.
+  const holding = (secret: string) => {
     const secrets = new Secrets();
     secrets.add(secret);
     const transport = new FakeTransport();
     const connection = new Connection(transport, { secrets });
     const seen: unknown[] = [];
     connection.onNotification((n) => seen.push(n.params));
+    return { transport, connection, seen };
+  };
+
+  it("hands a command's output chunk on as written when a secret's letters appear in its base64", async () => {
+    const output = Buffer.from("user:hunter22 and more text");
+    const base64 = output.toString("base64");
+    // A secret that is the base64 of the start of the output, as a Basic credential would be.
+    const secret = base64.slice(0, 16);
+    const { transport, connection, seen } = holding(secret);
     const chunk = { processId: `p-${secret}`, stream: "stdout", deltaBase64: base64 };
     transport.deliver({ method: "command/exec/outputDelta", params: chunk });
     // Any other line naming that method is redacted whole.
@@ -952,12 +958,7 @@ describe("Connection", () => {
   it("hands on a thread item's generated image and MCP data as written, each element of a list", async () => {
     const base64 = Buffer.from("user:hunter22 and more text").toString("base64");
     const secret = base64.slice(0, 16);
-    const secrets = new Secrets();
-    secrets.add(secret);
-    const transport = new FakeTransport();
-    const connection = new Connection(transport, { secrets });
-    const seen: unknown[] = [];
-    connection.onNotification((n) => seen.push(n.params));
+    const { transport, connection, seen } = holding(secret);
     const image = { type: "imageGeneration", id: secret, status: "completed", result: base64 };
     const content = [
       { type: "text", text: secret },
@@ -1011,12 +1012,7 @@ describe("Connection", () => {
   });
 
   it("redacts an item event holding a secret as text, whole however large or deep", () => {
-    const secrets = new Secrets();
-    secrets.add("sk-SECRET-KEY-0123456789");
-    const transport = new FakeTransport();
-    const connection = new Connection(transport, { secrets });
-    const seen: unknown[] = [];
-    connection.onNotification((n) => seen.push(n.params));
+    const { transport, seen } = holding("sk-SECRET-KEY-0123456789");
     // More objects, and deeper, than a walk of a value goes (it would replace what lies past).
     const rows = Array.from({ length: 10_050 }, (_, i) => ({ i }));
     let deep: unknown = "leaf";
