@@ -246,8 +246,8 @@ function checkAbsolutePaths(value: unknown, option: string, platformFamily?: str
     const name = `${option}[${i}]`;
     const text = refuseNul(checkWellFormed(checkNonEmpty(dir, name), name), name);
     if (!isServerAbsolute(text, platformFamily)) {
-      const where =
-        platformFamily === undefined ? "" : ` on the server's system (${platformFamily})`;
+      const known = platformFamily === "unix" || platformFamily === "windows";
+      const where = known ? ` on the server's system (${platformFamily})` : "";
       throw new TypeError(`${name} must be an absolute path${where}, got ${JSON.stringify(text)}`);
     }
     return text;

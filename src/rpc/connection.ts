@@ -249,44 +249,38 @@ export const MAX_IN_FLIGHT = 64;
 export const PLACE_HOLD_MS = 500;
 
 /**
- * Requests that never wait for a place, nor take one: those that stop or steer work (but see
- * {@link WAITS_BEHIND}).
+ * Stops of work a request starts or feeds, by the param naming that work, and the methods of the
+ * work (by their start; none for a cancel, which names a request by its id): a stop sent while a
+ * request of that same work waits for a place would overtake it, stopping nothing (the watch,
+ * stream or process it names starts after, for good), so it waits in line behind it instead.
+ */
+const WAITS_BEHIND: ReadonlyMap<string, { readonly key: string; readonly work?: string }> = new Map(
+  [
+    ["fs/unwatch", { key: "watchId", work: "fs/watch" }],
+    ["mcpServer/event/stream/stop", { key: "subscriptionId", work: "mcpServer/event/stream/" }],
+    ["fuzzyFileSearch/sessionStop", { key: "sessionId", work: "fuzzyFileSearch/session" }],
+    ["thread/realtime/stop", { key: "threadId", work: "thread/realtime/" }],
+    ["process/kill", { key: "processHandle", work: "process/" }],
+    ["thread/search/cancel", { key: "requestId" }],
+    ["thread/search/stream/cancel", { key: "requestId" }],
+    ["thread/sample/cancel", { key: "requestId" }],
+    ["userVerification/cancel", { key: "requestId" }],
+  ],
+);
+
+/**
+ * Requests that never wait for a place, nor take one: those that stop or steer work, but for a
+ * stop that would overtake its work (see {@link WAITS_BEHIND}).
  */
 const UNQUEUED: ReadonlySet<string> = new Set([
   "turn/interrupt",
   "turn/steer",
   "thread/goal/set",
   "command/exec/terminate",
-  "process/kill",
   "account/login/cancel",
   "account/gatewayOAuth/cancel",
-  "userVerification/cancel",
   "thread/backgroundTerminals/terminate",
-  "thread/realtime/stop",
-  "thread/sample/cancel",
-  "thread/search/cancel",
-  "thread/search/stream/cancel",
-  "fuzzyFileSearch/sessionStop",
-  "mcpServer/event/stream/stop",
-  "fs/unwatch",
-]);
-
-/**
- * Stops of work a request starts or feeds, with the methods of that work (by their start) and the
- * param naming it: a stop sent while a request of that same work waits for a place would overtake
- * it, stopping nothing (the watch, stream or process it names starts after, for good), so it
- * waits in line behind it instead. A cancel naming a request by its id waits behind that request.
- */
-const WAITS_BEHIND: ReadonlyMap<string, { readonly work: string; readonly key: string }> = new Map([
-  ["fs/unwatch", { work: "fs/watch", key: "watchId" }],
-  ["mcpServer/event/stream/stop", { work: "mcpServer/event/stream/", key: "subscriptionId" }],
-  ["fuzzyFileSearch/sessionStop", { work: "fuzzyFileSearch/session", key: "sessionId" }],
-  ["thread/realtime/stop", { work: "thread/realtime/", key: "threadId" }],
-  ["process/kill", { work: "process/", key: "processHandle" }],
-  ["thread/search/cancel", { work: "", key: "requestId" }],
-  ["thread/search/stream/cancel", { work: "", key: "requestId" }],
-  ["thread/sample/cancel", { work: "", key: "requestId" }],
-  ["userVerification/cancel", { work: "", key: "requestId" }],
+  ...WAITS_BEHIND.keys(),
 ]);
 
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */
@@ -608,12 +602,15 @@ export class Connection {
 
   // Whether a stop sent now would overtake a request of the work it stops, waiting for a place.
   #overtakes(method: string, params: unknown): boolean {
-    const stops = this.#queued.size === 0 ? undefined : WAITS_BEHIND.get(method);
-    const named = (params as Record<string, unknown> | null | undefined)?.[stops?.key ?? ""];
-    if (stops === undefined || named === undefined) return false;
-    if (stops.key === "requestId") return this.#queued.has(named as RequestId);
+    if (this.#queued.size === 0) return false;
+    const stops = WAITS_BEHIND.get(method);
+    if (stops === undefined) return false;
+    const named = (params as Record<string, unknown> | null | undefined)?.[stops.key];
+    if (named === undefined) return false;
+    const { work } = stops;
+    if (work === undefined) return this.#queued.has(named as RequestId);
     for (const [id, line] of this.#queued) {
-      if (this.#pending.get(id)?.method.startsWith(stops.work) !== true) continue;
+      if (this.#pending.get(id)?.method.startsWith(work) !== true) continue;
       // Read again only here: a stop sent while requests of its kind wait is rare.
       const queued = (JSON.parse(line) as { params?: Record<string, unknown> }).params;
       if (queued?.[stops.key] === named) return true;

@@ -746,6 +746,11 @@ describe("typed settings and config", () => {
       "runtimeWorkspaceRoots[0] must be an absolute path on the server's system (windows)",
     );
     expect(on("windows", windowsDir)).not.toThrow();
+    // A system the client does not know (an older server names none): either form is taken.
+    expect(on("", windowsDir)).not.toThrow();
+    expect(on("", { runtimeWorkspaceRoots: ["rel"] })).toThrow(
+      'runtimeWorkspaceRoots[0] must be an absolute path, got "rel"',
+    );
     expect(() =>
       turnParams(
         "t",
