@@ -699,12 +699,16 @@ export class ServerRequestDispatcher {
       entry.controller.abort(new Error("the server withdrew the request"));
     });
     // A sub-agent's turn names as its root the turn it works for, running on the parent thread.
+    // A turn this client started there itself may name one too (work done on behalf of that
+    // turn, `rootTurnId`): its thread is no sub-agent, and the other thread's handlers are not
+    // its own.
     router.on("turn/started", (n) => {
       const root = rootTurnOf(n);
       const threadId = root === undefined ? undefined : threadIdOf(n);
-      const parent = threadId === undefined ? undefined : router.threadRunning(root!);
+      if (threadId === undefined || router.hasOwnWork(threadId)) return;
+      const parent = router.threadRunning(root!);
       if (parent !== undefined && parent !== threadId) {
-        this.#parents.set(threadId!, this.#parents.get(parent) ?? parent);
+        this.#parents.set(threadId, this.#parents.get(parent) ?? parent);
         // A sub-agent its parent closes is unloaded, told by its status alone (no thread/closed):
         // watched while there are sub-agents, so that no other client pays for it.
         this.#unwatchUnloads ??= router.on("thread/status/changed", this.#onStatus);

@@ -1250,6 +1250,14 @@ export class Router {
     this.#runningUnseen.delete(threadId);
   }
 
+  /**
+   * Whether this client has work of its own on the thread: a turn, review, compaction or goal
+   * run holding its queue or waiting there.
+   */
+  hasOwnWork(threadId: string): boolean {
+    return this.#queues.has(threadId);
+  }
+
   /** The thread on which the server runs `turnId`, as far as this client saw. */
   threadRunning(turnId: string): string | undefined {
     for (const [threadId, started] of this.#running) {

@@ -431,6 +431,65 @@ describe("a sub-agent's approvals", () => {
   }, 30_000);
 });
 
+describe("a turn started on behalf of another thread's turn (rootTurnId)", () => {
+  /**
+   * Thread A accepts every command and runs a turn held open; thread B, with no handlers (nor
+   * has the client), runs a turn naming A's as its root, as the protocol has for delegated work.
+   */
+  async function delegate() {
+    t = await createTestCodex();
+    const asked: string[] = [];
+    const a = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+      approvals: {
+        commandExecution: (params) => {
+          asked.push(params.threadId);
+          return { decision: "accept" };
+        },
+      },
+    });
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    const turnA = await a.turn("long task");
+    await gate.reached;
+    const b = await t.codex.threadStart({
+      approvalMode: ApprovalMode.askUser,
+      sandbox: Sandbox.readOnly,
+    });
+    return { asked, b, turnA, gate, mock: t.mock, codex: t.codex };
+  }
+
+  it("is no sub-agent of it: the other thread's handlers never answer its requests", async () => {
+    const { asked, b, turnA, gate, mock, codex } = await delegate();
+    queueEscalatedCommand(mock);
+    const result = await b.run("do it", { parentTurnId: turnA.id, rootTurnId: turnA.id });
+    gate.release();
+    await turnA.run();
+    // Declined, the safe default of a thread with no handlers: A's handler was never asked.
+    expect(asked).toEqual([]);
+    expect(result.items.find((item) => item.type === "commandExecution")).toMatchObject({
+      status: "declined",
+    });
+    expect(clientStats(codex)["dispatcher.parents"]).toBe(0);
+  }, 30_000);
+
+  it("leaves no link behind for the thread's later turns", async () => {
+    const { asked, b, turnA, gate, mock, codex } = await delegate();
+    mock.enqueueAssistantMessage("noted");
+    await b.run("note it", { parentTurnId: turnA.id, rootTurnId: turnA.id });
+    gate.release();
+    await turnA.run();
+    queueEscalatedCommand(mock);
+    const result = await b.run("do it");
+    expect(asked).toEqual([]);
+    expect(result.items.find((item) => item.type === "commandExecution")).toMatchObject({
+      status: "declined",
+    });
+    expect(clientStats(codex)["dispatcher.parents"]).toBe(0);
+  }, 30_000);
+});
+
 describe("an approval sent again", () => {
   it("asks the handler once when the server sends it again on the thread's resume", async () => {
     let resent!: () => void;
