@@ -271,7 +271,7 @@ export class CommandRun implements CommandControl {
     // cut between the halves of a character is better written as bytes.
     if (typeof data === "string") checkWellFormed(data, "data");
     const call = requestOptions(options);
-    this.#checkStdin("write");
+    this.#checkStdin("write", "command/exec/write");
     const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     if (bytes > MAX_WRITE_BYTES) {
       throw new RangeError(
@@ -289,7 +289,7 @@ export class CommandRun implements CommandControl {
 
   async closeStdin(options?: RequestOptions): Promise<void> {
     const call = requestOptions(options);
-    this.#checkStdin("closeStdin");
+    this.#checkStdin("closeStdin", "command/exec/write");
     await this.#connection.request(
       "command/exec/write",
       { processId: this.processId, closeStdin: true },
@@ -301,7 +301,7 @@ export class CommandRun implements CommandControl {
     const checked = checkSize(size);
     const call = requestOptions(options);
     if (!this.#tty) throw new TypeError("resize needs a command started with tty: true");
-    this.#checkRunning("resize");
+    this.#checkRunning("resize", "command/exec/resize");
     await this.#connection.request(
       "command/exec/resize",
       { processId: this.processId, size: checked },
@@ -344,20 +344,22 @@ export class CommandRun implements CommandControl {
     }
   }
 
-  #checkStdin(method: string): void {
+  #checkStdin(action: string, method: string): void {
     if (!this.#stdin) {
-      throw new TypeError(`${method} needs a command started with stdin: true (or tty: true)`);
+      throw new TypeError(`${action} needs a command started with stdin: true (or tty: true)`);
     }
-    this.#checkRunning(method);
+    this.#checkRunning(action, method);
   }
 
   // The server's own refusal, named, without a request: a command known to have exited has no
   // input or terminal left. One that exits as the request travels gets the server's.
-  #checkRunning(method: string): void {
+  #checkRunning(action: string, method: string): void {
     if (this.exited) {
       throw new InvalidRequestError(
         -32600,
-        `command ${this.processId} has exited: no active command/exec to ${method}`,
+        `command ${this.processId} has exited: no active command/exec to ${action}`,
+        undefined,
+        { method },
       );
     }
   }

@@ -99,7 +99,10 @@ export class JsonRpcError extends CodexError {
   readonly rpcMessage: string;
   /** The `data` member of the wire error, if any. */
   readonly data: unknown;
-  /** The method of the request the server answered with this error, when the SDK knows it. */
+  /**
+   * The method of the request the server answered with this error, when the SDK knows it; for a
+   * refusal the SDK makes before any I/O, as the server would refuse it, the request it spared.
+   */
   readonly method: string | undefined;
 
   constructor(

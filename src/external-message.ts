@@ -50,7 +50,10 @@ export function steerExternalMessage(
   if (target.ended) {
     // Ended with the connection, the call fails as every call then does.
     return Promise.reject(
-      connection.closeError ?? new InvalidRequestError(-32600, "no active turn to steer"),
+      connection.closeError ??
+        new InvalidRequestError(-32600, "no active turn to steer", undefined, {
+          method: "turn/start",
+        }),
     );
   }
   const letGo = target.holdThread();

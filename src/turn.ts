@@ -1366,7 +1366,12 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     }
     if (this.#collector.review) {
       // The server refuses it too, but only once the review is active; say so before any I/O.
-      throw new InvalidRequestError(-32600, "cannot steer a review turn: start a new review");
+      throw new InvalidRequestError(
+        -32600,
+        "cannot steer a review turn: start a new review",
+        undefined,
+        { method: "turn/steer" },
+      );
     }
     // Read once: a getter that answers differently again changes nothing checked.
     const type = loneType(input);

@@ -214,11 +214,19 @@ describe("Codex.exec", () => {
     expect(result.stderr).toBe("");
     // Exited: refused as the server refuses it, naming the command, and nothing is sent.
     const refusal = `command ${handle.processId} has exited: no active command/exec to`;
-    await expect(handle.write("late")).rejects.toThrow(`${refusal} write`);
-    await expect(handle.closeStdin()).rejects.toThrow(`${refusal} closeStdin`);
+    // Each names the request the server would have refused, as the server's own refusal does.
+    await expect(handle.write("late")).rejects.toMatchObject({
+      message: expect.stringContaining(`${refusal} write`),
+      method: "command/exec/write",
+    });
+    await expect(handle.closeStdin()).rejects.toMatchObject({
+      message: expect.stringContaining(`${refusal} closeStdin`),
+      method: "command/exec/write",
+    });
     await expect(handle.resize({ rows: 10, cols: 10 })).rejects.toMatchObject({
       name: "InvalidRequestError",
       message: expect.stringContaining(`${refusal} resize`),
+      method: "command/exec/resize",
     });
   });
 

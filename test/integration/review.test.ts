@@ -219,6 +219,7 @@ describe("Thread.review", () => {
     const err = await review.steer("look harder").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).message).toMatch(/cannot steer a review/);
+    expect((err as InvalidRequestError).method).toBe("turn/steer");
     gate.release();
     expect((await review.run()).status).toBe("completed");
     expect(t.mock.responsesRequests).toHaveLength(1);

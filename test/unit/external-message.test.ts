@@ -139,6 +139,8 @@ describe("steerExternalMessage", () => {
     );
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).rpcMessage).toBe("no active turn to steer");
+    // Named as the request it would have been.
+    expect((err as InvalidRequestError).method).toBe("turn/start");
     expect(transport.sent).toEqual([]);
   });
 
