@@ -669,6 +669,18 @@ function isNotSteerable(err: unknown): boolean {
   );
 }
 
+// The server's refusal of a steer because its turn is not the thread's active one (none is, or
+// another): the pinned runtime's `NoActiveTurn` and `ExpectedTurnMismatch`, as it words them or
+// as its error data may name them.
+function notYetActive(err: InvalidRequestError): boolean {
+  const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
+  return (
+    err.rpcMessage.startsWith("no active turn") ||
+    err.rpcMessage.startsWith("expected active turn") ||
+    (isObject(info) && ("noActiveTurn" in info || "expectedTurnMismatch" in info))
+  );
+}
+
 // Throws, freeing the slot, when the caller gave up (see `checkStillWanted`) or the thread can no
 // longer run a turn (it ended, or the client left it).
 function checkCanGoOn(slot: TurnSlot, call: SlotCall): void {
@@ -1431,10 +1443,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     try {
       return await connection.request("turn/steer", params, left);
     } catch (err) {
-      // Refused before the turn was seen active: the server has not started it yet (see
-      // `#interrupt`), and the steer goes again once it has. A turn that ended meanwhile takes
-      // no input: the refusal stands.
-      if (seenActive || !(err instanceof InvalidRequestError)) throw err;
+      // Refused before the turn was seen active, as no turn or another one is active there: the
+      // server has not started it yet (see `#interrupt`), and the steer goes again once it has.
+      // A turn that ended meanwhile takes no input, and a refusal for any other reason (the input,
+      // a turn that takes none) stands at once.
+      if (seenActive || !(err instanceof InvalidRequestError) || !notYetActive(err)) throw err;
       if ((await this.#startedOrEnded(left, t0, false)) !== "active") throw err;
       return connection.request("turn/steer", params, callLeft(left, t0));
     }

@@ -3507,6 +3507,27 @@ describe("a turn's handle at the edges of its life", () => {
     expect(sentOf("turn/steer")).toHaveLength(3);
   });
 
+  it("rejects at once a steer refused before its turn's start was read for another reason", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, turnT1, sentOf } = setup();
+    const turn = await turnT1(false);
+    const steered = turn.steer("more").catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const [refused] = sentOf("turn/steer");
+    transport.deliver({
+      id: refused!.id,
+      error: { code: -32600, message: "cannot steer a compact turn" },
+    });
+    // No wait for the turn's start, which would change nothing: the refusal is the call's.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await steered).toMatchObject({
+      name: "InvalidRequestError",
+      rpcMessage: "cannot steer a compact turn",
+    });
+    expect(sentOf("turn/steer")).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("stops an external message's turn once it starts, its first interrupt refused as too early", async () => {
     const { transport, answer, turnT1 } = setup();
     const turn = await turnT1();
