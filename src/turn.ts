@@ -1252,8 +1252,9 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     reader: EventReader<TurnEvent>,
     signal: AbortSignal,
   ): AsyncIterableIterator<TurnEvent> {
-    // An abort after the turn completed changes nothing: what is kept of it is read to its end.
-    let stopped = signal.aborted && !this.completed;
+    // An abort after the turn ended (completed, or failed: its thread ended, say) changes
+    // nothing: what is kept of it is read to its end, and a failure after it.
+    let stopped = signal.aborted && !this.#collector.ended;
     // Aborted already: the turn is stopped now, read or not, as `run({ signal })` stops it.
     if (stopped) void this.#stop();
     // Ended by its reader, a read waiting ends too, whatever stopped the turn: one waiting for
@@ -1262,7 +1263,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     let whenReturned: Promise<void> | undefined;
     let endReturned: (() => void) | undefined;
     const onAbort = () => {
-      if (this.completed) return;
+      if (this.#collector.ended) return;
       stopped = true;
       void reader.return();
       void this.#stop();
@@ -1329,10 +1330,11 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
     return deadline(work, {
       signal,
       timeout: left,
-      // An abort once the turn completed changes nothing, as for `stream({ signal })`, but for
-      // the check of an `output` answer, which it still bounds (a schema's may never end).
+      // An abort once the turn ended changes nothing, as for `stream({ signal })`, but for
+      // the check of a completed turn's `output` answer, which it still bounds (a schema's may
+      // never end).
       onAbort: () =>
-        this.completed && (this.#finish === undefined || this.#parsedOnce)
+        this.#collector.ended && (!this.completed || this.#finish === undefined || this.#parsedOnce)
           ? work
           : this.#abort(abortError(signal!)),
       onTimeout: () =>

@@ -3507,6 +3507,26 @@ describe("a turn's handle at the edges of its life", () => {
     expect(sentOf("turn/steer")).toHaveLength(3);
   });
 
+  it("ends a stream or run aborted after its turn ended by an error with that error, stopping nothing", async () => {
+    const { transport, turnT1, sentOf } = setup();
+    const turn = await turnT1();
+    transport.deliver({ method: "thread/archived", params: { threadId: TH } });
+    const why = `thread ${TH} was archived while this client ran there`;
+    await expect(turn.run()).rejects.toThrow(why);
+    const events: string[] = [];
+    const read = async () => {
+      for await (const event of turn.stream({ signal: AbortSignal.abort() })) {
+        events.push(event.method);
+      }
+    };
+    // What was kept is read, then the turn's own end: the abort came after it and stops nothing.
+    await expect(read()).rejects.toThrow(why);
+    expect(events).toEqual(["turn/started"]);
+    await expect(turn.run({ signal: AbortSignal.abort() })).rejects.toThrow(why);
+    await flush();
+    expect(sentOf("turn/interrupt")).toEqual([]);
+  });
+
   it("rejects at once a steer refused before its turn's start was read for another reason", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
     const { transport, turnT1, sentOf } = setup();
