@@ -334,8 +334,8 @@ function propertyText(property: Property): string {
 class Protocol {
   /** Type name -> defining file. Where root and v2 both define a name, v2 wins. */
   readonly files = new Map<string, string>();
-  /** Type names defined in more than one file. */
-  readonly duplicates = new Set<string>();
+  /** Type names defined both at the root and in v2, to the root's file, which `files` does not name. */
+  readonly shadowed = new Map<string, string>();
   /** File -> its syntax tree, parsed when first read. */
   private readonly parsed = new Map<string, ts.SourceFile>();
   /** Folder index -> the names it re-exports from their own files. */
@@ -351,7 +351,8 @@ class Protocol {
       if (this.alias(file, name) === undefined) {
         throw new Error(`${file} does not export a type named ${name}`);
       }
-      if (this.files.has(name)) this.duplicates.add(name);
+      const earlier = this.files.get(name);
+      if (earlier !== undefined) this.shadowed.set(name, earlier);
       this.files.set(name, file);
     }
   }
@@ -1020,15 +1021,32 @@ const MAPS_EXPORTS = [
   "SERVER_REQUEST_METHODS",
 ];
 
+/** The name under which the root's type of a name v2 also defines is exported. */
+const shadowedName = (name: string) => `Root${name}`;
+
 function renderIndex(protocol: Protocol, version: string): string {
   const clash = MAPS_EXPORTS.find((name) => protocol.files.has(name));
   if (clash !== undefined) throw new Error(`maps.ts export ${clash} clashes with a protocol type`);
+  const shadowed = [...protocol.shadowed].sort(([a], [b]) => compare(a, b));
+  const taken = shadowed.find(([name]) => protocol.files.has(shadowedName(name)));
+  if (taken !== undefined) {
+    throw new Error(
+      `${shadowedName(taken[0])} names a protocol type: the root's ${taken[0]} needs another`,
+    );
+  }
   return [
     `${HEADER}\n`,
     `// Produced by scripts/generate-protocol.ts from @openai/codex ${version}.\n`,
-    `// Every protocol type, flat. Names defined both at the root and in v2 (${[...protocol.duplicates].sort(compare).join(", ")}) are the v2 ones.\n`,
+    `// Every protocol type, flat. Names defined both at the root and in v2 are the v2 ones; the\n`,
+    `// root's are exported with the prefix Root (root wire shapes, such as a ResponseItem's, use them).\n`,
     `\n`,
     typeStatements("export", protocol, protocol.files.keys()),
+    shadowed
+      .map(([name, file]) => {
+        const module = `./protocol/${file.replace(/\.ts$/, ".js")}`;
+        return `export type { ${name} as ${shadowedName(name)} } from "${module}";\n`;
+      })
+      .join(""),
     `export * from "./maps.js";\n`,
     `export * from "./params-keys.js";\n`,
   ].join("");

@@ -1,6 +1,7 @@
 // GENERATED CODE! DO NOT MODIFY BY HAND!
 // Produced by scripts/generate-protocol.ts from @openai/codex 0.171.0.
-// Every protocol type, flat. Names defined both at the root and in v2 (ExecPolicyAmendment, NetworkPolicyAmendment, NetworkPolicyRuleAction, SessionSource, WebSearchAction) are the v2 ones.
+// Every protocol type, flat. Names defined both at the root and in v2 are the v2 ones; the
+// root's are exported with the prefix Root (root wire shapes, such as a ResponseItem's, use them).
 
 export type {
   AbsolutePathBuf,
@@ -969,5 +970,10 @@ export type {
   WorkspaceRouting,
   WriteStatus,
 } from "./protocol/v2/index.js";
+export type { ExecPolicyAmendment as RootExecPolicyAmendment } from "./protocol/ExecPolicyAmendment.js";
+export type { NetworkPolicyAmendment as RootNetworkPolicyAmendment } from "./protocol/NetworkPolicyAmendment.js";
+export type { NetworkPolicyRuleAction as RootNetworkPolicyRuleAction } from "./protocol/NetworkPolicyRuleAction.js";
+export type { SessionSource as RootSessionSource } from "./protocol/SessionSource.js";
+export type { WebSearchAction as RootWebSearchAction } from "./protocol/WebSearchAction.js";
 export * from "./maps.js";
 export * from "./params-keys.js";

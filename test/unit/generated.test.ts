@@ -107,6 +107,17 @@ describe("maps", () => {
     >();
   });
 
+  it("exports the root's type of each name v2 also defines, with the prefix Root", () => {
+    // Root wire shapes use the root's: a conversation summary's source, a ResponseItem's action.
+    type Summary = ClientRequestMap["getConversationSummary"]["result"]["summary"];
+    expectTypeOf<Summary["source"]>().toEqualTypeOf<Generated.RootSessionSource>();
+    expectTypeOf<Generated.RootSessionSource>().not.toEqualTypeOf<Generated.SessionSource>();
+    type WebSearch = Extract<Generated.ResponseItem, { type: "web_search_call" }>;
+    expectTypeOf<NonNullable<WebSearch["action"]>>().toEqualTypeOf<Generated.RootWebSearchAction>();
+    const action: Generated.RootWebSearchAction = { type: "open_page", url: "https://x" };
+    expect(action.type).toBe("open_page");
+  });
+
   it("fails loudly when a request's response type cannot be resolved", () => {
     const raw = new Map(runGenerateTs());
     const union = raw.get("ClientRequest.ts") ?? "";
