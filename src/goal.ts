@@ -43,6 +43,19 @@ export interface RunGoalOptions {
 /** How long a goal run waits, once its goal is active, for the server to start its first turn. */
 const GOAL_START_MS = 30_000;
 
+/**
+ * How long a goal run whose turn was interrupted from elsewhere, the goal still `active`, waits
+ * for the server to start another turn before it ends. A compaction or an inline review sent
+ * meanwhile (`thread/compact/start`, `review/start`) interrupts the goal's turn and runs as a turn
+ * of its own, after which the runtime goes on with the goal; a plain `turn/interrupt` starts
+ * nothing. The thread reads `idle` between the interrupted turn and the one replacing it (the
+ * pinned runtime starts it some tens of milliseconds later), so only a wait tells them apart.
+ */
+const AFTER_INTERRUPT_MS = 1000;
+
+/** How many such waits a run makes in a row while the thread reads `active` with no turn seen. */
+const AFTER_INTERRUPT_ROUNDS = 3;
+
 /** An abort of a goal run: why, when, and how many turns had ended by then. */
 interface Abort {
   readonly reason: Error;
@@ -100,10 +113,16 @@ export class GoalRun {
   #finished = false;
   // Aborted as the client leaves (see `leave`): the run rejects with the abort's reason itself.
   #leaving = false;
-  // Set once a turn of the goal ended `interrupted` but for this run's abort (another client's
-  // interrupt, a raw `turn/interrupt`): the runtime starts no further turn for the goal, which it
-  // leaves active, so the run ends with it.
+  // Set while the last turn of the goal to end ended `interrupted` but for this run's abort
+  // (another client's interrupt, a raw `turn/interrupt`, a compaction or an inline review sent
+  // from elsewhere): unless the server starts another turn (see AFTER_INTERRUPT_MS), it starts no
+  // further turn for the goal, which it leaves active, so the run ends with it.
   #interrupted = false;
+  // While the run waits, after such a turn, for the server to start another: the wait (its
+  // timer, then its read of the thread's status), over once a turn starts or ends.
+  #afterInterrupt: { timer?: ReturnType<typeof setTimeout> } | undefined;
+  // Set once that wait saw no turn start: the run ends.
+  #noTurnAfterInterrupt = false;
   // Bounds the wait for the goal's first turn (GOAL_START_MS), until one starts.
   #firstTurnWait: ReturnType<typeof setTimeout> | undefined;
   // Set once that wait ran out: the run fails with it, unless a turn started after all.
@@ -316,6 +335,7 @@ export class GoalRun {
       this.#aborted = { reason, since, turnsBefore: this.#turns.length };
       // The abort pauses the goal itself, and waits for the turn that may be starting.
       clearTimeout(this.#firstTurnWait);
+      clearTimeout(this.#afterInterrupt?.timer);
       // Until the pause is answered and the thread's status read, the goal's update (which the
       // server sends before the pause's answer) does not end the run: a turn may be starting.
       this.#stopping = true;
@@ -343,7 +363,8 @@ export class GoalRun {
       if (this.#running.size === 0 && !this.#finished) {
         // Unless a turn starts while the status is read: that one is the turn waited for.
         const starts = this.#starts;
-        if ((await this.#threadActive()) && this.#starts === starts) this.#turnExpected = true;
+        const active = await this.#threadActive(this.#bound().timeout);
+        if (active && this.#starts === starts) this.#turnExpected = true;
       }
       this.#stopping = false;
       this.#endIfDone();
@@ -361,13 +382,16 @@ export class GoalRun {
     return this.done as Promise<never>;
   }
 
-  async #threadActive(): Promise<boolean> {
+  // Whether the server runs a turn on the thread (or is starting one), read within `timeout`;
+  // a failed read says no (logged).
+  async #threadActive(timeout: number): Promise<boolean> {
     try {
       const params = { threadId: this.#threadId };
-      const { thread } = await this.#connection.request("thread/read", params, this.#bound());
+      const bound = { timeout };
+      const { thread } = await this.#connection.request("thread/read", params, bound);
       return (thread as { status?: { type?: unknown } } | undefined)?.status?.type === "active";
     } catch (err) {
-      this.#log.debug(`could not read the status of ${this.#threadId} after its goal's abort`, err);
+      this.#log.debug(`could not read the status of ${this.#threadId} for its goal run`, err);
       return false;
     }
   }
@@ -407,6 +431,7 @@ export class GoalRun {
     if (this.#finished) return;
     this.#finished = true;
     for (const off of this.#off.splice(0)) off();
+    clearTimeout(this.#afterInterrupt?.timer);
     const last = this.#turns.at(-1);
     const aborted = this.#aborted;
     if (error !== undefined) this.#settle.reject(error);
@@ -591,6 +616,7 @@ export class GoalRun {
     this.#starts++;
     clearTimeout(this.#firstTurnWait);
     this.#turnExpected = false;
+    this.#goesOn();
     // Started after the abort's interrupts went out: stopped too.
     if (this.#aborted !== undefined) void this.#interrupt(turnId);
     return turn;
@@ -627,27 +653,69 @@ export class GoalRun {
 
   #ended(result: TurnResult): void {
     this.#turns.push(result);
-    if (result.status === "interrupted" && this.#aborted === undefined) this.#interrupted = true;
+    // The last turn to end says whether the run may end at an interrupt (one that ended after an
+    // interrupted one, a compaction's, say, was run by the server after it).
+    this.#interrupted = result.status === "interrupted" && this.#aborted === undefined;
+    if (!this.#interrupted) this.#goesOn();
   }
 
-  // Ended: the goal left `active` (or was cleared), or a turn of it was interrupted from
-  // elsewhere, and none of its turns is still running, seen or not.
+  // A turn started or ended after one interrupted from elsewhere: the server went on, and so does
+  // the run (a wait for a turn after the interrupt is over).
+  #goesOn(): void {
+    clearTimeout(this.#afterInterrupt?.timer);
+    this.#afterInterrupt = undefined;
+    this.#noTurnAfterInterrupt = false;
+  }
+
+  // The last turn was interrupted from elsewhere, the goal still active and nothing running: a
+  // turn the server starts within AFTER_INTERRUPT_MS (a compaction's or a review's, which
+  // interrupted it) is followed, and the goal with it; else, once the thread reads idle (a
+  // thread read active is waited on again, AFTER_INTERRUPT_ROUNDS times at most), the run ends.
+  #waitAfterInterrupt(): void {
+    if (this.#afterInterrupt !== undefined) return;
+    const wait: { timer?: ReturnType<typeof setTimeout> } = {};
+    this.#afterInterrupt = wait;
+    let rounds = 0;
+    const round = () => {
+      wait.timer = setTimeout(() => {
+        wait.timer = undefined;
+        void this.#threadActive(ABORT_WAIT_MS).then((active) => {
+          // A turn started or ended meanwhile (the run follows the goal on), or the run ended or
+          // was aborted.
+          const over = this.#finished || this.#aborted !== undefined;
+          if (over || this.#afterInterrupt !== wait) return;
+          if (active && ++rounds < AFTER_INTERRUPT_ROUNDS) return round();
+          this.#afterInterrupt = undefined;
+          this.#noTurnAfterInterrupt = true;
+          this.#endIfDone();
+        });
+      }, AFTER_INTERRUPT_MS);
+    };
+    round();
+  }
+
+  // Ended: the goal left `active` (or was cleared), or its last turn was interrupted from
+  // elsewhere and the server started no other after it, and none of its turns is still running,
+  // seen or not.
   #endIfDone(): void {
     if (this.#stopping) return;
-    const ended =
-      this.#interrupted ||
-      this.#goal === null ||
-      (this.#goal !== undefined && !isActive(this.#goal.status));
+    const goalEnded =
+      this.#goal === null || (this.#goal !== undefined && !isActive(this.#goal.status));
     // A turn running there unseen (a resume found it running) is one of the goal's too: its
     // completion is waited for.
     if (
-      ended &&
-      this.#running.size === 0 &&
-      !this.#turnExpected &&
-      !this.#router.runsUnseen(this.#threadId)
+      !(goalEnded || this.#interrupted) ||
+      this.#running.size > 0 ||
+      this.#turnExpected ||
+      this.#router.runsUnseen(this.#threadId)
     ) {
-      this.finish();
+      return;
     }
+    // Interrupted from elsewhere, the goal still active: a turn may replace the interrupted one.
+    if (!goalEnded && this.#aborted === undefined && !this.#noTurnAfterInterrupt) {
+      return this.#waitAfterInterrupt();
+    }
+    this.finish();
   }
 }
 

@@ -796,9 +796,13 @@ export class Thread {
    * one after another, until the model marks the goal complete (or it is paused, blocked or out
    * of budget). Resolves with every turn's result; a last turn that failed rejects with
    * `TurnFailedError`. Aborting `signal` pauses the goal (unless it already left `active`) and
-   * interrupts its turn. A turn of it interrupted from elsewhere (another client) ends the run:
-   * it resolves, the last turn `interrupted` and the goal still `active`. A thread this server has not loaded is refused before anything changes,
-   * and a goal whose first turn does not start within 30 s is paused, rejecting with `CodexError`.
+   * interrupts its turn. A turn of it interrupted from elsewhere (another client) ends the run
+   * once the server has started no other turn within 1 s: it resolves, the last turn
+   * `interrupted` and the goal still `active`. A compaction or an inline review sent from
+   * elsewhere interrupts the goal's turn too, but the server runs it as a turn, then goes on with
+   * the goal: the run follows those turns until the goal leaves `active`. A thread this server has
+   * not loaded is refused before anything changes, and a goal whose first turn does not start
+   * within 30 s is paused, rejecting with `CodexError`.
    */
   async runGoal(objective: string, options?: RunGoalOptions): Promise<GoalResult> {
     const trimmed = checkObjective(objective);

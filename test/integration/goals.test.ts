@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Codex, TurnAbortedError } from "../../src/index.js";
-import { sse } from "../../src/testing/index.js";
+import { clientStats, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { startProxy } from "../support/fault/proxy.js";
+import { gitWorkspace } from "../support/git-workspace.js";
 
 let t: TestCodex;
 beforeEach(async () => {
@@ -179,6 +180,69 @@ describe("Thread.runGoal", () => {
     // The runtime leaves the goal active, and starts no further turn for it.
     expect(result.goal?.status).toBe("active");
     expect((await queued).finalResponse).toBe("a plain turn");
+  });
+});
+
+describe("Thread.runGoal whose turn work sent from elsewhere interrupts", () => {
+  // The runtime interrupts the goal's turn, runs the compaction or the review as a turn of its
+  // own, then goes on with the goal in a new turn: the run follows them all.
+  const interrupters = [
+    {
+      name: "a compaction",
+      answer: "the compaction's summary",
+      send: (threadId: string) => t.codex.request("thread/compact/start", { threadId }),
+    },
+    {
+      name: "an inline review",
+      answer: "the review's text",
+      send: (threadId: string) =>
+        t.codex.request("review/start", { threadId, target: { type: "uncommittedChanges" } }),
+    },
+  ];
+  for (const interrupter of interrupters) {
+    it(`follows the goal on after ${interrupter.name} sent through codex.request`, async () => {
+      await gitWorkspace(t.workDir);
+      const thread = await t.codex.threadStart({ cwd: t.workDir });
+      const gate = t.mock.gate();
+      t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+      t.mock.enqueueAssistantMessage(interrupter.answer);
+      t.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+      t.mock.enqueueAssistantMessage("the goal is done");
+      const before = clientStats(t.codex);
+      const running = thread.runGoal("finish the work", { timeout: 20_000 });
+      await gate.reached;
+      await interrupter.send(thread.id);
+      gate.release();
+      const result = await running;
+      expect(result.goal?.status).toBe("complete");
+      expect(result.turns[0]?.status).toBe("interrupted");
+      expect(result.turns.at(-1)?.status).toBe("completed");
+      expect(result.finalResponse).toBe("the goal is done");
+      expect((await thread.goal())?.status).toBe("complete");
+      // Nothing of the run is left behind: no listener, no timer's wait, no call.
+      expect(clientStats(t.codex)).toEqual(before);
+    });
+  }
+
+  it("keeps a turn queued behind the goal out of the goal's turns after a compaction", async () => {
+    const thread = await t.codex.threadStart();
+    const gate = t.mock.gate();
+    t.mock.enqueue(sse.textDeltas(["working"]), { gate });
+    t.mock.enqueueAssistantMessage("the compaction's summary");
+    t.mock.enqueue(sse.functionCall("update_goal", { status: "complete" }));
+    t.mock.enqueueAssistantMessage("the goal is done");
+    t.mock.enqueueAssistantMessage("the plain answer");
+    const running = thread.runGoal("finish the work", { timeout: 20_000 });
+    const queued = thread.run("a plain question", { timeout: 20_000 });
+    await gate.reached;
+    await t.codex.request("thread/compact/start", { threadId: thread.id });
+    gate.release();
+    const result = await running;
+    expect(result.goal?.status).toBe("complete");
+    // The queued turn ran after the goal, on its own: its answer is not the goal's.
+    const plain = await queued;
+    expect(plain.finalResponse).toBe("the plain answer");
+    expect(result.turns.map((turn) => turn.id)).not.toContain(plain.id);
   });
 });
 

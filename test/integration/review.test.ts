@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -13,6 +12,7 @@ import {
 } from "../../src/index.js";
 import { clientStats, inputTexts, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
+import { gitWorkspace } from "../support/git-workspace.js";
 import { lookupTool } from "../support/lookup-tool.js";
 
 let t: TestCodex;
@@ -25,18 +25,6 @@ afterEach(async () => {
   await t.close();
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-/** A repository with one commit, on branch `main`, and an uncommitted change to `app.js`. */
-async function gitWorkspace(dir: string): Promise<void> {
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
-  git("init", "-q", "-b", "main");
-  git("config", "user.email", "sdk@example.com");
-  git("config", "user.name", "SDK test");
-  await writeFile(path.join(dir, "app.js"), "export const add = (a, b) => a + b;\n");
-  git("add", ".");
-  git("commit", "-qm", "add an adder");
-  await writeFile(path.join(dir, "app.js"), "export const add = (a, b) => a - b;\n");
-}
 
 /** What a reviewer model answers: the JSON the runtime renders into the review's text. */
 function reviewerAnswer(dir: string, title = "add subtracts"): string {

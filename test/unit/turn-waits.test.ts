@@ -2749,6 +2749,46 @@ describe("a goal run on a thread with a turn it took for running", () => {
     await expect(goal).resolves.toMatchObject({ turns: [{ id: "other" }] });
   });
 
+  it("ends a second after its turn was interrupted from elsewhere, once the thread reads idle", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, goal, tables } = await activated();
+    let settled = false;
+    void goal.finally(() => (settled = true));
+    transport.deliver(started("g1"));
+    transport.deliver(completed("g1", "interrupted"));
+    // A compaction or a review sent from elsewhere would start its turn meanwhile.
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(goal).resolves.toMatchObject({
+      goal: { status: "active" },
+      turns: [{ id: "g1", status: "interrupted" }],
+    });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables().queues).toBe(0);
+  });
+
+  it("follows the turn that interrupted its own from elsewhere (a compaction's), and the goal after it", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { transport, goal, tables } = await activated();
+    transport.deliver(started("g1"));
+    transport.deliver(completed("g1", "interrupted"));
+    await vi.advanceTimersByTimeAsync(100);
+    transport.deliver(started("compaction"));
+    // The wait is over: the run follows that turn however long it runs.
+    await vi.advanceTimersByTimeAsync(5_000);
+    transport.deliver(completed("compaction"));
+    transport.deliver(started("g2"));
+    transport.deliver(updated(goalOf("complete")));
+    transport.deliver(completed("g2"));
+    await expect(goal).resolves.toMatchObject({
+      goal: { status: "complete" },
+      turns: [{ id: "g1" }, { id: "compaction" }, { id: "g2" }],
+    });
+    expect(vi.getTimerCount()).toBe(0);
+    expect(tables().queues).toBe(0);
+  });
+
   it("keeps a goal turn whose completion overtook its start", async () => {
     const { transport, goal } = await activated();
     transport.deliver(completed("g1"));
