@@ -465,11 +465,8 @@ export class Router {
   // Threads with a turn of this client in flight: the turns waiting for the thread, each handed
   // it in its turn, first come first served, and the sink of the turn holding it once bound.
   readonly #queues = new Map<string, ThreadQueue>();
-  // Threads this client unsubscribed from: the server sends their events to nobody here. Each
-  // goes as the thread ends or is unloaded (its status `notLoaded`, which this client is still
-  // told of, watched only while there are any).
+  // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
-  #unwatchUnloads: (() => void) | undefined;
   // The starts noted for turns answered before their start was read (see `noteTurnAnswered`).
   readonly #madeStarts = new WeakSet<RawNotification>();
   // The threads ended while an answer naming a thread was awaited (see `whileAnswered`).
@@ -628,7 +625,7 @@ export class Router {
         const threadId = threadIdOf(n);
         if (threadId === undefined) return;
         for (const watch of this.#endWatches) watch.set(threadId, method);
-        this.#resubscribed(threadId);
+        this.#unsubscribed.delete(threadId);
         this.#running.delete(threadId);
         this.#runningUnseen.delete(threadId);
         this.#forgetFirstItem(threadId);
@@ -809,9 +806,8 @@ export class Router {
    * from would never see them, so `queueTurn` refuses it until the thread is subscribed again.
    */
   setSubscribed(threadId: string, subscribed: boolean): void {
-    if (subscribed) return this.#resubscribed(threadId);
+    if (subscribed) return void this.#unsubscribed.delete(threadId);
     this.#unsubscribed.add(threadId);
-    this.#unwatchUnloads ??= this.on("thread/status/changed", this.#onUnloaded);
     // Nothing more is heard from the thread, its turn's completion included.
     this.#running.delete(threadId);
     this.#runningUnseen.delete(threadId);
@@ -819,19 +815,6 @@ export class Router {
     this.#endedFirst.delete(threadId);
     // The turn in flight there would never see its completion: it fails, freeing the thread.
     this.#queues.get(threadId)?.holder?.fail(unsubscribedError(threadId));
-  }
-
-  // A thread unloaded is no longer one this client unsubscribed from: it is subscribed to nobody,
-  // and a resume subscribes it again.
-  readonly #onUnloaded = (n: RawNotification): void => {
-    const { threadId, status } = n.params as { threadId?: unknown; status?: { type?: unknown } };
-    if (typeof threadId === "string" && status?.type === "notLoaded") this.#resubscribed(threadId);
-  };
-
-  #resubscribed(threadId: string): void {
-    if (!this.#unsubscribed.delete(threadId) || this.#unsubscribed.size > 0) return;
-    this.#unwatchUnloads?.();
-    this.#unwatchUnloads = undefined;
   }
 
   /**
@@ -1518,7 +1501,6 @@ export class Router {
     this.#offShellStatus = undefined;
     this.#endedFirst.clear();
     this.#unsubscribed.clear();
-    this.#unwatchUnloads = undefined;
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];

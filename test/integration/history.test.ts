@@ -377,16 +377,4 @@ describe("Thread.unsubscribe", () => {
     await t.codex.threadArchive(thread.id);
     expect(clientStats(t.codex)["router.unsubscribed"]).toBe(0);
   });
-
-  it("forgets the unsubscribe once the runtime unloads the thread, told by its status alone", async () => {
-    const thread = await threadWith("one");
-    await t.codex.threadFork(thread.id);
-    const before = clientStats(t.codex);
-    expect((await thread.unsubscribe()).status).toBe("unsubscribed");
-    // A fork reads it: the runtime refuses the delete and unloads the thread, with no
-    // thread/closed, only its status.
-    await expect(t.codex.threadDelete(thread.id)).rejects.toThrow(/not loaded on the server/);
-    expect(await t.codex.loadedThreads()).not.toContain(thread.id);
-    expect(clientStats(t.codex)).toEqual(before);
-  });
 });

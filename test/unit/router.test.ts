@@ -516,28 +516,6 @@ describe("Router", () => {
     }
   });
 
-  it("forgets a thread it unsubscribed from once the server unloads it, and watches for unloads only while it keeps any", () => {
-    const { transport, router } = setup();
-    const before = router.stats;
-    router.setSubscribed("th-u", false);
-    router.setSubscribed("th-v", false);
-    const unloaded = (threadId: string) =>
-      transport.deliver({
-        method: "thread/status/changed",
-        params: { threadId, status: { type: "notLoaded" } },
-      });
-    transport.deliver({
-      method: "thread/status/changed",
-      params: { threadId: "th-u", status: { type: "idle" } },
-    });
-    expect(router.stats.unsubscribed).toBe(2);
-    unloaded("th-u");
-    expect(router.subscribed("th-u")).toBe(true);
-    expect(router.stats.unsubscribed).toBe(1);
-    unloaded("th-v");
-    expect(router.stats).toEqual(before);
-  });
-
   it("fails a turn bound after its thread was unsubscribed, which would never see its events, and frees the thread", () => {
     const { router } = setup();
     const slot = takeSlot(router, "th-u");
