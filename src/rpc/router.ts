@@ -467,6 +467,9 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
+  // Threads on which this client sent a turn/start through `codex.request` whose turn it has not
+  // seen start yet, to how many such starts: work of this client's there (see `hasOwnWork`).
+  readonly #rawStarts = new Map<string, number>();
   // The starts noted for turns answered before their start was read (see `noteTurnAnswered`).
   readonly #madeStarts = new WeakSet<RawNotification>();
   // The threads ended while an answer naming a thread was awaited (see `whileAnswered`).
@@ -689,6 +692,7 @@ export class Router {
       childStarts: this.#childStarts.size,
       childTurns: this.#childTurns.size,
       pendingByThread: this.#pendingByThread.size,
+      rawStarts: this.#rawStarts.size,
       startWaiters: this.#startWaiters.size,
       resuming: this.#resuming.size,
       queues: this.#queues.size,
@@ -1255,7 +1259,32 @@ export class Router {
    * run holding its queue or waiting there.
    */
   hasOwnWork(threadId: string): boolean {
-    return this.#queues.has(threadId);
+    return this.#queues.has(threadId) || this.#rawStarts.has(threadId);
+  }
+
+  /**
+   * Notes a `turn/start` this client sends by other means than a turn handle (`codex.request`):
+   * the thread has work of this client's (see `hasOwnWork`) until the returned function is called
+   * (the request failed, or its answer named a turn already running there), or a turn starts or
+   * completes there, read after every listener by method (the dispatcher's among them).
+   */
+  noteRawStart(threadId: string): () => void {
+    if (this.#closeError !== undefined) return NO_OP;
+    this.#rawStarts.set(threadId, (this.#rawStarts.get(threadId) ?? 0) + 1);
+    let offs: (() => void)[] | undefined;
+    const end = () => {
+      if (offs === undefined) return;
+      for (const off of offs) off();
+      offs = undefined;
+      const left = (this.#rawStarts.get(threadId) ?? 0) - 1;
+      if (left > 0) this.#rawStarts.set(threadId, left);
+      else this.#rawStarts.delete(threadId);
+    };
+    offs = [
+      this.onKey("turn/started", "threadId", threadId, end),
+      this.onKey("turn/completed", "threadId", threadId, end),
+    ];
+    return end;
   }
 
   /** The thread on which the server runs `turnId`, as far as this client saw. */
@@ -1501,6 +1530,7 @@ export class Router {
     this.#offShellStatus = undefined;
     this.#endedFirst.clear();
     this.#unsubscribed.clear();
+    this.#rawStarts.clear();
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];

@@ -474,6 +474,29 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
     expect(clientStats(codex)["dispatcher.parents"]).toBe(0);
   }, 30_000);
 
+  it("is no sub-agent of it either when sent through codex.request", async () => {
+    const { asked, b, turnA, gate, mock, codex } = await delegate();
+    queueEscalatedCommand(mock);
+    const completed = new Promise<string>((resolve) => {
+      const off = codex.on("turn/completed", ({ threadId, turn }) => {
+        if (threadId !== b.id) return;
+        off();
+        resolve(turn.status);
+      });
+    });
+    await codex.request("turn/start", {
+      threadId: b.id,
+      input: [{ type: "text", text: "do it", text_elements: [] }],
+      parentTurnId: turnA.id,
+      rootTurnId: turnA.id,
+    });
+    expect(await completed).toBe("completed");
+    gate.release();
+    await turnA.run();
+    expect(asked).toEqual([]);
+    expect(clientStats(codex)).toMatchObject({ "dispatcher.parents": 0, "router.rawStarts": 0 });
+  }, 30_000);
+
   it("leaves no link behind for the thread's later turns", async () => {
     const { asked, b, turnA, gate, mock, codex } = await delegate();
     mock.enqueueAssistantMessage("noted");

@@ -516,6 +516,36 @@ describe("Router", () => {
     }
   });
 
+  it("counts a turn/start sent by other means as work of this client's on its thread until a turn starts or completes there", () => {
+    const { transport, router } = setup();
+    const before = router.stats;
+    const end = router.noteRawStart("th-r");
+    const other = router.noteRawStart("th-r");
+    expect(router.hasOwnWork("th-r")).toBe(true);
+    expect(router.hasOwnWork("th-x")).toBe(false);
+    // Seen by every listener by method first (the dispatcher's, which asks), then let go.
+    let asked: boolean | undefined;
+    const off = router.on("turn/started", () => (asked = router.hasOwnWork("th-r")));
+    transport.deliver({
+      method: "turn/started",
+      params: { threadId: "th-r", turn: { id: "tr1", status: "inProgress", items: [] } },
+    });
+    off();
+    expect(asked).toBe(true);
+    expect(router.hasOwnWork("th-r")).toBe(false);
+    // A start that failed, or joined a running turn, is let go by its caller, once.
+    end();
+    other();
+    const failed = router.noteRawStart("th-r");
+    failed();
+    failed();
+    expect(router.stats).toMatchObject({ rawStarts: 0, keyListeners: before.keyListeners });
+    // And at the close of the connection.
+    router.noteRawStart("th-c");
+    transport.end();
+    expect(router.stats.rawStarts).toBe(0);
+  });
+
   it("fails a turn bound after its thread was unsubscribed, which would never see its events, and frees the thread", () => {
     const { router } = setup();
     const slot = takeSlot(router, "th-u");
