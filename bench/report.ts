@@ -490,6 +490,20 @@ host is busy, the SDK's larger working set costs it more than the floor's costs 
 one hour, 21 interleaved rounds of the concurrent workload measured 1.04x with the floor at 31 ms,
 then 1.16x with the floor at about 37 ms, on code that differed by one helper call a turn.
 
+Where the SDK's extra client CPU goes, measured on the AMD EPYC host (2026-12-07, outside the bench,
+200 to 300 turns on one thread): against the real runtime a turn cost the floor 2.7 to 3.2 ms of
+client CPU and the SDK about 0.5 ms more, while the work the SDK does per turn, measured hot, is a
+small part of that. The recorded traffic of a turn replayed in one process with no I/O (20,000
+turns) cost the SDK about 40 µs a turn and the floor's parse-and-resolve 25 µs, most of either
+being the \`JSON.parse\` of the same twelve lines. Replayed over real pipes by a scripted server,
+it cost the floor 0.135 ms and the SDK 0.185 ms a turn when the messages came back to back, 0.28
+and 0.43 ms with 1 ms between them. The runtime writes a turn's messages one by one, milliseconds
+apart (a turn takes about 80 ms of wall time here), and the client sleeps between them: each
+wake-up runs its code from cold caches, where a path costs in proportion to the code and data it
+touches rather than to what it computes, and the SDK's path (the thread's queue, the turn's slot
+and collector, the router's tables) touches more than the floor's. Closing the gap means touching
+less per message, not computing less.
+
 The full runs so far are below; this file holds the thirty-first. Each ratio is the SDK's client CPU
 over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
