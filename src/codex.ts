@@ -515,12 +515,11 @@ export class Codex implements AsyncDisposable {
       return sendFollowed(this.#internals, method, id, params, call, sending);
     }
     // Work done on behalf of a turn running on another thread: this client's own, not a
-    // sub-agent's (see `ServerRequestDispatcher`), until its turn's start is read.
+    // sub-agent's (see `ServerRequestDispatcher`).
     const rootTurnId = (params as { rootTurnId?: unknown } | undefined)?.rootTurnId;
-    const endRawStart =
-      method === "turn/start" && typeof threadId === "string" && typeof rootTurnId === "string"
-        ? this.#internals.router.noteRawStart(canonicalThreadId(threadId))
-        : undefined;
+    if (method === "turn/start" && typeof threadId === "string" && typeof rootTurnId === "string") {
+      this.#internals.router.noteDelegation(canonicalThreadId(threadId), rootTurnId);
+    }
     let answer: Promise<unknown>;
     if (sending === undefined || credentials.length === 0) {
       answer = connection.request(method, params, call);
@@ -543,21 +542,13 @@ export class Codex implements AsyncDisposable {
     // ended in the read that answered.)
     const { router } = this.#internals;
     const id = canonicalThreadId(threadId);
-    return router.whileAnswered(answer).then(
-      ({ answer: response, ended }) => {
-        const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
-        if (typeof turnId === "string" && ended(id) === undefined) {
-          // A turn already running there, which the input joined, starts no more.
-          if (endRawStart !== undefined && router.threadRunning(turnId) === id) endRawStart();
-          router.noteTurnAnswered(id, turnId);
-        } else endRawStart?.();
-        return response;
-      },
-      (err: unknown) => {
-        endRawStart?.();
-        throw err;
-      },
-    );
+    return router.whileAnswered(answer).then(({ answer: response, ended }) => {
+      const turnId = (response as { turn?: { id?: unknown } } | undefined)?.turn?.id;
+      if (typeof turnId === "string" && ended(id) === undefined) {
+        router.noteTurnAnswered(id, turnId);
+      }
+      return response;
+    });
   }
 
   /**

@@ -704,11 +704,9 @@ export class ServerRequestDispatcher {
     // its own.
     router.on("turn/started", (n) => {
       const root = rootTurnOf(n);
-      // A turn that is its own root (most are) works for no other.
-      if (root === undefined || root === turnIdOf(n)) return;
-      const threadId = threadIdOf(n);
-      if (threadId === undefined || router.hasOwnWork(threadId)) return;
-      const parent = router.threadRunning(root);
+      const threadId = root === undefined ? undefined : threadIdOf(n);
+      if (threadId === undefined || router.delegated(threadId, root!)) return;
+      const parent = router.threadRunning(root!);
       if (parent !== undefined && parent !== threadId) {
         this.#parents.set(threadId, this.#parents.get(parent) ?? parent);
         // A sub-agent its parent closes is unloaded, told by its status alone (no thread/closed):

@@ -571,7 +571,10 @@ export function sendTurnStart(
   call: SlotCall,
 ): SentTurnStart {
   const { connection, router, log } = context;
-  const { threadId } = params;
+  const { threadId, rootTurnId } = params;
+  // Work done on behalf of a turn running on another thread: this client's own, not a
+  // sub-agent's (see `ServerRequestDispatcher`).
+  if (typeof rootTurnId === "string") router.noteDelegation(threadId, rootTurnId);
   const sent = {
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,

@@ -388,6 +388,8 @@ const THREAD_ENDS = ["thread/closed", "thread/archived", "thread/deleted"];
 const ENDED_FIRST_KEPT = 8;
 // How many of the latest completed turns are remembered, across threads.
 const COMPLETED_KEPT = 32;
+// How many turns that this client started work for on other threads are remembered.
+const DELEGATIONS_KEPT = 1024;
 
 /** How long a turn may wait in its thread's queue (see {@link Router.queueTurn}). */
 export interface QueueWait {
@@ -467,9 +469,10 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
-  // Threads on which this client sent a turn/start through `codex.request` whose turn it has not
-  // seen start yet, to how many such starts: work of this client's there (see `hasOwnWork`).
-  readonly #rawStarts = new Map<string, number>();
+  // The turns this client started work for on other threads (`rootTurnId`), to those threads
+  // (see `delegated`): kept until the turn completes or its thread ends, the oldest dropped past
+  // DELEGATIONS_KEPT (a turn whose end this client never reads).
+  readonly #delegations = new Map<string, Set<string>>();
   // The starts noted for turns answered before their start was read (see `noteTurnAnswered`).
   readonly #madeStarts = new WeakSet<RawNotification>();
   // The threads ended while an answer naming a thread was awaited (see `whileAnswered`).
@@ -558,8 +561,9 @@ export class Router {
         threadId,
       );
       this.#forgetFirstItem(threadId);
+      if (this.#delegations.size > 0) this.#delegations.delete(id);
       if (started !== undefined && (id === startedId || id === rootTurnOf(started))) {
-        this.#running.delete(threadId);
+        this.#dropRunning(threadId);
       } else if (!this.#runningUnseen.delete(threadId)) {
         const endedFirst = this.#endedFirst.get(threadId) ?? new Set<string>();
         if (endedFirst.size === 0) this.#endedFirst.set(threadId, endedFirst);
@@ -629,7 +633,7 @@ export class Router {
         if (threadId === undefined) return;
         for (const watch of this.#endWatches) watch.set(threadId, method);
         this.#unsubscribed.delete(threadId);
-        this.#running.delete(threadId);
+        this.#dropRunning(threadId);
         this.#runningUnseen.delete(threadId);
         this.#forgetFirstItem(threadId);
         this.#endedFirst.delete(threadId);
@@ -692,7 +696,7 @@ export class Router {
       childStarts: this.#childStarts.size,
       childTurns: this.#childTurns.size,
       pendingByThread: this.#pendingByThread.size,
-      rawStarts: this.#rawStarts.size,
+      delegations: this.#delegations.size,
       startWaiters: this.#startWaiters.size,
       resuming: this.#resuming.size,
       queues: this.#queues.size,
@@ -813,7 +817,7 @@ export class Router {
     if (subscribed) return void this.#unsubscribed.delete(threadId);
     this.#unsubscribed.add(threadId);
     // Nothing more is heard from the thread, its turn's completion included.
-    this.#running.delete(threadId);
+    this.#dropRunning(threadId);
     this.#runningUnseen.delete(threadId);
     this.#forgetFirstItem(threadId);
     this.#endedFirst.delete(threadId);
@@ -1255,36 +1259,33 @@ export class Router {
   }
 
   /**
-   * Whether this client has work of its own on the thread: a turn, review, compaction or goal
-   * run holding its queue or waiting there.
+   * Notes that this client sends a `turn/start` on `threadId` on behalf of turn `rootTurnId`
+   * (delegated work), before it is sent: that thread's turns naming that root are this client's,
+   * not a sub-agent's. Kept, whatever becomes of the request (a request given up on may still
+   * start its turn), until that root turn completes or its thread ends here; nothing for a root
+   * turn already seen completed.
    */
-  hasOwnWork(threadId: string): boolean {
-    return this.#queues.has(threadId) || this.#rawStarts.has(threadId);
+  noteDelegation(threadId: string, rootTurnId: string): void {
+    if (this.#closeError !== undefined || this.#completed.has(rootTurnId)) return;
+    const threads = this.#delegations.get(rootTurnId);
+    if (threads !== undefined) return void threads.add(threadId);
+    this.#delegations.set(rootTurnId, new Set([threadId]));
+    if (this.#delegations.size > DELEGATIONS_KEPT) {
+      this.#delegations.delete(this.#delegations.keys().next().value!);
+    }
   }
 
-  /**
-   * Notes a `turn/start` this client sends by other means than a turn handle (`codex.request`):
-   * the thread has work of this client's (see `hasOwnWork`) until the returned function is called
-   * (the request failed, or its answer named a turn already running there), or a turn starts or
-   * completes there, read after every listener by method (the dispatcher's among them).
-   */
-  noteRawStart(threadId: string): () => void {
-    if (this.#closeError !== undefined) return NO_OP;
-    this.#rawStarts.set(threadId, (this.#rawStarts.get(threadId) ?? 0) + 1);
-    let offs: (() => void)[] | undefined;
-    const end = () => {
-      if (offs === undefined) return;
-      for (const off of offs) off();
-      offs = undefined;
-      const left = (this.#rawStarts.get(threadId) ?? 0) - 1;
-      if (left > 0) this.#rawStarts.set(threadId, left);
-      else this.#rawStarts.delete(threadId);
-    };
-    offs = [
-      this.onKey("turn/started", "threadId", threadId, end),
-      this.onKey("turn/completed", "threadId", threadId, end),
-    ];
-    return end;
+  /** Whether this client started work on `threadId` on behalf of turn `rootTurnId`. */
+  delegated(threadId: string, rootTurnId: string): boolean {
+    return this.#delegations.get(rootTurnId)?.has(threadId) === true;
+  }
+
+  // No turn runs on the thread any more, as far as this client knows: nor is work done for it.
+  #dropRunning(threadId: string): void {
+    const started = this.#running.get(threadId);
+    if (started === undefined) return;
+    this.#running.delete(threadId);
+    if (this.#delegations.size > 0) this.#delegations.delete(turnIdOf(started)!);
   }
 
   /** The thread on which the server runs `turnId`, as far as this client saw. */
@@ -1306,7 +1307,7 @@ export class Router {
     if (turnId === undefined) return;
     const started = this.#running.get(threadId);
     if (started !== undefined && (turnIdOf(started) === turnId || rootTurnOf(started) === turnId)) {
-      this.#running.delete(threadId);
+      this.#dropRunning(threadId);
     }
   }
 
@@ -1530,7 +1531,7 @@ export class Router {
     this.#offShellStatus = undefined;
     this.#endedFirst.clear();
     this.#unsubscribed.clear();
-    this.#rawStarts.clear();
+    this.#delegations.clear();
     this.#byMethod.clear();
     this.#byKey.clear();
     this.#anyListeners = [];

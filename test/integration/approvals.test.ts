@@ -474,28 +474,42 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
     expect(clientStats(codex)["dispatcher.parents"]).toBe(0);
   }, 30_000);
 
-  it("is no sub-agent of it either when sent through codex.request", async () => {
-    const { asked, b, turnA, gate, mock, codex } = await delegate();
-    queueEscalatedCommand(mock);
-    const completed = new Promise<string>((resolve) => {
-      const off = codex.on("turn/completed", ({ threadId, turn }) => {
-        if (threadId !== b.id) return;
-        off();
-        resolve(turn.status);
+  for (const givenUp of [false, true]) {
+    it(`is no sub-agent of it either when sent through codex.request${givenUp ? ", given up on once sent" : ""}`, async () => {
+      const { asked, b, turnA, gate, mock, codex } = await delegate();
+      queueEscalatedCommand(mock);
+      const completed = new Promise<string>((resolve) => {
+        const off = codex.on("turn/completed", ({ threadId, turn }) => {
+          if (threadId !== b.id) return;
+          off();
+          resolve(turn.status);
+        });
       });
-    });
-    await codex.request("turn/start", {
-      threadId: b.id,
-      input: [{ type: "text", text: "do it", text_elements: [] }],
-      parentTurnId: turnA.id,
-      rootTurnId: turnA.id,
-    });
-    expect(await completed).toBe("completed");
-    gate.release();
-    await turnA.run();
-    expect(asked).toEqual([]);
-    expect(clientStats(codex)).toMatchObject({ "dispatcher.parents": 0, "router.rawStarts": 0 });
-  }, 30_000);
+      const controller = new AbortController();
+      const sent = codex.request(
+        "turn/start",
+        {
+          threadId: b.id,
+          input: [{ type: "text", text: "do it", text_elements: [] }],
+          parentTurnId: turnA.id,
+          rootTurnId: turnA.id,
+        },
+        { signal: controller.signal },
+      );
+      // Written already: the server still starts the turn.
+      if (givenUp) controller.abort();
+      await (givenUp ? expect(sent).rejects.toThrow() : sent);
+      expect(await completed).toBe("completed");
+      gate.release();
+      await turnA.run();
+      expect(asked).toEqual([]);
+      // What was noted of the work goes with the turn it was done for.
+      expect(clientStats(codex)).toMatchObject({
+        "dispatcher.parents": 0,
+        "router.delegations": 0,
+      });
+    }, 30_000);
+  }
 
   it("leaves no link behind for the thread's later turns", async () => {
     const { asked, b, turnA, gate, mock, codex } = await delegate();

@@ -516,34 +516,42 @@ describe("Router", () => {
     }
   });
 
-  it("counts a turn/start sent by other means as work of this client's on its thread until a turn starts or completes there", () => {
+  it("remembers the work it started for a turn on another thread until that turn ends there", () => {
     const { transport, router } = setup();
-    const before = router.stats;
-    const end = router.noteRawStart("th-r");
-    const other = router.noteRawStart("th-r");
-    expect(router.hasOwnWork("th-r")).toBe(true);
-    expect(router.hasOwnWork("th-x")).toBe(false);
-    // Seen by every listener by method first (the dispatcher's, which asks), then let go.
-    let asked: boolean | undefined;
-    const off = router.on("turn/started", () => (asked = router.hasOwnWork("th-r")));
-    transport.deliver({
-      method: "turn/started",
-      params: { threadId: "th-r", turn: { id: "tr1", status: "inProgress", items: [] } },
-    });
-    off();
-    expect(asked).toBe(true);
-    expect(router.hasOwnWork("th-r")).toBe(false);
-    // A start that failed, or joined a running turn, is let go by its caller, once.
-    end();
-    other();
-    const failed = router.noteRawStart("th-r");
-    failed();
-    failed();
-    expect(router.stats).toMatchObject({ rawStarts: 0, keyListeners: before.keyListeners });
+    const start = (threadId: string, id: string) =>
+      transport.deliver({
+        method: "turn/started",
+        params: { threadId, turn: { id, status: "inProgress", items: [] } },
+      });
+    const complete = (threadId: string, id: string) =>
+      transport.deliver({
+        method: "turn/completed",
+        params: { threadId, turn: { id, status: "completed", items: [] } },
+      });
+    start("th-a", "ta1");
+    router.noteDelegation("th-b", "ta1");
+    router.noteDelegation("th-c", "ta1");
+    expect(router.delegated("th-b", "ta1")).toBe(true);
+    expect(router.delegated("th-c", "ta1")).toBe(true);
+    expect(router.delegated("th-a", "ta1")).toBe(false);
+    // Whatever became of the work's own turns: until the turn it works for completes.
+    start("th-b", "tb1");
+    complete("th-b", "tb1");
+    expect(router.delegated("th-b", "ta1")).toBe(true);
+    complete("th-a", "ta1");
+    expect(router.stats.delegations).toBe(0);
+    // Nothing for a turn already seen completed; until its thread ends for one still running.
+    router.noteDelegation("th-b", "ta1");
+    expect(router.stats.delegations).toBe(0);
+    start("th-a", "ta2");
+    router.noteDelegation("th-b", "ta2");
+    transport.deliver({ method: "thread/archived", params: { threadId: "th-a" } });
+    expect(router.stats.delegations).toBe(0);
     // And at the close of the connection.
-    router.noteRawStart("th-c");
+    router.noteDelegation("th-b", "unknown");
+    expect(router.stats.delegations).toBe(1);
     transport.end();
-    expect(router.stats.rawStarts).toBe(0);
+    expect(router.stats.delegations).toBe(0);
   });
 
   it("fails a turn bound after its thread was unsubscribed, which would never see its events, and frees the thread", () => {
