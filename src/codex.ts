@@ -518,7 +518,7 @@ export class Codex implements AsyncDisposable {
     // sub-agent's (see `ServerRequestDispatcher`).
     const rootTurnId = (params as { rootTurnId?: unknown } | undefined)?.rootTurnId;
     if (method === "turn/start" && typeof threadId === "string" && typeof rootTurnId === "string") {
-      this.#internals.router.noteDelegation(canonicalThreadId(threadId), rootTurnId);
+      this.#internals.router.noteDelegation(rootTurnId);
     }
     let answer: Promise<unknown>;
     if (sending === undefined || credentials.length === 0) {

@@ -699,13 +699,14 @@ export class ServerRequestDispatcher {
       entry.controller.abort(new Error("the server withdrew the request"));
     });
     // A sub-agent's turn names as its root the turn it works for, running on the parent thread.
-    // A turn this client started there itself may name one too (work done on behalf of that
-    // turn, `rootTurnId`): its thread is no sub-agent, and the other thread's handlers are not
-    // its own.
+    // A turn this client started on another thread may name one too (work done on behalf of that
+    // turn, `rootTurnId`), and so do the sub-agents that work spawns (the runtime names the root
+    // of the whole tree): while this client has such work, a thread naming that root may belong
+    // to it, not to the root's thread, whose handlers are then nobody's to lend.
     router.on("turn/started", (n) => {
       const root = rootTurnOf(n);
       const threadId = root === undefined ? undefined : threadIdOf(n);
-      if (threadId === undefined || router.delegated(threadId, root!)) return;
+      if (threadId === undefined || router.delegates(root!)) return;
       const parent = router.threadRunning(root!);
       if (parent !== undefined && parent !== threadId) {
         this.#parents.set(threadId, this.#parents.get(parent) ?? parent);

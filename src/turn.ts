@@ -574,7 +574,7 @@ export function sendTurnStart(
   const { threadId, rootTurnId } = params;
   // Work done on behalf of a turn running on another thread: this client's own, not a
   // sub-agent's (see `ServerRequestDispatcher`).
-  if (typeof rootTurnId === "string") router.noteDelegation(threadId, rootTurnId);
+  if (typeof rootTurnId === "string") router.noteDelegation(rootTurnId);
   const sent = {
     answer: undefined as unknown as Promise<unknown>,
     runningId: undefined as string | undefined,

@@ -469,10 +469,10 @@ export class Router {
   readonly #queues = new Map<string, ThreadQueue>();
   // Threads this client unsubscribed from: the server sends their events to nobody here.
   readonly #unsubscribed = new Set<string>();
-  // The turns this client started work for on other threads (`rootTurnId`), to those threads
-  // (see `delegated`): kept until the turn completes or its thread ends, the oldest dropped past
-  // DELEGATIONS_KEPT (a turn whose end this client never reads).
-  readonly #delegations = new Map<string, Set<string>>();
+  // The turns this client started work for on other threads (`rootTurnId`; see `delegates`):
+  // kept until the turn completes or its thread ends, the oldest dropped past DELEGATIONS_KEPT
+  // (a turn whose end this client never reads).
+  readonly #delegations = new Set<string>();
   // The starts noted for turns answered before their start was read (see `noteTurnAnswered`).
   readonly #madeStarts = new WeakSet<RawNotification>();
   // The threads ended while an answer naming a thread was awaited (see `whileAnswered`).
@@ -1259,25 +1259,25 @@ export class Router {
   }
 
   /**
-   * Notes that this client sends a `turn/start` on `threadId` on behalf of turn `rootTurnId`
-   * (delegated work), before it is sent: that thread's turns naming that root are this client's,
-   * not a sub-agent's. Kept, whatever becomes of the request (a request given up on may still
-   * start its turn), until that root turn completes or its thread ends here; nothing for a root
-   * turn already seen completed.
+   * Notes that this client sends a `turn/start` on behalf of turn `rootTurnId` (delegated work on
+   * another thread), before it is sent: a thread naming that root may then be that work's, or a
+   * sub-agent's it spawned, not a sub-agent of the root's thread (see `ServerRequestDispatcher`).
+   * Kept, whatever becomes of the request (a request given up on may still start its turn), until
+   * that root turn completes or its thread ends here; nothing for a root turn seen completed.
    */
-  noteDelegation(threadId: string, rootTurnId: string): void {
+  noteDelegation(rootTurnId: string): void {
     if (this.#closeError !== undefined || this.#completed.has(rootTurnId)) return;
-    const threads = this.#delegations.get(rootTurnId);
-    if (threads !== undefined) return void threads.add(threadId);
-    this.#delegations.set(rootTurnId, new Set([threadId]));
+    // Noted again, it moves to the end: the newest are kept.
+    this.#delegations.delete(rootTurnId);
+    this.#delegations.add(rootTurnId);
     if (this.#delegations.size > DELEGATIONS_KEPT) {
-      this.#delegations.delete(this.#delegations.keys().next().value!);
+      this.#delegations.delete(this.#delegations.values().next().value!);
     }
   }
 
-  /** Whether this client started work on `threadId` on behalf of turn `rootTurnId`. */
-  delegated(threadId: string, rootTurnId: string): boolean {
-    return this.#delegations.get(rootTurnId)?.has(threadId) === true;
+  /** Whether this client started work on another thread on behalf of turn `rootTurnId`. */
+  delegates(rootTurnId: string): boolean {
+    return this.#delegations.has(rootTurnId);
   }
 
   // No turn runs on the thread any more, as far as this client knows: nor is work done for it.

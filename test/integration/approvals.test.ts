@@ -511,6 +511,39 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
     }, 30_000);
   }
 
+  it("lends the other thread's handlers to no sub-agent the delegated work spawns", async () => {
+    const { asked, b, turnA, gate, mock, codex } = await delegate();
+    // B's model spawns a sub-agent, whose turns the runtime names with A's turn as their root.
+    mock.enqueueFunctionCall(
+      "spawn_agent",
+      { message: "make the file" },
+      { namespace: "multi_agent_v1", callId: "call_spawn" },
+    );
+    const others = new Set<string>();
+    const bothDone = new Promise<void>((resolve) => {
+      const off = codex.on("turn/completed", ({ threadId }) => {
+        if (threadId === turnA.threadId) return;
+        others.add(threadId);
+        if (others.size < 2) return;
+        off();
+        resolve();
+      });
+    });
+    queueEscalatedCommand(mock);
+    queueEscalatedCommand(mock);
+    mock.enqueueAssistantMessage("done");
+    mock.enqueueAssistantMessage("done");
+    await b.run("spawn a helper", { parentTurnId: turnA.id, rootTurnId: turnA.id });
+    await bothDone;
+    gate.release();
+    await turnA.run();
+    expect(asked).toEqual([]);
+    expect(clientStats(codex)).toMatchObject({
+      "dispatcher.parents": 0,
+      "router.delegations": 0,
+    });
+  }, 60_000);
+
   it("leaves no link behind for the thread's later turns", async () => {
     const { asked, b, turnA, gate, mock, codex } = await delegate();
     mock.enqueueAssistantMessage("noted");

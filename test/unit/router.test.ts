@@ -529,26 +529,25 @@ describe("Router", () => {
         params: { threadId, turn: { id, status: "completed", items: [] } },
       });
     start("th-a", "ta1");
-    router.noteDelegation("th-b", "ta1");
-    router.noteDelegation("th-c", "ta1");
-    expect(router.delegated("th-b", "ta1")).toBe(true);
-    expect(router.delegated("th-c", "ta1")).toBe(true);
-    expect(router.delegated("th-a", "ta1")).toBe(false);
+    router.noteDelegation("ta1");
+    router.noteDelegation("ta1");
+    expect(router.delegates("ta1")).toBe(true);
+    expect(router.delegates("ta0")).toBe(false);
     // Whatever became of the work's own turns: until the turn it works for completes.
     start("th-b", "tb1");
     complete("th-b", "tb1");
-    expect(router.delegated("th-b", "ta1")).toBe(true);
+    expect(router.delegates("ta1")).toBe(true);
     complete("th-a", "ta1");
     expect(router.stats.delegations).toBe(0);
     // Nothing for a turn already seen completed; until its thread ends for one still running.
-    router.noteDelegation("th-b", "ta1");
+    router.noteDelegation("ta1");
     expect(router.stats.delegations).toBe(0);
     start("th-a", "ta2");
-    router.noteDelegation("th-b", "ta2");
+    router.noteDelegation("ta2");
     transport.deliver({ method: "thread/archived", params: { threadId: "th-a" } });
     expect(router.stats.delegations).toBe(0);
     // And at the close of the connection.
-    router.noteDelegation("th-b", "unknown");
+    router.noteDelegation("unknown");
     expect(router.stats.delegations).toBe(1);
     transport.end();
     expect(router.stats.delegations).toBe(0);
