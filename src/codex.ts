@@ -517,7 +517,7 @@ export class Codex implements AsyncDisposable {
     // Work done on behalf of a turn running on another thread: this client's own, not a
     // sub-agent's (see `ServerRequestDispatcher`).
     const rootTurnId = (params as { rootTurnId?: unknown } | undefined)?.rootTurnId;
-    if (method === "turn/start" && typeof threadId === "string" && typeof rootTurnId === "string") {
+    if (method === "turn/start" && typeof rootTurnId === "string") {
       this.#internals.router.noteDelegation(rootTurnId);
     }
     let answer: Promise<unknown>;

@@ -363,8 +363,9 @@ export class GoalRun {
       if (this.#running.size === 0 && !this.#finished) {
         // Unless a turn starts while the status is read: that one is the turn waited for.
         const starts = this.#starts;
-        const active = await this.#threadActive(this.#bound().timeout);
-        if (active && this.#starts === starts) this.#turnExpected = true;
+        if ((await this.#threadActive(this.#bound())) && this.#starts === starts) {
+          this.#turnExpected = true;
+        }
       }
       this.#stopping = false;
       this.#endIfDone();
@@ -382,12 +383,11 @@ export class GoalRun {
     return this.done as Promise<never>;
   }
 
-  // Whether the server runs a turn on the thread (or is starting one), read within `timeout`;
-  // a failed read says no (logged).
-  async #threadActive(timeout: number): Promise<boolean> {
+  // Whether the server runs a turn on the thread (or is starting one), read within `bound`; a
+  // failed read says no (logged).
+  async #threadActive(bound: { timeout: number }): Promise<boolean> {
     try {
       const params = { threadId: this.#threadId };
-      const bound = { timeout };
       const { thread } = await this.#connection.request("thread/read", params, bound);
       return (thread as { status?: { type?: unknown } } | undefined)?.status?.type === "active";
     } catch (err) {
@@ -679,7 +679,7 @@ export class GoalRun {
     const round = () => {
       wait.timer = setTimeout(() => {
         wait.timer = undefined;
-        void this.#threadActive(ABORT_WAIT_MS).then((active) => {
+        void this.#threadActive({ timeout: ABORT_WAIT_MS }).then((active) => {
           // A turn started or ended meanwhile (the run follows the goal on), or the run ended or
           // was aborted.
           const over = this.#finished || this.#aborted !== undefined;

@@ -662,26 +662,36 @@ function runningIdOf(router: Router, threadId: string): string | undefined {
 // command's turn, to which nothing was sent.
 function isNotSteerable(err: unknown): boolean {
   if (err === SHELL_RUNS) return true;
-  if (!(err instanceof JsonRpcError)) return false;
-  const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
   return (
-    err.rpcMessage.includes("ActiveTurnNotSteerable") ||
-    err.rpcMessage.includes("ActiveTurnOutputSchemaMismatch") ||
-    (isObject(info) &&
-      ("activeTurnNotSteerable" in info || "activeTurnOutputSchemaMismatch" in info))
+    err instanceof JsonRpcError &&
+    refusedAs(
+      err,
+      ["ActiveTurnNotSteerable", "ActiveTurnOutputSchemaMismatch"],
+      ["activeTurnNotSteerable", "activeTurnOutputSchemaMismatch"],
+    )
   );
 }
 
 // The server's refusal of a steer because its turn is not the thread's active one (none is, or
-// another): the pinned runtime's `NoActiveTurn` and `ExpectedTurnMismatch`, as it words them or
-// as its error data may name them.
-function notYetActive(err: InvalidRequestError): boolean {
-  const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
-  return (
-    err.rpcMessage.startsWith("no active turn") ||
-    err.rpcMessage.startsWith("expected active turn") ||
-    (isObject(info) && ("noActiveTurn" in info || "expectedTurnMismatch" in info))
+// another): the pinned runtime's `NoActiveTurn` and `ExpectedTurnMismatch`.
+function notYetActive(err: JsonRpcError): boolean {
+  return refusedAs(
+    err,
+    ["no active turn", "expected active turn"],
+    ["noActiveTurn", "expectedTurnMismatch"],
   );
+}
+
+// Whether the server's refusal is of one of the kinds its message words (`wordings`) or its
+// error data names (`codexErrorInfo` keys).
+function refusedAs(
+  err: JsonRpcError,
+  wordings: readonly string[],
+  infoKeys: readonly string[],
+): boolean {
+  if (wordings.some((words) => err.rpcMessage.includes(words))) return true;
+  const info = (err.data as { codexErrorInfo?: unknown } | null | undefined)?.codexErrorInfo;
+  return isObject(info) && infoKeys.some((key) => key in info);
 }
 
 // Throws, freeing the slot, when the caller gave up (see `checkStillWanted`) or the thread can no

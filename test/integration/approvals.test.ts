@@ -431,6 +431,20 @@ describe("a sub-agent's approvals", () => {
   }, 30_000);
 });
 
+/** The statuses of the next `count` turns completed on threads other than `threadId`. */
+function turnsCompletedBesides(codex: Codex, threadId: string, count: number): Promise<string[]> {
+  const statuses: string[] = [];
+  return new Promise((resolve) => {
+    const off = codex.on("turn/completed", (params) => {
+      if (params.threadId === threadId) return;
+      statuses.push(params.turn.status);
+      if (statuses.length < count) return;
+      off();
+      resolve(statuses);
+    });
+  });
+}
+
 describe("a turn started on behalf of another thread's turn (rootTurnId)", () => {
   /**
    * Thread A accepts every command and runs a turn held open; thread B, with no handlers (nor
@@ -478,13 +492,7 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
     it(`is no sub-agent of it either when sent through codex.request${givenUp ? ", given up on once sent" : ""}`, async () => {
       const { asked, b, turnA, gate, mock, codex } = await delegate();
       queueEscalatedCommand(mock);
-      const completed = new Promise<string>((resolve) => {
-        const off = codex.on("turn/completed", ({ threadId, turn }) => {
-          if (threadId !== b.id) return;
-          off();
-          resolve(turn.status);
-        });
-      });
+      const completed = turnsCompletedBesides(codex, turnA.threadId, 1);
       const controller = new AbortController();
       const sent = codex.request(
         "turn/start",
@@ -499,7 +507,7 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
       // Written already: the server still starts the turn.
       if (givenUp) controller.abort();
       await (givenUp ? expect(sent).rejects.toThrow() : sent);
-      expect(await completed).toBe("completed");
+      expect(await completed).toEqual(["completed"]);
       gate.release();
       await turnA.run();
       expect(asked).toEqual([]);
@@ -519,16 +527,8 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
       { message: "make the file" },
       { namespace: "multi_agent_v1", callId: "call_spawn" },
     );
-    const others = new Set<string>();
-    const bothDone = new Promise<void>((resolve) => {
-      const off = codex.on("turn/completed", ({ threadId }) => {
-        if (threadId === turnA.threadId) return;
-        others.add(threadId);
-        if (others.size < 2) return;
-        off();
-        resolve();
-      });
-    });
+    // B's turn and its sub-agent's.
+    const bothDone = turnsCompletedBesides(codex, turnA.threadId, 2);
     queueEscalatedCommand(mock);
     queueEscalatedCommand(mock);
     mock.enqueueAssistantMessage("done");
