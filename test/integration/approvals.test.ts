@@ -471,7 +471,19 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
       approvalMode: ApprovalMode.askUser,
       sandbox: Sandbox.readOnly,
     });
-    return { asked, b, turnA, gate, mock: t.mock, codex: t.codex };
+    const { mock, codex } = t;
+    // Ends A's turn: A's handler was never asked, and what was noted of the work done for that
+    // turn goes with it.
+    const endLendingNothing = async () => {
+      gate.release();
+      await turnA.run();
+      expect(asked).toEqual([]);
+      expect(clientStats(codex)).toMatchObject({
+        "dispatcher.parents": 0,
+        "router.delegations": 0,
+      });
+    };
+    return { asked, b, turnA, gate, mock, codex, endLendingNothing };
   }
 
   it("is no sub-agent of it: the other thread's handlers never answer its requests", async () => {
@@ -490,7 +502,7 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
 
   for (const givenUp of [false, true]) {
     it(`is no sub-agent of it either when sent through codex.request${givenUp ? ", given up on once sent" : ""}`, async () => {
-      const { asked, b, turnA, gate, mock, codex } = await delegate();
+      const { b, turnA, mock, codex, endLendingNothing } = await delegate();
       queueEscalatedCommand(mock);
       const completed = turnsCompletedBesides(codex, turnA.threadId, 1);
       const controller = new AbortController();
@@ -508,19 +520,12 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
       if (givenUp) controller.abort();
       await (givenUp ? expect(sent).rejects.toThrow() : sent);
       expect(await completed).toEqual(["completed"]);
-      gate.release();
-      await turnA.run();
-      expect(asked).toEqual([]);
-      // What was noted of the work goes with the turn it was done for.
-      expect(clientStats(codex)).toMatchObject({
-        "dispatcher.parents": 0,
-        "router.delegations": 0,
-      });
+      await endLendingNothing();
     }, 30_000);
   }
 
   it("lends the other thread's handlers to no sub-agent the delegated work spawns", async () => {
-    const { asked, b, turnA, gate, mock, codex } = await delegate();
+    const { b, turnA, mock, codex, endLendingNothing } = await delegate();
     // B's model spawns a sub-agent, whose turns the runtime names with A's turn as their root.
     mock.enqueueFunctionCall(
       "spawn_agent",
@@ -535,13 +540,7 @@ describe("a turn started on behalf of another thread's turn (rootTurnId)", () =>
     mock.enqueueAssistantMessage("done");
     await b.run("spawn a helper", { parentTurnId: turnA.id, rootTurnId: turnA.id });
     await bothDone;
-    gate.release();
-    await turnA.run();
-    expect(asked).toEqual([]);
-    expect(clientStats(codex)).toMatchObject({
-      "dispatcher.parents": 0,
-      "router.delegations": 0,
-    });
+    await endLendingNothing();
   }, 60_000);
 
   it("leaves no link behind for the thread's later turns", async () => {
