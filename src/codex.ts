@@ -16,6 +16,7 @@ import {
   THREAD_LIST,
   allPages,
   checkPage,
+  isNotSupportedYet,
   isStartless,
   listRequest,
   reviewStartOf,
@@ -770,13 +771,29 @@ export class Codex implements AsyncDisposable {
     // Followed when given up on too: the server subscribes this client whatever it does.
     const { threadSecrets, variables } = this.#internals;
     const credentials = paramsCredentials("thread/resume", params, variables);
+    const t0 = now();
+    // As a thread's first turn starts, the runtime refuses a resume without its turns for a moment
+    // (its turns are not written yet) and answers the same resume with them: sent once more so,
+    // unless the call was given up on meanwhile (the resume would subscribe this client again).
+    const withTurnsIfRefused = async <T>(send: () => Promise<T>): Promise<T> => {
+      try {
+        return await send();
+      } catch (err) {
+        const timeout = call?.timeout;
+        const givenUp =
+          call?.signal?.aborted === true || (timeout !== undefined && now() - t0 >= timeout);
+        if (params.excludeTurns !== true || givenUp || !isNotSupportedYet(err)) throw err;
+        delete params.excludeTurns;
+        return send();
+      }
+    };
     const response = await sendFollowed<ThreadResumeResponse>(
       this.#internals,
       "thread/resume",
       threadId,
       params,
       call,
-      (send) => threadSecrets.sendHolding(credentials, send),
+      (send) => threadSecrets.sendHolding(credentials, () => withTurnsIfRefused(send)),
       ticket,
     );
     const resumed = threadIdOf(response, "thread/resume");

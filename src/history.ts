@@ -360,6 +360,15 @@ export function isNotMaterialized(err: unknown): boolean {
   return err instanceof InvalidRequestError && /not materialized/i.test(err.rpcMessage);
 }
 
+/**
+ * @internal Whether `err` is the pinned runtime's refusal to list a thread's turns that are not
+ * written yet (-32601, "list_turns is not supported yet"): the history requests of a thread with
+ * no turn get it, and so does a resume without turns as the thread's first turn starts.
+ */
+export function isNotSupportedYet(err: unknown): boolean {
+  return err instanceof MethodNotFoundError && /not supported yet/i.test(err.rpcMessage);
+}
+
 /** @internal The call a {@link turnlessRecord} check answers for. */
 export interface TurnlessCheck {
   /** The call's method, which a timeout of the check names. */
@@ -388,9 +397,7 @@ export async function turnlessRecord(
   err: unknown,
   asked: TurnlessCheck,
 ): Promise<ThreadReadResponse | typeof TURN_STARTED | undefined> {
-  if (!(err instanceof MethodNotFoundError) || !/not supported yet/i.test(err.rpcMessage)) {
-    return undefined;
-  }
+  if (!isNotSupportedYet(err)) return undefined;
   const { method, call, since } = asked;
   let read: ThreadReadResponse;
   try {

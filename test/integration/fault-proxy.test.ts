@@ -301,3 +301,53 @@ describe("a history read the server refused as its thread's first turn started",
     expect(page.data).toHaveLength(1);
   });
 });
+
+describe("a resume the runtime refused as the thread's first turn started", () => {
+  // The runtime refuses a resume without turns for a moment as a thread's first turn starts
+  // (-32601 "list_turns is not supported yet"), and answers the same resume with its turns: the
+  // refusal is written here in place of the first answer, which the runtime gives at random.
+  const refusal = {
+    match: { direction: "toClient", kind: "response", method: "thread/resume" },
+    action: {
+      rewrite: (message: unknown) => ({
+        id: (message as { id: unknown }).id,
+        error: { code: -32601, message: "list_turns is not supported yet" },
+      }),
+    },
+    times: 1,
+  } as const;
+
+  it("is sent again with the turns, and the thread resumed runs its next turn", async () => {
+    const { p, t } = await setup({ rules: [refusal] });
+    const thread = await t.codex.threadStart();
+    t.mock.enqueueAssistantMessage("first");
+    await thread.run("one");
+    const resumed = await t.codex.threadResume(thread.id);
+    expect(resumed.id).toBe(thread.id);
+    const first = await p.next({ direction: "toServer", method: "thread/resume" });
+    const again = await p.next({ direction: "toServer", method: "thread/resume" });
+    expect(first.message?.params).toMatchObject({ threadId: thread.id, excludeTurns: true });
+    expect(again.message?.params).not.toHaveProperty("excludeTurns");
+    t.mock.enqueueAssistantMessage("second");
+    expect((await resumed.run("two")).finalResponse).toBe("second");
+  });
+
+  it("is not sent again once the call was given up on", async () => {
+    const { p, t } = await setup({
+      rules: [{ ...refusal, action: { ...refusal.action, delayMs: 300, keepOrder: false } }],
+    });
+    const thread = await t.codex.threadStart();
+    const controller = new AbortController();
+    const resuming = t.codex.threadResume(thread.id, { signal: controller.signal });
+    await p.next({ direction: "toServer", method: "thread/resume" });
+    controller.abort(new Error("enough"));
+    await expect(resuming).rejects.toThrow("enough");
+    await p.next({ direction: "toClient", kind: "response", method: "thread/resume" });
+    // A round trip after the refusal: a resume sent again would be logged before its answer.
+    await t.codex.models();
+    await p.sync();
+    expect(
+      p.log.filter((l) => l.direction === "toServer" && l.method === "thread/resume"),
+    ).toHaveLength(1);
+  });
+});
