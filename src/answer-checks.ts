@@ -37,6 +37,8 @@ import {
   encodesLoneSurrogate,
   isPlainObject,
   isServerAbsolute,
+  MAX_JSON_DEPTH,
+  nestsPast,
   quotedKey,
 } from "./internal/validate.js";
 import { mediaUrlProblem } from "./internal/media.js";
@@ -726,8 +728,8 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
 /**
  * The answer as the server will read it: encoded once and read back, so a getter or `toJSON` of
  * the handler's is run once and what was checked is what is sent. Throws when `answer` cannot
- * travel as JSON (a cycle, a BigInt, a function at the top), or when `oversize` finds it longer
- * than one message may be.
+ * travel as JSON (a cycle, a BigInt, a function at the top), nests deeper than the SDK sends, or
+ * when `oversize` finds it longer than one message may be.
  */
 export function encoded(answer: unknown, oversize?: (json: string) => string | undefined): unknown {
   let text: string | undefined;
@@ -744,5 +746,12 @@ export function encoded(answer: unknown, oversize?: (json: string) => string | u
   }
   const over = oversize?.(text);
   if (over !== undefined) throw new InvalidAnswerError(`the answer comes to ${over}`);
-  return JSON.parse(text);
+  const copy: unknown = JSON.parse(text);
+  if (nestsPast(copy, MAX_JSON_DEPTH)) {
+    throw new InvalidAnswerError(
+      `the answer nests too deep: the SDK sends at most ${MAX_JSON_DEPTH} levels of JSON ` +
+        "(the runtime drops a line nested 128 levels deep, and would never read the answer)",
+    );
+  }
+  return copy;
 }

@@ -398,10 +398,21 @@ export function codePoints(text: string, stopPast = Infinity): number {
 }
 
 /**
- * How deep a value may nest: the runtime stops reading a line nested past its parser's limit (and
- * never answers it), and a config table nested past its TOML reader's limit breaks `config.toml`.
+ * How deep a value may nest: the runtime drops a line nested 128 levels deep without a word (a
+ * request is never answered, an answer never read), and a config table nested past its TOML
+ * reader's limit breaks `config.toml`. The SDK keeps to half the first.
  */
 export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` (as JSON reads it) nests more than `levels` levels of objects and arrays. */
+export function nestsPast(value: unknown, levels: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (levels <= 0) return true;
+  for (const member of Array.isArray(value) ? value : Object.values(value)) {
+    if (nestsPast(member, levels - 1)) return true;
+  }
+  return false;
+}
 
 /**
  * A value that reaches the wire as JSON and means there what it means here: no `NaN` or
@@ -461,7 +472,7 @@ function walkJson(
   if (depthLeft <= 0) {
     throw new TypeError(
       `${name} nests too deep: the SDK sends at most ${MAX_JSON_DEPTH} levels of JSON in all ` +
-        "(the runtime never answers a line nested past its parser's limit)",
+        "(the runtime drops a line nested 128 levels deep unanswered)",
     );
   }
   // An own `toJSON` (an array's, or one not enumerable) is what JSON would send instead.

@@ -1419,6 +1419,47 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
     });
     expect(JSON.stringify(transport.sent)).not.toMatch(/\\ud83c/);
   });
+
+  it("sends no answer nested deeper than the SDK sends, which the server would drop unread", async () => {
+    const nested = (levels: number) => {
+      let value: Record<string, unknown> = { end: true };
+      for (let i = 1; i < levels; i++) value = { m: value };
+      return value;
+    };
+    const events: RawNotification[] = [];
+    let meta = nested(130);
+    const { transport } = setup(
+      { onElicitation: () => ({ action: "accept", content: null, _meta: meta }) },
+      {},
+      (n) => events.push(n),
+    );
+    transport.deliver({
+      id: 1,
+      method: "mcpServer/elicitation/request",
+      params: { threadId: "thread-turn-1", turnId: "turn-1" },
+    });
+    // The default answer instead, and the handler's failure in its turn's stream.
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 1,
+      result: { action: "cancel", content: null, _meta: null },
+    });
+    expect(events.find((n) => n.method === "client/handlerError")?.params).toMatchObject({
+      message:
+        "the answer nests too deep: the SDK sends at most 64 levels of JSON (the runtime drops " +
+        "a line nested 128 levels deep, and would never read the answer)",
+    });
+    // At the bound (the answer holding `_meta` holding 63 levels), it goes as it is.
+    meta = nested(63);
+    transport.deliver({
+      id: 2,
+      method: "mcpServer/elicitation/request",
+      params: { threadId: "thread-turn-1", turnId: "turn-1" },
+    });
+    expect(await transport.waitForSent(2)).toEqual({
+      id: 2,
+      result: { action: "accept", content: null, _meta: meta },
+    });
+  });
 });
 
 describe("handler and tool options", () => {
