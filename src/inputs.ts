@@ -20,6 +20,7 @@ import {
   loneSurrogate,
   optionNames,
   refuseNul,
+  refuseOtherFields,
   shown,
 } from "./internal/validate.js";
 import { mediaUrlProblem } from "./internal/media.js";
@@ -278,16 +279,6 @@ function textElement(element: unknown, name: string): TextElement {
     placeholder:
       typeof placeholder === "string" ? checkWellFormed(placeholder, `${name}.placeholder`) : null,
   };
-}
-
-// A field an item does not have would be dropped without a word: it is refused, naming it.
-function refuseOtherFields(item: object, fields: readonly string[], name: string, typed = true) {
-  for (const key of Object.keys(item)) {
-    if (!(typed && key === "type") && !fields.includes(key)) {
-      const all = typed ? ["type", ...fields] : fields;
-      throw new TypeError(`${name} has no field ${shown(key)}; its fields are ${all.join(", ")}`);
-    }
-  }
 }
 
 // What an item is, for an error; `type` is the one read from it (not read again).

@@ -65,6 +65,7 @@ import {
   optionNames,
   REQUEST_KEYS,
   requestOptions,
+  refuseOtherFields,
   shown,
   splitRequestOptions,
   type WireOptions,
@@ -1207,6 +1208,8 @@ export function turnParams(
 const MODE_KINDS = ["plan", "default"] as const;
 const _modeKinds: [ModeKind] extends [(typeof MODE_KINDS)[number]] ? true : false = true;
 
+const SETTINGS_FIELDS = ["model", "reasoning_effort", "developer_instructions"] as const;
+
 // A turn's collaboration mode, whose model the runtime takes before `model`, for this turn and
 // the ones after it: an empty one would be sent to the model provider as the model's name.
 function checkCollaborationMode(given: unknown): void {
@@ -1215,6 +1218,8 @@ function checkCollaborationMode(given: unknown): void {
   if (!isPlainObject(given)) {
     throw new TypeError(`${name} must be an object { mode, settings }, got ${describe(given)}`);
   }
+  // A misspelt field (`developerInstructions`, say: the wire's are snake_case) would be dropped.
+  refuseOtherFields(given, ["mode", "settings"], name, false);
   const { mode, settings } = given as { mode?: unknown; settings?: unknown };
   if (!(MODE_KINDS as readonly unknown[]).includes(mode)) {
     throw new TypeError(`${name}.mode must be one of ${MODE_KINDS.join(", ")}, got ${shown(mode)}`);
@@ -1225,6 +1230,7 @@ function checkCollaborationMode(given: unknown): void {
         `got ${describe(settings)}`,
     );
   }
+  refuseOtherFields(settings, SETTINGS_FIELDS, `${name}.settings`, false);
   const { model, reasoning_effort: effort } = settings as Record<string, unknown>;
   checkNonEmpty(model, `${name}.settings.model`);
   if (effort !== undefined && effort !== null) {

@@ -230,6 +230,23 @@ export function checkHeaderValue(value: unknown, name: string): string {
   return text;
 }
 
+/**
+ * A field an object of the wire does not have would be dropped without a word: it is refused,
+ * naming it. With `typed`, `type` is one of its fields too.
+ */
+export function refuseOtherFields(
+  item: object,
+  fields: readonly string[],
+  name: string,
+  typed = true,
+): void {
+  for (const key of Object.keys(item)) {
+    if (!(typed && key === "type") && !fields.includes(key)) {
+      const all = typed ? ["type", ...fields] : fields;
+      throw new TypeError(`${name} has no field ${shown(key)}; its fields are ${all.join(", ")}`);
+    }
+  }
+}
 /** A key as a path in an error names it: up to its first `=`, then `=...` (see `quotedKey`). */
 export function shownKey(key: string): string {
   const equals = key.indexOf("=");

@@ -422,6 +422,21 @@ describe("turnParams", () => {
         "collaborationMode.settings must be an object { model, reasoning_effort, developer_instructions }, got undefined",
       ],
       [{ collaborationMode: "plan" }, "collaborationMode must be an object { mode, settings }"],
+      // A misspelt field would be dropped: the instructions would never reach the model.
+      [
+        {
+          collaborationMode: {
+            mode: "default",
+            settings: { model: "m", developerInstructions: "Be terse." },
+          },
+        },
+        'collaborationMode.settings has no field "developerInstructions"; its fields are model, ' +
+          "reasoning_effort, developer_instructions",
+      ],
+      [
+        { collaborationMode: { mode: "plan", settings: { model: "m" }, extra: 1 } },
+        'collaborationMode has no field "extra"; its fields are mode, settings',
+      ],
       // The runtime takes a name for untrusted context only.
       [
         { additionalContext: { ci: { value: "v", kind: "application", name: "bot" } } },
