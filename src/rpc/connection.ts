@@ -269,8 +269,9 @@ const WAITS_BEHIND: ReadonlyMap<string, { readonly key: string; readonly work?: 
 );
 
 /**
- * Requests that never wait for a place, nor take one: those that stop or steer work, but for a
- * stop that would overtake its work (see {@link WAITS_BEHIND}).
+ * Requests that stop or steer work: they never wait behind other requests, but take places of
+ * their own (a burst of them would overload the server as any other), but for a stop that would
+ * overtake its work (see {@link WAITS_BEHIND}), and a goal's edit other than a pause.
  */
 const UNQUEUED: ReadonlySet<string> = new Set([
   "turn/interrupt",
@@ -282,6 +283,38 @@ const UNQUEUED: ReadonlySet<string> = new Set([
   "thread/backgroundTerminals/terminate",
   ...WAITS_BEHIND.keys(),
 ]);
+
+/** How many stops and steers may be at the server unanswered at once, beside other requests. */
+export const MAX_STOPS_IN_FLIGHT = 32;
+
+// A goal's edit that only pauses it (as an aborted goal run does): it stops work. Any other is work,
+// which keeps its place in line (a `clearGoal` called before it goes first).
+function pausesGoal(params: unknown): boolean {
+  const { status, objective, tokenBudget } = (params ?? {}) as Record<string, unknown>;
+  return status === "paused" && objective == null && tokenBudget == null;
+}
+
+/**
+ * Requests that take places at the server: at most `max` at once (each for
+ * {@link PLACE_HOLD_MS} at most), the rest waiting in order.
+ */
+class Lane {
+  // The requests holding a place, in the order sent: id -> when sent. Given up on, one still
+  // holds its place until its answer or the hold's end.
+  readonly placed = new Map<RequestId, number>();
+  // The requests waiting for a place, in order: id -> line.
+  readonly queued = new Map<RequestId, string>();
+  constructor(readonly max: number) {}
+
+  // Frees the places whose hold has ended; returns how many are taken.
+  expire(at: number): number {
+    for (const [id, sentAt] of this.placed) {
+      if (at - sentAt < PLACE_HOLD_MS) break;
+      this.placed.delete(id);
+    }
+    return this.placed.size;
+  }
+}
 
 /** Where a request notes the id it takes, for {@link Connection.waiting}. */
 // The reasons of requests withdrawn before they were sent (see `Connection.withdraw`).
@@ -463,17 +496,18 @@ export class Connection {
   readonly #limit: MessageLimit | undefined;
   #nextId = 1;
   readonly #pending = new Map<RequestId, Pending>();
-  // The requests holding a place at the server, in the order sent: id -> when sent. Given up
-  // on, one still holds its place until its answer or the hold's end.
-  readonly #placed = new Map<RequestId, number>();
-  // The requests waiting for a place, in order: id -> line.
-  readonly #queued = new Map<RequestId, string>();
+  // Requests that start or feed work, and the stops and steers, which overtake them.
+  readonly #work = new Lane(MAX_IN_FLIGHT);
+  readonly #stops = new Lane(MAX_STOPS_IN_FLIGHT);
+  // In the order they are served.
+  readonly #lanes = [this.#stops, this.#work] as const;
   // Set once the client closes: the requests it still sends, and the error of any other.
   #closing:
     | { error: TransportClosedError; sends: (method: string, params: unknown) => boolean }
     | undefined;
-  // Set while requests wait: the end of the oldest place's hold.
+  // Set while requests wait: the end of the oldest place's hold, at `#pumpAt`.
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  #pumpAt = 0;
   // The server's requests whose answer is being made: id -> method.
   readonly #answering = new Map<RequestId, string>();
   // Replaced, never changed in place, on (un)subscribe: delivery walks it without a copy.
@@ -522,8 +556,8 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
-      inFlight: this.#expire(now()),
-      queued: this.#queued.size,
+      inFlight: this.#work.expire(now()) + this.#stops.expire(now()),
+      queued: this.#work.queued.size + this.#stops.queued.size,
       answering: this.#answering.size,
       notificationListeners: this.#notificationListeners.length,
       closeListeners: this.#closeListeners.size,
@@ -578,9 +612,14 @@ export class Connection {
       this.#pending.set(id, { resolve, reject, method, ticket });
     });
     if (ticket !== undefined) ticket.id = id;
-    const counted = !UNQUEUED.has(method) || this.#overtakes(method, params);
-    if (counted && (this.#queued.size > 0 || this.#placed.size >= MAX_IN_FLIGHT)) {
-      this.#queued.set(id, line);
+    const lane =
+      !UNQUEUED.has(method) ||
+      (method === "thread/goal/set" && !pausesGoal(params)) ||
+      this.#overtakes(method, params)
+        ? this.#work
+        : this.#stops;
+    if (lane.queued.size > 0 || lane.placed.size >= lane.max) {
+      lane.queued.set(id, line);
       this.#pump();
     } else {
       const unsent = this.#send(line, method);
@@ -590,26 +629,27 @@ export class Connection {
         if (ticket !== undefined) ticket.id = undefined;
         return Promise.reject(unsent);
       }
-      if (counted) this.#placed.set(id, now());
+      lane.placed.set(id, now());
     }
     // Given up on, the call forgets its answer (and is never sent, if it still waits).
     if (signal === undefined && options?.timeout === undefined) return withCallersStack(answered);
     return boundWait(answered, method, options, () => {
       this.#pending.delete(id);
-      this.#queued.delete(id);
+      lane.queued.delete(id);
     });
   }
 
   // Whether a stop sent now would overtake a request of the work it stops, waiting for a place.
   #overtakes(method: string, params: unknown): boolean {
-    if (this.#queued.size === 0) return false;
+    const queued = this.#work.queued;
+    if (queued.size === 0) return false;
     const stops = WAITS_BEHIND.get(method);
     if (stops === undefined) return false;
     const named = (params as Record<string, unknown> | null | undefined)?.[stops.key];
     if (named === undefined) return false;
     const { work } = stops;
-    if (work === undefined) return this.#queued.has(named as RequestId);
-    for (const [id, line] of this.#queued) {
+    if (work === undefined) return queued.has(named as RequestId);
+    for (const [id, line] of queued) {
       if (this.#pending.get(id)?.method.startsWith(work) !== true) continue;
       // Read again only here: a stop sent while requests of its kind wait is rare.
       const queued = (JSON.parse(line) as { params?: Record<string, unknown> }).params;
@@ -623,7 +663,8 @@ export class Connection {
    * giving up on it withdraws it. A request that stops its work (`UNQUEUED`) would overtake it.
    */
   waiting(ticket: RequestTicket): boolean {
-    return ticket.id !== undefined && this.#queued.has(ticket.id);
+    const { id } = ticket;
+    return id !== undefined && (this.#work.queued.has(id) || this.#stops.queued.has(id));
   }
 
   /**
@@ -633,7 +674,9 @@ export class Connection {
    */
   withdraw(ticket: RequestTicket): boolean {
     const id = ticket.id;
-    if (id === undefined || !this.#queued.delete(id)) return false;
+    if (id === undefined || !(this.#work.queued.delete(id) || this.#stops.queued.delete(id))) {
+      return false;
+    }
     const entry = this.#pending.get(id)!;
     this.#pending.delete(id);
     ticket.id = undefined;
@@ -656,38 +699,39 @@ export class Connection {
     }
   }
 
-  // Frees the places whose hold has ended; returns how many are taken.
-  #expire(at: number): number {
-    for (const [id, sentAt] of this.#placed) {
-      if (at - sentAt < PLACE_HOLD_MS) break;
-      this.#placed.delete(id);
-    }
-    return this.#placed.size;
-  }
-
-  // Sends the requests waiting, in order, while there are places; while some still wait, wakes
-  // when the oldest place's hold ends.
+  // Sends the requests waiting, in order in each lane (the stops' first), while there are
+  // places; while some still wait, wakes when the oldest place of their lane ends its hold.
   #pump(): void {
     const at = now();
-    this.#expire(at);
-    for (const [id, line] of this.#queued) {
-      if (this.#placed.size >= MAX_IN_FLIGHT) break;
-      this.#queued.delete(id);
-      const entry = this.#pending.get(id)!;
-      const unsent = this.#send(line, entry.method);
-      if (unsent === undefined) this.#placed.set(id, at);
-      else {
-        this.#pending.delete(id);
-        entry.reject(unsent);
+    let wakeAt = Infinity;
+    for (const lane of this.#lanes) {
+      lane.expire(at);
+      for (const [id, line] of lane.queued) {
+        if (lane.placed.size >= lane.max) break;
+        lane.queued.delete(id);
+        const entry = this.#pending.get(id)!;
+        const unsent = this.#send(line, entry.method);
+        if (unsent === undefined) lane.placed.set(id, at);
+        else {
+          this.#pending.delete(id);
+          entry.reject(unsent);
+        }
+      }
+      if (lane.queued.size > 0) {
+        wakeAt = Math.min(wakeAt, lane.placed.values().next().value! + PLACE_HOLD_MS);
       }
     }
-    if (this.#queued.size === 0) {
+    if (wakeAt === Infinity) this.#stopPump();
+    else if (this.#pumpTimer === undefined || wakeAt < this.#pumpAt) {
       clearTimeout(this.#pumpTimer);
-      this.#pumpTimer = undefined;
-    } else if (this.#pumpTimer === undefined) {
-      const oldest = this.#placed.values().next().value!;
-      this.#pumpTimer = setTimeout(this.#wake, oldest + PLACE_HOLD_MS - at);
+      this.#pumpAt = wakeAt;
+      this.#pumpTimer = setTimeout(this.#wake, wakeAt - at);
     }
+  }
+
+  #stopPump(): void {
+    clearTimeout(this.#pumpTimer);
+    this.#pumpTimer = undefined;
   }
 
   readonly #wake = (): void => {
@@ -769,22 +813,21 @@ export class Connection {
     if (this.#closeError !== undefined || this.#closing !== undefined) return;
     const error = new TransportClosedError("the Codex client was closed");
     this.#closing = { error, sends };
-    for (const [id, line] of this.#queued) {
-      const entry = this.#pending.get(id);
-      if (
-        entry === undefined ||
-        sends(entry.method, (JSON.parse(line) as { params?: unknown }).params)
-      ) {
-        continue;
+    for (const { queued } of this.#lanes) {
+      for (const [id, line] of queued) {
+        const entry = this.#pending.get(id);
+        if (
+          entry === undefined ||
+          sends(entry.method, (JSON.parse(line) as { params?: unknown }).params)
+        ) {
+          continue;
+        }
+        queued.delete(id);
+        this.#pending.delete(id);
+        entry.reject(error);
       }
-      this.#queued.delete(id);
-      this.#pending.delete(id);
-      entry.reject(error);
     }
-    if (this.#queued.size === 0) {
-      clearTimeout(this.#pumpTimer);
-      this.#pumpTimer = undefined;
-    }
+    if (this.#work.queued.size === 0 && this.#stops.queued.size === 0) this.#stopPump();
   }
 
   // Sends one line, resolving once it is written. A failed write means the transport is going
@@ -1098,9 +1141,12 @@ export class Connection {
   #settle(id: RequestId): Pending | undefined {
     const key = typeof id === "string" && String(Number(id)) === id ? Number(id) : id;
     // A request still waiting was never sent: an answer to it answers nothing.
-    if (this.#queued.has(key)) return undefined;
+    const work = this.#work;
+    const stops = this.#stops;
+    if (work.queued.has(key) || stops.queued.has(key)) return undefined;
     // Given up on or not, an answered request frees its place.
-    if (this.#placed.delete(key) && this.#queued.size > 0) this.#pump();
+    const lane = work.placed.delete(key) ? work : stops.placed.delete(key) ? stops : undefined;
+    if (lane !== undefined && lane.queued.size > 0) this.#pump();
     const entry = this.#pending.get(key);
     if (entry !== undefined) this.#pending.delete(key);
     return entry;
@@ -1168,8 +1214,10 @@ export class Connection {
     this.#closeError = clean;
     const entries = [...this.#pending.values()];
     this.#pending.clear();
-    this.#queued.clear();
-    this.#placed.clear();
+    for (const lane of this.#lanes) {
+      lane.queued.clear();
+      lane.placed.clear();
+    }
     clearTimeout(this.#pumpTimer);
     if (this.#dropsHidden > 0) this.#countDrops();
     for (const entry of entries) entry.reject(clean);

@@ -633,6 +633,20 @@ describe("a burst of requests", () => {
       "connection.queued": 0,
     });
   });
+
+  it("gets every answer to a burst of stops too, which overtake the other requests", async () => {
+    // Sent at once, the runtime refused some of 2000 as overloaded and never answered others.
+    const calls = Array.from({ length: 2000 }, (_, i) =>
+      t.codex.request("fs/unwatch", { watchId: `w${i}` }, { timeout: 15_000 }),
+    );
+    const settled = await Promise.allSettled(calls);
+    const failed = settled.flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []));
+    expect(failed.slice(0, 3)).toEqual([]);
+    expect(clientStats(t.codex)).toMatchObject({
+      "connection.inFlight": 0,
+      "connection.queued": 0,
+    });
+  });
 });
 
 describe("a message too long to hold", () => {

@@ -11,6 +11,7 @@ import { Secrets } from "../../src/internal/redact.js";
 import {
   Connection,
   MAX_IN_FLIGHT,
+  MAX_STOPS_IN_FLIGHT,
   PLACE_HOLD_MS,
   ProtocolError,
 } from "../../src/rpc/connection.js";
@@ -1191,7 +1192,7 @@ describe("Connection: requests in flight", () => {
     await Promise.allSettled(calls);
   });
 
-  it("sends a stop or a steer at once when every place is taken, and lets it take none", async () => {
+  it("sends a stop or a steer at once when every place of other requests is taken: it takes one of its own", async () => {
     const { transport, connection } = setup();
     const calls = waitingBehind(connection, MAX_IN_FLIGHT + 1);
     const interrupt = connection.request("turn/interrupt", { threadId: "t", turnId: "u" });
@@ -1201,10 +1202,10 @@ describe("Connection: requests in flight", () => {
       "turn/interrupt",
       "thread/goal/set",
     ]);
-    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT, queued: 1 });
+    expect(connection.stats).toMatchObject({ inFlight: MAX_IN_FLIGHT + 2, queued: 1 });
     transport.deliver({ id: MAX_IN_FLIGHT + 2, result: {} });
     await interrupt;
-    // Its answer freed no place: the request waiting is still waiting.
+    // Its answer freed no place of theirs: the request waiting is still waiting.
     expect(transport.sent).toHaveLength(MAX_IN_FLIGHT + 2);
     // Every other stop of the protocol too: a search's, a stream's, a watch's, a realtime session's.
     const stops = [
@@ -1227,6 +1228,51 @@ describe("Connection: requests in flight", () => {
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(TransportClosedError);
     for (const stop of stopped) expect(await stop).toBeInstanceOf(TransportClosedError);
     expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
+  });
+
+  it("keeps at most MAX_STOPS_IN_FLIGHT stops and steers at the server, the rest in order", async () => {
+    // A burst of them (a thousand goal pauses, terminates, unwatches) would overload the server.
+    const { transport, connection } = setup();
+    const stops = Array.from({ length: MAX_STOPS_IN_FLIGHT + 2 }, (_, i) =>
+      connection.request("turn/interrupt", { threadId: `t${i}`, turnId: "u" }),
+    );
+    await transport.waitForSent(MAX_STOPS_IN_FLIGHT);
+    expect(connection.stats).toMatchObject({ inFlight: MAX_STOPS_IN_FLIGHT, queued: 2 });
+    // Other requests are not held by them.
+    const read = connection.request("thread/read", { threadId: "r" });
+    expect(transport.sent.at(-1)!.method).toBe("thread/read");
+    transport.deliver({ id: 3, result: {} });
+    expect(sentIds(transport).slice(MAX_STOPS_IN_FLIGHT + 1)).toEqual([MAX_STOPS_IN_FLIGHT + 1]);
+    for (const { id } of [...transport.sent]) transport.deliver({ id, result: {} });
+    expect(sentIds(transport).at(-1)).toBe(MAX_STOPS_IN_FLIGHT + 2);
+    transport.deliver({ id: MAX_STOPS_IN_FLIGHT + 2, result: {} });
+    await Promise.all([...stops, read]);
+    expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
+  });
+
+  it("sends a goal's edit other than a pause in line: a clearGoal called before it goes first", async () => {
+    const { transport, connection } = setup();
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT);
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    const clear = connection.request("thread/goal/clear", { threadId: "t" });
+    const set = connection.request("thread/goal/set", { threadId: "t", objective: "ship it" });
+    const paused = { threadId: "t", status: "paused", tokenBudget: 10 };
+    const budget = connection.request("thread/goal/set", paused);
+    // A pause alone stops work: it goes at once.
+    const pause = connection.request("thread/goal/set", { threadId: "t", status: "paused" });
+    await transport.waitForSent(MAX_IN_FLIGHT + 1);
+    expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.params)).toEqual([
+      { threadId: "t", status: "paused" },
+    ]);
+    for (let i = 0; i < 3; i++) transport.deliver({ id: i + 1, result: {} });
+    await transport.waitForSent(MAX_IN_FLIGHT + 4);
+    expect(transport.sent.slice(MAX_IN_FLIGHT + 1).map((m) => [m.method, m.params])).toEqual([
+      ["thread/goal/clear", { threadId: "t" }],
+      ["thread/goal/set", { threadId: "t", objective: "ship it" }],
+      ["thread/goal/set", paused],
+    ]);
+    await connection.close();
+    await Promise.allSettled([...calls, clear, set, budget, pause]);
   });
 
   it("sends a stop in line behind a request of the work it stops that waits for a place", async () => {
