@@ -118,8 +118,7 @@ export function reviewTarget(target: unknown): WireReviewTarget {
   }
   if ("commit" in record && only("commit", "title")) {
     const sha = text(record.commit, "commit");
-    const title = record.title === undefined ? null : text(record.title, "title");
-    return { type: "commit", sha, title };
+    return { type: "commit", sha, title: commitTitle(record.title) };
   }
   if ("instructions" in record && only("instructions")) {
     return { type: "custom", instructions: text(record.instructions, "instructions") };
@@ -135,6 +134,16 @@ function text(value: unknown, name: string): string {
   const checked = checkWellFormed(checkNonEmpty(value, name), name);
   if (trimAsRuntime(checked) === "") throw new TypeError(`${name} must not be only white space`);
   return checked;
+}
+
+// A commit's title only labels it: an empty one (a commit's subject may be) gives the prompt of
+// none, as the runtime reads it.
+function commitTitle(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string")
+    throw new TypeError(`title must be a string, got ${describe(value)}`);
+  const title = checkWellFormed(value, "title");
+  return trimAsRuntime(title) === "" ? null : title;
 }
 
 function describeTarget(target: unknown): string {
