@@ -16,6 +16,7 @@ import {
   isPlainObject,
   isServerAbsolute,
   refuseNul,
+  refuseOtherFields,
   checkWellFormed,
   describe,
   shown,
@@ -196,18 +197,22 @@ export function checkSettingStrings(
     if (typeof params[key] === "string") refuseNul(params[key], key);
   }
   // An environment's working directory and roots are the thread's, sticky, as a `cwd` is.
-  const { environments } = params;
+  const { environments, selectedCapabilityRoots } = params;
   if (Array.isArray(environments)) {
     environments.forEach((environment: unknown, i) => {
-      if (!isPlainObject(environment)) return;
       const at = `environments[${i}]`;
-      if (typeof environment.cwd === "string") refuseNul(environment.cwd, `${at}.cwd`);
-      const { runtimeWorkspaceRoots: roots } = environment;
+      const { cwd, runtimeWorkspaceRoots: roots } = wireObject(environment, at, ENVIRONMENT);
+      refuseNul(cwd as string, `${at}.cwd`);
       if (Array.isArray(roots)) {
-        roots.forEach((root: unknown, j) => {
-          if (typeof root === "string") refuseNul(root, `${at}.runtimeWorkspaceRoots[${j}]`);
-        });
+        roots.forEach((root: string, j) => refuseNul(root, `${at}.runtimeWorkspaceRoots[${j}]`));
       }
+    });
+  }
+  if (Array.isArray(selectedCapabilityRoots)) {
+    selectedCapabilityRoots.forEach((root: unknown, i) => {
+      const at = `selectedCapabilityRoots[${i}]`;
+      const { location } = wireObject(root, at, CAPABILITY_ROOT);
+      wireObject(location, `${at}.location`, CAPABILITY_ROOT_LOCATION);
     });
   }
   const roots = params.runtimeWorkspaceRoots;
@@ -230,6 +235,50 @@ export function checkSettingStrings(
       );
     }
   }
+}
+
+// The fields of a wire object in a list option, by kind (`strings?`: a list of strings, or none).
+type WireFields = Readonly<Record<string, "string" | "object" | "strings?">>;
+const ENVIRONMENT: WireFields = {
+  environmentId: "string",
+  cwd: "string",
+  runtimeWorkspaceRoots: "strings?",
+};
+const CAPABILITY_ROOT: WireFields = { id: "string", location: "object" };
+const CAPABILITY_ROOT_LOCATION: WireFields = {
+  type: "string",
+  environmentId: "string",
+  path: "string",
+};
+
+/**
+ * An entry of a list option checked against its wire fields: the server refuses one of another
+ * kind naming no field ("invalid type: integer 42, expected a string"), and drops a field it
+ * does not have without a word.
+ */
+function wireObject(value: unknown, name: string, fields: WireFields): Record<string, unknown> {
+  const names = Object.keys(fields);
+  if (!isPlainObject(value)) {
+    throw new TypeError(
+      `${name} must be an object { ${names.join(", ")} }, got ${describe(value)}`,
+    );
+  }
+  refuseOtherFields(value, names, name, false);
+  for (const key of names) {
+    const field = value[key];
+    const kind = fields[key];
+    const fits =
+      kind === "string"
+        ? typeof field === "string"
+        : kind === "object"
+          ? isPlainObject(field)
+          : field == null || (Array.isArray(field) && field.every((x) => typeof x === "string"));
+    if (!fits) {
+      const wanted = kind === "strings?" ? "an array of strings or null" : `a ${kind}`;
+      throw new TypeError(`${name}.${key} must be ${wanted}, got ${describe(field)}`);
+    }
+  }
+  return value;
 }
 
 // The wire's paths: the runtime takes one with a NUL, by which no file is found, and each

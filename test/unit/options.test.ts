@@ -594,6 +594,54 @@ describe("typed settings and config", () => {
     expect(start({ cwd: "/w/a b" }).params).toMatchObject({ cwd: "/w/a b" });
   });
 
+  it("refuses an entry of environments or selectedCapabilityRoots of the wrong shape, naming its field", () => {
+    // The server's refusal named no field ("invalid type: integer 42, expected a string"), and a
+    // field it does not have was dropped.
+    const cases: Array<[() => unknown, string]> = [
+      [
+        () => turnParams("th", "go", { environments: [{ environmentId: "local", cwd: 42 }] }),
+        "environments[0].cwd must be a string, got number",
+      ],
+      [
+        () => start({ environments: [{ environmentId: "local" }] }),
+        "environments[0].cwd must be a string, got undefined",
+      ],
+      [
+        () => start({ environments: ["local"] }),
+        "environments[0] must be an object { environmentId, cwd, runtimeWorkspaceRoots }, got string",
+      ],
+      [
+        () =>
+          start({ environments: [{ environmentId: "e", cwd: "/w", runtimeWorkspaceRoots: [1] }] }),
+        "environments[0].runtimeWorkspaceRoots must be an array of strings or null, got an array",
+      ],
+      [
+        () => start({ environments: [{ environmentId: "e", cwd: "/w", workspaceRoots: [] }] }),
+        'environments[0] has no field "workspaceRoots"; its fields are environmentId, cwd, runtimeWorkspaceRoots',
+      ],
+      [
+        () => start({ selectedCapabilityRoots: [42] }),
+        "selectedCapabilityRoots[0] must be an object { id, location }, got number",
+      ],
+      [
+        () => start({ selectedCapabilityRoots: [{ id: "r", location: { type: "environment" } }] }),
+        "selectedCapabilityRoots[0].location.environmentId must be a string, got undefined",
+      ],
+    ];
+    for (const [call, message] of cases) expect(call, message).toThrow(new TypeError(message));
+    const environments = [
+      { environmentId: "e", cwd: "/w", runtimeWorkspaceRoots: null },
+      { environmentId: "f", cwd: "/v", runtimeWorkspaceRoots: ["/v/a"] },
+    ];
+    const location = { type: "environment", environmentId: "e", path: "/w/skills" };
+    const selectedCapabilityRoots = [{ id: "skills", location }];
+    expect(start({ environments, selectedCapabilityRoots }).params).toMatchObject({
+      environments,
+      selectedCapabilityRoots,
+    });
+    expect(turnParams("th", "go", { environments })).toMatchObject({ environments });
+  });
+
   it("refuses a wire field of the wrong shape, a list, an object or an enum's, naming it, before any I/O", () => {
     const resume = (options: object) => threadRequest(options as never, THREAD_RESUME_NAMES, false);
     const fork = (options: object) => threadRequest(options as never, THREAD_FORK_NAMES, false);
