@@ -12,7 +12,13 @@ import { deferred } from "../internal/deferred.js";
 import { SILENT, thrownMessage, type Log } from "../internal/logger.js";
 import type { Secrets } from "../internal/redact.js";
 import { boundWait, withCallersStack } from "./bound-wait.js";
-import { encodesLoneSurrogate, wellFormed, type RequestOptions } from "../internal/validate.js";
+import {
+  MAX_JSON_DEPTH,
+  encodesLoneSurrogate,
+  nestsPast,
+  wellFormed,
+  type RequestOptions,
+} from "../internal/validate.js";
 import { lastLines } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
 
@@ -1305,7 +1311,15 @@ function sendableData(
     dropped("it holds a lone surrogate (a string cut inside a character)");
     return undefined;
   }
-  return JSON.parse(secrets === undefined || secrets.empty ? json : secrets.text(json));
+  const sendable: unknown = JSON.parse(
+    secrets === undefined || secrets.empty ? json : secrets.text(json),
+  );
+  // Inside `error`, inside the answer.
+  if (nestsPast(sendable, MAX_JSON_DEPTH - 2)) {
+    dropped(`it nests more than ${MAX_JSON_DEPTH - 2} levels deep`);
+    return undefined;
+  }
+  return sendable;
 }
 
 function closedErrorFrom(info: TransportCloseInfo, stderrTail: string): TransportClosedError {

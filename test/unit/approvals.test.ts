@@ -1393,6 +1393,32 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
     });
   });
 
+  it("leaves out a handler error's data nested deeper than the SDK sends, which the server would drop unread", async () => {
+    const nested = (levels: number) => {
+      let value: Record<string, unknown> = { end: true };
+      for (let i = 1; i < levels; i++) value = { m: value };
+      return value;
+    };
+    let data = nested(130);
+    const { transport } = withSecrets("sk-unrelated-secret-0123456789", {
+      onChatgptTokenRefresh: () => {
+        throw Object.assign(new Error("refresh failed"), { code: -32000, data });
+      },
+    });
+    transport.deliver({ id: 1, method: "account/chatgptAuthTokens/refresh", params: {} });
+    expect(await transport.waitForSent(1)).toEqual({
+      id: 1,
+      error: { code: -32000, message: "refresh failed" },
+    });
+    // At the bound (62 levels, inside the error inside the answer), it goes as it is.
+    data = nested(62);
+    transport.deliver({ id: 2, method: "account/chatgptAuthTokens/refresh", params: {} });
+    expect(await transport.waitForSent(2)).toEqual({
+      id: 2,
+      error: { code: -32000, message: "refresh failed", data },
+    });
+  });
+
   it("sends no lone surrogate, which the server cannot read: the call fails, well-formed", async () => {
     const { transport, dispatcher } = withSecrets("unused-secret-value");
     const cut = "sunny \u{1F324} and warm".slice(0, 7);

@@ -599,7 +599,8 @@ describe("typed settings and config", () => {
     // field it does not have was dropped.
     const cases: Array<[() => unknown, string]> = [
       [
-        () => turnParams("th", "go", { environments: [{ environmentId: "local", cwd: 42 }] }),
+        () =>
+          turnParams("th", "go", { environments: [{ environmentId: "local", cwd: 42 as never }] }),
         "environments[0].cwd must be a string, got number",
       ],
       [
