@@ -254,25 +254,41 @@ export const MAX_IN_FLIGHT = 64;
  */
 export const PLACE_HOLD_MS = 500;
 
+/** A kind of work: the param naming one, and the start of its methods' names. */
+interface Work {
+  readonly key: string;
+  /** None for a cancel, which names a request by its id. */
+  readonly work?: string;
+}
+
 /**
- * Stops of work a request starts or feeds, by the param naming that work, and the methods of the
- * work (by their start; none for a cancel, which names a request by its id): a stop sent while a
- * request of that same work waits for a place would overtake it, stopping nothing (the watch,
- * stream or process it names starts after, for good), so it waits in line behind it instead.
+ * Stops of work a request starts or feeds, by the kind of work: a stop sent while a request of
+ * that same work waits for a place would overtake it, stopping nothing (the watch, stream or
+ * process it names starts after, for good), so it waits in line behind it instead; and work
+ * asked for after a stop still waiting goes behind it. So for a goal's pause, and its other edits.
  */
-const WAITS_BEHIND: ReadonlyMap<string, { readonly key: string; readonly work?: string }> = new Map(
-  [
-    ["fs/unwatch", { key: "watchId", work: "fs/watch" }],
-    ["mcpServer/event/stream/stop", { key: "subscriptionId", work: "mcpServer/event/stream/" }],
-    ["fuzzyFileSearch/sessionStop", { key: "sessionId", work: "fuzzyFileSearch/session" }],
-    ["thread/realtime/stop", { key: "threadId", work: "thread/realtime/" }],
-    ["process/kill", { key: "processHandle", work: "process/" }],
-    ["thread/search/cancel", { key: "requestId" }],
-    ["thread/search/stream/cancel", { key: "requestId" }],
-    ["thread/sample/cancel", { key: "requestId" }],
-    ["userVerification/cancel", { key: "requestId" }],
-  ],
-);
+const WAITS_BEHIND: ReadonlyMap<string, Work> = new Map([
+  ["thread/goal/set", { key: "threadId", work: "thread/goal/" }],
+  ["fs/unwatch", { key: "watchId", work: "fs/watch" }],
+  ["mcpServer/event/stream/stop", { key: "subscriptionId", work: "mcpServer/event/stream/" }],
+  ["fuzzyFileSearch/sessionStop", { key: "sessionId", work: "fuzzyFileSearch/session" }],
+  ["thread/realtime/stop", { key: "threadId", work: "thread/realtime/" }],
+  ["process/kill", { key: "processHandle", work: "process/" }],
+  ["thread/search/cancel", { key: "requestId" }],
+  ["thread/search/stream/cancel", { key: "requestId" }],
+  ["thread/sample/cancel", { key: "requestId" }],
+  ["userVerification/cancel", { key: "requestId" }],
+]);
+
+// The kind of work a request starts, feeds or stops, if one has a stop.
+function workOf(method: string): Work | undefined {
+  const stops = WAITS_BEHIND.get(method);
+  if (stops !== undefined) return stops;
+  for (const work of WAITS_BEHIND.values()) {
+    if (work.work !== undefined && method.startsWith(work.work)) return work;
+  }
+  return undefined;
+}
 
 /**
  * Requests that stop or steer work: they never wait behind other requests, but take places of
@@ -282,7 +298,6 @@ const WAITS_BEHIND: ReadonlyMap<string, { readonly key: string; readonly work?: 
 const UNQUEUED: ReadonlySet<string> = new Set([
   "turn/interrupt",
   "turn/steer",
-  "thread/goal/set",
   "command/exec/terminate",
   "account/login/cancel",
   "account/gatewayOAuth/cancel",
@@ -618,12 +633,12 @@ export class Connection {
       this.#pending.set(id, { resolve, reject, method, ticket });
     });
     if (ticket !== undefined) ticket.id = id;
-    const lane =
-      !UNQUEUED.has(method) ||
-      (method === "thread/goal/set" && !pausesGoal(params)) ||
-      this.#overtakes(method, params)
+    const own =
+      !UNQUEUED.has(method) || (method === "thread/goal/set" && !pausesGoal(params))
         ? this.#work
         : this.#stops;
+    const other = own === this.#work ? this.#stops : this.#work;
+    const lane = other.queued.size > 0 && this.#follows(method, params, other) ? other : own;
     if (lane.queued.size > 0 || lane.placed.size >= lane.max) {
       lane.queued.set(id, line);
       this.#pump();
@@ -645,21 +660,20 @@ export class Connection {
     });
   }
 
-  // Whether a stop sent now would overtake a request of the work it stops, waiting for a place.
-  #overtakes(method: string, params: unknown): boolean {
-    const queued = this.#work.queued;
-    if (queued.size === 0) return false;
-    const stops = WAITS_BEHIND.get(method);
-    if (stops === undefined) return false;
-    const named = (params as Record<string, unknown> | null | undefined)?.[stops.key];
+  // Whether `lane` holds, waiting for a place, a request of the same work as this one (its stop,
+  // or work its stop would overtake; for a cancel, the request it names): this one goes after it.
+  #follows(method: string, params: unknown, lane: Lane): boolean {
+    const work = workOf(method);
+    if (work === undefined) return false;
+    const named = (params as Record<string, unknown> | null | undefined)?.[work.key];
     if (named === undefined) return false;
-    const { work } = stops;
-    if (work === undefined) return queued.has(named as RequestId);
-    for (const [id, line] of queued) {
-      if (this.#pending.get(id)?.method.startsWith(work) !== true) continue;
-      // Read again only here: a stop sent while requests of its kind wait is rare.
+    if (work.work === undefined) return lane.queued.has(named as RequestId);
+    for (const [id, line] of lane.queued) {
+      const queuedMethod = this.#pending.get(id)?.method;
+      if (queuedMethod === undefined || workOf(queuedMethod) !== work) continue;
+      // Read again only here: work and its stop asked for while one waits is rare.
       const queued = (JSON.parse(line) as { params?: Record<string, unknown> }).params;
-      if (queued?.[stops.key] === named) return true;
+      if (queued?.[work.key] === named) return true;
     }
     return false;
   }

@@ -1258,11 +1258,11 @@ describe("Connection: requests in flight", () => {
     const set = connection.request("thread/goal/set", { threadId: "t", objective: "ship it" });
     const paused = { threadId: "t", status: "paused", tokenBudget: 10 };
     const budget = connection.request("thread/goal/set", paused);
-    // A pause alone stops work: it goes at once.
-    const pause = connection.request("thread/goal/set", { threadId: "t", status: "paused" });
+    // A pause alone stops work: it goes at once (another thread's: nothing of its waits).
+    const pause = connection.request("thread/goal/set", { threadId: "u", status: "paused" });
     await transport.waitForSent(MAX_IN_FLIGHT + 1);
     expect(transport.sent.slice(MAX_IN_FLIGHT).map((m) => m.params)).toEqual([
-      { threadId: "t", status: "paused" },
+      { threadId: "u", status: "paused" },
     ]);
     for (let i = 0; i < 3; i++) transport.deliver({ id: i + 1, result: {} });
     await transport.waitForSent(MAX_IN_FLIGHT + 4);
@@ -1273,6 +1273,64 @@ describe("Connection: requests in flight", () => {
     ]);
     await connection.close();
     await Promise.allSettled([...calls, clear, set, budget, pause]);
+  });
+
+  it("keeps call order between a stop and work of the same thread or key, whichever waits", async () => {
+    const { transport, connection } = setup();
+    const methods = () => transport.sent.map((m) => `${m.method} ${JSON.stringify(m.params)}`);
+    // Every place of other requests taken: a pause after a goal's edit waiting goes behind it.
+    const calls = waitingBehind(connection, MAX_IN_FLIGHT);
+    await transport.waitForSent(MAX_IN_FLIGHT);
+    const set = connection.request("thread/goal/set", { threadId: "t", objective: "ship it" });
+    const pause = connection.request("thread/goal/set", { threadId: "t", status: "paused" });
+    const other = connection.request("thread/goal/set", { threadId: "u", status: "paused" });
+    await transport.waitForSent(MAX_IN_FLIGHT + 1);
+    expect(methods().slice(MAX_IN_FLIGHT)).toEqual([
+      'thread/goal/set {"threadId":"u","status":"paused"}',
+    ]);
+    transport.deliver({ id: 1, result: {} });
+    transport.deliver({ id: 2, result: {} });
+    await transport.waitForSent(MAX_IN_FLIGHT + 3);
+    expect(methods().slice(MAX_IN_FLIGHT + 1)).toEqual([
+      'thread/goal/set {"threadId":"t","objective":"ship it"}',
+      'thread/goal/set {"threadId":"t","status":"paused"}',
+    ]);
+    for (const { id } of [...transport.sent]) transport.deliver({ id, result: {} });
+    // Every place of the stops taken: work after a stop waiting goes behind it.
+    const stops = Array.from({ length: MAX_STOPS_IN_FLIGHT }, (_, i) =>
+      connection.request("turn/interrupt", { threadId: `s${i}`, turnId: "u" }),
+    );
+    const sent = transport.sent.length;
+    const unwatch = connection.request("fs/unwatch", { watchId: "w" });
+    const pauseAgain = connection.request("thread/goal/set", { threadId: "t", status: "paused" });
+    const watch = connection.request("fs/watch", { watchId: "w", path: "/a" });
+    const active = connection.request("thread/goal/set", { threadId: "t", status: "active" });
+    const otherWatch = connection.request("fs/watch", { watchId: "v", path: "/b" });
+    expect(methods().slice(sent)).toEqual(['fs/watch {"watchId":"v","path":"/b"}']);
+    for (const { id } of transport.sent.slice(sent - MAX_STOPS_IN_FLIGHT, sent)) {
+      transport.deliver({ id, result: {} });
+    }
+    expect(methods().slice(sent + 1)).toEqual([
+      'fs/unwatch {"watchId":"w"}',
+      'thread/goal/set {"threadId":"t","status":"paused"}',
+      'fs/watch {"watchId":"w","path":"/a"}',
+      'thread/goal/set {"threadId":"t","status":"active"}',
+    ]);
+    await connection.close();
+    const all = [
+      ...calls,
+      set,
+      pause,
+      other,
+      ...stops,
+      unwatch,
+      pauseAgain,
+      watch,
+      active,
+      otherWatch,
+    ];
+    await Promise.allSettled(all);
+    expect(connection.stats).toMatchObject({ pending: 0, inFlight: 0, queued: 0 });
   });
 
   it("sends a stop in line behind a request of the work it stops that waits for a place", async () => {
