@@ -60,6 +60,7 @@ import {
   deadline,
   isGivenReason,
   now,
+  sleep,
   timeLeft,
 } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
@@ -245,6 +246,11 @@ const STOPS: ReadonlySet<string> = new Set([
   "turn/interrupt",
   "command/exec/terminate",
 ]);
+
+// How often, and from how far apart, a resume refused as its thread's first turn starts is sent
+// again (50, 100, 200 ms: the refusal had passed 100 ms later in every probe).
+const RESUME_RETRIES = 3;
+const RESUME_RETRY_MS = 50;
 
 /** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
@@ -771,31 +777,41 @@ export class Codex implements AsyncDisposable {
     // Followed when given up on too: the server subscribes this client whatever it does.
     const { threadSecrets, variables } = this.#internals;
     const credentials = paramsCredentials("thread/resume", params, variables);
+    const send = (options: RequestOptions | undefined) =>
+      sendFollowed<ThreadResumeResponse>(
+        this.#internals,
+        "thread/resume",
+        threadId,
+        params,
+        options,
+        (request) => threadSecrets.sendHolding(credentials, request),
+        ticket,
+      );
+    // As a thread's first turn starts, the runtime refuses a resume for a moment ("list_turns is
+    // not supported yet": its turns are not written yet, and nothing tells when they are): sent
+    // again, a few times, further apart each time, unless the call was given up on meanwhile (a
+    // resume would subscribe this client again) or its bound would pass first. (Not within the
+    // send: an answer read with another, an unsubscribe's, must be followed before it, as it came.)
     const t0 = now();
-    // As a thread's first turn starts, the runtime refuses a resume without its turns for a moment
-    // (its turns are not written yet) and answers the same resume with them: sent once more so,
-    // unless the call was given up on meanwhile (the resume would subscribe this client again).
-    const withTurnsIfRefused = async <T>(send: () => Promise<T>): Promise<T> => {
+    let response: ThreadResumeResponse;
+    for (let retry = 0; ; retry++) {
       try {
-        return await send();
+        response = await send(retry === 0 ? call : callLeft(call, t0));
+        break;
       } catch (err) {
+        const wait = RESUME_RETRY_MS * 2 ** retry;
         const timeout = call?.timeout;
-        const givenUp =
-          call?.signal?.aborted === true || (timeout !== undefined && now() - t0 >= timeout);
-        if (params.excludeTurns !== true || givenUp || !isNotSupportedYet(err)) throw err;
-        delete params.excludeTurns;
-        return send();
+        if (
+          retry === RESUME_RETRIES ||
+          !isNotSupportedYet(err) ||
+          call?.signal?.aborted === true ||
+          (timeout !== undefined && now() - t0 + wait >= timeout)
+        ) {
+          throw err;
+        }
+        await sleep(wait, call?.signal);
       }
-    };
-    const response = await sendFollowed<ThreadResumeResponse>(
-      this.#internals,
-      "thread/resume",
-      threadId,
-      params,
-      call,
-      (send) => threadSecrets.sendHolding(credentials, () => withTurnsIfRefused(send)),
-      ticket,
-    );
+    }
     const resumed = threadIdOf(response, "thread/resume");
     for (const unapplied of unappliedSettings("thread/resume", params, response)) {
       this.#internals.log.warn(unapplied);

@@ -303,38 +303,53 @@ describe("a history read the server refused as its thread's first turn started",
 });
 
 describe("a resume the runtime refused as the thread's first turn started", () => {
-  // The runtime refuses a resume without turns for a moment as a thread's first turn starts
-  // (-32601 "list_turns is not supported yet"), and answers the same resume with its turns: the
-  // refusal is written here in place of the first answer, which the runtime gives at random.
-  const refusal = {
-    match: { direction: "toClient", kind: "response", method: "thread/resume" },
-    action: {
-      rewrite: (message: unknown) => ({
-        id: (message as { id: unknown }).id,
-        error: { code: -32601, message: "list_turns is not supported yet" },
-      }),
-    },
-    times: 1,
-  } as const;
+  // As a thread's first turn starts, the runtime refuses a resume for a moment (-32601
+  // "list_turns is not supported yet"): the refusal is written here in place of answers, which
+  // the runtime gives at random.
+  const refusals = (times?: number) =>
+    ({
+      match: { direction: "toClient", kind: "response", method: "thread/resume" },
+      action: {
+        rewrite: (message: unknown) => ({
+          id: (message as { id: unknown }).id,
+          error: { code: -32601, message: "list_turns is not supported yet" },
+        }),
+      },
+      ...(times === undefined ? {} : { times }),
+    }) as const;
+  const resumesSent = (p: Proxy) =>
+    p.log.filter((l) => l.direction === "toServer" && l.method === "thread/resume");
 
-  it("is sent again with the turns, and the thread resumed runs its next turn", async () => {
-    const { p, t } = await setup({ rules: [refusal] });
+  it("is sent again until answered, and the thread resumed runs its next turn", async () => {
+    const { p, t } = await setup({ rules: [refusals(2)] });
     const thread = await t.codex.threadStart();
     t.mock.enqueueAssistantMessage("first");
     await thread.run("one");
     const resumed = await t.codex.threadResume(thread.id);
     expect(resumed.id).toBe(thread.id);
-    const first = await p.next({ direction: "toServer", method: "thread/resume" });
-    const again = await p.next({ direction: "toServer", method: "thread/resume" });
-    expect(first.message?.params).toMatchObject({ threadId: thread.id, excludeTurns: true });
-    expect(again.message?.params).not.toHaveProperty("excludeTurns");
+    await p.sync();
+    expect(resumesSent(p).map((l) => l.message?.params)).toEqual(
+      Array(3).fill({ threadId: thread.id, excludeTurns: true }),
+    );
     t.mock.enqueueAssistantMessage("second");
     expect((await resumed.run("two")).finalResponse).toBe("second");
   });
 
+  it("rejects with the refusal after three more tries", async () => {
+    const { p, t } = await setup({ rules: [refusals()] });
+    const thread = await t.codex.threadStart();
+    await expect(t.codex.threadResume(thread.id)).rejects.toThrow(
+      "JSON-RPC error -32601 (thread/resume): list_turns is not supported yet",
+    );
+    await p.sync();
+    expect(resumesSent(p)).toHaveLength(4);
+  });
+
   it("is not sent again once the call was given up on", async () => {
     const { p, t } = await setup({
-      rules: [{ ...refusal, action: { ...refusal.action, delayMs: 300, keepOrder: false } }],
+      rules: [
+        { ...refusals(1), action: { ...refusals(1).action, delayMs: 300, keepOrder: false } },
+      ],
     });
     const thread = await t.codex.threadStart();
     const controller = new AbortController();
@@ -343,11 +358,11 @@ describe("a resume the runtime refused as the thread's first turn started", () =
     controller.abort(new Error("enough"));
     await expect(resuming).rejects.toThrow("enough");
     await p.next({ direction: "toClient", kind: "response", method: "thread/resume" });
-    // A round trip after the refusal: a resume sent again would be logged before its answer.
+    // A round trip after the refusal and past the first wait: a resume sent again would be
+    // logged before its answer.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await t.codex.models();
     await p.sync();
-    expect(
-      p.log.filter((l) => l.direction === "toServer" && l.method === "thread/resume"),
-    ).toHaveLength(1);
+    expect(resumesSent(p)).toHaveLength(1);
   });
 });
