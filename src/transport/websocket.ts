@@ -74,6 +74,18 @@ function refusalOf(response: IncomingMessage): Promise<string> {
   });
 }
 
+// The most bytes a close frame's reason holds.
+const CLOSE_REASON_BYTES = 123;
+
+/**
+ * A close frame's reason as shown, on one line; one as long as a reason may be is marked cut (a
+ * server quoting a token could send only its start, which the redaction then knows).
+ */
+function closeReasonOf(reason: Buffer): string {
+  const line = oneLine(reason.toString("utf8"));
+  return reason.length >= CLOSE_REASON_BYTES && line !== "" ? `${line}…` : line;
+}
+
 // A text on one line: each run of control characters (line breaks, tabs) one space, none at the ends.
 function oneLine(text: string): string {
   return text.replace(/\p{Cc}+/gu, " ").trim();
@@ -425,7 +437,7 @@ export class WebSocketTransport implements Transport {
       "close",
       (code, reason) =>
         this.#refusedWith === undefined &&
-        this.#finish(undefined, { code, reason: String(reason) }),
+        this.#finish(undefined, { code, reason: closeReasonOf(reason) }),
     );
     // The connection is made as the socket is: stopped now, before it opens, nothing is written
     // to it (the handshake's abort comes to the listeners above, after the end is reported).

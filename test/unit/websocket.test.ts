@@ -151,6 +151,25 @@ describe("WebSocketTransport, the server's end", () => {
     }
   });
 
+  it("shows a close reason on one line, marked cut at the most a reason holds, and redacted", async () => {
+    // A token longer than a close reason holds (123 bytes): a server quoting it sends its start.
+    const token = `cap-${"Zq81xY7Kp0".repeat(15)}`;
+    const reasons = [`invalid token ${token}`.slice(0, 123), "shutting down\n\u001b[2Jforged"];
+    const messages: string[] = [];
+    for (const reason of reasons) {
+      const url = await scriptedServer((socket) => {
+        socket.once("message", () => socket.close(4001, reason));
+      });
+      const err = await Codex.connect(url, { token, startTimeout: 3000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportClosedError);
+      messages.push((err as Error).message.replace(url, "URL"));
+    }
+    expect(messages).toEqual([
+      "connection to codex app-server at URL closed (code 4001: invalid token [redacted]…)",
+      "connection to codex app-server at URL closed (code 4001: shutting down [2Jforged)",
+    ]);
+  });
+
   it("rejects a call sent while the connection closes with the close frame's code and reason", async () => {
     const url = await scriptedServer((socket, request) =>
       initializeThen(socket, (message) => {
