@@ -60,7 +60,6 @@ import {
   deadline,
   isGivenReason,
   now,
-  sleep,
   timeLeft,
 } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
@@ -793,25 +792,39 @@ export class Codex implements AsyncDisposable {
     // resume would subscribe this client again) or its bound would pass first. (Not within the
     // send: an answer read with another, an unsubscribe's, must be followed before it, as it came.)
     const t0 = now();
-    let response: ThreadResumeResponse;
-    for (let retry = 0; ; retry++) {
-      try {
-        response = await send(retry === 0 ? call : callLeft(call, t0));
-        break;
-      } catch (err) {
-        const wait = RESUME_RETRY_MS * 2 ** retry;
-        const timeout = call?.timeout;
-        if (
-          retry === RESUME_RETRIES ||
-          !isNotSupportedYet(err) ||
-          call?.signal?.aborted === true ||
-          (timeout !== undefined && now() - t0 + wait >= timeout)
-        ) {
-          throw err;
+    const timeout = call?.timeout;
+    const { connection } = this.#internals;
+    const resume = async (): Promise<ThreadResumeResponse> => {
+      for (let retry = 0; ; retry++) {
+        try {
+          return await send(retry === 0 ? call : callLeft(call, t0));
+        } catch (err) {
+          const wait = RESUME_RETRY_MS * 2 ** retry;
+          if (
+            retry === RESUME_RETRIES ||
+            !isNotSupportedYet(err) ||
+            call?.signal?.aborted === true ||
+            (timeout !== undefined && now() - t0 + wait >= timeout)
+          ) {
+            throw err;
+          }
+          // Ended by the client's close too: nothing is sent then, and no timer is left.
+          let offClose!: () => void;
+          const closed = new Promise<never>((_, reject) => (offClose = connection.onClose(reject)));
+          try {
+            await deadline(closed, { signal: call?.signal, timeout: wait, onTimeout: () => {} });
+          } finally {
+            offClose();
+          }
+          // A busy event loop may have overslept the bound.
+          if (timeout !== undefined && now() - t0 >= timeout) {
+            throw new RequestTimeoutError("thread/resume", timeout);
+          }
         }
-        await sleep(wait, call?.signal);
       }
-    }
+    };
+    // One call, however many requests: a timeout names thread/resume and the whole bound.
+    const response = await asOneCall(resume(), "thread/resume", timeout);
     const resumed = threadIdOf(response, "thread/resume");
     for (const unapplied of unappliedSettings("thread/resume", params, response)) {
       this.#internals.log.warn(unapplied);

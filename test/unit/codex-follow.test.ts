@@ -4,7 +4,7 @@
 // answered keeps its own handlers; a thread's tools are those of the call while its start is
 // answered; a request named like a notification is not read as one. Codex runs here over a fake
 // transport in place of the child process, so the test decides which messages arrive when.
-import { expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { approvalPolicies, type DynamicTool } from "../../src/index.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { startOverFake } from "../support/fake-stdio.js";
@@ -17,7 +17,7 @@ vi.mock("../../src/transport/stdio.js", async () => {
   return fakeStdio(Fake, (t) => transports.push(t));
 });
 
-const { Codex } = await import("../../src/index.js");
+const { Codex, RequestTimeoutError } = await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
 
 const startCodex = () =>
@@ -872,4 +872,58 @@ it("holds a thread's directories to a Windows server's system, whatever the clie
   } finally {
     await codex.close();
   }
+});
+
+describe("a resume refused as its thread's first turn starts, sent again", () => {
+  const NOT_YET = { code: -32601, message: "list_turns is not supported yet" };
+  const resumesSent = (transport: FakeTransport) =>
+    transport.sent.filter((m) => m.method === "thread/resume").length;
+
+  it("times out as one call, naming its whole timeout", async () => {
+    const { codex, transport } = await startCodex();
+    const caught = codex.threadResume("th", { timeout: 1000 }).catch((err: unknown) => err);
+    const first = await sentWhen(transport, (m) => m.method === "thread/resume");
+    transport.deliver({ id: first.id, error: NOT_YET });
+    // The second is never answered: the call's bound runs out on it.
+    await sentWhen(transport, (m) => m.method === "thread/resume" && m.id !== first.id);
+    const err = await caught;
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect(err).toMatchObject({ method: "thread/resume", timeoutMs: 1000 });
+    await codex.close();
+  });
+
+  it("is not sent again once its bound passed while it waited (a busy event loop)", async () => {
+    const { codex, transport } = await startCodex();
+    const caught = codex.threadResume("th", { timeout: 100 }).catch((err: unknown) => err);
+    const first = await sentWhen(transport, (m) => m.method === "thread/resume");
+    transport.deliver({ id: first.id, error: NOT_YET });
+    // The program is busy for 150 ms as the resume waits its 50 ms: its 100 ms bound passes.
+    setTimeout(() => {
+      const end = performance.now() + 150;
+      while (performance.now() < end);
+    }, 10);
+    expect(await caught).toMatchObject({ name: "RequestTimeoutError", timeoutMs: 100 });
+    expect(resumesSent(transport)).toBe(1);
+    await codex.close();
+  });
+
+  it("ends its wait to go again at close(), rejecting, and leaves no timer", async () => {
+    const { codex, transport } = await startCodex();
+    // The wait's timer never fires by itself: only the close can end it.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const resuming = codex.threadResume("th").catch((err: unknown) => err);
+      const first = await sentWhen(transport, (m) => m.method === "thread/resume");
+      transport.deliver({ id: first.id, error: NOT_YET });
+      // Its wait: the one timer (the refusal is handled within a turn of the event loop).
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(vi.getTimerCount()).toBe(1);
+      await codex.close();
+      expect(await resuming).toMatchObject({ name: "TransportClosedError" });
+      expect(vi.getTimerCount()).toBe(0);
+      expect(resumesSent(transport)).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
