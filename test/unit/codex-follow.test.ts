@@ -894,15 +894,15 @@ describe("a resume refused as its thread's first turn starts, sent again", () =>
 
   it("is not sent again once its bound passed while it waited (a busy event loop)", async () => {
     const { codex, transport } = await startCodex();
-    const caught = codex.threadResume("th", { timeout: 100 }).catch((err: unknown) => err);
+    const caught = codex.threadResume("th", { timeout: 300 }).catch((err: unknown) => err);
     const first = await sentWhen(transport, (m) => m.method === "thread/resume");
     transport.deliver({ id: first.id, error: NOT_YET });
-    // The program is busy for 150 ms as the resume waits its 50 ms: its 100 ms bound passes.
+    // The program is busy for 350 ms as the resume waits its 50 ms: its 300 ms bound passes.
     setTimeout(() => {
-      const end = performance.now() + 150;
+      const end = performance.now() + 350;
       while (performance.now() < end);
     }, 10);
-    expect(await caught).toMatchObject({ name: "RequestTimeoutError", timeoutMs: 100 });
+    expect(await caught).toMatchObject({ name: "RequestTimeoutError", timeoutMs: 300 });
     expect(resumesSent(transport)).toBe(1);
     await codex.close();
   });
