@@ -98,6 +98,13 @@ const reviewRunStarted = {
   params: { threadId: "th-r", turn: { id: "run-1", rootTurnId: "review-1" } },
 };
 
+/** A JSON object nested `levels` levels deep. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { end: true };
+  for (let i = 1; i < levels; i++) value = { m: value };
+  return value;
+}
+
 // The form of the runtime's request to approve an MCP tool call: it asks for nothing.
 const APPROVAL_FORM = { mode: "form", requestedSchema: { type: "object", properties: {} } };
 
@@ -1394,11 +1401,6 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
   });
 
   it("leaves out a handler error's data nested deeper than the SDK sends, which the server would drop unread", async () => {
-    const nested = (levels: number) => {
-      let value: Record<string, unknown> = { end: true };
-      for (let i = 1; i < levels; i++) value = { m: value };
-      return value;
-    };
     let data = nested(130);
     const { transport } = withSecrets("sk-unrelated-secret-0123456789", {
       onChatgptTokenRefresh: () => {
@@ -1447,11 +1449,6 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
   });
 
   it("sends no answer nested deeper than the SDK sends, which the server would drop unread", async () => {
-    const nested = (levels: number) => {
-      let value: Record<string, unknown> = { end: true };
-      for (let i = 1; i < levels; i++) value = { m: value };
-      return value;
-    };
     const events: RawNotification[] = [];
     let meta = nested(130);
     const { transport } = setup(
@@ -1459,13 +1456,13 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
       {},
       (n) => events.push(n),
     );
-    transport.deliver({
-      id: 1,
-      method: "mcpServer/elicitation/request",
-      params: { threadId: "thread-turn-1", turnId: "turn-1" },
-    });
+    const ask = async (id: number) => {
+      const params = { threadId: "thread-turn-1", turnId: "turn-1" };
+      transport.deliver({ id, method: "mcpServer/elicitation/request", params });
+      return transport.waitForSent(id);
+    };
     // The default answer instead, and the handler's failure in its turn's stream.
-    expect(await transport.waitForSent(1)).toEqual({
+    expect(await ask(1)).toEqual({
       id: 1,
       result: { action: "cancel", content: null, _meta: null },
     });
@@ -1476,12 +1473,7 @@ describe("ServerRequestDispatcher: what a handler's failure sends", () => {
     });
     // At the bound (the answer holding `_meta` holding 63 levels), it goes as it is.
     meta = nested(63);
-    transport.deliver({
-      id: 2,
-      method: "mcpServer/elicitation/request",
-      params: { threadId: "thread-turn-1", turnId: "turn-1" },
-    });
-    expect(await transport.waitForSent(2)).toEqual({
+    expect(await ask(2)).toEqual({
       id: 2,
       result: { action: "accept", content: null, _meta: meta },
     });
