@@ -363,7 +363,7 @@ export function isNotMaterialized(err: unknown): boolean {
 /**
  * @internal Whether `err` is the pinned runtime's refusal to list a thread's turns that are not
  * written yet (-32601, "list_turns is not supported yet"): the history requests of a thread with
- * no turn get it, and so does a resume without turns as the thread's first turn starts.
+ * no turn get it, and so does a resume as the thread's first turn starts.
  */
 export function isNotSupportedYet(err: unknown): boolean {
   return err instanceof MethodNotFoundError && /not supported yet/i.test(err.rpcMessage);

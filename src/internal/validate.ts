@@ -247,6 +247,7 @@ export function refuseOtherFields(
     }
   }
 }
+
 /** A key as a path in an error names it: up to its first `=`, then `=...` (see `quotedKey`). */
 export function shownKey(key: string): string {
   const equals = key.indexOf("=");

@@ -577,8 +577,8 @@ export class Connection {
   get stats(): Record<string, number> {
     return {
       pending: this.#pending.size,
-      inFlight: this.#work.expire(now()) + this.#stops.expire(now()),
-      queued: this.#work.queued.size + this.#stops.queued.size,
+      inFlight: this.#lanes.reduce((sum, lane) => sum + lane.expire(now()), 0),
+      queued: this.#lanes.reduce((sum, lane) => sum + lane.queued.size, 0),
       answering: this.#answering.size,
       notificationListeners: this.#notificationListeners.length,
       closeListeners: this.#closeListeners.size,
@@ -683,8 +683,13 @@ export class Connection {
    * giving up on it withdraws it. A request that stops its work (`UNQUEUED`) would overtake it.
    */
   waiting(ticket: RequestTicket): boolean {
-    const { id } = ticket;
-    return id !== undefined && (this.#work.queued.has(id) || this.#stops.queued.has(id));
+    return ticket.id !== undefined && this.#waitingIn(ticket.id) !== undefined;
+  }
+
+  // The lane in which request `id` waits for a place, if it does.
+  #waitingIn(id: RequestId): Lane | undefined {
+    for (const lane of this.#lanes) if (lane.queued.has(id)) return lane;
+    return undefined;
   }
 
   /**
@@ -694,9 +699,7 @@ export class Connection {
    */
   withdraw(ticket: RequestTicket): boolean {
     const id = ticket.id;
-    if (id === undefined || !(this.#work.queued.delete(id) || this.#stops.queued.delete(id))) {
-      return false;
-    }
+    if (id === undefined || !this.#waitingIn(id)?.queued.delete(id)) return false;
     const entry = this.#pending.get(id)!;
     this.#pending.delete(id);
     ticket.id = undefined;
@@ -847,7 +850,7 @@ export class Connection {
         entry.reject(error);
       }
     }
-    if (this.#work.queued.size === 0 && this.#stops.queued.size === 0) this.#stopPump();
+    if (this.#lanes.every((lane) => lane.queued.size === 0)) this.#stopPump();
   }
 
   // Sends one line, resolving once it is written. A failed write means the transport is going
@@ -1161,12 +1164,14 @@ export class Connection {
   #settle(id: RequestId): Pending | undefined {
     const key = typeof id === "string" && String(Number(id)) === id ? Number(id) : id;
     // A request still waiting was never sent: an answer to it answers nothing.
-    const work = this.#work;
-    const stops = this.#stops;
-    if (work.queued.has(key) || stops.queued.has(key)) return undefined;
+    if (this.#waitingIn(key) !== undefined) return undefined;
     // Given up on or not, an answered request frees its place.
-    const lane = work.placed.delete(key) ? work : stops.placed.delete(key) ? stops : undefined;
-    if (lane !== undefined && lane.queued.size > 0) this.#pump();
+    for (const lane of this.#lanes) {
+      if (lane.placed.delete(key)) {
+        if (lane.queued.size > 0) this.#pump();
+        break;
+      }
+    }
     const entry = this.#pending.get(key);
     if (entry !== undefined) this.#pending.delete(key);
     return entry;
@@ -1238,7 +1243,7 @@ export class Connection {
       lane.queued.clear();
       lane.placed.clear();
     }
-    clearTimeout(this.#pumpTimer);
+    this.#stopPump();
     if (this.#dropsHidden > 0) this.#countDrops();
     for (const entry of entries) entry.reject(clean);
     for (const listener of this.#closeListeners) this.#tellClosed(listener, clean);
