@@ -288,7 +288,8 @@ function queryCredentials(url: URL, out: string[]): string[] {
   const { unescape } = nodeQuerystring();
   for (const pair of url.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
-    if (at < 0 || !isCredentialName(unescape(pair.slice(0, at)))) continue;
+    const name = unescape(pair.slice(0, at));
+    if (at < 0 || !(isCredentialName(name) || isSignatureParameter(name))) continue;
     const raw = pair.slice(at + 1);
     for (const value of [raw, unescape(raw.replaceAll("+", " "))]) {
       if (isRedactable(value)) out.push(value);
@@ -296,6 +297,14 @@ function queryCredentials(url: URL, out: string[]): string[] {
   }
   return out;
 }
+
+// A presigned URL's signature (`X-Amz-Signature`, `X-Goog-Signature`, CloudFront's `Signature`,
+// an Azure SAS token's `sig`): whoever holds the URL can use it until it expires. Taken for a
+// credential only as a query parameter: a config key or variable so named seldom holds one.
+function isSignatureParameter(name: string): boolean {
+  return endsWithSegment(name.trim().toLowerCase(), SIGNATURE_SEGMENTS);
+}
+const SIGNATURE_SEGMENTS = ["signature", "sig"];
 
 /**
  * The credentials a request header named like one carries, in every form a server may quote

@@ -75,6 +75,19 @@ describe("urlCredentials", () => {
       expect(urlCredentials(named), named).toEqual([]);
     }
     expect(urlCredentials("wss://jonathan@host/", true)).toContain("jonathan");
+    // A presigned URL's signature is its credential, whatever the store calls it.
+    const presigned = [
+      "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261207T000000Z&X-Amz-Signature=5f2b0c9e8d7a6b5c4d3e",
+      "https://storage.googleapis.com/b/k?X-Goog-Expires=60&X-Goog-Signature=9a8b7c6d5e4f3a2b1c0d",
+      "https://d1.cloudfront.net/k?Expires=1796654809&Signature=Qm9vbXNoYWthbGFrYQ__&Key-Pair-Id=K2JCJMDEHXQW5F",
+      "https://a.blob.core.windows.net/c/k?sv=2022-11-02&se=2026-12-08&sig=AbC%2Bdef0123%3D",
+    ];
+    const signatures = ["5f2b0c9e8d7a6b5c4d3e", "9a8b7c6d5e4f3a2b1c0d", "Qm9vbXNoYWthbGFrYQ__"];
+    for (const [i, url] of presigned.entries()) {
+      const values = [...new Set(urlCredentials(url))];
+      if (i < 3) expect(values, url).toEqual([signatures[i]]);
+      else expect(values, url).toEqual(["AbC%2Bdef0123%3D", "AbC+def0123="]);
+    }
     expect(urlCredentials("https://api.openai.com/v1")).toEqual([]);
     expect(urlCredentials("not a url")).toEqual([]);
   });
