@@ -81,6 +81,13 @@ const CLOSE_REASON_BYTES = 123;
  * A close frame's reason as shown, on one line; one as long as a reason may be is marked cut (a
  * server quoting a token could send only its start, which the redaction then knows).
  */
+// The codes `ws` gives a close that came with none, which no frame carries: said in words, as
+// "code 1006" alone tells a reader nothing.
+const UNSTATED: Readonly<Record<number, string>> = {
+  1005: ": its close frame gave no code",
+  1006: ": the connection ended without a close frame (the server stopped, or the network dropped it)",
+};
+
 function closeReasonOf(reason: Buffer): string {
   const line = oneLine(reason.toString("utf8"));
   return reason.length >= CLOSE_REASON_BYTES && line !== "" ? `${line}…` : line;
@@ -578,7 +585,9 @@ export class WebSocketTransport implements Transport {
     }
     const url = this.#launch.shownUrl;
     const code =
-      close === undefined ? "" : ` (code ${close.code}${close.reason && `: ${close.reason}`})`;
+      close === undefined
+        ? ""
+        : ` (code ${close.code}${close.reason && `: ${close.reason}`})${UNSTATED[close.code] ?? ""}`;
     const reason =
       error !== undefined
         ? `connection to codex app-server at ${url} failed: ${error.message}`

@@ -170,6 +170,31 @@ describe("WebSocketTransport, the server's end", () => {
     ]);
   });
 
+  it("says in words how it closed when no close frame, or one without a code, came", async () => {
+    const messages: string[] = [];
+    for (const end of ["cut", "no code"] as const) {
+      const url = await scriptedServer((socket) =>
+        initializeThen(socket, (message) => {
+          if (message.method !== "model/list") return;
+          if (end === "cut") rawSocketOf(socket).destroy();
+          else socket.close();
+        }),
+      );
+      const codex = await Codex.connect(url);
+      try {
+        const err = await codex.request("model/list", {}).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TransportClosedError);
+        messages.push((err as Error).message.replace(url, "URL"));
+      } finally {
+        await codex.close();
+      }
+    }
+    expect(messages).toEqual([
+      "connection to codex app-server at URL closed (code 1006): the connection ended without a close frame (the server stopped, or the network dropped it)",
+      "connection to codex app-server at URL closed (code 1005): its close frame gave no code",
+    ]);
+  });
+
   it("rejects a call sent while the connection closes with the close frame's code and reason", async () => {
     const url = await scriptedServer((socket, request) =>
       initializeThen(socket, (message) => {
