@@ -224,7 +224,8 @@ export function clientStats(codex: Codex): Record<string, number> {
 const MAX_STARTUP_NOTIFICATIONS = 1000;
 
 // How long a start waits for the server's answer to `initialize` when `startTimeout` is not given.
-const DEFAULT_START_TIMEOUT = 60_000;
+/** @internal */
+export const DEFAULT_START_TIMEOUT = 60_000;
 
 /**
  * How long `close()` waits for a shared server to stop each thing the client left running (a

@@ -1,5 +1,6 @@
 import { hostname, networkInterfaces } from "node:os";
-import { Codex } from "../codex.js";
+import { Codex, DEFAULT_START_TIMEOUT } from "../codex.js";
+import type { ConfigReadOptions } from "../config.js";
 import { abortError } from "../internal/deadline.js";
 import { thrownMessage } from "../internal/logger.js";
 import { checkOptionNames, optionNames } from "../internal/validate.js";
@@ -128,8 +129,11 @@ const ROUTE_KEY = /^(?:model_provider$|model_providers\.mock\.)/;
  * prompts off the machine. (Any layer but the home's and the test's own overrides is refused.)
  * @internal
  */
-export async function checkModelRoute(codex: Pick<Codex, "config">): Promise<void> {
-  const { origins } = await codex.config.read();
+export async function checkModelRoute(
+  codex: Pick<Codex, "config">,
+  options?: ConfigReadOptions,
+): Promise<void> {
+  const { origins } = await codex.config.read(options);
   for (const [key, origin] of Object.entries(origins)) {
     if (origin === undefined || !ROUTE_KEY.test(key) || OWN_LAYERS.has(origin.name.type)) continue;
     const { name } = origin;
@@ -201,7 +205,9 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
   const ownHome = home;
   const parts = [() => codex.close(), () => mock.close(), () => ownHome.cleanup()];
   try {
-    await checkModelRoute(codex);
+    // Still the start: bounded, and given up, as Codex.start's own login is.
+    const timeout = codexOptions.startTimeout ?? DEFAULT_START_TIMEOUT;
+    await checkModelRoute(codex, { timeout, signal: startSignal });
   } catch (err) {
     return await closeAll(parts, { error: err });
   }

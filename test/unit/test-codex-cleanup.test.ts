@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { RequestTimeoutError } from "../../src/errors.js";
 import type { CodexHome } from "../../src/testing/harness.js";
+import { startStandin } from "../support/fault/standin.js";
 
 // Each home made is kept, and its cleanup, once it has removed the directories, fails as a busy
 // file system's may, as many times as `failing.cleanups` says.
@@ -90,6 +92,36 @@ describe("createTestCodex failing to start", () => {
       "EBUSY: cleanup failed",
     ]);
     expect(calls.cleanups).toBe(1);
+  });
+});
+
+describe("createTestCodex's last step, the check of the model's route", () => {
+  // A server that answers initialize and never answers config/read.
+  const silentOnRoute = () => startStandin({ replies: { "config/read": { drop: true } } });
+
+  it("is given up when startSignal aborts, rejecting with its reason and cleaning up", async () => {
+    await using server = await silentOnRoute();
+    const controller = new AbortController();
+    const starting = createTestCodex({
+      launchArgs: server.launchArgs,
+      startSignal: controller.signal,
+    });
+    await server.nextFromClient("config/read", 20_000);
+    const reason = new Error("give up the start");
+    controller.abort(reason);
+    expect(await starting.catch((e: unknown) => e)).toBe(reason);
+    expect(homes).toHaveLength(1);
+    expect(existsSync(homes[0]!.codexHome)).toBe(false);
+  });
+
+  it("is bounded by startTimeout", async () => {
+    await using server = await silentOnRoute();
+    const err = await createTestCodex({ launchArgs: server.launchArgs, startTimeout: 300 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    expect((err as RequestTimeoutError).message).toMatch(/config\/read.*300 ms/);
+    expect(existsSync(homes[0]!.codexHome)).toBe(false);
   });
 });
 
