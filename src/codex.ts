@@ -343,14 +343,15 @@ export class Codex implements AsyncDisposable {
   static async connect(url: string, options?: ConnectOptions): Promise<Codex> {
     // Its headers are checked once the WebSocket module has loaded: copied at the call.
     const checked = checkConnectionOptions(snapshot(options), CONNECT_OPTION_NAMES);
-    const signal = checked.startSignal;
-    if (signal?.aborted) throw abortError(signal);
     // Loaded here: most clients spawn their server and never need it.
     const { WebSocketTransport, checkWebSocketAuth, webSocketAddress } =
       await import("./transport/websocket.js");
     const address = webSocketAddress(url);
     const { token, headers } = checkWebSocketAuth(checked.token, checked.headers, url);
     const pingInterval = checkOptionalDelay(checked.pingInterval, "pingInterval");
+    // After the input's checks, as every call names bad input before an aborted signal.
+    const signal = checked.startSignal;
+    if (signal?.aborted) throw abortError(signal);
     const transport = new WebSocketTransport({ ...address, token, headers, pingInterval });
     // What a server may quote back: the token, credential headers, what the URL carries.
     const secrets = [...(token === undefined ? [] : [token]), ...urlCredentials(url, true)];

@@ -684,6 +684,17 @@ describe("Codex.connect", () => {
     }
   });
 
+  it("names bad input before an aborted startSignal, as every call does", async () => {
+    const startSignal = AbortSignal.abort(new Error("no longer wanted"));
+    await expect(Codex.connect("http://127.0.0.1:1/", { startSignal })).rejects.toThrow(TypeError);
+    await expect(
+      Codex.connect("ws://127.0.0.1:1/", { startSignal, pingInterval: -1 }),
+    ).rejects.toThrow(RangeError);
+    await expect(Codex.connect("ws://127.0.0.1:1/", { startSignal })).rejects.toThrow(
+      "no longer wanted",
+    );
+  });
+
   it("redacts what a server quotes of the headers, the URL's password and its credential query", async () => {
     const url = await scriptedServer((socket, request) =>
       initializeThen(socket, (message) => {
