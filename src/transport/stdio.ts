@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { readFileSync, statSync, type Stats } from "node:fs";
+import { accessSync, constants as fsConstants, readFileSync, statSync, type Stats } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { LineDecoder, TextTail } from "./lines.js";
@@ -287,6 +287,29 @@ function spawnFailure(err: NodeJS.ErrnoException, cwd: string | undefined): Erro
 }
 
 // Node reports a working directory that is missing (or is a file) as a missing binary.
+// The file a failed spawn named, when it is one: a relative path is looked for where the child
+// ran; a path that cannot be looked at says nothing more.
+function commandFile(err: NodeJS.ErrnoException, cwd: string | undefined): string | undefined {
+  if (typeof err.path !== "string" || !err.path.includes("/")) return undefined;
+  const file = resolvePath(cwd ?? ".", err.path);
+  let found: Stats | undefined;
+  try {
+    found = statSync(file, { throwIfNoEntry: false });
+  } catch {
+    found = undefined;
+  }
+  return found?.isFile() === true ? file : undefined;
+}
+
+function mayUse(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): string {
   if ((err.code === "ENOENT" || err.code === "ENOTDIR") && cwd !== undefined) {
     try {
@@ -298,18 +321,20 @@ function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): stri
       return `the working directory ${cwd} cannot be used: ${(statErr as Error).message}`;
     }
   }
-  // The command is there: what is missing is the interpreter its `#!` line names. A relative one
-  // is looked for where the child ran; one that cannot be looked at says nothing more.
-  if (err.code === "ENOENT" && typeof err.path === "string" && err.path.includes("/")) {
-    let found: Stats | undefined;
-    try {
-      found = statSync(resolvePath(cwd ?? ".", err.path), { throwIfNoEntry: false });
-    } catch {
-      found = undefined;
+  // Refused, the command checked as one that may be run: the directory it was to run in is not
+  // to be entered, or the interpreter its `#!` line names is not to be run.
+  if (err.code === "EACCES") {
+    if (cwd !== undefined && !mayUse(cwd, fsConstants.X_OK)) {
+      return `the working directory ${cwd} cannot be entered (EACCES: permission denied)`;
     }
-    if (found?.isFile() === true) {
-      return `${err.message}: ${err.path} exists, but the interpreter its first line (#!) names was not found`;
+    const command = commandFile(err, cwd);
+    if (command !== undefined && mayUse(command, fsConstants.X_OK)) {
+      return `${err.message}: ${err.path} may be run, but the interpreter its first line (#!) names cannot be (it is not executable, or a directory)`;
     }
+  }
+  // The command is there: what is missing is the interpreter its `#!` line names.
+  if (err.code === "ENOENT" && commandFile(err, cwd) !== undefined) {
+    return `${err.message}: ${err.path} exists, but the interpreter its first line (#!) names was not found`;
   }
   if (err.code === "E2BIG") {
     return (

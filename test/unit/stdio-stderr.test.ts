@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { TransportClosedError } from "../../src/errors.js";
@@ -95,6 +97,55 @@ describe("StdioTransport's spawn failure", () => {
           "interpreter its first line (#!) names was not found",
       );
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names an interpreter that may not be run, which Node reports as the script refused", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-script-"));
+    try {
+      const interpreter = path.join(dir, "interpreter");
+      writeFileSync(interpreter, "#!/bin/sh\n", { mode: 0o644 });
+      const script = path.join(dir, "codex");
+      writeFileSync(script, `#!${interpreter}\n`, { mode: 0o755 });
+      const connection = new Connection(new StdioTransport({ command: script, args: [], env: {} }));
+      const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(TransportClosedError);
+      expect(err.message).toBe(
+        `could not run codex app-server: spawn ${script} EACCES: ${script} may be run, but the ` +
+          "interpreter its first line (#!) names cannot be (it is not executable, or a directory)",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names a working directory that may not be entered, which Node reports as the binary refused", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-closed-"));
+    try {
+      chmodSync(dir, 0o000);
+      // Root enters any directory: as root, the child runs without the capabilities that let it.
+      const probe = [
+        "import { Connection } from './src/rpc/connection.ts';",
+        "import { StdioTransport } from './src/transport/stdio.ts';",
+        "const launch = { command: process.execPath, args: [], cwd: process.argv[1], env: {} };",
+        "const connection = new Connection(new StdioTransport(launch));",
+        "const err = await connection.request('initialize', {}).catch((e) => e);",
+        "console.log(JSON.stringify(err.message));",
+      ].join("\n");
+      const node = [process.execPath, "--import", "tsx", "--input-type=module", "-e", probe, dir];
+      const root = process.getuid?.() === 0;
+      const [command, ...args] = root
+        ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", ...node]
+        : node;
+      const repo = fileURLToPath(new URL("../..", import.meta.url));
+      const run = spawnSync(command!, args, { cwd: repo, encoding: "utf8", timeout: 30_000 });
+      expect(run.stderr).toBe("");
+      expect(JSON.parse(run.stdout)).toBe(
+        `could not run codex app-server: the working directory ${dir} cannot be entered (EACCES: permission denied)`,
+      );
+    } finally {
+      chmodSync(dir, 0o700);
       rmSync(dir, { recursive: true, force: true });
     }
   });
