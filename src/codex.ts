@@ -253,6 +253,22 @@ const RESUME_RETRIES = 3;
 const RESUME_RETRY_MS = 50;
 
 /** A running `codex app-server` and the client connected to it. */
+/**
+ * A start's step that timed out (the bound being the start's, `timeoutMs`), with what the server
+ * wrote to stderr as it failed to answer, which usually says why: read once it is stopped. Any
+ * other error as it is.
+ */
+function startTimedOut(err: unknown, timeoutMs: number, connection: Connection): unknown {
+  if (!(err instanceof RequestTimeoutError) || isGivenReason(err)) return err;
+  const stderrTail = connection.stderrTail();
+  if (stderrTail === "" && err.timeoutMs === timeoutMs) return err;
+  const { method, cause } = err;
+  return new RequestTimeoutError(method, timeoutMs, {
+    stderrTail,
+    ...(cause === undefined ? undefined : { cause }),
+  });
+}
+
 export class Codex implements AsyncDisposable {
   readonly #internals: Internals;
   #closing: Promise<void> | undefined;
@@ -313,6 +329,7 @@ export class Codex implements AsyncDisposable {
     const signal = checked.startSignal;
     if (signal?.aborted) throw abortError(signal);
     const transport = new StdioTransport(launch);
+    const since = now();
     const codex = await Codex.#open(transport, checked, credentialStore, secrets, variables);
     // The server read its config for this directory as it started, a project's layers included.
     codex.#serverCwd = path.resolve(launch.cwd ?? ".");
@@ -324,12 +341,14 @@ export class Codex implements AsyncDisposable {
       );
     }
     if (checked.apiKey !== undefined) {
+      // Within what is left of the start's bound, which it names when it ends there.
+      const timeout = checked.startTimeout ?? DEFAULT_START_TIMEOUT;
       try {
-        const timeout = checked.startTimeout ?? DEFAULT_START_TIMEOUT;
-        await codex.loginApiKey(checked.apiKey, { timeout, signal });
+        await codex.loginApiKey(checked.apiKey, { timeout: timeLeft(timeout, since), signal });
       } catch (err) {
+        const { connection } = codex.#internals;
         await codex.close();
-        throw err;
+        throw startTimedOut(err, timeout, connection);
       }
     }
     return codex.#ready();
@@ -439,14 +458,7 @@ export class Codex implements AsyncDisposable {
       const unreached = timedOut ? transport.unreached?.(ms) : undefined;
       await connection.close();
       if (unreached !== undefined) throw new TransportClosedError(unreached, { cause: err });
-      // What the server wrote as it failed to answer usually says why: read once it is stopped.
-      const stderrTail = timedOut ? connection.stderrTail() : "";
-      if (stderrTail === "") throw err;
-      const { method, timeoutMs, cause } = err as RequestTimeoutError;
-      throw new RequestTimeoutError(method, timeoutMs, {
-        stderrTail,
-        ...(cause === undefined ? undefined : { cause }),
-      });
+      throw startTimedOut(err, ms, connection);
     }
   }
 

@@ -198,8 +198,9 @@ export class RequestTimeoutError extends CodexError {
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
   /**
-   * The last lines the app-server wrote to stderr, for an `initialize` that a start gave up on (the
-   * server is stopped first): usually why it did not answer. "" otherwise, and when it wrote none.
+   * The last lines the app-server wrote to stderr, for an `initialize` (or an `apiKey`'s login)
+   * that a start gave up on (the server is stopped first): usually why it did not answer. ""
+   * otherwise, and when it wrote none.
    */
   readonly stderrTail: string;
 
