@@ -201,6 +201,17 @@ interface Startup {
  * and after some work, they should be equal. Exported by `codex-app-server-sdk/testing`; the keys
  * may change between versions.
  */
+/**
+ * The error of a start's step taken after `Codex.start` returned (`createTestCodex`'s check of the
+ * model's route), once `codex` is closed: a timeout named by the start's bound and carrying the
+ * server's stderr tail, as `Codex.start`'s own steps give it.
+ * @internal
+ */
+export function startStepFailed(codex: Codex, err: unknown, timeoutMs: number): unknown {
+  if (!(err instanceof RequestTimeoutError)) return err;
+  return startTimedOut(err, timeoutMs, internalsOf(codex).connection);
+}
+
 export function clientStats(codex: Codex): Record<string, number> {
   const { connection, router, dispatcher, threadSecrets, transport } = internalsOf(codex);
   const parts = {
@@ -252,7 +263,6 @@ const STOPS: ReadonlySet<string> = new Set([
 const RESUME_RETRIES = 3;
 const RESUME_RETRY_MS = 50;
 
-/** A running `codex app-server` and the client connected to it. */
 /**
  * A start's step that timed out (the bound being the start's, `timeoutMs`), with what the server
  * wrote to stderr as it failed to answer, which usually says why: read once it is stopped. Any
@@ -269,6 +279,7 @@ function startTimedOut(err: unknown, timeoutMs: number, connection: Connection):
   });
 }
 
+/** A running `codex app-server` and the client connected to it. */
 export class Codex implements AsyncDisposable {
   readonly #internals: Internals;
   #closing: Promise<void> | undefined;

@@ -542,6 +542,9 @@ export class Connection {
   #dropsHidden = 0;
   #dropsTimer: NodeJS.Timeout | undefined;
   #closeError: TransportClosedError | undefined;
+  // The lines that were no JSON, as shown, until the first answer: a server that ends before
+  // answering anything (a wrapper printing its usage) is shown ending with them.
+  #beforeAnswer: string[] | undefined = [];
   #writeFailure: Promise<TransportClosedError> | undefined;
   #closed: Promise<void>;
   #markClosed!: () => void;
@@ -559,7 +562,8 @@ export class Connection {
       writeFailed: (err) => void this.#writeFailed(err),
       // Redacted whole, as a line is, before #warn cuts it: a cut secret escapes redaction.
       dropped: (what, text) => this.#drop(what, this.#shownOf(text)),
-      closed: (info) => this.#fail(closedErrorFrom(info, this.#stderrTail(info.stderrTail))),
+      closed: (info) =>
+        this.#fail(closedErrorFrom(info, this.#stderrTail(info.stderrTail), this.#beforeAnswer)),
     });
   }
 
@@ -932,7 +936,7 @@ export class Connection {
       while (first === SPACE || first === TAB || first === LINE_FEED || first === CARRIAGE_RETURN) {
         first = raw.charCodeAt(++at);
       }
-      if (first !== OPEN_BRACE) return this.#drop("a line that is no JSON object", line);
+      if (first !== OPEN_BRACE) return this.#dropNoJson(line);
       let message: unknown;
       try {
         message =
@@ -942,7 +946,7 @@ export class Connection {
         message ??= JSON.parse(line);
       } catch {
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
-        if (message === NOT_JSON) return this.#drop("a line that is no JSON object", line);
+        if (message === NOT_JSON) return this.#dropNoJson(line);
       }
       // Parsed from a `{`: an object.
       const msg = message as {
@@ -1162,6 +1166,7 @@ export class Connection {
   // Ids are echoed as sent; a peer that stringifies them is tolerated when it writes the number
   // as JavaScript does ("1", not " 1 ", "0x1" or "1.0").
   #settle(id: RequestId): Pending | undefined {
+    this.#beforeAnswer = undefined;
     const key = typeof id === "string" && String(Number(id)) === id ? Number(id) : id;
     // A request still waiting was never sent: an answer to it answers nothing.
     if (this.#waitingIn(key) !== undefined) return undefined;
@@ -1180,6 +1185,14 @@ export class Connection {
   // Each dropped line is logged, up to DROPS_SHOWN a second: a flood of them (a wrapper's output)
   // would otherwise cost a log entry, with its error's stack, each. Those past it are counted, and
   // the count logged as the second ends (or the connection, first).
+  #dropNoJson(line: string): void {
+    const kept = this.#beforeAnswer;
+    if (kept !== undefined && kept.length < KEPT_BEFORE_ANSWER) {
+      kept.push(line.length > KEPT_LINE_CHARS ? `${line.slice(0, KEPT_LINE_CHARS)}…` : line);
+    }
+    this.#drop("a line that is no JSON object", line);
+  }
+
   #drop(what: string, line: string): void {
     if (!this.#log.enabled("warn")) return;
     const at = now();
@@ -1341,8 +1354,16 @@ function sendableData(
   return sendable;
 }
 
-function closedErrorFrom(info: TransportCloseInfo, stderrTail: string): TransportClosedError {
-  const how =
+// The lines that were no JSON kept until the first answer, and how much of each (as shown: redacted).
+const KEPT_BEFORE_ANSWER = 8;
+const KEPT_LINE_CHARS = 400;
+
+function closedErrorFrom(
+  info: TransportCloseInfo,
+  stderrTail: string,
+  beforeAnswer: readonly string[] | undefined,
+): TransportClosedError {
+  const ended =
     info.reason !== undefined
       ? info.reason
       : info.error !== undefined
@@ -1352,6 +1373,10 @@ function closedErrorFrom(info: TransportCloseInfo, stderrTail: string): Transpor
           : info.exitCode !== null
             ? `codex app-server exited with code ${info.exitCode}`
             : "codex app-server closed its output";
+  const how =
+    beforeAnswer === undefined || beforeAnswer.length === 0
+      ? ended
+      : `${ended}\nstdout (no JSON-RPC), before any answer:\n${lastLines(beforeAnswer.join("\n"))}`;
   return new TransportClosedError(how, {
     exitCode: info.exitCode,
     signal: info.signal,

@@ -1,7 +1,7 @@
 import { hostname, networkInterfaces } from "node:os";
-import { Codex, DEFAULT_START_TIMEOUT } from "../codex.js";
+import { Codex, DEFAULT_START_TIMEOUT, startStepFailed } from "../codex.js";
 import type { ConfigReadOptions } from "../config.js";
-import { abortError } from "../internal/deadline.js";
+import { abortError, now, timeLeft } from "../internal/deadline.js";
 import { thrownMessage } from "../internal/logger.js";
 import { checkOptionNames, optionNames } from "../internal/validate.js";
 import {
@@ -183,10 +183,12 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
   const mock = await startMockResponsesServer(mockOptions);
   let home: CodexHome | undefined;
   let codex: Codex;
+  let since: number;
   try {
     // The runtime reads the home's catalogue, not the mock's: one given to the mock alone is it.
     const models = homeOptions.models ?? mockOptions.models;
     home = await createCodexHome({ ...homeOptions, models, mockUrl: mock.url });
+    since = now();
     codex = await Codex.start({
       ...codexOptions,
       // `cwd: undefined` means the default, the work directory, as it does for Codex.start.
@@ -204,12 +206,25 @@ export async function createTestCodex(options: TestCodexOptions = {}): Promise<T
   }
   const ownHome = home;
   const parts = [() => codex.close(), () => mock.close(), () => ownHome.cleanup()];
+  // Still the start: within what is left of its bound, and given up on its signal, as
+  // Codex.start's login of an apiKey is.
+  const timeout = codexOptions.startTimeout ?? DEFAULT_START_TIMEOUT;
   try {
-    // Still the start: bounded, and given up, as Codex.start's own login is.
-    const timeout = codexOptions.startTimeout ?? DEFAULT_START_TIMEOUT;
-    await checkModelRoute(codex, { timeout, signal: startSignal });
+    await checkModelRoute(codex, { timeout: timeLeft(timeout, since), signal: startSignal });
   } catch (err) {
-    return await closeAll(parts, { error: err });
+    // The server stopped first, so that its timeout shows what it wrote to stderr.
+    let closeFailure: { readonly error: unknown } | undefined;
+    try {
+      await codex.close();
+    } catch (error) {
+      closeFailure = { error };
+    }
+    const closed = async () => {
+      if (closeFailure !== undefined) throw closeFailure.error;
+    };
+    return await closeAll([closed, () => mock.close(), () => ownHome.cleanup()], {
+      error: startStepFailed(codex, err, timeout),
+    });
   }
   let closing: Promise<void> | undefined;
   // As the home's cleanup: a failed close is forgotten, so it can be retried.

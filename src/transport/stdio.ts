@@ -1,5 +1,13 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { accessSync, constants as fsConstants, readFileSync, statSync, type Stats } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { LineDecoder, TextTail } from "./lines.js";
@@ -286,19 +294,24 @@ function spawnFailure(err: NodeJS.ErrnoException, cwd: string | undefined): Erro
   return Object.assign(new Error(spawnMessage(err, cwd)), { code, errno, syscall, path });
 }
 
-// Node reports a working directory that is missing (or is a file) as a missing binary.
-// The file a failed spawn named, when it is one: a relative path is looked for where the child
-// ran; a path that cannot be looked at says nothing more.
-function commandFile(err: NodeJS.ErrnoException, cwd: string | undefined): string | undefined {
+// The script a failed spawn named, when it is one (a file that starts with `#!`): a relative
+// path is looked for where the child ran; a path that cannot be read says nothing more.
+function scriptFile(err: NodeJS.ErrnoException, cwd: string | undefined): string | undefined {
   if (typeof err.path !== "string" || !err.path.includes("/")) return undefined;
   const file = resolvePath(cwd ?? ".", err.path);
-  let found: Stats | undefined;
+  let fd: number | undefined;
   try {
-    found = statSync(file, { throwIfNoEntry: false });
+    if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+    fd = openSync(file, "r");
+    const start = Buffer.alloc(2);
+    return readSync(fd, start, 0, 2, 0) === 2 && start.toString("latin1") === "#!"
+      ? file
+      : undefined;
   } catch {
-    found = undefined;
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return found?.isFile() === true ? file : undefined;
 }
 
 function mayUse(path: string, mode: number): boolean {
@@ -310,6 +323,7 @@ function mayUse(path: string, mode: number): boolean {
   }
 }
 
+// Node reports a working directory that is missing (or is a file) as a missing binary.
 function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): string {
   if ((err.code === "ENOENT" || err.code === "ENOTDIR") && cwd !== undefined) {
     try {
@@ -327,13 +341,13 @@ function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): stri
     if (cwd !== undefined && !mayUse(cwd, fsConstants.X_OK)) {
       return `the working directory ${cwd} cannot be entered (EACCES: permission denied)`;
     }
-    const command = commandFile(err, cwd);
+    const command = scriptFile(err, cwd);
     if (command !== undefined && mayUse(command, fsConstants.X_OK)) {
       return `${err.message}: ${err.path} may be run, but the interpreter its first line (#!) names cannot be (it is not executable, or a directory)`;
     }
   }
   // The command is there: what is missing is the interpreter its `#!` line names.
-  if (err.code === "ENOENT" && commandFile(err, cwd) !== undefined) {
+  if (err.code === "ENOENT" && scriptFile(err, cwd) !== undefined) {
     return `${err.message}: ${err.path} exists, but the interpreter its first line (#!) names was not found`;
   }
   if (err.code === "E2BIG") {

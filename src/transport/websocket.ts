@@ -77,10 +77,6 @@ function refusalOf(response: IncomingMessage): Promise<string> {
 // The most bytes a close frame's reason holds.
 const CLOSE_REASON_BYTES = 123;
 
-/**
- * A close frame's reason as shown, on one line; one as long as a reason may be is marked cut (a
- * server quoting a token could send only its start, which the redaction then knows).
- */
 // The codes `ws` gives a close that came with none, which no frame carries: said in words, as
 // "code 1006" alone tells a reader nothing.
 const UNSTATED: Readonly<Record<number, string>> = {
@@ -88,6 +84,10 @@ const UNSTATED: Readonly<Record<number, string>> = {
   1006: ": the connection ended without a close frame (the server stopped, or the network dropped it)",
 };
 
+/**
+ * A close frame's reason as shown, on one line; one as long as a reason may be is marked cut (a
+ * server quoting a token could send only its start, which the redaction then knows).
+ */
 function closeReasonOf(reason: Buffer): string {
   const line = oneLine(reason.toString("utf8"));
   return reason.length >= CLOSE_REASON_BYTES && line !== "" ? `${line}…` : line;

@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,6 +58,46 @@ describe("StdioTransport's stderr tail", () => {
     expect(err).toBeInstanceOf(TransportClosedError);
     expect((err as TransportClosedError).exitCode).toBe(3);
     expect((err as TransportClosedError).stderrTail).toBe("server gone\nhelper's last words");
+  });
+});
+
+describe("a server that ends before it answers anything", () => {
+  const ending = async (script: string, secrets?: Secrets) => {
+    const transport = new StdioTransport({
+      command: process.execPath,
+      args: ["-e", script],
+      env: {},
+    });
+    const connection = new Connection(transport, { secrets });
+    const first = await connection.request("initialize", {}).catch((e: unknown) => e);
+    const err = await connection.request("model/list", {}).catch((e: unknown) => e);
+    return { first, err: err as TransportClosedError };
+  };
+
+  it("is shown ending with what it wrote to stdout that was no JSON-RPC, redacted", async () => {
+    const token = "sk-wrapper-0123456789abcdef";
+    const secrets = new Secrets();
+    secrets.add(token);
+    const script = [
+      "console.log('Usage: codex [OPTIONS] <PROMPT>');",
+      `console.log('\\u001b[31merror:\\u001b[0m no subcommand app-server (key ${token})');`,
+      `console.log('x'.repeat(500));`,
+    ].join("");
+    const { err } = await ending(script, secrets);
+    expect(err).toBeInstanceOf(TransportClosedError);
+    expect(err.message).toBe(
+      "codex app-server exited with code 0\nstdout (no JSON-RPC), before any answer:\n" +
+        "Usage: codex [OPTIONS] <PROMPT>\nerror: no subcommand app-server (key [redacted])\n" +
+        `${"x".repeat(400)}…`,
+    );
+  });
+
+  it("is shown without it once the server answered", async () => {
+    const answer = JSON.stringify({ id: 1, result: {} });
+    const script = `console.log('a banner'); console.log(${JSON.stringify(answer)});`;
+    const { first, err } = await ending(script);
+    expect(first).toEqual({});
+    expect(err.message).toBe("codex app-server exited with code 0");
   });
 });
 
@@ -116,6 +165,42 @@ describe("StdioTransport's spawn failure", () => {
         `could not run codex app-server: spawn ${script} EACCES: ${script} may be run, but the ` +
           "interpreter its first line (#!) names cannot be (it is not executable, or a directory)",
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says nothing of a #! line for a binary whose loader is missing or may not be run", async () => {
+    // A program built for another C library (glibc's on musl) names a loader the system lacks.
+    const elf = readFileSync("/bin/true");
+    const loader = /\/lib[^\0]*\/ld-linux[^\0]*\.so\.\d/.exec(elf.toString("latin1"));
+    expect(loader).not.toBeNull();
+    // Short, as the loader's path is patched in place.
+    const dir = mkdtempSync("/tmp/e");
+    try {
+      const closedLoader = path.join(dir, "ld");
+      copyFileSync(loader![0], closedLoader);
+      chmodSync(closedLoader, 0o644);
+      const messages: string[] = [];
+      for (const named of [path.join(dir, "missing"), closedLoader]) {
+        expect(named.length).toBeLessThanOrEqual(loader![0].length);
+        const patched = Buffer.from(elf);
+        patched.fill(0, loader!.index, loader!.index + loader![0].length);
+        patched.write(named, loader!.index, "latin1");
+        const program = path.join(dir, "codex");
+        writeFileSync(program, patched, { mode: 0o755 });
+        const connection = new Connection(
+          new StdioTransport({ command: program, args: [], env: {} }),
+        );
+        const err = (await connection.request("initialize", {}).catch((e: unknown) => e)) as Error;
+        rmSync(program);
+        messages.push(err.message);
+      }
+      const program = path.join(dir, "codex");
+      expect(messages).toEqual([
+        `could not run codex app-server: spawn ${program} ENOENT`,
+        `could not run codex app-server: spawn ${program} EACCES`,
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

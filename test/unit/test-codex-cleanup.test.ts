@@ -1,4 +1,6 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { RequestTimeoutError } from "../../src/errors.js";
 import type { CodexHome } from "../../src/testing/harness.js";
@@ -114,14 +116,42 @@ describe("createTestCodex's last step, the check of the model's route", () => {
     expect(existsSync(homes[0]!.codexHome)).toBe(false);
   });
 
-  it("is bounded by startTimeout", async () => {
-    await using server = await silentOnRoute();
-    const err = await createTestCodex({ launchArgs: server.launchArgs, startTimeout: 300 }).catch(
-      (e: unknown) => e,
+  it("is bounded by what is left of startTimeout, its timeout showing the server's stderr", async () => {
+    // Answers initialize after 1 s; takes the config read, saying so on stderr, and never answers.
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-route-"));
+    const server = path.join(dir, "server.cjs");
+    writeFileSync(
+      server,
+      [
+        "const rl = require('node:readline').createInterface({ input: process.stdin });",
+        "const init = { userAgent: 'x/0', codexHome: '/tmp', platformFamily: 'unix', platformOs: 'linux' };",
+        "rl.on('line', (line) => {",
+        "  const m = JSON.parse(line);",
+        "  if (m.method === 'initialize') setTimeout(() => console.log(JSON.stringify({ id: m.id, result: init })), 1000);",
+        "  if (m.method === 'config/read') process.stderr.write('route read seen\\n');",
+        "});",
+      ].join("\n"),
     );
-    expect(err).toBeInstanceOf(RequestTimeoutError);
-    expect((err as RequestTimeoutError).message).toMatch(/config\/read.*300 ms/);
-    expect(existsSync(homes[0]!.codexHome)).toBe(false);
+    try {
+      const t0 = performance.now();
+      const err = await createTestCodex({
+        launchArgs: [process.execPath, server],
+        startTimeout: 1500,
+      }).catch((e: unknown) => e);
+      const elapsed = performance.now() - t0;
+      expect(err).toBeInstanceOf(RequestTimeoutError);
+      const { method, timeoutMs, stderrTail } = err as RequestTimeoutError;
+      expect({ method, timeoutMs, stderrTail }).toEqual({
+        method: "config/read",
+        timeoutMs: 1500,
+        stderrTail: "route read seen",
+      });
+      // A fresh 1.5 s for the read would end past 2.5 s.
+      expect(elapsed).toBeLessThan(2300);
+      expect(existsSync(homes[0]!.codexHome)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
