@@ -3,6 +3,14 @@ import type { CommandExecutionRequestApprovalParams } from "./generated/index.js
 import { shown, type ReadOnly } from "./internal/validate.js";
 import type { ApprovalHandlers, ServerRequestHandler } from "./server-requests.js";
 
+/**
+ * Approval handlers with every kind given, as `acceptAll()` and `declineAll()` return them: one
+ * can be called from a handler of one's own without a check.
+ */
+export type EveryApprovalHandler = {
+  readonly [Kind in keyof ApprovalHandlers]-?: NonNullable<ApprovalHandlers[Kind]>;
+};
+
 /** Ready-made approval policies. */
 export const approvalPolicies = {
   /**
@@ -10,7 +18,7 @@ export const approvalPolicies = {
    * sandbox you trust. A permission request is granted every kind it asks for that the pinned
    * runtime grants (`network`, `fileSystem`): a kind a newer runtime asks for is not.
    */
-  acceptAll(): ApprovalHandlers {
+  acceptAll(): EveryApprovalHandler {
     return {
       commandExecution: () => ({ decision: "accept" }),
       fileChange: () => ({ decision: "accept" }),
@@ -24,7 +32,7 @@ export const approvalPolicies = {
     };
   },
   /** Declines everything (the same as giving no handler, but explicit). */
-  declineAll(): ApprovalHandlers {
+  declineAll(): EveryApprovalHandler {
     return {
       commandExecution: () => defaultAnswer("item/commandExecution/requestApproval"),
       fileChange: () => defaultAnswer("item/fileChange/requestApproval"),

@@ -69,6 +69,7 @@ export type {
 export { ApprovalMode, Sandbox } from "./options.js";
 export type { EventMode, JsonInput, ThreadSettings } from "./options.js";
 export { approvalPolicies, commandsOf } from "./approvals.js";
+export type { EveryApprovalHandler } from "./approvals.js";
 export type {
   ApprovalHandlers,
   DefaultedRequestMethod,

@@ -990,7 +990,9 @@ export class ServerRequestDispatcher {
         signal: controller.signal,
         timeout: timeoutMs > 0 ? timeoutMs : undefined,
         onTimeout: () => {
-          controller.abort(new Error(`handler timed out after ${timeoutMs} ms`));
+          // Named, so that a reader knows which bound to raise.
+          const bound = timeoutMs === given ? "serverRequestTimeout" : "the server's own wait";
+          controller.abort(new Error(`handler timed out after ${timeoutMs} ms (${bound})`));
           throw controller.signal.reason;
         },
         // Its answer went already; what it gives now goes nowhere (a value unlogged: a secret).

@@ -27,7 +27,7 @@ const { codex, script } = session;
 const policy = approvalPolicies.allowCommands([/^touch notes\.txt$/, "ls"]);
 const approvals: ApprovalHandlers = {
   async commandExecution(params, context) {
-    const answer = await policy.commandExecution!(params, context);
+    const answer = await policy.commandExecution(params, context);
     console.log(`  approval: ${commandsOf(params).join(" ; ")}`);
     console.log(`    reason: ${params.reason ?? "none"} -> ${answer.decision}`);
     return answer;

@@ -5,6 +5,7 @@ import { approvalPolicies, commandsOf } from "../../src/approvals.js";
 import { CHATGPT_TOKEN_SLOT, Secrets } from "../../src/internal/redact.js";
 import {
   ServerRequestDispatcher,
+  type ApprovalHandlers,
   checkHandlers,
   checkTools,
   type ServerRequestOptions,
@@ -634,7 +635,7 @@ describe("ServerRequestDispatcher", () => {
       expect(signal!.aborted).toBe(true);
       expect(await transport.waitForSent(1)).toMatchObject({
         id: 1,
-        error: { message: "handler timed out after 10000 ms" },
+        error: { message: "handler timed out after 10000 ms (the server's own wait)" },
       });
       answer({ accessToken: LATE, chatgptAccountId: "acct" });
       await vi.advanceTimersByTimeAsync(0);
@@ -647,7 +648,7 @@ describe("ServerRequestDispatcher", () => {
       short.transport.deliver({ id: 2, method: "account/chatgptAuthTokens/refresh", params: {} });
       await vi.advanceTimersByTimeAsync(50);
       expect(await short.transport.waitForSent(1)).toMatchObject({
-        error: { message: "handler timed out after 50 ms" },
+        error: { message: "handler timed out after 50 ms (serverRequestTimeout)" },
       });
     } finally {
       vi.useRealTimers();
@@ -2278,6 +2279,30 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
   });
 });
 
+describe("approvalPolicies.acceptAll and declineAll", () => {
+  it("give every kind, each callable from a handler of one's own without a check", async () => {
+    const context = {} as never;
+    const accepting = approvalPolicies.acceptAll();
+    const declining = approvalPolicies.declineAll();
+    const kinds = Object.keys(accepting).sort();
+    expect(Object.keys(declining).sort()).toEqual(kinds);
+    expect(kinds).toEqual(
+      Object.keys({
+        commandExecution: 0,
+        fileChange: 0,
+        permissions: 0,
+        execCommand: 0,
+        applyPatch: 0,
+        mcpToolCall: 0,
+      } satisfies Record<keyof ApprovalHandlers, 0>).sort(),
+    );
+    // Typed as given: no `!` before the call.
+    expect(await accepting.fileChange({} as never, context)).toEqual({ decision: "accept" });
+    expect(await declining.fileChange({} as never, context)).toEqual({ decision: "decline" });
+    expect(await accepting.execCommand({} as never, context)).toEqual({ decision: "approved" });
+  });
+});
+
 describe("approvalPolicies.allowCommands", () => {
   const params = (...commands: string[]) =>
     ({
@@ -2289,7 +2314,7 @@ describe("approvalPolicies.allowCommands", () => {
     p: CommandExecutionRequestApprovalParams,
   ) =>
     (
-      approvalPolicies.allowCommands(rules).commandExecution!(p, {} as never) as {
+      approvalPolicies.allowCommands(rules).commandExecution(p, {} as never) as {
         decision: string;
       }
     ).decision;
