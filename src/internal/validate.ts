@@ -773,8 +773,19 @@ export function refuseUnknownOptions(value: object, names: OptionNames, name = "
   }
 }
 
+// Wire fields the SDK sets from a preset, and the option that takes the preset.
+const PRESET_FIELDS: ReadonlyMap<string, string> = new Map([
+  ["approvalPolicy", "approvalMode"],
+  ["approvalsReviewer", "approvalMode"],
+  ["sandboxPolicy", "sandbox"],
+]);
+
 function unknownOption(key: string, names: ReadonlySet<string>, name: string): string {
   const quoted = shown(key.length > 64 ? `${key.slice(0, 64)}...` : key);
+  const preset = PRESET_FIELDS.get(key);
+  if (preset !== undefined && names.has(preset)) {
+    return `${name} has no option ${quoted}: the SDK sets that wire field from the "${preset}" option (a preset); give that instead`;
+  }
   const near = nearestName(key, names);
   return `${name} has no option ${quoted}${near === undefined ? "" : `; did you mean "${near}"?`}`;
 }

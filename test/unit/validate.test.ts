@@ -444,6 +444,28 @@ describe("optionNames", () => {
     expect(() => checkOptionNames({ a: 1, d: 2 }, names)).toThrow('options has no option "d"');
   });
 
+  it("names the preset option for a wire field the SDK sets from one", async () => {
+    const { THREAD_START_NAMES } = await import("../../src/thread-options.js");
+    const refusal = (field: string) =>
+      `options has no option "${field}": the SDK sets that wire field from the`;
+    for (const [field, preset] of [
+      ["approvalPolicy", "approvalMode"],
+      ["approvalsReviewer", "approvalMode"],
+    ]) {
+      expect(() => checkOptionNames({ [field!]: "never" }, THREAD_START_NAMES)).toThrow(
+        `${refusal(field!)} "${preset}" option (a preset); give that instead`,
+      );
+    }
+    const turn = optionNames<{ sandbox?: string }>()({ own: ["sandbox"] });
+    expect(() => checkOptionNames({ sandboxPolicy: {} }, turn)).toThrow(
+      `${refusal("sandboxPolicy")} "sandbox" option (a preset); give that instead`,
+    );
+    // Only where that option is taken.
+    expect(() =>
+      checkOptionNames({ sandboxPolicy: {} }, optionNames<{ a?: 1 }>()({ own: ["a"] })),
+    ).toThrow(/^options has no option "sandboxPolicy"$/);
+  });
+
   it("is checked against its type by the compiler", () => {
     // @ts-expect-error -- "c" is left out
     const missing = optionNames<Options>()({ own: ["a", "b"] });
