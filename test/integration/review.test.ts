@@ -10,7 +10,7 @@ import {
   type Thread,
   type TurnEvent,
 } from "../../src/index.js";
-import { clientStats, inputTexts, sse } from "../../src/testing/index.js";
+import { clientStats, functionCallOutputs, inputTexts, sse } from "../../src/testing/index.js";
 import { createTestCodex, type TestCodex } from "../../src/testing/test-codex.js";
 import { gitWorkspace } from "../support/git-workspace.js";
 import { lookupTool } from "../support/lookup-tool.js";
@@ -83,6 +83,38 @@ describe("Thread.review", () => {
 
     const prompt = inputTexts(t.mock.responsesRequests[0]!).join("\n");
     expect(prompt).toMatch(/uncommitted|current code changes/i);
+  });
+
+  it("asks no approval of its handlers: the runtime runs a review with approval policy never", async () => {
+    // A thread whose client answers approvals; the review's model asks to run a command outside
+    // the sandbox, which a turn of the thread would ask this client about.
+    const thread = await t.codex.threadStart({
+      cwd: t.workDir,
+      sandbox: "readOnly",
+      approvalMode: "askUser",
+    });
+    t.mock.enqueue(
+      sse.functionCall("exec_command", {
+        cmd: "cat app.js",
+        sandbox_permissions: "require_escalated",
+        justification: "read the file",
+      }),
+    );
+    t.mock.enqueueAssistantMessage(reviewerAnswer(t.workDir));
+    const asked: string[] = [];
+    const review = await thread.review("uncommittedChanges", {
+      approvals: {
+        commandExecution: (params) => {
+          asked.push(params.command ?? "");
+          return { decision: "accept" };
+        },
+      },
+    });
+    expect((await review.run()).status).toBe("completed");
+    expect(asked).toEqual([]);
+    // The model is told it may not ask: the docs say so of ReviewOptions.approvals.
+    const [output] = functionCallOutputs(t.mock.responsesRequests.at(-1));
+    expect(String(output?.output)).toContain("approval policy is Never");
   });
 
   it("leaves a thread resumed after an inline review free for a compaction at once", async () => {
