@@ -203,14 +203,23 @@ export class RequestTimeoutError extends CodexError {
    * otherwise, and when it wrote none.
    */
   readonly stderrTail: string;
+  /**
+   * What the call still waited for when its bound ended, the request not sent yet (`"this
+   * client's turn on the thread to end"`, say): the server never saw it. "" when it was sent.
+   */
+  readonly waitedFor: string;
 
   constructor(
     method: string,
     timeoutMs: number,
-    options?: { cause?: unknown; stderrTail?: string | undefined },
+    options?: { cause?: unknown; stderrTail?: string | undefined; waitedFor?: string | undefined },
   ) {
     const stderrTail = options?.stderrTail ?? "";
-    const message = `Request ${method} timed out after ${timeoutMs} ms`;
+    const waitedFor = options?.waitedFor ?? "";
+    const message =
+      waitedFor === ""
+        ? `Request ${method} timed out after ${timeoutMs} ms`
+        : `Request ${method} timed out after ${timeoutMs} ms waiting for ${waitedFor}; it was not sent`;
     super(
       stderrTail.length > 0 ? `${message}\nstderr tail:\n${stderrTail}` : message,
       options !== undefined && "cause" in options ? { cause: options.cause } : undefined,
@@ -218,6 +227,7 @@ export class RequestTimeoutError extends CodexError {
     this.method = method;
     this.timeoutMs = timeoutMs;
     this.stderrTail = stderrTail;
+    this.waitedFor = waitedFor;
   }
 }
 

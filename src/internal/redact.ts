@@ -1096,6 +1096,7 @@ export class Secrets {
       return new RequestTimeoutError(this.text(error.method), error.timeoutMs, {
         // An error of an older copy of the SDK has none.
         stderrTail: typeof error.stderrTail === "string" ? this.text(error.stderrTail) : undefined,
+        waitedFor: typeof error.waitedFor === "string" ? error.waitedFor : undefined,
         ...cause,
       });
     }

@@ -902,7 +902,9 @@ export class Router {
       signal: wait?.signal,
       timeout: wait?.timeout,
       onTimeout: () => {
-        throw new RequestTimeoutError(wait!.method, wait!.timeout!);
+        throw new RequestTimeoutError(wait!.method, wait!.timeout!, {
+          waitedFor: "this client's turn on the thread to end",
+        });
       },
     }).then(
       () => this.#occupy(threadId, start, holdEvents, wait),

@@ -622,6 +622,14 @@ describe("Secrets.error", () => {
     expect(clean.message).toBe(
       "Request initialize timed out after 500 ms\nstderr tail:\nbad key [redacted]",
     );
+    // What an unsent request waited for is kept too.
+    const unsent = new RequestTimeoutError(`thread/${key}`, 50, { waitedFor: "the thread" });
+    const rebuilt = secrets.error(unsent);
+    expect([rebuilt.method, rebuilt.waitedFor, rebuilt.message]).toEqual([
+      "thread/[redacted]",
+      "the thread",
+      "Request thread/[redacted] timed out after 50 ms waiting for the thread; it was not sent",
+    ]);
   });
 });
 

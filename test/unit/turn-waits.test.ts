@@ -126,7 +126,14 @@ describe("a turn queued behind another", () => {
     );
     for (const err of timeouts) {
       expect(err).toBeInstanceOf(RequestTimeoutError);
-      expect((err as RequestTimeoutError).method).toBe("turn/start");
+      const { method, waitedFor, message } = err as RequestTimeoutError;
+      expect({ method, waitedFor, message }).toEqual({
+        method: "turn/start",
+        waitedFor: "this client's turn on the thread to end",
+        message:
+          "Request turn/start timed out after 50 ms waiting for this client's turn on the " +
+          "thread to end; it was not sent",
+      });
     }
     // Only the first turn was ever sent; the one that did not give up goes next.
     expect(sentOf("turn/start")).toHaveLength(1);
