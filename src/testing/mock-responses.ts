@@ -1390,8 +1390,11 @@ export async function startMockResponsesServer(
       const response =
         next ??
         mockResponse([
+          // The code the runtime passes the message on with as it is: the default, or a code it
+          // does not know, would read as a dropped stream.
           sse.failed(
             `${NO_RESPONSE_QUEUED} (request #${responsesRequests.length} to ${url.pathname})`,
+            "invalid_prompt",
           ),
         ]);
       void stream(res, response);
