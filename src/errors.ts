@@ -113,7 +113,7 @@ export class JsonRpcError extends CodexError {
   ) {
     const method = options?.method;
     super(
-      `JSON-RPC error ${code}${method === undefined ? "" : ` (${method})`}: ${rpcMessage}`,
+      `JSON-RPC error ${code}${method === undefined ? "" : ` (${method})`}: ${rpcMessage}${hintFor(rpcMessage)}`,
       options !== undefined && "cause" in options ? { cause: options.cause } : undefined,
     );
     this.code = code;
@@ -121,6 +121,14 @@ export class JsonRpcError extends CodexError {
     this.data = data;
     this.method = method;
   }
+}
+
+// What to do about a refusal whose words say nothing of it: a thread the server has not loaded
+// (after `threadUnarchive`, or stored by an earlier process) takes turns once resumed.
+function hintFor(rpcMessage: string): string {
+  return rpcMessage.startsWith("thread not found: ")
+    ? " (a stored thread the server has not loaded, an unarchived one say, is loaded by codex.threadResume(id))"
+    : "";
 }
 
 /** A JSON-RPC error the Codex server defined (codes -32099..-32000, plus the standard codes). */

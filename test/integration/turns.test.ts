@@ -7,6 +7,7 @@ import {
   ApprovalMode,
   Codex,
   CodexError,
+  InvalidRequestError,
   RequestTimeoutError,
   Sandbox,
   TurnAbortedError,
@@ -587,7 +588,12 @@ describe("thread lifecycle", () => {
     expect(restored.id).toBe(thread.id);
     // Unarchived, not loaded: its history reads, and a turn needs a resume first.
     expect((await restored.read()).thread.id).toBe(thread.id);
-    await expect(restored.run("again")).rejects.toThrow(/thread not found/);
+    const refused = await restored.run("again").catch((e: unknown) => e);
+    expect((refused as InvalidRequestError).rpcMessage).toBe(`thread not found: ${thread.id}`);
+    expect((refused as Error).message).toBe(
+      `JSON-RPC error -32600 (turn/start): thread not found: ${thread.id} (a stored thread the ` +
+        "server has not loaded, an unarchived one say, is loaded by codex.threadResume(id))",
+    );
     const resumed = await t.codex.threadResume(thread.id);
     t.mock.enqueueAssistantMessage("back");
     expect((await resumed.run("again")).finalResponse).toBe("back");

@@ -304,6 +304,18 @@ describe("mapJsonRpcError", () => {
     }
   });
 
+  it("says how to load a thread the server did not find, keeping the server's words", () => {
+    const err = mapJsonRpcError(-32600, "thread not found: th-1", undefined, "turn/start");
+    expect(err.rpcMessage).toBe("thread not found: th-1");
+    expect(err.message).toBe(
+      "JSON-RPC error -32600 (turn/start): thread not found: th-1 (a stored thread the server " +
+        "has not loaded, an unarchived one say, is loaded by codex.threadResume(id))",
+    );
+    expect(mapJsonRpcError(-32600, "no thread here", undefined, "turn/start").message).toBe(
+      "JSON-RPC error -32600 (turn/start): no thread here",
+    );
+  });
+
   it("maps a server code without overload data or retry message to plain CodexRpcError", () => {
     const err = mapJsonRpcError(-32010, "thread not found", { codex_error_info: "other" });
     expect(err.constructor).toBe(CodexRpcError);
