@@ -212,8 +212,8 @@ export class RequestTimeoutError extends CodexError {
    */
   readonly stderrTail: string;
   /**
-   * What the call still waited for when its bound ended, the request not sent yet (`"this
-   * client's turn on the thread to end"`, say): the server never saw it. "" when it was sent.
+   * What a call waiting in the thread's queue still waited for when its bound ended (`"this
+   * client's turn on the thread to end"`): its request was not sent. "" for any other timeout.
    */
   readonly waitedFor: string;
 

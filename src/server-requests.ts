@@ -991,7 +991,8 @@ export class ServerRequestDispatcher {
         timeout: timeoutMs > 0 ? timeoutMs : undefined,
         onTimeout: () => {
           // Named, so that a reader knows which bound to raise.
-          const bound = timeoutMs === given ? "serverRequestTimeout" : "the server's own wait";
+          const bound =
+            timeoutMs === serverWaitMs ? "the server's own wait" : "serverRequestTimeout";
           controller.abort(new Error(`handler timed out after ${timeoutMs} ms (${bound})`));
           throw controller.signal.reason;
         },

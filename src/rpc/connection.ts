@@ -19,7 +19,7 @@ import {
   wellFormed,
   type RequestOptions,
 } from "../internal/validate.js";
-import { lastLines } from "../transport/lines.js";
+import { lastLines, plainText } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
 
 export type { RequestOptions } from "../internal/validate.js";
@@ -936,7 +936,7 @@ export class Connection {
       while (first === SPACE || first === TAB || first === LINE_FEED || first === CARRIAGE_RETURN) {
         first = raw.charCodeAt(++at);
       }
-      if (first !== OPEN_BRACE) return this.#dropNoJson(line);
+      if (first !== OPEN_BRACE) return this.#dropNoRpc("a line that is no JSON object", line);
       let message: unknown;
       try {
         message =
@@ -946,7 +946,7 @@ export class Connection {
         message ??= JSON.parse(line);
       } catch {
         message = line === raw ? NOT_JSON : redactedParse(raw, secrets!);
-        if (message === NOT_JSON) return this.#dropNoJson(line);
+        if (message === NOT_JSON) return this.#dropNoRpc("a line that is no JSON object", line);
       }
       // Parsed from a `{`: an object.
       const msg = message as {
@@ -1000,7 +1000,7 @@ export class Connection {
       if (method !== undefined && method !== null) {
         return this.#drop("a message whose method is not a string", line);
       }
-      if (!hasId) return this.#drop("a message with neither method nor a valid id", line);
+      if (!hasId) return this.#dropNoRpc("a message with neither method nor a valid id", line);
       const entry = this.#settle(id);
       if (entry === undefined) {
         return this.#log.debug(`dropped a response to no pending request (id ${String(id)})`);
@@ -1185,12 +1185,12 @@ export class Connection {
   // Each dropped line is logged, up to DROPS_SHOWN a second: a flood of them (a wrapper's output)
   // would otherwise cost a log entry, with its error's stack, each. Those past it are counted, and
   // the count logged as the second ends (or the connection, first).
-  #dropNoJson(line: string): void {
+  // Before the first answer, what is no JSON-RPC is kept to be shown should the server end
+  // (a wrapper printing its usage): a copy of its start, so a long line is not held whole.
+  #dropNoRpc(what: string, line: string): void {
     const kept = this.#beforeAnswer;
-    if (kept !== undefined && kept.length < KEPT_BEFORE_ANSWER) {
-      kept.push(line.length > KEPT_LINE_CHARS ? `${line.slice(0, KEPT_LINE_CHARS)}…` : line);
-    }
-    this.#drop("a line that is no JSON object", line);
+    if (kept !== undefined && kept.length < KEPT_BEFORE_ANSWER) kept.push(shownStart(line));
+    this.#drop(what, line);
   }
 
   #drop(what: string, line: string): void {
@@ -1358,6 +1358,18 @@ function sendableData(
 const KEPT_BEFORE_ANSWER = 8;
 const KEPT_LINE_CHARS = 400;
 
+// A line's start as shown: plain (no terminal control sequences, no control characters), cut at
+// KEPT_LINE_CHARS and never inside a character, and a copy, not a slice holding the whole line.
+function shownStart(line: string): string {
+  const head = line.length > 4 * KEPT_LINE_CHARS ? line.slice(0, 4 * KEPT_LINE_CHARS) : line;
+  const plain = plainText(head);
+  if (plain.length <= KEPT_LINE_CHARS && head === line) return Buffer.from(plain).toString();
+  let end = Math.min(plain.length, KEPT_LINE_CHARS);
+  const last = plain.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${Buffer.from(plain.slice(0, end)).toString()}…`;
+}
+
 function closedErrorFrom(
   info: TransportCloseInfo,
   stderrTail: string,
@@ -1376,7 +1388,7 @@ function closedErrorFrom(
   const how =
     beforeAnswer === undefined || beforeAnswer.length === 0
       ? ended
-      : `${ended}\nstdout (no JSON-RPC), before any answer:\n${lastLines(beforeAnswer.join("\n"))}`;
+      : `${ended}\nwhat it sent before any answer, which is no JSON-RPC:\n${beforeAnswer.join("\n")}`;
   return new TransportClosedError(how, {
     exitCode: info.exitCode,
     signal: info.signal,

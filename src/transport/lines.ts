@@ -177,5 +177,10 @@ export function lastLines(text: string, lines = 40, maxChars = 4000): string {
   return out.length > maxChars ? out.slice(out.length - maxChars) : out;
 }
 
+/** A text as shown in an error: no terminal control sequences, other control characters a space. */
+export function plainText(text: string): string {
+  return text.replace(TERMINAL_CONTROL, "").replace(/\p{Cc}+/gu, " ");
+}
+
 // A terminal's control sequence (ECMA-48 CSI: colours, cursor moves), which starts with ESC.
 const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-?]*[ -/]*[@-~]`, "g");

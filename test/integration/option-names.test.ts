@@ -43,7 +43,6 @@ describe("options with a name the SDK does not know", () => {
     const thread = codex.thread("t1");
     const calls: [() => Promise<unknown>, string, string?][] = [
       [() => codex.threadStart({ modle: "gpt" } as never), "modle", "model"],
-      [() => codex.threadStart({ approvalPolicy: "never" } as never), "approvalPolicy"],
       [() => codex.threadResume("t1", { timeut: 5 } as never), "timeut", "timeout"],
       [() => codex.threadFork("t1", { Sandbox: "readOnly" } as never), "Sandbox", "sandbox"],
       [() => codex.threadList({ limt: 2 } as never), "limt", "limit"],
@@ -88,6 +87,10 @@ describe("options with a name the SDK does not know", () => {
     ];
     for (const [call, key, near] of calls)
       await expect(call()).rejects.toEqual(misspelt(key, near));
+    // A wire field the SDK sets from a preset: the option to give instead is named.
+    await expect(codex.threadStart({ approvalPolicy: "never" } as never)).rejects.toThrow(
+      'options has no option "approvalPolicy": the SDK sets that wire field from the "approvalMode" option (a preset); give that instead',
+    );
     expect(() => codex.thread("t1", { tool: [] } as never)).toThrow(misspelt("tool", "tools"));
     expect(() => externalMessage("search", "found", { nameSpace: "web" } as never)).toThrow(
       misspelt("nameSpace", "namespace"),

@@ -650,6 +650,16 @@ describe("ServerRequestDispatcher", () => {
       expect(await short.transport.waitForSent(1)).toMatchObject({
         error: { message: "handler timed out after 50 ms (serverRequestTimeout)" },
       });
+      // Equal, the server's wait is the one to name: raising the client's would change nothing.
+      const equal = setup({
+        serverRequestTimeout: 10_000,
+        onChatgptTokenRefresh: () => new Promise(() => {}),
+      });
+      equal.transport.deliver({ id: 3, method: "account/chatgptAuthTokens/refresh", params: {} });
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(await equal.transport.waitForSent(1)).toMatchObject({
+        error: { message: "handler timed out after 10000 ms (the server's own wait)" },
+      });
     } finally {
       vi.useRealTimers();
     }

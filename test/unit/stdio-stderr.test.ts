@@ -81,14 +81,19 @@ describe("a server that ends before it answers anything", () => {
     const script = [
       "console.log('Usage: codex [OPTIONS] <PROMPT>');",
       `console.log('\\u001b[31merror:\\u001b[0m no subcommand app-server (key ${token})');`,
-      `console.log('x'.repeat(500));`,
+      `console.log(JSON.stringify({ level: "ERROR", message: "unknown flag --listen" }));`,
+      // Cut at 400 characters, neither inside a colour code nor inside a character.
+      `console.log('x'.repeat(396) + '\\u001b[31m' + 'y'.repeat(10));`,
+      `console.log('x'.repeat(399) + '\\u{1F600}');`,
     ].join("");
     const { err } = await ending(script, secrets);
     expect(err).toBeInstanceOf(TransportClosedError);
     expect(err.message).toBe(
-      "codex app-server exited with code 0\nstdout (no JSON-RPC), before any answer:\n" +
+      "codex app-server exited with code 0\n" +
+        "what it sent before any answer, which is no JSON-RPC:\n" +
         "Usage: codex [OPTIONS] <PROMPT>\nerror: no subcommand app-server (key [redacted])\n" +
-        `${"x".repeat(400)}…`,
+        '{"level":"ERROR","message":"unknown flag --listen"}\n' +
+        `${"x".repeat(396)}yyyy…\n${"x".repeat(399)}…`,
     );
   });
 
