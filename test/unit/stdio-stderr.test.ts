@@ -14,11 +14,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { RequestTimeoutError, TransportClosedError } from "../../src/errors.js";
+import { TransportClosedError } from "../../src/errors.js";
 import { Codex } from "../../src/codex.js";
 import { Secrets } from "../../src/internal/redact.js";
 import { Connection } from "../../src/rpc/connection.js";
 import { StdioTransport } from "../../src/transport/stdio.js";
+import { expectStepTimedOut, silentOn } from "../support/slow-start.js";
 
 describe("StdioTransport's stderr tail", () => {
   it("shows no part of a key the server printed where the tail is cut", async () => {
@@ -303,35 +304,16 @@ describe("StdioTransport's spawn failure", () => {
 
 describe("Codex.start's login of its apiKey", () => {
   it("ends within startTimeout, counted from the spawn, with what the server wrote to stderr", async () => {
-    // Answers initialize after 1 s, then takes the login and never answers it.
-    const server = [
-      "const rl = require('node:readline').createInterface({ input: process.stdin });",
-      "const init = { userAgent: 'x/0', codexHome: '/tmp', platformFamily: 'unix', platformOs: 'linux' };",
-      "rl.on('line', (line) => {",
-      "  const m = JSON.parse(line);",
-      "  if (m.method === 'initialize') setTimeout(() => console.log(JSON.stringify({ id: m.id, result: init })), 1000);",
-      "  if (m.method === 'account/login/start') process.stderr.write('login seen\\n');",
-      "});",
-    ].join("\n");
-    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-login-"));
-    const codexBin = path.join(dir, "codex");
-    writeFileSync(codexBin, `#!${process.execPath}\n${server}\n`, { mode: 0o755 });
-    const t0 = performance.now();
-    const err = await Codex.start({
-      codexBin,
-      apiKey: "sk-test-0123456789abcdef",
-      startTimeout: 1500,
-    }).catch((e: unknown) => e);
-    const elapsed = performance.now() - t0;
-    rmSync(dir, { recursive: true, force: true });
-    expect(err).toBeInstanceOf(RequestTimeoutError);
-    const { method, timeoutMs, stderrTail } = err as RequestTimeoutError;
-    expect({ method, timeoutMs, stderrTail }).toEqual({
-      method: "account/login/start",
-      timeoutMs: 1500,
-      stderrTail: "login seen",
-    });
-    // A fresh 1.5 s for the login would end past 2.5 s.
-    expect(elapsed).toBeLessThan(2300);
+    const server = silentOn("account/login/start", "login seen");
+    try {
+      const apiKey = "sk-test-0123456789abcdef";
+      await expectStepTimedOut(
+        () => Codex.start({ codexBin: server.file, apiKey, startTimeout: 1500 }),
+        "account/login/start",
+        "login seen",
+      );
+    } finally {
+      server.cleanup();
+    }
   });
 });
