@@ -77,7 +77,7 @@ const SHARED = [
  * and looked for in another's was renamed as the call's timeout).
  */
 const INTERNALS: Readonly<Record<string, readonly string[]>> = {
-  "src/codex.ts": ["clientStats"],
+  "src/codex.ts": ["DEFAULT_START_TIMEOUT", "clientStats", "startStepFailed"],
   "src/internal/deadline.ts": [
     "ABORT_WAIT_MS",
     "abortError",
