@@ -196,12 +196,6 @@ interface Startup {
 }
 
 /**
- * Sizes of what a client keeps (pending calls, routed turns, per-thread handlers and tools,
- * listeners), keyed like `"dispatcher.threadHandlers"`, for leak checks in tests: taken before
- * and after some work, they should be equal. Exported by `codex-app-server-sdk/testing`; the keys
- * may change between versions.
- */
-/**
  * The error of a start's step taken after `Codex.start` returned (`createTestCodex`'s check of the
  * model's route), once `codex` is closed: a timeout named by the start's bound and carrying the
  * server's stderr tail, as `Codex.start`'s own steps give it.
@@ -212,6 +206,12 @@ export function startStepFailed(codex: Codex, err: unknown, timeoutMs: number): 
   return startTimedOut(err, timeoutMs, internalsOf(codex).connection);
 }
 
+/**
+ * Sizes of what a client keeps (pending calls, routed turns, per-thread handlers and tools,
+ * listeners), keyed like `"dispatcher.threadHandlers"`, for leak checks in tests: taken before
+ * and after some work, they should be equal. Exported by `codex-app-server-sdk/testing`; the keys
+ * may change between versions.
+ */
 export function clientStats(codex: Codex): Record<string, number> {
   const { connection, router, dispatcher, threadSecrets, transport } = internalsOf(codex);
   const parts = {
