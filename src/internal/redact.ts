@@ -288,8 +288,9 @@ function queryCredentials(url: URL, out: string[]): string[] {
   const { unescape } = nodeQuerystring();
   for (const pair of url.search.slice(1).split("&")) {
     const at = pair.indexOf("=");
+    if (at < 0) continue;
     const name = unescape(pair.slice(0, at));
-    if (at < 0 || !(isCredentialName(name) || isSignatureParameter(name))) continue;
+    if (!isCredentialName(name) && !isSignatureParameter(name)) continue;
     const raw = pair.slice(at + 1);
     for (const value of [raw, unescape(raw.replaceAll("+", " "))]) {
       if (isRedactable(value)) out.push(value);

@@ -542,7 +542,7 @@ export class Connection {
   #dropsHidden = 0;
   #dropsTimer: NodeJS.Timeout | undefined;
   #closeError: TransportClosedError | undefined;
-  // The lines that were no JSON, as shown, until the first answer: a server that ends before
+  // The lines that were no JSON-RPC, as shown, until the first answer: a server that ends before
   // answering anything (a wrapper printing its usage) is shown ending with them.
   #beforeAnswer: string[] | undefined = [];
   #writeFailure: Promise<TransportClosedError> | undefined;
@@ -1182,9 +1182,6 @@ export class Connection {
     return entry;
   }
 
-  // Each dropped line is logged, up to DROPS_SHOWN a second: a flood of them (a wrapper's output)
-  // would otherwise cost a log entry, with its error's stack, each. Those past it are counted, and
-  // the count logged as the second ends (or the connection, first).
   // Before the first answer, what is no JSON-RPC is kept to be shown should the server end
   // (a wrapper printing its usage): a copy of its start, so a long line is not held whole.
   #dropNoRpc(what: string, line: string): void {
@@ -1193,6 +1190,9 @@ export class Connection {
     this.#drop(what, line);
   }
 
+  // Each dropped line is logged, up to DROPS_SHOWN a second: a flood of them (a wrapper's output)
+  // would otherwise cost a log entry, with its error's stack, each. Those past it are counted, and
+  // the count logged as the second ends (or the connection, first).
   #drop(what: string, line: string): void {
     if (!this.#log.enabled("warn")) return;
     const at = now();
@@ -1354,7 +1354,7 @@ function sendableData(
   return sendable;
 }
 
-// The lines that were no JSON kept until the first answer, and how much of each (as shown: redacted).
+// How many lines that were no JSON-RPC are kept until the first answer, and how much of each.
 const KEPT_BEFORE_ANSWER = 8;
 const KEPT_LINE_CHARS = 400;
 

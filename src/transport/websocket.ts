@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type WebSocket from "ws";
+import { plainText } from "./lines.js";
 import type { MessageLimit, Transport, TransportSink } from "./transport.js";
 
 import {
@@ -93,9 +94,9 @@ function closeReasonOf(reason: Buffer): string {
   return reason.length >= CLOSE_REASON_BYTES && line !== "" ? `${line}…` : line;
 }
 
-// A text on one line: each run of control characters (line breaks, tabs) one space, none at the ends.
+// A text on one line, as shown in an error (see `plainText`), with no space at the ends.
 function oneLine(text: string): string {
-  return text.replace(/\p{Cc}+/gu, " ").trim();
+  return plainText(text).trim();
 }
 
 /** How often the client pings the server, by default. */

@@ -166,7 +166,7 @@ describe("WebSocketTransport, the server's end", () => {
     }
     expect(messages).toEqual([
       "connection to codex app-server at URL closed (code 4001: invalid token [redacted]…)",
-      "connection to codex app-server at URL closed (code 4001: shutting down [2Jforged)",
+      "connection to codex app-server at URL closed (code 4001: shutting down forged)",
     ]);
   });
 
