@@ -72,12 +72,14 @@ const SHARED = [
 /**
  * What the other files take from `dist/index.js` that the package does not export: for
  * ./testing, `clientStats` (which it exports) and `killLiveChildren`; for reviews, the turn's
- * collector and waits; for logins, `isCompletion`; for every file, the deadline helpers, whose
+ * collector and waits; for logins, `isCompletion`; for the tools' checks of their arguments,
+ * `summarizeIssues`; for every file, the deadline helpers, whose
  * record of the abort reasons a caller gave must be one (a reason recorded by one file's copy
  * and looked for in another's was renamed as the call's timeout).
  */
 const INTERNALS: Readonly<Record<string, readonly string[]>> = {
   "src/codex.ts": ["DEFAULT_START_TIMEOUT", "clientStats", "startStepFailed"],
+  "src/errors.ts": ["summarizeIssues"],
   "src/internal/deadline.ts": [
     "ABORT_WAIT_MS",
     "abortError",

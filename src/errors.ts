@@ -504,10 +504,12 @@ export class StructuredOutputError extends CodexError {
   }
 }
 
-// The first few issues, each with its path, so a log line says what went wrong. The issues come
-// from a user's `validate`, so anything malformed is described rather than trusted: the list
-// itself may be a proxy or have getters that throw.
-function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
+/**
+ * @internal The first few issues, each with its path, so a log line says what went wrong. The
+ * issues come from a user's `validate`, so anything malformed is described rather than trusted:
+ * the list itself may be a proxy or have getters that throw.
+ */
+export function summarizeIssues(issues: readonly StructuredOutputIssue[]): string {
   try {
     const list: readonly unknown[] = Array.isArray(issues) ? issues : [];
     const count = list.length;

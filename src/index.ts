@@ -82,7 +82,9 @@ export type {
   ServerRequestHandler,
   ServerRequestHandlers,
   ServerRequestOptions,
+  TypedTool,
 } from "./server-requests.js";
+export { defineTool } from "./server-requests.js";
 export type { LogLevel, Logger } from "./internal/logger.js";
 export {
   audio,

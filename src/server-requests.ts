@@ -1,5 +1,5 @@
 import { defaultAnswer, hasDefault, type DefaultedMethod } from "./answers.js";
-import { CodexError, MethodNotFoundError } from "./errors.js";
+import { CodexError, MethodNotFoundError, summarizeIssues } from "./errors.js";
 import type {
   DynamicToolCallResponse,
   DynamicToolSpec,
@@ -14,6 +14,7 @@ import { SILENT, thrownMessage, type Log } from "./internal/logger.js";
 import { CHATGPT_TOKEN_SLOT, type Secrets } from "./internal/redact.js";
 import {
   checkJson,
+  checkStandardSchema,
   checkOptionalDelay,
   checkOptions,
   checkWellFormed,
@@ -24,9 +25,11 @@ import {
   shown,
   wellFormed,
   type ReadOnly,
+  type StandardProps,
 } from "./internal/validate.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import { rootTurnOf, threadIdOf, turnIdOf, type Router } from "./rpc/router.js";
+import type { OutputOf, OutputSchema } from "./structured-output.js";
 
 /**
  * What a server-request handler learns besides the request's params; `M` is the method it
@@ -168,21 +171,66 @@ export interface DynamicTool {
   /** What the tool does, as told to the model; default none (`""`). */
   readonly description?: string | undefined;
   /**
-   * JSON Schema of the arguments object (`z.toJSONSchema(args)`, say); default an object with no
-   * properties.
+   * JSON Schema of the arguments object, sent as it is; default an object with no properties.
+   * For arguments checked and typed by a schema object, give `input` instead.
    */
   readonly inputSchema?: object | undefined;
+  /**
+   * The arguments as a schema object (a Standard Schema v1 that gives its JSON Schema: a zod 4.2+
+   * `z.object(...)`, an ArkType type), in place of `inputSchema`. Its JSON Schema is what the
+   * model is told; each call's arguments are validated by it before the handler runs, and the
+   * handler gets what it validates to. Arguments it refuses are reported to the model as a
+   * failed call naming the issues, and the handler does not run. Write the tool with
+   * {@link defineTool} for the handler's `args` to be typed by the schema.
+   */
+  readonly input?: OutputSchema | undefined;
   /**
    * Runs the tool. A string becomes one text item; an array is sent as content items
    * (`inputText`, `inputImage`, `inputAudio`, an image or a sound as a `data:` URL); any other
    * value is sent as its JSON text. A throw, or an output that cannot be sent, is reported to the
    * model as a failed call.
+   * @param args - the call's arguments as the model sent them; with `input`, what the schema
+   * validated them to.
    * @returns The tool's output, or a promise of it.
    */
   readonly handler: (
     args: JsonValue,
     context: ServerRequestContext<"item/tool/call">,
   ) => unknown | Promise<unknown>;
+}
+
+/**
+ * A {@link DynamicTool} whose arguments are checked by a schema object: what
+ * {@link defineTool} takes, the handler's `args` typed as the schema's output.
+ */
+export interface TypedTool<S extends OutputSchema> {
+  /** The name the model calls the tool by. */
+  readonly name: string;
+  /** What the tool does, as told to the model; default none (`""`). */
+  readonly description?: string | undefined;
+  /** The arguments as a schema object (see {@link DynamicTool.input}). */
+  readonly input: S;
+  /**
+   * Runs the tool, as {@link DynamicTool.handler} does.
+   * @param args - the call's arguments, as the schema validated them.
+   * @returns The tool's output, or a promise of it.
+   */
+  readonly handler: (
+    args: OutputOf<S>,
+    context: ServerRequestContext<"item/tool/call">,
+  ) => unknown | Promise<unknown>;
+}
+
+/**
+ * A tool whose handler's `args` are typed by its `input` schema, for a thread's `tools`:
+ * `defineTool({ name: "weather", input: z.object({ city: z.string() }), handler: ({ city }) => ... })`.
+ * It returns the tool as given; the checks are `threadStart`'s, before any I/O, and each call's
+ * arguments are validated by the schema before the handler runs.
+ * @param tool - the tool.
+ * @returns The same tool, as a {@link DynamicTool}.
+ */
+export function defineTool<S extends OutputSchema>(tool: TypedTool<S>): DynamicTool {
+  return tool as unknown as DynamicTool;
 }
 
 /**
@@ -228,7 +276,7 @@ export interface ServerRequestOptions extends ServerRequestHandlers {
 }
 
 const TOOL_NAMES = optionNames<DynamicTool>()({
-  own: ["name", "description", "inputSchema", "handler"],
+  own: ["name", "description", "inputSchema", "input", "handler"],
 });
 
 // The names the Responses API takes for a function, as the runtime checks them.
@@ -271,13 +319,19 @@ export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
 function toolSpec(
   tool: DynamicTool,
   name: string,
-): DynamicToolSpec & { handler: DynamicTool["handler"] } {
+): DynamicToolSpec & { handler: DynamicTool["handler"]; input: OutputSchema | undefined } {
   if (typeof tool !== "object" || tool === null) {
     throw new TypeError(`${name} must be an object, got ${describe(tool)}`);
   }
   // Each field read once, and kept as read: a getter read again could give what was not checked,
   // and a copy by spread would drop a field that is not enumerable.
-  const { name: toolName, handler, description: givenDescription, inputSchema: givenSchema } = tool;
+  const {
+    name: toolName,
+    handler,
+    description: givenDescription,
+    inputSchema: givenSchema,
+    input,
+  } = tool;
   if (typeof toolName !== "string" || !TOOL_NAME.test(toolName)) {
     throw new TypeError(
       `${name}.name must be 1 to 128 letters, digits, "_" or "-" (the Responses API's rule), ` +
@@ -306,16 +360,29 @@ function toolSpec(
     throw new TypeError(`${where}: description must be a string, got ${describe(description)}`);
   }
   checkWellFormed(description, `${where}: description`);
-  const inputSchema = givenSchema === undefined ? { type: "object", properties: {} } : givenSchema;
+  let inputSchema: unknown = givenSchema;
+  let props: StandardProps | undefined;
+  // The JSON Schema a schema object gives, checked as one given would be.
+  let at = `${where}: inputSchema`;
+  if (input !== undefined) {
+    if (givenSchema !== undefined) {
+      throw new TypeError(
+        `${where}: give input (a schema object) or inputSchema (JSON Schema), not both`,
+      );
+    }
+    props = checkStandardSchema(input, `${where}: input`, "inputSchema");
+    at = `${where}: input (as JSON Schema)`;
+    inputSchema = inputJsonSchema(props, `${where}: input`);
+  }
+  // Only a missing schema takes the default: null is none.
+  if (inputSchema === undefined) inputSchema = { type: "object", properties: {} };
   if (!isPlainObject(inputSchema)) {
-    throw new TypeError(
-      `${where}: inputSchema must be a JSON Schema object, got ${describe(inputSchema)}`,
-    );
+    throw new TypeError(`${at} must be a JSON Schema object, got ${describe(inputSchema)}`);
   }
   // The copy checked is what is sent.
-  const copy = checkJson(inputSchema, `${where}: inputSchema`) as Record<string, unknown>;
+  const copy = checkJson(inputSchema, at) as Record<string, unknown>;
   if (copy.type === "null") {
-    throw new TypeError(`${where}: inputSchema must describe an object of arguments, not null`);
+    throw new TypeError(`${at} must describe an object of arguments, not null`);
   }
   // The runtime passes any other type on as the function's parameters, which the model's API
   // refuses, failing each turn of the thread, unless an object is among them; without a type it
@@ -324,7 +391,7 @@ function toolSpec(
   const read = type === undefined ? typeReadFrom(copy) : undefined;
   if (read !== undefined) {
     throw new TypeError(
-      `${where}: inputSchema must describe an object of arguments (type "object"): without a ` +
+      `${at} must describe an object of arguments (type "object"): without a ` +
         `type, the runtime reads it as ${read.type}, by its "${read.keyword}"`,
     );
   }
@@ -333,17 +400,74 @@ function toolSpec(
     !(type === "object" || (Array.isArray(type) && type.includes("object")))
   ) {
     throw new TypeError(
-      `${where}: inputSchema must describe an object of arguments (type "object"), got type ` +
+      `${at} must describe an object of arguments (type "object"), got type ` +
         `${JSON.stringify(type)}`,
     );
   }
-  checkToolSchema(copy, `${where}: inputSchema`);
+  checkToolSchema(copy, at);
   return {
     type: "function",
     name: toolName,
     description,
     inputSchema: copy as JsonValue,
-    handler: handler as DynamicTool["handler"],
+    handler:
+      props === undefined
+        ? (handler as DynamicTool["handler"])
+        : validating(handler as DynamicTool["handler"], props),
+    input,
+  };
+}
+
+/** The JSON Schema dialect asked of a tool's `input` schema. */
+const INPUT_SCHEMA_TARGET = "draft-2020-12";
+
+// The JSON Schema of a tool's arguments a schema object gives, through Standard JSON Schema v1
+// (`~standard.jsonSchema.input`): what the model is to send, before any transform of the schema's.
+function inputJsonSchema(props: StandardProps, name: string): unknown {
+  let jsonSchema: StandardProps["jsonSchema"];
+  let converter: unknown;
+  let vendor: unknown;
+  // Each read once: the schema is the caller's, and a getter of it may throw.
+  try {
+    ({ jsonSchema, vendor } = props);
+    converter = jsonSchema?.input;
+  } catch (err) {
+    throw new TypeError(`${name}["~standard"] cannot be read: ${thrownMessage(err)}`, {
+      cause: err,
+    });
+  }
+  if (typeof converter !== "function") {
+    throw new TypeError(
+      `${name}: this "${String(vendor)}" schema cannot give its JSON Schema (no ` +
+        "~standard.jsonSchema); use zod 4.2+, ArkType 2.1.28+, Valibot through " +
+        "toStandardJsonSchema(), or give JSON Schema as inputSchema",
+    );
+  }
+  try {
+    return (converter as (options: object) => unknown).call(jsonSchema, {
+      target: INPUT_SCHEMA_TARGET,
+    });
+  } catch (err) {
+    throw new TypeError(`${name}: the schema cannot give its JSON Schema: ${thrownMessage(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+// A tool's handler behind its `input` schema: a call's arguments are validated first, and the
+// handler gets what they validate to; arguments refused fail the call, naming the issues.
+function validating(handler: DynamicTool["handler"], props: StandardProps): DynamicTool["handler"] {
+  // A function, not an arrow: a handler written as a method sees the tool as `this`.
+  return async function (this: unknown, args, context) {
+    const { validated } = await import("./strict-schema.js");
+    const reading = await validated(args, props);
+    if ("issues" in reading) {
+      throw new TypeError(
+        `the arguments do not match the tool's input schema: ${summarizeIssues(reading.issues)}`,
+        { cause: reading.cause },
+      );
+    }
+    return handler.call(this, reading.value as JsonValue, context);
   };
 }
 
@@ -451,7 +575,7 @@ export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: D
   const names = new Set<string>();
   // An index loop, not forEach: a hole is a tool too, and refused.
   for (let i = 0; i < tools.length; i++) {
-    const { handler, ...spec } = toolSpec(tools[i] as DynamicTool, `tools[${i}]`);
+    const { handler, input, ...spec } = toolSpec(tools[i] as DynamicTool, `tools[${i}]`);
     if (names.has(spec.name)) {
       throw new TypeError(`tools[${i}]: two tools are named ${spec.name}`);
     }
@@ -459,7 +583,11 @@ export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: D
     specs.push(spec);
     // What a handler written as a method sees as `this`: the tool, as checked.
     const { name, description, inputSchema } = spec as DynamicToolSpec & { inputSchema: object };
-    checked.push({ name, description, inputSchema, handler });
+    checked.push(
+      input === undefined
+        ? { name, description, inputSchema, handler }
+        : { name, description, inputSchema, input, handler },
+    );
   }
   return { specs, tools: checked };
 }

@@ -1048,7 +1048,11 @@ async function readAnswer(
   return "issues" in given ? reading : given;
 }
 
-async function validated(value: unknown, props: StandardProps): Promise<AnswerReading> {
+/**
+ * What a schema's `validate` makes of a value: its value, or its issues; a validator that throws
+ * or returns what cannot be read gives an issue saying so.
+ */
+export async function validated(value: unknown, props: StandardProps): Promise<AnswerReading> {
   let outcome: unknown;
   try {
     outcome = await props.validate(value);

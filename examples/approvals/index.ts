@@ -2,7 +2,8 @@
  * Approvals and tools. With `ApprovalMode.askUser` the server asks this program before the agent
  * does anything beyond its sandbox; the `approvals` handlers answer. Here a ready-made policy
  * (`approvalPolicies.allowCommands`) decides and a wrapper logs each request. A dynamic tool
- * (`tools`) offers the model a JavaScript function to call.
+ * (`tools`) offers the model a JavaScript function to call, its arguments checked and typed by a
+ * zod schema (`defineTool`). (In your project: `npm install zod`; the SDK does not depend on it.)
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -12,9 +13,10 @@ import {
   Sandbox,
   approvalPolicies,
   commandsOf,
+  defineTool,
   type ApprovalHandlers,
-  type DynamicTool,
 } from "codex-app-server-sdk";
+import { z } from "zod";
 import { startCodex } from "../_shared/start.js";
 
 await using session = await startCodex();
@@ -34,21 +36,22 @@ const approvals: ApprovalHandlers = {
   },
 };
 
-const lookupTicket: DynamicTool = {
+// The model is told the schema's JSON Schema; each call's arguments are validated by it before
+// the handler runs, and a call it refuses is failed, naming the issue, so the model can retry.
+const lookupTicket = defineTool({
   name: "lookup_ticket",
   description: "Looks up a ticket of the issue tracker by id; returns its title and status.",
-  inputSchema: {
-    type: "object",
-    properties: { id: { type: "string", description: "Ticket id, like SDK-7" } },
-    required: ["id"],
-    additionalProperties: false,
-  },
-  handler(args) {
-    const { id } = args as { id: string };
+  input: z.object({
+    id: z
+      .string()
+      .regex(/^[A-Z]+-\d+$/)
+      .describe("Ticket id, like SDK-7"),
+  }),
+  handler({ id }) {
     console.log(`  tool call: lookup_ticket(${JSON.stringify(id)})`);
     return { id, title: "Write runnable examples", status: "in review" };
   },
-};
+});
 
 const thread = await codex.threadStart({
   approvalMode: ApprovalMode.askUser,
@@ -86,7 +89,15 @@ console.log(`  notes.txt exists: ${existsSync(path.join(session.workDir, "notes.
 console.log(`  answer: ${first.finalResponse}\n`);
 
 console.log("2. a dynamic tool");
+// A call the schema refuses (no ticket id), then one it takes.
+script.callTool("lookup_ticket", { id: "seven" });
 script.callTool("lookup_ticket", { id: "SDK-7" });
 script.reply("SDK-7, 'Write runnable examples', is in review.");
 const second = await thread.run("What is the status of ticket SDK-7? Use the lookup_ticket tool.");
+for (const item of second.items) {
+  if (item.type === "dynamicToolCall") {
+    const told = item.contentItems?.map((content) => ("text" in content ? content.text : ""));
+    console.log(`  ${item.tool}: ${item.success ? "succeeded" : "failed"}: ${told?.join(" ")}`);
+  }
+}
 console.log(`  answer: ${second.finalResponse}`);

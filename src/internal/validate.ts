@@ -828,9 +828,14 @@ export interface StandardProps {
 
 /**
  * A Standard Schema v1: an object (or a function, as ArkType's types are) whose `~standard` has
- * `version: 1` and a `validate` function. Returns its `~standard` properties.
+ * `version: 1` and a `validate` function. Returns its `~standard` properties. `jsonOption` is the
+ * option that takes a plain JSON Schema instead, named when one is given here.
  */
-export function checkStandardSchema(value: unknown, name: string): StandardProps {
+export function checkStandardSchema(
+  value: unknown,
+  name: string,
+  jsonOption = "outputSchema",
+): StandardProps {
   let props: unknown;
   let version: unknown;
   let validate: unknown;
@@ -846,11 +851,11 @@ export function checkStandardSchema(value: unknown, name: string): StandardProps
     throw new TypeError(`${name}["~standard"] cannot be read: ${reason}`, { cause: err });
   }
   if (typeof props !== "object" || props === null || version !== 1) {
-    // A plain JSON Schema is `outputSchema`'s, sent as it is with nothing checked here.
+    // A plain JSON Schema is the other option's, sent as it is with nothing checked here.
     const plain = props === undefined && isPlainObject(value);
     throw new TypeError(
       `${name} must be a Standard Schema v1 (a zod 4 schema, for example), got ` +
-        (plain ? "a plain object: give a JSON Schema as outputSchema" : describe(value)),
+        (plain ? `a plain object: give a JSON Schema as ${jsonOption}` : describe(value)),
     );
   }
   if (typeof validate !== "function") {

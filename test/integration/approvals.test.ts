@@ -2,11 +2,13 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   ApprovalMode,
   Codex,
   Sandbox,
   approvalPolicies,
+  defineTool,
   type ApprovalHandlers,
   type ServerRequestHandlers,
   type TurnEvent,
@@ -751,6 +753,60 @@ describe("dynamic tools", () => {
     // The runtime's own tools, which a client's tool of the same name cannot be: the SDK's list
     // of them is the pinned runtime's.
     expect(runtimeTools(body.tools).sort()).toEqual([...DEFAULT_RUNTIME_TOOLS].sort());
+  });
+
+  it("tells the model a schema object's JSON Schema, and hands the handler the arguments it validated, refusing others", async () => {
+    t = await createTestCodex();
+    const calls: unknown[] = [];
+    const weather = defineTool({
+      name: "weather",
+      description: "Current weather for a city",
+      input: z.object({
+        city: z.string().transform((city) => city.toUpperCase()),
+        days: z.number().int().optional(),
+      }),
+      handler: ({ city, days }) => {
+        calls.push({ city, days });
+        return `sunny in ${city}`;
+      },
+    });
+    const thread = await t.codex.threadStart({ tools: [weather] });
+    t.mock.enqueue([
+      sse.functionCall("weather", { city: "paris" }, { callId: "call_ok" }),
+      sse.functionCall("weather", { town: "paris" }, { callId: "call_bad" }),
+    ]);
+    t.mock.enqueueAssistantMessage("done");
+    const turn = await thread.turn("What's the weather in Paris?");
+    const failures: unknown[] = [];
+    for await (const event of turn.stream()) {
+      if (event.method === "client/handlerError") failures.push(event.params.message);
+    }
+    expect((await turn.run()).finalResponse).toBe("done");
+    const body = t.mock.responsesRequests[0]!.body as { tools: { name?: string }[] };
+    expect(body.tools.find((tool) => tool.name === "weather")).toMatchObject({
+      parameters: {
+        type: "object",
+        properties: { city: { type: "string" }, days: { type: "integer" } },
+        required: ["city"],
+      },
+    });
+    expect(calls).toEqual([{ city: "PARIS", days: undefined }]);
+    const outputs = functionCallOutputs(t.mock.responsesRequests[1]!);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ call_id: "call_ok", output: "sunny in PARIS" }),
+        expect.objectContaining({
+          call_id: "call_bad",
+          output:
+            "tool weather failed: the arguments do not match the tool's input schema: city: " +
+            "Invalid input: expected string, received undefined",
+        }),
+      ]),
+    );
+    expect(failures).toEqual([
+      "the arguments do not match the tool's input schema: city: Invalid input: expected " +
+        "string, received undefined",
+    ]);
   });
 
   it("knows the names of the tools the runtime adds for MCP servers and permission requests", async () => {

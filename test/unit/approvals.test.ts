@@ -1,5 +1,6 @@
 import { runInNewContext } from "node:vm";
 import { describe, expect, expectTypeOf, it, vi } from "vitest";
+import { z } from "zod";
 import { DEFAULT_ANSWERS, type DefaultedMethod } from "../../src/answers.js";
 import { approvalPolicies, commandsOf } from "../../src/approvals.js";
 import { CHATGPT_TOKEN_SLOT, Secrets } from "../../src/internal/redact.js";
@@ -8,6 +9,7 @@ import {
   type ApprovalHandlers,
   checkHandlers,
   checkTools,
+  defineTool,
   type ServerRequestOptions,
   type DispatcherServices,
   type DefaultedRequestMethod,
@@ -2668,5 +2670,155 @@ describe("a request of a review's running turn", () => {
     expect(await transport.waitForSent(1)).toEqual({ id: 8, result: { decision: "accept" } });
     await vi.waitFor(() => expect(dispatcher.stats.inflight).toBe(0));
     expect(dispatcher.stats).toMatchObject({ turnHandlers: 0, lingering: 0 });
+  });
+});
+
+describe("tools whose arguments a schema object checks (input)", () => {
+  const refusal = (tool: object) => {
+    try {
+      checkTools([{ name: "t", handler: () => 1, ...tool }]);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "accepted";
+  };
+
+  it("sends the schema's JSON Schema as the tool's, checked as one given would be", () => {
+    const { specs } = checkTools([
+      defineTool({
+        name: "weather",
+        input: z.object({ city: z.string(), days: z.number().int().optional() }),
+        handler: ({ city }) => city,
+      }),
+    ]);
+    expect(specs[0]).toMatchObject({
+      name: "weather",
+      inputSchema: {
+        type: "object",
+        properties: { city: { type: "string" }, days: { type: "integer" } },
+        required: ["city"],
+      },
+    });
+    expect(refusal({ input: z.string() })).toBe(
+      'tools[0] (t): input (as JSON Schema) must describe an object of arguments (type "object"), ' +
+        'got type "string"',
+    );
+  });
+
+  it("refuses, before any I/O, what is no schema object, or gives no JSON Schema, or comes with inputSchema", () => {
+    expect(refusal({ input: z.object({}), inputSchema: { type: "object" } })).toBe(
+      "tools[0] (t): give input (a schema object) or inputSchema (JSON Schema), not both",
+    );
+    expect(refusal({ input: { type: "object" } })).toBe(
+      "tools[0] (t): input must be a Standard Schema v1 (a zod 4 schema, for example), got a " +
+        "plain object: give a JSON Schema as inputSchema",
+    );
+    const validateOnly = { "~standard": { version: 1, vendor: "mine", validate: () => ({}) } };
+    expect(refusal({ input: validateOnly })).toBe(
+      'tools[0] (t): input: this "mine" schema cannot give its JSON Schema (no ' +
+        "~standard.jsonSchema); use zod 4.2+, ArkType 2.1.28+, Valibot through " +
+        "toStandardJsonSchema(), or give JSON Schema as inputSchema",
+    );
+    // A date has no JSON Schema: zod says so, and so does the message.
+    expect(refusal({ input: z.object({ when: z.date() }) })).toMatch(
+      /^tools\[0\] \(t\): input: the schema cannot give its JSON Schema: .*Date/,
+    );
+  });
+
+  it("hands the handler what the schema validates the arguments to, the tool as `this`", async () => {
+    const { transport, dispatcher } = setup();
+    const seen: unknown[] = [];
+    const { tools } = checkTools([
+      {
+        name: "shout",
+        input: z.object({ word: z.string().transform((w) => w.toUpperCase()) }),
+        handler(this: DynamicTool, args: unknown) {
+          seen.push(args, this.name, this.input !== undefined);
+          return "ok";
+        },
+      },
+    ]);
+    dispatcher.addToThread("th", undefined, tools);
+    const call = toolCall(1, "shout");
+    transport.deliver({ ...call, params: { ...call.params, arguments: { word: "hi" } } });
+    expect(await transport.waitForSent(1)).toMatchObject({ id: 1, result: { success: true } });
+    expect(seen).toEqual([{ word: "HI" }, "shout", true]);
+  });
+
+  it("fails a call whose arguments the schema refuses, naming the issues, and runs no handler", async () => {
+    const events: RawNotification[] = [];
+    const { transport, dispatcher } = setup({}, {}, (n) => events.push(n));
+    let runs = 0;
+    const { tools } = checkTools([
+      defineTool({
+        name: "weather",
+        input: z.object({ city: z.string() }),
+        handler: () => ++runs,
+      }),
+      {
+        name: "throwing",
+        input: {
+          "~standard": {
+            version: 1,
+            vendor: "mine",
+            validate: () => {
+              throw new Error("validator broke");
+            },
+            jsonSchema: { input: () => ({ type: "object" }) },
+          },
+        },
+        handler: () => ++runs,
+      },
+    ]);
+    dispatcher.addToThread("th", undefined, tools);
+    const call = toolCall(1, "weather");
+    transport.deliver({ ...call, params: { ...call.params, arguments: { town: 3 } } });
+    transport.deliver(toolCall(2, "throwing"));
+    await transport.waitForSent(2);
+    const byId = new Map(transport.sent.map((m) => [m.id, m]));
+    expect(byId.get(1)).toEqual({
+      id: 1,
+      result: {
+        success: false,
+        contentItems: [
+          {
+            type: "inputText",
+            text:
+              "tool weather failed: the arguments do not match the tool's input schema: city: " +
+              "Invalid input: expected string, received undefined",
+          },
+        ],
+      },
+    });
+    expect(byId.get(2)).toMatchObject({
+      result: {
+        success: false,
+        contentItems: [
+          {
+            text:
+              "tool throwing failed: the arguments do not match the tool's input schema: the " +
+              "schema's validate threw: validator broke",
+          },
+        ],
+      },
+    });
+    expect(runs).toBe(0);
+    // In the turn's stream too, as a handler's failure.
+    expect(events.filter((n) => n.method === "client/handlerError")).toHaveLength(2);
+  });
+
+  it("types the handler's args as the schema's output", () => {
+    const tool = defineTool({
+      name: "weather",
+      input: z.object({ city: z.string(), days: z.coerce.number().default(1) }),
+      handler: (args) => {
+        expectTypeOf(args).toEqualTypeOf<{ city: string; days: number }>();
+        return args.city;
+      },
+    });
+    expectTypeOf(tool).toEqualTypeOf<DynamicTool>();
+    // Without a schema object there is nothing to type by.
+    // @ts-expect-error: input is required
+    defineTool({ name: "bare", handler: () => 1 });
   });
 });
