@@ -179,11 +179,12 @@ export interface DynamicTool {
    * The arguments as a schema object (a Standard Schema v1 that gives its JSON Schema: a zod 4.2+
    * `z.object(...)`, an ArkType type), in place of `inputSchema`. Its JSON Schema is what the
    * model is told; each call's arguments are validated by it before the handler runs, and the
-   * handler gets what it validates to. Arguments it refuses are reported to the model as a
-   * failed call naming the issues, and the handler does not run. Write the tool with
-   * {@link defineTool} for the handler's `args` to be typed by the schema.
+   * handler gets what they validate to. Arguments it refuses are reported to the model as a
+   * failed call naming the issues, and the handler does not run. Here its output must be JSON
+   * values, as `args` is typed; write the tool with {@link defineTool} for `args` typed by the
+   * schema, whatever it gives.
    */
-  readonly input?: OutputSchema | undefined;
+  readonly input?: OutputSchema<JsonValue> | undefined;
   /**
    * Runs the tool. A string becomes one text item; an array is sent as content items
    * (`inputText`, `inputImage`, `inputAudio`, an image or a sound as a `data:` URL); any other
@@ -200,15 +201,23 @@ export interface DynamicTool {
 }
 
 /**
- * A {@link DynamicTool} whose arguments are checked by a schema object: what
- * {@link defineTool} takes, the handler's `args` typed as the schema's output.
+ * A {@link DynamicTool} whose arguments a schema object checks, the handler's `args` typed as the
+ * schema's output: what {@link defineTool} takes.
  */
 export interface TypedTool<S extends OutputSchema> {
   /** The name the model calls the tool by. */
   readonly name: string;
   /** What the tool does, as told to the model; default none (`""`). */
   readonly description?: string | undefined;
-  /** The arguments as a schema object (see {@link DynamicTool.input}). */
+  /** None: the JSON Schema sent is the one `input` gives. */
+  readonly inputSchema?: undefined;
+  /**
+   * The arguments as a schema object: a Standard Schema v1 that gives its JSON Schema (a zod
+   * 4.2+ `z.object(...)`, an ArkType type). Its JSON Schema is what the model is told; each
+   * call's arguments are validated by it before the handler runs, and the handler gets what they
+   * validate to. Arguments it refuses are reported to the model as a failed call naming the
+   * issues, and the handler does not run.
+   */
   readonly input: S;
   /**
    * Runs the tool, as {@link DynamicTool.handler} does.
@@ -230,7 +239,22 @@ export interface TypedTool<S extends OutputSchema> {
  * @returns The same tool, as a {@link DynamicTool}.
  */
 export function defineTool<S extends OutputSchema>(tool: TypedTool<S>): DynamicTool {
+  // Its handler takes what `S` validates to, which is what it will be given.
   return tool as unknown as DynamicTool;
+}
+
+/** @internal A tool as checked: what answers its calls (and a handler written as a method sees as `this`). */
+export interface CheckedTool {
+  readonly name: string;
+  readonly description?: string;
+  /** The JSON Schema sent; none kept for a tool with a schema object, which it came from. */
+  readonly inputSchema?: object;
+  readonly input?: OutputSchema;
+  /** Takes the arguments as sent: a tool's with `input` validates them first. */
+  readonly handler: (
+    args: JsonValue,
+    context: ServerRequestContext<"item/tool/call">,
+  ) => unknown | Promise<unknown>;
 }
 
 /**
@@ -319,7 +343,7 @@ export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
 function toolSpec(
   tool: DynamicTool,
   name: string,
-): DynamicToolSpec & { handler: DynamicTool["handler"]; input: OutputSchema | undefined } {
+): DynamicToolSpec & { handler: CheckedTool["handler"]; input: OutputSchema | undefined } {
   if (typeof tool !== "object" || tool === null) {
     throw new TypeError(`${name} must be an object, got ${describe(tool)}`);
   }
@@ -405,6 +429,7 @@ function toolSpec(
     );
   }
   checkToolSchema(copy, at);
+  checkToolRoot(copy, type, at);
   return {
     type: "function",
     name: toolName,
@@ -412,8 +437,8 @@ function toolSpec(
     inputSchema: copy as JsonValue,
     handler:
       props === undefined
-        ? (handler as DynamicTool["handler"])
-        : validating(handler as DynamicTool["handler"], props),
+        ? (handler as CheckedTool["handler"])
+        : validating(handler as (args: unknown, context: ToolContext) => unknown, props),
     input,
   };
 }
@@ -438,7 +463,9 @@ function inputJsonSchema(props: StandardProps, name: string): unknown {
   }
   if (typeof converter !== "function") {
     throw new TypeError(
-      `${name}: this "${String(vendor)}" schema cannot give its JSON Schema (no ` +
+      // The library's name, quoted, when it is text (one without a prototype would throw).
+      `${name}: this ${typeof vendor === "string" ? `"${vendor}" ` : ""}schema cannot give ` +
+        "its JSON Schema (no " +
         "~standard.jsonSchema); use zod 4.2+, ArkType 2.1.28+, Valibot through " +
         "toStandardJsonSchema(), or give JSON Schema as inputSchema",
     );
@@ -454,20 +481,28 @@ function inputJsonSchema(props: StandardProps, name: string): unknown {
   }
 }
 
+type ToolContext = ServerRequestContext<"item/tool/call">;
+
 // A tool's handler behind its `input` schema: a call's arguments are validated first, and the
-// handler gets what they validate to; arguments refused fail the call, naming the issues.
-function validating(handler: DynamicTool["handler"], props: StandardProps): DynamicTool["handler"] {
+// handler gets what they validate to; arguments refused fail the call, naming the issues. A call
+// answered while they were validated (timed out, withdrawn) runs no handler: the model was told
+// it failed.
+function validating(
+  handler: (args: unknown, context: ToolContext) => unknown,
+  props: StandardProps,
+): CheckedTool["handler"] {
   // A function, not an arrow: a handler written as a method sees the tool as `this`.
   return async function (this: unknown, args, context) {
     const { validated } = await import("./strict-schema.js");
-    const reading = await validated(args, props);
+    const reading = await validated(args, props, "the arguments");
+    if (context.signal.aborted) throw context.signal.reason;
     if ("issues" in reading) {
       throw new TypeError(
         `the arguments do not match the tool's input schema: ${summarizeIssues(reading.issues)}`,
         { cause: reading.cause },
       );
     }
-    return handler.call(this, reading.value as JsonValue, context);
+    return handler.call(this, reading.value, context);
   };
 }
 
@@ -500,6 +535,37 @@ function typeReadFrom(
     if (keyword !== undefined) return type === "an object" ? undefined : { type, keyword };
   }
   return undefined;
+}
+
+// What the model's API refuses at the root of a function's parameters, failing every turn of the
+// thread: the runtime sends these as they are (a `const` as an `enum`).
+const ROOT_REFUSED = ["anyOf", "oneOf", "allOf", "enum", "const"];
+// The keywords by which the runtime types a root without `type` as an object.
+const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties"];
+
+/**
+ * Refuses, naming its place, the root of a tool's schema that the model's API would refuse, as
+ * it takes a function's parameters only as an object schema without a choice at its root: one
+ * with a combiner, `enum` or `const` there, or one the runtime sends with no type (no `type`
+ * and no keyword of an object: `{}`, a root `$ref`).
+ */
+function checkToolRoot(schema: Record<string, unknown>, type: unknown, at: string): void {
+  // The runtime reads a keyword of null as one left out.
+  const choice = ROOT_REFUSED.find((keyword) => schema[keyword] != null);
+  if (choice !== undefined) {
+    throw new TypeError(
+      `${at} has "${choice}" at its root, which the model's API refuses in a function's ` +
+        "parameters (every turn of the thread would fail): make the arguments an object, with " +
+        "the choice in one of its properties",
+    );
+  }
+  if (type === undefined && !OBJECT_KEYWORDS.some((keyword) => schema[keyword] != null)) {
+    throw new TypeError(
+      `${at} must say it describes an object of arguments: without "type": "object" or ` +
+        "properties, the runtime sends it with no type, which the model's API refuses (every " +
+        'turn of the thread would fail); write { "type": "object" } for a tool without arguments',
+    );
+  }
 }
 
 /**
@@ -568,10 +634,10 @@ function isString(value: unknown): value is string {
  * A thread's tools, checked as {@link toolSpec} does (names must differ): their wire specs, and
  * each tool as it was checked, to answer its calls.
  */
-export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: DynamicTool[] } {
+export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: CheckedTool[] } {
   if (!Array.isArray(tools)) throw new TypeError(`tools must be an array, got ${describe(tools)}`);
   const specs: DynamicToolSpec[] = [];
-  const checked: DynamicTool[] = [];
+  const checked: CheckedTool[] = [];
   const names = new Set<string>();
   // An index loop, not forEach: a hole is a tool too, and refused.
   for (let i = 0; i < tools.length; i++) {
@@ -586,7 +652,7 @@ export function checkTools(tools: unknown): { specs: DynamicToolSpec[]; tools: D
     checked.push(
       input === undefined
         ? { name, description, inputSchema, handler }
-        : { name, description, inputSchema, input, handler },
+        : { name, description, input, handler },
     );
   }
   return { specs, tools: checked };
@@ -782,7 +848,7 @@ export class ServerRequestDispatcher {
   readonly #platformFamily: string | undefined;
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
   readonly #turnHandlers = new Map<string, ServerRequestHandlers>();
-  readonly #threadTools = new Map<string, Map<string, DynamicTool>>();
+  readonly #threadTools = new Map<string, Map<string, CheckedTool>>();
   readonly #inflight = new Map<RequestId, Inflight>();
   // Sub-agent threads, which the model spawned from a turn of another thread, to that thread:
   // with no handlers or tools of their own, its turn's and its own answer their requests.
@@ -892,7 +958,7 @@ export class ServerRequestDispatcher {
   addToThread(
     threadId: string,
     handlers: ServerRequestHandlers | undefined,
-    tools: readonly DynamicTool[] | undefined,
+    tools: readonly CheckedTool[] | undefined,
   ): void {
     if (this.#cleared) return;
     const had = this.#threadHandlers.get(threadId);

@@ -68,7 +68,9 @@ async function jsonSchemaOf(
   }
   if (typeof converter !== "function" && !isZod) {
     throw new TypeError(
-      `output: this "${String(vendor)}" schema cannot give its JSON Schema (no ` +
+      // The library's name, quoted, when it is text (one without a prototype would throw).
+      `output: this ${typeof vendor === "string" ? `"${vendor}" ` : ""}schema cannot give its ` +
+        "JSON Schema (no " +
         '~standard.jsonSchema); use zod 4 (or "zod/v4" of zod 3.25), ArkType 2.1.28+, Valibot ' +
         "through toStandardJsonSchema(), or pass raw JSON Schema as outputSchema",
     );
@@ -1050,9 +1052,14 @@ async function readAnswer(
 
 /**
  * What a schema's `validate` makes of a value: its value, or its issues; a validator that throws
- * or returns what cannot be read gives an issue saying so.
+ * or returns what cannot be read gives an issue saying so, and one that refuses the value
+ * without an issue says it rejected `what`.
  */
-export async function validated(value: unknown, props: StandardProps): Promise<AnswerReading> {
+export async function validated(
+  value: unknown,
+  props: StandardProps,
+  what = "the answer",
+): Promise<AnswerReading> {
   let outcome: unknown;
   try {
     outcome = await props.validate(value);
@@ -1068,7 +1075,7 @@ export async function validated(value: unknown, props: StandardProps): Promise<A
     const { issues } = outcome as { issues?: unknown };
     if (issues !== undefined && issues !== null) {
       const list = Array.isArray(issues) ? (issues as StructuredOutputIssue[]) : [];
-      return { issues: list.length > 0 ? list : [{ message: "the schema rejected the answer" }] };
+      return { issues: list.length > 0 ? list : [{ message: `the schema rejected ${what}` }] };
     }
     if (!("value" in outcome)) {
       return { issues: [{ message: "the schema's validate returned no value" }] };

@@ -53,6 +53,7 @@ import {
   HANDLER_KEYS,
   pickHandlers,
   checkTools,
+  type CheckedTool,
   type DynamicTool,
   type ServerRequestHandlers,
 } from "./server-requests.js";
@@ -185,7 +186,7 @@ export function canonicalThreadId(id: string): string {
 export interface CheckedHandlers {
   readonly handlers: ServerRequestHandlers | undefined;
   /** The tools, each a copy of the one given, made as it was checked. */
-  readonly tools: readonly DynamicTool[] | undefined;
+  readonly tools: readonly CheckedTool[] | undefined;
   /** The tools' wire specs, when there are tools. */
   readonly specs: DynamicToolSpec[] | undefined;
 }

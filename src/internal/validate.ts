@@ -861,7 +861,19 @@ export function checkStandardSchema(
   if (typeof validate !== "function") {
     throw new TypeError(`${name}["~standard"].validate must be a function`);
   }
-  return props as StandardProps;
+  const checked = props as StandardProps;
+  const checkedValidate = validate as StandardProps["validate"];
+  // The validate checked is the one called, on its object: a getter read again could give
+  // another. The other fields are read where they are used, a getter that throws there named.
+  return {
+    get vendor() {
+      return checked.vendor;
+    },
+    get jsonSchema() {
+      return checked.jsonSchema;
+    },
+    validate: (given) => Reflect.apply(checkedValidate, checked, [given]) as unknown,
+  };
 }
 
 /**

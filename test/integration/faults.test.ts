@@ -439,12 +439,12 @@ describe("handler answers", () => {
     const { s, codex } = await setup();
     codex.thread(THREAD, {
       tools: [
-        { name: "big", description: "", inputSchema: {}, handler: () => ({ n: 1n }) },
-        { name: "odd", description: "", inputSchema: {}, handler: () => [{ type: "video" }] },
+        { name: "big", description: "", inputSchema: { type: "object" }, handler: () => ({ n: 1n }) },
+        { name: "odd", description: "", inputSchema: { type: "object" }, handler: () => [{ type: "video" }] },
         {
           name: "fine",
           description: "",
-          inputSchema: {},
+          inputSchema: { type: "object" },
           handler: () => [{ type: "inputText", text: "ok" }],
         },
       ],

@@ -1621,18 +1621,39 @@ describe("handler and tool options", () => {
         }),
       ]),
     ).toBe("accepted");
-    // An object among the types, or no type the runtime reads as another, is sent.
+    // An object among the types, or no type and a keyword by which the runtime reads an object,
+    // is sent.
     for (const inputSchema of [
       { type: ["object", "null"] },
-      {},
       { properties: {} },
       { required: [], items: {} },
-      { anyOf: [{ type: "object" }], items: {} },
-      { oneOf: [{ type: "object" }], items: {} },
-      { allOf: [{ type: "object" }], enum: [{}] },
-      { $ref: "#/$defs/args", $defs: { args: { type: "object" } }, items: {} },
+      { type: "object", $ref: "#/$defs/args", $defs: { args: { type: "object" } } },
+      { type: "object", anyOf: null, enum: null },
     ]) {
       expect(refusal([tool({ inputSchema })])).toBe("accepted");
+    }
+    // The model's API refuses a choice at the root of a function's parameters, and a root the
+    // runtime sends with no type.
+    for (const [inputSchema, keyword] of [
+      [{ anyOf: [{ type: "object" }], items: {} }, "anyOf"],
+      [{ type: "object", oneOf: [{ type: "object" }] }, "oneOf"],
+      [{ allOf: [{ type: "object" }], enum: [{}] }, "allOf"],
+      [{ type: "object", enum: [{}] }, "enum"],
+      [{ type: "object", const: {} }, "const"],
+    ] as const) {
+      expect(refusal([tool({ inputSchema })])).toBe(
+        `tools[0] (t): inputSchema has "${keyword}" at its root, which the model's API refuses ` +
+          "in a function's parameters (every turn of the thread would fail): make the arguments " +
+          "an object, with the choice in one of its properties",
+      );
+    }
+    for (const inputSchema of [{}, { $ref: "#/$defs/args", $defs: { args: { type: "object" } } }]) {
+      expect(refusal([tool({ inputSchema })])).toBe(
+        'tools[0] (t): inputSchema must say it describes an object of arguments: without "type": ' +
+          '"object" or properties, the runtime sends it with no type, which the model\'s API ' +
+          'refuses (every turn of the thread would fail); write { "type": "object" } for a tool ' +
+          "without arguments",
+      );
     }
     // Without a type, the runtime reads one from the keywords, and sends that.
     for (const [inputSchema, read] of [
@@ -2807,6 +2828,117 @@ describe("tools whose arguments a schema object checks (input)", () => {
     expect(events.filter((n) => n.method === "client/handlerError")).toHaveLength(2);
   });
 
+  it("refuses a schema whose root the model's API would refuse: a union, a nullable object", () => {
+    const add = z.object({ op: z.literal("add"), item: z.string() });
+    const remove = z.object({ op: z.literal("remove"), index: z.number() });
+    for (const input of [
+      z.discriminatedUnion("op", [add, remove]),
+      z.union([add, remove]),
+      add.nullable(),
+    ]) {
+      expect(refusal({ input })).toMatch(
+        /^tools\[0\] \(t\): input \(as JSON Schema\) has "(anyOf|oneOf)" at its root, which the model's API refuses/,
+      );
+    }
+  });
+
+  it("names the tool when the schema's library has a name that is no text", () => {
+    const input = {
+      "~standard": { version: 1, vendor: Object.create(null) as object, validate: () => ({}) },
+    };
+    expect(refusal({ input })).toBe(
+      "tools[0] (t): input: this schema cannot give its JSON Schema (no " +
+        "~standard.jsonSchema); use zod 4.2+, ArkType 2.1.28+, Valibot through " +
+        "toStandardJsonSchema(), or give JSON Schema as inputSchema",
+    );
+  });
+
+  it("runs no handler once its call was answered while the arguments were validated (timed out, withdrawn)", async () => {
+    const { transport, dispatcher } = setup({ serverRequestTimeout: 50 });
+    let release!: () => void;
+    const validating = new Promise<void>((resolve) => (release = resolve));
+    const slow = {
+      "~standard": {
+        version: 1,
+        vendor: "mine",
+        // An async check (a lookup, say) that outlasts the bound and the withdrawal.
+        validate: async (value: unknown) => {
+          await validating;
+          return { value };
+        },
+        jsonSchema: { input: () => ({ type: "object" }) },
+      },
+    };
+    const ran: string[] = [];
+    const { tools } = checkTools([
+      { name: "send_mail", input: slow, handler: () => ran.push("send_mail") },
+      { name: "post", input: slow, handler: () => ran.push("post") },
+    ]);
+    dispatcher.addToThread("th", undefined, tools);
+    transport.deliver(toolCall(1, "send_mail"));
+    expect(await transport.waitForSent(1)).toMatchObject({
+      id: 1,
+      result: { success: false, contentItems: [{ text: expect.stringContaining("timed out") }] },
+    });
+    transport.deliver(toolCall(2, "post"));
+    transport.deliver({
+      method: "serverRequest/resolved",
+      params: { threadId: "th", requestId: 2 },
+    });
+    await transport.waitForSent(2);
+    // Both calls were answered as failed before their arguments were through: neither runs.
+    release();
+    await vi.waitFor(() => expect(dispatcher.stats.inflight).toBe(0));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual([]);
+  });
+
+  it("runs the validate it checked, and says the arguments were refused when it names no issue", async () => {
+    const { transport, dispatcher } = setup();
+    let reads = 0;
+    const changing = {
+      "~standard": {
+        version: 1,
+        vendor: "mine",
+        // Read once by the check: a getter read again would give no function.
+        get validate() {
+          return reads++ === 0 ? (value: unknown) => ({ value }) : undefined;
+        },
+        jsonSchema: { input: () => ({ type: "object" }) },
+      },
+    };
+    const silent = {
+      "~standard": {
+        version: 1,
+        vendor: "mine",
+        validate: () => ({ issues: [] }),
+        jsonSchema: { input: () => ({ type: "object" }) },
+      },
+    };
+    const { tools } = checkTools([
+      { name: "changing", input: changing, handler: () => "ran" },
+      { name: "silent", input: silent, handler: () => "ran" },
+    ] as DynamicTool[]);
+    dispatcher.addToThread("th", undefined, tools);
+    transport.deliver(toolCall(1, "changing"));
+    transport.deliver(toolCall(2, "silent"));
+    await transport.waitForSent(2);
+    const byId = new Map(transport.sent.map((m) => [m.id, m]));
+    expect(byId.get(1)).toMatchObject({ result: { success: true } });
+    expect(byId.get(2)).toMatchObject({
+      result: {
+        success: false,
+        contentItems: [
+          {
+            text:
+              "tool silent failed: the arguments do not match the tool's input schema: the " +
+              "schema rejected the arguments",
+          },
+        ],
+      },
+    });
+  });
+
   it("types the handler's args as the schema's output", () => {
     const tool = defineTool({
       name: "weather",
@@ -2820,5 +2952,33 @@ describe("tools whose arguments a schema object checks (input)", () => {
     // Without a schema object there is nothing to type by.
     // @ts-expect-error: input is required
     defineTool({ name: "bare", handler: () => 1 });
+    // A schema without `types` (they may be left out, or undefined): what its validate gives.
+    const handWritten = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "mine",
+        types: undefined,
+        validate: (value: unknown) => ({ value: value as { city: string } }),
+      },
+    };
+    defineTool({
+      name: "hand",
+      input: handWritten,
+      handler: (args) => {
+        expectTypeOf(args).toEqualTypeOf<{ city: string }>();
+        return args.city;
+      },
+    });
+    // Written in place, `args` is a JSON value: a schema that gives anything else is refused.
+    const inPlace: DynamicTool[] = [
+      { name: "json", input: z.object({ city: z.string() }), handler: (args) => args },
+      {
+        name: "date",
+        // @ts-expect-error: a Date is no JSON value; defineTool types it
+        input: z.object({ when: z.iso.date().pipe(z.coerce.date()) }),
+        handler: () => 1,
+      },
+    ];
+    expect(inPlace).toHaveLength(2);
   });
 });

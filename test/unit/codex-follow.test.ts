@@ -189,7 +189,7 @@ it("answers a thread's tool calls with the tools checked at the call, whatever t
   const tool = (name: string, text: string): DynamicTool => ({
     name,
     description: "",
-    inputSchema: {},
+    inputSchema: { type: "object" },
     handler: () => text,
   });
   const weather = tool("weather", "sunny");
@@ -315,7 +315,7 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
   const before = transport.sent.length;
   const resuming = codex.threadResume("th", {
     approvals: { commandExecution: () => ({ decision: "accept" }) },
-    tools: [{ name: "t", description: "", inputSchema: {}, handler: () => "from the tool" }],
+    tools: [{ name: "t", description: "", inputSchema: { type: "object" }, handler: () => "from the tool" }],
   });
   const resume = await transport.waitForSent(before + 1);
   expect(resume.method).toBe("thread/resume");

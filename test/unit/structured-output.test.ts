@@ -814,6 +814,13 @@ describe("prepareOutput: the strict schema", () => {
     expect((await failure(validatesOnly)).message).toMatch(
       /^output: this "valibot" schema cannot give its JSON Schema/,
     );
+    // A library's name that is no text (an object without a prototype would throw as one).
+    const nameless = {
+      "~standard": { version: 1, vendor: Object.create(null) as object, validate: () => ({}) },
+    };
+    expect((await failure(nameless)).message).toMatch(
+      /^output: this schema cannot give its JSON Schema/,
+    );
     const throwing = {
       "~standard": {
         version: 1,
@@ -1144,6 +1151,23 @@ describe("prepareOutput: the answer", () => {
     for (let i = 0; i < 22; i++) deepest = deepest.items[0]!;
     // The walk still reached the bottom: the optional null there was dropped.
     expect(deepest).toEqual({ items: [], kind: "list" });
+  });
+
+  it("reads the answer with the validate it checked, not one a getter gives when read again", async () => {
+    let reads = 0;
+    const changing = {
+      "~standard": {
+        version: 1,
+        vendor: "mine",
+        get validate() {
+          return reads++ === 0 ? (value: unknown) => ({ value }) : undefined;
+        },
+        jsonSchema: { input: () => ({ type: "object", properties: {}, required: [] }) },
+      },
+    };
+    const prepared = await prepareOutput(changing, undefined);
+    await expect(prepared.parse(resultWith("{}"))).resolves.toMatchObject({ parsed: {} });
+    expect(reads).toBe(1);
   });
 
   it("gives StructuredOutputError whatever a validator throws or returns", async () => {
