@@ -58,14 +58,11 @@ export type OutputValidation<Output> =
  * The type a schema validates to: `z.output<typeof schema>` for zod; for a schema without `types`
  * (they are optional, and may be `undefined`), what its `validate` says it gives.
  */
-export type OutputOf<S extends OutputSchema> = "types" extends keyof S["~standard"]
-  ? [NonNullable<S["~standard"]["types"]>] extends [never]
-    ? ValidatedTo<S>
-    : NonNullable<S["~standard"]["types"]>["output"]
-  : ValidatedTo<S>;
-
-// What a schema's `validate` says it gives.
-type ValidatedTo<S extends OutputSchema> = ValueOf<Awaited<ReturnType<S["~standard"]["validate"]>>>;
+export type OutputOf<S extends OutputSchema> = [
+  "types" extends keyof S["~standard"] ? NonNullable<S["~standard"]["types"]> : never,
+] extends [never]
+  ? ValueOf<Awaited<ReturnType<S["~standard"]["validate"]>>>
+  : NonNullable<S["~standard"]["types"]>["output"];
 
 // The value of the validations that give one (each member of a union on its own).
 type ValueOf<V> = V extends { readonly issues: readonly unknown[] }
