@@ -56,7 +56,11 @@ export async function runChild(job: Job, timeoutMs = CHILD_TIMEOUT_MS): Promise<
     let stderr = "";
     let lingered = false;
     let graceTimer: NodeJS.Timeout | undefined;
-    const timeout = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    let timedOut = false;
+    const timeout = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
       if (graceTimer === undefined && stdout.includes(RESULT_PREFIX)) {
@@ -74,7 +78,10 @@ export async function runChild(job: Job, timeoutMs = CHILD_TIMEOUT_MS): Promise<
       const line = stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
       if (line === undefined || (code !== 0 && !lingered)) {
         const tail = stderr.trim().split("\n").slice(-8).join("\n");
-        reject(new Error(`exited with ${signal ?? code}${tail ? `:\n${tail}` : ""}`));
+        const ended = timedOut
+          ? `timed out after ${timeoutMs} ms (killed)`
+          : `exited with ${signal ?? code}`;
+        reject(new Error(`${ended}${tail ? `:\n${tail}` : ""}`));
         return;
       }
       const measurement = JSON.parse(line.slice(RESULT_PREFIX.length)) as Measurement;

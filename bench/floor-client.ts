@@ -30,6 +30,9 @@ interface Pending {
 /** Gets every notification that names a thread, in order. */
 export type ThreadListener = (method: string, params: WireMessage["params"]) => void;
 
+/** What a thread's listener is told when the app-server exits: no method of the protocol's. */
+const EXITED = "floor/exited";
+
 /** The wire form of `[{ type: "text", text }]`, exactly as the SDK sends a plain string. */
 function textInput(text: string): TurnStartParams["input"] {
   return [{ type: "text", text }] as unknown as TurnStartParams["input"];
@@ -51,6 +54,9 @@ export class FloorClient {
       const error = new Error("app-server exited");
       for (const entry of this.pending.values()) entry.reject(error);
       this.pending.clear();
+      // A turn or an archive waiting for its notification fails too, rather than wait for ever.
+      for (const listener of [...this.threads.values()]) listener(EXITED, undefined);
+      this.threads.clear();
     });
   }
 
@@ -98,8 +104,9 @@ export class FloorClient {
    * (which may come first) have arrived.
    */
   async archiveThread(threadId: string): Promise<void> {
-    const archived = new Promise<void>((resolve) => {
+    const archived = new Promise<void>((resolve, reject) => {
       this.threads.set(threadId, (method) => {
+        if (method === EXITED) reject(new Error("app-server exited"));
         if (method !== "thread/archived") return;
         this.threads.delete(threadId);
         resolve();
@@ -131,7 +138,7 @@ export class FloorClient {
           const { turn } = params as ServerNotificationMap["turn/completed"];
           if (turn.status === "completed") resolve(answer);
           else reject(new Error(`turn ${turn.id} ended ${turn.status}`));
-        }
+        } else if (method === EXITED) reject(new Error("app-server exited"));
       });
       this.request("turn/start", { threadId, input: textInput(text) }).catch((error: Error) => {
         this.threads.delete(threadId);

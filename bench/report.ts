@@ -443,7 +443,9 @@ export function markdownSection(result: WorkloadResult, machine: Machine): strin
   out.push("Targets:", "");
   for (const target of judge(result)) out.push(`- **${verdict(target)}**: ${target.text}`);
   const notes = [...result.notes, ...errorLines(result)];
-  if (notes.length > 0) out.push("", ...notes.map((line) => `- ${line}`));
+  // A note that starts with a star (the footnote of a starred cell) keeps it: unescaped, it would
+  // start a list inside the note's item.
+  if (notes.length > 0) out.push("", ...notes.map((line) => `- ${line.replace(/^\*/, "\\*")}`));
   out.push(`<!-- /workload:${workload.id} -->`);
   return out.join("\n");
 }

@@ -87,10 +87,11 @@ export function slope(points: readonly (readonly [number, number])[]): number {
 export function formatNumber(value: number, budget?: number): string {
   const abs = Math.abs(value);
   const digits = decimals(value, abs >= 100 ? 0 : abs >= 10 ? 1 : 2, budget);
-  return value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+  // Rounded as the digits were chosen (`toFixed`): `toLocaleString` rounds some halves the other
+  // way, and would print 9.995 against a budget of 10 as "10.00".
+  const [whole, fraction] = value.toFixed(digits).split(".");
+  const grouped = whole!.replace(/\B(?=(\d{3})+$)/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
 // `digits`, or more where fewer would show `value` on another side of `budget` than it is (a

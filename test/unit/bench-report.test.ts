@@ -9,12 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { VariantId } from "../../bench/job.js";
 import { summarizeProfiles } from "../../bench/profile.js";
-import { judge, type WorkloadResult } from "../../bench/report.js";
+import type { Machine } from "../../bench/machine.js";
+import { judge, markdownSection, writeResults, type WorkloadResult } from "../../bench/report.js";
 import { formatNumber, formatRatio } from "../../bench/stats.js";
 import { threadCpu, threadCpuSince } from "../../bench/threads.js";
 import { workloadById } from "../../bench/workloads.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+const MACHINE: Machine = {
+  cpu: "cpu",
+  cores: 2,
+  memoryGb: 1,
+  node: "v20",
+  os: "os",
+  loadAverage: 0,
+  commit: "abc1234",
+  date: "2026-12-07",
+};
 
 describe("the bench's verdicts", () => {
   function result(
@@ -54,6 +65,25 @@ describe("the bench's verdicts", () => {
     expect(formatNumber(9.996, 10)).toBe("9.996");
     expect(formatNumber(12.34, 10)).toBe("12.3");
     expect(formatNumber(1234.5)).toBe("1,235");
+    // Rounded as the decimals were chosen: a figure under its budget never reads as the budget.
+    expect(formatNumber(9.995, 10)).toBe("9.99");
+    expect(formatNumber(9.9995, 10)).toBe("9.999");
+    expect(formatNumber(-1234567.25)).toBe("-1,234,567");
+  });
+
+  it("keeps the star of a note that explains a starred cell, where it would start a list", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-report-"));
+    try {
+      const file = path.join(dir, "RESULTS.md");
+      const section = markdownSection(
+        { ...result("turns", { floor: { totalMs: 1, cpuMs: 1 } }), notes: ["* a footnote"] },
+        MACHINE,
+      );
+      await writeResults(file, MACHINE, new Map([["turns", section]]));
+      expect(readFileSync(file, "utf8")).toContain("\n- \\* a footnote\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

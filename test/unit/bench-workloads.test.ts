@@ -34,7 +34,7 @@ vi.mock(import("../../bench/heap.js"), async (original) => {
   };
 });
 
-const { workloadById } = await import("../../bench/workloads.js");
+const { STREAM_DELTAS, deltaText, workloadById } = await import("../../bench/workloads.js");
 (globalThis as { gc?: () => void }).gc ??= () => {};
 
 /** A client whose turns and thread archives answer at once; its `fail`-th call fails. */
@@ -68,3 +68,43 @@ for (const id of ["soak", "threads"] as const) {
     expect(snapshotSets.disposed).toBe(before.disposed + 1);
   }, 60_000);
 }
+
+/** A client whose one streamed turn gives `answer`, idle `idleMs` first, seeing no delta. */
+function streamingClient(answer: string | null, idleMs = 0): LoadedClient {
+  const started: BenchClient = {
+    startThread: async () => ({
+      run: async () => "ok",
+      stream: async () => {
+        if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
+        return answer;
+      },
+    }),
+    internals: () => ({}),
+    close: async () => {},
+  };
+  return { start: async () => started, streams: false, persistent: true };
+}
+
+const STREAMED = Array.from({ length: STREAM_DELTAS }, (_, i) => deltaText(i)).join("");
+
+it("stream: a client that reports no answer fails the run, whether it saw the deltas or not", async () => {
+  await expect(workloadById("stream").measure(streamingClient(null))).rejects.toThrow(
+    "the answer is not the streamed text (none)",
+  );
+  const { metrics } = await workloadById("stream").measure(streamingClient(STREAMED));
+  expect(metrics.answerChars).toBe(STREAMED.length);
+});
+
+it("stream: the peak heap is taken without waking the client while its turn runs", async () => {
+  // Idle for 500 ms: a sampling timer of 10 ms cost the client about 8 ms of CPU in that time.
+  const idle = async () => {
+    const cpu = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { user, system } = process.cpuUsage(cpu);
+    return (user + system) / 1000;
+  };
+  const baseline = Math.min(await idle(), await idle());
+  const { metrics } = await workloadById("stream").measure(streamingClient(STREAMED, 500));
+  expect(metrics.cpuMs! - baseline).toBeLessThan(3);
+  expect(metrics.peakHeapMb).toBeGreaterThan(0);
+});
