@@ -520,8 +520,9 @@ baseline code, and more scavenges from more allocation. Changes of a few thousan
 turn (one promise less per request, one set lookup less per line) measured within the 0.5% by
 which any change of the code moves the garbage collector's timing.
 
-The full runs so far are below; this file holds the thirty-first. Each ratio is the SDK's client CPU
-over the floor's, as the section's CPU target gives it (not the round-by-round median). Runs 1 to 6
+The full runs so far are below; this file holds the thirty-first, with the stream section of the
+thirty-second. Each ratio is the SDK's client CPU over the floor's, as the section's CPU target
+gives it (not the round-by-round median). Runs 1 to 6
 are of code whose measured paths differ by no more than a null check in reading a turn's answer,
 one more callback handed to the transport and the keeping of the notifications sent during
 start-up: runs 1 and 2 were an hour apart, run 3 a round later, then runs 4, 5 and 6. The soak's
@@ -561,6 +562,7 @@ client CPU of runs 1 to 29 also counted the bench's own count of its two heap sn
 | 29  | 20b33fb | a command's code and three built-ins loaded on first use (the import only) | 1.57x | 1.32x | 1.31x | 1.23x | 1.22x | same host (floor's start-up CPU 7.55 ms, turns 27.0 ms); import 9.55 ms (floor's 2.35 ms), met; start-up and turns sections run again; this file |
 | 30  | 6c22ae0 | requests given up on while they wait for a place withdrawn (a ticket per turn start and followed request); the soak's CPU leaves out the snapshot count | | | | | 1.07x | soak section only, another host (AMD EPYC, load 2.2; floor's soak CPU 1,266 ms); round by round 1.18x, 95% interval 1.00x-1.32x |
 | 31  | aad41fe | sessions of fixes off the main paths; a line redaction changed is looked at for base64 events; an item's start read while a thread runs a turn not routed here | 1.35x | 1.27x | 1.43x | 1.01x | 1.19x | slow host (AMD EPYC; floor's start-up CPU 20.9 ms, turns 61.6 ms); import 33.9 ms (floor's 7.67 ms); threads 1.76x; the results mode 15.5x less CPU |
+| 32  | ebd8f14 | the stream's peak heap taken from V8's GC profiler, not a 10 ms timer (the bench's change; the SDK's paths as run 31's) | | | | 1.00x | | stream section only (AMD EPYC, load 1.6; floor's stream CPU 391 ms); the results mode 22.1x less CPU |
 
 What changed on the measured paths, in more detail:
 
@@ -736,6 +738,15 @@ What changed on the measured paths, in more detail:
   round by round 1.28x), the soak (1.19x) and the import (33.9 ms) missed. The 10,000 threads
   took 1.76x the floor's CPU (12.4 s against 7.0 s) and 1.20x its time, from 1.30x to 1.43x in
   runs 25 to 29: a single run, not yet told apart from the host.
+- Run 32 (ebd8f14), the stream section alone, on the same code's measured paths as run 31 (the
+  changes since were to dynamic tools, which the bench does not offer): the bench took the stream's
+  peak heap with a timer that woke the client every 10 ms, whose CPU was counted as the client's,
+  about 20 ms of it a second; it now reads the peaks V8's GC profiler records before each
+  collection. Taken side by side in one child process before the change, the results mode
+  measured 33.0 ms with the timer and 12.6 ms without. Here, on a busier host than run 31's (the
+  floor's CPU 391 ms against 314 ms), the SDK's stream CPU matched the floor's (1.00x; round by
+  round 0.99x, 95% interval 0.94x-1.07x), and the results mode finished in 985 ms against the
+  floor's 1,450 ms, on 17.7 ms of client CPU, 22.1x less (15.5x in run 31, with the timer).
 
 Interleaved comparisons:
 
