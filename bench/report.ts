@@ -485,7 +485,8 @@ is judged on the data objects of two heap snapshots, since the heap trend also c
 code.
 
 Each CPU target also gives the ratio round by round: in each round the clients run one after the
-other, and the median of the per-round ratios, with its 95% bootstrap interval, shows whether a
+other (from run 33, in the order reversed every other round, so that a drift within a round does
+not always fall on the same one), and the median of the per-round ratios, with its 95% bootstrap interval, shows whether a
 target met or missed by a few percent is decided or within this host's noise (the floor's own CPU
 moves by 15% to 30% between batches). The ratios also move with the host's load: when the shared
 host is busy, the SDK's larger working set costs it more than the floor's costs the floor. Within

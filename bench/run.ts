@@ -29,7 +29,7 @@ import {
   type VariantResult,
   type WorkloadResult,
 } from "./report.js";
-import { formatNumber, median } from "./stats.js";
+import { formatNumber, median, roundOrder } from "./stats.js";
 import { STREAM_DELTAS, WORKLOADS, type Workload } from "./workloads.js";
 
 const RESULTS = path.join(ROOT, "bench", "RESULTS.md");
@@ -171,7 +171,10 @@ function medians(runs: readonly Measurement[]): Record<string, number | null> {
   return Object.fromEntries([...keys].map((k) => [k, median(runs.map((r) => r.metrics[k]))]));
 }
 
-/** Runs every client of the workload, round-robin so drift on the machine hits all alike. */
+/**
+ * Runs every client of the workload, round-robin so drift on the machine hits all alike, in an
+ * order that turns round by round.
+ */
 async function measureWorkload(workload: Workload, context: Context): Promise<WorkloadResult> {
   const notes: string[] = [];
   const runs = new Map<VariantId, Measurement[]>(workload.variants.map((v) => [v, []]));
@@ -184,7 +187,7 @@ async function measureWorkload(workload: Workload, context: Context): Promise<Wo
   let server = await BenchServer.start();
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const variant of workload.variants) {
+      for (const variant of roundOrder(workload.variants, round)) {
         if (round >= workload.warmups + measured(variant) || errors.has(variant)) continue;
         try {
           server.prepare(workload.mock);

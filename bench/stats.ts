@@ -111,3 +111,12 @@ export function formatRatio(value: number, floor: number, budget?: number): stri
   const ratio = value / floor;
   return `${ratio.toFixed(decimals(ratio, 2, budget))}x`;
 }
+
+/**
+ * The order in which the clients run in round `round`: as listed, then reversed, round by round,
+ * so that a drift of the host within a round (a load that builds as a batch goes on) does not
+ * always fall on the same client.
+ */
+export function roundOrder<T>(clients: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? clients : [...clients].reverse();
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pairedRatio } from "../../bench/stats.js";
+import { pairedRatio, roundOrder } from "../../bench/stats.js";
 
 describe("pairedRatio (bench)", () => {
   it("takes the ratio round by round, so drift of the host between rounds cancels", () => {
@@ -38,4 +38,15 @@ describe("pairedRatio (bench)", () => {
     expect(pairedRatio([1, 2], [1, 1])).toBeNull();
     expect(pairedRatio([1, 2, 3], [1, null, 1])).toBeNull();
   });
+});
+
+it("turns the clients' order round by round, each round keeping them all", () => {
+  const clients = ["floor", "sdk", "sdk-results"] as const;
+  expect([0, 1, 2, 3].map((round) => roundOrder(clients, round))).toEqual([
+    ["floor", "sdk", "sdk-results"],
+    ["sdk-results", "sdk", "floor"],
+    ["floor", "sdk", "sdk-results"],
+    ["sdk-results", "sdk", "floor"],
+  ]);
+  expect(clients).toEqual(["floor", "sdk", "sdk-results"]);
 });
