@@ -401,7 +401,12 @@ function toolSpec(
   // Only a missing schema takes the default: null is none.
   if (inputSchema === undefined) inputSchema = { type: "object", properties: {} };
   if (!isPlainObject(inputSchema)) {
-    throw new TypeError(`${at} must be a JSON Schema object, got ${describe(inputSchema)}`);
+    // A zod schema, say, where the JSON Schema goes: named for what it is.
+    const standard = props === undefined && isStandardSchema(inputSchema);
+    throw new TypeError(
+      `${at} must be a JSON Schema object, got ` +
+        (standard ? "a schema object: give it as input" : describe(inputSchema)),
+    );
   }
   // The copy checked is what is sent.
   const copy = checkJson(inputSchema, at) as Record<string, unknown>;
@@ -429,7 +434,7 @@ function toolSpec(
     );
   }
   checkToolSchema(copy, at);
-  checkToolRoot(copy, type, at);
+  checkToolRoot(copy, type, at, props !== undefined);
   return {
     type: "function",
     name: toolName,
@@ -471,9 +476,11 @@ function inputJsonSchema(props: StandardProps, name: string): unknown {
     );
   }
   try {
-    return (converter as (options: object) => unknown).call(jsonSchema, {
-      target: INPUT_SCHEMA_TARGET,
-    });
+    return rootResolved(
+      (converter as (options: object) => unknown).call(jsonSchema, {
+        target: INPUT_SCHEMA_TARGET,
+      }),
+    );
   } catch (err) {
     throw new TypeError(`${name}: the schema cannot give its JSON Schema: ${thrownMessage(err)}`, {
       cause: err,
@@ -482,6 +489,30 @@ function inputJsonSchema(props: StandardProps, name: string): unknown {
 }
 
 type ToolContext = ServerRequestContext<"item/tool/call">;
+
+// A schema whose root is a reference to one of its definitions (as zod writes a schema with an
+// id): that definition at the root, the definitions kept for the references inside, as the
+// runtime sends a root `$ref` with no type, which the model's API refuses.
+function rootResolved(produced: unknown): unknown {
+  if (!isPlainObject(produced)) return produced;
+  const { $ref, $defs, ...rest } = produced as Record<string, unknown>;
+  const name = typeof $ref === "string" ? /^#\/\$defs\/([^/]+)$/.exec($ref)?.[1] : undefined;
+  if (name === undefined || !isPlainObject($defs)) return produced;
+  const target = ($defs as Record<string, unknown>)[
+    name.replaceAll("~1", "/").replaceAll("~0", "~")
+  ];
+  if (!isPlainObject(target) || Object.hasOwn(target, "$ref")) return produced;
+  return { ...rest, ...(target as object), $defs };
+}
+
+// Whether a value is a schema object (it has `~standard`), read without throwing.
+function isStandardSchema(value: unknown): boolean {
+  try {
+    return typeof value === "object" && value !== null && "~standard" in value;
+  } catch {
+    return false;
+  }
+}
 
 // A tool's handler behind its `input` schema: a call's arguments are validated first, and the
 // handler gets what they validate to; arguments refused fail the call, naming the issues. A call
@@ -549,7 +580,12 @@ const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties"];
  * with a combiner, `enum` or `const` there, or one the runtime sends with no type (no `type`
  * and no keyword of an object: `{}`, a root `$ref`).
  */
-function checkToolRoot(schema: Record<string, unknown>, type: unknown, at: string): void {
+function checkToolRoot(
+  schema: Record<string, unknown>,
+  type: unknown,
+  at: string,
+  fromSchemaObject: boolean,
+): void {
   // The runtime reads a keyword of null as one left out.
   const choice = ROOT_REFUSED.find((keyword) => schema[keyword] != null);
   if (choice !== undefined) {
@@ -563,7 +599,10 @@ function checkToolRoot(schema: Record<string, unknown>, type: unknown, at: strin
     throw new TypeError(
       `${at} must say it describes an object of arguments: without "type": "object" or ` +
         "properties, the runtime sends it with no type, which the model's API refuses (every " +
-        'turn of the thread would fail); write { "type": "object" } for a tool without arguments',
+        "turn of the thread would fail); " +
+        (fromSchemaObject
+          ? "give an object schema (z.object({}) for a tool without arguments)"
+          : 'write { "type": "object" } for a tool without arguments'),
     );
   }
 }
@@ -597,6 +636,20 @@ function checkToolSchema(schema: Record<string, unknown>, at: string): void {
     throw new TypeError(
       `${at}.items is a list (a draft-7 tuple), which the runtime cannot read: describe each ` +
         "item with one schema, or make the tuple an object",
+    );
+  }
+  // The runtime drops a 2020-12 tuple's `prefixItems`, and tells the model a list of strings
+  // for an `items` of true or false (a zod tuple's): calls would never fit the schema.
+  if (schema.prefixItems != null) {
+    throw new TypeError(
+      `${at}.prefixItems (a tuple) is left out by the runtime, which would tell the model ` +
+        "another list: describe each item with one schema, or make the tuple an object",
+    );
+  }
+  if (typeof items === "boolean") {
+    throw new TypeError(
+      `${at}.items is ${items}, which the runtime tells the model as a list of strings: ` +
+        "describe each item with one schema",
     );
   }
   if (items != null) checkSubSchema(items, `${at}.items`);

@@ -26,6 +26,7 @@ import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
+import { validateReadOnce } from "../support/standard-schemas.js";
 import { takeSlot } from "../support/turn-slot.js";
 
 function setup(
@@ -2842,6 +2843,39 @@ describe("tools whose arguments a schema object checks (input)", () => {
     }
   });
 
+  it("refuses a tuple, which the runtime would tell the model as another list", () => {
+    expect(refusal({ input: z.object({ point: z.tuple([z.number(), z.number()]) }) })).toBe(
+      'tools[0] (t): input (as JSON Schema).properties["point"].prefixItems (a tuple) is left ' +
+        "out by the runtime, which would tell the model another list: describe each item with " +
+        "one schema, or make the tuple an object",
+    );
+    const list = { type: "array", items: true };
+    expect(refusal({ inputSchema: { type: "object", properties: { list } } })).toBe(
+      'tools[0] (t): inputSchema.properties["list"].items is true, which the runtime tells the ' +
+        "model as a list of strings: describe each item with one schema",
+    );
+  });
+
+  it("takes a schema with an id, whose root refers to its definition; names what to give for one of no object", () => {
+    const { specs } = checkTools([
+      { name: "t", input: z.object({ city: z.string() }).meta({ id: "Args" }), handler: () => 1 },
+    ]);
+    const sent = (specs[0] as { inputSchema: object }).inputSchema;
+    expect(sent).toMatchObject({
+      type: "object",
+      properties: { city: { type: "string" } },
+      $defs: { Args: { type: "object" } },
+    });
+    expect(sent).not.toHaveProperty("$ref");
+    expect(refusal({ input: z.unknown() })).toMatch(
+      /^tools\[0\] \(t\): input \(as JSON Schema\) must say it describes an object of arguments: .*give an object schema \(z\.object\(\{\}\) for a tool without arguments\)$/,
+    );
+    // A schema object where the JSON Schema goes.
+    expect(refusal({ inputSchema: z.object({}) })).toBe(
+      "tools[0] (t): inputSchema must be a JSON Schema object, got a schema object: give it as input",
+    );
+  });
+
   it("names the tool when the schema's library has a name that is no text", () => {
     const input = {
       "~standard": { version: 1, vendor: Object.create(null) as object, validate: () => ({}) },
@@ -2895,18 +2929,8 @@ describe("tools whose arguments a schema object checks (input)", () => {
 
   it("runs the validate it checked, and says the arguments were refused when it names no issue", async () => {
     const { transport, dispatcher } = setup();
-    let reads = 0;
-    const changing = {
-      "~standard": {
-        version: 1,
-        vendor: "mine",
-        // Read once by the check: a getter read again would give no function.
-        get validate() {
-          return reads++ === 0 ? (value: unknown) => ({ value }) : undefined;
-        },
-        jsonSchema: { input: () => ({ type: "object" }) },
-      },
-    };
+    // Read once by the check: a getter read again would give no function.
+    const { schema: changing } = validateReadOnce({ type: "object" });
     const silent = {
       "~standard": {
         version: 1,

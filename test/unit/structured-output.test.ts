@@ -16,6 +16,7 @@ import {
 import { convertOutput } from "../../src/strict-schema.js";
 import { prepareOutput } from "../../src/structured-output.js";
 import { turnParams } from "../../src/thread.js";
+import { validateReadOnce } from "../support/standard-schemas.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -1154,20 +1155,10 @@ describe("prepareOutput: the answer", () => {
   });
 
   it("reads the answer with the validate it checked, not one a getter gives when read again", async () => {
-    let reads = 0;
-    const changing = {
-      "~standard": {
-        version: 1,
-        vendor: "mine",
-        get validate() {
-          return reads++ === 0 ? (value: unknown) => ({ value }) : undefined;
-        },
-        jsonSchema: { input: () => ({ type: "object", properties: {}, required: [] }) },
-      },
-    };
-    const prepared = await prepareOutput(changing, undefined);
+    const { schema, reads } = validateReadOnce({ type: "object", properties: {}, required: [] });
+    const prepared = await prepareOutput(schema, undefined);
     await expect(prepared.parse(resultWith("{}"))).resolves.toMatchObject({ parsed: {} });
-    expect(reads).toBe(1);
+    expect(reads()).toBe(1);
   });
 
   it("gives StructuredOutputError whatever a validator throws or returns", async () => {
