@@ -1625,7 +1625,7 @@ describe("handler and tool options", () => {
     // An object among the types, or no type and a keyword by which the runtime reads an object,
     // is sent.
     for (const inputSchema of [
-      { type: ["object", "null"] },
+      { type: ["object"] },
       { properties: {} },
       { required: [], items: {} },
       { type: "object", $ref: "#/$defs/args", $defs: { args: { type: "object" } } },
@@ -1648,6 +1648,11 @@ describe("handler and tool options", () => {
           "an object, with the choice in one of its properties",
       );
     }
+    expect(refusal([tool({ inputSchema: { type: ["object", "null"] } })])).toBe(
+      'tools[0] (t): inputSchema has "type": ["object","null"] at its root, which the model\'s ' +
+        "API refuses in a function's parameters (every turn of the thread would fail): give " +
+        '"type": "object"',
+    );
     for (const inputSchema of [{}, { $ref: "#/$defs/args", $defs: { args: { type: "object" } } }]) {
       expect(refusal([tool({ inputSchema })])).toBe(
         'tools[0] (t): inputSchema must say it describes an object of arguments: without "type": ' +
