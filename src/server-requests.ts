@@ -1230,7 +1230,9 @@ export class ServerRequestDispatcher {
         throw new MethodNotFoundError(-32601, `the client does not handle ${request.method}`);
       }
       const why = entry.withdrawn ? "the server withdrew it" : "no handler";
-      this.#log.debug(`answered ${request.method} with its default: ${why}`);
+      if (this.#log.enabled("debug")) {
+        this.#log.debug(`answered ${request.method} with its default: ${why}`);
+      }
       return fallback(why);
     }
 

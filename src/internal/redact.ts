@@ -993,8 +993,9 @@ export class Secrets {
 
   /**
    * `error` itself when no secret occurs in it (message, stack, every own property as
-   * `util.inspect` shows them, `cause` chain), else a new error of the same kind with each
-   * occurrence replaced and no link to the original.
+   * `util.inspect` shows them, `cause` chain, what its `toJSON` gives), else a new error of the
+   * same kind (its name, stack and own fields kept) with each occurrence replaced and no link to
+   * the original.
    */
   error<E>(error: E): E {
     if (this.empty || !this.#mentions(error, 0, new Set())) return error;
@@ -1027,6 +1028,14 @@ export class Secrets {
       if (this.#mentions(value.stack, depth, seen)) return true;
       // One that shows itself its own way may show what no property holds.
       if (typeof read(value, INSPECT) === "function" && this.#shownMentions(value)) return true;
+      // So may its `toJSON`, which a JSON logger calls.
+      if (typeof read(value, "toJSON") === "function" && this.#jsonMentions(value)) return true;
+      // Its cause and errors, which `util.inspect` shows from a getter of its class too.
+      for (const key of ["cause", "errors"]) {
+        if (!Object.hasOwn(value, key) && this.#mentions(read(value, key), depth + 1, seen)) {
+          return true;
+        }
+      }
     } else if (value instanceof Map || value instanceof Set) {
       // Entries `util.inspect` shows, which are no properties.
       for (const entry of value) if (this.#mentions(entry, depth + 1, seen)) return true;
@@ -1059,6 +1068,16 @@ export class Secrets {
   #shownMentions(value: object): boolean {
     try {
       return this.#mentionedIn(nodeUtil().inspect(value, { depth: 2, showHidden: true }));
+    } catch {
+      return true;
+    }
+  }
+
+  // Whether `JSON.stringify` shows a secret in `value`; one that cannot be written is not to be
+  // trusted.
+  #jsonMentions(value: object): boolean {
+    try {
+      return this.#mentionedIn(String(JSON.stringify(value)));
     } catch {
       return true;
     }
@@ -1102,9 +1121,21 @@ export class Secrets {
       });
     }
     // An error's message and name may be anything it was given (`util.inspect` shows them so).
-    const { message, name } = error as { message: unknown; name: unknown };
+    const { message, name, stack } = error as { message: unknown; name: unknown; stack: unknown };
     const copy = new CodexError(this.text(typeof message === "string" ? message : ""), cause);
     copy.name = typeof name === "string" ? this.text(name) : "Error";
+    // Where it was thrown, redacted: the copy's own stack would show this rebuild alone.
+    if (typeof stack === "string") copy.stack = this.text(stack);
+    // Its own fields (a `code`, say), redacted, but for those the copy has already.
+    for (const key of Object.keys(error)) {
+      if (key === "cause" || key === "message" || key === "name" || key === "stack") continue;
+      Object.defineProperty(copy, this.text(key), {
+        value: this.value(read(error, key), depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return copy;
   }
 }

@@ -702,3 +702,58 @@ describe("Secrets.text", () => {
     expect(s.text('{"key":"12345678"}')).toBe(`{"key":"${REDACTED}"}`);
   });
 });
+
+describe("what a logger is handed of an error holding a secret", () => {
+  const KEY = "sk-proj-Zq81abcdefghijklmnop";
+  function capture() {
+    const calls: unknown[][] = [];
+    const at = (...args: unknown[]) => void calls.push(args);
+    const secrets = new Secrets();
+    secrets.add(KEY);
+    const logger = { debug: at, info: at, warn: at, error: at };
+    return { log: new Log(logger, "warn", secrets), calls };
+  }
+
+  it("keeps where it was thrown and its own fields, redacted", () => {
+    const { log, calls } = capture();
+    function userApprovalHandler(): never {
+      throw Object.assign(new TypeError(`upstream refused key ${KEY}`), { code: "E_AUTH" });
+    }
+    try {
+      userApprovalHandler();
+    } catch (err) {
+      log.warn("the handler of item/commandExecution/requestApproval failed", err);
+    }
+    const detail = calls[0]![1] as Error & { code?: unknown };
+    expect(inspect(detail)).not.toContain(KEY);
+    expect(detail.stack).toContain("userApprovalHandler");
+    expect(detail.stack).toContain("upstream refused key [redacted]");
+    expect(detail.name).toBe("TypeError");
+    expect(detail.code).toBe("E_AUTH");
+  });
+
+  it("checks what JSON.stringify shows of it (a toJSON) and a cause its class shows through a getter", () => {
+    const { log, calls } = capture();
+    class HttpError extends Error {
+      readonly #request: { headers: Record<string, string> };
+      constructor(message: string, headers: Record<string, string>) {
+        super(message);
+        this.#request = { headers };
+      }
+      toJSON() {
+        return { name: this.name, message: this.message, request: this.#request };
+      }
+    }
+    class Wrapped extends Error {
+      override get cause() {
+        return new Error(`request with ${KEY} failed`);
+      }
+    }
+    log.warn("a listener threw", new HttpError("401", { authorization: `Bearer ${KEY}` }));
+    log.warn("a listener threw", new Wrapped("wrapped"));
+    for (const [, detail] of calls) {
+      expect(inspect(detail)).not.toContain(KEY);
+      expect(JSON.stringify(detail)).not.toContain(KEY);
+    }
+  });
+});
