@@ -611,8 +611,11 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
   return Array.from(value as unknown[], (item, i) => {
     const type = isRecord(item) ? item.type : undefined;
     if (!isRecord(item) || typeof type !== "string" || !Object.hasOwn(CONTENT_FIELDS, type)) {
+      // A list of results, most likely: said what an array is read as, and how to send data.
       return invalid(
-        `tool output item ${i} must have type ${Object.keys(CONTENT_FIELDS).join(", ")}`,
+        `tool output item ${i} must have type ${Object.keys(CONTENT_FIELDS).join(", ")} (an ` +
+          'array is read as content items, { type: "inputText", text } and the like; to send ' +
+          "a list as data, return an object holding it, or its JSON text)",
         item,
       );
     }

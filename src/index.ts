@@ -73,6 +73,7 @@ export type { EveryApprovalHandler } from "./approvals.js";
 export type {
   ApprovalHandlers,
   DefaultedRequestMethod,
+  DefinedTool,
   DynamicTool,
   ElicitationAnswer,
   HandlerErrorEvent,

@@ -230,20 +230,33 @@ export interface TypedTool<S extends OutputSchema> {
   ) => unknown | Promise<unknown>;
 }
 
+declare const DEFINED: unique symbol;
+
+/**
+ * A tool made by {@link defineTool}, which a thread's `tools` take beside {@link DynamicTool}s:
+ * its handler takes what its schema validates the arguments to, so it is no `DynamicTool`.
+ */
+export interface DefinedTool {
+  /** The name the model calls the tool by. */
+  readonly name: string;
+  /** Made by `defineTool` (a mark of the type alone). */
+  readonly [DEFINED]: true;
+}
+
 /**
  * A tool whose handler's `args` are typed by its `input` schema, for a thread's `tools`:
  * `defineTool({ name: "weather", input: z.object({ city: z.string() }), handler: ({ city }) => ... })`.
- * It returns the tool as given; the checks are `threadStart`'s, before any I/O, and each call's
- * arguments are validated by the schema before the handler runs.
+ * It returns the tool as given, its handler still typed by the schema (called directly, as a
+ * test may, it gets no validation); the checks are `threadStart`'s, before any I/O, and each
+ * call's arguments are validated by the schema before the handler runs.
  * @param tool - the tool.
- * @returns The same tool, as a {@link DynamicTool}.
+ * @returns The same tool.
  */
-export function defineTool<S extends OutputSchema>(tool: TypedTool<S>): DynamicTool {
-  // Its handler takes what `S` validates to, which is what it will be given.
-  return tool as unknown as DynamicTool;
+export function defineTool<S extends OutputSchema>(tool: TypedTool<S>): TypedTool<S> & DefinedTool {
+  return tool as TypedTool<S> & DefinedTool;
 }
 
-/** @internal A tool as checked: what answers its calls (and a handler written as a method sees as `this`). */
+/** A tool as checked: what answers its calls (and a handler written as a method sees as `this`). */
 export interface CheckedTool {
   readonly name: string;
   readonly description?: string;
@@ -1442,6 +1455,16 @@ export class ServerRequestDispatcher {
         : (this.#threadTools.get(threadId)?.get(name) ??
           (parent === undefined ? undefined : this.#threadTools.get(parent)?.get(name)));
     if (tool === undefined) {
+      // The model is told; so is whoever reads the log, as a thread resumed without its tools,
+      // say, fails every call of them.
+      this.#log.warn(
+        typeof namespace === "string"
+          ? `the model called ${name}, a tool in a namespace, which none of this client's tools ` +
+              "is: answered that it is not registered"
+          : `the model called ${name} on thread ${threadId ?? "(none)"}, which no tool of ` +
+              "the thread is on this client: answered that it is not registered (give the " +
+              "thread's tools to codex.threadResume(id, { tools }) or codex.thread(id, { tools }))",
+      );
       return {
         run: undefined,
         check: (value) => value,

@@ -54,6 +54,7 @@ import {
   pickHandlers,
   checkTools,
   type CheckedTool,
+  type DefinedTool,
   type DynamicTool,
   type ServerRequestHandlers,
 } from "./server-requests.js";
@@ -80,7 +81,7 @@ type WithPresets<P> = Omit<
  */
 export type ThreadStartOptions = Omit<WithPresets<ThreadStartParams>, "dynamicTools"> & {
   /** JavaScript functions offered to the model as tools, sent as `dynamicTools`. */
-  readonly tools?: readonly DynamicTool[] | undefined;
+  readonly tools?: readonly (DynamicTool | DefinedTool)[] | undefined;
 };
 // The wire fields by which a resume or fork would be answered with the thread's history, which
 // the `Thread` returned does not hold: the SDK asks for the answer without it.
@@ -94,7 +95,7 @@ export type ThreadResumeOptions = WithPresets<
   Omit<ThreadResumeParams, "excludeTurns" | "initialTurnsPage">
 > & {
   /** The functions behind the thread's dynamic tools, whose specs the runtime kept from its start. */
-  readonly tools?: readonly DynamicTool[] | undefined;
+  readonly tools?: readonly (DynamicTool | DefinedTool)[] | undefined;
 };
 /**
  * Options of `Codex.threadFork`; without `approvalMode` the fork keeps the source's policy. Its
@@ -107,12 +108,12 @@ export type ThreadForkOptions = WithPresets<Omit<ThreadForkParams, "excludeTurns
    * Functions behind the fork's dynamic tools (the source's, which the runtime gives the fork),
    * by name over the source's on this client.
    */
-  readonly tools?: readonly DynamicTool[] | undefined;
+  readonly tools?: readonly (DynamicTool | DefinedTool)[] | undefined;
 };
 /** What `Codex.thread` attaches to a thread id: handlers for its server requests, its tools. */
 export type ThreadHandlers = ServerRequestHandlers & {
   /** JavaScript functions behind the thread's dynamic tools. */
-  readonly tools?: readonly DynamicTool[] | undefined;
+  readonly tools?: readonly (DynamicTool | DefinedTool)[] | undefined;
 };
 /** Options of `Codex.threadList`. */
 export type ThreadListOptions = WireOptions<ThreadListParams> & RequestOptions;
@@ -215,7 +216,8 @@ function handlersOf(options: ThreadHandlers): CheckedHandlers | undefined {
  * wire params (presets resolved) and the handlers to keep; all before any I/O.
  */
 export function threadRequest<P>(
-  options: (WithPresets<P> & { readonly tools?: readonly DynamicTool[] }) | undefined,
+  options:
+    (WithPresets<P> & { readonly tools?: readonly (DynamicTool | DefinedTool)[] }) | undefined,
   names: OptionNames,
   isStart: boolean,
   platformFamily?: string,

@@ -16,9 +16,11 @@ import {
   type DynamicTool,
   type HandlerErrorEvent,
 } from "../../src/server-requests.js";
+import type { ThreadStartOptions } from "../../src/thread-options.js";
 import type {
   CommandExecutionRequestApprovalParams,
   DynamicToolCallResponse,
+  JsonValue,
   ServerRequestMap,
   ServerRequestMethod,
 } from "../../src/generated/index.js";
@@ -747,13 +749,20 @@ describe("ServerRequestDispatcher", () => {
     );
   });
 
-  it("reports a missing dynamic tool to the model as a failed call", async () => {
-    const { transport } = setup();
+  it("reports a missing dynamic tool to the model as a failed call, and warns, naming the fix", async () => {
+    const { log, entries } = captureLog();
+    const { transport } = setup({}, { log });
     transport.deliver(toolCall(9, "nope"));
     expect(await transport.waitForSent(1)).toMatchObject({
       id: 9,
       result: { success: false, contentItems: [{ type: "inputText" }] },
     });
+    expect(entries.filter((e) => e.level === "warn").map((e) => e.message)).toEqual([
+      "codex-app-server-sdk: the model called nope on thread th, which no tool of the thread " +
+        "is on this client: " +
+        "answered that it is not registered (give the thread's tools to " +
+        "codex.threadResume(id, { tools }) or codex.thread(id, { tools }))",
+    ]);
   });
 
   it("runs no top-level function for a call of a namespaced tool of the same name", async () => {
@@ -2296,6 +2305,25 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
     });
   });
 
+  it("says, of a tool output that is a list of results, what an array is read as and how to send data", async () => {
+    const { transport, dispatcher } = setup();
+    const [name] = callToolsReturning({ transport, dispatcher }, { search: [{ id: 1 }] });
+    expect(await transport.waitForSent(1)).toMatchObject({
+      result: {
+        success: false,
+        contentItems: [
+          {
+            text:
+              `tool ${name} failed: tool output item 0 must have type inputText, inputImage, ` +
+              'inputAudio (an array is read as content items, { type: "inputText", text } and ' +
+              "the like; to send a list as data, return an object holding it, or its JSON text), " +
+              "got an object with keys [id]",
+          },
+        ],
+      },
+    });
+  });
+
   it("answers each request with a default of its own: one changed elsewhere changes no answer", async () => {
     const { transport, turnEvents } = setup({
       approvals: {
@@ -2977,7 +3005,20 @@ describe("tools whose arguments a schema object checks (input)", () => {
         return args.city;
       },
     });
-    expectTypeOf(tool).toEqualTypeOf<DynamicTool>();
+    // Its handler, called directly (as a test may), takes what the schema gives, not raw JSON.
+    expectTypeOf(tool.handler).parameter(0).toEqualTypeOf<{ city: string; days: number }>();
+    // A thread's tools take it beside tools written in place, whose `args` stay JSON values.
+    const tools: ThreadStartOptions["tools"] = [
+      tool,
+      {
+        name: "plain",
+        handler: (args) => {
+          expectTypeOf(args).toEqualTypeOf<JsonValue>();
+          return 1;
+        },
+      },
+    ];
+    expect(tools).toHaveLength(2);
     // Without a schema object there is nothing to type by.
     // @ts-expect-error: input is required
     defineTool({ name: "bare", handler: () => 1 });
