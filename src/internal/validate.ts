@@ -786,6 +786,10 @@ function unknownOption(key: string, names: ReadonlySet<string>, name: string): s
   if (preset !== undefined && names.has(preset)) {
     return `${name} has no option ${quoted}: the SDK sets that wire field from the "${preset}" option (a preset); give that instead`;
   }
+  // Tools belong to a thread, not to a turn or another call.
+  if (key === "tools") {
+    return `${name} has no option ${quoted}: a thread's tools are given to threadStart, threadResume, threadFork or codex.thread`;
+  }
   const near = nearestName(key, names);
   return `${name} has no option ${quoted}${near === undefined ? "" : `; did you mean "${near}"?`}`;
 }

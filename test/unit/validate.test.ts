@@ -466,6 +466,13 @@ describe("optionNames", () => {
     ).toThrow(/^options has no option "sandboxPolicy"$/);
   });
 
+  it("says where a thread's tools go, to a call that takes none", () => {
+    expect(() => checkOptionNames({ tools: [] }, optionNames<{ a?: 1 }>()({ own: ["a"] }))).toThrow(
+      'options has no option "tools": a thread\'s tools are given to threadStart, threadResume, ' +
+        "threadFork or codex.thread",
+    );
+  });
+
   it("is checked against its type by the compiler", () => {
     // @ts-expect-error -- "c" is left out
     const missing = optionNames<Options>()({ own: ["a", "b"] });
