@@ -291,11 +291,24 @@ ${["CodexConfig", "CommandHandle", "McpLoginHandle", "Paginated", "Thread", "Tur
  * A library wrapping the SDK, compiled with `declaration: true`: its declarations must name the
  * wire types its functions return, which only a subpath of the package's `exports` can reach.
  */
-const LIBRARY = `import type { Thread } from "codex-app-server-sdk";
+const LIBRARY = `import { defineTool, type Thread } from "codex-app-server-sdk";
 
 export const history = (thread: Thread) => thread.turns();
 export const goal = (thread: Thread) => thread.goal();
 export const firstItem = async (thread: Thread) => (await thread.run("hi")).items[0];
+
+// A tool of the library's, typed by a schema written by hand, and a variant of it: the
+// declarations must name its type, mark included.
+const cities = {
+  "~standard": {
+    version: 1 as const,
+    vendor: "library",
+    validate: (value: unknown) => ({ value: value as { city: string } }),
+    jsonSchema: { input: () => ({ type: "object", properties: { city: { type: "string" } } }) },
+  },
+};
+export const weather = defineTool({ name: "weather", input: cities, handler: ({ city }) => city });
+export const weatherForKids = { ...weather, description: "The weather, in simple words" };
 `;
 
 /** Uses the library consumer's declarations, which must resolve (not become `any`) here too. */

@@ -230,8 +230,6 @@ export interface TypedTool<S extends OutputSchema> {
   ) => unknown | Promise<unknown>;
 }
 
-declare const DEFINED: unique symbol;
-
 /**
  * A tool made by {@link defineTool}, which a thread's `tools` take beside {@link DynamicTool}s:
  * its handler takes what its schema validates the arguments to, so it is no `DynamicTool`.
@@ -239,8 +237,15 @@ declare const DEFINED: unique symbol;
 export interface DefinedTool {
   /** The name the model calls the tool by. */
   readonly name: string;
-  /** Made by `defineTool` (a mark of the type alone). */
-  readonly [DEFINED]: true;
+  /** What the tool does, as told to the model. */
+  readonly description?: string | undefined;
+  /** The arguments as a schema object. */
+  readonly input: OutputSchema;
+  /**
+   * Made by `defineTool`: a mark of the type alone, which no object holds. A key of text, so that
+   * two copies of the SDK take each other's tools, and a library's declarations can name it.
+   */
+  readonly "~definedTool": true;
 }
 
 /**

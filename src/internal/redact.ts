@@ -994,8 +994,8 @@ export class Secrets {
   /**
    * `error` itself when no secret occurs in it (message, stack, every own property as
    * `util.inspect` shows them, `cause` chain, what its `toJSON` gives), else a new error of the
-   * same kind (its name, stack and own fields kept) with each occurrence replaced and no link to
-   * the original.
+   * same kind (a `CodexError` for one of no class of the SDK's; its name, stack and own fields
+   * of plain values kept) with each occurrence replaced and no link to the original.
    */
   error<E>(error: E): E {
     if (this.empty || !this.#mentions(error, 0, new Set())) return error;
@@ -1126,19 +1126,28 @@ export class Secrets {
     copy.name = typeof name === "string" ? this.text(name) : "Error";
     // Where it was thrown, redacted: the copy's own stack would show this rebuild alone.
     if (typeof stack === "string") copy.stack = this.text(stack);
-    // Its own fields (a `code`, say), redacted, but for those the copy has already.
+    // Its own fields of plain values (a `code`, a `status`), redacted, a few at most: one holding
+    // an object (a response, a buffer) is left out, as copying it could be long, throw or loop.
+    let kept = 0;
     for (const key of Object.keys(error)) {
+      if (kept === MAX_FIELDS_KEPT) break;
       if (key === "cause" || key === "message" || key === "name" || key === "stack") continue;
+      const field = read(error, key);
+      if (typeof field === "object" ? field !== null : typeof field === "function") continue;
       Object.defineProperty(copy, this.text(key), {
-        value: this.value(read(error, key), depth + 1),
+        value: typeof field === "string" ? this.text(field) : field,
         enumerable: true,
         writable: true,
         configurable: true,
       });
+      kept++;
     }
     return copy;
   }
 }
+
+// How many own fields of plain values a redacted error keeps.
+const MAX_FIELDS_KEPT = 16;
 
 // The key under which an object shows itself its own way to `util.inspect`.
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");

@@ -732,6 +732,29 @@ describe("what a logger is handed of an error holding a secret", () => {
     expect(detail.code).toBe("E_AUTH");
   });
 
+  it("keeps only its fields of plain values: one that refers to it, reads throwing or holds a megabyte is left out", () => {
+    const { log, calls } = capture();
+    const err = Object.assign(new Error(`refused ${KEY}`), {
+      status: 401,
+      body: Buffer.alloc(1024 * 1024),
+      response: {
+        get text(): never {
+          throw new Error("body already read");
+        },
+      },
+    });
+    Object.assign(err, { context: { lastError: err } });
+    const t0 = performance.now();
+    log.warn("a call failed", err);
+    // A copy of a megabyte, one field a byte, took over a second.
+    expect(performance.now() - t0).toBeLessThan(200);
+    const detail = calls[0]![1] as Error & Record<string, unknown>;
+    expect(detail).toBeInstanceOf(Error);
+    expect(detail.message).toBe("refused [redacted]");
+    expect(detail.status).toBe(401);
+    expect(Object.keys(detail).sort()).toEqual(["name", "status"]);
+  });
+
   it("checks what JSON.stringify shows of it (a toJSON) and a cause its class shows through a getter", () => {
     const { log, calls } = capture();
     class HttpError extends Error {
