@@ -439,8 +439,18 @@ describe("handler answers", () => {
     const { s, codex } = await setup();
     codex.thread(THREAD, {
       tools: [
-        { name: "big", description: "", inputSchema: { type: "object" }, handler: () => ({ n: 1n }) },
-        { name: "odd", description: "", inputSchema: { type: "object" }, handler: () => [{ type: "video" }] },
+        {
+          name: "big",
+          description: "",
+          inputSchema: { type: "object" },
+          handler: () => ({ n: 1n }),
+        },
+        {
+          name: "odd",
+          description: "",
+          inputSchema: { type: "object" },
+          handler: () => [{ type: "video" }],
+        },
         {
           name: "fine",
           description: "",

@@ -315,7 +315,14 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
   const before = transport.sent.length;
   const resuming = codex.threadResume("th", {
     approvals: { commandExecution: () => ({ decision: "accept" }) },
-    tools: [{ name: "t", description: "", inputSchema: { type: "object" }, handler: () => "from the tool" }],
+    tools: [
+      {
+        name: "t",
+        description: "",
+        inputSchema: { type: "object" },
+        handler: () => "from the tool",
+      },
+    ],
   });
   const resume = await transport.waitForSent(before + 1);
   expect(resume.method).toBe("thread/resume");
