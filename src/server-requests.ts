@@ -442,9 +442,11 @@ function toolSpec(
         `type, the runtime reads it as ${read.type}, by its "${read.keyword}"`,
     );
   }
+  // A list of types is sent as it is (but `["object"]`, as `"object"`): the model's API takes
+  // `"object"` alone, failing every turn of the thread on any other.
   if (
     type !== undefined &&
-    !(type === "object" || (Array.isArray(type) && type.includes("object")))
+    !(type === "object" || (Array.isArray(type) && type.length === 1 && type[0] === "object"))
   ) {
     throw new TypeError(
       `${at} must describe an object of arguments (type "object"), got type ` +
@@ -595,8 +597,8 @@ const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties"];
 /**
  * Refuses, naming its place, the root of a tool's schema that the model's API would refuse, as
  * it takes a function's parameters only as an object schema without a choice at its root: one
- * with a list of types, a combiner, `enum` or `const` there, or one the runtime sends with no
- * type (no `type` and no keyword of an object: `{}`, a root `$ref`).
+ * with a combiner, `enum` or `const` there, or one the runtime sends with no type (no `type` and
+ * no keyword of an object: `{}`, a root `$ref`).
  */
 function checkToolRoot(
   schema: Record<string, unknown>,
@@ -604,14 +606,6 @@ function checkToolRoot(
   at: string,
   fromSchemaObject: boolean,
 ): void {
-  // The runtime sends a list of types as it is (but `["object"]`, as `"object"`); the model's API
-  // takes `"object"` alone.
-  if (Array.isArray(type) && !(type.length === 1 && type[0] === "object")) {
-    throw new TypeError(
-      `${at} has "type": ${JSON.stringify(type)} at its root, which the model's API refuses in ` +
-        'a function\'s parameters (every turn of the thread would fail): give "type": "object"',
-    );
-  }
   // The runtime reads a keyword of null as one left out.
   const choice = ROOT_REFUSED.find((keyword) => schema[keyword] != null);
   if (choice !== undefined) {

@@ -1658,9 +1658,8 @@ describe("handler and tool options", () => {
       );
     }
     expect(refusal([tool({ inputSchema: { type: ["object", "null"] } })])).toBe(
-      'tools[0] (t): inputSchema has "type": ["object","null"] at its root, which the model\'s ' +
-        "API refuses in a function's parameters (every turn of the thread would fail): give " +
-        '"type": "object"',
+      'tools[0] (t): inputSchema must describe an object of arguments (type "object"), got type ' +
+        '["object","null"]',
     );
     for (const inputSchema of [{}, { $ref: "#/$defs/args", $defs: { args: { type: "object" } } }]) {
       expect(refusal([tool({ inputSchema })])).toBe(
