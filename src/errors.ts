@@ -212,8 +212,10 @@ export class RequestTimeoutError extends CodexError {
    */
   readonly stderrTail: string;
   /**
-   * What a call waiting in the thread's queue still waited for when its bound ended (`"this
-   * client's turn on the thread to end"`): its request was not sent. "" for any other timeout.
+   * What a call still waited for when its bound ended, its request not sent: `"this client's
+   * turn on the thread to end"` (a turn or goal run queued behind it) or `"the turn running on the
+   * thread to end"` (a compaction, revert or inline review kept from interrupting another client's
+   * turn). "" for any other timeout.
    */
   readonly waitedFor: string;
 

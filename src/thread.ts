@@ -93,6 +93,7 @@ import type { ReviewOptions, ReviewTarget } from "./review.js";
 import { asOneCall, boundWait } from "./rpc/bound-wait.js";
 import type { Connection, RequestOptions, RequestTicket } from "./rpc/connection.js";
 import {
+  OWN_TURN_WAIT,
   rootTurnOf,
   turnIdOf,
   type BindOptions,
@@ -818,13 +819,15 @@ export class Thread {
       timedOut = new DOMException(`The goal run took longer than ${timeout} ms`, "TimeoutError");
       return timedOut;
     });
+    let entered = false;
     try {
-      return await this.#runGoal(trimmed, tokenBudget, bound.signal);
+      return await this.#runGoal(trimmed, tokenBudget, bound.signal, () => (entered = true));
     } catch (err) {
       // While it waited for the thread or the activation's answer, as `run()` times out while it
       // waits for `turn/start`'s.
       if (err === timedOut && timedOut !== undefined) {
-        throw new RequestTimeoutError("thread/goal/set", timeout!);
+        const unsent = entered ? undefined : { waitedFor: OWN_TURN_WAIT };
+        throw new RequestTimeoutError("thread/goal/set", timeout!, unsent);
       }
       throw err;
     } finally {
@@ -836,6 +839,7 @@ export class Thread {
     trimmed: string,
     tokenBudget: number | undefined,
     signal: AbortSignal | undefined,
+    onSlot: () => void,
   ): Promise<GoalResult> {
     // Loaded on first use (most clients never run a goal), while the run already holds its place
     // in the thread's queue, in call order.
@@ -845,6 +849,7 @@ export class Thread {
     const run = await router.queueTurn(
       this.id,
       async (slot) => {
+        onSlot();
         const { GoalRun } = await inSlot(slot, goal);
         if (signal?.aborted) {
           slot.release();

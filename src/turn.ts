@@ -707,13 +707,15 @@ function checkCanGoOn(slot: TurnSlot, call: SlotCall): void {
 // Resolves with true when a turn of the thread completes or its status changes, or the
 // connection closes, with false when `wait` ms pass first or the call's signal aborts. It holds
 // the thread meanwhile, so that its end or the client leaving it rejects at once, and rejects when
-// the time left of the call's timeout runs out first, freeing the slot either way.
+// the time left of the call's timeout runs out first, freeing the slot either way (its
+// `waitedFor` given when nothing was sent).
 function untilThreadMoves(
   context: TurnContext,
   slot: TurnSlot,
   threadId: string,
   wait: number,
   call: SlotCall,
+  waitedFor?: string,
 ): Promise<boolean> {
   const { signal, timeout } = call;
   const { router, connection } = context;
@@ -748,7 +750,7 @@ function untilThreadMoves(
     signal,
     timeout: Math.min(wait, rest),
     onTimeout: () => {
-      if (rest <= wait) throw new RequestTimeoutError(call.method, timeout!);
+      if (rest <= wait) throw new RequestTimeoutError(call.method, timeout!, { waitedFor });
       return false;
     },
     onAbort: () => false,
@@ -767,6 +769,9 @@ function untilThreadMoves(
     },
   );
 }
+
+// What a call kept from stopping another client's turn waited for when its bound ended.
+const FOREIGN_TURN_WAIT = "the turn running on the thread to end";
 
 /**
  * @internal
@@ -821,7 +826,7 @@ async function waitForeignTurn(
     wait = Math.min(wait * 2, BUSY_LAST_WAIT_MS)
   ) {
     const running = router.runningStart(threadId);
-    const moved = await untilThreadMoves(context, slot, threadId, wait, call);
+    const moved = await untilThreadMoves(context, slot, threadId, wait, call, FOREIGN_TURN_WAIT);
     if (!moved && router.runningStart(threadId) === running) {
       const id = running === undefined ? undefined : turnIdOf(running);
       await forgetIfIdle(context, threadId, id, readBounds());

@@ -34,6 +34,13 @@ export interface EventReader<T> extends AsyncIterableIterator<T> {
 
 const NO_OP = (): void => {};
 
+/**
+ * @internal
+ * What a call queued behind this client's turn on the thread waited for when its bound ended
+ * (`RequestTimeoutError.waitedFor`).
+ */
+export const OWN_TURN_WAIT = "this client's turn on the thread to end";
+
 // Iterators a program dropped without leaving its loop (no `break`, no `return()`): once
 // collected, each releases what fed it.
 const dropped = new FinalizationRegistry<() => void>((release) => release());
@@ -903,7 +910,7 @@ export class Router {
       timeout: wait?.timeout,
       onTimeout: () => {
         throw new RequestTimeoutError(wait!.method, wait!.timeout!, {
-          waitedFor: "this client's turn on the thread to end",
+          waitedFor: OWN_TURN_WAIT,
         });
       },
     }).then(

@@ -946,7 +946,15 @@ describe("compaction in the thread's queue", () => {
   it("gives up that wait at its signal or timeout, sending nothing, and the next turn runs", async () => {
     const { transport, thread, sentOf, tables } = setup();
     transport.deliver(started("theirs"));
-    await expect(thread.compact({ timeout: 50 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    const timedOut = await thread.compact({ timeout: 50 }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(RequestTimeoutError);
+    expect(timedOut).toMatchObject({
+      method: "thread/compact/start",
+      waitedFor: "the turn running on the thread to end",
+      message:
+        "Request thread/compact/start timed out after 50 ms waiting for the turn running on " +
+        "the thread to end; it was not sent",
+    });
     const controller = new AbortController();
     const aborted = thread.compact({ signal: controller.signal });
     await flush();
@@ -1682,14 +1690,22 @@ describe("stopping what the caller gave up on", () => {
     const queued = thread.runGoal("a goal", { timeout: 1_000 }).catch((e: unknown) => e);
     const unanswered = thread.runGoal("a goal", { timeout: 5_000 }).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(await queued).toMatchObject({ name: "RequestTimeoutError", method: "thread/goal/set" });
+    // Never sent, and it says so; the one sent says nothing of the kind.
+    expect(await queued).toMatchObject({
+      name: "RequestTimeoutError",
+      method: "thread/goal/set",
+      waitedFor: "this client's turn on the thread to end",
+      message:
+        "Request thread/goal/set timed out after 1000 ms waiting for this client's turn on the " +
+        "thread to end; it was not sent",
+    });
     transport.deliver(completed("t1"));
     await vi.advanceTimersByTimeAsync(0);
     expect(sentOf("thread/goal/set")).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(5_000);
     const err = await unanswered;
     expect(err).toBeInstanceOf(RequestTimeoutError);
-    expect(err).toMatchObject({ method: "thread/goal/set", timeoutMs: 5_000 });
+    expect(err).toMatchObject({ method: "thread/goal/set", timeoutMs: 5_000, waitedFor: "" });
     // The server may have activated it: it is paused, within the abort's bound.
     expect(sentOf("thread/goal/set")[1]?.params).toMatchObject({ status: "paused" });
     await vi.advanceTimersByTimeAsync(10_010);
