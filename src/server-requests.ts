@@ -46,7 +46,8 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
   readonly turnId: string | undefined;
   /**
    * Aborts when the server withdraws the request (`serverRequest/resolved`), the turn or its
-   * thread ends (closed, archived or deleted), the handler times out, or the answer is sent. An
+   * thread ends (closed, archived or deleted), the handler times out, the answer is sent, or the
+   * client closes (`close()`, or the connection to the server ends). An
    * `abort` listener that throws is an uncaught exception, as for every `AbortSignal`.
    */
   readonly signal: AbortSignal;

@@ -349,6 +349,32 @@ it("answers the requests sent again with a resume's answer, in the same read, fr
   await codex.close();
 });
 
+it("aborts a waiting handler's signal when the client closes or its connection ends", async () => {
+  for (const end of ["close", "lost"] as const) {
+    const { codex, transport } = await startCodex();
+    let signal: AbortSignal | undefined;
+    codex.thread("th", {
+      approvals: {
+        commandExecution: (_params, context) => {
+          signal = context.signal;
+          return new Promise(() => {});
+        },
+      },
+    });
+    transport.deliver({
+      id: 0,
+      method: "item/commandExecution/requestApproval",
+      params: { threadId: "th", turnId: "t1", itemId: "i", command: "touch x" },
+    });
+    await vi.waitFor(() => expect(signal).toBeDefined());
+    expect(signal!.aborted, end).toBe(false);
+    if (end === "close") await codex.close();
+    else transport.end();
+    expect(signal!.aborted, end).toBe(true);
+    if (end === "lost") await codex.close();
+  }
+});
+
 it("makes no fork for a detached review given up on as its module loads", async () => {
   const { codex, transport } = await startCodex();
   const thread = codex.thread("th");
