@@ -1513,6 +1513,16 @@ describe("lastLines", () => {
       "\u001b[1;33mWARN\u001b[0m \u001b[2Kdone\n";
     expect(lastLines(coloured)).toBe("2026-12-04T21:00:00Z ERROR codex: failed\nWARN done");
   });
+
+  it("shows no other control character: no clipboard written, title set or line overwritten", () => {
+    const esc = "\u001b";
+    const hostile =
+      `boom${esc}]52;c;aGVsbG8=\u0007 ${esc}]0;pwned\u0007\rOVERWRITE\r\n` +
+      "tab\there\u009b31m\u007f\n";
+    const tail = lastLines(hostile);
+    expect(tail).toBe("boom ]52;c;aGVsbG8=   ]0;pwned OVERWRITE\ntab here 31m");
+    expect(tail).not.toMatch(/\p{Cc}(?<!\n)/u);
+  });
 });
 
 describe("LineDecoder edge cases", () => {
