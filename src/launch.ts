@@ -341,6 +341,13 @@ export function launchFor(options: CodexOptions): {
       throw new TypeError(`${name} must be a string, got ${describe(value)}`);
     }
     if (value !== undefined) checkSpawnable(value, name);
+    // As `process.env.X ?? ""` gives: the runtime reads it as unset, and runs on `~/.codex`.
+    if (value === "" && (windows ? key.toUpperCase() : key) === "CODEX_HOME") {
+      throw new TypeError(
+        `${name} is empty, which the runtime reads as unset, running on ~/.codex: give a ` +
+          "directory, or leave it undefined to unset an inherited one",
+      );
+    }
     // An undefined value stays: it unsets a variable the child would inherit.
     ownEnv[key] = value;
   }

@@ -141,6 +141,11 @@ describe("launchFor", () => {
       [{ codexBin: BIN, env: { TOKEN: `${SECRET}\ud800` } }, /^env\.TOKEN holds a lone surrogate/],
       [{ codexBin: BIN, env: { "A=B": "x" } }, /^env key "A" \+ "=\.\.\." is no variable name/],
       [{ codexBin: BIN, env: { "": "x" } }, /^env key "" is no variable name/],
+      // Read by the runtime as unset: it would run on the user's own ~/.codex.
+      [
+        { codexBin: BIN, env: { CODEX_HOME: "" } },
+        /^env\.CODEX_HOME is empty, which the runtime reads as unset, running on ~\/\.codex/,
+      ],
       // A whole pair given as a key: named without its value.
       [
         { codexBin: BIN, configOverrides: { [`openai_api_key=${SECRET}`]: true } },

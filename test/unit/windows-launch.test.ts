@@ -48,6 +48,12 @@ describe("launchFor on Windows", () => {
     expect(pathsOf(unset.env).map(([, value]) => value)).toEqual(["C:\\codex\\path"]);
   });
 
+  it("refuses an empty CODEX_HOME named in any case", () => {
+    expect(() => launchFor({ env: { codex_home: "" } })).toThrow(
+      /^env\.codex_home is empty, which the runtime reads as unset/,
+    );
+  });
+
   it("takes the later of two keys of one variable, and redacts an inherited login in any case", () => {
     // As `{ ...process.env, PATH }` gives it, beside the inherited `Path`.
     const { launch } = launchFor({ env: { Path: "C:\\old", PATH: "C:\\new" } });
