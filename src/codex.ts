@@ -341,16 +341,26 @@ export class Codex implements AsyncDisposable {
     if (signal?.aborted) throw abortError(signal);
     const transport = new StdioTransport(launch);
     const since = now();
-    const codex = await Codex.#open(transport, checked, credentialStore, secrets, variables);
+    // Told before the spawn: the credential is on the command line whether the start succeeds
+    // or not.
+    const warnings =
+      exposed.length === 0
+        ? []
+        : [
+            `${exposed.join(" and ")} put a credential on the app-server's command line, which ` +
+              "other users of this machine can read: give it in env, named by the config " +
+              "(a provider's env_key or env_http_headers, an MCP server's bearer_token_env_var)",
+          ];
+    const codex = await Codex.#open(
+      transport,
+      checked,
+      credentialStore,
+      secrets,
+      variables,
+      warnings,
+    );
     // The server read its config for this directory as it started, a project's layers included.
     codex.#serverCwd = path.resolve(launch.cwd ?? ".");
-    if (exposed.length > 0) {
-      codex.#internals.log.warn(
-        `${exposed.join(" and ")} put a credential on the app-server's command line, which ` +
-          "other users of this machine can read: give it in env, named by the config " +
-          "(a provider's env_key or env_http_headers, an MCP server's bearer_token_env_var)",
-      );
-    }
     if (checked.apiKey !== undefined) {
       // Within what is left of the start's bound, which it names when it ends there.
       const timeout = checked.startTimeout ?? DEFAULT_START_TIMEOUT;
@@ -401,17 +411,20 @@ export class Codex implements AsyncDisposable {
     return this;
   }
 
-  // Sends `initialize` then `initialized`; a failure closes the transport and rethrows.
+  // Starts the transport (after logging `warnings`), sends `initialize` then `initialized`; a
+  // failure closes the transport and rethrows.
   static async #open(
     transport: Transport,
     options: ConnectionOptions,
     credentialStore: CredentialStore,
     secretValues: readonly string[],
     variables: VariableLookup,
+    warnings: readonly string[] = [],
   ): Promise<Codex> {
     const secrets = new Secrets();
     secrets.addAll(secretValues);
     const log = new Log(options.logger, options.logLevel, secrets);
+    for (const warning of warnings) log.warn(warning);
     const connection = new Connection(transport, { log, secrets });
     // Nobody can listen until the client is handed out; what the server says until then is kept,
     // up to a bound: a server that floods the start would otherwise fill the host's memory.

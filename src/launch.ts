@@ -478,8 +478,12 @@ function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: 
   return names.flatMap((name) => valuesOf(env, name, windows)).flatMap(variableForms);
 }
 
+// An argument that sets an environment variable, as `env` and shells read one: `NAME=value`.
+const VARIABLE_PAIR = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
 /**
- * The credentials of the `--config` pairs of a command line. The client redacts them, and those
+ * The credentials of the `--config` pairs of a command line, and of the variables it sets
+ * (`NAME=value`, as a wrapper such as `env` takes them). The client redacts them, and those
  * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}
  * and the variables these pairs name as a credential's: the rest a user never chose to name),
  * from everything it reports, as the runtime quotes a config value it cannot use and a server
@@ -497,6 +501,10 @@ function secretsOf(args: readonly string[], names: string[]) {
       // The short option's value written on to it, as the runtime also takes it (`-cKEY=VALUE`,
       // `-c=KEY=VALUE`).
       out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2), names));
+    } else if (VARIABLE_PAIR.test(arg)) {
+      // A variable set by a wrapper (`env OPENAI_API_KEY=... codex app-server`).
+      const at = arg.indexOf("=");
+      out.push(...envCredentials({ [arg.slice(0, at)]: arg.slice(at + 1) }));
     }
   }
   return out;

@@ -287,6 +287,18 @@ describe("secrets", () => {
     });
     expect(named.codex.pid).toBeGreaterThan(0);
     expect(warned).toEqual([]);
+    // A start that fails once the server runs had it on the command line all the same.
+    const failed = await createTestCodex({
+      logger,
+      configOverrides: {
+        model_providers: { gw: { ...gateway, experimental_bearer_token: token } },
+        sandbox_mode: "bogus",
+      },
+    }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(warned).toEqual([
+      expect.stringMatching(/: configOverrides put a credential on the app-server's command line/),
+    ]);
   });
 });
 

@@ -68,6 +68,12 @@ describe("launchFor", () => {
       launchFor({ launchArgs: [BIN, "--config", `mcp_servers.x.bearer_token="${SECRET}"`] })
         .exposed,
     ).toEqual(["launchArgs"]);
+    // Set as a variable by a wrapper on the command line: on it too, and redacted.
+    const wrapped = launchFor({
+      launchArgs: ["/usr/bin/env", "LANG=C", `OPENAI_API_KEY=${SECRET}`, BIN, "app-server"],
+    });
+    expect([wrapped.exposed, wrapped.secrets]).toEqual([["launchArgs"], [SECRET]]);
+    expect(launchFor({ launchArgs: ["/usr/bin/env", "LANG=C", BIN] }).exposed).toEqual([]);
     // A credential given in env, which the config names, is not on it.
     expect(
       exposed({
