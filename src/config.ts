@@ -9,6 +9,7 @@ import type {
 import { credentialsIn, type Secrets, type VariableLookup } from "./internal/redact.js";
 import { readKeyPath, tomlCopy } from "./internal/toml.js";
 import {
+  checkConfigVariables,
   checkBoolean,
   checkJson,
   checkNonEmpty,
@@ -135,6 +136,7 @@ function checkEdit(
   // member is left out and one in an array refused (the runtime would refuse it without saying
   // where).
   const copy = checked === null ? null : (tomlCopy(checked, `${name}.value`) as JsonValue);
+  checkConfigVariables(copy, segments, `${name}.value at`);
   // The runtime quotes a value it cannot use in its error: a credential there is redacted.
   for (const credential of credentialsIn(segments, copy, variables)) secrets.add(credential);
   return { keyPath, value: copy, mergeStrategy: checkMergeStrategy(mergeStrategy) };

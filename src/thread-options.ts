@@ -20,6 +20,7 @@ import {
 import { CodexError } from "./errors.js";
 import { refuseKeysUnder, refuseNull, spacedSegments } from "./internal/toml.js";
 import {
+  checkConfigVariables,
   checkJson,
   isWellFormed,
   loneSurrogate,
@@ -295,6 +296,7 @@ function threadParams<P>(
     // The runtime would read a null in it as an empty string.
     refuseNull(config, "config");
     checkConfigKeys(config);
+    checkConfigVariables(config, [], "config");
     refuseFieldTwice(params, config);
   }
   checkSandboxSettings(sandbox, params.permissions, config, {

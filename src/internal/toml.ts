@@ -4,6 +4,7 @@
  * may quote a segment.
  */
 import {
+  checkConfigVariables,
   MAX_JSON_DEPTH,
   hasControlCharacter,
   isPlainObject,
@@ -408,6 +409,7 @@ export function configArgs(overrides: unknown): string[] {
   } else if (isPlainObject(overrides)) {
     pairs = [];
     flatten(overrides, "", new Set(), pairs, 0);
+    checkConfigVariables(overrides, [], "configOverrides");
     refuseOverlaps(pairs);
   } else if (typeof overrides === "object" && overrides !== null) {
     throw new TypeError(

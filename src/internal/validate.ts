@@ -153,6 +153,55 @@ export function checkEnvName(key: string): string {
   return checkSpawnable(key, `env key ${JSON.stringify(key)}`);
 }
 
+// The config's tables whose keys name variables of the processes the runtime spawns (`*` any
+// key): a command's, an MCP server's.
+const VARIABLE_TABLES: readonly (readonly string[])[] = [
+  ["shell_environment_policy", "set"],
+  ["mcp_servers", "*", "env"],
+];
+
+/**
+ * Refuses, in a config value found at `path` (its key's segments), a variable an environment
+ * table would set under another name or could not set: a key with `=` (the process would get
+ * the variable named by what comes before it), empty, or with a NUL, and a value with a NUL
+ * (every command the runtime spawns would then fail, naming neither). `name` is what gives it.
+ * A key of a table may itself be a dotted path.
+ */
+export function checkConfigVariables(value: unknown, path: readonly string[], name: string): void {
+  const table = VARIABLE_TABLES.find(
+    (t) => path.length === t.length && t.every((s, i) => s === "*" || s === path[i]),
+  );
+  if (table === undefined) {
+    const under = VARIABLE_TABLES.some(
+      (t) => path.length === t.length + 1 && t.every((s, i) => s === "*" || s === path[i]),
+    );
+    if (under) checkVariable(path.at(-1)!, value, path.slice(0, -1), name);
+    else if (isPlainObject(value) && path.length < 3) {
+      for (const [key, item] of Object.entries(value)) {
+        checkConfigVariables(item, [...path, ...key.split(".")], name);
+      }
+    }
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [key, item] of Object.entries(value)) checkVariable(key, item, path, name);
+}
+
+function checkVariable(key: string, value: unknown, table: readonly string[], name: string): void {
+  const place = `${name} ${table.join(".")}`;
+  if (key === "" || key.includes("=") || key.includes("\0")) {
+    throw new TypeError(
+      `${place} key ${quotedKey(key)} is no variable name: it must be non-empty and hold no "=" ` +
+        "or NUL (a process would get the variable named by what comes before it)",
+    );
+  }
+  if (typeof value === "string" && value.includes("\0")) {
+    throw new TypeError(
+      `${place}.${key} must not contain NUL characters: no command could be spawned with it`,
+    );
+  }
+}
+
 /** Whether a string holds an ASCII control character (U+0000-U+001F, U+007F), tab aside if asked. */
 export function hasControlCharacter(value: string, allowTab = false): boolean {
   for (let i = 0; i < value.length; i++) {

@@ -241,6 +241,22 @@ describe("CodexConfig.write", () => {
     expect(await transport.waitForSent(4)).toMatchObject({ params: { keyPath: 'tui." ".b' } });
   });
 
+  it("refuses a variable an environment table would set under another name, before any I/O", async () => {
+    const { transport, config } = setup();
+    await expect(
+      config.write("shell_environment_policy.set", { "FOO=inj": "rest" }),
+    ).rejects.toThrow(
+      /^edit\.value at shell_environment_policy\.set key "FOO" \+ "=\.\.\." is no variable name/,
+    );
+    await expect(
+      config.batchWrite([{ keyPath: 'mcp_servers.s.env."K"', value: "a\u0000" }]),
+    ).rejects.toThrow("edits[0].value at mcp_servers.s.env.K must not contain NUL characters");
+    await expect(config.write("mcp_servers", { s: { env: { "=x": "" } } })).rejects.toThrow(
+      /^edit\.value at mcp_servers\.s\.env key "" \+ "=\.\.\." is no variable name/,
+    );
+    expect(transport.sent).toHaveLength(0);
+  });
+
   it("redacts a credential it writes, which the runtime quotes when it cannot use it", async () => {
     const { transport, secrets, config } = setup();
     const token = "Authorization: Bearer sk-config-secret-0123";

@@ -719,6 +719,26 @@ describe("typed settings and config", () => {
     expect(start({ config: null }).params).toMatchObject({ config: null });
   });
 
+  it("refuses in config a variable an environment table would set under another name", () => {
+    for (const [config, table] of [
+      [
+        { shell_environment_policy: { set: { "FOO=inj": "rest" } } },
+        "shell_environment_policy.set",
+      ],
+      [{ "shell_environment_policy.set.FOO=inj": "rest" }, "shell_environment_policy.set"],
+      [{ "mcp_servers.s.env": { "FOO=inj": "rest" } }, "mcp_servers.s.env"],
+    ] as const) {
+      expect(() => start({ config })).toThrow(
+        new RegExp(
+          `^config ${table.replace(".", "\\.")} key "FOO" \\+ "=\\.\\.\\." is no variable name`,
+        ),
+      );
+    }
+    expect(() =>
+      start({ config: { mcp_servers: { s: { command: "x", env: { K: "\u0000" } } } } }),
+    ).toThrow("config mcp_servers.s.env.K must not contain NUL characters");
+  });
+
   it("refuses config keys the runtime would ignore or apply by chance, naming them", () => {
     const spaced =
       "must be dot-separated names, none empty or with white space around it: the runtime would " +

@@ -206,6 +206,36 @@ describe("configArgs", () => {
     ]);
   });
 
+  it("refuses a variable an environment table would set under another name, or could not set", () => {
+    const misnamed =
+      'is no variable name: it must be non-empty and hold no "=" or NUL (a process would get ' +
+      "the variable named by what comes before it)";
+    const cases: Array<[Record<string, unknown>, string]> = [
+      // The process would get FOO, set to "inj=rest", and a filter of names would be passed by.
+      [
+        { shell_environment_policy: { set: { "FOO=inj": "rest" } } },
+        `configOverrides shell_environment_policy.set key "FOO" + "=..." ${misnamed}`,
+      ],
+      [
+        { "mcp_servers.s": { command: "x", env: { "LD_PRELOAD=/x.so": "" } } },
+        `configOverrides mcp_servers.s.env key "LD_PRELOAD" + "=..." ${misnamed}`,
+      ],
+      // Every command would fail to spawn, naming neither the key nor the setting.
+      [
+        { shell_environment_policy: { set: { TOKEN: "a\u0000b" } } },
+        "configOverrides shell_environment_policy.set.TOKEN must not contain NUL characters: " +
+          "no command could be spawned with it",
+      ],
+    ];
+    for (const [overrides, message] of cases) {
+      expect(() => configArgs(overrides)).toThrow(new TypeError(message));
+    }
+    // Any other name is the table's own, dots and control characters included.
+    expect(
+      configArgs({ shell_environment_policy: { set: { "A.B": "x", "A\u0001B": "y" } } }),
+    ).toHaveLength(2);
+  });
+
   it("rejects array pairs with control characters, naming the key and never the value", () => {
     const secret = "sk-live-SECRET";
     for (const pair of [
