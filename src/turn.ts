@@ -485,9 +485,10 @@ export interface SlotCall {
 /**
  * @internal
  * Frees the thread and throws when the caller gave up on the call (its signal aborted, or its
- * timeout passed) while it got ready in its slot: nothing is sent then.
+ * timeout passed) while it got ready in its slot: nothing is sent then (its timeout names
+ * `waitedFor`, when given).
  */
-export function checkStillWanted(slot: TurnSlot, call: SlotCall): void {
+export function checkStillWanted(slot: TurnSlot, call: SlotCall, waitedFor?: string): void {
   const { signal, timeout } = call;
   if (signal?.aborted) {
     slot.release();
@@ -495,7 +496,7 @@ export function checkStillWanted(slot: TurnSlot, call: SlotCall): void {
   }
   if (timeout !== undefined && now() - call.since >= timeout) {
     slot.release();
-    throw new RequestTimeoutError(call.method, timeout);
+    throw new RequestTimeoutError(call.method, timeout, { waitedFor });
   }
 }
 
@@ -696,8 +697,8 @@ function refusedAs(
 
 // Throws, freeing the slot, when the caller gave up (see `checkStillWanted`) or the thread can no
 // longer run a turn (it ended, or the client left it).
-function checkCanGoOn(slot: TurnSlot, call: SlotCall): void {
-  checkStillWanted(slot, call);
+function checkCanGoOn(slot: TurnSlot, call: SlotCall, waitedFor?: string): void {
+  checkStillWanted(slot, call, waitedFor);
   const ended = slot.ended();
   if (ended === undefined) return;
   slot.release();
@@ -818,7 +819,7 @@ async function waitForeignTurn(
     // Known from a resume's answer alone, which the runtime also gives for an idle thread (one that
     // ran an inline review): its status is asked first.
     await forgetIfIdle(context, threadId, undefined, readBounds());
-    checkCanGoOn(slot, call);
+    checkCanGoOn(slot, call, FOREIGN_TURN_WAIT);
   }
   for (
     let wait = BUSY_FIRST_WAIT_MS;
@@ -831,7 +832,7 @@ async function waitForeignTurn(
       const id = running === undefined ? undefined : turnIdOf(running);
       await forgetIfIdle(context, threadId, id, readBounds());
     }
-    checkCanGoOn(slot, call);
+    checkCanGoOn(slot, call, FOREIGN_TURN_WAIT);
   }
   slot.holdAgain();
 }

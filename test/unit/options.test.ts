@@ -730,7 +730,7 @@ describe("typed settings and config", () => {
     ] as const) {
       expect(() => start({ config })).toThrow(
         new RegExp(
-          `^config ${table.replace(".", "\\.")} key "FOO" \\+ "=\\.\\.\\." is no variable name`,
+          `^config ${table.replaceAll(".", "\\.")} key "FOO" \\+ "=\\.\\.\\." is no variable name`,
         ),
       );
     }

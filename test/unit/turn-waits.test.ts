@@ -943,6 +943,26 @@ describe("compaction in the thread's queue", () => {
     await expect(compacted).resolves.toEqual({});
   });
 
+  it("names that wait when its timeout ends as it asks the thread's status, sending nothing else", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    for (const [method, call] of [
+      ["thread/compact/start", (t: ThreadType) => t.compact({ timeout: 700 })],
+      ["thread/revert", (t: ThreadType) => t.revert("t0", { timeout: 700 })],
+    ] as const) {
+      const { transport, thread } = setup();
+      // Another client's turn runs there; the status read the wait sends after 500 ms is not
+      // answered.
+      transport.stopAnswering("thread/read");
+      transport.deliver(started("theirs"));
+      const pending = call(thread).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(800);
+      const err = await pending;
+      expect(err).toBeInstanceOf(RequestTimeoutError);
+      expect(transport.sent.map((m) => m.method)).toEqual(["thread/read"]);
+      expect(err, method).toMatchObject({ waitedFor: "the turn running on the thread to end" });
+    }
+  });
+
   it("gives up that wait at its signal or timeout, sending nothing, and the next turn runs", async () => {
     const { transport, thread, sentOf, tables } = setup();
     transport.deliver(started("theirs"));
