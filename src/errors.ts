@@ -1,5 +1,6 @@
 import type { TurnError } from "./generated/index.js";
 import { abortError, sleep } from "./internal/deadline.js";
+import { plainLines } from "./internal/plain.js";
 import { MAX_TIMEOUT, checkRetryOptions, describe, optionNames } from "./internal/validate.js";
 import type { TurnResult } from "./result.js";
 
@@ -112,8 +113,9 @@ export class JsonRpcError extends CodexError {
     options?: { cause?: unknown; method?: string | undefined },
   ) {
     const method = options?.method;
+    // The server's words shown plain (`rpcMessage` keeps them as sent).
     super(
-      `JSON-RPC error ${code}${method === undefined ? "" : ` (${method})`}: ${rpcMessage}${hintFor(rpcMessage)}`,
+      `JSON-RPC error ${code}${method === undefined ? "" : ` (${method})`}: ${plainLines(rpcMessage)}${hintFor(rpcMessage)}`,
       options !== undefined && "cause" in options ? { cause: options.cause } : undefined,
     );
     this.code = code;
@@ -364,9 +366,10 @@ export class TurnFailedError extends CodexError {
   constructor(readonly result: TurnResult) {
     // The server's message, if it is a string: an error of another shape still makes this error.
     const message = (result.error as { message?: unknown } | null | undefined)?.message;
+    // Shown plain: it may quote the model provider's error (`turnError` keeps it as sent).
     super(
       typeof message === "string" && message !== ""
-        ? message
+        ? plainLines(message)
         : `turn ${String(result.id)} failed with status ${String(result.status)}`,
     );
     this.turnError = result.error;

@@ -19,7 +19,8 @@ import {
   wellFormed,
   type RequestOptions,
 } from "../internal/validate.js";
-import { lastLines, plainText } from "../transport/lines.js";
+import { plainText } from "../internal/plain.js";
+import { lastLines } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
 
 export type { RequestOptions } from "../internal/validate.js";

@@ -1,5 +1,6 @@
 import { constants } from "node:buffer";
 import { StringDecoder } from "node:string_decoder";
+import { plainLines } from "../internal/plain.js";
 
 const CR = 0x0d;
 
@@ -172,26 +173,12 @@ function lineStartWithin(text: string, maxChars: number): number {
  */
 export function lastLines(text: string, lines = 40, maxChars = 4000): string {
   // Only computed when an error is built, so clarity beats speed here. The runtime colours its
-  // log lines even into a pipe: an error shows them plain, line by line, as `plainText` shows a
-  // text (a program that prints the error to a terminal would run any other sequence: a title
-  // set, a clipboard written, a line overwritten by a carriage return).
-  const out = text
-    .replace(TERMINAL_CONTROL, "")
+  // log lines even into a pipe: an error shows them plain.
+  const out = plainLines(text)
     .trimEnd()
     .split("\n")
     .slice(-lines)
-    .map((line) => line.replace(CONTROL_RUN, " ").trimEnd())
+    .map((line) => line.trimEnd())
     .join("\n");
   return out.length > maxChars ? out.slice(out.length - maxChars) : out;
 }
-
-/** A text as shown in an error: no terminal control sequences, other control characters a space. */
-export function plainText(text: string): string {
-  return text.replace(TERMINAL_CONTROL, "").replace(CONTROL_RUN, " ");
-}
-
-// A run of control characters (C0, DEL, C1), each run shown as one space.
-const CONTROL_RUN = /\p{Cc}+/gu;
-
-// A terminal's control sequence (ECMA-48 CSI: colours, cursor moves), which starts with ESC.
-const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-?]*[ -/]*[@-~]`, "g");

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type WebSocket from "ws";
-import { plainText } from "./lines.js";
+import { plainText } from "../internal/plain.js";
 import type { MessageLimit, Transport, TransportSink } from "./transport.js";
 
 import {

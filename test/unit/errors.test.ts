@@ -440,6 +440,23 @@ describe("TurnFailedError", () => {
   });
 });
 
+describe("the server's words in an error's message", () => {
+  // What a program printing the error to a terminal would run: a clipboard write, a window
+  // title, a line overwritten by a carriage return.
+  const hostile = "boom\u001b]52;c;aGVsbG8=\u0007\u001b]0;pwned\u0007\rOVERWRITE\nline two\u009b";
+  const shown = "boom ]52;c;aGVsbG8= ]0;pwned OVERWRITE\nline two ";
+
+  it("are shown plain, line breaks kept, and kept as sent in their own fields", () => {
+    const rpc = new JsonRpcError(-32000, hostile);
+    expect(rpc.message).toBe(`JSON-RPC error -32000: ${shown}`);
+    expect(rpc.rpcMessage).toBe(hostile);
+    const error = { message: hostile, codexErrorInfo: null, additionalDetails: null };
+    const turn = new TurnFailedError({ id: "t", status: "failed", error } as unknown as TurnResult);
+    expect(turn.message).toBe(shown);
+    expect(turn.turnError).toBe(error);
+  });
+});
+
 describe("isRetryableError", () => {
   it("is true for a turn that failed because the model was at capacity, and only then", () => {
     const failed = (codexErrorInfo: unknown) =>
