@@ -478,12 +478,34 @@ function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: 
   return names.flatMap((name) => valuesOf(env, name, windows)).flatMap(variableForms);
 }
 
-// An argument that sets an environment variable, as `env` and shells read one: `NAME=value`.
-const VARIABLE_PAIR = /^[A-Za-z_][A-Za-z0-9_]*=/;
+// An argument that sets a variable as a wrapper takes it, whole: `NAME=value` (`env`),
+// `--env=NAME=value` or `-eNAME=value` (docker's).
+const VARIABLE_ARG = /^(?:--env=|-e)?([A-Za-z_][A-Za-z0-9_]*)=/;
+// Each word of a shell script that sets a variable (`sh -c "NAME=value exec codex ..."`), its value
+// up to a blank or quoted.
+const ASSIGNMENT = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
+// A value the shell computes as it runs the script (`$(cat key)`, `${KEY}`, backquotes): not
+// on the command line.
+const COMPUTED = /\$[({A-Za-z_]|`/;
+
+// The credentials among the variables an argument sets, as a wrapper or a shell script would.
+function variableCredentials(arg: string): string[] {
+  const out: string[] = [];
+  const whole = VARIABLE_ARG.exec(arg);
+  if (whole !== null) out.push(...envCredentials({ [whole[1]!]: arg.slice(whole[0].length) }));
+  for (const [, name, given] of arg.matchAll(ASSIGNMENT)) {
+    const quoted = given!.startsWith('"') || given!.startsWith("'");
+    const value = quoted ? given!.slice(1, -1) : given!;
+    out.push(...envCredentials({ [name!]: value }));
+  }
+  // A wrapper's one variable is also its own first word: found twice.
+  return [...new Set(out)].filter((value) => !COMPUTED.test(value));
+}
 
 /**
  * The credentials of the `--config` pairs of a command line, and of the variables it sets
- * (`NAME=value`, as a wrapper such as `env` takes them). The client redacts them, and those
+ * (`NAME=value`, as a wrapper such as `env` or a shell's script takes them), but for values the
+ * shell computes as it runs. The client redacts them, and those
  * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}
  * and the variables these pairs name as a credential's: the rest a user never chose to name),
  * from everything it reports, as the runtime quotes a config value it cannot use and a server
@@ -494,20 +516,20 @@ function secretsOf(args: readonly string[], names: string[]) {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
-      out.push(...pairCredentials(args[++i]!, names));
+      // Or a shell's script (`sh -c`), whose variables are read too.
+      const pair = args[++i]!;
+      out.push(...pairCredentials(pair, names), ...variableCredentials(pair));
     } else if (arg.startsWith("--config=")) {
       out.push(...pairCredentials(arg.slice("--config=".length), names));
     } else if (arg.startsWith("-c") && arg.length > 2) {
       // The short option's value written on to it, as the runtime also takes it (`-cKEY=VALUE`,
       // `-c=KEY=VALUE`).
       out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2), names));
-    } else if (VARIABLE_PAIR.test(arg)) {
-      // A variable set by a wrapper (`env OPENAI_API_KEY=... codex app-server`).
-      const at = arg.indexOf("=");
-      out.push(...envCredentials({ [arg.slice(0, at)]: arg.slice(at + 1) }));
+    } else {
+      out.push(...variableCredentials(arg));
     }
   }
-  return out;
+  return out.filter((value) => !COMPUTED.test(value));
 }
 
 // A whole argv: the command, then its arguments (which may be empty strings, as argv allows).

@@ -74,6 +74,27 @@ describe("launchFor", () => {
     });
     expect([wrapped.exposed, wrapped.secrets]).toEqual([["launchArgs"], [SECRET]]);
     expect(launchFor({ launchArgs: ["/usr/bin/env", "LANG=C", BIN] }).exposed).toEqual([]);
+    // Docker's forms, and a shell's script: the key alone is redacted.
+    for (const launchArgs of [
+      ["docker", "run", `--env=OPENAI_API_KEY=${SECRET}`, "img", BIN],
+      ["docker", "run", `-eOPENAI_API_KEY=${SECRET}`, "img", BIN],
+      ["/bin/bash", "-lc", `LANG=C OPENAI_API_KEY='${SECRET}' exec ${BIN} app-server`],
+      ["/bin/sh", "-c", `OPENAI_API_KEY=${SECRET} exec ${BIN} app-server`],
+    ]) {
+      const found = launchFor({ launchArgs });
+      expect(found.exposed, launchArgs[2]).toEqual(["launchArgs"]);
+      expect(found.secrets, launchArgs[2]).toContain(SECRET);
+    }
+    // A key the shell reads as it runs the script is not on the command line.
+    for (const script of [
+      'OPENAI_API_KEY="$(cat ~/.openai-key)" exec codex app-server',
+      "OPENAI_API_KEY=`cat ~/.openai-key` exec codex app-server",
+      'OPENAI_API_KEY="${KEY_FROM_VAULT}" exec codex app-server',
+    ]) {
+      for (const shell of ["-c", "-lc"]) {
+        expect(launchFor({ launchArgs: ["/bin/sh", shell, script] }).exposed, script).toEqual([]);
+      }
+    }
     // A credential given in env, which the config names, is not on it.
     expect(
       exposed({
