@@ -486,7 +486,7 @@ const VARIABLE_ARG = /^(?:--env=|-e)?([A-Za-z_][A-Za-z0-9_]*)=/;
 const ASSIGNMENT = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
 // A value the shell computes as it runs the script (`$(cat key)`, `${KEY}`, backquotes): not
 // on the command line.
-const COMPUTED = /\$[({A-Za-z_]|`/;
+const COMPUTED = /\$[({A-Za-z_]|\u0060/;
 
 // The credentials among the variables an argument sets, as a wrapper or a shell script would.
 function variableCredentials(arg: string): string[] {
