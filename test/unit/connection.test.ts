@@ -1500,6 +1500,27 @@ describe("TextTail", () => {
   });
 });
 
+describe("Connection.close with requests waiting for a place", () => {
+  it("leaves no timer behind", async () => {
+    vi.useFakeTimers();
+    try {
+      const transport = new FakeTransport();
+      const connection = new Connection(transport);
+      const calls = Array.from({ length: MAX_IN_FLIGHT + 3 }, () =>
+        connection.request("model/list", {}).catch((e: unknown) => e),
+      );
+      await transport.waitForSent(MAX_IN_FLIGHT);
+      // The ones waiting for a place wake the pump when the oldest place's hold ends.
+      expect(vi.getTimerCount()).toBeGreaterThan(0);
+      await connection.close();
+      expect(await Promise.all(calls)).toHaveLength(MAX_IN_FLIGHT + 3);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("lastLines", () => {
   it("keeps the last lines, then the last characters of them", () => {
     const text = Array.from({ length: 50 }, (_, i) => `line ${i}`).join("\n") + "\n\n";

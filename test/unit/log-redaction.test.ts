@@ -6,6 +6,8 @@ import { trapProcessFaults } from "../support/fault/guards.js";
 import { Log, thrownMessage, type Logger } from "../../src/internal/logger.js";
 import { paramsCredentials, REDACTED, Secrets } from "../../src/internal/redact.js";
 import { JsonRpcError } from "../../src/errors.js";
+import { Connection } from "../../src/rpc/connection.js";
+import { FakeTransport } from "../support/fake-transport.js";
 
 const KEY = "sk-test-0123456789abcdef";
 
@@ -67,6 +69,24 @@ describe("Secrets.value", () => {
 });
 
 describe("Log", () => {
+  it("ignores a logger that throws, and a malformed line from the server still throws nowhere", async () => {
+    const throwing = () => {
+      throw new Error("log sink down");
+    };
+    const sink = { debug: throwing, info: throwing, warn: throwing, error: throwing };
+    const log = new Log(sink, "debug");
+    expect(() => log.warn("a warning")).not.toThrow();
+    expect(() => log.error("an error", new Error("detail"))).not.toThrow();
+    const transport = new FakeTransport();
+    const connection = new Connection(transport, { log });
+    const call = connection.request("model/list", {});
+    const sent = await transport.waitForSent(1);
+    // Dropped and logged, to a logger that throws: nothing escapes the line's callback.
+    expect(() => transport.line("not json at all")).not.toThrow();
+    transport.deliver({ id: sent.id, result: { data: [] } });
+    await expect(call).resolves.toEqual({ data: [] });
+  });
+
   it("still reports, and never throws, when its detail cannot be read", () => {
     const { logger, calls } = capture();
     const log = new Log(logger, "debug", secrets());

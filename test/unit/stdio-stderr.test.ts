@@ -21,6 +21,25 @@ import { Connection } from "../../src/rpc/connection.js";
 import { StdioTransport } from "../../src/transport/stdio.js";
 import { expectStepTimedOut, silentOn } from "../support/slow-start.js";
 
+describe("StdioTransport's exit hook", () => {
+  it("takes its process 'exit' listener off once its child has ended, start after start", async () => {
+    const sink = { line() {}, overlong() {}, writeFailed() {}, dropped() {}, closed() {} };
+    const before = process.listenerCount("exit");
+    for (let i = 0; i < 3; i++) {
+      const transport = new StdioTransport({
+        command: process.execPath,
+        args: ["-e", "setInterval(() => {}, 1000)"],
+        env: process.env,
+        killGraceMs: 2000,
+      });
+      transport.start(sink);
+      expect(process.listenerCount("exit")).toBe(before + 1);
+      await transport.close();
+    }
+    expect(process.listenerCount("exit")).toBe(before);
+  });
+});
+
 describe("StdioTransport's stderr tail", () => {
   it("shows no part of a key the server printed where the tail is cut", async () => {
     const key = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0".repeat(4);

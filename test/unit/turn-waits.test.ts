@@ -2608,6 +2608,30 @@ describe("a turn's text stream", () => {
     expect(tables().turns).toBe(0);
   });
 
+  it("ends done on return() from a listener of the delta the waiting read would take", async () => {
+    const { transport, thread, router, answer } = setup();
+    const turnP = thread.turn("go");
+    await answer(1, "turn/start", { turn: turnOf("t1") });
+    const turn = await turnP;
+    transport.deliver(started("t1"));
+    const text = turn.textStream();
+    const waiting = text.next();
+    await flush();
+    // As a codex.on listener would: it runs as the delta is read, after the turn's stream took it.
+    let returned: Promise<IteratorResult<string>> | undefined;
+    router.on("item/agentMessage/delta", () => {
+      returned ??= text.return!();
+    });
+    transport.deliver({
+      method: "item/agentMessage/delta",
+      params: { threadId: TH, turnId: "t1", itemId: "m1", delta: "late" },
+    });
+    expect(await returned).toEqual({ value: undefined, done: true });
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    transport.deliver(completed("t1"));
+    await turn.run();
+  });
+
   it("ends at once on return() a read an abort of its own signal left waiting for the stop", async () => {
     for (const kind of ["stream", "textStream"] as const) {
       const { transport, thread, answer } = setup();
