@@ -1,4 +1,12 @@
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { installedRequire, moduleFile } from "./internal/builtins.js";
@@ -146,10 +154,22 @@ function moduleDir(): string {
  */
 export function checkCodexBin(codexBin: unknown): string {
   const absolute = path.resolve(checkSpawnable(checkNonEmpty(codexBin, "codexBin"), "codexBin"));
-  const found = statSync(absolute, { throwIfNoEntry: false });
   const fix =
     "Set codexBin to the path of a codex executable, or omit it to use the runtime pinned by this SDK.";
-  if (found === undefined) throw new Error(`Codex binary not found at ${absolute}. ${fix}`);
+  let found: Stats;
+  try {
+    found = statSync(absolute);
+  } catch (err) {
+    // Told by its code, the same on every Node (22 and later answer a path through a file as a
+    // missing one where `throwIfNoEntry` is off): a path through a file, a loop, a directory not
+    // to be read, in its own words.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(`Codex binary not found at ${absolute}. ${fix}`, { cause: err });
+    }
+    throw new Error(`codexBin ${absolute} cannot be used: ${(err as Error).message}. ${fix}`, {
+      cause: err,
+    });
+  }
   if (found.isDirectory()) throw new Error(`codexBin ${absolute} is a directory. ${fix}`);
   checkNotBatch(absolute, "codexBin");
   // Windows runs what it runs by its name, not by a mode.

@@ -14,9 +14,16 @@ const { codex, script } = session;
 const thread = await codex.threadStart();
 
 const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+// Input that ends (Ctrl-D, or the end of piped lines) closes it, maybe during a turn: the lines
+// it read are still handed on, but a prompt then throws (Node 24).
+let open = true;
+rl.on("close", () => (open = false));
+const prompt = () => {
+  if (open) rl.prompt();
+};
 rl.setPrompt("you> ");
 console.log("Ask anything; /exit to quit.");
-rl.prompt();
+prompt();
 
 let turns = 0;
 // The thread's total before each turn: a turn's own count is what the total grew by (`last` is
@@ -28,7 +35,7 @@ for await (const line of rl) {
   if (!process.stdin.isTTY) console.log(input);
   if (input === "/exit" || input === "/quit") break;
   if (input === "") {
-    rl.prompt();
+    prompt();
     continue;
   }
 
@@ -52,7 +59,7 @@ for await (const line of rl) {
   } else {
     console.log();
   }
-  rl.prompt();
+  prompt();
 }
 rl.close();
 console.log(`\nBye after ${turns} turn(s).`);

@@ -327,11 +327,14 @@ function mayUse(path: string, mode: number): boolean {
 function spawnMessage(err: NodeJS.ErrnoException, cwd: string | undefined): string {
   if ((err.code === "ENOENT" || err.code === "ENOTDIR") && cwd !== undefined) {
     try {
-      const found = statSync(cwd, { throwIfNoEntry: false });
-      if (found === undefined) return `the working directory ${cwd} does not exist`;
-      if (!found.isDirectory()) return `the working directory ${cwd} is not a directory`;
+      if (!statSync(cwd).isDirectory()) return `the working directory ${cwd} is not a directory`;
     } catch (statErr) {
-      // A path through a file (ENOTDIR), a loop, a directory not to be read: its own words.
+      // Told by its code: Node 22 and later answer a path through a file (ENOTDIR) as a missing
+      // one where `throwIfNoEntry` is off.
+      if ((statErr as NodeJS.ErrnoException).code === "ENOENT") {
+        return `the working directory ${cwd} does not exist`;
+      }
+      // A path through a file, a loop, a directory not to be read: its own words.
       return `the working directory ${cwd} cannot be used: ${(statErr as Error).message}`;
     }
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
@@ -298,6 +298,28 @@ describe("checkCodexBin", () => {
       expect(() => checkCodexBin(dir)).toThrow(`codexBin ${dir} is a directory. Set codexBin`);
       expect(() => checkCodexBin(plain)).toThrow(
         `codexBin ${plain} is not executable (chmod +x). Set codexBin`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names codexBin and the fix for a path the disk cannot read, alike on every Node", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "codex-sdk-bin-"));
+    try {
+      // A loop of links, and a path through a file (which Node 22 and later report as missing
+      // where a stat is told not to throw).
+      symlinkSync(path.join(dir, "b"), path.join(dir, "a"));
+      symlinkSync(path.join(dir, "a"), path.join(dir, "b"));
+      expect(() => checkCodexBin(path.join(dir, "a"))).toThrow(
+        new RegExp(`^codexBin ${path.join(dir, "a")} cannot be used: ELOOP.*\\. Set codexBin`),
+      );
+      const through = `${process.execPath}/codex`;
+      expect(() => checkCodexBin(through)).toThrow(
+        new RegExp(`^codexBin ${through} cannot be used: ENOTDIR.*\\. Set codexBin`),
+      );
+      expect(() => checkCodexBin(path.join(dir, "missing"))).toThrow(
+        `Codex binary not found at ${path.join(dir, "missing")}. Set codexBin`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
