@@ -360,9 +360,9 @@ export function launchFor(options: CodexOptions): {
   // The credentials of the child's environment and of the `--config` pairs among `args`, and
   // whether those pairs put any on the command line.
   const variables: VariableLookup = (names) => namedValues(env, names, windows);
-  const childSecrets = (args: readonly string[]) => {
+  const childSecrets = (args: readonly string[], command?: string) => {
     const names: string[] = [];
-    const onCommandLine = secretsOf(args, names);
+    const onCommandLine = secretsOf(args, names, command);
     const secrets = [
       ...envCredentials(ownEnv),
       ...onCommandLine,
@@ -384,7 +384,7 @@ export function launchFor(options: CodexOptions): {
       );
     }
     const { command, args } = checkLaunchArgs(options.launchArgs);
-    const { secrets, onCommandLine } = childSecrets(args);
+    const { secrets, onCommandLine } = childSecrets(args, command);
     const exposed = onCommandLine ? ["launchArgs"] : [];
     const launch = { ...base, command, args, env };
     return { launch, credentialStore: "config", secrets, variables, exposed };
@@ -484,41 +484,53 @@ const VARIABLE_ARG = /^(?:--env=|-e)?([A-Za-z_][A-Za-z0-9_]*)=/;
 // Each word of a shell script that sets a variable (`sh -c "NAME=value exec codex ..."`), its value
 // up to a blank or quoted.
 const ASSIGNMENT = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
-// A value the shell computes as it runs the script (`$(cat key)`, `${KEY}`, backquotes): not
-// on the command line.
+// A value the shell computes as it runs the script (`$(cat key)`, `${KEY}`, `$KEY`, backquotes):
+// not on the command line.
 const COMPUTED = /\$[({A-Za-z_]|\u0060/;
+// A shell, whose `-c` takes a script rather than a `--config` pair.
+const SHELL = /(?:^|[/\\])(?:sh|bash|dash|zsh|ksh|mksh|ash)(?:\.exe)?$/;
+// A value given whole, with no blank: as a wrapper passes it on, no shell reads it.
+const ONE_WORD = /^[^\s;&|]*$/;
 
-// The credentials among the variables an argument sets, as a wrapper or a shell script would.
+// The credentials among the variables an argument sets, as a wrapper or a shell script would: a
+// value a shell would compute (in a script's word, unquoted or in double quotes) is none.
 function variableCredentials(arg: string): string[] {
   const out: string[] = [];
   const whole = VARIABLE_ARG.exec(arg);
-  if (whole !== null) out.push(...envCredentials({ [whole[1]!]: arg.slice(whole[0].length) }));
+  if (whole !== null) {
+    const value = arg.slice(whole[0].length);
+    if (ONE_WORD.test(value) || !COMPUTED.test(value)) {
+      out.push(...envCredentials({ [whole[1]!]: value }));
+    }
+  }
   for (const [, name, given] of arg.matchAll(ASSIGNMENT)) {
-    const quoted = given!.startsWith('"') || given!.startsWith("'");
-    const value = quoted ? given!.slice(1, -1) : given!;
-    out.push(...envCredentials({ [name!]: value }));
+    const quote = given![0];
+    const value = quote === '"' || quote === "'" ? given!.slice(1, -1) : given!;
+    if (quote === "'" || !COMPUTED.test(value)) out.push(...envCredentials({ [name!]: value }));
   }
   // A wrapper's one variable is also its own first word: found twice.
-  return [...new Set(out)].filter((value) => !COMPUTED.test(value));
+  return [...new Set(out)];
 }
 
 /**
  * The credentials of the `--config` pairs of a command line, and of the variables it sets
- * (`NAME=value`, as a wrapper such as `env` or a shell's script takes them), but for values the
- * shell computes as it runs. The client redacts them, and those
+ * (`NAME=value`, as a wrapper such as `env` or a shell's script takes them), but for values a
+ * shell computes as it runs the script. `command` is the word before the first argument. The
+ * client redacts them, and those
  * of the environment given to the child (of what it inherits, only {@link RUNTIME_CREDENTIALS}
  * and the variables these pairs name as a credential's: the rest a user never chose to name),
  * from everything it reports, as the runtime quotes a config value it cannot use and a server
  * may print its environment. The names of those variables are added to `names`.
  */
-function secretsOf(args: readonly string[], names: string[]) {
+function secretsOf(args: readonly string[], names: string[], command?: string) {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
-      // Or a shell's script (`sh -c`), whose variables are read too.
-      const pair = args[++i]!;
-      out.push(...pairCredentials(pair, names), ...variableCredentials(pair));
+      // A shell's `-c` takes a script, whose variables are read instead.
+      const shell = arg === "-c" && SHELL.test((i === 0 ? command : args[i - 1]) ?? "");
+      const value = args[++i]!;
+      out.push(...(shell ? variableCredentials(value) : pairCredentials(value, names)));
     } else if (arg.startsWith("--config=")) {
       out.push(...pairCredentials(arg.slice("--config=".length), names));
     } else if (arg.startsWith("-c") && arg.length > 2) {
@@ -529,7 +541,7 @@ function secretsOf(args: readonly string[], names: string[]) {
       out.push(...variableCredentials(arg));
     }
   }
-  return out.filter((value) => !COMPUTED.test(value));
+  return out;
 }
 
 // A whole argv: the command, then its arguments (which may be empty strings, as argv allows).

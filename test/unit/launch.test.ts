@@ -428,3 +428,41 @@ describe("checkConnectionOptions", () => {
     expect(reads).toBe(1);
   });
 });
+
+describe("credentials on the command line, as a wrapper or a shell's script sets them", () => {
+  // What the machine's own environment holds is left aside: only what the options gave counts.
+  const own = (secrets: string[]) => secrets.filter((s) => !Object.values(process.env).includes(s));
+  const password = "Pa$sw0rd-2024";
+
+  it("holds a value with a `$` that no shell reads: a config pair's, a wrapper's, a quoted one's", () => {
+    const given = launchFor({
+      configOverrides: {
+        mcp_servers: { db: { command: "db-mcp", env: { DB_PASSWORD: password } } },
+      },
+    });
+    expect([own(given.secrets), given.exposed]).toEqual([[password], ["configOverrides"]]);
+    for (const launchArgs of [
+      ["codex", "--config", `model_providers.p.experimental_bearer_token="${password}"`],
+      ["/usr/bin/env", `DB_PASSWORD=${password}`, "codex", "app-server"],
+      ["sh", "-c", `DB_PASSWORD='${password}' exec codex app-server`],
+    ]) {
+      const found = launchFor({ launchArgs });
+      expect([own(found.secrets), found.exposed], launchArgs[1]).toEqual([
+        [password],
+        ["launchArgs"],
+      ]);
+    }
+  });
+
+  it("reads codex's own -c as a config pair, a shell's -c as a script", () => {
+    const pair =
+      'model_providers.azure={name="Azure", base_url="https://x.example/openai", env_key="AZURE_OPENAI_API_KEY"}';
+    const codex = launchFor({ launchArgs: ["codex", "-c", pair, "app-server"] });
+    expect([own(codex.secrets), codex.exposed]).toEqual([[], []]);
+    const key = "sk-proj-abcdefgh123456";
+    const script = launchFor({
+      launchArgs: ["/bin/sh", "-c", `export OPENAI_API_KEY=${key}; exec codex app-server`],
+    });
+    expect([own(script.secrets), script.exposed]).toEqual([[key], ["launchArgs"]]);
+  });
+});
