@@ -64,6 +64,7 @@ import {
 } from "./internal/deadline.js";
 import { reportRejection } from "./internal/deferred.js";
 import { Log } from "./internal/logger.js";
+import { plainText } from "./internal/plain.js";
 import {
   Secrets,
   headerCredentials,
@@ -871,7 +872,9 @@ export class Codex implements AsyncDisposable {
     // ignores `threadId` then (a running thread's id still wins, and must be answered).
     const byContent = params.history != null || params.path != null;
     if (resumed !== threadId && !byContent) {
-      throw new CodexError(`the answer to thread/resume names thread ${resumed}, not ${threadId}`);
+      throw new CodexError(
+        `the answer to thread/resume names thread ${plainText(resumed)}, not ${threadId}`,
+      );
     }
     // Marked subscribed as the answer came (an unsubscribe answered after it must stay marked).
     // (An end read with the answer may be of the thread as it was before the resume loaded it.)

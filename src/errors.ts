@@ -505,7 +505,11 @@ export class StructuredOutputError extends CodexError {
     readonly result: TurnResult,
     options?: { cause?: unknown },
   ) {
-    super(`The answer does not match the output schema: ${summarizeIssues(issues)}`, options);
+    // Plain: the parser's words quote the model's answer.
+    super(
+      `The answer does not match the output schema: ${plainLines(summarizeIssues(issues))}`,
+      options,
+    );
   }
 }
 

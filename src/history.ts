@@ -49,6 +49,7 @@ import {
   type WireOptions,
 } from "./internal/validate.js";
 import { callLeft, now, signalWithin } from "./internal/deadline.js";
+import { plainText } from "./internal/plain.js";
 import type { Log } from "./internal/logger.js";
 import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
@@ -171,7 +172,7 @@ export class Paginated<T, P extends ListPage<T> = ListPage<T>> implements AsyncI
       if (next === null || next === undefined) return;
       if (seen.has(next)) {
         throw new CodexError(
-          `${this.#method}: the server returned the same page cursor twice (${next})`,
+          `${this.#method}: the server returned the same page cursor twice (${plainText(next)})`,
         );
       }
       seen.add(next);

@@ -1,4 +1,5 @@
 import { reportRejection } from "./deferred.js";
+import { plainLines } from "./plain.js";
 import { REDACTED, type Secrets } from "./redact.js";
 import { isPlainObject } from "./validate.js";
 
@@ -59,7 +60,9 @@ export class Log {
     if (!this.enabled(level)) return;
     try {
       const secrets = this.#secrets;
-      const text = `codex-app-server-sdk: ${secrets ? secrets.text(message) : message}`;
+      // Plain: it may quote what the server sent (a method, an id), and a console logger
+      // writes it to a terminal.
+      const text = `codex-app-server-sdk: ${plainLines(secrets ? secrets.text(message) : message)}`;
       const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
       // An async logger's failure has nowhere to go either, but it must not go unhandled.
       reportRejection(this.#logger![level](text, ...rest), ignore);

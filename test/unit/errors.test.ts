@@ -454,6 +454,11 @@ describe("the server's words in an error's message", () => {
     const turn = new TurnFailedError({ id: "t", status: "failed", error } as unknown as TurnResult);
     expect(turn.message).toBe(shown);
     expect(turn.turnError).toBe(error);
+    // The JSON parser's words quote the model's answer.
+    const result = { id: "t", status: "completed" } as unknown as TurnResult;
+    const output = new StructuredOutputError(hostile, [{ message: hostile }], result);
+    expect(output.message).toBe(`The answer does not match the output schema: ${shown}`);
+    expect(output.text).toBe(hostile);
   });
 });
 

@@ -287,6 +287,20 @@ const CYCLE = {
 };
 
 describe("Paginated with cursors that come round again", () => {
+  it("shows a repeated cursor plain in its error: nothing a terminal would run", async () => {
+    const hostile = "\u001b]0;pwned\u0007\rX";
+    const { connection } = pagedServer({
+      "": { data: ["a"], nextCursor: hostile },
+      [hostile]: { data: ["b"], nextCursor: hostile },
+    });
+    const err = await (async () => {
+      for await (const thread of threadPages(connection, undefined)) void thread;
+    })().catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      "thread/list: the server returned the same page cursor twice ( ]0;pwned X)",
+    );
+  });
+
   it("stops with a CodexError naming the method, after one request per distinct cursor", async () => {
     // The limit turns a missing check into a failure rather than an endless loop.
     const { transport, connection } = pagedServer(CYCLE, 10);

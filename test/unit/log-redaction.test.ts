@@ -69,6 +69,14 @@ describe("Secrets.value", () => {
 });
 
 describe("Log", () => {
+  it("writes its lines plain, line breaks kept: a method the server named runs nothing", () => {
+    const { logger, calls } = capture();
+    new Log(logger, "debug").warn("answered \u001b]0;pwned\u0007\rX with -32601\nnext");
+    expect(calls.map((c) => c[0])).toEqual([
+      "codex-app-server-sdk: answered  ]0;pwned X with -32601\nnext",
+    ]);
+  });
+
   it("ignores a logger that throws, and a malformed line from the server still throws nowhere", async () => {
     const throwing = () => {
       throw new Error("log sink down");
