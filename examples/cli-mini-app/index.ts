@@ -15,11 +15,12 @@ const thread = await codex.threadStart();
 
 const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
 // Input that ends (Ctrl-D, or the end of piped lines) closes it, maybe during a turn: the lines
-// it read are still handed on, but a prompt then throws (Node 24).
+// it read are still handed on, but its prompt then throws (Node 24), so it is written here.
 let open = true;
 rl.on("close", () => (open = false));
 const prompt = () => {
   if (open) rl.prompt();
+  else process.stdout.write("you> ");
 };
 rl.setPrompt("you> ");
 console.log("Ask anything; /exit to quit.");
