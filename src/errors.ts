@@ -1,6 +1,6 @@
 import type { TurnError } from "./generated/index.js";
 import { abortError, sleep } from "./internal/deadline.js";
-import { plainLines } from "./internal/plain.js";
+import { plainLines, plainText } from "./internal/plain.js";
 import { MAX_TIMEOUT, checkRetryOptions, describe, optionNames } from "./internal/validate.js";
 import type { TurnResult } from "./result.js";
 
@@ -370,7 +370,7 @@ export class TurnFailedError extends CodexError {
     super(
       typeof message === "string" && message !== ""
         ? plainLines(message)
-        : `turn ${String(result.id)} failed with status ${String(result.status)}`,
+        : plainText(`turn ${String(result.id)} failed with status ${String(result.status)}`),
     );
     this.turnError = result.error;
   }

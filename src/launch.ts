@@ -491,13 +491,17 @@ const COMPUTED = /\$[({A-Za-z_]|\u0060/;
 const SHELL = /(?:^|[/\\])(?:sh|bash|dash|zsh|ksh|mksh|ash)(?:\.exe)?$/;
 // A value given whole, with no blank: as a wrapper passes it on, no shell reads it.
 const ONE_WORD = /^[^\s;&|]*$/;
+// A program that hands the words after it to a shell on another machine.
+const REMOTE_SHELL = /(?:^|[/\\])ssh(?:\.exe)?$/;
 
-// The credentials among the variables an argument sets, as a wrapper or a shell script would: a
-// value a shell would compute (in a script's word, unquoted or in double quotes) is none.
-function variableCredentials(arg: string): string[] {
+// The credentials among the variables an argument sets, as a wrapper or, `script`, a shell
+// would: a value a shell would compute (in a script's word, unquoted or in double quotes) is
+// none.
+function variableCredentials(arg: string, script = false): string[] {
   const out: string[] = [];
   const whole = VARIABLE_ARG.exec(arg);
-  if (whole !== null) {
+  // A wrapper's argument is a variable whole; a shell's script, word by word.
+  if (whole !== null && !script) {
     const value = arg.slice(whole[0].length);
     if (ONE_WORD.test(value) || !COMPUTED.test(value)) {
       out.push(...envCredentials({ [whole[1]!]: value }));
@@ -524,13 +528,17 @@ function variableCredentials(arg: string): string[] {
  */
 function secretsOf(args: readonly string[], names: string[], command?: string) {
   const out: string[] = [];
+  // The program the options read so far belong to: the last word that is no option, nor the
+  // value of a `-c` or `--config`. Once past `ssh`, words go to a remote shell.
+  let program = command ?? "";
+  let remote = REMOTE_SHELL.test(program);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
       // A shell's `-c` takes a script, whose variables are read instead.
-      const shell = arg === "-c" && SHELL.test((i === 0 ? command : args[i - 1]) ?? "");
+      const shell = arg === "-c" && SHELL.test(program);
       const value = args[++i]!;
-      out.push(...(shell ? variableCredentials(value) : pairCredentials(value, names)));
+      out.push(...(shell ? variableCredentials(value, true) : pairCredentials(value, names)));
     } else if (arg.startsWith("--config=")) {
       out.push(...pairCredentials(arg.slice("--config=".length), names));
     } else if (arg.startsWith("-c") && arg.length > 2) {
@@ -538,7 +546,12 @@ function secretsOf(args: readonly string[], names: string[], command?: string) {
       // `-c=KEY=VALUE`).
       out.push(...pairCredentials(arg.slice(arg[2] === "=" ? 3 : 2), names));
     } else {
-      out.push(...variableCredentials(arg));
+      // A shell's own words (`bash -lc SCRIPT`) and a remote one's are scripts too.
+      out.push(...variableCredentials(arg, remote || SHELL.test(program)));
+      if (!arg.startsWith("-")) {
+        program = arg;
+        remote ||= REMOTE_SHELL.test(arg);
+      }
     }
   }
   return out;

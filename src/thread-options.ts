@@ -661,6 +661,9 @@ export function checkForkPoint(params: {
   }
 }
 
+// A control character (C0, DEL, C1).
+const CONTROL = /\p{Cc}/u;
+
 /**
  * @internal The id in the answer to thread/start, resume or fork. An answer without one is a
  * fault of the server's: the thread could never be named.
@@ -669,6 +672,12 @@ export function threadIdOf(answer: unknown, method: string): string {
   const id = (answer as { thread?: { id?: unknown } } | null | undefined)?.thread?.id;
   if (typeof id !== "string" || id === "") {
     throw new CodexError(`the answer to ${method} names no thread`);
+  }
+  // Errors and logs quote it: one that could run something on a terminal is refused.
+  if (CONTROL.test(id)) {
+    throw new CodexError(
+      `the answer to ${method} names a thread whose id holds control characters`,
+    );
   }
   return id;
 }

@@ -454,6 +454,10 @@ export function runResult<R extends TurnResult>(
 export function startedTurnId(answer: unknown, method: string): string {
   const id = answeredTurnId(answer);
   if (id === undefined) throw new CodexError(`the answer to ${method} names no turn`);
+  // Errors and logs quote it: one that could run something on a terminal is refused.
+  if (/\p{Cc}/u.test(id)) {
+    throw new CodexError(`the answer to ${method} names a turn whose id holds control characters`);
+  }
   return id;
 }
 

@@ -61,8 +61,10 @@ export class Log {
     try {
       const secrets = this.#secrets;
       // Plain: it may quote what the server sent (a method, an id), and a console logger
-      // writes it to a terminal.
-      const text = `codex-app-server-sdk: ${plainLines(secrets ? secrets.text(message) : message)}`;
+      // writes it to a terminal. Made plain first: a key split by a colour sequence is joined,
+      // then redacted.
+      const plain = plainLines(message);
+      const text = `codex-app-server-sdk: ${secrets ? secrets.text(plain) : plain}`;
       const rest = detail === undefined ? [] : [secrets ? redactDetail(secrets, detail) : detail];
       // An async logger's failure has nowhere to go either, but it must not go unhandled.
       reportRejection(this.#logger![level](text, ...rest), ignore);

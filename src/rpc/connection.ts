@@ -19,7 +19,7 @@ import {
   wellFormed,
   type RequestOptions,
 } from "../internal/validate.js";
-import { plainText } from "../internal/plain.js";
+import { plainLines, plainText } from "../internal/plain.js";
 import { lastLines } from "../transport/lines.js";
 import type { MessageLimit, Transport, TransportCloseInfo } from "../transport/transport.js";
 
@@ -1158,10 +1158,12 @@ export class Connection {
     return this.#stderrTail(this.#transport.stderrTail());
   }
 
-  // The tail of stderr an error shows: redacted while its lines are whole, then cut, so a cut
-  // through a secret leaves no part of it.
+  // The tail of stderr an error shows: plain, then redacted while its lines are whole (a key split
+  // by a colour sequence is joined first), then cut, so a cut through a secret leaves no part of
+  // it.
   #stderrTail(lines: string): string {
-    return lastLines(this.#secrets === undefined ? lines : this.#secrets.stderrText(lines));
+    const plain = plainLines(lines);
+    return lastLines(this.#secrets === undefined ? plain : this.#secrets.stderrText(plain));
   }
 
   // Ids are echoed as sent; a peer that stringifies them is tolerated when it writes the number
@@ -1230,7 +1232,8 @@ export class Connection {
   #warn(message: string, what: string, line: string): void {
     if (!this.#log.enabled("warn")) return;
     const shown = line.length > SHOWN_CHARS ? `${line.slice(0, SHOWN_CHARS)}…` : line;
-    this.#log.warn(message, new ProtocolError(what, shown));
+    // Its message says what was dropped, which names what the server sent: plain.
+    this.#log.warn(message, new ProtocolError(plainText(what), shown));
   }
 
   // What a log may show of a text not yet redacted: its start, past what is shown by the longest

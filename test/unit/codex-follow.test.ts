@@ -960,3 +960,20 @@ describe("a resume refused as its thread's first turn starts, sent again", () =>
     }
   });
 });
+
+it("refuses a thread or turn id holding control characters, which errors and logs would quote", async () => {
+  const { codex, transport } = await startCodex();
+  const starting = codex.threadStart();
+  const start = await sentWhen(transport, (m) => m.method === "thread/start");
+  transport.deliver({ id: start.id, result: { thread: { id: "th\u001b]0;owned\u0007" } } });
+  await expect(starting).rejects.toThrow(
+    "the answer to thread/start names a thread whose id holds control characters",
+  );
+  const running = codex.thread("th").run("hi");
+  const turn = await sentWhen(transport, (m) => m.method === "turn/start");
+  transport.deliver({ id: turn.id, result: { turn: turnOf("tu\u009b2J") } });
+  await expect(running).rejects.toThrow(
+    "the answer to turn/start names a turn whose id holds control characters",
+  );
+  await codex.close();
+});

@@ -459,6 +459,11 @@ describe("the server's words in an error's message", () => {
     const output = new StructuredOutputError(hostile, [{ message: hostile }], result);
     expect(output.message).toBe(`The answer does not match the output schema: ${shown}`);
     expect(output.text).toBe(hostile);
+    // Without a message of the server's, the turn's id and status are quoted: plain too.
+    const quiet = { id: "t\u001b]0;x\u0007", status: "failed", error: null };
+    expect(new TurnFailedError(quiet as unknown as TurnResult).message).toBe(
+      "turn t ]0;x  failed with status failed",
+    );
   });
 });
 

@@ -464,5 +464,29 @@ describe("credentials on the command line, as a wrapper or a shell's script sets
       launchArgs: ["/bin/sh", "-c", `export OPENAI_API_KEY=${key}; exec codex app-server`],
     });
     expect([own(script.secrets), script.exposed]).toEqual([[key], ["launchArgs"]]);
+    // The shell's options may come between it and its -c; a pair's value naming a shell is no
+    // shell.
+    for (const launchArgs of [
+      ["bash", "--login", "-c", `OPENAI_API_KEY=${key} exec codex app-server`],
+      ["/usr/bin/env", "bash", "--noprofile", "-c", `OPENAI_API_KEY=${key} codex app-server`],
+      [
+        "codex",
+        "-c",
+        "a.shell=/bin/bash",
+        "-c",
+        `model_providers.p.experimental_bearer_token="${key}"`,
+      ],
+    ]) {
+      const found = launchFor({ launchArgs });
+      expect([own(found.secrets), found.exposed], launchArgs.join(" ")).toEqual([
+        [key],
+        ["launchArgs"],
+      ]);
+    }
+    // ssh hands its words to a shell on the other machine, which computes `$NAME`.
+    const remote = launchFor({
+      launchArgs: ["ssh", "host", "OPENAI_API_KEY=$FROM_VAULT", "codex"],
+    });
+    expect([own(remote.secrets), remote.exposed]).toEqual([[], []]);
   });
 });

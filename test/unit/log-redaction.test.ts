@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { inspect } from "node:util";
+import { formatWithOptions, inspect } from "node:util";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { trapProcessFaults } from "../support/fault/guards.js";
@@ -69,6 +69,30 @@ describe("Secrets.value", () => {
 });
 
 describe("Log", () => {
+  it("redacts a key a colour sequence split, once made plain, and names a dropped method plain", () => {
+    const { logger, calls } = capture();
+    new Log(logger, "debug", secrets()).warn(
+      `server said: ${KEY.slice(0, 12)}\u001b[1m${KEY.slice(12)}\u001b[0m`,
+    );
+    expect(String(calls[0]![0])).not.toContain(KEY);
+    // A line dropped as malformed: its detail, an error console.warn prints whole, says so plain.
+    const printed: string[] = [];
+    const keep = (...args: unknown[]) => void printed.push(formatWithOptions({}, ...args));
+    const transport = new FakeTransport();
+    new Connection(transport, {
+      log: new Log({ debug: keep, info: keep, warn: keep, error: keep }, "warn"),
+    });
+    transport.deliver({ method: "x\u001b]52;c;ZWNobw==\u0007\u001b[2J", params: [1] });
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toContain(
+      "ProtocolError: x ]52;c;ZWNobw==  with params that are not an object",
+    );
+    expect([printed[0]!.includes("\u001b"), printed[0]!.includes("\u0007")]).toEqual([
+      false,
+      false,
+    ]);
+  });
+
   it("writes its lines plain, line breaks kept: a method the server named runs nothing", () => {
     const { logger, calls } = capture();
     new Log(logger, "debug").warn("answered \u001b]0;pwned\u0007\rX with -32601\nnext");
