@@ -18,6 +18,7 @@ import {
   THREAD_START_PARAMS_FIELDS,
 } from "./generated/index.js";
 import { CodexError } from "./errors.js";
+import { holdsControl } from "./internal/plain.js";
 import { refuseKeysUnder, refuseNull, spacedSegments } from "./internal/toml.js";
 import {
   checkConfigVariables,
@@ -661,9 +662,6 @@ export function checkForkPoint(params: {
   }
 }
 
-// A control character (C0, DEL, C1).
-const CONTROL = /\p{Cc}/u;
-
 /**
  * @internal The id in the answer to thread/start, resume or fork. An answer without one is a
  * fault of the server's: the thread could never be named.
@@ -674,7 +672,7 @@ export function threadIdOf(answer: unknown, method: string): string {
     throw new CodexError(`the answer to ${method} names no thread`);
   }
   // Errors and logs quote it: one that could run something on a terminal is refused.
-  if (CONTROL.test(id)) {
+  if (holdsControl(id)) {
     throw new CodexError(
       `the answer to ${method} names a thread whose id holds control characters`,
     );

@@ -44,6 +44,7 @@ import {
 } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
+import { holdsControl } from "./internal/plain.js";
 import {
   checkJson,
   checkNonEmpty,
@@ -455,7 +456,7 @@ export function startedTurnId(answer: unknown, method: string): string {
   const id = answeredTurnId(answer);
   if (id === undefined) throw new CodexError(`the answer to ${method} names no turn`);
   // Errors and logs quote it: one that could run something on a terminal is refused.
-  if (/\p{Cc}/u.test(id)) {
+  if (holdsControl(id)) {
     throw new CodexError(`the answer to ${method} names a turn whose id holds control characters`);
   }
   return id;

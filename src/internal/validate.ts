@@ -160,6 +160,14 @@ const VARIABLE_TABLES: readonly (readonly string[])[] = [
   ["mcp_servers", "*", "env"],
 ];
 
+// Whether `path` starts with the segments of `table`.
+function startsWithTable(path: readonly string[], table: readonly string[]): boolean {
+  return table.every((segment, i) => segment === "*" || segment === path[i]);
+}
+
+// How deep a config value is walked for those tables: past it, none can lie.
+const VARIABLE_TABLES_DEPTH = Math.max(...VARIABLE_TABLES.map((table) => table.length));
+
 /**
  * Refuses, in a config value found at `path` (its key's segments), a variable an environment
  * table would set under another name or could not set: a key with `=` (the process would get
@@ -168,15 +176,13 @@ const VARIABLE_TABLES: readonly (readonly string[])[] = [
  * A key of a table may itself be a dotted path.
  */
 export function checkConfigVariables(value: unknown, path: readonly string[], name: string): void {
-  const table = VARIABLE_TABLES.find(
-    (t) => path.length === t.length && t.every((s, i) => s === "*" || s === path[i]),
-  );
+  const table = VARIABLE_TABLES.find((t) => path.length === t.length && startsWithTable(path, t));
   if (table === undefined) {
     const under = VARIABLE_TABLES.some(
-      (t) => path.length === t.length + 1 && t.every((s, i) => s === "*" || s === path[i]),
+      (t) => path.length === t.length + 1 && startsWithTable(path, t),
     );
     if (under) checkVariable(path.at(-1)!, value, path.slice(0, -1), name);
-    else if (isPlainObject(value) && path.length < 3) {
+    else if (isPlainObject(value) && path.length < VARIABLE_TABLES_DEPTH) {
       for (const [key, item] of Object.entries(value)) {
         checkConfigVariables(item, [...path, ...key.split(".")], name);
       }
