@@ -2,6 +2,7 @@ import { CodexError, InvalidRequestError, RequestTimeoutError } from "./errors.j
 import type { TurnSteerResponse, TurnToolOutput } from "./generated/index.js";
 import { ABORT_WAIT_MS, abortError, deadline } from "./internal/deadline.js";
 import type { Connection, RequestOptions } from "./rpc/connection.js";
+import { startedTurnId } from "./turn-id.js";
 
 /** The turn an external message is steered into: a `TurnHandle`. */
 export interface SteerTarget {
@@ -64,10 +65,7 @@ export function steerExternalMessage(
   const params = { threadId: target.threadId, input: [], toolOutput };
   const outcome = connection.request("turn/start", params, { ticket }).then(async (answer) => {
     // A malformed answer is the server's fault, said as such, not a TypeError of reading it.
-    const turnId = (answer as { turn?: { id?: unknown } } | null)?.turn?.id;
-    if (typeof turnId !== "string") {
-      throw new CodexError("the answer to turn/start names no turn");
-    }
+    const turnId = startedTurnId(answer, "turn/start");
     if (turnId === target.id) return { turnId };
     const ended = `turn ${target.id} ended before the external message reached it`;
     let stop = target.stopping.get(turnId);

@@ -2,6 +2,7 @@ import { CodexError, TurnAbortedError, TurnFailedError } from "./errors.js";
 import type { ServerNotificationMap, ThreadGoal, ThreadGoalStatus } from "./generated/index.js";
 import { ABORT_WAIT_MS, deadline, now, timeLeft } from "./internal/deadline.js";
 import type { Log } from "./internal/logger.js";
+import { plainText } from "./internal/plain.js";
 import { shown } from "./internal/validate.js";
 import { goalOf, isGoal, isGoalStatus } from "./options.js";
 import { pickFinalResponse, type TurnResult } from "./result.js";
@@ -280,7 +281,9 @@ export class GoalRun {
       this.#starts--;
       // Followed no more: one waiting for a readable completion after one it could not read (a
       // timer) stops waiting. Dropped first, its failure ends no turn of the run.
-      turn.fail(new CodexError(`turn ${turnId} is over: ${this.#threadId} runs no turn`));
+      turn.fail(
+        new CodexError(`turn ${plainText(turnId)} is over: ${this.#threadId} runs no turn`),
+      );
     }
   }
 
@@ -560,7 +563,7 @@ export class GoalRun {
           if (!overtaken.push(n)) {
             // A completion it cannot read (logged): dropped, and with it the collector's wait
             // for a readable one, which nothing follows here (one that comes is read as this was).
-            const why = `an unreadable turn/completed of turn ${named}, whose start was not read`;
+            const why = `an unreadable turn/completed of turn ${plainText(named)}, whose start was not read`;
             return overtaken.fail(new CodexError(why));
           }
           this.#ended(overtaken.result!);

@@ -118,9 +118,9 @@ import {
   ownHandlers,
   runResult,
   sendTurnStart,
-  startedTurnId,
   untilForeignTurnEnds,
 } from "./turn.js";
+import { startedTurnId } from "./turn-id.js";
 
 /**
  * Options of `Thread.turn` and `Thread.run`. The wire options that set the thread's settings

@@ -44,7 +44,7 @@ import {
 } from "./internal/deadline.js";
 import { deferred, type Deferred } from "./internal/deferred.js";
 import { SILENT, type Log } from "./internal/logger.js";
-import { holdsControl } from "./internal/plain.js";
+import { plainText } from "./internal/plain.js";
 import {
   checkJson,
   checkNonEmpty,
@@ -85,6 +85,7 @@ import type {
   ServerRequestDispatcher,
   ServerRequestHandlers,
 } from "./server-requests.js";
+import { answeredTurnId, startedTurnId } from "./turn-id.js";
 
 /** A server notification, typed by its method. */
 export type CodexNotification = {
@@ -326,8 +327,9 @@ export class TurnCollector implements TurnSink {
           // The server sends no other: waited for without end, the thread's queue would stop.
           const given = isObject(turn) && typeof turn.id === "string" ? turn.id : params?.turnId;
           const id = typeof given === "string" ? given : this.#startedId;
+          // The id as the event gave it: in a goal run's turn, never checked by an answer.
           const why = new CodexError(
-            `${id === undefined ? "the turn" : `turn ${id}`} ended with a turn/completed the ` +
+            `${id === undefined ? "the turn" : `turn ${plainText(id)}`} ended with a turn/completed the ` +
               "SDK cannot read (its turn's id or status is missing or of the wrong type), and no " +
               "readable one followed",
           );
@@ -360,7 +362,7 @@ export class TurnCollector implements TurnSink {
         if (!isObject(error) || typeof error.message !== "string") {
           // Its end all the same, should nothing readable follow (a review gets nothing more).
           const why = new CodexError(
-            `turn ${turnId} ended with a final error the SDK cannot read, and nothing followed`,
+            `turn ${plainText(turnId)} ended with a final error the SDK cannot read, and nothing followed`,
           );
           if (!this.ended)
             this.#noCompletion ??= setTimeout(() => this.fail(why), FOLLOW_UP_WAIT_MS);
@@ -445,27 +447,6 @@ export function runResult<R extends TurnResult>(
 ): R | Promise<R> {
   if (result.status === "failed") throw new TurnFailedError(result);
   return finish === undefined ? (result as R) : finish(result);
-}
-
-/**
- * @internal
- * The turn id in the answer to `turn/start` or `review/start`. An answer without one is a fault
- * of the server's: the turn could never be followed.
- */
-export function startedTurnId(answer: unknown, method: string): string {
-  const id = answeredTurnId(answer);
-  if (id === undefined) throw new CodexError(`the answer to ${method} names no turn`);
-  // Errors and logs quote it: one that could run something on a terminal is refused.
-  if (holdsControl(id)) {
-    throw new CodexError(`the answer to ${method} names a turn whose id holds control characters`);
-  }
-  return id;
-}
-
-// The turn id an answer names, if it names one.
-function answeredTurnId(answer: unknown): string | undefined {
-  const id = (answer as { turn?: { id?: unknown } } | null | undefined)?.turn?.id;
-  return typeof id === "string" && id !== "" ? id : undefined;
 }
 
 // How long the SDK waits for what the server sends at once after another message, should it come:

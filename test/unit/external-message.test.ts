@@ -249,6 +249,16 @@ describe("steerExternalMessage", () => {
       );
     }
   });
+
+  it("refuses a turn id holding control characters, which its error would quote", async () => {
+    const at = target(false);
+    const { transport, steered, sent } = await steering(at);
+    transport.deliver({ id: sent.id, result: { turn: { id: "t\u001b]52;c;cm0gLXJm\u0007" } } });
+    await expect(steered).rejects.toEqual(
+      new CodexError("the answer to turn/start names a turn whose id holds control characters"),
+    );
+    expect(at.stopped).toEqual([]);
+  });
 });
 
 describe("external message content", () => {

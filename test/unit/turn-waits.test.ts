@@ -1942,6 +1942,32 @@ describe("stopping what the caller gave up on", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("shows a goal turn's id plain in the error of a completion it cannot read", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "hrtime"] });
+    const { transport, thread, answer } = setup();
+    const goalOf = (status: string) => ({ threadId: TH, objective: "g", status });
+    // An id named by the server's events alone, never by an answer the SDK checked.
+    const id = "g\u001b]52;c;cm0gLXJm\u0007";
+    const goal = thread.runGoal("g");
+    await answer(1, "thread/goal/set", { goal: goalOf("active") });
+    await vi.advanceTimersByTimeAsync(0);
+    transport.deliver(started(id));
+    transport.deliver({ method: "turn/completed", params: { threadId: TH, turn: { id } } });
+    await vi.advanceTimersByTimeAsync(1_000);
+    transport.deliver({
+      method: "thread/goal/updated",
+      params: { threadId: TH, goal: goalOf("complete") },
+    });
+    // The run fails with its failed turn, whose error the SDK wrote.
+    const err = await goal.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TurnFailedError);
+    const { error } = (err as TurnFailedError).result;
+    expect(error!.message).toBe(
+      "turn g ]52;c;cm0gLXJm  ended with a turn/completed the SDK cannot read (its turn's id or " +
+        "status is missing or of the wrong type), and no readable one followed",
+    );
+  });
+
   it("leaves a goal that already ended as it is when aborted, and stops its turn", async () => {
     const { transport, thread, answer, sentOf } = setup();
     const goalOf = (status: string) => ({ threadId: TH, objective: "a goal", status });
