@@ -479,8 +479,13 @@ function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: 
 }
 
 // An argument that sets a variable as a wrapper takes it, whole: `NAME=value` (`env`),
-// `--env=NAME=value` or `-eNAME=value` (docker's).
-const VARIABLE_ARG = /^(?:--env=|-e)?([A-Za-z_][A-Za-z0-9_]*)=/;
+// `--env=NAME=value` or `-eNAME=value` (docker's), `--setenv=NAME=value` (systemd-run's).
+const VARIABLE_ARG = /^(?:--env=|-e|--setenv=)?([A-Za-z_][A-Za-z0-9_]*)=/;
+// A variable's name alone, as bubblewrap's `--setenv NAME VALUE` takes it.
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A URL within an argument (`--proxy=https://user:password@host`, a script's `curl URL`), up to a
+// blank or a quote.
+const URL_IN_ARG = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'\u0060]+/g;
 // Each word of a shell script that sets a variable (`sh -c "NAME=value exec codex ..."`), its value
 // up to a blank or quoted.
 const ASSIGNMENT = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
@@ -491,6 +496,8 @@ const COMPUTED = /\$[({A-Za-z_]|\u0060/;
 const SHELL = /(?:^|[/\\])(?:sh|bash|dash|zsh|ksh|mksh|ash)(?:\.exe)?$/;
 // A value given whole, with no blank: as a wrapper passes it on, no shell reads it.
 const ONE_WORD = /^[^\s;&|]*$/;
+// Bubblewrap, whose options' words (`--ro-bind /usr /usr`) are no program.
+const BWRAP = /(?:^|[/\\])bwrap$/;
 // A program that hands the words after it to a shell on another machine.
 const REMOTE_SHELL = /(?:^|[/\\])ssh(?:\.exe)?$/;
 
@@ -512,6 +519,10 @@ function variableCredentials(arg: string, script = false): string[] {
     const value = quote === '"' || quote === "'" ? given!.slice(1, -1) : given!;
     if (quote === "'" || !COMPUTED.test(value)) out.push(...envCredentials({ [name!]: value }));
   }
+  // What a URL in it carries: its first query parameter too, which no `NAME=` word starts.
+  for (const [url] of arg.matchAll(URL_IN_ARG)) {
+    for (const value of urlCredentials(url)) if (!script || !COMPUTED.test(value)) out.push(value);
+  }
   // A wrapper's one variable is also its own first word: found twice.
   return [...new Set(out)];
 }
@@ -532,6 +543,7 @@ function secretsOf(args: readonly string[], names: string[], command?: string) {
   // value of a `-c` or `--config`. Once past `ssh`, words go to a remote shell.
   let program = command ?? "";
   let remote = REMOTE_SHELL.test(program);
+  let bwrap = BWRAP.test(program);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if ((arg === "--config" || arg === "-c") && i + 1 < args.length) {
@@ -539,6 +551,16 @@ function secretsOf(args: readonly string[], names: string[], command?: string) {
       const shell = arg === "-c" && SHELL.test(program);
       const value = args[++i]!;
       out.push(...(shell ? variableCredentials(value, true) : pairCredentials(value, names)));
+    } else if (
+      arg === "--setenv" &&
+      bwrap &&
+      i + 2 < args.length &&
+      VARIABLE_NAME.test(args[i + 1]!)
+    ) {
+      // Bubblewrap's variable, its name and value the two words on (systemd-run's `--setenv NAME`
+      // passes its own value on).
+      out.push(...envCredentials({ [args[i + 1]!]: args[i + 2]! }));
+      i += 2;
     } else if (arg.startsWith("--config=")) {
       out.push(...pairCredentials(arg.slice("--config=".length), names));
     } else if (arg.startsWith("-c") && arg.length > 2) {
@@ -551,6 +573,7 @@ function secretsOf(args: readonly string[], names: string[], command?: string) {
       if (!arg.startsWith("-")) {
         program = arg;
         remote ||= REMOTE_SHELL.test(arg);
+        bwrap ||= BWRAP.test(arg);
       }
     }
   }

@@ -74,12 +74,21 @@ describe("launchFor", () => {
     });
     expect([wrapped.exposed, wrapped.secrets]).toEqual([["launchArgs"], [SECRET]]);
     expect(launchFor({ launchArgs: ["/usr/bin/env", "LANG=C", BIN] }).exposed).toEqual([]);
+    // systemd-run's `--setenv NAME` passes the caller's own value on: the next word is no value.
+    const passed = ["systemd-run", "--setenv", "OPENAI_API_KEY", BIN, "app-server"];
+    expect(launchFor({ launchArgs: passed, inheritEnv: false }).secrets).toEqual([]);
     // Docker's forms, and a shell's script: the key alone is redacted.
     for (const launchArgs of [
       ["docker", "run", `--env=OPENAI_API_KEY=${SECRET}`, "img", BIN],
       ["docker", "run", `-eOPENAI_API_KEY=${SECRET}`, "img", BIN],
       ["/bin/bash", "-lc", `LANG=C OPENAI_API_KEY='${SECRET}' exec ${BIN} app-server`],
       ["/bin/sh", "-c", `OPENAI_API_KEY=${SECRET} exec ${BIN} app-server`],
+      // systemd-run's and bubblewrap's forms.
+      ["systemd-run", "--user", `--setenv=OPENAI_API_KEY=${SECRET}`, BIN, "app-server"],
+      ["bwrap", "--ro-bind", "/", "/", "--setenv", "OPENAI_API_KEY", SECRET, BIN, "app-server"],
+      // A URL's first query parameter, in a word or a script.
+      ["proxy-run", `--via=https://proxy.example/?token=${SECRET}`, BIN, "app-server"],
+      ["/bin/sh", "-c", `curl -s "https://vault.example/k?token=${SECRET}" && exec ${BIN}`],
     ]) {
       const found = launchFor({ launchArgs });
       expect(found.exposed, launchArgs[2]).toEqual(["launchArgs"]);
@@ -90,6 +99,7 @@ describe("launchFor", () => {
       'OPENAI_API_KEY="$(cat ~/.openai-key)" exec codex app-server',
       "OPENAI_API_KEY=`cat ~/.openai-key` exec codex app-server",
       'OPENAI_API_KEY="${KEY_FROM_VAULT}" exec codex app-server',
+      'curl -s "https://vault.example/k?token=$VAULT_TOKEN" && exec codex app-server',
     ]) {
       for (const shell of ["-c", "-lc"]) {
         expect(launchFor({ launchArgs: ["/bin/sh", shell, script] }).exposed, script).toEqual([]);
