@@ -25,6 +25,9 @@
  * - `node10` and `cjs-node16`: type-checked only, on TypeScript 5.2 (the oldest we support), with
  *   `moduleResolution: "node"`, and from a CommonJS module under `node16`.
  *
+ * The programs they built then run again on Node 22 and 24 (the registry's `node` package, pinned),
+ * where `require()` takes an ES module without a flag and the `module-sync` condition applies.
+ *
  * Every type check runs with `skipLibCheck: false` and without @types/node. Dependencies come
  * from this repository's node_modules, or from npm's cache (`--prefer-offline`).
  * KEEP_CONSUMERS=1 keeps the temporary folder for a look.
@@ -490,6 +493,29 @@ const CONSUMERS: readonly Consumer[] = [
   },
 ];
 
+/**
+ * The Node lines users run beside CI's own: on each, the programs the consumers built run again,
+ * as there `require()` takes an ES module without a flag and the `module-sync` condition applies.
+ * Each is fetched from the npm registry (the `node` package), pinned.
+ */
+const OTHER_NODES = ["22.23.3", "24.21.0"] as const;
+
+/** What runs on them: a consumer's folder, Node's arguments and, for `main.js`, the build loaded. */
+const ON_OTHER_NODES: readonly { consumer: string; args: string[]; loaded?: string }[] = [
+  { consumer: "esm-nodenext", args: ["out/main.js"] },
+  { consumer: "cjs-require", args: ["main.js"], loaded: "dist/index.js" },
+  {
+    consumer: "cjs-require",
+    args: ["--no-experimental-require-module", "main.js"],
+    loaded: "dist/index.cjs",
+  },
+  { consumer: "cjs-require", args: ["in-vm.js"] },
+  { consumer: "cjs-require", args: ["--no-experimental-require-module", "both-builds.js"] },
+  { consumer: "bundler", args: ["out/main.mjs"] },
+  { consumer: "bundler", args: ["out/connect.mjs"] },
+  { consumer: "esbuild-cjs", args: ["out/main.cjs"] },
+];
+
 const work = mkdtempSync(path.join(os.tmpdir(), "codex-sdk-consumers-"));
 try {
   const tarball = pack(work);
@@ -522,6 +548,13 @@ try {
     console.log(`consumer ${consumer.name}: ok`);
   }
   console.log(`consumers: all ${CONSUMERS.length} work from the packed tarball`);
+  for (const version of OTHER_NODES) {
+    const other = nodeOf(version, work);
+    for (const { consumer, args, loaded } of ON_OTHER_NODES) {
+      expectOk(node(path.join(work, consumer), args, false, other), loaded);
+    }
+    console.log(`consumers on Node ${version}: ok`);
+  }
 } finally {
   if (process.env.KEEP_CONSUMERS === "1") console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
@@ -577,15 +610,32 @@ function pack(dir: string): string {
   return path.join(dir, info.filename);
 }
 
-/** Runs Node with `args` in `cwd`, failing loudly; returns its standard output. */
-function node(cwd: string, args: string[], inherit = false): string {
+/** Runs Node (this one, or `binary`) with `args` in `cwd`, failing loudly; returns its output. */
+function node(cwd: string, args: string[], inherit = false, binary = process.execPath): string {
   const options: ExecFileSyncOptions = {
     cwd,
     encoding: "utf8",
     stdio: inherit ? "inherit" : ["ignore", "pipe", "inherit"],
     timeout: STEP_TIMEOUT,
   };
-  return (execFileSync(process.execPath, args, options) ?? "").toString();
+  return (execFileSync(binary, args, options) ?? "").toString();
+}
+
+/** The path of Node `version`'s binary, fetched by npm from the registry's `node` package. */
+function nodeOf(version: string, cwd: string): string {
+  const args = [
+    "exec",
+    "--yes",
+    `--package=node@${version}`,
+    "--",
+    "node",
+    "-p",
+    "process.execPath",
+  ];
+  const binary = execFileSync(npm(), args, { cwd, encoding: "utf8", timeout: STEP_TIMEOUT }).trim();
+  const said = execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
+  if (said !== `v${version}`) throw new Error(`npm gave Node ${said} for ${version}: ${binary}`);
+  return binary;
 }
 
 function expectOk(stdout: string, loaded?: string): void {
