@@ -404,6 +404,36 @@ function grantedPermissions(value: unknown): GrantedPermissionProfile {
   return out;
 }
 
+/**
+ * What `acceptAll()` grants of a permission request: each part asked for that the pinned runtime
+ * grants as it is. A part holding what it does not know (a newer runtime's field, path type or
+ * access mode, which may narrow the part) is left out, not granted without it; the rest is granted.
+ */
+export function grantableParts(asked: unknown): GrantedPermissionProfile {
+  const out: GrantedPermissionProfile = {};
+  if (!isRecord(asked)) return out;
+  const { network, fileSystem } = asked;
+  if (!absent(network)) {
+    const granted = checkedOrNone(() => networkPermissions(network, "network"));
+    if (granted !== undefined) out.network = granted;
+  }
+  if (!absent(fileSystem)) {
+    const granted = checkedOrNone(() => fileSystemPermissions(fileSystem, "fileSystem"));
+    if (granted !== undefined) out.fileSystem = granted;
+  }
+  return out;
+}
+
+// What `check` gives, or undefined where it finds the value invalid.
+function checkedOrNone<T>(check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof InvalidAnswerError) return undefined;
+    throw err;
+  }
+}
+
 type Answers = { [M in DefaultedMethod]: (value: unknown) => ServerRequestMap[M]["result"] };
 
 /**

@@ -16,16 +16,18 @@ export const approvalPolicies = {
   /**
    * Accepts every command, file change, permission request and MCP tool call. Use only in a
    * sandbox you trust. A permission request is granted every kind it asks for that the pinned
-   * runtime grants (`network`, `fileSystem`): a kind a newer runtime asks for is not.
+   * runtime grants (`network`, `fileSystem`), as asked: a kind a newer runtime asks for is not,
+   * nor a part holding what the pinned runtime does not know (a newer field, which may narrow it).
    */
   acceptAll(): EveryApprovalHandler {
     return {
       commandExecution: () => ({ decision: "accept" }),
       fileChange: () => ({ decision: "accept" }),
-      permissions: ({ permissions }) => ({
-        permissions: { network: permissions?.network, fileSystem: permissions?.fileSystem },
-        scope: "turn",
-      }),
+      // The checks of an answer, which the handler's answer loads anyway, tell what is known.
+      permissions: async ({ permissions }) => {
+        const { grantableParts } = await import("./answer-checks.js");
+        return { permissions: grantableParts(permissions), scope: "turn" };
+      },
       execCommand: () => ({ decision: "approved" }),
       applyPatch: () => ({ decision: "approved" }),
       mcpToolCall: () => ({ action: "accept", content: {} }),

@@ -29,6 +29,7 @@ import {
 } from "./internal/validate.js";
 import type { RawNotification, RawServerRequest } from "./rpc/connection.js";
 import { rootTurnOf, threadIdOf, turnIdOf, type Router } from "./rpc/router.js";
+import { SDK_VERSION } from "./version.js";
 import type { OutputOf, OutputSchema } from "./structured-output.js";
 
 /**
@@ -1132,10 +1133,14 @@ export class ServerRequestDispatcher {
 
   /** Answers one request; the connection writes what this resolves with or throws. */
   handle = async (request: RawServerRequest): Promise<unknown> => {
-    // No request of the protocol: no handler answers it, and no turn's stream shows it, where a
-    // request named like a notification (`turn/completed`, `error`) would be read as one.
+    // No request of the pinned runtime's protocol (a newer runtime's, say): no handler answers
+    // it, and no turn's stream shows it, where a request named like a notification
+    // (`turn/completed`, `error`) would be read as one.
     if (!REQUEST_METHODS.has(request.method)) {
-      this.#log.warn(`answered ${request.method} with -32601: no request of the protocol`);
+      this.#log.warn(
+        `answered ${request.method} with -32601: no request of runtime ${SDK_VERSION}, ` +
+          "whose requests this SDK handles",
+      );
       throw new MethodNotFoundError(-32601, `the client does not handle ${request.method}`);
     }
     const method = request.method as ServerRequestMethod;

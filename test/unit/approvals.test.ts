@@ -26,6 +26,7 @@ import type {
 } from "../../src/generated/index.js";
 import { Connection, type RawNotification } from "../../src/rpc/connection.js";
 import { Router } from "../../src/rpc/router.js";
+import { SDK_VERSION } from "../../src/version.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { validateReadOnce } from "../support/standard-schemas.js";
@@ -115,10 +116,19 @@ function nested(levels: number): Record<string, unknown> {
 const APPROVAL_FORM = { mode: "form", requestedSchema: { type: "object", properties: {} } };
 
 describe("ServerRequestDispatcher", () => {
-  it("answers an unknown server request method with -32601", async () => {
-    const { transport } = setup();
+  it("answers an unknown server request method with -32601, logging it as no request of the pinned runtime", async () => {
+    const { log, entries } = captureLog();
+    const { transport } = setup({}, { log });
     transport.deliver({ id: 7, method: "future/request", params: {} });
     expect(await transport.waitForSent(1)).toMatchObject({ id: 7, error: { code: -32601 } });
+    // A newer runtime's request is one of its protocol: what does not know it is this SDK.
+    expect(entries).toEqual([
+      {
+        level: "warn",
+        message: `codex-app-server-sdk: answered future/request with -32601: no request of runtime ${SDK_VERSION}, whose requests this SDK handles`,
+        detail: undefined,
+      },
+    ]);
   });
 
   it("declines approvals, cancels user input and elicitation, grants no permissions by default", async () => {
@@ -1974,6 +1984,28 @@ describe("ServerRequestDispatcher: answers checked against the wire types", () =
       id: 1,
       result: { permissions: { network: { enabled: true } }, scope: "turn" },
     });
+    expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
+  });
+
+  it("grants with acceptAll() the parts it knows, leaving out one holding a newer runtime's field", async () => {
+    const { transport, turnEvents } = setup({ approvals: approvalPolicies.acceptAll() });
+    // `hosts` may narrow the network asked for: granted without it, the grant would be wider.
+    const fileSystem = { read: ["/tmp"], write: null };
+    const cases = [
+      { network: { enabled: true, hosts: ["example.com"] }, fileSystem },
+      { network: { enabled: true }, fileSystem: { ...fileSystem, entries: [{ path: {}, at: 1 }] } },
+      { fileSystem: { ...fileSystem, mode: "overlay" } },
+    ];
+    for (const [i, permissions] of cases.entries()) {
+      transport.deliver(request(i, PERMISSIONS, { permissions }));
+    }
+    await transport.waitForSent(cases.length);
+    const replies = [...(transport.sent as { id: number; result: unknown }[])];
+    expect(replies.sort((a, b) => a.id - b.id).map((reply) => reply.result)).toEqual([
+      { permissions: { fileSystem }, scope: "turn" },
+      { permissions: { network: { enabled: true } }, scope: "turn" },
+      { permissions: {}, scope: "turn" },
+    ]);
     expect(turnEvents.filter((e) => e.method === "client/handlerError")).toEqual([]);
   });
 
