@@ -1,5 +1,8 @@
 import { defaultAnswer } from "./answers.js";
-import type { CommandExecutionRequestApprovalParams } from "./generated/index.js";
+import type {
+  CommandExecutionApprovalKind,
+  CommandExecutionRequestApprovalParams,
+} from "./generated/index.js";
 import { shown, type ReadOnly } from "./internal/validate.js";
 import type { ApprovalHandlers, ServerRequestHandler } from "./server-requests.js";
 
@@ -51,7 +54,8 @@ export const approvalPolicies = {
    * `git status -s`) but never a command holding shell operators such as `;`, `&&`, `|`, `>` or
    * `$(`; a RegExp or function sees the raw command, and a function accepts it by returning
    * `true`, or a promise of `true` (the answer then waits for it; a rejection declines, logged).
-   * A rule of any other kind is a `TypeError` here, not a failure on each request.
+   * A rule of any other kind is a `TypeError` here, not a failure on each request. Input for a
+   * running command (`kind: "writeStdin"`) is declined whatever the command: no rule sees it.
    */
   allowCommands(
     allow: ReadonlyArray<string | RegExp | ((command: string) => boolean | PromiseLike<boolean>)>,
@@ -67,6 +71,9 @@ export const approvalPolicies = {
     const rules = Array.from(allow as unknown[], (rule, i) => ruleOf(rule, `${name}[${i}]`));
     return {
       commandExecution: (params) => {
+        // Input for a running terminal (`writeStdin`), or a kind a newer runtime asks about, is
+        // no command to run: the rules, which judge the command alone, cannot judge it.
+        if (!COMMAND_KINDS.has(params.kind ?? "command")) return decision(false);
         const commands = commandsOf(params);
         const verdict = commands.length > 0 && allAllowed(commands, rules);
         return typeof verdict === "boolean" ? decision(verdict) : verdict.then(decision);
@@ -87,6 +94,13 @@ const PLAIN = /^[A-Za-z0-9 _./,:=@%+'"-]*$/;
 
 // What a rule says of a command: only `true` (or a promise of it) accepts.
 type Rule = (command: string) => unknown;
+
+// The approvals of a command to run: the model's, and one the user typed (an older server sends
+// no kind).
+const COMMAND_KINDS: ReadonlySet<unknown> = new Set<CommandExecutionApprovalKind>([
+  "command",
+  "humanCommand",
+]);
 
 function decision(accept: boolean): { decision: "accept" | "decline" } {
   return { decision: accept ? "accept" : "decline" };

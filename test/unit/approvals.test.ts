@@ -2424,6 +2424,19 @@ describe("approvalPolicies.allowCommands", () => {
     expect(decide([/^npm (test|run lint)$/], params("npm test"))).toBe("accept");
   });
 
+  it("judges commands to run only: input for a running one, or a newer runtime's kind, is declined", () => {
+    const of = (kind: string | undefined) =>
+      ({ ...params("python3"), kind }) as CommandExecutionRequestApprovalParams;
+    const always = () => true;
+    for (const kind of [undefined, "command", "humanCommand"]) {
+      expect(decide(["python3"], of(kind)), String(kind)).toBe("accept");
+    }
+    // The rules see the running command, never the input that would go to it.
+    for (const kind of ["writeStdin", "futureKind"]) {
+      expect(decide(["python3", /.*/, always], of(kind)), kind).toBe("decline");
+    }
+  });
+
   it("never lets a string rule match a command with shell operators", () => {
     expect(decide(["echo"], params("echo hi; rm -rf /"))).toBe("decline");
     expect(decide(["echo"], params("echo $(whoami)"))).toBe("decline");
