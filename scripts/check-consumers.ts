@@ -621,11 +621,15 @@ function node(cwd: string, args: string[], inherit = false, binary = process.exe
   return (execFileSync(binary, args, options) ?? "").toString();
 }
 
-/** The path of Node `version`'s binary, fetched by npm from the registry's `node` package. */
+/**
+ * The path of Node `version`'s binary, fetched by npm from the registry's `node` package, whose
+ * install script fetches the binary: run whatever `ignore-scripts` says elsewhere.
+ */
 function nodeOf(version: string, cwd: string): string {
   const args = [
     "exec",
     "--yes",
+    "--ignore-scripts=false",
     `--package=node@${version}`,
     "--",
     "node",
@@ -634,7 +638,12 @@ function nodeOf(version: string, cwd: string): string {
   ];
   const binary = execFileSync(npm(), args, { cwd, encoding: "utf8", timeout: STEP_TIMEOUT }).trim();
   const said = execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
-  if (said !== `v${version}`) throw new Error(`npm gave Node ${said} for ${version}: ${binary}`);
+  if (said !== `v${version}`) {
+    throw new Error(
+      `npm gave Node ${said} for ${version} (${binary}): an install of the node package whose ` +
+        "script did not run stays in npm's npx cache (~/.npm/_npx); remove its folder there",
+    );
+  }
   return binary;
 }
 

@@ -187,7 +187,8 @@ const SHELL_WRAPPER = /^(?:(?:\/usr)?\/bin\/)?(?:ba|z)?sh -l?c (?:'([^']*)'|([\w
  * but plain words (shell operators, expansions, globs, escapes) is one command, whole: the
  * server's parse of a pipeline can drop its tail (it parses `ls | tee out` as `ls`). So is a
  * command whose `commandActions` are not all commands with their text: a partial list must not
- * pass for the whole.
+ * pass for the whole. An approval of `kind: "writeStdin"` runs none of them: it sends input to the
+ * command already running, which they are; a policy should look at `kind` first.
  */
 export function commandsOf(
   params: ReadOnly<Pick<CommandExecutionRequestApprovalParams, "command" | "commandActions">>,

@@ -487,8 +487,10 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // blank or a quote.
 const URL_IN_ARG = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'\u0060]+/g;
 // Each word of a shell script that sets a variable (`sh -c "NAME=value exec codex ..."`), its value
-// up to a blank or quoted.
-const ASSIGNMENT = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
+// up to a blank or quoted
+// (with a wrapper's prefix: `docker run --env=NAME=value`, `systemd-run --setenv=NAME=value`).
+const ASSIGNMENT =
+  /(?:^|[\s;&|(])(?:--env=|--setenv=|-e)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
 // A value the shell computes as it runs the script (`$(cat key)`, `${KEY}`, `$KEY`, backquotes):
 // not on the command line.
 const COMPUTED = /\$[({A-Za-z_]|\u0060/;
@@ -498,6 +500,9 @@ const SHELL = /(?:^|[/\\])(?:sh|bash|dash|zsh|ksh|mksh|ash)(?:\.exe)?$/;
 const ONE_WORD = /^[^\s;&|]*$/;
 // Bubblewrap, whose options' words (`--ro-bind /usr /usr`) are no program.
 const BWRAP = /(?:^|[/\\])bwrap$/;
+// Programs whose `--setenv NAME` passes the caller's own value on: one run inside bwrap ends its
+// options.
+const SETENV_NAME_ALONE = /(?:^|[/\\])(?:systemd-run|systemd-nspawn|run0)$/;
 // A program that hands the words after it to a shell on another machine.
 const REMOTE_SHELL = /(?:^|[/\\])ssh(?:\.exe)?$/;
 
@@ -519,12 +524,30 @@ function variableCredentials(arg: string, script = false): string[] {
     const value = quote === '"' || quote === "'" ? given!.slice(1, -1) : given!;
     if (quote === "'" || !COMPUTED.test(value)) out.push(...envCredentials({ [name!]: value }));
   }
-  // What a URL in it carries: its first query parameter too, which no `NAME=` word starts.
-  for (const [url] of arg.matchAll(URL_IN_ARG)) {
-    for (const value of urlCredentials(url)) if (!script || !COMPUTED.test(value)) out.push(value);
+  // What a URL in it carries: its first query parameter too, which no `NAME=` word starts. In a
+  // script, one the shell completes (`https://user:$PASSWORD@host`, unquoted or in double
+  // quotes) carries nothing of the command line; in single quotes it is as written.
+  for (const match of arg.matchAll(URL_IN_ARG)) {
+    const url = match[0];
+    if (script && COMPUTED.test(url) && !singleQuoted(arg, match.index)) continue;
+    out.push(...urlCredentials(url));
   }
   // A wrapper's one variable is also its own first word: found twice.
   return [...new Set(out)];
+}
+
+// Whether a shell reads the character at `at` of `script` inside single quotes, as written.
+function singleQuoted(script: string, at: number): boolean {
+  let quote: string | undefined;
+  for (let i = 0; i < at; i++) {
+    const c = script[i];
+    if (quote === undefined) {
+      if (c === "'" || c === '"') quote = c;
+      else if (c === "\\") i++;
+    } else if (c === quote) quote = undefined;
+    else if (quote === '"' && c === "\\") i++;
+  }
+  return quote === "'";
 }
 
 /**
@@ -573,7 +596,7 @@ function secretsOf(args: readonly string[], names: string[], command?: string) {
       if (!arg.startsWith("-")) {
         program = arg;
         remote ||= REMOTE_SHELL.test(arg);
-        bwrap ||= BWRAP.test(arg);
+        bwrap = BWRAP.test(arg) || (bwrap && !SETENV_NAME_ALONE.test(arg));
       }
     }
   }

@@ -74,9 +74,21 @@ describe("launchFor", () => {
     });
     expect([wrapped.exposed, wrapped.secrets]).toEqual([["launchArgs"], [SECRET]]);
     expect(launchFor({ launchArgs: ["/usr/bin/env", "LANG=C", BIN] }).exposed).toEqual([]);
-    // systemd-run's `--setenv NAME` passes the caller's own value on: the next word is no value.
+    // systemd-run's `--setenv NAME` passes the caller's own value on: the next word is no value,
+    // run inside bwrap too.
     const passed = ["systemd-run", "--setenv", "OPENAI_API_KEY", BIN, "app-server"];
     expect(launchFor({ launchArgs: passed, inheritEnv: false }).secrets).toEqual([]);
+    const inBwrap = ["bwrap", "--ro-bind", "/", "/", ...passed];
+    expect(launchFor({ launchArgs: inBwrap, inheritEnv: false })).toMatchObject({
+      secrets: [],
+      exposed: [],
+    });
+    // A literal URL password in a script's single quotes, `$` and all, is redacted as written.
+    const quoted = "curl -s 'https://user:pa$sword123456@vault.example/k' && exec codex";
+    expect(launchFor({ launchArgs: ["/bin/sh", "-c", quoted], inheritEnv: false })).toMatchObject({
+      secrets: expect.arrayContaining(["pa$sword123456"]),
+      exposed: ["launchArgs"],
+    });
     // Docker's forms, and a shell's script: the key alone is redacted.
     for (const launchArgs of [
       ["docker", "run", `--env=OPENAI_API_KEY=${SECRET}`, "img", BIN],
@@ -89,6 +101,10 @@ describe("launchFor", () => {
       // A URL's first query parameter, in a word or a script.
       ["proxy-run", `--via=https://proxy.example/?token=${SECRET}`, BIN, "app-server"],
       ["/bin/sh", "-c", `curl -s "https://vault.example/k?token=${SECRET}" && exec ${BIN}`],
+      // A wrapper's prefixed form in a script, or after ssh.
+      ["/bin/sh", "-c", `systemd-run --user --setenv=OPENAI_API_KEY=${SECRET} codex app-server`],
+      ["ssh", "host", "docker", "run", `--env=OPENAI_API_KEY=${SECRET}`, "img", "codex"],
+      ["ssh", "host", "systemd-run", `--setenv=OPENAI_API_KEY=${SECRET}`, "codex"],
     ]) {
       const found = launchFor({ launchArgs });
       expect(found.exposed, launchArgs[2]).toEqual(["launchArgs"]);
@@ -100,6 +116,7 @@ describe("launchFor", () => {
       "OPENAI_API_KEY=`cat ~/.openai-key` exec codex app-server",
       'OPENAI_API_KEY="${KEY_FROM_VAULT}" exec codex app-server',
       'curl -s "https://vault.example/k?token=$VAULT_TOKEN" && exec codex app-server',
+      'curl -s "https://user:$VAULT_PASSWORD@vault.example/k" && exec codex app-server',
     ]) {
       for (const shell of ["-c", "-lc"]) {
         expect(launchFor({ launchArgs: ["/bin/sh", shell, script] }).exposed, script).toEqual([]);
