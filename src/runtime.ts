@@ -32,11 +32,13 @@ const TARGETS: Readonly<Record<string, { pkg: string; triple: string }>> = {
 
 /**
  * Finds the native `codex` binary that the pinned `@openai/codex` dependency installed for this
- * platform. Throws an error that says what to install or set when it is missing.
+ * platform, looking from `from` (this module's folder). Throws an error that says what to
+ * install or set when it is missing.
  */
 export function locateRuntime(
   platform: NodeJS.Platform = process.platform,
   arch: string = process.arch,
+  from: string = moduleDir(),
 ): RuntimeLocation {
   // Android (Termux) runs the Linux build, as the runtime's own launcher does.
   const system = platform === "android" ? "linux" : platform;
@@ -49,7 +51,17 @@ export function locateRuntime(
   }
   // Only an error needs it: reading @openai/codex's manifest is not paid on the way to a binary.
   const install = () => `npm install ${installSpec(target.pkg, system, arch)}`;
-  const pkgRoot = findPlatformPackage(target.pkg);
+  const pkgRoot = findPlatformPackage(target.pkg, from);
+  if (pkgRoot === undefined && !codexInstalled(from)) {
+    // Nothing of the runtime at all: a bundle shipped without its node_modules, say.
+    throw new Error(
+      `The Codex runtime is not installed: neither @openai/codex nor ${target.pkg} is in a ` +
+        `node_modules folder at or above ${from}, where this SDK's code runs from (a bundle ` +
+        `shipped without node_modules has none). Install @openai/codex@${SDK_VERSION} there ` +
+        `(a bundle needs ${target.pkg} beside it), or pass codexBin with the path of a codex ` +
+        `executable.`,
+    );
+  }
   if (pkgRoot === undefined) {
     throw new Error(
       `The Codex runtime for ${platform}-${arch} is not installed: ${target.pkg}, an optional ` +
@@ -101,6 +113,13 @@ function nearestPackage(start: string, name: string): string | undefined {
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+// Whether @openai/codex is found from `from`, as the walk or `require.resolve` find it.
+function codexInstalled(from: string): boolean {
+  if (nearestPackage(from, "@openai/codex") !== undefined) return true;
+  const req = from === moduleDir() ? installedRequire() : createRequire(path.join(from, "_"));
+  return resolveFrom(req, "@openai/codex/package.json") !== undefined;
 }
 
 // What `require.resolve` finds from this module, for the layouts the walk does not know.

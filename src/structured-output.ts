@@ -93,7 +93,9 @@ const loadZodCore: ZodCoreLoader = () =>
   loadPeer(
     "zod",
     () => import(ZOD_CORE) as Promise<typeof import("zod/v4/core")>,
-    "a zod schema without ~standard.jsonSchema needs zod 4 installed",
+    "a zod schema without ~standard.jsonSchema (zod before 4.2, or zod/mini) is converted by " +
+      `zod's ${ZOD_CORE}, loaded at run time from node_modules, where none was found (a bundle ` +
+      "does not carry it): install zod 4 beside the program, or give outputSchema (JSON Schema)",
   );
 
 /**

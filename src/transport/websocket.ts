@@ -287,21 +287,39 @@ async function loadWebSocket(): Promise<typeof WebSocket> {
 // esbuild before 0.28 hands over that copy empty), the package installed beside the bundle, as
 // Node loads it.
 async function importWs(): Promise<{ default: typeof WebSocket }> {
+  let bundled: { error: unknown; why: string } | undefined;
   try {
     const ws = await import("ws");
     if (typeof ws.default === "function") return ws;
   } catch (err) {
-    if (!isBundledRequire(err)) throw err;
+    const why = bundledRequireFailure(err);
+    if (why === undefined) throw err;
+    bundled = { error: err, why };
   }
-  return { default: installedRequire()("ws") as typeof WebSocket };
+  try {
+    return { default: installedRequire()("ws") as typeof WebSocket };
+  } catch (err) {
+    if (bundled === undefined || (err as { code?: unknown } | null)?.code !== "MODULE_NOT_FOUND") {
+      throw err;
+    }
+  }
+  // None beside the bundle: what the bundle's own copy failed at is the cause to tell.
+  throw new Error(
+    `the copy bundled into this ES module cannot run (${bundled.why}), and none is ` +
+      "installed beside it: bundle as CommonJS, give the bundle a require (esbuild's banner " +
+      '`import { createRequire } from "node:module"; const require = ' +
+      "createRequire(import.meta.url);`), or leave ws out of the bundle and install it",
+    { cause: bundled.error },
+  );
 }
 
-// Whether a load failed at a bundle's stand-in for `require` (in the error or what it wraps).
-function isBundledRequire(err: unknown): boolean {
+// What a load that failed at a bundle's stand-in for `require` says (in the error or one it
+// wraps), if it failed there.
+function bundledRequireFailure(err: unknown): string | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (/^Dynamic require of ".*" is not supported/.test(e.message)) return true;
+    if (/^Dynamic require of ".*" is not supported/.test(e.message)) return e.message;
   }
-  return false;
+  return undefined;
 }
 
 /**

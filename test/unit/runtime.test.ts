@@ -35,6 +35,27 @@ describe("locateRuntime", () => {
     expect(message).not.toContain("npm ci");
   });
 
+  it("says where it looked when neither @openai/codex nor its platform package is there, as from a bundle shipped alone", () => {
+    const [platform, arch] = missing;
+    const pkg = `@openai/codex-${platform}-${arch}`;
+    const bundleDir = realpathSync(mkdtempSync(path.join(tmpdir(), "codex-sdk-bundle-")));
+    try {
+      expect(() => locateRuntime(platform, arch, bundleDir)).toThrow(
+        `The Codex runtime is not installed: neither @openai/codex nor ${pkg} is in a ` +
+          `node_modules folder at or above ${bundleDir}`,
+      );
+      // With @openai/codex there, what is missing is its platform package alone.
+      const codex = path.join(bundleDir, "node_modules", "@openai", "codex");
+      mkdirSync(codex, { recursive: true });
+      writeFileSync(path.join(codex, "package.json"), "{}");
+      expect(() => locateRuntime(platform, arch, bundleDir)).toThrow(
+        `${pkg}, an optional dependency of @openai/codex, is missing`,
+      );
+    } finally {
+      rmSync(bundleDir, { recursive: true, force: true });
+    }
+  });
+
   it("runs the Linux build on Android (Termux), as the runtime's own launcher does", () => {
     // The binary, or (where the Linux package is not installed) the same error naming it.
     const outcome = (platform: NodeJS.Platform) => {

@@ -418,6 +418,43 @@ describe("WebSocketTransport.start", () => {
     }
   });
 
+  it("says why a bundle's copy of ws cannot run when none is installed beside the bundle", async () => {
+    // A bundle deployed alone (a Lambda zip): its ES module cannot run the ws it holds, and no
+    // node_modules is there to load one from.
+    vi.doMock("ws", () => {
+      throw new Error('Dynamic require of "events" is not supported');
+    });
+    vi.doMock("../../src/internal/builtins.js", async (original) => ({
+      ...(await original<typeof import("../../src/internal/builtins.js")>()),
+      installedRequire: () => () => {
+        throw Object.assign(new Error("Cannot find module 'ws'"), { code: "MODULE_NOT_FOUND" });
+      },
+    }));
+    vi.resetModules();
+    try {
+      const fresh = await import("../../src/transport/websocket.js");
+      const transport = new fresh.WebSocketTransport({
+        url: "ws://127.0.0.1:1/",
+        shownUrl: "ws://h",
+      });
+      const info = await new Promise<TransportCloseInfo>((resolve) =>
+        transport.start(sinkOf({ closed: resolve })),
+      );
+      // Not "needs the 'ws' package: npm install ws", which the program did.
+      expect(info.reason).toBe(
+        "connection to codex app-server at ws://h failed: the 'ws' package could not be loaded: " +
+          'the copy bundled into this ES module cannot run (Dynamic require of "events" is not ' +
+          "supported), and none is installed beside it: bundle as CommonJS, give the bundle a " +
+          'require (esbuild\'s banner `import { createRequire } from "node:module"; const ' +
+          "require = createRequire(import.meta.url);`), or leave ws out of the bundle and install it",
+      );
+    } finally {
+      vi.doUnmock("ws");
+      vi.doUnmock("../../src/internal/builtins.js");
+      vi.resetModules();
+    }
+  });
+
   it("refuses a unix:// socket, before anything is written, with a ws that would dial TCP instead", async () => {
     // ws before 8.17 ignored createConnection and dialled the URL's host (localhost:80): the
     // token would have gone there. Played by a ws that drops it, and says when it is stopped.
