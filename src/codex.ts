@@ -102,7 +102,7 @@ import { EventLog, Router, droppableReader, type QueueHolder } from "./rpc/route
 import { ServerRequestDispatcher } from "./server-requests.js";
 import { FOLLOW_METHODS, Thread, sendFollowed } from "./thread.js";
 import { THREAD_CONFIG_METHODS, ThreadSecrets } from "./thread-secrets.js";
-import { interruptUnfollowed, type CodexNotification } from "./turn.js";
+import { FOLLOW_UP_WAIT_MS, interruptUnfollowed, type CodexNotification } from "./turn.js";
 import { StdioTransport } from "./transport/stdio.js";
 import type { Transport } from "./transport/transport.js";
 import { SDK_VERSION } from "./version.js";
@@ -1058,7 +1058,11 @@ export class Codex implements AsyncDisposable {
     const { connection, router, dispatcher, log, events } = this.#internals;
     if (handlers !== undefined) dispatcher.addToThread(threadId, handlers.handlers, handlers.tools);
     const { platformFamily } = this.metadata;
-    return new Thread({ connection, router, dispatcher, log, events, platformFamily }, threadId);
+    const shared = this.#outlives;
+    return new Thread(
+      { connection, router, dispatcher, log, events, platformFamily, shared },
+      threadId,
+    );
   }
 
   /**
@@ -1196,10 +1200,19 @@ export class Codex implements AsyncDisposable {
     const left = new Set<QueueHolder>();
     const leave = (): Promise<unknown> =>
       Promise.all(
-        router.ownWork().map(({ threadId, turnId, holder }) => {
+        router.ownWork().map(async ({ threadId, turnId, holder, joinedAfterAll }) => {
           if (left.has(holder)) return undefined;
           left.add(holder);
           if (turnId === undefined) return holder.leave?.(closed);
+          // A turn whose start raced another client's, which it joined, is theirs to stop:
+          // told by its first user message, waited for a while (an own turn's comes at once).
+          if (joinedAfterAll !== undefined) {
+            const theirs = await deadline(joinedAfterAll(), {
+              timeout: FOLLOW_UP_WAIT_MS,
+              onTimeout: () => false,
+            });
+            if (theirs) return undefined;
+          }
           holder.fail(closed);
           return interruptUnfollowed({ connection, router, log }, threadId, turnId);
         }),

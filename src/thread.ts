@@ -275,6 +275,11 @@ export interface ThreadContext {
   readonly events: EventMode;
   /** The server's system (`initialize`'s `platformFamily`), to which its paths are held. */
   readonly platformFamily?: string;
+  /**
+   * Whether the server outlives the client (`Codex.connect`), which stops its own turns as it
+   * leaves: other clients may run turns on its threads, which a turn's start may join.
+   */
+  readonly shared?: boolean;
 }
 
 /** @internal The requests that change whether this client follows a thread. */
@@ -1069,6 +1074,10 @@ export class Thread {
               own.drop();
             };
       const collector = new TurnCollector(retain, log, { onRelease });
+      // On a shared server, the input is marked as this client's: a turn whose first user
+      // message is not (another client's, whose start raced this one) is not this one's to stop.
+      if (context.shared === true) params.clientUserMessageId ??= crypto.randomUUID();
+      const marker = params.clientUserMessageId;
       // A turn running there as it is sent (another client's) is not this one's to stop.
       const sent = sendTurnStart(context, slot, params, call);
       let turnId: string;
@@ -1102,7 +1111,20 @@ export class Thread {
       // Not routed as the client unsubscribed (or the thread ended) while the answer came: the
       // call rejects, and the turn, which nothing could reach, is stopped (unless it is the one
       // that ran there before, which its own client follows).
-      const bound = slot.bind(turnId, collector, turnId === sent.runningId ? JOINED : undefined);
+      const bound = slot.bind(
+        turnId,
+        collector,
+        turnId === sent.runningId
+          ? JOINED
+          : marker == null
+            ? undefined
+            : {
+                joinedAfterAll: async () => {
+                  await collector.firstMessageRead();
+                  return collector.firstMessageNotFrom(marker);
+                },
+              },
+      );
       if (bound === "ended" && turnId !== sent.runningId) {
         interruptUnfollowed(context, this.id, turnId);
       }

@@ -159,6 +159,10 @@ export class TurnCollector implements TurnSink {
   readonly #log: Log;
   readonly #onRelease: () => void;
   #startedId: string | undefined;
+  // The `clientId` of the turn's first user message (null for one sent without), once read, and
+  // who waits for it.
+  #firstClientId: string | null | undefined;
+  #firstRead: Deferred<void> | undefined;
   #result: TurnResult | undefined;
   #error: Error | undefined;
   // The promises below are made when first asked for: a turn that nobody waits on in that way
@@ -263,6 +267,32 @@ export class TurnCollector implements TurnSink {
     return this.#startedId;
   }
 
+  /**
+   * Whether the turn's first user message, once read, came from a client other than the one
+   * that marked its input `clientId` (false until one is read).
+   */
+  firstMessageNotFrom(clientId: string): boolean {
+    return this.#firstClientId !== undefined && this.#firstClientId !== clientId;
+  }
+
+  /** Settles once the turn's first user message is read, or the turn has ended. */
+  firstMessageRead(): Promise<void> {
+    if (this.#firstClientId !== undefined || this.ended) return Promise.resolve();
+    this.#firstRead ??= deferred<void>();
+    return this.#firstRead.promise;
+  }
+
+  #noteFirst(item: ThreadItem): void {
+    const { clientId } = item as { clientId?: unknown };
+    this.#firstClientId = typeof clientId === "string" ? clientId : null;
+    this.#firstReadDone();
+  }
+
+  #firstReadDone(): void {
+    this.#firstRead?.resolve();
+    this.#firstRead = undefined;
+  }
+
   /** What has been collected so far, as a result with status `inProgress`. */
   partial(id: string): TurnResult {
     return partialResult(id, this.#items, this.#usage, this.review, this.#hooks);
@@ -300,12 +330,16 @@ export class TurnCollector implements TurnSink {
         break;
       }
       // An item without a kind would reach a reader (textStream, say) as one.
-      case "item/started":
-        if (!isItem(params?.item)) return this.#malformed(n);
+      case "item/started": {
+        const item = params?.item;
+        if (!isItem(item)) return this.#malformed(n);
+        if (this.#firstClientId === undefined && item.type === "userMessage") this.#noteFirst(item);
         break;
+      }
       case "item/completed": {
         const item = params?.item;
         if (!isItem(item)) return this.#malformed(n);
+        if (this.#firstClientId === undefined && item.type === "userMessage") this.#noteFirst(item);
         this.#items.push(item);
         break;
       }
@@ -401,6 +435,7 @@ export class TurnCollector implements TurnSink {
     clearTimeout(this.#noCompletion);
     this.#result = result;
     this.#markActive();
+    this.#firstReadDone();
     this.#completion?.resolve(result);
     this.#events?.end();
     this.#release();
@@ -412,6 +447,7 @@ export class TurnCollector implements TurnSink {
     this.#error = error;
     this.#events?.fail(error);
     this.#markActive();
+    this.#firstReadDone();
     this.#completion?.reject(error);
     this.#release();
   }

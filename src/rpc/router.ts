@@ -323,6 +323,12 @@ export interface BindOptions {
    * not this client's to stop as it leaves a server that outlives it (see `Router.ownWork`).
    */
   readonly joined?: boolean;
+  /**
+   * Asked as the client leaves a server that outlives it: whether the turn, bound as this
+   * client's own, turned out to be another client's that the input joined (their two starts
+   * raced, and the answer came before the other's `turn/started`); it may wait to tell.
+   */
+  readonly joinedAfterAll?: () => Promise<boolean>;
 }
 
 /**
@@ -437,6 +443,8 @@ export interface OwnWork {
   /** The turn's id, for a turn of this client's (a review's: the one its answer named). */
   readonly turnId: string | undefined;
   readonly holder: QueueHolder;
+  /** See {@link BindOptions.joinedAfterAll}. */
+  readonly joinedAfterAll?: (() => Promise<boolean>) | undefined;
 }
 
 interface ThreadQueue {
@@ -444,6 +452,8 @@ interface ThreadQueue {
   holder: QueueHolder | undefined;
   // The turn the holder is, when it is this client's own (not one it joined).
   ownTurn?: string | undefined;
+  // Whether that turn turned out to be another client's after all (see `BindOptions`).
+  joinedAfterAll?: (() => Promise<boolean>) | undefined;
   // Set while the thread's turn has its start on its way (not yet bound, holding or given up),
   // and who waits for that to end (see `Router.startsSettled`).
   starting?: boolean;
@@ -969,6 +979,7 @@ export class Router {
         if (queue !== undefined) {
           queue.holder = sink;
           queue.ownTurn = options?.joined === true ? undefined : turnId;
+          queue.joinedAfterAll = options?.joinedAfterAll;
           settle(queue);
         }
         this.#turns.set(turnId, sink);
@@ -1123,6 +1134,7 @@ export class Router {
     if (next === undefined) return void this.#queues.delete(threadId);
     queue!.holder = undefined;
     queue!.ownTurn = undefined;
+    queue!.joinedAfterAll = undefined;
     queue!.ended = undefined;
     next();
   }
@@ -1509,10 +1521,10 @@ export class Router {
    */
   ownWork(): OwnWork[] {
     const work: OwnWork[] = [];
-    for (const [threadId, { holder, ownTurn }] of this.#queues) {
+    for (const [threadId, { holder, ownTurn, joinedAfterAll }] of this.#queues) {
       if (holder === undefined) continue;
       if (ownTurn !== undefined) {
-        work.push({ threadId, turnId: ownTurn, holder });
+        work.push({ threadId, turnId: ownTurn, holder, joinedAfterAll });
       } else if (holder.leave !== undefined) {
         work.push({ threadId, turnId: undefined, holder });
       }

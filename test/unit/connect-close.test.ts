@@ -87,6 +87,47 @@ it("interrupts a turn whose turn/start is on its way once its answer names it", 
   expect(await starting).toBeInstanceOf(TransportClosedError);
 });
 
+// The events of a turn's start with its first user message, marked by `clientId`.
+function startedWithMessage(transport: FakeTransport, turnId: string, clientId: string | null) {
+  transport.deliver({ method: "turn/started", params: { threadId: "th", turn: turnOf(turnId) } });
+  const item = { type: "userMessage", id: `u-${turnId}`, clientId, content: [] };
+  transport.deliver({ method: "item/started", params: { threadId: "th", turnId, item } });
+}
+
+it("leaves running, on close, another client's turn its input joined as their starts raced", async () => {
+  const { codex, transport } = await connect();
+  const turning = codex.thread("th").turn("go");
+  const start = await nth(transport, "turn/start", 1);
+  // Its input is marked as this client's.
+  const marker = (start.params as { clientUserMessageId?: unknown }).clientUserMessageId;
+  expect(marker).toEqual(expect.any(String));
+  // The answer names the turn before its start is read: the answer of a turn this client's
+  // input started and of one it joined are the same.
+  transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+  const handle = await turning;
+  // Its first user message is another client's: the turn is theirs.
+  startedWithMessage(transport, "t1", "another-client");
+  const running = handle.run().catch((e: unknown) => e);
+  await codex.close();
+  expect(transport.sent.filter((m) => m.method === "turn/interrupt")).toEqual([]);
+  expect(await running).toBeInstanceOf(TransportClosedError);
+});
+
+it("interrupts on close a turn its input started, told by its first user message", async () => {
+  const { codex, transport } = await connect();
+  const turning = codex.thread("th").turn("go", { clientUserMessageId: "mine" });
+  const start = await nth(transport, "turn/start", 1);
+  // One the caller gives is the one it is told by.
+  expect(start.params).toMatchObject({ clientUserMessageId: "mine" });
+  transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+  await turning;
+  startedWithMessage(transport, "t1", "mine");
+  await codex.close();
+  expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
+    { threadId: "th", turnId: "t1" },
+  ]);
+});
+
 it("a turn resent after ActiveTurnNotSteerable is interrupted on close once answered", async () => {
   const { codex, transport } = await connect();
   const thread = codex.thread("th");
