@@ -1197,6 +1197,7 @@ export class Codex implements AsyncDisposable {
   #leaveWork(): Promise<unknown> {
     const { connection, router, log } = this.#internals;
     const closed = new TransportClosedError("the Codex client was closed");
+    const since = now();
     const left = new Set<QueueHolder>();
     const leave = (): Promise<unknown> =>
       Promise.all(
@@ -1205,10 +1206,12 @@ export class Codex implements AsyncDisposable {
           left.add(holder);
           if (turnId === undefined) return holder.leave?.(closed);
           // A turn whose start raced another client's, which it joined, is theirs to stop:
-          // told by its first user message, waited for a while (an own turn's comes at once).
+          // told by its first user message, waited for a while (an own turn's comes at once),
+          // leaving the interrupt half of the time left.
           if (joinedAfterAll !== undefined) {
+            const wait = Math.min(FOLLOW_UP_WAIT_MS, timeLeft(STOP_ON_CLOSE_MS, since) / 2);
             const theirs = await deadline(joinedAfterAll(), {
-              timeout: FOLLOW_UP_WAIT_MS,
+              timeout: wait,
               onTimeout: () => false,
             });
             if (theirs) return undefined;

@@ -1076,8 +1076,10 @@ export class Thread {
       const collector = new TurnCollector(retain, log, { onRelease });
       // On a shared server, the input is marked as this client's: a turn whose first user
       // message is not (another client's, whose start raced this one) is not this one's to stop.
-      if (context.shared === true) params.clientUserMessageId ??= crypto.randomUUID();
-      const marker = params.clientUserMessageId;
+      // (A turn without input, an external message's, has no message of its own to mark.)
+      const marks = params.input.length > 0;
+      if (context.shared === true && marks) params.clientUserMessageId ??= crypto.randomUUID();
+      const marker = marks ? params.clientUserMessageId : undefined;
       // A turn running there as it is sent (another client's) is not this one's to stop.
       const sent = sendTurnStart(context, slot, params, call);
       let turnId: string;

@@ -159,8 +159,8 @@ export class TurnCollector implements TurnSink {
   readonly #log: Log;
   readonly #onRelease: () => void;
   #startedId: string | undefined;
-  // The `clientId` of the turn's first user message (null for one sent without), once read, and
-  // who waits for it.
+  // The `clientId` of the turn's first item, a user message, once read (null for any other item,
+  // or a message without one), and who waits for it.
   #firstClientId: string | null | undefined;
   #firstRead: Deferred<void> | undefined;
   #result: TurnResult | undefined;
@@ -268,14 +268,15 @@ export class TurnCollector implements TurnSink {
   }
 
   /**
-   * Whether the turn's first user message, once read, came from a client other than the one
-   * that marked its input `clientId` (false until one is read).
+   * Whether the turn's first item, once read, is a user message that another client marked: its
+   * `clientId` is not this client's. (Not for a message without a `clientId`, which any client
+   * may have sent, nor for a first item of another kind: a turn started without input.)
    */
   firstMessageNotFrom(clientId: string): boolean {
-    return this.#firstClientId !== undefined && this.#firstClientId !== clientId;
+    return typeof this.#firstClientId === "string" && this.#firstClientId !== clientId;
   }
 
-  /** Settles once the turn's first user message is read, or the turn has ended. */
+  /** Settles once the turn's first item is read, or the turn has ended. */
   firstMessageRead(): Promise<void> {
     if (this.#firstClientId !== undefined || this.ended) return Promise.resolve();
     this.#firstRead ??= deferred<void>();
@@ -284,7 +285,8 @@ export class TurnCollector implements TurnSink {
 
   #noteFirst(item: ThreadItem): void {
     const { clientId } = item as { clientId?: unknown };
-    this.#firstClientId = typeof clientId === "string" ? clientId : null;
+    const marked = item.type === "userMessage" && typeof clientId === "string";
+    this.#firstClientId = marked ? clientId : null;
     this.#firstReadDone();
   }
 
@@ -333,13 +335,13 @@ export class TurnCollector implements TurnSink {
       case "item/started": {
         const item = params?.item;
         if (!isItem(item)) return this.#malformed(n);
-        if (this.#firstClientId === undefined && item.type === "userMessage") this.#noteFirst(item);
+        if (this.#firstClientId === undefined) this.#noteFirst(item);
         break;
       }
       case "item/completed": {
         const item = params?.item;
         if (!isItem(item)) return this.#malformed(n);
-        if (this.#firstClientId === undefined && item.type === "userMessage") this.#noteFirst(item);
+        if (this.#firstClientId === undefined) this.#noteFirst(item);
         this.#items.push(item);
         break;
       }

@@ -291,6 +291,7 @@ async function importWs(): Promise<{ default: typeof WebSocket }> {
   try {
     const ws = await import("ws");
     if (typeof ws.default === "function") return ws;
+    bundled = { error: undefined, why: "asked again, esbuild before 0.28 hands it over empty" };
   } catch (err) {
     const why = bundledRequireFailure(err);
     if (why === undefined) throw err;
@@ -309,7 +310,7 @@ async function importWs(): Promise<{ default: typeof WebSocket }> {
       "installed beside it: bundle as CommonJS, give the bundle a require (esbuild's banner " +
       '`import { createRequire } from "node:module"; const require = ' +
       "createRequire(import.meta.url);`), or leave ws out of the bundle and install it",
-    { cause: bundled.error },
+    bundled.error === undefined ? undefined : { cause: bundled.error },
   );
 }
 

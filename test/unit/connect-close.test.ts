@@ -2,7 +2,7 @@
 // or review whose start is on its way included, once its answer names it; and waits for nothing
 // it has no turn to stop for. Codex.connect runs here over a fake transport, so the test decides
 // when each answer arrives.
-import { afterEach, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeTransport } from "../support/fake-transport.js";
 
 const transports: FakeTransport[] = [];
@@ -21,7 +21,7 @@ vi.mock("../../src/transport/websocket.js", async (importOriginal) => {
   return { ...original, WebSocketTransport };
 });
 
-const { Codex, TransportClosedError } = await import("../../src/index.js");
+const { Codex, TransportClosedError, externalMessage } = await import("../../src/index.js");
 
 afterEach(() => void transports.splice(0));
 
@@ -126,6 +126,70 @@ it("interrupts on close a turn its input started, told by its first user message
   expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
     { threadId: "th", turnId: "t1" },
   ]);
+});
+
+it("interrupts on close its own turn whose user message has no clientId, which any client may send", async () => {
+  const { codex, transport } = await connect();
+  const turning = codex.thread("th").turn("go");
+  const start = await nth(transport, "turn/start", 1);
+  transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+  await turning;
+  // A server that does not write the marker (an older runtime, a proxy).
+  startedWithMessage(transport, "t1", null);
+  await codex.close();
+  expect(transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params)).toEqual([
+    { threadId: "th", turnId: "t1" },
+  ]);
+});
+
+describe("a turn without input (an external message's), which has no user message to mark", () => {
+  // What the runtime sends as it starts: the tool output, no user message.
+  function externalStarted(transport: FakeTransport, turnId: string) {
+    transport.deliver({ method: "turn/started", params: { threadId: "th", turn: turnOf(turnId) } });
+    const item = { type: "functionCallOutput", id: `f-${turnId}`, name: "bot", output: "news" };
+    transport.deliver({ method: "item/started", params: { threadId: "th", turnId, item } });
+  }
+  const interrupts = (transport: FakeTransport) =>
+    transport.sent.filter((m) => m.method === "turn/interrupt").map((m) => m.params);
+
+  it("is sent unmarked, and interrupted at once on close, even once another client's input joined it", async () => {
+    const { codex, transport } = await connect();
+    const turning = codex.thread("th").turn(externalMessage("bot", "news"));
+    const start = await nth(transport, "turn/start", 1);
+    expect(start.params).not.toHaveProperty("clientUserMessageId");
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    const handle = await turning;
+    externalStarted(transport, "t1");
+    // Another client's input joins this client's turn.
+    const item = { type: "userMessage", id: "u-b", clientId: "client-b", content: [] };
+    transport.deliver({ method: "item/started", params: { threadId: "th", turnId: "t1", item } });
+    const running = handle.run().catch((e: unknown) => e);
+    const closing = codex.close();
+    await vi.waitFor(
+      () => expect(interrupts(transport)).toEqual([{ threadId: "th", turnId: "t1" }]),
+      {
+        timeout: 200,
+      },
+    );
+    await closing;
+    expect(await running).toBeInstanceOf(TransportClosedError);
+  });
+
+  it("is interrupted on close when its answer comes 1.2 s into the close, within its 2 s", async () => {
+    const { codex, transport } = await connect();
+    const turning = codex
+      .thread("th")
+      .turn("go")
+      .catch((e: unknown) => e);
+    const start = await nth(transport, "turn/start", 1);
+    const closing = codex.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // A marked turn whose first item has not come: the wait for it leaves time to stop it.
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    await closing;
+    expect(await turning).toBeInstanceOf(TransportClosedError);
+    expect(interrupts(transport)).toEqual([{ threadId: "th", turnId: "t1" }]);
+  });
 });
 
 it("a turn resent after ActiveTurnNotSteerable is interrupted on close once answered", async () => {
