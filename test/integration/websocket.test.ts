@@ -5,7 +5,13 @@ import net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import { Codex, SDK_VERSION, TransportClosedError, TurnAbortedError } from "../../src/index.js";
+import {
+  Codex,
+  SDK_VERSION,
+  TransportClosedError,
+  TurnAbortedError,
+  type TurnResult,
+} from "../../src/index.js";
 import { locateRuntime } from "../../src/runtime.js";
 import {
   createCodexHome,
@@ -582,6 +588,28 @@ describe("two clients on one thread", () => {
       if (ask === "review") await (answered as Awaited<ReturnType<typeof mine.review>>).run();
     }
     expect(mock.pending).toBe(0);
+  });
+
+  it("marks each client's input, which the runtime writes on the turn's user message for the others to read", async () => {
+    // What tells a turn another client's input started, whose start raced this client's, from
+    // this client's own as it closes.
+    const { mock, b, theirs } = await twoClients();
+    const mine = await b.threadResume(theirs.id);
+    const seenByB: unknown[] = [];
+    const off = b.on("item/started", ({ item }) => {
+      if (item.type === "userMessage") seenByB.push(item.clientId);
+    });
+    const markOf = (result: TurnResult) =>
+      result.items.find((item) => item.type === "userMessage")?.clientId;
+    mock.enqueueAssistantMessage("to A");
+    const first = markOf(await theirs.run("A's"));
+    mock.enqueueAssistantMessage("to B");
+    const second = markOf(await mine.run("B's"));
+    off();
+    expect(first).toEqual(expect.any(String));
+    expect(second).toEqual(expect.any(String));
+    expect(first).not.toBe(second);
+    expect(seenByB).toEqual([first, second]);
   });
 
   it("a revert waits for the other client's running turn too, instead of interrupting it", async () => {

@@ -436,7 +436,7 @@ describe("WebSocketTransport.start", () => {
     vi.resetModules();
     try {
       const fresh = await import("../../src/transport/websocket.js");
-      const reasons: string[] = [];
+      const reasons: (string | undefined)[] = [];
       for (let connection = 0; connection < 2; connection++) {
         const transport = new fresh.WebSocketTransport({
           url: "ws://127.0.0.1:1/",
