@@ -25,8 +25,14 @@ script.reply(
 
 console.log(`> ${prompt}\n`);
 const turn = await thread.turn(prompt);
-for await (const event of turn.stream()) {
+// The runtime retries a model request it could not make for as long as the provider cannot be
+// reached (no network, a proxy down): the signal bounds the turn, and each retry is shown.
+for await (const event of turn.stream({ signal: AbortSignal.timeout(90_000) })) {
   if (event.method === "item/agentMessage/delta") process.stdout.write(event.params.delta);
+  if (event.method === "error" && event.params.willRetry) {
+    const { message, additionalDetails } = event.params.error;
+    console.error(`[retrying] ${message}${additionalDetails ? ` (${additionalDetails})` : ""}`);
+  }
 }
 const result = await turn.run();
 
