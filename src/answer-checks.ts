@@ -647,6 +647,7 @@ export function toolContent(value: unknown): DynamicToolCallOutputContentItem[] 
           'array is read as content items, { type: "inputText", text } and the like; to send ' +
           "a list as data, return an object holding it, or its JSON text)",
         item,
+        shape,
       );
     }
     const field = CONTENT_FIELDS[type as keyof typeof CONTENT_FIELDS];

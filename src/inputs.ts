@@ -319,7 +319,20 @@ export function loneType(input: RunInput): unknown {
 
 // An item as the wire carries it; `known` holds its type when the caller read it already (each
 // field is read once: a getter that answers differently again changes nothing checked).
-function toWire(item: unknown, index: number, known?: { readonly type: unknown }): UserInput {
+// A path as an error quotes it; but a URL given for one is named as such, not quoted: its query
+// or user part may hold a credential (a presigned link).
+function shownPath(value: string): string {
+  return URL.canParse(value) && /^[a-z][a-z0-9+.-]+:\/\//i.test(value)
+    ? "a URL, not a path"
+    : JSON.stringify(value);
+}
+
+function toWire(
+  item: unknown,
+  index: number,
+  known?: { readonly type: unknown },
+  platformFamily?: string,
+): UserInput {
   const type = known === undefined ? (item as { type?: unknown } | null)?.type : known.type;
   if (type === "externalMessage") {
     throw new TypeError("an external message must be the whole input, not an item of a list");
@@ -362,10 +375,10 @@ function toWire(item: unknown, index: number, known?: { readonly type: unknown }
     // No file's path holds a NUL, so no file is found by one.
     if (field === "path") refuseNul(value, `input[${index}].path of ${article(String(type))} item`);
     // The runtime sends a skill only from the absolute path of one it loaded.
-    if (type === "skill" && field === "path" && !isServerAbsolute(value)) {
+    if (type === "skill" && field === "path" && !isServerAbsolute(value, platformFamily)) {
       throw new TypeError(
         `input[${index}].path of a skill item must be the absolute path of its SKILL.md, got ` +
-          `${JSON.stringify(value)}: the runtime leaves out a skill it cannot find by its path`,
+          `${shownPath(value)}: the runtime leaves out a skill it cannot find by its path`,
       );
     }
     // The runtime reads a path, and a `file:` URL read as one names no file (`file:/a` too; a
@@ -381,7 +394,7 @@ function toWire(item: unknown, index: number, known?: { readonly type: unknown }
     if (type === "localAudio" && !AUDIO_EXTENSIONS.has(path.extname(value).toLowerCase())) {
       throw new TypeError(
         `input[${index}].path of a localAudio item must name a .wav, .mp3, .m4a, .webm or .ogg ` +
-          `file, got ${JSON.stringify(value)}: the runtime attaches no other audio format`,
+          `file, got ${shownPath(value)}: the runtime attaches no other audio format`,
       );
     }
     out[field] = checkWellFormed(value, `input[${index}].${field}`);
@@ -661,15 +674,19 @@ function contentItem(item: unknown, i: number): Record<string, unknown> {
 
 /**
  * Converts `RunInput` to what `turn/start` carries: input items, or for an external message no
- * items and a `toolOutput`. Throws a `TypeError` before any I/O.
+ * items and a `toolOutput`. Throws a `TypeError` before any I/O. A skill's path must be absolute
+ * on the server's system (`platformFamily`), or on either when it is not known.
  */
-export function toTurnInput(input: RunInput): { input: UserInput[]; toolOutput?: TurnToolOutput } {
+export function toTurnInput(
+  input: RunInput,
+  platformFamily?: string,
+): { input: UserInput[]; toolOutput?: TurnToolOutput } {
   const type = loneType(input);
   // An external message travels as `toolOutput`, not as input items.
   if (type === "externalMessage") {
     return { input: [], toolOutput: toToolOutput(input as ExternalMessageInput) };
   }
-  return { input: toUserInputs(input, { type }) };
+  return { input: toUserInputs(input, { type }, platformFamily) };
 }
 
 /** A plain text input as the wire carries it. */
@@ -701,20 +718,27 @@ function checkInputLength(texts: readonly string[], name: string): void {
 
 /**
  * Converts `RunInput` to the wire `UserInput[]`, throwing a `TypeError` before any I/O; `lone`
- * holds a lone item's type when the caller read it already (see `loneType`).
+ * holds a lone item's type when the caller read it already (see `loneType`), `platformFamily`
+ * the server's system, where a skill's path must be absolute.
  */
-export function toUserInputs(input: RunInput, lone?: { readonly type: unknown }): UserInput[] {
+export function toUserInputs(
+  input: RunInput,
+  lone?: { readonly type: unknown },
+  platformFamily?: string,
+): UserInput[] {
   if (typeof input === "string") return textInput(input);
   if (Array.isArray(input)) {
     if (input.length === 0) throw new TypeError("input must not be an empty list");
     // Array.from visits holes too, so a missing item is refused.
-    const items = Array.from(input as unknown[], (item, i) => toWire(item, i));
+    const items = Array.from(input as unknown[], (item, i) =>
+      toWire(item, i, undefined, platformFamily),
+    );
     const texts: string[] = [];
     for (const item of items) if (item.type === "text") texts.push(item.text);
     checkInputLength(texts, "input");
     return items;
   }
-  const item = toWire(input, 0, lone);
+  const item = toWire(input, 0, lone, platformFamily);
   if (item.type === "text") checkInputLength([item.text], "input");
   return [item];
 }

@@ -1177,7 +1177,7 @@ export function turnParams(
   options: TurnOptions,
   platformFamily?: string,
 ): TurnStartParams {
-  const { input: wireInput, toolOutput } = toTurnInput(input);
+  const { input: wireInput, toolOutput } = toTurnInput(input, platformFamily);
   // The common turn, a plain input and no options, needs none of the checks below.
   if (toolOutput === undefined && Object.keys(options).length === 0) {
     return { threadId, input: wireInput } as TurnStartParams;

@@ -1051,6 +1051,8 @@ export interface TurnContext {
   readonly router: Router;
   readonly log: Log;
   readonly events: EventMode;
+  /** The server's system (`initialize`'s `platformFamily`), to which its paths are held. */
+  readonly platformFamily?: string;
 }
 
 /** Options of `TurnHandle.stream` and `TurnHandle.textStream`. */
@@ -1467,7 +1469,7 @@ export class TurnHandle<R extends TurnResult = TurnResult> {
         call?.timeout,
       );
     }
-    const wire = toUserInputs(input, { type });
+    const wire = toUserInputs(input, { type }, this.#context.platformFamily);
     const params: TurnSteerParams = {
       ...given,
       threadId: this.threadId,

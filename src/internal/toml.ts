@@ -26,12 +26,14 @@ import {
  */
 export function readKeyPath(
   keyPath: string,
-): { segments: string[]; spaced: boolean; misquoted: boolean } | undefined {
+): { segments: string[]; spaced: boolean; misquoted: boolean; colon: boolean } | undefined {
   const segments: string[] = [];
   let segment = "";
   let quoted = false;
   let spaced = false;
   let misquoted = false;
+  // A colon outside a quoted segment: a `key: value` line, maybe.
+  let colon = false;
   // At a segment's start, whether the segment has had a quoted part, and whether the last
   // character was bare white space.
   let start = true;
@@ -41,6 +43,7 @@ export function readKeyPath(
     const char = keyPath[i]!;
     const bareSpace = !quoted && char !== "." && char.trim() === "";
     if (bareSpace && start) spaced = true;
+    if (!quoted && char === ":") colon = true;
     if (quoted && char === "\\" && i + 1 < keyPath.length) segment += keyPath[++i];
     else if (char === '"') {
       if (!quoted && (!start || quotedPart)) misquoted = true;
@@ -60,7 +63,7 @@ export function readKeyPath(
   }
   if (quoted) return undefined;
   segments.push(segment);
-  return { segments, spaced: spaced || spaceLast, misquoted };
+  return { segments, spaced: spaced || spaceLast, misquoted, colon };
 }
 
 /** The segments of a key path as the runtime reads it (see `readKeyPath`). */
@@ -326,14 +329,17 @@ export function refuseKeysUnder(
 }
 
 /**
- * Why a dotted key the runtime splits as written names no setting: an empty segment, or one with
- * white space around it (` a. b` names `a` and ` b`); undefined when it has neither.
+ * Why a dotted key the runtime splits as written names no setting: an empty segment, one with
+ * white space around it (` a. b` names `a` and ` b`), or one holding a colon (a `key: value`
+ * line, its value a credential, maybe); undefined when it has none.
  */
 export function spacedSegments(key: string): string | undefined {
-  const spaced = key.split(".").some((segment) => segment === "" || segment.trim() !== segment);
-  return spaced
-    ? "must be dot-separated names, none empty or with white space around it: the runtime " +
-        "would read it as written, a setting it does not know"
+  const odd = key
+    .split(".")
+    .some((segment) => segment === "" || segment.trim() !== segment || segment.includes(":"));
+  return odd
+    ? "must be dot-separated names, none empty, with white space around it or holding a colon: " +
+        "the runtime would read it as written, a setting it does not know"
     : undefined;
 }
 
@@ -372,7 +378,8 @@ function checkPair(pair: unknown, name: string): string {
   if (typeof pair !== "string" || at === -1 || pair.slice(0, at).trim() === "") {
     throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
   }
-  const key = JSON.stringify(pair.slice(0, at).trim());
+  // Named up to what may start a value (`key: value=...`).
+  const key = quotedKey(pair.slice(0, at).trim());
   // The runtime trims the key, then splits it at each dot as written.
   const spaced = spacedSegments(pair.slice(0, at).trim());
   if (spaced !== undefined) throw new TypeError(`${name} (key ${key}) ${spaced}`);

@@ -17,7 +17,7 @@ vi.mock("../../src/transport/stdio.js", async () => {
   return fakeStdio(Fake, (t) => transports.push(t));
 });
 
-const { Codex, RequestTimeoutError } = await import("../../src/index.js");
+const { Codex, RequestTimeoutError, skill } = await import("../../src/index.js");
 const { clientStats } = await import("../../src/codex.js");
 
 const startCodex = () =>
@@ -902,6 +902,21 @@ it("holds a thread's directories to a Windows server's system, whatever the clie
     await expect(
       thread.run("hi", { sandbox: "workspaceWrite", additionalDirectories: ["/srv"] }),
     ).rejects.toThrow("additionalDirectories[0] must be an absolute path on the server's system");
+    // A skill's path too, in a turn and in a steer: the runtime would find none by it.
+    const relative = skill("review", "/skills/review/SKILL.md");
+    await expect(thread.run(relative)).rejects.toThrow(
+      "input[0].path of a skill item must be the absolute path of its SKILL.md",
+    );
+    const before = transport.sent.length;
+    const turning = thread.turn([skill("review", "C:\\skills\\review\\SKILL.md")]);
+    const start = await transport.waitForSent(before + 1);
+    expect(start).toMatchObject({ method: "turn/start" });
+    transport.deliver({ id: start.id, result: { turn: turnOf("t1") } });
+    const handle = await turning;
+    await expect(handle.steer(relative)).rejects.toThrow(
+      "input[0].path of a skill item must be the absolute path of its SKILL.md",
+    );
+    expect(transport.sent.length).toBe(before + 1);
   } finally {
     await codex.close();
   }

@@ -741,7 +741,7 @@ describe("typed settings and config", () => {
 
   it("refuses config keys the runtime would ignore or apply by chance, naming them", () => {
     const spaced =
-      "must be dot-separated names, none empty or with white space around it: the runtime would " +
+      "must be dot-separated names, none empty, with white space around it or holding a colon: the runtime would " +
       "read it as written, a setting it does not know";
     for (const [config, message] of [
       [

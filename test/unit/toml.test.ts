@@ -44,8 +44,9 @@ describe("configArgs", () => {
       const key = JSON.stringify(pair.slice(0, pair.indexOf("=")).trim());
       expect(() => configArgs([pair])).toThrow(
         new TypeError(
-          `configOverrides[0] (key ${key}) must be dot-separated names, none empty or with white ` +
-            "space around it: the runtime would read it as written, a setting it does not know",
+          `configOverrides[0] (key ${key}) must be dot-separated names, none empty, with white ` +
+            "space around it or holding a colon: the runtime would read it as written, a setting " +
+            "it does not know",
         ),
       );
     }
