@@ -123,12 +123,12 @@ function checkEdit(
         `key (quote the segment if it is meant), got ${quotedKey(keyPath)}`,
     );
   }
-  // A colon outside a quoted segment names no setting: a `key: value` line given as the path,
-  // whose value the runtime would quote back in its refusal.
+  // A colon before white space outside a quoted segment: a `key: value` line given as the path,
+  // which names no setting, and whose value the runtime would quote back in its refusal.
   if (read.colon) {
     throw new TypeError(
-      `${name}.keyPath holds a colon outside a quoted segment (a key: value line?), which names ` +
-        `no setting (quote the segment if it is meant), got ${quotedKey(keyPath)}`,
+      `${name}.keyPath holds a colon before white space outside a quoted segment (a key: value ` +
+        `line?), which names no setting (quote the segment if it is meant), got ${quotedKey(keyPath)}`,
     );
   }
   // Each segment is a table of config.toml, whose reader stops at a depth the value shares.

@@ -32,7 +32,7 @@ export function readKeyPath(
   let quoted = false;
   let spaced = false;
   let misquoted = false;
-  // A colon outside a quoted segment: a `key: value` line, maybe.
+  // A colon before white space (or at the end) outside a quoted segment: a `key: value` line.
   let colon = false;
   // At a segment's start, whether the segment has had a quoted part, and whether the last
   // character was bare white space.
@@ -43,7 +43,7 @@ export function readKeyPath(
     const char = keyPath[i]!;
     const bareSpace = !quoted && char !== "." && char.trim() === "";
     if (bareSpace && start) spaced = true;
-    if (!quoted && char === ":") colon = true;
+    if (!quoted && char === ":" && (keyPath[i + 1] ?? " ").trim() === "") colon = true;
     if (quoted && char === "\\" && i + 1 < keyPath.length) segment += keyPath[++i];
     else if (char === '"') {
       if (!quoted && (!start || quotedPart)) misquoted = true;
@@ -330,18 +330,22 @@ export function refuseKeysUnder(
 
 /**
  * Why a dotted key the runtime splits as written names no setting: an empty segment, one with
- * white space around it (` a. b` names `a` and ` b`), or one holding a colon (a `key: value`
- * line, its value a credential, maybe); undefined when it has none.
+ * white space around it (` a. b` names `a` and ` b`), or one holding a colon before white space
+ * (a `key: value` line, its value a credential, maybe; a drive's `C:\` is none); undefined when
+ * it has none.
  */
 export function spacedSegments(key: string): string | undefined {
   const odd = key
     .split(".")
-    .some((segment) => segment === "" || segment.trim() !== segment || segment.includes(":"));
+    .some((segment) => segment === "" || segment.trim() !== segment || KEY_VALUE.test(segment));
   return odd
-    ? "must be dot-separated names, none empty, with white space around it or holding a colon: " +
-        "the runtime would read it as written, a setting it does not know"
+    ? "must be dot-separated names, none empty, with white space around it or holding a `: ` " +
+        "(a key: value line): the runtime would read it as written, a setting it does not know"
     : undefined;
 }
+
+// A colon before white space, or at the end: what a `key: value` line holds.
+const KEY_VALUE = /:(?:\s|$)/u;
 
 // A table as a TOML inline table, each key quoted where a bare one would not read back.
 function inlineTable(

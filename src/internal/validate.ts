@@ -134,24 +134,13 @@ export function checkSpawnable(value: string, name: string): string {
 }
 
 /**
- * A key quoted as an error names it: only what comes before an `=`, or a `:` outside a quoted
- * segment, then `+ "=..."` (or `+ ":..."`). A whole `NAME=value` pair, or a `key: value` line,
- * given as a key holds a value, which may be a credential.
+ * A key quoted as an error names it: only what comes before its first `=` or `:`, then
+ * `+ "=..."` (or `+ ":..."`). A whole `NAME=value` pair, or a `key: value` line, given as a key
+ * holds a value, which may be a credential (in quotes too: `"Authorization: Bearer ..."`).
  */
 export function quotedKey(key: string): string {
-  let quote: string | undefined;
-  for (let i = 0; i < key.length; i++) {
-    const char = key[i]!;
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-    } else if ((char === '"' || char === "'") && (i === 0 || key[i - 1] === ".")) {
-      quote = char;
-    } else if (char === "=" || char === ":") {
-      return `${JSON.stringify(key.slice(0, i))} + "${char}..."`;
-    }
-  }
-  const equals = key.indexOf("=");
-  return equals === -1 ? JSON.stringify(key) : `${JSON.stringify(key.slice(0, equals))} + "=..."`;
+  const at = key.search(/[=:]/);
+  return at === -1 ? JSON.stringify(key) : `${JSON.stringify(key.slice(0, at))} + "${key[at]}..."`;
 }
 
 /** The name of an environment variable: not empty, no `=` (which would end it), spawnable. */

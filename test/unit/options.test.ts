@@ -741,8 +741,8 @@ describe("typed settings and config", () => {
 
   it("refuses config keys the runtime would ignore or apply by chance, naming them", () => {
     const spaced =
-      "must be dot-separated names, none empty, with white space around it or holding a colon: the runtime would " +
-      "read it as written, a setting it does not know";
+      "must be dot-separated names, none empty, with white space around it or holding a `: ` " +
+      "(a key: value line): the runtime would read it as written, a setting it does not know";
     for (const [config, message] of [
       [
         { "sandbox_workspace_write. writable_roots": ["/x"] },

@@ -10,6 +10,7 @@ import { Router } from "../../src/rpc/router.js";
 import { ServerRequestDispatcher } from "../../src/server-requests.js";
 import { Log } from "../../src/internal/logger.js";
 import { toTurnInput } from "../../src/inputs.js";
+import { configArgs } from "../../src/internal/toml.js";
 import { captureLog } from "../support/capture-log.js";
 import { FakeTransport } from "../support/fake-transport.js";
 import { startOverFake } from "../support/fake-stdio.js";
@@ -69,6 +70,43 @@ it("a key path holding a colon outside a quoted segment is refused before any I/
     expect(err.message).toContain('"mcp_servers.docs.http_headers.Authorization" + ":..."');
     await refusal(() => codex.threadStart({ config: { [keyPath]: true } }));
     expect(transport.sent.length).toBe(sent);
+  } finally {
+    await codex.close();
+  }
+});
+
+it("a key: value line in quotes, refused for its colon, shows no credential either", async () => {
+  const { codex } = await startOverFake(Codex, transports, init);
+  try {
+    await refusal(() =>
+      codex.config.write(`model_providers.corp.'experimental_bearer_token: ${SECRET}'`, true),
+    );
+    const quoted = `model_providers.corp.http_headers."Authorization: Bearer ${SECRET}"`;
+    await refusal(() => codex.threadStart({ config: { [quoted]: true } }));
+  } finally {
+    await codex.close();
+  }
+  await refusal(() => Codex.start({ configOverrides: [`${quoted()}=1`] }));
+});
+
+// A --config pair's key quoting a header line.
+const quoted = () => `model_providers.corp.http_headers."Authorization: Bearer ${SECRET}"`;
+
+it("takes a drive's colon in a key, which names a Windows project", async () => {
+  const { codex, transport } = await startOverFake(Codex, transports, init);
+  try {
+    const sent = transport.sent.length;
+    const writing = codex.config.write("projects.C:\\repo.trust_level", "trusted");
+    const request = await transport.waitForSent(sent + 1);
+    expect(request).toMatchObject({
+      method: "config/value/write",
+      params: { keyPath: "projects.C:\\repo.trust_level" },
+    });
+    transport.deliver({ id: request.id, result: { status: "ok" } });
+    await writing;
+    // As a --config pair too, which the runtime applies.
+    const pair = 'projects.C:\\repo.trust_level="trusted"';
+    expect(configArgs([pair])).toEqual(["--config", pair]);
   } finally {
     await codex.close();
   }

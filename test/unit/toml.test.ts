@@ -45,8 +45,8 @@ describe("configArgs", () => {
       expect(() => configArgs([pair])).toThrow(
         new TypeError(
           `configOverrides[0] (key ${key}) must be dot-separated names, none empty, with white ` +
-            "space around it or holding a colon: the runtime would read it as written, a setting " +
-            "it does not know",
+            "space around it or holding a `: ` (a key: value line): the runtime would read it as " +
+            "written, a setting it does not know",
         ),
       );
     }
