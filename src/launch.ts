@@ -478,19 +478,24 @@ function namedValues(env: NodeJS.ProcessEnv, names: readonly string[], windows: 
   return names.flatMap((name) => valuesOf(env, name, windows)).flatMap(variableForms);
 }
 
-// An argument that sets a variable as a wrapper takes it, whole: `NAME=value` (`env`),
-// `--env=NAME=value` or `-eNAME=value` (docker's), `--setenv=NAME=value` (systemd-run's).
-const VARIABLE_ARG = /^(?:--env=|-e|--setenv=)?([A-Za-z_][A-Za-z0-9_]*)=/;
+// A variable's name, and the prefix a wrapper may set it with: `--env=NAME=value` or
+// `-eNAME=value` (docker's), `--setenv=NAME=value` (systemd-run's).
+const NAME = "[A-Za-z_][A-Za-z0-9_]*";
+const WRAPPER_PREFIX = "(?:--env=|-e|--setenv=)?";
+// An argument that sets a variable as a wrapper takes it, whole: `NAME=value` (`env`), or with
+// a wrapper's prefix.
+const VARIABLE_ARG = new RegExp(`^${WRAPPER_PREFIX}(${NAME})=`);
 // A variable's name alone, as bubblewrap's `--setenv NAME VALUE` takes it.
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const VARIABLE_NAME = new RegExp(`^${NAME}$`);
 // A URL within an argument (`--proxy=https://user:password@host`, a script's `curl URL`), up to a
 // blank or a quote.
 const URL_IN_ARG = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'\u0060]+/g;
-// Each word of a shell script that sets a variable (`sh -c "NAME=value exec codex ..."`), its value
-// up to a blank or quoted
-// (with a wrapper's prefix: `docker run --env=NAME=value`, `systemd-run --setenv=NAME=value`).
-const ASSIGNMENT =
-  /(?:^|[\s;&|(])(?:--env=|--setenv=|-e)?([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s;&|)"']*)/g;
+// Each word of a shell script that sets a variable (`sh -c "NAME=value exec codex ..."`, or with
+// a wrapper's prefix: `docker run --env=NAME=value`), its value up to a blank or quoted.
+const ASSIGNMENT = new RegExp(
+  `(?:^|[\\s;&|(])${WRAPPER_PREFIX}(${NAME})=("[^"]*"|'[^']*'|[^\\s;&|)"']*)`,
+  "g",
+);
 // A value the shell computes as it runs the script (`$(cat key)`, `${KEY}`, `$KEY`, backquotes):
 // not on the command line.
 const COMPUTED = /\$[({A-Za-z_]|\u0060/;

@@ -382,10 +382,11 @@ function checkPair(pair: unknown, name: string): string {
   if (typeof pair !== "string" || at === -1 || pair.slice(0, at).trim() === "") {
     throw new TypeError(`configOverrides entries must look like key=value, got ${kind(pair)}`);
   }
-  // Named up to what may start a value (`key: value=...`).
-  const key = quotedKey(pair.slice(0, at).trim());
-  // The runtime trims the key, then splits it at each dot as written.
-  const spaced = spacedSegments(pair.slice(0, at).trim());
+  // The runtime trims the key, then splits it at each dot as written. Named up to what may start
+  // a value (`key: value=...`).
+  const given = pair.slice(0, at).trim();
+  const key = quotedKey(given);
+  const spaced = spacedSegments(given);
   if (spaced !== undefined) throw new TypeError(`${name} (key ${key}) ${spaced}`);
   if (hasControlCharacter(pair, true)) {
     throw new TypeError(
