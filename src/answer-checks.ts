@@ -721,15 +721,19 @@ function sentBy(owner: object): (key: string) => boolean {
 
 /** Checks the answer of an `account/chatgptAuthTokens/refresh` handler. */
 export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshResponse {
+  // Each field read once: a getter read again could give what the checks never saw.
+  const {
+    accessToken,
+    chatgptAccountId,
+    chatgptPlanType: plan,
+  } = isRecord(value) ? value : ({} as Record<string, unknown>);
   const ok =
     isRecord(value) &&
-    typeof value.accessToken === "string" &&
-    value.accessToken !== "" &&
-    typeof value.chatgptAccountId === "string" &&
-    value.chatgptAccountId !== "" &&
-    (value.chatgptPlanType === undefined ||
-      value.chatgptPlanType === null ||
-      typeof value.chatgptPlanType === "string");
+    typeof accessToken === "string" &&
+    accessToken !== "" &&
+    typeof chatgptAccountId === "string" &&
+    chatgptAccountId !== "" &&
+    (plan === undefined || plan === null || typeof plan === "string");
   if (!ok) {
     // Names the shape only: the value holds a token.
     throw new InvalidAnswerError(
@@ -742,21 +746,16 @@ export function checkTokenRefresh(value: unknown): ChatgptAuthTokensRefreshRespo
   // As loginChatgptAuthTokens checks it: a token with white space around it (read from a file
   // with its newline) would be quoted back trimmed, and escape redaction.
   try {
-    checkSecret(value.accessToken, "accessToken");
-    checkHeaderValue(value.chatgptAccountId, "chatgptAccountId");
+    checkSecret(accessToken, "accessToken");
+    checkHeaderValue(chatgptAccountId, "chatgptAccountId");
     // An empty plan would be taken as the plan, where null has the server read it from the token.
-    const plan = value.chatgptPlanType;
     if (typeof plan === "string") {
       checkWellFormed(checkNonEmpty(plan, "chatgptPlanType"), "chatgptPlanType");
     }
   } catch (err) {
     throw new InvalidAnswerError(`a token refresh's ${(err as Error).message}`);
   }
-  return {
-    accessToken: value.accessToken as string,
-    chatgptAccountId: value.chatgptAccountId as string,
-    chatgptPlanType: (value.chatgptPlanType ?? null) as string | null,
-  };
+  return { accessToken, chatgptAccountId, chatgptPlanType: plan ?? null };
 }
 
 /**

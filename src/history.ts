@@ -43,6 +43,7 @@ import {
   optionNames,
   shown,
   REQUEST_KEYS,
+  snapshot,
   splitRequestOptions,
   type OptionNames,
   type RequestOptions,
@@ -294,7 +295,8 @@ export function listRequest<O extends RequestOptions & { cursor?: unknown; limit
   kind: ListKind,
 ): ReturnType<typeof splitRequestOptions<O>> {
   const { names } = kind;
-  const checked = checkOptionNames(options, names);
+  // A copy, each field read once (lists too): what is checked is what is sent.
+  const checked = checkOptionNames(snapshot(options), names);
   checkLimit(checked.limit);
   checkCursor(checked.cursor, kind.anchors);
   const split = splitRequestOptions(checked, names);
@@ -537,6 +539,15 @@ export async function itemPage(
   return asOneCall(page(), method, timeout);
 }
 
+/**
+ * List options checked, as a copy of their own (each field read once, nested lists too) from
+ * which every page is asked: a caller changing its options while it pages changes no page.
+ */
+function pagedOptions<O extends RequestOptions>(options: O | undefined, kind: ListKind): O {
+  const { call, rest } = listRequest(options, kind);
+  return dropUndefined({ ...rest, ...call }) as O;
+}
+
 /** A thread's turns, page after page. */
 export function turnPages(
   connection: Connection,
@@ -544,8 +555,7 @@ export function turnPages(
   options: TurnListOptions | undefined,
   log?: Log,
 ): Paginated<Turn, ThreadTurnsListResponse> {
-  const checked = dropUndefined(checkOptionNames(options, TURN_LIST.names));
-  listRequest(checked, TURN_LIST);
+  const checked = pagedOptions(options, TURN_LIST);
   return new Paginated(
     "thread/turns/list",
     (cursor) =>
@@ -606,8 +616,7 @@ export function itemPages(
   options: ItemListOptions | undefined,
   log?: Log,
 ): Paginated<ThreadItemEntry, ThreadItemsListResponse> {
-  const checked = dropUndefined(checkOptionNames(options, ITEM_LIST.names));
-  listRequest(checked, ITEM_LIST);
+  const checked = pagedOptions(options, ITEM_LIST);
   return new Paginated(
     "thread/items/list",
     (cursor) =>
@@ -621,8 +630,7 @@ export function threadPages(
   connection: Connection,
   options: (WireOptions<ThreadListParams> & RequestOptions) | undefined,
 ): Paginated<ThreadRecord, ThreadListResponse> {
-  const checked = dropUndefined(checkOptionNames(options, THREAD_LIST.names));
-  listRequest(checked, THREAD_LIST);
+  const checked = pagedOptions(options, THREAD_LIST);
   return new Paginated(
     "thread/list",
     (cursor) => {

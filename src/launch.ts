@@ -286,11 +286,17 @@ export function checkConnectionOptions<O extends ConnectionOptions>(
   }
   if (checked.optOutNotificationMethods !== undefined) {
     const given: unknown = checked.optOutNotificationMethods;
-    const optOut = Array.isArray(given) ? [...(given as unknown[])] : undefined;
-    if (optOut === undefined || !optOut.every((m) => typeof m === "string" && m !== "")) {
-      throw new TypeError("optOutNotificationMethods must be an array of method names");
+    const notNames = () =>
+      new TypeError("optOutNotificationMethods must be an array of method names");
+    if (!Array.isArray(given)) throw notNames();
+    // Copied as read, each item once, up to the first that is no name (a hole of a sparse list
+    // included: walking on through its holes could take minutes).
+    const methods: OptOutMethod[] = [];
+    for (let i = 0; i < given.length; i++) {
+      const method: unknown = given[i];
+      if (typeof method !== "string" || method === "") throw notNames();
+      methods.push(method as OptOutMethod);
     }
-    const methods = optOut as OptOutMethod[];
     methods.forEach((method, i) => {
       const name = `optOutNotificationMethods[${i}]`;
       checkWellFormed(method, name);

@@ -23,6 +23,7 @@ import {
   REQUEST_KEYS,
   requestOptions,
   shown,
+  snapshot,
   splitRequestOptions,
   type RequestOptions,
   type WireOptions,
@@ -181,7 +182,8 @@ export async function startMcpLogin(
   options: McpLoginOptions | undefined,
 ): Promise<McpLoginHandle> {
   checkWellFormed(checkNonEmpty(serverName, "serverName"), "serverName");
-  const { call, rest } = splitRequestOptions(options, LOGIN_NAMES);
+  // A copy, each field read once (the scopes' list too): what is checked is what is sent.
+  const { call, rest } = splitRequestOptions(snapshot(options), LOGIN_NAMES);
   checkLoginOptions(rest);
   const { connection, router, log } = context;
   // Completions that arrive before the response names the login are kept until it does.

@@ -35,18 +35,27 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /**
  * A copy of `value` as the call that takes it reads it, for a call whose checks run after an
- * `await` (in a module loaded on first use): its arrays (holes kept) and plain objects, all the way
- * down, each field read once; anything else (a signal, a function, a class's instance) as it is.
+ * `await` (in a module loaded on first use): its arrays (up to their first hole, kept as the last
+ * item) and plain objects, all the way down, each field read once; anything else (a signal, a
+ * function, a class's instance) as it is.
  * Taken at the call, so that a caller reusing its objects while the call waits changes nothing.
  */
-export function snapshot<T>(value: T, copies = new Map<object, unknown>()): T {
+export function snapshot<T>(value: T, copies = new Map<object, unknown>(), depth = 0): T {
   if (typeof value !== "object" || value === null) return value;
+  // Deeper than anything sent may nest, it is left as it is, for the checks to refuse by name
+  // (copied, it would overflow the stack first).
+  if (depth > SNAPSHOT_DEPTH) return value;
   const done = copies.get(value);
   if (done !== undefined) return done as T;
   if (Array.isArray(value)) {
-    const copy: unknown[] = new Array(value.length);
+    const copy: unknown[] = [];
     copies.set(value, copy);
-    for (let i = 0; i < value.length; i++) if (i in value) copy[i] = snapshot(value[i], copies);
+    // Copied up to its first hole, which every check refuses, and cut after it: walking on
+    // through the holes of a list 2^32-1 long would hold the event loop for a minute and more,
+    // and a copy as long would cost a store of that many slots.
+    let i = 0;
+    for (; i < value.length && i in value; i++) copy.push(snapshot(value[i], copies, depth + 1));
+    if (i < value.length) copy.length = i + 1;
     return copy as T;
   }
   if (!isPlainObject(value)) return value;
@@ -54,7 +63,7 @@ export function snapshot<T>(value: T, copies = new Map<object, unknown>()): T {
   copies.set(value, copy);
   // Defined, not assigned: an own `__proto__` key stays a key.
   for (const key of Object.keys(value)) {
-    const field = snapshot(value[key], copies);
+    const field = snapshot(value[key], copies, depth + 1);
     Object.defineProperty(copy, key, {
       value: field,
       enumerable: true,
@@ -477,6 +486,8 @@ export function codePoints(text: string, stopPast = Infinity): number {
  * reader's limit breaks `config.toml`. The SDK keeps to half the first.
  */
 export const MAX_JSON_DEPTH = 64;
+/** How deep {@link snapshot} copies: what a call sends, under the arguments it is given in. */
+const SNAPSHOT_DEPTH = MAX_JSON_DEPTH + 2;
 
 /** Whether `value` (as JSON reads it) nests more than `levels` levels of objects and arrays. */
 export function nestsPast(value: unknown, levels: number): boolean {
@@ -742,14 +753,23 @@ function isOfKind(value: unknown, kind: FieldKind): boolean {
     case "string":
       return typeof value === "string";
     case "string[]":
-      return Array.isArray(value) && value.every((item) => typeof item === "string");
+      return Array.isArray(value) && allItems(value, (item) => typeof item === "string");
     case "array":
       return Array.isArray(value);
     case "object":
       return isPlainObject(value);
   }
   if (isStringList(kind)) return kind.includes(value as string);
-  return Array.isArray(value) && value.every((item) => kind.each.includes(item as string));
+  return Array.isArray(value) && allItems(value, (item) => kind.each.includes(item as string));
+}
+
+/**
+ * Whether every item of a list passes, a hole failing as `undefined`: `every` skips holes, yet
+ * visits each index of a sparse list, all 2^32-1 of them at the longest.
+ */
+export function allItems(list: readonly unknown[], test: (item: unknown) => boolean): boolean {
+  for (let i = 0; i < list.length; i++) if (!test(list[i])) return false;
+  return true;
 }
 
 function isStringList(kind: FieldKind): kind is readonly string[] {

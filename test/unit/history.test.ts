@@ -175,11 +175,11 @@ describe("Paginated", () => {
     expect(() => turnPages(connection, "th", { sortDirection: "up" as never })).toThrow(TypeError);
     expect(() => itemPages(connection, "th", { timeout: -1 })).toThrow(RangeError);
     expect(() => threadPages(connection, { signal: {} as never })).toThrow(TypeError);
-    // What JSON would send as something else is refused, naming its path.
+    // A hole is refused, naming its index.
     const holed = ["/a", "/b"];
     delete holed[0];
     expect(() => threadPages(connection, { cwd: holed as never })).toThrow(
-      "options.cwd[0] must be a JSON value, got undefined",
+      "cwd[0] must be a string, got undefined",
     );
     expect(() => threadPages(connection, { archived: new Date(0) as never })).toThrow(
       "archived must be a boolean or null, got a Date",

@@ -50,7 +50,8 @@ describe("snapshot", () => {
     expect(reads).toBe(1);
     given.argv[0] = "rm";
     (given.env as Record<string, string>).A = "2";
-    expect(copy.given.argv).toEqual(["echo", undefined, "a"]);
+    // Cut after its first hole, which every check refuses.
+    expect(copy.given.argv).toEqual(["echo", undefined]);
     expect(1 in copy.given.argv).toBe(false);
     expect(copy.given.env).toEqual({ A: "1" });
     expect(Object.getPrototypeOf(copy.given.env)).toBeNull();
