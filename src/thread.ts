@@ -51,6 +51,7 @@ import {
   checkNonEmpty,
   checkObjective,
   checkOptionNames,
+  checkOptions,
   checkSignal,
   checkTimeout,
   checkTokenBudget,
@@ -231,6 +232,17 @@ const TURN_NAMES = optionNames<TurnOptions>()({
     "toolOutput",
   ],
 });
+
+// A copy, each option read once, the lists and objects inside them too: what is checked is what
+// is sent and used. A schema object given as `output` is the caller's own (a library's, which
+// may read itself), taken as it is.
+function turnOptions(options: TurnOptions | undefined): TurnOptions | undefined {
+  if (options === undefined) return undefined;
+  const { output, ...rest } = { ...checkOptions(options) };
+  const copy = snapshot(rest);
+  const given = (output === undefined ? copy : { ...copy, output }) as TurnOptions;
+  return checkOptionNames(given, TURN_NAMES);
+}
 const REVIEW_NAMES = optionNames<ReviewOptions>()({
   own: [...HANDLER_KEYS, ...REQUEST_KEYS, "delivery"],
 });
@@ -555,8 +567,7 @@ export class Thread {
   ): Promise<StructuredTurnResult<OutputOf<S>>>;
   run(input: RunInput, options?: TurnOptions): Promise<TurnResult>;
   async run(input: RunInput, options?: TurnOptions): Promise<TurnResult> {
-    // A copy, each option read once: what is checked is what is used.
-    const checked = options === undefined ? undefined : checkOptionNames(options, TURN_NAMES);
+    const checked = turnOptions(options);
     const signal = checked?.signal;
     const timeout = checked?.timeout;
     // Nothing to abort or time out: the turn's result is all there is to wait for.
@@ -582,7 +593,7 @@ export class Thread {
   ): Promise<TurnHandle<StructuredTurnResult<OutputOf<S>>>>;
   turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle>;
   async turn(input: RunInput, options?: TurnOptions): Promise<TurnHandle> {
-    const checked = options === undefined ? undefined : checkOptionNames(options, TURN_NAMES);
+    const checked = turnOptions(options);
     const started = await this.#startTurn(input, checked, true, checkTimeout(checked?.timeout));
     // Answered as the client closes, which stops the turn: the call rejects as pending ones do.
     const closing = this.#context.connection.closingError;

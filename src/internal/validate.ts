@@ -567,11 +567,14 @@ function walkJson(
   seen.add(value);
   let copy: unknown[] | Record<string, unknown>;
   if (Array.isArray(value)) {
-    // An index loop, not map: a hole is `undefined` here, and refused.
-    copy = new Array<unknown>(value.length);
+    // An index loop, not map: a hole is `undefined` here, and refused. Pushed, not stored in a
+    // list made as long as the given one, whose store of that many slots a sparse list's first
+    // hole would be refused only after.
+    const items: unknown[] = [];
     for (let i = 0; i < value.length; i++) {
-      copy[i] = walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1, exactIntegers);
+      items.push(walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1, exactIntegers));
     }
+    copy = items;
   } else {
     const object: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {

@@ -103,6 +103,24 @@ describe("lists inside options are read once", () => {
     });
   }
 
+  it("a turn's disabledPluginIds: what is checked is what is sent", async () => {
+    const sent: unknown[] = [];
+    for (let reads = 1; reads <= 5; reads++) {
+      const { codex, transport } = await client();
+      const list = turning("plugin-a", 42 as never, reads);
+      await codex
+        .thread(THREAD_ID)
+        .turn("hi", { disabledPluginIds: list })
+        .catch(() => undefined);
+      await settled();
+      const request = transport.sent.find((m) => m.method === "turn/start");
+      await codex.close();
+      expect(request).toBeDefined();
+      sent.push((request!.params as { disabledPluginIds: unknown[] }).disabledPluginIds[0]);
+    }
+    expect(sent).toEqual(["plugin-a", "plugin-a", "plugin-a", "plugin-a", "plugin-a"]);
+  });
+
   it("codex.threads() asks every page with the options as given at the call", async () => {
     const { codex, transport } = await client();
     const providers = ["openai"];
@@ -162,6 +180,8 @@ describe("sparse lists of huge length", () => {
     "exec's argv": (codex, list) => codex.exec(list),
     "skills' cwds": (codex, list) => codex.skills({ cwds: list }),
     "threadList's sourceKinds": (codex, list) => codex.threadList({ sourceKinds: list as never }),
+    "a thread's config": (codex, list) => codex.threadStart({ config: { x: list } }),
+    "codex.request's params": (codex, list) => codex.request("thread/list", { cwd: list }),
     "Codex.start's optOutNotificationMethods": (_codex, list) =>
       Codex.start({ launchArgs: ["codex-stand-in"], optOutNotificationMethods: list as never }),
   };
