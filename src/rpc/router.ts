@@ -547,6 +547,14 @@ export class Router {
   }
 
   #watchRunningTurns(): void {
+    // A thread the runtime unloads runs nothing, and may be told of by its status alone, without
+    // `thread/closed` (a sub-agent its parent closed): a turn whose completion was lost, or a
+    // completion that came before its start, is recorded no more.
+    this.on("thread/status/changed", (n) => {
+      const status = (n.params as { status?: { type?: unknown } } | undefined)?.status;
+      const threadId = threadIdOf(n);
+      if (status?.type === "notLoaded" && threadId !== undefined) this.#forgetTurns(threadId);
+    });
     this.on("turn/started", (n) => {
       const threadId = threadIdOf(n);
       const id = turnIdOf(n);
@@ -650,10 +658,7 @@ export class Router {
         if (threadId === undefined) return;
         for (const watch of this.#endWatches) watch.set(threadId, method);
         this.#unsubscribed.delete(threadId);
-        this.#dropRunning(threadId);
-        this.#runningUnseen.delete(threadId);
-        this.#forgetFirstItem(threadId);
-        this.#endedFirst.delete(threadId);
+        this.#forgetTurns(threadId);
         const queue = this.#queues.get(threadId);
         if (queue === undefined) return;
         const error = new CodexError(`thread ${threadId} was ${how} while this client ran there`);
@@ -661,6 +666,14 @@ export class Router {
         else queue.holder.fail(error);
       });
     }
+  }
+
+  // What was recorded of the turns a thread ran, when it runs them no more.
+  #forgetTurns(threadId: string): void {
+    this.#dropRunning(threadId);
+    this.#runningUnseen.delete(threadId);
+    this.#forgetFirstItem(threadId);
+    this.#endedFirst.delete(threadId);
   }
 
   // Whether anyone here reads a notification of `method`: a listener, or a turn in flight that

@@ -494,6 +494,37 @@ it("waits with a compaction for the turn a resume's answer said runs, whose star
   await codex.close();
 });
 
+it("keeps nothing of a thread's turns once the runtime unloads it by its status alone", async () => {
+  const { codex, transport } = await startCodex();
+  const before = clientStats(codex);
+  const notLoaded = (threadId: string) => ({
+    method: "thread/status/changed",
+    params: { threadId, status: { type: "notLoaded" } },
+  });
+  // As the runtime unloads a sub-agent its parent closed, without thread/closed: over many
+  // threads, a turn whose completion was lost (its start and first item recorded), and a
+  // completion that came before its start.
+  for (let i = 0; i < 100; i++) {
+    transport.deliver(started(`t-${i}`, `lost-${i}`));
+    transport.deliver({
+      method: "item/started",
+      params: {
+        threadId: `lost-${i}`,
+        turnId: `t-${i}`,
+        item: { type: "agentMessage", id: `m-${i}`, text: "" },
+      },
+    });
+    transport.deliver(notLoaded(`lost-${i}`));
+    transport.deliver(completed(`u-${i}`, "completed", `early-${i}`));
+    transport.deliver(notLoaded(`early-${i}`));
+  }
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const after = clientStats(codex);
+  expect(after["router.running"]).toBe(before["router.running"]);
+  expect(after["router.endedFirst"]).toBe(before["router.endedFirst"]);
+  await codex.close();
+});
+
 // The answer names another client's turn, which the input joined: not this call's to stop,
 // whether a resume's answer said it runs or its start came as the request travelled.
 for (const known of ["from a resume", "started after the request was sent"] as const) {
