@@ -272,14 +272,17 @@ export class CommandRun implements CommandControl {
     if (typeof data === "string") checkWellFormed(data, "data");
     const call = requestOptions(options);
     this.#checkStdin("write", "command/exec/write");
-    const bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    // An array's size and bytes read through its own slots: a subclass's `byteLength`, `length`
+    // or `valueOf` (which Buffer.from reads) could give other bytes than those checked.
+    const bytes = typeof data === "string" ? Buffer.byteLength(data) : byteLengthOf(data);
     if (bytes > MAX_WRITE_BYTES) {
       throw new RangeError(
         `data is ${bytes} bytes, more than one write carries (${MAX_WRITE_BYTES}, as base64 ` +
           "the longest string there can be): write it in parts",
       );
     }
-    const deltaBase64 = Buffer.from(data).toString("base64");
+    const given = typeof data === "string" ? Buffer.from(data) : bytesOf(data);
+    const deltaBase64 = given.toString("base64");
     await this.#connection.request(
       "command/exec/write",
       { processId: this.processId, deltaBase64 },
@@ -525,4 +528,27 @@ export async function startCommand(
   // Nothing was sent: no handle stands for it, and exec rejects with why (a RangeError).
   if (run.refused) await run.wait();
   return new CommandHandle(run);
+}
+
+// The size of a typed array as its slots hold it: the getter of every typed array's prototype,
+// which a subclass may shadow but not change. A detached buffer's is 0.
+const typedArrayByteLength = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  "byteLength",
+)!.get!;
+
+function byteLengthOf(data: Uint8Array): number {
+  return typedArrayByteLength.call(data) as number;
+}
+
+// The bytes a Uint8Array holds, copied through its slots, in a Buffer of their own.
+function bytesOf(data: Uint8Array): Buffer {
+  let copy: Uint8Array;
+  try {
+    copy = new Uint8Array(data);
+  } catch (err) {
+    // Its buffer was transferred away (detached).
+    throw new TypeError(`data cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+  return Buffer.from(copy.buffer, 0, copy.length);
 }

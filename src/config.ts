@@ -34,6 +34,9 @@ import { now, timeLeft } from "./internal/deadline.js";
 import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
 
+/** The longest key path `config.write` takes: far more than any key of config.toml (a project's path in one included). */
+const MAX_KEY_PATH_CHARS = 65_536;
+
 /** Options of `codex.config.read`. */
 export interface ConfigReadOptions extends RequestOptions {
   /** Also return each config layer (user, project, managed, ...) and where each value comes from. */
@@ -97,6 +100,13 @@ function checkEdit(
   // Each field read once: a getter read again could give what the checks never saw.
   const { keyPath: givenPath, value, mergeStrategy } = edit;
   const keyPath = checkWellFormed(checkNonEmpty(givenPath, `${name}.keyPath`), `${name}.keyPath`);
+  // Read a character at a time below: ten megabytes (a value given as the path) took seconds.
+  if (keyPath.length > MAX_KEY_PATH_CHARS) {
+    throw new RangeError(
+      `${name}.keyPath is ${keyPath.length} characters long, more than a key path may be ` +
+        `(at most ${MAX_KEY_PATH_CHARS})`,
+    );
+  }
   // Read as the runtime reads it: `a."b.c"` is two segments, and a quoted one may hold a credential's name.
   const read = readKeyPath(keyPath);
   if (read === undefined) {

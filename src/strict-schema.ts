@@ -93,6 +93,14 @@ async function jsonSchemaOf(
   if (!isObject(produced)) {
     throw new TypeError(`output: the schema's JSON Schema is ${kindOf(produced)}, not an object`);
   }
+  // Returned from here, a thenable would be awaited, for ever if it never settles, with the
+  // thread's queue behind it. (A JSON Schema's own `then` is a schema, never a function.)
+  if (typeof produced.then === "function") {
+    throw new TypeError(
+      "output: the schema's JSON Schema is a promise, not an object: a Standard JSON Schema " +
+        "converter gives it at once",
+    );
+  }
   return produced;
 }
 

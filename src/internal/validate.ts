@@ -265,10 +265,21 @@ export function optionalBoolean(value: unknown, fallback: boolean, name: string)
   return value === undefined ? fallback : checkBoolean(value, name);
 }
 
+/** The longest credential taken (an API key, a token, a header's value). */
+export const MAX_SECRET_CHARS = 65_536;
+
 /** A string that may travel in an HTTP header; the message names the problem, never the value. */
 export function checkSecret(value: unknown, name: string): string {
   if (typeof value !== "string") {
     throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  }
+  // Redaction looks for each credential in every line, in several forms: one of megabytes (a
+  // file's content, given by mistake) would take seconds to add, and no server would take it.
+  if (value.length > MAX_SECRET_CHARS) {
+    throw new RangeError(
+      `${name} is ${value.length} characters long, more than a credential may be (at most ` +
+        `${MAX_SECRET_CHARS}: it travels in an HTTP header, which servers take a few kilobytes of)`,
+    );
   }
   if (value.trim() === "") throw new TypeError(`${name} must not be empty`);
   if (hasControlCharacter(value)) {
@@ -427,15 +438,37 @@ export function checkOptionalDelay(value: unknown, name: string): number | undef
 /** The longest objective the server accepts. */
 export const MAX_GOAL_OBJECTIVE = 4000;
 
-// White space as the runtime trims it (Rust's `str::trim`: Unicode's White_Space, so U+0085 but
-// not the byte order mark U+FEFF, unlike `String#trim`). The trailing run is matched from its
-// start only: tried from each point of a run inside the text, it took time growing as its square.
-const LEADING_SPACE = /^\p{White_Space}+/u;
-const TRAILING_SPACE = /(?<!\p{White_Space})\p{White_Space}+$/u;
+/**
+ * Whether a UTF-16 code unit is white space as the runtime trims it (Rust's `str::trim`: Unicode's
+ * White_Space, all of it in the Basic Multilingual Plane, so U+0085 but not the byte order mark
+ * U+FEFF, unlike `String#trim`).
+ */
+function isWhiteSpace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
 
-/** `value` trimmed as the runtime trims names, objectives and `--config` pairs. */
+/**
+ * `value` trimmed as the runtime trims names, objectives and `--config` pairs. A scan from each
+ * end: a regular expression's backtracking overflowed the stack on a run of ten million.
+ */
 export function trimAsRuntime(value: string): string {
-  return value.replace(LEADING_SPACE, "").replace(TRAILING_SPACE, "");
+  let start = 0;
+  let end = value.length;
+  while (start < end && isWhiteSpace(value.charCodeAt(start))) start++;
+  while (end > start && isWhiteSpace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
 /** A goal objective, checked before any I/O and returned trimmed. */
@@ -511,7 +544,8 @@ export function nestsPast(value: unknown, levels: number): boolean {
  *
  * Returns a deep copy of what it checked, each property read once: sent in the value's place,
  * what was checked is what is sent, whatever a getter gives when read again or the caller
- * changes while the call waits.
+ * changes while the call waits. An object met twice is copied once, its copy standing in both
+ * places, as it stood in the value given: the copy is to be read, not changed in place.
  */
 export function checkJson<T>(
   value: T,
@@ -519,16 +553,49 @@ export function checkJson<T>(
   maxDepth = MAX_JSON_DEPTH,
   exactIntegers = false,
 ): T {
-  return walkJson(value, name, new Set(), maxDepth, exactIntegers) as T;
+  const walk: JsonWalk = { seen: new Set(), done: new Map(), exactIntegers, root: name, values: 0 };
+  return walkJson(value, name, maxDepth, walk) as T;
 }
 
-function walkJson(
-  value: unknown,
-  name: string,
-  seen: Set<object>,
-  depthLeft: number,
-  exactIntegers: boolean,
-): unknown {
+/**
+ * The most values (objects, arrays and what they hold, a string counting as one) the SDK sends in
+ * one JSON value, counted as JSON writes them: an object given in several places counts in each.
+ * Far more than any request of the protocol holds; past it, the walks of what is sent would take
+ * seconds, and an object given twice at each of a few dozen levels, gigabytes.
+ */
+const MAX_JSON_VALUES = 2 ** 20;
+
+/** What one walk of {@link checkJson} keeps. */
+interface JsonWalk {
+  /** The objects and arrays being walked, which an object inside them may not be: a cycle. */
+  readonly seen: Set<object>;
+  /**
+   * Those walked already, with their copy and the depth that was left for them: an object met
+   * again (the same one given twice, or a list holding the next one twice, level after level) is
+   * walked once, not once for each way to reach it, which could be 2^n.
+   */
+  readonly done: Map<
+    object,
+    { readonly copy: unknown; readonly depthLeft: number; readonly values: number }
+  >;
+  readonly exactIntegers: boolean;
+  /** The name of the whole value. */
+  readonly root: string;
+  /** The values met so far, as JSON writes them. */
+  values: number;
+}
+
+function tooManyValues(walk: JsonWalk): RangeError {
+  return new RangeError(
+    `${walk.root} holds more than 2^20 (${MAX_JSON_VALUES}) values as JSON writes it (an object ` +
+      "given in several places counts in each)",
+  );
+}
+
+function walkJson(value: unknown, name: string, depthLeft: number, walk: JsonWalk): unknown {
+  const { exactIntegers } = walk;
+  if (++walk.values > MAX_JSON_VALUES) throw tooManyValues(walk);
+  const before = walk.values;
   switch (typeof value) {
     case "string":
       if (!isWellFormed(value)) throw loneSurrogate(name);
@@ -553,6 +620,14 @@ function walkJson(
   if (!Array.isArray(value) && !isPlainObject(value)) {
     throw new TypeError(`${name} must be a plain object or an array, got ${objectKind(value)}`);
   }
+  // Met again no deeper than before, it fits as it did.
+  const walked = walk.done.get(value);
+  if (walked !== undefined && walked.depthLeft <= depthLeft) {
+    walk.values += walked.values - 1;
+    if (walk.values > MAX_JSON_VALUES) throw tooManyValues(walk);
+    return walked.copy;
+  }
+  const { seen } = walk;
   if (seen.has(value)) throw new TypeError(`${name} contains itself`);
   if (depthLeft <= 0) {
     throw new TypeError(
@@ -572,7 +647,7 @@ function walkJson(
     // hole would be refused only after.
     const items: unknown[] = [];
     for (let i = 0; i < value.length; i++) {
-      items.push(walkJson(value[i], `${name}[${i}]`, seen, depthLeft - 1, exactIntegers));
+      items.push(walkJson(value[i], `${name}[${i}]`, depthLeft - 1, walk));
     }
     copy = items;
   } else {
@@ -581,7 +656,7 @@ function walkJson(
       if (item === undefined) continue;
       if (!isWellFormed(key)) throw loneSurrogate(`a key of ${name}`);
       const at = `${name}.${shownKey(key)}`;
-      const checked = walkJson(item, at, seen, depthLeft - 1, exactIntegers);
+      const checked = walkJson(item, at, depthLeft - 1, walk);
       // `__proto__` is a key like any other in JSON: defined, as assigning it sets the prototype.
       if (key === "__proto__") {
         Object.defineProperty(object, key, {
@@ -595,6 +670,7 @@ function walkJson(
     copy = object;
   }
   seen.delete(value);
+  walk.done.set(value, { copy, depthLeft, values: walk.values - before + 1 });
   return copy;
 }
 

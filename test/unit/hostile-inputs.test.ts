@@ -201,3 +201,97 @@ describe("sparse lists of huge length", () => {
     });
   }
 });
+
+describe("schemas, bytes and strings that are not what they seem", () => {
+  const schemaGiving = (produced: () => unknown) => ({
+    "~standard": {
+      version: 1,
+      vendor: "custom",
+      validate: (value: unknown) => ({ value }),
+      jsonSchema: { input: produced, output: produced },
+    },
+  });
+
+  it("refuses an output schema whose JSON Schema comes as a promise, and the thread goes on", async () => {
+    const { codex, transport } = await client();
+    const thread = codex.thread(THREAD_ID);
+    // One that never settles held the thread's queue for ever; a settled one was awaited.
+    for (const produced of [() => ({ then() {} }), () => Promise.resolve({ type: "object" })]) {
+      await expect(thread.run("x", { output: schemaGiving(produced) as never })).rejects.toThrow(
+        "output: the schema's JSON Schema is a promise, not an object",
+      );
+    }
+    expect(transport.sent.some((m) => m.method === "turn/start")).toBe(false);
+    await expect(thread.run("next")).rejects.toThrow(/refused/);
+    expect(transport.sent.filter((m) => m.method === "turn/start")).toHaveLength(1);
+    await codex.close();
+  });
+
+  it("refuses at once a value whose objects, given twice at each level, JSON would write 2^20 times", async () => {
+    const { codex, transport } = await client();
+    let value: unknown = 1;
+    for (let i = 0; i < 20; i++) value = [value, value];
+    const t0 = performance.now();
+    await expect(codex.config.write("a", value as never)).rejects.toThrow(
+      /^edit\.value holds more than 2\^20 \(1048576\) values as JSON writes it/,
+    );
+    // Copied once for each place it stands in, it took a second here (gigabytes at 26 levels).
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(transport.sent.some((m) => m.method === "config/value/write")).toBe(false);
+    // The same object twice, a few times over, is sent as given.
+    let small: unknown = { a: 1 };
+    for (let i = 0; i < 10; i++) small = { left: small, right: small };
+    await expect(codex.config.write("b", small as never)).rejects.toThrow(/refused/);
+    const sent = transport.sent.find((m) => m.method === "config/value/write");
+    expect(JSON.stringify((sent!.params as { value: unknown }).value)).toBe(JSON.stringify(small));
+    await codex.close();
+  });
+
+  it("writes to a command the bytes an array holds, whatever its own getters say", async () => {
+    transports.length = 0;
+    const { codex, transport } = await startOverFake(Codex, transports, INITIALIZED, {
+      logLevel: "off",
+    });
+    const written: string[] = [];
+    transport.onSend = ({ id, method, params }) => {
+      if (id === undefined || method === "command/exec") return;
+      if (method === "command/exec/write") {
+        written.push(
+          Buffer.from((params as { deltaBase64: string }).deltaBase64, "base64").toString(),
+        );
+      }
+      setImmediate(() => transport.deliver({ id, result: {} }));
+    };
+    const handle = await codex.exec(["cat"], { stdin: true });
+    const lying = new Uint8Array([104, 105]);
+    // Buffer.from reads valueOf, and a subclass's length.
+    Object.defineProperty(lying, "valueOf", { value: () => "rm -rf ~\n" });
+    class Short extends Uint8Array {
+      override get length(): number {
+        return 0;
+      }
+    }
+    await handle.write(lying);
+    await handle.write(new Short([104, 105]));
+    const gone = new Uint8Array(new ArrayBuffer(2));
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    await expect(handle.write(gone)).rejects.toThrow(/^data cannot be read: /);
+    expect(written).toEqual(["hi", "hi"]);
+    await codex.close();
+  });
+
+  it("refuses a credential or a key path of megabytes at once", async () => {
+    const { codex } = await client();
+    const huge = "k".repeat(10_000_000);
+    const t0 = performance.now();
+    await expect(codex.loginApiKey(huge)).rejects.toThrow(
+      /^apiKey is 10000000 characters long, more than a credential may be/,
+    );
+    await expect(codex.config.write(huge, 1)).rejects.toThrow(
+      /^edit\.keyPath is 10000000 characters long, more than a key path may be/,
+    );
+    // Seconds each, before.
+    expect(performance.now() - t0).toBeLessThan(500);
+    await codex.close();
+  });
+});

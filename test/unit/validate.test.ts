@@ -25,7 +25,26 @@ import {
   optionNames,
   shown,
   snapshot,
+  trimAsRuntime,
 } from "../../src/internal/validate.js";
+
+describe("trimAsRuntime", () => {
+  it("takes off Unicode's White_Space at both ends, as Rust's trim does, and nothing else", () => {
+    const whiteSpace = /^\p{White_Space}$/u;
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      const expected = whiteSpace.test(char) ? "x" : `${char}x${char}`;
+      expect(trimAsRuntime(`${char}x${char}`)).toBe(expected);
+    }
+    expect(trimAsRuntime(" \u0085a b\ufeff\u3000")).toBe("a b\ufeff");
+  });
+
+  it("trims a run of ten million at once", () => {
+    // A regular expression's backtracking overflowed the stack on it.
+    expect(trimAsRuntime("\u2028".repeat(10_000_000))).toBe("");
+    expect(trimAsRuntime(`a${" ".repeat(10_000_000)}b`)).toHaveLength(10_000_002);
+  });
+});
 
 describe("snapshot", () => {
   it("copies arrays and plain objects all the way down, each field read once, and nothing else", () => {
