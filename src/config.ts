@@ -34,7 +34,10 @@ import { now, timeLeft } from "./internal/deadline.js";
 import { asOneCall } from "./rpc/bound-wait.js";
 import type { Connection } from "./rpc/connection.js";
 
-/** The longest key path `config.write` takes: far more than any key of config.toml (a project's path in one included). */
+/**
+ * The longest key path `config.write` takes: far more than any key of config.toml, a project's
+ * path in one included.
+ */
 const MAX_KEY_PATH_CHARS = 65_536;
 
 /** Options of `codex.config.read`. */

@@ -266,7 +266,7 @@ export function optionalBoolean(value: unknown, fallback: boolean, name: string)
 }
 
 /** The longest credential taken (an API key, a token, a header's value). */
-export const MAX_SECRET_CHARS = 65_536;
+const MAX_SECRET_CHARS = 65_536;
 
 /** A string that may travel in an HTTP header; the message names the problem, never the value. */
 export function checkSecret(value: unknown, name: string): string {
@@ -846,7 +846,7 @@ function isOfKind(value: unknown, kind: FieldKind): boolean {
  * Whether every item of a list passes, a hole failing as `undefined`: `every` skips holes, yet
  * visits each index of a sparse list, all 2^32-1 of them at the longest.
  */
-export function allItems(list: readonly unknown[], test: (item: unknown) => boolean): boolean {
+function allItems(list: readonly unknown[], test: (item: unknown) => boolean): boolean {
   for (let i = 0; i < list.length; i++) if (!test(list[i])) return false;
   return true;
 }
